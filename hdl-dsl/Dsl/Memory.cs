@@ -1,0 +1,67 @@
+using System.Runtime.CompilerServices;
+using DiffAcc.Hdl.Ir;
+
+namespace DiffAcc.Hdl;
+
+/// <summary>
+/// A memory of <typeparamref name="T"/> words with synchronous read and write ports, emitted in the
+/// shape Vivado and Yosys infer as block or distributed RAM (choose with <see cref="RamStyle"/>).
+/// </summary>
+public sealed class Memory<T> : IMemoryHandle where T : Signal
+{
+    private readonly Module module;
+    private readonly GroundType<T> word;
+
+    internal Memory(Module module, GroundType<T> word, MemoryDef definition)
+    {
+        this.module = module;
+        this.word = word;
+        Definition = definition;
+    }
+
+    MemoryDef IMemoryHandle.Definition => Definition;
+
+    internal MemoryDef Definition { get; }
+
+    public int Depth => Definition.Depth;
+
+    public int AddressWidth => Definition.AddressWidth;
+
+    /// <summary>
+    /// A read port: the word at <paramref name="address"/> appears on the returned signal one cycle
+    /// later (registered, as block RAM reads). Inside a When, the read is enabled only there.
+    /// </summary>
+    public T Read(UInt address, Bool? enable = null, string? name = null, ClockDomain? domain = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        var location = new SourceLocation(file, line);
+        var clock = domain ?? module.Domain;
+        var data = module.AddNet(NetKind.MemoryReadData, word.Shape, location);
+        module.UseDomain(clock);
+        var en = module.PathCondition(enable, location);
+        Definition.ReadPorts.Add(new MemoryReadPort(address.Expr, en, data, clock, location));
+        var result = (T)module.WrapNet(word.Shape, data);
+        if (name is not null)
+            module.NameValue(result, name);
+        return result;
+    }
+
+    /// <summary>A write port; inside a When, it writes only there. <paramref name="byteEnable"/> needs a memory made with byte lanes.</summary>
+    public void Write(UInt address, T data, Bool? enable = null, UInt? byteEnable = null, ClockDomain? domain = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        var location = new SourceLocation(file, line);
+        if (byteEnable is not null && Definition.ByteWidth == 0)
+            throw new HdlException($"memory '{Definition.Name}' has no byte lanes; make it with byteWidth to use byte enables", location);
+        if (byteEnable is not null && byteEnable.Width != Definition.Word.Width / Definition.ByteWidth)
+            throw new HdlException($"memory '{Definition.Name}' has {Definition.Word.Width / Definition.ByteWidth} byte lanes but the byte enable is {byteEnable.Width} bits", location);
+        var clock = domain ?? module.Domain;
+        module.UseDomain(clock);
+        var en = module.PathCondition(enable, location);
+        Definition.WritePorts.Add(new MemoryWritePort(address.Expr, data.Expr, en, byteEnable?.Expr, clock, location));
+    }
+}
+
+/// <summary>Lets module naming reach the definition behind any <see cref="Memory{T}"/>.</summary>
+internal interface IMemoryHandle
+{
+    MemoryDef Definition { get; }
+}

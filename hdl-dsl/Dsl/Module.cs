@@ -1,0 +1,443 @@
+using System.Collections;
+using System.Numerics;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using DiffAcc.Hdl.Ir;
+
+namespace DiffAcc.Hdl;
+
+/// <summary>
+/// A hardware module: derive from it and describe ports, state and logic in the constructor with
+/// ordinary C# (loops, parameters, helper methods). Each object is one instance; structurally
+/// identical instances are emitted as one Verilog module. Members are named after their C# names.
+/// </summary>
+public abstract class Module
+{
+    private readonly List<Net> ports = [];
+    private readonly List<Net> nets = [];
+    private readonly List<Statement> body = [];
+    private readonly List<MemoryDef> memories = [];
+    private readonly List<(Module Child, SourceLocation Location)> children = [];
+    private readonly List<ClockDomain> domains = [];
+    private readonly Dictionary<ClockDomain, Net> clockPorts = [];
+    private readonly Dictionary<ClockDomain, Net> resetPorts = [];
+    private readonly List<(Net Port, string? Pin, string? IoStandard, SourceLocation Location)> pins = [];
+    private List<Statement> scope;
+    private List<Expr> conditions = [];
+
+    protected Module([CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        Location = new SourceLocation(file, line);
+        scope = body;
+    }
+
+    /// <summary>The Verilog module name; the C# class name unless overridden.</summary>
+    public virtual string ModuleName => GetType().Name.Split('`')[0];
+
+    /// <summary>The clock domain of registers and memories made from now on in this module.</summary>
+    public ClockDomain Domain { get; protected set; } = ClockDomain.Default;
+
+    public SourceLocation Location { get; }
+
+    internal Module? Parent { get; private set; }
+
+    internal string? InstanceName { get; private set; }
+
+    internal bool IsSealed { get; private set; }
+
+    internal IReadOnlyList<Net> Ports => ports;
+
+    internal IReadOnlyList<Net> Nets => nets;
+
+    internal IReadOnlyList<Statement> Body => body;
+
+    internal IReadOnlyList<MemoryDef> Memories => memories;
+
+    internal IReadOnlyList<(Module Child, SourceLocation Location)> Children => children;
+
+    internal IReadOnlyList<ClockDomain> Domains => domains;
+
+    internal IReadOnlyDictionary<ClockDomain, Net> ClockPorts => clockPorts;
+
+    internal IReadOnlyDictionary<ClockDomain, Net> ResetPorts => resetPorts;
+
+    internal IEnumerable<(Net Port, string? Pin, string? IoStandard, SourceLocation Location)> Pins => pins;
+
+    // ---- types and literals, so module code reads like a hardware description ----
+
+    protected static BoolType Bool() => Hw.Bool();
+
+    protected static UIntType UInt(int width, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) => Hw.UInt(width, file, line);
+
+    protected static SIntType SInt(int width, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) => Hw.SInt(width, file, line);
+
+    protected static VecType<T> Vec<T>(int count, HdlType<T> element, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) => Hw.Vec(count, element, file, line);
+
+    protected static BundleType<Stream<T>> Stream<T>(HdlType<T> payload) where T : class => Hw.Stream(payload);
+
+    protected static BundleType<T> Bundle<T>(Func<BundleFields, T> make) where T : Bundle => new(make);
+
+    protected static UInt Lit(long value, int width, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) => Hw.Lit(value, width, file, line);
+
+    protected static SInt SLit(long value, int width, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) => Hw.SLit(value, width, file, line);
+
+    protected static T Mux<T>(Bool condition, T whenTrue, T whenFalse) where T : Signal => Hw.Mux(condition, whenTrue, whenFalse);
+
+    protected static UInt Cat(params Signal[] parts) => Hw.Cat(parts);
+
+    // ---- declarations ----
+
+    protected T Input<T>(HdlType<T> type, string? name = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+        => Declare(type, NetKind.Input, name, new(file, line));
+
+    protected T Output<T>(HdlType<T> type, string? name = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+        => Declare(type, NetKind.Output, name, new(file, line));
+
+    protected T Wire<T>(HdlType<T> type, string? name = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+        => Declare(type, NetKind.Wire, name, new(file, line));
+
+    /// <summary>
+    /// A register in <paramref name="domain"/> (default: <see cref="Domain"/>). With <paramref name="reset"/>
+    /// it takes that value on reset; without, it has no reset (best for DSP and SRL inference). It
+    /// holds its value on cycles where nothing assigns it.
+    /// </summary>
+    protected T Reg<T>(HdlType<T> type, long? reset = null, Bool? enable = null, ClockDomain? domain = null, string? name = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        var value = type.Create(RegisterFactory(reset, enable, domain, new(file, line)));
+        if (name is not null)
+            NameValue(value, name);
+        return value;
+    }
+
+    /// <summary>A register that takes <paramref name="next"/> every (enabled) cycle: one pipeline stage.</summary>
+    protected T RegNext<T>(T next, long? reset = null, Bool? enable = null, ClockDomain? domain = null, string? name = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) where T : Signal
+    {
+        var location = new SourceLocation(file, line);
+        var reg = WrapNet(next.Shape, RegisterFactory(reset, enable, domain, location).Net(next.Shape));
+        if (name is not null)
+            NameValue(reg, name);
+        reg.ConnectFrom(next, location);
+        return (T)reg;
+    }
+
+    private NetFactory RegisterFactory(long? reset, Bool? enable, ClockDomain? domain, SourceLocation location)
+    {
+        var clock = domain ?? Domain;
+        UseDomain(clock);
+        if (reset is not null && clock.Reset == ResetKind.None)
+            throw new HdlException($"a reset value is given but clock domain '{clock.Name}' has no reset", location);
+        return new NetFactory(this, NetKind.Register, location, net =>
+        {
+            BigInteger? resetBits = null;
+            if (reset is { } r)
+            {
+                var fits = net.Shape.Signed
+                    ? r >= -(BigInteger.One << (net.Width - 1)) && r < BigInteger.One << (net.Width - 1)
+                    : r >= 0 && r < BigInteger.One << net.Width;
+                if (!fits)
+                    throw new HdlException($"reset value {r} does not fit in {net.Shape}", location);
+                resetBits = Hw.Pattern(r, net.Width);
+            }
+            net.Register = new RegisterInfo(clock, resetBits) { Enable = enable?.Expr };
+            return net;
+        });
+    }
+
+    /// <summary>A RAM of <paramref name="depth"/> words; <paramref name="byteWidth"/> &gt; 0 gives byte-lane write enables.</summary>
+    protected Memory<T> Mem<T>(GroundType<T> word, int depth, RamStyle style = RamStyle.Auto, int byteWidth = 0, IReadOnlyList<long>? init = null, string? name = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) where T : Signal
+    {
+        var location = new SourceLocation(file, line);
+        if (depth < 1)
+            throw new HdlException($"a memory needs at least one word, not {depth}", location);
+        if (byteWidth < 0 || (byteWidth > 0 && word.Shape.Width % byteWidth != 0))
+            throw new HdlException($"byte lanes of {byteWidth} bits do not divide the {word.Shape.Width}-bit word", location);
+        if (init is not null && init.Count > depth)
+            throw new HdlException($"{init.Count} initial words do not fit in a memory of {depth} words", location);
+        var def = new MemoryDef(name ?? $"mem_L{line}", word.Shape, depth, location) { Style = style, ByteWidth = byteWidth, HasName = name is not null };
+        if (init is not null)
+        {
+            var limitLow = word.Shape.Signed ? -(BigInteger.One << (word.Shape.Width - 1)) : BigInteger.Zero;
+            var limitHigh = word.Shape.Signed ? (BigInteger.One << (word.Shape.Width - 1)) - 1 : (BigInteger.One << word.Shape.Width) - 1;
+            for (var i = 0; i < init.Count; i++)
+            {
+                if (init[i] < limitLow || init[i] > limitHigh)
+                    throw new HdlException($"initial word {i} ({init[i]}) does not fit in {word.Shape}", location);
+            }
+            def.Init = [.. init.Select(v => Hw.Pattern(v, word.Shape.Width))];
+        }
+        memories.Add(def);
+        return new Memory<T>(this, word, def);
+    }
+
+    /// <summary>A ROM: a memory with initial contents and only read ports.</summary>
+    protected Memory<T> Rom<T>(GroundType<T> word, IReadOnlyList<long> contents, RamStyle style = RamStyle.Auto, string? name = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) where T : Signal
+        => Mem(word, contents.Count, style, 0, contents, name, file, line);
+
+    /// <summary>Places <paramref name="child"/> inside this module; from now on its ports are this module's to drive and read.</summary>
+    protected T Instance<T>(T child, string? name = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) where T : Module
+    {
+        var location = new SourceLocation(file, line);
+        if (child.Parent is not null)
+            throw new HdlException($"this {child.ModuleName} is already instantiated in {child.Parent.ModuleName}; make a new object for each instance", location);
+        if (ReferenceEquals(child, this))
+            throw new HdlException($"{ModuleName} cannot instantiate itself", location);
+        child.Seal();
+        child.Parent = this;
+        child.InstanceName = name;
+        foreach (var port in child.ports)
+        {
+            var wire = AddNet(port.Kind == NetKind.Input ? NetKind.InstanceInput : NetKind.InstanceOutput, port.Shape, location);
+            wire.ChildPort = port;
+            port.ParentView = wire;
+        }
+        foreach (var domain in child.domains)
+            UseDomain(domain);
+        children.Add((child, location));
+        return child;
+    }
+
+    /// <summary>
+    /// Logic that applies only while <paramref name="condition"/> holds. Chain <c>.ElseWhen</c> and
+    /// <c>.Otherwise</c>; a later assignment to the same net wins (last-connect semantics).
+    /// </summary>
+    protected WhenChain When(Bool condition, Action then, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        var node = new When(condition.Expr, new(file, line));
+        Record(node);
+        var chain = new WhenChain(this, node, [.. conditions]);
+        chain.Run(node.Then, [condition.Expr], then);
+        return chain;
+    }
+
+    /// <summary>This module's clock of <paramref name="domain"/>, e.g. for the CLK pin of a vendor primitive.</summary>
+    protected Bool Clock(ClockDomain? domain = null)
+    {
+        var d = domain ?? Domain;
+        UseDomain(d);
+        return new Bool(clockPorts[d]);
+    }
+
+    /// <summary>This module's reset of <paramref name="domain"/> as a signal, with the domain's polarity.</summary>
+    protected Bool Reset(ClockDomain? domain = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        var d = domain ?? Domain;
+        UseDomain(d);
+        return resetPorts.TryGetValue(d, out var net) ? new Bool(net) : throw new HdlException($"clock domain '{d.Name}' has no reset", new(file, line));
+    }
+
+    /// <summary>
+    /// Brings a bit from another clock domain into <paramref name="to"/> through a chain of
+    /// <paramref name="stages"/> registers marked ASYNC_REG: the declared synchronizer the crossing check accepts.
+    /// </summary>
+    protected Bool Synchronize(Bool input, ClockDomain to, int stages = 2, string? name = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        if (stages < 2)
+            throw new HdlException($"a synchronizer needs at least 2 stages, not {stages}", new(file, line));
+        var current = input;
+        for (var i = 0; i < stages; i++)
+        {
+            var stage = Reg(Bool(), domain: to, name: name is null ? null : $"{name}_sync{i}", file: file, line: line);
+            stage.Net!.Register!.IsSynchronizerStage = true;
+            stage.Net.Attributes["ASYNC_REG"] = "TRUE";
+            stage.ConnectFrom(current, new(file, line));
+            current = stage;
+        }
+        return current;
+    }
+
+    /// <summary>Requests a package pin and I/O standard for a top-level port (written to the XDC).</summary>
+    protected void Pin(Signal port, string? pin = null, string? ioStandard = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        var location = new SourceLocation(file, line);
+        if (port.Net is not { IsPort: true } net || !ReferenceEquals(net.Owner, this))
+            throw new HdlException("Pin needs a port of this module", location);
+        pins.Add((net, pin, ioStandard, location));
+    }
+
+    // ---- internals used by signals, memories and elaboration ----
+
+    internal Net AddNet(NetKind kind, Shape shape, SourceLocation location)
+    {
+        if (IsSealed)
+            throw new HdlException($"{ModuleName} is already instantiated or elaborated; declare its hardware in its constructor", location);
+        var net = new Net(kind, shape, location) { Owner = this };
+        (kind is NetKind.Input or NetKind.Output ? ports : nets).Add(net);
+        return net;
+    }
+
+    internal void Record(Statement statement)
+    {
+        if (IsSealed)
+            throw new HdlException($"{ModuleName} is already instantiated or elaborated; its logic can no longer change", statement.Location);
+        scope.Add(statement);
+    }
+
+    internal void UseDomain(ClockDomain domain)
+    {
+        if (domains.Contains(domain))
+            return;
+        domains.Add(domain);
+        clockPorts[domain] = new Net(NetKind.Input, Shape.Bit, SourceLocation.Unknown) { Name = domain.ClockPort, HasName = true, ClockOf = domain, Owner = this };
+        if (domain.ResetPort is { } reset)
+            resetPorts[domain] = new Net(NetKind.Input, Shape.Bit, SourceLocation.Unknown) { Name = reset, HasName = true, ResetOf = domain, Owner = this };
+    }
+
+    internal Expr PathCondition(Bool? enable, SourceLocation location)
+    {
+        var terms = enable is null ? conditions : [.. conditions, enable.Expr];
+        return terms.Count == 0 ? new Const(1, Shape.Bit) : terms.Skip(1).Aggregate(terms[0], (a, b) => new BinaryExpr(BinaryOp.And, a, b, Shape.Bit));
+    }
+
+    internal Signal WrapNet(Shape shape, Net net) => shape.Signed ? new SInt(net) : shape.Width == 1 ? new Bool(net) : new UInt(net);
+
+    internal void RunScoped(List<Statement> into, List<Expr> pathConditions, Action action)
+    {
+        var (savedScope, savedConditions) = (scope, conditions);
+        (scope, conditions) = (into, pathConditions);
+        try
+        {
+            action();
+        }
+        finally
+        {
+            (scope, conditions) = (savedScope, savedConditions);
+        }
+    }
+
+    private T Declare<T>(HdlType<T> type, NetKind kind, string? name, SourceLocation location)
+    {
+        var value = type.Create(new NetFactory(this, kind, location));
+        if (name is not null)
+            NameValue(value, name);
+        return value;
+    }
+
+    /// <summary>Names every net under <paramref name="value"/> that has no name yet, with <paramref name="prefix"/> and field or index suffixes.</summary>
+    internal void NameValue(object? value, string prefix)
+    {
+        switch (value)
+        {
+            case Signal { Net: { HasName: false } net } when ReferenceEquals(net.Owner, this):
+                net.Name = prefix;
+                net.HasName = true;
+                break;
+            case Bundle bundle:
+                foreach (var property in bundle.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
+                {
+                    if (property.GetIndexParameters().Length == 0 && property.DeclaringType != typeof(Bundle))
+                        NameValue(property.GetValue(bundle), $"{prefix}_{property.Name}");
+                }
+                break;
+            case Module child when ReferenceEquals(child.Parent, this) && child.InstanceName is null:
+                child.InstanceName = prefix;
+                break;
+            case IMemoryHandle { Definition: var def }:
+                if (!def.HasName)
+                {
+                    def.Name = prefix;
+                    def.HasName = true;
+                }
+                break;
+            case Array array when array.Rank > 1:
+                var index = new int[array.Rank];
+                foreach (var element in array)
+                {
+                    NameValue(element, $"{prefix}_{string.Join("_", index)}");
+                    for (var d = array.Rank - 1; d >= 0 && ++index[d] == array.GetLength(d); d--)
+                        index[d] = 0;
+                }
+                break;
+            case IEnumerable sequence and not string:
+                var i = 0;
+                foreach (var element in sequence)
+                    NameValue(element, $"{prefix}_{i++}");
+                break;
+        }
+    }
+
+    /// <summary>Finishes the module: names members after their C# names, then everything left by kind and line.</summary>
+    internal void Seal()
+    {
+        if (IsSealed)
+            return;
+        for (var type = GetType(); type is not null && type != typeof(Module) && type != typeof(BlackBox); type = type.BaseType)
+        {
+            foreach (var field in type.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
+                NameValue(field.GetValue(this), MemberName(field.Name));
+        }
+        var taken = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var net in clockPorts.Values.Concat(resetPorts.Values))
+            taken.Add(net.Name);
+        for (var i = 0; i < children.Count; i++)
+        {
+            var child = children[i].Child;
+            child.InstanceName = Unique(taken, child.InstanceName ?? $"{char.ToLowerInvariant(child.ModuleName[0])}{child.ModuleName[1..]}_{i}");
+        }
+        foreach (var memory in memories)
+            memory.Name = Unique(taken, memory.Name);
+        foreach (var net in ports.Concat(nets))
+        {
+            if (net.ChildPort is { } childPort)
+                net.Name = $"{((Module)childPort.Owner!).InstanceName}_{childPort.Name}";
+            else if (!net.HasName)
+                net.Name = $"{FallbackPrefix(net.Kind)}_L{net.Location.Line}";
+            net.Name = Unique(taken, net.Name);
+        }
+        IsSealed = true;
+    }
+
+    private static string MemberName(string fieldName)
+        => fieldName.StartsWith('<') && fieldName.IndexOf('>') is var end and > 0 ? fieldName[1..end] : fieldName.TrimStart('_');
+
+    private static string FallbackPrefix(NetKind kind) => kind switch
+    {
+        NetKind.Register => "reg",
+        NetKind.MemoryReadData => "rdata",
+        NetKind.Input => "in",
+        NetKind.Output => "out",
+        _ => "wire",
+    };
+
+    private static string Unique(HashSet<string> taken, string name)
+    {
+        var clean = VerilogNames.Legal(name);
+        var candidate = clean;
+        for (var n = 1; !taken.Add(candidate); n++)
+            candidate = $"{clean}_{n}";
+        return candidate;
+    }
+}
+
+/// <summary>The rest of a When: <c>.ElseWhen(...)</c> and <c>.Otherwise(...)</c>.</summary>
+public sealed class WhenChain
+{
+    private readonly Module module;
+    private readonly List<Expr> outer;
+    private readonly List<Expr> negated = [];
+    private When last;
+
+    internal WhenChain(Module module, When first, List<Expr> outer)
+    {
+        this.module = module;
+        this.outer = outer;
+        last = first;
+    }
+
+    public WhenChain ElseWhen(Bool condition, Action then, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        negated.Add(new UnaryExpr(UnaryOp.Not, last.Condition, Shape.Bit));
+        var node = new When(condition.Expr, new(file, line));
+        last.Else.Add(node);
+        last = node;
+        Run(node.Then, [condition.Expr], then);
+        return this;
+    }
+
+    public void Otherwise(Action then)
+    {
+        negated.Add(new UnaryExpr(UnaryOp.Not, last.Condition, Shape.Bit));
+        Run(last.Else, [], then);
+    }
+
+    internal void Run(List<Statement> into, List<Expr> extra, Action then) => module.RunScoped(into, [.. outer, .. negated, .. extra], then);
+}

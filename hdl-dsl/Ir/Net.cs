@@ -1,0 +1,78 @@
+namespace DiffAcc.Hdl.Ir;
+
+/// <summary>What a net is inside its module.</summary>
+public enum NetKind
+{
+    Input,
+    Output,
+    Wire,
+    Register,
+    /// <summary>The registered data output of a synchronous memory read port.</summary>
+    MemoryReadData,
+    /// <summary>The parent-side wire of a child instance's input port; the parent drives it.</summary>
+    InstanceInput,
+    /// <summary>The parent-side wire of a child instance's output port; the child drives it.</summary>
+    InstanceOutput,
+}
+
+/// <summary>Clock-domain data of a register.</summary>
+public sealed class RegisterInfo(ClockDomain domain, System.Numerics.BigInteger? resetValue)
+{
+    public ClockDomain Domain { get; } = domain;
+
+    /// <summary>The value taken on reset; <c>null</c> for a register without reset.</summary>
+    public System.Numerics.BigInteger? ResetValue { get; } = resetValue;
+
+    /// <summary>An explicit clock enable, or <c>null</c>.</summary>
+    public Expr? Enable { get; internal set; }
+
+    /// <summary>True for the stages of a declared synchronizer; the crossing check accepts them.</summary>
+    public bool IsSynchronizerStage { get; internal set; }
+}
+
+/// <summary>A named ground-typed signal of one module: a port, wire, register or instance port wire.</summary>
+public sealed class Net
+{
+    internal Net(NetKind kind, Shape shape, SourceLocation location)
+    {
+        Kind = kind;
+        Shape = shape;
+        Location = location;
+    }
+
+    public NetKind Kind { get; internal set; }
+
+    public Shape Shape { get; }
+
+    public SourceLocation Location { get; }
+
+    /// <summary>The emitted name; set from the user's name, the C# member name, or a fallback.</summary>
+    public string Name { get; internal set; } = "";
+
+    /// <summary>True when the user chose the name (explicitly or by a member name).</summary>
+    internal bool HasName { get; set; }
+
+    public RegisterInfo? Register { get; internal set; }
+
+    /// <summary>The domain a clock or reset input port belongs to, or <c>null</c> for data ports.</summary>
+    public ClockDomain? ClockOf { get; internal set; }
+
+    public ClockDomain? ResetOf { get; internal set; }
+
+    /// <summary>Verilog attributes such as <c>keep</c>, <c>use_dsp</c> or <c>ASYNC_REG</c>, sorted by name.</summary>
+    public SortedDictionary<string, string> Attributes { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>For an <see cref="NetKind.InstanceInput"/> or <see cref="NetKind.InstanceOutput"/> wire: the child's port.</summary>
+    public Net? ChildPort { get; internal set; }
+
+    /// <summary>For a port of an instantiated module: the parent-side wire that stands for it in the parent.</summary>
+    internal Net? ParentView { get; set; }
+
+    internal object? Owner { get; set; }
+
+    public int Width => Shape.Width;
+
+    public bool IsPort => Kind is NetKind.Input or NetKind.Output;
+
+    public override string ToString() => Name;
+}
