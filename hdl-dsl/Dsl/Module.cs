@@ -24,10 +24,11 @@ public abstract class Module
     private readonly List<(Net Port, string? Pin, string? IoStandard, SourceLocation Location)> pins = [];
     private List<Statement> scope;
     private List<Expr> conditions = [];
+    private readonly SourceLocation location;
 
     protected Module([CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
-        Location = new SourceLocation(file, line);
+        location = new SourceLocation(file, line);
         scope = body;
     }
 
@@ -37,7 +38,8 @@ public abstract class Module
     /// <summary>The clock domain of registers and memories made from now on in this module.</summary>
     public ClockDomain Domain { get; protected set; } = ClockDomain.Default;
 
-    public SourceLocation Location { get; }
+    /// <summary>Where the module was described: its constructor, or failing that its first declaration.</summary>
+    public SourceLocation Location => location.IsKnown ? location : ports.Concat(nets).Select(n => n.Location).FirstOrDefault(l => l.IsKnown);
 
     internal Module? Parent { get; private set; }
 
@@ -126,6 +128,8 @@ public abstract class Module
         UseDomain(clock);
         if (reset is not null && clock.Reset == ResetKind.None)
             throw new HdlException($"a reset value is given but clock domain '{clock.Name}' has no reset", location);
+        if (reset is not null)
+            UseReset(clock);
         return new NetFactory(this, NetKind.Register, location, net =>
         {
             BigInteger? resetBits = null;
@@ -192,6 +196,8 @@ public abstract class Module
         }
         foreach (var domain in child.domains)
             UseDomain(domain);
+        foreach (var domain in child.resetPorts.Keys)
+            UseReset(domain);
         children.Add((child, location));
         return child;
     }
@@ -221,7 +227,7 @@ public abstract class Module
     protected Bool Reset(ClockDomain? domain = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         var d = domain ?? Domain;
-        UseDomain(d);
+        UseReset(d);
         return resetPorts.TryGetValue(d, out var net) ? new Bool(net) : throw new HdlException($"clock domain '{d.Name}' has no reset", new(file, line));
     }
 
@@ -238,6 +244,7 @@ public abstract class Module
         {
             var stage = Reg(Bool(), domain: to, name: name is null ? null : $"{name}_sync{i}", file: file, line: line);
             stage.Net!.Register!.IsSynchronizerStage = true;
+            stage.Net.Register.IsSynchronizerInput = i == 0;
             stage.Net.Attributes["ASYNC_REG"] = "TRUE";
             stage.ConnectFrom(current, new(file, line));
             current = stage;
@@ -251,6 +258,8 @@ public abstract class Module
         var location = new SourceLocation(file, line);
         if (port.Net is not { IsPort: true } net || !ReferenceEquals(net.Owner, this))
             throw new HdlException("Pin needs a port of this module", location);
+        if (pin is not null && net.Width > 1)
+            throw new HdlException($"one package pin cannot carry the {net.Width}-bit port '{net.Name}'; request a pin per bit of a Vec of Bools", location);
         pins.Add((net, pin, ioStandard, location));
     }
 
@@ -278,7 +287,13 @@ public abstract class Module
             return;
         domains.Add(domain);
         clockPorts[domain] = new Net(NetKind.Input, Shape.Bit, SourceLocation.Unknown) { Name = domain.ClockPort, HasName = true, ClockOf = domain, Owner = this };
-        if (domain.ResetPort is { } reset)
+    }
+
+    /// <summary>Adds the reset port of <paramref name="domain"/>; only modules with reset registers (or such children) get one.</summary>
+    internal void UseReset(ClockDomain domain)
+    {
+        UseDomain(domain);
+        if (domain.ResetPort is { } reset && !resetPorts.ContainsKey(domain))
             resetPorts[domain] = new Net(NetKind.Input, Shape.Bit, SourceLocation.Unknown) { Name = reset, HasName = true, ResetOf = domain, Owner = this };
     }
 

@@ -28,6 +28,9 @@ public sealed class RegisterInfo(ClockDomain domain, System.Numerics.BigInteger?
 
     /// <summary>True for the stages of a declared synchronizer; the crossing check accepts them.</summary>
     public bool IsSynchronizerStage { get; internal set; }
+
+    /// <summary>True for the first stage, the one that samples the other domain (its input is a false path).</summary>
+    public bool IsSynchronizerInput { get; internal set; }
 }
 
 /// <summary>A named ground-typed signal of one module: a port, wire, register or instance port wire.</summary>

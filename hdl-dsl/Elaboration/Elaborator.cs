@@ -1,0 +1,60 @@
+using DiffAcc.Hdl.Ir;
+
+namespace DiffAcc.Hdl.Elaboration;
+
+/// <summary>Turns a tree of <see cref="Module"/> objects into the IR: one <see cref="ModuleDef"/> per object, children first.</summary>
+internal static class Elaborator
+{
+    public static Design Elaborate(Module top)
+    {
+        if (top.Parent is not null)
+            throw new HdlException($"{top.ModuleName} is instantiated inside {top.Parent.ModuleName}; elaborate the top module", top.Location);
+        top.Seal();
+        var definitions = new Dictionary<Module, ModuleDef>(ReferenceEqualityComparer.Instance);
+        var order = new List<ModuleDef>();
+        Build(top, definitions, order);
+        var pins = top.Pins.Select(p => new PinConstraint(p.Port.Name, p.Pin, p.IoStandard, p.Location)).ToList();
+        var domains = order.SelectMany(d => d.Domains).Distinct().ToList();
+        return Deduplication.Run(new Design(definitions[top], order, domains, pins));
+    }
+
+    private static void Build(Module module, Dictionary<Module, ModuleDef> definitions, List<ModuleDef> order)
+    {
+        foreach (var (child, _) in module.Children)
+            Build(child, definitions, order);
+
+        var def = new ModuleDef(module.ModuleName, module.GetType().Name, module.Location);
+        def.Domains.AddRange(module.Domains);
+        foreach (var domain in module.Domains)
+        {
+            def.Ports.Add(module.ClockPorts[domain]);
+            if (module.ResetPorts.TryGetValue(domain, out var reset))
+                def.Ports.Add(reset);
+        }
+        def.Ports.AddRange(module.Ports);
+        def.Nets.AddRange(module.Nets);
+        def.Body.AddRange(module.Body);
+        def.Memories.AddRange(module.Memories);
+        if (module is BlackBox blackBox)
+        {
+            def.BlackBoxName = blackBox.ModuleName;
+            foreach (var (name, value) in blackBox.Parameters)
+                def.Parameters[name] = value;
+        }
+        foreach (var (child, location) in module.Children)
+        {
+            var instance = new InstanceDef(child.InstanceName!, definitions[child], location);
+            foreach (var domain in child.Domains)
+            {
+                instance.Bindings.Add((child.ClockPorts[domain], module.ClockPorts[domain]));
+                if (child.ResetPorts.TryGetValue(domain, out var reset))
+                    instance.Bindings.Add((reset, module.ResetPorts[domain]));
+            }
+            foreach (var port in child.Ports)
+                instance.Bindings.Add((port, port.ParentView!));
+            def.Instances.Add(instance);
+        }
+        definitions[module] = def;
+        order.Add(def);
+    }
+}

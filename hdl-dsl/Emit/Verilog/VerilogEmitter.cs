@@ -1,0 +1,22 @@
+using DiffAcc.Hdl.Checks;
+using DiffAcc.Hdl.Ir;
+
+namespace DiffAcc.Hdl.Emit.Verilog;
+
+/// <summary>Prints a checked design as Verilog-2005: one file per module, children first, plus <c>filelist.f</c>.</summary>
+public static class VerilogEmitter
+{
+    public const string FileListName = "filelist.f";
+
+    public static IReadOnlyList<EmittedFile> Emit(Design design, CheckContext context)
+    {
+        var files = new List<EmittedFile>();
+        foreach (var module in design.Modules.Where(m => !m.IsBlackBox))
+        {
+            var view = VerilogLayout.Build(module, context.Drivers(module));
+            files.Add(new EmittedFile($"{module.Name}.v", TemplateText.Render("module.sbn", view)));
+        }
+        files.Add(new EmittedFile(FileListName, TemplateText.Render("filelist.sbn", new { Files = files.Select(f => f.Name).ToList() })));
+        return files;
+    }
+}

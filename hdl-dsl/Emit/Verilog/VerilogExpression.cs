@@ -1,0 +1,149 @@
+using System.Globalization;
+using System.Numerics;
+using DiffAcc.Hdl.Ir;
+
+namespace DiffAcc.Hdl.Emit.Verilog;
+
+/// <summary>A temporary wire the layout introduced so an expression prints with exact Verilog semantics.</summary>
+public sealed record TemporaryWire(string Name, Shape Shape, string Value);
+
+/// <summary>
+/// Prints IR expressions as Verilog-2005. Operand widths are already equal (the IR's width rules),
+/// so no Verilog context widening happens. Where Verilog would change the meaning of a nested
+/// operator (a signed multiply or arithmetic shift inside an unsigned expression, a part-select of
+/// an expression) or a shared subexpression would be printed twice, the operator moves to a
+/// temporary wire named after the signal it feeds.
+/// </summary>
+internal sealed class VerilogExpression(Func<string, string> uniqueName, IReadOnlyDictionary<Expr, int> uses)
+{
+    private readonly Dictionary<Expr, string> spilled = new(ReferenceEqualityComparer.Instance);
+
+    public List<TemporaryWire> Temporaries { get; } = [];
+
+    /// <summary>Counts how often each expression object is used, so shared ones print once.</summary>
+    public static void CountUses(Expr e, Dictionary<Expr, int> uses)
+    {
+        uses[e] = uses.GetValueOrDefault(e) + 1;
+        if (uses[e] == 1)
+        {
+            foreach (var operand in e.Operands)
+                CountUses(operand, uses);
+        }
+    }
+
+    /// <summary>The text of <paramref name="e"/> as the whole right-hand side for <paramref name="consumer"/>.</summary>
+    public string Top(Expr e, string consumer)
+    {
+        var text = Print(e, consumer, nested: false);
+        return text.StartsWith('(') && text.EndsWith(')') && Balanced(text[1..^1]) ? text[1..^1] : text;
+    }
+
+    private string Print(Expr e, string consumer, bool nested)
+    {
+        if (spilled.TryGetValue(e, out var name))
+            return name;
+        if (e is not (NetRef or Const) && uses.GetValueOrDefault(e) > 1 && nested)
+            return Spill(e, consumer);
+        switch (e)
+        {
+            case NetRef r:
+                return r.Net.Name;
+            case Const c:
+                return Literal(c.Value, c.Width);
+            case UnaryExpr u:
+                var symbol = u.Op switch { UnaryOp.Not => "~", UnaryOp.ReduceAnd => "&", UnaryOp.ReduceOr => "|", _ => "^" };
+                return $"({symbol}{Print(u.Operand, consumer, true)})";
+            case BinaryExpr { Op: BinaryOp.Mul or BinaryOp.ShiftLeft or BinaryOp.ShiftRight } b when nested:
+                return Spill(b, consumer);
+            case BinaryExpr b:
+                return Binary(b, consumer);
+            case MuxExpr m:
+                return $"({Print(m.Condition, consumer, true)} ? {Print(m.WhenTrue, consumer, true)} : {Print(m.WhenFalse, consumer, true)})";
+            case ConcatExpr c:
+                return $"{{{string.Join(", ", c.Parts.Select(p => Print(p, consumer, true)))}}}";
+            case SliceExpr s when s.Operand is Const c:
+                return Literal((c.Value >> s.Low) & ((BigInteger.One << s.Width) - 1), s.Width);
+            case SliceExpr s:
+                var source = Reference(s.Operand, consumer);
+                return s.Operand.Width == 1 ? source : s.High == s.Low ? $"{source}[{s.Low}]" : $"{source}[{s.High}:{s.Low}]";
+            case ExtendExpr x when !x.Operand.Shape.Signed:
+                return $"{{{x.Width - x.Operand.Width}'d0, {Print(x.Operand, consumer, true)}}}";
+            case ExtendExpr x:
+                var operand = Reference(x.Operand, consumer);
+                var sign = x.Operand.Width == 1 ? operand : $"{operand}[{x.Operand.Width - 1}]";
+                return $"{{{{{x.Width - x.Operand.Width}{{{sign}}}}}, {operand}}}";
+            case CastExpr c:
+                // Operand widths are equal everywhere, so signedness matters only to the operators
+                // that wrap their operands explicitly below; a cast itself prints nothing.
+                return Print(c.Operand, consumer, nested);
+            default:
+                throw new InvalidOperationException($"cannot print {e.GetType().Name}: the design has unresolved errors");
+        }
+    }
+
+    private string Binary(BinaryExpr b, string consumer)
+    {
+        var signed = b.Left.Shape.Signed;
+        var left = Print(b.Left, consumer, true);
+        var right = Print(b.Right, consumer, true);
+        // Operators whose result depends on signedness state it, unless the operand already is a plain unsigned name.
+        string S(string x) => signed ? $"$signed({x})" : IsPlainUnsigned(x) ? x : $"$unsigned({x})";
+        bool IsPlainUnsigned(string x) => (ReferenceEquals(x, left) ? b.Left : b.Right) is NetRef { Net.Shape.Signed: false } or Const;
+        return b.Op switch
+        {
+            BinaryOp.Add => $"({left} + {right})",
+            BinaryOp.Sub => $"({left} - {right})",
+            BinaryOp.Mul => $"({S(left)} * {S(right)})",
+            BinaryOp.And => $"({left} & {right})",
+            BinaryOp.Or => $"({left} | {right})",
+            BinaryOp.Xor => $"({left} ^ {right})",
+            BinaryOp.Eq => $"({left} == {right})",
+            BinaryOp.Ne => $"({left} != {right})",
+            BinaryOp.Lt => $"({S(left)} < {S(right)})",
+            BinaryOp.Le => $"({S(left)} <= {S(right)})",
+            BinaryOp.Gt => $"({S(left)} > {S(right)})",
+            BinaryOp.Ge => $"({S(left)} >= {S(right)})",
+            BinaryOp.ShiftLeft => $"({left} << {right})",
+            BinaryOp.ShiftRight => signed ? $"({S(left)} >>> {right})" : $"({left} >> {right})",
+            _ => throw new InvalidOperationException(b.Op.ToString()),
+        };
+    }
+
+    /// <summary>A plain name for <paramref name="e"/>: part-selects need one in Verilog-2005.</summary>
+    public string Reference(Expr e, string consumer) => e is NetRef r ? r.Net.Name : spilled.GetValueOrDefault(e) ?? Spill(e, consumer);
+
+    private string Spill(Expr e, string consumer)
+    {
+        var kind = e switch
+        {
+            BinaryExpr b => b.Op.ToString().ToLowerInvariant(),
+            UnaryExpr u => u.Op.ToString().ToLowerInvariant(),
+            MuxExpr => "mux",
+            ConcatExpr => "cat",
+            SliceExpr => "bits",
+            ExtendExpr => "ext",
+            CastExpr => "cast",
+            _ => "value",
+        };
+        var name = uniqueName($"{consumer}_{kind}");
+        var text = Top(e, name);
+        spilled[e] = name;
+        Temporaries.Add(new TemporaryWire(name, e.Shape, text));
+        return name;
+    }
+
+    public static string Literal(BigInteger value, int width)
+        => width == 1 ? $"1'b{value}" : value < 1024 ? $"{width}'d{value}" : $"{width}'h{value.ToString("x", CultureInfo.InvariantCulture).TrimStart('0').PadLeft(1, '0')}";
+
+    private static bool Balanced(string text)
+    {
+        var depth = 0;
+        foreach (var c in text)
+        {
+            depth += c == '(' ? 1 : c == ')' ? -1 : 0;
+            if (depth < 0)
+                return false;
+        }
+        return depth == 0;
+    }
+}

@@ -1,0 +1,133 @@
+using System.Globalization;
+using DiffAcc.Hdl.Ir;
+using DiffAcc.Hdl.Passes;
+
+namespace DiffAcc.Hdl.Emit.Verilog;
+
+/// <summary>
+/// Decides how one module looks in Verilog: declaration order, temporaries, register enables,
+/// memory port blocks, instance connections. The result is printed by module.sbn.
+/// </summary>
+internal static class VerilogLayout
+{
+    public static ModuleView Build(ModuleDef module, IReadOnlyDictionary<Net, NetDriver> drivers)
+    {
+        var taken = new HashSet<string>(module.AllNets.Select(n => n.Name).Concat(module.Memories.Select(m => m.Name)).Concat(module.Instances.Select(i => i.Name)), StringComparer.Ordinal);
+        string Unique(string name)
+        {
+            var candidate = VerilogNames.Legal(name);
+            for (var n = 1; !taken.Add(candidate); n++)
+                candidate = $"{VerilogNames.Legal(name)}_{n}";
+            return candidate;
+        }
+
+        var values = drivers.Values.ToDictionary(d => d.Net, d => NarrowTruncations.Run(d.Value));
+        var uses = new Dictionary<Expr, int>(ReferenceEqualityComparer.Instance);
+        foreach (var value in values.Values)
+            VerilogExpression.CountUses(value, uses);
+        var printer = new VerilogExpression(Unique, uses);
+
+        var ports = module.Ports.Select(p => new PortView(Attributes(p.Attributes), p.Kind == NetKind.Input ? "input" : "output", p.Shape.Signed, Range(p.Width), p.Name, Locator(p.Location))).ToList();
+
+        var assigns = new List<AssignView>();
+        var registers = new List<RegisterView>();
+        foreach (var net in module.AllNets)
+        {
+            if (!drivers.TryGetValue(net, out var driver))
+                continue;
+            var value = values[net];
+            var locator = Locator(driver.Connects.Select(c => c.Location));
+            if (net.Register is { } reg)
+            {
+                string? enable = reg.Enable is null ? null : printer.Top(reg.Enable, net.Name);
+                if (value is MuxExpr { WhenFalse: NetRef hold } mux && ReferenceEquals(hold.Net, net))
+                {
+                    // A register updated only under a condition: the condition becomes the clock enable.
+                    var condition = printer.Top(mux.Condition, net.Name);
+                    enable = enable is null ? condition : $"({enable}) && ({condition})";
+                    value = mux.WhenTrue;
+                }
+                var domain = reg.Domain;
+                var resetName = domain.ResetPort ?? "";
+                registers.Add(new RegisterView(
+                    net.Name,
+                    domain.ClockPort,
+                    reg.ResetValue is not null && domain.IsAsyncReset ? $"{(domain.IsResetActiveLow ? "negedge" : "posedge")} {resetName}" : "",
+                    domain.IsResetActiveLow ? $"!{resetName}" : resetName,
+                    reg.ResetValue is { } r ? VerilogExpression.Literal(r, net.Width) : null,
+                    enable,
+                    printer.Top(value, net.Name),
+                    locator));
+            }
+            else
+            {
+                assigns.Add(new AssignView(net.Name, printer.Top(value, net.Name), locator));
+            }
+        }
+
+        var memories = new List<MemoryView>();
+        var writes = new List<MemoryWriteView>();
+        var reads = new List<MemoryReadView>();
+        foreach (var memory in module.Memories)
+        {
+            var attributes = memory.Style == RamStyle.Auto ? "" : $"(* ram_style = \"{RamStyleName(memory.Style)}\" *)";
+            memories.Add(new MemoryView(attributes, memory.Word.Signed, Range(memory.Word.Width), memory.Name, memory.Depth, Locator(memory.Location),
+                memory.Init is null ? [] : [.. memory.Init.Select((v, i) => new MemoryInitView(i, VerilogExpression.Literal(v, memory.Word.Width)))]));
+            foreach (var w in memory.WritePorts)
+            {
+                var lanes = memory.ByteWidth == 0 || w.ByteEnable is null
+                    ? []
+                    : Enumerable.Range(0, memory.Word.Width / memory.ByteWidth).Select(i => new ByteLaneView(i, $"[{((i + 1) * memory.ByteWidth) - 1}:{i * memory.ByteWidth}]")).ToList();
+                var data = Fit(w.Data, memory.Word);
+                writes.Add(new MemoryWriteView(w.Domain.ClockPort, memory.Name, printer.Top(w.Enable, memory.Name), printer.Top(w.Address, memory.Name), lanes.Count > 0 ? printer.Reference(data, memory.Name) : printer.Top(data, memory.Name),
+                    lanes, w.ByteEnable is null ? null : printer.Reference(w.ByteEnable, memory.Name), Locator(w.Location)));
+            }
+            foreach (var r in memory.ReadPorts)
+                reads.Add(new MemoryReadView(r.Domain.ClockPort, memory.Name, printer.Top(r.Enable, r.Data.Name), printer.Top(r.Address, r.Data.Name), r.Data.Name, Locator(r.Location)));
+        }
+
+        var instances = module.Instances.Select(i => new InstanceView(
+            i.Definition.Name,
+            i.Name,
+            [.. i.Definition.Parameters.Select(p => new ParameterView(p.Key, Parameter(p.Value)))],
+            [.. i.Bindings.Select(b => new ConnectionView(b.ChildPort.Name, b.ParentNet.Name))],
+            Locator(i.Location))).ToList();
+
+        var declarations = module.Nets.Select(n => new DeclarationView(Attributes(n.Attributes), n.Kind is NetKind.Register or NetKind.MemoryReadData ? "reg" : "wire", n.Shape.Signed, Range(n.Width), n.Name, Locator(n.Location)))
+            .Concat(printer.Temporaries.Select(t => new DeclarationView("", "wire", t.Shape.Signed, Range(t.Shape.Width), t.Name, "")))
+            .ToList();
+        assigns.InsertRange(0, printer.Temporaries.Select(t => new AssignView(t.Name, t.Value, "")));
+
+        return new ModuleView(module.Name, $"{module.ClassName} ({module.Location})", ports, declarations, memories, assigns, registers, writes, reads, instances);
+    }
+
+    private static Expr Fit(Expr data, Shape word) => data.Width < word.Width ? new ExtendExpr(data, word.Width) : data;
+
+    private static string Range(int width) => width == 1 ? "" : $"[{width - 1}:0]";
+
+    private static string Locator(SourceLocation location) => location.IsKnown ? $"// @[{location}]" : "";
+
+    private static string Locator(IEnumerable<SourceLocation> locations)
+    {
+        var known = locations.Where(l => l.IsKnown).Select(l => l.ToString()).Distinct().ToList();
+        return known.Count == 0 ? "" : $"// @[{string.Join(", ", known)}]";
+    }
+
+    private static string Attributes(SortedDictionary<string, string> attributes)
+        => attributes.Count == 0 ? "" : $"(* {string.Join(", ", attributes.Select(a => $"{a.Key} = \"{a.Value}\""))} *)";
+
+    private static string RamStyleName(RamStyle style) => style switch
+    {
+        RamStyle.Block => "block",
+        RamStyle.Distributed => "distributed",
+        _ => "registers",
+    };
+
+    private static string Parameter(ParameterValue value) => value switch
+    {
+        IntParameter i => i.Value.ToString(CultureInfo.InvariantCulture),
+        StringParameter s => $"\"{s.Value}\"",
+        BitsParameter b => $"{b.Width}'h{b.Value.ToString("x", CultureInfo.InvariantCulture).TrimStart('0').PadLeft(1, '0')}",
+        _ => throw new InvalidOperationException(value.GetType().Name),
+    };
+}

@@ -1,0 +1,40 @@
+namespace DiffAcc.Hdl.Emit.Verilog;
+
+// The data a module template prints. Every decision (names, order, temporaries, enables) is made
+// before these are filled; the template only lays out Verilog syntax around them.
+
+public sealed record DeclarationView(string Attributes, string Kind, bool Signed, string Range, string Name, string Locator);
+
+public sealed record PortView(string Attributes, string Direction, bool Signed, string Range, string Name, string Locator);
+
+public sealed record AssignView(string Target, string Value, string Locator);
+
+public sealed record RegisterView(string Name, string Clock, string AsyncReset, string ResetCondition, string? ResetValue, string? Enable, string Next, string Locator);
+
+public sealed record MemoryInitView(int Index, string Value);
+
+public sealed record MemoryView(string Attributes, bool Signed, string Range, string Name, int Depth, string Locator, IReadOnlyList<MemoryInitView> Init);
+
+public sealed record ByteLaneView(int Index, string Range);
+
+public sealed record MemoryWriteView(string Clock, string Memory, string Enable, string Address, string Data, IReadOnlyList<ByteLaneView> Lanes, string? ByteEnable, string Locator);
+
+public sealed record MemoryReadView(string Clock, string Memory, string Enable, string Address, string Data, string Locator);
+
+public sealed record ParameterView(string Name, string Value);
+
+public sealed record ConnectionView(string Port, string Net);
+
+public sealed record InstanceView(string Module, string Name, IReadOnlyList<ParameterView> Parameters, IReadOnlyList<ConnectionView> Connections, string Locator);
+
+public sealed record ModuleView(
+    string Name,
+    string Source,
+    IReadOnlyList<PortView> Ports,
+    IReadOnlyList<DeclarationView> Declarations,
+    IReadOnlyList<MemoryView> Memories,
+    IReadOnlyList<AssignView> Assigns,
+    IReadOnlyList<RegisterView> Registers,
+    IReadOnlyList<MemoryWriteView> MemoryWrites,
+    IReadOnlyList<MemoryReadView> MemoryReads,
+    IReadOnlyList<InstanceView> Instances);

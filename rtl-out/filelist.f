@@ -1,0 +1,2 @@
+MacPe.v
+MacArray16x16.v
