@@ -46,7 +46,8 @@ public sealed class CombinationalLoopCheck : IDesignCheck
             {
                 var loop = path.Skip(at).ToList();
                 loop.Reverse();
-                return loop;
+                var first = loop.IndexOf(loop.Min());
+                return [.. loop.Skip(first), .. loop.Take(first)];
             }
             onPath[next] = path.Count;
             path.Add(next);
