@@ -5,7 +5,7 @@ using DiffAcc.Hdl.Ir;
 namespace DiffAcc.Hdl.Emit.Verilog;
 
 /// <summary>A temporary wire the layout introduced so an expression prints with exact Verilog semantics.</summary>
-public sealed record TemporaryWire(string Name, Shape Shape, string Value);
+public sealed record TemporaryWire(string Name, Shape Shape, string Value, string Locator);
 
 /// <summary>
 /// Prints IR expressions as Verilog-2005. Operand widths are already equal (the IR's width rules),
@@ -19,6 +19,9 @@ internal sealed class VerilogExpression(Func<string, string> uniqueName, IReadOn
     private readonly Dictionary<Expr, string> spilled = new(ReferenceEqualityComparer.Instance);
 
     public List<TemporaryWire> Temporaries { get; } = [];
+
+    /// <summary>The locator of the statement being printed; its temporaries carry it too.</summary>
+    public string Locator { get; set; } = "";
 
     /// <summary>Counts how often each expression object is used, so shared ones print once.</summary>
     public static void CountUses(Expr e, Dictionary<Expr, int> uses)
@@ -66,6 +69,9 @@ internal sealed class VerilogExpression(Func<string, string> uniqueName, IReadOn
             case SliceExpr s:
                 var source = Reference(s.Operand, consumer);
                 return s.Operand.Width == 1 ? source : s.High == s.Low ? $"{source}[{s.Low}]" : $"{source}[{s.High}:{s.Low}]";
+            case ExtendExpr { Operand: Const c } x:
+                var negative = c.Shape.Signed && !(c.Value >> (c.Width - 1)).IsZero;
+                return Literal(negative ? c.Value | (((BigInteger.One << x.Width) - 1) ^ ((BigInteger.One << c.Width) - 1)) : c.Value, x.Width);
             case ExtendExpr x when !x.Operand.Shape.Signed:
                 return $"{{{x.Width - x.Operand.Width}'d0, {Print(x.Operand, consumer, true)}}}";
             case ExtendExpr x:
@@ -128,7 +134,7 @@ internal sealed class VerilogExpression(Func<string, string> uniqueName, IReadOn
         var name = uniqueName($"{consumer}_{kind}");
         var text = Top(e, name);
         spilled[e] = name;
-        Temporaries.Add(new TemporaryWire(name, e.Shape, text));
+        Temporaries.Add(new TemporaryWire(name, e.Shape, text, Locator));
         return name;
     }
 

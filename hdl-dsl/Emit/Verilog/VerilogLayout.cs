@@ -36,7 +36,7 @@ internal static class VerilogLayout
             if (!drivers.TryGetValue(net, out var driver))
                 continue;
             var value = values[net];
-            var locator = Locator(driver.Connects.Select(c => c.Location));
+            var locator = printer.Locator = Locator(driver.Connects.Select(c => c.Location));
             if (net.Register is { } reg)
             {
                 string? enable = reg.Enable is null ? null : printer.Top(reg.Enable, net.Name);
@@ -79,11 +79,15 @@ internal static class VerilogLayout
                     ? []
                     : Enumerable.Range(0, memory.Word.Width / memory.ByteWidth).Select(i => new ByteLaneView(i, $"[{((i + 1) * memory.ByteWidth) - 1}:{i * memory.ByteWidth}]")).ToList();
                 var data = Fit(w.Data, memory.Word);
+                printer.Locator = Locator(w.Location);
                 writes.Add(new MemoryWriteView(w.Domain.ClockPort, memory.Name, printer.Top(w.Enable, memory.Name), printer.Top(w.Address, memory.Name), lanes.Count > 0 ? printer.Reference(data, memory.Name) : printer.Top(data, memory.Name),
                     lanes, w.ByteEnable is null ? null : printer.Reference(w.ByteEnable, memory.Name), Locator(w.Location)));
             }
             foreach (var r in memory.ReadPorts)
-                reads.Add(new MemoryReadView(r.Domain.ClockPort, memory.Name, printer.Top(r.Enable, r.Data.Name), printer.Top(r.Address, r.Data.Name), r.Data.Name, Locator(r.Location)));
+            {
+                printer.Locator = Locator(r.Location);
+                reads.Add(new MemoryReadView(r.Domain.ClockPort, memory.Name, printer.Top(r.Enable, r.Data.Name), printer.Top(r.Address, r.Data.Name), r.Data.Name, printer.Locator));
+            }
         }
 
         var instances = module.Instances.Select(i => new InstanceView(
@@ -93,12 +97,11 @@ internal static class VerilogLayout
             [.. i.Bindings.Select(b => new ConnectionView(b.ChildPort.Name, b.ParentNet.Name))],
             Locator(i.Location))).ToList();
 
-        var declarations = module.Nets.Select(n => new DeclarationView(Attributes(n.Attributes), n.Kind is NetKind.Register or NetKind.MemoryReadData ? "reg" : "wire", n.Shape.Signed, Range(n.Width), n.Name, Locator(n.Location)))
-            .Concat(printer.Temporaries.Select(t => new DeclarationView("", "wire", t.Shape.Signed, Range(t.Shape.Width), t.Name, "")))
-            .ToList();
-        assigns.InsertRange(0, printer.Temporaries.Select(t => new AssignView(t.Name, t.Value, "")));
+        var declarations = module.Nets.Select(n => new DeclarationView(Attributes(n.Attributes), n.Kind is NetKind.Register or NetKind.MemoryReadData ? "reg" : "wire", n.Shape.Signed, Range(n.Width), n.Name, Locator(n.Location))).ToList();
+        var temporaries = printer.Temporaries.Select(t => new DeclarationView("", "wire", t.Shape.Signed, Range(t.Shape.Width), t.Name, t.Locator)).ToList();
+        assigns.InsertRange(0, printer.Temporaries.Select(t => new AssignView(t.Name, t.Value, t.Locator)));
 
-        return new ModuleView(module.Name, $"{module.ClassName} ({module.Location})", ports, declarations, memories, assigns, registers, writes, reads, instances);
+        return new ModuleView(module.Name, $"{module.ClassName} ({module.Location})", ports, declarations, temporaries, memories, assigns, registers, writes, reads, instances);
     }
 
     private static Expr Fit(Expr data, Shape word) => data.Width < word.Width ? new ExtendExpr(data, word.Width) : data;

@@ -1,0 +1,1 @@
+ByteRam.v

@@ -1,0 +1,1 @@
+SineRom.v
