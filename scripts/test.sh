@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The test command: installs the HDL tools when missing, checks formatting, runs every test and
+# checks that the committed rtl-out/ and constraints/ match what the generators emit now.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+for tool in verilator yosys iverilog; do
+  command -v "$tool" >/dev/null 2>&1 || need+=("$tool")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  echo "Installing ${need[*]} with apt-get ..."
+  if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+    echo "error: ${need[*]} missing and neither root nor sudo is available; install them: apt-get install -y verilator yosys iverilog" >&2
+    exit 1
+  fi
+  if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq verilator yosys iverilog >/dev/null; }; then
+    echo "error: could not install ${need[*]} with apt-get; install them by hand: apt-get install -y verilator yosys iverilog" >&2
+    exit 1
+  fi
+  for tool in "${need[@]}"; do
+    command -v "$tool" >/dev/null 2>&1 || { echo "error: $tool is still missing after apt-get install" >&2; exit 1; }
+  done
+fi
+
+echo "== dotnet format --verify-no-changes"
+dotnet format DiffAcc.sln --verify-no-changes
+
+echo "== build"
+dotnet build DiffAcc.sln -c Release --nologo -v q
+
+echo "== generated files are up to date"
+fresh=$(mktemp -d)
+dotnet run --project cli -c Release --no-build -- generate --out "$fresh/rtl-out" --constraints "$fresh/constraints" >/dev/null
+if ! diff -r rtl-out "$fresh/rtl-out" >/dev/null || ! diff -r constraints "$fresh/constraints" >/dev/null; then
+  diff -r rtl-out "$fresh/rtl-out" | head -20 || true
+  diff -r constraints "$fresh/constraints" | head -20 || true
+  echo "error: rtl-out/ or constraints/ differ from what 'diffacc generate' emits now; run the README's main command and commit the result" >&2
+  exit 1
+fi
+
+echo "== tests"
+dotnet test DiffAcc.sln -c Release --no-build --nologo
