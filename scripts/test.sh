@@ -39,5 +39,10 @@ if ! diff -r rtl-out "$fresh/rtl-out" >/dev/null || ! diff -r constraints "$fres
   exit 1
 fi
 
+echo "== DiffAcc.Hdl packs as a NuGet package"
+pack=$(mktemp -d)
+dotnet pack hdl-dsl -c Release --no-build --nologo -v q -o "$pack" >/dev/null
+ls "$pack"/DiffAcc.Hdl.*.nupkg >/dev/null
+
 echo "== tests"
 dotnet test DiffAcc.sln -c Release --no-build --nologo

@@ -413,14 +413,7 @@ public abstract class Module
         _ => "wire",
     };
 
-    private static string Unique(HashSet<string> taken, string name)
-    {
-        var clean = VerilogNames.Legal(name);
-        var candidate = clean;
-        for (var n = 1; !taken.Add(candidate); n++)
-            candidate = $"{clean}_{n}";
-        return candidate;
-    }
+    private static string Unique(HashSet<string> taken, string name) => VerilogNames.Unique(taken, name);
 }
 
 /// <summary>The rest of a When: <c>.ElseWhen(...)</c> and <c>.Otherwise(...)</c>.</summary>

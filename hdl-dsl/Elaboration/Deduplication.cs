@@ -33,11 +33,7 @@ internal static class Deduplication
         var used = new HashSet<string>(StringComparer.Ordinal);
         foreach (var module in unique.Where(m => !m.IsBlackBox))
         {
-            var name = VerilogNames.Legal(module.Name);
-            var candidate = name;
-            for (var n = 1; !used.Add(candidate); n++)
-                candidate = $"{name}_{n}";
-            module.Name = candidate;
+            module.Name = VerilogNames.Unique(used, module.Name);
         }
         return new Design(canonical[design.Top], unique, design.Domains, design.Pins);
     }

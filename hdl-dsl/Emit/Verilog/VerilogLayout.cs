@@ -13,13 +13,7 @@ internal static class VerilogLayout
     public static ModuleView Build(ModuleDef module, IReadOnlyDictionary<Net, NetDriver> drivers)
     {
         var taken = new HashSet<string>(module.AllNets.Select(n => n.Name).Concat(module.Memories.Select(m => m.Name)).Concat(module.Instances.Select(i => i.Name)), StringComparer.Ordinal);
-        string Unique(string name)
-        {
-            var candidate = VerilogNames.Legal(name);
-            for (var n = 1; !taken.Add(candidate); n++)
-                candidate = $"{VerilogNames.Legal(name)}_{n}";
-            return candidate;
-        }
+        string Unique(string name) => VerilogNames.Unique(taken, name);
 
         var values = drivers.Values.ToDictionary(d => d.Net, d => NarrowTruncations.Run(d.Value));
         var uses = new Dictionary<Expr, int>(ReferenceEqualityComparer.Instance);

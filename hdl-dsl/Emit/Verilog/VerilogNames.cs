@@ -24,6 +24,15 @@ internal static class VerilogNames
         "modport", "priority", "unique", "inside", "with", "foreach", "rand", "randc", "this", "super", "null", "new",
     };
 
+    /// <summary>A legal name not yet in <paramref name="taken"/>: the name itself, else <c>name_1</c>, <c>name_2</c>, ...; it is added to the set.</summary>
+    public static string Unique(HashSet<string> taken, string name)
+    {
+        var candidate = Legal(name);
+        for (var n = 1; !taken.Add(candidate); n++)
+            candidate = Legal($"{name}_{n}");
+        return candidate;
+    }
+
     public static string Legal(string name)
     {
         var sb = new StringBuilder(name.Length);
