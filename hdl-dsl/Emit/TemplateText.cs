@@ -4,14 +4,17 @@ using Scriban.Runtime;
 
 namespace DiffAcc.Hdl.Emit;
 
-/// <summary>Renders the Scriban templates shipped inside this assembly; each is parsed once.</summary>
-internal static class TemplateText
+/// <summary>
+/// Renders Scriban templates embedded in an assembly (by default this one), each parsed once.
+/// Emitters of other projects pass their own assembly so their templates stay next to their code.
+/// </summary>
+public static class TemplateText
 {
-    private static readonly ConcurrentDictionary<string, Template> Parsed = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<(System.Reflection.Assembly, string), Template> Parsed = new();
 
-    public static string Render(string templateName, object model)
+    public static string Render(string templateName, object model, System.Reflection.Assembly? assembly = null)
     {
-        var template = Parsed.GetOrAdd(templateName, Load);
+        var template = Parsed.GetOrAdd((assembly ?? typeof(TemplateText).Assembly, templateName), Load);
         var globals = new ScriptObject();
         globals.Import(model, renamer: StandardMemberRenamer.Default);
         var context = new TemplateContext { StrictVariables = true, MemberRenamer = StandardMemberRenamer.Default, LoopLimit = 0 };
@@ -19,10 +22,11 @@ internal static class TemplateText
         return template.Render(context);
     }
 
-    private static Template Load(string name)
+    private static Template Load((System.Reflection.Assembly Assembly, string Name) key)
     {
-        using var stream = typeof(TemplateText).Assembly.GetManifestResourceStream(name)
-            ?? throw new InvalidOperationException($"template {name} is not embedded in DiffAcc.Hdl");
+        var (assembly, name) = key;
+        using var stream = assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"template {name} is not embedded in {assembly.GetName().Name}");
         using var reader = new StreamReader(stream);
         var template = Template.Parse(reader.ReadToEnd(), name);
         if (template.HasErrors)

@@ -1,0 +1,181 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Threading.Channels;
+using CliWrap;
+using CliWrap.Buffered;
+using DiffAcc.Sim.Verilator;
+
+namespace DiffAcc.Sim;
+
+/// <summary>One output word that differed, with the inputs of the cycles that led there.</summary>
+public sealed record Mismatch(long Cycle, string Signal, ulong Expected, ulong Actual, IReadOnlyList<(long Cycle, IReadOnlyDictionary<string, ulong> Inputs)> History)
+{
+    public override string ToString()
+    {
+        var inputs = string.Join("; ", History.Select(h => $"cycle {h.Cycle}: {string.Join(", ", h.Inputs.Select(i => $"{i.Key}=0x{i.Value:x}"))}"));
+        return $"cycle {Cycle}: {Signal} expected 0x{Expected:x}, got 0x{Actual:x} (inputs {inputs})";
+    }
+}
+
+public sealed record CosimResult(long Cycles, long ComparedWords, long MismatchCount, IReadOnlyList<Mismatch> Mismatches, TimeSpan Elapsed)
+{
+    public bool Passed => MismatchCount == 0;
+
+    public double CyclesPerSecond => Cycles / Math.Max(Elapsed.TotalSeconds, 1e-9);
+}
+
+/// <summary>
+/// Runs a Verilator model on a stimulus and compares every output word of every cycle (or of the
+/// declared sample points) with a C# model. Records move through the process's pipes in blocks
+/// of <see cref="VerilatorBuild.BlockCycles"/> cycles, the model runs while Verilator does, and
+/// memory stays bounded however long the run.
+/// <code>var result = await Cosimulation.Of(model).WithStimulus(s).WithModel(golden).WithCycles(1_000_000).RunAsync();</code>
+/// </summary>
+public sealed record Cosimulation
+{
+    private Cosimulation(VerilatorModel verilator) => Verilator = verilator;
+
+    public VerilatorModel Verilator { get; }
+
+    public IStimulus? Stimulus { get; init; }
+
+    public ICycleModel? Model { get; init; }
+
+    public long Cycles { get; init; } = 1000;
+
+    /// <summary>Cycles whose outputs are compared; <c>null</c> compares every cycle.</summary>
+    public Func<long, bool>? SamplePoints { get; init; }
+
+    /// <summary>Output ports left out of the comparison (for example ones the model does not define).</summary>
+    public IReadOnlySet<string> Ignored { get; init; } = new HashSet<string>();
+
+    public string? VcdPath { get; init; }
+
+    public int MaxMismatches { get; init; } = 10;
+
+    /// <summary>Cycles of inputs reported before each mismatch.</summary>
+    public int History { get; init; } = 3;
+
+    /// <summary>A run that takes longer is stopped and reported.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    public static Cosimulation Of(VerilatorModel verilator) => new(verilator);
+
+    public Cosimulation WithStimulus(IStimulus stimulus) => this with { Stimulus = stimulus };
+
+    public Cosimulation WithModel(ICycleModel model) => this with { Model = model };
+
+    public Cosimulation WithCycles(long cycles) => this with { Cycles = cycles };
+
+    public Cosimulation WithSamplePoints(Func<long, bool> samplePoints) => this with { SamplePoints = samplePoints };
+
+    public Cosimulation WithIgnored(params string[] outputs) => this with { Ignored = outputs.ToHashSet(StringComparer.Ordinal) };
+
+    public Cosimulation WithTrace(string vcdPath) => this with { VcdPath = vcdPath };
+
+    public Cosimulation WithTimeout(TimeSpan timeout) => this with { Timeout = timeout };
+
+    public Cosimulation WithMaxMismatches(int count) => this with { MaxMismatches = count };
+
+    public async Task<CosimResult> RunAsync(CancellationToken cancellation = default)
+    {
+        var layout = Verilator.Layout;
+        var inWords = VerilatorBuild.RecordInputWords(layout);
+        var outWords = Math.Max(1, layout.OutputWords);
+        var blocks = Channel.CreateBounded<ulong[]>(new BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
+        var mismatches = new List<Mismatch>();
+        long mismatchCount = 0, compared = 0, done = 0;
+        var history = new Queue<(long, ulong[])>();
+        var compare = layout.Outputs.Where(p => !Ignored.Contains(p.Name)).ToArray();
+
+        var source = PipeSource.Create(async (stream, ct) =>
+        {
+            var bytes = new byte[VerilatorBuild.BlockCycles * inWords * 8];
+            for (long start = 0; start < Cycles; start += VerilatorBuild.BlockCycles)
+            {
+                var count = (int)Math.Min(VerilatorBuild.BlockCycles, Cycles - start);
+                var block = new ulong[count * inWords];
+                for (var i = 0; i < count; i++)
+                    Stimulus?.Fill(start + i, block.AsSpan(i * inWords, inWords));
+                await blocks.Writer.WriteAsync(block, ct);
+                MemoryMarshal.AsBytes(block.AsSpan()).CopyTo(bytes);
+                await stream.WriteAsync(bytes.AsMemory(0, count * inWords * 8), ct);
+            }
+            blocks.Writer.Complete();
+        });
+
+        var target = PipeTarget.Create(async (stream, ct) =>
+        {
+            var expected = new ulong[outWords];
+            var buffer = new byte[VerilatorBuild.BlockCycles * outWords * 8];
+            await foreach (var block in blocks.Reader.ReadAllAsync(ct))
+            {
+                var count = block.Length / inWords;
+                await stream.ReadExactlyAsync(buffer.AsMemory(0, count * outWords * 8), ct);
+                var actual = MemoryMarshal.Cast<byte, ulong>(buffer.AsSpan(0, count * outWords * 8));
+                for (var i = 0; i < count; i++, done++)
+                {
+                    var inputs = block.AsSpan(i * inWords, inWords);
+                    if (History > 0)
+                    {
+                        history.Enqueue((done, inputs.ToArray()));
+                        if (history.Count > History)
+                            history.Dequeue();
+                    }
+                    if (Model is null)
+                        continue;
+                    Model.Step(inputs, expected);
+                    if (SamplePoints is not null && !SamplePoints(done))
+                        continue;
+                    var got = actual.Slice(i * outWords, outWords);
+                    foreach (var port in compare)
+                    {
+                        for (var w = 0; w < port.Words; w++)
+                        {
+                            compared++;
+                            if (got[port.Offset + w] == expected[port.Offset + w])
+                                continue;
+                            if (++mismatchCount <= MaxMismatches)
+                                mismatches.Add(new Mismatch(done, port.Words == 1 ? port.Name : $"{port.Name}[word {w}]", expected[port.Offset + w], got[port.Offset + w], [.. history.Select(h => (h.Item1, Describe(layout, h.Item2)))]));
+                        }
+                    }
+                }
+            }
+        });
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        timeout.CancelAfter(Timeout);
+        var stderr = new System.Text.StringBuilder();
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            var result = await Cli.Wrap(Verilator.Executable)
+                .WithArguments(VcdPath is null ? [] : ["--vcd", Path.GetFullPath(VcdPath)])
+                .WithStandardInputPipe(source)
+                .WithStandardOutputPipe(target)
+                .WithStandardErrorPipe(PipeTarget.ToStringBuilder(stderr))
+                .WithValidation(CommandResultValidation.None)
+                .ExecuteAsync(timeout.Token);
+            if (result.ExitCode != 0)
+                throw new SimulationException($"the simulation binary {Verilator.Executable} exited with code {result.ExitCode} after {done} cycles: {stderr.ToString().Trim()}");
+        }
+        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+        {
+            throw new SimulationException($"the simulation did not finish within {Timeout.TotalSeconds:0} s and was stopped at cycle {done} of {Cycles}");
+        }
+        watch.Stop();
+        return new CosimResult(done, compared, mismatchCount, mismatches, watch.Elapsed);
+    }
+
+    /// <summary>Runs the bare C++ loop of the same binary (random inputs, no I/O) and returns its cycles per second.</summary>
+    public static async Task<double> BareLoopCyclesPerSecondAsync(VerilatorModel verilator, long cycles, CancellationToken cancellation = default)
+    {
+        var result = await Cli.Wrap(verilator.Executable).WithArguments(["--bare", cycles.ToString(System.Globalization.CultureInfo.InvariantCulture)]).ExecuteBufferedAsync(cancellation);
+        var parts = result.StandardOutput.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return cycles / double.Parse(parts[3], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static Dictionary<string, ulong> Describe(PortLayout layout, ulong[] record)
+        => layout.Inputs.Where(p => p.Words == 1).ToDictionary(p => p.Name, p => record[p.Offset]);
+}

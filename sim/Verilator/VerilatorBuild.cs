@@ -1,0 +1,144 @@
+using System.Security.Cryptography;
+using System.Text;
+using CliWrap;
+using CliWrap.Buffered;
+using DiffAcc.Hdl;
+using DiffAcc.Hdl.Emit;
+
+namespace DiffAcc.Sim.Verilator;
+
+/// <summary>
+/// Builds a design into a Verilator simulation binary with the streaming harness, through
+/// <c>verilator --cc --exe --build</c>. Models are cached by a hash of the Verilog, the harness,
+/// the flags and the Verilator version, so an unchanged design is reused across tests and runs;
+/// builds happen in a private folder that is renamed into place, so parallel builds are safe.
+/// <code>var model = await VerilatorBuild.For(result).WithTrace().BuildAsync();</code>
+/// </summary>
+public sealed record VerilatorBuild
+{
+    /// <summary>Cycles per stream block: the unit in which records cross the pipe.</summary>
+    public const int BlockCycles = 1024;
+
+    private VerilatorBuild(HdlResult design) => Design = design;
+
+    public HdlResult Design { get; }
+
+    public bool Trace { get; init; }
+
+    public string CacheDirectory { get; init; } = DefaultCacheDirectory;
+
+    public int Jobs { get; init; } = Environment.ProcessorCount;
+
+    /// <summary><c>DIFFACC_SIM_CACHE</c> if set, else <c>~/.cache/diffacc/verilator</c>.</summary>
+    public static string DefaultCacheDirectory =>
+        Environment.GetEnvironmentVariable("DIFFACC_SIM_CACHE") is { Length: > 0 } configured
+            ? configured
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "diffacc", "verilator");
+
+    public static VerilatorBuild For(HdlResult design) => new(design.ThrowIfFailed());
+
+    public VerilatorBuild WithTrace(bool trace = true) => this with { Trace = trace };
+
+    public VerilatorBuild WithCacheDirectory(string directory) => this with { CacheDirectory = directory };
+
+    public VerilatorBuild WithJobs(int jobs) => this with { Jobs = Math.Max(1, jobs) };
+
+    public async Task<VerilatorModel> BuildAsync(CancellationToken cancellation = default)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var version = await VerilatorTool.VersionAsync();
+        var layout = new PortLayout(Design.Design);
+        var top = Design.Design.Top.Name;
+        var harness = TemplateText.Render("harness.cpp.sbn", new
+        {
+            Top = top,
+            InputWords = RecordInputWords(layout),
+            OutputWords = Math.Max(1, layout.OutputWords),
+            Block = BlockCycles,
+            Trace,
+            Clocks = layout.Clocks,
+            Inputs = layout.Inputs.Select(Port).ToList(),
+            Outputs = layout.Outputs.Select(Port).ToList(),
+        }, typeof(VerilatorBuild).Assembly);
+        string[] flags = ["--cc", "--exe", "--build", "-Wno-fatal", "--top-module", top, "-Mdir", "obj", "-o", "sim", .. Trace ? ["--trace"] : Array.Empty<string>()];
+        var sources = Design.Verilog.Where(f => f.Name.EndsWith(".v", StringComparison.Ordinal)).ToList();
+
+        var key = Hash(version, string.Join(' ', flags), harness, sources);
+        var directory = Path.Combine(CacheDirectory, key);
+        var executable = Path.Combine(directory, "obj", "sim");
+        if (File.Exists(Path.Combine(directory, "complete")))
+            return new VerilatorModel(executable, layout, directory, fromCache: true, watch.Elapsed);
+
+        Directory.CreateDirectory(CacheDirectory);
+        var work = Path.Combine(CacheDirectory, $"build-{key}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(work);
+        foreach (var file in sources)
+            await File.WriteAllTextAsync(Path.Combine(work, file.Name), file.Text, cancellation);
+        await File.WriteAllTextAsync(Path.Combine(work, "harness.cpp"), harness, cancellation);
+
+        var result = await Cli.Wrap("verilator")
+            .WithArguments([.. flags, "-j", Jobs.ToString(System.Globalization.CultureInfo.InvariantCulture), "harness.cpp", .. sources.Select(f => f.Name)])
+            .WithWorkingDirectory(work)
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteBufferedAsync(cancellation);
+        if (result.ExitCode != 0 || !File.Exists(Path.Combine(work, "obj", "sim")))
+        {
+            var errors = (result.StandardError + "\n" + result.StandardOutput).Split('\n')
+                .Where(l => l.Contains("error", StringComparison.OrdinalIgnoreCase) || l.StartsWith("%Error", StringComparison.Ordinal))
+                .Take(30);
+            throw new SimulationException($"the Verilator build of {top} failed (exit code {result.ExitCode}); the build folder is kept at {work}:\n{string.Join("\n", errors)}");
+        }
+        await File.WriteAllTextAsync(Path.Combine(work, "complete"), version, cancellation);
+        try
+        {
+            Directory.Move(work, directory);
+        }
+        catch (IOException) when (File.Exists(Path.Combine(directory, "complete")))
+        {
+            // Another test or run built the same model meanwhile; theirs is as good as ours.
+            Directory.Delete(work, recursive: true);
+        }
+        return new VerilatorModel(executable, layout, directory, fromCache: false, watch.Elapsed);
+    }
+
+    /// <summary>Input words per cycle record in the stream; a design without inputs still sends one word per cycle.</summary>
+    public static int RecordInputWords(PortLayout layout) => Math.Max(1, layout.InputWords);
+
+    private static object Port(SimPort p) => new
+    {
+        p.Name,
+        p.Width,
+        p.Offset,
+        p.Words,
+        Words32 = (p.Width + 31) / 32,
+        Mask = p.Width >= 64 ? "0xffffffffffffffffull" : $"0x{(1UL << p.Width) - 1:x}ull",
+        TopMask = p.Width % 32 == 0 ? "0xffffffffu" : $"0x{(1UL << (p.Width % 32)) - 1:x}u",
+    };
+
+    private static string Hash(string version, string flags, string harness, IEnumerable<EmittedFile> sources)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var part in new[] { version, flags, harness }.Concat(sources.SelectMany(f => new[] { f.Name, f.Text })))
+        {
+            sha.AppendData(Encoding.UTF8.GetBytes(part));
+            sha.AppendData([0]);
+        }
+        return Convert.ToHexString(sha.GetHashAndReset())[..20].ToLowerInvariant();
+    }
+}
+
+/// <summary>A built simulation binary and the record layout it streams.</summary>
+public sealed class VerilatorModel(string executable, PortLayout layout, string directory, bool fromCache, TimeSpan buildTime)
+{
+    public string Executable { get; } = executable;
+
+    public PortLayout Layout { get; } = layout;
+
+    public string Directory { get; } = directory;
+
+    /// <summary>True when an earlier build was reused.</summary>
+    public bool FromCache { get; } = fromCache;
+
+    /// <summary>How long <see cref="VerilatorBuild.BuildAsync"/> took, cache lookup included.</summary>
+    public TimeSpan BuildTime { get; } = buildTime;
+}
