@@ -16,7 +16,10 @@ internal static class BenchCommand
         var size = new Option<int>("--size") { Description = "Rows and columns of the MAC array", DefaultValueFactory = _ => 16 };
         var hdl = new Command("hdl", "Time elaborate + check + emit of the N x N int8 MAC-array generator (median of several runs)") { runs, size };
         hdl.SetAction(result => Hdl(result.GetValue(runs), result.GetValue(size)));
-        return new Command("bench", "Benchmarks that print figures") { hdl };
+        var cycles = new Option<long>("--cycles") { Description = "Cycles of co-simulation and of the bare loop", DefaultValueFactory = _ => 1_000_000 };
+        var cosim = new Command("cosim", "Co-simulation of the 16 x 16 MAC array against its C# golden, beside the bare Verilator loop, plus the cached-rebuild time") { cycles };
+        cosim.SetAction((result, token) => CosimBench.RunAsync(result.GetValue(cycles), token));
+        return new Command("bench", "Benchmarks that print figures") { hdl, cosim };
     }
 
     private static int Hdl(int runs, int size)

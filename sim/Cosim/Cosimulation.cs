@@ -81,26 +81,31 @@ public sealed record Cosimulation
     public async Task<CosimResult> RunAsync(CancellationToken cancellation = default)
     {
         var layout = Verilator.Layout;
-        var inWords = VerilatorBuild.RecordInputWords(layout);
+        var inWords = Math.Max(1, layout.InputWords);
         var outWords = Math.Max(1, layout.OutputWords);
+        var inLanes = VerilatorBuild.RecordInputWords(layout);
+        var outLanes = VerilatorBuild.RecordOutputLanes(layout);
         var blocks = Channel.CreateBounded<ulong[]>(new BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
         var mismatches = new List<Mismatch>();
         long mismatchCount = 0, compared = 0, done = 0;
-        var history = new Queue<(long, ulong[])>();
         var compare = layout.Outputs.Where(p => !Ignored.Contains(p.Name)).ToArray();
+        var compareAll = compare.Length == layout.Outputs.Count;
+        var comparedPerCycle = compare.Sum(p => p.Words);
 
         var source = PipeSource.Create(async (stream, ct) =>
         {
-            var bytes = new byte[VerilatorBuild.BlockCycles * inWords * 8];
+            var packed = new uint[VerilatorBuild.BlockCycles * inLanes];
             for (long start = 0; start < Cycles; start += VerilatorBuild.BlockCycles)
             {
                 var count = (int)Math.Min(VerilatorBuild.BlockCycles, Cycles - start);
                 var block = new ulong[count * inWords];
                 for (var i = 0; i < count; i++)
+                {
                     Stimulus?.Fill(start + i, block.AsSpan(i * inWords, inWords));
+                    PortLayout.Pack(layout.Inputs, block.AsSpan(i * inWords, inWords), packed.AsSpan(i * inLanes, inLanes));
+                }
                 await blocks.Writer.WriteAsync(block, ct);
-                MemoryMarshal.AsBytes(block.AsSpan()).CopyTo(bytes);
-                await stream.WriteAsync(bytes.AsMemory(0, count * inWords * 8), ct);
+                await stream.WriteAsync(MemoryMarshal.AsBytes(packed.AsSpan(0, count * inLanes)).ToArray(), ct);
             }
             blocks.Writer.Complete();
         });
@@ -108,39 +113,53 @@ public sealed record Cosimulation
         var target = PipeTarget.Create(async (stream, ct) =>
         {
             var expected = new ulong[outWords];
-            var buffer = new byte[VerilatorBuild.BlockCycles * outWords * 8];
+            var buffer = new byte[VerilatorBuild.BlockCycles * outLanes * 4];
+            var unpacked = new ulong[VerilatorBuild.BlockCycles * outWords];
+            ulong[]? previous = null;
+
+            // The inputs of the cycles up to cycle i of this block, reaching into the block before.
+            List<(long, IReadOnlyDictionary<string, ulong>)> Before(ulong[]? earlier, ulong[] current, int i)
+            {
+                var list = new List<(long, IReadOnlyDictionary<string, ulong>)>();
+                for (var k = i - History + 1; k <= i; k++)
+                {
+                    var (source, index) = k >= 0 ? (current, k) : (earlier, k + VerilatorBuild.BlockCycles);
+                    if (source is not null && index >= 0)
+                        list.Add((done - i + k, Describe(layout, source.AsSpan(index * inWords, inWords))));
+                }
+                return list;
+            }
             await foreach (var block in blocks.Reader.ReadAllAsync(ct))
             {
                 var count = block.Length / inWords;
-                await stream.ReadExactlyAsync(buffer.AsMemory(0, count * outWords * 8), ct);
-                var actual = MemoryMarshal.Cast<byte, ulong>(buffer.AsSpan(0, count * outWords * 8));
+                await stream.ReadExactlyAsync(buffer.AsMemory(0, count * outLanes * 4), ct);
+                var lanes = MemoryMarshal.Cast<byte, uint>(buffer.AsSpan(0, count * outLanes * 4));
+                for (var i = 0; i < count; i++)
+                    PortLayout.Unpack(layout.Outputs, lanes.Slice(i * outLanes, outLanes), unpacked.AsSpan(i * outWords, outWords));
+                var actual = unpacked.AsSpan(0, count * outWords);
                 for (var i = 0; i < count; i++, done++)
                 {
-                    var inputs = block.AsSpan(i * inWords, inWords);
-                    if (History > 0)
-                    {
-                        history.Enqueue((done, inputs.ToArray()));
-                        if (history.Count > History)
-                            history.Dequeue();
-                    }
                     if (Model is null)
                         continue;
-                    Model.Step(inputs, expected);
+                    Model.Step(block.AsSpan(i * inWords, inWords), expected);
                     if (SamplePoints is not null && !SamplePoints(done))
                         continue;
                     var got = actual.Slice(i * outWords, outWords);
+                    compared += comparedPerCycle;
+                    if (compareAll && got.SequenceEqual(expected.AsSpan(0, got.Length)))
+                        continue;
                     foreach (var port in compare)
                     {
                         for (var w = 0; w < port.Words; w++)
                         {
-                            compared++;
                             if (got[port.Offset + w] == expected[port.Offset + w])
                                 continue;
                             if (++mismatchCount <= MaxMismatches)
-                                mismatches.Add(new Mismatch(done, port.Words == 1 ? port.Name : $"{port.Name}[word {w}]", expected[port.Offset + w], got[port.Offset + w], [.. history.Select(h => (h.Item1, Describe(layout, h.Item2)))]));
+                                mismatches.Add(new Mismatch(done, port.Words == 1 ? port.Name : $"{port.Name}[word {w}]", expected[port.Offset + w], got[port.Offset + w], Before(previous, block, i)));
                         }
                     }
                 }
+                previous = block;
             }
         });
 
@@ -176,6 +195,11 @@ public sealed record Cosimulation
         return cycles / double.Parse(parts[3], System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    private static Dictionary<string, ulong> Describe(PortLayout layout, ulong[] record)
-        => layout.Inputs.Where(p => p.Words == 1).ToDictionary(p => p.Name, p => record[p.Offset]);
+    private static Dictionary<string, ulong> Describe(PortLayout layout, ReadOnlySpan<ulong> record)
+    {
+        var values = new Dictionary<string, ulong>();
+        foreach (var p in layout.Inputs.Where(p => p.Words == 1))
+            values[p.Name] = record[p.Offset];
+        return values;
+    }
 }

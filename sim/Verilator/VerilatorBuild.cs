@@ -53,7 +53,7 @@ public sealed record VerilatorBuild
         {
             Top = top,
             InputWords = RecordInputWords(layout),
-            OutputWords = Math.Max(1, layout.OutputWords),
+            OutputWords = RecordOutputLanes(layout),
             Block = BlockCycles,
             Trace,
             Clocks = layout.Clocks,
@@ -101,16 +101,18 @@ public sealed record VerilatorBuild
         return new VerilatorModel(executable, layout, directory, fromCache: false, watch.Elapsed);
     }
 
-    /// <summary>Input words per cycle record in the stream; a design without inputs still sends one word per cycle.</summary>
-    public static int RecordInputWords(PortLayout layout) => Math.Max(1, layout.InputWords);
+    /// <summary>32-bit lanes per input record in the stream; a design without inputs still sends one lane per cycle.</summary>
+    public static int RecordInputWords(PortLayout layout) => Math.Max(1, layout.InputLanes);
+
+    /// <summary>32-bit lanes per output record in the stream (at least one).</summary>
+    public static int RecordOutputLanes(PortLayout layout) => Math.Max(1, layout.OutputLanes);
 
     private static object Port(SimPort p) => new
     {
         p.Name,
         p.Width,
-        p.Offset,
-        p.Words,
-        Words32 = (p.Width + 31) / 32,
+        Lane = p.LaneOffset,
+        p.Lanes,
         Mask = p.Width >= 64 ? "0xffffffffffffffffull" : $"0x{(1UL << p.Width) - 1:x}ull",
         TopMask = p.Width % 32 == 0 ? "0xffffffffu" : $"0x{(1UL << (p.Width % 32)) - 1:x}u",
     };
