@@ -56,7 +56,9 @@ public sealed class Memory<T> : IMemoryHandle where T : Signal
         var clock = domain ?? module.Domain;
         module.UseDomain(clock);
         var en = module.PathCondition(enable, location);
-        Definition.WritePorts.Add(new MemoryWritePort(address.Expr, data.Expr, en, byteEnable?.Expr, clock, location));
+        // Narrower data is widened here by its own signedness, so every reader of the IR sees full words.
+        var word = data.Width < Definition.Word.Width ? new ExtendExpr(data.Expr, Definition.Word.Width) : data.Expr;
+        Definition.WritePorts.Add(new MemoryWritePort(address.Expr, word, en, byteEnable?.Expr, clock, location));
     }
 }
 

@@ -7,21 +7,39 @@ namespace DiffAcc.Hdl.Passes;
 /// bits (+, -, bitwise, mux, extension), so <c>(acc + x).Truncate(32)</c> becomes a 32-bit adder
 /// instead of a 33-bit one with an unused carry bit.
 /// </summary>
-public static class NarrowTruncations
+public sealed class NarrowTruncations
 {
-    public static Expr Run(Expr e) => e switch
+    // Shared subexpressions stay shared: each input node maps to one output node.
+    private readonly Dictionary<Expr, Expr> done = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>Narrows one expression; use one instance per module so shared subexpressions stay shared.</summary>
+    public Expr Run(Expr e)
     {
-        SliceExpr { Low: 0 } s => LowBits(Run(s.Operand), s.Width),
-        SliceExpr s => new SliceExpr(Run(s.Operand), s.High, s.Low),
-        NetRef or Const or UndefinedExpr => e,
-        UnaryExpr u => new UnaryExpr(u.Op, Run(u.Operand), u.Shape),
-        BinaryExpr b => new BinaryExpr(b.Op, Run(b.Left), Run(b.Right), b.Shape),
-        MuxExpr m => new MuxExpr(Run(m.Condition), Run(m.WhenTrue), Run(m.WhenFalse)),
-        ConcatExpr c => new ConcatExpr([.. c.Parts.Select(Run)]),
-        ExtendExpr x => new ExtendExpr(Run(x.Operand), x.Width),
-        CastExpr c => new CastExpr(Run(c.Operand), c.Shape.Signed),
-        _ => e,
-    };
+        if (done.TryGetValue(e, out var result))
+            return result;
+        result = e switch
+        {
+            SliceExpr { Low: 0 } s => LowBits(Run(s.Operand), s.Width),
+            SliceExpr s => Same(e, [s.Operand], o => new SliceExpr(o[0], s.High, s.Low)),
+            NetRef or Const or UndefinedExpr => e,
+            UnaryExpr u => Same(e, [u.Operand], o => new UnaryExpr(u.Op, o[0], u.Shape)),
+            BinaryExpr b => Same(e, [b.Left, b.Right], o => new BinaryExpr(b.Op, o[0], o[1], b.Shape)),
+            MuxExpr m => Same(e, [m.Condition, m.WhenTrue, m.WhenFalse], o => new MuxExpr(o[0], o[1], o[2])),
+            ConcatExpr c => Same(e, c.Parts, o => new ConcatExpr(o)),
+            ExtendExpr x => Same(e, [x.Operand], o => new ExtendExpr(o[0], x.Width)),
+            CastExpr c => Same(e, [c.Operand], o => new CastExpr(o[0], c.Shape.Signed)),
+            _ => e,
+        };
+        done[e] = result;
+        return result;
+    }
+
+    /// <summary>The node itself when no operand changed, else a copy over the narrowed operands.</summary>
+    private Expr Same(Expr e, IReadOnlyList<Expr> operands, Func<Expr[], Expr> rebuild)
+    {
+        var narrowed = operands.Select(Run).ToArray();
+        return narrowed.Where((o, i) => !ReferenceEquals(o, operands[i])).Any() ? rebuild(narrowed) : e;
+    }
 
     /// <summary>The low <paramref name="width"/> bits of <paramref name="e"/>, unsigned.</summary>
     private static Expr LowBits(Expr e, int width)

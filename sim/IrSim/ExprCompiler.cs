@@ -1,5 +1,6 @@
 using System.Numerics;
 using DiffAcc.Hdl.Ir;
+using DiffAcc.Hdl.Passes;
 
 namespace DiffAcc.Sim.IrSim;
 
@@ -9,7 +10,10 @@ namespace DiffAcc.Sim.IrSim;
 /// </summary>
 internal static class ExprCompiler
 {
-    public static Func<ulong[], ulong> Compile(Expr e, Func<Net, int> slot)
+    /// <summary>Compiles a whole driver or port expression after the same truncation narrowing the Verilog emitter applies.</summary>
+    public static Func<ulong[], ulong> CompileTop(Expr e, Func<Net, int> slot) => Compile(new NarrowTruncations().Run(e), slot);
+
+    private static Func<ulong[], ulong> Compile(Expr e, Func<Net, int> slot)
     {
         Check(e.Width);
         var mask = Mask(e.Width);

@@ -41,7 +41,7 @@ public sealed class IrSimulator : ICycleModel
             foreach (var (net, driver) in table)
             {
                 if (net.Register is null)
-                    evaluators[Slot(net)] = ExprCompiler.Compile(driver.Value, Slot);
+                    evaluators[Slot(net)] = ExprCompiler.CompileTop(driver.Value, Slot);
             }
             foreach (var net in module.Nets.Where(n => n.Register is not null))
             {
@@ -49,8 +49,8 @@ public sealed class IrSimulator : ICycleModel
                 var reset = info.ResetValue is null ? null : module.Ports.FirstOrDefault(p => p.ResetOf == info.Domain);
                 regs.Add(new RegisterState(
                     Slot(net),
-                    table.TryGetValue(net, out var driver) ? ExprCompiler.Compile(driver.Value, Slot) : null,
-                    info.Enable is null ? null : ExprCompiler.Compile(info.Enable, Slot),
+                    table.TryGetValue(net, out var driver) ? ExprCompiler.CompileTop(driver.Value, Slot) : null,
+                    info.Enable is null ? null : ExprCompiler.CompileTop(info.Enable, Slot),
                     reset is null ? -1 : Slot(reset),
                     info.Domain.IsResetActiveLow,
                     info.Domain.IsAsyncReset,
@@ -68,8 +68,8 @@ public sealed class IrSimulator : ICycleModel
                     contents,
                     ExprCompiler.Mask(memory.Word.Width),
                     memory.ByteWidth,
-                    [.. memory.WritePorts.Select(w => new WritePortState(ExprCompiler.Compile(w.Address, Slot), ExprCompiler.Compile(w.Data, Slot), ExprCompiler.Compile(w.Enable, Slot), w.ByteEnable is null ? null : ExprCompiler.Compile(w.ByteEnable, Slot)))],
-                    [.. memory.ReadPorts.Select(r => new ReadPortState(Slot(r.Data), ExprCompiler.Compile(r.Address, Slot), ExprCompiler.Compile(r.Enable, Slot)))]));
+                    [.. memory.WritePorts.Select(w => new WritePortState(ExprCompiler.CompileTop(w.Address, Slot), ExprCompiler.CompileTop(w.Data, Slot), ExprCompiler.CompileTop(w.Enable, Slot), w.ByteEnable is null ? null : ExprCompiler.CompileTop(w.ByteEnable, Slot)))],
+                    [.. memory.ReadPorts.Select(r => new ReadPortState(Slot(r.Data), ExprCompiler.CompileTop(r.Address, Slot), ExprCompiler.CompileTop(r.Enable, Slot)))]));
             }
             foreach (var instance in module.Instances)
             {
@@ -106,16 +106,29 @@ public sealed class IrSimulator : ICycleModel
 
     public ulong Peek(string port) => values[outputSlots[IndexOf(Layout.Outputs, port)]];
 
-    /// <summary>Settles combinational logic for the current inputs and state.</summary>
+    /// <summary>
+    /// Settles combinational logic for the current inputs and state. An asserted asynchronous reset
+    /// acts at once; its reset net is itself combinational (it may come through ports), so the
+    /// logic settles again when a reset changed a register.
+    /// </summary>
     public void Eval()
     {
-        foreach (var r in registers)
+        for (var pass = 0; pass < 2; pass++)
         {
-            if (r.Async && ResetActive(r))
-                values[r.Slot] = r.ResetValue;
+            foreach (var (slot, eval) in combinational)
+                values[slot] = eval(values);
+            var changed = false;
+            foreach (var r in registers)
+            {
+                if (r.Async && ResetActive(r) && values[r.Slot] != r.ResetValue)
+                {
+                    values[r.Slot] = r.ResetValue;
+                    changed = true;
+                }
+            }
+            if (!changed)
+                return;
         }
-        foreach (var (slot, eval) in combinational)
-            values[slot] = eval(values);
     }
 
     /// <summary>One rising edge of every clock, then a settle.</summary>

@@ -57,6 +57,7 @@ public sealed record VerilatorBuild
             Block = BlockCycles,
             Trace,
             Clocks = layout.Clocks,
+            Resets = Design.Design.Top.Ports.Where(p => p.ResetOf is not null).Select(p => new { p.Name, Inactive = p.ResetOf!.IsResetActiveLow ? 1 : 0 }).ToList(),
             Inputs = layout.Inputs.Select(Port).ToList(),
             Outputs = layout.Outputs.Select(Port).ToList(),
         }, typeof(VerilatorBuild).Assembly);

@@ -45,7 +45,7 @@ internal sealed class VerilogExpression(Func<string, string> uniqueName, IReadOn
     {
         if (spilled.TryGetValue(e, out var name))
             return name;
-        if (e is not (NetRef or Const) && uses.GetValueOrDefault(e) > 1 && nested)
+        if (!IsCheap(e) && uses.GetValueOrDefault(e) > 1 && nested)
             return Spill(e, consumer);
         switch (e)
         {
@@ -137,6 +137,9 @@ internal sealed class VerilogExpression(Func<string, string> uniqueName, IReadOn
         Temporaries.Add(new TemporaryWire(name, e.Shape, text, Locator));
         return name;
     }
+
+    /// <summary>Leaves as short to print again as to name: not worth a temporary when shared.</summary>
+    private static bool IsCheap(Expr e) => e is NetRef or Const || e is SliceExpr { Operand: NetRef } || e is CastExpr c && IsCheap(c.Operand);
 
     public static string Literal(BigInteger value, int width)
         => width == 1 ? $"1'b{value}" : value < 1024 ? $"{width}'d{value}" : $"{width}'h{value.ToString("x", CultureInfo.InvariantCulture).TrimStart('0').PadLeft(1, '0')}";

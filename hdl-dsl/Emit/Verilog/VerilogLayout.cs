@@ -15,7 +15,8 @@ internal static class VerilogLayout
         var taken = new HashSet<string>(module.AllNets.Select(n => n.Name).Concat(module.Memories.Select(m => m.Name)).Concat(module.Instances.Select(i => i.Name)), StringComparer.Ordinal);
         string Unique(string name) => VerilogNames.Unique(taken, name);
 
-        var values = drivers.Values.ToDictionary(d => d.Net, d => NarrowTruncations.Run(d.Value));
+        var narrowing = new NarrowTruncations();
+        var values = drivers.Values.ToDictionary(d => d.Net, d => narrowing.Run(d.Value));
         var uses = new Dictionary<Expr, int>(ReferenceEqualityComparer.Instance);
         foreach (var value in values.Values)
             VerilogExpression.CountUses(value, uses);
@@ -72,7 +73,7 @@ internal static class VerilogLayout
                 var lanes = memory.ByteWidth == 0 || w.ByteEnable is null
                     ? []
                     : Enumerable.Range(0, memory.Word.Width / memory.ByteWidth).Select(i => new ByteLaneView(i, $"[{((i + 1) * memory.ByteWidth) - 1}:{i * memory.ByteWidth}]")).ToList();
-                var data = Fit(w.Data, memory.Word);
+                var data = w.Data;
                 printer.Locator = Locator(w.Location);
                 writes.Add(new MemoryWriteView(w.Domain.ClockPort, memory.Name, printer.Top(w.Enable, memory.Name), printer.Top(w.Address, memory.Name), lanes.Count > 0 ? printer.Reference(data, memory.Name) : printer.Top(data, memory.Name),
                     lanes, w.ByteEnable is null ? null : printer.Reference(w.ByteEnable, memory.Name), Locator(w.Location)));
@@ -97,8 +98,6 @@ internal static class VerilogLayout
 
         return new ModuleView(module.Name, $"{module.ClassName} ({module.Location})", ports, declarations, temporaries, memories, assigns, registers, writes, reads, instances);
     }
-
-    private static Expr Fit(Expr data, Shape word) => data.Width < word.Width ? new ExtendExpr(data, word.Width) : data;
 
     private static string Range(int width) => width == 1 ? "" : $"[{width - 1}:0]";
 
