@@ -19,7 +19,12 @@ internal static class BenchCommand
         var cycles = new Option<long>("--cycles") { Description = "Cycles of co-simulation and of the bare loop", DefaultValueFactory = _ => 1_000_000 };
         var cosim = new Command("cosim", "Co-simulation of the 16 x 16 MAC array against its C# golden, beside the bare Verilator loop, plus the cached-rebuild time") { cycles };
         cosim.SetAction((result, token) => CosimBench.RunAsync(result.GetValue(cycles), token));
-        return new Command("bench", "Benchmarks that print figures") { hdl, cosim };
+        var designs = new Option<int>("--designs") { Description = "Random designs to check", DefaultValueFactory = _ => 1000 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the first design; design i uses seed + i", DefaultValueFactory = _ => 1 };
+        var fuzzCycles = new Option<long>("--cycles") { Description = "Cycles simulated per batch of 50 designs", DefaultValueFactory = _ => 5000 };
+        var fuzz = new Command("fuzz", "Differential fuzzing: random designs under the IR simulator and Verilator must agree") { designs, seed, fuzzCycles };
+        fuzz.SetAction((result, token) => FuzzBench.RunAsync(result.GetValue(designs), result.GetValue(seed), result.GetValue(fuzzCycles), token));
+        return new Command("bench", "Benchmarks that print figures") { hdl, cosim, fuzz };
     }
 
     private static int Hdl(int runs, int size)

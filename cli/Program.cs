@@ -4,4 +4,5 @@ using DiffAcc.Cli;
 var root = new RootCommand("DiffAcc: a C# hardware construction library and the Diff-Acc diffusion accelerator generator.");
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(SimCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -1,5 +1,4 @@
 using DiffAcc.Hdl;
-using DiffAcc.Hdl.Ir;
 using DiffAcc.Sim.IrSim;
 using DiffAcc.Sim.Verilator;
 
@@ -81,7 +80,7 @@ public sealed record DifferentialFuzz
         var design = HdlFlow.For(() => new FuzzBatch(firstSeed, count, operations)).Run().ThrowIfFailed();
         var model = await VerilatorBuild.For(design).BuildAsync(cancellation);
         return await Cosimulation.Of(model)
-            .WithStimulus(new FuzzStimulus(design.Design, firstSeed))
+            .WithStimulus(new RandomStimulus(design.Design, firstSeed))
             .WithModel(new IrSimulator(design.Design))
             .WithCycles(cycles)
             .WithMaxMismatches(20)
@@ -90,36 +89,4 @@ public sealed record DifferentialFuzz
 
     private static int SeedOf(string signal)
         => int.Parse(signal["seed".Length..signal.IndexOf('_', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture);
-}
-
-/// <summary>Random inputs every cycle; resets held for the first two cycles and pulsed now and then.</summary>
-public sealed class FuzzStimulus(Design design, int seed) : IStimulus
-{
-    private readonly PortLayout layout = new(design);
-    private readonly Dictionary<string, ClockDomain> resets = design.Top.Ports.Where(p => p.ResetOf is not null).ToDictionary(p => p.Name, p => p.ResetOf!);
-    private readonly Random random = new(seed);
-
-    public void Fill(long cycle, Span<ulong> inputs)
-    {
-        foreach (var port in layout.Inputs)
-        {
-            if (resets.TryGetValue(port.Name, out var domain))
-            {
-                var active = cycle < 2 || random.Next(50) == 0;
-                inputs[port.Offset] = active != domain.IsResetActiveLow ? 1UL : 0UL;
-                continue;
-            }
-            var value = (ulong)random.NextInt64() ^ ((ulong)random.NextInt64() << 32);
-            // Edge values half of the time: all zeros, all ones, the sign bit alone, the largest positive.
-            value = random.Next(8) switch
-            {
-                0 => 0,
-                1 => ulong.MaxValue,
-                2 => 1UL << (port.Width - 1),
-                3 => (1UL << (port.Width - 1)) - 1,
-                _ => value,
-            };
-            inputs[port.Offset] = port.Width >= 64 ? value : value & ((1UL << port.Width) - 1);
-        }
-    }
 }

@@ -29,6 +29,9 @@ public sealed record VerilatorBuild
 
     public int Jobs { get; init; } = Environment.ProcessorCount;
 
+    /// <summary>The verilator executable: a name on PATH or a path.</summary>
+    public string Executable { get; init; } = "verilator";
+
     /// <summary><c>DIFFACC_SIM_CACHE</c> if set, else <c>~/.cache/diffacc/verilator</c>.</summary>
     public static string DefaultCacheDirectory =>
         Environment.GetEnvironmentVariable("DIFFACC_SIM_CACHE") is { Length: > 0 } configured
@@ -43,10 +46,12 @@ public sealed record VerilatorBuild
 
     public VerilatorBuild WithJobs(int jobs) => this with { Jobs = Math.Max(1, jobs) };
 
+    public VerilatorBuild WithExecutable(string verilator) => this with { Executable = verilator };
+
     public async Task<VerilatorModel> BuildAsync(CancellationToken cancellation = default)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var version = await VerilatorTool.VersionAsync();
+        var version = await VerilatorTool.VersionAsync(Executable);
         var layout = new PortLayout(Design.Design);
         var top = Design.Design.Top.Name;
         var harness = TemplateText.Render("harness.cpp.sbn", new
@@ -77,7 +82,7 @@ public sealed record VerilatorBuild
             await File.WriteAllTextAsync(Path.Combine(work, file.Name), file.Text, cancellation);
         await File.WriteAllTextAsync(Path.Combine(work, "harness.cpp"), harness, cancellation);
 
-        var result = await Cli.Wrap("verilator")
+        var result = await Cli.Wrap(Executable)
             .WithArguments([.. flags, "-j", Jobs.ToString(System.Globalization.CultureInfo.InvariantCulture), "harness.cpp", .. sources.Select(f => f.Name)])
             .WithWorkingDirectory(work)
             .WithValidation(CommandResultValidation.None)

@@ -93,8 +93,7 @@ internal sealed class VerilogExpression(Func<string, string> uniqueName, IReadOn
         var left = Print(b.Left, consumer, true);
         var right = Print(b.Right, consumer, true);
         // Operators whose result depends on signedness state it, unless the operand already is a plain unsigned name.
-        string S(string x) => signed ? $"$signed({x})" : IsPlainUnsigned(x) ? x : $"$unsigned({x})";
-        bool IsPlainUnsigned(string x) => (ReferenceEquals(x, left) ? b.Left : b.Right) is NetRef { Net.Shape.Signed: false } or Const;
+        string S(string x) => signed ? $"$signed({x})" : AsUnsigned(ReferenceEquals(x, left) ? b.Left : b.Right, x);
         return b.Op switch
         {
             BinaryOp.Add => $"({left} + {right})",
@@ -114,6 +113,14 @@ internal sealed class VerilogExpression(Func<string, string> uniqueName, IReadOn
             _ => throw new InvalidOperationException(b.Op.ToString()),
         };
     }
+
+    /// <summary>
+    /// <paramref name="e"/> printed so Verilog reads it as unsigned, as array indices must be: casts
+    /// print nothing, so a reinterpreted signed net would otherwise index below zero.
+    /// </summary>
+    public string Unsigned(Expr e, string consumer) => AsUnsigned(e, Top(e, consumer));
+
+    private static string AsUnsigned(Expr e, string text) => e is NetRef { Net.Shape.Signed: false } or Const ? text : $"$unsigned({text})";
 
     /// <summary>A plain name for <paramref name="e"/>: part-selects need one in Verilog-2005.</summary>
     public string Reference(Expr e, string consumer) => e is NetRef r ? r.Net.Name : spilled.GetValueOrDefault(e) ?? Spill(e, consumer);

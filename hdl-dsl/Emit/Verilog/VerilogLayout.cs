@@ -75,13 +75,13 @@ internal static class VerilogLayout
                     : Enumerable.Range(0, memory.Word.Width / memory.ByteWidth).Select(i => new ByteLaneView(i, $"[{((i + 1) * memory.ByteWidth) - 1}:{i * memory.ByteWidth}]")).ToList();
                 var data = w.Data;
                 printer.Locator = Locator(w.Location);
-                writes.Add(new MemoryWriteView(w.Domain.ClockPort, memory.Name, printer.Top(w.Enable, memory.Name), printer.Top(w.Address, memory.Name), lanes.Count > 0 ? printer.Reference(data, memory.Name) : printer.Top(data, memory.Name),
+                writes.Add(new MemoryWriteView(w.Domain.ClockPort, memory.Name, printer.Top(w.Enable, memory.Name), printer.Unsigned(w.Address, memory.Name), lanes.Count > 0 ? printer.Reference(data, memory.Name) : printer.Top(data, memory.Name),
                     lanes, w.ByteEnable is null ? null : printer.Reference(w.ByteEnable, memory.Name), Locator(w.Location)));
             }
             foreach (var r in memory.ReadPorts)
             {
                 printer.Locator = Locator(r.Location);
-                reads.Add(new MemoryReadView(r.Domain.ClockPort, memory.Name, printer.Top(r.Enable, r.Data.Name), printer.Top(r.Address, r.Data.Name), r.Data.Name, printer.Locator));
+                reads.Add(new MemoryReadView(r.Domain.ClockPort, memory.Name, printer.Top(r.Enable, r.Data.Name), printer.Unsigned(r.Address, r.Data.Name), r.Data.Name, printer.Locator));
             }
         }
 
