@@ -25,14 +25,15 @@ internal static class SimCommand
     public static Command Create()
     {
         var filter = new Option<string?>("--filter") { Description = "Run only testbenches whose name matches this glob (* and ?)" };
-        var trace = new Option<bool>("--trace") { Description = "Write a VCD and a GTKWave save file per testbench into sim-traces/" };
+        var trace = new Option<bool>("--trace") { Description = "Write a VCD and a GTKWave save file per testbench into sim-traces/ (first --trace-cycles cycles only)" };
+        var traceCycles = new Option<long>("--trace-cycles") { Description = "Cycles each testbench runs when tracing", DefaultValueFactory = _ => 10_000 };
         var junit = new Option<FileInfo?>("--junit") { Description = "Write the results as JUnit XML to this file" };
-        var command = new Command("sim", "Run the registered Verilator testbenches against their C# models") { filter, trace, junit };
-        command.SetAction((result, token) => RunAsync(Testbenches, result.GetValue(filter), result.GetValue(trace), result.GetValue(junit), token));
+        var command = new Command("sim", "Run the registered Verilator testbenches against their C# models") { filter, trace, traceCycles, junit };
+        command.SetAction((result, token) => RunAsync(Testbenches, result.GetValue(filter), result.GetValue(trace), result.GetValue(junit), token, result.GetValue(traceCycles)));
         return command;
     }
 
-    internal static async Task<int> RunAsync(IReadOnlyList<ITestbench> registered, string? filter, bool trace, FileInfo? junit, CancellationToken cancellation)
+    internal static async Task<int> RunAsync(IReadOnlyList<ITestbench> registered, string? filter, bool trace, FileInfo? junit, CancellationToken cancellation, long traceCycles = 10_000)
     {
         var selected = RegressionRunner.Select(registered, filter);
         if (selected.Count == 0)
@@ -41,7 +42,7 @@ internal static class SimCommand
             return 1;
         }
         IReadOnlyList<TestbenchResult> results = [];
-        var options = new TestbenchOptions(trace, Path.GetFullPath("sim-traces"));
+        var options = new TestbenchOptions(trace, Path.GetFullPath("sim-traces"), traceCycles);
         await AnsiConsole.Progress().StartAsync(async context =>
         {
             var task = context.AddTask("testbenches", maxValue: selected.Count);

@@ -3,8 +3,11 @@ using DiffAcc.Sim.Verilator;
 
 namespace DiffAcc.Sim.Regression;
 
-/// <summary>How a regression run wants a testbench to run.</summary>
-public sealed record TestbenchOptions(bool Trace, string TraceDirectory);
+/// <summary>
+/// How a regression run wants a testbench to run. With <paramref name="Trace"/>, each testbench
+/// runs only its first <paramref name="TraceCycles"/> cycles, so waveforms stay a size a viewer opens.
+/// </summary>
+public sealed record TestbenchOptions(bool Trace, string TraceDirectory, long TraceCycles = 10_000);
 
 /// <summary>The outcome of one testbench.</summary>
 public sealed record TestbenchResult(string Name, long Cycles, TimeSpan Elapsed, bool Passed, string? Failure, string? TracePath);
@@ -32,7 +35,7 @@ public sealed class CosimTestbench(string name, Func<HdlResult> design, Func<ISt
         {
             var elaborated = design();
             var verilator = await VerilatorBuild.For(elaborated).WithTrace(options.Trace).BuildAsync(cancellation);
-            var run = Cosimulation.Of(verilator).WithStimulus(stimulus()).WithModel(model(elaborated.Design)).WithCycles(cycles);
+            var run = Cosimulation.Of(verilator).WithStimulus(stimulus()).WithModel(model(elaborated.Design)).WithCycles(options.Trace ? Math.Min(cycles, options.TraceCycles) : cycles);
             string? trace = null;
             if (options.Trace)
             {

@@ -5,14 +5,14 @@ namespace DiffAcc.Cli.Tests;
 /// <summary><c>diffacc sim</c>: selection, summary, exit code and JUnit XML.</summary>
 public sealed class SimCommandTests
 {
-    private static async Task<(int Code, string Output)> Run(string? filter, FileInfo? junit)
+    private static async Task<(int Code, string Output)> Run(string? filter, FileInfo? junit, bool trace = false)
     {
         var output = new StringWriter();
         var saved = Console.Out;
         Console.SetOut(output);
         try
         {
-            return (await SimCommand.RunAsync(SimCommand.Testbenches, filter, trace: false, junit, CancellationToken.None), output.ToString());
+            return (await SimCommand.RunAsync(SimCommand.Testbenches, filter, trace, junit, CancellationToken.None, traceCycles: 300), output.ToString());
         }
         finally
         {
@@ -35,6 +35,21 @@ public sealed class SimCommandTests
         Assert.Equal(["mac-array-4x4-golden", "mac-array-4x4-ir"], cases.Select(c => c.Attribute("name")!.Value));
         Assert.All(cases, c => Assert.Null(c.Element("failure")));
         Assert.Equal("200000", cases[0].Element("properties")!.Element("property")!.Attribute("value")!.Value);
+    }
+
+    [Fact]
+    public async Task With_trace_each_testbench_writes_a_VCD_and_a_GTKWave_save_file()
+    {
+        var (code, output) = await Run("mac-array-4x4-golden", null, trace: true);
+        Assert.Equal(0, code);
+        var vcd = Path.GetFullPath(Path.Combine("sim-traces", "mac-array-4x4-golden.vcd"));
+        Assert.Contains($"trace: {vcd}", output);
+        var text = await File.ReadAllTextAsync(vcd);
+        Assert.Contains("$scope module TOP $end", text);
+        Assert.Contains(" Accs_15 [31:0] $end", text);
+        Assert.Contains("#2990", text);
+        Assert.DoesNotContain("#3000\n", text);
+        Assert.Contains("TOP.MacArray4x4.pe_3_3.acc[31:0]", await File.ReadAllTextAsync(Path.ChangeExtension(vcd, ".gtkw")));
     }
 
     [Fact]
