@@ -1,0 +1,108 @@
+namespace DiffAcc.Accelerator.Configuration;
+
+/// <summary>One problem with a configuration: the field and what is wrong with it.</summary>
+public sealed record ConfigProblem(string Field, string Problem)
+{
+    public override string ToString() => $"{Field}: {Problem}";
+}
+
+/// <summary>A configuration that cannot be built; the message lists every problem, each with its field.</summary>
+public sealed class ConfigException(string source, IReadOnlyList<ConfigProblem> problems)
+    : Exception($"{source}: {problems.Count} problem(s) in the accelerator configuration:{Environment.NewLine}{string.Join(Environment.NewLine, problems.Select(p => $"  {p}"))}")
+{
+    public IReadOnlyList<ConfigProblem> Problems { get; } = problems;
+}
+
+/// <summary>
+/// The generator parameters of the Diff-Acc datapath. Immutable; <see cref="Validate"/> reports
+/// every impossible or over-budget combination by field.
+/// </summary>
+public sealed record AcceleratorConfig
+{
+    /// <summary>Preset name or "custom".</summary>
+    public string Name { get; init; } = "custom";
+
+    /// <summary>PE groups G: each works on its own image (or tile) with the same broadcast weights.</summary>
+    public int Groups { get; init; } = 1;
+
+    /// <summary>Output channels per group per cycle (Tm).</summary>
+    public int Tm { get; init; } = 4;
+
+    /// <summary>Input channels per group per cycle (Tn).</summary>
+    public int Tn { get; init; } = 4;
+
+    /// <summary>Two int8 MACs that share the activation in one DSP48E2.</summary>
+    public bool DspPacking { get; init; } = true;
+
+    public int AccumulatorWidth { get; init; } = 32;
+
+    /// <summary>Step groups K of the step-wise quantization tables (1 = static quantization).</summary>
+    public int StepGroups { get; init; } = 8;
+
+    /// <summary>Most output channels of a layer the requantization tables hold.</summary>
+    public int MaxChannels { get; init; } = 512;
+
+    /// <summary>Activation buffer per group, in KiB.</summary>
+    public int ActivationBufferKiB { get; init; } = 128;
+
+    /// <summary>Each of the two ping-pong weight buffers, in KiB.</summary>
+    public int WeightBufferKiB { get; init; } = 64;
+
+    /// <summary>Adder-tree levels between pipeline registers: fewer levels, shorter paths, more latency.</summary>
+    public int AdderLevelsPerStage { get; init; } = 2;
+
+    public double ClockMHz { get; init; } = 300;
+
+    public PartInfo Part { get; init; } = PartInfo.Xczu9eg;
+
+    public int Macs => Groups * Tm * Tn;
+
+    /// <summary>DSP48E2 for the MAC arrays: one per MAC, or one per two with packing.</summary>
+    public int MacDsps => DspPacking ? Groups * Tn * ((Tm + 1) / 2) : Macs;
+
+    /// <summary>DSP48E2 of the requantizers: a 33 x 16-bit product per lane takes two.</summary>
+    public int RequantizerDsps => Groups * Tm * 2;
+
+    public int TotalDsps => MacDsps + RequantizerDsps;
+
+    /// <summary>Channels of one requantizer lane: lane m holds channels m, m + Tm, m + 2 Tm, ...</summary>
+    public int ChannelsPerLane => (MaxChannels + Tm - 1) / Tm;
+
+    /// <summary>RAMB36E2 of the activation and weight buffers (36 Kb each, 32 Kb of data at width 32 or less).</summary>
+    public int BufferRamb36 => (Groups * ActivationBufferKiB / 4) + (2 * WeightBufferKiB / 4);
+
+    public IReadOnlyList<ConfigProblem> Validate()
+    {
+        var problems = new List<ConfigProblem>();
+        void Need(bool ok, string field, string problem)
+        {
+            if (!ok)
+                problems.Add(new ConfigProblem(field, problem));
+        }
+        Need(Groups >= 1, nameof(Groups), $"must be at least 1, not {Groups}");
+        Need(Tm >= 1, nameof(Tm), $"must be at least 1, not {Tm}");
+        Need(Tn >= 1, nameof(Tn), $"must be at least 1, not {Tn}");
+        Need(!DspPacking || Tm % 2 == 0, nameof(Tm), $"must be even with DspPacking (two output channels share a DSP48E2), not {Tm}");
+        Need(AccumulatorWidth is >= 24 and <= 48, nameof(AccumulatorWidth), $"must be 24 to 48 bits, not {AccumulatorWidth}");
+        Need(StepGroups is >= 1 and <= 1000, nameof(StepGroups), $"must be 1 to 1000 (one per denoising step at most), not {StepGroups}");
+        Need(MaxChannels >= 1, nameof(MaxChannels), $"must be at least 1, not {MaxChannels}");
+        Need(ActivationBufferKiB >= 1, nameof(ActivationBufferKiB), $"must be at least 1, not {ActivationBufferKiB}");
+        Need(WeightBufferKiB >= 1, nameof(WeightBufferKiB), $"must be at least 1, not {WeightBufferKiB}");
+        Need(AdderLevelsPerStage >= 1, nameof(AdderLevelsPerStage), $"must be at least 1, not {AdderLevelsPerStage}");
+        Need(ClockMHz is > 0 and <= 800, nameof(ClockMHz), $"must be above 0 and at most 800 MHz, not {ClockMHz}");
+        if (problems.Count > 0)
+            return problems;
+        Need(TotalDsps <= Part.Dsp48E2, nameof(Groups),
+            $"{Groups} groups of {Tm} x {Tn} MACs need {TotalDsps} DSP48E2 ({MacDsps} for MACs{(DspPacking ? " at 2 per DSP" : "")}, {RequantizerDsps} for requantizers) but {Part.Name} has {Part.Dsp48E2}");
+        Need(BufferRamb36 <= Part.Ramb36, nameof(ActivationBufferKiB),
+            $"the buffers need {BufferRamb36} RAMB36E2 but {Part.Name} has {Part.Ramb36}");
+        return problems;
+    }
+
+    /// <summary>This configuration if it is valid; otherwise a <see cref="ConfigException"/> naming every problem.</summary>
+    public AcceleratorConfig Validated(string source = "configuration")
+    {
+        var problems = Validate();
+        return problems.Count == 0 ? this : throw new ConfigException(source, problems);
+    }
+}

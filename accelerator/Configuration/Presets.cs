@@ -1,0 +1,51 @@
+namespace DiffAcc.Accelerator.Configuration;
+
+/// <summary>The named configurations; <see cref="Default"/> is the XCZU9EG build.</summary>
+public static class Presets
+{
+    /// <summary>
+    /// XCZU9EG: 4 groups of 32 x 32 int8 MACs with DSP packing = 4,096 MACs on 2,048 DSP48E2 (81 % of
+    /// 2,520), plus 256 DSP48E2 for 128 requantizer lanes: 1.23 TMAC/s at 300 MHz.
+    /// </summary>
+    public static AcceleratorConfig Xczu9eg { get; } = new()
+    {
+        Name = "xczu9eg",
+        Groups = 4,
+        Tm = 32,
+        Tn = 32,
+        DspPacking = true,
+        StepGroups = 8,
+        MaxChannels = 512,
+        ActivationBufferKiB = 256,
+        WeightBufferKiB = 128,
+    };
+
+    /// <summary>A small build for tests and quick synthesis: 2 groups of 4 x 8 MACs, packed.</summary>
+    public static AcceleratorConfig Small { get; } = new()
+    {
+        Name = "small",
+        Groups = 2,
+        Tm = 4,
+        Tn = 8,
+        DspPacking = true,
+        StepGroups = 4,
+        MaxChannels = 64,
+        ActivationBufferKiB = 8,
+        WeightBufferKiB = 4,
+    };
+
+    /// <summary>The small build without DSP packing, for comparing DSP counts.</summary>
+    public static AcceleratorConfig SmallUnpacked { get; } = Small with { Name = "small-unpacked", DspPacking = false };
+
+    public static AcceleratorConfig Default => Xczu9eg;
+
+    public static IReadOnlyDictionary<string, AcceleratorConfig> All { get; } = new SortedDictionary<string, AcceleratorConfig>(StringComparer.OrdinalIgnoreCase)
+    {
+        [Xczu9eg.Name] = Xczu9eg,
+        [Small.Name] = Small,
+        [SmallUnpacked.Name] = SmallUnpacked,
+    };
+
+    public static AcceleratorConfig Get(string name)
+        => All.TryGetValue(name, out var config) ? config : throw new ConfigException("--preset", [new ConfigProblem("preset", $"'{name}' is not a preset; known: {string.Join(", ", All.Keys)}")]);
+}

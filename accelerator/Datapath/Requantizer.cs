@@ -1,0 +1,101 @@
+using DiffAcc.Accelerator.Configuration;
+using DiffAcc.Hdl;
+using DiffAcc.Hdl.Ir;
+using DiffAcc.Model.Numerics;
+
+namespace DiffAcc.Accelerator.Datapath;
+
+/// <summary>
+/// The quantizer pipeline, Tm lanes wide: <c>q = sat8(round_shift((acc + bias) * multiplier, shift))</c>
+/// (docs/numerics.md, "Requantization"), one value per lane per cycle. Bias, multiplier and shift
+/// come from per-lane tables indexed by (step group, channel block): lane m of block b serves
+/// output channel b * Tm + m. The tables are written at run time through the table port, so a new
+/// calibration or step group needs no new bitstream. A table write and a read of the same entry
+/// in one cycle read the old entry. Latency: <see cref="Latency"/> cycles from input to output.
+/// </summary>
+public sealed class Requantizer : Module
+{
+    public const int Latency = 5;
+
+    public Requantizer(AcceleratorConfig config)
+    {
+        Config = config;
+        var tm = config.Tm;
+        var blockBits = Hw.BitsFor(config.ChannelsPerLane);
+        var stepBits = Hw.BitsFor(config.StepGroups);
+        InValid = Input(Bool());
+        Accumulators = Input(Vec(tm, SInt(32)));
+        ChannelBlock = Input(UInt(blockBits));
+        StepGroup = Input(UInt(stepBits));
+        TableWrite = Input(Bool());
+        TableLane = Input(UInt(Hw.BitsFor(tm)));
+        TableStepGroup = Input(UInt(stepBits));
+        TableChannelBlock = Input(UInt(blockBits));
+        TableBias = Input(SInt(32));
+        TableMultiplier = Input(UInt(RequantParameters.MultiplierBits));
+        TableShift = Input(UInt(RequantParameters.ShiftBits));
+        OutValid = Output(Bool());
+        Quantized = Output(Vec(tm, SInt(8)));
+
+        // Table entries are {bias, multiplier, shift}; the address is {step group, channel block}.
+        var depth = 1 << (stepBits + blockBits);
+        var entry = Cat(TableBias, TableMultiplier, TableShift);
+        var valid = RegNext(InValid, reset: 0, name: "valid_0");
+        for (var lane = 0; lane < tm; lane++)
+        {
+            var table = Mem(UInt(entry.Width), depth, RamStyle.Auto, name: $"table_{lane}");
+            var writeHere = TableWrite & (TableLane == lane);
+            When(writeHere, () => table.Write(Cat(TableStepGroup, TableChannelBlock), entry));
+            var read = table.Read(Cat(StepGroup, ChannelBlock), name: $"params_{lane}");
+            var bias = read[entry.Width - 1, RequantParameters.MultiplierBits + RequantParameters.ShiftBits].AsSInt();
+            var multiplier = read[RequantParameters.MultiplierBits + RequantParameters.ShiftBits - 1, RequantParameters.ShiftBits];
+            var shift = read[RequantParameters.ShiftBits - 1, 0];
+            var acc = RegNext(Accumulators[lane], name: $"acc_{lane}");
+
+            // Stage 1: the 33-bit sum; stage 2: the 50-bit product (DSP48E2); stage 3: rounding shift; stage 4: saturation.
+            var sum = RegNext(acc + bias, name: $"sum_{lane}");
+            var shift2 = RegNext(shift, name: $"shift_a_{lane}");
+            var product = RegNext(sum * RegNext(multiplier, name: $"multiplier_{lane}").ToSInt(), name: $"product_{lane}");
+            var shift3 = RegNext(shift2, name: $"shift_b_{lane}");
+            // Round half up: floor((p + 2^(s-1)) / 2^s) = floor((floor(p / 2^(s-1)) + 1) / 2) for s >= 1.
+            var halved = (product >> (shift3 - 1).Truncate(RequantParameters.ShiftBits)) + 1;
+            var rounded = RegNext(Mux(shift3 == 0, product.SignExtend(halved.Width - 1), halved >> 1), name: $"rounded_{lane}");
+            var saturated = Mux(rounded > 127, SLit(127, 8), Mux(rounded < -128, SLit(-128, 8), rounded.Truncate(8)));
+            Quantized[lane].Assign(RegNext(saturated, name: $"q_{lane}"));
+        }
+        var outValid = valid;
+        for (var s = 1; s < Latency; s++)
+            outValid = RegNext(outValid, reset: 0, name: $"valid_{s}");
+        OutValid.Assign(outValid);
+    }
+
+    public AcceleratorConfig Config { get; }
+
+    public override string ModuleName => $"Requantizer{Config.Tm}";
+
+    public Bool InValid { get; }
+
+    public Vec<SInt> Accumulators { get; }
+
+    public UInt ChannelBlock { get; }
+
+    public UInt StepGroup { get; }
+
+    public Bool TableWrite { get; }
+
+    public UInt TableLane { get; }
+
+    public UInt TableStepGroup { get; }
+
+    public UInt TableChannelBlock { get; }
+
+    public SInt TableBias { get; }
+
+    public UInt TableMultiplier { get; }
+
+    public UInt TableShift { get; }
+
+    public Bool OutValid { get; }
+
+    public Vec<SInt> Quantized { get; }
+}
