@@ -1,21 +1,40 @@
 using System.CommandLine;
+using DiffAcc.Accelerator.Configuration;
+using DiffAcc.Accelerator.Datapath;
 using DiffAcc.Hdl;
-using DiffAcc.Hdl.Examples;
 using Spectre.Console;
 
 namespace DiffAcc.Cli;
 
-/// <summary><c>diffacc generate</c>: elaborate, check and write the default design's Verilog and XDC.</summary>
+/// <summary><c>diffacc generate</c>: elaborate, check and write the Diff-Acc datapath's Verilog and XDC.</summary>
 internal static class GenerateCommand
 {
     public static Command Create()
     {
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for the Verilog files and filelist.f", DefaultValueFactory = _ => new DirectoryInfo("rtl-out") };
         var constraints = new Option<DirectoryInfo>("--constraints") { Description = "Folder for the XDC file", DefaultValueFactory = _ => new DirectoryInfo("constraints") };
-        var command = new Command("generate", "Elaborate the default design, check it and write rtl-out/ and constraints/") { output, constraints };
-        command.SetAction(result => Run(DemoDesigns.Default, result.GetValue(output)!, result.GetValue(constraints)!));
+        var accelerator = new AcceleratorOptions();
+        var command = new Command("generate", "Elaborate the Diff-Acc datapath of a preset (default xczu9eg), check it and write rtl-out/ and constraints/") { output, constraints };
+        accelerator.AddTo(command);
+        command.SetAction(result =>
+        {
+            AcceleratorConfig config;
+            try
+            {
+                config = accelerator.Resolve(result);
+            }
+            catch (ConfigException e)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+            return Run(Flow(config), result.GetValue(output)!, result.GetValue(constraints)!);
+        });
         return command;
     }
+
+    /// <summary>The flow that builds a configuration's datapath for its part.</summary>
+    internal static HdlFlow Flow(AcceleratorConfig config) => HdlFlow.For(() => new DiffAccDatapath(config)).WithPart(config.Part.Name);
 
     internal static int Run(HdlFlow flow, DirectoryInfo output, DirectoryInfo constraints)
     {

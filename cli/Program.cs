@@ -5,4 +5,5 @@ var root = new RootCommand("DiffAcc: a C# hardware construction library and the 
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(SimCommand.Create());
+root.Subcommands.Add(EstimateCommand.Create());
 return await root.Parse(args).InvokeAsync();

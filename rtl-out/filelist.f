@@ -1,2 +1,3 @@
-MacPe.v
-MacArray16x16.v
+PeGroup32x32Packed.v
+Requantizer32.v
+DiffAccDatapath.v

@@ -1,3 +1,5 @@
+using DiffAcc.Hdl;
+
 namespace DiffAcc.Accelerator.Configuration;
 
 /// <summary>One problem with a configuration: the field and what is wrong with it.</summary>
@@ -56,6 +58,9 @@ public sealed record AcceleratorConfig
     public PartInfo Part { get; init; } = PartInfo.Xczu9eg;
 
     public int Macs => Groups * Tm * Tn;
+
+    /// <summary>The one clock of the datapath: ports clk and rst, synchronous active-high reset.</summary>
+    public ClockDomain ClockDomain => new("sys", ClockMHz, ResetKind.SyncActiveHigh, "clk", "rst");
 
     /// <summary>DSP48E2 for the MAC arrays: one per MAC, or one per two with packing.</summary>
     public int MacDsps => DspPacking ? Groups * Tn * ((Tm + 1) / 2) : Macs;

@@ -17,6 +17,7 @@ public sealed class PeGroup : Module
     public PeGroup(AcceleratorConfig config)
     {
         Config = config;
+        Domain = config.ClockDomain;
         int tm = config.Tm, tn = config.Tn;
         Weights = Input(Vec(tm * tn, SInt(8)));
         Acts = Input(Vec(tn, SInt(8)));

@@ -20,6 +20,7 @@ public sealed class Requantizer : Module
     public Requantizer(AcceleratorConfig config)
     {
         Config = config;
+        Domain = config.ClockDomain;
         var tm = config.Tm;
         var blockBits = Hw.BitsFor(config.ChannelsPerLane);
         var stepBits = Hw.BitsFor(config.StepGroups);

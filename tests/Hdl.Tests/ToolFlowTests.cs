@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using DiffAcc.Hdl.Examples;
 using DiffAcc.Hdl.Ir;
+using DiffAcc.Sim.Synthesis;
 
 namespace DiffAcc.Hdl.Tests;
 
@@ -9,7 +10,7 @@ namespace DiffAcc.Hdl.Tests;
 /// Verilog-2005 mode, and Yosys' Xilinx UltraScale+ synthesis with its DSP48E2 and RAMB36E2 mapping.
 /// These tests need the tools; scripts/test.sh installs them, and a missing tool fails, never skips.
 /// </summary>
-public sealed partial class ToolFlowTests
+public sealed class ToolFlowTests
 {
     public static TheoryData<string> LintableDesigns => [.. Designs.All.Keys.Where(k => k != "DspWrapper"), "MacArray16x16"];
 
@@ -59,9 +60,9 @@ public sealed partial class ToolFlowTests
     {
         var result = Emit("DspWrapper");
         var directory = ExternalTool.WriteDesign(result);
-        var run = await ExternalTool.Run("yosys", ["-p", $"read_verilog -lib +/xilinx/cells_sim.v; read_verilog -lib +/xilinx/cells_xtra.v; read_verilog {string.Join(" ", ExternalTool.VerilogFiles(directory))}; hierarchy -check -top DspWrapper; stat"], directory);
+        var run = await ExternalTool.Run("yosys", ["-p", $"read_verilog -lib +/xilinx/cells_sim.v; read_verilog -lib +/xilinx/cells_xtra.v; read_verilog {string.Join(" ", ExternalTool.VerilogFiles(directory))}; hierarchy -check -top DspWrapper; tee -o stat.txt stat"], directory);
         Assert.True(run.ExitCode == 0, run.StandardOutput + run.StandardError);
-        Assert.Equal(1, Cells(run.StandardOutput).GetValueOrDefault("DSP48E2"));
+        Assert.Equal(1, YosysSynthesis.Parse(File.ReadAllText(Path.Combine(directory, "stat.txt")), TimeSpan.Zero).Cells.GetValueOrDefault("DSP48E2"));
     }
 
     [Fact]
@@ -111,23 +112,8 @@ public sealed partial class ToolFlowTests
         }
     }
 
-    private static async Task<Dictionary<string, int>> Synthesize(HdlResult result)
-    {
-        var directory = ExternalTool.WriteDesign(result);
-        var run = await ExternalTool.Run("yosys", ["-p", $"read_verilog {string.Join(" ", ExternalTool.VerilogFiles(directory))}; synth_xilinx -family xcup -top {result.Design.Top.Name}; stat"], directory);
-        Assert.True(run.ExitCode == 0, $"yosys failed:\n{run.StandardOutput[^Math.Min(3000, run.StandardOutput.Length)..]}\n{run.StandardError}");
-        return Cells(run.StandardOutput);
-    }
+    private static async Task<IReadOnlyDictionary<string, int>> Synthesize(HdlResult result)
+        => (await YosysSynthesis.For(result).RunAsync()).Cells;
 
-    /// <summary>Cell counts from the last 'stat' report of a Yosys log.</summary>
-    private static Dictionary<string, int> Cells(string log)
-    {
-        var report = log[log.LastIndexOf("Number of cells:", StringComparison.Ordinal)..];
-        return CellLine().Matches(report).ToDictionary(m => m.Groups[1].Value, m => int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
-    }
-
-    private static string Describe(Dictionary<string, int> cells) => string.Join(", ", cells.Select(c => $"{c.Key}={c.Value}"));
-
-    [GeneratedRegex(@"^\s+([A-Z][A-Z0-9_]+)\s+(\d+)$", RegexOptions.Multiline)]
-    private static partial Regex CellLine();
+    private static string Describe(IReadOnlyDictionary<string, int> cells) => string.Join(", ", cells.Select(c => $"{c.Key}={c.Value}"));
 }

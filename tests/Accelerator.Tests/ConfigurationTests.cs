@@ -1,0 +1,71 @@
+using DiffAcc.Accelerator.Configuration;
+
+namespace DiffAcc.Accelerator.Tests;
+
+public sealed class ConfigurationTests
+{
+    [Fact]
+    public void The_xczu9eg_preset_uses_at_least_80_percent_of_the_DSP48E2_for_MACs_and_fits()
+    {
+        var config = Presets.Xczu9eg;
+        Assert.Empty(config.Validate());
+        Assert.Equal(4096, config.Macs);
+        Assert.Equal(2048, config.MacDsps);
+        Assert.True(config.MacDsps >= 0.8 * config.Part.Dsp48E2, $"{config.MacDsps} of {config.Part.Dsp48E2}");
+        Assert.True(config.TotalDsps <= config.Part.Dsp48E2);
+        Assert.Same(config, Presets.Default);
+    }
+
+    [Fact]
+    public void Every_preset_is_valid() => Assert.All(Presets.All.Values, p => Assert.Empty(p.Validate()));
+
+    [Fact]
+    public void Impossible_values_are_reported_by_field_all_at_once()
+    {
+        var problems = (Presets.Small with { Groups = 0, Tm = 3, StepGroups = 0, ClockMHz = -5 }).Validate();
+        Assert.Contains(problems, p => p.Field == "Groups" && p.Problem.Contains("at least 1", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Field == "Tm" && p.Problem.Contains("even with DspPacking", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Field == "StepGroups");
+        Assert.Contains(problems, p => p.Field == "ClockMHz");
+    }
+
+    [Fact]
+    public void More_DSP48E2_than_the_part_has_is_an_error_that_names_the_numbers()
+    {
+        var error = Assert.Throws<ConfigException>(() => (Presets.Xczu9eg with { Groups = 5 }).Validated("test"));
+        var problem = Assert.Single(error.Problems);
+        Assert.Equal("Groups", problem.Field);
+        Assert.Contains("need 2880 DSP48E2 (2560 for MACs at 2 per DSP, 320 for requantizers) but xczu9eg-ffvb1156-2-e has 2520", problem.Problem);
+        Assert.StartsWith("test: 1 problem(s)", error.Message);
+    }
+
+    [Fact]
+    public void A_JSON_file_overrides_a_preset()
+    {
+        var config = ConfigFile.Parse("""{ "preset": "small", "groups": 3, "dspPacking": false, /* comments are fine */ }""", "mine.json");
+        Assert.Equal(3, config.Groups);
+        Assert.False(config.DspPacking);
+        Assert.Equal(Presets.Small.Tm, config.Tm);
+    }
+
+    [Theory]
+    [InlineData("""{ "groups": 2, """, "mine.json", "(document)")]
+    [InlineData("""{ "groups": "four" }""", "mine.json", "groups")]
+    [InlineData("""{ "grups": 4 }""", "mine.json", "grups")]
+    [InlineData("""{ "preset": "huge" }""", "mine.json", "preset")]
+    [InlineData("""{ "tm": 7 }""", "mine.json", "Tm")]
+    public void A_bad_file_names_the_file_the_field_and_the_problem(string json, string file, string field)
+    {
+        var error = Assert.Throws<ConfigException>(() => ConfigFile.Parse(json, file));
+        Assert.StartsWith($"{file}: ", error.Message);
+        Assert.Contains(error.Problems, p => p.Field == field);
+        Assert.DoesNotContain("   at ", error.Message);
+    }
+
+    [Fact]
+    public void A_missing_file_is_reported_with_its_path()
+    {
+        var error = Assert.Throws<ConfigException>(() => ConfigFile.Load("/nonexistent/accelerator.json"));
+        Assert.StartsWith("/nonexistent/accelerator.json: ", error.Message);
+    }
+}
