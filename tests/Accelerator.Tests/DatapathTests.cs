@@ -1,7 +1,7 @@
+using CliWrap.Buffered;
 using DiffAcc.Accelerator.Configuration;
 using DiffAcc.Accelerator.Datapath;
 using DiffAcc.Hdl;
-using CliWrap.Buffered;
 using DiffAcc.Sim.Synthesis;
 
 namespace DiffAcc.Accelerator.Tests;
