@@ -42,6 +42,9 @@ public sealed record Cosimulation
 
     public ICycleModel? Model { get; init; }
 
+    /// <summary>Sees the actual outputs of every cycle (with or without a model to compare against).</summary>
+    public ICycleObserver? Observer { get; init; }
+
     public long Cycles { get; init; } = 1000;
 
     /// <summary>Cycles whose outputs are compared; <c>null</c> compares every cycle.</summary>
@@ -65,6 +68,8 @@ public sealed record Cosimulation
     public Cosimulation WithStimulus(IStimulus stimulus) => this with { Stimulus = stimulus };
 
     public Cosimulation WithModel(ICycleModel model) => this with { Model = model };
+
+    public Cosimulation WithObserver(ICycleObserver observer) => this with { Observer = observer };
 
     public Cosimulation WithCycles(long cycles) => this with { Cycles = cycles };
 
@@ -139,6 +144,7 @@ public sealed record Cosimulation
                 var actual = unpacked.AsSpan(0, count * outWords);
                 for (var i = 0; i < count; i++, done++)
                 {
+                    Observer?.Observe(done, block.AsSpan(i * inWords, inWords), actual.Slice(i * outWords, outWords));
                     if (Model is null)
                         continue;
                     Model.Step(block.AsSpan(i * inWords, inWords), expected);

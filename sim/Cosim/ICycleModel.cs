@@ -15,3 +15,9 @@ public interface IStimulus
 {
     void Fill(long cycle, Span<ulong> inputs);
 }
+
+/// <summary>Sees every cycle's inputs and the outputs Verilator produced, for checks at the transaction level.</summary>
+public interface ICycleObserver
+{
+    void Observe(long cycle, ReadOnlySpan<ulong> inputs, ReadOnlySpan<ulong> outputs);
+}
