@@ -1,3 +1,5 @@
+WeightBuffer1024x128.v
+ActivationBuffer32x8192.v
 PeGroup32x32Packed.v
 Requantizer32.v
 DiffAccDatapath.v

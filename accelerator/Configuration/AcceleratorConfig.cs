@@ -73,8 +73,21 @@ public sealed record AcceleratorConfig
     /// <summary>Channels of one requantizer lane: lane m holds channels m, m + Tm, m + 2 Tm, ...</summary>
     public int ChannelsPerLane => (MaxChannels + Tm - 1) / Tm;
 
-    /// <summary>RAMB36E2 of the activation and weight buffers (36 Kb each, 32 Kb of data at width 32 or less).</summary>
-    public int BufferRamb36 => (Groups * ActivationBufferKiB / 4) + (2 * WeightBufferKiB / 4);
+    /// <summary>Rows of each activation buffer (one row holds Tn int8 activations).</summary>
+    public int ActivationRows => Math.Max(1, ActivationBufferKiB * 1024 / Tn);
+
+    /// <summary>Rows of each weight bank (one row holds Tm x Tn int8 weights).</summary>
+    public int WeightRows => Math.Max(1, WeightBufferKiB * 1024 / (Tm * Tn));
+
+    /// <summary>RAMB36E2 of the G activation buffers and the two weight banks, by their geometry.</summary>
+    public int BufferRamb36 => (Groups * Ramb36For(ActivationRows, 8 * Tn)) + (2 * Ramb36For(WeightRows, 8 * Tm * Tn));
+
+    /// <summary>RAMB36E2 for a depth x width memory: the best of the block's aspect ratios (512 x 72 ... 32K x 1).</summary>
+    public static int Ramb36For(int depth, int width)
+    {
+        (int Depth, int Width)[] aspects = [(512, 72), (1024, 36), (2048, 18), (4096, 9), (8192, 4), (16384, 2), (32768, 1)];
+        return aspects.Min(a => ((depth + a.Depth - 1) / a.Depth) * ((width + a.Width - 1) / a.Width));
+    }
 
     public IReadOnlyList<ConfigProblem> Validate()
     {

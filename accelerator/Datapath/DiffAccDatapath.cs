@@ -1,12 +1,16 @@
+using DiffAcc.Accelerator.Buffers;
 using DiffAcc.Accelerator.Configuration;
 using DiffAcc.Hdl;
 
 namespace DiffAcc.Accelerator.Datapath;
 
 /// <summary>
-/// The compute datapath of a configuration: G PE groups that receive the same weights (broadcast)
-/// and their own activations, each followed by its quantizer pipeline. Table writes go to every
-/// group's tables at once, so all groups requantize with the same step-wise parameters.
+/// The compute datapath of a configuration: one ping-pong weight buffer whose rows are broadcast
+/// to G PE groups, each group with its own banked activation buffer (its own image of the batch,
+/// or its own tile) and its own quantizer pipeline. A controller (not yet part of the datapath)
+/// issues one term per cycle as buffer read addresses with <see cref="TermValid"/> and
+/// <see cref="TermFirst"/>; the buffers answer a cycle later and the groups take the term. Table
+/// writes go to every group's tables at once.
 /// </summary>
 public sealed class DiffAccDatapath : Module
 {
@@ -15,10 +19,24 @@ public sealed class DiffAccDatapath : Module
         Config = config.Validated(config.Name);
         Domain = config.ClockDomain;
         int tm = config.Tm, tn = config.Tn;
-        Weights = Input(Vec(tm * tn, SInt(8)));
-        Acts = Input(Vec(config.Groups * tn, SInt(8)));
-        InValid = Input(Bool());
-        Clear = Input(Bool());
+        var actDepth = config.ActivationRows;
+        var weightDepth = config.WeightRows;
+        ActWriteGroup = Input(UInt(Hw.BitsFor(config.Groups)));
+        ActWrite = Input(Bool());
+        ActWriteLanes = Input(UInt(tn));
+        ActWriteAddress = Input(UInt(Hw.BitsFor(actDepth)));
+        ActWriteData = Input(Vec(tn, SInt(8)));
+        ActReadAddress = Input(UInt(Hw.BitsFor(actDepth)));
+        WeightWrite = Input(Bool());
+        WeightWriteAddress = Input(UInt(Hw.BitsFor(weightDepth)));
+        WeightWriteData = Input(Vec(tm * tn, SInt(8)));
+        WeightFillDone = Input(Bool());
+        WeightCanFill = Output(Bool());
+        WeightReadAddress = Input(UInt(Hw.BitsFor(weightDepth)));
+        WeightComputeValid = Output(Bool());
+        WeightComputeDone = Input(Bool());
+        TermValid = Input(Bool());
+        TermFirst = Input(Bool());
         Drain = Input(Bool());
         ChannelBlock = Input(UInt(Hw.BitsFor(config.ChannelsPerLane)));
         StepGroup = Input(UInt(Hw.BitsFor(config.StepGroups)));
@@ -33,15 +51,38 @@ public sealed class DiffAccDatapath : Module
         OutValid = Output(Vec(config.Groups, Bool()));
         Quantized = Output(Vec(config.Groups * tm, SInt(8)));
 
+        var weights = Instance(new WeightBuffer(tm * tn, weightDepth), "weights");
+        weights.Write.Assign(WeightWrite);
+        weights.WriteAddress.Assign(WeightWriteAddress);
+        for (var i = 0; i < tm * tn; i++)
+            weights.WriteData[i].Assign(WeightWriteData[i]);
+        weights.FillDone.Assign(WeightFillDone);
+        weights.ReadAddress.Assign(WeightReadAddress);
+        weights.ComputeDone.Assign(WeightComputeDone);
+        WeightCanFill.Assign(weights.CanFill);
+        WeightComputeValid.Assign(weights.ComputeValid);
+
+        // The buffers answer one cycle after the address: the term's flags wait one cycle too.
+        var termValid = RegNext(TermValid, reset: 0, name: "term_valid");
+        var termFirst = RegNext(TermFirst, name: "term_first");
         for (var g = 0; g < config.Groups; g++)
         {
+            var activations = Instance(new ActivationBuffer(tn, actDepth), $"activations_{g}");
+            activations.WriteEnable.Assign(ActWrite & (ActWriteGroup == g));
+            activations.WriteLanes.Assign(ActWriteLanes);
+            activations.WriteAddress.Assign(ActWriteAddress);
+            for (var n = 0; n < tn; n++)
+                activations.WriteData[n].Assign(ActWriteData[n]);
+            activations.ReadEnable.Assign(TermValid);
+            activations.ReadAddress.Assign(ActReadAddress);
+
             var group = Instance(new PeGroup(config), $"group_{g}");
             for (var i = 0; i < tm * tn; i++)
-                group.Weights[i].Assign(Weights[i]);
+                group.Weights[i].Assign(weights.ReadData[i]);
             for (var n = 0; n < tn; n++)
-                group.Acts[n].Assign(Acts[(g * tn) + n]);
-            group.InValid.Assign(InValid);
-            group.Clear.Assign(Clear);
+                group.Acts[n].Assign(activations.ReadData[n]);
+            group.InValid.Assign(termValid);
+            group.Clear.Assign(termFirst);
             Accumulated[g].Assign(group.OutValid);
 
             // A finished sum leaves for requantization when the controller says Drain.
@@ -68,13 +109,41 @@ public sealed class DiffAccDatapath : Module
 
     public override string ModuleName => "DiffAccDatapath";
 
-    public Vec<SInt> Weights { get; }
+    /// <summary>Which group's activation buffer a write goes to.</summary>
+    public UInt ActWriteGroup { get; }
 
-    public Vec<SInt> Acts { get; }
+    public Bool ActWrite { get; }
 
-    public Bool InValid { get; }
+    public UInt ActWriteLanes { get; }
 
-    public Bool Clear { get; }
+    public UInt ActWriteAddress { get; }
+
+    public Vec<SInt> ActWriteData { get; }
+
+    /// <summary>The row every group reads from its own activation buffer for the issued term.</summary>
+    public UInt ActReadAddress { get; }
+
+    public Bool WeightWrite { get; }
+
+    public UInt WeightWriteAddress { get; }
+
+    public Vec<SInt> WeightWriteData { get; }
+
+    public Bool WeightFillDone { get; }
+
+    public Bool WeightCanFill { get; }
+
+    public UInt WeightReadAddress { get; }
+
+    public Bool WeightComputeValid { get; }
+
+    public Bool WeightComputeDone { get; }
+
+    /// <summary>A term is issued this cycle at the read addresses.</summary>
+    public Bool TermValid { get; }
+
+    /// <summary>The issued term starts a new sum.</summary>
+    public Bool TermFirst { get; }
 
     public Bool Drain { get; }
 

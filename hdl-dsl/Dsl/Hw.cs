@@ -77,5 +77,5 @@ public static class Hw
     internal static BigInteger Pattern(BigInteger value, int width) => value & global::DiffAcc.Hdl.UInt.Mask(width);
 
     private static int CheckWidth(int width, string file, int line)
-        => width is < 1 or > 4096 ? throw new HdlException($"width {width} is out of range: widths are 1 to 4096 bits", new(file, line)) : width;
+        => width is < 1 or > 65536 ? throw new HdlException($"width {width} is out of range: widths are 1 to 65536 bits (the largest Verilator handles)", new(file, line)) : width;
 }

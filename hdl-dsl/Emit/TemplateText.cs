@@ -17,7 +17,8 @@ public static class TemplateText
         var template = Parsed.GetOrAdd((assembly ?? typeof(TemplateText).Assembly, templateName), Load);
         var globals = new ScriptObject();
         globals.Import(model, renamer: StandardMemberRenamer.Default);
-        var context = new TemplateContext { StrictVariables = true, MemberRenamer = StandardMemberRenamer.Default, LoopLimit = 0 };
+        // No limits: a generated module can be megabytes of text.
+        var context = new TemplateContext { StrictVariables = true, MemberRenamer = StandardMemberRenamer.Default, LoopLimit = 0, LimitToString = 0 };
         context.PushGlobal(globals);
         return template.Render(context);
     }
