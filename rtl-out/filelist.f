@@ -1,5 +1,6 @@
 WeightBuffer1024x128.v
 ActivationBuffer32x8192.v
 PeGroup32x32Packed.v
+AccumulatorBank32x512.v
 Requantizer32.v
 DiffAccDatapath.v

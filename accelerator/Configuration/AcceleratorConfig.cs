@@ -50,6 +50,9 @@ public sealed record AcceleratorConfig
     /// <summary>Each of the two ping-pong weight buffers, in KiB.</summary>
     public int WeightBufferKiB { get; init; } = 64;
 
+    /// <summary>Rows of each group's accumulator banks: int32 partial sums of Tm channels per output pixel.</summary>
+    public int AccumulatorRows { get; init; } = 256;
+
     /// <summary>Adder-tree levels between pipeline registers: fewer levels, shorter paths, more latency.</summary>
     public int AdderLevelsPerStage { get; init; } = 2;
 
@@ -79,8 +82,9 @@ public sealed record AcceleratorConfig
     /// <summary>Rows of each weight bank (one row holds Tm x Tn int8 weights).</summary>
     public int WeightRows => Math.Max(1, WeightBufferKiB * 1024 / (Tm * Tn));
 
-    /// <summary>RAMB36E2 of the G activation buffers and the two weight banks, by their geometry.</summary>
-    public int BufferRamb36 => (Groups * Ramb36For(ActivationRows, 8 * Tn)) + (2 * Ramb36For(WeightRows, 8 * Tm * Tn));
+    /// <summary>RAMB36E2 of the G activation buffers and accumulator banks and the two weight banks, by their geometry.</summary>
+    /// <remarks>The accumulator banks count twice: a read for the add, a read for requantization and a write are three ports, one more than a block RAM has.</remarks>
+    public int BufferRamb36 => (Groups * (Ramb36For(ActivationRows, 8 * Tn) + (2 * Ramb36For(AccumulatorRows, AccumulatorWidth * Tm)))) + (2 * Ramb36For(WeightRows, 8 * Tm * Tn));
 
     /// <summary>RAMB36E2 for a depth x width memory: the best of the block's aspect ratios (512 x 72 ... 32K x 1).</summary>
     public static int Ramb36For(int depth, int width)
@@ -106,6 +110,7 @@ public sealed record AcceleratorConfig
         Need(MaxChannels >= 1, nameof(MaxChannels), $"must be at least 1, not {MaxChannels}");
         Need(ActivationBufferKiB >= 1, nameof(ActivationBufferKiB), $"must be at least 1, not {ActivationBufferKiB}");
         Need(WeightBufferKiB >= 1, nameof(WeightBufferKiB), $"must be at least 1, not {WeightBufferKiB}");
+        Need(AccumulatorRows >= 1, nameof(AccumulatorRows), $"must be at least 1, not {AccumulatorRows}");
         Need(AdderLevelsPerStage >= 1, nameof(AdderLevelsPerStage), $"must be at least 1, not {AdderLevelsPerStage}");
         Need(ClockMHz is > 0 and <= 800, nameof(ClockMHz), $"must be above 0 and at most 800 MHz, not {ClockMHz}");
         if (problems.Count > 0)

@@ -62,6 +62,7 @@ public static class ConfigFile
             MaxChannels = overrides.MaxChannels ?? basis.MaxChannels,
             ActivationBufferKiB = overrides.ActivationBufferKiB ?? basis.ActivationBufferKiB,
             WeightBufferKiB = overrides.WeightBufferKiB ?? basis.WeightBufferKiB,
+            AccumulatorRows = overrides.AccumulatorRows ?? basis.AccumulatorRows,
             AdderLevelsPerStage = overrides.AdderLevelsPerStage ?? basis.AdderLevelsPerStage,
             ClockMHz = overrides.ClockMHz ?? basis.ClockMHz,
             Part = part!,
@@ -99,6 +100,8 @@ public static class ConfigFile
         public int? ActivationBufferKiB { get; init; }
 
         public int? WeightBufferKiB { get; init; }
+
+        public int? AccumulatorRows { get; init; }
 
         public int? AdderLevelsPerStage { get; init; }
 

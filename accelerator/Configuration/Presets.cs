@@ -18,6 +18,7 @@ public static class Presets
         MaxChannels = 512,
         ActivationBufferKiB = 256,
         WeightBufferKiB = 128,
+        AccumulatorRows = 512,
     };
 
     /// <summary>A small build for tests and quick synthesis: 2 groups of 4 x 8 MACs, packed.</summary>

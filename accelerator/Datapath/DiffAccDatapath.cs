@@ -38,6 +38,10 @@ public sealed class DiffAccDatapath : Module
         TermValid = Input(Bool());
         TermFirst = Input(Bool());
         Drain = Input(Bool());
+        DrainFirst = Input(Bool());
+        DrainRow = Input(UInt(Hw.BitsFor(config.AccumulatorRows)));
+        Requantize = Input(Bool());
+        RequantizeRow = Input(UInt(Hw.BitsFor(config.AccumulatorRows)));
         ChannelBlock = Input(UInt(Hw.BitsFor(config.ChannelsPerLane)));
         StepGroup = Input(UInt(Hw.BitsFor(config.StepGroups)));
         TableWrite = Input(Bool());
@@ -85,11 +89,20 @@ public sealed class DiffAccDatapath : Module
             group.Clear.Assign(termFirst);
             Accumulated[g].Assign(group.OutValid);
 
-            // A finished sum leaves for requantization when the controller says Drain.
-            var requantizer = Instance(new Requantizer(config), $"requantizer_{g}");
-            requantizer.InValid.Assign(Drain);
+            // A finished PE sum is drained into a row of the accumulator banks (stored or added, for
+            // layers that take several passes over their input channels); a finished row is requantized.
+            var partials = Instance(new AccumulatorBank(tm, config.AccumulatorRows), $"partials_{g}");
+            partials.Add.Assign(Drain);
+            partials.AddFirst.Assign(DrainFirst);
+            partials.AddAddress.Assign(DrainRow);
             for (var m = 0; m < tm; m++)
-                requantizer.Accumulators[m].Assign(group.Acc[m]);
+                partials.AddValues[m].Assign(group.Acc[m]);
+            partials.ReadAddress.Assign(RequantizeRow);
+
+            var requantizer = Instance(new Requantizer(config), $"requantizer_{g}");
+            requantizer.InValid.Assign(RegNext(Requantize, reset: 0, name: $"requantize_{g}"));
+            for (var m = 0; m < tm; m++)
+                requantizer.Accumulators[m].Assign(partials.ReadData[m]);
             requantizer.ChannelBlock.Assign(ChannelBlock);
             requantizer.StepGroup.Assign(StepGroup);
             requantizer.TableWrite.Assign(TableWrite);
@@ -145,7 +158,18 @@ public sealed class DiffAccDatapath : Module
     /// <summary>The issued term starts a new sum.</summary>
     public Bool TermFirst { get; }
 
+    /// <summary>The PE groups' sums are complete: add them into the accumulator banks at <see cref="DrainRow"/>.</summary>
     public Bool Drain { get; }
+
+    /// <summary>With <see cref="Drain"/>: the first pass of this row, store instead of add.</summary>
+    public Bool DrainFirst { get; }
+
+    public UInt DrainRow { get; }
+
+    /// <summary>Requantize the row at <see cref="RequantizeRow"/> (read one cycle, then the quantizer pipeline).</summary>
+    public Bool Requantize { get; }
+
+    public UInt RequantizeRow { get; }
 
     public UInt ChannelBlock { get; }
 

@@ -14,7 +14,7 @@ public sealed class ConfigurationTests
         Assert.True(config.MacDsps >= 0.8 * config.Part.Dsp48E2, $"{config.MacDsps} of {config.Part.Dsp48E2}");
         Assert.True(config.TotalDsps <= config.Part.Dsp48E2);
         Assert.Same(config, Presets.Default);
-        Assert.Equal((4 * 58) + (2 * 114), config.BufferRamb36);
+        Assert.Equal((4 * (58 + (2 * 15))) + (2 * 114), config.BufferRamb36);
     }
 
     [Fact]

@@ -13,7 +13,7 @@ public sealed class DatapathTests
     {
         var result = HdlFlow.For(() => new DiffAccDatapath(Presets.Default)).Run();
         Assert.Empty(result.Diagnostics);
-        Assert.Equal(["WeightBuffer1024x128", "ActivationBuffer32x8192", "PeGroup32x32Packed", "Requantizer32", "DiffAccDatapath"], result.Design.Modules.Select(m => m.Name));
+        Assert.Equal(["WeightBuffer1024x128", "ActivationBuffer32x8192", "PeGroup32x32Packed", "AccumulatorBank32x512", "Requantizer32", "DiffAccDatapath"], result.Design.Modules.Select(m => m.Name));
         Assert.Equal(4, result.Design.Top.Instances.Count(i => i.Definition.Name == "PeGroup32x32Packed"));
     }
 
