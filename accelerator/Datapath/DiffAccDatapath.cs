@@ -103,8 +103,9 @@ public sealed class DiffAccDatapath : Module
             requantizer.InValid.Assign(RegNext(Requantize, reset: 0, name: $"requantize_{g}"));
             for (var m = 0; m < tm; m++)
                 requantizer.Accumulators[m].Assign(partials.ReadData[m]);
-            requantizer.ChannelBlock.Assign(ChannelBlock);
-            requantizer.StepGroup.Assign(StepGroup);
+            // The bank answers a cycle after Requantize: the table index must wait with it.
+            requantizer.ChannelBlock.Assign(RegNext(ChannelBlock, name: $"requantize_block_{g}"));
+            requantizer.StepGroup.Assign(RegNext(StepGroup, name: $"requantize_step_group_{g}"));
             requantizer.TableWrite.Assign(TableWrite);
             requantizer.TableLane.Assign(TableLane);
             requantizer.TableStepGroup.Assign(TableStepGroup);
