@@ -40,13 +40,7 @@ public sealed class ConvTile : Module
         WeightAddress = Input(UInt(Hw.BitsFor(weightDepth)));
         WeightData = Input(Vec(tm * tn, SInt(8)));
         WeightFillDone = Input(Bool());
-        TableWrite = Input(Bool());
-        TableLane = Input(UInt(Hw.BitsFor(tm)));
-        TableStepGroup = Input(UInt(Hw.BitsFor(config.StepGroups)));
-        TableChannelBlock = Input(UInt(Hw.BitsFor(config.ChannelsPerLane)));
-        TableBias = Input(SInt(32));
-        TableMultiplier = Input(UInt(Model.Numerics.RequantParameters.MultiplierBits));
-        TableShift = Input(UInt(Model.Numerics.RequantParameters.ShiftBits));
+        Table = Input(TableWritePort.Of(config));
         WeightCanFill = Output(Bool());
         Busy = Output(Bool());
         Done = Output(Bool());
@@ -168,13 +162,7 @@ public sealed class ConvTile : Module
             requantizer.Accumulators[m].Assign(pe.Acc[m]);
         requantizer.ChannelBlock.Assign(Fit(block, requantizer.ChannelBlock.Width));
         requantizer.StepGroup.Assign(StepGroup);
-        requantizer.TableWrite.Assign(TableWrite);
-        requantizer.TableLane.Assign(TableLane);
-        requantizer.TableStepGroup.Assign(TableStepGroup);
-        requantizer.TableChannelBlock.Assign(TableChannelBlock);
-        requantizer.TableBias.Assign(TableBias);
-        requantizer.TableMultiplier.Assign(TableMultiplier);
-        requantizer.TableShift.Assign(TableShift);
+        requantizer.Table.ConnectFrom(Table);
         OutValid.Assign(requantizer.OutValid);
         for (var m = 0; m < tm; m++)
             Out[m].Assign(requantizer.Quantized[m]);
@@ -220,19 +208,8 @@ public sealed class ConvTile : Module
 
     public Bool WeightFillDone { get; }
 
-    public Bool TableWrite { get; }
-
-    public UInt TableLane { get; }
-
-    public UInt TableStepGroup { get; }
-
-    public UInt TableChannelBlock { get; }
-
-    public SInt TableBias { get; }
-
-    public UInt TableMultiplier { get; }
-
-    public UInt TableShift { get; }
+    /// <summary>Run-time writes of the requantization tables.</summary>
+    public TableWritePort Table { get; }
 
     public Bool WeightCanFill { get; }
 

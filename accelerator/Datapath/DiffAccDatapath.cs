@@ -44,13 +44,7 @@ public sealed class DiffAccDatapath : Module
         RequantizeRow = Input(UInt(Hw.BitsFor(config.AccumulatorRows)));
         ChannelBlock = Input(UInt(Hw.BitsFor(config.ChannelsPerLane)));
         StepGroup = Input(UInt(Hw.BitsFor(config.StepGroups)));
-        TableWrite = Input(Bool());
-        TableLane = Input(UInt(Hw.BitsFor(tm)));
-        TableStepGroup = Input(UInt(Hw.BitsFor(config.StepGroups)));
-        TableChannelBlock = Input(UInt(Hw.BitsFor(config.ChannelsPerLane)));
-        TableBias = Input(SInt(32));
-        TableMultiplier = Input(UInt(Model.Numerics.RequantParameters.MultiplierBits));
-        TableShift = Input(UInt(Model.Numerics.RequantParameters.ShiftBits));
+        Table = Input(TableWritePort.Of(config));
         Accumulated = Output(Vec(config.Groups, Bool()));
         OutValid = Output(Vec(config.Groups, Bool()));
         Quantized = Output(Vec(config.Groups * tm, SInt(8)));
@@ -106,13 +100,7 @@ public sealed class DiffAccDatapath : Module
             // The bank answers a cycle after Requantize: the table index must wait with it.
             requantizer.ChannelBlock.Assign(RegNext(ChannelBlock, name: $"requantize_block_{g}"));
             requantizer.StepGroup.Assign(RegNext(StepGroup, name: $"requantize_step_group_{g}"));
-            requantizer.TableWrite.Assign(TableWrite);
-            requantizer.TableLane.Assign(TableLane);
-            requantizer.TableStepGroup.Assign(TableStepGroup);
-            requantizer.TableChannelBlock.Assign(TableChannelBlock);
-            requantizer.TableBias.Assign(TableBias);
-            requantizer.TableMultiplier.Assign(TableMultiplier);
-            requantizer.TableShift.Assign(TableShift);
+            requantizer.Table.ConnectFrom(Table);
             OutValid[g].Assign(requantizer.OutValid);
             for (var m = 0; m < tm; m++)
                 Quantized[(g * tm) + m].Assign(requantizer.Quantized[m]);
@@ -176,19 +164,8 @@ public sealed class DiffAccDatapath : Module
 
     public UInt StepGroup { get; }
 
-    public Bool TableWrite { get; }
-
-    public UInt TableLane { get; }
-
-    public UInt TableStepGroup { get; }
-
-    public UInt TableChannelBlock { get; }
-
-    public SInt TableBias { get; }
-
-    public UInt TableMultiplier { get; }
-
-    public UInt TableShift { get; }
+    /// <summary>Run-time writes of the requantization tables.</summary>
+    public TableWritePort Table { get; }
 
     /// <summary>Per group: an input reached the accumulators this cycle (the controller's cue to Drain after the last).</summary>
     public Vec<Bool> Accumulated { get; }

@@ -28,25 +28,19 @@ public sealed class Requantizer : Module
         Accumulators = Input(Vec(tm, SInt(32)));
         ChannelBlock = Input(UInt(blockBits));
         StepGroup = Input(UInt(stepBits));
-        TableWrite = Input(Bool());
-        TableLane = Input(UInt(Hw.BitsFor(tm)));
-        TableStepGroup = Input(UInt(stepBits));
-        TableChannelBlock = Input(UInt(blockBits));
-        TableBias = Input(SInt(32));
-        TableMultiplier = Input(UInt(RequantParameters.MultiplierBits));
-        TableShift = Input(UInt(RequantParameters.ShiftBits));
+        Table = Input(TableWritePort.Of(config));
         OutValid = Output(Bool());
         Quantized = Output(Vec(tm, SInt(8)));
 
         // Table entries are {bias, multiplier, shift}; the address is {step group, channel block}.
         var depth = 1 << (stepBits + blockBits);
-        var entry = Cat(TableBias, TableMultiplier, TableShift);
+        var entry = Cat(Table.Bias, Table.Multiplier, Table.Shift);
         var valid = RegNext(InValid, reset: 0, name: "valid_0");
         for (var lane = 0; lane < tm; lane++)
         {
             var table = Mem(UInt(entry.Width), depth, RamStyle.Auto, name: $"table_{lane}");
-            var writeHere = TableWrite & (TableLane == lane);
-            When(writeHere, () => table.Write(Cat(TableStepGroup, TableChannelBlock), entry));
+            var writeHere = Table.Write & (Table.Lane == lane);
+            When(writeHere, () => table.Write(Cat(Table.StepGroup, Table.ChannelBlock), entry));
             var read = table.Read(Cat(StepGroup, ChannelBlock), name: $"params_{lane}");
             var bias = read[entry.Width - 1, RequantParameters.MultiplierBits + RequantParameters.ShiftBits].AsSInt();
             var multiplier = read[RequantParameters.MultiplierBits + RequantParameters.ShiftBits - 1, RequantParameters.ShiftBits];
@@ -82,19 +76,7 @@ public sealed class Requantizer : Module
 
     public UInt StepGroup { get; }
 
-    public Bool TableWrite { get; }
-
-    public UInt TableLane { get; }
-
-    public UInt TableStepGroup { get; }
-
-    public UInt TableChannelBlock { get; }
-
-    public SInt TableBias { get; }
-
-    public UInt TableMultiplier { get; }
-
-    public UInt TableShift { get; }
+    public TableWritePort Table { get; }
 
     public Bool OutValid { get; }
 

@@ -97,13 +97,13 @@ public sealed class ConvTileTests
                 var c = co;
                 steps.Add(r =>
                 {
-                    Set(r, "TableWrite", 1);
-                    Set(r, "TableLane", c % tm);
-                    Set(r, "TableStepGroup", StepGroup);
-                    Set(r, "TableChannelBlock", c / tm);
-                    Set(r, "TableBias", requant[c].Bias);
-                    Set(r, "TableMultiplier", requant[c].Multiplier);
-                    Set(r, "TableShift", requant[c].Shift);
+                    Set(r, "Table_Write", 1);
+                    Set(r, "Table_Lane", c % tm);
+                    Set(r, "Table_StepGroup", StepGroup);
+                    Set(r, "Table_ChannelBlock", c / tm);
+                    Set(r, "Table_Bias", requant[c].Bias);
+                    Set(r, "Table_Multiplier", requant[c].Multiplier);
+                    Set(r, "Table_Shift", requant[c].Shift);
                 });
             }
             steps.Add(r =>

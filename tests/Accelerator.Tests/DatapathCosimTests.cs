@@ -64,13 +64,13 @@ public sealed class DatapathCosimTests
                 var mm = m;
                 Step(r =>
                 {
-                    Set(r, "TableWrite", 1);
-                    Set(r, "TableLane", mm);
-                    Set(r, "TableStepGroup", StepGroup);
-                    Set(r, "TableChannelBlock", 0);
-                    Set(r, "TableBias", requant[mm].Bias);
-                    Set(r, "TableMultiplier", requant[mm].Multiplier);
-                    Set(r, "TableShift", requant[mm].Shift);
+                    Set(r, "Table_Write", 1);
+                    Set(r, "Table_Lane", mm);
+                    Set(r, "Table_StepGroup", StepGroup);
+                    Set(r, "Table_ChannelBlock", 0);
+                    Set(r, "Table_Bias", requant[mm].Bias);
+                    Set(r, "Table_Multiplier", requant[mm].Multiplier);
+                    Set(r, "Table_Shift", requant[mm].Shift);
                 });
             }
             // Terms back to back; each pixel's sum is drained on the one cycle the accumulators hold it.

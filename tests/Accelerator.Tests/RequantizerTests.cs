@@ -27,8 +27,8 @@ public sealed class RequantizerTests
             ulong In(string name) => record[layout.Input(name).Offset];
             for (var lane = 0; lane < Config.Tm; lane++)
                 accumulators[lane] = (int)(uint)In($"Accumulators_{lane}");
-            var write = In("TableWrite") != 0
-                ? ((int)In("TableLane"), (int)In("TableStepGroup"), (int)In("TableChannelBlock"), new RequantParameters((int)(uint)In("TableBias"), (int)In("TableMultiplier"), (int)In("TableShift")))
+            var write = In("Table_Write") != 0
+                ? ((int)In("Table_Lane"), (int)In("Table_StepGroup"), (int)In("Table_ChannelBlock"), new RequantParameters((int)(uint)In("Table_Bias"), (int)In("Table_Multiplier"), (int)In("Table_Shift")))
                 : ((int, int, int, RequantParameters)?)null;
             golden.Tick(In("InValid") != 0, accumulators, (int)In("ChannelBlock"), (int)In("StepGroup"), write, In("rst") != 0);
         }
@@ -68,11 +68,11 @@ public sealed class RequantizerTests
             Set("rst", cycle < 2 || random.Next(2000) == 0 ? 1 : 0);
 
             var write = random.Next(3) == 0 || phase == 3;
-            Set("TableWrite", write ? 1 : 0);
-            Set("TableLane", random.Next(Config.Tm));
+            Set("Table_Write", write ? 1 : 0);
+            Set("Table_Lane", random.Next(Config.Tm));
             // Phase 3 races: write the entry the same cycle reads.
-            Set("TableStepGroup", phase == 3 ? stepGroup : random.Next(Config.StepGroups));
-            Set("TableChannelBlock", phase == 3 ? block : random.Next(Config.ChannelsPerLane));
+            Set("Table_StepGroup", phase == 3 ? stepGroup : random.Next(Config.StepGroups));
+            Set("Table_ChannelBlock", phase == 3 ? block : random.Next(Config.ChannelsPerLane));
             var (bias, multiplier, shift) = (phase, random.Next(6)) switch
             {
                 (1, _) => (0L, 1L, 1L),
@@ -81,9 +81,9 @@ public sealed class RequantizerTests
                 (_, 2) => (0L, 0L, random.Next(49)),
                 _ => (random.Next(int.MinValue, int.MaxValue), random.Next(1 << 16), random.Next(49)),
             };
-            Set("TableBias", bias);
-            Set("TableMultiplier", multiplier);
-            Set("TableShift", shift);
+            Set("Table_Bias", bias);
+            Set("Table_Multiplier", multiplier);
+            Set("Table_Shift", shift);
             record.CopyTo(inputs);
         }
     }
