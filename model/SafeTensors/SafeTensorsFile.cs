@@ -20,7 +20,16 @@ public sealed class SafeTensorsFile
 {
     private static readonly Dictionary<string, int> ElementSizes = new(StringComparer.Ordinal)
     {
-        ["F32"] = 4, ["F16"] = 2, ["BF16"] = 2, ["F64"] = 8, ["I8"] = 1, ["U8"] = 1, ["I16"] = 2, ["I32"] = 4, ["I64"] = 8, ["BOOL"] = 1,
+        ["F32"] = 4,
+        ["F16"] = 2,
+        ["BF16"] = 2,
+        ["F64"] = 8,
+        ["I8"] = 1,
+        ["U8"] = 1,
+        ["I16"] = 2,
+        ["I32"] = 4,
+        ["I64"] = 8,
+        ["BOOL"] = 1,
     };
 
     private readonly byte[] data;
