@@ -44,5 +44,15 @@ pack=$(mktemp -d)
 dotnet pack hdl-dsl -c Release --no-build --nologo -v q -o "$pack" >/dev/null
 ls "$pack"/DiffAcc.Hdl.*.nupkg >/dev/null
 
+echo "== PyTorch reference outputs"
+if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import torch" >/dev/null 2>&1; then
+  torch_ref=$(mktemp -d)
+  /usr/bin/python3 model/pytorch/reference_ops.py "$torch_ref/fp32_ops.safetensors"
+  export DIFFACC_TORCH_REFERENCE="$torch_ref/fp32_ops.safetensors"
+  echo "regenerated with PyTorch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)')"
+else
+  echo "PyTorch is not installed: the FP32 tests compare with the committed reference (apt-get install python3-torch to regenerate it)"
+fi
+
 echo "== tests"
 dotnet test DiffAcc.sln -c Release --no-build --nologo

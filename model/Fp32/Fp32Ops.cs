@@ -1,0 +1,221 @@
+using DiffAcc.Model.Tensors;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+
+namespace DiffAcc.Model.Fp32;
+
+/// <summary>
+/// The FP32 operators of the diffusion UNet, vectorized with System.Numerics.Tensors and spread
+/// over cores with Parallel.For. Image tensors are [batch, channels, height, width].
+/// </summary>
+public static class Fp32Ops
+{
+    /// <summary>2-D convolution (square kernel) with zero padding (top, left, bottom, right) and a stride.</summary>
+    public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, int stride, (int Top, int Left, int Bottom, int Right) padding)
+    {
+        int batch = x.Shape[0], cin = x.Shape[1], h = x.Shape[2], w = x.Shape[3];
+        int cout = weight.Shape[0], k = weight.Shape[2];
+        if (weight.Shape[1] != cin || weight.Shape[3] != k)
+            throw new ArgumentException($"conv weight {weight.ShapeText} does not fit input {x.ShapeText}");
+        var oh = ((h + padding.Top + padding.Bottom - k) / stride) + 1;
+        var ow = ((w + padding.Left + padding.Right - k) / stride) + 1;
+        var pixels = oh * ow;
+        var rows = cin * k * k;
+        var output = new Tensor([batch, cout, oh, ow]);
+        var columns = new float[rows * pixels];
+        for (var b = 0; b < batch; b++)
+        {
+            // im2col: one row per (input channel, ky, kx), one column per output pixel.
+            Parallel.For(0, rows, row =>
+            {
+                int c = row / (k * k), ky = row / k % k, kx = row % k;
+                var target = columns.AsSpan(row * pixels, pixels);
+                var plane = x.Data.AsSpan(((b * cin) + c) * h * w, h * w);
+                for (var oy = 0; oy < oh; oy++)
+                {
+                    var iy = (oy * stride) + ky - padding.Top;
+                    for (var ox = 0; ox < ow; ox++)
+                    {
+                        var ix = (ox * stride) + kx - padding.Left;
+                        target[(oy * ow) + ox] = iy >= 0 && iy < h && ix >= 0 && ix < w ? plane[(iy * w) + ix] : 0f;
+                    }
+                }
+            });
+            Parallel.For(0, cout, o =>
+            {
+                var target = output.Data.AsSpan(((b * cout) + o) * pixels, pixels);
+                target.Fill(bias?.Data[o] ?? 0f);
+                var filter = weight.Data.AsSpan(o * rows, rows);
+                for (var row = 0; row < rows; row++)
+                {
+                    if (filter[row] != 0f)
+                        TensorPrimitives.MultiplyAdd(columns.AsSpan(row * pixels, pixels), filter[row], target, target);
+                }
+            });
+        }
+        return output;
+    }
+
+    /// <summary>Convolution with the same zero padding on every side.</summary>
+    public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, int stride = 1, int padding = 0)
+        => Conv2d(x, weight, bias, stride, (padding, padding, padding, padding));
+
+    /// <summary>GroupNorm: each group of C/G channels normalized by its mean and biased variance, then scaled and shifted per channel.</summary>
+    public static Tensor GroupNorm(Tensor x, int groups, Tensor gamma, Tensor beta, float eps)
+    {
+        int batch = x.Shape[0], channels = x.Shape[1];
+        var plane = x.Length / (batch * channels);
+        if (channels % groups != 0)
+            throw new ArgumentException($"{channels} channels do not split into {groups} groups");
+        var perGroup = channels / groups;
+        var output = new Tensor([.. x.Shape]);
+        Parallel.For(0, batch * groups, index =>
+        {
+            var start = index * perGroup * plane;
+            var values = x.Data.AsSpan(start, perGroup * plane);
+            double sum = 0, squares = 0;
+            foreach (var v in values)
+            {
+                sum += v;
+                squares += (double)v * v;
+            }
+            var mean = sum / values.Length;
+            var variance = Math.Max(0, (squares / values.Length) - (mean * mean));
+            var inverse = (float)(1 / Math.Sqrt(variance + eps));
+            for (var c = 0; c < perGroup; c++)
+            {
+                var channel = (index % groups * perGroup) + c;
+                var scale = gamma.Data[channel] * inverse;
+                var shift = beta.Data[channel] - ((float)mean * scale);
+                var source = x.Data.AsSpan(start + (c * plane), plane);
+                var target = output.Data.AsSpan(start + (c * plane), plane);
+                TensorPrimitives.Multiply(source, scale, target);
+                TensorPrimitives.Add(target, shift, target);
+            }
+        });
+        return output;
+    }
+
+    /// <summary>SiLU: x * sigmoid(x).</summary>
+    public static Tensor Silu(Tensor x)
+    {
+        var output = new Tensor([.. x.Shape]);
+        TensorPrimitives.Sigmoid(x.Data, output.Data);
+        TensorPrimitives.Multiply(x.Data, output.Data, output.Data);
+        return output;
+    }
+
+    /// <summary>y = x W^T + b for x [rows, in] and W [out, in].</summary>
+    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias)
+    {
+        int rows = x.Shape[0], inputs = x.Shape[1], outputs = weight.Shape[0];
+        if (weight.Shape[1] != inputs)
+            throw new ArgumentException($"linear weight {weight.ShapeText} does not fit input {x.ShapeText}");
+        var result = new Tensor([rows, outputs]);
+        Parallel.For(0, rows * outputs, index =>
+        {
+            int r = index / outputs, o = index % outputs;
+            result.Data[index] = TensorPrimitives.Dot(x.Data.AsSpan(r * inputs, inputs), weight.Data.AsSpan(o * inputs, inputs)) + (bias?.Data[o] ?? 0f);
+        });
+        return result;
+    }
+
+    /// <summary>Nearest-neighbour 2x upsampling.</summary>
+    public static Tensor Upsample2x(Tensor x)
+    {
+        int batch = x.Shape[0], channels = x.Shape[1], h = x.Shape[2], w = x.Shape[3];
+        var output = new Tensor([batch, channels, 2 * h, 2 * w]);
+        Parallel.For(0, batch * channels, plane =>
+        {
+            for (var y = 0; y < 2 * h; y++)
+            {
+                for (var xx = 0; xx < 2 * w; xx++)
+                    output.Data[(plane * 4 * h * w) + (y * 2 * w) + xx] = x.Data[(plane * h * w) + (y / 2 * w) + (xx / 2)];
+            }
+        });
+        return output;
+    }
+
+    /// <summary>Concatenation along channels of [B, C_i, H, W] tensors.</summary>
+    public static Tensor ConcatChannels(Tensor a, Tensor b)
+    {
+        int batch = a.Shape[0], ca = a.Shape[1], cb = b.Shape[1], plane = a.Shape[2] * a.Shape[3];
+        var output = new Tensor([batch, ca + cb, a.Shape[2], a.Shape[3]]);
+        for (var n = 0; n < batch; n++)
+        {
+            a.Data.AsSpan(n * ca * plane, ca * plane).CopyTo(output.Data.AsSpan(n * (ca + cb) * plane));
+            b.Data.AsSpan(n * cb * plane, cb * plane).CopyTo(output.Data.AsSpan(((n * (ca + cb)) + ca) * plane));
+        }
+        return output;
+    }
+
+    /// <summary>
+    /// The sinusoidal timestep embedding of diffusers' get_timestep_embedding: exponents
+    /// -ln(10000) * i / (half - freqShift), [sin, cos] (or [cos, sin] with flipSinToCos).
+    /// </summary>
+    public static Tensor TimestepEmbedding(IReadOnlyList<float> timesteps, int dim, bool flipSinToCos, float freqShift)
+    {
+        var half = dim / 2;
+        var output = new Tensor([timesteps.Count, dim]);
+        for (var n = 0; n < timesteps.Count; n++)
+        {
+            for (var i = 0; i < half; i++)
+            {
+                var frequency = MathF.Exp(-MathF.Log(10000f) * i / (half - freqShift));
+                var angle = timesteps[n] * frequency;
+                var (first, second) = flipSinToCos ? (MathF.Cos(angle), MathF.Sin(angle)) : (MathF.Sin(angle), MathF.Cos(angle));
+                output.Data[(n * dim) + i] = first;
+                output.Data[(n * dim) + half + i] = second;
+            }
+        }
+        return output;
+    }
+
+    /// <summary>
+    /// Self-attention over the pixels of [B, C, H, W] with residual, as diffusers' attention block:
+    /// GroupNorm, q/k/v projections, softmax(q k^T / sqrt(headDim)) v per head, output projection, + x.
+    /// </summary>
+    public static Tensor SelfAttention(Tensor x, int groups, float eps, Tensor normWeight, Tensor normBias, (Tensor W, Tensor B) q, (Tensor W, Tensor B) k, (Tensor W, Tensor B) v, (Tensor W, Tensor B) output, int headDim)
+    {
+        int batch = x.Shape[0], channels = x.Shape[1], pixels = x.Shape[2] * x.Shape[3];
+        var heads = channels / headDim;
+        var normalized = GroupNorm(x, groups, normWeight, normBias, eps);
+        var result = new Tensor([.. x.Shape]);
+        var scale = 1f / MathF.Sqrt(headDim);
+        for (var n = 0; n < batch; n++)
+        {
+            // [pixels, channels] rows for the projections.
+            var tokens = new Tensor([pixels, channels]);
+            for (var c = 0; c < channels; c++)
+            {
+                for (var p = 0; p < pixels; p++)
+                    tokens.Data[(p * channels) + c] = normalized.Data[(((n * channels) + c) * pixels) + p];
+            }
+            var qs = Linear(tokens, q.W, q.B);
+            var ks = Linear(tokens, k.W, k.B);
+            var vs = Linear(tokens, v.W, v.B);
+            var attended = new Tensor([pixels, channels]);
+            Parallel.For(0, heads * pixels, index =>
+            {
+                int head = index / pixels, p = index % pixels;
+                var scores = new float[pixels];
+                var query = qs.Data.AsSpan((p * channels) + (head * headDim), headDim);
+                for (var j = 0; j < pixels; j++)
+                    scores[j] = TensorPrimitives.Dot(query, ks.Data.AsSpan((j * channels) + (head * headDim), headDim)) * scale;
+                TensorPrimitives.SoftMax(scores, scores);
+                var target = attended.Data.AsSpan((p * channels) + (head * headDim), headDim);
+                for (var j = 0; j < pixels; j++)
+                    TensorPrimitives.MultiplyAdd(vs.Data.AsSpan((j * channels) + (head * headDim), headDim), scores[j], target, target);
+            });
+            var projected = Linear(attended, output.W, output.B);
+            for (var c = 0; c < channels; c++)
+            {
+                for (var p = 0; p < pixels; p++)
+                {
+                    var at = (((n * channels) + c) * pixels) + p;
+                    result.Data[at] = projected.Data[(p * channels) + c] + x.Data[at];
+                }
+            }
+        }
+        return result;
+    }
+}
