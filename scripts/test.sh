@@ -49,6 +49,8 @@ if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import torch" >/dev/null 2>&1
   torch_ref=$(mktemp -d)
   /usr/bin/python3 model/pytorch/reference_ops.py "$torch_ref/fp32_ops.safetensors"
   export DIFFACC_TORCH_REFERENCE="$torch_ref/fp32_ops.safetensors"
+  (cd model/pytorch && /usr/bin/python3 reference_unet.py "$torch_ref/tiny-unet")
+  export DIFFACC_TORCH_UNET="$torch_ref/tiny-unet"
   echo "regenerated with PyTorch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)')"
 else
   echo "PyTorch is not installed: the FP32 tests compare with the committed reference (apt-get install python3-torch to regenerate it)"

@@ -81,9 +81,14 @@ def main(path):
     put("attn.head4", attention(g, 4, 1e-6, gn_w, gn_b, proj["q"], proj["k"], proj["v"], proj["o"], 4))
     put("attn.head8", attention(g, 4, 1e-6, gn_w, gn_b, proj["q"], proj["k"], proj["v"], proj["o"], 8))
 
-    header, blobs, offset = {"__metadata__": {"torch": torch.__version__}}, [], 0
+    write_safetensors(path, tensors)
+
+
+def write_safetensors(path, tensors, metadata=None):
+    """The safetensors layout: 8-byte little-endian header size, JSON header, raw F32 data."""
+    header, blobs, offset = {"__metadata__": dict(metadata or {}, torch=torch.__version__)}, [], 0
     for name in sorted(tensors):
-        data = tensors[name].numpy().astype("<f4").tobytes()
+        data = tensors[name].detach().contiguous().float().numpy().astype("<f4").tobytes()
         header[name] = {"dtype": "F32", "shape": list(tensors[name].shape), "data_offsets": [offset, offset + len(data)]}
         blobs.append(data)
         offset += len(data)
