@@ -9,7 +9,7 @@ namespace DiffAcc.Model.Unet;
 /// The FP32 UNet2DModel of diffusers (DDPM/DDIM family), with diffusers' parameter names: it loads a
 /// diffusers model folder (<c>config.json</c> + <c>diffusion_pytorch_model.safetensors</c>) as downloaded.
 /// </summary>
-public sealed class UNet2D
+public sealed class UNet2D : Sampling.INoisePredictor
 {
     public const string WeightsFile = "diffusion_pytorch_model.safetensors";
 
@@ -207,6 +207,8 @@ public sealed class UNet2D
         x = Fp32Ops.Silu(Fp32Ops.GroupNorm(x, c.NormNumGroups, P("conv_norm_out.weight"), P("conv_norm_out.bias"), c.NormEps));
         return Conv("conv_out", x, 1, 1);
     }
+
+    public Tensor PredictNoise(Tensor sample, int timestep) => Forward(sample, [.. Enumerable.Repeat((float)timestep, sample.Shape[0])]);
 
     private Tensor Resnet(string name, Tensor x, Tensor tembActivated)
     {
