@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using System.Globalization;
+using CliWrap;
+using CliWrap.Buffered;
+using DiffAcc.Model.Tensors;
+using DiffAcc.Model.Unet;
+using Spectre.Console;
+
+namespace DiffAcc.Cli;
+
+/// <summary><c>diffacc bench model</c>: one forward pass of the DDPM CIFAR-10 UNet in our FP32 engine beside PyTorch.</summary>
+internal static class ModelBench
+{
+    public static async Task<int> RunAsync(int runs, CancellationToken cancellation)
+    {
+        var threads = Environment.ProcessorCount;
+        var unet = UNet2D.Random(UNetConfig.DdpmCifar10, 1);
+        var sample = new Tensor([1, 3, 32, 32], [.. Enumerable.Range(0, 3 * 32 * 32).Select(i => MathF.Sin(i))]);
+        unet.Forward(sample, [500f]);
+        var times = new List<double>();
+        for (var i = 0; i < runs; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            unet.Forward(sample, [500f]);
+            times.Add(watch.Elapsed.TotalMilliseconds);
+        }
+        times.Sort();
+        var ours = times[times.Count / 2];
+
+        string pytorch;
+        double? theirs = null;
+        var script = Path.GetFullPath(Path.Combine("model", "pytorch", "bench_unet.py"));
+        if (!File.Exists("/usr/bin/python3") || !File.Exists(script))
+        {
+            pytorch = "not available: run from the repository root with Debian's python3-torch installed";
+        }
+        else
+        {
+            var result = await CliWrap.Cli.Wrap("/usr/bin/python3").WithArguments([script, threads.ToString(CultureInfo.InvariantCulture), runs.ToString(CultureInfo.InvariantCulture)])
+                .WithWorkingDirectory(Path.GetDirectoryName(script)!).WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(cancellation);
+            var words = result.StandardOutput.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (result.ExitCode == 0 && words.Length >= 2 && double.TryParse(words[1], CultureInfo.InvariantCulture, out var ms))
+            {
+                theirs = ms;
+                pytorch = $"{ms:0.0} ms";
+            }
+            else
+            {
+                pytorch = $"not available: {result.StandardError.Trim().Split('\n').LastOrDefault()} (apt-get install python3-torch)";
+            }
+        }
+        var table = new Table().Title($"DDPM CIFAR-10 UNet, {unet.ParameterCount:#,0} parameters, batch 1, {threads} threads, median of {runs}")
+            .AddColumn("engine").AddColumn(new TableColumn("forward pass").RightAligned());
+        table.AddRow("DiffAcc FP32", $"{ours:0.0} ms");
+        table.AddRow("DiffAcc int8", "not built yet (issue 5)");
+        table.AddRow("PyTorch FP32", Markup.Escape(pytorch));
+        if (theirs is { } t)
+            table.AddRow("ours / PyTorch", $"{ours / t:0.00} (target: at most 2)");
+        AnsiConsole.Write(table);
+        return 0;
+    }
+}
