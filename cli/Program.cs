@@ -6,4 +6,5 @@ root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(SimCommand.Create());
 root.Subcommands.Add(EstimateCommand.Create());
+root.Subcommands.Add(SampleCommand.Create());
 return await root.Parse(args).InvokeAsync();
