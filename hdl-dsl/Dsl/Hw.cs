@@ -61,14 +61,14 @@ public static class Hw
     /// <summary>The number of bits needed to hold values 0 .. <paramref name="count"/>-1 (at least 1).</summary>
     public static int BitsFor(long count) => count <= 2 ? 1 : 64 - BitOperations.LeadingZeroCount((ulong)(count - 1));
 
-    internal static UInt LitFor(long value, Signal context)
+    internal static UInt LitFor(long value)
     {
         if (value < 0)
             throw new HdlException($"{value} is negative and cannot be combined with an unsigned value", SourceLocation.Unknown);
         return Lit(value, Math.Max(1, 64 - BitOperations.LeadingZeroCount((ulong)value)));
     }
 
-    internal static SInt SLitFor(long value, Signal context)
+    internal static SInt SLitFor(long value)
     {
         var bits = value >= 0 ? 65 - BitOperations.LeadingZeroCount((ulong)value) : 65 - BitOperations.LeadingZeroCount((ulong)~value);
         return SLit(value, Math.Min(64, bits));

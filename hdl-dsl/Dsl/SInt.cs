@@ -20,9 +20,9 @@ public sealed class SInt : Signal
 
     public static SInt operator -(SInt a, SInt b) => Arith(BinaryOp.Sub, a, b);
 
-    public static SInt operator +(SInt a, long b) => a + Hw.SLitFor(b, a);
+    public static SInt operator +(SInt a, long b) => a + Hw.SLitFor(b);
 
-    public static SInt operator -(SInt a, long b) => a - Hw.SLitFor(b, a);
+    public static SInt operator -(SInt a, long b) => a - Hw.SLitFor(b);
 
     /// <summary>Negation; one bit wider so that -min fits.</summary>
     public static SInt operator -(SInt a) => Hw.SLit(0, 1) - a;
@@ -63,17 +63,17 @@ public sealed class SInt : Signal
 
     public static Bool operator >=(SInt a, SInt b) => Compare(BinaryOp.Ge, a, b);
 
-    public static Bool operator ==(SInt a, long b) => a == Hw.SLitFor(b, a);
+    public static Bool operator ==(SInt a, long b) => a == Hw.SLitFor(b);
 
-    public static Bool operator !=(SInt a, long b) => a != Hw.SLitFor(b, a);
+    public static Bool operator !=(SInt a, long b) => a != Hw.SLitFor(b);
 
-    public static Bool operator <(SInt a, long b) => a < Hw.SLitFor(b, a);
+    public static Bool operator <(SInt a, long b) => a < Hw.SLitFor(b);
 
-    public static Bool operator <=(SInt a, long b) => a <= Hw.SLitFor(b, a);
+    public static Bool operator <=(SInt a, long b) => a <= Hw.SLitFor(b);
 
-    public static Bool operator >(SInt a, long b) => a > Hw.SLitFor(b, a);
+    public static Bool operator >(SInt a, long b) => a > Hw.SLitFor(b);
 
-    public static Bool operator >=(SInt a, long b) => a >= Hw.SLitFor(b, a);
+    public static Bool operator >=(SInt a, long b) => a >= Hw.SLitFor(b);
 
     public UInt this[int high, int low] => UInt.Slice(this, high, low);
 

@@ -62,8 +62,6 @@ public abstract class Signal
         return (net, owner);
     }
 
-    internal static Shape Max(Shape a, Shape b) => new(Math.Max(a.Width, b.Width), a.Signed);
-
     internal static Expr Fit(Expr e, int width) => e.Width == width ? e : e.Width < width ? new ExtendExpr(e, width) : new SliceExpr(e, width - 1, 0);
 
     public override bool Equals(object? obj) => ReferenceEquals(this, obj);

@@ -22,9 +22,9 @@ public class UInt : Signal
 
     public static UInt operator -(UInt a, UInt b) => Arith(BinaryOp.Sub, a, b);
 
-    public static UInt operator +(UInt a, long b) => a + Hw.LitFor(b, a);
+    public static UInt operator +(UInt a, long b) => a + Hw.LitFor(b);
 
-    public static UInt operator -(UInt a, long b) => a - Hw.LitFor(b, a);
+    public static UInt operator -(UInt a, long b) => a - Hw.LitFor(b);
 
     public static UInt operator *(UInt a, UInt b) => new(new BinaryExpr(BinaryOp.Mul, a.Expr, b.Expr, Shape.Unsigned(a.Width + b.Width)));
 
@@ -64,17 +64,17 @@ public class UInt : Signal
 
     public static Bool operator >=(UInt a, UInt b) => Compare(BinaryOp.Ge, a, b);
 
-    public static Bool operator ==(UInt a, long b) => a == Hw.LitFor(b, a);
+    public static Bool operator ==(UInt a, long b) => a == Hw.LitFor(b);
 
-    public static Bool operator !=(UInt a, long b) => a != Hw.LitFor(b, a);
+    public static Bool operator !=(UInt a, long b) => a != Hw.LitFor(b);
 
-    public static Bool operator <(UInt a, long b) => a < Hw.LitFor(b, a);
+    public static Bool operator <(UInt a, long b) => a < Hw.LitFor(b);
 
-    public static Bool operator <=(UInt a, long b) => a <= Hw.LitFor(b, a);
+    public static Bool operator <=(UInt a, long b) => a <= Hw.LitFor(b);
 
-    public static Bool operator >(UInt a, long b) => a > Hw.LitFor(b, a);
+    public static Bool operator >(UInt a, long b) => a > Hw.LitFor(b);
 
-    public static Bool operator >=(UInt a, long b) => a >= Hw.LitFor(b, a);
+    public static Bool operator >=(UInt a, long b) => a >= Hw.LitFor(b);
 
     /// <summary>Bits <paramref name="high"/> down to <paramref name="low"/>.</summary>
     public UInt this[int high, int low] => Slice(this, high, low);
