@@ -16,10 +16,10 @@ internal static class SimCommand
     /// <summary>Every testbench <c>diffacc sim</c> knows; later libraries add theirs here.</summary>
     public static IReadOnlyList<ITestbench> Testbenches { get; } =
     [
-        new CosimTestbench("mac-array-4x4-golden", () => HdlFlow.For(() => new MacArray(4, 4)).Run(), () => new MacStimulus(4, 4), _ => new MacArrayModel(4, 4), 200_000),
-        new CosimTestbench("mac-array-16x16-golden", () => HdlFlow.For(() => new MacArray(16, 16)).Run(), () => new MacStimulus(16, 16), _ => new MacArrayModel(16, 16), 200_000),
-        new CosimTestbench("mac-array-4x4-ir", () => HdlFlow.For(() => new MacArray(4, 4)).Run(), () => new MacStimulus(4, 4), design => new IrSimulator(design), 50_000),
-        new CosimTestbench("fuzz-seeds-1-50", () => HdlFlow.For(() => new FuzzBatch(1, 50)).Run(), () => new RandomStimulus(HdlFlow.For(() => new FuzzBatch(1, 50)).Run().Design, 1), design => new IrSimulator(design), 5_000),
+        new CosimTestbench("mac-array-4x4-golden", () => HdlFlow.For(() => new MacArray(4, 4)).Run(), _ => new MacStimulus(4, 4), _ => new MacArrayModel(4, 4), 200_000),
+        new CosimTestbench("mac-array-16x16-golden", () => HdlFlow.For(() => new MacArray(16, 16)).Run(), _ => new MacStimulus(16, 16), _ => new MacArrayModel(16, 16), 200_000),
+        new CosimTestbench("mac-array-4x4-ir", () => HdlFlow.For(() => new MacArray(4, 4)).Run(), _ => new MacStimulus(4, 4), design => new IrSimulator(design), 50_000),
+        new CosimTestbench("fuzz-seeds-1-50", () => HdlFlow.For(() => new FuzzBatch(1, 50)).Run(), design => new RandomStimulus(design, 1), design => new IrSimulator(design), 5_000),
     ];
 
     public static Command Create()

@@ -11,7 +11,7 @@ namespace DiffAcc.Accelerator.Goldens;
 public sealed class PeGroupGolden
 {
     private readonly AcceleratorConfig config;
-    private readonly Queue<(bool Valid, bool Clear, long[] Dots)> pending = new();
+    private readonly ValidPipeline<(bool Clear, long[] Dots)> pending;
     private readonly long[] acc;
     private bool outValid;
 
@@ -19,8 +19,7 @@ public sealed class PeGroupGolden
     {
         this.config = config;
         acc = new long[config.Tm];
-        for (var i = 0; i < latency - 1; i++)
-            pending.Enqueue((false, false, []));
+        pending = new ValidPipeline<(bool, long[])>(latency - 1, (false, []));
     }
 
     public IReadOnlyList<long> Acc => acc;
@@ -30,23 +29,13 @@ public sealed class PeGroupGolden
     /// <summary>One clock edge with these inputs (outputs before it are <see cref="Acc"/> and <see cref="OutValid"/>).</summary>
     public void Tick(ReadOnlySpan<sbyte> weights, ReadOnlySpan<sbyte> acts, bool valid, bool clear, bool reset)
     {
-        var (arrivingValid, arrivingClear, dots) = pending.Dequeue();
+        var (arrivingValid, (arrivingClear, dots)) = pending.Tick(valid, (clear, Dots(weights, acts)), reset);
         if (arrivingValid)
         {
             for (var m = 0; m < config.Tm; m++)
                 acc[m] = Wrap(arrivingClear ? dots[m] : acc[m] + dots[m]);
         }
         outValid = arrivingValid && !reset;
-        var entry = (valid && !reset, clear, Dots(weights, acts));
-        if (reset)
-        {
-            // The reset clears every valid register in flight.
-            var inFlight = pending.Select(p => (false, p.Clear, p.Dots)).ToList();
-            pending.Clear();
-            foreach (var p in inFlight)
-                pending.Enqueue(p);
-        }
-        pending.Enqueue(entry);
     }
 
     private long[] Dots(ReadOnlySpan<sbyte> w, ReadOnlySpan<sbyte> x)

@@ -12,7 +12,7 @@ public sealed class RequantizerGolden
 {
     private readonly AcceleratorConfig config;
     private readonly RequantParameters[][] tables;
-    private readonly Queue<(bool Valid, sbyte[] Values)> pending = new();
+    private readonly ValidPipeline<sbyte[]> pending;
     private readonly int blockBits;
 
     public RequantizerGolden(AcceleratorConfig config)
@@ -21,8 +21,7 @@ public sealed class RequantizerGolden
         blockBits = DiffAcc.Hdl.Hw.BitsFor(config.ChannelsPerLane);
         var depth = 1 << (DiffAcc.Hdl.Hw.BitsFor(config.StepGroups) + blockBits);
         tables = [.. Enumerable.Range(0, config.Tm).Select(_ => new RequantParameters[depth])];
-        for (var i = 0; i < Datapath.Requantizer.Latency - 1; i++)
-            pending.Enqueue((false, new sbyte[config.Tm]));
+        pending = new ValidPipeline<sbyte[]>(Datapath.Requantizer.Latency - 1, new sbyte[config.Tm]);
         Quantized = new sbyte[config.Tm];
     }
 
@@ -40,16 +39,8 @@ public sealed class RequantizerGolden
         if (write is { } w && w.Lane < config.Tm)
             tables[w.Lane][(w.StepGroup << blockBits) | w.ChannelBlock] = w.Entry;
 
-        var (arrivingValid, arrivingValues) = pending.Dequeue();
+        var (arrivingValid, arrivingValues) = pending.Tick(valid, values, reset);
         Quantized = arrivingValues;
         OutValid = arrivingValid && !reset;
-        if (reset)
-        {
-            var inFlight = pending.Select(p => (false, p.Values)).ToList();
-            pending.Clear();
-            foreach (var p in inFlight)
-                pending.Enqueue(p);
-        }
-        pending.Enqueue((valid && !reset, values));
     }
 }

@@ -132,22 +132,25 @@ public sealed class SafeTensorsFile
 
     /// <summary>
     /// Checks that the file holds exactly these tensors with these shapes; every missing, extra and
-    /// mis-shaped tensor is reported in one error.
+    /// mis-shaped tensor is reported in one error. <paramref name="canonicalName"/> maps a stored
+    /// name to the expected one (for files that use older names). Returns expected name to stored name.
     /// </summary>
-    public void RequireExactly(IReadOnlyDictionary<string, int[]> expected)
+    public IReadOnlyDictionary<string, string> RequireExactly(IReadOnlyDictionary<string, int[]> expected, Func<string, string>? canonicalName = null)
     {
+        var stored = Entries.Keys.ToDictionary(n => canonicalName?.Invoke(n) ?? n, n => n, StringComparer.Ordinal);
         var problems = new List<string>();
         foreach (var (name, shape) in expected.OrderBy(e => e.Key, StringComparer.Ordinal))
         {
-            if (!Entries.TryGetValue(name, out var entry))
+            if (!stored.TryGetValue(name, out var actual))
                 problems.Add($"missing tensor '{name}' [{string.Join(", ", shape)}]");
-            else if (!entry.Shape.AsSpan().SequenceEqual(shape))
-                problems.Add($"tensor '{name}' has shape [{string.Join(", ", entry.Shape)}], expected [{string.Join(", ", shape)}]");
+            else if (!Entries[actual].Shape.AsSpan().SequenceEqual(shape))
+                problems.Add($"tensor '{actual}' has shape [{string.Join(", ", Entries[actual].Shape)}], expected [{string.Join(", ", shape)}]");
         }
-        foreach (var name in Entries.Keys.Where(n => !expected.ContainsKey(n)).Order(StringComparer.Ordinal))
-            problems.Add($"unexpected tensor '{name}'");
+        foreach (var name in stored.Keys.Where(n => !expected.ContainsKey(n)).Order(StringComparer.Ordinal))
+            problems.Add($"unexpected tensor '{stored[name]}'");
         if (problems.Count > 0)
             throw new ModelFileException(Path, null, $"{problems.Count} problem(s) with the tensors: {string.Join("; ", problems)}");
+        return stored;
     }
 
     /// <summary>A floating-point tensor as FP32.</summary>

@@ -118,20 +118,8 @@ public sealed class UNet2D : Sampling.INoisePredictor
     {
         var config = UNetConfig.Load(Path.Combine(folder, "config.json"));
         var file = SafeTensorsFile.Read(Path.Combine(folder, WeightsFile));
-        var names = file.Entries.Keys.ToDictionary(Modern, n => n, StringComparer.Ordinal);
         var expected = ParameterShapes(config);
-        var problems = new List<string>();
-        foreach (var (name, shape) in expected.OrderBy(e => e.Key, StringComparer.Ordinal))
-        {
-            if (!names.TryGetValue(name, out var stored))
-                problems.Add($"missing tensor '{name}' [{string.Join(", ", shape)}]");
-            else if (!file.Entries[stored].Shape.AsSpan().SequenceEqual(shape))
-                problems.Add($"tensor '{stored}' has shape [{string.Join(", ", file.Entries[stored].Shape)}], expected [{string.Join(", ", shape)}]");
-        }
-        foreach (var name in names.Keys.Where(n => !expected.ContainsKey(n)).Order(StringComparer.Ordinal))
-            problems.Add($"unexpected tensor '{names[name]}'");
-        if (problems.Count > 0)
-            throw new ModelFileException(file.Path, null, $"{problems.Count} problem(s) with the tensors: {string.Join("; ", problems)}");
+        var names = file.RequireExactly(expected, Modern);
         return new UNet2D(config, expected.Keys.ToDictionary(n => n, n => file.GetFloat(names[n]), StringComparer.Ordinal));
     }
 

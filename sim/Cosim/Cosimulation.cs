@@ -100,6 +100,7 @@ public sealed record Cosimulation
         var source = PipeSource.Create(async (stream, ct) =>
         {
             var packed = new uint[VerilatorBuild.BlockCycles * inLanes];
+            var bytes = new byte[packed.Length * 4];
             for (long start = 0; start < Cycles; start += VerilatorBuild.BlockCycles)
             {
                 var count = (int)Math.Min(VerilatorBuild.BlockCycles, Cycles - start);
@@ -110,7 +111,8 @@ public sealed record Cosimulation
                     PortLayout.Pack(layout.Inputs, block.AsSpan(i * inWords, inWords), packed.AsSpan(i * inLanes, inLanes));
                 }
                 await blocks.Writer.WriteAsync(block, ct);
-                await stream.WriteAsync(MemoryMarshal.AsBytes(packed.AsSpan(0, count * inLanes)).ToArray(), ct);
+                MemoryMarshal.AsBytes(packed.AsSpan(0, count * inLanes)).CopyTo(bytes);
+                await stream.WriteAsync(bytes.AsMemory(0, count * inLanes * 4), ct);
             }
             blocks.Writer.Complete();
         });

@@ -24,7 +24,7 @@ public interface ITestbench
 /// The usual testbench: a design under Verilator against a C# model on a stimulus. With tracing on,
 /// it writes <c>Name.vcd</c> and a GTKWave save file <c>Name.gtkw</c> that groups signals by instance.
 /// </summary>
-public sealed class CosimTestbench(string name, Func<HdlResult> design, Func<IStimulus> stimulus, Func<DiffAcc.Hdl.Ir.Design, ICycleModel> model, long cycles) : ITestbench
+public sealed class CosimTestbench(string name, Func<HdlResult> design, Func<DiffAcc.Hdl.Ir.Design, IStimulus> stimulus, Func<DiffAcc.Hdl.Ir.Design, ICycleModel> model, long cycles) : ITestbench
 {
     public string Name { get; } = name;
 
@@ -35,7 +35,7 @@ public sealed class CosimTestbench(string name, Func<HdlResult> design, Func<ISt
         {
             var elaborated = design();
             var verilator = await VerilatorBuild.For(elaborated).WithTrace(options.Trace).BuildAsync(cancellation);
-            var run = Cosimulation.Of(verilator).WithStimulus(stimulus()).WithModel(model(elaborated.Design)).WithCycles(options.Trace ? Math.Min(cycles, options.TraceCycles) : cycles);
+            var run = Cosimulation.Of(verilator).WithStimulus(stimulus(elaborated.Design)).WithModel(model(elaborated.Design)).WithCycles(options.Trace ? Math.Min(cycles, options.TraceCycles) : cycles);
             string? trace = null;
             if (options.Trace)
             {
