@@ -176,46 +176,64 @@ public static class Fp32Ops
     /// </summary>
     public static Tensor SelfAttention(Tensor x, int groups, float eps, Tensor normWeight, Tensor normBias, (Tensor W, Tensor B) q, (Tensor W, Tensor B) k, (Tensor W, Tensor B) v, (Tensor W, Tensor B) output, int headDim)
     {
-        int batch = x.Shape[0], channels = x.Shape[1], pixels = x.Shape[2] * x.Shape[3];
-        var heads = channels / headDim;
         var normalized = GroupNorm(x, groups, normWeight, normBias, eps);
-        var result = new Tensor([.. x.Shape]);
+        var attended = Attention(ProjectChannels(normalized, q.W, q.B), ProjectChannels(normalized, k.W, k.B), ProjectChannels(normalized, v.W, v.B), headDim);
+        var result = ProjectChannels(attended, output.W, output.B);
+        TensorPrimitives.Add(result.Data, x.Data, result.Data);
+        return result;
+    }
+
+    /// <summary>A linear map over channels at every pixel of [B, C, H, W]: a 1x1 convolution with weight [C_out, C_in].</summary>
+    public static Tensor ProjectChannels(Tensor x, Tensor weight, Tensor? bias)
+        => Conv2d(x, new Tensor([weight.Shape[0], weight.Shape[1], 1, 1], weight.Data), bias);
+
+    /// <summary>softmax(q kᵀ / sqrt(headDim)) v per head, with the pixels of [B, C, H, W] as tokens; headDim 0 means one head.</summary>
+    public static Tensor Attention(Tensor q, Tensor k, Tensor v, int headDim)
+    {
+        int batch = q.Shape[0], channels = q.Shape[1], pixels = q.Shape[2] * q.Shape[3];
+        headDim = headDim == 0 ? channels : headDim;
+        var heads = channels / headDim;
         var scale = 1f / MathF.Sqrt(headDim);
+        var (qs, ks, vs) = (Tokens(q), Tokens(k), Tokens(v));
+        var attended = new float[batch * pixels * channels];
+        Parallel.For(0, batch * heads * pixels, index =>
+        {
+            int n = index / (heads * pixels), head = index / pixels % heads, p = index % pixels;
+            var rows = n * pixels * channels;
+            var scores = new float[pixels];
+            var query = qs.AsSpan(rows + (p * channels) + (head * headDim), headDim);
+            for (var j = 0; j < pixels; j++)
+                scores[j] = TensorPrimitives.Dot(query, ks.AsSpan(rows + (j * channels) + (head * headDim), headDim)) * scale;
+            TensorPrimitives.SoftMax(scores, scores);
+            var target = attended.AsSpan(rows + (p * channels) + (head * headDim), headDim);
+            for (var j = 0; j < pixels; j++)
+                TensorPrimitives.MultiplyAdd(vs.AsSpan(rows + (j * channels) + (head * headDim), headDim), scores[j], target, target);
+        });
+        var result = new Tensor([.. q.Shape]);
         for (var n = 0; n < batch; n++)
         {
-            // [pixels, channels] rows for the projections.
-            var tokens = new Tensor([pixels, channels]);
             for (var c = 0; c < channels; c++)
             {
                 for (var p = 0; p < pixels; p++)
-                    tokens.Data[(p * channels) + c] = normalized.Data[(((n * channels) + c) * pixels) + p];
-            }
-            var qs = Linear(tokens, q.W, q.B);
-            var ks = Linear(tokens, k.W, k.B);
-            var vs = Linear(tokens, v.W, v.B);
-            var attended = new Tensor([pixels, channels]);
-            Parallel.For(0, heads * pixels, index =>
-            {
-                int head = index / pixels, p = index % pixels;
-                var scores = new float[pixels];
-                var query = qs.Data.AsSpan((p * channels) + (head * headDim), headDim);
-                for (var j = 0; j < pixels; j++)
-                    scores[j] = TensorPrimitives.Dot(query, ks.Data.AsSpan((j * channels) + (head * headDim), headDim)) * scale;
-                TensorPrimitives.SoftMax(scores, scores);
-                var target = attended.Data.AsSpan((p * channels) + (head * headDim), headDim);
-                for (var j = 0; j < pixels; j++)
-                    TensorPrimitives.MultiplyAdd(vs.Data.AsSpan((j * channels) + (head * headDim), headDim), scores[j], target, target);
-            });
-            var projected = Linear(attended, output.W, output.B);
-            for (var c = 0; c < channels; c++)
-            {
-                for (var p = 0; p < pixels; p++)
-                {
-                    var at = (((n * channels) + c) * pixels) + p;
-                    result.Data[at] = projected.Data[(p * channels) + c] + x.Data[at];
-                }
+                    result.Data[(((n * channels) + c) * pixels) + p] = attended[(((n * pixels) + p) * channels) + c];
             }
         }
         return result;
+    }
+
+    /// <summary>[B, C, H, W] as [B, pixels, C] rows.</summary>
+    private static float[] Tokens(Tensor x)
+    {
+        int batch = x.Shape[0], channels = x.Shape[1], pixels = x.Shape[2] * x.Shape[3];
+        var tokens = new float[x.Length];
+        for (var n = 0; n < batch; n++)
+        {
+            for (var c = 0; c < channels; c++)
+            {
+                for (var p = 0; p < pixels; p++)
+                    tokens[(((n * pixels) + p) * channels) + c] = x.Data[(((n * channels) + c) * pixels) + p];
+            }
+        }
+        return tokens;
     }
 }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using DiffAcc.Model.Fp32;
 using DiffAcc.Model.SafeTensors;
 using DiffAcc.Model.Tensors;
 
@@ -149,84 +148,10 @@ public sealed class UNet2D : Sampling.INoisePredictor
     }
 
     /// <summary>The predicted noise for a batch of samples [B, C, H, W] at the given timesteps (one per sample).</summary>
-    public Tensor Forward(Tensor sample, IReadOnlyList<float> timesteps)
-    {
-        var c = Config;
-        var temb = Fp32Ops.TimestepEmbedding(timesteps, c.BlockOutChannels[0], c.FlipSinToCos, c.FreqShift);
-        temb = Fp32Ops.Linear(temb, P("time_embedding.linear_1.weight"), P("time_embedding.linear_1.bias"));
-        temb = Fp32Ops.Linear(Fp32Ops.Silu(temb), P("time_embedding.linear_2.weight"), P("time_embedding.linear_2.bias"));
-        var tembActivated = Fp32Ops.Silu(temb);
-
-        var x = Conv("conv_in", sample, 1, 1);
-        var skips = new Stack<Tensor>();
-        skips.Push(x);
-        var levels = c.BlockOutChannels.Length;
-        for (var i = 0; i < levels; i++)
-        {
-            for (var j = 0; j < c.LayersPerBlock; j++)
-            {
-                x = Resnet($"down_blocks.{i}.resnets.{j}", x, tembActivated);
-                if (c.DownBlockTypes[i] == "AttnDownBlock2D")
-                    x = Attention($"down_blocks.{i}.attentions.{j}", x);
-                skips.Push(x);
-            }
-            if (i < levels - 1)
-            {
-                x = c.DownsamplePadding == 0
-                    ? Fp32Ops.Conv2d(x, P($"down_blocks.{i}.downsamplers.0.conv.weight"), P($"down_blocks.{i}.downsamplers.0.conv.bias"), 2, (0, 0, 1, 1))
-                    : Conv($"down_blocks.{i}.downsamplers.0.conv", x, 2, 1);
-                skips.Push(x);
-            }
-        }
-        x = Resnet("mid_block.resnets.0", x, tembActivated);
-        x = Attention("mid_block.attentions.0", x);
-        x = Resnet("mid_block.resnets.1", x, tembActivated);
-        for (var i = 0; i < levels; i++)
-        {
-            for (var j = 0; j <= c.LayersPerBlock; j++)
-            {
-                x = Resnet($"up_blocks.{i}.resnets.{j}", Fp32Ops.ConcatChannels(x, skips.Pop()), tembActivated);
-                if (c.UpBlockTypes[i] == "AttnUpBlock2D")
-                    x = Attention($"up_blocks.{i}.attentions.{j}", x);
-            }
-            if (i < levels - 1)
-                x = Conv($"up_blocks.{i}.upsamplers.0.conv", Fp32Ops.Upsample2x(x), 1, 1);
-        }
-        x = Fp32Ops.Silu(Fp32Ops.GroupNorm(x, c.NormNumGroups, P("conv_norm_out.weight"), P("conv_norm_out.bias"), c.NormEps));
-        return Conv("conv_out", x, 1, 1);
-    }
+    public Tensor Forward(Tensor sample, IReadOnlyList<float> timesteps, IActivationObserver? observer = null)
+        => UNetGraph.Forward(Config, new Fp32Operators(Config, parameters, timesteps, observer), sample, parameters.ContainsKey);
 
     public Tensor PredictNoise(Tensor sample, int timestep) => Forward(sample, [.. Enumerable.Repeat((float)timestep, sample.Shape[0])]);
-
-    private Tensor Resnet(string name, Tensor x, Tensor tembActivated)
-    {
-        var c = Config;
-        var h = Fp32Ops.Silu(Fp32Ops.GroupNorm(x, c.NormNumGroups, P($"{name}.norm1.weight"), P($"{name}.norm1.bias"), c.NormEps));
-        h = Conv($"{name}.conv1", h, 1, 1);
-        var t = Fp32Ops.Linear(tembActivated, P($"{name}.time_emb_proj.weight"), P($"{name}.time_emb_proj.bias"));
-        int batch = h.Shape[0], channels = h.Shape[1], plane = h.Shape[2] * h.Shape[3];
-        for (var n = 0; n < batch; n++)
-        {
-            for (var ch = 0; ch < channels; ch++)
-                System.Numerics.Tensors.TensorPrimitives.Add(h.Data.AsSpan(((n * channels) + ch) * plane, plane), t.Data[(n * channels) + ch], h.Data.AsSpan(((n * channels) + ch) * plane, plane));
-        }
-        h = Fp32Ops.Silu(Fp32Ops.GroupNorm(h, c.NormNumGroups, P($"{name}.norm2.weight"), P($"{name}.norm2.bias"), c.NormEps));
-        h = Conv($"{name}.conv2", h, 1, 1);
-        var shortcut = parameters.ContainsKey($"{name}.conv_shortcut.weight") ? Conv($"{name}.conv_shortcut", x, 1, 0) : x;
-        System.Numerics.Tensors.TensorPrimitives.Add(h.Data, shortcut.Data, h.Data);
-        return h;
-    }
-
-    private Tensor Attention(string name, Tensor x)
-    {
-        var headDim = Config.AttentionHeadDim ?? x.Shape[1];
-        (Tensor, Tensor) L(string projection) => (P($"{name}.{projection}.weight"), P($"{name}.{projection}.bias"));
-        return Fp32Ops.SelfAttention(x, Config.NormNumGroups, Config.NormEps, P($"{name}.group_norm.weight"), P($"{name}.group_norm.bias"), L("to_q"), L("to_k"), L("to_v"), L("to_out.0"), headDim);
-    }
-
-    private Tensor Conv(string name, Tensor x, int stride, int padding) => Fp32Ops.Conv2d(x, P($"{name}.weight"), P($"{name}.bias"), stride, padding);
-
-    private Tensor P(string name) => parameters[name];
 
     private static string Modern(string name) => LegacyNames.Aggregate(name, (n, map) => n.Replace(map.Old, map.New, StringComparison.Ordinal));
 

@@ -1,0 +1,126 @@
+namespace DiffAcc.Model.Numerics;
+
+/// <summary>The sums one GroupNorm group needs, in exact integers: count, Σx and Σx² of its int8 values.</summary>
+public readonly record struct GroupStatistics(long Count, long Sum, long SumOfSquares)
+{
+    public static GroupStatistics Of(ReadOnlySpan<sbyte> values)
+    {
+        long sum = 0, squares = 0;
+        foreach (var v in values)
+        {
+            sum += v;
+            squares += v * v;
+        }
+        return new GroupStatistics(values.Length, sum, squares);
+    }
+
+    /// <summary>Statistics of two parts of one group (the two passes of a streaming unit add their partial sums).</summary>
+    public static GroupStatistics operator +(GroupStatistics a, GroupStatistics b)
+        => new(a.Count + b.Count, a.Sum + b.Sum, a.SumOfSquares + b.SumOfSquares);
+
+    /// <summary><c>n·Σx² − (Σx)²</c>: n² times the biased variance, exact and never negative.</summary>
+    public long ScaledVariance => (Count * SumOfSquares) - (Sum * Sum);
+}
+
+/// <summary>
+/// One channel's affine step after normalization, for one layer and step group:
+/// <c>y = sat8(round_shift(z · Gain + Offset, Shift))</c> where <c>z</c> is the normalized value in Q16.
+/// </summary>
+public readonly record struct GroupNormChannel(int Gain, long Offset, int Shift)
+{
+    /// <summary>Bits of the signed gain (one DSP48E2 multiplier input).</summary>
+    public const int GainBits = 16;
+
+    /// <summary>Fraction bits of the normalized value z.</summary>
+    public const int NormalizedFractionBits = 16;
+
+    public const int MinShift = NormalizedFractionBits;
+
+    public const int MaxShift = 48;
+
+    /// <summary>The gain and offset of <c>γ/s_out</c> and <c>β/s_out</c> with the largest shift that keeps the gain in 16 signed bits.</summary>
+    public static GroupNormChannel FromScale(double gammaOverScale, double betaOverScale)
+    {
+        if (!double.IsFinite(gammaOverScale) || !double.IsFinite(betaOverScale))
+            throw new ArgumentOutOfRangeException(nameof(gammaOverScale), "GroupNorm gain and offset must be finite");
+        var limit = (1 << (GainBits - 1)) - 1;
+        var shift = MaxShift;
+        while (shift > MinShift && Math.Abs(Math.Round(gammaOverScale * Math.Pow(2, shift - NormalizedFractionBits))) > limit)
+            shift--;
+        var gain = (int)Math.Clamp(Math.Round(gammaOverScale * Math.Pow(2, shift - NormalizedFractionBits)), -limit, limit);
+        // The offset is kept to 40 bits; a larger one would saturate every output anyway.
+        var offset = (long)Math.Clamp(Math.Round(betaOverScale * Math.Pow(2, shift)), -(1L << 40), 1L << 40);
+        return new GroupNormChannel(gain, offset, shift);
+    }
+}
+
+/// <summary>
+/// GroupNorm on int8 activations with integer arithmetic only (docs/numerics.md, "GroupNorm"):
+/// exact group sums, 1/sqrt(variance + eps) by normalization to 30 bits and an exact integer square
+/// root, the normalized value in Q16, then a per-channel gain, offset and rounding shift to int8.
+/// </summary>
+public static class IntegerGroupNorm
+{
+    /// <summary>Bits the variance term is normalized to before the reciprocal square root.</summary>
+    public const int NormalizedVarianceBits = 30;
+
+    /// <summary>The eps term in the units of the scaled variance: <c>max(1, round(eps · n² / s_in²))</c>, at most 2^60.</summary>
+    public static long EpsilonTerm(double eps, long count, double inputScale)
+    {
+        var value = eps * count * (double)count / (inputScale * inputScale);
+        return (long)Math.Clamp(Math.Round(value), 1, (double)(1L << 60));
+    }
+
+    /// <summary>
+    /// The reciprocal square root of <c>V = n·Σx² − (Σx)² + E</c> as <c>Root · 2^-(31 + HalfShift)</c>:
+    /// V is shifted right by an even amount 2·HalfShift until it is below 2^30, then
+    /// <c>Root = isqrt(floor(2^62 / V'))</c>, which has at least 16 significant bits.
+    /// </summary>
+    public static (long Root, int HalfShift) ReciprocalSqrt(GroupStatistics statistics, long epsilonTerm)
+    {
+        var v = statistics.ScaledVariance + epsilonTerm;
+        if (v <= 0)
+            throw new ArgumentOutOfRangeException(nameof(epsilonTerm), epsilonTerm, "the eps term must be positive");
+        var halfShift = 0;
+        while ((v >> (2 * halfShift)) >= 1L << NormalizedVarianceBits)
+            halfShift++;
+        var reduced = v >> (2 * halfShift);
+        return (IntegerSqrt((ulong)(1UL << 62) / (ulong)reduced), halfShift);
+    }
+
+    /// <summary>The normalized value <c>(x − mean) / sqrt(var + eps)</c> in Q16: <c>round_shift((n·x − Σx) · Root, 15 + HalfShift)</c>.</summary>
+    public static long Normalize(sbyte x, GroupStatistics statistics, (long Root, int HalfShift) reciprocal)
+    {
+        var centered = (statistics.Count * x) - statistics.Sum;
+        return RoundingShift.Apply(centered * reciprocal.Root, 31 - GroupNormChannel.NormalizedFractionBits + reciprocal.HalfShift);
+    }
+
+    /// <summary>The int8 output of one value.</summary>
+    public static sbyte Apply(sbyte x, GroupStatistics statistics, (long Root, int HalfShift) reciprocal, GroupNormChannel channel)
+    {
+        var z = Normalize(x, statistics, reciprocal);
+        return Saturation.ToInt8(RoundingShift.Apply((z * channel.Gain) + channel.Offset, channel.Shift));
+    }
+
+    /// <summary>floor(sqrt(v)), exact (digit by digit, as a hardware unit computes it).</summary>
+    public static long IntegerSqrt(ulong v)
+    {
+        ulong root = 0, bit = 1UL << 62;
+        while (bit > v)
+            bit >>= 2;
+        while (bit != 0)
+        {
+            if (v >= root + bit)
+            {
+                v -= root + bit;
+                root = (root >> 1) + bit;
+            }
+            else
+            {
+                root >>= 1;
+            }
+            bit >>= 2;
+        }
+        return (long)root;
+    }
+}

@@ -1,0 +1,63 @@
+namespace DiffAcc.Model.Numerics;
+
+/// <summary>
+/// Softmax of one row of int32 attention scores into int8 probabilities with scale 1/127, in integer
+/// arithmetic (docs/numerics.md, "Softmax"): subtract the row maximum, turn the difference into a
+/// base-2 exponent in Q16 by one requantization multiplier, look up 2^-fraction in a 257-entry
+/// table and shift by the integer part, sum, one reciprocal per row, one product per element.
+/// </summary>
+public static class IntegerSoftmax
+{
+    /// <summary>Probability scale: an output q means q / 127.</summary>
+    public const int ProbabilityOne = 127;
+
+    public const int ExponentFractionBits = 16;
+
+    /// <summary>Bits of the exponent table's index into the fraction.</summary>
+    public const int TableIndexBits = 8;
+
+    /// <summary><c>2^15 · 2^(-j/256)</c> rounded, for j = 0 .. 256.</summary>
+    public static IReadOnlyList<int> Exponent2Table { get; } =
+        [.. Enumerable.Range(0, (1 << TableIndexBits) + 1).Select(j => (int)Math.Floor((32768 * Math.Pow(2, -j / 256.0)) + 0.5))];
+
+    /// <summary>
+    /// The multiplier and shift that turn a score difference into a base-2 exponent in Q16:
+    /// <c>scoreScale · log2(e) · 2^16</c>, where <c>scoreScale</c> is the real value of one score unit
+    /// (<c>s_q · s_k / sqrt(head_dim)</c>).
+    /// </summary>
+    public static RequantParameters ExponentScale(double scoreScale)
+        => RequantParameters.FromScale(scoreScale * Math.Log2(Math.E) * (1 << ExponentFractionBits));
+
+    /// <summary>2^-(u / 2^16) in Q15 for u ≥ 0: table entry of the rounded top 8 fraction bits, shifted by the integer part.</summary>
+    public static int Exponent2(long u)
+    {
+        var integer = u >> ExponentFractionBits;
+        var index = (int)(((u & 0xFFFF) + (1 << (ExponentFractionBits - TableIndexBits - 1))) >> (ExponentFractionBits - TableIndexBits));
+        return integer >= 16 ? 0 : Exponent2Table[index] >> (int)integer;
+    }
+
+    public static void Apply(ReadOnlySpan<int> scores, RequantParameters exponentScale, Span<sbyte> probabilities)
+    {
+        if (probabilities.Length != scores.Length)
+            throw new ArgumentException($"{scores.Length} scores but {probabilities.Length} outputs", nameof(probabilities));
+        if (scores.Length == 0)
+            return;
+        exponentScale.Validate();
+        var max = int.MinValue;
+        foreach (var s in scores)
+            max = Math.Max(max, s);
+        Span<int> exponents = scores.Length <= 1024 ? stackalloc int[scores.Length] : new int[scores.Length];
+        long sum = 0;
+        for (var i = 0; i < scores.Length; i++)
+        {
+            // Differences beyond -2^31 give 0 for any multiplier a 16-bit scale can hold; clamping keeps the product in 48 bits.
+            var difference = Math.Min((long)max - scores[i], 1L << 31);
+            exponents[i] = Exponent2(RoundingShift.Apply(difference * exponentScale.Multiplier, exponentScale.Shift));
+            sum += exponents[i];
+        }
+        // The maximum contributes 2^15, so sum ≥ 2^15 and the reciprocal fits 16 bits.
+        var reciprocal = (1L << 31) / sum;
+        for (var i = 0; i < scores.Length; i++)
+            probabilities[i] = (sbyte)Math.Min(ProbabilityOne, RoundingShift.Apply(exponents[i] * reciprocal * ProbabilityOne, 31));
+    }
+}
