@@ -64,35 +64,41 @@ public static class IntegerGroupNorm
     /// <summary>Bits the variance term is normalized to before the reciprocal square root.</summary>
     public const int NormalizedVarianceBits = 30;
 
-    /// <summary>The eps term in the units of the scaled variance: <c>max(1, round(eps · n² / s_in²))</c>, at most 2^60.</summary>
+    /// <summary>Fraction bits of the variance term, so that a small eps keeps its precision (even, so its root is a shift).</summary>
+    public const int VarianceFractionBits = 16;
+
+    /// <summary>The eps term in the units of the scaled variance with its fraction bits: <c>max(1, round(eps · n² / s_in² · 2^16))</c>, at most 2^62.</summary>
     public static long EpsilonTerm(double eps, long count, double inputScale)
     {
-        var value = eps * count * (double)count / (inputScale * inputScale);
-        return (long)Math.Clamp(Math.Round(value), 1, (double)(1L << 60));
+        var value = eps * count * (double)count / (inputScale * inputScale) * (1 << VarianceFractionBits);
+        return (long)Math.Clamp(Math.Round(value), 1, (double)(1L << 62));
     }
 
     /// <summary>
-    /// The reciprocal square root of <c>V = n·Σx² − (Σx)² + E</c> as <c>Root · 2^-(31 + HalfShift)</c>:
+    /// The reciprocal square root of <c>V = (n·Σx² − (Σx)²)·2^16 + E</c> as <c>Root · 2^-(31 + HalfShift)</c>:
     /// V is shifted right by an even amount 2·HalfShift until it is below 2^30, then
     /// <c>Root = isqrt(floor(2^62 / V'))</c>, which has at least 16 significant bits.
     /// </summary>
     public static (long Root, int HalfShift) ReciprocalSqrt(GroupStatistics statistics, long epsilonTerm)
     {
-        var v = statistics.ScaledVariance + epsilonTerm;
-        if (v <= 0)
+        if (epsilonTerm <= 0)
             throw new ArgumentOutOfRangeException(nameof(epsilonTerm), epsilonTerm, "the eps term must be positive");
+        var v = ((Int128)statistics.ScaledVariance << VarianceFractionBits) + epsilonTerm;
         var halfShift = 0;
-        while ((v >> (2 * halfShift)) >= 1L << NormalizedVarianceBits)
+        while ((v >> (2 * halfShift)) >= (Int128)1 << NormalizedVarianceBits)
             halfShift++;
-        var reduced = v >> (2 * halfShift);
-        return (IntegerSqrt((ulong)(1UL << 62) / (ulong)reduced), halfShift);
+        var reduced = (ulong)(v >> (2 * halfShift));
+        return (IntegerSqrt((1UL << 62) / reduced), halfShift);
     }
 
-    /// <summary>The normalized value <c>(x − mean) / sqrt(var + eps)</c> in Q16: <c>round_shift((n·x − Σx) · Root, 15 + HalfShift)</c>.</summary>
+    /// <summary>
+    /// The normalized value <c>(x − mean) / sqrt(var + eps)</c> in Q16:
+    /// <c>round_shift((n·x − Σx) · Root, 31 + HalfShift − 8 − 16)</c> (the 8 undoes the variance's fraction bits).
+    /// </summary>
     public static long Normalize(sbyte x, GroupStatistics statistics, (long Root, int HalfShift) reciprocal)
     {
         var centered = (statistics.Count * x) - statistics.Sum;
-        return RoundingShift.Apply(centered * reciprocal.Root, 31 - GroupNormChannel.NormalizedFractionBits + reciprocal.HalfShift);
+        return RoundingShift.Apply(centered * reciprocal.Root, 31 - (VarianceFractionBits / 2) - GroupNormChannel.NormalizedFractionBits + reciprocal.HalfShift);
     }
 
     /// <summary>The int8 output of one value.</summary>

@@ -25,8 +25,15 @@ public static class IntegerSoftmax
     /// <c>scoreScale · log2(e) · 2^16</c>, where <c>scoreScale</c> is the real value of one score unit
     /// (<c>s_q · s_k / sqrt(head_dim)</c>).
     /// </summary>
+    /// <remarks>
+    /// A 16-bit multiplier with shift 0 holds score units up to <see cref="MaxScoreScale"/> (about 0.69,
+    /// where one unit already halves the exponent); coarser units are clamped to it.
+    /// </remarks>
     public static RequantParameters ExponentScale(double scoreScale)
-        => RequantParameters.FromScale(scoreScale * Math.Log2(Math.E) * (1 << ExponentFractionBits));
+        => RequantParameters.FromScale(Math.Min(scoreScale, MaxScoreScale) * Math.Log2(Math.E) * (1 << ExponentFractionBits));
+
+    /// <summary>The largest score unit the exponent multiplier represents.</summary>
+    public static double MaxScoreScale => ((1 << RequantParameters.MultiplierBits) - 1) / Math.Log2(Math.E) / (1 << ExponentFractionBits);
 
     /// <summary>2^-(u / 2^16) in Q15 for u ≥ 0: table entry of the rounded top 8 fraction bits, shifted by the integer part.</summary>
     public static int Exponent2(long u)
@@ -50,8 +57,8 @@ public static class IntegerSoftmax
         long sum = 0;
         for (var i = 0; i < scores.Length; i++)
         {
-            // Differences beyond -2^31 give 0 for any multiplier a 16-bit scale can hold; clamping keeps the product in 48 bits.
-            var difference = Math.Min((long)max - scores[i], 1L << 31);
+            // The difference of two int32 scores has 33 bits; times the 16-bit multiplier, 49.
+            var difference = (long)max - scores[i];
             exponents[i] = Exponent2(RoundingShift.Apply(difference * exponentScale.Multiplier, exponentScale.Shift));
             sum += exponents[i];
         }

@@ -1,0 +1,128 @@
+using DiffAcc.Model.Fp32;
+using DiffAcc.Model.Numerics;
+using DiffAcc.Model.Tensors;
+using DiffAcc.Model.Unet;
+
+namespace DiffAcc.Model.Int8;
+
+/// <summary>
+/// The int8 operators of one forward pass at one timestep, with the activation scales of that
+/// timestep's step group. Only the sample's quantization and the output's dequantization touch
+/// floating point; per-layer constants (multipliers, shifts, tables, the per-step bias) are derived
+/// from the scales as a compiler would derive them.
+/// </summary>
+internal sealed class Int8Operators(QuantizedUNet model, int group, Tensor timeEmbedding) : IUNetOperators<Int8Tensor>
+{
+    private readonly UNetConfig config = model.Config;
+
+    public Int8Tensor Input(Tensor sample)
+    {
+        var scale = S("sample");
+        var output = new Int8Tensor([.. sample.Shape], scale);
+        for (var i = 0; i < sample.Length; i++)
+            output.Data[i] = Saturation.ToInt8((long)Math.Clamp(Math.Floor((sample.Data[i] / scale) + 0.5), -1e9, 1e9));
+        return output;
+    }
+
+    public Int8Tensor Conv(string name, Int8Tensor x, int stride, (int Top, int Left, int Bottom, int Right) padding)
+        => ConvWithBias(name, x, stride, padding, model.Parameter($"{name}.bias").Data);
+
+    public Int8Tensor ConvWithTimeEmbedding(string name, string projection, Int8Tensor x)
+    {
+        // The time path folds into a per-step bias: conv bias + time_emb_proj(temb(t)), one per channel.
+        var projected = Fp32Ops.Linear(timeEmbedding, model.Parameter($"{projection}.weight"), model.Parameter($"{projection}.bias"));
+        var bias = model.Parameter($"{name}.bias").Data.Select((b, c) => b + projected.Data[c]).ToArray();
+        return ConvWithBias(name, x, 1, (1, 1, 1, 1), bias);
+    }
+
+    public Int8Tensor GroupNorm(string name, Int8Tensor x)
+    {
+        var scale = S(name);
+        int count = x.Shape[1], plane = x.Length / (x.Shape[0] * count);
+        var gamma = model.Parameter($"{name}.weight").Data;
+        var beta = model.Parameter($"{name}.bias").Data;
+        var channels = Enumerable.Range(0, count).Select(c => GroupNormChannel.FromScale(gamma[c] / scale, beta[c] / scale)).ToArray();
+        var epsilon = IntegerGroupNorm.EpsilonTerm(config.NormEps, (long)count / config.NormNumGroups * plane, x.Scale);
+        return Int8Ops.GroupNorm(x, config.NormNumGroups, epsilon, channels, scale);
+    }
+
+    public Int8Tensor Silu(string point, Int8Tensor x)
+    {
+        var scale = S(point);
+        var output = new Int8Tensor([.. x.Shape], scale);
+        ActivationTable.Silu(x.Scale, scale).Apply(x.Data, output.Data);
+        return output;
+    }
+
+    public Int8Tensor Add(string point, Int8Tensor a, Int8Tensor b)
+    {
+        var scale = S(point);
+        var add = ResidualAdd.FromScales(a.Scale, b.Scale, scale);
+        var output = new Int8Tensor([.. a.Shape], scale);
+        for (var i = 0; i < output.Length; i++)
+            output.Data[i] = add.Apply(a.Data[i], b.Data[i]);
+        return output;
+    }
+
+    public Int8Tensor Concat(string point, Int8Tensor a, Int8Tensor b)
+    {
+        // Each part is rescaled to the concatenation's scale on the way in (docs/numerics.md, "Concat").
+        var scale = S(point);
+        int batch = a.Shape[0], ca = a.Shape[1], cb = b.Shape[1], plane = a.Shape[2] * a.Shape[3];
+        var output = new Int8Tensor([batch, ca + cb, a.Shape[2], a.Shape[3]], scale);
+        var (ra, rb) = (RequantParameters.FromScale(a.Scale / scale), RequantParameters.FromScale(b.Scale / scale));
+        for (var n = 0; n < batch; n++)
+        {
+            for (var i = 0; i < ca * plane; i++)
+                output.Data[(n * (ca + cb) * plane) + i] = Requantization.Apply(a.Data[(n * ca * plane) + i], ra);
+            for (var i = 0; i < cb * plane; i++)
+                output.Data[(((n * (ca + cb)) + ca) * plane) + i] = Requantization.Apply(b.Data[(n * cb * plane) + i], rb);
+        }
+        return output;
+    }
+
+    public Int8Tensor Upsample2x(Int8Tensor x)
+    {
+        int batch = x.Shape[0], channels = x.Shape[1], h = x.Shape[2], w = x.Shape[3];
+        var output = new Int8Tensor([batch, channels, 2 * h, 2 * w], x.Scale);
+        for (var plane = 0; plane < batch * channels; plane++)
+        {
+            for (var y = 0; y < 2 * h; y++)
+            {
+                for (var xx = 0; xx < 2 * w; xx++)
+                    output.Data[(plane * 4 * h * w) + (y * 2 * w) + xx] = x.Data[(plane * h * w) + (y / 2 * w) + (xx / 2)];
+            }
+        }
+        return output;
+    }
+
+    public Int8Tensor ProjectChannels(string name, Int8Tensor x) => Conv(name, x, 1, (0, 0, 0, 0));
+
+    public Int8Tensor Attention(string point, Int8Tensor q, Int8Tensor k, Int8Tensor v, int headDim)
+    {
+        var scale = S(point);
+        var accumulators = Int8Ops.AttentionAccumulate(q, k, v, headDim);
+        var requant = RequantParameters.FromScale(v.Scale / IntegerSoftmax.ProbabilityOne / scale);
+        return Int8Ops.Requantize(accumulators, [.. q.Shape], Enumerable.Repeat(requant, q.Shape[1]).ToArray(), scale);
+    }
+
+    public Tensor Output(Int8Tensor x) => x.Dequantize();
+
+    private Int8Tensor ConvWithBias(string name, Int8Tensor x, int stride, (int Top, int Left, int Bottom, int Right) padding, IReadOnlyList<float> bias)
+    {
+        var weights = model.Weights(name);
+        var scale = S(name);
+        var accumulators = Int8Ops.Conv2dAccumulate(x, weights, stride, padding, out var shape);
+        var channels = new RequantParameters[weights.Outputs];
+        for (var c = 0; c < channels.Length; c++)
+        {
+            var accumulatorScale = x.Scale * weights.ChannelScales[c];
+            // The bias joins the int32 accumulator in its units; beyond int32 it saturates.
+            var integerBias = (int)Math.Clamp(Math.Floor((bias[c] / accumulatorScale) + 0.5), int.MinValue, int.MaxValue);
+            channels[c] = RequantParameters.FromScale(accumulatorScale / scale, integerBias);
+        }
+        return Int8Ops.Requantize(accumulators, shape, channels, scale);
+    }
+
+    private double S(string point) => model.Quantization.Scale(point, group);
+}

@@ -1,0 +1,129 @@
+using DiffAcc.Model.Numerics;
+using DiffAcc.Model.Quantization;
+using DiffAcc.Model.Tensors;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+
+namespace DiffAcc.Model.Int8;
+
+/// <summary>
+/// The integer kernels of the int8 model: int8 × int8 products accumulated exactly in int32 (what the
+/// PE arrays compute), and the integer operators of <see cref="Numerics"/> applied over tensors.
+/// Image tensors are [batch, channels, height, width].
+/// </summary>
+public static class Int8Ops
+{
+    /// <summary>The int32 accumulators of a convolution (no bias): [B, C_out, OH, OW].</summary>
+    public static int[] Conv2dAccumulate(Int8Tensor x, QuantizedWeights weight, int stride, (int Top, int Left, int Bottom, int Right) padding, out int[] outputShape)
+    {
+        int batch = x.Shape[0], cin = x.Shape[1], h = x.Shape[2], w = x.Shape[3];
+        int cout = weight.Outputs, k = weight.Shape.Length == 4 ? weight.Shape[2] : 1;
+        if (weight.RowLength != cin * k * k)
+            throw new ArgumentException($"conv weight [{string.Join(", ", weight.Shape)}] does not fit input [{string.Join(", ", x.Shape)}]");
+        var oh = ((h + padding.Top + padding.Bottom - k) / stride) + 1;
+        var ow = ((w + padding.Left + padding.Right - k) / stride) + 1;
+        var pixels = oh * ow;
+        var rows = cin * k * k;
+        var accumulators = new int[batch * cout * pixels];
+        var columns = new int[rows * pixels];
+        for (var b = 0; b < batch; b++)
+        {
+            Parallel.For(0, rows, row =>
+            {
+                int c = row / (k * k), ky = row / k % k, kx = row % k;
+                var target = columns.AsSpan(row * pixels, pixels);
+                var plane = x.Data.AsSpan(((b * cin) + c) * h * w, h * w);
+                for (var oy = 0; oy < oh; oy++)
+                {
+                    var iy = (oy * stride) + ky - padding.Top;
+                    for (var ox = 0; ox < ow; ox++)
+                    {
+                        var ix = (ox * stride) + kx - padding.Left;
+                        target[(oy * ow) + ox] = iy >= 0 && iy < h && ix >= 0 && ix < w ? plane[(iy * w) + ix] : 0;
+                    }
+                }
+            });
+            Parallel.For(0, cout, o =>
+            {
+                var target = accumulators.AsSpan(((b * cout) + o) * pixels, pixels);
+                var filter = weight.Values.AsSpan(o * rows, rows);
+                for (var row = 0; row < rows; row++)
+                {
+                    if (filter[row] != 0)
+                        TensorPrimitives.MultiplyAdd(columns.AsSpan(row * pixels, pixels), (int)filter[row], target, target);
+                }
+            });
+        }
+        outputShape = [batch, cout, oh, ow];
+        return accumulators;
+    }
+
+    /// <summary>Per-channel requantization of [B, C, ...] accumulators to int8 with the output scale.</summary>
+    public static Int8Tensor Requantize(int[] accumulators, int[] shape, IReadOnlyList<RequantParameters> channels, double outputScale)
+    {
+        var output = new Int8Tensor(shape, outputScale);
+        int batch = shape[0], count = shape[1], plane = accumulators.Length / (batch * count);
+        foreach (var p in channels)
+            p.Validate();
+        Parallel.For(0, batch * count, index =>
+        {
+            var p = channels[index % count];
+            for (var i = index * plane; i < (index + 1) * plane; i++)
+                output.Data[i] = Saturation.ToInt8(RoundingShift.Apply(((long)accumulators[i] + p.Bias) * p.Multiplier, p.Shift));
+        });
+        return output;
+    }
+
+    /// <summary>GroupNorm per (sample, group) with <see cref="IntegerGroupNorm"/>; one channel transform per channel.</summary>
+    public static Int8Tensor GroupNorm(Int8Tensor x, int groups, long epsilonTerm, IReadOnlyList<GroupNormChannel> channels, double outputScale)
+    {
+        int batch = x.Shape[0], count = x.Shape[1], plane = x.Length / (batch * count), perGroup = count / groups;
+        var output = new Int8Tensor([.. x.Shape], outputScale);
+        Parallel.For(0, batch * groups, index =>
+        {
+            var start = index * perGroup * plane;
+            var statistics = GroupStatistics.Of(x.Data.AsSpan(start, perGroup * plane));
+            var reciprocal = IntegerGroupNorm.ReciprocalSqrt(statistics, epsilonTerm);
+            for (var c = 0; c < perGroup; c++)
+            {
+                var channel = channels[(index % groups * perGroup) + c];
+                for (var i = start + (c * plane); i < start + ((c + 1) * plane); i++)
+                    output.Data[i] = IntegerGroupNorm.Apply(x.Data[i], statistics, reciprocal, channel);
+            }
+        });
+        return output;
+    }
+
+    /// <summary>Attention per head with int32 scores, <see cref="IntegerSoftmax"/> probabilities and int32 P·V accumulators [B, C, H, W].</summary>
+    public static int[] AttentionAccumulate(Int8Tensor q, Int8Tensor k, Int8Tensor v, int headDim)
+    {
+        int batch = q.Shape[0], channels = q.Shape[1], pixels = q.Shape[2] * q.Shape[3];
+        headDim = headDim == 0 ? channels : headDim;
+        var heads = channels / headDim;
+        var exponentScale = IntegerSoftmax.ExponentScale(q.Scale * k.Scale / Math.Sqrt(headDim));
+        var accumulators = new int[q.Length];
+        Parallel.For(0, batch * heads * pixels, index =>
+        {
+            int n = index / (heads * pixels), head = index / pixels % heads, p = index % pixels;
+            var planes = ((n * channels) + (head * headDim)) * pixels;
+            var scores = new int[pixels];
+            for (var j = 0; j < pixels; j++)
+            {
+                var score = 0;
+                for (var d = 0; d < headDim; d++)
+                    score += q.Data[planes + (d * pixels) + p] * k.Data[planes + (d * pixels) + j];
+                scores[j] = score;
+            }
+            var probabilities = new sbyte[pixels];
+            IntegerSoftmax.Apply(scores, exponentScale, probabilities);
+            for (var d = 0; d < headDim; d++)
+            {
+                var sum = 0;
+                var values = v.Data.AsSpan(planes + (d * pixels), pixels);
+                for (var j = 0; j < pixels; j++)
+                    sum += probabilities[j] * values[j];
+                accumulators[planes + (d * pixels) + p] = sum;
+            }
+        });
+        return accumulators;
+    }
+}

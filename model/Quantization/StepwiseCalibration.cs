@@ -1,0 +1,78 @@
+using DiffAcc.Model.Sampling;
+using DiffAcc.Model.Tensors;
+using DiffAcc.Model.Unet;
+
+namespace DiffAcc.Model.Quantization;
+
+/// <summary>
+/// Step-wise post-training quantization: FP32 sampling trajectories run once, every activation point's
+/// |x| histogram is kept per sampling step, and any number K of step groups is then cut from the same
+/// statistics (K = 1 is static PTQ, K = steps is fully step-wise).
+/// </summary>
+public sealed class StepwiseCalibration : IActivationObserver
+{
+    private readonly Dictionary<string, ActivationHistogram>[] perStep;
+    private int currentStep;
+
+    private StepwiseCalibration(IReadOnlyList<int> timesteps, int trainSteps, CalibrationInfo info)
+    {
+        Timesteps = timesteps;
+        TrainSteps = trainSteps;
+        Info = info;
+        perStep = [.. timesteps.Select(_ => new Dictionary<string, ActivationHistogram>(StringComparer.Ordinal))];
+    }
+
+    public IReadOnlyList<int> Timesteps { get; }
+
+    public int TrainSteps { get; }
+
+    public CalibrationInfo Info { get; }
+
+    /// <summary>Runs <paramref name="trajectories"/> FP32 samples through the scheduler's steps (one batch) and records every step.</summary>
+    public static StepwiseCalibration Run(UNet2D model, NoiseSchedule schedule, IScheduler scheduler, string samplerName, int trajectories, ulong seed, IProgress<int>? progress = null)
+    {
+        if (trajectories < 1)
+            throw new ArgumentOutOfRangeException(nameof(trajectories), trajectories, "calibration needs at least one trajectory");
+        var calibration = new StepwiseCalibration(scheduler.Timesteps, schedule.TrainSteps, new CalibrationInfo("mse", trajectories, samplerName, scheduler.Timesteps.Count, seed));
+        var c = model.Config;
+        var noise = new GaussianNoise(seed);
+        var x = new Tensor([trajectories, c.InChannels, c.SampleSize, c.SampleSize]);
+        noise.Fill(x.Data);
+        for (var step = 0; step < scheduler.Timesteps.Count; step++)
+        {
+            calibration.currentStep = step;
+            var t = scheduler.Timesteps[step];
+            var predicted = model.Forward(x, [.. Enumerable.Repeat((float)t, trajectories)], calibration);
+            x = scheduler.Step(predicted, t, x, noise);
+            progress?.Report(step + 1);
+        }
+        return calibration;
+    }
+
+    public void Observe(string point, Tensor value)
+    {
+        var histograms = perStep[currentStep];
+        if (!histograms.TryGetValue(point, out var histogram))
+            histograms[point] = histogram = new ActivationHistogram();
+        histogram.Add(value.Data);
+    }
+
+    /// <summary>The quantization file for K step groups of consecutive steps.</summary>
+    public QuantizationFile Quantize(int groups)
+    {
+        var partition = StepGroup.Partition(Timesteps, groups, TrainSteps);
+        var points = perStep[0].Keys.ToList();
+        var scales = points.ToDictionary(p => p, _ => new double[groups], StringComparer.Ordinal);
+        Parallel.For(0, points.Count, i =>
+        {
+            for (var g = 0; g < groups; g++)
+            {
+                var merged = new ActivationHistogram();
+                for (var s = partition[g].FirstStep; s < partition[g].FirstStep + partition[g].StepCount; s++)
+                    merged.Add(perStep[s][points[i]]);
+                scales[points[i]][g] = MseClipSearch.Clip(merged) / 127;
+            }
+        });
+        return new QuantizationFile([.. partition.Select(p => p.Group)], scales, Info);
+    }
+}
