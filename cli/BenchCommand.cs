@@ -25,7 +25,7 @@ internal static class BenchCommand
         var fuzz = new Command("fuzz", "Differential fuzzing: random designs under the IR simulator and Verilator must agree") { designs, seed, fuzzCycles };
         fuzz.SetAction((result, token) => FuzzBench.RunAsync(result.GetValue(designs), result.GetValue(seed), result.GetValue(fuzzCycles), token));
         var modelRuns = new Option<int>("--runs") { Description = "Timed forward passes after one warm-up", DefaultValueFactory = _ => 3 };
-        var model = new Command("model", "One forward pass of the DDPM CIFAR-10 UNet (random weights): our FP32 engine beside PyTorch") { modelRuns };
+        var model = new Command("model", "One forward pass of the DDPM CIFAR-10 UNet (random weights): our FP32 engine and int8 model beside PyTorch") { modelRuns };
         model.SetAction((result, token) => ModelBench.RunAsync(Math.Max(1, result.GetValue(modelRuns)), token));
         return new Command("bench", "Benchmarks that print figures") { hdl, cosim, fuzz, model };
     }

@@ -11,36 +11,34 @@ internal static class SampleCommand
 {
     public static Command Create()
     {
-        var model = new Option<DirectoryInfo>("--model") { Description = "Diffusers model folder (config.json + diffusion_pytorch_model.safetensors)", Required = true };
-        var quant = new Option<FileInfo?>("--quant") { Description = "Quantization file: sample with the int8 model (not built yet)" };
+        var options = new ModelOptions();
         var sampler = new Option<string>("--sampler") { Description = "ddim or ddpm", DefaultValueFactory = _ => "ddim" };
         sampler.AcceptOnlyFromAmong("ddim", "ddpm");
         var steps = new Option<int?>("--steps") { Description = "Denoising steps (default 50 for DDIM, 1000 for DDPM)" };
         var eta = new Option<double>("--eta") { Description = "DDIM eta (0 = deterministic)", DefaultValueFactory = _ => 0 };
         var count = new Option<int>("--count") { Description = "Images to sample", DefaultValueFactory = _ => 16 };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of the starting noise", DefaultValueFactory = _ => 1 };
         var output = new Option<FileInfo>("--out") { Description = "PNG grid to write", Required = true };
-        var command = new Command("sample", "Sample images with the FP32 UNet (DDIM or DDPM) and write a PNG grid") { model, quant, sampler, steps, eta, count, seed, output };
-        command.SetAction(result => Run(result.GetValue(model)!, result.GetValue(quant), result.GetValue(sampler)!, result.GetValue(steps), result.GetValue(eta), result.GetValue(count), result.GetValue(seed), result.GetValue(output)!));
+        var command = new Command("sample", "Sample images with the FP32 UNet, or the int8 model with --quant (DDIM or DDPM), and write a PNG grid")
+        {
+            options.Model, options.Quant, sampler, steps, eta, count, options.Seed, output,
+        };
+        command.SetAction(result => Run(options, result, result.GetValue(sampler)!, result.GetValue(steps), result.GetValue(eta), result.GetValue(count), result.GetValue(output)!));
         return command;
     }
 
-    internal static int Run(DirectoryInfo model, FileInfo? quant, string sampler, int? steps, double eta, int count, ulong seed, FileInfo output)
+    private static int Run(ModelOptions options, ParseResult result, string sampler, int? steps, double eta, int count, FileInfo output)
     {
-        if (quant is not null)
-        {
-            Console.Error.WriteLine("error: the int8 model is not built yet; sample without --quant");
-            return 1;
-        }
         if (count < 1)
         {
             Console.Error.WriteLine("error: --count must be at least 1");
             return 1;
         }
-        UNet2D unet;
+        INoisePredictor model;
+        UNetConfig config;
         try
         {
-            unet = UNet2D.Load(model.FullName);
+            config = options.LoadFp32(result).Config;
+            model = options.LoadPredictor(result);
         }
         catch (ModelFileException e)
         {
@@ -58,20 +56,15 @@ internal static class SampleCommand
             Console.Error.WriteLine($"error: --steps: {e.Message.Split(" (Parameter")[0]}");
             return 1;
         }
-        var c = unet.Config;
+        var seed = result.GetValue(options.Seed);
+        var kind = model is UNet2D ? "FP32" : "int8";
         var images = AnsiConsole.Progress().Start(context =>
         {
-            var task = context.AddTask($"{sampler} {scheduler.Timesteps.Count} steps, {count} images", maxValue: scheduler.Timesteps.Count);
-            return Sampler.Run(unet, scheduler, [count, c.InChannels, c.SampleSize, c.SampleSize], seed, new SynchronousProgress(done => task.Value = done));
+            var task = context.AddTask($"{kind} {sampler} {scheduler.Timesteps.Count} steps, {count} images", maxValue: scheduler.Timesteps.Count);
+            return Sampler.Run(model, scheduler, [count, config.InChannels, config.SampleSize, config.SampleSize], seed, new SynchronousProgress(done => task.Value = done));
         });
         ImageGrid.Save(images, output.FullName);
         Console.WriteLine($"wrote {output.FullName}");
         return 0;
-    }
-
-    /// <summary>Reports on the calling thread, so the progress bar follows the loop step by step.</summary>
-    private sealed class SynchronousProgress(Action<int> report) : IProgress<int>
-    {
-        public void Report(int value) => report(value);
     }
 }

@@ -4,23 +4,26 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Debian packages the tests need: the HDL tools, and Fashion-MNIST for the quantization report.
 need=()
 for tool in verilator yosys iverilog; do
   command -v "$tool" >/dev/null 2>&1 || need+=("$tool")
 done
+[ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] || need+=(dataset-fashion-mnist)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing ${need[*]} with apt-get ..."
   if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
-    echo "error: ${need[*]} missing and neither root nor sudo is available; install them: apt-get install -y verilator yosys iverilog" >&2
+    echo "error: ${need[*]} missing and neither root nor sudo is available; install them: apt-get install -y ${need[*]}" >&2
     exit 1
   fi
-  if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq verilator yosys iverilog >/dev/null; }; then
-    echo "error: could not install ${need[*]} with apt-get; install them by hand: apt-get install -y verilator yosys iverilog" >&2
+  if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null; }; then
+    echo "error: could not install ${need[*]} with apt-get; install them by hand: apt-get install -y ${need[*]}" >&2
     exit 1
   fi
-  for tool in "${need[@]}"; do
+  for tool in verilator yosys iverilog; do
     command -v "$tool" >/dev/null 2>&1 || { echo "error: $tool is still missing after apt-get install" >&2; exit 1; }
   done
+  [ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] || { echo "error: Fashion-MNIST is still missing after apt-get install dataset-fashion-mnist" >&2; exit 1; }
 fi
 
 echo "== dotnet format --verify-no-changes"

@@ -5,15 +5,16 @@ namespace DiffAcc.Cli.Tests;
 
 public sealed class SampleCommandTests
 {
-    private static DirectoryInfo TinyUnet([System.Runtime.CompilerServices.CallerFilePath] string file = "")
-        => new(Path.Combine(Path.GetDirectoryName(file)!, "..", "Model.Tests", "Reference", "tiny-unet"));
+    internal static string TinyUnet([System.Runtime.CompilerServices.CallerFilePath] string file = "")
+        => Path.Combine(Path.GetDirectoryName(file)!, "..", "Model.Tests", "Reference", "tiny-unet");
 
     [Fact]
     public void Sampling_writes_a_PNG_grid_of_the_requested_images()
     {
-        var output = new FileInfo(Path.Combine(Directory.CreateTempSubdirectory("diffacc-sample-").FullName, "grid.png"));
-        Assert.Equal(0, SampleCommand.Run(TinyUnet(), null, "ddim", 5, 0, 5, 3, output));
-        using var image = Image.Load<Rgb24>(output.FullName);
+        var output = Path.Combine(Directory.CreateTempSubdirectory("diffacc-sample-").FullName, "grid.png");
+        var (code, _, error) = CommandLine.Run("sample", "--model", TinyUnet(), "--steps", "5", "--count", "5", "--seed", "3", "--out", output);
+        Assert.True(code == 0, error);
+        using var image = Image.Load<Rgb24>(output);
         // 5 images of 8 x 8 in a 3-column grid with 2-pixel gaps: 3 * 10 + 2 wide, 2 * 10 + 2 high.
         Assert.Equal(32, image.Width);
         Assert.Equal(22, image.Height);
@@ -23,19 +24,10 @@ public sealed class SampleCommandTests
     [Fact]
     public void A_bad_model_folder_fails_with_the_file_and_problem()
     {
-        var errors = new StringWriter();
-        var saved = Console.Error;
-        Console.SetError(errors);
-        try
-        {
-            var folder = Directory.CreateTempSubdirectory("diffacc-empty-");
-            Assert.Equal(1, SampleCommand.Run(folder, null, "ddpm", 10, 0, 1, 1, new FileInfo(Path.Combine(folder.FullName, "x.png"))));
-        }
-        finally
-        {
-            Console.SetError(saved);
-        }
-        Assert.Contains("config.json", errors.ToString());
-        Assert.DoesNotContain("   at ", errors.ToString());
+        var folder = Directory.CreateTempSubdirectory("diffacc-empty-").FullName;
+        var (code, _, error) = CommandLine.Run("sample", "--model", folder, "--sampler", "ddpm", "--steps", "10", "--count", "1", "--out", Path.Combine(folder, "x.png"));
+        Assert.Equal(1, code);
+        Assert.Contains("config.json", error);
+        Assert.DoesNotContain("   at ", error);
     }
 }

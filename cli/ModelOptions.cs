@@ -1,0 +1,42 @@
+using System.CommandLine;
+using DiffAcc.Model.Int8;
+using DiffAcc.Model.Sampling;
+using DiffAcc.Model.Unet;
+
+namespace DiffAcc.Cli;
+
+/// <summary>The <c>--model</c> and <c>--quant</c> options shared by the model commands, with the shipped Fashion-MNIST model as default.</summary>
+internal sealed class ModelOptions
+{
+    /// <summary>Where the build puts the shipped weights (copied from model/weights/).</summary>
+    public static string ShippedFolder { get; } = Path.Combine(AppContext.BaseDirectory, "weights", "fashion-mnist");
+
+    public static string ShippedUNet => Path.Combine(ShippedFolder, "unet");
+
+    public static string ShippedFeatures => Path.Combine(ShippedFolder, "features");
+
+    public Option<DirectoryInfo> Model { get; } = new("--model")
+    {
+        Description = "Diffusers model folder (config.json + diffusion_pytorch_model.safetensors); default: the shipped Fashion-MNIST UNet",
+        DefaultValueFactory = _ => new DirectoryInfo(ShippedUNet),
+    };
+
+    public Option<FileInfo?> Quant { get; } = new("--quant") { Description = "Quantization file from `diffacc quantize`: run the int8 model" };
+
+    public Option<int> Steps { get; } = new("--steps") { Description = "DDIM denoising steps", DefaultValueFactory = _ => 50 };
+
+    public Option<ulong> Seed { get; } = new("--seed") { Description = "Seed of the starting noise", DefaultValueFactory = _ => 1 };
+
+    /// <summary>The FP32 model, or a <see cref="Model.SafeTensors.ModelFileException"/> naming the file and tensor.</summary>
+    public UNet2D LoadFp32(ParseResult result) => UNet2D.Load(result.GetValue(Model)!.FullName);
+
+    /// <summary>The FP32 model, or the int8 model when <c>--quant</c> is given.</summary>
+    public INoisePredictor LoadPredictor(ParseResult result)
+    {
+        var fp32 = LoadFp32(result);
+        return result.GetValue(Quant) is { } quant ? QuantizedUNet.Load(fp32, quant.FullName) : fp32;
+    }
+
+    /// <summary>The DDIM scheduler of <c>--steps</c> (eta 0) on the DDPM schedule.</summary>
+    public static DdimScheduler Ddim(int steps) => new(NoiseSchedule.Ddpm, steps);
+}

@@ -1,0 +1,64 @@
+using System.CommandLine;
+using DiffAcc.Model.Quantization;
+using DiffAcc.Model.SafeTensors;
+using DiffAcc.Model.Sampling;
+using Spectre.Console;
+
+namespace DiffAcc.Cli;
+
+/// <summary><c>diffacc quantize</c>: step-wise post-training quantization of a diffusers UNet into a quantization file.</summary>
+internal static class QuantizeCommand
+{
+    public static Command Create()
+    {
+        var options = new ModelOptions();
+        var groups = new Option<int>("--groups") { Description = "Step groups K (1 = static PTQ, = --steps for fully step-wise)", DefaultValueFactory = _ => 5 };
+        var trajectories = new Option<int>("--trajectories") { Description = "FP32 sampling trajectories to calibrate on", DefaultValueFactory = _ => 32 };
+        var output = new Option<FileInfo>("--out") { Description = "Quantization file to write (JSON)", Required = true };
+        var command = new Command("quantize", "Calibrate int8 activation scales per step group from FP32 DDIM trajectories (MSE clipping) and write a quantization file")
+        {
+            options.Model, options.Steps, groups, trajectories, options.Seed, output,
+        };
+        command.SetAction(result => Run(options, result, result.GetValue(groups), result.GetValue(trajectories), result.GetValue(output)!));
+        return command;
+    }
+
+    private static int Run(ModelOptions options, ParseResult result, int groups, int trajectories, FileInfo output)
+    {
+        var steps = result.GetValue(options.Steps);
+        if (steps < 1 || trajectories < 1 || groups < 1 || groups > steps)
+        {
+            Console.Error.WriteLine($"error: need --steps ≥ 1, --trajectories ≥ 1 and 1 ≤ --groups ≤ --steps (got {steps}, {trajectories}, {groups})");
+            return 1;
+        }
+        try
+        {
+            var model = options.LoadFp32(result);
+            var calibration = Calibrate(model, steps, trajectories, result.GetValue(options.Seed));
+            var file = calibration.Quantize(groups);
+            Directory.CreateDirectory(Path.GetDirectoryName(output.FullName)!);
+            file.Save(output.FullName);
+            Console.WriteLine($"wrote {output.FullName}: {file.Scales.Count} activation points x {groups} step groups, calibrated on {trajectories} trajectories of {steps} DDIM steps");
+            return 0;
+        }
+        catch (ModelFileException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+    }
+
+    /// <summary>FP32 DDIM calibration trajectories with a progress bar.</summary>
+    internal static StepwiseCalibration Calibrate(Model.Unet.UNet2D model, int steps, int trajectories, ulong seed)
+        => AnsiConsole.Progress().Start(context =>
+        {
+            var task = context.AddTask($"calibration: {trajectories} trajectories x {steps} steps", maxValue: steps);
+            return StepwiseCalibration.Run(model, NoiseSchedule.Ddpm, ModelOptions.Ddim(steps), "ddim", trajectories, seed, new SynchronousProgress(done => task.Value = done));
+        });
+}
+
+/// <summary>Reports on the calling thread, so a progress bar follows a loop step by step.</summary>
+internal sealed class SynchronousProgress(Action<int> report) : IProgress<int>
+{
+    public void Report(int value) => report(value);
+}

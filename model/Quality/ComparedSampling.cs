@@ -1,0 +1,29 @@
+using DiffAcc.Model.Sampling;
+using DiffAcc.Model.Tensors;
+
+namespace DiffAcc.Model.Quality;
+
+/// <summary>
+/// Sampling with a test model (the int8 one) while the reference model (FP32) predicts the noise of
+/// the same intermediate samples: the per-step SQNR isolates each step's quantization error from
+/// the drift of the trajectory.
+/// </summary>
+public static class ComparedSampling
+{
+    public static (Tensor Samples, double[] SqnrPerStep) Run(INoisePredictor test, INoisePredictor reference, IScheduler scheduler, int[] shape, ulong seed, IProgress<int>? progress = null)
+    {
+        var noise = new GaussianNoise(seed);
+        var x = new Tensor(shape);
+        noise.Fill(x.Data);
+        var sqnr = new double[scheduler.Timesteps.Count];
+        for (var step = 0; step < sqnr.Length; step++)
+        {
+            var t = scheduler.Timesteps[step];
+            var predicted = test.PredictNoise(x, t);
+            sqnr[step] = Fidelity.Sqnr(reference.PredictNoise(x, t).Data, predicted.Data);
+            x = scheduler.Step(predicted, t, x, noise);
+            progress?.Report(step + 1);
+        }
+        return (x, sqnr);
+    }
+}

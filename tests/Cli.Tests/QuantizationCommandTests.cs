@@ -1,0 +1,90 @@
+using System.Text.Json;
+using DiffAcc.Model.Unet;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace DiffAcc.Cli.Tests;
+
+/// <summary><c>diffacc quantize</c>, <c>sample --quant</c> and <c>report quant</c> on a small random 1x32x32 UNet.</summary>
+public sealed class QuantizationCommandTests
+{
+    private static readonly Lazy<string> SmallModel = new(() =>
+    {
+        var folder = Directory.CreateTempSubdirectory("diffacc-small-unet-").FullName;
+        var config = new UNetConfig
+        {
+            SampleSize = 32,
+            InChannels = 1,
+            OutChannels = 1,
+            BlockOutChannels = [8, 16],
+            LayersPerBlock = 1,
+            DownBlockTypes = ["DownBlock2D", "AttnDownBlock2D"],
+            UpBlockTypes = ["AttnUpBlock2D", "UpBlock2D"],
+            NormNumGroups = 4,
+            AttentionHeadDim = 8,
+        };
+        UNet2D.Random(config, 3).Save(folder);
+        return folder;
+    });
+
+    [Fact]
+    public void Quantize_writes_a_file_that_sample_reads_for_the_int8_model()
+    {
+        var folder = Directory.CreateTempSubdirectory("diffacc-quantize-").FullName;
+        var quant = Path.Combine(folder, "quant.json");
+        var (code, output, error) = CommandLine.Run("quantize", "--model", SmallModel.Value, "--steps", "4", "--groups", "2", "--trajectories", "2", "--out", quant);
+        Assert.True(code == 0, error);
+        Assert.Contains("x 2 step groups, calibrated on 2 trajectories of 4 DDIM steps", output);
+        using (var document = JsonDocument.Parse(File.ReadAllText(quant)))
+        {
+            Assert.Equal(2, document.RootElement.GetProperty("step_groups").GetArrayLength());
+            Assert.Equal(2, document.RootElement.GetProperty("scales").GetProperty("conv_out").GetArrayLength());
+        }
+        var grid = Path.Combine(folder, "int8.png");
+        (code, _, error) = CommandLine.Run("sample", "--model", SmallModel.Value, "--quant", quant, "--steps", "4", "--count", "4", "--out", grid);
+        Assert.True(code == 0, error);
+        using var image = Image.Load<Rgb24>(grid);
+        Assert.Equal(2 + (2 * 34), image.Width);
+    }
+
+    [Fact]
+    public void A_quantization_file_of_another_model_fails_naming_file_and_points()
+    {
+        var quant = Path.Combine(Directory.CreateTempSubdirectory("diffacc-quantize-").FullName, "quant.json");
+        Assert.Equal(0, CommandLine.Run("quantize", "--model", SmallModel.Value, "--steps", "2", "--groups", "1", "--trajectories", "1", "--out", quant).ExitCode);
+        var (code, _, error) = CommandLine.Run("sample", "--model", SampleCommandTests.TinyUnet(), "--quant", quant, "--steps", "2", "--count", "1", "--out", Path.ChangeExtension(quant, ".png"));
+        Assert.Equal(1, code);
+        Assert.StartsWith($"error: {quant}: 'scales.", error);
+        Assert.Contains("': missing", error);
+        Assert.DoesNotContain("   at ", error);
+    }
+
+    [Fact]
+    public void The_report_compares_FP32_static_and_stepwise_int8_and_writes_its_files()
+    {
+        var folder = Path.Combine(Directory.CreateTempSubdirectory("diffacc-report-").FullName, "report");
+        var (code, output, error) = CommandLine.Run("report", "quant", "--model", SmallModel.Value, "--steps", "4", "--count", "6", "--test-images", "40", "--groups", "1", "4", "--trajectories", "2", "--out", folder);
+        Assert.True(code == 0, error);
+        foreach (var file in new[] { "report.md", "sqnr.png", "fp32.png", "int8-k1.png", "int8-k4.png" })
+            Assert.True(File.Exists(Path.Combine(folder, file)), file);
+        var report = File.ReadAllText(Path.Combine(folder, "report.md"));
+        Assert.Contains("| int8 static (K = 1) |", report);
+        Assert.Contains("| int8 step-wise (K = 4) |", report);
+        // Four step rows with one SQNR per variant.
+        Assert.Equal(4, report.Split('\n').Count(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\| \d \| \d+ \| -?\d+\.\d\d \| -?\d+\.\d\d \|$")));
+        Assert.Contains("Frechet distance", output);
+        using var plot = Image.Load<Rgb24>(Path.Combine(folder, "sqnr.png"));
+        Assert.Equal(900, plot.Width);
+    }
+
+    [Fact]
+    public void Bad_report_arguments_are_named()
+    {
+        var (code, _, error) = CommandLine.Run("report", "quant", "--model", SmallModel.Value, "--steps", "4", "--groups", "9");
+        Assert.Equal(1, code);
+        Assert.Contains("every --groups value in 1..--steps (4)", error);
+        (code, _, error) = CommandLine.Run("report", "quant", "--model", SmallModel.Value, "--features", "/nonexistent");
+        Assert.Equal(1, code);
+        Assert.Equal("error: /nonexistent/config.json: file not found", error.Trim());
+    }
+}
