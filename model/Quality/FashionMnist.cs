@@ -15,14 +15,37 @@ public static class FashionMnist
 
     public static Tensor TestImages(string folder = DefaultFolder, int? limit = null) => Read(Path.Combine(folder, "t10k-images-idx3-ubyte.gz"), limit);
 
-    public static Tensor Read(string path, int? limit = null)
+    /// <summary>The class labels (0..9) of the test images.</summary>
+    public static byte[] TestLabels(string folder = DefaultFolder, int? limit = null)
+    {
+        var path = Path.Combine(folder, "t10k-labels-idx1-ubyte.gz");
+        var bytes = Decompress(path);
+        // IDX: magic 0x00000801 (unsigned bytes, 1 dimension), then the big-endian count.
+        if (bytes.Length < 8 || BinaryPrimitives.ReadInt32BigEndian(bytes) != 0x801 || bytes.Length != 8 + BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(4)))
+            throw new ModelFileException(path, null, "not an IDX file of 8-bit labels");
+        return bytes[8..Math.Min(bytes.Length, 8 + (limit ?? bytes.Length))];
+    }
+
+    private static byte[] Decompress(string path)
     {
         if (!File.Exists(path))
             throw new ModelFileException(path, null, "file not found (Debian: apt-get install dataset-fashion-mnist)");
-        using var stream = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
-        using var memory = new MemoryStream();
-        stream.CopyTo(memory);
-        var bytes = memory.GetBuffer().AsSpan(0, (int)memory.Length);
+        try
+        {
+            using var stream = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
+            using var memory = new MemoryStream();
+            stream.CopyTo(memory);
+            return memory.ToArray();
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ModelFileException(path, null, $"not a gzip file: {e.Message}");
+        }
+    }
+
+    public static Tensor Read(string path, int? limit = null)
+    {
+        var bytes = Decompress(path).AsSpan();
         // IDX: magic 0x00000803 (unsigned bytes, 3 dimensions), then big-endian count, rows, columns.
         if (bytes.Length < 16 || BinaryPrimitives.ReadInt32BigEndian(bytes) != 0x803)
             throw new ModelFileException(path, null, "not an IDX file of 8-bit images");

@@ -59,6 +59,16 @@ public sealed class FeatureNetwork
         return new FeatureNetwork(list, expected.Keys.ToDictionary(n => n, file.GetFloat, StringComparer.Ordinal));
     }
 
+    /// <summary>The most likely class of each image (the classifier the features were trained with).</summary>
+    public int[] Classify(Tensor images)
+    {
+        var features = Features(images);
+        var weight = parameters["classifier.weight"];
+        var bias = parameters["classifier.bias"];
+        var classes = bias.Length;
+        return [.. features.Select(f => Enumerable.Range(0, classes).MaxBy(k => bias.Data[k] + f.Select((v, i) => v * weight.Data[(k * f.Length) + i]).Sum()))];
+    }
+
     /// <summary>One feature vector per image of [N, C, H, W] in [-1, 1].</summary>
     public double[][] Features(Tensor images)
     {

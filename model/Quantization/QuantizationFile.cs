@@ -77,6 +77,10 @@ public sealed class QuantizationFile
         {
             document = JsonSerializer.Deserialize<Document>(File.ReadAllText(path), Options);
         }
+        catch (JsonException e) when (e.Message.Contains("could not be mapped", StringComparison.Ordinal))
+        {
+            throw new ModelFileException(path, e.Path, $"unknown field (line {e.LineNumber + 1})");
+        }
         catch (JsonException e)
         {
             throw new ModelFileException(path, e.Path, $"not a valid quantization file (line {e.LineNumber + 1}): {e.Message.Split(" Path:")[0]}");

@@ -76,7 +76,7 @@ public sealed class Int8ModelTests
         { "negative scale", "\"sample\": [", "'scales.sample[0]': a scale must be positive" },
         { "group count", "\"sample\": [", "'scales.sample': 2 scales for 1 step groups" },
         { "gap between groups", "\"step_groups\"", "'step_groups[0]': the last step group must end at timestep 0" },
-        { "unknown field", "\"bits\"", "could not be mapped" },
+        { "unknown field", "\"bits\"", "'$.colour': unknown field (line 4)" },
     };
 
     [Theory]
