@@ -70,13 +70,13 @@ internal sealed class Int8Operators(QuantizedUNet model, int group, Tensor timeE
         var scale = S(point);
         int batch = a.Shape[0], ca = a.Shape[1], cb = b.Shape[1], plane = a.Shape[2] * a.Shape[3];
         var output = new Int8Tensor([batch, ca + cb, a.Shape[2], a.Shape[3]], scale);
-        var (ra, rb) = (RequantParameters.FromScale(a.Scale / scale), RequantParameters.FromScale(b.Scale / scale));
+        var (ra, rb) = (ResidualAdd.Rescale(a.Scale, scale), ResidualAdd.Rescale(b.Scale, scale));
         for (var n = 0; n < batch; n++)
         {
             for (var i = 0; i < ca * plane; i++)
-                output.Data[(n * (ca + cb) * plane) + i] = Requantization.Apply(a.Data[(n * ca * plane) + i], ra);
+                output.Data[(n * (ca + cb) * plane) + i] = ra.Apply(a.Data[(n * ca * plane) + i], 0);
             for (var i = 0; i < cb * plane; i++)
-                output.Data[(((n * (ca + cb)) + ca) * plane) + i] = Requantization.Apply(b.Data[(n * cb * plane) + i], rb);
+                output.Data[(((n * (ca + cb)) + ca) * plane) + i] = rb.Apply(b.Data[(n * cb * plane) + i], 0);
         }
         return output;
     }

@@ -25,6 +25,13 @@ public readonly record struct ResidualAdd(int MultiplierA, int MultiplierB, int 
         return new ResidualAdd((int)Math.Round(ra * Math.Pow(2, shift)), (int)Math.Round(rb * Math.Pow(2, shift)), shift);
     }
 
+    /// <summary>
+    /// One int8 tensor moved to another scale with the same unit and b = 0:
+    /// <c>y = sat8(round_shift(a · MultiplierA, Shift))</c> (docs/numerics.md, "Concat").
+    /// </summary>
+    public static ResidualAdd Rescale(double inputScale, double outputScale)
+        => FromScales(inputScale, inputScale, outputScale) with { MultiplierB = 0 };
+
     public sbyte Apply(sbyte a, sbyte b)
         => Saturation.ToInt8(RoundingShift.Apply(((long)a * MultiplierA) + ((long)b * MultiplierB), Shift));
 }

@@ -128,4 +128,16 @@ public sealed class IntegerOperatorTests
             Assert.True(Math.Abs(mixed.Apply(a, b) - real) <= 0.5 + 1e-3, $"{a} + {b}: {mixed.Apply(a, b)} vs {real:F3}");
         }
     }
+
+    [Fact]
+    public void A_rescale_with_equal_scales_is_the_identity_and_otherwise_rounds_once()
+    {
+        var identity = ResidualAdd.Rescale(0.37, 0.37);
+        for (var a = -128; a < 128; a++)
+            Assert.Equal((sbyte)a, identity.Apply((sbyte)a, 0));
+        var halve = ResidualAdd.Rescale(0.1, 0.2);
+        Assert.Equal(2, halve.Apply(3, 0));    // 1.5 rounds up
+        Assert.Equal(-1, halve.Apply(-3, 0));  // -1.5 rounds up
+        Assert.Equal(127, ResidualAdd.Rescale(0.5, 0.1).Apply(100, 0));
+    }
 }
