@@ -1,0 +1,28 @@
+using DiffAcc.Hdl;
+
+namespace DiffAcc.Accelerator.Datapath;
+
+/// <summary>
+/// The combinational forms of model/Numerics' rounding shift and saturation, shared by every block
+/// that requantizes (docs/numerics.md, "Rounding shift", "Saturation").
+/// </summary>
+public static class FixedPointLogic
+{
+    /// <summary>
+    /// <c>round_shift(value, shift)</c>, round half up, same width as <paramref name="value"/>:
+    /// <c>floor((floor(v / 2^(s-1)) + 1) / 2)</c> for s ≥ 1, which needs no shifted constant.
+    /// </summary>
+    public static SInt RoundingShift(SInt value, UInt shift)
+    {
+        var halved = (value >> (shift - 1).Truncate(shift.Width)) + 1;
+        return Hw.Mux(shift == 0, value, (halved >> 1).Truncate(value.Width));
+    }
+
+    /// <summary><c>round_shift(value, shift)</c> by a constant shift.</summary>
+    public static SInt RoundingShift(SInt value, int shift)
+        => shift == 0 ? value : (((value >> (shift - 1)) + 1) >> 1).Truncate(Math.Max(1, value.Width - shift));
+
+    /// <summary>Clamps a signed value to [-128, 127].</summary>
+    public static SInt SaturateToInt8(SInt value)
+        => value.Width <= 8 ? value.SignExtend(8) : Hw.Mux(value > 127, Hw.SLit(127, 8), Hw.Mux(value < -128, Hw.SLit(-128, 8), value.Truncate(8)));
+}

@@ -1,0 +1,37 @@
+using System.Runtime.CompilerServices;
+using DiffAcc.Hdl;
+
+namespace DiffAcc.Accelerator.Vector;
+
+/// <summary>
+/// A module whose datapath is one pipeline on a valid/ready stream: every stage advances together
+/// while the consumer is ready (<c>InReady = OutReady</c>, so a stall holds every stage), and a
+/// synchronous reset clears the valid bits. Subclasses register payload with <see cref="Stage{T}"/>.
+/// </summary>
+public abstract class StreamPipeline : Module
+{
+    private Bool? advance;
+
+    /// <summary>High while the pipeline moves: the consumer is ready.</summary>
+    protected Bool Advance => advance ?? throw new InvalidOperationException("call StartPipeline first");
+
+    /// <summary>Sets the pipeline's advance condition and returns it as the producer's ready.</summary>
+    protected Bool StartPipeline(Bool outReady)
+    {
+        advance = outReady;
+        return outReady;
+    }
+
+    /// <summary>One pipeline register for a payload value.</summary>
+    protected T Stage<T>(T value, string name, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) where T : Signal
+        => RegNext(value, enable: Advance, name: name, file: file, line: line);
+
+    /// <summary>The valid bit after <paramref name="latency"/> stages.</summary>
+    protected Bool ValidChain(Bool inValid, int latency, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        var valid = inValid;
+        for (var stage = 0; stage < latency; stage++)
+            valid = RegNext(valid, reset: 0, enable: Advance, name: $"valid_{stage}", file: file, line: line);
+        return valid;
+    }
+}
