@@ -97,4 +97,80 @@ public sealed class VectorUnitTests
         Assert.True(result.Passed, string.Join("\n", result.Mismatches.Take(3)));
         Assert.Equal(20_000L * (Lanes + 2), result.ComparedWords);
     }
+
+    private const int Slots = 2;
+
+    private sealed class ActivationTableModel(PortLayout layout) : ICycleModel
+    {
+        private readonly Ports ports = new(layout);
+        private readonly ActivationTableGolden golden = new(Lanes, Slots);
+
+        public void Step(ReadOnlySpan<ulong> inputs, Span<ulong> outputs)
+        {
+            for (var lane = 0; lane < Lanes; lane++)
+                ports.Out(outputs, $"Y_{lane}", golden.Y[lane]);
+            ports.Out(outputs, "OutValid", golden.OutValid ? 1 : 0);
+            ports.Out(outputs, "InReady", ports.In(inputs, "OutReady"));
+            var x = new sbyte[Lanes];
+            for (var lane = 0; lane < Lanes; lane++)
+                x[lane] = ports.InS8(inputs, $"X_{lane}");
+            var write = ports.InBit(inputs, "TableWrite") ? ((int)ports.In(inputs, "TableSlot"), (int)ports.In(inputs, "TableIndex"), ports.InS8(inputs, "TableValue")) : ((int, int, sbyte)?)null;
+            golden.Tick(ports.InBit(inputs, "InValid"), x, (int)ports.In(inputs, "Slot"), write, ports.InBit(inputs, "OutReady"), ports.InBit(inputs, "rst"));
+        }
+    }
+
+    /// <summary>
+    /// Loads SiLU tables of the int8 model (ActivationTable.Silu, different scales per slot) while the
+    /// other slot is read, then random rewrites, including writes to the very entry being read.
+    /// </summary>
+    private sealed class ActivationTableStimulus(PortLayout layout) : IStimulus
+    {
+        private readonly Ports ports = new(layout);
+        private readonly Random random = new(8);
+        private readonly ActivationTable[] silu = [ActivationTable.Silu(0.05, 0.03), ActivationTable.Silu(0.2, 0.1)];
+
+        public void Fill(long cycle, Span<ulong> inputs)
+        {
+            var slot = (int)(cycle / 1024 % Slots);
+            var xs = new sbyte[Lanes];
+            for (var lane = 0; lane < Lanes; lane++)
+            {
+                xs[lane] = (sbyte)(cycle % 7 == 0 ? (lane % 2 == 0 ? -128 : 127) : random.Next(-128, 128));
+                ports.Set(inputs, $"X_{lane}", xs[lane]);
+            }
+            ports.Set(inputs, "Slot", slot);
+            if (cycle % 1024 < 512)
+            {
+                // Fill the other slot with its SiLU table, one entry per cycle (twice over).
+                var other = 1 - slot;
+                var index = (int)(cycle % 256);
+                ports.Set(inputs, "TableWrite", 1);
+                ports.Set(inputs, "TableSlot", other);
+                ports.Set(inputs, "TableIndex", index);
+                ports.Set(inputs, "TableValue", silu[other].Entries[index]);
+            }
+            else
+            {
+                var race = random.Next(20) == 0;
+                ports.Set(inputs, "TableWrite", race ? 1 : 0);
+                ports.Set(inputs, "TableSlot", slot);
+                ports.Set(inputs, "TableIndex", xs[0] + 128);
+                ports.Set(inputs, "TableValue", random.Next(-128, 128));
+            }
+            ports.Set(inputs, "InValid", random.Next(6) > 0 ? 1 : 0);
+            ports.Set(inputs, "OutReady", random.Next(5) > 0 ? 1 : 0);
+            ports.Set(inputs, "rst", cycle < 2 || random.Next(1500) == 0 ? 1 : 0);
+        }
+    }
+
+    [Fact]
+    public async Task The_activation_table_unit_is_bit_exact_with_SiLU_tables_loaded_while_running()
+    {
+        var design = HdlFlow.For(() => new ActivationTableUnit(Lanes, Slots)).Run();
+        Assert.True(design.Succeeded, string.Join("\n", design.Diagnostics));
+        var model = await VerilatorBuild.For(design).BuildAsync();
+        var result = await Cosimulation.Of(model).WithStimulus(new ActivationTableStimulus(model.Layout)).WithModel(new ActivationTableModel(model.Layout)).WithCycles(20_000).RunAsync();
+        Assert.True(result.Passed, string.Join("\n", result.Mismatches.Take(3)));
+        Assert.Equal(20_000L * (Lanes + 2), result.ComparedWords);
+    }
 }

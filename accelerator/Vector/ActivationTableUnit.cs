@@ -1,0 +1,76 @@
+using DiffAcc.Hdl;
+using DiffAcc.Hdl.Ir;
+
+namespace DiffAcc.Accelerator.Vector;
+
+/// <summary>
+/// SiLU (or any int8 → int8 function) by table, <see cref="Lanes"/> values per cycle
+/// (docs/numerics.md, "SiLU"): each lane holds <see cref="Slots"/> 256-entry tables, filled at run time
+/// per layer and step group through the table port (one write reaches every lane), so the next
+/// layer's table loads while this one runs. A write and a read of the same entry in one cycle read
+/// the old entry. Latency <see cref="Latency"/> cycles of advance.
+/// </summary>
+public sealed class ActivationTableUnit : StreamPipeline
+{
+    public const int Latency = 2;
+
+    public ActivationTableUnit(int lanes, int slots)
+    {
+        if (lanes < 1 || slots < 1)
+            throw new ArgumentOutOfRangeException(nameof(lanes), "at least one lane and one table slot");
+        Lanes = lanes;
+        Slots = slots;
+        var slotBits = Hw.BitsFor(slots);
+        InValid = Input(Bool());
+        OutReady = Input(Bool());
+        X = Input(Vec(lanes, SInt(8)));
+        Slot = Input(UInt(slotBits));
+        TableWrite = Input(Bool());
+        TableSlot = Input(UInt(slotBits));
+        TableIndex = Input(UInt(8));
+        TableValue = Input(SInt(8));
+        InReady = Output(Bool());
+        OutValid = Output(Bool());
+        Y = Output(Vec(lanes, SInt(8)));
+
+        InReady.Assign(StartPipeline(OutReady));
+        OutValid.Assign(ValidChain(InValid, Latency));
+        for (var lane = 0; lane < lanes; lane++)
+        {
+            // Table index = x + 128: the input's bits with the sign bit flipped.
+            var table = Mem(SInt(8), slots << 8, RamStyle.Distributed, name: $"table_{lane}");
+            When(TableWrite, () => table.Write(Cat(TableSlot, TableIndex), TableValue));
+            var read = table.Read(Cat(Slot, X[lane].AsUInt() ^ Lit(0x80, 8)), Advance, name: $"read_{lane}");
+            Y[lane].Assign(Stage(read, $"y_{lane}"));
+        }
+    }
+
+    public int Lanes { get; }
+
+    public int Slots { get; }
+
+    public override string ModuleName => $"ActivationTableUnit{Lanes}x{Slots}";
+
+    public Bool InValid { get; }
+
+    public Bool OutReady { get; }
+
+    public Vec<SInt> X { get; }
+
+    public UInt Slot { get; }
+
+    public Bool TableWrite { get; }
+
+    public UInt TableSlot { get; }
+
+    /// <summary>The entry's input value + 128.</summary>
+    public UInt TableIndex { get; }
+
+    public SInt TableValue { get; }
+
+    public Bool InReady { get; }
+
+    public Bool OutValid { get; }
+
+    public Vec<SInt> Y { get; }
+}
