@@ -34,7 +34,7 @@ public sealed class ActivationTableUnit : StreamPipeline
         Y = Output(Vec(lanes, SInt(8)));
 
         InReady.Assign(StartPipeline(OutReady));
-        OutValid.Assign(ValidChain(InValid, Latency));
+        OutValid.Assign(ValidChain(InValid, Latency)[^1]);
         for (var lane = 0; lane < lanes; lane++)
         {
             // Table index = x + 128: the input's bits with the sign bit flipped.

@@ -31,7 +31,7 @@ public sealed class ScaleAddUnit : StreamPipeline
         Y = Output(Vec(lanes, SInt(8)));
 
         InReady.Assign(StartPipeline(OutReady));
-        OutValid.Assign(ValidChain(InValid, Latency));
+        OutValid.Assign(ValidChain(InValid, Latency)[^1]);
         var multiplierA = Stage(MultiplierA.ToSInt(), "multiplier_a");
         var multiplierB = Stage(MultiplierB.ToSInt(), "multiplier_b");
         var shift = Stage(Stage(Stage(Shift, "shift_0"), "shift_1"), "shift_2");

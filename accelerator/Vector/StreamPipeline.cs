@@ -26,12 +26,12 @@ public abstract class StreamPipeline : Module
     protected T Stage<T>(T value, string name, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) where T : Signal
         => RegNext(value, enable: Advance, name: name, file: file, line: line);
 
-    /// <summary>The valid bit after <paramref name="latency"/> stages.</summary>
-    protected Bool ValidChain(Bool inValid, int latency, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    /// <summary>The valid bits of <paramref name="latency"/> stages: element s is stage s's, the last is the output's.</summary>
+    protected Bool[] ValidChain(Bool inValid, int latency, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
-        var valid = inValid;
+        var valid = new Bool[latency];
         for (var stage = 0; stage < latency; stage++)
-            valid = RegNext(valid, reset: 0, enable: Advance, name: $"valid_{stage}", file: file, line: line);
+            valid[stage] = RegNext(stage == 0 ? inValid : valid[stage - 1], reset: 0, enable: Advance, name: $"valid_{stage}", file: file, line: line);
         return valid;
     }
 }

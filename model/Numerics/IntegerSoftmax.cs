@@ -43,6 +43,17 @@ public static class IntegerSoftmax
         return integer >= 16 ? 0 : Exponent2Table[index] >> (int)integer;
     }
 
+    /// <summary>The exponent of one score: <c>Exponent2(round_shift((max − a) · M, r))</c>, in Q15.</summary>
+    public static int Exponent(long difference, RequantParameters exponentScale)
+        => Exponent2(RoundingShift.Apply(difference * exponentScale.Multiplier, exponentScale.Shift));
+
+    /// <summary><c>floor(2^31 / sum)</c>: one reciprocal per row (the maximum contributes 2^15, so it fits 17 bits).</summary>
+    public static long Reciprocal(long sum) => (1L << 31) / sum;
+
+    /// <summary>One probability: <c>min(127, round_shift(e · R · 127, 31))</c>.</summary>
+    public static sbyte Probability(int exponent, long reciprocal)
+        => (sbyte)Math.Min(ProbabilityOne, RoundingShift.Apply(exponent * reciprocal * ProbabilityOne, 31));
+
     public static void Apply(ReadOnlySpan<int> scores, RequantParameters exponentScale, Span<sbyte> probabilities)
     {
         if (probabilities.Length != scores.Length)
@@ -58,13 +69,11 @@ public static class IntegerSoftmax
         for (var i = 0; i < scores.Length; i++)
         {
             // The difference of two int32 scores has 33 bits; times the 16-bit multiplier, 49.
-            var difference = (long)max - scores[i];
-            exponents[i] = Exponent2(RoundingShift.Apply(difference * exponentScale.Multiplier, exponentScale.Shift));
+            exponents[i] = Exponent((long)max - scores[i], exponentScale);
             sum += exponents[i];
         }
-        // The maximum contributes 2^15, so sum ≥ 2^15 and the reciprocal fits 16 bits.
-        var reciprocal = (1L << 31) / sum;
+        var reciprocal = Reciprocal(sum);
         for (var i = 0; i < scores.Length; i++)
-            probabilities[i] = (sbyte)Math.Min(ProbabilityOne, RoundingShift.Apply(exponents[i] * reciprocal * ProbabilityOne, 31));
+            probabilities[i] = Probability(exponents[i], reciprocal);
     }
 }

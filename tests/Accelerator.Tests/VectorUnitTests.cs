@@ -173,4 +173,182 @@ public sealed class VectorUnitTests
         Assert.True(result.Passed, string.Join("\n", result.Mismatches.Take(3)));
         Assert.Equal(20_000L * (Lanes + 2), result.ComparedWords);
     }
+
+    private sealed class SoftmaxModel(PortLayout layout) : ICycleModel
+    {
+        private readonly Ports ports = new(layout);
+        private readonly SoftmaxGolden golden = new(Lanes);
+
+        /// <summary>The probabilities that left with OutValid, lane by lane (lanes without a score included).</summary>
+        public List<sbyte> Emitted { get; } = [];
+
+        public void Step(ReadOnlySpan<ulong> inputs, Span<ulong> outputs)
+        {
+            for (var lane = 0; lane < Lanes; lane++)
+                ports.Out(outputs, $"Probabilities_{lane}", golden.Probabilities[lane]);
+            ports.Out(outputs, "OutValid", golden.OutValid ? 1 : 0);
+            ports.Out(outputs, "InReady", ports.In(inputs, "OutReady"));
+            ports.Out(outputs, "Busy", golden.Busy ? 1 : 0);
+            if (golden.OutValid && ports.InBit(inputs, "OutReady"))
+                Emitted.AddRange(golden.Probabilities);
+            var scores = new int[Lanes];
+            var laneValid = new bool[Lanes];
+            for (var lane = 0; lane < Lanes; lane++)
+            {
+                scores[lane] = (int)ports.In(inputs, $"Scores_{lane}");
+                laneValid[lane] = ports.InBit(inputs, $"LaneValid_{lane}");
+            }
+            golden.Tick(ports.InBit(inputs, "InValid"), scores, laneValid, (int)ports.In(inputs, "Pass"), ports.InBit(inputs, "RowStart"),
+                (int)ports.In(inputs, "ExponentMultiplier"), (int)ports.In(inputs, "ExponentShift"), ports.InBit(inputs, "Divide"), ports.InBit(inputs, "OutReady"), ports.InBit(inputs, "rst"));
+        }
+    }
+
+    /// <summary>
+    /// A controller that follows the unit's protocol: per row, the max pass, the sum pass, a drain, a
+    /// Divide pulse and its wait, the output pass; with bubbles, stalls and resets between rows. Rows:
+    /// length 1, lengths that leave the last beat partly empty, all-equal scores, int32 extremes
+    /// (the most negative scores), and random scores at score units from 1e-5 to 0.5.
+    /// </summary>
+    private sealed class SoftmaxStimulus : IStimulus
+    {
+        private readonly Ports ports;
+        private readonly List<ulong[]> records = [];
+        private readonly PortLayout layout;
+
+        public SoftmaxStimulus(PortLayout layout, int cycles)
+        {
+            this.layout = layout;
+            ports = new Ports(layout);
+            var random = new Random(9);
+            var rowIndex = 0;
+            while (records.Count < cycles)
+                AddRow(random, rowIndex++);
+        }
+
+        /// <summary>The rows in order with their scale, for the check against IntegerSoftmax.Apply.</summary>
+        public List<(int[] Scores, RequantParameters Scale)> Rows { get; } = [];
+
+        public void Fill(long cycle, Span<ulong> inputs)
+        {
+            if (cycle < records.Count)
+                records[(int)cycle].CopyTo(inputs);
+        }
+
+        private ulong[] Record(bool reset = false)
+        {
+            var record = new ulong[layout.InputWords];
+            ports.Set(record, "rst", reset ? 1 : 0);
+            return record;
+        }
+
+        private void AddRow(Random random, int index)
+        {
+            var length = (index % 6) switch { 0 => 1, 1 => Lanes + 1, 2 => 3, _ => random.Next(1, 40) };
+            var scores = (index % 5) switch
+            {
+                0 => Enumerable.Repeat(random.Next(-1000, 1000), length).ToArray(),
+                1 => Enumerable.Range(0, length).Select(_ => random.Next(3) switch { 0 => int.MinValue, 1 => int.MaxValue, _ => random.Next() }).ToArray(),
+                _ => Enumerable.Range(0, length).Select(_ => random.Next(-200_000, 200_000)).ToArray(),
+            };
+            var scale = IntegerSoftmax.ExponentScale(Math.Pow(10, -5 + (random.NextDouble() * 4.7)));
+            Rows.Add((scores, scale));
+            if (index == 0 || random.Next(8) == 0)
+            {
+                records.Add(Record(reset: true));
+                records.Add(Record(reset: true));
+            }
+            for (var pass = 0; pass < 3; pass++)
+            {
+                if (pass == 2)
+                {
+                    // Drain the sum pass, divide, wait for the reciprocal.
+                    for (var i = 0; i < Vector.SoftmaxUnit.Latency; i++)
+                        records.Add(Idle());
+                    var divide = Idle();
+                    ports.Set(divide, "Divide", 1);
+                    records.Add(divide);
+                    for (var i = 0; i < Vector.SoftmaxUnit.DivideCycles; i++)
+                        records.Add(Idle());
+                }
+                for (var start = 0; start < length; start += Lanes)
+                {
+                    while (random.Next(5) == 0)
+                        records.Add(Bubble(random));
+                    // Hold the beat through stalls until it is taken.
+                    while (true)
+                    {
+                        var beat = Idle();
+                        var taken = random.Next(4) > 0;
+                        ports.Set(beat, "OutReady", taken ? 1 : 0);
+                        ports.Set(beat, "InValid", 1);
+                        ports.Set(beat, "Pass", pass);
+                        ports.Set(beat, "RowStart", start == 0 ? 1 : 0);
+                        ports.Set(beat, "ExponentMultiplier", scale.Multiplier);
+                        ports.Set(beat, "ExponentShift", scale.Shift);
+                        for (var lane = 0; lane < Lanes; lane++)
+                        {
+                            var present = start + lane < length;
+                            ports.Set(beat, $"Scores_{lane}", present ? scores[start + lane] : random.Next(int.MinValue, int.MaxValue));
+                            ports.Set(beat, $"LaneValid_{lane}", present ? 1 : 0);
+                        }
+                        records.Add(beat);
+                        if (taken)
+                            break;
+                    }
+                }
+            }
+            // Let the output pass leave.
+            for (var i = 0; i < Vector.SoftmaxUnit.Latency; i++)
+                records.Add(Idle());
+        }
+
+        private ulong[] Idle()
+        {
+            var record = Record();
+            ports.Set(record, "OutReady", 1);
+            return record;
+        }
+
+        /// <summary>A cycle without a beat; its garbage payload must not matter.</summary>
+        private ulong[] Bubble(Random random)
+        {
+            var record = Idle();
+            ports.Set(record, "OutReady", random.Next(2));
+            ports.Set(record, "Pass", random.Next(3));
+            for (var lane = 0; lane < Lanes; lane++)
+                ports.Set(record, $"Scores_{lane}", random.Next(int.MinValue, int.MaxValue));
+            return record;
+        }
+    }
+
+    [Fact]
+    public async Task The_softmax_unit_is_bit_exact_and_its_rows_equal_the_integer_softmax()
+    {
+        var design = HdlFlow.For(() => new SoftmaxUnit(Lanes)).Run();
+        Assert.True(design.Succeeded, string.Join("\n", design.Diagnostics));
+        var model = await VerilatorBuild.For(design).BuildAsync();
+        const int cycles = 30_000;
+        var stimulus = new SoftmaxStimulus(model.Layout, cycles);
+        var golden = new SoftmaxModel(model.Layout);
+        var result = await Cosimulation.Of(model).WithStimulus(stimulus).WithModel(golden).WithCycles(cycles).RunAsync();
+        Assert.True(result.Passed, string.Join("\n", result.Mismatches.Take(3)));
+        Assert.Equal(cycles * (Lanes + 3L), result.ComparedWords);
+
+        // Every completed row, as the unit emitted it, is IntegerSoftmax.Apply of its scores.
+        var offset = 0;
+        var checkedRows = 0;
+        foreach (var (scores, scale) in stimulus.Rows)
+        {
+            var beats = (scores.Length + Lanes - 1) / Lanes;
+            if (offset + (beats * Lanes) > golden.Emitted.Count)
+                break;
+            var expected = new sbyte[scores.Length];
+            IntegerSoftmax.Apply(scores, scale, expected);
+            Assert.Equal(expected, golden.Emitted.Skip(offset).Take(scores.Length));
+            Assert.All(golden.Emitted.Skip(offset + scores.Length).Take((beats * Lanes) - scores.Length), p => Assert.Equal(0, p));
+            offset += beats * Lanes;
+            checkedRows++;
+        }
+        Assert.True(checkedRows > 100, $"{checkedRows} rows");
+    }
 }

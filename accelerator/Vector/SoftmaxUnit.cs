@@ -1,0 +1,163 @@
+using DiffAcc.Accelerator.Datapath;
+using DiffAcc.Hdl;
+using DiffAcc.Hdl.Ir;
+using DiffAcc.Model.Numerics;
+
+namespace DiffAcc.Accelerator.Vector;
+
+/// <summary>
+/// Softmax over one row of int32 attention scores, <see cref="Lanes"/> scores per cycle, in the
+/// integer algorithm of <see cref="IntegerSoftmax"/> (docs/numerics.md, "Softmax"). The producer
+/// streams the row three times (the scores stay in the accumulator buffer, so the unit stores no
+/// row and any row length works):
+/// <list type="number">
+/// <item><c>Pass = 0</c>: the row maximum (the beat with <c>RowStart</c> restarts it);</item>
+/// <item><c>Pass = 1</c>: the exponents' sum (restarted by <c>RowStart</c>); when these beats have
+/// left the pipeline, a <c>Divide</c> pulse computes <c>floor(2^31 / sum)</c> in
+/// <see cref="DivideCycles"/> cycles while <c>Busy</c> is high;</item>
+/// <item><c>Pass = 2</c>: the int8 probabilities (scale 1/127), the only beats that leave with <c>OutValid</c>.</item>
+/// </list>
+/// <c>LaneValid</c> marks the lanes of a beat that hold scores (a row need not fill the last beat);
+/// other lanes give probability 0 and add nothing. Latency <see cref="Latency"/> cycles of advance.
+/// </summary>
+public sealed class SoftmaxUnit : StreamPipeline
+{
+    public const int Latency = 8;
+
+    public const int DivideCycles = 32;
+
+    public SoftmaxUnit(int lanes)
+    {
+        if (lanes < 1)
+            throw new ArgumentOutOfRangeException(nameof(lanes), lanes, "at least one lane");
+        Lanes = lanes;
+        InValid = Input(Bool());
+        OutReady = Input(Bool());
+        Scores = Input(Vec(lanes, SInt(32)));
+        LaneValid = Input(Vec(lanes, Bool()));
+        Pass = Input(UInt(2));
+        RowStart = Input(Bool());
+        ExponentMultiplier = Input(UInt(RequantParameters.MultiplierBits));
+        ExponentShift = Input(UInt(RequantParameters.ShiftBits));
+        Divide = Input(Bool());
+        InReady = Output(Bool());
+        OutValid = Output(Bool());
+        Probabilities = Output(Vec(lanes, SInt(8)));
+        Busy = Output(Bool());
+
+        InReady.Assign(StartPipeline(OutReady));
+        var valid = ValidChain(InValid, Latency);
+        // The valid bit of each stage, for the registers that only valid beats may change.
+        Bool ValidAt(int stage) => valid[stage];
+        var pass = new List<UInt> { Stage(Pass, "pass_0") };
+        var rowStart = new List<Bool> { Stage(RowStart, "row_start_0") };
+        for (var s = 1; s < Latency; s++)
+        {
+            pass.Add(Stage(pass[^1], $"pass_{s}"));
+            rowStart.Add(Stage(rowStart[^1], $"row_start_{s}"));
+        }
+
+        var scores = Enumerable.Range(0, lanes).Select(l => Stage(Scores[l], $"score_{l}")).ToArray();
+        var laneValid = new List<Bool[]>();
+        laneValid.Add([.. Enumerable.Range(0, lanes).Select(l => Stage(LaneValid[l], $"lane_valid_0_{l}"))]);
+        for (var s = 1; s < 5; s++)
+            laneValid.Add([.. Enumerable.Range(0, lanes).Select(l => Stage(laneValid[^1][l], $"lane_valid_{s}_{l}"))]);
+        var multiplier = Stage(Stage(ExponentMultiplier, "multiplier_0"), "multiplier_1");
+        var shift = Stage(Stage(Stage(ExponentShift, "shift_0"), "shift_1"), "shift_2");
+
+        // Pass 0: the row maximum over the valid lanes of the beat in stage 0.
+        var max = Reg(SInt(32), name: "row_max");
+        SInt beatMax = Hw.SLit(int.MinValue, 32);
+        for (var l = 0; l < lanes; l++)
+            beatMax = Mux(laneValid[0][l] & (scores[l] > beatMax), scores[l], beatMax);
+        When(Advance & ValidAt(0) & (pass[0] == 0), () => max.Assign(Mux(rowStart[0] | (beatMax > max), beatMax, max)));
+
+        // Pass 1 and 2: exponent 2^-(d / 2^16) of d = round_shift((max - a) * M, r), then a 257-entry table.
+        var table = IntegerSoftmax.Exponent2Table.Select(v => (long)v).ToList();
+        var exponents = new UInt[lanes];
+        for (var l = 0; l < lanes; l++)
+        {
+            var difference = Stage(max - scores[l], $"difference_{l}");
+            var product = Stage(difference * multiplier.ToSInt(), $"product_{l}");
+            var u = Stage(FixedPointLogic.RoundingShift(product, shift), $"u_{l}");
+            var integer = u >> IntegerSoftmax.ExponentFractionBits;
+            var index = ((u.AsUInt()[IntegerSoftmax.ExponentFractionBits - 1, 0] + (1 << (IntegerSoftmax.ExponentFractionBits - IntegerSoftmax.TableIndexBits - 1))) >> (IntegerSoftmax.ExponentFractionBits - IntegerSoftmax.TableIndexBits)).Truncate(IntegerSoftmax.TableIndexBits + 1);
+            var rom = Rom(UInt(16), table, RamStyle.Distributed, name: $"exponent_table_{l}");
+            var entry = rom.Read(index, Advance, name: $"entry_{l}");
+            var outOfRange = Stage(integer > 15, $"out_of_range_{l}");
+            var shiftBy = Stage(integer.AsUInt()[3, 0], $"shift_by_{l}");
+            exponents[l] = Stage(Mux(outOfRange | !laneValid[4][l], Hw.Lit(0, 16), entry >> shiftBy), $"exponent_{l}");
+        }
+
+        // The sum of pass 1, from the beat in stage 5.
+        var sum = Reg(UInt(32), name: "sum");
+        var beatSum = AdderTree(exponents);
+        When(Advance & ValidAt(5) & (pass[5] == 1), () => sum.Assign(Mux(rowStart[5], beatSum.ZeroExtend(32), sum.AddWrap(beatSum.ZeroExtend(32)))));
+
+        // The reciprocal floor(2^31 / sum) by restoring division, one quotient bit per cycle, most significant first.
+        var count = Reg(UInt(6), reset: 0, name: "divide_count");
+        var divisor = Reg(UInt(32), name: "divisor");
+        var remainder = Reg(UInt(33), name: "remainder");
+        var reciprocal = Reg(UInt(32), name: "reciprocal");
+        var busy = count != 0;
+        var numeratorBit = Mux(count == DivideCycles, Hw.Lit(1, 1), Hw.Lit(0, 1));
+        var trial = Cat(remainder, numeratorBit);
+        var fits = trial >= divisor;
+        When(busy, () =>
+        {
+            count.Assign((count - 1).Truncate(6));
+            remainder.Assign(Mux(fits, (trial - divisor).Truncate(33), trial.Truncate(33)));
+            reciprocal.Assign(Cat(reciprocal[30, 0], fits));
+        }).ElseWhen(Divide, () =>
+        {
+            count.Assign(Hw.Lit(DivideCycles, 6));
+            divisor.Assign(sum);
+            remainder.Assign(Hw.Lit(0, 33));
+            reciprocal.Assign(Hw.Lit(0, 32));
+        });
+        Busy.Assign(busy);
+
+        // Pass 2: p = min(127, round_shift(e * R * 127, 31)).
+        for (var l = 0; l < lanes; l++)
+        {
+            var scaled = Stage(exponents[l] * reciprocal, $"scaled_{l}");
+            var probability = Stage(FixedPointLogic.SaturateToInt8(FixedPointLogic.RoundingShift((scaled * Hw.Lit(IntegerSoftmax.ProbabilityOne, 7)).ToSInt(), 31)), $"probability_{l}");
+            Probabilities[l].Assign(Mux(OutValid, probability, Hw.SLit(0, 8)));
+        }
+        OutValid.Assign(valid[^1] & (pass[Latency - 1] == 2));
+    }
+
+    /// <summary>A balanced tree of adders, each one bit wider than its operands.</summary>
+    private static UInt AdderTree(IReadOnlyList<UInt> values)
+        => values.Count == 1 ? values[0] : AdderTree([.. Enumerable.Range(0, (values.Count + 1) / 2).Select(i => 2 * i + 1 < values.Count ? values[2 * i] + values[(2 * i) + 1] : values[2 * i])]);
+
+    public int Lanes { get; }
+
+    public override string ModuleName => $"SoftmaxUnit{Lanes}";
+
+    public Bool InValid { get; }
+
+    public Bool OutReady { get; }
+
+    public Vec<SInt> Scores { get; }
+
+    public Vec<Bool> LaneValid { get; }
+
+    public UInt Pass { get; }
+
+    public Bool RowStart { get; }
+
+    public UInt ExponentMultiplier { get; }
+
+    public UInt ExponentShift { get; }
+
+    public Bool Divide { get; }
+
+    public Bool InReady { get; }
+
+    public Bool OutValid { get; }
+
+    public Vec<SInt> Probabilities { get; }
+
+    public Bool Busy { get; }
+}
