@@ -52,6 +52,9 @@ public readonly record struct GroupNormChannel(int Gain, long Offset, int Shift)
         var offset = (long)Math.Clamp(Math.Round(betaOverScale * Math.Pow(2, shift)), -(1L << 40), 1L << 40);
         return new GroupNormChannel(gain, offset, shift);
     }
+
+    /// <summary>The int8 output for a normalized value z (Q16).</summary>
+    public sbyte Apply(long z) => Saturation.ToInt8(RoundingShift.Apply((z * Gain) + Offset, Shift));
 }
 
 /// <summary>
@@ -91,22 +94,22 @@ public static class IntegerGroupNorm
         return (IntegerSqrt((1UL << 62) / reduced), halfShift);
     }
 
+    /// <summary><c>n·x − Σx</c>: n times the distance from the mean, exact.</summary>
+    public static long Centered(sbyte x, GroupStatistics statistics) => (statistics.Count * x) - statistics.Sum;
+
     /// <summary>
     /// The normalized value <c>(x − mean) / sqrt(var + eps)</c> in Q16:
     /// <c>round_shift((n·x − Σx) · Root, 31 + HalfShift − 8 − 16)</c> (the 8 undoes the variance's fraction bits).
     /// </summary>
-    public static long Normalize(sbyte x, GroupStatistics statistics, (long Root, int HalfShift) reciprocal)
-    {
-        var centered = (statistics.Count * x) - statistics.Sum;
-        return RoundingShift.Apply(centered * reciprocal.Root, 31 - (VarianceFractionBits / 2) - GroupNormChannel.NormalizedFractionBits + reciprocal.HalfShift);
-    }
+    public static long Normalize(long centered, (long Root, int HalfShift) reciprocal)
+        => RoundingShift.Apply(centered * reciprocal.Root, NormalizeShift(reciprocal.HalfShift));
+
+    /// <summary>The shift of <see cref="Normalize"/>: <c>7 + HalfShift</c>.</summary>
+    public static int NormalizeShift(int halfShift) => 31 - (VarianceFractionBits / 2) - GroupNormChannel.NormalizedFractionBits + halfShift;
 
     /// <summary>The int8 output of one value.</summary>
     public static sbyte Apply(sbyte x, GroupStatistics statistics, (long Root, int HalfShift) reciprocal, GroupNormChannel channel)
-    {
-        var z = Normalize(x, statistics, reciprocal);
-        return Saturation.ToInt8(RoundingShift.Apply((z * channel.Gain) + channel.Offset, channel.Shift));
-    }
+        => channel.Apply(Normalize(Centered(x, statistics), reciprocal));
 
     /// <summary>floor(sqrt(v)), exact (digit by digit, as a hardware unit computes it).</summary>
     public static long IntegerSqrt(ulong v)

@@ -351,4 +351,196 @@ public sealed class VectorUnitTests
         }
         Assert.True(checkedRows > 100, $"{checkedRows} rows");
     }
+
+    private sealed class GroupNormModel(PortLayout layout) : ICycleModel
+    {
+        private readonly Ports ports = new(layout);
+        private readonly GroupNormGolden golden = new(Lanes);
+
+        public List<sbyte> Emitted { get; } = [];
+
+        public void Step(ReadOnlySpan<ulong> inputs, Span<ulong> outputs)
+        {
+            for (var lane = 0; lane < Lanes; lane++)
+                ports.Out(outputs, $"Y_{lane}", golden.Y[lane]);
+            ports.Out(outputs, "OutValid", golden.OutValid ? 1 : 0);
+            ports.Out(outputs, "InReady", ports.In(inputs, "OutReady"));
+            ports.Out(outputs, "Busy", golden.Busy ? 1 : 0);
+            if (golden.OutValid && ports.InBit(inputs, "OutReady"))
+                Emitted.AddRange(golden.Y);
+            var x = new sbyte[Lanes];
+            var laneValid = new bool[Lanes];
+            for (var lane = 0; lane < Lanes; lane++)
+            {
+                x[lane] = ports.InS8(inputs, $"X_{lane}");
+                laneValid[lane] = ports.InBit(inputs, $"LaneValid_{lane}");
+            }
+            var offset = ports.In(inputs, "Offset");
+            var channel = new GroupNormChannel((short)ports.In(inputs, "Gain"), (offset << 22) >> 22, (int)ports.In(inputs, "Shift"));
+            golden.Tick(ports.InBit(inputs, "InValid"), x, laneValid, ports.InBit(inputs, "Pass"), ports.InBit(inputs, "GroupStart"), ports.In(inputs, "Count"),
+                ports.In(inputs, "EpsilonTerm"), ports.InBit(inputs, "Finish"), channel, ports.InBit(inputs, "OutReady"), ports.InBit(inputs, "rst"));
+        }
+    }
+
+    /// <summary>
+    /// A controller following the unit's protocol per group: the statistics pass, a drain, Finish and
+    /// its wait, the normalize pass with one channel's gain, offset and shift per beat. Groups: one
+    /// value, constant values (variance 0), ±127/-128 extremes, sizes that leave the last beat partly
+    /// empty, a group of 3,000; eps terms from 1 to 2^60; gains 0 and ±32767, shifts 16 and 48,
+    /// offsets ±2^40; bubbles, stalls and resets between groups.
+    /// </summary>
+    private sealed class GroupNormStimulus : IStimulus
+    {
+        private readonly Ports ports;
+        private readonly PortLayout layout;
+        private readonly List<ulong[]> records = [];
+
+        public GroupNormStimulus(PortLayout layout, int cycles)
+        {
+            this.layout = layout;
+            ports = new Ports(layout);
+            var random = new Random(10);
+            var index = 0;
+            while (records.Count < cycles)
+                AddGroup(random, index++);
+        }
+
+        public List<(sbyte[] Values, long Epsilon, GroupNormChannel[] Channels)> Groups { get; } = [];
+
+        public void Fill(long cycle, Span<ulong> inputs)
+        {
+            if (cycle < records.Count)
+                records[(int)cycle].CopyTo(inputs);
+        }
+
+        private void AddGroup(Random random, int index)
+        {
+            var length = (index % 7) switch { 0 => 1, 1 => Lanes + 1, 2 => 3, 3 => index == 3 ? 3000 : 64, _ => random.Next(1, 120) };
+            var values = (index % 5) switch
+            {
+                0 => Enumerable.Repeat((sbyte)random.Next(-128, 128), length).ToArray(),
+                1 => Enumerable.Range(0, length).Select(_ => (sbyte)(random.Next(2) == 0 ? -128 : 127)).ToArray(),
+                2 => Enumerable.Range(0, length).Select(_ => (sbyte)random.Next(-3, 4)).ToArray(),
+                _ => Enumerable.Range(0, length).Select(_ => (sbyte)random.Next(-128, 128)).ToArray(),
+            };
+            var epsilon = (index % 4) switch
+            {
+                0 => 1L,
+                1 => 1L << 60,
+                _ => IntegerGroupNorm.EpsilonTerm(1e-5, length, Math.Pow(10, -3 + (2 * random.NextDouble()))),
+            };
+            var beats = (length + Lanes - 1) / Lanes;
+            var channels = Enumerable.Range(0, beats).Select(_ => random.Next(6) switch
+            {
+                0 => new GroupNormChannel(0, random.NextInt64(-(1L << 40), 1L << 40), 48),
+                1 => new GroupNormChannel(random.Next(2) == 0 ? 32767 : -32767, random.Next(-1000, 1000), 16),
+                _ => GroupNormChannel.FromScale((random.NextDouble() * 40) - 20, (random.NextDouble() * 200) - 100),
+            }).ToArray();
+            Groups.Add((values, epsilon, channels));
+            if (index == 0 || random.Next(8) == 0)
+            {
+                records.Add(Record(reset: true));
+                records.Add(Record(reset: true));
+            }
+            for (var pass = 0; pass < 2; pass++)
+            {
+                if (pass == 1)
+                {
+                    for (var i = 0; i < Vector.GroupNormUnit.Latency; i++)
+                        records.Add(Idle());
+                    var finish = Idle();
+                    ports.Set(finish, "Finish", 1);
+                    ports.Set(finish, "Count", length);
+                    ports.Set(finish, "EpsilonTerm", epsilon);
+                    records.Add(finish);
+                    for (var i = 0; i < Vector.GroupNormUnit.FinishCycles + 24; i++)
+                        records.Add(Idle());
+                }
+                for (var b = 0; b < beats; b++)
+                {
+                    while (random.Next(5) == 0)
+                        records.Add(Bubble(random));
+                    while (true)
+                    {
+                        var beat = Idle();
+                        var taken = random.Next(4) > 0;
+                        ports.Set(beat, "OutReady", taken ? 1 : 0);
+                        ports.Set(beat, "InValid", 1);
+                        ports.Set(beat, "Pass", pass);
+                        ports.Set(beat, "GroupStart", b == 0 ? 1 : 0);
+                        ports.Set(beat, "Count", length);
+                        ports.Set(beat, "Gain", channels[b].Gain);
+                        ports.Set(beat, "Offset", channels[b].Offset);
+                        ports.Set(beat, "Shift", channels[b].Shift);
+                        for (var lane = 0; lane < Lanes; lane++)
+                        {
+                            var present = (b * Lanes) + lane < length;
+                            ports.Set(beat, $"X_{lane}", present ? values[(b * Lanes) + lane] : random.Next(-128, 128));
+                            ports.Set(beat, $"LaneValid_{lane}", present ? 1 : 0);
+                        }
+                        records.Add(beat);
+                        if (taken)
+                            break;
+                    }
+                }
+            }
+            for (var i = 0; i < Vector.GroupNormUnit.Latency; i++)
+                records.Add(Idle());
+        }
+
+        private ulong[] Record(bool reset = false)
+        {
+            var record = new ulong[layout.InputWords];
+            ports.Set(record, "rst", reset ? 1 : 0);
+            return record;
+        }
+
+        private ulong[] Idle()
+        {
+            var record = Record();
+            ports.Set(record, "OutReady", 1);
+            return record;
+        }
+
+        private ulong[] Bubble(Random random)
+        {
+            var record = Idle();
+            ports.Set(record, "OutReady", random.Next(2));
+            ports.Set(record, "Pass", random.Next(2));
+            for (var lane = 0; lane < Lanes; lane++)
+                ports.Set(record, $"X_{lane}", random.Next(-128, 128));
+            return record;
+        }
+    }
+
+    [Fact]
+    public async Task The_GroupNorm_unit_is_bit_exact_and_its_groups_equal_the_integer_GroupNorm()
+    {
+        var design = HdlFlow.For(() => new GroupNormUnit(Lanes)).Run();
+        Assert.True(design.Succeeded, string.Join("\n", design.Diagnostics));
+        var model = await VerilatorBuild.For(design).BuildAsync();
+        const int cycles = 40_000;
+        var stimulus = new GroupNormStimulus(model.Layout, cycles);
+        var golden = new GroupNormModel(model.Layout);
+        var result = await Cosimulation.Of(model).WithStimulus(stimulus).WithModel(golden).WithCycles(cycles).RunAsync();
+        Assert.True(result.Passed, string.Join("\n", result.Mismatches.Take(3)));
+        Assert.Equal(cycles * (Lanes + 3L), result.ComparedWords);
+
+        // Every completed group, as the unit emitted it, is IntegerGroupNorm.Apply of its values.
+        var offset = 0;
+        var checkedGroups = 0;
+        foreach (var (values, epsilon, channels) in stimulus.Groups)
+        {
+            var beats = (values.Length + Lanes - 1) / Lanes;
+            if (offset + (beats * Lanes) > golden.Emitted.Count)
+                break;
+            var statistics = GroupStatistics.Of(values);
+            var reciprocal = IntegerGroupNorm.ReciprocalSqrt(statistics, epsilon);
+            for (var i = 0; i < values.Length; i++)
+                Assert.Equal(IntegerGroupNorm.Apply(values[i], statistics, reciprocal, channels[i / Lanes]), golden.Emitted[offset + i]);
+            offset += beats * Lanes;
+            checkedGroups++;
+        }
+        Assert.True(checkedGroups > 60, $"{checkedGroups} groups");
+    }
 }
