@@ -50,7 +50,7 @@ internal static class EstimateCommand
         foreach (var (name, cells) in report.Modules)
             modules.AddRow(Markup.Escape(name), cells.GetValueOrDefault("DSP48E2").ToString(CultureInfo.InvariantCulture), cells.Values.Sum().ToString("#,0", CultureInfo.InvariantCulture));
         AnsiConsole.Write(modules);
-        Console.WriteLine($"DSP48E2 planned: {config.MacDsps} for {config.Macs} MACs ({(config.DspPacking ? "2 MACs per DSP" : "1 MAC per DSP")}) + {config.RequantizerDsps} for {config.Groups * config.Tm} requantizer lanes = {config.TotalDsps}; synthesized: {report.Dsp48E2}.");
+        Console.WriteLine($"DSP48E2 planned: {config.MacDsps} for {config.Macs} MACs ({(config.DspPacking ? "2 MACs per DSP" : "1 MAC per DSP")}) + {config.RequantizerDsps} for {config.Groups * config.Tm} requantizer lanes + {config.VectorDsps} for the vector unit ({config.VectorLanes} lanes) = {config.TotalDsps}; synthesized: {report.Dsp48E2}.");
         Console.WriteLine($"RAMB36E2 planned for the buffers: {config.BufferRamb36} ({config.Groups} activation buffers of {config.ActivationRows} x {8 * config.Tn} bits, {config.Groups} accumulator banks of {config.AccumulatorRows} x {config.AccumulatorWidth * config.Tm} bits in two copies, 2 weight banks of {config.WeightRows} x {8 * config.Tm * config.Tn} bits); the requantizer tables come on top. Yosys took {report.Elapsed.TotalSeconds:0.0} s.");
         var fits = report.Dsp48E2 <= part.Dsp48E2 && report.Luts <= part.Luts && report.FlipFlops <= part.FlipFlops && report.Ramb36 <= part.Ramb36;
         Console.WriteLine(fits ? $"fits {part.Name}" : $"does NOT fit {part.Name}");

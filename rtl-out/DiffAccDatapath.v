@@ -1223,7 +1223,134 @@ module DiffAccDatapath (
   output wire signed [7:0] Quantized_124, // @[DiffAccDatapath.cs:50]
   output wire signed [7:0] Quantized_125, // @[DiffAccDatapath.cs:50]
   output wire signed [7:0] Quantized_126, // @[DiffAccDatapath.cs:50]
-  output wire signed [7:0] Quantized_127 // @[DiffAccDatapath.cs:50]
+  output wire signed [7:0] Quantized_127, // @[DiffAccDatapath.cs:50]
+  input wire Vector_GroupNorm_InValid, // @[DiffAccDatapath.cs:110]
+  input wire Vector_GroupNorm_OutReady, // @[DiffAccDatapath.cs:110]
+  input wire signed [7:0] Vector_GroupNorm_X_0, // @[DiffAccDatapath.cs:110]
+  input wire signed [7:0] Vector_GroupNorm_X_1, // @[DiffAccDatapath.cs:110]
+  input wire signed [7:0] Vector_GroupNorm_X_2, // @[DiffAccDatapath.cs:110]
+  input wire signed [7:0] Vector_GroupNorm_X_3, // @[DiffAccDatapath.cs:110]
+  input wire signed [7:0] Vector_GroupNorm_X_4, // @[DiffAccDatapath.cs:110]
+  input wire signed [7:0] Vector_GroupNorm_X_5, // @[DiffAccDatapath.cs:110]
+  input wire signed [7:0] Vector_GroupNorm_X_6, // @[DiffAccDatapath.cs:110]
+  input wire signed [7:0] Vector_GroupNorm_X_7, // @[DiffAccDatapath.cs:110]
+  input wire Vector_GroupNorm_LaneValid_0, // @[DiffAccDatapath.cs:110]
+  input wire Vector_GroupNorm_LaneValid_1, // @[DiffAccDatapath.cs:110]
+  input wire Vector_GroupNorm_LaneValid_2, // @[DiffAccDatapath.cs:110]
+  input wire Vector_GroupNorm_LaneValid_3, // @[DiffAccDatapath.cs:110]
+  input wire Vector_GroupNorm_LaneValid_4, // @[DiffAccDatapath.cs:110]
+  input wire Vector_GroupNorm_LaneValid_5, // @[DiffAccDatapath.cs:110]
+  input wire Vector_GroupNorm_LaneValid_6, // @[DiffAccDatapath.cs:110]
+  input wire Vector_GroupNorm_LaneValid_7, // @[DiffAccDatapath.cs:110]
+  input wire Vector_GroupNorm_Pass, // @[DiffAccDatapath.cs:110]
+  input wire Vector_GroupNorm_GroupStart, // @[DiffAccDatapath.cs:110]
+  input wire [20:0] Vector_GroupNorm_Count, // @[DiffAccDatapath.cs:110]
+  input wire [62:0] Vector_GroupNorm_EpsilonTerm, // @[DiffAccDatapath.cs:110]
+  input wire Vector_GroupNorm_Finish, // @[DiffAccDatapath.cs:110]
+  input wire signed [15:0] Vector_GroupNorm_Gain, // @[DiffAccDatapath.cs:110]
+  input wire signed [41:0] Vector_GroupNorm_Offset, // @[DiffAccDatapath.cs:110]
+  input wire [5:0] Vector_GroupNorm_Shift, // @[DiffAccDatapath.cs:110]
+  output wire Vector_GroupNorm_InReady, // @[DiffAccDatapath.cs:110]
+  output wire Vector_GroupNorm_OutValid, // @[DiffAccDatapath.cs:110]
+  output wire signed [7:0] Vector_GroupNorm_Y_0, // @[DiffAccDatapath.cs:110]
+  output wire signed [7:0] Vector_GroupNorm_Y_1, // @[DiffAccDatapath.cs:110]
+  output wire signed [7:0] Vector_GroupNorm_Y_2, // @[DiffAccDatapath.cs:110]
+  output wire signed [7:0] Vector_GroupNorm_Y_3, // @[DiffAccDatapath.cs:110]
+  output wire signed [7:0] Vector_GroupNorm_Y_4, // @[DiffAccDatapath.cs:110]
+  output wire signed [7:0] Vector_GroupNorm_Y_5, // @[DiffAccDatapath.cs:110]
+  output wire signed [7:0] Vector_GroupNorm_Y_6, // @[DiffAccDatapath.cs:110]
+  output wire signed [7:0] Vector_GroupNorm_Y_7, // @[DiffAccDatapath.cs:110]
+  output wire Vector_GroupNorm_Busy, // @[DiffAccDatapath.cs:110]
+  input wire Vector_Silu_InValid, // @[DiffAccDatapath.cs:110]
+  input wire Vector_Silu_OutReady, // @[DiffAccDatapath.cs:110]
+  input wire signed [7:0] Vector_Silu_X_0, // @[DiffAccDatapath.cs:110]
+  input wire signed [7:0] Vector_Silu_X_1, // @[DiffAccDatapath.cs:110]
+  input wire signed [7:0] Vector_Silu_X_2, // @[DiffAccDatapath.cs:110]
+  input wire signed [7:0] Vector_Silu_X_3, // @[DiffAccDatapath.cs:110]
+  input wire signed [7:0] Vector_Silu_X_4, // @[DiffAccDatapath.cs:110]
+  input wire signed [7:0] Vector_Silu_X_5, // @[DiffAccDatapath.cs:110]
+  input wire signed [7:0] Vector_Silu_X_6, // @[DiffAccDatapath.cs:110]
+  input wire signed [7:0] Vector_Silu_X_7, // @[DiffAccDatapath.cs:110]
+  input wire Vector_Silu_Slot, // @[DiffAccDatapath.cs:110]
+  input wire Vector_Silu_TableWrite, // @[DiffAccDatapath.cs:110]
+  input wire Vector_Silu_TableSlot, // @[DiffAccDatapath.cs:110]
+  input wire [7:0] Vector_Silu_TableIndex, // @[DiffAccDatapath.cs:110]
+  input wire signed [7:0] Vector_Silu_TableValue, // @[DiffAccDatapath.cs:110]
+  output wire Vector_Silu_InReady, // @[DiffAccDatapath.cs:110]
+  output wire Vector_Silu_OutValid, // @[DiffAccDatapath.cs:110]
+  output wire signed [7:0] Vector_Silu_Y_0, // @[DiffAccDatapath.cs:110]
+  output wire signed [7:0] Vector_Silu_Y_1, // @[DiffAccDatapath.cs:110]
+  output wire signed [7:0] Vector_Silu_Y_2, // @[DiffAccDatapath.cs:110]
+  output wire signed [7:0] Vector_Silu_Y_3, // @[DiffAccDatapath.cs:110]
+  output wire signed [7:0] Vector_Silu_Y_4, // @[DiffAccDatapath.cs:110]
+  output wire signed [7:0] Vector_Silu_Y_5, // @[DiffAccDatapath.cs:110]
+  output wire signed [7:0] Vector_Silu_Y_6, // @[DiffAccDatapath.cs:110]
+  output wire signed [7:0] Vector_Silu_Y_7, // @[DiffAccDatapath.cs:110]
+  input wire Vector_Softmax_InValid, // @[DiffAccDatapath.cs:110]
+  input wire Vector_Softmax_OutReady, // @[DiffAccDatapath.cs:110]
+  input wire signed [31:0] Vector_Softmax_Scores_0, // @[DiffAccDatapath.cs:110]
+  input wire signed [31:0] Vector_Softmax_Scores_1, // @[DiffAccDatapath.cs:110]
+  input wire signed [31:0] Vector_Softmax_Scores_2, // @[DiffAccDatapath.cs:110]
+  input wire signed [31:0] Vector_Softmax_Scores_3, // @[DiffAccDatapath.cs:110]
+  input wire signed [31:0] Vector_Softmax_Scores_4, // @[DiffAccDatapath.cs:110]
+  input wire signed [31:0] Vector_Softmax_Scores_5, // @[DiffAccDatapath.cs:110]
+  input wire signed [31:0] Vector_Softmax_Scores_6, // @[DiffAccDatapath.cs:110]
+  input wire signed [31:0] Vector_Softmax_Scores_7, // @[DiffAccDatapath.cs:110]
+  input wire Vector_Softmax_LaneValid_0, // @[DiffAccDatapath.cs:110]
+  input wire Vector_Softmax_LaneValid_1, // @[DiffAccDatapath.cs:110]
+  input wire Vector_Softmax_LaneValid_2, // @[DiffAccDatapath.cs:110]
+  input wire Vector_Softmax_LaneValid_3, // @[DiffAccDatapath.cs:110]
+  input wire Vector_Softmax_LaneValid_4, // @[DiffAccDatapath.cs:110]
+  input wire Vector_Softmax_LaneValid_5, // @[DiffAccDatapath.cs:110]
+  input wire Vector_Softmax_LaneValid_6, // @[DiffAccDatapath.cs:110]
+  input wire Vector_Softmax_LaneValid_7, // @[DiffAccDatapath.cs:110]
+  input wire [1:0] Vector_Softmax_Pass, // @[DiffAccDatapath.cs:110]
+  input wire Vector_Softmax_RowStart, // @[DiffAccDatapath.cs:110]
+  input wire [15:0] Vector_Softmax_ExponentMultiplier, // @[DiffAccDatapath.cs:110]
+  input wire [5:0] Vector_Softmax_ExponentShift, // @[DiffAccDatapath.cs:110]
+  input wire Vector_Softmax_Divide, // @[DiffAccDatapath.cs:110]
+  output wire Vector_Softmax_InReady, // @[DiffAccDatapath.cs:110]
+  output wire Vector_Softmax_OutValid, // @[DiffAccDatapath.cs:110]
+  output wire signed [7:0] Vector_Softmax_Probabilities_0, // @[DiffAccDatapath.cs:110]
+  output wire signed [7:0] Vector_Softmax_Probabilities_1, // @[DiffAccDatapath.cs:110]
+  output wire signed [7:0] Vector_Softmax_Probabilities_2, // @[DiffAccDatapath.cs:110]
+  output wire signed [7:0] Vector_Softmax_Probabilities_3, // @[DiffAccDatapath.cs:110]
+  output wire signed [7:0] Vector_Softmax_Probabilities_4, // @[DiffAccDatapath.cs:110]
+  output wire signed [7:0] Vector_Softmax_Probabilities_5, // @[DiffAccDatapath.cs:110]
+  output wire signed [7:0] Vector_Softmax_Probabilities_6, // @[DiffAccDatapath.cs:110]
+  output wire signed [7:0] Vector_Softmax_Probabilities_7, // @[DiffAccDatapath.cs:110]
+  output wire Vector_Softmax_Busy, // @[DiffAccDatapath.cs:110]
+  input wire Vector_Add_InValid, // @[DiffAccDatapath.cs:110]
+  input wire Vector_Add_OutReady, // @[DiffAccDatapath.cs:110]
+  input wire signed [7:0] Vector_Add_A_0, // @[DiffAccDatapath.cs:110]
+  input wire signed [7:0] Vector_Add_A_1, // @[DiffAccDatapath.cs:110]
+  input wire signed [7:0] Vector_Add_A_2, // @[DiffAccDatapath.cs:110]
+  input wire signed [7:0] Vector_Add_A_3, // @[DiffAccDatapath.cs:110]
+  input wire signed [7:0] Vector_Add_A_4, // @[DiffAccDatapath.cs:110]
+  input wire signed [7:0] Vector_Add_A_5, // @[DiffAccDatapath.cs:110]
+  input wire signed [7:0] Vector_Add_A_6, // @[DiffAccDatapath.cs:110]
+  input wire signed [7:0] Vector_Add_A_7, // @[DiffAccDatapath.cs:110]
+  input wire signed [7:0] Vector_Add_B_0, // @[DiffAccDatapath.cs:110]
+  input wire signed [7:0] Vector_Add_B_1, // @[DiffAccDatapath.cs:110]
+  input wire signed [7:0] Vector_Add_B_2, // @[DiffAccDatapath.cs:110]
+  input wire signed [7:0] Vector_Add_B_3, // @[DiffAccDatapath.cs:110]
+  input wire signed [7:0] Vector_Add_B_4, // @[DiffAccDatapath.cs:110]
+  input wire signed [7:0] Vector_Add_B_5, // @[DiffAccDatapath.cs:110]
+  input wire signed [7:0] Vector_Add_B_6, // @[DiffAccDatapath.cs:110]
+  input wire signed [7:0] Vector_Add_B_7, // @[DiffAccDatapath.cs:110]
+  input wire [15:0] Vector_Add_MultiplierA, // @[DiffAccDatapath.cs:110]
+  input wire [15:0] Vector_Add_MultiplierB, // @[DiffAccDatapath.cs:110]
+  input wire [5:0] Vector_Add_Shift, // @[DiffAccDatapath.cs:110]
+  output wire Vector_Add_InReady, // @[DiffAccDatapath.cs:110]
+  output wire Vector_Add_OutValid, // @[DiffAccDatapath.cs:110]
+  output wire signed [7:0] Vector_Add_Y_0, // @[DiffAccDatapath.cs:110]
+  output wire signed [7:0] Vector_Add_Y_1, // @[DiffAccDatapath.cs:110]
+  output wire signed [7:0] Vector_Add_Y_2, // @[DiffAccDatapath.cs:110]
+  output wire signed [7:0] Vector_Add_Y_3, // @[DiffAccDatapath.cs:110]
+  output wire signed [7:0] Vector_Add_Y_4, // @[DiffAccDatapath.cs:110]
+  output wire signed [7:0] Vector_Add_Y_5, // @[DiffAccDatapath.cs:110]
+  output wire signed [7:0] Vector_Add_Y_6, // @[DiffAccDatapath.cs:110]
+  output wire signed [7:0] Vector_Add_Y_7 // @[DiffAccDatapath.cs:110]
 );
 
   wire weights_Write; // @[DiffAccDatapath.cs:52]
@@ -8507,6 +8634,133 @@ module DiffAccDatapath (
   reg requantize_3; // @[DiffAccDatapath.cs:97]
   reg [3:0] requantize_block_3; // @[DiffAccDatapath.cs:101]
   reg [2:0] requantize_step_group_3; // @[DiffAccDatapath.cs:102]
+  wire vector_GroupNorm_InValid; // @[DiffAccDatapath.cs:110]
+  wire vector_GroupNorm_OutReady; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_GroupNorm_X_0; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_GroupNorm_X_1; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_GroupNorm_X_2; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_GroupNorm_X_3; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_GroupNorm_X_4; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_GroupNorm_X_5; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_GroupNorm_X_6; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_GroupNorm_X_7; // @[DiffAccDatapath.cs:110]
+  wire vector_GroupNorm_LaneValid_0; // @[DiffAccDatapath.cs:110]
+  wire vector_GroupNorm_LaneValid_1; // @[DiffAccDatapath.cs:110]
+  wire vector_GroupNorm_LaneValid_2; // @[DiffAccDatapath.cs:110]
+  wire vector_GroupNorm_LaneValid_3; // @[DiffAccDatapath.cs:110]
+  wire vector_GroupNorm_LaneValid_4; // @[DiffAccDatapath.cs:110]
+  wire vector_GroupNorm_LaneValid_5; // @[DiffAccDatapath.cs:110]
+  wire vector_GroupNorm_LaneValid_6; // @[DiffAccDatapath.cs:110]
+  wire vector_GroupNorm_LaneValid_7; // @[DiffAccDatapath.cs:110]
+  wire vector_GroupNorm_Pass; // @[DiffAccDatapath.cs:110]
+  wire vector_GroupNorm_GroupStart; // @[DiffAccDatapath.cs:110]
+  wire [20:0] vector_GroupNorm_Count; // @[DiffAccDatapath.cs:110]
+  wire [62:0] vector_GroupNorm_EpsilonTerm; // @[DiffAccDatapath.cs:110]
+  wire vector_GroupNorm_Finish; // @[DiffAccDatapath.cs:110]
+  wire signed [15:0] vector_GroupNorm_Gain; // @[DiffAccDatapath.cs:110]
+  wire signed [41:0] vector_GroupNorm_Offset; // @[DiffAccDatapath.cs:110]
+  wire [5:0] vector_GroupNorm_Shift; // @[DiffAccDatapath.cs:110]
+  wire vector_GroupNorm_InReady; // @[DiffAccDatapath.cs:110]
+  wire vector_GroupNorm_OutValid; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_GroupNorm_Y_0; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_GroupNorm_Y_1; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_GroupNorm_Y_2; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_GroupNorm_Y_3; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_GroupNorm_Y_4; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_GroupNorm_Y_5; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_GroupNorm_Y_6; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_GroupNorm_Y_7; // @[DiffAccDatapath.cs:110]
+  wire vector_GroupNorm_Busy; // @[DiffAccDatapath.cs:110]
+  wire vector_Silu_InValid; // @[DiffAccDatapath.cs:110]
+  wire vector_Silu_OutReady; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Silu_X_0; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Silu_X_1; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Silu_X_2; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Silu_X_3; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Silu_X_4; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Silu_X_5; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Silu_X_6; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Silu_X_7; // @[DiffAccDatapath.cs:110]
+  wire vector_Silu_Slot; // @[DiffAccDatapath.cs:110]
+  wire vector_Silu_TableWrite; // @[DiffAccDatapath.cs:110]
+  wire vector_Silu_TableSlot; // @[DiffAccDatapath.cs:110]
+  wire [7:0] vector_Silu_TableIndex; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Silu_TableValue; // @[DiffAccDatapath.cs:110]
+  wire vector_Silu_InReady; // @[DiffAccDatapath.cs:110]
+  wire vector_Silu_OutValid; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Silu_Y_0; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Silu_Y_1; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Silu_Y_2; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Silu_Y_3; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Silu_Y_4; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Silu_Y_5; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Silu_Y_6; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Silu_Y_7; // @[DiffAccDatapath.cs:110]
+  wire vector_Softmax_InValid; // @[DiffAccDatapath.cs:110]
+  wire vector_Softmax_OutReady; // @[DiffAccDatapath.cs:110]
+  wire signed [31:0] vector_Softmax_Scores_0; // @[DiffAccDatapath.cs:110]
+  wire signed [31:0] vector_Softmax_Scores_1; // @[DiffAccDatapath.cs:110]
+  wire signed [31:0] vector_Softmax_Scores_2; // @[DiffAccDatapath.cs:110]
+  wire signed [31:0] vector_Softmax_Scores_3; // @[DiffAccDatapath.cs:110]
+  wire signed [31:0] vector_Softmax_Scores_4; // @[DiffAccDatapath.cs:110]
+  wire signed [31:0] vector_Softmax_Scores_5; // @[DiffAccDatapath.cs:110]
+  wire signed [31:0] vector_Softmax_Scores_6; // @[DiffAccDatapath.cs:110]
+  wire signed [31:0] vector_Softmax_Scores_7; // @[DiffAccDatapath.cs:110]
+  wire vector_Softmax_LaneValid_0; // @[DiffAccDatapath.cs:110]
+  wire vector_Softmax_LaneValid_1; // @[DiffAccDatapath.cs:110]
+  wire vector_Softmax_LaneValid_2; // @[DiffAccDatapath.cs:110]
+  wire vector_Softmax_LaneValid_3; // @[DiffAccDatapath.cs:110]
+  wire vector_Softmax_LaneValid_4; // @[DiffAccDatapath.cs:110]
+  wire vector_Softmax_LaneValid_5; // @[DiffAccDatapath.cs:110]
+  wire vector_Softmax_LaneValid_6; // @[DiffAccDatapath.cs:110]
+  wire vector_Softmax_LaneValid_7; // @[DiffAccDatapath.cs:110]
+  wire [1:0] vector_Softmax_Pass; // @[DiffAccDatapath.cs:110]
+  wire vector_Softmax_RowStart; // @[DiffAccDatapath.cs:110]
+  wire [15:0] vector_Softmax_ExponentMultiplier; // @[DiffAccDatapath.cs:110]
+  wire [5:0] vector_Softmax_ExponentShift; // @[DiffAccDatapath.cs:110]
+  wire vector_Softmax_Divide; // @[DiffAccDatapath.cs:110]
+  wire vector_Softmax_InReady; // @[DiffAccDatapath.cs:110]
+  wire vector_Softmax_OutValid; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Softmax_Probabilities_0; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Softmax_Probabilities_1; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Softmax_Probabilities_2; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Softmax_Probabilities_3; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Softmax_Probabilities_4; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Softmax_Probabilities_5; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Softmax_Probabilities_6; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Softmax_Probabilities_7; // @[DiffAccDatapath.cs:110]
+  wire vector_Softmax_Busy; // @[DiffAccDatapath.cs:110]
+  wire vector_Add_InValid; // @[DiffAccDatapath.cs:110]
+  wire vector_Add_OutReady; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Add_A_0; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Add_A_1; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Add_A_2; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Add_A_3; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Add_A_4; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Add_A_5; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Add_A_6; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Add_A_7; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Add_B_0; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Add_B_1; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Add_B_2; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Add_B_3; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Add_B_4; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Add_B_5; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Add_B_6; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Add_B_7; // @[DiffAccDatapath.cs:110]
+  wire [15:0] vector_Add_MultiplierA; // @[DiffAccDatapath.cs:110]
+  wire [15:0] vector_Add_MultiplierB; // @[DiffAccDatapath.cs:110]
+  wire [5:0] vector_Add_Shift; // @[DiffAccDatapath.cs:110]
+  wire vector_Add_InReady; // @[DiffAccDatapath.cs:110]
+  wire vector_Add_OutValid; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Add_Y_0; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Add_Y_1; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Add_Y_2; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Add_Y_3; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Add_Y_4; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Add_Y_5; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Add_Y_6; // @[DiffAccDatapath.cs:110]
+  wire signed [7:0] vector_Add_Y_7; // @[DiffAccDatapath.cs:110]
 
   assign WeightCanFill = weights_CanFill; // @[DiffAccDatapath.cs:60]
   assign WeightComputeValid = weights_ComputeValid; // @[DiffAccDatapath.cs:61]
@@ -8646,6 +8900,48 @@ module DiffAccDatapath (
   assign Quantized_125 = requantizer_3_Quantized_29; // @[DiffAccDatapath.cs:106]
   assign Quantized_126 = requantizer_3_Quantized_30; // @[DiffAccDatapath.cs:106]
   assign Quantized_127 = requantizer_3_Quantized_31; // @[DiffAccDatapath.cs:106]
+  assign Vector_GroupNorm_InReady = vector_GroupNorm_InReady; // @[DiffAccDatapath.cs:110]
+  assign Vector_GroupNorm_OutValid = vector_GroupNorm_OutValid; // @[DiffAccDatapath.cs:110]
+  assign Vector_GroupNorm_Y_0 = vector_GroupNorm_Y_0; // @[DiffAccDatapath.cs:110]
+  assign Vector_GroupNorm_Y_1 = vector_GroupNorm_Y_1; // @[DiffAccDatapath.cs:110]
+  assign Vector_GroupNorm_Y_2 = vector_GroupNorm_Y_2; // @[DiffAccDatapath.cs:110]
+  assign Vector_GroupNorm_Y_3 = vector_GroupNorm_Y_3; // @[DiffAccDatapath.cs:110]
+  assign Vector_GroupNorm_Y_4 = vector_GroupNorm_Y_4; // @[DiffAccDatapath.cs:110]
+  assign Vector_GroupNorm_Y_5 = vector_GroupNorm_Y_5; // @[DiffAccDatapath.cs:110]
+  assign Vector_GroupNorm_Y_6 = vector_GroupNorm_Y_6; // @[DiffAccDatapath.cs:110]
+  assign Vector_GroupNorm_Y_7 = vector_GroupNorm_Y_7; // @[DiffAccDatapath.cs:110]
+  assign Vector_GroupNorm_Busy = vector_GroupNorm_Busy; // @[DiffAccDatapath.cs:110]
+  assign Vector_Silu_InReady = vector_Silu_InReady; // @[DiffAccDatapath.cs:110]
+  assign Vector_Silu_OutValid = vector_Silu_OutValid; // @[DiffAccDatapath.cs:110]
+  assign Vector_Silu_Y_0 = vector_Silu_Y_0; // @[DiffAccDatapath.cs:110]
+  assign Vector_Silu_Y_1 = vector_Silu_Y_1; // @[DiffAccDatapath.cs:110]
+  assign Vector_Silu_Y_2 = vector_Silu_Y_2; // @[DiffAccDatapath.cs:110]
+  assign Vector_Silu_Y_3 = vector_Silu_Y_3; // @[DiffAccDatapath.cs:110]
+  assign Vector_Silu_Y_4 = vector_Silu_Y_4; // @[DiffAccDatapath.cs:110]
+  assign Vector_Silu_Y_5 = vector_Silu_Y_5; // @[DiffAccDatapath.cs:110]
+  assign Vector_Silu_Y_6 = vector_Silu_Y_6; // @[DiffAccDatapath.cs:110]
+  assign Vector_Silu_Y_7 = vector_Silu_Y_7; // @[DiffAccDatapath.cs:110]
+  assign Vector_Softmax_InReady = vector_Softmax_InReady; // @[DiffAccDatapath.cs:110]
+  assign Vector_Softmax_OutValid = vector_Softmax_OutValid; // @[DiffAccDatapath.cs:110]
+  assign Vector_Softmax_Probabilities_0 = vector_Softmax_Probabilities_0; // @[DiffAccDatapath.cs:110]
+  assign Vector_Softmax_Probabilities_1 = vector_Softmax_Probabilities_1; // @[DiffAccDatapath.cs:110]
+  assign Vector_Softmax_Probabilities_2 = vector_Softmax_Probabilities_2; // @[DiffAccDatapath.cs:110]
+  assign Vector_Softmax_Probabilities_3 = vector_Softmax_Probabilities_3; // @[DiffAccDatapath.cs:110]
+  assign Vector_Softmax_Probabilities_4 = vector_Softmax_Probabilities_4; // @[DiffAccDatapath.cs:110]
+  assign Vector_Softmax_Probabilities_5 = vector_Softmax_Probabilities_5; // @[DiffAccDatapath.cs:110]
+  assign Vector_Softmax_Probabilities_6 = vector_Softmax_Probabilities_6; // @[DiffAccDatapath.cs:110]
+  assign Vector_Softmax_Probabilities_7 = vector_Softmax_Probabilities_7; // @[DiffAccDatapath.cs:110]
+  assign Vector_Softmax_Busy = vector_Softmax_Busy; // @[DiffAccDatapath.cs:110]
+  assign Vector_Add_InReady = vector_Add_InReady; // @[DiffAccDatapath.cs:110]
+  assign Vector_Add_OutValid = vector_Add_OutValid; // @[DiffAccDatapath.cs:110]
+  assign Vector_Add_Y_0 = vector_Add_Y_0; // @[DiffAccDatapath.cs:110]
+  assign Vector_Add_Y_1 = vector_Add_Y_1; // @[DiffAccDatapath.cs:110]
+  assign Vector_Add_Y_2 = vector_Add_Y_2; // @[DiffAccDatapath.cs:110]
+  assign Vector_Add_Y_3 = vector_Add_Y_3; // @[DiffAccDatapath.cs:110]
+  assign Vector_Add_Y_4 = vector_Add_Y_4; // @[DiffAccDatapath.cs:110]
+  assign Vector_Add_Y_5 = vector_Add_Y_5; // @[DiffAccDatapath.cs:110]
+  assign Vector_Add_Y_6 = vector_Add_Y_6; // @[DiffAccDatapath.cs:110]
+  assign Vector_Add_Y_7 = vector_Add_Y_7; // @[DiffAccDatapath.cs:110]
   assign weights_Write = WeightWrite; // @[DiffAccDatapath.cs:53]
   assign weights_WriteAddress = WeightWriteAddress; // @[DiffAccDatapath.cs:54]
   assign weights_WriteData_0 = WeightWriteData_0; // @[DiffAccDatapath.cs:56]
@@ -14367,6 +14663,91 @@ module DiffAccDatapath (
   assign requantizer_3_Table_Bias = Table_Bias; // @[DiffAccDatapath.cs:103]
   assign requantizer_3_Table_Multiplier = Table_Multiplier; // @[DiffAccDatapath.cs:103]
   assign requantizer_3_Table_Shift = Table_Shift; // @[DiffAccDatapath.cs:103]
+  assign vector_GroupNorm_InValid = Vector_GroupNorm_InValid; // @[DiffAccDatapath.cs:110]
+  assign vector_GroupNorm_OutReady = Vector_GroupNorm_OutReady; // @[DiffAccDatapath.cs:110]
+  assign vector_GroupNorm_X_0 = Vector_GroupNorm_X_0; // @[DiffAccDatapath.cs:110]
+  assign vector_GroupNorm_X_1 = Vector_GroupNorm_X_1; // @[DiffAccDatapath.cs:110]
+  assign vector_GroupNorm_X_2 = Vector_GroupNorm_X_2; // @[DiffAccDatapath.cs:110]
+  assign vector_GroupNorm_X_3 = Vector_GroupNorm_X_3; // @[DiffAccDatapath.cs:110]
+  assign vector_GroupNorm_X_4 = Vector_GroupNorm_X_4; // @[DiffAccDatapath.cs:110]
+  assign vector_GroupNorm_X_5 = Vector_GroupNorm_X_5; // @[DiffAccDatapath.cs:110]
+  assign vector_GroupNorm_X_6 = Vector_GroupNorm_X_6; // @[DiffAccDatapath.cs:110]
+  assign vector_GroupNorm_X_7 = Vector_GroupNorm_X_7; // @[DiffAccDatapath.cs:110]
+  assign vector_GroupNorm_LaneValid_0 = Vector_GroupNorm_LaneValid_0; // @[DiffAccDatapath.cs:110]
+  assign vector_GroupNorm_LaneValid_1 = Vector_GroupNorm_LaneValid_1; // @[DiffAccDatapath.cs:110]
+  assign vector_GroupNorm_LaneValid_2 = Vector_GroupNorm_LaneValid_2; // @[DiffAccDatapath.cs:110]
+  assign vector_GroupNorm_LaneValid_3 = Vector_GroupNorm_LaneValid_3; // @[DiffAccDatapath.cs:110]
+  assign vector_GroupNorm_LaneValid_4 = Vector_GroupNorm_LaneValid_4; // @[DiffAccDatapath.cs:110]
+  assign vector_GroupNorm_LaneValid_5 = Vector_GroupNorm_LaneValid_5; // @[DiffAccDatapath.cs:110]
+  assign vector_GroupNorm_LaneValid_6 = Vector_GroupNorm_LaneValid_6; // @[DiffAccDatapath.cs:110]
+  assign vector_GroupNorm_LaneValid_7 = Vector_GroupNorm_LaneValid_7; // @[DiffAccDatapath.cs:110]
+  assign vector_GroupNorm_Pass = Vector_GroupNorm_Pass; // @[DiffAccDatapath.cs:110]
+  assign vector_GroupNorm_GroupStart = Vector_GroupNorm_GroupStart; // @[DiffAccDatapath.cs:110]
+  assign vector_GroupNorm_Count = Vector_GroupNorm_Count; // @[DiffAccDatapath.cs:110]
+  assign vector_GroupNorm_EpsilonTerm = Vector_GroupNorm_EpsilonTerm; // @[DiffAccDatapath.cs:110]
+  assign vector_GroupNorm_Finish = Vector_GroupNorm_Finish; // @[DiffAccDatapath.cs:110]
+  assign vector_GroupNorm_Gain = Vector_GroupNorm_Gain; // @[DiffAccDatapath.cs:110]
+  assign vector_GroupNorm_Offset = Vector_GroupNorm_Offset; // @[DiffAccDatapath.cs:110]
+  assign vector_GroupNorm_Shift = Vector_GroupNorm_Shift; // @[DiffAccDatapath.cs:110]
+  assign vector_Silu_InValid = Vector_Silu_InValid; // @[DiffAccDatapath.cs:110]
+  assign vector_Silu_OutReady = Vector_Silu_OutReady; // @[DiffAccDatapath.cs:110]
+  assign vector_Silu_X_0 = Vector_Silu_X_0; // @[DiffAccDatapath.cs:110]
+  assign vector_Silu_X_1 = Vector_Silu_X_1; // @[DiffAccDatapath.cs:110]
+  assign vector_Silu_X_2 = Vector_Silu_X_2; // @[DiffAccDatapath.cs:110]
+  assign vector_Silu_X_3 = Vector_Silu_X_3; // @[DiffAccDatapath.cs:110]
+  assign vector_Silu_X_4 = Vector_Silu_X_4; // @[DiffAccDatapath.cs:110]
+  assign vector_Silu_X_5 = Vector_Silu_X_5; // @[DiffAccDatapath.cs:110]
+  assign vector_Silu_X_6 = Vector_Silu_X_6; // @[DiffAccDatapath.cs:110]
+  assign vector_Silu_X_7 = Vector_Silu_X_7; // @[DiffAccDatapath.cs:110]
+  assign vector_Silu_Slot = Vector_Silu_Slot; // @[DiffAccDatapath.cs:110]
+  assign vector_Silu_TableWrite = Vector_Silu_TableWrite; // @[DiffAccDatapath.cs:110]
+  assign vector_Silu_TableSlot = Vector_Silu_TableSlot; // @[DiffAccDatapath.cs:110]
+  assign vector_Silu_TableIndex = Vector_Silu_TableIndex; // @[DiffAccDatapath.cs:110]
+  assign vector_Silu_TableValue = Vector_Silu_TableValue; // @[DiffAccDatapath.cs:110]
+  assign vector_Softmax_InValid = Vector_Softmax_InValid; // @[DiffAccDatapath.cs:110]
+  assign vector_Softmax_OutReady = Vector_Softmax_OutReady; // @[DiffAccDatapath.cs:110]
+  assign vector_Softmax_Scores_0 = Vector_Softmax_Scores_0; // @[DiffAccDatapath.cs:110]
+  assign vector_Softmax_Scores_1 = Vector_Softmax_Scores_1; // @[DiffAccDatapath.cs:110]
+  assign vector_Softmax_Scores_2 = Vector_Softmax_Scores_2; // @[DiffAccDatapath.cs:110]
+  assign vector_Softmax_Scores_3 = Vector_Softmax_Scores_3; // @[DiffAccDatapath.cs:110]
+  assign vector_Softmax_Scores_4 = Vector_Softmax_Scores_4; // @[DiffAccDatapath.cs:110]
+  assign vector_Softmax_Scores_5 = Vector_Softmax_Scores_5; // @[DiffAccDatapath.cs:110]
+  assign vector_Softmax_Scores_6 = Vector_Softmax_Scores_6; // @[DiffAccDatapath.cs:110]
+  assign vector_Softmax_Scores_7 = Vector_Softmax_Scores_7; // @[DiffAccDatapath.cs:110]
+  assign vector_Softmax_LaneValid_0 = Vector_Softmax_LaneValid_0; // @[DiffAccDatapath.cs:110]
+  assign vector_Softmax_LaneValid_1 = Vector_Softmax_LaneValid_1; // @[DiffAccDatapath.cs:110]
+  assign vector_Softmax_LaneValid_2 = Vector_Softmax_LaneValid_2; // @[DiffAccDatapath.cs:110]
+  assign vector_Softmax_LaneValid_3 = Vector_Softmax_LaneValid_3; // @[DiffAccDatapath.cs:110]
+  assign vector_Softmax_LaneValid_4 = Vector_Softmax_LaneValid_4; // @[DiffAccDatapath.cs:110]
+  assign vector_Softmax_LaneValid_5 = Vector_Softmax_LaneValid_5; // @[DiffAccDatapath.cs:110]
+  assign vector_Softmax_LaneValid_6 = Vector_Softmax_LaneValid_6; // @[DiffAccDatapath.cs:110]
+  assign vector_Softmax_LaneValid_7 = Vector_Softmax_LaneValid_7; // @[DiffAccDatapath.cs:110]
+  assign vector_Softmax_Pass = Vector_Softmax_Pass; // @[DiffAccDatapath.cs:110]
+  assign vector_Softmax_RowStart = Vector_Softmax_RowStart; // @[DiffAccDatapath.cs:110]
+  assign vector_Softmax_ExponentMultiplier = Vector_Softmax_ExponentMultiplier; // @[DiffAccDatapath.cs:110]
+  assign vector_Softmax_ExponentShift = Vector_Softmax_ExponentShift; // @[DiffAccDatapath.cs:110]
+  assign vector_Softmax_Divide = Vector_Softmax_Divide; // @[DiffAccDatapath.cs:110]
+  assign vector_Add_InValid = Vector_Add_InValid; // @[DiffAccDatapath.cs:110]
+  assign vector_Add_OutReady = Vector_Add_OutReady; // @[DiffAccDatapath.cs:110]
+  assign vector_Add_A_0 = Vector_Add_A_0; // @[DiffAccDatapath.cs:110]
+  assign vector_Add_A_1 = Vector_Add_A_1; // @[DiffAccDatapath.cs:110]
+  assign vector_Add_A_2 = Vector_Add_A_2; // @[DiffAccDatapath.cs:110]
+  assign vector_Add_A_3 = Vector_Add_A_3; // @[DiffAccDatapath.cs:110]
+  assign vector_Add_A_4 = Vector_Add_A_4; // @[DiffAccDatapath.cs:110]
+  assign vector_Add_A_5 = Vector_Add_A_5; // @[DiffAccDatapath.cs:110]
+  assign vector_Add_A_6 = Vector_Add_A_6; // @[DiffAccDatapath.cs:110]
+  assign vector_Add_A_7 = Vector_Add_A_7; // @[DiffAccDatapath.cs:110]
+  assign vector_Add_B_0 = Vector_Add_B_0; // @[DiffAccDatapath.cs:110]
+  assign vector_Add_B_1 = Vector_Add_B_1; // @[DiffAccDatapath.cs:110]
+  assign vector_Add_B_2 = Vector_Add_B_2; // @[DiffAccDatapath.cs:110]
+  assign vector_Add_B_3 = Vector_Add_B_3; // @[DiffAccDatapath.cs:110]
+  assign vector_Add_B_4 = Vector_Add_B_4; // @[DiffAccDatapath.cs:110]
+  assign vector_Add_B_5 = Vector_Add_B_5; // @[DiffAccDatapath.cs:110]
+  assign vector_Add_B_6 = Vector_Add_B_6; // @[DiffAccDatapath.cs:110]
+  assign vector_Add_B_7 = Vector_Add_B_7; // @[DiffAccDatapath.cs:110]
+  assign vector_Add_MultiplierA = Vector_Add_MultiplierA; // @[DiffAccDatapath.cs:110]
+  assign vector_Add_MultiplierB = Vector_Add_MultiplierB; // @[DiffAccDatapath.cs:110]
+  assign vector_Add_Shift = Vector_Add_Shift; // @[DiffAccDatapath.cs:110]
 
   always @(posedge clk) begin // @[DiffAccDatapath.cs:64]
     if (rst)
@@ -21785,6 +22166,138 @@ module DiffAccDatapath (
     .Quantized_29(requantizer_3_Quantized_29),
     .Quantized_30(requantizer_3_Quantized_30),
     .Quantized_31(requantizer_3_Quantized_31)
+  );
+
+  VectorUnit8 vector ( // @[DiffAccDatapath.cs:110]
+    .clk(clk),
+    .rst(rst),
+    .GroupNorm_InValid(vector_GroupNorm_InValid),
+    .GroupNorm_OutReady(vector_GroupNorm_OutReady),
+    .GroupNorm_X_0(vector_GroupNorm_X_0),
+    .GroupNorm_X_1(vector_GroupNorm_X_1),
+    .GroupNorm_X_2(vector_GroupNorm_X_2),
+    .GroupNorm_X_3(vector_GroupNorm_X_3),
+    .GroupNorm_X_4(vector_GroupNorm_X_4),
+    .GroupNorm_X_5(vector_GroupNorm_X_5),
+    .GroupNorm_X_6(vector_GroupNorm_X_6),
+    .GroupNorm_X_7(vector_GroupNorm_X_7),
+    .GroupNorm_LaneValid_0(vector_GroupNorm_LaneValid_0),
+    .GroupNorm_LaneValid_1(vector_GroupNorm_LaneValid_1),
+    .GroupNorm_LaneValid_2(vector_GroupNorm_LaneValid_2),
+    .GroupNorm_LaneValid_3(vector_GroupNorm_LaneValid_3),
+    .GroupNorm_LaneValid_4(vector_GroupNorm_LaneValid_4),
+    .GroupNorm_LaneValid_5(vector_GroupNorm_LaneValid_5),
+    .GroupNorm_LaneValid_6(vector_GroupNorm_LaneValid_6),
+    .GroupNorm_LaneValid_7(vector_GroupNorm_LaneValid_7),
+    .GroupNorm_Pass(vector_GroupNorm_Pass),
+    .GroupNorm_GroupStart(vector_GroupNorm_GroupStart),
+    .GroupNorm_Count(vector_GroupNorm_Count),
+    .GroupNorm_EpsilonTerm(vector_GroupNorm_EpsilonTerm),
+    .GroupNorm_Finish(vector_GroupNorm_Finish),
+    .GroupNorm_Gain(vector_GroupNorm_Gain),
+    .GroupNorm_Offset(vector_GroupNorm_Offset),
+    .GroupNorm_Shift(vector_GroupNorm_Shift),
+    .GroupNorm_InReady(vector_GroupNorm_InReady),
+    .GroupNorm_OutValid(vector_GroupNorm_OutValid),
+    .GroupNorm_Y_0(vector_GroupNorm_Y_0),
+    .GroupNorm_Y_1(vector_GroupNorm_Y_1),
+    .GroupNorm_Y_2(vector_GroupNorm_Y_2),
+    .GroupNorm_Y_3(vector_GroupNorm_Y_3),
+    .GroupNorm_Y_4(vector_GroupNorm_Y_4),
+    .GroupNorm_Y_5(vector_GroupNorm_Y_5),
+    .GroupNorm_Y_6(vector_GroupNorm_Y_6),
+    .GroupNorm_Y_7(vector_GroupNorm_Y_7),
+    .GroupNorm_Busy(vector_GroupNorm_Busy),
+    .Silu_InValid(vector_Silu_InValid),
+    .Silu_OutReady(vector_Silu_OutReady),
+    .Silu_X_0(vector_Silu_X_0),
+    .Silu_X_1(vector_Silu_X_1),
+    .Silu_X_2(vector_Silu_X_2),
+    .Silu_X_3(vector_Silu_X_3),
+    .Silu_X_4(vector_Silu_X_4),
+    .Silu_X_5(vector_Silu_X_5),
+    .Silu_X_6(vector_Silu_X_6),
+    .Silu_X_7(vector_Silu_X_7),
+    .Silu_Slot(vector_Silu_Slot),
+    .Silu_TableWrite(vector_Silu_TableWrite),
+    .Silu_TableSlot(vector_Silu_TableSlot),
+    .Silu_TableIndex(vector_Silu_TableIndex),
+    .Silu_TableValue(vector_Silu_TableValue),
+    .Silu_InReady(vector_Silu_InReady),
+    .Silu_OutValid(vector_Silu_OutValid),
+    .Silu_Y_0(vector_Silu_Y_0),
+    .Silu_Y_1(vector_Silu_Y_1),
+    .Silu_Y_2(vector_Silu_Y_2),
+    .Silu_Y_3(vector_Silu_Y_3),
+    .Silu_Y_4(vector_Silu_Y_4),
+    .Silu_Y_5(vector_Silu_Y_5),
+    .Silu_Y_6(vector_Silu_Y_6),
+    .Silu_Y_7(vector_Silu_Y_7),
+    .Softmax_InValid(vector_Softmax_InValid),
+    .Softmax_OutReady(vector_Softmax_OutReady),
+    .Softmax_Scores_0(vector_Softmax_Scores_0),
+    .Softmax_Scores_1(vector_Softmax_Scores_1),
+    .Softmax_Scores_2(vector_Softmax_Scores_2),
+    .Softmax_Scores_3(vector_Softmax_Scores_3),
+    .Softmax_Scores_4(vector_Softmax_Scores_4),
+    .Softmax_Scores_5(vector_Softmax_Scores_5),
+    .Softmax_Scores_6(vector_Softmax_Scores_6),
+    .Softmax_Scores_7(vector_Softmax_Scores_7),
+    .Softmax_LaneValid_0(vector_Softmax_LaneValid_0),
+    .Softmax_LaneValid_1(vector_Softmax_LaneValid_1),
+    .Softmax_LaneValid_2(vector_Softmax_LaneValid_2),
+    .Softmax_LaneValid_3(vector_Softmax_LaneValid_3),
+    .Softmax_LaneValid_4(vector_Softmax_LaneValid_4),
+    .Softmax_LaneValid_5(vector_Softmax_LaneValid_5),
+    .Softmax_LaneValid_6(vector_Softmax_LaneValid_6),
+    .Softmax_LaneValid_7(vector_Softmax_LaneValid_7),
+    .Softmax_Pass(vector_Softmax_Pass),
+    .Softmax_RowStart(vector_Softmax_RowStart),
+    .Softmax_ExponentMultiplier(vector_Softmax_ExponentMultiplier),
+    .Softmax_ExponentShift(vector_Softmax_ExponentShift),
+    .Softmax_Divide(vector_Softmax_Divide),
+    .Softmax_InReady(vector_Softmax_InReady),
+    .Softmax_OutValid(vector_Softmax_OutValid),
+    .Softmax_Probabilities_0(vector_Softmax_Probabilities_0),
+    .Softmax_Probabilities_1(vector_Softmax_Probabilities_1),
+    .Softmax_Probabilities_2(vector_Softmax_Probabilities_2),
+    .Softmax_Probabilities_3(vector_Softmax_Probabilities_3),
+    .Softmax_Probabilities_4(vector_Softmax_Probabilities_4),
+    .Softmax_Probabilities_5(vector_Softmax_Probabilities_5),
+    .Softmax_Probabilities_6(vector_Softmax_Probabilities_6),
+    .Softmax_Probabilities_7(vector_Softmax_Probabilities_7),
+    .Softmax_Busy(vector_Softmax_Busy),
+    .Add_InValid(vector_Add_InValid),
+    .Add_OutReady(vector_Add_OutReady),
+    .Add_A_0(vector_Add_A_0),
+    .Add_A_1(vector_Add_A_1),
+    .Add_A_2(vector_Add_A_2),
+    .Add_A_3(vector_Add_A_3),
+    .Add_A_4(vector_Add_A_4),
+    .Add_A_5(vector_Add_A_5),
+    .Add_A_6(vector_Add_A_6),
+    .Add_A_7(vector_Add_A_7),
+    .Add_B_0(vector_Add_B_0),
+    .Add_B_1(vector_Add_B_1),
+    .Add_B_2(vector_Add_B_2),
+    .Add_B_3(vector_Add_B_3),
+    .Add_B_4(vector_Add_B_4),
+    .Add_B_5(vector_Add_B_5),
+    .Add_B_6(vector_Add_B_6),
+    .Add_B_7(vector_Add_B_7),
+    .Add_MultiplierA(vector_Add_MultiplierA),
+    .Add_MultiplierB(vector_Add_MultiplierB),
+    .Add_Shift(vector_Add_Shift),
+    .Add_InReady(vector_Add_InReady),
+    .Add_OutValid(vector_Add_OutValid),
+    .Add_Y_0(vector_Add_Y_0),
+    .Add_Y_1(vector_Add_Y_1),
+    .Add_Y_2(vector_Add_Y_2),
+    .Add_Y_3(vector_Add_Y_3),
+    .Add_Y_4(vector_Add_Y_4),
+    .Add_Y_5(vector_Add_Y_5),
+    .Add_Y_6(vector_Add_Y_6),
+    .Add_Y_7(vector_Add_Y_7)
   );
 endmodule
 

@@ -3,4 +3,9 @@ ActivationBuffer32x8192.v
 PeGroup32x32Packed.v
 AccumulatorBank32x512.v
 Requantizer32.v
+GroupNormUnit8.v
+ActivationTableUnit8x2.v
+SoftmaxUnit8.v
+ScaleAddUnit8.v
+VectorUnit8.v
 DiffAccDatapath.v

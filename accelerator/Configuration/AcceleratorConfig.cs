@@ -56,6 +56,12 @@ public sealed record AcceleratorConfig
     /// <summary>Adder-tree levels between pipeline registers: fewer levels, shorter paths, more latency.</summary>
     public int AdderLevelsPerStage { get; init; } = 2;
 
+    /// <summary>Lanes of each vector-unit block (GroupNorm, SiLU table, softmax, residual add): values per cycle.</summary>
+    public int VectorLanes { get; init; } = 4;
+
+    /// <summary>SiLU tables each lane holds, so the next layer's or step group's table loads while one runs.</summary>
+    public int ActivationTableSlots { get; init; } = 2;
+
     public double ClockMHz { get; init; } = 300;
 
     public PartInfo Part { get; init; } = PartInfo.Xczu9eg;
@@ -71,7 +77,15 @@ public sealed record AcceleratorConfig
     /// <summary>DSP48E2 of the requantizers: a 33 x 16-bit product per lane takes two.</summary>
     public int RequantizerDsps => Groups * Tm * 2;
 
-    public int TotalDsps => MacDsps + RequantizerDsps;
+    /// <summary>
+    /// DSP48E2 of the vector unit, as Yosys 0.23 maps it (measured at 1 and 4 lanes): per lane 13 —
+    /// residual add 2 (two 8 x 17 products), GroupNorm 8 (x², n·x, c·Root 31 x 33 bits four, z·Gain
+    /// 40 x 16 two), softmax 3 ((max − a)·M 33 x 16 two, e·R 16 x 17 one); plus 8 for the GroupNorm
+    /// variance (n·Σx² and (Σx)²).
+    /// </summary>
+    public int VectorDsps => (VectorLanes * 13) + 8;
+
+    public int TotalDsps => MacDsps + RequantizerDsps + VectorDsps;
 
     /// <summary>Channels of one requantizer lane: lane m holds channels m, m + Tm, m + 2 Tm, ...</summary>
     public int ChannelsPerLane => (MaxChannels + Tm - 1) / Tm;
@@ -112,11 +126,13 @@ public sealed record AcceleratorConfig
         Need(WeightBufferKiB >= 1, nameof(WeightBufferKiB), $"must be at least 1, not {WeightBufferKiB}");
         Need(AccumulatorRows >= 1, nameof(AccumulatorRows), $"must be at least 1, not {AccumulatorRows}");
         Need(AdderLevelsPerStage >= 1, nameof(AdderLevelsPerStage), $"must be at least 1, not {AdderLevelsPerStage}");
+        Need(VectorLanes is >= 1 and <= 256, nameof(VectorLanes), $"must be 1 to 256, not {VectorLanes}");
+        Need(ActivationTableSlots is >= 1 and <= 64, nameof(ActivationTableSlots), $"must be 1 to 64, not {ActivationTableSlots}");
         Need(ClockMHz is > 0 and <= 800, nameof(ClockMHz), $"must be above 0 and at most 800 MHz, not {ClockMHz}");
         if (problems.Count > 0)
             return problems;
         Need(TotalDsps <= Part.Dsp48E2, nameof(Groups),
-            $"{Groups} groups of {Tm} x {Tn} MACs need {TotalDsps} DSP48E2 ({MacDsps} for MACs{(DspPacking ? " at 2 per DSP" : "")}, {RequantizerDsps} for requantizers) but {Part.Name} has {Part.Dsp48E2}");
+            $"{Groups} groups of {Tm} x {Tn} MACs need {TotalDsps} DSP48E2 ({MacDsps} for MACs{(DspPacking ? " at 2 per DSP" : "")}, {RequantizerDsps} for requantizers, {VectorDsps} for {VectorLanes} vector lanes) but {Part.Name} has {Part.Dsp48E2}");
         Need(BufferRamb36 <= Part.Ramb36, nameof(ActivationBufferKiB),
             $"the buffers need {BufferRamb36} RAMB36E2 but {Part.Name} has {Part.Ramb36}");
         return problems;

@@ -105,6 +105,9 @@ public sealed class DiffAccDatapath : Module
             for (var m = 0; m < tm; m++)
                 Quantized[(g * tm) + m].Assign(requantizer.Quantized[m]);
         }
+
+        // The non-linear operators, driven by the controller from the activation buffers.
+        ExposePorts(Instance(new Vector.VectorUnit(config), "vector"), "Vector_");
     }
 
     public AcceleratorConfig Config { get; }

@@ -78,7 +78,7 @@ public sealed class SoftmaxGolden(int lanes)
             if (valid[0] && first.Pass != 0)
                 first.Exponents = [.. Enumerable.Range(0, lanes).Select(l => first.LaneValid[l] ? IntegerSoftmax.Exponent((long)max - first.Scores[l], first.Scale) : 0)];
             if (valid[5] && fifth.Pass == 2)
-                fifth.Probabilities = [.. fifth.Exponents.Select(e => IntegerSoftmax.Probability(e, reciprocal))];
+                fifth.Probabilities = [.. fifth.Exponents.Select(e => IntegerSoftmax.Probability(e, reciprocal & 0x1FFFF))];
             Array.Copy(stages, 0, stages, 1, Stages - 1);
             stages[0] = new Beat
             {

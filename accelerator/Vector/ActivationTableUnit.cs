@@ -14,8 +14,9 @@ public sealed class ActivationTableUnit : StreamPipeline
 {
     public const int Latency = 2;
 
-    public ActivationTableUnit(int lanes, int slots)
+    public ActivationTableUnit(int lanes, int slots, ClockDomain? domain = null)
     {
+        Domain = domain ?? Domain;
         if (lanes < 1 || slots < 1)
             throw new ArgumentOutOfRangeException(nameof(lanes), "at least one lane and one table slot");
         Lanes = lanes;

@@ -31,8 +31,9 @@ public sealed class GroupNormUnit : StreamPipeline
 
     private const int RootSteps = 32;
 
-    public GroupNormUnit(int lanes)
+    public GroupNormUnit(int lanes, ClockDomain? domain = null)
     {
+        Domain = domain ?? Domain;
         if (lanes < 1)
             throw new ArgumentOutOfRangeException(nameof(lanes), lanes, "at least one lane");
         Lanes = lanes;

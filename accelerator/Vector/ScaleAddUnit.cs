@@ -14,8 +14,9 @@ public sealed class ScaleAddUnit : StreamPipeline
 {
     public const int Latency = 4;
 
-    public ScaleAddUnit(int lanes)
+    public ScaleAddUnit(int lanes, ClockDomain? domain = null)
     {
+        Domain = domain ?? Domain;
         if (lanes < 1)
             throw new ArgumentOutOfRangeException(nameof(lanes), lanes, "at least one lane");
         Lanes = lanes;

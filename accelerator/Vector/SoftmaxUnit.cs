@@ -17,7 +17,8 @@ namespace DiffAcc.Accelerator.Vector;
 /// <see cref="DivideCycles"/> cycles while <c>Busy</c> is high;</item>
 /// <item><c>Pass = 2</c>: the int8 probabilities (scale 1/127), the only beats that leave with <c>OutValid</c>.</item>
 /// </list>
-/// <c>LaneValid</c> marks the lanes of a beat that hold scores (a row need not fill the last beat);
+/// The reciprocal's low 17 bits enter the products: a row's maximum contributes 2^15 to the sum, so
+/// <c>R ≤ 2^16</c>. <c>LaneValid</c> marks the lanes of a beat that hold scores (a row need not fill the last beat);
 /// other lanes give probability 0 and add nothing. Latency <see cref="Latency"/> cycles of advance.
 /// </summary>
 public sealed class SoftmaxUnit : StreamPipeline
@@ -26,8 +27,9 @@ public sealed class SoftmaxUnit : StreamPipeline
 
     public const int DivideCycles = 32;
 
-    public SoftmaxUnit(int lanes)
+    public SoftmaxUnit(int lanes, ClockDomain? domain = null)
     {
+        Domain = domain ?? Domain;
         if (lanes < 1)
             throw new ArgumentOutOfRangeException(nameof(lanes), lanes, "at least one lane");
         Lanes = lanes;
@@ -52,10 +54,10 @@ public sealed class SoftmaxUnit : StreamPipeline
         var pass = new List<UInt> { Stage(Pass, "pass_0") };
         var rowStart = new List<Bool> { Stage(RowStart, "row_start_0") };
         for (var s = 1; s < Latency; s++)
-        {
             pass.Add(Stage(pass[^1], $"pass_{s}"));
+        // The row start is read by the maximum (stage 0) and the sum (stage 5).
+        for (var s = 1; s <= 5; s++)
             rowStart.Add(Stage(rowStart[^1], $"row_start_{s}"));
-        }
 
         var scores = Enumerable.Range(0, lanes).Select(l => Stage(Scores[l], $"score_{l}")).ToArray();
         var laneValid = new List<Bool[]>();
@@ -82,7 +84,7 @@ public sealed class SoftmaxUnit : StreamPipeline
             var u = Stage(FixedPointLogic.RoundingShift(product, shift), $"u_{l}");
             var integer = u >> IntegerSoftmax.ExponentFractionBits;
             var index = ((u.AsUInt()[IntegerSoftmax.ExponentFractionBits - 1, 0] + (1 << (IntegerSoftmax.ExponentFractionBits - IntegerSoftmax.TableIndexBits - 1))) >> (IntegerSoftmax.ExponentFractionBits - IntegerSoftmax.TableIndexBits)).Truncate(IntegerSoftmax.TableIndexBits + 1);
-            var rom = Rom(UInt(16), table, RamStyle.Distributed, name: $"exponent_table_{l}");
+            var rom = Rom(UInt(16), table, RamStyle.Auto, name: $"exponent_table_{l}");
             var entry = rom.Read(index, Advance, name: $"entry_{l}");
             var outOfRange = Stage(integer > 15, $"out_of_range_{l}");
             var shiftBy = Stage(integer.AsUInt()[3, 0], $"shift_by_{l}");
@@ -120,8 +122,10 @@ public sealed class SoftmaxUnit : StreamPipeline
         // Pass 2: p = min(127, round_shift(e * R * 127, 31)).
         for (var l = 0; l < lanes; l++)
         {
-            var scaled = Stage(exponents[l] * reciprocal, $"scaled_{l}");
-            var probability = Stage(FixedPointLogic.SaturateToInt8(FixedPointLogic.RoundingShift((scaled * Hw.Lit(IntegerSoftmax.ProbabilityOne, 7)).ToSInt(), 31)), $"probability_{l}");
+            // R < 2^17 for any row (its maximum contributes 2^15 to the sum): one 16 x 17 product; x 127 is a shift and a subtraction.
+            var scaled = Stage(exponents[l] * reciprocal[16, 0], $"scaled_{l}");
+            var times127 = ((scaled << 7) - scaled).Truncate(scaled.Width + 7);
+            var probability = Stage(FixedPointLogic.SaturateToInt8(FixedPointLogic.RoundingShift(times127.ToSInt(), 31)), $"probability_{l}");
             Probabilities[l].Assign(Mux(OutValid, probability, Hw.SLit(0, 8)));
         }
         OutValid.Assign(valid[^1] & (pass[Latency - 1] == 2));

@@ -203,6 +203,28 @@ public abstract class Module
     }
 
     /// <summary>
+    /// Gives this module one port for every port of <paramref name="child"/> (clocks and resets connect
+    /// themselves), named <c>{prefix}{port}</c> and wired straight through: a wrapper's
+    /// <c>io &lt;&gt; child.io</c>. Returns nothing to assign; the ports are driven and read already.
+    /// </summary>
+    protected void ExposePorts(Module child, string prefix, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        var location = new SourceLocation(file, line);
+        if (!ReferenceEquals(child.Parent, this))
+            throw new HdlException($"{child.ModuleName} is not an instance in {ModuleName}; pass it through Instance(...) first", location);
+        foreach (var port in child.ports)
+        {
+            if (child.clockPorts.ContainsValue(port) || child.resetPorts.ContainsValue(port))
+                continue;
+            var outer = AddNet(port.Kind, port.Shape, location);
+            outer.Name = prefix + port.Name;
+            outer.HasName = true;
+            var view = port.ParentView!;
+            Record(port.Kind == NetKind.Input ? new Connect(view, new NetRef(outer), location) : new Connect(outer, new NetRef(view), location));
+        }
+    }
+
+    /// <summary>
     /// Logic that applies only while <paramref name="condition"/> holds. Chain <c>.ElseWhen</c> and
     /// <c>.Otherwise</c>; a later assignment to the same net wins (last-connect semantics).
     /// </summary>
