@@ -36,7 +36,7 @@ internal static class ReportCommand
             result.GetValue(options.Model)!.FullName, result.GetValue(features)!.FullName, result.GetValue(dataset)!.FullName,
             result.GetValue(options.Steps), result.GetValue(count), result.GetValue(testImages), result.GetValue(groups)!,
             result.GetValue(trajectories), result.GetValue(options.Seed), result.GetValue(output)!.FullName)));
-        return new Command("report", "Reports that measure the model side") { quant };
+        return new Command("report", "Reports that measure the model side") { quant, NumericsReport.Create() };
     }
 
     internal sealed record Settings(string Model, string Features, string Dataset, int Steps, int Count, int TestImages, int[] Groups, int Trajectories, ulong Seed, string Output);

@@ -11,7 +11,7 @@ namespace DiffAcc.Model.Int8;
 /// floating point; per-layer constants (multipliers, shifts, tables, the per-step bias) are derived
 /// from the scales as a compiler would derive them.
 /// </summary>
-internal sealed class Int8Operators(QuantizedUNet model, int group, Tensor timeEmbedding) : IUNetOperators<Int8Tensor>
+internal sealed class Int8Operators(QuantizedUNet model, int group, Tensor timeEmbedding, OperatorAccuracy? accuracy = null) : IUNetOperators<Int8Tensor>
 {
     private readonly UNetConfig config = model.Config;
 
@@ -43,7 +43,9 @@ internal sealed class Int8Operators(QuantizedUNet model, int group, Tensor timeE
         var beta = model.Parameter($"{name}.bias").Data;
         var channels = Enumerable.Range(0, count).Select(c => GroupNormChannel.FromScale(gamma[c] / scale, beta[c] / scale)).ToArray();
         var epsilon = IntegerGroupNorm.EpsilonTerm(config.NormEps, (long)count / config.NormNumGroups * plane, x.Scale);
-        return Int8Ops.GroupNorm(x, config.NormNumGroups, epsilon, channels, scale);
+        var output = Int8Ops.GroupNorm(x, config.NormNumGroups, epsilon, channels, scale);
+        accuracy?.Record("GroupNorm", output, Fp32Ops.GroupNorm(x.Dequantize(), config.NormNumGroups, model.Parameter($"{name}.weight"), model.Parameter($"{name}.bias"), config.NormEps));
+        return output;
     }
 
     public Int8Tensor Silu(string point, Int8Tensor x)
@@ -51,6 +53,7 @@ internal sealed class Int8Operators(QuantizedUNet model, int group, Tensor timeE
         var scale = S(point);
         var output = new Int8Tensor([.. x.Shape], scale);
         ActivationTable.Silu(x.Scale, scale).Apply(x.Data, output.Data);
+        accuracy?.Record("SiLU", output, Fp32Ops.Silu(x.Dequantize()));
         return output;
     }
 
@@ -61,6 +64,12 @@ internal sealed class Int8Operators(QuantizedUNet model, int group, Tensor timeE
         var output = new Int8Tensor([.. a.Shape], scale);
         for (var i = 0; i < output.Length; i++)
             output.Data[i] = add.Apply(a.Data[i], b.Data[i]);
+        if (accuracy is not null)
+        {
+            var reference = a.Dequantize();
+            System.Numerics.Tensors.TensorPrimitives.Add(reference.Data, b.Dequantize().Data, reference.Data);
+            accuracy.Record("residual add", output, reference);
+        }
         return output;
     }
 
@@ -78,6 +87,7 @@ internal sealed class Int8Operators(QuantizedUNet model, int group, Tensor timeE
             for (var i = 0; i < cb * plane; i++)
                 output.Data[(((n * (ca + cb)) + ca) * plane) + i] = rb.Apply(b.Data[(n * cb * plane) + i], 0);
         }
+        accuracy?.Record("concat rescale", output, Fp32Ops.ConcatChannels(a.Dequantize(), b.Dequantize()));
         return output;
     }
 
@@ -103,7 +113,13 @@ internal sealed class Int8Operators(QuantizedUNet model, int group, Tensor timeE
         var scale = S(point);
         var accumulators = Int8Ops.AttentionAccumulate(q, k, v, headDim);
         var requant = RequantParameters.FromScale(v.Scale / IntegerSoftmax.ProbabilityOne / scale);
-        return Int8Ops.Requantize(accumulators, [.. q.Shape], Enumerable.Repeat(requant, q.Shape[1]).ToArray(), scale);
+        var output = Int8Ops.Requantize(accumulators, [.. q.Shape], Enumerable.Repeat(requant, q.Shape[1]).ToArray(), scale);
+        if (accuracy is not null)
+        {
+            accuracy.Record("attention (softmax, P·V)", output, Fp32Ops.Attention(q.Dequantize(), k.Dequantize(), v.Dequantize(), headDim));
+            Int8Ops.SoftmaxAccuracy(q, k, headDim, accuracy);
+        }
+        return output;
     }
 
     public Tensor Output(Int8Tensor x) => x.Dequantize();

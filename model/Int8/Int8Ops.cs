@@ -126,4 +126,32 @@ public static class Int8Ops
         });
         return accumulators;
     }
+
+    /// <summary>
+    /// Records the integer softmax of every score row of one sample against the FP32 softmax of the
+    /// same scores, in steps of the probability scale 1/127.
+    /// </summary>
+    public static void SoftmaxAccuracy(Int8Tensor q, Int8Tensor k, int headDim, OperatorAccuracy accuracy)
+    {
+        int channels = q.Shape[1], pixels = q.Shape[2] * q.Shape[3];
+        headDim = headDim == 0 ? channels : headDim;
+        var unit = q.Scale * k.Scale / Math.Sqrt(headDim);
+        var exponentScale = IntegerSoftmax.ExponentScale(unit);
+        Parallel.For(0, (channels / headDim) * pixels, index =>
+        {
+            int head = index / pixels, p = index % pixels;
+            var planes = head * headDim * pixels;
+            var scores = new int[pixels];
+            for (var j = 0; j < pixels; j++)
+            {
+                for (var d = 0; d < headDim; d++)
+                    scores[j] += q.Data[planes + (d * pixels) + p] * k.Data[planes + (d * pixels) + j];
+            }
+            var integer = new sbyte[pixels];
+            IntegerSoftmax.Apply(scores, exponentScale, integer);
+            var reference = scores.Select(s => (float)(s * unit)).ToArray();
+            TensorPrimitives.SoftMax(reference, reference);
+            accuracy.Record("softmax", integer, reference, 1.0 / IntegerSoftmax.ProbabilityOne);
+        });
+    }
 }

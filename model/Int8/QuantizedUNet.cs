@@ -33,10 +33,13 @@ public sealed class QuantizedUNet : INoisePredictor
     public static QuantizedUNet Load(UNet2D fp32, string quantizationFile)
         => new(fp32, QuantizationFile.Load(quantizationFile, ActivationPoints.Of(fp32.Config, fp32.Parameters.ContainsKey)));
 
-    public Tensor PredictNoise(Tensor sample, int timestep)
+    public Tensor PredictNoise(Tensor sample, int timestep) => PredictNoise(sample, timestep, null);
+
+    /// <summary>The predicted noise; with <paramref name="accuracy"/>, every integer operator is also compared with FP32 on its inputs.</summary>
+    public Tensor PredictNoise(Tensor sample, int timestep, OperatorAccuracy? accuracy)
     {
         var timeEmbedding = Fp32Operators.ActivatedTimeEmbedding(Config, fp32.Parameters, [timestep]);
-        var ops = new Int8Operators(this, Quantization.GroupOf(timestep), timeEmbedding);
+        var ops = new Int8Operators(this, Quantization.GroupOf(timestep), timeEmbedding, accuracy);
         return UNetGraph.Forward(Config, ops, sample, fp32.Parameters.ContainsKey);
     }
 
