@@ -87,4 +87,16 @@ public sealed class QuantizationCommandTests
         Assert.Equal(1, code);
         Assert.Equal("error: /nonexistent/config.json: file not found", error.Trim());
     }
+
+    [Fact]
+    public void The_numerics_report_prints_every_integer_operator_with_its_error()
+    {
+        var (code, output, error) = CommandLine.Run("report", "numerics", "--model", SmallModel.Value, "--steps", "3", "--trajectories", "2", "--samples", "1");
+        Assert.True(code == 0, error);
+        foreach (var name in new[] { "GroupNorm", "SiLU", "softmax", "attention (softmax, P·V)", "residual add", "concat rescale" })
+            Assert.Contains($"│ {name} ", output);
+        // Elementwise operators round once: within half an output step of FP32 on the same inputs.
+        foreach (var line in output.Split('\n').Where(l => l.Contains("│ SiLU ", StringComparison.Ordinal) || l.Contains("│ residual add ", StringComparison.Ordinal)))
+            Assert.EndsWith("0.50 │", line.TrimEnd());
+    }
 }
