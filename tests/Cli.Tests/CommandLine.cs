@@ -9,6 +9,10 @@ internal static class CommandLine
         var (savedOutput, savedError) = (Console.Out, Console.Error);
         Console.SetOut(output);
         Console.SetError(error);
+        // Spectre.Console keeps the writer it found first; give it this run's, wide enough for its tables.
+        var savedAnsi = Spectre.Console.AnsiConsole.Console;
+        Spectre.Console.AnsiConsole.Console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings { Out = new Spectre.Console.AnsiConsoleOutput(output) });
+        Spectre.Console.AnsiConsole.Console.Profile.Width = 240;
         try
         {
             var code = DiffAccCommand.Create().Parse(args).Invoke();
@@ -18,6 +22,7 @@ internal static class CommandLine
         {
             Console.SetOut(savedOutput);
             Console.SetError(savedError);
+            Spectre.Console.AnsiConsole.Console = savedAnsi;
         }
     }
 }
