@@ -53,11 +53,13 @@ internal static class ReportCommand
         UNet2D fp32;
         FeatureNetwork network;
         Tensor test;
+        Tensor real;
         try
         {
             fp32 = UNet2D.Load(s.Model);
             network = FeatureNetwork.Load(s.Features);
             test = FashionMnist.TestImages(s.Dataset, s.TestImages);
+            real = FashionMnist.Read(Path.Combine(s.Dataset, "train-images-idx3-ubyte.gz"), s.Count);
         }
         catch (ModelFileException e)
         {
@@ -73,7 +75,8 @@ internal static class ReportCommand
         var shape = new[] { s.Count, 1, 32, 32 };
         var testFeatures = network.Features(test);
         var calibration = QuantizeCommand.Calibrate(fp32, s.Steps, s.Trajectories, s.Seed + 1000);
-        var rows = new List<Row>();
+        // Real training images, as many as the samples: the distance a perfect model would reach with this sample count.
+        var rows = new List<Row> { new("Fashion-MNIST training images (floor)", "-", FrechetDistance.Between(network.Features(real), testFeatures), null, null, null) };
         var sqnrSeries = new List<(string Name, double[] Values)>();
         AnsiConsole.Progress().Start(context =>
         {
@@ -107,7 +110,7 @@ internal static class ReportCommand
             series = sqnrSeries.Select(series => series.Name),
         }, typeof(ReportCommand).Assembly);
         File.WriteAllText(Path.Combine(s.Output, "report.md"), report);
-        Console.WriteLine($"wrote {s.Output}: report.md, sqnr.png, {string.Join(", ", rows.Select(r => r.Grid))}");
+        Console.WriteLine($"wrote {s.Output}: report.md, sqnr.png, {string.Join(", ", rows.Where(r => r.Grid != "-").Select(r => r.Grid))}");
         return 0;
     }
 

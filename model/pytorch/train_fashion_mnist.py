@@ -6,8 +6,11 @@
    betas 1e-4 .. 0.02, Adam, EMA of the weights;
 2. a small classifier whose pooled 64-wide features define the Frechet distance of `diffacc report quant`.
 
-CPU only, fixed seeds. Usage (from the repository root, about an hour on 2 cores):
-    python3 model/pytorch/train_fashion_mnist.py model/weights/fashion-mnist [--unet-steps N] [--threads N]
+CPU only, fixed seeds. The shipped weights come from two runs (from the repository root, about
+1 h 15 min and 50 min on 2 cores):
+    python3 model/pytorch/train_fashion_mnist.py model/weights/fashion-mnist
+    python3 model/pytorch/train_fashion_mnist.py model/weights/fashion-mnist --resume \
+        model/weights/fashion-mnist/unet/diffusion_pytorch_model.safetensors --unet-steps 2500 --peak-lr 3e-4 --warmup 100 --seed-offset 1
 Writes OUTPUT/unet/{config.json,diffusion_pytorch_model.safetensors,scheduler_config.json}
 and OUTPUT/features/{config.json,model.safetensors}.
 """
@@ -27,6 +30,7 @@ from reference_unet import forward, shapes  # noqa: E402
 from reference_ops import write_safetensors  # noqa: E402
 
 DATA = "/usr/share/datasets/fashion-mnist"
+SEED_OFFSET = 0
 
 UNET_CONFIG = {
     "_class_name": "UNet2DModel",
@@ -77,17 +81,32 @@ def init_unet():
     return {n: p.requires_grad_() for n, p in params.items()}
 
 
-def train_unet(images, steps, batch, log):
+def read_safetensors(path):
+    """The F32 tensors of a safetensors file (as write_safetensors writes them)."""
+    with open(path, "rb") as f:
+        size = int.from_bytes(f.read(8), "little")
+        header = json.loads(f.read(size))
+        data = f.read()
+    tensors = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        start, end = info["data_offsets"]
+        tensors[name] = torch.from_numpy(np.frombuffer(data[start:end], dtype="<f4").copy()).reshape(info["shape"])
+    return tensors
+
+
+def train_unet(images, steps, batch, log, resume=None, peak_lr=1e-3, warmup=500):
     torch.manual_seed(1)
-    params = init_unet()
+    params = init_unet() if resume is None else {n: p.clone().requires_grad_() for n, p in read_safetensors(resume).items()}
     ema = {n: p.detach().clone() for n, p in params.items()}
     optimizer = torch.optim.Adam(params.values(), lr=1e-3)
     betas = torch.linspace(1e-4, 0.02, 1000)
     alphas_cumprod = torch.cumprod(1 - betas, 0)
-    generator = torch.Generator().manual_seed(2)
+    generator = torch.Generator().manual_seed(2 + SEED_OFFSET)
     start = time.time()
     for step in range(1, steps + 1):
-        lr = 1e-3 * min(1.0, step / 500) * (0.1 + 0.9 * 0.5 * (1 + np.cos(np.pi * step / steps)))
+        lr = peak_lr * min(1.0, step / max(1, warmup)) * (0.1 + 0.9 * 0.5 * (1 + np.cos(np.pi * step / steps)))
         for group in optimizer.param_groups:
             group["lr"] = lr
         index = torch.randint(0, images.shape[0], (batch,), generator=generator)
@@ -157,6 +176,10 @@ def main():
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--feature-epochs", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--resume", help="continue from these UNet weights (skips the feature network)")
+    parser.add_argument("--peak-lr", type=float, default=1e-3)
+    parser.add_argument("--warmup", type=int, default=500)
+    parser.add_argument("--seed-offset", type=int, default=0, help="added to the data seed, so a resumed run sees new batches")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -171,19 +194,24 @@ def main():
     os.makedirs(unet_dir, exist_ok=True)
     os.makedirs(feature_dir, exist_ok=True)
 
-    feature_weights, accuracy = train_features(images, labels, test_images, test_labels, args.feature_epochs, log)
-    with open(os.path.join(feature_dir, "config.json"), "w") as f:
-        json.dump({"layers": [{"in": i, "out": o, "stride": s} for i, o, s in FEATURE_LAYERS], "activation": "silu",
-                   "input": "1x32x32 in [-1, 1]", "classes": 10, "test_accuracy": round(accuracy, 4)}, f, indent=2)
-    write_safetensors(os.path.join(feature_dir, "model.safetensors"), feature_weights, {"format": "pt"})
+    global SEED_OFFSET
+    SEED_OFFSET = args.seed_offset
+    if args.resume is None:
+        feature_weights, accuracy = train_features(images, labels, test_images, test_labels, args.feature_epochs, log)
+        with open(os.path.join(feature_dir, "config.json"), "w") as f:
+            json.dump({"layers": [{"in": i, "out": o, "stride": s} for i, o, s in FEATURE_LAYERS], "activation": "silu",
+                       "input": "1x32x32 in [-1, 1]", "classes": 10, "test_accuracy": round(accuracy, 4)}, f, indent=2)
+        write_safetensors(os.path.join(feature_dir, "model.safetensors"), feature_weights, {"format": "pt"})
 
-    ema = train_unet(images, args.unet_steps, args.batch, log)
+    ema = train_unet(images, args.unet_steps, args.batch, log, args.resume, args.peak_lr, args.warmup)
     with open(os.path.join(unet_dir, "config.json"), "w") as f:
         json.dump(UNET_CONFIG, f, indent=2)
     with open(os.path.join(unet_dir, "scheduler_config.json"), "w") as f:
         json.dump(SCHEDULER_CONFIG, f, indent=2)
-    write_safetensors(os.path.join(unet_dir, "diffusion_pytorch_model.safetensors"), ema,
-                      {"format": "pt", "training": f"{args.unet_steps} steps x batch {args.batch}, seed 1"})
+    history = f"{args.unet_steps} steps x batch {args.batch}, peak lr {args.peak_lr}, data seed offset {args.seed_offset}"
+    if args.resume is not None:
+        history = f"resumed from {os.path.basename(args.resume)}: " + history
+    write_safetensors(os.path.join(unet_dir, "diffusion_pytorch_model.safetensors"), ema, {"format": "pt", "training": history})
     log("done")
 
 

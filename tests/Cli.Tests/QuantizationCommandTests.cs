@@ -68,6 +68,7 @@ public sealed class QuantizationCommandTests
         foreach (var file in new[] { "report.md", "sqnr.png", "fp32.png", "int8-k1.png", "int8-k4.png" })
             Assert.True(File.Exists(Path.Combine(folder, file)), file);
         var report = File.ReadAllText(Path.Combine(folder, "report.md"));
+        Assert.Contains("| Fashion-MNIST training images (floor) |", report);
         Assert.Contains("| int8 static (K = 1) |", report);
         Assert.Contains("| int8 step-wise (K = 4) |", report);
         // Four step rows with one SQNR per variant.
