@@ -25,4 +25,12 @@ public static class FixedPointLogic
     /// <summary>Clamps a signed value to [-128, 127].</summary>
     public static SInt SaturateToInt8(SInt value)
         => value.Width <= 8 ? value.SignExtend(8) : Hw.Mux(value > 127, Hw.SLit(127, 8), Hw.Mux(value < -128, Hw.SLit(-128, 8), value.Truncate(8)));
+
+    /// <summary>The exact sum of signed values by a balanced tree of adders, each one bit wider than its operands.</summary>
+    public static SInt Sum(IReadOnlyList<SInt> values)
+        => values.Count == 1 ? values[0] : Sum([.. Enumerable.Range(0, (values.Count + 1) / 2).Select(i => (2 * i) + 1 < values.Count ? values[2 * i] + values[(2 * i) + 1] : values[2 * i])]);
+
+    /// <summary>The exact sum of unsigned values by a balanced tree of adders.</summary>
+    public static UInt Sum(IReadOnlyList<UInt> values)
+        => values.Count == 1 ? values[0] : Sum([.. Enumerable.Range(0, (values.Count + 1) / 2).Select(i => (2 * i) + 1 < values.Count ? values[2 * i] + values[(2 * i) + 1] : values[2 * i])]);
 }

@@ -70,8 +70,8 @@ public sealed class GroupNormUnit : StreamPipeline
         // Pass 0: the group's sums from the beat in stage 0.
         var sum = Reg(SInt(CountBits + 7), name: "sum");
         var squares = Reg(UInt(CountBits + 14), name: "squares");
-        var beatSum = AdderTree([.. Enumerable.Range(0, lanes).Select(l => Mux(laneValid[l], x[l], Hw.SLit(0, 8)))]);
-        var beatSquares = AdderTree([.. Enumerable.Range(0, lanes).Select(l => Mux(laneValid[l], (x[l] * x[l]).AsUInt().Truncate(15), Hw.Lit(0, 15)))]);
+        var beatSum = FixedPointLogic.Sum([.. Enumerable.Range(0, lanes).Select(l => Mux(laneValid[l], x[l], Hw.SLit(0, 8)))]);
+        var beatSquares = FixedPointLogic.Sum([.. Enumerable.Range(0, lanes).Select(l => Mux(laneValid[l], (x[l] * x[l]).AsUInt().Truncate(15), Hw.Lit(0, 15)))]);
         When(Advance & valid[0] & !pass[0], () =>
         {
             sum.Assign(Mux(groupStart, beatSum.SignExtend(sum.Width), sum.AddWrap(beatSum.SignExtend(sum.Width))));
@@ -170,12 +170,6 @@ public sealed class GroupNormUnit : StreamPipeline
         }
         OutValid.Assign(valid[^1] & pass[^1]);
     }
-
-    private static SInt AdderTree(IReadOnlyList<SInt> values)
-        => values.Count == 1 ? values[0] : AdderTree([.. Enumerable.Range(0, (values.Count + 1) / 2).Select(i => (2 * i) + 1 < values.Count ? values[2 * i] + values[(2 * i) + 1] : values[2 * i])]);
-
-    private static UInt AdderTree(IReadOnlyList<UInt> values)
-        => values.Count == 1 ? values[0] : AdderTree([.. Enumerable.Range(0, (values.Count + 1) / 2).Select(i => (2 * i) + 1 < values.Count ? values[2 * i] + values[(2 * i) + 1] : values[2 * i])]);
 
     public int Lanes { get; }
 

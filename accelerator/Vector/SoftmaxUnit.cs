@@ -93,7 +93,7 @@ public sealed class SoftmaxUnit : StreamPipeline
 
         // The sum of pass 1, from the beat in stage 5.
         var sum = Reg(UInt(32), name: "sum");
-        var beatSum = AdderTree(exponents);
+        var beatSum = FixedPointLogic.Sum(exponents);
         When(Advance & ValidAt(5) & (pass[5] == 1), () => sum.Assign(Mux(rowStart[5], beatSum.ZeroExtend(32), sum.AddWrap(beatSum.ZeroExtend(32)))));
 
         // The reciprocal floor(2^31 / sum) by restoring division, one quotient bit per cycle, most significant first.
@@ -130,10 +130,6 @@ public sealed class SoftmaxUnit : StreamPipeline
         }
         OutValid.Assign(valid[^1] & (pass[Latency - 1] == 2));
     }
-
-    /// <summary>A balanced tree of adders, each one bit wider than its operands.</summary>
-    private static UInt AdderTree(IReadOnlyList<UInt> values)
-        => values.Count == 1 ? values[0] : AdderTree([.. Enumerable.Range(0, (values.Count + 1) / 2).Select(i => 2 * i + 1 < values.Count ? values[2 * i] + values[(2 * i) + 1] : values[2 * i])]);
 
     public int Lanes { get; }
 
