@@ -206,7 +206,7 @@ public sealed class VectorUnitTests
     /// <summary>
     /// A controller that follows the unit's protocol: per row, the max pass, the sum pass, a drain, a
     /// Divide pulse and its wait, the output pass; with bubbles, stalls and resets between rows. Rows:
-    /// length 1, lengths that leave the last beat partly empty, all-equal scores, int32 extremes
+    /// length 1, lengths that leave the last beat partly empty, one of 1,024, all-equal scores, int32 extremes
     /// (the most negative scores), and random scores at score units from 1e-5 to 0.5.
     /// </summary>
     private sealed class SoftmaxStimulus : IStimulus
@@ -243,7 +243,7 @@ public sealed class VectorUnitTests
 
         private void AddRow(Random random, int index)
         {
-            var length = (index % 6) switch { 0 => 1, 1 => Lanes + 1, 2 => 3, _ => random.Next(1, 40) };
+            var length = index == 7 ? 1024 : (index % 6) switch { 0 => 1, 1 => Lanes + 1, 2 => 3, _ => random.Next(1, 40) };
             var scores = (index % 5) switch
             {
                 0 => Enumerable.Repeat(random.Next(-1000, 1000), length).ToArray(),
