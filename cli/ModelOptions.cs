@@ -30,12 +30,9 @@ internal sealed class ModelOptions
     /// <summary>The FP32 model, or a <see cref="Model.SafeTensors.ModelFileException"/> naming the file and tensor.</summary>
     public UNet2D LoadFp32(ParseResult result) => UNet2D.Load(result.GetValue(Model)!.FullName);
 
-    /// <summary>The FP32 model, or the int8 model when <c>--quant</c> is given.</summary>
-    public INoisePredictor LoadPredictor(ParseResult result)
-    {
-        var fp32 = LoadFp32(result);
-        return result.GetValue(Quant) is { } quant ? QuantizedUNet.Load(fp32, quant.FullName) : fp32;
-    }
+    /// <summary>The FP32 model, or the int8 model built on it when <c>--quant</c> is given.</summary>
+    public INoisePredictor LoadPredictor(ParseResult result, UNet2D fp32)
+        => result.GetValue(Quant) is { } quant ? QuantizedUNet.Load(fp32, quant.FullName) : fp32;
 
     /// <summary>The DDIM scheduler of <c>--steps</c> (eta 0) on the DDPM schedule.</summary>
     public static DdimScheduler Ddim(int steps) => new(NoiseSchedule.Ddpm, steps);

@@ -37,8 +37,9 @@ internal static class SampleCommand
         UNetConfig config;
         try
         {
-            config = options.LoadFp32(result).Config;
-            model = options.LoadPredictor(result);
+            var fp32 = options.LoadFp32(result);
+            config = fp32.Config;
+            model = options.LoadPredictor(result, fp32);
         }
         catch (ModelFileException e)
         {

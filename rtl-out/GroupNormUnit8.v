@@ -50,318 +50,318 @@ module GroupNormUnit8 (
   reg valid_4; // @[GroupNormUnit.cs:58]
   reg valid_5; // @[GroupNormUnit.cs:58]
   reg pass_0; // @[GroupNormUnit.cs:59]
-  reg pass_1; // @[GroupNormUnit.cs:61]
-  reg pass_2; // @[GroupNormUnit.cs:61]
-  reg pass_3; // @[GroupNormUnit.cs:61]
-  reg pass_4; // @[GroupNormUnit.cs:61]
-  reg pass_5; // @[GroupNormUnit.cs:61]
-  reg group_start_0; // @[GroupNormUnit.cs:62]
-  reg signed [7:0] x_0; // @[GroupNormUnit.cs:63]
-  reg signed [7:0] x_1; // @[GroupNormUnit.cs:63]
-  reg signed [7:0] x_2; // @[GroupNormUnit.cs:63]
-  reg signed [7:0] x_3; // @[GroupNormUnit.cs:63]
-  reg signed [7:0] x_4; // @[GroupNormUnit.cs:63]
-  reg signed [7:0] x_5; // @[GroupNormUnit.cs:63]
-  reg signed [7:0] x_6; // @[GroupNormUnit.cs:63]
-  reg signed [7:0] x_7; // @[GroupNormUnit.cs:63]
-  reg lane_valid_0; // @[GroupNormUnit.cs:64]
-  reg lane_valid_1; // @[GroupNormUnit.cs:64]
-  reg lane_valid_2; // @[GroupNormUnit.cs:64]
-  reg lane_valid_3; // @[GroupNormUnit.cs:64]
-  reg lane_valid_4; // @[GroupNormUnit.cs:64]
-  reg lane_valid_5; // @[GroupNormUnit.cs:64]
-  reg lane_valid_6; // @[GroupNormUnit.cs:64]
-  reg lane_valid_7; // @[GroupNormUnit.cs:64]
-  reg [20:0] count_0; // @[GroupNormUnit.cs:65]
-  reg signed [15:0] gain_0; // @[GroupNormUnit.cs:66]
-  reg signed [15:0] gain_1; // @[GroupNormUnit.cs:66]
-  reg signed [15:0] gain_2; // @[GroupNormUnit.cs:66]
-  reg signed [15:0] gain_3; // @[GroupNormUnit.cs:66]
-  reg signed [41:0] offset_0; // @[GroupNormUnit.cs:67]
-  reg signed [41:0] offset_1; // @[GroupNormUnit.cs:67]
-  reg signed [41:0] offset_2; // @[GroupNormUnit.cs:67]
-  reg signed [41:0] offset_3; // @[GroupNormUnit.cs:67]
-  reg [5:0] shift_0; // @[GroupNormUnit.cs:68]
-  reg [5:0] shift_1; // @[GroupNormUnit.cs:68]
-  reg [5:0] shift_2; // @[GroupNormUnit.cs:68]
-  reg [5:0] shift_3; // @[GroupNormUnit.cs:68]
-  reg [5:0] shift_4; // @[GroupNormUnit.cs:68]
-  reg signed [27:0] sum; // @[GroupNormUnit.cs:71]
-  reg [34:0] squares; // @[GroupNormUnit.cs:72]
-  reg [2:0] state; // @[GroupNormUnit.cs:83]
-  reg [55:0] count_times_squares; // @[GroupNormUnit.cs:84]
-  reg signed [55:0] sum_squared; // @[GroupNormUnit.cs:85]
-  reg [62:0] epsilon; // @[GroupNormUnit.cs:86]
-  reg [74:0] v; // @[GroupNormUnit.cs:87]
-  reg [4:0] half_shift; // @[GroupNormUnit.cs:88]
-  reg [5:0] steps; // @[GroupNormUnit.cs:89]
-  reg [30:0] remainder; // @[GroupNormUnit.cs:90]
-  reg [62:0] quotient; // @[GroupNormUnit.cs:91]
-  reg [62:0] root_value; // @[GroupNormUnit.cs:92]
-  reg [62:0] bit_; // @[GroupNormUnit.cs:93]
-  reg [31:0] result_root; // @[GroupNormUnit.cs:94]
-  reg [4:0] result_half_shift; // @[GroupNormUnit.cs:95]
-  reg [5:0] normalize_shift; // @[GroupNormUnit.cs:161]
-  reg signed [30:0] centered_0; // @[GroupNormUnit.cs:164]
-  reg signed [63:0] product_0; // @[GroupNormUnit.cs:165]
-  reg signed [39:0] z_0; // @[GroupNormUnit.cs:166]
-  reg signed [56:0] scaled_0; // @[GroupNormUnit.cs:167]
-  reg signed [7:0] y_0; // @[GroupNormUnit.cs:168]
-  reg signed [30:0] centered_1; // @[GroupNormUnit.cs:164]
-  reg signed [63:0] product_1; // @[GroupNormUnit.cs:165]
-  reg signed [39:0] z_1; // @[GroupNormUnit.cs:166]
-  reg signed [56:0] scaled_1; // @[GroupNormUnit.cs:167]
-  reg signed [7:0] y_1; // @[GroupNormUnit.cs:168]
-  reg signed [30:0] centered_2; // @[GroupNormUnit.cs:164]
-  reg signed [63:0] product_2; // @[GroupNormUnit.cs:165]
-  reg signed [39:0] z_2; // @[GroupNormUnit.cs:166]
-  reg signed [56:0] scaled_2; // @[GroupNormUnit.cs:167]
-  reg signed [7:0] y_2; // @[GroupNormUnit.cs:168]
-  reg signed [30:0] centered_3; // @[GroupNormUnit.cs:164]
-  reg signed [63:0] product_3; // @[GroupNormUnit.cs:165]
-  reg signed [39:0] z_3; // @[GroupNormUnit.cs:166]
-  reg signed [56:0] scaled_3; // @[GroupNormUnit.cs:167]
-  reg signed [7:0] y_3; // @[GroupNormUnit.cs:168]
-  reg signed [30:0] centered_4; // @[GroupNormUnit.cs:164]
-  reg signed [63:0] product_4; // @[GroupNormUnit.cs:165]
-  reg signed [39:0] z_4; // @[GroupNormUnit.cs:166]
-  reg signed [56:0] scaled_4; // @[GroupNormUnit.cs:167]
-  reg signed [7:0] y_4; // @[GroupNormUnit.cs:168]
-  reg signed [30:0] centered_5; // @[GroupNormUnit.cs:164]
-  reg signed [63:0] product_5; // @[GroupNormUnit.cs:165]
-  reg signed [39:0] z_5; // @[GroupNormUnit.cs:166]
-  reg signed [56:0] scaled_5; // @[GroupNormUnit.cs:167]
-  reg signed [7:0] y_5; // @[GroupNormUnit.cs:168]
-  reg signed [30:0] centered_6; // @[GroupNormUnit.cs:164]
-  reg signed [63:0] product_6; // @[GroupNormUnit.cs:165]
-  reg signed [39:0] z_6; // @[GroupNormUnit.cs:166]
-  reg signed [56:0] scaled_6; // @[GroupNormUnit.cs:167]
-  reg signed [7:0] y_6; // @[GroupNormUnit.cs:168]
-  reg signed [30:0] centered_7; // @[GroupNormUnit.cs:164]
-  reg signed [63:0] product_7; // @[GroupNormUnit.cs:165]
-  reg signed [39:0] z_7; // @[GroupNormUnit.cs:166]
-  reg signed [56:0] scaled_7; // @[GroupNormUnit.cs:167]
-  reg signed [7:0] y_7; // @[GroupNormUnit.cs:168]
+  reg pass_1; // @[GroupNormUnit.cs:59]
+  reg pass_2; // @[GroupNormUnit.cs:59]
+  reg pass_3; // @[GroupNormUnit.cs:59]
+  reg pass_4; // @[GroupNormUnit.cs:59]
+  reg pass_5; // @[GroupNormUnit.cs:59]
+  reg group_start_0; // @[GroupNormUnit.cs:60]
+  reg signed [7:0] x_0; // @[GroupNormUnit.cs:61]
+  reg signed [7:0] x_1; // @[GroupNormUnit.cs:61]
+  reg signed [7:0] x_2; // @[GroupNormUnit.cs:61]
+  reg signed [7:0] x_3; // @[GroupNormUnit.cs:61]
+  reg signed [7:0] x_4; // @[GroupNormUnit.cs:61]
+  reg signed [7:0] x_5; // @[GroupNormUnit.cs:61]
+  reg signed [7:0] x_6; // @[GroupNormUnit.cs:61]
+  reg signed [7:0] x_7; // @[GroupNormUnit.cs:61]
+  reg lane_valid_0; // @[GroupNormUnit.cs:62]
+  reg lane_valid_1; // @[GroupNormUnit.cs:62]
+  reg lane_valid_2; // @[GroupNormUnit.cs:62]
+  reg lane_valid_3; // @[GroupNormUnit.cs:62]
+  reg lane_valid_4; // @[GroupNormUnit.cs:62]
+  reg lane_valid_5; // @[GroupNormUnit.cs:62]
+  reg lane_valid_6; // @[GroupNormUnit.cs:62]
+  reg lane_valid_7; // @[GroupNormUnit.cs:62]
+  reg [20:0] count_0; // @[GroupNormUnit.cs:63]
+  reg signed [15:0] gain_0; // @[GroupNormUnit.cs:65]
+  reg signed [15:0] gain_1; // @[GroupNormUnit.cs:65]
+  reg signed [15:0] gain_2; // @[GroupNormUnit.cs:65]
+  reg signed [15:0] gain_3; // @[GroupNormUnit.cs:65]
+  reg signed [41:0] offset_0; // @[GroupNormUnit.cs:66]
+  reg signed [41:0] offset_1; // @[GroupNormUnit.cs:66]
+  reg signed [41:0] offset_2; // @[GroupNormUnit.cs:66]
+  reg signed [41:0] offset_3; // @[GroupNormUnit.cs:66]
+  reg [5:0] shift_0; // @[GroupNormUnit.cs:67]
+  reg [5:0] shift_1; // @[GroupNormUnit.cs:67]
+  reg [5:0] shift_2; // @[GroupNormUnit.cs:67]
+  reg [5:0] shift_3; // @[GroupNormUnit.cs:67]
+  reg [5:0] shift_4; // @[GroupNormUnit.cs:67]
+  reg signed [27:0] sum; // @[GroupNormUnit.cs:70]
+  reg [34:0] squares; // @[GroupNormUnit.cs:71]
+  reg [2:0] state; // @[GroupNormUnit.cs:82]
+  reg [55:0] count_times_squares; // @[GroupNormUnit.cs:83]
+  reg signed [55:0] sum_squared; // @[GroupNormUnit.cs:84]
+  reg [62:0] epsilon; // @[GroupNormUnit.cs:85]
+  reg [74:0] v; // @[GroupNormUnit.cs:86]
+  reg [4:0] half_shift; // @[GroupNormUnit.cs:87]
+  reg [5:0] steps; // @[GroupNormUnit.cs:88]
+  reg [30:0] remainder; // @[GroupNormUnit.cs:89]
+  reg [62:0] quotient; // @[GroupNormUnit.cs:90]
+  reg [62:0] root_value; // @[GroupNormUnit.cs:91]
+  reg [62:0] bit_; // @[GroupNormUnit.cs:92]
+  reg [31:0] result_root; // @[GroupNormUnit.cs:93]
+  reg [4:0] result_half_shift; // @[GroupNormUnit.cs:94]
+  reg [5:0] normalize_shift; // @[GroupNormUnit.cs:160]
+  reg signed [30:0] centered_0; // @[GroupNormUnit.cs:163]
+  reg signed [63:0] product_0; // @[GroupNormUnit.cs:164]
+  reg signed [39:0] z_0; // @[GroupNormUnit.cs:165]
+  reg signed [56:0] scaled_0; // @[GroupNormUnit.cs:166]
+  reg signed [7:0] y_0; // @[GroupNormUnit.cs:167]
+  reg signed [30:0] centered_1; // @[GroupNormUnit.cs:163]
+  reg signed [63:0] product_1; // @[GroupNormUnit.cs:164]
+  reg signed [39:0] z_1; // @[GroupNormUnit.cs:165]
+  reg signed [56:0] scaled_1; // @[GroupNormUnit.cs:166]
+  reg signed [7:0] y_1; // @[GroupNormUnit.cs:167]
+  reg signed [30:0] centered_2; // @[GroupNormUnit.cs:163]
+  reg signed [63:0] product_2; // @[GroupNormUnit.cs:164]
+  reg signed [39:0] z_2; // @[GroupNormUnit.cs:165]
+  reg signed [56:0] scaled_2; // @[GroupNormUnit.cs:166]
+  reg signed [7:0] y_2; // @[GroupNormUnit.cs:167]
+  reg signed [30:0] centered_3; // @[GroupNormUnit.cs:163]
+  reg signed [63:0] product_3; // @[GroupNormUnit.cs:164]
+  reg signed [39:0] z_3; // @[GroupNormUnit.cs:165]
+  reg signed [56:0] scaled_3; // @[GroupNormUnit.cs:166]
+  reg signed [7:0] y_3; // @[GroupNormUnit.cs:167]
+  reg signed [30:0] centered_4; // @[GroupNormUnit.cs:163]
+  reg signed [63:0] product_4; // @[GroupNormUnit.cs:164]
+  reg signed [39:0] z_4; // @[GroupNormUnit.cs:165]
+  reg signed [56:0] scaled_4; // @[GroupNormUnit.cs:166]
+  reg signed [7:0] y_4; // @[GroupNormUnit.cs:167]
+  reg signed [30:0] centered_5; // @[GroupNormUnit.cs:163]
+  reg signed [63:0] product_5; // @[GroupNormUnit.cs:164]
+  reg signed [39:0] z_5; // @[GroupNormUnit.cs:165]
+  reg signed [56:0] scaled_5; // @[GroupNormUnit.cs:166]
+  reg signed [7:0] y_5; // @[GroupNormUnit.cs:167]
+  reg signed [30:0] centered_6; // @[GroupNormUnit.cs:163]
+  reg signed [63:0] product_6; // @[GroupNormUnit.cs:164]
+  reg signed [39:0] z_6; // @[GroupNormUnit.cs:165]
+  reg signed [56:0] scaled_6; // @[GroupNormUnit.cs:166]
+  reg signed [7:0] y_6; // @[GroupNormUnit.cs:167]
+  reg signed [30:0] centered_7; // @[GroupNormUnit.cs:163]
+  reg signed [63:0] product_7; // @[GroupNormUnit.cs:164]
+  reg signed [39:0] z_7; // @[GroupNormUnit.cs:165]
+  reg signed [56:0] scaled_7; // @[GroupNormUnit.cs:166]
+  reg signed [7:0] y_7; // @[GroupNormUnit.cs:167]
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire signed [7:0] sum_add_add_add_mux; // @[GroupNormUnit.cs:77]
-  wire signed [7:0] sum_add_add_add_mux_1; // @[GroupNormUnit.cs:77]
-  wire signed [8:0] sum_add_add_add; // @[GroupNormUnit.cs:77]
-  wire signed [7:0] sum_add_add_add_1_mux; // @[GroupNormUnit.cs:77]
-  wire signed [7:0] sum_add_add_add_1_mux_1; // @[GroupNormUnit.cs:77]
-  wire signed [8:0] sum_add_add_add_1; // @[GroupNormUnit.cs:77]
-  wire signed [9:0] sum_add_add; // @[GroupNormUnit.cs:77]
-  wire signed [7:0] sum_add_add_1_add_mux; // @[GroupNormUnit.cs:77]
-  wire signed [7:0] sum_add_add_1_add_mux_1; // @[GroupNormUnit.cs:77]
-  wire signed [8:0] sum_add_add_1_add; // @[GroupNormUnit.cs:77]
-  wire signed [7:0] sum_add_add_1_add_1_mux; // @[GroupNormUnit.cs:77]
-  wire signed [7:0] sum_add_add_1_add_1_mux_1; // @[GroupNormUnit.cs:77]
-  wire signed [8:0] sum_add_add_1_add_1; // @[GroupNormUnit.cs:77]
-  wire signed [9:0] sum_add_add_1; // @[GroupNormUnit.cs:77]
-  wire signed [10:0] sum_add; // @[GroupNormUnit.cs:77]
-  wire signed [15:0] squares_add_mul; // @[GroupNormUnit.cs:78]
-  wire signed [15:0] squares_add_mul_1; // @[GroupNormUnit.cs:78]
-  wire signed [15:0] squares_add_mul_2; // @[GroupNormUnit.cs:78]
-  wire signed [15:0] squares_add_mul_3; // @[GroupNormUnit.cs:78]
-  wire signed [15:0] squares_add_mul_4; // @[GroupNormUnit.cs:78]
-  wire signed [15:0] squares_add_mul_5; // @[GroupNormUnit.cs:78]
-  wire signed [15:0] squares_add_mul_6; // @[GroupNormUnit.cs:78]
-  wire signed [15:0] squares_add_mul_7; // @[GroupNormUnit.cs:78]
-  wire [17:0] squares_add; // @[GroupNormUnit.cs:78]
-  wire state_eq; // @[GroupNormUnit.cs:106, GroupNormUnit.cs:115, GroupNormUnit.cs:124, GroupNormUnit.cs:137, GroupNormUnit.cs:152]
-  wire state_eq_1; // @[GroupNormUnit.cs:106, GroupNormUnit.cs:115, GroupNormUnit.cs:124, GroupNormUnit.cs:137, GroupNormUnit.cs:152]
-  wire state_eq_2; // @[GroupNormUnit.cs:106, GroupNormUnit.cs:115, GroupNormUnit.cs:124, GroupNormUnit.cs:137, GroupNormUnit.cs:152]
-  wire state_ge; // @[GroupNormUnit.cs:106, GroupNormUnit.cs:115, GroupNormUnit.cs:124, GroupNormUnit.cs:137, GroupNormUnit.cs:152]
-  wire state_eq_3; // @[GroupNormUnit.cs:106, GroupNormUnit.cs:115, GroupNormUnit.cs:124, GroupNormUnit.cs:137, GroupNormUnit.cs:152]
-  wire state_eq_4; // @[GroupNormUnit.cs:106, GroupNormUnit.cs:115, GroupNormUnit.cs:124, GroupNormUnit.cs:137, GroupNormUnit.cs:152]
-  wire state_eq_5; // @[GroupNormUnit.cs:106, GroupNormUnit.cs:115, GroupNormUnit.cs:124, GroupNormUnit.cs:137, GroupNormUnit.cs:152]
-  wire state_eq_6; // @[GroupNormUnit.cs:106, GroupNormUnit.cs:115, GroupNormUnit.cs:124, GroupNormUnit.cs:137, GroupNormUnit.cs:152]
-  wire [55:0] count_times_squares_mul; // @[GroupNormUnit.cs:107]
-  wire signed [55:0] sum_squared_mul; // @[GroupNormUnit.cs:108]
-  wire signed [56:0] v_cast; // @[GroupNormUnit.cs:113, GroupNormUnit.cs:120]
-  wire [31:0] remainder_ge_cat; // @[GroupNormUnit.cs:126, GroupNormUnit.cs:132]
-  wire remainder_ge; // @[GroupNormUnit.cs:126, GroupNormUnit.cs:132]
-  wire quotient_ge; // @[GroupNormUnit.cs:127, GroupNormUnit.cs:133, GroupNormUnit.cs:146]
-  wire signed [29:0] centered_0_mul; // @[GroupNormUnit.cs:164]
-  wire signed [63:0] z_0_add_shiftright; // @[GroupNormUnit.cs:166]
-  wire signed [64:0] z_0_add; // @[GroupNormUnit.cs:166]
-  wire signed [55:0] scaled_0_mul; // @[GroupNormUnit.cs:167]
-  wire y_0_mux_eq; // @[GroupNormUnit.cs:168]
-  wire signed [56:0] y_0_mux_add_shiftright; // @[GroupNormUnit.cs:168]
-  wire signed [57:0] y_0_mux_add; // @[GroupNormUnit.cs:168]
-  wire signed [56:0] y_0_mux; // @[GroupNormUnit.cs:168]
-  wire signed [29:0] centered_1_mul; // @[GroupNormUnit.cs:164]
-  wire signed [63:0] z_1_add_shiftright; // @[GroupNormUnit.cs:166]
-  wire signed [64:0] z_1_add; // @[GroupNormUnit.cs:166]
-  wire signed [55:0] scaled_1_mul; // @[GroupNormUnit.cs:167]
-  wire y_1_mux_eq; // @[GroupNormUnit.cs:168]
-  wire signed [56:0] y_1_mux_add_shiftright; // @[GroupNormUnit.cs:168]
-  wire signed [57:0] y_1_mux_add; // @[GroupNormUnit.cs:168]
-  wire signed [56:0] y_1_mux; // @[GroupNormUnit.cs:168]
-  wire signed [29:0] centered_2_mul; // @[GroupNormUnit.cs:164]
-  wire signed [63:0] z_2_add_shiftright; // @[GroupNormUnit.cs:166]
-  wire signed [64:0] z_2_add; // @[GroupNormUnit.cs:166]
-  wire signed [55:0] scaled_2_mul; // @[GroupNormUnit.cs:167]
-  wire y_2_mux_eq; // @[GroupNormUnit.cs:168]
-  wire signed [56:0] y_2_mux_add_shiftright; // @[GroupNormUnit.cs:168]
-  wire signed [57:0] y_2_mux_add; // @[GroupNormUnit.cs:168]
-  wire signed [56:0] y_2_mux; // @[GroupNormUnit.cs:168]
-  wire signed [29:0] centered_3_mul; // @[GroupNormUnit.cs:164]
-  wire signed [63:0] z_3_add_shiftright; // @[GroupNormUnit.cs:166]
-  wire signed [64:0] z_3_add; // @[GroupNormUnit.cs:166]
-  wire signed [55:0] scaled_3_mul; // @[GroupNormUnit.cs:167]
-  wire y_3_mux_eq; // @[GroupNormUnit.cs:168]
-  wire signed [56:0] y_3_mux_add_shiftright; // @[GroupNormUnit.cs:168]
-  wire signed [57:0] y_3_mux_add; // @[GroupNormUnit.cs:168]
-  wire signed [56:0] y_3_mux; // @[GroupNormUnit.cs:168]
-  wire signed [29:0] centered_4_mul; // @[GroupNormUnit.cs:164]
-  wire signed [63:0] z_4_add_shiftright; // @[GroupNormUnit.cs:166]
-  wire signed [64:0] z_4_add; // @[GroupNormUnit.cs:166]
-  wire signed [55:0] scaled_4_mul; // @[GroupNormUnit.cs:167]
-  wire y_4_mux_eq; // @[GroupNormUnit.cs:168]
-  wire signed [56:0] y_4_mux_add_shiftright; // @[GroupNormUnit.cs:168]
-  wire signed [57:0] y_4_mux_add; // @[GroupNormUnit.cs:168]
-  wire signed [56:0] y_4_mux; // @[GroupNormUnit.cs:168]
-  wire signed [29:0] centered_5_mul; // @[GroupNormUnit.cs:164]
-  wire signed [63:0] z_5_add_shiftright; // @[GroupNormUnit.cs:166]
-  wire signed [64:0] z_5_add; // @[GroupNormUnit.cs:166]
-  wire signed [55:0] scaled_5_mul; // @[GroupNormUnit.cs:167]
-  wire y_5_mux_eq; // @[GroupNormUnit.cs:168]
-  wire signed [56:0] y_5_mux_add_shiftright; // @[GroupNormUnit.cs:168]
-  wire signed [57:0] y_5_mux_add; // @[GroupNormUnit.cs:168]
-  wire signed [56:0] y_5_mux; // @[GroupNormUnit.cs:168]
-  wire signed [29:0] centered_6_mul; // @[GroupNormUnit.cs:164]
-  wire signed [63:0] z_6_add_shiftright; // @[GroupNormUnit.cs:166]
-  wire signed [64:0] z_6_add; // @[GroupNormUnit.cs:166]
-  wire signed [55:0] scaled_6_mul; // @[GroupNormUnit.cs:167]
-  wire y_6_mux_eq; // @[GroupNormUnit.cs:168]
-  wire signed [56:0] y_6_mux_add_shiftright; // @[GroupNormUnit.cs:168]
-  wire signed [57:0] y_6_mux_add; // @[GroupNormUnit.cs:168]
-  wire signed [56:0] y_6_mux; // @[GroupNormUnit.cs:168]
-  wire signed [29:0] centered_7_mul; // @[GroupNormUnit.cs:164]
-  wire signed [63:0] z_7_add_shiftright; // @[GroupNormUnit.cs:166]
-  wire signed [64:0] z_7_add; // @[GroupNormUnit.cs:166]
-  wire signed [55:0] scaled_7_mul; // @[GroupNormUnit.cs:167]
-  wire y_7_mux_eq; // @[GroupNormUnit.cs:168]
-  wire signed [56:0] y_7_mux_add_shiftright; // @[GroupNormUnit.cs:168]
-  wire signed [57:0] y_7_mux_add; // @[GroupNormUnit.cs:168]
-  wire signed [56:0] y_7_mux; // @[GroupNormUnit.cs:168]
+  wire signed [7:0] sum_add_add_add_mux; // @[GroupNormUnit.cs:76]
+  wire signed [7:0] sum_add_add_add_mux_1; // @[GroupNormUnit.cs:76]
+  wire signed [8:0] sum_add_add_add; // @[GroupNormUnit.cs:76]
+  wire signed [7:0] sum_add_add_add_1_mux; // @[GroupNormUnit.cs:76]
+  wire signed [7:0] sum_add_add_add_1_mux_1; // @[GroupNormUnit.cs:76]
+  wire signed [8:0] sum_add_add_add_1; // @[GroupNormUnit.cs:76]
+  wire signed [9:0] sum_add_add; // @[GroupNormUnit.cs:76]
+  wire signed [7:0] sum_add_add_1_add_mux; // @[GroupNormUnit.cs:76]
+  wire signed [7:0] sum_add_add_1_add_mux_1; // @[GroupNormUnit.cs:76]
+  wire signed [8:0] sum_add_add_1_add; // @[GroupNormUnit.cs:76]
+  wire signed [7:0] sum_add_add_1_add_1_mux; // @[GroupNormUnit.cs:76]
+  wire signed [7:0] sum_add_add_1_add_1_mux_1; // @[GroupNormUnit.cs:76]
+  wire signed [8:0] sum_add_add_1_add_1; // @[GroupNormUnit.cs:76]
+  wire signed [9:0] sum_add_add_1; // @[GroupNormUnit.cs:76]
+  wire signed [10:0] sum_add; // @[GroupNormUnit.cs:76]
+  wire signed [15:0] squares_add_mul; // @[GroupNormUnit.cs:77]
+  wire signed [15:0] squares_add_mul_1; // @[GroupNormUnit.cs:77]
+  wire signed [15:0] squares_add_mul_2; // @[GroupNormUnit.cs:77]
+  wire signed [15:0] squares_add_mul_3; // @[GroupNormUnit.cs:77]
+  wire signed [15:0] squares_add_mul_4; // @[GroupNormUnit.cs:77]
+  wire signed [15:0] squares_add_mul_5; // @[GroupNormUnit.cs:77]
+  wire signed [15:0] squares_add_mul_6; // @[GroupNormUnit.cs:77]
+  wire signed [15:0] squares_add_mul_7; // @[GroupNormUnit.cs:77]
+  wire [17:0] squares_add; // @[GroupNormUnit.cs:77]
+  wire state_eq; // @[GroupNormUnit.cs:105, GroupNormUnit.cs:114, GroupNormUnit.cs:123, GroupNormUnit.cs:136, GroupNormUnit.cs:151]
+  wire state_eq_1; // @[GroupNormUnit.cs:105, GroupNormUnit.cs:114, GroupNormUnit.cs:123, GroupNormUnit.cs:136, GroupNormUnit.cs:151]
+  wire state_eq_2; // @[GroupNormUnit.cs:105, GroupNormUnit.cs:114, GroupNormUnit.cs:123, GroupNormUnit.cs:136, GroupNormUnit.cs:151]
+  wire state_ge; // @[GroupNormUnit.cs:105, GroupNormUnit.cs:114, GroupNormUnit.cs:123, GroupNormUnit.cs:136, GroupNormUnit.cs:151]
+  wire state_eq_3; // @[GroupNormUnit.cs:105, GroupNormUnit.cs:114, GroupNormUnit.cs:123, GroupNormUnit.cs:136, GroupNormUnit.cs:151]
+  wire state_eq_4; // @[GroupNormUnit.cs:105, GroupNormUnit.cs:114, GroupNormUnit.cs:123, GroupNormUnit.cs:136, GroupNormUnit.cs:151]
+  wire state_eq_5; // @[GroupNormUnit.cs:105, GroupNormUnit.cs:114, GroupNormUnit.cs:123, GroupNormUnit.cs:136, GroupNormUnit.cs:151]
+  wire state_eq_6; // @[GroupNormUnit.cs:105, GroupNormUnit.cs:114, GroupNormUnit.cs:123, GroupNormUnit.cs:136, GroupNormUnit.cs:151]
+  wire [55:0] count_times_squares_mul; // @[GroupNormUnit.cs:106]
+  wire signed [55:0] sum_squared_mul; // @[GroupNormUnit.cs:107]
+  wire signed [56:0] v_cast; // @[GroupNormUnit.cs:112, GroupNormUnit.cs:119]
+  wire [31:0] remainder_ge_cat; // @[GroupNormUnit.cs:125, GroupNormUnit.cs:131]
+  wire remainder_ge; // @[GroupNormUnit.cs:125, GroupNormUnit.cs:131]
+  wire quotient_ge; // @[GroupNormUnit.cs:126, GroupNormUnit.cs:132, GroupNormUnit.cs:145]
+  wire signed [29:0] centered_0_mul; // @[GroupNormUnit.cs:163]
+  wire signed [63:0] z_0_add_shiftright; // @[GroupNormUnit.cs:165]
+  wire signed [64:0] z_0_add; // @[GroupNormUnit.cs:165]
+  wire signed [55:0] scaled_0_mul; // @[GroupNormUnit.cs:166]
+  wire y_0_mux_eq; // @[GroupNormUnit.cs:167]
+  wire signed [56:0] y_0_mux_add_shiftright; // @[GroupNormUnit.cs:167]
+  wire signed [57:0] y_0_mux_add; // @[GroupNormUnit.cs:167]
+  wire signed [56:0] y_0_mux; // @[GroupNormUnit.cs:167]
+  wire signed [29:0] centered_1_mul; // @[GroupNormUnit.cs:163]
+  wire signed [63:0] z_1_add_shiftright; // @[GroupNormUnit.cs:165]
+  wire signed [64:0] z_1_add; // @[GroupNormUnit.cs:165]
+  wire signed [55:0] scaled_1_mul; // @[GroupNormUnit.cs:166]
+  wire y_1_mux_eq; // @[GroupNormUnit.cs:167]
+  wire signed [56:0] y_1_mux_add_shiftright; // @[GroupNormUnit.cs:167]
+  wire signed [57:0] y_1_mux_add; // @[GroupNormUnit.cs:167]
+  wire signed [56:0] y_1_mux; // @[GroupNormUnit.cs:167]
+  wire signed [29:0] centered_2_mul; // @[GroupNormUnit.cs:163]
+  wire signed [63:0] z_2_add_shiftright; // @[GroupNormUnit.cs:165]
+  wire signed [64:0] z_2_add; // @[GroupNormUnit.cs:165]
+  wire signed [55:0] scaled_2_mul; // @[GroupNormUnit.cs:166]
+  wire y_2_mux_eq; // @[GroupNormUnit.cs:167]
+  wire signed [56:0] y_2_mux_add_shiftright; // @[GroupNormUnit.cs:167]
+  wire signed [57:0] y_2_mux_add; // @[GroupNormUnit.cs:167]
+  wire signed [56:0] y_2_mux; // @[GroupNormUnit.cs:167]
+  wire signed [29:0] centered_3_mul; // @[GroupNormUnit.cs:163]
+  wire signed [63:0] z_3_add_shiftright; // @[GroupNormUnit.cs:165]
+  wire signed [64:0] z_3_add; // @[GroupNormUnit.cs:165]
+  wire signed [55:0] scaled_3_mul; // @[GroupNormUnit.cs:166]
+  wire y_3_mux_eq; // @[GroupNormUnit.cs:167]
+  wire signed [56:0] y_3_mux_add_shiftright; // @[GroupNormUnit.cs:167]
+  wire signed [57:0] y_3_mux_add; // @[GroupNormUnit.cs:167]
+  wire signed [56:0] y_3_mux; // @[GroupNormUnit.cs:167]
+  wire signed [29:0] centered_4_mul; // @[GroupNormUnit.cs:163]
+  wire signed [63:0] z_4_add_shiftright; // @[GroupNormUnit.cs:165]
+  wire signed [64:0] z_4_add; // @[GroupNormUnit.cs:165]
+  wire signed [55:0] scaled_4_mul; // @[GroupNormUnit.cs:166]
+  wire y_4_mux_eq; // @[GroupNormUnit.cs:167]
+  wire signed [56:0] y_4_mux_add_shiftright; // @[GroupNormUnit.cs:167]
+  wire signed [57:0] y_4_mux_add; // @[GroupNormUnit.cs:167]
+  wire signed [56:0] y_4_mux; // @[GroupNormUnit.cs:167]
+  wire signed [29:0] centered_5_mul; // @[GroupNormUnit.cs:163]
+  wire signed [63:0] z_5_add_shiftright; // @[GroupNormUnit.cs:165]
+  wire signed [64:0] z_5_add; // @[GroupNormUnit.cs:165]
+  wire signed [55:0] scaled_5_mul; // @[GroupNormUnit.cs:166]
+  wire y_5_mux_eq; // @[GroupNormUnit.cs:167]
+  wire signed [56:0] y_5_mux_add_shiftright; // @[GroupNormUnit.cs:167]
+  wire signed [57:0] y_5_mux_add; // @[GroupNormUnit.cs:167]
+  wire signed [56:0] y_5_mux; // @[GroupNormUnit.cs:167]
+  wire signed [29:0] centered_6_mul; // @[GroupNormUnit.cs:163]
+  wire signed [63:0] z_6_add_shiftright; // @[GroupNormUnit.cs:165]
+  wire signed [64:0] z_6_add; // @[GroupNormUnit.cs:165]
+  wire signed [55:0] scaled_6_mul; // @[GroupNormUnit.cs:166]
+  wire y_6_mux_eq; // @[GroupNormUnit.cs:167]
+  wire signed [56:0] y_6_mux_add_shiftright; // @[GroupNormUnit.cs:167]
+  wire signed [57:0] y_6_mux_add; // @[GroupNormUnit.cs:167]
+  wire signed [56:0] y_6_mux; // @[GroupNormUnit.cs:167]
+  wire signed [29:0] centered_7_mul; // @[GroupNormUnit.cs:163]
+  wire signed [63:0] z_7_add_shiftright; // @[GroupNormUnit.cs:165]
+  wire signed [64:0] z_7_add; // @[GroupNormUnit.cs:165]
+  wire signed [55:0] scaled_7_mul; // @[GroupNormUnit.cs:166]
+  wire y_7_mux_eq; // @[GroupNormUnit.cs:167]
+  wire signed [56:0] y_7_mux_add_shiftright; // @[GroupNormUnit.cs:167]
+  wire signed [57:0] y_7_mux_add; // @[GroupNormUnit.cs:167]
+  wire signed [56:0] y_7_mux; // @[GroupNormUnit.cs:167]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign sum_add_add_add_mux = lane_valid_0 ? x_0 : 8'd0; // @[GroupNormUnit.cs:77]
-  assign sum_add_add_add_mux_1 = lane_valid_1 ? x_1 : 8'd0; // @[GroupNormUnit.cs:77]
-  assign sum_add_add_add = {{1{sum_add_add_add_mux[7]}}, sum_add_add_add_mux} + {{1{sum_add_add_add_mux_1[7]}}, sum_add_add_add_mux_1}; // @[GroupNormUnit.cs:77]
-  assign sum_add_add_add_1_mux = lane_valid_2 ? x_2 : 8'd0; // @[GroupNormUnit.cs:77]
-  assign sum_add_add_add_1_mux_1 = lane_valid_3 ? x_3 : 8'd0; // @[GroupNormUnit.cs:77]
-  assign sum_add_add_add_1 = {{1{sum_add_add_add_1_mux[7]}}, sum_add_add_add_1_mux} + {{1{sum_add_add_add_1_mux_1[7]}}, sum_add_add_add_1_mux_1}; // @[GroupNormUnit.cs:77]
-  assign sum_add_add = {{1{sum_add_add_add[8]}}, sum_add_add_add} + {{1{sum_add_add_add_1[8]}}, sum_add_add_add_1}; // @[GroupNormUnit.cs:77]
-  assign sum_add_add_1_add_mux = lane_valid_4 ? x_4 : 8'd0; // @[GroupNormUnit.cs:77]
-  assign sum_add_add_1_add_mux_1 = lane_valid_5 ? x_5 : 8'd0; // @[GroupNormUnit.cs:77]
-  assign sum_add_add_1_add = {{1{sum_add_add_1_add_mux[7]}}, sum_add_add_1_add_mux} + {{1{sum_add_add_1_add_mux_1[7]}}, sum_add_add_1_add_mux_1}; // @[GroupNormUnit.cs:77]
-  assign sum_add_add_1_add_1_mux = lane_valid_6 ? x_6 : 8'd0; // @[GroupNormUnit.cs:77]
-  assign sum_add_add_1_add_1_mux_1 = lane_valid_7 ? x_7 : 8'd0; // @[GroupNormUnit.cs:77]
-  assign sum_add_add_1_add_1 = {{1{sum_add_add_1_add_1_mux[7]}}, sum_add_add_1_add_1_mux} + {{1{sum_add_add_1_add_1_mux_1[7]}}, sum_add_add_1_add_1_mux_1}; // @[GroupNormUnit.cs:77]
-  assign sum_add_add_1 = {{1{sum_add_add_1_add[8]}}, sum_add_add_1_add} + {{1{sum_add_add_1_add_1[8]}}, sum_add_add_1_add_1}; // @[GroupNormUnit.cs:77]
-  assign sum_add = {{1{sum_add_add[9]}}, sum_add_add} + {{1{sum_add_add_1[9]}}, sum_add_add_1}; // @[GroupNormUnit.cs:77]
-  assign squares_add_mul = $signed(x_0) * $signed(x_0); // @[GroupNormUnit.cs:78]
-  assign squares_add_mul_1 = $signed(x_1) * $signed(x_1); // @[GroupNormUnit.cs:78]
-  assign squares_add_mul_2 = $signed(x_2) * $signed(x_2); // @[GroupNormUnit.cs:78]
-  assign squares_add_mul_3 = $signed(x_3) * $signed(x_3); // @[GroupNormUnit.cs:78]
-  assign squares_add_mul_4 = $signed(x_4) * $signed(x_4); // @[GroupNormUnit.cs:78]
-  assign squares_add_mul_5 = $signed(x_5) * $signed(x_5); // @[GroupNormUnit.cs:78]
-  assign squares_add_mul_6 = $signed(x_6) * $signed(x_6); // @[GroupNormUnit.cs:78]
-  assign squares_add_mul_7 = $signed(x_7) * $signed(x_7); // @[GroupNormUnit.cs:78]
-  assign squares_add = {1'd0, ({1'd0, ({1'd0, (lane_valid_0 ? squares_add_mul[14:0] : 15'd0)} + {1'd0, (lane_valid_1 ? squares_add_mul_1[14:0] : 15'd0)})} + {1'd0, ({1'd0, (lane_valid_2 ? squares_add_mul_2[14:0] : 15'd0)} + {1'd0, (lane_valid_3 ? squares_add_mul_3[14:0] : 15'd0)})})} + {1'd0, ({1'd0, ({1'd0, (lane_valid_4 ? squares_add_mul_4[14:0] : 15'd0)} + {1'd0, (lane_valid_5 ? squares_add_mul_5[14:0] : 15'd0)})} + {1'd0, ({1'd0, (lane_valid_6 ? squares_add_mul_6[14:0] : 15'd0)} + {1'd0, (lane_valid_7 ? squares_add_mul_7[14:0] : 15'd0)})})}; // @[GroupNormUnit.cs:78]
-  assign state_eq = state == 3'd0; // @[GroupNormUnit.cs:106, GroupNormUnit.cs:115, GroupNormUnit.cs:124, GroupNormUnit.cs:137, GroupNormUnit.cs:152]
-  assign state_eq_1 = state == 3'd1; // @[GroupNormUnit.cs:106, GroupNormUnit.cs:115, GroupNormUnit.cs:124, GroupNormUnit.cs:137, GroupNormUnit.cs:152]
-  assign state_eq_2 = state == 3'd2; // @[GroupNormUnit.cs:106, GroupNormUnit.cs:115, GroupNormUnit.cs:124, GroupNormUnit.cs:137, GroupNormUnit.cs:152]
-  assign state_ge = v >= $unsigned(75'h40000000); // @[GroupNormUnit.cs:106, GroupNormUnit.cs:115, GroupNormUnit.cs:124, GroupNormUnit.cs:137, GroupNormUnit.cs:152]
-  assign state_eq_3 = state == 3'd3; // @[GroupNormUnit.cs:106, GroupNormUnit.cs:115, GroupNormUnit.cs:124, GroupNormUnit.cs:137, GroupNormUnit.cs:152]
-  assign state_eq_4 = steps == 6'd1; // @[GroupNormUnit.cs:106, GroupNormUnit.cs:115, GroupNormUnit.cs:124, GroupNormUnit.cs:137, GroupNormUnit.cs:152]
-  assign state_eq_5 = state == 3'd4; // @[GroupNormUnit.cs:106, GroupNormUnit.cs:115, GroupNormUnit.cs:124, GroupNormUnit.cs:137, GroupNormUnit.cs:152]
-  assign state_eq_6 = steps == 6'd1; // @[GroupNormUnit.cs:106, GroupNormUnit.cs:115, GroupNormUnit.cs:124, GroupNormUnit.cs:137, GroupNormUnit.cs:152]
-  assign count_times_squares_mul = Count * squares; // @[GroupNormUnit.cs:107]
-  assign sum_squared_mul = $signed(sum) * $signed(sum); // @[GroupNormUnit.cs:108]
-  assign v_cast = {1'd0, count_times_squares}; // @[GroupNormUnit.cs:113, GroupNormUnit.cs:120]
-  assign remainder_ge_cat = {remainder, ((steps == 6'd63) ? 1'b1 : 1'b0)}; // @[GroupNormUnit.cs:126, GroupNormUnit.cs:132]
-  assign remainder_ge = $unsigned(remainder_ge_cat) >= $unsigned({2'd0, v[29:0]}); // @[GroupNormUnit.cs:126, GroupNormUnit.cs:132]
-  assign quotient_ge = $unsigned({1'd0, quotient}) >= $unsigned(({1'd0, root_value} + {1'd0, bit_})); // @[GroupNormUnit.cs:127, GroupNormUnit.cs:133, GroupNormUnit.cs:146]
-  assign centered_0_mul = $signed({1'd0, count_0}) * $signed(x_0); // @[GroupNormUnit.cs:164]
-  assign z_0_add_shiftright = $signed(product_0) >>> (normalize_shift - 6'd1); // @[GroupNormUnit.cs:166]
-  assign z_0_add = {{1{z_0_add_shiftright[63]}}, z_0_add_shiftright} + 65'd1; // @[GroupNormUnit.cs:166]
-  assign scaled_0_mul = $signed(z_0) * $signed(gain_3); // @[GroupNormUnit.cs:167]
-  assign y_0_mux_eq = shift_4 == 6'd0; // @[GroupNormUnit.cs:168]
-  assign y_0_mux_add_shiftright = $signed(scaled_0) >>> (shift_4 - 6'd1); // @[GroupNormUnit.cs:168]
-  assign y_0_mux_add = {{1{y_0_mux_add_shiftright[56]}}, y_0_mux_add_shiftright} + 58'd1; // @[GroupNormUnit.cs:168]
-  assign y_0_mux = y_0_mux_eq ? scaled_0 : y_0_mux_add[57:1]; // @[GroupNormUnit.cs:168]
-  assign centered_1_mul = $signed({1'd0, count_0}) * $signed(x_1); // @[GroupNormUnit.cs:164]
-  assign z_1_add_shiftright = $signed(product_1) >>> (normalize_shift - 6'd1); // @[GroupNormUnit.cs:166]
-  assign z_1_add = {{1{z_1_add_shiftright[63]}}, z_1_add_shiftright} + 65'd1; // @[GroupNormUnit.cs:166]
-  assign scaled_1_mul = $signed(z_1) * $signed(gain_3); // @[GroupNormUnit.cs:167]
-  assign y_1_mux_eq = shift_4 == 6'd0; // @[GroupNormUnit.cs:168]
-  assign y_1_mux_add_shiftright = $signed(scaled_1) >>> (shift_4 - 6'd1); // @[GroupNormUnit.cs:168]
-  assign y_1_mux_add = {{1{y_1_mux_add_shiftright[56]}}, y_1_mux_add_shiftright} + 58'd1; // @[GroupNormUnit.cs:168]
-  assign y_1_mux = y_1_mux_eq ? scaled_1 : y_1_mux_add[57:1]; // @[GroupNormUnit.cs:168]
-  assign centered_2_mul = $signed({1'd0, count_0}) * $signed(x_2); // @[GroupNormUnit.cs:164]
-  assign z_2_add_shiftright = $signed(product_2) >>> (normalize_shift - 6'd1); // @[GroupNormUnit.cs:166]
-  assign z_2_add = {{1{z_2_add_shiftright[63]}}, z_2_add_shiftright} + 65'd1; // @[GroupNormUnit.cs:166]
-  assign scaled_2_mul = $signed(z_2) * $signed(gain_3); // @[GroupNormUnit.cs:167]
-  assign y_2_mux_eq = shift_4 == 6'd0; // @[GroupNormUnit.cs:168]
-  assign y_2_mux_add_shiftright = $signed(scaled_2) >>> (shift_4 - 6'd1); // @[GroupNormUnit.cs:168]
-  assign y_2_mux_add = {{1{y_2_mux_add_shiftright[56]}}, y_2_mux_add_shiftright} + 58'd1; // @[GroupNormUnit.cs:168]
-  assign y_2_mux = y_2_mux_eq ? scaled_2 : y_2_mux_add[57:1]; // @[GroupNormUnit.cs:168]
-  assign centered_3_mul = $signed({1'd0, count_0}) * $signed(x_3); // @[GroupNormUnit.cs:164]
-  assign z_3_add_shiftright = $signed(product_3) >>> (normalize_shift - 6'd1); // @[GroupNormUnit.cs:166]
-  assign z_3_add = {{1{z_3_add_shiftright[63]}}, z_3_add_shiftright} + 65'd1; // @[GroupNormUnit.cs:166]
-  assign scaled_3_mul = $signed(z_3) * $signed(gain_3); // @[GroupNormUnit.cs:167]
-  assign y_3_mux_eq = shift_4 == 6'd0; // @[GroupNormUnit.cs:168]
-  assign y_3_mux_add_shiftright = $signed(scaled_3) >>> (shift_4 - 6'd1); // @[GroupNormUnit.cs:168]
-  assign y_3_mux_add = {{1{y_3_mux_add_shiftright[56]}}, y_3_mux_add_shiftright} + 58'd1; // @[GroupNormUnit.cs:168]
-  assign y_3_mux = y_3_mux_eq ? scaled_3 : y_3_mux_add[57:1]; // @[GroupNormUnit.cs:168]
-  assign centered_4_mul = $signed({1'd0, count_0}) * $signed(x_4); // @[GroupNormUnit.cs:164]
-  assign z_4_add_shiftright = $signed(product_4) >>> (normalize_shift - 6'd1); // @[GroupNormUnit.cs:166]
-  assign z_4_add = {{1{z_4_add_shiftright[63]}}, z_4_add_shiftright} + 65'd1; // @[GroupNormUnit.cs:166]
-  assign scaled_4_mul = $signed(z_4) * $signed(gain_3); // @[GroupNormUnit.cs:167]
-  assign y_4_mux_eq = shift_4 == 6'd0; // @[GroupNormUnit.cs:168]
-  assign y_4_mux_add_shiftright = $signed(scaled_4) >>> (shift_4 - 6'd1); // @[GroupNormUnit.cs:168]
-  assign y_4_mux_add = {{1{y_4_mux_add_shiftright[56]}}, y_4_mux_add_shiftright} + 58'd1; // @[GroupNormUnit.cs:168]
-  assign y_4_mux = y_4_mux_eq ? scaled_4 : y_4_mux_add[57:1]; // @[GroupNormUnit.cs:168]
-  assign centered_5_mul = $signed({1'd0, count_0}) * $signed(x_5); // @[GroupNormUnit.cs:164]
-  assign z_5_add_shiftright = $signed(product_5) >>> (normalize_shift - 6'd1); // @[GroupNormUnit.cs:166]
-  assign z_5_add = {{1{z_5_add_shiftright[63]}}, z_5_add_shiftright} + 65'd1; // @[GroupNormUnit.cs:166]
-  assign scaled_5_mul = $signed(z_5) * $signed(gain_3); // @[GroupNormUnit.cs:167]
-  assign y_5_mux_eq = shift_4 == 6'd0; // @[GroupNormUnit.cs:168]
-  assign y_5_mux_add_shiftright = $signed(scaled_5) >>> (shift_4 - 6'd1); // @[GroupNormUnit.cs:168]
-  assign y_5_mux_add = {{1{y_5_mux_add_shiftright[56]}}, y_5_mux_add_shiftright} + 58'd1; // @[GroupNormUnit.cs:168]
-  assign y_5_mux = y_5_mux_eq ? scaled_5 : y_5_mux_add[57:1]; // @[GroupNormUnit.cs:168]
-  assign centered_6_mul = $signed({1'd0, count_0}) * $signed(x_6); // @[GroupNormUnit.cs:164]
-  assign z_6_add_shiftright = $signed(product_6) >>> (normalize_shift - 6'd1); // @[GroupNormUnit.cs:166]
-  assign z_6_add = {{1{z_6_add_shiftright[63]}}, z_6_add_shiftright} + 65'd1; // @[GroupNormUnit.cs:166]
-  assign scaled_6_mul = $signed(z_6) * $signed(gain_3); // @[GroupNormUnit.cs:167]
-  assign y_6_mux_eq = shift_4 == 6'd0; // @[GroupNormUnit.cs:168]
-  assign y_6_mux_add_shiftright = $signed(scaled_6) >>> (shift_4 - 6'd1); // @[GroupNormUnit.cs:168]
-  assign y_6_mux_add = {{1{y_6_mux_add_shiftright[56]}}, y_6_mux_add_shiftright} + 58'd1; // @[GroupNormUnit.cs:168]
-  assign y_6_mux = y_6_mux_eq ? scaled_6 : y_6_mux_add[57:1]; // @[GroupNormUnit.cs:168]
-  assign centered_7_mul = $signed({1'd0, count_0}) * $signed(x_7); // @[GroupNormUnit.cs:164]
-  assign z_7_add_shiftright = $signed(product_7) >>> (normalize_shift - 6'd1); // @[GroupNormUnit.cs:166]
-  assign z_7_add = {{1{z_7_add_shiftright[63]}}, z_7_add_shiftright} + 65'd1; // @[GroupNormUnit.cs:166]
-  assign scaled_7_mul = $signed(z_7) * $signed(gain_3); // @[GroupNormUnit.cs:167]
-  assign y_7_mux_eq = shift_4 == 6'd0; // @[GroupNormUnit.cs:168]
-  assign y_7_mux_add_shiftright = $signed(scaled_7) >>> (shift_4 - 6'd1); // @[GroupNormUnit.cs:168]
-  assign y_7_mux_add = {{1{y_7_mux_add_shiftright[56]}}, y_7_mux_add_shiftright} + 58'd1; // @[GroupNormUnit.cs:168]
-  assign y_7_mux = y_7_mux_eq ? scaled_7 : y_7_mux_add[57:1]; // @[GroupNormUnit.cs:168]
+  assign sum_add_add_add_mux = lane_valid_0 ? x_0 : 8'd0; // @[GroupNormUnit.cs:76]
+  assign sum_add_add_add_mux_1 = lane_valid_1 ? x_1 : 8'd0; // @[GroupNormUnit.cs:76]
+  assign sum_add_add_add = {{1{sum_add_add_add_mux[7]}}, sum_add_add_add_mux} + {{1{sum_add_add_add_mux_1[7]}}, sum_add_add_add_mux_1}; // @[GroupNormUnit.cs:76]
+  assign sum_add_add_add_1_mux = lane_valid_2 ? x_2 : 8'd0; // @[GroupNormUnit.cs:76]
+  assign sum_add_add_add_1_mux_1 = lane_valid_3 ? x_3 : 8'd0; // @[GroupNormUnit.cs:76]
+  assign sum_add_add_add_1 = {{1{sum_add_add_add_1_mux[7]}}, sum_add_add_add_1_mux} + {{1{sum_add_add_add_1_mux_1[7]}}, sum_add_add_add_1_mux_1}; // @[GroupNormUnit.cs:76]
+  assign sum_add_add = {{1{sum_add_add_add[8]}}, sum_add_add_add} + {{1{sum_add_add_add_1[8]}}, sum_add_add_add_1}; // @[GroupNormUnit.cs:76]
+  assign sum_add_add_1_add_mux = lane_valid_4 ? x_4 : 8'd0; // @[GroupNormUnit.cs:76]
+  assign sum_add_add_1_add_mux_1 = lane_valid_5 ? x_5 : 8'd0; // @[GroupNormUnit.cs:76]
+  assign sum_add_add_1_add = {{1{sum_add_add_1_add_mux[7]}}, sum_add_add_1_add_mux} + {{1{sum_add_add_1_add_mux_1[7]}}, sum_add_add_1_add_mux_1}; // @[GroupNormUnit.cs:76]
+  assign sum_add_add_1_add_1_mux = lane_valid_6 ? x_6 : 8'd0; // @[GroupNormUnit.cs:76]
+  assign sum_add_add_1_add_1_mux_1 = lane_valid_7 ? x_7 : 8'd0; // @[GroupNormUnit.cs:76]
+  assign sum_add_add_1_add_1 = {{1{sum_add_add_1_add_1_mux[7]}}, sum_add_add_1_add_1_mux} + {{1{sum_add_add_1_add_1_mux_1[7]}}, sum_add_add_1_add_1_mux_1}; // @[GroupNormUnit.cs:76]
+  assign sum_add_add_1 = {{1{sum_add_add_1_add[8]}}, sum_add_add_1_add} + {{1{sum_add_add_1_add_1[8]}}, sum_add_add_1_add_1}; // @[GroupNormUnit.cs:76]
+  assign sum_add = {{1{sum_add_add[9]}}, sum_add_add} + {{1{sum_add_add_1[9]}}, sum_add_add_1}; // @[GroupNormUnit.cs:76]
+  assign squares_add_mul = $signed(x_0) * $signed(x_0); // @[GroupNormUnit.cs:77]
+  assign squares_add_mul_1 = $signed(x_1) * $signed(x_1); // @[GroupNormUnit.cs:77]
+  assign squares_add_mul_2 = $signed(x_2) * $signed(x_2); // @[GroupNormUnit.cs:77]
+  assign squares_add_mul_3 = $signed(x_3) * $signed(x_3); // @[GroupNormUnit.cs:77]
+  assign squares_add_mul_4 = $signed(x_4) * $signed(x_4); // @[GroupNormUnit.cs:77]
+  assign squares_add_mul_5 = $signed(x_5) * $signed(x_5); // @[GroupNormUnit.cs:77]
+  assign squares_add_mul_6 = $signed(x_6) * $signed(x_6); // @[GroupNormUnit.cs:77]
+  assign squares_add_mul_7 = $signed(x_7) * $signed(x_7); // @[GroupNormUnit.cs:77]
+  assign squares_add = {1'd0, ({1'd0, ({1'd0, (lane_valid_0 ? squares_add_mul[14:0] : 15'd0)} + {1'd0, (lane_valid_1 ? squares_add_mul_1[14:0] : 15'd0)})} + {1'd0, ({1'd0, (lane_valid_2 ? squares_add_mul_2[14:0] : 15'd0)} + {1'd0, (lane_valid_3 ? squares_add_mul_3[14:0] : 15'd0)})})} + {1'd0, ({1'd0, ({1'd0, (lane_valid_4 ? squares_add_mul_4[14:0] : 15'd0)} + {1'd0, (lane_valid_5 ? squares_add_mul_5[14:0] : 15'd0)})} + {1'd0, ({1'd0, (lane_valid_6 ? squares_add_mul_6[14:0] : 15'd0)} + {1'd0, (lane_valid_7 ? squares_add_mul_7[14:0] : 15'd0)})})}; // @[GroupNormUnit.cs:77]
+  assign state_eq = state == 3'd0; // @[GroupNormUnit.cs:105, GroupNormUnit.cs:114, GroupNormUnit.cs:123, GroupNormUnit.cs:136, GroupNormUnit.cs:151]
+  assign state_eq_1 = state == 3'd1; // @[GroupNormUnit.cs:105, GroupNormUnit.cs:114, GroupNormUnit.cs:123, GroupNormUnit.cs:136, GroupNormUnit.cs:151]
+  assign state_eq_2 = state == 3'd2; // @[GroupNormUnit.cs:105, GroupNormUnit.cs:114, GroupNormUnit.cs:123, GroupNormUnit.cs:136, GroupNormUnit.cs:151]
+  assign state_ge = v >= $unsigned(75'h40000000); // @[GroupNormUnit.cs:105, GroupNormUnit.cs:114, GroupNormUnit.cs:123, GroupNormUnit.cs:136, GroupNormUnit.cs:151]
+  assign state_eq_3 = state == 3'd3; // @[GroupNormUnit.cs:105, GroupNormUnit.cs:114, GroupNormUnit.cs:123, GroupNormUnit.cs:136, GroupNormUnit.cs:151]
+  assign state_eq_4 = steps == 6'd1; // @[GroupNormUnit.cs:105, GroupNormUnit.cs:114, GroupNormUnit.cs:123, GroupNormUnit.cs:136, GroupNormUnit.cs:151]
+  assign state_eq_5 = state == 3'd4; // @[GroupNormUnit.cs:105, GroupNormUnit.cs:114, GroupNormUnit.cs:123, GroupNormUnit.cs:136, GroupNormUnit.cs:151]
+  assign state_eq_6 = steps == 6'd1; // @[GroupNormUnit.cs:105, GroupNormUnit.cs:114, GroupNormUnit.cs:123, GroupNormUnit.cs:136, GroupNormUnit.cs:151]
+  assign count_times_squares_mul = Count * squares; // @[GroupNormUnit.cs:106]
+  assign sum_squared_mul = $signed(sum) * $signed(sum); // @[GroupNormUnit.cs:107]
+  assign v_cast = {1'd0, count_times_squares}; // @[GroupNormUnit.cs:112, GroupNormUnit.cs:119]
+  assign remainder_ge_cat = {remainder, ((steps == 6'd63) ? 1'b1 : 1'b0)}; // @[GroupNormUnit.cs:125, GroupNormUnit.cs:131]
+  assign remainder_ge = $unsigned(remainder_ge_cat) >= $unsigned({2'd0, v[29:0]}); // @[GroupNormUnit.cs:125, GroupNormUnit.cs:131]
+  assign quotient_ge = $unsigned({1'd0, quotient}) >= $unsigned(({1'd0, root_value} + {1'd0, bit_})); // @[GroupNormUnit.cs:126, GroupNormUnit.cs:132, GroupNormUnit.cs:145]
+  assign centered_0_mul = $signed({1'd0, count_0}) * $signed(x_0); // @[GroupNormUnit.cs:163]
+  assign z_0_add_shiftright = $signed(product_0) >>> (normalize_shift - 6'd1); // @[GroupNormUnit.cs:165]
+  assign z_0_add = {{1{z_0_add_shiftright[63]}}, z_0_add_shiftright} + 65'd1; // @[GroupNormUnit.cs:165]
+  assign scaled_0_mul = $signed(z_0) * $signed(gain_3); // @[GroupNormUnit.cs:166]
+  assign y_0_mux_eq = shift_4 == 6'd0; // @[GroupNormUnit.cs:167]
+  assign y_0_mux_add_shiftright = $signed(scaled_0) >>> (shift_4 - 6'd1); // @[GroupNormUnit.cs:167]
+  assign y_0_mux_add = {{1{y_0_mux_add_shiftright[56]}}, y_0_mux_add_shiftright} + 58'd1; // @[GroupNormUnit.cs:167]
+  assign y_0_mux = y_0_mux_eq ? scaled_0 : y_0_mux_add[57:1]; // @[GroupNormUnit.cs:167]
+  assign centered_1_mul = $signed({1'd0, count_0}) * $signed(x_1); // @[GroupNormUnit.cs:163]
+  assign z_1_add_shiftright = $signed(product_1) >>> (normalize_shift - 6'd1); // @[GroupNormUnit.cs:165]
+  assign z_1_add = {{1{z_1_add_shiftright[63]}}, z_1_add_shiftright} + 65'd1; // @[GroupNormUnit.cs:165]
+  assign scaled_1_mul = $signed(z_1) * $signed(gain_3); // @[GroupNormUnit.cs:166]
+  assign y_1_mux_eq = shift_4 == 6'd0; // @[GroupNormUnit.cs:167]
+  assign y_1_mux_add_shiftright = $signed(scaled_1) >>> (shift_4 - 6'd1); // @[GroupNormUnit.cs:167]
+  assign y_1_mux_add = {{1{y_1_mux_add_shiftright[56]}}, y_1_mux_add_shiftright} + 58'd1; // @[GroupNormUnit.cs:167]
+  assign y_1_mux = y_1_mux_eq ? scaled_1 : y_1_mux_add[57:1]; // @[GroupNormUnit.cs:167]
+  assign centered_2_mul = $signed({1'd0, count_0}) * $signed(x_2); // @[GroupNormUnit.cs:163]
+  assign z_2_add_shiftright = $signed(product_2) >>> (normalize_shift - 6'd1); // @[GroupNormUnit.cs:165]
+  assign z_2_add = {{1{z_2_add_shiftright[63]}}, z_2_add_shiftright} + 65'd1; // @[GroupNormUnit.cs:165]
+  assign scaled_2_mul = $signed(z_2) * $signed(gain_3); // @[GroupNormUnit.cs:166]
+  assign y_2_mux_eq = shift_4 == 6'd0; // @[GroupNormUnit.cs:167]
+  assign y_2_mux_add_shiftright = $signed(scaled_2) >>> (shift_4 - 6'd1); // @[GroupNormUnit.cs:167]
+  assign y_2_mux_add = {{1{y_2_mux_add_shiftright[56]}}, y_2_mux_add_shiftright} + 58'd1; // @[GroupNormUnit.cs:167]
+  assign y_2_mux = y_2_mux_eq ? scaled_2 : y_2_mux_add[57:1]; // @[GroupNormUnit.cs:167]
+  assign centered_3_mul = $signed({1'd0, count_0}) * $signed(x_3); // @[GroupNormUnit.cs:163]
+  assign z_3_add_shiftright = $signed(product_3) >>> (normalize_shift - 6'd1); // @[GroupNormUnit.cs:165]
+  assign z_3_add = {{1{z_3_add_shiftright[63]}}, z_3_add_shiftright} + 65'd1; // @[GroupNormUnit.cs:165]
+  assign scaled_3_mul = $signed(z_3) * $signed(gain_3); // @[GroupNormUnit.cs:166]
+  assign y_3_mux_eq = shift_4 == 6'd0; // @[GroupNormUnit.cs:167]
+  assign y_3_mux_add_shiftright = $signed(scaled_3) >>> (shift_4 - 6'd1); // @[GroupNormUnit.cs:167]
+  assign y_3_mux_add = {{1{y_3_mux_add_shiftright[56]}}, y_3_mux_add_shiftright} + 58'd1; // @[GroupNormUnit.cs:167]
+  assign y_3_mux = y_3_mux_eq ? scaled_3 : y_3_mux_add[57:1]; // @[GroupNormUnit.cs:167]
+  assign centered_4_mul = $signed({1'd0, count_0}) * $signed(x_4); // @[GroupNormUnit.cs:163]
+  assign z_4_add_shiftright = $signed(product_4) >>> (normalize_shift - 6'd1); // @[GroupNormUnit.cs:165]
+  assign z_4_add = {{1{z_4_add_shiftright[63]}}, z_4_add_shiftright} + 65'd1; // @[GroupNormUnit.cs:165]
+  assign scaled_4_mul = $signed(z_4) * $signed(gain_3); // @[GroupNormUnit.cs:166]
+  assign y_4_mux_eq = shift_4 == 6'd0; // @[GroupNormUnit.cs:167]
+  assign y_4_mux_add_shiftright = $signed(scaled_4) >>> (shift_4 - 6'd1); // @[GroupNormUnit.cs:167]
+  assign y_4_mux_add = {{1{y_4_mux_add_shiftright[56]}}, y_4_mux_add_shiftright} + 58'd1; // @[GroupNormUnit.cs:167]
+  assign y_4_mux = y_4_mux_eq ? scaled_4 : y_4_mux_add[57:1]; // @[GroupNormUnit.cs:167]
+  assign centered_5_mul = $signed({1'd0, count_0}) * $signed(x_5); // @[GroupNormUnit.cs:163]
+  assign z_5_add_shiftright = $signed(product_5) >>> (normalize_shift - 6'd1); // @[GroupNormUnit.cs:165]
+  assign z_5_add = {{1{z_5_add_shiftright[63]}}, z_5_add_shiftright} + 65'd1; // @[GroupNormUnit.cs:165]
+  assign scaled_5_mul = $signed(z_5) * $signed(gain_3); // @[GroupNormUnit.cs:166]
+  assign y_5_mux_eq = shift_4 == 6'd0; // @[GroupNormUnit.cs:167]
+  assign y_5_mux_add_shiftright = $signed(scaled_5) >>> (shift_4 - 6'd1); // @[GroupNormUnit.cs:167]
+  assign y_5_mux_add = {{1{y_5_mux_add_shiftright[56]}}, y_5_mux_add_shiftright} + 58'd1; // @[GroupNormUnit.cs:167]
+  assign y_5_mux = y_5_mux_eq ? scaled_5 : y_5_mux_add[57:1]; // @[GroupNormUnit.cs:167]
+  assign centered_6_mul = $signed({1'd0, count_0}) * $signed(x_6); // @[GroupNormUnit.cs:163]
+  assign z_6_add_shiftright = $signed(product_6) >>> (normalize_shift - 6'd1); // @[GroupNormUnit.cs:165]
+  assign z_6_add = {{1{z_6_add_shiftright[63]}}, z_6_add_shiftright} + 65'd1; // @[GroupNormUnit.cs:165]
+  assign scaled_6_mul = $signed(z_6) * $signed(gain_3); // @[GroupNormUnit.cs:166]
+  assign y_6_mux_eq = shift_4 == 6'd0; // @[GroupNormUnit.cs:167]
+  assign y_6_mux_add_shiftright = $signed(scaled_6) >>> (shift_4 - 6'd1); // @[GroupNormUnit.cs:167]
+  assign y_6_mux_add = {{1{y_6_mux_add_shiftright[56]}}, y_6_mux_add_shiftright} + 58'd1; // @[GroupNormUnit.cs:167]
+  assign y_6_mux = y_6_mux_eq ? scaled_6 : y_6_mux_add[57:1]; // @[GroupNormUnit.cs:167]
+  assign centered_7_mul = $signed({1'd0, count_0}) * $signed(x_7); // @[GroupNormUnit.cs:163]
+  assign z_7_add_shiftright = $signed(product_7) >>> (normalize_shift - 6'd1); // @[GroupNormUnit.cs:165]
+  assign z_7_add = {{1{z_7_add_shiftright[63]}}, z_7_add_shiftright} + 65'd1; // @[GroupNormUnit.cs:165]
+  assign scaled_7_mul = $signed(z_7) * $signed(gain_3); // @[GroupNormUnit.cs:166]
+  assign y_7_mux_eq = shift_4 == 6'd0; // @[GroupNormUnit.cs:167]
+  assign y_7_mux_add_shiftright = $signed(scaled_7) >>> (shift_4 - 6'd1); // @[GroupNormUnit.cs:167]
+  assign y_7_mux_add = {{1{y_7_mux_add_shiftright[56]}}, y_7_mux_add_shiftright} + 58'd1; // @[GroupNormUnit.cs:167]
+  assign y_7_mux = y_7_mux_eq ? scaled_7 : y_7_mux_add[57:1]; // @[GroupNormUnit.cs:167]
   assign InReady = OutReady; // @[GroupNormUnit.cs:57]
-  assign OutValid = valid_5 & pass_5; // @[GroupNormUnit.cs:171]
-  assign Y_0 = OutValid ? y_0 : 8'd0; // @[GroupNormUnit.cs:169]
-  assign Y_1 = OutValid ? y_1 : 8'd0; // @[GroupNormUnit.cs:169]
-  assign Y_2 = OutValid ? y_2 : 8'd0; // @[GroupNormUnit.cs:169]
-  assign Y_3 = OutValid ? y_3 : 8'd0; // @[GroupNormUnit.cs:169]
-  assign Y_4 = OutValid ? y_4 : 8'd0; // @[GroupNormUnit.cs:169]
-  assign Y_5 = OutValid ? y_5 : 8'd0; // @[GroupNormUnit.cs:169]
-  assign Y_6 = OutValid ? y_6 : 8'd0; // @[GroupNormUnit.cs:169]
-  assign Y_7 = OutValid ? y_7 : 8'd0; // @[GroupNormUnit.cs:169]
-  assign Busy = state != 3'd0; // @[GroupNormUnit.cs:157]
+  assign OutValid = valid_5 & pass_5; // @[GroupNormUnit.cs:170]
+  assign Y_0 = OutValid ? y_0 : 8'd0; // @[GroupNormUnit.cs:168]
+  assign Y_1 = OutValid ? y_1 : 8'd0; // @[GroupNormUnit.cs:168]
+  assign Y_2 = OutValid ? y_2 : 8'd0; // @[GroupNormUnit.cs:168]
+  assign Y_3 = OutValid ? y_3 : 8'd0; // @[GroupNormUnit.cs:168]
+  assign Y_4 = OutValid ? y_4 : 8'd0; // @[GroupNormUnit.cs:168]
+  assign Y_5 = OutValid ? y_5 : 8'd0; // @[GroupNormUnit.cs:168]
+  assign Y_6 = OutValid ? y_6 : 8'd0; // @[GroupNormUnit.cs:168]
+  assign Y_7 = OutValid ? y_7 : 8'd0; // @[GroupNormUnit.cs:168]
+  assign Busy = state != 3'd0; // @[GroupNormUnit.cs:156]
 
   always @(posedge clk) begin // @[GroupNormUnit.cs:58]
     if (rst)
@@ -410,455 +410,455 @@ module GroupNormUnit8 (
       pass_0 <= Pass;
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:61]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:59]
     if (OutReady)
       pass_1 <= pass_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:61]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:59]
     if (OutReady)
       pass_2 <= pass_1;
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:61]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:59]
     if (OutReady)
       pass_3 <= pass_2;
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:61]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:59]
     if (OutReady)
       pass_4 <= pass_3;
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:61]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:59]
     if (OutReady)
       pass_5 <= pass_4;
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:62]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:60]
     if (OutReady)
       group_start_0 <= GroupStart;
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:63]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:61]
     if (OutReady)
       x_0 <= X_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:63]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:61]
     if (OutReady)
       x_1 <= X_1;
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:63]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:61]
     if (OutReady)
       x_2 <= X_2;
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:63]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:61]
     if (OutReady)
       x_3 <= X_3;
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:63]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:61]
     if (OutReady)
       x_4 <= X_4;
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:63]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:61]
     if (OutReady)
       x_5 <= X_5;
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:63]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:61]
     if (OutReady)
       x_6 <= X_6;
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:63]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:61]
     if (OutReady)
       x_7 <= X_7;
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:64]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:62]
     if (OutReady)
       lane_valid_0 <= LaneValid_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:64]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:62]
     if (OutReady)
       lane_valid_1 <= LaneValid_1;
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:64]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:62]
     if (OutReady)
       lane_valid_2 <= LaneValid_2;
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:64]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:62]
     if (OutReady)
       lane_valid_3 <= LaneValid_3;
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:64]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:62]
     if (OutReady)
       lane_valid_4 <= LaneValid_4;
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:64]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:62]
     if (OutReady)
       lane_valid_5 <= LaneValid_5;
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:64]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:62]
     if (OutReady)
       lane_valid_6 <= LaneValid_6;
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:64]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:62]
     if (OutReady)
       lane_valid_7 <= LaneValid_7;
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:65]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:63]
     if (OutReady)
       count_0 <= Count;
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:66]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:65]
     if (OutReady)
       gain_0 <= Gain;
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:66]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:65]
     if (OutReady)
       gain_1 <= gain_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:66]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:65]
     if (OutReady)
       gain_2 <= gain_1;
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:66]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:65]
     if (OutReady)
       gain_3 <= gain_2;
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:67]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:66]
     if (OutReady)
       offset_0 <= Offset;
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:67]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:66]
     if (OutReady)
       offset_1 <= offset_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:67]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:66]
     if (OutReady)
       offset_2 <= offset_1;
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:67]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:66]
     if (OutReady)
       offset_3 <= offset_2;
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:68]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:67]
     if (OutReady)
       shift_0 <= Shift;
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:68]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:67]
     if (OutReady)
       shift_1 <= shift_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:68]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:67]
     if (OutReady)
       shift_2 <= shift_1;
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:68]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:67]
     if (OutReady)
       shift_3 <= shift_2;
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:68]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:67]
     if (OutReady)
       shift_4 <= shift_3;
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:77]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:76]
     if ((OutReady & valid_0) & (~pass_0))
       sum <= group_start_0 ? {{17{sum_add[10]}}, sum_add} : (sum + {{17{sum_add[10]}}, sum_add});
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:78]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:77]
     if ((OutReady & valid_0) & (~pass_0))
       squares <= group_start_0 ? {17'd0, squares_add} : (squares + {17'd0, squares_add});
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:106, GroupNormUnit.cs:115, GroupNormUnit.cs:124, GroupNormUnit.cs:137, GroupNormUnit.cs:152]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:105, GroupNormUnit.cs:114, GroupNormUnit.cs:123, GroupNormUnit.cs:136, GroupNormUnit.cs:151]
     if (rst)
       state <= 3'd0;
     else
       state <= state_eq ? (Finish ? 3'd1 : state) : (state_eq_1 ? 3'd2 : (state_eq_2 ? (state_ge ? state : 3'd3) : (state_eq_3 ? (state_eq_4 ? 3'd4 : state) : (state_eq_5 ? (state_eq_6 ? 3'd0 : state) : state))));
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:107]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:106]
     if (state_eq)
       count_times_squares <= Finish ? count_times_squares_mul : count_times_squares;
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:108]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:107]
     if (state_eq)
       sum_squared <= Finish ? sum_squared_mul : sum_squared;
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:109]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:108]
     if (state_eq)
       epsilon <= Finish ? EpsilonTerm : epsilon;
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:113, GroupNormUnit.cs:120]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:112, GroupNormUnit.cs:119]
     v <= state_eq ? v : (state_eq_1 ? ({1'd0, {({{1{v_cast[56]}}, v_cast} - {{2{sum_squared[55]}}, sum_squared}), 16'd0}} + {12'd0, epsilon}) : (state_eq_2 ? (state_ge ? {2'd0, v[74:2]} : v) : v));
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:114, GroupNormUnit.cs:121]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:113, GroupNormUnit.cs:120]
     half_shift <= state_eq ? half_shift : (state_eq_1 ? 5'd0 : (state_eq_2 ? (state_ge ? (half_shift + 5'd1) : half_shift) : half_shift));
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:125, GroupNormUnit.cs:134, GroupNormUnit.cs:140, GroupNormUnit.cs:149]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:124, GroupNormUnit.cs:133, GroupNormUnit.cs:139, GroupNormUnit.cs:148]
     steps <= state_eq ? steps : (state_eq_1 ? steps : (state_eq_2 ? (state_ge ? steps : 6'd63) : (state_eq_3 ? (state_eq_4 ? 6'd32 : (steps - 6'd1)) : (state_eq_5 ? (steps - 6'd1) : steps))));
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:126, GroupNormUnit.cs:132]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:125, GroupNormUnit.cs:131]
     remainder <= state_eq ? remainder : (state_eq_1 ? remainder : (state_eq_2 ? (state_ge ? remainder : 31'd0) : (state_eq_3 ? (remainder_ge ? (remainder_ge_cat[30:0] - {1'd0, v[29:0]}) : remainder_ge_cat[30:0]) : remainder)));
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:127, GroupNormUnit.cs:133, GroupNormUnit.cs:146]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:126, GroupNormUnit.cs:132, GroupNormUnit.cs:145]
     quotient <= state_eq ? quotient : (state_eq_1 ? quotient : (state_eq_2 ? (state_ge ? quotient : 63'd0) : (state_eq_3 ? {quotient[61:0], remainder_ge} : (state_eq_5 ? (quotient_ge ? (quotient - (root_value + bit_)) : quotient) : quotient))));
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:138, GroupNormUnit.cs:147]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:137, GroupNormUnit.cs:146]
     root_value <= state_eq ? root_value : (state_eq_1 ? root_value : (state_eq_2 ? root_value : (state_eq_3 ? (state_eq_4 ? 63'd0 : root_value) : (state_eq_5 ? (quotient_ge ? ({1'd0, root_value[62:1]} + bit_) : {1'd0, root_value[62:1]}) : root_value))));
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:139, GroupNormUnit.cs:148]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:138, GroupNormUnit.cs:147]
     bit_ <= state_eq ? bit_ : (state_eq_1 ? bit_ : (state_eq_2 ? bit_ : (state_eq_3 ? (state_eq_4 ? 63'h4000000000000000 : bit_) : (state_eq_5 ? {2'd0, bit_[62:2]} : bit_))));
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:153]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:152]
     result_root <= state_eq ? result_root : (state_eq_1 ? result_root : (state_eq_2 ? result_root : (state_eq_3 ? result_root : (state_eq_5 ? (state_eq_6 ? (quotient_ge ? (root_value[32:1] + bit_[31:0]) : root_value[32:1]) : result_root) : result_root))));
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:154]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:153]
     result_half_shift <= state_eq ? result_half_shift : (state_eq_1 ? result_half_shift : (state_eq_2 ? result_half_shift : (state_eq_3 ? result_half_shift : (state_eq_5 ? (state_eq_6 ? half_shift : result_half_shift) : result_half_shift))));
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:161]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:160]
     if (OutReady)
       normalize_shift <= {1'd0, result_half_shift} + 6'd7;
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:164]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:163]
     if (OutReady)
       centered_0 <= {{1{centered_0_mul[29]}}, centered_0_mul} - {{3{sum[27]}}, sum};
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:165]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:164]
     if (OutReady)
       product_0 <= $signed(centered_0) * $signed({1'd0, result_root});
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:166]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:165]
     if (OutReady)
       z_0 <= (normalize_shift == 6'd0) ? product_0[39:0] : z_0_add[40:1];
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:167]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:166]
     if (OutReady)
       scaled_0 <= {{1{scaled_0_mul[55]}}, scaled_0_mul} + {{15{offset_3[41]}}, offset_3};
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:168]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:167]
     if (OutReady)
       y_0 <= ($signed(y_0_mux) > $signed(57'd127)) ? 8'd127 : (($signed(y_0_mux) < $signed(57'h1ffffffffffff80)) ? 8'd128 : (y_0_mux_eq ? scaled_0[7:0] : y_0_mux_add[8:1]));
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:164]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:163]
     if (OutReady)
       centered_1 <= {{1{centered_1_mul[29]}}, centered_1_mul} - {{3{sum[27]}}, sum};
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:165]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:164]
     if (OutReady)
       product_1 <= $signed(centered_1) * $signed({1'd0, result_root});
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:166]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:165]
     if (OutReady)
       z_1 <= (normalize_shift == 6'd0) ? product_1[39:0] : z_1_add[40:1];
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:167]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:166]
     if (OutReady)
       scaled_1 <= {{1{scaled_1_mul[55]}}, scaled_1_mul} + {{15{offset_3[41]}}, offset_3};
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:168]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:167]
     if (OutReady)
       y_1 <= ($signed(y_1_mux) > $signed(57'd127)) ? 8'd127 : (($signed(y_1_mux) < $signed(57'h1ffffffffffff80)) ? 8'd128 : (y_1_mux_eq ? scaled_1[7:0] : y_1_mux_add[8:1]));
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:164]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:163]
     if (OutReady)
       centered_2 <= {{1{centered_2_mul[29]}}, centered_2_mul} - {{3{sum[27]}}, sum};
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:165]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:164]
     if (OutReady)
       product_2 <= $signed(centered_2) * $signed({1'd0, result_root});
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:166]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:165]
     if (OutReady)
       z_2 <= (normalize_shift == 6'd0) ? product_2[39:0] : z_2_add[40:1];
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:167]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:166]
     if (OutReady)
       scaled_2 <= {{1{scaled_2_mul[55]}}, scaled_2_mul} + {{15{offset_3[41]}}, offset_3};
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:168]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:167]
     if (OutReady)
       y_2 <= ($signed(y_2_mux) > $signed(57'd127)) ? 8'd127 : (($signed(y_2_mux) < $signed(57'h1ffffffffffff80)) ? 8'd128 : (y_2_mux_eq ? scaled_2[7:0] : y_2_mux_add[8:1]));
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:164]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:163]
     if (OutReady)
       centered_3 <= {{1{centered_3_mul[29]}}, centered_3_mul} - {{3{sum[27]}}, sum};
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:165]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:164]
     if (OutReady)
       product_3 <= $signed(centered_3) * $signed({1'd0, result_root});
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:166]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:165]
     if (OutReady)
       z_3 <= (normalize_shift == 6'd0) ? product_3[39:0] : z_3_add[40:1];
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:167]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:166]
     if (OutReady)
       scaled_3 <= {{1{scaled_3_mul[55]}}, scaled_3_mul} + {{15{offset_3[41]}}, offset_3};
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:168]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:167]
     if (OutReady)
       y_3 <= ($signed(y_3_mux) > $signed(57'd127)) ? 8'd127 : (($signed(y_3_mux) < $signed(57'h1ffffffffffff80)) ? 8'd128 : (y_3_mux_eq ? scaled_3[7:0] : y_3_mux_add[8:1]));
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:164]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:163]
     if (OutReady)
       centered_4 <= {{1{centered_4_mul[29]}}, centered_4_mul} - {{3{sum[27]}}, sum};
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:165]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:164]
     if (OutReady)
       product_4 <= $signed(centered_4) * $signed({1'd0, result_root});
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:166]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:165]
     if (OutReady)
       z_4 <= (normalize_shift == 6'd0) ? product_4[39:0] : z_4_add[40:1];
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:167]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:166]
     if (OutReady)
       scaled_4 <= {{1{scaled_4_mul[55]}}, scaled_4_mul} + {{15{offset_3[41]}}, offset_3};
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:168]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:167]
     if (OutReady)
       y_4 <= ($signed(y_4_mux) > $signed(57'd127)) ? 8'd127 : (($signed(y_4_mux) < $signed(57'h1ffffffffffff80)) ? 8'd128 : (y_4_mux_eq ? scaled_4[7:0] : y_4_mux_add[8:1]));
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:164]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:163]
     if (OutReady)
       centered_5 <= {{1{centered_5_mul[29]}}, centered_5_mul} - {{3{sum[27]}}, sum};
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:165]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:164]
     if (OutReady)
       product_5 <= $signed(centered_5) * $signed({1'd0, result_root});
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:166]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:165]
     if (OutReady)
       z_5 <= (normalize_shift == 6'd0) ? product_5[39:0] : z_5_add[40:1];
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:167]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:166]
     if (OutReady)
       scaled_5 <= {{1{scaled_5_mul[55]}}, scaled_5_mul} + {{15{offset_3[41]}}, offset_3};
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:168]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:167]
     if (OutReady)
       y_5 <= ($signed(y_5_mux) > $signed(57'd127)) ? 8'd127 : (($signed(y_5_mux) < $signed(57'h1ffffffffffff80)) ? 8'd128 : (y_5_mux_eq ? scaled_5[7:0] : y_5_mux_add[8:1]));
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:164]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:163]
     if (OutReady)
       centered_6 <= {{1{centered_6_mul[29]}}, centered_6_mul} - {{3{sum[27]}}, sum};
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:165]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:164]
     if (OutReady)
       product_6 <= $signed(centered_6) * $signed({1'd0, result_root});
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:166]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:165]
     if (OutReady)
       z_6 <= (normalize_shift == 6'd0) ? product_6[39:0] : z_6_add[40:1];
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:167]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:166]
     if (OutReady)
       scaled_6 <= {{1{scaled_6_mul[55]}}, scaled_6_mul} + {{15{offset_3[41]}}, offset_3};
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:168]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:167]
     if (OutReady)
       y_6 <= ($signed(y_6_mux) > $signed(57'd127)) ? 8'd127 : (($signed(y_6_mux) < $signed(57'h1ffffffffffff80)) ? 8'd128 : (y_6_mux_eq ? scaled_6[7:0] : y_6_mux_add[8:1]));
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:164]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:163]
     if (OutReady)
       centered_7 <= {{1{centered_7_mul[29]}}, centered_7_mul} - {{3{sum[27]}}, sum};
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:165]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:164]
     if (OutReady)
       product_7 <= $signed(centered_7) * $signed({1'd0, result_root});
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:166]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:165]
     if (OutReady)
       z_7 <= (normalize_shift == 6'd0) ? product_7[39:0] : z_7_add[40:1];
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:167]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:166]
     if (OutReady)
       scaled_7 <= {{1{scaled_7_mul[55]}}, scaled_7_mul} + {{15{offset_3[41]}}, offset_3};
   end
 
-  always @(posedge clk) begin // @[GroupNormUnit.cs:168]
+  always @(posedge clk) begin // @[GroupNormUnit.cs:167]
     if (OutReady)
       y_7 <= ($signed(y_7_mux) > $signed(57'd127)) ? 8'd127 : (($signed(y_7_mux) < $signed(57'h1ffffffffffff80)) ? 8'd128 : (y_7_mux_eq ? scaled_7[7:0] : y_7_mux_add[8:1]));
   end

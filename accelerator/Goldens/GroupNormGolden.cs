@@ -23,17 +23,16 @@ public sealed class GroupNormGolden(int lanes)
         public sbyte[] Y = [];
     }
 
-    private readonly Beat[] stages = [.. Enumerable.Range(0, Stages).Select(_ => new Beat())];
-    private readonly bool[] valid = new bool[Stages];
+    private readonly StallPipeline<Beat> pipeline = new(Stages, new Beat());
     private long sum;
     private long squares;
     private int busyCycles;
     private (long Root, int HalfShift) pending;
     private (long Root, int HalfShift) result;
 
-    public bool OutValid => valid[^1] && stages[^1].Pass;
+    public bool OutValid => pipeline.OutValid && pipeline.Out.Pass;
 
-    public IReadOnlyList<sbyte> Y => OutValid ? stages[^1].Y : new sbyte[lanes];
+    public IReadOnlyList<sbyte> Y => OutValid ? pipeline.Out.Y : new sbyte[lanes];
 
     public bool Busy => busyCycles > 0;
 
@@ -56,11 +55,11 @@ public sealed class GroupNormGolden(int lanes)
 
         if (outReady)
         {
-            var first = stages[0];
-            var second = stages[1];
-            if (valid[1] && second.Pass)
+            var first = pipeline.At(0);
+            var second = pipeline.At(1);
+            if (pipeline.ValidAt(1) && second.Pass)
                 second.Y = [.. second.Centered.Select(c => second.Channel.Apply(IntegerGroupNorm.Normalize(c, reciprocal)))];
-            if (valid[0])
+            if (pipeline.ValidAt(0))
             {
                 if (!first.Pass)
                 {
@@ -82,8 +81,7 @@ public sealed class GroupNormGolden(int lanes)
                     first.Centered = [.. first.X.Select(v => IntegerGroupNorm.Centered(v, statistics))];
                 }
             }
-            Array.Copy(stages, 0, stages, 1, Stages - 1);
-            stages[0] = new Beat
+            pipeline.Tick(inValid, new Beat
             {
                 Pass = pass,
                 GroupStart = groupStart,
@@ -92,16 +90,11 @@ public sealed class GroupNormGolden(int lanes)
                 Count = count,
                 Channel = channel,
                 Y = new sbyte[lanes],
-            };
+            }, outReady, reset);
         }
-        if (reset)
+        else
         {
-            Array.Clear(valid);
-        }
-        else if (outReady)
-        {
-            Array.Copy(valid, 0, valid, 1, Stages - 1);
-            valid[0] = inValid;
+            pipeline.Tick(inValid, new Beat(), outReady, reset);
         }
     }
 }

@@ -22,8 +22,7 @@ public sealed class SoftmaxGolden(int lanes)
         public sbyte[] Probabilities = [];
     }
 
-    private readonly Beat[] stages = [.. Enumerable.Range(0, Stages).Select(_ => new Beat())];
-    private readonly bool[] valid = new bool[Stages];
+    private readonly StallPipeline<Beat> pipeline = new(Stages, new Beat());
     private int max;
     private uint sum;
     private int count;
@@ -31,9 +30,9 @@ public sealed class SoftmaxGolden(int lanes)
     private ulong remainder;
     private uint reciprocal;
 
-    public bool OutValid => valid[^1] && stages[^1].Pass == 2;
+    public bool OutValid => pipeline.OutValid && pipeline.Out.Pass == 2;
 
-    public IReadOnlyList<sbyte> Probabilities => OutValid ? stages[^1].Probabilities : new sbyte[lanes];
+    public IReadOnlyList<sbyte> Probabilities => OutValid ? pipeline.Out.Probabilities : new sbyte[lanes];
 
     public bool Busy => count != 0;
 
@@ -57,8 +56,8 @@ public sealed class SoftmaxGolden(int lanes)
 
         if (outReady)
         {
-            var first = stages[0];
-            if (valid[0] && first.Pass == 0)
+            var first = pipeline.At(0);
+            if (pipeline.ValidAt(0) && first.Pass == 0)
             {
                 var beatMax = int.MinValue;
                 for (var l = 0; l < lanes; l++)
@@ -68,19 +67,18 @@ public sealed class SoftmaxGolden(int lanes)
                 }
                 max = first.RowStart || beatMax > max ? beatMax : max;
             }
-            var fifth = stages[5];
-            if (valid[5] && fifth.Pass == 1)
+            var fifth = pipeline.At(5);
+            if (pipeline.ValidAt(5) && fifth.Pass == 1)
             {
                 var beatSum = (uint)fifth.Exponents.Sum();
                 sum = fifth.RowStart ? beatSum : sum + beatSum;
             }
             // Stage 1 takes the maximum before this edge; stage 6 the reciprocal.
-            if (valid[0] && first.Pass != 0)
+            if (pipeline.ValidAt(0) && first.Pass != 0)
                 first.Exponents = [.. Enumerable.Range(0, lanes).Select(l => first.LaneValid[l] ? IntegerSoftmax.Exponent((long)max - first.Scores[l], first.Scale) : 0)];
-            if (valid[5] && fifth.Pass == 2)
+            if (pipeline.ValidAt(5) && fifth.Pass == 2)
                 fifth.Probabilities = [.. fifth.Exponents.Select(e => IntegerSoftmax.Probability(e, reciprocal & 0x1FFFF))];
-            Array.Copy(stages, 0, stages, 1, Stages - 1);
-            stages[0] = new Beat
+            pipeline.Tick(inValid, new Beat
             {
                 Pass = pass,
                 RowStart = rowStart,
@@ -88,16 +86,11 @@ public sealed class SoftmaxGolden(int lanes)
                 Scores = scores.ToArray(),
                 Scale = new RequantParameters(0, multiplier, shift),
                 Probabilities = new sbyte[lanes],
-            };
+            }, outReady, reset);
         }
-        if (reset)
+        else
         {
-            Array.Clear(valid);
-        }
-        else if (outReady)
-        {
-            Array.Copy(valid, 0, valid, 1, Stages - 1);
-            valid[0] = inValid;
+            pipeline.Tick(inValid, new Beat(), outReady, reset);
         }
     }
 }

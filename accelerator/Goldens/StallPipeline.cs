@@ -17,6 +17,12 @@ internal sealed class StallPipeline<T>
 
     public bool OutValid => valid[^1];
 
+    /// <summary>The valid bit of stage <paramref name="stage"/>.</summary>
+    public bool ValidAt(int stage) => valid[stage];
+
+    /// <summary>The payload of stage <paramref name="stage"/>, for goldens whose registers sample a stage.</summary>
+    public T At(int stage) => payload[stage];
+
     public T Out => payload[^1];
 
     /// <summary>One clock edge.</summary>

@@ -56,16 +56,15 @@ public sealed class GroupNormUnit : StreamPipeline
 
         InReady.Assign(StartPipeline(OutReady));
         var valid = ValidChain(InValid, Latency);
-        var pass = new List<Bool> { Stage(Pass, "pass_0") };
-        for (var s = 1; s < Latency; s++)
-            pass.Add(Stage(pass[^1], $"pass_{s}"));
+        var pass = StageChain(Pass, Latency, "pass");
         var groupStart = Stage(GroupStart, "group_start_0");
         var x = Enumerable.Range(0, lanes).Select(l => Stage(X[l], $"x_{l}")).ToArray();
         var laneValid = Enumerable.Range(0, lanes).Select(l => Stage(LaneValid[l], $"lane_valid_{l}")).ToArray();
         var count = Stage(Count, "count_0");
-        var gain = Stage(Stage(Stage(Stage(Gain, "gain_0"), "gain_1"), "gain_2"), "gain_3");
-        var offset = Stage(Stage(Stage(Stage(Offset, "offset_0"), "offset_1"), "offset_2"), "offset_3");
-        var shift = Stage(Stage(Stage(Stage(Stage(Shift, "shift_0"), "shift_1"), "shift_2"), "shift_3"), "shift_4");
+        // The channel's gain and offset meet z in stage 4, its shift the sum in stage 5.
+        var gain = StageChain(Gain, 4, "gain")[^1];
+        var offset = StageChain(Offset, 4, "offset")[^1];
+        var shift = StageChain(Shift, 5, "shift")[^1];
 
         // Pass 0: the group's sums from the beat in stage 0.
         var sum = Reg(SInt(CountBits + 7), name: "sum");

@@ -35,7 +35,7 @@ public sealed class ScaleAddUnit : StreamPipeline
         OutValid.Assign(ValidChain(InValid, Latency)[^1]);
         var multiplierA = Stage(MultiplierA.ToSInt(), "multiplier_a");
         var multiplierB = Stage(MultiplierB.ToSInt(), "multiplier_b");
-        var shift = Stage(Stage(Stage(Shift, "shift_0"), "shift_1"), "shift_2");
+        var shift = StageChain(Shift, 3, "shift")[^1];
         for (var lane = 0; lane < lanes; lane++)
         {
             // Stage 0: operands; 1: the two 8 x 17-bit products; 2: their sum; 3: rounding shift and saturation.

@@ -51,21 +51,17 @@ public sealed class SoftmaxUnit : StreamPipeline
         var valid = ValidChain(InValid, Latency);
         // The valid bit of each stage, for the registers that only valid beats may change.
         Bool ValidAt(int stage) => valid[stage];
-        var pass = new List<UInt> { Stage(Pass, "pass_0") };
-        var rowStart = new List<Bool> { Stage(RowStart, "row_start_0") };
-        for (var s = 1; s < Latency; s++)
-            pass.Add(Stage(pass[^1], $"pass_{s}"));
+        var pass = StageChain(Pass, Latency, "pass");
         // The row start is read by the maximum (stage 0) and the sum (stage 5).
-        for (var s = 1; s <= 5; s++)
-            rowStart.Add(Stage(rowStart[^1], $"row_start_{s}"));
+        var rowStart = StageChain(RowStart, 6, "row_start");
 
         var scores = Enumerable.Range(0, lanes).Select(l => Stage(Scores[l], $"score_{l}")).ToArray();
         var laneValid = new List<Bool[]>();
         laneValid.Add([.. Enumerable.Range(0, lanes).Select(l => Stage(LaneValid[l], $"lane_valid_0_{l}"))]);
         for (var s = 1; s < 5; s++)
             laneValid.Add([.. Enumerable.Range(0, lanes).Select(l => Stage(laneValid[^1][l], $"lane_valid_{s}_{l}"))]);
-        var multiplier = Stage(Stage(ExponentMultiplier, "multiplier_0"), "multiplier_1");
-        var shift = Stage(Stage(Stage(ExponentShift, "shift_0"), "shift_1"), "shift_2");
+        var multiplier = StageChain(ExponentMultiplier, 2, "multiplier")[^1];
+        var shift = StageChain(ExponentShift, 3, "shift")[^1];
 
         // Pass 0: the row maximum over the valid lanes of the beat in stage 0.
         var max = Reg(SInt(32), name: "row_max");

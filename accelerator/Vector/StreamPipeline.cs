@@ -26,6 +26,15 @@ public abstract class StreamPipeline : Module
     protected T Stage<T>(T value, string name, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) where T : Signal
         => RegNext(value, enable: Advance, name: name, file: file, line: line);
 
+    /// <summary>A value carried through <paramref name="stages"/> pipeline registers <c>{name}_0</c> ...: element s is stage s.</summary>
+    protected List<T> StageChain<T>(T value, int stages, string name, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) where T : Signal
+    {
+        var chain = new List<T>(stages);
+        for (var s = 0; s < stages; s++)
+            chain.Add(Stage(s == 0 ? value : chain[s - 1], $"{name}_{s}", file, line));
+        return chain;
+    }
+
     /// <summary>The valid bits of <paramref name="latency"/> stages: element s is stage s's, the last is the output's.</summary>
     protected Bool[] ValidChain(Bool inValid, int latency, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {

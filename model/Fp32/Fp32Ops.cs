@@ -28,17 +28,7 @@ public static class Fp32Ops
             Parallel.For(0, rows, row =>
             {
                 int c = row / (k * k), ky = row / k % k, kx = row % k;
-                var target = columns.AsSpan(row * pixels, pixels);
-                var plane = x.Data.AsSpan(((b * cin) + c) * h * w, h * w);
-                for (var oy = 0; oy < oh; oy++)
-                {
-                    var iy = (oy * stride) + ky - padding.Top;
-                    for (var ox = 0; ox < ow; ox++)
-                    {
-                        var ix = (ox * stride) + kx - padding.Left;
-                        target[(oy * ow) + ox] = iy >= 0 && iy < h && ix >= 0 && ix < w ? plane[(iy * w) + ix] : 0f;
-                    }
-                }
+                ImageLayout.Im2ColRow<float, float>(x.Data.AsSpan(((b * cin) + c) * h * w, h * w), h, w, ky, kx, stride, padding.Top, padding.Left, ow, columns.AsSpan(row * pixels, pixels));
             });
             Parallel.For(0, cout, o =>
             {
@@ -124,14 +114,7 @@ public static class Fp32Ops
     {
         int batch = x.Shape[0], channels = x.Shape[1], h = x.Shape[2], w = x.Shape[3];
         var output = new Tensor([batch, channels, 2 * h, 2 * w]);
-        Parallel.For(0, batch * channels, plane =>
-        {
-            for (var y = 0; y < 2 * h; y++)
-            {
-                for (var xx = 0; xx < 2 * w; xx++)
-                    output.Data[(plane * 4 * h * w) + (y * 2 * w) + xx] = x.Data[(plane * h * w) + (y / 2 * w) + (xx / 2)];
-            }
-        });
+        ImageLayout.Upsample2x(x.Data, output.Data, batch * channels, h, w);
         return output;
     }
 

@@ -95,14 +95,7 @@ internal sealed class Int8Operators(QuantizedUNet model, int group, Tensor timeE
     {
         int batch = x.Shape[0], channels = x.Shape[1], h = x.Shape[2], w = x.Shape[3];
         var output = new Int8Tensor([batch, channels, 2 * h, 2 * w], x.Scale);
-        for (var plane = 0; plane < batch * channels; plane++)
-        {
-            for (var y = 0; y < 2 * h; y++)
-            {
-                for (var xx = 0; xx < 2 * w; xx++)
-                    output.Data[(plane * 4 * h * w) + (y * 2 * w) + xx] = x.Data[(plane * h * w) + (y / 2 * w) + (xx / 2)];
-            }
-        }
+        ImageLayout.Upsample2x(x.Data, output.Data, batch * channels, h, w);
         return output;
     }
 

@@ -30,17 +30,7 @@ public static class Int8Ops
             Parallel.For(0, rows, row =>
             {
                 int c = row / (k * k), ky = row / k % k, kx = row % k;
-                var target = columns.AsSpan(row * pixels, pixels);
-                var plane = x.Data.AsSpan(((b * cin) + c) * h * w, h * w);
-                for (var oy = 0; oy < oh; oy++)
-                {
-                    var iy = (oy * stride) + ky - padding.Top;
-                    for (var ox = 0; ox < ow; ox++)
-                    {
-                        var ix = (ox * stride) + kx - padding.Left;
-                        target[(oy * ow) + ox] = iy >= 0 && iy < h && ix >= 0 && ix < w ? plane[(iy * w) + ix] : 0;
-                    }
-                }
+                ImageLayout.Im2ColRow<sbyte, int>(x.Data.AsSpan(((b * cin) + c) * h * w, h * w), h, w, ky, kx, stride, padding.Top, padding.Left, ow, columns.AsSpan(row * pixels, pixels));
             });
             Parallel.For(0, cout, o =>
             {

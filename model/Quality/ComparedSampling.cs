@@ -12,18 +12,8 @@ public static class ComparedSampling
 {
     public static (Tensor Samples, double[] SqnrPerStep) Run(INoisePredictor test, INoisePredictor reference, IScheduler scheduler, int[] shape, ulong seed, IProgress<int>? progress = null)
     {
-        var noise = new GaussianNoise(seed);
-        var x = new Tensor(shape);
-        noise.Fill(x.Data);
         var sqnr = new double[scheduler.Timesteps.Count];
-        for (var step = 0; step < sqnr.Length; step++)
-        {
-            var t = scheduler.Timesteps[step];
-            var predicted = test.PredictNoise(x, t);
-            sqnr[step] = Fidelity.Sqnr(reference.PredictNoise(x, t).Data, predicted.Data);
-            x = scheduler.Step(predicted, t, x, noise);
-            progress?.Report(step + 1);
-        }
-        return (x, sqnr);
+        var samples = Sampler.Run(test, scheduler, shape, seed, progress, (step, t, x, predicted) => sqnr[step] = Fidelity.Sqnr(reference.PredictNoise(x, t).Data, predicted.Data));
+        return (samples, sqnr);
     }
 }

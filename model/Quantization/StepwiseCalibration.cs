@@ -35,17 +35,7 @@ public sealed class StepwiseCalibration : IActivationObserver
             throw new ArgumentOutOfRangeException(nameof(trajectories), trajectories, "calibration needs at least one trajectory");
         var calibration = new StepwiseCalibration(scheduler.Timesteps, schedule.TrainSteps, new CalibrationInfo("mse", trajectories, samplerName, scheduler.Timesteps.Count, seed));
         var c = model.Config;
-        var noise = new GaussianNoise(seed);
-        var x = new Tensor([trajectories, c.InChannels, c.SampleSize, c.SampleSize]);
-        noise.Fill(x.Data);
-        for (var step = 0; step < scheduler.Timesteps.Count; step++)
-        {
-            calibration.currentStep = step;
-            var t = scheduler.Timesteps[step];
-            var predicted = model.Forward(x, [.. Enumerable.Repeat((float)t, trajectories)], calibration);
-            x = scheduler.Step(predicted, t, x, noise);
-            progress?.Report(step + 1);
-        }
+        Sampler.Run(new Recording(model, calibration), scheduler, [trajectories, c.InChannels, c.SampleSize, c.SampleSize], seed, progress);
         return calibration;
     }
 
@@ -55,6 +45,17 @@ public sealed class StepwiseCalibration : IActivationObserver
         if (!histograms.TryGetValue(point, out var histogram))
             histograms[point] = histogram = new ActivationHistogram();
         histogram.Add(value.Data);
+    }
+
+    /// <summary>The FP32 model with the calibration observing each forward pass as the next sampling step.</summary>
+    private sealed class Recording(UNet2D model, StepwiseCalibration calibration) : INoisePredictor
+    {
+        public Tensor PredictNoise(Tensor sample, int timestep)
+        {
+            var predicted = model.Forward(sample, [.. Enumerable.Repeat((float)timestep, sample.Shape[0])], calibration);
+            calibration.currentStep++;
+            return predicted;
+        }
     }
 
     /// <summary>The quantization file for K step groups of consecutive steps.</summary>

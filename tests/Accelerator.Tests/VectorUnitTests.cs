@@ -34,6 +34,82 @@ public sealed class VectorUnitTests
         }
     }
 
+    /// <summary>
+    /// A controller written out ahead of time, one input record per cycle, for the blocks whose
+    /// protocol has passes and waits: resets, idle cycles, bubbles with garbage payload, and beats
+    /// held through stalls until taken (a beat is taken in a cycle with OutReady).
+    /// </summary>
+    private sealed class ControllerScript(PortLayout layout, Action<ulong[], Random> garbage) : IStimulus
+    {
+        private readonly List<ulong[]> records = [];
+
+        public Ports Ports { get; } = new(layout);
+
+        public int Count => records.Count;
+
+        public void Fill(long cycle, Span<ulong> inputs)
+        {
+            if (cycle < records.Count)
+                records[(int)cycle].CopyTo(inputs);
+        }
+
+        public void Reset()
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                var record = new ulong[layout.InputWords];
+                Ports.Set(record, "rst", 1);
+                records.Add(record);
+            }
+        }
+
+        /// <summary>Cycles without a beat while the consumer is ready (the pipeline drains).</summary>
+        public void Idle(int cycles)
+        {
+            for (var i = 0; i < cycles; i++)
+                records.Add(IdleRecord());
+        }
+
+        /// <summary>One idle cycle with one input set, e.g. a command pulse.</summary>
+        public void Pulse(string port, Action<ulong[]>? more = null)
+        {
+            var record = IdleRecord();
+            Ports.Set(record, port, 1);
+            more?.Invoke(record);
+            records.Add(record);
+        }
+
+        /// <summary>Random bubbles, then the beat, repeated through stalls until it is taken.</summary>
+        public void Beat(Random random, Action<ulong[]> fill)
+        {
+            while (random.Next(5) == 0)
+            {
+                var bubble = IdleRecord();
+                Ports.Set(bubble, "OutReady", random.Next(2));
+                garbage(bubble, random);
+                records.Add(bubble);
+            }
+            while (true)
+            {
+                var beat = IdleRecord();
+                var taken = random.Next(4) > 0;
+                Ports.Set(beat, "OutReady", taken ? 1 : 0);
+                Ports.Set(beat, "InValid", 1);
+                fill(beat);
+                records.Add(beat);
+                if (taken)
+                    break;
+            }
+        }
+
+        private ulong[] IdleRecord()
+        {
+            var record = new ulong[layout.InputWords];
+            Ports.Set(record, "OutReady", 1);
+            return record;
+        }
+    }
+
     private sealed class ScaleAddModel(PortLayout layout) : ICycleModel
     {
         private readonly Ports ports = new(layout);
@@ -211,35 +287,27 @@ public sealed class VectorUnitTests
     /// </summary>
     private sealed class SoftmaxStimulus : IStimulus
     {
-        private readonly Ports ports;
-        private readonly List<ulong[]> records = [];
-        private readonly PortLayout layout;
+        private readonly ControllerScript script;
 
         public SoftmaxStimulus(PortLayout layout, int cycles)
         {
-            this.layout = layout;
-            ports = new Ports(layout);
+            // A cycle without a beat: its garbage payload must not matter.
+            script = new ControllerScript(layout, (record, random) =>
+            {
+                script!.Ports.Set(record, "Pass", random.Next(3));
+                for (var lane = 0; lane < Lanes; lane++)
+                    script.Ports.Set(record, $"Scores_{lane}", random.Next(int.MinValue, int.MaxValue));
+            });
             var random = new Random(9);
             var rowIndex = 0;
-            while (records.Count < cycles)
+            while (script.Count < cycles)
                 AddRow(random, rowIndex++);
         }
 
         /// <summary>The rows in order with their scale, for the check against IntegerSoftmax.Apply.</summary>
         public List<(int[] Scores, RequantParameters Scale)> Rows { get; } = [];
 
-        public void Fill(long cycle, Span<ulong> inputs)
-        {
-            if (cycle < records.Count)
-                records[(int)cycle].CopyTo(inputs);
-        }
-
-        private ulong[] Record(bool reset = false)
-        {
-            var record = new ulong[layout.InputWords];
-            ports.Set(record, "rst", reset ? 1 : 0);
-            return record;
-        }
+        public void Fill(long cycle, Span<ulong> inputs) => script.Fill(cycle, inputs);
 
         private void AddRow(Random random, int index)
         {
@@ -253,34 +321,21 @@ public sealed class VectorUnitTests
             var scale = IntegerSoftmax.ExponentScale(Math.Pow(10, -5 + (random.NextDouble() * 4.7)));
             Rows.Add((scores, scale));
             if (index == 0 || random.Next(8) == 0)
-            {
-                records.Add(Record(reset: true));
-                records.Add(Record(reset: true));
-            }
+                script.Reset();
+            var ports = script.Ports;
             for (var pass = 0; pass < 3; pass++)
             {
                 if (pass == 2)
                 {
                     // Drain the sum pass, divide, wait for the reciprocal.
-                    for (var i = 0; i < Vector.SoftmaxUnit.Latency; i++)
-                        records.Add(Idle());
-                    var divide = Idle();
-                    ports.Set(divide, "Divide", 1);
-                    records.Add(divide);
-                    for (var i = 0; i < Vector.SoftmaxUnit.DivideCycles; i++)
-                        records.Add(Idle());
+                    script.Idle(Vector.SoftmaxUnit.Latency);
+                    script.Pulse("Divide");
+                    script.Idle(Vector.SoftmaxUnit.DivideCycles);
                 }
                 for (var start = 0; start < length; start += Lanes)
                 {
-                    while (random.Next(5) == 0)
-                        records.Add(Bubble(random));
-                    // Hold the beat through stalls until it is taken.
-                    while (true)
+                    script.Beat(random, beat =>
                     {
-                        var beat = Idle();
-                        var taken = random.Next(4) > 0;
-                        ports.Set(beat, "OutReady", taken ? 1 : 0);
-                        ports.Set(beat, "InValid", 1);
                         ports.Set(beat, "Pass", pass);
                         ports.Set(beat, "RowStart", start == 0 ? 1 : 0);
                         ports.Set(beat, "ExponentMultiplier", scale.Multiplier);
@@ -291,33 +346,11 @@ public sealed class VectorUnitTests
                             ports.Set(beat, $"Scores_{lane}", present ? scores[start + lane] : random.Next(int.MinValue, int.MaxValue));
                             ports.Set(beat, $"LaneValid_{lane}", present ? 1 : 0);
                         }
-                        records.Add(beat);
-                        if (taken)
-                            break;
-                    }
+                    });
                 }
             }
             // Let the output pass leave.
-            for (var i = 0; i < Vector.SoftmaxUnit.Latency; i++)
-                records.Add(Idle());
-        }
-
-        private ulong[] Idle()
-        {
-            var record = Record();
-            ports.Set(record, "OutReady", 1);
-            return record;
-        }
-
-        /// <summary>A cycle without a beat; its garbage payload must not matter.</summary>
-        private ulong[] Bubble(Random random)
-        {
-            var record = Idle();
-            ports.Set(record, "OutReady", random.Next(2));
-            ports.Set(record, "Pass", random.Next(3));
-            for (var lane = 0; lane < Lanes; lane++)
-                ports.Set(record, $"Scores_{lane}", random.Next(int.MinValue, int.MaxValue));
-            return record;
+            script.Idle(Vector.SoftmaxUnit.Latency);
         }
     }
 
@@ -391,27 +424,25 @@ public sealed class VectorUnitTests
     /// </summary>
     private sealed class GroupNormStimulus : IStimulus
     {
-        private readonly Ports ports;
-        private readonly PortLayout layout;
-        private readonly List<ulong[]> records = [];
+        private readonly ControllerScript script;
 
         public GroupNormStimulus(PortLayout layout, int cycles)
         {
-            this.layout = layout;
-            ports = new Ports(layout);
+            script = new ControllerScript(layout, (record, random) =>
+            {
+                script!.Ports.Set(record, "Pass", random.Next(2));
+                for (var lane = 0; lane < Lanes; lane++)
+                    script.Ports.Set(record, $"X_{lane}", random.Next(-128, 128));
+            });
             var random = new Random(10);
             var index = 0;
-            while (records.Count < cycles)
+            while (script.Count < cycles)
                 AddGroup(random, index++);
         }
 
         public List<(sbyte[] Values, long Epsilon, GroupNormChannel[] Channels)> Groups { get; } = [];
 
-        public void Fill(long cycle, Span<ulong> inputs)
-        {
-            if (cycle < records.Count)
-                records[(int)cycle].CopyTo(inputs);
-        }
+        public void Fill(long cycle, Span<ulong> inputs) => script.Fill(cycle, inputs);
 
         private void AddGroup(Random random, int index)
         {
@@ -441,34 +472,24 @@ public sealed class VectorUnitTests
             }).ToArray();
             Groups.Add((values, epsilon, channels));
             if (index == 0 || random.Next(8) == 0)
-            {
-                records.Add(Record(reset: true));
-                records.Add(Record(reset: true));
-            }
+                script.Reset();
+            var ports = script.Ports;
             for (var pass = 0; pass < 2; pass++)
             {
                 if (pass == 1)
                 {
-                    for (var i = 0; i < Vector.GroupNormUnit.Latency; i++)
-                        records.Add(Idle());
-                    var finish = Idle();
-                    ports.Set(finish, "Finish", 1);
-                    ports.Set(finish, "Count", length);
-                    ports.Set(finish, "EpsilonTerm", epsilon);
-                    records.Add(finish);
-                    for (var i = 0; i < Vector.GroupNormUnit.FinishCycles + 24; i++)
-                        records.Add(Idle());
+                    script.Idle(Vector.GroupNormUnit.Latency);
+                    script.Pulse("Finish", finish =>
+                    {
+                        ports.Set(finish, "Count", length);
+                        ports.Set(finish, "EpsilonTerm", epsilon);
+                    });
+                    script.Idle(Vector.GroupNormUnit.FinishCycles + 24);
                 }
                 for (var b = 0; b < beats; b++)
                 {
-                    while (random.Next(5) == 0)
-                        records.Add(Bubble(random));
-                    while (true)
+                    script.Beat(random, beat =>
                     {
-                        var beat = Idle();
-                        var taken = random.Next(4) > 0;
-                        ports.Set(beat, "OutReady", taken ? 1 : 0);
-                        ports.Set(beat, "InValid", 1);
                         ports.Set(beat, "Pass", pass);
                         ports.Set(beat, "GroupStart", b == 0 ? 1 : 0);
                         ports.Set(beat, "Count", length);
@@ -481,38 +502,10 @@ public sealed class VectorUnitTests
                             ports.Set(beat, $"X_{lane}", present ? values[(b * Lanes) + lane] : random.Next(-128, 128));
                             ports.Set(beat, $"LaneValid_{lane}", present ? 1 : 0);
                         }
-                        records.Add(beat);
-                        if (taken)
-                            break;
-                    }
+                    });
                 }
             }
-            for (var i = 0; i < Vector.GroupNormUnit.Latency; i++)
-                records.Add(Idle());
-        }
-
-        private ulong[] Record(bool reset = false)
-        {
-            var record = new ulong[layout.InputWords];
-            ports.Set(record, "rst", reset ? 1 : 0);
-            return record;
-        }
-
-        private ulong[] Idle()
-        {
-            var record = Record();
-            ports.Set(record, "OutReady", 1);
-            return record;
-        }
-
-        private ulong[] Bubble(Random random)
-        {
-            var record = Idle();
-            ports.Set(record, "OutReady", random.Next(2));
-            ports.Set(record, "Pass", random.Next(2));
-            for (var lane = 0; lane < Lanes; lane++)
-                ports.Set(record, $"X_{lane}", random.Next(-128, 128));
-            return record;
+            script.Idle(Vector.GroupNormUnit.Latency);
         }
     }
 

@@ -1,4 +1,5 @@
 using DiffAcc.Model.Int8;
+using DiffAcc.Model.Quality;
 using DiffAcc.Model.Quantization;
 using DiffAcc.Model.SafeTensors;
 using DiffAcc.Model.Sampling;
@@ -43,7 +44,7 @@ public sealed class Int8ModelTests
         foreach (var t in scheduler.Timesteps)
         {
             var reference = Tiny.PredictNoise(x, t);
-            var sqnr = Sqnr(reference.Data, quantized.PredictNoise(x, t).Data);
+            var sqnr = Fidelity.Sqnr(reference.Data, quantized.PredictNoise(x, t).Data);
             Assert.True(sqnr > 15, $"K={groups}, t={t}: SQNR {sqnr:F1} dB");
             x = scheduler.Step(reference, t, x, noise);
         }
@@ -110,17 +111,6 @@ public sealed class Int8ModelTests
     {
         var error = Assert.Throws<ModelFileException>(() => QuantizedUNet.Load(Tiny, "/nonexistent/quant.json"));
         Assert.Equal("/nonexistent/quant.json: file not found", error.Message);
-    }
-
-    internal static double Sqnr(float[] reference, float[] test)
-    {
-        double signal = 0, noise = 0;
-        for (var i = 0; i < reference.Length; i++)
-        {
-            signal += (double)reference[i] * reference[i];
-            noise += (double)(reference[i] - test[i]) * (reference[i] - test[i]);
-        }
-        return 10 * Math.Log10(signal / noise);
     }
 
     private static string RemoveEntry(string text, string point)

@@ -1,0 +1,39 @@
+using System.Numerics;
+
+namespace DiffAcc.Model.Tensors;
+
+/// <summary>The data movement of images that the FP32 and int8 operators share: im2col rows and nearest 2x upsampling.</summary>
+public static class ImageLayout
+{
+    /// <summary>
+    /// One im2col row: for kernel tap (ky, kx) of one input plane [h, w], the input value under that
+    /// tap for every output pixel [oh, ow], 0 in the padding.
+    /// </summary>
+    public static void Im2ColRow<TSource, TColumn>(ReadOnlySpan<TSource> plane, int h, int w, int ky, int kx, int stride, int top, int left, int ow, Span<TColumn> target)
+        where TSource : INumberBase<TSource>
+        where TColumn : INumberBase<TColumn>
+    {
+        for (var oy = 0; oy < target.Length / ow; oy++)
+        {
+            var iy = (oy * stride) + ky - top;
+            for (var ox = 0; ox < ow; ox++)
+            {
+                var ix = (ox * stride) + kx - left;
+                target[(oy * ow) + ox] = iy >= 0 && iy < h && ix >= 0 && ix < w ? TColumn.CreateTruncating(plane[(iy * w) + ix]) : TColumn.Zero;
+            }
+        }
+    }
+
+    /// <summary>Nearest-neighbour 2x upsampling of <paramref name="planes"/> planes [h, w] into [2h, 2w].</summary>
+    public static void Upsample2x<T>(T[] source, T[] target, int planes, int h, int w)
+    {
+        Parallel.For(0, planes, plane =>
+        {
+            for (var y = 0; y < 2 * h; y++)
+            {
+                for (var x = 0; x < 2 * w; x++)
+                    target[(plane * 4 * h * w) + (y * 2 * w) + x] = source[(plane * h * w) + (y / 2 * w) + (x / 2)];
+            }
+        });
+    }
+}
