@@ -27,6 +27,14 @@ public sealed class QuantizedWeights
 
     public double[] ChannelScales { get; }
 
+    /// <summary>Weights that are int8 already, with their per-channel scales.</summary>
+    public static QuantizedWeights FromInt8(int[] shape, sbyte[] values, double[] scales)
+    {
+        if (shape.Aggregate(1L, (a, b) => a * b) != values.Length || scales.Length != shape[0])
+            throw new ArgumentException($"shape [{string.Join(", ", shape)}] needs {shape.Aggregate(1L, (a, b) => a * b)} values and {shape[0]} scales, not {values.Length} and {scales.Length}", nameof(values));
+        return new QuantizedWeights([.. shape], values, scales);
+    }
+
     public static QuantizedWeights Of(Tensor weight)
     {
         var outputs = weight.Shape[0];

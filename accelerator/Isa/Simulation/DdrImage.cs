@@ -1,0 +1,42 @@
+namespace DiffAcc.Accelerator.Isa.Simulation;
+
+/// <summary>A window of DDR: <see cref="Bytes"/> at physical address <see cref="Address"/> (16-byte aligned).</summary>
+public sealed class DdrImage
+{
+    public DdrImage(long address, byte[] bytes)
+    {
+        if (address % 16 != 0)
+            throw new ArgumentException($"a DDR image starts on a 16-byte boundary, not at 0x{address:x}", nameof(address));
+        Address = address;
+        Bytes = bytes;
+    }
+
+    public long Address { get; }
+
+    public byte[] Bytes { get; }
+
+    public long End => Address + Bytes.Length;
+
+    public DdrImage Clone() => new(Address, (byte[])Bytes.Clone());
+
+    /// <summary>The index of <paramref name="address"/> .. + <paramref name="length"/> in <see cref="Bytes"/>; outside the image is an error naming <paramref name="who"/>.</summary>
+    public int Index(long address, long length, string who)
+    {
+        if (address < Address || address + length > End)
+            throw new MachineFault($"{who} touches DDR 0x{address:x} .. 0x{address + length - 1:x}, outside the image 0x{Address:x} .. 0x{End - 1:x}");
+        return (int)(address - Address);
+    }
+}
+
+/// <summary>The registers a host sets before START: DDR base registers, the step and the step group.</summary>
+public sealed record MachineRegisters
+{
+    public IReadOnlyList<long> Bases { get; init; } = [0, 0, 0, 0];
+
+    public int Step { get; init; }
+
+    public int StepGroup { get; init; }
+}
+
+/// <summary>A program did something the machine cannot do correctly: a read of memory nothing wrote, DDR outside the image, a deadlock.</summary>
+public sealed class MachineFault(string message) : Exception(message);

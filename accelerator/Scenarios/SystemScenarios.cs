@@ -1,0 +1,678 @@
+using DiffAcc.Accelerator.Compiler;
+using DiffAcc.Accelerator.Configuration;
+using DiffAcc.Accelerator.Isa;
+using DiffAcc.Model.Int8;
+using DiffAcc.Model.Numerics;
+using DiffAcc.Model.Quantization;
+using DiffAcc.Model.Tensors;
+
+namespace DiffAcc.Accelerator.Scenarios;
+
+/// <summary>
+/// The hand-written programs of the system testbenches: each layer type of the UNet on the
+/// machine, from a DDR image to DDR results, with random and edge-case data, checked against the
+/// int8 operators of model/ (Int8Ops, IntegerGroupNorm, IntegerSoftmax, ResidualAdd, ActivationTable).
+/// Each needs a configuration with Tm = 4 and Tn = 8 at least as large as the small preset.
+/// </summary>
+public static class SystemScenarios
+{
+    public static IReadOnlyList<string> Names { get; } = ["conv3x3", "conv3x3-stride2", "conv1x1", "conv-passes", "groupnorm-silu", "residual-add", "concat-conv", "upsample-conv", "attention", "step-groups"];
+
+    public static Scenario Get(string name, AcceleratorConfig config, int seed = 1) => name switch
+    {
+        "conv3x3" => Conv3x3(config, seed),
+        "conv3x3-stride2" => Conv3x3Stride2(config, seed),
+        "conv1x1" => Conv1x1(config, seed),
+        "conv-passes" => ConvPasses(config, seed),
+        "groupnorm-silu" => GroupNormSilu(config, seed),
+        "residual-add" => ResidualAddition(config, seed),
+        "concat-conv" => ConcatConv(config, seed),
+        "upsample-conv" => UpsampleConv(config, seed),
+        "attention" => Attention(config, seed),
+        "step-groups" => StepGroups(config, seed),
+        _ => throw new ArgumentException($"no scenario '{name}'; known: {string.Join(", ", Names)}", nameof(name)),
+    };
+
+    public static IEnumerable<Scenario> All(AcceleratorConfig config, int seed = 1) => Names.Select(n => Get(n, config, seed));
+
+    /// <summary>3x3 convolution, stride 1, zero padding, in two bands of rows (halo rows, padding above and below), both groups with their own image.</summary>
+    public static Scenario Conv3x3(AcceleratorConfig config, int seed)
+    {
+        var (tm, tn) = Shape(config);
+        var r = new ScenarioRandom(seed);
+        const int cin = 16, cout = 8, h = 8, w = 8;
+        var image = new ScenarioImage(config);
+        var layer = ConvLayer.Random(r, cin, cout, 3);
+        var inputs = new[] { Edgy(r, cin * h * w), r.Int8(cin * h * w) };
+        var inAt = inputs.Select(x => image.Put(TensorLayout.ToHwc(x, cin, h, w, cin))).ToArray();
+        var weightsAt = image.Put(TensorLayout.ConvWeightRows(layer.Weights, cout, cin, 3, tm, tn, 0, cout / tm));
+        var tableAt = image.Put(layer.Requant.Select(RequantizerEntry.Of));
+        var outAt = inputs.Select(_ => image.Reserve(h * w * cout)).ToArray();
+        int cinBlocks = cin / tn, band = 4;
+        var program = new ProgramBuilder(config)
+            .Add(new LoadTable { Kind = TableKind.Requantization, Offset = tableAt, Count = cout })
+            .Add(new LoadWeights { Offset = weightsAt, Rows = cout / tm * 9 * cinBlocks, Complete = true });
+        for (var b = 0; b < h / band; b++)
+        {
+            // Rows -1 .. band of the band: the row above is padding for the first band, a halo row otherwise.
+            var top = Math.Max(0, (b * band) - 1);
+            var rows = Math.Min(h, (b * band) + band + 1) - top;
+            var inRow = b * 100;
+            var outRow = 200 + (b * 40);
+            for (var g = 0; g < 2; g++)
+                program = program.Add(new Load { Group = g, Offset = inAt[g] + (top * w * cin), ActRow = inRow, Rows = rows * w * cinBlocks, Chunks = 1, Signal = g == 1 ? Engines.Compute : Engines.None });
+            program = program.Add(new Conv
+            {
+                GroupMask = 3,
+                InRow = inRow,
+                InPixelStride = cinBlocks,
+                CinBlocks = cinBlocks,
+                InRows = rows,
+                InCols = w,
+                RowOffset = (b * band) - 1 - top,
+                ColOffset = -1,
+                Kernel3x3 = true,
+                OutRows = band,
+                OutCols = w,
+                CoutBlocks = cout / tm,
+                OutRow = outRow,
+                OutPixelStride = cout / tn,
+                Release = b == (h / band) - 1,
+                Wait = Engines.Load,
+                Signal = Engines.Store,
+            });
+            for (var g = 0; g < 2; g++)
+                program = program.Add(new Store { Group = g, Offset = outAt[g] + (b * band * w * cout), ActRow = outRow, Rows = band * w * cout / tn, Chunks = 1, Wait = g == 0 ? Engines.Compute : Engines.None });
+        }
+        program = program.Add(new Finish());
+        return new Scenario("conv3x3", "3x3 convolution 16 -> 8 channels on 8x8, stride 1, padding 1, two bands of rows, both PE groups", image.Build(), image.Registers(), program.Build(),
+            ddr => [.. Enumerable.Range(0, 2).SelectMany(g => Compare($"group {g} output", ScenarioImage.At(ddr, outAt[g], h * w * cout), cout, h, w, cout, layer.Expected(inputs[g], cin, h, w, 1, (1, 1, 1, 1))))]);
+    }
+
+    /// <summary>3x3 convolution, stride 2: with padding on all sides, and diffusers' asymmetric (0, 0, 1, 1) downsampling padding.</summary>
+    public static Scenario Conv3x3Stride2(AcceleratorConfig config, int seed)
+    {
+        var (tm, tn) = Shape(config);
+        var r = new ScenarioRandom(seed + 1);
+        const int cin = 16, cout = 16, h = 8, w = 8;
+        var image = new ScenarioImage(config);
+        var layer = ConvLayer.Random(r, cin, cout, 3);
+        var input = Edgy(r, cin * h * w);
+        var inAt = image.Put(TensorLayout.ToHwc(input, cin, h, w, cin));
+        var weightsAt = image.Put(TensorLayout.ConvWeightRows(layer.Weights, cout, cin, 3, tm, tn, 0, cout / tm));
+        var tableAt = image.Put(layer.Requant.Select(RequantizerEntry.Of));
+        var outAt = new[] { image.Reserve(4 * 4 * cout), image.Reserve(4 * 4 * cout) };
+        var cinBlocks = cin / tn;
+        Conv Down(int offset, int outRow, bool release, Engines wait) => new()
+        {
+            GroupMask = 2,
+            InRow = 0,
+            InPixelStride = cinBlocks,
+            CinBlocks = cinBlocks,
+            InRows = h,
+            InCols = w,
+            RowOffset = offset,
+            ColOffset = offset,
+            Kernel3x3 = true,
+            Stride2 = true,
+            OutRows = 4,
+            OutCols = 4,
+            CoutBlocks = cout / tm,
+            OutRow = outRow,
+            OutPixelStride = cout / tn,
+            Release = release,
+            Wait = wait,
+            Signal = Engines.Store,
+        };
+        var program = new ProgramBuilder(config)
+            .Add(new LoadWeights { Offset = weightsAt, Rows = cout / tm * 9 * cinBlocks, Complete = true })
+            .Add(new LoadTable { Kind = TableKind.Requantization, Offset = tableAt, Count = cout })
+            .Add(new Load { Group = 1, Offset = inAt, Rows = h * w * cinBlocks, Chunks = 1, Signal = Engines.Compute })
+            .Add(Down(-1, 300, false, Engines.Load))
+            .Add(new Store { Group = 1, Offset = outAt[0], ActRow = 300, Rows = 16 * cout / tn, Chunks = 1, Wait = Engines.Compute })
+            .Add(Down(0, 400, true, Engines.None))
+            .Add(new Store { Group = 1, Offset = outAt[1], ActRow = 400, Rows = 16 * cout / tn, Chunks = 1, Wait = Engines.Compute })
+            .Add(new Finish())
+            .Build();
+        return new Scenario("conv3x3-stride2", "3x3 convolution 16 -> 16 channels, stride 2, 8x8 -> 4x4, padding 1 and padding (0, 0, 1, 1), PE group 1", image.Build(), image.Registers(), program,
+            ddr => [.. Compare("padding 1", ScenarioImage.At(ddr, outAt[0], 16 * cout), cout, 4, 4, cout, layer.Expected(input, cin, h, w, 2, (1, 1, 1, 1))),
+                .. Compare("padding (0, 0, 1, 1)", ScenarioImage.At(ddr, outAt[1], 16 * cout), cout, 4, 4, cout, layer.Expected(input, cin, h, w, 2, (0, 0, 1, 1)))]);
+    }
+
+    /// <summary>1x1 convolution 16 -> 24 channels split over two weight sets (ping-pong), the second placed by CoutBase in the middle of a buffer row.</summary>
+    public static Scenario Conv1x1(AcceleratorConfig config, int seed)
+    {
+        var (tm, tn) = Shape(config);
+        var r = new ScenarioRandom(seed + 2);
+        const int cin = 16, cout = 24, h = 8, w = 8;
+        var image = new ScenarioImage(config);
+        var layer = ConvLayer.Random(r, cin, cout, 1);
+        var input = Edgy(r, cin * h * w);
+        var inAt = image.Put(TensorLayout.ToHwc(input, cin, h, w, cin));
+        var blocks = cout / tm;
+        var half = blocks / 2;
+        var weightsAt = new[] { image.Put(TensorLayout.ConvWeightRows(layer.Weights, cout, cin, 1, tm, tn, 0, half)), image.Put(TensorLayout.ConvWeightRows(layer.Weights, cout, cin, 1, tm, tn, half, blocks - half)) };
+        var tableAt = image.Put(layer.Requant.Select(RequantizerEntry.Of));
+        var outAt = image.Reserve(h * w * cout);
+        var cinBlocks = cin / tn;
+        var program = new ProgramBuilder(config)
+            .Add(new LoadTable { Kind = TableKind.Requantization, Offset = tableAt, Count = cout })
+            .Add(new Load { Group = 0, Offset = inAt, Rows = h * w * cinBlocks, Chunks = 1, Signal = Engines.Compute })
+            .Add(new LoadWeights { Offset = weightsAt[0], Rows = half * cinBlocks, Complete = true })
+            .Add(new LoadWeights { Offset = weightsAt[1], Rows = (blocks - half) * cinBlocks, Complete = true });
+        for (var s = 0; s < 2; s++)
+        {
+            program = program.Add(new Conv
+            {
+                GroupMask = 1,
+                InRow = 0,
+                InPixelStride = cinBlocks,
+                CinBlocks = cinBlocks,
+                InRows = h,
+                InCols = w,
+                OutRows = h,
+                OutCols = w,
+                CoutBlocks = s == 0 ? half : blocks - half,
+                CoutBase = s * half,
+                OutRow = 500,
+                OutPixelStride = cout / tn,
+                Release = true,
+                Wait = s == 0 ? Engines.Load : Engines.None,
+                Signal = s == 1 ? Engines.Store : Engines.None,
+            });
+        }
+        program = program.Add(new Store { Group = 0, Offset = outAt, ActRow = 500, Rows = h * w * cout / tn, Chunks = 1, Wait = Engines.Compute }).Add(new Finish());
+        return new Scenario("conv1x1", "1x1 convolution 16 -> 24 channels on 8x8 in two weight sets, output blocks 0-2 and 3-5", image.Build(), image.Registers(), program.Build(),
+            ddr => Compare("output", ScenarioImage.At(ddr, outAt, h * w * cout), cout, h, w, cout, layer.Expected(input, cin, h, w, 1, (0, 0, 0, 0))));
+    }
+
+    /// <summary>A 3x3 convolution whose 48 input channels take three passes: accumulator store, add, and add with requantization.</summary>
+    public static Scenario ConvPasses(AcceleratorConfig config, int seed)
+    {
+        var (tm, tn) = Shape(config);
+        var r = new ScenarioRandom(seed + 3);
+        const int cin = 48, cout = 8, h = 6, w = 6, passBlocks = 2;
+        var image = new ScenarioImage(config);
+        var layer = ConvLayer.Random(r, cin, cout, 3);
+        var input = Edgy(r, cin * h * w);
+        var inAt = image.Put(TensorLayout.ToHwc(input, cin, h, w, cin));
+        var cinBlocks = cin / tn;
+        var passes = cinBlocks / passBlocks;
+        var weightsAt = Enumerable.Range(0, passes).Select(p => image.Put(TensorLayout.ConvWeightRows(layer.Weights, cout, cin, 3, tm, tn, 0, cout / tm, p * passBlocks, passBlocks))).ToArray();
+        var tableAt = image.Put(layer.Requant.Select(RequantizerEntry.Of));
+        var outAt = image.Reserve(h * w * cout);
+        var program = new ProgramBuilder(config)
+            .Add(new LoadTable { Kind = TableKind.Requantization, Offset = tableAt, Count = cout })
+            .Add(new Load { Group = 0, Offset = inAt, Rows = h * w * cinBlocks, Chunks = 1, Signal = Engines.Compute });
+        for (var p = 0; p < passes; p++)
+        {
+            program = program
+                .Add(new LoadWeights { Offset = weightsAt[p], Rows = cout / tm * 9 * passBlocks, Complete = true })
+                .Add(new Conv
+                {
+                    GroupMask = 1,
+                    InRow = p * passBlocks,
+                    InPixelStride = cinBlocks,
+                    CinBlocks = passBlocks,
+                    InRows = h,
+                    InCols = w,
+                    RowOffset = -1,
+                    ColOffset = -1,
+                    Kernel3x3 = true,
+                    OutRows = h,
+                    OutCols = w,
+                    CoutBlocks = cout / tm,
+                    AccRow = 10,
+                    OutRow = 600,
+                    OutPixelStride = cout / tn,
+                    Release = true,
+                    Output = p == 0 ? ConvOutput.AccumulatorStore : p == passes - 1 ? ConvOutput.AccumulatorAddRequantize : ConvOutput.AccumulatorAdd,
+                    Wait = p == 0 ? Engines.Load : Engines.None,
+                    Signal = p == passes - 1 ? Engines.Store : Engines.None,
+                });
+        }
+        program = program.Add(new Store { Group = 0, Offset = outAt, ActRow = 600, Rows = h * w * cout / tn, Chunks = 1, Wait = Engines.Compute }).Add(new Finish());
+        return new Scenario("conv-passes", "3x3 convolution 48 -> 8 channels on 6x6 in three passes of 16 input channels through the accumulator banks", image.Build(), image.Registers(), program.Build(),
+            ddr => Compare("output", ScenarioImage.At(ddr, outAt, h * w * cout), cout, h, w, cout, layer.Expected(input, cin, h, w, 1, (1, 1, 1, 1))));
+    }
+
+    /// <summary>GroupNorm (4 channels per group, statistics in two bands) fused with SiLU, a constant group and a saturated group among them; and a lone activation table.</summary>
+    public static Scenario GroupNormSilu(AcceleratorConfig config, int seed)
+    {
+        var (_, tn) = Shape(config);
+        var r = new ScenarioRandom(seed + 4);
+        const int channels = 32, groups = 8, h = 8, w = 8;
+        var pixels = h * w;
+        var input = r.Int8(channels * pixels, -40, 60);
+        // Group 1 constant (variance 0), group 2 at the extremes, group 3 small values.
+        for (var i = 0; i < 4 * pixels; i++)
+        {
+            input[(4 * pixels) + i] = 17;
+            input[(8 * pixels) + i] = (sbyte)(i % 3 == 0 ? -128 : 127);
+            input[(12 * pixels) + i] = (sbyte)(i % 5 - 2);
+        }
+        double inScale = 0.05, normScale = 0.03, siluScale = 0.02;
+        var gamma = Enumerable.Range(0, channels).Select(_ => r.Double(0.3, 2.0) * (r.Next(0, 5) == 0 ? -1 : 1)).ToArray();
+        var beta = Enumerable.Range(0, channels).Select(_ => r.Double(-1, 1)).ToArray();
+        gamma[0] = 0;
+        var entries = Enumerable.Range(0, channels).Select(c => GroupNormChannel.FromScale(gamma[c] / normScale, beta[c] / normScale)).ToArray();
+        var count = channels / groups * pixels;
+        var epsilon = IntegerGroupNorm.EpsilonTerm(1e-5, count, inScale);
+        var silu = ActivationTable.Silu(normScale, siluScale);
+        var gelu = ActivationTable.Build(x => 0.5 * x * (1 + Math.Tanh(0.8 * x)), inScale, siluScale);
+
+        var image = new ScenarioImage(config);
+        var inAt = image.Put(TensorLayout.ToHwc(input, channels, h, w, channels));
+        var paramsAt = image.Put([new GroupNormParameters { Count = count, EpsilonTerm = epsilon }]);
+        var channelsAt = image.Put(entries.Select(GroupNormEntry.Of));
+        var tablesAt = image.Put([.. gelu.Entries.Select(v => (byte)v), .. silu.Entries.Select(v => (byte)v)]);
+        var outAt = image.Reserve(pixels * channels);
+        var tableOutAt = image.Reserve(pixels * channels);
+        var blocks = channels / tn;
+        var program = new ProgramBuilder(config)
+            .Add(new LoadTable { Kind = TableKind.Parameters, Offset = paramsAt, First = 5, Count = 1 })
+            .Add(new LoadTable { Kind = TableKind.GroupNorm, Offset = channelsAt, Count = channels })
+            .Add(new LoadTable { Kind = TableKind.Activation, Offset = tablesAt, First = 0, Count = 2 })
+            .Add(new Load { Group = 0, Offset = inAt, Rows = pixels * blocks, Chunks = 1 })
+            .Add(new Load { Group = 1, Offset = inAt, Rows = pixels * blocks, Chunks = 1, ActRow = 64, Signal = Engines.Vector })
+            .Add(new GroupNormStatistics { Group = 0, Src = 0, Pixels = pixels / 2, Blocks = blocks, SrcStride = blocks, Clear = true, Wait = Engines.Load })
+            .Add(new GroupNormStatistics { Group = 0, Src = pixels / 2 * blocks, Pixels = pixels / 2, Blocks = blocks, SrcStride = blocks })
+            .Add(new GroupNormFinish { Channels = channels, ChannelsPerGroup = channels / groups, Param = 5 })
+            .Add(new GroupNormApply { Group = 0, Src = 0, Pixels = pixels, Blocks = blocks, SrcStride = blocks, Dst = 300, DstStride = blocks, Param = 5, ApplyTable = true, Slot = 1 })
+            .Add(new Activate { Group = 1, Src = 64, Pixels = pixels, Blocks = blocks, SrcStride = blocks, Dst = 700, DstStride = blocks, Slot = 0, Signal = Engines.Store })
+            .Add(new Store { Group = 0, Offset = outAt, ActRow = 300, Rows = pixels * blocks, Chunks = 1, Wait = Engines.Vector })
+            .Add(new Store { Group = 1, Offset = tableOutAt, ActRow = 700, Rows = pixels * blocks, Chunks = 1 })
+            .Add(new Finish())
+            .Build();
+        return new Scenario("groupnorm-silu", "GroupNorm of 32 channels in 8 groups on 8x8 (statistics in two bands) with SiLU in the same pass; an activation table alone on group 1", image.Build(), image.Registers(), program,
+            ddr =>
+            {
+                var x = new Int8Tensor([1, channels, h, w], inScale, input);
+                var normalized = Int8Ops.GroupNorm(x, groups, epsilon, entries, normScale);
+                var expected = new sbyte[normalized.Length];
+                silu.Apply(normalized.Data, expected);
+                var tabled = new sbyte[input.Length];
+                gelu.Apply(input, tabled);
+                return [.. Compare("GroupNorm + SiLU", ScenarioImage.At(ddr, outAt, pixels * channels), channels, h, w, channels, expected),
+                    .. Compare("activation table", ScenarioImage.At(ddr, tableOutAt, pixels * channels), channels, h, w, channels, tabled)];
+            });
+    }
+
+    /// <summary>Residual add of two tensors with different scales (saturating sums included), on both groups.</summary>
+    public static Scenario ResidualAddition(AcceleratorConfig config, int seed)
+    {
+        var (_, tn) = Shape(config);
+        var r = new ScenarioRandom(seed + 5);
+        const int channels = 16, h = 8, w = 8;
+        var pixels = h * w;
+        var a = Edgy(r, channels * pixels);
+        var b = Edgy(r, channels * pixels);
+        var add = ResidualAdd.FromScales(0.04, 0.07, 0.06);
+        var image = new ScenarioImage(config);
+        var aAt = image.Put(TensorLayout.ToHwc(a, channels, h, w, channels));
+        var bAt = image.Put(TensorLayout.ToHwc(b, channels, h, w, channels));
+        var paramsAt = image.Put([AddParameters.Of(add)]);
+        var outAt = new[] { image.Reserve(pixels * channels), image.Reserve(pixels * channels) };
+        var blocks = channels / tn;
+        var rows = pixels * blocks;
+        var program = new ProgramBuilder(config).Add(new LoadTable { Kind = TableKind.Parameters, Offset = paramsAt, First = 15, Count = 1 });
+        for (var g = 0; g < 2; g++)
+        {
+            program = program
+                .Add(new Load { Group = g, Offset = g == 0 ? aAt : bAt, Rows = rows, Chunks = 1, ActRow = 0 })
+                .Add(new Load { Group = g, Offset = g == 0 ? bAt : aAt, Rows = rows, Chunks = 1, ActRow = rows, Signal = Engines.Vector });
+        }
+        for (var g = 0; g < 2; g++)
+        {
+            program = program.Add(new Add
+            {
+                Group = g,
+                Src = 0,
+                SrcB = rows,
+                Pixels = pixels,
+                Blocks = blocks,
+                SrcStride = blocks,
+                Dst = 400,
+                DstStride = blocks,
+                Param = 15,
+                Wait = Engines.Load,
+                Signal = Engines.Store,
+            }).Add(new Store { Group = g, Offset = outAt[g], ActRow = 400, Rows = rows, Chunks = 1, Wait = Engines.Vector });
+        }
+        program = program.Add(new Finish());
+        return new Scenario("residual-add", "residual add of two 16-channel 8x8 tensors with scales 0.04 and 0.07 into 0.06, on both groups (a + b and b + a)", image.Build(), image.Registers(), program.Build(),
+            ddr =>
+            {
+                var ab = a.Select((x, i) => add.Apply(x, b[i])).ToArray();
+                var ba = b.Select((x, i) => add.Apply(x, a[i])).ToArray();
+                return [.. Compare("group 0", ScenarioImage.At(ddr, outAt[0], pixels * channels), channels, h, w, channels, ab),
+                    .. Compare("group 1", ScenarioImage.At(ddr, outAt[1], pixels * channels), channels, h, w, channels, ba)];
+            });
+    }
+
+    /// <summary>A concatenation (16 + 8 channels, each rescaled in place to the concatenation's scale) consumed by a 3x3 convolution.</summary>
+    public static Scenario ConcatConv(AcceleratorConfig config, int seed)
+    {
+        var (tm, tn) = Shape(config);
+        var r = new ScenarioRandom(seed + 6);
+        const int ca = 16, cb = 8, cout = 8, h = 8, w = 8;
+        var pixels = h * w;
+        var a = Edgy(r, ca * pixels);
+        var b = Edgy(r, cb * pixels);
+        double sa = 0.05, sb = 0.02, scat = 0.04;
+        var (ra, rb) = (ResidualAdd.Rescale(sa, scat), ResidualAdd.Rescale(sb, scat));
+        var layer = ConvLayer.Random(r, ca + cb, cout, 3);
+        var image = new ScenarioImage(config);
+        var aAt = image.Put(TensorLayout.ToHwc(a, ca, h, w, ca));
+        var bAt = image.Put(TensorLayout.ToHwc(b, cb, h, w, cb));
+        var paramsAt = image.Put([AddParameters.Of(ra), AddParameters.Of(rb)]);
+        var weightsAt = image.Put(TensorLayout.ConvWeightRows(layer.Weights, cout, ca + cb, 3, tm, tn, 0, cout / tm));
+        var tableAt = image.Put(layer.Requant.Select(RequantizerEntry.Of));
+        var outAt = image.Reserve(pixels * cout);
+        int blocksA = ca / tn, blocksB = cb / tn, blocks = blocksA + blocksB;
+        var program = new ProgramBuilder(config)
+            .Add(new LoadTable { Kind = TableKind.Parameters, Offset = paramsAt, First = 0, Count = 2 })
+            .Add(new LoadTable { Kind = TableKind.Requantization, Offset = tableAt, Count = cout })
+            .Add(new LoadWeights { Offset = weightsAt, Rows = cout / tm * 9 * blocks, Complete = true })
+            // Each part lands in its channel blocks of the concatenated rows: a pixel stride of 3 blocks.
+            .Add(new Load { Group = 1, Offset = aAt, ActRow = 0, Rows = blocksA, Chunks = pixels, DdrStride = ca, ActStride = blocks })
+            .Add(new Load { Group = 1, Offset = bAt, ActRow = blocksA, Rows = blocksB, Chunks = pixels, DdrStride = cb, ActStride = blocks, Signal = Engines.Vector })
+            .Add(new Add { Group = 1, Src = 0, Pixels = pixels, Blocks = blocksA, SrcStride = blocks, Dst = 0, DstStride = blocks, Param = 0, SingleOperand = true, Wait = Engines.Load })
+            .Add(new Add { Group = 1, Src = blocksA, Pixels = pixels, Blocks = blocksB, SrcStride = blocks, Dst = blocksA, DstStride = blocks, Param = 1, SingleOperand = true, Signal = Engines.Compute })
+            .Add(new Conv
+            {
+                GroupMask = 2,
+                InRow = 0,
+                InPixelStride = blocks,
+                CinBlocks = blocks,
+                InRows = h,
+                InCols = w,
+                RowOffset = -1,
+                ColOffset = -1,
+                Kernel3x3 = true,
+                OutRows = h,
+                OutCols = w,
+                CoutBlocks = cout / tm,
+                OutRow = 800,
+                OutPixelStride = cout / tn,
+                Release = true,
+                Wait = Engines.Vector,
+                Signal = Engines.Store,
+            })
+            .Add(new Store { Group = 1, Offset = outAt, ActRow = 800, Rows = pixels * cout / tn, Chunks = 1, Wait = Engines.Compute })
+            .Add(new Finish())
+            .Build();
+        return new Scenario("concat-conv", "concatenation of 16 (scale 0.05) and 8 (scale 0.02) channels into scale 0.04 by placement and in-place rescaling, then a 3x3 convolution 24 -> 8", image.Build(), image.Registers(), program,
+            ddr =>
+            {
+                var cat = new sbyte[(ca + cb) * pixels];
+                for (var i = 0; i < ca * pixels; i++)
+                    cat[i] = ra.Apply(a[i], 0);
+                for (var i = 0; i < cb * pixels; i++)
+                    cat[(ca * pixels) + i] = rb.Apply(b[i], 0);
+                return Compare("output", ScenarioImage.At(ddr, outAt, pixels * cout), cout, h, w, cout, layer.Expected(cat, ca + cb, h, w, 1, (1, 1, 1, 1)));
+            });
+    }
+
+    /// <summary>Nearest 2x upsampling read by a 3x3 convolution, 4x4 -> 8x8, in two bands (the second starts on an odd upsampled row).</summary>
+    public static Scenario UpsampleConv(AcceleratorConfig config, int seed)
+    {
+        var (tm, tn) = Shape(config);
+        var r = new ScenarioRandom(seed + 7);
+        const int cin = 16, cout = 8, h = 4, w = 4;
+        var layer = ConvLayer.Random(r, cin, cout, 3);
+        var input = Edgy(r, cin * h * w);
+        var image = new ScenarioImage(config);
+        var inAt = image.Put(TensorLayout.ToHwc(input, cin, h, w, cin));
+        var weightsAt = image.Put(TensorLayout.ConvWeightRows(layer.Weights, cout, cin, 3, tm, tn, 0, cout / tm));
+        var tableAt = image.Put(layer.Requant.Select(RequantizerEntry.Of));
+        var outAt = image.Reserve(4 * h * w * cout);
+        var cinBlocks = cin / tn;
+        var program = new ProgramBuilder(config)
+            .Add(new LoadTable { Kind = TableKind.Requantization, Offset = tableAt, Count = cout })
+            .Add(new LoadWeights { Offset = weightsAt, Rows = cout / tm * 9 * cinBlocks, Complete = true });
+        // Band b covers output rows 4b .. 4b+3, which read upsampled rows 4b-1 .. 4b+4: source rows from (4b-1)/2.
+        for (var b = 0; b < 2; b++)
+        {
+            var first = Math.Max(0, ((4 * b) - 1) / 2);
+            var last = Math.Min(h - 1, ((4 * b) + 4) / 2);
+            var inRow = 50 * b;
+            program = program
+                .Add(new Load { Group = 0, Offset = inAt + (first * w * cin), ActRow = inRow, Rows = (last - first + 1) * w * cinBlocks, Chunks = 1, Signal = Engines.Compute })
+                .Add(new Conv
+                {
+                    GroupMask = 1,
+                    InRow = inRow,
+                    InPixelStride = cinBlocks,
+                    CinBlocks = cinBlocks,
+                    InRows = last - first + 1,
+                    InCols = w,
+                    Upsample = true,
+                    RowOffset = (4 * b) - 1 - (2 * first),
+                    ColOffset = -1,
+                    Kernel3x3 = true,
+                    OutRows = 4,
+                    OutCols = 2 * w,
+                    CoutBlocks = cout / tm,
+                    OutRow = 200 + (50 * b),
+                    OutPixelStride = cout / tn,
+                    Release = b == 1,
+                    Wait = Engines.Load,
+                    Signal = Engines.Store,
+                })
+                .Add(new Store { Group = 0, Offset = outAt + (4 * b * 2 * w * cout), ActRow = 200 + (50 * b), Rows = 4 * 2 * w * cout / tn, Chunks = 1, Wait = Engines.Compute });
+        }
+        program = program.Add(new Finish());
+        return new Scenario("upsample-conv", "nearest 2x upsampling 4x4 -> 8x8 as an addressing mode of a 3x3 convolution 16 -> 8, two bands of output rows", image.Build(), image.Registers(), program.Build(),
+            ddr =>
+            {
+                var upsampled = new sbyte[cin * 4 * h * w];
+                ImageLayout.Upsample2x(input, upsampled, cin, h, w);
+                return Compare("output", ScenarioImage.At(ddr, outAt, 4 * h * w * cout), cout, 2 * h, 2 * w, cout, layer.Expected(upsampled, cin, 2 * h, 2 * w, 1, (1, 1, 1, 1)));
+            });
+    }
+
+    /// <summary>
+    /// One attention block on 16 pixels, 2 heads of 8 channels: per head, K becomes the weights (MOVE_WEIGHTS),
+    /// Q x K^T goes to the accumulator banks, softmax writes int8 probabilities, V^T becomes the weights
+    /// (MOVE_WEIGHTS transposed) and P x V is requantized into the head's channels. Both groups, each its own sample.
+    /// </summary>
+    public static Scenario Attention(AcceleratorConfig config, int seed)
+    {
+        var (tm, tn) = Shape(config);
+        var r = new ScenarioRandom(seed + 8);
+        const int channels = 16, headDim = 8, pixels = 16;
+        double sq = 0.05, sk = 0.04, sv = 0.03, sout = 0.02;
+        var exponent = IntegerSoftmax.ExponentScale(sq * sk / Math.Sqrt(headDim));
+        var requant = RequantParameters.FromScale(sv / IntegerSoftmax.ProbabilityOne / sout);
+        var samples = Enumerable.Range(0, 2).Select(_ => (Q: r.Int8(channels * pixels), K: r.Int8(channels * pixels), V: Edgy(r, channels * pixels))).ToArray();
+        var image = new ScenarioImage(config);
+        var at = samples.Select(s => (Q: image.Put(TensorLayout.ToHwc(s.Q, channels, 1, pixels, channels)), K: image.Put(TensorLayout.ToHwc(s.K, channels, 1, pixels, channels)), V: image.Put(TensorLayout.ToHwc(s.V, channels, 1, pixels, channels)))).ToArray();
+        var paramsAt = image.Put([SoftmaxParameters.Of(exponent)]);
+        var tableAt = image.Put(Enumerable.Repeat(RequantizerEntry.Of(requant), channels));
+        var outAt = samples.Select(_ => image.Reserve(pixels * channels)).ToArray();
+        var blocks = channels / tn;
+        var rows = pixels * blocks;
+        int q = 0, k = rows, v = 2 * rows, p = 3 * rows, output = 4 * rows;
+        var program = new ProgramBuilder(config)
+            .Add(new LoadTable { Kind = TableKind.Parameters, Offset = paramsAt, First = 3, Count = 1 })
+            .Add(new LoadTable { Kind = TableKind.Requantization, Offset = tableAt, Count = channels });
+        for (var g = 0; g < 2; g++)
+        {
+            program = program
+                .Add(new Load { Group = g, Offset = at[g].Q, ActRow = q, Rows = rows, Chunks = 1 })
+                .Add(new Load { Group = g, Offset = at[g].K, ActRow = k, Rows = rows, Chunks = 1 })
+                .Add(new Load { Group = g, Offset = at[g].V, ActRow = v, Rows = rows, Chunks = 1, Signal = g == 1 ? Engines.Weight | Engines.Compute : Engines.None });
+        }
+        for (var g = 0; g < 2; g++)
+        {
+            for (var head = 0; head < channels / headDim; head++)
+            {
+                var first = g == 0 && head == 0;
+                program = program
+                    .Add(new MoveWeights { Group = g, ActRow = k + (head * headDim / tn), PixelStride = blocks, OutBlocks = pixels / tm, InBlocks = headDim / tn, Complete = true, Wait = first ? Engines.Load : Engines.None })
+                    .Add(new Conv
+                    {
+                        GroupMask = 1 << g,
+                        InRow = q + (head * headDim / tn),
+                        InPixelStride = blocks,
+                        CinBlocks = headDim / tn,
+                        InRows = 1,
+                        InCols = pixels,
+                        OutRows = 1,
+                        OutCols = pixels,
+                        CoutBlocks = pixels / tm,
+                        Output = ConvOutput.AccumulatorStore,
+                        AccRow = 0,
+                        Release = true,
+                        Wait = first ? Engines.Load : Engines.None,
+                        Signal = Engines.Vector,
+                    })
+                    .Add(new Softmax { Group = g, Src = 0, Dst = p, Rows = pixels, RowLength = pixels, DstStride = pixels / tn, Param = 3, Wait = Engines.Compute, Signal = Engines.Compute })
+                    .Add(new MoveWeights { Group = g, Transpose = true, ActRow = v + (head * headDim / tn), PixelStride = blocks, OutBlocks = headDim / tm, InBlocks = pixels / tn, Complete = true })
+                    .Add(new Conv
+                    {
+                        GroupMask = 1 << g,
+                        InRow = p,
+                        InPixelStride = pixels / tn,
+                        CinBlocks = pixels / tn,
+                        InRows = 1,
+                        InCols = pixels,
+                        OutRows = 1,
+                        OutCols = pixels,
+                        CoutBlocks = headDim / tm,
+                        CoutBase = head * headDim / tm,
+                        OutRow = output,
+                        OutPixelStride = blocks,
+                        Release = true,
+                        Wait = Engines.Vector,
+                        Signal = head == (channels / headDim) - 1 ? Engines.Store : Engines.None,
+                    });
+            }
+            program = program.Add(new Store { Group = g, Offset = outAt[g], ActRow = output, Rows = rows, Chunks = 1, Wait = Engines.Compute });
+        }
+        program = program.Add(new Finish());
+        return new Scenario("attention", "attention on 16 pixels, 16 channels in 2 heads: Q K^T into the accumulator banks, softmax, P V, on both groups", image.Build(), image.Registers(), program.Build(),
+            ddr => [.. Enumerable.Range(0, 2).SelectMany(g =>
+            {
+                var (sQ, sK, sV) = samples[g];
+                var accumulators = Int8Ops.AttentionAccumulate(new Int8Tensor([1, channels, 1, pixels], sq, sQ), new Int8Tensor([1, channels, 1, pixels], sk, sK), new Int8Tensor([1, channels, 1, pixels], sv, sV), headDim);
+                var expected = Int8Ops.Requantize(accumulators, [1, channels, 1, pixels], [.. Enumerable.Repeat(requant, channels)], sout);
+                return Compare($"group {g}", ScenarioImage.At(ddr, outAt[g], pixels * channels), channels, 1, pixels, channels, expected.Data);
+            })]);
+    }
+
+    /// <summary>
+    /// One 1x1 convolution run three times: step group 0 and, after SET_STEP, step group 1 (tables loaded
+    /// from STEP_GROUP-relative addresses into their own slots), then with STEP-relative biases (the folded time embedding).
+    /// </summary>
+    public static Scenario StepGroups(AcceleratorConfig config, int seed)
+    {
+        var (tm, tn) = Shape(config);
+        var r = new ScenarioRandom(seed + 9);
+        const int cin = 16, cout = 8, h = 4, w = 8, step = 3;
+        var layers = Enumerable.Range(0, 2).Select(_ => ConvLayer.Random(r, cin, cout, 1)).ToArray();
+        var weights = layers[0].Weights;
+        var perStep = Enumerable.Range(0, 5).Select(s => layers[1].Requant.Select(p => p with { Bias = r.Next(-3000, 3000) }).ToArray()).ToArray();
+        var input = Edgy(r, cin * h * w);
+        var image = new ScenarioImage(config);
+        var inAt = image.Put(TensorLayout.ToHwc(input, cin, h, w, cin));
+        var weightsAt = image.Put(TensorLayout.ConvWeightRows(weights, cout, cin, 1, tm, tn, 0, cout / tm));
+        var groupTablesAt = image.Put(layers.SelectMany(l => l.Requant.Select(RequantizerEntry.Of)));
+        var stepTablesAt = image.Put(perStep.SelectMany(t => t.Select(RequantizerEntry.Of)));
+        var outAt = Enumerable.Range(0, 3).Select(_ => image.Reserve(h * w * cout)).ToArray();
+        var stride = cout * DataWord.Bytes;
+        var cinBlocks = cin / tn;
+        Conv Compute(int outRow, bool release) => new()
+        {
+            GroupMask = 1,
+            InRow = 0,
+            InPixelStride = cinBlocks,
+            CinBlocks = cinBlocks,
+            InRows = h,
+            InCols = w,
+            OutRows = h,
+            OutCols = w,
+            CoutBlocks = cout / tm,
+            OutRow = outRow,
+            OutPixelStride = cout / tn,
+            Release = release,
+            Wait = Engines.Load,
+            Signal = Engines.Store,
+        };
+        Store Out(int index, int row) => new() { Group = 0, Offset = outAt[index], ActRow = row, Rows = h * w * cout / tn, Chunks = 1, Wait = Engines.Compute };
+        var program = new ProgramBuilder(config)
+            .Add(new LoadWeights { Offset = weightsAt, Rows = cout / tm * cinBlocks, Complete = true })
+            .Add(new Load { Group = 0, Offset = inAt, Rows = h * w * cinBlocks, Chunks = 1 })
+            .Add(new SetStep { StepGroup = 0 })
+            .Add(new LoadTable { Kind = TableKind.Requantization, Offset = groupTablesAt, StepMode = StepMode.StepGroup, StepStride = stride, Count = cout, Signal = Engines.Compute })
+            .Add(Compute(100, false))
+            .Add(Out(0, 100))
+            .Add(new SetStep { StepGroup = 1 })
+            .Add(new LoadTable { Kind = TableKind.Requantization, Offset = groupTablesAt, StepMode = StepMode.StepGroup, StepStride = stride, Count = cout, Signal = Engines.Compute })
+            .Add(Compute(200, false))
+            .Add(Out(1, 200))
+            .Add(new SetStep { StepGroup = 2 })
+            .Add(new LoadTable { Kind = TableKind.Requantization, Offset = stepTablesAt, StepMode = StepMode.Step, StepStride = stride, Count = cout, Signal = Engines.Compute })
+            .Add(Compute(300, true))
+            .Add(Out(2, 300))
+            .Add(new Finish())
+            .Build();
+        return new Scenario("step-groups", "a 1x1 convolution under step groups 0 and 1 (SET_STEP, tables at STEP_GROUP-relative addresses) and with the biases of STEP 3", image.Build(), image.Registers(step: step), program,
+            ddr => [.. Compare("step group 0", ScenarioImage.At(ddr, outAt[0], h * w * cout), cout, h, w, cout, layers[0].Expected(input, cin, h, w, 1, (0, 0, 0, 0))),
+                .. Compare("step group 1", ScenarioImage.At(ddr, outAt[1], h * w * cout), cout, h, w, cout, (layers[1] with { Weights = weights }).Expected(input, cin, h, w, 1, (0, 0, 0, 0))),
+                .. Compare("step 3", ScenarioImage.At(ddr, outAt[2], h * w * cout), cout, h, w, cout, (layers[1] with { Weights = weights, Requant = perStep[step] }).Expected(input, cin, h, w, 1, (0, 0, 0, 0)))]);
+    }
+
+    private static (int Tm, int Tn) Shape(AcceleratorConfig config)
+        => config.Tm == 4 && config.Tn == 8 ? (4, 8) : throw new ArgumentException($"the system scenarios are written for Tm = 4, Tn = 8 (the small presets), not {config.Tm} x {config.Tn}", nameof(config));
+
+    /// <summary>Random int8 values with runs of the extremes -128 and 127 and zeros.</summary>
+    private static sbyte[] Edgy(ScenarioRandom r, int count)
+    {
+        var values = r.Int8(count);
+        for (var i = 0; i < count; i += r.Next(3, 9))
+            values[i] = (sbyte)(r.Next(0, 2) switch { 0 => -128, 1 => 127, _ => 0 });
+        return values;
+    }
+
+    /// <summary>Every mismatching value of an HWC region against a [C, H, W] golden, at most a few named.</summary>
+    private static IReadOnlyList<string> Compare(string what, ReadOnlySpan<byte> hwc, int channels, int height, int width, int paddedChannels, ReadOnlySpan<sbyte> expected)
+    {
+        var actual = TensorLayout.FromHwc(hwc, channels, height, width, paddedChannels);
+        var problems = new List<string>();
+        var count = 0;
+        for (var i = 0; i < expected.Length; i++)
+        {
+            if (actual[i] == expected[i])
+                continue;
+            if (++count <= 5)
+                problems.Add($"{what}: channel {i / (height * width)}, pixel {i % (height * width)}: {actual[i]}, expected {expected[i]}");
+        }
+        if (count > 5)
+            problems.Add($"{what}: {count} values differ in all");
+        return problems;
+    }
+
+    /// <summary>A convolution's int8 weights and per-channel requantization, and its golden through Int8Ops.</summary>
+    private sealed record ConvLayer(int Inputs, int Outputs, int Kernel, sbyte[] Weights, RequantParameters[] Requant)
+    {
+        public static ConvLayer Random(ScenarioRandom r, int inputs, int outputs, int kernel)
+        {
+            var weights = r.Int8(outputs * inputs * kernel * kernel);
+            for (var i = 0; i < weights.Length; i += r.Next(5, 40))
+                weights[i] = (sbyte)(r.Next(0, 1) == 0 ? -128 : 127);
+            // Scales that put typical sums near the int8 range, so some outputs saturate and some round.
+            var typical = 64.0 * 64 * Math.Sqrt(inputs * kernel * kernel);
+            var requant = Enumerable.Range(0, outputs).Select(_ => RequantParameters.FromScale(r.Double(40, 160) / typical, r.Next(-20000, 20000))).ToArray();
+            return new ConvLayer(inputs, outputs, kernel, weights, requant);
+        }
+
+        public sbyte[] Expected(sbyte[] input, int channels, int height, int width, int stride, (int, int, int, int) padding)
+        {
+            var weights = QuantizedWeights.FromInt8([Outputs, Inputs, Kernel, Kernel], Weights, [.. Enumerable.Repeat(1.0, Outputs)]);
+            var accumulators = Int8Ops.Conv2dAccumulate(new Int8Tensor([1, channels, height, width], 1, input), weights, stride, padding, out var shape);
+            return Int8Ops.Requantize(accumulators, shape, Requant, 1).Data;
+        }
+    }
+}
