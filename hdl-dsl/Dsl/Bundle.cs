@@ -8,6 +8,9 @@ namespace DiffAcc.Hdl;
 /// </summary>
 public abstract class Bundle
 {
+    /// <summary>The name a field's nets take after the bundle's prefix; the C# property name unless a bundle follows another convention (AXI's lowercase names).</summary>
+    protected internal virtual string FieldName(string property) => property;
+
     /// <summary>Connects every field of <paramref name="source"/> to the field of the same name here, respecting flips.</summary>
     public void ConnectFrom(Bundle source, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {

@@ -362,7 +362,7 @@ public abstract class Module
                 foreach (var property in bundle.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
                 {
                     if (property.GetIndexParameters().Length == 0 && property.DeclaringType != typeof(Bundle))
-                        NameValue(property.GetValue(bundle), $"{prefix}_{property.Name}");
+                        NameValue(property.GetValue(bundle), $"{prefix}_{bundle.FieldName(property.Name)}");
                 }
                 break;
             case Module child when ReferenceEquals(child.Parent, this) && child.InstanceName is null:

@@ -25,6 +25,9 @@ public sealed record VerilatorBuild
 
     public bool Trace { get; init; }
 
+    /// <summary>The C++ main program; the streaming co-simulation harness unless another is chosen.</summary>
+    public VerilatorHarness Harness { get; init; } = StreamingHarness.Instance;
+
     public string CacheDirectory { get; init; } = DefaultCacheDirectory;
 
     public int Jobs { get; init; } = Environment.ProcessorCount;
@@ -42,6 +45,8 @@ public sealed record VerilatorBuild
 
     public VerilatorBuild WithTrace(bool trace = true) => this with { Trace = trace };
 
+    public VerilatorBuild WithHarness(VerilatorHarness harness) => this with { Harness = harness };
+
     public VerilatorBuild WithCacheDirectory(string directory) => this with { CacheDirectory = directory };
 
     public VerilatorBuild WithJobs(int jobs) => this with { Jobs = Math.Max(1, jobs) };
@@ -54,18 +59,7 @@ public sealed record VerilatorBuild
         var version = await VerilatorTool.VersionAsync(Executable);
         var layout = new PortLayout(Design.Design);
         var top = Design.Design.Top.Name;
-        var harness = TemplateText.Render("harness.cpp.sbn", new
-        {
-            Top = top,
-            InputWords = RecordInputWords(layout),
-            OutputWords = RecordOutputLanes(layout),
-            Block = BlockCycles,
-            Trace,
-            Clocks = layout.Clocks,
-            Resets = Design.Design.Top.Ports.Where(p => p.ResetOf is not null).Select(p => new { p.Name, Inactive = p.ResetOf!.IsResetActiveLow ? 1 : 0 }).ToList(),
-            Inputs = layout.Inputs.Select(Port).ToList(),
-            Outputs = layout.Outputs.Select(Port).ToList(),
-        }, typeof(VerilatorBuild).Assembly);
+        var harness = Harness.Render(Design.Design, Trace);
         string[] flags = ["--cc", "--exe", "--build", "-Wno-fatal", "--top-module", top, "-Mdir", "obj", "-o", "sim", .. Trace ? ["--trace"] : Array.Empty<string>()];
         var sources = Design.Verilog.Where(f => f.Name.EndsWith(".v", StringComparison.Ordinal)).ToList();
 
@@ -112,16 +106,6 @@ public sealed record VerilatorBuild
 
     /// <summary>32-bit lanes per output record in the stream (at least one).</summary>
     public static int RecordOutputLanes(PortLayout layout) => Math.Max(1, layout.OutputLanes);
-
-    private static object Port(SimPort p) => new
-    {
-        p.Name,
-        p.Width,
-        Lane = p.LaneOffset,
-        p.Lanes,
-        Mask = p.Width >= 64 ? "0xffffffffffffffffull" : $"0x{(1UL << p.Width) - 1:x}ull",
-        TopMask = p.Width % 32 == 0 ? "0xffffffffu" : $"0x{(1UL << (p.Width % 32)) - 1:x}u",
-    };
 
     private static string Hash(string version, string flags, string harness, IEnumerable<EmittedFile> sources)
     {

@@ -1,0 +1,81 @@
+using DiffAcc.Hdl.Ir;
+
+namespace DiffAcc.Hdl.Library;
+
+/// <summary>
+/// A first-in first-out queue of <see cref="Width"/>-bit words (Chisel's <c>Queue</c>): a RAM of
+/// <see cref="Depth"/> words with a registered read, and the head always presented on
+/// <see cref="OutData"/> while <see cref="OutValid"/> (first word fall-through). A word written to
+/// an empty queue appears two cycles later; after that one word per cycle moves through.
+/// <see cref="Count"/> is the words held, so a producer can reserve space for a burst.
+/// </summary>
+public sealed class Queue : Module
+{
+    public Queue(int width, int depth, RamStyle style = RamStyle.Auto, ClockDomain? domain = null)
+    {
+        if (depth < 2)
+            throw new HdlException($"a queue needs at least 2 words, not {depth}", SourceLocation.Unknown);
+        Domain = domain ?? Domain;
+        Width = width;
+        Depth = depth;
+        Style = style;
+        var pointerBits = Hw.BitsFor(depth);
+        var countBits = Hw.BitsFor(depth + 1);
+        InValid = Input(Bool());
+        InReady = Output(Bool());
+        InData = Input(UInt(width));
+        OutValid = Output(Bool());
+        OutReady = Input(Bool());
+        OutData = Output(UInt(width));
+        Count = Output(UInt(countBits));
+
+        var words = Mem(UInt(width), depth, style, name: "words");
+        var writePointer = Reg(UInt(pointerBits), reset: 0, name: "write_pointer");
+        var readPointer = Reg(UInt(pointerBits), reset: 0, name: "read_pointer");
+        // Words in the RAM not yet read into the output register, and whether that register holds the head.
+        var stored = Reg(UInt(countBits), reset: 0, name: "stored");
+        var headValid = Reg(Bool(), reset: 0, name: "head_valid");
+        var push = InValid & InReady;
+        var fetch = (stored != 0) & (!headValid | OutReady);
+        var head = words.Read(readPointer, fetch, name: "head");
+        When(push, () =>
+        {
+            words.Write(writePointer, InData);
+            writePointer.Assign(Next(writePointer, depth));
+        });
+        When(fetch, () => readPointer.Assign(Next(readPointer, depth)));
+        When(fetch, () => headValid.Assign(true)).ElseWhen(OutReady, () => headValid.Assign(false));
+        stored.Assign(Mux(push, (stored + 1).Truncate(countBits), stored).SubWrap(Mux(fetch, Lit(1, countBits), Lit(0, countBits))));
+        var count = stored + Mux(headValid, Lit(1, 1), Lit(0, 1));
+        InReady.Assign(count.Truncate(countBits + 1) < depth);
+        OutValid.Assign(headValid);
+        OutData.Assign(head);
+        Count.Assign(count.Truncate(countBits));
+    }
+
+    public int Width { get; }
+
+    public int Depth { get; }
+
+    public RamStyle Style { get; }
+
+    public override string ModuleName => Style == RamStyle.Auto ? $"Queue{Width}x{Depth}" : $"Queue{Width}x{Depth}{Style}";
+
+    public Bool InValid { get; }
+
+    public Bool InReady { get; }
+
+    public UInt InData { get; }
+
+    public Bool OutValid { get; }
+
+    public Bool OutReady { get; }
+
+    public UInt OutData { get; }
+
+    /// <summary>Words held, the head included.</summary>
+    public UInt Count { get; }
+
+    private static UInt Next(UInt pointer, int depth)
+        => (depth & (depth - 1)) == 0 ? pointer.AddWrap(Hw.Lit(1, 1)) : Hw.Mux(pointer == depth - 1, Hw.Lit(0, pointer.Width), (pointer + 1).Truncate(pointer.Width));
+}

@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using CliWrap;
+using CliWrap.Buffered;
+using DiffAcc.Sim.Verilator;
+
+namespace DiffAcc.Sim.Axi;
+
+/// <summary>What happened to one script operation: the value read (or the cycles waited) and the cycle it finished.</summary>
+public sealed record HostEvent(
+    [property: JsonPropertyName("op")] string Operation,
+    [property: JsonPropertyName("address")] ulong Address,
+    [property: JsonPropertyName("value")] ulong Value,
+    [property: JsonPropertyName("cycle")] long Cycle,
+    [property: JsonPropertyName("timeout")] bool Timeout);
+
+/// <summary>Traffic on one AXI4 master port.</summary>
+public sealed record AxiPortCounts(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("read_bursts")] long ReadBursts,
+    [property: JsonPropertyName("read_beats")] long ReadBeats,
+    [property: JsonPropertyName("write_bursts")] long WriteBursts,
+    [property: JsonPropertyName("write_beats")] long WriteBeats,
+    [property: JsonPropertyName("bytes_written")] long BytesWritten,
+    [property: JsonPropertyName("max_reads_outstanding")] int MaxReadsOutstanding);
+
+/// <summary>The harness's report of one run, and the DDR image after it.</summary>
+public sealed record AxiSystemResult(
+    [property: JsonPropertyName("stop")] string Stop,
+    [property: JsonPropertyName("cycles")] long Cycles,
+    [property: JsonPropertyName("events")] IReadOnlyList<HostEvent> Events,
+    [property: JsonPropertyName("ports")] IReadOnlyList<AxiPortCounts> Ports,
+    [property: JsonPropertyName("violations")] IReadOnlyList<string> Violations)
+{
+    [JsonIgnore]
+    public byte[] Ddr { get; init; } = [];
+
+    [JsonIgnore]
+    public TimeSpan Elapsed { get; init; }
+
+    /// <summary>The script ran to its end without an AXI violation.</summary>
+    [JsonIgnore]
+    public bool Completed => Stop == "script" && Violations.Count == 0;
+
+    public double CyclesPerSecond => Cycles / Math.Max(Elapsed.TotalSeconds, 1e-9);
+}
+
+/// <summary>
+/// Runs a model built with <see cref="AxiSystemHarness"/> on a DDR image and a host script, with
+/// the DDR's read latency and back-pressure drawn from a seed.
+/// <code>var result = await AxiSystemRun.Of(model).WithDdr(0x1000_0000, image).WithScript(script).WithSeed(3).RunAsync();</code>
+/// </summary>
+public sealed record AxiSystemRun
+{
+    private AxiSystemRun(VerilatorModel model) => Model = model;
+
+    public VerilatorModel Model { get; }
+
+    public long DdrAddress { get; init; }
+
+    public byte[] Ddr { get; init; } = [];
+
+    public AxiHostScript Script { get; init; } = AxiHostScript.Empty;
+
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>Cycles from a read address to its first data beat, drawn per burst (DDR behind an interconnect).</summary>
+    public (int Min, int Max) Latency { get; init; } = (100, 200);
+
+    /// <summary>Probability that the DDR's AXI ready signals are high in a cycle.</summary>
+    public double Ready { get; init; } = 0.7;
+
+    /// <summary>Probability that a read data beat that could come waits a cycle.</summary>
+    public double Gap { get; init; } = 0.2;
+
+    public int Outstanding { get; init; } = 8;
+
+    public long MaxCycles { get; init; } = 50_000_000;
+
+    public string? VcdPath { get; init; }
+
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    public static AxiSystemRun Of(VerilatorModel model) => new(model);
+
+    public AxiSystemRun WithDdr(long address, byte[] bytes) => this with { DdrAddress = address, Ddr = bytes };
+
+    public AxiSystemRun WithScript(AxiHostScript script) => this with { Script = script };
+
+    public AxiSystemRun WithSeed(ulong seed) => this with { Seed = seed };
+
+    public AxiSystemRun WithLatency(int min, int max) => this with { Latency = (min, max) };
+
+    public AxiSystemRun WithBackPressure(double ready, double gap) => this with { Ready = ready, Gap = gap };
+
+    public AxiSystemRun WithMaxCycles(long cycles) => this with { MaxCycles = cycles };
+
+    public AxiSystemRun WithTrace(string vcdPath) => this with { VcdPath = vcdPath };
+
+    public async Task<AxiSystemResult> RunAsync(CancellationToken cancellation = default)
+    {
+        var directory = Directory.CreateTempSubdirectory("diffacc-axi-").FullName;
+        try
+        {
+            var ddr = Path.Combine(directory, "ddr.bin");
+            var ddrOut = Path.Combine(directory, "ddr-out.bin");
+            var script = Path.Combine(directory, "script.bin");
+            await File.WriteAllBytesAsync(ddr, Ddr, cancellation);
+            await File.WriteAllBytesAsync(script, Script.Encode(), cancellation);
+            string I(long v) => v.ToString(CultureInfo.InvariantCulture);
+            string D(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+            string[] arguments =
+            [
+                "--ddr", ddr, "--ddr-out", ddrOut, "--ddr-base", I(DdrAddress), "--script", script, "--seed", Seed.ToString(CultureInfo.InvariantCulture),
+                "--latency", I(Latency.Min), I(Latency.Max), "--ready", D(Ready), "--gap", D(Gap), "--outstanding", I(Outstanding), "--max-cycles", I(MaxCycles),
+                .. VcdPath is null ? Array.Empty<string>() : ["--vcd", Path.GetFullPath(VcdPath)],
+            ];
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+            timeout.CancelAfter(Timeout);
+            var watch = Stopwatch.StartNew();
+            BufferedCommandResult run;
+            try
+            {
+                run = await Cli.Wrap(Model.Executable).WithArguments(arguments).WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(timeout.Token);
+            }
+            catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+            {
+                throw new SimulationException($"the AXI system simulation did not finish within {Timeout.TotalSeconds:0} s");
+            }
+            watch.Stop();
+            if (run.ExitCode != 0)
+                throw new SimulationException($"the simulation binary {Model.Executable} exited with code {run.ExitCode}: {run.StandardError.Trim()}");
+            var result = JsonSerializer.Deserialize<AxiSystemResult>(run.StandardOutput)
+                ?? throw new SimulationException($"the simulation binary printed no result: {run.StandardOutput.Trim()}");
+            return result with { Ddr = await File.ReadAllBytesAsync(ddrOut, cancellation), Elapsed = watch.Elapsed };
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+}
