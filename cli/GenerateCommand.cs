@@ -1,6 +1,6 @@
 using System.CommandLine;
 using DiffAcc.Accelerator.Configuration;
-using DiffAcc.Accelerator.Datapath;
+using DiffAcc.Accelerator.Machine;
 using DiffAcc.Hdl;
 using Spectre.Console;
 
@@ -34,7 +34,7 @@ internal static class GenerateCommand
     }
 
     /// <summary>The flow that builds a configuration's datapath for its part.</summary>
-    internal static HdlFlow Flow(AcceleratorConfig config) => HdlFlow.For(() => new DiffAccDatapath(config)).WithPart(config.Part.Name);
+    internal static HdlFlow Flow(AcceleratorConfig config) => HdlFlow.For(() => new DiffAccTop(config)).WithPart(config.Part.Name);
 
     internal static int Run(HdlFlow flow, DirectoryInfo output, DirectoryInfo constraints)
     {

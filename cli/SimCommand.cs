@@ -20,6 +20,7 @@ internal static class SimCommand
         new CosimTestbench("mac-array-16x16-golden", () => HdlFlow.For(() => new MacArray(16, 16)).Run(), _ => new MacStimulus(16, 16), _ => new MacArrayModel(16, 16), 200_000),
         new CosimTestbench("mac-array-4x4-ir", () => HdlFlow.For(() => new MacArray(4, 4)).Run(), _ => new MacStimulus(4, 4), design => new IrSimulator(design), 50_000),
         new CosimTestbench("fuzz-seeds-1-50", () => HdlFlow.For(() => new FuzzBatch(1, 50)).Run(), design => new RandomStimulus(design, 1), design => new IrSimulator(design), 5_000),
+        .. SystemTestbenches.All,
     ];
 
     public static Command Create()

@@ -10,7 +10,7 @@ namespace DiffAcc.Accelerator.Buffers;
 /// the read happens one cycle before the write, and a sum still on its way to the same row is
 /// forwarded, so back-to-back adds to one row are exact. <see cref="ReadData"/> answers
 /// <see cref="ReadAddress"/> one cycle later; a row added this cycle reads as before the add.
-/// Sums wrap at 32 bits.
+/// Sums wrap at 32 bits. The row being written shows on <see cref="Sum"/> the cycle after its add, for a requantizer behind the bank.
 /// </summary>
 public sealed class AccumulatorBank : Module
 {
@@ -25,6 +25,8 @@ public sealed class AccumulatorBank : Module
         AddValues = Input(Vec(lanes, SInt(32)));
         ReadAddress = Input(UInt(addressBits));
         ReadData = Output(Vec(lanes, SInt(32)));
+        SumValid = Output(Bool());
+        Sum = Output(Vec(lanes, SInt(32)));
 
         var bank = Mem(UInt(32 * lanes), rows, RamStyle.Block, name: "bank");
         var old = bank.Read(AddAddress, name: "old_row");
@@ -46,6 +48,9 @@ public sealed class AccumulatorBank : Module
         }
         var row = Cat(sums);
         When(pending, () => bank.Write(address, row));
+        SumValid.Assign(pending);
+        for (var lane = 0; lane < lanes; lane++)
+            Sum[lane].Assign((SInt)sums[lanes - 1 - lane]);
         written.Assign(row);
         writtenAddress.Assign(address);
         writtenValid.Assign(pending);
@@ -72,4 +77,9 @@ public sealed class AccumulatorBank : Module
     public UInt ReadAddress { get; }
 
     public Vec<SInt> ReadData { get; }
+
+    /// <summary>High the cycle after an <see cref="Add"/>: <see cref="Sum"/> holds the row as it is written (stored or added).</summary>
+    public Bool SumValid { get; }
+
+    public Vec<SInt> Sum { get; }
 }

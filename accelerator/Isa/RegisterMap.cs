@@ -62,11 +62,11 @@ public static class RegisterMap
 
     public static Register Step { get; } = new("STEP", 0x30, RegisterAccess.ReadWrite, "denoising step index for STEP-relative addresses");
 
-    public static Register ErrorCode { get; } = new("ERROR_CODE", 0x34, RegisterAccess.ReadOnly, "0 none, 1 unknown opcode, 2 AXI error response, 3 program address not 32-byte aligned, 4 semaphore overflow");
+    public static Register ErrorCode { get; } = new("ERROR_CODE", 0x34, RegisterAccess.ReadOnly, "0 none, 1 unknown opcode, 2 AXI error response, 3 program address not 32-byte aligned, 4 semaphore overflow, 5 deadlock (every engine waits and nothing can move)");
 
     public static Register ErrorPc { get; } = new("ERROR_PC", 0x38, RegisterAccess.ReadOnly, "index of the instruction that caused the error");
 
-    public static Register EngineState { get; } = new("ENGINE_STATE", 0x3C, RegisterAccess.ReadOnly, "per engine (LOAD 3:0, WEIGHT 7:4, COMPUTE 11:8, VECTOR 15:12, STORE 19:16): bit 0 running, bit 1 waiting for tokens, bit 2 queue not empty; bits 23:20 the dispatcher (bit 20 blocked on a full queue, bit 21 in SYNC/FINISH)");
+    public static Register EngineState { get; } = new("ENGINE_STATE", 0x3C, RegisterAccess.ReadOnly, "per engine (LOAD 3:0, WEIGHT 7:4, COMPUTE 11:8, VECTOR 15:12, STORE 19:16): bit 0 running, bit 1 its next instruction waits for tokens, bit 2 queue not empty, bit 3 waits for a weight bank; the dispatcher: bit 20 holds an instruction for a full queue, bit 21 waits in SYNC/FINISH, bit 22 stopped by an error");
 
     /// <summary>BASE0 .. BASE3, each 64 bits: the DDR addresses instruction offsets are relative to.</summary>
     public static IReadOnlyList<Register> Bases { get; } = [.. Enumerable.Range(0, 4).SelectMany(i => new[]
@@ -110,4 +110,5 @@ public enum MachineError
     AxiResponse = 2,
     MisalignedProgram = 3,
     SemaphoreOverflow = 4,
+    Deadlock = 5,
 }

@@ -33,16 +33,30 @@ public abstract class Bundle
             var a = property.GetValue(sink);
             var b = property.GetValue(source);
             var flipped = sink.FlippedFields.Contains(a!);
-            switch (a, b)
-            {
-                case (Signal x, Signal y):
-                    yield return (x, y, flipped);
-                    break;
-                case (Bundle x, Bundle y):
-                    foreach (var pair in Pairs(x, y))
-                        yield return flipped ? (pair.Sink, pair.Source, !pair.Flipped) : pair;
-                    break;
-            }
+            foreach (var pair in Pairs(a, b, flipped))
+                yield return pair;
+        }
+    }
+
+    /// <summary>The ground pairs under two field values: signals, nested bundles, and Vecs element by element.</summary>
+    private static IEnumerable<(Signal Sink, Signal Source, bool Flipped)> Pairs(object? a, object? b, bool flipped)
+    {
+        switch (a, b)
+        {
+            case (Signal x, Signal y):
+                yield return (x, y, flipped);
+                break;
+            case (Bundle x, Bundle y):
+                foreach (var pair in Pairs(x, y))
+                    yield return flipped ? (pair.Sink, pair.Source, !pair.Flipped) : pair;
+                break;
+            case (IReadOnlyList<object> x, IReadOnlyList<object> y) when x.Count == y.Count:
+                for (var i = 0; i < x.Count; i++)
+                {
+                    foreach (var pair in Pairs(x[i], y[i], flipped))
+                        yield return pair;
+                }
+                break;
         }
     }
 

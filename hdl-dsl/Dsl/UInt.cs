@@ -93,6 +93,13 @@ public class UInt : Signal
         return width == Width ? this : new(new SliceExpr(Expr, width - 1, 0));
     }
 
+    /// <summary>
+    /// The value at <paramref name="width"/> bits: zero-extended if narrower, its low bits if wider. For
+    /// arithmetic whose range the design knows (an address within its buffer); the name says bits may go.
+    /// </summary>
+    public UInt Resize(int width, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+        => width >= Width ? ZeroExtend(width, file, line) : Truncate(width, file, line);
+
     public UInt ZeroExtend(int width, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         if (width < Width)

@@ -18,6 +18,28 @@ public sealed class Vec<T> : IReadOnlyList<T>
 
     IEnumerator IEnumerable.GetEnumerator() => elements.GetEnumerator();
 
+    /// <summary>Connects every element of <paramref name="source"/> to the element at the same index here (bundles field by field, flips respected).</summary>
+    public void ConnectFrom(Vec<T> source, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        var location = new SourceLocation(file, line);
+        if (source.Count != Count)
+            throw new HdlException($"cannot connect a Vec of {source.Count} elements to one of {Count}", location);
+        for (var i = 0; i < Count; i++)
+        {
+            switch (elements[i], source.elements[i])
+            {
+                case (Signal sink, Signal from):
+                    sink.ConnectFrom(from, location);
+                    break;
+                case (Bundle sink, Bundle from):
+                    sink.ConnectFrom(from, file, line);
+                    break;
+                default:
+                    throw new HdlException($"Vec elements of type {typeof(T).Name} cannot be connected", location);
+            }
+        }
+    }
+
     /// <summary>The element chosen by <paramref name="index"/> at run time (a mux tree); index 0 when out of range.</summary>
     public T Select(UInt index, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {

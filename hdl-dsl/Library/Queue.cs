@@ -28,6 +28,7 @@ public sealed class Queue : Module
         OutReady = Input(Bool());
         OutData = Output(UInt(width));
         Count = Output(UInt(countBits));
+        Clear = Input(Bool());
 
         var words = Mem(UInt(width), depth, style, name: "words");
         var writePointer = Reg(UInt(pointerBits), reset: 0, name: "write_pointer");
@@ -46,6 +47,13 @@ public sealed class Queue : Module
         When(fetch, () => readPointer.Assign(Next(readPointer, depth)));
         When(fetch, () => headValid.Assign(true)).ElseWhen(OutReady, () => headValid.Assign(false));
         stored.Assign(Mux(push, (stored + 1).Truncate(countBits), stored).SubWrap(Mux(fetch, Lit(1, countBits), Lit(0, countBits))));
+        When(Clear, () =>
+        {
+            writePointer.Assign(0);
+            readPointer.Assign(0);
+            stored.Assign(0);
+            headValid.Assign(false);
+        });
         var count = stored + Mux(headValid, Lit(1, 1), Lit(0, 1));
         InReady.Assign(count.Truncate(countBits + 1) < depth);
         OutValid.Assign(headValid);
@@ -75,6 +83,9 @@ public sealed class Queue : Module
 
     /// <summary>Words held, the head included.</summary>
     public UInt Count { get; }
+
+    /// <summary>Empties the queue (a word pushed in the same cycle is dropped).</summary>
+    public Bool Clear { get; }
 
     private static UInt Next(UInt pointer, int depth)
         => (depth & (depth - 1)) == 0 ? pointer.AddWrap(Hw.Lit(1, 1)) : Hw.Mux(pointer == depth - 1, Hw.Lit(0, pointer.Width), (pointer + 1).Truncate(pointer.Width));

@@ -1,0 +1,179 @@
+using DiffAcc.Accelerator.Buffers;
+using DiffAcc.Accelerator.Configuration;
+using DiffAcc.Accelerator.Isa;
+using DiffAcc.Hdl;
+using DiffAcc.Hdl.Library;
+
+namespace DiffAcc.Accelerator.Machine;
+
+/// <summary>
+/// The Diff-Acc accelerator as a Vivado IP sees it: a clock and reset, the AXI4-Lite register slave
+/// <c>s_axi_control</c>, two 128-bit AXI4 masters to DDR — <c>m_axi_data</c> (instructions,
+/// activations, tables, results) and the read-only <c>m_axi_weights</c> (weights, one stream for all
+/// PE groups) — and <c>interrupt</c>. Inside: the control registers, instruction fetch, the
+/// dispatcher with its queues and token semaphores, the five engines, the activation buffers and the
+/// ping-pong weight buffer.
+/// </summary>
+public sealed class DiffAccTop : Module
+{
+    public DiffAccTop(AcceleratorConfig config)
+    {
+        Config = config.Validated(config.Name);
+        Domain = config.ClockDomain;
+        Control = Input(AxiLite.Of(RegisterMap.AddressBits), name: "s_axi_control");
+        Data = Output(Axi4.Of(MachineShape.Data), name: "m_axi_data");
+        Weights = Output(Axi4.Of(MachineShape.Weights), name: "m_axi_weights");
+        Interrupt = Output(Bool(), name: "interrupt");
+
+        var registers = Instance(new ControlRegisters(config), "registers");
+        registers.Bus.ConnectFrom(Control);
+        Interrupt.Assign(registers.Interrupt);
+        var fetch = Instance(new InstructionFetch(config), "fetch");
+        var dispatcher = Instance(new Dispatcher(config), "dispatcher");
+        var dataRead = Instance(new AxiReadPort(config, 2, MachineShape.Data), "data_read");
+        var weightRead = Instance(new AxiReadPort(config, 1, MachineShape.Weights), "weight_read");
+        var load = Instance(new LoadEngine(config), "load");
+        var weight = Instance(new WeightEngine(config), "weight");
+        var compute = Instance(new ComputeEngine(config), "compute");
+        var vector = Instance(new VectorEngine(config), "vector");
+        var store = Instance(new StoreEngine(config), "store");
+        var activations = Instance(new ActivationBuffers(config), "activations");
+        var weights = Instance(new WeightBuffer(config.Tm * config.Tn, config.WeightRows), "weights");
+
+        // Program control.
+        fetch.Start.Assign(registers.Start);
+        fetch.ProgramAddress.Assign(registers.ProgramAddress);
+        fetch.ProgramLength.Assign(registers.ProgramLength);
+        dispatcher.Start.Assign(registers.Start);
+        dispatcher.Halt.Assign(fetch.Misaligned);
+        dispatcher.InitialStepGroup.Assign(registers.StepGroup);
+        dispatcher.FetchValid.Assign(fetch.Valid);
+        fetch.Ready.Assign(dispatcher.FetchReady);
+        dispatcher.FetchInstruction.Assign(fetch.Instruction);
+        dispatcher.FetchIndex.Assign(fetch.Index);
+        dispatcher.FetchExhausted.Assign(fetch.Exhausted);
+        load.Control.ConnectFrom(dispatcher.Engines[(int)Engine.Load]);
+        weight.Control.ConnectFrom(dispatcher.Engines[(int)Engine.Weight]);
+        compute.Control.ConnectFrom(dispatcher.Engines[(int)Engine.Compute]);
+        vector.Control.ConnectFrom(dispatcher.Engines[(int)Engine.Vector]);
+        store.Control.ConnectFrom(dispatcher.Engines[(int)Engine.Store]);
+        foreach (var (bases, step) in new[] { (load.Bases, load.Step), (weight.Bases, weight.Step), (store.Bases, store.Step) })
+        {
+            bases.ConnectFrom(registers.Bases);
+            step.Assign(registers.Step);
+        }
+
+        // DDR: the data port's reads serve the fetch first, then LOAD; its writes are STORE's; the weights port is the weight engine's.
+        dataRead.Requests[0].ConnectFrom(fetch.Read);
+        dataRead.Requests[1].ConnectFrom(load.Read);
+        weightRead.Requests[0].ConnectFrom(weight.Read);
+        ConnectRead(Data, dataRead.Axi);
+        ConnectWrite(Data, store.Axi);
+        Weights.ConnectFrom(weightRead.Axi);
+
+        // Buffers.
+        activations.LoadWrite.ConnectFrom(load.Write);
+        activations.StoreRead.ConnectFrom(store.Read);
+        activations.WeightRead.ConnectFrom(weight.ActRead);
+        activations.VectorRead.ConnectFrom(vector.Read);
+        activations.VectorWrite.ConnectFrom(vector.Write);
+        activations.ComputeReadValid.Assign(compute.ActReadValid);
+        activations.ComputeReadMask.Assign(compute.ActReadMask);
+        activations.ComputeReadAddress.Assign(compute.ActReadAddress);
+        compute.ActReadGranted.Assign(activations.ComputeReadGranted);
+        activations.ComputeWriteMask.Assign(compute.ActWriteMask);
+        activations.ComputeWriteAddress.Assign(compute.ActWriteAddress);
+        activations.ComputeWriteLanes.Assign(compute.ActWriteLanes);
+        activations.ComputeWriteData.ConnectFrom(compute.ActWriteData);
+        compute.ActData.ConnectFrom(activations.ReadData);
+        store.ReadData.ConnectFrom(activations.ReadData);
+        weight.ActData.ConnectFrom(activations.ReadData);
+        vector.ReadData.ConnectFrom(activations.ReadData);
+        weights.Write.Assign(weight.Write);
+        weights.WriteAddress.Assign(weight.WriteAddress);
+        weights.WriteData.ConnectFrom(weight.WriteData);
+        weights.FillDone.Assign(weight.FillDone);
+        weight.CanFill.Assign(weights.CanFill);
+        weights.ReadAddress.Assign(compute.WeightReadAddress);
+        compute.WeightData.ConnectFrom(weights.ReadData);
+        compute.WeightValid.Assign(weights.ComputeValid);
+        weights.ComputeDone.Assign(compute.WeightDone);
+        compute.Table.ConnectFrom(load.Requantizer);
+        vector.Tables.ConnectFrom(load.Tables);
+        compute.AccReadAddress.Assign(vector.AccReadAddress);
+        vector.AccReadData.ConnectFrom(compute.AccReadData);
+
+        // Status, errors and counters.
+        registers.End.Assign(dispatcher.End);
+        var axiError = dataRead.Error | weightRead.Error | store.BadResponse;
+        registers.Error.Assign(dispatcher.Error | fetch.Misaligned | axiError);
+        registers.ErrorCode.Assign(Mux(dispatcher.Error, dispatcher.ErrorCode, Mux(fetch.Misaligned, Lit((int)MachineError.MisalignedProgram, 4), Lit((int)MachineError.AxiResponse, 4))));
+        registers.ErrorPc.Assign(dispatcher.ErrorPc);
+        registers.EngineState.Assign(dispatcher.EngineState);
+        var counting = new Dictionary<PerformanceCounter, Bool>
+        {
+            [RegisterMap.Cycles] = Hw.True,
+            [RegisterMap.PeBusy] = compute.Issued,
+            [RegisterMap.DmaWait] = load.Waiting | weight.Waiting | store.Waiting,
+            [RegisterMap.DependencyWait] = dispatcher.DependencyWait,
+            [RegisterMap.VectorBusy] = vector.Control.Busy,
+            [RegisterMap.BytesRead] = Hw.False,
+            [RegisterMap.BytesWritten] = Hw.False,
+            [RegisterMap.Instructions] = dispatcher.Dispatched,
+            [RegisterMap.WeightWait] = compute.Control.Stalled,
+        };
+        for (var i = 0; i < RegisterMap.Counters.Count; i++)
+            registers.Counting[i].Assign(counting[RegisterMap.Counters[i]]);
+        registers.BytesRead.Assign((Cat(Lit(0, 1), dataRead.Beat).ZeroExtend(2) + Cat(Lit(0, 1), weightRead.Beat).ZeroExtend(2)).Resize(2) << 4);
+        registers.BytesWritten.Assign(store.BytesWritten);
+    }
+
+    public AcceleratorConfig Config { get; }
+
+    public override string ModuleName => "DiffAccTop";
+
+    public AxiLite Control { get; }
+
+    public Axi4 Data { get; }
+
+    public Axi4 Weights { get; }
+
+    public Bool Interrupt { get; }
+
+    private static void ConnectRead(Axi4 outer, Axi4 inner)
+    {
+        outer.ArAddr!.Assign(inner.ArAddr!);
+        outer.ArLen!.Assign(inner.ArLen!);
+        outer.ArSize!.Assign(inner.ArSize!);
+        outer.ArBurst!.Assign(inner.ArBurst!);
+        outer.ArCache!.Assign(inner.ArCache!);
+        outer.ArProt!.Assign(inner.ArProt!);
+        outer.ArValid!.Assign(inner.ArValid!);
+        inner.ArReady!.Assign(outer.ArReady!);
+        inner.RData!.Assign(outer.RData!);
+        inner.RResp!.Assign(outer.RResp!);
+        inner.RLast!.Assign(outer.RLast!);
+        inner.RValid!.Assign(outer.RValid!);
+        outer.RReady!.Assign(inner.RReady!);
+    }
+
+    private static void ConnectWrite(Axi4 outer, Axi4 inner)
+    {
+        outer.AwAddr!.Assign(inner.AwAddr!);
+        outer.AwLen!.Assign(inner.AwLen!);
+        outer.AwSize!.Assign(inner.AwSize!);
+        outer.AwBurst!.Assign(inner.AwBurst!);
+        outer.AwCache!.Assign(inner.AwCache!);
+        outer.AwProt!.Assign(inner.AwProt!);
+        outer.AwValid!.Assign(inner.AwValid!);
+        inner.AwReady!.Assign(outer.AwReady!);
+        outer.WData!.Assign(inner.WData!);
+        outer.WStrb!.Assign(inner.WStrb!);
+        outer.WLast!.Assign(inner.WLast!);
+        outer.WValid!.Assign(inner.WValid!);
+        inner.WReady!.Assign(outer.WReady!);
+        inner.BResp!.Assign(outer.BResp!);
+        inner.BValid!.Assign(outer.BValid!);
+        outer.BReady!.Assign(inner.BReady!);
+    }
+}

@@ -1,0 +1,217 @@
+using DiffAcc.Accelerator.Configuration;
+using DiffAcc.Accelerator.Isa;
+using DiffAcc.Hdl;
+using DiffAcc.Hdl.Ir;
+using DiffAcc.Hdl.Library;
+
+namespace DiffAcc.Accelerator.Machine;
+
+/// <summary>
+/// Decodes fetched instructions in program order: each engine instruction goes to its engine's queue
+/// (<see cref="QueueDepth"/> deep), SET_STEP changes the step group stamped on the instructions after it,
+/// SYNC and FINISH wait until every engine is idle. An engine's head instruction starts when the engine
+/// is idle and a token is waiting from every engine in its wait mask; when it is done it gives a token to
+/// every engine in its signal mask (one counting semaphore per ordered pair of engines). An unknown opcode
+/// stops dispatch and ends the program once the running instructions finish; a state in which nothing can
+/// move for 16 cycles is reported as a deadlock and ends it too.
+/// </summary>
+public sealed class Dispatcher : Module
+{
+    public const int QueueDepth = Isa.Simulation.TokenSchedule.QueueDepth;
+
+    private const int SemaphoreBits = 8;
+
+    private const int DeadlockCycles = 16;
+
+    public Dispatcher(AcceleratorConfig config)
+    {
+        Domain = config.ClockDomain;
+        var engines = EngineSets.Queued.Count;
+        var stepBits = Hw.BitsFor(config.StepGroups);
+        Start = Input(Bool());
+        Halt = Input(Bool());
+        InitialStepGroup = Input(UInt(stepBits));
+        FetchValid = Input(Bool());
+        FetchReady = Output(Bool());
+        FetchInstruction = Input(UInt(InstructionSet.Bits));
+        FetchIndex = Input(UInt(32));
+        FetchExhausted = Input(Bool());
+        Engines = Output(Hw.Vec(engines, EngineControl.Of(config)), name: "engine");
+        End = Output(Bool());
+        Error = Output(Bool());
+        ErrorCode = Output(UInt(4));
+        ErrorPc = Output(UInt(32));
+        Dispatched = Output(Bool());
+        DependencyWait = Output(Bool());
+        EngineState = Output(UInt(24));
+
+        var word = FetchInstruction;
+        var opcode = InstructionFields.Opcode(word);
+        var stepGroup = Reg(UInt(stepBits), name: "step_group");
+        var halted = Reg(Bool(), reset: 0, name: "halted");
+        var ended = Reg(Bool(), reset: 1, name: "ended");
+        var active = !halted & !ended;
+
+        // ---- semaphores: count[from, to] tokens given by engine 'from' and not yet taken by 'to' ----
+        var counts = new UInt[engines, engines];
+        for (var from = 0; from < engines; from++)
+        {
+            for (var to = 0; to < engines; to++)
+                counts[from, to] = Reg(UInt(SemaphoreBits), reset: 0, name: $"tokens_{Names[from]}_to_{Names[to]}");
+        }
+
+        var queues = new Queue[engines];
+        var launch = new Bool[engines];
+        var tokensOk = new Bool[engines];
+        var idle = new Bool[engines];
+        var empty = new Bool[engines];
+        var quiet = new Bool[engines];
+        var blockedOnTokens = new Bool[engines];
+        var current = new UInt[engines];
+        var isEngine = new Bool[engines];
+        var pendingStart = new Bool[engines];
+        for (var e = 0; e < engines; e++)
+        {
+            var engine = (Engine)e;
+            isEngine[e] = InstructionSet.Formats.Where(f => f.Engine == engine).Aggregate(Hw.False, (any, f) => any | (opcode == f.Opcode));
+            var queue = queues[e] = Instance(new Queue(InstructionSet.Bits + stepBits, QueueDepth, RamStyle.Distributed, config.ClockDomain), $"queue_{Names[e]}");
+            queue.Clear.Assign(Start);
+            queue.InData.Assign(Cat(stepGroup, word));
+            var head = queue.OutData[InstructionSet.Bits - 1, 0];
+            var waitMask = InstructionFields.Wait(head);
+            var ok = Hw.True;
+            for (var from = 0; from < engines; from++)
+            {
+                if (from != e)
+                    ok &= !waitMask[from] | (counts[from, e] != 0);
+            }
+            tokensOk[e] = ok;
+            var pending = pendingStart[e] = Reg(Bool(), reset: 0, name: $"start_{Names[e]}");
+            var instruction = current[e] = Reg(UInt(InstructionSet.Bits), name: $"current_{Names[e]}");
+            var instructionStepGroup = Reg(UInt(stepBits), name: $"current_step_group_{Names[e]}");
+            var control = Engines[e];
+            idle[e] = !control.Busy & !pending;
+            empty[e] = queue.Count == 0;
+            launch[e] = queue.OutValid & idle[e] & ok & !ended;
+            queue.OutReady.Assign(launch[e]);
+            var (go, head_) = (launch[e], queue.OutData);
+            When(go, () =>
+            {
+                instruction.Assign(head_[InstructionSet.Bits - 1, 0]);
+                instructionStepGroup.Assign(head_[InstructionSet.Bits + stepBits - 1, InstructionSet.Bits]);
+            });
+            pending.Assign(go & !Start);
+            control.Start.Assign(pending);
+            control.Instruction.Assign(instruction);
+            control.StepGroup.Assign(instructionStepGroup);
+            control.Abort.Assign(Start);
+            blockedOnTokens[e] = queue.OutValid & idle[e] & !ok;
+            quiet[e] = (idle[e] & (empty[e] | blockedOnTokens[e])) | (control.Busy & control.Stalled);
+        }
+
+        // Token moves: taken at launch, given when the instruction is done.
+        var overflow = Hw.False;
+        for (var from = 0; from < engines; from++)
+        {
+            for (var to = 0; to < engines; to++)
+            {
+                if (from == to)
+                    continue;
+                var give = Engines[from].Done & InstructionFields.Signal(current[from])[to];
+                var take = launch[to] & InstructionFields.Wait(queues[to].OutData[InstructionSet.Bits - 1, 0])[from];
+                var count = counts[from, to];
+                overflow |= give & !take & (count == (1 << SemaphoreBits) - 1);
+                When(give & !take, () => count.Assign((count + 1).Resize(SemaphoreBits))).ElseWhen(take & !give, () => count.Assign(count.SubWrap(Lit(1, SemaphoreBits))));
+                When(Start, () => count.Assign(0));
+            }
+        }
+
+        // ---- dispatch in program order ----
+        var isSetStep = opcode == InstructionSet.Format<SetStep>().Opcode;
+        var isSync = opcode == InstructionSet.Format<Sync>().Opcode;
+        var isFinish = opcode == InstructionSet.Format<Finish>().Opcode;
+        var known = isEngine.Aggregate(isSetStep | isSync | isFinish, (any, e) => any | e);
+        var allIdle = Enumerable.Range(0, engines).Aggregate(Hw.True, (all, e) => all & idle[e] & empty[e]);
+        var noneRunning = Enumerable.Range(0, engines).Aggregate(Hw.True, (all, e) => all & idle[e]);
+        var offered = FetchValid & active;
+        var room = Hw.False;
+        for (var e = 0; e < engines; e++)
+            room |= isEngine[e] & queues[e].InReady;
+        var dispatch = offered & ((known & !isSync & !isFinish & (room | isSetStep)) | ((isSync | isFinish) & allIdle));
+        FetchReady.Assign(dispatch);
+        for (var e = 0; e < engines; e++)
+            queues[e].InValid.Assign(dispatch & isEngine[e]);
+        var setStep = new InstructionFields(word, InstructionSet.Format<SetStep>());
+        When(dispatch & isSetStep, () => stepGroup.Assign(setStep.Fit("StepGroup", stepBits)));
+        var unknown = offered & !known;
+        When(unknown | Halt, () => halted.Assign(true));
+
+        // ---- the end: FINISH, the program's last instruction without one, an error once nothing runs, or a deadlock ----
+        var quietCycles = Reg(UInt(5), reset: 0, name: "quiet_cycles");
+        var dispatcherQuiet = (FetchValid & !dispatch) | (!FetchValid & FetchExhausted) | halted;
+        var stuck = Enumerable.Range(0, engines).Aggregate(dispatcherQuiet & !ended, (all, e) => all & quiet[e]);
+        var finishing = (dispatch & isFinish) | (active & !FetchValid & FetchExhausted & allIdle) | (halted & !ended & noneRunning);
+        When(stuck & !finishing, () => quietCycles.Assign(Mux(quietCycles == DeadlockCycles, quietCycles, (quietCycles + 1).Resize(5)))).Otherwise(() => quietCycles.Assign(0));
+        var deadlock = stuck & !finishing & (quietCycles == DeadlockCycles - 1);
+        var end = finishing | deadlock;
+        When(end, () => ended.Assign(true));
+        When(Start, () =>
+        {
+            stepGroup.Assign(InitialStepGroup);
+            halted.Assign(false);
+            ended.Assign(false);
+            quietCycles.Assign(0);
+        });
+        End.Assign(end & !Start);
+        Error.Assign(unknown | overflow | deadlock);
+        ErrorCode.Assign(Mux(unknown, Lit((int)MachineError.UnknownOpcode, 4), Mux(overflow, Lit((int)MachineError.SemaphoreOverflow, 4), Lit((int)MachineError.Deadlock, 4))));
+        ErrorPc.Assign(FetchIndex);
+        Dispatched.Assign(dispatch);
+        DependencyWait.Assign(Enumerable.Range(0, engines).Aggregate(Hw.False, (any, e) => any | blockedOnTokens[e]));
+        var state = new List<Signal>();
+        for (var e = engines - 1; e >= 0; e--)
+            state.Add(Cat(Engines[e].Stalled, !empty[e], blockedOnTokens[e], Engines[e].Busy));
+        EngineState.Assign(Cat([Lit(0, 1), halted, (isSync | isFinish) & FetchValid & !dispatch, FetchValid & !dispatch & !isSync & !isFinish & known, .. state]));
+    }
+
+    private static readonly string[] Names = [.. EngineSets.Queued.Select(e => e.ToString().ToLowerInvariant())];
+
+    public override string ModuleName => "Dispatcher";
+
+    /// <summary>Pulse: a new program; empties the queues and the semaphores and aborts the engines.</summary>
+    public Bool Start { get; }
+
+    /// <summary>Pulse: stop dispatching (the program cannot be fetched); the program ends when nothing runs.</summary>
+    public Bool Halt { get; }
+
+    public UInt InitialStepGroup { get; }
+
+    public Bool FetchValid { get; }
+
+    public Bool FetchReady { get; }
+
+    public UInt FetchInstruction { get; }
+
+    public UInt FetchIndex { get; }
+
+    public Bool FetchExhausted { get; }
+
+    /// <summary>Engine e's control (LOAD, WEIGHT, COMPUTE, VECTOR, STORE).</summary>
+    public Vec<EngineControl> Engines { get; }
+
+    /// <summary>Pulse: the program has ended (done, error or deadlock).</summary>
+    public Bool End { get; }
+
+    /// <summary>Pulse: an error with <see cref="ErrorCode"/> and <see cref="ErrorPc"/>.</summary>
+    public Bool Error { get; }
+
+    public UInt ErrorCode { get; }
+
+    public UInt ErrorPc { get; }
+
+    public Bool Dispatched { get; }
+
+    public Bool DependencyWait { get; }
+
+    public UInt EngineState { get; }
+}

@@ -1,0 +1,261 @@
+using DiffAcc.Accelerator.Configuration;
+using DiffAcc.Accelerator.Datapath;
+using DiffAcc.Accelerator.Isa;
+using DiffAcc.Hdl;
+using DiffAcc.Hdl.Ir;
+using DiffAcc.Hdl.Library;
+
+namespace DiffAcc.Accelerator.Machine;
+
+/// <summary>
+/// LOAD and LOAD_TABLE: DDR through the data port's read side into an activation buffer or a table.
+/// The request side walks the DDR runs (one run when the chunks are back to back, else one per chunk)
+/// and asks for bursts only while its beat queue has room for them; the consumer side cuts the beats
+/// into buffer rows (Tn bytes; several rows per beat or several beats per row) and writes them at
+/// <c>ActRow + k·ActStride + r</c>, or writes one table entry per beat (16 activation-table bytes per beat).
+/// </summary>
+public sealed class LoadEngine : Module
+{
+    public const int BeatQueueDepth = 256;
+
+    public LoadEngine(AcceleratorConfig config)
+    {
+        Config = config;
+        Domain = config.ClockDomain;
+        int tn = config.Tn, tm = config.Tm;
+        var actBits = Hw.BitsFor(config.ActivationRows);
+        Control = Input(EngineControl.Of(config));
+        Bases = Input(Vec(4, UInt(MachineShape.AddressBits)));
+        Step = Input(UInt(16));
+        Read = Output(AxiReadClient.Of(MachineShape.AddressBits));
+        Write = Output(BufferWrite.Of(config));
+        Requantizer = Output(TableWritePort.Of(config));
+        Tables = Output(VectorTableWrites.Of(config));
+
+        var word = Control.Instruction;
+        var isTable = InstructionFields.Is<LoadTable>(word);
+        var load = new InstructionFields(word, InstructionSet.Format<Load>());
+        var table = new InstructionFields(word, InstructionSet.Format<LoadTable>());
+        var kind = table["Kind"];
+        var isActivation = isTable & (kind == (int)TableKind.Activation);
+        var address = Instance(new DmaAddress(config), "address");
+        address.Instruction.Assign(word);
+        address.Bases.ConnectFrom(Bases);
+        address.Step.Assign(Step);
+        address.StepGroup.Assign(Control.StepGroup);
+
+        // ---- request side: runs of beats, bursts within pages, never more than the queue can hold ----
+        var beats = Instance(new Queue(128, BeatQueueDepth, RamStyle.Block, config.ClockDomain), "beats");
+        beats.Clear.Assign(Control.Abort);
+        var setup = Reg(UInt(2), reset: 0, name: "setup");
+        var requesting = Reg(Bool(), reset: 0, name: "requesting");
+        var runAddress = Reg(UInt(MachineShape.AddressBits), name: "run_address");
+        var chunkAddress = Reg(UInt(MachineShape.AddressBits), name: "chunk_address");
+        var runBeats = Reg(UInt(24), name: "run_beats");
+        var runsLeft = Reg(UInt(16), name: "runs_left");
+        var outstanding = Reg(UInt(10), reset: 0, name: "outstanding");
+        var rowBytes = (UInt)Lit(tn, 16);
+        var contiguous = (load["DdrStride"] == (load["Rows"] * rowBytes)) | (load["Chunks"] == 1);
+        var chunkBytes = Mux(isTable, table["Count"] << Mux(isActivation, Lit(8, 4), Lit(4, 4)), load["Rows"] * rowBytes).Resize(32);
+        var runBytes = Mux(isTable | !contiguous, chunkBytes.ZeroExtend(48), (chunkBytes * load["Chunks"]).Resize(48));
+        UInt BeatsOf(UInt start, UInt bytes) => ((start[3, 0].ZeroExtend(48) + bytes.ZeroExtend(48) + 15) >> 4).Resize(24);
+        var burst = Bursts.Next(runAddress, runBeats, 256);
+        var room = (beats.Count.ZeroExtend(10) + outstanding + burst).Resize(11) <= BeatQueueDepth;
+        Read.Valid.Assign(requesting & (runBeats != 0) & room);
+        Read.Address.Assign(runAddress);
+        Read.Beats.Assign(burst);
+        var asked = Read.Valid & Read.Ready;
+        beats.InValid.Assign(Read.DataValid);
+        beats.InData.Assign(Read.Data);
+        outstanding.Assign((outstanding + Mux(asked, burst, Lit(0, 9))).Resize(10).SubWrap(Mux(Read.DataValid, Lit(1, 10), Lit(0, 10))));
+        When(Control.Start, () => setup.Assign(2)).ElseWhen(setup != 0, () => setup.Assign((setup - 1).Resize(2)));
+        When(setup == 1, () =>
+        {
+            requesting.Assign(true);
+            runAddress.Assign(Cat(address.Address[MachineShape.AddressBits - 1, 4], Lit(0, 4)));
+            chunkAddress.Assign(address.Address);
+            runBeats.Assign(BeatsOf(address.Address, runBytes));
+            runsLeft.Assign(Mux(isTable | contiguous, Lit(1, 16), load["Chunks"]));
+        }).ElseWhen(asked, () =>
+        {
+            runAddress.Assign((runAddress + (burst << 4)).Resize(MachineShape.AddressBits));
+            runBeats.Assign(runBeats.SubWrap(burst.ZeroExtend(24)));
+            When(runBeats == burst.ZeroExtend(24), () =>
+            {
+                // The next chunk's run.
+                var next = (chunkAddress + load["DdrStride"]).Resize(MachineShape.AddressBits);
+                chunkAddress.Assign(next);
+                runAddress.Assign(Cat(next[MachineShape.AddressBits - 1, 4], Lit(0, 4)));
+                runBeats.Assign(Mux(runsLeft == 1, Lit(0, 24), BeatsOf(next, runBytes)));
+                runsLeft.Assign(runsLeft.SubWrap(Lit(1, 16)));
+                When(runsLeft == 1, () => requesting.Assign(false));
+            });
+        });
+
+        // ---- consumer side ----
+        var consuming = Reg(Bool(), reset: 0, name: "consuming");
+        var offset = Reg(UInt(4), name: "offset");
+        var consumerChunk = Reg(UInt(MachineShape.AddressBits), name: "consumer_chunk");
+        var rowInChunk = Reg(UInt(16), name: "row_in_chunk");
+        var chunk = Reg(UInt(16), name: "chunk");
+        var chunkRow = Reg(UInt(actBits), name: "chunk_row");
+        var entry = Reg(UInt(16), name: "entry");
+        var part = Reg(UInt(Math.Max(1, Hw.BitsFor(Math.Max(2, tn / 16)))), name: "part");
+        var byteIndex = Reg(UInt(4), name: "byte_index");
+        var done = Wire(Bool(), name: "done");
+        var lastRow = (rowInChunk == (load["Rows"] - 1).Resize(16)) & (chunk == (load["Chunks"] - 1).Resize(16));
+        var head = beats.OutData;
+        var pop = Wire(Bool(), name: "pop");
+        done.Assign(false);
+        pop.Assign(false);
+        Write.Group.Assign(load.Fit("Group", Hw.BitsFor(config.Groups)));
+        Write.Address.Assign((chunkRow + rowInChunk.Resize(actBits)).Resize(actBits));
+        UInt rowData;
+        if (tn <= 16)
+        {
+            // Several rows per beat: the row at the current byte offset.
+            UInt selected = head[(8 * tn) - 1, 0];
+            for (var k = 1; k < 16 / tn; k++)
+                selected = Mux(offset == k * tn, head[(8 * tn * (k + 1)) - 1, 8 * tn * k], selected);
+            rowData = selected;
+        }
+        else
+        {
+            // Several beats per row: the row is complete with its last beat.
+            var parts = Enumerable.Range(0, (tn / 16) - 1).Select(p => Reg(UInt(128), name: $"row_part_{p}")).ToArray();
+            for (var p = 0; p < parts.Length; p++)
+            {
+                var index = p;
+                When(beats.OutValid & consuming & !isTable & (part == index), () => parts[index].Assign(head));
+            }
+            rowData = Cat([head, .. parts.Reverse()]);
+        }
+        for (var n = 0; n < tn; n++)
+            Write.Data[n].Assign(rowData[(8 * n) + 7, 8 * n].AsSInt());
+        var rowReady = beats.OutValid & consuming & !isTable & (tn <= 16 ? Hw.True : part == (tn / 16) - 1);
+        Write.Valid.Assign(rowReady);
+        var rowWritten = rowReady & Write.Granted;
+        if (tn > 16)
+            When(beats.OutValid & consuming & !isTable & (part != (tn / 16) - 1), () => { part.Assign((part + 1).Resize(part.Width)); pop.Assign(true); });
+        When(rowWritten, () =>
+        {
+            if (tn > 16)
+            {
+                part.Assign(0);
+                pop.Assign(true);
+            }
+            var nextOffset = (offset + tn).Resize(5);
+            var endOfChunk = rowInChunk == (load["Rows"] - 1).Resize(16);
+            // A beat is used up at its end, at the end of a run (a chunk that is not followed by its neighbour), and at the last row.
+            if (tn <= 16)
+                When((nextOffset == 16) | lastRow | (endOfChunk & !contiguous), () => pop.Assign(true));
+            offset.Assign(nextOffset.Resize(4));
+            When(endOfChunk, () =>
+            {
+                rowInChunk.Assign(0);
+                chunk.Assign((chunk + 1).Resize(16));
+                chunkRow.Assign((chunkRow + load.Fit("ActStride", actBits)).Resize(actBits));
+                var next = (consumerChunk + load["DdrStride"]).Resize(MachineShape.AddressBits);
+                consumerChunk.Assign(next);
+                When(!contiguous, () => offset.Assign(next[3, 0]));
+            }).Otherwise(() => rowInChunk.Assign((rowInChunk + 1).Resize(16)));
+            When(lastRow, () =>
+            {
+                consuming.Assign(false);
+                done.Assign(true);
+            });
+        });
+
+        // Tables: one entry per beat, or 16 activation-table bytes per beat.
+        var tableBeat = beats.OutValid & consuming & isTable;
+        var channel = (table["First"] + entry).Resize(16);
+        var requantizer = DataWord.LayoutOf<RequantizerEntry>();
+        var groupNorm = DataWord.LayoutOf<GroupNormEntry>();
+        Requantizer.Write.Assign(tableBeat & (kind == (int)TableKind.Requantization));
+        Requantizer.Lane.Assign(channel.Resize(Hw.BitsFor(tm)));
+        Requantizer.ChannelBlock.Assign((channel >> System.Numerics.BitOperations.Log2((uint)tm)).ZeroExtend(16).Resize(Hw.BitsFor(config.ChannelsPerLane)));
+        Requantizer.StepGroup.Assign(Control.StepGroup);
+        Requantizer.Bias.Assign(InstructionFields.Slice(head, requantizer["Bias"]).AsSInt());
+        Requantizer.Multiplier.Assign(InstructionFields.Slice(head, requantizer["Multiplier"]));
+        Requantizer.Shift.Assign(InstructionFields.Slice(head, requantizer["Shift"]));
+        Tables.Channel.Assign(tableBeat & (kind == (int)TableKind.GroupNorm));
+        Tables.ChannelNumber.Assign(channel.Resize(Tables.ChannelNumber.Width));
+        Tables.ChannelGain.Assign(InstructionFields.Slice(head, groupNorm["Gain"]).AsSInt());
+        Tables.ChannelOffset.Assign(InstructionFields.Slice(head, groupNorm["Offset"]).AsSInt());
+        Tables.ChannelShift.Assign(InstructionFields.Slice(head, groupNorm["Shift"]));
+        Tables.Parameter.Assign(tableBeat & (kind == (int)TableKind.Parameters));
+        Tables.ParameterSlot.Assign(channel.Resize(4));
+        Tables.ParameterWord.Assign(head);
+        Tables.Activation.Assign(tableBeat & isActivation);
+        Tables.ActivationSlot.Assign((table["First"] + (entry >> 4)).Resize(Tables.ActivationSlot.Width));
+        Tables.ActivationIndex.Assign(Cat(entry.Resize(4), byteIndex));
+        UInt value = head[7, 0];
+        for (var j = 1; j < 16; j++)
+            value = Mux(byteIndex == j, head[(8 * j) + 7, 8 * j], value);
+        Tables.ActivationValue.Assign(value.AsSInt());
+        var entries = Mux(isActivation, table["Count"] << 4, table["Count"]).Resize(16);
+        When(tableBeat, () =>
+        {
+            When(isActivation & (byteIndex != 15), () => byteIndex.Assign((byteIndex + 1).Resize(4))).Otherwise(() =>
+            {
+                byteIndex.Assign(0);
+                pop.Assign(true);
+                entry.Assign((entry + 1).Resize(16));
+                When(entry == (entries - 1).Resize(16), () =>
+                {
+                    consuming.Assign(false);
+                    done.Assign(true);
+                });
+            });
+        });
+        beats.OutReady.Assign(pop);
+
+        When(setup == 1, () =>
+        {
+            consuming.Assign(true);
+            offset.Assign(address.Address[3, 0]);
+            consumerChunk.Assign(address.Address);
+            rowInChunk.Assign(0);
+            chunk.Assign(0);
+            chunkRow.Assign(load.Fit("ActRow", actBits));
+            entry.Assign(0);
+            part.Assign(0);
+            byteIndex.Assign(0);
+        });
+        When(Control.Abort, () =>
+        {
+            requesting.Assign(false);
+            consuming.Assign(false);
+            setup.Assign(0);
+        });
+
+        var busy = Reg(Bool(), reset: 0, name: "busy");
+        When(Control.Start, () => busy.Assign(true)).ElseWhen(done | Control.Abort, () => busy.Assign(false));
+        Control.Busy.Assign(busy);
+        Control.Done.Assign(done);
+        Control.Stalled.Assign(false);
+        Waiting = Output(Bool());
+        Waiting.Assign(busy & (setup == 0) & !beats.OutValid & !Read.DataValid);
+    }
+
+    public AcceleratorConfig Config { get; }
+
+    public override string ModuleName => "LoadEngine";
+
+    public EngineControl Control { get; }
+
+    public Vec<UInt> Bases { get; }
+
+    public UInt Step { get; }
+
+    public AxiReadClient Read { get; }
+
+    public BufferWrite Write { get; }
+
+    public TableWritePort Requantizer { get; }
+
+    public VectorTableWrites Tables { get; }
+
+    /// <summary>Running with nothing to consume and no beat arriving: waiting for DDR.</summary>
+    public Bool Waiting { get; private set; }
+}

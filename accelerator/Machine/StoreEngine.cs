@@ -1,0 +1,279 @@
+using DiffAcc.Accelerator.Configuration;
+using DiffAcc.Accelerator.Isa;
+using DiffAcc.Hdl;
+using DiffAcc.Hdl.Ir;
+using DiffAcc.Hdl.Library;
+
+namespace DiffAcc.Accelerator.Machine;
+
+/// <summary>
+/// STORE: activation buffer rows to DDR through the data port's write side. The address side walks the
+/// DDR runs and issues AW bursts (each burst's length is queued for the write side); a reader takes the
+/// rows <c>ActRow + k·ActStride + r</c> and packs them into 16-byte beats with their strobes (a row
+/// may share a beat with its neighbours or span several beats); the write side sends a queued beat only
+/// within a burst whose address was accepted, with WLAST on its last beat. The store is done when every
+/// burst has its write response.
+/// </summary>
+public sealed class StoreEngine : Module
+{
+    private const int BeatQueueDepth = 16;
+
+    public StoreEngine(AcceleratorConfig config)
+    {
+        Config = config;
+        Domain = config.ClockDomain;
+        var tn = config.Tn;
+        var actBits = Hw.BitsFor(config.ActivationRows);
+        var shape = MachineShape.Data;
+        Control = Input(EngineControl.Of(config));
+        Bases = Input(Vec(4, UInt(MachineShape.AddressBits)));
+        Step = Input(UInt(16));
+        Axi = Output(Axi4.Of(shape with { Read = false }), name: "axi");
+        Read = Output(BufferRead.Of(config));
+        ReadData = Input(Vec(config.Groups * tn, SInt(8)));
+
+        var word = Control.Instruction;
+        var store = new InstructionFields(word, InstructionSet.Format<Store>());
+        var address = Instance(new DmaAddress(config), "address");
+        address.Instruction.Assign(word);
+        address.Bases.ConnectFrom(Bases);
+        address.Step.Assign(Step);
+        address.StepGroup.Assign(Control.StepGroup);
+        var setup = Reg(UInt(2), reset: 0, name: "setup");
+        When(Control.Start, () => setup.Assign(2)).ElseWhen(setup != 0, () => setup.Assign((setup - 1).Resize(2)));
+        var contiguous = (store["DdrStride"] == (store["Rows"] * (UInt)Lit(tn, 16))) | (store["Chunks"] == 1);
+        var chunkBytes = (store["Rows"] * (UInt)Lit(tn, 16)).Resize(32);
+        var runBytes = Mux(contiguous, (chunkBytes * store["Chunks"]).Resize(48), chunkBytes.ZeroExtend(48));
+        UInt BeatsOf(UInt start, UInt bytes) => ((start[3, 0].ZeroExtend(48) + bytes.ZeroExtend(48) + 15) >> 4).Resize(24);
+
+        // ---- address side ----
+        var bursts = Instance(new RegisterQueue(9, 8, config.ClockDomain), "bursts");
+        bursts.Clear.Assign(Control.Abort);
+        var addressing = Reg(Bool(), reset: 0, name: "addressing");
+        var runAddress = Reg(UInt(MachineShape.AddressBits), name: "run_address");
+        var chunkAddress = Reg(UInt(MachineShape.AddressBits), name: "chunk_address");
+        var runBeats = Reg(UInt(24), name: "run_beats");
+        var runsLeft = Reg(UInt(16), name: "runs_left");
+        var awValid = Reg(Bool(), reset: 0, name: "aw_valid");
+        var awAddress = Reg(UInt(MachineShape.AddressBits), name: "aw_address");
+        var awBeats = Reg(UInt(9), name: "aw_beats");
+        var issued = Reg(UInt(24), reset: 0, name: "issued");
+        var answered = Reg(UInt(24), reset: 0, name: "answered");
+        var burst = Bursts.Next(runAddress, runBeats, 256);
+        var next = addressing & (runBeats != 0) & (!awValid | Axi.AwReady!) & bursts.InReady;
+        When(next, () =>
+        {
+            awValid.Assign(true);
+            awAddress.Assign(runAddress);
+            awBeats.Assign(burst);
+            runAddress.Assign((runAddress + (burst << 4)).Resize(MachineShape.AddressBits));
+            runBeats.Assign(runBeats.SubWrap(burst.ZeroExtend(24)));
+            When(runBeats == burst.ZeroExtend(24), () =>
+            {
+                var following = (chunkAddress + store["DdrStride"]).Resize(MachineShape.AddressBits);
+                chunkAddress.Assign(following);
+                runAddress.Assign(Cat(following[MachineShape.AddressBits - 1, 4], Lit(0, 4)));
+                runBeats.Assign(Mux(runsLeft == 1, Lit(0, 24), BeatsOf(following, runBytes)));
+                runsLeft.Assign(runsLeft.SubWrap(Lit(1, 16)));
+                When(runsLeft == 1, () => addressing.Assign(false));
+            });
+        }).ElseWhen(Axi.AwReady!, () => awValid.Assign(false));
+        Axi.AwValid!.Assign(awValid);
+        Axi.AwAddr!.Assign(awAddress);
+        Axi.AwLen!.Assign((awBeats - 1).Resize(8));
+        Axi.AwSize!.Assign(shape.BeatSize);
+        Axi.AwBurst!.Assign(1);
+        Axi.AwCache!.Assign(3);
+        Axi.AwProt!.Assign(0);
+        bursts.InValid.Assign(awValid & Axi.AwReady!);
+        bursts.InData.Assign(awBeats);
+        When(awValid & Axi.AwReady!, () => issued.Assign((issued + 1).Resize(24)));
+        Axi.BReady!.Assign(true);
+        When(Axi.BValid!, () => answered.Assign((answered + 1).Resize(24)));
+        BadResponse = Output(Bool());
+        BadResponse.Assign(Axi.BValid! & (Axi.BResp! != 0));
+
+        // ---- reader and packer: rows into beats with strobes ----
+        var beats = Instance(new Queue(128 + 16, BeatQueueDepth, RamStyle.Distributed, config.ClockDomain), "beats");
+        beats.Clear.Assign(Control.Abort);
+        var reading = Reg(Bool(), reset: 0, name: "reading");
+        var rowInChunk = Reg(UInt(16), name: "row_in_chunk");
+        var chunk = Reg(UInt(16), name: "chunk");
+        var chunkRow = Reg(UInt(actBits), name: "chunk_row");
+        var consumerChunk = Reg(UInt(MachineShape.AddressBits), name: "consumer_chunk");
+        var inFlight = Reg(Bool(), reset: 0, name: "in_flight");
+        var endOfChunk = rowInChunk == (store["Rows"] - 1).Resize(16);
+        var lastRow = endOfChunk & (chunk == (store["Chunks"] - 1).Resize(16));
+        var emitLeft = Reg(UInt(8), reset: 0, name: "emit_left");
+        var room = (beats.Count + Lit(3, 3)).Resize(beats.Count.Width + 1) <= BeatQueueDepth;
+        var rowBeats = Math.Max(1, tn / 16);
+        var readIssue = reading & room & !inFlight & (emitLeft == 0);
+        if (tn <= 16)
+            readIssue = reading & room;
+        Read.Valid.Assign(readIssue);
+        Read.Group.Assign(store.Fit("Group", Hw.BitsFor(config.Groups)));
+        Read.Address.Assign((chunkRow + rowInChunk.Resize(actBits)).Resize(actBits));
+        var granted = readIssue & Read.Granted;
+        inFlight.Assign(granted);
+        var arrivedEndOfRun = RegNext(lastRow | (endOfChunk & !contiguous), name: "arrived_end_of_run");
+        var arrivedLast = RegNext(lastRow, name: "arrived_last");
+        var arrivedNextOffset = RegNext((consumerChunk + store["DdrStride"]).Resize(MachineShape.AddressBits)[3, 0], name: "arrived_next_offset");
+        When(granted, () =>
+        {
+            When(endOfChunk, () =>
+            {
+                rowInChunk.Assign(0);
+                chunk.Assign((chunk + 1).Resize(16));
+                chunkRow.Assign((chunkRow + store.Fit("ActStride", actBits)).Resize(actBits));
+                consumerChunk.Assign((consumerChunk + store["DdrStride"]).Resize(MachineShape.AddressBits));
+            }).Otherwise(() => rowInChunk.Assign((rowInChunk + 1).Resize(16)));
+            When(lastRow, () => reading.Assign(false));
+        });
+        var readGroup = RegNext(store.Fit("Group", Hw.BitsFor(config.Groups)), name: "read_group");
+        var row = Enumerable.Range(0, tn).Select(n =>
+        {
+            SInt value = ReadData[n];
+            for (var g = 1; g < config.Groups; g++)
+                value = Mux(readGroup == g, ReadData[(g * tn) + n], value);
+            return value.AsUInt();
+        }).ToArray();
+        var offset = Reg(UInt(4), name: "offset");
+        var packed = Enumerable.Range(0, 16).Select(b => Reg(UInt(8), name: $"packed_{b}")).ToArray();
+        var strobes = Reg(UInt(16), reset: 0, name: "strobes");
+        if (tn <= 16)
+        {
+            // The arriving row lands at the byte offset; the beat leaves at its end or the run's.
+            var laneOf = Enumerable.Range(0, 16).Select(b => b / tn).ToArray();
+            var data = new UInt[16];
+            var strobe = new Bool[16];
+            for (var b = 0; b < 16; b++)
+            {
+                var here = inFlight & (offset == (b / tn) * tn);
+                data[b] = Mux(here, row[b % tn], packed[b]);
+                strobe[b] = here | strobes[b];
+            }
+            var nextOffset = (offset + tn).Resize(5);
+            var leave = inFlight & ((nextOffset == 16) | arrivedEndOfRun);
+            beats.InValid.Assign(leave);
+            beats.InData.Assign(Cat(Cat([.. strobe.Reverse()]), Cat([.. data.Reverse()])));
+            When(inFlight, () =>
+            {
+                for (var b = 0; b < 16; b++)
+                {
+                    var index = b;
+                    packed[index].Assign(data[index]);
+                }
+                strobes.Assign(Mux(leave, Lit(0, 16), Cat([.. strobe.Reverse()])));
+                offset.Assign(Mux(arrivedEndOfRun, arrivedNextOffset, nextOffset.Resize(4)));
+            });
+            _ = laneOf;
+        }
+        else
+        {
+            // A row of several beats: each leaves whole, one per cycle.
+            var held = Enumerable.Range(0, tn).Select(n => Reg(UInt(8), name: $"held_{n}")).ToArray();
+            var part = Reg(UInt(8), name: "part");
+            When(inFlight, () =>
+            {
+                for (var n = 0; n < tn; n++)
+                {
+                    var index = n;
+                    held[index].Assign(row[index]);
+                }
+                emitLeft.Assign(rowBeats);
+                part.Assign(0);
+            }).ElseWhen(emitLeft != 0, () =>
+            {
+                emitLeft.Assign((emitLeft - 1).Resize(8));
+                part.Assign((part + 1).Resize(8));
+            });
+            UInt beat = Cat([.. held.Take(16).Reverse()]);
+            for (var k = 1; k < rowBeats; k++)
+                beat = Mux(part == k, Cat([.. held.Skip(16 * k).Take(16).Reverse()]), beat);
+            beats.InValid.Assign(emitLeft != 0);
+            beats.InData.Assign(Cat(Lit(0xFFFF, 16), beat));
+            _ = arrivedNextOffset;
+        }
+
+        // ---- write side ----
+        var beatInBurst = Reg(UInt(9), reset: 0, name: "beat_in_burst");
+        var burstLength = bursts.OutData;
+        var wValid = beats.OutValid & bursts.OutValid;
+        var lastBeat = beatInBurst == (burstLength - 1).Resize(9);
+        Axi.WValid!.Assign(wValid);
+        Axi.WData!.Assign(beats.OutData[127, 0]);
+        Axi.WStrb!.Assign(beats.OutData[143, 128]);
+        Axi.WLast!.Assign(lastBeat);
+        var sent = wValid & Axi.WReady!;
+        beats.OutReady.Assign(sent);
+        bursts.OutReady.Assign(sent & lastBeat);
+        When(sent, () => beatInBurst.Assign(Mux(lastBeat, Lit(0, 9), (beatInBurst + 1).Resize(9))));
+        BytesWritten = Output(UInt(5));
+        UInt count = Lit(0, 5);
+        for (var b = 0; b < 16; b++)
+            count = (count + Mux(beats.OutData[128 + b], Lit(1, 1), Lit(0, 1))).Resize(5);
+        BytesWritten.Assign(Mux(sent, count, Lit(0, 5)));
+
+        When(setup == 1, () =>
+        {
+            addressing.Assign(true);
+            runAddress.Assign(Cat(address.Address[MachineShape.AddressBits - 1, 4], Lit(0, 4)));
+            chunkAddress.Assign(address.Address);
+            runBeats.Assign(BeatsOf(address.Address, runBytes));
+            runsLeft.Assign(Mux(contiguous, Lit(1, 16), store["Chunks"]));
+            reading.Assign(true);
+            rowInChunk.Assign(0);
+            chunk.Assign(0);
+            chunkRow.Assign(store.Fit("ActRow", actBits));
+            consumerChunk.Assign(address.Address);
+            offset.Assign(address.Address[3, 0]);
+            strobes.Assign(0);
+            issued.Assign(0);
+            answered.Assign(0);
+        });
+        When(Control.Abort, () =>
+        {
+            addressing.Assign(false);
+            reading.Assign(false);
+            awValid.Assign(false);
+            setup.Assign(0);
+            emitLeft.Assign(0);
+            beatInBurst.Assign(0);
+        });
+
+        var busy = Reg(Bool(), reset: 0, name: "busy");
+        var finished = busy & (setup == 0) & !addressing & !awValid & !reading & !inFlight & (emitLeft == 0) & !beats.OutValid & (beats.Count == 0) & (issued == answered) & !Axi.BValid!;
+        var done = RegNext(finished & !RegNext(finished, reset: 0, name: "finished_before"), reset: 0, name: "done");
+        When(Control.Start, () => busy.Assign(true)).ElseWhen(done | Control.Abort, () => busy.Assign(false));
+        Control.Busy.Assign(busy);
+        Control.Done.Assign(done);
+        Control.Stalled.Assign(false);
+        Waiting = Output(Bool());
+        Waiting.Assign(busy & (setup == 0) & !sent & (addressing | awValid | !beats.OutValid | (issued != answered)));
+    }
+
+    public AcceleratorConfig Config { get; }
+
+    public override string ModuleName => "StoreEngine";
+
+    public EngineControl Control { get; }
+
+    public Vec<UInt> Bases { get; }
+
+    public UInt Step { get; }
+
+    public Axi4 Axi { get; }
+
+    public BufferRead Read { get; }
+
+    public Vec<SInt> ReadData { get; }
+
+    /// <summary>Pulse: a write response was not OKAY.</summary>
+    public Bool BadResponse { get; private set; }
+
+    /// <summary>Bytes written this cycle (strobes of the beat that moved).</summary>
+    public UInt BytesWritten { get; private set; }
+
+    /// <summary>Running but no data beat moved this cycle.</summary>
+    public Bool Waiting { get; private set; }
+}

@@ -1,0 +1,437 @@
+using DiffAcc.Accelerator.Configuration;
+using DiffAcc.Accelerator.Isa;
+using DiffAcc.Accelerator.Vector;
+using DiffAcc.Hdl;
+using DiffAcc.Hdl.Ir;
+using DiffAcc.Hdl.Library;
+
+namespace DiffAcc.Accelerator.Machine;
+
+/// <summary>
+/// The vector engine: ACTIVATE, ADD, GN_STATS, GN_FINISH, GN_APPLY and SOFTMAX on one group's
+/// buffers. A reader walks the source rows (activation buffer rows, or accumulator rows for
+/// softmax) into a small row queue; a splitter feeds their values <see cref="AcceleratorConfig.VectorLanes"/>
+/// at a time to the instruction's unit; a collector packs the unit's outputs back into buffer rows and
+/// writes them. GN_FINISH walks the GroupNorm statistics with the reciprocal square root machine.
+/// </summary>
+public sealed class VectorEngine : Module
+{
+    private const int QueueDepth = 4;
+
+    public VectorEngine(AcceleratorConfig config)
+    {
+        Config = config;
+        Domain = config.ClockDomain;
+        int groups = config.Groups, tn = config.Tn, tm = config.Tm, lanes = config.VectorLanes;
+        int actBits = Hw.BitsFor(config.ActivationRows), accBits = Hw.BitsFor(config.AccumulatorRows);
+        int rowBeats = tn / lanes, accBeats = tm / lanes;
+        var rowBeatBits = Hw.BitsFor(Math.Max(rowBeats, accBeats) + 1);
+        var channelRows = config.MaxChannels / lanes;
+        var channelRowBits = Hw.BitsFor(channelRows);
+        Control = Input(EngineControl.Of(config));
+        Read = Output(BufferRead.Of(config));
+        Write = Output(BufferWrite.Of(config));
+        ReadData = Input(Vec(groups * tn, SInt(8)));
+        AccReadAddress = Output(UInt(accBits));
+        AccReadData = Input(Vec(groups * tm, SInt(32)));
+        Tables = Input(VectorTableWrites.Of(config));
+
+        var word = Control.Instruction;
+        var isActivate = InstructionFields.Is<Activate>(word);
+        var isAdd = InstructionFields.Is<Add>(word);
+        var isStatistics = InstructionFields.Is<GroupNormStatistics>(word);
+        var isFinish = InstructionFields.Is<GroupNormFinish>(word);
+        var isApply = InstructionFields.Is<GroupNormApply>(word);
+        var isSoftmax = InstructionFields.Is<Softmax>(word);
+        var stream = new InstructionFields(word, InstructionSet.Format<Activate>());
+        var add = new InstructionFields(word, InstructionSet.Format<Add>());
+        var statistics = new InstructionFields(word, InstructionSet.Format<GroupNormStatistics>());
+        var apply = new InstructionFields(word, InstructionSet.Format<GroupNormApply>());
+        var finish = new InstructionFields(word, InstructionSet.Format<GroupNormFinish>());
+        var softmax = new InstructionFields(word, InstructionSet.Format<Softmax>());
+
+        // ---- the instruction's fields, held for its run ----
+        var group = Mux(isSoftmax, softmax.Fit("Group", Hw.BitsFor(groups)), stream.Fit("Group", Hw.BitsFor(groups)));
+        var pixels = Mux(isSoftmax, softmax["Rows"], stream["Pixels"]);
+        var blocks = Mux(isSoftmax, softmax["RowLength"] >> System.Numerics.BitOperations.Log2((uint)tn), stream["Blocks"]);
+        var sourceStride = stream["SrcStride"];
+        var destination = Mux(isSoftmax, softmax.Fit("Dst", actBits), stream.Fit("Dst", actBits));
+        var destinationStride = Mux(isSoftmax, softmax["DstStride"], stream["DstStride"]);
+        var channelBase = Mux(isStatistics, statistics["ChannelBase"], apply["ChannelBase"]);
+        var parameterSlot = Mux(isAdd, add["Param"], Mux(isSoftmax, softmax["Param"], Mux(isFinish, finish["Param"], apply["Param"])));
+        var single = isAdd & add.Flag("SingleOperand");
+        var applyTable = isApply & apply.Flag("ApplyTable");
+        var slot = Mux(isActivate, stream["Slot"], apply["Slot"]).Resize(Hw.BitsFor(config.ActivationTableSlots));
+        var accRowsPerRow = softmax["RowLength"] >> System.Numerics.BitOperations.Log2((uint)tm);
+
+        // ---- parameter slots, written by LOAD_TABLE; read when an instruction starts ----
+        var parameters = Mem(UInt(128), ProgramValidation.ParameterSlots, RamStyle.Distributed, name: "parameters");
+        When(Tables.Parameter, () => parameters.Write(Tables.ParameterSlot, Tables.ParameterWord));
+        var parameter = parameters.Read(parameterSlot.Resize(4), Control.Start, name: "parameter");
+        UInt Parameter<T>(string field) where T : DataWord => InstructionFields.Slice(parameter, DataWord.LayoutOf<T>()[field]);
+
+        var busy = Reg(Bool(), reset: 0, name: "busy");
+        var setup = RegNext(Control.Start, reset: 0, name: "setup");
+        var running = busy & !setup & !Control.Start;
+        var done = Wire(Bool(), name: "done");
+
+        // ---- reader: source rows into the row queue ----
+        var payloadBits = Math.Max(2 * tn * 8, tm * 32);
+        var tagBits = 16 + 1 + 2 + 1;
+        var rows = Instance(new Queue(payloadBits + tagBits, QueueDepth, RamStyle.Distributed, config.ClockDomain), "rows");
+        var readPixel = Reg(UInt(16), name: "read_pixel");
+        var readBlock = Reg(UInt(16), name: "read_block");
+        var readPass = Reg(UInt(2), name: "read_pass");
+        var readBase = Reg(UInt(actBits), name: "read_base");
+        var readBaseB = Reg(UInt(actBits), name: "read_base_b");
+        var readSecond = Reg(Bool(), name: "read_second");
+        var reading = Reg(Bool(), reset: 0, name: "reading");
+        var inFlight = Reg(Bool(), reset: 0, name: "in_flight");
+        var heldA = Reg(UInt(tn * 8), name: "held_a");
+        var accBase = Reg(UInt(accBits), name: "acc_base");
+        var lastBlock = readBlock == (blocks - 1).Resize(16);
+        var lastPixel = readPixel == (pixels - 1).Resize(16);
+        var lastAccRow = readBlock == (accRowsPerRow - 1).Resize(16);
+        var room = rows.Count + Mux(inFlight, Lit(1, 1), Lit(0, 1)) < QueueDepth - 1;
+
+        // Softmax: between the sum pass and the probability pass, the sum leaves the pipeline and is divided.
+        var softmaxUnit = Instance(new SoftmaxUnit(lanes, config.ClockDomain), "softmax");
+        const int flowing = 0, draining = 1, dividing = 2;
+        var softmaxPhase = Reg(UInt(2), reset: flowing, name: "softmax_phase");
+        var drained = Reg(UInt(4), name: "drained");
+
+        var actRead = reading & !isSoftmax & room;
+        Read.Valid.Assign(actRead);
+        Read.Group.Assign(group);
+        Read.Address.Assign((Mux(readSecond, readBaseB, readBase) + readBlock.Resize(actBits)).Resize(actBits));
+        var actIssued = actRead & Read.Granted;
+        var accIssued = reading & isSoftmax & room & (softmaxPhase == flowing);
+        AccReadAddress.Assign((accBase + readBlock.Resize(accBits)).Resize(accBits));
+        var rowDone = (actIssued & (readSecond | !isAdd | single)) | accIssued;
+
+        // The data of a read issued last cycle; its tags were registered with it.
+        var arrived = RegNext(rowDone, reset: 0, name: "arrived");
+        var arrivedSecond = RegNext(actIssued & isAdd & !single & !readSecond, reset: 0, name: "arrived_first_operand");
+        var arrivedBlock = RegNext(readBlock, name: "arrived_block");
+        var arrivedFirst = RegNext(readPixel == 0, name: "arrived_first_pixel");
+        var arrivedPass = RegNext(readPass, name: "arrived_pass");
+        var arrivedPassStart = RegNext(readBlock == 0, name: "arrived_pass_start");
+        var readGroup = RegNext(group, name: "read_group");
+        var actRow = Cat([.. Enumerable.Range(0, tn).Reverse().Select(n => SelectGroup(ReadData, readGroup, groups, tn, n).AsUInt())]);
+        var accRow = Cat([.. Enumerable.Range(0, tm).Reverse().Select(m => SelectGroup(AccReadData, readGroup, groups, tm, m).AsUInt())]);
+        When(arrivedSecond, () => heldA.Assign(actRow));
+        var payload = Mux(isSoftmax, accRow.ZeroExtend(payloadBits), Mux(isAdd & !single, Cat(actRow, heldA), Cat(Lit(0, tn * 8), actRow)).ZeroExtend(payloadBits));
+        rows.InValid.Assign(arrived);
+        rows.InData.Assign(Cat(payload, arrivedBlock, arrivedFirst, arrivedPass, arrivedPassStart));
+        rows.Clear.Assign(Control.Abort);
+        inFlight.Assign(rowDone);
+
+        When(Control.Start, () =>
+        {
+            reading.Assign(!InstructionFields.Is<GroupNormFinish>(word));
+            readPixel.Assign(0);
+            readBlock.Assign(0);
+            readPass.Assign(0);
+            readSecond.Assign(false);
+            readBase.Assign(Mux(isSoftmax, Lit(0, actBits), stream.Fit("Src", actBits)));
+            readBaseB.Assign(add.Fit("SrcB", actBits));
+            accBase.Assign(softmax.Fit("Src", accBits));
+            softmaxPhase.Assign(flowing);
+        }).ElseWhen(actIssued, () =>
+        {
+            When(isAdd & !single & !readSecond, () => readSecond.Assign(true)).Otherwise(() =>
+            {
+                readSecond.Assign(false);
+                When(!lastBlock, () => readBlock.Assign((readBlock + 1).Resize(16))).Otherwise(() =>
+                {
+                    readBlock.Assign(0);
+                    readBase.Assign((readBase + sourceStride.Resize(actBits)).Resize(actBits));
+                    readBaseB.Assign((readBaseB + sourceStride.Resize(actBits)).Resize(actBits));
+                    readPixel.Assign((readPixel + 1).Resize(16));
+                    When(lastPixel, () => reading.Assign(false));
+                });
+            });
+        }).ElseWhen(accIssued, () =>
+        {
+            When(!lastAccRow, () => readBlock.Assign((readBlock + 1).Resize(16))).Otherwise(() =>
+            {
+                readBlock.Assign(0);
+                When(readPass == 1, () =>
+                {
+                    softmaxPhase.Assign(draining);
+                    drained.Assign(0);
+                });
+                When(readPass == 2, () =>
+                {
+                    readPass.Assign(0);
+                    accBase.Assign((accBase + accRowsPerRow.Resize(accBits)).Resize(accBits));
+                    readPixel.Assign((readPixel + 1).Resize(16));
+                    When(lastPixel, () => reading.Assign(false));
+                }).Otherwise(() => readPass.Assign((readPass + 1).Resize(2)));
+            });
+        });
+
+        // ---- splitter: the head row, VectorLanes values per beat ----
+        var beat = Reg(UInt(rowBeatBits), reset: 0, name: "beat");
+        var head = rows.OutData;
+        var headPassStart = head[0];
+        var headPass = head[2, 1];
+        var headFirst = head[3];
+        var headBlock = head[19, 4];
+        var headData = head[tagBits + payloadBits - 1, tagBits];
+        var beatsPerRow = Mux(isSoftmax, Lit(accBeats, rowBeatBits), Lit(rowBeats, rowBeatBits));
+        var lastBeat = beat == (beatsPerRow - 1).Resize(rowBeatBits);
+        var bytesA = Enumerable.Range(0, lanes).Select(l => SelectLane(headData, beat, lanes, l, 8, 0, rowBeats).AsSInt()).ToArray();
+        var bytesB = Enumerable.Range(0, lanes).Select(l => SelectLane(headData, beat, lanes, l, 8, tn * 8, rowBeats).AsSInt()).ToArray();
+        var scores = Enumerable.Range(0, lanes).Select(l => SelectLane(headData, beat, lanes, l, 32, 0, accBeats)).ToArray();
+        var channelRow = ((channelBase.Resize(Hw.BitsFor(config.MaxChannels / tn)) + headBlock.Resize(Hw.BitsFor(config.MaxChannels / tn))).Resize(Hw.BitsFor(config.MaxChannels / tn)) << System.Numerics.BitOperations.Log2((uint)rowBeats)) | beat.Resize(Math.Max(1, System.Numerics.BitOperations.Log2((uint)rowBeats))).ZeroExtend(channelRowBits);
+        var splitterReady = Wire(Bool(), name: "splitter_ready");
+        var beatValid = rows.OutValid & running;
+        var taken = beatValid & splitterReady;
+        When(taken, () => beat.Assign(Mux(lastBeat, Lit(0, rowBeatBits), (beat + 1).Resize(rowBeatBits))));
+        When(Control.Abort | Control.Start, () => beat.Assign(0));
+        rows.OutReady.Assign(taken & lastBeat);
+
+        // ---- the units ----
+        var table = Instance(new ActivationTableUnit(lanes, config.ActivationTableSlots, config.ClockDomain), "table");
+        var scaleAdd = Instance(new ScaleAddUnit(lanes, config.ClockDomain), "add");
+        var gnStatistics = Instance(new GroupNormStatisticsUnit(lanes, config.MaxChannels, config.ClockDomain), "statistics");
+        var gnApply = Instance(new GroupNormApplyUnit(lanes, config.MaxChannels, config.ClockDomain), "normalize");
+        var rsqrt = Instance(new ReciprocalSqrtUnit(config.ClockDomain), "reciprocal_sqrt");
+        var collectorReady = Wire(Bool(), name: "collector_ready");
+
+        table.TableWrite.Assign(Tables.Activation);
+        table.TableSlot.Assign(Tables.ActivationSlot);
+        table.TableIndex.Assign(Tables.ActivationIndex);
+        table.TableValue.Assign(Tables.ActivationValue);
+        table.Slot.Assign(slot);
+        table.InValid.Assign(Mux(applyTable, gnApply.OutValid, beatValid & isActivate));
+        for (var l = 0; l < lanes; l++)
+            table.X[l].Assign(Mux(applyTable, gnApply.Y[l], bytesA[l]));
+        table.OutReady.Assign(collectorReady);
+
+        scaleAdd.InValid.Assign(beatValid & isAdd);
+        scaleAdd.MultiplierA.Assign(Parameter<AddParameters>("MultiplierA"));
+        scaleAdd.MultiplierB.Assign(Parameter<AddParameters>("MultiplierB"));
+        scaleAdd.Shift.Assign(Parameter<AddParameters>("Shift"));
+        for (var l = 0; l < lanes; l++)
+        {
+            scaleAdd.A[l].Assign(bytesA[l]);
+            scaleAdd.B[l].Assign(Mux(single, Hw.SLit(0, 8), bytesB[l]));
+        }
+        scaleAdd.OutReady.Assign(collectorReady);
+
+        gnStatistics.InValid.Assign(beatValid & isStatistics);
+        gnStatistics.Index.Assign(channelRow);
+        gnStatistics.First.Assign(statistics.Flag("Clear") & headFirst);
+        for (var l = 0; l < lanes; l++)
+            gnStatistics.X[l].Assign(bytesA[l]);
+
+        gnApply.InValid.Assign(beatValid & isApply);
+        gnApply.Index.Assign(channelRow);
+        gnApply.Count.Assign(Parameter<GroupNormParameters>("Count"));
+        for (var l = 0; l < lanes; l++)
+            gnApply.X[l].Assign(bytesA[l]);
+        gnApply.OutReady.Assign(Mux(applyTable, table.InReady, collectorReady));
+        gnApply.ChannelWrite.Assign(Tables.Channel);
+        gnApply.ChannelLane.Assign(Tables.ChannelNumber.Resize(Math.Max(1, Hw.BitsFor(lanes))));
+        gnApply.ChannelIndex.Assign((Tables.ChannelNumber >> System.Numerics.BitOperations.Log2((uint)lanes)).ZeroExtend(Math.Max(channelRowBits, Tables.ChannelNumber.Width)).Resize(channelRowBits));
+        gnApply.ChannelGain.Assign(Tables.ChannelGain);
+        gnApply.ChannelOffset.Assign(Tables.ChannelOffset);
+        gnApply.ChannelShift.Assign(Tables.ChannelShift);
+
+        softmaxUnit.InValid.Assign(beatValid & isSoftmax);
+        for (var l = 0; l < lanes; l++)
+        {
+            softmaxUnit.Scores[l].Assign(scores[l].AsSInt());
+            softmaxUnit.LaneValid[l].Assign(Hw.True);
+        }
+        softmaxUnit.Pass.Assign(headPass);
+        softmaxUnit.RowStart.Assign(headPassStart & (beat == 0));
+        softmaxUnit.ExponentMultiplier.Assign(Parameter<SoftmaxParameters>("Multiplier"));
+        softmaxUnit.ExponentShift.Assign(Parameter<SoftmaxParameters>("Shift"));
+        softmaxUnit.OutReady.Assign(collectorReady);
+        // Passes 0 and 1 of a row leave nothing in the collector, so the pipeline advances while they drain.
+        var lastSumBeat = taken & isSoftmax & (headPass == 1) & lastBeat & (headBlock == (accRowsPerRow - 1).Resize(16));
+        softmaxUnit.Divide.Assign((softmaxPhase == draining) & (drained == SoftmaxUnit.Latency));
+        When(softmaxPhase == draining, () =>
+        {
+            When(lastSumBeat | (drained != 0), () => When(softmaxUnit.InReady & (drained != SoftmaxUnit.Latency), () => drained.Assign((drained + 1).Resize(4))));
+            When(drained == SoftmaxUnit.Latency, () => softmaxPhase.Assign(dividing));
+        }).ElseWhen(softmaxPhase == dividing, () => When(!softmaxUnit.Busy, () => softmaxPhase.Assign(flowing)));
+        When(Control.Abort, () => softmaxPhase.Assign(flowing));
+
+        splitterReady.Assign(Mux(isActivate, table.InReady, Mux(isAdd, scaleAdd.InReady, Mux(isApply, gnApply.InReady, Mux(isSoftmax, softmaxUnit.InReady, isStatistics)))));
+
+        // ---- collector: output beats into rows, written at the destination pattern ----
+        var outValid = Mux(isActivate | applyTable, table.OutValid, Mux(isAdd, scaleAdd.OutValid, Mux(isApply, gnApply.OutValid, softmaxUnit.OutValid & isSoftmax)));
+        var outBeat = Enumerable.Range(0, lanes).Select(l => Mux(isActivate | applyTable, table.Y[l], Mux(isAdd, scaleAdd.Y[l], Mux(isApply, gnApply.Y[l], softmaxUnit.Probabilities[l])))).ToArray();
+        var collected = Enumerable.Range(0, tn).Select(n => Reg(SInt(8), name: $"collected_{n}")).ToArray();
+        var collectBeat = Reg(UInt(rowBeatBits), reset: 0, name: "collect_beat");
+        var full = Reg(Bool(), reset: 0, name: "full");
+        var writePixel = Reg(UInt(16), name: "write_pixel");
+        var writeBlock = Reg(UInt(16), name: "write_block");
+        var writeBase = Reg(UInt(actBits), name: "write_base");
+        var writesLeft = Reg(Bool(), reset: 0, name: "writes_left");
+        Write.Valid.Assign(full);
+        Write.Group.Assign(group);
+        Write.Address.Assign((writeBase + writeBlock.Resize(actBits)).Resize(actBits));
+        for (var n = 0; n < tn; n++)
+            Write.Data[n].Assign(collected[n]);
+        var written = full & Write.Granted;
+        collectorReady.Assign(!full | Write.Granted);
+        var accepted = outValid & collectorReady & running;
+        var lastCollect = collectBeat == rowBeats - 1;
+        for (var k = 0; k < rowBeats; k++)
+        {
+            for (var l = 0; l < lanes; l++)
+            {
+                var (position, value) = ((k * lanes) + l, outBeat[l]);
+                When(accepted & (collectBeat == k), () => collected[position].Assign(value));
+            }
+        }
+        When(accepted, () => collectBeat.Assign(Mux(lastCollect, Lit(0, rowBeatBits), (collectBeat + 1).Resize(rowBeatBits))));
+        When(accepted & lastCollect, () => full.Assign(true)).ElseWhen(written, () => full.Assign(false));
+        var lastWriteBlock = writeBlock == (blocks - 1).Resize(16);
+        var lastWritePixel = writePixel == (pixels - 1).Resize(16);
+        When(Control.Start, () =>
+        {
+            writePixel.Assign(0);
+            writeBlock.Assign(0);
+            writeBase.Assign(destination);
+            writesLeft.Assign(!(InstructionFields.Is<GroupNormStatistics>(word) | InstructionFields.Is<GroupNormFinish>(word)));
+            collectBeat.Assign(0);
+        }).ElseWhen(written, () =>
+        {
+            When(!lastWriteBlock, () => writeBlock.Assign((writeBlock + 1).Resize(16))).Otherwise(() =>
+            {
+                writeBlock.Assign(0);
+                writeBase.Assign((writeBase + destinationStride.Resize(actBits)).Resize(actBits));
+                writePixel.Assign((writePixel + 1).Resize(16));
+                When(lastWritePixel, () => writesLeft.Assign(false));
+            });
+        });
+        When(Control.Abort, () =>
+        {
+            full.Assign(false);
+            collectBeat.Assign(0);
+            writesLeft.Assign(false);
+            reading.Assign(false);
+        });
+
+        // ---- GN_FINISH: per group, sum its channels' statistics, the reciprocal square root, then every channel's result ----
+        const int finishIdle = 0, summing = 1, rooting = 2, storing = 3;
+        var finishState = Reg(UInt(2), reset: finishIdle, name: "finish_state");
+        var channel = Reg(UInt(16), name: "channel");
+        var groupFirst = Reg(UInt(16), name: "group_first");
+        var summed = RegNext(finishState == summing, reset: 0, name: "summed");
+        var groupSum = Reg(SInt(ReciprocalSqrtUnit.SumBits), name: "group_sum");
+        var groupSquares = Reg(UInt(ReciprocalSqrtUnit.SquaresBits), name: "group_squares");
+        var channelsPerGroup = finish["ChannelsPerGroup"];
+        var groupEnd = (groupFirst + channelsPerGroup).Resize(16);
+        var laneBits = Math.Max(1, System.Numerics.BitOperations.Log2((uint)lanes));
+        gnStatistics.ReadIndex.Assign((channel >> System.Numerics.BitOperations.Log2((uint)lanes)).ZeroExtend(16).Resize(channelRowBits));
+        gnStatistics.ReadLane.Assign(lanes == 1 ? Lit(0, 1) : channel.Resize(laneBits));
+        // The read issued in the last summing cycle arrives one cycle later.
+        When(summed, () =>
+        {
+            groupSum.Assign(groupSum.AddWrap(gnStatistics.ReadSum));
+            groupSquares.Assign(groupSquares.AddWrap(gnStatistics.ReadSquares));
+        });
+        // The last channel's sums arrive in the first rooting cycle: the machine starts in the second.
+        var rootStarted = Reg(Bool(), reset: 0, name: "root_started");
+        rsqrt.Start.Assign((finishState == rooting) & RegNext(finishState == rooting, reset: 0, name: "rooting_before") & !rootStarted);
+        When(rsqrt.Start, () => rootStarted.Assign(true)).ElseWhen(finishState != rooting, () => rootStarted.Assign(false));
+        rsqrt.Count.Assign(Parameter<GroupNormParameters>("Count"));
+        rsqrt.Sum.Assign(groupSum);
+        rsqrt.Squares.Assign(groupSquares);
+        rsqrt.EpsilonTerm.Assign(Parameter<GroupNormParameters>("EpsilonTerm"));
+        gnApply.ResultWrite.Assign(finishState == storing);
+        gnApply.ResultLane.Assign(lanes == 1 ? Lit(0, 1) : channel.Resize(laneBits));
+        gnApply.ResultIndex.Assign((channel >> System.Numerics.BitOperations.Log2((uint)lanes)).ZeroExtend(16).Resize(channelRowBits));
+        gnApply.ResultSum.Assign(groupSum);
+        gnApply.ResultRoot.Assign(rsqrt.Root);
+        gnApply.ResultHalfShift.Assign(rsqrt.HalfShift);
+        var finishDone = Wire(Bool(), name: "finish_done");
+        finishDone.Assign(false);
+        When(Control.Start & InstructionFields.Is<GroupNormFinish>(word), () =>
+        {
+            finishState.Assign(summing);
+            channel.Assign(0);
+            groupFirst.Assign(0);
+            groupSum.Assign(0);
+            groupSquares.Assign(0);
+        }).ElseWhen(finishState == summing, () =>
+        {
+            When(channel == (groupEnd - 1).Resize(16), () =>
+            {
+                finishState.Assign(rooting);
+                channel.Assign(groupFirst);
+            }).Otherwise(() => channel.Assign((channel + 1).Resize(16)));
+        }).ElseWhen(finishState == rooting, () => When(rsqrt.Done, () => finishState.Assign(storing)))
+        .ElseWhen(finishState == storing, () =>
+        {
+            When(channel == (groupEnd - 1).Resize(16), () =>
+            {
+                groupFirst.Assign(groupEnd);
+                channel.Assign(groupEnd);
+                groupSum.Assign(0);
+                groupSquares.Assign(0);
+                When(groupEnd == finish["Channels"], () =>
+                {
+                    finishState.Assign(finishIdle);
+                    finishDone.Assign(true);
+                }).Otherwise(() => finishState.Assign(summing));
+            }).Otherwise(() => channel.Assign((channel + 1).Resize(16)));
+        });
+        When(Control.Abort, () => finishState.Assign(finishIdle));
+
+        // ---- completion ----
+        // GN_STATS ends when its last beat has passed the two statistics stages.
+        var statisticsEnd = RegNext(RegNext(taken & isStatistics & lastBeat & !reading & !inFlight & (rows.Count == 1), reset: 0, name: "statistics_end_0"), reset: 0, name: "statistics_end_1");
+        done.Assign(running & ((writesLeft & written & lastWriteBlock & lastWritePixel) | (isStatistics & statisticsEnd) | (isFinish & finishDone)));
+        When(Control.Start, () => busy.Assign(true)).ElseWhen(done | Control.Abort, () => busy.Assign(false));
+        Control.Busy.Assign(busy);
+        Control.Done.Assign(done);
+        Control.Stalled.Assign(false);
+    }
+
+    public AcceleratorConfig Config { get; }
+
+    public override string ModuleName => $"VectorEngine{Config.VectorLanes}";
+
+    public EngineControl Control { get; }
+
+    public BufferRead Read { get; }
+
+    public BufferWrite Write { get; }
+
+    public Vec<SInt> ReadData { get; }
+
+    public UInt AccReadAddress { get; }
+
+    public Vec<SInt> AccReadData { get; }
+
+    public VectorTableWrites Tables { get; }
+
+    /// <summary>Element <paramref name="index"/> of the group selected by <paramref name="group"/> in a vector of <paramref name="perGroup"/> elements per group.</summary>
+    private static SInt SelectGroup(Vec<SInt> values, UInt group, int groups, int perGroup, int index)
+    {
+        var result = values[index];
+        for (var g = 1; g < groups; g++)
+            result = Hw.Mux(group == g, values[(g * perGroup) + index], result);
+        return result;
+    }
+
+    /// <summary>Lane <paramref name="lane"/> of beat <paramref name="beat"/>: element beat·lanes + lane of <paramref name="bits"/>-bit elements from bit <paramref name="offset"/>.</summary>
+    private static UInt SelectLane(UInt data, UInt beat, int lanes, int lane, int bits, int offset, int beats)
+    {
+        UInt result = data[offset + (lane * bits) + bits - 1, offset + (lane * bits)];
+        for (var k = 1; k < beats; k++)
+        {
+            var position = offset + (((k * lanes) + lane) * bits);
+            result = Hw.Mux(beat == k, data[position + bits - 1, position], result);
+        }
+        return result;
+    }
+}

@@ -1,0 +1,131 @@
+using DiffAcc.Accelerator.Datapath;
+using DiffAcc.Hdl;
+using DiffAcc.Hdl.Ir;
+using DiffAcc.Model.Numerics;
+
+namespace DiffAcc.Accelerator.Vector;
+
+/// <summary>
+/// GroupNorm's second pass, <see cref="Lanes"/> values per cycle, exactly <see cref="IntegerGroupNorm.Apply"/>:
+/// <c>z = rshift((n·x − S)·R, 7 + h)</c>, <c>y = sat8(rshift(z·G + O, k))</c>. Lane l of a beat with
+/// <c>Index</c> i is channel i·Lanes + l; each lane holds its channels' group results {S, R, h}
+/// (written by GN_FINISH through <c>Result*</c>) and channel entries {G, O, k} (written by LOAD_TABLE
+/// through <c>Channel*</c>). <c>Count</c> (n) is held for the whole stream. Latency <see cref="Latency"/> cycles of advance.
+/// </summary>
+public sealed class GroupNormApplyUnit : StreamPipeline
+{
+    public const int Latency = 7;
+
+    private const int ResultBits = ReciprocalSqrtUnit.SumBits + 32 + 5;
+
+    private const int ChannelBits = GroupNormChannel.GainBits + 42 + 6;
+
+    public GroupNormApplyUnit(int lanes, int channels, ClockDomain? domain = null)
+    {
+        Domain = domain ?? Domain;
+        if (lanes < 1 || channels % lanes != 0)
+            throw new ArgumentOutOfRangeException(nameof(channels), $"{channels} channels do not fill {lanes} lanes evenly");
+        Lanes = lanes;
+        Channels = channels;
+        var depth = channels / lanes;
+        var indexBits = Hw.BitsFor(depth);
+        var laneBits = Hw.BitsFor(lanes);
+        InValid = Input(Bool());
+        OutReady = Input(Bool());
+        X = Input(Vec(lanes, SInt(8)));
+        Index = Input(UInt(indexBits));
+        Count = Input(UInt(ReciprocalSqrtUnit.CountBits));
+        ResultWrite = Input(Bool());
+        ResultLane = Input(UInt(laneBits));
+        ResultIndex = Input(UInt(indexBits));
+        ResultSum = Input(SInt(ReciprocalSqrtUnit.SumBits));
+        ResultRoot = Input(UInt(32));
+        ResultHalfShift = Input(UInt(5));
+        ChannelWrite = Input(Bool());
+        ChannelLane = Input(UInt(laneBits));
+        ChannelIndex = Input(UInt(indexBits));
+        ChannelGain = Input(SInt(GroupNormChannel.GainBits));
+        ChannelOffset = Input(SInt(42));
+        ChannelShift = Input(UInt(6));
+        InReady = Output(Bool());
+        OutValid = Output(Bool());
+        Y = Output(Vec(lanes, SInt(8)));
+
+        InReady.Assign(StartPipeline(OutReady));
+        var valid = ValidChain(InValid, Latency);
+        var index0 = Stage(Index, "index_0");
+        for (var l = 0; l < lanes; l++)
+        {
+            var results = Mem(UInt(ResultBits), depth, RamStyle.Distributed, name: $"results_{l}");
+            var entries = Mem(UInt(ChannelBits), depth, RamStyle.Distributed, name: $"channels_{l}");
+            When(ResultWrite & (ResultLane == l), () => results.Write(ResultIndex, Cat(ResultSum, ResultRoot, ResultHalfShift)));
+            When(ChannelWrite & (ChannelLane == l), () => entries.Write(ChannelIndex, Cat(ChannelGain, ChannelOffset, ChannelShift)));
+            // Stage 1: the beat's channel's results and entry arrive beside x.
+            var result = results.Read(index0, Advance, name: $"result_{l}");
+            var entry = entries.Read(index0, Advance, name: $"entry_{l}");
+            var x1 = Stage(Stage(X[l], $"x0_{l}"), $"x1_{l}");
+            var sum = result[ResultBits - 1, 37].AsSInt();
+            var root = result[36, 5];
+            var halfShift = result[4, 0];
+            var gain = StageChain(entry[ChannelBits - 1, 48].AsSInt(), 3, $"gain_{l}")[^1];
+            var offset = StageChain(entry[47, 6].AsSInt(), 3, $"offset_{l}")[^1];
+            var shift = StageChain(entry[5, 0], 4, $"shift_{l}")[^1];
+            // Stages 2 .. 6: n·x − S; · R; rounding shift by 7 + h; · G + O; rounding shift by k and saturation.
+            var centered = Stage((Count.ToSInt() * x1) - sum, $"centered_{l}");
+            var normalizeShift = StageChain((halfShift + IntegerGroupNorm.NormalizeShift(0)).Truncate(6), 2, $"normalize_shift_{l}")[^1];
+            var product = Stage(centered * Stage(root, $"root_{l}").ToSInt(), $"product_{l}");
+            var z = Stage(FixedPointLogic.RoundingShift(product, normalizeShift).Truncate(40), $"z_{l}");
+            var scaled = Stage((z * gain) + offset, $"scaled_{l}");
+            var y = Stage(FixedPointLogic.SaturateToInt8(FixedPointLogic.RoundingShift(scaled, shift)), $"y_{l}");
+            Y[l].Assign(Mux(OutValid, y, Hw.SLit(0, 8)));
+        }
+        OutValid.Assign(valid[^1]);
+    }
+
+    public int Lanes { get; }
+
+    public int Channels { get; }
+
+    public override string ModuleName => $"GroupNormApply{Lanes}x{Channels}";
+
+    public Bool InValid { get; }
+
+    public Bool OutReady { get; }
+
+    public Vec<SInt> X { get; }
+
+    public UInt Index { get; }
+
+    /// <summary>Values per group (n).</summary>
+    public UInt Count { get; }
+
+    public Bool ResultWrite { get; }
+
+    public UInt ResultLane { get; }
+
+    public UInt ResultIndex { get; }
+
+    public SInt ResultSum { get; }
+
+    public UInt ResultRoot { get; }
+
+    public UInt ResultHalfShift { get; }
+
+    public Bool ChannelWrite { get; }
+
+    public UInt ChannelLane { get; }
+
+    public UInt ChannelIndex { get; }
+
+    public SInt ChannelGain { get; }
+
+    public SInt ChannelOffset { get; }
+
+    public UInt ChannelShift { get; }
+
+    public Bool InReady { get; }
+
+    public Bool OutValid { get; }
+
+    public Vec<SInt> Y { get; }
+}

@@ -1,0 +1,154 @@
+using DiffAcc.Accelerator.Configuration;
+using DiffAcc.Accelerator.Host;
+using DiffAcc.Accelerator.Isa;
+using DiffAcc.Accelerator.Isa.Simulation;
+using DiffAcc.Accelerator.Scenarios;
+using DiffAcc.Hdl;
+using DiffAcc.Sim;
+using DiffAcc.Sim.Axi;
+using DiffAcc.Sim.Regression;
+using DiffAcc.Sim.Verilator;
+
+namespace DiffAcc.Cli;
+
+/// <summary>What a system testbench expects of the hardware.</summary>
+internal enum SystemExpectation
+{
+    /// <summary>DDR after the run equals the functional simulator's, byte for byte, and the counters agree.</summary>
+    Match,
+
+    /// <summary>The program misses a token: the DDR differs from the correct program's result.</summary>
+    WrongResult,
+
+    /// <summary>The program waits for a token that never comes: the machine reports a deadlock.</summary>
+    Deadlock,
+
+    /// <summary>An instruction has an opcode the machine does not know: it reports the error and ends.</summary>
+    UnknownOpcode,
+
+    /// <summary>The host gives up waiting: the watchdog ends the run and says what the engines were doing.</summary>
+    Watchdog,
+}
+
+/// <summary>
+/// A system testbench: DiffAccTop of a configuration under Verilator, with DDR behind both AXI masters
+/// (random read latency and back-pressure from the seed), a host that starts a program through the
+/// AXI4-Lite registers and waits for the interrupt; the DDR afterwards is compared with the functional
+/// simulator byte for byte, and the performance counters with the cycles the harness counted and the
+/// counts the functional simulator predicts.
+/// </summary>
+internal sealed class SystemTestbench(string name, AcceleratorConfig config, Func<Scenario> scenario, ulong seed, SystemExpectation expect = SystemExpectation.Match, Func<Scenario, IReadOnlyList<Instruction>>? breakProgram = null, long watchdogCycles = 2_000_000) : ITestbench
+{
+    public string Name { get; } = name;
+
+    public async Task<TestbenchResult> RunAsync(TestbenchOptions options, CancellationToken cancellation)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            var model = await Build(config, options.Trace, cancellation);
+            var s = scenario();
+            var expected = new FunctionalSimulator(config).Run(s.Program, s.Image, s.Registers);
+            IReadOnlyList<Instruction> program = breakProgram is null ? s.Program.Instructions : breakProgram(s);
+            var (image, programAddress) = Place(s.Image, program, expect == SystemExpectation.UnknownOpcode);
+            var script = Script(s.Registers, programAddress, program.Count, expect == SystemExpectation.Watchdog ? 300 : watchdogCycles);
+            var run = AxiSystemRun.Of(model).WithDdr(image.Address, image.Bytes).WithScript(script).WithSeed(seed);
+            string? trace = null;
+            if (options.Trace)
+            {
+                Directory.CreateDirectory(options.TraceDirectory);
+                trace = Path.Combine(options.TraceDirectory, $"{Name}.vcd");
+                run = run.WithTrace(trace).WithMaxCycles(options.TraceCycles);
+            }
+            var result = await run.RunAsync(cancellation);
+            var failure = Check(s, expected, image, result, program);
+            return new TestbenchResult(Name, result.Cycles, watch.Elapsed, failure is null, failure, trace);
+        }
+        catch (Exception e) when (e is SimulationException or HdlException or Hdl.Checks.DesignErrorsException or MachineFault or ProgramException)
+        {
+            return new TestbenchResult(Name, 0, watch.Elapsed, false, e.Message, null);
+        }
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string, bool), Lazy<Task<VerilatorModel>>> Models = new();
+
+    /// <summary>The Verilator model of DiffAccTop with the AXI harness, built once per configuration and run.</summary>
+    public static Task<VerilatorModel> Build(AcceleratorConfig config, bool trace, CancellationToken cancellation)
+        => Models.GetOrAdd((config.ToString(), trace), _ => new Lazy<Task<VerilatorModel>>(() =>
+            VerilatorBuild.For(GenerateCommand.Flow(config).Run()).WithHarness(new AxiSystemHarness()).WithTrace(trace).BuildAsync(cancellation))).Value;
+
+    private string? Check(Scenario s, FunctionalRun expected, DdrImage image, AxiSystemResult result, IReadOnlyList<Instruction> program)
+    {
+        if (result.Violations.Count > 0)
+            return $"AXI rule broken: {string.Join("; ", result.Violations.Take(3))}";
+        if (result.Stop != "script")
+            return $"the harness stopped at cycle {result.Cycles}: {result.Stop}";
+        var start = result.Events.Last(e => e.Operation == "write" && e.Address == (ulong)RegisterMap.Control.Offset);
+        var wait = result.Events.Single(e => e.Operation == "wait-interrupt");
+        var reads = result.Events.SkipWhile(e => e != wait).Where(e => e.Operation == "read").Select(e => (uint)e.Value).ToList();
+        var report = HostProtocol.Report(reads);
+        if (wait.Timeout)
+        {
+            return expect == SystemExpectation.Watchdog
+                ? null
+                : $"watchdog: no interrupt within {wait.Value} cycles after START; {report}";
+        }
+        if (expect == SystemExpectation.Watchdog)
+            return $"the program ended before the watchdog: {report}";
+        if (expect == SystemExpectation.Deadlock)
+            return report.Deadlock && report.ErrorCode == MachineError.Deadlock ? null : $"expected a deadlock, got {report}";
+        if (expect == SystemExpectation.UnknownOpcode)
+            return report.Error && report.ErrorCode == MachineError.UnknownOpcode && report.ErrorPc == (uint)(program.Count / 2) ? null : $"expected an unknown-opcode error at instruction {program.Count / 2}, got {report}";
+        if (!report.Done || report.Error || report.Busy)
+            return $"the program did not end cleanly: {report}";
+        var differences = Enumerable.Range(0, expected.Ddr.Bytes.Length).Where(i => expected.Ddr.Bytes[i] != result.Ddr[i]).ToList();
+        if (expect == SystemExpectation.WrongResult)
+            return differences.Count > 0 ? null : "the program without its token still computed the right result";
+        if (differences.Count > 0)
+        {
+            var first = differences.Take(5).Select(i => $"0x{image.Address + i:x}: 0x{result.Ddr[i]:x2}, expected 0x{expected.Ddr.Bytes[i]:x2}");
+            return $"{differences.Count} DDR bytes differ from the functional simulator; first: {string.Join(", ", first)}";
+        }
+        var problems = new List<string>();
+        void Same(string what, ulong actual, long wanted)
+        {
+            if (actual != (ulong)wanted)
+                problems.Add($"{what}: {actual}, expected {wanted}");
+        }
+        // Busy from the cycle after the START write is taken (the cycle of its response) to the end, which raises the interrupt a cycle later.
+        Same("CYCLES (against the harness's count from START to the interrupt)", report[RegisterMap.Cycles], wait.Cycle - start.Cycle);
+        Same("PE_BUSY", report[RegisterMap.PeBusy], expected.Statistics.PeTerms);
+        Same("BYTES_READ", report[RegisterMap.BytesRead], expected.Statistics.BytesRead);
+        Same("BYTES_WRITTEN", report[RegisterMap.BytesWritten], expected.Statistics.BytesWritten);
+        Same("INSTRUCTIONS", report[RegisterMap.Instructions], program.Count);
+        var readBeats = result.Ports.Sum(p => p.ReadBeats);
+        Same("BYTES_READ (against the harness's read beats)", report[RegisterMap.BytesRead], readBeats * 16);
+        Same("BYTES_WRITTEN (against the harness's strobes)", report[RegisterMap.BytesWritten], result.Ports.Sum(p => p.BytesWritten));
+        return problems.Count == 0 ? null : $"performance counters: {string.Join("; ", problems)}";
+    }
+
+    private static (DdrImage Image, long ProgramAddress) Place(DdrImage data, IReadOnlyList<Instruction> program, bool corrupt)
+    {
+        var code = new byte[program.Count * InstructionSet.Bytes];
+        for (var i = 0; i < program.Count; i++)
+            InstructionSet.Encode(program[i], $"instruction {i}").CopyTo(code, i * InstructionSet.Bytes);
+        if (corrupt)
+            code[program.Count / 2 * InstructionSet.Bytes] = 31;
+        var offset = (data.Bytes.Length + 255) / 256 * 256;
+        var bytes = new byte[offset + code.Length];
+        data.Bytes.CopyTo(bytes, 0);
+        code.CopyTo(bytes, offset);
+        return (new DdrImage(data.Address, bytes), data.Address + offset);
+    }
+
+    private static AxiHostScript Script(MachineRegisters registers, long programAddress, int instructions, long watchdogCycles)
+    {
+        var script = AxiHostScript.Empty;
+        foreach (var access in HostProtocol.Start(registers, programAddress, instructions))
+            script = script.Write(access.Offset, access.Value);
+        script = script.WaitInterrupt(watchdogCycles);
+        foreach (var access in HostProtocol.Finish())
+            script = access.Write ? script.Write(access.Offset, access.Value) : script.Read(access.Offset);
+        return script;
+    }
+}

@@ -1,0 +1,25 @@
+using DiffAcc.Accelerator.Configuration;
+using DiffAcc.Accelerator.Isa;
+using DiffAcc.Accelerator.Scenarios;
+using DiffAcc.Sim.Regression;
+
+namespace DiffAcc.Cli;
+
+/// <summary>The registered system testbenches: every scenario on DiffAccTop of the small preset, and the programs that must fail visibly.</summary>
+internal static class SystemTestbenches
+{
+    private static AcceleratorConfig Config => Presets.Small;
+
+    public static IReadOnlyList<ITestbench> All { get; } =
+    [
+        .. SystemScenarios.Names.Select((name, i) => new SystemTestbench($"system-{name}", Config, () => SystemScenarios.Get(name, Config), (ulong)(i + 1))),
+        // ADD no longer waits for the loads: it reads rows before they arrive.
+        new SystemTestbench("system-missing-token", Config, () => SystemScenarios.Get("residual-add", Config), 11, SystemExpectation.WrongResult,
+            s => [.. s.Program.Instructions.Select(i => i is Add { Group: 0 } add ? add with { Wait = Engines.None } : i is Load { Group: 0, Signal: Engines.Vector } load ? load with { Signal = Engines.None } : i)]),
+        // The first CONV waits for a token from STORE that no instruction gives.
+        new SystemTestbench("system-deadlock", Config, () => SystemScenarios.Get("conv1x1", Config), 12, SystemExpectation.Deadlock,
+            s => [.. s.Program.Instructions.Select(i => i is Conv { CoutBase: 0 } conv ? conv with { Wait = conv.Wait | Engines.Store } : i)]),
+        new SystemTestbench("system-unknown-opcode", Config, () => SystemScenarios.Get("conv1x1", Config), 13, SystemExpectation.UnknownOpcode),
+        new SystemTestbench("system-watchdog", Config, () => SystemScenarios.Get("conv3x3", Config), 14, SystemExpectation.Watchdog),
+    ];
+}
