@@ -39,6 +39,9 @@ internal enum SystemExpectation
 /// </summary>
 internal sealed class SystemTestbench(string name, AcceleratorConfig config, Func<Scenario> scenario, ulong seed, SystemExpectation expect = SystemExpectation.Match, Func<Scenario, IReadOnlyList<Instruction>>? breakProgram = null, long watchdogCycles = 2_000_000) : ITestbench
 {
+    /// <summary>The DDR's behaviour: read latency range, probability that a ready is high, probability that a data beat waits.</summary>
+    public (int Min, int Max, double Ready, double Gap) Ddr { get; init; } = (100, 200, 0.7, 0.2);
+
     public string Name { get; } = name;
 
     public async Task<TestbenchResult> RunAsync(TestbenchOptions options, CancellationToken cancellation)
@@ -52,7 +55,7 @@ internal sealed class SystemTestbench(string name, AcceleratorConfig config, Fun
             IReadOnlyList<Instruction> program = breakProgram is null ? s.Program.Instructions : breakProgram(s);
             var (image, programAddress) = Place(s.Image, program, expect == SystemExpectation.UnknownOpcode);
             var script = Script(s.Registers, programAddress, program.Count, expect == SystemExpectation.Watchdog ? 300 : watchdogCycles);
-            var run = AxiSystemRun.Of(model).WithDdr(image.Address, image.Bytes).WithScript(script).WithSeed(seed);
+            var run = AxiSystemRun.Of(model).WithDdr(image.Address, image.Bytes).WithScript(script).WithSeed(seed).WithLatency(Ddr.Min, Ddr.Max).WithBackPressure(Ddr.Ready, Ddr.Gap);
             string? trace = null;
             if (options.Trace)
             {

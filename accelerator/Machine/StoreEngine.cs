@@ -137,11 +137,12 @@ public sealed class StoreEngine : Module
                 value = Mux(readGroup == g, ReadData[(g * tn) + n], value);
             return value.AsUInt();
         }).ToArray();
-        var offset = Reg(UInt(4), name: "offset");
-        var packed = Enumerable.Range(0, 16).Select(b => Reg(UInt(8), name: $"packed_{b}")).ToArray();
-        var strobes = Reg(UInt(16), reset: 0, name: "strobes");
+        UInt? offset = null, strobes = null;
         if (tn <= 16)
         {
+            offset = Reg(UInt(4), name: "offset");
+            strobes = Reg(UInt(16), reset: 0, name: "strobes");
+            var packed = Enumerable.Range(0, 16).Select(b => Reg(UInt(8), name: $"packed_{b}")).ToArray();
             // The arriving row lands at the byte offset; the beat leaves at its end or the run's.
             var laneOf = Enumerable.Range(0, 16).Select(b => b / tn).ToArray();
             var data = new UInt[16];
@@ -226,8 +227,8 @@ public sealed class StoreEngine : Module
             chunk.Assign(0);
             chunkRow.Assign(store.Fit("ActRow", actBits));
             consumerChunk.Assign(address.Address);
-            offset.Assign(address.Address[3, 0]);
-            strobes.Assign(0);
+            offset?.Assign(address.Address[3, 0]);
+            strobes?.Assign(0);
             issued.Assign(0);
             answered.Assign(0);
         });

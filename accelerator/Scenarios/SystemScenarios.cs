@@ -12,7 +12,7 @@ namespace DiffAcc.Accelerator.Scenarios;
 /// The hand-written programs of the system testbenches: each layer type of the UNet on the
 /// machine, from a DDR image to DDR results, with random and edge-case data, checked against the
 /// int8 operators of model/ (Int8Ops, IntegerGroupNorm, IntegerSoftmax, ResidualAdd, ActivationTable).
-/// Each needs a configuration with Tm = 4 and Tn = 8 at least as large as the small preset.
+/// Channels are multiples of Tn; the buffers must be at least the small preset's in rows (1,024 activation rows).
 /// </summary>
 public static class SystemScenarios
 {
@@ -40,7 +40,8 @@ public static class SystemScenarios
     {
         var (tm, tn) = Shape(config);
         var r = new ScenarioRandom(seed);
-        const int cin = 16, cout = 8, h = 8, w = 8;
+        int cin = 2 * tn, cout = tn;
+        const int h = 8, w = 8;
         var image = new ScenarioImage(config);
         var layer = ConvLayer.Random(r, cin, cout, 3);
         var inputs = new[] { Edgy(r, cin * h * w), r.Int8(cin * h * w) };
@@ -85,7 +86,7 @@ public static class SystemScenarios
                 program = program.Add(new Store { Group = g, Offset = outAt[g] + (b * band * w * cout), ActRow = outRow, Rows = band * w * cout / tn, Chunks = 1, Wait = g == 0 ? Engines.Compute : Engines.None });
         }
         program = program.Add(new Finish());
-        return new Scenario("conv3x3", "3x3 convolution 16 -> 8 channels on 8x8, stride 1, padding 1, two bands of rows, both PE groups", image.Build(), image.Registers(), program.Build(),
+        return new Scenario("conv3x3", $"3x3 convolution {cin} -> {cout} channels on 8x8, stride 1, padding 1, two bands of rows, both PE groups", image.Build(), image.Registers(), program.Build(),
             ddr => [.. Enumerable.Range(0, 2).SelectMany(g => Compare($"group {g} output", ScenarioImage.At(ddr, outAt[g], h * w * cout), cout, h, w, cout, layer.Expected(inputs[g], cin, h, w, 1, (1, 1, 1, 1))))]);
     }
 
@@ -94,7 +95,8 @@ public static class SystemScenarios
     {
         var (tm, tn) = Shape(config);
         var r = new ScenarioRandom(seed + 1);
-        const int cin = 16, cout = 16, h = 8, w = 8;
+        int cin = 2 * tn, cout = 2 * tn;
+        const int h = 8, w = 8;
         var image = new ScenarioImage(config);
         var layer = ConvLayer.Random(r, cin, cout, 3);
         var input = Edgy(r, cin * h * w);
@@ -134,7 +136,7 @@ public static class SystemScenarios
             .Add(new Store { Group = 1, Offset = outAt[1], ActRow = 400, Rows = 16 * cout / tn, Chunks = 1, Wait = Engines.Compute })
             .Add(new Finish())
             .Build();
-        return new Scenario("conv3x3-stride2", "3x3 convolution 16 -> 16 channels, stride 2, 8x8 -> 4x4, padding 1 and padding (0, 0, 1, 1), PE group 1", image.Build(), image.Registers(), program,
+        return new Scenario("conv3x3-stride2", $"3x3 convolution {cin} -> {cout} channels, stride 2, 8x8 -> 4x4, padding 1 and padding (0, 0, 1, 1), PE group 1", image.Build(), image.Registers(), program,
             ddr => [.. Compare("padding 1", ScenarioImage.At(ddr, outAt[0], 16 * cout), cout, 4, 4, cout, layer.Expected(input, cin, h, w, 2, (1, 1, 1, 1))),
                 .. Compare("padding (0, 0, 1, 1)", ScenarioImage.At(ddr, outAt[1], 16 * cout), cout, 4, 4, cout, layer.Expected(input, cin, h, w, 2, (0, 0, 1, 1)))]);
     }
@@ -144,7 +146,8 @@ public static class SystemScenarios
     {
         var (tm, tn) = Shape(config);
         var r = new ScenarioRandom(seed + 2);
-        const int cin = 16, cout = 24, h = 8, w = 8;
+        int cin = 2 * tn, cout = 3 * tn;
+        const int h = 8, w = 8;
         var image = new ScenarioImage(config);
         var layer = ConvLayer.Random(r, cin, cout, 1);
         var input = Edgy(r, cin * h * w);
@@ -182,7 +185,7 @@ public static class SystemScenarios
             });
         }
         program = program.Add(new Store { Group = 0, Offset = outAt, ActRow = 500, Rows = h * w * cout / tn, Chunks = 1, Wait = Engines.Compute }).Add(new Finish());
-        return new Scenario("conv1x1", "1x1 convolution 16 -> 24 channels on 8x8 in two weight sets, output blocks 0-2 and 3-5", image.Build(), image.Registers(), program.Build(),
+        return new Scenario("conv1x1", $"1x1 convolution {cin} -> {cout} channels on 8x8 in two weight sets, output blocks 0-{half - 1} and {half}-{blocks - 1}", image.Build(), image.Registers(), program.Build(),
             ddr => Compare("output", ScenarioImage.At(ddr, outAt, h * w * cout), cout, h, w, cout, layer.Expected(input, cin, h, w, 1, (0, 0, 0, 0))));
     }
 
@@ -191,7 +194,8 @@ public static class SystemScenarios
     {
         var (tm, tn) = Shape(config);
         var r = new ScenarioRandom(seed + 3);
-        const int cin = 48, cout = 8, h = 6, w = 6, passBlocks = 2;
+        int cin = 6 * tn, cout = tn;
+        const int h = 6, w = 6, passBlocks = 2;
         var image = new ScenarioImage(config);
         var layer = ConvLayer.Random(r, cin, cout, 3);
         var input = Edgy(r, cin * h * w);
@@ -232,7 +236,7 @@ public static class SystemScenarios
                 });
         }
         program = program.Add(new Store { Group = 0, Offset = outAt, ActRow = 600, Rows = h * w * cout / tn, Chunks = 1, Wait = Engines.Compute }).Add(new Finish());
-        return new Scenario("conv-passes", "3x3 convolution 48 -> 8 channels on 6x6 in three passes of 16 input channels through the accumulator banks", image.Build(), image.Registers(), program.Build(),
+        return new Scenario("conv-passes", $"3x3 convolution {cin} -> {cout} channels on 6x6 in three passes of {passBlocks * tn} input channels through the accumulator banks", image.Build(), image.Registers(), program.Build(),
             ddr => Compare("output", ScenarioImage.At(ddr, outAt, h * w * cout), cout, h, w, cout, layer.Expected(input, cin, h, w, 1, (1, 1, 1, 1))));
     }
 
@@ -241,15 +245,16 @@ public static class SystemScenarios
     {
         var (_, tn) = Shape(config);
         var r = new ScenarioRandom(seed + 4);
-        const int channels = 32, groups = 8, h = 8, w = 8;
+        int channels = 4 * tn, perGroup = tn / 2;
+        const int groups = 8, h = 8, w = 8;
         var pixels = h * w;
         var input = r.Int8(channels * pixels, -40, 60);
         // Group 1 constant (variance 0), group 2 at the extremes, group 3 small values.
-        for (var i = 0; i < 4 * pixels; i++)
+        for (var i = 0; i < perGroup * pixels; i++)
         {
-            input[(4 * pixels) + i] = 17;
-            input[(8 * pixels) + i] = (sbyte)(i % 3 == 0 ? -128 : 127);
-            input[(12 * pixels) + i] = (sbyte)(i % 5 - 2);
+            input[(perGroup * pixels) + i] = 17;
+            input[(2 * perGroup * pixels) + i] = (sbyte)(i % 3 == 0 ? -128 : 127);
+            input[(3 * perGroup * pixels) + i] = (sbyte)(i % 5 - 2);
         }
         double inScale = 0.05, normScale = 0.03, siluScale = 0.02;
         var gamma = Enumerable.Range(0, channels).Select(_ => r.Double(0.3, 2.0) * (r.Next(0, 5) == 0 ? -1 : 1)).ToArray();
@@ -284,7 +289,7 @@ public static class SystemScenarios
             .Add(new Store { Group = 1, Offset = tableOutAt, ActRow = 700, Rows = pixels * blocks, Chunks = 1 })
             .Add(new Finish())
             .Build();
-        return new Scenario("groupnorm-silu", "GroupNorm of 32 channels in 8 groups on 8x8 (statistics in two bands) with SiLU in the same pass; an activation table alone on group 1", image.Build(), image.Registers(), program,
+        return new Scenario("groupnorm-silu", $"GroupNorm of {channels} channels in 8 groups on 8x8 (statistics in two bands) with SiLU in the same pass; an activation table alone on group 1", image.Build(), image.Registers(), program,
             ddr =>
             {
                 var x = new Int8Tensor([1, channels, h, w], inScale, input);
@@ -303,7 +308,8 @@ public static class SystemScenarios
     {
         var (_, tn) = Shape(config);
         var r = new ScenarioRandom(seed + 5);
-        const int channels = 16, h = 8, w = 8;
+        var channels = 2 * tn;
+        const int h = 8, w = 8;
         var pixels = h * w;
         var a = Edgy(r, channels * pixels);
         var b = Edgy(r, channels * pixels);
@@ -340,7 +346,7 @@ public static class SystemScenarios
             }).Add(new Store { Group = g, Offset = outAt[g], ActRow = 400, Rows = rows, Chunks = 1, Wait = Engines.Vector });
         }
         program = program.Add(new Finish());
-        return new Scenario("residual-add", "residual add of two 16-channel 8x8 tensors with scales 0.04 and 0.07 into 0.06, on both groups (a + b and b + a)", image.Build(), image.Registers(), program.Build(),
+        return new Scenario("residual-add", $"residual add of two {channels}-channel 8x8 tensors with scales 0.04 and 0.07 into 0.06, on both groups (a + b and b + a)", image.Build(), image.Registers(), program.Build(),
             ddr =>
             {
                 var ab = a.Select((x, i) => add.Apply(x, b[i])).ToArray();
@@ -355,7 +361,8 @@ public static class SystemScenarios
     {
         var (tm, tn) = Shape(config);
         var r = new ScenarioRandom(seed + 6);
-        const int ca = 16, cb = 8, cout = 8, h = 8, w = 8;
+        int ca = 2 * tn, cb = tn, cout = tn;
+        const int h = 8, w = 8;
         var pixels = h * w;
         var a = Edgy(r, ca * pixels);
         var b = Edgy(r, cb * pixels);
@@ -402,7 +409,7 @@ public static class SystemScenarios
             .Add(new Store { Group = 1, Offset = outAt, ActRow = 800, Rows = pixels * cout / tn, Chunks = 1, Wait = Engines.Compute })
             .Add(new Finish())
             .Build();
-        return new Scenario("concat-conv", "concatenation of 16 (scale 0.05) and 8 (scale 0.02) channels into scale 0.04 by placement and in-place rescaling, then a 3x3 convolution 24 -> 8", image.Build(), image.Registers(), program,
+        return new Scenario("concat-conv", $"concatenation of {ca} (scale 0.05) and {cb} (scale 0.02) channels into scale 0.04 by placement and in-place rescaling, then a 3x3 convolution {ca + cb} -> {cout}", image.Build(), image.Registers(), program,
             ddr =>
             {
                 var cat = new sbyte[(ca + cb) * pixels];
@@ -419,7 +426,8 @@ public static class SystemScenarios
     {
         var (tm, tn) = Shape(config);
         var r = new ScenarioRandom(seed + 7);
-        const int cin = 16, cout = 8, h = 4, w = 4;
+        int cin = 2 * tn, cout = tn;
+        const int h = 4, w = 4;
         var layer = ConvLayer.Random(r, cin, cout, 3);
         var input = Edgy(r, cin * h * w);
         var image = new ScenarioImage(config);
@@ -463,7 +471,7 @@ public static class SystemScenarios
                 .Add(new Store { Group = 0, Offset = outAt + (4 * b * 2 * w * cout), ActRow = 200 + (50 * b), Rows = 4 * 2 * w * cout / tn, Chunks = 1, Wait = Engines.Compute });
         }
         program = program.Add(new Finish());
-        return new Scenario("upsample-conv", "nearest 2x upsampling 4x4 -> 8x8 as an addressing mode of a 3x3 convolution 16 -> 8, two bands of output rows", image.Build(), image.Registers(), program.Build(),
+        return new Scenario("upsample-conv", $"nearest 2x upsampling 4x4 -> 8x8 as an addressing mode of a 3x3 convolution {cin} -> {cout}, two bands of output rows", image.Build(), image.Registers(), program.Build(),
             ddr =>
             {
                 var upsampled = new sbyte[cin * 4 * h * w];
@@ -481,7 +489,7 @@ public static class SystemScenarios
     {
         var (tm, tn) = Shape(config);
         var r = new ScenarioRandom(seed + 8);
-        const int channels = 16, headDim = 8, pixels = 16;
+        int channels = 2 * tn, headDim = tn, pixels = 2 * tn;
         double sq = 0.05, sk = 0.04, sv = 0.03, sout = 0.02;
         var exponent = IntegerSoftmax.ExponentScale(sq * sk / Math.Sqrt(headDim));
         var requant = RequantParameters.FromScale(sv / IntegerSoftmax.ProbabilityOne / sout);
@@ -552,7 +560,7 @@ public static class SystemScenarios
             program = program.Add(new Store { Group = g, Offset = outAt[g], ActRow = output, Rows = rows, Chunks = 1, Wait = Engines.Compute });
         }
         program = program.Add(new Finish());
-        return new Scenario("attention", "attention on 16 pixels, 16 channels in 2 heads: Q K^T into the accumulator banks, softmax, P V, on both groups", image.Build(), image.Registers(), program.Build(),
+        return new Scenario("attention", $"attention on {pixels} pixels, {channels} channels in 2 heads: Q K^T into the accumulator banks, softmax, P V, on both groups", image.Build(), image.Registers(), program.Build(),
             ddr => [.. Enumerable.Range(0, 2).SelectMany(g =>
             {
                 var (sQ, sK, sV) = samples[g];
@@ -570,7 +578,8 @@ public static class SystemScenarios
     {
         var (tm, tn) = Shape(config);
         var r = new ScenarioRandom(seed + 9);
-        const int cin = 16, cout = 8, h = 4, w = 8, step = 3;
+        int cin = 2 * tn, cout = tn;
+        const int h = 4, w = 8, step = 3;
         var layers = Enumerable.Range(0, 2).Select(_ => ConvLayer.Random(r, cin, cout, 1)).ToArray();
         var weights = layers[0].Weights;
         var perStep = Enumerable.Range(0, 5).Select(s => layers[1].Requant.Select(p => p with { Bias = r.Next(-3000, 3000) }).ToArray()).ToArray();
@@ -624,8 +633,9 @@ public static class SystemScenarios
                 .. Compare("step 3", ScenarioImage.At(ddr, outAt[2], h * w * cout), cout, h, w, cout, (layers[1] with { Weights = weights, Requant = perStep[step] }).Expected(input, cin, h, w, 1, (0, 0, 0, 0)))]);
     }
 
+    /// <summary>Tm and Tn: the scenarios size their channels in multiples of Tn (at least 8, for groups of Tn / 2 channels).</summary>
     private static (int Tm, int Tn) Shape(AcceleratorConfig config)
-        => config.Tm == 4 && config.Tn == 8 ? (4, 8) : throw new ArgumentException($"the system scenarios are written for Tm = 4, Tn = 8 (the small presets), not {config.Tm} x {config.Tn}", nameof(config));
+        => config.Tn >= 8 && config.Tn % config.Tm == 0 ? (config.Tm, config.Tn) : throw new ArgumentException($"the system scenarios need Tn >= 8 and a multiple of Tm, not {config.Tm} x {config.Tn}", nameof(config));
 
     /// <summary>Random int8 values with runs of the extremes -128 and 127 and zeros.</summary>
     private static sbyte[] Edgy(ScenarioRandom r, int count)
