@@ -109,6 +109,10 @@ public sealed class AxiReadPort : Module
         }
         Error.Assign(beat & (Axi.RResp! != 0));
         Beat.Assign(beat);
+        // A request is taken only while a tag can be kept, and data comes only for tagged bursts.
+        Unused(Cat(tags.InReady, tags.OutValid), "tags_always_ready");
+        for (var c = 0; c < clients; c++)
+            Unused(Requests[c].Beats, $"beats_{c}");
     }
 
     public int Clients { get; }

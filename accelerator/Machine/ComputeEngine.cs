@@ -61,12 +61,12 @@ public sealed class ComputeEngine : Module
         var draining = Reg(UInt(6), reset: 0, name: "draining");
         var busy = Reg(Bool(), reset: 0, name: "busy");
         var rowStride = Reg(UInt(24), name: "row_stride");
-        var blockRows = Reg(UInt(20), name: "block_rows");
+        var blockRows = Reg(UInt(weightBits), name: "block_rows");
         When(Control.Start, () => setup.Assign(2)).ElseWhen(setup != 0, () => setup.Assign((setup - 1).Resize(2)));
         When(setup == 2, () =>
         {
             rowStride.Assign((v["InCols"] * v["InPixelStride"]).Resize(24));
-            blockRows.Assign((taps * cinBlocks).Resize(20));
+            blockRows.Assign((taps * cinBlocks).Resize(weightBits));
         });
 
         // ---- stage 0: the loop counters ----
@@ -152,7 +152,7 @@ public sealed class ComputeEngine : Module
         var valid1 = RegNext(walking, reset: 0, enable: advance, name: "valid_1");
         var gy = RegNext(Grid(oy, ky, v.Signed("RowOffset")), enable: advance, name: "grid_y");
         var gx = RegNext(Grid(ox, kx, v.Signed("ColOffset")), enable: advance, name: "grid_x");
-        var ci1 = RegNext(ci, enable: advance, name: "ci_1");
+        var ci1 = RegNext(ci.Resize(actBits), enable: advance, name: "ci_1");
         var weight1 = RegNext(weightRow, enable: advance, name: "weight_1");
         var first1 = RegNext((ky == 0) & (kx == 0) & (ci == 0), enable: advance, name: "first_1");
         var last1 = RegNext(lastTerm, enable: advance, name: "last_1");
@@ -232,6 +232,7 @@ public sealed class ComputeEngine : Module
         ActWriteMask.Assign(Mux(written, mask, Lit(0, groups)));
         ActWriteAddress.Assign(writtenOut);
         ActWriteLanes.Assign(laneMask);
+        var requantizers = new Requantizer[groups];
         for (var g = 0; g < groups; g++)
         {
             var pe = pes[g];
@@ -252,7 +253,7 @@ public sealed class ComputeEngine : Module
             for (var m = 0; m < tm; m++)
                 AccReadData[(g * tm) + m].Assign(bank.ReadData[m]);
 
-            var requantizer = Instance(new Requantizer(config), $"requantizer_{g}");
+            var requantizer = requantizers[g] = Instance(new Requantizer(config), $"requantizer_{g}");
             requantizer.InValid.Assign(Mux(requantizeSum, atBankSum.Last & bank.SumValid, atSum.Last & requantizeDirect));
             for (var m = 0; m < tm; m++)
                 requantizer.Accumulators[m].Assign(Mux(requantizeSum, bank.Sum[m], pe.Acc[m]));
@@ -283,6 +284,8 @@ public sealed class ComputeEngine : Module
         // A CONV waits at the start until its weight bank is complete.
         var waitingForWeights = (setup == 1) & !WeightValid;
         When(waitingForWeights, () => setup.Assign(1));
+        var (_, lastAcc, _, _, lastBlock) = pipeline[^1];
+        Unused(Cat([Control.Instruction, lastAcc, lastBlock, .. pes.Select(p => p.OutValid), .. requantizers.Select(r => r.OutValid)]), "other_fields");
         Control.Busy.Assign(busy);
         Control.Done.Assign(done);
         Control.Stalled.Assign(waitingForWeights);

@@ -60,10 +60,13 @@ public sealed class ControlRegisters : Module
         Bus.BResp.Assign(0);
         When(write, () => writeResponse.Assign(true)).ElseWhen(Bus.BReady, () => writeResponse.Assign(false));
         Bool WriteTo(Register r) => write & (Bus.AwAddr == r.Offset);
+        // Byte strobes pick the bytes a write changes.
+        var strobed = Cat([.. Enumerable.Range(0, 4).Reverse().Select(b => Mux(Bus.WStrb[b], Lit(0xFF, 8), Lit(0, 8)))]);
         foreach (var (name, target) in registers)
         {
             var register = Named(name);
-            When(WriteTo(register), () => target.Assign(Bus.WData.Resize(target.Width)));
+            var merged = (Bus.WData & strobed) | (target.ZeroExtend(32) & ~strobed);
+            When(WriteTo(register), () => target.Assign(merged.Resize(target.Width)));
         }
         var start = WriteTo(RegisterMap.Control) & Bus.WData[0] & !busy;
         When(WriteTo(RegisterMap.InterruptStatus) & Bus.WData[0], () => interruptStatus.Assign(false));
@@ -142,6 +145,7 @@ public sealed class ControlRegisters : Module
             When(read & (Bus.ArAddr == low.Offset), () => latchedHigh.Assign(counter[63, 32]));
         }
 
+        Unused(Cat(Counting[RegisterMap.Counters.ToList().IndexOf(RegisterMap.BytesRead)], Counting[RegisterMap.Counters.ToList().IndexOf(RegisterMap.BytesWritten)]), "amounts_elsewhere");
         ProgramAddress.Assign(Cat(programHigh, programLow).Resize(MachineShape.AddressBits));
         ProgramLength.Assign(length);
         Step.Assign(step.Resize(16));

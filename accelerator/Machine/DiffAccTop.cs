@@ -23,7 +23,7 @@ public sealed class DiffAccTop : Module
         Control = Input(AxiLite.Of(RegisterMap.AddressBits), name: "s_axi_control");
         Data = Output(Axi4.Of(MachineShape.Data), name: "m_axi_data");
         Weights = Output(Axi4.Of(MachineShape.Weights), name: "m_axi_weights");
-        Interrupt = Output(Bool(), name: "interrupt");
+        Interrupt = Output(Bool(), name: "irq");
 
         var registers = Instance(new ControlRegisters(config), "registers");
         registers.Bus.ConnectFrom(Control);

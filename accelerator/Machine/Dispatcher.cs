@@ -57,7 +57,10 @@ public sealed class Dispatcher : Module
         for (var from = 0; from < engines; from++)
         {
             for (var to = 0; to < engines; to++)
-                counts[from, to] = Reg(UInt(SemaphoreBits), reset: 0, name: $"tokens_{Names[from]}_to_{Names[to]}");
+            {
+                if (from != to)
+                    counts[from, to] = Reg(UInt(SemaphoreBits), reset: 0, name: $"tokens_{Names[from]}_to_{Names[to]}");
+            }
         }
 
         var queues = new Queue[engines];

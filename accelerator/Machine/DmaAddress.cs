@@ -24,12 +24,13 @@ public sealed class DmaAddress : Module
         var fields = new InstructionFields(Instruction, InstructionSet.Format<Load>());
         var mode = fields["StepMode"];
         var index = Mux(mode == (int)StepMode.Step, Step, Mux(mode == (int)StepMode.StepGroup, StepGroup.ZeroExtend(16), Lit(0, 16)));
-        var product = RegNext(index * fields["StepStride"], name: "step_offset");
+        var product = RegNext((index * fields["StepStride"]).Resize(bits), name: "step_offset");
         var baseSelect = fields["Base"];
         var chosen = Mux(baseSelect == 3, Bases[3], Mux(baseSelect == 2, Bases[2], Mux(baseSelect == 1, Bases[1], Bases[0])));
-        var start = RegNext(chosen + fields["Offset"], name: "start_address");
-        var sum = RegNext((start + product).Resize(bits), name: "address");
+        var start = RegNext((chosen + fields["Offset"]).Resize(bits), name: "start_address");
+        var sum = RegNext((start + product).Resize(bits), name: "sum");
         Address.Assign(sum);
+        Unused(Instruction, "other_fields");
     }
 
     public override string ModuleName => "DmaAddress";

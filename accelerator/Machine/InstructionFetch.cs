@@ -83,6 +83,7 @@ public sealed class InstructionFetch : Module
         Instruction.Assign(Cat(beats.OutData, low));
         Index.Assign(index);
         Exhausted.Assign(delivered == ProgramLength);
+        Unused(beats.InReady, "room_is_reserved");
     }
 
     public override string ModuleName => "InstructionFetch";

@@ -38,7 +38,7 @@ public sealed class LoadEngine : Module
         var table = new InstructionFields(word, InstructionSet.Format<LoadTable>());
         var kind = table["Kind"];
         var isActivation = isTable & (kind == (int)TableKind.Activation);
-        var address = Instance(new DmaAddress(config), "address");
+        var address = Instance(new DmaAddress(config), "dma_address");
         address.Instruction.Assign(word);
         address.Bases.ConnectFrom(Bases);
         address.Step.Assign(Step);
@@ -100,7 +100,7 @@ public sealed class LoadEngine : Module
         var chunk = Reg(UInt(16), name: "chunk");
         var chunkRow = Reg(UInt(actBits), name: "chunk_row");
         var entry = Reg(UInt(16), name: "entry");
-        var part = Reg(UInt(Math.Max(1, Hw.BitsFor(Math.Max(2, tn / 16)))), name: "part");
+        var part = tn > 16 ? Reg(UInt(Hw.BitsFor(tn / 16)), name: "part") : null;
         var byteIndex = Reg(UInt(4), name: "byte_index");
         var done = Wire(Bool(), name: "done");
         var lastRow = (rowInChunk == (load["Rows"] - 1).Resize(16)) & (chunk == (load["Chunks"] - 1).Resize(16));
@@ -122,24 +122,25 @@ public sealed class LoadEngine : Module
         else
         {
             // Several beats per row: the row is complete with its last beat.
+            var counter = part!;
             var parts = Enumerable.Range(0, (tn / 16) - 1).Select(p => Reg(UInt(128), name: $"row_part_{p}")).ToArray();
             for (var p = 0; p < parts.Length; p++)
             {
                 var index = p;
-                When(beats.OutValid & consuming & !isTable & (part == index), () => parts[index].Assign(head));
+                When(beats.OutValid & consuming & !isTable & (counter == index), () => parts[index].Assign(head));
             }
             rowData = Cat([head, .. parts.Reverse()]);
         }
         for (var n = 0; n < tn; n++)
             Write.Data[n].Assign(rowData[(8 * n) + 7, 8 * n].AsSInt());
-        var rowReady = beats.OutValid & consuming & !isTable & (tn <= 16 ? Hw.True : part == (tn / 16) - 1);
+        var rowReady = beats.OutValid & consuming & !isTable & (part is null ? Hw.True : part == (tn / 16) - 1);
         Write.Valid.Assign(rowReady);
         var rowWritten = rowReady & Write.Granted;
         if (tn > 16)
-            When(beats.OutValid & consuming & !isTable & (part != (tn / 16) - 1), () => { part.Assign((part + 1).Resize(part.Width)); pop.Assign(true); });
+            When(beats.OutValid & consuming & !isTable & (part! != (tn / 16) - 1), () => { part!.Assign((part + 1).Resize(part.Width)); pop.Assign(true); });
         When(rowWritten, () =>
         {
-            if (tn > 16)
+            if (part is not null)
             {
                 part.Assign(0);
                 pop.Assign(true);
@@ -219,7 +220,7 @@ public sealed class LoadEngine : Module
             chunk.Assign(0);
             chunkRow.Assign(load.Fit("ActRow", actBits));
             entry.Assign(0);
-            part.Assign(0);
+            part?.Assign(0);
             byteIndex.Assign(0);
         });
         When(Control.Abort, () =>
@@ -229,6 +230,7 @@ public sealed class LoadEngine : Module
             setup.Assign(0);
         });
 
+        Unused(beats.InReady, "room_is_reserved");
         var busy = Reg(Bool(), reset: 0, name: "busy");
         When(Control.Start, () => busy.Assign(true)).ElseWhen(done | Control.Abort, () => busy.Assign(false));
         Control.Busy.Assign(busy);

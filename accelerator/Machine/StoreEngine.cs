@@ -34,7 +34,7 @@ public sealed class StoreEngine : Module
 
         var word = Control.Instruction;
         var store = new InstructionFields(word, InstructionSet.Format<Store>());
-        var address = Instance(new DmaAddress(config), "address");
+        var address = Instance(new DmaAddress(config), "dma_address");
         address.Instruction.Assign(word);
         address.Bases.ConnectFrom(Bases);
         address.Step.Assign(Step);
@@ -115,9 +115,6 @@ public sealed class StoreEngine : Module
         Read.Address.Assign((chunkRow + rowInChunk.Resize(actBits)).Resize(actBits));
         var granted = readIssue & Read.Granted;
         inFlight.Assign(granted);
-        var arrivedEndOfRun = RegNext(lastRow | (endOfChunk & !contiguous), name: "arrived_end_of_run");
-        var arrivedLast = RegNext(lastRow, name: "arrived_last");
-        var arrivedNextOffset = RegNext((consumerChunk + store["DdrStride"]).Resize(MachineShape.AddressBits)[3, 0], name: "arrived_next_offset");
         When(granted, () =>
         {
             When(endOfChunk, () =>
@@ -144,7 +141,8 @@ public sealed class StoreEngine : Module
             strobes = Reg(UInt(16), reset: 0, name: "strobes");
             var packed = Enumerable.Range(0, 16).Select(b => Reg(UInt(8), name: $"packed_{b}")).ToArray();
             // The arriving row lands at the byte offset; the beat leaves at its end or the run's.
-            var laneOf = Enumerable.Range(0, 16).Select(b => b / tn).ToArray();
+            var arrivedEndOfRun = RegNext(lastRow | (endOfChunk & !contiguous), name: "arrived_end_of_run");
+            var arrivedNextOffset = RegNext((consumerChunk + store["DdrStride"]).Resize(MachineShape.AddressBits)[3, 0], name: "arrived_next_offset");
             var data = new UInt[16];
             var strobe = new Bool[16];
             for (var b = 0; b < 16; b++)
@@ -167,7 +165,6 @@ public sealed class StoreEngine : Module
                 strobes.Assign(Mux(leave, Lit(0, 16), Cat([.. strobe.Reverse()])));
                 offset.Assign(Mux(arrivedEndOfRun, arrivedNextOffset, nextOffset.Resize(4)));
             });
-            _ = laneOf;
         }
         else
         {
@@ -193,7 +190,6 @@ public sealed class StoreEngine : Module
                 beat = Mux(part == k, Cat([.. held.Skip(16 * k).Take(16).Reverse()]), beat);
             beats.InValid.Assign(emitLeft != 0);
             beats.InData.Assign(Cat(Lit(0xFFFF, 16), beat));
-            _ = arrivedNextOffset;
         }
 
         // ---- write side ----
@@ -242,6 +238,7 @@ public sealed class StoreEngine : Module
             beatInBurst.Assign(0);
         });
 
+        Unused(Cat(beats.InReady, bursts.Count), "room_is_reserved");
         var busy = Reg(Bool(), reset: 0, name: "busy");
         var finished = busy & (setup == 0) & !addressing & !awValid & !reading & !inFlight & (emitLeft == 0) & !beats.OutValid & (beats.Count == 0) & (issued == answered) & !Axi.BValid!;
         var done = RegNext(finished & !RegNext(finished, reset: 0, name: "finished_before"), reset: 0, name: "done");

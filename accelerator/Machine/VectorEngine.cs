@@ -391,6 +391,7 @@ public sealed class VectorEngine : Module
         var statisticsEnd = RegNext(RegNext(taken & isStatistics & lastBeat & !reading & !inFlight & (rows.Count == 1), reset: 0, name: "statistics_end_0"), reset: 0, name: "statistics_end_1");
         done.Assign(running & ((writesLeft & written & lastWriteBlock & lastWritePixel) | (isStatistics & statisticsEnd) | (isFinish & finishDone)));
         When(Control.Start, () => busy.Assign(true)).ElseWhen(done | Control.Abort, () => busy.Assign(false));
+        Unused(Cat(rows.InReady, rsqrt.Busy, Control.StepGroup, parameter, Control.Instruction), "other_fields");
         Control.Busy.Assign(busy);
         Control.Done.Assign(done);
         Control.Stalled.Assign(false);

@@ -40,7 +40,7 @@ public sealed class WeightEngine : Module
         var isMove = InstructionFields.Is<MoveWeights>(word);
         var load = new InstructionFields(word, InstructionSet.Format<LoadWeights>());
         var move = new InstructionFields(word, InstructionSet.Format<MoveWeights>());
-        var address = Instance(new DmaAddress(config), "address");
+        var address = Instance(new DmaAddress(config), "dma_address");
         address.Instruction.Assign(word);
         address.Bases.ConnectFrom(Bases);
         address.Step.Assign(Step);
@@ -215,6 +215,7 @@ public sealed class WeightEngine : Module
         });
 
         // The engine reports done a cycle after its last row, with the bank handed over.
+        Unused(Cat(beats.InReady, address.Address[3, 0]), "reserved_and_aligned");
         var busy = Reg(Bool(), reset: 0, name: "busy");
         var finished = RegNext(done, reset: 0, name: "finished");
         When(Control.Start, () => busy.Assign(true)).ElseWhen(finished | Control.Abort, () => busy.Assign(false));

@@ -237,6 +237,21 @@ public abstract class Module
         return chain;
     }
 
+    /// <summary>
+    /// Reads <paramref name="value"/> on purpose without using all of it — the fields of an instruction word
+    /// that one decoder does not need, an output a design has no use for — so that Verilator's
+    /// UNUSEDSIGNAL lint stays quiet about exactly these bits and keeps reporting every other.
+    /// </summary>
+    protected void Unused(Signal value, string? name = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        var location = new SourceLocation(file, line);
+        var net = AddNet(NetKind.Wire, value.Shape, location);
+        net.IsUnusedSink = true;
+        net.Name = name ?? "unused";
+        net.HasName = true;
+        Record(new Connect(net, value.Expr, location));
+    }
+
     /// <summary>This module's clock of <paramref name="domain"/>, e.g. for the CLK pin of a vendor primitive.</summary>
     protected Bool Clock(ClockDomain? domain = null)
     {

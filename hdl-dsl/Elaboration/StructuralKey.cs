@@ -31,6 +31,8 @@ internal sealed class StructuralKey
         {
             index[net] = index.Count;
             text.Append("\nN").Append(net.Kind).Append(' ').Append(net.Name).Append(' ').Append(net.Shape);
+            if (net.IsUnusedSink)
+                text.Append(" unused");
             if (net.Register is { } reg)
             {
                 text.Append(" R ").Append(reg.Domain.Name).Append(' ').Append(reg.ResetValue?.ToString() ?? "-").Append(reg.IsSynchronizerStage ? " S" : "");

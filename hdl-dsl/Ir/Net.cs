@@ -65,6 +65,9 @@ public sealed class Net
     /// <summary>Verilog attributes such as <c>keep</c>, <c>use_dsp</c> or <c>ASYNC_REG</c>, sorted by name.</summary>
     public SortedDictionary<string, string> Attributes { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>A wire that reads values on purpose without using them (<c>Module.Unused</c>), declared where the lint is told so.</summary>
+    public bool IsUnusedSink { get; internal set; }
+
     /// <summary>For an <see cref="NetKind.InstanceInput"/> or <see cref="NetKind.InstanceOutput"/> wire: the child's port.</summary>
     public Net? ChildPort { get; internal set; }
 

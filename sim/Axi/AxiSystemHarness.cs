@@ -15,7 +15,7 @@ namespace DiffAcc.Sim.Axi;
 public sealed partial record AxiSystemHarness : VerilatorHarness
 {
     /// <summary>The top's interrupt output, or null for none.</summary>
-    public string? Interrupt { get; init; } = "interrupt";
+    public string? Interrupt { get; init; } = "irq";
 
     public override string Render(Design design, bool trace)
     {

@@ -24,7 +24,7 @@ public sealed class AxiCopy : Module
         var shape = new Axi4Shape(32, 128);
         Memory = Output(Axi4.Of(shape), name: "m_axi_mem");
         Control = Input(AxiLite.Of(8), name: "s_axi_control");
-        Interrupt = Output(Bool(), name: "interrupt");
+        Interrupt = Output(Bool(), name: "irq");
 
         // Registers: written when both AW and W are valid, answered on B.
         var source = Reg(UInt(32), reset: 0, name: "source");

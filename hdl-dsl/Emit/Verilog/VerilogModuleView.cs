@@ -32,6 +32,7 @@ public sealed record ModuleView(
     string Source,
     IReadOnlyList<PortView> Ports,
     IReadOnlyList<DeclarationView> Declarations,
+    IReadOnlyList<DeclarationView> Unused,
     IReadOnlyList<DeclarationView> Temporaries,
     IReadOnlyList<MemoryView> Memories,
     IReadOnlyList<AssignView> Assigns,
