@@ -85,7 +85,14 @@ public sealed record AcceleratorConfig
     /// </summary>
     public int VectorDsps => (VectorLanes * 13) + 8;
 
-    public int TotalDsps => MacDsps + RequantizerDsps + VectorDsps;
+    /// <summary>
+    /// DSP48E2 of the machine around the datapath, as Yosys 0.23 maps it: the compute engine's address
+    /// products 3, the three DMA address units 1 each (step x stride), the load engine's transfer sizes 2,
+    /// the weight engine's 2 and the store engine's 1.
+    /// </summary>
+    public const int ControllerDsps = 11;
+
+    public int TotalDsps => MacDsps + RequantizerDsps + VectorDsps + ControllerDsps;
 
     /// <summary>Channels of one requantizer lane: lane m holds channels m, m + Tm, m + 2 Tm, ...</summary>
     public int ChannelsPerLane => (MaxChannels + Tm - 1) / Tm;
@@ -129,14 +136,29 @@ public sealed record AcceleratorConfig
         Need(VectorLanes is >= 1 and <= 256, nameof(VectorLanes), $"must be 1 to 256, not {VectorLanes}");
         Need(ActivationTableSlots is >= 1 and <= 64, nameof(ActivationTableSlots), $"must be 1 to 64, not {ActivationTableSlots}");
         Need(ClockMHz is > 0 and <= 800, nameof(ClockMHz), $"must be above 0 and at most 800 MHz, not {ClockMHz}");
+        Need(Groups <= 8, nameof(Groups), $"must be at most 8 (the CONV group mask has 8 bits), not {Groups}");
+        if (problems.Count > 0)
+            return problems;
+        // The machine's data movement assumes power-of-two lanes that nest: a buffer row (Tn bytes) holds whole output blocks (Tm) and whole vector beats.
+        Need(IsPowerOfTwo(Tn), nameof(Tn), $"must be a power of two, not {Tn}");
+        Need(IsPowerOfTwo(Tm), nameof(Tm), $"must be a power of two, not {Tm}");
+        Need(IsPowerOfTwo(VectorLanes), nameof(VectorLanes), $"must be a power of two, not {VectorLanes}");
+        Need(Tn % Tm == 0, nameof(Tm), $"must divide Tn {Tn} (a buffer row holds whole output blocks), not {Tm}");
+        Need(Tm % VectorLanes == 0, nameof(VectorLanes), $"must divide Tm {Tm} and Tn {Tn} (rows split into whole vector beats), not {VectorLanes}");
+        Need(Tm * Tn % 16 == 0, nameof(Tn), $"Tm x Tn = {Tm * Tn} bytes must be whole 16-byte AXI beats (a weight row)");
+        Need(MaxChannels % Tn == 0, nameof(MaxChannels), $"must be a multiple of Tn {Tn}, not {MaxChannels}");
+        Need(ActivationRows <= 1 << 16, nameof(ActivationBufferKiB), $"gives {ActivationRows} activation rows; the instructions address 65536");
+        Need(WeightRows <= 1 << 16 && AccumulatorRows <= 1 << 16, nameof(WeightBufferKiB), "weight and accumulator rows are addressed with 16 bits");
         if (problems.Count > 0)
             return problems;
         Need(TotalDsps <= Part.Dsp48E2, nameof(Groups),
-            $"{Groups} groups of {Tm} x {Tn} MACs need {TotalDsps} DSP48E2 ({MacDsps} for MACs{(DspPacking ? " at 2 per DSP" : "")}, {RequantizerDsps} for requantizers, {VectorDsps} for {VectorLanes} vector lanes) but {Part.Name} has {Part.Dsp48E2}");
+            $"{Groups} groups of {Tm} x {Tn} MACs need {TotalDsps} DSP48E2 ({MacDsps} for MACs{(DspPacking ? " at 2 per DSP" : "")}, {RequantizerDsps} for requantizers, {VectorDsps} for {VectorLanes} vector lanes, {ControllerDsps} for the controller) but {Part.Name} has {Part.Dsp48E2}");
         Need(BufferRamb36 <= Part.Ramb36, nameof(ActivationBufferKiB),
             $"the buffers need {BufferRamb36} RAMB36E2 but {Part.Name} has {Part.Ramb36}");
         return problems;
     }
+
+    private static bool IsPowerOfTwo(int value) => value > 0 && (value & (value - 1)) == 0;
 
     /// <summary>This configuration if it is valid; otherwise a <see cref="ConfigException"/> naming every problem.</summary>
     public AcceleratorConfig Validated(string source = "configuration")

@@ -40,7 +40,7 @@ public abstract record DmaInstruction : Instruction
     [Field(2, "adds STEP x StepStride (1) or STEP_GROUP x StepStride (2) to the address")]
     public StepMode StepMode { get; init; }
 
-    [Field(32, "bytes per step or step group")]
+    [Field(24, "bytes per step or step group (up to 16 MB)")]
     public long StepStride { get; init; }
 }
 

@@ -86,7 +86,7 @@ public sealed class GroupNormApplyUnit : StreamPipeline
 
     public int Channels { get; }
 
-    public override string ModuleName => $"GroupNormApply{Lanes}x{Channels}";
+    public override string ModuleName => $"GroupNormApplyUnit{Lanes}x{Channels}";
 
     public Bool InValid { get; }
 

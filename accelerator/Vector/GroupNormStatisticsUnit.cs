@@ -73,7 +73,7 @@ public sealed class GroupNormStatisticsUnit : Module
 
     public int Channels { get; }
 
-    public override string ModuleName => $"GroupNormStatistics{Lanes}x{Channels}";
+    public override string ModuleName => $"GroupNormStatisticsUnit{Lanes}x{Channels}";
 
     public Bool InValid { get; }
 
