@@ -9,6 +9,7 @@ internal static class DiffAccCommand
     {
         var root = new RootCommand("DiffAcc: a C# hardware construction library and the Diff-Acc diffusion accelerator generator.");
         root.Subcommands.Add(GenerateCommand.Create());
+        root.Subcommands.Add(IsaCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(SimCommand.Create());
         root.Subcommands.Add(EstimateCommand.Create());

@@ -10,13 +10,10 @@ internal static class SystemTestbenches
 {
     private static AcceleratorConfig Config => Presets.Small;
 
-    /// <summary>A configuration with the default preset's shape where it matters (Tn = 32 rows span two AXI beats, Tm = 8, 8 vector lanes), small enough to simulate.</summary>
-    public static AcceleratorConfig Wide { get; } = Presets.Small with { Name = "small-wide", Tm = 8, Tn = 32, VectorLanes = 8, MaxChannels = 128, ActivationBufferKiB = 32, WeightBufferKiB = 64, AccumulatorRows = 512 };
-
     public static IReadOnlyList<ITestbench> All { get; } =
     [
         .. SystemScenarios.Names.Select((name, i) => new SystemTestbench($"system-{name}", Config, () => SystemScenarios.Get(name, Config), (ulong)(i + 1))),
-        .. SystemScenarios.Names.Select((name, i) => new SystemTestbench($"system-wide-{name}", Wide, () => SystemScenarios.Get(name, Wide), (ulong)(i + 21))),
+        .. SystemScenarios.Names.Select((name, i) => new SystemTestbench($"system-wide-{name}", SystemScenarios.Wide, () => SystemScenarios.Get(name, SystemScenarios.Wide), (ulong)(i + 21))),
         // ADD no longer waits for the loads: it reads rows before they arrive.
         new SystemTestbench("system-missing-token", Config, () => SystemScenarios.Get("residual-add", Config), 11, SystemExpectation.WrongResult,
             s => [.. s.Program.Instructions.Select(i => i is Add { Group: 0 } add ? add with { Wait = Engines.None } : i is Load { Group: 0, Signal: Engines.Vector } load ? load with { Signal = Engines.None } : i)]),

@@ -50,7 +50,7 @@ public sealed class AccumulatorBank : Module
         When(pending, () => bank.Write(address, row));
         SumValid.Assign(pending);
         for (var lane = 0; lane < lanes; lane++)
-            Sum[lane].Assign((SInt)sums[lanes - 1 - lane]);
+            Sum[lane].Assign(Mux(pending, (SInt)sums[lanes - 1 - lane], SLit(0, 32)));
         written.Assign(row);
         writtenAddress.Assign(address);
         writtenValid.Assign(pending);
@@ -78,7 +78,7 @@ public sealed class AccumulatorBank : Module
 
     public Vec<SInt> ReadData { get; }
 
-    /// <summary>High the cycle after an <see cref="Add"/>: <see cref="Sum"/> holds the row as it is written (stored or added).</summary>
+    /// <summary>High the cycle after an <see cref="Add"/>: <see cref="Sum"/> holds the row as it is written (stored or added); 0 otherwise.</summary>
     public Bool SumValid { get; }
 
     public Vec<SInt> Sum { get; }

@@ -8,6 +8,13 @@ public sealed class AccumulatorBankGolden(int lanes, int rows)
 
     public int[] ReadData { get; private set; } = new int[lanes];
 
+    /// <summary>The row being written this cycle (the add issued last cycle), or 0s.</summary>
+    public bool SumValid => pending.Valid;
+
+    public int[] Sum => pending.Valid
+        ? [.. Enumerable.Range(0, lanes).Select(lane => pending.First ? pending.Values[lane] : unchecked(bank[pending.Address][lane] + pending.Values[lane]))]
+        : new int[lanes];
+
     public void Tick(bool add, bool first, int address, ReadOnlySpan<int> values, int readAddress, bool reset)
     {
         ReadData = (int[])bank[readAddress % rows].Clone();

@@ -16,6 +16,13 @@ namespace DiffAcc.Accelerator.Scenarios;
 /// </summary>
 public static class SystemScenarios
 {
+    /// <summary>
+    /// A configuration with the default preset's shape where the data paths differ (Tn = 32: a buffer row
+    /// spans two AXI beats; Tm = 8; 8 vector lanes) that is small enough to simulate; the scenarios run on
+    /// it beside the small preset.
+    /// </summary>
+    public static AcceleratorConfig Wide { get; } = Presets.Small with { Name = "small-wide", Tm = 8, Tn = 32, VectorLanes = 8, MaxChannels = 128, ActivationBufferKiB = 32, WeightBufferKiB = 64, AccumulatorRows = 512 };
+
     public static IReadOnlyList<string> Names { get; } = ["conv3x3", "conv3x3-stride2", "conv1x1", "conv-passes", "groupnorm-silu", "residual-add", "concat-conv", "upsample-conv", "attention", "step-groups"];
 
     public static Scenario Get(string name, AcceleratorConfig config, int seed = 1) => name switch

@@ -96,8 +96,13 @@ public sealed class AccumulatorBankTests
 
         public void Step(ReadOnlySpan<ulong> inputs, Span<ulong> outputs)
         {
+            var sum = golden.Sum;
             for (var lane = 0; lane < lanes; lane++)
+            {
                 outputs[ports.Output($"ReadData_{lane}").Offset] = (uint)golden.ReadData[lane];
+                outputs[ports.Output($"Sum_{lane}").Offset] = (uint)sum[lane];
+            }
+            outputs[ports.Output("SumValid").Offset] = golden.SumValid ? 1UL : 0UL;
             for (var lane = 0; lane < lanes; lane++)
                 values[lane] = (int)(uint)inputs[ports.Input($"AddValues_{lane}").Offset];
             golden.Tick(inputs[ports.Input("Add").Offset] != 0, inputs[ports.Input("AddFirst").Offset] != 0, (int)inputs[ports.Input("AddAddress").Offset], values, (int)inputs[ports.Input("ReadAddress").Offset], inputs[ports.Input("rst").Offset] != 0);

@@ -10,14 +10,24 @@ public sealed class FunctionalSimulatorTests
 {
     private static readonly AcceleratorConfig Config = Presets.Small;
 
-    public static TheoryData<string> Scenarios => [.. SystemScenarios.Names];
+    public static TheoryData<string, bool> Scenarios()
+    {
+        var data = new TheoryData<string, bool>();
+        foreach (var name in SystemScenarios.Names)
+        {
+            data.Add(name, false);
+            data.Add(name, true);
+        }
+        return data;
+    }
 
     [Theory]
     [MemberData(nameof(Scenarios))]
-    public void Scenario_matches_the_int8_operators_of_the_model(string name)
+    public void Scenario_matches_the_int8_operators_of_the_model(string name, bool wide)
     {
-        var scenario = SystemScenarios.Get(name, Config);
-        var run = new FunctionalSimulator(Config).Run(scenario.Program, scenario.Image, scenario.Registers);
+        var config = wide ? SystemScenarios.Wide : Config;
+        var scenario = SystemScenarios.Get(name, config);
+        var run = new FunctionalSimulator(config).Run(scenario.Program, scenario.Image, scenario.Registers);
         Assert.True(run.RaceFree, string.Join(Environment.NewLine, run.Races));
         var problems = scenario.CheckAgainstModel(run.Ddr);
         Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));

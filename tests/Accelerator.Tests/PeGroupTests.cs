@@ -68,7 +68,7 @@ public sealed class PeGroupTests
     {
         var config = Presets.Small with { Groups = 1, Tm = tm, Tn = tn, DspPacking = packing };
         PeGroup? group = null;
-        var design = HdlFlow.For(() => group = new PeGroup(config.Validated(shape))).Run();
+        var design = HdlFlow.For(() => group = new PeGroup(config)).Run();
         var model = await VerilatorBuild.For(design).BuildAsync();
         var result = await Cosimulation.Of(model)
             .WithStimulus(new Stimulus(config, model.Layout, tm * 100 + tn))

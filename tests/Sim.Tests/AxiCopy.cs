@@ -60,6 +60,7 @@ public sealed class AxiCopy : Module
 
         // The copy: read a burst into the queue, then write it out.
         var buffer = Instance(new Queue(128, 4, domain: Domain), "buffer");
+        buffer.Clear.Assign(false);
         const int idle = 0, readAddress = 1, readData_ = 2, writeAddress = 3, writeData = 4, response = 5;
         var state = Reg(UInt(3), reset: idle, name: "state");
         var burst = Reg(UInt(3), name: "burst");

@@ -1,0 +1,87 @@
+using System.Globalization;
+using DiffAcc.Accelerator.Configuration;
+using DiffAcc.Hdl.Emit;
+
+namespace DiffAcc.Accelerator.Isa;
+
+/// <summary>
+/// The instruction set's reference, from its one definition: docs/isa.md (formats with their field
+/// tables, data words, registers, counters, errors) and the C header diffacc_isa.h for host code
+/// (opcodes, field positions, register offsets and the configuration the bitstream was built for).
+/// </summary>
+public static class IsaDocument
+{
+    public static string Markdown() => TemplateText.Render("isa.md.sbn", Model(null), typeof(IsaDocument).Assembly);
+
+    public static string CHeader(AcceleratorConfig config) => TemplateText.Render("diffacc_isa.h.sbn", Model(config), typeof(IsaDocument).Assembly);
+
+    private static object Model(AcceleratorConfig? config) => new
+    {
+        InstructionBytes = InstructionSet.Bytes,
+        HeaderBits = InstructionSet.HeaderBits,
+        QueueDepth = Simulation.TokenSchedule.QueueDepth,
+        Header = new[] { InstructionSet.OpcodeField, InstructionSet.WaitField, InstructionSet.SignalField }.Select(Field).ToList(),
+        Engines = EngineSets.Queued.Select(e => new { Name = e.ToString().ToUpperInvariant(), Bit = (int)e }).ToList(),
+        Formats = InstructionSet.Formats.Select(f => new
+        {
+            f.Opcode,
+            f.Mnemonic,
+            Engine = f.Engine.ToString().ToUpperInvariant(),
+            f.Summary,
+            UsedBits = f.Layout.UsedBits,
+            Fields = f.Operands.Select(Field).ToList(),
+        }).ToList(),
+        Words = DataWord.Types.Select(t => new
+        {
+            Name = t.Name,
+            Macro = Macro(t.Name),
+            Fields = DataWord.LayoutOf(t).Fields.Select(Field).ToList(),
+        }).ToList(),
+        Registers = RegisterMap.All.Select(r => new { r.Name, Offset = Hex(r.Offset), r.Access, r.Meaning }).ToList(),
+        Counters = RegisterMap.Counters.Select(c => new { c.Name, Offset = Hex(c.Offset), c.Meaning }).ToList(),
+        Errors = Enum.GetValues<MachineError>().Select(e => new { Code = (int)e, Name = Macro(e.ToString()) }).ToList(),
+        Magic = Hex(RegisterMap.Magic | (uint)RegisterMap.Version),
+        RegisterMap.Version,
+        Config = config is null ? null : new
+        {
+            config.Name,
+            config.Groups,
+            config.Tm,
+            config.Tn,
+            config.VectorLanes,
+            config.ActivationRows,
+            config.AccumulatorRows,
+            config.WeightRows,
+            config.MaxChannels,
+            config.StepGroups,
+            config.ActivationTableSlots,
+        },
+    };
+
+    private static object Field(BitField f) => new
+    {
+        f.Name,
+        Macro = Macro(f.Name),
+        f.Offset,
+        f.Bits,
+        f.High,
+        f.Signed,
+        Range = f.Range,
+        f.Meaning,
+    };
+
+    private static string Hex(long value) => "0x" + value.ToString("X2", CultureInfo.InvariantCulture);
+
+    /// <summary>CamelCase as C macro words: StepStride → STEP_STRIDE.</summary>
+    internal static string Macro(string name)
+    {
+        var text = new System.Text.StringBuilder();
+        for (var i = 0; i < name.Length; i++)
+        {
+            if (i > 0 && char.IsUpper(name[i]) && (char.IsLower(name[i - 1]) || (i + 1 < name.Length && char.IsLower(name[i + 1]))))
+                text.Append('_');
+            text.Append(char.ToUpperInvariant(name[i]));
+        }
+        return text.ToString();
+    }
+}

@@ -1,0 +1,56 @@
+using System.CommandLine;
+using DiffAcc.Accelerator.Isa;
+using Spectre.Console;
+
+namespace DiffAcc.Cli;
+
+/// <summary><c>diffacc isa</c>: the instruction set's reference, generated from its definition.</summary>
+internal static class IsaCommand
+{
+    public static Command Create()
+    {
+        var doc = new Option<FileInfo?>("--doc") { Description = "Write the reference (docs/isa.md) to this file" };
+        var command = new Command("isa", "Print the Diff-Acc instructions; --doc writes the generated reference (docs/isa.md)") { doc };
+        command.SetAction(result =>
+        {
+            var table = new Table().AddColumn(new TableColumn("opcode").RightAligned()).AddColumn("mnemonic").AddColumn("engine").AddColumn(new TableColumn("bits").RightAligned()).AddColumn("what it does");
+            foreach (var f in InstructionSet.Formats)
+                table.AddRow(f.Opcode.ToString(System.Globalization.CultureInfo.InvariantCulture), f.Mnemonic, f.Engine.ToString().ToUpperInvariant(), f.Layout.UsedBits.ToString(System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(f.Summary));
+            AnsiConsole.Write(table);
+            if (result.GetValue(doc) is not { } file)
+                return 0;
+            try
+            {
+                OutputFile.Write(file.FullName, IsaDocument.Markdown());
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"error: cannot write {file.FullName}: {e.Message}");
+                return 1;
+            }
+            Console.WriteLine($"wrote {file.FullName}");
+            return 0;
+        });
+        return command;
+    }
+}
+
+/// <summary>Writes a file all or nothing: into a temporary file beside it, then moved into place.</summary>
+internal static class OutputFile
+{
+    public static void Write(string path, string text)
+    {
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            File.WriteAllText(temporary, text);
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            if (File.Exists(temporary))
+                File.Delete(temporary);
+            throw;
+        }
+    }
+}
