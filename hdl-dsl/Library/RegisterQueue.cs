@@ -78,5 +78,5 @@ public sealed class RegisterQueue : Module
     public Bool Clear { get; }
 
     private static UInt Next(UInt pointer, int depth)
-        => (depth & (depth - 1)) == 0 ? pointer.AddWrap(Hw.Lit(1, 1)) : Hw.Mux(pointer == depth - 1, Hw.Lit(0, pointer.Width), (pointer + 1).Truncate(pointer.Width));
+        => depth == 1 ? Hw.Lit(0, pointer.Width) : (depth & (depth - 1)) == 0 ? pointer.AddWrap(Hw.Lit(1, 1)) : Hw.Mux(pointer == depth - 1, Hw.Lit(0, pointer.Width), (pointer + 1).Truncate(pointer.Width));
 }

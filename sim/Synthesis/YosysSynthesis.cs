@@ -6,22 +6,44 @@ using DiffAcc.Hdl;
 
 namespace DiffAcc.Sim.Synthesis;
 
+/// <summary>FPGA resources in a set of Yosys cells: LUTs, LUT RAM cells, flip-flops, DSP48E2 and block RAM.</summary>
+public sealed record ResourceCount(int Luts, int LutRams, int FlipFlops, int Dsp48E2, double Ramb36)
+{
+    public static ResourceCount Of(IReadOnlyDictionary<string, int> cells) => new(
+        Sum(cells, c => c.Length == 4 && c.StartsWith("LUT", StringComparison.Ordinal) && c[3] is >= '1' and <= '6'),
+        Sum(cells, c => c.StartsWith("RAM", StringComparison.Ordinal) && !c.StartsWith("RAMB", StringComparison.Ordinal)),
+        Sum(cells, c => c is "FDRE" or "FDSE" or "FDCE" or "FDPE"),
+        cells.GetValueOrDefault("DSP48E2"),
+        cells.GetValueOrDefault("RAMB36E2") + (cells.GetValueOrDefault("RAMB18E2") / 2.0));
+
+    public static ResourceCount operator +(ResourceCount a, ResourceCount b) => new(a.Luts + b.Luts, a.LutRams + b.LutRams, a.FlipFlops + b.FlipFlops, a.Dsp48E2 + b.Dsp48E2, a.Ramb36 + b.Ramb36);
+
+    public static ResourceCount operator *(ResourceCount a, int times) => new(a.Luts * times, a.LutRams * times, a.FlipFlops * times, a.Dsp48E2 * times, a.Ramb36 * times);
+
+    public static ResourceCount Zero { get; } = new(0, 0, 0, 0, 0);
+
+    private static int Sum(IReadOnlyDictionary<string, int> cells, Func<string, bool> which) => cells.Where(c => which(c.Key)).Sum(c => c.Value);
+}
+
 /// <summary>Cell counts of a Yosys synthesis: the whole hierarchy and each module once.</summary>
 public sealed record SynthesisReport(IReadOnlyDictionary<string, int> Cells, IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> Modules, TimeSpan Elapsed)
 {
-    public int Luts => Sum(Cells, c => Regex.IsMatch(c, "^LUT[1-6]$"));
+    public ResourceCount Total => ResourceCount.Of(Cells);
+
+    public int Luts => Total.Luts;
 
     /// <summary>LUT RAM cells (RAM32M, RAM64M8, ...): each stands for several LUTs of a SLICEM.</summary>
-    public int LutRams => Sum(Cells, c => c.StartsWith("RAM", StringComparison.Ordinal) && !c.StartsWith("RAMB", StringComparison.Ordinal));
+    public int LutRams => Total.LutRams;
 
-    public int FlipFlops => Sum(Cells, c => c is "FDRE" or "FDSE" or "FDCE" or "FDPE");
+    public int FlipFlops => Total.FlipFlops;
 
-    public int Dsp48E2 => Cells.GetValueOrDefault("DSP48E2");
+    public int Dsp48E2 => Total.Dsp48E2;
 
     /// <summary>Block RAM in RAMB36E2 units (a RAMB18E2 is half of one).</summary>
-    public double Ramb36 => Cells.GetValueOrDefault("RAMB36E2") + (Cells.GetValueOrDefault("RAMB18E2") / 2.0);
+    public double Ramb36 => Total.Ramb36;
 
-    private static int Sum(IReadOnlyDictionary<string, int> cells, Func<string, bool> which) => cells.Where(c => which(c.Key)).Sum(c => c.Value);
+    /// <summary>One module's own resources (its children not included), as synthesized once.</summary>
+    public ResourceCount Module(string name) => Modules.TryGetValue(name, out var cells) ? ResourceCount.Of(cells) : ResourceCount.Zero;
 }
 
 /// <summary>

@@ -1,0 +1,105 @@
+using DiffAcc.Hdl.Library;
+using DiffAcc.Sim.IrSim;
+
+namespace DiffAcc.Hdl.Tests;
+
+/// <summary>The library's queues against a C# queue under random pushes and pops, and the AXI bundles' port names.</summary>
+public sealed class LibraryTests
+{
+    /// <summary>Random pushes and pops; every word leaves in order, none is lost or made up, and a push is refused only when full.</summary>
+    private static void Exercise(Module queue, int depth, int width, int firstVisible)
+    {
+        var simulator = new IrSimulator(HdlFlow.For(() => queue).Run().ThrowIfFailed().Design);
+        var random = new Random(depth * 31 + width);
+        var model = new Queue<ulong>();
+        var pushedAt = new Queue<long>();
+        simulator.Poke("rst", 1);
+        simulator.Eval();
+        simulator.Tick();
+        simulator.Poke("rst", 0);
+        ulong next = 1;
+        for (long cycle = 0; cycle < 20_000; cycle++)
+        {
+            var push = random.Next(3) > 0;
+            var pop = random.Next(cycle % 2000 < 1000 ? 4 : 2) == 0;
+            simulator.Poke("InValid", push ? 1UL : 0UL);
+            simulator.Poke("InData", next & ((1UL << width) - 1));
+            simulator.Poke("OutReady", pop ? 1UL : 0UL);
+            simulator.Poke("Clear", 0);
+            simulator.Eval();
+            var count = (int)simulator.Peek("Count");
+            Assert.Equal(model.Count, count);
+            Assert.Equal(count < depth, simulator.Peek("InReady") != 0);
+            var valid = simulator.Peek("OutValid") != 0;
+            // A word shows at the head a fixed number of cycles after its push, no later.
+            Assert.Equal(model.Count > 0 && cycle - pushedAt.Peek() >= firstVisible, valid);
+            if (valid && pop)
+            {
+                Assert.Equal(model.Dequeue(), simulator.Peek("OutData"));
+                pushedAt.Dequeue();
+            }
+            if (push && count < depth)
+            {
+                model.Enqueue(next & ((1UL << width) - 1));
+                pushedAt.Enqueue(cycle);
+                next++;
+            }
+            simulator.Tick();
+        }
+        Assert.True(next > 3_000, $"{next} words");
+    }
+
+    [Theory]
+    [InlineData(8, 4)]
+    [InlineData(13, 5)]
+    [InlineData(32, 16)]
+    public void Queue_keeps_order_and_count_and_shows_a_word_two_cycles_after_its_push(int width, int depth)
+        => Exercise(new Queue(width, depth), depth, width, 2);
+
+    [Theory]
+    [InlineData(8, 1)]
+    [InlineData(9, 3)]
+    [InlineData(16, 8)]
+    public void RegisterQueue_keeps_order_and_count_and_shows_a_word_the_cycle_after_its_push(int width, int depth)
+        => Exercise(new RegisterQueue(width, depth), depth, width, 1);
+
+    private sealed class AxiMaster : Module
+    {
+        public AxiMaster()
+        {
+            Port = Output(Axi4.Of(new Axi4Shape(32, 64, Write: false)), name: "m_axi_gmem");
+            Port.ArAddr!.Assign(0);
+            Port.ArLen!.Assign(0);
+            Port.ArSize!.Assign(3);
+            Port.ArBurst!.Assign(1);
+            Port.ArCache!.Assign(3);
+            Port.ArProt!.Assign(0);
+            Port.ArValid!.Assign(false);
+            Port.RReady!.Assign(true);
+            Unused(Cat(Port.ArReady!, Port.RData!, Port.RResp!, Port.RLast!, Port.RValid!));
+        }
+
+        public Axi4 Port { get; }
+    }
+
+    [Fact]
+    public void A_read_only_AXI4_master_has_Vivado_port_names_and_directions()
+    {
+        var top = HdlFlow.For(() => new AxiMaster()).Run().ThrowIfFailed().Design.Top;
+        Assert.Equal(["m_axi_gmem_araddr", "m_axi_gmem_arlen", "m_axi_gmem_arsize", "m_axi_gmem_arburst", "m_axi_gmem_arcache", "m_axi_gmem_arprot", "m_axi_gmem_arvalid", "m_axi_gmem_rready"],
+            top.Ports.Where(p => p.Kind == Ir.NetKind.Output).Select(p => p.Name));
+        Assert.Equal(["m_axi_gmem_arready", "m_axi_gmem_rdata", "m_axi_gmem_rresp", "m_axi_gmem_rlast", "m_axi_gmem_rvalid"],
+            top.Ports.Where(p => p.Kind == Ir.NetKind.Input).Select(p => p.Name));
+    }
+
+    [Fact]
+    public async Task Unused_values_are_read_under_a_lint_exception_and_Verilator_Wall_is_quiet()
+    {
+        var result = HdlFlow.For(() => new AxiMaster()).Run().ThrowIfFailed();
+        var text = result.Verilog.Single(f => f.Name == "AxiMaster.v").Text;
+        Assert.Contains("/* verilator lint_off UNUSEDSIGNAL */\n  wire [68:0] unused;", text);
+        var directory = ExternalTool.WriteDesign(result);
+        var lint = await ExternalTool.Run("verilator", ["--lint-only", "-Wall", .. ExternalTool.VerilogFiles(directory)], directory);
+        Assert.True(lint.ExitCode == 0 && !lint.StandardError.Contains('%'), lint.StandardError);
+    }
+}
