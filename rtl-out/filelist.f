@@ -8,8 +8,10 @@ AxiReadPort2.v
 AxiReadPort1.v
 DmaAddress.v
 Queue128x256Block.v
+DmaBursts256x256.v
 LoadEngine.v
 Queue128x512Block.v
+DmaBursts256x512.v
 WeightEngine.v
 PeGroup32x32Packed.v
 AccumulatorBank32x512.v
@@ -23,6 +25,7 @@ GroupNormStatisticsUnit8x512.v
 GroupNormApplyUnit8x512.v
 ReciprocalSqrtUnit.v
 VectorEngine8.v
+DmaBursts256x0.v
 RegisterQueue9x8.v
 Queue144x16Distributed.v
 StoreEngine.v

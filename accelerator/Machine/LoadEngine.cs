@@ -48,49 +48,25 @@ public sealed class LoadEngine : Module
         var beats = Instance(new Queue(128, BeatQueueDepth, RamStyle.Block, config.ClockDomain), "beats");
         beats.Clear.Assign(Control.Abort);
         var setup = Reg(UInt(2), reset: 0, name: "setup");
-        var requesting = Reg(Bool(), reset: 0, name: "requesting");
-        var runAddress = Reg(UInt(MachineShape.AddressBits), name: "run_address");
-        var chunkAddress = Reg(UInt(MachineShape.AddressBits), name: "chunk_address");
-        var runBeats = Reg(UInt(24), name: "run_beats");
-        var runsLeft = Reg(UInt(16), name: "runs_left");
-        var outstanding = Reg(UInt(10), reset: 0, name: "outstanding");
+        When(Control.Start, () => setup.Assign(2)).ElseWhen(setup != 0, () => setup.Assign((setup - 1).Resize(2)));
         var rowBytes = (UInt)Lit(tn, 16);
         var contiguous = (load["DdrStride"] == (load["Rows"] * rowBytes)) | (load["Chunks"] == 1);
         var chunkBytes = Mux(isTable, table["Count"] << Mux(isActivation, Lit(8, 4), Lit(4, 4)), load["Rows"] * rowBytes).Resize(32);
-        var runBytes = Mux(isTable | !contiguous, chunkBytes.ZeroExtend(48), (chunkBytes * load["Chunks"]).Resize(48));
-        UInt BeatsOf(UInt start, UInt bytes) => ((start[3, 0].ZeroExtend(48) + bytes.ZeroExtend(48) + 15) >> 4).Resize(24);
-        var burst = Bursts.Next(runAddress, runBeats, 256);
-        var room = (beats.Count.ZeroExtend(10) + outstanding + burst).Resize(11) <= BeatQueueDepth;
-        Read.Valid.Assign(requesting & (runBeats != 0) & room);
-        Read.Address.Assign(runAddress);
-        Read.Beats.Assign(burst);
-        var asked = Read.Valid & Read.Ready;
+        var bursts = Instance(new DmaBursts(config, 256, BeatQueueDepth), "bursts");
+        bursts.Start.Assign(setup == 1);
+        bursts.Abort.Assign(Control.Abort);
+        bursts.Address.Assign(address.Address);
+        bursts.RunBytes.Assign(Mux(isTable | !contiguous, chunkBytes.ZeroExtend(48), (chunkBytes * load["Chunks"]).Resize(48)));
+        bursts.Runs.Assign(Mux(isTable | contiguous, Lit(1, 16), load["Chunks"]));
+        bursts.Stride.Assign(load["DdrStride"]);
+        bursts.Held.Assign(beats.Count);
+        bursts.Arrived.Assign(Read.DataValid);
+        Read.Valid.Assign(bursts.Valid);
+        Read.Address.Assign(bursts.BurstAddress);
+        Read.Beats.Assign(bursts.BurstBeats);
+        bursts.Taken.Assign(Read.Valid & Read.Ready);
         beats.InValid.Assign(Read.DataValid);
         beats.InData.Assign(Read.Data);
-        outstanding.Assign((outstanding + Mux(asked, burst, Lit(0, 9))).Resize(10).SubWrap(Mux(Read.DataValid, Lit(1, 10), Lit(0, 10))));
-        When(Control.Start, () => setup.Assign(2)).ElseWhen(setup != 0, () => setup.Assign((setup - 1).Resize(2)));
-        When(setup == 1, () =>
-        {
-            requesting.Assign(true);
-            runAddress.Assign(Cat(address.Address[MachineShape.AddressBits - 1, 4], Lit(0, 4)));
-            chunkAddress.Assign(address.Address);
-            runBeats.Assign(BeatsOf(address.Address, runBytes));
-            runsLeft.Assign(Mux(isTable | contiguous, Lit(1, 16), load["Chunks"]));
-        }).ElseWhen(asked, () =>
-        {
-            runAddress.Assign((runAddress + (burst << 4)).Resize(MachineShape.AddressBits));
-            runBeats.Assign(runBeats.SubWrap(burst.ZeroExtend(24)));
-            When(runBeats == burst.ZeroExtend(24), () =>
-            {
-                // The next chunk's run.
-                var next = (chunkAddress + load["DdrStride"]).Resize(MachineShape.AddressBits);
-                chunkAddress.Assign(next);
-                runAddress.Assign(Cat(next[MachineShape.AddressBits - 1, 4], Lit(0, 4)));
-                runBeats.Assign(Mux(runsLeft == 1, Lit(0, 24), BeatsOf(next, runBytes)));
-                runsLeft.Assign(runsLeft.SubWrap(Lit(1, 16)));
-                When(runsLeft == 1, () => requesting.Assign(false));
-            });
-        });
 
         // ---- consumer side ----
         var consuming = Reg(Bool(), reset: 0, name: "consuming");
@@ -225,12 +201,11 @@ public sealed class LoadEngine : Module
         });
         When(Control.Abort, () =>
         {
-            requesting.Assign(false);
             consuming.Assign(false);
             setup.Assign(0);
         });
 
-        Unused(beats.InReady, "room_is_reserved");
+        Unused(Cat(beats.InReady, bursts.Active), "room_is_reserved");
         var busy = Reg(Bool(), reset: 0, name: "busy");
         When(Control.Start, () => busy.Assign(true)).ElseWhen(done | Control.Abort, () => busy.Assign(false));
         Control.Busy.Assign(busy);

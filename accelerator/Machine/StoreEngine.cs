@@ -43,40 +43,32 @@ public sealed class StoreEngine : Module
         When(Control.Start, () => setup.Assign(2)).ElseWhen(setup != 0, () => setup.Assign((setup - 1).Resize(2)));
         var contiguous = (store["DdrStride"] == (store["Rows"] * (UInt)Lit(tn, 16))) | (store["Chunks"] == 1);
         var chunkBytes = (store["Rows"] * (UInt)Lit(tn, 16)).Resize(32);
-        var runBytes = Mux(contiguous, (chunkBytes * store["Chunks"]).Resize(48), chunkBytes.ZeroExtend(48));
-        UInt BeatsOf(UInt start, UInt bytes) => ((start[3, 0].ZeroExtend(48) + bytes.ZeroExtend(48) + 15) >> 4).Resize(24);
 
-        // ---- address side ----
+        // ---- address side: each burst's length waits in a queue until its data has gone ----
+        var walker = Instance(new DmaBursts(config, 256, 0), "walker");
+        walker.Start.Assign(setup == 1);
+        walker.Abort.Assign(Control.Abort);
+        walker.Address.Assign(address.Address);
+        walker.RunBytes.Assign(Mux(contiguous, (chunkBytes * store["Chunks"]).Resize(48), chunkBytes.ZeroExtend(48)));
+        walker.Runs.Assign(Mux(contiguous, Lit(1, 16), store["Chunks"]));
+        walker.Stride.Assign(store["DdrStride"]);
+        walker.Held.Assign(0);
+        walker.Arrived.Assign(false);
         var bursts = Instance(new RegisterQueue(9, 8, config.ClockDomain), "bursts");
         bursts.Clear.Assign(Control.Abort);
-        var addressing = Reg(Bool(), reset: 0, name: "addressing");
-        var runAddress = Reg(UInt(MachineShape.AddressBits), name: "run_address");
-        var chunkAddress = Reg(UInt(MachineShape.AddressBits), name: "chunk_address");
-        var runBeats = Reg(UInt(24), name: "run_beats");
-        var runsLeft = Reg(UInt(16), name: "runs_left");
+        var addressing = walker.Active;
         var awValid = Reg(Bool(), reset: 0, name: "aw_valid");
         var awAddress = Reg(UInt(MachineShape.AddressBits), name: "aw_address");
         var awBeats = Reg(UInt(9), name: "aw_beats");
         var issued = Reg(UInt(24), reset: 0, name: "issued");
         var answered = Reg(UInt(24), reset: 0, name: "answered");
-        var burst = Bursts.Next(runAddress, runBeats, 256);
-        var next = addressing & (runBeats != 0) & (!awValid | Axi.AwReady!) & bursts.InReady;
+        var next = walker.Valid & (!awValid | Axi.AwReady!) & bursts.InReady;
+        walker.Taken.Assign(next);
         When(next, () =>
         {
             awValid.Assign(true);
-            awAddress.Assign(runAddress);
-            awBeats.Assign(burst);
-            runAddress.Assign((runAddress + (burst << 4)).Resize(MachineShape.AddressBits));
-            runBeats.Assign(runBeats.SubWrap(burst.ZeroExtend(24)));
-            When(runBeats == burst.ZeroExtend(24), () =>
-            {
-                var following = (chunkAddress + store["DdrStride"]).Resize(MachineShape.AddressBits);
-                chunkAddress.Assign(following);
-                runAddress.Assign(Cat(following[MachineShape.AddressBits - 1, 4], Lit(0, 4)));
-                runBeats.Assign(Mux(runsLeft == 1, Lit(0, 24), BeatsOf(following, runBytes)));
-                runsLeft.Assign(runsLeft.SubWrap(Lit(1, 16)));
-                When(runsLeft == 1, () => addressing.Assign(false));
-            });
+            awAddress.Assign(walker.BurstAddress);
+            awBeats.Assign(walker.BurstBeats);
         }).ElseWhen(Axi.AwReady!, () => awValid.Assign(false));
         Axi.AwValid!.Assign(awValid);
         Axi.AwAddr!.Assign(awAddress);
@@ -213,11 +205,6 @@ public sealed class StoreEngine : Module
 
         When(setup == 1, () =>
         {
-            addressing.Assign(true);
-            runAddress.Assign(Cat(address.Address[MachineShape.AddressBits - 1, 4], Lit(0, 4)));
-            chunkAddress.Assign(address.Address);
-            runBeats.Assign(BeatsOf(address.Address, runBytes));
-            runsLeft.Assign(Mux(contiguous, Lit(1, 16), store["Chunks"]));
             reading.Assign(true);
             rowInChunk.Assign(0);
             chunk.Assign(0);
@@ -230,7 +217,6 @@ public sealed class StoreEngine : Module
         });
         When(Control.Abort, () =>
         {
-            addressing.Assign(false);
             reading.Assign(false);
             awValid.Assign(false);
             setup.Assign(0);

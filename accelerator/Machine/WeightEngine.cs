@@ -51,30 +51,21 @@ public sealed class WeightEngine : Module
         // ---- LOAD_WEIGHTS: request side ----
         var beats = Instance(new Queue(128, BeatQueueDepth, RamStyle.Block, config.ClockDomain), "beats");
         beats.Clear.Assign(Control.Abort);
-        var requesting = Reg(Bool(), reset: 0, name: "requesting");
-        var runAddress = Reg(UInt(MachineShape.AddressBits), name: "run_address");
-        var runBeats = Reg(UInt(24), name: "run_beats");
-        var outstanding = Reg(UInt(11), reset: 0, name: "outstanding");
-        var burst = Bursts.Next(runAddress, runBeats, 256);
-        var room = (beats.Count.ZeroExtend(11) + outstanding + burst).Resize(12) <= BeatQueueDepth;
-        Read.Valid.Assign(requesting & (runBeats != 0) & room);
-        Read.Address.Assign(runAddress);
-        Read.Beats.Assign(burst);
-        var asked = Read.Valid & Read.Ready;
+        var bursts = Instance(new DmaBursts(config, 256, BeatQueueDepth), "bursts");
+        bursts.Start.Assign((setup == 1) & !isMove);
+        bursts.Abort.Assign(Control.Abort);
+        bursts.Address.Assign(address.Address);
+        bursts.RunBytes.Assign((load["Rows"] * (UInt)Lit(rowBytes, 16)).Resize(48));
+        bursts.Runs.Assign(Lit(1, 16));
+        bursts.Stride.Assign(Lit(0, 32));
+        bursts.Held.Assign(beats.Count);
+        bursts.Arrived.Assign(Read.DataValid);
+        Read.Valid.Assign(bursts.Valid);
+        Read.Address.Assign(bursts.BurstAddress);
+        Read.Beats.Assign(bursts.BurstBeats);
+        bursts.Taken.Assign(Read.Valid & Read.Ready);
         beats.InValid.Assign(Read.DataValid);
         beats.InData.Assign(Read.Data);
-        outstanding.Assign((outstanding + Mux(asked, burst, Lit(0, 9))).Resize(11).SubWrap(Mux(Read.DataValid, Lit(1, 11), Lit(0, 11))));
-        When(setup == 1 & !isMove, () =>
-        {
-            requesting.Assign(true);
-            runAddress.Assign(Cat(address.Address[MachineShape.AddressBits - 1, 4], Lit(0, 4)));
-            runBeats.Assign((load["Rows"] * (UInt)Lit(beatsPerRow, 16)).Resize(24));
-        }).ElseWhen(asked, () =>
-        {
-            runAddress.Assign((runAddress + (burst << 4)).Resize(MachineShape.AddressBits));
-            runBeats.Assign(runBeats.SubWrap(burst.ZeroExtend(24)));
-            When(runBeats == burst.ZeroExtend(24), () => requesting.Assign(false));
-        });
 
         // ---- the row being assembled ----
         var row = Enumerable.Range(0, rowBytes).Select(b => Reg(SInt(8), name: $"row_{b}")).ToArray();
@@ -209,13 +200,12 @@ public sealed class WeightEngine : Module
         });
         When(Control.Abort, () =>
         {
-            requesting.Assign(false);
             filling.Assign(false);
             setup.Assign(0);
         });
 
         // The engine reports done a cycle after its last row, with the bank handed over.
-        Unused(Cat(beats.InReady, address.Address[3, 0]), "reserved_and_aligned");
+        Unused(Cat(beats.InReady, bursts.Active), "room_is_reserved");
         var busy = Reg(Bool(), reset: 0, name: "busy");
         var finished = RegNext(done, reset: 0, name: "finished");
         When(Control.Start, () => busy.Assign(true)).ElseWhen(finished | Control.Abort, () => busy.Assign(false));

@@ -87,6 +87,9 @@ public sealed class Queue : Module
     /// <summary>Empties the queue (a word pushed in the same cycle is dropped).</summary>
     public Bool Clear { get; }
 
-    private static UInt Next(UInt pointer, int depth)
-        => (depth & (depth - 1)) == 0 ? pointer.AddWrap(Hw.Lit(1, 1)) : Hw.Mux(pointer == depth - 1, Hw.Lit(0, pointer.Width), (pointer + 1).Truncate(pointer.Width));
+    /// <summary>The next position of a ring pointer over <paramref name="depth"/> words.</summary>
+    internal static UInt Next(UInt pointer, int depth)
+        => depth == 1 ? Hw.Lit(0, pointer.Width)
+            : (depth & (depth - 1)) == 0 ? pointer.AddWrap(Hw.Lit(1, 1))
+            : Hw.Mux(pointer == depth - 1, Hw.Lit(0, pointer.Width), (pointer + 1).Truncate(pointer.Width));
 }

@@ -36,8 +36,8 @@ public sealed class RegisterQueue : Module
             var index = i;
             When(push & (writePointer == index), () => words[index].Assign(InData));
         }
-        When(push, () => writePointer.Assign(Next(writePointer, depth)));
-        When(pop, () => readPointer.Assign(Next(readPointer, depth)));
+        When(push, () => writePointer.Assign(Queue.Next(writePointer, depth)));
+        When(pop, () => readPointer.Assign(Queue.Next(readPointer, depth)));
         count.Assign(Mux(push, (count + 1).Truncate(countBits), count).SubWrap(Mux(pop, Lit(1, countBits), Lit(0, countBits))));
         When(Clear, () =>
         {
@@ -76,7 +76,4 @@ public sealed class RegisterQueue : Module
 
     /// <summary>Empties the queue (a word pushed in the same cycle is dropped).</summary>
     public Bool Clear { get; }
-
-    private static UInt Next(UInt pointer, int depth)
-        => depth == 1 ? Hw.Lit(0, pointer.Width) : (depth & (depth - 1)) == 0 ? pointer.AddWrap(Hw.Lit(1, 1)) : Hw.Mux(pointer == depth - 1, Hw.Lit(0, pointer.Width), (pointer + 1).Truncate(pointer.Width));
 }
