@@ -92,9 +92,11 @@ internal sealed class SystemTestbench(string name, AcceleratorConfig config, Fun
         var report = HostProtocol.Report(reads);
         if (wait.Timeout)
         {
-            return expect == SystemExpectation.Watchdog
-                ? null
-                : $"watchdog: no interrupt within {wait.Value} cycles after START; {report}";
+            var message = $"watchdog: no interrupt within {wait.Value} cycles after START; {report}";
+            if (expect != SystemExpectation.Watchdog)
+                return message;
+            // The watchdog's message must say the machine was still at work, and where.
+            return report.Busy && message.Contains("running", StringComparison.Ordinal) ? null : $"the watchdog's message does not say what was running: {message}";
         }
         if (expect == SystemExpectation.Watchdog)
             return $"the program ended before the watchdog: {report}";

@@ -66,5 +66,32 @@ public sealed class GenerateCommandTests
         Assert.Contains("create_clock -name sys -period 3.333 [get_ports clk]", File.ReadAllText(Path.Combine(directory, "xdc", "Fine.xdc")));
     }
 
+    [Fact]
+    public void The_small_preset_writes_DiffAccTop_its_header_and_its_constraints()
+    {
+        var directory = Directory.CreateTempSubdirectory("diffacc-cli-").FullName;
+        var (code, output, error) = CommandLine.Run("generate", "--preset", "small", "--out", Path.Combine(directory, "rtl"), "--constraints", Path.Combine(directory, "xdc"));
+        Assert.True(code == 0, output + error);
+        Assert.True(File.Exists(Path.Combine(directory, "rtl", "DiffAccTop.v")));
+        Assert.Contains("#define DIFFACC_TN 8", File.ReadAllText(Path.Combine(directory, "rtl", "diffacc_isa.h")));
+        Assert.True(File.Exists(Path.Combine(directory, "xdc", "DiffAccTop.xdc")));
+        Assert.Empty(Directory.EnumerateFiles(directory, "*.tmp", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public void An_output_folder_that_cannot_be_written_is_one_line_and_changes_nothing()
+    {
+        var directory = Directory.CreateTempSubdirectory("diffacc-cli-").FullName;
+        var blocker = Path.Combine(directory, "a-file");
+        File.WriteAllText(blocker, "not a folder");
+        var (code, output, error) = CommandLine.Run("generate", "--preset", "small", "--out", Path.Combine(directory, "rtl"), "--constraints", blocker);
+        Assert.Equal(1, code);
+        Assert.StartsWith("error: cannot write the outputs", error);
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.DoesNotContain("   at ", error + output);
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(directory, "rtl")));
+        Assert.Equal("not a folder", File.ReadAllText(blocker));
+    }
+
     private static string ThisFile([System.Runtime.CompilerServices.CallerFilePath] string file = "") => file;
 }

@@ -20,6 +20,17 @@ public sealed class SystemTestbenchTests
         Assert.Contains($"{(2 * SystemScenarios.Names.Count) + 4} passed, 0 failed", output);
     }
 
+    [Fact]
+    public async Task A_run_the_watchdog_ends_says_what_the_engines_were_doing()
+    {
+        var config = Presets.Small;
+        var testbench = new SystemTestbench("system-conv3x3", config, () => SystemScenarios.Get("conv3x3", config), 1, watchdogCycles: 1_500);
+        var result = await testbench.RunAsync(new TestbenchOptions(false, Path.GetTempPath()), CancellationToken.None);
+        Assert.False(result.Passed);
+        Assert.StartsWith("watchdog: no interrupt within 1500 cycles after START; busy True, done False, error False, deadlock False;", result.Failure);
+        Assert.Contains("running", result.Failure);
+    }
+
     public static TheoryData<string, int, int, int, double, double> Profiles()
     {
         var data = new TheoryData<string, int, int, int, double, double>();
