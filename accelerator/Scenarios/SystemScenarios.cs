@@ -23,7 +23,7 @@ public static class SystemScenarios
     /// </summary>
     public static AcceleratorConfig Wide { get; } = Presets.Small with { Name = "small-wide", Tm = 8, Tn = 32, VectorLanes = 8, MaxChannels = 128, ActivationBufferKiB = 32, WeightBufferKiB = 64, AccumulatorRows = 512 };
 
-    public static IReadOnlyList<string> Names { get; } = ["conv3x3", "conv3x3-stride2", "conv1x1", "conv-passes", "groupnorm-silu", "residual-add", "concat-conv", "upsample-conv", "attention", "step-groups"];
+    public static IReadOnlyList<string> Names { get; } = ["conv3x3", "conv3x3-stride2", "conv1x1", "conv-passes", "groupnorm-silu", "residual-add", "concat-conv", "upsample-conv", "attention", "step-groups", "strided-copy"];
 
     public static Scenario Get(string name, AcceleratorConfig config, int seed = 1) => name switch
     {
@@ -37,6 +37,7 @@ public static class SystemScenarios
         "upsample-conv" => UpsampleConv(config, seed),
         "attention" => Attention(config, seed),
         "step-groups" => StepGroups(config, seed),
+        "strided-copy" => StridedCopy(config, seed),
         _ => throw new ArgumentException($"no scenario '{name}'; known: {string.Join(", ", Names)}", nameof(name)),
     };
 
@@ -641,6 +642,49 @@ public static class SystemScenarios
     }
 
     /// <summary>Tm and Tn: the scenarios size their channels in multiples of Tn (at least 8, for groups of Tn / 2 channels).</summary>
+    /// <summary>
+    /// Channel blocks moved between tensors of different widths: LOAD takes the middle block of each
+    /// pixel of a 3-block tensor (one DDR run per pixel, starting inside a beat) into every other buffer
+    /// row; STORE puts them back as the second block of each pixel of a 2-block tensor (partial strobes),
+    /// and a second STORE writes them back to back. Pure data movement, checked byte by byte.
+    /// </summary>
+    public static Scenario StridedCopy(AcceleratorConfig config, int seed)
+    {
+        var (_, tn) = Shape(config);
+        var r = new ScenarioRandom(seed + 10);
+        const int pixels = 37;
+        var source = r.Int8(pixels * 3 * tn).Select(v => (byte)v).ToArray();
+        var image = new ScenarioImage(config);
+        var sourceAt = image.Put(source);
+        var stridedAt = image.Reserve(pixels * 2 * tn);
+        var packedAt = image.Reserve(pixels * tn);
+        var program = new ProgramBuilder(config)
+            .Add(new Load { Group = 1, Offset = sourceAt + tn, ActRow = 3, Rows = 1, Chunks = pixels, DdrStride = 3 * tn, ActStride = 2, Signal = Engines.Store })
+            .Add(new Store { Group = 1, Offset = stridedAt + tn, ActRow = 3, Rows = 1, Chunks = pixels, DdrStride = 2 * tn, ActStride = 2, Wait = Engines.Load })
+            .Add(new Store { Group = 1, Offset = packedAt, ActRow = 3, Rows = 1, Chunks = pixels, DdrStride = tn, ActStride = 2 })
+            .Add(new Finish())
+            .Build();
+        return new Scenario("strided-copy", $"the middle channel block of {pixels} pixels of a {3 * tn}-channel tensor into every other buffer row, stored as the second block of a {2 * tn}-channel tensor and packed", image.Build(), image.Registers(), program,
+            ddr =>
+            {
+                var problems = new List<string>();
+                var strided = ScenarioImage.At(ddr, stridedAt, pixels * 2 * tn);
+                var packed = ScenarioImage.At(ddr, packedAt, pixels * tn);
+                for (var p = 0; p < pixels; p++)
+                {
+                    for (var n = 0; n < tn; n++)
+                    {
+                        var expected = source[(p * 3 * tn) + tn + n];
+                        if (strided[(p * 2 * tn) + tn + n] != expected || packed[(p * tn) + n] != expected)
+                            problems.Add($"pixel {p}, byte {n}: strided 0x{strided[(p * 2 * tn) + tn + n]:x2}, packed 0x{packed[(p * tn) + n]:x2}, expected 0x{expected:x2}");
+                        if (strided[(p * 2 * tn) + n] != 0xA5)
+                            problems.Add($"pixel {p}, byte {n} of the first block was overwritten: 0x{strided[(p * 2 * tn) + n]:x2}");
+                    }
+                }
+                return [.. problems.Take(5)];
+            });
+    }
+
     private static (int Tm, int Tn) Shape(AcceleratorConfig config)
         => config.Tn >= 8 && config.Tn % config.Tm == 0 ? (config.Tm, config.Tn) : throw new ArgumentException($"the system scenarios need Tn >= 8 and a multiple of Tm, not {config.Tm} x {config.Tn}", nameof(config));
 
