@@ -156,7454 +156,2524 @@ module WeightEngine (
   input wire signed [7:0] ActData_127, // @[WeightEngine.cs:32]
   output wire Write, // @[WeightEngine.cs:33]
   output wire [6:0] WriteAddress, // @[WeightEngine.cs:34]
-  output wire signed [7:0] WriteData_0, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_1, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_2, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_3, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_4, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_5, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_6, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_7, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_8, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_9, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_10, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_11, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_12, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_13, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_14, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_15, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_16, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_17, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_18, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_19, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_20, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_21, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_22, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_23, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_24, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_25, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_26, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_27, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_28, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_29, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_30, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_31, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_32, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_33, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_34, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_35, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_36, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_37, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_38, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_39, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_40, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_41, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_42, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_43, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_44, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_45, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_46, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_47, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_48, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_49, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_50, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_51, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_52, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_53, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_54, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_55, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_56, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_57, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_58, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_59, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_60, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_61, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_62, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_63, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_64, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_65, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_66, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_67, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_68, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_69, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_70, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_71, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_72, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_73, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_74, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_75, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_76, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_77, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_78, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_79, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_80, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_81, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_82, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_83, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_84, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_85, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_86, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_87, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_88, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_89, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_90, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_91, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_92, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_93, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_94, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_95, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_96, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_97, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_98, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_99, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_100, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_101, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_102, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_103, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_104, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_105, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_106, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_107, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_108, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_109, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_110, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_111, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_112, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_113, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_114, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_115, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_116, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_117, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_118, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_119, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_120, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_121, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_122, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_123, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_124, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_125, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_126, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_127, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_128, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_129, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_130, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_131, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_132, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_133, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_134, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_135, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_136, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_137, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_138, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_139, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_140, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_141, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_142, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_143, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_144, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_145, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_146, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_147, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_148, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_149, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_150, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_151, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_152, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_153, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_154, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_155, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_156, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_157, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_158, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_159, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_160, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_161, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_162, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_163, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_164, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_165, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_166, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_167, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_168, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_169, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_170, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_171, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_172, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_173, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_174, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_175, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_176, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_177, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_178, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_179, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_180, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_181, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_182, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_183, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_184, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_185, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_186, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_187, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_188, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_189, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_190, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_191, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_192, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_193, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_194, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_195, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_196, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_197, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_198, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_199, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_200, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_201, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_202, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_203, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_204, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_205, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_206, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_207, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_208, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_209, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_210, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_211, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_212, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_213, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_214, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_215, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_216, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_217, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_218, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_219, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_220, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_221, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_222, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_223, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_224, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_225, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_226, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_227, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_228, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_229, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_230, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_231, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_232, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_233, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_234, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_235, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_236, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_237, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_238, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_239, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_240, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_241, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_242, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_243, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_244, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_245, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_246, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_247, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_248, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_249, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_250, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_251, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_252, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_253, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_254, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_255, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_256, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_257, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_258, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_259, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_260, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_261, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_262, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_263, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_264, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_265, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_266, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_267, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_268, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_269, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_270, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_271, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_272, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_273, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_274, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_275, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_276, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_277, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_278, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_279, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_280, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_281, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_282, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_283, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_284, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_285, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_286, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_287, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_288, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_289, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_290, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_291, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_292, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_293, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_294, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_295, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_296, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_297, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_298, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_299, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_300, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_301, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_302, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_303, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_304, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_305, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_306, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_307, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_308, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_309, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_310, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_311, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_312, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_313, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_314, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_315, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_316, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_317, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_318, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_319, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_320, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_321, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_322, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_323, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_324, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_325, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_326, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_327, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_328, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_329, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_330, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_331, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_332, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_333, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_334, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_335, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_336, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_337, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_338, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_339, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_340, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_341, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_342, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_343, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_344, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_345, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_346, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_347, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_348, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_349, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_350, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_351, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_352, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_353, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_354, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_355, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_356, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_357, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_358, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_359, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_360, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_361, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_362, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_363, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_364, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_365, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_366, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_367, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_368, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_369, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_370, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_371, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_372, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_373, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_374, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_375, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_376, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_377, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_378, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_379, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_380, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_381, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_382, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_383, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_384, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_385, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_386, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_387, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_388, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_389, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_390, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_391, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_392, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_393, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_394, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_395, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_396, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_397, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_398, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_399, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_400, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_401, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_402, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_403, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_404, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_405, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_406, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_407, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_408, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_409, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_410, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_411, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_412, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_413, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_414, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_415, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_416, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_417, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_418, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_419, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_420, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_421, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_422, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_423, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_424, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_425, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_426, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_427, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_428, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_429, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_430, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_431, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_432, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_433, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_434, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_435, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_436, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_437, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_438, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_439, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_440, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_441, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_442, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_443, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_444, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_445, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_446, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_447, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_448, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_449, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_450, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_451, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_452, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_453, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_454, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_455, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_456, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_457, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_458, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_459, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_460, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_461, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_462, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_463, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_464, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_465, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_466, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_467, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_468, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_469, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_470, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_471, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_472, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_473, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_474, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_475, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_476, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_477, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_478, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_479, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_480, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_481, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_482, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_483, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_484, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_485, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_486, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_487, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_488, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_489, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_490, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_491, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_492, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_493, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_494, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_495, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_496, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_497, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_498, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_499, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_500, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_501, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_502, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_503, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_504, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_505, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_506, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_507, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_508, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_509, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_510, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_511, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_512, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_513, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_514, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_515, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_516, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_517, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_518, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_519, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_520, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_521, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_522, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_523, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_524, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_525, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_526, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_527, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_528, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_529, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_530, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_531, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_532, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_533, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_534, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_535, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_536, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_537, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_538, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_539, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_540, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_541, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_542, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_543, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_544, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_545, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_546, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_547, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_548, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_549, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_550, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_551, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_552, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_553, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_554, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_555, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_556, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_557, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_558, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_559, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_560, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_561, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_562, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_563, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_564, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_565, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_566, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_567, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_568, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_569, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_570, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_571, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_572, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_573, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_574, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_575, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_576, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_577, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_578, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_579, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_580, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_581, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_582, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_583, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_584, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_585, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_586, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_587, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_588, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_589, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_590, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_591, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_592, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_593, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_594, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_595, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_596, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_597, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_598, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_599, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_600, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_601, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_602, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_603, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_604, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_605, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_606, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_607, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_608, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_609, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_610, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_611, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_612, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_613, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_614, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_615, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_616, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_617, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_618, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_619, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_620, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_621, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_622, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_623, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_624, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_625, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_626, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_627, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_628, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_629, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_630, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_631, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_632, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_633, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_634, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_635, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_636, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_637, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_638, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_639, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_640, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_641, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_642, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_643, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_644, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_645, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_646, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_647, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_648, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_649, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_650, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_651, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_652, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_653, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_654, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_655, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_656, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_657, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_658, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_659, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_660, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_661, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_662, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_663, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_664, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_665, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_666, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_667, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_668, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_669, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_670, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_671, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_672, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_673, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_674, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_675, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_676, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_677, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_678, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_679, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_680, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_681, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_682, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_683, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_684, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_685, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_686, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_687, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_688, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_689, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_690, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_691, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_692, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_693, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_694, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_695, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_696, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_697, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_698, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_699, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_700, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_701, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_702, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_703, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_704, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_705, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_706, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_707, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_708, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_709, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_710, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_711, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_712, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_713, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_714, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_715, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_716, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_717, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_718, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_719, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_720, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_721, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_722, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_723, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_724, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_725, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_726, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_727, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_728, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_729, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_730, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_731, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_732, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_733, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_734, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_735, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_736, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_737, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_738, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_739, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_740, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_741, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_742, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_743, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_744, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_745, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_746, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_747, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_748, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_749, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_750, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_751, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_752, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_753, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_754, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_755, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_756, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_757, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_758, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_759, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_760, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_761, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_762, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_763, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_764, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_765, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_766, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_767, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_768, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_769, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_770, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_771, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_772, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_773, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_774, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_775, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_776, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_777, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_778, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_779, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_780, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_781, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_782, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_783, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_784, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_785, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_786, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_787, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_788, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_789, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_790, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_791, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_792, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_793, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_794, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_795, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_796, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_797, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_798, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_799, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_800, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_801, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_802, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_803, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_804, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_805, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_806, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_807, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_808, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_809, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_810, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_811, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_812, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_813, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_814, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_815, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_816, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_817, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_818, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_819, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_820, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_821, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_822, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_823, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_824, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_825, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_826, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_827, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_828, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_829, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_830, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_831, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_832, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_833, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_834, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_835, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_836, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_837, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_838, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_839, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_840, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_841, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_842, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_843, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_844, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_845, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_846, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_847, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_848, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_849, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_850, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_851, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_852, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_853, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_854, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_855, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_856, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_857, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_858, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_859, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_860, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_861, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_862, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_863, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_864, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_865, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_866, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_867, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_868, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_869, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_870, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_871, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_872, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_873, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_874, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_875, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_876, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_877, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_878, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_879, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_880, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_881, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_882, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_883, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_884, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_885, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_886, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_887, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_888, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_889, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_890, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_891, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_892, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_893, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_894, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_895, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_896, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_897, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_898, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_899, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_900, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_901, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_902, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_903, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_904, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_905, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_906, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_907, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_908, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_909, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_910, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_911, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_912, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_913, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_914, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_915, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_916, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_917, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_918, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_919, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_920, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_921, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_922, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_923, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_924, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_925, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_926, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_927, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_928, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_929, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_930, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_931, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_932, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_933, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_934, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_935, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_936, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_937, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_938, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_939, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_940, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_941, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_942, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_943, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_944, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_945, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_946, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_947, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_948, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_949, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_950, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_951, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_952, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_953, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_954, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_955, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_956, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_957, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_958, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_959, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_960, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_961, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_962, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_963, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_964, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_965, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_966, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_967, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_968, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_969, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_970, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_971, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_972, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_973, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_974, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_975, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_976, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_977, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_978, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_979, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_980, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_981, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_982, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_983, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_984, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_985, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_986, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_987, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_988, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_989, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_990, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_991, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_992, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_993, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_994, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_995, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_996, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_997, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_998, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_999, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_1000, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_1001, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_1002, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_1003, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_1004, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_1005, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_1006, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_1007, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_1008, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_1009, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_1010, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_1011, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_1012, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_1013, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_1014, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_1015, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_1016, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_1017, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_1018, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_1019, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_1020, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_1021, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_1022, // @[WeightEngine.cs:35]
-  output wire signed [7:0] WriteData_1023, // @[WeightEngine.cs:35]
-  output wire FillDone, // @[WeightEngine.cs:36]
-  input wire CanFill, // @[WeightEngine.cs:37]
-  output wire Waiting // @[WeightEngine.cs:215]
+  output wire [1023:0] WriteBytes, // @[WeightEngine.cs:35]
+  output wire signed [7:0] WriteData_0, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_1, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_2, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_3, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_4, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_5, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_6, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_7, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_8, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_9, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_10, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_11, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_12, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_13, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_14, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_15, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_16, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_17, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_18, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_19, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_20, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_21, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_22, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_23, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_24, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_25, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_26, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_27, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_28, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_29, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_30, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_31, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_32, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_33, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_34, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_35, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_36, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_37, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_38, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_39, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_40, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_41, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_42, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_43, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_44, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_45, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_46, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_47, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_48, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_49, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_50, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_51, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_52, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_53, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_54, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_55, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_56, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_57, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_58, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_59, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_60, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_61, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_62, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_63, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_64, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_65, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_66, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_67, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_68, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_69, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_70, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_71, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_72, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_73, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_74, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_75, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_76, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_77, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_78, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_79, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_80, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_81, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_82, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_83, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_84, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_85, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_86, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_87, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_88, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_89, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_90, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_91, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_92, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_93, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_94, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_95, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_96, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_97, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_98, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_99, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_100, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_101, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_102, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_103, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_104, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_105, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_106, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_107, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_108, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_109, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_110, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_111, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_112, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_113, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_114, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_115, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_116, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_117, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_118, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_119, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_120, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_121, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_122, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_123, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_124, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_125, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_126, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_127, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_128, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_129, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_130, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_131, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_132, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_133, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_134, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_135, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_136, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_137, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_138, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_139, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_140, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_141, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_142, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_143, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_144, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_145, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_146, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_147, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_148, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_149, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_150, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_151, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_152, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_153, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_154, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_155, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_156, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_157, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_158, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_159, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_160, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_161, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_162, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_163, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_164, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_165, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_166, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_167, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_168, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_169, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_170, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_171, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_172, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_173, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_174, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_175, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_176, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_177, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_178, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_179, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_180, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_181, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_182, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_183, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_184, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_185, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_186, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_187, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_188, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_189, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_190, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_191, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_192, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_193, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_194, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_195, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_196, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_197, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_198, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_199, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_200, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_201, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_202, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_203, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_204, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_205, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_206, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_207, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_208, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_209, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_210, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_211, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_212, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_213, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_214, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_215, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_216, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_217, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_218, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_219, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_220, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_221, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_222, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_223, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_224, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_225, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_226, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_227, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_228, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_229, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_230, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_231, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_232, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_233, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_234, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_235, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_236, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_237, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_238, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_239, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_240, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_241, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_242, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_243, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_244, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_245, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_246, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_247, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_248, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_249, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_250, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_251, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_252, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_253, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_254, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_255, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_256, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_257, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_258, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_259, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_260, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_261, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_262, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_263, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_264, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_265, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_266, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_267, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_268, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_269, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_270, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_271, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_272, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_273, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_274, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_275, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_276, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_277, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_278, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_279, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_280, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_281, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_282, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_283, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_284, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_285, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_286, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_287, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_288, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_289, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_290, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_291, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_292, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_293, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_294, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_295, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_296, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_297, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_298, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_299, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_300, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_301, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_302, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_303, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_304, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_305, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_306, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_307, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_308, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_309, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_310, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_311, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_312, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_313, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_314, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_315, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_316, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_317, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_318, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_319, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_320, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_321, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_322, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_323, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_324, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_325, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_326, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_327, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_328, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_329, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_330, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_331, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_332, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_333, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_334, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_335, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_336, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_337, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_338, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_339, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_340, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_341, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_342, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_343, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_344, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_345, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_346, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_347, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_348, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_349, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_350, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_351, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_352, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_353, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_354, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_355, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_356, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_357, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_358, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_359, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_360, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_361, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_362, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_363, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_364, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_365, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_366, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_367, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_368, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_369, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_370, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_371, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_372, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_373, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_374, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_375, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_376, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_377, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_378, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_379, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_380, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_381, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_382, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_383, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_384, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_385, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_386, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_387, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_388, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_389, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_390, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_391, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_392, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_393, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_394, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_395, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_396, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_397, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_398, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_399, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_400, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_401, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_402, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_403, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_404, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_405, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_406, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_407, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_408, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_409, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_410, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_411, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_412, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_413, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_414, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_415, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_416, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_417, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_418, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_419, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_420, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_421, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_422, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_423, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_424, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_425, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_426, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_427, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_428, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_429, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_430, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_431, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_432, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_433, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_434, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_435, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_436, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_437, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_438, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_439, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_440, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_441, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_442, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_443, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_444, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_445, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_446, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_447, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_448, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_449, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_450, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_451, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_452, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_453, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_454, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_455, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_456, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_457, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_458, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_459, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_460, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_461, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_462, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_463, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_464, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_465, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_466, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_467, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_468, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_469, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_470, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_471, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_472, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_473, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_474, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_475, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_476, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_477, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_478, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_479, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_480, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_481, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_482, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_483, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_484, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_485, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_486, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_487, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_488, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_489, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_490, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_491, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_492, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_493, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_494, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_495, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_496, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_497, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_498, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_499, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_500, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_501, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_502, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_503, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_504, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_505, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_506, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_507, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_508, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_509, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_510, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_511, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_512, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_513, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_514, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_515, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_516, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_517, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_518, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_519, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_520, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_521, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_522, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_523, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_524, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_525, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_526, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_527, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_528, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_529, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_530, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_531, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_532, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_533, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_534, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_535, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_536, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_537, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_538, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_539, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_540, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_541, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_542, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_543, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_544, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_545, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_546, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_547, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_548, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_549, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_550, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_551, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_552, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_553, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_554, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_555, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_556, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_557, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_558, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_559, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_560, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_561, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_562, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_563, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_564, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_565, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_566, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_567, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_568, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_569, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_570, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_571, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_572, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_573, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_574, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_575, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_576, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_577, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_578, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_579, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_580, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_581, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_582, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_583, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_584, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_585, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_586, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_587, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_588, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_589, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_590, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_591, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_592, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_593, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_594, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_595, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_596, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_597, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_598, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_599, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_600, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_601, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_602, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_603, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_604, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_605, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_606, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_607, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_608, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_609, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_610, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_611, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_612, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_613, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_614, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_615, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_616, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_617, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_618, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_619, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_620, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_621, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_622, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_623, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_624, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_625, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_626, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_627, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_628, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_629, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_630, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_631, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_632, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_633, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_634, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_635, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_636, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_637, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_638, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_639, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_640, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_641, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_642, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_643, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_644, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_645, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_646, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_647, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_648, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_649, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_650, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_651, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_652, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_653, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_654, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_655, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_656, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_657, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_658, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_659, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_660, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_661, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_662, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_663, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_664, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_665, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_666, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_667, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_668, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_669, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_670, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_671, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_672, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_673, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_674, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_675, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_676, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_677, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_678, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_679, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_680, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_681, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_682, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_683, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_684, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_685, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_686, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_687, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_688, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_689, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_690, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_691, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_692, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_693, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_694, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_695, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_696, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_697, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_698, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_699, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_700, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_701, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_702, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_703, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_704, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_705, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_706, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_707, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_708, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_709, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_710, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_711, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_712, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_713, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_714, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_715, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_716, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_717, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_718, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_719, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_720, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_721, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_722, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_723, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_724, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_725, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_726, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_727, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_728, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_729, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_730, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_731, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_732, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_733, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_734, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_735, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_736, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_737, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_738, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_739, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_740, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_741, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_742, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_743, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_744, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_745, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_746, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_747, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_748, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_749, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_750, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_751, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_752, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_753, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_754, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_755, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_756, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_757, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_758, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_759, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_760, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_761, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_762, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_763, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_764, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_765, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_766, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_767, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_768, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_769, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_770, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_771, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_772, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_773, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_774, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_775, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_776, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_777, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_778, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_779, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_780, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_781, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_782, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_783, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_784, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_785, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_786, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_787, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_788, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_789, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_790, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_791, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_792, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_793, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_794, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_795, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_796, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_797, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_798, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_799, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_800, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_801, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_802, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_803, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_804, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_805, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_806, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_807, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_808, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_809, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_810, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_811, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_812, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_813, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_814, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_815, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_816, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_817, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_818, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_819, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_820, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_821, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_822, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_823, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_824, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_825, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_826, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_827, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_828, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_829, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_830, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_831, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_832, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_833, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_834, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_835, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_836, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_837, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_838, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_839, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_840, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_841, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_842, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_843, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_844, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_845, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_846, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_847, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_848, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_849, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_850, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_851, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_852, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_853, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_854, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_855, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_856, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_857, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_858, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_859, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_860, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_861, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_862, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_863, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_864, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_865, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_866, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_867, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_868, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_869, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_870, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_871, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_872, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_873, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_874, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_875, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_876, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_877, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_878, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_879, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_880, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_881, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_882, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_883, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_884, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_885, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_886, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_887, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_888, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_889, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_890, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_891, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_892, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_893, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_894, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_895, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_896, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_897, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_898, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_899, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_900, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_901, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_902, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_903, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_904, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_905, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_906, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_907, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_908, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_909, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_910, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_911, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_912, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_913, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_914, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_915, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_916, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_917, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_918, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_919, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_920, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_921, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_922, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_923, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_924, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_925, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_926, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_927, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_928, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_929, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_930, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_931, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_932, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_933, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_934, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_935, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_936, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_937, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_938, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_939, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_940, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_941, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_942, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_943, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_944, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_945, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_946, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_947, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_948, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_949, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_950, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_951, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_952, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_953, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_954, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_955, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_956, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_957, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_958, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_959, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_960, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_961, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_962, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_963, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_964, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_965, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_966, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_967, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_968, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_969, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_970, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_971, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_972, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_973, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_974, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_975, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_976, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_977, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_978, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_979, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_980, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_981, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_982, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_983, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_984, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_985, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_986, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_987, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_988, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_989, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_990, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_991, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_992, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_993, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_994, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_995, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_996, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_997, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_998, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_999, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_1000, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_1001, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_1002, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_1003, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_1004, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_1005, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_1006, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_1007, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_1008, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_1009, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_1010, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_1011, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_1012, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_1013, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_1014, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_1015, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_1016, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_1017, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_1018, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_1019, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_1020, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_1021, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_1022, // @[WeightEngine.cs:36]
+  output wire signed [7:0] WriteData_1023, // @[WeightEngine.cs:36]
+  output wire FillDone, // @[WeightEngine.cs:37]
+  input wire CanFill, // @[WeightEngine.cs:38]
+  output wire Waiting // @[WeightEngine.cs:203]
 );
 
-  wire [255:0] dma_address_Instruction; // @[WeightEngine.cs:43]
-  wire [39:0] dma_address_Bases_0; // @[WeightEngine.cs:43]
-  wire [39:0] dma_address_Bases_1; // @[WeightEngine.cs:43]
-  wire [39:0] dma_address_Bases_2; // @[WeightEngine.cs:43]
-  wire [39:0] dma_address_Bases_3; // @[WeightEngine.cs:43]
-  wire [15:0] dma_address_Step; // @[WeightEngine.cs:43]
-  wire [2:0] dma_address_StepGroup; // @[WeightEngine.cs:43]
-  wire [39:0] dma_address_Address; // @[WeightEngine.cs:43]
-  reg [1:0] setup; // @[WeightEngine.cs:48]
-  wire beats_InValid; // @[WeightEngine.cs:52]
-  wire beats_InReady; // @[WeightEngine.cs:52]
-  wire [127:0] beats_InData; // @[WeightEngine.cs:52]
-  wire beats_OutValid; // @[WeightEngine.cs:52]
-  wire beats_OutReady; // @[WeightEngine.cs:52]
-  wire [127:0] beats_OutData; // @[WeightEngine.cs:52]
-  wire [9:0] beats_Count; // @[WeightEngine.cs:52]
-  wire beats_Clear; // @[WeightEngine.cs:52]
-  wire bursts_Start; // @[WeightEngine.cs:54]
-  wire bursts_Abort; // @[WeightEngine.cs:54]
-  wire [39:0] bursts_Address; // @[WeightEngine.cs:54]
-  wire [47:0] bursts_RunBytes; // @[WeightEngine.cs:54]
-  wire [15:0] bursts_Runs; // @[WeightEngine.cs:54]
-  wire [31:0] bursts_Stride; // @[WeightEngine.cs:54]
-  wire [9:0] bursts_Held; // @[WeightEngine.cs:54]
-  wire bursts_Arrived; // @[WeightEngine.cs:54]
-  wire bursts_Taken; // @[WeightEngine.cs:54]
-  wire bursts_Valid; // @[WeightEngine.cs:54]
-  wire [39:0] bursts_BurstAddress; // @[WeightEngine.cs:54]
-  wire [8:0] bursts_BurstBeats; // @[WeightEngine.cs:54]
-  wire bursts_Active; // @[WeightEngine.cs:54]
-  reg signed [7:0] row_0; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_1; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_2; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_3; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_4; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_5; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_6; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_7; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_8; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_9; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_10; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_11; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_12; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_13; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_14; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_15; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_16; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_17; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_18; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_19; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_20; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_21; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_22; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_23; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_24; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_25; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_26; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_27; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_28; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_29; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_30; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_31; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_32; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_33; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_34; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_35; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_36; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_37; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_38; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_39; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_40; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_41; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_42; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_43; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_44; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_45; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_46; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_47; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_48; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_49; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_50; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_51; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_52; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_53; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_54; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_55; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_56; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_57; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_58; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_59; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_60; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_61; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_62; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_63; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_64; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_65; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_66; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_67; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_68; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_69; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_70; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_71; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_72; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_73; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_74; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_75; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_76; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_77; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_78; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_79; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_80; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_81; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_82; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_83; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_84; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_85; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_86; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_87; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_88; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_89; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_90; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_91; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_92; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_93; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_94; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_95; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_96; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_97; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_98; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_99; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_100; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_101; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_102; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_103; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_104; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_105; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_106; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_107; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_108; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_109; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_110; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_111; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_112; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_113; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_114; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_115; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_116; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_117; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_118; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_119; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_120; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_121; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_122; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_123; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_124; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_125; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_126; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_127; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_128; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_129; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_130; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_131; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_132; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_133; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_134; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_135; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_136; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_137; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_138; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_139; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_140; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_141; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_142; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_143; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_144; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_145; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_146; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_147; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_148; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_149; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_150; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_151; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_152; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_153; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_154; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_155; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_156; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_157; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_158; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_159; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_160; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_161; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_162; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_163; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_164; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_165; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_166; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_167; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_168; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_169; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_170; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_171; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_172; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_173; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_174; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_175; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_176; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_177; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_178; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_179; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_180; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_181; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_182; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_183; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_184; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_185; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_186; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_187; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_188; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_189; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_190; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_191; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_192; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_193; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_194; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_195; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_196; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_197; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_198; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_199; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_200; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_201; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_202; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_203; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_204; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_205; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_206; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_207; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_208; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_209; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_210; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_211; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_212; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_213; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_214; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_215; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_216; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_217; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_218; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_219; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_220; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_221; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_222; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_223; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_224; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_225; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_226; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_227; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_228; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_229; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_230; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_231; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_232; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_233; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_234; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_235; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_236; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_237; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_238; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_239; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_240; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_241; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_242; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_243; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_244; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_245; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_246; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_247; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_248; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_249; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_250; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_251; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_252; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_253; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_254; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_255; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_256; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_257; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_258; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_259; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_260; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_261; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_262; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_263; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_264; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_265; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_266; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_267; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_268; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_269; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_270; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_271; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_272; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_273; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_274; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_275; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_276; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_277; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_278; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_279; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_280; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_281; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_282; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_283; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_284; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_285; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_286; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_287; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_288; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_289; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_290; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_291; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_292; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_293; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_294; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_295; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_296; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_297; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_298; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_299; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_300; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_301; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_302; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_303; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_304; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_305; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_306; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_307; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_308; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_309; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_310; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_311; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_312; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_313; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_314; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_315; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_316; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_317; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_318; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_319; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_320; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_321; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_322; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_323; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_324; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_325; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_326; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_327; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_328; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_329; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_330; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_331; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_332; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_333; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_334; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_335; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_336; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_337; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_338; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_339; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_340; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_341; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_342; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_343; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_344; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_345; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_346; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_347; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_348; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_349; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_350; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_351; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_352; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_353; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_354; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_355; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_356; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_357; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_358; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_359; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_360; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_361; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_362; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_363; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_364; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_365; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_366; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_367; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_368; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_369; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_370; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_371; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_372; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_373; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_374; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_375; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_376; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_377; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_378; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_379; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_380; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_381; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_382; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_383; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_384; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_385; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_386; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_387; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_388; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_389; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_390; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_391; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_392; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_393; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_394; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_395; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_396; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_397; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_398; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_399; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_400; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_401; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_402; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_403; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_404; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_405; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_406; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_407; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_408; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_409; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_410; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_411; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_412; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_413; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_414; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_415; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_416; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_417; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_418; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_419; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_420; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_421; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_422; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_423; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_424; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_425; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_426; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_427; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_428; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_429; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_430; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_431; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_432; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_433; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_434; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_435; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_436; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_437; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_438; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_439; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_440; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_441; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_442; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_443; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_444; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_445; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_446; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_447; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_448; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_449; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_450; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_451; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_452; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_453; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_454; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_455; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_456; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_457; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_458; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_459; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_460; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_461; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_462; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_463; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_464; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_465; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_466; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_467; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_468; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_469; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_470; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_471; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_472; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_473; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_474; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_475; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_476; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_477; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_478; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_479; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_480; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_481; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_482; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_483; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_484; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_485; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_486; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_487; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_488; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_489; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_490; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_491; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_492; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_493; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_494; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_495; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_496; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_497; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_498; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_499; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_500; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_501; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_502; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_503; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_504; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_505; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_506; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_507; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_508; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_509; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_510; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_511; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_512; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_513; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_514; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_515; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_516; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_517; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_518; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_519; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_520; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_521; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_522; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_523; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_524; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_525; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_526; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_527; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_528; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_529; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_530; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_531; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_532; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_533; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_534; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_535; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_536; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_537; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_538; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_539; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_540; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_541; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_542; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_543; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_544; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_545; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_546; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_547; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_548; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_549; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_550; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_551; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_552; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_553; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_554; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_555; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_556; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_557; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_558; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_559; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_560; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_561; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_562; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_563; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_564; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_565; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_566; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_567; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_568; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_569; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_570; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_571; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_572; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_573; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_574; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_575; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_576; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_577; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_578; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_579; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_580; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_581; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_582; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_583; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_584; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_585; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_586; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_587; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_588; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_589; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_590; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_591; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_592; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_593; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_594; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_595; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_596; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_597; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_598; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_599; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_600; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_601; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_602; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_603; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_604; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_605; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_606; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_607; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_608; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_609; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_610; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_611; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_612; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_613; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_614; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_615; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_616; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_617; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_618; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_619; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_620; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_621; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_622; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_623; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_624; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_625; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_626; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_627; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_628; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_629; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_630; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_631; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_632; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_633; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_634; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_635; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_636; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_637; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_638; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_639; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_640; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_641; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_642; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_643; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_644; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_645; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_646; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_647; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_648; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_649; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_650; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_651; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_652; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_653; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_654; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_655; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_656; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_657; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_658; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_659; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_660; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_661; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_662; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_663; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_664; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_665; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_666; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_667; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_668; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_669; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_670; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_671; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_672; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_673; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_674; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_675; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_676; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_677; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_678; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_679; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_680; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_681; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_682; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_683; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_684; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_685; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_686; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_687; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_688; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_689; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_690; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_691; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_692; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_693; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_694; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_695; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_696; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_697; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_698; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_699; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_700; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_701; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_702; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_703; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_704; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_705; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_706; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_707; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_708; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_709; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_710; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_711; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_712; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_713; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_714; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_715; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_716; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_717; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_718; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_719; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_720; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_721; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_722; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_723; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_724; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_725; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_726; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_727; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_728; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_729; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_730; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_731; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_732; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_733; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_734; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_735; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_736; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_737; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_738; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_739; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_740; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_741; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_742; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_743; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_744; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_745; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_746; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_747; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_748; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_749; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_750; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_751; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_752; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_753; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_754; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_755; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_756; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_757; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_758; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_759; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_760; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_761; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_762; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_763; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_764; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_765; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_766; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_767; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_768; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_769; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_770; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_771; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_772; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_773; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_774; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_775; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_776; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_777; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_778; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_779; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_780; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_781; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_782; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_783; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_784; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_785; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_786; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_787; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_788; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_789; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_790; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_791; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_792; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_793; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_794; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_795; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_796; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_797; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_798; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_799; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_800; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_801; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_802; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_803; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_804; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_805; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_806; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_807; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_808; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_809; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_810; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_811; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_812; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_813; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_814; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_815; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_816; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_817; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_818; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_819; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_820; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_821; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_822; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_823; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_824; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_825; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_826; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_827; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_828; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_829; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_830; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_831; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_832; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_833; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_834; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_835; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_836; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_837; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_838; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_839; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_840; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_841; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_842; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_843; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_844; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_845; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_846; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_847; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_848; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_849; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_850; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_851; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_852; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_853; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_854; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_855; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_856; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_857; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_858; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_859; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_860; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_861; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_862; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_863; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_864; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_865; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_866; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_867; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_868; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_869; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_870; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_871; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_872; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_873; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_874; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_875; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_876; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_877; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_878; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_879; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_880; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_881; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_882; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_883; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_884; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_885; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_886; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_887; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_888; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_889; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_890; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_891; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_892; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_893; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_894; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_895; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_896; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_897; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_898; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_899; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_900; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_901; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_902; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_903; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_904; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_905; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_906; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_907; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_908; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_909; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_910; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_911; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_912; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_913; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_914; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_915; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_916; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_917; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_918; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_919; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_920; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_921; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_922; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_923; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_924; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_925; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_926; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_927; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_928; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_929; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_930; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_931; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_932; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_933; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_934; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_935; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_936; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_937; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_938; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_939; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_940; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_941; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_942; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_943; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_944; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_945; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_946; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_947; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_948; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_949; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_950; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_951; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_952; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_953; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_954; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_955; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_956; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_957; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_958; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_959; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_960; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_961; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_962; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_963; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_964; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_965; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_966; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_967; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_968; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_969; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_970; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_971; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_972; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_973; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_974; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_975; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_976; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_977; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_978; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_979; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_980; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_981; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_982; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_983; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_984; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_985; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_986; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_987; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_988; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_989; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_990; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_991; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_992; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_993; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_994; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_995; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_996; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_997; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_998; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_999; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_1000; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_1001; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_1002; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_1003; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_1004; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_1005; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_1006; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_1007; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_1008; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_1009; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_1010; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_1011; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_1012; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_1013; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_1014; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_1015; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_1016; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_1017; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_1018; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_1019; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_1020; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_1021; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_1022; // @[WeightEngine.cs:71]
-  reg signed [7:0] row_1023; // @[WeightEngine.cs:71]
+  wire [255:0] dma_address_Instruction; // @[WeightEngine.cs:44]
+  wire [39:0] dma_address_Bases_0; // @[WeightEngine.cs:44]
+  wire [39:0] dma_address_Bases_1; // @[WeightEngine.cs:44]
+  wire [39:0] dma_address_Bases_2; // @[WeightEngine.cs:44]
+  wire [39:0] dma_address_Bases_3; // @[WeightEngine.cs:44]
+  wire [15:0] dma_address_Step; // @[WeightEngine.cs:44]
+  wire [2:0] dma_address_StepGroup; // @[WeightEngine.cs:44]
+  wire [39:0] dma_address_Address; // @[WeightEngine.cs:44]
+  reg [1:0] setup; // @[WeightEngine.cs:49]
+  wire beats_InValid; // @[WeightEngine.cs:53]
+  wire beats_InReady; // @[WeightEngine.cs:53]
+  wire [127:0] beats_InData; // @[WeightEngine.cs:53]
+  wire beats_OutValid; // @[WeightEngine.cs:53]
+  wire beats_OutReady; // @[WeightEngine.cs:53]
+  wire [127:0] beats_OutData; // @[WeightEngine.cs:53]
+  wire [9:0] beats_Count; // @[WeightEngine.cs:53]
+  wire beats_Clear; // @[WeightEngine.cs:53]
+  wire bursts_Start; // @[WeightEngine.cs:55]
+  wire bursts_Abort; // @[WeightEngine.cs:55]
+  wire [39:0] bursts_Address; // @[WeightEngine.cs:55]
+  wire [47:0] bursts_RunBytes; // @[WeightEngine.cs:55]
+  wire [15:0] bursts_Runs; // @[WeightEngine.cs:55]
+  wire [31:0] bursts_Stride; // @[WeightEngine.cs:55]
+  wire [9:0] bursts_Held; // @[WeightEngine.cs:55]
+  wire bursts_Arrived; // @[WeightEngine.cs:55]
+  wire bursts_Taken; // @[WeightEngine.cs:55]
+  wire bursts_Valid; // @[WeightEngine.cs:55]
+  wire [39:0] bursts_BurstAddress; // @[WeightEngine.cs:55]
+  wire [8:0] bursts_BurstBeats; // @[WeightEngine.cs:55]
+  wire bursts_Active; // @[WeightEngine.cs:55]
   reg filling; // @[WeightEngine.cs:72]
   reg [6:0] row_address; // @[WeightEngine.cs:73]
   reg [16:0] rows_left; // @[WeightEngine.cs:74]
   reg [5:0] slice; // @[WeightEngine.cs:75]
   wire done; // @[WeightEngine.cs:76]
-  reg [15:0] out_block; // @[WeightEngine.cs:96]
-  reg [15:0] in_block; // @[WeightEngine.cs:97]
-  reg [5:0] chunk; // @[WeightEngine.cs:98]
-  reg [1:0] move_state; // @[WeightEngine.cs:100]
-  reg [12:0] source_row; // @[WeightEngine.cs:105]
-  reg [1:0] read_group; // @[WeightEngine.cs:109]
-  reg fill_done; // @[WeightEngine.cs:176]
-  reg busy; // @[WeightEngine.cs:209]
-  reg finished; // @[WeightEngine.cs:210]
+  reg [15:0] out_block; // @[WeightEngine.cs:87]
+  reg [15:0] in_block; // @[WeightEngine.cs:88]
+  reg [5:0] chunk; // @[WeightEngine.cs:89]
+  reg [1:0] move_state; // @[WeightEngine.cs:91]
+  reg [12:0] source_row; // @[WeightEngine.cs:96]
+  reg [1:0] read_group; // @[WeightEngine.cs:101]
+  reg fill_done; // @[WeightEngine.cs:164]
+  reg busy; // @[WeightEngine.cs:197]
+  reg finished; // @[WeightEngine.cs:198]
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [1:0] room_is_reserved; // @[WeightEngine.cs:208]
+  wire [1:0] room_is_reserved; // @[WeightEngine.cs:196]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire ActRead_Valid_eq; // @[WeightEngine.cs:106]
-  wire Write_and_and; // @[WeightEngine.cs:167]
-  wire Write_and_eq; // @[WeightEngine.cs:167]
-  wire Write_and; // @[WeightEngine.cs:167]
-  wire Write_and_1; // @[WeightEngine.cs:167]
-  wire [31:0] bursts_RunBytes_mul; // @[WeightEngine.cs:58]
-  wire row_0_and; // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  wire signed [7:0] row_0_mux; // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  wire signed [7:0] row_1_mux; // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  wire signed [7:0] row_2_mux; // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  wire signed [7:0] row_3_mux; // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  wire signed [7:0] row_4_mux; // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  wire signed [7:0] row_5_mux; // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  wire signed [7:0] row_6_mux; // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  wire signed [7:0] row_7_mux; // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  wire signed [7:0] row_8_mux; // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  wire signed [7:0] row_9_mux; // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  wire signed [7:0] row_10_mux; // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  wire signed [7:0] row_11_mux; // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  wire signed [7:0] row_12_mux; // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  wire signed [7:0] row_13_mux; // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  wire signed [7:0] row_14_mux; // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  wire signed [7:0] row_15_mux; // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  wire signed [7:0] row_16_mux; // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  wire signed [7:0] row_17_mux; // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  wire signed [7:0] row_18_mux; // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  wire signed [7:0] row_19_mux; // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  wire signed [7:0] row_20_mux; // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  wire signed [7:0] row_21_mux; // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  wire signed [7:0] row_22_mux; // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  wire signed [7:0] row_23_mux; // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  wire signed [7:0] row_24_mux; // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  wire signed [7:0] row_25_mux; // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  wire signed [7:0] row_26_mux; // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  wire signed [7:0] row_27_mux; // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  wire signed [7:0] row_28_mux; // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  wire signed [7:0] row_29_mux; // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  wire signed [7:0] row_30_mux; // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  wire signed [7:0] row_31_mux; // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  wire filling_eq; // @[WeightEngine.cs:184, WeightEngine.cs:192, WeightEngine.cs:203]
-  wire filling_or; // @[WeightEngine.cs:184, WeightEngine.cs:192, WeightEngine.cs:203]
-  wire filling_eq_1; // @[WeightEngine.cs:184, WeightEngine.cs:192, WeightEngine.cs:203]
-  wire [31:0] rows_left_mul; // @[WeightEngine.cs:181, WeightEngine.cs:194]
-  wire out_block_and; // @[WeightEngine.cs:160, WeightEngine.cs:196]
-  wire out_block_eq; // @[WeightEngine.cs:160, WeightEngine.cs:196]
-  wire out_block_eq_1; // @[WeightEngine.cs:160, WeightEngine.cs:196]
-  wire out_block_eq_2; // @[WeightEngine.cs:160, WeightEngine.cs:196]
-  wire out_block_eq_3; // @[WeightEngine.cs:160, WeightEngine.cs:196]
-  wire chunk_eq; // @[WeightEngine.cs:147, WeightEngine.cs:151, WeightEngine.cs:198]
-  wire [21:0] source_row_mul_mul; // @[WeightEngine.cs:140]
-  wire [21:0] source_row_mul_mul_1; // @[WeightEngine.cs:140]
-  wire [39:0] source_row_mul; // @[WeightEngine.cs:140]
-  wire [21:0] source_row_mul_1; // @[WeightEngine.cs:140]
+  wire ActRead_Valid_eq; // @[WeightEngine.cs:98]
+  wire Write_and; // @[WeightEngine.cs:145]
+  wire Write_and_1; // @[WeightEngine.cs:145]
+  wire WriteBytes_eq; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_1; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_2; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_3; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_4; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_5; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_6; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_7; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_8; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_9; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_10; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_11; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_12; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_13; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_14; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_15; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_16; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_17; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_18; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_19; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_20; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_21; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_22; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_23; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_24; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_25; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_26; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_27; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_28; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_29; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_30; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_31; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_32; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_33; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_34; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_35; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_36; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_37; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_38; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_39; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_40; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_41; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_42; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_43; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_44; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_45; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_46; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_47; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_48; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_49; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_50; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_51; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_52; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_53; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_54; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_55; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_56; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_57; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_58; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_59; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_60; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_61; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_62; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_63; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_64; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_65; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_66; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_67; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_68; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_69; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_70; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_71; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_72; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_73; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_74; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_75; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_76; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_77; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_78; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_79; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_80; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_81; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_82; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_83; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_84; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_85; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_86; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_87; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_88; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_89; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_90; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_91; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_92; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_93; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_94; // @[WeightEngine.cs:161]
+  wire WriteBytes_eq_95; // @[WeightEngine.cs:161]
+  wire signed [7:0] WriteData_0_mux; // @[WeightEngine.cs:158]
+  wire signed [7:0] WriteData_1_mux; // @[WeightEngine.cs:158]
+  wire signed [7:0] WriteData_2_mux; // @[WeightEngine.cs:158]
+  wire signed [7:0] WriteData_3_mux; // @[WeightEngine.cs:158]
+  wire signed [7:0] WriteData_4_mux; // @[WeightEngine.cs:158]
+  wire signed [7:0] WriteData_5_mux; // @[WeightEngine.cs:158]
+  wire signed [7:0] WriteData_6_mux; // @[WeightEngine.cs:158]
+  wire signed [7:0] WriteData_7_mux; // @[WeightEngine.cs:158]
+  wire signed [7:0] WriteData_8_mux; // @[WeightEngine.cs:158]
+  wire signed [7:0] WriteData_9_mux; // @[WeightEngine.cs:158]
+  wire signed [7:0] WriteData_10_mux; // @[WeightEngine.cs:158]
+  wire signed [7:0] WriteData_11_mux; // @[WeightEngine.cs:158]
+  wire signed [7:0] WriteData_12_mux; // @[WeightEngine.cs:158]
+  wire signed [7:0] WriteData_13_mux; // @[WeightEngine.cs:158]
+  wire signed [7:0] WriteData_14_mux; // @[WeightEngine.cs:158]
+  wire signed [7:0] WriteData_15_mux; // @[WeightEngine.cs:158]
+  wire signed [7:0] WriteData_16_mux; // @[WeightEngine.cs:158]
+  wire signed [7:0] WriteData_17_mux; // @[WeightEngine.cs:158]
+  wire signed [7:0] WriteData_18_mux; // @[WeightEngine.cs:158]
+  wire signed [7:0] WriteData_19_mux; // @[WeightEngine.cs:158]
+  wire signed [7:0] WriteData_20_mux; // @[WeightEngine.cs:158]
+  wire signed [7:0] WriteData_21_mux; // @[WeightEngine.cs:158]
+  wire signed [7:0] WriteData_22_mux; // @[WeightEngine.cs:158]
+  wire signed [7:0] WriteData_23_mux; // @[WeightEngine.cs:158]
+  wire signed [7:0] WriteData_24_mux; // @[WeightEngine.cs:158]
+  wire signed [7:0] WriteData_25_mux; // @[WeightEngine.cs:158]
+  wire signed [7:0] WriteData_26_mux; // @[WeightEngine.cs:158]
+  wire signed [7:0] WriteData_27_mux; // @[WeightEngine.cs:158]
+  wire signed [7:0] WriteData_28_mux; // @[WeightEngine.cs:158]
+  wire signed [7:0] WriteData_29_mux; // @[WeightEngine.cs:158]
+  wire signed [7:0] WriteData_30_mux; // @[WeightEngine.cs:158]
+  wire signed [7:0] WriteData_31_mux; // @[WeightEngine.cs:158]
+  wire [31:0] bursts_RunBytes_mul; // @[WeightEngine.cs:59]
+  wire filling_eq; // @[WeightEngine.cs:172, WeightEngine.cs:180, WeightEngine.cs:191]
+  wire filling_or_eq; // @[WeightEngine.cs:172, WeightEngine.cs:180, WeightEngine.cs:191]
+  wire filling_or_eq_1; // @[WeightEngine.cs:172, WeightEngine.cs:180, WeightEngine.cs:191]
+  wire filling_or; // @[WeightEngine.cs:172, WeightEngine.cs:180, WeightEngine.cs:191]
+  wire filling_eq_1; // @[WeightEngine.cs:172, WeightEngine.cs:180, WeightEngine.cs:191]
+  wire [31:0] rows_left_mul; // @[WeightEngine.cs:169, WeightEngine.cs:182]
+  wire out_block_and; // @[WeightEngine.cs:138, WeightEngine.cs:184]
+  wire out_block_eq; // @[WeightEngine.cs:138, WeightEngine.cs:184]
+  wire out_block_eq_1; // @[WeightEngine.cs:138, WeightEngine.cs:184]
+  wire out_block_eq_2; // @[WeightEngine.cs:138, WeightEngine.cs:184]
+  wire out_block_eq_3; // @[WeightEngine.cs:138, WeightEngine.cs:184]
+  wire [21:0] source_row_mul_mul; // @[WeightEngine.cs:126]
+  wire [21:0] source_row_mul_mul_1; // @[WeightEngine.cs:126]
+  wire [39:0] source_row_mul; // @[WeightEngine.cs:126]
+  wire [21:0] source_row_mul_1; // @[WeightEngine.cs:126]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign ActRead_Valid_eq = Control_Instruction[4:0] == 5'd5; // @[WeightEngine.cs:106]
-  assign Write_and_and = (filling & (~ActRead_Valid_eq)) & beats_OutValid; // @[WeightEngine.cs:167]
-  assign Write_and_eq = slice == 6'd63; // @[WeightEngine.cs:167]
-  assign Write_and = (Write_and_and & Write_and_eq) & CanFill; // @[WeightEngine.cs:167]
-  assign Write_and_1 = ((filling & ActRead_Valid_eq) & (move_state == 2'd3)) & CanFill; // @[WeightEngine.cs:167]
-  assign bursts_RunBytes_mul = $unsigned(Control_Instruction[107:92]) * 16'h400; // @[WeightEngine.cs:58]
-  assign row_0_and = (filling & ActRead_Valid_eq) & (move_state == 2'd2); // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  assign row_0_mux = (read_group == 2'd3) ? ActData_96 : ((read_group == 2'd2) ? ActData_64 : ((read_group == 2'd1) ? ActData_32 : ActData_0)); // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  assign row_1_mux = (read_group == 2'd3) ? ActData_97 : ((read_group == 2'd2) ? ActData_65 : ((read_group == 2'd1) ? ActData_33 : ActData_1)); // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  assign row_2_mux = (read_group == 2'd3) ? ActData_98 : ((read_group == 2'd2) ? ActData_66 : ((read_group == 2'd1) ? ActData_34 : ActData_2)); // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  assign row_3_mux = (read_group == 2'd3) ? ActData_99 : ((read_group == 2'd2) ? ActData_67 : ((read_group == 2'd1) ? ActData_35 : ActData_3)); // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  assign row_4_mux = (read_group == 2'd3) ? ActData_100 : ((read_group == 2'd2) ? ActData_68 : ((read_group == 2'd1) ? ActData_36 : ActData_4)); // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  assign row_5_mux = (read_group == 2'd3) ? ActData_101 : ((read_group == 2'd2) ? ActData_69 : ((read_group == 2'd1) ? ActData_37 : ActData_5)); // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  assign row_6_mux = (read_group == 2'd3) ? ActData_102 : ((read_group == 2'd2) ? ActData_70 : ((read_group == 2'd1) ? ActData_38 : ActData_6)); // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  assign row_7_mux = (read_group == 2'd3) ? ActData_103 : ((read_group == 2'd2) ? ActData_71 : ((read_group == 2'd1) ? ActData_39 : ActData_7)); // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  assign row_8_mux = (read_group == 2'd3) ? ActData_104 : ((read_group == 2'd2) ? ActData_72 : ((read_group == 2'd1) ? ActData_40 : ActData_8)); // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  assign row_9_mux = (read_group == 2'd3) ? ActData_105 : ((read_group == 2'd2) ? ActData_73 : ((read_group == 2'd1) ? ActData_41 : ActData_9)); // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  assign row_10_mux = (read_group == 2'd3) ? ActData_106 : ((read_group == 2'd2) ? ActData_74 : ((read_group == 2'd1) ? ActData_42 : ActData_10)); // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  assign row_11_mux = (read_group == 2'd3) ? ActData_107 : ((read_group == 2'd2) ? ActData_75 : ((read_group == 2'd1) ? ActData_43 : ActData_11)); // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  assign row_12_mux = (read_group == 2'd3) ? ActData_108 : ((read_group == 2'd2) ? ActData_76 : ((read_group == 2'd1) ? ActData_44 : ActData_12)); // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  assign row_13_mux = (read_group == 2'd3) ? ActData_109 : ((read_group == 2'd2) ? ActData_77 : ((read_group == 2'd1) ? ActData_45 : ActData_13)); // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  assign row_14_mux = (read_group == 2'd3) ? ActData_110 : ((read_group == 2'd2) ? ActData_78 : ((read_group == 2'd1) ? ActData_46 : ActData_14)); // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  assign row_15_mux = (read_group == 2'd3) ? ActData_111 : ((read_group == 2'd2) ? ActData_79 : ((read_group == 2'd1) ? ActData_47 : ActData_15)); // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  assign row_16_mux = (read_group == 2'd3) ? ActData_112 : ((read_group == 2'd2) ? ActData_80 : ((read_group == 2'd1) ? ActData_48 : ActData_16)); // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  assign row_17_mux = (read_group == 2'd3) ? ActData_113 : ((read_group == 2'd2) ? ActData_81 : ((read_group == 2'd1) ? ActData_49 : ActData_17)); // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  assign row_18_mux = (read_group == 2'd3) ? ActData_114 : ((read_group == 2'd2) ? ActData_82 : ((read_group == 2'd1) ? ActData_50 : ActData_18)); // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  assign row_19_mux = (read_group == 2'd3) ? ActData_115 : ((read_group == 2'd2) ? ActData_83 : ((read_group == 2'd1) ? ActData_51 : ActData_19)); // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  assign row_20_mux = (read_group == 2'd3) ? ActData_116 : ((read_group == 2'd2) ? ActData_84 : ((read_group == 2'd1) ? ActData_52 : ActData_20)); // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  assign row_21_mux = (read_group == 2'd3) ? ActData_117 : ((read_group == 2'd2) ? ActData_85 : ((read_group == 2'd1) ? ActData_53 : ActData_21)); // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  assign row_22_mux = (read_group == 2'd3) ? ActData_118 : ((read_group == 2'd2) ? ActData_86 : ((read_group == 2'd1) ? ActData_54 : ActData_22)); // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  assign row_23_mux = (read_group == 2'd3) ? ActData_119 : ((read_group == 2'd2) ? ActData_87 : ((read_group == 2'd1) ? ActData_55 : ActData_23)); // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  assign row_24_mux = (read_group == 2'd3) ? ActData_120 : ((read_group == 2'd2) ? ActData_88 : ((read_group == 2'd1) ? ActData_56 : ActData_24)); // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  assign row_25_mux = (read_group == 2'd3) ? ActData_121 : ((read_group == 2'd2) ? ActData_89 : ((read_group == 2'd1) ? ActData_57 : ActData_25)); // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  assign row_26_mux = (read_group == 2'd3) ? ActData_122 : ((read_group == 2'd2) ? ActData_90 : ((read_group == 2'd1) ? ActData_58 : ActData_26)); // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  assign row_27_mux = (read_group == 2'd3) ? ActData_123 : ((read_group == 2'd2) ? ActData_91 : ((read_group == 2'd1) ? ActData_59 : ActData_27)); // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  assign row_28_mux = (read_group == 2'd3) ? ActData_124 : ((read_group == 2'd2) ? ActData_92 : ((read_group == 2'd1) ? ActData_60 : ActData_28)); // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  assign row_29_mux = (read_group == 2'd3) ? ActData_125 : ((read_group == 2'd2) ? ActData_93 : ((read_group == 2'd1) ? ActData_61 : ActData_29)); // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  assign row_30_mux = (read_group == 2'd3) ? ActData_126 : ((read_group == 2'd2) ? ActData_94 : ((read_group == 2'd1) ? ActData_62 : ActData_30)); // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  assign row_31_mux = (read_group == 2'd3) ? ActData_127 : ((read_group == 2'd2) ? ActData_95 : ((read_group == 2'd1) ? ActData_63 : ActData_31)); // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-  assign filling_eq = setup == 2'd1; // @[WeightEngine.cs:184, WeightEngine.cs:192, WeightEngine.cs:203]
-  assign filling_or = Write_and | Write_and_1; // @[WeightEngine.cs:184, WeightEngine.cs:192, WeightEngine.cs:203]
-  assign filling_eq_1 = rows_left == 17'd1; // @[WeightEngine.cs:184, WeightEngine.cs:192, WeightEngine.cs:203]
-  assign rows_left_mul = $unsigned(Control_Instruction[67:52]) * $unsigned(Control_Instruction[83:68]); // @[WeightEngine.cs:181, WeightEngine.cs:194]
-  assign out_block_and = filling & ActRead_Valid_eq; // @[WeightEngine.cs:160, WeightEngine.cs:196]
-  assign out_block_eq = move_state == 2'd0; // @[WeightEngine.cs:160, WeightEngine.cs:196]
-  assign out_block_eq_1 = move_state == 2'd1; // @[WeightEngine.cs:160, WeightEngine.cs:196]
-  assign out_block_eq_2 = move_state == 2'd2; // @[WeightEngine.cs:160, WeightEngine.cs:196]
-  assign out_block_eq_3 = in_block == (Control_Instruction[83:68] - 16'd1); // @[WeightEngine.cs:160, WeightEngine.cs:196]
-  assign chunk_eq = chunk == ((Control_Instruction[19] ? 6'd32 : 6'd32) - 6'd1); // @[WeightEngine.cs:147, WeightEngine.cs:151, WeightEngine.cs:198]
-  assign source_row_mul_mul = in_block * 6'd32; // @[WeightEngine.cs:140]
-  assign source_row_mul_mul_1 = out_block * 6'd32; // @[WeightEngine.cs:140]
-  assign source_row_mul = $unsigned((Control_Instruction[19] ? {1'd0, ({1'd0, source_row_mul_mul} + {17'd0, chunk})} : {1'd0, ({1'd0, source_row_mul_mul_1} + {17'd0, chunk})})) * $unsigned(Control_Instruction[51:36]); // @[WeightEngine.cs:140]
-  assign source_row_mul_1 = out_block * 6'd32; // @[WeightEngine.cs:140]
-  assign Control_Busy = busy; // @[WeightEngine.cs:212]
-  assign Control_Done = finished; // @[WeightEngine.cs:213]
-  assign Control_Stalled = filling & (~CanFill); // @[WeightEngine.cs:214]
-  assign Read_Valid = bursts_Valid; // @[WeightEngine.cs:63]
-  assign Read_Address = bursts_BurstAddress; // @[WeightEngine.cs:64]
-  assign Read_Beats = bursts_BurstBeats; // @[WeightEngine.cs:65]
-  assign ActRead_Valid = (filling & ActRead_Valid_eq) & (move_state == 2'd1); // @[WeightEngine.cs:106]
-  assign ActRead_Group = Control_Instruction[17:16]; // @[WeightEngine.cs:107]
-  assign ActRead_Address = source_row; // @[WeightEngine.cs:108]
-  assign Write = Write_and | Write_and_1; // @[WeightEngine.cs:167]
-  assign WriteAddress = row_address; // @[WeightEngine.cs:168]
-  assign WriteData_0 = row_0; // @[WeightEngine.cs:173]
-  assign WriteData_1 = row_1; // @[WeightEngine.cs:173]
-  assign WriteData_2 = row_2; // @[WeightEngine.cs:173]
-  assign WriteData_3 = row_3; // @[WeightEngine.cs:173]
-  assign WriteData_4 = row_4; // @[WeightEngine.cs:173]
-  assign WriteData_5 = row_5; // @[WeightEngine.cs:173]
-  assign WriteData_6 = row_6; // @[WeightEngine.cs:173]
-  assign WriteData_7 = row_7; // @[WeightEngine.cs:173]
-  assign WriteData_8 = row_8; // @[WeightEngine.cs:173]
-  assign WriteData_9 = row_9; // @[WeightEngine.cs:173]
-  assign WriteData_10 = row_10; // @[WeightEngine.cs:173]
-  assign WriteData_11 = row_11; // @[WeightEngine.cs:173]
-  assign WriteData_12 = row_12; // @[WeightEngine.cs:173]
-  assign WriteData_13 = row_13; // @[WeightEngine.cs:173]
-  assign WriteData_14 = row_14; // @[WeightEngine.cs:173]
-  assign WriteData_15 = row_15; // @[WeightEngine.cs:173]
-  assign WriteData_16 = row_16; // @[WeightEngine.cs:173]
-  assign WriteData_17 = row_17; // @[WeightEngine.cs:173]
-  assign WriteData_18 = row_18; // @[WeightEngine.cs:173]
-  assign WriteData_19 = row_19; // @[WeightEngine.cs:173]
-  assign WriteData_20 = row_20; // @[WeightEngine.cs:173]
-  assign WriteData_21 = row_21; // @[WeightEngine.cs:173]
-  assign WriteData_22 = row_22; // @[WeightEngine.cs:173]
-  assign WriteData_23 = row_23; // @[WeightEngine.cs:173]
-  assign WriteData_24 = row_24; // @[WeightEngine.cs:173]
-  assign WriteData_25 = row_25; // @[WeightEngine.cs:173]
-  assign WriteData_26 = row_26; // @[WeightEngine.cs:173]
-  assign WriteData_27 = row_27; // @[WeightEngine.cs:173]
-  assign WriteData_28 = row_28; // @[WeightEngine.cs:173]
-  assign WriteData_29 = row_29; // @[WeightEngine.cs:173]
-  assign WriteData_30 = row_30; // @[WeightEngine.cs:173]
-  assign WriteData_31 = row_31; // @[WeightEngine.cs:173]
-  assign WriteData_32 = row_32; // @[WeightEngine.cs:173]
-  assign WriteData_33 = row_33; // @[WeightEngine.cs:173]
-  assign WriteData_34 = row_34; // @[WeightEngine.cs:173]
-  assign WriteData_35 = row_35; // @[WeightEngine.cs:173]
-  assign WriteData_36 = row_36; // @[WeightEngine.cs:173]
-  assign WriteData_37 = row_37; // @[WeightEngine.cs:173]
-  assign WriteData_38 = row_38; // @[WeightEngine.cs:173]
-  assign WriteData_39 = row_39; // @[WeightEngine.cs:173]
-  assign WriteData_40 = row_40; // @[WeightEngine.cs:173]
-  assign WriteData_41 = row_41; // @[WeightEngine.cs:173]
-  assign WriteData_42 = row_42; // @[WeightEngine.cs:173]
-  assign WriteData_43 = row_43; // @[WeightEngine.cs:173]
-  assign WriteData_44 = row_44; // @[WeightEngine.cs:173]
-  assign WriteData_45 = row_45; // @[WeightEngine.cs:173]
-  assign WriteData_46 = row_46; // @[WeightEngine.cs:173]
-  assign WriteData_47 = row_47; // @[WeightEngine.cs:173]
-  assign WriteData_48 = row_48; // @[WeightEngine.cs:173]
-  assign WriteData_49 = row_49; // @[WeightEngine.cs:173]
-  assign WriteData_50 = row_50; // @[WeightEngine.cs:173]
-  assign WriteData_51 = row_51; // @[WeightEngine.cs:173]
-  assign WriteData_52 = row_52; // @[WeightEngine.cs:173]
-  assign WriteData_53 = row_53; // @[WeightEngine.cs:173]
-  assign WriteData_54 = row_54; // @[WeightEngine.cs:173]
-  assign WriteData_55 = row_55; // @[WeightEngine.cs:173]
-  assign WriteData_56 = row_56; // @[WeightEngine.cs:173]
-  assign WriteData_57 = row_57; // @[WeightEngine.cs:173]
-  assign WriteData_58 = row_58; // @[WeightEngine.cs:173]
-  assign WriteData_59 = row_59; // @[WeightEngine.cs:173]
-  assign WriteData_60 = row_60; // @[WeightEngine.cs:173]
-  assign WriteData_61 = row_61; // @[WeightEngine.cs:173]
-  assign WriteData_62 = row_62; // @[WeightEngine.cs:173]
-  assign WriteData_63 = row_63; // @[WeightEngine.cs:173]
-  assign WriteData_64 = row_64; // @[WeightEngine.cs:173]
-  assign WriteData_65 = row_65; // @[WeightEngine.cs:173]
-  assign WriteData_66 = row_66; // @[WeightEngine.cs:173]
-  assign WriteData_67 = row_67; // @[WeightEngine.cs:173]
-  assign WriteData_68 = row_68; // @[WeightEngine.cs:173]
-  assign WriteData_69 = row_69; // @[WeightEngine.cs:173]
-  assign WriteData_70 = row_70; // @[WeightEngine.cs:173]
-  assign WriteData_71 = row_71; // @[WeightEngine.cs:173]
-  assign WriteData_72 = row_72; // @[WeightEngine.cs:173]
-  assign WriteData_73 = row_73; // @[WeightEngine.cs:173]
-  assign WriteData_74 = row_74; // @[WeightEngine.cs:173]
-  assign WriteData_75 = row_75; // @[WeightEngine.cs:173]
-  assign WriteData_76 = row_76; // @[WeightEngine.cs:173]
-  assign WriteData_77 = row_77; // @[WeightEngine.cs:173]
-  assign WriteData_78 = row_78; // @[WeightEngine.cs:173]
-  assign WriteData_79 = row_79; // @[WeightEngine.cs:173]
-  assign WriteData_80 = row_80; // @[WeightEngine.cs:173]
-  assign WriteData_81 = row_81; // @[WeightEngine.cs:173]
-  assign WriteData_82 = row_82; // @[WeightEngine.cs:173]
-  assign WriteData_83 = row_83; // @[WeightEngine.cs:173]
-  assign WriteData_84 = row_84; // @[WeightEngine.cs:173]
-  assign WriteData_85 = row_85; // @[WeightEngine.cs:173]
-  assign WriteData_86 = row_86; // @[WeightEngine.cs:173]
-  assign WriteData_87 = row_87; // @[WeightEngine.cs:173]
-  assign WriteData_88 = row_88; // @[WeightEngine.cs:173]
-  assign WriteData_89 = row_89; // @[WeightEngine.cs:173]
-  assign WriteData_90 = row_90; // @[WeightEngine.cs:173]
-  assign WriteData_91 = row_91; // @[WeightEngine.cs:173]
-  assign WriteData_92 = row_92; // @[WeightEngine.cs:173]
-  assign WriteData_93 = row_93; // @[WeightEngine.cs:173]
-  assign WriteData_94 = row_94; // @[WeightEngine.cs:173]
-  assign WriteData_95 = row_95; // @[WeightEngine.cs:173]
-  assign WriteData_96 = row_96; // @[WeightEngine.cs:173]
-  assign WriteData_97 = row_97; // @[WeightEngine.cs:173]
-  assign WriteData_98 = row_98; // @[WeightEngine.cs:173]
-  assign WriteData_99 = row_99; // @[WeightEngine.cs:173]
-  assign WriteData_100 = row_100; // @[WeightEngine.cs:173]
-  assign WriteData_101 = row_101; // @[WeightEngine.cs:173]
-  assign WriteData_102 = row_102; // @[WeightEngine.cs:173]
-  assign WriteData_103 = row_103; // @[WeightEngine.cs:173]
-  assign WriteData_104 = row_104; // @[WeightEngine.cs:173]
-  assign WriteData_105 = row_105; // @[WeightEngine.cs:173]
-  assign WriteData_106 = row_106; // @[WeightEngine.cs:173]
-  assign WriteData_107 = row_107; // @[WeightEngine.cs:173]
-  assign WriteData_108 = row_108; // @[WeightEngine.cs:173]
-  assign WriteData_109 = row_109; // @[WeightEngine.cs:173]
-  assign WriteData_110 = row_110; // @[WeightEngine.cs:173]
-  assign WriteData_111 = row_111; // @[WeightEngine.cs:173]
-  assign WriteData_112 = row_112; // @[WeightEngine.cs:173]
-  assign WriteData_113 = row_113; // @[WeightEngine.cs:173]
-  assign WriteData_114 = row_114; // @[WeightEngine.cs:173]
-  assign WriteData_115 = row_115; // @[WeightEngine.cs:173]
-  assign WriteData_116 = row_116; // @[WeightEngine.cs:173]
-  assign WriteData_117 = row_117; // @[WeightEngine.cs:173]
-  assign WriteData_118 = row_118; // @[WeightEngine.cs:173]
-  assign WriteData_119 = row_119; // @[WeightEngine.cs:173]
-  assign WriteData_120 = row_120; // @[WeightEngine.cs:173]
-  assign WriteData_121 = row_121; // @[WeightEngine.cs:173]
-  assign WriteData_122 = row_122; // @[WeightEngine.cs:173]
-  assign WriteData_123 = row_123; // @[WeightEngine.cs:173]
-  assign WriteData_124 = row_124; // @[WeightEngine.cs:173]
-  assign WriteData_125 = row_125; // @[WeightEngine.cs:173]
-  assign WriteData_126 = row_126; // @[WeightEngine.cs:173]
-  assign WriteData_127 = row_127; // @[WeightEngine.cs:173]
-  assign WriteData_128 = row_128; // @[WeightEngine.cs:173]
-  assign WriteData_129 = row_129; // @[WeightEngine.cs:173]
-  assign WriteData_130 = row_130; // @[WeightEngine.cs:173]
-  assign WriteData_131 = row_131; // @[WeightEngine.cs:173]
-  assign WriteData_132 = row_132; // @[WeightEngine.cs:173]
-  assign WriteData_133 = row_133; // @[WeightEngine.cs:173]
-  assign WriteData_134 = row_134; // @[WeightEngine.cs:173]
-  assign WriteData_135 = row_135; // @[WeightEngine.cs:173]
-  assign WriteData_136 = row_136; // @[WeightEngine.cs:173]
-  assign WriteData_137 = row_137; // @[WeightEngine.cs:173]
-  assign WriteData_138 = row_138; // @[WeightEngine.cs:173]
-  assign WriteData_139 = row_139; // @[WeightEngine.cs:173]
-  assign WriteData_140 = row_140; // @[WeightEngine.cs:173]
-  assign WriteData_141 = row_141; // @[WeightEngine.cs:173]
-  assign WriteData_142 = row_142; // @[WeightEngine.cs:173]
-  assign WriteData_143 = row_143; // @[WeightEngine.cs:173]
-  assign WriteData_144 = row_144; // @[WeightEngine.cs:173]
-  assign WriteData_145 = row_145; // @[WeightEngine.cs:173]
-  assign WriteData_146 = row_146; // @[WeightEngine.cs:173]
-  assign WriteData_147 = row_147; // @[WeightEngine.cs:173]
-  assign WriteData_148 = row_148; // @[WeightEngine.cs:173]
-  assign WriteData_149 = row_149; // @[WeightEngine.cs:173]
-  assign WriteData_150 = row_150; // @[WeightEngine.cs:173]
-  assign WriteData_151 = row_151; // @[WeightEngine.cs:173]
-  assign WriteData_152 = row_152; // @[WeightEngine.cs:173]
-  assign WriteData_153 = row_153; // @[WeightEngine.cs:173]
-  assign WriteData_154 = row_154; // @[WeightEngine.cs:173]
-  assign WriteData_155 = row_155; // @[WeightEngine.cs:173]
-  assign WriteData_156 = row_156; // @[WeightEngine.cs:173]
-  assign WriteData_157 = row_157; // @[WeightEngine.cs:173]
-  assign WriteData_158 = row_158; // @[WeightEngine.cs:173]
-  assign WriteData_159 = row_159; // @[WeightEngine.cs:173]
-  assign WriteData_160 = row_160; // @[WeightEngine.cs:173]
-  assign WriteData_161 = row_161; // @[WeightEngine.cs:173]
-  assign WriteData_162 = row_162; // @[WeightEngine.cs:173]
-  assign WriteData_163 = row_163; // @[WeightEngine.cs:173]
-  assign WriteData_164 = row_164; // @[WeightEngine.cs:173]
-  assign WriteData_165 = row_165; // @[WeightEngine.cs:173]
-  assign WriteData_166 = row_166; // @[WeightEngine.cs:173]
-  assign WriteData_167 = row_167; // @[WeightEngine.cs:173]
-  assign WriteData_168 = row_168; // @[WeightEngine.cs:173]
-  assign WriteData_169 = row_169; // @[WeightEngine.cs:173]
-  assign WriteData_170 = row_170; // @[WeightEngine.cs:173]
-  assign WriteData_171 = row_171; // @[WeightEngine.cs:173]
-  assign WriteData_172 = row_172; // @[WeightEngine.cs:173]
-  assign WriteData_173 = row_173; // @[WeightEngine.cs:173]
-  assign WriteData_174 = row_174; // @[WeightEngine.cs:173]
-  assign WriteData_175 = row_175; // @[WeightEngine.cs:173]
-  assign WriteData_176 = row_176; // @[WeightEngine.cs:173]
-  assign WriteData_177 = row_177; // @[WeightEngine.cs:173]
-  assign WriteData_178 = row_178; // @[WeightEngine.cs:173]
-  assign WriteData_179 = row_179; // @[WeightEngine.cs:173]
-  assign WriteData_180 = row_180; // @[WeightEngine.cs:173]
-  assign WriteData_181 = row_181; // @[WeightEngine.cs:173]
-  assign WriteData_182 = row_182; // @[WeightEngine.cs:173]
-  assign WriteData_183 = row_183; // @[WeightEngine.cs:173]
-  assign WriteData_184 = row_184; // @[WeightEngine.cs:173]
-  assign WriteData_185 = row_185; // @[WeightEngine.cs:173]
-  assign WriteData_186 = row_186; // @[WeightEngine.cs:173]
-  assign WriteData_187 = row_187; // @[WeightEngine.cs:173]
-  assign WriteData_188 = row_188; // @[WeightEngine.cs:173]
-  assign WriteData_189 = row_189; // @[WeightEngine.cs:173]
-  assign WriteData_190 = row_190; // @[WeightEngine.cs:173]
-  assign WriteData_191 = row_191; // @[WeightEngine.cs:173]
-  assign WriteData_192 = row_192; // @[WeightEngine.cs:173]
-  assign WriteData_193 = row_193; // @[WeightEngine.cs:173]
-  assign WriteData_194 = row_194; // @[WeightEngine.cs:173]
-  assign WriteData_195 = row_195; // @[WeightEngine.cs:173]
-  assign WriteData_196 = row_196; // @[WeightEngine.cs:173]
-  assign WriteData_197 = row_197; // @[WeightEngine.cs:173]
-  assign WriteData_198 = row_198; // @[WeightEngine.cs:173]
-  assign WriteData_199 = row_199; // @[WeightEngine.cs:173]
-  assign WriteData_200 = row_200; // @[WeightEngine.cs:173]
-  assign WriteData_201 = row_201; // @[WeightEngine.cs:173]
-  assign WriteData_202 = row_202; // @[WeightEngine.cs:173]
-  assign WriteData_203 = row_203; // @[WeightEngine.cs:173]
-  assign WriteData_204 = row_204; // @[WeightEngine.cs:173]
-  assign WriteData_205 = row_205; // @[WeightEngine.cs:173]
-  assign WriteData_206 = row_206; // @[WeightEngine.cs:173]
-  assign WriteData_207 = row_207; // @[WeightEngine.cs:173]
-  assign WriteData_208 = row_208; // @[WeightEngine.cs:173]
-  assign WriteData_209 = row_209; // @[WeightEngine.cs:173]
-  assign WriteData_210 = row_210; // @[WeightEngine.cs:173]
-  assign WriteData_211 = row_211; // @[WeightEngine.cs:173]
-  assign WriteData_212 = row_212; // @[WeightEngine.cs:173]
-  assign WriteData_213 = row_213; // @[WeightEngine.cs:173]
-  assign WriteData_214 = row_214; // @[WeightEngine.cs:173]
-  assign WriteData_215 = row_215; // @[WeightEngine.cs:173]
-  assign WriteData_216 = row_216; // @[WeightEngine.cs:173]
-  assign WriteData_217 = row_217; // @[WeightEngine.cs:173]
-  assign WriteData_218 = row_218; // @[WeightEngine.cs:173]
-  assign WriteData_219 = row_219; // @[WeightEngine.cs:173]
-  assign WriteData_220 = row_220; // @[WeightEngine.cs:173]
-  assign WriteData_221 = row_221; // @[WeightEngine.cs:173]
-  assign WriteData_222 = row_222; // @[WeightEngine.cs:173]
-  assign WriteData_223 = row_223; // @[WeightEngine.cs:173]
-  assign WriteData_224 = row_224; // @[WeightEngine.cs:173]
-  assign WriteData_225 = row_225; // @[WeightEngine.cs:173]
-  assign WriteData_226 = row_226; // @[WeightEngine.cs:173]
-  assign WriteData_227 = row_227; // @[WeightEngine.cs:173]
-  assign WriteData_228 = row_228; // @[WeightEngine.cs:173]
-  assign WriteData_229 = row_229; // @[WeightEngine.cs:173]
-  assign WriteData_230 = row_230; // @[WeightEngine.cs:173]
-  assign WriteData_231 = row_231; // @[WeightEngine.cs:173]
-  assign WriteData_232 = row_232; // @[WeightEngine.cs:173]
-  assign WriteData_233 = row_233; // @[WeightEngine.cs:173]
-  assign WriteData_234 = row_234; // @[WeightEngine.cs:173]
-  assign WriteData_235 = row_235; // @[WeightEngine.cs:173]
-  assign WriteData_236 = row_236; // @[WeightEngine.cs:173]
-  assign WriteData_237 = row_237; // @[WeightEngine.cs:173]
-  assign WriteData_238 = row_238; // @[WeightEngine.cs:173]
-  assign WriteData_239 = row_239; // @[WeightEngine.cs:173]
-  assign WriteData_240 = row_240; // @[WeightEngine.cs:173]
-  assign WriteData_241 = row_241; // @[WeightEngine.cs:173]
-  assign WriteData_242 = row_242; // @[WeightEngine.cs:173]
-  assign WriteData_243 = row_243; // @[WeightEngine.cs:173]
-  assign WriteData_244 = row_244; // @[WeightEngine.cs:173]
-  assign WriteData_245 = row_245; // @[WeightEngine.cs:173]
-  assign WriteData_246 = row_246; // @[WeightEngine.cs:173]
-  assign WriteData_247 = row_247; // @[WeightEngine.cs:173]
-  assign WriteData_248 = row_248; // @[WeightEngine.cs:173]
-  assign WriteData_249 = row_249; // @[WeightEngine.cs:173]
-  assign WriteData_250 = row_250; // @[WeightEngine.cs:173]
-  assign WriteData_251 = row_251; // @[WeightEngine.cs:173]
-  assign WriteData_252 = row_252; // @[WeightEngine.cs:173]
-  assign WriteData_253 = row_253; // @[WeightEngine.cs:173]
-  assign WriteData_254 = row_254; // @[WeightEngine.cs:173]
-  assign WriteData_255 = row_255; // @[WeightEngine.cs:173]
-  assign WriteData_256 = row_256; // @[WeightEngine.cs:173]
-  assign WriteData_257 = row_257; // @[WeightEngine.cs:173]
-  assign WriteData_258 = row_258; // @[WeightEngine.cs:173]
-  assign WriteData_259 = row_259; // @[WeightEngine.cs:173]
-  assign WriteData_260 = row_260; // @[WeightEngine.cs:173]
-  assign WriteData_261 = row_261; // @[WeightEngine.cs:173]
-  assign WriteData_262 = row_262; // @[WeightEngine.cs:173]
-  assign WriteData_263 = row_263; // @[WeightEngine.cs:173]
-  assign WriteData_264 = row_264; // @[WeightEngine.cs:173]
-  assign WriteData_265 = row_265; // @[WeightEngine.cs:173]
-  assign WriteData_266 = row_266; // @[WeightEngine.cs:173]
-  assign WriteData_267 = row_267; // @[WeightEngine.cs:173]
-  assign WriteData_268 = row_268; // @[WeightEngine.cs:173]
-  assign WriteData_269 = row_269; // @[WeightEngine.cs:173]
-  assign WriteData_270 = row_270; // @[WeightEngine.cs:173]
-  assign WriteData_271 = row_271; // @[WeightEngine.cs:173]
-  assign WriteData_272 = row_272; // @[WeightEngine.cs:173]
-  assign WriteData_273 = row_273; // @[WeightEngine.cs:173]
-  assign WriteData_274 = row_274; // @[WeightEngine.cs:173]
-  assign WriteData_275 = row_275; // @[WeightEngine.cs:173]
-  assign WriteData_276 = row_276; // @[WeightEngine.cs:173]
-  assign WriteData_277 = row_277; // @[WeightEngine.cs:173]
-  assign WriteData_278 = row_278; // @[WeightEngine.cs:173]
-  assign WriteData_279 = row_279; // @[WeightEngine.cs:173]
-  assign WriteData_280 = row_280; // @[WeightEngine.cs:173]
-  assign WriteData_281 = row_281; // @[WeightEngine.cs:173]
-  assign WriteData_282 = row_282; // @[WeightEngine.cs:173]
-  assign WriteData_283 = row_283; // @[WeightEngine.cs:173]
-  assign WriteData_284 = row_284; // @[WeightEngine.cs:173]
-  assign WriteData_285 = row_285; // @[WeightEngine.cs:173]
-  assign WriteData_286 = row_286; // @[WeightEngine.cs:173]
-  assign WriteData_287 = row_287; // @[WeightEngine.cs:173]
-  assign WriteData_288 = row_288; // @[WeightEngine.cs:173]
-  assign WriteData_289 = row_289; // @[WeightEngine.cs:173]
-  assign WriteData_290 = row_290; // @[WeightEngine.cs:173]
-  assign WriteData_291 = row_291; // @[WeightEngine.cs:173]
-  assign WriteData_292 = row_292; // @[WeightEngine.cs:173]
-  assign WriteData_293 = row_293; // @[WeightEngine.cs:173]
-  assign WriteData_294 = row_294; // @[WeightEngine.cs:173]
-  assign WriteData_295 = row_295; // @[WeightEngine.cs:173]
-  assign WriteData_296 = row_296; // @[WeightEngine.cs:173]
-  assign WriteData_297 = row_297; // @[WeightEngine.cs:173]
-  assign WriteData_298 = row_298; // @[WeightEngine.cs:173]
-  assign WriteData_299 = row_299; // @[WeightEngine.cs:173]
-  assign WriteData_300 = row_300; // @[WeightEngine.cs:173]
-  assign WriteData_301 = row_301; // @[WeightEngine.cs:173]
-  assign WriteData_302 = row_302; // @[WeightEngine.cs:173]
-  assign WriteData_303 = row_303; // @[WeightEngine.cs:173]
-  assign WriteData_304 = row_304; // @[WeightEngine.cs:173]
-  assign WriteData_305 = row_305; // @[WeightEngine.cs:173]
-  assign WriteData_306 = row_306; // @[WeightEngine.cs:173]
-  assign WriteData_307 = row_307; // @[WeightEngine.cs:173]
-  assign WriteData_308 = row_308; // @[WeightEngine.cs:173]
-  assign WriteData_309 = row_309; // @[WeightEngine.cs:173]
-  assign WriteData_310 = row_310; // @[WeightEngine.cs:173]
-  assign WriteData_311 = row_311; // @[WeightEngine.cs:173]
-  assign WriteData_312 = row_312; // @[WeightEngine.cs:173]
-  assign WriteData_313 = row_313; // @[WeightEngine.cs:173]
-  assign WriteData_314 = row_314; // @[WeightEngine.cs:173]
-  assign WriteData_315 = row_315; // @[WeightEngine.cs:173]
-  assign WriteData_316 = row_316; // @[WeightEngine.cs:173]
-  assign WriteData_317 = row_317; // @[WeightEngine.cs:173]
-  assign WriteData_318 = row_318; // @[WeightEngine.cs:173]
-  assign WriteData_319 = row_319; // @[WeightEngine.cs:173]
-  assign WriteData_320 = row_320; // @[WeightEngine.cs:173]
-  assign WriteData_321 = row_321; // @[WeightEngine.cs:173]
-  assign WriteData_322 = row_322; // @[WeightEngine.cs:173]
-  assign WriteData_323 = row_323; // @[WeightEngine.cs:173]
-  assign WriteData_324 = row_324; // @[WeightEngine.cs:173]
-  assign WriteData_325 = row_325; // @[WeightEngine.cs:173]
-  assign WriteData_326 = row_326; // @[WeightEngine.cs:173]
-  assign WriteData_327 = row_327; // @[WeightEngine.cs:173]
-  assign WriteData_328 = row_328; // @[WeightEngine.cs:173]
-  assign WriteData_329 = row_329; // @[WeightEngine.cs:173]
-  assign WriteData_330 = row_330; // @[WeightEngine.cs:173]
-  assign WriteData_331 = row_331; // @[WeightEngine.cs:173]
-  assign WriteData_332 = row_332; // @[WeightEngine.cs:173]
-  assign WriteData_333 = row_333; // @[WeightEngine.cs:173]
-  assign WriteData_334 = row_334; // @[WeightEngine.cs:173]
-  assign WriteData_335 = row_335; // @[WeightEngine.cs:173]
-  assign WriteData_336 = row_336; // @[WeightEngine.cs:173]
-  assign WriteData_337 = row_337; // @[WeightEngine.cs:173]
-  assign WriteData_338 = row_338; // @[WeightEngine.cs:173]
-  assign WriteData_339 = row_339; // @[WeightEngine.cs:173]
-  assign WriteData_340 = row_340; // @[WeightEngine.cs:173]
-  assign WriteData_341 = row_341; // @[WeightEngine.cs:173]
-  assign WriteData_342 = row_342; // @[WeightEngine.cs:173]
-  assign WriteData_343 = row_343; // @[WeightEngine.cs:173]
-  assign WriteData_344 = row_344; // @[WeightEngine.cs:173]
-  assign WriteData_345 = row_345; // @[WeightEngine.cs:173]
-  assign WriteData_346 = row_346; // @[WeightEngine.cs:173]
-  assign WriteData_347 = row_347; // @[WeightEngine.cs:173]
-  assign WriteData_348 = row_348; // @[WeightEngine.cs:173]
-  assign WriteData_349 = row_349; // @[WeightEngine.cs:173]
-  assign WriteData_350 = row_350; // @[WeightEngine.cs:173]
-  assign WriteData_351 = row_351; // @[WeightEngine.cs:173]
-  assign WriteData_352 = row_352; // @[WeightEngine.cs:173]
-  assign WriteData_353 = row_353; // @[WeightEngine.cs:173]
-  assign WriteData_354 = row_354; // @[WeightEngine.cs:173]
-  assign WriteData_355 = row_355; // @[WeightEngine.cs:173]
-  assign WriteData_356 = row_356; // @[WeightEngine.cs:173]
-  assign WriteData_357 = row_357; // @[WeightEngine.cs:173]
-  assign WriteData_358 = row_358; // @[WeightEngine.cs:173]
-  assign WriteData_359 = row_359; // @[WeightEngine.cs:173]
-  assign WriteData_360 = row_360; // @[WeightEngine.cs:173]
-  assign WriteData_361 = row_361; // @[WeightEngine.cs:173]
-  assign WriteData_362 = row_362; // @[WeightEngine.cs:173]
-  assign WriteData_363 = row_363; // @[WeightEngine.cs:173]
-  assign WriteData_364 = row_364; // @[WeightEngine.cs:173]
-  assign WriteData_365 = row_365; // @[WeightEngine.cs:173]
-  assign WriteData_366 = row_366; // @[WeightEngine.cs:173]
-  assign WriteData_367 = row_367; // @[WeightEngine.cs:173]
-  assign WriteData_368 = row_368; // @[WeightEngine.cs:173]
-  assign WriteData_369 = row_369; // @[WeightEngine.cs:173]
-  assign WriteData_370 = row_370; // @[WeightEngine.cs:173]
-  assign WriteData_371 = row_371; // @[WeightEngine.cs:173]
-  assign WriteData_372 = row_372; // @[WeightEngine.cs:173]
-  assign WriteData_373 = row_373; // @[WeightEngine.cs:173]
-  assign WriteData_374 = row_374; // @[WeightEngine.cs:173]
-  assign WriteData_375 = row_375; // @[WeightEngine.cs:173]
-  assign WriteData_376 = row_376; // @[WeightEngine.cs:173]
-  assign WriteData_377 = row_377; // @[WeightEngine.cs:173]
-  assign WriteData_378 = row_378; // @[WeightEngine.cs:173]
-  assign WriteData_379 = row_379; // @[WeightEngine.cs:173]
-  assign WriteData_380 = row_380; // @[WeightEngine.cs:173]
-  assign WriteData_381 = row_381; // @[WeightEngine.cs:173]
-  assign WriteData_382 = row_382; // @[WeightEngine.cs:173]
-  assign WriteData_383 = row_383; // @[WeightEngine.cs:173]
-  assign WriteData_384 = row_384; // @[WeightEngine.cs:173]
-  assign WriteData_385 = row_385; // @[WeightEngine.cs:173]
-  assign WriteData_386 = row_386; // @[WeightEngine.cs:173]
-  assign WriteData_387 = row_387; // @[WeightEngine.cs:173]
-  assign WriteData_388 = row_388; // @[WeightEngine.cs:173]
-  assign WriteData_389 = row_389; // @[WeightEngine.cs:173]
-  assign WriteData_390 = row_390; // @[WeightEngine.cs:173]
-  assign WriteData_391 = row_391; // @[WeightEngine.cs:173]
-  assign WriteData_392 = row_392; // @[WeightEngine.cs:173]
-  assign WriteData_393 = row_393; // @[WeightEngine.cs:173]
-  assign WriteData_394 = row_394; // @[WeightEngine.cs:173]
-  assign WriteData_395 = row_395; // @[WeightEngine.cs:173]
-  assign WriteData_396 = row_396; // @[WeightEngine.cs:173]
-  assign WriteData_397 = row_397; // @[WeightEngine.cs:173]
-  assign WriteData_398 = row_398; // @[WeightEngine.cs:173]
-  assign WriteData_399 = row_399; // @[WeightEngine.cs:173]
-  assign WriteData_400 = row_400; // @[WeightEngine.cs:173]
-  assign WriteData_401 = row_401; // @[WeightEngine.cs:173]
-  assign WriteData_402 = row_402; // @[WeightEngine.cs:173]
-  assign WriteData_403 = row_403; // @[WeightEngine.cs:173]
-  assign WriteData_404 = row_404; // @[WeightEngine.cs:173]
-  assign WriteData_405 = row_405; // @[WeightEngine.cs:173]
-  assign WriteData_406 = row_406; // @[WeightEngine.cs:173]
-  assign WriteData_407 = row_407; // @[WeightEngine.cs:173]
-  assign WriteData_408 = row_408; // @[WeightEngine.cs:173]
-  assign WriteData_409 = row_409; // @[WeightEngine.cs:173]
-  assign WriteData_410 = row_410; // @[WeightEngine.cs:173]
-  assign WriteData_411 = row_411; // @[WeightEngine.cs:173]
-  assign WriteData_412 = row_412; // @[WeightEngine.cs:173]
-  assign WriteData_413 = row_413; // @[WeightEngine.cs:173]
-  assign WriteData_414 = row_414; // @[WeightEngine.cs:173]
-  assign WriteData_415 = row_415; // @[WeightEngine.cs:173]
-  assign WriteData_416 = row_416; // @[WeightEngine.cs:173]
-  assign WriteData_417 = row_417; // @[WeightEngine.cs:173]
-  assign WriteData_418 = row_418; // @[WeightEngine.cs:173]
-  assign WriteData_419 = row_419; // @[WeightEngine.cs:173]
-  assign WriteData_420 = row_420; // @[WeightEngine.cs:173]
-  assign WriteData_421 = row_421; // @[WeightEngine.cs:173]
-  assign WriteData_422 = row_422; // @[WeightEngine.cs:173]
-  assign WriteData_423 = row_423; // @[WeightEngine.cs:173]
-  assign WriteData_424 = row_424; // @[WeightEngine.cs:173]
-  assign WriteData_425 = row_425; // @[WeightEngine.cs:173]
-  assign WriteData_426 = row_426; // @[WeightEngine.cs:173]
-  assign WriteData_427 = row_427; // @[WeightEngine.cs:173]
-  assign WriteData_428 = row_428; // @[WeightEngine.cs:173]
-  assign WriteData_429 = row_429; // @[WeightEngine.cs:173]
-  assign WriteData_430 = row_430; // @[WeightEngine.cs:173]
-  assign WriteData_431 = row_431; // @[WeightEngine.cs:173]
-  assign WriteData_432 = row_432; // @[WeightEngine.cs:173]
-  assign WriteData_433 = row_433; // @[WeightEngine.cs:173]
-  assign WriteData_434 = row_434; // @[WeightEngine.cs:173]
-  assign WriteData_435 = row_435; // @[WeightEngine.cs:173]
-  assign WriteData_436 = row_436; // @[WeightEngine.cs:173]
-  assign WriteData_437 = row_437; // @[WeightEngine.cs:173]
-  assign WriteData_438 = row_438; // @[WeightEngine.cs:173]
-  assign WriteData_439 = row_439; // @[WeightEngine.cs:173]
-  assign WriteData_440 = row_440; // @[WeightEngine.cs:173]
-  assign WriteData_441 = row_441; // @[WeightEngine.cs:173]
-  assign WriteData_442 = row_442; // @[WeightEngine.cs:173]
-  assign WriteData_443 = row_443; // @[WeightEngine.cs:173]
-  assign WriteData_444 = row_444; // @[WeightEngine.cs:173]
-  assign WriteData_445 = row_445; // @[WeightEngine.cs:173]
-  assign WriteData_446 = row_446; // @[WeightEngine.cs:173]
-  assign WriteData_447 = row_447; // @[WeightEngine.cs:173]
-  assign WriteData_448 = row_448; // @[WeightEngine.cs:173]
-  assign WriteData_449 = row_449; // @[WeightEngine.cs:173]
-  assign WriteData_450 = row_450; // @[WeightEngine.cs:173]
-  assign WriteData_451 = row_451; // @[WeightEngine.cs:173]
-  assign WriteData_452 = row_452; // @[WeightEngine.cs:173]
-  assign WriteData_453 = row_453; // @[WeightEngine.cs:173]
-  assign WriteData_454 = row_454; // @[WeightEngine.cs:173]
-  assign WriteData_455 = row_455; // @[WeightEngine.cs:173]
-  assign WriteData_456 = row_456; // @[WeightEngine.cs:173]
-  assign WriteData_457 = row_457; // @[WeightEngine.cs:173]
-  assign WriteData_458 = row_458; // @[WeightEngine.cs:173]
-  assign WriteData_459 = row_459; // @[WeightEngine.cs:173]
-  assign WriteData_460 = row_460; // @[WeightEngine.cs:173]
-  assign WriteData_461 = row_461; // @[WeightEngine.cs:173]
-  assign WriteData_462 = row_462; // @[WeightEngine.cs:173]
-  assign WriteData_463 = row_463; // @[WeightEngine.cs:173]
-  assign WriteData_464 = row_464; // @[WeightEngine.cs:173]
-  assign WriteData_465 = row_465; // @[WeightEngine.cs:173]
-  assign WriteData_466 = row_466; // @[WeightEngine.cs:173]
-  assign WriteData_467 = row_467; // @[WeightEngine.cs:173]
-  assign WriteData_468 = row_468; // @[WeightEngine.cs:173]
-  assign WriteData_469 = row_469; // @[WeightEngine.cs:173]
-  assign WriteData_470 = row_470; // @[WeightEngine.cs:173]
-  assign WriteData_471 = row_471; // @[WeightEngine.cs:173]
-  assign WriteData_472 = row_472; // @[WeightEngine.cs:173]
-  assign WriteData_473 = row_473; // @[WeightEngine.cs:173]
-  assign WriteData_474 = row_474; // @[WeightEngine.cs:173]
-  assign WriteData_475 = row_475; // @[WeightEngine.cs:173]
-  assign WriteData_476 = row_476; // @[WeightEngine.cs:173]
-  assign WriteData_477 = row_477; // @[WeightEngine.cs:173]
-  assign WriteData_478 = row_478; // @[WeightEngine.cs:173]
-  assign WriteData_479 = row_479; // @[WeightEngine.cs:173]
-  assign WriteData_480 = row_480; // @[WeightEngine.cs:173]
-  assign WriteData_481 = row_481; // @[WeightEngine.cs:173]
-  assign WriteData_482 = row_482; // @[WeightEngine.cs:173]
-  assign WriteData_483 = row_483; // @[WeightEngine.cs:173]
-  assign WriteData_484 = row_484; // @[WeightEngine.cs:173]
-  assign WriteData_485 = row_485; // @[WeightEngine.cs:173]
-  assign WriteData_486 = row_486; // @[WeightEngine.cs:173]
-  assign WriteData_487 = row_487; // @[WeightEngine.cs:173]
-  assign WriteData_488 = row_488; // @[WeightEngine.cs:173]
-  assign WriteData_489 = row_489; // @[WeightEngine.cs:173]
-  assign WriteData_490 = row_490; // @[WeightEngine.cs:173]
-  assign WriteData_491 = row_491; // @[WeightEngine.cs:173]
-  assign WriteData_492 = row_492; // @[WeightEngine.cs:173]
-  assign WriteData_493 = row_493; // @[WeightEngine.cs:173]
-  assign WriteData_494 = row_494; // @[WeightEngine.cs:173]
-  assign WriteData_495 = row_495; // @[WeightEngine.cs:173]
-  assign WriteData_496 = row_496; // @[WeightEngine.cs:173]
-  assign WriteData_497 = row_497; // @[WeightEngine.cs:173]
-  assign WriteData_498 = row_498; // @[WeightEngine.cs:173]
-  assign WriteData_499 = row_499; // @[WeightEngine.cs:173]
-  assign WriteData_500 = row_500; // @[WeightEngine.cs:173]
-  assign WriteData_501 = row_501; // @[WeightEngine.cs:173]
-  assign WriteData_502 = row_502; // @[WeightEngine.cs:173]
-  assign WriteData_503 = row_503; // @[WeightEngine.cs:173]
-  assign WriteData_504 = row_504; // @[WeightEngine.cs:173]
-  assign WriteData_505 = row_505; // @[WeightEngine.cs:173]
-  assign WriteData_506 = row_506; // @[WeightEngine.cs:173]
-  assign WriteData_507 = row_507; // @[WeightEngine.cs:173]
-  assign WriteData_508 = row_508; // @[WeightEngine.cs:173]
-  assign WriteData_509 = row_509; // @[WeightEngine.cs:173]
-  assign WriteData_510 = row_510; // @[WeightEngine.cs:173]
-  assign WriteData_511 = row_511; // @[WeightEngine.cs:173]
-  assign WriteData_512 = row_512; // @[WeightEngine.cs:173]
-  assign WriteData_513 = row_513; // @[WeightEngine.cs:173]
-  assign WriteData_514 = row_514; // @[WeightEngine.cs:173]
-  assign WriteData_515 = row_515; // @[WeightEngine.cs:173]
-  assign WriteData_516 = row_516; // @[WeightEngine.cs:173]
-  assign WriteData_517 = row_517; // @[WeightEngine.cs:173]
-  assign WriteData_518 = row_518; // @[WeightEngine.cs:173]
-  assign WriteData_519 = row_519; // @[WeightEngine.cs:173]
-  assign WriteData_520 = row_520; // @[WeightEngine.cs:173]
-  assign WriteData_521 = row_521; // @[WeightEngine.cs:173]
-  assign WriteData_522 = row_522; // @[WeightEngine.cs:173]
-  assign WriteData_523 = row_523; // @[WeightEngine.cs:173]
-  assign WriteData_524 = row_524; // @[WeightEngine.cs:173]
-  assign WriteData_525 = row_525; // @[WeightEngine.cs:173]
-  assign WriteData_526 = row_526; // @[WeightEngine.cs:173]
-  assign WriteData_527 = row_527; // @[WeightEngine.cs:173]
-  assign WriteData_528 = row_528; // @[WeightEngine.cs:173]
-  assign WriteData_529 = row_529; // @[WeightEngine.cs:173]
-  assign WriteData_530 = row_530; // @[WeightEngine.cs:173]
-  assign WriteData_531 = row_531; // @[WeightEngine.cs:173]
-  assign WriteData_532 = row_532; // @[WeightEngine.cs:173]
-  assign WriteData_533 = row_533; // @[WeightEngine.cs:173]
-  assign WriteData_534 = row_534; // @[WeightEngine.cs:173]
-  assign WriteData_535 = row_535; // @[WeightEngine.cs:173]
-  assign WriteData_536 = row_536; // @[WeightEngine.cs:173]
-  assign WriteData_537 = row_537; // @[WeightEngine.cs:173]
-  assign WriteData_538 = row_538; // @[WeightEngine.cs:173]
-  assign WriteData_539 = row_539; // @[WeightEngine.cs:173]
-  assign WriteData_540 = row_540; // @[WeightEngine.cs:173]
-  assign WriteData_541 = row_541; // @[WeightEngine.cs:173]
-  assign WriteData_542 = row_542; // @[WeightEngine.cs:173]
-  assign WriteData_543 = row_543; // @[WeightEngine.cs:173]
-  assign WriteData_544 = row_544; // @[WeightEngine.cs:173]
-  assign WriteData_545 = row_545; // @[WeightEngine.cs:173]
-  assign WriteData_546 = row_546; // @[WeightEngine.cs:173]
-  assign WriteData_547 = row_547; // @[WeightEngine.cs:173]
-  assign WriteData_548 = row_548; // @[WeightEngine.cs:173]
-  assign WriteData_549 = row_549; // @[WeightEngine.cs:173]
-  assign WriteData_550 = row_550; // @[WeightEngine.cs:173]
-  assign WriteData_551 = row_551; // @[WeightEngine.cs:173]
-  assign WriteData_552 = row_552; // @[WeightEngine.cs:173]
-  assign WriteData_553 = row_553; // @[WeightEngine.cs:173]
-  assign WriteData_554 = row_554; // @[WeightEngine.cs:173]
-  assign WriteData_555 = row_555; // @[WeightEngine.cs:173]
-  assign WriteData_556 = row_556; // @[WeightEngine.cs:173]
-  assign WriteData_557 = row_557; // @[WeightEngine.cs:173]
-  assign WriteData_558 = row_558; // @[WeightEngine.cs:173]
-  assign WriteData_559 = row_559; // @[WeightEngine.cs:173]
-  assign WriteData_560 = row_560; // @[WeightEngine.cs:173]
-  assign WriteData_561 = row_561; // @[WeightEngine.cs:173]
-  assign WriteData_562 = row_562; // @[WeightEngine.cs:173]
-  assign WriteData_563 = row_563; // @[WeightEngine.cs:173]
-  assign WriteData_564 = row_564; // @[WeightEngine.cs:173]
-  assign WriteData_565 = row_565; // @[WeightEngine.cs:173]
-  assign WriteData_566 = row_566; // @[WeightEngine.cs:173]
-  assign WriteData_567 = row_567; // @[WeightEngine.cs:173]
-  assign WriteData_568 = row_568; // @[WeightEngine.cs:173]
-  assign WriteData_569 = row_569; // @[WeightEngine.cs:173]
-  assign WriteData_570 = row_570; // @[WeightEngine.cs:173]
-  assign WriteData_571 = row_571; // @[WeightEngine.cs:173]
-  assign WriteData_572 = row_572; // @[WeightEngine.cs:173]
-  assign WriteData_573 = row_573; // @[WeightEngine.cs:173]
-  assign WriteData_574 = row_574; // @[WeightEngine.cs:173]
-  assign WriteData_575 = row_575; // @[WeightEngine.cs:173]
-  assign WriteData_576 = row_576; // @[WeightEngine.cs:173]
-  assign WriteData_577 = row_577; // @[WeightEngine.cs:173]
-  assign WriteData_578 = row_578; // @[WeightEngine.cs:173]
-  assign WriteData_579 = row_579; // @[WeightEngine.cs:173]
-  assign WriteData_580 = row_580; // @[WeightEngine.cs:173]
-  assign WriteData_581 = row_581; // @[WeightEngine.cs:173]
-  assign WriteData_582 = row_582; // @[WeightEngine.cs:173]
-  assign WriteData_583 = row_583; // @[WeightEngine.cs:173]
-  assign WriteData_584 = row_584; // @[WeightEngine.cs:173]
-  assign WriteData_585 = row_585; // @[WeightEngine.cs:173]
-  assign WriteData_586 = row_586; // @[WeightEngine.cs:173]
-  assign WriteData_587 = row_587; // @[WeightEngine.cs:173]
-  assign WriteData_588 = row_588; // @[WeightEngine.cs:173]
-  assign WriteData_589 = row_589; // @[WeightEngine.cs:173]
-  assign WriteData_590 = row_590; // @[WeightEngine.cs:173]
-  assign WriteData_591 = row_591; // @[WeightEngine.cs:173]
-  assign WriteData_592 = row_592; // @[WeightEngine.cs:173]
-  assign WriteData_593 = row_593; // @[WeightEngine.cs:173]
-  assign WriteData_594 = row_594; // @[WeightEngine.cs:173]
-  assign WriteData_595 = row_595; // @[WeightEngine.cs:173]
-  assign WriteData_596 = row_596; // @[WeightEngine.cs:173]
-  assign WriteData_597 = row_597; // @[WeightEngine.cs:173]
-  assign WriteData_598 = row_598; // @[WeightEngine.cs:173]
-  assign WriteData_599 = row_599; // @[WeightEngine.cs:173]
-  assign WriteData_600 = row_600; // @[WeightEngine.cs:173]
-  assign WriteData_601 = row_601; // @[WeightEngine.cs:173]
-  assign WriteData_602 = row_602; // @[WeightEngine.cs:173]
-  assign WriteData_603 = row_603; // @[WeightEngine.cs:173]
-  assign WriteData_604 = row_604; // @[WeightEngine.cs:173]
-  assign WriteData_605 = row_605; // @[WeightEngine.cs:173]
-  assign WriteData_606 = row_606; // @[WeightEngine.cs:173]
-  assign WriteData_607 = row_607; // @[WeightEngine.cs:173]
-  assign WriteData_608 = row_608; // @[WeightEngine.cs:173]
-  assign WriteData_609 = row_609; // @[WeightEngine.cs:173]
-  assign WriteData_610 = row_610; // @[WeightEngine.cs:173]
-  assign WriteData_611 = row_611; // @[WeightEngine.cs:173]
-  assign WriteData_612 = row_612; // @[WeightEngine.cs:173]
-  assign WriteData_613 = row_613; // @[WeightEngine.cs:173]
-  assign WriteData_614 = row_614; // @[WeightEngine.cs:173]
-  assign WriteData_615 = row_615; // @[WeightEngine.cs:173]
-  assign WriteData_616 = row_616; // @[WeightEngine.cs:173]
-  assign WriteData_617 = row_617; // @[WeightEngine.cs:173]
-  assign WriteData_618 = row_618; // @[WeightEngine.cs:173]
-  assign WriteData_619 = row_619; // @[WeightEngine.cs:173]
-  assign WriteData_620 = row_620; // @[WeightEngine.cs:173]
-  assign WriteData_621 = row_621; // @[WeightEngine.cs:173]
-  assign WriteData_622 = row_622; // @[WeightEngine.cs:173]
-  assign WriteData_623 = row_623; // @[WeightEngine.cs:173]
-  assign WriteData_624 = row_624; // @[WeightEngine.cs:173]
-  assign WriteData_625 = row_625; // @[WeightEngine.cs:173]
-  assign WriteData_626 = row_626; // @[WeightEngine.cs:173]
-  assign WriteData_627 = row_627; // @[WeightEngine.cs:173]
-  assign WriteData_628 = row_628; // @[WeightEngine.cs:173]
-  assign WriteData_629 = row_629; // @[WeightEngine.cs:173]
-  assign WriteData_630 = row_630; // @[WeightEngine.cs:173]
-  assign WriteData_631 = row_631; // @[WeightEngine.cs:173]
-  assign WriteData_632 = row_632; // @[WeightEngine.cs:173]
-  assign WriteData_633 = row_633; // @[WeightEngine.cs:173]
-  assign WriteData_634 = row_634; // @[WeightEngine.cs:173]
-  assign WriteData_635 = row_635; // @[WeightEngine.cs:173]
-  assign WriteData_636 = row_636; // @[WeightEngine.cs:173]
-  assign WriteData_637 = row_637; // @[WeightEngine.cs:173]
-  assign WriteData_638 = row_638; // @[WeightEngine.cs:173]
-  assign WriteData_639 = row_639; // @[WeightEngine.cs:173]
-  assign WriteData_640 = row_640; // @[WeightEngine.cs:173]
-  assign WriteData_641 = row_641; // @[WeightEngine.cs:173]
-  assign WriteData_642 = row_642; // @[WeightEngine.cs:173]
-  assign WriteData_643 = row_643; // @[WeightEngine.cs:173]
-  assign WriteData_644 = row_644; // @[WeightEngine.cs:173]
-  assign WriteData_645 = row_645; // @[WeightEngine.cs:173]
-  assign WriteData_646 = row_646; // @[WeightEngine.cs:173]
-  assign WriteData_647 = row_647; // @[WeightEngine.cs:173]
-  assign WriteData_648 = row_648; // @[WeightEngine.cs:173]
-  assign WriteData_649 = row_649; // @[WeightEngine.cs:173]
-  assign WriteData_650 = row_650; // @[WeightEngine.cs:173]
-  assign WriteData_651 = row_651; // @[WeightEngine.cs:173]
-  assign WriteData_652 = row_652; // @[WeightEngine.cs:173]
-  assign WriteData_653 = row_653; // @[WeightEngine.cs:173]
-  assign WriteData_654 = row_654; // @[WeightEngine.cs:173]
-  assign WriteData_655 = row_655; // @[WeightEngine.cs:173]
-  assign WriteData_656 = row_656; // @[WeightEngine.cs:173]
-  assign WriteData_657 = row_657; // @[WeightEngine.cs:173]
-  assign WriteData_658 = row_658; // @[WeightEngine.cs:173]
-  assign WriteData_659 = row_659; // @[WeightEngine.cs:173]
-  assign WriteData_660 = row_660; // @[WeightEngine.cs:173]
-  assign WriteData_661 = row_661; // @[WeightEngine.cs:173]
-  assign WriteData_662 = row_662; // @[WeightEngine.cs:173]
-  assign WriteData_663 = row_663; // @[WeightEngine.cs:173]
-  assign WriteData_664 = row_664; // @[WeightEngine.cs:173]
-  assign WriteData_665 = row_665; // @[WeightEngine.cs:173]
-  assign WriteData_666 = row_666; // @[WeightEngine.cs:173]
-  assign WriteData_667 = row_667; // @[WeightEngine.cs:173]
-  assign WriteData_668 = row_668; // @[WeightEngine.cs:173]
-  assign WriteData_669 = row_669; // @[WeightEngine.cs:173]
-  assign WriteData_670 = row_670; // @[WeightEngine.cs:173]
-  assign WriteData_671 = row_671; // @[WeightEngine.cs:173]
-  assign WriteData_672 = row_672; // @[WeightEngine.cs:173]
-  assign WriteData_673 = row_673; // @[WeightEngine.cs:173]
-  assign WriteData_674 = row_674; // @[WeightEngine.cs:173]
-  assign WriteData_675 = row_675; // @[WeightEngine.cs:173]
-  assign WriteData_676 = row_676; // @[WeightEngine.cs:173]
-  assign WriteData_677 = row_677; // @[WeightEngine.cs:173]
-  assign WriteData_678 = row_678; // @[WeightEngine.cs:173]
-  assign WriteData_679 = row_679; // @[WeightEngine.cs:173]
-  assign WriteData_680 = row_680; // @[WeightEngine.cs:173]
-  assign WriteData_681 = row_681; // @[WeightEngine.cs:173]
-  assign WriteData_682 = row_682; // @[WeightEngine.cs:173]
-  assign WriteData_683 = row_683; // @[WeightEngine.cs:173]
-  assign WriteData_684 = row_684; // @[WeightEngine.cs:173]
-  assign WriteData_685 = row_685; // @[WeightEngine.cs:173]
-  assign WriteData_686 = row_686; // @[WeightEngine.cs:173]
-  assign WriteData_687 = row_687; // @[WeightEngine.cs:173]
-  assign WriteData_688 = row_688; // @[WeightEngine.cs:173]
-  assign WriteData_689 = row_689; // @[WeightEngine.cs:173]
-  assign WriteData_690 = row_690; // @[WeightEngine.cs:173]
-  assign WriteData_691 = row_691; // @[WeightEngine.cs:173]
-  assign WriteData_692 = row_692; // @[WeightEngine.cs:173]
-  assign WriteData_693 = row_693; // @[WeightEngine.cs:173]
-  assign WriteData_694 = row_694; // @[WeightEngine.cs:173]
-  assign WriteData_695 = row_695; // @[WeightEngine.cs:173]
-  assign WriteData_696 = row_696; // @[WeightEngine.cs:173]
-  assign WriteData_697 = row_697; // @[WeightEngine.cs:173]
-  assign WriteData_698 = row_698; // @[WeightEngine.cs:173]
-  assign WriteData_699 = row_699; // @[WeightEngine.cs:173]
-  assign WriteData_700 = row_700; // @[WeightEngine.cs:173]
-  assign WriteData_701 = row_701; // @[WeightEngine.cs:173]
-  assign WriteData_702 = row_702; // @[WeightEngine.cs:173]
-  assign WriteData_703 = row_703; // @[WeightEngine.cs:173]
-  assign WriteData_704 = row_704; // @[WeightEngine.cs:173]
-  assign WriteData_705 = row_705; // @[WeightEngine.cs:173]
-  assign WriteData_706 = row_706; // @[WeightEngine.cs:173]
-  assign WriteData_707 = row_707; // @[WeightEngine.cs:173]
-  assign WriteData_708 = row_708; // @[WeightEngine.cs:173]
-  assign WriteData_709 = row_709; // @[WeightEngine.cs:173]
-  assign WriteData_710 = row_710; // @[WeightEngine.cs:173]
-  assign WriteData_711 = row_711; // @[WeightEngine.cs:173]
-  assign WriteData_712 = row_712; // @[WeightEngine.cs:173]
-  assign WriteData_713 = row_713; // @[WeightEngine.cs:173]
-  assign WriteData_714 = row_714; // @[WeightEngine.cs:173]
-  assign WriteData_715 = row_715; // @[WeightEngine.cs:173]
-  assign WriteData_716 = row_716; // @[WeightEngine.cs:173]
-  assign WriteData_717 = row_717; // @[WeightEngine.cs:173]
-  assign WriteData_718 = row_718; // @[WeightEngine.cs:173]
-  assign WriteData_719 = row_719; // @[WeightEngine.cs:173]
-  assign WriteData_720 = row_720; // @[WeightEngine.cs:173]
-  assign WriteData_721 = row_721; // @[WeightEngine.cs:173]
-  assign WriteData_722 = row_722; // @[WeightEngine.cs:173]
-  assign WriteData_723 = row_723; // @[WeightEngine.cs:173]
-  assign WriteData_724 = row_724; // @[WeightEngine.cs:173]
-  assign WriteData_725 = row_725; // @[WeightEngine.cs:173]
-  assign WriteData_726 = row_726; // @[WeightEngine.cs:173]
-  assign WriteData_727 = row_727; // @[WeightEngine.cs:173]
-  assign WriteData_728 = row_728; // @[WeightEngine.cs:173]
-  assign WriteData_729 = row_729; // @[WeightEngine.cs:173]
-  assign WriteData_730 = row_730; // @[WeightEngine.cs:173]
-  assign WriteData_731 = row_731; // @[WeightEngine.cs:173]
-  assign WriteData_732 = row_732; // @[WeightEngine.cs:173]
-  assign WriteData_733 = row_733; // @[WeightEngine.cs:173]
-  assign WriteData_734 = row_734; // @[WeightEngine.cs:173]
-  assign WriteData_735 = row_735; // @[WeightEngine.cs:173]
-  assign WriteData_736 = row_736; // @[WeightEngine.cs:173]
-  assign WriteData_737 = row_737; // @[WeightEngine.cs:173]
-  assign WriteData_738 = row_738; // @[WeightEngine.cs:173]
-  assign WriteData_739 = row_739; // @[WeightEngine.cs:173]
-  assign WriteData_740 = row_740; // @[WeightEngine.cs:173]
-  assign WriteData_741 = row_741; // @[WeightEngine.cs:173]
-  assign WriteData_742 = row_742; // @[WeightEngine.cs:173]
-  assign WriteData_743 = row_743; // @[WeightEngine.cs:173]
-  assign WriteData_744 = row_744; // @[WeightEngine.cs:173]
-  assign WriteData_745 = row_745; // @[WeightEngine.cs:173]
-  assign WriteData_746 = row_746; // @[WeightEngine.cs:173]
-  assign WriteData_747 = row_747; // @[WeightEngine.cs:173]
-  assign WriteData_748 = row_748; // @[WeightEngine.cs:173]
-  assign WriteData_749 = row_749; // @[WeightEngine.cs:173]
-  assign WriteData_750 = row_750; // @[WeightEngine.cs:173]
-  assign WriteData_751 = row_751; // @[WeightEngine.cs:173]
-  assign WriteData_752 = row_752; // @[WeightEngine.cs:173]
-  assign WriteData_753 = row_753; // @[WeightEngine.cs:173]
-  assign WriteData_754 = row_754; // @[WeightEngine.cs:173]
-  assign WriteData_755 = row_755; // @[WeightEngine.cs:173]
-  assign WriteData_756 = row_756; // @[WeightEngine.cs:173]
-  assign WriteData_757 = row_757; // @[WeightEngine.cs:173]
-  assign WriteData_758 = row_758; // @[WeightEngine.cs:173]
-  assign WriteData_759 = row_759; // @[WeightEngine.cs:173]
-  assign WriteData_760 = row_760; // @[WeightEngine.cs:173]
-  assign WriteData_761 = row_761; // @[WeightEngine.cs:173]
-  assign WriteData_762 = row_762; // @[WeightEngine.cs:173]
-  assign WriteData_763 = row_763; // @[WeightEngine.cs:173]
-  assign WriteData_764 = row_764; // @[WeightEngine.cs:173]
-  assign WriteData_765 = row_765; // @[WeightEngine.cs:173]
-  assign WriteData_766 = row_766; // @[WeightEngine.cs:173]
-  assign WriteData_767 = row_767; // @[WeightEngine.cs:173]
-  assign WriteData_768 = row_768; // @[WeightEngine.cs:173]
-  assign WriteData_769 = row_769; // @[WeightEngine.cs:173]
-  assign WriteData_770 = row_770; // @[WeightEngine.cs:173]
-  assign WriteData_771 = row_771; // @[WeightEngine.cs:173]
-  assign WriteData_772 = row_772; // @[WeightEngine.cs:173]
-  assign WriteData_773 = row_773; // @[WeightEngine.cs:173]
-  assign WriteData_774 = row_774; // @[WeightEngine.cs:173]
-  assign WriteData_775 = row_775; // @[WeightEngine.cs:173]
-  assign WriteData_776 = row_776; // @[WeightEngine.cs:173]
-  assign WriteData_777 = row_777; // @[WeightEngine.cs:173]
-  assign WriteData_778 = row_778; // @[WeightEngine.cs:173]
-  assign WriteData_779 = row_779; // @[WeightEngine.cs:173]
-  assign WriteData_780 = row_780; // @[WeightEngine.cs:173]
-  assign WriteData_781 = row_781; // @[WeightEngine.cs:173]
-  assign WriteData_782 = row_782; // @[WeightEngine.cs:173]
-  assign WriteData_783 = row_783; // @[WeightEngine.cs:173]
-  assign WriteData_784 = row_784; // @[WeightEngine.cs:173]
-  assign WriteData_785 = row_785; // @[WeightEngine.cs:173]
-  assign WriteData_786 = row_786; // @[WeightEngine.cs:173]
-  assign WriteData_787 = row_787; // @[WeightEngine.cs:173]
-  assign WriteData_788 = row_788; // @[WeightEngine.cs:173]
-  assign WriteData_789 = row_789; // @[WeightEngine.cs:173]
-  assign WriteData_790 = row_790; // @[WeightEngine.cs:173]
-  assign WriteData_791 = row_791; // @[WeightEngine.cs:173]
-  assign WriteData_792 = row_792; // @[WeightEngine.cs:173]
-  assign WriteData_793 = row_793; // @[WeightEngine.cs:173]
-  assign WriteData_794 = row_794; // @[WeightEngine.cs:173]
-  assign WriteData_795 = row_795; // @[WeightEngine.cs:173]
-  assign WriteData_796 = row_796; // @[WeightEngine.cs:173]
-  assign WriteData_797 = row_797; // @[WeightEngine.cs:173]
-  assign WriteData_798 = row_798; // @[WeightEngine.cs:173]
-  assign WriteData_799 = row_799; // @[WeightEngine.cs:173]
-  assign WriteData_800 = row_800; // @[WeightEngine.cs:173]
-  assign WriteData_801 = row_801; // @[WeightEngine.cs:173]
-  assign WriteData_802 = row_802; // @[WeightEngine.cs:173]
-  assign WriteData_803 = row_803; // @[WeightEngine.cs:173]
-  assign WriteData_804 = row_804; // @[WeightEngine.cs:173]
-  assign WriteData_805 = row_805; // @[WeightEngine.cs:173]
-  assign WriteData_806 = row_806; // @[WeightEngine.cs:173]
-  assign WriteData_807 = row_807; // @[WeightEngine.cs:173]
-  assign WriteData_808 = row_808; // @[WeightEngine.cs:173]
-  assign WriteData_809 = row_809; // @[WeightEngine.cs:173]
-  assign WriteData_810 = row_810; // @[WeightEngine.cs:173]
-  assign WriteData_811 = row_811; // @[WeightEngine.cs:173]
-  assign WriteData_812 = row_812; // @[WeightEngine.cs:173]
-  assign WriteData_813 = row_813; // @[WeightEngine.cs:173]
-  assign WriteData_814 = row_814; // @[WeightEngine.cs:173]
-  assign WriteData_815 = row_815; // @[WeightEngine.cs:173]
-  assign WriteData_816 = row_816; // @[WeightEngine.cs:173]
-  assign WriteData_817 = row_817; // @[WeightEngine.cs:173]
-  assign WriteData_818 = row_818; // @[WeightEngine.cs:173]
-  assign WriteData_819 = row_819; // @[WeightEngine.cs:173]
-  assign WriteData_820 = row_820; // @[WeightEngine.cs:173]
-  assign WriteData_821 = row_821; // @[WeightEngine.cs:173]
-  assign WriteData_822 = row_822; // @[WeightEngine.cs:173]
-  assign WriteData_823 = row_823; // @[WeightEngine.cs:173]
-  assign WriteData_824 = row_824; // @[WeightEngine.cs:173]
-  assign WriteData_825 = row_825; // @[WeightEngine.cs:173]
-  assign WriteData_826 = row_826; // @[WeightEngine.cs:173]
-  assign WriteData_827 = row_827; // @[WeightEngine.cs:173]
-  assign WriteData_828 = row_828; // @[WeightEngine.cs:173]
-  assign WriteData_829 = row_829; // @[WeightEngine.cs:173]
-  assign WriteData_830 = row_830; // @[WeightEngine.cs:173]
-  assign WriteData_831 = row_831; // @[WeightEngine.cs:173]
-  assign WriteData_832 = row_832; // @[WeightEngine.cs:173]
-  assign WriteData_833 = row_833; // @[WeightEngine.cs:173]
-  assign WriteData_834 = row_834; // @[WeightEngine.cs:173]
-  assign WriteData_835 = row_835; // @[WeightEngine.cs:173]
-  assign WriteData_836 = row_836; // @[WeightEngine.cs:173]
-  assign WriteData_837 = row_837; // @[WeightEngine.cs:173]
-  assign WriteData_838 = row_838; // @[WeightEngine.cs:173]
-  assign WriteData_839 = row_839; // @[WeightEngine.cs:173]
-  assign WriteData_840 = row_840; // @[WeightEngine.cs:173]
-  assign WriteData_841 = row_841; // @[WeightEngine.cs:173]
-  assign WriteData_842 = row_842; // @[WeightEngine.cs:173]
-  assign WriteData_843 = row_843; // @[WeightEngine.cs:173]
-  assign WriteData_844 = row_844; // @[WeightEngine.cs:173]
-  assign WriteData_845 = row_845; // @[WeightEngine.cs:173]
-  assign WriteData_846 = row_846; // @[WeightEngine.cs:173]
-  assign WriteData_847 = row_847; // @[WeightEngine.cs:173]
-  assign WriteData_848 = row_848; // @[WeightEngine.cs:173]
-  assign WriteData_849 = row_849; // @[WeightEngine.cs:173]
-  assign WriteData_850 = row_850; // @[WeightEngine.cs:173]
-  assign WriteData_851 = row_851; // @[WeightEngine.cs:173]
-  assign WriteData_852 = row_852; // @[WeightEngine.cs:173]
-  assign WriteData_853 = row_853; // @[WeightEngine.cs:173]
-  assign WriteData_854 = row_854; // @[WeightEngine.cs:173]
-  assign WriteData_855 = row_855; // @[WeightEngine.cs:173]
-  assign WriteData_856 = row_856; // @[WeightEngine.cs:173]
-  assign WriteData_857 = row_857; // @[WeightEngine.cs:173]
-  assign WriteData_858 = row_858; // @[WeightEngine.cs:173]
-  assign WriteData_859 = row_859; // @[WeightEngine.cs:173]
-  assign WriteData_860 = row_860; // @[WeightEngine.cs:173]
-  assign WriteData_861 = row_861; // @[WeightEngine.cs:173]
-  assign WriteData_862 = row_862; // @[WeightEngine.cs:173]
-  assign WriteData_863 = row_863; // @[WeightEngine.cs:173]
-  assign WriteData_864 = row_864; // @[WeightEngine.cs:173]
-  assign WriteData_865 = row_865; // @[WeightEngine.cs:173]
-  assign WriteData_866 = row_866; // @[WeightEngine.cs:173]
-  assign WriteData_867 = row_867; // @[WeightEngine.cs:173]
-  assign WriteData_868 = row_868; // @[WeightEngine.cs:173]
-  assign WriteData_869 = row_869; // @[WeightEngine.cs:173]
-  assign WriteData_870 = row_870; // @[WeightEngine.cs:173]
-  assign WriteData_871 = row_871; // @[WeightEngine.cs:173]
-  assign WriteData_872 = row_872; // @[WeightEngine.cs:173]
-  assign WriteData_873 = row_873; // @[WeightEngine.cs:173]
-  assign WriteData_874 = row_874; // @[WeightEngine.cs:173]
-  assign WriteData_875 = row_875; // @[WeightEngine.cs:173]
-  assign WriteData_876 = row_876; // @[WeightEngine.cs:173]
-  assign WriteData_877 = row_877; // @[WeightEngine.cs:173]
-  assign WriteData_878 = row_878; // @[WeightEngine.cs:173]
-  assign WriteData_879 = row_879; // @[WeightEngine.cs:173]
-  assign WriteData_880 = row_880; // @[WeightEngine.cs:173]
-  assign WriteData_881 = row_881; // @[WeightEngine.cs:173]
-  assign WriteData_882 = row_882; // @[WeightEngine.cs:173]
-  assign WriteData_883 = row_883; // @[WeightEngine.cs:173]
-  assign WriteData_884 = row_884; // @[WeightEngine.cs:173]
-  assign WriteData_885 = row_885; // @[WeightEngine.cs:173]
-  assign WriteData_886 = row_886; // @[WeightEngine.cs:173]
-  assign WriteData_887 = row_887; // @[WeightEngine.cs:173]
-  assign WriteData_888 = row_888; // @[WeightEngine.cs:173]
-  assign WriteData_889 = row_889; // @[WeightEngine.cs:173]
-  assign WriteData_890 = row_890; // @[WeightEngine.cs:173]
-  assign WriteData_891 = row_891; // @[WeightEngine.cs:173]
-  assign WriteData_892 = row_892; // @[WeightEngine.cs:173]
-  assign WriteData_893 = row_893; // @[WeightEngine.cs:173]
-  assign WriteData_894 = row_894; // @[WeightEngine.cs:173]
-  assign WriteData_895 = row_895; // @[WeightEngine.cs:173]
-  assign WriteData_896 = row_896; // @[WeightEngine.cs:173]
-  assign WriteData_897 = row_897; // @[WeightEngine.cs:173]
-  assign WriteData_898 = row_898; // @[WeightEngine.cs:173]
-  assign WriteData_899 = row_899; // @[WeightEngine.cs:173]
-  assign WriteData_900 = row_900; // @[WeightEngine.cs:173]
-  assign WriteData_901 = row_901; // @[WeightEngine.cs:173]
-  assign WriteData_902 = row_902; // @[WeightEngine.cs:173]
-  assign WriteData_903 = row_903; // @[WeightEngine.cs:173]
-  assign WriteData_904 = row_904; // @[WeightEngine.cs:173]
-  assign WriteData_905 = row_905; // @[WeightEngine.cs:173]
-  assign WriteData_906 = row_906; // @[WeightEngine.cs:173]
-  assign WriteData_907 = row_907; // @[WeightEngine.cs:173]
-  assign WriteData_908 = row_908; // @[WeightEngine.cs:173]
-  assign WriteData_909 = row_909; // @[WeightEngine.cs:173]
-  assign WriteData_910 = row_910; // @[WeightEngine.cs:173]
-  assign WriteData_911 = row_911; // @[WeightEngine.cs:173]
-  assign WriteData_912 = row_912; // @[WeightEngine.cs:173]
-  assign WriteData_913 = row_913; // @[WeightEngine.cs:173]
-  assign WriteData_914 = row_914; // @[WeightEngine.cs:173]
-  assign WriteData_915 = row_915; // @[WeightEngine.cs:173]
-  assign WriteData_916 = row_916; // @[WeightEngine.cs:173]
-  assign WriteData_917 = row_917; // @[WeightEngine.cs:173]
-  assign WriteData_918 = row_918; // @[WeightEngine.cs:173]
-  assign WriteData_919 = row_919; // @[WeightEngine.cs:173]
-  assign WriteData_920 = row_920; // @[WeightEngine.cs:173]
-  assign WriteData_921 = row_921; // @[WeightEngine.cs:173]
-  assign WriteData_922 = row_922; // @[WeightEngine.cs:173]
-  assign WriteData_923 = row_923; // @[WeightEngine.cs:173]
-  assign WriteData_924 = row_924; // @[WeightEngine.cs:173]
-  assign WriteData_925 = row_925; // @[WeightEngine.cs:173]
-  assign WriteData_926 = row_926; // @[WeightEngine.cs:173]
-  assign WriteData_927 = row_927; // @[WeightEngine.cs:173]
-  assign WriteData_928 = row_928; // @[WeightEngine.cs:173]
-  assign WriteData_929 = row_929; // @[WeightEngine.cs:173]
-  assign WriteData_930 = row_930; // @[WeightEngine.cs:173]
-  assign WriteData_931 = row_931; // @[WeightEngine.cs:173]
-  assign WriteData_932 = row_932; // @[WeightEngine.cs:173]
-  assign WriteData_933 = row_933; // @[WeightEngine.cs:173]
-  assign WriteData_934 = row_934; // @[WeightEngine.cs:173]
-  assign WriteData_935 = row_935; // @[WeightEngine.cs:173]
-  assign WriteData_936 = row_936; // @[WeightEngine.cs:173]
-  assign WriteData_937 = row_937; // @[WeightEngine.cs:173]
-  assign WriteData_938 = row_938; // @[WeightEngine.cs:173]
-  assign WriteData_939 = row_939; // @[WeightEngine.cs:173]
-  assign WriteData_940 = row_940; // @[WeightEngine.cs:173]
-  assign WriteData_941 = row_941; // @[WeightEngine.cs:173]
-  assign WriteData_942 = row_942; // @[WeightEngine.cs:173]
-  assign WriteData_943 = row_943; // @[WeightEngine.cs:173]
-  assign WriteData_944 = row_944; // @[WeightEngine.cs:173]
-  assign WriteData_945 = row_945; // @[WeightEngine.cs:173]
-  assign WriteData_946 = row_946; // @[WeightEngine.cs:173]
-  assign WriteData_947 = row_947; // @[WeightEngine.cs:173]
-  assign WriteData_948 = row_948; // @[WeightEngine.cs:173]
-  assign WriteData_949 = row_949; // @[WeightEngine.cs:173]
-  assign WriteData_950 = row_950; // @[WeightEngine.cs:173]
-  assign WriteData_951 = row_951; // @[WeightEngine.cs:173]
-  assign WriteData_952 = row_952; // @[WeightEngine.cs:173]
-  assign WriteData_953 = row_953; // @[WeightEngine.cs:173]
-  assign WriteData_954 = row_954; // @[WeightEngine.cs:173]
-  assign WriteData_955 = row_955; // @[WeightEngine.cs:173]
-  assign WriteData_956 = row_956; // @[WeightEngine.cs:173]
-  assign WriteData_957 = row_957; // @[WeightEngine.cs:173]
-  assign WriteData_958 = row_958; // @[WeightEngine.cs:173]
-  assign WriteData_959 = row_959; // @[WeightEngine.cs:173]
-  assign WriteData_960 = row_960; // @[WeightEngine.cs:173]
-  assign WriteData_961 = row_961; // @[WeightEngine.cs:173]
-  assign WriteData_962 = row_962; // @[WeightEngine.cs:173]
-  assign WriteData_963 = row_963; // @[WeightEngine.cs:173]
-  assign WriteData_964 = row_964; // @[WeightEngine.cs:173]
-  assign WriteData_965 = row_965; // @[WeightEngine.cs:173]
-  assign WriteData_966 = row_966; // @[WeightEngine.cs:173]
-  assign WriteData_967 = row_967; // @[WeightEngine.cs:173]
-  assign WriteData_968 = row_968; // @[WeightEngine.cs:173]
-  assign WriteData_969 = row_969; // @[WeightEngine.cs:173]
-  assign WriteData_970 = row_970; // @[WeightEngine.cs:173]
-  assign WriteData_971 = row_971; // @[WeightEngine.cs:173]
-  assign WriteData_972 = row_972; // @[WeightEngine.cs:173]
-  assign WriteData_973 = row_973; // @[WeightEngine.cs:173]
-  assign WriteData_974 = row_974; // @[WeightEngine.cs:173]
-  assign WriteData_975 = row_975; // @[WeightEngine.cs:173]
-  assign WriteData_976 = row_976; // @[WeightEngine.cs:173]
-  assign WriteData_977 = row_977; // @[WeightEngine.cs:173]
-  assign WriteData_978 = row_978; // @[WeightEngine.cs:173]
-  assign WriteData_979 = row_979; // @[WeightEngine.cs:173]
-  assign WriteData_980 = row_980; // @[WeightEngine.cs:173]
-  assign WriteData_981 = row_981; // @[WeightEngine.cs:173]
-  assign WriteData_982 = row_982; // @[WeightEngine.cs:173]
-  assign WriteData_983 = row_983; // @[WeightEngine.cs:173]
-  assign WriteData_984 = row_984; // @[WeightEngine.cs:173]
-  assign WriteData_985 = row_985; // @[WeightEngine.cs:173]
-  assign WriteData_986 = row_986; // @[WeightEngine.cs:173]
-  assign WriteData_987 = row_987; // @[WeightEngine.cs:173]
-  assign WriteData_988 = row_988; // @[WeightEngine.cs:173]
-  assign WriteData_989 = row_989; // @[WeightEngine.cs:173]
-  assign WriteData_990 = row_990; // @[WeightEngine.cs:173]
-  assign WriteData_991 = row_991; // @[WeightEngine.cs:173]
-  assign WriteData_992 = row_992; // @[WeightEngine.cs:173]
-  assign WriteData_993 = row_993; // @[WeightEngine.cs:173]
-  assign WriteData_994 = row_994; // @[WeightEngine.cs:173]
-  assign WriteData_995 = row_995; // @[WeightEngine.cs:173]
-  assign WriteData_996 = row_996; // @[WeightEngine.cs:173]
-  assign WriteData_997 = row_997; // @[WeightEngine.cs:173]
-  assign WriteData_998 = row_998; // @[WeightEngine.cs:173]
-  assign WriteData_999 = row_999; // @[WeightEngine.cs:173]
-  assign WriteData_1000 = row_1000; // @[WeightEngine.cs:173]
-  assign WriteData_1001 = row_1001; // @[WeightEngine.cs:173]
-  assign WriteData_1002 = row_1002; // @[WeightEngine.cs:173]
-  assign WriteData_1003 = row_1003; // @[WeightEngine.cs:173]
-  assign WriteData_1004 = row_1004; // @[WeightEngine.cs:173]
-  assign WriteData_1005 = row_1005; // @[WeightEngine.cs:173]
-  assign WriteData_1006 = row_1006; // @[WeightEngine.cs:173]
-  assign WriteData_1007 = row_1007; // @[WeightEngine.cs:173]
-  assign WriteData_1008 = ActRead_Valid_eq ? row_1008 : beats_OutData[7:0]; // @[WeightEngine.cs:173]
-  assign WriteData_1009 = ActRead_Valid_eq ? row_1009 : beats_OutData[15:8]; // @[WeightEngine.cs:173]
-  assign WriteData_1010 = ActRead_Valid_eq ? row_1010 : beats_OutData[23:16]; // @[WeightEngine.cs:173]
-  assign WriteData_1011 = ActRead_Valid_eq ? row_1011 : beats_OutData[31:24]; // @[WeightEngine.cs:173]
-  assign WriteData_1012 = ActRead_Valid_eq ? row_1012 : beats_OutData[39:32]; // @[WeightEngine.cs:173]
-  assign WriteData_1013 = ActRead_Valid_eq ? row_1013 : beats_OutData[47:40]; // @[WeightEngine.cs:173]
-  assign WriteData_1014 = ActRead_Valid_eq ? row_1014 : beats_OutData[55:48]; // @[WeightEngine.cs:173]
-  assign WriteData_1015 = ActRead_Valid_eq ? row_1015 : beats_OutData[63:56]; // @[WeightEngine.cs:173]
-  assign WriteData_1016 = ActRead_Valid_eq ? row_1016 : beats_OutData[71:64]; // @[WeightEngine.cs:173]
-  assign WriteData_1017 = ActRead_Valid_eq ? row_1017 : beats_OutData[79:72]; // @[WeightEngine.cs:173]
-  assign WriteData_1018 = ActRead_Valid_eq ? row_1018 : beats_OutData[87:80]; // @[WeightEngine.cs:173]
-  assign WriteData_1019 = ActRead_Valid_eq ? row_1019 : beats_OutData[95:88]; // @[WeightEngine.cs:173]
-  assign WriteData_1020 = ActRead_Valid_eq ? row_1020 : beats_OutData[103:96]; // @[WeightEngine.cs:173]
-  assign WriteData_1021 = ActRead_Valid_eq ? row_1021 : beats_OutData[111:104]; // @[WeightEngine.cs:173]
-  assign WriteData_1022 = ActRead_Valid_eq ? row_1022 : beats_OutData[119:112]; // @[WeightEngine.cs:173]
-  assign WriteData_1023 = ActRead_Valid_eq ? row_1023 : beats_OutData[127:120]; // @[WeightEngine.cs:173]
-  assign FillDone = fill_done; // @[WeightEngine.cs:189]
-  assign Waiting = (filling & (~ActRead_Valid_eq)) & (~beats_OutValid); // @[WeightEngine.cs:216]
-  assign dma_address_Instruction = Control_Instruction; // @[WeightEngine.cs:44]
-  assign dma_address_Bases_0 = Bases_0; // @[WeightEngine.cs:45]
-  assign dma_address_Bases_1 = Bases_1; // @[WeightEngine.cs:45]
-  assign dma_address_Bases_2 = Bases_2; // @[WeightEngine.cs:45]
-  assign dma_address_Bases_3 = Bases_3; // @[WeightEngine.cs:45]
-  assign dma_address_Step = Step; // @[WeightEngine.cs:46]
-  assign dma_address_StepGroup = Control_StepGroup; // @[WeightEngine.cs:47]
-  assign beats_InValid = Read_DataValid; // @[WeightEngine.cs:67]
-  assign beats_InData = Read_Data; // @[WeightEngine.cs:68]
-  assign beats_OutReady = Write_and_and & ((~Write_and_eq) | CanFill); // @[WeightEngine.cs:83]
-  assign beats_Clear = Control_Abort; // @[WeightEngine.cs:53]
-  assign bursts_Start = (setup == 2'd1) & (~ActRead_Valid_eq); // @[WeightEngine.cs:55]
-  assign bursts_Abort = Control_Abort; // @[WeightEngine.cs:56]
-  assign bursts_Address = dma_address_Address; // @[WeightEngine.cs:57]
-  assign bursts_RunBytes = {16'd0, bursts_RunBytes_mul}; // @[WeightEngine.cs:58]
-  assign bursts_Runs = 16'd1; // @[WeightEngine.cs:59]
-  assign bursts_Stride = 32'd0; // @[WeightEngine.cs:60]
-  assign bursts_Held = beats_Count; // @[WeightEngine.cs:61]
-  assign bursts_Arrived = Read_DataValid; // @[WeightEngine.cs:62]
-  assign bursts_Taken = Read_Valid & Read_Ready; // @[WeightEngine.cs:66]
-  assign done = filling_or ? (filling_eq_1 ? 1'b1 : 1'b0) : 1'b0; // @[WeightEngine.cs:77, WeightEngine.cs:186]
-  assign room_is_reserved = {beats_InReady, bursts_Active}; // @[WeightEngine.cs:208]
+  assign ActRead_Valid_eq = Control_Instruction[4:0] == 5'd5; // @[WeightEngine.cs:98]
+  assign Write_and = ((filling & (~ActRead_Valid_eq)) & beats_OutValid) & CanFill; // @[WeightEngine.cs:145]
+  assign Write_and_1 = (filling & ActRead_Valid_eq) & (move_state == 2'd2); // @[WeightEngine.cs:145]
+  assign WriteBytes_eq = chunk == 6'd31; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_1 = slice == 6'd63; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_2 = chunk == 6'd30; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_3 = chunk == 6'd29; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_4 = chunk == 6'd28; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_5 = chunk == 6'd27; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_6 = chunk == 6'd26; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_7 = chunk == 6'd25; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_8 = chunk == 6'd24; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_9 = chunk == 6'd23; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_10 = chunk == 6'd22; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_11 = chunk == 6'd21; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_12 = chunk == 6'd20; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_13 = chunk == 6'd19; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_14 = chunk == 6'd18; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_15 = chunk == 6'd17; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_16 = chunk == 6'd16; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_17 = chunk == 6'd15; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_18 = slice == 6'd62; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_19 = chunk == 6'd14; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_20 = chunk == 6'd13; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_21 = chunk == 6'd12; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_22 = chunk == 6'd11; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_23 = chunk == 6'd10; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_24 = chunk == 6'd9; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_25 = chunk == 6'd8; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_26 = chunk == 6'd7; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_27 = chunk == 6'd6; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_28 = chunk == 6'd5; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_29 = chunk == 6'd4; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_30 = chunk == 6'd3; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_31 = chunk == 6'd2; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_32 = chunk == 6'd1; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_33 = chunk == 6'd0; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_34 = slice == 6'd61; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_35 = slice == 6'd60; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_36 = slice == 6'd59; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_37 = slice == 6'd58; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_38 = slice == 6'd57; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_39 = slice == 6'd56; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_40 = slice == 6'd55; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_41 = slice == 6'd54; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_42 = slice == 6'd53; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_43 = slice == 6'd52; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_44 = slice == 6'd51; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_45 = slice == 6'd50; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_46 = slice == 6'd49; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_47 = slice == 6'd48; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_48 = slice == 6'd47; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_49 = slice == 6'd46; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_50 = slice == 6'd45; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_51 = slice == 6'd44; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_52 = slice == 6'd43; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_53 = slice == 6'd42; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_54 = slice == 6'd41; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_55 = slice == 6'd40; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_56 = slice == 6'd39; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_57 = slice == 6'd38; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_58 = slice == 6'd37; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_59 = slice == 6'd36; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_60 = slice == 6'd35; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_61 = slice == 6'd34; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_62 = slice == 6'd33; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_63 = slice == 6'd32; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_64 = slice == 6'd31; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_65 = slice == 6'd30; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_66 = slice == 6'd29; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_67 = slice == 6'd28; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_68 = slice == 6'd27; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_69 = slice == 6'd26; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_70 = slice == 6'd25; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_71 = slice == 6'd24; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_72 = slice == 6'd23; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_73 = slice == 6'd22; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_74 = slice == 6'd21; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_75 = slice == 6'd20; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_76 = slice == 6'd19; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_77 = slice == 6'd18; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_78 = slice == 6'd17; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_79 = slice == 6'd16; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_80 = slice == 6'd15; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_81 = slice == 6'd14; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_82 = slice == 6'd13; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_83 = slice == 6'd12; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_84 = slice == 6'd11; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_85 = slice == 6'd10; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_86 = slice == 6'd9; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_87 = slice == 6'd8; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_88 = slice == 6'd7; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_89 = slice == 6'd6; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_90 = slice == 6'd5; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_91 = slice == 6'd4; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_92 = slice == 6'd3; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_93 = slice == 6'd2; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_94 = slice == 6'd1; // @[WeightEngine.cs:161]
+  assign WriteBytes_eq_95 = slice == 6'd0; // @[WeightEngine.cs:161]
+  assign WriteData_0_mux = (read_group == 2'd3) ? ActData_96 : ((read_group == 2'd2) ? ActData_64 : ((read_group == 2'd1) ? ActData_32 : ActData_0)); // @[WeightEngine.cs:158]
+  assign WriteData_1_mux = (read_group == 2'd3) ? ActData_97 : ((read_group == 2'd2) ? ActData_65 : ((read_group == 2'd1) ? ActData_33 : ActData_1)); // @[WeightEngine.cs:158]
+  assign WriteData_2_mux = (read_group == 2'd3) ? ActData_98 : ((read_group == 2'd2) ? ActData_66 : ((read_group == 2'd1) ? ActData_34 : ActData_2)); // @[WeightEngine.cs:158]
+  assign WriteData_3_mux = (read_group == 2'd3) ? ActData_99 : ((read_group == 2'd2) ? ActData_67 : ((read_group == 2'd1) ? ActData_35 : ActData_3)); // @[WeightEngine.cs:158]
+  assign WriteData_4_mux = (read_group == 2'd3) ? ActData_100 : ((read_group == 2'd2) ? ActData_68 : ((read_group == 2'd1) ? ActData_36 : ActData_4)); // @[WeightEngine.cs:158]
+  assign WriteData_5_mux = (read_group == 2'd3) ? ActData_101 : ((read_group == 2'd2) ? ActData_69 : ((read_group == 2'd1) ? ActData_37 : ActData_5)); // @[WeightEngine.cs:158]
+  assign WriteData_6_mux = (read_group == 2'd3) ? ActData_102 : ((read_group == 2'd2) ? ActData_70 : ((read_group == 2'd1) ? ActData_38 : ActData_6)); // @[WeightEngine.cs:158]
+  assign WriteData_7_mux = (read_group == 2'd3) ? ActData_103 : ((read_group == 2'd2) ? ActData_71 : ((read_group == 2'd1) ? ActData_39 : ActData_7)); // @[WeightEngine.cs:158]
+  assign WriteData_8_mux = (read_group == 2'd3) ? ActData_104 : ((read_group == 2'd2) ? ActData_72 : ((read_group == 2'd1) ? ActData_40 : ActData_8)); // @[WeightEngine.cs:158]
+  assign WriteData_9_mux = (read_group == 2'd3) ? ActData_105 : ((read_group == 2'd2) ? ActData_73 : ((read_group == 2'd1) ? ActData_41 : ActData_9)); // @[WeightEngine.cs:158]
+  assign WriteData_10_mux = (read_group == 2'd3) ? ActData_106 : ((read_group == 2'd2) ? ActData_74 : ((read_group == 2'd1) ? ActData_42 : ActData_10)); // @[WeightEngine.cs:158]
+  assign WriteData_11_mux = (read_group == 2'd3) ? ActData_107 : ((read_group == 2'd2) ? ActData_75 : ((read_group == 2'd1) ? ActData_43 : ActData_11)); // @[WeightEngine.cs:158]
+  assign WriteData_12_mux = (read_group == 2'd3) ? ActData_108 : ((read_group == 2'd2) ? ActData_76 : ((read_group == 2'd1) ? ActData_44 : ActData_12)); // @[WeightEngine.cs:158]
+  assign WriteData_13_mux = (read_group == 2'd3) ? ActData_109 : ((read_group == 2'd2) ? ActData_77 : ((read_group == 2'd1) ? ActData_45 : ActData_13)); // @[WeightEngine.cs:158]
+  assign WriteData_14_mux = (read_group == 2'd3) ? ActData_110 : ((read_group == 2'd2) ? ActData_78 : ((read_group == 2'd1) ? ActData_46 : ActData_14)); // @[WeightEngine.cs:158]
+  assign WriteData_15_mux = (read_group == 2'd3) ? ActData_111 : ((read_group == 2'd2) ? ActData_79 : ((read_group == 2'd1) ? ActData_47 : ActData_15)); // @[WeightEngine.cs:158]
+  assign WriteData_16_mux = (read_group == 2'd3) ? ActData_112 : ((read_group == 2'd2) ? ActData_80 : ((read_group == 2'd1) ? ActData_48 : ActData_16)); // @[WeightEngine.cs:158]
+  assign WriteData_17_mux = (read_group == 2'd3) ? ActData_113 : ((read_group == 2'd2) ? ActData_81 : ((read_group == 2'd1) ? ActData_49 : ActData_17)); // @[WeightEngine.cs:158]
+  assign WriteData_18_mux = (read_group == 2'd3) ? ActData_114 : ((read_group == 2'd2) ? ActData_82 : ((read_group == 2'd1) ? ActData_50 : ActData_18)); // @[WeightEngine.cs:158]
+  assign WriteData_19_mux = (read_group == 2'd3) ? ActData_115 : ((read_group == 2'd2) ? ActData_83 : ((read_group == 2'd1) ? ActData_51 : ActData_19)); // @[WeightEngine.cs:158]
+  assign WriteData_20_mux = (read_group == 2'd3) ? ActData_116 : ((read_group == 2'd2) ? ActData_84 : ((read_group == 2'd1) ? ActData_52 : ActData_20)); // @[WeightEngine.cs:158]
+  assign WriteData_21_mux = (read_group == 2'd3) ? ActData_117 : ((read_group == 2'd2) ? ActData_85 : ((read_group == 2'd1) ? ActData_53 : ActData_21)); // @[WeightEngine.cs:158]
+  assign WriteData_22_mux = (read_group == 2'd3) ? ActData_118 : ((read_group == 2'd2) ? ActData_86 : ((read_group == 2'd1) ? ActData_54 : ActData_22)); // @[WeightEngine.cs:158]
+  assign WriteData_23_mux = (read_group == 2'd3) ? ActData_119 : ((read_group == 2'd2) ? ActData_87 : ((read_group == 2'd1) ? ActData_55 : ActData_23)); // @[WeightEngine.cs:158]
+  assign WriteData_24_mux = (read_group == 2'd3) ? ActData_120 : ((read_group == 2'd2) ? ActData_88 : ((read_group == 2'd1) ? ActData_56 : ActData_24)); // @[WeightEngine.cs:158]
+  assign WriteData_25_mux = (read_group == 2'd3) ? ActData_121 : ((read_group == 2'd2) ? ActData_89 : ((read_group == 2'd1) ? ActData_57 : ActData_25)); // @[WeightEngine.cs:158]
+  assign WriteData_26_mux = (read_group == 2'd3) ? ActData_122 : ((read_group == 2'd2) ? ActData_90 : ((read_group == 2'd1) ? ActData_58 : ActData_26)); // @[WeightEngine.cs:158]
+  assign WriteData_27_mux = (read_group == 2'd3) ? ActData_123 : ((read_group == 2'd2) ? ActData_91 : ((read_group == 2'd1) ? ActData_59 : ActData_27)); // @[WeightEngine.cs:158]
+  assign WriteData_28_mux = (read_group == 2'd3) ? ActData_124 : ((read_group == 2'd2) ? ActData_92 : ((read_group == 2'd1) ? ActData_60 : ActData_28)); // @[WeightEngine.cs:158]
+  assign WriteData_29_mux = (read_group == 2'd3) ? ActData_125 : ((read_group == 2'd2) ? ActData_93 : ((read_group == 2'd1) ? ActData_61 : ActData_29)); // @[WeightEngine.cs:158]
+  assign WriteData_30_mux = (read_group == 2'd3) ? ActData_126 : ((read_group == 2'd2) ? ActData_94 : ((read_group == 2'd1) ? ActData_62 : ActData_30)); // @[WeightEngine.cs:158]
+  assign WriteData_31_mux = (read_group == 2'd3) ? ActData_127 : ((read_group == 2'd2) ? ActData_95 : ((read_group == 2'd1) ? ActData_63 : ActData_31)); // @[WeightEngine.cs:158]
+  assign bursts_RunBytes_mul = $unsigned(Control_Instruction[107:92]) * 16'h400; // @[WeightEngine.cs:59]
+  assign filling_eq = setup == 2'd1; // @[WeightEngine.cs:172, WeightEngine.cs:180, WeightEngine.cs:191]
+  assign filling_or_eq = slice == 6'd63; // @[WeightEngine.cs:172, WeightEngine.cs:180, WeightEngine.cs:191]
+  assign filling_or_eq_1 = chunk == ((Control_Instruction[19] ? 6'd32 : 6'd32) - 6'd1); // @[WeightEngine.cs:172, WeightEngine.cs:180, WeightEngine.cs:191]
+  assign filling_or = (Write_and & filling_or_eq) | (Write_and_1 & filling_or_eq_1); // @[WeightEngine.cs:172, WeightEngine.cs:180, WeightEngine.cs:191]
+  assign filling_eq_1 = rows_left == 17'd1; // @[WeightEngine.cs:172, WeightEngine.cs:180, WeightEngine.cs:191]
+  assign rows_left_mul = $unsigned(Control_Instruction[67:52]) * $unsigned(Control_Instruction[83:68]); // @[WeightEngine.cs:169, WeightEngine.cs:182]
+  assign out_block_and = filling & ActRead_Valid_eq; // @[WeightEngine.cs:138, WeightEngine.cs:184]
+  assign out_block_eq = move_state == 2'd0; // @[WeightEngine.cs:138, WeightEngine.cs:184]
+  assign out_block_eq_1 = move_state == 2'd1; // @[WeightEngine.cs:138, WeightEngine.cs:184]
+  assign out_block_eq_2 = move_state == 2'd2; // @[WeightEngine.cs:138, WeightEngine.cs:184]
+  assign out_block_eq_3 = in_block == (Control_Instruction[83:68] - 16'd1); // @[WeightEngine.cs:138, WeightEngine.cs:184]
+  assign source_row_mul_mul = in_block * 6'd32; // @[WeightEngine.cs:126]
+  assign source_row_mul_mul_1 = out_block * 6'd32; // @[WeightEngine.cs:126]
+  assign source_row_mul = $unsigned((Control_Instruction[19] ? {1'd0, ({1'd0, source_row_mul_mul} + {17'd0, chunk})} : {1'd0, ({1'd0, source_row_mul_mul_1} + {17'd0, chunk})})) * $unsigned(Control_Instruction[51:36]); // @[WeightEngine.cs:126]
+  assign source_row_mul_1 = out_block * 6'd32; // @[WeightEngine.cs:126]
+  assign Control_Busy = busy; // @[WeightEngine.cs:200]
+  assign Control_Done = finished; // @[WeightEngine.cs:201]
+  assign Control_Stalled = filling & (~CanFill); // @[WeightEngine.cs:202]
+  assign Read_Valid = bursts_Valid; // @[WeightEngine.cs:64]
+  assign Read_Address = bursts_BurstAddress; // @[WeightEngine.cs:65]
+  assign Read_Beats = bursts_BurstBeats; // @[WeightEngine.cs:66]
+  assign ActRead_Valid = ((filling & ActRead_Valid_eq) & (move_state == 2'd1)) & CanFill; // @[WeightEngine.cs:98]
+  assign ActRead_Group = Control_Instruction[17:16]; // @[WeightEngine.cs:99]
+  assign ActRead_Address = source_row; // @[WeightEngine.cs:100]
+  assign Write = Write_and | Write_and_1; // @[WeightEngine.cs:145]
+  assign WriteAddress = row_address; // @[WeightEngine.cs:146]
+  assign WriteBytes = {(ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq : WriteBytes_eq) : WriteBytes_eq_1), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_2 : WriteBytes_eq) : WriteBytes_eq_1), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_3 : WriteBytes_eq) : WriteBytes_eq_1), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_4 : WriteBytes_eq) : WriteBytes_eq_1), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_5 : WriteBytes_eq) : WriteBytes_eq_1), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_6 : WriteBytes_eq) : WriteBytes_eq_1), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_7 : WriteBytes_eq) : WriteBytes_eq_1), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_8 : WriteBytes_eq) : WriteBytes_eq_1), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_9 : WriteBytes_eq) : WriteBytes_eq_1), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_10 : WriteBytes_eq) : WriteBytes_eq_1), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_11 : WriteBytes_eq) : WriteBytes_eq_1), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_12 : WriteBytes_eq) : WriteBytes_eq_1), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_13 : WriteBytes_eq) : WriteBytes_eq_1), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_14 : WriteBytes_eq) : WriteBytes_eq_1), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_15 : WriteBytes_eq) : WriteBytes_eq_1), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_16 : WriteBytes_eq) : WriteBytes_eq_1), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_17 : WriteBytes_eq) : WriteBytes_eq_18), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_19 : WriteBytes_eq) : WriteBytes_eq_18), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_20 : WriteBytes_eq) : WriteBytes_eq_18), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_21 : WriteBytes_eq) : WriteBytes_eq_18), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_22 : WriteBytes_eq) : WriteBytes_eq_18), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_23 : WriteBytes_eq) : WriteBytes_eq_18), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_24 : WriteBytes_eq) : WriteBytes_eq_18), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_25 : WriteBytes_eq) : WriteBytes_eq_18), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_26 : WriteBytes_eq) : WriteBytes_eq_18), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_27 : WriteBytes_eq) : WriteBytes_eq_18), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_28 : WriteBytes_eq) : WriteBytes_eq_18), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_29 : WriteBytes_eq) : WriteBytes_eq_18), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_30 : WriteBytes_eq) : WriteBytes_eq_18), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_31 : WriteBytes_eq) : WriteBytes_eq_18), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_32 : WriteBytes_eq) : WriteBytes_eq_18), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_33 : WriteBytes_eq) : WriteBytes_eq_18), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq : WriteBytes_eq_2) : WriteBytes_eq_34), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_2 : WriteBytes_eq_2) : WriteBytes_eq_34), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_3 : WriteBytes_eq_2) : WriteBytes_eq_34), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_4 : WriteBytes_eq_2) : WriteBytes_eq_34), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_5 : WriteBytes_eq_2) : WriteBytes_eq_34), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_6 : WriteBytes_eq_2) : WriteBytes_eq_34), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_7 : WriteBytes_eq_2) : WriteBytes_eq_34), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_8 : WriteBytes_eq_2) : WriteBytes_eq_34), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_9 : WriteBytes_eq_2) : WriteBytes_eq_34), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_10 : WriteBytes_eq_2) : WriteBytes_eq_34), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_11 : WriteBytes_eq_2) : WriteBytes_eq_34), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_12 : WriteBytes_eq_2) : WriteBytes_eq_34), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_13 : WriteBytes_eq_2) : WriteBytes_eq_34), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_14 : WriteBytes_eq_2) : WriteBytes_eq_34), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_15 : WriteBytes_eq_2) : WriteBytes_eq_34), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_16 : WriteBytes_eq_2) : WriteBytes_eq_34), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_17 : WriteBytes_eq_2) : WriteBytes_eq_35), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_19 : WriteBytes_eq_2) : WriteBytes_eq_35), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_20 : WriteBytes_eq_2) : WriteBytes_eq_35), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_21 : WriteBytes_eq_2) : WriteBytes_eq_35), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_22 : WriteBytes_eq_2) : WriteBytes_eq_35), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_23 : WriteBytes_eq_2) : WriteBytes_eq_35), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_24 : WriteBytes_eq_2) : WriteBytes_eq_35), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_25 : WriteBytes_eq_2) : WriteBytes_eq_35), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_26 : WriteBytes_eq_2) : WriteBytes_eq_35), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_27 : WriteBytes_eq_2) : WriteBytes_eq_35), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_28 : WriteBytes_eq_2) : WriteBytes_eq_35), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_29 : WriteBytes_eq_2) : WriteBytes_eq_35), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_30 : WriteBytes_eq_2) : WriteBytes_eq_35), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_31 : WriteBytes_eq_2) : WriteBytes_eq_35), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_32 : WriteBytes_eq_2) : WriteBytes_eq_35), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_33 : WriteBytes_eq_2) : WriteBytes_eq_35), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq : WriteBytes_eq_3) : WriteBytes_eq_36), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_2 : WriteBytes_eq_3) : WriteBytes_eq_36), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_3 : WriteBytes_eq_3) : WriteBytes_eq_36), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_4 : WriteBytes_eq_3) : WriteBytes_eq_36), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_5 : WriteBytes_eq_3) : WriteBytes_eq_36), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_6 : WriteBytes_eq_3) : WriteBytes_eq_36), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_7 : WriteBytes_eq_3) : WriteBytes_eq_36), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_8 : WriteBytes_eq_3) : WriteBytes_eq_36), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_9 : WriteBytes_eq_3) : WriteBytes_eq_36), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_10 : WriteBytes_eq_3) : WriteBytes_eq_36), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_11 : WriteBytes_eq_3) : WriteBytes_eq_36), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_12 : WriteBytes_eq_3) : WriteBytes_eq_36), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_13 : WriteBytes_eq_3) : WriteBytes_eq_36), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_14 : WriteBytes_eq_3) : WriteBytes_eq_36), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_15 : WriteBytes_eq_3) : WriteBytes_eq_36), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_16 : WriteBytes_eq_3) : WriteBytes_eq_36), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_17 : WriteBytes_eq_3) : WriteBytes_eq_37), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_19 : WriteBytes_eq_3) : WriteBytes_eq_37), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_20 : WriteBytes_eq_3) : WriteBytes_eq_37), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_21 : WriteBytes_eq_3) : WriteBytes_eq_37), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_22 : WriteBytes_eq_3) : WriteBytes_eq_37), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_23 : WriteBytes_eq_3) : WriteBytes_eq_37), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_24 : WriteBytes_eq_3) : WriteBytes_eq_37), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_25 : WriteBytes_eq_3) : WriteBytes_eq_37), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_26 : WriteBytes_eq_3) : WriteBytes_eq_37), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_27 : WriteBytes_eq_3) : WriteBytes_eq_37), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_28 : WriteBytes_eq_3) : WriteBytes_eq_37), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_29 : WriteBytes_eq_3) : WriteBytes_eq_37), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_30 : WriteBytes_eq_3) : WriteBytes_eq_37), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_31 : WriteBytes_eq_3) : WriteBytes_eq_37), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_32 : WriteBytes_eq_3) : WriteBytes_eq_37), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_33 : WriteBytes_eq_3) : WriteBytes_eq_37), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq : WriteBytes_eq_4) : WriteBytes_eq_38), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_2 : WriteBytes_eq_4) : WriteBytes_eq_38), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_3 : WriteBytes_eq_4) : WriteBytes_eq_38), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_4 : WriteBytes_eq_4) : WriteBytes_eq_38), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_5 : WriteBytes_eq_4) : WriteBytes_eq_38), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_6 : WriteBytes_eq_4) : WriteBytes_eq_38), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_7 : WriteBytes_eq_4) : WriteBytes_eq_38), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_8 : WriteBytes_eq_4) : WriteBytes_eq_38), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_9 : WriteBytes_eq_4) : WriteBytes_eq_38), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_10 : WriteBytes_eq_4) : WriteBytes_eq_38), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_11 : WriteBytes_eq_4) : WriteBytes_eq_38), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_12 : WriteBytes_eq_4) : WriteBytes_eq_38), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_13 : WriteBytes_eq_4) : WriteBytes_eq_38), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_14 : WriteBytes_eq_4) : WriteBytes_eq_38), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_15 : WriteBytes_eq_4) : WriteBytes_eq_38), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_16 : WriteBytes_eq_4) : WriteBytes_eq_38), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_17 : WriteBytes_eq_4) : WriteBytes_eq_39), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_19 : WriteBytes_eq_4) : WriteBytes_eq_39), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_20 : WriteBytes_eq_4) : WriteBytes_eq_39), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_21 : WriteBytes_eq_4) : WriteBytes_eq_39), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_22 : WriteBytes_eq_4) : WriteBytes_eq_39), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_23 : WriteBytes_eq_4) : WriteBytes_eq_39), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_24 : WriteBytes_eq_4) : WriteBytes_eq_39), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_25 : WriteBytes_eq_4) : WriteBytes_eq_39), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_26 : WriteBytes_eq_4) : WriteBytes_eq_39), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_27 : WriteBytes_eq_4) : WriteBytes_eq_39), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_28 : WriteBytes_eq_4) : WriteBytes_eq_39), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_29 : WriteBytes_eq_4) : WriteBytes_eq_39), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_30 : WriteBytes_eq_4) : WriteBytes_eq_39), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_31 : WriteBytes_eq_4) : WriteBytes_eq_39), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_32 : WriteBytes_eq_4) : WriteBytes_eq_39), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_33 : WriteBytes_eq_4) : WriteBytes_eq_39), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq : WriteBytes_eq_5) : WriteBytes_eq_40), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_2 : WriteBytes_eq_5) : WriteBytes_eq_40), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_3 : WriteBytes_eq_5) : WriteBytes_eq_40), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_4 : WriteBytes_eq_5) : WriteBytes_eq_40), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_5 : WriteBytes_eq_5) : WriteBytes_eq_40), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_6 : WriteBytes_eq_5) : WriteBytes_eq_40), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_7 : WriteBytes_eq_5) : WriteBytes_eq_40), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_8 : WriteBytes_eq_5) : WriteBytes_eq_40), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_9 : WriteBytes_eq_5) : WriteBytes_eq_40), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_10 : WriteBytes_eq_5) : WriteBytes_eq_40), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_11 : WriteBytes_eq_5) : WriteBytes_eq_40), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_12 : WriteBytes_eq_5) : WriteBytes_eq_40), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_13 : WriteBytes_eq_5) : WriteBytes_eq_40), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_14 : WriteBytes_eq_5) : WriteBytes_eq_40), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_15 : WriteBytes_eq_5) : WriteBytes_eq_40), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_16 : WriteBytes_eq_5) : WriteBytes_eq_40), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_17 : WriteBytes_eq_5) : WriteBytes_eq_41), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_19 : WriteBytes_eq_5) : WriteBytes_eq_41), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_20 : WriteBytes_eq_5) : WriteBytes_eq_41), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_21 : WriteBytes_eq_5) : WriteBytes_eq_41), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_22 : WriteBytes_eq_5) : WriteBytes_eq_41), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_23 : WriteBytes_eq_5) : WriteBytes_eq_41), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_24 : WriteBytes_eq_5) : WriteBytes_eq_41), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_25 : WriteBytes_eq_5) : WriteBytes_eq_41), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_26 : WriteBytes_eq_5) : WriteBytes_eq_41), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_27 : WriteBytes_eq_5) : WriteBytes_eq_41), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_28 : WriteBytes_eq_5) : WriteBytes_eq_41), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_29 : WriteBytes_eq_5) : WriteBytes_eq_41), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_30 : WriteBytes_eq_5) : WriteBytes_eq_41), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_31 : WriteBytes_eq_5) : WriteBytes_eq_41), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_32 : WriteBytes_eq_5) : WriteBytes_eq_41), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_33 : WriteBytes_eq_5) : WriteBytes_eq_41), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq : WriteBytes_eq_6) : WriteBytes_eq_42), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_2 : WriteBytes_eq_6) : WriteBytes_eq_42), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_3 : WriteBytes_eq_6) : WriteBytes_eq_42), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_4 : WriteBytes_eq_6) : WriteBytes_eq_42), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_5 : WriteBytes_eq_6) : WriteBytes_eq_42), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_6 : WriteBytes_eq_6) : WriteBytes_eq_42), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_7 : WriteBytes_eq_6) : WriteBytes_eq_42), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_8 : WriteBytes_eq_6) : WriteBytes_eq_42), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_9 : WriteBytes_eq_6) : WriteBytes_eq_42), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_10 : WriteBytes_eq_6) : WriteBytes_eq_42), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_11 : WriteBytes_eq_6) : WriteBytes_eq_42), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_12 : WriteBytes_eq_6) : WriteBytes_eq_42), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_13 : WriteBytes_eq_6) : WriteBytes_eq_42), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_14 : WriteBytes_eq_6) : WriteBytes_eq_42), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_15 : WriteBytes_eq_6) : WriteBytes_eq_42), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_16 : WriteBytes_eq_6) : WriteBytes_eq_42), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_17 : WriteBytes_eq_6) : WriteBytes_eq_43), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_19 : WriteBytes_eq_6) : WriteBytes_eq_43), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_20 : WriteBytes_eq_6) : WriteBytes_eq_43), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_21 : WriteBytes_eq_6) : WriteBytes_eq_43), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_22 : WriteBytes_eq_6) : WriteBytes_eq_43), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_23 : WriteBytes_eq_6) : WriteBytes_eq_43), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_24 : WriteBytes_eq_6) : WriteBytes_eq_43), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_25 : WriteBytes_eq_6) : WriteBytes_eq_43), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_26 : WriteBytes_eq_6) : WriteBytes_eq_43), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_27 : WriteBytes_eq_6) : WriteBytes_eq_43), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_28 : WriteBytes_eq_6) : WriteBytes_eq_43), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_29 : WriteBytes_eq_6) : WriteBytes_eq_43), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_30 : WriteBytes_eq_6) : WriteBytes_eq_43), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_31 : WriteBytes_eq_6) : WriteBytes_eq_43), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_32 : WriteBytes_eq_6) : WriteBytes_eq_43), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_33 : WriteBytes_eq_6) : WriteBytes_eq_43), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq : WriteBytes_eq_7) : WriteBytes_eq_44), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_2 : WriteBytes_eq_7) : WriteBytes_eq_44), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_3 : WriteBytes_eq_7) : WriteBytes_eq_44), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_4 : WriteBytes_eq_7) : WriteBytes_eq_44), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_5 : WriteBytes_eq_7) : WriteBytes_eq_44), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_6 : WriteBytes_eq_7) : WriteBytes_eq_44), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_7 : WriteBytes_eq_7) : WriteBytes_eq_44), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_8 : WriteBytes_eq_7) : WriteBytes_eq_44), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_9 : WriteBytes_eq_7) : WriteBytes_eq_44), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_10 : WriteBytes_eq_7) : WriteBytes_eq_44), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_11 : WriteBytes_eq_7) : WriteBytes_eq_44), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_12 : WriteBytes_eq_7) : WriteBytes_eq_44), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_13 : WriteBytes_eq_7) : WriteBytes_eq_44), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_14 : WriteBytes_eq_7) : WriteBytes_eq_44), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_15 : WriteBytes_eq_7) : WriteBytes_eq_44), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_16 : WriteBytes_eq_7) : WriteBytes_eq_44), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_17 : WriteBytes_eq_7) : WriteBytes_eq_45), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_19 : WriteBytes_eq_7) : WriteBytes_eq_45), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_20 : WriteBytes_eq_7) : WriteBytes_eq_45), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_21 : WriteBytes_eq_7) : WriteBytes_eq_45), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_22 : WriteBytes_eq_7) : WriteBytes_eq_45), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_23 : WriteBytes_eq_7) : WriteBytes_eq_45), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_24 : WriteBytes_eq_7) : WriteBytes_eq_45), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_25 : WriteBytes_eq_7) : WriteBytes_eq_45), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_26 : WriteBytes_eq_7) : WriteBytes_eq_45), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_27 : WriteBytes_eq_7) : WriteBytes_eq_45), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_28 : WriteBytes_eq_7) : WriteBytes_eq_45), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_29 : WriteBytes_eq_7) : WriteBytes_eq_45), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_30 : WriteBytes_eq_7) : WriteBytes_eq_45), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_31 : WriteBytes_eq_7) : WriteBytes_eq_45), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_32 : WriteBytes_eq_7) : WriteBytes_eq_45), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_33 : WriteBytes_eq_7) : WriteBytes_eq_45), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq : WriteBytes_eq_8) : WriteBytes_eq_46), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_2 : WriteBytes_eq_8) : WriteBytes_eq_46), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_3 : WriteBytes_eq_8) : WriteBytes_eq_46), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_4 : WriteBytes_eq_8) : WriteBytes_eq_46), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_5 : WriteBytes_eq_8) : WriteBytes_eq_46), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_6 : WriteBytes_eq_8) : WriteBytes_eq_46), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_7 : WriteBytes_eq_8) : WriteBytes_eq_46), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_8 : WriteBytes_eq_8) : WriteBytes_eq_46), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_9 : WriteBytes_eq_8) : WriteBytes_eq_46), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_10 : WriteBytes_eq_8) : WriteBytes_eq_46), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_11 : WriteBytes_eq_8) : WriteBytes_eq_46), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_12 : WriteBytes_eq_8) : WriteBytes_eq_46), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_13 : WriteBytes_eq_8) : WriteBytes_eq_46), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_14 : WriteBytes_eq_8) : WriteBytes_eq_46), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_15 : WriteBytes_eq_8) : WriteBytes_eq_46), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_16 : WriteBytes_eq_8) : WriteBytes_eq_46), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_17 : WriteBytes_eq_8) : WriteBytes_eq_47), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_19 : WriteBytes_eq_8) : WriteBytes_eq_47), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_20 : WriteBytes_eq_8) : WriteBytes_eq_47), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_21 : WriteBytes_eq_8) : WriteBytes_eq_47), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_22 : WriteBytes_eq_8) : WriteBytes_eq_47), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_23 : WriteBytes_eq_8) : WriteBytes_eq_47), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_24 : WriteBytes_eq_8) : WriteBytes_eq_47), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_25 : WriteBytes_eq_8) : WriteBytes_eq_47), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_26 : WriteBytes_eq_8) : WriteBytes_eq_47), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_27 : WriteBytes_eq_8) : WriteBytes_eq_47), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_28 : WriteBytes_eq_8) : WriteBytes_eq_47), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_29 : WriteBytes_eq_8) : WriteBytes_eq_47), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_30 : WriteBytes_eq_8) : WriteBytes_eq_47), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_31 : WriteBytes_eq_8) : WriteBytes_eq_47), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_32 : WriteBytes_eq_8) : WriteBytes_eq_47), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_33 : WriteBytes_eq_8) : WriteBytes_eq_47), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq : WriteBytes_eq_9) : WriteBytes_eq_48), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_2 : WriteBytes_eq_9) : WriteBytes_eq_48), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_3 : WriteBytes_eq_9) : WriteBytes_eq_48), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_4 : WriteBytes_eq_9) : WriteBytes_eq_48), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_5 : WriteBytes_eq_9) : WriteBytes_eq_48), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_6 : WriteBytes_eq_9) : WriteBytes_eq_48), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_7 : WriteBytes_eq_9) : WriteBytes_eq_48), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_8 : WriteBytes_eq_9) : WriteBytes_eq_48), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_9 : WriteBytes_eq_9) : WriteBytes_eq_48), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_10 : WriteBytes_eq_9) : WriteBytes_eq_48), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_11 : WriteBytes_eq_9) : WriteBytes_eq_48), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_12 : WriteBytes_eq_9) : WriteBytes_eq_48), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_13 : WriteBytes_eq_9) : WriteBytes_eq_48), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_14 : WriteBytes_eq_9) : WriteBytes_eq_48), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_15 : WriteBytes_eq_9) : WriteBytes_eq_48), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_16 : WriteBytes_eq_9) : WriteBytes_eq_48), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_17 : WriteBytes_eq_9) : WriteBytes_eq_49), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_19 : WriteBytes_eq_9) : WriteBytes_eq_49), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_20 : WriteBytes_eq_9) : WriteBytes_eq_49), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_21 : WriteBytes_eq_9) : WriteBytes_eq_49), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_22 : WriteBytes_eq_9) : WriteBytes_eq_49), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_23 : WriteBytes_eq_9) : WriteBytes_eq_49), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_24 : WriteBytes_eq_9) : WriteBytes_eq_49), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_25 : WriteBytes_eq_9) : WriteBytes_eq_49), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_26 : WriteBytes_eq_9) : WriteBytes_eq_49), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_27 : WriteBytes_eq_9) : WriteBytes_eq_49), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_28 : WriteBytes_eq_9) : WriteBytes_eq_49), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_29 : WriteBytes_eq_9) : WriteBytes_eq_49), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_30 : WriteBytes_eq_9) : WriteBytes_eq_49), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_31 : WriteBytes_eq_9) : WriteBytes_eq_49), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_32 : WriteBytes_eq_9) : WriteBytes_eq_49), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_33 : WriteBytes_eq_9) : WriteBytes_eq_49), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq : WriteBytes_eq_10) : WriteBytes_eq_50), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_2 : WriteBytes_eq_10) : WriteBytes_eq_50), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_3 : WriteBytes_eq_10) : WriteBytes_eq_50), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_4 : WriteBytes_eq_10) : WriteBytes_eq_50), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_5 : WriteBytes_eq_10) : WriteBytes_eq_50), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_6 : WriteBytes_eq_10) : WriteBytes_eq_50), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_7 : WriteBytes_eq_10) : WriteBytes_eq_50), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_8 : WriteBytes_eq_10) : WriteBytes_eq_50), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_9 : WriteBytes_eq_10) : WriteBytes_eq_50), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_10 : WriteBytes_eq_10) : WriteBytes_eq_50), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_11 : WriteBytes_eq_10) : WriteBytes_eq_50), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_12 : WriteBytes_eq_10) : WriteBytes_eq_50), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_13 : WriteBytes_eq_10) : WriteBytes_eq_50), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_14 : WriteBytes_eq_10) : WriteBytes_eq_50), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_15 : WriteBytes_eq_10) : WriteBytes_eq_50), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_16 : WriteBytes_eq_10) : WriteBytes_eq_50), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_17 : WriteBytes_eq_10) : WriteBytes_eq_51), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_19 : WriteBytes_eq_10) : WriteBytes_eq_51), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_20 : WriteBytes_eq_10) : WriteBytes_eq_51), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_21 : WriteBytes_eq_10) : WriteBytes_eq_51), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_22 : WriteBytes_eq_10) : WriteBytes_eq_51), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_23 : WriteBytes_eq_10) : WriteBytes_eq_51), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_24 : WriteBytes_eq_10) : WriteBytes_eq_51), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_25 : WriteBytes_eq_10) : WriteBytes_eq_51), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_26 : WriteBytes_eq_10) : WriteBytes_eq_51), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_27 : WriteBytes_eq_10) : WriteBytes_eq_51), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_28 : WriteBytes_eq_10) : WriteBytes_eq_51), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_29 : WriteBytes_eq_10) : WriteBytes_eq_51), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_30 : WriteBytes_eq_10) : WriteBytes_eq_51), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_31 : WriteBytes_eq_10) : WriteBytes_eq_51), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_32 : WriteBytes_eq_10) : WriteBytes_eq_51), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_33 : WriteBytes_eq_10) : WriteBytes_eq_51), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq : WriteBytes_eq_11) : WriteBytes_eq_52), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_2 : WriteBytes_eq_11) : WriteBytes_eq_52), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_3 : WriteBytes_eq_11) : WriteBytes_eq_52), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_4 : WriteBytes_eq_11) : WriteBytes_eq_52), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_5 : WriteBytes_eq_11) : WriteBytes_eq_52), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_6 : WriteBytes_eq_11) : WriteBytes_eq_52), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_7 : WriteBytes_eq_11) : WriteBytes_eq_52), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_8 : WriteBytes_eq_11) : WriteBytes_eq_52), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_9 : WriteBytes_eq_11) : WriteBytes_eq_52), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_10 : WriteBytes_eq_11) : WriteBytes_eq_52), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_11 : WriteBytes_eq_11) : WriteBytes_eq_52), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_12 : WriteBytes_eq_11) : WriteBytes_eq_52), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_13 : WriteBytes_eq_11) : WriteBytes_eq_52), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_14 : WriteBytes_eq_11) : WriteBytes_eq_52), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_15 : WriteBytes_eq_11) : WriteBytes_eq_52), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_16 : WriteBytes_eq_11) : WriteBytes_eq_52), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_17 : WriteBytes_eq_11) : WriteBytes_eq_53), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_19 : WriteBytes_eq_11) : WriteBytes_eq_53), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_20 : WriteBytes_eq_11) : WriteBytes_eq_53), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_21 : WriteBytes_eq_11) : WriteBytes_eq_53), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_22 : WriteBytes_eq_11) : WriteBytes_eq_53), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_23 : WriteBytes_eq_11) : WriteBytes_eq_53), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_24 : WriteBytes_eq_11) : WriteBytes_eq_53), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_25 : WriteBytes_eq_11) : WriteBytes_eq_53), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_26 : WriteBytes_eq_11) : WriteBytes_eq_53), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_27 : WriteBytes_eq_11) : WriteBytes_eq_53), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_28 : WriteBytes_eq_11) : WriteBytes_eq_53), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_29 : WriteBytes_eq_11) : WriteBytes_eq_53), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_30 : WriteBytes_eq_11) : WriteBytes_eq_53), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_31 : WriteBytes_eq_11) : WriteBytes_eq_53), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_32 : WriteBytes_eq_11) : WriteBytes_eq_53), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_33 : WriteBytes_eq_11) : WriteBytes_eq_53), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq : WriteBytes_eq_12) : WriteBytes_eq_54), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_2 : WriteBytes_eq_12) : WriteBytes_eq_54), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_3 : WriteBytes_eq_12) : WriteBytes_eq_54), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_4 : WriteBytes_eq_12) : WriteBytes_eq_54), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_5 : WriteBytes_eq_12) : WriteBytes_eq_54), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_6 : WriteBytes_eq_12) : WriteBytes_eq_54), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_7 : WriteBytes_eq_12) : WriteBytes_eq_54), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_8 : WriteBytes_eq_12) : WriteBytes_eq_54), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_9 : WriteBytes_eq_12) : WriteBytes_eq_54), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_10 : WriteBytes_eq_12) : WriteBytes_eq_54), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_11 : WriteBytes_eq_12) : WriteBytes_eq_54), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_12 : WriteBytes_eq_12) : WriteBytes_eq_54), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_13 : WriteBytes_eq_12) : WriteBytes_eq_54), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_14 : WriteBytes_eq_12) : WriteBytes_eq_54), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_15 : WriteBytes_eq_12) : WriteBytes_eq_54), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_16 : WriteBytes_eq_12) : WriteBytes_eq_54), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_17 : WriteBytes_eq_12) : WriteBytes_eq_55), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_19 : WriteBytes_eq_12) : WriteBytes_eq_55), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_20 : WriteBytes_eq_12) : WriteBytes_eq_55), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_21 : WriteBytes_eq_12) : WriteBytes_eq_55), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_22 : WriteBytes_eq_12) : WriteBytes_eq_55), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_23 : WriteBytes_eq_12) : WriteBytes_eq_55), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_24 : WriteBytes_eq_12) : WriteBytes_eq_55), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_25 : WriteBytes_eq_12) : WriteBytes_eq_55), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_26 : WriteBytes_eq_12) : WriteBytes_eq_55), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_27 : WriteBytes_eq_12) : WriteBytes_eq_55), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_28 : WriteBytes_eq_12) : WriteBytes_eq_55), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_29 : WriteBytes_eq_12) : WriteBytes_eq_55), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_30 : WriteBytes_eq_12) : WriteBytes_eq_55), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_31 : WriteBytes_eq_12) : WriteBytes_eq_55), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_32 : WriteBytes_eq_12) : WriteBytes_eq_55), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_33 : WriteBytes_eq_12) : WriteBytes_eq_55), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq : WriteBytes_eq_13) : WriteBytes_eq_56), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_2 : WriteBytes_eq_13) : WriteBytes_eq_56), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_3 : WriteBytes_eq_13) : WriteBytes_eq_56), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_4 : WriteBytes_eq_13) : WriteBytes_eq_56), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_5 : WriteBytes_eq_13) : WriteBytes_eq_56), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_6 : WriteBytes_eq_13) : WriteBytes_eq_56), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_7 : WriteBytes_eq_13) : WriteBytes_eq_56), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_8 : WriteBytes_eq_13) : WriteBytes_eq_56), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_9 : WriteBytes_eq_13) : WriteBytes_eq_56), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_10 : WriteBytes_eq_13) : WriteBytes_eq_56), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_11 : WriteBytes_eq_13) : WriteBytes_eq_56), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_12 : WriteBytes_eq_13) : WriteBytes_eq_56), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_13 : WriteBytes_eq_13) : WriteBytes_eq_56), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_14 : WriteBytes_eq_13) : WriteBytes_eq_56), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_15 : WriteBytes_eq_13) : WriteBytes_eq_56), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_16 : WriteBytes_eq_13) : WriteBytes_eq_56), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_17 : WriteBytes_eq_13) : WriteBytes_eq_57), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_19 : WriteBytes_eq_13) : WriteBytes_eq_57), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_20 : WriteBytes_eq_13) : WriteBytes_eq_57), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_21 : WriteBytes_eq_13) : WriteBytes_eq_57), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_22 : WriteBytes_eq_13) : WriteBytes_eq_57), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_23 : WriteBytes_eq_13) : WriteBytes_eq_57), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_24 : WriteBytes_eq_13) : WriteBytes_eq_57), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_25 : WriteBytes_eq_13) : WriteBytes_eq_57), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_26 : WriteBytes_eq_13) : WriteBytes_eq_57), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_27 : WriteBytes_eq_13) : WriteBytes_eq_57), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_28 : WriteBytes_eq_13) : WriteBytes_eq_57), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_29 : WriteBytes_eq_13) : WriteBytes_eq_57), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_30 : WriteBytes_eq_13) : WriteBytes_eq_57), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_31 : WriteBytes_eq_13) : WriteBytes_eq_57), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_32 : WriteBytes_eq_13) : WriteBytes_eq_57), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_33 : WriteBytes_eq_13) : WriteBytes_eq_57), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq : WriteBytes_eq_14) : WriteBytes_eq_58), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_2 : WriteBytes_eq_14) : WriteBytes_eq_58), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_3 : WriteBytes_eq_14) : WriteBytes_eq_58), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_4 : WriteBytes_eq_14) : WriteBytes_eq_58), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_5 : WriteBytes_eq_14) : WriteBytes_eq_58), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_6 : WriteBytes_eq_14) : WriteBytes_eq_58), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_7 : WriteBytes_eq_14) : WriteBytes_eq_58), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_8 : WriteBytes_eq_14) : WriteBytes_eq_58), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_9 : WriteBytes_eq_14) : WriteBytes_eq_58), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_10 : WriteBytes_eq_14) : WriteBytes_eq_58), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_11 : WriteBytes_eq_14) : WriteBytes_eq_58), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_12 : WriteBytes_eq_14) : WriteBytes_eq_58), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_13 : WriteBytes_eq_14) : WriteBytes_eq_58), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_14 : WriteBytes_eq_14) : WriteBytes_eq_58), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_15 : WriteBytes_eq_14) : WriteBytes_eq_58), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_16 : WriteBytes_eq_14) : WriteBytes_eq_58), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_17 : WriteBytes_eq_14) : WriteBytes_eq_59), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_19 : WriteBytes_eq_14) : WriteBytes_eq_59), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_20 : WriteBytes_eq_14) : WriteBytes_eq_59), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_21 : WriteBytes_eq_14) : WriteBytes_eq_59), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_22 : WriteBytes_eq_14) : WriteBytes_eq_59), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_23 : WriteBytes_eq_14) : WriteBytes_eq_59), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_24 : WriteBytes_eq_14) : WriteBytes_eq_59), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_25 : WriteBytes_eq_14) : WriteBytes_eq_59), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_26 : WriteBytes_eq_14) : WriteBytes_eq_59), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_27 : WriteBytes_eq_14) : WriteBytes_eq_59), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_28 : WriteBytes_eq_14) : WriteBytes_eq_59), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_29 : WriteBytes_eq_14) : WriteBytes_eq_59), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_30 : WriteBytes_eq_14) : WriteBytes_eq_59), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_31 : WriteBytes_eq_14) : WriteBytes_eq_59), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_32 : WriteBytes_eq_14) : WriteBytes_eq_59), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_33 : WriteBytes_eq_14) : WriteBytes_eq_59), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq : WriteBytes_eq_15) : WriteBytes_eq_60), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_2 : WriteBytes_eq_15) : WriteBytes_eq_60), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_3 : WriteBytes_eq_15) : WriteBytes_eq_60), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_4 : WriteBytes_eq_15) : WriteBytes_eq_60), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_5 : WriteBytes_eq_15) : WriteBytes_eq_60), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_6 : WriteBytes_eq_15) : WriteBytes_eq_60), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_7 : WriteBytes_eq_15) : WriteBytes_eq_60), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_8 : WriteBytes_eq_15) : WriteBytes_eq_60), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_9 : WriteBytes_eq_15) : WriteBytes_eq_60), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_10 : WriteBytes_eq_15) : WriteBytes_eq_60), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_11 : WriteBytes_eq_15) : WriteBytes_eq_60), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_12 : WriteBytes_eq_15) : WriteBytes_eq_60), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_13 : WriteBytes_eq_15) : WriteBytes_eq_60), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_14 : WriteBytes_eq_15) : WriteBytes_eq_60), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_15 : WriteBytes_eq_15) : WriteBytes_eq_60), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_16 : WriteBytes_eq_15) : WriteBytes_eq_60), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_17 : WriteBytes_eq_15) : WriteBytes_eq_61), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_19 : WriteBytes_eq_15) : WriteBytes_eq_61), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_20 : WriteBytes_eq_15) : WriteBytes_eq_61), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_21 : WriteBytes_eq_15) : WriteBytes_eq_61), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_22 : WriteBytes_eq_15) : WriteBytes_eq_61), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_23 : WriteBytes_eq_15) : WriteBytes_eq_61), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_24 : WriteBytes_eq_15) : WriteBytes_eq_61), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_25 : WriteBytes_eq_15) : WriteBytes_eq_61), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_26 : WriteBytes_eq_15) : WriteBytes_eq_61), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_27 : WriteBytes_eq_15) : WriteBytes_eq_61), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_28 : WriteBytes_eq_15) : WriteBytes_eq_61), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_29 : WriteBytes_eq_15) : WriteBytes_eq_61), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_30 : WriteBytes_eq_15) : WriteBytes_eq_61), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_31 : WriteBytes_eq_15) : WriteBytes_eq_61), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_32 : WriteBytes_eq_15) : WriteBytes_eq_61), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_33 : WriteBytes_eq_15) : WriteBytes_eq_61), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq : WriteBytes_eq_16) : WriteBytes_eq_62), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_2 : WriteBytes_eq_16) : WriteBytes_eq_62), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_3 : WriteBytes_eq_16) : WriteBytes_eq_62), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_4 : WriteBytes_eq_16) : WriteBytes_eq_62), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_5 : WriteBytes_eq_16) : WriteBytes_eq_62), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_6 : WriteBytes_eq_16) : WriteBytes_eq_62), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_7 : WriteBytes_eq_16) : WriteBytes_eq_62), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_8 : WriteBytes_eq_16) : WriteBytes_eq_62), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_9 : WriteBytes_eq_16) : WriteBytes_eq_62), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_10 : WriteBytes_eq_16) : WriteBytes_eq_62), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_11 : WriteBytes_eq_16) : WriteBytes_eq_62), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_12 : WriteBytes_eq_16) : WriteBytes_eq_62), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_13 : WriteBytes_eq_16) : WriteBytes_eq_62), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_14 : WriteBytes_eq_16) : WriteBytes_eq_62), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_15 : WriteBytes_eq_16) : WriteBytes_eq_62), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_16 : WriteBytes_eq_16) : WriteBytes_eq_62), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_17 : WriteBytes_eq_16) : WriteBytes_eq_63), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_19 : WriteBytes_eq_16) : WriteBytes_eq_63), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_20 : WriteBytes_eq_16) : WriteBytes_eq_63), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_21 : WriteBytes_eq_16) : WriteBytes_eq_63), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_22 : WriteBytes_eq_16) : WriteBytes_eq_63), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_23 : WriteBytes_eq_16) : WriteBytes_eq_63), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_24 : WriteBytes_eq_16) : WriteBytes_eq_63), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_25 : WriteBytes_eq_16) : WriteBytes_eq_63), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_26 : WriteBytes_eq_16) : WriteBytes_eq_63), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_27 : WriteBytes_eq_16) : WriteBytes_eq_63), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_28 : WriteBytes_eq_16) : WriteBytes_eq_63), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_29 : WriteBytes_eq_16) : WriteBytes_eq_63), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_30 : WriteBytes_eq_16) : WriteBytes_eq_63), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_31 : WriteBytes_eq_16) : WriteBytes_eq_63), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_32 : WriteBytes_eq_16) : WriteBytes_eq_63), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_33 : WriteBytes_eq_16) : WriteBytes_eq_63), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq : WriteBytes_eq_17) : WriteBytes_eq_64), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_2 : WriteBytes_eq_17) : WriteBytes_eq_64), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_3 : WriteBytes_eq_17) : WriteBytes_eq_64), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_4 : WriteBytes_eq_17) : WriteBytes_eq_64), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_5 : WriteBytes_eq_17) : WriteBytes_eq_64), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_6 : WriteBytes_eq_17) : WriteBytes_eq_64), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_7 : WriteBytes_eq_17) : WriteBytes_eq_64), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_8 : WriteBytes_eq_17) : WriteBytes_eq_64), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_9 : WriteBytes_eq_17) : WriteBytes_eq_64), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_10 : WriteBytes_eq_17) : WriteBytes_eq_64), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_11 : WriteBytes_eq_17) : WriteBytes_eq_64), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_12 : WriteBytes_eq_17) : WriteBytes_eq_64), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_13 : WriteBytes_eq_17) : WriteBytes_eq_64), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_14 : WriteBytes_eq_17) : WriteBytes_eq_64), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_15 : WriteBytes_eq_17) : WriteBytes_eq_64), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_16 : WriteBytes_eq_17) : WriteBytes_eq_64), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_17 : WriteBytes_eq_17) : WriteBytes_eq_65), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_19 : WriteBytes_eq_17) : WriteBytes_eq_65), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_20 : WriteBytes_eq_17) : WriteBytes_eq_65), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_21 : WriteBytes_eq_17) : WriteBytes_eq_65), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_22 : WriteBytes_eq_17) : WriteBytes_eq_65), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_23 : WriteBytes_eq_17) : WriteBytes_eq_65), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_24 : WriteBytes_eq_17) : WriteBytes_eq_65), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_25 : WriteBytes_eq_17) : WriteBytes_eq_65), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_26 : WriteBytes_eq_17) : WriteBytes_eq_65), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_27 : WriteBytes_eq_17) : WriteBytes_eq_65), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_28 : WriteBytes_eq_17) : WriteBytes_eq_65), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_29 : WriteBytes_eq_17) : WriteBytes_eq_65), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_30 : WriteBytes_eq_17) : WriteBytes_eq_65), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_31 : WriteBytes_eq_17) : WriteBytes_eq_65), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_32 : WriteBytes_eq_17) : WriteBytes_eq_65), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_33 : WriteBytes_eq_17) : WriteBytes_eq_65), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq : WriteBytes_eq_19) : WriteBytes_eq_66), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_2 : WriteBytes_eq_19) : WriteBytes_eq_66), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_3 : WriteBytes_eq_19) : WriteBytes_eq_66), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_4 : WriteBytes_eq_19) : WriteBytes_eq_66), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_5 : WriteBytes_eq_19) : WriteBytes_eq_66), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_6 : WriteBytes_eq_19) : WriteBytes_eq_66), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_7 : WriteBytes_eq_19) : WriteBytes_eq_66), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_8 : WriteBytes_eq_19) : WriteBytes_eq_66), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_9 : WriteBytes_eq_19) : WriteBytes_eq_66), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_10 : WriteBytes_eq_19) : WriteBytes_eq_66), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_11 : WriteBytes_eq_19) : WriteBytes_eq_66), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_12 : WriteBytes_eq_19) : WriteBytes_eq_66), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_13 : WriteBytes_eq_19) : WriteBytes_eq_66), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_14 : WriteBytes_eq_19) : WriteBytes_eq_66), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_15 : WriteBytes_eq_19) : WriteBytes_eq_66), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_16 : WriteBytes_eq_19) : WriteBytes_eq_66), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_17 : WriteBytes_eq_19) : WriteBytes_eq_67), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_19 : WriteBytes_eq_19) : WriteBytes_eq_67), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_20 : WriteBytes_eq_19) : WriteBytes_eq_67), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_21 : WriteBytes_eq_19) : WriteBytes_eq_67), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_22 : WriteBytes_eq_19) : WriteBytes_eq_67), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_23 : WriteBytes_eq_19) : WriteBytes_eq_67), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_24 : WriteBytes_eq_19) : WriteBytes_eq_67), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_25 : WriteBytes_eq_19) : WriteBytes_eq_67), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_26 : WriteBytes_eq_19) : WriteBytes_eq_67), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_27 : WriteBytes_eq_19) : WriteBytes_eq_67), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_28 : WriteBytes_eq_19) : WriteBytes_eq_67), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_29 : WriteBytes_eq_19) : WriteBytes_eq_67), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_30 : WriteBytes_eq_19) : WriteBytes_eq_67), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_31 : WriteBytes_eq_19) : WriteBytes_eq_67), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_32 : WriteBytes_eq_19) : WriteBytes_eq_67), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_33 : WriteBytes_eq_19) : WriteBytes_eq_67), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq : WriteBytes_eq_20) : WriteBytes_eq_68), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_2 : WriteBytes_eq_20) : WriteBytes_eq_68), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_3 : WriteBytes_eq_20) : WriteBytes_eq_68), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_4 : WriteBytes_eq_20) : WriteBytes_eq_68), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_5 : WriteBytes_eq_20) : WriteBytes_eq_68), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_6 : WriteBytes_eq_20) : WriteBytes_eq_68), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_7 : WriteBytes_eq_20) : WriteBytes_eq_68), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_8 : WriteBytes_eq_20) : WriteBytes_eq_68), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_9 : WriteBytes_eq_20) : WriteBytes_eq_68), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_10 : WriteBytes_eq_20) : WriteBytes_eq_68), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_11 : WriteBytes_eq_20) : WriteBytes_eq_68), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_12 : WriteBytes_eq_20) : WriteBytes_eq_68), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_13 : WriteBytes_eq_20) : WriteBytes_eq_68), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_14 : WriteBytes_eq_20) : WriteBytes_eq_68), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_15 : WriteBytes_eq_20) : WriteBytes_eq_68), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_16 : WriteBytes_eq_20) : WriteBytes_eq_68), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_17 : WriteBytes_eq_20) : WriteBytes_eq_69), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_19 : WriteBytes_eq_20) : WriteBytes_eq_69), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_20 : WriteBytes_eq_20) : WriteBytes_eq_69), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_21 : WriteBytes_eq_20) : WriteBytes_eq_69), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_22 : WriteBytes_eq_20) : WriteBytes_eq_69), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_23 : WriteBytes_eq_20) : WriteBytes_eq_69), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_24 : WriteBytes_eq_20) : WriteBytes_eq_69), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_25 : WriteBytes_eq_20) : WriteBytes_eq_69), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_26 : WriteBytes_eq_20) : WriteBytes_eq_69), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_27 : WriteBytes_eq_20) : WriteBytes_eq_69), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_28 : WriteBytes_eq_20) : WriteBytes_eq_69), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_29 : WriteBytes_eq_20) : WriteBytes_eq_69), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_30 : WriteBytes_eq_20) : WriteBytes_eq_69), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_31 : WriteBytes_eq_20) : WriteBytes_eq_69), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_32 : WriteBytes_eq_20) : WriteBytes_eq_69), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_33 : WriteBytes_eq_20) : WriteBytes_eq_69), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq : WriteBytes_eq_21) : WriteBytes_eq_70), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_2 : WriteBytes_eq_21) : WriteBytes_eq_70), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_3 : WriteBytes_eq_21) : WriteBytes_eq_70), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_4 : WriteBytes_eq_21) : WriteBytes_eq_70), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_5 : WriteBytes_eq_21) : WriteBytes_eq_70), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_6 : WriteBytes_eq_21) : WriteBytes_eq_70), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_7 : WriteBytes_eq_21) : WriteBytes_eq_70), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_8 : WriteBytes_eq_21) : WriteBytes_eq_70), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_9 : WriteBytes_eq_21) : WriteBytes_eq_70), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_10 : WriteBytes_eq_21) : WriteBytes_eq_70), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_11 : WriteBytes_eq_21) : WriteBytes_eq_70), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_12 : WriteBytes_eq_21) : WriteBytes_eq_70), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_13 : WriteBytes_eq_21) : WriteBytes_eq_70), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_14 : WriteBytes_eq_21) : WriteBytes_eq_70), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_15 : WriteBytes_eq_21) : WriteBytes_eq_70), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_16 : WriteBytes_eq_21) : WriteBytes_eq_70), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_17 : WriteBytes_eq_21) : WriteBytes_eq_71), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_19 : WriteBytes_eq_21) : WriteBytes_eq_71), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_20 : WriteBytes_eq_21) : WriteBytes_eq_71), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_21 : WriteBytes_eq_21) : WriteBytes_eq_71), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_22 : WriteBytes_eq_21) : WriteBytes_eq_71), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_23 : WriteBytes_eq_21) : WriteBytes_eq_71), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_24 : WriteBytes_eq_21) : WriteBytes_eq_71), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_25 : WriteBytes_eq_21) : WriteBytes_eq_71), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_26 : WriteBytes_eq_21) : WriteBytes_eq_71), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_27 : WriteBytes_eq_21) : WriteBytes_eq_71), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_28 : WriteBytes_eq_21) : WriteBytes_eq_71), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_29 : WriteBytes_eq_21) : WriteBytes_eq_71), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_30 : WriteBytes_eq_21) : WriteBytes_eq_71), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_31 : WriteBytes_eq_21) : WriteBytes_eq_71), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_32 : WriteBytes_eq_21) : WriteBytes_eq_71), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_33 : WriteBytes_eq_21) : WriteBytes_eq_71), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq : WriteBytes_eq_22) : WriteBytes_eq_72), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_2 : WriteBytes_eq_22) : WriteBytes_eq_72), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_3 : WriteBytes_eq_22) : WriteBytes_eq_72), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_4 : WriteBytes_eq_22) : WriteBytes_eq_72), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_5 : WriteBytes_eq_22) : WriteBytes_eq_72), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_6 : WriteBytes_eq_22) : WriteBytes_eq_72), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_7 : WriteBytes_eq_22) : WriteBytes_eq_72), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_8 : WriteBytes_eq_22) : WriteBytes_eq_72), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_9 : WriteBytes_eq_22) : WriteBytes_eq_72), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_10 : WriteBytes_eq_22) : WriteBytes_eq_72), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_11 : WriteBytes_eq_22) : WriteBytes_eq_72), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_12 : WriteBytes_eq_22) : WriteBytes_eq_72), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_13 : WriteBytes_eq_22) : WriteBytes_eq_72), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_14 : WriteBytes_eq_22) : WriteBytes_eq_72), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_15 : WriteBytes_eq_22) : WriteBytes_eq_72), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_16 : WriteBytes_eq_22) : WriteBytes_eq_72), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_17 : WriteBytes_eq_22) : WriteBytes_eq_73), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_19 : WriteBytes_eq_22) : WriteBytes_eq_73), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_20 : WriteBytes_eq_22) : WriteBytes_eq_73), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_21 : WriteBytes_eq_22) : WriteBytes_eq_73), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_22 : WriteBytes_eq_22) : WriteBytes_eq_73), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_23 : WriteBytes_eq_22) : WriteBytes_eq_73), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_24 : WriteBytes_eq_22) : WriteBytes_eq_73), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_25 : WriteBytes_eq_22) : WriteBytes_eq_73), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_26 : WriteBytes_eq_22) : WriteBytes_eq_73), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_27 : WriteBytes_eq_22) : WriteBytes_eq_73), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_28 : WriteBytes_eq_22) : WriteBytes_eq_73), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_29 : WriteBytes_eq_22) : WriteBytes_eq_73), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_30 : WriteBytes_eq_22) : WriteBytes_eq_73), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_31 : WriteBytes_eq_22) : WriteBytes_eq_73), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_32 : WriteBytes_eq_22) : WriteBytes_eq_73), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_33 : WriteBytes_eq_22) : WriteBytes_eq_73), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq : WriteBytes_eq_23) : WriteBytes_eq_74), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_2 : WriteBytes_eq_23) : WriteBytes_eq_74), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_3 : WriteBytes_eq_23) : WriteBytes_eq_74), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_4 : WriteBytes_eq_23) : WriteBytes_eq_74), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_5 : WriteBytes_eq_23) : WriteBytes_eq_74), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_6 : WriteBytes_eq_23) : WriteBytes_eq_74), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_7 : WriteBytes_eq_23) : WriteBytes_eq_74), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_8 : WriteBytes_eq_23) : WriteBytes_eq_74), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_9 : WriteBytes_eq_23) : WriteBytes_eq_74), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_10 : WriteBytes_eq_23) : WriteBytes_eq_74), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_11 : WriteBytes_eq_23) : WriteBytes_eq_74), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_12 : WriteBytes_eq_23) : WriteBytes_eq_74), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_13 : WriteBytes_eq_23) : WriteBytes_eq_74), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_14 : WriteBytes_eq_23) : WriteBytes_eq_74), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_15 : WriteBytes_eq_23) : WriteBytes_eq_74), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_16 : WriteBytes_eq_23) : WriteBytes_eq_74), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_17 : WriteBytes_eq_23) : WriteBytes_eq_75), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_19 : WriteBytes_eq_23) : WriteBytes_eq_75), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_20 : WriteBytes_eq_23) : WriteBytes_eq_75), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_21 : WriteBytes_eq_23) : WriteBytes_eq_75), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_22 : WriteBytes_eq_23) : WriteBytes_eq_75), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_23 : WriteBytes_eq_23) : WriteBytes_eq_75), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_24 : WriteBytes_eq_23) : WriteBytes_eq_75), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_25 : WriteBytes_eq_23) : WriteBytes_eq_75), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_26 : WriteBytes_eq_23) : WriteBytes_eq_75), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_27 : WriteBytes_eq_23) : WriteBytes_eq_75), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_28 : WriteBytes_eq_23) : WriteBytes_eq_75), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_29 : WriteBytes_eq_23) : WriteBytes_eq_75), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_30 : WriteBytes_eq_23) : WriteBytes_eq_75), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_31 : WriteBytes_eq_23) : WriteBytes_eq_75), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_32 : WriteBytes_eq_23) : WriteBytes_eq_75), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_33 : WriteBytes_eq_23) : WriteBytes_eq_75), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq : WriteBytes_eq_24) : WriteBytes_eq_76), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_2 : WriteBytes_eq_24) : WriteBytes_eq_76), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_3 : WriteBytes_eq_24) : WriteBytes_eq_76), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_4 : WriteBytes_eq_24) : WriteBytes_eq_76), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_5 : WriteBytes_eq_24) : WriteBytes_eq_76), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_6 : WriteBytes_eq_24) : WriteBytes_eq_76), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_7 : WriteBytes_eq_24) : WriteBytes_eq_76), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_8 : WriteBytes_eq_24) : WriteBytes_eq_76), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_9 : WriteBytes_eq_24) : WriteBytes_eq_76), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_10 : WriteBytes_eq_24) : WriteBytes_eq_76), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_11 : WriteBytes_eq_24) : WriteBytes_eq_76), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_12 : WriteBytes_eq_24) : WriteBytes_eq_76), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_13 : WriteBytes_eq_24) : WriteBytes_eq_76), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_14 : WriteBytes_eq_24) : WriteBytes_eq_76), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_15 : WriteBytes_eq_24) : WriteBytes_eq_76), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_16 : WriteBytes_eq_24) : WriteBytes_eq_76), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_17 : WriteBytes_eq_24) : WriteBytes_eq_77), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_19 : WriteBytes_eq_24) : WriteBytes_eq_77), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_20 : WriteBytes_eq_24) : WriteBytes_eq_77), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_21 : WriteBytes_eq_24) : WriteBytes_eq_77), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_22 : WriteBytes_eq_24) : WriteBytes_eq_77), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_23 : WriteBytes_eq_24) : WriteBytes_eq_77), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_24 : WriteBytes_eq_24) : WriteBytes_eq_77), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_25 : WriteBytes_eq_24) : WriteBytes_eq_77), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_26 : WriteBytes_eq_24) : WriteBytes_eq_77), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_27 : WriteBytes_eq_24) : WriteBytes_eq_77), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_28 : WriteBytes_eq_24) : WriteBytes_eq_77), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_29 : WriteBytes_eq_24) : WriteBytes_eq_77), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_30 : WriteBytes_eq_24) : WriteBytes_eq_77), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_31 : WriteBytes_eq_24) : WriteBytes_eq_77), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_32 : WriteBytes_eq_24) : WriteBytes_eq_77), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_33 : WriteBytes_eq_24) : WriteBytes_eq_77), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq : WriteBytes_eq_25) : WriteBytes_eq_78), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_2 : WriteBytes_eq_25) : WriteBytes_eq_78), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_3 : WriteBytes_eq_25) : WriteBytes_eq_78), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_4 : WriteBytes_eq_25) : WriteBytes_eq_78), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_5 : WriteBytes_eq_25) : WriteBytes_eq_78), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_6 : WriteBytes_eq_25) : WriteBytes_eq_78), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_7 : WriteBytes_eq_25) : WriteBytes_eq_78), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_8 : WriteBytes_eq_25) : WriteBytes_eq_78), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_9 : WriteBytes_eq_25) : WriteBytes_eq_78), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_10 : WriteBytes_eq_25) : WriteBytes_eq_78), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_11 : WriteBytes_eq_25) : WriteBytes_eq_78), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_12 : WriteBytes_eq_25) : WriteBytes_eq_78), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_13 : WriteBytes_eq_25) : WriteBytes_eq_78), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_14 : WriteBytes_eq_25) : WriteBytes_eq_78), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_15 : WriteBytes_eq_25) : WriteBytes_eq_78), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_16 : WriteBytes_eq_25) : WriteBytes_eq_78), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_17 : WriteBytes_eq_25) : WriteBytes_eq_79), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_19 : WriteBytes_eq_25) : WriteBytes_eq_79), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_20 : WriteBytes_eq_25) : WriteBytes_eq_79), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_21 : WriteBytes_eq_25) : WriteBytes_eq_79), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_22 : WriteBytes_eq_25) : WriteBytes_eq_79), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_23 : WriteBytes_eq_25) : WriteBytes_eq_79), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_24 : WriteBytes_eq_25) : WriteBytes_eq_79), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_25 : WriteBytes_eq_25) : WriteBytes_eq_79), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_26 : WriteBytes_eq_25) : WriteBytes_eq_79), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_27 : WriteBytes_eq_25) : WriteBytes_eq_79), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_28 : WriteBytes_eq_25) : WriteBytes_eq_79), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_29 : WriteBytes_eq_25) : WriteBytes_eq_79), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_30 : WriteBytes_eq_25) : WriteBytes_eq_79), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_31 : WriteBytes_eq_25) : WriteBytes_eq_79), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_32 : WriteBytes_eq_25) : WriteBytes_eq_79), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_33 : WriteBytes_eq_25) : WriteBytes_eq_79), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq : WriteBytes_eq_26) : WriteBytes_eq_80), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_2 : WriteBytes_eq_26) : WriteBytes_eq_80), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_3 : WriteBytes_eq_26) : WriteBytes_eq_80), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_4 : WriteBytes_eq_26) : WriteBytes_eq_80), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_5 : WriteBytes_eq_26) : WriteBytes_eq_80), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_6 : WriteBytes_eq_26) : WriteBytes_eq_80), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_7 : WriteBytes_eq_26) : WriteBytes_eq_80), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_8 : WriteBytes_eq_26) : WriteBytes_eq_80), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_9 : WriteBytes_eq_26) : WriteBytes_eq_80), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_10 : WriteBytes_eq_26) : WriteBytes_eq_80), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_11 : WriteBytes_eq_26) : WriteBytes_eq_80), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_12 : WriteBytes_eq_26) : WriteBytes_eq_80), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_13 : WriteBytes_eq_26) : WriteBytes_eq_80), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_14 : WriteBytes_eq_26) : WriteBytes_eq_80), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_15 : WriteBytes_eq_26) : WriteBytes_eq_80), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_16 : WriteBytes_eq_26) : WriteBytes_eq_80), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_17 : WriteBytes_eq_26) : WriteBytes_eq_81), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_19 : WriteBytes_eq_26) : WriteBytes_eq_81), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_20 : WriteBytes_eq_26) : WriteBytes_eq_81), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_21 : WriteBytes_eq_26) : WriteBytes_eq_81), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_22 : WriteBytes_eq_26) : WriteBytes_eq_81), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_23 : WriteBytes_eq_26) : WriteBytes_eq_81), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_24 : WriteBytes_eq_26) : WriteBytes_eq_81), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_25 : WriteBytes_eq_26) : WriteBytes_eq_81), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_26 : WriteBytes_eq_26) : WriteBytes_eq_81), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_27 : WriteBytes_eq_26) : WriteBytes_eq_81), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_28 : WriteBytes_eq_26) : WriteBytes_eq_81), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_29 : WriteBytes_eq_26) : WriteBytes_eq_81), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_30 : WriteBytes_eq_26) : WriteBytes_eq_81), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_31 : WriteBytes_eq_26) : WriteBytes_eq_81), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_32 : WriteBytes_eq_26) : WriteBytes_eq_81), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_33 : WriteBytes_eq_26) : WriteBytes_eq_81), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq : WriteBytes_eq_27) : WriteBytes_eq_82), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_2 : WriteBytes_eq_27) : WriteBytes_eq_82), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_3 : WriteBytes_eq_27) : WriteBytes_eq_82), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_4 : WriteBytes_eq_27) : WriteBytes_eq_82), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_5 : WriteBytes_eq_27) : WriteBytes_eq_82), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_6 : WriteBytes_eq_27) : WriteBytes_eq_82), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_7 : WriteBytes_eq_27) : WriteBytes_eq_82), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_8 : WriteBytes_eq_27) : WriteBytes_eq_82), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_9 : WriteBytes_eq_27) : WriteBytes_eq_82), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_10 : WriteBytes_eq_27) : WriteBytes_eq_82), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_11 : WriteBytes_eq_27) : WriteBytes_eq_82), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_12 : WriteBytes_eq_27) : WriteBytes_eq_82), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_13 : WriteBytes_eq_27) : WriteBytes_eq_82), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_14 : WriteBytes_eq_27) : WriteBytes_eq_82), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_15 : WriteBytes_eq_27) : WriteBytes_eq_82), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_16 : WriteBytes_eq_27) : WriteBytes_eq_82), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_17 : WriteBytes_eq_27) : WriteBytes_eq_83), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_19 : WriteBytes_eq_27) : WriteBytes_eq_83), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_20 : WriteBytes_eq_27) : WriteBytes_eq_83), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_21 : WriteBytes_eq_27) : WriteBytes_eq_83), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_22 : WriteBytes_eq_27) : WriteBytes_eq_83), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_23 : WriteBytes_eq_27) : WriteBytes_eq_83), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_24 : WriteBytes_eq_27) : WriteBytes_eq_83), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_25 : WriteBytes_eq_27) : WriteBytes_eq_83), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_26 : WriteBytes_eq_27) : WriteBytes_eq_83), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_27 : WriteBytes_eq_27) : WriteBytes_eq_83), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_28 : WriteBytes_eq_27) : WriteBytes_eq_83), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_29 : WriteBytes_eq_27) : WriteBytes_eq_83), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_30 : WriteBytes_eq_27) : WriteBytes_eq_83), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_31 : WriteBytes_eq_27) : WriteBytes_eq_83), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_32 : WriteBytes_eq_27) : WriteBytes_eq_83), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_33 : WriteBytes_eq_27) : WriteBytes_eq_83), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq : WriteBytes_eq_28) : WriteBytes_eq_84), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_2 : WriteBytes_eq_28) : WriteBytes_eq_84), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_3 : WriteBytes_eq_28) : WriteBytes_eq_84), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_4 : WriteBytes_eq_28) : WriteBytes_eq_84), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_5 : WriteBytes_eq_28) : WriteBytes_eq_84), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_6 : WriteBytes_eq_28) : WriteBytes_eq_84), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_7 : WriteBytes_eq_28) : WriteBytes_eq_84), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_8 : WriteBytes_eq_28) : WriteBytes_eq_84), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_9 : WriteBytes_eq_28) : WriteBytes_eq_84), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_10 : WriteBytes_eq_28) : WriteBytes_eq_84), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_11 : WriteBytes_eq_28) : WriteBytes_eq_84), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_12 : WriteBytes_eq_28) : WriteBytes_eq_84), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_13 : WriteBytes_eq_28) : WriteBytes_eq_84), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_14 : WriteBytes_eq_28) : WriteBytes_eq_84), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_15 : WriteBytes_eq_28) : WriteBytes_eq_84), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_16 : WriteBytes_eq_28) : WriteBytes_eq_84), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_17 : WriteBytes_eq_28) : WriteBytes_eq_85), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_19 : WriteBytes_eq_28) : WriteBytes_eq_85), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_20 : WriteBytes_eq_28) : WriteBytes_eq_85), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_21 : WriteBytes_eq_28) : WriteBytes_eq_85), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_22 : WriteBytes_eq_28) : WriteBytes_eq_85), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_23 : WriteBytes_eq_28) : WriteBytes_eq_85), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_24 : WriteBytes_eq_28) : WriteBytes_eq_85), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_25 : WriteBytes_eq_28) : WriteBytes_eq_85), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_26 : WriteBytes_eq_28) : WriteBytes_eq_85), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_27 : WriteBytes_eq_28) : WriteBytes_eq_85), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_28 : WriteBytes_eq_28) : WriteBytes_eq_85), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_29 : WriteBytes_eq_28) : WriteBytes_eq_85), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_30 : WriteBytes_eq_28) : WriteBytes_eq_85), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_31 : WriteBytes_eq_28) : WriteBytes_eq_85), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_32 : WriteBytes_eq_28) : WriteBytes_eq_85), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_33 : WriteBytes_eq_28) : WriteBytes_eq_85), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq : WriteBytes_eq_29) : WriteBytes_eq_86), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_2 : WriteBytes_eq_29) : WriteBytes_eq_86), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_3 : WriteBytes_eq_29) : WriteBytes_eq_86), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_4 : WriteBytes_eq_29) : WriteBytes_eq_86), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_5 : WriteBytes_eq_29) : WriteBytes_eq_86), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_6 : WriteBytes_eq_29) : WriteBytes_eq_86), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_7 : WriteBytes_eq_29) : WriteBytes_eq_86), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_8 : WriteBytes_eq_29) : WriteBytes_eq_86), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_9 : WriteBytes_eq_29) : WriteBytes_eq_86), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_10 : WriteBytes_eq_29) : WriteBytes_eq_86), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_11 : WriteBytes_eq_29) : WriteBytes_eq_86), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_12 : WriteBytes_eq_29) : WriteBytes_eq_86), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_13 : WriteBytes_eq_29) : WriteBytes_eq_86), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_14 : WriteBytes_eq_29) : WriteBytes_eq_86), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_15 : WriteBytes_eq_29) : WriteBytes_eq_86), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_16 : WriteBytes_eq_29) : WriteBytes_eq_86), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_17 : WriteBytes_eq_29) : WriteBytes_eq_87), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_19 : WriteBytes_eq_29) : WriteBytes_eq_87), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_20 : WriteBytes_eq_29) : WriteBytes_eq_87), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_21 : WriteBytes_eq_29) : WriteBytes_eq_87), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_22 : WriteBytes_eq_29) : WriteBytes_eq_87), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_23 : WriteBytes_eq_29) : WriteBytes_eq_87), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_24 : WriteBytes_eq_29) : WriteBytes_eq_87), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_25 : WriteBytes_eq_29) : WriteBytes_eq_87), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_26 : WriteBytes_eq_29) : WriteBytes_eq_87), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_27 : WriteBytes_eq_29) : WriteBytes_eq_87), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_28 : WriteBytes_eq_29) : WriteBytes_eq_87), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_29 : WriteBytes_eq_29) : WriteBytes_eq_87), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_30 : WriteBytes_eq_29) : WriteBytes_eq_87), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_31 : WriteBytes_eq_29) : WriteBytes_eq_87), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_32 : WriteBytes_eq_29) : WriteBytes_eq_87), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_33 : WriteBytes_eq_29) : WriteBytes_eq_87), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq : WriteBytes_eq_30) : WriteBytes_eq_88), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_2 : WriteBytes_eq_30) : WriteBytes_eq_88), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_3 : WriteBytes_eq_30) : WriteBytes_eq_88), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_4 : WriteBytes_eq_30) : WriteBytes_eq_88), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_5 : WriteBytes_eq_30) : WriteBytes_eq_88), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_6 : WriteBytes_eq_30) : WriteBytes_eq_88), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_7 : WriteBytes_eq_30) : WriteBytes_eq_88), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_8 : WriteBytes_eq_30) : WriteBytes_eq_88), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_9 : WriteBytes_eq_30) : WriteBytes_eq_88), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_10 : WriteBytes_eq_30) : WriteBytes_eq_88), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_11 : WriteBytes_eq_30) : WriteBytes_eq_88), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_12 : WriteBytes_eq_30) : WriteBytes_eq_88), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_13 : WriteBytes_eq_30) : WriteBytes_eq_88), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_14 : WriteBytes_eq_30) : WriteBytes_eq_88), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_15 : WriteBytes_eq_30) : WriteBytes_eq_88), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_16 : WriteBytes_eq_30) : WriteBytes_eq_88), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_17 : WriteBytes_eq_30) : WriteBytes_eq_89), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_19 : WriteBytes_eq_30) : WriteBytes_eq_89), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_20 : WriteBytes_eq_30) : WriteBytes_eq_89), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_21 : WriteBytes_eq_30) : WriteBytes_eq_89), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_22 : WriteBytes_eq_30) : WriteBytes_eq_89), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_23 : WriteBytes_eq_30) : WriteBytes_eq_89), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_24 : WriteBytes_eq_30) : WriteBytes_eq_89), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_25 : WriteBytes_eq_30) : WriteBytes_eq_89), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_26 : WriteBytes_eq_30) : WriteBytes_eq_89), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_27 : WriteBytes_eq_30) : WriteBytes_eq_89), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_28 : WriteBytes_eq_30) : WriteBytes_eq_89), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_29 : WriteBytes_eq_30) : WriteBytes_eq_89), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_30 : WriteBytes_eq_30) : WriteBytes_eq_89), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_31 : WriteBytes_eq_30) : WriteBytes_eq_89), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_32 : WriteBytes_eq_30) : WriteBytes_eq_89), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_33 : WriteBytes_eq_30) : WriteBytes_eq_89), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq : WriteBytes_eq_31) : WriteBytes_eq_90), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_2 : WriteBytes_eq_31) : WriteBytes_eq_90), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_3 : WriteBytes_eq_31) : WriteBytes_eq_90), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_4 : WriteBytes_eq_31) : WriteBytes_eq_90), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_5 : WriteBytes_eq_31) : WriteBytes_eq_90), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_6 : WriteBytes_eq_31) : WriteBytes_eq_90), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_7 : WriteBytes_eq_31) : WriteBytes_eq_90), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_8 : WriteBytes_eq_31) : WriteBytes_eq_90), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_9 : WriteBytes_eq_31) : WriteBytes_eq_90), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_10 : WriteBytes_eq_31) : WriteBytes_eq_90), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_11 : WriteBytes_eq_31) : WriteBytes_eq_90), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_12 : WriteBytes_eq_31) : WriteBytes_eq_90), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_13 : WriteBytes_eq_31) : WriteBytes_eq_90), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_14 : WriteBytes_eq_31) : WriteBytes_eq_90), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_15 : WriteBytes_eq_31) : WriteBytes_eq_90), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_16 : WriteBytes_eq_31) : WriteBytes_eq_90), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_17 : WriteBytes_eq_31) : WriteBytes_eq_91), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_19 : WriteBytes_eq_31) : WriteBytes_eq_91), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_20 : WriteBytes_eq_31) : WriteBytes_eq_91), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_21 : WriteBytes_eq_31) : WriteBytes_eq_91), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_22 : WriteBytes_eq_31) : WriteBytes_eq_91), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_23 : WriteBytes_eq_31) : WriteBytes_eq_91), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_24 : WriteBytes_eq_31) : WriteBytes_eq_91), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_25 : WriteBytes_eq_31) : WriteBytes_eq_91), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_26 : WriteBytes_eq_31) : WriteBytes_eq_91), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_27 : WriteBytes_eq_31) : WriteBytes_eq_91), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_28 : WriteBytes_eq_31) : WriteBytes_eq_91), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_29 : WriteBytes_eq_31) : WriteBytes_eq_91), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_30 : WriteBytes_eq_31) : WriteBytes_eq_91), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_31 : WriteBytes_eq_31) : WriteBytes_eq_91), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_32 : WriteBytes_eq_31) : WriteBytes_eq_91), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_33 : WriteBytes_eq_31) : WriteBytes_eq_91), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq : WriteBytes_eq_32) : WriteBytes_eq_92), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_2 : WriteBytes_eq_32) : WriteBytes_eq_92), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_3 : WriteBytes_eq_32) : WriteBytes_eq_92), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_4 : WriteBytes_eq_32) : WriteBytes_eq_92), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_5 : WriteBytes_eq_32) : WriteBytes_eq_92), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_6 : WriteBytes_eq_32) : WriteBytes_eq_92), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_7 : WriteBytes_eq_32) : WriteBytes_eq_92), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_8 : WriteBytes_eq_32) : WriteBytes_eq_92), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_9 : WriteBytes_eq_32) : WriteBytes_eq_92), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_10 : WriteBytes_eq_32) : WriteBytes_eq_92), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_11 : WriteBytes_eq_32) : WriteBytes_eq_92), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_12 : WriteBytes_eq_32) : WriteBytes_eq_92), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_13 : WriteBytes_eq_32) : WriteBytes_eq_92), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_14 : WriteBytes_eq_32) : WriteBytes_eq_92), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_15 : WriteBytes_eq_32) : WriteBytes_eq_92), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_16 : WriteBytes_eq_32) : WriteBytes_eq_92), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_17 : WriteBytes_eq_32) : WriteBytes_eq_93), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_19 : WriteBytes_eq_32) : WriteBytes_eq_93), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_20 : WriteBytes_eq_32) : WriteBytes_eq_93), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_21 : WriteBytes_eq_32) : WriteBytes_eq_93), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_22 : WriteBytes_eq_32) : WriteBytes_eq_93), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_23 : WriteBytes_eq_32) : WriteBytes_eq_93), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_24 : WriteBytes_eq_32) : WriteBytes_eq_93), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_25 : WriteBytes_eq_32) : WriteBytes_eq_93), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_26 : WriteBytes_eq_32) : WriteBytes_eq_93), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_27 : WriteBytes_eq_32) : WriteBytes_eq_93), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_28 : WriteBytes_eq_32) : WriteBytes_eq_93), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_29 : WriteBytes_eq_32) : WriteBytes_eq_93), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_30 : WriteBytes_eq_32) : WriteBytes_eq_93), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_31 : WriteBytes_eq_32) : WriteBytes_eq_93), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_32 : WriteBytes_eq_32) : WriteBytes_eq_93), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_33 : WriteBytes_eq_32) : WriteBytes_eq_93), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq : WriteBytes_eq_33) : WriteBytes_eq_94), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_2 : WriteBytes_eq_33) : WriteBytes_eq_94), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_3 : WriteBytes_eq_33) : WriteBytes_eq_94), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_4 : WriteBytes_eq_33) : WriteBytes_eq_94), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_5 : WriteBytes_eq_33) : WriteBytes_eq_94), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_6 : WriteBytes_eq_33) : WriteBytes_eq_94), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_7 : WriteBytes_eq_33) : WriteBytes_eq_94), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_8 : WriteBytes_eq_33) : WriteBytes_eq_94), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_9 : WriteBytes_eq_33) : WriteBytes_eq_94), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_10 : WriteBytes_eq_33) : WriteBytes_eq_94), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_11 : WriteBytes_eq_33) : WriteBytes_eq_94), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_12 : WriteBytes_eq_33) : WriteBytes_eq_94), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_13 : WriteBytes_eq_33) : WriteBytes_eq_94), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_14 : WriteBytes_eq_33) : WriteBytes_eq_94), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_15 : WriteBytes_eq_33) : WriteBytes_eq_94), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_16 : WriteBytes_eq_33) : WriteBytes_eq_94), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_17 : WriteBytes_eq_33) : WriteBytes_eq_95), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_19 : WriteBytes_eq_33) : WriteBytes_eq_95), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_20 : WriteBytes_eq_33) : WriteBytes_eq_95), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_21 : WriteBytes_eq_33) : WriteBytes_eq_95), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_22 : WriteBytes_eq_33) : WriteBytes_eq_95), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_23 : WriteBytes_eq_33) : WriteBytes_eq_95), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_24 : WriteBytes_eq_33) : WriteBytes_eq_95), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_25 : WriteBytes_eq_33) : WriteBytes_eq_95), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_26 : WriteBytes_eq_33) : WriteBytes_eq_95), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_27 : WriteBytes_eq_33) : WriteBytes_eq_95), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_28 : WriteBytes_eq_33) : WriteBytes_eq_95), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_29 : WriteBytes_eq_33) : WriteBytes_eq_95), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_30 : WriteBytes_eq_33) : WriteBytes_eq_95), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_31 : WriteBytes_eq_33) : WriteBytes_eq_95), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_32 : WriteBytes_eq_33) : WriteBytes_eq_95), (ActRead_Valid_eq ? (Control_Instruction[19] ? WriteBytes_eq_33 : WriteBytes_eq_33) : WriteBytes_eq_95)}; // @[WeightEngine.cs:161]
+  assign WriteData_0 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_0_mux : WriteData_0_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_1 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_0_mux : WriteData_1_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_2 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_0_mux : WriteData_2_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_3 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_0_mux : WriteData_3_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_4 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_0_mux : WriteData_4_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_5 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_0_mux : WriteData_5_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_6 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_0_mux : WriteData_6_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_7 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_0_mux : WriteData_7_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_8 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_0_mux : WriteData_8_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_9 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_0_mux : WriteData_9_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_10 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_0_mux : WriteData_10_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_11 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_0_mux : WriteData_11_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_12 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_0_mux : WriteData_12_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_13 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_0_mux : WriteData_13_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_14 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_0_mux : WriteData_14_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_15 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_0_mux : WriteData_15_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_16 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_0_mux : WriteData_16_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_17 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_0_mux : WriteData_17_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_18 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_0_mux : WriteData_18_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_19 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_0_mux : WriteData_19_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_20 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_0_mux : WriteData_20_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_21 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_0_mux : WriteData_21_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_22 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_0_mux : WriteData_22_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_23 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_0_mux : WriteData_23_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_24 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_0_mux : WriteData_24_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_25 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_0_mux : WriteData_25_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_26 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_0_mux : WriteData_26_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_27 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_0_mux : WriteData_27_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_28 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_0_mux : WriteData_28_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_29 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_0_mux : WriteData_29_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_30 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_0_mux : WriteData_30_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_31 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_0_mux : WriteData_31_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_32 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_1_mux : WriteData_0_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_33 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_1_mux : WriteData_1_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_34 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_1_mux : WriteData_2_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_35 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_1_mux : WriteData_3_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_36 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_1_mux : WriteData_4_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_37 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_1_mux : WriteData_5_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_38 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_1_mux : WriteData_6_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_39 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_1_mux : WriteData_7_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_40 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_1_mux : WriteData_8_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_41 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_1_mux : WriteData_9_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_42 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_1_mux : WriteData_10_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_43 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_1_mux : WriteData_11_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_44 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_1_mux : WriteData_12_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_45 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_1_mux : WriteData_13_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_46 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_1_mux : WriteData_14_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_47 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_1_mux : WriteData_15_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_48 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_1_mux : WriteData_16_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_49 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_1_mux : WriteData_17_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_50 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_1_mux : WriteData_18_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_51 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_1_mux : WriteData_19_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_52 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_1_mux : WriteData_20_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_53 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_1_mux : WriteData_21_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_54 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_1_mux : WriteData_22_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_55 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_1_mux : WriteData_23_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_56 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_1_mux : WriteData_24_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_57 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_1_mux : WriteData_25_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_58 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_1_mux : WriteData_26_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_59 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_1_mux : WriteData_27_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_60 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_1_mux : WriteData_28_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_61 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_1_mux : WriteData_29_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_62 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_1_mux : WriteData_30_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_63 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_1_mux : WriteData_31_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_64 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_2_mux : WriteData_0_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_65 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_2_mux : WriteData_1_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_66 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_2_mux : WriteData_2_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_67 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_2_mux : WriteData_3_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_68 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_2_mux : WriteData_4_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_69 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_2_mux : WriteData_5_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_70 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_2_mux : WriteData_6_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_71 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_2_mux : WriteData_7_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_72 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_2_mux : WriteData_8_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_73 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_2_mux : WriteData_9_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_74 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_2_mux : WriteData_10_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_75 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_2_mux : WriteData_11_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_76 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_2_mux : WriteData_12_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_77 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_2_mux : WriteData_13_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_78 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_2_mux : WriteData_14_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_79 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_2_mux : WriteData_15_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_80 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_2_mux : WriteData_16_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_81 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_2_mux : WriteData_17_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_82 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_2_mux : WriteData_18_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_83 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_2_mux : WriteData_19_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_84 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_2_mux : WriteData_20_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_85 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_2_mux : WriteData_21_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_86 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_2_mux : WriteData_22_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_87 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_2_mux : WriteData_23_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_88 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_2_mux : WriteData_24_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_89 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_2_mux : WriteData_25_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_90 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_2_mux : WriteData_26_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_91 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_2_mux : WriteData_27_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_92 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_2_mux : WriteData_28_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_93 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_2_mux : WriteData_29_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_94 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_2_mux : WriteData_30_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_95 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_2_mux : WriteData_31_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_96 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_3_mux : WriteData_0_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_97 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_3_mux : WriteData_1_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_98 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_3_mux : WriteData_2_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_99 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_3_mux : WriteData_3_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_100 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_3_mux : WriteData_4_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_101 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_3_mux : WriteData_5_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_102 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_3_mux : WriteData_6_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_103 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_3_mux : WriteData_7_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_104 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_3_mux : WriteData_8_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_105 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_3_mux : WriteData_9_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_106 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_3_mux : WriteData_10_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_107 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_3_mux : WriteData_11_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_108 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_3_mux : WriteData_12_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_109 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_3_mux : WriteData_13_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_110 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_3_mux : WriteData_14_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_111 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_3_mux : WriteData_15_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_112 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_3_mux : WriteData_16_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_113 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_3_mux : WriteData_17_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_114 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_3_mux : WriteData_18_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_115 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_3_mux : WriteData_19_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_116 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_3_mux : WriteData_20_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_117 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_3_mux : WriteData_21_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_118 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_3_mux : WriteData_22_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_119 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_3_mux : WriteData_23_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_120 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_3_mux : WriteData_24_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_121 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_3_mux : WriteData_25_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_122 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_3_mux : WriteData_26_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_123 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_3_mux : WriteData_27_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_124 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_3_mux : WriteData_28_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_125 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_3_mux : WriteData_29_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_126 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_3_mux : WriteData_30_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_127 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_3_mux : WriteData_31_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_128 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_4_mux : WriteData_0_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_129 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_4_mux : WriteData_1_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_130 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_4_mux : WriteData_2_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_131 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_4_mux : WriteData_3_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_132 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_4_mux : WriteData_4_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_133 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_4_mux : WriteData_5_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_134 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_4_mux : WriteData_6_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_135 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_4_mux : WriteData_7_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_136 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_4_mux : WriteData_8_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_137 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_4_mux : WriteData_9_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_138 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_4_mux : WriteData_10_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_139 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_4_mux : WriteData_11_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_140 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_4_mux : WriteData_12_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_141 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_4_mux : WriteData_13_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_142 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_4_mux : WriteData_14_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_143 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_4_mux : WriteData_15_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_144 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_4_mux : WriteData_16_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_145 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_4_mux : WriteData_17_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_146 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_4_mux : WriteData_18_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_147 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_4_mux : WriteData_19_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_148 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_4_mux : WriteData_20_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_149 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_4_mux : WriteData_21_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_150 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_4_mux : WriteData_22_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_151 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_4_mux : WriteData_23_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_152 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_4_mux : WriteData_24_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_153 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_4_mux : WriteData_25_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_154 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_4_mux : WriteData_26_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_155 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_4_mux : WriteData_27_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_156 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_4_mux : WriteData_28_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_157 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_4_mux : WriteData_29_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_158 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_4_mux : WriteData_30_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_159 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_4_mux : WriteData_31_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_160 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_5_mux : WriteData_0_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_161 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_5_mux : WriteData_1_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_162 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_5_mux : WriteData_2_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_163 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_5_mux : WriteData_3_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_164 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_5_mux : WriteData_4_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_165 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_5_mux : WriteData_5_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_166 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_5_mux : WriteData_6_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_167 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_5_mux : WriteData_7_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_168 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_5_mux : WriteData_8_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_169 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_5_mux : WriteData_9_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_170 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_5_mux : WriteData_10_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_171 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_5_mux : WriteData_11_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_172 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_5_mux : WriteData_12_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_173 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_5_mux : WriteData_13_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_174 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_5_mux : WriteData_14_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_175 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_5_mux : WriteData_15_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_176 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_5_mux : WriteData_16_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_177 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_5_mux : WriteData_17_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_178 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_5_mux : WriteData_18_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_179 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_5_mux : WriteData_19_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_180 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_5_mux : WriteData_20_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_181 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_5_mux : WriteData_21_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_182 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_5_mux : WriteData_22_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_183 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_5_mux : WriteData_23_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_184 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_5_mux : WriteData_24_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_185 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_5_mux : WriteData_25_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_186 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_5_mux : WriteData_26_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_187 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_5_mux : WriteData_27_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_188 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_5_mux : WriteData_28_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_189 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_5_mux : WriteData_29_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_190 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_5_mux : WriteData_30_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_191 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_5_mux : WriteData_31_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_192 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_6_mux : WriteData_0_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_193 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_6_mux : WriteData_1_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_194 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_6_mux : WriteData_2_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_195 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_6_mux : WriteData_3_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_196 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_6_mux : WriteData_4_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_197 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_6_mux : WriteData_5_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_198 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_6_mux : WriteData_6_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_199 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_6_mux : WriteData_7_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_200 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_6_mux : WriteData_8_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_201 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_6_mux : WriteData_9_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_202 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_6_mux : WriteData_10_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_203 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_6_mux : WriteData_11_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_204 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_6_mux : WriteData_12_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_205 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_6_mux : WriteData_13_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_206 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_6_mux : WriteData_14_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_207 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_6_mux : WriteData_15_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_208 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_6_mux : WriteData_16_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_209 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_6_mux : WriteData_17_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_210 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_6_mux : WriteData_18_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_211 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_6_mux : WriteData_19_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_212 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_6_mux : WriteData_20_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_213 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_6_mux : WriteData_21_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_214 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_6_mux : WriteData_22_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_215 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_6_mux : WriteData_23_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_216 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_6_mux : WriteData_24_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_217 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_6_mux : WriteData_25_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_218 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_6_mux : WriteData_26_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_219 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_6_mux : WriteData_27_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_220 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_6_mux : WriteData_28_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_221 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_6_mux : WriteData_29_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_222 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_6_mux : WriteData_30_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_223 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_6_mux : WriteData_31_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_224 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_7_mux : WriteData_0_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_225 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_7_mux : WriteData_1_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_226 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_7_mux : WriteData_2_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_227 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_7_mux : WriteData_3_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_228 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_7_mux : WriteData_4_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_229 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_7_mux : WriteData_5_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_230 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_7_mux : WriteData_6_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_231 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_7_mux : WriteData_7_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_232 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_7_mux : WriteData_8_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_233 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_7_mux : WriteData_9_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_234 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_7_mux : WriteData_10_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_235 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_7_mux : WriteData_11_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_236 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_7_mux : WriteData_12_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_237 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_7_mux : WriteData_13_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_238 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_7_mux : WriteData_14_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_239 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_7_mux : WriteData_15_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_240 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_7_mux : WriteData_16_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_241 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_7_mux : WriteData_17_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_242 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_7_mux : WriteData_18_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_243 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_7_mux : WriteData_19_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_244 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_7_mux : WriteData_20_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_245 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_7_mux : WriteData_21_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_246 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_7_mux : WriteData_22_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_247 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_7_mux : WriteData_23_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_248 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_7_mux : WriteData_24_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_249 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_7_mux : WriteData_25_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_250 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_7_mux : WriteData_26_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_251 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_7_mux : WriteData_27_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_252 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_7_mux : WriteData_28_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_253 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_7_mux : WriteData_29_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_254 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_7_mux : WriteData_30_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_255 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_7_mux : WriteData_31_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_256 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_8_mux : WriteData_0_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_257 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_8_mux : WriteData_1_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_258 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_8_mux : WriteData_2_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_259 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_8_mux : WriteData_3_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_260 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_8_mux : WriteData_4_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_261 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_8_mux : WriteData_5_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_262 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_8_mux : WriteData_6_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_263 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_8_mux : WriteData_7_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_264 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_8_mux : WriteData_8_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_265 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_8_mux : WriteData_9_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_266 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_8_mux : WriteData_10_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_267 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_8_mux : WriteData_11_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_268 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_8_mux : WriteData_12_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_269 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_8_mux : WriteData_13_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_270 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_8_mux : WriteData_14_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_271 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_8_mux : WriteData_15_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_272 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_8_mux : WriteData_16_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_273 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_8_mux : WriteData_17_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_274 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_8_mux : WriteData_18_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_275 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_8_mux : WriteData_19_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_276 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_8_mux : WriteData_20_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_277 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_8_mux : WriteData_21_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_278 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_8_mux : WriteData_22_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_279 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_8_mux : WriteData_23_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_280 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_8_mux : WriteData_24_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_281 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_8_mux : WriteData_25_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_282 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_8_mux : WriteData_26_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_283 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_8_mux : WriteData_27_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_284 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_8_mux : WriteData_28_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_285 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_8_mux : WriteData_29_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_286 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_8_mux : WriteData_30_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_287 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_8_mux : WriteData_31_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_288 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_9_mux : WriteData_0_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_289 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_9_mux : WriteData_1_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_290 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_9_mux : WriteData_2_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_291 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_9_mux : WriteData_3_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_292 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_9_mux : WriteData_4_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_293 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_9_mux : WriteData_5_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_294 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_9_mux : WriteData_6_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_295 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_9_mux : WriteData_7_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_296 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_9_mux : WriteData_8_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_297 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_9_mux : WriteData_9_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_298 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_9_mux : WriteData_10_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_299 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_9_mux : WriteData_11_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_300 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_9_mux : WriteData_12_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_301 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_9_mux : WriteData_13_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_302 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_9_mux : WriteData_14_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_303 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_9_mux : WriteData_15_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_304 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_9_mux : WriteData_16_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_305 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_9_mux : WriteData_17_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_306 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_9_mux : WriteData_18_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_307 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_9_mux : WriteData_19_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_308 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_9_mux : WriteData_20_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_309 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_9_mux : WriteData_21_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_310 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_9_mux : WriteData_22_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_311 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_9_mux : WriteData_23_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_312 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_9_mux : WriteData_24_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_313 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_9_mux : WriteData_25_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_314 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_9_mux : WriteData_26_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_315 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_9_mux : WriteData_27_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_316 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_9_mux : WriteData_28_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_317 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_9_mux : WriteData_29_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_318 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_9_mux : WriteData_30_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_319 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_9_mux : WriteData_31_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_320 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_10_mux : WriteData_0_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_321 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_10_mux : WriteData_1_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_322 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_10_mux : WriteData_2_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_323 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_10_mux : WriteData_3_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_324 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_10_mux : WriteData_4_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_325 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_10_mux : WriteData_5_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_326 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_10_mux : WriteData_6_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_327 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_10_mux : WriteData_7_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_328 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_10_mux : WriteData_8_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_329 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_10_mux : WriteData_9_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_330 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_10_mux : WriteData_10_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_331 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_10_mux : WriteData_11_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_332 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_10_mux : WriteData_12_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_333 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_10_mux : WriteData_13_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_334 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_10_mux : WriteData_14_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_335 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_10_mux : WriteData_15_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_336 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_10_mux : WriteData_16_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_337 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_10_mux : WriteData_17_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_338 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_10_mux : WriteData_18_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_339 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_10_mux : WriteData_19_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_340 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_10_mux : WriteData_20_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_341 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_10_mux : WriteData_21_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_342 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_10_mux : WriteData_22_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_343 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_10_mux : WriteData_23_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_344 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_10_mux : WriteData_24_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_345 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_10_mux : WriteData_25_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_346 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_10_mux : WriteData_26_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_347 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_10_mux : WriteData_27_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_348 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_10_mux : WriteData_28_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_349 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_10_mux : WriteData_29_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_350 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_10_mux : WriteData_30_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_351 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_10_mux : WriteData_31_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_352 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_11_mux : WriteData_0_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_353 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_11_mux : WriteData_1_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_354 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_11_mux : WriteData_2_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_355 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_11_mux : WriteData_3_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_356 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_11_mux : WriteData_4_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_357 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_11_mux : WriteData_5_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_358 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_11_mux : WriteData_6_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_359 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_11_mux : WriteData_7_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_360 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_11_mux : WriteData_8_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_361 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_11_mux : WriteData_9_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_362 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_11_mux : WriteData_10_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_363 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_11_mux : WriteData_11_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_364 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_11_mux : WriteData_12_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_365 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_11_mux : WriteData_13_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_366 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_11_mux : WriteData_14_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_367 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_11_mux : WriteData_15_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_368 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_11_mux : WriteData_16_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_369 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_11_mux : WriteData_17_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_370 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_11_mux : WriteData_18_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_371 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_11_mux : WriteData_19_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_372 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_11_mux : WriteData_20_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_373 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_11_mux : WriteData_21_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_374 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_11_mux : WriteData_22_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_375 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_11_mux : WriteData_23_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_376 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_11_mux : WriteData_24_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_377 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_11_mux : WriteData_25_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_378 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_11_mux : WriteData_26_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_379 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_11_mux : WriteData_27_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_380 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_11_mux : WriteData_28_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_381 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_11_mux : WriteData_29_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_382 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_11_mux : WriteData_30_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_383 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_11_mux : WriteData_31_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_384 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_12_mux : WriteData_0_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_385 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_12_mux : WriteData_1_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_386 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_12_mux : WriteData_2_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_387 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_12_mux : WriteData_3_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_388 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_12_mux : WriteData_4_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_389 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_12_mux : WriteData_5_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_390 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_12_mux : WriteData_6_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_391 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_12_mux : WriteData_7_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_392 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_12_mux : WriteData_8_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_393 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_12_mux : WriteData_9_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_394 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_12_mux : WriteData_10_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_395 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_12_mux : WriteData_11_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_396 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_12_mux : WriteData_12_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_397 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_12_mux : WriteData_13_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_398 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_12_mux : WriteData_14_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_399 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_12_mux : WriteData_15_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_400 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_12_mux : WriteData_16_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_401 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_12_mux : WriteData_17_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_402 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_12_mux : WriteData_18_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_403 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_12_mux : WriteData_19_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_404 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_12_mux : WriteData_20_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_405 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_12_mux : WriteData_21_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_406 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_12_mux : WriteData_22_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_407 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_12_mux : WriteData_23_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_408 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_12_mux : WriteData_24_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_409 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_12_mux : WriteData_25_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_410 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_12_mux : WriteData_26_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_411 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_12_mux : WriteData_27_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_412 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_12_mux : WriteData_28_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_413 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_12_mux : WriteData_29_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_414 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_12_mux : WriteData_30_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_415 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_12_mux : WriteData_31_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_416 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_13_mux : WriteData_0_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_417 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_13_mux : WriteData_1_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_418 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_13_mux : WriteData_2_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_419 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_13_mux : WriteData_3_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_420 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_13_mux : WriteData_4_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_421 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_13_mux : WriteData_5_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_422 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_13_mux : WriteData_6_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_423 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_13_mux : WriteData_7_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_424 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_13_mux : WriteData_8_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_425 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_13_mux : WriteData_9_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_426 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_13_mux : WriteData_10_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_427 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_13_mux : WriteData_11_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_428 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_13_mux : WriteData_12_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_429 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_13_mux : WriteData_13_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_430 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_13_mux : WriteData_14_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_431 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_13_mux : WriteData_15_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_432 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_13_mux : WriteData_16_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_433 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_13_mux : WriteData_17_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_434 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_13_mux : WriteData_18_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_435 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_13_mux : WriteData_19_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_436 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_13_mux : WriteData_20_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_437 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_13_mux : WriteData_21_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_438 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_13_mux : WriteData_22_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_439 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_13_mux : WriteData_23_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_440 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_13_mux : WriteData_24_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_441 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_13_mux : WriteData_25_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_442 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_13_mux : WriteData_26_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_443 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_13_mux : WriteData_27_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_444 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_13_mux : WriteData_28_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_445 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_13_mux : WriteData_29_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_446 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_13_mux : WriteData_30_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_447 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_13_mux : WriteData_31_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_448 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_14_mux : WriteData_0_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_449 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_14_mux : WriteData_1_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_450 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_14_mux : WriteData_2_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_451 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_14_mux : WriteData_3_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_452 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_14_mux : WriteData_4_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_453 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_14_mux : WriteData_5_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_454 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_14_mux : WriteData_6_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_455 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_14_mux : WriteData_7_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_456 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_14_mux : WriteData_8_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_457 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_14_mux : WriteData_9_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_458 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_14_mux : WriteData_10_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_459 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_14_mux : WriteData_11_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_460 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_14_mux : WriteData_12_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_461 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_14_mux : WriteData_13_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_462 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_14_mux : WriteData_14_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_463 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_14_mux : WriteData_15_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_464 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_14_mux : WriteData_16_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_465 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_14_mux : WriteData_17_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_466 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_14_mux : WriteData_18_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_467 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_14_mux : WriteData_19_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_468 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_14_mux : WriteData_20_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_469 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_14_mux : WriteData_21_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_470 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_14_mux : WriteData_22_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_471 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_14_mux : WriteData_23_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_472 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_14_mux : WriteData_24_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_473 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_14_mux : WriteData_25_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_474 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_14_mux : WriteData_26_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_475 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_14_mux : WriteData_27_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_476 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_14_mux : WriteData_28_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_477 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_14_mux : WriteData_29_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_478 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_14_mux : WriteData_30_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_479 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_14_mux : WriteData_31_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_480 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_15_mux : WriteData_0_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_481 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_15_mux : WriteData_1_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_482 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_15_mux : WriteData_2_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_483 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_15_mux : WriteData_3_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_484 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_15_mux : WriteData_4_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_485 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_15_mux : WriteData_5_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_486 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_15_mux : WriteData_6_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_487 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_15_mux : WriteData_7_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_488 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_15_mux : WriteData_8_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_489 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_15_mux : WriteData_9_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_490 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_15_mux : WriteData_10_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_491 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_15_mux : WriteData_11_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_492 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_15_mux : WriteData_12_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_493 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_15_mux : WriteData_13_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_494 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_15_mux : WriteData_14_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_495 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_15_mux : WriteData_15_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_496 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_15_mux : WriteData_16_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_497 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_15_mux : WriteData_17_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_498 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_15_mux : WriteData_18_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_499 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_15_mux : WriteData_19_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_500 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_15_mux : WriteData_20_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_501 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_15_mux : WriteData_21_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_502 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_15_mux : WriteData_22_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_503 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_15_mux : WriteData_23_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_504 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_15_mux : WriteData_24_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_505 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_15_mux : WriteData_25_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_506 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_15_mux : WriteData_26_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_507 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_15_mux : WriteData_27_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_508 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_15_mux : WriteData_28_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_509 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_15_mux : WriteData_29_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_510 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_15_mux : WriteData_30_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_511 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_15_mux : WriteData_31_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_512 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_16_mux : WriteData_0_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_513 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_16_mux : WriteData_1_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_514 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_16_mux : WriteData_2_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_515 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_16_mux : WriteData_3_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_516 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_16_mux : WriteData_4_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_517 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_16_mux : WriteData_5_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_518 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_16_mux : WriteData_6_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_519 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_16_mux : WriteData_7_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_520 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_16_mux : WriteData_8_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_521 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_16_mux : WriteData_9_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_522 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_16_mux : WriteData_10_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_523 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_16_mux : WriteData_11_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_524 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_16_mux : WriteData_12_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_525 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_16_mux : WriteData_13_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_526 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_16_mux : WriteData_14_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_527 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_16_mux : WriteData_15_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_528 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_16_mux : WriteData_16_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_529 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_16_mux : WriteData_17_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_530 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_16_mux : WriteData_18_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_531 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_16_mux : WriteData_19_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_532 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_16_mux : WriteData_20_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_533 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_16_mux : WriteData_21_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_534 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_16_mux : WriteData_22_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_535 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_16_mux : WriteData_23_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_536 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_16_mux : WriteData_24_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_537 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_16_mux : WriteData_25_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_538 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_16_mux : WriteData_26_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_539 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_16_mux : WriteData_27_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_540 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_16_mux : WriteData_28_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_541 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_16_mux : WriteData_29_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_542 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_16_mux : WriteData_30_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_543 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_16_mux : WriteData_31_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_544 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_17_mux : WriteData_0_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_545 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_17_mux : WriteData_1_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_546 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_17_mux : WriteData_2_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_547 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_17_mux : WriteData_3_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_548 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_17_mux : WriteData_4_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_549 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_17_mux : WriteData_5_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_550 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_17_mux : WriteData_6_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_551 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_17_mux : WriteData_7_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_552 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_17_mux : WriteData_8_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_553 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_17_mux : WriteData_9_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_554 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_17_mux : WriteData_10_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_555 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_17_mux : WriteData_11_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_556 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_17_mux : WriteData_12_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_557 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_17_mux : WriteData_13_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_558 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_17_mux : WriteData_14_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_559 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_17_mux : WriteData_15_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_560 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_17_mux : WriteData_16_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_561 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_17_mux : WriteData_17_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_562 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_17_mux : WriteData_18_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_563 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_17_mux : WriteData_19_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_564 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_17_mux : WriteData_20_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_565 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_17_mux : WriteData_21_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_566 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_17_mux : WriteData_22_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_567 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_17_mux : WriteData_23_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_568 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_17_mux : WriteData_24_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_569 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_17_mux : WriteData_25_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_570 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_17_mux : WriteData_26_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_571 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_17_mux : WriteData_27_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_572 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_17_mux : WriteData_28_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_573 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_17_mux : WriteData_29_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_574 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_17_mux : WriteData_30_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_575 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_17_mux : WriteData_31_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_576 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_18_mux : WriteData_0_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_577 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_18_mux : WriteData_1_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_578 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_18_mux : WriteData_2_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_579 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_18_mux : WriteData_3_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_580 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_18_mux : WriteData_4_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_581 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_18_mux : WriteData_5_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_582 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_18_mux : WriteData_6_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_583 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_18_mux : WriteData_7_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_584 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_18_mux : WriteData_8_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_585 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_18_mux : WriteData_9_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_586 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_18_mux : WriteData_10_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_587 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_18_mux : WriteData_11_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_588 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_18_mux : WriteData_12_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_589 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_18_mux : WriteData_13_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_590 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_18_mux : WriteData_14_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_591 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_18_mux : WriteData_15_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_592 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_18_mux : WriteData_16_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_593 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_18_mux : WriteData_17_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_594 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_18_mux : WriteData_18_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_595 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_18_mux : WriteData_19_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_596 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_18_mux : WriteData_20_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_597 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_18_mux : WriteData_21_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_598 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_18_mux : WriteData_22_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_599 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_18_mux : WriteData_23_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_600 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_18_mux : WriteData_24_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_601 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_18_mux : WriteData_25_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_602 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_18_mux : WriteData_26_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_603 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_18_mux : WriteData_27_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_604 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_18_mux : WriteData_28_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_605 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_18_mux : WriteData_29_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_606 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_18_mux : WriteData_30_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_607 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_18_mux : WriteData_31_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_608 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_19_mux : WriteData_0_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_609 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_19_mux : WriteData_1_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_610 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_19_mux : WriteData_2_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_611 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_19_mux : WriteData_3_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_612 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_19_mux : WriteData_4_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_613 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_19_mux : WriteData_5_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_614 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_19_mux : WriteData_6_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_615 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_19_mux : WriteData_7_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_616 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_19_mux : WriteData_8_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_617 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_19_mux : WriteData_9_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_618 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_19_mux : WriteData_10_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_619 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_19_mux : WriteData_11_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_620 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_19_mux : WriteData_12_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_621 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_19_mux : WriteData_13_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_622 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_19_mux : WriteData_14_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_623 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_19_mux : WriteData_15_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_624 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_19_mux : WriteData_16_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_625 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_19_mux : WriteData_17_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_626 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_19_mux : WriteData_18_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_627 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_19_mux : WriteData_19_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_628 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_19_mux : WriteData_20_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_629 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_19_mux : WriteData_21_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_630 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_19_mux : WriteData_22_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_631 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_19_mux : WriteData_23_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_632 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_19_mux : WriteData_24_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_633 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_19_mux : WriteData_25_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_634 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_19_mux : WriteData_26_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_635 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_19_mux : WriteData_27_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_636 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_19_mux : WriteData_28_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_637 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_19_mux : WriteData_29_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_638 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_19_mux : WriteData_30_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_639 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_19_mux : WriteData_31_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_640 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_20_mux : WriteData_0_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_641 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_20_mux : WriteData_1_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_642 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_20_mux : WriteData_2_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_643 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_20_mux : WriteData_3_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_644 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_20_mux : WriteData_4_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_645 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_20_mux : WriteData_5_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_646 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_20_mux : WriteData_6_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_647 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_20_mux : WriteData_7_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_648 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_20_mux : WriteData_8_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_649 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_20_mux : WriteData_9_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_650 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_20_mux : WriteData_10_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_651 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_20_mux : WriteData_11_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_652 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_20_mux : WriteData_12_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_653 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_20_mux : WriteData_13_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_654 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_20_mux : WriteData_14_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_655 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_20_mux : WriteData_15_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_656 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_20_mux : WriteData_16_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_657 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_20_mux : WriteData_17_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_658 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_20_mux : WriteData_18_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_659 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_20_mux : WriteData_19_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_660 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_20_mux : WriteData_20_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_661 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_20_mux : WriteData_21_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_662 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_20_mux : WriteData_22_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_663 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_20_mux : WriteData_23_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_664 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_20_mux : WriteData_24_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_665 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_20_mux : WriteData_25_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_666 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_20_mux : WriteData_26_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_667 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_20_mux : WriteData_27_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_668 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_20_mux : WriteData_28_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_669 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_20_mux : WriteData_29_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_670 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_20_mux : WriteData_30_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_671 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_20_mux : WriteData_31_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_672 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_21_mux : WriteData_0_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_673 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_21_mux : WriteData_1_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_674 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_21_mux : WriteData_2_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_675 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_21_mux : WriteData_3_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_676 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_21_mux : WriteData_4_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_677 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_21_mux : WriteData_5_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_678 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_21_mux : WriteData_6_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_679 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_21_mux : WriteData_7_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_680 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_21_mux : WriteData_8_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_681 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_21_mux : WriteData_9_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_682 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_21_mux : WriteData_10_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_683 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_21_mux : WriteData_11_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_684 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_21_mux : WriteData_12_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_685 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_21_mux : WriteData_13_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_686 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_21_mux : WriteData_14_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_687 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_21_mux : WriteData_15_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_688 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_21_mux : WriteData_16_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_689 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_21_mux : WriteData_17_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_690 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_21_mux : WriteData_18_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_691 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_21_mux : WriteData_19_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_692 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_21_mux : WriteData_20_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_693 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_21_mux : WriteData_21_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_694 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_21_mux : WriteData_22_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_695 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_21_mux : WriteData_23_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_696 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_21_mux : WriteData_24_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_697 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_21_mux : WriteData_25_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_698 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_21_mux : WriteData_26_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_699 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_21_mux : WriteData_27_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_700 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_21_mux : WriteData_28_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_701 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_21_mux : WriteData_29_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_702 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_21_mux : WriteData_30_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_703 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_21_mux : WriteData_31_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_704 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_22_mux : WriteData_0_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_705 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_22_mux : WriteData_1_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_706 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_22_mux : WriteData_2_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_707 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_22_mux : WriteData_3_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_708 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_22_mux : WriteData_4_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_709 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_22_mux : WriteData_5_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_710 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_22_mux : WriteData_6_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_711 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_22_mux : WriteData_7_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_712 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_22_mux : WriteData_8_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_713 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_22_mux : WriteData_9_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_714 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_22_mux : WriteData_10_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_715 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_22_mux : WriteData_11_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_716 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_22_mux : WriteData_12_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_717 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_22_mux : WriteData_13_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_718 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_22_mux : WriteData_14_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_719 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_22_mux : WriteData_15_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_720 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_22_mux : WriteData_16_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_721 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_22_mux : WriteData_17_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_722 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_22_mux : WriteData_18_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_723 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_22_mux : WriteData_19_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_724 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_22_mux : WriteData_20_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_725 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_22_mux : WriteData_21_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_726 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_22_mux : WriteData_22_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_727 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_22_mux : WriteData_23_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_728 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_22_mux : WriteData_24_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_729 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_22_mux : WriteData_25_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_730 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_22_mux : WriteData_26_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_731 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_22_mux : WriteData_27_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_732 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_22_mux : WriteData_28_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_733 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_22_mux : WriteData_29_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_734 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_22_mux : WriteData_30_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_735 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_22_mux : WriteData_31_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_736 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_23_mux : WriteData_0_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_737 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_23_mux : WriteData_1_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_738 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_23_mux : WriteData_2_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_739 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_23_mux : WriteData_3_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_740 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_23_mux : WriteData_4_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_741 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_23_mux : WriteData_5_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_742 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_23_mux : WriteData_6_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_743 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_23_mux : WriteData_7_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_744 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_23_mux : WriteData_8_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_745 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_23_mux : WriteData_9_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_746 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_23_mux : WriteData_10_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_747 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_23_mux : WriteData_11_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_748 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_23_mux : WriteData_12_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_749 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_23_mux : WriteData_13_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_750 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_23_mux : WriteData_14_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_751 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_23_mux : WriteData_15_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_752 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_23_mux : WriteData_16_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_753 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_23_mux : WriteData_17_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_754 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_23_mux : WriteData_18_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_755 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_23_mux : WriteData_19_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_756 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_23_mux : WriteData_20_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_757 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_23_mux : WriteData_21_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_758 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_23_mux : WriteData_22_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_759 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_23_mux : WriteData_23_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_760 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_23_mux : WriteData_24_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_761 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_23_mux : WriteData_25_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_762 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_23_mux : WriteData_26_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_763 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_23_mux : WriteData_27_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_764 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_23_mux : WriteData_28_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_765 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_23_mux : WriteData_29_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_766 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_23_mux : WriteData_30_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_767 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_23_mux : WriteData_31_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_768 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_24_mux : WriteData_0_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_769 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_24_mux : WriteData_1_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_770 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_24_mux : WriteData_2_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_771 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_24_mux : WriteData_3_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_772 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_24_mux : WriteData_4_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_773 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_24_mux : WriteData_5_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_774 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_24_mux : WriteData_6_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_775 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_24_mux : WriteData_7_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_776 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_24_mux : WriteData_8_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_777 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_24_mux : WriteData_9_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_778 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_24_mux : WriteData_10_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_779 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_24_mux : WriteData_11_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_780 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_24_mux : WriteData_12_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_781 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_24_mux : WriteData_13_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_782 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_24_mux : WriteData_14_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_783 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_24_mux : WriteData_15_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_784 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_24_mux : WriteData_16_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_785 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_24_mux : WriteData_17_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_786 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_24_mux : WriteData_18_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_787 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_24_mux : WriteData_19_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_788 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_24_mux : WriteData_20_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_789 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_24_mux : WriteData_21_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_790 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_24_mux : WriteData_22_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_791 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_24_mux : WriteData_23_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_792 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_24_mux : WriteData_24_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_793 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_24_mux : WriteData_25_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_794 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_24_mux : WriteData_26_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_795 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_24_mux : WriteData_27_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_796 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_24_mux : WriteData_28_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_797 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_24_mux : WriteData_29_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_798 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_24_mux : WriteData_30_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_799 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_24_mux : WriteData_31_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_800 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_25_mux : WriteData_0_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_801 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_25_mux : WriteData_1_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_802 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_25_mux : WriteData_2_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_803 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_25_mux : WriteData_3_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_804 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_25_mux : WriteData_4_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_805 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_25_mux : WriteData_5_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_806 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_25_mux : WriteData_6_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_807 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_25_mux : WriteData_7_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_808 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_25_mux : WriteData_8_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_809 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_25_mux : WriteData_9_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_810 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_25_mux : WriteData_10_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_811 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_25_mux : WriteData_11_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_812 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_25_mux : WriteData_12_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_813 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_25_mux : WriteData_13_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_814 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_25_mux : WriteData_14_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_815 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_25_mux : WriteData_15_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_816 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_25_mux : WriteData_16_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_817 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_25_mux : WriteData_17_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_818 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_25_mux : WriteData_18_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_819 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_25_mux : WriteData_19_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_820 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_25_mux : WriteData_20_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_821 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_25_mux : WriteData_21_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_822 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_25_mux : WriteData_22_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_823 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_25_mux : WriteData_23_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_824 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_25_mux : WriteData_24_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_825 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_25_mux : WriteData_25_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_826 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_25_mux : WriteData_26_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_827 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_25_mux : WriteData_27_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_828 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_25_mux : WriteData_28_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_829 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_25_mux : WriteData_29_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_830 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_25_mux : WriteData_30_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_831 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_25_mux : WriteData_31_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_832 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_26_mux : WriteData_0_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_833 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_26_mux : WriteData_1_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_834 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_26_mux : WriteData_2_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_835 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_26_mux : WriteData_3_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_836 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_26_mux : WriteData_4_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_837 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_26_mux : WriteData_5_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_838 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_26_mux : WriteData_6_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_839 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_26_mux : WriteData_7_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_840 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_26_mux : WriteData_8_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_841 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_26_mux : WriteData_9_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_842 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_26_mux : WriteData_10_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_843 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_26_mux : WriteData_11_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_844 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_26_mux : WriteData_12_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_845 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_26_mux : WriteData_13_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_846 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_26_mux : WriteData_14_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_847 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_26_mux : WriteData_15_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_848 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_26_mux : WriteData_16_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_849 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_26_mux : WriteData_17_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_850 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_26_mux : WriteData_18_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_851 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_26_mux : WriteData_19_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_852 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_26_mux : WriteData_20_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_853 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_26_mux : WriteData_21_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_854 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_26_mux : WriteData_22_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_855 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_26_mux : WriteData_23_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_856 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_26_mux : WriteData_24_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_857 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_26_mux : WriteData_25_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_858 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_26_mux : WriteData_26_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_859 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_26_mux : WriteData_27_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_860 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_26_mux : WriteData_28_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_861 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_26_mux : WriteData_29_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_862 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_26_mux : WriteData_30_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_863 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_26_mux : WriteData_31_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_864 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_27_mux : WriteData_0_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_865 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_27_mux : WriteData_1_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_866 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_27_mux : WriteData_2_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_867 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_27_mux : WriteData_3_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_868 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_27_mux : WriteData_4_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_869 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_27_mux : WriteData_5_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_870 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_27_mux : WriteData_6_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_871 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_27_mux : WriteData_7_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_872 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_27_mux : WriteData_8_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_873 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_27_mux : WriteData_9_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_874 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_27_mux : WriteData_10_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_875 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_27_mux : WriteData_11_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_876 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_27_mux : WriteData_12_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_877 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_27_mux : WriteData_13_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_878 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_27_mux : WriteData_14_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_879 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_27_mux : WriteData_15_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_880 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_27_mux : WriteData_16_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_881 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_27_mux : WriteData_17_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_882 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_27_mux : WriteData_18_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_883 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_27_mux : WriteData_19_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_884 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_27_mux : WriteData_20_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_885 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_27_mux : WriteData_21_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_886 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_27_mux : WriteData_22_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_887 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_27_mux : WriteData_23_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_888 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_27_mux : WriteData_24_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_889 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_27_mux : WriteData_25_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_890 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_27_mux : WriteData_26_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_891 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_27_mux : WriteData_27_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_892 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_27_mux : WriteData_28_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_893 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_27_mux : WriteData_29_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_894 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_27_mux : WriteData_30_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_895 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_27_mux : WriteData_31_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_896 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_28_mux : WriteData_0_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_897 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_28_mux : WriteData_1_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_898 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_28_mux : WriteData_2_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_899 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_28_mux : WriteData_3_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_900 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_28_mux : WriteData_4_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_901 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_28_mux : WriteData_5_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_902 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_28_mux : WriteData_6_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_903 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_28_mux : WriteData_7_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_904 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_28_mux : WriteData_8_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_905 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_28_mux : WriteData_9_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_906 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_28_mux : WriteData_10_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_907 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_28_mux : WriteData_11_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_908 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_28_mux : WriteData_12_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_909 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_28_mux : WriteData_13_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_910 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_28_mux : WriteData_14_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_911 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_28_mux : WriteData_15_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_912 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_28_mux : WriteData_16_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_913 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_28_mux : WriteData_17_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_914 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_28_mux : WriteData_18_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_915 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_28_mux : WriteData_19_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_916 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_28_mux : WriteData_20_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_917 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_28_mux : WriteData_21_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_918 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_28_mux : WriteData_22_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_919 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_28_mux : WriteData_23_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_920 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_28_mux : WriteData_24_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_921 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_28_mux : WriteData_25_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_922 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_28_mux : WriteData_26_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_923 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_28_mux : WriteData_27_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_924 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_28_mux : WriteData_28_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_925 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_28_mux : WriteData_29_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_926 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_28_mux : WriteData_30_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_927 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_28_mux : WriteData_31_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_928 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_29_mux : WriteData_0_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_929 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_29_mux : WriteData_1_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_930 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_29_mux : WriteData_2_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_931 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_29_mux : WriteData_3_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_932 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_29_mux : WriteData_4_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_933 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_29_mux : WriteData_5_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_934 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_29_mux : WriteData_6_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_935 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_29_mux : WriteData_7_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_936 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_29_mux : WriteData_8_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_937 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_29_mux : WriteData_9_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_938 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_29_mux : WriteData_10_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_939 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_29_mux : WriteData_11_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_940 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_29_mux : WriteData_12_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_941 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_29_mux : WriteData_13_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_942 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_29_mux : WriteData_14_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_943 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_29_mux : WriteData_15_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_944 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_29_mux : WriteData_16_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_945 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_29_mux : WriteData_17_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_946 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_29_mux : WriteData_18_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_947 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_29_mux : WriteData_19_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_948 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_29_mux : WriteData_20_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_949 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_29_mux : WriteData_21_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_950 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_29_mux : WriteData_22_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_951 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_29_mux : WriteData_23_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_952 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_29_mux : WriteData_24_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_953 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_29_mux : WriteData_25_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_954 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_29_mux : WriteData_26_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_955 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_29_mux : WriteData_27_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_956 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_29_mux : WriteData_28_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_957 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_29_mux : WriteData_29_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_958 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_29_mux : WriteData_30_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_959 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_29_mux : WriteData_31_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_960 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_30_mux : WriteData_0_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_961 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_30_mux : WriteData_1_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_962 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_30_mux : WriteData_2_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_963 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_30_mux : WriteData_3_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_964 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_30_mux : WriteData_4_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_965 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_30_mux : WriteData_5_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_966 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_30_mux : WriteData_6_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_967 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_30_mux : WriteData_7_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_968 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_30_mux : WriteData_8_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_969 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_30_mux : WriteData_9_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_970 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_30_mux : WriteData_10_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_971 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_30_mux : WriteData_11_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_972 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_30_mux : WriteData_12_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_973 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_30_mux : WriteData_13_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_974 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_30_mux : WriteData_14_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_975 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_30_mux : WriteData_15_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_976 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_30_mux : WriteData_16_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_977 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_30_mux : WriteData_17_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_978 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_30_mux : WriteData_18_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_979 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_30_mux : WriteData_19_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_980 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_30_mux : WriteData_20_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_981 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_30_mux : WriteData_21_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_982 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_30_mux : WriteData_22_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_983 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_30_mux : WriteData_23_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_984 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_30_mux : WriteData_24_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_985 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_30_mux : WriteData_25_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_986 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_30_mux : WriteData_26_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_987 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_30_mux : WriteData_27_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_988 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_30_mux : WriteData_28_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_989 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_30_mux : WriteData_29_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_990 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_30_mux : WriteData_30_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_991 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_30_mux : WriteData_31_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_992 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_31_mux : WriteData_0_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_993 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_31_mux : WriteData_1_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_994 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_31_mux : WriteData_2_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_995 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_31_mux : WriteData_3_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_996 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_31_mux : WriteData_4_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_997 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_31_mux : WriteData_5_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_998 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_31_mux : WriteData_6_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_999 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_31_mux : WriteData_7_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_1000 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_31_mux : WriteData_8_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_1001 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_31_mux : WriteData_9_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_1002 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_31_mux : WriteData_10_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_1003 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_31_mux : WriteData_11_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_1004 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_31_mux : WriteData_12_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_1005 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_31_mux : WriteData_13_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_1006 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_31_mux : WriteData_14_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_1007 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_31_mux : WriteData_15_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign WriteData_1008 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_31_mux : WriteData_16_mux) : beats_OutData[7:0]; // @[WeightEngine.cs:158]
+  assign WriteData_1009 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_31_mux : WriteData_17_mux) : beats_OutData[15:8]; // @[WeightEngine.cs:158]
+  assign WriteData_1010 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_31_mux : WriteData_18_mux) : beats_OutData[23:16]; // @[WeightEngine.cs:158]
+  assign WriteData_1011 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_31_mux : WriteData_19_mux) : beats_OutData[31:24]; // @[WeightEngine.cs:158]
+  assign WriteData_1012 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_31_mux : WriteData_20_mux) : beats_OutData[39:32]; // @[WeightEngine.cs:158]
+  assign WriteData_1013 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_31_mux : WriteData_21_mux) : beats_OutData[47:40]; // @[WeightEngine.cs:158]
+  assign WriteData_1014 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_31_mux : WriteData_22_mux) : beats_OutData[55:48]; // @[WeightEngine.cs:158]
+  assign WriteData_1015 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_31_mux : WriteData_23_mux) : beats_OutData[63:56]; // @[WeightEngine.cs:158]
+  assign WriteData_1016 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_31_mux : WriteData_24_mux) : beats_OutData[71:64]; // @[WeightEngine.cs:158]
+  assign WriteData_1017 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_31_mux : WriteData_25_mux) : beats_OutData[79:72]; // @[WeightEngine.cs:158]
+  assign WriteData_1018 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_31_mux : WriteData_26_mux) : beats_OutData[87:80]; // @[WeightEngine.cs:158]
+  assign WriteData_1019 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_31_mux : WriteData_27_mux) : beats_OutData[95:88]; // @[WeightEngine.cs:158]
+  assign WriteData_1020 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_31_mux : WriteData_28_mux) : beats_OutData[103:96]; // @[WeightEngine.cs:158]
+  assign WriteData_1021 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_31_mux : WriteData_29_mux) : beats_OutData[111:104]; // @[WeightEngine.cs:158]
+  assign WriteData_1022 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_31_mux : WriteData_30_mux) : beats_OutData[119:112]; // @[WeightEngine.cs:158]
+  assign WriteData_1023 = ActRead_Valid_eq ? (Control_Instruction[19] ? WriteData_31_mux : WriteData_31_mux) : beats_OutData[127:120]; // @[WeightEngine.cs:158]
+  assign FillDone = fill_done; // @[WeightEngine.cs:177]
+  assign Waiting = (filling & (~ActRead_Valid_eq)) & (~beats_OutValid); // @[WeightEngine.cs:204]
+  assign dma_address_Instruction = Control_Instruction; // @[WeightEngine.cs:45]
+  assign dma_address_Bases_0 = Bases_0; // @[WeightEngine.cs:46]
+  assign dma_address_Bases_1 = Bases_1; // @[WeightEngine.cs:46]
+  assign dma_address_Bases_2 = Bases_2; // @[WeightEngine.cs:46]
+  assign dma_address_Bases_3 = Bases_3; // @[WeightEngine.cs:46]
+  assign dma_address_Step = Step; // @[WeightEngine.cs:47]
+  assign dma_address_StepGroup = Control_StepGroup; // @[WeightEngine.cs:48]
+  assign beats_InValid = Read_DataValid; // @[WeightEngine.cs:68]
+  assign beats_InData = Read_Data; // @[WeightEngine.cs:69]
+  assign beats_OutReady = Write_and; // @[WeightEngine.cs:82]
+  assign beats_Clear = Control_Abort; // @[WeightEngine.cs:54]
+  assign bursts_Start = (setup == 2'd1) & (~ActRead_Valid_eq); // @[WeightEngine.cs:56]
+  assign bursts_Abort = Control_Abort; // @[WeightEngine.cs:57]
+  assign bursts_Address = dma_address_Address; // @[WeightEngine.cs:58]
+  assign bursts_RunBytes = {16'd0, bursts_RunBytes_mul}; // @[WeightEngine.cs:59]
+  assign bursts_Runs = 16'd1; // @[WeightEngine.cs:60]
+  assign bursts_Stride = 32'd0; // @[WeightEngine.cs:61]
+  assign bursts_Held = beats_Count; // @[WeightEngine.cs:62]
+  assign bursts_Arrived = Read_DataValid; // @[WeightEngine.cs:63]
+  assign bursts_Taken = Read_Valid & Read_Ready; // @[WeightEngine.cs:67]
+  assign done = filling_or ? (filling_eq_1 ? 1'b1 : 1'b0) : 1'b0; // @[WeightEngine.cs:77, WeightEngine.cs:174]
+  assign room_is_reserved = {beats_InReady, bursts_Active}; // @[WeightEngine.cs:196]
 
-  always @(posedge clk) begin // @[WeightEngine.cs:49, WeightEngine.cs:204]
+  always @(posedge clk) begin // @[WeightEngine.cs:50, WeightEngine.cs:192]
     if (rst)
       setup <= 2'd0;
     else
       setup <= Control_Abort ? 2'd0 : (Control_Start ? 2'd2 : ((setup != 2'd0) ? (setup - 2'd1) : setup));
   end
 
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_0 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd0)) ? row_0_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd0)) ? row_0_mux : ((Write_and_and & (slice == 6'd0)) ? beats_OutData[7:0] : row_0));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_1 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd1)) ? row_0_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd0)) ? row_1_mux : ((Write_and_and & (slice == 6'd0)) ? beats_OutData[15:8] : row_1));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_2 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd2)) ? row_0_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd0)) ? row_2_mux : ((Write_and_and & (slice == 6'd0)) ? beats_OutData[23:16] : row_2));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_3 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd3)) ? row_0_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd0)) ? row_3_mux : ((Write_and_and & (slice == 6'd0)) ? beats_OutData[31:24] : row_3));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_4 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd4)) ? row_0_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd0)) ? row_4_mux : ((Write_and_and & (slice == 6'd0)) ? beats_OutData[39:32] : row_4));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_5 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd5)) ? row_0_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd0)) ? row_5_mux : ((Write_and_and & (slice == 6'd0)) ? beats_OutData[47:40] : row_5));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_6 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd6)) ? row_0_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd0)) ? row_6_mux : ((Write_and_and & (slice == 6'd0)) ? beats_OutData[55:48] : row_6));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_7 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd7)) ? row_0_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd0)) ? row_7_mux : ((Write_and_and & (slice == 6'd0)) ? beats_OutData[63:56] : row_7));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_8 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd8)) ? row_0_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd0)) ? row_8_mux : ((Write_and_and & (slice == 6'd0)) ? beats_OutData[71:64] : row_8));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_9 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd9)) ? row_0_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd0)) ? row_9_mux : ((Write_and_and & (slice == 6'd0)) ? beats_OutData[79:72] : row_9));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_10 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd10)) ? row_0_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd0)) ? row_10_mux : ((Write_and_and & (slice == 6'd0)) ? beats_OutData[87:80] : row_10));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_11 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd11)) ? row_0_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd0)) ? row_11_mux : ((Write_and_and & (slice == 6'd0)) ? beats_OutData[95:88] : row_11));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_12 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd12)) ? row_0_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd0)) ? row_12_mux : ((Write_and_and & (slice == 6'd0)) ? beats_OutData[103:96] : row_12));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_13 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd13)) ? row_0_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd0)) ? row_13_mux : ((Write_and_and & (slice == 6'd0)) ? beats_OutData[111:104] : row_13));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_14 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd14)) ? row_0_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd0)) ? row_14_mux : ((Write_and_and & (slice == 6'd0)) ? beats_OutData[119:112] : row_14));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_15 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd15)) ? row_0_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd0)) ? row_15_mux : ((Write_and_and & (slice == 6'd0)) ? beats_OutData[127:120] : row_15));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_16 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd16)) ? row_0_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd0)) ? row_16_mux : ((Write_and_and & (slice == 6'd1)) ? beats_OutData[7:0] : row_16));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_17 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd17)) ? row_0_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd0)) ? row_17_mux : ((Write_and_and & (slice == 6'd1)) ? beats_OutData[15:8] : row_17));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_18 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd18)) ? row_0_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd0)) ? row_18_mux : ((Write_and_and & (slice == 6'd1)) ? beats_OutData[23:16] : row_18));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_19 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd19)) ? row_0_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd0)) ? row_19_mux : ((Write_and_and & (slice == 6'd1)) ? beats_OutData[31:24] : row_19));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_20 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd20)) ? row_0_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd0)) ? row_20_mux : ((Write_and_and & (slice == 6'd1)) ? beats_OutData[39:32] : row_20));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_21 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd21)) ? row_0_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd0)) ? row_21_mux : ((Write_and_and & (slice == 6'd1)) ? beats_OutData[47:40] : row_21));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_22 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd22)) ? row_0_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd0)) ? row_22_mux : ((Write_and_and & (slice == 6'd1)) ? beats_OutData[55:48] : row_22));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_23 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd23)) ? row_0_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd0)) ? row_23_mux : ((Write_and_and & (slice == 6'd1)) ? beats_OutData[63:56] : row_23));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_24 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd24)) ? row_0_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd0)) ? row_24_mux : ((Write_and_and & (slice == 6'd1)) ? beats_OutData[71:64] : row_24));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_25 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd25)) ? row_0_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd0)) ? row_25_mux : ((Write_and_and & (slice == 6'd1)) ? beats_OutData[79:72] : row_25));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_26 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd26)) ? row_0_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd0)) ? row_26_mux : ((Write_and_and & (slice == 6'd1)) ? beats_OutData[87:80] : row_26));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_27 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd27)) ? row_0_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd0)) ? row_27_mux : ((Write_and_and & (slice == 6'd1)) ? beats_OutData[95:88] : row_27));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_28 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd28)) ? row_0_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd0)) ? row_28_mux : ((Write_and_and & (slice == 6'd1)) ? beats_OutData[103:96] : row_28));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_29 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd29)) ? row_0_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd0)) ? row_29_mux : ((Write_and_and & (slice == 6'd1)) ? beats_OutData[111:104] : row_29));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_30 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd30)) ? row_0_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd0)) ? row_30_mux : ((Write_and_and & (slice == 6'd1)) ? beats_OutData[119:112] : row_30));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_31 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd31)) ? row_0_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd0)) ? row_31_mux : ((Write_and_and & (slice == 6'd1)) ? beats_OutData[127:120] : row_31));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_32 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd0)) ? row_1_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd1)) ? row_0_mux : ((Write_and_and & (slice == 6'd2)) ? beats_OutData[7:0] : row_32));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_33 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd1)) ? row_1_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd1)) ? row_1_mux : ((Write_and_and & (slice == 6'd2)) ? beats_OutData[15:8] : row_33));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_34 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd2)) ? row_1_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd1)) ? row_2_mux : ((Write_and_and & (slice == 6'd2)) ? beats_OutData[23:16] : row_34));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_35 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd3)) ? row_1_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd1)) ? row_3_mux : ((Write_and_and & (slice == 6'd2)) ? beats_OutData[31:24] : row_35));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_36 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd4)) ? row_1_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd1)) ? row_4_mux : ((Write_and_and & (slice == 6'd2)) ? beats_OutData[39:32] : row_36));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_37 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd5)) ? row_1_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd1)) ? row_5_mux : ((Write_and_and & (slice == 6'd2)) ? beats_OutData[47:40] : row_37));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_38 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd6)) ? row_1_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd1)) ? row_6_mux : ((Write_and_and & (slice == 6'd2)) ? beats_OutData[55:48] : row_38));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_39 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd7)) ? row_1_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd1)) ? row_7_mux : ((Write_and_and & (slice == 6'd2)) ? beats_OutData[63:56] : row_39));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_40 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd8)) ? row_1_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd1)) ? row_8_mux : ((Write_and_and & (slice == 6'd2)) ? beats_OutData[71:64] : row_40));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_41 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd9)) ? row_1_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd1)) ? row_9_mux : ((Write_and_and & (slice == 6'd2)) ? beats_OutData[79:72] : row_41));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_42 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd10)) ? row_1_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd1)) ? row_10_mux : ((Write_and_and & (slice == 6'd2)) ? beats_OutData[87:80] : row_42));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_43 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd11)) ? row_1_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd1)) ? row_11_mux : ((Write_and_and & (slice == 6'd2)) ? beats_OutData[95:88] : row_43));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_44 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd12)) ? row_1_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd1)) ? row_12_mux : ((Write_and_and & (slice == 6'd2)) ? beats_OutData[103:96] : row_44));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_45 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd13)) ? row_1_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd1)) ? row_13_mux : ((Write_and_and & (slice == 6'd2)) ? beats_OutData[111:104] : row_45));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_46 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd14)) ? row_1_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd1)) ? row_14_mux : ((Write_and_and & (slice == 6'd2)) ? beats_OutData[119:112] : row_46));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_47 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd15)) ? row_1_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd1)) ? row_15_mux : ((Write_and_and & (slice == 6'd2)) ? beats_OutData[127:120] : row_47));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_48 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd16)) ? row_1_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd1)) ? row_16_mux : ((Write_and_and & (slice == 6'd3)) ? beats_OutData[7:0] : row_48));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_49 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd17)) ? row_1_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd1)) ? row_17_mux : ((Write_and_and & (slice == 6'd3)) ? beats_OutData[15:8] : row_49));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_50 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd18)) ? row_1_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd1)) ? row_18_mux : ((Write_and_and & (slice == 6'd3)) ? beats_OutData[23:16] : row_50));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_51 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd19)) ? row_1_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd1)) ? row_19_mux : ((Write_and_and & (slice == 6'd3)) ? beats_OutData[31:24] : row_51));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_52 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd20)) ? row_1_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd1)) ? row_20_mux : ((Write_and_and & (slice == 6'd3)) ? beats_OutData[39:32] : row_52));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_53 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd21)) ? row_1_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd1)) ? row_21_mux : ((Write_and_and & (slice == 6'd3)) ? beats_OutData[47:40] : row_53));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_54 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd22)) ? row_1_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd1)) ? row_22_mux : ((Write_and_and & (slice == 6'd3)) ? beats_OutData[55:48] : row_54));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_55 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd23)) ? row_1_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd1)) ? row_23_mux : ((Write_and_and & (slice == 6'd3)) ? beats_OutData[63:56] : row_55));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_56 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd24)) ? row_1_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd1)) ? row_24_mux : ((Write_and_and & (slice == 6'd3)) ? beats_OutData[71:64] : row_56));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_57 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd25)) ? row_1_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd1)) ? row_25_mux : ((Write_and_and & (slice == 6'd3)) ? beats_OutData[79:72] : row_57));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_58 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd26)) ? row_1_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd1)) ? row_26_mux : ((Write_and_and & (slice == 6'd3)) ? beats_OutData[87:80] : row_58));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_59 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd27)) ? row_1_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd1)) ? row_27_mux : ((Write_and_and & (slice == 6'd3)) ? beats_OutData[95:88] : row_59));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_60 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd28)) ? row_1_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd1)) ? row_28_mux : ((Write_and_and & (slice == 6'd3)) ? beats_OutData[103:96] : row_60));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_61 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd29)) ? row_1_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd1)) ? row_29_mux : ((Write_and_and & (slice == 6'd3)) ? beats_OutData[111:104] : row_61));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_62 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd30)) ? row_1_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd1)) ? row_30_mux : ((Write_and_and & (slice == 6'd3)) ? beats_OutData[119:112] : row_62));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_63 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd31)) ? row_1_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd1)) ? row_31_mux : ((Write_and_and & (slice == 6'd3)) ? beats_OutData[127:120] : row_63));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_64 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd0)) ? row_2_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd2)) ? row_0_mux : ((Write_and_and & (slice == 6'd4)) ? beats_OutData[7:0] : row_64));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_65 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd1)) ? row_2_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd2)) ? row_1_mux : ((Write_and_and & (slice == 6'd4)) ? beats_OutData[15:8] : row_65));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_66 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd2)) ? row_2_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd2)) ? row_2_mux : ((Write_and_and & (slice == 6'd4)) ? beats_OutData[23:16] : row_66));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_67 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd3)) ? row_2_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd2)) ? row_3_mux : ((Write_and_and & (slice == 6'd4)) ? beats_OutData[31:24] : row_67));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_68 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd4)) ? row_2_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd2)) ? row_4_mux : ((Write_and_and & (slice == 6'd4)) ? beats_OutData[39:32] : row_68));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_69 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd5)) ? row_2_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd2)) ? row_5_mux : ((Write_and_and & (slice == 6'd4)) ? beats_OutData[47:40] : row_69));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_70 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd6)) ? row_2_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd2)) ? row_6_mux : ((Write_and_and & (slice == 6'd4)) ? beats_OutData[55:48] : row_70));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_71 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd7)) ? row_2_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd2)) ? row_7_mux : ((Write_and_and & (slice == 6'd4)) ? beats_OutData[63:56] : row_71));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_72 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd8)) ? row_2_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd2)) ? row_8_mux : ((Write_and_and & (slice == 6'd4)) ? beats_OutData[71:64] : row_72));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_73 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd9)) ? row_2_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd2)) ? row_9_mux : ((Write_and_and & (slice == 6'd4)) ? beats_OutData[79:72] : row_73));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_74 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd10)) ? row_2_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd2)) ? row_10_mux : ((Write_and_and & (slice == 6'd4)) ? beats_OutData[87:80] : row_74));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_75 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd11)) ? row_2_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd2)) ? row_11_mux : ((Write_and_and & (slice == 6'd4)) ? beats_OutData[95:88] : row_75));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_76 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd12)) ? row_2_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd2)) ? row_12_mux : ((Write_and_and & (slice == 6'd4)) ? beats_OutData[103:96] : row_76));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_77 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd13)) ? row_2_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd2)) ? row_13_mux : ((Write_and_and & (slice == 6'd4)) ? beats_OutData[111:104] : row_77));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_78 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd14)) ? row_2_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd2)) ? row_14_mux : ((Write_and_and & (slice == 6'd4)) ? beats_OutData[119:112] : row_78));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_79 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd15)) ? row_2_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd2)) ? row_15_mux : ((Write_and_and & (slice == 6'd4)) ? beats_OutData[127:120] : row_79));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_80 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd16)) ? row_2_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd2)) ? row_16_mux : ((Write_and_and & (slice == 6'd5)) ? beats_OutData[7:0] : row_80));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_81 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd17)) ? row_2_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd2)) ? row_17_mux : ((Write_and_and & (slice == 6'd5)) ? beats_OutData[15:8] : row_81));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_82 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd18)) ? row_2_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd2)) ? row_18_mux : ((Write_and_and & (slice == 6'd5)) ? beats_OutData[23:16] : row_82));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_83 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd19)) ? row_2_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd2)) ? row_19_mux : ((Write_and_and & (slice == 6'd5)) ? beats_OutData[31:24] : row_83));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_84 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd20)) ? row_2_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd2)) ? row_20_mux : ((Write_and_and & (slice == 6'd5)) ? beats_OutData[39:32] : row_84));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_85 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd21)) ? row_2_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd2)) ? row_21_mux : ((Write_and_and & (slice == 6'd5)) ? beats_OutData[47:40] : row_85));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_86 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd22)) ? row_2_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd2)) ? row_22_mux : ((Write_and_and & (slice == 6'd5)) ? beats_OutData[55:48] : row_86));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_87 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd23)) ? row_2_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd2)) ? row_23_mux : ((Write_and_and & (slice == 6'd5)) ? beats_OutData[63:56] : row_87));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_88 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd24)) ? row_2_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd2)) ? row_24_mux : ((Write_and_and & (slice == 6'd5)) ? beats_OutData[71:64] : row_88));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_89 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd25)) ? row_2_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd2)) ? row_25_mux : ((Write_and_and & (slice == 6'd5)) ? beats_OutData[79:72] : row_89));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_90 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd26)) ? row_2_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd2)) ? row_26_mux : ((Write_and_and & (slice == 6'd5)) ? beats_OutData[87:80] : row_90));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_91 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd27)) ? row_2_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd2)) ? row_27_mux : ((Write_and_and & (slice == 6'd5)) ? beats_OutData[95:88] : row_91));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_92 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd28)) ? row_2_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd2)) ? row_28_mux : ((Write_and_and & (slice == 6'd5)) ? beats_OutData[103:96] : row_92));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_93 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd29)) ? row_2_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd2)) ? row_29_mux : ((Write_and_and & (slice == 6'd5)) ? beats_OutData[111:104] : row_93));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_94 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd30)) ? row_2_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd2)) ? row_30_mux : ((Write_and_and & (slice == 6'd5)) ? beats_OutData[119:112] : row_94));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_95 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd31)) ? row_2_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd2)) ? row_31_mux : ((Write_and_and & (slice == 6'd5)) ? beats_OutData[127:120] : row_95));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_96 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd0)) ? row_3_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd3)) ? row_0_mux : ((Write_and_and & (slice == 6'd6)) ? beats_OutData[7:0] : row_96));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_97 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd1)) ? row_3_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd3)) ? row_1_mux : ((Write_and_and & (slice == 6'd6)) ? beats_OutData[15:8] : row_97));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_98 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd2)) ? row_3_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd3)) ? row_2_mux : ((Write_and_and & (slice == 6'd6)) ? beats_OutData[23:16] : row_98));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_99 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd3)) ? row_3_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd3)) ? row_3_mux : ((Write_and_and & (slice == 6'd6)) ? beats_OutData[31:24] : row_99));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_100 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd4)) ? row_3_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd3)) ? row_4_mux : ((Write_and_and & (slice == 6'd6)) ? beats_OutData[39:32] : row_100));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_101 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd5)) ? row_3_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd3)) ? row_5_mux : ((Write_and_and & (slice == 6'd6)) ? beats_OutData[47:40] : row_101));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_102 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd6)) ? row_3_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd3)) ? row_6_mux : ((Write_and_and & (slice == 6'd6)) ? beats_OutData[55:48] : row_102));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_103 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd7)) ? row_3_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd3)) ? row_7_mux : ((Write_and_and & (slice == 6'd6)) ? beats_OutData[63:56] : row_103));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_104 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd8)) ? row_3_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd3)) ? row_8_mux : ((Write_and_and & (slice == 6'd6)) ? beats_OutData[71:64] : row_104));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_105 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd9)) ? row_3_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd3)) ? row_9_mux : ((Write_and_and & (slice == 6'd6)) ? beats_OutData[79:72] : row_105));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_106 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd10)) ? row_3_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd3)) ? row_10_mux : ((Write_and_and & (slice == 6'd6)) ? beats_OutData[87:80] : row_106));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_107 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd11)) ? row_3_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd3)) ? row_11_mux : ((Write_and_and & (slice == 6'd6)) ? beats_OutData[95:88] : row_107));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_108 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd12)) ? row_3_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd3)) ? row_12_mux : ((Write_and_and & (slice == 6'd6)) ? beats_OutData[103:96] : row_108));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_109 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd13)) ? row_3_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd3)) ? row_13_mux : ((Write_and_and & (slice == 6'd6)) ? beats_OutData[111:104] : row_109));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_110 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd14)) ? row_3_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd3)) ? row_14_mux : ((Write_and_and & (slice == 6'd6)) ? beats_OutData[119:112] : row_110));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_111 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd15)) ? row_3_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd3)) ? row_15_mux : ((Write_and_and & (slice == 6'd6)) ? beats_OutData[127:120] : row_111));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_112 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd16)) ? row_3_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd3)) ? row_16_mux : ((Write_and_and & (slice == 6'd7)) ? beats_OutData[7:0] : row_112));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_113 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd17)) ? row_3_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd3)) ? row_17_mux : ((Write_and_and & (slice == 6'd7)) ? beats_OutData[15:8] : row_113));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_114 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd18)) ? row_3_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd3)) ? row_18_mux : ((Write_and_and & (slice == 6'd7)) ? beats_OutData[23:16] : row_114));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_115 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd19)) ? row_3_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd3)) ? row_19_mux : ((Write_and_and & (slice == 6'd7)) ? beats_OutData[31:24] : row_115));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_116 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd20)) ? row_3_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd3)) ? row_20_mux : ((Write_and_and & (slice == 6'd7)) ? beats_OutData[39:32] : row_116));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_117 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd21)) ? row_3_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd3)) ? row_21_mux : ((Write_and_and & (slice == 6'd7)) ? beats_OutData[47:40] : row_117));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_118 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd22)) ? row_3_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd3)) ? row_22_mux : ((Write_and_and & (slice == 6'd7)) ? beats_OutData[55:48] : row_118));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_119 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd23)) ? row_3_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd3)) ? row_23_mux : ((Write_and_and & (slice == 6'd7)) ? beats_OutData[63:56] : row_119));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_120 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd24)) ? row_3_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd3)) ? row_24_mux : ((Write_and_and & (slice == 6'd7)) ? beats_OutData[71:64] : row_120));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_121 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd25)) ? row_3_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd3)) ? row_25_mux : ((Write_and_and & (slice == 6'd7)) ? beats_OutData[79:72] : row_121));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_122 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd26)) ? row_3_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd3)) ? row_26_mux : ((Write_and_and & (slice == 6'd7)) ? beats_OutData[87:80] : row_122));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_123 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd27)) ? row_3_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd3)) ? row_27_mux : ((Write_and_and & (slice == 6'd7)) ? beats_OutData[95:88] : row_123));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_124 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd28)) ? row_3_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd3)) ? row_28_mux : ((Write_and_and & (slice == 6'd7)) ? beats_OutData[103:96] : row_124));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_125 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd29)) ? row_3_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd3)) ? row_29_mux : ((Write_and_and & (slice == 6'd7)) ? beats_OutData[111:104] : row_125));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_126 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd30)) ? row_3_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd3)) ? row_30_mux : ((Write_and_and & (slice == 6'd7)) ? beats_OutData[119:112] : row_126));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_127 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd31)) ? row_3_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd3)) ? row_31_mux : ((Write_and_and & (slice == 6'd7)) ? beats_OutData[127:120] : row_127));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_128 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd0)) ? row_4_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd4)) ? row_0_mux : ((Write_and_and & (slice == 6'd8)) ? beats_OutData[7:0] : row_128));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_129 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd1)) ? row_4_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd4)) ? row_1_mux : ((Write_and_and & (slice == 6'd8)) ? beats_OutData[15:8] : row_129));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_130 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd2)) ? row_4_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd4)) ? row_2_mux : ((Write_and_and & (slice == 6'd8)) ? beats_OutData[23:16] : row_130));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_131 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd3)) ? row_4_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd4)) ? row_3_mux : ((Write_and_and & (slice == 6'd8)) ? beats_OutData[31:24] : row_131));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_132 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd4)) ? row_4_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd4)) ? row_4_mux : ((Write_and_and & (slice == 6'd8)) ? beats_OutData[39:32] : row_132));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_133 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd5)) ? row_4_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd4)) ? row_5_mux : ((Write_and_and & (slice == 6'd8)) ? beats_OutData[47:40] : row_133));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_134 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd6)) ? row_4_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd4)) ? row_6_mux : ((Write_and_and & (slice == 6'd8)) ? beats_OutData[55:48] : row_134));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_135 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd7)) ? row_4_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd4)) ? row_7_mux : ((Write_and_and & (slice == 6'd8)) ? beats_OutData[63:56] : row_135));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_136 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd8)) ? row_4_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd4)) ? row_8_mux : ((Write_and_and & (slice == 6'd8)) ? beats_OutData[71:64] : row_136));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_137 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd9)) ? row_4_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd4)) ? row_9_mux : ((Write_and_and & (slice == 6'd8)) ? beats_OutData[79:72] : row_137));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_138 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd10)) ? row_4_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd4)) ? row_10_mux : ((Write_and_and & (slice == 6'd8)) ? beats_OutData[87:80] : row_138));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_139 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd11)) ? row_4_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd4)) ? row_11_mux : ((Write_and_and & (slice == 6'd8)) ? beats_OutData[95:88] : row_139));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_140 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd12)) ? row_4_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd4)) ? row_12_mux : ((Write_and_and & (slice == 6'd8)) ? beats_OutData[103:96] : row_140));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_141 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd13)) ? row_4_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd4)) ? row_13_mux : ((Write_and_and & (slice == 6'd8)) ? beats_OutData[111:104] : row_141));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_142 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd14)) ? row_4_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd4)) ? row_14_mux : ((Write_and_and & (slice == 6'd8)) ? beats_OutData[119:112] : row_142));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_143 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd15)) ? row_4_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd4)) ? row_15_mux : ((Write_and_and & (slice == 6'd8)) ? beats_OutData[127:120] : row_143));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_144 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd16)) ? row_4_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd4)) ? row_16_mux : ((Write_and_and & (slice == 6'd9)) ? beats_OutData[7:0] : row_144));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_145 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd17)) ? row_4_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd4)) ? row_17_mux : ((Write_and_and & (slice == 6'd9)) ? beats_OutData[15:8] : row_145));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_146 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd18)) ? row_4_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd4)) ? row_18_mux : ((Write_and_and & (slice == 6'd9)) ? beats_OutData[23:16] : row_146));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_147 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd19)) ? row_4_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd4)) ? row_19_mux : ((Write_and_and & (slice == 6'd9)) ? beats_OutData[31:24] : row_147));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_148 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd20)) ? row_4_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd4)) ? row_20_mux : ((Write_and_and & (slice == 6'd9)) ? beats_OutData[39:32] : row_148));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_149 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd21)) ? row_4_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd4)) ? row_21_mux : ((Write_and_and & (slice == 6'd9)) ? beats_OutData[47:40] : row_149));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_150 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd22)) ? row_4_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd4)) ? row_22_mux : ((Write_and_and & (slice == 6'd9)) ? beats_OutData[55:48] : row_150));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_151 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd23)) ? row_4_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd4)) ? row_23_mux : ((Write_and_and & (slice == 6'd9)) ? beats_OutData[63:56] : row_151));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_152 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd24)) ? row_4_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd4)) ? row_24_mux : ((Write_and_and & (slice == 6'd9)) ? beats_OutData[71:64] : row_152));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_153 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd25)) ? row_4_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd4)) ? row_25_mux : ((Write_and_and & (slice == 6'd9)) ? beats_OutData[79:72] : row_153));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_154 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd26)) ? row_4_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd4)) ? row_26_mux : ((Write_and_and & (slice == 6'd9)) ? beats_OutData[87:80] : row_154));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_155 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd27)) ? row_4_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd4)) ? row_27_mux : ((Write_and_and & (slice == 6'd9)) ? beats_OutData[95:88] : row_155));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_156 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd28)) ? row_4_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd4)) ? row_28_mux : ((Write_and_and & (slice == 6'd9)) ? beats_OutData[103:96] : row_156));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_157 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd29)) ? row_4_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd4)) ? row_29_mux : ((Write_and_and & (slice == 6'd9)) ? beats_OutData[111:104] : row_157));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_158 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd30)) ? row_4_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd4)) ? row_30_mux : ((Write_and_and & (slice == 6'd9)) ? beats_OutData[119:112] : row_158));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_159 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd31)) ? row_4_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd4)) ? row_31_mux : ((Write_and_and & (slice == 6'd9)) ? beats_OutData[127:120] : row_159));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_160 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd0)) ? row_5_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd5)) ? row_0_mux : ((Write_and_and & (slice == 6'd10)) ? beats_OutData[7:0] : row_160));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_161 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd1)) ? row_5_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd5)) ? row_1_mux : ((Write_and_and & (slice == 6'd10)) ? beats_OutData[15:8] : row_161));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_162 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd2)) ? row_5_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd5)) ? row_2_mux : ((Write_and_and & (slice == 6'd10)) ? beats_OutData[23:16] : row_162));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_163 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd3)) ? row_5_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd5)) ? row_3_mux : ((Write_and_and & (slice == 6'd10)) ? beats_OutData[31:24] : row_163));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_164 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd4)) ? row_5_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd5)) ? row_4_mux : ((Write_and_and & (slice == 6'd10)) ? beats_OutData[39:32] : row_164));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_165 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd5)) ? row_5_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd5)) ? row_5_mux : ((Write_and_and & (slice == 6'd10)) ? beats_OutData[47:40] : row_165));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_166 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd6)) ? row_5_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd5)) ? row_6_mux : ((Write_and_and & (slice == 6'd10)) ? beats_OutData[55:48] : row_166));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_167 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd7)) ? row_5_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd5)) ? row_7_mux : ((Write_and_and & (slice == 6'd10)) ? beats_OutData[63:56] : row_167));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_168 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd8)) ? row_5_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd5)) ? row_8_mux : ((Write_and_and & (slice == 6'd10)) ? beats_OutData[71:64] : row_168));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_169 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd9)) ? row_5_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd5)) ? row_9_mux : ((Write_and_and & (slice == 6'd10)) ? beats_OutData[79:72] : row_169));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_170 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd10)) ? row_5_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd5)) ? row_10_mux : ((Write_and_and & (slice == 6'd10)) ? beats_OutData[87:80] : row_170));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_171 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd11)) ? row_5_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd5)) ? row_11_mux : ((Write_and_and & (slice == 6'd10)) ? beats_OutData[95:88] : row_171));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_172 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd12)) ? row_5_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd5)) ? row_12_mux : ((Write_and_and & (slice == 6'd10)) ? beats_OutData[103:96] : row_172));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_173 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd13)) ? row_5_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd5)) ? row_13_mux : ((Write_and_and & (slice == 6'd10)) ? beats_OutData[111:104] : row_173));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_174 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd14)) ? row_5_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd5)) ? row_14_mux : ((Write_and_and & (slice == 6'd10)) ? beats_OutData[119:112] : row_174));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_175 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd15)) ? row_5_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd5)) ? row_15_mux : ((Write_and_and & (slice == 6'd10)) ? beats_OutData[127:120] : row_175));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_176 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd16)) ? row_5_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd5)) ? row_16_mux : ((Write_and_and & (slice == 6'd11)) ? beats_OutData[7:0] : row_176));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_177 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd17)) ? row_5_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd5)) ? row_17_mux : ((Write_and_and & (slice == 6'd11)) ? beats_OutData[15:8] : row_177));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_178 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd18)) ? row_5_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd5)) ? row_18_mux : ((Write_and_and & (slice == 6'd11)) ? beats_OutData[23:16] : row_178));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_179 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd19)) ? row_5_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd5)) ? row_19_mux : ((Write_and_and & (slice == 6'd11)) ? beats_OutData[31:24] : row_179));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_180 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd20)) ? row_5_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd5)) ? row_20_mux : ((Write_and_and & (slice == 6'd11)) ? beats_OutData[39:32] : row_180));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_181 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd21)) ? row_5_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd5)) ? row_21_mux : ((Write_and_and & (slice == 6'd11)) ? beats_OutData[47:40] : row_181));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_182 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd22)) ? row_5_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd5)) ? row_22_mux : ((Write_and_and & (slice == 6'd11)) ? beats_OutData[55:48] : row_182));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_183 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd23)) ? row_5_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd5)) ? row_23_mux : ((Write_and_and & (slice == 6'd11)) ? beats_OutData[63:56] : row_183));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_184 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd24)) ? row_5_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd5)) ? row_24_mux : ((Write_and_and & (slice == 6'd11)) ? beats_OutData[71:64] : row_184));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_185 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd25)) ? row_5_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd5)) ? row_25_mux : ((Write_and_and & (slice == 6'd11)) ? beats_OutData[79:72] : row_185));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_186 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd26)) ? row_5_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd5)) ? row_26_mux : ((Write_and_and & (slice == 6'd11)) ? beats_OutData[87:80] : row_186));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_187 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd27)) ? row_5_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd5)) ? row_27_mux : ((Write_and_and & (slice == 6'd11)) ? beats_OutData[95:88] : row_187));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_188 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd28)) ? row_5_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd5)) ? row_28_mux : ((Write_and_and & (slice == 6'd11)) ? beats_OutData[103:96] : row_188));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_189 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd29)) ? row_5_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd5)) ? row_29_mux : ((Write_and_and & (slice == 6'd11)) ? beats_OutData[111:104] : row_189));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_190 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd30)) ? row_5_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd5)) ? row_30_mux : ((Write_and_and & (slice == 6'd11)) ? beats_OutData[119:112] : row_190));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_191 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd31)) ? row_5_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd5)) ? row_31_mux : ((Write_and_and & (slice == 6'd11)) ? beats_OutData[127:120] : row_191));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_192 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd0)) ? row_6_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd6)) ? row_0_mux : ((Write_and_and & (slice == 6'd12)) ? beats_OutData[7:0] : row_192));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_193 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd1)) ? row_6_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd6)) ? row_1_mux : ((Write_and_and & (slice == 6'd12)) ? beats_OutData[15:8] : row_193));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_194 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd2)) ? row_6_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd6)) ? row_2_mux : ((Write_and_and & (slice == 6'd12)) ? beats_OutData[23:16] : row_194));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_195 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd3)) ? row_6_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd6)) ? row_3_mux : ((Write_and_and & (slice == 6'd12)) ? beats_OutData[31:24] : row_195));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_196 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd4)) ? row_6_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd6)) ? row_4_mux : ((Write_and_and & (slice == 6'd12)) ? beats_OutData[39:32] : row_196));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_197 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd5)) ? row_6_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd6)) ? row_5_mux : ((Write_and_and & (slice == 6'd12)) ? beats_OutData[47:40] : row_197));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_198 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd6)) ? row_6_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd6)) ? row_6_mux : ((Write_and_and & (slice == 6'd12)) ? beats_OutData[55:48] : row_198));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_199 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd7)) ? row_6_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd6)) ? row_7_mux : ((Write_and_and & (slice == 6'd12)) ? beats_OutData[63:56] : row_199));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_200 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd8)) ? row_6_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd6)) ? row_8_mux : ((Write_and_and & (slice == 6'd12)) ? beats_OutData[71:64] : row_200));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_201 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd9)) ? row_6_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd6)) ? row_9_mux : ((Write_and_and & (slice == 6'd12)) ? beats_OutData[79:72] : row_201));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_202 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd10)) ? row_6_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd6)) ? row_10_mux : ((Write_and_and & (slice == 6'd12)) ? beats_OutData[87:80] : row_202));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_203 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd11)) ? row_6_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd6)) ? row_11_mux : ((Write_and_and & (slice == 6'd12)) ? beats_OutData[95:88] : row_203));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_204 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd12)) ? row_6_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd6)) ? row_12_mux : ((Write_and_and & (slice == 6'd12)) ? beats_OutData[103:96] : row_204));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_205 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd13)) ? row_6_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd6)) ? row_13_mux : ((Write_and_and & (slice == 6'd12)) ? beats_OutData[111:104] : row_205));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_206 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd14)) ? row_6_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd6)) ? row_14_mux : ((Write_and_and & (slice == 6'd12)) ? beats_OutData[119:112] : row_206));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_207 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd15)) ? row_6_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd6)) ? row_15_mux : ((Write_and_and & (slice == 6'd12)) ? beats_OutData[127:120] : row_207));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_208 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd16)) ? row_6_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd6)) ? row_16_mux : ((Write_and_and & (slice == 6'd13)) ? beats_OutData[7:0] : row_208));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_209 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd17)) ? row_6_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd6)) ? row_17_mux : ((Write_and_and & (slice == 6'd13)) ? beats_OutData[15:8] : row_209));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_210 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd18)) ? row_6_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd6)) ? row_18_mux : ((Write_and_and & (slice == 6'd13)) ? beats_OutData[23:16] : row_210));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_211 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd19)) ? row_6_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd6)) ? row_19_mux : ((Write_and_and & (slice == 6'd13)) ? beats_OutData[31:24] : row_211));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_212 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd20)) ? row_6_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd6)) ? row_20_mux : ((Write_and_and & (slice == 6'd13)) ? beats_OutData[39:32] : row_212));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_213 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd21)) ? row_6_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd6)) ? row_21_mux : ((Write_and_and & (slice == 6'd13)) ? beats_OutData[47:40] : row_213));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_214 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd22)) ? row_6_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd6)) ? row_22_mux : ((Write_and_and & (slice == 6'd13)) ? beats_OutData[55:48] : row_214));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_215 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd23)) ? row_6_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd6)) ? row_23_mux : ((Write_and_and & (slice == 6'd13)) ? beats_OutData[63:56] : row_215));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_216 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd24)) ? row_6_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd6)) ? row_24_mux : ((Write_and_and & (slice == 6'd13)) ? beats_OutData[71:64] : row_216));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_217 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd25)) ? row_6_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd6)) ? row_25_mux : ((Write_and_and & (slice == 6'd13)) ? beats_OutData[79:72] : row_217));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_218 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd26)) ? row_6_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd6)) ? row_26_mux : ((Write_and_and & (slice == 6'd13)) ? beats_OutData[87:80] : row_218));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_219 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd27)) ? row_6_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd6)) ? row_27_mux : ((Write_and_and & (slice == 6'd13)) ? beats_OutData[95:88] : row_219));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_220 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd28)) ? row_6_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd6)) ? row_28_mux : ((Write_and_and & (slice == 6'd13)) ? beats_OutData[103:96] : row_220));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_221 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd29)) ? row_6_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd6)) ? row_29_mux : ((Write_and_and & (slice == 6'd13)) ? beats_OutData[111:104] : row_221));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_222 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd30)) ? row_6_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd6)) ? row_30_mux : ((Write_and_and & (slice == 6'd13)) ? beats_OutData[119:112] : row_222));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_223 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd31)) ? row_6_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd6)) ? row_31_mux : ((Write_and_and & (slice == 6'd13)) ? beats_OutData[127:120] : row_223));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_224 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd0)) ? row_7_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd7)) ? row_0_mux : ((Write_and_and & (slice == 6'd14)) ? beats_OutData[7:0] : row_224));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_225 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd1)) ? row_7_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd7)) ? row_1_mux : ((Write_and_and & (slice == 6'd14)) ? beats_OutData[15:8] : row_225));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_226 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd2)) ? row_7_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd7)) ? row_2_mux : ((Write_and_and & (slice == 6'd14)) ? beats_OutData[23:16] : row_226));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_227 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd3)) ? row_7_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd7)) ? row_3_mux : ((Write_and_and & (slice == 6'd14)) ? beats_OutData[31:24] : row_227));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_228 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd4)) ? row_7_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd7)) ? row_4_mux : ((Write_and_and & (slice == 6'd14)) ? beats_OutData[39:32] : row_228));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_229 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd5)) ? row_7_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd7)) ? row_5_mux : ((Write_and_and & (slice == 6'd14)) ? beats_OutData[47:40] : row_229));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_230 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd6)) ? row_7_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd7)) ? row_6_mux : ((Write_and_and & (slice == 6'd14)) ? beats_OutData[55:48] : row_230));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_231 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd7)) ? row_7_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd7)) ? row_7_mux : ((Write_and_and & (slice == 6'd14)) ? beats_OutData[63:56] : row_231));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_232 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd8)) ? row_7_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd7)) ? row_8_mux : ((Write_and_and & (slice == 6'd14)) ? beats_OutData[71:64] : row_232));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_233 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd9)) ? row_7_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd7)) ? row_9_mux : ((Write_and_and & (slice == 6'd14)) ? beats_OutData[79:72] : row_233));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_234 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd10)) ? row_7_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd7)) ? row_10_mux : ((Write_and_and & (slice == 6'd14)) ? beats_OutData[87:80] : row_234));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_235 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd11)) ? row_7_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd7)) ? row_11_mux : ((Write_and_and & (slice == 6'd14)) ? beats_OutData[95:88] : row_235));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_236 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd12)) ? row_7_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd7)) ? row_12_mux : ((Write_and_and & (slice == 6'd14)) ? beats_OutData[103:96] : row_236));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_237 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd13)) ? row_7_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd7)) ? row_13_mux : ((Write_and_and & (slice == 6'd14)) ? beats_OutData[111:104] : row_237));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_238 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd14)) ? row_7_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd7)) ? row_14_mux : ((Write_and_and & (slice == 6'd14)) ? beats_OutData[119:112] : row_238));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_239 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd15)) ? row_7_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd7)) ? row_15_mux : ((Write_and_and & (slice == 6'd14)) ? beats_OutData[127:120] : row_239));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_240 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd16)) ? row_7_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd7)) ? row_16_mux : ((Write_and_and & (slice == 6'd15)) ? beats_OutData[7:0] : row_240));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_241 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd17)) ? row_7_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd7)) ? row_17_mux : ((Write_and_and & (slice == 6'd15)) ? beats_OutData[15:8] : row_241));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_242 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd18)) ? row_7_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd7)) ? row_18_mux : ((Write_and_and & (slice == 6'd15)) ? beats_OutData[23:16] : row_242));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_243 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd19)) ? row_7_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd7)) ? row_19_mux : ((Write_and_and & (slice == 6'd15)) ? beats_OutData[31:24] : row_243));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_244 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd20)) ? row_7_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd7)) ? row_20_mux : ((Write_and_and & (slice == 6'd15)) ? beats_OutData[39:32] : row_244));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_245 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd21)) ? row_7_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd7)) ? row_21_mux : ((Write_and_and & (slice == 6'd15)) ? beats_OutData[47:40] : row_245));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_246 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd22)) ? row_7_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd7)) ? row_22_mux : ((Write_and_and & (slice == 6'd15)) ? beats_OutData[55:48] : row_246));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_247 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd23)) ? row_7_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd7)) ? row_23_mux : ((Write_and_and & (slice == 6'd15)) ? beats_OutData[63:56] : row_247));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_248 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd24)) ? row_7_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd7)) ? row_24_mux : ((Write_and_and & (slice == 6'd15)) ? beats_OutData[71:64] : row_248));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_249 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd25)) ? row_7_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd7)) ? row_25_mux : ((Write_and_and & (slice == 6'd15)) ? beats_OutData[79:72] : row_249));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_250 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd26)) ? row_7_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd7)) ? row_26_mux : ((Write_and_and & (slice == 6'd15)) ? beats_OutData[87:80] : row_250));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_251 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd27)) ? row_7_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd7)) ? row_27_mux : ((Write_and_and & (slice == 6'd15)) ? beats_OutData[95:88] : row_251));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_252 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd28)) ? row_7_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd7)) ? row_28_mux : ((Write_and_and & (slice == 6'd15)) ? beats_OutData[103:96] : row_252));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_253 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd29)) ? row_7_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd7)) ? row_29_mux : ((Write_and_and & (slice == 6'd15)) ? beats_OutData[111:104] : row_253));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_254 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd30)) ? row_7_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd7)) ? row_30_mux : ((Write_and_and & (slice == 6'd15)) ? beats_OutData[119:112] : row_254));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_255 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd31)) ? row_7_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd7)) ? row_31_mux : ((Write_and_and & (slice == 6'd15)) ? beats_OutData[127:120] : row_255));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_256 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd0)) ? row_8_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd8)) ? row_0_mux : ((Write_and_and & (slice == 6'd16)) ? beats_OutData[7:0] : row_256));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_257 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd1)) ? row_8_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd8)) ? row_1_mux : ((Write_and_and & (slice == 6'd16)) ? beats_OutData[15:8] : row_257));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_258 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd2)) ? row_8_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd8)) ? row_2_mux : ((Write_and_and & (slice == 6'd16)) ? beats_OutData[23:16] : row_258));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_259 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd3)) ? row_8_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd8)) ? row_3_mux : ((Write_and_and & (slice == 6'd16)) ? beats_OutData[31:24] : row_259));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_260 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd4)) ? row_8_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd8)) ? row_4_mux : ((Write_and_and & (slice == 6'd16)) ? beats_OutData[39:32] : row_260));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_261 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd5)) ? row_8_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd8)) ? row_5_mux : ((Write_and_and & (slice == 6'd16)) ? beats_OutData[47:40] : row_261));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_262 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd6)) ? row_8_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd8)) ? row_6_mux : ((Write_and_and & (slice == 6'd16)) ? beats_OutData[55:48] : row_262));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_263 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd7)) ? row_8_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd8)) ? row_7_mux : ((Write_and_and & (slice == 6'd16)) ? beats_OutData[63:56] : row_263));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_264 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd8)) ? row_8_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd8)) ? row_8_mux : ((Write_and_and & (slice == 6'd16)) ? beats_OutData[71:64] : row_264));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_265 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd9)) ? row_8_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd8)) ? row_9_mux : ((Write_and_and & (slice == 6'd16)) ? beats_OutData[79:72] : row_265));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_266 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd10)) ? row_8_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd8)) ? row_10_mux : ((Write_and_and & (slice == 6'd16)) ? beats_OutData[87:80] : row_266));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_267 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd11)) ? row_8_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd8)) ? row_11_mux : ((Write_and_and & (slice == 6'd16)) ? beats_OutData[95:88] : row_267));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_268 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd12)) ? row_8_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd8)) ? row_12_mux : ((Write_and_and & (slice == 6'd16)) ? beats_OutData[103:96] : row_268));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_269 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd13)) ? row_8_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd8)) ? row_13_mux : ((Write_and_and & (slice == 6'd16)) ? beats_OutData[111:104] : row_269));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_270 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd14)) ? row_8_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd8)) ? row_14_mux : ((Write_and_and & (slice == 6'd16)) ? beats_OutData[119:112] : row_270));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_271 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd15)) ? row_8_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd8)) ? row_15_mux : ((Write_and_and & (slice == 6'd16)) ? beats_OutData[127:120] : row_271));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_272 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd16)) ? row_8_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd8)) ? row_16_mux : ((Write_and_and & (slice == 6'd17)) ? beats_OutData[7:0] : row_272));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_273 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd17)) ? row_8_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd8)) ? row_17_mux : ((Write_and_and & (slice == 6'd17)) ? beats_OutData[15:8] : row_273));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_274 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd18)) ? row_8_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd8)) ? row_18_mux : ((Write_and_and & (slice == 6'd17)) ? beats_OutData[23:16] : row_274));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_275 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd19)) ? row_8_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd8)) ? row_19_mux : ((Write_and_and & (slice == 6'd17)) ? beats_OutData[31:24] : row_275));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_276 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd20)) ? row_8_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd8)) ? row_20_mux : ((Write_and_and & (slice == 6'd17)) ? beats_OutData[39:32] : row_276));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_277 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd21)) ? row_8_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd8)) ? row_21_mux : ((Write_and_and & (slice == 6'd17)) ? beats_OutData[47:40] : row_277));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_278 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd22)) ? row_8_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd8)) ? row_22_mux : ((Write_and_and & (slice == 6'd17)) ? beats_OutData[55:48] : row_278));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_279 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd23)) ? row_8_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd8)) ? row_23_mux : ((Write_and_and & (slice == 6'd17)) ? beats_OutData[63:56] : row_279));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_280 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd24)) ? row_8_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd8)) ? row_24_mux : ((Write_and_and & (slice == 6'd17)) ? beats_OutData[71:64] : row_280));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_281 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd25)) ? row_8_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd8)) ? row_25_mux : ((Write_and_and & (slice == 6'd17)) ? beats_OutData[79:72] : row_281));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_282 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd26)) ? row_8_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd8)) ? row_26_mux : ((Write_and_and & (slice == 6'd17)) ? beats_OutData[87:80] : row_282));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_283 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd27)) ? row_8_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd8)) ? row_27_mux : ((Write_and_and & (slice == 6'd17)) ? beats_OutData[95:88] : row_283));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_284 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd28)) ? row_8_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd8)) ? row_28_mux : ((Write_and_and & (slice == 6'd17)) ? beats_OutData[103:96] : row_284));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_285 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd29)) ? row_8_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd8)) ? row_29_mux : ((Write_and_and & (slice == 6'd17)) ? beats_OutData[111:104] : row_285));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_286 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd30)) ? row_8_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd8)) ? row_30_mux : ((Write_and_and & (slice == 6'd17)) ? beats_OutData[119:112] : row_286));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_287 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd31)) ? row_8_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd8)) ? row_31_mux : ((Write_and_and & (slice == 6'd17)) ? beats_OutData[127:120] : row_287));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_288 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd0)) ? row_9_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd9)) ? row_0_mux : ((Write_and_and & (slice == 6'd18)) ? beats_OutData[7:0] : row_288));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_289 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd1)) ? row_9_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd9)) ? row_1_mux : ((Write_and_and & (slice == 6'd18)) ? beats_OutData[15:8] : row_289));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_290 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd2)) ? row_9_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd9)) ? row_2_mux : ((Write_and_and & (slice == 6'd18)) ? beats_OutData[23:16] : row_290));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_291 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd3)) ? row_9_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd9)) ? row_3_mux : ((Write_and_and & (slice == 6'd18)) ? beats_OutData[31:24] : row_291));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_292 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd4)) ? row_9_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd9)) ? row_4_mux : ((Write_and_and & (slice == 6'd18)) ? beats_OutData[39:32] : row_292));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_293 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd5)) ? row_9_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd9)) ? row_5_mux : ((Write_and_and & (slice == 6'd18)) ? beats_OutData[47:40] : row_293));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_294 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd6)) ? row_9_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd9)) ? row_6_mux : ((Write_and_and & (slice == 6'd18)) ? beats_OutData[55:48] : row_294));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_295 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd7)) ? row_9_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd9)) ? row_7_mux : ((Write_and_and & (slice == 6'd18)) ? beats_OutData[63:56] : row_295));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_296 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd8)) ? row_9_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd9)) ? row_8_mux : ((Write_and_and & (slice == 6'd18)) ? beats_OutData[71:64] : row_296));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_297 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd9)) ? row_9_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd9)) ? row_9_mux : ((Write_and_and & (slice == 6'd18)) ? beats_OutData[79:72] : row_297));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_298 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd10)) ? row_9_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd9)) ? row_10_mux : ((Write_and_and & (slice == 6'd18)) ? beats_OutData[87:80] : row_298));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_299 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd11)) ? row_9_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd9)) ? row_11_mux : ((Write_and_and & (slice == 6'd18)) ? beats_OutData[95:88] : row_299));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_300 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd12)) ? row_9_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd9)) ? row_12_mux : ((Write_and_and & (slice == 6'd18)) ? beats_OutData[103:96] : row_300));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_301 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd13)) ? row_9_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd9)) ? row_13_mux : ((Write_and_and & (slice == 6'd18)) ? beats_OutData[111:104] : row_301));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_302 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd14)) ? row_9_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd9)) ? row_14_mux : ((Write_and_and & (slice == 6'd18)) ? beats_OutData[119:112] : row_302));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_303 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd15)) ? row_9_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd9)) ? row_15_mux : ((Write_and_and & (slice == 6'd18)) ? beats_OutData[127:120] : row_303));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_304 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd16)) ? row_9_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd9)) ? row_16_mux : ((Write_and_and & (slice == 6'd19)) ? beats_OutData[7:0] : row_304));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_305 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd17)) ? row_9_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd9)) ? row_17_mux : ((Write_and_and & (slice == 6'd19)) ? beats_OutData[15:8] : row_305));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_306 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd18)) ? row_9_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd9)) ? row_18_mux : ((Write_and_and & (slice == 6'd19)) ? beats_OutData[23:16] : row_306));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_307 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd19)) ? row_9_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd9)) ? row_19_mux : ((Write_and_and & (slice == 6'd19)) ? beats_OutData[31:24] : row_307));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_308 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd20)) ? row_9_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd9)) ? row_20_mux : ((Write_and_and & (slice == 6'd19)) ? beats_OutData[39:32] : row_308));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_309 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd21)) ? row_9_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd9)) ? row_21_mux : ((Write_and_and & (slice == 6'd19)) ? beats_OutData[47:40] : row_309));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_310 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd22)) ? row_9_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd9)) ? row_22_mux : ((Write_and_and & (slice == 6'd19)) ? beats_OutData[55:48] : row_310));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_311 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd23)) ? row_9_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd9)) ? row_23_mux : ((Write_and_and & (slice == 6'd19)) ? beats_OutData[63:56] : row_311));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_312 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd24)) ? row_9_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd9)) ? row_24_mux : ((Write_and_and & (slice == 6'd19)) ? beats_OutData[71:64] : row_312));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_313 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd25)) ? row_9_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd9)) ? row_25_mux : ((Write_and_and & (slice == 6'd19)) ? beats_OutData[79:72] : row_313));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_314 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd26)) ? row_9_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd9)) ? row_26_mux : ((Write_and_and & (slice == 6'd19)) ? beats_OutData[87:80] : row_314));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_315 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd27)) ? row_9_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd9)) ? row_27_mux : ((Write_and_and & (slice == 6'd19)) ? beats_OutData[95:88] : row_315));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_316 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd28)) ? row_9_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd9)) ? row_28_mux : ((Write_and_and & (slice == 6'd19)) ? beats_OutData[103:96] : row_316));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_317 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd29)) ? row_9_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd9)) ? row_29_mux : ((Write_and_and & (slice == 6'd19)) ? beats_OutData[111:104] : row_317));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_318 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd30)) ? row_9_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd9)) ? row_30_mux : ((Write_and_and & (slice == 6'd19)) ? beats_OutData[119:112] : row_318));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_319 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd31)) ? row_9_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd9)) ? row_31_mux : ((Write_and_and & (slice == 6'd19)) ? beats_OutData[127:120] : row_319));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_320 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd0)) ? row_10_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd10)) ? row_0_mux : ((Write_and_and & (slice == 6'd20)) ? beats_OutData[7:0] : row_320));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_321 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd1)) ? row_10_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd10)) ? row_1_mux : ((Write_and_and & (slice == 6'd20)) ? beats_OutData[15:8] : row_321));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_322 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd2)) ? row_10_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd10)) ? row_2_mux : ((Write_and_and & (slice == 6'd20)) ? beats_OutData[23:16] : row_322));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_323 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd3)) ? row_10_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd10)) ? row_3_mux : ((Write_and_and & (slice == 6'd20)) ? beats_OutData[31:24] : row_323));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_324 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd4)) ? row_10_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd10)) ? row_4_mux : ((Write_and_and & (slice == 6'd20)) ? beats_OutData[39:32] : row_324));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_325 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd5)) ? row_10_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd10)) ? row_5_mux : ((Write_and_and & (slice == 6'd20)) ? beats_OutData[47:40] : row_325));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_326 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd6)) ? row_10_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd10)) ? row_6_mux : ((Write_and_and & (slice == 6'd20)) ? beats_OutData[55:48] : row_326));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_327 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd7)) ? row_10_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd10)) ? row_7_mux : ((Write_and_and & (slice == 6'd20)) ? beats_OutData[63:56] : row_327));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_328 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd8)) ? row_10_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd10)) ? row_8_mux : ((Write_and_and & (slice == 6'd20)) ? beats_OutData[71:64] : row_328));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_329 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd9)) ? row_10_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd10)) ? row_9_mux : ((Write_and_and & (slice == 6'd20)) ? beats_OutData[79:72] : row_329));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_330 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd10)) ? row_10_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd10)) ? row_10_mux : ((Write_and_and & (slice == 6'd20)) ? beats_OutData[87:80] : row_330));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_331 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd11)) ? row_10_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd10)) ? row_11_mux : ((Write_and_and & (slice == 6'd20)) ? beats_OutData[95:88] : row_331));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_332 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd12)) ? row_10_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd10)) ? row_12_mux : ((Write_and_and & (slice == 6'd20)) ? beats_OutData[103:96] : row_332));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_333 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd13)) ? row_10_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd10)) ? row_13_mux : ((Write_and_and & (slice == 6'd20)) ? beats_OutData[111:104] : row_333));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_334 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd14)) ? row_10_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd10)) ? row_14_mux : ((Write_and_and & (slice == 6'd20)) ? beats_OutData[119:112] : row_334));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_335 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd15)) ? row_10_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd10)) ? row_15_mux : ((Write_and_and & (slice == 6'd20)) ? beats_OutData[127:120] : row_335));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_336 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd16)) ? row_10_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd10)) ? row_16_mux : ((Write_and_and & (slice == 6'd21)) ? beats_OutData[7:0] : row_336));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_337 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd17)) ? row_10_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd10)) ? row_17_mux : ((Write_and_and & (slice == 6'd21)) ? beats_OutData[15:8] : row_337));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_338 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd18)) ? row_10_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd10)) ? row_18_mux : ((Write_and_and & (slice == 6'd21)) ? beats_OutData[23:16] : row_338));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_339 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd19)) ? row_10_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd10)) ? row_19_mux : ((Write_and_and & (slice == 6'd21)) ? beats_OutData[31:24] : row_339));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_340 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd20)) ? row_10_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd10)) ? row_20_mux : ((Write_and_and & (slice == 6'd21)) ? beats_OutData[39:32] : row_340));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_341 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd21)) ? row_10_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd10)) ? row_21_mux : ((Write_and_and & (slice == 6'd21)) ? beats_OutData[47:40] : row_341));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_342 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd22)) ? row_10_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd10)) ? row_22_mux : ((Write_and_and & (slice == 6'd21)) ? beats_OutData[55:48] : row_342));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_343 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd23)) ? row_10_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd10)) ? row_23_mux : ((Write_and_and & (slice == 6'd21)) ? beats_OutData[63:56] : row_343));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_344 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd24)) ? row_10_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd10)) ? row_24_mux : ((Write_and_and & (slice == 6'd21)) ? beats_OutData[71:64] : row_344));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_345 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd25)) ? row_10_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd10)) ? row_25_mux : ((Write_and_and & (slice == 6'd21)) ? beats_OutData[79:72] : row_345));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_346 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd26)) ? row_10_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd10)) ? row_26_mux : ((Write_and_and & (slice == 6'd21)) ? beats_OutData[87:80] : row_346));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_347 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd27)) ? row_10_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd10)) ? row_27_mux : ((Write_and_and & (slice == 6'd21)) ? beats_OutData[95:88] : row_347));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_348 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd28)) ? row_10_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd10)) ? row_28_mux : ((Write_and_and & (slice == 6'd21)) ? beats_OutData[103:96] : row_348));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_349 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd29)) ? row_10_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd10)) ? row_29_mux : ((Write_and_and & (slice == 6'd21)) ? beats_OutData[111:104] : row_349));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_350 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd30)) ? row_10_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd10)) ? row_30_mux : ((Write_and_and & (slice == 6'd21)) ? beats_OutData[119:112] : row_350));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_351 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd31)) ? row_10_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd10)) ? row_31_mux : ((Write_and_and & (slice == 6'd21)) ? beats_OutData[127:120] : row_351));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_352 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd0)) ? row_11_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd11)) ? row_0_mux : ((Write_and_and & (slice == 6'd22)) ? beats_OutData[7:0] : row_352));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_353 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd1)) ? row_11_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd11)) ? row_1_mux : ((Write_and_and & (slice == 6'd22)) ? beats_OutData[15:8] : row_353));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_354 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd2)) ? row_11_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd11)) ? row_2_mux : ((Write_and_and & (slice == 6'd22)) ? beats_OutData[23:16] : row_354));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_355 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd3)) ? row_11_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd11)) ? row_3_mux : ((Write_and_and & (slice == 6'd22)) ? beats_OutData[31:24] : row_355));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_356 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd4)) ? row_11_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd11)) ? row_4_mux : ((Write_and_and & (slice == 6'd22)) ? beats_OutData[39:32] : row_356));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_357 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd5)) ? row_11_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd11)) ? row_5_mux : ((Write_and_and & (slice == 6'd22)) ? beats_OutData[47:40] : row_357));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_358 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd6)) ? row_11_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd11)) ? row_6_mux : ((Write_and_and & (slice == 6'd22)) ? beats_OutData[55:48] : row_358));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_359 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd7)) ? row_11_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd11)) ? row_7_mux : ((Write_and_and & (slice == 6'd22)) ? beats_OutData[63:56] : row_359));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_360 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd8)) ? row_11_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd11)) ? row_8_mux : ((Write_and_and & (slice == 6'd22)) ? beats_OutData[71:64] : row_360));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_361 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd9)) ? row_11_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd11)) ? row_9_mux : ((Write_and_and & (slice == 6'd22)) ? beats_OutData[79:72] : row_361));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_362 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd10)) ? row_11_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd11)) ? row_10_mux : ((Write_and_and & (slice == 6'd22)) ? beats_OutData[87:80] : row_362));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_363 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd11)) ? row_11_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd11)) ? row_11_mux : ((Write_and_and & (slice == 6'd22)) ? beats_OutData[95:88] : row_363));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_364 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd12)) ? row_11_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd11)) ? row_12_mux : ((Write_and_and & (slice == 6'd22)) ? beats_OutData[103:96] : row_364));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_365 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd13)) ? row_11_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd11)) ? row_13_mux : ((Write_and_and & (slice == 6'd22)) ? beats_OutData[111:104] : row_365));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_366 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd14)) ? row_11_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd11)) ? row_14_mux : ((Write_and_and & (slice == 6'd22)) ? beats_OutData[119:112] : row_366));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_367 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd15)) ? row_11_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd11)) ? row_15_mux : ((Write_and_and & (slice == 6'd22)) ? beats_OutData[127:120] : row_367));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_368 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd16)) ? row_11_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd11)) ? row_16_mux : ((Write_and_and & (slice == 6'd23)) ? beats_OutData[7:0] : row_368));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_369 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd17)) ? row_11_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd11)) ? row_17_mux : ((Write_and_and & (slice == 6'd23)) ? beats_OutData[15:8] : row_369));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_370 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd18)) ? row_11_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd11)) ? row_18_mux : ((Write_and_and & (slice == 6'd23)) ? beats_OutData[23:16] : row_370));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_371 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd19)) ? row_11_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd11)) ? row_19_mux : ((Write_and_and & (slice == 6'd23)) ? beats_OutData[31:24] : row_371));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_372 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd20)) ? row_11_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd11)) ? row_20_mux : ((Write_and_and & (slice == 6'd23)) ? beats_OutData[39:32] : row_372));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_373 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd21)) ? row_11_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd11)) ? row_21_mux : ((Write_and_and & (slice == 6'd23)) ? beats_OutData[47:40] : row_373));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_374 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd22)) ? row_11_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd11)) ? row_22_mux : ((Write_and_and & (slice == 6'd23)) ? beats_OutData[55:48] : row_374));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_375 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd23)) ? row_11_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd11)) ? row_23_mux : ((Write_and_and & (slice == 6'd23)) ? beats_OutData[63:56] : row_375));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_376 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd24)) ? row_11_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd11)) ? row_24_mux : ((Write_and_and & (slice == 6'd23)) ? beats_OutData[71:64] : row_376));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_377 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd25)) ? row_11_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd11)) ? row_25_mux : ((Write_and_and & (slice == 6'd23)) ? beats_OutData[79:72] : row_377));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_378 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd26)) ? row_11_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd11)) ? row_26_mux : ((Write_and_and & (slice == 6'd23)) ? beats_OutData[87:80] : row_378));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_379 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd27)) ? row_11_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd11)) ? row_27_mux : ((Write_and_and & (slice == 6'd23)) ? beats_OutData[95:88] : row_379));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_380 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd28)) ? row_11_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd11)) ? row_28_mux : ((Write_and_and & (slice == 6'd23)) ? beats_OutData[103:96] : row_380));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_381 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd29)) ? row_11_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd11)) ? row_29_mux : ((Write_and_and & (slice == 6'd23)) ? beats_OutData[111:104] : row_381));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_382 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd30)) ? row_11_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd11)) ? row_30_mux : ((Write_and_and & (slice == 6'd23)) ? beats_OutData[119:112] : row_382));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_383 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd31)) ? row_11_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd11)) ? row_31_mux : ((Write_and_and & (slice == 6'd23)) ? beats_OutData[127:120] : row_383));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_384 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd0)) ? row_12_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd12)) ? row_0_mux : ((Write_and_and & (slice == 6'd24)) ? beats_OutData[7:0] : row_384));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_385 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd1)) ? row_12_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd12)) ? row_1_mux : ((Write_and_and & (slice == 6'd24)) ? beats_OutData[15:8] : row_385));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_386 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd2)) ? row_12_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd12)) ? row_2_mux : ((Write_and_and & (slice == 6'd24)) ? beats_OutData[23:16] : row_386));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_387 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd3)) ? row_12_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd12)) ? row_3_mux : ((Write_and_and & (slice == 6'd24)) ? beats_OutData[31:24] : row_387));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_388 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd4)) ? row_12_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd12)) ? row_4_mux : ((Write_and_and & (slice == 6'd24)) ? beats_OutData[39:32] : row_388));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_389 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd5)) ? row_12_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd12)) ? row_5_mux : ((Write_and_and & (slice == 6'd24)) ? beats_OutData[47:40] : row_389));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_390 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd6)) ? row_12_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd12)) ? row_6_mux : ((Write_and_and & (slice == 6'd24)) ? beats_OutData[55:48] : row_390));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_391 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd7)) ? row_12_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd12)) ? row_7_mux : ((Write_and_and & (slice == 6'd24)) ? beats_OutData[63:56] : row_391));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_392 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd8)) ? row_12_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd12)) ? row_8_mux : ((Write_and_and & (slice == 6'd24)) ? beats_OutData[71:64] : row_392));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_393 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd9)) ? row_12_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd12)) ? row_9_mux : ((Write_and_and & (slice == 6'd24)) ? beats_OutData[79:72] : row_393));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_394 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd10)) ? row_12_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd12)) ? row_10_mux : ((Write_and_and & (slice == 6'd24)) ? beats_OutData[87:80] : row_394));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_395 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd11)) ? row_12_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd12)) ? row_11_mux : ((Write_and_and & (slice == 6'd24)) ? beats_OutData[95:88] : row_395));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_396 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd12)) ? row_12_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd12)) ? row_12_mux : ((Write_and_and & (slice == 6'd24)) ? beats_OutData[103:96] : row_396));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_397 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd13)) ? row_12_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd12)) ? row_13_mux : ((Write_and_and & (slice == 6'd24)) ? beats_OutData[111:104] : row_397));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_398 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd14)) ? row_12_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd12)) ? row_14_mux : ((Write_and_and & (slice == 6'd24)) ? beats_OutData[119:112] : row_398));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_399 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd15)) ? row_12_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd12)) ? row_15_mux : ((Write_and_and & (slice == 6'd24)) ? beats_OutData[127:120] : row_399));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_400 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd16)) ? row_12_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd12)) ? row_16_mux : ((Write_and_and & (slice == 6'd25)) ? beats_OutData[7:0] : row_400));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_401 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd17)) ? row_12_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd12)) ? row_17_mux : ((Write_and_and & (slice == 6'd25)) ? beats_OutData[15:8] : row_401));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_402 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd18)) ? row_12_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd12)) ? row_18_mux : ((Write_and_and & (slice == 6'd25)) ? beats_OutData[23:16] : row_402));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_403 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd19)) ? row_12_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd12)) ? row_19_mux : ((Write_and_and & (slice == 6'd25)) ? beats_OutData[31:24] : row_403));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_404 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd20)) ? row_12_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd12)) ? row_20_mux : ((Write_and_and & (slice == 6'd25)) ? beats_OutData[39:32] : row_404));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_405 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd21)) ? row_12_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd12)) ? row_21_mux : ((Write_and_and & (slice == 6'd25)) ? beats_OutData[47:40] : row_405));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_406 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd22)) ? row_12_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd12)) ? row_22_mux : ((Write_and_and & (slice == 6'd25)) ? beats_OutData[55:48] : row_406));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_407 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd23)) ? row_12_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd12)) ? row_23_mux : ((Write_and_and & (slice == 6'd25)) ? beats_OutData[63:56] : row_407));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_408 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd24)) ? row_12_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd12)) ? row_24_mux : ((Write_and_and & (slice == 6'd25)) ? beats_OutData[71:64] : row_408));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_409 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd25)) ? row_12_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd12)) ? row_25_mux : ((Write_and_and & (slice == 6'd25)) ? beats_OutData[79:72] : row_409));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_410 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd26)) ? row_12_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd12)) ? row_26_mux : ((Write_and_and & (slice == 6'd25)) ? beats_OutData[87:80] : row_410));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_411 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd27)) ? row_12_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd12)) ? row_27_mux : ((Write_and_and & (slice == 6'd25)) ? beats_OutData[95:88] : row_411));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_412 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd28)) ? row_12_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd12)) ? row_28_mux : ((Write_and_and & (slice == 6'd25)) ? beats_OutData[103:96] : row_412));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_413 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd29)) ? row_12_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd12)) ? row_29_mux : ((Write_and_and & (slice == 6'd25)) ? beats_OutData[111:104] : row_413));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_414 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd30)) ? row_12_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd12)) ? row_30_mux : ((Write_and_and & (slice == 6'd25)) ? beats_OutData[119:112] : row_414));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_415 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd31)) ? row_12_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd12)) ? row_31_mux : ((Write_and_and & (slice == 6'd25)) ? beats_OutData[127:120] : row_415));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_416 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd0)) ? row_13_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd13)) ? row_0_mux : ((Write_and_and & (slice == 6'd26)) ? beats_OutData[7:0] : row_416));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_417 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd1)) ? row_13_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd13)) ? row_1_mux : ((Write_and_and & (slice == 6'd26)) ? beats_OutData[15:8] : row_417));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_418 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd2)) ? row_13_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd13)) ? row_2_mux : ((Write_and_and & (slice == 6'd26)) ? beats_OutData[23:16] : row_418));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_419 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd3)) ? row_13_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd13)) ? row_3_mux : ((Write_and_and & (slice == 6'd26)) ? beats_OutData[31:24] : row_419));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_420 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd4)) ? row_13_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd13)) ? row_4_mux : ((Write_and_and & (slice == 6'd26)) ? beats_OutData[39:32] : row_420));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_421 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd5)) ? row_13_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd13)) ? row_5_mux : ((Write_and_and & (slice == 6'd26)) ? beats_OutData[47:40] : row_421));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_422 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd6)) ? row_13_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd13)) ? row_6_mux : ((Write_and_and & (slice == 6'd26)) ? beats_OutData[55:48] : row_422));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_423 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd7)) ? row_13_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd13)) ? row_7_mux : ((Write_and_and & (slice == 6'd26)) ? beats_OutData[63:56] : row_423));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_424 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd8)) ? row_13_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd13)) ? row_8_mux : ((Write_and_and & (slice == 6'd26)) ? beats_OutData[71:64] : row_424));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_425 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd9)) ? row_13_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd13)) ? row_9_mux : ((Write_and_and & (slice == 6'd26)) ? beats_OutData[79:72] : row_425));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_426 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd10)) ? row_13_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd13)) ? row_10_mux : ((Write_and_and & (slice == 6'd26)) ? beats_OutData[87:80] : row_426));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_427 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd11)) ? row_13_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd13)) ? row_11_mux : ((Write_and_and & (slice == 6'd26)) ? beats_OutData[95:88] : row_427));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_428 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd12)) ? row_13_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd13)) ? row_12_mux : ((Write_and_and & (slice == 6'd26)) ? beats_OutData[103:96] : row_428));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_429 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd13)) ? row_13_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd13)) ? row_13_mux : ((Write_and_and & (slice == 6'd26)) ? beats_OutData[111:104] : row_429));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_430 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd14)) ? row_13_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd13)) ? row_14_mux : ((Write_and_and & (slice == 6'd26)) ? beats_OutData[119:112] : row_430));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_431 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd15)) ? row_13_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd13)) ? row_15_mux : ((Write_and_and & (slice == 6'd26)) ? beats_OutData[127:120] : row_431));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_432 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd16)) ? row_13_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd13)) ? row_16_mux : ((Write_and_and & (slice == 6'd27)) ? beats_OutData[7:0] : row_432));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_433 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd17)) ? row_13_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd13)) ? row_17_mux : ((Write_and_and & (slice == 6'd27)) ? beats_OutData[15:8] : row_433));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_434 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd18)) ? row_13_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd13)) ? row_18_mux : ((Write_and_and & (slice == 6'd27)) ? beats_OutData[23:16] : row_434));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_435 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd19)) ? row_13_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd13)) ? row_19_mux : ((Write_and_and & (slice == 6'd27)) ? beats_OutData[31:24] : row_435));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_436 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd20)) ? row_13_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd13)) ? row_20_mux : ((Write_and_and & (slice == 6'd27)) ? beats_OutData[39:32] : row_436));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_437 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd21)) ? row_13_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd13)) ? row_21_mux : ((Write_and_and & (slice == 6'd27)) ? beats_OutData[47:40] : row_437));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_438 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd22)) ? row_13_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd13)) ? row_22_mux : ((Write_and_and & (slice == 6'd27)) ? beats_OutData[55:48] : row_438));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_439 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd23)) ? row_13_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd13)) ? row_23_mux : ((Write_and_and & (slice == 6'd27)) ? beats_OutData[63:56] : row_439));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_440 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd24)) ? row_13_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd13)) ? row_24_mux : ((Write_and_and & (slice == 6'd27)) ? beats_OutData[71:64] : row_440));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_441 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd25)) ? row_13_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd13)) ? row_25_mux : ((Write_and_and & (slice == 6'd27)) ? beats_OutData[79:72] : row_441));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_442 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd26)) ? row_13_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd13)) ? row_26_mux : ((Write_and_and & (slice == 6'd27)) ? beats_OutData[87:80] : row_442));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_443 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd27)) ? row_13_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd13)) ? row_27_mux : ((Write_and_and & (slice == 6'd27)) ? beats_OutData[95:88] : row_443));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_444 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd28)) ? row_13_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd13)) ? row_28_mux : ((Write_and_and & (slice == 6'd27)) ? beats_OutData[103:96] : row_444));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_445 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd29)) ? row_13_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd13)) ? row_29_mux : ((Write_and_and & (slice == 6'd27)) ? beats_OutData[111:104] : row_445));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_446 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd30)) ? row_13_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd13)) ? row_30_mux : ((Write_and_and & (slice == 6'd27)) ? beats_OutData[119:112] : row_446));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_447 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd31)) ? row_13_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd13)) ? row_31_mux : ((Write_and_and & (slice == 6'd27)) ? beats_OutData[127:120] : row_447));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_448 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd0)) ? row_14_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd14)) ? row_0_mux : ((Write_and_and & (slice == 6'd28)) ? beats_OutData[7:0] : row_448));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_449 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd1)) ? row_14_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd14)) ? row_1_mux : ((Write_and_and & (slice == 6'd28)) ? beats_OutData[15:8] : row_449));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_450 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd2)) ? row_14_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd14)) ? row_2_mux : ((Write_and_and & (slice == 6'd28)) ? beats_OutData[23:16] : row_450));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_451 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd3)) ? row_14_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd14)) ? row_3_mux : ((Write_and_and & (slice == 6'd28)) ? beats_OutData[31:24] : row_451));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_452 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd4)) ? row_14_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd14)) ? row_4_mux : ((Write_and_and & (slice == 6'd28)) ? beats_OutData[39:32] : row_452));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_453 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd5)) ? row_14_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd14)) ? row_5_mux : ((Write_and_and & (slice == 6'd28)) ? beats_OutData[47:40] : row_453));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_454 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd6)) ? row_14_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd14)) ? row_6_mux : ((Write_and_and & (slice == 6'd28)) ? beats_OutData[55:48] : row_454));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_455 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd7)) ? row_14_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd14)) ? row_7_mux : ((Write_and_and & (slice == 6'd28)) ? beats_OutData[63:56] : row_455));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_456 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd8)) ? row_14_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd14)) ? row_8_mux : ((Write_and_and & (slice == 6'd28)) ? beats_OutData[71:64] : row_456));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_457 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd9)) ? row_14_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd14)) ? row_9_mux : ((Write_and_and & (slice == 6'd28)) ? beats_OutData[79:72] : row_457));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_458 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd10)) ? row_14_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd14)) ? row_10_mux : ((Write_and_and & (slice == 6'd28)) ? beats_OutData[87:80] : row_458));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_459 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd11)) ? row_14_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd14)) ? row_11_mux : ((Write_and_and & (slice == 6'd28)) ? beats_OutData[95:88] : row_459));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_460 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd12)) ? row_14_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd14)) ? row_12_mux : ((Write_and_and & (slice == 6'd28)) ? beats_OutData[103:96] : row_460));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_461 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd13)) ? row_14_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd14)) ? row_13_mux : ((Write_and_and & (slice == 6'd28)) ? beats_OutData[111:104] : row_461));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_462 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd14)) ? row_14_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd14)) ? row_14_mux : ((Write_and_and & (slice == 6'd28)) ? beats_OutData[119:112] : row_462));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_463 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd15)) ? row_14_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd14)) ? row_15_mux : ((Write_and_and & (slice == 6'd28)) ? beats_OutData[127:120] : row_463));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_464 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd16)) ? row_14_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd14)) ? row_16_mux : ((Write_and_and & (slice == 6'd29)) ? beats_OutData[7:0] : row_464));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_465 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd17)) ? row_14_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd14)) ? row_17_mux : ((Write_and_and & (slice == 6'd29)) ? beats_OutData[15:8] : row_465));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_466 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd18)) ? row_14_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd14)) ? row_18_mux : ((Write_and_and & (slice == 6'd29)) ? beats_OutData[23:16] : row_466));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_467 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd19)) ? row_14_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd14)) ? row_19_mux : ((Write_and_and & (slice == 6'd29)) ? beats_OutData[31:24] : row_467));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_468 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd20)) ? row_14_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd14)) ? row_20_mux : ((Write_and_and & (slice == 6'd29)) ? beats_OutData[39:32] : row_468));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_469 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd21)) ? row_14_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd14)) ? row_21_mux : ((Write_and_and & (slice == 6'd29)) ? beats_OutData[47:40] : row_469));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_470 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd22)) ? row_14_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd14)) ? row_22_mux : ((Write_and_and & (slice == 6'd29)) ? beats_OutData[55:48] : row_470));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_471 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd23)) ? row_14_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd14)) ? row_23_mux : ((Write_and_and & (slice == 6'd29)) ? beats_OutData[63:56] : row_471));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_472 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd24)) ? row_14_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd14)) ? row_24_mux : ((Write_and_and & (slice == 6'd29)) ? beats_OutData[71:64] : row_472));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_473 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd25)) ? row_14_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd14)) ? row_25_mux : ((Write_and_and & (slice == 6'd29)) ? beats_OutData[79:72] : row_473));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_474 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd26)) ? row_14_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd14)) ? row_26_mux : ((Write_and_and & (slice == 6'd29)) ? beats_OutData[87:80] : row_474));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_475 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd27)) ? row_14_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd14)) ? row_27_mux : ((Write_and_and & (slice == 6'd29)) ? beats_OutData[95:88] : row_475));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_476 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd28)) ? row_14_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd14)) ? row_28_mux : ((Write_and_and & (slice == 6'd29)) ? beats_OutData[103:96] : row_476));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_477 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd29)) ? row_14_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd14)) ? row_29_mux : ((Write_and_and & (slice == 6'd29)) ? beats_OutData[111:104] : row_477));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_478 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd30)) ? row_14_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd14)) ? row_30_mux : ((Write_and_and & (slice == 6'd29)) ? beats_OutData[119:112] : row_478));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_479 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd31)) ? row_14_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd14)) ? row_31_mux : ((Write_and_and & (slice == 6'd29)) ? beats_OutData[127:120] : row_479));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_480 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd0)) ? row_15_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd15)) ? row_0_mux : ((Write_and_and & (slice == 6'd30)) ? beats_OutData[7:0] : row_480));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_481 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd1)) ? row_15_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd15)) ? row_1_mux : ((Write_and_and & (slice == 6'd30)) ? beats_OutData[15:8] : row_481));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_482 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd2)) ? row_15_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd15)) ? row_2_mux : ((Write_and_and & (slice == 6'd30)) ? beats_OutData[23:16] : row_482));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_483 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd3)) ? row_15_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd15)) ? row_3_mux : ((Write_and_and & (slice == 6'd30)) ? beats_OutData[31:24] : row_483));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_484 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd4)) ? row_15_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd15)) ? row_4_mux : ((Write_and_and & (slice == 6'd30)) ? beats_OutData[39:32] : row_484));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_485 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd5)) ? row_15_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd15)) ? row_5_mux : ((Write_and_and & (slice == 6'd30)) ? beats_OutData[47:40] : row_485));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_486 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd6)) ? row_15_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd15)) ? row_6_mux : ((Write_and_and & (slice == 6'd30)) ? beats_OutData[55:48] : row_486));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_487 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd7)) ? row_15_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd15)) ? row_7_mux : ((Write_and_and & (slice == 6'd30)) ? beats_OutData[63:56] : row_487));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_488 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd8)) ? row_15_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd15)) ? row_8_mux : ((Write_and_and & (slice == 6'd30)) ? beats_OutData[71:64] : row_488));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_489 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd9)) ? row_15_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd15)) ? row_9_mux : ((Write_and_and & (slice == 6'd30)) ? beats_OutData[79:72] : row_489));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_490 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd10)) ? row_15_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd15)) ? row_10_mux : ((Write_and_and & (slice == 6'd30)) ? beats_OutData[87:80] : row_490));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_491 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd11)) ? row_15_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd15)) ? row_11_mux : ((Write_and_and & (slice == 6'd30)) ? beats_OutData[95:88] : row_491));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_492 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd12)) ? row_15_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd15)) ? row_12_mux : ((Write_and_and & (slice == 6'd30)) ? beats_OutData[103:96] : row_492));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_493 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd13)) ? row_15_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd15)) ? row_13_mux : ((Write_and_and & (slice == 6'd30)) ? beats_OutData[111:104] : row_493));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_494 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd14)) ? row_15_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd15)) ? row_14_mux : ((Write_and_and & (slice == 6'd30)) ? beats_OutData[119:112] : row_494));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_495 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd15)) ? row_15_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd15)) ? row_15_mux : ((Write_and_and & (slice == 6'd30)) ? beats_OutData[127:120] : row_495));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_496 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd16)) ? row_15_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd15)) ? row_16_mux : ((Write_and_and & (slice == 6'd31)) ? beats_OutData[7:0] : row_496));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_497 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd17)) ? row_15_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd15)) ? row_17_mux : ((Write_and_and & (slice == 6'd31)) ? beats_OutData[15:8] : row_497));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_498 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd18)) ? row_15_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd15)) ? row_18_mux : ((Write_and_and & (slice == 6'd31)) ? beats_OutData[23:16] : row_498));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_499 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd19)) ? row_15_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd15)) ? row_19_mux : ((Write_and_and & (slice == 6'd31)) ? beats_OutData[31:24] : row_499));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_500 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd20)) ? row_15_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd15)) ? row_20_mux : ((Write_and_and & (slice == 6'd31)) ? beats_OutData[39:32] : row_500));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_501 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd21)) ? row_15_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd15)) ? row_21_mux : ((Write_and_and & (slice == 6'd31)) ? beats_OutData[47:40] : row_501));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_502 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd22)) ? row_15_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd15)) ? row_22_mux : ((Write_and_and & (slice == 6'd31)) ? beats_OutData[55:48] : row_502));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_503 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd23)) ? row_15_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd15)) ? row_23_mux : ((Write_and_and & (slice == 6'd31)) ? beats_OutData[63:56] : row_503));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_504 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd24)) ? row_15_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd15)) ? row_24_mux : ((Write_and_and & (slice == 6'd31)) ? beats_OutData[71:64] : row_504));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_505 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd25)) ? row_15_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd15)) ? row_25_mux : ((Write_and_and & (slice == 6'd31)) ? beats_OutData[79:72] : row_505));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_506 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd26)) ? row_15_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd15)) ? row_26_mux : ((Write_and_and & (slice == 6'd31)) ? beats_OutData[87:80] : row_506));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_507 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd27)) ? row_15_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd15)) ? row_27_mux : ((Write_and_and & (slice == 6'd31)) ? beats_OutData[95:88] : row_507));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_508 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd28)) ? row_15_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd15)) ? row_28_mux : ((Write_and_and & (slice == 6'd31)) ? beats_OutData[103:96] : row_508));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_509 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd29)) ? row_15_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd15)) ? row_29_mux : ((Write_and_and & (slice == 6'd31)) ? beats_OutData[111:104] : row_509));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_510 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd30)) ? row_15_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd15)) ? row_30_mux : ((Write_and_and & (slice == 6'd31)) ? beats_OutData[119:112] : row_510));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_511 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd31)) ? row_15_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd15)) ? row_31_mux : ((Write_and_and & (slice == 6'd31)) ? beats_OutData[127:120] : row_511));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_512 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd0)) ? row_16_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd16)) ? row_0_mux : ((Write_and_and & (slice == 6'd32)) ? beats_OutData[7:0] : row_512));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_513 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd1)) ? row_16_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd16)) ? row_1_mux : ((Write_and_and & (slice == 6'd32)) ? beats_OutData[15:8] : row_513));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_514 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd2)) ? row_16_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd16)) ? row_2_mux : ((Write_and_and & (slice == 6'd32)) ? beats_OutData[23:16] : row_514));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_515 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd3)) ? row_16_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd16)) ? row_3_mux : ((Write_and_and & (slice == 6'd32)) ? beats_OutData[31:24] : row_515));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_516 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd4)) ? row_16_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd16)) ? row_4_mux : ((Write_and_and & (slice == 6'd32)) ? beats_OutData[39:32] : row_516));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_517 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd5)) ? row_16_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd16)) ? row_5_mux : ((Write_and_and & (slice == 6'd32)) ? beats_OutData[47:40] : row_517));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_518 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd6)) ? row_16_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd16)) ? row_6_mux : ((Write_and_and & (slice == 6'd32)) ? beats_OutData[55:48] : row_518));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_519 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd7)) ? row_16_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd16)) ? row_7_mux : ((Write_and_and & (slice == 6'd32)) ? beats_OutData[63:56] : row_519));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_520 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd8)) ? row_16_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd16)) ? row_8_mux : ((Write_and_and & (slice == 6'd32)) ? beats_OutData[71:64] : row_520));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_521 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd9)) ? row_16_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd16)) ? row_9_mux : ((Write_and_and & (slice == 6'd32)) ? beats_OutData[79:72] : row_521));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_522 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd10)) ? row_16_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd16)) ? row_10_mux : ((Write_and_and & (slice == 6'd32)) ? beats_OutData[87:80] : row_522));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_523 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd11)) ? row_16_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd16)) ? row_11_mux : ((Write_and_and & (slice == 6'd32)) ? beats_OutData[95:88] : row_523));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_524 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd12)) ? row_16_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd16)) ? row_12_mux : ((Write_and_and & (slice == 6'd32)) ? beats_OutData[103:96] : row_524));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_525 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd13)) ? row_16_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd16)) ? row_13_mux : ((Write_and_and & (slice == 6'd32)) ? beats_OutData[111:104] : row_525));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_526 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd14)) ? row_16_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd16)) ? row_14_mux : ((Write_and_and & (slice == 6'd32)) ? beats_OutData[119:112] : row_526));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_527 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd15)) ? row_16_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd16)) ? row_15_mux : ((Write_and_and & (slice == 6'd32)) ? beats_OutData[127:120] : row_527));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_528 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd16)) ? row_16_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd16)) ? row_16_mux : ((Write_and_and & (slice == 6'd33)) ? beats_OutData[7:0] : row_528));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_529 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd17)) ? row_16_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd16)) ? row_17_mux : ((Write_and_and & (slice == 6'd33)) ? beats_OutData[15:8] : row_529));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_530 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd18)) ? row_16_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd16)) ? row_18_mux : ((Write_and_and & (slice == 6'd33)) ? beats_OutData[23:16] : row_530));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_531 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd19)) ? row_16_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd16)) ? row_19_mux : ((Write_and_and & (slice == 6'd33)) ? beats_OutData[31:24] : row_531));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_532 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd20)) ? row_16_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd16)) ? row_20_mux : ((Write_and_and & (slice == 6'd33)) ? beats_OutData[39:32] : row_532));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_533 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd21)) ? row_16_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd16)) ? row_21_mux : ((Write_and_and & (slice == 6'd33)) ? beats_OutData[47:40] : row_533));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_534 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd22)) ? row_16_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd16)) ? row_22_mux : ((Write_and_and & (slice == 6'd33)) ? beats_OutData[55:48] : row_534));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_535 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd23)) ? row_16_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd16)) ? row_23_mux : ((Write_and_and & (slice == 6'd33)) ? beats_OutData[63:56] : row_535));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_536 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd24)) ? row_16_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd16)) ? row_24_mux : ((Write_and_and & (slice == 6'd33)) ? beats_OutData[71:64] : row_536));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_537 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd25)) ? row_16_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd16)) ? row_25_mux : ((Write_and_and & (slice == 6'd33)) ? beats_OutData[79:72] : row_537));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_538 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd26)) ? row_16_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd16)) ? row_26_mux : ((Write_and_and & (slice == 6'd33)) ? beats_OutData[87:80] : row_538));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_539 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd27)) ? row_16_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd16)) ? row_27_mux : ((Write_and_and & (slice == 6'd33)) ? beats_OutData[95:88] : row_539));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_540 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd28)) ? row_16_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd16)) ? row_28_mux : ((Write_and_and & (slice == 6'd33)) ? beats_OutData[103:96] : row_540));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_541 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd29)) ? row_16_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd16)) ? row_29_mux : ((Write_and_and & (slice == 6'd33)) ? beats_OutData[111:104] : row_541));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_542 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd30)) ? row_16_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd16)) ? row_30_mux : ((Write_and_and & (slice == 6'd33)) ? beats_OutData[119:112] : row_542));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_543 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd31)) ? row_16_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd16)) ? row_31_mux : ((Write_and_and & (slice == 6'd33)) ? beats_OutData[127:120] : row_543));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_544 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd0)) ? row_17_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd17)) ? row_0_mux : ((Write_and_and & (slice == 6'd34)) ? beats_OutData[7:0] : row_544));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_545 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd1)) ? row_17_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd17)) ? row_1_mux : ((Write_and_and & (slice == 6'd34)) ? beats_OutData[15:8] : row_545));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_546 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd2)) ? row_17_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd17)) ? row_2_mux : ((Write_and_and & (slice == 6'd34)) ? beats_OutData[23:16] : row_546));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_547 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd3)) ? row_17_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd17)) ? row_3_mux : ((Write_and_and & (slice == 6'd34)) ? beats_OutData[31:24] : row_547));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_548 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd4)) ? row_17_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd17)) ? row_4_mux : ((Write_and_and & (slice == 6'd34)) ? beats_OutData[39:32] : row_548));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_549 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd5)) ? row_17_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd17)) ? row_5_mux : ((Write_and_and & (slice == 6'd34)) ? beats_OutData[47:40] : row_549));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_550 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd6)) ? row_17_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd17)) ? row_6_mux : ((Write_and_and & (slice == 6'd34)) ? beats_OutData[55:48] : row_550));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_551 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd7)) ? row_17_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd17)) ? row_7_mux : ((Write_and_and & (slice == 6'd34)) ? beats_OutData[63:56] : row_551));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_552 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd8)) ? row_17_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd17)) ? row_8_mux : ((Write_and_and & (slice == 6'd34)) ? beats_OutData[71:64] : row_552));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_553 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd9)) ? row_17_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd17)) ? row_9_mux : ((Write_and_and & (slice == 6'd34)) ? beats_OutData[79:72] : row_553));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_554 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd10)) ? row_17_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd17)) ? row_10_mux : ((Write_and_and & (slice == 6'd34)) ? beats_OutData[87:80] : row_554));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_555 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd11)) ? row_17_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd17)) ? row_11_mux : ((Write_and_and & (slice == 6'd34)) ? beats_OutData[95:88] : row_555));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_556 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd12)) ? row_17_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd17)) ? row_12_mux : ((Write_and_and & (slice == 6'd34)) ? beats_OutData[103:96] : row_556));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_557 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd13)) ? row_17_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd17)) ? row_13_mux : ((Write_and_and & (slice == 6'd34)) ? beats_OutData[111:104] : row_557));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_558 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd14)) ? row_17_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd17)) ? row_14_mux : ((Write_and_and & (slice == 6'd34)) ? beats_OutData[119:112] : row_558));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_559 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd15)) ? row_17_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd17)) ? row_15_mux : ((Write_and_and & (slice == 6'd34)) ? beats_OutData[127:120] : row_559));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_560 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd16)) ? row_17_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd17)) ? row_16_mux : ((Write_and_and & (slice == 6'd35)) ? beats_OutData[7:0] : row_560));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_561 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd17)) ? row_17_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd17)) ? row_17_mux : ((Write_and_and & (slice == 6'd35)) ? beats_OutData[15:8] : row_561));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_562 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd18)) ? row_17_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd17)) ? row_18_mux : ((Write_and_and & (slice == 6'd35)) ? beats_OutData[23:16] : row_562));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_563 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd19)) ? row_17_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd17)) ? row_19_mux : ((Write_and_and & (slice == 6'd35)) ? beats_OutData[31:24] : row_563));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_564 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd20)) ? row_17_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd17)) ? row_20_mux : ((Write_and_and & (slice == 6'd35)) ? beats_OutData[39:32] : row_564));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_565 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd21)) ? row_17_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd17)) ? row_21_mux : ((Write_and_and & (slice == 6'd35)) ? beats_OutData[47:40] : row_565));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_566 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd22)) ? row_17_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd17)) ? row_22_mux : ((Write_and_and & (slice == 6'd35)) ? beats_OutData[55:48] : row_566));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_567 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd23)) ? row_17_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd17)) ? row_23_mux : ((Write_and_and & (slice == 6'd35)) ? beats_OutData[63:56] : row_567));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_568 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd24)) ? row_17_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd17)) ? row_24_mux : ((Write_and_and & (slice == 6'd35)) ? beats_OutData[71:64] : row_568));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_569 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd25)) ? row_17_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd17)) ? row_25_mux : ((Write_and_and & (slice == 6'd35)) ? beats_OutData[79:72] : row_569));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_570 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd26)) ? row_17_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd17)) ? row_26_mux : ((Write_and_and & (slice == 6'd35)) ? beats_OutData[87:80] : row_570));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_571 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd27)) ? row_17_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd17)) ? row_27_mux : ((Write_and_and & (slice == 6'd35)) ? beats_OutData[95:88] : row_571));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_572 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd28)) ? row_17_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd17)) ? row_28_mux : ((Write_and_and & (slice == 6'd35)) ? beats_OutData[103:96] : row_572));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_573 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd29)) ? row_17_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd17)) ? row_29_mux : ((Write_and_and & (slice == 6'd35)) ? beats_OutData[111:104] : row_573));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_574 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd30)) ? row_17_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd17)) ? row_30_mux : ((Write_and_and & (slice == 6'd35)) ? beats_OutData[119:112] : row_574));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_575 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd31)) ? row_17_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd17)) ? row_31_mux : ((Write_and_and & (slice == 6'd35)) ? beats_OutData[127:120] : row_575));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_576 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd0)) ? row_18_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd18)) ? row_0_mux : ((Write_and_and & (slice == 6'd36)) ? beats_OutData[7:0] : row_576));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_577 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd1)) ? row_18_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd18)) ? row_1_mux : ((Write_and_and & (slice == 6'd36)) ? beats_OutData[15:8] : row_577));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_578 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd2)) ? row_18_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd18)) ? row_2_mux : ((Write_and_and & (slice == 6'd36)) ? beats_OutData[23:16] : row_578));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_579 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd3)) ? row_18_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd18)) ? row_3_mux : ((Write_and_and & (slice == 6'd36)) ? beats_OutData[31:24] : row_579));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_580 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd4)) ? row_18_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd18)) ? row_4_mux : ((Write_and_and & (slice == 6'd36)) ? beats_OutData[39:32] : row_580));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_581 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd5)) ? row_18_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd18)) ? row_5_mux : ((Write_and_and & (slice == 6'd36)) ? beats_OutData[47:40] : row_581));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_582 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd6)) ? row_18_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd18)) ? row_6_mux : ((Write_and_and & (slice == 6'd36)) ? beats_OutData[55:48] : row_582));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_583 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd7)) ? row_18_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd18)) ? row_7_mux : ((Write_and_and & (slice == 6'd36)) ? beats_OutData[63:56] : row_583));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_584 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd8)) ? row_18_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd18)) ? row_8_mux : ((Write_and_and & (slice == 6'd36)) ? beats_OutData[71:64] : row_584));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_585 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd9)) ? row_18_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd18)) ? row_9_mux : ((Write_and_and & (slice == 6'd36)) ? beats_OutData[79:72] : row_585));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_586 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd10)) ? row_18_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd18)) ? row_10_mux : ((Write_and_and & (slice == 6'd36)) ? beats_OutData[87:80] : row_586));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_587 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd11)) ? row_18_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd18)) ? row_11_mux : ((Write_and_and & (slice == 6'd36)) ? beats_OutData[95:88] : row_587));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_588 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd12)) ? row_18_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd18)) ? row_12_mux : ((Write_and_and & (slice == 6'd36)) ? beats_OutData[103:96] : row_588));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_589 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd13)) ? row_18_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd18)) ? row_13_mux : ((Write_and_and & (slice == 6'd36)) ? beats_OutData[111:104] : row_589));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_590 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd14)) ? row_18_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd18)) ? row_14_mux : ((Write_and_and & (slice == 6'd36)) ? beats_OutData[119:112] : row_590));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_591 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd15)) ? row_18_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd18)) ? row_15_mux : ((Write_and_and & (slice == 6'd36)) ? beats_OutData[127:120] : row_591));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_592 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd16)) ? row_18_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd18)) ? row_16_mux : ((Write_and_and & (slice == 6'd37)) ? beats_OutData[7:0] : row_592));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_593 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd17)) ? row_18_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd18)) ? row_17_mux : ((Write_and_and & (slice == 6'd37)) ? beats_OutData[15:8] : row_593));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_594 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd18)) ? row_18_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd18)) ? row_18_mux : ((Write_and_and & (slice == 6'd37)) ? beats_OutData[23:16] : row_594));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_595 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd19)) ? row_18_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd18)) ? row_19_mux : ((Write_and_and & (slice == 6'd37)) ? beats_OutData[31:24] : row_595));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_596 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd20)) ? row_18_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd18)) ? row_20_mux : ((Write_and_and & (slice == 6'd37)) ? beats_OutData[39:32] : row_596));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_597 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd21)) ? row_18_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd18)) ? row_21_mux : ((Write_and_and & (slice == 6'd37)) ? beats_OutData[47:40] : row_597));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_598 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd22)) ? row_18_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd18)) ? row_22_mux : ((Write_and_and & (slice == 6'd37)) ? beats_OutData[55:48] : row_598));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_599 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd23)) ? row_18_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd18)) ? row_23_mux : ((Write_and_and & (slice == 6'd37)) ? beats_OutData[63:56] : row_599));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_600 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd24)) ? row_18_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd18)) ? row_24_mux : ((Write_and_and & (slice == 6'd37)) ? beats_OutData[71:64] : row_600));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_601 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd25)) ? row_18_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd18)) ? row_25_mux : ((Write_and_and & (slice == 6'd37)) ? beats_OutData[79:72] : row_601));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_602 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd26)) ? row_18_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd18)) ? row_26_mux : ((Write_and_and & (slice == 6'd37)) ? beats_OutData[87:80] : row_602));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_603 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd27)) ? row_18_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd18)) ? row_27_mux : ((Write_and_and & (slice == 6'd37)) ? beats_OutData[95:88] : row_603));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_604 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd28)) ? row_18_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd18)) ? row_28_mux : ((Write_and_and & (slice == 6'd37)) ? beats_OutData[103:96] : row_604));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_605 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd29)) ? row_18_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd18)) ? row_29_mux : ((Write_and_and & (slice == 6'd37)) ? beats_OutData[111:104] : row_605));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_606 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd30)) ? row_18_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd18)) ? row_30_mux : ((Write_and_and & (slice == 6'd37)) ? beats_OutData[119:112] : row_606));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_607 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd31)) ? row_18_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd18)) ? row_31_mux : ((Write_and_and & (slice == 6'd37)) ? beats_OutData[127:120] : row_607));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_608 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd0)) ? row_19_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd19)) ? row_0_mux : ((Write_and_and & (slice == 6'd38)) ? beats_OutData[7:0] : row_608));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_609 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd1)) ? row_19_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd19)) ? row_1_mux : ((Write_and_and & (slice == 6'd38)) ? beats_OutData[15:8] : row_609));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_610 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd2)) ? row_19_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd19)) ? row_2_mux : ((Write_and_and & (slice == 6'd38)) ? beats_OutData[23:16] : row_610));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_611 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd3)) ? row_19_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd19)) ? row_3_mux : ((Write_and_and & (slice == 6'd38)) ? beats_OutData[31:24] : row_611));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_612 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd4)) ? row_19_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd19)) ? row_4_mux : ((Write_and_and & (slice == 6'd38)) ? beats_OutData[39:32] : row_612));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_613 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd5)) ? row_19_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd19)) ? row_5_mux : ((Write_and_and & (slice == 6'd38)) ? beats_OutData[47:40] : row_613));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_614 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd6)) ? row_19_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd19)) ? row_6_mux : ((Write_and_and & (slice == 6'd38)) ? beats_OutData[55:48] : row_614));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_615 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd7)) ? row_19_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd19)) ? row_7_mux : ((Write_and_and & (slice == 6'd38)) ? beats_OutData[63:56] : row_615));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_616 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd8)) ? row_19_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd19)) ? row_8_mux : ((Write_and_and & (slice == 6'd38)) ? beats_OutData[71:64] : row_616));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_617 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd9)) ? row_19_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd19)) ? row_9_mux : ((Write_and_and & (slice == 6'd38)) ? beats_OutData[79:72] : row_617));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_618 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd10)) ? row_19_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd19)) ? row_10_mux : ((Write_and_and & (slice == 6'd38)) ? beats_OutData[87:80] : row_618));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_619 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd11)) ? row_19_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd19)) ? row_11_mux : ((Write_and_and & (slice == 6'd38)) ? beats_OutData[95:88] : row_619));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_620 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd12)) ? row_19_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd19)) ? row_12_mux : ((Write_and_and & (slice == 6'd38)) ? beats_OutData[103:96] : row_620));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_621 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd13)) ? row_19_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd19)) ? row_13_mux : ((Write_and_and & (slice == 6'd38)) ? beats_OutData[111:104] : row_621));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_622 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd14)) ? row_19_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd19)) ? row_14_mux : ((Write_and_and & (slice == 6'd38)) ? beats_OutData[119:112] : row_622));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_623 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd15)) ? row_19_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd19)) ? row_15_mux : ((Write_and_and & (slice == 6'd38)) ? beats_OutData[127:120] : row_623));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_624 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd16)) ? row_19_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd19)) ? row_16_mux : ((Write_and_and & (slice == 6'd39)) ? beats_OutData[7:0] : row_624));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_625 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd17)) ? row_19_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd19)) ? row_17_mux : ((Write_and_and & (slice == 6'd39)) ? beats_OutData[15:8] : row_625));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_626 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd18)) ? row_19_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd19)) ? row_18_mux : ((Write_and_and & (slice == 6'd39)) ? beats_OutData[23:16] : row_626));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_627 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd19)) ? row_19_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd19)) ? row_19_mux : ((Write_and_and & (slice == 6'd39)) ? beats_OutData[31:24] : row_627));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_628 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd20)) ? row_19_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd19)) ? row_20_mux : ((Write_and_and & (slice == 6'd39)) ? beats_OutData[39:32] : row_628));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_629 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd21)) ? row_19_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd19)) ? row_21_mux : ((Write_and_and & (slice == 6'd39)) ? beats_OutData[47:40] : row_629));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_630 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd22)) ? row_19_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd19)) ? row_22_mux : ((Write_and_and & (slice == 6'd39)) ? beats_OutData[55:48] : row_630));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_631 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd23)) ? row_19_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd19)) ? row_23_mux : ((Write_and_and & (slice == 6'd39)) ? beats_OutData[63:56] : row_631));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_632 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd24)) ? row_19_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd19)) ? row_24_mux : ((Write_and_and & (slice == 6'd39)) ? beats_OutData[71:64] : row_632));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_633 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd25)) ? row_19_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd19)) ? row_25_mux : ((Write_and_and & (slice == 6'd39)) ? beats_OutData[79:72] : row_633));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_634 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd26)) ? row_19_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd19)) ? row_26_mux : ((Write_and_and & (slice == 6'd39)) ? beats_OutData[87:80] : row_634));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_635 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd27)) ? row_19_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd19)) ? row_27_mux : ((Write_and_and & (slice == 6'd39)) ? beats_OutData[95:88] : row_635));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_636 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd28)) ? row_19_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd19)) ? row_28_mux : ((Write_and_and & (slice == 6'd39)) ? beats_OutData[103:96] : row_636));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_637 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd29)) ? row_19_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd19)) ? row_29_mux : ((Write_and_and & (slice == 6'd39)) ? beats_OutData[111:104] : row_637));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_638 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd30)) ? row_19_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd19)) ? row_30_mux : ((Write_and_and & (slice == 6'd39)) ? beats_OutData[119:112] : row_638));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_639 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd31)) ? row_19_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd19)) ? row_31_mux : ((Write_and_and & (slice == 6'd39)) ? beats_OutData[127:120] : row_639));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_640 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd0)) ? row_20_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd20)) ? row_0_mux : ((Write_and_and & (slice == 6'd40)) ? beats_OutData[7:0] : row_640));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_641 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd1)) ? row_20_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd20)) ? row_1_mux : ((Write_and_and & (slice == 6'd40)) ? beats_OutData[15:8] : row_641));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_642 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd2)) ? row_20_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd20)) ? row_2_mux : ((Write_and_and & (slice == 6'd40)) ? beats_OutData[23:16] : row_642));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_643 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd3)) ? row_20_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd20)) ? row_3_mux : ((Write_and_and & (slice == 6'd40)) ? beats_OutData[31:24] : row_643));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_644 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd4)) ? row_20_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd20)) ? row_4_mux : ((Write_and_and & (slice == 6'd40)) ? beats_OutData[39:32] : row_644));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_645 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd5)) ? row_20_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd20)) ? row_5_mux : ((Write_and_and & (slice == 6'd40)) ? beats_OutData[47:40] : row_645));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_646 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd6)) ? row_20_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd20)) ? row_6_mux : ((Write_and_and & (slice == 6'd40)) ? beats_OutData[55:48] : row_646));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_647 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd7)) ? row_20_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd20)) ? row_7_mux : ((Write_and_and & (slice == 6'd40)) ? beats_OutData[63:56] : row_647));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_648 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd8)) ? row_20_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd20)) ? row_8_mux : ((Write_and_and & (slice == 6'd40)) ? beats_OutData[71:64] : row_648));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_649 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd9)) ? row_20_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd20)) ? row_9_mux : ((Write_and_and & (slice == 6'd40)) ? beats_OutData[79:72] : row_649));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_650 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd10)) ? row_20_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd20)) ? row_10_mux : ((Write_and_and & (slice == 6'd40)) ? beats_OutData[87:80] : row_650));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_651 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd11)) ? row_20_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd20)) ? row_11_mux : ((Write_and_and & (slice == 6'd40)) ? beats_OutData[95:88] : row_651));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_652 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd12)) ? row_20_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd20)) ? row_12_mux : ((Write_and_and & (slice == 6'd40)) ? beats_OutData[103:96] : row_652));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_653 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd13)) ? row_20_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd20)) ? row_13_mux : ((Write_and_and & (slice == 6'd40)) ? beats_OutData[111:104] : row_653));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_654 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd14)) ? row_20_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd20)) ? row_14_mux : ((Write_and_and & (slice == 6'd40)) ? beats_OutData[119:112] : row_654));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_655 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd15)) ? row_20_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd20)) ? row_15_mux : ((Write_and_and & (slice == 6'd40)) ? beats_OutData[127:120] : row_655));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_656 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd16)) ? row_20_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd20)) ? row_16_mux : ((Write_and_and & (slice == 6'd41)) ? beats_OutData[7:0] : row_656));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_657 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd17)) ? row_20_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd20)) ? row_17_mux : ((Write_and_and & (slice == 6'd41)) ? beats_OutData[15:8] : row_657));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_658 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd18)) ? row_20_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd20)) ? row_18_mux : ((Write_and_and & (slice == 6'd41)) ? beats_OutData[23:16] : row_658));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_659 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd19)) ? row_20_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd20)) ? row_19_mux : ((Write_and_and & (slice == 6'd41)) ? beats_OutData[31:24] : row_659));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_660 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd20)) ? row_20_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd20)) ? row_20_mux : ((Write_and_and & (slice == 6'd41)) ? beats_OutData[39:32] : row_660));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_661 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd21)) ? row_20_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd20)) ? row_21_mux : ((Write_and_and & (slice == 6'd41)) ? beats_OutData[47:40] : row_661));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_662 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd22)) ? row_20_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd20)) ? row_22_mux : ((Write_and_and & (slice == 6'd41)) ? beats_OutData[55:48] : row_662));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_663 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd23)) ? row_20_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd20)) ? row_23_mux : ((Write_and_and & (slice == 6'd41)) ? beats_OutData[63:56] : row_663));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_664 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd24)) ? row_20_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd20)) ? row_24_mux : ((Write_and_and & (slice == 6'd41)) ? beats_OutData[71:64] : row_664));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_665 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd25)) ? row_20_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd20)) ? row_25_mux : ((Write_and_and & (slice == 6'd41)) ? beats_OutData[79:72] : row_665));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_666 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd26)) ? row_20_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd20)) ? row_26_mux : ((Write_and_and & (slice == 6'd41)) ? beats_OutData[87:80] : row_666));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_667 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd27)) ? row_20_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd20)) ? row_27_mux : ((Write_and_and & (slice == 6'd41)) ? beats_OutData[95:88] : row_667));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_668 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd28)) ? row_20_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd20)) ? row_28_mux : ((Write_and_and & (slice == 6'd41)) ? beats_OutData[103:96] : row_668));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_669 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd29)) ? row_20_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd20)) ? row_29_mux : ((Write_and_and & (slice == 6'd41)) ? beats_OutData[111:104] : row_669));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_670 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd30)) ? row_20_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd20)) ? row_30_mux : ((Write_and_and & (slice == 6'd41)) ? beats_OutData[119:112] : row_670));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_671 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd31)) ? row_20_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd20)) ? row_31_mux : ((Write_and_and & (slice == 6'd41)) ? beats_OutData[127:120] : row_671));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_672 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd0)) ? row_21_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd21)) ? row_0_mux : ((Write_and_and & (slice == 6'd42)) ? beats_OutData[7:0] : row_672));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_673 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd1)) ? row_21_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd21)) ? row_1_mux : ((Write_and_and & (slice == 6'd42)) ? beats_OutData[15:8] : row_673));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_674 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd2)) ? row_21_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd21)) ? row_2_mux : ((Write_and_and & (slice == 6'd42)) ? beats_OutData[23:16] : row_674));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_675 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd3)) ? row_21_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd21)) ? row_3_mux : ((Write_and_and & (slice == 6'd42)) ? beats_OutData[31:24] : row_675));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_676 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd4)) ? row_21_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd21)) ? row_4_mux : ((Write_and_and & (slice == 6'd42)) ? beats_OutData[39:32] : row_676));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_677 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd5)) ? row_21_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd21)) ? row_5_mux : ((Write_and_and & (slice == 6'd42)) ? beats_OutData[47:40] : row_677));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_678 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd6)) ? row_21_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd21)) ? row_6_mux : ((Write_and_and & (slice == 6'd42)) ? beats_OutData[55:48] : row_678));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_679 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd7)) ? row_21_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd21)) ? row_7_mux : ((Write_and_and & (slice == 6'd42)) ? beats_OutData[63:56] : row_679));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_680 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd8)) ? row_21_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd21)) ? row_8_mux : ((Write_and_and & (slice == 6'd42)) ? beats_OutData[71:64] : row_680));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_681 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd9)) ? row_21_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd21)) ? row_9_mux : ((Write_and_and & (slice == 6'd42)) ? beats_OutData[79:72] : row_681));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_682 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd10)) ? row_21_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd21)) ? row_10_mux : ((Write_and_and & (slice == 6'd42)) ? beats_OutData[87:80] : row_682));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_683 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd11)) ? row_21_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd21)) ? row_11_mux : ((Write_and_and & (slice == 6'd42)) ? beats_OutData[95:88] : row_683));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_684 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd12)) ? row_21_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd21)) ? row_12_mux : ((Write_and_and & (slice == 6'd42)) ? beats_OutData[103:96] : row_684));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_685 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd13)) ? row_21_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd21)) ? row_13_mux : ((Write_and_and & (slice == 6'd42)) ? beats_OutData[111:104] : row_685));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_686 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd14)) ? row_21_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd21)) ? row_14_mux : ((Write_and_and & (slice == 6'd42)) ? beats_OutData[119:112] : row_686));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_687 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd15)) ? row_21_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd21)) ? row_15_mux : ((Write_and_and & (slice == 6'd42)) ? beats_OutData[127:120] : row_687));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_688 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd16)) ? row_21_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd21)) ? row_16_mux : ((Write_and_and & (slice == 6'd43)) ? beats_OutData[7:0] : row_688));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_689 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd17)) ? row_21_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd21)) ? row_17_mux : ((Write_and_and & (slice == 6'd43)) ? beats_OutData[15:8] : row_689));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_690 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd18)) ? row_21_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd21)) ? row_18_mux : ((Write_and_and & (slice == 6'd43)) ? beats_OutData[23:16] : row_690));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_691 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd19)) ? row_21_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd21)) ? row_19_mux : ((Write_and_and & (slice == 6'd43)) ? beats_OutData[31:24] : row_691));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_692 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd20)) ? row_21_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd21)) ? row_20_mux : ((Write_and_and & (slice == 6'd43)) ? beats_OutData[39:32] : row_692));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_693 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd21)) ? row_21_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd21)) ? row_21_mux : ((Write_and_and & (slice == 6'd43)) ? beats_OutData[47:40] : row_693));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_694 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd22)) ? row_21_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd21)) ? row_22_mux : ((Write_and_and & (slice == 6'd43)) ? beats_OutData[55:48] : row_694));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_695 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd23)) ? row_21_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd21)) ? row_23_mux : ((Write_and_and & (slice == 6'd43)) ? beats_OutData[63:56] : row_695));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_696 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd24)) ? row_21_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd21)) ? row_24_mux : ((Write_and_and & (slice == 6'd43)) ? beats_OutData[71:64] : row_696));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_697 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd25)) ? row_21_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd21)) ? row_25_mux : ((Write_and_and & (slice == 6'd43)) ? beats_OutData[79:72] : row_697));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_698 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd26)) ? row_21_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd21)) ? row_26_mux : ((Write_and_and & (slice == 6'd43)) ? beats_OutData[87:80] : row_698));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_699 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd27)) ? row_21_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd21)) ? row_27_mux : ((Write_and_and & (slice == 6'd43)) ? beats_OutData[95:88] : row_699));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_700 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd28)) ? row_21_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd21)) ? row_28_mux : ((Write_and_and & (slice == 6'd43)) ? beats_OutData[103:96] : row_700));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_701 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd29)) ? row_21_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd21)) ? row_29_mux : ((Write_and_and & (slice == 6'd43)) ? beats_OutData[111:104] : row_701));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_702 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd30)) ? row_21_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd21)) ? row_30_mux : ((Write_and_and & (slice == 6'd43)) ? beats_OutData[119:112] : row_702));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_703 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd31)) ? row_21_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd21)) ? row_31_mux : ((Write_and_and & (slice == 6'd43)) ? beats_OutData[127:120] : row_703));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_704 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd0)) ? row_22_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd22)) ? row_0_mux : ((Write_and_and & (slice == 6'd44)) ? beats_OutData[7:0] : row_704));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_705 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd1)) ? row_22_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd22)) ? row_1_mux : ((Write_and_and & (slice == 6'd44)) ? beats_OutData[15:8] : row_705));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_706 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd2)) ? row_22_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd22)) ? row_2_mux : ((Write_and_and & (slice == 6'd44)) ? beats_OutData[23:16] : row_706));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_707 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd3)) ? row_22_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd22)) ? row_3_mux : ((Write_and_and & (slice == 6'd44)) ? beats_OutData[31:24] : row_707));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_708 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd4)) ? row_22_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd22)) ? row_4_mux : ((Write_and_and & (slice == 6'd44)) ? beats_OutData[39:32] : row_708));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_709 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd5)) ? row_22_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd22)) ? row_5_mux : ((Write_and_and & (slice == 6'd44)) ? beats_OutData[47:40] : row_709));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_710 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd6)) ? row_22_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd22)) ? row_6_mux : ((Write_and_and & (slice == 6'd44)) ? beats_OutData[55:48] : row_710));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_711 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd7)) ? row_22_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd22)) ? row_7_mux : ((Write_and_and & (slice == 6'd44)) ? beats_OutData[63:56] : row_711));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_712 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd8)) ? row_22_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd22)) ? row_8_mux : ((Write_and_and & (slice == 6'd44)) ? beats_OutData[71:64] : row_712));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_713 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd9)) ? row_22_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd22)) ? row_9_mux : ((Write_and_and & (slice == 6'd44)) ? beats_OutData[79:72] : row_713));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_714 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd10)) ? row_22_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd22)) ? row_10_mux : ((Write_and_and & (slice == 6'd44)) ? beats_OutData[87:80] : row_714));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_715 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd11)) ? row_22_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd22)) ? row_11_mux : ((Write_and_and & (slice == 6'd44)) ? beats_OutData[95:88] : row_715));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_716 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd12)) ? row_22_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd22)) ? row_12_mux : ((Write_and_and & (slice == 6'd44)) ? beats_OutData[103:96] : row_716));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_717 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd13)) ? row_22_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd22)) ? row_13_mux : ((Write_and_and & (slice == 6'd44)) ? beats_OutData[111:104] : row_717));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_718 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd14)) ? row_22_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd22)) ? row_14_mux : ((Write_and_and & (slice == 6'd44)) ? beats_OutData[119:112] : row_718));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_719 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd15)) ? row_22_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd22)) ? row_15_mux : ((Write_and_and & (slice == 6'd44)) ? beats_OutData[127:120] : row_719));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_720 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd16)) ? row_22_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd22)) ? row_16_mux : ((Write_and_and & (slice == 6'd45)) ? beats_OutData[7:0] : row_720));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_721 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd17)) ? row_22_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd22)) ? row_17_mux : ((Write_and_and & (slice == 6'd45)) ? beats_OutData[15:8] : row_721));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_722 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd18)) ? row_22_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd22)) ? row_18_mux : ((Write_and_and & (slice == 6'd45)) ? beats_OutData[23:16] : row_722));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_723 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd19)) ? row_22_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd22)) ? row_19_mux : ((Write_and_and & (slice == 6'd45)) ? beats_OutData[31:24] : row_723));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_724 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd20)) ? row_22_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd22)) ? row_20_mux : ((Write_and_and & (slice == 6'd45)) ? beats_OutData[39:32] : row_724));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_725 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd21)) ? row_22_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd22)) ? row_21_mux : ((Write_and_and & (slice == 6'd45)) ? beats_OutData[47:40] : row_725));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_726 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd22)) ? row_22_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd22)) ? row_22_mux : ((Write_and_and & (slice == 6'd45)) ? beats_OutData[55:48] : row_726));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_727 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd23)) ? row_22_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd22)) ? row_23_mux : ((Write_and_and & (slice == 6'd45)) ? beats_OutData[63:56] : row_727));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_728 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd24)) ? row_22_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd22)) ? row_24_mux : ((Write_and_and & (slice == 6'd45)) ? beats_OutData[71:64] : row_728));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_729 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd25)) ? row_22_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd22)) ? row_25_mux : ((Write_and_and & (slice == 6'd45)) ? beats_OutData[79:72] : row_729));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_730 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd26)) ? row_22_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd22)) ? row_26_mux : ((Write_and_and & (slice == 6'd45)) ? beats_OutData[87:80] : row_730));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_731 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd27)) ? row_22_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd22)) ? row_27_mux : ((Write_and_and & (slice == 6'd45)) ? beats_OutData[95:88] : row_731));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_732 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd28)) ? row_22_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd22)) ? row_28_mux : ((Write_and_and & (slice == 6'd45)) ? beats_OutData[103:96] : row_732));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_733 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd29)) ? row_22_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd22)) ? row_29_mux : ((Write_and_and & (slice == 6'd45)) ? beats_OutData[111:104] : row_733));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_734 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd30)) ? row_22_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd22)) ? row_30_mux : ((Write_and_and & (slice == 6'd45)) ? beats_OutData[119:112] : row_734));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_735 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd31)) ? row_22_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd22)) ? row_31_mux : ((Write_and_and & (slice == 6'd45)) ? beats_OutData[127:120] : row_735));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_736 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd0)) ? row_23_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd23)) ? row_0_mux : ((Write_and_and & (slice == 6'd46)) ? beats_OutData[7:0] : row_736));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_737 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd1)) ? row_23_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd23)) ? row_1_mux : ((Write_and_and & (slice == 6'd46)) ? beats_OutData[15:8] : row_737));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_738 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd2)) ? row_23_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd23)) ? row_2_mux : ((Write_and_and & (slice == 6'd46)) ? beats_OutData[23:16] : row_738));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_739 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd3)) ? row_23_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd23)) ? row_3_mux : ((Write_and_and & (slice == 6'd46)) ? beats_OutData[31:24] : row_739));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_740 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd4)) ? row_23_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd23)) ? row_4_mux : ((Write_and_and & (slice == 6'd46)) ? beats_OutData[39:32] : row_740));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_741 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd5)) ? row_23_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd23)) ? row_5_mux : ((Write_and_and & (slice == 6'd46)) ? beats_OutData[47:40] : row_741));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_742 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd6)) ? row_23_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd23)) ? row_6_mux : ((Write_and_and & (slice == 6'd46)) ? beats_OutData[55:48] : row_742));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_743 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd7)) ? row_23_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd23)) ? row_7_mux : ((Write_and_and & (slice == 6'd46)) ? beats_OutData[63:56] : row_743));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_744 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd8)) ? row_23_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd23)) ? row_8_mux : ((Write_and_and & (slice == 6'd46)) ? beats_OutData[71:64] : row_744));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_745 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd9)) ? row_23_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd23)) ? row_9_mux : ((Write_and_and & (slice == 6'd46)) ? beats_OutData[79:72] : row_745));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_746 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd10)) ? row_23_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd23)) ? row_10_mux : ((Write_and_and & (slice == 6'd46)) ? beats_OutData[87:80] : row_746));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_747 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd11)) ? row_23_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd23)) ? row_11_mux : ((Write_and_and & (slice == 6'd46)) ? beats_OutData[95:88] : row_747));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_748 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd12)) ? row_23_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd23)) ? row_12_mux : ((Write_and_and & (slice == 6'd46)) ? beats_OutData[103:96] : row_748));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_749 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd13)) ? row_23_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd23)) ? row_13_mux : ((Write_and_and & (slice == 6'd46)) ? beats_OutData[111:104] : row_749));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_750 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd14)) ? row_23_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd23)) ? row_14_mux : ((Write_and_and & (slice == 6'd46)) ? beats_OutData[119:112] : row_750));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_751 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd15)) ? row_23_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd23)) ? row_15_mux : ((Write_and_and & (slice == 6'd46)) ? beats_OutData[127:120] : row_751));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_752 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd16)) ? row_23_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd23)) ? row_16_mux : ((Write_and_and & (slice == 6'd47)) ? beats_OutData[7:0] : row_752));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_753 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd17)) ? row_23_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd23)) ? row_17_mux : ((Write_and_and & (slice == 6'd47)) ? beats_OutData[15:8] : row_753));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_754 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd18)) ? row_23_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd23)) ? row_18_mux : ((Write_and_and & (slice == 6'd47)) ? beats_OutData[23:16] : row_754));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_755 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd19)) ? row_23_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd23)) ? row_19_mux : ((Write_and_and & (slice == 6'd47)) ? beats_OutData[31:24] : row_755));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_756 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd20)) ? row_23_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd23)) ? row_20_mux : ((Write_and_and & (slice == 6'd47)) ? beats_OutData[39:32] : row_756));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_757 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd21)) ? row_23_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd23)) ? row_21_mux : ((Write_and_and & (slice == 6'd47)) ? beats_OutData[47:40] : row_757));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_758 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd22)) ? row_23_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd23)) ? row_22_mux : ((Write_and_and & (slice == 6'd47)) ? beats_OutData[55:48] : row_758));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_759 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd23)) ? row_23_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd23)) ? row_23_mux : ((Write_and_and & (slice == 6'd47)) ? beats_OutData[63:56] : row_759));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_760 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd24)) ? row_23_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd23)) ? row_24_mux : ((Write_and_and & (slice == 6'd47)) ? beats_OutData[71:64] : row_760));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_761 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd25)) ? row_23_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd23)) ? row_25_mux : ((Write_and_and & (slice == 6'd47)) ? beats_OutData[79:72] : row_761));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_762 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd26)) ? row_23_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd23)) ? row_26_mux : ((Write_and_and & (slice == 6'd47)) ? beats_OutData[87:80] : row_762));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_763 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd27)) ? row_23_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd23)) ? row_27_mux : ((Write_and_and & (slice == 6'd47)) ? beats_OutData[95:88] : row_763));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_764 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd28)) ? row_23_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd23)) ? row_28_mux : ((Write_and_and & (slice == 6'd47)) ? beats_OutData[103:96] : row_764));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_765 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd29)) ? row_23_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd23)) ? row_29_mux : ((Write_and_and & (slice == 6'd47)) ? beats_OutData[111:104] : row_765));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_766 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd30)) ? row_23_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd23)) ? row_30_mux : ((Write_and_and & (slice == 6'd47)) ? beats_OutData[119:112] : row_766));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_767 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd31)) ? row_23_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd23)) ? row_31_mux : ((Write_and_and & (slice == 6'd47)) ? beats_OutData[127:120] : row_767));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_768 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd0)) ? row_24_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd24)) ? row_0_mux : ((Write_and_and & (slice == 6'd48)) ? beats_OutData[7:0] : row_768));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_769 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd1)) ? row_24_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd24)) ? row_1_mux : ((Write_and_and & (slice == 6'd48)) ? beats_OutData[15:8] : row_769));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_770 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd2)) ? row_24_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd24)) ? row_2_mux : ((Write_and_and & (slice == 6'd48)) ? beats_OutData[23:16] : row_770));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_771 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd3)) ? row_24_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd24)) ? row_3_mux : ((Write_and_and & (slice == 6'd48)) ? beats_OutData[31:24] : row_771));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_772 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd4)) ? row_24_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd24)) ? row_4_mux : ((Write_and_and & (slice == 6'd48)) ? beats_OutData[39:32] : row_772));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_773 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd5)) ? row_24_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd24)) ? row_5_mux : ((Write_and_and & (slice == 6'd48)) ? beats_OutData[47:40] : row_773));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_774 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd6)) ? row_24_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd24)) ? row_6_mux : ((Write_and_and & (slice == 6'd48)) ? beats_OutData[55:48] : row_774));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_775 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd7)) ? row_24_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd24)) ? row_7_mux : ((Write_and_and & (slice == 6'd48)) ? beats_OutData[63:56] : row_775));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_776 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd8)) ? row_24_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd24)) ? row_8_mux : ((Write_and_and & (slice == 6'd48)) ? beats_OutData[71:64] : row_776));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_777 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd9)) ? row_24_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd24)) ? row_9_mux : ((Write_and_and & (slice == 6'd48)) ? beats_OutData[79:72] : row_777));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_778 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd10)) ? row_24_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd24)) ? row_10_mux : ((Write_and_and & (slice == 6'd48)) ? beats_OutData[87:80] : row_778));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_779 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd11)) ? row_24_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd24)) ? row_11_mux : ((Write_and_and & (slice == 6'd48)) ? beats_OutData[95:88] : row_779));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_780 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd12)) ? row_24_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd24)) ? row_12_mux : ((Write_and_and & (slice == 6'd48)) ? beats_OutData[103:96] : row_780));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_781 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd13)) ? row_24_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd24)) ? row_13_mux : ((Write_and_and & (slice == 6'd48)) ? beats_OutData[111:104] : row_781));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_782 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd14)) ? row_24_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd24)) ? row_14_mux : ((Write_and_and & (slice == 6'd48)) ? beats_OutData[119:112] : row_782));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_783 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd15)) ? row_24_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd24)) ? row_15_mux : ((Write_and_and & (slice == 6'd48)) ? beats_OutData[127:120] : row_783));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_784 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd16)) ? row_24_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd24)) ? row_16_mux : ((Write_and_and & (slice == 6'd49)) ? beats_OutData[7:0] : row_784));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_785 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd17)) ? row_24_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd24)) ? row_17_mux : ((Write_and_and & (slice == 6'd49)) ? beats_OutData[15:8] : row_785));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_786 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd18)) ? row_24_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd24)) ? row_18_mux : ((Write_and_and & (slice == 6'd49)) ? beats_OutData[23:16] : row_786));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_787 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd19)) ? row_24_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd24)) ? row_19_mux : ((Write_and_and & (slice == 6'd49)) ? beats_OutData[31:24] : row_787));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_788 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd20)) ? row_24_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd24)) ? row_20_mux : ((Write_and_and & (slice == 6'd49)) ? beats_OutData[39:32] : row_788));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_789 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd21)) ? row_24_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd24)) ? row_21_mux : ((Write_and_and & (slice == 6'd49)) ? beats_OutData[47:40] : row_789));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_790 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd22)) ? row_24_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd24)) ? row_22_mux : ((Write_and_and & (slice == 6'd49)) ? beats_OutData[55:48] : row_790));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_791 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd23)) ? row_24_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd24)) ? row_23_mux : ((Write_and_and & (slice == 6'd49)) ? beats_OutData[63:56] : row_791));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_792 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd24)) ? row_24_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd24)) ? row_24_mux : ((Write_and_and & (slice == 6'd49)) ? beats_OutData[71:64] : row_792));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_793 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd25)) ? row_24_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd24)) ? row_25_mux : ((Write_and_and & (slice == 6'd49)) ? beats_OutData[79:72] : row_793));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_794 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd26)) ? row_24_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd24)) ? row_26_mux : ((Write_and_and & (slice == 6'd49)) ? beats_OutData[87:80] : row_794));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_795 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd27)) ? row_24_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd24)) ? row_27_mux : ((Write_and_and & (slice == 6'd49)) ? beats_OutData[95:88] : row_795));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_796 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd28)) ? row_24_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd24)) ? row_28_mux : ((Write_and_and & (slice == 6'd49)) ? beats_OutData[103:96] : row_796));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_797 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd29)) ? row_24_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd24)) ? row_29_mux : ((Write_and_and & (slice == 6'd49)) ? beats_OutData[111:104] : row_797));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_798 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd30)) ? row_24_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd24)) ? row_30_mux : ((Write_and_and & (slice == 6'd49)) ? beats_OutData[119:112] : row_798));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_799 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd31)) ? row_24_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd24)) ? row_31_mux : ((Write_and_and & (slice == 6'd49)) ? beats_OutData[127:120] : row_799));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_800 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd0)) ? row_25_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd25)) ? row_0_mux : ((Write_and_and & (slice == 6'd50)) ? beats_OutData[7:0] : row_800));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_801 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd1)) ? row_25_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd25)) ? row_1_mux : ((Write_and_and & (slice == 6'd50)) ? beats_OutData[15:8] : row_801));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_802 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd2)) ? row_25_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd25)) ? row_2_mux : ((Write_and_and & (slice == 6'd50)) ? beats_OutData[23:16] : row_802));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_803 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd3)) ? row_25_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd25)) ? row_3_mux : ((Write_and_and & (slice == 6'd50)) ? beats_OutData[31:24] : row_803));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_804 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd4)) ? row_25_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd25)) ? row_4_mux : ((Write_and_and & (slice == 6'd50)) ? beats_OutData[39:32] : row_804));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_805 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd5)) ? row_25_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd25)) ? row_5_mux : ((Write_and_and & (slice == 6'd50)) ? beats_OutData[47:40] : row_805));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_806 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd6)) ? row_25_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd25)) ? row_6_mux : ((Write_and_and & (slice == 6'd50)) ? beats_OutData[55:48] : row_806));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_807 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd7)) ? row_25_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd25)) ? row_7_mux : ((Write_and_and & (slice == 6'd50)) ? beats_OutData[63:56] : row_807));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_808 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd8)) ? row_25_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd25)) ? row_8_mux : ((Write_and_and & (slice == 6'd50)) ? beats_OutData[71:64] : row_808));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_809 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd9)) ? row_25_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd25)) ? row_9_mux : ((Write_and_and & (slice == 6'd50)) ? beats_OutData[79:72] : row_809));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_810 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd10)) ? row_25_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd25)) ? row_10_mux : ((Write_and_and & (slice == 6'd50)) ? beats_OutData[87:80] : row_810));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_811 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd11)) ? row_25_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd25)) ? row_11_mux : ((Write_and_and & (slice == 6'd50)) ? beats_OutData[95:88] : row_811));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_812 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd12)) ? row_25_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd25)) ? row_12_mux : ((Write_and_and & (slice == 6'd50)) ? beats_OutData[103:96] : row_812));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_813 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd13)) ? row_25_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd25)) ? row_13_mux : ((Write_and_and & (slice == 6'd50)) ? beats_OutData[111:104] : row_813));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_814 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd14)) ? row_25_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd25)) ? row_14_mux : ((Write_and_and & (slice == 6'd50)) ? beats_OutData[119:112] : row_814));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_815 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd15)) ? row_25_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd25)) ? row_15_mux : ((Write_and_and & (slice == 6'd50)) ? beats_OutData[127:120] : row_815));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_816 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd16)) ? row_25_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd25)) ? row_16_mux : ((Write_and_and & (slice == 6'd51)) ? beats_OutData[7:0] : row_816));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_817 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd17)) ? row_25_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd25)) ? row_17_mux : ((Write_and_and & (slice == 6'd51)) ? beats_OutData[15:8] : row_817));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_818 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd18)) ? row_25_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd25)) ? row_18_mux : ((Write_and_and & (slice == 6'd51)) ? beats_OutData[23:16] : row_818));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_819 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd19)) ? row_25_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd25)) ? row_19_mux : ((Write_and_and & (slice == 6'd51)) ? beats_OutData[31:24] : row_819));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_820 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd20)) ? row_25_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd25)) ? row_20_mux : ((Write_and_and & (slice == 6'd51)) ? beats_OutData[39:32] : row_820));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_821 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd21)) ? row_25_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd25)) ? row_21_mux : ((Write_and_and & (slice == 6'd51)) ? beats_OutData[47:40] : row_821));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_822 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd22)) ? row_25_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd25)) ? row_22_mux : ((Write_and_and & (slice == 6'd51)) ? beats_OutData[55:48] : row_822));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_823 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd23)) ? row_25_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd25)) ? row_23_mux : ((Write_and_and & (slice == 6'd51)) ? beats_OutData[63:56] : row_823));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_824 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd24)) ? row_25_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd25)) ? row_24_mux : ((Write_and_and & (slice == 6'd51)) ? beats_OutData[71:64] : row_824));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_825 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd25)) ? row_25_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd25)) ? row_25_mux : ((Write_and_and & (slice == 6'd51)) ? beats_OutData[79:72] : row_825));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_826 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd26)) ? row_25_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd25)) ? row_26_mux : ((Write_and_and & (slice == 6'd51)) ? beats_OutData[87:80] : row_826));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_827 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd27)) ? row_25_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd25)) ? row_27_mux : ((Write_and_and & (slice == 6'd51)) ? beats_OutData[95:88] : row_827));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_828 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd28)) ? row_25_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd25)) ? row_28_mux : ((Write_and_and & (slice == 6'd51)) ? beats_OutData[103:96] : row_828));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_829 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd29)) ? row_25_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd25)) ? row_29_mux : ((Write_and_and & (slice == 6'd51)) ? beats_OutData[111:104] : row_829));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_830 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd30)) ? row_25_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd25)) ? row_30_mux : ((Write_and_and & (slice == 6'd51)) ? beats_OutData[119:112] : row_830));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_831 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd31)) ? row_25_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd25)) ? row_31_mux : ((Write_and_and & (slice == 6'd51)) ? beats_OutData[127:120] : row_831));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_832 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd0)) ? row_26_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd26)) ? row_0_mux : ((Write_and_and & (slice == 6'd52)) ? beats_OutData[7:0] : row_832));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_833 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd1)) ? row_26_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd26)) ? row_1_mux : ((Write_and_and & (slice == 6'd52)) ? beats_OutData[15:8] : row_833));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_834 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd2)) ? row_26_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd26)) ? row_2_mux : ((Write_and_and & (slice == 6'd52)) ? beats_OutData[23:16] : row_834));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_835 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd3)) ? row_26_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd26)) ? row_3_mux : ((Write_and_and & (slice == 6'd52)) ? beats_OutData[31:24] : row_835));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_836 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd4)) ? row_26_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd26)) ? row_4_mux : ((Write_and_and & (slice == 6'd52)) ? beats_OutData[39:32] : row_836));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_837 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd5)) ? row_26_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd26)) ? row_5_mux : ((Write_and_and & (slice == 6'd52)) ? beats_OutData[47:40] : row_837));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_838 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd6)) ? row_26_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd26)) ? row_6_mux : ((Write_and_and & (slice == 6'd52)) ? beats_OutData[55:48] : row_838));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_839 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd7)) ? row_26_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd26)) ? row_7_mux : ((Write_and_and & (slice == 6'd52)) ? beats_OutData[63:56] : row_839));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_840 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd8)) ? row_26_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd26)) ? row_8_mux : ((Write_and_and & (slice == 6'd52)) ? beats_OutData[71:64] : row_840));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_841 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd9)) ? row_26_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd26)) ? row_9_mux : ((Write_and_and & (slice == 6'd52)) ? beats_OutData[79:72] : row_841));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_842 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd10)) ? row_26_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd26)) ? row_10_mux : ((Write_and_and & (slice == 6'd52)) ? beats_OutData[87:80] : row_842));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_843 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd11)) ? row_26_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd26)) ? row_11_mux : ((Write_and_and & (slice == 6'd52)) ? beats_OutData[95:88] : row_843));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_844 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd12)) ? row_26_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd26)) ? row_12_mux : ((Write_and_and & (slice == 6'd52)) ? beats_OutData[103:96] : row_844));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_845 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd13)) ? row_26_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd26)) ? row_13_mux : ((Write_and_and & (slice == 6'd52)) ? beats_OutData[111:104] : row_845));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_846 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd14)) ? row_26_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd26)) ? row_14_mux : ((Write_and_and & (slice == 6'd52)) ? beats_OutData[119:112] : row_846));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_847 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd15)) ? row_26_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd26)) ? row_15_mux : ((Write_and_and & (slice == 6'd52)) ? beats_OutData[127:120] : row_847));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_848 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd16)) ? row_26_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd26)) ? row_16_mux : ((Write_and_and & (slice == 6'd53)) ? beats_OutData[7:0] : row_848));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_849 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd17)) ? row_26_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd26)) ? row_17_mux : ((Write_and_and & (slice == 6'd53)) ? beats_OutData[15:8] : row_849));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_850 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd18)) ? row_26_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd26)) ? row_18_mux : ((Write_and_and & (slice == 6'd53)) ? beats_OutData[23:16] : row_850));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_851 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd19)) ? row_26_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd26)) ? row_19_mux : ((Write_and_and & (slice == 6'd53)) ? beats_OutData[31:24] : row_851));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_852 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd20)) ? row_26_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd26)) ? row_20_mux : ((Write_and_and & (slice == 6'd53)) ? beats_OutData[39:32] : row_852));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_853 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd21)) ? row_26_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd26)) ? row_21_mux : ((Write_and_and & (slice == 6'd53)) ? beats_OutData[47:40] : row_853));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_854 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd22)) ? row_26_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd26)) ? row_22_mux : ((Write_and_and & (slice == 6'd53)) ? beats_OutData[55:48] : row_854));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_855 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd23)) ? row_26_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd26)) ? row_23_mux : ((Write_and_and & (slice == 6'd53)) ? beats_OutData[63:56] : row_855));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_856 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd24)) ? row_26_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd26)) ? row_24_mux : ((Write_and_and & (slice == 6'd53)) ? beats_OutData[71:64] : row_856));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_857 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd25)) ? row_26_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd26)) ? row_25_mux : ((Write_and_and & (slice == 6'd53)) ? beats_OutData[79:72] : row_857));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_858 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd26)) ? row_26_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd26)) ? row_26_mux : ((Write_and_and & (slice == 6'd53)) ? beats_OutData[87:80] : row_858));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_859 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd27)) ? row_26_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd26)) ? row_27_mux : ((Write_and_and & (slice == 6'd53)) ? beats_OutData[95:88] : row_859));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_860 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd28)) ? row_26_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd26)) ? row_28_mux : ((Write_and_and & (slice == 6'd53)) ? beats_OutData[103:96] : row_860));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_861 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd29)) ? row_26_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd26)) ? row_29_mux : ((Write_and_and & (slice == 6'd53)) ? beats_OutData[111:104] : row_861));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_862 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd30)) ? row_26_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd26)) ? row_30_mux : ((Write_and_and & (slice == 6'd53)) ? beats_OutData[119:112] : row_862));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_863 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd31)) ? row_26_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd26)) ? row_31_mux : ((Write_and_and & (slice == 6'd53)) ? beats_OutData[127:120] : row_863));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_864 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd0)) ? row_27_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd27)) ? row_0_mux : ((Write_and_and & (slice == 6'd54)) ? beats_OutData[7:0] : row_864));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_865 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd1)) ? row_27_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd27)) ? row_1_mux : ((Write_and_and & (slice == 6'd54)) ? beats_OutData[15:8] : row_865));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_866 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd2)) ? row_27_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd27)) ? row_2_mux : ((Write_and_and & (slice == 6'd54)) ? beats_OutData[23:16] : row_866));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_867 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd3)) ? row_27_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd27)) ? row_3_mux : ((Write_and_and & (slice == 6'd54)) ? beats_OutData[31:24] : row_867));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_868 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd4)) ? row_27_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd27)) ? row_4_mux : ((Write_and_and & (slice == 6'd54)) ? beats_OutData[39:32] : row_868));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_869 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd5)) ? row_27_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd27)) ? row_5_mux : ((Write_and_and & (slice == 6'd54)) ? beats_OutData[47:40] : row_869));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_870 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd6)) ? row_27_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd27)) ? row_6_mux : ((Write_and_and & (slice == 6'd54)) ? beats_OutData[55:48] : row_870));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_871 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd7)) ? row_27_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd27)) ? row_7_mux : ((Write_and_and & (slice == 6'd54)) ? beats_OutData[63:56] : row_871));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_872 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd8)) ? row_27_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd27)) ? row_8_mux : ((Write_and_and & (slice == 6'd54)) ? beats_OutData[71:64] : row_872));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_873 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd9)) ? row_27_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd27)) ? row_9_mux : ((Write_and_and & (slice == 6'd54)) ? beats_OutData[79:72] : row_873));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_874 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd10)) ? row_27_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd27)) ? row_10_mux : ((Write_and_and & (slice == 6'd54)) ? beats_OutData[87:80] : row_874));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_875 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd11)) ? row_27_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd27)) ? row_11_mux : ((Write_and_and & (slice == 6'd54)) ? beats_OutData[95:88] : row_875));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_876 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd12)) ? row_27_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd27)) ? row_12_mux : ((Write_and_and & (slice == 6'd54)) ? beats_OutData[103:96] : row_876));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_877 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd13)) ? row_27_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd27)) ? row_13_mux : ((Write_and_and & (slice == 6'd54)) ? beats_OutData[111:104] : row_877));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_878 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd14)) ? row_27_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd27)) ? row_14_mux : ((Write_and_and & (slice == 6'd54)) ? beats_OutData[119:112] : row_878));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_879 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd15)) ? row_27_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd27)) ? row_15_mux : ((Write_and_and & (slice == 6'd54)) ? beats_OutData[127:120] : row_879));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_880 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd16)) ? row_27_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd27)) ? row_16_mux : ((Write_and_and & (slice == 6'd55)) ? beats_OutData[7:0] : row_880));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_881 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd17)) ? row_27_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd27)) ? row_17_mux : ((Write_and_and & (slice == 6'd55)) ? beats_OutData[15:8] : row_881));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_882 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd18)) ? row_27_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd27)) ? row_18_mux : ((Write_and_and & (slice == 6'd55)) ? beats_OutData[23:16] : row_882));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_883 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd19)) ? row_27_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd27)) ? row_19_mux : ((Write_and_and & (slice == 6'd55)) ? beats_OutData[31:24] : row_883));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_884 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd20)) ? row_27_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd27)) ? row_20_mux : ((Write_and_and & (slice == 6'd55)) ? beats_OutData[39:32] : row_884));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_885 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd21)) ? row_27_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd27)) ? row_21_mux : ((Write_and_and & (slice == 6'd55)) ? beats_OutData[47:40] : row_885));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_886 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd22)) ? row_27_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd27)) ? row_22_mux : ((Write_and_and & (slice == 6'd55)) ? beats_OutData[55:48] : row_886));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_887 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd23)) ? row_27_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd27)) ? row_23_mux : ((Write_and_and & (slice == 6'd55)) ? beats_OutData[63:56] : row_887));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_888 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd24)) ? row_27_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd27)) ? row_24_mux : ((Write_and_and & (slice == 6'd55)) ? beats_OutData[71:64] : row_888));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_889 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd25)) ? row_27_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd27)) ? row_25_mux : ((Write_and_and & (slice == 6'd55)) ? beats_OutData[79:72] : row_889));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_890 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd26)) ? row_27_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd27)) ? row_26_mux : ((Write_and_and & (slice == 6'd55)) ? beats_OutData[87:80] : row_890));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_891 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd27)) ? row_27_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd27)) ? row_27_mux : ((Write_and_and & (slice == 6'd55)) ? beats_OutData[95:88] : row_891));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_892 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd28)) ? row_27_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd27)) ? row_28_mux : ((Write_and_and & (slice == 6'd55)) ? beats_OutData[103:96] : row_892));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_893 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd29)) ? row_27_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd27)) ? row_29_mux : ((Write_and_and & (slice == 6'd55)) ? beats_OutData[111:104] : row_893));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_894 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd30)) ? row_27_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd27)) ? row_30_mux : ((Write_and_and & (slice == 6'd55)) ? beats_OutData[119:112] : row_894));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_895 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd31)) ? row_27_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd27)) ? row_31_mux : ((Write_and_and & (slice == 6'd55)) ? beats_OutData[127:120] : row_895));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_896 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd0)) ? row_28_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd28)) ? row_0_mux : ((Write_and_and & (slice == 6'd56)) ? beats_OutData[7:0] : row_896));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_897 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd1)) ? row_28_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd28)) ? row_1_mux : ((Write_and_and & (slice == 6'd56)) ? beats_OutData[15:8] : row_897));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_898 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd2)) ? row_28_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd28)) ? row_2_mux : ((Write_and_and & (slice == 6'd56)) ? beats_OutData[23:16] : row_898));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_899 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd3)) ? row_28_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd28)) ? row_3_mux : ((Write_and_and & (slice == 6'd56)) ? beats_OutData[31:24] : row_899));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_900 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd4)) ? row_28_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd28)) ? row_4_mux : ((Write_and_and & (slice == 6'd56)) ? beats_OutData[39:32] : row_900));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_901 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd5)) ? row_28_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd28)) ? row_5_mux : ((Write_and_and & (slice == 6'd56)) ? beats_OutData[47:40] : row_901));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_902 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd6)) ? row_28_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd28)) ? row_6_mux : ((Write_and_and & (slice == 6'd56)) ? beats_OutData[55:48] : row_902));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_903 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd7)) ? row_28_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd28)) ? row_7_mux : ((Write_and_and & (slice == 6'd56)) ? beats_OutData[63:56] : row_903));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_904 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd8)) ? row_28_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd28)) ? row_8_mux : ((Write_and_and & (slice == 6'd56)) ? beats_OutData[71:64] : row_904));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_905 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd9)) ? row_28_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd28)) ? row_9_mux : ((Write_and_and & (slice == 6'd56)) ? beats_OutData[79:72] : row_905));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_906 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd10)) ? row_28_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd28)) ? row_10_mux : ((Write_and_and & (slice == 6'd56)) ? beats_OutData[87:80] : row_906));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_907 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd11)) ? row_28_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd28)) ? row_11_mux : ((Write_and_and & (slice == 6'd56)) ? beats_OutData[95:88] : row_907));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_908 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd12)) ? row_28_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd28)) ? row_12_mux : ((Write_and_and & (slice == 6'd56)) ? beats_OutData[103:96] : row_908));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_909 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd13)) ? row_28_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd28)) ? row_13_mux : ((Write_and_and & (slice == 6'd56)) ? beats_OutData[111:104] : row_909));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_910 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd14)) ? row_28_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd28)) ? row_14_mux : ((Write_and_and & (slice == 6'd56)) ? beats_OutData[119:112] : row_910));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_911 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd15)) ? row_28_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd28)) ? row_15_mux : ((Write_and_and & (slice == 6'd56)) ? beats_OutData[127:120] : row_911));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_912 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd16)) ? row_28_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd28)) ? row_16_mux : ((Write_and_and & (slice == 6'd57)) ? beats_OutData[7:0] : row_912));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_913 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd17)) ? row_28_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd28)) ? row_17_mux : ((Write_and_and & (slice == 6'd57)) ? beats_OutData[15:8] : row_913));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_914 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd18)) ? row_28_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd28)) ? row_18_mux : ((Write_and_and & (slice == 6'd57)) ? beats_OutData[23:16] : row_914));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_915 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd19)) ? row_28_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd28)) ? row_19_mux : ((Write_and_and & (slice == 6'd57)) ? beats_OutData[31:24] : row_915));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_916 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd20)) ? row_28_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd28)) ? row_20_mux : ((Write_and_and & (slice == 6'd57)) ? beats_OutData[39:32] : row_916));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_917 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd21)) ? row_28_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd28)) ? row_21_mux : ((Write_and_and & (slice == 6'd57)) ? beats_OutData[47:40] : row_917));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_918 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd22)) ? row_28_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd28)) ? row_22_mux : ((Write_and_and & (slice == 6'd57)) ? beats_OutData[55:48] : row_918));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_919 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd23)) ? row_28_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd28)) ? row_23_mux : ((Write_and_and & (slice == 6'd57)) ? beats_OutData[63:56] : row_919));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_920 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd24)) ? row_28_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd28)) ? row_24_mux : ((Write_and_and & (slice == 6'd57)) ? beats_OutData[71:64] : row_920));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_921 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd25)) ? row_28_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd28)) ? row_25_mux : ((Write_and_and & (slice == 6'd57)) ? beats_OutData[79:72] : row_921));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_922 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd26)) ? row_28_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd28)) ? row_26_mux : ((Write_and_and & (slice == 6'd57)) ? beats_OutData[87:80] : row_922));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_923 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd27)) ? row_28_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd28)) ? row_27_mux : ((Write_and_and & (slice == 6'd57)) ? beats_OutData[95:88] : row_923));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_924 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd28)) ? row_28_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd28)) ? row_28_mux : ((Write_and_and & (slice == 6'd57)) ? beats_OutData[103:96] : row_924));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_925 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd29)) ? row_28_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd28)) ? row_29_mux : ((Write_and_and & (slice == 6'd57)) ? beats_OutData[111:104] : row_925));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_926 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd30)) ? row_28_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd28)) ? row_30_mux : ((Write_and_and & (slice == 6'd57)) ? beats_OutData[119:112] : row_926));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_927 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd31)) ? row_28_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd28)) ? row_31_mux : ((Write_and_and & (slice == 6'd57)) ? beats_OutData[127:120] : row_927));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_928 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd0)) ? row_29_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd29)) ? row_0_mux : ((Write_and_and & (slice == 6'd58)) ? beats_OutData[7:0] : row_928));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_929 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd1)) ? row_29_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd29)) ? row_1_mux : ((Write_and_and & (slice == 6'd58)) ? beats_OutData[15:8] : row_929));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_930 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd2)) ? row_29_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd29)) ? row_2_mux : ((Write_and_and & (slice == 6'd58)) ? beats_OutData[23:16] : row_930));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_931 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd3)) ? row_29_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd29)) ? row_3_mux : ((Write_and_and & (slice == 6'd58)) ? beats_OutData[31:24] : row_931));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_932 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd4)) ? row_29_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd29)) ? row_4_mux : ((Write_and_and & (slice == 6'd58)) ? beats_OutData[39:32] : row_932));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_933 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd5)) ? row_29_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd29)) ? row_5_mux : ((Write_and_and & (slice == 6'd58)) ? beats_OutData[47:40] : row_933));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_934 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd6)) ? row_29_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd29)) ? row_6_mux : ((Write_and_and & (slice == 6'd58)) ? beats_OutData[55:48] : row_934));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_935 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd7)) ? row_29_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd29)) ? row_7_mux : ((Write_and_and & (slice == 6'd58)) ? beats_OutData[63:56] : row_935));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_936 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd8)) ? row_29_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd29)) ? row_8_mux : ((Write_and_and & (slice == 6'd58)) ? beats_OutData[71:64] : row_936));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_937 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd9)) ? row_29_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd29)) ? row_9_mux : ((Write_and_and & (slice == 6'd58)) ? beats_OutData[79:72] : row_937));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_938 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd10)) ? row_29_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd29)) ? row_10_mux : ((Write_and_and & (slice == 6'd58)) ? beats_OutData[87:80] : row_938));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_939 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd11)) ? row_29_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd29)) ? row_11_mux : ((Write_and_and & (slice == 6'd58)) ? beats_OutData[95:88] : row_939));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_940 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd12)) ? row_29_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd29)) ? row_12_mux : ((Write_and_and & (slice == 6'd58)) ? beats_OutData[103:96] : row_940));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_941 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd13)) ? row_29_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd29)) ? row_13_mux : ((Write_and_and & (slice == 6'd58)) ? beats_OutData[111:104] : row_941));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_942 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd14)) ? row_29_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd29)) ? row_14_mux : ((Write_and_and & (slice == 6'd58)) ? beats_OutData[119:112] : row_942));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_943 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd15)) ? row_29_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd29)) ? row_15_mux : ((Write_and_and & (slice == 6'd58)) ? beats_OutData[127:120] : row_943));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_944 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd16)) ? row_29_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd29)) ? row_16_mux : ((Write_and_and & (slice == 6'd59)) ? beats_OutData[7:0] : row_944));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_945 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd17)) ? row_29_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd29)) ? row_17_mux : ((Write_and_and & (slice == 6'd59)) ? beats_OutData[15:8] : row_945));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_946 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd18)) ? row_29_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd29)) ? row_18_mux : ((Write_and_and & (slice == 6'd59)) ? beats_OutData[23:16] : row_946));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_947 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd19)) ? row_29_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd29)) ? row_19_mux : ((Write_and_and & (slice == 6'd59)) ? beats_OutData[31:24] : row_947));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_948 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd20)) ? row_29_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd29)) ? row_20_mux : ((Write_and_and & (slice == 6'd59)) ? beats_OutData[39:32] : row_948));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_949 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd21)) ? row_29_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd29)) ? row_21_mux : ((Write_and_and & (slice == 6'd59)) ? beats_OutData[47:40] : row_949));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_950 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd22)) ? row_29_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd29)) ? row_22_mux : ((Write_and_and & (slice == 6'd59)) ? beats_OutData[55:48] : row_950));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_951 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd23)) ? row_29_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd29)) ? row_23_mux : ((Write_and_and & (slice == 6'd59)) ? beats_OutData[63:56] : row_951));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_952 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd24)) ? row_29_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd29)) ? row_24_mux : ((Write_and_and & (slice == 6'd59)) ? beats_OutData[71:64] : row_952));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_953 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd25)) ? row_29_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd29)) ? row_25_mux : ((Write_and_and & (slice == 6'd59)) ? beats_OutData[79:72] : row_953));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_954 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd26)) ? row_29_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd29)) ? row_26_mux : ((Write_and_and & (slice == 6'd59)) ? beats_OutData[87:80] : row_954));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_955 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd27)) ? row_29_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd29)) ? row_27_mux : ((Write_and_and & (slice == 6'd59)) ? beats_OutData[95:88] : row_955));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_956 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd28)) ? row_29_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd29)) ? row_28_mux : ((Write_and_and & (slice == 6'd59)) ? beats_OutData[103:96] : row_956));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_957 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd29)) ? row_29_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd29)) ? row_29_mux : ((Write_and_and & (slice == 6'd59)) ? beats_OutData[111:104] : row_957));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_958 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd30)) ? row_29_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd29)) ? row_30_mux : ((Write_and_and & (slice == 6'd59)) ? beats_OutData[119:112] : row_958));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_959 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd31)) ? row_29_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd29)) ? row_31_mux : ((Write_and_and & (slice == 6'd59)) ? beats_OutData[127:120] : row_959));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_960 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd0)) ? row_30_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd30)) ? row_0_mux : ((Write_and_and & (slice == 6'd60)) ? beats_OutData[7:0] : row_960));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_961 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd1)) ? row_30_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd30)) ? row_1_mux : ((Write_and_and & (slice == 6'd60)) ? beats_OutData[15:8] : row_961));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_962 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd2)) ? row_30_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd30)) ? row_2_mux : ((Write_and_and & (slice == 6'd60)) ? beats_OutData[23:16] : row_962));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_963 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd3)) ? row_30_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd30)) ? row_3_mux : ((Write_and_and & (slice == 6'd60)) ? beats_OutData[31:24] : row_963));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_964 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd4)) ? row_30_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd30)) ? row_4_mux : ((Write_and_and & (slice == 6'd60)) ? beats_OutData[39:32] : row_964));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_965 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd5)) ? row_30_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd30)) ? row_5_mux : ((Write_and_and & (slice == 6'd60)) ? beats_OutData[47:40] : row_965));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_966 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd6)) ? row_30_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd30)) ? row_6_mux : ((Write_and_and & (slice == 6'd60)) ? beats_OutData[55:48] : row_966));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_967 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd7)) ? row_30_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd30)) ? row_7_mux : ((Write_and_and & (slice == 6'd60)) ? beats_OutData[63:56] : row_967));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_968 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd8)) ? row_30_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd30)) ? row_8_mux : ((Write_and_and & (slice == 6'd60)) ? beats_OutData[71:64] : row_968));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_969 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd9)) ? row_30_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd30)) ? row_9_mux : ((Write_and_and & (slice == 6'd60)) ? beats_OutData[79:72] : row_969));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_970 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd10)) ? row_30_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd30)) ? row_10_mux : ((Write_and_and & (slice == 6'd60)) ? beats_OutData[87:80] : row_970));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_971 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd11)) ? row_30_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd30)) ? row_11_mux : ((Write_and_and & (slice == 6'd60)) ? beats_OutData[95:88] : row_971));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_972 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd12)) ? row_30_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd30)) ? row_12_mux : ((Write_and_and & (slice == 6'd60)) ? beats_OutData[103:96] : row_972));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_973 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd13)) ? row_30_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd30)) ? row_13_mux : ((Write_and_and & (slice == 6'd60)) ? beats_OutData[111:104] : row_973));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_974 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd14)) ? row_30_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd30)) ? row_14_mux : ((Write_and_and & (slice == 6'd60)) ? beats_OutData[119:112] : row_974));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_975 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd15)) ? row_30_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd30)) ? row_15_mux : ((Write_and_and & (slice == 6'd60)) ? beats_OutData[127:120] : row_975));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_976 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd16)) ? row_30_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd30)) ? row_16_mux : ((Write_and_and & (slice == 6'd61)) ? beats_OutData[7:0] : row_976));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_977 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd17)) ? row_30_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd30)) ? row_17_mux : ((Write_and_and & (slice == 6'd61)) ? beats_OutData[15:8] : row_977));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_978 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd18)) ? row_30_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd30)) ? row_18_mux : ((Write_and_and & (slice == 6'd61)) ? beats_OutData[23:16] : row_978));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_979 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd19)) ? row_30_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd30)) ? row_19_mux : ((Write_and_and & (slice == 6'd61)) ? beats_OutData[31:24] : row_979));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_980 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd20)) ? row_30_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd30)) ? row_20_mux : ((Write_and_and & (slice == 6'd61)) ? beats_OutData[39:32] : row_980));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_981 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd21)) ? row_30_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd30)) ? row_21_mux : ((Write_and_and & (slice == 6'd61)) ? beats_OutData[47:40] : row_981));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_982 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd22)) ? row_30_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd30)) ? row_22_mux : ((Write_and_and & (slice == 6'd61)) ? beats_OutData[55:48] : row_982));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_983 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd23)) ? row_30_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd30)) ? row_23_mux : ((Write_and_and & (slice == 6'd61)) ? beats_OutData[63:56] : row_983));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_984 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd24)) ? row_30_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd30)) ? row_24_mux : ((Write_and_and & (slice == 6'd61)) ? beats_OutData[71:64] : row_984));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_985 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd25)) ? row_30_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd30)) ? row_25_mux : ((Write_and_and & (slice == 6'd61)) ? beats_OutData[79:72] : row_985));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_986 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd26)) ? row_30_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd30)) ? row_26_mux : ((Write_and_and & (slice == 6'd61)) ? beats_OutData[87:80] : row_986));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_987 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd27)) ? row_30_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd30)) ? row_27_mux : ((Write_and_and & (slice == 6'd61)) ? beats_OutData[95:88] : row_987));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_988 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd28)) ? row_30_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd30)) ? row_28_mux : ((Write_and_and & (slice == 6'd61)) ? beats_OutData[103:96] : row_988));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_989 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd29)) ? row_30_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd30)) ? row_29_mux : ((Write_and_and & (slice == 6'd61)) ? beats_OutData[111:104] : row_989));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_990 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd30)) ? row_30_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd30)) ? row_30_mux : ((Write_and_and & (slice == 6'd61)) ? beats_OutData[119:112] : row_990));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_991 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd31)) ? row_30_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd30)) ? row_31_mux : ((Write_and_and & (slice == 6'd61)) ? beats_OutData[127:120] : row_991));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_992 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd0)) ? row_31_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd31)) ? row_0_mux : ((Write_and_and & (slice == 6'd62)) ? beats_OutData[7:0] : row_992));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_993 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd1)) ? row_31_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd31)) ? row_1_mux : ((Write_and_and & (slice == 6'd62)) ? beats_OutData[15:8] : row_993));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_994 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd2)) ? row_31_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd31)) ? row_2_mux : ((Write_and_and & (slice == 6'd62)) ? beats_OutData[23:16] : row_994));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_995 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd3)) ? row_31_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd31)) ? row_3_mux : ((Write_and_and & (slice == 6'd62)) ? beats_OutData[31:24] : row_995));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_996 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd4)) ? row_31_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd31)) ? row_4_mux : ((Write_and_and & (slice == 6'd62)) ? beats_OutData[39:32] : row_996));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_997 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd5)) ? row_31_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd31)) ? row_5_mux : ((Write_and_and & (slice == 6'd62)) ? beats_OutData[47:40] : row_997));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_998 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd6)) ? row_31_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd31)) ? row_6_mux : ((Write_and_and & (slice == 6'd62)) ? beats_OutData[55:48] : row_998));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_999 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd7)) ? row_31_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd31)) ? row_7_mux : ((Write_and_and & (slice == 6'd62)) ? beats_OutData[63:56] : row_999));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_1000 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd8)) ? row_31_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd31)) ? row_8_mux : ((Write_and_and & (slice == 6'd62)) ? beats_OutData[71:64] : row_1000));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_1001 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd9)) ? row_31_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd31)) ? row_9_mux : ((Write_and_and & (slice == 6'd62)) ? beats_OutData[79:72] : row_1001));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_1002 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd10)) ? row_31_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd31)) ? row_10_mux : ((Write_and_and & (slice == 6'd62)) ? beats_OutData[87:80] : row_1002));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_1003 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd11)) ? row_31_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd31)) ? row_11_mux : ((Write_and_and & (slice == 6'd62)) ? beats_OutData[95:88] : row_1003));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_1004 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd12)) ? row_31_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd31)) ? row_12_mux : ((Write_and_and & (slice == 6'd62)) ? beats_OutData[103:96] : row_1004));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_1005 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd13)) ? row_31_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd31)) ? row_13_mux : ((Write_and_and & (slice == 6'd62)) ? beats_OutData[111:104] : row_1005));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_1006 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd14)) ? row_31_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd31)) ? row_14_mux : ((Write_and_and & (slice == 6'd62)) ? beats_OutData[119:112] : row_1006));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:89, WeightEngine.cs:129, WeightEngine.cs:130]
-    row_1007 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd15)) ? row_31_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd31)) ? row_15_mux : ((Write_and_and & (slice == 6'd62)) ? beats_OutData[127:120] : row_1007));
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:129, WeightEngine.cs:130]
-    row_1008 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd16)) ? row_31_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd31)) ? row_16_mux : row_1008);
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:129, WeightEngine.cs:130]
-    row_1009 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd17)) ? row_31_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd31)) ? row_17_mux : row_1009);
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:129, WeightEngine.cs:130]
-    row_1010 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd18)) ? row_31_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd31)) ? row_18_mux : row_1010);
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:129, WeightEngine.cs:130]
-    row_1011 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd19)) ? row_31_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd31)) ? row_19_mux : row_1011);
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:129, WeightEngine.cs:130]
-    row_1012 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd20)) ? row_31_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd31)) ? row_20_mux : row_1012);
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:129, WeightEngine.cs:130]
-    row_1013 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd21)) ? row_31_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd31)) ? row_21_mux : row_1013);
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:129, WeightEngine.cs:130]
-    row_1014 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd22)) ? row_31_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd31)) ? row_22_mux : row_1014);
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:129, WeightEngine.cs:130]
-    row_1015 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd23)) ? row_31_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd31)) ? row_23_mux : row_1015);
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:129, WeightEngine.cs:130]
-    row_1016 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd24)) ? row_31_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd31)) ? row_24_mux : row_1016);
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:129, WeightEngine.cs:130]
-    row_1017 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd25)) ? row_31_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd31)) ? row_25_mux : row_1017);
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:129, WeightEngine.cs:130]
-    row_1018 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd26)) ? row_31_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd31)) ? row_26_mux : row_1018);
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:129, WeightEngine.cs:130]
-    row_1019 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd27)) ? row_31_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd31)) ? row_27_mux : row_1019);
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:129, WeightEngine.cs:130]
-    row_1020 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd28)) ? row_31_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd31)) ? row_28_mux : row_1020);
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:129, WeightEngine.cs:130]
-    row_1021 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd29)) ? row_31_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd31)) ? row_29_mux : row_1021);
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:129, WeightEngine.cs:130]
-    row_1022 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd30)) ? row_31_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd31)) ? row_30_mux : row_1022);
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:129, WeightEngine.cs:130]
-    row_1023 <= ((row_0_and & Control_Instruction[19]) & (chunk == 6'd31)) ? row_31_mux : (((row_0_and & (~Control_Instruction[19])) & (chunk == 6'd31)) ? row_31_mux : row_1023);
-  end
-
-  always @(posedge clk) begin // @[WeightEngine.cs:184, WeightEngine.cs:192, WeightEngine.cs:203]
+  always @(posedge clk) begin // @[WeightEngine.cs:172, WeightEngine.cs:180, WeightEngine.cs:191]
     if (rst)
       filling <= 1'b0;
     else
       filling <= Control_Abort ? 1'b0 : (filling_eq ? 1'b1 : (filling_or ? (filling_eq_1 ? 1'b0 : filling) : filling));
   end
 
-  always @(posedge clk) begin // @[WeightEngine.cs:180, WeightEngine.cs:193]
+  always @(posedge clk) begin // @[WeightEngine.cs:168, WeightEngine.cs:181]
     row_address <= filling_eq ? (ActRead_Valid_eq ? Control_Instruction[90:84] : Control_Instruction[82:76]) : (filling_or ? (row_address + 7'd1) : row_address);
   end
 
-  always @(posedge clk) begin // @[WeightEngine.cs:181, WeightEngine.cs:194]
+  always @(posedge clk) begin // @[WeightEngine.cs:169, WeightEngine.cs:182]
     rows_left <= filling_eq ? (ActRead_Valid_eq ? rows_left_mul[16:0] : {1'd0, Control_Instruction[107:92]}) : (filling_or ? (rows_left - 17'd1) : rows_left);
   end
 
-  always @(posedge clk) begin // @[WeightEngine.cs:92, WeightEngine.cs:93, WeightEngine.cs:195]
+  always @(posedge clk) begin // @[WeightEngine.cs:83, WeightEngine.cs:183]
     if (rst)
       slice <= 6'd0;
     else
-      slice <= filling_eq ? 6'd0 : (Write_and ? 6'd0 : ((Write_and_and & (~Write_and_eq)) ? (slice + 6'd1) : slice));
+      slice <= filling_eq ? 6'd0 : (Write_and ? (filling_or_eq ? 6'd0 : (slice + 6'd1)) : slice);
   end
 
-  always @(posedge clk) begin // @[WeightEngine.cs:160, WeightEngine.cs:196]
-    out_block <= filling_eq ? 16'd0 : (out_block_and ? (out_block_eq ? out_block : (out_block_eq_1 ? out_block : (out_block_eq_2 ? out_block : (Write_and_1 ? (out_block_eq_3 ? (out_block + 16'd1) : out_block) : out_block)))) : out_block);
+  always @(posedge clk) begin // @[WeightEngine.cs:138, WeightEngine.cs:184]
+    out_block <= filling_eq ? 16'd0 : (out_block_and ? (out_block_eq ? out_block : (out_block_eq_1 ? out_block : (out_block_eq_2 ? (filling_or_eq_1 ? (out_block_eq_3 ? (out_block + 16'd1) : out_block) : out_block) : out_block))) : out_block);
   end
 
-  always @(posedge clk) begin // @[WeightEngine.cs:159, WeightEngine.cs:161, WeightEngine.cs:197]
-    in_block <= filling_eq ? 16'd0 : (out_block_and ? (out_block_eq ? in_block : (out_block_eq_1 ? in_block : (out_block_eq_2 ? in_block : (Write_and_1 ? (out_block_eq_3 ? 16'd0 : (in_block + 16'd1)) : in_block)))) : in_block);
+  always @(posedge clk) begin // @[WeightEngine.cs:137, WeightEngine.cs:139, WeightEngine.cs:185]
+    in_block <= filling_eq ? 16'd0 : (out_block_and ? (out_block_eq ? in_block : (out_block_eq_1 ? in_block : (out_block_eq_2 ? (filling_or_eq_1 ? (out_block_eq_3 ? 16'd0 : (in_block + 16'd1)) : in_block) : in_block))) : in_block);
   end
 
-  always @(posedge clk) begin // @[WeightEngine.cs:147, WeightEngine.cs:151, WeightEngine.cs:198]
-    chunk <= filling_eq ? 6'd0 : (out_block_and ? (out_block_eq ? chunk : (out_block_eq_1 ? chunk : (out_block_eq_2 ? (chunk_eq ? 6'd0 : (chunk + 6'd1)) : chunk))) : chunk);
+  always @(posedge clk) begin // @[WeightEngine.cs:134, WeightEngine.cs:140, WeightEngine.cs:186]
+    chunk <= filling_eq ? 6'd0 : (out_block_and ? (out_block_eq ? chunk : (out_block_eq_1 ? chunk : (out_block_eq_2 ? (filling_or_eq_1 ? 6'd0 : (chunk + 6'd1)) : chunk))) : chunk);
   end
 
-  always @(posedge clk) begin // @[WeightEngine.cs:141, WeightEngine.cs:142, WeightEngine.cs:148, WeightEngine.cs:152, WeightEngine.cs:156, WeightEngine.cs:199]
+  always @(posedge clk) begin // @[WeightEngine.cs:127, WeightEngine.cs:128, WeightEngine.cs:131, WeightEngine.cs:187]
     if (rst)
       move_state <= 2'd0;
     else
-      move_state <= filling_eq ? 2'd0 : (out_block_and ? (out_block_eq ? 2'd1 : (out_block_eq_1 ? (ActRead_Granted ? 2'd2 : move_state) : (out_block_eq_2 ? (chunk_eq ? 2'd3 : 2'd0) : (Write_and_1 ? 2'd0 : move_state)))) : move_state);
+      move_state <= filling_eq ? 2'd0 : (out_block_and ? (out_block_eq ? 2'd1 : (out_block_eq_1 ? (ActRead_Granted ? 2'd2 : move_state) : (out_block_eq_2 ? 2'd0 : move_state))) : move_state);
   end
 
-  always @(posedge clk) begin // @[WeightEngine.cs:140]
+  always @(posedge clk) begin // @[WeightEngine.cs:126]
     if (out_block_and)
       source_row <= out_block_eq ? ((Control_Instruction[32:20] + source_row_mul[12:0]) + (Control_Instruction[19] ? source_row_mul_1[17:5] : in_block[12:0])) : source_row;
   end
 
-  always @(posedge clk) begin // @[WeightEngine.cs:109]
+  always @(posedge clk) begin // @[WeightEngine.cs:101]
     read_group <= ActRead_Group;
   end
 
-  always @(posedge clk) begin // @[WeightEngine.cs:177, WeightEngine.cs:185]
+  always @(posedge clk) begin // @[WeightEngine.cs:165, WeightEngine.cs:173]
     if (rst)
       fill_done <= 1'b0;
     else
       fill_done <= filling_or ? (filling_eq_1 ? (ActRead_Valid_eq ? Control_Instruction[100] : Control_Instruction[108]) : 1'b0) : 1'b0;
   end
 
-  always @(posedge clk) begin // @[WeightEngine.cs:211]
+  always @(posedge clk) begin // @[WeightEngine.cs:199]
     if (rst)
       busy <= 1'b0;
     else
       busy <= Control_Start ? 1'b1 : ((finished | Control_Abort) ? 1'b0 : busy);
   end
 
-  always @(posedge clk) begin // @[WeightEngine.cs:210]
+  always @(posedge clk) begin // @[WeightEngine.cs:198]
     if (rst)
       finished <= 1'b0;
     else
       finished <= done;
   end
 
-  DmaAddress dma_address ( // @[WeightEngine.cs:43]
+  DmaAddress dma_address ( // @[WeightEngine.cs:44]
     .clk(clk),
     .Instruction(dma_address_Instruction),
     .Bases_0(dma_address_Bases_0),
@@ -7615,7 +2685,7 @@ module WeightEngine (
     .Address(dma_address_Address)
   );
 
-  Queue128x512Block beats ( // @[WeightEngine.cs:52]
+  Queue128x512Block beats ( // @[WeightEngine.cs:53]
     .clk(clk),
     .rst(rst),
     .InValid(beats_InValid),
@@ -7628,7 +2698,7 @@ module WeightEngine (
     .Clear(beats_Clear)
   );
 
-  DmaBursts256x512 bursts ( // @[WeightEngine.cs:54]
+  DmaBursts256x512 bursts ( // @[WeightEngine.cs:55]
     .clk(clk),
     .rst(rst),
     .Start(bursts_Start),

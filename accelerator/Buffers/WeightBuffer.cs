@@ -8,7 +8,8 @@ namespace DiffAcc.Accelerator.Buffers;
 /// Handshake: the producer writes while <see cref="CanFill"/> and pulses <see cref="FillDone"/>; the
 /// consumer reads while <see cref="ComputeValid"/> and pulses <see cref="ComputeDone"/>. The banks
 /// swap roles on the cycle after the fill bank is full and the compute bank is free, so the DMA of
-/// the next tile overlaps compute. A row holds every weight one PE-group cycle needs.
+/// the next tile overlaps compute. A row holds every weight one PE-group cycle needs; a write changes
+/// the bytes its byte enables select.
 /// </summary>
 public sealed class WeightBuffer : Module
 {
@@ -19,6 +20,7 @@ public sealed class WeightBuffer : Module
         var addressBits = Hw.BitsFor(depth);
         Write = Input(Bool());
         WriteAddress = Input(UInt(addressBits));
+        WriteBytes = Input(UInt(rowBytes));
         WriteData = Input(Vec(rowBytes, SInt(8)));
         FillDone = Input(Bool());
         CanFill = Output(Bool());
@@ -40,10 +42,10 @@ public sealed class WeightBuffer : Module
         When(fillFull & !computeFull, () => fillBank.Assign(!fillBank));
 
         var row = Cat([.. WriteData.Reverse()]);
-        var bank0 = Mem(UInt(8 * rowBytes), depth, RamStyle.Block, name: "bank_0");
-        var bank1 = Mem(UInt(8 * rowBytes), depth, RamStyle.Block, name: "bank_1");
-        When(Write & !fillBank, () => bank0.Write(WriteAddress, row));
-        When(Write & fillBank, () => bank1.Write(WriteAddress, row));
+        var bank0 = Mem(UInt(8 * rowBytes), depth, RamStyle.Block, byteWidth: 8, name: "bank_0");
+        var bank1 = Mem(UInt(8 * rowBytes), depth, RamStyle.Block, byteWidth: 8, name: "bank_1");
+        When(Write & !fillBank, () => bank0.Write(WriteAddress, row, byteEnable: WriteBytes));
+        When(Write & fillBank, () => bank1.Write(WriteAddress, row, byteEnable: WriteBytes));
         var word0 = bank0.Read(ReadAddress, name: "read_0");
         var word1 = bank1.Read(ReadAddress, name: "read_1");
         var readBank = RegNext(computeBank, name: "read_bank");
@@ -63,6 +65,9 @@ public sealed class WeightBuffer : Module
     public Bool Write { get; }
 
     public UInt WriteAddress { get; }
+
+    /// <summary>One bit per byte of the row: the bytes this write changes (a beat of a DMA, a gathered column).</summary>
+    public UInt WriteBytes { get; }
 
     public Vec<SInt> WriteData { get; }
 

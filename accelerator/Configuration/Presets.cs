@@ -33,8 +33,8 @@ public static class Presets
         DspPacking = true,
         StepGroups = 4,
         MaxChannels = 128,
-        ActivationBufferKiB = 8,
-        WeightBufferKiB = 4,
+        ActivationBufferKiB = 32,
+        WeightBufferKiB = 8,
     };
 
     /// <summary>The small build without DSP packing, for comparing DSP counts.</summary>

@@ -14,12 +14,19 @@ public sealed class WeightBufferGolden(int rowBytes, int depth)
 
     public bool ComputeValid => full[1 - fillBank];
 
-    public void Tick(bool write, int writeAddress, ReadOnlySpan<sbyte> writeData, bool fillDone, int readAddress, bool computeDone, bool reset)
+    public void Tick(bool write, int writeAddress, ReadOnlySpan<bool> writeBytes, ReadOnlySpan<sbyte> writeData, bool fillDone, int readAddress, bool computeDone, bool reset)
     {
         var computeBank = 1 - fillBank;
         ReadData = (sbyte[])banks[computeBank][readAddress % depth].Clone();
         if (write)
-            writeData.CopyTo(banks[fillBank][writeAddress % depth]);
+        {
+            var target = banks[fillBank][writeAddress % depth];
+            for (var i = 0; i < rowBytes; i++)
+            {
+                if (writeBytes[i])
+                    target[i] = writeData[i];
+            }
+        }
         if (reset)
         {
             full[0] = full[1] = false;

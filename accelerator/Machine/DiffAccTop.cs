@@ -91,6 +91,7 @@ public sealed class DiffAccTop : Module
         vector.ReadData.ConnectFrom(activations.ReadData);
         weights.Write.Assign(weight.Write);
         weights.WriteAddress.Assign(weight.WriteAddress);
+        weights.WriteBytes.Assign(weight.WriteBytes);
         weights.WriteData.ConnectFrom(weight.WriteData);
         weights.FillDone.Assign(weight.FillDone);
         weight.CanFill.Assign(weights.CanFill);

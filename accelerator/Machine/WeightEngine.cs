@@ -32,6 +32,7 @@ public sealed class WeightEngine : Module
         ActData = Input(Vec(config.Groups * tn, SInt(8)));
         Write = Output(Bool());
         WriteAddress = Output(UInt(weightBits));
+        WriteBytes = Output(UInt(rowBytes));
         WriteData = Output(Vec(rowBytes, SInt(8)));
         FillDone = Output(Bool());
         CanFill = Input(Bool());
@@ -67,8 +68,7 @@ public sealed class WeightEngine : Module
         beats.InValid.Assign(Read.DataValid);
         beats.InData.Assign(Read.Data);
 
-        // ---- the row being assembled ----
-        var row = Enumerable.Range(0, rowBytes).Select(b => Reg(SInt(8), name: $"row_{b}")).ToArray();
+        // ---- the fill bank's row being written, a beat or a gathered chunk at a time ----
         var filling = Reg(Bool(), reset: 0, name: "filling");
         var rowAddress = Reg(UInt(weightBits), name: "row_address");
         var rowsLeft = Reg(UInt(17), name: "rows_left");
@@ -76,34 +76,26 @@ public sealed class WeightEngine : Module
         var done = Wire(Bool(), name: "done");
         done.Assign(false);
 
-        // LOAD_WEIGHTS: beat s of a row holds bytes 16s .. 16s + 15; the last beat completes the row.
+        // LOAD_WEIGHTS: beat s of a row writes bytes 16s .. 16s + 15 straight into the bank.
         var lastSlice = slice == beatsPerRow - 1;
-        var loadBeat = filling & !isMove & beats.OutValid;
-        var loadRow = loadBeat & lastSlice & CanFill;
-        beats.OutReady.Assign(loadBeat & (!lastSlice | CanFill));
-        for (var s = 0; s < beatsPerRow - 1; s++)
-        {
-            for (var b = 0; b < MachineShape.BeatBytes; b++)
-            {
-                var (position, value) = ((s * MachineShape.BeatBytes) + b, beats.OutData[(8 * b) + 7, 8 * b].AsSInt());
-                When(loadBeat & (slice == s), () => row[position].Assign(value));
-            }
-        }
-        When(loadBeat & !lastSlice, () => slice.Assign((slice + 1).Resize(slice.Width)));
-        When(loadRow, () => slice.Assign(0));
+        var loadWrite = filling & !isMove & beats.OutValid & CanFill;
+        beats.OutReady.Assign(loadWrite);
+        When(loadWrite, () => slice.Assign(Mux(lastSlice, Lit(0, slice.Width), (slice + 1).Resize(slice.Width))));
+        var loadRowDone = loadWrite & lastSlice;
 
-        // MOVE_WEIGHTS: chunk c of row (o, i), one activation buffer read at a time.
+        // MOVE_WEIGHTS: chunk c of row (o, i), one activation buffer read at a time, written on arrival.
         var outBlock = Reg(UInt(16), name: "out_block");
         var inBlock = Reg(UInt(16), name: "in_block");
         var chunk = Reg(UInt(Hw.BitsFor(Math.Max(tm, tn) + 1)), name: "chunk");
-        const int prepare = 0, request = 1, arrive = 2, store = 3;
+        const int prepare = 0, request = 1, arrive = 2;
         var moveState = Reg(UInt(2), reset: prepare, name: "move_state");
         var transpose = move.Flag("Transpose");
         var chunks = Mux(transpose, Lit(tn, chunk.Width), Lit(tm, chunk.Width));
         var pixel = Mux(transpose, ((inBlock * (UInt)Lit(tn, Hw.BitsFor(tn + 1))) + chunk).Resize(24), ((outBlock * (UInt)Lit(tm, Hw.BitsFor(tm + 1))) + chunk).Resize(24));
         var blockOffset = Mux(transpose, (outBlock * (UInt)Lit(tm, Hw.BitsFor(tm + 1))) >> System.Numerics.BitOperations.Log2((uint)tn), inBlock.ZeroExtend(24));
         var sourceRow = Reg(UInt(actBits), name: "source_row");
-        ActRead.Valid.Assign(filling & isMove & (moveState == request));
+        // A read is issued only into a free fill bank, so the chunk it returns can always be written.
+        ActRead.Valid.Assign(filling & isMove & (moveState == request) & CanFill);
         ActRead.Group.Assign(move.Fit("Group", Hw.BitsFor(config.Groups)));
         ActRead.Address.Assign(sourceRow);
         var group = RegNext(ActRead.Group, name: "read_group");
@@ -114,25 +106,19 @@ public sealed class WeightEngine : Module
                 value = Mux(group == g, ActData[(g * tn) + n], value);
             return value;
         }).ToArray();
+        // Transposed, row m of the block takes the byte of channel (lane + m): the lane of this output block within the pixel.
         var lane = (outBlock.Resize(16) * (UInt)Lit(tm, Hw.BitsFor(tm + 1))).Resize(Math.Max(1, System.Numerics.BitOperations.Log2((uint)tn)));
-        var arriving = filling & isMove & (moveState == arrive);
-        for (var m = 0; m < tm; m++)
+        var column = Enumerable.Range(0, tm).Select(m =>
         {
-            for (var n = 0; n < tn; n++)
-            {
-                var position = (m * tn) + n;
-                // Transposed, column n takes Tm bytes from the lane of this output block within the row.
-                SInt fromRow = data[m];
-                for (var start = tm; start < tn; start += tm)
-                    fromRow = Mux(lane == start, data[start + m], fromRow);
-                var (normalValue, transposedValue, mIndex, nIndex) = (data[n], fromRow, m, n);
-                When(arriving & !transpose & (chunk == mIndex), () => row[position].Assign(normalValue));
-                When(arriving & transpose & (chunk == nIndex), () => row[position].Assign(transposedValue));
-            }
-        }
+            SInt value = data[m];
+            for (var start = tm; start < tn; start += tm)
+                value = Mux(lane == start, data[start + m], value);
+            return value;
+        }).ToArray();
+        var moveWrite = filling & isMove & (moveState == arrive);
         var lastChunk = chunk == (chunks - 1).Resize(chunk.Width);
         var lastIn = inBlock == (move["InBlocks"] - 1).Resize(16);
-        var moveRow = filling & isMove & (moveState == store) & CanFill;
+        var moveRowDone = moveWrite & lastChunk;
         When(filling & isMove, () =>
         {
             When(moveState == prepare, () =>
@@ -142,40 +128,42 @@ public sealed class WeightEngine : Module
             }).ElseWhen(moveState == request, () => When(ActRead.Granted, () => moveState.Assign(arrive)))
             .ElseWhen(moveState == arrive, () =>
             {
+                moveState.Assign(prepare);
                 When(lastChunk, () =>
                 {
                     chunk.Assign(0);
-                    moveState.Assign(store);
-                }).Otherwise(() =>
-                {
-                    chunk.Assign((chunk + 1).Resize(chunk.Width));
-                    moveState.Assign(prepare);
-                });
-            }).ElseWhen(moveRow, () =>
-            {
-                moveState.Assign(prepare);
-                When(lastIn, () =>
-                {
-                    inBlock.Assign(0);
-                    outBlock.Assign((outBlock + 1).Resize(16));
-                }).Otherwise(() => inBlock.Assign((inBlock + 1).Resize(16)));
+                    When(lastIn, () =>
+                    {
+                        inBlock.Assign(0);
+                        outBlock.Assign((outBlock + 1).Resize(16));
+                    }).Otherwise(() => inBlock.Assign((inBlock + 1).Resize(16)));
+                }).Otherwise(() => chunk.Assign((chunk + 1).Resize(chunk.Width)));
             });
         });
 
-        // ---- writing rows into the fill bank ----
-        var writing = loadRow | moveRow;
-        Write.Assign(writing);
+        // ---- writes into the fill bank ----
+        Write.Assign(loadWrite | moveWrite);
         WriteAddress.Assign(rowAddress);
-        for (var b = 0; b < rowBytes; b++)
+        // Byte (m, n) is written by beat (m Tn + n) / 16, by chunk m (pixel m of the block) or, transposed, by chunk n.
+        var bySlice = Enumerable.Range(0, beatsPerRow).Select(s => slice == s).ToArray();
+        var byChunk = Enumerable.Range(0, Math.Max(tm, tn)).Select(c => chunk == c).ToArray();
+        var enables = new Bool[rowBytes];
+        for (var m = 0; m < tm; m++)
         {
-            var lastBeatByte = b >= (beatsPerRow - 1) * MachineShape.BeatBytes;
-            var fromBeat = beats.OutData[(8 * (b % MachineShape.BeatBytes)) + 7, 8 * (b % MachineShape.BeatBytes)].AsSInt();
-            WriteData[b].Assign(lastBeatByte ? Mux(isMove, row[b], fromBeat) : row[b]);
+            for (var n = 0; n < tn; n++)
+            {
+                var b = (m * tn) + n;
+                enables[b] = Mux(isMove, Mux(transpose, byChunk[n], byChunk[m]), bySlice[b / MachineShape.BeatBytes]);
+                var fromBeat = beats.OutData[(8 * (b % MachineShape.BeatBytes)) + 7, 8 * (b % MachineShape.BeatBytes)].AsSInt();
+                WriteData[b].Assign(Mux(isMove, Mux(transpose, column[m], data[n]), fromBeat));
+            }
         }
+        WriteBytes.Assign(Cat([.. enables.Reverse()]));
+        var rowDone = loadRowDone | moveRowDone;
         var complete = Mux(isMove, move.Flag("Complete"), load.Flag("Complete"));
         var fillDone = Reg(Bool(), reset: 0, name: "fill_done");
         fillDone.Assign(false);
-        When(writing, () =>
+        When(rowDone, () =>
         {
             rowAddress.Assign((rowAddress + 1).Resize(weightBits));
             rowsLeft.Assign(rowsLeft.SubWrap(Lit(1, 17)));
@@ -235,6 +223,9 @@ public sealed class WeightEngine : Module
     public Bool Write { get; }
 
     public UInt WriteAddress { get; }
+
+    /// <summary>The bytes of the row this write changes: a beat's sixteen, a pixel's Tn, or one byte per column when transposing.</summary>
+    public UInt WriteBytes { get; }
 
     public Vec<SInt> WriteData { get; }
 

@@ -641,7 +641,6 @@ public static class SystemScenarios
                 .. Compare("step 3", ScenarioImage.At(ddr, outAt[2], h * w * cout), cout, h, w, cout, (layers[1] with { Weights = weights, Requant = perStep[step] }).Expected(input, cin, h, w, 1, (0, 0, 0, 0)))]);
     }
 
-    /// <summary>Tm and Tn: the scenarios size their channels in multiples of Tn (at least 8, for groups of Tn / 2 channels).</summary>
     /// <summary>
     /// Channel blocks moved between tensors of different widths: LOAD takes the middle block of each
     /// pixel of a 3-block tensor (one DDR run per pixel, starting inside a beat) into every other buffer
@@ -685,6 +684,7 @@ public static class SystemScenarios
             });
     }
 
+    /// <summary>Tm and Tn: the scenarios size their channels in multiples of Tn (at least 8, for groups of Tn / 2 channels).</summary>
     private static (int Tm, int Tn) Shape(AcceleratorConfig config)
         => config.Tn >= 8 && config.Tn % config.Tm == 0 ? (config.Tm, config.Tn) : throw new ArgumentException($"the system scenarios need Tn >= 8 and a multiple of Tm, not {config.Tm} x {config.Tn}", nameof(config));
 

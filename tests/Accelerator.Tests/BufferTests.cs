@@ -13,6 +13,7 @@ public sealed class BufferTests
     {
         private readonly WeightBufferGolden golden = new(rowBytes, depth);
         private readonly sbyte[] row = new sbyte[rowBytes];
+        private readonly bool[] bytes = new bool[rowBytes];
 
         public void Step(ReadOnlySpan<ulong> inputs, Span<ulong> outputs)
         {
@@ -20,10 +21,14 @@ public sealed class BufferTests
                 outputs[ports.Output($"ReadData_{i}").Offset] = (byte)golden.ReadData[i];
             outputs[ports.Output("CanFill").Offset] = golden.CanFill ? 1UL : 0UL;
             outputs[ports.Output("ComputeValid").Offset] = golden.ComputeValid ? 1UL : 0UL;
+            var enables = inputs[ports.Input("WriteBytes").Offset];
             for (var i = 0; i < rowBytes; i++)
+            {
                 row[i] = (sbyte)inputs[ports.Input($"WriteData_{i}").Offset];
+                bytes[i] = ((enables >> i) & 1) != 0;
+            }
             ulong In(string name, ReadOnlySpan<ulong> record) => record[ports.Input(name).Offset];
-            golden.Tick(In("Write", inputs) != 0, (int)In("WriteAddress", inputs), row, In("FillDone", inputs) != 0, (int)In("ReadAddress", inputs), In("ComputeDone", inputs) != 0, In("rst", inputs) != 0);
+            golden.Tick(In("Write", inputs) != 0, (int)In("WriteAddress", inputs), bytes, row, In("FillDone", inputs) != 0, (int)In("ReadAddress", inputs), In("ComputeDone", inputs) != 0, In("rst", inputs) != 0);
         }
     }
 

@@ -76,8 +76,8 @@ public sealed class IsaTests
             .Add(new Conv { GroupMask = 4, InRow = 0, InPixelStride = 1, CinBlocks = 1, InRows = 4, InCols = 4, OutRows = 4, OutCols = 4, CoutBlocks = 1 })
             .Add(new Finish())
             .Build());
-        Assert.Contains(e.Problems, p => p.StartsWith("instruction 0 (LOAD): the chunks reach activation buffer row 1033 but the buffer has 1024 rows", StringComparison.Ordinal));
-        Assert.Contains(e.Problems, p => p.StartsWith("instruction 2 (CONV): 40 output blocks x 9 taps x 1 input blocks = 360 weight rows exceed the 128 rows of a weight bank", StringComparison.Ordinal));
+        Assert.Contains(e.Problems, p => p.StartsWith("instruction 0 (LOAD): the chunks reach activation buffer row 4105 but the buffer has 4096 rows", StringComparison.Ordinal));
+        Assert.Contains(e.Problems, p => p.StartsWith("instruction 2 (CONV): 40 output blocks x 9 taps x 1 input blocks = 360 weight rows exceed the 256 rows of a weight bank", StringComparison.Ordinal));
         Assert.Contains(e.Problems, p => p.StartsWith("instruction 2 (CONV): output blocks 0 .. 39 exceed the requantizer tables", StringComparison.Ordinal));
         Assert.Contains(e.Problems, p => p.StartsWith("instruction 3 (CONV): GroupMask 0b100 must name some of the 2 PE group(s)", StringComparison.Ordinal));
     }
