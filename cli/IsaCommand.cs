@@ -1,5 +1,6 @@
 using System.CommandLine;
 using DiffAcc.Accelerator.Isa;
+using DiffAcc.Hdl.Emit;
 using Spectre.Console;
 
 namespace DiffAcc.Cli;
@@ -21,7 +22,7 @@ internal static class IsaCommand
                 return 0;
             try
             {
-                OutputFile.Write(file.FullName, IsaDocument.Markdown());
+                StagedWrite.Files([(file.FullName, System.Text.Encoding.UTF8.GetBytes(IsaDocument.Markdown()))]);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -32,25 +33,5 @@ internal static class IsaCommand
             return 0;
         });
         return command;
-    }
-}
-
-/// <summary>Writes a file all or nothing: into a temporary file beside it, then moved into place.</summary>
-internal static class OutputFile
-{
-    public static void Write(string path, string text)
-    {
-        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
-        try
-        {
-            File.WriteAllText(temporary, text);
-            File.Move(temporary, path, overwrite: true);
-        }
-        catch
-        {
-            if (File.Exists(temporary))
-                File.Delete(temporary);
-            throw;
-        }
     }
 }

@@ -15,13 +15,16 @@ internal sealed class ModelOptions
 
     public static string ShippedFeatures => Path.Combine(ShippedFolder, "features");
 
+    /// <summary>The shipped UNet's quantization: 4 step groups calibrated on 32 DDIM trajectories of 50 steps.</summary>
+    public static string ShippedQuantization => Path.Combine(ShippedFolder, "quantization.json");
+
     public Option<DirectoryInfo> Model { get; } = new("--model")
     {
         Description = "Diffusers model folder (config.json + diffusion_pytorch_model.safetensors); default: the shipped Fashion-MNIST UNet",
         DefaultValueFactory = _ => new DirectoryInfo(ShippedUNet),
     };
 
-    public Option<FileInfo?> Quant { get; } = new("--quant") { Description = "Quantization file from `diffacc quantize`: run the int8 model" };
+    public Option<FileInfo?> Quant { get; } = new("--quant") { Description = "Quantization file from `diffacc quantize`: run the int8 model (the shipped model's is used where a command needs one and none is given)" };
 
     public Option<int> Steps { get; } = new("--steps") { Description = "DDIM denoising steps", DefaultValueFactory = _ => 50 };
 
@@ -33,6 +36,18 @@ internal sealed class ModelOptions
     /// <summary>The FP32 model, or the int8 model built on it when <c>--quant</c> is given.</summary>
     public INoisePredictor LoadPredictor(ParseResult result, UNet2D fp32)
         => result.GetValue(Quant) is { } quant ? QuantizedUNet.Load(fp32, quant.FullName) : fp32;
+
+    /// <summary>
+    /// The quantization file of <c>--quant</c>, or the shipped one when the model is the shipped UNet; null when neither
+    /// (the command then says that it needs <c>--quant</c>).
+    /// </summary>
+    public string? QuantizationFile(ParseResult result)
+        => result.GetValue(Quant)?.FullName
+            ?? (Path.GetFullPath(result.GetValue(Model)!.FullName).TrimEnd('/') == Path.GetFullPath(ShippedUNet).TrimEnd('/') ? ShippedQuantization : null);
+
+    /// <summary>The int8 model with <see cref="QuantizationFile"/>'s scales.</summary>
+    public QuantizedUNet? LoadQuantized(ParseResult result, UNet2D fp32)
+        => QuantizationFile(result) is { } file ? QuantizedUNet.Load(fp32, file) : null;
 
     /// <summary>The DDIM scheduler of <c>--steps</c> (eta 0) on the DDPM schedule.</summary>
     public static DdimScheduler Ddim(int steps) => new(NoiseSchedule.Ddpm, steps);

@@ -146,7 +146,7 @@ internal sealed class SystemTestbench(string name, AcceleratorConfig config, Fun
         return (new DdrImage(data.Address, bytes), data.Address + offset);
     }
 
-    private static AxiHostScript Script(MachineRegisters registers, long programAddress, int instructions, long watchdogCycles)
+    internal static AxiHostScript Script(MachineRegisters registers, long programAddress, int instructions, long watchdogCycles)
     {
         var script = AxiHostScript.Empty;
         foreach (var access in HostProtocol.Start(registers, programAddress, instructions))

@@ -68,30 +68,11 @@ public sealed class HdlResult(Design design, IReadOnlyList<Diagnostic> diagnosti
     public IReadOnlyList<string> WriteTo(string rtlDirectory, string constraintsDirectory, IReadOnlyList<EmittedFile>? extraFiles = null)
     {
         ThrowIfFailed();
-        var plan = Verilog.Concat(extraFiles ?? []).Select(f => (Directory: rtlDirectory, File: f)).Append((Directory: constraintsDirectory, File: Xdc!)).ToList();
-        var staged = new List<(string Temporary, string Target)>();
-        try
-        {
-            foreach (var (directory, file) in plan)
-            {
-                Directory.CreateDirectory(directory);
-                var target = Path.Combine(directory, file.Name);
-                var temporary = $"{target}.{Guid.NewGuid():N}.tmp";
-                staged.Add((temporary, target));
-                File.WriteAllText(temporary, file.Text);
-            }
-        }
-        catch
-        {
-            foreach (var (temporary, _) in staged.Where(s => File.Exists(s.Temporary)))
-                File.Delete(temporary);
-            throw;
-        }
-        foreach (var (temporary, target) in staged)
-            File.Move(temporary, target, overwrite: true);
+        var plan = Verilog.Concat(extraFiles ?? []).Select(f => (Directory: rtlDirectory, File: f)).Append((Directory: constraintsDirectory, File: Xdc!));
+        var written = StagedWrite.Files(plan.Select(p => (Path.Combine(p.Directory, p.File.Name), System.Text.Encoding.UTF8.GetBytes(p.File.Text))));
         RemoveStale(rtlDirectory, Verilog, "*.v");
         RemoveStale(constraintsDirectory, [Xdc!], "*.xdc");
-        return [.. staged.Select(s => s.Target)];
+        return written;
     }
 
     private static void RemoveStale(string directory, IReadOnlyList<EmittedFile> files, string pattern)

@@ -41,9 +41,17 @@ public static class TensorLayout
     /// </summary>
     /// <remarks>With <paramref name="firstInBlock"/> and <paramref name="inBlocks"/>, only those input blocks: one pass of a layer whose input channels take several.</remarks>
     public static byte[] ConvWeightRows(ReadOnlySpan<sbyte> weights, int outputs, int inputs, int kernel, int tm, int tn, int firstBlock, int blocks, int firstInBlock = 0, int? inBlocks = null)
+        => ConvWeightRows(weights, outputs, [.. Enumerable.Range(0, Padded(inputs, tn)).Select(i => i < inputs ? i : -1)], kernel, tm, tn, firstBlock, blocks, firstInBlock, inBlocks);
+
+    /// <summary>
+    /// The same rows for an input whose channels are placed by <paramref name="logicalOfPhysical"/>: byte j of a
+    /// pixel holds input channel <c>logicalOfPhysical[j]</c>, or nothing (-1, weight 0).
+    /// </summary>
+    public static byte[] ConvWeightRows(ReadOnlySpan<sbyte> weights, int outputs, IReadOnlyList<int> logicalOfPhysical, int kernel, int tm, int tn, int firstBlock, int blocks, int firstInBlock = 0, int? inBlocks = null)
     {
         var taps = kernel * kernel;
-        var cinBlocks = inBlocks ?? (Padded(inputs, tn) / tn);
+        var inputs = logicalOfPhysical.Count(c => c >= 0);
+        var cinBlocks = inBlocks ?? (Padded(logicalOfPhysical.Count, tn) / tn);
         var rows = new byte[blocks * taps * cinBlocks * tm * tn];
         for (var o = 0; o < blocks; o++)
         {
@@ -51,14 +59,15 @@ public static class TensorLayout
             {
                 for (var i = 0; i < cinBlocks; i++)
                 {
-                    var row = ((o * taps) + tap) * cinBlocks + i;
+                    var row = (((o * taps) + tap) * cinBlocks) + i;
                     for (var m = 0; m < tm; m++)
                     {
                         var output = ((firstBlock + o) * tm) + m;
                         for (var n = 0; n < tn; n++)
                         {
-                            var input = ((firstInBlock + i) * tn) + n;
-                            if (output < outputs && input < inputs)
+                            var physical = ((firstInBlock + i) * tn) + n;
+                            var input = physical < logicalOfPhysical.Count ? logicalOfPhysical[physical] : -1;
+                            if (output < outputs && input >= 0)
                                 rows[(row * tm * tn) + (m * tn) + n] = (byte)weights[(((output * inputs) + input) * taps) + tap];
                         }
                     }

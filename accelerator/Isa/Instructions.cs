@@ -305,6 +305,9 @@ public sealed record Softmax : Instruction
 
     [Field(4, "parameter slot holding the exponent multiplier and shift")]
     public int Param { get; init; }
+
+    [Field(16, "scores of a row that take part, from the first (the keys); the rest, up to RowLength, get probability 0")]
+    public int Keys { get; init; }
 }
 
 [Instruction(13, "SET_STEP", Engine.Control, "sets STEP_GROUP for the instructions after it (requantizer table slot, step-group addresses)")]

@@ -184,7 +184,9 @@ public static class ProgramValidation
                 break;
             case Softmax s:
                 problems.Add(Group(s.Group));
-                problems.AddRange(Positive(("Rows", s.Rows), ("RowLength", s.RowLength)));
+                problems.AddRange(Positive(("Rows", s.Rows), ("RowLength", s.RowLength), ("Keys", s.Keys)));
+                if (s.Keys > s.RowLength)
+                    problems.Add($"Keys {s.Keys} exceed RowLength {s.RowLength}");
                 if (s.RowLength % tm != 0 || s.RowLength % tn != 0)
                     problems.Add($"RowLength {s.RowLength} must be a multiple of Tm {tm} and Tn {tn}: a row fills whole accumulator and buffer rows");
                 else if (s.Rows >= 1 && s.RowLength >= 1)

@@ -244,7 +244,9 @@ public sealed class VectorEngine : Module
         for (var l = 0; l < lanes; l++)
         {
             softmaxUnit.Scores[l].Assign(scores[l].AsSInt());
-            softmaxUnit.LaneValid[l].Assign(Hw.True);
+            // Key headBlock x Tm + beat x lanes + l takes part when it is below Keys; the others get probability 0.
+            var key = ((headBlock.Resize(17) << System.Numerics.BitOperations.Log2((uint)tm)).Resize(17) + (beat.ZeroExtend(17) << System.Numerics.BitOperations.Log2((uint)lanes)).Resize(17) + Lit(l, 17)).Resize(17);
+            softmaxUnit.LaneValid[l].Assign(key < softmax["Keys"].ZeroExtend(17));
         }
         softmaxUnit.Pass.Assign(headPass);
         softmaxUnit.RowStart.Assign(headPassStart & (beat == 0));

@@ -491,7 +491,8 @@ public static class SystemScenarios
     /// <summary>
     /// One attention block on 16 pixels, 2 heads of 8 channels: per head, K becomes the weights (MOVE_WEIGHTS),
     /// Q x K^T goes to the accumulator banks, softmax writes int8 probabilities, V^T becomes the weights
-    /// (MOVE_WEIGHTS transposed) and P x V is requantized into the head's channels. Both groups, each its own sample.
+    /// (MOVE_WEIGHTS transposed) and P x V is requantized into the head's channels. Both groups, each its own sample;
+    /// group 1's softmax takes fewer keys than its rows hold (Keys below RowLength, as for a 4x4 image and Tn 32).
     /// </summary>
     public static Scenario Attention(AcceleratorConfig config, int seed)
     {
@@ -510,6 +511,8 @@ public static class SystemScenarios
         var blocks = channels / tn;
         var rows = pixels * blocks;
         int q = 0, k = rows, v = 2 * rows, p = 3 * rows, output = 4 * rows;
+        // Group 1 attends to the first keys only (a row padded to whole blocks): the others get probability 0.
+        int[] keys = [pixels, pixels - (tn / 2) - 1];
         var program = new ProgramBuilder(config)
             .Add(new LoadTable { Kind = TableKind.Parameters, Offset = paramsAt, First = 3, Count = 1 })
             .Add(new LoadTable { Kind = TableKind.Requantization, Offset = tableAt, Count = channels });
@@ -544,7 +547,7 @@ public static class SystemScenarios
                         Wait = first ? Engines.Load : Engines.None,
                         Signal = Engines.Vector,
                     })
-                    .Add(new Softmax { Group = g, Src = 0, Dst = p, Rows = pixels, RowLength = pixels, DstStride = pixels / tn, Param = 3, Wait = Engines.Compute, Signal = Engines.Compute })
+                    .Add(new Softmax { Group = g, Src = 0, Dst = p, Rows = pixels, RowLength = pixels, Keys = keys[g], DstStride = pixels / tn, Param = 3, Wait = Engines.Compute, Signal = Engines.Compute })
                     .Add(new MoveWeights { Group = g, Transpose = true, ActRow = v + (head * headDim / tn), PixelStride = blocks, OutBlocks = headDim / tm, InBlocks = pixels / tn, Complete = true })
                     .Add(new Conv
                     {
@@ -572,10 +575,39 @@ public static class SystemScenarios
             ddr => [.. Enumerable.Range(0, 2).SelectMany(g =>
             {
                 var (sQ, sK, sV) = samples[g];
-                var accumulators = Int8Ops.AttentionAccumulate(new Int8Tensor([1, channels, 1, pixels], sq, sQ), new Int8Tensor([1, channels, 1, pixels], sk, sK), new Int8Tensor([1, channels, 1, pixels], sv, sV), headDim);
+                var accumulators = g == 0
+                    ? Int8Ops.AttentionAccumulate(new Int8Tensor([1, channels, 1, pixels], sq, sQ), new Int8Tensor([1, channels, 1, pixels], sk, sK), new Int8Tensor([1, channels, 1, pixels], sv, sV), headDim)
+                    : MaskedAttention(sQ, sK, sV, channels, pixels, headDim, keys[g], exponent);
                 var expected = Int8Ops.Requantize(accumulators, [1, channels, 1, pixels], [.. Enumerable.Repeat(requant, channels)], sout);
-                return Compare($"group {g}", ScenarioImage.At(ddr, outAt[g], pixels * channels), channels, 1, pixels, channels, expected.Data);
+                return Compare($"group {g}{(keys[g] < pixels ? $" ({keys[g]} of {pixels} keys)" : "")}", ScenarioImage.At(ddr, outAt[g], pixels * channels), channels, 1, pixels, channels, expected.Data);
             })]);
+    }
+
+    /// <summary>P·V accumulators [C, pixels] of attention in which every query sees only the first <paramref name="keys"/> pixels as keys.</summary>
+    private static int[] MaskedAttention(sbyte[] q, sbyte[] k, sbyte[] v, int channels, int pixels, int headDim, int keys, RequantParameters exponent)
+    {
+        var accumulators = new int[channels * pixels];
+        var scores = new int[keys];
+        var probabilities = new sbyte[keys];
+        for (var head = 0; head < channels / headDim; head++)
+        {
+            for (var p = 0; p < pixels; p++)
+            {
+                for (var j = 0; j < keys; j++)
+                {
+                    scores[j] = 0;
+                    for (var d = head * headDim; d < (head + 1) * headDim; d++)
+                        scores[j] += q[(d * pixels) + p] * k[(d * pixels) + j];
+                }
+                IntegerSoftmax.Apply(scores, exponent, probabilities);
+                for (var d = head * headDim; d < (head + 1) * headDim; d++)
+                {
+                    for (var j = 0; j < keys; j++)
+                        accumulators[(d * pixels) + p] += probabilities[j] * v[(d * pixels) + j];
+                }
+            }
+        }
+        return accumulators;
     }
 
     /// <summary>

@@ -11,7 +11,7 @@ namespace DiffAcc.Model.Int8;
 /// floating point; per-layer constants (multipliers, shifts, tables, the per-step bias) are derived
 /// from the scales as a compiler would derive them.
 /// </summary>
-internal sealed class Int8Operators(QuantizedUNet model, int group, Tensor timeEmbedding, OperatorAccuracy? accuracy = null) : IUNetOperators<Int8Tensor>
+internal sealed class Int8Operators(QuantizedUNet model, int group, Tensor timeEmbedding, OperatorAccuracy? accuracy = null, Action<string, Int8Tensor>? observe = null) : IUNetOperators<Int8Tensor>
 {
     private readonly UNetConfig config = model.Config;
 
@@ -20,8 +20,8 @@ internal sealed class Int8Operators(QuantizedUNet model, int group, Tensor timeE
         var scale = S("sample");
         var output = new Int8Tensor([.. sample.Shape], scale);
         for (var i = 0; i < sample.Length; i++)
-            output.Data[i] = Saturation.ToInt8((long)Math.Clamp(Math.Floor((sample.Data[i] / scale) + 0.5), -1e9, 1e9));
-        return output;
+            output.Data[i] = LayerConstants.Quantize(sample.Data[i], scale);
+        return Seen("sample", output);
     }
 
     public Int8Tensor Conv(string name, Int8Tensor x, int stride, (int Top, int Left, int Bottom, int Right) padding)
@@ -30,22 +30,17 @@ internal sealed class Int8Operators(QuantizedUNet model, int group, Tensor timeE
     public Int8Tensor ConvWithTimeEmbedding(string name, string projection, Int8Tensor x)
     {
         // The time path folds into a per-step bias: conv bias + time_emb_proj(temb(t)), one per channel.
-        var projected = Fp32Ops.Linear(timeEmbedding, model.Parameter($"{projection}.weight"), model.Parameter($"{projection}.bias"));
-        var bias = model.Parameter($"{name}.bias").Data.Select((b, c) => b + projected.Data[c]).ToArray();
-        return ConvWithBias(name, x, 1, (1, 1, 1, 1), bias);
+        return ConvWithBias(name, x, 1, (1, 1, 1, 1), LayerConstants.TimeEmbeddedBias(model.Parameters, name, projection, timeEmbedding));
     }
 
     public Int8Tensor GroupNorm(string name, Int8Tensor x)
     {
         var scale = S(name);
         int count = x.Shape[1], plane = x.Length / (x.Shape[0] * count);
-        var gamma = model.Parameter($"{name}.weight").Data;
-        var beta = model.Parameter($"{name}.bias").Data;
-        var channels = Enumerable.Range(0, count).Select(c => GroupNormChannel.FromScale(gamma[c] / scale, beta[c] / scale)).ToArray();
-        var epsilon = IntegerGroupNorm.EpsilonTerm(config.NormEps, (long)count / config.NormNumGroups * plane, x.Scale);
-        var output = Int8Ops.GroupNorm(x, config.NormNumGroups, epsilon, channels, scale);
+        var epsilon = LayerConstants.GroupNormEpsilon(config, count, plane, x.Scale);
+        var output = Int8Ops.GroupNorm(x, config.NormNumGroups, epsilon, LayerConstants.GroupNormChannels(model.Parameters, name, scale), scale);
         accuracy?.Record("GroupNorm", output, Fp32Ops.GroupNorm(x.Dequantize(), config.NormNumGroups, model.Parameter($"{name}.weight"), model.Parameter($"{name}.bias"), config.NormEps));
-        return output;
+        return Seen(name, output);
     }
 
     public Int8Tensor Silu(string point, Int8Tensor x)
@@ -54,7 +49,7 @@ internal sealed class Int8Operators(QuantizedUNet model, int group, Tensor timeE
         var output = new Int8Tensor([.. x.Shape], scale);
         ActivationTable.Silu(x.Scale, scale).Apply(x.Data, output.Data);
         accuracy?.Record("SiLU", output, Fp32Ops.Silu(x.Dequantize()));
-        return output;
+        return Seen(point, output);
     }
 
     public Int8Tensor Add(string point, Int8Tensor a, Int8Tensor b)
@@ -70,7 +65,7 @@ internal sealed class Int8Operators(QuantizedUNet model, int group, Tensor timeE
             System.Numerics.Tensors.TensorPrimitives.Add(reference.Data, b.Dequantize().Data, reference.Data);
             accuracy.Record("residual add", output, reference);
         }
-        return output;
+        return Seen(point, output);
     }
 
     public Int8Tensor Concat(string point, Int8Tensor a, Int8Tensor b)
@@ -88,7 +83,7 @@ internal sealed class Int8Operators(QuantizedUNet model, int group, Tensor timeE
                 output.Data[(((n * (ca + cb)) + ca) * plane) + i] = rb.Apply(b.Data[(n * cb * plane) + i], 0);
         }
         accuracy?.Record("concat rescale", output, Fp32Ops.ConcatChannels(a.Dequantize(), b.Dequantize()));
-        return output;
+        return Seen(point, output);
     }
 
     public Int8Tensor Upsample2x(Int8Tensor x)
@@ -105,14 +100,14 @@ internal sealed class Int8Operators(QuantizedUNet model, int group, Tensor timeE
     {
         var scale = S(point);
         var accumulators = Int8Ops.AttentionAccumulate(q, k, v, headDim);
-        var requant = RequantParameters.FromScale(v.Scale / IntegerSoftmax.ProbabilityOne / scale);
+        var requant = LayerConstants.AttentionRequantization(v.Scale, scale);
         var output = Int8Ops.Requantize(accumulators, [.. q.Shape], Enumerable.Repeat(requant, q.Shape[1]).ToArray(), scale);
         if (accuracy is not null)
         {
             accuracy.Record("attention (softmax, P·V)", output, Fp32Ops.Attention(q.Dequantize(), k.Dequantize(), v.Dequantize(), headDim));
             Int8Ops.SoftmaxAccuracy(q, k, headDim, accuracy);
         }
-        return output;
+        return Seen(point, output);
     }
 
     public Tensor Output(Int8Tensor x) => x.Dequantize();
@@ -122,15 +117,13 @@ internal sealed class Int8Operators(QuantizedUNet model, int group, Tensor timeE
         var weights = model.Weights(name);
         var scale = S(name);
         var accumulators = Int8Ops.Conv2dAccumulate(x, weights, stride, padding, out var shape);
-        var channels = new RequantParameters[weights.Outputs];
-        for (var c = 0; c < channels.Length; c++)
-        {
-            var accumulatorScale = x.Scale * weights.ChannelScales[c];
-            // The bias joins the int32 accumulator in its units; beyond int32 it saturates.
-            var integerBias = (int)Math.Clamp(Math.Floor((bias[c] / accumulatorScale) + 0.5), int.MinValue, int.MaxValue);
-            channels[c] = RequantParameters.FromScale(accumulatorScale / scale, integerBias);
-        }
-        return Int8Ops.Requantize(accumulators, shape, channels, scale);
+        return Seen(name, Int8Ops.Requantize(accumulators, shape, LayerConstants.ConvRequantization(x.Scale, weights.ChannelScales, bias, scale), scale));
+    }
+
+    private Int8Tensor Seen(string point, Int8Tensor value)
+    {
+        observe?.Invoke(point, value);
+        return value;
     }
 
     private double S(string point) => model.Quantization.Scale(point, group);

@@ -5,7 +5,7 @@ namespace DiffAcc.Model.Int8;
 /// <summary>
 /// The error of each integer operator against the same operator in FP32 on the same (dequantized)
 /// int8 inputs, in steps of the output's int8 scale: what the integer algorithm itself costs, apart
-/// from the quantization of its inputs. Filled by <see cref="QuantizedUNet.PredictNoise(Tensor, int, OperatorAccuracy?)"/>.
+/// from the quantization of its inputs. Filled by <see cref="QuantizedUNet.PredictNoise(Tensor, int, OperatorAccuracy?, Action{string, Int8Tensor}?)"/>.
 /// </summary>
 public sealed class OperatorAccuracy
 {

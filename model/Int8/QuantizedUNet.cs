@@ -35,15 +35,28 @@ public sealed class QuantizedUNet : INoisePredictor
 
     public Tensor PredictNoise(Tensor sample, int timestep) => PredictNoise(sample, timestep, null);
 
-    /// <summary>The predicted noise; with <paramref name="accuracy"/>, every integer operator is also compared with FP32 on its inputs.</summary>
-    public Tensor PredictNoise(Tensor sample, int timestep, OperatorAccuracy? accuracy)
+    /// <summary>
+    /// The predicted noise; with <paramref name="accuracy"/>, every integer operator is also compared with FP32 on its inputs;
+    /// <paramref name="observe"/> sees every int8 activation by its point name (the sample, each layer's output).
+    /// </summary>
+    public Tensor PredictNoise(Tensor sample, int timestep, OperatorAccuracy? accuracy, Action<string, Int8Tensor>? observe = null)
     {
-        var timeEmbedding = Fp32Operators.ActivatedTimeEmbedding(Config, fp32.Parameters, [timestep]);
-        var ops = new Int8Operators(this, Quantization.GroupOf(timestep), timeEmbedding, accuracy);
+        var ops = new Int8Operators(this, Quantization.GroupOf(timestep), TimeEmbedding(timestep), accuracy, observe);
         return UNetGraph.Forward(Config, ops, sample, fp32.Parameters.ContainsKey);
     }
 
-    internal QuantizedWeights Weights(string name) => weights[name];
+    /// <summary>The FP32 parameters (biases, GroupNorm affine, the time-embedding MLP).</summary>
+    public IReadOnlyDictionary<string, Tensor> Parameters => fp32.Parameters;
+
+    /// <summary>Whether the model has a parameter: the graph walk asks for optional shortcut convolutions.</summary>
+    public bool HasParameter(string name) => fp32.Parameters.ContainsKey(name);
+
+    /// <summary>The activated time embedding of one timestep, which every resnet's time projection reads.</summary>
+    public Tensor TimeEmbedding(int timestep) => Fp32Operators.ActivatedTimeEmbedding(Config, fp32.Parameters, [timestep]);
+
+    /// <summary>The int8 weights of a convolution or channel projection, per output channel.</summary>
+    public QuantizedWeights Weights(string name)
+        => weights.TryGetValue(name, out var w) ? w : throw new KeyNotFoundException($"the model has no quantized weights '{name}'");
 
     internal Tensor Parameter(string name) => fp32.Parameters[name];
 }

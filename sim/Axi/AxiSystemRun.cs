@@ -99,6 +99,8 @@ public sealed record AxiSystemRun
 
     public AxiSystemRun WithTrace(string vcdPath) => this with { VcdPath = vcdPath };
 
+    public AxiSystemRun WithTimeout(TimeSpan timeout) => this with { Timeout = timeout };
+
     public async Task<AxiSystemResult> RunAsync(CancellationToken cancellation = default)
     {
         var directory = Directory.CreateTempSubdirectory("diffacc-axi-").FullName;

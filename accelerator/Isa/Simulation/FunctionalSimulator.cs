@@ -73,6 +73,8 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
         private readonly (long Sum, long Root, int HalfShift)?[] finished;
         private readonly List<sbyte[]> weightSets = [];
         private readonly HashSet<long> storedLines;
+        private readonly string[] actSpaces;
+        private readonly string[] accSpaces;
         private sbyte[] filling;
         private int released;
 
@@ -93,6 +95,8 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
             finished = new (long, long, int)?[c.MaxChannels];
             filling = new sbyte[c.WeightRows * c.Tm * c.Tn];
             storedLines = StoredLines(program);
+            actSpaces = [.. Enumerable.Range(0, c.Groups).Select(g => $"activation buffer {g} row")];
+            accSpaces = [.. Enumerable.Range(0, c.Groups).Select(g => $"accumulator bank {g} row")];
         }
 
         public DdrImage Ddr { get; }
@@ -173,7 +177,7 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
                     for (var n = 0; n < c.Tn; n++)
                         Ddr.Bytes[index + (r * c.Tn) + n] = (byte)act[i.Group][((row + r) * c.Tn) + n];
                 }
-                Tracker.Write(step, "DDR byte", to, (long)i.Rows * c.Tn);
+                Tracker.Write(step, "DDR line", to >> 4, ((to + ((long)i.Rows * c.Tn) - 1) >> 4) - (to >> 4) + 1);
             }
             Statistics = Statistics with { BytesWritten = Statistics.BytesWritten + ((long)i.Chunks * i.Rows * c.Tn) };
         }
@@ -282,6 +286,23 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
             {
                 if ((v.GroupMask >> g & 1) == 0)
                     continue;
+                // Every row the instruction reads, checked and tracked once (a row is read once per output block and tap).
+                var read = new SortedSet<int>();
+                for (var oy = 0; oy < v.OutRows; oy++)
+                {
+                    for (var ox = 0; ox < v.OutCols; ox++)
+                    {
+                        for (var tap = 0; tap < taps; tap++)
+                        {
+                            var gy = (oy * stride) + (tap / k) + v.RowOffset;
+                            var gx = (ox * stride) + (tap % k) + v.ColOffset;
+                            if (gy >= 0 && gy < gridRows && gx >= 0 && gx < gridCols)
+                                read.Add(v.InRow + ((((gy >> up) * v.InCols) + (gx >> up)) * v.InPixelStride));
+                        }
+                    }
+                }
+                foreach (var (first, count) in Runs(read.SelectMany(r => Enumerable.Range(r, v.CinBlocks))))
+                    ReadAct(step, g, first, count, AllLanes);
                 for (var o = 0; o < v.CoutBlocks; o++)
                 {
                     for (var oy = 0; oy < v.OutRows; oy++)
@@ -299,7 +320,6 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
                                 for (var ci = 0; ci < v.CinBlocks; ci++)
                                 {
                                     var row = v.InRow + (pixel * v.InPixelStride) + ci;
-                                    ReadAct(step, g, row, 1, AllLanes);
                                     var w = ((((o * taps) + tap) * v.CinBlocks) + ci) * RowBytes;
                                     var x = row * tn;
                                     for (var m = 0; m < tm; m++)
@@ -437,10 +457,15 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
                 for (var n = 0; n < tn; n++)
                 {
                     var channel = ((a.ChannelBase + block) * tn) + n;
-                    var (sum, root, halfShift) = finished[channel] ?? throw new MachineFault($"{step.Name} normalizes channel {channel}, which no GN_FINISH covered");
                     Tracker.Read(step, "GroupNorm channel table, channel", channel, 1);
                     var entry = groupNorm[channel] ?? throw new MachineFault($"{step.Name} normalizes channel {channel}, whose GroupNorm entry no LOAD_TABLE wrote");
-                    var y = IntegerGroupNorm.Apply(act[a.Group][(src * tn) + n], new GroupStatistics(p.Count, sum, 0), (root, halfShift), entry);
+                    // Gain and offset 0 (a padding channel) give 0 whatever the statistics, so such a channel needs no GN_FINISH.
+                    sbyte y = 0;
+                    if (entry.Gain != 0 || entry.Offset != 0)
+                    {
+                        var (sum, root, halfShift) = finished[channel] ?? throw new MachineFault($"{step.Name} normalizes channel {channel}, which no GN_FINISH covered");
+                        y = IntegerGroupNorm.Apply(act[a.Group][(src * tn) + n], new GroupStatistics(p.Count, sum, 0), (root, halfShift), entry);
+                    }
                     act[a.Group][(dst * tn) + n] = table is null ? y : table[y + 128];
                 }
                 WriteAct(step, a.Group, dst, 1, AllLanes);
@@ -458,7 +483,8 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
                 var first = s.Src + (r * s.RowLength / tm);
                 ReadAcc(step, s.Group, first, s.RowLength / tm);
                 Array.Copy(acc[s.Group], first * tm, scores, 0, s.RowLength);
-                IntegerSoftmax.Apply(scores, scale, probabilities);
+                Array.Clear(probabilities);
+                IntegerSoftmax.Apply(scores.AsSpan(0, s.Keys), scale, probabilities.AsSpan(0, s.Keys));
                 var dst = s.Dst + (r * s.DstStride);
                 for (var j = 0; j < s.RowLength; j++)
                     act[s.Group][(dst * tn) + j] = probabilities[j];
@@ -493,6 +519,29 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
 
         // ---- memories with their hazard tracking ----
 
+        /// <summary>Ascending row numbers (duplicates allowed) as runs of consecutive rows.</summary>
+        private static IEnumerable<(int First, int Count)> Runs(IEnumerable<int> rows)
+        {
+            int first = -1, count = 0;
+            foreach (var r in rows.Distinct().Order())
+            {
+                if (count > 0 && r == first + count)
+                {
+                    count++;
+                    continue;
+                }
+                if (count > 0)
+                    yield return (first, count);
+                (first, count) = (r, 1);
+            }
+            if (count > 0)
+                yield return (first, count);
+        }
+
+        private string ActSpace(int group) => actSpaces[group];
+
+        private string AccSpace(int group) => accSpaces[group];
+
         private ulong AllLanes => c.Tn >= 64 ? ulong.MaxValue : (1UL << c.Tn) - 1;
 
         private static ulong Lanes(int first, int count) => (count >= 64 ? ulong.MaxValue : (1UL << count) - 1) << first;
@@ -504,14 +553,14 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
                 if ((actWritten[group][r] & lanes) != lanes)
                     throw new MachineFault($"{step.Name} reads activation buffer {group} row {r} bytes that nothing wrote (written lanes 0x{actWritten[group][r]:x}, read 0x{lanes:x})");
             }
-            Tracker.Read(step, $"activation buffer {group} row", row, rows);
+            Tracker.Read(step, ActSpace(group), row, rows);
         }
 
         private void WriteAct(ScheduledInstruction step, int group, int row, int rows, ulong lanes)
         {
             for (var r = row; r < row + rows; r++)
                 actWritten[group][r] |= lanes;
-            Tracker.Write(step, $"activation buffer {group} row", row, rows);
+            Tracker.Write(step, ActSpace(group), row, rows);
         }
 
         private void ReadAcc(ScheduledInstruction step, int group, int row, int rows)
@@ -521,28 +570,28 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
                 if (!accWritten[group][r])
                     throw new MachineFault($"{step.Name} reads accumulator bank {group} row {r}, which nothing wrote");
             }
-            Tracker.Read(step, $"accumulator bank {group} row", row, rows);
+            Tracker.Read(step, AccSpace(group), row, rows);
         }
 
         private void WriteAcc(ScheduledInstruction step, int group, int row, int rows)
         {
             for (var r = row; r < row + rows; r++)
                 accWritten[group][r] = true;
-            Tracker.Write(step, $"accumulator bank {group} row", row, rows);
+            Tracker.Write(step, AccSpace(group), row, rows);
         }
 
-        /// <summary>DDR reads are tracked only where some STORE of the program writes (weights and tables are read-only).</summary>
+        /// <summary>
+        /// DDR reads are tracked only where some STORE of the program writes (weights and tables are read-only), by 16-byte
+        /// line: the unit of an AXI beat, so a load and a store of different bytes of one line count as touching the same memory.
+        /// </summary>
         private void ReadDdr(ScheduledInstruction step, long address, long bytes, bool readOnlyData)
         {
             if (readOnlyData)
                 return;
             for (var line = address >> 4; line <= (address + bytes - 1) >> 4; line++)
             {
-                if (!storedLines.Contains(line))
-                    continue;
-                var from = Math.Max(address, line << 4);
-                var to = Math.Min(address + bytes, (line + 1) << 4);
-                Tracker.Read(step, "DDR byte", from, to - from);
+                if (storedLines.Contains(line))
+                    Tracker.Read(step, "DDR line", line, 1);
             }
         }
 

@@ -67,6 +67,12 @@ public static class TokenSchedule
                         break;
                     if (instruction is Finish)
                         yield break;
+                    // SYNC: everything before it has finished, so everything after happens after all of it.
+                    var barrier = new int[engines];
+                    foreach (var c in clocks)
+                        Join(barrier, c);
+                    foreach (var c in clocks)
+                        Join(c, barrier);
                     pc++;
                     continue;
                 }

@@ -1,0 +1,134 @@
+using DiffAcc.Accelerator.Isa;
+using DiffAcc.Model.Int8;
+
+namespace DiffAcc.Accelerator.Compiler;
+
+/// <summary>
+/// Self-attention over the pixels, per sample and head, with both operands of each product on chip:
+/// K becomes the weights (MOVE_WEIGHTS), Q x Kᵀ goes to the accumulator banks a tile of queries at a
+/// time, SOFTMAX turns each tile's scores into int8 probabilities in the buffer, V takes K's place and
+/// becomes the weights transposed, and P x V is requantized into the head's channels and stored.
+/// </summary>
+internal static class AttentionLowering
+{
+    private const int ParameterSlot = 0;
+
+    public static DdrTensor Lower(LoweringContext ctx, string point, DdrTensor q, DdrTensor k, DdrTensor v, int headDim)
+    {
+        var c = ctx.Config;
+        int tm = ctx.Tm, tn = ctx.Tn;
+        int channels = q.Channels, pixels = q.Pixels;
+        var hd = headDim == 0 ? channels : headDim;
+        foreach (var t in new[] { k, v })
+        {
+            if (t.Channels != channels || t.Pixels != pixels || !t.Contiguous || !q.Contiguous)
+                throw new CompileException(point, "q, k and v must have one shape with their channels in order");
+        }
+        if (channels % hd != 0)
+            throw new CompileException(point, $"{channels} channels are not whole heads of {hd}");
+        if (hd % tn != 0)
+            throw new CompileException(point, $"a head of {hd} channels is not whole channel blocks of Tn {tn} of preset {c.Name}");
+        // Keys pad to whole channel blocks: the padding keys are zero rows in the buffer, and SOFTMAX leaves them out (Keys).
+        var keysPadded = TensorLayout.Padded(pixels, tn);
+        int heads = channels / hd, headBlocks = hd / tn, keyTm = keysPadded / tm, keyTn = keysPadded / tn;
+        if (keyTm * headBlocks > c.WeightRows || hd / tm * keyTn > c.WeightRows)
+            throw new CompileException(point, $"K ({keyTm * headBlocks} rows) or V transposed ({hd / tm * keyTn} rows) exceeds the {c.WeightRows} rows of a weight bank of preset {c.Name}");
+        var tile = Math.Min(pixels, c.AccumulatorRows / keyTm);
+        if (tile < 1)
+            throw new CompileException(point, $"one query's {keysPadded} scores take {keyTm} accumulator rows; preset {c.Name} has {c.AccumulatorRows}");
+        int qRegion = 0, kvRegion = pixels * headBlocks, pRegion = kvRegion + (keysPadded * headBlocks), oRegion = pRegion + (pixels * keyTn);
+        var rows = oRegion + (pixels * headBlocks);
+        if (rows > c.ActivationRows)
+            throw new CompileException(point, $"Q, K or V, the probabilities and the output of one head take {rows} buffer rows; preset {c.Name} has {c.ActivationRows}");
+        var output = ctx.NewTensor(point, channels, q.Height, q.Width);
+
+        ctx.Begin(point, "attention");
+        ctx.Emit(ctx.StepGroupTable(TableKind.Parameters, ParameterSlot, g => [SoftmaxParameters.Of(LayerConstants.SoftmaxExponent(ctx.Scale(q.Point, g), ctx.Scale(k.Point, g), hd))]));
+        ctx.Emit(ctx.StepGroupTable(TableKind.Requantization, 0, g => [.. Enumerable.Repeat(RequantizerEntry.Of(LayerConstants.AttentionRequantization(ctx.Scale(v.Point, g), ctx.Scale(point, g))), hd)]));
+        var tiles = (pixels + tile - 1) / tile;
+        for (var sample = 0; sample < ctx.Batch; sample++)
+        {
+            if (sample > 0)
+                ctx.Emit(new Sync());
+            if (keysPadded > pixels)
+                ctx.Emit(new Load { Base = BaseRegister.Constants, Group = sample, Offset = ctx.Zeros((keysPadded - pixels) * hd), ActRow = kvRegion + (pixels * headBlocks), Rows = (keysPadded - pixels) * headBlocks, Chunks = 1 });
+            for (var head = 0; head < heads; head++)
+            {
+                if (head > 0)
+                    ctx.Emit(new Sync());
+                Load Head(DdrTensor t, int region, Engines wait, Engines signal) => new()
+                {
+                    Base = BaseRegister.Work,
+                    Group = sample,
+                    Offset = t.At(sample) + (head * hd),
+                    ActRow = region,
+                    Rows = headBlocks,
+                    Chunks = pixels,
+                    DdrStride = t.PixelBytes,
+                    ActStride = headBlocks,
+                    Wait = wait,
+                    Signal = signal,
+                };
+                ctx.Emit(Head(k, kvRegion, Engines.None, Engines.Weight));
+                ctx.Emit(Head(q, qRegion, Engines.None, Engines.Compute));
+                ctx.Emit(new MoveWeights { Group = sample, ActRow = kvRegion, PixelStride = headBlocks, OutBlocks = keyTm, InBlocks = headBlocks, Complete = true, Wait = Engines.Load, Signal = Engines.Load });
+                for (var t = 0; t < tiles; t++)
+                {
+                    var first = t * tile;
+                    var queries = Math.Min(tile, pixels - first);
+                    ctx.Emit(new Conv
+                    {
+                        GroupMask = 1 << sample,
+                        InRow = qRegion + (first * headBlocks),
+                        InPixelStride = headBlocks,
+                        CinBlocks = headBlocks,
+                        InRows = 1,
+                        InCols = queries,
+                        OutRows = 1,
+                        OutCols = queries,
+                        CoutBlocks = keyTm,
+                        Output = ConvOutput.AccumulatorStore,
+                        AccRow = 0,
+                        Release = t == tiles - 1,
+                        Wait = t == 0 ? Engines.Load : Engines.Vector,
+                        Signal = Engines.Vector,
+                    });
+                    ctx.Emit(new Softmax { Group = sample, Src = 0, Dst = pRegion + (first * keyTn), Rows = queries, RowLength = keysPadded, Keys = pixels, DstStride = keyTn, Param = ParameterSlot, Wait = Engines.Compute, Signal = Engines.Compute });
+                }
+                ctx.Emit(Head(v, kvRegion, Engines.Weight, Engines.Weight));
+                ctx.Emit(new MoveWeights { Group = sample, Transpose = true, ActRow = kvRegion, PixelStride = headBlocks, OutBlocks = hd / tm, InBlocks = keyTn, Complete = true, Wait = Engines.Load });
+                ctx.Emit(new Conv
+                {
+                    GroupMask = 1 << sample,
+                    InRow = pRegion,
+                    InPixelStride = keyTn,
+                    CinBlocks = keyTn,
+                    InRows = 1,
+                    InCols = pixels,
+                    OutRows = 1,
+                    OutCols = pixels,
+                    CoutBlocks = hd / tm,
+                    OutRow = oRegion,
+                    OutPixelStride = headBlocks,
+                    Release = true,
+                    Wait = Engines.Vector,
+                    Signal = Engines.Store,
+                });
+                ctx.Emit(new Store
+                {
+                    Base = BaseRegister.Work,
+                    Group = sample,
+                    Offset = output.At(sample) + (head * hd),
+                    ActRow = oRegion,
+                    Rows = headBlocks,
+                    Chunks = pixels,
+                    DdrStride = output.PixelBytes,
+                    ActStride = headBlocks,
+                    Wait = Engines.Compute,
+                });
+            }
+        }
+        ctx.End($"{heads} head(s) of {hd} channels, {pixels} pixels", $"{tiles} query tile(s) of {tile}", 2L * ctx.Batch * pixels * pixels * channels);
+        return output;
+    }
+}

@@ -1,0 +1,121 @@
+using DiffAcc.Accelerator.Isa;
+using DiffAcc.Model.Numerics;
+
+namespace DiffAcc.Accelerator.Compiler;
+
+/// <summary>
+/// The passes that stream whole pixels through the vector unit from DDR to DDR: residual add, an
+/// activation table alone, and concatenation (each part placed in its channel blocks of the buffer
+/// rows and rescaled in place to the concatenation's scale). In the buffer each pixel's inputs lie
+/// side by side, so every load and the store is one DDR run per band.
+/// </summary>
+internal static class ElementwiseLowering
+{
+    public static DdrTensor Add(LoweringContext ctx, string point, DdrTensor a, DdrTensor b)
+    {
+        if (a.Channels != b.Channels || a.Pixels != b.Pixels || !a.ChannelMap.SequenceEqual(b.ChannelMap))
+            throw new CompileException(point, $"the operands {a.Channels}x{a.Height}x{a.Width} and {b.Channels}x{b.Height}x{b.Width} do not have one shape and channel layout");
+        var output = ctx.NewTensor(point, a.Channels, a.Height, a.Width, a.Blocks, a.ChannelMap);
+        ctx.Begin(point, "residual add");
+        ctx.Emit(ctx.StepGroupTable(TableKind.Parameters, 0, g => [AddParameters.Of(ResidualAdd.FromScales(ctx.Scale(a.Point, g), ctx.Scale(b.Point, g), ctx.Scale(point, g)))]));
+        var bands = Stream(ctx, point, [a, b], output, (sample, region, pixels) =>
+            [new Isa.Add { Group = sample, Src = region, SrcB = region + a.Blocks, Pixels = pixels, Blocks = a.Blocks, SrcStride = 2 * a.Blocks, Dst = region, DstStride = 2 * a.Blocks, Param = 0 }]);
+        ctx.End($"{a.Channels}x{a.Height}x{a.Width}", bands.ToString(), 0);
+        return output;
+    }
+
+    public static DdrTensor Activate(LoweringContext ctx, string point, DdrTensor x, Func<int, ActivationTable> table)
+    {
+        var output = ctx.NewTensor(point, x.Channels, x.Height, x.Width, x.Blocks, x.ChannelMap);
+        ctx.Begin(point, "activation table");
+        ctx.Emit(ctx.StepGroupActivationTables(0, g => [[.. table(g).Entries]]));
+        var bands = Stream(ctx, point, [x], output, (sample, region, pixels) =>
+            [new Activate { Group = sample, Src = region, Pixels = pixels, Blocks = x.Blocks, SrcStride = x.Blocks, Dst = region, DstStride = x.Blocks, Slot = 0 }]);
+        ctx.End($"{x.Channels}x{x.Height}x{x.Width}", bands.ToString(), 0);
+        return output;
+    }
+
+    public static DdrTensor Concat(LoweringContext ctx, string point, DdrTensor a, DdrTensor b)
+    {
+        if (a.Height != b.Height || a.Width != b.Width)
+            throw new CompileException(point, $"the parts {a.Height}x{a.Width} and {b.Height}x{b.Width} differ in size");
+        var map = a.ChannelMap.Concat(b.ChannelMap.Select(p => p + a.PixelBytes)).ToArray();
+        var output = ctx.NewTensor(point, a.Channels + b.Channels, a.Height, a.Width, a.Blocks + b.Blocks, map);
+        if (output.PixelBytes > ctx.Config.MaxChannels)
+            throw new CompileException(point, $"{output.Channels} channels ({output.PixelBytes} with padding) exceed MaxChannels {ctx.Config.MaxChannels} of preset {ctx.Config.Name}");
+        ctx.Begin(point, "concat + rescale");
+        ctx.Emit(ctx.StepGroupTable(TableKind.Parameters, 0, g => [AddParameters.Of(ResidualAdd.Rescale(ctx.Scale(a.Point, g), ctx.Scale(point, g))), AddParameters.Of(ResidualAdd.Rescale(ctx.Scale(b.Point, g), ctx.Scale(point, g)))]));
+        var blocks = output.Blocks;
+        var bands = Stream(ctx, point, [a, b], output, (sample, region, pixels) =>
+        [
+            new Isa.Add { Group = sample, Src = region, Pixels = pixels, Blocks = a.Blocks, SrcStride = blocks, Dst = region, DstStride = blocks, Param = 0, SingleOperand = true },
+            new Isa.Add { Group = sample, Src = region + a.Blocks, Pixels = pixels, Blocks = b.Blocks, SrcStride = blocks, Dst = region + a.Blocks, DstStride = blocks, Param = 1, SingleOperand = true },
+        ]);
+        ctx.End($"{a.Channels} + {b.Channels} -> {output.Channels}x{a.Height}x{a.Width}", bands.ToString(), 0);
+        return output;
+    }
+
+    /// <summary>
+    /// Loads every input side by side into each pixel's buffer rows, runs <paramref name="work"/> per sample
+    /// on a band (its first buffer row and pixel count), and stores the first <paramref name="output"/>.Blocks rows of each pixel.
+    /// </summary>
+    private static StreamBands Stream(LoweringContext ctx, string layer, IReadOnlyList<DdrTensor> inputs, DdrTensor output, Func<int, int, int, IReadOnlyList<VectorMap>> work)
+    {
+        var rowsPerPixel = inputs.Sum(t => t.Blocks);
+        var bands = StreamBands.For(layer, output.Pixels, rowsPerPixel, ctx.Config.ActivationRows, ctx.Config.Name);
+        for (var b = 0; b < bands.Count; b++)
+        {
+            var (first, pixels) = bands[b];
+            var region = bands.Region(b);
+            for (var sample = 0; sample < ctx.Batch; sample++)
+            {
+                var place = 0;
+                for (var k = 0; k < inputs.Count; k++)
+                {
+                    var t = inputs[k];
+                    ctx.Emit(new Load
+                    {
+                        Base = BaseRegister.Work,
+                        Group = sample,
+                        Offset = t.At(sample) + ((long)first * t.PixelBytes),
+                        ActRow = region + place,
+                        Rows = t.Blocks,
+                        Chunks = pixels,
+                        DdrStride = t.PixelBytes,
+                        ActStride = rowsPerPixel,
+                        Wait = sample == 0 && k == 0 && b >= 2 ? Engines.Store : Engines.None,
+                        Signal = sample == ctx.Batch - 1 && k == inputs.Count - 1 ? Engines.Vector : Engines.None,
+                    });
+                    place += t.Blocks;
+                }
+            }
+            for (var sample = 0; sample < ctx.Batch; sample++)
+            {
+                var instructions = work(sample, region, pixels);
+                for (var i = 0; i < instructions.Count; i++)
+                {
+                    var firstOfBand = sample == 0 && i == 0;
+                    var lastOfBand = sample == ctx.Batch - 1 && i == instructions.Count - 1;
+                    ctx.Emit(instructions[i] with { Wait = firstOfBand ? Engines.Load : Engines.None, Signal = lastOfBand ? Engines.Store : Engines.None });
+                }
+            }
+            for (var sample = 0; sample < ctx.Batch; sample++)
+            {
+                ctx.Emit(new Store
+                {
+                    Base = BaseRegister.Work,
+                    Group = sample,
+                    Offset = output.At(sample) + ((long)first * output.PixelBytes),
+                    ActRow = region,
+                    Rows = output.Blocks,
+                    Chunks = pixels,
+                    DdrStride = output.PixelBytes,
+                    ActStride = rowsPerPixel,
+                    Wait = sample == 0 ? Engines.Vector : Engines.None,
+                    Signal = sample == ctx.Batch - 1 && b + 2 < bands.Count ? Engines.Load : Engines.None,
+                });
+            }
+        }
+        return bands;
+    }
+}

@@ -1,0 +1,116 @@
+using DiffAcc.Accelerator.Isa;
+using DiffAcc.Model.Int8;
+using DiffAcc.Model.Numerics;
+
+namespace DiffAcc.Accelerator.Compiler;
+
+/// <summary>
+/// GroupNorm, with an activation table (SiLU) in the same pass when one follows: per sample, the
+/// statistics of every channel (GN_STATS over bands), one GN_FINISH for all groups, then GN_APPLY band
+/// by band in place and the store. When the tensor fits the buffer it is loaded once for both passes.
+/// The statistics table is one for all PE groups, so the samples of a batch take turns.
+/// </summary>
+internal static class GroupNormLowering
+{
+    private const int ParameterSlot = 0;
+    private const int TableSlot = 0;
+
+    public static DdrTensor Lower(LoweringContext ctx, string name, DdrTensor x, string? activationPoint)
+    {
+        var c = ctx.Config;
+        var tn = ctx.Tn;
+        var groups = ctx.Model.Config.NormNumGroups;
+        var perGroup = x.Channels / groups;
+        var span = x.PixelBytes;
+        if (span > c.MaxChannels)
+            throw new CompileException(name, $"{x.Channels} channels ({span} with padding) exceed MaxChannels {c.MaxChannels} of preset {c.Name}");
+        for (var g = 0; g < groups; g++)
+        {
+            var first = x.ChannelMap[g * perGroup];
+            if (first % perGroup != 0 || Enumerable.Range(0, perGroup).Any(j => x.ChannelMap[(g * perGroup) + j] != first + j))
+                throw new CompileException(name, $"group {g}'s channels are not {perGroup} consecutive bytes on a group boundary of the concatenated tensor");
+        }
+        // GN_FINISH covers the groups from channel 0 to the last real one (gaps between parts have zero sums);
+        // the padding after it has gain and offset 0, which needs no statistics.
+        var finishChannels = x.ChannelMap.Max() + 1;
+        var count = LayerConstants.GroupNormCount(ctx.Model.Config, x.Channels, x.Pixels);
+        if (count > 1 << 20)
+            throw new CompileException(name, $"{count} values per group exceed the 2^20 the GroupNorm unit counts");
+        var output = ctx.NewTensor(activationPoint ?? name, x.Channels, x.Height, x.Width, x.Blocks, x.ChannelMap);
+        var bands = StreamBands.For(name, x.Pixels, x.Blocks, c.ActivationRows, c.Name);
+
+        ctx.Begin(activationPoint is null ? name : $"{name} + {activationPoint}", activationPoint is null ? "GroupNorm" : "GroupNorm + SiLU");
+        var zero = GroupNormEntry.Of(new GroupNormChannel(0, 0, GroupNormChannel.MinShift));
+        ctx.Emit(ctx.StepGroupTable(TableKind.GroupNorm, 0, g =>
+        {
+            var entries = LayerConstants.GroupNormChannels(ctx.Model.Parameters, name, ctx.Scale(name, g));
+            var physical = Enumerable.Repeat<DataWord>(zero, span).ToArray();
+            for (var ch = 0; ch < x.Channels; ch++)
+                physical[x.ChannelMap[ch]] = GroupNormEntry.Of(entries[ch]);
+            return physical;
+        }));
+        ctx.Emit(ctx.StepGroupTable(TableKind.Parameters, ParameterSlot, g => [new GroupNormParameters { Count = (int)count, EpsilonTerm = LayerConstants.GroupNormEpsilon(ctx.Model.Config, x.Channels, x.Pixels, ctx.Scale(x.Point, g)) }]));
+        if (activationPoint is not null)
+            ctx.Emit(ctx.StepGroupActivationTables(TableSlot, g => [[.. ActivationTable.Silu(ctx.Scale(name, g), ctx.Scale(activationPoint, g)).Entries]]));
+
+        for (var sample = 0; sample < ctx.Batch; sample++)
+        {
+            if (sample > 0)
+                ctx.Emit(new Sync());
+            Load Load(int band, Engines wait) => new()
+            {
+                Base = BaseRegister.Work,
+                Group = sample,
+                Offset = x.At(sample) + ((long)bands[band].First * x.PixelBytes),
+                ActRow = bands.Region(band),
+                Rows = bands[band].Pixels * x.Blocks,
+                Chunks = 1,
+                Wait = wait,
+                Signal = Engines.Vector,
+            };
+            for (var b = 0; b < bands.Count; b++)
+            {
+                ctx.Emit(Load(b, b >= 2 ? Engines.Vector : Engines.None));
+                ctx.Emit(new GroupNormStatistics { Group = sample, Src = bands.Region(b), Pixels = bands[b].Pixels, Blocks = x.Blocks, SrcStride = x.Blocks, ChannelBase = 0, Clear = b == 0, Wait = Engines.Load, Signal = b + 2 < bands.Count ? Engines.Load : Engines.None });
+            }
+            ctx.Emit(new GroupNormFinish { Channels = finishChannels, ChannelsPerGroup = perGroup, Param = ParameterSlot });
+            if (bands.Count > 1)
+                ctx.Emit(new Sync());
+            for (var b = 0; b < bands.Count; b++)
+            {
+                if (bands.Count > 1)
+                    ctx.Emit(Load(b, b >= 2 ? Engines.Store : Engines.None));
+                var region = bands.Region(b);
+                ctx.Emit(new GroupNormApply
+                {
+                    Group = sample,
+                    Src = region,
+                    Pixels = bands[b].Pixels,
+                    Blocks = x.Blocks,
+                    SrcStride = x.Blocks,
+                    Dst = region,
+                    DstStride = x.Blocks,
+                    ChannelBase = 0,
+                    Param = ParameterSlot,
+                    ApplyTable = activationPoint is not null,
+                    Slot = TableSlot,
+                    Wait = bands.Count > 1 ? Engines.Load : Engines.None,
+                    Signal = Engines.Store,
+                });
+                ctx.Emit(new Store
+                {
+                    Base = BaseRegister.Work,
+                    Group = sample,
+                    Offset = output.At(sample) + ((long)bands[b].First * output.PixelBytes),
+                    ActRow = region,
+                    Rows = bands[b].Pixels * x.Blocks,
+                    Chunks = 1,
+                    Wait = Engines.Vector,
+                    Signal = bands.Count > 1 && b + 2 < bands.Count ? Engines.Load : Engines.None,
+                });
+            }
+        }
+        ctx.End($"{x.Channels}x{x.Height}x{x.Width}, {groups} groups", bands.ToString(), 0);
+        return output;
+    }
+}

@@ -1,0 +1,137 @@
+using DiffAcc.Accelerator.Configuration;
+using DiffAcc.Accelerator.Isa;
+using DiffAcc.Model.Int8;
+using DiffAcc.Model.Tensors;
+
+namespace DiffAcc.Accelerator.Compiler;
+
+/// <summary>
+/// What the lowering of every operator shares: the configuration and batch, the model and its scales,
+/// the image's regions, the work region, and the instruction stream with its per-layer record. A layer
+/// owns the buffers, tables and parameter slots until the SYNC that ends it.
+/// </summary>
+internal sealed class LoweringContext
+{
+    private readonly List<Instruction> instructions = [];
+    private readonly List<CompiledLayer> layers = [];
+    private (string Name, string Operation, int First)? open;
+    private long zerosOffset = -1;
+    private int zerosBytes;
+    private readonly Dictionary<int, Tensor> timeEmbeddings = [];
+
+    public LoweringContext(AcceleratorConfig config, QuantizedUNet model, IReadOnlyList<int> timesteps, int batch)
+    {
+        Config = config;
+        Model = model;
+        Timesteps = timesteps;
+        Batch = batch;
+        StepGroupTables = new ReplicatedRegion(model.Quantization.StepGroups.Count);
+        StepTables = new ReplicatedRegion(timesteps.Count);
+    }
+
+    public AcceleratorConfig Config { get; }
+
+    public QuantizedUNet Model { get; }
+
+    /// <summary>The timestep of each denoising step (the STEP register is the index).</summary>
+    public IReadOnlyList<int> Timesteps { get; }
+
+    /// <summary>Samples per run: sample b runs on PE group b, all sharing each weight fetch.</summary>
+    public int Batch { get; }
+
+    public int GroupMask => (1 << Batch) - 1;
+
+    public int Tm => Config.Tm;
+
+    public int Tn => Config.Tn;
+
+    public ByteRegion Constants { get; } = new();
+
+    public ReplicatedRegion StepGroupTables { get; }
+
+    public ReplicatedRegion StepTables { get; }
+
+    public WorkRegion Work { get; } = new();
+
+    public IReadOnlyList<Instruction> Instructions => instructions;
+
+    public IReadOnlyList<CompiledLayer> Layers => layers;
+
+    public double Scale(string point, int stepGroup) => Model.Quantization.Scale(point, stepGroup);
+
+    public int StepGroupOf(int step) => Model.Quantization.GroupOf(Timesteps[step]);
+
+    /// <summary>The activated time embedding of a step, computed once for every layer that folds it into its bias.</summary>
+    public Tensor TimeEmbedding(int step)
+    {
+        if (!timeEmbeddings.TryGetValue(step, out var embedding))
+            timeEmbeddings[step] = embedding = Model.TimeEmbedding(Timesteps[step]);
+        return embedding;
+    }
+
+    /// <summary>A new tensor in the work region with one copy per sample.</summary>
+    public DdrTensor NewTensor(string point, int channels, int height, int width, int? blocks = null, IReadOnlyList<int>? channelMap = null)
+    {
+        var b = blocks ?? Math.Max(1, TensorLayout.Padded(channels, Tn) / Tn);
+        var bytes = (long)height * width * b * Tn;
+        var stride = (bytes + ByteRegion.Alignment - 1) / ByteRegion.Alignment * ByteRegion.Alignment;
+        var offset = Work.Allocate(stride * Batch);
+        return new DdrTensor(point, channels, height, width, b, Tn, channelMap ?? DdrTensor.Identity(channels), offset, stride);
+    }
+
+    /// <summary>A region of zeros in the constants at least <paramref name="bytes"/> long (buffer rows a LOAD clears).</summary>
+    public long Zeros(int bytes)
+    {
+        if (bytes > zerosBytes)
+        {
+            zerosOffset = Constants.Put(new byte[bytes]);
+            zerosBytes = bytes;
+        }
+        return zerosOffset;
+    }
+
+    public void Emit(Instruction instruction) => instructions.Add(instruction);
+
+    public void Begin(string name, string operation)
+    {
+        if (open is not null)
+            throw new InvalidOperationException($"layer {open.Value.Name} is still open");
+        open = (name, operation, instructions.Count);
+    }
+
+    /// <summary>Closes the layer with a SYNC: the next one may reuse every buffer, table and slot.</summary>
+    public void End(string shape, string tiling, long macs)
+    {
+        var (name, operation, first) = open ?? throw new InvalidOperationException("no layer is open");
+        Emit(new Sync());
+        layers.Add(new CompiledLayer(name, operation, shape, tiling, first, instructions.Count - first, macs));
+        open = null;
+    }
+
+    /// <summary>LOAD_TABLE of a table that depends on the step group: each group's copy at the same offset.</summary>
+    public LoadTable StepGroupTable(TableKind kind, int first, Func<int, IReadOnlyList<DataWord>> words)
+    {
+        var count = words(0).Count;
+        var offset = StepGroupTables.Put(g => [.. words(g).SelectMany(w => w.Encode())]);
+        return new LoadTable { Base = BaseRegister.StepGroupTables, Offset = offset, StepMode = StepMode.StepGroup, Kind = kind, First = first, Count = count };
+    }
+
+    /// <summary>LOAD_TABLE of activation tables (256 bytes each) that depend on the step group.</summary>
+    public LoadTable StepGroupActivationTables(int firstSlot, Func<int, IReadOnlyList<sbyte[]>> tables)
+    {
+        var count = tables(0).Count;
+        var offset = StepGroupTables.Put(g => [.. tables(g).SelectMany(t => t.Select(v => (byte)v))]);
+        return new LoadTable { Base = BaseRegister.StepGroupTables, Offset = offset, StepMode = StepMode.StepGroup, Kind = TableKind.Activation, First = firstSlot, Count = count };
+    }
+
+    /// <summary>LOAD_TABLE of a table that depends on the denoising step (the folded time embedding).</summary>
+    public LoadTable StepTable(TableKind kind, int first, Func<int, IReadOnlyList<DataWord>> words)
+    {
+        var count = words(0).Count;
+        var offset = StepTables.Put(s => [.. words(s).SelectMany(w => w.Encode())]);
+        return new LoadTable { Base = BaseRegister.StepTables, Offset = offset, StepMode = StepMode.Step, Kind = kind, First = first, Count = count };
+    }
+}
+
+/// <summary>One layer of a compiled program: what it computes, how it was tiled, and its instructions.</summary>
+public sealed record CompiledLayer(string Name, string Operation, string Shape, string Tiling, int FirstInstruction, int InstructionCount, long Macs);

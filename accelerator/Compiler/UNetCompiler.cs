@@ -1,0 +1,83 @@
+using DiffAcc.Accelerator.Configuration;
+using DiffAcc.Accelerator.Isa;
+using DiffAcc.Model.Int8;
+using DiffAcc.Model.Tensors;
+using DiffAcc.Model.Unet;
+
+namespace DiffAcc.Accelerator.Compiler;
+
+/// <summary>
+/// Lowers a quantized diffusers UNet2DModel onto a configuration: one program per forward pass,
+/// parameterised by the step (the host sets STEP and STEP_GROUP; the tables of every step group and
+/// the folded time-embedding biases of every step are in the image), the DDR image, and where every
+/// activation lies. All activations live in DDR between layers; each layer tiles itself into the
+/// buffers (<see cref="CompiledLayer.Tiling"/>). Sample b of a batch runs on PE group b and every
+/// weight fetch serves the whole batch.
+/// </summary>
+public static class UNetCompiler
+{
+    public static CompiledUNet Compile(QuantizedUNet model, AcceleratorConfig config, IReadOnlyList<int> timesteps, int batch = 1)
+    {
+        config = config.Validated(config.Name);
+        var stepGroups = model.Quantization.StepGroups.Count;
+        if (stepGroups > config.StepGroups)
+            throw new CompileException("quantization", $"{stepGroups} step groups exceed the {config.StepGroups} requantizer table slots of preset {config.Name}");
+        if (batch < 1 || batch > config.Groups)
+            throw new CompileException("batch", $"a batch of {batch} needs 1 to {config.Groups} PE groups (preset {config.Name})");
+        if (timesteps.Count < 1)
+            throw new CompileException("steps", "the sampler has no steps");
+
+        var ctx = new LoweringContext(config, model, timesteps, batch);
+        var lowering = new UNetLowering(ctx);
+        var m = model.Config;
+        UNetGraph.Forward(m, lowering, new Tensor([batch, m.InChannels, m.SampleSize, m.SampleSize]), model.HasParameter);
+
+        foreach (var (region, what) in new[] { (ctx.StepGroupTables, "step group"), (ctx.StepTables, "step") })
+        {
+            if (region.Stride >= 1L << 24)
+                throw new CompileException("tables", $"the tables of one {what} take {region.Stride} bytes; STEP-relative addresses reach 16 MB");
+        }
+        // The last layer's SYNC becomes FINISH; table loads learn how far apart the copies lie.
+        var instructions = ctx.Instructions.Take(ctx.Instructions.Count - 1).Select(i => i switch
+        {
+            LoadTable { StepMode: StepMode.StepGroup } t => t with { StepStride = ctx.StepGroupTables.Stride },
+            LoadTable { StepMode: StepMode.Step } t => t with { StepStride = ctx.StepTables.Stride },
+            _ => i,
+        }).Append(new Finish()).ToList();
+        AcceleratorProgram program;
+        try
+        {
+            program = new ProgramBuilder(config).Add(instructions).Build();
+        }
+        catch (ProgramException e)
+        {
+            throw new InvalidOperationException($"the compiler wrote a program the builder rejects (a compiler bug): {e.Message}", e);
+        }
+
+        var constants = ctx.Constants.Build();
+        var groupTables = ctx.StepGroupTables.Build();
+        var stepTables = ctx.StepTables.Build();
+        var image = new byte[constants.Length + groupTables.Length + stepTables.Length];
+        constants.CopyTo(image, 0);
+        groupTables.CopyTo(image, constants.Length);
+        stepTables.CopyTo(image, constants.Length + groupTables.Length);
+        return new CompiledUNet
+        {
+            Config = config,
+            Model = m,
+            Batch = batch,
+            Program = program,
+            Image = image,
+            Regions = new ImageRegions(0, constants.Length, constants.Length, groupTables.Length, ctx.StepGroupTables.Stride, constants.Length + groupTables.Length, stepTables.Length, ctx.StepTables.Stride),
+            WorkBytes = (ctx.Work.Length + ByteRegion.Alignment - 1) / ByteRegion.Alignment * ByteRegion.Alignment,
+            Sample = lowering.SampleTensor!,
+            Output = lowering.OutputTensor!,
+            Tensors = lowering.Tensors,
+            Timesteps = [.. timesteps],
+            StepGroupOfStep = [.. Enumerable.Range(0, timesteps.Count).Select(ctx.StepGroupOf)],
+            SampleScales = [.. Enumerable.Range(0, stepGroups).Select(g => model.Quantization.Scale("sample", g))],
+            OutputScales = [.. Enumerable.Range(0, stepGroups).Select(g => model.Quantization.Scale(lowering.OutputTensor!.Point, g))],
+            Layers = ctx.Layers,
+        };
+    }
+}

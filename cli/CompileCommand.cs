@@ -1,0 +1,101 @@
+using System.CommandLine;
+using System.Globalization;
+using DiffAcc.Accelerator.Compiler;
+using DiffAcc.Accelerator.Configuration;
+using DiffAcc.Accelerator.Isa;
+using DiffAcc.Model.SafeTensors;
+using DiffAcc.Model.Sampling;
+using Spectre.Console;
+
+namespace DiffAcc.Cli;
+
+/// <summary><c>diffacc compile</c>: a diffusers UNet and its quantization file into a program, a DDR image, a manifest and a C header.</summary>
+internal static class CompileCommand
+{
+    public static Command Create()
+    {
+        var model = new ModelOptions();
+        var accelerator = new AcceleratorOptions();
+        var sampler = SamplerOption();
+        var batch = new Option<int>("--batch") { Description = "Samples per run, one per PE group, sharing every weight fetch", DefaultValueFactory = _ => 1 };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Folder for program.bin, image.bin, manifest.json and diffacc_model.h", Required = true };
+        var verbose = new Option<bool>("--verbose") { Description = "Print every layer: shape, tiling, instructions, MACs and DDR bytes" };
+        var command = new Command("compile", "Compile a UNet2DModel and its quantization file for an accelerator configuration: one program per forward pass, parameterised by the step")
+        {
+            model.Model, model.Quant, model.Steps, sampler, batch, output, verbose,
+        };
+        accelerator.AddTo(command);
+        command.SetAction(result =>
+        {
+            try
+            {
+                var config = accelerator.Resolve(result);
+                if (model.LoadQuantized(result, model.LoadFp32(result)) is not { } quantized)
+                {
+                    Console.Error.WriteLine("error: --quant is required: the program needs the activation scales (diffacc quantize writes them)");
+                    return 1;
+                }
+                var scheduler = Scheduler(result.GetValue(sampler)!, result.GetValue(model.Steps));
+                var compiled = UNetCompiler.Compile(quantized, config, scheduler.Timesteps, result.GetValue(batch));
+                if (result.GetValue(verbose))
+                    AnsiConsole.Write(LayerTable(compiled));
+                var folder = result.GetValue(output)!.FullName;
+                compiled.Save(folder);
+                AnsiConsole.Write(Summary(compiled, folder));
+                return 0;
+            }
+            catch (Exception e) when (e is CompileException or ConfigException or ModelFileException or IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    public static Option<string> SamplerOption()
+    {
+        var sampler = new Option<string>("--sampler") { Description = "ddim or ddpm: the timesteps the program is compiled for", DefaultValueFactory = _ => "ddim" };
+        sampler.AcceptOnlyFromAmong("ddim", "ddpm");
+        return sampler;
+    }
+
+    public static IScheduler Scheduler(string sampler, int steps)
+        => sampler == "ddpm" ? new DdpmScheduler(NoiseSchedule.Ddpm, steps) : new DdimScheduler(NoiseSchedule.Ddpm, steps);
+
+    private static string N(long v) => v.ToString("#,0", CultureInfo.InvariantCulture);
+
+    private static Table Summary(CompiledUNet compiled, string folder)
+    {
+        var traffic = ProgramTraffic.Of(compiled.Config, compiled.Program.Instructions);
+        var r = compiled.Regions;
+        var table = new Table().Title($"compiled for {compiled.Config.Name}: {folder}").AddColumn("what").AddColumn(new TableColumn("value").RightAligned());
+        table.AddRow("instructions", N(compiled.Program.Count));
+        table.AddRow("program.bin bytes", N(compiled.Program.Count * InstructionSet.Bytes));
+        table.AddRow("image.bin bytes", N(compiled.Image.Length));
+        table.AddRow("  constants (weights)", N(r.ConstantsBytes));
+        table.AddRow($"  step group tables ({compiled.SampleScales.Count} x {N(r.StepGroupStride)})", N(r.StepGroupTablesBytes));
+        table.AddRow($"  step tables ({compiled.Timesteps.Count} x {N(r.StepStride)})", N(r.StepTablesBytes));
+        table.AddRow("work region bytes", N(compiled.WorkBytes));
+        table.AddRow("layers", N(compiled.Layers.Count));
+        table.AddRow("MACs per run", N(compiled.Layers.Sum(l => l.Macs)));
+        table.AddRow($"DDR bytes per run (batch {compiled.Batch})", N(traffic.Total));
+        table.AddRow("  weights", N(traffic.Weights));
+        table.AddRow("  tables", N(traffic.Tables));
+        table.AddRow("  activations read / written", $"{N(traffic.ActivationsRead)} / {N(traffic.ActivationsWritten)}");
+        table.AddRow("  instructions", N(traffic.Instructions));
+        return table;
+    }
+
+    private static Table LayerTable(CompiledUNet compiled)
+    {
+        var table = new Table().Title("layers").AddColumn("layer").AddColumn("operation").AddColumn("shape").AddColumn("tiling")
+            .AddColumn(new TableColumn("instructions").RightAligned()).AddColumn(new TableColumn("MACs").RightAligned()).AddColumn(new TableColumn("DDR bytes").RightAligned());
+        foreach (var l in compiled.Layers)
+        {
+            var traffic = ProgramTraffic.Of(compiled.Config, compiled.Program.Instructions.Skip(l.FirstInstruction).Take(l.InstructionCount));
+            table.AddRow(Markup.Escape(l.Name), l.Operation, Markup.Escape(l.Shape), Markup.Escape(l.Tiling), N(l.InstructionCount), N(l.Macs), N(traffic.Total));
+        }
+        return table;
+    }
+}

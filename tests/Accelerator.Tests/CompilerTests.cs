@@ -1,0 +1,105 @@
+using DiffAcc.Accelerator.Compiler;
+using DiffAcc.Accelerator.Configuration;
+using DiffAcc.Accelerator.Host;
+using DiffAcc.Accelerator.Isa.Simulation;
+using DiffAcc.Model.Int8;
+using DiffAcc.Model.Quantization;
+using DiffAcc.Model.Sampling;
+using DiffAcc.Model.Tensors;
+using DiffAcc.Model.Unet;
+
+namespace DiffAcc.Accelerator.Tests;
+
+public class CompilerTests
+{
+    [Theory]
+    [InlineData("small")]
+    [InlineData("xczu9eg")]
+    public void The_shipped_model_runs_on_the_functional_simulator_and_every_tensor_equals_the_int8_model(string preset)
+    {
+        var model = ShippedModel.Quantized.Value;
+        var scheduler = new DdimScheduler(NoiseSchedule.Ddpm, 50);
+        var compiled = UNetCompiler.Compile(model, Presets.Get(preset), scheduler.Timesteps);
+        var step = 37;
+        var sample = Noise(1, model.Config);
+        var expected = new Dictionary<string, Int8Tensor>(StringComparer.Ordinal);
+        model.PredictNoise(sample, scheduler.Timesteps[step], null, (point, t) => expected[point] = t);
+
+        var layout = compiled.Layout();
+        var ddr = compiled.NewDdr(layout);
+        compiled.WriteSample(ddr, layout, sample, 0, 1, step);
+        var run = new FunctionalSimulator(compiled.Config).Run(compiled.Program, ddr, compiled.Registers(layout, step));
+        Assert.True(run.RaceFree, string.Join("\n", run.Races));
+        var problems = new List<string>();
+        foreach (var (point, tensor) in compiled.Tensors)
+        {
+            var actual = compiled.Read(run.Ddr, layout, tensor, 0);
+            var reference = expected[point].Data;
+            var first = Enumerable.Range(0, reference.Length).FirstOrDefault(i => actual[i] != reference[i], -1);
+            if (first >= 0)
+                problems.Add($"{point}: {Enumerable.Range(0, reference.Length).Count(i => actual[i] != reference[i])} of {reference.Length} differ; first at {first}: {actual[first]} vs {reference[first]}");
+        }
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
+    [Fact]
+    public void A_wrong_value_is_reported_at_the_first_layer_that_has_it_with_its_position()
+    {
+        var model = ShippedModel.Quantized.Value;
+        var scheduler = new DdimScheduler(NoiseSchedule.Ddpm, 50);
+        var compiled = UNetCompiler.Compile(model, Presets.Small, scheduler.Timesteps, batch: 2);
+        var predictor = new CompiledNoisePredictor(compiled, new FunctionalRunner());
+        var sample = Noise(3, model.Config);
+        predictor.PredictNoise(sample, scheduler.Timesteps[40]);
+        Assert.Equal(2, predictor.Runs.Count);
+        Assert.Null(Int8Comparison.Check(predictor, model, sample, scheduler.Timesteps[40]));
+
+        // One byte of sample 2 (the second run's first sample) in the middle block's attention output.
+        var tensor = compiled.Tensors["mid_block.attentions.0.attention"];
+        var run = predictor.Runs[1].Run;
+        var at = run.Ddr.Index(predictor.Layout.WorkAddress + tensor.At(0) + (5 * tensor.PixelBytes) + 3, 1, "test");
+        run.Ddr.Bytes[at] ^= 0x40;
+        var mismatch = Int8Comparison.Check(predictor, model, sample, scheduler.Timesteps[40]);
+        Assert.NotNull(mismatch);
+        Assert.Equal(("mid_block.attentions.0.attention", 2, 3, 0, 5, 1), (mismatch.Tensor, mismatch.Sample, mismatch.Channel, mismatch.Y, mismatch.X, mismatch.Differing));
+    }
+
+    private static Tensor Noise(int batch, UNetConfig config)
+    {
+        var x = new Tensor([batch, config.InChannels, config.SampleSize, config.SampleSize]);
+        new GaussianNoise(5).Fill(x.Data);
+        return x;
+    }
+}
+
+/// <summary>The shipped Fashion-MNIST UNet with its shipped quantization (4 step groups).</summary>
+internal static class ShippedModel
+{
+    public static string Folder([System.Runtime.CompilerServices.CallerFilePath] string file = "")
+        => Path.Combine(Path.GetDirectoryName(file)!, "..", "..", "model", "weights", "fashion-mnist");
+
+    public static Lazy<QuantizedUNet> Quantized { get; } = new(() => QuantizedUNet.Load(UNet2D.Load(Path.Combine(Folder(), "unet")), Path.Combine(Folder(), "quantization.json")));
+}
+
+/// <summary>A UNet shaped like google/ddpm-cifar10-32 (random weights, a one-trajectory calibration) on the default preset.</summary>
+public class CifarCompilerTests
+{
+    [Fact]
+    public void A_ddpm_cifar10_shaped_unet_compiles_for_xczu9eg_and_one_step_is_bit_exact_on_the_functional_simulator()
+    {
+        var fp32 = UNet2D.Random(UNetConfig.DdpmCifar10, 1);
+        var scheduler = new DdimScheduler(NoiseSchedule.Ddpm, 2);
+        var calibration = StepwiseCalibration.Run(fp32, NoiseSchedule.Ddpm, scheduler, "ddim", 1, 3);
+        var model = new QuantizedUNet(fp32, calibration.Quantize(2));
+        var compiled = UNetCompiler.Compile(model, Presets.Xczu9eg, scheduler.Timesteps);
+        // 52 3x3 convolutions, 13 1x1 shortcuts and 6 x 4 projections, 6 attention blocks (the middle one on 16 pixels, fewer keys than Tn = 32).
+        Assert.Equal(52, compiled.Layers.Count(l => l.Operation is "conv 3x3" or "conv 3x3 / 2" or "upsample + conv"));
+        Assert.Equal(13 + 24, compiled.Layers.Count(l => l.Operation == "conv 1x1"));
+        Assert.Equal(6, compiled.Layers.Count(l => l.Operation == "attention"));
+        var x = new Tensor([1, 3, 32, 32]);
+        new GaussianNoise(5).Fill(x.Data);
+        var predictor = new CompiledNoisePredictor(compiled, new FunctionalRunner());
+        predictor.PredictNoise(x, scheduler.Timesteps[1]);
+        Assert.Null(Int8Comparison.Check(predictor, model, x, scheduler.Timesteps[1]));
+    }
+}
