@@ -16,6 +16,7 @@ internal static class DiffAccCommand
         root.Subcommands.Add(CompileCommand.Create());
         root.Subcommands.Add(SampleCommand.Create());
         root.Subcommands.Add(QuantizeCommand.Create());
+        root.Subcommands.Add(ModelCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());
         return root;
     }
