@@ -13,8 +13,14 @@ namespace DiffAcc.Accelerator.Buffers;
 /// </summary>
 public sealed class WeightBuffer : Module
 {
+    /// <summary>The most bytes of a row one of a bank's memories holds: one DMA beat.</summary>
+    public const int MaxColumnBytes = 16;
+
     public WeightBuffer(int rowBytes, int depth)
     {
+        ColumnBytes = Math.Min(rowBytes, MaxColumnBytes);
+        if (rowBytes < 1 || rowBytes % ColumnBytes != 0)
+            throw new ArgumentOutOfRangeException(nameof(rowBytes), $"a weight row of {rowBytes} bytes is not a whole number of {MaxColumnBytes}-byte columns");
         RowBytes = rowBytes;
         Depth = depth;
         var addressBits = Hw.BitsFor(depth);
@@ -41,17 +47,25 @@ public sealed class WeightBuffer : Module
         var computeFull = Mux(fillBank, next0, next1);
         When(fillFull & !computeFull, () => fillBank.Assign(!fillBank));
 
-        var row = Cat([.. WriteData.Reverse()]);
-        var bank0 = Mem(UInt(8 * rowBytes), depth, RamStyle.Block, byteWidth: 8, name: "bank_0");
-        var bank1 = Mem(UInt(8 * rowBytes), depth, RamStyle.Block, byteWidth: 8, name: "bank_1");
-        When(Write & !fillBank, () => bank0.Write(WriteAddress, row, byteEnable: WriteBytes));
-        When(Write & fillBank, () => bank1.Write(WriteAddress, row, byteEnable: WriteBytes));
-        var word0 = bank0.Read(ReadAddress, name: "read_0");
-        var word1 = bank1.Read(ReadAddress, name: "read_1");
-        var readBank = RegNext(computeBank, name: "read_bank");
-        var word = Mux(readBank, word1, word0);
-        for (var i = 0; i < rowBytes; i++)
-            ReadData[i].Assign(word[(8 * i) + 7, 8 * i].AsSInt());
+        // Both banks share each memory (the bank is the top address bit): filling writes one bank while
+        // compute reads the other, one write and one read port, and no multiplexer between the banks.
+        // One memory per column of ColumnBytes bytes, so synthesis sees a few byte enables per RAM (a
+        // RAMB36E2 has eight), not one memory with a write enable for each of the row's bytes.
+        var columns = rowBytes / ColumnBytes;
+        var writeAt = Cat(fillBank, WriteAddress);
+        var readAt = Cat(computeBank, ReadAddress);
+        for (var c = 0; c < columns; c++)
+        {
+            var column = Enumerable.Range(c * ColumnBytes, ColumnBytes).ToArray();
+            var data = Cat([.. column.Reverse().Select(b => WriteData[b])]);
+            var enables = WriteBytes[((c + 1) * ColumnBytes) - 1, c * ColumnBytes];
+            var banks = Mem(UInt(8 * ColumnBytes), 2 << addressBits, RamStyle.Block, byteWidth: 8, name: $"banks_{c}");
+            When(Write, () => banks.Write(writeAt, data, byteEnable: enables));
+            var word = banks.Read(readAt, name: $"read_{c}");
+            for (var i = 0; i < ColumnBytes; i++)
+                ReadData[column[i]].Assign(word[(8 * i) + 7, 8 * i].AsSInt());
+        }
+
         CanFill.Assign(!Mux(fillBank, full1, full0));
         ComputeValid.Assign(Mux(fillBank, full0, full1));
     }
@@ -59,6 +73,9 @@ public sealed class WeightBuffer : Module
     public int RowBytes { get; }
 
     public int Depth { get; }
+
+    /// <summary>The bytes of a row each memory of a bank holds.</summary>
+    public int ColumnBytes { get; }
 
     public override string ModuleName => $"WeightBuffer{RowBytes}x{Depth}";
 

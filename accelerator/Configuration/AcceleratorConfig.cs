@@ -103,9 +103,15 @@ public sealed record AcceleratorConfig
     /// <summary>Rows of each weight bank (one row holds Tm x Tn int8 weights).</summary>
     public int WeightRows => Math.Max(1, WeightBufferKiB * 1024 / (Tm * Tn));
 
-    /// <summary>RAMB36E2 of the G activation buffers and accumulator banks and the two weight banks, by their geometry.</summary>
+    /// <summary>RAMB36E2 of the G activation buffers and accumulator banks and the weight buffer's two banks, by their geometry.</summary>
     /// <remarks>The accumulator banks count twice: a read for the add, a read for requantization and a write are three ports, one more than a block RAM has.</remarks>
-    public int BufferRamb36 => (Groups * (Ramb36For(ActivationRows, 8 * Tn) + (2 * Ramb36For(AccumulatorRows, AccumulatorWidth * Tm)))) + (2 * Ramb36For(WeightRows, 8 * Tm * Tn));
+    public int BufferRamb36 => (Groups * (Ramb36For(ActivationRows, 8 * Tn) + (2 * Ramb36For(AccumulatorRows, AccumulatorWidth * Tm)))) + (WeightColumns * Ramb36For(2 << Hw.BitsFor(WeightRows), 8 * WeightColumnBytes));
+
+    /// <summary>Bytes of a weight row each of a bank's memories holds (see <see cref="Buffers.WeightBuffer"/>).</summary>
+    public int WeightColumnBytes => Math.Min(Tm * Tn, Buffers.WeightBuffer.MaxColumnBytes);
+
+    /// <summary>Memories of the weight buffer, each holding one column of both banks: the row split so each memory has few byte enables.</summary>
+    public int WeightColumns => Tm * Tn / WeightColumnBytes;
 
     /// <summary>RAMB36E2 for a depth x width memory: the best of the block's aspect ratios (512 x 72 ... 32K x 1).</summary>
     public static int Ramb36For(int depth, int width)

@@ -32,10 +32,12 @@ public sealed class BufferTests
         }
     }
 
-    [Fact]
-    public async Task The_ping_pong_weight_buffer_swaps_banks_by_its_handshake_and_reads_the_compute_bank()
+    [Theory]
+    [InlineData(4)]
+    [InlineData(48)] // three 16-byte column memories per bank
+    public async Task The_ping_pong_weight_buffer_swaps_banks_by_its_handshake_and_reads_the_compute_bank(int rowBytes)
     {
-        const int rowBytes = 4, depth = 16;
+        const int depth = 16;
         var design = HdlFlow.For(() => new WeightBuffer(rowBytes, depth)).Run();
         var model = await VerilatorBuild.For(design).BuildAsync();
         var stimulus = new RandomStimulus(design.Design, 77);
