@@ -14,7 +14,9 @@ public sealed class ConfigurationTests
         Assert.True(config.MacDsps >= 0.8 * config.Part.Dsp48E2, $"{config.MacDsps} of {config.Part.Dsp48E2}");
         Assert.True(config.TotalDsps <= config.Part.Dsp48E2);
         Assert.Same(config, Presets.Default);
-        Assert.Equal((4 * (58 + (2 * 15))) + (2 * 114), config.BufferRamb36);
+        // Activation buffers 8,192 x 256 bits (58 each), accumulator banks 512 x 1,024 bits twice (15 each), and the
+        // weight buffer's 64 column memories of 256 x 128 bits (both banks, 2 each).
+        Assert.Equal((4 * (58 + (2 * 15))) + (64 * 2), config.BufferRamb36);
     }
 
     [Fact]
