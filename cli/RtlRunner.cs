@@ -1,6 +1,7 @@
 using DiffAcc.Accelerator.Compiler;
 using DiffAcc.Accelerator.Host;
 using DiffAcc.Accelerator.Isa.Simulation;
+using DiffAcc.Accelerator.Performance;
 using DiffAcc.Sim.Axi;
 using DiffAcc.Sim.Verilator;
 
@@ -16,15 +17,24 @@ internal sealed class RtlRunner(VerilatorModel model, ulong seed = 1) : IProgram
     private ulong runs;
 
     /// <summary>The DDR's behaviour: read latency range, probability that a ready is high, probability that a data beat waits.</summary>
-    public (int Min, int Max, double Ready, double Gap) Ddr { get; init; } = (100, 200, 0.7, 0.2);
+    public DdrTiming Ddr { get; init; } = DdrTiming.Testbench;
 
     public long WatchdogCycles { get; init; } = 200_000_000;
 
+    /// <summary>Writes a waveform of each run here (the model must be built with tracing).</summary>
+    public string? VcdPath { get; init; }
+
     public ProgramRun Run(CompiledUNet compiled, DdrImage ddr, DdrLayout layout, MachineRegisters registers)
+        => Run(compiled.Program.Count, ddr, layout.ProgramAddress, registers);
+
+    /// <summary>Runs the <paramref name="instructions"/> instructions at <paramref name="programAddress"/> of <paramref name="ddr"/>.</summary>
+    public ProgramRun Run(int instructions, DdrImage ddr, long programAddress, MachineRegisters registers)
     {
-        var script = SystemTestbench.Script(registers, layout.ProgramAddress, compiled.Program.Count, WatchdogCycles);
+        var script = SystemTestbench.Script(registers, programAddress, instructions, WatchdogCycles);
         var run = AxiSystemRun.Of(model).WithDdr(ddr.Address, ddr.Bytes).WithScript(script).WithSeed(seed + runs++)
-            .WithLatency(Ddr.Min, Ddr.Max).WithBackPressure(Ddr.Ready, Ddr.Gap).WithMaxCycles(WatchdogCycles + 1_000_000).WithTimeout(TimeSpan.FromHours(2));
+            .WithLatency(Ddr.LatencyMin, Ddr.LatencyMax).WithBackPressure(Ddr.Ready, Ddr.Gap).WithOutstanding(Ddr.Outstanding).WithMaxCycles(WatchdogCycles + 1_000_000).WithTimeout(TimeSpan.FromHours(2));
+        if (VcdPath is not null)
+            run = run.WithTrace(VcdPath);
         var result = run.RunAsync().GetAwaiter().GetResult();
         if (result.Violations.Count > 0)
             throw new MachineFault($"AXI rule broken: {string.Join("; ", result.Violations.Take(3))}");

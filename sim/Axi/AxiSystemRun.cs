@@ -95,6 +95,8 @@ public sealed record AxiSystemRun
 
     public AxiSystemRun WithBackPressure(double ready, double gap) => this with { Ready = ready, Gap = gap };
 
+    public AxiSystemRun WithOutstanding(int bursts) => this with { Outstanding = bursts };
+
     public AxiSystemRun WithMaxCycles(long cycles) => this with { MaxCycles = cycles };
 
     public AxiSystemRun WithTrace(string vcdPath) => this with { VcdPath = vcdPath };

@@ -1,0 +1,44 @@
+using DiffAcc.Accelerator.Compiler;
+using DiffAcc.Accelerator.Isa;
+
+namespace DiffAcc.Accelerator.Performance;
+
+/// <summary>What bounds a layer: the engine busiest in its window, or nothing busy most of it (waits on tokens and DDR latency).</summary>
+public enum LayerBound
+{
+    Compute,
+    Dma,
+    Vector,
+    Dependency,
+}
+
+/// <summary>One compiled layer in a cycle estimate: its window (SYNC to SYNC), its engines' busy cycles, its DDR bytes.</summary>
+public sealed record LayerTiming(string Name, string Operation, long Macs, double Cycles, double PeCycles, double DmaCycles, double VectorCycles, long DdrBytes, LayerBound Bound)
+{
+    /// <summary>A layer is bound by its busiest engine when that engine is busy at least this share of the window.</summary>
+    public const double BoundShare = 0.5;
+
+    /// <summary>MACs done against what the PE array could do in the window (all groups).</summary>
+    public double PeUtilisation(int macsPerCycle) => Cycles <= 0 ? 0 : Macs / (Cycles * macsPerCycle);
+
+    public static IReadOnlyList<LayerTiming> Of(CompiledUNet compiled, CycleEstimate estimate)
+    {
+        var layers = new List<LayerTiming>();
+        double previous = 0;
+        foreach (var layer in compiled.Layers)
+        {
+            var last = layer.FirstInstruction + layer.InstructionCount - 1;
+            var end = estimate.Instructions.First(t => t.Index == last).Dispatch;
+            var busy = estimate.Busy(layer.FirstInstruction, layer.InstructionCount);
+            var dma = new[] { busy[Engine.Load], busy[Engine.Weight], busy[Engine.Store] }.Max();
+            var cycles = end - previous;
+            var shares = new (LayerBound Bound, double Busy)[] { (LayerBound.Compute, busy[Engine.Compute]), (LayerBound.Dma, dma), (LayerBound.Vector, busy[Engine.Vector]) };
+            var top = shares.MaxBy(s => s.Busy);
+            var bound = top.Busy >= BoundShare * cycles ? top.Bound : LayerBound.Dependency;
+            var traffic = ProgramTraffic.Of(compiled.Config, compiled.Program.Instructions.Skip(layer.FirstInstruction).Take(layer.InstructionCount));
+            layers.Add(new LayerTiming(layer.Name, layer.Operation, layer.Macs, cycles, busy[Engine.Compute], dma, busy[Engine.Vector], traffic.Total, bound));
+            previous = end;
+        }
+        return layers;
+    }
+}

@@ -1,0 +1,58 @@
+using DiffAcc.Accelerator.Configuration;
+using DiffAcc.Accelerator.Isa.Simulation;
+using DiffAcc.Accelerator.Machine;
+
+namespace DiffAcc.Accelerator.Performance;
+
+/// <summary>What the engine timings share while the cycle model runs a program: the configuration, the DDR ports and the step's registers.</summary>
+internal sealed class MachineTimingState(AcceleratorConfig config, DdrTiming ddr, MachineRegisters registers)
+{
+    private int? peLatency;
+
+    public AcceleratorConfig Config { get; } = config;
+
+    public DdrTiming Ddr { get; } = ddr;
+
+    public MachineRegisters Registers { get; } = registers;
+
+    /// <summary>Cycles from a term entering a PE group to its sum (the generator's pipeline, built once).</summary>
+    public int PeLatency => peLatency ??= new Datapath.PeGroup(Config).Latency;
+
+    /// <summary>The data port's read side: LOAD, LOAD_TABLE and the instruction fetch.</summary>
+    public DdrPort DataRead { get; } = new(ddr, Math.Min(ddr.Outstanding, AxiReadPort.Outstanding - 1));
+
+    /// <summary>The data port's write side: STORE.</summary>
+    public DdrPort DataWrite { get; } = new(ddr, ddr.Outstanding);
+
+    /// <summary>The weights port: LOAD_WEIGHTS alone.</summary>
+    public DdrPort Weights { get; } = new(ddr, Math.Min(ddr.Outstanding, AxiReadPort.Outstanding - 1));
+
+    /// <summary>The step group stamped on the instruction being timed (SET_STEP changes it within a program).</summary>
+    public int StepGroup { get; set; } = registers.StepGroup;
+
+    /// <summary>The DDR address of a DMA instruction: <c>BASE[Base] + Offset + (STEP or STEP_GROUP) x StepStride</c>.</summary>
+    public long Address(Isa.DmaInstruction instruction) => Registers.Bases[instruction.Base] + instruction.Offset + (instruction.StepMode switch
+    {
+        Isa.StepMode.Step => Registers.Step,
+        Isa.StepMode.StepGroup => StepGroup,
+        _ => 0,
+    } * instruction.StepStride);
+
+    /// <summary>The activation buffers' read ports, shared by priority.</summary>
+    public BufferReadPorts ReadPorts { get; } = new();
+
+    /// <summary>The cycle the weight bank an instruction fills is free (set by the scheduler before it runs a weight instruction).</summary>
+    public double BankFree { get; set; }
+
+    /// <summary>The cycle the weight bank a CONV reads is complete (set by the scheduler before it runs a CONV).</summary>
+    public double BankComplete { get; set; }
+}
+
+/// <summary>The time one engine takes for the instructions it executes.</summary>
+internal interface IInstructionTiming
+{
+    bool Times(Isa.Instruction instruction);
+
+    /// <summary>The cycle the engine reports the instruction done, given the cycle its Start pulse comes.</summary>
+    double Run(Isa.Instruction instruction, double start, MachineTimingState state);
+}

@@ -1,0 +1,62 @@
+using DiffAcc.Accelerator.Isa;
+using DiffAcc.Accelerator.Vector;
+
+namespace DiffAcc.Accelerator.Performance;
+
+/// <summary>
+/// The vector engine: a streaming instruction reads a buffer row a cycle (two for a two-operand ADD)
+/// and its unit takes VectorLanes values a cycle, so a row costs the larger of its reads and its
+/// Tn / VectorLanes beats, and the last row leaves through the unit's pipeline and the collector.
+/// SOFTMAX reads each query's scores three times (maximum, sum, probabilities) with the division
+/// between the second and third pass; GN_FINISH sums, roots and stores group by group.
+/// </summary>
+internal sealed class VectorTiming : IInstructionTiming
+{
+    /// <summary>Start to the first read: the parameter read and the reader's start.</summary>
+    public const int SetupCycles = 2;
+
+    /// <summary>A row's last beat out of its unit to done: the collector, the write and the done pulse.</summary>
+    public const int TailCycles = 4;
+
+    /// <summary>A SOFTMAX row besides its three passes: the sum drains from the unit, the division, and the unit refills for the probabilities (measured: 11 + 33 + 15).</summary>
+    public const int SoftmaxTurnCycles = (2 * SoftmaxUnit.Latency) + SoftmaxUnit.DivideCycles + 11;
+
+    /// <summary>A GroupNorm group's reciprocal square root: the machine's fixed cycles, its start and an average normalization shift.</summary>
+    public const int RootCycles = ReciprocalSqrtUnit.FinishCycles + 2 + 8;
+
+    public bool Times(Instruction instruction) => instruction is VectorStream or Softmax or GroupNormFinish;
+
+    public double Run(Instruction instruction, double start, MachineTimingState state)
+    {
+        int tn = state.Config.Tn, tm = state.Config.Tm, lanes = state.Config.VectorLanes;
+        var rowBeats = Math.Max(1, tn / lanes);
+        switch (instruction)
+        {
+            case GroupNormFinish finish:
+                var groups = finish.Channels / Math.Max(1, finish.ChannelsPerGroup);
+                return start + 1 + (groups * ((2.0 * finish.ChannelsPerGroup) + RootCycles));
+            case Softmax softmax:
+                var beats = softmax.RowLength / tm * Math.Max(1, tm / lanes);
+                return start + SetupCycles + (softmax.Rows * ((3.0 * beats) + SoftmaxTurnCycles)) + SoftmaxUnit.Latency + TailCycles;
+            case VectorStream stream:
+                var reads = stream is Add { SingleOperand: false } ? 2 : 1;
+                var rows = (double)stream.Pixels * stream.Blocks;
+                var perRow = Math.Max(rowBeats, reads);
+                var first = start + SetupCycles;
+                // The reader yields the group's read port to stores and weight gathers; CONVs yield to it.
+                var streamed = state.ReadPorts.Finish(1 << stream.Group, BufferReadPorts.Reader.Vector, first, rows * perRow, (double)reads / perRow);
+                state.ReadPorts.Occupy(1 << stream.Group, BufferReadPorts.Reader.Vector, first, streamed, (double)reads / perRow);
+                var latency = stream switch
+                {
+                    Activate => ActivationTableUnit.Latency,
+                    Add => ScaleAddUnit.Latency,
+                    GroupNormApply { ApplyTable: true } => GroupNormApplyUnit.Latency + ActivationTableUnit.Latency,
+                    GroupNormApply => GroupNormApplyUnit.Latency,
+                    _ => 0,
+                };
+                return streamed + latency + TailCycles;
+            default:
+                throw new ArgumentException($"{instruction} is not a vector instruction", nameof(instruction));
+        }
+    }
+}

@@ -1,0 +1,115 @@
+using DiffAcc.Accelerator.Configuration;
+using DiffAcc.Accelerator.Isa;
+using DiffAcc.Accelerator.Isa.Simulation;
+using DiffAcc.Accelerator.Performance;
+
+namespace DiffAcc.Accelerator.Tests;
+
+public sealed class CycleModelTests
+{
+    private static readonly AcceleratorConfig Config = Presets.Small;
+
+    /// <summary>A DDR that answers every burst after exactly 100 cycles, at a beat a cycle.</summary>
+    private static readonly DdrTiming Fixed = new(100, 100, 1.0, 0.0, 8);
+
+    private static readonly MachineRegisters Registers = new() { Bases = [0x1000_0000, 0x2000_0000, 0x3000_0000, 0x4000_0000] };
+
+    private static Conv Conv3x3(int rows, Engines wait = Engines.None, bool release = true) => new()
+    {
+        GroupMask = 1,
+        InPixelStride = 1,
+        CinBlocks = 1,
+        InRows = rows,
+        InCols = 8,
+        RowOffset = -1,
+        ColOffset = -1,
+        Kernel3x3 = true,
+        OutRows = rows,
+        OutCols = 8,
+        CoutBlocks = 2,
+        OutRow = 1000,
+        OutPixelStride = 1,
+        Release = release,
+        Wait = wait,
+    };
+
+    private static CycleEstimate Run(params Instruction[] program) => CycleModel.For(Config).WithDdr(Fixed).Run([.. program, new Finish()], Registers);
+
+    [Fact]
+    public void A_convolution_takes_a_cycle_per_term_plus_a_fixed_pipeline()
+    {
+        var weights = new LoadWeights { Rows = 18, Complete = true };
+        var small = Run(weights, Conv3x3(4)).Instructions.Single(t => t.Instruction is Conv);
+        var large = Run(weights, Conv3x3(8)).Instructions.Single(t => t.Instruction is Conv);
+        Assert.Equal(ConvTiming.Terms(Conv3x3(8)) - ConvTiming.Terms(Conv3x3(4)), large.Busy - small.Busy, 6);
+        Assert.Equal(2 * 4 * 8 * 9, ConvTiming.Terms(Conv3x3(4)));
+    }
+
+    [Fact]
+    public void A_convolution_starts_its_walk_only_when_its_weight_bank_is_complete()
+    {
+        var estimate = Run(new LoadWeights { Rows = 18, Complete = true }, Conv3x3(4));
+        var load = estimate.Instructions.Single(t => t.Instruction is LoadWeights);
+        var conv = estimate.Instructions.Single(t => t.Instruction is Conv);
+        // The CONV launches at once but walks after the weights: latency + 18 rows x 2 beats.
+        Assert.True(conv.Launch < load.Done);
+        Assert.True(conv.Done > load.Done + ConvTiming.Terms(Conv3x3(4)), $"{conv.Done} vs {load.Done}");
+        Assert.True(load.Done >= Fixed.MeanLatency + 36);
+    }
+
+    [Fact]
+    public void A_load_asks_for_a_burst_only_when_its_queue_has_room_for_all_of_it()
+    {
+        // 64 KB contiguous: 4,096 beats in 16 bursts of 256 into a 256-beat queue, drained at half a beat a
+        // cycle (a row of Tn = 8 bytes a cycle): each burst waits for the queue to empty, then the latency.
+        var load = Run(new Load { Base = 1, Rows = 8192, Chunks = 1 }).Instructions.Single(t => t.Instruction is Load);
+        Assert.InRange(load.Busy, 16 * (100 + 512), (16 * (100 + 512)) + 40);
+        // One pixel per run, 8 bytes each 4 KB apart: latency-bound at 7 bursts in flight.
+        var strided = Run(new Load { Base = 1, Rows = 1, Chunks = 70, DdrStride = 4096 }).Instructions.Single(t => t.Instruction is Load);
+        Assert.InRange(strided.Busy, 10 * 100, 11 * 110);
+    }
+
+    [Fact]
+    public void Bursts_stop_at_4_KB_pages_and_256_beats()
+    {
+        Assert.Equal([256, 256], DmaRuns.Bursts(0x1000, 8192, 1, 0));
+        Assert.Equal([2, 256, 1], DmaRuns.Bursts(0x1FE0, 4136, 1, 0));
+        // A run that starts inside a beat takes the beat it starts in.
+        Assert.Equal([1, 1], DmaRuns.Bursts(0x1004, 8, 2, 64));
+        Assert.Equal([2], DmaRuns.Bursts(0x100C, 8, 1, 0));
+    }
+
+    [Fact]
+    public void A_store_holds_its_groups_read_port_so_a_vector_instruction_there_waits_and_one_elsewhere_does_not()
+    {
+        var store = new Store { Group = 0, Base = 1, Rows = 2048, Chunks = 1 };
+        Add Add(int group) => new() { Group = group, Pixels = 1024, Blocks = 1, SrcStride = 1, Dst = 3000, DstStride = 1, SingleOperand = true };
+        var alone = Run(Add(0)).Instructions.Single(t => t.Instruction is Add).Busy;
+        var beside = Run(store, Add(0)).Instructions.Single(t => t.Instruction is Add).Busy;
+        var elsewhere = Run(store, Add(1)).Instructions.Single(t => t.Instruction is Add).Busy;
+        Assert.Equal(alone, elsewhere, 6);
+        Assert.True(beside > alone + 1000, $"{beside} vs {alone}");
+    }
+
+    [Fact]
+    public void Tokens_order_the_engines_and_sync_waits_for_all()
+    {
+        var estimate = Run(
+            new Load { Base = 1, Rows = 64, Chunks = 1, Signal = Engines.Vector },
+            new Activate { Pixels = 64, Blocks = 1, SrcStride = 1, Dst = 100, DstStride = 1, Wait = Engines.Load },
+            new Sync(),
+            new Activate { Pixels = 8, Blocks = 1, SrcStride = 1, Dst = 200, DstStride = 1 });
+        var t = estimate.Instructions;
+        Assert.True(t[1].Launch > t[0].Done);
+        Assert.True(t[2].Dispatch > t[1].Done);
+        Assert.True(t[3].Launch > t[2].Dispatch);
+        Assert.True(estimate.Cycles > t[3].Done);
+    }
+
+    [Fact]
+    public void A_token_that_never_comes_is_a_deadlock()
+    {
+        var deadlock = Assert.Throws<DeadlockException>(() => Run(new Activate { Pixels = 1, Blocks = 1, SrcStride = 1, Wait = Engines.Load }));
+        Assert.Contains("instruction", deadlock.Message, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,52 @@
+namespace DiffAcc.Cli.Tests;
+
+public sealed class PerfCommandTests
+{
+    /// <summary>
+    /// The layers of one up-block resnet (concatenation, GroupNorm + SiLU, 3x3 and 1x1 convolutions, a
+    /// residual add) and an attention block of the shipped model, each alone on DiffAccTop (small)
+    /// under random DDR latency and back-pressure, against the cycle model.
+    /// </summary>
+    [Theory]
+    [InlineData("up_blocks.2.resnets.0.", 7, 5.0)]
+    [InlineData("mid_block.attentions.0.attention", 1, 3.0)] // long enough that the DDR's randomness averages out
+    public void The_cycle_model_matches_the_rtl_on_each_layer_within_its_tolerance(string layer, int layers, double percent)
+    {
+        var (code, output, error) = CommandLine.Run("perf", "--validate", "--preset", "small", "--layer", layer);
+        Assert.True(code == 0, output + error);
+        Assert.Contains("within 5 % per layer", output, StringComparison.Ordinal);
+        var rows = output.Split('\n').Where(l => l.Contains(layer, StringComparison.Ordinal) && l.Contains('│', StringComparison.Ordinal)).ToList();
+        Assert.Equal(layers, rows.Count);
+        foreach (var row in rows)
+        {
+            var deviation = double.Parse(row.Split('│', StringSplitOptions.TrimEntries)[4].TrimEnd('%', ' '), System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(Math.Abs(deviation) <= percent, row);
+        }
+    }
+
+    [Fact]
+    public void Perf_prints_the_per_layer_table_and_the_step_latency_of_a_compiled_unet()
+    {
+        var json = Path.Combine(Directory.CreateTempSubdirectory("diffacc-perf-").FullName, "perf.json");
+        var (code, output, error) = CommandLine.Run("perf", "--model", Path.Combine(AppContext.BaseDirectory, "weights", "fashion-mnist", "unet"), "--preset", "small", "--steps", "10", "--json", json);
+        Assert.True(code == 0, output + error);
+        Assert.Contains("mid_block.attentions.0.attention", output, StringComparison.Ordinal);
+        Assert.Contains("ms per step", output, StringComparison.Ordinal);
+        using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json));
+        var runs = document.RootElement.GetProperty("runs");
+        Assert.Equal(2, runs.GetArrayLength());
+        var batch1 = runs[0];
+        var layers = batch1.GetProperty("layers").EnumerateArray().ToList();
+        // The layers' windows add up to the forward, and every convolution is bound by the PE array.
+        Assert.Equal(batch1.GetProperty("cycles").GetDouble(), layers.Sum(l => l.GetProperty("cycles").GetDouble()), 0.01 * batch1.GetProperty("cycles").GetDouble());
+        Assert.All(layers.Where(l => l.GetProperty("operation").GetString() == "conv 3x3" && l.GetProperty("macs").GetInt64() > 1_000_000), l => Assert.Equal("compute", l.GetProperty("bound").GetString()));
+    }
+
+    [Fact]
+    public void A_trace_without_a_layer_is_refused()
+    {
+        var (code, _, error) = CommandLine.Run("perf", "--validate", "--preset", "small", "--trace", "/tmp/x.vcd");
+        Assert.Equal(1, code);
+        Assert.Contains("--trace needs --layer", error, StringComparison.Ordinal);
+    }
+}
