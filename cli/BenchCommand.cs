@@ -16,15 +16,15 @@ internal static class BenchCommand
         var size = new Option<int>("--size") { Description = "Rows and columns of the MAC array", DefaultValueFactory = _ => 16 };
         var hdl = new Command("hdl", "Time elaborate + check + emit of the N x N int8 MAC-array generator (median of several runs)") { runs, size };
         hdl.SetAction(result => Hdl(result.GetValue(runs), result.GetValue(size)));
-        var cycles = new Option<long>("--cycles") { Description = "Cycles of co-simulation and of the bare loop", DefaultValueFactory = _ => 1_000_000 };
+        var cycles = new Option<long>("--cycles") { Description = "Cycles of co-simulation and of the bare loop", DefaultValueFactory = _ => 1_000_000 }.AtLeast(1);
         var cosim = new Command("cosim", "Co-simulation of the 16 x 16 MAC array against its C# golden, beside the bare Verilator loop, plus the cached-rebuild time") { cycles };
         cosim.SetAction((result, token) => CosimBench.RunAsync(result.GetValue(cycles), token));
         var designs = new Option<int>("--designs") { Description = "Random designs to check", DefaultValueFactory = _ => 1000 };
         var seed = new Option<int>("--seed") { Description = "Seed of the first design; design i uses seed + i", DefaultValueFactory = _ => 1 };
-        var fuzzCycles = new Option<long>("--cycles") { Description = "Cycles simulated per batch of 50 designs", DefaultValueFactory = _ => 5000 };
+        var fuzzCycles = new Option<long>("--cycles") { Description = "Cycles simulated per batch of 50 designs", DefaultValueFactory = _ => 5000 }.AtLeast(1);
         var fuzz = new Command("fuzz", "Differential fuzzing: random designs under the IR simulator and Verilator must agree") { designs, seed, fuzzCycles };
         fuzz.SetAction((result, token) => FuzzBench.RunAsync(result.GetValue(designs), result.GetValue(seed), result.GetValue(fuzzCycles), token));
-        var modelRuns = new Option<int>("--runs") { Description = "Timed forward passes after one warm-up", DefaultValueFactory = _ => 3 };
+        var modelRuns = new Option<int>("--runs") { Description = "Timed forward passes after one warm-up", DefaultValueFactory = _ => 3 }.AtLeast(1);
         var model = new Command("model", "One forward pass of the DDPM CIFAR-10 UNet (random weights): our FP32 engine and int8 model beside PyTorch") { modelRuns };
         model.SetAction((result, token) => ModelBench.RunAsync(Math.Max(1, result.GetValue(modelRuns)), token));
         return new Command("bench", "Benchmarks that print figures") { hdl, cosim, fuzz, model };

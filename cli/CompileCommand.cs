@@ -30,6 +30,8 @@ internal static class CompileCommand
             try
             {
                 var config = accelerator.Resolve(result);
+                if (OutputPath.Refuses(OutputPath.FolderProblem("--out", result.GetValue(output)!.FullName)))
+                    return 1;
                 if (model.LoadQuantized(result, model.LoadFp32(result)) is not { } quantized)
                 {
                     Console.Error.WriteLine("error: --quant is required: the program needs the activation scales (diffacc quantize writes them)");

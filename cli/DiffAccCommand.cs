@@ -21,4 +21,26 @@ internal static class DiffAccCommand
         root.Subcommands.Add(ReportCommand.Create());
         return root;
     }
+
+    /// <summary>
+    /// Runs the command line. An exception no command turned into its own message ends as one line on
+    /// standard error and exit code 1, never a stack trace (DIFFACC_STACK_TRACE=1 prints it too).
+    /// </summary>
+    public static async Task<int> InvokeAsync(string[] args)
+    {
+        try
+        {
+            return await Create().Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            var inner = e is AggregateException { InnerExceptions.Count: 1 } aggregate ? aggregate.InnerExceptions[0] : e;
+            Console.Error.WriteLine(inner is IOException or UnauthorizedAccessException
+                ? $"error: {inner.Message}"
+                : $"error: {inner.Message} (an unexpected {inner.GetType().Name}; DIFFACC_STACK_TRACE=1 shows where)");
+            if (Environment.GetEnvironmentVariable("DIFFACC_STACK_TRACE") == "1")
+                Console.Error.WriteLine(inner.StackTrace);
+            return 1;
+        }
+    }
 }

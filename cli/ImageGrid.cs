@@ -1,3 +1,4 @@
+using DiffAcc.Hdl.Emit;
 using DiffAcc.Model.Tensors;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -28,7 +29,8 @@ internal static class ImageGrid
                 }
             }
         }
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        grid.SaveAsPng(path);
+        using var png = new MemoryStream();
+        grid.SaveAsPng(png);
+        StagedWrite.Files([(Path.GetFullPath(path), png.ToArray())]);
     }
 }

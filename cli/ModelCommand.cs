@@ -17,6 +17,8 @@ internal static class ModelCommand
         {
             try
             {
+                if (OutputPath.Refuses(OutputPath.FolderProblem("--out", result.GetValue(output)!.FullName)))
+                    return 1;
                 var config = result.GetValue(shape) is { } file ? UNetConfig.Load(file.FullName) : UNetConfig.DdpmCifar10;
                 var model = UNet2D.Random(config, result.GetValue(seed));
                 var folder = result.GetValue(output)!.FullName;

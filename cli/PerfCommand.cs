@@ -41,6 +41,9 @@ internal static class PerfCommand
             try
             {
                 var config = accelerator.Resolve(result);
+                if (OutputPath.Refuses(result.GetValue(json) is { } j ? OutputPath.FileProblem("--json", j.FullName) : null, result.GetValue(plot) is { } p ? OutputPath.FileProblem("--plot", p.FullName) : null,
+                    result.GetValue(trace) is { } t ? OutputPath.FileProblem("--trace", t.FullName) : null))
+                    return 1;
                 var timing = result.GetValue(ddr) == "testbench" ? DdrTiming.Testbench : DdrTiming.Board;
                 if (result.GetValue(validate))
                 {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DiffAcc.Hdl.Emit;
 using DiffAcc.Model.Quantization;
 using DiffAcc.Model.SafeTensors;
 using DiffAcc.Model.Sampling;
@@ -12,14 +13,14 @@ internal static class QuantizeCommand
     public static Command Create()
     {
         var options = new ModelOptions();
-        var groups = new Option<int>("--groups") { Description = "Step groups K (1 = static PTQ, = --steps for fully step-wise)", DefaultValueFactory = _ => 5 };
+        var groups = new Option<int?>("--groups") { Description = "Step groups K (1 = static PTQ, = --steps for fully step-wise; default 5, or --steps when fewer)" };
         var trajectories = new Option<int>("--trajectories") { Description = "FP32 sampling trajectories to calibrate on", DefaultValueFactory = _ => 32 };
         var output = new Option<FileInfo>("--out") { Description = "Quantization file to write (JSON)", Required = true };
         var command = new Command("quantize", "Calibrate int8 activation scales per step group from FP32 DDIM trajectories (MSE clipping) and write a quantization file")
         {
             options.Model, options.Steps, groups, trajectories, options.Seed, output,
         };
-        command.SetAction(result => Run(options, result, result.GetValue(groups), result.GetValue(trajectories), result.GetValue(output)!));
+        command.SetAction(result => Run(options, result, result.GetValue(groups) ?? Math.Min(5, Math.Max(1, result.GetValue(options.Steps))), result.GetValue(trajectories), result.GetValue(output)!));
         return command;
     }
 
@@ -31,13 +32,14 @@ internal static class QuantizeCommand
             Console.Error.WriteLine($"error: need --steps ≥ 1, --trajectories ≥ 1 and 1 ≤ --groups ≤ --steps (got {steps}, {trajectories}, {groups})");
             return 1;
         }
+        if (OutputPath.Refuses(OutputPath.FileProblem("--out", output.FullName)))
+            return 1;
         try
         {
             var model = options.LoadFp32(result);
             var calibration = Calibrate(model, steps, trajectories, result.GetValue(options.Seed));
             var file = calibration.Quantize(groups);
-            Directory.CreateDirectory(Path.GetDirectoryName(output.FullName)!);
-            file.Save(output.FullName);
+            StagedWrite.Files([(output.FullName, System.Text.Encoding.UTF8.GetBytes(file.ToJson()))]);
             Console.WriteLine($"wrote {output.FullName}: {file.Scales.Count} activation points x {groups} step groups, calibrated on {trajectories} trajectories of {steps} DDIM steps");
             return 0;
         }

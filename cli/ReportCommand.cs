@@ -25,7 +25,7 @@ internal static class ReportCommand
         var dataset = new Option<DirectoryInfo>("--dataset") { Description = "Fashion-MNIST folder (gzip'd IDX files)", DefaultValueFactory = _ => new DirectoryInfo(FashionMnist.DefaultFolder) };
         var count = new Option<int>("--count") { Description = "Images sampled per model", DefaultValueFactory = _ => 256 };
         var testImages = new Option<int>("--test-images") { Description = "Test-set images for the reference statistics", DefaultValueFactory = _ => 10_000 };
-        var groups = new Option<int[]>("--groups") { Description = "Step-group counts K to compare (1 = static PTQ)", DefaultValueFactory = _ => [1, 5, 50], AllowMultipleArgumentsPerToken = true };
+        var groups = new Option<int[]?>("--groups") { Description = "Step-group counts K to compare (1 = static PTQ; default 1, 5 and --steps, those not above --steps)", AllowMultipleArgumentsPerToken = true };
         var trajectories = new Option<int>("--trajectories") { Description = "Calibration trajectories", DefaultValueFactory = _ => 32 };
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for grids, plot and report.md", DefaultValueFactory = _ => new DirectoryInfo("report-quant") };
         var quant = new Command("quant", "Quantization quality: FP32 vs int8 static and step-wise (SQNR per step, PSNR, Frechet distance)")
@@ -34,10 +34,23 @@ internal static class ReportCommand
         };
         quant.SetAction(result => Run(new Settings(
             result.GetValue(options.Model)!.FullName, result.GetValue(features)!.FullName, result.GetValue(dataset)!.FullName,
-            result.GetValue(options.Steps), result.GetValue(count), result.GetValue(testImages), result.GetValue(groups)!,
+            result.GetValue(options.Steps), result.GetValue(count), result.GetValue(testImages), result.GetValue(groups) ?? DefaultGroups(result.GetValue(options.Steps)),
             result.GetValue(trajectories), result.GetValue(options.Seed), result.GetValue(output)!.FullName)));
         return new Command("report", "Reports that measure the model side") { quant, NumericsReport.Create() };
     }
+
+    /// <summary>A path as the report shows it: the shipped weights by their place in the repository, others relative to the working folder when below it.</summary>
+    internal static string Shown(string path)
+    {
+        var shipped = Path.Combine(AppContext.BaseDirectory, "weights");
+        if (path.StartsWith(shipped, StringComparison.Ordinal))
+            return "model/weights" + path[shipped.Length..];
+        var relative = Path.GetRelativePath(Environment.CurrentDirectory, path);
+        return relative.StartsWith("..", StringComparison.Ordinal) ? path : relative;
+    }
+
+    /// <summary>Static, five step groups and fully step-wise: those that --steps allows.</summary>
+    internal static int[] DefaultGroups(int steps) => [.. new[] { 1, 5, steps }.Where(k => k >= 1 && k <= steps).Distinct()];
 
     internal sealed record Settings(string Model, string Features, string Dataset, int Steps, int Count, int TestImages, int[] Groups, int Trajectories, ulong Seed, string Output);
 
@@ -50,6 +63,8 @@ internal static class ReportCommand
             Console.Error.WriteLine($"error: need --steps ≥ 1, --count ≥ 2, --test-images ≥ 2, --trajectories ≥ 1 and every --groups value in 1..--steps ({s.Steps})");
             return 1;
         }
+        if (OutputPath.Refuses(OutputPath.FolderProblem("--out", s.Output)))
+            return 1;
         UNet2D fp32;
         FeatureNetwork network;
         Tensor test;
@@ -103,13 +118,13 @@ internal static class ReportCommand
         AnsiConsole.Write(table);
         var report = TemplateText.Render("report.md.sbn", new
         {
-            settings = s,
+            settings = s with { Model = Shown(s.Model), Features = Shown(s.Features) },
             test_images = test.Shape[0],
             rows = rows.Select(r => new { r.Name, r.Grid, fd = Figure(r.Fd, ""), psnr = Figure(r.Psnr, " dB"), mean_sqnr = Figure(r.MeanSqnr, " dB"), min_sqnr = Figure(r.MinSqnr, " dB") }),
             steps = timesteps.Select((t, i) => new { index = i, timestep = t, sqnr = sqnrSeries.Select(series => series.Values[i].ToString("0.00", CultureInfo.InvariantCulture)) }),
             series = sqnrSeries.Select(series => series.Name),
         }, typeof(ReportCommand).Assembly);
-        File.WriteAllText(Path.Combine(s.Output, "report.md"), report);
+        Hdl.Emit.StagedWrite.Files([(Path.Combine(s.Output, "report.md"), System.Text.Encoding.UTF8.GetBytes(report))]);
         Console.WriteLine($"wrote {s.Output}: report.md, sqnr.png, {string.Join(", ", rows.Where(r => r.Grid != "-").Select(r => r.Grid))}");
         return 0;
     }

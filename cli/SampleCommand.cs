@@ -54,6 +54,13 @@ internal static class SampleCommand
             Console.Error.WriteLine("error: --count must be at least 1");
             return 1;
         }
+        if (!double.IsFinite(s.Eta) || s.Eta < 0 || s.Eta > 1)
+        {
+            Console.Error.WriteLine($"error: --eta must be from 0 (deterministic DDIM) to 1 (DDPM-like), not {s.Eta.ToString(CultureInfo.InvariantCulture)}");
+            return 1;
+        }
+        if (OutputPath.Refuses(OutputPath.FileProblem("--out", s.Output.FullName)))
+            return 1;
         var backend = s.Backend ?? (result.GetValue(options.Quant) is null ? "fp32" : "int8");
         var needsScales = backend is "int8" or "isa" or "rtl" || s.Compare;
         IScheduler scheduler;

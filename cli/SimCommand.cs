@@ -27,7 +27,7 @@ internal static class SimCommand
     {
         var filter = new Option<string?>("--filter") { Description = "Run only testbenches whose name matches this glob (* and ?)" };
         var trace = new Option<bool>("--trace") { Description = "Write a VCD and a GTKWave save file per testbench into sim-traces/ (first --trace-cycles cycles only)" };
-        var traceCycles = new Option<long>("--trace-cycles") { Description = "Cycles each testbench runs when tracing", DefaultValueFactory = _ => 10_000 };
+        var traceCycles = new Option<long>("--trace-cycles") { Description = "Cycles each testbench runs when tracing", DefaultValueFactory = _ => 10_000 }.AtLeast(1);
         var junit = new Option<FileInfo?>("--junit") { Description = "Write the results as JUnit XML to this file" };
         var command = new Command("sim", "Run the registered Verilator testbenches against their C# models") { filter, trace, traceCycles, junit };
         command.SetAction((result, token) => RunAsync(Testbenches, result.GetValue(filter), result.GetValue(trace), result.GetValue(junit), token, result.GetValue(traceCycles)));
@@ -36,6 +36,8 @@ internal static class SimCommand
 
     internal static async Task<int> RunAsync(IReadOnlyList<ITestbench> registered, string? filter, bool trace, FileInfo? junit, CancellationToken cancellation, long traceCycles = 10_000)
     {
+        if (junit is not null && OutputPath.Refuses(OutputPath.FileProblem("--junit", junit.FullName)))
+            return 1;
         var selected = RegressionRunner.Select(registered, filter);
         if (selected.Count == 0)
         {
@@ -60,8 +62,7 @@ internal static class SimCommand
             Console.WriteLine($"trace: {r.TracePath} (GTKWave: gtkwave {Path.ChangeExtension(r.TracePath, ".gtkw")})");
         if (junit is not null)
         {
-            junit.Directory?.Create();
-            await File.WriteAllTextAsync(junit.FullName, RegressionRunner.JUnit(results), cancellation);
+            Hdl.Emit.StagedWrite.Files([(junit.FullName, System.Text.Encoding.UTF8.GetBytes(RegressionRunner.JUnit(results)))]);
         }
         Console.WriteLine($"{results.Count(r => r.Passed)} passed, {results.Count(r => !r.Passed)} failed");
         return results.All(r => r.Passed) ? 0 : 1;

@@ -1,3 +1,5 @@
+using DiffAcc.Hdl.Emit;
+
 namespace DiffAcc.Cli;
 
 /// <summary>The per-step noise SQNR of each int8 variant against the sampling step, as a PNG line plot (ScottPlot).</summary>
@@ -16,6 +18,6 @@ internal static class SqnrPlot
         plot.XLabel("timestep (sampling runs from right to left)");
         plot.YLabel("SQNR (dB)");
         plot.ShowLegend();
-        plot.SavePng(path, 900, 500);
+        StagedWrite.Files([(path, plot.GetImageBytes(900, 500, ScottPlot.ImageFormat.Png))]);
     }
 }

@@ -20,12 +20,14 @@ public static class ConfigFile
 
     public static AcceleratorConfig Load(string path)
     {
+        if (Directory.Exists(path))
+            throw new ConfigException(path, [new ConfigProblem("file", "is a folder, not a JSON configuration file")]);
         string text;
         try
         {
             text = File.ReadAllText(path);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new ConfigException(path, [new ConfigProblem("file", e.Message)]);
         }
@@ -43,7 +45,7 @@ public static class ConfigFile
         {
             var field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "(document)" : e.Path.TrimStart('$', '.');
             var where = e.LineNumber is { } line ? $" (line {line + 1}, column {e.BytePositionInLine + 1})" : "";
-            throw new ConfigException(source, [new ConfigProblem(field, Describe(e) + where)]);
+            throw new ConfigException(source, [new ConfigProblem(field, Describe(e, field) + where)]);
         }
         var basis = overrides.Preset is null ? Presets.Default : Presets.All.TryGetValue(overrides.Preset, out var p) ? p
             : throw new ConfigException(source, [new ConfigProblem("preset", $"'{overrides.Preset}' is not a preset; known: {string.Join(", ", Presets.All.Keys)}")]);
@@ -65,16 +67,51 @@ public static class ConfigFile
             AccumulatorRows = overrides.AccumulatorRows ?? basis.AccumulatorRows,
             AdderLevelsPerStage = overrides.AdderLevelsPerStage ?? basis.AdderLevelsPerStage,
             ClockMHz = overrides.ClockMHz ?? basis.ClockMHz,
+            VectorLanes = overrides.VectorLanes ?? basis.VectorLanes,
+            ActivationTableSlots = overrides.ActivationTableSlots ?? basis.ActivationTableSlots,
             Part = part!,
         }).Validated(source);
     }
 
-    private static string Describe(JsonException e)
+    /// <summary>The fields a configuration file may set, as they are written in it.</summary>
+    public static IReadOnlyList<string> Fields { get; } = [.. typeof(Overrides).GetProperties().Select(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name))];
+
+    /// <summary>The serializer's complaint in the user's words: the field and what it takes, no .NET type names.</summary>
+    private static string Describe(JsonException e, string field)
     {
-        // The serializer's message ends with its own path and position; keep the part a person needs.
+        var property = typeof(Overrides).GetProperties().FirstOrDefault(p => string.Equals(p.Name, field, StringComparison.OrdinalIgnoreCase));
+        if (property is null && field != "(document)")
+        {
+            var closest = Fields.MinBy(f => EditDistance(f.ToLowerInvariant(), field.ToLowerInvariant()))!;
+            var hint = EditDistance(closest.ToLowerInvariant(), field.ToLowerInvariant()) <= 3 ? $"; did you mean '{closest}'?" : $"; known: {string.Join(", ", Fields)}";
+            return $"unknown field '{field}'{hint}";
+        }
+        if (property is not null)
+        {
+            var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            return type == typeof(int) ? "must be a whole number"
+                : type == typeof(double) ? "must be a number"
+                : type == typeof(bool) ? "must be true or false"
+                : "must be text in quotes";
+        }
         var message = e.Message;
         var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
+        return message.Contains("could not be converted", StringComparison.Ordinal) ? "is not a JSON object of configuration fields" : $"is not valid JSON: {(cut > 0 ? message[..cut] : message).ReplaceLineEndings(" ")}";
+    }
+
+    /// <summary>Levenshtein distance, for suggesting the field a misspelt name meant.</summary>
+    private static int EditDistance(string a, string b)
+    {
+        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (var i = 1; i <= a.Length; i++)
+        {
+            var current = new int[b.Length + 1];
+            current[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            previous = current;
+        }
+        return previous[b.Length];
     }
 
     private sealed record Overrides
@@ -106,6 +143,10 @@ public static class ConfigFile
         public int? AdderLevelsPerStage { get; init; }
 
         public double? ClockMHz { get; init; }
+
+        public int? VectorLanes { get; init; }
+
+        public int? ActivationTableSlots { get; init; }
 
         public string? Part { get; init; }
     }

@@ -50,7 +50,10 @@ public sealed class QuantizationFile
 
     public double Scale(string point, int group) => Scales[point][group];
 
-    public void Save(string path)
+    public void Save(string path) => File.WriteAllText(path, ToJson());
+
+    /// <summary>The file's text: what <see cref="Save"/> writes.</summary>
+    public string ToJson()
     {
         var document = new Document
         {
@@ -61,7 +64,7 @@ public sealed class QuantizationFile
             StepGroups = [.. StepGroups.Select(g => new[] { g.From, g.To })],
             Scales = Scales.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
         };
-        File.WriteAllText(path, JsonSerializer.Serialize(document, Options));
+        return JsonSerializer.Serialize(document, Options);
     }
 
     /// <summary>

@@ -65,6 +65,36 @@ public sealed class ConfigurationTests
         Assert.DoesNotContain("   at ", error.Message);
     }
 
+    [Theory]
+    [InlineData("""{ "grups": 4 }""", "unknown field 'grups'; did you mean 'groups'?")]
+    [InlineData("""{ "groups": "four" }""", "must be a whole number")]
+    [InlineData("""{ "clockMHz": true }""", "must be a number")]
+    [InlineData("""{ "dspPacking": 1 }""", "must be true or false")]
+    [InlineData("""[1, 2]""", "is not a JSON object of configuration fields")]
+    public void A_bad_file_says_what_is_wrong_in_the_users_words(string json, string expected)
+    {
+        var error = Assert.Throws<ConfigException>(() => ConfigFile.Parse(json, "mine.json"));
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("DiffAcc.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Vector_lanes_and_activation_table_slots_come_from_a_file()
+    {
+        var config = ConfigFile.Parse("""{ "preset": "xczu9eg", "vectorLanes": 4, "activationTableSlots": 3 }""", "mine.json");
+        Assert.Equal(4, config.VectorLanes);
+        Assert.Equal(3, config.ActivationTableSlots);
+    }
+
+    [Fact]
+    public void A_folder_given_as_the_file_is_reported_by_path()
+    {
+        var folder = Directory.CreateTempSubdirectory("diffacc-config-").FullName;
+        var error = Assert.Throws<ConfigException>(() => ConfigFile.Load(folder));
+        Assert.Contains("is a folder", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_missing_file_is_reported_with_its_path()
     {

@@ -15,7 +15,7 @@ internal static class CommandLine
         Spectre.Console.AnsiConsole.Console.Profile.Width = 240;
         try
         {
-            var code = DiffAccCommand.Create().Parse(args).Invoke();
+            var code = DiffAccCommand.InvokeAsync(args).GetAwaiter().GetResult();
             return (code, output.ToString(), error.ToString());
         }
         finally
