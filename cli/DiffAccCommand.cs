@@ -15,6 +15,7 @@ internal static class DiffAccCommand
         root.Subcommands.Add(EstimateCommand.Create());
         root.Subcommands.Add(CompileCommand.Create());
         root.Subcommands.Add(PerfCommand.Create());
+        root.Subcommands.Add(ExploreCommand.Create());
         root.Subcommands.Add(SampleCommand.Create());
         root.Subcommands.Add(QuantizeCommand.Create());
         root.Subcommands.Add(ModelCommand.Create());

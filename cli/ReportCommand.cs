@@ -34,7 +34,7 @@ internal static class ReportCommand
         };
         quant.SetAction(result => Run(new Settings(
             result.GetValue(options.Model)!.FullName, result.GetValue(features)!.FullName, result.GetValue(dataset)!.FullName,
-            result.GetValue(options.Steps), result.GetValue(count), result.GetValue(testImages), result.GetValue(groups) ?? DefaultGroups(result.GetValue(options.Steps)),
+            result.GetValue(options.Steps), result.GetValue(count), result.GetValue(testImages), result.GetValue(groups) is { Length: > 0 } given ? given : DefaultGroups(result.GetValue(options.Steps)),
             result.GetValue(trajectories), result.GetValue(options.Seed), result.GetValue(output)!.FullName)));
         return new Command("report", "Reports that measure the model side") { quant, NumericsReport.Create() };
     }
