@@ -38,9 +38,10 @@ internal static class ExploreCommand
         var sizes = new Option<int[]>("--sizes") { Description = "Tm and Tn values to try (Tm divides Tn)", DefaultValueFactory = _ => [16, 32, 64], AllowMultipleArgumentsPerToken = true };
         var lanes = new Option<int[]>("--lanes") { Description = "Vector lanes to try", DefaultValueFactory = _ => [4, 8, 16], AllowMultipleArgumentsPerToken = true };
         var json = new Option<FileInfo?>("--json") { Description = "Also write every point as JSON" };
+        var alsoShipped = new Option<bool>("--shipped-must-compile") { Description = "Keep only configurations the shipped Fashion-MNIST UNet also compiles for (the models a default preset must run)", DefaultValueFactory = _ => true };
         var command = new Command("explore", "Sweep accelerator configurations within the part and print the Pareto set of per-step latency, images/s and DSP48E2 for a UNet")
         {
-            model, quant, steps, groups, sizes, lanes, json,
+            model, quant, steps, groups, sizes, lanes, json, alsoShipped,
         };
         command.SetAction(result =>
         {
@@ -50,7 +51,8 @@ internal static class ExploreCommand
                     return 1;
                 var unet = PerfCommand.Load(result.GetValue(model)?.FullName, result.GetValue(quant)?.FullName);
                 var grid = Grid(Presets.Default, result.GetValue(groups)!, result.GetValue(sizes)!, result.GetValue(lanes)!);
-                var points = Sweep(unet, grid, result.GetValue(steps), DdrTiming.Board, name => Console.WriteLine($"  {name}"));
+                var also = result.GetValue(alsoShipped) ? new[] { PerfCommand.Load(ModelOptions.ShippedUNet, ModelOptions.ShippedQuantization) } : [];
+                var points = Sweep(unet, grid, result.GetValue(steps), DdrTiming.Board, also, name => Console.WriteLine($"  {name}"));
                 Report(points, Presets.Default, result.GetValue(json)?.FullName);
                 return 0;
             }
@@ -89,7 +91,8 @@ internal static class ExploreCommand
         return grid;
     }
 
-    public static IReadOnlyList<ExplorePoint> Sweep(QuantizedUNet unet, IReadOnlyList<AcceleratorConfig> grid, int steps, DdrTiming ddr, Action<string>? progress = null)
+    /// <summary>Times <paramref name="unet"/> on each configuration that fits and that every model of <paramref name="mustCompile"/> also compiles for.</summary>
+    public static IReadOnlyList<ExplorePoint> Sweep(QuantizedUNet unet, IReadOnlyList<AcceleratorConfig> grid, int steps, DdrTiming ddr, IReadOnlyList<QuantizedUNet> mustCompile, Action<string>? progress = null)
     {
         var timesteps = ModelOptions.Ddim(steps).Timesteps;
         var points = new List<ExplorePoint>();
@@ -99,6 +102,11 @@ internal static class ExploreCommand
             if (resources.Luts > LutBudget * config.Part.Luts || resources.Ramb36 > config.Part.Ramb36)
             {
                 points.Add(new ExplorePoint(config, resources, null, null, resources.Luts > LutBudget * config.Part.Luts ? $"{resources.Luts:#,0} LUT over {LutBudget:P0} of the part" : $"{resources.Ramb36} RAMB36E2 over the part"));
+                continue;
+            }
+            if (mustCompile.Select(other => Refusal(other, config, timesteps)).FirstOrDefault(r => r is not null) is { } refusal)
+            {
+                points.Add(new ExplorePoint(config, resources, null, null, $"the shipped model does not compile: {refusal}"));
                 continue;
             }
             progress?.Invoke(config.Name);
@@ -121,6 +129,19 @@ internal static class ExploreCommand
             }
         }
         return points;
+    }
+
+    private static string? Refusal(QuantizedUNet unet, AcceleratorConfig config, IReadOnlyList<int> timesteps)
+    {
+        try
+        {
+            UNetCompiler.Compile(unet, config, timesteps, 1);
+            return null;
+        }
+        catch (CompileException e)
+        {
+            return e.Message;
+        }
     }
 
     /// <summary>The timed points no other timed point beats on batch-1 latency, batch-G throughput and DSP48E2 at once.</summary>
