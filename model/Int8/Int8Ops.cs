@@ -58,7 +58,7 @@ public static class Int8Ops
         {
             var p = channels[index % count];
             for (var i = index * plane; i < (index + 1) * plane; i++)
-                output.Data[i] = Saturation.ToInt8(RoundingShift.Apply(((long)accumulators[i] + p.Bias) * p.Multiplier, p.Shift));
+                output.Data[i] = Requantization.ApplyValidated(accumulators[i], p);
         });
         return output;
     }

@@ -38,18 +38,26 @@ public readonly record struct GroupNormChannel(int Gain, long Offset, int Shift)
 
     public const int MaxShift = 48;
 
-    /// <summary>The gain and offset of <c>γ/s_out</c> and <c>β/s_out</c> with the largest shift that keeps the gain in 16 signed bits.</summary>
+    /// <summary>The largest offset magnitude, 2^40: the hardware's offset port is 42 bits signed, with room for the gain term.</summary>
+    public const long MaxOffset = 1L << 40;
+
+    /// <summary>
+    /// The gain and offset of <c>γ/s_out</c> and <c>β/s_out</c> with the largest shift (16..48) that keeps the
+    /// gain in 16 signed bits and the offset within ±2^40, both rounded half to even. Only an offset of more
+    /// than 2^24 output steps (every output saturated) still needs the clamp at the smallest shift.
+    /// </summary>
     public static GroupNormChannel FromScale(double gammaOverScale, double betaOverScale)
     {
         if (!double.IsFinite(gammaOverScale) || !double.IsFinite(betaOverScale))
             throw new ArgumentOutOfRangeException(nameof(gammaOverScale), "GroupNorm gain and offset must be finite");
         var limit = (1 << (GainBits - 1)) - 1;
+        double Gain(int shift) => Math.Round(gammaOverScale * Math.Pow(2, shift - NormalizedFractionBits), MidpointRounding.ToEven);
+        double Offset(int shift) => Math.Round(betaOverScale * Math.Pow(2, shift), MidpointRounding.ToEven);
         var shift = MaxShift;
-        while (shift > MinShift && Math.Abs(Math.Round(gammaOverScale * Math.Pow(2, shift - NormalizedFractionBits))) > limit)
+        while (shift > MinShift && (Math.Abs(Gain(shift)) > limit || Math.Abs(Offset(shift)) > MaxOffset))
             shift--;
-        var gain = (int)Math.Clamp(Math.Round(gammaOverScale * Math.Pow(2, shift - NormalizedFractionBits)), -limit, limit);
-        // The offset is kept to 40 bits; a larger one would saturate every output anyway.
-        var offset = (long)Math.Clamp(Math.Round(betaOverScale * Math.Pow(2, shift)), -(1L << 40), 1L << 40);
+        var gain = (int)Math.Clamp(Gain(shift), -limit, limit);
+        var offset = (long)Math.Clamp(Offset(shift), -MaxOffset, MaxOffset);
         return new GroupNormChannel(gain, offset, shift);
     }
 
@@ -74,7 +82,7 @@ public static class IntegerGroupNorm
     public static long EpsilonTerm(double eps, long count, double inputScale)
     {
         var value = eps * count * (double)count / (inputScale * inputScale) * (1 << VarianceFractionBits);
-        return (long)Math.Clamp(Math.Round(value), 1, (double)(1L << 62));
+        return (long)Math.Clamp(Math.Round(value, MidpointRounding.ToEven), 1, (double)(1L << 62));
     }
 
     /// <summary>

@@ -26,11 +26,16 @@ public static class IntegerSoftmax
     /// (<c>s_q · s_k / sqrt(head_dim)</c>).
     /// </summary>
     /// <remarks>
-    /// A 16-bit multiplier with shift 0 holds score units up to <see cref="MaxScoreScale"/> (about 0.69,
-    /// where one unit already halves the exponent); coarser units are clamped to it.
+    /// A 16-bit multiplier with shift 0 holds score units up to <see cref="MaxScoreScale"/> (65535 / 2^16 /
+    /// log2(e), just below ln 2, where one unit already halves the exponent); a coarser unit is refused,
+    /// since no multiplier and shift would give the softmax it asks for.
     /// </remarks>
     public static RequantParameters ExponentScale(double scoreScale)
-        => RequantParameters.FromScale(Math.Min(scoreScale, MaxScoreScale) * Math.Log2(Math.E) * (1 << ExponentFractionBits));
+    {
+        if (!double.IsFinite(scoreScale) || scoreScale <= 0 || scoreScale > MaxScoreScale)
+            throw new ArgumentOutOfRangeException(nameof(scoreScale), scoreScale, $"a score unit (s_q · s_k / sqrt(head_dim)) must be above 0 and at most {MaxScoreScale:0.######} (65535 / 2^16 / log2 e), not {scoreScale:G6}: the query and key scales are too coarse for the exponent multiplier");
+        return RequantParameters.FromScale(scoreScale * Math.Log2(Math.E) * (1 << ExponentFractionBits));
+    }
 
     /// <summary>The largest score unit the exponent multiplier represents.</summary>
     public static double MaxScoreScale => ((1 << RequantParameters.MultiplierBits) - 1) / Math.Log2(Math.E) / (1 << ExponentFractionBits);

@@ -34,7 +34,7 @@ public readonly record struct RequantParameters(int Bias, int Multiplier, int Sh
         var shift = 0;
         while (shift < MaxShift && scale * Math.Pow(2, shift + 1) < (1 << MultiplierBits) - 0.5)
             shift++;
-        var multiplier = (int)Math.Round(scale * Math.Pow(2, shift));
+        var multiplier = (int)Math.Round(scale * Math.Pow(2, shift), MidpointRounding.ToEven);
         if (multiplier >= 1 << MultiplierBits)
             throw new ArgumentOutOfRangeException(nameof(scale), scale, "the scale is too large for a 16-bit multiplier with shift 0");
         return new RequantParameters(bias, multiplier, shift);
@@ -51,6 +51,12 @@ public static class Requantization
     public static sbyte Apply(int accumulator, RequantParameters p)
     {
         p.Validate();
+        return ApplyValidated(accumulator, p);
+    }
+
+    /// <summary><see cref="Apply"/> for parameters already validated (a tensor's channels, checked once, not per value).</summary>
+    internal static sbyte ApplyValidated(int accumulator, RequantParameters p)
+    {
         var sum = (long)accumulator + p.Bias;
         var product = sum * p.Multiplier;
         return Saturation.ToInt8(RoundingShift.Apply(product, p.Shift));

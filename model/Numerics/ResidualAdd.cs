@@ -18,11 +18,11 @@ public readonly record struct ResidualAdd(int MultiplierA, int MultiplierB, int 
         double ra = scaleA / outputScale, rb = scaleB / outputScale;
         var limit = (1 << MultiplierBits) - 1;
         var shift = MaxShift;
-        while (shift > 0 && Math.Round(Math.Max(ra, rb) * Math.Pow(2, shift)) > limit)
+        while (shift > 0 && Math.Round(Math.Max(ra, rb) * Math.Pow(2, shift), MidpointRounding.ToEven) > limit)
             shift--;
-        if (Math.Round(Math.Max(ra, rb) * Math.Pow(2, shift)) > limit)
+        if (Math.Round(Math.Max(ra, rb) * Math.Pow(2, shift), MidpointRounding.ToEven) > limit)
             throw new ArgumentOutOfRangeException(nameof(outputScale), outputScale, "the output scale is too small for a 16-bit multiplier");
-        return new ResidualAdd((int)Math.Round(ra * Math.Pow(2, shift)), (int)Math.Round(rb * Math.Pow(2, shift)), shift);
+        return new ResidualAdd((int)Math.Round(ra * Math.Pow(2, shift), MidpointRounding.ToEven), (int)Math.Round(rb * Math.Pow(2, shift), MidpointRounding.ToEven), shift);
     }
 
     /// <summary>

@@ -90,6 +90,36 @@ public sealed class IntegerOperatorTests
     }
 
     [Fact]
+    public void A_constant_group_gives_the_rounded_offset_whatever_the_gain_even_zero()
+    {
+        var statistics = GroupStatistics.Of([3, 3, 3, 3]);
+        var reciprocal = IntegerGroupNorm.ReciprocalSqrt(statistics, 1);
+        Assert.Equal(5, IntegerGroupNorm.Apply(3, statistics, reciprocal, GroupNormChannel.FromScale(0, 5)));
+        var random = new Random(11);
+        for (var i = 0; i < 2000; i++)
+        {
+            var gain = random.Next(4) == 0 ? 0 : Math.Pow(10, -4 + (random.NextDouble() * 7)) * (random.Next(2) == 0 ? -1 : 1);
+            var offset = (random.NextDouble() * 300) - 150;
+            var channel = GroupNormChannel.FromScale(gain, offset);
+            Assert.InRange(Math.Abs(channel.Offset), 0, GroupNormChannel.MaxOffset);
+            Assert.InRange(Math.Abs(channel.Gain), 0, (1 << 15) - 1);
+            // The page: a constant group gives sat8(round(β / s_out)); exact ties do not occur for random reals.
+            Assert.Equal((sbyte)Math.Clamp(Math.Round(offset), -128, 127), IntegerGroupNorm.Apply(3, statistics, reciprocal, channel));
+        }
+    }
+
+    [Fact]
+    public void A_score_unit_the_exponent_multiplier_cannot_hold_is_refused()
+    {
+        Assert.Equal(65535, IntegerSoftmax.ExponentScale(IntegerSoftmax.MaxScoreScale).Multiplier);
+        foreach (var unit in new[] { 0.7, Math.Log(2), double.NaN, 0, -0.1 })
+        {
+            var error = Assert.Throws<ArgumentOutOfRangeException>(() => IntegerSoftmax.ExponentScale(unit));
+            Assert.Contains("score unit", error.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void Softmax_is_within_one_step_of_the_real_probabilities()
     {
         var random = new Random(5);
