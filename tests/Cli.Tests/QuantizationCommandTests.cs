@@ -79,6 +79,25 @@ public sealed class QuantizationCommandTests
     }
 
     [Fact]
+    public void The_step_groups_default_to_what_the_steps_allow()
+    {
+        var quant = Path.Combine(Directory.CreateTempSubdirectory("diffacc-quantize-").FullName, "quant.json");
+        var (code, output, error) = CommandLine.Run("quantize", "--model", SmallModel.Value, "--steps", "2", "--trajectories", "1", "--out", quant);
+        Assert.True(code == 0, error);
+        Assert.Contains("x 2 step groups", output);
+        Assert.Equal([1, 5, 10], ReportCommand.DefaultGroups(10));
+        Assert.Equal([1, 2], ReportCommand.DefaultGroups(2));
+        Assert.Equal([1], ReportCommand.DefaultGroups(1));
+    }
+
+    [Fact]
+    public void The_report_names_the_shipped_weights_by_their_place_in_the_repository()
+    {
+        Assert.Equal("model/weights/fashion-mnist/unet", ReportCommand.Shown(Path.Combine(AppContext.BaseDirectory, "weights", "fashion-mnist", "unet")));
+        Assert.Equal("/somewhere/else", ReportCommand.Shown("/somewhere/else"));
+    }
+
+    [Fact]
     public void Bad_report_arguments_are_named()
     {
         var (code, _, error) = CommandLine.Run("report", "quant", "--model", SmallModel.Value, "--steps", "4", "--groups", "9");
