@@ -31,12 +31,18 @@ public sealed record HdlFlow
 
     public HdlFlow WithoutCheck<T>() where T : IDesignCheck => this with { Checks = [.. Checks.Where(c => c is not T)] };
 
-    /// <summary>Elaborates and checks; emits only when no check fails.</summary>
+    /// <summary>
+    /// Elaborates and checks; emits only when no check fails. A design the emitter cannot print (a
+    /// net without a value on some paths) is refused with its located diagnostic even when the check
+    /// that finds it was left out: leaving a check out never turns an error into a crash.
+    /// </summary>
     public HdlResult Run()
     {
         var design = Elaborator.Elaborate(Top());
         var context = new CheckContext(design);
         var diagnostics = Checks.SelectMany(c => c.Run(context)).ToList();
+        if (!Checks.Any(c => c is LatchCheck))
+            diagnostics.AddRange(new LatchCheck().Run(context).Select(d => d with { Message = $"cannot be emitted (LatchCheck is off, but hdl-dsl prints no latches): {d.Message}" }));
         if (diagnostics.Count > 0)
             return new HdlResult(design, diagnostics, [], null);
         return new HdlResult(design, diagnostics, VerilogEmitter.Emit(design, context), XdcEmitter.Emit(design, Part));

@@ -36,6 +36,7 @@ public sealed record AcceleratorConfig
     /// <summary>Two int8 MACs that share the activation in one DSP48E2.</summary>
     public bool DspPacking { get; init; } = true;
 
+    /// <summary>Bits of the PE groups' sums: 32, what the accumulator banks, requantizers and numerics are built for (validated).</summary>
     public int AccumulatorWidth { get; init; } = 32;
 
     /// <summary>Step groups K of the step-wise quantization tables (1 = static quantization).</summary>
@@ -132,7 +133,7 @@ public sealed record AcceleratorConfig
         Need(Tm >= 1, nameof(Tm), $"must be at least 1, not {Tm}");
         Need(Tn >= 1, nameof(Tn), $"must be at least 1, not {Tn}");
         Need(!DspPacking || Tm % 2 == 0, nameof(Tm), $"must be even with DspPacking (two output channels share a DSP48E2), not {Tm}");
-        Need(AccumulatorWidth is >= 24 and <= 48, nameof(AccumulatorWidth), $"must be 24 to 48 bits, not {AccumulatorWidth}");
+        Need(AccumulatorWidth == 32, nameof(AccumulatorWidth), $"must be 32: the accumulator banks, requantizers, table ports and the numerics (int32 sums with wraparound) are built for it, not {AccumulatorWidth}");
         Need(StepGroups is >= 1 and <= 1000, nameof(StepGroups), $"must be 1 to 1000 (one per denoising step at most), not {StepGroups}");
         Need(MaxChannels >= 1, nameof(MaxChannels), $"must be at least 1, not {MaxChannels}");
         Need(ActivationBufferKiB >= 1, nameof(ActivationBufferKiB), $"must be at least 1, not {ActivationBufferKiB}");

@@ -22,6 +22,9 @@ public sealed class Bool : UInt
 
     public static Bool operator !(Bool a) => new(new UnaryExpr(UnaryOp.Not, a.Expr, Shape.Bit));
 
+    /// <summary>Bitwise not of one bit: the same as <c>!</c>, and still a <see cref="Bool"/> (so <c>When(~b, ...)</c> compiles).</summary>
+    public static Bool operator ~(Bool a) => !a;
+
     /// <summary><c>cond ? whenTrue : whenFalse</c>.</summary>
     public T Select<T>(T whenTrue, T whenFalse) where T : Signal => Hw.Mux(this, whenTrue, whenFalse);
 

@@ -51,7 +51,7 @@ public static class Hw
     public static UInt Cat(params Signal[] parts)
     {
         if (parts.Length == 0)
-            throw new HdlException("Cat needs at least one part", SourceLocation.Unknown);
+            throw new HdlException("Cat needs at least one part", SourceLocation.OfCaller());
         return parts.Length == 1 && !parts[0].Shape.Signed ? (UInt)parts[0] : new UInt(new ConcatExpr([.. parts.Select(p => p.Expr)]));
     }
 
@@ -64,7 +64,7 @@ public static class Hw
     internal static UInt LitFor(long value)
     {
         if (value < 0)
-            throw new HdlException($"{value} is negative and cannot be combined with an unsigned value", SourceLocation.Unknown);
+            throw new HdlException($"{value} is negative and cannot be combined with an unsigned value", SourceLocation.OfCaller());
         return Lit(value, Math.Max(1, 64 - BitOperations.LeadingZeroCount((ulong)value)));
     }
 

@@ -128,14 +128,14 @@ public class UInt : Signal
     internal static int DynamicShiftWidth(int width, int amountWidth)
     {
         if (amountWidth > 10)
-            throw new HdlException($"a dynamic left shift by a {amountWidth}-bit amount would be {width}+2^{amountWidth}-1 bits wide; truncate the amount first", SourceLocation.Unknown);
+            throw new HdlException($"a dynamic left shift by a {amountWidth}-bit amount would be {width}+2^{amountWidth}-1 bits wide; truncate the amount first", SourceLocation.OfCaller());
         return width + (1 << amountWidth) - 1;
     }
 
     internal static UInt Slice(Signal a, int high, int low)
     {
         if (low < 0 || high < low || high >= a.Width)
-            throw new HdlException($"bits [{high}:{low}] do not exist in a {a.Width}-bit value", SourceLocation.Unknown);
+            throw new HdlException($"bits [{high}:{low}] do not exist in a {a.Width}-bit value", SourceLocation.OfCaller());
         return new(new SliceExpr(a.Expr, high, low));
     }
 

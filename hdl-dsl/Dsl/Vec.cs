@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Runtime.CompilerServices;
+using DiffAcc.Hdl.Ir;
 
 namespace DiffAcc.Hdl;
 
@@ -40,14 +41,28 @@ public sealed class Vec<T> : IReadOnlyList<T>
         }
     }
 
-    /// <summary>The element chosen by <paramref name="index"/> at run time (a mux tree); index 0 when out of range.</summary>
+    /// <summary>
+    /// The element chosen by <paramref name="index"/> at run time: a balanced tree of 2:1 multiplexers on
+    /// the index bits (depth log2 of the length, not a chain). An index at or beyond <see cref="Count"/>
+    /// reads zero.
+    /// </summary>
     public T Select(UInt index, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         if (elements.Any(e => e is not Signal))
             throw new HdlException("Select works on a Vec of ground values (UInt, SInt, Bool)", new(file, line));
-        var result = elements[0];
-        for (var i = 1; i < elements.Length; i++)
-            result = (T)(object)Hw.Mux(index == i, (Signal)(object)elements[i]!, (Signal)(object)result!);
-        return result;
+        var signals = elements.Cast<Signal>().ToList();
+        var zero = signals[0].Wrap(new Const(0, signals[0].Shape));
+        var levels = Hw.BitsFor(signals.Count);
+        var level = signals.Concat(Enumerable.Repeat(zero, (1 << levels) - signals.Count)).ToList();
+        for (var bit = 0; bit < levels; bit++)
+        {
+            var chosen = bit < index.Width ? index[bit] : null;
+            level = [.. Enumerable.Range(0, level.Count / 2).Select(i => chosen is null ? level[2 * i] : Hw.Mux(chosen, level[(2 * i) + 1], level[2 * i]))];
+        }
+        var result = level[0];
+        // Index bits above the tree's select an element beyond the end: zero.
+        if (index.Width > levels)
+            result = Hw.Mux(index[index.Width - 1, levels] != 0, zero, result);
+        return (T)(object)result;
     }
 }

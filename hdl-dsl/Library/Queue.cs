@@ -14,7 +14,7 @@ public sealed class Queue : Module
     public Queue(int width, int depth, RamStyle style = RamStyle.Auto, ClockDomain? domain = null)
     {
         if (depth < 2)
-            throw new HdlException($"a queue needs at least 2 words, not {depth}", SourceLocation.Unknown);
+            throw new HdlException($"a queue needs at least 2 words, not {depth}", SourceLocation.OfCaller());
         Domain = domain ?? Domain;
         Width = width;
         Depth = depth;

@@ -10,7 +10,7 @@ public sealed class RegisterQueue : Module
     public RegisterQueue(int width, int depth, ClockDomain? domain = null)
     {
         if (depth < 1)
-            throw new HdlException($"a queue needs at least 1 word, not {depth}", SourceLocation.Unknown);
+            throw new HdlException($"a queue needs at least 1 word, not {depth}", SourceLocation.OfCaller());
         Domain = domain ?? Domain;
         Width = width;
         Depth = depth;

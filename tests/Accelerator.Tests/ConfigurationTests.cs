@@ -79,6 +79,15 @@ public sealed class ConfigurationTests
         Assert.DoesNotContain("DiffAcc.", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(24)]
+    [InlineData(48)]
+    public void An_accumulator_width_the_datapath_is_not_built_for_is_refused_before_elaboration(int width)
+    {
+        var problems = (Presets.Small with { AccumulatorWidth = width }).Validate();
+        Assert.Contains(problems, p => p.Field == "AccumulatorWidth" && p.Problem.Contains("must be 32", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Vector_lanes_and_activation_table_slots_come_from_a_file()
     {

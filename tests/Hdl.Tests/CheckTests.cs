@@ -306,3 +306,85 @@ public sealed class CheckTests
     public void The_demonstration_design_has_no_errors()
         => Assert.Empty(Check(() => new Examples.MacArray(4, 4)));
 }
+
+/// <summary>Leaving checks out never makes the emitter crash: the flow refuses or emits.</summary>
+public sealed class ChecksLeftOutTests
+{
+    public static TheoryData<string> Designs() => ["Truncating", "Undriven", "Overlapping", "Looping", "Latching", "Unconnected", "DrivesOwnInput"];
+
+    [Theory]
+    [MemberData(nameof(Designs))]
+    public void A_flow_without_checks_refuses_with_a_located_diagnostic_or_emits(string name)
+    {
+        var type = typeof(CheckTests).GetNestedTypes(System.Reflection.BindingFlags.NonPublic).Single(t => t.Name == name);
+        var result = HdlFlow.For(() => (Module)Activator.CreateInstance(type)!).WithChecks([]).Run();
+        Assert.True(result.Succeeded ? result.Verilog.Count > 0 : result.Diagnostics.All(d => d.Location.IsKnown), string.Join("\n", result.Diagnostics));
+    }
+
+    [Fact]
+    public void A_latch_is_refused_even_with_the_latch_check_left_out()
+    {
+        var type = typeof(CheckTests).GetNestedTypes(System.Reflection.BindingFlags.NonPublic).Single(t => t.Name == "Latching");
+        var result = HdlFlow.For(() => (Module)Activator.CreateInstance(type)!).WithoutCheck<LatchCheck>().Run();
+        Assert.False(result.Succeeded);
+        Assert.Contains("cannot be emitted", result.Diagnostics.Single().Message, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>Errors raised while a design is built (operators, slices, library modules) name the user's C# line.</summary>
+public sealed class BuildErrorLocationTests
+{
+    private sealed class BadSlice : Module
+    {
+        public BadSlice()
+        {
+            var a = Input(UInt(8));
+            Output(UInt(4), "y").Assign(a[8, 5]); // line of the error
+        }
+    }
+
+    private sealed class BadShift : Module
+    {
+        public BadShift()
+        {
+            var a = Input(UInt(8));
+            var amount = Input(UInt(16));
+            Output(UInt(8), "y").Assign((a << amount).Resize(8)); // line of the error
+        }
+    }
+
+    private sealed class NegativeLiteral : Module
+    {
+        public NegativeLiteral()
+        {
+            var a = Input(UInt(8));
+            Output(UInt(9), "y").Assign(a + (-1)); // line of the error
+        }
+    }
+
+    private sealed class TinyQueue : Module
+    {
+        public TinyQueue() => Instance(new Library.Queue(8, 1), "q"); // line of the error
+    }
+
+    [Theory]
+    [InlineData(nameof(BadSlice), "do not exist")]
+    [InlineData(nameof(BadShift), "dynamic left shift")]
+    [InlineData(nameof(NegativeLiteral), "is negative")]
+    [InlineData(nameof(TinyQueue), "at least 2 words")]
+    public void The_error_names_the_users_file_and_line(string design, string message)
+    {
+        Func<Module> top = design switch
+        {
+            nameof(BadSlice) => () => new BadSlice(),
+            nameof(BadShift) => () => new BadShift(),
+            nameof(NegativeLiteral) => () => new NegativeLiteral(),
+            _ => () => new TinyQueue(),
+        };
+        var error = Assert.Throws<HdlException>(() => HdlFlow.For(top).Run());
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+        Assert.EndsWith("CheckTests.cs", error.Location.FilePath);
+        var source = File.ReadAllLines(error.Location.FilePath)[error.Location.Line - 1];
+        Assert.Contains("line of the error", source, StringComparison.Ordinal);
+    }
+}
