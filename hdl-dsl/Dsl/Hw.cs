@@ -55,6 +55,14 @@ public static class Hw
         return parts.Length == 1 && !parts[0].Shape.Signed ? (UInt)parts[0] : new UInt(new ConcatExpr([.. parts.Select(p => p.Expr)]));
     }
 
+    /// <summary><paramref name="count"/> copies of <paramref name="value"/> side by side (Verilog's <c>{n{x}}</c>).</summary>
+    public static UInt Fill(int count, Signal value, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        if (count < 1)
+            throw new HdlException($"Fill needs at least one copy, not {count}", new(file, line));
+        return Cat([.. Enumerable.Repeat(value, count)]);
+    }
+
     /// <summary>A read-only Vec of existing values, for run-time selection with <see cref="Vec{T}.Select"/>.</summary>
     public static Vec<T> VecOf<T>(params T[] elements) where T : class => new(elements);
 

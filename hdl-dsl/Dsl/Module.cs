@@ -87,6 +87,8 @@ public abstract class Module
 
     protected static UInt Cat(params Signal[] parts) => Hw.Cat(parts);
 
+    protected static UInt Fill(int count, Signal value, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) => Hw.Fill(count, value, file, line);
+
     // ---- declarations ----
 
     protected T Input<T>(HdlType<T> type, string? name = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)

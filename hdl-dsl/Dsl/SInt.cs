@@ -100,6 +100,12 @@ public sealed class SInt : Signal
 
     public SInt SubWrap(SInt b) => (this - b).Truncate(Math.Max(Width, b.Width));
 
+    /// <summary>a + b for a C# integer, kept at this width (b is taken modulo 2^width, as two's complement).</summary>
+    public SInt AddWrap(long b) => (AsUInt().AddWrap(b)).AsSInt();
+
+    /// <summary>a - b for a C# integer, kept at this width.</summary>
+    public SInt SubWrap(long b) => (AsUInt().SubWrap(b)).AsSInt();
+
     /// <summary>The same bits read as unsigned.</summary>
     public UInt AsUInt() => new(new CastExpr(Expr, false));
 

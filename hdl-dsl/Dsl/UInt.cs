@@ -113,6 +113,14 @@ public class UInt : Signal
     /// <summary>a - b kept at the wider operand's width (wraps modulo 2^width).</summary>
     public UInt SubWrap(UInt b) => (this - b).Truncate(Math.Max(Width, b.Width));
 
+    /// <summary>a + b for a C# integer, kept at this width: <c>count.AddWrap(1)</c> (b is taken modulo 2^width).</summary>
+    public UInt AddWrap(long b) => AddWrap(Hw.Lit(Wrapped(b), Width));
+
+    /// <summary>a - b for a C# integer, kept at this width (b is taken modulo 2^width).</summary>
+    public UInt SubWrap(long b) => SubWrap(Hw.Lit(Wrapped(b), Width));
+
+    private long Wrapped(long b) => Width >= 63 ? b : b & ((1L << Width) - 1);
+
     /// <summary>The same bits read as two's complement.</summary>
     public SInt AsSInt() => new(new CastExpr(Expr, true));
 
