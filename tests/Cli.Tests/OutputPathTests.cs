@@ -31,6 +31,8 @@ public sealed class OutputPathTests
             new[] { "sample", "--eta", "NaN", "--steps", "1", "--count", "1", "--out", Path.Combine(Folder, "e.png") },
             new[] { "sample", "--eta", "5", "--steps", "1", "--count", "1", "--out", Path.Combine(Folder, "e.png") },
             new[] { "sim", "--trace", "--trace-cycles", "-1" },
+            new[] { "perf", "--preset", "small", "--steps", "0" },
+            new[] { "explore", "--steps", "0" },
         };
     }
 
