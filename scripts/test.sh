@@ -10,6 +10,8 @@ for tool in verilator yosys iverilog; do
   command -v "$tool" >/dev/null 2>&1 || need+=("$tool")
 done
 [ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] || need+=(dataset-fashion-mnist)
+# tclsh runs the generated Vivado scripts against stubs of Vivado's commands.
+command -v tclsh >/dev/null 2>&1 || need+=(tcl)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing ${need[*]} with apt-get ..."
   if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
@@ -24,6 +26,7 @@ if [ ${#need[@]} -gt 0 ]; then
     command -v "$tool" >/dev/null 2>&1 || { echo "error: $tool is still missing after apt-get install" >&2; exit 1; }
   done
   [ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] || { echo "error: Fashion-MNIST is still missing after apt-get install dataset-fashion-mnist" >&2; exit 1; }
+  command -v tclsh >/dev/null 2>&1 || { echo "error: tclsh is still missing after apt-get install tcl" >&2; exit 1; }
 fi
 
 echo "== dotnet format --verify-no-changes"

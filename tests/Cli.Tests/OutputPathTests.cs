@@ -25,6 +25,8 @@ public sealed class OutputPathTests
             new[] { "sim", "--filter", "mac-array-4x4-golden", "--junit", Folder },
             new[] { "compile", "--preset", "small", "--steps", "2", "--out", file },
             new[] { "model", "random", "--out", "/proc/m" },
+            new[] { "vivado", "--preset", "small", "--out", "/proc/v" },
+            new[] { "vivado", "--preset", "small", "--out", file },
             new[] { "perf", "--preset", "small", "--json", "/proc/p.json" },
             new[] { "bench", "cosim", "--cycles", "-5" },
             new[] { "bench", "model", "--runs", "0" },
