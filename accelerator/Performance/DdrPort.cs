@@ -34,6 +34,8 @@ internal sealed class DdrPort(DdrTiming ddr, int outstanding)
         var address = Math.Max(start, nextAddress);
         double lastEnd = start;
         long asked = 0;
+        // The first burst not yet wholly taken by the consumer; it only moves forward, as the beats owed do.
+        var taken = 0;
         for (var i = 0; i < bursts.Count; i++)
         {
             var issue = address;
@@ -42,7 +44,7 @@ internal sealed class DdrPort(DdrTiming ddr, int outstanding)
             // Credits: the beats asked for beyond the queue must have been taken first.
             var mustHaveTaken = asked + bursts[i] - credit;
             if (mustHaveTaken > 0)
-                issue = Math.Max(issue, TakenBy(mustHaveTaken));
+                issue = Math.Max(issue, TakenBy(mustHaveTaken, i));
             address = issue + Ddr.CyclesPerAddress;
             var first = Math.Max(issue + latencies.Next(Ddr.LatencyMin, Ddr.LatencyMax + 1), Math.Max(nextData, lastEnd));
             lastEnd = first + (bursts[i] / rate);
@@ -55,14 +57,12 @@ internal sealed class DdrPort(DdrTiming ddr, int outstanding)
         nextAddress = address;
         return lastEnd;
 
-        double TakenBy(long beats)
+        // When the consumer has taken the first beats beats of the bursts before 'before'.
+        double TakenBy(long beats, int before)
         {
-            for (var j = 0; j < bursts.Count; j++)
-            {
-                if (cumulative[j] >= beats)
-                    return ends[j] - ((cumulative[j] - beats) / rate);
-            }
-            return lastEnd;
+            while (taken < before && cumulative[taken] < beats)
+                taken++;
+            return taken < before ? ends[taken] - ((cumulative[taken] - beats) / rate) : lastEnd;
         }
     }
 

@@ -1,4 +1,5 @@
 using DiffAcc.Accelerator.Isa;
+using DiffAcc.Accelerator.Isa.Simulation;
 using DiffAcc.Accelerator.Machine;
 
 namespace DiffAcc.Accelerator.Performance;
@@ -13,15 +14,14 @@ internal static class DmaRuns
 
     private const int PageBeats = Machine.Bursts.PageBeats;
 
-    /// <summary>Bursts of <paramref name="runs"/> runs of <paramref name="runBytes"/> bytes, <paramref name="stride"/> apart.</summary>
-    public static List<int> Bursts(long address, long runBytes, int runs, long stride)
+    /// <summary>The bursts of byte runs, each cut from its 16-byte-aligned start.</summary>
+    public static List<int> Bursts(IEnumerable<(long Address, long Bytes)> runs)
     {
         var bursts = new List<int>();
-        for (var r = 0; r < runs; r++)
+        foreach (var (start, bytes) in runs)
         {
-            var start = address + (r * stride);
             var beat = start & ~15L;
-            var beats = ((start & 15) + runBytes + 15) >> 4;
+            var beats = ((start & 15) + bytes + 15) >> 4;
             while (beats > 0)
             {
                 var toPage = PageBeats - ((beat >> 4) & (PageBeats - 1));
@@ -34,11 +34,10 @@ internal static class DmaRuns
         return bursts;
     }
 
-    /// <summary>A LOAD's or STORE's runs: one when its chunks lie back to back, else one per chunk.</summary>
-    public static List<int> Bursts(ActivationTransfer transfer, long address, int tn)
-    {
-        long chunkBytes = (long)transfer.Rows * tn;
-        var contiguous = transfer.DdrStride == chunkBytes || transfer.Chunks == 1;
-        return contiguous ? Bursts(address, chunkBytes * transfer.Chunks, 1, 0) : Bursts(address, chunkBytes, transfer.Chunks, transfer.DdrStride);
-    }
+    /// <summary>Bursts of <paramref name="runs"/> runs of <paramref name="runBytes"/> bytes, <paramref name="stride"/> apart.</summary>
+    public static List<int> Bursts(long address, long runBytes, int runs, long stride)
+        => Bursts(Enumerable.Range(0, runs).Select(r => (address + (r * stride), runBytes)));
+
+    /// <summary>A LOAD's or STORE's bursts: its runs as the engines walk them.</summary>
+    public static List<int> Bursts(ActivationTransfer transfer, long address, int tn) => Bursts(transfer.Runs(address, tn));
 }

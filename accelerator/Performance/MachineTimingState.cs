@@ -30,13 +30,8 @@ internal sealed class MachineTimingState(AcceleratorConfig config, DdrTiming ddr
     /// <summary>The step group stamped on the instruction being timed (SET_STEP changes it within a program).</summary>
     public int StepGroup { get; set; } = registers.StepGroup;
 
-    /// <summary>The DDR address of a DMA instruction: <c>BASE[Base] + Offset + (STEP or STEP_GROUP) x StepStride</c>.</summary>
-    public long Address(Isa.DmaInstruction instruction) => Registers.Bases[instruction.Base] + instruction.Offset + (instruction.StepMode switch
-    {
-        Isa.StepMode.Step => Registers.Step,
-        Isa.StepMode.StepGroup => StepGroup,
-        _ => 0,
-    } * instruction.StepStride);
+    /// <summary>The DDR address of a DMA instruction with the stamped step group.</summary>
+    public long Address(Isa.DmaInstruction instruction) => instruction.Address(Registers, StepGroup);
 
     /// <summary>The activation buffers' read ports, shared by priority.</summary>
     public BufferReadPorts ReadPorts { get; } = new();

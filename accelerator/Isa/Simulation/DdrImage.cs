@@ -38,5 +38,27 @@ public sealed record MachineRegisters
     public int StepGroup { get; init; }
 }
 
+/// <summary>Where a DMA instruction's bytes are in DDR, as the machine computes it (<c>DmaAddress</c>, the load and store engines).</summary>
+public static class DmaAddressing
+{
+    /// <summary><c>BASE[Base] + Offset + (STEP or STEP_GROUP) x StepStride</c> with the step group stamped on the instruction.</summary>
+    public static long Address(this DmaInstruction instruction, MachineRegisters registers, int stepGroup)
+        => registers.Bases[instruction.Base] + instruction.Offset + (instruction.StepMode switch
+        {
+            StepMode.Step => registers.Step,
+            StepMode.StepGroup => stepGroup,
+            _ => 0,
+        } * instruction.StepStride);
+
+    /// <summary>The DDR byte runs of a 2-D transfer from <paramref name="address"/>: one run when the chunks are back to back, else one per chunk.</summary>
+    public static IEnumerable<(long Address, long Bytes)> Runs(this ActivationTransfer transfer, long address, int tn)
+    {
+        long chunk = (long)transfer.Rows * tn;
+        if (transfer.DdrStride == chunk || transfer.Chunks == 1)
+            return [(address, chunk * transfer.Chunks)];
+        return Enumerable.Range(0, transfer.Chunks).Select(k => (address + (k * transfer.DdrStride), chunk));
+    }
+}
+
 /// <summary>A program did something the machine cannot do correctly: a read of memory nothing wrote, DDR outside the image, a deadlock.</summary>
 public sealed class MachineFault(string message) : Exception(message);

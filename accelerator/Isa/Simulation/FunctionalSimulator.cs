@@ -130,17 +130,9 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
 
         // ---- DMA ----
 
-        private long Address(DmaInstruction i, int stepGroup)
-            => registers.Bases[i.Base] + i.Offset + (i.StepMode switch { StepMode.Step => registers.Step, StepMode.StepGroup => stepGroup, _ => 0 } * i.StepStride);
+        private long Address(DmaInstruction i, int stepGroup) => i.Address(registers, stepGroup);
 
-        /// <summary>The DDR byte runs of a 2-D transfer: one run when the chunks are back to back, else one per chunk.</summary>
-        private IEnumerable<(long Address, long Bytes)> Runs(ActivationTransfer t, long address)
-        {
-            long chunk = (long)t.Rows * c.Tn;
-            if (t.DdrStride == chunk || t.Chunks == 1)
-                return [(address, chunk * t.Chunks)];
-            return Enumerable.Range(0, t.Chunks).Select(k => (address + (k * t.DdrStride), chunk));
-        }
+        private IEnumerable<(long Address, long Bytes)> Runs(ActivationTransfer t, long address) => t.Runs(address, c.Tn);
 
         private static long Beats(long address, long bytes) => ((address + bytes + 15) >> 4) - (address >> 4);
 
