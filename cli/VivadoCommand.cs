@@ -1,25 +1,27 @@
 using System.CommandLine;
 using DiffAcc.Accelerator.Configuration;
 using DiffAcc.Accelerator.Isa;
+using DiffAcc.Accelerator.Vivado;
 using DiffAcc.Hdl;
 using DiffAcc.Hdl.Emit;
 using DiffAcc.Hdl.Emit.Vivado;
+using DiffAcc.Hdl.Emit.Xdc;
 
 namespace DiffAcc.Cli;
 
 /// <summary>
-/// <c>diffacc vivado</c>: a self-contained folder for Vivado's batch mode: the accelerator's Verilog and
-/// XDC, the non-project build script (out of context: the accelerator's AXI ports meet the processing
-/// system inside a block design, not package pins) and a README that says how to run it. Written all
-/// or nothing.
+/// <c>diffacc vivado</c>: a self-contained folder for Vivado's batch mode: the accelerator packaged as
+/// an IP (Verilog, XDC, IP-XACT component.xml), the ZCU102 block design and the project script that
+/// builds it to a bitstream and an .xsa, the out-of-context build of the accelerator alone, the host
+/// header and a README that says how to run them. Written all or nothing.
 /// </summary>
 internal static class VivadoCommand
 {
     public static Command Create()
     {
-        var output = new Option<DirectoryInfo>("--out") { Description = "Folder to write (rtl/, constraints/, build.tcl, README.md)", Required = true };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Folder to write (ip/, constraints/, system.tcl, bd.tcl, build.tcl, host/, README.md)", Required = true };
         var accelerator = new AcceleratorOptions();
-        var command = new Command("vivado", "Write a Vivado batch-mode folder for the accelerator: sources, XDC, the non-project build scripts and how to run them") { output };
+        var command = new Command("vivado", "Write a Vivado batch-mode folder: the accelerator as an IP, the ZCU102 block design and bitstream flow, the out-of-context build and how to run them") { output };
         accelerator.AddTo(command);
         command.SetAction(result =>
         {
@@ -30,7 +32,7 @@ internal static class VivadoCommand
                 if (OutputPath.Refuses(OutputPath.FolderProblem("--out", folder)))
                     return 1;
                 var written = Write(config, folder);
-                Console.WriteLine($"wrote {folder}: {written.Count} files; run there: vivado -mode batch -source build.tcl");
+                Console.WriteLine($"wrote {folder}: {written.Count} files; run there: vivado -mode batch -source system.tcl (bitstream for the ZCU102) or build.tcl (the accelerator alone)");
                 return 0;
             }
             catch (ConfigException e)
@@ -51,20 +53,32 @@ internal static class VivadoCommand
     public static IReadOnlyList<EmittedFile> Files(AcceleratorConfig config)
     {
         var result = GenerateCommand.Flow(config).Run().ThrowIfFailed();
-        var xdc = result.Xdc!;
+        var design = result.Design;
+        var top = design.Top.Name;
+        var verilog = result.Verilog.Where(f => f.Name.EndsWith(".v", StringComparison.Ordinal)).ToList();
+        // Out of context the XDC defines the clock; inside the block design pl_clk0 does, so the IP's XDC leaves it out.
+        var standalone = result.Xdc!;
+        var inSystem = XdcEmitter.Emit(design, config.Part.Name, clocks: false);
         var files = new List<EmittedFile>();
-        files.AddRange(result.Verilog.Select(f => f with { Name = $"rtl/{f.Name}" }));
-        files.Add(new EmittedFile("rtl/diffacc_isa.h", IsaDocument.CHeader(config)));
-        files.Add(xdc with { Name = $"constraints/{xdc.Name}" });
-        // Out of context: DiffAccTop's AXI ports go to the processing system, not to package pins.
-        files.Add(VivadoBuild.Emit(result.Design, config.Part.Name, result.Verilog, xdc, outOfContext: true));
+        files.AddRange(verilog.Select(f => f with { Name = $"ip/rtl/{f.Name}" }));
+        files.Add(inSystem with { Name = $"ip/constraints/{inSystem.Name}" });
+        files.Add(AcceleratorIp.Component(config, design, [.. verilog.Select(f => $"rtl/{f.Name}")], $"constraints/{inSystem.Name}") with { Name = "ip/component.xml" });
+        files.Add(standalone with { Name = $"constraints/{standalone.Name}" });
+        files.Add(VivadoBuild.Emit(design, config.Part.Name, verilog, standalone, rtlFolder: "ip/rtl", outOfContext: true));
+        files.Add(Zcu102System.BlockDesignScript(config, design));
+        files.Add(Zcu102System.ProjectScript(config, design));
+        files.Add(new EmittedFile("host/diffacc_isa.h", IsaDocument.CHeader(config)));
         files.Add(new EmittedFile("README.md", TemplateText.Render("vivado-readme.md.sbn", new
         {
-            Top = result.Design.Top.Name,
+            Top = top,
             Part = config.Part.Name,
             Preset = config.Name,
             Clock = config.ClockMHz,
-            Modules = result.Design.Modules.Count,
+            Modules = design.Modules.Count,
+            Vlnv = AcceleratorIp.Vlnv(design),
+            ControlAddress = $"0x{AcceleratorIp.ControlAddress:X8}",
+            Board = Zcu102System.Board,
+            Pblocks = design.Pblocks.Count,
         }, typeof(VivadoCommand).Assembly)));
         return files;
     }

@@ -5,7 +5,8 @@ namespace DiffAcc.Accelerator.Configuration;
 /// <summary>One problem with a configuration: the field and what is wrong with it.</summary>
 public sealed record ConfigProblem(string Field, string Problem)
 {
-    public override string ToString() => $"{Field}: {Problem}";
+    /// <summary>The field as a configuration file spells it (groupPblocks, not GroupPblocks).</summary>
+    public override string ToString() => $"{System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(Field)}: {Problem}";
 }
 
 /// <summary>A configuration that cannot be built; the message lists every problem, each with its field.</summary>
@@ -64,6 +65,12 @@ public sealed record AcceleratorConfig
     public int ActivationTableSlots { get; init; } = 2;
 
     public double ClockMHz { get; init; } = 300;
+
+    /// <summary>
+    /// Optional floorplan: the Vivado site ranges of each PE group's pblock (one entry per group, e.g.
+    /// <c>CLOCKREGION_X0Y0:CLOCKREGION_X1Y2</c>), written to the XDC; null for none.
+    /// </summary>
+    public IReadOnlyList<string>? GroupPblocks { get; init; }
 
     public PartInfo Part { get; init; } = PartInfo.Xczu9eg;
 
@@ -144,6 +151,11 @@ public sealed record AcceleratorConfig
         Need(ActivationTableSlots is >= 1 and <= 64, nameof(ActivationTableSlots), $"must be 1 to 64, not {ActivationTableSlots}");
         Need(ClockMHz is > 0 and <= 800, nameof(ClockMHz), $"must be above 0 and at most 800 MHz, not {ClockMHz}");
         Need(Groups <= 8, nameof(Groups), $"must be at most 8 (the CONV group mask has 8 bits), not {Groups}");
+        if (GroupPblocks is { } pblocks)
+        {
+            Need(pblocks.Count == Groups, nameof(GroupPblocks), $"needs one site range per PE group ({Groups}), not {pblocks.Count}");
+            Need(pblocks.All(r => r.Length > 0 && !r.Any(char.IsWhiteSpace)), nameof(GroupPblocks), "each entry is one site range without spaces, such as CLOCKREGION_X0Y0:CLOCKREGION_X1Y2; give several ranges of a group separated by '+'");
+        }
         if (problems.Count > 0)
             return problems;
         // The machine's data movement assumes power-of-two lanes that nest: a buffer row (Tn bytes) holds whole output blocks (Tm) and whole vector beats.

@@ -69,6 +69,7 @@ public static class ConfigFile
             ClockMHz = overrides.ClockMHz ?? basis.ClockMHz,
             VectorLanes = overrides.VectorLanes ?? basis.VectorLanes,
             ActivationTableSlots = overrides.ActivationTableSlots ?? basis.ActivationTableSlots,
+            GroupPblocks = overrides.GroupPblocks ?? basis.GroupPblocks,
             Part = part!,
         }).Validated(source);
     }
@@ -92,6 +93,7 @@ public static class ConfigFile
             return type == typeof(int) ? "must be a whole number"
                 : type == typeof(double) ? "must be a number"
                 : type == typeof(bool) ? "must be true or false"
+                : type == typeof(string[]) ? "must be a list of texts in quotes"
                 : "must be text in quotes";
         }
         var message = e.Message;
@@ -149,5 +151,7 @@ public static class ConfigFile
         public int? ActivationTableSlots { get; init; }
 
         public string? Part { get; init; }
+
+        public string[]? GroupPblocks { get; init; }
     }
 }

@@ -214,6 +214,11 @@ public sealed class ComputeEngine : Module
         var termOutside = RegNext(!inside3, name: "term_outside");
         var pipeline = new List<(Bool Last, UInt Acc, UInt Out, UInt Lane, UInt Block)> { (RegNext(issue & last3, reset: 0, name: "term_last"), RegNext(acc3, name: "term_acc"), RegNext(out3, name: "term_out"), RegNext(lane3, name: "term_lane"), RegNext(block3, name: "term_block")) };
         var pes = Enumerable.Range(0, groups).Select(g => Instance(new PeGroup(config), $"group_{g}")).ToArray();
+        if (config.GroupPblocks is { } pblocks)
+        {
+            for (var g = 0; g < groups; g++)
+                Pblock(pes[g], pblocks[g].Split('+'));
+        }
         var peLatency = pes[0].Latency;
         // Metadata of each pixel beside its sum: through the PE group, the accumulator bank and the requantizer.
         for (var s = 0; s < peLatency + 1 + Requantizer.Latency; s++)

@@ -22,6 +22,7 @@ public abstract class Module
     private readonly Dictionary<ClockDomain, Net> clockPorts = [];
     private readonly Dictionary<ClockDomain, Net> resetPorts = [];
     private readonly List<(Net Port, string? Pin, string? IoStandard, SourceLocation Location)> pins = [];
+    private readonly List<(Module Instance, IReadOnlyList<string> Ranges, SourceLocation Location)> pblocks = [];
     private List<Statement> scope;
     private List<Expr> conditions = [];
     private readonly SourceLocation location;
@@ -64,6 +65,8 @@ public abstract class Module
     internal IReadOnlyDictionary<ClockDomain, Net> ResetPorts => resetPorts;
 
     internal IEnumerable<(Net Port, string? Pin, string? IoStandard, SourceLocation Location)> Pins => pins;
+
+    internal IEnumerable<(Module Instance, IReadOnlyList<string> Ranges, SourceLocation Location)> PblockRequests => pblocks;
 
     // ---- types and literals, so module code reads like a hardware description ----
 
@@ -300,6 +303,20 @@ public abstract class Module
         if (pin is not null && net.Width > 1)
             throw new HdlException($"one package pin cannot carry the {net.Width}-bit port '{net.Name}'; request a pin per bit of a Vec of Bools", location);
         pins.Add((net, pin, ioStandard, location));
+    }
+
+    /// <summary>
+    /// Places an instance (this module's, or one below it) in a pblock of the given site ranges, e.g.
+    /// <c>CLOCKREGION_X0Y0:CLOCKREGION_X1Y2</c> (written to the XDC: create_pblock, add_cells_to_pblock, resize_pblock).
+    /// </summary>
+    protected void Pblock(Module instance, IReadOnlyList<string> ranges, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        var location = new SourceLocation(file, line);
+        if (instance.Parent is null)
+            throw new HdlException($"{instance.ModuleName} is not instantiated yet; pass it through Instance(...) before placing it", location);
+        if (ranges.Count == 0 || ranges.Any(r => string.IsNullOrWhiteSpace(r) || r.Any(char.IsWhiteSpace)))
+            throw new HdlException($"a pblock needs site ranges without spaces (such as CLOCKREGION_X0Y0:CLOCKREGION_X1Y2), not [{string.Join(", ", ranges)}]", location);
+        pblocks.Add((instance, ranges, location));
     }
 
     // ---- internals used by signals, memories and elaboration ----

@@ -35,7 +35,7 @@ internal static class Deduplication
         {
             module.Name = VerilogNames.Unique(used, module.Name);
         }
-        return new Design(canonical[design.Top], unique, design.Domains, design.Pins);
+        return new Design(canonical[design.Top], unique, design.Domains, design.Pins, design.Pblocks);
     }
 
     /// <summary>Points an instance at the kept definition; equal structures list their ports in the same order.</summary>

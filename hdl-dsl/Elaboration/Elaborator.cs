@@ -15,7 +15,31 @@ internal static class Elaborator
         Build(top, definitions, order);
         var pins = top.Pins.Select(p => new PinConstraint(p.Port.Name, p.Pin, p.IoStandard, p.Location)).ToList();
         var domains = order.SelectMany(d => d.Domains).Distinct().ToList();
-        return Deduplication.Run(new Design(definitions[top], order, domains, pins));
+        var pblocks = new List<PblockConstraint>();
+        CollectPblocks(top, "", pblocks);
+        var duplicate = pblocks.GroupBy(p => p.InstancePath).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+            throw new HdlException($"instance {duplicate.Key} is placed in two pblocks", duplicate.Last().Location);
+        return Deduplication.Run(new Design(definitions[top], order, domains, pins, pblocks));
+    }
+
+    // Paths come from the module objects (one per instance), so a pblock names exactly the instance it was asked for.
+    private static void CollectPblocks(Module module, string path, List<PblockConstraint> pblocks)
+    {
+        foreach (var (instance, ranges, location) in module.PblockRequests)
+        {
+            var relative = new List<string>();
+            for (var m = instance; !ReferenceEquals(m, module); m = m.Parent)
+            {
+                if (m?.Parent is null)
+                    throw new HdlException($"{instance.ModuleName} is not inside {module.ModuleName}; a pblock can only place its own instances", location);
+                relative.Insert(0, m.InstanceName!);
+            }
+            var full = string.Join("/", path.Length == 0 ? relative : [path, .. relative]);
+            pblocks.Add(new PblockConstraint($"pblock_{full.Replace('/', '_')}", full, ranges, location));
+        }
+        foreach (var (child, _) in module.Children)
+            CollectPblocks(child, path.Length == 0 ? child.InstanceName! : $"{path}/{child.InstanceName}", pblocks);
     }
 
     private static void Build(Module module, Dictionary<Module, ModuleDef> definitions, List<ModuleDef> order)

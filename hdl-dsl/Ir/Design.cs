@@ -1,7 +1,7 @@
 namespace DiffAcc.Hdl.Ir;
 
 /// <summary>An elaborated design: unique module definitions (children before parents) and the top.</summary>
-public sealed class Design(ModuleDef top, IReadOnlyList<ModuleDef> modules, IReadOnlyList<ClockDomain> domains, IReadOnlyList<PinConstraint> pins)
+public sealed class Design(ModuleDef top, IReadOnlyList<ModuleDef> modules, IReadOnlyList<ClockDomain> domains, IReadOnlyList<PinConstraint> pins, IReadOnlyList<PblockConstraint>? pblocks = null)
 {
     public ModuleDef Top { get; } = top;
 
@@ -12,6 +12,9 @@ public sealed class Design(ModuleDef top, IReadOnlyList<ModuleDef> modules, IRea
 
     /// <summary>Package pin and IOSTANDARD requests for top-level ports.</summary>
     public IReadOnlyList<PinConstraint> Pins { get; } = pins;
+
+    /// <summary>Placement regions requested for instances (written to the XDC as pblocks).</summary>
+    public IReadOnlyList<PblockConstraint> Pblocks { get; } = pblocks ?? [];
 
     /// <summary>Every instance path from the top, with its definition (the top itself has the empty path).</summary>
     public IEnumerable<(string Path, ModuleDef Module)> InstanceTree()
@@ -33,3 +36,9 @@ public sealed class Design(ModuleDef top, IReadOnlyList<ModuleDef> modules, IRea
 
 /// <summary>A top-level port's package pin and I/O standard, for the XDC.</summary>
 public sealed record PinConstraint(string Port, string? Pin, string? IoStandard, SourceLocation Location);
+
+/// <summary>
+/// A pblock: the instance at <paramref name="InstancePath"/> (slash-separated from the top) placed in
+/// <paramref name="Ranges"/> (Vivado site ranges such as <c>CLOCKREGION_X0Y0:CLOCKREGION_X1Y2</c>).
+/// </summary>
+public sealed record PblockConstraint(string Name, string InstancePath, IReadOnlyList<string> Ranges, SourceLocation Location);

@@ -96,7 +96,10 @@ def read_safetensors(path):
     return tensors
 
 
-def train_unet(images, steps, batch, log, resume=None, peak_lr=1e-3, warmup=500):
+def train_unet(images, steps, batch, log, resume=None, peak_lr=1e-3, warmup=500, checkpoint=None, checkpoint_every=250):
+    """Trains for `steps` steps; with `checkpoint`, the whole state (weights, EMA, Adam moments, data generator,
+    step) is saved there every `checkpoint_every` steps and a run started again with the same path continues
+    where it stopped, so one schedule can span several sessions and give the same weights as an unbroken run."""
     torch.manual_seed(1)
     params = init_unet() if resume is None else {n: p.clone().requires_grad_() for n, p in read_safetensors(resume).items()}
     ema = {n: p.detach().clone() for n, p in params.items()}
@@ -104,8 +107,22 @@ def train_unet(images, steps, batch, log, resume=None, peak_lr=1e-3, warmup=500)
     betas = torch.linspace(1e-4, 0.02, 1000)
     alphas_cumprod = torch.cumprod(1 - betas, 0)
     generator = torch.Generator().manual_seed(2 + SEED_OFFSET)
+    first = 1
+    if checkpoint is not None and os.path.exists(checkpoint):
+        state = torch.load(checkpoint)
+        if state["steps"] != steps or state["batch"] != batch or state["peak_lr"] != peak_lr or state["warmup"] != warmup:
+            raise SystemExit(f"{checkpoint}: saved for steps {state['steps']}, batch {state['batch']}, peak lr "
+                             f"{state['peak_lr']}, warmup {state['warmup']}; this run asks for {steps}, {batch}, {peak_lr}, {warmup}")
+        with torch.no_grad():
+            for n in params:
+                params[n].copy_(state["params"][n])
+                ema[n].copy_(state["ema"][n])
+        optimizer.load_state_dict(state["optimizer"])
+        generator.set_state(state["generator"])
+        first = state["step"] + 1
+        log(f"unet resumed from {checkpoint} at step {state['step']}/{steps}")
     start = time.time()
-    for step in range(1, steps + 1):
+    for step in range(first, steps + 1):
         lr = peak_lr * min(1.0, step / max(1, warmup)) * (0.1 + 0.9 * 0.5 * (1 + np.cos(np.pi * step / steps)))
         for group in optimizer.param_groups:
             group["lr"] = lr
@@ -128,7 +145,15 @@ def train_unet(images, steps, batch, log, resume=None, peak_lr=1e-3, warmup=500)
                 ema[n].mul_(decay).add_(p.detach(), alpha=1 - decay)
         if step % 100 == 0 or step == steps:
             elapsed = time.time() - start
-            log(f"unet step {step}/{steps} loss {loss.item():.4f} lr {lr:.2e} {elapsed / step:.3f} s/step, {elapsed / 60:.1f} min")
+            done = step - first + 1
+            log(f"unet step {step}/{steps} loss {loss.item():.4f} lr {lr:.2e} {elapsed / done:.3f} s/step, {elapsed / 60:.1f} min")
+        if checkpoint is not None and (step % checkpoint_every == 0 or step == steps):
+            state = {"steps": steps, "batch": batch, "peak_lr": peak_lr, "warmup": warmup, "step": step,
+                     "params": {n: p.detach() for n, p in params.items()}, "ema": ema,
+                     "optimizer": optimizer.state_dict(), "generator": generator.get_state()}
+            # All or nothing: a run killed while saving leaves the previous checkpoint intact.
+            torch.save(state, checkpoint + ".tmp")
+            os.replace(checkpoint + ".tmp", checkpoint)
     return ema
 
 
@@ -180,6 +205,7 @@ def main():
     parser.add_argument("--peak-lr", type=float, default=1e-3)
     parser.add_argument("--warmup", type=int, default=500)
     parser.add_argument("--seed-offset", type=int, default=0, help="added to the data seed, so a resumed run sees new batches")
+    parser.add_argument("--checkpoint", help="save the whole training state here and continue from it when it exists")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -203,7 +229,7 @@ def main():
                        "input": "1x32x32 in [-1, 1]", "classes": 10, "test_accuracy": round(accuracy, 4)}, f, indent=2)
         write_safetensors(os.path.join(feature_dir, "model.safetensors"), feature_weights, {"format": "pt"})
 
-    ema = train_unet(images, args.unet_steps, args.batch, log, args.resume, args.peak_lr, args.warmup)
+    ema = train_unet(images, args.unet_steps, args.batch, log, args.resume, args.peak_lr, args.warmup, args.checkpoint)
     with open(os.path.join(unet_dir, "config.json"), "w") as f:
         json.dump(UNET_CONFIG, f, indent=2)
     with open(os.path.join(unet_dir, "scheduler_config.json"), "w") as f:

@@ -6,7 +6,11 @@ namespace DiffAcc.Hdl.Emit.Xdc;
 /// <summary>Writes the design's own timing and pin declarations as XDC for Vivado.</summary>
 public static class XdcEmitter
 {
-    public static EmittedFile Emit(Design design, string part)
+    /// <summary>
+    /// The XDC of <paramref name="design"/>. Without <paramref name="clocks"/> it leaves out create_clock:
+    /// for a design packaged as an IP whose clocks the system around it defines (a block design's PS clock).
+    /// </summary>
+    public static EmittedFile Emit(Design design, string part, bool clocks = true)
     {
         var synchronizers = new List<string>();
         foreach (var (path, module) in design.InstanceTree())
@@ -19,10 +23,12 @@ public static class XdcEmitter
         {
             Top = design.Top.Name,
             Part = part,
+            DefinesClocks = clocks,
             Clocks = design.Domains.Select(d => new { d.Name, Period = d.PeriodNs.ToString("0.000", CultureInfo.InvariantCulture), Port = d.ClockPort }).ToList(),
             ClockGroups = design.Domains.Select(d => d.Name).ToList(),
             AsyncResets = design.Domains.Where(d => d.IsAsyncReset && d.ResetPort is not null).Select(d => d.ResetPort!).ToList(),
             Synchronizers = synchronizers,
+            Pblocks = design.Pblocks.Select(p => new { p.Name, Cells = p.InstancePath, Ranges = string.Join(" ", p.Ranges) }).ToList(),
             Pins = design.Pins.Select(p => new { p.Port, Ports = widths.GetValueOrDefault(p.Port) > 1 ? $"{{{p.Port}[*]}}" : p.Port, p.Pin, p.IoStandard }).ToList(),
         };
         return new EmittedFile($"{design.Top.Name}.xdc", TemplateText.Render("xdc.sbn", model));

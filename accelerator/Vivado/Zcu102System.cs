@@ -1,0 +1,46 @@
+using System.Globalization;
+using DiffAcc.Accelerator.Configuration;
+using DiffAcc.Hdl.Emit;
+using DiffAcc.Hdl.Ir;
+
+namespace DiffAcc.Accelerator.Vivado;
+
+/// <summary>
+/// The accelerator on a ZCU102: the block design (<c>bd.tcl</c>: the Zynq UltraScale+ processing
+/// system with the board preset, the accelerator IP, its masters on S_AXI_HP ports at 128 bits, its
+/// registers on M_AXI_HPM0_FPD at a fixed address, pl_clk0 at the configured frequency,
+/// proc_sys_reset, the interrupt on pl_ps_irq0) and the project script (<c>system.tcl</c>) that
+/// builds it to a bitstream and a hardware platform (.xsa) for the host's Linux.
+/// </summary>
+public static class Zcu102System
+{
+    public const string Board = "xilinx.com:zcu102:part0:*";
+
+    public const string BlockDesign = "diffacc";
+
+    /// <summary>The processing system's high-performance slave port of each accelerator master (HP0 is S_AXI_GP2 in the PS's configuration).</summary>
+    public static IReadOnlyList<(string Master, int HpPort)> MasterPorts { get; } = [.. AcceleratorIp.Masters.Select((m, i) => (m, i))];
+
+    public static EmittedFile BlockDesignScript(AcceleratorConfig config, Design design) => new("bd.tcl", TemplateText.Render("bd.tcl.sbn", new
+    {
+        Design = BlockDesign,
+        Vlnv = AcceleratorIp.Vlnv(design),
+        Top = design.Top.Name,
+        Clock = design.Domains.Single().ClockPort,
+        Reset = design.Domains.Single().ResetPort,
+        ClockMhz = config.ClockMHz.ToString("0.###", CultureInfo.InvariantCulture),
+        Control = AcceleratorIp.ControlBus,
+        ControlAddress = $"0x{AcceleratorIp.ControlAddress:X8}",
+        ControlRange = $"0x{AcceleratorIp.ControlRange:X8}",
+        AcceleratorInterrupt = AcceleratorIp.Interrupt,
+        Masters = MasterPorts.Select(m => new { Name = m.Master, Hp = m.HpPort, Gp = m.HpPort + 2 }).ToList(),
+    }, typeof(Zcu102System).Assembly));
+
+    public static EmittedFile ProjectScript(AcceleratorConfig config, Design design) => new("system.tcl", TemplateText.Render("system.tcl.sbn", new
+    {
+        Design = BlockDesign,
+        Part = config.Part.Name,
+        Board,
+        Top = design.Top.Name,
+    }, typeof(Zcu102System).Assembly));
+}
