@@ -13,6 +13,7 @@ internal static class DiffAccCommand
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(SimCommand.Create());
         root.Subcommands.Add(EstimateCommand.Create());
+        root.Subcommands.Add(TimingCommand.Create());
         root.Subcommands.Add(VivadoCommand.Create());
         root.Subcommands.Add(CompileCommand.Create());
         root.Subcommands.Add(PerfCommand.Create());

@@ -55,19 +55,20 @@ internal static class VivadoCommand
         var result = GenerateCommand.Flow(config).Run().ThrowIfFailed();
         var design = result.Design;
         var top = design.Top.Name;
-        var verilog = result.Verilog.Where(f => f.Name.EndsWith(".v", StringComparison.Ordinal)).ToList();
+        var verilog = result.Verilog.Where(f => f.Name.EndsWith(".v", StringComparison.Ordinal) || f.Name.EndsWith(".mem", StringComparison.Ordinal)).ToList();
         // Out of context the XDC defines the clock; inside the block design pl_clk0 does, so the IP's XDC leaves it out.
         var standalone = result.Xdc!;
         var inSystem = XdcEmitter.Emit(design, config.Part.Name, clocks: false);
         var files = new List<EmittedFile>();
         files.AddRange(verilog.Select(f => f with { Name = $"ip/rtl/{f.Name}" }));
         files.Add(inSystem with { Name = $"ip/constraints/{inSystem.Name}" });
-        files.Add(AcceleratorIp.Component(config, design, [.. verilog.Select(f => $"rtl/{f.Name}")], $"constraints/{inSystem.Name}") with { Name = "ip/component.xml" });
+        files.Add(AcceleratorIp.Component(config, design, [.. verilog.Where(f => f.Name.EndsWith(".v", StringComparison.Ordinal)).Select(f => $"rtl/{f.Name}")], $"constraints/{inSystem.Name}") with { Name = "ip/component.xml" });
         files.Add(standalone with { Name = $"constraints/{standalone.Name}" });
         files.Add(VivadoBuild.Emit(design, config.Part.Name, verilog, standalone, rtlFolder: "ip/rtl", outOfContext: true));
         files.Add(Zcu102System.BlockDesignScript(config, design));
         files.Add(Zcu102System.ProjectScript(config, design));
         files.Add(new EmittedFile("host/diffacc_isa.h", IsaDocument.CHeader(config)));
+        files.AddRange(HostDriver.Board.Select(f => f with { Name = $"host/{f.Name}" }));
         files.Add(new EmittedFile("README.md", TemplateText.Render("vivado-readme.md.sbn", new
         {
             Top = top,

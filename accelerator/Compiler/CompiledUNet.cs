@@ -5,6 +5,7 @@ using DiffAcc.Accelerator.Isa;
 using DiffAcc.Accelerator.Isa.Simulation;
 using DiffAcc.Hdl.Emit;
 using DiffAcc.Model.Int8;
+using DiffAcc.Model.Sampling;
 using DiffAcc.Model.Tensors;
 using DiffAcc.Model.Unet;
 
@@ -185,7 +186,15 @@ public sealed class CompiledUNet
         StepGroups = SampleScales.Count,
         SampleScales = string.Join(", ", SampleScales.Select(s => s.ToString("R", CultureInfo.InvariantCulture))),
         OutputScales = string.Join(", ", OutputScales.Select(s => s.ToString("R", CultureInfo.InvariantCulture))),
+        BetaStart = Schedule.Betas[0].ToString("R", CultureInfo.InvariantCulture),
+        BetaEnd = Schedule.Betas[^1].ToString("R", CultureInfo.InvariantCulture),
+        TrainSteps = Schedule.TrainSteps,
+        AlphasCumprod = string.Join(", ", Timesteps.Select(t => Schedule.AlphasCumprod[t].ToString("R", CultureInfo.InvariantCulture))),
+        OutputChannelMap = string.Join(", ", Output.ChannelMap.Take(Output.Channels)),
     }, typeof(CompiledUNet).Assembly);
+
+    /// <summary>The noise schedule the samplers use (linear betas 1e-4 .. 0.02 over 1000 steps, as the shipped models were trained).</summary>
+    private static NoiseSchedule Schedule => NoiseSchedule.Ddpm;
 
     private static object TensorEntry(DdrTensor t) => new { t.Point, t.Offset, t.SampleStride, t.Channels, t.Height, t.Width, t.PixelBytes, Contiguous = t.Contiguous };
 

@@ -17,6 +17,17 @@ public sealed partial record AxiSystemHarness : VerilatorHarness
     /// <summary>The top's interrupt output, or null for none.</summary>
     public string? Interrupt { get; init; } = "irq";
 
+    /// <summary>
+    /// C sources (and their headers) of a host program built into the binary: it defines
+    /// <c>sim_host_main</c> (sim_host.h, written beside them) and drives the slave instead of a script.
+    /// </summary>
+    public IReadOnlyList<EmittedFile> HostProgram { get; init; } = [];
+
+    public AxiSystemHarness WithHostProgram(IReadOnlyList<EmittedFile> files) => this with { HostProgram = files };
+
+    public override IReadOnlyList<EmittedFile> Sources(Design design)
+        => HostProgram.Count == 0 ? [] : [.. HostProgram, new EmittedFile("sim_host.h", TemplateText.Render("sim_host.h.sbn", new { Top = design.Top.Name }, typeof(AxiSystemHarness).Assembly))];
+
     public override string Render(Design design, bool trace)
     {
         var top = design.Top;
@@ -54,6 +65,8 @@ public sealed partial record AxiSystemHarness : VerilatorHarness
             Clock = VerilatorNames.Member(clock.Name),
             Reset = new { Name = VerilatorNames.Member(reset.Name), Active = activeLow ? 0 : 1, Inactive = activeLow ? 1 : 0 },
             Interrupt = Interrupt is null ? null : VerilatorNames.Member(Interrupt),
+            HostProgram = HostProgram.Count > 0,
+            ClockMhz = clock.ClockOf!.FrequencyMHz.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
         }, typeof(AxiSystemHarness).Assembly);
     }
 

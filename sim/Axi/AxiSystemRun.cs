@@ -34,15 +34,23 @@ public sealed record AxiSystemResult(
     [property: JsonPropertyName("ports")] IReadOnlyList<AxiPortCounts> Ports,
     [property: JsonPropertyName("violations")] IReadOnlyList<string> Violations)
 {
+    /// <summary>The exit code of a host program built into the harness (0 without one).</summary>
+    [JsonPropertyName("host_exit")]
+    public int HostExit { get; init; }
+
+    /// <summary>What the host program wrote to its standard error.</summary>
+    [JsonIgnore]
+    public string HostLog { get; init; } = "";
+
     [JsonIgnore]
     public byte[] Ddr { get; init; } = [];
 
     [JsonIgnore]
     public TimeSpan Elapsed { get; init; }
 
-    /// <summary>The script ran to its end without an AXI violation.</summary>
+    /// <summary>The script (or the host program) ran to its end without an AXI violation.</summary>
     [JsonIgnore]
-    public bool Completed => Stop == "script" && Violations.Count == 0;
+    public bool Completed => Stop is "script" or "host" && Violations.Count == 0;
 
     public double CyclesPerSecond => Cycles / Math.Max(Elapsed.TotalSeconds, 1e-9);
 }
@@ -63,6 +71,9 @@ public sealed record AxiSystemRun
     public byte[] Ddr { get; init; } = [];
 
     public AxiHostScript Script { get; init; } = AxiHostScript.Empty;
+
+    /// <summary>Arguments of the host program built into the model (<see cref="AxiSystemHarness.HostProgram"/>); it then runs instead of the script.</summary>
+    public IReadOnlyList<string>? HostArguments { get; init; }
 
     public ulong Seed { get; init; } = 1;
 
@@ -88,6 +99,8 @@ public sealed record AxiSystemRun
     public AxiSystemRun WithDdr(long address, byte[] bytes) => this with { DdrAddress = address, Ddr = bytes };
 
     public AxiSystemRun WithScript(AxiHostScript script) => this with { Script = script };
+
+    public AxiSystemRun WithHostProgram(params string[] arguments) => this with { HostArguments = arguments };
 
     public AxiSystemRun WithSeed(ulong seed) => this with { Seed = seed };
 
@@ -117,9 +130,10 @@ public sealed record AxiSystemRun
             string D(double v) => v.ToString("R", CultureInfo.InvariantCulture);
             string[] arguments =
             [
-                "--ddr", ddr, "--ddr-out", ddrOut, "--ddr-base", I(DdrAddress), "--script", script, "--seed", Seed.ToString(CultureInfo.InvariantCulture),
+                "--ddr", ddr, "--ddr-out", ddrOut, "--ddr-base", I(DdrAddress), .. HostArguments is null ? ["--script", script] : Array.Empty<string>(), "--seed", Seed.ToString(CultureInfo.InvariantCulture),
                 "--latency", I(Latency.Min), I(Latency.Max), "--ready", D(Ready), "--gap", D(Gap), "--outstanding", I(Outstanding), "--max-cycles", I(MaxCycles),
                 .. VcdPath is null ? Array.Empty<string>() : ["--vcd", Path.GetFullPath(VcdPath)],
+                .. HostArguments is null ? Array.Empty<string>() : ["--", .. HostArguments],
             ];
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
             timeout.CancelAfter(Timeout);
@@ -127,7 +141,7 @@ public sealed record AxiSystemRun
             BufferedCommandResult run;
             try
             {
-                run = await Cli.Wrap(Model.Executable).WithArguments(arguments).WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(timeout.Token);
+                run = await Cli.Wrap(Model.Executable).WithArguments(arguments).WithWorkingDirectory(Model.Directory).WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(timeout.Token);
             }
             catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
             {
@@ -138,7 +152,7 @@ public sealed record AxiSystemRun
                 throw new SimulationException($"the simulation binary {Model.Executable} exited with code {run.ExitCode}: {run.StandardError.Trim()}");
             var result = JsonSerializer.Deserialize<AxiSystemResult>(run.StandardOutput)
                 ?? throw new SimulationException($"the simulation binary printed no result: {run.StandardOutput.Trim()}");
-            return result with { Ddr = await File.ReadAllBytesAsync(ddrOut, cancellation), Elapsed = watch.Elapsed };
+            return result with { Ddr = await File.ReadAllBytesAsync(ddrOut, cancellation), Elapsed = watch.Elapsed, HostLog = HostArguments is null ? "" : run.StandardError };
         }
         finally
         {

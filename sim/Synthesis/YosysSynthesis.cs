@@ -68,6 +68,20 @@ public sealed partial record YosysSynthesis
     public async Task<SynthesisReport> RunAsync(CancellationToken cancellation = default)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
+        var stat = await RunAsync($"synth_xilinx -family {Family} -top {Design.Design.Top.Name}; tee -o out.txt stat", cancellation);
+        return Parse(stat, watch.Elapsed);
+    }
+
+    /// <summary>
+    /// The mapped netlist of the whole design flattened (Yosys <c>write_json</c>), for path analysis:
+    /// flattening keeps every cell's and net's instance path in its name.
+    /// </summary>
+    public async Task<System.Text.Json.JsonDocument> FlatNetlistAsync(CancellationToken cancellation = default)
+        => System.Text.Json.JsonDocument.Parse(await RunAsync($"synth_xilinx -family {Family} -flatten -top {Design.Design.Top.Name}; write_json out.txt", cancellation));
+
+    /// <summary>Runs the design's sources through <paramref name="commands"/>, which write out.txt; returns its text.</summary>
+    private async Task<string> RunAsync(string commands, CancellationToken cancellation)
+    {
         var directory = Directory.CreateTempSubdirectory("diffacc-yosys-").FullName;
         try
         {
@@ -77,7 +91,7 @@ public sealed partial record YosysSynthesis
             try
             {
                 result = await Cli.Wrap(Executable)
-                    .WithArguments(["-q", "-p", $"read_verilog {string.Join(' ', sources)}; synth_xilinx -family {Family} -top {Design.Design.Top.Name}; tee -o stat.txt stat"])
+                    .WithArguments(["-q", "-p", $"read_verilog {string.Join(' ', sources)}; {commands}"])
                     .WithWorkingDirectory(directory)
                     .WithValidation(CommandResultValidation.None)
                     .ExecuteBufferedAsync(cancellation);
@@ -86,10 +100,10 @@ public sealed partial record YosysSynthesis
             {
                 throw new SimulationException($"Yosys is not installed (no '{Executable}' found); install it with: apt-get install -y yosys");
             }
-            var stat = Path.Combine(directory, "stat.txt");
-            if (result.ExitCode != 0 || !File.Exists(stat))
+            var output = Path.Combine(directory, "out.txt");
+            if (result.ExitCode != 0 || !File.Exists(output))
                 throw new SimulationException($"yosys failed on {Design.Design.Top.Name} (exit code {result.ExitCode}): {string.Join("\n", (result.StandardError + result.StandardOutput).Split('\n').Where(l => l.Contains("ERROR", StringComparison.Ordinal)).Take(10))}");
-            return Parse(await File.ReadAllTextAsync(stat, cancellation), watch.Elapsed);
+            return await File.ReadAllTextAsync(output, cancellation);
         }
         finally
         {

@@ -62,8 +62,12 @@ public sealed record VerilatorBuild
         var harness = Harness.Render(Design.Design, Trace);
         string[] flags = ["--cc", "--exe", "--build", "-Wno-fatal", "--top-module", top, "-Mdir", "obj", "-o", "sim", .. Trace ? ["--trace"] : Array.Empty<string>()];
         var sources = Design.Verilog.Where(f => f.Name.EndsWith(".v", StringComparison.Ordinal)).ToList();
+        var native = Harness.Sources(Design.Design);
+        // Memory init files: $readmemh opens them from the folder the binary runs in, the model's.
+        var memoryFiles = Design.Verilog.Where(f => f.Name.EndsWith(".mem", StringComparison.Ordinal)).ToList();
+        native = [.. native, .. memoryFiles];
 
-        var key = Hash(version, string.Join(' ', flags), harness, sources);
+        var key = Hash(version, string.Join(' ', flags), harness + string.Concat(native.Select(f => $"\n// {f.Name}\n{f.Text}")), sources);
         var directory = Path.Combine(CacheDirectory, key);
         var executable = Path.Combine(directory, "obj", "sim");
         if (File.Exists(Path.Combine(directory, "complete")))
@@ -75,9 +79,11 @@ public sealed record VerilatorBuild
         foreach (var file in sources)
             await File.WriteAllTextAsync(Path.Combine(work, file.Name), file.Text, cancellation);
         await File.WriteAllTextAsync(Path.Combine(work, "harness.cpp"), harness, cancellation);
+        foreach (var file in native)
+            await File.WriteAllTextAsync(Path.Combine(work, file.Name), file.Text, cancellation);
 
         var result = await Cli.Wrap(Executable)
-            .WithArguments([.. flags, "-j", Jobs.ToString(System.Globalization.CultureInfo.InvariantCulture), "harness.cpp", .. sources.Select(f => f.Name)])
+            .WithArguments([.. flags, "-j", Jobs.ToString(System.Globalization.CultureInfo.InvariantCulture), "harness.cpp", .. native.Where(f => f.Name.EndsWith(".c", StringComparison.Ordinal) || f.Name.EndsWith(".cpp", StringComparison.Ordinal)).Select(f => f.Name), .. sources.Select(f => f.Name)])
             .WithWorkingDirectory(work)
             .WithValidation(CommandResultValidation.None)
             .ExecuteBufferedAsync(cancellation);

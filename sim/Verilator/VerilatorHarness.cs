@@ -8,6 +8,9 @@ public abstract record VerilatorHarness
 {
     /// <summary>The harness source for <paramref name="design"/>'s top module.</summary>
     public abstract string Render(Design design, bool trace);
+
+    /// <summary>Further C or C++ files built into the binary beside the harness (sources and the headers they include).</summary>
+    public virtual IReadOnlyList<EmittedFile> Sources(Design design) => [];
 }
 
 /// <summary>

@@ -39,6 +39,13 @@ proc read_verilog {args} {
     foreach f $files { need_file read_verilog $f }
     record read_verilog {*}$files
 }
+proc read_mem {args} {
+    set o [options read_mem $args {} {}]
+    set files [dict get $o positional]
+    if {[llength $files] == 0} { fail "read_mem: no file" }
+    foreach f $files { need_file read_mem $f }
+    record read_mem {*}$files
+}
 proc read_xdc {args} {
     set o [options read_xdc $args {-unmanaged} {-mode}]
     set files [dict get $o positional]

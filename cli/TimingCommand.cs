@@ -1,0 +1,84 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using DiffAcc.Accelerator.Configuration;
+using DiffAcc.Sim;
+using DiffAcc.Sim.Synthesis;
+using Spectre.Console;
+
+namespace DiffAcc.Cli;
+
+/// <summary>
+/// <c>diffacc timing</c>: the deepest register-to-register logic of every module after Yosys
+/// <c>synth_xilinx</c>, against the logic-level budget of the configured clock.
+/// </summary>
+internal static class TimingCommand
+{
+    public static Command Create()
+    {
+        var accelerator = new AcceleratorOptions();
+        var netlist = new Option<FileInfo?>("--netlist") { Description = "Analyze this flattened Yosys JSON netlist instead of synthesizing (it is written by --keep-netlist)" };
+        var keep = new Option<FileInfo?>("--keep-netlist") { Description = "Also write the flattened netlist here, to analyze again without synthesis" };
+        var budget = new Option<int?>("--budget") { Description = "Logic levels allowed (default: the budget of the configured clock on a -2 UltraScale+ part)" };
+        var command = new Command("timing", "Per module, the deepest register-to-register logic (LUT levels and carry chains) after yosys synth_xilinx -flatten, named by its registers and C# lines, against the logic-level budget") { netlist, keep, budget };
+        accelerator.AddTo(command);
+        command.SetAction(async (result, token) =>
+        {
+            try
+            {
+                var config = accelerator.Resolve(result);
+                if (result.GetValue(keep) is { } file && OutputPath.Refuses(OutputPath.FileProblem("--keep-netlist", file.FullName)))
+                    return 1;
+                return await RunAsync(config, result.GetValue(netlist), result.GetValue(keep), result.GetValue(budget) ?? LogicLevelBudget.For(config.ClockMHz), token);
+            }
+            catch (Exception e) when (e is ConfigException or SimulationException)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(AcceleratorConfig config, FileInfo? netlist, FileInfo? keep, int budget, CancellationToken cancellation)
+    {
+        var design = GenerateCommand.Flow(config).Run().ThrowIfFailed();
+        JsonDocument? document = null;
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        if (netlist is not null)
+        {
+            try
+            {
+                document = JsonDocument.Parse(await File.ReadAllTextAsync(netlist.FullName, cancellation));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
+            {
+                Console.Error.WriteLine($"error: --netlist {netlist.FullName}: {e.Message}");
+                return 1;
+            }
+        }
+        else
+        {
+            await AnsiConsole.Status().StartAsync($"yosys synth_xilinx -family xcup -flatten on {config.Name} ...", async _ => document = await YosysSynthesis.For(design).FlatNetlistAsync(cancellation));
+            if (keep is not null)
+                Hdl.Emit.StagedWrite.Files([(keep.FullName, JsonSerializer.SerializeToUtf8Bytes(document!.RootElement))]);
+        }
+        var paths = LogicLevels.Analyze(document!, design.Design.Top.Name);
+        var modules = ModuleTiming.Of(design.Design, paths);
+        var table = new Table().Title($"{config.Name} at {config.ClockMHz:0.#} MHz: deepest register-to-register logic per module (budget {budget} levels)")
+            .AddColumn("module").AddColumn(new TableColumn("inst.").RightAligned()).AddColumn(new TableColumn("endpoints").RightAligned()).AddColumn("worst levels").AddColumn(new TableColumn("over").RightAligned()).AddColumn("from").AddColumn("to");
+        string Where(Hdl.SourceLocation location) => location.IsKnown ? $" ({Path.GetFileName(location.FilePath)}:{location.Line})" : "";
+        foreach (var m in modules)
+        {
+            var over = m.Over(budget);
+            table.AddRow(Markup.Escape(m.Module), m.Instances.ToString(CultureInfo.InvariantCulture), m.Endpoints.ToString(CultureInfo.InvariantCulture),
+                (m.Worst.Levels > budget ? "[red]" : "") + Markup.Escape(m.Worst.Composition) + (m.Worst.Levels > budget ? "[/]" : ""),
+                over.ToString(CultureInfo.InvariantCulture), Markup.Escape(m.Worst.Start + Where(m.StartLocation)), Markup.Escape(m.Worst.End + Where(m.EndLocation)));
+        }
+        AnsiConsole.Write(table);
+        var failing = modules.Where(m => m.Worst.Levels > budget).ToList();
+        var worst = modules.Count == 0 ? 0 : modules.Max(m => m.Worst.Levels);
+        Console.WriteLine($"{paths.Count} endpoints in {modules.Count} modules, deepest {worst} levels; {modules.Sum(m => m.Over(budget))} endpoints in {failing.Count} modules over the budget of {budget} ({watch.Elapsed.TotalSeconds:0} s).");
+        return failing.Count == 0 ? 0 : 2;
+    }
+}

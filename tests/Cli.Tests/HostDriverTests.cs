@@ -1,0 +1,84 @@
+using CliWrap;
+using CliWrap.Buffered;
+using DiffAcc.Accelerator.Compiler;
+using DiffAcc.Accelerator.Configuration;
+using DiffAcc.Accelerator.Host;
+using DiffAcc.Accelerator.Isa;
+using DiffAcc.Accelerator.Machine;
+using DiffAcc.Hdl;
+using DiffAcc.Model.Int8;
+using DiffAcc.Model.Sampling;
+using DiffAcc.Model.Tensors;
+using DiffAcc.Model.Unet;
+using DiffAcc.Sim.Axi;
+using DiffAcc.Sim.Verilator;
+
+namespace DiffAcc.Cli.Tests;
+
+/// <summary>
+/// The C host driver of host/: built into the Verilator harness of DiffAccTop (its simulation backend),
+/// it loads program.bin and image.bin, quantizes a sample, runs one UNet forward through the AXI4-Lite
+/// registers under random DDR latency and back-pressure, and dumps DDR, which must equal the functional
+/// simulator's byte for byte; the Linux backend compiles warning-free.
+/// </summary>
+public sealed class HostDriverTests
+{
+    [Fact]
+    public async Task One_forward_through_the_C_driver_in_simulation_is_bit_exact_against_the_functional_simulator()
+    {
+        var config = Presets.Small;
+        var model = QuantizedUNet.Load(UNet2D.Load(ModelOptions.ShippedUNet), ModelOptions.ShippedQuantization);
+        var compiled = UNetCompiler.Compile(model, config, new DdimScheduler(NoiseSchedule.Ddpm, 2).Timesteps);
+        var folder = Directory.CreateTempSubdirectory("diffacc-host-").FullName;
+        compiled.Save(folder);
+
+        var harness = new AxiSystemHarness().WithHostProgram(HostDriver.Simulation(IsaDocument.CHeader(config), compiled.Header()));
+        var design = HdlFlow.For(() => new DiffAccTop(config)).Run().ThrowIfFailed();
+        var simulator = await VerilatorBuild.For(design).WithHarness(harness).BuildAsync();
+
+        // A sample with values beyond the step's range and exact rounding ties, so quantization saturates and rounds.
+        const int step = 1;
+        var layout = compiled.Layout();
+        var scale = compiled.SampleScales[compiled.StepGroupOfStep[step]];
+        var random = new Random(11);
+        var sample = new Tensor([compiled.Batch, compiled.Sample.Channels, compiled.Sample.Height, compiled.Sample.Width]);
+        for (var i = 0; i < sample.Length; i++)
+            sample.Data[i] = (i % 7) switch { 0 => (float)(200 * scale), 1 => (float)(-200 * scale), 2 => (float)(((i % 11) - 5 + 0.5) * scale), _ => (float)(random.NextDouble() * 4 - 2) };
+        var samplePath = Path.Combine(folder, "sample.f32");
+        await File.WriteAllBytesAsync(samplePath, System.Runtime.InteropServices.MemoryMarshal.AsBytes(sample.Data.AsSpan()).ToArray());
+        var dumpPath = Path.Combine(folder, "dump.bin");
+
+        var run = await AxiSystemRun.Of(simulator).WithDdr(layout.Address, new byte[layout.Bytes]).WithSeed(5).WithLatency(40, 160).WithBackPressure(0.6, 0.25)
+            .WithHostProgram("--program", Path.Combine(folder, "program.bin"), "--image", Path.Combine(folder, "image.bin"), "--forward", $"{step}", "--sample", samplePath, "--dump", dumpPath, "--timeout-ms", "200")
+            .WithMaxCycles(60_000_000).RunAsync();
+        Assert.True(run.Completed && run.HostExit == 0, $"stop {run.Stop}, host exit {run.HostExit}, violations [{string.Join("; ", run.Violations)}]: {run.HostLog}");
+        Assert.Contains("step 1 (timestep 0, step group", run.HostLog, StringComparison.Ordinal);
+        Assert.Contains(": done, status 0x2", run.HostLog, StringComparison.Ordinal);
+
+        var expected = compiled.NewDdr(layout);
+        compiled.WriteSample(expected, layout, sample, 0, compiled.Batch, step);
+        var functional = new FunctionalRunner().Run(compiled, expected, layout, compiled.Registers(layout, step)).Ddr.Bytes;
+        var dump = await File.ReadAllBytesAsync(dumpPath);
+        Assert.Equal(functional.Length, dump.Length);
+        var first = Enumerable.Range(0, dump.Length).FirstOrDefault(i => dump[i] != functional[i], -1);
+        Assert.True(first < 0, $"the driver's DDR differs from the functional simulator's first at byte {first} (0x{layout.Address + first:X}): {dump[Math.Max(first, 0)]} vs {functional[Math.Max(first, 0)]}");
+        Assert.Equal(functional, run.Ddr);
+        // The prediction is not trivially zero: the forward ran.
+        Assert.Contains(compiled.Read(new DiffAcc.Accelerator.Isa.Simulation.DdrImage(layout.Address, dump), layout, compiled.Output, 0), v => v != 0);
+    }
+
+    [Fact]
+    public async Task The_linux_backend_builds_with_the_makefile_under_Werror()
+    {
+        var folder = Directory.CreateTempSubdirectory("diffacc-host-board-").FullName;
+        var config = Presets.Small;
+        var model = QuantizedUNet.Load(UNet2D.Load(ModelOptions.ShippedUNet), ModelOptions.ShippedQuantization);
+        UNetCompiler.Compile(model, config, new DdimScheduler(NoiseSchedule.Ddpm, 2).Timesteps).Save(Path.Combine(folder, "model"));
+        foreach (var file in HostDriver.Board)
+            await File.WriteAllTextAsync(Path.Combine(folder, file.Name), file.Text);
+        await File.WriteAllTextAsync(Path.Combine(folder, "diffacc_isa.h"), IsaDocument.CHeader(config));
+        var make = await CliWrap.Cli.Wrap("make").WithArguments(["CC=gcc", "MODEL=model", "ISA=."]).WithWorkingDirectory(folder).WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();
+        Assert.True(make.ExitCode == 0, make.StandardOutput + make.StandardError);
+        Assert.True(File.Exists(Path.Combine(folder, "diffacc-run")));
+    }
+}
