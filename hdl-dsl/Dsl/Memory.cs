@@ -4,8 +4,9 @@ using DiffAcc.Hdl.Ir;
 namespace DiffAcc.Hdl;
 
 /// <summary>
-/// A memory of <typeparamref name="T"/> words with synchronous read and write ports, emitted in the
-/// shape Vivado and Yosys infer as block or distributed RAM (choose with <see cref="RamStyle"/>).
+/// A memory of <typeparamref name="T"/> words with synchronous write ports and synchronous
+/// (<see cref="Read"/>) or asynchronous (<see cref="ReadAsync"/>) read ports, emitted in the shape
+/// Vivado and Yosys infer as block or distributed RAM (choose with <see cref="RamStyle"/>).
 /// </summary>
 public sealed class Memory<T> : IMemoryHandle where T : Signal
 {
@@ -42,6 +43,23 @@ public sealed class Memory<T> : IMemoryHandle where T : Signal
         var result = (T)module.WrapNet(word.Shape, data);
         if (name is not null)
             module.NameValue(result, name);
+        return result;
+    }
+
+    /// <summary>
+    /// An asynchronous read port: the word at <paramref name="address"/> in the same cycle
+    /// (combinational, as distributed RAM and register files read; a write shows from the next
+    /// cycle). Beyond the last word it reads 0. Unconditional, even inside a When.
+    /// </summary>
+    public T ReadAsync(UInt address, string? name = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        var location = new SourceLocation(file, line);
+        if (address.Width > Definition.AddressWidth)
+            throw new HdlException($"the asynchronous read address of memory '{Definition.Name}' ({Definition.Depth} words, {Definition.AddressWidth} address bits) is {address.Width} bits wide; truncate it on purpose", location);
+        var data = module.AddNet(NetKind.Wire, word.Shape, location);
+        module.RecordUnconditional(new Connect(data, new MemoryReadExpr(Definition, address.Expr), location));
+        var result = (T)module.WrapNet(word.Shape, data);
+        module.NameValue(result, name ?? $"{Definition.Name}_read");
         return result;
     }
 

@@ -152,10 +152,17 @@ public abstract class Module
         });
     }
 
-    /// <summary>A RAM of <paramref name="depth"/> words; <paramref name="byteWidth"/> &gt; 0 gives byte-lane write enables.</summary>
-    protected Memory<T> Mem<T>(GroundType<T> word, int depth, RamStyle style = RamStyle.Auto, int byteWidth = 0, IReadOnlyList<long>? init = null, string? name = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) where T : Signal
+    /// <summary>
+    /// A RAM of <paramref name="depth"/> words; <paramref name="byteWidth"/> &gt; 0 gives byte-lane write
+    /// enables. Initial contents come from <paramref name="init"/> (written into the Verilog) or from the
+    /// hex file <paramref name="initFile"/> (as <c>$readmemh</c> reads it; loaded with <c>$readmemh</c> from
+    /// a copy the emitter writes beside the Verilog); words not given start at 0.
+    /// </summary>
+    protected Memory<T> Mem<T>(GroundType<T> word, int depth, RamStyle style = RamStyle.Auto, int byteWidth = 0, IReadOnlyList<long>? init = null, string? name = null, string? initFile = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) where T : Signal
     {
         var location = new SourceLocation(file, line);
+        if (init is not null && initFile is not null)
+            throw new HdlException("give the initial contents as init or as initFile, not both", location);
         if (depth < 1)
             throw new HdlException($"a memory needs at least one word, not {depth}", location);
         if (byteWidth < 0 || (byteWidth > 0 && word.Shape.Width % byteWidth != 0))
@@ -174,13 +181,18 @@ public abstract class Module
             }
             def.Init = [.. init.Select(v => Hw.Pattern(v, word.Shape.Width))];
         }
+        if (initFile is not null)
+        {
+            def.Init = MemoryInitFile.Read(initFile, word.Shape, depth, location);
+            def.InitFromFile = true;
+        }
         memories.Add(def);
         return new Memory<T>(this, word, def);
     }
 
     /// <summary>A ROM: a memory with initial contents and only read ports.</summary>
     protected Memory<T> Rom<T>(GroundType<T> word, IReadOnlyList<long> contents, RamStyle style = RamStyle.Auto, string? name = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) where T : Signal
-        => Mem(word, contents.Count, style, 0, contents, name, file, line);
+        => Mem(word, contents.Count, style, 0, contents, name, null, file, line);
 
     /// <summary>Places <paramref name="child"/> inside this module; from now on its ports are this module's to drive and read.</summary>
     protected T Instance<T>(T child, string? name = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) where T : Module
@@ -335,6 +347,14 @@ public abstract class Module
         if (IsSealed)
             throw new HdlException($"{ModuleName} is already instantiated or elaborated; its logic can no longer change", statement.Location);
         scope.Add(statement);
+    }
+
+    /// <summary>Records a statement at the module's top level, outside any When being described.</summary>
+    internal void RecordUnconditional(Statement statement)
+    {
+        if (IsSealed)
+            throw new HdlException($"{ModuleName} is already instantiated or elaborated; its logic can no longer change", statement.Location);
+        body.Add(statement);
     }
 
     internal void UseDomain(ClockDomain domain)

@@ -49,7 +49,7 @@ internal sealed class StructuralKey
         {
             text.Append("\nM").Append(memory.Name).Append(' ').Append(memory.Word).Append(' ').Append(memory.Depth).Append(' ').Append(memory.Style).Append(' ').Append(memory.ByteWidth);
             if (memory.Init is { } init)
-                text.Append(" I").Append(string.Join(",", init));
+                text.Append(memory.InitFromFile ? " F" : " I").Append(string.Join(",", init));
             foreach (var w in memory.WritePorts)
             {
                 text.Append(" W").Append(w.Domain.Name);
@@ -111,6 +111,7 @@ internal sealed class StructuralKey
             UnaryExpr u => u.Op.ToString(),
             BinaryExpr b => b.Op.ToString(),
             SliceExpr s => $"{s.High}:{s.Low}",
+            MemoryReadExpr m => m.Memory.Name,
             _ => "",
         }).Append(e.Shape).Append('(');
         foreach (var operand in e.Operands)

@@ -125,6 +125,19 @@ public sealed class CastExpr(Expr operand, bool signed) : Expr(operand.Shape wit
 }
 
 /// <summary>The value of a combinational net on a path where nothing assigns it (made by <c>ExpandWhens</c>).</summary>
+/// <summary>
+/// An asynchronous (combinational) read of a memory word, as distributed RAM reads: the word at
+/// <see cref="Address"/> now. Beyond the last word it reads 0.
+/// </summary>
+public sealed class MemoryReadExpr(MemoryDef memory, Expr address) : Expr(memory.Word)
+{
+    public MemoryDef Memory { get; } = memory;
+
+    public Expr Address { get; } = address;
+
+    public override IEnumerable<Expr> Operands => [Address];
+}
+
 public sealed class UndefinedExpr(Shape shape) : Expr(shape)
 {
     public override IEnumerable<Expr> Operands => [];

@@ -31,6 +31,9 @@ public sealed class MemoryDef(string name, Shape word, int depth, SourceLocation
     /// <summary>Initial contents (a ROM, or a RAM with an initial image); <c>null</c> when none.</summary>
     public IReadOnlyList<System.Numerics.BigInteger>? Init { get; internal set; }
 
+    /// <summary>The initial contents came from a hex file: the emitter loads them with <c>$readmemh</c> from a file beside the Verilog.</summary>
+    public bool InitFromFile { get; internal set; }
+
     /// <summary>Bits per byte-enable lane, 0 when the memory has no byte enables.</summary>
     public int ByteWidth { get; internal set; }
 

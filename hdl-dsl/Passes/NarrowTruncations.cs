@@ -28,6 +28,7 @@ public sealed class NarrowTruncations
             ConcatExpr c => Same(e, c.Parts, o => new ConcatExpr(o)),
             ExtendExpr x => Same(e, [x.Operand], o => new ExtendExpr(o[0], x.Width)),
             CastExpr c => Same(e, [c.Operand], o => new CastExpr(o[0], c.Shape.Signed)),
+            MemoryReadExpr m => Same(e, [m.Address], o => new MemoryReadExpr(m.Memory, o[0])),
             _ => e,
         };
         done[e] = result;

@@ -179,6 +179,7 @@ public sealed record Cosimulation
         {
             var result = await Cli.Wrap(Verilator.Executable)
                 .WithArguments(VcdPath is null ? [] : ["--vcd", Path.GetFullPath(VcdPath)])
+                .WithWorkingDirectory(Verilator.Directory)
                 .WithStandardInputPipe(source)
                 .WithStandardOutputPipe(target)
                 .WithStandardErrorPipe(PipeTarget.ToStringBuilder(stderr))
@@ -198,7 +199,7 @@ public sealed record Cosimulation
     /// <summary>Runs the bare C++ loop of the same binary (random inputs, no I/O) and returns its cycles per second.</summary>
     public static async Task<double> BareLoopCyclesPerSecondAsync(VerilatorModel verilator, long cycles, CancellationToken cancellation = default)
     {
-        var result = await Cli.Wrap(verilator.Executable).WithArguments(["--bare", cycles.ToString(System.Globalization.CultureInfo.InvariantCulture)]).ExecuteBufferedAsync(cancellation);
+        var result = await Cli.Wrap(verilator.Executable).WithArguments(["--bare", cycles.ToString(System.Globalization.CultureInfo.InvariantCulture)]).WithWorkingDirectory(verilator.Directory).ExecuteBufferedAsync(cancellation);
         var parts = result.StandardOutput.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         return cycles / double.Parse(parts[3], System.Globalization.CultureInfo.InvariantCulture);
     }

@@ -11,9 +11,9 @@ namespace DiffAcc.Sim.IrSim;
 internal static class ExprCompiler
 {
     /// <summary>Compiles a whole driver or port expression after the same truncation narrowing the Verilog emitter applies.</summary>
-    public static Func<ulong[], ulong> CompileTop(Expr e, Func<Net, int> slot) => Compile(new NarrowTruncations().Run(e), slot);
+    public static Func<ulong[], ulong> CompileTop(Expr e, Func<Net, int> slot, Func<MemoryDef, ulong[]>? memory = null) => Compile(new NarrowTruncations().Run(e), slot, memory);
 
-    private static Func<ulong[], ulong> Compile(Expr e, Func<Net, int> slot)
+    private static Func<ulong[], ulong> Compile(Expr e, Func<Net, int> slot, Func<MemoryDef, ulong[]>? memory)
     {
         Check(e.Width);
         var mask = Mask(e.Width);
@@ -26,7 +26,7 @@ internal static class ExprCompiler
                 var value = (ulong)(c.Value & ulong.MaxValue);
                 return _ => value;
             case UnaryExpr u:
-                var operand = Compile(u.Operand, slot);
+                var operand = Compile(u.Operand, slot, memory);
                 var operandMask = Mask(u.Operand.Width);
                 return u.Op switch
                 {
@@ -36,14 +36,14 @@ internal static class ExprCompiler
                     _ => v => (ulong)BitOperations.PopCount(operand(v)) & 1UL,
                 };
             case BinaryExpr b:
-                return Binary(b, slot, mask);
+                return Binary(b, slot, memory, mask);
             case MuxExpr m:
-                var condition = Compile(m.Condition, slot);
-                var whenTrue = Compile(m.WhenTrue, slot);
-                var whenFalse = Compile(m.WhenFalse, slot);
+                var condition = Compile(m.Condition, slot, memory);
+                var whenTrue = Compile(m.WhenTrue, slot, memory);
+                var whenFalse = Compile(m.WhenFalse, slot, memory);
                 return v => condition(v) != 0 ? whenTrue(v) : whenFalse(v);
             case ConcatExpr c:
-                var parts = c.Parts.Select(p => (Eval: Compile(p, slot), p.Width)).ToArray();
+                var parts = c.Parts.Select(p => (Eval: Compile(p, slot, memory), p.Width)).ToArray();
                 return v =>
                 {
                     ulong result = 0;
@@ -52,26 +52,30 @@ internal static class ExprCompiler
                     return result & mask;
                 };
             case SliceExpr s:
-                var source = Compile(s.Operand, slot);
+                var source = Compile(s.Operand, slot, memory);
                 var low = s.Low;
                 return v => (source(v) >> low) & mask;
             case ExtendExpr x when x.Operand.Shape.Signed:
-                var narrow = Compile(x.Operand, slot);
+                var narrow = Compile(x.Operand, slot, memory);
                 var from = x.Operand.Width;
                 return v => (ulong)SignExtend(narrow(v), from) & mask;
             case ExtendExpr x:
-                return Compile(x.Operand, slot);
+                return Compile(x.Operand, slot, memory);
             case CastExpr c:
-                return Compile(c.Operand, slot);
+                return Compile(c.Operand, slot, memory);
+            case MemoryReadExpr m:
+                var contents = memory?.Invoke(m.Memory) ?? throw new NotSupportedException($"memory '{m.Memory.Name}' is read asynchronously but no memory state was given");
+                var address = Compile(m.Address, slot, memory);
+                return v => address(v) is var a && a < (ulong)contents.Length ? contents[a] : 0;
             default:
                 throw new NotSupportedException($"the IR simulator cannot evaluate {e.GetType().Name}");
         }
     }
 
-    private static Func<ulong[], ulong> Binary(BinaryExpr b, Func<Net, int> slot, ulong mask)
+    private static Func<ulong[], ulong> Binary(BinaryExpr b, Func<Net, int> slot, Func<MemoryDef, ulong[]>? memory, ulong mask)
     {
-        var left = Compile(b.Left, slot);
-        var right = Compile(b.Right, slot);
+        var left = Compile(b.Left, slot, memory);
+        var right = Compile(b.Right, slot, memory);
         var signed = b.Left.Shape.Signed;
         var lw = b.Left.Width;
         var rw = b.Right.Width;

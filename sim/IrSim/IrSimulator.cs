@@ -1,3 +1,4 @@
+using DiffAcc.Hdl;
 using DiffAcc.Hdl.Analysis;
 using DiffAcc.Hdl.Ir;
 using DiffAcc.Hdl.Passes;
@@ -35,13 +36,25 @@ public sealed class IrSimulator : ICycleModel
             if (module.IsBlackBox)
                 throw new NotSupportedException($"the IR simulator cannot simulate black box {module.Name}; use the Verilator backend with its simulation model");
             int Slot(Net net) => netlist.Id(path, net);
+            // Each instance has its own words; asynchronous reads in expressions look them up here.
+            var words = new Dictionary<MemoryDef, ulong[]>(ReferenceEqualityComparer.Instance);
+            foreach (var memory in module.Memories)
+            {
+                var contents = words[memory] = new ulong[memory.Depth];
+                if (memory.Init is { } init)
+                {
+                    for (var i = 0; i < init.Count; i++)
+                        contents[i] = (ulong)init[i];
+                }
+            }
+            ulong[] Words(MemoryDef memory) => words[memory];
             foreach (var net in module.AllNets)
                 ExprCompiler.Check(net.Width);
             var table = DriversOf(module);
             foreach (var (net, driver) in table)
             {
                 if (net.Register is null)
-                    evaluators[Slot(net)] = ExprCompiler.CompileTop(driver.Value, Slot);
+                    evaluators[Slot(net)] = ExprCompiler.CompileTop(driver.Value, Slot, Words);
             }
             foreach (var net in module.Nets.Where(n => n.Register is not null))
             {
@@ -49,8 +62,8 @@ public sealed class IrSimulator : ICycleModel
                 var reset = info.ResetValue is null ? null : module.Ports.FirstOrDefault(p => p.ResetOf == info.Domain);
                 regs.Add(new RegisterState(
                     Slot(net),
-                    table.TryGetValue(net, out var driver) ? ExprCompiler.CompileTop(driver.Value, Slot) : null,
-                    info.Enable is null ? null : ExprCompiler.CompileTop(info.Enable, Slot),
+                    table.TryGetValue(net, out var driver) ? ExprCompiler.CompileTop(driver.Value, Slot, Words) : null,
+                    info.Enable is null ? null : ExprCompiler.CompileTop(info.Enable, Slot, Words),
                     reset is null ? -1 : Slot(reset),
                     info.Domain.IsResetActiveLow,
                     info.Domain.IsAsyncReset,
@@ -58,18 +71,12 @@ public sealed class IrSimulator : ICycleModel
             }
             foreach (var memory in module.Memories)
             {
-                var contents = new ulong[memory.Depth];
-                if (memory.Init is { } init)
-                {
-                    for (var i = 0; i < init.Count; i++)
-                        contents[i] = (ulong)init[i];
-                }
                 mems.Add(new MemoryState(
-                    contents,
+                    words[memory],
                     ExprCompiler.Mask(memory.Word.Width),
                     memory.ByteWidth,
-                    [.. memory.WritePorts.Select(w => new WritePortState(ExprCompiler.CompileTop(w.Address, Slot), ExprCompiler.CompileTop(w.Data, Slot), ExprCompiler.CompileTop(w.Enable, Slot), w.ByteEnable is null ? null : ExprCompiler.CompileTop(w.ByteEnable, Slot)))],
-                    [.. memory.ReadPorts.Select(r => new ReadPortState(Slot(r.Data), ExprCompiler.CompileTop(r.Address, Slot), ExprCompiler.CompileTop(r.Enable, Slot)))]));
+                    [.. memory.WritePorts.Select(w => new WritePortState(ExprCompiler.CompileTop(w.Address, Slot, Words), ExprCompiler.CompileTop(w.Data, Slot, Words), ExprCompiler.CompileTop(w.Enable, Slot, Words), w.ByteEnable is null ? null : ExprCompiler.CompileTop(w.ByteEnable, Slot, Words)))],
+                    [.. memory.ReadPorts.Select(r => new ReadPortState(Slot(r.Data), ExprCompiler.CompileTop(r.Address, Slot, Words), ExprCompiler.CompileTop(r.Enable, Slot, Words)))]));
             }
             foreach (var instance in module.Instances)
             {
@@ -105,6 +112,24 @@ public sealed class IrSimulator : ICycleModel
     }
 
     public ulong Peek(string port) => values[outputSlots[IndexOf(Layout.Outputs, port)]];
+
+    /// <summary>Drives a top-level input given by the DSL's own signal (a port of the module object the design was built from).</summary>
+    public void Poke(Signal port, ulong value) => Poke(PortName(port, Layout.Inputs, "input"), value);
+
+    public void Poke(Bool port, bool value) => Poke(port, value ? 1UL : 0UL);
+
+    /// <summary>A top-level output (or input) by its signal: the bit pattern, zero-extended.</summary>
+    public ulong Peek(Signal port)
+        => Layout.Outputs.Any(p => p.Name == port.Name) ? Peek(PortName(port, Layout.Outputs, "output")) : values[inputSlots[IndexOf(Layout.Inputs, PortName(port, Layout.Inputs, "input"))]];
+
+    public bool Peek(Bool port) => Peek((Signal)port) != 0;
+
+    /// <summary>A signed port's value, sign-extended.</summary>
+    public long Peek(SInt port) => ExprCompiler.SignExtend(Peek((Signal)port), port.Width);
+
+    private static string PortName(Signal port, IReadOnlyList<SimPort> ports, string kind)
+        => ports.Any(p => p.Name == port.Name && p.Width == port.Width) ? port.Name
+            : throw new ArgumentException($"'{port}' is not an {kind} of the simulated top; its {kind}s: {string.Join(", ", ports.Select(p => p.Name))}", nameof(port));
 
     /// <summary>
     /// Settles combinational logic for the current inputs and state. An asserted asynchronous reset

@@ -17,6 +17,12 @@ public static class VerilogEmitter
             files.Add(new EmittedFile($"{module.Name}.v", TemplateText.Render("module.sbn", view)));
         }
         files.Add(new EmittedFile(FileListName, TemplateText.Render("filelist.sbn", new { Files = files.Select(f => f.Name).ToList() })));
+        // Memory init files sit beside the Verilog; $readmemh finds them in the folder a tool runs in.
+        foreach (var module in design.Modules.Where(m => !m.IsBlackBox))
+        {
+            foreach (var memory in module.Memories.Where(m => m.InitFromFile))
+                files.Add(new EmittedFile(VerilogLayout.InitFileName(module, memory), MemoryInitFile.Text(memory.Init!, memory.Word.Width)));
+        }
         return files;
     }
 }

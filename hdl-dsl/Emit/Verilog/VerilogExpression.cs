@@ -78,6 +78,12 @@ internal sealed class VerilogExpression(Func<string, string> uniqueName, IReadOn
                 var operand = Reference(x.Operand, consumer);
                 var sign = x.Operand.Width == 1 ? operand : $"{operand}[{x.Operand.Width - 1}]";
                 return $"{{{{{x.Width - x.Operand.Width}{{{sign}}}}}, {operand}}}";
+            case MemoryReadExpr m when (m.Memory.Depth & (m.Memory.Depth - 1)) == 0 && m.Address.Width <= m.Memory.AddressWidth:
+                return $"{m.Memory.Name}[{Print(m.Address, consumer, true)}]";
+            case MemoryReadExpr m:
+                // Verilog reads X beyond the last word; the DSL defines 0.
+                var at = Print(m.Address, consumer, true);
+                return $"(({at} < {m.Memory.Depth}) ? {m.Memory.Name}[{at}] : {Literal(0, m.Width)})";
             case CastExpr c:
                 // Operand widths are equal everywhere, so signedness matters only to the operators
                 // that wrap their operands explicitly below; a cast itself prints nothing.

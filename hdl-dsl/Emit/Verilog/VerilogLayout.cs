@@ -67,7 +67,8 @@ internal static class VerilogLayout
         {
             var attributes = memory.Style == RamStyle.Auto ? "" : $"(* ram_style = \"{RamStyleName(memory.Style)}\" *)";
             memories.Add(new MemoryView(attributes, memory.Word.Signed, Range(memory.Word.Width), memory.Name, memory.Depth, Locator(memory.Location),
-                memory.Init is null ? [] : [.. memory.Init.Select((v, i) => new MemoryInitView(i, VerilogExpression.Literal(v, memory.Word.Width)))]));
+                memory.Init is null || memory.InitFromFile ? [] : [.. memory.Init.Select((v, i) => new MemoryInitView(i, VerilogExpression.Literal(v, memory.Word.Width)))],
+                memory.InitFromFile ? InitFileName(module, memory) : null));
             foreach (var w in memory.WritePorts)
             {
                 var lanes = memory.ByteWidth == 0 || w.ByteEnable is null
@@ -112,6 +113,9 @@ internal static class VerilogLayout
 
     private static string Attributes(SortedDictionary<string, string> attributes)
         => attributes.Count == 0 ? "" : $"(* {string.Join(", ", attributes.Select(a => $"{a.Key} = \"{a.Value}\""))} *)";
+
+    /// <summary>The file a memory's initial contents are loaded from: one per module definition and memory.</summary>
+    public static string InitFileName(ModuleDef module, MemoryDef memory) => $"{module.Name}_{memory.Name}.mem";
 
     private static string RamStyleName(RamStyle style) => style switch
     {

@@ -3,31 +3,31 @@ namespace DiffAcc.Hdl.Emit.Verilog;
 // The data a module template prints. Every decision (names, order, temporaries, enables) is made
 // before these are filled; the template only lays out Verilog syntax around them.
 
-public sealed record DeclarationView(string Attributes, string Kind, bool Signed, string Range, string Name, string Locator);
+internal sealed record DeclarationView(string Attributes, string Kind, bool Signed, string Range, string Name, string Locator);
 
-public sealed record PortView(string Attributes, string Direction, bool Signed, string Range, string Name, string Locator);
+internal sealed record PortView(string Attributes, string Direction, bool Signed, string Range, string Name, string Locator);
 
-public sealed record AssignView(string Target, string Value, string Locator);
+internal sealed record AssignView(string Target, string Value, string Locator);
 
-public sealed record RegisterView(string Name, string Clock, string AsyncReset, string ResetCondition, string? ResetValue, string? Enable, string Next, string Locator);
+internal sealed record RegisterView(string Name, string Clock, string AsyncReset, string ResetCondition, string? ResetValue, string? Enable, string Next, string Locator);
 
-public sealed record MemoryInitView(int Index, string Value);
+internal sealed record MemoryInitView(int Index, string Value);
 
-public sealed record MemoryView(string Attributes, bool Signed, string Range, string Name, int Depth, string Locator, IReadOnlyList<MemoryInitView> Init);
+internal sealed record MemoryView(string Attributes, bool Signed, string Range, string Name, int Depth, string Locator, IReadOnlyList<MemoryInitView> Init, string? InitFile);
 
-public sealed record ByteLaneView(int Index, string Range);
+internal sealed record ByteLaneView(int Index, string Range);
 
-public sealed record MemoryWriteView(string Clock, string Memory, string Enable, string Address, string Data, IReadOnlyList<ByteLaneView> Lanes, string? ByteEnable, string Locator);
+internal sealed record MemoryWriteView(string Clock, string Memory, string Enable, string Address, string Data, IReadOnlyList<ByteLaneView> Lanes, string? ByteEnable, string Locator);
 
-public sealed record MemoryReadView(string Clock, string Memory, string Enable, string Address, string Data, string Locator);
+internal sealed record MemoryReadView(string Clock, string Memory, string Enable, string Address, string Data, string Locator);
 
-public sealed record ParameterView(string Name, string Value);
+internal sealed record ParameterView(string Name, string Value);
 
-public sealed record ConnectionView(string Port, string Net);
+internal sealed record ConnectionView(string Port, string Net);
 
-public sealed record InstanceView(string Module, string Name, IReadOnlyList<ParameterView> Parameters, IReadOnlyList<ConnectionView> Connections, string Locator);
+internal sealed record InstanceView(string Module, string Name, IReadOnlyList<ParameterView> Parameters, IReadOnlyList<ConnectionView> Connections, string Locator);
 
-public sealed record ModuleView(
+internal sealed record ModuleView(
     string Name,
     string Source,
     IReadOnlyList<PortView> Ports,

@@ -20,6 +20,7 @@ public static class VivadoBuild
             Top = design.Top.Name,
             Part = part,
             Sources = verilog.Where(f => f.Name.EndsWith(".v", StringComparison.Ordinal)).Select(f => $"{rtlFolder}/{f.Name}").ToList(),
+            MemoryFiles = verilog.Where(f => f.Name.EndsWith(".mem", StringComparison.Ordinal)).Select(f => $"{rtlFolder}/{f.Name}").ToList(),
             Constraints = $"{constraintsFolder}/{xdc.Name}",
             OutOfContext = outOfContext,
             Clocks = design.Domains.Select(d => new { d.Name, Mhz = d.FrequencyMHz.ToString("0.###", CultureInfo.InvariantCulture) }).ToList(),
