@@ -42,7 +42,7 @@ public sealed record HdlFlow
         var context = new CheckContext(design);
         var diagnostics = Checks.SelectMany(c => c.Run(context)).ToList();
         if (!Checks.Any(c => c is LatchCheck))
-            diagnostics.AddRange(new LatchCheck().Run(context).Select(d => d with { Message = $"cannot be emitted (LatchCheck is off, but hdl-dsl prints no latches): {d.Message}" }));
+            diagnostics.AddRange(new LatchCheck().Run(context).Select(d => d with { Message = $"cannot be emitted (LatchCheck is off, but hdl-dsl prints only the latches made with Latch(...)): {d.Message}" }));
         if (diagnostics.Count > 0)
             return new HdlResult(design, diagnostics, [], null);
         return new HdlResult(design, diagnostics, VerilogEmitter.Emit(design, context), XdcEmitter.Emit(design, Part));

@@ -2,7 +2,10 @@ using DiffAcc.Hdl.Ir;
 
 namespace DiffAcc.Hdl.Checks;
 
-/// <summary>A combinational net assigned on some paths through When blocks but not all: it would be a latch.</summary>
+/// <summary>
+/// A combinational net assigned on some paths through When blocks but not all: it would be a latch.
+/// Latches made on purpose with <c>Latch(...)</c> are accepted.
+/// </summary>
 public sealed class LatchCheck : IDesignCheck
 {
     public IEnumerable<Diagnostic> Run(CheckContext context)
@@ -11,7 +14,7 @@ public sealed class LatchCheck : IDesignCheck
         {
             foreach (var (net, driver) in context.Drivers(module))
             {
-                if (net.Kind != NetKind.Register && !driver.IsComplete)
+                if (net.Kind != NetKind.Register && !net.IsLatch && !driver.IsComplete)
                 {
                     var lines = string.Join(", ", driver.Connects.Select(c => c.Location.ToString()));
                     yield return new(nameof(LatchCheck),

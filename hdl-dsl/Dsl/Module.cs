@@ -116,6 +116,18 @@ public abstract class Module
         return value;
     }
 
+    /// <summary>
+    /// A level-sensitive latch, on purpose: assign it inside When blocks; it follows the value while a
+    /// condition that assigns it holds and keeps its value otherwise. The latch check accepts it (an
+    /// accidental latch stays an error); the Verilog is an <c>always @*</c> block Vivado maps to LDCE.
+    /// </summary>
+    protected T Latch<T>(GroundType<T> type, string? name = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) where T : Signal
+    {
+        var value = Declare(type, NetKind.Wire, name, new(file, line));
+        value.Net!.IsLatch = true;
+        return value;
+    }
+
     /// <summary>A register that takes <paramref name="next"/> every (enabled) cycle: one pipeline stage.</summary>
     protected T RegNext<T>(T next, long? reset = null, Bool? enable = null, ClockDomain? domain = null, string? name = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) where T : Signal
     {

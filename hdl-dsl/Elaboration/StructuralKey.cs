@@ -33,6 +33,8 @@ internal sealed class StructuralKey
             text.Append("\nN").Append(net.Kind).Append(' ').Append(net.Name).Append(' ').Append(net.Shape);
             if (net.IsUnusedSink)
                 text.Append(" unused");
+            if (net.IsLatch)
+                text.Append(" latch");
             if (net.Register is { } reg)
             {
                 text.Append(" R ").Append(reg.Domain.Name).Append(' ').Append(reg.ResetValue?.ToString() ?? "-").Append(reg.IsSynchronizerStage ? " S" : "");

@@ -68,6 +68,9 @@ public sealed class Net
     /// <summary>A wire that reads values on purpose without using them (<c>Module.Unused</c>), declared where the lint is told so.</summary>
     public bool IsUnusedSink { get; internal set; }
 
+    /// <summary>A latch the designer asked for (<c>Latch(...)</c>): assigned under conditions, it holds otherwise.</summary>
+    public bool IsLatch { get; internal set; }
+
     /// <summary>For an <see cref="NetKind.InstanceInput"/> or <see cref="NetKind.InstanceOutput"/> wire: the child's port.</summary>
     public Net? ChildPort { get; internal set; }
 

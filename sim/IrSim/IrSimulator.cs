@@ -53,8 +53,19 @@ public sealed class IrSimulator : ICycleModel
             var table = DriversOf(module);
             foreach (var (net, driver) in table)
             {
-                if (net.Register is null)
+                if (net.IsLatch)
+                {
+                    // Transparent while enabled; otherwise it keeps the value it holds.
+                    var (enable, data) = LatchEnable.Split(driver.Value);
+                    var latchSlot = Slot(net);
+                    var open = ExprCompiler.CompileTop(enable, Slot, Words);
+                    var through = ExprCompiler.CompileTop(data, Slot, Words);
+                    evaluators[latchSlot] = v => open(v) != 0 ? through(v) : v[latchSlot];
+                }
+                else if (net.Register is null)
+                {
                     evaluators[Slot(net)] = ExprCompiler.CompileTop(driver.Value, Slot, Words);
+                }
             }
             foreach (var net in module.Nets.Where(n => n.Register is not null))
             {

@@ -17,22 +17,39 @@ internal static class VerilogLayout
 
         var narrowing = new NarrowTruncations();
         var values = drivers.Values.ToDictionary(d => d.Net, d => narrowing.Run(d.Value));
+        // A deliberate latch prints as its enable and data, not as a value with holes.
+        var latchParts = values.Where(v => v.Key.IsLatch).ToDictionary(v => v.Key, v => LatchEnable.Split(v.Value));
         var uses = new Dictionary<Expr, int>(ReferenceEqualityComparer.Instance);
-        foreach (var value in values.Values)
-            VerilogExpression.CountUses(value, uses);
+        foreach (var (net, value) in values)
+        {
+            if (latchParts.TryGetValue(net, out var parts))
+            {
+                VerilogExpression.CountUses(parts.Enable, uses);
+                VerilogExpression.CountUses(parts.Data, uses);
+            }
+            else
+            {
+                VerilogExpression.CountUses(value, uses);
+            }
+        }
         var printer = new VerilogExpression(Unique, uses);
 
         var ports = module.Ports.Select(p => new PortView(Attributes(p.Attributes), p.Kind == NetKind.Input ? "input" : "output", p.Shape.Signed, Range(p.Width), p.Name, Locator(p.Location))).ToList();
 
         var assigns = new List<AssignView>();
         var registers = new List<RegisterView>();
+        var latches = new List<LatchView>();
         foreach (var net in module.AllNets)
         {
             if (!drivers.TryGetValue(net, out var driver))
                 continue;
             var value = values[net];
             var locator = printer.Locator = Locator(driver.Connects.Select(c => c.Location));
-            if (net.Register is { } reg)
+            if (latchParts.TryGetValue(net, out var latch))
+            {
+                latches.Add(new LatchView(net.Name, printer.Top(latch.Enable, net.Name), printer.Top(latch.Data, net.Name), locator));
+            }
+            else if (net.Register is { } reg)
             {
                 string? enable = reg.Enable is null ? null : printer.Top(reg.Enable, net.Name);
                 if (value is MuxExpr { WhenFalse: NetRef hold } mux && ReferenceEquals(hold.Net, net))
@@ -93,12 +110,12 @@ internal static class VerilogLayout
             [.. i.Bindings.Select(b => new ConnectionView(b.ChildPort.Name, b.ParentNet.Name))],
             Locator(i.Location))).ToList();
 
-        var declarations = module.Nets.Where(n => !n.IsUnusedSink).Select(n => new DeclarationView(Attributes(n.Attributes), n.Kind is NetKind.Register or NetKind.MemoryReadData ? "reg" : "wire", n.Shape.Signed, Range(n.Width), n.Name, Locator(n.Location))).ToList();
+        var declarations = module.Nets.Where(n => !n.IsUnusedSink).Select(n => new DeclarationView(Attributes(n.Attributes), n.Kind is NetKind.Register or NetKind.MemoryReadData || n.IsLatch ? "reg" : "wire", n.Shape.Signed, Range(n.Width), n.Name, Locator(n.Location))).ToList();
         var unused = module.Nets.Where(n => n.IsUnusedSink).Select(n => new DeclarationView("", "wire", n.Shape.Signed, Range(n.Width), n.Name, Locator(n.Location))).ToList();
         var temporaries = printer.Temporaries.Select(t => new DeclarationView("", "wire", t.Shape.Signed, Range(t.Shape.Width), t.Name, t.Locator)).ToList();
         assigns.InsertRange(0, printer.Temporaries.Select(t => new AssignView(t.Name, t.Value, t.Locator)));
 
-        return new ModuleView(module.Name, $"{module.ClassName} ({module.Location})", ports, declarations, unused, temporaries, memories, assigns, registers, writes, reads, instances);
+        return new ModuleView(module.Name, $"{module.ClassName} ({module.Location})", ports, declarations, unused, temporaries, memories, assigns, registers, latches, writes, reads, instances);
     }
 
     private static string Range(int width) => width == 1 ? "" : $"[{width - 1}:0]";

@@ -9,6 +9,8 @@ internal sealed record PortView(string Attributes, string Direction, bool Signed
 
 internal sealed record AssignView(string Target, string Value, string Locator);
 
+internal sealed record LatchView(string Name, string Enable, string Data, string Locator);
+
 internal sealed record RegisterView(string Name, string Clock, string AsyncReset, string ResetCondition, string? ResetValue, string? Enable, string Next, string Locator);
 
 internal sealed record MemoryInitView(int Index, string Value);
@@ -37,6 +39,7 @@ internal sealed record ModuleView(
     IReadOnlyList<MemoryView> Memories,
     IReadOnlyList<AssignView> Assigns,
     IReadOnlyList<RegisterView> Registers,
+    IReadOnlyList<LatchView> Latches,
     IReadOnlyList<MemoryWriteView> MemoryWrites,
     IReadOnlyList<MemoryReadView> MemoryReads,
     IReadOnlyList<InstanceView> Instances);
