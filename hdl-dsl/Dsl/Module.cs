@@ -258,8 +258,21 @@ public abstract class Module
     /// <c>.Otherwise</c>; a later assignment to the same net wins (last-connect semantics).
     /// </summary>
     protected WhenChain When(Bool condition, Action then, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+        => BeginWhen(condition, then, new(file, line));
+
+    /// <summary>Dispatches on an enum value: <c>Switch(state).Is(Phase.Idle, () =&gt; ...).Is(...).Default(...)</c>.</summary>
+    protected SwitchChain<TEnum> Switch<TEnum>(EnumValue<TEnum> subject) where TEnum : struct, System.Enum => new(this, subject);
+
+    /// <summary>A C# enum as a hardware type, e.g. for a state register: <c>Reg(Enum&lt;Phase&gt;(), Phase.Idle)</c>.</summary>
+    protected static EnumType<TEnum> Enum<TEnum>() where TEnum : struct, System.Enum => EnumType<TEnum>.Instance;
+
+    /// <summary>A register of an enum type that resets to <paramref name="reset"/>.</summary>
+    protected EnumValue<TEnum> Reg<TEnum>(EnumType<TEnum> type, TEnum reset, Bool? enable = null, ClockDomain? domain = null, string? name = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) where TEnum : struct, System.Enum
+        => Reg(type, Convert.ToInt64(reset, System.Globalization.CultureInfo.InvariantCulture), enable, domain, name, file, line);
+
+    internal WhenChain BeginWhen(Bool condition, Action then, SourceLocation location)
     {
-        var node = new When(condition.Expr, new(file, line));
+        var node = new When(condition.Expr, location);
         Record(node);
         var chain = new WhenChain(this, node, [.. conditions]);
         chain.Run(node.Then, [condition.Expr], then);

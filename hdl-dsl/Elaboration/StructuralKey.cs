@@ -105,7 +105,7 @@ internal sealed class StructuralKey
                 sb.Append('n').Append(index.TryGetValue(r.Net, out var i) ? i : -1).Append(index.ContainsKey(r.Net) ? "" : r.Net.Name);
                 return;
             case Const c:
-                sb.Append(c.Value).Append('\'').Append(c.Shape);
+                sb.Append(c.Value).Append('\'').Append(c.Shape).Append(c is NamedConst n ? n.Name : "");
                 return;
         }
         sb.Append(e.GetType().Name[0]).Append(e switch

@@ -50,11 +50,17 @@ public sealed class NetRef(Net net) : Expr(net.Shape)
 }
 
 /// <summary>A literal; <see cref="Value"/> is the two's-complement bit pattern as a non-negative number.</summary>
-public sealed class Const(BigInteger value, Shape shape) : Expr(shape)
+public class Const(BigInteger value, Shape shape) : Expr(shape)
 {
     public BigInteger Value { get; } = value;
 
     public override IEnumerable<Expr> Operands => [];
+}
+
+/// <summary>A constant with a name (a member of a C# enum used as a hardware type): printed as a localparam.</summary>
+public sealed class NamedConst(BigInteger value, Shape shape, string name) : Const(value, shape)
+{
+    public string Name { get; } = name;
 }
 
 public sealed class UnaryExpr(UnaryOp op, Expr operand, Shape shape) : Expr(shape)

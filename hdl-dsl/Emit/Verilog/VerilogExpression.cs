@@ -41,6 +41,9 @@ internal sealed class VerilogExpression(Func<string, string> uniqueName, IReadOn
         return text.StartsWith('(') && text.EndsWith(')') && Balanced(text[1..^1]) ? text[1..^1] : text;
     }
 
+    /// <summary>The named constants printed so far, by name: the module declares them as localparams.</summary>
+    public SortedDictionary<string, NamedConst> NamedConstants { get; } = new(StringComparer.Ordinal);
+
     private string Print(Expr e, string consumer, bool nested)
     {
         if (spilled.TryGetValue(e, out var name))
@@ -51,6 +54,9 @@ internal sealed class VerilogExpression(Func<string, string> uniqueName, IReadOn
         {
             case NetRef r:
                 return r.Net.Name;
+            case NamedConst n:
+                NamedConstants.TryAdd(n.Name, n);
+                return n.Name;
             case Const c:
                 return Literal(c.Value, c.Width);
             case UnaryExpr u:

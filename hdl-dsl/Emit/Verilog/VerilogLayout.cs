@@ -110,12 +110,13 @@ internal static class VerilogLayout
             [.. i.Bindings.Select(b => new ConnectionView(b.ChildPort.Name, b.ParentNet.Name))],
             Locator(i.Location))).ToList();
 
+        var localparams = printer.NamedConstants.Values.Select(c => new LocalparamView(Range(c.Width), c.Name, VerilogExpression.Literal(c.Value, c.Width))).ToList();
         var declarations = module.Nets.Where(n => !n.IsUnusedSink).Select(n => new DeclarationView(Attributes(n.Attributes), n.Kind is NetKind.Register or NetKind.MemoryReadData || n.IsLatch ? "reg" : "wire", n.Shape.Signed, Range(n.Width), n.Name, Locator(n.Location))).ToList();
         var unused = module.Nets.Where(n => n.IsUnusedSink).Select(n => new DeclarationView("", "wire", n.Shape.Signed, Range(n.Width), n.Name, Locator(n.Location))).ToList();
         var temporaries = printer.Temporaries.Select(t => new DeclarationView("", "wire", t.Shape.Signed, Range(t.Shape.Width), t.Name, t.Locator)).ToList();
         assigns.InsertRange(0, printer.Temporaries.Select(t => new AssignView(t.Name, t.Value, t.Locator)));
 
-        return new ModuleView(module.Name, $"{module.ClassName} ({module.Location})", ports, declarations, unused, temporaries, memories, assigns, registers, latches, writes, reads, instances);
+        return new ModuleView(module.Name, $"{module.ClassName} ({module.Location})", ports, localparams, declarations, unused, temporaries, memories, assigns, registers, latches, writes, reads, instances);
     }
 
     private static string Range(int width) => width == 1 ? "" : $"[{width - 1}:0]";

@@ -9,6 +9,8 @@ internal sealed record PortView(string Attributes, string Direction, bool Signed
 
 internal sealed record AssignView(string Target, string Value, string Locator);
 
+internal sealed record LocalparamView(string Range, string Name, string Value);
+
 internal sealed record LatchView(string Name, string Enable, string Data, string Locator);
 
 internal sealed record RegisterView(string Name, string Clock, string AsyncReset, string ResetCondition, string? ResetValue, string? Enable, string Next, string Locator);
@@ -33,6 +35,7 @@ internal sealed record ModuleView(
     string Name,
     string Source,
     IReadOnlyList<PortView> Ports,
+    IReadOnlyList<LocalparamView> Localparams,
     IReadOnlyList<DeclarationView> Declarations,
     IReadOnlyList<DeclarationView> Unused,
     IReadOnlyList<DeclarationView> Temporaries,

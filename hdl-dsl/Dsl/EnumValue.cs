@@ -1,0 +1,90 @@
+using System.Runtime.CompilerServices;
+using DiffAcc.Hdl.Ir;
+
+namespace DiffAcc.Hdl;
+
+/// <summary>
+/// A C# enum as a hardware type: as many bits as its largest member needs, each member a named
+/// constant (a <c>localparam</c> in the Verilog). The members must be 0 or positive.
+/// </summary>
+public sealed class EnumType<TEnum> : GroundType<EnumValue<TEnum>> where TEnum : struct, System.Enum
+{
+    private EnumType(int width) : base(Shape.Unsigned(width)) { }
+
+    public static EnumType<TEnum> Instance { get; } = Make();
+
+    internal override EnumValue<TEnum> Create(NetFactory factory) => new(factory.Net(Shape));
+
+    private static EnumType<TEnum> Make()
+    {
+        var values = System.Enum.GetValues<TEnum>().Select(v => Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        if (values.Count == 0 || values.Any(v => v < 0))
+            throw new HdlException($"enum {typeof(TEnum).Name} cannot be a hardware type: it needs members, all 0 or positive", SourceLocation.Unknown);
+        return new EnumType<TEnum>(Hw.BitsFor(values.Max() + 1));
+    }
+}
+
+/// <summary>
+/// A value of a C# enum in hardware (a state register, an opcode): compare it with members
+/// (<c>state == Phase.Idle</c>, <c>state.Is(Phase.Run)</c>), assign members, and dispatch on it with
+/// <c>Switch(state).Is(Phase.Idle, ...)</c>. In the Verilog each member is a <c>localparam</c> named
+/// <c>Phase_Idle</c>, so the state machine reads the same in C# and Verilog.
+/// </summary>
+public sealed class EnumValue<TEnum> : UInt where TEnum : struct, System.Enum
+{
+    internal EnumValue(Net net) : base(net) { }
+
+    internal EnumValue(Expr value) : base(value) { }
+
+    internal override Signal Wrap(Expr expr) => new EnumValue<TEnum>(expr);
+
+    /// <summary>A member as a constant of this type.</summary>
+    public static EnumValue<TEnum> Of(TEnum member)
+        => new(new NamedConst(Convert.ToInt64(member, System.Globalization.CultureInfo.InvariantCulture), EnumType<TEnum>.Instance.Shape, $"{typeof(TEnum).Name}_{member}"));
+
+    public void Assign(TEnum member, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) => ConnectFrom(Of(member), new(file, line));
+
+    public Bool Is(TEnum member) => this == Of(member);
+
+    public static Bool operator ==(EnumValue<TEnum> value, TEnum member) => value.Is(member);
+
+    public static Bool operator !=(EnumValue<TEnum> value, TEnum member) => !value.Is(member);
+
+    public override bool Equals(object? obj) => ReferenceEquals(this, obj);
+
+    public override int GetHashCode() => RuntimeHelpers.GetHashCode(this);
+}
+
+/// <summary>
+/// A dispatch on an enum value: <c>.Is(member, ...)</c> for each case (the first that matches applies,
+/// like a When chain) and <c>.Default(...)</c> for the rest. A member listed twice is an error.
+/// </summary>
+public sealed class SwitchChain<TEnum> where TEnum : struct, System.Enum
+{
+    private readonly Module module;
+    private readonly EnumValue<TEnum> subject;
+    private readonly HashSet<TEnum> seen = [];
+    private WhenChain? chain;
+
+    internal SwitchChain(Module module, EnumValue<TEnum> subject)
+    {
+        this.module = module;
+        this.subject = subject;
+    }
+
+    public SwitchChain<TEnum> Is(TEnum member, Action then, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        if (!seen.Add(member))
+            throw new HdlException($"{typeof(TEnum).Name}.{member} is already a case of this Switch", new(file, line));
+        chain = chain is null ? module.BeginWhen(subject.Is(member), then, new(file, line)) : chain.ElseWhen(subject.Is(member), then, file, line);
+        return this;
+    }
+
+    /// <summary>What applies when no case matched.</summary>
+    public void Default(Action then, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        if (chain is null)
+            throw new HdlException("a Switch needs at least one Is(...) before Default", new(file, line));
+        chain.Otherwise(then);
+    }
+}
