@@ -241,10 +241,8 @@ public sealed class ComputeEngine : Module
         for (var g = 0; g < groups; g++)
         {
             var pe = pes[g];
-            for (var i = 0; i < tm * tn; i++)
-                pe.Weights[i].Assign(WeightData[i]);
-            for (var n = 0; n < tn; n++)
-                pe.Acts[n].Assign(Mux(termOutside, Hw.SLit(0, 8), ActData[(g * tn) + n]));
+            pe.Weights.ConnectFrom(WeightData);
+            pe.Acts.ConnectFrom([.. Enumerable.Range(0, tn).Select(n => Mux(termOutside, Hw.SLit(0, 8), ActData[(g * tn) + n]))]);
             pe.InValid.Assign(termValid);
             pe.Clear.Assign(termFirst);
 

@@ -206,32 +206,26 @@ public sealed class VectorEngine : Module
         table.TableValue.Assign(Tables.ActivationValue);
         table.Slot.Assign(slot);
         table.InValid.Assign(Mux(applyTable, gnApply.OutValid, beatValid & isActivate));
-        for (var l = 0; l < lanes; l++)
-            table.X[l].Assign(Mux(applyTable, gnApply.Y[l], bytesA[l]));
+        table.X.ConnectFrom([.. Enumerable.Range(0, lanes).Select(l => Mux(applyTable, gnApply.Y[l], bytesA[l]))]);
         table.OutReady.Assign(collectorReady);
 
         scaleAdd.InValid.Assign(beatValid & isAdd);
         scaleAdd.MultiplierA.Assign(Parameter<AddParameters>("MultiplierA"));
         scaleAdd.MultiplierB.Assign(Parameter<AddParameters>("MultiplierB"));
         scaleAdd.Shift.Assign(Parameter<AddParameters>("Shift"));
-        for (var l = 0; l < lanes; l++)
-        {
-            scaleAdd.A[l].Assign(bytesA[l]);
-            scaleAdd.B[l].Assign(Mux(single, Hw.SLit(0, 8), bytesB[l]));
-        }
+        scaleAdd.A.ConnectFrom(bytesA);
+        scaleAdd.B.ConnectFrom([.. bytesB.Select(b => Mux(single, Hw.SLit(0, 8), b))]);
         scaleAdd.OutReady.Assign(collectorReady);
 
         gnStatistics.InValid.Assign(beatValid & isStatistics);
         gnStatistics.Index.Assign(channelRow);
         gnStatistics.First.Assign(statistics.Flag("Clear") & headFirst);
-        for (var l = 0; l < lanes; l++)
-            gnStatistics.X[l].Assign(bytesA[l]);
+        gnStatistics.X.ConnectFrom(bytesA);
 
         gnApply.InValid.Assign(beatValid & isApply);
         gnApply.Index.Assign(channelRow);
         gnApply.Count.Assign(Parameter<GroupNormParameters>("Count"));
-        for (var l = 0; l < lanes; l++)
-            gnApply.X[l].Assign(bytesA[l]);
+        gnApply.X.ConnectFrom(bytesA);
         gnApply.OutReady.Assign(Mux(applyTable, table.InReady, collectorReady));
         gnApply.ChannelWrite.Assign(Tables.Channel);
         gnApply.ChannelLane.Assign(Tables.ChannelNumber.Resize(Math.Max(1, Hw.BitsFor(lanes))));

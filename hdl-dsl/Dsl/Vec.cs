@@ -21,13 +21,17 @@ public sealed class Vec<T> : IReadOnlyList<T>
 
     /// <summary>Connects every element of <paramref name="source"/> to the element at the same index here (bundles field by field, flips respected).</summary>
     public void ConnectFrom(Vec<T> source, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+        => ConnectFrom(source.elements, file, line);
+
+    /// <summary>Connects every value of a C# list (an array of lanes, a LINQ projection) to the element at the same index here.</summary>
+    public void ConnectFrom(IReadOnlyList<T> source, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         var location = new SourceLocation(file, line);
         if (source.Count != Count)
-            throw new HdlException($"cannot connect a Vec of {source.Count} elements to one of {Count}", location);
+            throw new HdlException($"cannot connect {source.Count} values to a Vec of {Count} elements", location);
         for (var i = 0; i < Count; i++)
         {
-            switch (elements[i], source.elements[i])
+            switch (elements[i], source[i])
             {
                 case (Signal sink, Signal from):
                     sink.ConnectFrom(from, location);
