@@ -1,7 +1,6 @@
 using DiffAcc.Hdl;
 using DiffAcc.Sim.IrSim;
 using DiffAcc.Sim.Synthesis;
-using DiffAcc.Sim.Verilator;
 
 namespace DiffAcc.Sim.Tests;
 
@@ -51,22 +50,14 @@ public sealed class AsyncReadMemoryTests
         }
     }
 
-    private static async Task AgreeAsync(Func<Module> top, long cycles)
-    {
-        var design = HdlFlow.For(top).Run().ThrowIfFailed();
-        var model = await VerilatorBuild.For(design).BuildAsync();
-        var result = await Cosimulation.Of(model).WithStimulus(new RandomStimulus(design.Design, 7)).WithModel(new IrSimulator(design.Design)).WithCycles(cycles).RunAsync();
-        Assert.True(result.Passed && result.ComparedWords > 0, string.Join("\n", result.Mismatches));
-    }
-
     [Fact]
     public async Task A_register_file_with_two_asynchronous_reads_agrees_under_Verilator_and_the_IR_simulator()
-        => await AgreeAsync(() => new RegisterFile(), 4000);
+        => await SimulatorsAgree.OnRandomStimulusAsync(() => new RegisterFile(), 7, 4000);
 
     [Fact]
     public async Task Reads_beyond_the_last_word_are_zero_in_both_simulators()
     {
-        await AgreeAsync(() => new OddTable(), 200);
+        await SimulatorsAgree.OnRandomStimulusAsync(() => new OddTable(), 7, 200);
         var sim = new IrSimulator(HdlFlow.For(() => new OddTable()).Run().ThrowIfFailed().Design);
         var seen = new List<ulong>();
         for (var a = 0UL; a < 8; a++)

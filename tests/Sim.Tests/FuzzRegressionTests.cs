@@ -1,6 +1,4 @@
 using DiffAcc.Hdl;
-using DiffAcc.Sim.IrSim;
-using DiffAcc.Sim.Verilator;
 
 namespace DiffAcc.Sim.Tests;
 
@@ -10,13 +8,7 @@ namespace DiffAcc.Sim.Tests;
 /// </summary>
 public sealed class FuzzRegressionTests
 {
-    private static async Task AgreeAsync(Func<Module> top, long cycles = 64)
-    {
-        var design = HdlFlow.For(top).Run().ThrowIfFailed();
-        var model = await VerilatorBuild.For(design).BuildAsync();
-        var result = await Cosimulation.Of(model).WithStimulus(new RandomStimulus(design.Design, 5)).WithModel(new IrSimulator(design.Design)).WithCycles(cycles).RunAsync();
-        Assert.True(result.Passed, string.Join("\n", result.Mismatches));
-    }
+    private static Task AgreeAsync(Func<Module> top, long cycles = 64) => SimulatorsAgree.OnRandomStimulusAsync(top, 5, cycles);
 
     private static readonly ClockDomain AsyncLow = new("core", 100, ResetKind.AsyncActiveLow, "clk", "rst_n");
 

@@ -2,7 +2,6 @@ using DiffAcc.Hdl;
 using DiffAcc.Hdl.Checks;
 using DiffAcc.Sim.IrSim;
 using DiffAcc.Sim.Synthesis;
-using DiffAcc.Sim.Verilator;
 
 namespace DiffAcc.Sim.Tests;
 
@@ -81,12 +80,7 @@ public sealed class LatchTests
 
     [Fact]
     public async Task Verilator_and_the_ir_simulator_agree_on_random_stimulus()
-    {
-        var design = HdlFlow.For(() => new GatedLatch()).Run().ThrowIfFailed();
-        var model = await VerilatorBuild.For(design).BuildAsync();
-        var result = await Cosimulation.Of(model).WithStimulus(new RandomStimulus(design.Design, 9)).WithModel(new IrSimulator(design.Design)).WithCycles(2000).RunAsync();
-        Assert.True(result.Passed, string.Join("\n", result.Mismatches));
-    }
+        => await SimulatorsAgree.OnRandomStimulusAsync(() => new GatedLatch(), 9, 2000);
 
     [Fact]
     public async Task Yosys_maps_it_to_LDCE()

@@ -1,7 +1,6 @@
 using DiffAcc.Hdl;
 using DiffAcc.Hdl.Ir;
 using DiffAcc.Sim.IrSim;
-using DiffAcc.Sim.Verilator;
 
 namespace DiffAcc.Sim.Tests;
 
@@ -59,10 +58,7 @@ public sealed class MemoryInitFileTests
     public async Task Verilator_loads_the_file_and_agrees_with_the_ir_simulator_while_it_is_rewritten()
     {
         var path = HexFile(Table);
-        var design = HdlFlow.For(() => new Lookup(path)).Run().ThrowIfFailed();
-        var model = await VerilatorBuild.For(design).BuildAsync();
-        var result = await Cosimulation.Of(model).WithStimulus(new RandomStimulus(design.Design, 3)).WithModel(new IrSimulator(design.Design)).WithCycles(500).RunAsync();
-        Assert.True(result.Passed, string.Join("\n", result.Mismatches));
+        await SimulatorsAgree.OnRandomStimulusAsync(() => new Lookup(path), 3, 500);
     }
 
     [Theory]

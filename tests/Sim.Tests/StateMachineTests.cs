@@ -2,7 +2,6 @@ using CliWrap;
 using CliWrap.Buffered;
 using DiffAcc.Hdl;
 using DiffAcc.Sim.IrSim;
-using DiffAcc.Sim.Verilator;
 
 namespace DiffAcc.Sim.Tests;
 
@@ -94,10 +93,7 @@ public sealed class StateMachineTests
     [Fact]
     public async Task Verilator_agrees_and_lints_it_clean()
     {
-        var design = HdlFlow.For(() => new Sequencer()).Run().ThrowIfFailed();
-        var model = await VerilatorBuild.For(design).BuildAsync();
-        var result = await Cosimulation.Of(model).WithStimulus(new RandomStimulus(design.Design, 4)).WithModel(new IrSimulator(design.Design)).WithCycles(3000).RunAsync();
-        Assert.True(result.Passed, string.Join("\n", result.Mismatches));
+        var design = await SimulatorsAgree.OnRandomStimulusAsync(() => new Sequencer(), 4, 3000);
         var folder = Directory.CreateTempSubdirectory("diffacc-fsm-").FullName;
         design.WriteTo(folder, folder);
         var lint = await Cli.Wrap("verilator").WithArguments(["--lint-only", "-Wall", "Sequencer.v"]).WithWorkingDirectory(folder).WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();
