@@ -21,7 +21,11 @@ public sealed class Vec<T> : IReadOnlyList<T>
 
     /// <summary>Connects every element of <paramref name="source"/> to the element at the same index here (bundles field by field, flips respected).</summary>
     public void ConnectFrom(Vec<T> source, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
-        => ConnectFrom(source.elements, file, line);
+    {
+        if (source.Count != Count)
+            throw new HdlException($"cannot connect a Vec of {source.Count} elements to one of {Count}", new SourceLocation(file, line));
+        ConnectFrom(source.elements, file, line);
+    }
 
     /// <summary>Connects every value of a C# list (an array of lanes, a LINQ projection) to the element at the same index here.</summary>
     public void ConnectFrom(IReadOnlyList<T> source, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
