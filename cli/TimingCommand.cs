@@ -20,6 +20,11 @@ internal static class TimingCommand
         var netlist = new Option<FileInfo?>("--netlist") { Description = "Analyze this flattened Yosys JSON netlist instead of synthesizing (it is written by --keep-netlist)" };
         var keep = new Option<FileInfo?>("--keep-netlist") { Description = "Also write the flattened netlist here, to analyze again without synthesis" };
         var budget = new Option<int?>("--budget") { Description = "Logic levels allowed (default: the budget of the configured clock on a -2 UltraScale+ part)" };
+        budget.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 1 and var value)
+                result.AddError($"--budget must be at least 1, not {value}");
+        });
         var command = new Command("timing", "Per module, the deepest register-to-register logic (LUT levels and carry chains) after yosys synth_xilinx -flatten, named by its registers and C# lines, against the logic-level budget") { netlist, keep, budget };
         accelerator.AddTo(command);
         command.SetAction(async (result, token) =>
@@ -53,7 +58,7 @@ internal static class TimingCommand
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
             {
-                Console.Error.WriteLine($"error: --netlist {netlist.FullName}: {e.Message}");
+                Console.Error.WriteLine($"error: --netlist {netlist.FullName}: {(e is JsonException ? "not JSON (a Yosys netlist is)" : e.Message)}");
                 return 1;
             }
         }
@@ -63,7 +68,16 @@ internal static class TimingCommand
             if (keep is not null)
                 Hdl.Emit.StagedWrite.Files([(keep.FullName, JsonSerializer.SerializeToUtf8Bytes(document!.RootElement))]);
         }
-        var paths = LogicLevels.Analyze(document!, design.Design.Top.Name);
+        IReadOnlyList<(string Instance, LogicPath Path)> paths;
+        try
+        {
+            paths = LogicLevels.Analyze(document!, design.Design.Top.Name);
+        }
+        catch (Exception e) when (netlist is not null && e is KeyNotFoundException or InvalidOperationException)
+        {
+            Console.Error.WriteLine($"error: --netlist {netlist.FullName} is not a flattened Yosys netlist of {design.Design.Top.Name} (diffacc timing --keep-netlist writes one)");
+            return 1;
+        }
         var modules = ModuleTiming.Of(design.Design, paths);
         var table = new Table().Title($"{config.Name} at {config.ClockMHz:0.#} MHz: deepest register-to-register logic per module (budget {budget} levels)")
             .AddColumn("module").AddColumn(new TableColumn("inst.").RightAligned()).AddColumn(new TableColumn("endpoints").RightAligned()).AddColumn("worst levels").AddColumn(new TableColumn("over").RightAligned()).AddColumn("from").AddColumn("to");
