@@ -268,7 +268,11 @@ public abstract class Module
 
     /// <summary>A register of an enum type that resets to <paramref name="reset"/>.</summary>
     protected EnumValue<TEnum> Reg<TEnum>(EnumType<TEnum> type, TEnum reset, Bool? enable = null, ClockDomain? domain = null, string? name = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) where TEnum : struct, System.Enum
-        => Reg(type, Convert.ToInt64(reset, System.Globalization.CultureInfo.InvariantCulture), enable, domain, name, file, line);
+    {
+        var value = Reg(type, Convert.ToInt64(reset, System.Globalization.CultureInfo.InvariantCulture), enable, domain, name, file, line);
+        value.Net!.Register!.ResetName = (NamedConst)EnumValue<TEnum>.Of(reset).Expr;
+        return value;
+    }
 
     internal WhenChain BeginWhen(Bool condition, Action then, SourceLocation location)
     {

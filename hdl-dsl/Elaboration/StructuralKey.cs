@@ -37,7 +37,7 @@ internal sealed class StructuralKey
                 text.Append(" latch");
             if (net.Register is { } reg)
             {
-                text.Append(" R ").Append(reg.Domain.Name).Append(' ').Append(reg.ResetValue?.ToString() ?? "-").Append(reg.IsSynchronizerStage ? " S" : "");
+                text.Append(" R ").Append(reg.Domain.Name).Append(' ').Append(reg.ResetValue?.ToString() ?? "-").Append(reg.ResetName?.Name).Append(reg.IsSynchronizerStage ? " S" : "");
                 if (reg.Enable is not null)
                     Expr(text.Append(" E "), reg.Enable);
             }

@@ -23,6 +23,9 @@ public sealed class RegisterInfo(ClockDomain domain, System.Numerics.BigInteger?
     /// <summary>The value taken on reset; <c>null</c> for a register without reset.</summary>
     public System.Numerics.BigInteger? ResetValue { get; } = resetValue;
 
+    /// <summary>The named constant the reset value came from (an enum member), printed by name; <c>null</c> when none.</summary>
+    public NamedConst? ResetName { get; internal set; }
+
     /// <summary>An explicit clock enable, or <c>null</c>.</summary>
     public Expr? Enable { get; internal set; }
 

@@ -68,6 +68,7 @@ public sealed class StateMachineTests
         Assert.Contains("localparam [1:0] Phase_Idle = 2'd0;", verilog, StringComparison.Ordinal);
         Assert.Contains("localparam [1:0] Phase_Drain = 2'd3;", verilog, StringComparison.Ordinal);
         Assert.Contains("assign state_eq_2 = state == Phase_Run;", verilog, StringComparison.Ordinal);
+        Assert.Contains("state <= Phase_Idle;", verilog, StringComparison.Ordinal);
         Assert.Contains("Phase_Load", verilog, StringComparison.Ordinal);
         Assert.Equal(1, verilog.Split("2'd2").Length - 1);
     }

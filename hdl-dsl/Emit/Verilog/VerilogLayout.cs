@@ -66,7 +66,7 @@ internal static class VerilogLayout
                     domain.ClockPort,
                     reg.ResetValue is not null && domain.IsAsyncReset ? $"{(domain.IsResetActiveLow ? "negedge" : "posedge")} {resetName}" : "",
                     domain.IsResetActiveLow ? $"!{resetName}" : resetName,
-                    reg.ResetValue is { } r ? VerilogExpression.Literal(r, net.Width) : null,
+                    reg.ResetName is { } named ? printer.Top(named, net.Name) : reg.ResetValue is { } r ? VerilogExpression.Literal(r, net.Width) : null,
                     enable,
                     printer.Top(value, net.Name),
                     locator));
