@@ -64,9 +64,11 @@ internal static class TimingCommand
         }
         else
         {
-            await AnsiConsole.Status().StartAsync($"yosys synth_xilinx -family xcup -flatten on {config.Name} ...", async _ => document = await YosysSynthesis.For(design).FlatNetlistAsync(cancellation));
+            var text = "";
+            await AnsiConsole.Status().StartAsync($"yosys synth_xilinx -family xcup -flatten on {config.Name} ...", async _ => text = await YosysSynthesis.For(design).FlatNetlistTextAsync(cancellation));
             if (keep is not null)
-                Hdl.Emit.StagedWrite.Files([(keep.FullName, JsonSerializer.SerializeToUtf8Bytes(document!.RootElement))]);
+                Hdl.Emit.StagedWrite.Files([(keep.FullName, System.Text.Encoding.UTF8.GetBytes(text))]);
+            document = JsonDocument.Parse(text);
         }
         IReadOnlyList<(string Instance, LogicPath Path)> paths;
         try

@@ -55,7 +55,7 @@ public static class LogicLevels
             foreach (var port in c.Value.GetProperty("connections").EnumerateObject())
             {
                 var bits = port.Value.EnumerateArray().Where(b => b.ValueKind == JsonValueKind.Number).Select(b => b.GetInt32());
-                var direction = directions.GetValueOrDefault(port.Name) ?? GuessDirection(type, port.Name);
+                var direction = directions.GetValueOrDefault(port.Name) ?? GuessDirection(port.Name);
                 if (direction == "output")
                     outputs.AddRange(bits);
                 else
@@ -132,8 +132,9 @@ public static class LogicLevels
     // The last address port of a multi-port LUT RAM (and A of a dual-port one) is also its write address.
     private static bool IsWriteAddress(string port) => port is "ADDRD" or "ADDRH" or "A" || (port.Length >= 2 && port[0] == 'A' && char.IsDigit(port[1]));
 
-    private static string GuessDirection(string type, string port)
-        => port is "O" or "Q" or "CO" or "DO" or "SPO" or "DPO" || port.StartsWith("DO", StringComparison.Ordinal) || port.StartsWith("CASCADEOUT", StringComparison.Ordinal) || (type == "CARRY8" && port == "O") ? "output" : "input";
+    // Only for cells Yosys wrote without port directions: the outputs of the Xilinx cells it maps to.
+    private static string GuessDirection(string port)
+        => port is "O" or "Q" or "CO" or "SPO" or "DPO" || port.StartsWith("DO", StringComparison.Ordinal) || port.StartsWith("CASCADEOUT", StringComparison.Ordinal) ? "output" : "input";
 
     private static CellKind KindOf(string type) => type switch
     {

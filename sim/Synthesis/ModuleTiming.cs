@@ -15,8 +15,9 @@ public sealed record ModuleTiming(string Module, int Instances, LogicPath Worst,
     /// </summary>
     public static IReadOnlyList<ModuleTiming> Of(Design design, IReadOnlyList<(string Instance, LogicPath Path)> paths)
     {
-        var instances = design.InstanceTree().ToDictionary(t => t.Path.Replace('/', '.'), t => t.Module, StringComparer.Ordinal);
-        var counts = design.InstanceTree().GroupBy(t => t.Module.Name).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        var tree = design.InstanceTree().ToList();
+        var instances = tree.ToDictionary(t => t.Path.Replace('/', '.'), t => t.Module, StringComparer.Ordinal);
+        var counts = tree.GroupBy(t => t.Module.Name).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         var result = new List<ModuleTiming>();
         foreach (var group in paths.GroupBy(p => Owner(instances, p.Instance).Module.Name))
         {

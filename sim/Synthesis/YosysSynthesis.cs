@@ -77,7 +77,11 @@ public sealed partial record YosysSynthesis
     /// flattening keeps every cell's and net's instance path in its name.
     /// </summary>
     public async Task<System.Text.Json.JsonDocument> FlatNetlistAsync(CancellationToken cancellation = default)
-        => System.Text.Json.JsonDocument.Parse(await RunAsync($"synth_xilinx -family {Family} -flatten -top {Design.Design.Top.Name}; write_json out.txt", cancellation));
+        => System.Text.Json.JsonDocument.Parse(await FlatNetlistTextAsync(cancellation));
+
+    /// <summary>The same netlist as Yosys wrote it, for keeping on disk.</summary>
+    public Task<string> FlatNetlistTextAsync(CancellationToken cancellation = default)
+        => RunAsync($"synth_xilinx -family {Family} -flatten -top {Design.Design.Top.Name}; write_json out.txt", cancellation);
 
     /// <summary>Runs the design's sources through <paramref name="commands"/>, which write out.txt; returns its text.</summary>
     private async Task<string> RunAsync(string commands, CancellationToken cancellation)

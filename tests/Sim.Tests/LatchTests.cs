@@ -51,10 +51,8 @@ public sealed class LatchTests
         var accidental = HdlFlow.For(() => new GatedLatch(deliberate: false)).Run();
         var error = Assert.Single(accidental.Diagnostics, d => d.Check == nameof(LatchCheck));
         Assert.Contains("latch: ", error.Message, StringComparison.Ordinal);
-        Assert.Equal(Array.FindIndex(File.ReadAllLines(SourceFile()), l => l.EndsWith("// @mark latch", StringComparison.Ordinal)) + 1, error.Location.Line);
+        Assert.Equal(SourceMarker.Line("latch"), error.Location.Line);
     }
-
-    private static string SourceFile([System.Runtime.CompilerServices.CallerFilePath] string file = "") => file;
 
     [Fact]
     public void The_latch_is_transparent_while_enabled_and_holds_otherwise()

@@ -71,7 +71,7 @@ public sealed class MemoryInitFileTests
         var path = HexFile(text);
         var e = Assert.Throws<HdlException>(() => HdlFlow.For(() => new Lookup(path)).Run());
         Assert.Contains(message, e.Message, StringComparison.Ordinal);
-        Assert.Contains($"MemoryInitFileTests.cs:{SourceLine.Of("init")}:", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"MemoryInitFileTests.cs:{SourceMarker.Line("init")}:", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -79,11 +79,5 @@ public sealed class MemoryInitFileTests
     {
         var e = Assert.Throws<HdlException>(() => HdlFlow.For(() => new Lookup("/nonexistent/table.hex")).Run());
         Assert.Contains("cannot read the memory init file /nonexistent/table.hex", e.Message, StringComparison.Ordinal);
-    }
-
-    private static class SourceLine
-    {
-        public static int Of(string mark, [System.Runtime.CompilerServices.CallerFilePath] string file = "")
-            => Array.FindIndex(File.ReadAllLines(file), l => l.TrimEnd().EndsWith($"// @mark {mark}", StringComparison.Ordinal)) + 1;
     }
 }

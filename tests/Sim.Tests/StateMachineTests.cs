@@ -106,9 +106,7 @@ public sealed class StateMachineTests
     {
         var e = Assert.Throws<HdlException>(() => HdlFlow.For(() => new Sequencer(twice: true)).Run());
         Assert.Contains("Phase.Run is already a case of this Switch", e.Message, StringComparison.Ordinal);
-        var line = Array.FindIndex(File.ReadAllLines(Source()), l => l.EndsWith("// @mark twice", StringComparison.Ordinal)) + 1;
+        var line = SourceMarker.Line("twice");
         Assert.Contains($"StateMachineTests.cs:{line}:", e.Message, StringComparison.Ordinal);
     }
-
-    private static string Source([System.Runtime.CompilerServices.CallerFilePath] string file = "") => file;
 }
