@@ -113,46 +113,6 @@ module GroupNormStatisticsUnit8x512 (
   wire [62:0] written_row_7_mux; // @[GroupNormStatisticsUnit.cs:61]
   wire signed [15:0] written_row_7_bits_mul; // @[GroupNormStatisticsUnit.cs:61]
   wire [14:0] written_row_7_bits; // @[GroupNormStatisticsUnit.cs:61]
-  wire signed [27:0] sums_0_add_cast; // @[GroupNormStatisticsUnit.cs:60]
-  wire signed [27:0] sums_0_add_ext; // @[GroupNormStatisticsUnit.cs:60]
-  wire signed [28:0] sums_0_add; // @[GroupNormStatisticsUnit.cs:60]
-  wire [15:0] sums_0_cast; // @[GroupNormStatisticsUnit.cs:60]
-  wire [35:0] sums_0_add_1; // @[GroupNormStatisticsUnit.cs:60]
-  wire signed [27:0] sums_1_add_cast; // @[GroupNormStatisticsUnit.cs:60]
-  wire signed [27:0] sums_1_add_ext; // @[GroupNormStatisticsUnit.cs:60]
-  wire signed [28:0] sums_1_add; // @[GroupNormStatisticsUnit.cs:60]
-  wire [15:0] sums_1_cast; // @[GroupNormStatisticsUnit.cs:60]
-  wire [35:0] sums_1_add_1; // @[GroupNormStatisticsUnit.cs:60]
-  wire signed [27:0] sums_2_add_cast; // @[GroupNormStatisticsUnit.cs:60]
-  wire signed [27:0] sums_2_add_ext; // @[GroupNormStatisticsUnit.cs:60]
-  wire signed [28:0] sums_2_add; // @[GroupNormStatisticsUnit.cs:60]
-  wire [15:0] sums_2_cast; // @[GroupNormStatisticsUnit.cs:60]
-  wire [35:0] sums_2_add_1; // @[GroupNormStatisticsUnit.cs:60]
-  wire signed [27:0] sums_3_add_cast; // @[GroupNormStatisticsUnit.cs:60]
-  wire signed [27:0] sums_3_add_ext; // @[GroupNormStatisticsUnit.cs:60]
-  wire signed [28:0] sums_3_add; // @[GroupNormStatisticsUnit.cs:60]
-  wire [15:0] sums_3_cast; // @[GroupNormStatisticsUnit.cs:60]
-  wire [35:0] sums_3_add_1; // @[GroupNormStatisticsUnit.cs:60]
-  wire signed [27:0] sums_4_add_cast; // @[GroupNormStatisticsUnit.cs:60]
-  wire signed [27:0] sums_4_add_ext; // @[GroupNormStatisticsUnit.cs:60]
-  wire signed [28:0] sums_4_add; // @[GroupNormStatisticsUnit.cs:60]
-  wire [15:0] sums_4_cast; // @[GroupNormStatisticsUnit.cs:60]
-  wire [35:0] sums_4_add_1; // @[GroupNormStatisticsUnit.cs:60]
-  wire signed [27:0] sums_5_add_cast; // @[GroupNormStatisticsUnit.cs:60]
-  wire signed [27:0] sums_5_add_ext; // @[GroupNormStatisticsUnit.cs:60]
-  wire signed [28:0] sums_5_add; // @[GroupNormStatisticsUnit.cs:60]
-  wire [15:0] sums_5_cast; // @[GroupNormStatisticsUnit.cs:60]
-  wire [35:0] sums_5_add_1; // @[GroupNormStatisticsUnit.cs:60]
-  wire signed [27:0] sums_6_add_cast; // @[GroupNormStatisticsUnit.cs:60]
-  wire signed [27:0] sums_6_add_ext; // @[GroupNormStatisticsUnit.cs:60]
-  wire signed [28:0] sums_6_add; // @[GroupNormStatisticsUnit.cs:60]
-  wire [15:0] sums_6_cast; // @[GroupNormStatisticsUnit.cs:60]
-  wire [35:0] sums_6_add_1; // @[GroupNormStatisticsUnit.cs:60]
-  wire signed [27:0] sums_7_add_cast; // @[GroupNormStatisticsUnit.cs:60]
-  wire signed [27:0] sums_7_add_ext; // @[GroupNormStatisticsUnit.cs:60]
-  wire signed [28:0] sums_7_add; // @[GroupNormStatisticsUnit.cs:60]
-  wire [15:0] sums_7_cast; // @[GroupNormStatisticsUnit.cs:60]
-  wire [35:0] sums_7_add_1; // @[GroupNormStatisticsUnit.cs:60]
   /* verilator lint_on UNUSEDSIGNAL */
 
   (* ram_style = "distributed" *) reg [62:0] sums_0 [0:63]; // @[GroupNormStatisticsUnit.cs:50]
@@ -211,46 +171,6 @@ module GroupNormStatisticsUnit8x512 (
   assign written_row_7_mux = written_row_7_mux_and ? written_row_7 : old_7; // @[GroupNormStatisticsUnit.cs:61]
   assign written_row_7_bits_mul = $signed(x1_7) * $signed(x1_7); // @[GroupNormStatisticsUnit.cs:61]
   assign written_row_7_bits = written_row_7_bits_mul[14:0]; // @[GroupNormStatisticsUnit.cs:61]
-  assign sums_0_add_cast = written_row_0_mux[62:35]; // @[GroupNormStatisticsUnit.cs:60]
-  assign sums_0_add_ext = {{20{x1_0[7]}}, x1_0}; // @[GroupNormStatisticsUnit.cs:60]
-  assign sums_0_add = {{1{sums_0_add_cast[27]}}, sums_0_add_cast} + {{1{sums_0_add_ext[27]}}, sums_0_add_ext}; // @[GroupNormStatisticsUnit.cs:60]
-  assign sums_0_cast = written_row_0_bits_mul; // @[GroupNormStatisticsUnit.cs:60]
-  assign sums_0_add_1 = {1'd0, written_row_0_mux[34:0]} + {1'd0, {20'd0, sums_0_cast[14:0]}}; // @[GroupNormStatisticsUnit.cs:60]
-  assign sums_1_add_cast = written_row_1_mux[62:35]; // @[GroupNormStatisticsUnit.cs:60]
-  assign sums_1_add_ext = {{20{x1_1[7]}}, x1_1}; // @[GroupNormStatisticsUnit.cs:60]
-  assign sums_1_add = {{1{sums_1_add_cast[27]}}, sums_1_add_cast} + {{1{sums_1_add_ext[27]}}, sums_1_add_ext}; // @[GroupNormStatisticsUnit.cs:60]
-  assign sums_1_cast = written_row_1_bits_mul; // @[GroupNormStatisticsUnit.cs:60]
-  assign sums_1_add_1 = {1'd0, written_row_1_mux[34:0]} + {1'd0, {20'd0, sums_1_cast[14:0]}}; // @[GroupNormStatisticsUnit.cs:60]
-  assign sums_2_add_cast = written_row_2_mux[62:35]; // @[GroupNormStatisticsUnit.cs:60]
-  assign sums_2_add_ext = {{20{x1_2[7]}}, x1_2}; // @[GroupNormStatisticsUnit.cs:60]
-  assign sums_2_add = {{1{sums_2_add_cast[27]}}, sums_2_add_cast} + {{1{sums_2_add_ext[27]}}, sums_2_add_ext}; // @[GroupNormStatisticsUnit.cs:60]
-  assign sums_2_cast = written_row_2_bits_mul; // @[GroupNormStatisticsUnit.cs:60]
-  assign sums_2_add_1 = {1'd0, written_row_2_mux[34:0]} + {1'd0, {20'd0, sums_2_cast[14:0]}}; // @[GroupNormStatisticsUnit.cs:60]
-  assign sums_3_add_cast = written_row_3_mux[62:35]; // @[GroupNormStatisticsUnit.cs:60]
-  assign sums_3_add_ext = {{20{x1_3[7]}}, x1_3}; // @[GroupNormStatisticsUnit.cs:60]
-  assign sums_3_add = {{1{sums_3_add_cast[27]}}, sums_3_add_cast} + {{1{sums_3_add_ext[27]}}, sums_3_add_ext}; // @[GroupNormStatisticsUnit.cs:60]
-  assign sums_3_cast = written_row_3_bits_mul; // @[GroupNormStatisticsUnit.cs:60]
-  assign sums_3_add_1 = {1'd0, written_row_3_mux[34:0]} + {1'd0, {20'd0, sums_3_cast[14:0]}}; // @[GroupNormStatisticsUnit.cs:60]
-  assign sums_4_add_cast = written_row_4_mux[62:35]; // @[GroupNormStatisticsUnit.cs:60]
-  assign sums_4_add_ext = {{20{x1_4[7]}}, x1_4}; // @[GroupNormStatisticsUnit.cs:60]
-  assign sums_4_add = {{1{sums_4_add_cast[27]}}, sums_4_add_cast} + {{1{sums_4_add_ext[27]}}, sums_4_add_ext}; // @[GroupNormStatisticsUnit.cs:60]
-  assign sums_4_cast = written_row_4_bits_mul; // @[GroupNormStatisticsUnit.cs:60]
-  assign sums_4_add_1 = {1'd0, written_row_4_mux[34:0]} + {1'd0, {20'd0, sums_4_cast[14:0]}}; // @[GroupNormStatisticsUnit.cs:60]
-  assign sums_5_add_cast = written_row_5_mux[62:35]; // @[GroupNormStatisticsUnit.cs:60]
-  assign sums_5_add_ext = {{20{x1_5[7]}}, x1_5}; // @[GroupNormStatisticsUnit.cs:60]
-  assign sums_5_add = {{1{sums_5_add_cast[27]}}, sums_5_add_cast} + {{1{sums_5_add_ext[27]}}, sums_5_add_ext}; // @[GroupNormStatisticsUnit.cs:60]
-  assign sums_5_cast = written_row_5_bits_mul; // @[GroupNormStatisticsUnit.cs:60]
-  assign sums_5_add_1 = {1'd0, written_row_5_mux[34:0]} + {1'd0, {20'd0, sums_5_cast[14:0]}}; // @[GroupNormStatisticsUnit.cs:60]
-  assign sums_6_add_cast = written_row_6_mux[62:35]; // @[GroupNormStatisticsUnit.cs:60]
-  assign sums_6_add_ext = {{20{x1_6[7]}}, x1_6}; // @[GroupNormStatisticsUnit.cs:60]
-  assign sums_6_add = {{1{sums_6_add_cast[27]}}, sums_6_add_cast} + {{1{sums_6_add_ext[27]}}, sums_6_add_ext}; // @[GroupNormStatisticsUnit.cs:60]
-  assign sums_6_cast = written_row_6_bits_mul; // @[GroupNormStatisticsUnit.cs:60]
-  assign sums_6_add_1 = {1'd0, written_row_6_mux[34:0]} + {1'd0, {20'd0, sums_6_cast[14:0]}}; // @[GroupNormStatisticsUnit.cs:60]
-  assign sums_7_add_cast = written_row_7_mux[62:35]; // @[GroupNormStatisticsUnit.cs:60]
-  assign sums_7_add_ext = {{20{x1_7[7]}}, x1_7}; // @[GroupNormStatisticsUnit.cs:60]
-  assign sums_7_add = {{1{sums_7_add_cast[27]}}, sums_7_add_cast} + {{1{sums_7_add_ext[27]}}, sums_7_add_ext}; // @[GroupNormStatisticsUnit.cs:60]
-  assign sums_7_cast = written_row_7_bits_mul; // @[GroupNormStatisticsUnit.cs:60]
-  assign sums_7_add_1 = {1'd0, written_row_7_mux[34:0]} + {1'd0, {20'd0, sums_7_cast[14:0]}}; // @[GroupNormStatisticsUnit.cs:60]
   assign ReadSum = ReadSum_mux[62:35]; // @[GroupNormStatisticsUnit.cs:68]
   assign ReadSquares = ReadSum_mux_eq ? read_7[34:0] : (ReadSum_mux_eq_1 ? read_6[34:0] : (ReadSum_mux_eq_2 ? read_5[34:0] : (ReadSum_mux_eq_3 ? read_4[34:0] : (ReadSum_mux_eq_4 ? read_3[34:0] : (ReadSum_mux_eq_5 ? read_2[34:0] : (ReadSum_mux_eq_6 ? read_1[34:0] : read_0[34:0])))))); // @[GroupNormStatisticsUnit.cs:69]
 
@@ -397,42 +317,42 @@ module GroupNormStatisticsUnit8x512 (
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:60]
     if (valid_1)
-      sums_0[index_1] <= {(first_1 ? {{20{x1_0[7]}}, x1_0} : sums_0_add[27:0]), (first_1 ? {20'd0, sums_0_cast[14:0]} : sums_0_add_1[34:0])};
+      sums_0[index_1] <= {(first_1 ? {{20{x1_0[7]}}, x1_0} : (written_row_0_mux[62:35] + {{20{x1_0[7]}}, x1_0})), (first_1 ? {20'd0, written_row_0_bits} : ((written_row_0_mux_and ? written_row_0[34:0] : old_0[34:0]) + {20'd0, written_row_0_bits}))};
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:60]
     if (valid_1)
-      sums_1[index_1] <= {(first_1 ? {{20{x1_1[7]}}, x1_1} : sums_1_add[27:0]), (first_1 ? {20'd0, sums_1_cast[14:0]} : sums_1_add_1[34:0])};
+      sums_1[index_1] <= {(first_1 ? {{20{x1_1[7]}}, x1_1} : (written_row_1_mux[62:35] + {{20{x1_1[7]}}, x1_1})), (first_1 ? {20'd0, written_row_1_bits} : ((written_row_1_mux_and ? written_row_1[34:0] : old_1[34:0]) + {20'd0, written_row_1_bits}))};
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:60]
     if (valid_1)
-      sums_2[index_1] <= {(first_1 ? {{20{x1_2[7]}}, x1_2} : sums_2_add[27:0]), (first_1 ? {20'd0, sums_2_cast[14:0]} : sums_2_add_1[34:0])};
+      sums_2[index_1] <= {(first_1 ? {{20{x1_2[7]}}, x1_2} : (written_row_2_mux[62:35] + {{20{x1_2[7]}}, x1_2})), (first_1 ? {20'd0, written_row_2_bits} : ((written_row_2_mux_and ? written_row_2[34:0] : old_2[34:0]) + {20'd0, written_row_2_bits}))};
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:60]
     if (valid_1)
-      sums_3[index_1] <= {(first_1 ? {{20{x1_3[7]}}, x1_3} : sums_3_add[27:0]), (first_1 ? {20'd0, sums_3_cast[14:0]} : sums_3_add_1[34:0])};
+      sums_3[index_1] <= {(first_1 ? {{20{x1_3[7]}}, x1_3} : (written_row_3_mux[62:35] + {{20{x1_3[7]}}, x1_3})), (first_1 ? {20'd0, written_row_3_bits} : ((written_row_3_mux_and ? written_row_3[34:0] : old_3[34:0]) + {20'd0, written_row_3_bits}))};
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:60]
     if (valid_1)
-      sums_4[index_1] <= {(first_1 ? {{20{x1_4[7]}}, x1_4} : sums_4_add[27:0]), (first_1 ? {20'd0, sums_4_cast[14:0]} : sums_4_add_1[34:0])};
+      sums_4[index_1] <= {(first_1 ? {{20{x1_4[7]}}, x1_4} : (written_row_4_mux[62:35] + {{20{x1_4[7]}}, x1_4})), (first_1 ? {20'd0, written_row_4_bits} : ((written_row_4_mux_and ? written_row_4[34:0] : old_4[34:0]) + {20'd0, written_row_4_bits}))};
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:60]
     if (valid_1)
-      sums_5[index_1] <= {(first_1 ? {{20{x1_5[7]}}, x1_5} : sums_5_add[27:0]), (first_1 ? {20'd0, sums_5_cast[14:0]} : sums_5_add_1[34:0])};
+      sums_5[index_1] <= {(first_1 ? {{20{x1_5[7]}}, x1_5} : (written_row_5_mux[62:35] + {{20{x1_5[7]}}, x1_5})), (first_1 ? {20'd0, written_row_5_bits} : ((written_row_5_mux_and ? written_row_5[34:0] : old_5[34:0]) + {20'd0, written_row_5_bits}))};
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:60]
     if (valid_1)
-      sums_6[index_1] <= {(first_1 ? {{20{x1_6[7]}}, x1_6} : sums_6_add[27:0]), (first_1 ? {20'd0, sums_6_cast[14:0]} : sums_6_add_1[34:0])};
+      sums_6[index_1] <= {(first_1 ? {{20{x1_6[7]}}, x1_6} : (written_row_6_mux[62:35] + {{20{x1_6[7]}}, x1_6})), (first_1 ? {20'd0, written_row_6_bits} : ((written_row_6_mux_and ? written_row_6[34:0] : old_6[34:0]) + {20'd0, written_row_6_bits}))};
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:60]
     if (valid_1)
-      sums_7[index_1] <= {(first_1 ? {{20{x1_7[7]}}, x1_7} : sums_7_add[27:0]), (first_1 ? {20'd0, sums_7_cast[14:0]} : sums_7_add_1[34:0])};
+      sums_7[index_1] <= {(first_1 ? {{20{x1_7[7]}}, x1_7} : (written_row_7_mux[62:35] + {{20{x1_7[7]}}, x1_7})), (first_1 ? {20'd0, written_row_7_bits} : ((written_row_7_mux_and ? written_row_7[34:0] : old_7[34:0]) + {20'd0, written_row_7_bits}))};
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:51]

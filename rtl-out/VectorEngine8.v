@@ -1231,7 +1231,7 @@ module VectorEngine8 (
 
   always @(posedge clk) begin // @[VectorEngine.cs:70]
     if (Control_Start)
-      parameter_ <= parameters[$unsigned((Control_Instruction[4:0] == 5'd8) ? Control_Instruction[134:131] : ((Control_Instruction[4:0] == 5'd12) ? Control_Instruction[102:99] : ((Control_Instruction[4:0] == 5'd10) ? Control_Instruction[51:48] : Control_Instruction[134:131])))];
+      parameter_ <= parameters[$unsigned(rows_InData_eq ? Control_Instruction[134:131] : (Read_Valid_eq ? Control_Instruction[102:99] : ((Control_Instruction[4:0] == 5'd10) ? Control_Instruction[51:48] : Control_Instruction[134:131])))];
   end
 
   Queue1044x4Distributed rows ( // @[VectorEngine.cs:81]

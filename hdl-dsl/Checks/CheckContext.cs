@@ -7,7 +7,6 @@ namespace DiffAcc.Hdl.Checks;
 /// <summary>The design plus analyses shared by the checks, each computed once on first use.</summary>
 public sealed class CheckContext(Design design)
 {
-    private readonly Dictionary<ModuleDef, IReadOnlyDictionary<Net, NetDriver>> drivers = new(ReferenceEqualityComparer.Instance);
     private FlatNetlist? netlist;
 
     public Design Design { get; } = design;
@@ -15,12 +14,7 @@ public sealed class CheckContext(Design design)
     /// <summary>Modules that carry logic of their own (black boxes are opaque).</summary>
     public IEnumerable<ModuleDef> Modules => Design.Modules.Where(m => !m.IsBlackBox);
 
-    public IReadOnlyDictionary<Net, NetDriver> Drivers(ModuleDef module)
-    {
-        if (!drivers.TryGetValue(module, out var table))
-            drivers[module] = table = ExpandWhens.Run(module);
-        return table;
-    }
+    public IReadOnlyDictionary<Net, NetDriver> Drivers(ModuleDef module) => ModuleLowering.Of(module).Drivers;
 
     public FlatNetlist Netlist => netlist ??= FlatNetlist.Build(Design, Drivers);
 

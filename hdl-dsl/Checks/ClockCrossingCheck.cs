@@ -34,7 +34,7 @@ public sealed class ClockCrossingCheck : IDesignCheck
             {
                 foreach (var source in netlist.StateCone(values.SelectMany(v => netlist.Refs(path, v))))
                 {
-                    if (netlist.DomainOf(source) is { } from && from != domain && reported.Add((key, netlist.Nodes[source].Net)))
+                    if (netlist.DomainOf(source) is { } from && !from.SharesClockWith(domain) && reported.Add((key, netlist.Nodes[source].Net)))
                     {
                         var node = netlist.Nodes[source];
                         yield return new(nameof(ClockCrossingCheck),

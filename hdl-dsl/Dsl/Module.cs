@@ -390,16 +390,24 @@ public abstract class Module
     {
         if (domains.Contains(domain))
             return;
+        var shared = domains.FirstOrDefault(d => d.ClockPort == domain.ClockPort);
+        if (shared is not null && !shared.SharesClockWith(domain))
+            throw new HdlException($"clock domains '{shared.Name}' and '{domain.Name}' both use clock port '{domain.ClockPort}' but at {shared.FrequencyMHz} and {domain.FrequencyMHz} MHz; give one its own clockPort", Location);
         domains.Add(domain);
-        clockPorts[domain] = new Net(NetKind.Input, Shape.Bit, SourceLocation.Unknown) { Name = domain.ClockPort, HasName = true, ClockOf = domain, Owner = this };
+        clockPorts[domain] = shared is null ? new Net(NetKind.Input, Shape.Bit, SourceLocation.Unknown) { Name = domain.ClockPort, HasName = true, ClockOf = domain, Owner = this } : clockPorts[shared];
     }
 
     /// <summary>Adds the reset port of <paramref name="domain"/>; only modules with reset registers (or such children) get one.</summary>
     internal void UseReset(ClockDomain domain)
     {
         UseDomain(domain);
-        if (domain.ResetPort is { } reset && !resetPorts.ContainsKey(domain))
-            resetPorts[domain] = new Net(NetKind.Input, Shape.Bit, SourceLocation.Unknown) { Name = reset, HasName = true, ResetOf = domain, Owner = this };
+        if (domain.ResetPort is not { } reset || resetPorts.ContainsKey(domain))
+            return;
+        // A falling-edge domain that shares a rising one's clock may share its reset port too.
+        var shared = resetPorts.FirstOrDefault(r => r.Value.Name == reset).Value;
+        if (shared is not null && shared.ResetOf!.Reset != domain.Reset)
+            throw new HdlException($"clock domains '{shared.ResetOf.Name}' and '{domain.Name}' both use reset port '{reset}' with different reset kinds ({shared.ResetOf.Reset}, {domain.Reset})", Location);
+        resetPorts[domain] = shared ?? new Net(NetKind.Input, Shape.Bit, SourceLocation.Unknown) { Name = reset, HasName = true, ResetOf = domain, Owner = this };
     }
 
     internal Expr PathCondition(Bool? enable, SourceLocation location)
@@ -486,7 +494,7 @@ public abstract class Module
                 NameValue(field.GetValue(this), MemberName(field.Name));
         }
         var taken = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var net in clockPorts.Values.Concat(resetPorts.Values))
+        foreach (var net in clockPorts.Values.Concat(resetPorts.Values).Distinct())
             taken.Add(net.Name);
         for (var i = 0; i < children.Count; i++)
         {

@@ -49,10 +49,12 @@ internal static class Elaborator
 
         var def = new ModuleDef(module.ModuleName, module.GetType().Name, module.Location);
         def.Domains.AddRange(module.Domains);
+        // Domains on opposite edges of one clock share its port.
         foreach (var domain in module.Domains)
         {
-            def.Ports.Add(module.ClockPorts[domain]);
-            if (module.ResetPorts.TryGetValue(domain, out var reset))
+            if (!def.Ports.Contains(module.ClockPorts[domain]))
+                def.Ports.Add(module.ClockPorts[domain]);
+            if (module.ResetPorts.TryGetValue(domain, out var reset) && !def.Ports.Contains(reset))
                 def.Ports.Add(reset);
         }
         def.Ports.AddRange(module.Ports);
@@ -70,8 +72,9 @@ internal static class Elaborator
             var instance = new InstanceDef(child.InstanceName!, definitions[child], location);
             foreach (var domain in child.Domains)
             {
-                instance.Bindings.Add((child.ClockPorts[domain], module.ClockPorts[domain]));
-                if (child.ResetPorts.TryGetValue(domain, out var reset))
+                if (!instance.Bindings.Any(b => b.ChildPort == child.ClockPorts[domain]))
+                    instance.Bindings.Add((child.ClockPorts[domain], module.ClockPorts[domain]));
+                if (child.ResetPorts.TryGetValue(domain, out var reset) && !instance.Bindings.Any(b => b.ChildPort == reset))
                     instance.Bindings.Add((reset, module.ResetPorts[domain]));
             }
             foreach (var port in child.Ports)

@@ -13,6 +13,7 @@ public sealed class RandomStimulus(Design design, int seed) : IStimulus
     private readonly PortLayout layout = new(design);
     private readonly Dictionary<string, ClockDomain> resets = design.Top.Ports.Where(p => p.ResetOf is not null).ToDictionary(p => p.Name, p => p.ResetOf!);
     private readonly Random random = new(seed);
+    private readonly ulong[] random64 = new ulong[Math.Max(1, new PortLayout(design).Inputs.Select(p => p.Words).DefaultIfEmpty(1).Max())];
 
     public void Fill(long cycle, Span<ulong> inputs)
     {
@@ -24,17 +25,25 @@ public sealed class RandomStimulus(Design design, int seed) : IStimulus
                 inputs[port.Offset] = active != domain.IsResetActiveLow ? 1UL : 0UL;
                 continue;
             }
-            var value = (ulong)random.NextInt64() ^ ((ulong)random.NextInt64() << 32);
+            for (var w = 0; w < port.Words; w++)
+                random64[w] = (ulong)random.NextInt64() ^ ((ulong)random.NextInt64() << 32);
             // Edge values half of the time: all zeros, all ones, the sign bit alone, the largest positive.
-            value = random.Next(8) switch
+            var edge = random.Next(8);
+            var top = (port.Width - 1) / 64;
+            for (var w = 0; w < port.Words; w++)
             {
-                0 => 0,
-                1 => ulong.MaxValue,
-                2 => 1UL << (port.Width - 1),
-                3 => (1UL << (port.Width - 1)) - 1,
-                _ => value,
-            };
-            inputs[port.Offset] = port.Width >= 64 ? value : value & ((1UL << port.Width) - 1);
+                var sign = w == top ? 1UL << ((port.Width - 1) % 64) : 0;
+                var value = edge switch
+                {
+                    0 => 0UL,
+                    1 => ulong.MaxValue,
+                    2 => sign,
+                    3 => w < top ? ulong.MaxValue : sign - 1,
+                    _ => random64[w],
+                };
+                var bits = Math.Min(64, port.Width - (64 * w));
+                inputs[port.Offset + w] = bits == 64 ? value : value & ((1UL << bits) - 1);
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 using DiffAcc.Hdl.Checks;
 using DiffAcc.Hdl.Ir;
+using DiffAcc.Hdl.Passes;
 
 namespace DiffAcc.Hdl.Emit.Verilog;
 
@@ -13,7 +14,7 @@ public static class VerilogEmitter
         var files = new List<EmittedFile>();
         foreach (var module in design.Modules.Where(m => !m.IsBlackBox))
         {
-            var view = VerilogLayout.Build(module, context.Drivers(module));
+            var view = VerilogLayout.Build(ModuleLowering.Of(module));
             files.Add(new EmittedFile($"{module.Name}.v", TemplateText.Render("module.sbn", view)));
         }
         files.Add(new EmittedFile(FileListName, TemplateText.Render("filelist.sbn", new { Files = files.Select(f => f.Name).ToList() })));

@@ -10,15 +10,16 @@ namespace DiffAcc.Hdl.Emit.Verilog;
 /// </summary>
 internal static class VerilogLayout
 {
-    public static ModuleView Build(ModuleDef module, IReadOnlyDictionary<Net, NetDriver> drivers)
+    public static ModuleView Build(ModuleLowering lowering)
     {
+        var module = lowering.Module;
+        var drivers = lowering.Drivers;
         var taken = new HashSet<string>(module.AllNets.Select(n => n.Name).Concat(module.Memories.Select(m => m.Name)).Concat(module.Instances.Select(i => i.Name)), StringComparer.Ordinal);
         string Unique(string name) => VerilogNames.Unique(taken, name);
 
-        var narrowing = new NarrowTruncations();
-        var values = drivers.Values.ToDictionary(d => d.Net, d => narrowing.Run(d.Value));
+        var values = lowering.Values;
         // A deliberate latch prints as its enable and data, not as a value with holes.
-        var latchParts = values.Where(v => v.Key.IsLatch).ToDictionary(v => v.Key, v => LatchEnable.Split(v.Value));
+        var latchParts = lowering.Latches;
         var uses = new Dictionary<Expr, int>(ReferenceEqualityComparer.Instance);
         foreach (var (net, value) in values)
         {
@@ -51,7 +52,7 @@ internal static class VerilogLayout
             }
             else if (net.Register is { } reg)
             {
-                string? enable = reg.Enable is null ? null : printer.Top(reg.Enable, net.Name);
+                string? enable = reg.Enable is null ? null : printer.Top(lowering.Lower(reg.Enable), net.Name);
                 if (value is MuxExpr { WhenFalse: NetRef hold } mux && ReferenceEquals(hold.Net, net))
                 {
                     // A register updated only under a condition: the condition becomes the clock enable.
@@ -63,7 +64,7 @@ internal static class VerilogLayout
                 var resetName = domain.ResetPort ?? "";
                 registers.Add(new RegisterView(
                     net.Name,
-                    domain.ClockPort,
+                    ClockEvent(domain),
                     reg.ResetValue is not null && domain.IsAsyncReset ? $"{(domain.IsResetActiveLow ? "negedge" : "posedge")} {resetName}" : "",
                     domain.IsResetActiveLow ? $"!{resetName}" : resetName,
                     reg.ResetName is { } named ? printer.Top(named, net.Name) : reg.ResetValue is { } r ? VerilogExpression.Literal(r, net.Width) : null,
@@ -91,15 +92,15 @@ internal static class VerilogLayout
                 var lanes = memory.ByteWidth == 0 || w.ByteEnable is null
                     ? []
                     : Enumerable.Range(0, memory.Word.Width / memory.ByteWidth).Select(i => new ByteLaneView(i, $"[{((i + 1) * memory.ByteWidth) - 1}:{i * memory.ByteWidth}]")).ToList();
-                var data = w.Data;
+                var data = lowering.Lower(w.Data);
                 printer.Locator = Locator(w.Location);
-                writes.Add(new MemoryWriteView(w.Domain.ClockPort, memory.Name, printer.Top(w.Enable, memory.Name), printer.Unsigned(w.Address, memory.Name), lanes.Count > 0 ? printer.Reference(data, memory.Name) : printer.Top(data, memory.Name),
-                    lanes, w.ByteEnable is null ? null : printer.Reference(w.ByteEnable, memory.Name), Locator(w.Location)));
+                writes.Add(new MemoryWriteView(ClockEvent(w.Domain), memory.Name, printer.Top(lowering.Lower(w.Enable), memory.Name), printer.Unsigned(lowering.Lower(w.Address), memory.Name), lanes.Count > 0 ? printer.Reference(data, memory.Name) : printer.Top(data, memory.Name),
+                    lanes, w.ByteEnable is null ? null : printer.Reference(lowering.Lower(w.ByteEnable), memory.Name), Locator(w.Location)));
             }
             foreach (var r in memory.ReadPorts)
             {
                 printer.Locator = Locator(r.Location);
-                reads.Add(new MemoryReadView(r.Domain.ClockPort, memory.Name, printer.Top(r.Enable, r.Data.Name), printer.Unsigned(r.Address, r.Data.Name), r.Data.Name, printer.Locator));
+                reads.Add(new MemoryReadView(ClockEvent(r.Domain), memory.Name, printer.Top(lowering.Lower(r.Enable), r.Data.Name), printer.Unsigned(lowering.Lower(r.Address), r.Data.Name), r.Data.Name, printer.Locator));
             }
         }
 
@@ -118,6 +119,8 @@ internal static class VerilogLayout
 
         return new ModuleView(module.Name, $"{module.ClassName} ({module.Location})", ports, localparams, declarations, unused, temporaries, memories, assigns, registers, latches, writes, reads, instances);
     }
+
+    private static string ClockEvent(ClockDomain domain) => $"{(domain.Edge == ClockEdge.Falling ? "negedge" : "posedge")} {domain.ClockPort}";
 
     private static string Range(int width) => width == 1 ? "" : $"[{width - 1}:0]";
 
