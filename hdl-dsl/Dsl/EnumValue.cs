@@ -13,7 +13,14 @@ public sealed class EnumType<TEnum> : GroundType<EnumValue<TEnum>> where TEnum :
 
     public static EnumType<TEnum> Instance { get; } = Make();
 
-    internal override EnumValue<TEnum> Create(NetFactory factory) => new(factory.Net(Shape));
+    internal static EnumMembers Members { get; } = new(typeof(TEnum).Name, [.. System.Enum.GetValues<TEnum>().Select(v => (v.ToString(), Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture)))]);
+
+    internal override EnumValue<TEnum> Create(NetFactory factory)
+    {
+        var net = factory.Net(Shape);
+        net.Enum = Members;
+        return new(net);
+    }
 
     private static EnumType<TEnum> Make()
     {

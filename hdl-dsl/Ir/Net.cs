@@ -36,6 +36,9 @@ public sealed class RegisterInfo(ClockDomain domain, System.Numerics.BigInteger?
     public bool IsSynchronizerInput { get; internal set; }
 }
 
+/// <summary>The members of a C# enum used as a hardware type, by value.</summary>
+public sealed record EnumMembers(string Name, IReadOnlyList<(string Member, long Value)> Members);
+
 /// <summary>A named ground-typed signal of one module: a port, wire, register or instance port wire.</summary>
 public sealed class Net
 {
@@ -70,6 +73,9 @@ public sealed class Net
 
     /// <summary>A wire that reads values on purpose without using them (<c>Module.Unused</c>), declared where the lint is told so.</summary>
     public bool IsUnusedSink { get; internal set; }
+
+    /// <summary>For a net of a C# enum type: the enum's name and members, so waveform viewers can show state names.</summary>
+    public EnumMembers? Enum { get; internal set; }
 
     /// <summary>A latch the designer asked for (<c>Latch(...)</c>): assigned under conditions, it holds otherwise.</summary>
     public bool IsLatch { get; internal set; }

@@ -42,6 +42,8 @@ public sealed class CosimTestbench(string name, Func<HdlResult> design, Func<Dif
                 Directory.CreateDirectory(options.TraceDirectory);
                 trace = Path.Combine(options.TraceDirectory, $"{Name}.vcd");
                 await File.WriteAllTextAsync(Path.ChangeExtension(trace, ".gtkw"), GtkWaveSaveFile.For(elaborated.Design, trace), cancellation);
+                foreach (var (path, text) in GtkWaveSaveFile.TranslateFilters(elaborated.Design, trace))
+                    await File.WriteAllTextAsync(path, text, cancellation);
                 run = run.WithTrace(trace);
             }
             var result = await run.RunAsync(cancellation);

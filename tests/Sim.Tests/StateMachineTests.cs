@@ -2,6 +2,7 @@ using CliWrap;
 using CliWrap.Buffered;
 using DiffAcc.Hdl;
 using DiffAcc.Sim.IrSim;
+using DiffAcc.Sim.Regression;
 
 namespace DiffAcc.Sim.Tests;
 
@@ -46,6 +47,13 @@ public sealed class StateMachineTests
             if (twice)
                 chain.Is(Phase.Run, () => { }); // @mark twice
             chain.Default(() => When(Ready, () => state.Assign(Phase.Idle)));
+            var code = Wire(UInt(3), name: "code");
+            Switch(state)
+                .Is(Phase.Idle, () => code.Assign(Lit(1, 3)))
+                .Is(Phase.Load, () => code.Assign(Count[2, 0]))
+                .Default(() => code.Assign(Lit(7, 3)));
+            Code = Output(UInt(3));
+            Code.Assign(code);
             Busy.Assign(state != Phase.Idle);
             Current.Assign(state);
         }
@@ -58,16 +66,34 @@ public sealed class StateMachineTests
 
         public Bool Busy { get; }
 
+        public UInt Code { get; }
+
         public EnumValue<Phase> Current { get; }
     }
 
     [Fact]
-    public void The_verilog_names_every_state_with_a_localparam()
+    public void The_verilog_names_every_state_with_a_localparam_and_dispatches_with_case()
     {
         var verilog = HdlFlow.For(() => new Sequencer()).Run().ThrowIfFailed().Verilog.Single(f => f.Name == "Sequencer.v").Text;
         Assert.Contains("localparam [1:0] Phase_Idle = 2'd0;", verilog, StringComparison.Ordinal);
         Assert.Contains("localparam [1:0] Phase_Drain = 2'd3;", verilog, StringComparison.Ordinal);
-        Assert.Contains("assign state_eq_2 = state == Phase_Run;", verilog, StringComparison.Ordinal);
+        Assert.Contains("""
+                  case (state)
+                    Phase_Idle: state <= Start ? Phase_Load : state;
+                    Phase_Load: state <= Phase_Run;
+                    Phase_Run: state <= (left == 4'd0) ? Phase_Drain : state;
+                    default: state <= Ready ? Phase_Idle : state;
+                  endcase
+            """, verilog, StringComparison.Ordinal);
+        Assert.Contains("""
+                case (state)
+                  Phase_Idle: code = 3'd1;
+                  Phase_Load: code = Count[2:0];
+                  default: code = 3'd7;
+                endcase
+            """, verilog, StringComparison.Ordinal);
+        Assert.Contains("always @* begin", verilog, StringComparison.Ordinal);
+        Assert.Contains("reg [2:0] code;", verilog, StringComparison.Ordinal);
         Assert.Contains("state <= Phase_Idle;", verilog, StringComparison.Ordinal);
         Assert.Contains("Phase_Load", verilog, StringComparison.Ordinal);
         Assert.Equal(1, verilog.Split("2'd2").Length - 1);
@@ -99,6 +125,21 @@ public sealed class StateMachineTests
         design.WriteTo(folder, folder);
         var lint = await Cli.Wrap("verilator").WithArguments(["--lint-only", "-Wall", "Sequencer.v"]).WithWorkingDirectory(folder).WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();
         Assert.True(lint.ExitCode == 0 && !lint.StandardError.Contains('%'), lint.StandardError);
+    }
+
+    [Fact]
+    public void GTKWave_shows_the_state_names_through_a_translate_filter()
+    {
+        var design = HdlFlow.For(() => new Sequencer()).Run().ThrowIfFailed().Design;
+        var vcd = Path.Combine(Path.GetTempPath(), "fsm", "run.vcd");
+        var filterPath = Path.Combine(Path.GetTempPath(), "fsm", "Phase.gtkw-filter");
+        var save = GtkWaveSaveFile.For(design, vcd);
+        Assert.Contains($"@2022\n^1 {filterPath}\nTOP.Sequencer.state[1:0]\n@22\n", save, StringComparison.Ordinal);
+        Assert.Contains($"^1 {filterPath}\nTOP.Sequencer.Current[1:0]\n", save, StringComparison.Ordinal);
+        Assert.Contains("@22\nTOP.Sequencer.left[3:0]\n", save, StringComparison.Ordinal);
+        var filter = Assert.Single(GtkWaveSaveFile.TranslateFilters(design, vcd));
+        Assert.Equal(filterPath, filter.Key);
+        Assert.Equal(["0 Idle", "1 Load", "2 Run", "3 Drain"], filter.Value.Split('\n').Where(l => l.Length > 0 && !l.StartsWith('#')));
     }
 
     [Fact]

@@ -40,6 +40,10 @@ internal static class VerilogLayout
         var assigns = new List<AssignView>();
         var registers = new List<RegisterView>();
         var latches = new List<LatchView>();
+        var cases = new List<CombinationalCaseView>();
+        CaseView? Case(Expr value, string consumer)
+            => CaseChain.Match(value) is not { } chain ? null
+                : new CaseView(printer.Top(chain.Subject, consumer), [.. chain.Arms.Select(a => new CaseArmView(printer.Top(a.Label, consumer), printer.Top(a.Value, consumer)))], printer.Top(chain.Default, consumer));
         foreach (var net in module.AllNets)
         {
             if (!drivers.TryGetValue(net, out var driver))
@@ -62,6 +66,7 @@ internal static class VerilogLayout
                 }
                 var domain = reg.Domain;
                 var resetName = domain.ResetPort ?? "";
+                var nextCase = Case(value, net.Name);
                 registers.Add(new RegisterView(
                     net.Name,
                     ClockEvent(domain),
@@ -69,8 +74,13 @@ internal static class VerilogLayout
                     domain.IsResetActiveLow ? $"!{resetName}" : resetName,
                     reg.ResetName is { } named ? printer.Top(named, net.Name) : reg.ResetValue is { } r ? VerilogExpression.Literal(r, net.Width) : null,
                     enable,
-                    printer.Top(value, net.Name),
+                    nextCase is null ? printer.Top(value, net.Name) : "",
+                    nextCase,
                     locator));
+            }
+            else if (net.Kind == NetKind.Wire && Case(value, net.Name) is { } valueCase)
+            {
+                cases.Add(new CombinationalCaseView(net.Name, valueCase, locator));
             }
             else
             {
@@ -112,12 +122,12 @@ internal static class VerilogLayout
             Locator(i.Location))).ToList();
 
         var localparams = printer.NamedConstants.Values.Select(c => new LocalparamView(Range(c.Width), c.Name, VerilogExpression.Literal(c.Value, c.Width))).ToList();
-        var declarations = module.Nets.Where(n => !n.IsUnusedSink).Select(n => new DeclarationView(Attributes(n.Attributes), n.Kind is NetKind.Register or NetKind.MemoryReadData || n.IsLatch ? "reg" : "wire", n.Shape.Signed, Range(n.Width), n.Name, Locator(n.Location))).ToList();
+        var declarations = module.Nets.Where(n => !n.IsUnusedSink).Select(n => new DeclarationView(Attributes(n.Attributes), n.Kind is NetKind.Register or NetKind.MemoryReadData || n.IsLatch || cases.Any(c => c.Name == n.Name) ? "reg" : "wire", n.Shape.Signed, Range(n.Width), n.Name, Locator(n.Location))).ToList();
         var unused = module.Nets.Where(n => n.IsUnusedSink).Select(n => new DeclarationView("", "wire", n.Shape.Signed, Range(n.Width), n.Name, Locator(n.Location))).ToList();
         var temporaries = printer.Temporaries.Select(t => new DeclarationView("", "wire", t.Shape.Signed, Range(t.Shape.Width), t.Name, t.Locator)).ToList();
         assigns.InsertRange(0, printer.Temporaries.Select(t => new AssignView(t.Name, t.Value, t.Locator)));
 
-        return new ModuleView(module.Name, $"{module.ClassName} ({module.Location})", ports, localparams, declarations, unused, temporaries, memories, assigns, registers, latches, writes, reads, instances);
+        return new ModuleView(module.Name, $"{module.ClassName} ({module.Location})", ports, localparams, declarations, unused, temporaries, memories, assigns, registers, cases, latches, writes, reads, instances);
     }
 
     private static string ClockEvent(ClockDomain domain) => $"{(domain.Edge == ClockEdge.Falling ? "negedge" : "posedge")} {domain.ClockPort}";

@@ -13,7 +13,14 @@ internal sealed record LocalparamView(string Range, string Name, string Value);
 
 internal sealed record LatchView(string Name, string Enable, string Data, string Locator);
 
-internal sealed record RegisterView(string Name, string Clock, string AsyncReset, string ResetCondition, string? ResetValue, string? Enable, string Next, string Locator);
+internal sealed record RegisterView(string Name, string Clock, string AsyncReset, string ResetCondition, string? ResetValue, string? Enable, string Next, CaseView? Case, string Locator);
+
+internal sealed record CaseArmView(string Label, string Value);
+
+/// <summary>A value printed as <c>case (Subject)</c>: one arm per member, then the default.</summary>
+internal sealed record CaseView(string Subject, IReadOnlyList<CaseArmView> Arms, string Default);
+
+internal sealed record CombinationalCaseView(string Name, CaseView Case, string Locator);
 
 internal sealed record MemoryInitView(int Index, string Value);
 
@@ -42,6 +49,7 @@ internal sealed record ModuleView(
     IReadOnlyList<MemoryView> Memories,
     IReadOnlyList<AssignView> Assigns,
     IReadOnlyList<RegisterView> Registers,
+    IReadOnlyList<CombinationalCaseView> Cases,
     IReadOnlyList<LatchView> Latches,
     IReadOnlyList<MemoryWriteView> MemoryWrites,
     IReadOnlyList<MemoryReadView> MemoryReads,
