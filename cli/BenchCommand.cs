@@ -22,8 +22,12 @@ internal static class BenchCommand
         var designs = new Option<int>("--designs") { Description = "Random designs to check", DefaultValueFactory = _ => 1000 };
         var seed = new Option<int>("--seed") { Description = "Seed of the first design; design i uses seed + i", DefaultValueFactory = _ => 1 };
         var fuzzCycles = new Option<long>("--cycles") { Description = "Cycles simulated per batch of 50 designs", DefaultValueFactory = _ => 5000 }.AtLeast(1);
-        var fuzz = new Command("fuzz", "Differential fuzzing: random designs under the IR simulator and Verilator must agree") { designs, seed, fuzzCycles };
-        fuzz.SetAction((result, token) => FuzzBench.RunAsync(result.GetValue(designs), result.GetValue(seed), result.GetValue(fuzzCycles), token));
+        var simulators = new Option<string>("--simulators") { Description = "Simulators compared, comma-separated: ir (the reference), verilator, icarus", DefaultValueFactory = _ => "ir,verilator" };
+        var maxWidth = new Option<int>("--max-width") { Description = "Widest value a random design may make (over 64 exercises the wide-value paths)", DefaultValueFactory = _ => 128 }.AtLeast(8);
+        var risingOnly = new Option<bool>("--rising-only") { Description = "Clock every design on the rising edge (by default half use the falling edge)" };
+        var reducedOut = new Option<string>("--reduced") { Description = "Folder for the reduced design of each disagreeing seed", DefaultValueFactory = _ => "fuzz-reduced" };
+        var fuzz = new Command("fuzz", "Differential fuzzing: random designs under the IR simulator, Verilator and Icarus Verilog must agree") { designs, seed, fuzzCycles, simulators, maxWidth, risingOnly, reducedOut };
+        fuzz.SetAction((result, token) => FuzzBench.RunAsync(result.GetValue(designs), result.GetValue(seed), result.GetValue(fuzzCycles), result.GetValue(simulators)!, result.GetValue(maxWidth), !result.GetValue(risingOnly), result.GetValue(reducedOut)!, token));
         var modelRuns = new Option<int>("--runs") { Description = "Timed forward passes after one warm-up", DefaultValueFactory = _ => 3 }.AtLeast(1);
         var model = new Command("model", "One forward pass of the DDPM CIFAR-10 UNet (random weights): our FP32 engine and int8 model beside PyTorch") { modelRuns };
         model.SetAction((result, token) => ModelBench.RunAsync(Math.Max(1, result.GetValue(modelRuns)), token));

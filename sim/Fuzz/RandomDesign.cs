@@ -6,8 +6,9 @@ namespace DiffAcc.Sim.Fuzz;
 /// <summary>
 /// A random, well-formed design made from a seed: mixed widths, signed and unsigned values,
 /// registers with and without reset under When/Otherwise, a memory, muxes, static and dynamic
-/// shifts, comparisons, concatenations, slices and casts. Every value stays within 64 bits so the
-/// IR simulator can run it. The same seed and size give the same design.
+/// shifts, comparisons, concatenations, slices and casts. Values stay within <c>maxWidth</c> bits
+/// (64 by default; wider ones run the IR simulator on big integers); with <c>fallingEdges</c> half of
+/// the designs clock on the falling edge. The same seed and settings give the same design.
 /// </summary>
 public sealed class RandomDesign : Module
 {
@@ -15,11 +16,15 @@ public sealed class RandomDesign : Module
     private readonly List<Signal> pool = [];
     private readonly List<Bool> conditions = [];
 
-    public RandomDesign(int seed, int operations = 24)
+    private readonly int maxWidth;
+
+    public RandomDesign(int seed, int operations = 24, int maxWidth = 64, bool fallingEdges = false)
     {
         Seed = seed;
         random = new Random(seed);
-        Domain = Domains[random.Next(Domains.Length)];
+        this.maxWidth = maxWidth;
+        var style = random.Next(Domains.Length);
+        Domain = fallingEdges && random.Next(2) == 0 ? FallingDomains[style] : Domains[style];
 
         InputList = [];
         for (var i = random.Next(2, 6); i > 0; i--)
@@ -62,6 +67,9 @@ public sealed class RandomDesign : Module
     public static ClockDomain[] Domains { get; } =
         [.. new[] { ResetKind.SyncActiveHigh, ResetKind.SyncActiveLow, ResetKind.AsyncActiveHigh, ResetKind.AsyncActiveLow }.Select(k => new ClockDomain($"fuzz{(int)k}", 100, k))];
 
+    /// <summary>The falling-edge twin of each of <see cref="Domains"/>, with clock and reset ports of its own.</summary>
+    public static ClockDomain[] FallingDomains { get; } = [.. Domains.Select(d => new ClockDomain($"{d.Name}f", d.FrequencyMHz, d.Reset, edge: ClockEdge.Falling))];
+
     public int Seed { get; }
 
     public List<Signal> InputList { get; }
@@ -76,11 +84,11 @@ public sealed class RandomDesign : Module
         var b = Pick(a.Shape.Signed);
         switch (random.Next(20))
         {
-            case 0 when Math.Max(a.Width, b.Width) < 64:
+            case 0 when Math.Max(a.Width, b.Width) < maxWidth:
                 return a is SInt sa ? sa + (SInt)b : (UInt)a + (UInt)b;
-            case 1 when Math.Max(a.Width, b.Width) < 64:
+            case 1 when Math.Max(a.Width, b.Width) < maxWidth:
                 return a is SInt sb ? sb - (SInt)b : (UInt)a - (UInt)b;
-            case 2 when a.Width + b.Width <= 64:
+            case 2 when a.Width + b.Width <= maxWidth:
                 return a is SInt sc ? sc * (SInt)b : (UInt)a * (UInt)b;
             case 3:
                 return random.Next(3) switch
@@ -91,13 +99,13 @@ public sealed class RandomDesign : Module
                 };
             case 4:
                 return a is SInt s4 ? ~s4 : ~(UInt)a;
-            case 5 when a.Width <= 56:
+            case 5 when a.Width <= maxWidth - 8:
                 var left = random.Next(0, 8);
                 return a is SInt s5 ? s5 << left : (UInt)a << left;
             case 6:
                 var right = random.Next(0, a.Width + 2);
                 return a is SInt s6 ? s6 >> right : (UInt)a >> right;
-            case 7 when a.Width <= 56:
+            case 7 when a.Width <= maxWidth - 8:
                 var amount = Bits(Pick(false), 3);
                 return a is SInt s7 ? s7 << amount : (UInt)a << amount;
             case 8:
@@ -109,13 +117,13 @@ public sealed class RandomDesign : Module
                 return condition;
             case 10:
                 return Hw.Mux(Condition(), a, b);
-            case 11 when a.Width + b.Width <= 64:
+            case 11 when a.Width + b.Width <= maxWidth:
                 return Hw.Cat(a, b);
             case 12:
                 var low = random.Next(a.Width);
                 return AsUInt(a)[random.Next(low, a.Width), low];
-            case 13 when a.Width < 64:
-                var wider = random.Next(a.Width, 65);
+            case 13 when a.Width < maxWidth:
+                var wider = random.Next(a.Width, maxWidth + 1);
                 return a is SInt s13 ? s13.SignExtend(wider) : ((UInt)a).ZeroExtend(wider);
             case 14:
                 var narrower = random.Next(1, a.Width + 1);
@@ -128,7 +136,7 @@ public sealed class RandomDesign : Module
                 return reduced;
             case 17:
                 return a is SInt s17 ? s17.AddWrap((SInt)b) : ((UInt)a).SubWrap((UInt)b);
-            case 18 when a is SInt s18 && a.Width < 64:
+            case 18 when a is SInt s18 && a.Width < maxWidth:
                 return -s18;
             case 19:
                 var bit = AsUInt(a)[random.Next(a.Width)];
@@ -222,12 +230,12 @@ public sealed class RandomDesign : Module
 /// <summary>Several random designs side by side in one top, so one Verilator build checks many of them.</summary>
 public sealed class FuzzBatch : Module
 {
-    public FuzzBatch(int firstSeed, int count, int operations = 24)
+    public FuzzBatch(int firstSeed, int count, int operations = 24, int maxWidth = 64, bool fallingEdges = false)
     {
         Designs = [];
         for (var i = 0; i < count; i++)
         {
-            var design = Instance(new RandomDesign(firstSeed + i, operations), $"seed{firstSeed + i}");
+            var design = Instance(new RandomDesign(firstSeed + i, operations, maxWidth, fallingEdges), $"seed{firstSeed + i}");
             Designs.Add(design);
             foreach (var port in design.InputList)
                 Forward(port, $"seed{firstSeed + i}_{port.Name}", input: true);
