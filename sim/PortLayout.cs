@@ -1,3 +1,4 @@
+using DiffAcc.Hdl;
 using DiffAcc.Hdl.Ir;
 
 namespace DiffAcc.Sim;
@@ -69,6 +70,31 @@ public sealed class PortLayout
                 words[p.Offset + w] = low | ((ulong)high << 32);
             }
         }
+    }
+
+    /// <summary>A cycle's input record, addressed by the DSL's port signals.</summary>
+    public PortRecord InputRecord(Span<ulong> record) => new(this, Inputs, record);
+
+    /// <summary>A cycle's output record for a C# model to fill, addressed by the DSL's port signals.</summary>
+    public PortRecord OutputRecord(Span<ulong> record) => new(this, Outputs, record);
+
+    public ReadOnlyPortRecord ReadInputs(ReadOnlySpan<ulong> record) => new(this, Inputs, record);
+
+    public ReadOnlyPortRecord ReadOutputs(ReadOnlySpan<ulong> record) => new(this, Outputs, record);
+
+    /// <summary>The input port the DSL signal stands for (a port of the top module object the design was built from).</summary>
+    public SimPort Input(Signal port) => Find(Inputs, port);
+
+    public SimPort Output(Signal port) => Find(Outputs, port);
+
+    internal SimPort Find(IReadOnlyList<SimPort> ports, Signal port)
+    {
+        foreach (var p in ports)
+        {
+            if (p.Name == port.Name && p.Width == port.Width)
+                return p;
+        }
+        throw new ArgumentException($"'{port.Name}' ({port.Width} bits) is not a port of the simulated top in this record; its ports: {string.Join(", ", ports.Select(p => p.Name))}", nameof(port));
     }
 
     public SimPort Input(string name) => Inputs.FirstOrDefault(p => p.Name == name) ?? throw new ArgumentException($"the design has no input port '{name}'; inputs: {string.Join(", ", Inputs.Select(p => p.Name))}", nameof(name));

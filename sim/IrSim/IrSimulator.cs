@@ -129,6 +129,20 @@ public sealed class IrSimulator : ICycleModel
         Tick();
     }
 
+    /// <summary>Runs <paramref name="cycles"/> cycles of <paramref name="stimulus"/> (from this simulator's current cycle), showing each cycle's outputs to <paramref name="observer"/>.</summary>
+    public void Run(IStimulus stimulus, long cycles, ICycleObserver? observer = null)
+    {
+        var inputs = new ulong[Layout.InputWords];
+        var outputs = new ulong[Layout.OutputWords];
+        for (long i = 0; i < cycles; i++)
+        {
+            var cycle = Cycle;
+            stimulus.Fill(cycle, inputs);
+            Step(inputs, outputs);
+            observer?.Observe(cycle, inputs, outputs);
+        }
+    }
+
     internal static long SignExtend(ulong value, int width) => width >= 64 ? (long)value : (long)(value << (64 - width)) >> (64 - width);
 
     private static ulong[] ToWords(BigInteger value, int count)

@@ -59,24 +59,26 @@ public sealed class BufferTests
         }
     }
 
-    private sealed class ActivationModel(int lanes, int depth, PortLayout ports) : ICycleModel
+    private sealed class ActivationModel(ActivationBuffer dut, PortLayout ports) : ICycleModel
     {
-        private readonly sbyte[][] banks = [.. Enumerable.Range(0, depth).Select(_ => new sbyte[lanes])];
-        private sbyte[] read = new sbyte[lanes];
+        private readonly sbyte[][] banks = [.. Enumerable.Range(0, dut.Depth).Select(_ => new sbyte[dut.Lanes])];
+        private sbyte[] read = new sbyte[dut.Lanes];
 
         public void Step(ReadOnlySpan<ulong> inputs, Span<ulong> outputs)
         {
-            for (var lane = 0; lane < lanes; lane++)
-                outputs[ports.Output($"ReadData_{lane}").Offset] = (byte)read[lane];
-            if (inputs[ports.Input("ReadEnable").Offset] != 0)
-                read = (sbyte[])banks[(int)inputs[ports.Input("ReadAddress").Offset]].Clone();
-            if (inputs[ports.Input("WriteEnable").Offset] != 0)
+            var input = ports.ReadInputs(inputs);
+            var output = ports.OutputRecord(outputs);
+            for (var lane = 0; lane < dut.Lanes; lane++)
+                output.Set(dut.ReadData[lane], read[lane]);
+            if (input.Get(dut.ReadEnable))
+                read = (sbyte[])banks[(int)input.Get(dut.ReadAddress)].Clone();
+            if (input.Get(dut.WriteEnable))
             {
-                var mask = inputs[ports.Input("WriteLanes").Offset];
-                for (var lane = 0; lane < lanes; lane++)
+                var mask = input.Get(dut.WriteLanes);
+                for (var lane = 0; lane < dut.Lanes; lane++)
                 {
                     if (((mask >> lane) & 1) != 0)
-                        banks[(int)inputs[ports.Input("WriteAddress").Offset]][lane] = (sbyte)inputs[ports.Input($"WriteData_{lane}").Offset];
+                        banks[(int)input.Get(dut.WriteAddress)][lane] = (sbyte)input.GetSigned(dut.WriteData[lane]);
                 }
             }
         }
@@ -85,10 +87,10 @@ public sealed class BufferTests
     [Fact]
     public async Task The_activation_buffer_writes_only_the_selected_banks_and_reads_all_lanes()
     {
-        const int lanes = 8, depth = 256;
-        var design = HdlFlow.For(() => new ActivationBuffer(lanes, depth)).Run();
+        var dut = new ActivationBuffer(8, 256);
+        var design = HdlFlow.For(() => dut).Run();
         var model = await VerilatorBuild.For(design).BuildAsync();
-        var result = await Cosimulation.Of(model).WithStimulus(new RandomStimulus(design.Design, 3)).WithModel(new ActivationModel(lanes, depth, model.Layout)).WithCycles(30_000).RunAsync();
+        var result = await Cosimulation.Of(model).WithStimulus(new RandomStimulus(design.Design, 3)).WithModel(new ActivationModel(dut, model.Layout)).WithCycles(30_000).RunAsync();
         Assert.True(result.Passed, string.Join("\n", result.Mismatches.Take(3)));
     }
 }
@@ -96,47 +98,50 @@ public sealed class BufferTests
 /// <summary>Accumulator banks with adds to the same rows back to back, under Verilator.</summary>
 public sealed class AccumulatorBankTests
 {
-    private sealed class Model(int lanes, int rows, PortLayout ports) : ICycleModel
+    private sealed class Model(AccumulatorBank dut, PortLayout ports) : ICycleModel
     {
-        private readonly AccumulatorBankGolden golden = new(lanes, rows);
-        private readonly int[] values = new int[lanes];
+        private readonly AccumulatorBankGolden golden = new(dut.Lanes, dut.Rows);
+        private readonly int[] values = new int[dut.Lanes];
 
         public void Step(ReadOnlySpan<ulong> inputs, Span<ulong> outputs)
         {
+            var input = ports.ReadInputs(inputs);
+            var output = ports.OutputRecord(outputs);
             var sum = golden.Sum;
-            for (var lane = 0; lane < lanes; lane++)
+            for (var lane = 0; lane < dut.Lanes; lane++)
             {
-                outputs[ports.Output($"ReadData_{lane}").Offset] = (uint)golden.ReadData[lane];
-                outputs[ports.Output($"Sum_{lane}").Offset] = (uint)sum[lane];
+                output.Set(dut.ReadData[lane], golden.ReadData[lane]);
+                output.Set(dut.Sum[lane], sum[lane]);
             }
-            outputs[ports.Output("SumValid").Offset] = golden.SumValid ? 1UL : 0UL;
-            for (var lane = 0; lane < lanes; lane++)
-                values[lane] = (int)(uint)inputs[ports.Input($"AddValues_{lane}").Offset];
-            golden.Tick(inputs[ports.Input("Add").Offset] != 0, inputs[ports.Input("AddFirst").Offset] != 0, (int)inputs[ports.Input("AddAddress").Offset], values, (int)inputs[ports.Input("ReadAddress").Offset], inputs[ports.Input("rst").Offset] != 0);
+            output.Set(dut.SumValid, golden.SumValid);
+            for (var lane = 0; lane < dut.Lanes; lane++)
+                values[lane] = (int)input.GetSigned(dut.AddValues[lane]);
+            golden.Tick(input.Get(dut.Add), input.Get(dut.AddFirst), (int)input.Get(dut.AddAddress), values, (int)input.Get(dut.ReadAddress), inputs[ports.Input("rst").Offset] != 0);
         }
     }
 
     /// <summary>Few rows, so adds hit the row just added; extreme values so sums wrap.</summary>
-    private sealed class Stimulus(RandomStimulus inner, PortLayout ports) : IStimulus
+    private sealed class Stimulus(RandomStimulus inner, AccumulatorBank dut, PortLayout ports) : IStimulus
     {
         private readonly Random random = new(11);
 
         public void Fill(long cycle, Span<ulong> inputs)
         {
             inner.Fill(cycle, inputs);
-            inputs[ports.Input("AddAddress").Offset] = (ulong)random.Next(4);
-            inputs[ports.Input("ReadAddress").Offset] = (ulong)random.Next(4);
-            inputs[ports.Input("AddFirst").Offset] = random.Next(10) == 0 ? 1UL : 0UL;
+            var record = ports.InputRecord(inputs);
+            record.Set(dut.AddAddress, (ulong)random.Next(4));
+            record.Set(dut.ReadAddress, (ulong)random.Next(4));
+            record.Set(dut.AddFirst, random.Next(10) == 0);
         }
     }
 
     [Fact]
     public async Task Back_to_back_adds_to_one_row_are_exact()
     {
-        const int lanes = 4, rows = 64;
-        var design = HdlFlow.For(() => new AccumulatorBank(lanes, rows)).Run();
+        var dut = new AccumulatorBank(4, 64);
+        var design = HdlFlow.For(() => dut).Run();
         var model = await VerilatorBuild.For(design).BuildAsync();
-        var result = await Cosimulation.Of(model).WithStimulus(new Stimulus(new RandomStimulus(design.Design, 8), model.Layout)).WithModel(new Model(lanes, rows, model.Layout)).WithCycles(40_000).RunAsync();
+        var result = await Cosimulation.Of(model).WithStimulus(new Stimulus(new RandomStimulus(design.Design, 8), dut, model.Layout)).WithModel(new Model(dut, model.Layout)).WithCycles(40_000).RunAsync();
         Assert.True(result.Passed, string.Join("\n", result.Mismatches.Take(3)));
     }
 }

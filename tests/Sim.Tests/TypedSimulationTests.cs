@@ -69,4 +69,38 @@ public sealed class TypedSimulationTests
         var poke = Assert.Throws<ArgumentException>(() => sim.Poke(dut.Count, 1));
         Assert.Contains("is not an input of the simulated top; its inputs: ", poke.Message, StringComparison.Ordinal);
     }
+
+    /// <summary>Loads -3 in cycle 2 and counts up from cycle 4 on (the reset, never set, stays low).</summary>
+    private static StimulusScript Script(UpDownCounter dut) => (cycle, inputs) =>
+    {
+        inputs.Set(dut.Load, cycle == 2);
+        inputs.Set(dut.Value, -3L);
+        inputs.Set(dut.Up, cycle >= 4);
+    };
+
+    [Fact]
+    public async Task One_typed_script_drives_Verilator_and_the_IR_simulator_alike()
+    {
+        var dut = new UpDownCounter();
+        var design = HdlFlow.For(() => dut).Run().ThrowIfFailed();
+        IStimulus Stimulus() => new ScriptedStimulus(design.Design, (cycle, inputs) => Script(dut)(cycle, inputs));
+        var seen = new List<long>();
+        var observer = new ScriptedObserver(design.Design, (cycle, inputs, outputs) => seen.Add(outputs.GetSigned(dut.Count)));
+        var verilator = await Verilator.VerilatorBuild.For(design).BuildAsync();
+        var result = await Cosimulation.Of(verilator).WithStimulus(Stimulus()).WithObserver(observer).WithModel(new IrSimulator(design.Design)).WithCycles(10).RunAsync();
+        Assert.True(result.Passed, string.Join("\n", result.Mismatches));
+        Assert.Equal([0, 0, 0, -3, -3, -2, -1, 0, 1, 2], seen);
+        var ir = new List<long>();
+        new IrSimulator(design.Design).Run(Stimulus(), 10, new ScriptedObserver(design.Design, (cycle, inputs, outputs) => ir.Add(outputs.GetSigned(dut.Count))));
+        Assert.Equal(seen, ir);
+    }
+
+    [Fact]
+    public void A_record_refuses_a_signal_that_is_not_one_of_its_ports()
+    {
+        var dut = new UpDownCounter();
+        var layout = new PortLayout(HdlFlow.For(() => dut).Run().ThrowIfFailed().Design);
+        var e = Assert.Throws<ArgumentException>(() => layout.Input(dut.Count));
+        Assert.Contains("'Count' (6 bits) is not a port of the simulated top in this record", e.Message, StringComparison.Ordinal);
+    }
 }
