@@ -16,6 +16,7 @@ public static class DesignChecks
         new LatchCheck(),
         new CombinationalLoopCheck(),
         new ClockCrossingCheck(),
+        new MemoryClearCheck(),
     ];
 
     public static IReadOnlyList<Diagnostic> Run(Design design, IEnumerable<IDesignCheck>? checks = null)

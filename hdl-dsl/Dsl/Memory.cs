@@ -63,6 +63,28 @@ public sealed class Memory<T> : IMemoryHandle where T : Signal
         return result;
     }
 
+    /// <summary>
+    /// Clears every word to 0 while the reset of <paramref name="domain"/> (default: the module's) is
+    /// asserted, synchronously or asynchronously as the domain's reset is. Only flip-flops can do
+    /// this: block RAM and LUT RAM contents have no reset on UltraScale+, so the memory becomes
+    /// register-style (a memory made as Block or Distributed is refused); keep it small. For a large
+    /// RAM, clear it with writes instead.
+    /// </summary>
+    public Memory<T> ClearOnReset(ClockDomain? domain = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        var location = new SourceLocation(file, line);
+        var clock = domain ?? module.Domain;
+        if (Definition.Style is RamStyle.Block or RamStyle.Distributed)
+            throw new HdlException($"memory '{Definition.Name}' is {(Definition.Style == RamStyle.Block ? "block RAM" : "LUT RAM")}, whose contents cannot be reset on UltraScale+; make it RamStyle.Registers (small memories) or clear it with writes", location);
+        if (clock.Reset == ResetKind.None)
+            throw new HdlException($"memory '{Definition.Name}' cannot clear on reset: clock domain '{clock.Name}' has no reset", location);
+        module.UseReset(clock);
+        Definition.Style = RamStyle.Registers;
+        Definition.ClearDomain = clock;
+        Definition.ClearLocation = location;
+        return this;
+    }
+
     /// <summary>A write port; inside a When, it writes only there. <paramref name="byteEnable"/> needs a memory made with byte lanes.</summary>
     public void Write(UInt address, T data, Bool? enable = null, UInt? byteEnable = null, ClockDomain? domain = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {

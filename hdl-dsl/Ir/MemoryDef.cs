@@ -34,6 +34,12 @@ public sealed class MemoryDef(string name, Shape word, int depth, SourceLocation
     /// <summary>The initial contents came from a hex file: the emitter loads them with <c>$readmemh</c> from a file beside the Verilog.</summary>
     public bool InitFromFile { get; internal set; }
 
+    /// <summary>Set by <c>ClearOnReset</c>: every word becomes 0 while this domain's reset is asserted (register-style memories only).</summary>
+    public ClockDomain? ClearDomain { get; internal set; }
+
+    /// <summary>Where <c>ClearOnReset</c> was called.</summary>
+    public SourceLocation ClearLocation { get; internal set; }
+
     /// <summary>Bits per byte-enable lane, 0 when the memory has no byte enables.</summary>
     public int ByteWidth { get; internal set; }
 

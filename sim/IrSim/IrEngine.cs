@@ -92,8 +92,11 @@ internal sealed class IrEngine<T> : IrEngine where T : struct, IBinaryInteger<T>
             }
             foreach (var memory in module.Memories)
             {
+                var clear = memory.ClearDomain is not { } cleared ? null
+                    : new ClearState(Slot(module.Ports.First(p => p.ResetOf is not null && p.Name == cleared.ResetPort)), cleared.IsResetActiveLow, cleared.IsAsyncReset, cleared.Edge == Hdl.ClockEdge.Falling);
                 mems.Add(new MemoryState(
                     words[memory],
+                    clear,
                     Bits<T>.Mask(memory.Word.Width),
                     memory.ByteWidth,
                     memory.Word.Width,
@@ -159,6 +162,14 @@ internal sealed class IrEngine<T> : IrEngine where T : struct, IBinaryInteger<T>
                     changed = true;
                 }
             }
+            foreach (var m in memories)
+            {
+                if (m.Clear is { Async: true } clear && Asserted(clear) && m.Contents.Any(w => w != T.Zero))
+                {
+                    Array.Clear(m.Contents);
+                    changed = true;
+                }
+            }
             if (!changed)
                 return;
         }
@@ -198,6 +209,12 @@ internal sealed class IrEngine<T> : IrEngine where T : struct, IBinaryInteger<T>
         }
         foreach (var m in memories)
         {
+            // A memory cleared on reset takes no writes while the reset holds it at zero.
+            if (m.Clear is { } clear && clear.Falling == falling && Asserted(clear))
+            {
+                Array.Clear(m.Contents);
+                continue;
+            }
             foreach (var port in m.Writes)
             {
                 if (port.Falling == falling && port.Enable(values) != T.Zero)
@@ -212,6 +229,8 @@ internal sealed class IrEngine<T> : IrEngine where T : struct, IBinaryInteger<T>
         foreach (var (slot, value) in reads)
             values[slot] = value;
     }
+
+    private bool Asserted(ClearState c) => (values[c.ResetSlot] != T.Zero) != c.ActiveLow;
 
     private bool ResetActive(RegisterState r) => r.ResetSlot >= 0 && (values[r.ResetSlot] != T.Zero) != r.ActiveLow;
 
@@ -257,7 +276,9 @@ internal sealed class IrEngine<T> : IrEngine where T : struct, IBinaryInteger<T>
 
     private sealed record ReadPortState(int Slot, Func<T[], T> Address, Func<T[], T> Enable, bool Falling);
 
-    private sealed record MemoryState(T[] Contents, T WordMask, int ByteWidth, int WordWidth, WritePortState[] Writes, ReadPortState[] Reads)
+    private sealed record ClearState(int ResetSlot, bool ActiveLow, bool Async, bool Falling);
+
+    private sealed record MemoryState(T[] Contents, ClearState? Clear, T WordMask, int ByteWidth, int WordWidth, WritePortState[] Writes, ReadPortState[] Reads)
     {
         private readonly T depth = T.CreateTruncating(Contents.Length);
 

@@ -94,9 +94,17 @@ internal static class VerilogLayout
         foreach (var memory in module.Memories)
         {
             var attributes = memory.Style == RamStyle.Auto ? "" : $"(* ram_style = \"{RamStyleName(memory.Style)}\" *)";
+            var clearIndex = memory.ClearDomain is null ? null : Unique($"{memory.Name}_word");
+            var clear = memory.ClearDomain is not { } cleared || clearIndex is null ? null : new MemoryClearView(
+                cleared.IsAsyncReset ? $"{(cleared.IsResetActiveLow ? "negedge" : "posedge")} {cleared.ResetPort}" : "",
+                cleared.IsResetActiveLow ? $"!{cleared.ResetPort}" : cleared.ResetPort!,
+                clearIndex,
+                memory.Depth,
+                VerilogExpression.Literal(0, memory.Word.Width));
             memories.Add(new MemoryView(attributes, memory.Word.Signed, Range(memory.Word.Width), memory.Name, memory.Depth, Locator(memory.Location),
                 memory.Init is null || memory.InitFromFile ? [] : [.. memory.Init.Select((v, i) => new MemoryInitView(i, VerilogExpression.Literal(v, memory.Word.Width)))],
-                memory.InitFromFile ? InitFileName(module, memory) : null));
+                memory.InitFromFile ? InitFileName(module, memory) : null,
+                clearIndex));
             foreach (var w in memory.WritePorts)
             {
                 var lanes = memory.ByteWidth == 0 || w.ByteEnable is null
@@ -105,7 +113,7 @@ internal static class VerilogLayout
                 var data = lowering.Lower(w.Data);
                 printer.Locator = Locator(w.Location);
                 writes.Add(new MemoryWriteView(ClockEvent(w.Domain), memory.Name, printer.Top(lowering.Lower(w.Enable), memory.Name), printer.Unsigned(lowering.Lower(w.Address), memory.Name), lanes.Count > 0 ? printer.Reference(data, memory.Name) : printer.Top(data, memory.Name),
-                    lanes, w.ByteEnable is null ? null : printer.Reference(lowering.Lower(w.ByteEnable), memory.Name), Locator(w.Location)));
+                    lanes, w.ByteEnable is null ? null : printer.Reference(lowering.Lower(w.ByteEnable), memory.Name), clear, Locator(w.Location)));
             }
             foreach (var r in memory.ReadPorts)
             {

@@ -24,11 +24,14 @@ internal sealed record CombinationalCaseView(string Name, CaseView Case, string 
 
 internal sealed record MemoryInitView(int Index, string Value);
 
-internal sealed record MemoryView(string Attributes, bool Signed, string Range, string Name, int Depth, string Locator, IReadOnlyList<MemoryInitView> Init, string? InitFile);
+internal sealed record MemoryView(string Attributes, bool Signed, string Range, string Name, int Depth, string Locator, IReadOnlyList<MemoryInitView> Init, string? InitFile, string? ClearIndex);
 
 internal sealed record ByteLaneView(int Index, string Range);
 
-internal sealed record MemoryWriteView(string Clock, string Memory, string Enable, string Address, string Data, IReadOnlyList<ByteLaneView> Lanes, string? ByteEnable, string Locator);
+internal sealed record MemoryWriteView(string Clock, string Memory, string Enable, string Address, string Data, IReadOnlyList<ByteLaneView> Lanes, string? ByteEnable, MemoryClearView? Clear, string Locator);
+
+/// <summary>A memory cleared while a reset is asserted: a loop over its words in the write process.</summary>
+internal sealed record MemoryClearView(string AsyncReset, string ResetCondition, string Index, int Depth, string Zero);
 
 internal sealed record MemoryReadView(string Clock, string Memory, string Enable, string Address, string Data, string Locator);
 
