@@ -45,6 +45,12 @@ public sealed class EnumValue<TEnum> : UInt where TEnum : struct, System.Enum
 
     internal override Signal Wrap(Expr expr) => new EnumValue<TEnum>(expr);
 
+    internal override Signal OnNet(Net net)
+    {
+        net.Enum = EnumType<TEnum>.Members;
+        return new EnumValue<TEnum>(net);
+    }
+
     /// <summary>A member as a constant of this type.</summary>
     public static EnumValue<TEnum> Of(TEnum member)
         => new(new NamedConst(Convert.ToInt64(member, System.Globalization.CultureInfo.InvariantCulture), EnumType<TEnum>.Instance.Shape, $"{typeof(TEnum).Name}_{member}"));

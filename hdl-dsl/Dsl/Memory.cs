@@ -43,6 +43,8 @@ public sealed class Memory<T> : IMemoryHandle where T : Signal
         var result = (T)module.WrapNet(word.Shape, data);
         if (name is not null)
             module.NameValue(result, name);
+        else
+            module.RememberLocalName(result, location);
         return result;
     }
 
@@ -59,7 +61,15 @@ public sealed class Memory<T> : IMemoryHandle where T : Signal
         var data = module.AddNet(NetKind.Wire, word.Shape, location);
         module.RecordUnconditional(new Connect(data, new MemoryReadExpr(Definition, address.Expr), location));
         var result = (T)module.WrapNet(word.Shape, data);
-        module.NameValue(result, name ?? $"{Definition.Name}_read");
+        if (name is not null)
+        {
+            module.NameValue(result, name);
+        }
+        else
+        {
+            module.RememberLocalName(result, location);
+            module.NameLater(result, () => $"{Definition.Name}_read");
+        }
         return result;
     }
 

@@ -20,6 +20,8 @@ public abstract class Module
     private readonly List<(Module Child, SourceLocation Location)> children = [];
     private readonly List<ClockDomain> domains = [];
     private readonly Dictionary<ClockDomain, Net> clockPorts = [];
+    private readonly List<(object Value, string Name, SourceLocation Location)> localNames = [];
+    private readonly List<(object Value, Func<string> Name)> laterNames = [];
     private readonly Dictionary<ClockDomain, Net> resetPorts = [];
     private readonly List<(Net Port, string? Pin, string? IoStandard, SourceLocation Location)> pins = [];
     private readonly List<(Module Instance, IReadOnlyList<string> Ranges, SourceLocation Location)> pblocks = [];
@@ -113,6 +115,8 @@ public abstract class Module
         var value = type.Create(RegisterFactory(reset, enable, domain, new(file, line)));
         if (name is not null)
             NameValue(value, name);
+        else
+            RememberLocalName(value, new(file, line));
         return value;
     }
 
@@ -128,6 +132,25 @@ public abstract class Module
         return value;
     }
 
+    /// <summary>
+    /// A named wire carrying <paramref name="value"/>: <c>var sum = Node(a + b);</c> prints as
+    /// <c>wire [8:0] sum; assign sum = a + b;</c>, named by <paramref name="name"/> or else by the C# local
+    /// it is assigned to. Use it to give a shared or interesting expression a name in the Verilog and
+    /// the waveform.
+    /// </summary>
+    protected T Node<T>(T value, string? name = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) where T : Signal
+    {
+        var location = new SourceLocation(file, line);
+        var wire = (T)value.OnNet(AddNet(NetKind.Wire, value.Shape, location));
+        if (name is not null)
+            NameValue(wire, name);
+        else
+            RememberLocalName(wire, location);
+        // Outside any When being described: a node always carries its value.
+        RecordUnconditional(new Connect(wire.Net!, value.Expr, location));
+        return wire;
+    }
+
     /// <summary>A register that takes <paramref name="next"/> every (enabled) cycle: one pipeline stage.</summary>
     protected T RegNext<T>(T next, long? reset = null, Bool? enable = null, ClockDomain? domain = null, string? name = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) where T : Signal
     {
@@ -135,6 +158,8 @@ public abstract class Module
         var reg = WrapNet(next.Shape, RegisterFactory(reset, enable, domain, location).Net(next.Shape));
         if (name is not null)
             NameValue(reg, name);
+        else
+            RememberLocalName(reg, location);
         reg.ConnectFrom(next, location);
         return (T)reg;
     }
@@ -199,7 +224,10 @@ public abstract class Module
             def.InitFromFile = true;
         }
         memories.Add(def);
-        return new Memory<T>(this, word, def);
+        var memory = new Memory<T>(this, word, def);
+        if (name is null)
+            RememberLocalName(memory, location);
+        return memory;
     }
 
     /// <summary>A ROM: a memory with initial contents and only read ports.</summary>
@@ -437,8 +465,23 @@ public abstract class Module
         var value = type.Create(new NetFactory(this, kind, location));
         if (name is not null)
             NameValue(value, name);
+        else if (kind == NetKind.Wire)
+            RememberLocalName(value, location);
         return value;
     }
+
+    /// <summary>Keeps the C# local a declaration is assigned to, for values no field or explicit name names (see <see cref="LocalNames"/>).</summary>
+    internal void RememberLocalName(object? value, SourceLocation location)
+    {
+        if (value is null || LocalNames.Of(location) is not { } local)
+            return;
+        // In "var last = RegNext(mem.ReadAsync(a))" the inner call runs first: the local names the outermost, the last made.
+        localNames.RemoveAll(n => n.Location == location);
+        localNames.Add((value, local, location));
+    }
+
+    /// <summary>A name given at sealing, after fields and locals, for a value neither names (such as a memory's read data, named after the memory's final name).</summary>
+    internal void NameLater(object value, Func<string> name) => laterNames.Add((value, name));
 
     /// <summary>Names every net under <paramref name="value"/> that has no name yet, with <paramref name="prefix"/> and field or index suffixes.</summary>
     internal void NameValue(object? value, string prefix)
@@ -493,6 +536,10 @@ public abstract class Module
             foreach (var field in type.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
                 NameValue(field.GetValue(this), MemberName(field.Name));
         }
+        foreach (var (value, local, _) in localNames)
+            NameValue(value, local);
+        foreach (var (value, later) in laterNames)
+            NameValue(value, later());
         var taken = new HashSet<string>(StringComparer.Ordinal);
         foreach (var net in clockPorts.Values.Concat(resetPorts.Values).Distinct())
             taken.Add(net.Name);

@@ -33,6 +33,9 @@ public abstract class Signal
 
     internal abstract Signal Wrap(Expr expr);
 
+    /// <summary>A signal of this signal's own type on <paramref name="net"/> (a Bool stays a Bool, an enum value an enum value).</summary>
+    internal virtual Signal OnNet(Net net) => net.Shape.Signed ? new SInt(net) : this is Bool ? new Bool(net) : new UInt(net);
+
     /// <summary>Sets a Verilog attribute on the net behind this signal, e.g. <c>keep</c> or <c>use_dsp</c>.</summary>
     public Signal SetAttribute(string name, string attributeValue, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {

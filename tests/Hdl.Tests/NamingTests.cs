@@ -51,7 +51,50 @@ public sealed class NamingTests
         var module = HdlFlow.For(() => new Named()).Run().ThrowIfFailed().Design.Top;
         Assert.Equal(["Req_Address", "Req_Data", "Req_Ack", "Lanes_0", "Lanes_1", "Lanes_2"], module.Ports.Select(p => p.Name));
         Assert.Equal([Ir.NetKind.Input, Ir.NetKind.Input, Ir.NetKind.Output], module.Ports.Take(3).Select(p => p.Kind));
-        Assert.Equal(["hidden", "always_", $"wire_L{SourceMarker.Line("unnamed")}", "always_1"], module.Nets.Select(n => n.Name));
+        Assert.Equal(["hidden", "always_", "unnamed", "always_1"], module.Nets.Select(n => n.Name));
+    }
+
+    private sealed class Locals : Module
+    {
+        public Locals()
+        {
+            var a = Input(UInt(8), "a");
+            var b = Input(UInt(8), "b");
+            Out = Output(UInt(9));
+            var total = Node(a + b);
+            var lanes = Wire(Vec(2, UInt(4)));
+            lanes[0].Assign(a[3, 0]);
+            lanes[1].Assign(b[3, 0]);
+            var count = Reg(UInt(9), reset: 0);
+            count.Assign(total);
+            var history = Mem(UInt(9), 4);
+            history.Write(lanes[0][1, 0], count);
+            var last = RegNext(history.ReadAsync(lanes[1][1, 0]));
+            var shown = Wire(UInt(9));
+            shown.Assign(last);
+            Kept = shown;
+            var x = Wire(UInt(9)); var y = Wire(UInt(9)); // @mark two
+            x.Assign(shown);
+            y.Assign(x);
+            Out.Assign(y);
+        }
+
+        public UInt Out { get; }
+
+        /// <summary>A field: its name wins over the local's.</summary>
+        public UInt Kept { get; }
+    }
+
+    [Fact]
+    public void Locals_keep_their_CSharp_names_and_fields_win()
+    {
+        var result = HdlFlow.For(() => new Locals()).Run().ThrowIfFailed();
+        var module = result.Design.Top;
+        var line = SourceMarker.Line("two");
+        Assert.Equal(["total", "lanes_0", "lanes_1", "count", "history_read", "last", "Kept", $"wire_L{line}", $"wire_L{line}_1"], module.Nets.Where(n => n.Kind != Ir.NetKind.MemoryReadData).Select(n => n.Name));
+        Assert.Equal("history", Assert.Single(module.Memories).Name);
+        var verilog = result.Verilog.Single(f => f.Name == "Locals.v").Text;
+        Assert.Contains("assign total = {1'd0, a} + {1'd0, b};", verilog, StringComparison.Ordinal);
     }
 
     [Fact]
