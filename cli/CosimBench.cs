@@ -3,7 +3,6 @@ using System.Globalization;
 using DiffAcc.Hdl;
 using DiffAcc.Hdl.Examples;
 using DiffAcc.Sim;
-using DiffAcc.Sim.Examples;
 using DiffAcc.Sim.Verilator;
 using Spectre.Console;
 

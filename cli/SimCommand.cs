@@ -2,7 +2,6 @@ using System.CommandLine;
 using DiffAcc.Hdl;
 using DiffAcc.Hdl.Examples;
 using DiffAcc.Sim;
-using DiffAcc.Sim.Examples;
 using DiffAcc.Sim.Fuzz;
 using DiffAcc.Sim.IrSim;
 using DiffAcc.Sim.Regression;

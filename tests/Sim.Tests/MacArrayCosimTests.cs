@@ -1,6 +1,5 @@
 using DiffAcc.Hdl;
 using DiffAcc.Hdl.Examples;
-using DiffAcc.Sim.Examples;
 using DiffAcc.Sim.IrSim;
 using DiffAcc.Sim.Verilator;
 

@@ -1,6 +1,5 @@
 using DiffAcc.Hdl;
 using DiffAcc.Hdl.Examples;
-using DiffAcc.Sim.Examples;
 using DiffAcc.Sim.Regression;
 using DiffAcc.Sim.Verilator;
 

@@ -1,4 +1,6 @@
-namespace DiffAcc.Sim.Examples;
+using DiffAcc.Sim;
+
+namespace DiffAcc.Hdl.Examples;
 
 /// <summary>
 /// A hand-written, cycle-accurate C# golden of <c>DiffAcc.Hdl.Examples.MacArray</c>, independent of
