@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using DiffAcc.Hdl.Emit;
 using DiffAcc.Model.Int8;
 using DiffAcc.Model.Quality;
@@ -23,19 +25,20 @@ internal static class ReportCommand
         var options = new ModelOptions();
         var features = new Option<DirectoryInfo>("--features") { Description = "Feature network folder for the Frechet distance; default: the shipped one", DefaultValueFactory = _ => new DirectoryInfo(ModelOptions.ShippedFeatures) };
         var dataset = new Option<DirectoryInfo>("--dataset") { Description = "Fashion-MNIST folder (gzip'd IDX files)", DefaultValueFactory = _ => new DirectoryInfo(FashionMnist.DefaultFolder) };
-        var count = new Option<int>("--count") { Description = "Images sampled per model", DefaultValueFactory = _ => 256 };
+        var count = new Option<int>("--count") { Description = "Images sampled per model (the same initial noise for every row)", DefaultValueFactory = _ => 1000 };
+        var resamples = new Option<int>("--resamples") { Description = "Bootstrap resamples for the 95 % intervals", DefaultValueFactory = _ => 200 };
         var testImages = new Option<int>("--test-images") { Description = "Test-set images for the reference statistics", DefaultValueFactory = _ => 10_000 };
         var groups = new Option<int[]?>("--groups") { Description = "Step-group counts K to compare (1 = static PTQ; default 1, 5 and --steps, those not above --steps)", AllowMultipleArgumentsPerToken = true };
         var trajectories = new Option<int>("--trajectories") { Description = "Calibration trajectories", DefaultValueFactory = _ => 32 };
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for grids, plot and report.md", DefaultValueFactory = _ => new DirectoryInfo("report-quant") };
-        var quant = new Command("quant", "Quantization quality: FP32 vs int8 static and step-wise (SQNR per step, PSNR, Frechet distance)")
+        var quant = new Command("quant", "Quantization quality: FP32 vs int8 static and step-wise (SQNR per step, PSNR and Frechet distance with bootstrap intervals, summary.json)")
         {
-            options.Model, features, dataset, options.Steps, count, testImages, groups, trajectories, options.Seed, output,
+            options.Model, features, dataset, options.Steps, count, testImages, groups, trajectories, options.Seed, output, resamples,
         };
         quant.SetAction(result => Run(new Settings(
             result.GetValue(options.Model)!.FullName, result.GetValue(features)!.FullName, result.GetValue(dataset)!.FullName,
             result.GetValue(options.Steps), result.GetValue(count), result.GetValue(testImages), result.GetValue(groups) is { Length: > 0 } given ? given : DefaultGroups(result.GetValue(options.Steps)),
-            result.GetValue(trajectories), result.GetValue(options.Seed), result.GetValue(output)!.FullName)));
+            result.GetValue(trajectories), result.GetValue(options.Seed), result.GetValue(output)!.FullName, result.GetValue(resamples))));
         return new Command("report", "Reports that measure the model side") { quant, NumericsReport.Create() };
     }
 
@@ -52,15 +55,35 @@ internal static class ReportCommand
     /// <summary>Static, five step groups and fully step-wise: those that --steps allows.</summary>
     internal static int[] DefaultGroups(int steps) => [.. new[] { 1, 5, steps }.Where(k => k >= 1 && k <= steps).Distinct()];
 
-    internal sealed record Settings(string Model, string Features, string Dataset, int Steps, int Count, int TestImages, int[] Groups, int Trajectories, ulong Seed, string Output);
+    internal sealed record Settings(string Model, string Features, string Dataset, int Steps, int Count, int TestImages, int[] Groups, int Trajectories, ulong Seed, string Output, int Resamples = 200);
 
-    internal sealed record Row(string Name, string Grid, double Fd, double? Psnr, double? MeanSqnr, double? MinSqnr);
+    internal sealed record Row(string Name, string Grid, double Fd, double? Psnr, double? MeanSqnr, double? MinSqnr, (double Low, double High)? FdCi = null, (double Low, double High)? PsnrCi = null, string? Key = null, int? Groups = null);
+
+    /// <summary>summary.json: one row per model, in the names and fields scripts compare.</summary>
+    private sealed record SummaryRow(
+        [property: JsonPropertyName("name")] string Name,
+        [property: JsonPropertyName("groups")] int? Groups,
+        [property: JsonPropertyName("fd")] double Fd,
+        [property: JsonPropertyName("fd_ci")] double[] FdCi,
+        [property: JsonPropertyName("psnr")] double? Psnr,
+        [property: JsonPropertyName("psnr_ci")] double[]? PsnrCi,
+        [property: JsonPropertyName("sqnr_mean")] double? SqnrMean,
+        [property: JsonPropertyName("sqnr_min")] double? SqnrMin);
+
+    private sealed record Summary(
+        [property: JsonPropertyName("rows")] IReadOnlyList<SummaryRow> Rows,
+        [property: JsonPropertyName("floor_fd")] double FloorFd,
+        [property: JsonPropertyName("samples_per_row")] int SamplesPerRow,
+        [property: JsonPropertyName("steps")] int Steps,
+        [property: JsonPropertyName("resamples")] int Resamples,
+        [property: JsonPropertyName("seconds")] double Seconds,
+        [property: JsonPropertyName("samples_per_second")] double SamplesPerSecond);
 
     private static int Run(Settings s)
     {
-        if (s.Steps < 1 || s.Count < 2 || s.TestImages < 2 || s.Trajectories < 1 || s.Groups.Length == 0 || s.Groups.Any(k => k < 1 || k > s.Steps))
+        if (s.Steps < 1 || s.Count < 2 || s.TestImages < 2 || s.Trajectories < 1 || s.Resamples < 2 || s.Groups.Length == 0 || s.Groups.Any(k => k < 1 || k > s.Steps))
         {
-            Console.Error.WriteLine($"error: need --steps ≥ 1, --count ≥ 2, --test-images ≥ 2, --trajectories ≥ 1 and every --groups value in 1..--steps ({s.Steps})");
+            Console.Error.WriteLine($"error: need --steps ≥ 1, --count ≥ 2, --test-images ≥ 2, --trajectories ≥ 1, --resamples ≥ 2 and every --groups value in 1..--steps ({s.Steps})");
             return 1;
         }
         if (OutputPath.Refuses(OutputPath.FolderProblem("--out", s.Output)))
@@ -93,54 +116,80 @@ internal static class ReportCommand
         // Real training images, as many as the samples: the distance a perfect model would reach with this sample count.
         var rows = new List<Row> { new("Fashion-MNIST training images (floor)", "-", FrechetDistance.Between(network.Features(real), testFeatures), null, null, null) };
         var sqnrSeries = new List<(string Name, double[] Values)>();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         AnsiConsole.Progress().Start(context =>
         {
             var task = context.AddTask($"FP32, {s.Count} images x {s.Steps} steps", maxValue: s.Steps);
             var reference = Sampler.Run(fp32, ModelOptions.Ddim(s.Steps), shape, s.Seed, new SynchronousProgress(done => task.Value = done));
-            rows.Add(Summarize("FP32", "fp32.png", reference, null, null, network, testFeatures, s.Output));
+            rows.Add(Summarize("FP32", "fp32.png", reference, null, null, network, testFeatures, s) with { Key = "fp32" });
             foreach (var k in s.Groups.Distinct())
             {
                 var name = k == 1 ? "int8 static (K = 1)" : $"int8 step-wise (K = {k})";
                 var int8 = new QuantizedUNet(fp32, calibration.Quantize(k));
                 var progress = context.AddTask($"{name}, {s.Count} images x {s.Steps} steps", maxValue: s.Steps);
                 var (samples, sqnr) = ComparedSampling.Run(int8, fp32, ModelOptions.Ddim(s.Steps), shape, s.Seed, new SynchronousProgress(done => progress.Value = done));
-                rows.Add(Summarize(name, $"int8-k{k}.png", samples, reference, sqnr, network, testFeatures, s.Output));
+                rows.Add(Summarize(name, $"int8-k{k}.png", samples, reference, sqnr, network, testFeatures, s) with { Key = k == 1 ? "int8 static" : $"int8 K={k}", Groups = k });
                 sqnrSeries.Add((name, sqnr));
             }
         });
+        var seconds = watch.Elapsed.TotalSeconds;
+        var sampled = s.Count * (1 + s.Groups.Distinct().Count());
         var timesteps = ModelOptions.Ddim(s.Steps).Timesteps;
         SqnrPlot.Save(Path.Combine(s.Output, "sqnr.png"), timesteps, sqnrSeries);
-        var table = new Table().Title($"{s.Count} images, DDIM {s.Steps} steps, calibrated on {s.Trajectories} trajectories; Frechet distance to {test.Shape[0]} test images")
+        var table = new Table().Title($"{s.Count} images, DDIM {s.Steps} steps, calibrated on {s.Trajectories} trajectories; Frechet distance to {test.Shape[0]} test images; 95 % bootstrap intervals")
             .AddColumn("model").AddColumn(new TableColumn("Frechet distance").RightAligned()).AddColumn(new TableColumn("PSNR vs FP32").RightAligned())
             .AddColumn(new TableColumn("noise SQNR mean").RightAligned()).AddColumn(new TableColumn("noise SQNR min").RightAligned());
         foreach (var row in rows)
-            table.AddRow(row.Name, Figure(row.Fd, ""), Figure(row.Psnr, " dB"), Figure(row.MeanSqnr, " dB"), Figure(row.MinSqnr, " dB"));
+            table.AddRow(Markup.Escape(row.Name), Markup.Escape(Figure(row.Fd, "") + Interval(row.FdCi, "")), Markup.Escape(Figure(row.Psnr, " dB") + Interval(row.PsnrCi, "")), Figure(row.MeanSqnr, " dB"), Figure(row.MinSqnr, " dB"));
         AnsiConsole.Write(table);
+        Console.WriteLine($"{sampled} samples in {seconds:0.0} s ({sampled / seconds:0.00} samples/s)");
+        var summary = new Summary(
+            [.. rows.Where(r => r.Key is not null).Select(r => new SummaryRow(r.Key!, r.Groups, Round(r.Fd), Pair(r.FdCi!.Value), r.Psnr is { } p ? Round(p) : null, r.PsnrCi is { } c ? Pair(c) : null, r.MeanSqnr is { } m ? Round(m) : null, r.MinSqnr is { } n ? Round(n) : null))],
+            Round(rows[0].Fd), s.Count, s.Steps, s.Resamples, Round(seconds), Round(sampled / seconds));
         var report = TemplateText.Render("report.md.sbn", new
         {
             settings = s with { Model = Shown(s.Model), Features = Shown(s.Features) },
             test_images = test.Shape[0],
-            rows = rows.Select(r => new { r.Name, r.Grid, fd = Figure(r.Fd, ""), psnr = Figure(r.Psnr, " dB"), mean_sqnr = Figure(r.MeanSqnr, " dB"), min_sqnr = Figure(r.MinSqnr, " dB") }),
+            rows = rows.Select(r => new { r.Name, r.Grid, fd = Figure(r.Fd, "") + Interval(r.FdCi, ""), psnr = Figure(r.Psnr, " dB") + Interval(r.PsnrCi, ""), mean_sqnr = Figure(r.MeanSqnr, " dB"), min_sqnr = Figure(r.MinSqnr, " dB") }),
+            seconds = seconds.ToString("0.0", CultureInfo.InvariantCulture),
+            samples = sampled,
+            rate = (sampled / seconds).ToString("0.00", CultureInfo.InvariantCulture),
             steps = timesteps.Select((t, i) => new { index = i, timestep = t, sqnr = sqnrSeries.Select(series => series.Values[i].ToString("0.00", CultureInfo.InvariantCulture)) }),
             series = sqnrSeries.Select(series => series.Name),
         }, typeof(ReportCommand).Assembly);
-        Hdl.Emit.StagedWrite.Files([(Path.Combine(s.Output, "report.md"), System.Text.Encoding.UTF8.GetBytes(report))]);
-        Console.WriteLine($"wrote {s.Output}: report.md, sqnr.png, {string.Join(", ", rows.Where(r => r.Grid != "-").Select(r => r.Grid))}");
+        Hdl.Emit.StagedWrite.Files([
+            (Path.Combine(s.Output, "report.md"), System.Text.Encoding.UTF8.GetBytes(report)),
+            (Path.Combine(s.Output, "summary.json"), JsonSerializer.SerializeToUtf8Bytes(summary, new JsonSerializerOptions { WriteIndented = true })),
+        ]);
+        Console.WriteLine($"wrote {s.Output}: report.md, summary.json, sqnr.png, {string.Join(", ", rows.Where(r => r.Grid != "-").Select(r => r.Grid))}");
         return 0;
     }
 
-    private static Row Summarize(string name, string grid, Tensor samples, Tensor? reference, double[]? sqnr, FeatureNetwork network, double[][] testFeatures, string output)
+    /// <summary>One row: the grid, the Frechet distance and the paired PSNR, each with its bootstrap interval (resampled alike in every row).</summary>
+    private static Row Summarize(string name, string grid, Tensor samples, Tensor? reference, double[]? sqnr, FeatureNetwork network, double[][] testFeatures, Settings s)
     {
-        ImageGrid.Save(samples, Path.Combine(output, grid));
-        var fd = FrechetDistance.Between(network.Features(Clip(samples)), testFeatures);
+        ImageGrid.Save(samples, Path.Combine(s.Output, grid));
+        var features = network.Features(Clip(samples));
+        var fd = FrechetDistance.Between(features, testFeatures);
+        var fdCi = Bootstrap.Interval(features.Length, s.Resamples, s.Seed + 7, pick => FrechetDistance.Between([.. pick.Select(i => features[i])], testFeatures));
         double? psnr = null;
+        (double, double)? psnrCi = null;
         if (reference is not null)
         {
             var plane = samples.Length / samples.Shape[0];
-            psnr = Enumerable.Range(0, samples.Shape[0]).Average(n => Math.Min(100, Fidelity.Psnr(reference.Data.AsSpan(n * plane, plane), samples.Data.AsSpan(n * plane, plane))));
+            var perImage = Enumerable.Range(0, samples.Shape[0]).Select(n => Math.Min(100, Fidelity.Psnr(reference.Data.AsSpan(n * plane, plane), samples.Data.AsSpan(n * plane, plane)))).ToArray();
+            psnr = perImage.Average();
+            psnrCi = Bootstrap.Interval(perImage.Length, s.Resamples, s.Seed + 7, pick => pick.Average(i => perImage[i]));
         }
-        return new Row(name, grid, fd, psnr, sqnr?.Average(), sqnr?.Min());
+        return new Row(name, grid, fd, psnr, sqnr?.Average(), sqnr?.Min(), fdCi, psnrCi);
     }
+
+    private static double Round(double value) => Math.Round(value, 4);
+
+    private static double[] Pair((double Low, double High) interval) => [Round(interval.Low), Round(interval.High)];
+
+    private static string Interval((double Low, double High)? interval, string unit)
+        => interval is { } i ? $" [{i.Low.ToString("0.00", CultureInfo.InvariantCulture)}, {i.High.ToString("0.00", CultureInfo.InvariantCulture)}]{unit}" : "";
 
     private static Tensor Clip(Tensor images)
         => new([.. images.Shape], [.. images.Data.Select(v => Math.Clamp(v, -1f, 1f))]);

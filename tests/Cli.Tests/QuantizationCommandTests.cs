@@ -65,8 +65,28 @@ public sealed class QuantizationCommandTests
         var folder = Path.Combine(Directory.CreateTempSubdirectory("diffacc-report-").FullName, "report");
         var (code, output, error) = CommandLine.Run("report", "quant", "--model", SmallModel.Value, "--steps", "4", "--count", "6", "--test-images", "40", "--groups", "1", "4", "--trajectories", "2", "--out", folder);
         Assert.True(code == 0, error);
-        foreach (var file in new[] { "report.md", "sqnr.png", "fp32.png", "int8-k1.png", "int8-k4.png" })
+        foreach (var file in new[] { "report.md", "summary.json", "sqnr.png", "fp32.png", "int8-k1.png", "int8-k4.png" })
             Assert.True(File.Exists(Path.Combine(folder, file)), file);
+        using (var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "summary.json"))))
+        {
+            var rows = summary.RootElement.GetProperty("rows").EnumerateArray().ToList();
+            Assert.Equal(["fp32", "int8 static", "int8 K=4"], rows.Select(r => r.GetProperty("name").GetString()));
+            Assert.Equal(System.Text.Json.JsonValueKind.Null, rows[0].GetProperty("groups").ValueKind);
+            Assert.Equal([1, 4], rows.Skip(1).Select(r => r.GetProperty("groups").GetInt32()));
+            foreach (var row in rows)
+            {
+                var fdCi = row.GetProperty("fd_ci").EnumerateArray().Select(v => v.GetDouble()).ToList();
+                Assert.True(fdCi.Count == 2 && fdCi[0] <= fdCi[1] && double.IsFinite(row.GetProperty("fd").GetDouble()));
+            }
+            foreach (var row in rows.Skip(1))
+            {
+                var psnrCi = row.GetProperty("psnr_ci").EnumerateArray().Select(v => v.GetDouble()).ToList();
+                Assert.True(psnrCi[0] <= psnrCi[1]);
+                Assert.True(row.GetProperty("sqnr_min").GetDouble() <= row.GetProperty("sqnr_mean").GetDouble());
+            }
+            Assert.Equal(6, summary.RootElement.GetProperty("samples_per_row").GetInt32());
+            Assert.True(summary.RootElement.GetProperty("samples_per_second").GetDouble() > 0);
+        }
         var report = File.ReadAllText(Path.Combine(folder, "report.md"));
         Assert.Contains("| Fashion-MNIST training images (floor) |", report);
         Assert.Contains("| int8 static (K = 1) |", report);
@@ -74,6 +94,8 @@ public sealed class QuantizationCommandTests
         // Four step rows with one SQNR per variant.
         Assert.Equal(4, report.Split('\n').Count(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\| \d \| \d+ \| -?\d+\.\d\d \| -?\d+\.\d\d \|$")));
         Assert.Contains("Frechet distance", output);
+        Assert.Contains("18 samples in", output);
+        Assert.Contains("95 % percentile bootstrap intervals", report);
         using var plot = Image.Load<Rgb24>(Path.Combine(folder, "sqnr.png"));
         Assert.Equal(900, plot.Width);
     }

@@ -76,4 +76,18 @@ public sealed class QualityTests
 
     private static string ShippedFeatures([System.Runtime.CompilerServices.CallerFilePath] string file = "")
         => Path.Combine(Path.GetDirectoryName(file)!, "..", "..", "model", "weights", "fashion-mnist", "features");
+
+    [Fact]
+    public void The_bootstrap_interval_of_a_mean_has_the_textbook_width_and_is_the_same_for_the_same_seed()
+    {
+        // 2,000 draws of U(0, 1): the mean's 95 % interval is about 0.5 ± 1.96 * 0.2887 / sqrt(2000) = 0.5 ± 0.0127.
+        var random = new Random(4);
+        var data = Enumerable.Range(0, 2000).Select(_ => random.NextDouble()).ToArray();
+        var mean = data.Average();
+        var (low, high) = DiffAcc.Model.Quality.Bootstrap.Interval(data.Length, 1000, 9, pick => pick.Average(i => data[i]));
+        Assert.InRange(high - low, 0.022, 0.029);
+        Assert.InRange(mean, low, high);
+        Assert.Equal((low, high), DiffAcc.Model.Quality.Bootstrap.Interval(data.Length, 1000, 9, pick => pick.Average(i => data[i])));
+        Assert.Throws<ArgumentException>(() => DiffAcc.Model.Quality.Bootstrap.Interval(1, 10, 9, _ => 0));
+    }
 }
