@@ -16,15 +16,23 @@ internal static class QuantizeCommand
         var groups = new Option<int?>("--groups") { Description = "Step groups K (1 = static PTQ, = --steps for fully step-wise; default 5, or --steps when fewer)" };
         var trajectories = new Option<int>("--trajectories") { Description = "FP32 sampling trajectories to calibrate on", DefaultValueFactory = _ => 32 };
         var output = new Option<FileInfo>("--out") { Description = "Quantization file to write (JSON)", Required = true };
+        var grouping = GroupingOption();
         var command = new Command("quantize", "Calibrate int8 activation scales per step group from FP32 DDIM trajectories (MSE clipping) and write a quantization file")
         {
-            options.Model, options.Steps, groups, trajectories, options.Seed, output,
+            options.Model, options.Steps, groups, grouping, trajectories, options.Seed, output,
         };
-        command.SetAction(result => Run(options, result, result.GetValue(groups) ?? Math.Min(5, Math.Max(1, result.GetValue(options.Steps))), result.GetValue(trajectories), result.GetValue(output)!));
+        command.SetAction(result => Run(options, result, result.GetValue(groups) ?? Math.Min(5, Math.Max(1, result.GetValue(options.Steps))), result.GetValue(grouping), result.GetValue(trajectories), result.GetValue(output)!));
         return command;
     }
 
-    private static int Run(ModelOptions options, ParseResult result, int groups, int trajectories, FileInfo output)
+    /// <summary>--grouping: how the steps are cut into step groups.</summary>
+    internal static Option<StepGrouping> GroupingOption() => new("--grouping")
+    {
+        Description = "How steps are cut into groups: equal (runs of equal length) or statistics (runs whose activation ranges are alike)",
+        DefaultValueFactory = _ => StepGrouping.Equal,
+    };
+
+    private static int Run(ModelOptions options, ParseResult result, int groups, StepGrouping grouping, int trajectories, FileInfo output)
     {
         var steps = result.GetValue(options.Steps);
         if (steps < 1 || trajectories < 1 || groups < 1 || groups > steps)
@@ -38,9 +46,9 @@ internal static class QuantizeCommand
         {
             var model = options.LoadFp32(result);
             var calibration = Calibrate(model, steps, trajectories, result.GetValue(options.Seed));
-            var file = calibration.Quantize(groups);
+            var file = calibration.Quantize(groups, grouping);
             StagedWrite.Files([(output.FullName, System.Text.Encoding.UTF8.GetBytes(file.ToJson()))]);
-            Console.WriteLine($"wrote {output.FullName}: {file.Scales.Count} activation points x {groups} step groups, calibrated on {trajectories} trajectories of {steps} DDIM steps");
+            Console.WriteLine($"wrote {output.FullName}: {file.Scales.Count} activation points x {groups} step groups ({grouping.ToString().ToLowerInvariant()}: timesteps {string.Join(", ", file.StepGroups.Select(g => $"{g.From}..{g.To}"))}), calibrated on {trajectories} trajectories of {steps} DDIM steps");
             return 0;
         }
         catch (ModelFileException e)

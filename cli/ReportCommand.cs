@@ -5,6 +5,7 @@ using System.Text.Json.Serialization;
 using DiffAcc.Hdl.Emit;
 using DiffAcc.Model.Int8;
 using DiffAcc.Model.Quality;
+using DiffAcc.Model.Quantization;
 using DiffAcc.Model.SafeTensors;
 using DiffAcc.Model.Sampling;
 using DiffAcc.Model.Tensors;
@@ -26,6 +27,7 @@ internal static class ReportCommand
         var features = new Option<DirectoryInfo>("--features") { Description = "Feature network folder for the Frechet distance; default: the shipped one", DefaultValueFactory = _ => new DirectoryInfo(ModelOptions.ShippedFeatures) };
         var dataset = new Option<DirectoryInfo>("--dataset") { Description = "Fashion-MNIST folder (gzip'd IDX files)", DefaultValueFactory = _ => new DirectoryInfo(FashionMnist.DefaultFolder) };
         var count = new Option<int>("--count") { Description = "Images sampled per model (the same initial noise for every row)", DefaultValueFactory = _ => 1000 };
+        var grouping = QuantizeCommand.GroupingOption();
         var resamples = new Option<int>("--resamples") { Description = "Bootstrap resamples for the 95 % intervals", DefaultValueFactory = _ => 200 };
         var testImages = new Option<int>("--test-images") { Description = "Test-set images for the reference statistics", DefaultValueFactory = _ => 10_000 };
         var groups = new Option<int[]?>("--groups") { Description = "Step-group counts K to compare (1 = static PTQ; default 1, 5 and --steps, those not above --steps)", AllowMultipleArgumentsPerToken = true };
@@ -33,12 +35,12 @@ internal static class ReportCommand
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for grids, plot and report.md", DefaultValueFactory = _ => new DirectoryInfo("report-quant") };
         var quant = new Command("quant", "Quantization quality: FP32 vs int8 static and step-wise (SQNR per step, PSNR and Frechet distance with bootstrap intervals, summary.json)")
         {
-            options.Model, features, dataset, options.Steps, count, testImages, groups, trajectories, options.Seed, output, resamples,
+            options.Model, features, dataset, options.Steps, count, testImages, groups, trajectories, options.Seed, output, resamples, grouping,
         };
         quant.SetAction(result => Run(new Settings(
             result.GetValue(options.Model)!.FullName, result.GetValue(features)!.FullName, result.GetValue(dataset)!.FullName,
             result.GetValue(options.Steps), result.GetValue(count), result.GetValue(testImages), result.GetValue(groups) is { Length: > 0 } given ? given : DefaultGroups(result.GetValue(options.Steps)),
-            result.GetValue(trajectories), result.GetValue(options.Seed), result.GetValue(output)!.FullName, result.GetValue(resamples))));
+            result.GetValue(trajectories), result.GetValue(options.Seed), result.GetValue(output)!.FullName, result.GetValue(resamples), result.GetValue(grouping))));
         return new Command("report", "Reports that measure the model side") { quant, NumericsReport.Create() };
     }
 
@@ -55,7 +57,7 @@ internal static class ReportCommand
     /// <summary>Static, five step groups and fully step-wise: those that --steps allows.</summary>
     internal static int[] DefaultGroups(int steps) => [.. new[] { 1, 5, steps }.Where(k => k >= 1 && k <= steps).Distinct()];
 
-    internal sealed record Settings(string Model, string Features, string Dataset, int Steps, int Count, int TestImages, int[] Groups, int Trajectories, ulong Seed, string Output, int Resamples = 200);
+    internal sealed record Settings(string Model, string Features, string Dataset, int Steps, int Count, int TestImages, int[] Groups, int Trajectories, ulong Seed, string Output, int Resamples = 200, StepGrouping Grouping = StepGrouping.Equal);
 
     internal sealed record Row(string Name, string Grid, double Fd, double? Psnr, double? MeanSqnr, double? MinSqnr, (double Low, double High)? FdCi = null, (double Low, double High)? PsnrCi = null, string? Key = null, int? Groups = null);
 
@@ -75,6 +77,7 @@ internal static class ReportCommand
         [property: JsonPropertyName("floor_fd")] double FloorFd,
         [property: JsonPropertyName("samples_per_row")] int SamplesPerRow,
         [property: JsonPropertyName("steps")] int Steps,
+        [property: JsonPropertyName("grouping")] string Grouping,
         [property: JsonPropertyName("resamples")] int Resamples,
         [property: JsonPropertyName("seconds")] double Seconds,
         [property: JsonPropertyName("samples_per_second")] double SamplesPerSecond);
@@ -125,7 +128,7 @@ internal static class ReportCommand
             foreach (var k in s.Groups.Distinct())
             {
                 var name = k == 1 ? "int8 static (K = 1)" : $"int8 step-wise (K = {k})";
-                var int8 = new QuantizedUNet(fp32, calibration.Quantize(k));
+                var int8 = new QuantizedUNet(fp32, calibration.Quantize(k, s.Grouping));
                 var progress = context.AddTask($"{name}, {s.Count} images x {s.Steps} steps", maxValue: s.Steps);
                 var (samples, sqnr) = ComparedSampling.Run(int8, fp32, ModelOptions.Ddim(s.Steps), shape, s.Seed, new SynchronousProgress(done => progress.Value = done));
                 rows.Add(Summarize(name, $"int8-k{k}.png", samples, reference, sqnr, network, testFeatures, s) with { Key = k == 1 ? "int8 static" : $"int8 K={k}", Groups = k });
@@ -145,11 +148,12 @@ internal static class ReportCommand
         Console.WriteLine($"{sampled} samples in {seconds:0.0} s ({sampled / seconds:0.00} samples/s)");
         var summary = new Summary(
             [.. rows.Where(r => r.Key is not null).Select(r => new SummaryRow(r.Key!, r.Groups, Round(r.Fd), Pair(r.FdCi!.Value), r.Psnr is { } p ? Round(p) : null, r.PsnrCi is { } c ? Pair(c) : null, r.MeanSqnr is { } m ? Round(m) : null, r.MinSqnr is { } n ? Round(n) : null))],
-            Round(rows[0].Fd), s.Count, s.Steps, s.Resamples, Round(seconds), Round(sampled / seconds));
+            Round(rows[0].Fd), s.Count, s.Steps, s.Grouping.ToString().ToLowerInvariant(), s.Resamples, Round(seconds), Round(sampled / seconds));
         var report = TemplateText.Render("report.md.sbn", new
         {
             settings = s with { Model = Shown(s.Model), Features = Shown(s.Features) },
             test_images = test.Shape[0],
+            grouping = s.Grouping.ToString().ToLowerInvariant(),
             rows = rows.Select(r => new { r.Name, r.Grid, fd = Figure(r.Fd, "") + Interval(r.FdCi, ""), psnr = Figure(r.Psnr, " dB") + Interval(r.PsnrCi, ""), mean_sqnr = Figure(r.MeanSqnr, " dB"), min_sqnr = Figure(r.MinSqnr, " dB") }),
             seconds = seconds.ToString("0.0", CultureInfo.InvariantCulture),
             samples = sampled,

@@ -58,10 +58,12 @@ public sealed class StepwiseCalibration : IActivationObserver
         }
     }
 
-    /// <summary>The quantization file for K step groups of consecutive steps.</summary>
-    public QuantizationFile Quantize(int groups)
+    /// <summary>The quantization file for K step groups of consecutive steps, cut equally or from the statistics.</summary>
+    public QuantizationFile Quantize(int groups, StepGrouping grouping = StepGrouping.Equal)
     {
-        var partition = StepGroup.Partition(Timesteps, groups, TrainSteps);
+        var partition = grouping == StepGrouping.Equal
+            ? StepGroup.Partition(Timesteps, groups, TrainSteps)
+            : StepGroup.Partition(Timesteps, StepSegmentation.Cut(ClipProfile(), groups), TrainSteps);
         var points = perStep[0].Keys.ToList();
         var scales = points.ToDictionary(p => p, _ => new double[groups], StringComparer.Ordinal);
         Parallel.For(0, points.Count, i =>
@@ -75,5 +77,14 @@ public sealed class StepwiseCalibration : IActivationObserver
             }
         });
         return new QuantizationFile([.. partition.Select(p => p.Group)], scales, Info);
+    }
+
+    /// <summary>Per step, log2 of each activation point's own clipping range: what statistics-based grouping keeps alike within a group.</summary>
+    public double[][] ClipProfile()
+    {
+        var points = perStep[0].Keys.Order(StringComparer.Ordinal).ToList();
+        var profile = new double[perStep.Length][];
+        Parallel.For(0, perStep.Length, s => profile[s] = [.. points.Select(p => Math.Log2(Math.Max(MseClipSearch.Clip(perStep[s][p]), 1e-12)))]);
+        return profile;
     }
 }

@@ -101,6 +101,16 @@ public sealed class QuantizationCommandTests
     }
 
     [Fact]
+    public void Step_groups_can_be_cut_from_the_statistics()
+    {
+        var quant = Path.Combine(Directory.CreateTempSubdirectory("diffacc-quantize-").FullName, "quant.json");
+        var (code, output, error) = CommandLine.Run("quantize", "--model", SmallModel.Value, "--steps", "4", "--groups", "2", "--grouping", "statistics", "--trajectories", "2", "--out", quant);
+        Assert.True(code == 0, error);
+        Assert.Contains("x 2 step groups (statistics: timesteps 999..", output);
+        Assert.Equal(2, System.Text.Json.JsonDocument.Parse(File.ReadAllText(quant)).RootElement.GetProperty("step_groups").GetArrayLength());
+    }
+
+    [Fact]
     public void The_step_groups_default_to_what_the_steps_allow()
     {
         var quant = Path.Combine(Directory.CreateTempSubdirectory("diffacc-quantize-").FullName, "quant.json");

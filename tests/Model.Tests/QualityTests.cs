@@ -90,4 +90,16 @@ public sealed class QualityTests
         Assert.Equal((low, high), DiffAcc.Model.Quality.Bootstrap.Interval(data.Length, 1000, 9, pick => pick.Average(i => data[i])));
         Assert.Throws<ArgumentException>(() => DiffAcc.Model.Quality.Bootstrap.Interval(1, 10, 9, _ => 0));
     }
+
+    [Fact]
+    public void Statistics_based_grouping_cuts_where_the_ranges_jump()
+    {
+        // Steps 0-2 have ranges near 2^3, steps 3-6 near 2^0, steps 7-9 near 2^-4: three groups cut there, not at 4 and 7.
+        double[][] profile = [[3.0, 3.1], [3.1, 2.9], [2.9, 3.0], [0, 0.1], [0.1, 0], [0, -0.1], [-0.1, 0], [-4, -4], [-4.1, -3.9], [-3.9, -4.1]];
+        Assert.Equal([3, 4, 3], DiffAcc.Model.Quantization.StepSegmentation.Cut(profile, 3));
+        Assert.Equal([10], DiffAcc.Model.Quantization.StepSegmentation.Cut(profile, 1));
+        Assert.Equal(Enumerable.Repeat(1, 10), DiffAcc.Model.Quantization.StepSegmentation.Cut(profile, 10));
+        var groups = DiffAcc.Model.Quantization.StepGroup.Partition([900, 800, 700, 600, 500, 400, 300, 200, 100, 0], [3, 4, 3], 1000);
+        Assert.Equal([(999, 700), (699, 300), (299, 0)], groups.Select(g => (g.Group.From, g.Group.To)));
+    }
 }
