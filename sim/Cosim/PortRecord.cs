@@ -20,11 +20,14 @@ public readonly ref struct PortRecord
         this.words = words;
     }
 
-    public ulong Get(Signal port) => words[layout.Find(ports, port).Offset];
+    /// <summary>The same record, read-only.</summary>
+    public ReadOnlyPortRecord AsReadOnly() => new(layout, ports, words);
 
-    public bool Get(Bool port) => Get((Signal)port) != 0;
+    public ulong Get(Signal port) => AsReadOnly().Get(port);
 
-    public long GetSigned(SInt port) => IrSim.IrSimulator.SignExtend(Get((Signal)port), port.Width);
+    public bool Get(Bool port) => AsReadOnly().Get(port);
+
+    public long GetSigned(SInt port) => AsReadOnly().GetSigned(port);
 
     /// <summary>Sets a port of at most 64 bits; bits past its width are dropped.</summary>
     public void Set(Signal port, ulong value)
