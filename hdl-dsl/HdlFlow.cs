@@ -45,7 +45,7 @@ public sealed record HdlFlow
             diagnostics.AddRange(new LatchCheck().Run(context).Select(d => d with { Message = $"cannot be emitted (LatchCheck is off, but hdl-dsl prints only the latches made with Latch(...)): {d.Message}" }));
         if (diagnostics.Count > 0)
             return new HdlResult(design, diagnostics, [], null);
-        return new HdlResult(design, diagnostics, VerilogEmitter.Emit(design, context), XdcEmitter.Emit(design, Part));
+        return new HdlResult(design, diagnostics, VerilogEmitter.Emit(design), XdcEmitter.Emit(design, Part));
     }
 }
 

@@ -75,7 +75,8 @@ public sealed class IrSimulator : ICycleModel
     public void Poke(Bool port, bool value) => Poke(port, value ? 1UL : 0UL);
 
     /// <summary>A top-level output (or input) by its signal: the bit pattern, zero-extended.</summary>
-    public ulong Peek(Signal port) => (ulong)(PeekWide(port) & ulong.MaxValue);
+    public ulong Peek(Signal port)
+        => Layout.Outputs.Any(p => p.Name == port.Name) ? Peek(PortName(port, Layout.Outputs, "output")) : (ulong)(PeekWide(port) & ulong.MaxValue);
 
     /// <summary>A top-level output (or input) of any width by its signal, as its unsigned bit pattern.</summary>
     public BigInteger PeekWide(Signal port)

@@ -1,4 +1,3 @@
-using DiffAcc.Hdl.Checks;
 using DiffAcc.Hdl.Ir;
 using DiffAcc.Hdl.Passes;
 
@@ -9,7 +8,7 @@ public static class VerilogEmitter
 {
     public const string FileListName = "filelist.f";
 
-    public static IReadOnlyList<EmittedFile> Emit(Design design, CheckContext context)
+    public static IReadOnlyList<EmittedFile> Emit(Design design)
     {
         var files = new List<EmittedFile>();
         foreach (var module in design.Modules.Where(m => !m.IsBlackBox))
