@@ -15,6 +15,8 @@ internal static class FuzzBench
             Console.Error.WriteLine("error: --designs and --cycles must be at least 1");
             return 1;
         }
+        if (OutputPath.Refuses(OutputPath.FolderProblem("--reduced", Path.GetFullPath(reducedFolder))))
+            return 1;
         var simulators = new List<FuzzSimulator>();
         foreach (var name in simulatorList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
