@@ -34,7 +34,8 @@ public sealed class QuantizationCommandTests
         var quant = Path.Combine(folder, "quant.json");
         var (code, output, error) = CommandLine.Run("quantize", "--model", SmallModel.Value, "--steps", "4", "--groups", "2", "--trajectories", "2", "--out", quant);
         Assert.True(code == 0, error);
-        Assert.Contains("x 2 step groups, calibrated on 2 trajectories of 4 DDIM steps", output);
+        Assert.Contains("x 2 step groups (equal: timesteps 999..", output);
+        Assert.Contains("), calibrated on 2 trajectories of 4 DDIM steps", output);
         using (var document = JsonDocument.Parse(File.ReadAllText(quant)))
         {
             Assert.Equal(2, document.RootElement.GetProperty("step_groups").GetArrayLength());
