@@ -65,9 +65,11 @@ public sealed class SoftmaxUnit : StreamPipeline
 
         // Pass 0: the row maximum over the valid lanes of the beat in stage 0.
         var max = Reg(SInt(32), name: "row_max");
-        SInt beatMax = Hw.SLit(int.MinValue, 32);
-        for (var l = 0; l < lanes; l++)
-            beatMax = Mux(laneValid[0][l] & (scores[l] > beatMax), scores[l], beatMax);
+        // A balanced tree of pairwise maxima (invalid lanes count as the minimum): log2(lanes) compares deep, not lanes.
+        var level = Enumerable.Range(0, lanes).Select(l => Mux(laneValid[0][l], scores[l], Hw.SLit(int.MinValue, 32))).ToList();
+        while (level.Count > 1)
+            level = [.. Enumerable.Range(0, (level.Count + 1) / 2).Select(i => 2 * i + 1 < level.Count ? Mux(level[2 * i + 1] > level[2 * i], level[2 * i + 1], level[2 * i]) : level[2 * i])];
+        var beatMax = level[0];
         When(Advance & ValidAt(0) & (pass[0] == 0), () => max.Assign(Mux(rowStart[0] | (beatMax > max), beatMax, max)));
 
         // Pass 1 and 2: exponent 2^-(d / 2^16) of d = round_shift((max - a) * M, r), then a 257-entry table.
