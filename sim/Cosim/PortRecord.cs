@@ -71,10 +71,18 @@ public delegate void StimulusScript(long cycle, PortRecord inputs);
 /// an <see cref="IStimulus"/> (Verilator co-simulation, Icarus, the IR simulator's <c>Run</c>):
 /// <code>new ScriptedStimulus(design, (cycle, inputs) =&gt; inputs.Set(dut.Start, cycle == 3))</code>
 /// </summary>
-public sealed class ScriptedStimulus(Hdl.Ir.Design design, StimulusScript script) : IStimulus
+public sealed class ScriptedStimulus : IStimulus
 {
-    private readonly PortLayout layout = new(design);
-    private readonly ulong[] held = new ulong[new PortLayout(design).InputWords];
+    private readonly PortLayout layout;
+    private readonly StimulusScript script;
+    private readonly ulong[] held;
+
+    public ScriptedStimulus(Hdl.Ir.Design design, StimulusScript script)
+    {
+        layout = new PortLayout(design);
+        this.script = script;
+        held = new ulong[layout.InputWords];
+    }
 
     public void Fill(long cycle, Span<ulong> inputs)
     {

@@ -13,7 +13,7 @@ public sealed class RandomStimulus(Design design, int seed) : IStimulus
     private readonly PortLayout layout = new(design);
     private readonly Dictionary<string, ClockDomain> resets = design.Top.Ports.Where(p => p.ResetOf is not null).ToDictionary(p => p.Name, p => p.ResetOf!);
     private readonly Random random = new(seed);
-    private readonly ulong[] random64 = new ulong[Math.Max(1, new PortLayout(design).Inputs.Select(p => p.Words).DefaultIfEmpty(1).Max())];
+    private ulong[] random64 = [];
 
     public void Fill(long cycle, Span<ulong> inputs)
     {
@@ -25,6 +25,8 @@ public sealed class RandomStimulus(Design design, int seed) : IStimulus
                 inputs[port.Offset] = active != domain.IsResetActiveLow ? 1UL : 0UL;
                 continue;
             }
+            if (random64.Length < port.Words)
+                random64 = new ulong[port.Words];
             for (var w = 0; w < port.Words; w++)
                 random64[w] = (ulong)random.NextInt64() ^ ((ulong)random.NextInt64() << 32);
             // Edge values half of the time: all zeros, all ones, the sign bit alone, the largest positive.
