@@ -28,6 +28,9 @@ internal enum SystemExpectation
 
     /// <summary>The host gives up waiting: the watchdog ends the run and says what the engines were doing.</summary>
     Watchdog,
+
+    /// <summary>The program address is not 32-byte aligned: the machine fetches nothing, reports the error and ends.</summary>
+    MisalignedProgram,
 }
 
 /// <summary>
@@ -53,7 +56,7 @@ internal sealed class SystemTestbench(string name, AcceleratorConfig config, Fun
             var s = scenario();
             var expected = new FunctionalSimulator(config).Run(s.Program, s.Image, s.Registers);
             IReadOnlyList<Instruction> program = breakProgram is null ? s.Program.Instructions : breakProgram(s);
-            var (image, programAddress) = Place(s.Image, program, expect == SystemExpectation.UnknownOpcode);
+            var (image, programAddress) = Place(s.Image, program, expect == SystemExpectation.UnknownOpcode, expect == SystemExpectation.MisalignedProgram);
             var script = Script(s.Registers, programAddress, program.Count, expect == SystemExpectation.Watchdog ? 300 : watchdogCycles);
             var run = AxiSystemRun.Of(model).WithDdr(image.Address, image.Bytes).WithScript(script).WithSeed(seed).WithLatency(Ddr.Min, Ddr.Max).WithBackPressure(Ddr.Ready, Ddr.Gap);
             string? trace = null;
@@ -104,6 +107,8 @@ internal sealed class SystemTestbench(string name, AcceleratorConfig config, Fun
             return report.Deadlock && report.ErrorCode == MachineError.Deadlock ? null : $"expected a deadlock, got {report}";
         if (expect == SystemExpectation.UnknownOpcode)
             return report.Error && report.ErrorCode == MachineError.UnknownOpcode && report.ErrorPc == (uint)(program.Count / 2) ? null : $"expected an unknown-opcode error at instruction {program.Count / 2}, got {report}";
+        if (expect == SystemExpectation.MisalignedProgram)
+            return report.Done && report.Error && report.ErrorCode == MachineError.MisalignedProgram && report[RegisterMap.Instructions] == 0 ? null : $"expected a misaligned-program error with no instruction run, got {report}";
         if (!report.Done || report.Error || report.Busy)
             return $"the program did not end cleanly: {report}";
         var differences = Enumerable.Range(0, expected.Ddr.Bytes.Length).Where(i => expected.Ddr.Bytes[i] != result.Ddr[i]).ToList();
@@ -132,7 +137,7 @@ internal sealed class SystemTestbench(string name, AcceleratorConfig config, Fun
         return problems.Count == 0 ? null : $"performance counters: {string.Join("; ", problems)}";
     }
 
-    private static (DdrImage Image, long ProgramAddress) Place(DdrImage data, IReadOnlyList<Instruction> program, bool corrupt)
+    private static (DdrImage Image, long ProgramAddress) Place(DdrImage data, IReadOnlyList<Instruction> program, bool corrupt, bool misalign)
     {
         var code = new byte[program.Count * InstructionSet.Bytes];
         for (var i = 0; i < program.Count; i++)
@@ -143,7 +148,8 @@ internal sealed class SystemTestbench(string name, AcceleratorConfig config, Fun
         var bytes = new byte[offset + code.Length];
         data.Bytes.CopyTo(bytes, 0);
         code.CopyTo(bytes, offset);
-        return (new DdrImage(data.Address, bytes), data.Address + offset);
+        // Half an instruction in: 16-byte aligned as AXI wants, not 32-byte aligned as the fetch does.
+        return (new DdrImage(data.Address, bytes), data.Address + offset + (misalign ? InstructionSet.Bytes / 2 : 0));
     }
 
     internal static AxiHostScript Script(MachineRegisters registers, long programAddress, int instructions, long watchdogCycles)

@@ -22,5 +22,6 @@ internal static class SystemTestbenches
             s => [.. s.Program.Instructions.Select(i => i is Conv { CoutBase: 0 } conv ? conv with { Wait = conv.Wait | Engines.Store } : i)]),
         new SystemTestbench("system-unknown-opcode", Config, () => SystemScenarios.Get("conv1x1", Config), 13, SystemExpectation.UnknownOpcode),
         new SystemTestbench("system-watchdog", Config, () => SystemScenarios.Get("conv3x3", Config), 14, SystemExpectation.Watchdog),
+        new SystemTestbench("system-misaligned-program", Config, () => SystemScenarios.Get("conv1x1", Config), 15, SystemExpectation.MisalignedProgram),
     ];
 }

@@ -19,13 +19,20 @@ internal static class TimingCommand
         var accelerator = new AcceleratorOptions();
         var netlist = new Option<FileInfo?>("--netlist") { Description = "Analyze this flattened Yosys JSON netlist instead of synthesizing (it is written by --keep-netlist)" };
         var keep = new Option<FileInfo?>("--keep-netlist") { Description = "Also write the flattened netlist here, to analyze again without synthesis" };
+        var module = new Option<string?>("--module") { Description = "Synthesize and analyze only this module and what it instantiates, out of context (its ports start and end paths); seconds instead of minutes while pipelining one block" };
+        var paths = new Option<int>("--paths") { Description = "Also list, for each module over the budget, this many of its deepest ending registers with their paths", DefaultValueFactory = _ => 0 };
+        paths.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 0)
+                result.AddError($"--paths must be 0 or more, not {result.GetValueOrDefault<int>()}");
+        });
         var budget = new Option<int?>("--budget") { Description = "Logic levels allowed (default: the budget of the configured clock on a -2 UltraScale+ part)" };
         budget.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<int?>() is < 1 and var value)
                 result.AddError($"--budget must be at least 1, not {value}");
         });
-        var command = new Command("timing", "Per module, the deepest register-to-register logic (LUT levels and carry chains) after yosys synth_xilinx -flatten, named by its registers and C# lines, against the logic-level budget") { netlist, keep, budget };
+        var command = new Command("timing", "Per module, the deepest register-to-register logic (LUT levels and carry chains) after yosys synth_xilinx -flatten, named by its registers and C# lines, against the logic-level budget") { netlist, keep, budget, module, paths };
         accelerator.AddTo(command);
         command.SetAction(async (result, token) =>
         {
@@ -34,7 +41,7 @@ internal static class TimingCommand
                 var config = accelerator.Resolve(result);
                 if (result.GetValue(keep) is { } file && OutputPath.Refuses(OutputPath.FileProblem("--keep-netlist", file.FullName)))
                     return 1;
-                return await RunAsync(config, result.GetValue(netlist), result.GetValue(keep), result.GetValue(budget) ?? LogicLevelBudget.For(config.ClockMHz), token);
+                return await RunAsync(config, result.GetValue(module), result.GetValue(paths), result.GetValue(netlist), result.GetValue(keep), result.GetValue(budget) ?? LogicLevelBudget.For(config.ClockMHz), token);
             }
             catch (Exception e) when (e is ConfigException or SimulationException)
             {
@@ -45,9 +52,19 @@ internal static class TimingCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(AcceleratorConfig config, FileInfo? netlist, FileInfo? keep, int budget, CancellationToken cancellation)
+    private static async Task<int> RunAsync(AcceleratorConfig config, string? module, int listed, FileInfo? netlist, FileInfo? keep, int budget, CancellationToken cancellation)
     {
         var design = GenerateCommand.Flow(config).Run().ThrowIfFailed();
+        var top = design.Design.Top;
+        if (module is not null)
+        {
+            top = design.Design.Modules.FirstOrDefault(m => m.Name == module)!;
+            if (top is null)
+            {
+                Console.Error.WriteLine($"error: --module {module}: {config.Name} has no such module; it has {string.Join(", ", design.Design.Modules.Select(m => m.Name).Order(StringComparer.Ordinal))}");
+                return 1;
+            }
+        }
         JsonDocument? document = null;
         var watch = System.Diagnostics.Stopwatch.StartNew();
         if (netlist is not null)
@@ -65,23 +82,23 @@ internal static class TimingCommand
         else
         {
             var text = "";
-            await AnsiConsole.Status().StartAsync($"yosys synth_xilinx -family xcup -flatten on {config.Name} ...", async _ => text = await YosysSynthesis.For(design).FlatNetlistTextAsync(cancellation));
+            await AnsiConsole.Status().StartAsync($"yosys synth_xilinx -family xcup -flatten on {top.Name} of {config.Name} ...", async _ => text = await YosysSynthesis.For(design).WithTop(top.Name).FlatNetlistTextAsync(cancellation));
             if (keep is not null)
                 Hdl.Emit.StagedWrite.Files([(keep.FullName, System.Text.Encoding.UTF8.GetBytes(text))]);
             document = JsonDocument.Parse(text);
         }
-        IReadOnlyList<(string Instance, LogicPath Path)> paths;
+        IReadOnlyList<(string Instance, LogicPath Path)> endpoints;
         try
         {
-            paths = LogicLevels.Analyze(document!, design.Design.Top.Name);
+            endpoints = LogicLevels.Analyze(document!, top.Name);
         }
         catch (Exception e) when (netlist is not null && e is KeyNotFoundException or InvalidOperationException)
         {
-            Console.Error.WriteLine($"error: --netlist {netlist.FullName} is not a flattened Yosys netlist of {design.Design.Top.Name} (diffacc timing --keep-netlist writes one)");
+            Console.Error.WriteLine($"error: --netlist {netlist.FullName} is not a flattened Yosys netlist of {top.Name} (diffacc timing --keep-netlist writes one)");
             return 1;
         }
-        var modules = ModuleTiming.Of(design.Design, paths);
-        var table = new Table().Title($"{config.Name} at {config.ClockMHz:0.#} MHz: deepest register-to-register logic per module (budget {budget} levels)")
+        var modules = ModuleTiming.Of(top, endpoints);
+        var table = new Table().Title($"{(module is null ? "" : $"{module} out of context, ")}{config.Name} at {config.ClockMHz:0.#} MHz: deepest register-to-register logic per module (budget {budget} levels)")
             .AddColumn("module").AddColumn(new TableColumn("inst.").RightAligned()).AddColumn(new TableColumn("endpoints").RightAligned()).AddColumn("worst levels").AddColumn(new TableColumn("over").RightAligned()).AddColumn("from").AddColumn("to");
         string Where(Hdl.SourceLocation location) => location.IsKnown ? $" ({Path.GetFileName(location.FilePath)}:{location.Line})" : "";
         foreach (var m in modules)
@@ -92,9 +109,15 @@ internal static class TimingCommand
                 over.ToString(CultureInfo.InvariantCulture), Markup.Escape(m.Worst.Start + Where(m.StartLocation)), Markup.Escape(m.Worst.End + Where(m.EndLocation)));
         }
         AnsiConsole.Write(table);
+        foreach (var m in modules.Where(m => listed > 0 && m.Worst.Levels > budget))
+        {
+            Console.WriteLine($"{m.Module}: deepest ending registers");
+            foreach (var path in m.ByRegister.Take(listed))
+                Console.WriteLine($"  {path.Composition}  {path.Start} -> {path.End}");
+        }
         var failing = modules.Where(m => m.Worst.Levels > budget).ToList();
         var worst = modules.Count == 0 ? 0 : modules.Max(m => m.Worst.Levels);
-        Console.WriteLine($"{paths.Count} endpoints in {modules.Count} modules, deepest {worst} levels; {modules.Sum(m => m.Over(budget))} endpoints in {failing.Count} modules over the budget of {budget} ({watch.Elapsed.TotalSeconds:0} s).");
+        Console.WriteLine($"{endpoints.Count} endpoints in {modules.Count} modules, deepest {worst} levels; {modules.Sum(m => m.Over(budget))} endpoints in {failing.Count} modules over the budget of {budget} ({watch.Elapsed.TotalSeconds:0} s).");
         return failing.Count == 0 ? 0 : 2;
     }
 }

@@ -49,323 +49,405 @@ module ControlRegisters (
   input wire [4:0] BytesWritten // @[ControlRegisters.cs:34]
 );
 
-  reg [31:0] program_lo; // @[ControlRegisters.cs:38]
-  reg [31:0] program_hi; // @[ControlRegisters.cs:38]
-  reg [31:0] program_length; // @[ControlRegisters.cs:38]
-  reg [31:0] step_group; // @[ControlRegisters.cs:38]
-  reg [31:0] step; // @[ControlRegisters.cs:38]
-  reg irq_enable; // @[ControlRegisters.cs:38]
-  reg [31:0] base0_lo; // @[ControlRegisters.cs:38]
-  reg [31:0] base0_hi; // @[ControlRegisters.cs:38]
-  reg [31:0] base1_lo; // @[ControlRegisters.cs:38]
-  reg [31:0] base1_hi; // @[ControlRegisters.cs:38]
-  reg [31:0] base2_lo; // @[ControlRegisters.cs:38]
-  reg [31:0] base2_hi; // @[ControlRegisters.cs:38]
-  reg [31:0] base3_lo; // @[ControlRegisters.cs:38]
-  reg [31:0] base3_hi; // @[ControlRegisters.cs:38]
-  reg busy; // @[ControlRegisters.cs:46]
-  reg done; // @[ControlRegisters.cs:47]
-  reg error; // @[ControlRegisters.cs:48]
-  reg deadlock; // @[ControlRegisters.cs:49]
-  reg irq_status; // @[ControlRegisters.cs:50]
-  reg [3:0] error_code; // @[ControlRegisters.cs:51]
-  reg [31:0] error_pc; // @[ControlRegisters.cs:52]
-  reg write_response; // @[ControlRegisters.cs:55]
-  reg [63:0] cycles; // @[ControlRegisters.cs:101]
-  reg [63:0] pe_busy; // @[ControlRegisters.cs:101]
-  reg [63:0] dma_wait; // @[ControlRegisters.cs:101]
-  reg [63:0] dependency_wait; // @[ControlRegisters.cs:101]
-  reg [63:0] vector_busy; // @[ControlRegisters.cs:101]
-  reg [63:0] bytes_read; // @[ControlRegisters.cs:101]
-  reg [63:0] bytes_written; // @[ControlRegisters.cs:101]
-  reg [63:0] instructions; // @[ControlRegisters.cs:101]
-  reg [63:0] weight_wait; // @[ControlRegisters.cs:101]
-  reg read_valid; // @[ControlRegisters.cs:112]
-  reg [31:0] read_data; // @[ControlRegisters.cs:113]
-  reg [31:0] latched_high; // @[ControlRegisters.cs:114]
+  reg end_in; // @[ControlRegisters.cs:39]
+  reg error_in; // @[ControlRegisters.cs:40]
+  reg [3:0] error_code_in; // @[ControlRegisters.cs:41]
+  reg [31:0] error_pc_in; // @[ControlRegisters.cs:42]
+  reg [23:0] engine_state_in; // @[ControlRegisters.cs:43]
+  reg [8:0] counting_in; // @[ControlRegisters.cs:44]
+  reg [5:0] bytes_read_in; // @[ControlRegisters.cs:45]
+  reg [4:0] bytes_written_in; // @[ControlRegisters.cs:46]
+  reg [31:0] program_lo; // @[ControlRegisters.cs:50]
+  reg [31:0] program_hi; // @[ControlRegisters.cs:50]
+  reg [31:0] program_length; // @[ControlRegisters.cs:50]
+  reg [31:0] step_group; // @[ControlRegisters.cs:50]
+  reg [31:0] step; // @[ControlRegisters.cs:50]
+  reg irq_enable; // @[ControlRegisters.cs:50]
+  reg [31:0] base0_lo; // @[ControlRegisters.cs:50]
+  reg [31:0] base0_hi; // @[ControlRegisters.cs:50]
+  reg [31:0] base1_lo; // @[ControlRegisters.cs:50]
+  reg [31:0] base1_hi; // @[ControlRegisters.cs:50]
+  reg [31:0] base2_lo; // @[ControlRegisters.cs:50]
+  reg [31:0] base2_hi; // @[ControlRegisters.cs:50]
+  reg [31:0] base3_lo; // @[ControlRegisters.cs:50]
+  reg [31:0] base3_hi; // @[ControlRegisters.cs:50]
+  reg busy; // @[ControlRegisters.cs:58]
+  reg done; // @[ControlRegisters.cs:59]
+  reg error; // @[ControlRegisters.cs:60]
+  reg deadlock; // @[ControlRegisters.cs:61]
+  reg irq_status; // @[ControlRegisters.cs:62]
+  reg [3:0] error_code; // @[ControlRegisters.cs:63]
+  reg [31:0] error_pc; // @[ControlRegisters.cs:64]
+  reg write_response; // @[ControlRegisters.cs:67]
+  reg [63:0] cycles; // @[ControlRegisters.cs:113]
+  reg [63:0] pe_busy; // @[ControlRegisters.cs:113]
+  reg [63:0] dma_wait; // @[ControlRegisters.cs:113]
+  reg [63:0] dependency_wait; // @[ControlRegisters.cs:113]
+  reg [63:0] vector_busy; // @[ControlRegisters.cs:113]
+  reg [63:0] bytes_read; // @[ControlRegisters.cs:113]
+  reg [63:0] bytes_written; // @[ControlRegisters.cs:113]
+  reg [63:0] instructions; // @[ControlRegisters.cs:113]
+  reg [63:0] weight_wait; // @[ControlRegisters.cs:113]
+  reg read_valid; // @[ControlRegisters.cs:124]
+  reg [31:0] read_data; // @[ControlRegisters.cs:125]
+  reg [31:0] latched_high; // @[ControlRegisters.cs:126]
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [1:0] amounts_elsewhere; // @[ControlRegisters.cs:148]
+  wire [1:0] amounts_elsewhere; // @[ControlRegisters.cs:167]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire Start_and; // @[ControlRegisters.cs:97]
-  wire [63:0] ProgramAddress_cat; // @[ControlRegisters.cs:149]
-  wire [63:0] Bases_0_cat; // @[ControlRegisters.cs:154]
-  wire [63:0] Bases_1_cat; // @[ControlRegisters.cs:154]
-  wire [63:0] Bases_2_cat; // @[ControlRegisters.cs:154]
-  wire [63:0] Bases_3_cat; // @[ControlRegisters.cs:154]
-  wire [31:0] program_lo_cat; // @[ControlRegisters.cs:69]
-  wire busy_and; // @[ControlRegisters.cs:77, ControlRegisters.cs:93]
-  wire busy_and_1; // @[ControlRegisters.cs:77, ControlRegisters.cs:93]
-  wire error_code_and; // @[ControlRegisters.cs:81, ControlRegisters.cs:86]
-  wire read_valid_and; // @[ControlRegisters.cs:120]
+  wire Start_and; // @[ControlRegisters.cs:109]
+  wire [63:0] ProgramAddress_cat; // @[ControlRegisters.cs:168]
+  wire [63:0] Bases_0_cat; // @[ControlRegisters.cs:173]
+  wire [63:0] Bases_1_cat; // @[ControlRegisters.cs:173]
+  wire [63:0] Bases_2_cat; // @[ControlRegisters.cs:173]
+  wire [63:0] Bases_3_cat; // @[ControlRegisters.cs:173]
+  wire [31:0] program_lo_cat; // @[ControlRegisters.cs:81]
+  wire busy_and; // @[ControlRegisters.cs:89, ControlRegisters.cs:105]
+  wire busy_and_1; // @[ControlRegisters.cs:89, ControlRegisters.cs:105]
+  wire error_code_and; // @[ControlRegisters.cs:93, ControlRegisters.cs:98]
+  wire read_valid_and; // @[ControlRegisters.cs:132]
+  wire [5:0] read_data_bits; // @[ControlRegisters.cs:157]
+  wire read_data_bits_1; // @[ControlRegisters.cs:157]
+  wire read_data_bits_2; // @[ControlRegisters.cs:157]
+  wire read_data_bits_3; // @[ControlRegisters.cs:157]
+  wire read_data_bits_4; // @[ControlRegisters.cs:157]
+  wire latched_high_bits; // @[ControlRegisters.cs:165]
+  wire latched_high_bits_1; // @[ControlRegisters.cs:165]
+  wire latched_high_bits_2; // @[ControlRegisters.cs:165]
+  wire latched_high_bits_3; // @[ControlRegisters.cs:165]
+  wire latched_high_bits_4; // @[ControlRegisters.cs:165]
+  wire latched_high_bits_5; // @[ControlRegisters.cs:165]
+  wire latched_high_bits_6; // @[ControlRegisters.cs:165]
+  wire latched_high_bits_7; // @[ControlRegisters.cs:165]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign Start_and = (s_axi_awvalid & s_axi_wvalid) & (~write_response); // @[ControlRegisters.cs:97]
-  assign ProgramAddress_cat = {program_hi, program_lo}; // @[ControlRegisters.cs:149]
-  assign Bases_0_cat = {base0_hi, base0_lo}; // @[ControlRegisters.cs:154]
-  assign Bases_1_cat = {base1_hi, base1_lo}; // @[ControlRegisters.cs:154]
-  assign Bases_2_cat = {base2_hi, base2_lo}; // @[ControlRegisters.cs:154]
-  assign Bases_3_cat = {base3_hi, base3_lo}; // @[ControlRegisters.cs:154]
-  assign program_lo_cat = {(s_axi_wstrb[3] ? 8'd255 : 8'd0), (s_axi_wstrb[2] ? 8'd255 : 8'd0), (s_axi_wstrb[1] ? 8'd255 : 8'd0), (s_axi_wstrb[0] ? 8'd255 : 8'd0)}; // @[ControlRegisters.cs:69]
-  assign busy_and = busy & End; // @[ControlRegisters.cs:77, ControlRegisters.cs:93]
-  assign busy_and_1 = ((Start_and & (s_axi_awaddr == 8'd16)) & s_axi_wdata[0]) & (~busy); // @[ControlRegisters.cs:77, ControlRegisters.cs:93]
-  assign error_code_and = (busy & Error) & (error_code == 4'd0); // @[ControlRegisters.cs:81, ControlRegisters.cs:86]
-  assign read_valid_and = s_axi_arvalid & (~read_valid); // @[ControlRegisters.cs:120]
-  assign s_axi_awready = (s_axi_awvalid & s_axi_wvalid) & (~write_response); // @[ControlRegisters.cs:57]
-  assign s_axi_wready = (s_axi_awvalid & s_axi_wvalid) & (~write_response); // @[ControlRegisters.cs:58]
-  assign s_axi_bresp = 2'd0; // @[ControlRegisters.cs:60]
-  assign s_axi_bvalid = write_response; // @[ControlRegisters.cs:59]
-  assign s_axi_arready = s_axi_arvalid & (~read_valid); // @[ControlRegisters.cs:116]
-  assign s_axi_rdata = read_data; // @[ControlRegisters.cs:119]
-  assign s_axi_rresp = 2'd0; // @[ControlRegisters.cs:118]
-  assign s_axi_rvalid = read_valid; // @[ControlRegisters.cs:117]
-  assign Start = ((Start_and & (s_axi_awaddr == 8'd16)) & s_axi_wdata[0]) & (~busy); // @[ControlRegisters.cs:97]
-  assign ProgramAddress = ProgramAddress_cat[39:0]; // @[ControlRegisters.cs:149]
-  assign ProgramLength = program_length; // @[ControlRegisters.cs:150]
-  assign Step = step[15:0]; // @[ControlRegisters.cs:151]
-  assign StepGroup = step_group[2:0]; // @[ControlRegisters.cs:152]
-  assign Bases_0 = Bases_0_cat[39:0]; // @[ControlRegisters.cs:154]
-  assign Bases_1 = Bases_1_cat[39:0]; // @[ControlRegisters.cs:154]
-  assign Bases_2 = Bases_2_cat[39:0]; // @[ControlRegisters.cs:154]
-  assign Bases_3 = Bases_3_cat[39:0]; // @[ControlRegisters.cs:154]
-  assign Interrupt = irq_status & irq_enable; // @[ControlRegisters.cs:98]
-  assign amounts_elsewhere = {Counting_5, Counting_6}; // @[ControlRegisters.cs:148]
+  assign Start_and = (s_axi_awvalid & s_axi_wvalid) & (~write_response); // @[ControlRegisters.cs:109]
+  assign ProgramAddress_cat = {program_hi, program_lo}; // @[ControlRegisters.cs:168]
+  assign Bases_0_cat = {base0_hi, base0_lo}; // @[ControlRegisters.cs:173]
+  assign Bases_1_cat = {base1_hi, base1_lo}; // @[ControlRegisters.cs:173]
+  assign Bases_2_cat = {base2_hi, base2_lo}; // @[ControlRegisters.cs:173]
+  assign Bases_3_cat = {base3_hi, base3_lo}; // @[ControlRegisters.cs:173]
+  assign program_lo_cat = {(s_axi_wstrb[3] ? 8'd255 : 8'd0), (s_axi_wstrb[2] ? 8'd255 : 8'd0), (s_axi_wstrb[1] ? 8'd255 : 8'd0), (s_axi_wstrb[0] ? 8'd255 : 8'd0)}; // @[ControlRegisters.cs:81]
+  assign busy_and = busy & end_in; // @[ControlRegisters.cs:89, ControlRegisters.cs:105]
+  assign busy_and_1 = ((Start_and & (s_axi_awaddr == 8'd16)) & s_axi_wdata[0]) & (~busy); // @[ControlRegisters.cs:89, ControlRegisters.cs:105]
+  assign error_code_and = (busy & error_in) & (error_code == 4'd0); // @[ControlRegisters.cs:93, ControlRegisters.cs:98]
+  assign read_valid_and = s_axi_arvalid & (~read_valid); // @[ControlRegisters.cs:132]
+  assign read_data_bits = s_axi_araddr[7:2]; // @[ControlRegisters.cs:157]
+  assign read_data_bits_1 = read_data_bits[4]; // @[ControlRegisters.cs:157]
+  assign read_data_bits_2 = read_data_bits[3]; // @[ControlRegisters.cs:157]
+  assign read_data_bits_3 = read_data_bits[2]; // @[ControlRegisters.cs:157]
+  assign read_data_bits_4 = read_data_bits[1]; // @[ControlRegisters.cs:157]
+  assign latched_high_bits = read_data_bits[4]; // @[ControlRegisters.cs:165]
+  assign latched_high_bits_1 = read_data_bits[3]; // @[ControlRegisters.cs:165]
+  assign latched_high_bits_2 = read_data_bits[2]; // @[ControlRegisters.cs:165]
+  assign latched_high_bits_3 = read_data_bits[1]; // @[ControlRegisters.cs:165]
+  assign latched_high_bits_4 = read_data_bits[4]; // @[ControlRegisters.cs:165]
+  assign latched_high_bits_5 = read_data_bits[3]; // @[ControlRegisters.cs:165]
+  assign latched_high_bits_6 = read_data_bits[2]; // @[ControlRegisters.cs:165]
+  assign latched_high_bits_7 = read_data_bits[1]; // @[ControlRegisters.cs:165]
+  assign s_axi_awready = (s_axi_awvalid & s_axi_wvalid) & (~write_response); // @[ControlRegisters.cs:69]
+  assign s_axi_wready = (s_axi_awvalid & s_axi_wvalid) & (~write_response); // @[ControlRegisters.cs:70]
+  assign s_axi_bresp = 2'd0; // @[ControlRegisters.cs:72]
+  assign s_axi_bvalid = write_response; // @[ControlRegisters.cs:71]
+  assign s_axi_arready = s_axi_arvalid & (~read_valid); // @[ControlRegisters.cs:128]
+  assign s_axi_rdata = read_data; // @[ControlRegisters.cs:131]
+  assign s_axi_rresp = 2'd0; // @[ControlRegisters.cs:130]
+  assign s_axi_rvalid = read_valid; // @[ControlRegisters.cs:129]
+  assign Start = ((Start_and & (s_axi_awaddr == 8'd16)) & s_axi_wdata[0]) & (~busy); // @[ControlRegisters.cs:109]
+  assign ProgramAddress = ProgramAddress_cat[39:0]; // @[ControlRegisters.cs:168]
+  assign ProgramLength = program_length; // @[ControlRegisters.cs:169]
+  assign Step = step[15:0]; // @[ControlRegisters.cs:170]
+  assign StepGroup = step_group[2:0]; // @[ControlRegisters.cs:171]
+  assign Bases_0 = Bases_0_cat[39:0]; // @[ControlRegisters.cs:173]
+  assign Bases_1 = Bases_1_cat[39:0]; // @[ControlRegisters.cs:173]
+  assign Bases_2 = Bases_2_cat[39:0]; // @[ControlRegisters.cs:173]
+  assign Bases_3 = Bases_3_cat[39:0]; // @[ControlRegisters.cs:173]
+  assign Interrupt = irq_status & irq_enable; // @[ControlRegisters.cs:110]
+  assign amounts_elsewhere = {counting_in[5], counting_in[6]}; // @[ControlRegisters.cs:167]
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:69]
+  always @(posedge clk) begin // @[ControlRegisters.cs:39]
+    if (rst)
+      end_in <= 1'b0;
+    else
+      end_in <= End;
+  end
+
+  always @(posedge clk) begin // @[ControlRegisters.cs:40]
+    if (rst)
+      error_in <= 1'b0;
+    else
+      error_in <= Error;
+  end
+
+  always @(posedge clk) begin // @[ControlRegisters.cs:41]
+    error_code_in <= ErrorCode;
+  end
+
+  always @(posedge clk) begin // @[ControlRegisters.cs:42]
+    error_pc_in <= ErrorPc;
+  end
+
+  always @(posedge clk) begin // @[ControlRegisters.cs:43]
+    engine_state_in <= EngineState;
+  end
+
+  always @(posedge clk) begin // @[ControlRegisters.cs:44]
+    if (rst)
+      counting_in <= 9'd0;
+    else
+      counting_in <= {Counting_8, Counting_7, Counting_6, Counting_5, Counting_4, Counting_3, Counting_2, Counting_1, Counting_0};
+  end
+
+  always @(posedge clk) begin // @[ControlRegisters.cs:45]
+    if (rst)
+      bytes_read_in <= 6'd0;
+    else
+      bytes_read_in <= BytesRead;
+  end
+
+  always @(posedge clk) begin // @[ControlRegisters.cs:46]
+    if (rst)
+      bytes_written_in <= 5'd0;
+    else
+      bytes_written_in <= BytesWritten;
+  end
+
+  always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       program_lo <= 32'd0;
     else if (Start_and & (s_axi_awaddr == 8'd32))
       program_lo <= (s_axi_wdata & program_lo_cat) | (program_lo & (~program_lo_cat));
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:69]
+  always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       program_hi <= 32'd0;
     else if (Start_and & (s_axi_awaddr == 8'd36))
       program_hi <= (s_axi_wdata & program_lo_cat) | (program_hi & (~program_lo_cat));
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:69]
+  always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       program_length <= 32'd0;
     else if (Start_and & (s_axi_awaddr == 8'd40))
       program_length <= (s_axi_wdata & program_lo_cat) | (program_length & (~program_lo_cat));
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:69]
+  always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       step_group <= 32'd0;
     else if (Start_and & (s_axi_awaddr == 8'd44))
       step_group <= (s_axi_wdata & program_lo_cat) | (step_group & (~program_lo_cat));
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:69]
+  always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       step <= 32'd0;
     else if (Start_and & (s_axi_awaddr == 8'd48))
       step <= (s_axi_wdata & program_lo_cat) | (step & (~program_lo_cat));
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:69]
+  always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       irq_enable <= 1'b0;
     else if (Start_and & (s_axi_awaddr == 8'd24))
       irq_enable <= (s_axi_wdata[0] & program_lo_cat[0]) | (irq_enable & (~program_lo_cat[0]));
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:69]
+  always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       base0_lo <= 32'd0;
     else if (Start_and & (s_axi_awaddr == 8'd64))
       base0_lo <= (s_axi_wdata & program_lo_cat) | (base0_lo & (~program_lo_cat));
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:69]
+  always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       base0_hi <= 32'd0;
     else if (Start_and & (s_axi_awaddr == 8'd68))
       base0_hi <= (s_axi_wdata & program_lo_cat) | (base0_hi & (~program_lo_cat));
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:69]
+  always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       base1_lo <= 32'd0;
     else if (Start_and & (s_axi_awaddr == 8'd72))
       base1_lo <= (s_axi_wdata & program_lo_cat) | (base1_lo & (~program_lo_cat));
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:69]
+  always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       base1_hi <= 32'd0;
     else if (Start_and & (s_axi_awaddr == 8'd76))
       base1_hi <= (s_axi_wdata & program_lo_cat) | (base1_hi & (~program_lo_cat));
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:69]
+  always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       base2_lo <= 32'd0;
     else if (Start_and & (s_axi_awaddr == 8'd80))
       base2_lo <= (s_axi_wdata & program_lo_cat) | (base2_lo & (~program_lo_cat));
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:69]
+  always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       base2_hi <= 32'd0;
     else if (Start_and & (s_axi_awaddr == 8'd84))
       base2_hi <= (s_axi_wdata & program_lo_cat) | (base2_hi & (~program_lo_cat));
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:69]
+  always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       base3_lo <= 32'd0;
     else if (Start_and & (s_axi_awaddr == 8'd88))
       base3_lo <= (s_axi_wdata & program_lo_cat) | (base3_lo & (~program_lo_cat));
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:69]
+  always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       base3_hi <= 32'd0;
     else if (Start_and & (s_axi_awaddr == 8'd92))
       base3_hi <= (s_axi_wdata & program_lo_cat) | (base3_hi & (~program_lo_cat));
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:77, ControlRegisters.cs:93]
+  always @(posedge clk) begin // @[ControlRegisters.cs:89, ControlRegisters.cs:105]
     if (rst)
       busy <= 1'b0;
     else
       busy <= busy_and ? 1'b0 : (busy_and_1 ? 1'b1 : busy);
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:78, ControlRegisters.cs:94]
+  always @(posedge clk) begin // @[ControlRegisters.cs:90, ControlRegisters.cs:106]
     if (rst)
       done <= 1'b0;
     else
       done <= busy_and ? 1'b1 : (busy_and_1 ? 1'b0 : done);
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:79, ControlRegisters.cs:89]
+  always @(posedge clk) begin // @[ControlRegisters.cs:91, ControlRegisters.cs:101]
     if (rst)
       error <= 1'b0;
     else
-      error <= (busy & Error) ? 1'b1 : (busy_and_1 ? 1'b0 : error);
+      error <= (busy & error_in) ? 1'b1 : (busy_and_1 ? 1'b0 : error);
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:80, ControlRegisters.cs:90]
+  always @(posedge clk) begin // @[ControlRegisters.cs:92, ControlRegisters.cs:102]
     if (rst)
       deadlock <= 1'b0;
     else
-      deadlock <= ((busy & Error) & (ErrorCode == 4'd5)) ? 1'b1 : (busy_and_1 ? 1'b0 : deadlock);
+      deadlock <= ((busy & error_in) & (error_code_in == 4'd5)) ? 1'b1 : (busy_and_1 ? 1'b0 : deadlock);
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:72, ControlRegisters.cs:95]
+  always @(posedge clk) begin // @[ControlRegisters.cs:84, ControlRegisters.cs:107]
     if (rst)
       irq_status <= 1'b0;
     else
       irq_status <= busy_and ? 1'b1 : (((Start_and & (s_axi_awaddr == 8'd28)) & s_axi_wdata[0]) ? 1'b0 : irq_status);
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:81, ControlRegisters.cs:86]
+  always @(posedge clk) begin // @[ControlRegisters.cs:93, ControlRegisters.cs:98]
     if (rst)
       error_code <= 4'd0;
     else
-      error_code <= error_code_and ? ErrorCode : (busy_and_1 ? 4'd0 : error_code);
+      error_code <= error_code_and ? error_code_in : (busy_and_1 ? 4'd0 : error_code);
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:82, ControlRegisters.cs:87]
+  always @(posedge clk) begin // @[ControlRegisters.cs:94, ControlRegisters.cs:99]
     if (rst)
       error_pc <= 32'd0;
     else
-      error_pc <= error_code_and ? ErrorPc : (busy_and_1 ? 32'd0 : error_pc);
+      error_pc <= error_code_and ? error_pc_in : (busy_and_1 ? 32'd0 : error_pc);
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:61]
+  always @(posedge clk) begin // @[ControlRegisters.cs:73]
     if (rst)
       write_response <= 1'b0;
     else
       write_response <= Start_and ? 1'b1 : (s_axi_bready ? 1'b0 : write_response);
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:107, ControlRegisters.cs:108]
+  always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
     if (rst)
       cycles <= 64'd0;
     else
-      cycles <= busy_and_1 ? 64'd0 : (busy ? (cycles + {58'd0, (Counting_0 ? 6'd1 : 6'd0)}) : cycles);
+      cycles <= busy_and_1 ? 64'd0 : (busy ? (cycles + {58'd0, (counting_in[0] ? 6'd1 : 6'd0)}) : cycles);
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:107, ControlRegisters.cs:108]
+  always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
     if (rst)
       pe_busy <= 64'd0;
     else
-      pe_busy <= busy_and_1 ? 64'd0 : (busy ? (pe_busy + {58'd0, (Counting_1 ? 6'd1 : 6'd0)}) : pe_busy);
+      pe_busy <= busy_and_1 ? 64'd0 : (busy ? (pe_busy + {58'd0, (counting_in[1] ? 6'd1 : 6'd0)}) : pe_busy);
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:107, ControlRegisters.cs:108]
+  always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
     if (rst)
       dma_wait <= 64'd0;
     else
-      dma_wait <= busy_and_1 ? 64'd0 : (busy ? (dma_wait + {58'd0, (Counting_2 ? 6'd1 : 6'd0)}) : dma_wait);
+      dma_wait <= busy_and_1 ? 64'd0 : (busy ? (dma_wait + {58'd0, (counting_in[2] ? 6'd1 : 6'd0)}) : dma_wait);
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:107, ControlRegisters.cs:108]
+  always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
     if (rst)
       dependency_wait <= 64'd0;
     else
-      dependency_wait <= busy_and_1 ? 64'd0 : (busy ? (dependency_wait + {58'd0, (Counting_3 ? 6'd1 : 6'd0)}) : dependency_wait);
+      dependency_wait <= busy_and_1 ? 64'd0 : (busy ? (dependency_wait + {58'd0, (counting_in[3] ? 6'd1 : 6'd0)}) : dependency_wait);
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:107, ControlRegisters.cs:108]
+  always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
     if (rst)
       vector_busy <= 64'd0;
     else
-      vector_busy <= busy_and_1 ? 64'd0 : (busy ? (vector_busy + {58'd0, (Counting_4 ? 6'd1 : 6'd0)}) : vector_busy);
+      vector_busy <= busy_and_1 ? 64'd0 : (busy ? (vector_busy + {58'd0, (counting_in[4] ? 6'd1 : 6'd0)}) : vector_busy);
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:107, ControlRegisters.cs:108]
+  always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
     if (rst)
       bytes_read <= 64'd0;
     else
-      bytes_read <= busy_and_1 ? 64'd0 : (busy ? (bytes_read + {58'd0, BytesRead}) : bytes_read);
+      bytes_read <= busy_and_1 ? 64'd0 : (busy ? (bytes_read + {58'd0, bytes_read_in}) : bytes_read);
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:107, ControlRegisters.cs:108]
+  always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
     if (rst)
       bytes_written <= 64'd0;
     else
-      bytes_written <= busy_and_1 ? 64'd0 : (busy ? (bytes_written + {58'd0, {1'd0, BytesWritten}}) : bytes_written);
+      bytes_written <= busy_and_1 ? 64'd0 : (busy ? (bytes_written + {58'd0, {1'd0, bytes_written_in}}) : bytes_written);
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:107, ControlRegisters.cs:108]
+  always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
     if (rst)
       instructions <= 64'd0;
     else
-      instructions <= busy_and_1 ? 64'd0 : (busy ? (instructions + {58'd0, (Counting_7 ? 6'd1 : 6'd0)}) : instructions);
+      instructions <= busy_and_1 ? 64'd0 : (busy ? (instructions + {58'd0, (counting_in[7] ? 6'd1 : 6'd0)}) : instructions);
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:107, ControlRegisters.cs:108]
+  always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
     if (rst)
       weight_wait <= 64'd0;
     else
-      weight_wait <= busy_and_1 ? 64'd0 : (busy ? (weight_wait + {58'd0, (Counting_8 ? 6'd1 : 6'd0)}) : weight_wait);
+      weight_wait <= busy_and_1 ? 64'd0 : (busy ? (weight_wait + {58'd0, (counting_in[8] ? 6'd1 : 6'd0)}) : weight_wait);
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:120]
+  always @(posedge clk) begin // @[ControlRegisters.cs:132]
     if (rst)
       read_valid <= 1'b0;
     else
       read_valid <= read_valid_and ? 1'b1 : (s_axi_rready ? 1'b0 : read_valid);
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:141]
+  always @(posedge clk) begin // @[ControlRegisters.cs:157]
     if (read_valid_and)
-      read_data <= (s_axi_araddr == 8'd196) ? latched_high : ((s_axi_araddr == 8'd192) ? weight_wait[31:0] : ((s_axi_araddr == 8'd188) ? latched_high : ((s_axi_araddr == 8'd184) ? instructions[31:0] : ((s_axi_araddr == 8'd180) ? latched_high : ((s_axi_araddr == 8'd176) ? bytes_written[31:0] : ((s_axi_araddr == 8'd172) ? latched_high : ((s_axi_araddr == 8'd168) ? bytes_read[31:0] : ((s_axi_araddr == 8'd164) ? latched_high : ((s_axi_araddr == 8'd160) ? vector_busy[31:0] : ((s_axi_araddr == 8'd156) ? latched_high : ((s_axi_araddr == 8'd152) ? dependency_wait[31:0] : ((s_axi_araddr == 8'd148) ? latched_high : ((s_axi_araddr == 8'd144) ? dma_wait[31:0] : ((s_axi_araddr == 8'd140) ? latched_high : ((s_axi_araddr == 8'd136) ? pe_busy[31:0] : ((s_axi_araddr == 8'd132) ? latched_high : ((s_axi_araddr == 8'd128) ? cycles[31:0] : ((s_axi_araddr == 8'd92) ? base3_hi : ((s_axi_araddr == 8'd88) ? base3_lo : ((s_axi_araddr == 8'd84) ? base2_hi : ((s_axi_araddr == 8'd80) ? base2_lo : ((s_axi_araddr == 8'd76) ? base1_hi : ((s_axi_araddr == 8'd72) ? base1_lo : ((s_axi_araddr == 8'd68) ? base0_hi : ((s_axi_araddr == 8'd64) ? base0_lo : ((s_axi_araddr == 8'd24) ? {31'd0, irq_enable} : ((s_axi_araddr == 8'd48) ? step : ((s_axi_araddr == 8'd44) ? step_group : ((s_axi_araddr == 8'd40) ? program_length : ((s_axi_araddr == 8'd36) ? program_hi : ((s_axi_araddr == 8'd32) ? program_lo : ((s_axi_araddr == 8'd60) ? {8'd0, EngineState} : ((s_axi_araddr == 8'd56) ? error_pc : ((s_axi_araddr == 8'd52) ? {28'd0, error_code} : ((s_axi_araddr == 8'd28) ? {31'd0, irq_status} : ((s_axi_araddr == 8'd20) ? {28'd0, {deadlock, error, done, busy}} : ((s_axi_araddr == 8'd8) ? 32'h807090d : ((s_axi_araddr == 8'd4) ? 32'h8202004 : ((s_axi_araddr == 8'd0) ? 32'hd1fa0001 : 32'd0)))))))))))))))))))))))))))))))))))))));
+      read_data <= read_data_bits[5] ? (read_data_bits_1 ? (read_data_bits_2 ? (read_data_bits_3 ? (read_data_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (read_data_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (read_data_bits_3 ? (read_data_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (read_data_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? latched_high : weight_wait[31:0])))) : (read_data_bits_2 ? (read_data_bits_3 ? (read_data_bits_4 ? (s_axi_araddr[2] ? latched_high : instructions[31:0]) : (s_axi_araddr[2] ? latched_high : bytes_written[31:0])) : (read_data_bits_4 ? (s_axi_araddr[2] ? latched_high : bytes_read[31:0]) : (s_axi_araddr[2] ? latched_high : vector_busy[31:0]))) : (read_data_bits_3 ? (read_data_bits_4 ? (s_axi_araddr[2] ? latched_high : dependency_wait[31:0]) : (s_axi_araddr[2] ? latched_high : dma_wait[31:0])) : (read_data_bits_4 ? (s_axi_araddr[2] ? latched_high : pe_busy[31:0]) : (s_axi_araddr[2] ? latched_high : cycles[31:0]))))) : (read_data_bits_1 ? (read_data_bits_2 ? (read_data_bits_3 ? (read_data_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (read_data_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (read_data_bits_3 ? (read_data_bits_4 ? (s_axi_araddr[2] ? base3_hi : base3_lo) : (s_axi_araddr[2] ? base2_hi : base2_lo)) : (read_data_bits_4 ? (s_axi_araddr[2] ? base1_hi : base1_lo) : (s_axi_araddr[2] ? base0_hi : base0_lo)))) : (read_data_bits_2 ? (read_data_bits_3 ? (read_data_bits_4 ? (s_axi_araddr[2] ? {8'd0, engine_state_in} : error_pc) : (s_axi_araddr[2] ? {28'd0, error_code} : step)) : (read_data_bits_4 ? (s_axi_araddr[2] ? step_group : program_length) : (s_axi_araddr[2] ? program_hi : program_lo))) : (read_data_bits_3 ? (read_data_bits_4 ? (s_axi_araddr[2] ? {31'd0, irq_status} : {31'd0, irq_enable}) : (s_axi_araddr[2] ? {28'd0, {deadlock, error, done, busy}} : 32'd0)) : (read_data_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'h807090d) : (s_axi_araddr[2] ? 32'h8202004 : 32'hd1fa0001)))));
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:145]
-    latched_high <= (read_valid_and & (s_axi_araddr == 8'd192)) ? weight_wait[63:32] : ((read_valid_and & (s_axi_araddr == 8'd184)) ? instructions[63:32] : ((read_valid_and & (s_axi_araddr == 8'd176)) ? bytes_written[63:32] : ((read_valid_and & (s_axi_araddr == 8'd168)) ? bytes_read[63:32] : ((read_valid_and & (s_axi_araddr == 8'd160)) ? vector_busy[63:32] : ((read_valid_and & (s_axi_araddr == 8'd152)) ? dependency_wait[63:32] : ((read_valid_and & (s_axi_araddr == 8'd144)) ? dma_wait[63:32] : ((read_valid_and & (s_axi_araddr == 8'd136)) ? pe_busy[63:32] : ((read_valid_and & (s_axi_araddr == 8'd128)) ? cycles[63:32] : latched_high))))))));
+  always @(posedge clk) begin // @[ControlRegisters.cs:165]
+    if (read_valid_and & (read_data_bits[5] ? (latched_high_bits ? (latched_high_bits_1 ? (latched_high_bits_2 ? (latched_high_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (latched_high_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0))) : (latched_high_bits_2 ? (latched_high_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (latched_high_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b1)))) : (latched_high_bits_1 ? (latched_high_bits_2 ? (latched_high_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b1) : (s_axi_araddr[2] ? 1'b0 : 1'b1)) : (latched_high_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b1) : (s_axi_araddr[2] ? 1'b0 : 1'b1))) : (latched_high_bits_2 ? (latched_high_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b1) : (s_axi_araddr[2] ? 1'b0 : 1'b1)) : (latched_high_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b1) : (s_axi_araddr[2] ? 1'b0 : 1'b1))))) : (latched_high_bits ? (latched_high_bits_1 ? (latched_high_bits_2 ? (latched_high_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (latched_high_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0))) : (latched_high_bits_2 ? (latched_high_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (latched_high_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)))) : (latched_high_bits_1 ? (latched_high_bits_2 ? (latched_high_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (latched_high_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0))) : (latched_high_bits_2 ? (latched_high_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (latched_high_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)))))))
+      latched_high <= read_data_bits[5] ? (latched_high_bits_4 ? (latched_high_bits_5 ? (latched_high_bits_6 ? (latched_high_bits_7 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (latched_high_bits_7 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (latched_high_bits_6 ? (latched_high_bits_7 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (latched_high_bits_7 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : weight_wait[63:32])))) : (latched_high_bits_5 ? (latched_high_bits_6 ? (latched_high_bits_7 ? (s_axi_araddr[2] ? 32'd0 : instructions[63:32]) : (s_axi_araddr[2] ? 32'd0 : bytes_written[63:32])) : (latched_high_bits_7 ? (s_axi_araddr[2] ? 32'd0 : bytes_read[63:32]) : (s_axi_araddr[2] ? 32'd0 : vector_busy[63:32]))) : (latched_high_bits_6 ? (latched_high_bits_7 ? (s_axi_araddr[2] ? 32'd0 : dependency_wait[63:32]) : (s_axi_araddr[2] ? 32'd0 : dma_wait[63:32])) : (latched_high_bits_7 ? (s_axi_araddr[2] ? 32'd0 : pe_busy[63:32]) : (s_axi_araddr[2] ? 32'd0 : cycles[63:32]))))) : (latched_high_bits_4 ? (latched_high_bits_5 ? (latched_high_bits_6 ? (latched_high_bits_7 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (latched_high_bits_7 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (latched_high_bits_6 ? (latched_high_bits_7 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (latched_high_bits_7 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)))) : (latched_high_bits_5 ? (latched_high_bits_6 ? (latched_high_bits_7 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (latched_high_bits_7 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (latched_high_bits_6 ? (latched_high_bits_7 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (latched_high_bits_7 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)))));
   end
 endmodule
 

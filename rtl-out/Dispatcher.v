@@ -59,679 +59,919 @@ module Dispatcher (
   reg [2:0] step_group; // @[Dispatcher.cs:50]
   reg halted; // @[Dispatcher.cs:51]
   reg ended; // @[Dispatcher.cs:52]
-  reg [7:0] tokens_load_to_weight; // @[Dispatcher.cs:62]
-  reg [7:0] tokens_load_to_compute; // @[Dispatcher.cs:62]
-  reg [7:0] tokens_load_to_vector; // @[Dispatcher.cs:62]
-  reg [7:0] tokens_load_to_store; // @[Dispatcher.cs:62]
-  reg [7:0] tokens_weight_to_load; // @[Dispatcher.cs:62]
-  reg [7:0] tokens_weight_to_compute; // @[Dispatcher.cs:62]
-  reg [7:0] tokens_weight_to_vector; // @[Dispatcher.cs:62]
-  reg [7:0] tokens_weight_to_store; // @[Dispatcher.cs:62]
-  reg [7:0] tokens_compute_to_load; // @[Dispatcher.cs:62]
-  reg [7:0] tokens_compute_to_weight; // @[Dispatcher.cs:62]
-  reg [7:0] tokens_compute_to_vector; // @[Dispatcher.cs:62]
-  reg [7:0] tokens_compute_to_store; // @[Dispatcher.cs:62]
-  reg [7:0] tokens_vector_to_load; // @[Dispatcher.cs:62]
-  reg [7:0] tokens_vector_to_weight; // @[Dispatcher.cs:62]
-  reg [7:0] tokens_vector_to_compute; // @[Dispatcher.cs:62]
-  reg [7:0] tokens_vector_to_store; // @[Dispatcher.cs:62]
-  reg [7:0] tokens_store_to_load; // @[Dispatcher.cs:62]
-  reg [7:0] tokens_store_to_weight; // @[Dispatcher.cs:62]
-  reg [7:0] tokens_store_to_compute; // @[Dispatcher.cs:62]
-  reg [7:0] tokens_store_to_vector; // @[Dispatcher.cs:62]
-  wire queue_load_InValid; // @[Dispatcher.cs:80]
-  wire queue_load_InReady; // @[Dispatcher.cs:80]
-  wire [258:0] queue_load_InData; // @[Dispatcher.cs:80]
-  wire queue_load_OutValid; // @[Dispatcher.cs:80]
-  wire queue_load_OutReady; // @[Dispatcher.cs:80]
-  wire [258:0] queue_load_OutData; // @[Dispatcher.cs:80]
-  wire [3:0] queue_load_Count; // @[Dispatcher.cs:80]
-  wire queue_load_Clear; // @[Dispatcher.cs:80]
-  reg start_load; // @[Dispatcher.cs:92]
-  reg [255:0] current_load; // @[Dispatcher.cs:93]
-  reg [2:0] current_step_group_load; // @[Dispatcher.cs:94]
-  wire queue_weight_InValid; // @[Dispatcher.cs:80]
-  wire queue_weight_InReady; // @[Dispatcher.cs:80]
-  wire [258:0] queue_weight_InData; // @[Dispatcher.cs:80]
-  wire queue_weight_OutValid; // @[Dispatcher.cs:80]
-  wire queue_weight_OutReady; // @[Dispatcher.cs:80]
-  wire [258:0] queue_weight_OutData; // @[Dispatcher.cs:80]
-  wire [3:0] queue_weight_Count; // @[Dispatcher.cs:80]
-  wire queue_weight_Clear; // @[Dispatcher.cs:80]
-  reg start_weight; // @[Dispatcher.cs:92]
-  reg [255:0] current_weight; // @[Dispatcher.cs:93]
-  reg [2:0] current_step_group_weight; // @[Dispatcher.cs:94]
-  wire queue_compute_InValid; // @[Dispatcher.cs:80]
-  wire queue_compute_InReady; // @[Dispatcher.cs:80]
-  wire [258:0] queue_compute_InData; // @[Dispatcher.cs:80]
-  wire queue_compute_OutValid; // @[Dispatcher.cs:80]
-  wire queue_compute_OutReady; // @[Dispatcher.cs:80]
-  wire [258:0] queue_compute_OutData; // @[Dispatcher.cs:80]
-  wire [3:0] queue_compute_Count; // @[Dispatcher.cs:80]
-  wire queue_compute_Clear; // @[Dispatcher.cs:80]
-  reg start_compute; // @[Dispatcher.cs:92]
-  reg [255:0] current_compute; // @[Dispatcher.cs:93]
-  reg [2:0] current_step_group_compute; // @[Dispatcher.cs:94]
-  wire queue_vector_InValid; // @[Dispatcher.cs:80]
-  wire queue_vector_InReady; // @[Dispatcher.cs:80]
-  wire [258:0] queue_vector_InData; // @[Dispatcher.cs:80]
-  wire queue_vector_OutValid; // @[Dispatcher.cs:80]
-  wire queue_vector_OutReady; // @[Dispatcher.cs:80]
-  wire [258:0] queue_vector_OutData; // @[Dispatcher.cs:80]
-  wire [3:0] queue_vector_Count; // @[Dispatcher.cs:80]
-  wire queue_vector_Clear; // @[Dispatcher.cs:80]
-  reg start_vector; // @[Dispatcher.cs:92]
-  reg [255:0] current_vector; // @[Dispatcher.cs:93]
-  reg [2:0] current_step_group_vector; // @[Dispatcher.cs:94]
-  wire queue_store_InValid; // @[Dispatcher.cs:80]
-  wire queue_store_InReady; // @[Dispatcher.cs:80]
-  wire [258:0] queue_store_InData; // @[Dispatcher.cs:80]
-  wire queue_store_OutValid; // @[Dispatcher.cs:80]
-  wire queue_store_OutReady; // @[Dispatcher.cs:80]
-  wire [258:0] queue_store_OutData; // @[Dispatcher.cs:80]
-  wire [3:0] queue_store_Count; // @[Dispatcher.cs:80]
-  wire queue_store_Clear; // @[Dispatcher.cs:80]
-  reg start_store; // @[Dispatcher.cs:92]
-  reg [255:0] current_store; // @[Dispatcher.cs:93]
-  reg [2:0] current_step_group_store; // @[Dispatcher.cs:94]
-  reg [4:0] quiet_cycles; // @[Dispatcher.cs:153]
+  reg [7:0] tokens_load_to_weight; // @[Dispatcher.cs:65]
+  reg has_tokens_load_to_weight; // @[Dispatcher.cs:66]
+  reg [7:0] tokens_load_to_compute; // @[Dispatcher.cs:65]
+  reg has_tokens_load_to_compute; // @[Dispatcher.cs:66]
+  reg [7:0] tokens_load_to_vector; // @[Dispatcher.cs:65]
+  reg has_tokens_load_to_vector; // @[Dispatcher.cs:66]
+  reg [7:0] tokens_load_to_store; // @[Dispatcher.cs:65]
+  reg has_tokens_load_to_store; // @[Dispatcher.cs:66]
+  reg [7:0] tokens_weight_to_load; // @[Dispatcher.cs:65]
+  reg has_tokens_weight_to_load; // @[Dispatcher.cs:66]
+  reg [7:0] tokens_weight_to_compute; // @[Dispatcher.cs:65]
+  reg has_tokens_weight_to_compute; // @[Dispatcher.cs:66]
+  reg [7:0] tokens_weight_to_vector; // @[Dispatcher.cs:65]
+  reg has_tokens_weight_to_vector; // @[Dispatcher.cs:66]
+  reg [7:0] tokens_weight_to_store; // @[Dispatcher.cs:65]
+  reg has_tokens_weight_to_store; // @[Dispatcher.cs:66]
+  reg [7:0] tokens_compute_to_load; // @[Dispatcher.cs:65]
+  reg has_tokens_compute_to_load; // @[Dispatcher.cs:66]
+  reg [7:0] tokens_compute_to_weight; // @[Dispatcher.cs:65]
+  reg has_tokens_compute_to_weight; // @[Dispatcher.cs:66]
+  reg [7:0] tokens_compute_to_vector; // @[Dispatcher.cs:65]
+  reg has_tokens_compute_to_vector; // @[Dispatcher.cs:66]
+  reg [7:0] tokens_compute_to_store; // @[Dispatcher.cs:65]
+  reg has_tokens_compute_to_store; // @[Dispatcher.cs:66]
+  reg [7:0] tokens_vector_to_load; // @[Dispatcher.cs:65]
+  reg has_tokens_vector_to_load; // @[Dispatcher.cs:66]
+  reg [7:0] tokens_vector_to_weight; // @[Dispatcher.cs:65]
+  reg has_tokens_vector_to_weight; // @[Dispatcher.cs:66]
+  reg [7:0] tokens_vector_to_compute; // @[Dispatcher.cs:65]
+  reg has_tokens_vector_to_compute; // @[Dispatcher.cs:66]
+  reg [7:0] tokens_vector_to_store; // @[Dispatcher.cs:65]
+  reg has_tokens_vector_to_store; // @[Dispatcher.cs:66]
+  reg [7:0] tokens_store_to_load; // @[Dispatcher.cs:65]
+  reg has_tokens_store_to_load; // @[Dispatcher.cs:66]
+  reg [7:0] tokens_store_to_weight; // @[Dispatcher.cs:65]
+  reg has_tokens_store_to_weight; // @[Dispatcher.cs:66]
+  reg [7:0] tokens_store_to_compute; // @[Dispatcher.cs:65]
+  reg has_tokens_store_to_compute; // @[Dispatcher.cs:66]
+  reg [7:0] tokens_store_to_vector; // @[Dispatcher.cs:65]
+  reg has_tokens_store_to_vector; // @[Dispatcher.cs:66]
+  wire queue_load_InValid; // @[Dispatcher.cs:84]
+  wire queue_load_InReady; // @[Dispatcher.cs:84]
+  wire [258:0] queue_load_InData; // @[Dispatcher.cs:84]
+  wire queue_load_OutValid; // @[Dispatcher.cs:84]
+  wire queue_load_OutReady; // @[Dispatcher.cs:84]
+  wire [258:0] queue_load_OutData; // @[Dispatcher.cs:84]
+  wire [3:0] queue_load_Count; // @[Dispatcher.cs:84]
+  wire queue_load_Clear; // @[Dispatcher.cs:84]
+  reg start_load; // @[Dispatcher.cs:96]
+  reg [255:0] current_load; // @[Dispatcher.cs:97]
+  reg [2:0] current_step_group_load; // @[Dispatcher.cs:98]
+  wire queue_weight_InValid; // @[Dispatcher.cs:84]
+  wire queue_weight_InReady; // @[Dispatcher.cs:84]
+  wire [258:0] queue_weight_InData; // @[Dispatcher.cs:84]
+  wire queue_weight_OutValid; // @[Dispatcher.cs:84]
+  wire queue_weight_OutReady; // @[Dispatcher.cs:84]
+  wire [258:0] queue_weight_OutData; // @[Dispatcher.cs:84]
+  wire [3:0] queue_weight_Count; // @[Dispatcher.cs:84]
+  wire queue_weight_Clear; // @[Dispatcher.cs:84]
+  reg start_weight; // @[Dispatcher.cs:96]
+  reg [255:0] current_weight; // @[Dispatcher.cs:97]
+  reg [2:0] current_step_group_weight; // @[Dispatcher.cs:98]
+  wire queue_compute_InValid; // @[Dispatcher.cs:84]
+  wire queue_compute_InReady; // @[Dispatcher.cs:84]
+  wire [258:0] queue_compute_InData; // @[Dispatcher.cs:84]
+  wire queue_compute_OutValid; // @[Dispatcher.cs:84]
+  wire queue_compute_OutReady; // @[Dispatcher.cs:84]
+  wire [258:0] queue_compute_OutData; // @[Dispatcher.cs:84]
+  wire [3:0] queue_compute_Count; // @[Dispatcher.cs:84]
+  wire queue_compute_Clear; // @[Dispatcher.cs:84]
+  reg start_compute; // @[Dispatcher.cs:96]
+  reg [255:0] current_compute; // @[Dispatcher.cs:97]
+  reg [2:0] current_step_group_compute; // @[Dispatcher.cs:98]
+  wire queue_vector_InValid; // @[Dispatcher.cs:84]
+  wire queue_vector_InReady; // @[Dispatcher.cs:84]
+  wire [258:0] queue_vector_InData; // @[Dispatcher.cs:84]
+  wire queue_vector_OutValid; // @[Dispatcher.cs:84]
+  wire queue_vector_OutReady; // @[Dispatcher.cs:84]
+  wire [258:0] queue_vector_OutData; // @[Dispatcher.cs:84]
+  wire [3:0] queue_vector_Count; // @[Dispatcher.cs:84]
+  wire queue_vector_Clear; // @[Dispatcher.cs:84]
+  reg start_vector; // @[Dispatcher.cs:96]
+  reg [255:0] current_vector; // @[Dispatcher.cs:97]
+  reg [2:0] current_step_group_vector; // @[Dispatcher.cs:98]
+  wire queue_store_InValid; // @[Dispatcher.cs:84]
+  wire queue_store_InReady; // @[Dispatcher.cs:84]
+  wire [258:0] queue_store_InData; // @[Dispatcher.cs:84]
+  wire queue_store_OutValid; // @[Dispatcher.cs:84]
+  wire queue_store_OutReady; // @[Dispatcher.cs:84]
+  wire [258:0] queue_store_OutData; // @[Dispatcher.cs:84]
+  wire [3:0] queue_store_Count; // @[Dispatcher.cs:84]
+  wire queue_store_Clear; // @[Dispatcher.cs:84]
+  reg start_store; // @[Dispatcher.cs:96]
+  reg [255:0] current_store; // @[Dispatcher.cs:97]
+  reg [2:0] current_step_group_store; // @[Dispatcher.cs:98]
+  reg [4:0] quiet_cycles; // @[Dispatcher.cs:169]
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire FetchReady_and_and; // @[Dispatcher.cs:144]
-  wire FetchReady_and; // @[Dispatcher.cs:144]
-  wire FetchReady_or_eq; // @[Dispatcher.cs:144]
-  wire FetchReady_or_eq_1; // @[Dispatcher.cs:144]
-  wire FetchReady_or_eq_2; // @[Dispatcher.cs:144]
-  wire FetchReady_or_or; // @[Dispatcher.cs:144]
-  wire FetchReady_or_or_1; // @[Dispatcher.cs:144]
-  wire FetchReady_or_or_2; // @[Dispatcher.cs:144]
-  wire FetchReady_or_or_3; // @[Dispatcher.cs:144]
-  wire FetchReady_or_or_4; // @[Dispatcher.cs:144]
-  wire FetchReady_or; // @[Dispatcher.cs:144]
-  wire FetchReady_and_1_and; // @[Dispatcher.cs:144]
-  wire FetchReady_and_1_eq; // @[Dispatcher.cs:144]
-  wire FetchReady_and_1_and_1; // @[Dispatcher.cs:144]
-  wire FetchReady_and_1_eq_1; // @[Dispatcher.cs:144]
-  wire FetchReady_and_1_and_2; // @[Dispatcher.cs:144]
-  wire FetchReady_and_1_eq_2; // @[Dispatcher.cs:144]
-  wire FetchReady_and_1_and_3; // @[Dispatcher.cs:144]
-  wire FetchReady_and_1_eq_3; // @[Dispatcher.cs:144]
-  wire FetchReady_and_1_and_4; // @[Dispatcher.cs:144]
-  wire FetchReady_and_1_eq_4; // @[Dispatcher.cs:144]
-  wire FetchReady_and_1; // @[Dispatcher.cs:144]
-  wire End_or_or_and; // @[Dispatcher.cs:168]
-  wire End_or_or; // @[Dispatcher.cs:168]
-  wire [255:0] End_or_and_and_and_and_bits_bits; // @[Dispatcher.cs:168]
-  wire [4:0] End_or_and_and_and_and_bits; // @[Dispatcher.cs:168]
-  wire End_or_and_and_and_and; // @[Dispatcher.cs:168]
-  wire End_or_and_and_and; // @[Dispatcher.cs:168]
-  wire [255:0] End_or_and_and_and_1_and_bits; // @[Dispatcher.cs:168]
-  wire [4:0] End_or_and_and_and_1_and_bits_1; // @[Dispatcher.cs:168]
-  wire End_or_and_and_and_1_and; // @[Dispatcher.cs:168]
-  wire End_or_and_and_and_1; // @[Dispatcher.cs:168]
-  wire [255:0] End_or_and_and_and_2_and_bits; // @[Dispatcher.cs:168]
-  wire [4:0] End_or_and_and_and_2_and_bits_1; // @[Dispatcher.cs:168]
-  wire End_or_and_and_and_2_and; // @[Dispatcher.cs:168]
-  wire End_or_and_and_and_2; // @[Dispatcher.cs:168]
-  wire [255:0] End_or_and_and_and_3_and_bits; // @[Dispatcher.cs:168]
-  wire [4:0] End_or_and_and_and_3_and_bits_1; // @[Dispatcher.cs:168]
-  wire End_or_and_and_and_3_and; // @[Dispatcher.cs:168]
-  wire End_or_and_and_and_3; // @[Dispatcher.cs:168]
-  wire [255:0] End_or_and_and_and_4_and_bits; // @[Dispatcher.cs:168]
-  wire [4:0] End_or_and_and_and_4_and_bits_1; // @[Dispatcher.cs:168]
-  wire End_or_and_and_and_4_and; // @[Dispatcher.cs:168]
-  wire End_or_and_and_and_4; // @[Dispatcher.cs:168]
-  wire End_or_and_and; // @[Dispatcher.cs:168]
-  wire End_or_and; // @[Dispatcher.cs:168]
-  wire End_or; // @[Dispatcher.cs:168]
-  wire Error_and; // @[Dispatcher.cs:169]
-  wire [4:0] Error_or_and_bits; // @[Dispatcher.cs:169]
-  wire Error_or_and; // @[Dispatcher.cs:169]
-  wire Error_or_and_1_and; // @[Dispatcher.cs:169]
-  wire [255:0] Error_or_and_1_bits; // @[Dispatcher.cs:169]
-  wire Error_or_and_1; // @[Dispatcher.cs:169]
-  wire [4:0] Error_or_and_2_bits; // @[Dispatcher.cs:169]
-  wire Error_or_and_2; // @[Dispatcher.cs:169]
-  wire Error_or_and_3_and; // @[Dispatcher.cs:169]
-  wire [255:0] Error_or_and_3_bits; // @[Dispatcher.cs:169]
-  wire Error_or_and_3; // @[Dispatcher.cs:169]
-  wire [4:0] Error_or_and_4_bits; // @[Dispatcher.cs:169]
-  wire Error_or_and_4; // @[Dispatcher.cs:169]
-  wire Error_or_and_5_and; // @[Dispatcher.cs:169]
-  wire [255:0] Error_or_and_5_bits; // @[Dispatcher.cs:169]
-  wire Error_or_and_5; // @[Dispatcher.cs:169]
-  wire [4:0] Error_or_and_6_bits; // @[Dispatcher.cs:169]
-  wire Error_or_and_6; // @[Dispatcher.cs:169]
-  wire Error_or_and_7_and; // @[Dispatcher.cs:169]
-  wire [255:0] Error_or_and_7_bits; // @[Dispatcher.cs:169]
-  wire Error_or_and_7; // @[Dispatcher.cs:169]
-  wire Error_or_and_8; // @[Dispatcher.cs:169]
-  wire Error_or_and_9_and; // @[Dispatcher.cs:169]
-  wire [255:0] Error_or_and_9_bits_bits; // @[Dispatcher.cs:169]
-  wire [4:0] Error_or_and_9_bits; // @[Dispatcher.cs:169]
-  wire Error_or_and_9; // @[Dispatcher.cs:169]
-  wire [4:0] Error_or_and_10_bits; // @[Dispatcher.cs:169]
-  wire Error_or_and_10; // @[Dispatcher.cs:169]
-  wire [255:0] Error_or_and_11_bits_bits; // @[Dispatcher.cs:169]
-  wire [4:0] Error_or_and_11_bits; // @[Dispatcher.cs:169]
-  wire Error_or_and_11; // @[Dispatcher.cs:169]
-  wire [4:0] Error_or_and_12_bits; // @[Dispatcher.cs:169]
-  wire Error_or_and_12; // @[Dispatcher.cs:169]
-  wire [255:0] Error_or_and_13_bits_bits; // @[Dispatcher.cs:169]
-  wire [4:0] Error_or_and_13_bits; // @[Dispatcher.cs:169]
-  wire Error_or_and_13; // @[Dispatcher.cs:169]
-  wire [4:0] Error_or_and_14_bits; // @[Dispatcher.cs:169]
-  wire Error_or_and_14; // @[Dispatcher.cs:169]
-  wire [255:0] Error_or_and_15_bits_bits; // @[Dispatcher.cs:169]
-  wire [4:0] Error_or_and_15_bits; // @[Dispatcher.cs:169]
-  wire Error_or_and_15; // @[Dispatcher.cs:169]
-  wire Error_or_and_16; // @[Dispatcher.cs:169]
-  wire [255:0] Error_or_and_17_bits_bits; // @[Dispatcher.cs:169]
-  wire [4:0] Error_or_and_17_bits; // @[Dispatcher.cs:169]
-  wire Error_or_and_17; // @[Dispatcher.cs:169]
-  wire [4:0] Error_or_and_18_bits; // @[Dispatcher.cs:169]
-  wire Error_or_and_18; // @[Dispatcher.cs:169]
-  wire [255:0] Error_or_and_19_bits_bits; // @[Dispatcher.cs:169]
-  wire [4:0] Error_or_and_19_bits; // @[Dispatcher.cs:169]
-  wire Error_or_and_19; // @[Dispatcher.cs:169]
-  wire [4:0] Error_or_and_20_bits; // @[Dispatcher.cs:169]
-  wire Error_or_and_20; // @[Dispatcher.cs:169]
-  wire [255:0] Error_or_and_21_bits_bits; // @[Dispatcher.cs:169]
-  wire [4:0] Error_or_and_21_bits; // @[Dispatcher.cs:169]
-  wire Error_or_and_21; // @[Dispatcher.cs:169]
-  wire [4:0] Error_or_and_22_bits; // @[Dispatcher.cs:169]
-  wire Error_or_and_22; // @[Dispatcher.cs:169]
-  wire [255:0] Error_or_and_23_bits_bits; // @[Dispatcher.cs:169]
-  wire [4:0] Error_or_and_23_bits; // @[Dispatcher.cs:169]
-  wire Error_or_and_23; // @[Dispatcher.cs:169]
-  wire Error_or_and_24; // @[Dispatcher.cs:169]
-  wire [255:0] Error_or_and_25_bits_bits; // @[Dispatcher.cs:169]
-  wire [4:0] Error_or_and_25_bits; // @[Dispatcher.cs:169]
-  wire Error_or_and_25; // @[Dispatcher.cs:169]
-  wire [4:0] Error_or_and_26_bits; // @[Dispatcher.cs:169]
-  wire Error_or_and_26; // @[Dispatcher.cs:169]
-  wire [255:0] Error_or_and_27_bits_bits; // @[Dispatcher.cs:169]
-  wire [4:0] Error_or_and_27_bits; // @[Dispatcher.cs:169]
-  wire Error_or_and_27; // @[Dispatcher.cs:169]
-  wire [4:0] Error_or_and_28_bits; // @[Dispatcher.cs:169]
-  wire Error_or_and_28; // @[Dispatcher.cs:169]
-  wire [255:0] Error_or_and_29_bits_bits; // @[Dispatcher.cs:169]
-  wire [4:0] Error_or_and_29_bits; // @[Dispatcher.cs:169]
-  wire Error_or_and_29; // @[Dispatcher.cs:169]
-  wire [4:0] Error_or_and_30_bits; // @[Dispatcher.cs:169]
-  wire Error_or_and_30; // @[Dispatcher.cs:169]
-  wire [255:0] Error_or_and_31_bits_bits; // @[Dispatcher.cs:169]
-  wire [4:0] Error_or_and_31_bits; // @[Dispatcher.cs:169]
-  wire Error_or_and_31; // @[Dispatcher.cs:169]
-  wire Error_or_and_32; // @[Dispatcher.cs:169]
-  wire [255:0] Error_or_and_33_bits_bits; // @[Dispatcher.cs:169]
-  wire [4:0] Error_or_and_33_bits; // @[Dispatcher.cs:169]
-  wire Error_or_and_33; // @[Dispatcher.cs:169]
-  wire [4:0] Error_or_and_34_bits; // @[Dispatcher.cs:169]
-  wire Error_or_and_34; // @[Dispatcher.cs:169]
-  wire [255:0] Error_or_and_35_bits_bits; // @[Dispatcher.cs:169]
-  wire [4:0] Error_or_and_35_bits; // @[Dispatcher.cs:169]
-  wire Error_or_and_35; // @[Dispatcher.cs:169]
-  wire [4:0] Error_or_and_36_bits; // @[Dispatcher.cs:169]
-  wire Error_or_and_36; // @[Dispatcher.cs:169]
-  wire [255:0] Error_or_and_37_bits_bits; // @[Dispatcher.cs:169]
-  wire [4:0] Error_or_and_37_bits; // @[Dispatcher.cs:169]
-  wire Error_or_and_37; // @[Dispatcher.cs:169]
-  wire [4:0] Error_or_and_38_bits; // @[Dispatcher.cs:169]
-  wire Error_or_and_38; // @[Dispatcher.cs:169]
-  wire [255:0] Error_or_and_39_bits_bits; // @[Dispatcher.cs:169]
-  wire [4:0] Error_or_and_39_bits; // @[Dispatcher.cs:169]
-  wire Error_or_and_39; // @[Dispatcher.cs:169]
-  wire Error_or; // @[Dispatcher.cs:169]
+  wire FetchReady_and_and; // @[Dispatcher.cs:160]
+  wire FetchReady_and; // @[Dispatcher.cs:160]
+  wire FetchReady_or_eq; // @[Dispatcher.cs:160]
+  wire FetchReady_or_eq_1; // @[Dispatcher.cs:160]
+  wire FetchReady_or_eq_2; // @[Dispatcher.cs:160]
+  wire FetchReady_or_or; // @[Dispatcher.cs:160]
+  wire FetchReady_or_or_1; // @[Dispatcher.cs:160]
+  wire FetchReady_or_or_2; // @[Dispatcher.cs:160]
+  wire FetchReady_or_or_3; // @[Dispatcher.cs:160]
+  wire FetchReady_or_or_4; // @[Dispatcher.cs:160]
+  wire FetchReady_or; // @[Dispatcher.cs:160]
+  wire FetchReady_and_1_and; // @[Dispatcher.cs:160]
+  wire FetchReady_and_1_eq; // @[Dispatcher.cs:160]
+  wire FetchReady_and_1_and_1; // @[Dispatcher.cs:160]
+  wire FetchReady_and_1_eq_1; // @[Dispatcher.cs:160]
+  wire FetchReady_and_1_and_2; // @[Dispatcher.cs:160]
+  wire FetchReady_and_1_eq_2; // @[Dispatcher.cs:160]
+  wire FetchReady_and_1_and_3; // @[Dispatcher.cs:160]
+  wire FetchReady_and_1_eq_3; // @[Dispatcher.cs:160]
+  wire FetchReady_and_1_and_4; // @[Dispatcher.cs:160]
+  wire FetchReady_and_1_eq_4; // @[Dispatcher.cs:160]
+  wire FetchReady_and_1; // @[Dispatcher.cs:160]
+  wire End_or_or_and; // @[Dispatcher.cs:186]
+  wire End_or_or; // @[Dispatcher.cs:186]
+  wire [255:0] End_or_and_and_and_and_bits_bits; // @[Dispatcher.cs:186]
+  wire [4:0] End_or_and_and_and_and_bits; // @[Dispatcher.cs:186]
+  wire End_or_and_and_and_and; // @[Dispatcher.cs:186]
+  wire End_or_and_and_and; // @[Dispatcher.cs:186]
+  wire [255:0] End_or_and_and_and_1_and_bits; // @[Dispatcher.cs:186]
+  wire [4:0] End_or_and_and_and_1_and_bits_1; // @[Dispatcher.cs:186]
+  wire End_or_and_and_and_1_and; // @[Dispatcher.cs:186]
+  wire End_or_and_and_and_1; // @[Dispatcher.cs:186]
+  wire [255:0] End_or_and_and_and_2_and_bits; // @[Dispatcher.cs:186]
+  wire [4:0] End_or_and_and_and_2_and_bits_1; // @[Dispatcher.cs:186]
+  wire End_or_and_and_and_2_and; // @[Dispatcher.cs:186]
+  wire End_or_and_and_and_2; // @[Dispatcher.cs:186]
+  wire [255:0] End_or_and_and_and_3_and_bits; // @[Dispatcher.cs:186]
+  wire [4:0] End_or_and_and_and_3_and_bits_1; // @[Dispatcher.cs:186]
+  wire End_or_and_and_and_3_and; // @[Dispatcher.cs:186]
+  wire End_or_and_and_and_3; // @[Dispatcher.cs:186]
+  wire [255:0] End_or_and_and_and_4_and_bits; // @[Dispatcher.cs:186]
+  wire [4:0] End_or_and_and_and_4_and_bits_1; // @[Dispatcher.cs:186]
+  wire End_or_and_and_and_4_and; // @[Dispatcher.cs:186]
+  wire End_or_and_and_and_4; // @[Dispatcher.cs:186]
+  wire End_or_and_and; // @[Dispatcher.cs:186]
+  wire End_or_and; // @[Dispatcher.cs:186]
+  wire End_or; // @[Dispatcher.cs:186]
+  wire Error_and; // @[Dispatcher.cs:187]
+  wire [4:0] Error_or_and_bits; // @[Dispatcher.cs:187]
+  wire Error_or_and; // @[Dispatcher.cs:187]
+  wire Error_or_and_1_and; // @[Dispatcher.cs:187]
+  wire [255:0] Error_or_and_1_bits; // @[Dispatcher.cs:187]
+  wire Error_or_and_1; // @[Dispatcher.cs:187]
+  wire [4:0] Error_or_and_2_bits; // @[Dispatcher.cs:187]
+  wire Error_or_and_2; // @[Dispatcher.cs:187]
+  wire Error_or_and_3_and; // @[Dispatcher.cs:187]
+  wire [255:0] Error_or_and_3_bits; // @[Dispatcher.cs:187]
+  wire Error_or_and_3; // @[Dispatcher.cs:187]
+  wire [4:0] Error_or_and_4_bits; // @[Dispatcher.cs:187]
+  wire Error_or_and_4; // @[Dispatcher.cs:187]
+  wire Error_or_and_5_and; // @[Dispatcher.cs:187]
+  wire [255:0] Error_or_and_5_bits; // @[Dispatcher.cs:187]
+  wire Error_or_and_5; // @[Dispatcher.cs:187]
+  wire [4:0] Error_or_and_6_bits; // @[Dispatcher.cs:187]
+  wire Error_or_and_6; // @[Dispatcher.cs:187]
+  wire Error_or_and_7_and; // @[Dispatcher.cs:187]
+  wire [255:0] Error_or_and_7_bits; // @[Dispatcher.cs:187]
+  wire Error_or_and_7; // @[Dispatcher.cs:187]
+  wire Error_or_and_8; // @[Dispatcher.cs:187]
+  wire Error_or_and_9_and; // @[Dispatcher.cs:187]
+  wire [255:0] Error_or_and_9_bits_bits; // @[Dispatcher.cs:187]
+  wire [4:0] Error_or_and_9_bits; // @[Dispatcher.cs:187]
+  wire Error_or_and_9; // @[Dispatcher.cs:187]
+  wire [4:0] Error_or_and_10_bits; // @[Dispatcher.cs:187]
+  wire Error_or_and_10; // @[Dispatcher.cs:187]
+  wire [255:0] Error_or_and_11_bits_bits; // @[Dispatcher.cs:187]
+  wire [4:0] Error_or_and_11_bits; // @[Dispatcher.cs:187]
+  wire Error_or_and_11; // @[Dispatcher.cs:187]
+  wire [4:0] Error_or_and_12_bits; // @[Dispatcher.cs:187]
+  wire Error_or_and_12; // @[Dispatcher.cs:187]
+  wire [255:0] Error_or_and_13_bits_bits; // @[Dispatcher.cs:187]
+  wire [4:0] Error_or_and_13_bits; // @[Dispatcher.cs:187]
+  wire Error_or_and_13; // @[Dispatcher.cs:187]
+  wire [4:0] Error_or_and_14_bits; // @[Dispatcher.cs:187]
+  wire Error_or_and_14; // @[Dispatcher.cs:187]
+  wire [255:0] Error_or_and_15_bits_bits; // @[Dispatcher.cs:187]
+  wire [4:0] Error_or_and_15_bits; // @[Dispatcher.cs:187]
+  wire Error_or_and_15; // @[Dispatcher.cs:187]
+  wire Error_or_and_16; // @[Dispatcher.cs:187]
+  wire [255:0] Error_or_and_17_bits_bits; // @[Dispatcher.cs:187]
+  wire [4:0] Error_or_and_17_bits; // @[Dispatcher.cs:187]
+  wire Error_or_and_17; // @[Dispatcher.cs:187]
+  wire [4:0] Error_or_and_18_bits; // @[Dispatcher.cs:187]
+  wire Error_or_and_18; // @[Dispatcher.cs:187]
+  wire [255:0] Error_or_and_19_bits_bits; // @[Dispatcher.cs:187]
+  wire [4:0] Error_or_and_19_bits; // @[Dispatcher.cs:187]
+  wire Error_or_and_19; // @[Dispatcher.cs:187]
+  wire [4:0] Error_or_and_20_bits; // @[Dispatcher.cs:187]
+  wire Error_or_and_20; // @[Dispatcher.cs:187]
+  wire [255:0] Error_or_and_21_bits_bits; // @[Dispatcher.cs:187]
+  wire [4:0] Error_or_and_21_bits; // @[Dispatcher.cs:187]
+  wire Error_or_and_21; // @[Dispatcher.cs:187]
+  wire [4:0] Error_or_and_22_bits; // @[Dispatcher.cs:187]
+  wire Error_or_and_22; // @[Dispatcher.cs:187]
+  wire [255:0] Error_or_and_23_bits_bits; // @[Dispatcher.cs:187]
+  wire [4:0] Error_or_and_23_bits; // @[Dispatcher.cs:187]
+  wire Error_or_and_23; // @[Dispatcher.cs:187]
+  wire Error_or_and_24; // @[Dispatcher.cs:187]
+  wire [255:0] Error_or_and_25_bits_bits; // @[Dispatcher.cs:187]
+  wire [4:0] Error_or_and_25_bits; // @[Dispatcher.cs:187]
+  wire Error_or_and_25; // @[Dispatcher.cs:187]
+  wire [4:0] Error_or_and_26_bits; // @[Dispatcher.cs:187]
+  wire Error_or_and_26; // @[Dispatcher.cs:187]
+  wire [255:0] Error_or_and_27_bits_bits; // @[Dispatcher.cs:187]
+  wire [4:0] Error_or_and_27_bits; // @[Dispatcher.cs:187]
+  wire Error_or_and_27; // @[Dispatcher.cs:187]
+  wire [4:0] Error_or_and_28_bits; // @[Dispatcher.cs:187]
+  wire Error_or_and_28; // @[Dispatcher.cs:187]
+  wire [255:0] Error_or_and_29_bits_bits; // @[Dispatcher.cs:187]
+  wire [4:0] Error_or_and_29_bits; // @[Dispatcher.cs:187]
+  wire Error_or_and_29; // @[Dispatcher.cs:187]
+  wire [4:0] Error_or_and_30_bits; // @[Dispatcher.cs:187]
+  wire Error_or_and_30; // @[Dispatcher.cs:187]
+  wire [255:0] Error_or_and_31_bits_bits; // @[Dispatcher.cs:187]
+  wire [4:0] Error_or_and_31_bits; // @[Dispatcher.cs:187]
+  wire Error_or_and_31; // @[Dispatcher.cs:187]
+  wire Error_or_and_32; // @[Dispatcher.cs:187]
+  wire [255:0] Error_or_and_33_bits_bits; // @[Dispatcher.cs:187]
+  wire [4:0] Error_or_and_33_bits; // @[Dispatcher.cs:187]
+  wire Error_or_and_33; // @[Dispatcher.cs:187]
+  wire [4:0] Error_or_and_34_bits; // @[Dispatcher.cs:187]
+  wire Error_or_and_34; // @[Dispatcher.cs:187]
+  wire [255:0] Error_or_and_35_bits_bits; // @[Dispatcher.cs:187]
+  wire [4:0] Error_or_and_35_bits; // @[Dispatcher.cs:187]
+  wire Error_or_and_35; // @[Dispatcher.cs:187]
+  wire [4:0] Error_or_and_36_bits; // @[Dispatcher.cs:187]
+  wire Error_or_and_36; // @[Dispatcher.cs:187]
+  wire [255:0] Error_or_and_37_bits_bits; // @[Dispatcher.cs:187]
+  wire [4:0] Error_or_and_37_bits; // @[Dispatcher.cs:187]
+  wire Error_or_and_37; // @[Dispatcher.cs:187]
+  wire [4:0] Error_or_and_38_bits; // @[Dispatcher.cs:187]
+  wire Error_or_and_38; // @[Dispatcher.cs:187]
+  wire [255:0] Error_or_and_39_bits_bits; // @[Dispatcher.cs:187]
+  wire [4:0] Error_or_and_39_bits; // @[Dispatcher.cs:187]
+  wire Error_or_and_39; // @[Dispatcher.cs:187]
+  wire Error_or; // @[Dispatcher.cs:187]
+  wire tokens_load_to_weight_and; // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  wire tokens_load_to_weight_and_1; // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  wire tokens_load_to_compute_and; // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  wire tokens_load_to_compute_and_1; // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  wire tokens_load_to_vector_and; // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  wire tokens_load_to_vector_and_1; // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  wire tokens_load_to_store_and; // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  wire tokens_load_to_store_and_1; // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  wire tokens_weight_to_load_and; // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  wire tokens_weight_to_load_and_1; // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  wire tokens_weight_to_compute_and; // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  wire tokens_weight_to_compute_and_1; // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  wire tokens_weight_to_vector_and; // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  wire tokens_weight_to_vector_and_1; // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  wire tokens_weight_to_store_and; // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  wire tokens_weight_to_store_and_1; // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  wire tokens_compute_to_load_and; // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  wire tokens_compute_to_load_and_1; // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  wire tokens_compute_to_weight_and; // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  wire tokens_compute_to_weight_and_1; // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  wire tokens_compute_to_vector_and; // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  wire tokens_compute_to_vector_and_1; // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  wire tokens_compute_to_store_and; // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  wire tokens_compute_to_store_and_1; // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  wire tokens_vector_to_load_and; // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  wire tokens_vector_to_load_and_1; // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  wire tokens_vector_to_weight_and; // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  wire tokens_vector_to_weight_and_1; // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  wire tokens_vector_to_compute_and; // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  wire tokens_vector_to_compute_and_1; // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  wire tokens_vector_to_store_and; // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  wire tokens_vector_to_store_and_1; // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  wire tokens_store_to_load_and; // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  wire tokens_store_to_load_and_1; // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  wire tokens_store_to_weight_and; // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  wire tokens_store_to_weight_and_1; // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  wire tokens_store_to_compute_and; // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  wire tokens_store_to_compute_and_1; // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  wire tokens_store_to_vector_and; // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  wire tokens_store_to_vector_and_1; // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign FetchReady_and_and = (~halted) & (~ended); // @[Dispatcher.cs:144]
-  assign FetchReady_and = FetchValid & FetchReady_and_and; // @[Dispatcher.cs:144]
-  assign FetchReady_or_eq = FetchInstruction[4:0] == 5'd13; // @[Dispatcher.cs:144]
-  assign FetchReady_or_eq_1 = FetchInstruction[4:0] == 5'd14; // @[Dispatcher.cs:144]
-  assign FetchReady_or_eq_2 = FetchInstruction[4:0] == 5'd15; // @[Dispatcher.cs:144]
-  assign FetchReady_or_or = (1'b0 | (FetchInstruction[4:0] == 5'd1)) | (FetchInstruction[4:0] == 5'd3); // @[Dispatcher.cs:144]
-  assign FetchReady_or_or_1 = (1'b0 | (FetchInstruction[4:0] == 5'd4)) | (FetchInstruction[4:0] == 5'd5); // @[Dispatcher.cs:144]
-  assign FetchReady_or_or_2 = 1'b0 | (FetchInstruction[4:0] == 5'd6); // @[Dispatcher.cs:144]
-  assign FetchReady_or_or_3 = (((((1'b0 | (FetchInstruction[4:0] == 5'd7)) | (FetchInstruction[4:0] == 5'd8)) | (FetchInstruction[4:0] == 5'd9)) | (FetchInstruction[4:0] == 5'd10)) | (FetchInstruction[4:0] == 5'd11)) | (FetchInstruction[4:0] == 5'd12); // @[Dispatcher.cs:144]
-  assign FetchReady_or_or_4 = 1'b0 | (FetchInstruction[4:0] == 5'd2); // @[Dispatcher.cs:144]
-  assign FetchReady_or = ((((((FetchReady_or_eq | FetchReady_or_eq_1) | FetchReady_or_eq_2) | FetchReady_or_or) | FetchReady_or_or_1) | FetchReady_or_or_2) | FetchReady_or_or_3) | FetchReady_or_or_4; // @[Dispatcher.cs:144]
-  assign FetchReady_and_1_and = (~engine_0_Busy) & (~start_load); // @[Dispatcher.cs:144]
-  assign FetchReady_and_1_eq = queue_load_Count == 4'd0; // @[Dispatcher.cs:144]
-  assign FetchReady_and_1_and_1 = (~engine_1_Busy) & (~start_weight); // @[Dispatcher.cs:144]
-  assign FetchReady_and_1_eq_1 = queue_weight_Count == 4'd0; // @[Dispatcher.cs:144]
-  assign FetchReady_and_1_and_2 = (~engine_2_Busy) & (~start_compute); // @[Dispatcher.cs:144]
-  assign FetchReady_and_1_eq_2 = queue_compute_Count == 4'd0; // @[Dispatcher.cs:144]
-  assign FetchReady_and_1_and_3 = (~engine_3_Busy) & (~start_vector); // @[Dispatcher.cs:144]
-  assign FetchReady_and_1_eq_3 = queue_vector_Count == 4'd0; // @[Dispatcher.cs:144]
-  assign FetchReady_and_1_and_4 = (~engine_4_Busy) & (~start_store); // @[Dispatcher.cs:144]
-  assign FetchReady_and_1_eq_4 = queue_store_Count == 4'd0; // @[Dispatcher.cs:144]
-  assign FetchReady_and_1 = (((((((((1'b1 & FetchReady_and_1_and) & FetchReady_and_1_eq) & FetchReady_and_1_and_1) & FetchReady_and_1_eq_1) & FetchReady_and_1_and_2) & FetchReady_and_1_eq_2) & FetchReady_and_1_and_3) & FetchReady_and_1_eq_3) & FetchReady_and_1_and_4) & FetchReady_and_1_eq_4; // @[Dispatcher.cs:144]
-  assign End_or_or_and = FetchReady_and & ((((FetchReady_or & (~FetchReady_or_eq_1)) & (~FetchReady_or_eq_2)) & ((((((1'b0 | (FetchReady_or_or & queue_load_InReady)) | (FetchReady_or_or_1 & queue_weight_InReady)) | (FetchReady_or_or_2 & queue_compute_InReady)) | (FetchReady_or_or_3 & queue_vector_InReady)) | (FetchReady_or_or_4 & queue_store_InReady)) | FetchReady_or_eq)) | ((FetchReady_or_eq_1 | FetchReady_or_eq_2) & FetchReady_and_1)); // @[Dispatcher.cs:168]
-  assign End_or_or = ((End_or_or_and & FetchReady_or_eq_2) | (((FetchReady_and_and & (~FetchValid)) & FetchExhausted) & FetchReady_and_1)) | ((halted & (~ended)) & (((((1'b1 & FetchReady_and_1_and) & FetchReady_and_1_and_1) & FetchReady_and_1_and_2) & FetchReady_and_1_and_3) & FetchReady_and_1_and_4)); // @[Dispatcher.cs:168]
-  assign End_or_and_and_and_and_bits_bits = queue_load_OutData[255:0]; // @[Dispatcher.cs:168]
-  assign End_or_and_and_and_and_bits = End_or_and_and_and_and_bits_bits[9:5]; // @[Dispatcher.cs:168]
-  assign End_or_and_and_and_and = (((1'b1 & ((~End_or_and_and_and_and_bits[1]) | (tokens_weight_to_load != 8'd0))) & ((~End_or_and_and_and_and_bits[2]) | (tokens_compute_to_load != 8'd0))) & ((~End_or_and_and_and_and_bits[3]) | (tokens_vector_to_load != 8'd0))) & ((~End_or_and_and_and_and_bits[4]) | (tokens_store_to_load != 8'd0)); // @[Dispatcher.cs:168]
-  assign End_or_and_and_and = (queue_load_OutValid & FetchReady_and_1_and) & (~End_or_and_and_and_and); // @[Dispatcher.cs:168]
-  assign End_or_and_and_and_1_and_bits = queue_weight_OutData[255:0]; // @[Dispatcher.cs:168]
-  assign End_or_and_and_and_1_and_bits_1 = End_or_and_and_and_1_and_bits[9:5]; // @[Dispatcher.cs:168]
-  assign End_or_and_and_and_1_and = (((1'b1 & ((~End_or_and_and_and_1_and_bits[5]) | (tokens_load_to_weight != 8'd0))) & ((~End_or_and_and_and_1_and_bits_1[2]) | (tokens_compute_to_weight != 8'd0))) & ((~End_or_and_and_and_1_and_bits_1[3]) | (tokens_vector_to_weight != 8'd0))) & ((~End_or_and_and_and_1_and_bits_1[4]) | (tokens_store_to_weight != 8'd0)); // @[Dispatcher.cs:168]
-  assign End_or_and_and_and_1 = (queue_weight_OutValid & FetchReady_and_1_and_1) & (~End_or_and_and_and_1_and); // @[Dispatcher.cs:168]
-  assign End_or_and_and_and_2_and_bits = queue_compute_OutData[255:0]; // @[Dispatcher.cs:168]
-  assign End_or_and_and_and_2_and_bits_1 = End_or_and_and_and_2_and_bits[9:5]; // @[Dispatcher.cs:168]
-  assign End_or_and_and_and_2_and = (((1'b1 & ((~End_or_and_and_and_2_and_bits[5]) | (tokens_load_to_compute != 8'd0))) & ((~End_or_and_and_and_2_and_bits_1[1]) | (tokens_weight_to_compute != 8'd0))) & ((~End_or_and_and_and_2_and_bits_1[3]) | (tokens_vector_to_compute != 8'd0))) & ((~End_or_and_and_and_2_and_bits_1[4]) | (tokens_store_to_compute != 8'd0)); // @[Dispatcher.cs:168]
-  assign End_or_and_and_and_2 = (queue_compute_OutValid & FetchReady_and_1_and_2) & (~End_or_and_and_and_2_and); // @[Dispatcher.cs:168]
-  assign End_or_and_and_and_3_and_bits = queue_vector_OutData[255:0]; // @[Dispatcher.cs:168]
-  assign End_or_and_and_and_3_and_bits_1 = End_or_and_and_and_3_and_bits[9:5]; // @[Dispatcher.cs:168]
-  assign End_or_and_and_and_3_and = (((1'b1 & ((~End_or_and_and_and_3_and_bits[5]) | (tokens_load_to_vector != 8'd0))) & ((~End_or_and_and_and_3_and_bits_1[1]) | (tokens_weight_to_vector != 8'd0))) & ((~End_or_and_and_and_3_and_bits_1[2]) | (tokens_compute_to_vector != 8'd0))) & ((~End_or_and_and_and_3_and_bits_1[4]) | (tokens_store_to_vector != 8'd0)); // @[Dispatcher.cs:168]
-  assign End_or_and_and_and_3 = (queue_vector_OutValid & FetchReady_and_1_and_3) & (~End_or_and_and_and_3_and); // @[Dispatcher.cs:168]
-  assign End_or_and_and_and_4_and_bits = queue_store_OutData[255:0]; // @[Dispatcher.cs:168]
-  assign End_or_and_and_and_4_and_bits_1 = End_or_and_and_and_4_and_bits[9:5]; // @[Dispatcher.cs:168]
-  assign End_or_and_and_and_4_and = (((1'b1 & ((~End_or_and_and_and_4_and_bits[5]) | (tokens_load_to_store != 8'd0))) & ((~End_or_and_and_and_4_and_bits_1[1]) | (tokens_weight_to_store != 8'd0))) & ((~End_or_and_and_and_4_and_bits_1[2]) | (tokens_compute_to_store != 8'd0))) & ((~End_or_and_and_and_4_and_bits_1[3]) | (tokens_vector_to_store != 8'd0)); // @[Dispatcher.cs:168]
-  assign End_or_and_and_and_4 = (queue_store_OutValid & FetchReady_and_1_and_4) & (~End_or_and_and_and_4_and); // @[Dispatcher.cs:168]
-  assign End_or_and_and = ((((((((FetchValid & (~End_or_or_and)) | ((~FetchValid) & FetchExhausted)) | halted) & (~ended)) & ((FetchReady_and_1_and & (FetchReady_and_1_eq | End_or_and_and_and)) | (engine_0_Busy & engine_0_Stalled))) & ((FetchReady_and_1_and_1 & (FetchReady_and_1_eq_1 | End_or_and_and_and_1)) | (engine_1_Busy & engine_1_Stalled))) & ((FetchReady_and_1_and_2 & (FetchReady_and_1_eq_2 | End_or_and_and_and_2)) | (engine_2_Busy & engine_2_Stalled))) & ((FetchReady_and_1_and_3 & (FetchReady_and_1_eq_3 | End_or_and_and_and_3)) | (engine_3_Busy & engine_3_Stalled))) & ((FetchReady_and_1_and_4 & (FetchReady_and_1_eq_4 | End_or_and_and_and_4)) | (engine_4_Busy & engine_4_Stalled)); // @[Dispatcher.cs:168]
-  assign End_or_and = (End_or_and_and & (~End_or_or)) & (quiet_cycles == 5'd15); // @[Dispatcher.cs:168]
-  assign End_or = End_or_or | End_or_and; // @[Dispatcher.cs:168]
-  assign Error_and = FetchReady_and & (~FetchReady_or); // @[Dispatcher.cs:169]
-  assign Error_or_and_bits = current_load[14:10]; // @[Dispatcher.cs:169]
-  assign Error_or_and = engine_0_Done & Error_or_and_bits[1]; // @[Dispatcher.cs:169]
-  assign Error_or_and_1_and = ((queue_weight_OutValid & FetchReady_and_1_and_1) & End_or_and_and_and_1_and) & (~ended); // @[Dispatcher.cs:169]
-  assign Error_or_and_1_bits = queue_weight_OutData[255:0]; // @[Dispatcher.cs:169]
-  assign Error_or_and_1 = Error_or_and_1_and & Error_or_and_1_bits[5]; // @[Dispatcher.cs:169]
-  assign Error_or_and_2_bits = current_load[14:10]; // @[Dispatcher.cs:169]
-  assign Error_or_and_2 = engine_0_Done & Error_or_and_2_bits[2]; // @[Dispatcher.cs:169]
-  assign Error_or_and_3_and = ((queue_compute_OutValid & FetchReady_and_1_and_2) & End_or_and_and_and_2_and) & (~ended); // @[Dispatcher.cs:169]
-  assign Error_or_and_3_bits = queue_compute_OutData[255:0]; // @[Dispatcher.cs:169]
-  assign Error_or_and_3 = Error_or_and_3_and & Error_or_and_3_bits[5]; // @[Dispatcher.cs:169]
-  assign Error_or_and_4_bits = current_load[14:10]; // @[Dispatcher.cs:169]
-  assign Error_or_and_4 = engine_0_Done & Error_or_and_4_bits[3]; // @[Dispatcher.cs:169]
-  assign Error_or_and_5_and = ((queue_vector_OutValid & FetchReady_and_1_and_3) & End_or_and_and_and_3_and) & (~ended); // @[Dispatcher.cs:169]
-  assign Error_or_and_5_bits = queue_vector_OutData[255:0]; // @[Dispatcher.cs:169]
-  assign Error_or_and_5 = Error_or_and_5_and & Error_or_and_5_bits[5]; // @[Dispatcher.cs:169]
-  assign Error_or_and_6_bits = current_load[14:10]; // @[Dispatcher.cs:169]
-  assign Error_or_and_6 = engine_0_Done & Error_or_and_6_bits[4]; // @[Dispatcher.cs:169]
-  assign Error_or_and_7_and = ((queue_store_OutValid & FetchReady_and_1_and_4) & End_or_and_and_and_4_and) & (~ended); // @[Dispatcher.cs:169]
-  assign Error_or_and_7_bits = queue_store_OutData[255:0]; // @[Dispatcher.cs:169]
-  assign Error_or_and_7 = Error_or_and_7_and & Error_or_and_7_bits[5]; // @[Dispatcher.cs:169]
-  assign Error_or_and_8 = engine_1_Done & current_weight[10]; // @[Dispatcher.cs:169]
-  assign Error_or_and_9_and = ((queue_load_OutValid & FetchReady_and_1_and) & End_or_and_and_and_and) & (~ended); // @[Dispatcher.cs:169]
-  assign Error_or_and_9_bits_bits = queue_load_OutData[255:0]; // @[Dispatcher.cs:169]
-  assign Error_or_and_9_bits = Error_or_and_9_bits_bits[9:5]; // @[Dispatcher.cs:169]
-  assign Error_or_and_9 = Error_or_and_9_and & Error_or_and_9_bits[1]; // @[Dispatcher.cs:169]
-  assign Error_or_and_10_bits = current_weight[14:10]; // @[Dispatcher.cs:169]
-  assign Error_or_and_10 = engine_1_Done & Error_or_and_10_bits[2]; // @[Dispatcher.cs:169]
-  assign Error_or_and_11_bits_bits = queue_compute_OutData[255:0]; // @[Dispatcher.cs:169]
-  assign Error_or_and_11_bits = Error_or_and_11_bits_bits[9:5]; // @[Dispatcher.cs:169]
-  assign Error_or_and_11 = Error_or_and_3_and & Error_or_and_11_bits[1]; // @[Dispatcher.cs:169]
-  assign Error_or_and_12_bits = current_weight[14:10]; // @[Dispatcher.cs:169]
-  assign Error_or_and_12 = engine_1_Done & Error_or_and_12_bits[3]; // @[Dispatcher.cs:169]
-  assign Error_or_and_13_bits_bits = queue_vector_OutData[255:0]; // @[Dispatcher.cs:169]
-  assign Error_or_and_13_bits = Error_or_and_13_bits_bits[9:5]; // @[Dispatcher.cs:169]
-  assign Error_or_and_13 = Error_or_and_5_and & Error_or_and_13_bits[1]; // @[Dispatcher.cs:169]
-  assign Error_or_and_14_bits = current_weight[14:10]; // @[Dispatcher.cs:169]
-  assign Error_or_and_14 = engine_1_Done & Error_or_and_14_bits[4]; // @[Dispatcher.cs:169]
-  assign Error_or_and_15_bits_bits = queue_store_OutData[255:0]; // @[Dispatcher.cs:169]
-  assign Error_or_and_15_bits = Error_or_and_15_bits_bits[9:5]; // @[Dispatcher.cs:169]
-  assign Error_or_and_15 = Error_or_and_7_and & Error_or_and_15_bits[1]; // @[Dispatcher.cs:169]
-  assign Error_or_and_16 = engine_2_Done & current_compute[10]; // @[Dispatcher.cs:169]
-  assign Error_or_and_17_bits_bits = queue_load_OutData[255:0]; // @[Dispatcher.cs:169]
-  assign Error_or_and_17_bits = Error_or_and_17_bits_bits[9:5]; // @[Dispatcher.cs:169]
-  assign Error_or_and_17 = Error_or_and_9_and & Error_or_and_17_bits[2]; // @[Dispatcher.cs:169]
-  assign Error_or_and_18_bits = current_compute[14:10]; // @[Dispatcher.cs:169]
-  assign Error_or_and_18 = engine_2_Done & Error_or_and_18_bits[1]; // @[Dispatcher.cs:169]
-  assign Error_or_and_19_bits_bits = queue_weight_OutData[255:0]; // @[Dispatcher.cs:169]
-  assign Error_or_and_19_bits = Error_or_and_19_bits_bits[9:5]; // @[Dispatcher.cs:169]
-  assign Error_or_and_19 = Error_or_and_1_and & Error_or_and_19_bits[2]; // @[Dispatcher.cs:169]
-  assign Error_or_and_20_bits = current_compute[14:10]; // @[Dispatcher.cs:169]
-  assign Error_or_and_20 = engine_2_Done & Error_or_and_20_bits[3]; // @[Dispatcher.cs:169]
-  assign Error_or_and_21_bits_bits = queue_vector_OutData[255:0]; // @[Dispatcher.cs:169]
-  assign Error_or_and_21_bits = Error_or_and_21_bits_bits[9:5]; // @[Dispatcher.cs:169]
-  assign Error_or_and_21 = Error_or_and_5_and & Error_or_and_21_bits[2]; // @[Dispatcher.cs:169]
-  assign Error_or_and_22_bits = current_compute[14:10]; // @[Dispatcher.cs:169]
-  assign Error_or_and_22 = engine_2_Done & Error_or_and_22_bits[4]; // @[Dispatcher.cs:169]
-  assign Error_or_and_23_bits_bits = queue_store_OutData[255:0]; // @[Dispatcher.cs:169]
-  assign Error_or_and_23_bits = Error_or_and_23_bits_bits[9:5]; // @[Dispatcher.cs:169]
-  assign Error_or_and_23 = Error_or_and_7_and & Error_or_and_23_bits[2]; // @[Dispatcher.cs:169]
-  assign Error_or_and_24 = engine_3_Done & current_vector[10]; // @[Dispatcher.cs:169]
-  assign Error_or_and_25_bits_bits = queue_load_OutData[255:0]; // @[Dispatcher.cs:169]
-  assign Error_or_and_25_bits = Error_or_and_25_bits_bits[9:5]; // @[Dispatcher.cs:169]
-  assign Error_or_and_25 = Error_or_and_9_and & Error_or_and_25_bits[3]; // @[Dispatcher.cs:169]
-  assign Error_or_and_26_bits = current_vector[14:10]; // @[Dispatcher.cs:169]
-  assign Error_or_and_26 = engine_3_Done & Error_or_and_26_bits[1]; // @[Dispatcher.cs:169]
-  assign Error_or_and_27_bits_bits = queue_weight_OutData[255:0]; // @[Dispatcher.cs:169]
-  assign Error_or_and_27_bits = Error_or_and_27_bits_bits[9:5]; // @[Dispatcher.cs:169]
-  assign Error_or_and_27 = Error_or_and_1_and & Error_or_and_27_bits[3]; // @[Dispatcher.cs:169]
-  assign Error_or_and_28_bits = current_vector[14:10]; // @[Dispatcher.cs:169]
-  assign Error_or_and_28 = engine_3_Done & Error_or_and_28_bits[2]; // @[Dispatcher.cs:169]
-  assign Error_or_and_29_bits_bits = queue_compute_OutData[255:0]; // @[Dispatcher.cs:169]
-  assign Error_or_and_29_bits = Error_or_and_29_bits_bits[9:5]; // @[Dispatcher.cs:169]
-  assign Error_or_and_29 = Error_or_and_3_and & Error_or_and_29_bits[3]; // @[Dispatcher.cs:169]
-  assign Error_or_and_30_bits = current_vector[14:10]; // @[Dispatcher.cs:169]
-  assign Error_or_and_30 = engine_3_Done & Error_or_and_30_bits[4]; // @[Dispatcher.cs:169]
-  assign Error_or_and_31_bits_bits = queue_store_OutData[255:0]; // @[Dispatcher.cs:169]
-  assign Error_or_and_31_bits = Error_or_and_31_bits_bits[9:5]; // @[Dispatcher.cs:169]
-  assign Error_or_and_31 = Error_or_and_7_and & Error_or_and_31_bits[3]; // @[Dispatcher.cs:169]
-  assign Error_or_and_32 = engine_4_Done & current_store[10]; // @[Dispatcher.cs:169]
-  assign Error_or_and_33_bits_bits = queue_load_OutData[255:0]; // @[Dispatcher.cs:169]
-  assign Error_or_and_33_bits = Error_or_and_33_bits_bits[9:5]; // @[Dispatcher.cs:169]
-  assign Error_or_and_33 = Error_or_and_9_and & Error_or_and_33_bits[4]; // @[Dispatcher.cs:169]
-  assign Error_or_and_34_bits = current_store[14:10]; // @[Dispatcher.cs:169]
-  assign Error_or_and_34 = engine_4_Done & Error_or_and_34_bits[1]; // @[Dispatcher.cs:169]
-  assign Error_or_and_35_bits_bits = queue_weight_OutData[255:0]; // @[Dispatcher.cs:169]
-  assign Error_or_and_35_bits = Error_or_and_35_bits_bits[9:5]; // @[Dispatcher.cs:169]
-  assign Error_or_and_35 = Error_or_and_1_and & Error_or_and_35_bits[4]; // @[Dispatcher.cs:169]
-  assign Error_or_and_36_bits = current_store[14:10]; // @[Dispatcher.cs:169]
-  assign Error_or_and_36 = engine_4_Done & Error_or_and_36_bits[2]; // @[Dispatcher.cs:169]
-  assign Error_or_and_37_bits_bits = queue_compute_OutData[255:0]; // @[Dispatcher.cs:169]
-  assign Error_or_and_37_bits = Error_or_and_37_bits_bits[9:5]; // @[Dispatcher.cs:169]
-  assign Error_or_and_37 = Error_or_and_3_and & Error_or_and_37_bits[4]; // @[Dispatcher.cs:169]
-  assign Error_or_and_38_bits = current_store[14:10]; // @[Dispatcher.cs:169]
-  assign Error_or_and_38 = engine_4_Done & Error_or_and_38_bits[3]; // @[Dispatcher.cs:169]
-  assign Error_or_and_39_bits_bits = queue_vector_OutData[255:0]; // @[Dispatcher.cs:169]
-  assign Error_or_and_39_bits = Error_or_and_39_bits_bits[9:5]; // @[Dispatcher.cs:169]
-  assign Error_or_and_39 = Error_or_and_5_and & Error_or_and_39_bits[4]; // @[Dispatcher.cs:169]
-  assign Error_or = (((((((((((((((((((1'b0 | ((Error_or_and & (~Error_or_and_1)) & (tokens_load_to_weight == 8'd255))) | ((Error_or_and_2 & (~Error_or_and_3)) & (tokens_load_to_compute == 8'd255))) | ((Error_or_and_4 & (~Error_or_and_5)) & (tokens_load_to_vector == 8'd255))) | ((Error_or_and_6 & (~Error_or_and_7)) & (tokens_load_to_store == 8'd255))) | ((Error_or_and_8 & (~Error_or_and_9)) & (tokens_weight_to_load == 8'd255))) | ((Error_or_and_10 & (~Error_or_and_11)) & (tokens_weight_to_compute == 8'd255))) | ((Error_or_and_12 & (~Error_or_and_13)) & (tokens_weight_to_vector == 8'd255))) | ((Error_or_and_14 & (~Error_or_and_15)) & (tokens_weight_to_store == 8'd255))) | ((Error_or_and_16 & (~Error_or_and_17)) & (tokens_compute_to_load == 8'd255))) | ((Error_or_and_18 & (~Error_or_and_19)) & (tokens_compute_to_weight == 8'd255))) | ((Error_or_and_20 & (~Error_or_and_21)) & (tokens_compute_to_vector == 8'd255))) | ((Error_or_and_22 & (~Error_or_and_23)) & (tokens_compute_to_store == 8'd255))) | ((Error_or_and_24 & (~Error_or_and_25)) & (tokens_vector_to_load == 8'd255))) | ((Error_or_and_26 & (~Error_or_and_27)) & (tokens_vector_to_weight == 8'd255))) | ((Error_or_and_28 & (~Error_or_and_29)) & (tokens_vector_to_compute == 8'd255))) | ((Error_or_and_30 & (~Error_or_and_31)) & (tokens_vector_to_store == 8'd255))) | ((Error_or_and_32 & (~Error_or_and_33)) & (tokens_store_to_load == 8'd255))) | ((Error_or_and_34 & (~Error_or_and_35)) & (tokens_store_to_weight == 8'd255))) | ((Error_or_and_36 & (~Error_or_and_37)) & (tokens_store_to_compute == 8'd255))) | ((Error_or_and_38 & (~Error_or_and_39)) & (tokens_store_to_vector == 8'd255)); // @[Dispatcher.cs:169]
-  assign FetchReady = FetchReady_and & ((((FetchReady_or & (~FetchReady_or_eq_1)) & (~FetchReady_or_eq_2)) & ((((((1'b0 | (FetchReady_or_or & queue_load_InReady)) | (FetchReady_or_or_1 & queue_weight_InReady)) | (FetchReady_or_or_2 & queue_compute_InReady)) | (FetchReady_or_or_3 & queue_vector_InReady)) | (FetchReady_or_or_4 & queue_store_InReady)) | FetchReady_or_eq)) | ((FetchReady_or_eq_1 | FetchReady_or_eq_2) & FetchReady_and_1)); // @[Dispatcher.cs:144]
-  assign engine_0_Start = start_load; // @[Dispatcher.cs:107]
-  assign engine_0_Instruction = current_load; // @[Dispatcher.cs:108]
-  assign engine_0_StepGroup = current_step_group_load; // @[Dispatcher.cs:109]
-  assign engine_0_Abort = Start; // @[Dispatcher.cs:110]
-  assign engine_1_Start = start_weight; // @[Dispatcher.cs:107]
-  assign engine_1_Instruction = current_weight; // @[Dispatcher.cs:108]
-  assign engine_1_StepGroup = current_step_group_weight; // @[Dispatcher.cs:109]
-  assign engine_1_Abort = Start; // @[Dispatcher.cs:110]
-  assign engine_2_Start = start_compute; // @[Dispatcher.cs:107]
-  assign engine_2_Instruction = current_compute; // @[Dispatcher.cs:108]
-  assign engine_2_StepGroup = current_step_group_compute; // @[Dispatcher.cs:109]
-  assign engine_2_Abort = Start; // @[Dispatcher.cs:110]
-  assign engine_3_Start = start_vector; // @[Dispatcher.cs:107]
-  assign engine_3_Instruction = current_vector; // @[Dispatcher.cs:108]
-  assign engine_3_StepGroup = current_step_group_vector; // @[Dispatcher.cs:109]
-  assign engine_3_Abort = Start; // @[Dispatcher.cs:110]
-  assign engine_4_Start = start_store; // @[Dispatcher.cs:107]
-  assign engine_4_Instruction = current_store; // @[Dispatcher.cs:108]
-  assign engine_4_StepGroup = current_step_group_store; // @[Dispatcher.cs:109]
-  assign engine_4_Abort = Start; // @[Dispatcher.cs:110]
-  assign End = End_or & (~Start); // @[Dispatcher.cs:168]
-  assign Error = (Error_and | Error_or) | End_or_and; // @[Dispatcher.cs:169]
-  assign ErrorCode = Error_and ? 4'd1 : (Error_or ? 4'd4 : 4'd5); // @[Dispatcher.cs:170]
-  assign ErrorPc = FetchIndex; // @[Dispatcher.cs:171]
-  assign Dispatched = End_or_or_and; // @[Dispatcher.cs:172]
-  assign DependencyWait = ((((1'b0 | End_or_and_and_and) | End_or_and_and_and_1) | End_or_and_and_and_2) | End_or_and_and_and_3) | End_or_and_and_and_4; // @[Dispatcher.cs:173]
-  assign EngineState = {1'b0, halted, (((FetchReady_or_eq_1 | FetchReady_or_eq_2) & FetchValid) & (~End_or_or_and)), ((((FetchValid & (~End_or_or_and)) & (~FetchReady_or_eq_1)) & (~FetchReady_or_eq_2)) & FetchReady_or), {engine_4_Stalled, (~FetchReady_and_1_eq_4), End_or_and_and_and_4, engine_4_Busy}, {engine_3_Stalled, (~FetchReady_and_1_eq_3), End_or_and_and_and_3, engine_3_Busy}, {engine_2_Stalled, (~FetchReady_and_1_eq_2), End_or_and_and_and_2, engine_2_Busy}, {engine_1_Stalled, (~FetchReady_and_1_eq_1), End_or_and_and_and_1, engine_1_Busy}, {engine_0_Stalled, (~FetchReady_and_1_eq), End_or_and_and_and, engine_0_Busy}}; // @[Dispatcher.cs:177]
-  assign queue_load_InValid = End_or_or_and & FetchReady_or_or; // @[Dispatcher.cs:146]
-  assign queue_load_InData = {step_group, FetchInstruction}; // @[Dispatcher.cs:82]
-  assign queue_load_OutReady = Error_or_and_9_and; // @[Dispatcher.cs:99]
-  assign queue_load_Clear = Start; // @[Dispatcher.cs:81]
-  assign queue_weight_InValid = End_or_or_and & FetchReady_or_or_1; // @[Dispatcher.cs:146]
-  assign queue_weight_InData = {step_group, FetchInstruction}; // @[Dispatcher.cs:82]
-  assign queue_weight_OutReady = Error_or_and_1_and; // @[Dispatcher.cs:99]
-  assign queue_weight_Clear = Start; // @[Dispatcher.cs:81]
-  assign queue_compute_InValid = End_or_or_and & FetchReady_or_or_2; // @[Dispatcher.cs:146]
-  assign queue_compute_InData = {step_group, FetchInstruction}; // @[Dispatcher.cs:82]
-  assign queue_compute_OutReady = Error_or_and_3_and; // @[Dispatcher.cs:99]
-  assign queue_compute_Clear = Start; // @[Dispatcher.cs:81]
-  assign queue_vector_InValid = End_or_or_and & FetchReady_or_or_3; // @[Dispatcher.cs:146]
-  assign queue_vector_InData = {step_group, FetchInstruction}; // @[Dispatcher.cs:82]
-  assign queue_vector_OutReady = Error_or_and_5_and; // @[Dispatcher.cs:99]
-  assign queue_vector_Clear = Start; // @[Dispatcher.cs:81]
-  assign queue_store_InValid = End_or_or_and & FetchReady_or_or_4; // @[Dispatcher.cs:146]
-  assign queue_store_InData = {step_group, FetchInstruction}; // @[Dispatcher.cs:82]
-  assign queue_store_OutReady = Error_or_and_7_and; // @[Dispatcher.cs:99]
-  assign queue_store_Clear = Start; // @[Dispatcher.cs:81]
+  assign FetchReady_and_and = (~halted) & (~ended); // @[Dispatcher.cs:160]
+  assign FetchReady_and = FetchValid & FetchReady_and_and; // @[Dispatcher.cs:160]
+  assign FetchReady_or_eq = FetchInstruction[4:0] == 5'd13; // @[Dispatcher.cs:160]
+  assign FetchReady_or_eq_1 = FetchInstruction[4:0] == 5'd14; // @[Dispatcher.cs:160]
+  assign FetchReady_or_eq_2 = FetchInstruction[4:0] == 5'd15; // @[Dispatcher.cs:160]
+  assign FetchReady_or_or = (1'b0 | (FetchInstruction[4:0] == 5'd1)) | (FetchInstruction[4:0] == 5'd3); // @[Dispatcher.cs:160]
+  assign FetchReady_or_or_1 = (1'b0 | (FetchInstruction[4:0] == 5'd4)) | (FetchInstruction[4:0] == 5'd5); // @[Dispatcher.cs:160]
+  assign FetchReady_or_or_2 = 1'b0 | (FetchInstruction[4:0] == 5'd6); // @[Dispatcher.cs:160]
+  assign FetchReady_or_or_3 = (((((1'b0 | (FetchInstruction[4:0] == 5'd7)) | (FetchInstruction[4:0] == 5'd8)) | (FetchInstruction[4:0] == 5'd9)) | (FetchInstruction[4:0] == 5'd10)) | (FetchInstruction[4:0] == 5'd11)) | (FetchInstruction[4:0] == 5'd12); // @[Dispatcher.cs:160]
+  assign FetchReady_or_or_4 = 1'b0 | (FetchInstruction[4:0] == 5'd2); // @[Dispatcher.cs:160]
+  assign FetchReady_or = ((((((FetchReady_or_eq | FetchReady_or_eq_1) | FetchReady_or_eq_2) | FetchReady_or_or) | FetchReady_or_or_1) | FetchReady_or_or_2) | FetchReady_or_or_3) | FetchReady_or_or_4; // @[Dispatcher.cs:160]
+  assign FetchReady_and_1_and = (~engine_0_Busy) & (~start_load); // @[Dispatcher.cs:160]
+  assign FetchReady_and_1_eq = queue_load_Count == 4'd0; // @[Dispatcher.cs:160]
+  assign FetchReady_and_1_and_1 = (~engine_1_Busy) & (~start_weight); // @[Dispatcher.cs:160]
+  assign FetchReady_and_1_eq_1 = queue_weight_Count == 4'd0; // @[Dispatcher.cs:160]
+  assign FetchReady_and_1_and_2 = (~engine_2_Busy) & (~start_compute); // @[Dispatcher.cs:160]
+  assign FetchReady_and_1_eq_2 = queue_compute_Count == 4'd0; // @[Dispatcher.cs:160]
+  assign FetchReady_and_1_and_3 = (~engine_3_Busy) & (~start_vector); // @[Dispatcher.cs:160]
+  assign FetchReady_and_1_eq_3 = queue_vector_Count == 4'd0; // @[Dispatcher.cs:160]
+  assign FetchReady_and_1_and_4 = (~engine_4_Busy) & (~start_store); // @[Dispatcher.cs:160]
+  assign FetchReady_and_1_eq_4 = queue_store_Count == 4'd0; // @[Dispatcher.cs:160]
+  assign FetchReady_and_1 = (((((((((1'b1 & FetchReady_and_1_and) & FetchReady_and_1_eq) & FetchReady_and_1_and_1) & FetchReady_and_1_eq_1) & FetchReady_and_1_and_2) & FetchReady_and_1_eq_2) & FetchReady_and_1_and_3) & FetchReady_and_1_eq_3) & FetchReady_and_1_and_4) & FetchReady_and_1_eq_4; // @[Dispatcher.cs:160]
+  assign End_or_or_and = FetchReady_and & ((((FetchReady_or & (~FetchReady_or_eq_1)) & (~FetchReady_or_eq_2)) & ((((((1'b0 | (FetchReady_or_or & queue_load_InReady)) | (FetchReady_or_or_1 & queue_weight_InReady)) | (FetchReady_or_or_2 & queue_compute_InReady)) | (FetchReady_or_or_3 & queue_vector_InReady)) | (FetchReady_or_or_4 & queue_store_InReady)) | FetchReady_or_eq)) | ((FetchReady_or_eq_1 | FetchReady_or_eq_2) & FetchReady_and_1)); // @[Dispatcher.cs:186]
+  assign End_or_or = ((End_or_or_and & FetchReady_or_eq_2) | (((FetchReady_and_and & (~FetchValid)) & FetchExhausted) & FetchReady_and_1)) | ((halted & (~ended)) & (((((1'b1 & FetchReady_and_1_and) & FetchReady_and_1_and_1) & FetchReady_and_1_and_2) & FetchReady_and_1_and_3) & FetchReady_and_1_and_4)); // @[Dispatcher.cs:186]
+  assign End_or_and_and_and_and_bits_bits = queue_load_OutData[255:0]; // @[Dispatcher.cs:186]
+  assign End_or_and_and_and_and_bits = End_or_and_and_and_and_bits_bits[9:5]; // @[Dispatcher.cs:186]
+  assign End_or_and_and_and_and = (((1'b1 & ((~End_or_and_and_and_and_bits[1]) | has_tokens_weight_to_load)) & ((~End_or_and_and_and_and_bits[2]) | has_tokens_compute_to_load)) & ((~End_or_and_and_and_and_bits[3]) | has_tokens_vector_to_load)) & ((~End_or_and_and_and_and_bits[4]) | has_tokens_store_to_load); // @[Dispatcher.cs:186]
+  assign End_or_and_and_and = (queue_load_OutValid & FetchReady_and_1_and) & (~End_or_and_and_and_and); // @[Dispatcher.cs:186]
+  assign End_or_and_and_and_1_and_bits = queue_weight_OutData[255:0]; // @[Dispatcher.cs:186]
+  assign End_or_and_and_and_1_and_bits_1 = End_or_and_and_and_1_and_bits[9:5]; // @[Dispatcher.cs:186]
+  assign End_or_and_and_and_1_and = (((1'b1 & ((~End_or_and_and_and_1_and_bits[5]) | has_tokens_load_to_weight)) & ((~End_or_and_and_and_1_and_bits_1[2]) | has_tokens_compute_to_weight)) & ((~End_or_and_and_and_1_and_bits_1[3]) | has_tokens_vector_to_weight)) & ((~End_or_and_and_and_1_and_bits_1[4]) | has_tokens_store_to_weight); // @[Dispatcher.cs:186]
+  assign End_or_and_and_and_1 = (queue_weight_OutValid & FetchReady_and_1_and_1) & (~End_or_and_and_and_1_and); // @[Dispatcher.cs:186]
+  assign End_or_and_and_and_2_and_bits = queue_compute_OutData[255:0]; // @[Dispatcher.cs:186]
+  assign End_or_and_and_and_2_and_bits_1 = End_or_and_and_and_2_and_bits[9:5]; // @[Dispatcher.cs:186]
+  assign End_or_and_and_and_2_and = (((1'b1 & ((~End_or_and_and_and_2_and_bits[5]) | has_tokens_load_to_compute)) & ((~End_or_and_and_and_2_and_bits_1[1]) | has_tokens_weight_to_compute)) & ((~End_or_and_and_and_2_and_bits_1[3]) | has_tokens_vector_to_compute)) & ((~End_or_and_and_and_2_and_bits_1[4]) | has_tokens_store_to_compute); // @[Dispatcher.cs:186]
+  assign End_or_and_and_and_2 = (queue_compute_OutValid & FetchReady_and_1_and_2) & (~End_or_and_and_and_2_and); // @[Dispatcher.cs:186]
+  assign End_or_and_and_and_3_and_bits = queue_vector_OutData[255:0]; // @[Dispatcher.cs:186]
+  assign End_or_and_and_and_3_and_bits_1 = End_or_and_and_and_3_and_bits[9:5]; // @[Dispatcher.cs:186]
+  assign End_or_and_and_and_3_and = (((1'b1 & ((~End_or_and_and_and_3_and_bits[5]) | has_tokens_load_to_vector)) & ((~End_or_and_and_and_3_and_bits_1[1]) | has_tokens_weight_to_vector)) & ((~End_or_and_and_and_3_and_bits_1[2]) | has_tokens_compute_to_vector)) & ((~End_or_and_and_and_3_and_bits_1[4]) | has_tokens_store_to_vector); // @[Dispatcher.cs:186]
+  assign End_or_and_and_and_3 = (queue_vector_OutValid & FetchReady_and_1_and_3) & (~End_or_and_and_and_3_and); // @[Dispatcher.cs:186]
+  assign End_or_and_and_and_4_and_bits = queue_store_OutData[255:0]; // @[Dispatcher.cs:186]
+  assign End_or_and_and_and_4_and_bits_1 = End_or_and_and_and_4_and_bits[9:5]; // @[Dispatcher.cs:186]
+  assign End_or_and_and_and_4_and = (((1'b1 & ((~End_or_and_and_and_4_and_bits[5]) | has_tokens_load_to_store)) & ((~End_or_and_and_and_4_and_bits_1[1]) | has_tokens_weight_to_store)) & ((~End_or_and_and_and_4_and_bits_1[2]) | has_tokens_compute_to_store)) & ((~End_or_and_and_and_4_and_bits_1[3]) | has_tokens_vector_to_store); // @[Dispatcher.cs:186]
+  assign End_or_and_and_and_4 = (queue_store_OutValid & FetchReady_and_1_and_4) & (~End_or_and_and_and_4_and); // @[Dispatcher.cs:186]
+  assign End_or_and_and = ((((((((FetchValid & (~End_or_or_and)) | ((~FetchValid) & FetchExhausted)) | halted) & (~ended)) & ((FetchReady_and_1_and & (FetchReady_and_1_eq | End_or_and_and_and)) | (engine_0_Busy & engine_0_Stalled))) & ((FetchReady_and_1_and_1 & (FetchReady_and_1_eq_1 | End_or_and_and_and_1)) | (engine_1_Busy & engine_1_Stalled))) & ((FetchReady_and_1_and_2 & (FetchReady_and_1_eq_2 | End_or_and_and_and_2)) | (engine_2_Busy & engine_2_Stalled))) & ((FetchReady_and_1_and_3 & (FetchReady_and_1_eq_3 | End_or_and_and_and_3)) | (engine_3_Busy & engine_3_Stalled))) & ((FetchReady_and_1_and_4 & (FetchReady_and_1_eq_4 | End_or_and_and_and_4)) | (engine_4_Busy & engine_4_Stalled)); // @[Dispatcher.cs:186]
+  assign End_or_and = (End_or_and_and & (~End_or_or)) & (quiet_cycles == 5'd15); // @[Dispatcher.cs:186]
+  assign End_or = End_or_or | End_or_and; // @[Dispatcher.cs:186]
+  assign Error_and = FetchReady_and & (~FetchReady_or); // @[Dispatcher.cs:187]
+  assign Error_or_and_bits = current_load[14:10]; // @[Dispatcher.cs:187]
+  assign Error_or_and = engine_0_Done & Error_or_and_bits[1]; // @[Dispatcher.cs:187]
+  assign Error_or_and_1_and = ((queue_weight_OutValid & FetchReady_and_1_and_1) & End_or_and_and_and_1_and) & (~ended); // @[Dispatcher.cs:187]
+  assign Error_or_and_1_bits = queue_weight_OutData[255:0]; // @[Dispatcher.cs:187]
+  assign Error_or_and_1 = Error_or_and_1_and & Error_or_and_1_bits[5]; // @[Dispatcher.cs:187]
+  assign Error_or_and_2_bits = current_load[14:10]; // @[Dispatcher.cs:187]
+  assign Error_or_and_2 = engine_0_Done & Error_or_and_2_bits[2]; // @[Dispatcher.cs:187]
+  assign Error_or_and_3_and = ((queue_compute_OutValid & FetchReady_and_1_and_2) & End_or_and_and_and_2_and) & (~ended); // @[Dispatcher.cs:187]
+  assign Error_or_and_3_bits = queue_compute_OutData[255:0]; // @[Dispatcher.cs:187]
+  assign Error_or_and_3 = Error_or_and_3_and & Error_or_and_3_bits[5]; // @[Dispatcher.cs:187]
+  assign Error_or_and_4_bits = current_load[14:10]; // @[Dispatcher.cs:187]
+  assign Error_or_and_4 = engine_0_Done & Error_or_and_4_bits[3]; // @[Dispatcher.cs:187]
+  assign Error_or_and_5_and = ((queue_vector_OutValid & FetchReady_and_1_and_3) & End_or_and_and_and_3_and) & (~ended); // @[Dispatcher.cs:187]
+  assign Error_or_and_5_bits = queue_vector_OutData[255:0]; // @[Dispatcher.cs:187]
+  assign Error_or_and_5 = Error_or_and_5_and & Error_or_and_5_bits[5]; // @[Dispatcher.cs:187]
+  assign Error_or_and_6_bits = current_load[14:10]; // @[Dispatcher.cs:187]
+  assign Error_or_and_6 = engine_0_Done & Error_or_and_6_bits[4]; // @[Dispatcher.cs:187]
+  assign Error_or_and_7_and = ((queue_store_OutValid & FetchReady_and_1_and_4) & End_or_and_and_and_4_and) & (~ended); // @[Dispatcher.cs:187]
+  assign Error_or_and_7_bits = queue_store_OutData[255:0]; // @[Dispatcher.cs:187]
+  assign Error_or_and_7 = Error_or_and_7_and & Error_or_and_7_bits[5]; // @[Dispatcher.cs:187]
+  assign Error_or_and_8 = engine_1_Done & current_weight[10]; // @[Dispatcher.cs:187]
+  assign Error_or_and_9_and = ((queue_load_OutValid & FetchReady_and_1_and) & End_or_and_and_and_and) & (~ended); // @[Dispatcher.cs:187]
+  assign Error_or_and_9_bits_bits = queue_load_OutData[255:0]; // @[Dispatcher.cs:187]
+  assign Error_or_and_9_bits = Error_or_and_9_bits_bits[9:5]; // @[Dispatcher.cs:187]
+  assign Error_or_and_9 = Error_or_and_9_and & Error_or_and_9_bits[1]; // @[Dispatcher.cs:187]
+  assign Error_or_and_10_bits = current_weight[14:10]; // @[Dispatcher.cs:187]
+  assign Error_or_and_10 = engine_1_Done & Error_or_and_10_bits[2]; // @[Dispatcher.cs:187]
+  assign Error_or_and_11_bits_bits = queue_compute_OutData[255:0]; // @[Dispatcher.cs:187]
+  assign Error_or_and_11_bits = Error_or_and_11_bits_bits[9:5]; // @[Dispatcher.cs:187]
+  assign Error_or_and_11 = Error_or_and_3_and & Error_or_and_11_bits[1]; // @[Dispatcher.cs:187]
+  assign Error_or_and_12_bits = current_weight[14:10]; // @[Dispatcher.cs:187]
+  assign Error_or_and_12 = engine_1_Done & Error_or_and_12_bits[3]; // @[Dispatcher.cs:187]
+  assign Error_or_and_13_bits_bits = queue_vector_OutData[255:0]; // @[Dispatcher.cs:187]
+  assign Error_or_and_13_bits = Error_or_and_13_bits_bits[9:5]; // @[Dispatcher.cs:187]
+  assign Error_or_and_13 = Error_or_and_5_and & Error_or_and_13_bits[1]; // @[Dispatcher.cs:187]
+  assign Error_or_and_14_bits = current_weight[14:10]; // @[Dispatcher.cs:187]
+  assign Error_or_and_14 = engine_1_Done & Error_or_and_14_bits[4]; // @[Dispatcher.cs:187]
+  assign Error_or_and_15_bits_bits = queue_store_OutData[255:0]; // @[Dispatcher.cs:187]
+  assign Error_or_and_15_bits = Error_or_and_15_bits_bits[9:5]; // @[Dispatcher.cs:187]
+  assign Error_or_and_15 = Error_or_and_7_and & Error_or_and_15_bits[1]; // @[Dispatcher.cs:187]
+  assign Error_or_and_16 = engine_2_Done & current_compute[10]; // @[Dispatcher.cs:187]
+  assign Error_or_and_17_bits_bits = queue_load_OutData[255:0]; // @[Dispatcher.cs:187]
+  assign Error_or_and_17_bits = Error_or_and_17_bits_bits[9:5]; // @[Dispatcher.cs:187]
+  assign Error_or_and_17 = Error_or_and_9_and & Error_or_and_17_bits[2]; // @[Dispatcher.cs:187]
+  assign Error_or_and_18_bits = current_compute[14:10]; // @[Dispatcher.cs:187]
+  assign Error_or_and_18 = engine_2_Done & Error_or_and_18_bits[1]; // @[Dispatcher.cs:187]
+  assign Error_or_and_19_bits_bits = queue_weight_OutData[255:0]; // @[Dispatcher.cs:187]
+  assign Error_or_and_19_bits = Error_or_and_19_bits_bits[9:5]; // @[Dispatcher.cs:187]
+  assign Error_or_and_19 = Error_or_and_1_and & Error_or_and_19_bits[2]; // @[Dispatcher.cs:187]
+  assign Error_or_and_20_bits = current_compute[14:10]; // @[Dispatcher.cs:187]
+  assign Error_or_and_20 = engine_2_Done & Error_or_and_20_bits[3]; // @[Dispatcher.cs:187]
+  assign Error_or_and_21_bits_bits = queue_vector_OutData[255:0]; // @[Dispatcher.cs:187]
+  assign Error_or_and_21_bits = Error_or_and_21_bits_bits[9:5]; // @[Dispatcher.cs:187]
+  assign Error_or_and_21 = Error_or_and_5_and & Error_or_and_21_bits[2]; // @[Dispatcher.cs:187]
+  assign Error_or_and_22_bits = current_compute[14:10]; // @[Dispatcher.cs:187]
+  assign Error_or_and_22 = engine_2_Done & Error_or_and_22_bits[4]; // @[Dispatcher.cs:187]
+  assign Error_or_and_23_bits_bits = queue_store_OutData[255:0]; // @[Dispatcher.cs:187]
+  assign Error_or_and_23_bits = Error_or_and_23_bits_bits[9:5]; // @[Dispatcher.cs:187]
+  assign Error_or_and_23 = Error_or_and_7_and & Error_or_and_23_bits[2]; // @[Dispatcher.cs:187]
+  assign Error_or_and_24 = engine_3_Done & current_vector[10]; // @[Dispatcher.cs:187]
+  assign Error_or_and_25_bits_bits = queue_load_OutData[255:0]; // @[Dispatcher.cs:187]
+  assign Error_or_and_25_bits = Error_or_and_25_bits_bits[9:5]; // @[Dispatcher.cs:187]
+  assign Error_or_and_25 = Error_or_and_9_and & Error_or_and_25_bits[3]; // @[Dispatcher.cs:187]
+  assign Error_or_and_26_bits = current_vector[14:10]; // @[Dispatcher.cs:187]
+  assign Error_or_and_26 = engine_3_Done & Error_or_and_26_bits[1]; // @[Dispatcher.cs:187]
+  assign Error_or_and_27_bits_bits = queue_weight_OutData[255:0]; // @[Dispatcher.cs:187]
+  assign Error_or_and_27_bits = Error_or_and_27_bits_bits[9:5]; // @[Dispatcher.cs:187]
+  assign Error_or_and_27 = Error_or_and_1_and & Error_or_and_27_bits[3]; // @[Dispatcher.cs:187]
+  assign Error_or_and_28_bits = current_vector[14:10]; // @[Dispatcher.cs:187]
+  assign Error_or_and_28 = engine_3_Done & Error_or_and_28_bits[2]; // @[Dispatcher.cs:187]
+  assign Error_or_and_29_bits_bits = queue_compute_OutData[255:0]; // @[Dispatcher.cs:187]
+  assign Error_or_and_29_bits = Error_or_and_29_bits_bits[9:5]; // @[Dispatcher.cs:187]
+  assign Error_or_and_29 = Error_or_and_3_and & Error_or_and_29_bits[3]; // @[Dispatcher.cs:187]
+  assign Error_or_and_30_bits = current_vector[14:10]; // @[Dispatcher.cs:187]
+  assign Error_or_and_30 = engine_3_Done & Error_or_and_30_bits[4]; // @[Dispatcher.cs:187]
+  assign Error_or_and_31_bits_bits = queue_store_OutData[255:0]; // @[Dispatcher.cs:187]
+  assign Error_or_and_31_bits = Error_or_and_31_bits_bits[9:5]; // @[Dispatcher.cs:187]
+  assign Error_or_and_31 = Error_or_and_7_and & Error_or_and_31_bits[3]; // @[Dispatcher.cs:187]
+  assign Error_or_and_32 = engine_4_Done & current_store[10]; // @[Dispatcher.cs:187]
+  assign Error_or_and_33_bits_bits = queue_load_OutData[255:0]; // @[Dispatcher.cs:187]
+  assign Error_or_and_33_bits = Error_or_and_33_bits_bits[9:5]; // @[Dispatcher.cs:187]
+  assign Error_or_and_33 = Error_or_and_9_and & Error_or_and_33_bits[4]; // @[Dispatcher.cs:187]
+  assign Error_or_and_34_bits = current_store[14:10]; // @[Dispatcher.cs:187]
+  assign Error_or_and_34 = engine_4_Done & Error_or_and_34_bits[1]; // @[Dispatcher.cs:187]
+  assign Error_or_and_35_bits_bits = queue_weight_OutData[255:0]; // @[Dispatcher.cs:187]
+  assign Error_or_and_35_bits = Error_or_and_35_bits_bits[9:5]; // @[Dispatcher.cs:187]
+  assign Error_or_and_35 = Error_or_and_1_and & Error_or_and_35_bits[4]; // @[Dispatcher.cs:187]
+  assign Error_or_and_36_bits = current_store[14:10]; // @[Dispatcher.cs:187]
+  assign Error_or_and_36 = engine_4_Done & Error_or_and_36_bits[2]; // @[Dispatcher.cs:187]
+  assign Error_or_and_37_bits_bits = queue_compute_OutData[255:0]; // @[Dispatcher.cs:187]
+  assign Error_or_and_37_bits = Error_or_and_37_bits_bits[9:5]; // @[Dispatcher.cs:187]
+  assign Error_or_and_37 = Error_or_and_3_and & Error_or_and_37_bits[4]; // @[Dispatcher.cs:187]
+  assign Error_or_and_38_bits = current_store[14:10]; // @[Dispatcher.cs:187]
+  assign Error_or_and_38 = engine_4_Done & Error_or_and_38_bits[3]; // @[Dispatcher.cs:187]
+  assign Error_or_and_39_bits_bits = queue_vector_OutData[255:0]; // @[Dispatcher.cs:187]
+  assign Error_or_and_39_bits = Error_or_and_39_bits_bits[9:5]; // @[Dispatcher.cs:187]
+  assign Error_or_and_39 = Error_or_and_5_and & Error_or_and_39_bits[4]; // @[Dispatcher.cs:187]
+  assign Error_or = (((((((((((((((((((1'b0 | ((Error_or_and & (~Error_or_and_1)) & (tokens_load_to_weight == 8'd255))) | ((Error_or_and_2 & (~Error_or_and_3)) & (tokens_load_to_compute == 8'd255))) | ((Error_or_and_4 & (~Error_or_and_5)) & (tokens_load_to_vector == 8'd255))) | ((Error_or_and_6 & (~Error_or_and_7)) & (tokens_load_to_store == 8'd255))) | ((Error_or_and_8 & (~Error_or_and_9)) & (tokens_weight_to_load == 8'd255))) | ((Error_or_and_10 & (~Error_or_and_11)) & (tokens_weight_to_compute == 8'd255))) | ((Error_or_and_12 & (~Error_or_and_13)) & (tokens_weight_to_vector == 8'd255))) | ((Error_or_and_14 & (~Error_or_and_15)) & (tokens_weight_to_store == 8'd255))) | ((Error_or_and_16 & (~Error_or_and_17)) & (tokens_compute_to_load == 8'd255))) | ((Error_or_and_18 & (~Error_or_and_19)) & (tokens_compute_to_weight == 8'd255))) | ((Error_or_and_20 & (~Error_or_and_21)) & (tokens_compute_to_vector == 8'd255))) | ((Error_or_and_22 & (~Error_or_and_23)) & (tokens_compute_to_store == 8'd255))) | ((Error_or_and_24 & (~Error_or_and_25)) & (tokens_vector_to_load == 8'd255))) | ((Error_or_and_26 & (~Error_or_and_27)) & (tokens_vector_to_weight == 8'd255))) | ((Error_or_and_28 & (~Error_or_and_29)) & (tokens_vector_to_compute == 8'd255))) | ((Error_or_and_30 & (~Error_or_and_31)) & (tokens_vector_to_store == 8'd255))) | ((Error_or_and_32 & (~Error_or_and_33)) & (tokens_store_to_load == 8'd255))) | ((Error_or_and_34 & (~Error_or_and_35)) & (tokens_store_to_weight == 8'd255))) | ((Error_or_and_36 & (~Error_or_and_37)) & (tokens_store_to_compute == 8'd255))) | ((Error_or_and_38 & (~Error_or_and_39)) & (tokens_store_to_vector == 8'd255)); // @[Dispatcher.cs:187]
+  assign tokens_load_to_weight_and = Error_or_and & (~Error_or_and_1); // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  assign tokens_load_to_weight_and_1 = Error_or_and_1 & (~Error_or_and); // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  assign tokens_load_to_compute_and = Error_or_and_2 & (~Error_or_and_3); // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  assign tokens_load_to_compute_and_1 = Error_or_and_3 & (~Error_or_and_2); // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  assign tokens_load_to_vector_and = Error_or_and_4 & (~Error_or_and_5); // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  assign tokens_load_to_vector_and_1 = Error_or_and_5 & (~Error_or_and_4); // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  assign tokens_load_to_store_and = Error_or_and_6 & (~Error_or_and_7); // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  assign tokens_load_to_store_and_1 = Error_or_and_7 & (~Error_or_and_6); // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  assign tokens_weight_to_load_and = Error_or_and_8 & (~Error_or_and_9); // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  assign tokens_weight_to_load_and_1 = Error_or_and_9 & (~Error_or_and_8); // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  assign tokens_weight_to_compute_and = Error_or_and_10 & (~Error_or_and_11); // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  assign tokens_weight_to_compute_and_1 = Error_or_and_11 & (~Error_or_and_10); // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  assign tokens_weight_to_vector_and = Error_or_and_12 & (~Error_or_and_13); // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  assign tokens_weight_to_vector_and_1 = Error_or_and_13 & (~Error_or_and_12); // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  assign tokens_weight_to_store_and = Error_or_and_14 & (~Error_or_and_15); // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  assign tokens_weight_to_store_and_1 = Error_or_and_15 & (~Error_or_and_14); // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  assign tokens_compute_to_load_and = Error_or_and_16 & (~Error_or_and_17); // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  assign tokens_compute_to_load_and_1 = Error_or_and_17 & (~Error_or_and_16); // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  assign tokens_compute_to_weight_and = Error_or_and_18 & (~Error_or_and_19); // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  assign tokens_compute_to_weight_and_1 = Error_or_and_19 & (~Error_or_and_18); // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  assign tokens_compute_to_vector_and = Error_or_and_20 & (~Error_or_and_21); // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  assign tokens_compute_to_vector_and_1 = Error_or_and_21 & (~Error_or_and_20); // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  assign tokens_compute_to_store_and = Error_or_and_22 & (~Error_or_and_23); // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  assign tokens_compute_to_store_and_1 = Error_or_and_23 & (~Error_or_and_22); // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  assign tokens_vector_to_load_and = Error_or_and_24 & (~Error_or_and_25); // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  assign tokens_vector_to_load_and_1 = Error_or_and_25 & (~Error_or_and_24); // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  assign tokens_vector_to_weight_and = Error_or_and_26 & (~Error_or_and_27); // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  assign tokens_vector_to_weight_and_1 = Error_or_and_27 & (~Error_or_and_26); // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  assign tokens_vector_to_compute_and = Error_or_and_28 & (~Error_or_and_29); // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  assign tokens_vector_to_compute_and_1 = Error_or_and_29 & (~Error_or_and_28); // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  assign tokens_vector_to_store_and = Error_or_and_30 & (~Error_or_and_31); // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  assign tokens_vector_to_store_and_1 = Error_or_and_31 & (~Error_or_and_30); // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  assign tokens_store_to_load_and = Error_or_and_32 & (~Error_or_and_33); // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  assign tokens_store_to_load_and_1 = Error_or_and_33 & (~Error_or_and_32); // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  assign tokens_store_to_weight_and = Error_or_and_34 & (~Error_or_and_35); // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  assign tokens_store_to_weight_and_1 = Error_or_and_35 & (~Error_or_and_34); // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  assign tokens_store_to_compute_and = Error_or_and_36 & (~Error_or_and_37); // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  assign tokens_store_to_compute_and_1 = Error_or_and_37 & (~Error_or_and_36); // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  assign tokens_store_to_vector_and = Error_or_and_38 & (~Error_or_and_39); // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  assign tokens_store_to_vector_and_1 = Error_or_and_39 & (~Error_or_and_38); // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
+  assign FetchReady = FetchReady_and & ((((FetchReady_or & (~FetchReady_or_eq_1)) & (~FetchReady_or_eq_2)) & ((((((1'b0 | (FetchReady_or_or & queue_load_InReady)) | (FetchReady_or_or_1 & queue_weight_InReady)) | (FetchReady_or_or_2 & queue_compute_InReady)) | (FetchReady_or_or_3 & queue_vector_InReady)) | (FetchReady_or_or_4 & queue_store_InReady)) | FetchReady_or_eq)) | ((FetchReady_or_eq_1 | FetchReady_or_eq_2) & FetchReady_and_1)); // @[Dispatcher.cs:160]
+  assign engine_0_Start = start_load; // @[Dispatcher.cs:111]
+  assign engine_0_Instruction = current_load; // @[Dispatcher.cs:112]
+  assign engine_0_StepGroup = current_step_group_load; // @[Dispatcher.cs:113]
+  assign engine_0_Abort = Start; // @[Dispatcher.cs:114]
+  assign engine_1_Start = start_weight; // @[Dispatcher.cs:111]
+  assign engine_1_Instruction = current_weight; // @[Dispatcher.cs:112]
+  assign engine_1_StepGroup = current_step_group_weight; // @[Dispatcher.cs:113]
+  assign engine_1_Abort = Start; // @[Dispatcher.cs:114]
+  assign engine_2_Start = start_compute; // @[Dispatcher.cs:111]
+  assign engine_2_Instruction = current_compute; // @[Dispatcher.cs:112]
+  assign engine_2_StepGroup = current_step_group_compute; // @[Dispatcher.cs:113]
+  assign engine_2_Abort = Start; // @[Dispatcher.cs:114]
+  assign engine_3_Start = start_vector; // @[Dispatcher.cs:111]
+  assign engine_3_Instruction = current_vector; // @[Dispatcher.cs:112]
+  assign engine_3_StepGroup = current_step_group_vector; // @[Dispatcher.cs:113]
+  assign engine_3_Abort = Start; // @[Dispatcher.cs:114]
+  assign engine_4_Start = start_store; // @[Dispatcher.cs:111]
+  assign engine_4_Instruction = current_store; // @[Dispatcher.cs:112]
+  assign engine_4_StepGroup = current_step_group_store; // @[Dispatcher.cs:113]
+  assign engine_4_Abort = Start; // @[Dispatcher.cs:114]
+  assign End = End_or & (~Start); // @[Dispatcher.cs:186]
+  assign Error = (Error_and | Error_or) | End_or_and; // @[Dispatcher.cs:187]
+  assign ErrorCode = Error_and ? 4'd1 : (Error_or ? 4'd4 : 4'd5); // @[Dispatcher.cs:188]
+  assign ErrorPc = FetchIndex; // @[Dispatcher.cs:189]
+  assign Dispatched = End_or_or_and; // @[Dispatcher.cs:190]
+  assign DependencyWait = ((((1'b0 | End_or_and_and_and) | End_or_and_and_and_1) | End_or_and_and_and_2) | End_or_and_and_and_3) | End_or_and_and_and_4; // @[Dispatcher.cs:191]
+  assign EngineState = {1'b0, halted, (((FetchReady_or_eq_1 | FetchReady_or_eq_2) & FetchValid) & (~End_or_or_and)), ((((FetchValid & (~End_or_or_and)) & (~FetchReady_or_eq_1)) & (~FetchReady_or_eq_2)) & FetchReady_or), {engine_4_Stalled, (~FetchReady_and_1_eq_4), End_or_and_and_and_4, engine_4_Busy}, {engine_3_Stalled, (~FetchReady_and_1_eq_3), End_or_and_and_and_3, engine_3_Busy}, {engine_2_Stalled, (~FetchReady_and_1_eq_2), End_or_and_and_and_2, engine_2_Busy}, {engine_1_Stalled, (~FetchReady_and_1_eq_1), End_or_and_and_and_1, engine_1_Busy}, {engine_0_Stalled, (~FetchReady_and_1_eq), End_or_and_and_and, engine_0_Busy}}; // @[Dispatcher.cs:195]
+  assign queue_load_InValid = End_or_or_and & FetchReady_or_or; // @[Dispatcher.cs:162]
+  assign queue_load_InData = {step_group, FetchInstruction}; // @[Dispatcher.cs:86]
+  assign queue_load_OutReady = Error_or_and_9_and; // @[Dispatcher.cs:103]
+  assign queue_load_Clear = Start; // @[Dispatcher.cs:85]
+  assign queue_weight_InValid = End_or_or_and & FetchReady_or_or_1; // @[Dispatcher.cs:162]
+  assign queue_weight_InData = {step_group, FetchInstruction}; // @[Dispatcher.cs:86]
+  assign queue_weight_OutReady = Error_or_and_1_and; // @[Dispatcher.cs:103]
+  assign queue_weight_Clear = Start; // @[Dispatcher.cs:85]
+  assign queue_compute_InValid = End_or_or_and & FetchReady_or_or_2; // @[Dispatcher.cs:162]
+  assign queue_compute_InData = {step_group, FetchInstruction}; // @[Dispatcher.cs:86]
+  assign queue_compute_OutReady = Error_or_and_3_and; // @[Dispatcher.cs:103]
+  assign queue_compute_Clear = Start; // @[Dispatcher.cs:85]
+  assign queue_vector_InValid = End_or_or_and & FetchReady_or_or_3; // @[Dispatcher.cs:162]
+  assign queue_vector_InData = {step_group, FetchInstruction}; // @[Dispatcher.cs:86]
+  assign queue_vector_OutReady = Error_or_and_5_and; // @[Dispatcher.cs:103]
+  assign queue_vector_Clear = Start; // @[Dispatcher.cs:85]
+  assign queue_store_InValid = End_or_or_and & FetchReady_or_or_4; // @[Dispatcher.cs:162]
+  assign queue_store_InData = {step_group, FetchInstruction}; // @[Dispatcher.cs:86]
+  assign queue_store_OutReady = Error_or_and_7_and; // @[Dispatcher.cs:103]
+  assign queue_store_Clear = Start; // @[Dispatcher.cs:85]
 
-  always @(posedge clk) begin // @[Dispatcher.cs:148, Dispatcher.cs:163]
+  always @(posedge clk) begin // @[Dispatcher.cs:164, Dispatcher.cs:179]
     step_group <= Start ? InitialStepGroup : ((End_or_or_and & FetchReady_or_eq) ? FetchInstruction[18:16] : step_group);
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:150, Dispatcher.cs:164]
+  always @(posedge clk) begin // @[Dispatcher.cs:166, Dispatcher.cs:180, Dispatcher.cs:185]
     if (rst)
       halted <= 1'b0;
     else
-      halted <= Start ? 1'b0 : ((Error_and | Halt) ? 1'b1 : halted);
+      halted <= Halt ? 1'b1 : (Start ? 1'b0 : ((Error_and | Halt) ? 1'b1 : halted));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:160, Dispatcher.cs:165]
+  always @(posedge clk) begin // @[Dispatcher.cs:176, Dispatcher.cs:181]
     if (rst)
       ended <= 1'b1;
     else
       ended <= Start ? 1'b0 : (End_or ? 1'b1 : ended);
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:127, Dispatcher.cs:128]
+  always @(posedge clk) begin // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
     if (rst)
       tokens_load_to_weight <= 8'd0;
     else
-      tokens_load_to_weight <= Start ? 8'd0 : ((Error_or_and & (~Error_or_and_1)) ? (tokens_load_to_weight + 8'd1) : ((Error_or_and_1 & (~Error_or_and)) ? (tokens_load_to_weight - 8'd1) : tokens_load_to_weight));
+      tokens_load_to_weight <= Start ? 8'd0 : (tokens_load_to_weight_and ? (tokens_load_to_weight + 8'd1) : (tokens_load_to_weight_and_1 ? (tokens_load_to_weight - 8'd1) : tokens_load_to_weight));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:127, Dispatcher.cs:128]
+  always @(posedge clk) begin // @[Dispatcher.cs:134, Dispatcher.cs:138, Dispatcher.cs:143]
+    if (rst)
+      has_tokens_load_to_weight <= 1'b0;
+    else
+      has_tokens_load_to_weight <= Start ? 1'b0 : (tokens_load_to_weight_and ? 1'b1 : (tokens_load_to_weight_and_1 ? (tokens_load_to_weight != 8'd1) : has_tokens_load_to_weight));
+  end
+
+  always @(posedge clk) begin // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
     if (rst)
       tokens_load_to_compute <= 8'd0;
     else
-      tokens_load_to_compute <= Start ? 8'd0 : ((Error_or_and_2 & (~Error_or_and_3)) ? (tokens_load_to_compute + 8'd1) : ((Error_or_and_3 & (~Error_or_and_2)) ? (tokens_load_to_compute - 8'd1) : tokens_load_to_compute));
+      tokens_load_to_compute <= Start ? 8'd0 : (tokens_load_to_compute_and ? (tokens_load_to_compute + 8'd1) : (tokens_load_to_compute_and_1 ? (tokens_load_to_compute - 8'd1) : tokens_load_to_compute));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:127, Dispatcher.cs:128]
+  always @(posedge clk) begin // @[Dispatcher.cs:134, Dispatcher.cs:138, Dispatcher.cs:143]
+    if (rst)
+      has_tokens_load_to_compute <= 1'b0;
+    else
+      has_tokens_load_to_compute <= Start ? 1'b0 : (tokens_load_to_compute_and ? 1'b1 : (tokens_load_to_compute_and_1 ? (tokens_load_to_compute != 8'd1) : has_tokens_load_to_compute));
+  end
+
+  always @(posedge clk) begin // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
     if (rst)
       tokens_load_to_vector <= 8'd0;
     else
-      tokens_load_to_vector <= Start ? 8'd0 : ((Error_or_and_4 & (~Error_or_and_5)) ? (tokens_load_to_vector + 8'd1) : ((Error_or_and_5 & (~Error_or_and_4)) ? (tokens_load_to_vector - 8'd1) : tokens_load_to_vector));
+      tokens_load_to_vector <= Start ? 8'd0 : (tokens_load_to_vector_and ? (tokens_load_to_vector + 8'd1) : (tokens_load_to_vector_and_1 ? (tokens_load_to_vector - 8'd1) : tokens_load_to_vector));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:127, Dispatcher.cs:128]
+  always @(posedge clk) begin // @[Dispatcher.cs:134, Dispatcher.cs:138, Dispatcher.cs:143]
+    if (rst)
+      has_tokens_load_to_vector <= 1'b0;
+    else
+      has_tokens_load_to_vector <= Start ? 1'b0 : (tokens_load_to_vector_and ? 1'b1 : (tokens_load_to_vector_and_1 ? (tokens_load_to_vector != 8'd1) : has_tokens_load_to_vector));
+  end
+
+  always @(posedge clk) begin // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
     if (rst)
       tokens_load_to_store <= 8'd0;
     else
-      tokens_load_to_store <= Start ? 8'd0 : ((Error_or_and_6 & (~Error_or_and_7)) ? (tokens_load_to_store + 8'd1) : ((Error_or_and_7 & (~Error_or_and_6)) ? (tokens_load_to_store - 8'd1) : tokens_load_to_store));
+      tokens_load_to_store <= Start ? 8'd0 : (tokens_load_to_store_and ? (tokens_load_to_store + 8'd1) : (tokens_load_to_store_and_1 ? (tokens_load_to_store - 8'd1) : tokens_load_to_store));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:127, Dispatcher.cs:128]
+  always @(posedge clk) begin // @[Dispatcher.cs:134, Dispatcher.cs:138, Dispatcher.cs:143]
+    if (rst)
+      has_tokens_load_to_store <= 1'b0;
+    else
+      has_tokens_load_to_store <= Start ? 1'b0 : (tokens_load_to_store_and ? 1'b1 : (tokens_load_to_store_and_1 ? (tokens_load_to_store != 8'd1) : has_tokens_load_to_store));
+  end
+
+  always @(posedge clk) begin // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
     if (rst)
       tokens_weight_to_load <= 8'd0;
     else
-      tokens_weight_to_load <= Start ? 8'd0 : ((Error_or_and_8 & (~Error_or_and_9)) ? (tokens_weight_to_load + 8'd1) : ((Error_or_and_9 & (~Error_or_and_8)) ? (tokens_weight_to_load - 8'd1) : tokens_weight_to_load));
+      tokens_weight_to_load <= Start ? 8'd0 : (tokens_weight_to_load_and ? (tokens_weight_to_load + 8'd1) : (tokens_weight_to_load_and_1 ? (tokens_weight_to_load - 8'd1) : tokens_weight_to_load));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:127, Dispatcher.cs:128]
+  always @(posedge clk) begin // @[Dispatcher.cs:134, Dispatcher.cs:138, Dispatcher.cs:143]
+    if (rst)
+      has_tokens_weight_to_load <= 1'b0;
+    else
+      has_tokens_weight_to_load <= Start ? 1'b0 : (tokens_weight_to_load_and ? 1'b1 : (tokens_weight_to_load_and_1 ? (tokens_weight_to_load != 8'd1) : has_tokens_weight_to_load));
+  end
+
+  always @(posedge clk) begin // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
     if (rst)
       tokens_weight_to_compute <= 8'd0;
     else
-      tokens_weight_to_compute <= Start ? 8'd0 : ((Error_or_and_10 & (~Error_or_and_11)) ? (tokens_weight_to_compute + 8'd1) : ((Error_or_and_11 & (~Error_or_and_10)) ? (tokens_weight_to_compute - 8'd1) : tokens_weight_to_compute));
+      tokens_weight_to_compute <= Start ? 8'd0 : (tokens_weight_to_compute_and ? (tokens_weight_to_compute + 8'd1) : (tokens_weight_to_compute_and_1 ? (tokens_weight_to_compute - 8'd1) : tokens_weight_to_compute));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:127, Dispatcher.cs:128]
+  always @(posedge clk) begin // @[Dispatcher.cs:134, Dispatcher.cs:138, Dispatcher.cs:143]
+    if (rst)
+      has_tokens_weight_to_compute <= 1'b0;
+    else
+      has_tokens_weight_to_compute <= Start ? 1'b0 : (tokens_weight_to_compute_and ? 1'b1 : (tokens_weight_to_compute_and_1 ? (tokens_weight_to_compute != 8'd1) : has_tokens_weight_to_compute));
+  end
+
+  always @(posedge clk) begin // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
     if (rst)
       tokens_weight_to_vector <= 8'd0;
     else
-      tokens_weight_to_vector <= Start ? 8'd0 : ((Error_or_and_12 & (~Error_or_and_13)) ? (tokens_weight_to_vector + 8'd1) : ((Error_or_and_13 & (~Error_or_and_12)) ? (tokens_weight_to_vector - 8'd1) : tokens_weight_to_vector));
+      tokens_weight_to_vector <= Start ? 8'd0 : (tokens_weight_to_vector_and ? (tokens_weight_to_vector + 8'd1) : (tokens_weight_to_vector_and_1 ? (tokens_weight_to_vector - 8'd1) : tokens_weight_to_vector));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:127, Dispatcher.cs:128]
+  always @(posedge clk) begin // @[Dispatcher.cs:134, Dispatcher.cs:138, Dispatcher.cs:143]
+    if (rst)
+      has_tokens_weight_to_vector <= 1'b0;
+    else
+      has_tokens_weight_to_vector <= Start ? 1'b0 : (tokens_weight_to_vector_and ? 1'b1 : (tokens_weight_to_vector_and_1 ? (tokens_weight_to_vector != 8'd1) : has_tokens_weight_to_vector));
+  end
+
+  always @(posedge clk) begin // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
     if (rst)
       tokens_weight_to_store <= 8'd0;
     else
-      tokens_weight_to_store <= Start ? 8'd0 : ((Error_or_and_14 & (~Error_or_and_15)) ? (tokens_weight_to_store + 8'd1) : ((Error_or_and_15 & (~Error_or_and_14)) ? (tokens_weight_to_store - 8'd1) : tokens_weight_to_store));
+      tokens_weight_to_store <= Start ? 8'd0 : (tokens_weight_to_store_and ? (tokens_weight_to_store + 8'd1) : (tokens_weight_to_store_and_1 ? (tokens_weight_to_store - 8'd1) : tokens_weight_to_store));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:127, Dispatcher.cs:128]
+  always @(posedge clk) begin // @[Dispatcher.cs:134, Dispatcher.cs:138, Dispatcher.cs:143]
+    if (rst)
+      has_tokens_weight_to_store <= 1'b0;
+    else
+      has_tokens_weight_to_store <= Start ? 1'b0 : (tokens_weight_to_store_and ? 1'b1 : (tokens_weight_to_store_and_1 ? (tokens_weight_to_store != 8'd1) : has_tokens_weight_to_store));
+  end
+
+  always @(posedge clk) begin // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
     if (rst)
       tokens_compute_to_load <= 8'd0;
     else
-      tokens_compute_to_load <= Start ? 8'd0 : ((Error_or_and_16 & (~Error_or_and_17)) ? (tokens_compute_to_load + 8'd1) : ((Error_or_and_17 & (~Error_or_and_16)) ? (tokens_compute_to_load - 8'd1) : tokens_compute_to_load));
+      tokens_compute_to_load <= Start ? 8'd0 : (tokens_compute_to_load_and ? (tokens_compute_to_load + 8'd1) : (tokens_compute_to_load_and_1 ? (tokens_compute_to_load - 8'd1) : tokens_compute_to_load));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:127, Dispatcher.cs:128]
+  always @(posedge clk) begin // @[Dispatcher.cs:134, Dispatcher.cs:138, Dispatcher.cs:143]
+    if (rst)
+      has_tokens_compute_to_load <= 1'b0;
+    else
+      has_tokens_compute_to_load <= Start ? 1'b0 : (tokens_compute_to_load_and ? 1'b1 : (tokens_compute_to_load_and_1 ? (tokens_compute_to_load != 8'd1) : has_tokens_compute_to_load));
+  end
+
+  always @(posedge clk) begin // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
     if (rst)
       tokens_compute_to_weight <= 8'd0;
     else
-      tokens_compute_to_weight <= Start ? 8'd0 : ((Error_or_and_18 & (~Error_or_and_19)) ? (tokens_compute_to_weight + 8'd1) : ((Error_or_and_19 & (~Error_or_and_18)) ? (tokens_compute_to_weight - 8'd1) : tokens_compute_to_weight));
+      tokens_compute_to_weight <= Start ? 8'd0 : (tokens_compute_to_weight_and ? (tokens_compute_to_weight + 8'd1) : (tokens_compute_to_weight_and_1 ? (tokens_compute_to_weight - 8'd1) : tokens_compute_to_weight));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:127, Dispatcher.cs:128]
+  always @(posedge clk) begin // @[Dispatcher.cs:134, Dispatcher.cs:138, Dispatcher.cs:143]
+    if (rst)
+      has_tokens_compute_to_weight <= 1'b0;
+    else
+      has_tokens_compute_to_weight <= Start ? 1'b0 : (tokens_compute_to_weight_and ? 1'b1 : (tokens_compute_to_weight_and_1 ? (tokens_compute_to_weight != 8'd1) : has_tokens_compute_to_weight));
+  end
+
+  always @(posedge clk) begin // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
     if (rst)
       tokens_compute_to_vector <= 8'd0;
     else
-      tokens_compute_to_vector <= Start ? 8'd0 : ((Error_or_and_20 & (~Error_or_and_21)) ? (tokens_compute_to_vector + 8'd1) : ((Error_or_and_21 & (~Error_or_and_20)) ? (tokens_compute_to_vector - 8'd1) : tokens_compute_to_vector));
+      tokens_compute_to_vector <= Start ? 8'd0 : (tokens_compute_to_vector_and ? (tokens_compute_to_vector + 8'd1) : (tokens_compute_to_vector_and_1 ? (tokens_compute_to_vector - 8'd1) : tokens_compute_to_vector));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:127, Dispatcher.cs:128]
+  always @(posedge clk) begin // @[Dispatcher.cs:134, Dispatcher.cs:138, Dispatcher.cs:143]
+    if (rst)
+      has_tokens_compute_to_vector <= 1'b0;
+    else
+      has_tokens_compute_to_vector <= Start ? 1'b0 : (tokens_compute_to_vector_and ? 1'b1 : (tokens_compute_to_vector_and_1 ? (tokens_compute_to_vector != 8'd1) : has_tokens_compute_to_vector));
+  end
+
+  always @(posedge clk) begin // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
     if (rst)
       tokens_compute_to_store <= 8'd0;
     else
-      tokens_compute_to_store <= Start ? 8'd0 : ((Error_or_and_22 & (~Error_or_and_23)) ? (tokens_compute_to_store + 8'd1) : ((Error_or_and_23 & (~Error_or_and_22)) ? (tokens_compute_to_store - 8'd1) : tokens_compute_to_store));
+      tokens_compute_to_store <= Start ? 8'd0 : (tokens_compute_to_store_and ? (tokens_compute_to_store + 8'd1) : (tokens_compute_to_store_and_1 ? (tokens_compute_to_store - 8'd1) : tokens_compute_to_store));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:127, Dispatcher.cs:128]
+  always @(posedge clk) begin // @[Dispatcher.cs:134, Dispatcher.cs:138, Dispatcher.cs:143]
+    if (rst)
+      has_tokens_compute_to_store <= 1'b0;
+    else
+      has_tokens_compute_to_store <= Start ? 1'b0 : (tokens_compute_to_store_and ? 1'b1 : (tokens_compute_to_store_and_1 ? (tokens_compute_to_store != 8'd1) : has_tokens_compute_to_store));
+  end
+
+  always @(posedge clk) begin // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
     if (rst)
       tokens_vector_to_load <= 8'd0;
     else
-      tokens_vector_to_load <= Start ? 8'd0 : ((Error_or_and_24 & (~Error_or_and_25)) ? (tokens_vector_to_load + 8'd1) : ((Error_or_and_25 & (~Error_or_and_24)) ? (tokens_vector_to_load - 8'd1) : tokens_vector_to_load));
+      tokens_vector_to_load <= Start ? 8'd0 : (tokens_vector_to_load_and ? (tokens_vector_to_load + 8'd1) : (tokens_vector_to_load_and_1 ? (tokens_vector_to_load - 8'd1) : tokens_vector_to_load));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:127, Dispatcher.cs:128]
+  always @(posedge clk) begin // @[Dispatcher.cs:134, Dispatcher.cs:138, Dispatcher.cs:143]
+    if (rst)
+      has_tokens_vector_to_load <= 1'b0;
+    else
+      has_tokens_vector_to_load <= Start ? 1'b0 : (tokens_vector_to_load_and ? 1'b1 : (tokens_vector_to_load_and_1 ? (tokens_vector_to_load != 8'd1) : has_tokens_vector_to_load));
+  end
+
+  always @(posedge clk) begin // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
     if (rst)
       tokens_vector_to_weight <= 8'd0;
     else
-      tokens_vector_to_weight <= Start ? 8'd0 : ((Error_or_and_26 & (~Error_or_and_27)) ? (tokens_vector_to_weight + 8'd1) : ((Error_or_and_27 & (~Error_or_and_26)) ? (tokens_vector_to_weight - 8'd1) : tokens_vector_to_weight));
+      tokens_vector_to_weight <= Start ? 8'd0 : (tokens_vector_to_weight_and ? (tokens_vector_to_weight + 8'd1) : (tokens_vector_to_weight_and_1 ? (tokens_vector_to_weight - 8'd1) : tokens_vector_to_weight));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:127, Dispatcher.cs:128]
+  always @(posedge clk) begin // @[Dispatcher.cs:134, Dispatcher.cs:138, Dispatcher.cs:143]
+    if (rst)
+      has_tokens_vector_to_weight <= 1'b0;
+    else
+      has_tokens_vector_to_weight <= Start ? 1'b0 : (tokens_vector_to_weight_and ? 1'b1 : (tokens_vector_to_weight_and_1 ? (tokens_vector_to_weight != 8'd1) : has_tokens_vector_to_weight));
+  end
+
+  always @(posedge clk) begin // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
     if (rst)
       tokens_vector_to_compute <= 8'd0;
     else
-      tokens_vector_to_compute <= Start ? 8'd0 : ((Error_or_and_28 & (~Error_or_and_29)) ? (tokens_vector_to_compute + 8'd1) : ((Error_or_and_29 & (~Error_or_and_28)) ? (tokens_vector_to_compute - 8'd1) : tokens_vector_to_compute));
+      tokens_vector_to_compute <= Start ? 8'd0 : (tokens_vector_to_compute_and ? (tokens_vector_to_compute + 8'd1) : (tokens_vector_to_compute_and_1 ? (tokens_vector_to_compute - 8'd1) : tokens_vector_to_compute));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:127, Dispatcher.cs:128]
+  always @(posedge clk) begin // @[Dispatcher.cs:134, Dispatcher.cs:138, Dispatcher.cs:143]
+    if (rst)
+      has_tokens_vector_to_compute <= 1'b0;
+    else
+      has_tokens_vector_to_compute <= Start ? 1'b0 : (tokens_vector_to_compute_and ? 1'b1 : (tokens_vector_to_compute_and_1 ? (tokens_vector_to_compute != 8'd1) : has_tokens_vector_to_compute));
+  end
+
+  always @(posedge clk) begin // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
     if (rst)
       tokens_vector_to_store <= 8'd0;
     else
-      tokens_vector_to_store <= Start ? 8'd0 : ((Error_or_and_30 & (~Error_or_and_31)) ? (tokens_vector_to_store + 8'd1) : ((Error_or_and_31 & (~Error_or_and_30)) ? (tokens_vector_to_store - 8'd1) : tokens_vector_to_store));
+      tokens_vector_to_store <= Start ? 8'd0 : (tokens_vector_to_store_and ? (tokens_vector_to_store + 8'd1) : (tokens_vector_to_store_and_1 ? (tokens_vector_to_store - 8'd1) : tokens_vector_to_store));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:127, Dispatcher.cs:128]
+  always @(posedge clk) begin // @[Dispatcher.cs:134, Dispatcher.cs:138, Dispatcher.cs:143]
+    if (rst)
+      has_tokens_vector_to_store <= 1'b0;
+    else
+      has_tokens_vector_to_store <= Start ? 1'b0 : (tokens_vector_to_store_and ? 1'b1 : (tokens_vector_to_store_and_1 ? (tokens_vector_to_store != 8'd1) : has_tokens_vector_to_store));
+  end
+
+  always @(posedge clk) begin // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
     if (rst)
       tokens_store_to_load <= 8'd0;
     else
-      tokens_store_to_load <= Start ? 8'd0 : ((Error_or_and_32 & (~Error_or_and_33)) ? (tokens_store_to_load + 8'd1) : ((Error_or_and_33 & (~Error_or_and_32)) ? (tokens_store_to_load - 8'd1) : tokens_store_to_load));
+      tokens_store_to_load <= Start ? 8'd0 : (tokens_store_to_load_and ? (tokens_store_to_load + 8'd1) : (tokens_store_to_load_and_1 ? (tokens_store_to_load - 8'd1) : tokens_store_to_load));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:127, Dispatcher.cs:128]
+  always @(posedge clk) begin // @[Dispatcher.cs:134, Dispatcher.cs:138, Dispatcher.cs:143]
+    if (rst)
+      has_tokens_store_to_load <= 1'b0;
+    else
+      has_tokens_store_to_load <= Start ? 1'b0 : (tokens_store_to_load_and ? 1'b1 : (tokens_store_to_load_and_1 ? (tokens_store_to_load != 8'd1) : has_tokens_store_to_load));
+  end
+
+  always @(posedge clk) begin // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
     if (rst)
       tokens_store_to_weight <= 8'd0;
     else
-      tokens_store_to_weight <= Start ? 8'd0 : ((Error_or_and_34 & (~Error_or_and_35)) ? (tokens_store_to_weight + 8'd1) : ((Error_or_and_35 & (~Error_or_and_34)) ? (tokens_store_to_weight - 8'd1) : tokens_store_to_weight));
+      tokens_store_to_weight <= Start ? 8'd0 : (tokens_store_to_weight_and ? (tokens_store_to_weight + 8'd1) : (tokens_store_to_weight_and_1 ? (tokens_store_to_weight - 8'd1) : tokens_store_to_weight));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:127, Dispatcher.cs:128]
+  always @(posedge clk) begin // @[Dispatcher.cs:134, Dispatcher.cs:138, Dispatcher.cs:143]
+    if (rst)
+      has_tokens_store_to_weight <= 1'b0;
+    else
+      has_tokens_store_to_weight <= Start ? 1'b0 : (tokens_store_to_weight_and ? 1'b1 : (tokens_store_to_weight_and_1 ? (tokens_store_to_weight != 8'd1) : has_tokens_store_to_weight));
+  end
+
+  always @(posedge clk) begin // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
     if (rst)
       tokens_store_to_compute <= 8'd0;
     else
-      tokens_store_to_compute <= Start ? 8'd0 : ((Error_or_and_36 & (~Error_or_and_37)) ? (tokens_store_to_compute + 8'd1) : ((Error_or_and_37 & (~Error_or_and_36)) ? (tokens_store_to_compute - 8'd1) : tokens_store_to_compute));
+      tokens_store_to_compute <= Start ? 8'd0 : (tokens_store_to_compute_and ? (tokens_store_to_compute + 8'd1) : (tokens_store_to_compute_and_1 ? (tokens_store_to_compute - 8'd1) : tokens_store_to_compute));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:127, Dispatcher.cs:128]
+  always @(posedge clk) begin // @[Dispatcher.cs:134, Dispatcher.cs:138, Dispatcher.cs:143]
+    if (rst)
+      has_tokens_store_to_compute <= 1'b0;
+    else
+      has_tokens_store_to_compute <= Start ? 1'b0 : (tokens_store_to_compute_and ? 1'b1 : (tokens_store_to_compute_and_1 ? (tokens_store_to_compute != 8'd1) : has_tokens_store_to_compute));
+  end
+
+  always @(posedge clk) begin // @[Dispatcher.cs:133, Dispatcher.cs:137, Dispatcher.cs:142]
     if (rst)
       tokens_store_to_vector <= 8'd0;
     else
-      tokens_store_to_vector <= Start ? 8'd0 : ((Error_or_and_38 & (~Error_or_and_39)) ? (tokens_store_to_vector + 8'd1) : ((Error_or_and_39 & (~Error_or_and_38)) ? (tokens_store_to_vector - 8'd1) : tokens_store_to_vector));
+      tokens_store_to_vector <= Start ? 8'd0 : (tokens_store_to_vector_and ? (tokens_store_to_vector + 8'd1) : (tokens_store_to_vector_and_1 ? (tokens_store_to_vector - 8'd1) : tokens_store_to_vector));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:106]
+  always @(posedge clk) begin // @[Dispatcher.cs:134, Dispatcher.cs:138, Dispatcher.cs:143]
+    if (rst)
+      has_tokens_store_to_vector <= 1'b0;
+    else
+      has_tokens_store_to_vector <= Start ? 1'b0 : (tokens_store_to_vector_and ? 1'b1 : (tokens_store_to_vector_and_1 ? (tokens_store_to_vector != 8'd1) : has_tokens_store_to_vector));
+  end
+
+  always @(posedge clk) begin // @[Dispatcher.cs:110]
     if (rst)
       start_load <= 1'b0;
     else
       start_load <= Error_or_and_9_and & (~Start);
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:103]
+  always @(posedge clk) begin // @[Dispatcher.cs:107]
     if (Error_or_and_9_and)
       current_load <= queue_load_OutData[255:0];
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:104]
+  always @(posedge clk) begin // @[Dispatcher.cs:108]
     if (Error_or_and_9_and)
       current_step_group_load <= queue_load_OutData[258:256];
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:106]
+  always @(posedge clk) begin // @[Dispatcher.cs:110]
     if (rst)
       start_weight <= 1'b0;
     else
       start_weight <= Error_or_and_1_and & (~Start);
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:103]
+  always @(posedge clk) begin // @[Dispatcher.cs:107]
     if (Error_or_and_1_and)
       current_weight <= queue_weight_OutData[255:0];
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:104]
+  always @(posedge clk) begin // @[Dispatcher.cs:108]
     if (Error_or_and_1_and)
       current_step_group_weight <= queue_weight_OutData[258:256];
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:106]
+  always @(posedge clk) begin // @[Dispatcher.cs:110]
     if (rst)
       start_compute <= 1'b0;
     else
       start_compute <= Error_or_and_3_and & (~Start);
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:103]
+  always @(posedge clk) begin // @[Dispatcher.cs:107]
     if (Error_or_and_3_and)
       current_compute <= queue_compute_OutData[255:0];
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:104]
+  always @(posedge clk) begin // @[Dispatcher.cs:108]
     if (Error_or_and_3_and)
       current_step_group_compute <= queue_compute_OutData[258:256];
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:106]
+  always @(posedge clk) begin // @[Dispatcher.cs:110]
     if (rst)
       start_vector <= 1'b0;
     else
       start_vector <= Error_or_and_5_and & (~Start);
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:103]
+  always @(posedge clk) begin // @[Dispatcher.cs:107]
     if (Error_or_and_5_and)
       current_vector <= queue_vector_OutData[255:0];
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:104]
+  always @(posedge clk) begin // @[Dispatcher.cs:108]
     if (Error_or_and_5_and)
       current_step_group_vector <= queue_vector_OutData[258:256];
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:106]
+  always @(posedge clk) begin // @[Dispatcher.cs:110]
     if (rst)
       start_store <= 1'b0;
     else
       start_store <= Error_or_and_7_and & (~Start);
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:103]
+  always @(posedge clk) begin // @[Dispatcher.cs:107]
     if (Error_or_and_7_and)
       current_store <= queue_store_OutData[255:0];
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:104]
+  always @(posedge clk) begin // @[Dispatcher.cs:108]
     if (Error_or_and_7_and)
       current_step_group_store <= queue_store_OutData[258:256];
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:157, Dispatcher.cs:166]
+  always @(posedge clk) begin // @[Dispatcher.cs:173, Dispatcher.cs:182]
     if (rst)
       quiet_cycles <= 5'd0;
     else
       quiet_cycles <= Start ? 5'd0 : ((End_or_and_and & (~End_or_or)) ? ((quiet_cycles == 5'd16) ? quiet_cycles : (quiet_cycles + 5'd1)) : 5'd0);
   end
 
-  Queue259x8Distributed queue_load ( // @[Dispatcher.cs:80]
+  Queue259x8Distributed queue_load ( // @[Dispatcher.cs:84]
     .clk(clk),
     .rst(rst),
     .InValid(queue_load_InValid),
@@ -744,7 +984,7 @@ module Dispatcher (
     .Clear(queue_load_Clear)
   );
 
-  Queue259x8Distributed queue_weight ( // @[Dispatcher.cs:80]
+  Queue259x8Distributed queue_weight ( // @[Dispatcher.cs:84]
     .clk(clk),
     .rst(rst),
     .InValid(queue_weight_InValid),
@@ -757,7 +997,7 @@ module Dispatcher (
     .Clear(queue_weight_Clear)
   );
 
-  Queue259x8Distributed queue_compute ( // @[Dispatcher.cs:80]
+  Queue259x8Distributed queue_compute ( // @[Dispatcher.cs:84]
     .clk(clk),
     .rst(rst),
     .InValid(queue_compute_InValid),
@@ -770,7 +1010,7 @@ module Dispatcher (
     .Clear(queue_compute_Clear)
   );
 
-  Queue259x8Distributed queue_vector ( // @[Dispatcher.cs:80]
+  Queue259x8Distributed queue_vector ( // @[Dispatcher.cs:84]
     .clk(clk),
     .rst(rst),
     .InValid(queue_vector_InValid),
@@ -783,7 +1023,7 @@ module Dispatcher (
     .Clear(queue_vector_Clear)
   );
 
-  Queue259x8Distributed queue_store ( // @[Dispatcher.cs:80]
+  Queue259x8Distributed queue_store ( // @[Dispatcher.cs:84]
     .clk(clk),
     .rst(rst),
     .InValid(queue_store_InValid),

@@ -18,59 +18,67 @@ module Queue128x256Block (
   reg [7:0] read_pointer; // @[Queue.cs:35]
   reg [8:0] stored; // @[Queue.cs:37]
   reg head_valid; // @[Queue.cs:38]
-  reg [127:0] head; // @[Queue.cs:41]
+  reg [8:0] held; // @[Queue.cs:41]
+  reg [127:0] head; // @[Queue.cs:45]
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire InReady_mux; // @[Queue.cs:58]
-  wire write_pointer_and; // @[Queue.cs:45, Queue.cs:52]
-  wire read_pointer_and; // @[Queue.cs:47, Queue.cs:53]
+  wire write_pointer_and; // @[Queue.cs:49, Queue.cs:57]
+  wire read_pointer_and; // @[Queue.cs:51, Queue.cs:58]
+  wire held_and; // @[Queue.cs:54, Queue.cs:61]
   /* verilator lint_on UNUSEDSIGNAL */
 
   (* ram_style = "block" *) reg [127:0] words [0:255]; // @[Queue.cs:33]
 
-  assign InReady_mux = head_valid ? 1'b1 : 1'b0; // @[Queue.cs:58]
-  assign write_pointer_and = InValid & InReady; // @[Queue.cs:45, Queue.cs:52]
-  assign read_pointer_and = (stored != 9'd0) & ((~head_valid) | OutReady); // @[Queue.cs:47, Queue.cs:53]
-  assign InReady = $unsigned(({1'd0, stored} + {9'd0, InReady_mux})) < $unsigned(10'd256); // @[Queue.cs:58]
-  assign OutValid = head_valid; // @[Queue.cs:59]
-  assign OutData = head; // @[Queue.cs:60]
-  assign Count = stored + {8'd0, InReady_mux}; // @[Queue.cs:61]
+  assign write_pointer_and = InValid & InReady; // @[Queue.cs:49, Queue.cs:57]
+  assign read_pointer_and = (stored != 9'd0) & ((~head_valid) | OutReady); // @[Queue.cs:51, Queue.cs:58]
+  assign held_and = head_valid & OutReady; // @[Queue.cs:54, Queue.cs:61]
+  assign InReady = held != 9'd256; // @[Queue.cs:63]
+  assign OutValid = head_valid; // @[Queue.cs:64]
+  assign OutData = head; // @[Queue.cs:65]
+  assign Count = held; // @[Queue.cs:66]
 
-  always @(posedge clk) begin // @[Queue.cs:45, Queue.cs:52]
+  always @(posedge clk) begin // @[Queue.cs:49, Queue.cs:57]
     if (rst)
       write_pointer <= 8'd0;
     else
       write_pointer <= Clear ? 8'd0 : (write_pointer_and ? (write_pointer + 8'd1) : write_pointer);
   end
 
-  always @(posedge clk) begin // @[Queue.cs:47, Queue.cs:53]
+  always @(posedge clk) begin // @[Queue.cs:51, Queue.cs:58]
     if (rst)
       read_pointer <= 8'd0;
     else
       read_pointer <= Clear ? 8'd0 : (read_pointer_and ? (read_pointer + 8'd1) : read_pointer);
   end
 
-  always @(posedge clk) begin // @[Queue.cs:49, Queue.cs:54]
+  always @(posedge clk) begin // @[Queue.cs:53, Queue.cs:59]
     if (rst)
       stored <= 9'd0;
     else
       stored <= Clear ? 9'd0 : ((write_pointer_and ? (stored + 9'd1) : stored) - (read_pointer_and ? 9'd1 : 9'd0));
   end
 
-  always @(posedge clk) begin // @[Queue.cs:48, Queue.cs:55]
+  always @(posedge clk) begin // @[Queue.cs:52, Queue.cs:60]
     if (rst)
       head_valid <= 1'b0;
     else
       head_valid <= Clear ? 1'b0 : (read_pointer_and ? 1'b1 : (OutReady ? 1'b0 : head_valid));
   end
 
-  always @(posedge clk) begin // @[Queue.cs:44]
+  always @(posedge clk) begin // @[Queue.cs:54, Queue.cs:61]
+    if (rst)
+      held <= 9'd0;
+    else
+      held <= Clear ? 9'd0 : ((write_pointer_and & (~held_and)) ? (held + 9'd1) : ((held_and & (~write_pointer_and)) ? (held - 9'd1) : held));
+  end
+
+  always @(posedge clk) begin // @[Queue.cs:48]
     if (write_pointer_and)
       words[write_pointer] <= InData;
   end
 
-  always @(posedge clk) begin // @[Queue.cs:41]
+  always @(posedge clk) begin // @[Queue.cs:45]
     if (read_pointer_and)
       head <= words[read_pointer];
   end

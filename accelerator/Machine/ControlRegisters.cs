@@ -33,6 +33,18 @@ public sealed class ControlRegisters : Module
         BytesRead = Input(UInt(6));
         BytesWritten = Input(UInt(5));
 
+        // What the machine reports arrives through a register: its error and end logic is deep (deadlock
+        // detection, AXI responses), and a cycle's delay on all of it together changes nothing a host sees
+        // but when the counters stop, which they do one cycle later for every count alike.
+        var ended = RegNext(End, reset: 0, name: "end_in");
+        var failed = RegNext(Error, reset: 0, name: "error_in");
+        var failure = RegNext(ErrorCode, name: "error_code_in");
+        var failurePc = RegNext(ErrorPc, name: "error_pc_in");
+        var engineState = RegNext(EngineState, name: "engine_state_in");
+        var counting = RegNext(Cat([.. Enumerable.Range(0, Counting.Count).Reverse().Select(i => Counting[i])]), reset: 0, name: "counting_in");
+        var bytesRead = RegNext(BytesRead, reset: 0, name: "bytes_read_in");
+        var bytesWritten = RegNext(BytesWritten, reset: 0, name: "bytes_written_in");
+
         Register Named(string name) => RegisterMap.Named(name);
         var registers = new Dictionary<string, UInt>(StringComparer.Ordinal);
         UInt Writable(string name, int width) => registers[name] = Reg(UInt(width), reset: 0, name: name.ToLowerInvariant());
@@ -81,14 +93,14 @@ public sealed class ControlRegisters : Module
             errorCode.Assign(0);
             errorPc.Assign(0);
         });
-        When(busy & Error & (errorCode == 0), () =>
+        When(busy & failed & (errorCode == 0), () =>
         {
-            errorCode.Assign(ErrorCode);
-            errorPc.Assign(ErrorPc);
+            errorCode.Assign(failure);
+            errorPc.Assign(failurePc);
         });
-        When(busy & Error, () => error.Assign(true));
-        When(busy & Error & (ErrorCode == (int)MachineError.Deadlock), () => deadlock.Assign(true));
-        When(busy & End, () =>
+        When(busy & failed, () => error.Assign(true));
+        When(busy & failed & (failure == (int)MachineError.Deadlock), () => deadlock.Assign(true));
+        When(busy & ended, () =>
         {
             busy.Assign(false);
             done.Assign(true);
@@ -101,9 +113,9 @@ public sealed class ControlRegisters : Module
         var counters = RegisterMap.Counters.Select(c => Reg(UInt(64), reset: 0, name: c.Name.ToLowerInvariant())).ToArray();
         for (var i = 0; i < counters.Length; i++)
         {
-            var (counter, increment) = (counters[i], RegisterMap.Counters[i] == RegisterMap.BytesRead ? BytesRead.ZeroExtend(6)
-                : RegisterMap.Counters[i] == RegisterMap.BytesWritten ? BytesWritten.ZeroExtend(6)
-                : Mux(Counting[i], Lit(1, 6), Lit(0, 6)));
+            var (counter, increment) = (counters[i], RegisterMap.Counters[i] == RegisterMap.BytesRead ? bytesRead.ZeroExtend(6)
+                : RegisterMap.Counters[i] == RegisterMap.BytesWritten ? bytesWritten.ZeroExtend(6)
+                : Mux(counting[i], Lit(1, 6), Lit(0, 6)));
             When(busy, () => counter.Assign(counter.AddWrap(increment.ZeroExtend(64))));
             When(start, () => counter.Assign(0));
         }
@@ -127,7 +139,7 @@ public sealed class ControlRegisters : Module
             (RegisterMap.InterruptStatus, interruptStatus),
             (RegisterMap.ErrorCode, errorCode),
             (RegisterMap.ErrorPc, errorPc),
-            (RegisterMap.EngineState, EngineState),
+            (RegisterMap.EngineState, engineState),
         };
         values.AddRange(registers.Select(r => (Named(r.Key), r.Value)));
         for (var i = 0; i < counters.Length; i++)
@@ -135,17 +147,24 @@ public sealed class ControlRegisters : Module
             values.Add((RegisterMap.Counters[i].Low, counters[i][31, 0]));
             values.Add((RegisterMap.Counters[i].High, latchedHigh));
         }
-        UInt selected = Lit(0, 32);
+        // The register file is a word-indexed table read through a balanced multiplexer tree on the address
+        // bits (a priority chain of compares was 10 levels deep); words without a register read zero.
+        var words = 1 << (RegisterMap.AddressBits - 2);
+        var wordIndex = Bus.ArAddr[RegisterMap.AddressBits - 1, 2];
+        var table = Enumerable.Range(0, words).Select(_ => (UInt)Lit(0, 32)).ToArray();
         foreach (var (register, value) in values)
-            selected = Mux(Bus.ArAddr == register.Offset, value.ZeroExtend(32), selected);
-        When(read, () => readData.Assign(selected));
+            table[register.Offset / 4] = value.ZeroExtend(32);
+        When(read, () => readData.Assign(Hw.VecOf(table).Select(wordIndex)));
+        var highs = Enumerable.Range(0, words).Select(_ => (UInt)Lit(0, 32)).ToArray();
+        var latches = Enumerable.Range(0, words).Select(_ => Lit(0, 1)).ToArray();
         for (var i = 0; i < counters.Length; i++)
         {
-            var (counter, low) = (counters[i], RegisterMap.Counters[i].Low);
-            When(read & (Bus.ArAddr == low.Offset), () => latchedHigh.Assign(counter[63, 32]));
+            highs[RegisterMap.Counters[i].Low.Offset / 4] = counters[i][63, 32];
+            latches[RegisterMap.Counters[i].Low.Offset / 4] = Lit(1, 1);
         }
+        When(read & Hw.VecOf(latches).Select(wordIndex)[0], () => latchedHigh.Assign(Hw.VecOf(highs).Select(wordIndex)));
 
-        Unused(Cat(Counting[RegisterMap.Counters.ToList().IndexOf(RegisterMap.BytesRead)], Counting[RegisterMap.Counters.ToList().IndexOf(RegisterMap.BytesWritten)]), "amounts_elsewhere");
+        Unused(Cat(counting[RegisterMap.Counters.ToList().IndexOf(RegisterMap.BytesRead)], counting[RegisterMap.Counters.ToList().IndexOf(RegisterMap.BytesWritten)]), "amounts_elsewhere");
         ProgramAddress.Assign(Cat(programHigh, programLow).Resize(MachineShape.AddressBits));
         ProgramLength.Assign(length);
         Step.Assign(step.Resize(16));

@@ -53,13 +53,17 @@ public sealed class Dispatcher : Module
         var active = !halted & !ended;
 
         // ---- semaphores: count[from, to] tokens given by engine 'from' and not yet taken by 'to' ----
+        // Whether a count is nonzero is kept in a flip-flop of its own, so that a launch does not wait on an 8-bit compare.
         var counts = new UInt[engines, engines];
+        var waiting = new Bool[engines, engines];
         for (var from = 0; from < engines; from++)
         {
             for (var to = 0; to < engines; to++)
             {
-                if (from != to)
-                    counts[from, to] = Reg(UInt(SemaphoreBits), reset: 0, name: $"tokens_{Names[from]}_to_{Names[to]}");
+                if (from == to)
+                    continue;
+                counts[from, to] = Reg(UInt(SemaphoreBits), reset: 0, name: $"tokens_{Names[from]}_to_{Names[to]}");
+                waiting[from, to] = Reg(Bool(), reset: 0, name: $"has_tokens_{Names[from]}_to_{Names[to]}");
             }
         }
 
@@ -86,7 +90,7 @@ public sealed class Dispatcher : Module
             for (var from = 0; from < engines; from++)
             {
                 if (from != e)
-                    ok &= !waitMask[from] | (counts[from, e] != 0);
+                    ok &= !waitMask[from] | waiting[from, e];
             }
             tokensOk[e] = ok;
             var pending = pendingStart[e] = Reg(Bool(), reset: 0, name: $"start_{Names[e]}");
@@ -122,10 +126,22 @@ public sealed class Dispatcher : Module
                     continue;
                 var give = Engines[from].Done & InstructionFields.Signal(current[from])[to];
                 var take = launch[to] & InstructionFields.Wait(queues[to].OutData[InstructionSet.Bits - 1, 0])[from];
-                var count = counts[from, to];
+                var (count, nonzero) = (counts[from, to], waiting[from, to]);
                 overflow |= give & !take & (count == (1 << SemaphoreBits) - 1);
-                When(give & !take, () => count.Assign((count + 1).Resize(SemaphoreBits))).ElseWhen(take & !give, () => count.Assign(count.SubWrap(Lit(1, SemaphoreBits))));
-                When(Start, () => count.Assign(0));
+                When(give & !take, () =>
+                {
+                    count.Assign((count + 1).Resize(SemaphoreBits));
+                    nonzero.Assign(true);
+                }).ElseWhen(take & !give, () =>
+                {
+                    count.Assign(count.SubWrap(Lit(1, SemaphoreBits)));
+                    nonzero.Assign(count != 1);
+                });
+                When(Start, () =>
+                {
+                    count.Assign(0);
+                    nonzero.Assign(false);
+                });
             }
         }
 
@@ -165,6 +181,8 @@ public sealed class Dispatcher : Module
             ended.Assign(false);
             quietCycles.Assign(0);
         });
+        // A halt in the cycle of the start (the program address is misaligned) stops the new program.
+        When(Halt, () => halted.Assign(true));
         End.Assign(end & !Start);
         Error.Assign(unknown | overflow | deadlock);
         ErrorCode.Assign(Mux(unknown, Lit((int)MachineError.UnknownOpcode, 4), Mux(overflow, Lit((int)MachineError.SemaphoreOverflow, 4), Lit((int)MachineError.Deadlock, 4))));

@@ -17,10 +17,13 @@ public sealed class Design(ModuleDef top, IReadOnlyList<ModuleDef> modules, IRea
     public IReadOnlyList<PblockConstraint> Pblocks { get; } = pblocks ?? [];
 
     /// <summary>Every instance path from the top, with its definition (the top itself has the empty path).</summary>
-    public IEnumerable<(string Path, ModuleDef Module)> InstanceTree()
+    public IEnumerable<(string Path, ModuleDef Module)> InstanceTree() => InstanceTree(Top);
+
+    /// <summary>Every instance path below <paramref name="root"/> (which has the empty path), with its definition.</summary>
+    public static IEnumerable<(string Path, ModuleDef Module)> InstanceTree(ModuleDef root)
     {
         var stack = new Stack<(string, ModuleDef)>();
-        stack.Push(("", Top));
+        stack.Push(("", root));
         while (stack.Count > 0)
         {
             var (path, module) = stack.Pop();

@@ -36,7 +36,11 @@ public sealed class Queue : Module
         // Words in the RAM not yet read into the output register, and whether that register holds the head.
         var stored = Reg(UInt(countBits), reset: 0, name: "stored");
         var headValid = Reg(Bool(), reset: 0, name: "head_valid");
+        // The words held, head included, kept in a register of its own (not stored + head_valid) so that
+        // InReady and Count, which producers build their handshakes from, come straight off flip-flops.
+        var held = Reg(UInt(countBits), reset: 0, name: "held");
         var push = InValid & InReady;
+        var pop = headValid & OutReady;
         var fetch = (stored != 0) & (!headValid | OutReady);
         var head = words.Read(readPointer, fetch, name: "head");
         When(push, () =>
@@ -47,18 +51,19 @@ public sealed class Queue : Module
         When(fetch, () => readPointer.Assign(Next(readPointer, depth)));
         When(fetch, () => headValid.Assign(true)).ElseWhen(OutReady, () => headValid.Assign(false));
         stored.Assign(Mux(push, (stored + 1).Truncate(countBits), stored).SubWrap(Mux(fetch, Lit(1, countBits), Lit(0, countBits))));
+        When(push & !pop, () => held.Assign((held + 1).Truncate(countBits))).ElseWhen(pop & !push, () => held.Assign(held.SubWrap(Lit(1, countBits))));
         When(Clear, () =>
         {
             writePointer.Assign(0);
             readPointer.Assign(0);
             stored.Assign(0);
             headValid.Assign(false);
+            held.Assign(0);
         });
-        var count = stored + Mux(headValid, Lit(1, 1), Lit(0, 1));
-        InReady.Assign(count.Truncate(countBits + 1) < depth);
+        InReady.Assign(held != depth);
         OutValid.Assign(headValid);
         OutData.Assign(head);
-        Count.Assign(count.Truncate(countBits));
+        Count.Assign(held);
     }
 
     public int Width { get; }

@@ -53,9 +53,16 @@ public sealed record SynthesisReport(IReadOnlyDictionary<string, int> Cells, IRe
 /// </summary>
 public sealed partial record YosysSynthesis
 {
-    private YosysSynthesis(HdlResult design) => Design = design;
+    private YosysSynthesis(HdlResult design)
+    {
+        Design = design;
+        Top = design.Design.Top.Name;
+    }
 
     public HdlResult Design { get; }
+
+    /// <summary>The module synthesized as the top: the design's, or one of its modules out of context.</summary>
+    public string Top { get; init; }
 
     public string Family { get; init; } = "xcup";
 
@@ -65,10 +72,18 @@ public sealed partial record YosysSynthesis
 
     public YosysSynthesis WithFamily(string family) => this with { Family = family };
 
+    /// <summary>
+    /// Synthesizes <paramref name="module"/> and what it instantiates alone (out of context): its ports
+    /// become the starts and ends of paths, and the rest of the design cannot move its result.
+    /// </summary>
+    public YosysSynthesis WithTop(string module) => Design.Design.Modules.Any(m => m.Name == module)
+        ? this with { Top = module }
+        : throw new ArgumentException($"the design has no module '{module}'; it has {string.Join(", ", Design.Design.Modules.Select(m => m.Name).Order(StringComparer.Ordinal))}", nameof(module));
+
     public async Task<SynthesisReport> RunAsync(CancellationToken cancellation = default)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var stat = await RunAsync($"synth_xilinx -family {Family} -top {Design.Design.Top.Name}; tee -o out.txt stat", cancellation);
+        var stat = await RunAsync($"synth_xilinx -family {Family} -top {Top}; tee -o out.txt stat", cancellation);
         return Parse(stat, watch.Elapsed);
     }
 
@@ -81,7 +96,7 @@ public sealed partial record YosysSynthesis
 
     /// <summary>The same netlist as Yosys wrote it, for keeping on disk.</summary>
     public Task<string> FlatNetlistTextAsync(CancellationToken cancellation = default)
-        => RunAsync($"synth_xilinx -family {Family} -flatten -top {Design.Design.Top.Name}; write_json out.txt", cancellation);
+        => RunAsync($"synth_xilinx -family {Family} -flatten -top {Top}; write_json out.txt", cancellation);
 
     /// <summary>Runs the design's sources through <paramref name="commands"/>, which write out.txt; returns its text.</summary>
     private async Task<string> RunAsync(string commands, CancellationToken cancellation)
@@ -106,7 +121,7 @@ public sealed partial record YosysSynthesis
             }
             var output = Path.Combine(directory, "out.txt");
             if (result.ExitCode != 0 || !File.Exists(output))
-                throw new SimulationException($"yosys failed on {Design.Design.Top.Name} (exit code {result.ExitCode}): {string.Join("\n", (result.StandardError + result.StandardOutput).Split('\n').Where(l => l.Contains("ERROR", StringComparison.Ordinal)).Take(10))}");
+                throw new SimulationException($"yosys failed on {Top} (exit code {result.ExitCode}): {string.Join("\n", (result.StandardError + result.StandardOutput).Split('\n').Where(l => l.Contains("ERROR", StringComparison.Ordinal)).Take(10))}");
             return await File.ReadAllTextAsync(output, cancellation);
         }
         finally

@@ -1,6 +1,6 @@
 namespace DiffAcc.Cli.Tests;
 
-/// <summary><c>diffacc timing</c> refuses bad input with one line and a non-zero exit, before any synthesis.</summary>
+/// <summary><c>diffacc timing</c> refuses bad input with one line and a non-zero exit, before any synthesis; one module times out of context.</summary>
 public sealed class TimingCommandTests
 {
     [Theory]
@@ -9,6 +9,8 @@ public sealed class TimingCommandTests
     [InlineData("--netlist {dir}/text.json", "not JSON (a Yosys netlist is)")]
     [InlineData("--netlist {dir}/missing.json", "missing.json")]
     [InlineData("--keep-netlist /proc/diffacc/netlist.json", "error: --keep-netlist /proc/diffacc/netlist.json: cannot write")]
+    [InlineData("--module NoSuchModule", "error: --module NoSuchModule: small has no such module; it has AccumulatorBank")]
+    [InlineData("--paths -1", "--paths must be 0 or more, not -1")]
     public void Bad_input_is_one_line_and_exit_code_1(string options, string message)
     {
         var folder = Directory.CreateTempSubdirectory("diffacc-timing-").FullName;
@@ -18,5 +20,19 @@ public sealed class TimingCommandTests
         Assert.Equal(1, code);
         Assert.Contains(message, output + error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", output + error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void One_module_times_out_of_context_and_lists_its_deepest_registers()
+    {
+        // The queue's count is its own register, so its handshakes are shallow; the budget of 2 levels still
+        // puts it over, which lists its deepest ending registers.
+        var (code, output, error) = CommandLine.Run("timing", "--preset", "small", "--module", "Queue128x32Distributed", "--budget", "2", "--paths", "3");
+        Assert.True(code == 2, output + error);
+        Assert.Contains("Queue128x32Distributed out of context, small at 300 MHz", output, StringComparison.Ordinal);
+        Assert.Contains("Queue128x32Distributed: deepest ending registers", output, StringComparison.Ordinal);
+        Assert.Matches(@"in 1 modules, deepest [3-7] levels", output);
+        var listed = output.Split('\n').SkipWhile(l => !l.StartsWith("Queue128x32Distributed: deepest", StringComparison.Ordinal)).Skip(1).TakeWhile(l => l.StartsWith("  ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, listed.Count);
     }
 }
