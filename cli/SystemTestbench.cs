@@ -31,6 +31,9 @@ internal enum SystemExpectation
 
     /// <summary>The program address is not 32-byte aligned: the machine fetches nothing, reports the error and ends.</summary>
     MisalignedProgram,
+
+    /// <summary>An engine gives another more tokens than a semaphore counts: the machine reports the overflow.</summary>
+    SemaphoreOverflow,
 }
 
 /// <summary>
@@ -107,6 +110,8 @@ internal sealed class SystemTestbench(string name, AcceleratorConfig config, Fun
             return report.Deadlock && report.ErrorCode == MachineError.Deadlock ? null : $"expected a deadlock, got {report}";
         if (expect == SystemExpectation.UnknownOpcode)
             return report.Error && report.ErrorCode == MachineError.UnknownOpcode && report.ErrorPc == (uint)(program.Count / 2) ? null : $"expected an unknown-opcode error at instruction {program.Count / 2}, got {report}";
+        if (expect == SystemExpectation.SemaphoreOverflow)
+            return report.Done && report.Error && report.ErrorCode == MachineError.SemaphoreOverflow ? null : $"expected a semaphore overflow, got {report}";
         if (expect == SystemExpectation.MisalignedProgram)
             return report.Done && report.Error && report.ErrorCode == MachineError.MisalignedProgram && report[RegisterMap.Instructions] == 0 ? null : $"expected a misaligned-program error with no instruction run, got {report}";
         if (!report.Done || report.Error || report.Busy)

@@ -22,6 +22,9 @@ internal static class SystemTestbenches
             s => [.. s.Program.Instructions.Select(i => i is Conv { CoutBase: 0 } conv ? conv with { Wait = conv.Wait | Engines.Store } : i)]),
         new SystemTestbench("system-unknown-opcode", Config, () => SystemScenarios.Get("conv1x1", Config), 13, SystemExpectation.UnknownOpcode),
         new SystemTestbench("system-watchdog", Config, () => SystemScenarios.Get("conv3x3", Config), 14, SystemExpectation.Watchdog),
+        // 256 loads each give VECTOR a token that it never takes: one more than its 8-bit semaphore counts.
+        new SystemTestbench("system-semaphore-overflow", Config, () => SystemScenarios.Get("conv1x1", Config), 16, SystemExpectation.SemaphoreOverflow,
+            s => [.. Enumerable.Repeat<Instruction>(s.Program.Instructions.OfType<Load>().First() with { Wait = Engines.None, Signal = Engines.Vector }, 256), .. s.Program.Instructions]),
         new SystemTestbench("system-misaligned-program", Config, () => SystemScenarios.Get("conv1x1", Config), 15, SystemExpectation.MisalignedProgram),
     ];
 }

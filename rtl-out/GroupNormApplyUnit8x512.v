@@ -47,6 +47,7 @@ module GroupNormApplyUnit8x512 (
   reg valid_4; // @[GroupNormApplyUnit.cs:55]
   reg valid_5; // @[GroupNormApplyUnit.cs:55]
   reg valid_6; // @[GroupNormApplyUnit.cs:55]
+  reg valid_7; // @[GroupNormApplyUnit.cs:55]
   reg [5:0] index_0; // @[GroupNormApplyUnit.cs:56]
   reg [64:0] result_0; // @[GroupNormApplyUnit.cs:64]
   reg [63:0] entry_0; // @[GroupNormApplyUnit.cs:65]
@@ -62,14 +63,15 @@ module GroupNormApplyUnit8x512 (
   reg [5:0] shift_0_1; // @[GroupNormApplyUnit.cs:72]
   reg [5:0] shift_0_2; // @[GroupNormApplyUnit.cs:72]
   reg [5:0] shift_0_3; // @[GroupNormApplyUnit.cs:72]
-  reg signed [30:0] centered_0; // @[GroupNormApplyUnit.cs:74]
-  reg [5:0] normalize_shift_0_0; // @[GroupNormApplyUnit.cs:75]
-  reg [5:0] normalize_shift_0_1; // @[GroupNormApplyUnit.cs:75]
-  reg [31:0] root_0; // @[GroupNormApplyUnit.cs:76]
-  reg signed [63:0] product_0; // @[GroupNormApplyUnit.cs:76]
-  reg signed [39:0] z_0; // @[GroupNormApplyUnit.cs:77]
-  reg signed [56:0] scaled_0; // @[GroupNormApplyUnit.cs:78]
-  reg signed [7:0] y_0; // @[GroupNormApplyUnit.cs:79]
+  reg signed [30:0] centered_0; // @[GroupNormApplyUnit.cs:75]
+  reg [5:0] normalize_shift_0_0; // @[GroupNormApplyUnit.cs:76]
+  reg [5:0] normalize_shift_0_1; // @[GroupNormApplyUnit.cs:76]
+  reg [31:0] root_0; // @[GroupNormApplyUnit.cs:77]
+  reg signed [63:0] product_0; // @[GroupNormApplyUnit.cs:77]
+  reg signed [39:0] z_0; // @[GroupNormApplyUnit.cs:78]
+  reg signed [56:0] scaled_0; // @[GroupNormApplyUnit.cs:79]
+  reg signed [57:0] rounding_0; // @[GroupNormApplyUnit.cs:80]
+  reg signed [7:0] y_0; // @[GroupNormApplyUnit.cs:81]
   reg [64:0] result_1; // @[GroupNormApplyUnit.cs:64]
   reg [63:0] entry_1; // @[GroupNormApplyUnit.cs:65]
   reg signed [7:0] x0_1; // @[GroupNormApplyUnit.cs:66]
@@ -84,14 +86,15 @@ module GroupNormApplyUnit8x512 (
   reg [5:0] shift_1_1; // @[GroupNormApplyUnit.cs:72]
   reg [5:0] shift_1_2; // @[GroupNormApplyUnit.cs:72]
   reg [5:0] shift_1_3; // @[GroupNormApplyUnit.cs:72]
-  reg signed [30:0] centered_1; // @[GroupNormApplyUnit.cs:74]
-  reg [5:0] normalize_shift_1_0; // @[GroupNormApplyUnit.cs:75]
-  reg [5:0] normalize_shift_1_1; // @[GroupNormApplyUnit.cs:75]
-  reg [31:0] root_1; // @[GroupNormApplyUnit.cs:76]
-  reg signed [63:0] product_1; // @[GroupNormApplyUnit.cs:76]
-  reg signed [39:0] z_1; // @[GroupNormApplyUnit.cs:77]
-  reg signed [56:0] scaled_1; // @[GroupNormApplyUnit.cs:78]
-  reg signed [7:0] y_1; // @[GroupNormApplyUnit.cs:79]
+  reg signed [30:0] centered_1; // @[GroupNormApplyUnit.cs:75]
+  reg [5:0] normalize_shift_1_0; // @[GroupNormApplyUnit.cs:76]
+  reg [5:0] normalize_shift_1_1; // @[GroupNormApplyUnit.cs:76]
+  reg [31:0] root_1; // @[GroupNormApplyUnit.cs:77]
+  reg signed [63:0] product_1; // @[GroupNormApplyUnit.cs:77]
+  reg signed [39:0] z_1; // @[GroupNormApplyUnit.cs:78]
+  reg signed [56:0] scaled_1; // @[GroupNormApplyUnit.cs:79]
+  reg signed [57:0] rounding_1; // @[GroupNormApplyUnit.cs:80]
+  reg signed [7:0] y_1; // @[GroupNormApplyUnit.cs:81]
   reg [64:0] result_2; // @[GroupNormApplyUnit.cs:64]
   reg [63:0] entry_2; // @[GroupNormApplyUnit.cs:65]
   reg signed [7:0] x0_2; // @[GroupNormApplyUnit.cs:66]
@@ -106,14 +109,15 @@ module GroupNormApplyUnit8x512 (
   reg [5:0] shift_2_1; // @[GroupNormApplyUnit.cs:72]
   reg [5:0] shift_2_2; // @[GroupNormApplyUnit.cs:72]
   reg [5:0] shift_2_3; // @[GroupNormApplyUnit.cs:72]
-  reg signed [30:0] centered_2; // @[GroupNormApplyUnit.cs:74]
-  reg [5:0] normalize_shift_2_0; // @[GroupNormApplyUnit.cs:75]
-  reg [5:0] normalize_shift_2_1; // @[GroupNormApplyUnit.cs:75]
-  reg [31:0] root_2; // @[GroupNormApplyUnit.cs:76]
-  reg signed [63:0] product_2; // @[GroupNormApplyUnit.cs:76]
-  reg signed [39:0] z_2; // @[GroupNormApplyUnit.cs:77]
-  reg signed [56:0] scaled_2; // @[GroupNormApplyUnit.cs:78]
-  reg signed [7:0] y_2; // @[GroupNormApplyUnit.cs:79]
+  reg signed [30:0] centered_2; // @[GroupNormApplyUnit.cs:75]
+  reg [5:0] normalize_shift_2_0; // @[GroupNormApplyUnit.cs:76]
+  reg [5:0] normalize_shift_2_1; // @[GroupNormApplyUnit.cs:76]
+  reg [31:0] root_2; // @[GroupNormApplyUnit.cs:77]
+  reg signed [63:0] product_2; // @[GroupNormApplyUnit.cs:77]
+  reg signed [39:0] z_2; // @[GroupNormApplyUnit.cs:78]
+  reg signed [56:0] scaled_2; // @[GroupNormApplyUnit.cs:79]
+  reg signed [57:0] rounding_2; // @[GroupNormApplyUnit.cs:80]
+  reg signed [7:0] y_2; // @[GroupNormApplyUnit.cs:81]
   reg [64:0] result_3; // @[GroupNormApplyUnit.cs:64]
   reg [63:0] entry_3; // @[GroupNormApplyUnit.cs:65]
   reg signed [7:0] x0_3; // @[GroupNormApplyUnit.cs:66]
@@ -128,14 +132,15 @@ module GroupNormApplyUnit8x512 (
   reg [5:0] shift_3_1; // @[GroupNormApplyUnit.cs:72]
   reg [5:0] shift_3_2; // @[GroupNormApplyUnit.cs:72]
   reg [5:0] shift_3_3; // @[GroupNormApplyUnit.cs:72]
-  reg signed [30:0] centered_3; // @[GroupNormApplyUnit.cs:74]
-  reg [5:0] normalize_shift_3_0; // @[GroupNormApplyUnit.cs:75]
-  reg [5:0] normalize_shift_3_1; // @[GroupNormApplyUnit.cs:75]
-  reg [31:0] root_3; // @[GroupNormApplyUnit.cs:76]
-  reg signed [63:0] product_3; // @[GroupNormApplyUnit.cs:76]
-  reg signed [39:0] z_3; // @[GroupNormApplyUnit.cs:77]
-  reg signed [56:0] scaled_3; // @[GroupNormApplyUnit.cs:78]
-  reg signed [7:0] y_3; // @[GroupNormApplyUnit.cs:79]
+  reg signed [30:0] centered_3; // @[GroupNormApplyUnit.cs:75]
+  reg [5:0] normalize_shift_3_0; // @[GroupNormApplyUnit.cs:76]
+  reg [5:0] normalize_shift_3_1; // @[GroupNormApplyUnit.cs:76]
+  reg [31:0] root_3; // @[GroupNormApplyUnit.cs:77]
+  reg signed [63:0] product_3; // @[GroupNormApplyUnit.cs:77]
+  reg signed [39:0] z_3; // @[GroupNormApplyUnit.cs:78]
+  reg signed [56:0] scaled_3; // @[GroupNormApplyUnit.cs:79]
+  reg signed [57:0] rounding_3; // @[GroupNormApplyUnit.cs:80]
+  reg signed [7:0] y_3; // @[GroupNormApplyUnit.cs:81]
   reg [64:0] result_4; // @[GroupNormApplyUnit.cs:64]
   reg [63:0] entry_4; // @[GroupNormApplyUnit.cs:65]
   reg signed [7:0] x0_4; // @[GroupNormApplyUnit.cs:66]
@@ -150,14 +155,15 @@ module GroupNormApplyUnit8x512 (
   reg [5:0] shift_4_1; // @[GroupNormApplyUnit.cs:72]
   reg [5:0] shift_4_2; // @[GroupNormApplyUnit.cs:72]
   reg [5:0] shift_4_3; // @[GroupNormApplyUnit.cs:72]
-  reg signed [30:0] centered_4; // @[GroupNormApplyUnit.cs:74]
-  reg [5:0] normalize_shift_4_0; // @[GroupNormApplyUnit.cs:75]
-  reg [5:0] normalize_shift_4_1; // @[GroupNormApplyUnit.cs:75]
-  reg [31:0] root_4; // @[GroupNormApplyUnit.cs:76]
-  reg signed [63:0] product_4; // @[GroupNormApplyUnit.cs:76]
-  reg signed [39:0] z_4; // @[GroupNormApplyUnit.cs:77]
-  reg signed [56:0] scaled_4; // @[GroupNormApplyUnit.cs:78]
-  reg signed [7:0] y_4; // @[GroupNormApplyUnit.cs:79]
+  reg signed [30:0] centered_4; // @[GroupNormApplyUnit.cs:75]
+  reg [5:0] normalize_shift_4_0; // @[GroupNormApplyUnit.cs:76]
+  reg [5:0] normalize_shift_4_1; // @[GroupNormApplyUnit.cs:76]
+  reg [31:0] root_4; // @[GroupNormApplyUnit.cs:77]
+  reg signed [63:0] product_4; // @[GroupNormApplyUnit.cs:77]
+  reg signed [39:0] z_4; // @[GroupNormApplyUnit.cs:78]
+  reg signed [56:0] scaled_4; // @[GroupNormApplyUnit.cs:79]
+  reg signed [57:0] rounding_4; // @[GroupNormApplyUnit.cs:80]
+  reg signed [7:0] y_4; // @[GroupNormApplyUnit.cs:81]
   reg [64:0] result_5; // @[GroupNormApplyUnit.cs:64]
   reg [63:0] entry_5; // @[GroupNormApplyUnit.cs:65]
   reg signed [7:0] x0_5; // @[GroupNormApplyUnit.cs:66]
@@ -172,14 +178,15 @@ module GroupNormApplyUnit8x512 (
   reg [5:0] shift_5_1; // @[GroupNormApplyUnit.cs:72]
   reg [5:0] shift_5_2; // @[GroupNormApplyUnit.cs:72]
   reg [5:0] shift_5_3; // @[GroupNormApplyUnit.cs:72]
-  reg signed [30:0] centered_5; // @[GroupNormApplyUnit.cs:74]
-  reg [5:0] normalize_shift_5_0; // @[GroupNormApplyUnit.cs:75]
-  reg [5:0] normalize_shift_5_1; // @[GroupNormApplyUnit.cs:75]
-  reg [31:0] root_5; // @[GroupNormApplyUnit.cs:76]
-  reg signed [63:0] product_5; // @[GroupNormApplyUnit.cs:76]
-  reg signed [39:0] z_5; // @[GroupNormApplyUnit.cs:77]
-  reg signed [56:0] scaled_5; // @[GroupNormApplyUnit.cs:78]
-  reg signed [7:0] y_5; // @[GroupNormApplyUnit.cs:79]
+  reg signed [30:0] centered_5; // @[GroupNormApplyUnit.cs:75]
+  reg [5:0] normalize_shift_5_0; // @[GroupNormApplyUnit.cs:76]
+  reg [5:0] normalize_shift_5_1; // @[GroupNormApplyUnit.cs:76]
+  reg [31:0] root_5; // @[GroupNormApplyUnit.cs:77]
+  reg signed [63:0] product_5; // @[GroupNormApplyUnit.cs:77]
+  reg signed [39:0] z_5; // @[GroupNormApplyUnit.cs:78]
+  reg signed [56:0] scaled_5; // @[GroupNormApplyUnit.cs:79]
+  reg signed [57:0] rounding_5; // @[GroupNormApplyUnit.cs:80]
+  reg signed [7:0] y_5; // @[GroupNormApplyUnit.cs:81]
   reg [64:0] result_6; // @[GroupNormApplyUnit.cs:64]
   reg [63:0] entry_6; // @[GroupNormApplyUnit.cs:65]
   reg signed [7:0] x0_6; // @[GroupNormApplyUnit.cs:66]
@@ -194,14 +201,15 @@ module GroupNormApplyUnit8x512 (
   reg [5:0] shift_6_1; // @[GroupNormApplyUnit.cs:72]
   reg [5:0] shift_6_2; // @[GroupNormApplyUnit.cs:72]
   reg [5:0] shift_6_3; // @[GroupNormApplyUnit.cs:72]
-  reg signed [30:0] centered_6; // @[GroupNormApplyUnit.cs:74]
-  reg [5:0] normalize_shift_6_0; // @[GroupNormApplyUnit.cs:75]
-  reg [5:0] normalize_shift_6_1; // @[GroupNormApplyUnit.cs:75]
-  reg [31:0] root_6; // @[GroupNormApplyUnit.cs:76]
-  reg signed [63:0] product_6; // @[GroupNormApplyUnit.cs:76]
-  reg signed [39:0] z_6; // @[GroupNormApplyUnit.cs:77]
-  reg signed [56:0] scaled_6; // @[GroupNormApplyUnit.cs:78]
-  reg signed [7:0] y_6; // @[GroupNormApplyUnit.cs:79]
+  reg signed [30:0] centered_6; // @[GroupNormApplyUnit.cs:75]
+  reg [5:0] normalize_shift_6_0; // @[GroupNormApplyUnit.cs:76]
+  reg [5:0] normalize_shift_6_1; // @[GroupNormApplyUnit.cs:76]
+  reg [31:0] root_6; // @[GroupNormApplyUnit.cs:77]
+  reg signed [63:0] product_6; // @[GroupNormApplyUnit.cs:77]
+  reg signed [39:0] z_6; // @[GroupNormApplyUnit.cs:78]
+  reg signed [56:0] scaled_6; // @[GroupNormApplyUnit.cs:79]
+  reg signed [57:0] rounding_6; // @[GroupNormApplyUnit.cs:80]
+  reg signed [7:0] y_6; // @[GroupNormApplyUnit.cs:81]
   reg [64:0] result_7; // @[GroupNormApplyUnit.cs:64]
   reg [63:0] entry_7; // @[GroupNormApplyUnit.cs:65]
   reg signed [7:0] x0_7; // @[GroupNormApplyUnit.cs:66]
@@ -216,89 +224,98 @@ module GroupNormApplyUnit8x512 (
   reg [5:0] shift_7_1; // @[GroupNormApplyUnit.cs:72]
   reg [5:0] shift_7_2; // @[GroupNormApplyUnit.cs:72]
   reg [5:0] shift_7_3; // @[GroupNormApplyUnit.cs:72]
-  reg signed [30:0] centered_7; // @[GroupNormApplyUnit.cs:74]
-  reg [5:0] normalize_shift_7_0; // @[GroupNormApplyUnit.cs:75]
-  reg [5:0] normalize_shift_7_1; // @[GroupNormApplyUnit.cs:75]
-  reg [31:0] root_7; // @[GroupNormApplyUnit.cs:76]
-  reg signed [63:0] product_7; // @[GroupNormApplyUnit.cs:76]
-  reg signed [39:0] z_7; // @[GroupNormApplyUnit.cs:77]
-  reg signed [56:0] scaled_7; // @[GroupNormApplyUnit.cs:78]
-  reg signed [7:0] y_7; // @[GroupNormApplyUnit.cs:79]
+  reg signed [30:0] centered_7; // @[GroupNormApplyUnit.cs:75]
+  reg [5:0] normalize_shift_7_0; // @[GroupNormApplyUnit.cs:76]
+  reg [5:0] normalize_shift_7_1; // @[GroupNormApplyUnit.cs:76]
+  reg [31:0] root_7; // @[GroupNormApplyUnit.cs:77]
+  reg signed [63:0] product_7; // @[GroupNormApplyUnit.cs:77]
+  reg signed [39:0] z_7; // @[GroupNormApplyUnit.cs:78]
+  reg signed [56:0] scaled_7; // @[GroupNormApplyUnit.cs:79]
+  reg signed [57:0] rounding_7; // @[GroupNormApplyUnit.cs:80]
+  reg signed [7:0] y_7; // @[GroupNormApplyUnit.cs:81]
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire signed [29:0] centered_0_mul; // @[GroupNormApplyUnit.cs:74]
-  wire signed [27:0] centered_0_cast; // @[GroupNormApplyUnit.cs:74]
-  wire signed [63:0] z_0_add_shiftright; // @[GroupNormApplyUnit.cs:77]
-  wire signed [64:0] z_0_add; // @[GroupNormApplyUnit.cs:77]
-  wire signed [55:0] scaled_0_mul; // @[GroupNormApplyUnit.cs:78]
-  wire y_0_mux_eq; // @[GroupNormApplyUnit.cs:79]
-  wire signed [56:0] y_0_mux_add_shiftright; // @[GroupNormApplyUnit.cs:79]
-  wire signed [57:0] y_0_mux_add; // @[GroupNormApplyUnit.cs:79]
-  wire signed [56:0] y_0_mux; // @[GroupNormApplyUnit.cs:79]
-  wire signed [29:0] centered_1_mul; // @[GroupNormApplyUnit.cs:74]
-  wire signed [27:0] centered_1_cast; // @[GroupNormApplyUnit.cs:74]
-  wire signed [63:0] z_1_add_shiftright; // @[GroupNormApplyUnit.cs:77]
-  wire signed [64:0] z_1_add; // @[GroupNormApplyUnit.cs:77]
-  wire signed [55:0] scaled_1_mul; // @[GroupNormApplyUnit.cs:78]
-  wire y_1_mux_eq; // @[GroupNormApplyUnit.cs:79]
-  wire signed [56:0] y_1_mux_add_shiftright; // @[GroupNormApplyUnit.cs:79]
-  wire signed [57:0] y_1_mux_add; // @[GroupNormApplyUnit.cs:79]
-  wire signed [56:0] y_1_mux; // @[GroupNormApplyUnit.cs:79]
-  wire signed [29:0] centered_2_mul; // @[GroupNormApplyUnit.cs:74]
-  wire signed [27:0] centered_2_cast; // @[GroupNormApplyUnit.cs:74]
-  wire signed [63:0] z_2_add_shiftright; // @[GroupNormApplyUnit.cs:77]
-  wire signed [64:0] z_2_add; // @[GroupNormApplyUnit.cs:77]
-  wire signed [55:0] scaled_2_mul; // @[GroupNormApplyUnit.cs:78]
-  wire y_2_mux_eq; // @[GroupNormApplyUnit.cs:79]
-  wire signed [56:0] y_2_mux_add_shiftright; // @[GroupNormApplyUnit.cs:79]
-  wire signed [57:0] y_2_mux_add; // @[GroupNormApplyUnit.cs:79]
-  wire signed [56:0] y_2_mux; // @[GroupNormApplyUnit.cs:79]
-  wire signed [29:0] centered_3_mul; // @[GroupNormApplyUnit.cs:74]
-  wire signed [27:0] centered_3_cast; // @[GroupNormApplyUnit.cs:74]
-  wire signed [63:0] z_3_add_shiftright; // @[GroupNormApplyUnit.cs:77]
-  wire signed [64:0] z_3_add; // @[GroupNormApplyUnit.cs:77]
-  wire signed [55:0] scaled_3_mul; // @[GroupNormApplyUnit.cs:78]
-  wire y_3_mux_eq; // @[GroupNormApplyUnit.cs:79]
-  wire signed [56:0] y_3_mux_add_shiftright; // @[GroupNormApplyUnit.cs:79]
-  wire signed [57:0] y_3_mux_add; // @[GroupNormApplyUnit.cs:79]
-  wire signed [56:0] y_3_mux; // @[GroupNormApplyUnit.cs:79]
-  wire signed [29:0] centered_4_mul; // @[GroupNormApplyUnit.cs:74]
-  wire signed [27:0] centered_4_cast; // @[GroupNormApplyUnit.cs:74]
-  wire signed [63:0] z_4_add_shiftright; // @[GroupNormApplyUnit.cs:77]
-  wire signed [64:0] z_4_add; // @[GroupNormApplyUnit.cs:77]
-  wire signed [55:0] scaled_4_mul; // @[GroupNormApplyUnit.cs:78]
-  wire y_4_mux_eq; // @[GroupNormApplyUnit.cs:79]
-  wire signed [56:0] y_4_mux_add_shiftright; // @[GroupNormApplyUnit.cs:79]
-  wire signed [57:0] y_4_mux_add; // @[GroupNormApplyUnit.cs:79]
-  wire signed [56:0] y_4_mux; // @[GroupNormApplyUnit.cs:79]
-  wire signed [29:0] centered_5_mul; // @[GroupNormApplyUnit.cs:74]
-  wire signed [27:0] centered_5_cast; // @[GroupNormApplyUnit.cs:74]
-  wire signed [63:0] z_5_add_shiftright; // @[GroupNormApplyUnit.cs:77]
-  wire signed [64:0] z_5_add; // @[GroupNormApplyUnit.cs:77]
-  wire signed [55:0] scaled_5_mul; // @[GroupNormApplyUnit.cs:78]
-  wire y_5_mux_eq; // @[GroupNormApplyUnit.cs:79]
-  wire signed [56:0] y_5_mux_add_shiftright; // @[GroupNormApplyUnit.cs:79]
-  wire signed [57:0] y_5_mux_add; // @[GroupNormApplyUnit.cs:79]
-  wire signed [56:0] y_5_mux; // @[GroupNormApplyUnit.cs:79]
-  wire signed [29:0] centered_6_mul; // @[GroupNormApplyUnit.cs:74]
-  wire signed [27:0] centered_6_cast; // @[GroupNormApplyUnit.cs:74]
-  wire signed [63:0] z_6_add_shiftright; // @[GroupNormApplyUnit.cs:77]
-  wire signed [64:0] z_6_add; // @[GroupNormApplyUnit.cs:77]
-  wire signed [55:0] scaled_6_mul; // @[GroupNormApplyUnit.cs:78]
-  wire y_6_mux_eq; // @[GroupNormApplyUnit.cs:79]
-  wire signed [56:0] y_6_mux_add_shiftright; // @[GroupNormApplyUnit.cs:79]
-  wire signed [57:0] y_6_mux_add; // @[GroupNormApplyUnit.cs:79]
-  wire signed [56:0] y_6_mux; // @[GroupNormApplyUnit.cs:79]
-  wire signed [29:0] centered_7_mul; // @[GroupNormApplyUnit.cs:74]
-  wire signed [27:0] centered_7_cast; // @[GroupNormApplyUnit.cs:74]
-  wire signed [63:0] z_7_add_shiftright; // @[GroupNormApplyUnit.cs:77]
-  wire signed [64:0] z_7_add; // @[GroupNormApplyUnit.cs:77]
-  wire signed [55:0] scaled_7_mul; // @[GroupNormApplyUnit.cs:78]
-  wire y_7_mux_eq; // @[GroupNormApplyUnit.cs:79]
-  wire signed [56:0] y_7_mux_add_shiftright; // @[GroupNormApplyUnit.cs:79]
-  wire signed [57:0] y_7_mux_add; // @[GroupNormApplyUnit.cs:79]
-  wire signed [56:0] y_7_mux; // @[GroupNormApplyUnit.cs:79]
+  wire signed [29:0] centered_0_mul; // @[GroupNormApplyUnit.cs:75]
+  wire signed [27:0] centered_0_cast; // @[GroupNormApplyUnit.cs:75]
+  wire signed [63:0] z_0_add_shiftright; // @[GroupNormApplyUnit.cs:78]
+  wire signed [64:0] z_0_add; // @[GroupNormApplyUnit.cs:78]
+  wire signed [55:0] scaled_0_mul; // @[GroupNormApplyUnit.cs:79]
+  wire signed [57:0] rounding_0_cat_ext; // @[GroupNormApplyUnit.cs:80]
+  wire [58:0] rounding_0_cat; // @[GroupNormApplyUnit.cs:80]
+  wire signed [57:0] rounding_0_shiftright; // @[GroupNormApplyUnit.cs:80]
+  wire signed [58:0] y_0_cast_add; // @[GroupNormApplyUnit.cs:81]
+  wire signed [56:0] y_0_cast; // @[GroupNormApplyUnit.cs:81]
+  wire signed [29:0] centered_1_mul; // @[GroupNormApplyUnit.cs:75]
+  wire signed [27:0] centered_1_cast; // @[GroupNormApplyUnit.cs:75]
+  wire signed [63:0] z_1_add_shiftright; // @[GroupNormApplyUnit.cs:78]
+  wire signed [64:0] z_1_add; // @[GroupNormApplyUnit.cs:78]
+  wire signed [55:0] scaled_1_mul; // @[GroupNormApplyUnit.cs:79]
+  wire signed [57:0] rounding_1_cat_ext; // @[GroupNormApplyUnit.cs:80]
+  wire [58:0] rounding_1_cat; // @[GroupNormApplyUnit.cs:80]
+  wire signed [57:0] rounding_1_shiftright; // @[GroupNormApplyUnit.cs:80]
+  wire signed [58:0] y_1_cast_add; // @[GroupNormApplyUnit.cs:81]
+  wire signed [56:0] y_1_cast; // @[GroupNormApplyUnit.cs:81]
+  wire signed [29:0] centered_2_mul; // @[GroupNormApplyUnit.cs:75]
+  wire signed [27:0] centered_2_cast; // @[GroupNormApplyUnit.cs:75]
+  wire signed [63:0] z_2_add_shiftright; // @[GroupNormApplyUnit.cs:78]
+  wire signed [64:0] z_2_add; // @[GroupNormApplyUnit.cs:78]
+  wire signed [55:0] scaled_2_mul; // @[GroupNormApplyUnit.cs:79]
+  wire signed [57:0] rounding_2_cat_ext; // @[GroupNormApplyUnit.cs:80]
+  wire [58:0] rounding_2_cat; // @[GroupNormApplyUnit.cs:80]
+  wire signed [57:0] rounding_2_shiftright; // @[GroupNormApplyUnit.cs:80]
+  wire signed [58:0] y_2_cast_add; // @[GroupNormApplyUnit.cs:81]
+  wire signed [56:0] y_2_cast; // @[GroupNormApplyUnit.cs:81]
+  wire signed [29:0] centered_3_mul; // @[GroupNormApplyUnit.cs:75]
+  wire signed [27:0] centered_3_cast; // @[GroupNormApplyUnit.cs:75]
+  wire signed [63:0] z_3_add_shiftright; // @[GroupNormApplyUnit.cs:78]
+  wire signed [64:0] z_3_add; // @[GroupNormApplyUnit.cs:78]
+  wire signed [55:0] scaled_3_mul; // @[GroupNormApplyUnit.cs:79]
+  wire signed [57:0] rounding_3_cat_ext; // @[GroupNormApplyUnit.cs:80]
+  wire [58:0] rounding_3_cat; // @[GroupNormApplyUnit.cs:80]
+  wire signed [57:0] rounding_3_shiftright; // @[GroupNormApplyUnit.cs:80]
+  wire signed [58:0] y_3_cast_add; // @[GroupNormApplyUnit.cs:81]
+  wire signed [56:0] y_3_cast; // @[GroupNormApplyUnit.cs:81]
+  wire signed [29:0] centered_4_mul; // @[GroupNormApplyUnit.cs:75]
+  wire signed [27:0] centered_4_cast; // @[GroupNormApplyUnit.cs:75]
+  wire signed [63:0] z_4_add_shiftright; // @[GroupNormApplyUnit.cs:78]
+  wire signed [64:0] z_4_add; // @[GroupNormApplyUnit.cs:78]
+  wire signed [55:0] scaled_4_mul; // @[GroupNormApplyUnit.cs:79]
+  wire signed [57:0] rounding_4_cat_ext; // @[GroupNormApplyUnit.cs:80]
+  wire [58:0] rounding_4_cat; // @[GroupNormApplyUnit.cs:80]
+  wire signed [57:0] rounding_4_shiftright; // @[GroupNormApplyUnit.cs:80]
+  wire signed [58:0] y_4_cast_add; // @[GroupNormApplyUnit.cs:81]
+  wire signed [56:0] y_4_cast; // @[GroupNormApplyUnit.cs:81]
+  wire signed [29:0] centered_5_mul; // @[GroupNormApplyUnit.cs:75]
+  wire signed [27:0] centered_5_cast; // @[GroupNormApplyUnit.cs:75]
+  wire signed [63:0] z_5_add_shiftright; // @[GroupNormApplyUnit.cs:78]
+  wire signed [64:0] z_5_add; // @[GroupNormApplyUnit.cs:78]
+  wire signed [55:0] scaled_5_mul; // @[GroupNormApplyUnit.cs:79]
+  wire signed [57:0] rounding_5_cat_ext; // @[GroupNormApplyUnit.cs:80]
+  wire [58:0] rounding_5_cat; // @[GroupNormApplyUnit.cs:80]
+  wire signed [57:0] rounding_5_shiftright; // @[GroupNormApplyUnit.cs:80]
+  wire signed [58:0] y_5_cast_add; // @[GroupNormApplyUnit.cs:81]
+  wire signed [56:0] y_5_cast; // @[GroupNormApplyUnit.cs:81]
+  wire signed [29:0] centered_6_mul; // @[GroupNormApplyUnit.cs:75]
+  wire signed [27:0] centered_6_cast; // @[GroupNormApplyUnit.cs:75]
+  wire signed [63:0] z_6_add_shiftright; // @[GroupNormApplyUnit.cs:78]
+  wire signed [64:0] z_6_add; // @[GroupNormApplyUnit.cs:78]
+  wire signed [55:0] scaled_6_mul; // @[GroupNormApplyUnit.cs:79]
+  wire signed [57:0] rounding_6_cat_ext; // @[GroupNormApplyUnit.cs:80]
+  wire [58:0] rounding_6_cat; // @[GroupNormApplyUnit.cs:80]
+  wire signed [57:0] rounding_6_shiftright; // @[GroupNormApplyUnit.cs:80]
+  wire signed [58:0] y_6_cast_add; // @[GroupNormApplyUnit.cs:81]
+  wire signed [56:0] y_6_cast; // @[GroupNormApplyUnit.cs:81]
+  wire signed [29:0] centered_7_mul; // @[GroupNormApplyUnit.cs:75]
+  wire signed [27:0] centered_7_cast; // @[GroupNormApplyUnit.cs:75]
+  wire signed [63:0] z_7_add_shiftright; // @[GroupNormApplyUnit.cs:78]
+  wire signed [64:0] z_7_add; // @[GroupNormApplyUnit.cs:78]
+  wire signed [55:0] scaled_7_mul; // @[GroupNormApplyUnit.cs:79]
+  wire signed [57:0] rounding_7_cat_ext; // @[GroupNormApplyUnit.cs:80]
+  wire [58:0] rounding_7_cat; // @[GroupNormApplyUnit.cs:80]
+  wire signed [57:0] rounding_7_shiftright; // @[GroupNormApplyUnit.cs:80]
+  wire signed [58:0] y_7_cast_add; // @[GroupNormApplyUnit.cs:81]
+  wire signed [56:0] y_7_cast; // @[GroupNormApplyUnit.cs:81]
   /* verilator lint_on UNUSEDSIGNAL */
 
   (* ram_style = "distributed" *) reg [64:0] results_0 [0:63]; // @[GroupNormApplyUnit.cs:59]
@@ -333,88 +350,96 @@ module GroupNormApplyUnit8x512 (
 
   (* ram_style = "distributed" *) reg [63:0] channels_7 [0:63]; // @[GroupNormApplyUnit.cs:60]
 
-  assign centered_0_mul = $signed({1'd0, Count}) * $signed(x1_0); // @[GroupNormApplyUnit.cs:74]
-  assign centered_0_cast = result_0[64:37]; // @[GroupNormApplyUnit.cs:74]
-  assign z_0_add_shiftright = $signed(product_0) >>> (normalize_shift_0_1 - 6'd1); // @[GroupNormApplyUnit.cs:77]
-  assign z_0_add = {{1{z_0_add_shiftright[63]}}, z_0_add_shiftright} + 65'd1; // @[GroupNormApplyUnit.cs:77]
-  assign scaled_0_mul = $signed(z_0) * $signed(gain_0_2); // @[GroupNormApplyUnit.cs:78]
-  assign y_0_mux_eq = shift_0_3 == 6'd0; // @[GroupNormApplyUnit.cs:79]
-  assign y_0_mux_add_shiftright = $signed(scaled_0) >>> (shift_0_3 - 6'd1); // @[GroupNormApplyUnit.cs:79]
-  assign y_0_mux_add = {{1{y_0_mux_add_shiftright[56]}}, y_0_mux_add_shiftright} + 58'd1; // @[GroupNormApplyUnit.cs:79]
-  assign y_0_mux = y_0_mux_eq ? scaled_0 : y_0_mux_add[57:1]; // @[GroupNormApplyUnit.cs:79]
-  assign centered_1_mul = $signed({1'd0, Count}) * $signed(x1_1); // @[GroupNormApplyUnit.cs:74]
-  assign centered_1_cast = result_1[64:37]; // @[GroupNormApplyUnit.cs:74]
-  assign z_1_add_shiftright = $signed(product_1) >>> (normalize_shift_1_1 - 6'd1); // @[GroupNormApplyUnit.cs:77]
-  assign z_1_add = {{1{z_1_add_shiftright[63]}}, z_1_add_shiftright} + 65'd1; // @[GroupNormApplyUnit.cs:77]
-  assign scaled_1_mul = $signed(z_1) * $signed(gain_1_2); // @[GroupNormApplyUnit.cs:78]
-  assign y_1_mux_eq = shift_1_3 == 6'd0; // @[GroupNormApplyUnit.cs:79]
-  assign y_1_mux_add_shiftright = $signed(scaled_1) >>> (shift_1_3 - 6'd1); // @[GroupNormApplyUnit.cs:79]
-  assign y_1_mux_add = {{1{y_1_mux_add_shiftright[56]}}, y_1_mux_add_shiftright} + 58'd1; // @[GroupNormApplyUnit.cs:79]
-  assign y_1_mux = y_1_mux_eq ? scaled_1 : y_1_mux_add[57:1]; // @[GroupNormApplyUnit.cs:79]
-  assign centered_2_mul = $signed({1'd0, Count}) * $signed(x1_2); // @[GroupNormApplyUnit.cs:74]
-  assign centered_2_cast = result_2[64:37]; // @[GroupNormApplyUnit.cs:74]
-  assign z_2_add_shiftright = $signed(product_2) >>> (normalize_shift_2_1 - 6'd1); // @[GroupNormApplyUnit.cs:77]
-  assign z_2_add = {{1{z_2_add_shiftright[63]}}, z_2_add_shiftright} + 65'd1; // @[GroupNormApplyUnit.cs:77]
-  assign scaled_2_mul = $signed(z_2) * $signed(gain_2_2); // @[GroupNormApplyUnit.cs:78]
-  assign y_2_mux_eq = shift_2_3 == 6'd0; // @[GroupNormApplyUnit.cs:79]
-  assign y_2_mux_add_shiftright = $signed(scaled_2) >>> (shift_2_3 - 6'd1); // @[GroupNormApplyUnit.cs:79]
-  assign y_2_mux_add = {{1{y_2_mux_add_shiftright[56]}}, y_2_mux_add_shiftright} + 58'd1; // @[GroupNormApplyUnit.cs:79]
-  assign y_2_mux = y_2_mux_eq ? scaled_2 : y_2_mux_add[57:1]; // @[GroupNormApplyUnit.cs:79]
-  assign centered_3_mul = $signed({1'd0, Count}) * $signed(x1_3); // @[GroupNormApplyUnit.cs:74]
-  assign centered_3_cast = result_3[64:37]; // @[GroupNormApplyUnit.cs:74]
-  assign z_3_add_shiftright = $signed(product_3) >>> (normalize_shift_3_1 - 6'd1); // @[GroupNormApplyUnit.cs:77]
-  assign z_3_add = {{1{z_3_add_shiftright[63]}}, z_3_add_shiftright} + 65'd1; // @[GroupNormApplyUnit.cs:77]
-  assign scaled_3_mul = $signed(z_3) * $signed(gain_3_2); // @[GroupNormApplyUnit.cs:78]
-  assign y_3_mux_eq = shift_3_3 == 6'd0; // @[GroupNormApplyUnit.cs:79]
-  assign y_3_mux_add_shiftright = $signed(scaled_3) >>> (shift_3_3 - 6'd1); // @[GroupNormApplyUnit.cs:79]
-  assign y_3_mux_add = {{1{y_3_mux_add_shiftright[56]}}, y_3_mux_add_shiftright} + 58'd1; // @[GroupNormApplyUnit.cs:79]
-  assign y_3_mux = y_3_mux_eq ? scaled_3 : y_3_mux_add[57:1]; // @[GroupNormApplyUnit.cs:79]
-  assign centered_4_mul = $signed({1'd0, Count}) * $signed(x1_4); // @[GroupNormApplyUnit.cs:74]
-  assign centered_4_cast = result_4[64:37]; // @[GroupNormApplyUnit.cs:74]
-  assign z_4_add_shiftright = $signed(product_4) >>> (normalize_shift_4_1 - 6'd1); // @[GroupNormApplyUnit.cs:77]
-  assign z_4_add = {{1{z_4_add_shiftright[63]}}, z_4_add_shiftright} + 65'd1; // @[GroupNormApplyUnit.cs:77]
-  assign scaled_4_mul = $signed(z_4) * $signed(gain_4_2); // @[GroupNormApplyUnit.cs:78]
-  assign y_4_mux_eq = shift_4_3 == 6'd0; // @[GroupNormApplyUnit.cs:79]
-  assign y_4_mux_add_shiftright = $signed(scaled_4) >>> (shift_4_3 - 6'd1); // @[GroupNormApplyUnit.cs:79]
-  assign y_4_mux_add = {{1{y_4_mux_add_shiftright[56]}}, y_4_mux_add_shiftright} + 58'd1; // @[GroupNormApplyUnit.cs:79]
-  assign y_4_mux = y_4_mux_eq ? scaled_4 : y_4_mux_add[57:1]; // @[GroupNormApplyUnit.cs:79]
-  assign centered_5_mul = $signed({1'd0, Count}) * $signed(x1_5); // @[GroupNormApplyUnit.cs:74]
-  assign centered_5_cast = result_5[64:37]; // @[GroupNormApplyUnit.cs:74]
-  assign z_5_add_shiftright = $signed(product_5) >>> (normalize_shift_5_1 - 6'd1); // @[GroupNormApplyUnit.cs:77]
-  assign z_5_add = {{1{z_5_add_shiftright[63]}}, z_5_add_shiftright} + 65'd1; // @[GroupNormApplyUnit.cs:77]
-  assign scaled_5_mul = $signed(z_5) * $signed(gain_5_2); // @[GroupNormApplyUnit.cs:78]
-  assign y_5_mux_eq = shift_5_3 == 6'd0; // @[GroupNormApplyUnit.cs:79]
-  assign y_5_mux_add_shiftright = $signed(scaled_5) >>> (shift_5_3 - 6'd1); // @[GroupNormApplyUnit.cs:79]
-  assign y_5_mux_add = {{1{y_5_mux_add_shiftright[56]}}, y_5_mux_add_shiftright} + 58'd1; // @[GroupNormApplyUnit.cs:79]
-  assign y_5_mux = y_5_mux_eq ? scaled_5 : y_5_mux_add[57:1]; // @[GroupNormApplyUnit.cs:79]
-  assign centered_6_mul = $signed({1'd0, Count}) * $signed(x1_6); // @[GroupNormApplyUnit.cs:74]
-  assign centered_6_cast = result_6[64:37]; // @[GroupNormApplyUnit.cs:74]
-  assign z_6_add_shiftright = $signed(product_6) >>> (normalize_shift_6_1 - 6'd1); // @[GroupNormApplyUnit.cs:77]
-  assign z_6_add = {{1{z_6_add_shiftright[63]}}, z_6_add_shiftright} + 65'd1; // @[GroupNormApplyUnit.cs:77]
-  assign scaled_6_mul = $signed(z_6) * $signed(gain_6_2); // @[GroupNormApplyUnit.cs:78]
-  assign y_6_mux_eq = shift_6_3 == 6'd0; // @[GroupNormApplyUnit.cs:79]
-  assign y_6_mux_add_shiftright = $signed(scaled_6) >>> (shift_6_3 - 6'd1); // @[GroupNormApplyUnit.cs:79]
-  assign y_6_mux_add = {{1{y_6_mux_add_shiftright[56]}}, y_6_mux_add_shiftright} + 58'd1; // @[GroupNormApplyUnit.cs:79]
-  assign y_6_mux = y_6_mux_eq ? scaled_6 : y_6_mux_add[57:1]; // @[GroupNormApplyUnit.cs:79]
-  assign centered_7_mul = $signed({1'd0, Count}) * $signed(x1_7); // @[GroupNormApplyUnit.cs:74]
-  assign centered_7_cast = result_7[64:37]; // @[GroupNormApplyUnit.cs:74]
-  assign z_7_add_shiftright = $signed(product_7) >>> (normalize_shift_7_1 - 6'd1); // @[GroupNormApplyUnit.cs:77]
-  assign z_7_add = {{1{z_7_add_shiftright[63]}}, z_7_add_shiftright} + 65'd1; // @[GroupNormApplyUnit.cs:77]
-  assign scaled_7_mul = $signed(z_7) * $signed(gain_7_2); // @[GroupNormApplyUnit.cs:78]
-  assign y_7_mux_eq = shift_7_3 == 6'd0; // @[GroupNormApplyUnit.cs:79]
-  assign y_7_mux_add_shiftright = $signed(scaled_7) >>> (shift_7_3 - 6'd1); // @[GroupNormApplyUnit.cs:79]
-  assign y_7_mux_add = {{1{y_7_mux_add_shiftright[56]}}, y_7_mux_add_shiftright} + 58'd1; // @[GroupNormApplyUnit.cs:79]
-  assign y_7_mux = y_7_mux_eq ? scaled_7 : y_7_mux_add[57:1]; // @[GroupNormApplyUnit.cs:79]
+  assign centered_0_mul = $signed({1'd0, Count}) * $signed(x1_0); // @[GroupNormApplyUnit.cs:75]
+  assign centered_0_cast = result_0[64:37]; // @[GroupNormApplyUnit.cs:75]
+  assign z_0_add_shiftright = $signed(product_0) >>> (normalize_shift_0_1 - 6'd1); // @[GroupNormApplyUnit.cs:78]
+  assign z_0_add = {{1{z_0_add_shiftright[63]}}, z_0_add_shiftright} + 65'd1; // @[GroupNormApplyUnit.cs:78]
+  assign scaled_0_mul = $signed(z_0) * $signed(gain_0_2); // @[GroupNormApplyUnit.cs:79]
+  assign rounding_0_cat_ext = {{1{scaled_0[56]}}, scaled_0}; // @[GroupNormApplyUnit.cs:80]
+  assign rounding_0_cat = {rounding_0_cat_ext, 1'b0}; // @[GroupNormApplyUnit.cs:80]
+  assign rounding_0_shiftright = $signed(rounding_0_cat_ext) >>> (shift_0_3 - 6'd1); // @[GroupNormApplyUnit.cs:80]
+  assign y_0_cast_add = {{1{rounding_0[57]}}, rounding_0} + 59'd1; // @[GroupNormApplyUnit.cs:81]
+  assign y_0_cast = y_0_cast_add[57:1]; // @[GroupNormApplyUnit.cs:81]
+  assign centered_1_mul = $signed({1'd0, Count}) * $signed(x1_1); // @[GroupNormApplyUnit.cs:75]
+  assign centered_1_cast = result_1[64:37]; // @[GroupNormApplyUnit.cs:75]
+  assign z_1_add_shiftright = $signed(product_1) >>> (normalize_shift_1_1 - 6'd1); // @[GroupNormApplyUnit.cs:78]
+  assign z_1_add = {{1{z_1_add_shiftright[63]}}, z_1_add_shiftright} + 65'd1; // @[GroupNormApplyUnit.cs:78]
+  assign scaled_1_mul = $signed(z_1) * $signed(gain_1_2); // @[GroupNormApplyUnit.cs:79]
+  assign rounding_1_cat_ext = {{1{scaled_1[56]}}, scaled_1}; // @[GroupNormApplyUnit.cs:80]
+  assign rounding_1_cat = {rounding_1_cat_ext, 1'b0}; // @[GroupNormApplyUnit.cs:80]
+  assign rounding_1_shiftright = $signed(rounding_1_cat_ext) >>> (shift_1_3 - 6'd1); // @[GroupNormApplyUnit.cs:80]
+  assign y_1_cast_add = {{1{rounding_1[57]}}, rounding_1} + 59'd1; // @[GroupNormApplyUnit.cs:81]
+  assign y_1_cast = y_1_cast_add[57:1]; // @[GroupNormApplyUnit.cs:81]
+  assign centered_2_mul = $signed({1'd0, Count}) * $signed(x1_2); // @[GroupNormApplyUnit.cs:75]
+  assign centered_2_cast = result_2[64:37]; // @[GroupNormApplyUnit.cs:75]
+  assign z_2_add_shiftright = $signed(product_2) >>> (normalize_shift_2_1 - 6'd1); // @[GroupNormApplyUnit.cs:78]
+  assign z_2_add = {{1{z_2_add_shiftright[63]}}, z_2_add_shiftright} + 65'd1; // @[GroupNormApplyUnit.cs:78]
+  assign scaled_2_mul = $signed(z_2) * $signed(gain_2_2); // @[GroupNormApplyUnit.cs:79]
+  assign rounding_2_cat_ext = {{1{scaled_2[56]}}, scaled_2}; // @[GroupNormApplyUnit.cs:80]
+  assign rounding_2_cat = {rounding_2_cat_ext, 1'b0}; // @[GroupNormApplyUnit.cs:80]
+  assign rounding_2_shiftright = $signed(rounding_2_cat_ext) >>> (shift_2_3 - 6'd1); // @[GroupNormApplyUnit.cs:80]
+  assign y_2_cast_add = {{1{rounding_2[57]}}, rounding_2} + 59'd1; // @[GroupNormApplyUnit.cs:81]
+  assign y_2_cast = y_2_cast_add[57:1]; // @[GroupNormApplyUnit.cs:81]
+  assign centered_3_mul = $signed({1'd0, Count}) * $signed(x1_3); // @[GroupNormApplyUnit.cs:75]
+  assign centered_3_cast = result_3[64:37]; // @[GroupNormApplyUnit.cs:75]
+  assign z_3_add_shiftright = $signed(product_3) >>> (normalize_shift_3_1 - 6'd1); // @[GroupNormApplyUnit.cs:78]
+  assign z_3_add = {{1{z_3_add_shiftright[63]}}, z_3_add_shiftright} + 65'd1; // @[GroupNormApplyUnit.cs:78]
+  assign scaled_3_mul = $signed(z_3) * $signed(gain_3_2); // @[GroupNormApplyUnit.cs:79]
+  assign rounding_3_cat_ext = {{1{scaled_3[56]}}, scaled_3}; // @[GroupNormApplyUnit.cs:80]
+  assign rounding_3_cat = {rounding_3_cat_ext, 1'b0}; // @[GroupNormApplyUnit.cs:80]
+  assign rounding_3_shiftright = $signed(rounding_3_cat_ext) >>> (shift_3_3 - 6'd1); // @[GroupNormApplyUnit.cs:80]
+  assign y_3_cast_add = {{1{rounding_3[57]}}, rounding_3} + 59'd1; // @[GroupNormApplyUnit.cs:81]
+  assign y_3_cast = y_3_cast_add[57:1]; // @[GroupNormApplyUnit.cs:81]
+  assign centered_4_mul = $signed({1'd0, Count}) * $signed(x1_4); // @[GroupNormApplyUnit.cs:75]
+  assign centered_4_cast = result_4[64:37]; // @[GroupNormApplyUnit.cs:75]
+  assign z_4_add_shiftright = $signed(product_4) >>> (normalize_shift_4_1 - 6'd1); // @[GroupNormApplyUnit.cs:78]
+  assign z_4_add = {{1{z_4_add_shiftright[63]}}, z_4_add_shiftright} + 65'd1; // @[GroupNormApplyUnit.cs:78]
+  assign scaled_4_mul = $signed(z_4) * $signed(gain_4_2); // @[GroupNormApplyUnit.cs:79]
+  assign rounding_4_cat_ext = {{1{scaled_4[56]}}, scaled_4}; // @[GroupNormApplyUnit.cs:80]
+  assign rounding_4_cat = {rounding_4_cat_ext, 1'b0}; // @[GroupNormApplyUnit.cs:80]
+  assign rounding_4_shiftright = $signed(rounding_4_cat_ext) >>> (shift_4_3 - 6'd1); // @[GroupNormApplyUnit.cs:80]
+  assign y_4_cast_add = {{1{rounding_4[57]}}, rounding_4} + 59'd1; // @[GroupNormApplyUnit.cs:81]
+  assign y_4_cast = y_4_cast_add[57:1]; // @[GroupNormApplyUnit.cs:81]
+  assign centered_5_mul = $signed({1'd0, Count}) * $signed(x1_5); // @[GroupNormApplyUnit.cs:75]
+  assign centered_5_cast = result_5[64:37]; // @[GroupNormApplyUnit.cs:75]
+  assign z_5_add_shiftright = $signed(product_5) >>> (normalize_shift_5_1 - 6'd1); // @[GroupNormApplyUnit.cs:78]
+  assign z_5_add = {{1{z_5_add_shiftright[63]}}, z_5_add_shiftright} + 65'd1; // @[GroupNormApplyUnit.cs:78]
+  assign scaled_5_mul = $signed(z_5) * $signed(gain_5_2); // @[GroupNormApplyUnit.cs:79]
+  assign rounding_5_cat_ext = {{1{scaled_5[56]}}, scaled_5}; // @[GroupNormApplyUnit.cs:80]
+  assign rounding_5_cat = {rounding_5_cat_ext, 1'b0}; // @[GroupNormApplyUnit.cs:80]
+  assign rounding_5_shiftright = $signed(rounding_5_cat_ext) >>> (shift_5_3 - 6'd1); // @[GroupNormApplyUnit.cs:80]
+  assign y_5_cast_add = {{1{rounding_5[57]}}, rounding_5} + 59'd1; // @[GroupNormApplyUnit.cs:81]
+  assign y_5_cast = y_5_cast_add[57:1]; // @[GroupNormApplyUnit.cs:81]
+  assign centered_6_mul = $signed({1'd0, Count}) * $signed(x1_6); // @[GroupNormApplyUnit.cs:75]
+  assign centered_6_cast = result_6[64:37]; // @[GroupNormApplyUnit.cs:75]
+  assign z_6_add_shiftright = $signed(product_6) >>> (normalize_shift_6_1 - 6'd1); // @[GroupNormApplyUnit.cs:78]
+  assign z_6_add = {{1{z_6_add_shiftright[63]}}, z_6_add_shiftright} + 65'd1; // @[GroupNormApplyUnit.cs:78]
+  assign scaled_6_mul = $signed(z_6) * $signed(gain_6_2); // @[GroupNormApplyUnit.cs:79]
+  assign rounding_6_cat_ext = {{1{scaled_6[56]}}, scaled_6}; // @[GroupNormApplyUnit.cs:80]
+  assign rounding_6_cat = {rounding_6_cat_ext, 1'b0}; // @[GroupNormApplyUnit.cs:80]
+  assign rounding_6_shiftright = $signed(rounding_6_cat_ext) >>> (shift_6_3 - 6'd1); // @[GroupNormApplyUnit.cs:80]
+  assign y_6_cast_add = {{1{rounding_6[57]}}, rounding_6} + 59'd1; // @[GroupNormApplyUnit.cs:81]
+  assign y_6_cast = y_6_cast_add[57:1]; // @[GroupNormApplyUnit.cs:81]
+  assign centered_7_mul = $signed({1'd0, Count}) * $signed(x1_7); // @[GroupNormApplyUnit.cs:75]
+  assign centered_7_cast = result_7[64:37]; // @[GroupNormApplyUnit.cs:75]
+  assign z_7_add_shiftright = $signed(product_7) >>> (normalize_shift_7_1 - 6'd1); // @[GroupNormApplyUnit.cs:78]
+  assign z_7_add = {{1{z_7_add_shiftright[63]}}, z_7_add_shiftright} + 65'd1; // @[GroupNormApplyUnit.cs:78]
+  assign scaled_7_mul = $signed(z_7) * $signed(gain_7_2); // @[GroupNormApplyUnit.cs:79]
+  assign rounding_7_cat_ext = {{1{scaled_7[56]}}, scaled_7}; // @[GroupNormApplyUnit.cs:80]
+  assign rounding_7_cat = {rounding_7_cat_ext, 1'b0}; // @[GroupNormApplyUnit.cs:80]
+  assign rounding_7_shiftright = $signed(rounding_7_cat_ext) >>> (shift_7_3 - 6'd1); // @[GroupNormApplyUnit.cs:80]
+  assign y_7_cast_add = {{1{rounding_7[57]}}, rounding_7} + 59'd1; // @[GroupNormApplyUnit.cs:81]
+  assign y_7_cast = y_7_cast_add[57:1]; // @[GroupNormApplyUnit.cs:81]
   assign InReady = OutReady; // @[GroupNormApplyUnit.cs:54]
-  assign OutValid = valid_6; // @[GroupNormApplyUnit.cs:82]
-  assign Y_0 = OutValid ? y_0 : 8'd0; // @[GroupNormApplyUnit.cs:80]
-  assign Y_1 = OutValid ? y_1 : 8'd0; // @[GroupNormApplyUnit.cs:80]
-  assign Y_2 = OutValid ? y_2 : 8'd0; // @[GroupNormApplyUnit.cs:80]
-  assign Y_3 = OutValid ? y_3 : 8'd0; // @[GroupNormApplyUnit.cs:80]
-  assign Y_4 = OutValid ? y_4 : 8'd0; // @[GroupNormApplyUnit.cs:80]
-  assign Y_5 = OutValid ? y_5 : 8'd0; // @[GroupNormApplyUnit.cs:80]
-  assign Y_6 = OutValid ? y_6 : 8'd0; // @[GroupNormApplyUnit.cs:80]
-  assign Y_7 = OutValid ? y_7 : 8'd0; // @[GroupNormApplyUnit.cs:80]
+  assign OutValid = valid_7; // @[GroupNormApplyUnit.cs:84]
+  assign Y_0 = OutValid ? y_0 : 8'd0; // @[GroupNormApplyUnit.cs:82]
+  assign Y_1 = OutValid ? y_1 : 8'd0; // @[GroupNormApplyUnit.cs:82]
+  assign Y_2 = OutValid ? y_2 : 8'd0; // @[GroupNormApplyUnit.cs:82]
+  assign Y_3 = OutValid ? y_3 : 8'd0; // @[GroupNormApplyUnit.cs:82]
+  assign Y_4 = OutValid ? y_4 : 8'd0; // @[GroupNormApplyUnit.cs:82]
+  assign Y_5 = OutValid ? y_5 : 8'd0; // @[GroupNormApplyUnit.cs:82]
+  assign Y_6 = OutValid ? y_6 : 8'd0; // @[GroupNormApplyUnit.cs:82]
+  assign Y_7 = OutValid ? y_7 : 8'd0; // @[GroupNormApplyUnit.cs:82]
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:55]
     if (rst)
@@ -463,6 +488,13 @@ module GroupNormApplyUnit8x512 (
       valid_6 <= 1'b0;
     else if (OutReady)
       valid_6 <= valid_5;
+  end
+
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:55]
+    if (rst)
+      valid_7 <= 1'b0;
+    else if (OutReady)
+      valid_7 <= valid_6;
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:56]
@@ -530,44 +562,49 @@ module GroupNormApplyUnit8x512 (
       shift_0_3 <= shift_0_2;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:74]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
     if (OutReady)
       centered_0 <= {{1{centered_0_mul[29]}}, centered_0_mul} - {{3{centered_0_cast[27]}}, centered_0_cast};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
       normalize_shift_0_0 <= {1'd0, result_0[4:0]} + 6'd7;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
       normalize_shift_0_1 <= normalize_shift_0_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
     if (OutReady)
       root_0 <= result_0[36:5];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
     if (OutReady)
       product_0 <= $signed(centered_0) * $signed({1'd0, root_0});
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:78]
     if (OutReady)
       z_0 <= (normalize_shift_0_1 == 6'd0) ? product_0[39:0] : z_0_add[40:1];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:78]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
     if (OutReady)
       scaled_0 <= {{1{scaled_0_mul[55]}}, scaled_0_mul} + {{15{offset_0_2[41]}}, offset_0_2};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:80]
     if (OutReady)
-      y_0 <= ($signed(y_0_mux) > $signed(57'd127)) ? 8'd127 : (($signed(y_0_mux) < $signed(57'h1ffffffffffff80)) ? 8'd128 : (y_0_mux_eq ? scaled_0[7:0] : y_0_mux_add[8:1]));
+      rounding_0 <= (shift_0_3 == 6'd0) ? rounding_0_cat[57:0] : rounding_0_shiftright;
+  end
+
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
+    if (OutReady)
+      y_0 <= ($signed(y_0_cast) > $signed(57'd127)) ? 8'd127 : (($signed(y_0_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : y_0_cast_add[8:1]);
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:66]
@@ -630,44 +667,49 @@ module GroupNormApplyUnit8x512 (
       shift_1_3 <= shift_1_2;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:74]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
     if (OutReady)
       centered_1 <= {{1{centered_1_mul[29]}}, centered_1_mul} - {{3{centered_1_cast[27]}}, centered_1_cast};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
       normalize_shift_1_0 <= {1'd0, result_1[4:0]} + 6'd7;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
       normalize_shift_1_1 <= normalize_shift_1_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
     if (OutReady)
       root_1 <= result_1[36:5];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
     if (OutReady)
       product_1 <= $signed(centered_1) * $signed({1'd0, root_1});
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:78]
     if (OutReady)
       z_1 <= (normalize_shift_1_1 == 6'd0) ? product_1[39:0] : z_1_add[40:1];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:78]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
     if (OutReady)
       scaled_1 <= {{1{scaled_1_mul[55]}}, scaled_1_mul} + {{15{offset_1_2[41]}}, offset_1_2};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:80]
     if (OutReady)
-      y_1 <= ($signed(y_1_mux) > $signed(57'd127)) ? 8'd127 : (($signed(y_1_mux) < $signed(57'h1ffffffffffff80)) ? 8'd128 : (y_1_mux_eq ? scaled_1[7:0] : y_1_mux_add[8:1]));
+      rounding_1 <= (shift_1_3 == 6'd0) ? rounding_1_cat[57:0] : rounding_1_shiftright;
+  end
+
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
+    if (OutReady)
+      y_1 <= ($signed(y_1_cast) > $signed(57'd127)) ? 8'd127 : (($signed(y_1_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : y_1_cast_add[8:1]);
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:66]
@@ -730,44 +772,49 @@ module GroupNormApplyUnit8x512 (
       shift_2_3 <= shift_2_2;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:74]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
     if (OutReady)
       centered_2 <= {{1{centered_2_mul[29]}}, centered_2_mul} - {{3{centered_2_cast[27]}}, centered_2_cast};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
       normalize_shift_2_0 <= {1'd0, result_2[4:0]} + 6'd7;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
       normalize_shift_2_1 <= normalize_shift_2_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
     if (OutReady)
       root_2 <= result_2[36:5];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
     if (OutReady)
       product_2 <= $signed(centered_2) * $signed({1'd0, root_2});
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:78]
     if (OutReady)
       z_2 <= (normalize_shift_2_1 == 6'd0) ? product_2[39:0] : z_2_add[40:1];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:78]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
     if (OutReady)
       scaled_2 <= {{1{scaled_2_mul[55]}}, scaled_2_mul} + {{15{offset_2_2[41]}}, offset_2_2};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:80]
     if (OutReady)
-      y_2 <= ($signed(y_2_mux) > $signed(57'd127)) ? 8'd127 : (($signed(y_2_mux) < $signed(57'h1ffffffffffff80)) ? 8'd128 : (y_2_mux_eq ? scaled_2[7:0] : y_2_mux_add[8:1]));
+      rounding_2 <= (shift_2_3 == 6'd0) ? rounding_2_cat[57:0] : rounding_2_shiftright;
+  end
+
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
+    if (OutReady)
+      y_2 <= ($signed(y_2_cast) > $signed(57'd127)) ? 8'd127 : (($signed(y_2_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : y_2_cast_add[8:1]);
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:66]
@@ -830,44 +877,49 @@ module GroupNormApplyUnit8x512 (
       shift_3_3 <= shift_3_2;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:74]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
     if (OutReady)
       centered_3 <= {{1{centered_3_mul[29]}}, centered_3_mul} - {{3{centered_3_cast[27]}}, centered_3_cast};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
       normalize_shift_3_0 <= {1'd0, result_3[4:0]} + 6'd7;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
       normalize_shift_3_1 <= normalize_shift_3_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
     if (OutReady)
       root_3 <= result_3[36:5];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
     if (OutReady)
       product_3 <= $signed(centered_3) * $signed({1'd0, root_3});
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:78]
     if (OutReady)
       z_3 <= (normalize_shift_3_1 == 6'd0) ? product_3[39:0] : z_3_add[40:1];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:78]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
     if (OutReady)
       scaled_3 <= {{1{scaled_3_mul[55]}}, scaled_3_mul} + {{15{offset_3_2[41]}}, offset_3_2};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:80]
     if (OutReady)
-      y_3 <= ($signed(y_3_mux) > $signed(57'd127)) ? 8'd127 : (($signed(y_3_mux) < $signed(57'h1ffffffffffff80)) ? 8'd128 : (y_3_mux_eq ? scaled_3[7:0] : y_3_mux_add[8:1]));
+      rounding_3 <= (shift_3_3 == 6'd0) ? rounding_3_cat[57:0] : rounding_3_shiftright;
+  end
+
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
+    if (OutReady)
+      y_3 <= ($signed(y_3_cast) > $signed(57'd127)) ? 8'd127 : (($signed(y_3_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : y_3_cast_add[8:1]);
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:66]
@@ -930,44 +982,49 @@ module GroupNormApplyUnit8x512 (
       shift_4_3 <= shift_4_2;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:74]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
     if (OutReady)
       centered_4 <= {{1{centered_4_mul[29]}}, centered_4_mul} - {{3{centered_4_cast[27]}}, centered_4_cast};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
       normalize_shift_4_0 <= {1'd0, result_4[4:0]} + 6'd7;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
       normalize_shift_4_1 <= normalize_shift_4_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
     if (OutReady)
       root_4 <= result_4[36:5];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
     if (OutReady)
       product_4 <= $signed(centered_4) * $signed({1'd0, root_4});
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:78]
     if (OutReady)
       z_4 <= (normalize_shift_4_1 == 6'd0) ? product_4[39:0] : z_4_add[40:1];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:78]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
     if (OutReady)
       scaled_4 <= {{1{scaled_4_mul[55]}}, scaled_4_mul} + {{15{offset_4_2[41]}}, offset_4_2};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:80]
     if (OutReady)
-      y_4 <= ($signed(y_4_mux) > $signed(57'd127)) ? 8'd127 : (($signed(y_4_mux) < $signed(57'h1ffffffffffff80)) ? 8'd128 : (y_4_mux_eq ? scaled_4[7:0] : y_4_mux_add[8:1]));
+      rounding_4 <= (shift_4_3 == 6'd0) ? rounding_4_cat[57:0] : rounding_4_shiftright;
+  end
+
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
+    if (OutReady)
+      y_4 <= ($signed(y_4_cast) > $signed(57'd127)) ? 8'd127 : (($signed(y_4_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : y_4_cast_add[8:1]);
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:66]
@@ -1030,44 +1087,49 @@ module GroupNormApplyUnit8x512 (
       shift_5_3 <= shift_5_2;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:74]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
     if (OutReady)
       centered_5 <= {{1{centered_5_mul[29]}}, centered_5_mul} - {{3{centered_5_cast[27]}}, centered_5_cast};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
       normalize_shift_5_0 <= {1'd0, result_5[4:0]} + 6'd7;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
       normalize_shift_5_1 <= normalize_shift_5_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
     if (OutReady)
       root_5 <= result_5[36:5];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
     if (OutReady)
       product_5 <= $signed(centered_5) * $signed({1'd0, root_5});
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:78]
     if (OutReady)
       z_5 <= (normalize_shift_5_1 == 6'd0) ? product_5[39:0] : z_5_add[40:1];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:78]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
     if (OutReady)
       scaled_5 <= {{1{scaled_5_mul[55]}}, scaled_5_mul} + {{15{offset_5_2[41]}}, offset_5_2};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:80]
     if (OutReady)
-      y_5 <= ($signed(y_5_mux) > $signed(57'd127)) ? 8'd127 : (($signed(y_5_mux) < $signed(57'h1ffffffffffff80)) ? 8'd128 : (y_5_mux_eq ? scaled_5[7:0] : y_5_mux_add[8:1]));
+      rounding_5 <= (shift_5_3 == 6'd0) ? rounding_5_cat[57:0] : rounding_5_shiftright;
+  end
+
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
+    if (OutReady)
+      y_5 <= ($signed(y_5_cast) > $signed(57'd127)) ? 8'd127 : (($signed(y_5_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : y_5_cast_add[8:1]);
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:66]
@@ -1130,44 +1192,49 @@ module GroupNormApplyUnit8x512 (
       shift_6_3 <= shift_6_2;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:74]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
     if (OutReady)
       centered_6 <= {{1{centered_6_mul[29]}}, centered_6_mul} - {{3{centered_6_cast[27]}}, centered_6_cast};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
       normalize_shift_6_0 <= {1'd0, result_6[4:0]} + 6'd7;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
       normalize_shift_6_1 <= normalize_shift_6_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
     if (OutReady)
       root_6 <= result_6[36:5];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
     if (OutReady)
       product_6 <= $signed(centered_6) * $signed({1'd0, root_6});
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:78]
     if (OutReady)
       z_6 <= (normalize_shift_6_1 == 6'd0) ? product_6[39:0] : z_6_add[40:1];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:78]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
     if (OutReady)
       scaled_6 <= {{1{scaled_6_mul[55]}}, scaled_6_mul} + {{15{offset_6_2[41]}}, offset_6_2};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:80]
     if (OutReady)
-      y_6 <= ($signed(y_6_mux) > $signed(57'd127)) ? 8'd127 : (($signed(y_6_mux) < $signed(57'h1ffffffffffff80)) ? 8'd128 : (y_6_mux_eq ? scaled_6[7:0] : y_6_mux_add[8:1]));
+      rounding_6 <= (shift_6_3 == 6'd0) ? rounding_6_cat[57:0] : rounding_6_shiftright;
+  end
+
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
+    if (OutReady)
+      y_6 <= ($signed(y_6_cast) > $signed(57'd127)) ? 8'd127 : (($signed(y_6_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : y_6_cast_add[8:1]);
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:66]
@@ -1230,44 +1297,49 @@ module GroupNormApplyUnit8x512 (
       shift_7_3 <= shift_7_2;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:74]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
     if (OutReady)
       centered_7 <= {{1{centered_7_mul[29]}}, centered_7_mul} - {{3{centered_7_cast[27]}}, centered_7_cast};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
       normalize_shift_7_0 <= {1'd0, result_7[4:0]} + 6'd7;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
       normalize_shift_7_1 <= normalize_shift_7_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
     if (OutReady)
       root_7 <= result_7[36:5];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
     if (OutReady)
       product_7 <= $signed(centered_7) * $signed({1'd0, root_7});
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:78]
     if (OutReady)
       z_7 <= (normalize_shift_7_1 == 6'd0) ? product_7[39:0] : z_7_add[40:1];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:78]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
     if (OutReady)
       scaled_7 <= {{1{scaled_7_mul[55]}}, scaled_7_mul} + {{15{offset_7_2[41]}}, offset_7_2};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:80]
     if (OutReady)
-      y_7 <= ($signed(y_7_mux) > $signed(57'd127)) ? 8'd127 : (($signed(y_7_mux) < $signed(57'h1ffffffffffff80)) ? 8'd128 : (y_7_mux_eq ? scaled_7[7:0] : y_7_mux_add[8:1]));
+      rounding_7 <= (shift_7_3 == 6'd0) ? rounding_7_cat[57:0] : rounding_7_shiftright;
+  end
+
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
+    if (OutReady)
+      y_7 <= ($signed(y_7_cast) > $signed(57'd127)) ? 8'd127 : (($signed(y_7_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : y_7_cast_add[8:1]);
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:61]

@@ -29,93 +29,84 @@ module InstructionFetch (
   wire [127:0] beats_OutData; // @[InstructionFetch.cs:32]
   wire [5:0] beats_Count; // @[InstructionFetch.cs:32]
   wire beats_Clear; // @[InstructionFetch.cs:32]
-  reg [39:0] address; // @[InstructionFetch.cs:34]
-  reg [33:0] left; // @[InstructionFetch.cs:35]
-  reg [6:0] outstanding; // @[InstructionFetch.cs:36]
-  reg [127:0] low; // @[InstructionFetch.cs:60]
-  reg half; // @[InstructionFetch.cs:61]
-  reg [31:0] index; // @[InstructionFetch.cs:62]
-  reg [31:0] delivered; // @[InstructionFetch.cs:63]
+  wire walker_Start; // @[InstructionFetch.cs:36]
+  wire walker_Abort; // @[InstructionFetch.cs:36]
+  wire [39:0] walker_Address; // @[InstructionFetch.cs:36]
+  wire [47:0] walker_RunBytes; // @[InstructionFetch.cs:36]
+  wire [15:0] walker_Runs; // @[InstructionFetch.cs:36]
+  wire [31:0] walker_Stride; // @[InstructionFetch.cs:36]
+  wire walker_Freed; // @[InstructionFetch.cs:36]
+  wire walker_Arrived; // @[InstructionFetch.cs:36]
+  wire walker_Taken; // @[InstructionFetch.cs:36]
+  wire walker_Valid; // @[InstructionFetch.cs:36]
+  wire [39:0] walker_BurstAddress; // @[InstructionFetch.cs:36]
+  wire [8:0] walker_BurstBeats; // @[InstructionFetch.cs:36]
+  wire walker_Active; // @[InstructionFetch.cs:36]
+  reg [127:0] low; // @[InstructionFetch.cs:54]
+  reg half; // @[InstructionFetch.cs:55]
+  reg [31:0] index; // @[InstructionFetch.cs:56]
+  reg [31:0] delivered; // @[InstructionFetch.cs:57]
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire room_is_reserved; // @[InstructionFetch.cs:86]
+  wire [1:0] room_is_reserved; // @[InstructionFetch.cs:80]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] Read_Valid_lt_mux_lt_sub; // @[InstructionFetch.cs:39]
-  wire Read_Valid_lt_mux_lt; // @[InstructionFetch.cs:39]
-  wire [8:0] Read_Valid_lt_mux; // @[InstructionFetch.cs:39]
-  wire Read_Valid_lt; // @[InstructionFetch.cs:39]
-  wire Misaligned_eq; // @[InstructionFetch.cs:57]
-  wire address_and; // @[InstructionFetch.cs:49, InstructionFetch.cs:54]
-  wire [8:0] address_mux; // @[InstructionFetch.cs:49, InstructionFetch.cs:54]
-  wire half_and; // @[InstructionFetch.cs:69, InstructionFetch.cs:72, InstructionFetch.cs:78]
-  wire half_and_1; // @[InstructionFetch.cs:69, InstructionFetch.cs:72, InstructionFetch.cs:78]
+  wire Misaligned_eq; // @[InstructionFetch.cs:51]
+  wire [52:0] walker_RunBytes_cat; // @[InstructionFetch.cs:40]
+  wire half_and; // @[InstructionFetch.cs:63, InstructionFetch.cs:66, InstructionFetch.cs:72]
+  wire half_and_1; // @[InstructionFetch.cs:63, InstructionFetch.cs:66, InstructionFetch.cs:72]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign Read_Valid_lt_mux_lt_sub = 9'd256 - {1'd0, address[11:4]}; // @[InstructionFetch.cs:39]
-  assign Read_Valid_lt_mux_lt = $unsigned(Read_Valid_lt_mux_lt_sub) < $unsigned(9'd32); // @[InstructionFetch.cs:39]
-  assign Read_Valid_lt_mux = Read_Valid_lt_mux_lt ? Read_Valid_lt_mux_lt_sub : 9'd32; // @[InstructionFetch.cs:39]
-  assign Read_Valid_lt = left < $unsigned({25'd0, Read_Valid_lt_mux}); // @[InstructionFetch.cs:39]
-  assign Misaligned_eq = ProgramAddress[4:0] == 5'd0; // @[InstructionFetch.cs:57]
-  assign address_and = Read_Valid & Read_Ready; // @[InstructionFetch.cs:49, InstructionFetch.cs:54]
-  assign address_mux = Read_Valid_lt ? left[8:0] : Read_Valid_lt_mux; // @[InstructionFetch.cs:49, InstructionFetch.cs:54]
-  assign half_and = beats_OutValid & (~half); // @[InstructionFetch.cs:69, InstructionFetch.cs:72, InstructionFetch.cs:78]
-  assign half_and_1 = (beats_OutValid & half) & Ready; // @[InstructionFetch.cs:69, InstructionFetch.cs:72, InstructionFetch.cs:78]
-  assign Read_Valid = (left != 34'd0) & ($unsigned((({1'd0, {1'd0, beats_Count}} + {1'd0, outstanding}) + (Read_Valid_lt ? left[7:0] : (Read_Valid_lt_mux_lt ? (8'd0 - address[11:4]) : 8'd32)))) <= $unsigned(8'd32)); // @[InstructionFetch.cs:39]
-  assign Read_Address = address; // @[InstructionFetch.cs:40]
-  assign Read_Beats = Read_Valid_lt ? left[8:0] : Read_Valid_lt_mux; // @[InstructionFetch.cs:41]
-  assign Valid = beats_OutValid & half; // @[InstructionFetch.cs:82]
-  assign Instruction = {beats_OutData, low}; // @[InstructionFetch.cs:83]
-  assign Index = index; // @[InstructionFetch.cs:84]
-  assign Exhausted = delivered == ProgramLength; // @[InstructionFetch.cs:85]
-  assign Misaligned = Start & (~Misaligned_eq); // @[InstructionFetch.cs:57]
-  assign beats_InValid = Read_DataValid; // @[InstructionFetch.cs:43]
-  assign beats_InData = Read_Data; // @[InstructionFetch.cs:44]
-  assign beats_OutReady = beats_OutValid & ((~half) | Ready); // @[InstructionFetch.cs:65]
+  assign Misaligned_eq = ProgramAddress[4:0] == 5'd0; // @[InstructionFetch.cs:51]
+  assign walker_RunBytes_cat = {{16'd0, ProgramLength}, 5'd0}; // @[InstructionFetch.cs:40]
+  assign half_and = beats_OutValid & (~half); // @[InstructionFetch.cs:63, InstructionFetch.cs:66, InstructionFetch.cs:72]
+  assign half_and_1 = (beats_OutValid & half) & Ready; // @[InstructionFetch.cs:63, InstructionFetch.cs:66, InstructionFetch.cs:72]
+  assign Read_Valid = walker_Valid; // @[InstructionFetch.cs:45]
+  assign Read_Address = walker_BurstAddress; // @[InstructionFetch.cs:46]
+  assign Read_Beats = walker_BurstBeats; // @[InstructionFetch.cs:47]
+  assign Valid = beats_OutValid & half; // @[InstructionFetch.cs:76]
+  assign Instruction = {beats_OutData, low}; // @[InstructionFetch.cs:77]
+  assign Index = index; // @[InstructionFetch.cs:78]
+  assign Exhausted = delivered == ProgramLength; // @[InstructionFetch.cs:79]
+  assign Misaligned = Start & (~Misaligned_eq); // @[InstructionFetch.cs:51]
+  assign beats_InValid = Read_DataValid; // @[InstructionFetch.cs:49]
+  assign beats_InData = Read_Data; // @[InstructionFetch.cs:50]
+  assign beats_OutReady = beats_OutValid & ((~half) | Ready); // @[InstructionFetch.cs:59]
   assign beats_Clear = Start; // @[InstructionFetch.cs:33]
-  assign room_is_reserved = beats_InReady; // @[InstructionFetch.cs:86]
+  assign walker_Start = Start; // @[InstructionFetch.cs:37]
+  assign walker_Abort = Start; // @[InstructionFetch.cs:38]
+  assign walker_Address = ProgramAddress; // @[InstructionFetch.cs:39]
+  assign walker_RunBytes = Misaligned_eq ? walker_RunBytes_cat[47:0] : 48'd0; // @[InstructionFetch.cs:40]
+  assign walker_Runs = 16'd1; // @[InstructionFetch.cs:41]
+  assign walker_Stride = 32'd0; // @[InstructionFetch.cs:42]
+  assign walker_Freed = beats_OutValid & beats_OutReady; // @[InstructionFetch.cs:44]
+  assign walker_Arrived = Read_DataValid; // @[InstructionFetch.cs:43]
+  assign walker_Taken = Read_Valid & Read_Ready; // @[InstructionFetch.cs:48]
+  assign room_is_reserved = {beats_InReady, walker_Active}; // @[InstructionFetch.cs:80]
 
-  always @(posedge clk) begin // @[InstructionFetch.cs:49, InstructionFetch.cs:54]
-    address <= Start ? ProgramAddress : (address_and ? (address + {27'd0, {address_mux, 4'd0}}) : address);
-  end
-
-  always @(posedge clk) begin // @[InstructionFetch.cs:50, InstructionFetch.cs:55]
-    if (rst)
-      left <= 34'd0;
-    else
-      left <= Start ? (Misaligned_eq ? {1'd0, {ProgramLength, 1'b0}} : 34'd0) : (address_and ? (left - {25'd0, address_mux}) : left);
-  end
-
-  always @(posedge clk) begin // @[InstructionFetch.cs:45, InstructionFetch.cs:51]
-    if (rst)
-      outstanding <= 7'd0;
-    else
-      outstanding <= Start ? 7'd0 : ((outstanding + (address_and ? (Read_Valid_lt ? left[6:0] : (Read_Valid_lt_mux_lt ? (7'd0 - address[10:4]) : 7'd32)) : 7'd0)) - (Read_DataValid ? 7'd1 : 7'd0));
-  end
-
-  always @(posedge clk) begin // @[InstructionFetch.cs:68]
+  always @(posedge clk) begin // @[InstructionFetch.cs:62]
     if (beats_OutValid & (~half))
       low <= beats_OutData;
   end
 
-  always @(posedge clk) begin // @[InstructionFetch.cs:69, InstructionFetch.cs:72, InstructionFetch.cs:78]
+  always @(posedge clk) begin // @[InstructionFetch.cs:63, InstructionFetch.cs:66, InstructionFetch.cs:72]
     if (rst)
       half <= 1'b0;
     else
       half <= Start ? 1'b0 : (half_and ? 1'b1 : (half_and_1 ? 1'b0 : half));
   end
 
-  always @(posedge clk) begin // @[InstructionFetch.cs:73, InstructionFetch.cs:79]
+  always @(posedge clk) begin // @[InstructionFetch.cs:67, InstructionFetch.cs:73]
     if (rst)
       index <= 32'd0;
     else
       index <= Start ? 32'd0 : (half_and ? index : (half_and_1 ? (index + 32'd1) : index));
   end
 
-  always @(posedge clk) begin // @[InstructionFetch.cs:75, InstructionFetch.cs:80]
+  always @(posedge clk) begin // @[InstructionFetch.cs:69, InstructionFetch.cs:74]
     if (rst)
       delivered <= 32'd0;
     else
@@ -133,6 +124,24 @@ module InstructionFetch (
     .OutData(beats_OutData),
     .Count(beats_Count),
     .Clear(beats_Clear)
+  );
+
+  DmaBursts32x32r34 walker ( // @[InstructionFetch.cs:36]
+    .clk(clk),
+    .rst(rst),
+    .Start(walker_Start),
+    .Abort(walker_Abort),
+    .Address(walker_Address),
+    .RunBytes(walker_RunBytes),
+    .Runs(walker_Runs),
+    .Stride(walker_Stride),
+    .Freed(walker_Freed),
+    .Arrived(walker_Arrived),
+    .Taken(walker_Taken),
+    .Valid(walker_Valid),
+    .BurstAddress(walker_BurstAddress),
+    .BurstBeats(walker_BurstBeats),
+    .Active(walker_Active)
   );
 endmodule
 

@@ -34,10 +34,10 @@ module RegisterQueue9x8 (
 
   assign word_0_and = InValid & InReady; // @[RegisterQueue.cs:37]
   assign read_pointer_and = OutValid & OutReady; // @[RegisterQueue.cs:40, RegisterQueue.cs:45]
-  assign InReady = count < 4'd8; // @[RegisterQueue.cs:51]
-  assign OutValid = count != 4'd0; // @[RegisterQueue.cs:52]
-  assign OutData = (read_pointer == 3'd7) ? word_7 : ((read_pointer == 3'd6) ? word_6 : ((read_pointer == 3'd5) ? word_5 : ((read_pointer == 3'd4) ? word_4 : ((read_pointer == 3'd3) ? word_3 : ((read_pointer == 3'd2) ? word_2 : ((read_pointer == 3'd1) ? word_1 : word_0)))))); // @[RegisterQueue.cs:53]
-  assign Count = count; // @[RegisterQueue.cs:54]
+  assign InReady = count < 4'd8; // @[RegisterQueue.cs:50]
+  assign OutValid = count != 4'd0; // @[RegisterQueue.cs:51]
+  assign OutData = read_pointer[2] ? (read_pointer[1] ? (read_pointer[0] ? word_7 : word_6) : (read_pointer[0] ? word_5 : word_4)) : (read_pointer[1] ? (read_pointer[0] ? word_3 : word_2) : (read_pointer[0] ? word_1 : word_0)); // @[RegisterQueue.cs:52]
+  assign Count = count; // @[RegisterQueue.cs:53]
 
   always @(posedge clk) begin // @[RegisterQueue.cs:37]
     if (word_0_and & (write_pointer == 3'd0))
@@ -97,7 +97,7 @@ module RegisterQueue9x8 (
     if (rst)
       count <= 4'd0;
     else
-      count <= Clear ? 4'd0 : ((word_0_and ? (count + 4'd1) : count) - (read_pointer_and ? 4'd1 : 4'd0));
+      count <= Clear ? 4'd0 : ((word_0_and & (~read_pointer_and)) ? (count + 4'd1) : ((read_pointer_and & (~word_0_and)) ? (count - 4'd1) : count));
   end
 endmodule
 

@@ -84,395 +84,491 @@ module Requantizer32 (
   reg valid_0; // @[Requantizer.cs:38]
   reg [53:0] params_0; // @[Requantizer.cs:44]
   reg signed [31:0] acc_0; // @[Requantizer.cs:48]
-  reg signed [32:0] sum_0; // @[Requantizer.cs:51]
-  reg [5:0] shift_a_0; // @[Requantizer.cs:52]
-  reg [15:0] multiplier_0; // @[Requantizer.cs:53]
-  reg signed [49:0] product_0; // @[Requantizer.cs:53]
-  reg [5:0] shift_b_0; // @[Requantizer.cs:54]
-  reg signed [49:0] rounded_0; // @[Requantizer.cs:57]
-  reg signed [7:0] q_0; // @[Requantizer.cs:59]
+  reg signed [32:0] sum_0; // @[Requantizer.cs:52]
+  reg [5:0] shift_a_0; // @[Requantizer.cs:53]
+  reg [15:0] multiplier_0; // @[Requantizer.cs:54]
+  reg signed [49:0] product_0; // @[Requantizer.cs:54]
+  reg [5:0] shift_b_0; // @[Requantizer.cs:55]
+  reg signed [50:0] rounding_0; // @[Requantizer.cs:56]
+  reg signed [7:0] q_0; // @[Requantizer.cs:58]
   reg [53:0] params_1; // @[Requantizer.cs:44]
   reg signed [31:0] acc_1; // @[Requantizer.cs:48]
-  reg signed [32:0] sum_1; // @[Requantizer.cs:51]
-  reg [5:0] shift_a_1; // @[Requantizer.cs:52]
-  reg [15:0] multiplier_1; // @[Requantizer.cs:53]
-  reg signed [49:0] product_1; // @[Requantizer.cs:53]
-  reg [5:0] shift_b_1; // @[Requantizer.cs:54]
-  reg signed [49:0] rounded_1; // @[Requantizer.cs:57]
-  reg signed [7:0] q_1; // @[Requantizer.cs:59]
+  reg signed [32:0] sum_1; // @[Requantizer.cs:52]
+  reg [5:0] shift_a_1; // @[Requantizer.cs:53]
+  reg [15:0] multiplier_1; // @[Requantizer.cs:54]
+  reg signed [49:0] product_1; // @[Requantizer.cs:54]
+  reg [5:0] shift_b_1; // @[Requantizer.cs:55]
+  reg signed [50:0] rounding_1; // @[Requantizer.cs:56]
+  reg signed [7:0] q_1; // @[Requantizer.cs:58]
   reg [53:0] params_2; // @[Requantizer.cs:44]
   reg signed [31:0] acc_2; // @[Requantizer.cs:48]
-  reg signed [32:0] sum_2; // @[Requantizer.cs:51]
-  reg [5:0] shift_a_2; // @[Requantizer.cs:52]
-  reg [15:0] multiplier_2; // @[Requantizer.cs:53]
-  reg signed [49:0] product_2; // @[Requantizer.cs:53]
-  reg [5:0] shift_b_2; // @[Requantizer.cs:54]
-  reg signed [49:0] rounded_2; // @[Requantizer.cs:57]
-  reg signed [7:0] q_2; // @[Requantizer.cs:59]
+  reg signed [32:0] sum_2; // @[Requantizer.cs:52]
+  reg [5:0] shift_a_2; // @[Requantizer.cs:53]
+  reg [15:0] multiplier_2; // @[Requantizer.cs:54]
+  reg signed [49:0] product_2; // @[Requantizer.cs:54]
+  reg [5:0] shift_b_2; // @[Requantizer.cs:55]
+  reg signed [50:0] rounding_2; // @[Requantizer.cs:56]
+  reg signed [7:0] q_2; // @[Requantizer.cs:58]
   reg [53:0] params_3; // @[Requantizer.cs:44]
   reg signed [31:0] acc_3; // @[Requantizer.cs:48]
-  reg signed [32:0] sum_3; // @[Requantizer.cs:51]
-  reg [5:0] shift_a_3; // @[Requantizer.cs:52]
-  reg [15:0] multiplier_3; // @[Requantizer.cs:53]
-  reg signed [49:0] product_3; // @[Requantizer.cs:53]
-  reg [5:0] shift_b_3; // @[Requantizer.cs:54]
-  reg signed [49:0] rounded_3; // @[Requantizer.cs:57]
-  reg signed [7:0] q_3; // @[Requantizer.cs:59]
+  reg signed [32:0] sum_3; // @[Requantizer.cs:52]
+  reg [5:0] shift_a_3; // @[Requantizer.cs:53]
+  reg [15:0] multiplier_3; // @[Requantizer.cs:54]
+  reg signed [49:0] product_3; // @[Requantizer.cs:54]
+  reg [5:0] shift_b_3; // @[Requantizer.cs:55]
+  reg signed [50:0] rounding_3; // @[Requantizer.cs:56]
+  reg signed [7:0] q_3; // @[Requantizer.cs:58]
   reg [53:0] params_4; // @[Requantizer.cs:44]
   reg signed [31:0] acc_4; // @[Requantizer.cs:48]
-  reg signed [32:0] sum_4; // @[Requantizer.cs:51]
-  reg [5:0] shift_a_4; // @[Requantizer.cs:52]
-  reg [15:0] multiplier_4; // @[Requantizer.cs:53]
-  reg signed [49:0] product_4; // @[Requantizer.cs:53]
-  reg [5:0] shift_b_4; // @[Requantizer.cs:54]
-  reg signed [49:0] rounded_4; // @[Requantizer.cs:57]
-  reg signed [7:0] q_4; // @[Requantizer.cs:59]
+  reg signed [32:0] sum_4; // @[Requantizer.cs:52]
+  reg [5:0] shift_a_4; // @[Requantizer.cs:53]
+  reg [15:0] multiplier_4; // @[Requantizer.cs:54]
+  reg signed [49:0] product_4; // @[Requantizer.cs:54]
+  reg [5:0] shift_b_4; // @[Requantizer.cs:55]
+  reg signed [50:0] rounding_4; // @[Requantizer.cs:56]
+  reg signed [7:0] q_4; // @[Requantizer.cs:58]
   reg [53:0] params_5; // @[Requantizer.cs:44]
   reg signed [31:0] acc_5; // @[Requantizer.cs:48]
-  reg signed [32:0] sum_5; // @[Requantizer.cs:51]
-  reg [5:0] shift_a_5; // @[Requantizer.cs:52]
-  reg [15:0] multiplier_5; // @[Requantizer.cs:53]
-  reg signed [49:0] product_5; // @[Requantizer.cs:53]
-  reg [5:0] shift_b_5; // @[Requantizer.cs:54]
-  reg signed [49:0] rounded_5; // @[Requantizer.cs:57]
-  reg signed [7:0] q_5; // @[Requantizer.cs:59]
+  reg signed [32:0] sum_5; // @[Requantizer.cs:52]
+  reg [5:0] shift_a_5; // @[Requantizer.cs:53]
+  reg [15:0] multiplier_5; // @[Requantizer.cs:54]
+  reg signed [49:0] product_5; // @[Requantizer.cs:54]
+  reg [5:0] shift_b_5; // @[Requantizer.cs:55]
+  reg signed [50:0] rounding_5; // @[Requantizer.cs:56]
+  reg signed [7:0] q_5; // @[Requantizer.cs:58]
   reg [53:0] params_6; // @[Requantizer.cs:44]
   reg signed [31:0] acc_6; // @[Requantizer.cs:48]
-  reg signed [32:0] sum_6; // @[Requantizer.cs:51]
-  reg [5:0] shift_a_6; // @[Requantizer.cs:52]
-  reg [15:0] multiplier_6; // @[Requantizer.cs:53]
-  reg signed [49:0] product_6; // @[Requantizer.cs:53]
-  reg [5:0] shift_b_6; // @[Requantizer.cs:54]
-  reg signed [49:0] rounded_6; // @[Requantizer.cs:57]
-  reg signed [7:0] q_6; // @[Requantizer.cs:59]
+  reg signed [32:0] sum_6; // @[Requantizer.cs:52]
+  reg [5:0] shift_a_6; // @[Requantizer.cs:53]
+  reg [15:0] multiplier_6; // @[Requantizer.cs:54]
+  reg signed [49:0] product_6; // @[Requantizer.cs:54]
+  reg [5:0] shift_b_6; // @[Requantizer.cs:55]
+  reg signed [50:0] rounding_6; // @[Requantizer.cs:56]
+  reg signed [7:0] q_6; // @[Requantizer.cs:58]
   reg [53:0] params_7; // @[Requantizer.cs:44]
   reg signed [31:0] acc_7; // @[Requantizer.cs:48]
-  reg signed [32:0] sum_7; // @[Requantizer.cs:51]
-  reg [5:0] shift_a_7; // @[Requantizer.cs:52]
-  reg [15:0] multiplier_7; // @[Requantizer.cs:53]
-  reg signed [49:0] product_7; // @[Requantizer.cs:53]
-  reg [5:0] shift_b_7; // @[Requantizer.cs:54]
-  reg signed [49:0] rounded_7; // @[Requantizer.cs:57]
-  reg signed [7:0] q_7; // @[Requantizer.cs:59]
+  reg signed [32:0] sum_7; // @[Requantizer.cs:52]
+  reg [5:0] shift_a_7; // @[Requantizer.cs:53]
+  reg [15:0] multiplier_7; // @[Requantizer.cs:54]
+  reg signed [49:0] product_7; // @[Requantizer.cs:54]
+  reg [5:0] shift_b_7; // @[Requantizer.cs:55]
+  reg signed [50:0] rounding_7; // @[Requantizer.cs:56]
+  reg signed [7:0] q_7; // @[Requantizer.cs:58]
   reg [53:0] params_8; // @[Requantizer.cs:44]
   reg signed [31:0] acc_8; // @[Requantizer.cs:48]
-  reg signed [32:0] sum_8; // @[Requantizer.cs:51]
-  reg [5:0] shift_a_8; // @[Requantizer.cs:52]
-  reg [15:0] multiplier_8; // @[Requantizer.cs:53]
-  reg signed [49:0] product_8; // @[Requantizer.cs:53]
-  reg [5:0] shift_b_8; // @[Requantizer.cs:54]
-  reg signed [49:0] rounded_8; // @[Requantizer.cs:57]
-  reg signed [7:0] q_8; // @[Requantizer.cs:59]
+  reg signed [32:0] sum_8; // @[Requantizer.cs:52]
+  reg [5:0] shift_a_8; // @[Requantizer.cs:53]
+  reg [15:0] multiplier_8; // @[Requantizer.cs:54]
+  reg signed [49:0] product_8; // @[Requantizer.cs:54]
+  reg [5:0] shift_b_8; // @[Requantizer.cs:55]
+  reg signed [50:0] rounding_8; // @[Requantizer.cs:56]
+  reg signed [7:0] q_8; // @[Requantizer.cs:58]
   reg [53:0] params_9; // @[Requantizer.cs:44]
   reg signed [31:0] acc_9; // @[Requantizer.cs:48]
-  reg signed [32:0] sum_9; // @[Requantizer.cs:51]
-  reg [5:0] shift_a_9; // @[Requantizer.cs:52]
-  reg [15:0] multiplier_9; // @[Requantizer.cs:53]
-  reg signed [49:0] product_9; // @[Requantizer.cs:53]
-  reg [5:0] shift_b_9; // @[Requantizer.cs:54]
-  reg signed [49:0] rounded_9; // @[Requantizer.cs:57]
-  reg signed [7:0] q_9; // @[Requantizer.cs:59]
+  reg signed [32:0] sum_9; // @[Requantizer.cs:52]
+  reg [5:0] shift_a_9; // @[Requantizer.cs:53]
+  reg [15:0] multiplier_9; // @[Requantizer.cs:54]
+  reg signed [49:0] product_9; // @[Requantizer.cs:54]
+  reg [5:0] shift_b_9; // @[Requantizer.cs:55]
+  reg signed [50:0] rounding_9; // @[Requantizer.cs:56]
+  reg signed [7:0] q_9; // @[Requantizer.cs:58]
   reg [53:0] params_10; // @[Requantizer.cs:44]
   reg signed [31:0] acc_10; // @[Requantizer.cs:48]
-  reg signed [32:0] sum_10; // @[Requantizer.cs:51]
-  reg [5:0] shift_a_10; // @[Requantizer.cs:52]
-  reg [15:0] multiplier_10; // @[Requantizer.cs:53]
-  reg signed [49:0] product_10; // @[Requantizer.cs:53]
-  reg [5:0] shift_b_10; // @[Requantizer.cs:54]
-  reg signed [49:0] rounded_10; // @[Requantizer.cs:57]
-  reg signed [7:0] q_10; // @[Requantizer.cs:59]
+  reg signed [32:0] sum_10; // @[Requantizer.cs:52]
+  reg [5:0] shift_a_10; // @[Requantizer.cs:53]
+  reg [15:0] multiplier_10; // @[Requantizer.cs:54]
+  reg signed [49:0] product_10; // @[Requantizer.cs:54]
+  reg [5:0] shift_b_10; // @[Requantizer.cs:55]
+  reg signed [50:0] rounding_10; // @[Requantizer.cs:56]
+  reg signed [7:0] q_10; // @[Requantizer.cs:58]
   reg [53:0] params_11; // @[Requantizer.cs:44]
   reg signed [31:0] acc_11; // @[Requantizer.cs:48]
-  reg signed [32:0] sum_11; // @[Requantizer.cs:51]
-  reg [5:0] shift_a_11; // @[Requantizer.cs:52]
-  reg [15:0] multiplier_11; // @[Requantizer.cs:53]
-  reg signed [49:0] product_11; // @[Requantizer.cs:53]
-  reg [5:0] shift_b_11; // @[Requantizer.cs:54]
-  reg signed [49:0] rounded_11; // @[Requantizer.cs:57]
-  reg signed [7:0] q_11; // @[Requantizer.cs:59]
+  reg signed [32:0] sum_11; // @[Requantizer.cs:52]
+  reg [5:0] shift_a_11; // @[Requantizer.cs:53]
+  reg [15:0] multiplier_11; // @[Requantizer.cs:54]
+  reg signed [49:0] product_11; // @[Requantizer.cs:54]
+  reg [5:0] shift_b_11; // @[Requantizer.cs:55]
+  reg signed [50:0] rounding_11; // @[Requantizer.cs:56]
+  reg signed [7:0] q_11; // @[Requantizer.cs:58]
   reg [53:0] params_12; // @[Requantizer.cs:44]
   reg signed [31:0] acc_12; // @[Requantizer.cs:48]
-  reg signed [32:0] sum_12; // @[Requantizer.cs:51]
-  reg [5:0] shift_a_12; // @[Requantizer.cs:52]
-  reg [15:0] multiplier_12; // @[Requantizer.cs:53]
-  reg signed [49:0] product_12; // @[Requantizer.cs:53]
-  reg [5:0] shift_b_12; // @[Requantizer.cs:54]
-  reg signed [49:0] rounded_12; // @[Requantizer.cs:57]
-  reg signed [7:0] q_12; // @[Requantizer.cs:59]
+  reg signed [32:0] sum_12; // @[Requantizer.cs:52]
+  reg [5:0] shift_a_12; // @[Requantizer.cs:53]
+  reg [15:0] multiplier_12; // @[Requantizer.cs:54]
+  reg signed [49:0] product_12; // @[Requantizer.cs:54]
+  reg [5:0] shift_b_12; // @[Requantizer.cs:55]
+  reg signed [50:0] rounding_12; // @[Requantizer.cs:56]
+  reg signed [7:0] q_12; // @[Requantizer.cs:58]
   reg [53:0] params_13; // @[Requantizer.cs:44]
   reg signed [31:0] acc_13; // @[Requantizer.cs:48]
-  reg signed [32:0] sum_13; // @[Requantizer.cs:51]
-  reg [5:0] shift_a_13; // @[Requantizer.cs:52]
-  reg [15:0] multiplier_13; // @[Requantizer.cs:53]
-  reg signed [49:0] product_13; // @[Requantizer.cs:53]
-  reg [5:0] shift_b_13; // @[Requantizer.cs:54]
-  reg signed [49:0] rounded_13; // @[Requantizer.cs:57]
-  reg signed [7:0] q_13; // @[Requantizer.cs:59]
+  reg signed [32:0] sum_13; // @[Requantizer.cs:52]
+  reg [5:0] shift_a_13; // @[Requantizer.cs:53]
+  reg [15:0] multiplier_13; // @[Requantizer.cs:54]
+  reg signed [49:0] product_13; // @[Requantizer.cs:54]
+  reg [5:0] shift_b_13; // @[Requantizer.cs:55]
+  reg signed [50:0] rounding_13; // @[Requantizer.cs:56]
+  reg signed [7:0] q_13; // @[Requantizer.cs:58]
   reg [53:0] params_14; // @[Requantizer.cs:44]
   reg signed [31:0] acc_14; // @[Requantizer.cs:48]
-  reg signed [32:0] sum_14; // @[Requantizer.cs:51]
-  reg [5:0] shift_a_14; // @[Requantizer.cs:52]
-  reg [15:0] multiplier_14; // @[Requantizer.cs:53]
-  reg signed [49:0] product_14; // @[Requantizer.cs:53]
-  reg [5:0] shift_b_14; // @[Requantizer.cs:54]
-  reg signed [49:0] rounded_14; // @[Requantizer.cs:57]
-  reg signed [7:0] q_14; // @[Requantizer.cs:59]
+  reg signed [32:0] sum_14; // @[Requantizer.cs:52]
+  reg [5:0] shift_a_14; // @[Requantizer.cs:53]
+  reg [15:0] multiplier_14; // @[Requantizer.cs:54]
+  reg signed [49:0] product_14; // @[Requantizer.cs:54]
+  reg [5:0] shift_b_14; // @[Requantizer.cs:55]
+  reg signed [50:0] rounding_14; // @[Requantizer.cs:56]
+  reg signed [7:0] q_14; // @[Requantizer.cs:58]
   reg [53:0] params_15; // @[Requantizer.cs:44]
   reg signed [31:0] acc_15; // @[Requantizer.cs:48]
-  reg signed [32:0] sum_15; // @[Requantizer.cs:51]
-  reg [5:0] shift_a_15; // @[Requantizer.cs:52]
-  reg [15:0] multiplier_15; // @[Requantizer.cs:53]
-  reg signed [49:0] product_15; // @[Requantizer.cs:53]
-  reg [5:0] shift_b_15; // @[Requantizer.cs:54]
-  reg signed [49:0] rounded_15; // @[Requantizer.cs:57]
-  reg signed [7:0] q_15; // @[Requantizer.cs:59]
+  reg signed [32:0] sum_15; // @[Requantizer.cs:52]
+  reg [5:0] shift_a_15; // @[Requantizer.cs:53]
+  reg [15:0] multiplier_15; // @[Requantizer.cs:54]
+  reg signed [49:0] product_15; // @[Requantizer.cs:54]
+  reg [5:0] shift_b_15; // @[Requantizer.cs:55]
+  reg signed [50:0] rounding_15; // @[Requantizer.cs:56]
+  reg signed [7:0] q_15; // @[Requantizer.cs:58]
   reg [53:0] params_16; // @[Requantizer.cs:44]
   reg signed [31:0] acc_16; // @[Requantizer.cs:48]
-  reg signed [32:0] sum_16; // @[Requantizer.cs:51]
-  reg [5:0] shift_a_16; // @[Requantizer.cs:52]
-  reg [15:0] multiplier_16; // @[Requantizer.cs:53]
-  reg signed [49:0] product_16; // @[Requantizer.cs:53]
-  reg [5:0] shift_b_16; // @[Requantizer.cs:54]
-  reg signed [49:0] rounded_16; // @[Requantizer.cs:57]
-  reg signed [7:0] q_16; // @[Requantizer.cs:59]
+  reg signed [32:0] sum_16; // @[Requantizer.cs:52]
+  reg [5:0] shift_a_16; // @[Requantizer.cs:53]
+  reg [15:0] multiplier_16; // @[Requantizer.cs:54]
+  reg signed [49:0] product_16; // @[Requantizer.cs:54]
+  reg [5:0] shift_b_16; // @[Requantizer.cs:55]
+  reg signed [50:0] rounding_16; // @[Requantizer.cs:56]
+  reg signed [7:0] q_16; // @[Requantizer.cs:58]
   reg [53:0] params_17; // @[Requantizer.cs:44]
   reg signed [31:0] acc_17; // @[Requantizer.cs:48]
-  reg signed [32:0] sum_17; // @[Requantizer.cs:51]
-  reg [5:0] shift_a_17; // @[Requantizer.cs:52]
-  reg [15:0] multiplier_17; // @[Requantizer.cs:53]
-  reg signed [49:0] product_17; // @[Requantizer.cs:53]
-  reg [5:0] shift_b_17; // @[Requantizer.cs:54]
-  reg signed [49:0] rounded_17; // @[Requantizer.cs:57]
-  reg signed [7:0] q_17; // @[Requantizer.cs:59]
+  reg signed [32:0] sum_17; // @[Requantizer.cs:52]
+  reg [5:0] shift_a_17; // @[Requantizer.cs:53]
+  reg [15:0] multiplier_17; // @[Requantizer.cs:54]
+  reg signed [49:0] product_17; // @[Requantizer.cs:54]
+  reg [5:0] shift_b_17; // @[Requantizer.cs:55]
+  reg signed [50:0] rounding_17; // @[Requantizer.cs:56]
+  reg signed [7:0] q_17; // @[Requantizer.cs:58]
   reg [53:0] params_18; // @[Requantizer.cs:44]
   reg signed [31:0] acc_18; // @[Requantizer.cs:48]
-  reg signed [32:0] sum_18; // @[Requantizer.cs:51]
-  reg [5:0] shift_a_18; // @[Requantizer.cs:52]
-  reg [15:0] multiplier_18; // @[Requantizer.cs:53]
-  reg signed [49:0] product_18; // @[Requantizer.cs:53]
-  reg [5:0] shift_b_18; // @[Requantizer.cs:54]
-  reg signed [49:0] rounded_18; // @[Requantizer.cs:57]
-  reg signed [7:0] q_18; // @[Requantizer.cs:59]
+  reg signed [32:0] sum_18; // @[Requantizer.cs:52]
+  reg [5:0] shift_a_18; // @[Requantizer.cs:53]
+  reg [15:0] multiplier_18; // @[Requantizer.cs:54]
+  reg signed [49:0] product_18; // @[Requantizer.cs:54]
+  reg [5:0] shift_b_18; // @[Requantizer.cs:55]
+  reg signed [50:0] rounding_18; // @[Requantizer.cs:56]
+  reg signed [7:0] q_18; // @[Requantizer.cs:58]
   reg [53:0] params_19; // @[Requantizer.cs:44]
   reg signed [31:0] acc_19; // @[Requantizer.cs:48]
-  reg signed [32:0] sum_19; // @[Requantizer.cs:51]
-  reg [5:0] shift_a_19; // @[Requantizer.cs:52]
-  reg [15:0] multiplier_19; // @[Requantizer.cs:53]
-  reg signed [49:0] product_19; // @[Requantizer.cs:53]
-  reg [5:0] shift_b_19; // @[Requantizer.cs:54]
-  reg signed [49:0] rounded_19; // @[Requantizer.cs:57]
-  reg signed [7:0] q_19; // @[Requantizer.cs:59]
+  reg signed [32:0] sum_19; // @[Requantizer.cs:52]
+  reg [5:0] shift_a_19; // @[Requantizer.cs:53]
+  reg [15:0] multiplier_19; // @[Requantizer.cs:54]
+  reg signed [49:0] product_19; // @[Requantizer.cs:54]
+  reg [5:0] shift_b_19; // @[Requantizer.cs:55]
+  reg signed [50:0] rounding_19; // @[Requantizer.cs:56]
+  reg signed [7:0] q_19; // @[Requantizer.cs:58]
   reg [53:0] params_20; // @[Requantizer.cs:44]
   reg signed [31:0] acc_20; // @[Requantizer.cs:48]
-  reg signed [32:0] sum_20; // @[Requantizer.cs:51]
-  reg [5:0] shift_a_20; // @[Requantizer.cs:52]
-  reg [15:0] multiplier_20; // @[Requantizer.cs:53]
-  reg signed [49:0] product_20; // @[Requantizer.cs:53]
-  reg [5:0] shift_b_20; // @[Requantizer.cs:54]
-  reg signed [49:0] rounded_20; // @[Requantizer.cs:57]
-  reg signed [7:0] q_20; // @[Requantizer.cs:59]
+  reg signed [32:0] sum_20; // @[Requantizer.cs:52]
+  reg [5:0] shift_a_20; // @[Requantizer.cs:53]
+  reg [15:0] multiplier_20; // @[Requantizer.cs:54]
+  reg signed [49:0] product_20; // @[Requantizer.cs:54]
+  reg [5:0] shift_b_20; // @[Requantizer.cs:55]
+  reg signed [50:0] rounding_20; // @[Requantizer.cs:56]
+  reg signed [7:0] q_20; // @[Requantizer.cs:58]
   reg [53:0] params_21; // @[Requantizer.cs:44]
   reg signed [31:0] acc_21; // @[Requantizer.cs:48]
-  reg signed [32:0] sum_21; // @[Requantizer.cs:51]
-  reg [5:0] shift_a_21; // @[Requantizer.cs:52]
-  reg [15:0] multiplier_21; // @[Requantizer.cs:53]
-  reg signed [49:0] product_21; // @[Requantizer.cs:53]
-  reg [5:0] shift_b_21; // @[Requantizer.cs:54]
-  reg signed [49:0] rounded_21; // @[Requantizer.cs:57]
-  reg signed [7:0] q_21; // @[Requantizer.cs:59]
+  reg signed [32:0] sum_21; // @[Requantizer.cs:52]
+  reg [5:0] shift_a_21; // @[Requantizer.cs:53]
+  reg [15:0] multiplier_21; // @[Requantizer.cs:54]
+  reg signed [49:0] product_21; // @[Requantizer.cs:54]
+  reg [5:0] shift_b_21; // @[Requantizer.cs:55]
+  reg signed [50:0] rounding_21; // @[Requantizer.cs:56]
+  reg signed [7:0] q_21; // @[Requantizer.cs:58]
   reg [53:0] params_22; // @[Requantizer.cs:44]
   reg signed [31:0] acc_22; // @[Requantizer.cs:48]
-  reg signed [32:0] sum_22; // @[Requantizer.cs:51]
-  reg [5:0] shift_a_22; // @[Requantizer.cs:52]
-  reg [15:0] multiplier_22; // @[Requantizer.cs:53]
-  reg signed [49:0] product_22; // @[Requantizer.cs:53]
-  reg [5:0] shift_b_22; // @[Requantizer.cs:54]
-  reg signed [49:0] rounded_22; // @[Requantizer.cs:57]
-  reg signed [7:0] q_22; // @[Requantizer.cs:59]
+  reg signed [32:0] sum_22; // @[Requantizer.cs:52]
+  reg [5:0] shift_a_22; // @[Requantizer.cs:53]
+  reg [15:0] multiplier_22; // @[Requantizer.cs:54]
+  reg signed [49:0] product_22; // @[Requantizer.cs:54]
+  reg [5:0] shift_b_22; // @[Requantizer.cs:55]
+  reg signed [50:0] rounding_22; // @[Requantizer.cs:56]
+  reg signed [7:0] q_22; // @[Requantizer.cs:58]
   reg [53:0] params_23; // @[Requantizer.cs:44]
   reg signed [31:0] acc_23; // @[Requantizer.cs:48]
-  reg signed [32:0] sum_23; // @[Requantizer.cs:51]
-  reg [5:0] shift_a_23; // @[Requantizer.cs:52]
-  reg [15:0] multiplier_23; // @[Requantizer.cs:53]
-  reg signed [49:0] product_23; // @[Requantizer.cs:53]
-  reg [5:0] shift_b_23; // @[Requantizer.cs:54]
-  reg signed [49:0] rounded_23; // @[Requantizer.cs:57]
-  reg signed [7:0] q_23; // @[Requantizer.cs:59]
+  reg signed [32:0] sum_23; // @[Requantizer.cs:52]
+  reg [5:0] shift_a_23; // @[Requantizer.cs:53]
+  reg [15:0] multiplier_23; // @[Requantizer.cs:54]
+  reg signed [49:0] product_23; // @[Requantizer.cs:54]
+  reg [5:0] shift_b_23; // @[Requantizer.cs:55]
+  reg signed [50:0] rounding_23; // @[Requantizer.cs:56]
+  reg signed [7:0] q_23; // @[Requantizer.cs:58]
   reg [53:0] params_24; // @[Requantizer.cs:44]
   reg signed [31:0] acc_24; // @[Requantizer.cs:48]
-  reg signed [32:0] sum_24; // @[Requantizer.cs:51]
-  reg [5:0] shift_a_24; // @[Requantizer.cs:52]
-  reg [15:0] multiplier_24; // @[Requantizer.cs:53]
-  reg signed [49:0] product_24; // @[Requantizer.cs:53]
-  reg [5:0] shift_b_24; // @[Requantizer.cs:54]
-  reg signed [49:0] rounded_24; // @[Requantizer.cs:57]
-  reg signed [7:0] q_24; // @[Requantizer.cs:59]
+  reg signed [32:0] sum_24; // @[Requantizer.cs:52]
+  reg [5:0] shift_a_24; // @[Requantizer.cs:53]
+  reg [15:0] multiplier_24; // @[Requantizer.cs:54]
+  reg signed [49:0] product_24; // @[Requantizer.cs:54]
+  reg [5:0] shift_b_24; // @[Requantizer.cs:55]
+  reg signed [50:0] rounding_24; // @[Requantizer.cs:56]
+  reg signed [7:0] q_24; // @[Requantizer.cs:58]
   reg [53:0] params_25; // @[Requantizer.cs:44]
   reg signed [31:0] acc_25; // @[Requantizer.cs:48]
-  reg signed [32:0] sum_25; // @[Requantizer.cs:51]
-  reg [5:0] shift_a_25; // @[Requantizer.cs:52]
-  reg [15:0] multiplier_25; // @[Requantizer.cs:53]
-  reg signed [49:0] product_25; // @[Requantizer.cs:53]
-  reg [5:0] shift_b_25; // @[Requantizer.cs:54]
-  reg signed [49:0] rounded_25; // @[Requantizer.cs:57]
-  reg signed [7:0] q_25; // @[Requantizer.cs:59]
+  reg signed [32:0] sum_25; // @[Requantizer.cs:52]
+  reg [5:0] shift_a_25; // @[Requantizer.cs:53]
+  reg [15:0] multiplier_25; // @[Requantizer.cs:54]
+  reg signed [49:0] product_25; // @[Requantizer.cs:54]
+  reg [5:0] shift_b_25; // @[Requantizer.cs:55]
+  reg signed [50:0] rounding_25; // @[Requantizer.cs:56]
+  reg signed [7:0] q_25; // @[Requantizer.cs:58]
   reg [53:0] params_26; // @[Requantizer.cs:44]
   reg signed [31:0] acc_26; // @[Requantizer.cs:48]
-  reg signed [32:0] sum_26; // @[Requantizer.cs:51]
-  reg [5:0] shift_a_26; // @[Requantizer.cs:52]
-  reg [15:0] multiplier_26; // @[Requantizer.cs:53]
-  reg signed [49:0] product_26; // @[Requantizer.cs:53]
-  reg [5:0] shift_b_26; // @[Requantizer.cs:54]
-  reg signed [49:0] rounded_26; // @[Requantizer.cs:57]
-  reg signed [7:0] q_26; // @[Requantizer.cs:59]
+  reg signed [32:0] sum_26; // @[Requantizer.cs:52]
+  reg [5:0] shift_a_26; // @[Requantizer.cs:53]
+  reg [15:0] multiplier_26; // @[Requantizer.cs:54]
+  reg signed [49:0] product_26; // @[Requantizer.cs:54]
+  reg [5:0] shift_b_26; // @[Requantizer.cs:55]
+  reg signed [50:0] rounding_26; // @[Requantizer.cs:56]
+  reg signed [7:0] q_26; // @[Requantizer.cs:58]
   reg [53:0] params_27; // @[Requantizer.cs:44]
   reg signed [31:0] acc_27; // @[Requantizer.cs:48]
-  reg signed [32:0] sum_27; // @[Requantizer.cs:51]
-  reg [5:0] shift_a_27; // @[Requantizer.cs:52]
-  reg [15:0] multiplier_27; // @[Requantizer.cs:53]
-  reg signed [49:0] product_27; // @[Requantizer.cs:53]
-  reg [5:0] shift_b_27; // @[Requantizer.cs:54]
-  reg signed [49:0] rounded_27; // @[Requantizer.cs:57]
-  reg signed [7:0] q_27; // @[Requantizer.cs:59]
+  reg signed [32:0] sum_27; // @[Requantizer.cs:52]
+  reg [5:0] shift_a_27; // @[Requantizer.cs:53]
+  reg [15:0] multiplier_27; // @[Requantizer.cs:54]
+  reg signed [49:0] product_27; // @[Requantizer.cs:54]
+  reg [5:0] shift_b_27; // @[Requantizer.cs:55]
+  reg signed [50:0] rounding_27; // @[Requantizer.cs:56]
+  reg signed [7:0] q_27; // @[Requantizer.cs:58]
   reg [53:0] params_28; // @[Requantizer.cs:44]
   reg signed [31:0] acc_28; // @[Requantizer.cs:48]
-  reg signed [32:0] sum_28; // @[Requantizer.cs:51]
-  reg [5:0] shift_a_28; // @[Requantizer.cs:52]
-  reg [15:0] multiplier_28; // @[Requantizer.cs:53]
-  reg signed [49:0] product_28; // @[Requantizer.cs:53]
-  reg [5:0] shift_b_28; // @[Requantizer.cs:54]
-  reg signed [49:0] rounded_28; // @[Requantizer.cs:57]
-  reg signed [7:0] q_28; // @[Requantizer.cs:59]
+  reg signed [32:0] sum_28; // @[Requantizer.cs:52]
+  reg [5:0] shift_a_28; // @[Requantizer.cs:53]
+  reg [15:0] multiplier_28; // @[Requantizer.cs:54]
+  reg signed [49:0] product_28; // @[Requantizer.cs:54]
+  reg [5:0] shift_b_28; // @[Requantizer.cs:55]
+  reg signed [50:0] rounding_28; // @[Requantizer.cs:56]
+  reg signed [7:0] q_28; // @[Requantizer.cs:58]
   reg [53:0] params_29; // @[Requantizer.cs:44]
   reg signed [31:0] acc_29; // @[Requantizer.cs:48]
-  reg signed [32:0] sum_29; // @[Requantizer.cs:51]
-  reg [5:0] shift_a_29; // @[Requantizer.cs:52]
-  reg [15:0] multiplier_29; // @[Requantizer.cs:53]
-  reg signed [49:0] product_29; // @[Requantizer.cs:53]
-  reg [5:0] shift_b_29; // @[Requantizer.cs:54]
-  reg signed [49:0] rounded_29; // @[Requantizer.cs:57]
-  reg signed [7:0] q_29; // @[Requantizer.cs:59]
+  reg signed [32:0] sum_29; // @[Requantizer.cs:52]
+  reg [5:0] shift_a_29; // @[Requantizer.cs:53]
+  reg [15:0] multiplier_29; // @[Requantizer.cs:54]
+  reg signed [49:0] product_29; // @[Requantizer.cs:54]
+  reg [5:0] shift_b_29; // @[Requantizer.cs:55]
+  reg signed [50:0] rounding_29; // @[Requantizer.cs:56]
+  reg signed [7:0] q_29; // @[Requantizer.cs:58]
   reg [53:0] params_30; // @[Requantizer.cs:44]
   reg signed [31:0] acc_30; // @[Requantizer.cs:48]
-  reg signed [32:0] sum_30; // @[Requantizer.cs:51]
-  reg [5:0] shift_a_30; // @[Requantizer.cs:52]
-  reg [15:0] multiplier_30; // @[Requantizer.cs:53]
-  reg signed [49:0] product_30; // @[Requantizer.cs:53]
-  reg [5:0] shift_b_30; // @[Requantizer.cs:54]
-  reg signed [49:0] rounded_30; // @[Requantizer.cs:57]
-  reg signed [7:0] q_30; // @[Requantizer.cs:59]
+  reg signed [32:0] sum_30; // @[Requantizer.cs:52]
+  reg [5:0] shift_a_30; // @[Requantizer.cs:53]
+  reg [15:0] multiplier_30; // @[Requantizer.cs:54]
+  reg signed [49:0] product_30; // @[Requantizer.cs:54]
+  reg [5:0] shift_b_30; // @[Requantizer.cs:55]
+  reg signed [50:0] rounding_30; // @[Requantizer.cs:56]
+  reg signed [7:0] q_30; // @[Requantizer.cs:58]
   reg [53:0] params_31; // @[Requantizer.cs:44]
   reg signed [31:0] acc_31; // @[Requantizer.cs:48]
-  reg signed [32:0] sum_31; // @[Requantizer.cs:51]
-  reg [5:0] shift_a_31; // @[Requantizer.cs:52]
-  reg [15:0] multiplier_31; // @[Requantizer.cs:53]
-  reg signed [49:0] product_31; // @[Requantizer.cs:53]
-  reg [5:0] shift_b_31; // @[Requantizer.cs:54]
-  reg signed [49:0] rounded_31; // @[Requantizer.cs:57]
-  reg signed [7:0] q_31; // @[Requantizer.cs:59]
-  reg valid_1; // @[Requantizer.cs:63]
-  reg valid_2; // @[Requantizer.cs:63]
-  reg valid_3; // @[Requantizer.cs:63]
-  reg valid_4; // @[Requantizer.cs:63]
+  reg signed [32:0] sum_31; // @[Requantizer.cs:52]
+  reg [5:0] shift_a_31; // @[Requantizer.cs:53]
+  reg [15:0] multiplier_31; // @[Requantizer.cs:54]
+  reg signed [49:0] product_31; // @[Requantizer.cs:54]
+  reg [5:0] shift_b_31; // @[Requantizer.cs:55]
+  reg signed [50:0] rounding_31; // @[Requantizer.cs:56]
+  reg signed [7:0] q_31; // @[Requantizer.cs:58]
+  reg valid_1; // @[Requantizer.cs:62]
+  reg valid_2; // @[Requantizer.cs:62]
+  reg valid_3; // @[Requantizer.cs:62]
+  reg valid_4; // @[Requantizer.cs:62]
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire signed [31:0] sum_0_cast; // @[Requantizer.cs:51]
-  wire signed [49:0] rounded_0_add_shiftright; // @[Requantizer.cs:57]
-  wire signed [50:0] rounded_0_add; // @[Requantizer.cs:57]
-  wire signed [31:0] sum_1_cast; // @[Requantizer.cs:51]
-  wire signed [49:0] rounded_1_add_shiftright; // @[Requantizer.cs:57]
-  wire signed [50:0] rounded_1_add; // @[Requantizer.cs:57]
-  wire signed [31:0] sum_2_cast; // @[Requantizer.cs:51]
-  wire signed [49:0] rounded_2_add_shiftright; // @[Requantizer.cs:57]
-  wire signed [50:0] rounded_2_add; // @[Requantizer.cs:57]
-  wire signed [31:0] sum_3_cast; // @[Requantizer.cs:51]
-  wire signed [49:0] rounded_3_add_shiftright; // @[Requantizer.cs:57]
-  wire signed [50:0] rounded_3_add; // @[Requantizer.cs:57]
-  wire signed [31:0] sum_4_cast; // @[Requantizer.cs:51]
-  wire signed [49:0] rounded_4_add_shiftright; // @[Requantizer.cs:57]
-  wire signed [50:0] rounded_4_add; // @[Requantizer.cs:57]
-  wire signed [31:0] sum_5_cast; // @[Requantizer.cs:51]
-  wire signed [49:0] rounded_5_add_shiftright; // @[Requantizer.cs:57]
-  wire signed [50:0] rounded_5_add; // @[Requantizer.cs:57]
-  wire signed [31:0] sum_6_cast; // @[Requantizer.cs:51]
-  wire signed [49:0] rounded_6_add_shiftright; // @[Requantizer.cs:57]
-  wire signed [50:0] rounded_6_add; // @[Requantizer.cs:57]
-  wire signed [31:0] sum_7_cast; // @[Requantizer.cs:51]
-  wire signed [49:0] rounded_7_add_shiftright; // @[Requantizer.cs:57]
-  wire signed [50:0] rounded_7_add; // @[Requantizer.cs:57]
-  wire signed [31:0] sum_8_cast; // @[Requantizer.cs:51]
-  wire signed [49:0] rounded_8_add_shiftright; // @[Requantizer.cs:57]
-  wire signed [50:0] rounded_8_add; // @[Requantizer.cs:57]
-  wire signed [31:0] sum_9_cast; // @[Requantizer.cs:51]
-  wire signed [49:0] rounded_9_add_shiftright; // @[Requantizer.cs:57]
-  wire signed [50:0] rounded_9_add; // @[Requantizer.cs:57]
-  wire signed [31:0] sum_10_cast; // @[Requantizer.cs:51]
-  wire signed [49:0] rounded_10_add_shiftright; // @[Requantizer.cs:57]
-  wire signed [50:0] rounded_10_add; // @[Requantizer.cs:57]
-  wire signed [31:0] sum_11_cast; // @[Requantizer.cs:51]
-  wire signed [49:0] rounded_11_add_shiftright; // @[Requantizer.cs:57]
-  wire signed [50:0] rounded_11_add; // @[Requantizer.cs:57]
-  wire signed [31:0] sum_12_cast; // @[Requantizer.cs:51]
-  wire signed [49:0] rounded_12_add_shiftright; // @[Requantizer.cs:57]
-  wire signed [50:0] rounded_12_add; // @[Requantizer.cs:57]
-  wire signed [31:0] sum_13_cast; // @[Requantizer.cs:51]
-  wire signed [49:0] rounded_13_add_shiftright; // @[Requantizer.cs:57]
-  wire signed [50:0] rounded_13_add; // @[Requantizer.cs:57]
-  wire signed [31:0] sum_14_cast; // @[Requantizer.cs:51]
-  wire signed [49:0] rounded_14_add_shiftright; // @[Requantizer.cs:57]
-  wire signed [50:0] rounded_14_add; // @[Requantizer.cs:57]
-  wire signed [31:0] sum_15_cast; // @[Requantizer.cs:51]
-  wire signed [49:0] rounded_15_add_shiftright; // @[Requantizer.cs:57]
-  wire signed [50:0] rounded_15_add; // @[Requantizer.cs:57]
-  wire signed [31:0] sum_16_cast; // @[Requantizer.cs:51]
-  wire signed [49:0] rounded_16_add_shiftright; // @[Requantizer.cs:57]
-  wire signed [50:0] rounded_16_add; // @[Requantizer.cs:57]
-  wire signed [31:0] sum_17_cast; // @[Requantizer.cs:51]
-  wire signed [49:0] rounded_17_add_shiftright; // @[Requantizer.cs:57]
-  wire signed [50:0] rounded_17_add; // @[Requantizer.cs:57]
-  wire signed [31:0] sum_18_cast; // @[Requantizer.cs:51]
-  wire signed [49:0] rounded_18_add_shiftright; // @[Requantizer.cs:57]
-  wire signed [50:0] rounded_18_add; // @[Requantizer.cs:57]
-  wire signed [31:0] sum_19_cast; // @[Requantizer.cs:51]
-  wire signed [49:0] rounded_19_add_shiftright; // @[Requantizer.cs:57]
-  wire signed [50:0] rounded_19_add; // @[Requantizer.cs:57]
-  wire signed [31:0] sum_20_cast; // @[Requantizer.cs:51]
-  wire signed [49:0] rounded_20_add_shiftright; // @[Requantizer.cs:57]
-  wire signed [50:0] rounded_20_add; // @[Requantizer.cs:57]
-  wire signed [31:0] sum_21_cast; // @[Requantizer.cs:51]
-  wire signed [49:0] rounded_21_add_shiftright; // @[Requantizer.cs:57]
-  wire signed [50:0] rounded_21_add; // @[Requantizer.cs:57]
-  wire signed [31:0] sum_22_cast; // @[Requantizer.cs:51]
-  wire signed [49:0] rounded_22_add_shiftright; // @[Requantizer.cs:57]
-  wire signed [50:0] rounded_22_add; // @[Requantizer.cs:57]
-  wire signed [31:0] sum_23_cast; // @[Requantizer.cs:51]
-  wire signed [49:0] rounded_23_add_shiftright; // @[Requantizer.cs:57]
-  wire signed [50:0] rounded_23_add; // @[Requantizer.cs:57]
-  wire signed [31:0] sum_24_cast; // @[Requantizer.cs:51]
-  wire signed [49:0] rounded_24_add_shiftright; // @[Requantizer.cs:57]
-  wire signed [50:0] rounded_24_add; // @[Requantizer.cs:57]
-  wire signed [31:0] sum_25_cast; // @[Requantizer.cs:51]
-  wire signed [49:0] rounded_25_add_shiftright; // @[Requantizer.cs:57]
-  wire signed [50:0] rounded_25_add; // @[Requantizer.cs:57]
-  wire signed [31:0] sum_26_cast; // @[Requantizer.cs:51]
-  wire signed [49:0] rounded_26_add_shiftright; // @[Requantizer.cs:57]
-  wire signed [50:0] rounded_26_add; // @[Requantizer.cs:57]
-  wire signed [31:0] sum_27_cast; // @[Requantizer.cs:51]
-  wire signed [49:0] rounded_27_add_shiftright; // @[Requantizer.cs:57]
-  wire signed [50:0] rounded_27_add; // @[Requantizer.cs:57]
-  wire signed [31:0] sum_28_cast; // @[Requantizer.cs:51]
-  wire signed [49:0] rounded_28_add_shiftright; // @[Requantizer.cs:57]
-  wire signed [50:0] rounded_28_add; // @[Requantizer.cs:57]
-  wire signed [31:0] sum_29_cast; // @[Requantizer.cs:51]
-  wire signed [49:0] rounded_29_add_shiftright; // @[Requantizer.cs:57]
-  wire signed [50:0] rounded_29_add; // @[Requantizer.cs:57]
-  wire signed [31:0] sum_30_cast; // @[Requantizer.cs:51]
-  wire signed [49:0] rounded_30_add_shiftright; // @[Requantizer.cs:57]
-  wire signed [50:0] rounded_30_add; // @[Requantizer.cs:57]
-  wire signed [31:0] sum_31_cast; // @[Requantizer.cs:51]
-  wire signed [49:0] rounded_31_add_shiftright; // @[Requantizer.cs:57]
-  wire signed [50:0] rounded_31_add; // @[Requantizer.cs:57]
+  wire signed [31:0] sum_0_cast; // @[Requantizer.cs:52]
+  wire signed [50:0] rounding_0_cat_ext; // @[Requantizer.cs:56]
+  wire [51:0] rounding_0_cat; // @[Requantizer.cs:56]
+  wire signed [50:0] rounding_0_shiftright; // @[Requantizer.cs:56]
+  wire signed [51:0] q_0_cast_add; // @[Requantizer.cs:58]
+  wire signed [49:0] q_0_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] sum_1_cast; // @[Requantizer.cs:52]
+  wire signed [50:0] rounding_1_cat_ext; // @[Requantizer.cs:56]
+  wire [51:0] rounding_1_cat; // @[Requantizer.cs:56]
+  wire signed [50:0] rounding_1_shiftright; // @[Requantizer.cs:56]
+  wire signed [51:0] q_1_cast_add; // @[Requantizer.cs:58]
+  wire signed [49:0] q_1_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] sum_2_cast; // @[Requantizer.cs:52]
+  wire signed [50:0] rounding_2_cat_ext; // @[Requantizer.cs:56]
+  wire [51:0] rounding_2_cat; // @[Requantizer.cs:56]
+  wire signed [50:0] rounding_2_shiftright; // @[Requantizer.cs:56]
+  wire signed [51:0] q_2_cast_add; // @[Requantizer.cs:58]
+  wire signed [49:0] q_2_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] sum_3_cast; // @[Requantizer.cs:52]
+  wire signed [50:0] rounding_3_cat_ext; // @[Requantizer.cs:56]
+  wire [51:0] rounding_3_cat; // @[Requantizer.cs:56]
+  wire signed [50:0] rounding_3_shiftright; // @[Requantizer.cs:56]
+  wire signed [51:0] q_3_cast_add; // @[Requantizer.cs:58]
+  wire signed [49:0] q_3_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] sum_4_cast; // @[Requantizer.cs:52]
+  wire signed [50:0] rounding_4_cat_ext; // @[Requantizer.cs:56]
+  wire [51:0] rounding_4_cat; // @[Requantizer.cs:56]
+  wire signed [50:0] rounding_4_shiftright; // @[Requantizer.cs:56]
+  wire signed [51:0] q_4_cast_add; // @[Requantizer.cs:58]
+  wire signed [49:0] q_4_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] sum_5_cast; // @[Requantizer.cs:52]
+  wire signed [50:0] rounding_5_cat_ext; // @[Requantizer.cs:56]
+  wire [51:0] rounding_5_cat; // @[Requantizer.cs:56]
+  wire signed [50:0] rounding_5_shiftright; // @[Requantizer.cs:56]
+  wire signed [51:0] q_5_cast_add; // @[Requantizer.cs:58]
+  wire signed [49:0] q_5_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] sum_6_cast; // @[Requantizer.cs:52]
+  wire signed [50:0] rounding_6_cat_ext; // @[Requantizer.cs:56]
+  wire [51:0] rounding_6_cat; // @[Requantizer.cs:56]
+  wire signed [50:0] rounding_6_shiftright; // @[Requantizer.cs:56]
+  wire signed [51:0] q_6_cast_add; // @[Requantizer.cs:58]
+  wire signed [49:0] q_6_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] sum_7_cast; // @[Requantizer.cs:52]
+  wire signed [50:0] rounding_7_cat_ext; // @[Requantizer.cs:56]
+  wire [51:0] rounding_7_cat; // @[Requantizer.cs:56]
+  wire signed [50:0] rounding_7_shiftright; // @[Requantizer.cs:56]
+  wire signed [51:0] q_7_cast_add; // @[Requantizer.cs:58]
+  wire signed [49:0] q_7_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] sum_8_cast; // @[Requantizer.cs:52]
+  wire signed [50:0] rounding_8_cat_ext; // @[Requantizer.cs:56]
+  wire [51:0] rounding_8_cat; // @[Requantizer.cs:56]
+  wire signed [50:0] rounding_8_shiftright; // @[Requantizer.cs:56]
+  wire signed [51:0] q_8_cast_add; // @[Requantizer.cs:58]
+  wire signed [49:0] q_8_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] sum_9_cast; // @[Requantizer.cs:52]
+  wire signed [50:0] rounding_9_cat_ext; // @[Requantizer.cs:56]
+  wire [51:0] rounding_9_cat; // @[Requantizer.cs:56]
+  wire signed [50:0] rounding_9_shiftright; // @[Requantizer.cs:56]
+  wire signed [51:0] q_9_cast_add; // @[Requantizer.cs:58]
+  wire signed [49:0] q_9_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] sum_10_cast; // @[Requantizer.cs:52]
+  wire signed [50:0] rounding_10_cat_ext; // @[Requantizer.cs:56]
+  wire [51:0] rounding_10_cat; // @[Requantizer.cs:56]
+  wire signed [50:0] rounding_10_shiftright; // @[Requantizer.cs:56]
+  wire signed [51:0] q_10_cast_add; // @[Requantizer.cs:58]
+  wire signed [49:0] q_10_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] sum_11_cast; // @[Requantizer.cs:52]
+  wire signed [50:0] rounding_11_cat_ext; // @[Requantizer.cs:56]
+  wire [51:0] rounding_11_cat; // @[Requantizer.cs:56]
+  wire signed [50:0] rounding_11_shiftright; // @[Requantizer.cs:56]
+  wire signed [51:0] q_11_cast_add; // @[Requantizer.cs:58]
+  wire signed [49:0] q_11_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] sum_12_cast; // @[Requantizer.cs:52]
+  wire signed [50:0] rounding_12_cat_ext; // @[Requantizer.cs:56]
+  wire [51:0] rounding_12_cat; // @[Requantizer.cs:56]
+  wire signed [50:0] rounding_12_shiftright; // @[Requantizer.cs:56]
+  wire signed [51:0] q_12_cast_add; // @[Requantizer.cs:58]
+  wire signed [49:0] q_12_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] sum_13_cast; // @[Requantizer.cs:52]
+  wire signed [50:0] rounding_13_cat_ext; // @[Requantizer.cs:56]
+  wire [51:0] rounding_13_cat; // @[Requantizer.cs:56]
+  wire signed [50:0] rounding_13_shiftright; // @[Requantizer.cs:56]
+  wire signed [51:0] q_13_cast_add; // @[Requantizer.cs:58]
+  wire signed [49:0] q_13_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] sum_14_cast; // @[Requantizer.cs:52]
+  wire signed [50:0] rounding_14_cat_ext; // @[Requantizer.cs:56]
+  wire [51:0] rounding_14_cat; // @[Requantizer.cs:56]
+  wire signed [50:0] rounding_14_shiftright; // @[Requantizer.cs:56]
+  wire signed [51:0] q_14_cast_add; // @[Requantizer.cs:58]
+  wire signed [49:0] q_14_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] sum_15_cast; // @[Requantizer.cs:52]
+  wire signed [50:0] rounding_15_cat_ext; // @[Requantizer.cs:56]
+  wire [51:0] rounding_15_cat; // @[Requantizer.cs:56]
+  wire signed [50:0] rounding_15_shiftright; // @[Requantizer.cs:56]
+  wire signed [51:0] q_15_cast_add; // @[Requantizer.cs:58]
+  wire signed [49:0] q_15_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] sum_16_cast; // @[Requantizer.cs:52]
+  wire signed [50:0] rounding_16_cat_ext; // @[Requantizer.cs:56]
+  wire [51:0] rounding_16_cat; // @[Requantizer.cs:56]
+  wire signed [50:0] rounding_16_shiftright; // @[Requantizer.cs:56]
+  wire signed [51:0] q_16_cast_add; // @[Requantizer.cs:58]
+  wire signed [49:0] q_16_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] sum_17_cast; // @[Requantizer.cs:52]
+  wire signed [50:0] rounding_17_cat_ext; // @[Requantizer.cs:56]
+  wire [51:0] rounding_17_cat; // @[Requantizer.cs:56]
+  wire signed [50:0] rounding_17_shiftright; // @[Requantizer.cs:56]
+  wire signed [51:0] q_17_cast_add; // @[Requantizer.cs:58]
+  wire signed [49:0] q_17_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] sum_18_cast; // @[Requantizer.cs:52]
+  wire signed [50:0] rounding_18_cat_ext; // @[Requantizer.cs:56]
+  wire [51:0] rounding_18_cat; // @[Requantizer.cs:56]
+  wire signed [50:0] rounding_18_shiftright; // @[Requantizer.cs:56]
+  wire signed [51:0] q_18_cast_add; // @[Requantizer.cs:58]
+  wire signed [49:0] q_18_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] sum_19_cast; // @[Requantizer.cs:52]
+  wire signed [50:0] rounding_19_cat_ext; // @[Requantizer.cs:56]
+  wire [51:0] rounding_19_cat; // @[Requantizer.cs:56]
+  wire signed [50:0] rounding_19_shiftright; // @[Requantizer.cs:56]
+  wire signed [51:0] q_19_cast_add; // @[Requantizer.cs:58]
+  wire signed [49:0] q_19_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] sum_20_cast; // @[Requantizer.cs:52]
+  wire signed [50:0] rounding_20_cat_ext; // @[Requantizer.cs:56]
+  wire [51:0] rounding_20_cat; // @[Requantizer.cs:56]
+  wire signed [50:0] rounding_20_shiftright; // @[Requantizer.cs:56]
+  wire signed [51:0] q_20_cast_add; // @[Requantizer.cs:58]
+  wire signed [49:0] q_20_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] sum_21_cast; // @[Requantizer.cs:52]
+  wire signed [50:0] rounding_21_cat_ext; // @[Requantizer.cs:56]
+  wire [51:0] rounding_21_cat; // @[Requantizer.cs:56]
+  wire signed [50:0] rounding_21_shiftright; // @[Requantizer.cs:56]
+  wire signed [51:0] q_21_cast_add; // @[Requantizer.cs:58]
+  wire signed [49:0] q_21_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] sum_22_cast; // @[Requantizer.cs:52]
+  wire signed [50:0] rounding_22_cat_ext; // @[Requantizer.cs:56]
+  wire [51:0] rounding_22_cat; // @[Requantizer.cs:56]
+  wire signed [50:0] rounding_22_shiftright; // @[Requantizer.cs:56]
+  wire signed [51:0] q_22_cast_add; // @[Requantizer.cs:58]
+  wire signed [49:0] q_22_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] sum_23_cast; // @[Requantizer.cs:52]
+  wire signed [50:0] rounding_23_cat_ext; // @[Requantizer.cs:56]
+  wire [51:0] rounding_23_cat; // @[Requantizer.cs:56]
+  wire signed [50:0] rounding_23_shiftright; // @[Requantizer.cs:56]
+  wire signed [51:0] q_23_cast_add; // @[Requantizer.cs:58]
+  wire signed [49:0] q_23_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] sum_24_cast; // @[Requantizer.cs:52]
+  wire signed [50:0] rounding_24_cat_ext; // @[Requantizer.cs:56]
+  wire [51:0] rounding_24_cat; // @[Requantizer.cs:56]
+  wire signed [50:0] rounding_24_shiftright; // @[Requantizer.cs:56]
+  wire signed [51:0] q_24_cast_add; // @[Requantizer.cs:58]
+  wire signed [49:0] q_24_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] sum_25_cast; // @[Requantizer.cs:52]
+  wire signed [50:0] rounding_25_cat_ext; // @[Requantizer.cs:56]
+  wire [51:0] rounding_25_cat; // @[Requantizer.cs:56]
+  wire signed [50:0] rounding_25_shiftright; // @[Requantizer.cs:56]
+  wire signed [51:0] q_25_cast_add; // @[Requantizer.cs:58]
+  wire signed [49:0] q_25_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] sum_26_cast; // @[Requantizer.cs:52]
+  wire signed [50:0] rounding_26_cat_ext; // @[Requantizer.cs:56]
+  wire [51:0] rounding_26_cat; // @[Requantizer.cs:56]
+  wire signed [50:0] rounding_26_shiftright; // @[Requantizer.cs:56]
+  wire signed [51:0] q_26_cast_add; // @[Requantizer.cs:58]
+  wire signed [49:0] q_26_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] sum_27_cast; // @[Requantizer.cs:52]
+  wire signed [50:0] rounding_27_cat_ext; // @[Requantizer.cs:56]
+  wire [51:0] rounding_27_cat; // @[Requantizer.cs:56]
+  wire signed [50:0] rounding_27_shiftright; // @[Requantizer.cs:56]
+  wire signed [51:0] q_27_cast_add; // @[Requantizer.cs:58]
+  wire signed [49:0] q_27_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] sum_28_cast; // @[Requantizer.cs:52]
+  wire signed [50:0] rounding_28_cat_ext; // @[Requantizer.cs:56]
+  wire [51:0] rounding_28_cat; // @[Requantizer.cs:56]
+  wire signed [50:0] rounding_28_shiftright; // @[Requantizer.cs:56]
+  wire signed [51:0] q_28_cast_add; // @[Requantizer.cs:58]
+  wire signed [49:0] q_28_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] sum_29_cast; // @[Requantizer.cs:52]
+  wire signed [50:0] rounding_29_cat_ext; // @[Requantizer.cs:56]
+  wire [51:0] rounding_29_cat; // @[Requantizer.cs:56]
+  wire signed [50:0] rounding_29_shiftright; // @[Requantizer.cs:56]
+  wire signed [51:0] q_29_cast_add; // @[Requantizer.cs:58]
+  wire signed [49:0] q_29_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] sum_30_cast; // @[Requantizer.cs:52]
+  wire signed [50:0] rounding_30_cat_ext; // @[Requantizer.cs:56]
+  wire [51:0] rounding_30_cat; // @[Requantizer.cs:56]
+  wire signed [50:0] rounding_30_shiftright; // @[Requantizer.cs:56]
+  wire signed [51:0] q_30_cast_add; // @[Requantizer.cs:58]
+  wire signed [49:0] q_30_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] sum_31_cast; // @[Requantizer.cs:52]
+  wire signed [50:0] rounding_31_cat_ext; // @[Requantizer.cs:56]
+  wire [51:0] rounding_31_cat; // @[Requantizer.cs:56]
+  wire signed [50:0] rounding_31_shiftright; // @[Requantizer.cs:56]
+  wire signed [51:0] q_31_cast_add; // @[Requantizer.cs:58]
+  wire signed [49:0] q_31_cast; // @[Requantizer.cs:58]
   /* verilator lint_on UNUSEDSIGNAL */
 
   reg [53:0] table_0 [0:127]; // @[Requantizer.cs:41]
@@ -539,135 +635,231 @@ module Requantizer32 (
 
   reg [53:0] table_31 [0:127]; // @[Requantizer.cs:41]
 
-  assign sum_0_cast = params_0[53:22]; // @[Requantizer.cs:51]
-  assign rounded_0_add_shiftright = $signed(product_0) >>> (shift_b_0 - 6'd1); // @[Requantizer.cs:57]
-  assign rounded_0_add = {{1{rounded_0_add_shiftright[49]}}, rounded_0_add_shiftright} + 51'd1; // @[Requantizer.cs:57]
-  assign sum_1_cast = params_1[53:22]; // @[Requantizer.cs:51]
-  assign rounded_1_add_shiftright = $signed(product_1) >>> (shift_b_1 - 6'd1); // @[Requantizer.cs:57]
-  assign rounded_1_add = {{1{rounded_1_add_shiftright[49]}}, rounded_1_add_shiftright} + 51'd1; // @[Requantizer.cs:57]
-  assign sum_2_cast = params_2[53:22]; // @[Requantizer.cs:51]
-  assign rounded_2_add_shiftright = $signed(product_2) >>> (shift_b_2 - 6'd1); // @[Requantizer.cs:57]
-  assign rounded_2_add = {{1{rounded_2_add_shiftright[49]}}, rounded_2_add_shiftright} + 51'd1; // @[Requantizer.cs:57]
-  assign sum_3_cast = params_3[53:22]; // @[Requantizer.cs:51]
-  assign rounded_3_add_shiftright = $signed(product_3) >>> (shift_b_3 - 6'd1); // @[Requantizer.cs:57]
-  assign rounded_3_add = {{1{rounded_3_add_shiftright[49]}}, rounded_3_add_shiftright} + 51'd1; // @[Requantizer.cs:57]
-  assign sum_4_cast = params_4[53:22]; // @[Requantizer.cs:51]
-  assign rounded_4_add_shiftright = $signed(product_4) >>> (shift_b_4 - 6'd1); // @[Requantizer.cs:57]
-  assign rounded_4_add = {{1{rounded_4_add_shiftright[49]}}, rounded_4_add_shiftright} + 51'd1; // @[Requantizer.cs:57]
-  assign sum_5_cast = params_5[53:22]; // @[Requantizer.cs:51]
-  assign rounded_5_add_shiftright = $signed(product_5) >>> (shift_b_5 - 6'd1); // @[Requantizer.cs:57]
-  assign rounded_5_add = {{1{rounded_5_add_shiftright[49]}}, rounded_5_add_shiftright} + 51'd1; // @[Requantizer.cs:57]
-  assign sum_6_cast = params_6[53:22]; // @[Requantizer.cs:51]
-  assign rounded_6_add_shiftright = $signed(product_6) >>> (shift_b_6 - 6'd1); // @[Requantizer.cs:57]
-  assign rounded_6_add = {{1{rounded_6_add_shiftright[49]}}, rounded_6_add_shiftright} + 51'd1; // @[Requantizer.cs:57]
-  assign sum_7_cast = params_7[53:22]; // @[Requantizer.cs:51]
-  assign rounded_7_add_shiftright = $signed(product_7) >>> (shift_b_7 - 6'd1); // @[Requantizer.cs:57]
-  assign rounded_7_add = {{1{rounded_7_add_shiftright[49]}}, rounded_7_add_shiftright} + 51'd1; // @[Requantizer.cs:57]
-  assign sum_8_cast = params_8[53:22]; // @[Requantizer.cs:51]
-  assign rounded_8_add_shiftright = $signed(product_8) >>> (shift_b_8 - 6'd1); // @[Requantizer.cs:57]
-  assign rounded_8_add = {{1{rounded_8_add_shiftright[49]}}, rounded_8_add_shiftright} + 51'd1; // @[Requantizer.cs:57]
-  assign sum_9_cast = params_9[53:22]; // @[Requantizer.cs:51]
-  assign rounded_9_add_shiftright = $signed(product_9) >>> (shift_b_9 - 6'd1); // @[Requantizer.cs:57]
-  assign rounded_9_add = {{1{rounded_9_add_shiftright[49]}}, rounded_9_add_shiftright} + 51'd1; // @[Requantizer.cs:57]
-  assign sum_10_cast = params_10[53:22]; // @[Requantizer.cs:51]
-  assign rounded_10_add_shiftright = $signed(product_10) >>> (shift_b_10 - 6'd1); // @[Requantizer.cs:57]
-  assign rounded_10_add = {{1{rounded_10_add_shiftright[49]}}, rounded_10_add_shiftright} + 51'd1; // @[Requantizer.cs:57]
-  assign sum_11_cast = params_11[53:22]; // @[Requantizer.cs:51]
-  assign rounded_11_add_shiftright = $signed(product_11) >>> (shift_b_11 - 6'd1); // @[Requantizer.cs:57]
-  assign rounded_11_add = {{1{rounded_11_add_shiftright[49]}}, rounded_11_add_shiftright} + 51'd1; // @[Requantizer.cs:57]
-  assign sum_12_cast = params_12[53:22]; // @[Requantizer.cs:51]
-  assign rounded_12_add_shiftright = $signed(product_12) >>> (shift_b_12 - 6'd1); // @[Requantizer.cs:57]
-  assign rounded_12_add = {{1{rounded_12_add_shiftright[49]}}, rounded_12_add_shiftright} + 51'd1; // @[Requantizer.cs:57]
-  assign sum_13_cast = params_13[53:22]; // @[Requantizer.cs:51]
-  assign rounded_13_add_shiftright = $signed(product_13) >>> (shift_b_13 - 6'd1); // @[Requantizer.cs:57]
-  assign rounded_13_add = {{1{rounded_13_add_shiftright[49]}}, rounded_13_add_shiftright} + 51'd1; // @[Requantizer.cs:57]
-  assign sum_14_cast = params_14[53:22]; // @[Requantizer.cs:51]
-  assign rounded_14_add_shiftright = $signed(product_14) >>> (shift_b_14 - 6'd1); // @[Requantizer.cs:57]
-  assign rounded_14_add = {{1{rounded_14_add_shiftright[49]}}, rounded_14_add_shiftright} + 51'd1; // @[Requantizer.cs:57]
-  assign sum_15_cast = params_15[53:22]; // @[Requantizer.cs:51]
-  assign rounded_15_add_shiftright = $signed(product_15) >>> (shift_b_15 - 6'd1); // @[Requantizer.cs:57]
-  assign rounded_15_add = {{1{rounded_15_add_shiftright[49]}}, rounded_15_add_shiftright} + 51'd1; // @[Requantizer.cs:57]
-  assign sum_16_cast = params_16[53:22]; // @[Requantizer.cs:51]
-  assign rounded_16_add_shiftright = $signed(product_16) >>> (shift_b_16 - 6'd1); // @[Requantizer.cs:57]
-  assign rounded_16_add = {{1{rounded_16_add_shiftright[49]}}, rounded_16_add_shiftright} + 51'd1; // @[Requantizer.cs:57]
-  assign sum_17_cast = params_17[53:22]; // @[Requantizer.cs:51]
-  assign rounded_17_add_shiftright = $signed(product_17) >>> (shift_b_17 - 6'd1); // @[Requantizer.cs:57]
-  assign rounded_17_add = {{1{rounded_17_add_shiftright[49]}}, rounded_17_add_shiftright} + 51'd1; // @[Requantizer.cs:57]
-  assign sum_18_cast = params_18[53:22]; // @[Requantizer.cs:51]
-  assign rounded_18_add_shiftright = $signed(product_18) >>> (shift_b_18 - 6'd1); // @[Requantizer.cs:57]
-  assign rounded_18_add = {{1{rounded_18_add_shiftright[49]}}, rounded_18_add_shiftright} + 51'd1; // @[Requantizer.cs:57]
-  assign sum_19_cast = params_19[53:22]; // @[Requantizer.cs:51]
-  assign rounded_19_add_shiftright = $signed(product_19) >>> (shift_b_19 - 6'd1); // @[Requantizer.cs:57]
-  assign rounded_19_add = {{1{rounded_19_add_shiftright[49]}}, rounded_19_add_shiftright} + 51'd1; // @[Requantizer.cs:57]
-  assign sum_20_cast = params_20[53:22]; // @[Requantizer.cs:51]
-  assign rounded_20_add_shiftright = $signed(product_20) >>> (shift_b_20 - 6'd1); // @[Requantizer.cs:57]
-  assign rounded_20_add = {{1{rounded_20_add_shiftright[49]}}, rounded_20_add_shiftright} + 51'd1; // @[Requantizer.cs:57]
-  assign sum_21_cast = params_21[53:22]; // @[Requantizer.cs:51]
-  assign rounded_21_add_shiftright = $signed(product_21) >>> (shift_b_21 - 6'd1); // @[Requantizer.cs:57]
-  assign rounded_21_add = {{1{rounded_21_add_shiftright[49]}}, rounded_21_add_shiftright} + 51'd1; // @[Requantizer.cs:57]
-  assign sum_22_cast = params_22[53:22]; // @[Requantizer.cs:51]
-  assign rounded_22_add_shiftright = $signed(product_22) >>> (shift_b_22 - 6'd1); // @[Requantizer.cs:57]
-  assign rounded_22_add = {{1{rounded_22_add_shiftright[49]}}, rounded_22_add_shiftright} + 51'd1; // @[Requantizer.cs:57]
-  assign sum_23_cast = params_23[53:22]; // @[Requantizer.cs:51]
-  assign rounded_23_add_shiftright = $signed(product_23) >>> (shift_b_23 - 6'd1); // @[Requantizer.cs:57]
-  assign rounded_23_add = {{1{rounded_23_add_shiftright[49]}}, rounded_23_add_shiftright} + 51'd1; // @[Requantizer.cs:57]
-  assign sum_24_cast = params_24[53:22]; // @[Requantizer.cs:51]
-  assign rounded_24_add_shiftright = $signed(product_24) >>> (shift_b_24 - 6'd1); // @[Requantizer.cs:57]
-  assign rounded_24_add = {{1{rounded_24_add_shiftright[49]}}, rounded_24_add_shiftright} + 51'd1; // @[Requantizer.cs:57]
-  assign sum_25_cast = params_25[53:22]; // @[Requantizer.cs:51]
-  assign rounded_25_add_shiftright = $signed(product_25) >>> (shift_b_25 - 6'd1); // @[Requantizer.cs:57]
-  assign rounded_25_add = {{1{rounded_25_add_shiftright[49]}}, rounded_25_add_shiftright} + 51'd1; // @[Requantizer.cs:57]
-  assign sum_26_cast = params_26[53:22]; // @[Requantizer.cs:51]
-  assign rounded_26_add_shiftright = $signed(product_26) >>> (shift_b_26 - 6'd1); // @[Requantizer.cs:57]
-  assign rounded_26_add = {{1{rounded_26_add_shiftright[49]}}, rounded_26_add_shiftright} + 51'd1; // @[Requantizer.cs:57]
-  assign sum_27_cast = params_27[53:22]; // @[Requantizer.cs:51]
-  assign rounded_27_add_shiftright = $signed(product_27) >>> (shift_b_27 - 6'd1); // @[Requantizer.cs:57]
-  assign rounded_27_add = {{1{rounded_27_add_shiftright[49]}}, rounded_27_add_shiftright} + 51'd1; // @[Requantizer.cs:57]
-  assign sum_28_cast = params_28[53:22]; // @[Requantizer.cs:51]
-  assign rounded_28_add_shiftright = $signed(product_28) >>> (shift_b_28 - 6'd1); // @[Requantizer.cs:57]
-  assign rounded_28_add = {{1{rounded_28_add_shiftright[49]}}, rounded_28_add_shiftright} + 51'd1; // @[Requantizer.cs:57]
-  assign sum_29_cast = params_29[53:22]; // @[Requantizer.cs:51]
-  assign rounded_29_add_shiftright = $signed(product_29) >>> (shift_b_29 - 6'd1); // @[Requantizer.cs:57]
-  assign rounded_29_add = {{1{rounded_29_add_shiftright[49]}}, rounded_29_add_shiftright} + 51'd1; // @[Requantizer.cs:57]
-  assign sum_30_cast = params_30[53:22]; // @[Requantizer.cs:51]
-  assign rounded_30_add_shiftright = $signed(product_30) >>> (shift_b_30 - 6'd1); // @[Requantizer.cs:57]
-  assign rounded_30_add = {{1{rounded_30_add_shiftright[49]}}, rounded_30_add_shiftright} + 51'd1; // @[Requantizer.cs:57]
-  assign sum_31_cast = params_31[53:22]; // @[Requantizer.cs:51]
-  assign rounded_31_add_shiftright = $signed(product_31) >>> (shift_b_31 - 6'd1); // @[Requantizer.cs:57]
-  assign rounded_31_add = {{1{rounded_31_add_shiftright[49]}}, rounded_31_add_shiftright} + 51'd1; // @[Requantizer.cs:57]
-  assign OutValid = valid_4; // @[Requantizer.cs:64]
-  assign Quantized_0 = q_0; // @[Requantizer.cs:59]
-  assign Quantized_1 = q_1; // @[Requantizer.cs:59]
-  assign Quantized_2 = q_2; // @[Requantizer.cs:59]
-  assign Quantized_3 = q_3; // @[Requantizer.cs:59]
-  assign Quantized_4 = q_4; // @[Requantizer.cs:59]
-  assign Quantized_5 = q_5; // @[Requantizer.cs:59]
-  assign Quantized_6 = q_6; // @[Requantizer.cs:59]
-  assign Quantized_7 = q_7; // @[Requantizer.cs:59]
-  assign Quantized_8 = q_8; // @[Requantizer.cs:59]
-  assign Quantized_9 = q_9; // @[Requantizer.cs:59]
-  assign Quantized_10 = q_10; // @[Requantizer.cs:59]
-  assign Quantized_11 = q_11; // @[Requantizer.cs:59]
-  assign Quantized_12 = q_12; // @[Requantizer.cs:59]
-  assign Quantized_13 = q_13; // @[Requantizer.cs:59]
-  assign Quantized_14 = q_14; // @[Requantizer.cs:59]
-  assign Quantized_15 = q_15; // @[Requantizer.cs:59]
-  assign Quantized_16 = q_16; // @[Requantizer.cs:59]
-  assign Quantized_17 = q_17; // @[Requantizer.cs:59]
-  assign Quantized_18 = q_18; // @[Requantizer.cs:59]
-  assign Quantized_19 = q_19; // @[Requantizer.cs:59]
-  assign Quantized_20 = q_20; // @[Requantizer.cs:59]
-  assign Quantized_21 = q_21; // @[Requantizer.cs:59]
-  assign Quantized_22 = q_22; // @[Requantizer.cs:59]
-  assign Quantized_23 = q_23; // @[Requantizer.cs:59]
-  assign Quantized_24 = q_24; // @[Requantizer.cs:59]
-  assign Quantized_25 = q_25; // @[Requantizer.cs:59]
-  assign Quantized_26 = q_26; // @[Requantizer.cs:59]
-  assign Quantized_27 = q_27; // @[Requantizer.cs:59]
-  assign Quantized_28 = q_28; // @[Requantizer.cs:59]
-  assign Quantized_29 = q_29; // @[Requantizer.cs:59]
-  assign Quantized_30 = q_30; // @[Requantizer.cs:59]
-  assign Quantized_31 = q_31; // @[Requantizer.cs:59]
+  assign sum_0_cast = params_0[53:22]; // @[Requantizer.cs:52]
+  assign rounding_0_cat_ext = {{1{product_0[49]}}, product_0}; // @[Requantizer.cs:56]
+  assign rounding_0_cat = {rounding_0_cat_ext, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_0_shiftright = $signed(rounding_0_cat_ext) >>> (shift_b_0 - 6'd1); // @[Requantizer.cs:56]
+  assign q_0_cast_add = {{1{rounding_0[50]}}, rounding_0} + 52'd1; // @[Requantizer.cs:58]
+  assign q_0_cast = q_0_cast_add[50:1]; // @[Requantizer.cs:58]
+  assign sum_1_cast = params_1[53:22]; // @[Requantizer.cs:52]
+  assign rounding_1_cat_ext = {{1{product_1[49]}}, product_1}; // @[Requantizer.cs:56]
+  assign rounding_1_cat = {rounding_1_cat_ext, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_1_shiftright = $signed(rounding_1_cat_ext) >>> (shift_b_1 - 6'd1); // @[Requantizer.cs:56]
+  assign q_1_cast_add = {{1{rounding_1[50]}}, rounding_1} + 52'd1; // @[Requantizer.cs:58]
+  assign q_1_cast = q_1_cast_add[50:1]; // @[Requantizer.cs:58]
+  assign sum_2_cast = params_2[53:22]; // @[Requantizer.cs:52]
+  assign rounding_2_cat_ext = {{1{product_2[49]}}, product_2}; // @[Requantizer.cs:56]
+  assign rounding_2_cat = {rounding_2_cat_ext, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_2_shiftright = $signed(rounding_2_cat_ext) >>> (shift_b_2 - 6'd1); // @[Requantizer.cs:56]
+  assign q_2_cast_add = {{1{rounding_2[50]}}, rounding_2} + 52'd1; // @[Requantizer.cs:58]
+  assign q_2_cast = q_2_cast_add[50:1]; // @[Requantizer.cs:58]
+  assign sum_3_cast = params_3[53:22]; // @[Requantizer.cs:52]
+  assign rounding_3_cat_ext = {{1{product_3[49]}}, product_3}; // @[Requantizer.cs:56]
+  assign rounding_3_cat = {rounding_3_cat_ext, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_3_shiftright = $signed(rounding_3_cat_ext) >>> (shift_b_3 - 6'd1); // @[Requantizer.cs:56]
+  assign q_3_cast_add = {{1{rounding_3[50]}}, rounding_3} + 52'd1; // @[Requantizer.cs:58]
+  assign q_3_cast = q_3_cast_add[50:1]; // @[Requantizer.cs:58]
+  assign sum_4_cast = params_4[53:22]; // @[Requantizer.cs:52]
+  assign rounding_4_cat_ext = {{1{product_4[49]}}, product_4}; // @[Requantizer.cs:56]
+  assign rounding_4_cat = {rounding_4_cat_ext, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_4_shiftright = $signed(rounding_4_cat_ext) >>> (shift_b_4 - 6'd1); // @[Requantizer.cs:56]
+  assign q_4_cast_add = {{1{rounding_4[50]}}, rounding_4} + 52'd1; // @[Requantizer.cs:58]
+  assign q_4_cast = q_4_cast_add[50:1]; // @[Requantizer.cs:58]
+  assign sum_5_cast = params_5[53:22]; // @[Requantizer.cs:52]
+  assign rounding_5_cat_ext = {{1{product_5[49]}}, product_5}; // @[Requantizer.cs:56]
+  assign rounding_5_cat = {rounding_5_cat_ext, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_5_shiftright = $signed(rounding_5_cat_ext) >>> (shift_b_5 - 6'd1); // @[Requantizer.cs:56]
+  assign q_5_cast_add = {{1{rounding_5[50]}}, rounding_5} + 52'd1; // @[Requantizer.cs:58]
+  assign q_5_cast = q_5_cast_add[50:1]; // @[Requantizer.cs:58]
+  assign sum_6_cast = params_6[53:22]; // @[Requantizer.cs:52]
+  assign rounding_6_cat_ext = {{1{product_6[49]}}, product_6}; // @[Requantizer.cs:56]
+  assign rounding_6_cat = {rounding_6_cat_ext, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_6_shiftright = $signed(rounding_6_cat_ext) >>> (shift_b_6 - 6'd1); // @[Requantizer.cs:56]
+  assign q_6_cast_add = {{1{rounding_6[50]}}, rounding_6} + 52'd1; // @[Requantizer.cs:58]
+  assign q_6_cast = q_6_cast_add[50:1]; // @[Requantizer.cs:58]
+  assign sum_7_cast = params_7[53:22]; // @[Requantizer.cs:52]
+  assign rounding_7_cat_ext = {{1{product_7[49]}}, product_7}; // @[Requantizer.cs:56]
+  assign rounding_7_cat = {rounding_7_cat_ext, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_7_shiftright = $signed(rounding_7_cat_ext) >>> (shift_b_7 - 6'd1); // @[Requantizer.cs:56]
+  assign q_7_cast_add = {{1{rounding_7[50]}}, rounding_7} + 52'd1; // @[Requantizer.cs:58]
+  assign q_7_cast = q_7_cast_add[50:1]; // @[Requantizer.cs:58]
+  assign sum_8_cast = params_8[53:22]; // @[Requantizer.cs:52]
+  assign rounding_8_cat_ext = {{1{product_8[49]}}, product_8}; // @[Requantizer.cs:56]
+  assign rounding_8_cat = {rounding_8_cat_ext, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_8_shiftright = $signed(rounding_8_cat_ext) >>> (shift_b_8 - 6'd1); // @[Requantizer.cs:56]
+  assign q_8_cast_add = {{1{rounding_8[50]}}, rounding_8} + 52'd1; // @[Requantizer.cs:58]
+  assign q_8_cast = q_8_cast_add[50:1]; // @[Requantizer.cs:58]
+  assign sum_9_cast = params_9[53:22]; // @[Requantizer.cs:52]
+  assign rounding_9_cat_ext = {{1{product_9[49]}}, product_9}; // @[Requantizer.cs:56]
+  assign rounding_9_cat = {rounding_9_cat_ext, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_9_shiftright = $signed(rounding_9_cat_ext) >>> (shift_b_9 - 6'd1); // @[Requantizer.cs:56]
+  assign q_9_cast_add = {{1{rounding_9[50]}}, rounding_9} + 52'd1; // @[Requantizer.cs:58]
+  assign q_9_cast = q_9_cast_add[50:1]; // @[Requantizer.cs:58]
+  assign sum_10_cast = params_10[53:22]; // @[Requantizer.cs:52]
+  assign rounding_10_cat_ext = {{1{product_10[49]}}, product_10}; // @[Requantizer.cs:56]
+  assign rounding_10_cat = {rounding_10_cat_ext, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_10_shiftright = $signed(rounding_10_cat_ext) >>> (shift_b_10 - 6'd1); // @[Requantizer.cs:56]
+  assign q_10_cast_add = {{1{rounding_10[50]}}, rounding_10} + 52'd1; // @[Requantizer.cs:58]
+  assign q_10_cast = q_10_cast_add[50:1]; // @[Requantizer.cs:58]
+  assign sum_11_cast = params_11[53:22]; // @[Requantizer.cs:52]
+  assign rounding_11_cat_ext = {{1{product_11[49]}}, product_11}; // @[Requantizer.cs:56]
+  assign rounding_11_cat = {rounding_11_cat_ext, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_11_shiftright = $signed(rounding_11_cat_ext) >>> (shift_b_11 - 6'd1); // @[Requantizer.cs:56]
+  assign q_11_cast_add = {{1{rounding_11[50]}}, rounding_11} + 52'd1; // @[Requantizer.cs:58]
+  assign q_11_cast = q_11_cast_add[50:1]; // @[Requantizer.cs:58]
+  assign sum_12_cast = params_12[53:22]; // @[Requantizer.cs:52]
+  assign rounding_12_cat_ext = {{1{product_12[49]}}, product_12}; // @[Requantizer.cs:56]
+  assign rounding_12_cat = {rounding_12_cat_ext, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_12_shiftright = $signed(rounding_12_cat_ext) >>> (shift_b_12 - 6'd1); // @[Requantizer.cs:56]
+  assign q_12_cast_add = {{1{rounding_12[50]}}, rounding_12} + 52'd1; // @[Requantizer.cs:58]
+  assign q_12_cast = q_12_cast_add[50:1]; // @[Requantizer.cs:58]
+  assign sum_13_cast = params_13[53:22]; // @[Requantizer.cs:52]
+  assign rounding_13_cat_ext = {{1{product_13[49]}}, product_13}; // @[Requantizer.cs:56]
+  assign rounding_13_cat = {rounding_13_cat_ext, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_13_shiftright = $signed(rounding_13_cat_ext) >>> (shift_b_13 - 6'd1); // @[Requantizer.cs:56]
+  assign q_13_cast_add = {{1{rounding_13[50]}}, rounding_13} + 52'd1; // @[Requantizer.cs:58]
+  assign q_13_cast = q_13_cast_add[50:1]; // @[Requantizer.cs:58]
+  assign sum_14_cast = params_14[53:22]; // @[Requantizer.cs:52]
+  assign rounding_14_cat_ext = {{1{product_14[49]}}, product_14}; // @[Requantizer.cs:56]
+  assign rounding_14_cat = {rounding_14_cat_ext, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_14_shiftright = $signed(rounding_14_cat_ext) >>> (shift_b_14 - 6'd1); // @[Requantizer.cs:56]
+  assign q_14_cast_add = {{1{rounding_14[50]}}, rounding_14} + 52'd1; // @[Requantizer.cs:58]
+  assign q_14_cast = q_14_cast_add[50:1]; // @[Requantizer.cs:58]
+  assign sum_15_cast = params_15[53:22]; // @[Requantizer.cs:52]
+  assign rounding_15_cat_ext = {{1{product_15[49]}}, product_15}; // @[Requantizer.cs:56]
+  assign rounding_15_cat = {rounding_15_cat_ext, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_15_shiftright = $signed(rounding_15_cat_ext) >>> (shift_b_15 - 6'd1); // @[Requantizer.cs:56]
+  assign q_15_cast_add = {{1{rounding_15[50]}}, rounding_15} + 52'd1; // @[Requantizer.cs:58]
+  assign q_15_cast = q_15_cast_add[50:1]; // @[Requantizer.cs:58]
+  assign sum_16_cast = params_16[53:22]; // @[Requantizer.cs:52]
+  assign rounding_16_cat_ext = {{1{product_16[49]}}, product_16}; // @[Requantizer.cs:56]
+  assign rounding_16_cat = {rounding_16_cat_ext, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_16_shiftright = $signed(rounding_16_cat_ext) >>> (shift_b_16 - 6'd1); // @[Requantizer.cs:56]
+  assign q_16_cast_add = {{1{rounding_16[50]}}, rounding_16} + 52'd1; // @[Requantizer.cs:58]
+  assign q_16_cast = q_16_cast_add[50:1]; // @[Requantizer.cs:58]
+  assign sum_17_cast = params_17[53:22]; // @[Requantizer.cs:52]
+  assign rounding_17_cat_ext = {{1{product_17[49]}}, product_17}; // @[Requantizer.cs:56]
+  assign rounding_17_cat = {rounding_17_cat_ext, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_17_shiftright = $signed(rounding_17_cat_ext) >>> (shift_b_17 - 6'd1); // @[Requantizer.cs:56]
+  assign q_17_cast_add = {{1{rounding_17[50]}}, rounding_17} + 52'd1; // @[Requantizer.cs:58]
+  assign q_17_cast = q_17_cast_add[50:1]; // @[Requantizer.cs:58]
+  assign sum_18_cast = params_18[53:22]; // @[Requantizer.cs:52]
+  assign rounding_18_cat_ext = {{1{product_18[49]}}, product_18}; // @[Requantizer.cs:56]
+  assign rounding_18_cat = {rounding_18_cat_ext, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_18_shiftright = $signed(rounding_18_cat_ext) >>> (shift_b_18 - 6'd1); // @[Requantizer.cs:56]
+  assign q_18_cast_add = {{1{rounding_18[50]}}, rounding_18} + 52'd1; // @[Requantizer.cs:58]
+  assign q_18_cast = q_18_cast_add[50:1]; // @[Requantizer.cs:58]
+  assign sum_19_cast = params_19[53:22]; // @[Requantizer.cs:52]
+  assign rounding_19_cat_ext = {{1{product_19[49]}}, product_19}; // @[Requantizer.cs:56]
+  assign rounding_19_cat = {rounding_19_cat_ext, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_19_shiftright = $signed(rounding_19_cat_ext) >>> (shift_b_19 - 6'd1); // @[Requantizer.cs:56]
+  assign q_19_cast_add = {{1{rounding_19[50]}}, rounding_19} + 52'd1; // @[Requantizer.cs:58]
+  assign q_19_cast = q_19_cast_add[50:1]; // @[Requantizer.cs:58]
+  assign sum_20_cast = params_20[53:22]; // @[Requantizer.cs:52]
+  assign rounding_20_cat_ext = {{1{product_20[49]}}, product_20}; // @[Requantizer.cs:56]
+  assign rounding_20_cat = {rounding_20_cat_ext, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_20_shiftright = $signed(rounding_20_cat_ext) >>> (shift_b_20 - 6'd1); // @[Requantizer.cs:56]
+  assign q_20_cast_add = {{1{rounding_20[50]}}, rounding_20} + 52'd1; // @[Requantizer.cs:58]
+  assign q_20_cast = q_20_cast_add[50:1]; // @[Requantizer.cs:58]
+  assign sum_21_cast = params_21[53:22]; // @[Requantizer.cs:52]
+  assign rounding_21_cat_ext = {{1{product_21[49]}}, product_21}; // @[Requantizer.cs:56]
+  assign rounding_21_cat = {rounding_21_cat_ext, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_21_shiftright = $signed(rounding_21_cat_ext) >>> (shift_b_21 - 6'd1); // @[Requantizer.cs:56]
+  assign q_21_cast_add = {{1{rounding_21[50]}}, rounding_21} + 52'd1; // @[Requantizer.cs:58]
+  assign q_21_cast = q_21_cast_add[50:1]; // @[Requantizer.cs:58]
+  assign sum_22_cast = params_22[53:22]; // @[Requantizer.cs:52]
+  assign rounding_22_cat_ext = {{1{product_22[49]}}, product_22}; // @[Requantizer.cs:56]
+  assign rounding_22_cat = {rounding_22_cat_ext, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_22_shiftright = $signed(rounding_22_cat_ext) >>> (shift_b_22 - 6'd1); // @[Requantizer.cs:56]
+  assign q_22_cast_add = {{1{rounding_22[50]}}, rounding_22} + 52'd1; // @[Requantizer.cs:58]
+  assign q_22_cast = q_22_cast_add[50:1]; // @[Requantizer.cs:58]
+  assign sum_23_cast = params_23[53:22]; // @[Requantizer.cs:52]
+  assign rounding_23_cat_ext = {{1{product_23[49]}}, product_23}; // @[Requantizer.cs:56]
+  assign rounding_23_cat = {rounding_23_cat_ext, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_23_shiftright = $signed(rounding_23_cat_ext) >>> (shift_b_23 - 6'd1); // @[Requantizer.cs:56]
+  assign q_23_cast_add = {{1{rounding_23[50]}}, rounding_23} + 52'd1; // @[Requantizer.cs:58]
+  assign q_23_cast = q_23_cast_add[50:1]; // @[Requantizer.cs:58]
+  assign sum_24_cast = params_24[53:22]; // @[Requantizer.cs:52]
+  assign rounding_24_cat_ext = {{1{product_24[49]}}, product_24}; // @[Requantizer.cs:56]
+  assign rounding_24_cat = {rounding_24_cat_ext, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_24_shiftright = $signed(rounding_24_cat_ext) >>> (shift_b_24 - 6'd1); // @[Requantizer.cs:56]
+  assign q_24_cast_add = {{1{rounding_24[50]}}, rounding_24} + 52'd1; // @[Requantizer.cs:58]
+  assign q_24_cast = q_24_cast_add[50:1]; // @[Requantizer.cs:58]
+  assign sum_25_cast = params_25[53:22]; // @[Requantizer.cs:52]
+  assign rounding_25_cat_ext = {{1{product_25[49]}}, product_25}; // @[Requantizer.cs:56]
+  assign rounding_25_cat = {rounding_25_cat_ext, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_25_shiftright = $signed(rounding_25_cat_ext) >>> (shift_b_25 - 6'd1); // @[Requantizer.cs:56]
+  assign q_25_cast_add = {{1{rounding_25[50]}}, rounding_25} + 52'd1; // @[Requantizer.cs:58]
+  assign q_25_cast = q_25_cast_add[50:1]; // @[Requantizer.cs:58]
+  assign sum_26_cast = params_26[53:22]; // @[Requantizer.cs:52]
+  assign rounding_26_cat_ext = {{1{product_26[49]}}, product_26}; // @[Requantizer.cs:56]
+  assign rounding_26_cat = {rounding_26_cat_ext, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_26_shiftright = $signed(rounding_26_cat_ext) >>> (shift_b_26 - 6'd1); // @[Requantizer.cs:56]
+  assign q_26_cast_add = {{1{rounding_26[50]}}, rounding_26} + 52'd1; // @[Requantizer.cs:58]
+  assign q_26_cast = q_26_cast_add[50:1]; // @[Requantizer.cs:58]
+  assign sum_27_cast = params_27[53:22]; // @[Requantizer.cs:52]
+  assign rounding_27_cat_ext = {{1{product_27[49]}}, product_27}; // @[Requantizer.cs:56]
+  assign rounding_27_cat = {rounding_27_cat_ext, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_27_shiftright = $signed(rounding_27_cat_ext) >>> (shift_b_27 - 6'd1); // @[Requantizer.cs:56]
+  assign q_27_cast_add = {{1{rounding_27[50]}}, rounding_27} + 52'd1; // @[Requantizer.cs:58]
+  assign q_27_cast = q_27_cast_add[50:1]; // @[Requantizer.cs:58]
+  assign sum_28_cast = params_28[53:22]; // @[Requantizer.cs:52]
+  assign rounding_28_cat_ext = {{1{product_28[49]}}, product_28}; // @[Requantizer.cs:56]
+  assign rounding_28_cat = {rounding_28_cat_ext, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_28_shiftright = $signed(rounding_28_cat_ext) >>> (shift_b_28 - 6'd1); // @[Requantizer.cs:56]
+  assign q_28_cast_add = {{1{rounding_28[50]}}, rounding_28} + 52'd1; // @[Requantizer.cs:58]
+  assign q_28_cast = q_28_cast_add[50:1]; // @[Requantizer.cs:58]
+  assign sum_29_cast = params_29[53:22]; // @[Requantizer.cs:52]
+  assign rounding_29_cat_ext = {{1{product_29[49]}}, product_29}; // @[Requantizer.cs:56]
+  assign rounding_29_cat = {rounding_29_cat_ext, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_29_shiftright = $signed(rounding_29_cat_ext) >>> (shift_b_29 - 6'd1); // @[Requantizer.cs:56]
+  assign q_29_cast_add = {{1{rounding_29[50]}}, rounding_29} + 52'd1; // @[Requantizer.cs:58]
+  assign q_29_cast = q_29_cast_add[50:1]; // @[Requantizer.cs:58]
+  assign sum_30_cast = params_30[53:22]; // @[Requantizer.cs:52]
+  assign rounding_30_cat_ext = {{1{product_30[49]}}, product_30}; // @[Requantizer.cs:56]
+  assign rounding_30_cat = {rounding_30_cat_ext, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_30_shiftright = $signed(rounding_30_cat_ext) >>> (shift_b_30 - 6'd1); // @[Requantizer.cs:56]
+  assign q_30_cast_add = {{1{rounding_30[50]}}, rounding_30} + 52'd1; // @[Requantizer.cs:58]
+  assign q_30_cast = q_30_cast_add[50:1]; // @[Requantizer.cs:58]
+  assign sum_31_cast = params_31[53:22]; // @[Requantizer.cs:52]
+  assign rounding_31_cat_ext = {{1{product_31[49]}}, product_31}; // @[Requantizer.cs:56]
+  assign rounding_31_cat = {rounding_31_cat_ext, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_31_shiftright = $signed(rounding_31_cat_ext) >>> (shift_b_31 - 6'd1); // @[Requantizer.cs:56]
+  assign q_31_cast_add = {{1{rounding_31[50]}}, rounding_31} + 52'd1; // @[Requantizer.cs:58]
+  assign q_31_cast = q_31_cast_add[50:1]; // @[Requantizer.cs:58]
+  assign OutValid = valid_4; // @[Requantizer.cs:63]
+  assign Quantized_0 = q_0; // @[Requantizer.cs:58]
+  assign Quantized_1 = q_1; // @[Requantizer.cs:58]
+  assign Quantized_2 = q_2; // @[Requantizer.cs:58]
+  assign Quantized_3 = q_3; // @[Requantizer.cs:58]
+  assign Quantized_4 = q_4; // @[Requantizer.cs:58]
+  assign Quantized_5 = q_5; // @[Requantizer.cs:58]
+  assign Quantized_6 = q_6; // @[Requantizer.cs:58]
+  assign Quantized_7 = q_7; // @[Requantizer.cs:58]
+  assign Quantized_8 = q_8; // @[Requantizer.cs:58]
+  assign Quantized_9 = q_9; // @[Requantizer.cs:58]
+  assign Quantized_10 = q_10; // @[Requantizer.cs:58]
+  assign Quantized_11 = q_11; // @[Requantizer.cs:58]
+  assign Quantized_12 = q_12; // @[Requantizer.cs:58]
+  assign Quantized_13 = q_13; // @[Requantizer.cs:58]
+  assign Quantized_14 = q_14; // @[Requantizer.cs:58]
+  assign Quantized_15 = q_15; // @[Requantizer.cs:58]
+  assign Quantized_16 = q_16; // @[Requantizer.cs:58]
+  assign Quantized_17 = q_17; // @[Requantizer.cs:58]
+  assign Quantized_18 = q_18; // @[Requantizer.cs:58]
+  assign Quantized_19 = q_19; // @[Requantizer.cs:58]
+  assign Quantized_20 = q_20; // @[Requantizer.cs:58]
+  assign Quantized_21 = q_21; // @[Requantizer.cs:58]
+  assign Quantized_22 = q_22; // @[Requantizer.cs:58]
+  assign Quantized_23 = q_23; // @[Requantizer.cs:58]
+  assign Quantized_24 = q_24; // @[Requantizer.cs:58]
+  assign Quantized_25 = q_25; // @[Requantizer.cs:58]
+  assign Quantized_26 = q_26; // @[Requantizer.cs:58]
+  assign Quantized_27 = q_27; // @[Requantizer.cs:58]
+  assign Quantized_28 = q_28; // @[Requantizer.cs:58]
+  assign Quantized_29 = q_29; // @[Requantizer.cs:58]
+  assign Quantized_30 = q_30; // @[Requantizer.cs:58]
+  assign Quantized_31 = q_31; // @[Requantizer.cs:58]
 
   always @(posedge clk) begin // @[Requantizer.cs:38]
     if (rst)
@@ -680,1048 +872,1048 @@ module Requantizer32 (
     acc_0 <= Accumulators_0;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:51]
+  always @(posedge clk) begin // @[Requantizer.cs:52]
     sum_0 <= {{1{acc_0[31]}}, acc_0} + {{1{sum_0_cast[31]}}, sum_0_cast};
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:52]
+  always @(posedge clk) begin // @[Requantizer.cs:53]
     shift_a_0 <= params_0[5:0];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     multiplier_0 <= params_0[21:6];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     product_0 <= $signed(sum_0) * $signed({1'd0, multiplier_0});
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:54]
+  always @(posedge clk) begin // @[Requantizer.cs:55]
     shift_b_0 <= shift_a_0;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:57]
-    rounded_0 <= (shift_b_0 == 6'd0) ? product_0 : rounded_0_add[50:1];
+  always @(posedge clk) begin // @[Requantizer.cs:56]
+    rounding_0 <= (shift_b_0 == 6'd0) ? rounding_0_cat[50:0] : rounding_0_shiftright;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:59]
-    q_0 <= ($signed(rounded_0) > $signed(50'd127)) ? 8'd127 : (($signed(rounded_0) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounded_0[7:0]);
+  always @(posedge clk) begin // @[Requantizer.cs:58]
+    q_0 <= ($signed(q_0_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_0_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_0_cast_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
     acc_1 <= Accumulators_1;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:51]
+  always @(posedge clk) begin // @[Requantizer.cs:52]
     sum_1 <= {{1{acc_1[31]}}, acc_1} + {{1{sum_1_cast[31]}}, sum_1_cast};
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:52]
+  always @(posedge clk) begin // @[Requantizer.cs:53]
     shift_a_1 <= params_1[5:0];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     multiplier_1 <= params_1[21:6];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     product_1 <= $signed(sum_1) * $signed({1'd0, multiplier_1});
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:54]
+  always @(posedge clk) begin // @[Requantizer.cs:55]
     shift_b_1 <= shift_a_1;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:57]
-    rounded_1 <= (shift_b_1 == 6'd0) ? product_1 : rounded_1_add[50:1];
+  always @(posedge clk) begin // @[Requantizer.cs:56]
+    rounding_1 <= (shift_b_1 == 6'd0) ? rounding_1_cat[50:0] : rounding_1_shiftright;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:59]
-    q_1 <= ($signed(rounded_1) > $signed(50'd127)) ? 8'd127 : (($signed(rounded_1) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounded_1[7:0]);
+  always @(posedge clk) begin // @[Requantizer.cs:58]
+    q_1 <= ($signed(q_1_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_1_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_1_cast_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
     acc_2 <= Accumulators_2;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:51]
+  always @(posedge clk) begin // @[Requantizer.cs:52]
     sum_2 <= {{1{acc_2[31]}}, acc_2} + {{1{sum_2_cast[31]}}, sum_2_cast};
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:52]
+  always @(posedge clk) begin // @[Requantizer.cs:53]
     shift_a_2 <= params_2[5:0];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     multiplier_2 <= params_2[21:6];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     product_2 <= $signed(sum_2) * $signed({1'd0, multiplier_2});
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:54]
+  always @(posedge clk) begin // @[Requantizer.cs:55]
     shift_b_2 <= shift_a_2;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:57]
-    rounded_2 <= (shift_b_2 == 6'd0) ? product_2 : rounded_2_add[50:1];
+  always @(posedge clk) begin // @[Requantizer.cs:56]
+    rounding_2 <= (shift_b_2 == 6'd0) ? rounding_2_cat[50:0] : rounding_2_shiftright;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:59]
-    q_2 <= ($signed(rounded_2) > $signed(50'd127)) ? 8'd127 : (($signed(rounded_2) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounded_2[7:0]);
+  always @(posedge clk) begin // @[Requantizer.cs:58]
+    q_2 <= ($signed(q_2_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_2_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_2_cast_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
     acc_3 <= Accumulators_3;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:51]
+  always @(posedge clk) begin // @[Requantizer.cs:52]
     sum_3 <= {{1{acc_3[31]}}, acc_3} + {{1{sum_3_cast[31]}}, sum_3_cast};
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:52]
+  always @(posedge clk) begin // @[Requantizer.cs:53]
     shift_a_3 <= params_3[5:0];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     multiplier_3 <= params_3[21:6];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     product_3 <= $signed(sum_3) * $signed({1'd0, multiplier_3});
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:54]
+  always @(posedge clk) begin // @[Requantizer.cs:55]
     shift_b_3 <= shift_a_3;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:57]
-    rounded_3 <= (shift_b_3 == 6'd0) ? product_3 : rounded_3_add[50:1];
+  always @(posedge clk) begin // @[Requantizer.cs:56]
+    rounding_3 <= (shift_b_3 == 6'd0) ? rounding_3_cat[50:0] : rounding_3_shiftright;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:59]
-    q_3 <= ($signed(rounded_3) > $signed(50'd127)) ? 8'd127 : (($signed(rounded_3) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounded_3[7:0]);
+  always @(posedge clk) begin // @[Requantizer.cs:58]
+    q_3 <= ($signed(q_3_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_3_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_3_cast_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
     acc_4 <= Accumulators_4;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:51]
+  always @(posedge clk) begin // @[Requantizer.cs:52]
     sum_4 <= {{1{acc_4[31]}}, acc_4} + {{1{sum_4_cast[31]}}, sum_4_cast};
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:52]
+  always @(posedge clk) begin // @[Requantizer.cs:53]
     shift_a_4 <= params_4[5:0];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     multiplier_4 <= params_4[21:6];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     product_4 <= $signed(sum_4) * $signed({1'd0, multiplier_4});
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:54]
+  always @(posedge clk) begin // @[Requantizer.cs:55]
     shift_b_4 <= shift_a_4;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:57]
-    rounded_4 <= (shift_b_4 == 6'd0) ? product_4 : rounded_4_add[50:1];
+  always @(posedge clk) begin // @[Requantizer.cs:56]
+    rounding_4 <= (shift_b_4 == 6'd0) ? rounding_4_cat[50:0] : rounding_4_shiftright;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:59]
-    q_4 <= ($signed(rounded_4) > $signed(50'd127)) ? 8'd127 : (($signed(rounded_4) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounded_4[7:0]);
+  always @(posedge clk) begin // @[Requantizer.cs:58]
+    q_4 <= ($signed(q_4_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_4_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_4_cast_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
     acc_5 <= Accumulators_5;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:51]
+  always @(posedge clk) begin // @[Requantizer.cs:52]
     sum_5 <= {{1{acc_5[31]}}, acc_5} + {{1{sum_5_cast[31]}}, sum_5_cast};
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:52]
+  always @(posedge clk) begin // @[Requantizer.cs:53]
     shift_a_5 <= params_5[5:0];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     multiplier_5 <= params_5[21:6];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     product_5 <= $signed(sum_5) * $signed({1'd0, multiplier_5});
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:54]
+  always @(posedge clk) begin // @[Requantizer.cs:55]
     shift_b_5 <= shift_a_5;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:57]
-    rounded_5 <= (shift_b_5 == 6'd0) ? product_5 : rounded_5_add[50:1];
+  always @(posedge clk) begin // @[Requantizer.cs:56]
+    rounding_5 <= (shift_b_5 == 6'd0) ? rounding_5_cat[50:0] : rounding_5_shiftright;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:59]
-    q_5 <= ($signed(rounded_5) > $signed(50'd127)) ? 8'd127 : (($signed(rounded_5) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounded_5[7:0]);
+  always @(posedge clk) begin // @[Requantizer.cs:58]
+    q_5 <= ($signed(q_5_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_5_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_5_cast_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
     acc_6 <= Accumulators_6;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:51]
+  always @(posedge clk) begin // @[Requantizer.cs:52]
     sum_6 <= {{1{acc_6[31]}}, acc_6} + {{1{sum_6_cast[31]}}, sum_6_cast};
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:52]
+  always @(posedge clk) begin // @[Requantizer.cs:53]
     shift_a_6 <= params_6[5:0];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     multiplier_6 <= params_6[21:6];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     product_6 <= $signed(sum_6) * $signed({1'd0, multiplier_6});
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:54]
+  always @(posedge clk) begin // @[Requantizer.cs:55]
     shift_b_6 <= shift_a_6;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:57]
-    rounded_6 <= (shift_b_6 == 6'd0) ? product_6 : rounded_6_add[50:1];
+  always @(posedge clk) begin // @[Requantizer.cs:56]
+    rounding_6 <= (shift_b_6 == 6'd0) ? rounding_6_cat[50:0] : rounding_6_shiftright;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:59]
-    q_6 <= ($signed(rounded_6) > $signed(50'd127)) ? 8'd127 : (($signed(rounded_6) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounded_6[7:0]);
+  always @(posedge clk) begin // @[Requantizer.cs:58]
+    q_6 <= ($signed(q_6_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_6_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_6_cast_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
     acc_7 <= Accumulators_7;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:51]
+  always @(posedge clk) begin // @[Requantizer.cs:52]
     sum_7 <= {{1{acc_7[31]}}, acc_7} + {{1{sum_7_cast[31]}}, sum_7_cast};
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:52]
+  always @(posedge clk) begin // @[Requantizer.cs:53]
     shift_a_7 <= params_7[5:0];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     multiplier_7 <= params_7[21:6];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     product_7 <= $signed(sum_7) * $signed({1'd0, multiplier_7});
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:54]
+  always @(posedge clk) begin // @[Requantizer.cs:55]
     shift_b_7 <= shift_a_7;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:57]
-    rounded_7 <= (shift_b_7 == 6'd0) ? product_7 : rounded_7_add[50:1];
+  always @(posedge clk) begin // @[Requantizer.cs:56]
+    rounding_7 <= (shift_b_7 == 6'd0) ? rounding_7_cat[50:0] : rounding_7_shiftright;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:59]
-    q_7 <= ($signed(rounded_7) > $signed(50'd127)) ? 8'd127 : (($signed(rounded_7) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounded_7[7:0]);
+  always @(posedge clk) begin // @[Requantizer.cs:58]
+    q_7 <= ($signed(q_7_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_7_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_7_cast_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
     acc_8 <= Accumulators_8;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:51]
+  always @(posedge clk) begin // @[Requantizer.cs:52]
     sum_8 <= {{1{acc_8[31]}}, acc_8} + {{1{sum_8_cast[31]}}, sum_8_cast};
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:52]
+  always @(posedge clk) begin // @[Requantizer.cs:53]
     shift_a_8 <= params_8[5:0];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     multiplier_8 <= params_8[21:6];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     product_8 <= $signed(sum_8) * $signed({1'd0, multiplier_8});
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:54]
+  always @(posedge clk) begin // @[Requantizer.cs:55]
     shift_b_8 <= shift_a_8;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:57]
-    rounded_8 <= (shift_b_8 == 6'd0) ? product_8 : rounded_8_add[50:1];
+  always @(posedge clk) begin // @[Requantizer.cs:56]
+    rounding_8 <= (shift_b_8 == 6'd0) ? rounding_8_cat[50:0] : rounding_8_shiftright;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:59]
-    q_8 <= ($signed(rounded_8) > $signed(50'd127)) ? 8'd127 : (($signed(rounded_8) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounded_8[7:0]);
+  always @(posedge clk) begin // @[Requantizer.cs:58]
+    q_8 <= ($signed(q_8_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_8_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_8_cast_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
     acc_9 <= Accumulators_9;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:51]
+  always @(posedge clk) begin // @[Requantizer.cs:52]
     sum_9 <= {{1{acc_9[31]}}, acc_9} + {{1{sum_9_cast[31]}}, sum_9_cast};
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:52]
+  always @(posedge clk) begin // @[Requantizer.cs:53]
     shift_a_9 <= params_9[5:0];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     multiplier_9 <= params_9[21:6];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     product_9 <= $signed(sum_9) * $signed({1'd0, multiplier_9});
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:54]
+  always @(posedge clk) begin // @[Requantizer.cs:55]
     shift_b_9 <= shift_a_9;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:57]
-    rounded_9 <= (shift_b_9 == 6'd0) ? product_9 : rounded_9_add[50:1];
+  always @(posedge clk) begin // @[Requantizer.cs:56]
+    rounding_9 <= (shift_b_9 == 6'd0) ? rounding_9_cat[50:0] : rounding_9_shiftright;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:59]
-    q_9 <= ($signed(rounded_9) > $signed(50'd127)) ? 8'd127 : (($signed(rounded_9) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounded_9[7:0]);
+  always @(posedge clk) begin // @[Requantizer.cs:58]
+    q_9 <= ($signed(q_9_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_9_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_9_cast_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
     acc_10 <= Accumulators_10;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:51]
+  always @(posedge clk) begin // @[Requantizer.cs:52]
     sum_10 <= {{1{acc_10[31]}}, acc_10} + {{1{sum_10_cast[31]}}, sum_10_cast};
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:52]
+  always @(posedge clk) begin // @[Requantizer.cs:53]
     shift_a_10 <= params_10[5:0];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     multiplier_10 <= params_10[21:6];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     product_10 <= $signed(sum_10) * $signed({1'd0, multiplier_10});
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:54]
+  always @(posedge clk) begin // @[Requantizer.cs:55]
     shift_b_10 <= shift_a_10;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:57]
-    rounded_10 <= (shift_b_10 == 6'd0) ? product_10 : rounded_10_add[50:1];
+  always @(posedge clk) begin // @[Requantizer.cs:56]
+    rounding_10 <= (shift_b_10 == 6'd0) ? rounding_10_cat[50:0] : rounding_10_shiftright;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:59]
-    q_10 <= ($signed(rounded_10) > $signed(50'd127)) ? 8'd127 : (($signed(rounded_10) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounded_10[7:0]);
+  always @(posedge clk) begin // @[Requantizer.cs:58]
+    q_10 <= ($signed(q_10_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_10_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_10_cast_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
     acc_11 <= Accumulators_11;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:51]
+  always @(posedge clk) begin // @[Requantizer.cs:52]
     sum_11 <= {{1{acc_11[31]}}, acc_11} + {{1{sum_11_cast[31]}}, sum_11_cast};
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:52]
+  always @(posedge clk) begin // @[Requantizer.cs:53]
     shift_a_11 <= params_11[5:0];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     multiplier_11 <= params_11[21:6];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     product_11 <= $signed(sum_11) * $signed({1'd0, multiplier_11});
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:54]
+  always @(posedge clk) begin // @[Requantizer.cs:55]
     shift_b_11 <= shift_a_11;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:57]
-    rounded_11 <= (shift_b_11 == 6'd0) ? product_11 : rounded_11_add[50:1];
+  always @(posedge clk) begin // @[Requantizer.cs:56]
+    rounding_11 <= (shift_b_11 == 6'd0) ? rounding_11_cat[50:0] : rounding_11_shiftright;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:59]
-    q_11 <= ($signed(rounded_11) > $signed(50'd127)) ? 8'd127 : (($signed(rounded_11) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounded_11[7:0]);
+  always @(posedge clk) begin // @[Requantizer.cs:58]
+    q_11 <= ($signed(q_11_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_11_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_11_cast_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
     acc_12 <= Accumulators_12;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:51]
+  always @(posedge clk) begin // @[Requantizer.cs:52]
     sum_12 <= {{1{acc_12[31]}}, acc_12} + {{1{sum_12_cast[31]}}, sum_12_cast};
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:52]
+  always @(posedge clk) begin // @[Requantizer.cs:53]
     shift_a_12 <= params_12[5:0];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     multiplier_12 <= params_12[21:6];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     product_12 <= $signed(sum_12) * $signed({1'd0, multiplier_12});
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:54]
+  always @(posedge clk) begin // @[Requantizer.cs:55]
     shift_b_12 <= shift_a_12;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:57]
-    rounded_12 <= (shift_b_12 == 6'd0) ? product_12 : rounded_12_add[50:1];
+  always @(posedge clk) begin // @[Requantizer.cs:56]
+    rounding_12 <= (shift_b_12 == 6'd0) ? rounding_12_cat[50:0] : rounding_12_shiftright;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:59]
-    q_12 <= ($signed(rounded_12) > $signed(50'd127)) ? 8'd127 : (($signed(rounded_12) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounded_12[7:0]);
+  always @(posedge clk) begin // @[Requantizer.cs:58]
+    q_12 <= ($signed(q_12_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_12_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_12_cast_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
     acc_13 <= Accumulators_13;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:51]
+  always @(posedge clk) begin // @[Requantizer.cs:52]
     sum_13 <= {{1{acc_13[31]}}, acc_13} + {{1{sum_13_cast[31]}}, sum_13_cast};
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:52]
+  always @(posedge clk) begin // @[Requantizer.cs:53]
     shift_a_13 <= params_13[5:0];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     multiplier_13 <= params_13[21:6];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     product_13 <= $signed(sum_13) * $signed({1'd0, multiplier_13});
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:54]
+  always @(posedge clk) begin // @[Requantizer.cs:55]
     shift_b_13 <= shift_a_13;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:57]
-    rounded_13 <= (shift_b_13 == 6'd0) ? product_13 : rounded_13_add[50:1];
+  always @(posedge clk) begin // @[Requantizer.cs:56]
+    rounding_13 <= (shift_b_13 == 6'd0) ? rounding_13_cat[50:0] : rounding_13_shiftright;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:59]
-    q_13 <= ($signed(rounded_13) > $signed(50'd127)) ? 8'd127 : (($signed(rounded_13) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounded_13[7:0]);
+  always @(posedge clk) begin // @[Requantizer.cs:58]
+    q_13 <= ($signed(q_13_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_13_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_13_cast_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
     acc_14 <= Accumulators_14;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:51]
+  always @(posedge clk) begin // @[Requantizer.cs:52]
     sum_14 <= {{1{acc_14[31]}}, acc_14} + {{1{sum_14_cast[31]}}, sum_14_cast};
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:52]
+  always @(posedge clk) begin // @[Requantizer.cs:53]
     shift_a_14 <= params_14[5:0];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     multiplier_14 <= params_14[21:6];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     product_14 <= $signed(sum_14) * $signed({1'd0, multiplier_14});
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:54]
+  always @(posedge clk) begin // @[Requantizer.cs:55]
     shift_b_14 <= shift_a_14;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:57]
-    rounded_14 <= (shift_b_14 == 6'd0) ? product_14 : rounded_14_add[50:1];
+  always @(posedge clk) begin // @[Requantizer.cs:56]
+    rounding_14 <= (shift_b_14 == 6'd0) ? rounding_14_cat[50:0] : rounding_14_shiftright;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:59]
-    q_14 <= ($signed(rounded_14) > $signed(50'd127)) ? 8'd127 : (($signed(rounded_14) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounded_14[7:0]);
+  always @(posedge clk) begin // @[Requantizer.cs:58]
+    q_14 <= ($signed(q_14_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_14_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_14_cast_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
     acc_15 <= Accumulators_15;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:51]
+  always @(posedge clk) begin // @[Requantizer.cs:52]
     sum_15 <= {{1{acc_15[31]}}, acc_15} + {{1{sum_15_cast[31]}}, sum_15_cast};
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:52]
+  always @(posedge clk) begin // @[Requantizer.cs:53]
     shift_a_15 <= params_15[5:0];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     multiplier_15 <= params_15[21:6];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     product_15 <= $signed(sum_15) * $signed({1'd0, multiplier_15});
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:54]
+  always @(posedge clk) begin // @[Requantizer.cs:55]
     shift_b_15 <= shift_a_15;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:57]
-    rounded_15 <= (shift_b_15 == 6'd0) ? product_15 : rounded_15_add[50:1];
+  always @(posedge clk) begin // @[Requantizer.cs:56]
+    rounding_15 <= (shift_b_15 == 6'd0) ? rounding_15_cat[50:0] : rounding_15_shiftright;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:59]
-    q_15 <= ($signed(rounded_15) > $signed(50'd127)) ? 8'd127 : (($signed(rounded_15) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounded_15[7:0]);
+  always @(posedge clk) begin // @[Requantizer.cs:58]
+    q_15 <= ($signed(q_15_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_15_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_15_cast_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
     acc_16 <= Accumulators_16;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:51]
+  always @(posedge clk) begin // @[Requantizer.cs:52]
     sum_16 <= {{1{acc_16[31]}}, acc_16} + {{1{sum_16_cast[31]}}, sum_16_cast};
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:52]
+  always @(posedge clk) begin // @[Requantizer.cs:53]
     shift_a_16 <= params_16[5:0];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     multiplier_16 <= params_16[21:6];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     product_16 <= $signed(sum_16) * $signed({1'd0, multiplier_16});
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:54]
+  always @(posedge clk) begin // @[Requantizer.cs:55]
     shift_b_16 <= shift_a_16;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:57]
-    rounded_16 <= (shift_b_16 == 6'd0) ? product_16 : rounded_16_add[50:1];
+  always @(posedge clk) begin // @[Requantizer.cs:56]
+    rounding_16 <= (shift_b_16 == 6'd0) ? rounding_16_cat[50:0] : rounding_16_shiftright;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:59]
-    q_16 <= ($signed(rounded_16) > $signed(50'd127)) ? 8'd127 : (($signed(rounded_16) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounded_16[7:0]);
+  always @(posedge clk) begin // @[Requantizer.cs:58]
+    q_16 <= ($signed(q_16_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_16_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_16_cast_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
     acc_17 <= Accumulators_17;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:51]
+  always @(posedge clk) begin // @[Requantizer.cs:52]
     sum_17 <= {{1{acc_17[31]}}, acc_17} + {{1{sum_17_cast[31]}}, sum_17_cast};
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:52]
+  always @(posedge clk) begin // @[Requantizer.cs:53]
     shift_a_17 <= params_17[5:0];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     multiplier_17 <= params_17[21:6];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     product_17 <= $signed(sum_17) * $signed({1'd0, multiplier_17});
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:54]
+  always @(posedge clk) begin // @[Requantizer.cs:55]
     shift_b_17 <= shift_a_17;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:57]
-    rounded_17 <= (shift_b_17 == 6'd0) ? product_17 : rounded_17_add[50:1];
+  always @(posedge clk) begin // @[Requantizer.cs:56]
+    rounding_17 <= (shift_b_17 == 6'd0) ? rounding_17_cat[50:0] : rounding_17_shiftright;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:59]
-    q_17 <= ($signed(rounded_17) > $signed(50'd127)) ? 8'd127 : (($signed(rounded_17) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounded_17[7:0]);
+  always @(posedge clk) begin // @[Requantizer.cs:58]
+    q_17 <= ($signed(q_17_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_17_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_17_cast_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
     acc_18 <= Accumulators_18;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:51]
+  always @(posedge clk) begin // @[Requantizer.cs:52]
     sum_18 <= {{1{acc_18[31]}}, acc_18} + {{1{sum_18_cast[31]}}, sum_18_cast};
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:52]
+  always @(posedge clk) begin // @[Requantizer.cs:53]
     shift_a_18 <= params_18[5:0];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     multiplier_18 <= params_18[21:6];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     product_18 <= $signed(sum_18) * $signed({1'd0, multiplier_18});
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:54]
+  always @(posedge clk) begin // @[Requantizer.cs:55]
     shift_b_18 <= shift_a_18;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:57]
-    rounded_18 <= (shift_b_18 == 6'd0) ? product_18 : rounded_18_add[50:1];
+  always @(posedge clk) begin // @[Requantizer.cs:56]
+    rounding_18 <= (shift_b_18 == 6'd0) ? rounding_18_cat[50:0] : rounding_18_shiftright;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:59]
-    q_18 <= ($signed(rounded_18) > $signed(50'd127)) ? 8'd127 : (($signed(rounded_18) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounded_18[7:0]);
+  always @(posedge clk) begin // @[Requantizer.cs:58]
+    q_18 <= ($signed(q_18_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_18_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_18_cast_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
     acc_19 <= Accumulators_19;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:51]
+  always @(posedge clk) begin // @[Requantizer.cs:52]
     sum_19 <= {{1{acc_19[31]}}, acc_19} + {{1{sum_19_cast[31]}}, sum_19_cast};
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:52]
+  always @(posedge clk) begin // @[Requantizer.cs:53]
     shift_a_19 <= params_19[5:0];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     multiplier_19 <= params_19[21:6];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     product_19 <= $signed(sum_19) * $signed({1'd0, multiplier_19});
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:54]
+  always @(posedge clk) begin // @[Requantizer.cs:55]
     shift_b_19 <= shift_a_19;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:57]
-    rounded_19 <= (shift_b_19 == 6'd0) ? product_19 : rounded_19_add[50:1];
+  always @(posedge clk) begin // @[Requantizer.cs:56]
+    rounding_19 <= (shift_b_19 == 6'd0) ? rounding_19_cat[50:0] : rounding_19_shiftright;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:59]
-    q_19 <= ($signed(rounded_19) > $signed(50'd127)) ? 8'd127 : (($signed(rounded_19) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounded_19[7:0]);
+  always @(posedge clk) begin // @[Requantizer.cs:58]
+    q_19 <= ($signed(q_19_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_19_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_19_cast_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
     acc_20 <= Accumulators_20;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:51]
+  always @(posedge clk) begin // @[Requantizer.cs:52]
     sum_20 <= {{1{acc_20[31]}}, acc_20} + {{1{sum_20_cast[31]}}, sum_20_cast};
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:52]
+  always @(posedge clk) begin // @[Requantizer.cs:53]
     shift_a_20 <= params_20[5:0];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     multiplier_20 <= params_20[21:6];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     product_20 <= $signed(sum_20) * $signed({1'd0, multiplier_20});
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:54]
+  always @(posedge clk) begin // @[Requantizer.cs:55]
     shift_b_20 <= shift_a_20;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:57]
-    rounded_20 <= (shift_b_20 == 6'd0) ? product_20 : rounded_20_add[50:1];
+  always @(posedge clk) begin // @[Requantizer.cs:56]
+    rounding_20 <= (shift_b_20 == 6'd0) ? rounding_20_cat[50:0] : rounding_20_shiftright;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:59]
-    q_20 <= ($signed(rounded_20) > $signed(50'd127)) ? 8'd127 : (($signed(rounded_20) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounded_20[7:0]);
+  always @(posedge clk) begin // @[Requantizer.cs:58]
+    q_20 <= ($signed(q_20_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_20_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_20_cast_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
     acc_21 <= Accumulators_21;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:51]
+  always @(posedge clk) begin // @[Requantizer.cs:52]
     sum_21 <= {{1{acc_21[31]}}, acc_21} + {{1{sum_21_cast[31]}}, sum_21_cast};
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:52]
+  always @(posedge clk) begin // @[Requantizer.cs:53]
     shift_a_21 <= params_21[5:0];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     multiplier_21 <= params_21[21:6];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     product_21 <= $signed(sum_21) * $signed({1'd0, multiplier_21});
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:54]
+  always @(posedge clk) begin // @[Requantizer.cs:55]
     shift_b_21 <= shift_a_21;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:57]
-    rounded_21 <= (shift_b_21 == 6'd0) ? product_21 : rounded_21_add[50:1];
+  always @(posedge clk) begin // @[Requantizer.cs:56]
+    rounding_21 <= (shift_b_21 == 6'd0) ? rounding_21_cat[50:0] : rounding_21_shiftright;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:59]
-    q_21 <= ($signed(rounded_21) > $signed(50'd127)) ? 8'd127 : (($signed(rounded_21) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounded_21[7:0]);
+  always @(posedge clk) begin // @[Requantizer.cs:58]
+    q_21 <= ($signed(q_21_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_21_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_21_cast_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
     acc_22 <= Accumulators_22;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:51]
+  always @(posedge clk) begin // @[Requantizer.cs:52]
     sum_22 <= {{1{acc_22[31]}}, acc_22} + {{1{sum_22_cast[31]}}, sum_22_cast};
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:52]
+  always @(posedge clk) begin // @[Requantizer.cs:53]
     shift_a_22 <= params_22[5:0];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     multiplier_22 <= params_22[21:6];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     product_22 <= $signed(sum_22) * $signed({1'd0, multiplier_22});
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:54]
+  always @(posedge clk) begin // @[Requantizer.cs:55]
     shift_b_22 <= shift_a_22;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:57]
-    rounded_22 <= (shift_b_22 == 6'd0) ? product_22 : rounded_22_add[50:1];
+  always @(posedge clk) begin // @[Requantizer.cs:56]
+    rounding_22 <= (shift_b_22 == 6'd0) ? rounding_22_cat[50:0] : rounding_22_shiftright;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:59]
-    q_22 <= ($signed(rounded_22) > $signed(50'd127)) ? 8'd127 : (($signed(rounded_22) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounded_22[7:0]);
+  always @(posedge clk) begin // @[Requantizer.cs:58]
+    q_22 <= ($signed(q_22_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_22_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_22_cast_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
     acc_23 <= Accumulators_23;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:51]
+  always @(posedge clk) begin // @[Requantizer.cs:52]
     sum_23 <= {{1{acc_23[31]}}, acc_23} + {{1{sum_23_cast[31]}}, sum_23_cast};
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:52]
+  always @(posedge clk) begin // @[Requantizer.cs:53]
     shift_a_23 <= params_23[5:0];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     multiplier_23 <= params_23[21:6];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     product_23 <= $signed(sum_23) * $signed({1'd0, multiplier_23});
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:54]
+  always @(posedge clk) begin // @[Requantizer.cs:55]
     shift_b_23 <= shift_a_23;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:57]
-    rounded_23 <= (shift_b_23 == 6'd0) ? product_23 : rounded_23_add[50:1];
+  always @(posedge clk) begin // @[Requantizer.cs:56]
+    rounding_23 <= (shift_b_23 == 6'd0) ? rounding_23_cat[50:0] : rounding_23_shiftright;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:59]
-    q_23 <= ($signed(rounded_23) > $signed(50'd127)) ? 8'd127 : (($signed(rounded_23) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounded_23[7:0]);
+  always @(posedge clk) begin // @[Requantizer.cs:58]
+    q_23 <= ($signed(q_23_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_23_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_23_cast_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
     acc_24 <= Accumulators_24;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:51]
+  always @(posedge clk) begin // @[Requantizer.cs:52]
     sum_24 <= {{1{acc_24[31]}}, acc_24} + {{1{sum_24_cast[31]}}, sum_24_cast};
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:52]
+  always @(posedge clk) begin // @[Requantizer.cs:53]
     shift_a_24 <= params_24[5:0];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     multiplier_24 <= params_24[21:6];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     product_24 <= $signed(sum_24) * $signed({1'd0, multiplier_24});
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:54]
+  always @(posedge clk) begin // @[Requantizer.cs:55]
     shift_b_24 <= shift_a_24;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:57]
-    rounded_24 <= (shift_b_24 == 6'd0) ? product_24 : rounded_24_add[50:1];
+  always @(posedge clk) begin // @[Requantizer.cs:56]
+    rounding_24 <= (shift_b_24 == 6'd0) ? rounding_24_cat[50:0] : rounding_24_shiftright;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:59]
-    q_24 <= ($signed(rounded_24) > $signed(50'd127)) ? 8'd127 : (($signed(rounded_24) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounded_24[7:0]);
+  always @(posedge clk) begin // @[Requantizer.cs:58]
+    q_24 <= ($signed(q_24_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_24_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_24_cast_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
     acc_25 <= Accumulators_25;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:51]
+  always @(posedge clk) begin // @[Requantizer.cs:52]
     sum_25 <= {{1{acc_25[31]}}, acc_25} + {{1{sum_25_cast[31]}}, sum_25_cast};
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:52]
+  always @(posedge clk) begin // @[Requantizer.cs:53]
     shift_a_25 <= params_25[5:0];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     multiplier_25 <= params_25[21:6];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     product_25 <= $signed(sum_25) * $signed({1'd0, multiplier_25});
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:54]
+  always @(posedge clk) begin // @[Requantizer.cs:55]
     shift_b_25 <= shift_a_25;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:57]
-    rounded_25 <= (shift_b_25 == 6'd0) ? product_25 : rounded_25_add[50:1];
+  always @(posedge clk) begin // @[Requantizer.cs:56]
+    rounding_25 <= (shift_b_25 == 6'd0) ? rounding_25_cat[50:0] : rounding_25_shiftright;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:59]
-    q_25 <= ($signed(rounded_25) > $signed(50'd127)) ? 8'd127 : (($signed(rounded_25) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounded_25[7:0]);
+  always @(posedge clk) begin // @[Requantizer.cs:58]
+    q_25 <= ($signed(q_25_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_25_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_25_cast_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
     acc_26 <= Accumulators_26;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:51]
+  always @(posedge clk) begin // @[Requantizer.cs:52]
     sum_26 <= {{1{acc_26[31]}}, acc_26} + {{1{sum_26_cast[31]}}, sum_26_cast};
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:52]
+  always @(posedge clk) begin // @[Requantizer.cs:53]
     shift_a_26 <= params_26[5:0];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     multiplier_26 <= params_26[21:6];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     product_26 <= $signed(sum_26) * $signed({1'd0, multiplier_26});
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:54]
+  always @(posedge clk) begin // @[Requantizer.cs:55]
     shift_b_26 <= shift_a_26;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:57]
-    rounded_26 <= (shift_b_26 == 6'd0) ? product_26 : rounded_26_add[50:1];
+  always @(posedge clk) begin // @[Requantizer.cs:56]
+    rounding_26 <= (shift_b_26 == 6'd0) ? rounding_26_cat[50:0] : rounding_26_shiftright;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:59]
-    q_26 <= ($signed(rounded_26) > $signed(50'd127)) ? 8'd127 : (($signed(rounded_26) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounded_26[7:0]);
+  always @(posedge clk) begin // @[Requantizer.cs:58]
+    q_26 <= ($signed(q_26_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_26_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_26_cast_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
     acc_27 <= Accumulators_27;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:51]
+  always @(posedge clk) begin // @[Requantizer.cs:52]
     sum_27 <= {{1{acc_27[31]}}, acc_27} + {{1{sum_27_cast[31]}}, sum_27_cast};
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:52]
+  always @(posedge clk) begin // @[Requantizer.cs:53]
     shift_a_27 <= params_27[5:0];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     multiplier_27 <= params_27[21:6];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     product_27 <= $signed(sum_27) * $signed({1'd0, multiplier_27});
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:54]
+  always @(posedge clk) begin // @[Requantizer.cs:55]
     shift_b_27 <= shift_a_27;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:57]
-    rounded_27 <= (shift_b_27 == 6'd0) ? product_27 : rounded_27_add[50:1];
+  always @(posedge clk) begin // @[Requantizer.cs:56]
+    rounding_27 <= (shift_b_27 == 6'd0) ? rounding_27_cat[50:0] : rounding_27_shiftright;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:59]
-    q_27 <= ($signed(rounded_27) > $signed(50'd127)) ? 8'd127 : (($signed(rounded_27) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounded_27[7:0]);
+  always @(posedge clk) begin // @[Requantizer.cs:58]
+    q_27 <= ($signed(q_27_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_27_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_27_cast_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
     acc_28 <= Accumulators_28;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:51]
+  always @(posedge clk) begin // @[Requantizer.cs:52]
     sum_28 <= {{1{acc_28[31]}}, acc_28} + {{1{sum_28_cast[31]}}, sum_28_cast};
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:52]
+  always @(posedge clk) begin // @[Requantizer.cs:53]
     shift_a_28 <= params_28[5:0];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     multiplier_28 <= params_28[21:6];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     product_28 <= $signed(sum_28) * $signed({1'd0, multiplier_28});
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:54]
+  always @(posedge clk) begin // @[Requantizer.cs:55]
     shift_b_28 <= shift_a_28;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:57]
-    rounded_28 <= (shift_b_28 == 6'd0) ? product_28 : rounded_28_add[50:1];
+  always @(posedge clk) begin // @[Requantizer.cs:56]
+    rounding_28 <= (shift_b_28 == 6'd0) ? rounding_28_cat[50:0] : rounding_28_shiftright;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:59]
-    q_28 <= ($signed(rounded_28) > $signed(50'd127)) ? 8'd127 : (($signed(rounded_28) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounded_28[7:0]);
+  always @(posedge clk) begin // @[Requantizer.cs:58]
+    q_28 <= ($signed(q_28_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_28_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_28_cast_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
     acc_29 <= Accumulators_29;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:51]
+  always @(posedge clk) begin // @[Requantizer.cs:52]
     sum_29 <= {{1{acc_29[31]}}, acc_29} + {{1{sum_29_cast[31]}}, sum_29_cast};
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:52]
+  always @(posedge clk) begin // @[Requantizer.cs:53]
     shift_a_29 <= params_29[5:0];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     multiplier_29 <= params_29[21:6];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     product_29 <= $signed(sum_29) * $signed({1'd0, multiplier_29});
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:54]
+  always @(posedge clk) begin // @[Requantizer.cs:55]
     shift_b_29 <= shift_a_29;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:57]
-    rounded_29 <= (shift_b_29 == 6'd0) ? product_29 : rounded_29_add[50:1];
+  always @(posedge clk) begin // @[Requantizer.cs:56]
+    rounding_29 <= (shift_b_29 == 6'd0) ? rounding_29_cat[50:0] : rounding_29_shiftright;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:59]
-    q_29 <= ($signed(rounded_29) > $signed(50'd127)) ? 8'd127 : (($signed(rounded_29) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounded_29[7:0]);
+  always @(posedge clk) begin // @[Requantizer.cs:58]
+    q_29 <= ($signed(q_29_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_29_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_29_cast_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
     acc_30 <= Accumulators_30;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:51]
+  always @(posedge clk) begin // @[Requantizer.cs:52]
     sum_30 <= {{1{acc_30[31]}}, acc_30} + {{1{sum_30_cast[31]}}, sum_30_cast};
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:52]
+  always @(posedge clk) begin // @[Requantizer.cs:53]
     shift_a_30 <= params_30[5:0];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     multiplier_30 <= params_30[21:6];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     product_30 <= $signed(sum_30) * $signed({1'd0, multiplier_30});
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:54]
+  always @(posedge clk) begin // @[Requantizer.cs:55]
     shift_b_30 <= shift_a_30;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:57]
-    rounded_30 <= (shift_b_30 == 6'd0) ? product_30 : rounded_30_add[50:1];
+  always @(posedge clk) begin // @[Requantizer.cs:56]
+    rounding_30 <= (shift_b_30 == 6'd0) ? rounding_30_cat[50:0] : rounding_30_shiftright;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:59]
-    q_30 <= ($signed(rounded_30) > $signed(50'd127)) ? 8'd127 : (($signed(rounded_30) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounded_30[7:0]);
+  always @(posedge clk) begin // @[Requantizer.cs:58]
+    q_30 <= ($signed(q_30_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_30_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_30_cast_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
     acc_31 <= Accumulators_31;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:51]
+  always @(posedge clk) begin // @[Requantizer.cs:52]
     sum_31 <= {{1{acc_31[31]}}, acc_31} + {{1{sum_31_cast[31]}}, sum_31_cast};
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:52]
+  always @(posedge clk) begin // @[Requantizer.cs:53]
     shift_a_31 <= params_31[5:0];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     multiplier_31 <= params_31[21:6];
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:53]
+  always @(posedge clk) begin // @[Requantizer.cs:54]
     product_31 <= $signed(sum_31) * $signed({1'd0, multiplier_31});
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:54]
+  always @(posedge clk) begin // @[Requantizer.cs:55]
     shift_b_31 <= shift_a_31;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:57]
-    rounded_31 <= (shift_b_31 == 6'd0) ? product_31 : rounded_31_add[50:1];
+  always @(posedge clk) begin // @[Requantizer.cs:56]
+    rounding_31 <= (shift_b_31 == 6'd0) ? rounding_31_cat[50:0] : rounding_31_shiftright;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:59]
-    q_31 <= ($signed(rounded_31) > $signed(50'd127)) ? 8'd127 : (($signed(rounded_31) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounded_31[7:0]);
+  always @(posedge clk) begin // @[Requantizer.cs:58]
+    q_31 <= ($signed(q_31_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_31_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_31_cast_add[8:1]);
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:63]
+  always @(posedge clk) begin // @[Requantizer.cs:62]
     if (rst)
       valid_1 <= 1'b0;
     else
       valid_1 <= valid_0;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:63]
+  always @(posedge clk) begin // @[Requantizer.cs:62]
     if (rst)
       valid_2 <= 1'b0;
     else
       valid_2 <= valid_1;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:63]
+  always @(posedge clk) begin // @[Requantizer.cs:62]
     if (rst)
       valid_3 <= 1'b0;
     else
       valid_3 <= valid_2;
   end
 
-  always @(posedge clk) begin // @[Requantizer.cs:63]
+  always @(posedge clk) begin // @[Requantizer.cs:62]
     if (rst)
       valid_4 <= 1'b0;
     else

@@ -41,138 +41,163 @@ module ScaleAddUnit8 (
   reg valid_1; // @[ScaleAddUnit.cs:35]
   reg valid_2; // @[ScaleAddUnit.cs:35]
   reg valid_3; // @[ScaleAddUnit.cs:35]
+  reg valid_4; // @[ScaleAddUnit.cs:35]
   reg signed [16:0] multiplier_a; // @[ScaleAddUnit.cs:36]
   reg signed [16:0] multiplier_b; // @[ScaleAddUnit.cs:37]
   reg [5:0] shift_0; // @[ScaleAddUnit.cs:38]
   reg [5:0] shift_1; // @[ScaleAddUnit.cs:38]
   reg [5:0] shift_2; // @[ScaleAddUnit.cs:38]
-  reg signed [7:0] a_0; // @[ScaleAddUnit.cs:42]
-  reg signed [7:0] b_0; // @[ScaleAddUnit.cs:43]
-  reg signed [24:0] product_a_0; // @[ScaleAddUnit.cs:44]
-  reg signed [24:0] product_b_0; // @[ScaleAddUnit.cs:44]
-  reg signed [25:0] sum_0; // @[ScaleAddUnit.cs:44]
-  reg signed [7:0] y_0; // @[ScaleAddUnit.cs:45]
-  reg signed [7:0] a_1; // @[ScaleAddUnit.cs:42]
-  reg signed [7:0] b_1; // @[ScaleAddUnit.cs:43]
-  reg signed [24:0] product_a_1; // @[ScaleAddUnit.cs:44]
-  reg signed [24:0] product_b_1; // @[ScaleAddUnit.cs:44]
-  reg signed [25:0] sum_1; // @[ScaleAddUnit.cs:44]
-  reg signed [7:0] y_1; // @[ScaleAddUnit.cs:45]
-  reg signed [7:0] a_2; // @[ScaleAddUnit.cs:42]
-  reg signed [7:0] b_2; // @[ScaleAddUnit.cs:43]
-  reg signed [24:0] product_a_2; // @[ScaleAddUnit.cs:44]
-  reg signed [24:0] product_b_2; // @[ScaleAddUnit.cs:44]
-  reg signed [25:0] sum_2; // @[ScaleAddUnit.cs:44]
-  reg signed [7:0] y_2; // @[ScaleAddUnit.cs:45]
-  reg signed [7:0] a_3; // @[ScaleAddUnit.cs:42]
-  reg signed [7:0] b_3; // @[ScaleAddUnit.cs:43]
-  reg signed [24:0] product_a_3; // @[ScaleAddUnit.cs:44]
-  reg signed [24:0] product_b_3; // @[ScaleAddUnit.cs:44]
-  reg signed [25:0] sum_3; // @[ScaleAddUnit.cs:44]
-  reg signed [7:0] y_3; // @[ScaleAddUnit.cs:45]
-  reg signed [7:0] a_4; // @[ScaleAddUnit.cs:42]
-  reg signed [7:0] b_4; // @[ScaleAddUnit.cs:43]
-  reg signed [24:0] product_a_4; // @[ScaleAddUnit.cs:44]
-  reg signed [24:0] product_b_4; // @[ScaleAddUnit.cs:44]
-  reg signed [25:0] sum_4; // @[ScaleAddUnit.cs:44]
-  reg signed [7:0] y_4; // @[ScaleAddUnit.cs:45]
-  reg signed [7:0] a_5; // @[ScaleAddUnit.cs:42]
-  reg signed [7:0] b_5; // @[ScaleAddUnit.cs:43]
-  reg signed [24:0] product_a_5; // @[ScaleAddUnit.cs:44]
-  reg signed [24:0] product_b_5; // @[ScaleAddUnit.cs:44]
-  reg signed [25:0] sum_5; // @[ScaleAddUnit.cs:44]
-  reg signed [7:0] y_5; // @[ScaleAddUnit.cs:45]
-  reg signed [7:0] a_6; // @[ScaleAddUnit.cs:42]
-  reg signed [7:0] b_6; // @[ScaleAddUnit.cs:43]
-  reg signed [24:0] product_a_6; // @[ScaleAddUnit.cs:44]
-  reg signed [24:0] product_b_6; // @[ScaleAddUnit.cs:44]
-  reg signed [25:0] sum_6; // @[ScaleAddUnit.cs:44]
-  reg signed [7:0] y_6; // @[ScaleAddUnit.cs:45]
-  reg signed [7:0] a_7; // @[ScaleAddUnit.cs:42]
-  reg signed [7:0] b_7; // @[ScaleAddUnit.cs:43]
-  reg signed [24:0] product_a_7; // @[ScaleAddUnit.cs:44]
-  reg signed [24:0] product_b_7; // @[ScaleAddUnit.cs:44]
-  reg signed [25:0] sum_7; // @[ScaleAddUnit.cs:44]
-  reg signed [7:0] y_7; // @[ScaleAddUnit.cs:45]
+  reg signed [7:0] a_0; // @[ScaleAddUnit.cs:43]
+  reg signed [7:0] b_0; // @[ScaleAddUnit.cs:44]
+  reg signed [24:0] product_a_0; // @[ScaleAddUnit.cs:45]
+  reg signed [24:0] product_b_0; // @[ScaleAddUnit.cs:45]
+  reg signed [25:0] sum_0; // @[ScaleAddUnit.cs:45]
+  reg signed [26:0] rounding_0; // @[ScaleAddUnit.cs:46]
+  reg signed [7:0] y_0; // @[ScaleAddUnit.cs:47]
+  reg signed [7:0] a_1; // @[ScaleAddUnit.cs:43]
+  reg signed [7:0] b_1; // @[ScaleAddUnit.cs:44]
+  reg signed [24:0] product_a_1; // @[ScaleAddUnit.cs:45]
+  reg signed [24:0] product_b_1; // @[ScaleAddUnit.cs:45]
+  reg signed [25:0] sum_1; // @[ScaleAddUnit.cs:45]
+  reg signed [26:0] rounding_1; // @[ScaleAddUnit.cs:46]
+  reg signed [7:0] y_1; // @[ScaleAddUnit.cs:47]
+  reg signed [7:0] a_2; // @[ScaleAddUnit.cs:43]
+  reg signed [7:0] b_2; // @[ScaleAddUnit.cs:44]
+  reg signed [24:0] product_a_2; // @[ScaleAddUnit.cs:45]
+  reg signed [24:0] product_b_2; // @[ScaleAddUnit.cs:45]
+  reg signed [25:0] sum_2; // @[ScaleAddUnit.cs:45]
+  reg signed [26:0] rounding_2; // @[ScaleAddUnit.cs:46]
+  reg signed [7:0] y_2; // @[ScaleAddUnit.cs:47]
+  reg signed [7:0] a_3; // @[ScaleAddUnit.cs:43]
+  reg signed [7:0] b_3; // @[ScaleAddUnit.cs:44]
+  reg signed [24:0] product_a_3; // @[ScaleAddUnit.cs:45]
+  reg signed [24:0] product_b_3; // @[ScaleAddUnit.cs:45]
+  reg signed [25:0] sum_3; // @[ScaleAddUnit.cs:45]
+  reg signed [26:0] rounding_3; // @[ScaleAddUnit.cs:46]
+  reg signed [7:0] y_3; // @[ScaleAddUnit.cs:47]
+  reg signed [7:0] a_4; // @[ScaleAddUnit.cs:43]
+  reg signed [7:0] b_4; // @[ScaleAddUnit.cs:44]
+  reg signed [24:0] product_a_4; // @[ScaleAddUnit.cs:45]
+  reg signed [24:0] product_b_4; // @[ScaleAddUnit.cs:45]
+  reg signed [25:0] sum_4; // @[ScaleAddUnit.cs:45]
+  reg signed [26:0] rounding_4; // @[ScaleAddUnit.cs:46]
+  reg signed [7:0] y_4; // @[ScaleAddUnit.cs:47]
+  reg signed [7:0] a_5; // @[ScaleAddUnit.cs:43]
+  reg signed [7:0] b_5; // @[ScaleAddUnit.cs:44]
+  reg signed [24:0] product_a_5; // @[ScaleAddUnit.cs:45]
+  reg signed [24:0] product_b_5; // @[ScaleAddUnit.cs:45]
+  reg signed [25:0] sum_5; // @[ScaleAddUnit.cs:45]
+  reg signed [26:0] rounding_5; // @[ScaleAddUnit.cs:46]
+  reg signed [7:0] y_5; // @[ScaleAddUnit.cs:47]
+  reg signed [7:0] a_6; // @[ScaleAddUnit.cs:43]
+  reg signed [7:0] b_6; // @[ScaleAddUnit.cs:44]
+  reg signed [24:0] product_a_6; // @[ScaleAddUnit.cs:45]
+  reg signed [24:0] product_b_6; // @[ScaleAddUnit.cs:45]
+  reg signed [25:0] sum_6; // @[ScaleAddUnit.cs:45]
+  reg signed [26:0] rounding_6; // @[ScaleAddUnit.cs:46]
+  reg signed [7:0] y_6; // @[ScaleAddUnit.cs:47]
+  reg signed [7:0] a_7; // @[ScaleAddUnit.cs:43]
+  reg signed [7:0] b_7; // @[ScaleAddUnit.cs:44]
+  reg signed [24:0] product_a_7; // @[ScaleAddUnit.cs:45]
+  reg signed [24:0] product_b_7; // @[ScaleAddUnit.cs:45]
+  reg signed [25:0] sum_7; // @[ScaleAddUnit.cs:45]
+  reg signed [26:0] rounding_7; // @[ScaleAddUnit.cs:46]
+  reg signed [7:0] y_7; // @[ScaleAddUnit.cs:47]
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire y_0_mux_eq; // @[ScaleAddUnit.cs:45]
-  wire signed [25:0] y_0_mux_add_shiftright; // @[ScaleAddUnit.cs:45]
-  wire signed [26:0] y_0_mux_add; // @[ScaleAddUnit.cs:45]
-  wire signed [25:0] y_0_mux; // @[ScaleAddUnit.cs:45]
-  wire y_1_mux_eq; // @[ScaleAddUnit.cs:45]
-  wire signed [25:0] y_1_mux_add_shiftright; // @[ScaleAddUnit.cs:45]
-  wire signed [26:0] y_1_mux_add; // @[ScaleAddUnit.cs:45]
-  wire signed [25:0] y_1_mux; // @[ScaleAddUnit.cs:45]
-  wire y_2_mux_eq; // @[ScaleAddUnit.cs:45]
-  wire signed [25:0] y_2_mux_add_shiftright; // @[ScaleAddUnit.cs:45]
-  wire signed [26:0] y_2_mux_add; // @[ScaleAddUnit.cs:45]
-  wire signed [25:0] y_2_mux; // @[ScaleAddUnit.cs:45]
-  wire y_3_mux_eq; // @[ScaleAddUnit.cs:45]
-  wire signed [25:0] y_3_mux_add_shiftright; // @[ScaleAddUnit.cs:45]
-  wire signed [26:0] y_3_mux_add; // @[ScaleAddUnit.cs:45]
-  wire signed [25:0] y_3_mux; // @[ScaleAddUnit.cs:45]
-  wire y_4_mux_eq; // @[ScaleAddUnit.cs:45]
-  wire signed [25:0] y_4_mux_add_shiftright; // @[ScaleAddUnit.cs:45]
-  wire signed [26:0] y_4_mux_add; // @[ScaleAddUnit.cs:45]
-  wire signed [25:0] y_4_mux; // @[ScaleAddUnit.cs:45]
-  wire y_5_mux_eq; // @[ScaleAddUnit.cs:45]
-  wire signed [25:0] y_5_mux_add_shiftright; // @[ScaleAddUnit.cs:45]
-  wire signed [26:0] y_5_mux_add; // @[ScaleAddUnit.cs:45]
-  wire signed [25:0] y_5_mux; // @[ScaleAddUnit.cs:45]
-  wire y_6_mux_eq; // @[ScaleAddUnit.cs:45]
-  wire signed [25:0] y_6_mux_add_shiftright; // @[ScaleAddUnit.cs:45]
-  wire signed [26:0] y_6_mux_add; // @[ScaleAddUnit.cs:45]
-  wire signed [25:0] y_6_mux; // @[ScaleAddUnit.cs:45]
-  wire y_7_mux_eq; // @[ScaleAddUnit.cs:45]
-  wire signed [25:0] y_7_mux_add_shiftright; // @[ScaleAddUnit.cs:45]
-  wire signed [26:0] y_7_mux_add; // @[ScaleAddUnit.cs:45]
-  wire signed [25:0] y_7_mux; // @[ScaleAddUnit.cs:45]
+  wire signed [26:0] rounding_0_cat_ext; // @[ScaleAddUnit.cs:46]
+  wire [27:0] rounding_0_cat; // @[ScaleAddUnit.cs:46]
+  wire signed [26:0] rounding_0_shiftright; // @[ScaleAddUnit.cs:46]
+  wire signed [27:0] y_0_cast_add; // @[ScaleAddUnit.cs:47]
+  wire signed [25:0] y_0_cast; // @[ScaleAddUnit.cs:47]
+  wire signed [26:0] rounding_1_cat_ext; // @[ScaleAddUnit.cs:46]
+  wire [27:0] rounding_1_cat; // @[ScaleAddUnit.cs:46]
+  wire signed [26:0] rounding_1_shiftright; // @[ScaleAddUnit.cs:46]
+  wire signed [27:0] y_1_cast_add; // @[ScaleAddUnit.cs:47]
+  wire signed [25:0] y_1_cast; // @[ScaleAddUnit.cs:47]
+  wire signed [26:0] rounding_2_cat_ext; // @[ScaleAddUnit.cs:46]
+  wire [27:0] rounding_2_cat; // @[ScaleAddUnit.cs:46]
+  wire signed [26:0] rounding_2_shiftright; // @[ScaleAddUnit.cs:46]
+  wire signed [27:0] y_2_cast_add; // @[ScaleAddUnit.cs:47]
+  wire signed [25:0] y_2_cast; // @[ScaleAddUnit.cs:47]
+  wire signed [26:0] rounding_3_cat_ext; // @[ScaleAddUnit.cs:46]
+  wire [27:0] rounding_3_cat; // @[ScaleAddUnit.cs:46]
+  wire signed [26:0] rounding_3_shiftright; // @[ScaleAddUnit.cs:46]
+  wire signed [27:0] y_3_cast_add; // @[ScaleAddUnit.cs:47]
+  wire signed [25:0] y_3_cast; // @[ScaleAddUnit.cs:47]
+  wire signed [26:0] rounding_4_cat_ext; // @[ScaleAddUnit.cs:46]
+  wire [27:0] rounding_4_cat; // @[ScaleAddUnit.cs:46]
+  wire signed [26:0] rounding_4_shiftright; // @[ScaleAddUnit.cs:46]
+  wire signed [27:0] y_4_cast_add; // @[ScaleAddUnit.cs:47]
+  wire signed [25:0] y_4_cast; // @[ScaleAddUnit.cs:47]
+  wire signed [26:0] rounding_5_cat_ext; // @[ScaleAddUnit.cs:46]
+  wire [27:0] rounding_5_cat; // @[ScaleAddUnit.cs:46]
+  wire signed [26:0] rounding_5_shiftright; // @[ScaleAddUnit.cs:46]
+  wire signed [27:0] y_5_cast_add; // @[ScaleAddUnit.cs:47]
+  wire signed [25:0] y_5_cast; // @[ScaleAddUnit.cs:47]
+  wire signed [26:0] rounding_6_cat_ext; // @[ScaleAddUnit.cs:46]
+  wire [27:0] rounding_6_cat; // @[ScaleAddUnit.cs:46]
+  wire signed [26:0] rounding_6_shiftright; // @[ScaleAddUnit.cs:46]
+  wire signed [27:0] y_6_cast_add; // @[ScaleAddUnit.cs:47]
+  wire signed [25:0] y_6_cast; // @[ScaleAddUnit.cs:47]
+  wire signed [26:0] rounding_7_cat_ext; // @[ScaleAddUnit.cs:46]
+  wire [27:0] rounding_7_cat; // @[ScaleAddUnit.cs:46]
+  wire signed [26:0] rounding_7_shiftright; // @[ScaleAddUnit.cs:46]
+  wire signed [27:0] y_7_cast_add; // @[ScaleAddUnit.cs:47]
+  wire signed [25:0] y_7_cast; // @[ScaleAddUnit.cs:47]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign y_0_mux_eq = shift_2 == 6'd0; // @[ScaleAddUnit.cs:45]
-  assign y_0_mux_add_shiftright = $signed(sum_0) >>> (shift_2 - 6'd1); // @[ScaleAddUnit.cs:45]
-  assign y_0_mux_add = {{1{y_0_mux_add_shiftright[25]}}, y_0_mux_add_shiftright} + 27'd1; // @[ScaleAddUnit.cs:45]
-  assign y_0_mux = y_0_mux_eq ? sum_0 : y_0_mux_add[26:1]; // @[ScaleAddUnit.cs:45]
-  assign y_1_mux_eq = shift_2 == 6'd0; // @[ScaleAddUnit.cs:45]
-  assign y_1_mux_add_shiftright = $signed(sum_1) >>> (shift_2 - 6'd1); // @[ScaleAddUnit.cs:45]
-  assign y_1_mux_add = {{1{y_1_mux_add_shiftright[25]}}, y_1_mux_add_shiftright} + 27'd1; // @[ScaleAddUnit.cs:45]
-  assign y_1_mux = y_1_mux_eq ? sum_1 : y_1_mux_add[26:1]; // @[ScaleAddUnit.cs:45]
-  assign y_2_mux_eq = shift_2 == 6'd0; // @[ScaleAddUnit.cs:45]
-  assign y_2_mux_add_shiftright = $signed(sum_2) >>> (shift_2 - 6'd1); // @[ScaleAddUnit.cs:45]
-  assign y_2_mux_add = {{1{y_2_mux_add_shiftright[25]}}, y_2_mux_add_shiftright} + 27'd1; // @[ScaleAddUnit.cs:45]
-  assign y_2_mux = y_2_mux_eq ? sum_2 : y_2_mux_add[26:1]; // @[ScaleAddUnit.cs:45]
-  assign y_3_mux_eq = shift_2 == 6'd0; // @[ScaleAddUnit.cs:45]
-  assign y_3_mux_add_shiftright = $signed(sum_3) >>> (shift_2 - 6'd1); // @[ScaleAddUnit.cs:45]
-  assign y_3_mux_add = {{1{y_3_mux_add_shiftright[25]}}, y_3_mux_add_shiftright} + 27'd1; // @[ScaleAddUnit.cs:45]
-  assign y_3_mux = y_3_mux_eq ? sum_3 : y_3_mux_add[26:1]; // @[ScaleAddUnit.cs:45]
-  assign y_4_mux_eq = shift_2 == 6'd0; // @[ScaleAddUnit.cs:45]
-  assign y_4_mux_add_shiftright = $signed(sum_4) >>> (shift_2 - 6'd1); // @[ScaleAddUnit.cs:45]
-  assign y_4_mux_add = {{1{y_4_mux_add_shiftright[25]}}, y_4_mux_add_shiftright} + 27'd1; // @[ScaleAddUnit.cs:45]
-  assign y_4_mux = y_4_mux_eq ? sum_4 : y_4_mux_add[26:1]; // @[ScaleAddUnit.cs:45]
-  assign y_5_mux_eq = shift_2 == 6'd0; // @[ScaleAddUnit.cs:45]
-  assign y_5_mux_add_shiftright = $signed(sum_5) >>> (shift_2 - 6'd1); // @[ScaleAddUnit.cs:45]
-  assign y_5_mux_add = {{1{y_5_mux_add_shiftright[25]}}, y_5_mux_add_shiftright} + 27'd1; // @[ScaleAddUnit.cs:45]
-  assign y_5_mux = y_5_mux_eq ? sum_5 : y_5_mux_add[26:1]; // @[ScaleAddUnit.cs:45]
-  assign y_6_mux_eq = shift_2 == 6'd0; // @[ScaleAddUnit.cs:45]
-  assign y_6_mux_add_shiftright = $signed(sum_6) >>> (shift_2 - 6'd1); // @[ScaleAddUnit.cs:45]
-  assign y_6_mux_add = {{1{y_6_mux_add_shiftright[25]}}, y_6_mux_add_shiftright} + 27'd1; // @[ScaleAddUnit.cs:45]
-  assign y_6_mux = y_6_mux_eq ? sum_6 : y_6_mux_add[26:1]; // @[ScaleAddUnit.cs:45]
-  assign y_7_mux_eq = shift_2 == 6'd0; // @[ScaleAddUnit.cs:45]
-  assign y_7_mux_add_shiftright = $signed(sum_7) >>> (shift_2 - 6'd1); // @[ScaleAddUnit.cs:45]
-  assign y_7_mux_add = {{1{y_7_mux_add_shiftright[25]}}, y_7_mux_add_shiftright} + 27'd1; // @[ScaleAddUnit.cs:45]
-  assign y_7_mux = y_7_mux_eq ? sum_7 : y_7_mux_add[26:1]; // @[ScaleAddUnit.cs:45]
+  assign rounding_0_cat_ext = {{1{sum_0[25]}}, sum_0}; // @[ScaleAddUnit.cs:46]
+  assign rounding_0_cat = {rounding_0_cat_ext, 1'b0}; // @[ScaleAddUnit.cs:46]
+  assign rounding_0_shiftright = $signed(rounding_0_cat_ext) >>> (shift_2 - 6'd1); // @[ScaleAddUnit.cs:46]
+  assign y_0_cast_add = {{1{rounding_0[26]}}, rounding_0} + 28'd1; // @[ScaleAddUnit.cs:47]
+  assign y_0_cast = y_0_cast_add[26:1]; // @[ScaleAddUnit.cs:47]
+  assign rounding_1_cat_ext = {{1{sum_1[25]}}, sum_1}; // @[ScaleAddUnit.cs:46]
+  assign rounding_1_cat = {rounding_1_cat_ext, 1'b0}; // @[ScaleAddUnit.cs:46]
+  assign rounding_1_shiftright = $signed(rounding_1_cat_ext) >>> (shift_2 - 6'd1); // @[ScaleAddUnit.cs:46]
+  assign y_1_cast_add = {{1{rounding_1[26]}}, rounding_1} + 28'd1; // @[ScaleAddUnit.cs:47]
+  assign y_1_cast = y_1_cast_add[26:1]; // @[ScaleAddUnit.cs:47]
+  assign rounding_2_cat_ext = {{1{sum_2[25]}}, sum_2}; // @[ScaleAddUnit.cs:46]
+  assign rounding_2_cat = {rounding_2_cat_ext, 1'b0}; // @[ScaleAddUnit.cs:46]
+  assign rounding_2_shiftright = $signed(rounding_2_cat_ext) >>> (shift_2 - 6'd1); // @[ScaleAddUnit.cs:46]
+  assign y_2_cast_add = {{1{rounding_2[26]}}, rounding_2} + 28'd1; // @[ScaleAddUnit.cs:47]
+  assign y_2_cast = y_2_cast_add[26:1]; // @[ScaleAddUnit.cs:47]
+  assign rounding_3_cat_ext = {{1{sum_3[25]}}, sum_3}; // @[ScaleAddUnit.cs:46]
+  assign rounding_3_cat = {rounding_3_cat_ext, 1'b0}; // @[ScaleAddUnit.cs:46]
+  assign rounding_3_shiftright = $signed(rounding_3_cat_ext) >>> (shift_2 - 6'd1); // @[ScaleAddUnit.cs:46]
+  assign y_3_cast_add = {{1{rounding_3[26]}}, rounding_3} + 28'd1; // @[ScaleAddUnit.cs:47]
+  assign y_3_cast = y_3_cast_add[26:1]; // @[ScaleAddUnit.cs:47]
+  assign rounding_4_cat_ext = {{1{sum_4[25]}}, sum_4}; // @[ScaleAddUnit.cs:46]
+  assign rounding_4_cat = {rounding_4_cat_ext, 1'b0}; // @[ScaleAddUnit.cs:46]
+  assign rounding_4_shiftright = $signed(rounding_4_cat_ext) >>> (shift_2 - 6'd1); // @[ScaleAddUnit.cs:46]
+  assign y_4_cast_add = {{1{rounding_4[26]}}, rounding_4} + 28'd1; // @[ScaleAddUnit.cs:47]
+  assign y_4_cast = y_4_cast_add[26:1]; // @[ScaleAddUnit.cs:47]
+  assign rounding_5_cat_ext = {{1{sum_5[25]}}, sum_5}; // @[ScaleAddUnit.cs:46]
+  assign rounding_5_cat = {rounding_5_cat_ext, 1'b0}; // @[ScaleAddUnit.cs:46]
+  assign rounding_5_shiftright = $signed(rounding_5_cat_ext) >>> (shift_2 - 6'd1); // @[ScaleAddUnit.cs:46]
+  assign y_5_cast_add = {{1{rounding_5[26]}}, rounding_5} + 28'd1; // @[ScaleAddUnit.cs:47]
+  assign y_5_cast = y_5_cast_add[26:1]; // @[ScaleAddUnit.cs:47]
+  assign rounding_6_cat_ext = {{1{sum_6[25]}}, sum_6}; // @[ScaleAddUnit.cs:46]
+  assign rounding_6_cat = {rounding_6_cat_ext, 1'b0}; // @[ScaleAddUnit.cs:46]
+  assign rounding_6_shiftright = $signed(rounding_6_cat_ext) >>> (shift_2 - 6'd1); // @[ScaleAddUnit.cs:46]
+  assign y_6_cast_add = {{1{rounding_6[26]}}, rounding_6} + 28'd1; // @[ScaleAddUnit.cs:47]
+  assign y_6_cast = y_6_cast_add[26:1]; // @[ScaleAddUnit.cs:47]
+  assign rounding_7_cat_ext = {{1{sum_7[25]}}, sum_7}; // @[ScaleAddUnit.cs:46]
+  assign rounding_7_cat = {rounding_7_cat_ext, 1'b0}; // @[ScaleAddUnit.cs:46]
+  assign rounding_7_shiftright = $signed(rounding_7_cat_ext) >>> (shift_2 - 6'd1); // @[ScaleAddUnit.cs:46]
+  assign y_7_cast_add = {{1{rounding_7[26]}}, rounding_7} + 28'd1; // @[ScaleAddUnit.cs:47]
+  assign y_7_cast = y_7_cast_add[26:1]; // @[ScaleAddUnit.cs:47]
   assign InReady = OutReady; // @[ScaleAddUnit.cs:34]
-  assign OutValid = valid_3; // @[ScaleAddUnit.cs:35]
-  assign Y_0 = y_0; // @[ScaleAddUnit.cs:45]
-  assign Y_1 = y_1; // @[ScaleAddUnit.cs:45]
-  assign Y_2 = y_2; // @[ScaleAddUnit.cs:45]
-  assign Y_3 = y_3; // @[ScaleAddUnit.cs:45]
-  assign Y_4 = y_4; // @[ScaleAddUnit.cs:45]
-  assign Y_5 = y_5; // @[ScaleAddUnit.cs:45]
-  assign Y_6 = y_6; // @[ScaleAddUnit.cs:45]
-  assign Y_7 = y_7; // @[ScaleAddUnit.cs:45]
+  assign OutValid = valid_4; // @[ScaleAddUnit.cs:35]
+  assign Y_0 = y_0; // @[ScaleAddUnit.cs:47]
+  assign Y_1 = y_1; // @[ScaleAddUnit.cs:47]
+  assign Y_2 = y_2; // @[ScaleAddUnit.cs:47]
+  assign Y_3 = y_3; // @[ScaleAddUnit.cs:47]
+  assign Y_4 = y_4; // @[ScaleAddUnit.cs:47]
+  assign Y_5 = y_5; // @[ScaleAddUnit.cs:47]
+  assign Y_6 = y_6; // @[ScaleAddUnit.cs:47]
+  assign Y_7 = y_7; // @[ScaleAddUnit.cs:47]
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:35]
     if (rst)
@@ -202,6 +227,13 @@ module ScaleAddUnit8 (
       valid_3 <= valid_2;
   end
 
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:35]
+    if (rst)
+      valid_4 <= 1'b0;
+    else if (OutReady)
+      valid_4 <= valid_3;
+  end
+
   always @(posedge clk) begin // @[ScaleAddUnit.cs:36]
     if (OutReady)
       multiplier_a <= {1'd0, MultiplierA};
@@ -227,244 +259,284 @@ module ScaleAddUnit8 (
       shift_2 <= shift_1;
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:42]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:43]
     if (OutReady)
       a_0 <= A_0;
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:43]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:44]
     if (OutReady)
       b_0 <= B_0;
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:44]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:45]
     if (OutReady)
       product_a_0 <= $signed(a_0) * $signed(multiplier_a);
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:44]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:45]
     if (OutReady)
       product_b_0 <= $signed(b_0) * $signed(multiplier_b);
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:44]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:45]
     if (OutReady)
       sum_0 <= {{1{product_a_0[24]}}, product_a_0} + {{1{product_b_0[24]}}, product_b_0};
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:45]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
     if (OutReady)
-      y_0 <= ($signed(y_0_mux) > $signed(26'd127)) ? 8'd127 : (($signed(y_0_mux) < $signed(26'h3ffff80)) ? 8'd128 : (y_0_mux_eq ? sum_0[7:0] : y_0_mux_add[8:1]));
+      rounding_0 <= (shift_2 == 6'd0) ? rounding_0_cat[26:0] : rounding_0_shiftright;
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:42]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:47]
+    if (OutReady)
+      y_0 <= ($signed(y_0_cast) > $signed(26'd127)) ? 8'd127 : (($signed(y_0_cast) < $signed(26'h3ffff80)) ? 8'd128 : y_0_cast_add[8:1]);
+  end
+
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:43]
     if (OutReady)
       a_1 <= A_1;
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:43]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:44]
     if (OutReady)
       b_1 <= B_1;
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:44]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:45]
     if (OutReady)
       product_a_1 <= $signed(a_1) * $signed(multiplier_a);
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:44]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:45]
     if (OutReady)
       product_b_1 <= $signed(b_1) * $signed(multiplier_b);
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:44]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:45]
     if (OutReady)
       sum_1 <= {{1{product_a_1[24]}}, product_a_1} + {{1{product_b_1[24]}}, product_b_1};
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:45]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
     if (OutReady)
-      y_1 <= ($signed(y_1_mux) > $signed(26'd127)) ? 8'd127 : (($signed(y_1_mux) < $signed(26'h3ffff80)) ? 8'd128 : (y_1_mux_eq ? sum_1[7:0] : y_1_mux_add[8:1]));
+      rounding_1 <= (shift_2 == 6'd0) ? rounding_1_cat[26:0] : rounding_1_shiftright;
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:42]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:47]
+    if (OutReady)
+      y_1 <= ($signed(y_1_cast) > $signed(26'd127)) ? 8'd127 : (($signed(y_1_cast) < $signed(26'h3ffff80)) ? 8'd128 : y_1_cast_add[8:1]);
+  end
+
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:43]
     if (OutReady)
       a_2 <= A_2;
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:43]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:44]
     if (OutReady)
       b_2 <= B_2;
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:44]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:45]
     if (OutReady)
       product_a_2 <= $signed(a_2) * $signed(multiplier_a);
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:44]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:45]
     if (OutReady)
       product_b_2 <= $signed(b_2) * $signed(multiplier_b);
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:44]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:45]
     if (OutReady)
       sum_2 <= {{1{product_a_2[24]}}, product_a_2} + {{1{product_b_2[24]}}, product_b_2};
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:45]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
     if (OutReady)
-      y_2 <= ($signed(y_2_mux) > $signed(26'd127)) ? 8'd127 : (($signed(y_2_mux) < $signed(26'h3ffff80)) ? 8'd128 : (y_2_mux_eq ? sum_2[7:0] : y_2_mux_add[8:1]));
+      rounding_2 <= (shift_2 == 6'd0) ? rounding_2_cat[26:0] : rounding_2_shiftright;
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:42]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:47]
+    if (OutReady)
+      y_2 <= ($signed(y_2_cast) > $signed(26'd127)) ? 8'd127 : (($signed(y_2_cast) < $signed(26'h3ffff80)) ? 8'd128 : y_2_cast_add[8:1]);
+  end
+
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:43]
     if (OutReady)
       a_3 <= A_3;
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:43]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:44]
     if (OutReady)
       b_3 <= B_3;
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:44]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:45]
     if (OutReady)
       product_a_3 <= $signed(a_3) * $signed(multiplier_a);
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:44]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:45]
     if (OutReady)
       product_b_3 <= $signed(b_3) * $signed(multiplier_b);
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:44]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:45]
     if (OutReady)
       sum_3 <= {{1{product_a_3[24]}}, product_a_3} + {{1{product_b_3[24]}}, product_b_3};
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:45]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
     if (OutReady)
-      y_3 <= ($signed(y_3_mux) > $signed(26'd127)) ? 8'd127 : (($signed(y_3_mux) < $signed(26'h3ffff80)) ? 8'd128 : (y_3_mux_eq ? sum_3[7:0] : y_3_mux_add[8:1]));
+      rounding_3 <= (shift_2 == 6'd0) ? rounding_3_cat[26:0] : rounding_3_shiftright;
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:42]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:47]
+    if (OutReady)
+      y_3 <= ($signed(y_3_cast) > $signed(26'd127)) ? 8'd127 : (($signed(y_3_cast) < $signed(26'h3ffff80)) ? 8'd128 : y_3_cast_add[8:1]);
+  end
+
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:43]
     if (OutReady)
       a_4 <= A_4;
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:43]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:44]
     if (OutReady)
       b_4 <= B_4;
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:44]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:45]
     if (OutReady)
       product_a_4 <= $signed(a_4) * $signed(multiplier_a);
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:44]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:45]
     if (OutReady)
       product_b_4 <= $signed(b_4) * $signed(multiplier_b);
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:44]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:45]
     if (OutReady)
       sum_4 <= {{1{product_a_4[24]}}, product_a_4} + {{1{product_b_4[24]}}, product_b_4};
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:45]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
     if (OutReady)
-      y_4 <= ($signed(y_4_mux) > $signed(26'd127)) ? 8'd127 : (($signed(y_4_mux) < $signed(26'h3ffff80)) ? 8'd128 : (y_4_mux_eq ? sum_4[7:0] : y_4_mux_add[8:1]));
+      rounding_4 <= (shift_2 == 6'd0) ? rounding_4_cat[26:0] : rounding_4_shiftright;
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:42]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:47]
+    if (OutReady)
+      y_4 <= ($signed(y_4_cast) > $signed(26'd127)) ? 8'd127 : (($signed(y_4_cast) < $signed(26'h3ffff80)) ? 8'd128 : y_4_cast_add[8:1]);
+  end
+
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:43]
     if (OutReady)
       a_5 <= A_5;
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:43]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:44]
     if (OutReady)
       b_5 <= B_5;
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:44]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:45]
     if (OutReady)
       product_a_5 <= $signed(a_5) * $signed(multiplier_a);
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:44]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:45]
     if (OutReady)
       product_b_5 <= $signed(b_5) * $signed(multiplier_b);
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:44]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:45]
     if (OutReady)
       sum_5 <= {{1{product_a_5[24]}}, product_a_5} + {{1{product_b_5[24]}}, product_b_5};
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:45]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
     if (OutReady)
-      y_5 <= ($signed(y_5_mux) > $signed(26'd127)) ? 8'd127 : (($signed(y_5_mux) < $signed(26'h3ffff80)) ? 8'd128 : (y_5_mux_eq ? sum_5[7:0] : y_5_mux_add[8:1]));
+      rounding_5 <= (shift_2 == 6'd0) ? rounding_5_cat[26:0] : rounding_5_shiftright;
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:42]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:47]
+    if (OutReady)
+      y_5 <= ($signed(y_5_cast) > $signed(26'd127)) ? 8'd127 : (($signed(y_5_cast) < $signed(26'h3ffff80)) ? 8'd128 : y_5_cast_add[8:1]);
+  end
+
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:43]
     if (OutReady)
       a_6 <= A_6;
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:43]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:44]
     if (OutReady)
       b_6 <= B_6;
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:44]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:45]
     if (OutReady)
       product_a_6 <= $signed(a_6) * $signed(multiplier_a);
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:44]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:45]
     if (OutReady)
       product_b_6 <= $signed(b_6) * $signed(multiplier_b);
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:44]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:45]
     if (OutReady)
       sum_6 <= {{1{product_a_6[24]}}, product_a_6} + {{1{product_b_6[24]}}, product_b_6};
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:45]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
     if (OutReady)
-      y_6 <= ($signed(y_6_mux) > $signed(26'd127)) ? 8'd127 : (($signed(y_6_mux) < $signed(26'h3ffff80)) ? 8'd128 : (y_6_mux_eq ? sum_6[7:0] : y_6_mux_add[8:1]));
+      rounding_6 <= (shift_2 == 6'd0) ? rounding_6_cat[26:0] : rounding_6_shiftright;
   end
 
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:42]
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:47]
     if (OutReady)
-      a_7 <= A_7;
+      y_6 <= ($signed(y_6_cast) > $signed(26'd127)) ? 8'd127 : (($signed(y_6_cast) < $signed(26'h3ffff80)) ? 8'd128 : y_6_cast_add[8:1]);
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:43]
     if (OutReady)
+      a_7 <= A_7;
+  end
+
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:44]
+    if (OutReady)
       b_7 <= B_7;
-  end
-
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:44]
-    if (OutReady)
-      product_a_7 <= $signed(a_7) * $signed(multiplier_a);
-  end
-
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:44]
-    if (OutReady)
-      product_b_7 <= $signed(b_7) * $signed(multiplier_b);
-  end
-
-  always @(posedge clk) begin // @[ScaleAddUnit.cs:44]
-    if (OutReady)
-      sum_7 <= {{1{product_a_7[24]}}, product_a_7} + {{1{product_b_7[24]}}, product_b_7};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:45]
     if (OutReady)
-      y_7 <= ($signed(y_7_mux) > $signed(26'd127)) ? 8'd127 : (($signed(y_7_mux) < $signed(26'h3ffff80)) ? 8'd128 : (y_7_mux_eq ? sum_7[7:0] : y_7_mux_add[8:1]));
+      product_a_7 <= $signed(a_7) * $signed(multiplier_a);
+  end
+
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:45]
+    if (OutReady)
+      product_b_7 <= $signed(b_7) * $signed(multiplier_b);
+  end
+
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:45]
+    if (OutReady)
+      sum_7 <= {{1{product_a_7[24]}}, product_a_7} + {{1{product_b_7[24]}}, product_b_7};
+  end
+
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
+    if (OutReady)
+      rounding_7 <= (shift_2 == 6'd0) ? rounding_7_cat[26:0] : rounding_7_shiftright;
+  end
+
+  always @(posedge clk) begin // @[ScaleAddUnit.cs:47]
+    if (OutReady)
+      y_7 <= ($signed(y_7_cast) > $signed(26'd127)) ? 8'd127 : (($signed(y_7_cast) < $signed(26'h3ffff80)) ? 8'd128 : y_7_cast_add[8:1]);
   end
 endmodule
 

@@ -1,5 +1,6 @@
 ControlRegisters.v
 Queue128x32Distributed.v
+DmaBursts32x32r34.v
 InstructionFetch.v
 Queue259x8Distributed.v
 Dispatcher.v

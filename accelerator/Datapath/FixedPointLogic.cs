@@ -18,6 +18,20 @@ public static class FixedPointLogic
         return Hw.Mux(shift == 0, value, (halved >> 1).Truncate(value.Width));
     }
 
+    /// <summary>
+    /// The first half of <see cref="RoundingShift(SInt, UInt)"/>, for a pipeline register between the barrel
+    /// shifter and the carry chain: <c>floor(v / 2^(s-1))</c>, or <c>2v</c> for s = 0 (which the second half
+    /// turns back into v), one bit wider than <paramref name="value"/>.
+    /// </summary>
+    public static SInt RoundingShiftHalf(SInt value, UInt shift)
+    {
+        var wide = value.SignExtend(value.Width + 1);
+        return Hw.Mux(shift == 0, (wide << 1).Truncate(wide.Width), wide >> (shift - 1).Truncate(shift.Width));
+    }
+
+    /// <summary>The second half: <c>floor((h + 1) / 2)</c>, as wide as the value <see cref="RoundingShiftHalf"/> was given.</summary>
+    public static SInt RoundingShiftFinish(SInt half) => ((half + 1) >> 1).Truncate(half.Width - 1);
+
     /// <summary><c>round_shift(value, shift)</c> by a constant shift.</summary>
     public static SInt RoundingShift(SInt value, int shift)
         => shift == 0 ? value : (((value >> (shift - 1)) + 1) >> 1).Truncate(Math.Max(1, value.Width - shift));

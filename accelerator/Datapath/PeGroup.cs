@@ -45,7 +45,8 @@ public sealed class PeGroup : Module
                 for (var start = 0; start < tn; start += PackedMultiply.MaxTerms)
                 {
                     // At most seven packed products per sum: the low 18-bit lane cannot overflow.
-                    var chunk = products.Skip(start).Take(PackedMultiply.MaxTerms).Aggregate((a, b) => a + b);
+                    // Summed as a balanced tree (three adders deep for seven), not a chain of six.
+                    var chunk = Balanced(products.Skip(start).Take(PackedMultiply.MaxTerms).ToList());
                     var sum = RegNext(chunk, name: $"chain_{pair}_{start / PackedMultiply.MaxTerms}");
                     var low = sum[PackedMultiply.LaneShift - 1, 0].AsSInt();
                     var borrow = Cat(Lit(0, 1), low.Sign).AsSInt();
@@ -113,6 +114,13 @@ public sealed class PeGroup : Module
     public Vec<SInt> Acc { get; }
 
     public Bool OutValid { get; }
+
+    private static SInt Balanced(List<SInt> terms)
+    {
+        while (terms.Count > 1)
+            terms = [.. Enumerable.Range(0, (terms.Count + 1) / 2).Select(i => 2 * i + 1 < terms.Count ? terms[2 * i] + terms[(2 * i) + 1] : terms[2 * i])];
+        return terms[0];
+    }
 
     private (SInt Sum, int Stages) AdderTree(List<SInt> terms, int levelsPerStage, string name)
     {

@@ -47,15 +47,14 @@ public sealed class Requantizer : Module
             var shift = read[RequantParameters.ShiftBits - 1, 0];
             var acc = RegNext(Accumulators[lane], name: $"acc_{lane}");
 
-            // Stage 1: the 33-bit sum; stage 2: the 50-bit product (DSP48E2); stage 3: rounding shift; stage 4: saturation.
+            // Stage 1: the 33-bit sum; stage 2: the 50-bit product (DSP48E2); stage 3: the rounding shift's
+            // shifter; stage 4: its rounding (one carry chain) and saturation.
             var sum = RegNext(acc + bias, name: $"sum_{lane}");
             var shift2 = RegNext(shift, name: $"shift_a_{lane}");
             var product = RegNext(sum * RegNext(multiplier, name: $"multiplier_{lane}").ToSInt(), name: $"product_{lane}");
             var shift3 = RegNext(shift2, name: $"shift_b_{lane}");
-            // Round half up: floor((p + 2^(s-1)) / 2^s) = floor((floor(p / 2^(s-1)) + 1) / 2) for s >= 1.
-            var halved = (product >> (shift3 - 1).Truncate(RequantParameters.ShiftBits)) + 1;
-            var rounded = RegNext(Mux(shift3 == 0, product.SignExtend(halved.Width - 1), halved >> 1), name: $"rounded_{lane}");
-            var saturated = Mux(rounded > 127, SLit(127, 8), Mux(rounded < -128, SLit(-128, 8), rounded.Truncate(8)));
+            var half = RegNext(FixedPointLogic.RoundingShiftHalf(product, shift3), name: $"rounding_{lane}");
+            var saturated = FixedPointLogic.SaturateToInt8(FixedPointLogic.RoundingShiftFinish(half));
             Quantized[lane].Assign(RegNext(saturated, name: $"q_{lane}"));
         }
         var outValid = valid;

@@ -184,8 +184,10 @@ public sealed class Dispatcher : Module
         // A halt in the cycle of the start (the program address is misaligned) stops the new program.
         When(Halt, () => halted.Assign(true));
         End.Assign(end & !Start);
-        Error.Assign(unknown | overflow | deadlock);
-        ErrorCode.Assign(Mux(unknown, Lit((int)MachineError.UnknownOpcode, 4), Mux(overflow, Lit((int)MachineError.SemaphoreOverflow, 4), Lit((int)MachineError.Deadlock, 4))));
+        // An overflow is reported a cycle after it happens: it is the end of the engines' done logic.
+        var overflowed = RegNext(overflow & !Start, reset: 0, name: "overflowed");
+        Error.Assign(unknown | overflowed | deadlock);
+        ErrorCode.Assign(Mux(unknown, Lit((int)MachineError.UnknownOpcode, 4), Mux(overflowed, Lit((int)MachineError.SemaphoreOverflow, 4), Lit((int)MachineError.Deadlock, 4))));
         ErrorPc.Assign(FetchIndex);
         Dispatched.Assign(dispatch);
         DependencyWait.Assign(Enumerable.Range(0, engines).Aggregate(Hw.False, (any, e) => any | blockedOnTokens[e]));

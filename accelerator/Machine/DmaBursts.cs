@@ -7,15 +7,18 @@ namespace DiffAcc.Accelerator.Machine;
 /// bytes, <see cref="Stride"/> bytes apart, from <see cref="Address"/>) and cuts each into AXI bursts of
 /// whole 16-byte beats — at most <c>maxBurst</c> beats, never across a 4 KB page. With a queue depth, a
 /// burst is asked for only while the engine's queue can hold it beside the beats still on their way,
-/// so read data is never refused; without one (writes), every burst may go at once.
+/// so read data is never refused; without one (writes), every burst may go at once. The burst on offer
+/// sits in a register of its own, refilled in the cycle it is taken, so the AXI side sees flip-flops and
+/// the walker's arithmetic does not wait on the port's arbitration.
 /// </summary>
 public sealed class DmaBursts : Module
 {
-    public DmaBursts(Configuration.AcceleratorConfig config, int maxBurst, int queueDepth)
+    public DmaBursts(Configuration.AcceleratorConfig config, int maxBurst, int queueDepth, int runBeatBits = 24)
     {
         Domain = config.ClockDomain;
         MaxBurst = maxBurst;
         QueueDepth = queueDepth;
+        RunBeatBits = runBeatBits;
         var bits = MachineShape.AddressBits;
         Start = Input(Bool());
         Abort = Input(Bool());
@@ -23,7 +26,7 @@ public sealed class DmaBursts : Module
         RunBytes = Input(UInt(48));
         Runs = Input(UInt(16));
         Stride = Input(UInt(32));
-        Held = Input(UInt(Hw.BitsFor(Math.Max(queueDepth, 1) + 1)));
+        Freed = Input(Bool());
         Arrived = Input(Bool());
         Taken = Input(Bool());
         Valid = Output(Bool());
@@ -31,59 +34,106 @@ public sealed class DmaBursts : Module
         BurstBeats = Output(UInt(9));
         Active = Output(Bool());
 
+        // The walker keeps what the next burst needs ready in flip-flops: the beats to the end of the page,
+        // the next run's start and the queue's free credit, so that choosing a burst is one compare and a
+        // multiplexer, and taking it one more compare before the registers.
         var active = Reg(Bool(), reset: 0, name: "active");
         var runAddress = Reg(UInt(bits), name: "run_address");
-        var runStart = Reg(UInt(bits), name: "run_start");
-        var runBeats = Reg(UInt(24), name: "run_beats");
+        var toPage = Reg(UInt(9), name: "to_page");
+        var nextStart = Reg(UInt(bits), name: "next_start");
+        var runBeats = Reg(UInt(runBeatBits), name: "run_beats");
         var runsLeft = Reg(UInt(16), name: "runs_left");
-        UInt BeatsOf(UInt start) => ((start[3, 0].ZeroExtend(48) + RunBytes + 15) >> 4).Resize(24);
+        UInt BeatsOf(UInt start) => ((start[3, 0].ZeroExtend(48) + RunBytes + 15) >> 4).Resize(runBeatBits);
         UInt Aligned(UInt address) => Cat(address[bits - 1, 4], Lit(0, 4));
-        var burst = Bursts.Next(runAddress, runBeats, maxBurst);
+        UInt PageLeft(UInt address) => (Lit(Bursts.PageBeats, 9) - address[11, 4]).Resize(9);
+        // A burst stops at the page's end, at maxBurst beats, or at the run's end, whichever comes first.
+        var pageFirst = maxBurst >= Bursts.PageBeats ? Hw.True : toPage <= maxBurst;
+        var limit = maxBurst >= Bursts.PageBeats ? toPage : Mux(pageFirst, toPage, Lit(maxBurst, 9));
+        var runEnds = runBeats <= limit.ZeroExtend(runBeatBits);
+        var burst = Mux(runEnds, runBeats.Resize(9), limit);
+        var offered = Reg(Bool(), reset: 0, name: "offered");
+        var offerAddress = Reg(UInt(bits), name: "offer_address");
+        var offerBeats = Reg(UInt(9), name: "offer_beats");
         var fits = Hw.True;
+        var refill = active & (runBeats != 0) & (!offered | Taken) & !Abort;
         if (queueDepth > 0)
         {
-            // Beats asked for and not yet arrived, beside those the queue holds.
-            var outstanding = Reg(UInt(Hw.BitsFor(queueDepth + 1)), reset: 0, name: "outstanding");
-            fits = (Held.ZeroExtend(outstanding.Width) + outstanding + burst).Resize(outstanding.Width + 2) <= queueDepth;
-            outstanding.Assign((outstanding + Mux(Taken, burst, Lit(0, 9))).Resize(outstanding.Width).SubWrap(Mux(Arrived, Lit(1, outstanding.Width), Lit(0, outstanding.Width))));
+            // Headroom: the queue's depth less the beats on offer or asked for and not yet arrived. Space:
+            // the headroom less what the queue holds, given back a cycle after each beat leaves it (late
+            // credit is safe credit). An abort empties the queue: the space is the headroom again.
+            var creditBits = Hw.BitsFor(queueDepth + 1);
+            var headroom = Reg(UInt(creditBits), reset: queueDepth, name: "headroom");
+            var space = Reg(UInt(creditBits), reset: queueDepth, name: "space");
+            var freed = RegNext(Freed, reset: 0, name: "freed");
+            // Both candidates are compared and subtracted at once; the run's end only picks between them.
+            fits = Mux(runEnds, runBeats <= space.ZeroExtend(runBeatBits), limit.ZeroExtend(Math.Max(9, creditBits)) <= space.ZeroExtend(Math.Max(9, creditBits)));
+            // Each register's next value is its count plus what came back (chosen, not added, so one carry
+            // chain stays on the way), less whichever burst goes; an abort withdraws the burst on offer,
+            // whose beats will not come, and the emptied queue leaves the headroom as the space.
+            UInt Plus1(UInt counter, Bool when) => Mux(when, (counter + 1).Resize(creditBits), counter);
+            // The limit's part is an addition of its negation: a subtraction beside the other would be shared
+            // by synthesis behind a multiplexer on the run's end, which puts that compare before the carry chain.
+            var negativeLimit = (~limit.Resize(creditBits)).AddWrap(1);
+            UInt LessBurst(UInt counter) => Mux(runEnds, counter.SubWrap(runBeats.Resize(creditBits)), counter.AddWrap(negativeLimit));
+            var take = refill & fits;
+            var arrived = Plus1(headroom, Arrived);
+            var aborted = (arrived + Mux(offered & !Taken, offerBeats, Lit(0, 9)).Resize(creditBits)).Resize(creditBits);
+            headroom.Assign(Mux(Abort, aborted, Mux(take, LessBurst(arrived), arrived)));
+            var returned = Plus1(space, freed);
+            space.Assign(Mux(Abort, aborted, Mux(take, LessBurst(returned), returned)));
         }
         else
         {
-            Unused(Cat(Held, Arrived), "no_credits");
+            Unused(Cat(Freed, Arrived), "no_credits");
         }
-        Valid.Assign(active & (runBeats != 0) & fits);
-        BurstAddress.Assign(runAddress);
-        BurstBeats.Assign(burst);
-        Active.Assign(active);
+        var next = refill & fits;
+        When(next, () =>
+        {
+            offered.Assign(true);
+            offerAddress.Assign(runAddress);
+            offerBeats.Assign(burst);
+        }).ElseWhen(Taken, () => offered.Assign(false));
+        Valid.Assign(offered);
+        BurstAddress.Assign(offerAddress);
+        BurstBeats.Assign(offerBeats);
+        Active.Assign(active | offered);
+        // An abort with a start (the instruction fetch's new program) ends the old walk and begins the new one.
+        When(Abort, () => active.Assign(false));
         When(Start, () =>
         {
             active.Assign(true);
             runAddress.Assign(Aligned(Address));
-            runStart.Assign(Address);
+            toPage.Assign(PageLeft(Address));
+            nextStart.Assign((Address + Stride).Resize(bits));
             runBeats.Assign(BeatsOf(Address));
             runsLeft.Assign(Runs);
-        }).ElseWhen(Taken, () =>
+        }).ElseWhen(next, () =>
         {
-            runAddress.Assign((runAddress + (burst << 4)).Resize(bits));
-            runBeats.Assign(runBeats.SubWrap(burst.ZeroExtend(24)));
-            When(runBeats == burst.ZeroExtend(24), () =>
+            // Within the run the burst is the limit; at its end the run's registers are replaced below.
+            runAddress.Assign((runAddress + (limit.ZeroExtend(bits) << 4)).Resize(bits));
+            runBeats.Assign(runBeats.SubWrap(limit.ZeroExtend(runBeatBits)));
+            toPage.Assign(Mux(pageFirst, Lit(Bursts.PageBeats, 9), toPage.SubWrap(Lit(maxBurst, 9))));
+            When(runEnds, () =>
             {
-                var next = (runStart + Stride).Resize(bits);
-                runStart.Assign(next);
-                runAddress.Assign(Aligned(next));
-                runBeats.Assign(Mux(runsLeft == 1, Lit(0, 24), BeatsOf(next)));
+                runAddress.Assign(Aligned(nextStart));
+                toPage.Assign(PageLeft(nextStart));
+                nextStart.Assign((nextStart + Stride).Resize(bits));
+                runBeats.Assign(Mux(runsLeft == 1, Lit(0, runBeatBits), BeatsOf(nextStart)));
                 runsLeft.Assign(runsLeft.SubWrap(Lit(1, 16)));
                 When(runsLeft == 1, () => active.Assign(false));
             });
         });
-        When(Abort, () => active.Assign(false));
+        When(Start | Abort, () => offered.Assign(false));
     }
 
     public int MaxBurst { get; }
 
     public int QueueDepth { get; }
 
-    public override string ModuleName => $"DmaBursts{MaxBurst}x{QueueDepth}";
+    /// <summary>Bits of a run's length in beats (the instruction fetch's one run is a whole program).</summary>
+    public int RunBeatBits { get; }
+
+    public override string ModuleName => $"DmaBursts{MaxBurst}x{QueueDepth}{(RunBeatBits == 24 ? "" : $"r{RunBeatBits}")}";
 
     /// <summary>Pulse: the instruction's address and runs are valid.</summary>
     public Bool Start { get; }
@@ -98,8 +148,8 @@ public sealed class DmaBursts : Module
 
     public UInt Stride { get; }
 
-    /// <summary>Beats the engine's queue holds now.</summary>
-    public UInt Held { get; }
+    /// <summary>A beat left the engine's queue this cycle.</summary>
+    public Bool Freed { get; }
 
     /// <summary>A beat of an asked-for burst arrived this cycle.</summary>
     public Bool Arrived { get; }
@@ -113,6 +163,6 @@ public sealed class DmaBursts : Module
 
     public UInt BurstBeats { get; }
 
-    /// <summary>Runs remain to be asked for.</summary>
+    /// <summary>Runs remain to be asked for, or a burst is on offer.</summary>
     public Bool Active { get; }
 }

@@ -8,7 +8,7 @@ namespace DiffAcc.Accelerator.Machine;
 
 /// <summary>
 /// Reads the program from DDR (PROGRAM, PROGRAM_LENGTH instructions of 32 bytes) in bursts of up to
-/// 32 beats while its queue has room, and hands the dispatcher one 256-bit instruction at a time with
+/// 32 beats while its queue has room (a <see cref="DmaBursts"/> walker with the queue's credit), and hands the dispatcher one 256-bit instruction at a time with
 /// its index. A program address that is not 32-byte aligned is reported and nothing is fetched.
 /// </summary>
 public sealed class InstructionFetch : Module
@@ -31,29 +31,23 @@ public sealed class InstructionFetch : Module
 
         var beats = Instance(new Queue(128, QueueBeats, RamStyle.Distributed, config.ClockDomain), "beats");
         beats.Clear.Assign(Start);
-        var address = Reg(UInt(MachineShape.AddressBits), name: "address");
-        var left = Reg(UInt(34), reset: 0, name: "left");
-        var outstanding = Reg(UInt(7), reset: 0, name: "outstanding");
-        var burst = Bursts.Next(address, left, QueueBeats);
-        var room = (beats.Count.ZeroExtend(7) + outstanding + burst).Resize(8) <= QueueBeats;
-        Read.Valid.Assign((left != 0) & room);
-        Read.Address.Assign(address);
-        Read.Beats.Assign(burst);
-        var asked = Read.Valid & Read.Ready;
+        // The program is one run of whole instructions, walked as the DMA engines walk theirs.
+        var aligned = ProgramAddress[4, 0] == 0;
+        var walker = Instance(new DmaBursts(config, QueueBeats, QueueBeats, runBeatBits: 34), "walker");
+        walker.Start.Assign(Start);
+        walker.Abort.Assign(Start);
+        walker.Address.Assign(ProgramAddress);
+        walker.RunBytes.Assign(Mux(aligned, (ProgramLength.ZeroExtend(48) << 5).Resize(48), Lit(0, 48)));
+        walker.Runs.Assign(Lit(1, 16));
+        walker.Stride.Assign(Lit(0, 32));
+        walker.Arrived.Assign(Read.DataValid);
+        walker.Freed.Assign(beats.OutValid & beats.OutReady);
+        Read.Valid.Assign(walker.Valid);
+        Read.Address.Assign(walker.BurstAddress);
+        Read.Beats.Assign(walker.BurstBeats);
+        walker.Taken.Assign(Read.Valid & Read.Ready);
         beats.InValid.Assign(Read.DataValid);
         beats.InData.Assign(Read.Data);
-        outstanding.Assign((outstanding + Mux(asked, burst, Lit(0, 9))).Resize(7).SubWrap(Mux(Read.DataValid, Lit(1, 7), Lit(0, 7))));
-        var aligned = ProgramAddress[4, 0] == 0;
-        When(Start, () =>
-        {
-            address.Assign(ProgramAddress);
-            left.Assign(Mux(aligned, (ProgramLength << 1).ZeroExtend(34), Lit(0, 34)));
-            outstanding.Assign(0);
-        }).ElseWhen(asked, () =>
-        {
-            address.Assign((address + (burst << 4)).Resize(MachineShape.AddressBits));
-            left.Assign(left.SubWrap(burst.ZeroExtend(34)));
-        });
         Misaligned.Assign(Start & !aligned);
 
         // Two beats make an instruction: the first waits in a register for the second.
@@ -83,7 +77,7 @@ public sealed class InstructionFetch : Module
         Instruction.Assign(Cat(beats.OutData, low));
         Index.Assign(index);
         Exhausted.Assign(delivered == ProgramLength);
-        Unused(beats.InReady, "room_is_reserved");
+        Unused(Cat(beats.InReady, walker.Active), "room_is_reserved");
     }
 
     public override string ModuleName => "InstructionFetch";

@@ -50,16 +50,22 @@ public sealed class LoadEngine : Module
         var setup = Reg(UInt(2), reset: 0, name: "setup");
         When(Control.Start, () => setup.Assign(2)).ElseWhen(setup != 0, () => setup.Assign((setup - 1).Resize(2)));
         var rowBytes = (UInt)Lit(tn, 16);
-        var contiguous = (load["DdrStride"] == (load["Rows"] * rowBytes)) | (load["Chunks"] == 1);
+        // Decoded into registers: the instruction holds still from the engine's start, the walk starts two
+        // cycles later and the consumer after it, and the compares and products stay off their paths.
+        var contiguous = RegNext((load["DdrStride"] == (load["Rows"] * rowBytes)) | (load["Chunks"] == 1), name: "contiguous");
+        var rowsLast = RegNext((load["Rows"] - 1).Resize(16), name: "rows_last");
+        var chunksLast = RegNext((load["Chunks"] - 1).Resize(16), name: "chunks_last");
         var chunkBytes = Mux(isTable, table["Count"] << Mux(isActivation, Lit(8, 4), Lit(4, 4)), load["Rows"] * rowBytes).Resize(32);
         var bursts = Instance(new DmaBursts(config, 256, BeatQueueDepth), "bursts");
+        // The walk's sizes are registered: they are decoded from the instruction, which holds still from the
+        // engine's start, and wanted only from the walk's start two cycles later.
         bursts.Start.Assign(setup == 1);
         bursts.Abort.Assign(Control.Abort);
         bursts.Address.Assign(address.Address);
-        bursts.RunBytes.Assign(Mux(isTable | !contiguous, chunkBytes.ZeroExtend(48), (chunkBytes * load["Chunks"]).Resize(48)));
-        bursts.Runs.Assign(Mux(isTable | contiguous, Lit(1, 16), load["Chunks"]));
-        bursts.Stride.Assign(load["DdrStride"]);
-        bursts.Held.Assign(beats.Count);
+        bursts.RunBytes.Assign(RegNext(Mux(isTable | !contiguous, chunkBytes.ZeroExtend(48), (chunkBytes * load["Chunks"]).Resize(48)), name: "run_bytes"));
+        bursts.Runs.Assign(RegNext(Mux(isTable | contiguous, Lit(1, 16), load["Chunks"]), name: "runs"));
+        bursts.Stride.Assign(RegNext(load["DdrStride"], name: "stride"));
+        bursts.Freed.Assign(beats.OutValid & beats.OutReady);
         bursts.Arrived.Assign(Read.DataValid);
         Read.Valid.Assign(bursts.Valid);
         Read.Address.Assign(bursts.BurstAddress);
@@ -79,7 +85,7 @@ public sealed class LoadEngine : Module
         var part = tn > 16 ? Reg(UInt(Hw.BitsFor(tn / 16)), name: "part") : null;
         var byteIndex = Reg(UInt(4), name: "byte_index");
         var done = Wire(Bool(), name: "done");
-        var lastRow = (rowInChunk == (load["Rows"] - 1).Resize(16)) & (chunk == (load["Chunks"] - 1).Resize(16));
+        var lastRow = (rowInChunk == rowsLast) & (chunk == chunksLast);
         var head = beats.OutData;
         var pop = Wire(Bool(), name: "pop");
         done.Assign(false);
@@ -122,7 +128,7 @@ public sealed class LoadEngine : Module
                 pop.Assign(true);
             }
             var nextOffset = (offset + tn).Resize(5);
-            var endOfChunk = rowInChunk == (load["Rows"] - 1).Resize(16);
+            var endOfChunk = rowInChunk == rowsLast;
             // A beat is used up at its end, at the end of a run (a chunk that is not followed by its neighbour), and at the last row.
             if (tn <= 16)
                 When((nextOffset == 16) | lastRow | (endOfChunk & !contiguous), () => pop.Assign(true));
@@ -170,7 +176,7 @@ public sealed class LoadEngine : Module
         for (var j = 1; j < 16; j++)
             value = Mux(byteIndex == j, head[(8 * j) + 7, 8 * j], value);
         Tables.ActivationValue.Assign(value.AsSInt());
-        var entries = Mux(isActivation, table["Count"] << 4, table["Count"]).Resize(16);
+        var entriesLast = RegNext((Mux(isActivation, table["Count"] << 4, table["Count"]).Resize(16) - 1).Resize(16), name: "entries_last");
         When(tableBeat, () =>
         {
             When(isActivation & (byteIndex != 15), () => byteIndex.Assign((byteIndex + 1).Resize(4))).Otherwise(() =>
@@ -178,7 +184,7 @@ public sealed class LoadEngine : Module
                 byteIndex.Assign(0);
                 pop.Assign(true);
                 entry.Assign((entry + 1).Resize(16));
-                When(entry == (entries - 1).Resize(16), () =>
+                When(entry == entriesLast, () =>
                 {
                     consuming.Assign(false);
                     done.Assign(true);

@@ -46,13 +46,15 @@ public sealed class StoreEngine : Module
 
         // ---- address side: each burst's length waits in a queue until its data has gone ----
         var walker = Instance(new DmaBursts(config, 256, 0), "walker");
+        // The walk's sizes are registered: they are decoded from the instruction, which holds still from the
+        // engine's start, and wanted only from the walk's start two cycles later.
         walker.Start.Assign(setup == 1);
         walker.Abort.Assign(Control.Abort);
         walker.Address.Assign(address.Address);
-        walker.RunBytes.Assign(Mux(contiguous, (chunkBytes * store["Chunks"]).Resize(48), chunkBytes.ZeroExtend(48)));
-        walker.Runs.Assign(Mux(contiguous, Lit(1, 16), store["Chunks"]));
-        walker.Stride.Assign(store["DdrStride"]);
-        walker.Held.Assign(0);
+        walker.RunBytes.Assign(RegNext(Mux(contiguous, (chunkBytes * store["Chunks"]).Resize(48), chunkBytes.ZeroExtend(48)), name: "run_bytes"));
+        walker.Runs.Assign(RegNext(Mux(contiguous, Lit(1, 16), store["Chunks"]), name: "runs"));
+        walker.Stride.Assign(RegNext(store["DdrStride"], name: "stride"));
+        walker.Freed.Assign(false);
         walker.Arrived.Assign(false);
         var bursts = Instance(new RegisterQueue(9, 8, config.ClockDomain), "bursts");
         bursts.Clear.Assign(Control.Abort);

@@ -53,13 +53,15 @@ public sealed class WeightEngine : Module
         var beats = Instance(new Queue(128, BeatQueueDepth, RamStyle.Block, config.ClockDomain), "beats");
         beats.Clear.Assign(Control.Abort);
         var bursts = Instance(new DmaBursts(config, 256, BeatQueueDepth), "bursts");
+        // The walk's sizes are registered: they are decoded from the instruction, which holds still from the
+        // engine's start, and wanted only from the walk's start two cycles later.
         bursts.Start.Assign((setup == 1) & !isMove);
         bursts.Abort.Assign(Control.Abort);
         bursts.Address.Assign(address.Address);
-        bursts.RunBytes.Assign((load["Rows"] * (UInt)Lit(rowBytes, 16)).Resize(48));
+        bursts.RunBytes.Assign(RegNext((load["Rows"] * (UInt)Lit(rowBytes, 16)).Resize(48), name: "run_bytes"));
         bursts.Runs.Assign(Lit(1, 16));
         bursts.Stride.Assign(Lit(0, 32));
-        bursts.Held.Assign(beats.Count);
+        bursts.Freed.Assign(beats.OutValid & beats.OutReady);
         bursts.Arrived.Assign(Read.DataValid);
         Read.Valid.Assign(bursts.Valid);
         Read.Address.Assign(bursts.BurstAddress);

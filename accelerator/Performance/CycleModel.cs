@@ -40,10 +40,10 @@ public sealed record CycleEstimate(AcceleratorConfig Config, DdrTiming Ddr, IRea
 public sealed record CycleModel
 {
     /// <summary>START to the first instruction in the dispatcher: the fetch's first burst and its decode.</summary>
-    public const int FetchCycles = 6;
+    public const int FetchCycles = 7;
 
-    /// <summary>The last engine's done to the end of the program (FINISH's dispatch, STATUS and the interrupt).</summary>
-    public const int FinishCycles = 3;
+    /// <summary>The last engine's done to the end of the program (FINISH's dispatch, the registers' input stage, STATUS and the interrupt).</summary>
+    public const int FinishCycles = 4;
 
     // Engines that launch in the same cycle are timed in the buffers' read priority (store, weight, vector, compute, then load), so a lower-priority reader sees the higher one's port use.
     private static readonly int[] Rank = [4, 1, 3, 2, 0];

@@ -10,8 +10,8 @@ namespace DiffAcc.Accelerator.Performance;
 /// </summary>
 internal sealed class LoadTiming : IInstructionTiming
 {
-    /// <summary>Start to the first burst request: the address (two stages) and the burst walker.</summary>
-    public const int SetupCycles = 4;
+    /// <summary>Start to the first burst request: the address (two stages), the burst walker and its offer register.</summary>
+    public const int SetupCycles = 5;
 
     /// <summary>The last beat's arrival to done: the queue's read and the write.</summary>
     public const int TailCycles = 3;

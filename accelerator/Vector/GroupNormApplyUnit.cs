@@ -14,7 +14,7 @@ namespace DiffAcc.Accelerator.Vector;
 /// </summary>
 public sealed class GroupNormApplyUnit : StreamPipeline
 {
-    public const int Latency = 7;
+    public const int Latency = 8;
 
     private const int ResultBits = ReciprocalSqrtUnit.SumBits + 32 + 5;
 
@@ -70,13 +70,15 @@ public sealed class GroupNormApplyUnit : StreamPipeline
             var gain = StageChain(entry[ChannelBits - 1, 48].AsSInt(), 3, $"gain_{l}")[^1];
             var offset = StageChain(entry[47, 6].AsSInt(), 3, $"offset_{l}")[^1];
             var shift = StageChain(entry[5, 0], 4, $"shift_{l}")[^1];
-            // Stages 2 .. 6: n·x − S; · R; rounding shift by 7 + h; · G + O; rounding shift by k and saturation.
+            // Stages 2 .. 7: n·x − S; · R; rounding shift by 7 + h; · G + O; the shifter of the rounding shift
+            // by k; its rounding and saturation.
             var centered = Stage((Count.ToSInt() * x1) - sum, $"centered_{l}");
             var normalizeShift = StageChain((halfShift + IntegerGroupNorm.NormalizeShift(0)).Truncate(6), 2, $"normalize_shift_{l}")[^1];
             var product = Stage(centered * Stage(root, $"root_{l}").ToSInt(), $"product_{l}");
             var z = Stage(FixedPointLogic.RoundingShift(product, normalizeShift).Truncate(40), $"z_{l}");
             var scaled = Stage((z * gain) + offset, $"scaled_{l}");
-            var y = Stage(FixedPointLogic.SaturateToInt8(FixedPointLogic.RoundingShift(scaled, shift)), $"y_{l}");
+            var half = Stage(FixedPointLogic.RoundingShiftHalf(scaled, shift), $"rounding_{l}");
+            var y = Stage(FixedPointLogic.SaturateToInt8(FixedPointLogic.RoundingShiftFinish(half)), $"y_{l}");
             Y[l].Assign(Mux(OutValid, y, Hw.SLit(0, 8)));
         }
         OutValid.Assign(valid[^1]);

@@ -12,7 +12,7 @@ namespace DiffAcc.Accelerator.Vector;
 /// </summary>
 public sealed class ScaleAddUnit : StreamPipeline
 {
-    public const int Latency = 4;
+    public const int Latency = 5;
 
     public ScaleAddUnit(int lanes, ClockDomain? domain = null)
     {
@@ -38,11 +38,13 @@ public sealed class ScaleAddUnit : StreamPipeline
         var shift = StageChain(Shift, 3, "shift")[^1];
         for (var lane = 0; lane < lanes; lane++)
         {
-            // Stage 0: operands; 1: the two 8 x 17-bit products; 2: their sum; 3: rounding shift and saturation.
+            // Stage 0: operands; 1: the two 8 x 17-bit products; 2: their sum; 3: the rounding shift's shifter;
+            // 4: its rounding and saturation.
             var a = Stage(A[lane], $"a_{lane}");
             var b = Stage(B[lane], $"b_{lane}");
             var sum = Stage(Stage(a * multiplierA, $"product_a_{lane}") + Stage(b * multiplierB, $"product_b_{lane}"), $"sum_{lane}");
-            Y[lane].Assign(Stage(FixedPointLogic.SaturateToInt8(FixedPointLogic.RoundingShift(sum, shift)), $"y_{lane}"));
+            var half = Stage(FixedPointLogic.RoundingShiftHalf(sum, shift), $"rounding_{lane}");
+            Y[lane].Assign(Stage(FixedPointLogic.SaturateToInt8(FixedPointLogic.RoundingShiftFinish(half)), $"y_{lane}"));
         }
     }
 

@@ -38,16 +38,15 @@ public sealed class RegisterQueue : Module
         }
         When(push, () => writePointer.Assign(Queue.Next(writePointer, depth)));
         When(pop, () => readPointer.Assign(Queue.Next(readPointer, depth)));
-        count.Assign(Mux(push, (count + 1).Truncate(countBits), count).SubWrap(Mux(pop, Lit(1, countBits), Lit(0, countBits))));
+        When(push & !pop, () => count.Assign((count + 1).Truncate(countBits))).ElseWhen(pop & !push, () => count.Assign(count.SubWrap(Lit(1, countBits))));
         When(Clear, () =>
         {
             writePointer.Assign(0);
             readPointer.Assign(0);
             count.Assign(0);
         });
-        UInt head = words[0];
-        for (var i = 1; i < depth; i++)
-            head = Mux(readPointer == i, words[i], head);
+        // A balanced multiplexer tree on the pointer's bits: log2(depth) deep, not a chain of compares.
+        var head = Hw.VecOf(words).Select(readPointer);
         InReady.Assign(count < depth);
         OutValid.Assign(count != 0);
         OutData.Assign(head);
