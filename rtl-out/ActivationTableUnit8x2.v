@@ -33,49 +33,52 @@ module ActivationTableUnit8x2 (
 
   reg valid_0; // @[ActivationTableUnit.cs:38]
   reg valid_1; // @[ActivationTableUnit.cs:38]
-  reg signed [7:0] read_0; // @[ActivationTableUnit.cs:44]
-  reg signed [7:0] y_0; // @[ActivationTableUnit.cs:45]
-  reg signed [7:0] read_1; // @[ActivationTableUnit.cs:44]
-  reg signed [7:0] y_1; // @[ActivationTableUnit.cs:45]
-  reg signed [7:0] read_2; // @[ActivationTableUnit.cs:44]
-  reg signed [7:0] y_2; // @[ActivationTableUnit.cs:45]
-  reg signed [7:0] read_3; // @[ActivationTableUnit.cs:44]
-  reg signed [7:0] y_3; // @[ActivationTableUnit.cs:45]
-  reg signed [7:0] read_4; // @[ActivationTableUnit.cs:44]
-  reg signed [7:0] y_4; // @[ActivationTableUnit.cs:45]
-  reg signed [7:0] read_5; // @[ActivationTableUnit.cs:44]
-  reg signed [7:0] y_5; // @[ActivationTableUnit.cs:45]
-  reg signed [7:0] read_6; // @[ActivationTableUnit.cs:44]
-  reg signed [7:0] y_6; // @[ActivationTableUnit.cs:45]
-  reg signed [7:0] read_7; // @[ActivationTableUnit.cs:44]
-  reg signed [7:0] y_7; // @[ActivationTableUnit.cs:45]
+  reg write; // @[ActivationTableUnit.cs:41]
+  reg [8:0] write_address; // @[ActivationTableUnit.cs:42]
+  reg signed [7:0] write_value; // @[ActivationTableUnit.cs:43]
+  reg signed [7:0] read_0; // @[ActivationTableUnit.cs:49]
+  reg signed [7:0] y_0; // @[ActivationTableUnit.cs:50]
+  reg signed [7:0] read_1; // @[ActivationTableUnit.cs:49]
+  reg signed [7:0] y_1; // @[ActivationTableUnit.cs:50]
+  reg signed [7:0] read_2; // @[ActivationTableUnit.cs:49]
+  reg signed [7:0] y_2; // @[ActivationTableUnit.cs:50]
+  reg signed [7:0] read_3; // @[ActivationTableUnit.cs:49]
+  reg signed [7:0] y_3; // @[ActivationTableUnit.cs:50]
+  reg signed [7:0] read_4; // @[ActivationTableUnit.cs:49]
+  reg signed [7:0] y_4; // @[ActivationTableUnit.cs:50]
+  reg signed [7:0] read_5; // @[ActivationTableUnit.cs:49]
+  reg signed [7:0] y_5; // @[ActivationTableUnit.cs:50]
+  reg signed [7:0] read_6; // @[ActivationTableUnit.cs:49]
+  reg signed [7:0] y_6; // @[ActivationTableUnit.cs:50]
+  reg signed [7:0] read_7; // @[ActivationTableUnit.cs:49]
+  reg signed [7:0] y_7; // @[ActivationTableUnit.cs:50]
 
-  (* ram_style = "distributed" *) reg signed [7:0] table_0 [0:511]; // @[ActivationTableUnit.cs:42]
+  (* ram_style = "distributed" *) reg signed [7:0] table_0 [0:511]; // @[ActivationTableUnit.cs:47]
 
-  (* ram_style = "distributed" *) reg signed [7:0] table_1 [0:511]; // @[ActivationTableUnit.cs:42]
+  (* ram_style = "distributed" *) reg signed [7:0] table_1 [0:511]; // @[ActivationTableUnit.cs:47]
 
-  (* ram_style = "distributed" *) reg signed [7:0] table_2 [0:511]; // @[ActivationTableUnit.cs:42]
+  (* ram_style = "distributed" *) reg signed [7:0] table_2 [0:511]; // @[ActivationTableUnit.cs:47]
 
-  (* ram_style = "distributed" *) reg signed [7:0] table_3 [0:511]; // @[ActivationTableUnit.cs:42]
+  (* ram_style = "distributed" *) reg signed [7:0] table_3 [0:511]; // @[ActivationTableUnit.cs:47]
 
-  (* ram_style = "distributed" *) reg signed [7:0] table_4 [0:511]; // @[ActivationTableUnit.cs:42]
+  (* ram_style = "distributed" *) reg signed [7:0] table_4 [0:511]; // @[ActivationTableUnit.cs:47]
 
-  (* ram_style = "distributed" *) reg signed [7:0] table_5 [0:511]; // @[ActivationTableUnit.cs:42]
+  (* ram_style = "distributed" *) reg signed [7:0] table_5 [0:511]; // @[ActivationTableUnit.cs:47]
 
-  (* ram_style = "distributed" *) reg signed [7:0] table_6 [0:511]; // @[ActivationTableUnit.cs:42]
+  (* ram_style = "distributed" *) reg signed [7:0] table_6 [0:511]; // @[ActivationTableUnit.cs:47]
 
-  (* ram_style = "distributed" *) reg signed [7:0] table_7 [0:511]; // @[ActivationTableUnit.cs:42]
+  (* ram_style = "distributed" *) reg signed [7:0] table_7 [0:511]; // @[ActivationTableUnit.cs:47]
 
   assign InReady = OutReady; // @[ActivationTableUnit.cs:37]
   assign OutValid = valid_1; // @[ActivationTableUnit.cs:38]
-  assign Y_0 = y_0; // @[ActivationTableUnit.cs:45]
-  assign Y_1 = y_1; // @[ActivationTableUnit.cs:45]
-  assign Y_2 = y_2; // @[ActivationTableUnit.cs:45]
-  assign Y_3 = y_3; // @[ActivationTableUnit.cs:45]
-  assign Y_4 = y_4; // @[ActivationTableUnit.cs:45]
-  assign Y_5 = y_5; // @[ActivationTableUnit.cs:45]
-  assign Y_6 = y_6; // @[ActivationTableUnit.cs:45]
-  assign Y_7 = y_7; // @[ActivationTableUnit.cs:45]
+  assign Y_0 = y_0; // @[ActivationTableUnit.cs:50]
+  assign Y_1 = y_1; // @[ActivationTableUnit.cs:50]
+  assign Y_2 = y_2; // @[ActivationTableUnit.cs:50]
+  assign Y_3 = y_3; // @[ActivationTableUnit.cs:50]
+  assign Y_4 = y_4; // @[ActivationTableUnit.cs:50]
+  assign Y_5 = y_5; // @[ActivationTableUnit.cs:50]
+  assign Y_6 = y_6; // @[ActivationTableUnit.cs:50]
+  assign Y_7 = y_7; // @[ActivationTableUnit.cs:50]
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:38]
     if (rst)
@@ -91,122 +94,137 @@ module ActivationTableUnit8x2 (
       valid_1 <= valid_0;
   end
 
-  always @(posedge clk) begin // @[ActivationTableUnit.cs:45]
+  always @(posedge clk) begin // @[ActivationTableUnit.cs:41]
+    if (rst)
+      write <= 1'b0;
+    else
+      write <= TableWrite;
+  end
+
+  always @(posedge clk) begin // @[ActivationTableUnit.cs:42]
+    write_address <= {TableSlot, TableIndex};
+  end
+
+  always @(posedge clk) begin // @[ActivationTableUnit.cs:43]
+    write_value <= TableValue;
+  end
+
+  always @(posedge clk) begin // @[ActivationTableUnit.cs:50]
     if (OutReady)
       y_0 <= read_0;
   end
 
-  always @(posedge clk) begin // @[ActivationTableUnit.cs:45]
+  always @(posedge clk) begin // @[ActivationTableUnit.cs:50]
     if (OutReady)
       y_1 <= read_1;
   end
 
-  always @(posedge clk) begin // @[ActivationTableUnit.cs:45]
+  always @(posedge clk) begin // @[ActivationTableUnit.cs:50]
     if (OutReady)
       y_2 <= read_2;
   end
 
-  always @(posedge clk) begin // @[ActivationTableUnit.cs:45]
+  always @(posedge clk) begin // @[ActivationTableUnit.cs:50]
     if (OutReady)
       y_3 <= read_3;
   end
 
-  always @(posedge clk) begin // @[ActivationTableUnit.cs:45]
+  always @(posedge clk) begin // @[ActivationTableUnit.cs:50]
     if (OutReady)
       y_4 <= read_4;
   end
 
-  always @(posedge clk) begin // @[ActivationTableUnit.cs:45]
+  always @(posedge clk) begin // @[ActivationTableUnit.cs:50]
     if (OutReady)
       y_5 <= read_5;
   end
 
-  always @(posedge clk) begin // @[ActivationTableUnit.cs:45]
+  always @(posedge clk) begin // @[ActivationTableUnit.cs:50]
     if (OutReady)
       y_6 <= read_6;
   end
 
-  always @(posedge clk) begin // @[ActivationTableUnit.cs:45]
+  always @(posedge clk) begin // @[ActivationTableUnit.cs:50]
     if (OutReady)
       y_7 <= read_7;
   end
 
-  always @(posedge clk) begin // @[ActivationTableUnit.cs:43]
-    if (TableWrite)
-      table_0[$unsigned({TableSlot, TableIndex})] <= TableValue;
+  always @(posedge clk) begin // @[ActivationTableUnit.cs:48]
+    if (write)
+      table_0[write_address] <= write_value;
   end
 
-  always @(posedge clk) begin // @[ActivationTableUnit.cs:43]
-    if (TableWrite)
-      table_1[$unsigned({TableSlot, TableIndex})] <= TableValue;
+  always @(posedge clk) begin // @[ActivationTableUnit.cs:48]
+    if (write)
+      table_1[write_address] <= write_value;
   end
 
-  always @(posedge clk) begin // @[ActivationTableUnit.cs:43]
-    if (TableWrite)
-      table_2[$unsigned({TableSlot, TableIndex})] <= TableValue;
+  always @(posedge clk) begin // @[ActivationTableUnit.cs:48]
+    if (write)
+      table_2[write_address] <= write_value;
   end
 
-  always @(posedge clk) begin // @[ActivationTableUnit.cs:43]
-    if (TableWrite)
-      table_3[$unsigned({TableSlot, TableIndex})] <= TableValue;
+  always @(posedge clk) begin // @[ActivationTableUnit.cs:48]
+    if (write)
+      table_3[write_address] <= write_value;
   end
 
-  always @(posedge clk) begin // @[ActivationTableUnit.cs:43]
-    if (TableWrite)
-      table_4[$unsigned({TableSlot, TableIndex})] <= TableValue;
+  always @(posedge clk) begin // @[ActivationTableUnit.cs:48]
+    if (write)
+      table_4[write_address] <= write_value;
   end
 
-  always @(posedge clk) begin // @[ActivationTableUnit.cs:43]
-    if (TableWrite)
-      table_5[$unsigned({TableSlot, TableIndex})] <= TableValue;
+  always @(posedge clk) begin // @[ActivationTableUnit.cs:48]
+    if (write)
+      table_5[write_address] <= write_value;
   end
 
-  always @(posedge clk) begin // @[ActivationTableUnit.cs:43]
-    if (TableWrite)
-      table_6[$unsigned({TableSlot, TableIndex})] <= TableValue;
+  always @(posedge clk) begin // @[ActivationTableUnit.cs:48]
+    if (write)
+      table_6[write_address] <= write_value;
   end
 
-  always @(posedge clk) begin // @[ActivationTableUnit.cs:43]
-    if (TableWrite)
-      table_7[$unsigned({TableSlot, TableIndex})] <= TableValue;
+  always @(posedge clk) begin // @[ActivationTableUnit.cs:48]
+    if (write)
+      table_7[write_address] <= write_value;
   end
 
-  always @(posedge clk) begin // @[ActivationTableUnit.cs:44]
+  always @(posedge clk) begin // @[ActivationTableUnit.cs:49]
     if (OutReady)
       read_0 <= table_0[$unsigned({Slot, (X_0 ^ 8'd128)})];
   end
 
-  always @(posedge clk) begin // @[ActivationTableUnit.cs:44]
+  always @(posedge clk) begin // @[ActivationTableUnit.cs:49]
     if (OutReady)
       read_1 <= table_1[$unsigned({Slot, (X_1 ^ 8'd128)})];
   end
 
-  always @(posedge clk) begin // @[ActivationTableUnit.cs:44]
+  always @(posedge clk) begin // @[ActivationTableUnit.cs:49]
     if (OutReady)
       read_2 <= table_2[$unsigned({Slot, (X_2 ^ 8'd128)})];
   end
 
-  always @(posedge clk) begin // @[ActivationTableUnit.cs:44]
+  always @(posedge clk) begin // @[ActivationTableUnit.cs:49]
     if (OutReady)
       read_3 <= table_3[$unsigned({Slot, (X_3 ^ 8'd128)})];
   end
 
-  always @(posedge clk) begin // @[ActivationTableUnit.cs:44]
+  always @(posedge clk) begin // @[ActivationTableUnit.cs:49]
     if (OutReady)
       read_4 <= table_4[$unsigned({Slot, (X_4 ^ 8'd128)})];
   end
 
-  always @(posedge clk) begin // @[ActivationTableUnit.cs:44]
+  always @(posedge clk) begin // @[ActivationTableUnit.cs:49]
     if (OutReady)
       read_5 <= table_5[$unsigned({Slot, (X_5 ^ 8'd128)})];
   end
 
-  always @(posedge clk) begin // @[ActivationTableUnit.cs:44]
+  always @(posedge clk) begin // @[ActivationTableUnit.cs:49]
     if (OutReady)
       read_6 <= table_6[$unsigned({Slot, (X_6 ^ 8'd128)})];
   end
 
-  always @(posedge clk) begin // @[ActivationTableUnit.cs:44]
+  always @(posedge clk) begin // @[ActivationTableUnit.cs:49]
     if (OutReady)
       read_7 <= table_7[$unsigned({Slot, (X_7 ^ 8'd128)})];
   end

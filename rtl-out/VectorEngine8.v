@@ -776,7 +776,7 @@ module VectorEngine8 (
   assign softmax_RowStart = rows_OutData[0] & (beat == 3'd0); // @[VectorEngine.cs:246]
   assign softmax_ExponentMultiplier = parameter_[15:0]; // @[VectorEngine.cs:247]
   assign softmax_ExponentShift = parameter_[21:16]; // @[VectorEngine.cs:248]
-  assign softmax_Divide = (softmax_phase == 2'd1) & (drained == 4'd8); // @[VectorEngine.cs:252]
+  assign softmax_Divide = (softmax_phase == 2'd1) & (drained == 4'd9); // @[VectorEngine.cs:252]
   assign splitter_ready = splitter_ready_eq ? table__InReady : (rows_InData_eq ? add_InReady : (splitter_ready_eq_1 ? normalize_InReady : (Read_Valid_eq ? softmax_InReady : done_eq_2))); // @[VectorEngine.cs:260]
   assign table__InValid = table__InValid_and ? normalize_OutValid : (rows_OutReady_and_and & splitter_ready_eq); // @[VectorEngine.cs:208]
   assign table__OutReady = collector_ready; // @[VectorEngine.cs:210]
@@ -925,11 +925,11 @@ module VectorEngine8 (
     if (rst)
       softmax_phase <= 2'd0;
     else
-      softmax_phase <= Control_Abort ? 2'd0 : (softmax_phase_eq ? ((drained == 4'd8) ? 2'd2 : softmax_phase_mux) : ((softmax_phase == 2'd2) ? ((~softmax_Busy) ? 2'd0 : softmax_phase_mux) : softmax_phase_mux));
+      softmax_phase <= Control_Abort ? 2'd0 : (softmax_phase_eq ? ((drained == 4'd9) ? 2'd2 : softmax_phase_mux) : ((softmax_phase == 2'd2) ? ((~softmax_Busy) ? 2'd0 : softmax_phase_mux) : softmax_phase_mux));
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:162, VectorEngine.cs:255]
-    drained <= softmax_phase_eq ? ((((((rows_OutReady_and & Read_Valid_eq) & (rows_OutData[2:1] == 2'd1)) & rows_OutReady_eq) & (rows_OutData[19:4] == {4'd0, ({1'd0, read_pixel_not_1_bits} - 12'd1)})) | (drained != 4'd0)) ? ((softmax_InReady & (drained != 4'd8)) ? (drained + 4'd1) : drained_mux) : drained_mux) : drained_mux;
+    drained <= softmax_phase_eq ? ((((((rows_OutReady_and & Read_Valid_eq) & (rows_OutData[2:1] == 2'd1)) & rows_OutReady_eq) & (rows_OutData[19:4] == {4'd0, ({1'd0, read_pixel_not_1_bits} - 12'd1)})) | (drained != 4'd0)) ? ((softmax_InReady & (drained != 4'd9)) ? (drained + 4'd1) : drained_mux) : drained_mux) : drained_mux;
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:113]

@@ -56,8 +56,8 @@ public sealed class SoftmaxGolden(int lanes)
 
         if (outReady)
         {
-            var first = pipeline.At(0);
-            if (pipeline.ValidAt(0) && first.Pass == 0)
+            var first = pipeline.At(1);
+            if (pipeline.ValidAt(1) && first.Pass == 0)
             {
                 var beatMax = int.MinValue;
                 for (var l = 0; l < lanes; l++)
@@ -67,16 +67,16 @@ public sealed class SoftmaxGolden(int lanes)
                 }
                 max = first.RowStart || beatMax > max ? beatMax : max;
             }
-            var fifth = pipeline.At(5);
-            if (pipeline.ValidAt(5) && fifth.Pass == 1)
+            var fifth = pipeline.At(6);
+            if (pipeline.ValidAt(6) && fifth.Pass == 1)
             {
                 var beatSum = (uint)fifth.Exponents.Sum();
                 sum = fifth.RowStart ? beatSum : sum + beatSum;
             }
-            // Stage 1 takes the maximum before this edge; stage 6 the reciprocal.
-            if (pipeline.ValidAt(0) && first.Pass != 0)
+            // Stage 2 takes the maximum before this edge; stage 7 the reciprocal.
+            if (pipeline.ValidAt(1) && first.Pass != 0)
                 first.Exponents = [.. Enumerable.Range(0, lanes).Select(l => first.LaneValid[l] ? IntegerSoftmax.Exponent((long)max - first.Scores[l], first.Scale) : 0)];
-            if (pipeline.ValidAt(5) && fifth.Pass == 2)
+            if (pipeline.ValidAt(6) && fifth.Pass == 2)
                 fifth.Probabilities = [.. fifth.Exponents.Select(e => IntegerSoftmax.Probability(e, reciprocal & 0x1FFFF))];
             pipeline.Tick(inValid, new Beat
             {

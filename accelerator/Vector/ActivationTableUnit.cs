@@ -36,11 +36,16 @@ public sealed class ActivationTableUnit : StreamPipeline
 
         InReady.Assign(StartPipeline(OutReady));
         OutValid.Assign(ValidChain(InValid, Latency)[^1]);
+        // Writes land a cycle after they are offered: the LUT RAM's write decode then starts at flip-flops,
+        // not at the table loader's byte selection.
+        var write = RegNext(TableWrite, reset: 0, name: "write");
+        var writeAddress = RegNext(Cat(TableSlot, TableIndex), name: "write_address");
+        var writeValue = RegNext(TableValue, name: "write_value");
         for (var lane = 0; lane < lanes; lane++)
         {
             // Table index = x + 128: the input's bits with the sign bit flipped.
             var table = Mem(SInt(8), slots << 8, RamStyle.Distributed, name: $"table_{lane}");
-            When(TableWrite, () => table.Write(Cat(TableSlot, TableIndex), TableValue));
+            When(write, () => table.Write(writeAddress, writeValue));
             var read = table.Read(Cat(Slot, X[lane].AsUInt() ^ Lit(0x80, 8)), Advance, name: $"read_{lane}");
             Y[lane].Assign(Stage(read, $"y_{lane}"));
         }

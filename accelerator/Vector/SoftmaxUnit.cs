@@ -23,7 +23,7 @@ namespace DiffAcc.Accelerator.Vector;
 /// </summary>
 public sealed class SoftmaxUnit : StreamPipeline
 {
-    public const int Latency = 8;
+    public const int Latency = 9;
 
     public const int DivideCycles = 32;
 
@@ -52,32 +52,33 @@ public sealed class SoftmaxUnit : StreamPipeline
         // The valid bit of each stage, for the registers that only valid beats may change.
         Bool ValidAt(int stage) => valid[stage];
         var pass = StageChain(Pass, Latency, "pass");
-        // The row start is read by the maximum (stage 0) and the sum (stage 5).
-        var rowStart = StageChain(RowStart, 6, "row_start");
+        // The row start is read by the maximum (stage 1) and the sum (stage 6).
+        var rowStart = StageChain(RowStart, 7, "row_start");
 
         var scores = Enumerable.Range(0, lanes).Select(l => Stage(Scores[l], $"score_{l}")).ToArray();
         var laneValid = new List<Bool[]>();
         laneValid.Add([.. Enumerable.Range(0, lanes).Select(l => Stage(LaneValid[l], $"lane_valid_0_{l}"))]);
-        for (var s = 1; s < 5; s++)
+        for (var s = 1; s < 6; s++)
             laneValid.Add([.. Enumerable.Range(0, lanes).Select(l => Stage(laneValid[^1][l], $"lane_valid_{s}_{l}"))]);
-        var multiplier = StageChain(ExponentMultiplier, 2, "multiplier")[^1];
-        var shift = StageChain(ExponentShift, 3, "shift")[^1];
+        var multiplier = StageChain(ExponentMultiplier, 3, "multiplier")[^1];
+        var shift = StageChain(ExponentShift, 4, "shift")[^1];
 
-        // Pass 0: the row maximum over the valid lanes of the beat in stage 0.
+        // Pass 0: the row maximum over the valid lanes: the beat's maximum in stage 0, taken into the row's
+        // in stage 1 (a register between the two keeps the compare tree and the row compare apart).
         var max = Reg(SInt(32), name: "row_max");
         // A balanced tree of pairwise maxima (invalid lanes count as the minimum): log2(lanes) compares deep, not lanes.
         var level = Enumerable.Range(0, lanes).Select(l => Mux(laneValid[0][l], scores[l], Hw.SLit(int.MinValue, 32))).ToList();
         while (level.Count > 1)
             level = [.. Enumerable.Range(0, (level.Count + 1) / 2).Select(i => 2 * i + 1 < level.Count ? Mux(level[2 * i + 1] > level[2 * i], level[2 * i + 1], level[2 * i]) : level[2 * i])];
-        var beatMax = level[0];
-        When(Advance & ValidAt(0) & (pass[0] == 0), () => max.Assign(Mux(rowStart[0] | (beatMax > max), beatMax, max)));
+        var beatMax = Stage(level[0], "beat_max");
+        When(Advance & ValidAt(1) & (pass[1] == 0), () => max.Assign(Mux(rowStart[1] | (beatMax > max), beatMax, max)));
 
         // Pass 1 and 2: exponent 2^-(d / 2^16) of d = round_shift((max - a) * M, r), then a 257-entry table.
         var table = IntegerSoftmax.Exponent2Table.Select(v => (long)v).ToList();
         var exponents = new UInt[lanes];
         for (var l = 0; l < lanes; l++)
         {
-            var difference = Stage(max - scores[l], $"difference_{l}");
+            var difference = Stage(max - Stage(scores[l], $"score_1_{l}"), $"difference_{l}");
             var product = Stage(difference * multiplier.ToSInt(), $"product_{l}");
             var u = Stage(FixedPointLogic.RoundingShift(product, shift), $"u_{l}");
             var integer = u >> IntegerSoftmax.ExponentFractionBits;
@@ -86,13 +87,13 @@ public sealed class SoftmaxUnit : StreamPipeline
             var entry = rom.Read(index, Advance, name: $"entry_{l}");
             var outOfRange = Stage(integer > 15, $"out_of_range_{l}");
             var shiftBy = Stage(integer.AsUInt()[3, 0], $"shift_by_{l}");
-            exponents[l] = Stage(Mux(outOfRange | !laneValid[4][l], Hw.Lit(0, 16), entry >> shiftBy), $"exponent_{l}");
+            exponents[l] = Stage(Mux(outOfRange | !laneValid[5][l], Hw.Lit(0, 16), entry >> shiftBy), $"exponent_{l}");
         }
 
-        // The sum of pass 1, from the beat in stage 5.
+        // The sum of pass 1, from the beat in stage 6.
         var sum = Reg(UInt(32), name: "sum");
         var beatSum = FixedPointLogic.Sum(exponents);
-        When(Advance & ValidAt(5) & (pass[5] == 1), () => sum.Assign(Mux(rowStart[5], beatSum.ZeroExtend(32), sum.AddWrap(beatSum.ZeroExtend(32)))));
+        When(Advance & ValidAt(6) & (pass[6] == 1), () => sum.Assign(Mux(rowStart[6], beatSum.ZeroExtend(32), sum.AddWrap(beatSum.ZeroExtend(32)))));
 
         // The reciprocal floor(2^31 / sum) by restoring division, one quotient bit per cycle, most significant first.
         var count = Reg(UInt(6), reset: 0, name: "divide_count");
