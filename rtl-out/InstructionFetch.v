@@ -49,7 +49,7 @@ module InstructionFetch (
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [1:0] room_is_reserved; // @[InstructionFetch.cs:80]
+  wire [7:0] room_is_reserved; // @[InstructionFetch.cs:80]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
@@ -85,7 +85,7 @@ module InstructionFetch (
   assign walker_Freed = beats_OutValid & beats_OutReady; // @[InstructionFetch.cs:44]
   assign walker_Arrived = Read_DataValid; // @[InstructionFetch.cs:43]
   assign walker_Taken = Read_Valid & Read_Ready; // @[InstructionFetch.cs:48]
-  assign room_is_reserved = {beats_InReady, walker_Active}; // @[InstructionFetch.cs:80]
+  assign room_is_reserved = {beats_InReady, beats_Count, walker_Active}; // @[InstructionFetch.cs:80]
 
   always @(posedge clk) begin // @[InstructionFetch.cs:62]
     if (beats_OutValid & (~half))

@@ -133,7 +133,7 @@ module LoadEngine (
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [1:0] room_is_reserved; // @[LoadEngine.cs:214]
+  wire [10:0] room_is_reserved; // @[LoadEngine.cs:214]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
@@ -269,7 +269,7 @@ module LoadEngine (
   assign bursts_Taken = Read_Valid & Read_Ready; // @[LoadEngine.cs:73]
   assign done = Requantizer_Write_and ? (consuming_and ? done_mux : (consuming_eq_1 ? 1'b1 : done_mux)) : done_mux; // @[LoadEngine.cs:91, LoadEngine.cs:148, LoadEngine.cs:190]
   assign pop = Requantizer_Write_and ? (consuming_and ? pop_mux : 1'b1) : pop_mux; // @[LoadEngine.cs:92, LoadEngine.cs:122, LoadEngine.cs:128, LoadEngine.cs:185]
-  assign room_is_reserved = {beats_InReady, bursts_Active}; // @[LoadEngine.cs:214]
+  assign room_is_reserved = {beats_InReady, beats_Count, bursts_Active}; // @[LoadEngine.cs:214]
 
   always @(posedge clk) begin // @[LoadEngine.cs:51, LoadEngine.cs:211]
     if (rst)

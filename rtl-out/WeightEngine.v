@@ -1234,7 +1234,7 @@ module WeightEngine (
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [1:0] room_is_reserved; // @[WeightEngine.cs:198]
+  wire [11:0] room_is_reserved; // @[WeightEngine.cs:198]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
@@ -2594,7 +2594,7 @@ module WeightEngine (
   assign bursts_Arrived = Read_DataValid; // @[WeightEngine.cs:65]
   assign bursts_Taken = Read_Valid & Read_Ready; // @[WeightEngine.cs:69]
   assign done = filling_or ? (filling_eq_1 ? 1'b1 : 1'b0) : 1'b0; // @[WeightEngine.cs:79, WeightEngine.cs:176]
-  assign room_is_reserved = {beats_InReady, bursts_Active}; // @[WeightEngine.cs:198]
+  assign room_is_reserved = {beats_InReady, beats_Count, bursts_Active}; // @[WeightEngine.cs:198]
 
   always @(posedge clk) begin // @[WeightEngine.cs:50, WeightEngine.cs:194]
     if (rst)

@@ -151,6 +151,7 @@ public sealed class ControlRegisters : Module
         // bits (a priority chain of compares was 10 levels deep); words without a register read zero.
         var words = 1 << (RegisterMap.AddressBits - 2);
         var wordIndex = Bus.ArAddr[RegisterMap.AddressBits - 1, 2];
+        Unused(Bus.ArAddr[1, 0], "byte_in_word");
         var table = Enumerable.Range(0, words).Select(_ => (UInt)Lit(0, 32)).ToArray();
         foreach (var (register, value) in values)
             table[register.Offset / 4] = value.ZeroExtend(32);

@@ -77,7 +77,7 @@ public sealed class InstructionFetch : Module
         Instruction.Assign(Cat(beats.OutData, low));
         Index.Assign(index);
         Exhausted.Assign(delivered == ProgramLength);
-        Unused(Cat(beats.InReady, walker.Active), "room_is_reserved");
+        Unused(Cat(beats.InReady, beats.Count, walker.Active), "room_is_reserved");
     }
 
     public override string ModuleName => "InstructionFetch";

@@ -211,7 +211,7 @@ public sealed class LoadEngine : Module
             setup.Assign(0);
         });
 
-        Unused(Cat(beats.InReady, bursts.Active), "room_is_reserved");
+        Unused(Cat(beats.InReady, beats.Count, bursts.Active), "room_is_reserved");
         var busy = Reg(Bool(), reset: 0, name: "busy");
         When(Control.Start, () => busy.Assign(true)).ElseWhen(done | Control.Abort, () => busy.Assign(false));
         Control.Busy.Assign(busy);

@@ -195,7 +195,7 @@ public sealed class WeightEngine : Module
         });
 
         // The engine reports done a cycle after its last row, with the bank handed over.
-        Unused(Cat(beats.InReady, bursts.Active), "room_is_reserved");
+        Unused(Cat(beats.InReady, beats.Count, bursts.Active), "room_is_reserved");
         var busy = Reg(Bool(), reset: 0, name: "busy");
         var finished = RegNext(done, reset: 0, name: "finished");
         When(Control.Start, () => busy.Assign(true)).ElseWhen(finished | Control.Abort, () => busy.Assign(false));
