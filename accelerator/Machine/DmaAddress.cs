@@ -65,13 +65,4 @@ public static class Bursts
 {
     /// <summary>Beats of a 4 KB page: a burst that stays within its page is legal.</summary>
     public const int PageBeats = 4096 / MachineShape.BeatBytes;
-
-    /// <summary>The next burst: at most <paramref name="left"/>, at most <paramref name="most"/> (≤ 256), and not past the page of <paramref name="beatAddress"/>.</summary>
-    public static UInt Next(UInt beatAddress, UInt left, int most)
-    {
-        var inPage = beatAddress[11, 4];
-        var toPage = (Hw.Lit(PageBeats, 9) - inPage).Resize(9);
-        var limit = Hw.Mux(toPage < most, toPage, Hw.Lit(most, 9));
-        return Hw.Mux(left < limit.ZeroExtend(Math.Max(9, left.Width)), left.Resize(9), limit);
-    }
 }
