@@ -58,12 +58,12 @@ internal static class TimingCommand
         var top = design.Design.Top;
         if (module is not null)
         {
-            top = design.Design.Modules.FirstOrDefault(m => m.Name == module)!;
-            if (top is null)
+            if (design.Design.Modules.FirstOrDefault(m => m.Name == module) is not { } chosen)
             {
                 Console.Error.WriteLine($"error: --module {module}: {config.Name} has no such module; it has {string.Join(", ", design.Design.Modules.Select(m => m.Name).Order(StringComparer.Ordinal))}");
                 return 1;
             }
+            top = chosen;
         }
         JsonDocument? document = null;
         var watch = System.Diagnostics.Stopwatch.StartNew();
