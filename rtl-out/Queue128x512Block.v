@@ -16,72 +16,86 @@ module Queue128x512Block (
 
   reg [8:0] write_pointer; // @[Queue.cs:34]
   reg [8:0] read_pointer; // @[Queue.cs:35]
-  reg [9:0] stored; // @[Queue.cs:37]
-  reg head_valid; // @[Queue.cs:38]
-  reg [9:0] held; // @[Queue.cs:41]
-  reg [127:0] head; // @[Queue.cs:45]
+  wire stored_counter_Up; // @[Queue.cs:37]
+  wire stored_counter_Down; // @[Queue.cs:37]
+  wire stored_counter_Clear; // @[Queue.cs:37]
+  wire [9:0] stored_counter_Count; // @[Queue.cs:37]
+  reg head_valid; // @[Queue.cs:39]
+  wire held_counter_Up; // @[Queue.cs:42]
+  wire held_counter_Down; // @[Queue.cs:42]
+  wire held_counter_Clear; // @[Queue.cs:42]
+  wire [9:0] held_counter_Count; // @[Queue.cs:42]
+  reg [127:0] head; // @[Queue.cs:53]
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire write_pointer_and; // @[Queue.cs:49, Queue.cs:57]
-  wire read_pointer_and; // @[Queue.cs:51, Queue.cs:58]
-  wire held_and; // @[Queue.cs:54, Queue.cs:61]
+  wire write_pointer_and; // @[Queue.cs:57, Queue.cs:63]
+  wire read_pointer_and; // @[Queue.cs:59, Queue.cs:64]
   /* verilator lint_on UNUSEDSIGNAL */
 
   (* ram_style = "block" *) reg [127:0] words [0:511]; // @[Queue.cs:33]
 
-  assign write_pointer_and = InValid & InReady; // @[Queue.cs:49, Queue.cs:57]
-  assign read_pointer_and = (stored != 10'd0) & ((~head_valid) | OutReady); // @[Queue.cs:51, Queue.cs:58]
-  assign held_and = head_valid & OutReady; // @[Queue.cs:54, Queue.cs:61]
-  assign InReady = held != 10'd512; // @[Queue.cs:63]
-  assign OutValid = head_valid; // @[Queue.cs:64]
-  assign OutData = head; // @[Queue.cs:65]
-  assign Count = held; // @[Queue.cs:66]
+  assign write_pointer_and = InValid & InReady; // @[Queue.cs:57, Queue.cs:63]
+  assign read_pointer_and = (stored_counter_Count != 10'd0) & ((~head_valid) | OutReady); // @[Queue.cs:59, Queue.cs:64]
+  assign InReady = held_counter_Count != 10'd512; // @[Queue.cs:67]
+  assign OutValid = head_valid; // @[Queue.cs:68]
+  assign OutData = head; // @[Queue.cs:69]
+  assign Count = held_counter_Count; // @[Queue.cs:70]
+  assign stored_counter_Up = write_pointer_and; // @[Queue.cs:47]
+  assign stored_counter_Down = read_pointer_and; // @[Queue.cs:48]
+  assign stored_counter_Clear = Clear; // @[Queue.cs:49]
+  assign held_counter_Up = write_pointer_and; // @[Queue.cs:50]
+  assign held_counter_Down = head_valid & OutReady; // @[Queue.cs:51]
+  assign held_counter_Clear = Clear; // @[Queue.cs:52]
 
-  always @(posedge clk) begin // @[Queue.cs:49, Queue.cs:57]
+  always @(posedge clk) begin // @[Queue.cs:57, Queue.cs:63]
     if (rst)
       write_pointer <= 9'd0;
     else
       write_pointer <= Clear ? 9'd0 : (write_pointer_and ? (write_pointer + 9'd1) : write_pointer);
   end
 
-  always @(posedge clk) begin // @[Queue.cs:51, Queue.cs:58]
+  always @(posedge clk) begin // @[Queue.cs:59, Queue.cs:64]
     if (rst)
       read_pointer <= 9'd0;
     else
       read_pointer <= Clear ? 9'd0 : (read_pointer_and ? (read_pointer + 9'd1) : read_pointer);
   end
 
-  always @(posedge clk) begin // @[Queue.cs:53, Queue.cs:59]
-    if (rst)
-      stored <= 10'd0;
-    else
-      stored <= Clear ? 10'd0 : ((write_pointer_and ? (stored + 10'd1) : stored) - (read_pointer_and ? 10'd1 : 10'd0));
-  end
-
-  always @(posedge clk) begin // @[Queue.cs:52, Queue.cs:60]
+  always @(posedge clk) begin // @[Queue.cs:60, Queue.cs:65]
     if (rst)
       head_valid <= 1'b0;
     else
       head_valid <= Clear ? 1'b0 : (read_pointer_and ? 1'b1 : (OutReady ? 1'b0 : head_valid));
   end
 
-  always @(posedge clk) begin // @[Queue.cs:54, Queue.cs:61]
-    if (rst)
-      held <= 10'd0;
-    else
-      held <= Clear ? 10'd0 : ((write_pointer_and & (~held_and)) ? (held + 10'd1) : ((held_and & (~write_pointer_and)) ? (held - 10'd1) : held));
-  end
-
-  always @(posedge clk) begin // @[Queue.cs:48]
+  always @(posedge clk) begin // @[Queue.cs:56]
     if (write_pointer_and)
       words[write_pointer] <= InData;
   end
 
-  always @(posedge clk) begin // @[Queue.cs:45]
+  always @(posedge clk) begin // @[Queue.cs:53]
     if (read_pointer_and)
       head <= words[read_pointer];
   end
+
+  UpDownCounter10 stored_counter ( // @[Queue.cs:37]
+    .clk(clk),
+    .rst(rst),
+    .Up(stored_counter_Up),
+    .Down(stored_counter_Down),
+    .Clear(stored_counter_Clear),
+    .Count(stored_counter_Count)
+  );
+
+  UpDownCounter10 held_counter ( // @[Queue.cs:42]
+    .clk(clk),
+    .rst(rst),
+    .Up(held_counter_Up),
+    .Down(held_counter_Down),
+    .Clear(held_counter_Clear),
+    .Count(held_counter_Count)
+  );
 endmodule
 
 `default_nettype wire

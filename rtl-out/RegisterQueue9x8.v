@@ -24,81 +24,89 @@ module RegisterQueue9x8 (
   reg [8:0] word_7; // @[RegisterQueue.cs:28]
   reg [2:0] write_pointer; // @[RegisterQueue.cs:29]
   reg [2:0] read_pointer; // @[RegisterQueue.cs:30]
-  reg [3:0] count; // @[RegisterQueue.cs:31]
+  wire counter_Up; // @[RegisterQueue.cs:31]
+  wire counter_Down; // @[RegisterQueue.cs:31]
+  wire counter_Clear; // @[RegisterQueue.cs:31]
+  wire [3:0] counter_Count; // @[RegisterQueue.cs:31]
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire word_0_and; // @[RegisterQueue.cs:37]
-  wire read_pointer_and; // @[RegisterQueue.cs:40, RegisterQueue.cs:45]
+  wire word_0_and; // @[RegisterQueue.cs:41]
+  wire read_pointer_and; // @[RegisterQueue.cs:44, RegisterQueue.cs:48]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign word_0_and = InValid & InReady; // @[RegisterQueue.cs:37]
-  assign read_pointer_and = OutValid & OutReady; // @[RegisterQueue.cs:40, RegisterQueue.cs:45]
-  assign InReady = count < 4'd8; // @[RegisterQueue.cs:50]
-  assign OutValid = count != 4'd0; // @[RegisterQueue.cs:51]
-  assign OutData = read_pointer[2] ? (read_pointer[1] ? (read_pointer[0] ? word_7 : word_6) : (read_pointer[0] ? word_5 : word_4)) : (read_pointer[1] ? (read_pointer[0] ? word_3 : word_2) : (read_pointer[0] ? word_1 : word_0)); // @[RegisterQueue.cs:52]
-  assign Count = count; // @[RegisterQueue.cs:53]
+  assign word_0_and = InValid & InReady; // @[RegisterQueue.cs:41]
+  assign read_pointer_and = OutValid & OutReady; // @[RegisterQueue.cs:44, RegisterQueue.cs:48]
+  assign InReady = counter_Count < 4'd8; // @[RegisterQueue.cs:52]
+  assign OutValid = counter_Count != 4'd0; // @[RegisterQueue.cs:53]
+  assign OutData = read_pointer[2] ? (read_pointer[1] ? (read_pointer[0] ? word_7 : word_6) : (read_pointer[0] ? word_5 : word_4)) : (read_pointer[1] ? (read_pointer[0] ? word_3 : word_2) : (read_pointer[0] ? word_1 : word_0)); // @[RegisterQueue.cs:54]
+  assign Count = counter_Count; // @[RegisterQueue.cs:55]
+  assign counter_Up = word_0_and; // @[RegisterQueue.cs:35]
+  assign counter_Down = read_pointer_and; // @[RegisterQueue.cs:36]
+  assign counter_Clear = Clear; // @[RegisterQueue.cs:37]
 
-  always @(posedge clk) begin // @[RegisterQueue.cs:37]
+  always @(posedge clk) begin // @[RegisterQueue.cs:41]
     if (word_0_and & (write_pointer == 3'd0))
       word_0 <= InData;
   end
 
-  always @(posedge clk) begin // @[RegisterQueue.cs:37]
+  always @(posedge clk) begin // @[RegisterQueue.cs:41]
     if (word_0_and & (write_pointer == 3'd1))
       word_1 <= InData;
   end
 
-  always @(posedge clk) begin // @[RegisterQueue.cs:37]
+  always @(posedge clk) begin // @[RegisterQueue.cs:41]
     if (word_0_and & (write_pointer == 3'd2))
       word_2 <= InData;
   end
 
-  always @(posedge clk) begin // @[RegisterQueue.cs:37]
+  always @(posedge clk) begin // @[RegisterQueue.cs:41]
     if (word_0_and & (write_pointer == 3'd3))
       word_3 <= InData;
   end
 
-  always @(posedge clk) begin // @[RegisterQueue.cs:37]
+  always @(posedge clk) begin // @[RegisterQueue.cs:41]
     if (word_0_and & (write_pointer == 3'd4))
       word_4 <= InData;
   end
 
-  always @(posedge clk) begin // @[RegisterQueue.cs:37]
+  always @(posedge clk) begin // @[RegisterQueue.cs:41]
     if (word_0_and & (write_pointer == 3'd5))
       word_5 <= InData;
   end
 
-  always @(posedge clk) begin // @[RegisterQueue.cs:37]
+  always @(posedge clk) begin // @[RegisterQueue.cs:41]
     if (word_0_and & (write_pointer == 3'd6))
       word_6 <= InData;
   end
 
-  always @(posedge clk) begin // @[RegisterQueue.cs:37]
+  always @(posedge clk) begin // @[RegisterQueue.cs:41]
     if (word_0_and & (write_pointer == 3'd7))
       word_7 <= InData;
   end
 
-  always @(posedge clk) begin // @[RegisterQueue.cs:39, RegisterQueue.cs:44]
+  always @(posedge clk) begin // @[RegisterQueue.cs:43, RegisterQueue.cs:47]
     if (rst)
       write_pointer <= 3'd0;
     else
       write_pointer <= Clear ? 3'd0 : (word_0_and ? (write_pointer + 3'd1) : write_pointer);
   end
 
-  always @(posedge clk) begin // @[RegisterQueue.cs:40, RegisterQueue.cs:45]
+  always @(posedge clk) begin // @[RegisterQueue.cs:44, RegisterQueue.cs:48]
     if (rst)
       read_pointer <= 3'd0;
     else
       read_pointer <= Clear ? 3'd0 : (read_pointer_and ? (read_pointer + 3'd1) : read_pointer);
   end
 
-  always @(posedge clk) begin // @[RegisterQueue.cs:41, RegisterQueue.cs:46]
-    if (rst)
-      count <= 4'd0;
-    else
-      count <= Clear ? 4'd0 : ((word_0_and & (~read_pointer_and)) ? (count + 4'd1) : ((read_pointer_and & (~word_0_and)) ? (count - 4'd1) : count));
-  end
+  UpDownCounter4 counter ( // @[RegisterQueue.cs:31]
+    .clk(clk),
+    .rst(rst),
+    .Up(counter_Up),
+    .Down(counter_Down),
+    .Clear(counter_Clear),
+    .Count(counter_Count)
+  );
 endmodule
 
 `default_nettype wire

@@ -1,16 +1,20 @@
 ControlRegisters.v
+UpDownCounter6.v
 Queue128x32Distributed.v
 DmaBursts32x32r34.v
 InstructionFetch.v
+UpDownCounter4.v
 Queue259x8Distributed.v
 Dispatcher.v
 RegisterQueue1x8.v
 AxiReadPort2.v
 AxiReadPort1.v
 DmaAddress.v
+UpDownCounter9.v
 Queue128x256Block.v
 DmaBursts256x256.v
 LoadEngine.v
+UpDownCounter10.v
 Queue128x512Block.v
 DmaBursts256x512.v
 WeightEngine.v
@@ -18,6 +22,7 @@ PeGroup32x32Packed.v
 AccumulatorBank32x512.v
 Requantizer32.v
 ComputeEngine4x32x32.v
+UpDownCounter3.v
 Queue1044x4Distributed.v
 SoftmaxUnit8.v
 ActivationTableUnit8x2.v
@@ -28,6 +33,7 @@ ReciprocalSqrtUnit.v
 VectorEngine8.v
 DmaBursts256x0.v
 RegisterQueue9x8.v
+UpDownCounter5.v
 Queue144x16Distributed.v
 StoreEngine.v
 ActivationBuffer32x8192.v

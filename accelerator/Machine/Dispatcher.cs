@@ -116,7 +116,9 @@ public sealed class Dispatcher : Module
             quiet[e] = (idle[e] & (empty[e] | blockedOnTokens[e])) | (control.Busy & control.Stalled);
         }
 
-        // Token moves: taken at launch, given when the instruction is done.
+        // Token moves: taken at launch, given the cycle after the instruction is done. The engines' done
+        // logic ends deep in their datapaths; counting its tokens a cycle later keeps the counters' carry
+        // chains and the overflow check off that path, for one cycle more between dependent instructions.
         var overflow = Hw.False;
         for (var from = 0; from < engines; from++)
         {
@@ -124,7 +126,7 @@ public sealed class Dispatcher : Module
             {
                 if (from == to)
                     continue;
-                var give = Engines[from].Done & InstructionFields.Signal(current[from])[to];
+                var give = RegNext(Engines[from].Done & InstructionFields.Signal(current[from])[to] & !Start, reset: 0, name: $"given_{Names[from]}_to_{Names[to]}");
                 var take = launch[to] & InstructionFields.Wait(queues[to].OutData[InstructionSet.Bits - 1, 0])[from];
                 var (count, nonzero) = (counts[from, to], waiting[from, to]);
                 overflow |= give & !take & (count == (1 << SemaphoreBits) - 1);
@@ -171,7 +173,9 @@ public sealed class Dispatcher : Module
         var stuck = Enumerable.Range(0, engines).Aggregate(dispatcherQuiet & !ended, (all, e) => all & quiet[e]);
         var finishing = (dispatch & isFinish) | (active & !FetchValid & FetchExhausted & allIdle) | (halted & !ended & noneRunning);
         When(stuck & !finishing, () => quietCycles.Assign(Mux(quietCycles == DeadlockCycles, quietCycles, (quietCycles + 1).Resize(5)))).Otherwise(() => quietCycles.Assign(0));
-        var deadlock = stuck & !finishing & (quietCycles == DeadlockCycles - 1);
+        // Reported a cycle after the sixteenth quiet one: the quiet test ends every engine's handshakes, and
+        // nothing moves in the extra cycle of a deadlock.
+        var deadlock = RegNext(stuck & !finishing & (quietCycles == DeadlockCycles - 1) & !Start, reset: 0, name: "deadlocked");
         var end = finishing | deadlock;
         When(end, () => ended.Assign(true));
         When(Start, () =>

@@ -7,9 +7,11 @@ namespace DiffAcc.Accelerator.Machine;
 /// bytes, <see cref="Stride"/> bytes apart, from <see cref="Address"/>) and cuts each into AXI bursts of
 /// whole 16-byte beats — at most <c>maxBurst</c> beats, never across a 4 KB page. With a queue depth, a
 /// burst is asked for only while the engine's queue can hold it beside the beats still on their way,
-/// so read data is never refused; without one (writes), every burst may go at once. The burst on offer
-/// sits in a register of its own, refilled in the cycle it is taken, so the AXI side sees flip-flops and
-/// the walker's arithmetic does not wait on the port's arbitration.
+/// so read data is never refused; without one (writes), every burst may go at once. Bursts move through
+/// two registers: the walker cuts the next one into a candidate register, and the candidate moves to the
+/// offer register (what the AXI side sees) when the queue has credit for it and the offer is free or
+/// taken. Each refills in the cycle it empties, so a burst can go every cycle; the walker's arithmetic,
+/// the credit check and the port's arbitration each end in their own registers.
 /// </summary>
 public sealed class DmaBursts : Module
 {
@@ -47,15 +49,30 @@ public sealed class DmaBursts : Module
         UInt Aligned(UInt address) => Cat(address[bits - 1, 4], Lit(0, 4));
         UInt PageLeft(UInt address) => (Lit(Bursts.PageBeats, 9) - address[11, 4]).Resize(9);
         // A burst stops at the page's end, at maxBurst beats, or at the run's end, whichever comes first.
-        var pageFirst = maxBurst >= Bursts.PageBeats ? Hw.True : toPage <= maxBurst;
-        var limit = maxBurst >= Bursts.PageBeats ? toPage : Mux(pageFirst, toPage, Lit(maxBurst, 9));
+        // Below a page, whether the page ends first and the limit it gives are registers set with the
+        // page's remainder, so the run's end compares against flip-flops.
+        var shortBursts = maxBurst < Bursts.PageBeats;
+        var pageFirst = shortBursts ? Reg(Bool(), name: "page_first") : Hw.True;
+        var limit = shortBursts ? Reg(UInt(9), name: "limit") : toPage;
+        void SetPage(UInt left)
+        {
+            toPage.Assign(left);
+            if (!shortBursts)
+                return;
+            var first = left <= maxBurst;
+            pageFirst.Assign(first);
+            limit.Assign(Mux(first, left, Lit(maxBurst, 9)));
+        }
         var runEnds = runBeats <= limit.ZeroExtend(runBeatBits);
         var burst = Mux(runEnds, runBeats.Resize(9), limit);
+        var candidate = Reg(Bool(), reset: 0, name: "candidate");
+        var candidateAddress = Reg(UInt(bits), name: "candidate_address");
+        var candidateBeats = Reg(UInt(9), name: "candidate_beats");
         var offered = Reg(Bool(), reset: 0, name: "offered");
         var offerAddress = Reg(UInt(bits), name: "offer_address");
         var offerBeats = Reg(UInt(9), name: "offer_beats");
         var fits = Hw.True;
-        var refill = active & (runBeats != 0) & (!offered | Taken) & !Abort;
+        var move = Wire(Bool(), name: "move");
         if (queueDepth > 0)
         {
             // Headroom: the queue's depth less the beats on offer or asked for and not yet arrived. Space:
@@ -65,45 +82,49 @@ public sealed class DmaBursts : Module
             var headroom = Reg(UInt(creditBits), reset: queueDepth, name: "headroom");
             var space = Reg(UInt(creditBits), reset: queueDepth, name: "space");
             var freed = RegNext(Freed, reset: 0, name: "freed");
-            // Both candidates are compared and subtracted at once; the run's end only picks between them.
-            fits = Mux(runEnds, runBeats <= space.ZeroExtend(runBeatBits), limit.ZeroExtend(Math.Max(9, creditBits)) <= space.ZeroExtend(Math.Max(9, creditBits)));
+            var width = Math.Max(9, creditBits);
+            fits = candidateBeats.ZeroExtend(width) <= space.ZeroExtend(width);
             // Each register's next value is its count plus what came back (chosen, not added, so one carry
-            // chain stays on the way), less whichever burst goes; an abort withdraws the burst on offer,
-            // whose beats will not come, and the emptied queue leaves the headroom as the space.
+            // chain stays on the way), less the candidate when it moves to the offer; an abort withdraws the
+            // burst on offer, whose beats will not come (a candidate has taken no credit yet), and the
+            // emptied queue leaves the headroom as the space.
             UInt Plus1(UInt counter, Bool when) => Mux(when, (counter + 1).Resize(creditBits), counter);
-            // The limit's part is an addition of its negation: a subtraction beside the other would be shared
-            // by synthesis behind a multiplexer on the run's end, which puts that compare before the carry chain.
-            var negativeLimit = (~limit.Resize(creditBits)).AddWrap(1);
-            UInt LessBurst(UInt counter) => Mux(runEnds, counter.SubWrap(runBeats.Resize(creditBits)), counter.AddWrap(negativeLimit));
-            var take = refill & fits;
+            UInt LessCandidate(UInt counter) => counter.SubWrap(candidateBeats.Resize(creditBits));
             var arrived = Plus1(headroom, Arrived);
             var aborted = (arrived + Mux(offered & !Taken, offerBeats, Lit(0, 9)).Resize(creditBits)).Resize(creditBits);
-            headroom.Assign(Mux(Abort, aborted, Mux(take, LessBurst(arrived), arrived)));
+            headroom.Assign(Mux(Abort, aborted, Mux(move, LessCandidate(arrived), arrived)));
             var returned = Plus1(space, freed);
-            space.Assign(Mux(Abort, aborted, Mux(take, LessBurst(returned), returned)));
+            space.Assign(Mux(Abort, aborted, Mux(move, LessCandidate(returned), returned)));
         }
         else
         {
             Unused(Cat(Freed, Arrived), "no_credits");
         }
-        var next = refill & fits;
-        When(next, () =>
+        move.Assign(candidate & fits & (!offered | Taken) & !Abort);
+        var next = active & (runBeats != 0) & (!candidate | move) & !Abort;
+        When(move, () =>
         {
             offered.Assign(true);
-            offerAddress.Assign(runAddress);
-            offerBeats.Assign(burst);
+            offerAddress.Assign(candidateAddress);
+            offerBeats.Assign(candidateBeats);
         }).ElseWhen(Taken, () => offered.Assign(false));
+        When(next, () =>
+        {
+            candidate.Assign(true);
+            candidateAddress.Assign(runAddress);
+            candidateBeats.Assign(burst);
+        }).ElseWhen(move, () => candidate.Assign(false));
         Valid.Assign(offered);
         BurstAddress.Assign(offerAddress);
         BurstBeats.Assign(offerBeats);
-        Active.Assign(active | offered);
+        Active.Assign(active | candidate | offered);
         // An abort with a start (the instruction fetch's new program) ends the old walk and begins the new one.
         When(Abort, () => active.Assign(false));
         When(Start, () =>
         {
             active.Assign(true);
             runAddress.Assign(Aligned(Address));
-            toPage.Assign(PageLeft(Address));
+            SetPage(PageLeft(Address));
             nextStart.Assign((Address + Stride).Resize(bits));
             runBeats.Assign(BeatsOf(Address));
             runsLeft.Assign(Runs);
@@ -112,18 +133,22 @@ public sealed class DmaBursts : Module
             // Within the run the burst is the limit; at its end the run's registers are replaced below.
             runAddress.Assign((runAddress + (limit.ZeroExtend(bits) << 4)).Resize(bits));
             runBeats.Assign(runBeats.SubWrap(limit.ZeroExtend(runBeatBits)));
-            toPage.Assign(Mux(pageFirst, Lit(Bursts.PageBeats, 9), toPage.SubWrap(Lit(maxBurst, 9))));
+            SetPage(Mux(pageFirst, Lit(Bursts.PageBeats, 9), toPage.SubWrap(Lit(maxBurst, 9))));
             When(runEnds, () =>
             {
                 runAddress.Assign(Aligned(nextStart));
-                toPage.Assign(PageLeft(nextStart));
+                SetPage(PageLeft(nextStart));
                 nextStart.Assign((nextStart + Stride).Resize(bits));
                 runBeats.Assign(Mux(runsLeft == 1, Lit(0, runBeatBits), BeatsOf(nextStart)));
                 runsLeft.Assign(runsLeft.SubWrap(Lit(1, 16)));
                 When(runsLeft == 1, () => active.Assign(false));
             });
         });
-        When(Start | Abort, () => offered.Assign(false));
+        When(Start | Abort, () =>
+        {
+            candidate.Assign(false);
+            offered.Assign(false);
+        });
     }
 
     public int MaxBurst { get; }

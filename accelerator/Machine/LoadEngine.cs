@@ -55,6 +55,8 @@ public sealed class LoadEngine : Module
         var contiguous = RegNext((load["DdrStride"] == (load["Rows"] * rowBytes)) | (load["Chunks"] == 1), name: "contiguous");
         var rowsLast = RegNext((load["Rows"] - 1).Resize(16), name: "rows_last");
         var chunksLast = RegNext((load["Chunks"] - 1).Resize(16), name: "chunks_last");
+        var oneRow = RegNext(load["Rows"] == 1, name: "one_row");
+        var oneChunk = RegNext(load["Chunks"] == 1, name: "one_chunk");
         var chunkBytes = Mux(isTable, table["Count"] << Mux(isActivation, Lit(8, 4), Lit(4, 4)), load["Rows"] * rowBytes).Resize(32);
         var bursts = Instance(new DmaBursts(config, 256, BeatQueueDepth), "bursts");
         // The walk's sizes are registered: they are decoded from the instruction, which holds still from the
@@ -85,7 +87,11 @@ public sealed class LoadEngine : Module
         var part = tn > 16 ? Reg(UInt(Hw.BitsFor(tn / 16)), name: "part") : null;
         var byteIndex = Reg(UInt(4), name: "byte_index");
         var done = Wire(Bool(), name: "done");
-        var lastRow = (rowInChunk == rowsLast) & (chunk == chunksLast);
+        // Whether the row is its chunk's last and the chunk the last one, known a cycle ahead: the compares
+        // run on the counters before they step, so the pop that ends a row does not wait on them.
+        var atChunkEnd = Reg(Bool(), name: "at_chunk_end");
+        var atLastChunk = Reg(Bool(), name: "at_last_chunk");
+        var lastRow = atChunkEnd & atLastChunk;
         var head = beats.OutData;
         var pop = Wire(Bool(), name: "pop");
         done.Assign(false);
@@ -128,7 +134,7 @@ public sealed class LoadEngine : Module
                 pop.Assign(true);
             }
             var nextOffset = (offset + tn).Resize(5);
-            var endOfChunk = rowInChunk == rowsLast;
+            var endOfChunk = atChunkEnd;
             // A beat is used up at its end, at the end of a run (a chunk that is not followed by its neighbour), and at the last row.
             if (tn <= 16)
                 When((nextOffset == 16) | lastRow | (endOfChunk & !contiguous), () => pop.Assign(true));
@@ -136,12 +142,18 @@ public sealed class LoadEngine : Module
             When(endOfChunk, () =>
             {
                 rowInChunk.Assign(0);
+                atChunkEnd.Assign(oneRow);
                 chunk.Assign((chunk + 1).Resize(16));
+                atLastChunk.Assign((chunk + 1).Resize(16) == chunksLast);
                 chunkRow.Assign((chunkRow + load.Fit("ActStride", actBits)).Resize(actBits));
                 var next = (consumerChunk + load["DdrStride"]).Resize(MachineShape.AddressBits);
                 consumerChunk.Assign(next);
                 When(!contiguous, () => offset.Assign(next[3, 0]));
-            }).Otherwise(() => rowInChunk.Assign((rowInChunk + 1).Resize(16)));
+            }).Otherwise(() =>
+            {
+                rowInChunk.Assign((rowInChunk + 1).Resize(16));
+                atChunkEnd.Assign((rowInChunk + 1).Resize(16) == rowsLast);
+            });
             When(lastRow, () =>
             {
                 consuming.Assign(false);
@@ -172,9 +184,11 @@ public sealed class LoadEngine : Module
         Tables.Activation.Assign(tableBeat & isActivation);
         Tables.ActivationSlot.Assign((table["First"] + (entry >> 4)).Resize(Tables.ActivationSlot.Width));
         Tables.ActivationIndex.Assign(Cat(entry.Resize(4), byteIndex));
-        UInt value = head[7, 0];
-        for (var j = 1; j < 16; j++)
-            value = Mux(byteIndex == j, head[(8 * j) + 7, 8 * j], value);
+        // The beat's first byte comes from the queue's head; the other fifteen from a register the head is
+        // shifted through, one byte a write, so no sixteen-way multiplexer follows the block RAM.
+        var laterBytes = Reg(UInt(120), name: "later_bytes");
+        var value = Mux(byteIndex == 0, head[7, 0], laterBytes[7, 0]);
+        When(tableBeat & isActivation, () => laterBytes.Assign(Mux(byteIndex == 0, head[127, 8], laterBytes >> 8).Resize(120)));
         Tables.ActivationValue.Assign(value.AsSInt());
         var entriesLast = RegNext((Mux(isActivation, table["Count"] << 4, table["Count"]).Resize(16) - 1).Resize(16), name: "entries_last");
         When(tableBeat, () =>
@@ -200,6 +214,8 @@ public sealed class LoadEngine : Module
             consumerChunk.Assign(address.Address);
             rowInChunk.Assign(0);
             chunk.Assign(0);
+            atChunkEnd.Assign(oneRow);
+            atLastChunk.Assign(oneChunk);
             chunkRow.Assign(load.Fit("ActRow", actBits));
             entry.Assign(0);
             part?.Assign(0);

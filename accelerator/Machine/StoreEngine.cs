@@ -99,7 +99,7 @@ public sealed class StoreEngine : Module
         var endOfChunk = rowInChunk == (store["Rows"] - 1).Resize(16);
         var lastRow = endOfChunk & (chunk == (store["Chunks"] - 1).Resize(16));
         var emitLeft = Reg(UInt(8), reset: 0, name: "emit_left");
-        var room = (beats.Count + Lit(3, 3)).Resize(beats.Count.Width + 1) <= BeatQueueDepth;
+        var room = beats.Count <= BeatQueueDepth - 3;
         var rowBeats = Math.Max(1, tn / 16);
         var readIssue = reading & room & !inFlight & (emitLeft == 0);
         if (tn <= 16)

@@ -89,10 +89,16 @@ public sealed class VectorEngine : Module
         var inFlight = Reg(Bool(), reset: 0, name: "in_flight");
         var heldA = Reg(UInt(tn * 8), name: "held_a");
         var accBase = Reg(UInt(accBits), name: "acc_base");
-        var lastBlock = readBlock == (blocks - 1).Resize(16);
-        var lastPixel = readPixel == (pixels - 1).Resize(16);
-        var lastAccRow = readBlock == (accRowsPerRow - 1).Resize(16);
-        var room = rows.Count + Mux(inFlight, Lit(1, 1), Lit(0, 1)) < QueueDepth - 1;
+        // The walk's bounds in registers: the instruction holds still from the start, the walk begins a
+        // cycle later, and the decode and the subtraction stay off the counters' compares.
+        var blocksLast = RegNext((blocks - 1).Resize(16), name: "blocks_last");
+        var pixelsLast = RegNext((pixels - 1).Resize(16), name: "pixels_last");
+        var accRowsLast = RegNext((accRowsPerRow - 1).Resize(16), name: "acc_rows_last");
+        var lastBlock = readBlock == blocksLast;
+        var lastPixel = readPixel == pixelsLast;
+        var lastAccRow = readBlock == accRowsLast;
+        // Two compares with constants picked by the read in flight, not an addition before a compare.
+        var room = Mux(inFlight, rows.Count < QueueDepth - 2, rows.Count < QueueDepth - 1);
 
         // Softmax: between the sum pass and the probability pass, the sum leaves the pipeline and is divided.
         var softmaxUnit = Instance(new SoftmaxUnit(lanes, config.ClockDomain), "softmax");
@@ -248,7 +254,7 @@ public sealed class VectorEngine : Module
         softmaxUnit.ExponentShift.Assign(Parameter<SoftmaxParameters>("Shift"));
         softmaxUnit.OutReady.Assign(collectorReady);
         // Passes 0 and 1 of a row leave nothing in the collector, so the pipeline advances while they drain.
-        var lastSumBeat = taken & isSoftmax & (headPass == 1) & lastBeat & (headBlock == (accRowsPerRow - 1).Resize(16));
+        var lastSumBeat = taken & isSoftmax & (headPass == 1) & lastBeat & (headBlock == accRowsLast);
         softmaxUnit.Divide.Assign((softmaxPhase == draining) & (drained == SoftmaxUnit.Latency));
         When(softmaxPhase == draining, () =>
         {
@@ -288,8 +294,8 @@ public sealed class VectorEngine : Module
         }
         When(accepted, () => collectBeat.Assign(Mux(lastCollect, Lit(0, rowBeatBits), (collectBeat + 1).Resize(rowBeatBits))));
         When(accepted & lastCollect, () => full.Assign(true)).ElseWhen(written, () => full.Assign(false));
-        var lastWriteBlock = writeBlock == (blocks - 1).Resize(16);
-        var lastWritePixel = writePixel == (pixels - 1).Resize(16);
+        var lastWriteBlock = writeBlock == blocksLast;
+        var lastWritePixel = writePixel == pixelsLast;
         When(Control.Start, () =>
         {
             writePixel.Assign(0);
@@ -320,11 +326,15 @@ public sealed class VectorEngine : Module
         var finishState = Reg(UInt(2), reset: finishIdle, name: "finish_state");
         var channel = Reg(UInt(16), name: "channel");
         var groupFirst = Reg(UInt(16), name: "group_first");
+        // The group's last channel and the instruction's, in registers: the channel walk compares against
+        // them instead of against a sum.
+        var groupLast = Reg(UInt(16), name: "group_last");
+        var channelsLast = RegNext((finish["Channels"] - 1).Resize(16), name: "channels_last");
         var summed = RegNext(finishState == summing, reset: 0, name: "summed");
         var groupSum = Reg(SInt(ReciprocalSqrtUnit.SumBits), name: "group_sum");
         var groupSquares = Reg(UInt(ReciprocalSqrtUnit.SquaresBits), name: "group_squares");
         var channelsPerGroup = finish["ChannelsPerGroup"];
-        var groupEnd = (groupFirst + channelsPerGroup).Resize(16);
+        var atGroupEnd = channel == groupLast;
         var laneBits = Math.Max(1, System.Numerics.BitOperations.Log2((uint)lanes));
         gnStatistics.ReadIndex.Assign((channel >> System.Numerics.BitOperations.Log2((uint)lanes)).ZeroExtend(16).Resize(channelRowBits));
         gnStatistics.ReadLane.Assign(lanes == 1 ? Lit(0, 1) : channel.Resize(laneBits));
@@ -355,11 +365,12 @@ public sealed class VectorEngine : Module
             finishState.Assign(summing);
             channel.Assign(0);
             groupFirst.Assign(0);
+            groupLast.Assign((channelsPerGroup - 1).Resize(16));
             groupSum.Assign(0);
             groupSquares.Assign(0);
         }).ElseWhen(finishState == summing, () =>
         {
-            When(channel == (groupEnd - 1).Resize(16), () =>
+            When(atGroupEnd, () =>
             {
                 finishState.Assign(rooting);
                 channel.Assign(groupFirst);
@@ -367,13 +378,15 @@ public sealed class VectorEngine : Module
         }).ElseWhen(finishState == rooting, () => When(rsqrt.Done, () => finishState.Assign(storing)))
         .ElseWhen(finishState == storing, () =>
         {
-            When(channel == (groupEnd - 1).Resize(16), () =>
+            When(atGroupEnd, () =>
             {
-                groupFirst.Assign(groupEnd);
-                channel.Assign(groupEnd);
+                var next = (groupLast + 1).Resize(16);
+                groupFirst.Assign(next);
+                groupLast.Assign((groupLast + channelsPerGroup).Resize(16));
+                channel.Assign(next);
                 groupSum.Assign(0);
                 groupSquares.Assign(0);
-                When(groupEnd == finish["Channels"], () =>
+                When(groupLast == channelsLast, () =>
                 {
                     finishState.Assign(finishIdle);
                     finishDone.Assign(true);

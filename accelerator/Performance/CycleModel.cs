@@ -40,10 +40,13 @@ public sealed record CycleEstimate(AcceleratorConfig Config, DdrTiming Ddr, IRea
 public sealed record CycleModel
 {
     /// <summary>START to the first instruction in the dispatcher: the fetch's first burst and its decode.</summary>
-    public const int FetchCycles = 7;
+    public const int FetchCycles = 8;
 
     /// <summary>The last engine's done to the end of the program (FINISH's dispatch, the registers' input stage, STATUS and the interrupt).</summary>
     public const int FinishCycles = 4;
+
+    /// <summary>An engine's done to the first cycle its tokens can start another (the dispatcher counts them a cycle after the done).</summary>
+    public const int TokenCycles = 2;
 
     // Engines that launch in the same cycle are timed in the buffers' read priority (store, weight, vector, compute, then load), so a lower-priority reader sees the higher one's port use.
     private static readonly int[] Rank = [4, 1, 3, 2, 0];
@@ -169,7 +172,7 @@ public sealed record CycleModel
                     break;
             }
             foreach (var to in current.Signal.Members())
-                tokens[engine, (int)to].Enqueue(done + 1);
+                tokens[engine, (int)to].Enqueue(done + TokenCycles);
             timed.Add(new TimedInstruction(at2, current, (Engine)engine, dispatchedAt, launchAt, done));
         }
 

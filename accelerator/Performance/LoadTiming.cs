@@ -11,7 +11,7 @@ namespace DiffAcc.Accelerator.Performance;
 internal sealed class LoadTiming : IInstructionTiming
 {
     /// <summary>Start to the first burst request: the address (two stages), the burst walker and its offer register.</summary>
-    public const int SetupCycles = 5;
+    public const int SetupCycles = 6;
 
     /// <summary>The last beat's arrival to done: the queue's read and the write.</summary>
     public const int TailCycles = 3;

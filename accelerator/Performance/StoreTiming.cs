@@ -10,7 +10,7 @@ namespace DiffAcc.Accelerator.Performance;
 internal sealed class StoreTiming : IInstructionTiming
 {
     /// <summary>Start to the first beat: the address, the first burst's address handshake and the first row read.</summary>
-    public const int SetupCycles = 7;
+    public const int SetupCycles = 8;
 
     public bool Times(Instruction instruction) => instruction is Store;
 

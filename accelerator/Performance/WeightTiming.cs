@@ -10,7 +10,7 @@ namespace DiffAcc.Accelerator.Performance;
 /// </summary>
 internal sealed class WeightTiming : IInstructionTiming
 {
-    public const int SetupCycles = 5;
+    public const int SetupCycles = 6;
 
     public const int TailCycles = 2;
 

@@ -66,10 +66,16 @@ public sealed class SoftmaxUnit : StreamPipeline
         // Pass 0: the row maximum over the valid lanes: the beat's maximum in stage 0, taken into the row's
         // in stage 1 (a register between the two keeps the compare tree and the row compare apart).
         var max = Reg(SInt(32), name: "row_max");
-        // A balanced tree of pairwise maxima (invalid lanes count as the minimum): log2(lanes) compares deep, not lanes.
-        var level = Enumerable.Range(0, lanes).Select(l => Mux(laneValid[0][l], scores[l], Hw.SLit(int.MinValue, 32))).ToList();
+        // A balanced tree of pairwise maxima (invalid lanes count as the minimum): log2(lanes) compares deep,
+        // not lanes. Its first level runs on the inputs, beside the stage-0 registers of the scores, so
+        // stage 0 holds the pairs' maxima and one compare fewer lies between stage 0 and stage 1.
+        static List<SInt> Halve(List<SInt> level)
+            => [.. Enumerable.Range(0, (level.Count + 1) / 2).Select(i => 2 * i + 1 < level.Count ? Mux(level[2 * i + 1] > level[2 * i], level[2 * i + 1], level[2 * i]) : level[2 * i])];
+        var masked = Enumerable.Range(0, lanes).Select(l => Mux(LaneValid[l], Scores[l], Hw.SLit(int.MinValue, 32))).ToList();
+        var pairs = Halve(masked);
+        var level = pairs.Select((pair, i) => Stage(pair, $"pair_max_{i}")).ToList();
         while (level.Count > 1)
-            level = [.. Enumerable.Range(0, (level.Count + 1) / 2).Select(i => 2 * i + 1 < level.Count ? Mux(level[2 * i + 1] > level[2 * i], level[2 * i + 1], level[2 * i]) : level[2 * i])];
+            level = Halve(level);
         var beatMax = Stage(level[0], "beat_max");
         When(Advance & ValidAt(1) & (pass[1] == 0), () => max.Assign(Mux(rowStart[1] | (beatMax > max), beatMax, max)));
 

@@ -34,14 +34,22 @@ public sealed class Queue : Module
         var writePointer = Reg(UInt(pointerBits), reset: 0, name: "write_pointer");
         var readPointer = Reg(UInt(pointerBits), reset: 0, name: "read_pointer");
         // Words in the RAM not yet read into the output register, and whether that register holds the head.
-        var stored = Reg(UInt(countBits), reset: 0, name: "stored");
+        var storedCounter = Instance(new UpDownCounter(countBits, Domain), "stored_counter");
+        var stored = storedCounter.Count;
         var headValid = Reg(Bool(), reset: 0, name: "head_valid");
-        // The words held, head included, kept in a register of its own (not stored + head_valid) so that
-        // InReady and Count, which producers build their handshakes from, come straight off flip-flops.
-        var held = Reg(UInt(countBits), reset: 0, name: "held");
+        // The words held, head included, counted apart from stored + head_valid so that InReady and Count,
+        // which producers build their handshakes from, come straight off flip-flops.
+        var heldCounter = Instance(new UpDownCounter(countBits, Domain), "held_counter");
+        var held = heldCounter.Count;
         var push = InValid & InReady;
         var pop = headValid & OutReady;
         var fetch = (stored != 0) & (!headValid | OutReady);
+        storedCounter.Up.Assign(push);
+        storedCounter.Down.Assign(fetch);
+        storedCounter.Clear.Assign(Clear);
+        heldCounter.Up.Assign(push);
+        heldCounter.Down.Assign(pop);
+        heldCounter.Clear.Assign(Clear);
         var head = words.Read(readPointer, fetch, name: "head");
         When(push, () =>
         {
@@ -50,15 +58,11 @@ public sealed class Queue : Module
         });
         When(fetch, () => readPointer.Assign(Next(readPointer, depth)));
         When(fetch, () => headValid.Assign(true)).ElseWhen(OutReady, () => headValid.Assign(false));
-        stored.Assign(Mux(push, (stored + 1).Truncate(countBits), stored).SubWrap(Mux(fetch, Lit(1, countBits), Lit(0, countBits))));
-        When(push & !pop, () => held.Assign((held + 1).Truncate(countBits))).ElseWhen(pop & !push, () => held.Assign(held.SubWrap(Lit(1, countBits))));
         When(Clear, () =>
         {
             writePointer.Assign(0);
             readPointer.Assign(0);
-            stored.Assign(0);
             headValid.Assign(false);
-            held.Assign(0);
         });
         InReady.Assign(held != depth);
         OutValid.Assign(headValid);

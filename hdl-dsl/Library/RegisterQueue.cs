@@ -28,9 +28,13 @@ public sealed class RegisterQueue : Module
         var words = Enumerable.Range(0, depth).Select(i => Reg(UInt(width), name: $"word_{i}")).ToArray();
         var writePointer = Reg(UInt(pointerBits), reset: 0, name: "write_pointer");
         var readPointer = Reg(UInt(pointerBits), reset: 0, name: "read_pointer");
-        var count = Reg(UInt(countBits), reset: 0, name: "count");
+        var counter = Instance(new UpDownCounter(countBits, Domain), "counter");
+        var count = counter.Count;
         var push = InValid & InReady;
         var pop = OutValid & OutReady;
+        counter.Up.Assign(push);
+        counter.Down.Assign(pop);
+        counter.Clear.Assign(Clear);
         for (var i = 0; i < depth; i++)
         {
             var index = i;
@@ -38,12 +42,10 @@ public sealed class RegisterQueue : Module
         }
         When(push, () => writePointer.Assign(Queue.Next(writePointer, depth)));
         When(pop, () => readPointer.Assign(Queue.Next(readPointer, depth)));
-        When(push & !pop, () => count.Assign((count + 1).Truncate(countBits))).ElseWhen(pop & !push, () => count.Assign(count.SubWrap(Lit(1, countBits))));
         When(Clear, () =>
         {
             writePointer.Assign(0);
             readPointer.Assign(0);
-            count.Assign(0);
         });
         // A balanced multiplexer tree on the pointer's bits: log2(depth) deep, not a chain of compares.
         var head = Hw.VecOf(words).Select(readPointer);

@@ -63,6 +63,43 @@ public sealed class LibraryTests
     public void RegisterQueue_keeps_order_and_count_and_shows_a_word_the_cycle_after_its_push(int width, int depth)
         => Exercise(new RegisterQueue(width, depth), depth, width, 1);
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(9)]
+    public void UpDownCounter_counts_wraps_and_clears_like_an_integer_modulo_its_width(int width)
+    {
+        var simulator = new IrSimulator(HdlFlow.For(() => new UpDownCounter(width)).Run().ThrowIfFailed().Design);
+        var random = new Random(width);
+        var modulus = 1L << width;
+        simulator.Poke("rst", 1);
+        simulator.Eval();
+        simulator.Tick();
+        simulator.Poke("rst", 0);
+        long model = 0, wraps = 0;
+        for (var cycle = 0; cycle < 5_000; cycle++)
+        {
+            var (up, down, clear) = (random.Next(2) == 1, random.Next(3) == 0, random.Next(200) == 0);
+            simulator.Poke("Up", up ? 1UL : 0UL);
+            simulator.Poke("Down", down ? 1UL : 0UL);
+            simulator.Poke("Clear", clear ? 1UL : 0UL);
+            simulator.Eval();
+            Assert.Equal((ulong)model, simulator.Peek("Count"));
+            var next = clear ? 0 : model + (up ? 1 : 0) - (down ? 1 : 0);
+            wraps += next == modulus || next == -1 ? 1 : 0;
+            model = ((next % modulus) + modulus) % modulus;
+            simulator.Tick();
+        }
+        Assert.True(wraps > 3, $"{wraps} wraps");
+    }
+
+    [Fact]
+    public void UpDownCounter_refuses_a_width_it_cannot_hold()
+    {
+        var error = Assert.Throws<HdlException>(() => new UpDownCounter(63));
+        Assert.Contains("1 to 62 bits, not 63", error.Message);
+    }
+
     private sealed class AxiMaster : Module
     {
         public AxiMaster()
