@@ -6631,10 +6631,11 @@ module ComputeEngine4x32x32 (
   wire signed [7:0] requantizer_3_Quantized_29; // @[ComputeEngine.cs:259]
   wire signed [7:0] requantizer_3_Quantized_30; // @[ComputeEngine.cs:259]
   wire signed [7:0] requantizer_3_Quantized_31; // @[ComputeEngine.cs:259]
+  reg last_issued; // @[ComputeEngine.cs:282]
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [276:0] other_fields; // @[ComputeEngine.cs:291]
+  wire [276:0] other_fields; // @[ComputeEngine.cs:293]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
@@ -6642,8 +6643,8 @@ module ComputeEngine4x32x32 (
   wire ActWriteMask_eq; // @[ComputeEngine.cs:237]
   wire ActWriteMask_eq_1; // @[ComputeEngine.cs:237]
   wire [4:0] ActWriteLanes_mux; // @[ComputeEngine.cs:239]
-  wire WeightDone_eq; // @[ComputeEngine.cs:286]
-  wire setup_and; // @[ComputeEngine.cs:65, ComputeEngine.cs:208, ComputeEngine.cs:289]
+  wire WeightDone_eq; // @[ComputeEngine.cs:288]
+  wire setup_and; // @[ComputeEngine.cs:65, ComputeEngine.cs:208, ComputeEngine.cs:291]
   wire walking_and; // @[ComputeEngine.cs:101, ComputeEngine.cs:142, ComputeEngine.cs:207]
   wire walking_and_1; // @[ComputeEngine.cs:101, ComputeEngine.cs:142, ComputeEngine.cs:207]
   wire walking_not_eq; // @[ComputeEngine.cs:101, ComputeEngine.cs:142, ComputeEngine.cs:207]
@@ -6659,13 +6660,13 @@ module ComputeEngine4x32x32 (
   wire walking_not_4; // @[ComputeEngine.cs:101, ComputeEngine.cs:142, ComputeEngine.cs:207]
   wire walking_not_5_eq; // @[ComputeEngine.cs:101, ComputeEngine.cs:142, ComputeEngine.cs:207]
   wire walking_not_5; // @[ComputeEngine.cs:101, ComputeEngine.cs:142, ComputeEngine.cs:207]
-  wire draining_and; // @[ComputeEngine.cs:282, ComputeEngine.cs:285]
   wire [27:0] row_stride_mul; // @[ComputeEngine.cs:68]
   wire [19:0] block_rows_mul; // @[ComputeEngine.cs:69]
   wire [6:0] weight_row_add; // @[ComputeEngine.cs:108, ComputeEngine.cs:116, ComputeEngine.cs:127, ComputeEngine.cs:138]
   wire [6:0] weight_row_add_1; // @[ComputeEngine.cs:108, ComputeEngine.cs:116, ComputeEngine.cs:127, ComputeEngine.cs:138]
   wire [8:0] acc_pixel_add; // @[ComputeEngine.cs:110, ComputeEngine.cs:128, ComputeEngine.cs:139]
   wire [12:0] out_pixel_add; // @[ComputeEngine.cs:112, ComputeEngine.cs:129, ComputeEngine.cs:141]
+  wire advance_and; // @[ComputeEngine.cs:202]
   wire signed [13:0] grid_y_add_cast; // @[ComputeEngine.cs:153]
   wire signed [2:0] grid_y_add_cast_1; // @[ComputeEngine.cs:153]
   wire signed [14:0] grid_y_add; // @[ComputeEngine.cs:153]
@@ -6690,8 +6691,8 @@ module ComputeEngine4x32x32 (
   assign ActWriteMask_eq = Control_Instruction[162:161] == 2'd3; // @[ComputeEngine.cs:237]
   assign ActWriteMask_eq_1 = Control_Instruction[162:161] == 2'd0; // @[ComputeEngine.cs:237]
   assign ActWriteLanes_mux = ActWriteMask_eq ? pixel_lane_11 : pixel_lane_10; // @[ComputeEngine.cs:239]
-  assign WeightDone_eq = draining == 6'd1; // @[ComputeEngine.cs:286]
-  assign setup_and = (setup == 2'd1) & (~WeightValid); // @[ComputeEngine.cs:65, ComputeEngine.cs:208, ComputeEngine.cs:289]
+  assign WeightDone_eq = draining == 6'd1; // @[ComputeEngine.cs:288]
+  assign setup_and = (setup == 2'd1) & (~WeightValid); // @[ComputeEngine.cs:65, ComputeEngine.cs:208, ComputeEngine.cs:291]
   assign walking_and = (setup == 2'd1) & WeightValid; // @[ComputeEngine.cs:101, ComputeEngine.cs:142, ComputeEngine.cs:207]
   assign walking_and_1 = walking & advance; // @[ComputeEngine.cs:101, ComputeEngine.cs:142, ComputeEngine.cs:207]
   assign walking_not_eq = ci == (Control_Instruction[71:56] - 16'd1); // @[ComputeEngine.cs:101, ComputeEngine.cs:142, ComputeEngine.cs:207]
@@ -6707,13 +6708,13 @@ module ComputeEngine4x32x32 (
   assign walking_not_4 = ~walking_not_4_eq; // @[ComputeEngine.cs:101, ComputeEngine.cs:142, ComputeEngine.cs:207]
   assign walking_not_5_eq = co == (Control_Instruction[144:129] - 16'd1); // @[ComputeEngine.cs:101, ComputeEngine.cs:142, ComputeEngine.cs:207]
   assign walking_not_5 = ~walking_not_5_eq; // @[ComputeEngine.cs:101, ComputeEngine.cs:142, ComputeEngine.cs:207]
-  assign draining_and = valid_3 & ((~inside_3) | ActReadGranted); // @[ComputeEngine.cs:282, ComputeEngine.cs:285]
   assign row_stride_mul = $unsigned(Control_Instruction[95:84]) * $unsigned(Control_Instruction[55:40]); // @[ComputeEngine.cs:68]
   assign block_rows_mul = $unsigned((Control_Instruction[103] ? 4'd9 : 4'd1)) * $unsigned(Control_Instruction[71:56]); // @[ComputeEngine.cs:69]
   assign weight_row_add = weight_row + 7'd1; // @[ComputeEngine.cs:108, ComputeEngine.cs:116, ComputeEngine.cs:127, ComputeEngine.cs:138]
   assign weight_row_add_1 = weight_base + block_rows; // @[ComputeEngine.cs:108, ComputeEngine.cs:116, ComputeEngine.cs:127, ComputeEngine.cs:138]
   assign acc_pixel_add = acc_pixel + Control_Instruction[137:129]; // @[ComputeEngine.cs:110, ComputeEngine.cs:128, ComputeEngine.cs:139]
   assign out_pixel_add = out_pixel + Control_Instruction[191:179]; // @[ComputeEngine.cs:112, ComputeEngine.cs:129, ComputeEngine.cs:141]
+  assign advance_and = valid_3 & ((~inside_3) | ActReadGranted); // @[ComputeEngine.cs:202]
   assign grid_y_add_cast = {1'd0, (Control_Instruction[104] ? {oy, 1'b0} : {1'd0, oy})}; // @[ComputeEngine.cs:153]
   assign grid_y_add_cast_1 = {1'd0, ky}; // @[ComputeEngine.cs:153]
   assign grid_y_add = {{1{grid_y_add_cast[13]}}, grid_y_add_cast} + {{12{grid_y_add_cast_1[2]}}, grid_y_add_cast_1}; // @[ComputeEngine.cs:153]
@@ -6733,9 +6734,9 @@ module ComputeEngine4x32x32 (
   assign x_term_mul_cast = grid_x; // @[ComputeEngine.cs:174]
   assign x_term_mul = $unsigned((Control_Instruction[96] ? x_term_mul_cast[12:1] : grid_x[11:0])) * $unsigned(Control_Instruction[55:40]); // @[ComputeEngine.cs:174]
   assign partials_1_Add_bits = Control_Instruction[19:16]; // @[ComputeEngine.cs:250]
-  assign Control_Busy = busy; // @[ComputeEngine.cs:292]
-  assign Control_Done = draining == 6'd1; // @[ComputeEngine.cs:293]
-  assign Control_Stalled = (setup == 2'd1) & (~WeightValid); // @[ComputeEngine.cs:294]
+  assign Control_Busy = busy; // @[ComputeEngine.cs:294]
+  assign Control_Done = draining == 6'd1; // @[ComputeEngine.cs:295]
+  assign Control_Stalled = (setup == 2'd1) & (~WeightValid); // @[ComputeEngine.cs:296]
   assign ActReadValid = valid_3 & inside_3; // @[ComputeEngine.cs:197]
   assign ActReadMask = Control_Instruction[19:16]; // @[ComputeEngine.cs:198]
   assign ActReadAddress = address_3; // @[ComputeEngine.cs:199]
@@ -6871,7 +6872,7 @@ module ComputeEngine4x32x32 (
   assign ActWriteData_126 = (ActWriteLanes_mux == 5'd0) ? requantizer_3_Quantized_30 : requantizer_3_Quantized_30; // @[ComputeEngine.cs:275]
   assign ActWriteData_127 = (ActWriteLanes_mux == 5'd0) ? requantizer_3_Quantized_31 : requantizer_3_Quantized_31; // @[ComputeEngine.cs:275]
   assign WeightReadAddress = weight_3; // @[ComputeEngine.cs:200]
-  assign WeightDone = WeightDone_eq & Control_Instruction[211]; // @[ComputeEngine.cs:286]
+  assign WeightDone = WeightDone_eq & Control_Instruction[211]; // @[ComputeEngine.cs:288]
   assign AccReadData_0 = partials_0_ReadData_0; // @[ComputeEngine.cs:257]
   assign AccReadData_1 = partials_0_ReadData_1; // @[ComputeEngine.cs:257]
   assign AccReadData_2 = partials_0_ReadData_2; // @[ComputeEngine.cs:257]
@@ -7001,7 +7002,7 @@ module ComputeEngine4x32x32 (
   assign AccReadData_126 = partials_3_ReadData_30; // @[ComputeEngine.cs:257]
   assign AccReadData_127 = partials_3_ReadData_31; // @[ComputeEngine.cs:257]
   assign Issued = valid_3 & ((~inside_3) | ActReadGranted); // @[ComputeEngine.cs:203]
-  assign advance = (~valid_3) | draining_and; // @[ComputeEngine.cs:202]
+  assign advance = (~valid_3) | advance_and; // @[ComputeEngine.cs:202]
   assign group_0_Weights_0 = WeightData_0; // @[ComputeEngine.cs:244]
   assign group_0_Weights_1 = WeightData_1; // @[ComputeEngine.cs:244]
   assign group_0_Weights_2 = WeightData_2; // @[ComputeEngine.cs:244]
@@ -11546,9 +11547,9 @@ module ComputeEngine4x32x32 (
   assign requantizer_3_Table_Bias = Table_Bias; // @[ComputeEngine.cs:265]
   assign requantizer_3_Table_Multiplier = Table_Multiplier; // @[ComputeEngine.cs:265]
   assign requantizer_3_Table_Shift = Table_Shift; // @[ComputeEngine.cs:265]
-  assign other_fields = {Control_Instruction, pixel_acc_11, pixel_block_11, group_0_OutValid, group_1_OutValid, group_2_OutValid, group_3_OutValid, requantizer_0_OutValid, requantizer_1_OutValid, requantizer_2_OutValid, requantizer_3_OutValid}; // @[ComputeEngine.cs:291]
+  assign other_fields = {Control_Instruction, pixel_acc_11, pixel_block_11, group_0_OutValid, group_1_OutValid, group_2_OutValid, group_3_OutValid, requantizer_0_OutValid, requantizer_1_OutValid, requantizer_2_OutValid, requantizer_3_OutValid}; // @[ComputeEngine.cs:293]
 
-  always @(posedge clk) begin // @[ComputeEngine.cs:65, ComputeEngine.cs:208, ComputeEngine.cs:289]
+  always @(posedge clk) begin // @[ComputeEngine.cs:65, ComputeEngine.cs:208, ComputeEngine.cs:291]
     if (rst)
       setup <= 2'd0;
     else
@@ -11562,14 +11563,14 @@ module ComputeEngine4x32x32 (
       walking <= Control_Abort ? 1'b0 : (walking_and ? 1'b1 : (walking_and_1 ? (walking_not ? walking : (walking_not_1 ? walking : (walking_not_2 ? walking : (walking_not_3 ? walking : (walking_not_4 ? walking : (walking_not_5 ? walking : 1'b0)))))) : walking));
   end
 
-  always @(posedge clk) begin // @[ComputeEngine.cs:282, ComputeEngine.cs:285]
+  always @(posedge clk) begin // @[ComputeEngine.cs:284, ComputeEngine.cs:287]
     if (rst)
       draining <= 6'd0;
     else
-      draining <= Control_Abort ? 6'd0 : ((draining_and & final_3) ? 6'd15 : ((draining != 6'd0) ? (draining - 6'd1) : draining));
+      draining <= Control_Abort ? 6'd0 : (last_issued ? 6'd14 : ((draining != 6'd0) ? (draining - 6'd1) : draining));
   end
 
-  always @(posedge clk) begin // @[ComputeEngine.cs:284]
+  always @(posedge clk) begin // @[ComputeEngine.cs:286]
     if (rst)
       busy <= 1'b0;
     else
@@ -11825,7 +11826,7 @@ module ComputeEngine4x32x32 (
     if (rst)
       term_valid <= 1'b0;
     else
-      term_valid <= draining_and;
+      term_valid <= advance_and;
   end
 
   always @(posedge clk) begin // @[ComputeEngine.cs:213]
@@ -11840,7 +11841,7 @@ module ComputeEngine4x32x32 (
     if (rst)
       term_last <= 1'b0;
     else
-      term_last <= draining_and & last_3;
+      term_last <= advance_and & last_3;
   end
 
   always @(posedge clk) begin // @[ComputeEngine.cs:215]
@@ -12133,6 +12134,13 @@ module ComputeEngine4x32x32 (
 
   always @(posedge clk) begin // @[ComputeEngine.cs:227]
     pixel_block_11 <= pixel_block_10;
+  end
+
+  always @(posedge clk) begin // @[ComputeEngine.cs:282]
+    if (rst)
+      last_issued <= 1'b0;
+    else
+      last_issued <= (advance_and & final_3) & (~Control_Abort);
   end
 
   PeGroup32x32Packed group_0 ( // @[ComputeEngine.cs:216]

@@ -12,1098 +12,1137 @@ module Dispatcher (
   input wire [255:0] FetchInstruction, // @[Dispatcher.cs:36]
   input wire [31:0] FetchIndex, // @[Dispatcher.cs:37]
   input wire FetchExhausted, // @[Dispatcher.cs:38]
-  output wire engine_0_Start, // @[Dispatcher.cs:39]
-  output wire [255:0] engine_0_Instruction, // @[Dispatcher.cs:39]
-  output wire [2:0] engine_0_StepGroup, // @[Dispatcher.cs:39]
-  output wire engine_0_Abort, // @[Dispatcher.cs:39]
-  input wire engine_0_Busy, // @[Dispatcher.cs:39]
-  input wire engine_0_Done, // @[Dispatcher.cs:39]
-  input wire engine_0_Stalled, // @[Dispatcher.cs:39]
-  output wire engine_1_Start, // @[Dispatcher.cs:39]
-  output wire [255:0] engine_1_Instruction, // @[Dispatcher.cs:39]
-  output wire [2:0] engine_1_StepGroup, // @[Dispatcher.cs:39]
-  output wire engine_1_Abort, // @[Dispatcher.cs:39]
-  input wire engine_1_Busy, // @[Dispatcher.cs:39]
-  input wire engine_1_Done, // @[Dispatcher.cs:39]
-  input wire engine_1_Stalled, // @[Dispatcher.cs:39]
-  output wire engine_2_Start, // @[Dispatcher.cs:39]
-  output wire [255:0] engine_2_Instruction, // @[Dispatcher.cs:39]
-  output wire [2:0] engine_2_StepGroup, // @[Dispatcher.cs:39]
-  output wire engine_2_Abort, // @[Dispatcher.cs:39]
-  input wire engine_2_Busy, // @[Dispatcher.cs:39]
-  input wire engine_2_Done, // @[Dispatcher.cs:39]
-  input wire engine_2_Stalled, // @[Dispatcher.cs:39]
-  output wire engine_3_Start, // @[Dispatcher.cs:39]
-  output wire [255:0] engine_3_Instruction, // @[Dispatcher.cs:39]
-  output wire [2:0] engine_3_StepGroup, // @[Dispatcher.cs:39]
-  output wire engine_3_Abort, // @[Dispatcher.cs:39]
-  input wire engine_3_Busy, // @[Dispatcher.cs:39]
-  input wire engine_3_Done, // @[Dispatcher.cs:39]
-  input wire engine_3_Stalled, // @[Dispatcher.cs:39]
-  output wire engine_4_Start, // @[Dispatcher.cs:39]
-  output wire [255:0] engine_4_Instruction, // @[Dispatcher.cs:39]
-  output wire [2:0] engine_4_StepGroup, // @[Dispatcher.cs:39]
-  output wire engine_4_Abort, // @[Dispatcher.cs:39]
-  input wire engine_4_Busy, // @[Dispatcher.cs:39]
-  input wire engine_4_Done, // @[Dispatcher.cs:39]
-  input wire engine_4_Stalled, // @[Dispatcher.cs:39]
-  output wire End, // @[Dispatcher.cs:40]
-  output wire Error, // @[Dispatcher.cs:41]
-  output wire [3:0] ErrorCode, // @[Dispatcher.cs:42]
-  output wire [31:0] ErrorPc, // @[Dispatcher.cs:43]
-  output wire Dispatched, // @[Dispatcher.cs:44]
-  output wire DependencyWait, // @[Dispatcher.cs:45]
-  output wire [23:0] EngineState // @[Dispatcher.cs:46]
+  input wire [8:0] FetchClass, // @[Dispatcher.cs:39]
+  output wire engine_0_Start, // @[Dispatcher.cs:40]
+  output wire [255:0] engine_0_Instruction, // @[Dispatcher.cs:40]
+  output wire [2:0] engine_0_StepGroup, // @[Dispatcher.cs:40]
+  output wire engine_0_Abort, // @[Dispatcher.cs:40]
+  input wire engine_0_Busy, // @[Dispatcher.cs:40]
+  input wire engine_0_Done, // @[Dispatcher.cs:40]
+  input wire engine_0_Stalled, // @[Dispatcher.cs:40]
+  output wire engine_1_Start, // @[Dispatcher.cs:40]
+  output wire [255:0] engine_1_Instruction, // @[Dispatcher.cs:40]
+  output wire [2:0] engine_1_StepGroup, // @[Dispatcher.cs:40]
+  output wire engine_1_Abort, // @[Dispatcher.cs:40]
+  input wire engine_1_Busy, // @[Dispatcher.cs:40]
+  input wire engine_1_Done, // @[Dispatcher.cs:40]
+  input wire engine_1_Stalled, // @[Dispatcher.cs:40]
+  output wire engine_2_Start, // @[Dispatcher.cs:40]
+  output wire [255:0] engine_2_Instruction, // @[Dispatcher.cs:40]
+  output wire [2:0] engine_2_StepGroup, // @[Dispatcher.cs:40]
+  output wire engine_2_Abort, // @[Dispatcher.cs:40]
+  input wire engine_2_Busy, // @[Dispatcher.cs:40]
+  input wire engine_2_Done, // @[Dispatcher.cs:40]
+  input wire engine_2_Stalled, // @[Dispatcher.cs:40]
+  output wire engine_3_Start, // @[Dispatcher.cs:40]
+  output wire [255:0] engine_3_Instruction, // @[Dispatcher.cs:40]
+  output wire [2:0] engine_3_StepGroup, // @[Dispatcher.cs:40]
+  output wire engine_3_Abort, // @[Dispatcher.cs:40]
+  input wire engine_3_Busy, // @[Dispatcher.cs:40]
+  input wire engine_3_Done, // @[Dispatcher.cs:40]
+  input wire engine_3_Stalled, // @[Dispatcher.cs:40]
+  output wire engine_4_Start, // @[Dispatcher.cs:40]
+  output wire [255:0] engine_4_Instruction, // @[Dispatcher.cs:40]
+  output wire [2:0] engine_4_StepGroup, // @[Dispatcher.cs:40]
+  output wire engine_4_Abort, // @[Dispatcher.cs:40]
+  input wire engine_4_Busy, // @[Dispatcher.cs:40]
+  input wire engine_4_Done, // @[Dispatcher.cs:40]
+  input wire engine_4_Stalled, // @[Dispatcher.cs:40]
+  output wire End, // @[Dispatcher.cs:41]
+  output wire Error, // @[Dispatcher.cs:42]
+  output wire [3:0] ErrorCode, // @[Dispatcher.cs:43]
+  output wire [31:0] ErrorPc, // @[Dispatcher.cs:44]
+  output wire Dispatched, // @[Dispatcher.cs:45]
+  output wire DependencyWait, // @[Dispatcher.cs:46]
+  output wire [23:0] EngineState // @[Dispatcher.cs:47]
 );
 
-  reg [2:0] step_group; // @[Dispatcher.cs:50]
-  reg halted; // @[Dispatcher.cs:51]
-  reg ended; // @[Dispatcher.cs:52]
-  reg [7:0] tokens_load_to_weight; // @[Dispatcher.cs:65]
-  reg has_tokens_load_to_weight; // @[Dispatcher.cs:66]
-  reg [7:0] tokens_load_to_compute; // @[Dispatcher.cs:65]
-  reg has_tokens_load_to_compute; // @[Dispatcher.cs:66]
-  reg [7:0] tokens_load_to_vector; // @[Dispatcher.cs:65]
-  reg has_tokens_load_to_vector; // @[Dispatcher.cs:66]
-  reg [7:0] tokens_load_to_store; // @[Dispatcher.cs:65]
-  reg has_tokens_load_to_store; // @[Dispatcher.cs:66]
-  reg [7:0] tokens_weight_to_load; // @[Dispatcher.cs:65]
-  reg has_tokens_weight_to_load; // @[Dispatcher.cs:66]
-  reg [7:0] tokens_weight_to_compute; // @[Dispatcher.cs:65]
-  reg has_tokens_weight_to_compute; // @[Dispatcher.cs:66]
-  reg [7:0] tokens_weight_to_vector; // @[Dispatcher.cs:65]
-  reg has_tokens_weight_to_vector; // @[Dispatcher.cs:66]
-  reg [7:0] tokens_weight_to_store; // @[Dispatcher.cs:65]
-  reg has_tokens_weight_to_store; // @[Dispatcher.cs:66]
-  reg [7:0] tokens_compute_to_load; // @[Dispatcher.cs:65]
-  reg has_tokens_compute_to_load; // @[Dispatcher.cs:66]
-  reg [7:0] tokens_compute_to_weight; // @[Dispatcher.cs:65]
-  reg has_tokens_compute_to_weight; // @[Dispatcher.cs:66]
-  reg [7:0] tokens_compute_to_vector; // @[Dispatcher.cs:65]
-  reg has_tokens_compute_to_vector; // @[Dispatcher.cs:66]
-  reg [7:0] tokens_compute_to_store; // @[Dispatcher.cs:65]
-  reg has_tokens_compute_to_store; // @[Dispatcher.cs:66]
-  reg [7:0] tokens_vector_to_load; // @[Dispatcher.cs:65]
-  reg has_tokens_vector_to_load; // @[Dispatcher.cs:66]
-  reg [7:0] tokens_vector_to_weight; // @[Dispatcher.cs:65]
-  reg has_tokens_vector_to_weight; // @[Dispatcher.cs:66]
-  reg [7:0] tokens_vector_to_compute; // @[Dispatcher.cs:65]
-  reg has_tokens_vector_to_compute; // @[Dispatcher.cs:66]
-  reg [7:0] tokens_vector_to_store; // @[Dispatcher.cs:65]
-  reg has_tokens_vector_to_store; // @[Dispatcher.cs:66]
-  reg [7:0] tokens_store_to_load; // @[Dispatcher.cs:65]
-  reg has_tokens_store_to_load; // @[Dispatcher.cs:66]
-  reg [7:0] tokens_store_to_weight; // @[Dispatcher.cs:65]
-  reg has_tokens_store_to_weight; // @[Dispatcher.cs:66]
-  reg [7:0] tokens_store_to_compute; // @[Dispatcher.cs:65]
-  reg has_tokens_store_to_compute; // @[Dispatcher.cs:66]
-  reg [7:0] tokens_store_to_vector; // @[Dispatcher.cs:65]
-  reg has_tokens_store_to_vector; // @[Dispatcher.cs:66]
-  wire queue_load_InValid; // @[Dispatcher.cs:84]
-  wire queue_load_InReady; // @[Dispatcher.cs:84]
-  wire [258:0] queue_load_InData; // @[Dispatcher.cs:84]
-  wire queue_load_OutValid; // @[Dispatcher.cs:84]
-  wire queue_load_OutReady; // @[Dispatcher.cs:84]
-  wire [258:0] queue_load_OutData; // @[Dispatcher.cs:84]
-  wire [3:0] queue_load_Count; // @[Dispatcher.cs:84]
-  wire queue_load_Clear; // @[Dispatcher.cs:84]
-  reg start_load; // @[Dispatcher.cs:96]
-  reg [255:0] current_load; // @[Dispatcher.cs:97]
-  reg [2:0] current_step_group_load; // @[Dispatcher.cs:98]
-  wire queue_weight_InValid; // @[Dispatcher.cs:84]
-  wire queue_weight_InReady; // @[Dispatcher.cs:84]
-  wire [258:0] queue_weight_InData; // @[Dispatcher.cs:84]
-  wire queue_weight_OutValid; // @[Dispatcher.cs:84]
-  wire queue_weight_OutReady; // @[Dispatcher.cs:84]
-  wire [258:0] queue_weight_OutData; // @[Dispatcher.cs:84]
-  wire [3:0] queue_weight_Count; // @[Dispatcher.cs:84]
-  wire queue_weight_Clear; // @[Dispatcher.cs:84]
-  reg start_weight; // @[Dispatcher.cs:96]
-  reg [255:0] current_weight; // @[Dispatcher.cs:97]
-  reg [2:0] current_step_group_weight; // @[Dispatcher.cs:98]
-  wire queue_compute_InValid; // @[Dispatcher.cs:84]
-  wire queue_compute_InReady; // @[Dispatcher.cs:84]
-  wire [258:0] queue_compute_InData; // @[Dispatcher.cs:84]
-  wire queue_compute_OutValid; // @[Dispatcher.cs:84]
-  wire queue_compute_OutReady; // @[Dispatcher.cs:84]
-  wire [258:0] queue_compute_OutData; // @[Dispatcher.cs:84]
-  wire [3:0] queue_compute_Count; // @[Dispatcher.cs:84]
-  wire queue_compute_Clear; // @[Dispatcher.cs:84]
-  reg start_compute; // @[Dispatcher.cs:96]
-  reg [255:0] current_compute; // @[Dispatcher.cs:97]
-  reg [2:0] current_step_group_compute; // @[Dispatcher.cs:98]
-  wire queue_vector_InValid; // @[Dispatcher.cs:84]
-  wire queue_vector_InReady; // @[Dispatcher.cs:84]
-  wire [258:0] queue_vector_InData; // @[Dispatcher.cs:84]
-  wire queue_vector_OutValid; // @[Dispatcher.cs:84]
-  wire queue_vector_OutReady; // @[Dispatcher.cs:84]
-  wire [258:0] queue_vector_OutData; // @[Dispatcher.cs:84]
-  wire [3:0] queue_vector_Count; // @[Dispatcher.cs:84]
-  wire queue_vector_Clear; // @[Dispatcher.cs:84]
-  reg start_vector; // @[Dispatcher.cs:96]
-  reg [255:0] current_vector; // @[Dispatcher.cs:97]
-  reg [2:0] current_step_group_vector; // @[Dispatcher.cs:98]
-  wire queue_store_InValid; // @[Dispatcher.cs:84]
-  wire queue_store_InReady; // @[Dispatcher.cs:84]
-  wire [258:0] queue_store_InData; // @[Dispatcher.cs:84]
-  wire queue_store_OutValid; // @[Dispatcher.cs:84]
-  wire queue_store_OutReady; // @[Dispatcher.cs:84]
-  wire [258:0] queue_store_OutData; // @[Dispatcher.cs:84]
-  wire [3:0] queue_store_Count; // @[Dispatcher.cs:84]
-  wire queue_store_Clear; // @[Dispatcher.cs:84]
-  reg start_store; // @[Dispatcher.cs:96]
-  reg [255:0] current_store; // @[Dispatcher.cs:97]
-  reg [2:0] current_step_group_store; // @[Dispatcher.cs:98]
-  reg given_load_to_weight; // @[Dispatcher.cs:129]
-  reg given_load_to_compute; // @[Dispatcher.cs:129]
-  reg given_load_to_vector; // @[Dispatcher.cs:129]
-  reg given_load_to_store; // @[Dispatcher.cs:129]
-  reg given_weight_to_load; // @[Dispatcher.cs:129]
-  reg given_weight_to_compute; // @[Dispatcher.cs:129]
-  reg given_weight_to_vector; // @[Dispatcher.cs:129]
-  reg given_weight_to_store; // @[Dispatcher.cs:129]
-  reg given_compute_to_load; // @[Dispatcher.cs:129]
-  reg given_compute_to_weight; // @[Dispatcher.cs:129]
-  reg given_compute_to_vector; // @[Dispatcher.cs:129]
-  reg given_compute_to_store; // @[Dispatcher.cs:129]
-  reg given_vector_to_load; // @[Dispatcher.cs:129]
-  reg given_vector_to_weight; // @[Dispatcher.cs:129]
-  reg given_vector_to_compute; // @[Dispatcher.cs:129]
-  reg given_vector_to_store; // @[Dispatcher.cs:129]
-  reg given_store_to_load; // @[Dispatcher.cs:129]
-  reg given_store_to_weight; // @[Dispatcher.cs:129]
-  reg given_store_to_compute; // @[Dispatcher.cs:129]
-  reg given_store_to_vector; // @[Dispatcher.cs:129]
-  reg [4:0] quiet_cycles; // @[Dispatcher.cs:171]
-  reg deadlocked; // @[Dispatcher.cs:178]
-  reg overflowed; // @[Dispatcher.cs:192]
+  reg [2:0] step_group; // @[Dispatcher.cs:51]
+  reg halted; // @[Dispatcher.cs:52]
+  reg ended; // @[Dispatcher.cs:53]
+  reg [7:0] tokens_load_to_weight; // @[Dispatcher.cs:66]
+  reg has_tokens_load_to_weight; // @[Dispatcher.cs:67]
+  reg [7:0] tokens_load_to_compute; // @[Dispatcher.cs:66]
+  reg has_tokens_load_to_compute; // @[Dispatcher.cs:67]
+  reg [7:0] tokens_load_to_vector; // @[Dispatcher.cs:66]
+  reg has_tokens_load_to_vector; // @[Dispatcher.cs:67]
+  reg [7:0] tokens_load_to_store; // @[Dispatcher.cs:66]
+  reg has_tokens_load_to_store; // @[Dispatcher.cs:67]
+  reg [7:0] tokens_weight_to_load; // @[Dispatcher.cs:66]
+  reg has_tokens_weight_to_load; // @[Dispatcher.cs:67]
+  reg [7:0] tokens_weight_to_compute; // @[Dispatcher.cs:66]
+  reg has_tokens_weight_to_compute; // @[Dispatcher.cs:67]
+  reg [7:0] tokens_weight_to_vector; // @[Dispatcher.cs:66]
+  reg has_tokens_weight_to_vector; // @[Dispatcher.cs:67]
+  reg [7:0] tokens_weight_to_store; // @[Dispatcher.cs:66]
+  reg has_tokens_weight_to_store; // @[Dispatcher.cs:67]
+  reg [7:0] tokens_compute_to_load; // @[Dispatcher.cs:66]
+  reg has_tokens_compute_to_load; // @[Dispatcher.cs:67]
+  reg [7:0] tokens_compute_to_weight; // @[Dispatcher.cs:66]
+  reg has_tokens_compute_to_weight; // @[Dispatcher.cs:67]
+  reg [7:0] tokens_compute_to_vector; // @[Dispatcher.cs:66]
+  reg has_tokens_compute_to_vector; // @[Dispatcher.cs:67]
+  reg [7:0] tokens_compute_to_store; // @[Dispatcher.cs:66]
+  reg has_tokens_compute_to_store; // @[Dispatcher.cs:67]
+  reg [7:0] tokens_vector_to_load; // @[Dispatcher.cs:66]
+  reg has_tokens_vector_to_load; // @[Dispatcher.cs:67]
+  reg [7:0] tokens_vector_to_weight; // @[Dispatcher.cs:66]
+  reg has_tokens_vector_to_weight; // @[Dispatcher.cs:67]
+  reg [7:0] tokens_vector_to_compute; // @[Dispatcher.cs:66]
+  reg has_tokens_vector_to_compute; // @[Dispatcher.cs:67]
+  reg [7:0] tokens_vector_to_store; // @[Dispatcher.cs:66]
+  reg has_tokens_vector_to_store; // @[Dispatcher.cs:67]
+  reg [7:0] tokens_store_to_load; // @[Dispatcher.cs:66]
+  reg has_tokens_store_to_load; // @[Dispatcher.cs:67]
+  reg [7:0] tokens_store_to_weight; // @[Dispatcher.cs:66]
+  reg has_tokens_store_to_weight; // @[Dispatcher.cs:67]
+  reg [7:0] tokens_store_to_compute; // @[Dispatcher.cs:66]
+  reg has_tokens_store_to_compute; // @[Dispatcher.cs:67]
+  reg [7:0] tokens_store_to_vector; // @[Dispatcher.cs:66]
+  reg has_tokens_store_to_vector; // @[Dispatcher.cs:67]
+  wire queue_load_InValid; // @[Dispatcher.cs:85]
+  wire queue_load_InReady; // @[Dispatcher.cs:85]
+  wire [258:0] queue_load_InData; // @[Dispatcher.cs:85]
+  wire queue_load_OutValid; // @[Dispatcher.cs:85]
+  wire queue_load_OutReady; // @[Dispatcher.cs:85]
+  wire [258:0] queue_load_OutData; // @[Dispatcher.cs:85]
+  wire [3:0] queue_load_Count; // @[Dispatcher.cs:85]
+  wire queue_load_Clear; // @[Dispatcher.cs:85]
+  reg start_load; // @[Dispatcher.cs:97]
+  reg [255:0] current_load; // @[Dispatcher.cs:98]
+  reg [2:0] current_step_group_load; // @[Dispatcher.cs:99]
+  wire queue_weight_InValid; // @[Dispatcher.cs:85]
+  wire queue_weight_InReady; // @[Dispatcher.cs:85]
+  wire [258:0] queue_weight_InData; // @[Dispatcher.cs:85]
+  wire queue_weight_OutValid; // @[Dispatcher.cs:85]
+  wire queue_weight_OutReady; // @[Dispatcher.cs:85]
+  wire [258:0] queue_weight_OutData; // @[Dispatcher.cs:85]
+  wire [3:0] queue_weight_Count; // @[Dispatcher.cs:85]
+  wire queue_weight_Clear; // @[Dispatcher.cs:85]
+  reg start_weight; // @[Dispatcher.cs:97]
+  reg [255:0] current_weight; // @[Dispatcher.cs:98]
+  reg [2:0] current_step_group_weight; // @[Dispatcher.cs:99]
+  wire queue_compute_InValid; // @[Dispatcher.cs:85]
+  wire queue_compute_InReady; // @[Dispatcher.cs:85]
+  wire [258:0] queue_compute_InData; // @[Dispatcher.cs:85]
+  wire queue_compute_OutValid; // @[Dispatcher.cs:85]
+  wire queue_compute_OutReady; // @[Dispatcher.cs:85]
+  wire [258:0] queue_compute_OutData; // @[Dispatcher.cs:85]
+  wire [3:0] queue_compute_Count; // @[Dispatcher.cs:85]
+  wire queue_compute_Clear; // @[Dispatcher.cs:85]
+  reg start_compute; // @[Dispatcher.cs:97]
+  reg [255:0] current_compute; // @[Dispatcher.cs:98]
+  reg [2:0] current_step_group_compute; // @[Dispatcher.cs:99]
+  wire queue_vector_InValid; // @[Dispatcher.cs:85]
+  wire queue_vector_InReady; // @[Dispatcher.cs:85]
+  wire [258:0] queue_vector_InData; // @[Dispatcher.cs:85]
+  wire queue_vector_OutValid; // @[Dispatcher.cs:85]
+  wire queue_vector_OutReady; // @[Dispatcher.cs:85]
+  wire [258:0] queue_vector_OutData; // @[Dispatcher.cs:85]
+  wire [3:0] queue_vector_Count; // @[Dispatcher.cs:85]
+  wire queue_vector_Clear; // @[Dispatcher.cs:85]
+  reg start_vector; // @[Dispatcher.cs:97]
+  reg [255:0] current_vector; // @[Dispatcher.cs:98]
+  reg [2:0] current_step_group_vector; // @[Dispatcher.cs:99]
+  wire queue_store_InValid; // @[Dispatcher.cs:85]
+  wire queue_store_InReady; // @[Dispatcher.cs:85]
+  wire [258:0] queue_store_InData; // @[Dispatcher.cs:85]
+  wire queue_store_OutValid; // @[Dispatcher.cs:85]
+  wire queue_store_OutReady; // @[Dispatcher.cs:85]
+  wire [258:0] queue_store_OutData; // @[Dispatcher.cs:85]
+  wire [3:0] queue_store_Count; // @[Dispatcher.cs:85]
+  wire queue_store_Clear; // @[Dispatcher.cs:85]
+  reg start_store; // @[Dispatcher.cs:97]
+  reg [255:0] current_store; // @[Dispatcher.cs:98]
+  reg [2:0] current_step_group_store; // @[Dispatcher.cs:99]
+  reg given_load_to_weight; // @[Dispatcher.cs:130]
+  reg given_load_to_compute; // @[Dispatcher.cs:130]
+  reg given_load_to_vector; // @[Dispatcher.cs:130]
+  reg given_load_to_store; // @[Dispatcher.cs:130]
+  reg given_weight_to_load; // @[Dispatcher.cs:130]
+  reg given_weight_to_compute; // @[Dispatcher.cs:130]
+  reg given_weight_to_vector; // @[Dispatcher.cs:130]
+  reg given_weight_to_store; // @[Dispatcher.cs:130]
+  reg given_compute_to_load; // @[Dispatcher.cs:130]
+  reg given_compute_to_weight; // @[Dispatcher.cs:130]
+  reg given_compute_to_vector; // @[Dispatcher.cs:130]
+  reg given_compute_to_store; // @[Dispatcher.cs:130]
+  reg given_vector_to_load; // @[Dispatcher.cs:130]
+  reg given_vector_to_weight; // @[Dispatcher.cs:130]
+  reg given_vector_to_compute; // @[Dispatcher.cs:130]
+  reg given_vector_to_store; // @[Dispatcher.cs:130]
+  reg given_store_to_load; // @[Dispatcher.cs:130]
+  reg given_store_to_weight; // @[Dispatcher.cs:130]
+  reg given_store_to_compute; // @[Dispatcher.cs:130]
+  reg given_store_to_vector; // @[Dispatcher.cs:130]
+  reg [4:0] quiet_cycles; // @[Dispatcher.cs:172]
+  reg quiet_load; // @[Dispatcher.cs:177]
+  reg quiet_weight; // @[Dispatcher.cs:177]
+  reg quiet_compute; // @[Dispatcher.cs:177]
+  reg quiet_vector; // @[Dispatcher.cs:177]
+  reg quiet_store; // @[Dispatcher.cs:177]
+  reg quiet_dispatch; // @[Dispatcher.cs:178]
+  reg deadlocked; // @[Dispatcher.cs:180]
+  reg [19:0] overflowing; // @[Dispatcher.cs:194]
+  reg overflowed; // @[Dispatcher.cs:195]
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire FetchReady_and_and; // @[Dispatcher.cs:162]
-  wire FetchReady_and; // @[Dispatcher.cs:162]
-  wire FetchReady_or_eq; // @[Dispatcher.cs:162]
-  wire FetchReady_or_eq_1; // @[Dispatcher.cs:162]
-  wire FetchReady_or_eq_2; // @[Dispatcher.cs:162]
-  wire FetchReady_or_or; // @[Dispatcher.cs:162]
-  wire FetchReady_or_or_1; // @[Dispatcher.cs:162]
-  wire FetchReady_or_or_2; // @[Dispatcher.cs:162]
-  wire FetchReady_or_or_3; // @[Dispatcher.cs:162]
-  wire FetchReady_or_or_4; // @[Dispatcher.cs:162]
-  wire FetchReady_or; // @[Dispatcher.cs:162]
-  wire FetchReady_and_1_and; // @[Dispatcher.cs:162]
-  wire FetchReady_and_1_eq; // @[Dispatcher.cs:162]
-  wire FetchReady_and_1_and_1; // @[Dispatcher.cs:162]
-  wire FetchReady_and_1_eq_1; // @[Dispatcher.cs:162]
-  wire FetchReady_and_1_and_2; // @[Dispatcher.cs:162]
-  wire FetchReady_and_1_eq_2; // @[Dispatcher.cs:162]
-  wire FetchReady_and_1_and_3; // @[Dispatcher.cs:162]
-  wire FetchReady_and_1_eq_3; // @[Dispatcher.cs:162]
-  wire FetchReady_and_1_and_4; // @[Dispatcher.cs:162]
-  wire FetchReady_and_1_eq_4; // @[Dispatcher.cs:162]
-  wire FetchReady_and_1; // @[Dispatcher.cs:162]
-  wire End_or_or_and; // @[Dispatcher.cs:190]
-  wire End_or_or; // @[Dispatcher.cs:190]
-  wire End_or; // @[Dispatcher.cs:190]
-  wire Error_and; // @[Dispatcher.cs:193]
-  wire [255:0] DependencyWait_and_and_bits_bits; // @[Dispatcher.cs:197]
-  wire [4:0] DependencyWait_and_and_bits; // @[Dispatcher.cs:197]
-  wire DependencyWait_and_and; // @[Dispatcher.cs:197]
-  wire DependencyWait_and; // @[Dispatcher.cs:197]
-  wire [255:0] DependencyWait_and_1_and_bits; // @[Dispatcher.cs:197]
-  wire [4:0] DependencyWait_and_1_and_bits_1; // @[Dispatcher.cs:197]
-  wire DependencyWait_and_1_and; // @[Dispatcher.cs:197]
-  wire DependencyWait_and_1; // @[Dispatcher.cs:197]
-  wire [255:0] DependencyWait_and_2_and_bits; // @[Dispatcher.cs:197]
-  wire [4:0] DependencyWait_and_2_and_bits_1; // @[Dispatcher.cs:197]
-  wire DependencyWait_and_2_and; // @[Dispatcher.cs:197]
-  wire DependencyWait_and_2; // @[Dispatcher.cs:197]
-  wire [255:0] DependencyWait_and_3_and_bits; // @[Dispatcher.cs:197]
-  wire [4:0] DependencyWait_and_3_and_bits_1; // @[Dispatcher.cs:197]
-  wire DependencyWait_and_3_and; // @[Dispatcher.cs:197]
-  wire DependencyWait_and_3; // @[Dispatcher.cs:197]
-  wire [255:0] DependencyWait_and_4_and_bits; // @[Dispatcher.cs:197]
-  wire [4:0] DependencyWait_and_4_and_bits_1; // @[Dispatcher.cs:197]
-  wire DependencyWait_and_4_and; // @[Dispatcher.cs:197]
-  wire DependencyWait_and_4; // @[Dispatcher.cs:197]
-  wire tokens_load_to_weight_and_and_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire [255:0] tokens_load_to_weight_and_and_bits; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_load_to_weight_and_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_load_to_weight_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_load_to_weight_and_1; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_load_to_compute_and_and_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire [255:0] tokens_load_to_compute_and_and_bits; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_load_to_compute_and_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_load_to_compute_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_load_to_compute_and_1; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_load_to_vector_and_and_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire [255:0] tokens_load_to_vector_and_and_bits; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_load_to_vector_and_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_load_to_vector_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_load_to_vector_and_1; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_load_to_store_and_and_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire [255:0] tokens_load_to_store_and_and_bits; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_load_to_store_and_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_load_to_store_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_load_to_store_and_1; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_weight_to_load_and_and_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire [255:0] tokens_weight_to_load_and_and_bits_bits; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire [4:0] tokens_weight_to_load_and_and_bits; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_weight_to_load_and_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_weight_to_load_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_weight_to_load_and_1; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire [255:0] tokens_weight_to_compute_and_and_bits_bits; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire [4:0] tokens_weight_to_compute_and_and_bits; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_weight_to_compute_and_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_weight_to_compute_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_weight_to_compute_and_1; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire [255:0] tokens_weight_to_vector_and_and_bits_bits; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire [4:0] tokens_weight_to_vector_and_and_bits; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_weight_to_vector_and_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_weight_to_vector_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_weight_to_vector_and_1; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire [255:0] tokens_weight_to_store_and_and_bits_bits; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire [4:0] tokens_weight_to_store_and_and_bits; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_weight_to_store_and_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_weight_to_store_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_weight_to_store_and_1; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire [255:0] tokens_compute_to_load_and_and_bits_bits; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire [4:0] tokens_compute_to_load_and_and_bits; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_compute_to_load_and_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_compute_to_load_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_compute_to_load_and_1; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire [255:0] tokens_compute_to_weight_and_and_bits_bits; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire [4:0] tokens_compute_to_weight_and_and_bits; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_compute_to_weight_and_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_compute_to_weight_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_compute_to_weight_and_1; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire [255:0] tokens_compute_to_vector_and_and_bits_bits; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire [4:0] tokens_compute_to_vector_and_and_bits; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_compute_to_vector_and_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_compute_to_vector_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_compute_to_vector_and_1; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire [255:0] tokens_compute_to_store_and_and_bits_bits; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire [4:0] tokens_compute_to_store_and_and_bits; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_compute_to_store_and_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_compute_to_store_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_compute_to_store_and_1; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire [255:0] tokens_vector_to_load_and_and_bits_bits; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire [4:0] tokens_vector_to_load_and_and_bits; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_vector_to_load_and_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_vector_to_load_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_vector_to_load_and_1; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire [255:0] tokens_vector_to_weight_and_and_bits_bits; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire [4:0] tokens_vector_to_weight_and_and_bits; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_vector_to_weight_and_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_vector_to_weight_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_vector_to_weight_and_1; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire [255:0] tokens_vector_to_compute_and_and_bits_bits; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire [4:0] tokens_vector_to_compute_and_and_bits; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_vector_to_compute_and_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_vector_to_compute_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_vector_to_compute_and_1; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire [255:0] tokens_vector_to_store_and_and_bits_bits; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire [4:0] tokens_vector_to_store_and_and_bits; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_vector_to_store_and_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_vector_to_store_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_vector_to_store_and_1; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire [255:0] tokens_store_to_load_and_and_bits_bits; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire [4:0] tokens_store_to_load_and_and_bits; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_store_to_load_and_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_store_to_load_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_store_to_load_and_1; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire [255:0] tokens_store_to_weight_and_and_bits_bits; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire [4:0] tokens_store_to_weight_and_and_bits; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_store_to_weight_and_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_store_to_weight_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_store_to_weight_and_1; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire [255:0] tokens_store_to_compute_and_and_bits_bits; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire [4:0] tokens_store_to_compute_and_and_bits; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_store_to_compute_and_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_store_to_compute_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_store_to_compute_and_1; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire [255:0] tokens_store_to_vector_and_and_bits_bits; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire [4:0] tokens_store_to_vector_and_and_bits; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_store_to_vector_and_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_store_to_vector_and; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire tokens_store_to_vector_and_1; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  wire [4:0] given_load_to_weight_bits; // @[Dispatcher.cs:129]
-  wire [4:0] given_load_to_compute_bits; // @[Dispatcher.cs:129]
-  wire [4:0] given_load_to_vector_bits; // @[Dispatcher.cs:129]
-  wire [4:0] given_load_to_store_bits; // @[Dispatcher.cs:129]
-  wire [4:0] given_weight_to_compute_bits; // @[Dispatcher.cs:129]
-  wire [4:0] given_weight_to_vector_bits; // @[Dispatcher.cs:129]
-  wire [4:0] given_weight_to_store_bits; // @[Dispatcher.cs:129]
-  wire [4:0] given_compute_to_weight_bits; // @[Dispatcher.cs:129]
-  wire [4:0] given_compute_to_vector_bits; // @[Dispatcher.cs:129]
-  wire [4:0] given_compute_to_store_bits; // @[Dispatcher.cs:129]
-  wire [4:0] given_vector_to_weight_bits; // @[Dispatcher.cs:129]
-  wire [4:0] given_vector_to_compute_bits; // @[Dispatcher.cs:129]
-  wire [4:0] given_vector_to_store_bits; // @[Dispatcher.cs:129]
-  wire [4:0] given_store_to_weight_bits; // @[Dispatcher.cs:129]
-  wire [4:0] given_store_to_compute_bits; // @[Dispatcher.cs:129]
-  wire [4:0] given_store_to_vector_bits; // @[Dispatcher.cs:129]
-  wire quiet_cycles_and; // @[Dispatcher.cs:175, Dispatcher.cs:186]
+  wire FetchReady_and_and; // @[Dispatcher.cs:163]
+  wire FetchReady_and; // @[Dispatcher.cs:163]
+  wire FetchReady_and_1_and; // @[Dispatcher.cs:163]
+  wire FetchReady_and_1_eq; // @[Dispatcher.cs:163]
+  wire FetchReady_and_1_and_1; // @[Dispatcher.cs:163]
+  wire FetchReady_and_1_eq_1; // @[Dispatcher.cs:163]
+  wire FetchReady_and_1_and_2; // @[Dispatcher.cs:163]
+  wire FetchReady_and_1_eq_2; // @[Dispatcher.cs:163]
+  wire FetchReady_and_1_and_3; // @[Dispatcher.cs:163]
+  wire FetchReady_and_1_eq_3; // @[Dispatcher.cs:163]
+  wire FetchReady_and_1_and_4; // @[Dispatcher.cs:163]
+  wire FetchReady_and_1_eq_4; // @[Dispatcher.cs:163]
+  wire FetchReady_and_1; // @[Dispatcher.cs:163]
+  wire End_or_and; // @[Dispatcher.cs:192]
+  wire End_or_and_1; // @[Dispatcher.cs:192]
+  wire End_or; // @[Dispatcher.cs:192]
+  wire Error_and; // @[Dispatcher.cs:196]
+  wire [255:0] DependencyWait_and_and_bits_bits; // @[Dispatcher.cs:200]
+  wire [4:0] DependencyWait_and_and_bits; // @[Dispatcher.cs:200]
+  wire DependencyWait_and_and; // @[Dispatcher.cs:200]
+  wire DependencyWait_and; // @[Dispatcher.cs:200]
+  wire [255:0] DependencyWait_and_1_and_bits; // @[Dispatcher.cs:200]
+  wire [4:0] DependencyWait_and_1_and_bits_1; // @[Dispatcher.cs:200]
+  wire DependencyWait_and_1_and; // @[Dispatcher.cs:200]
+  wire DependencyWait_and_1; // @[Dispatcher.cs:200]
+  wire [255:0] DependencyWait_and_2_and_bits; // @[Dispatcher.cs:200]
+  wire [4:0] DependencyWait_and_2_and_bits_1; // @[Dispatcher.cs:200]
+  wire DependencyWait_and_2_and; // @[Dispatcher.cs:200]
+  wire DependencyWait_and_2; // @[Dispatcher.cs:200]
+  wire [255:0] DependencyWait_and_3_and_bits; // @[Dispatcher.cs:200]
+  wire [4:0] DependencyWait_and_3_and_bits_1; // @[Dispatcher.cs:200]
+  wire DependencyWait_and_3_and; // @[Dispatcher.cs:200]
+  wire DependencyWait_and_3; // @[Dispatcher.cs:200]
+  wire [255:0] DependencyWait_and_4_and_bits; // @[Dispatcher.cs:200]
+  wire [4:0] DependencyWait_and_4_and_bits_1; // @[Dispatcher.cs:200]
+  wire DependencyWait_and_4_and; // @[Dispatcher.cs:200]
+  wire DependencyWait_and_4; // @[Dispatcher.cs:200]
+  wire tokens_load_to_weight_and_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire [255:0] tokens_load_to_weight_and_and_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_load_to_weight_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_load_to_weight_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_load_to_weight_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_load_to_compute_and_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire [255:0] tokens_load_to_compute_and_and_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_load_to_compute_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_load_to_compute_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_load_to_compute_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_load_to_vector_and_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire [255:0] tokens_load_to_vector_and_and_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_load_to_vector_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_load_to_vector_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_load_to_vector_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_load_to_store_and_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire [255:0] tokens_load_to_store_and_and_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_load_to_store_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_load_to_store_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_load_to_store_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_weight_to_load_and_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire [255:0] tokens_weight_to_load_and_and_bits_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire [4:0] tokens_weight_to_load_and_and_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_weight_to_load_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_weight_to_load_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_weight_to_load_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire [255:0] tokens_weight_to_compute_and_and_bits_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire [4:0] tokens_weight_to_compute_and_and_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_weight_to_compute_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_weight_to_compute_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_weight_to_compute_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire [255:0] tokens_weight_to_vector_and_and_bits_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire [4:0] tokens_weight_to_vector_and_and_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_weight_to_vector_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_weight_to_vector_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_weight_to_vector_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire [255:0] tokens_weight_to_store_and_and_bits_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire [4:0] tokens_weight_to_store_and_and_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_weight_to_store_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_weight_to_store_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_weight_to_store_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire [255:0] tokens_compute_to_load_and_and_bits_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire [4:0] tokens_compute_to_load_and_and_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_compute_to_load_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_compute_to_load_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_compute_to_load_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire [255:0] tokens_compute_to_weight_and_and_bits_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire [4:0] tokens_compute_to_weight_and_and_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_compute_to_weight_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_compute_to_weight_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_compute_to_weight_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire [255:0] tokens_compute_to_vector_and_and_bits_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire [4:0] tokens_compute_to_vector_and_and_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_compute_to_vector_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_compute_to_vector_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_compute_to_vector_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire [255:0] tokens_compute_to_store_and_and_bits_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire [4:0] tokens_compute_to_store_and_and_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_compute_to_store_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_compute_to_store_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_compute_to_store_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire [255:0] tokens_vector_to_load_and_and_bits_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire [4:0] tokens_vector_to_load_and_and_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_vector_to_load_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_vector_to_load_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_vector_to_load_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire [255:0] tokens_vector_to_weight_and_and_bits_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire [4:0] tokens_vector_to_weight_and_and_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_vector_to_weight_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_vector_to_weight_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_vector_to_weight_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire [255:0] tokens_vector_to_compute_and_and_bits_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire [4:0] tokens_vector_to_compute_and_and_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_vector_to_compute_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_vector_to_compute_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_vector_to_compute_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire [255:0] tokens_vector_to_store_and_and_bits_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire [4:0] tokens_vector_to_store_and_and_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_vector_to_store_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_vector_to_store_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_vector_to_store_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire [255:0] tokens_store_to_load_and_and_bits_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire [4:0] tokens_store_to_load_and_and_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_store_to_load_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_store_to_load_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_store_to_load_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire [255:0] tokens_store_to_weight_and_and_bits_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire [4:0] tokens_store_to_weight_and_and_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_store_to_weight_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_store_to_weight_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_store_to_weight_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire [255:0] tokens_store_to_compute_and_and_bits_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire [4:0] tokens_store_to_compute_and_and_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_store_to_compute_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_store_to_compute_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_store_to_compute_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire [255:0] tokens_store_to_vector_and_and_bits_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire [4:0] tokens_store_to_vector_and_and_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_store_to_vector_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_store_to_vector_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire tokens_store_to_vector_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire [4:0] given_load_to_weight_bits; // @[Dispatcher.cs:130]
+  wire [4:0] given_load_to_compute_bits; // @[Dispatcher.cs:130]
+  wire [4:0] given_load_to_vector_bits; // @[Dispatcher.cs:130]
+  wire [4:0] given_load_to_store_bits; // @[Dispatcher.cs:130]
+  wire [4:0] given_weight_to_compute_bits; // @[Dispatcher.cs:130]
+  wire [4:0] given_weight_to_vector_bits; // @[Dispatcher.cs:130]
+  wire [4:0] given_weight_to_store_bits; // @[Dispatcher.cs:130]
+  wire [4:0] given_compute_to_weight_bits; // @[Dispatcher.cs:130]
+  wire [4:0] given_compute_to_vector_bits; // @[Dispatcher.cs:130]
+  wire [4:0] given_compute_to_store_bits; // @[Dispatcher.cs:130]
+  wire [4:0] given_vector_to_weight_bits; // @[Dispatcher.cs:130]
+  wire [4:0] given_vector_to_compute_bits; // @[Dispatcher.cs:130]
+  wire [4:0] given_vector_to_store_bits; // @[Dispatcher.cs:130]
+  wire [4:0] given_store_to_weight_bits; // @[Dispatcher.cs:130]
+  wire [4:0] given_store_to_compute_bits; // @[Dispatcher.cs:130]
+  wire [4:0] given_store_to_vector_bits; // @[Dispatcher.cs:130]
+  wire quiet_cycles_and; // @[Dispatcher.cs:179, Dispatcher.cs:188]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign FetchReady_and_and = (~halted) & (~ended); // @[Dispatcher.cs:162]
-  assign FetchReady_and = FetchValid & FetchReady_and_and; // @[Dispatcher.cs:162]
-  assign FetchReady_or_eq = FetchInstruction[4:0] == 5'd13; // @[Dispatcher.cs:162]
-  assign FetchReady_or_eq_1 = FetchInstruction[4:0] == 5'd14; // @[Dispatcher.cs:162]
-  assign FetchReady_or_eq_2 = FetchInstruction[4:0] == 5'd15; // @[Dispatcher.cs:162]
-  assign FetchReady_or_or = (1'b0 | (FetchInstruction[4:0] == 5'd1)) | (FetchInstruction[4:0] == 5'd3); // @[Dispatcher.cs:162]
-  assign FetchReady_or_or_1 = (1'b0 | (FetchInstruction[4:0] == 5'd4)) | (FetchInstruction[4:0] == 5'd5); // @[Dispatcher.cs:162]
-  assign FetchReady_or_or_2 = 1'b0 | (FetchInstruction[4:0] == 5'd6); // @[Dispatcher.cs:162]
-  assign FetchReady_or_or_3 = (((((1'b0 | (FetchInstruction[4:0] == 5'd7)) | (FetchInstruction[4:0] == 5'd8)) | (FetchInstruction[4:0] == 5'd9)) | (FetchInstruction[4:0] == 5'd10)) | (FetchInstruction[4:0] == 5'd11)) | (FetchInstruction[4:0] == 5'd12); // @[Dispatcher.cs:162]
-  assign FetchReady_or_or_4 = 1'b0 | (FetchInstruction[4:0] == 5'd2); // @[Dispatcher.cs:162]
-  assign FetchReady_or = ((((((FetchReady_or_eq | FetchReady_or_eq_1) | FetchReady_or_eq_2) | FetchReady_or_or) | FetchReady_or_or_1) | FetchReady_or_or_2) | FetchReady_or_or_3) | FetchReady_or_or_4; // @[Dispatcher.cs:162]
-  assign FetchReady_and_1_and = (~engine_0_Busy) & (~start_load); // @[Dispatcher.cs:162]
-  assign FetchReady_and_1_eq = queue_load_Count == 4'd0; // @[Dispatcher.cs:162]
-  assign FetchReady_and_1_and_1 = (~engine_1_Busy) & (~start_weight); // @[Dispatcher.cs:162]
-  assign FetchReady_and_1_eq_1 = queue_weight_Count == 4'd0; // @[Dispatcher.cs:162]
-  assign FetchReady_and_1_and_2 = (~engine_2_Busy) & (~start_compute); // @[Dispatcher.cs:162]
-  assign FetchReady_and_1_eq_2 = queue_compute_Count == 4'd0; // @[Dispatcher.cs:162]
-  assign FetchReady_and_1_and_3 = (~engine_3_Busy) & (~start_vector); // @[Dispatcher.cs:162]
-  assign FetchReady_and_1_eq_3 = queue_vector_Count == 4'd0; // @[Dispatcher.cs:162]
-  assign FetchReady_and_1_and_4 = (~engine_4_Busy) & (~start_store); // @[Dispatcher.cs:162]
-  assign FetchReady_and_1_eq_4 = queue_store_Count == 4'd0; // @[Dispatcher.cs:162]
-  assign FetchReady_and_1 = (((((((((1'b1 & FetchReady_and_1_and) & FetchReady_and_1_eq) & FetchReady_and_1_and_1) & FetchReady_and_1_eq_1) & FetchReady_and_1_and_2) & FetchReady_and_1_eq_2) & FetchReady_and_1_and_3) & FetchReady_and_1_eq_3) & FetchReady_and_1_and_4) & FetchReady_and_1_eq_4; // @[Dispatcher.cs:162]
-  assign End_or_or_and = FetchReady_and & ((((FetchReady_or & (~FetchReady_or_eq_1)) & (~FetchReady_or_eq_2)) & ((((((1'b0 | (FetchReady_or_or & queue_load_InReady)) | (FetchReady_or_or_1 & queue_weight_InReady)) | (FetchReady_or_or_2 & queue_compute_InReady)) | (FetchReady_or_or_3 & queue_vector_InReady)) | (FetchReady_or_or_4 & queue_store_InReady)) | FetchReady_or_eq)) | ((FetchReady_or_eq_1 | FetchReady_or_eq_2) & FetchReady_and_1)); // @[Dispatcher.cs:190]
-  assign End_or_or = ((End_or_or_and & FetchReady_or_eq_2) | (((FetchReady_and_and & (~FetchValid)) & FetchExhausted) & FetchReady_and_1)) | ((halted & (~ended)) & (((((1'b1 & FetchReady_and_1_and) & FetchReady_and_1_and_1) & FetchReady_and_1_and_2) & FetchReady_and_1_and_3) & FetchReady_and_1_and_4)); // @[Dispatcher.cs:190]
-  assign End_or = End_or_or | deadlocked; // @[Dispatcher.cs:190]
-  assign Error_and = FetchReady_and & (~FetchReady_or); // @[Dispatcher.cs:193]
-  assign DependencyWait_and_and_bits_bits = queue_load_OutData[255:0]; // @[Dispatcher.cs:197]
-  assign DependencyWait_and_and_bits = DependencyWait_and_and_bits_bits[9:5]; // @[Dispatcher.cs:197]
-  assign DependencyWait_and_and = (((1'b1 & ((~DependencyWait_and_and_bits[1]) | has_tokens_weight_to_load)) & ((~DependencyWait_and_and_bits[2]) | has_tokens_compute_to_load)) & ((~DependencyWait_and_and_bits[3]) | has_tokens_vector_to_load)) & ((~DependencyWait_and_and_bits[4]) | has_tokens_store_to_load); // @[Dispatcher.cs:197]
-  assign DependencyWait_and = (queue_load_OutValid & FetchReady_and_1_and) & (~DependencyWait_and_and); // @[Dispatcher.cs:197]
-  assign DependencyWait_and_1_and_bits = queue_weight_OutData[255:0]; // @[Dispatcher.cs:197]
-  assign DependencyWait_and_1_and_bits_1 = DependencyWait_and_1_and_bits[9:5]; // @[Dispatcher.cs:197]
-  assign DependencyWait_and_1_and = (((1'b1 & ((~DependencyWait_and_1_and_bits[5]) | has_tokens_load_to_weight)) & ((~DependencyWait_and_1_and_bits_1[2]) | has_tokens_compute_to_weight)) & ((~DependencyWait_and_1_and_bits_1[3]) | has_tokens_vector_to_weight)) & ((~DependencyWait_and_1_and_bits_1[4]) | has_tokens_store_to_weight); // @[Dispatcher.cs:197]
-  assign DependencyWait_and_1 = (queue_weight_OutValid & FetchReady_and_1_and_1) & (~DependencyWait_and_1_and); // @[Dispatcher.cs:197]
-  assign DependencyWait_and_2_and_bits = queue_compute_OutData[255:0]; // @[Dispatcher.cs:197]
-  assign DependencyWait_and_2_and_bits_1 = DependencyWait_and_2_and_bits[9:5]; // @[Dispatcher.cs:197]
-  assign DependencyWait_and_2_and = (((1'b1 & ((~DependencyWait_and_2_and_bits[5]) | has_tokens_load_to_compute)) & ((~DependencyWait_and_2_and_bits_1[1]) | has_tokens_weight_to_compute)) & ((~DependencyWait_and_2_and_bits_1[3]) | has_tokens_vector_to_compute)) & ((~DependencyWait_and_2_and_bits_1[4]) | has_tokens_store_to_compute); // @[Dispatcher.cs:197]
-  assign DependencyWait_and_2 = (queue_compute_OutValid & FetchReady_and_1_and_2) & (~DependencyWait_and_2_and); // @[Dispatcher.cs:197]
-  assign DependencyWait_and_3_and_bits = queue_vector_OutData[255:0]; // @[Dispatcher.cs:197]
-  assign DependencyWait_and_3_and_bits_1 = DependencyWait_and_3_and_bits[9:5]; // @[Dispatcher.cs:197]
-  assign DependencyWait_and_3_and = (((1'b1 & ((~DependencyWait_and_3_and_bits[5]) | has_tokens_load_to_vector)) & ((~DependencyWait_and_3_and_bits_1[1]) | has_tokens_weight_to_vector)) & ((~DependencyWait_and_3_and_bits_1[2]) | has_tokens_compute_to_vector)) & ((~DependencyWait_and_3_and_bits_1[4]) | has_tokens_store_to_vector); // @[Dispatcher.cs:197]
-  assign DependencyWait_and_3 = (queue_vector_OutValid & FetchReady_and_1_and_3) & (~DependencyWait_and_3_and); // @[Dispatcher.cs:197]
-  assign DependencyWait_and_4_and_bits = queue_store_OutData[255:0]; // @[Dispatcher.cs:197]
-  assign DependencyWait_and_4_and_bits_1 = DependencyWait_and_4_and_bits[9:5]; // @[Dispatcher.cs:197]
-  assign DependencyWait_and_4_and = (((1'b1 & ((~DependencyWait_and_4_and_bits[5]) | has_tokens_load_to_store)) & ((~DependencyWait_and_4_and_bits_1[1]) | has_tokens_weight_to_store)) & ((~DependencyWait_and_4_and_bits_1[2]) | has_tokens_compute_to_store)) & ((~DependencyWait_and_4_and_bits_1[3]) | has_tokens_vector_to_store); // @[Dispatcher.cs:197]
-  assign DependencyWait_and_4 = (queue_store_OutValid & FetchReady_and_1_and_4) & (~DependencyWait_and_4_and); // @[Dispatcher.cs:197]
-  assign tokens_load_to_weight_and_and_and = ((queue_weight_OutValid & FetchReady_and_1_and_1) & DependencyWait_and_1_and) & (~ended); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_load_to_weight_and_and_bits = queue_weight_OutData[255:0]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_load_to_weight_and_and = tokens_load_to_weight_and_and_and & tokens_load_to_weight_and_and_bits[5]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_load_to_weight_and = given_load_to_weight & (~tokens_load_to_weight_and_and); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_load_to_weight_and_1 = tokens_load_to_weight_and_and & (~given_load_to_weight); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_load_to_compute_and_and_and = ((queue_compute_OutValid & FetchReady_and_1_and_2) & DependencyWait_and_2_and) & (~ended); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_load_to_compute_and_and_bits = queue_compute_OutData[255:0]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_load_to_compute_and_and = tokens_load_to_compute_and_and_and & tokens_load_to_compute_and_and_bits[5]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_load_to_compute_and = given_load_to_compute & (~tokens_load_to_compute_and_and); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_load_to_compute_and_1 = tokens_load_to_compute_and_and & (~given_load_to_compute); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_load_to_vector_and_and_and = ((queue_vector_OutValid & FetchReady_and_1_and_3) & DependencyWait_and_3_and) & (~ended); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_load_to_vector_and_and_bits = queue_vector_OutData[255:0]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_load_to_vector_and_and = tokens_load_to_vector_and_and_and & tokens_load_to_vector_and_and_bits[5]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_load_to_vector_and = given_load_to_vector & (~tokens_load_to_vector_and_and); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_load_to_vector_and_1 = tokens_load_to_vector_and_and & (~given_load_to_vector); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_load_to_store_and_and_and = ((queue_store_OutValid & FetchReady_and_1_and_4) & DependencyWait_and_4_and) & (~ended); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_load_to_store_and_and_bits = queue_store_OutData[255:0]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_load_to_store_and_and = tokens_load_to_store_and_and_and & tokens_load_to_store_and_and_bits[5]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_load_to_store_and = given_load_to_store & (~tokens_load_to_store_and_and); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_load_to_store_and_1 = tokens_load_to_store_and_and & (~given_load_to_store); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_weight_to_load_and_and_and = ((queue_load_OutValid & FetchReady_and_1_and) & DependencyWait_and_and) & (~ended); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_weight_to_load_and_and_bits_bits = queue_load_OutData[255:0]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_weight_to_load_and_and_bits = tokens_weight_to_load_and_and_bits_bits[9:5]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_weight_to_load_and_and = tokens_weight_to_load_and_and_and & tokens_weight_to_load_and_and_bits[1]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_weight_to_load_and = given_weight_to_load & (~tokens_weight_to_load_and_and); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_weight_to_load_and_1 = tokens_weight_to_load_and_and & (~given_weight_to_load); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_weight_to_compute_and_and_bits_bits = queue_compute_OutData[255:0]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_weight_to_compute_and_and_bits = tokens_weight_to_compute_and_and_bits_bits[9:5]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_weight_to_compute_and_and = tokens_load_to_compute_and_and_and & tokens_weight_to_compute_and_and_bits[1]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_weight_to_compute_and = given_weight_to_compute & (~tokens_weight_to_compute_and_and); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_weight_to_compute_and_1 = tokens_weight_to_compute_and_and & (~given_weight_to_compute); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_weight_to_vector_and_and_bits_bits = queue_vector_OutData[255:0]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_weight_to_vector_and_and_bits = tokens_weight_to_vector_and_and_bits_bits[9:5]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_weight_to_vector_and_and = tokens_load_to_vector_and_and_and & tokens_weight_to_vector_and_and_bits[1]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_weight_to_vector_and = given_weight_to_vector & (~tokens_weight_to_vector_and_and); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_weight_to_vector_and_1 = tokens_weight_to_vector_and_and & (~given_weight_to_vector); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_weight_to_store_and_and_bits_bits = queue_store_OutData[255:0]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_weight_to_store_and_and_bits = tokens_weight_to_store_and_and_bits_bits[9:5]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_weight_to_store_and_and = tokens_load_to_store_and_and_and & tokens_weight_to_store_and_and_bits[1]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_weight_to_store_and = given_weight_to_store & (~tokens_weight_to_store_and_and); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_weight_to_store_and_1 = tokens_weight_to_store_and_and & (~given_weight_to_store); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_compute_to_load_and_and_bits_bits = queue_load_OutData[255:0]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_compute_to_load_and_and_bits = tokens_compute_to_load_and_and_bits_bits[9:5]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_compute_to_load_and_and = tokens_weight_to_load_and_and_and & tokens_compute_to_load_and_and_bits[2]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_compute_to_load_and = given_compute_to_load & (~tokens_compute_to_load_and_and); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_compute_to_load_and_1 = tokens_compute_to_load_and_and & (~given_compute_to_load); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_compute_to_weight_and_and_bits_bits = queue_weight_OutData[255:0]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_compute_to_weight_and_and_bits = tokens_compute_to_weight_and_and_bits_bits[9:5]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_compute_to_weight_and_and = tokens_load_to_weight_and_and_and & tokens_compute_to_weight_and_and_bits[2]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_compute_to_weight_and = given_compute_to_weight & (~tokens_compute_to_weight_and_and); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_compute_to_weight_and_1 = tokens_compute_to_weight_and_and & (~given_compute_to_weight); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_compute_to_vector_and_and_bits_bits = queue_vector_OutData[255:0]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_compute_to_vector_and_and_bits = tokens_compute_to_vector_and_and_bits_bits[9:5]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_compute_to_vector_and_and = tokens_load_to_vector_and_and_and & tokens_compute_to_vector_and_and_bits[2]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_compute_to_vector_and = given_compute_to_vector & (~tokens_compute_to_vector_and_and); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_compute_to_vector_and_1 = tokens_compute_to_vector_and_and & (~given_compute_to_vector); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_compute_to_store_and_and_bits_bits = queue_store_OutData[255:0]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_compute_to_store_and_and_bits = tokens_compute_to_store_and_and_bits_bits[9:5]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_compute_to_store_and_and = tokens_load_to_store_and_and_and & tokens_compute_to_store_and_and_bits[2]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_compute_to_store_and = given_compute_to_store & (~tokens_compute_to_store_and_and); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_compute_to_store_and_1 = tokens_compute_to_store_and_and & (~given_compute_to_store); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_vector_to_load_and_and_bits_bits = queue_load_OutData[255:0]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_vector_to_load_and_and_bits = tokens_vector_to_load_and_and_bits_bits[9:5]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_vector_to_load_and_and = tokens_weight_to_load_and_and_and & tokens_vector_to_load_and_and_bits[3]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_vector_to_load_and = given_vector_to_load & (~tokens_vector_to_load_and_and); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_vector_to_load_and_1 = tokens_vector_to_load_and_and & (~given_vector_to_load); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_vector_to_weight_and_and_bits_bits = queue_weight_OutData[255:0]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_vector_to_weight_and_and_bits = tokens_vector_to_weight_and_and_bits_bits[9:5]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_vector_to_weight_and_and = tokens_load_to_weight_and_and_and & tokens_vector_to_weight_and_and_bits[3]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_vector_to_weight_and = given_vector_to_weight & (~tokens_vector_to_weight_and_and); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_vector_to_weight_and_1 = tokens_vector_to_weight_and_and & (~given_vector_to_weight); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_vector_to_compute_and_and_bits_bits = queue_compute_OutData[255:0]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_vector_to_compute_and_and_bits = tokens_vector_to_compute_and_and_bits_bits[9:5]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_vector_to_compute_and_and = tokens_load_to_compute_and_and_and & tokens_vector_to_compute_and_and_bits[3]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_vector_to_compute_and = given_vector_to_compute & (~tokens_vector_to_compute_and_and); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_vector_to_compute_and_1 = tokens_vector_to_compute_and_and & (~given_vector_to_compute); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_vector_to_store_and_and_bits_bits = queue_store_OutData[255:0]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_vector_to_store_and_and_bits = tokens_vector_to_store_and_and_bits_bits[9:5]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_vector_to_store_and_and = tokens_load_to_store_and_and_and & tokens_vector_to_store_and_and_bits[3]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_vector_to_store_and = given_vector_to_store & (~tokens_vector_to_store_and_and); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_vector_to_store_and_1 = tokens_vector_to_store_and_and & (~given_vector_to_store); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_store_to_load_and_and_bits_bits = queue_load_OutData[255:0]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_store_to_load_and_and_bits = tokens_store_to_load_and_and_bits_bits[9:5]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_store_to_load_and_and = tokens_weight_to_load_and_and_and & tokens_store_to_load_and_and_bits[4]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_store_to_load_and = given_store_to_load & (~tokens_store_to_load_and_and); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_store_to_load_and_1 = tokens_store_to_load_and_and & (~given_store_to_load); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_store_to_weight_and_and_bits_bits = queue_weight_OutData[255:0]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_store_to_weight_and_and_bits = tokens_store_to_weight_and_and_bits_bits[9:5]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_store_to_weight_and_and = tokens_load_to_weight_and_and_and & tokens_store_to_weight_and_and_bits[4]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_store_to_weight_and = given_store_to_weight & (~tokens_store_to_weight_and_and); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_store_to_weight_and_1 = tokens_store_to_weight_and_and & (~given_store_to_weight); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_store_to_compute_and_and_bits_bits = queue_compute_OutData[255:0]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_store_to_compute_and_and_bits = tokens_store_to_compute_and_and_bits_bits[9:5]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_store_to_compute_and_and = tokens_load_to_compute_and_and_and & tokens_store_to_compute_and_and_bits[4]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_store_to_compute_and = given_store_to_compute & (~tokens_store_to_compute_and_and); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_store_to_compute_and_1 = tokens_store_to_compute_and_and & (~given_store_to_compute); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_store_to_vector_and_and_bits_bits = queue_vector_OutData[255:0]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_store_to_vector_and_and_bits = tokens_store_to_vector_and_and_bits_bits[9:5]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_store_to_vector_and_and = tokens_load_to_vector_and_and_and & tokens_store_to_vector_and_and_bits[4]; // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_store_to_vector_and = given_store_to_vector & (~tokens_store_to_vector_and_and); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign tokens_store_to_vector_and_1 = tokens_store_to_vector_and_and & (~given_store_to_vector); // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
-  assign given_load_to_weight_bits = current_load[14:10]; // @[Dispatcher.cs:129]
-  assign given_load_to_compute_bits = current_load[14:10]; // @[Dispatcher.cs:129]
-  assign given_load_to_vector_bits = current_load[14:10]; // @[Dispatcher.cs:129]
-  assign given_load_to_store_bits = current_load[14:10]; // @[Dispatcher.cs:129]
-  assign given_weight_to_compute_bits = current_weight[14:10]; // @[Dispatcher.cs:129]
-  assign given_weight_to_vector_bits = current_weight[14:10]; // @[Dispatcher.cs:129]
-  assign given_weight_to_store_bits = current_weight[14:10]; // @[Dispatcher.cs:129]
-  assign given_compute_to_weight_bits = current_compute[14:10]; // @[Dispatcher.cs:129]
-  assign given_compute_to_vector_bits = current_compute[14:10]; // @[Dispatcher.cs:129]
-  assign given_compute_to_store_bits = current_compute[14:10]; // @[Dispatcher.cs:129]
-  assign given_vector_to_weight_bits = current_vector[14:10]; // @[Dispatcher.cs:129]
-  assign given_vector_to_compute_bits = current_vector[14:10]; // @[Dispatcher.cs:129]
-  assign given_vector_to_store_bits = current_vector[14:10]; // @[Dispatcher.cs:129]
-  assign given_store_to_weight_bits = current_store[14:10]; // @[Dispatcher.cs:129]
-  assign given_store_to_compute_bits = current_store[14:10]; // @[Dispatcher.cs:129]
-  assign given_store_to_vector_bits = current_store[14:10]; // @[Dispatcher.cs:129]
-  assign quiet_cycles_and = ((((((((FetchValid & (~End_or_or_and)) | ((~FetchValid) & FetchExhausted)) | halted) & (~ended)) & ((FetchReady_and_1_and & (FetchReady_and_1_eq | DependencyWait_and)) | (engine_0_Busy & engine_0_Stalled))) & ((FetchReady_and_1_and_1 & (FetchReady_and_1_eq_1 | DependencyWait_and_1)) | (engine_1_Busy & engine_1_Stalled))) & ((FetchReady_and_1_and_2 & (FetchReady_and_1_eq_2 | DependencyWait_and_2)) | (engine_2_Busy & engine_2_Stalled))) & ((FetchReady_and_1_and_3 & (FetchReady_and_1_eq_3 | DependencyWait_and_3)) | (engine_3_Busy & engine_3_Stalled))) & ((FetchReady_and_1_and_4 & (FetchReady_and_1_eq_4 | DependencyWait_and_4)) | (engine_4_Busy & engine_4_Stalled)); // @[Dispatcher.cs:175, Dispatcher.cs:186]
-  assign FetchReady = FetchReady_and & ((((FetchReady_or & (~FetchReady_or_eq_1)) & (~FetchReady_or_eq_2)) & ((((((1'b0 | (FetchReady_or_or & queue_load_InReady)) | (FetchReady_or_or_1 & queue_weight_InReady)) | (FetchReady_or_or_2 & queue_compute_InReady)) | (FetchReady_or_or_3 & queue_vector_InReady)) | (FetchReady_or_or_4 & queue_store_InReady)) | FetchReady_or_eq)) | ((FetchReady_or_eq_1 | FetchReady_or_eq_2) & FetchReady_and_1)); // @[Dispatcher.cs:162]
-  assign engine_0_Start = start_load; // @[Dispatcher.cs:111]
-  assign engine_0_Instruction = current_load; // @[Dispatcher.cs:112]
-  assign engine_0_StepGroup = current_step_group_load; // @[Dispatcher.cs:113]
-  assign engine_0_Abort = Start; // @[Dispatcher.cs:114]
-  assign engine_1_Start = start_weight; // @[Dispatcher.cs:111]
-  assign engine_1_Instruction = current_weight; // @[Dispatcher.cs:112]
-  assign engine_1_StepGroup = current_step_group_weight; // @[Dispatcher.cs:113]
-  assign engine_1_Abort = Start; // @[Dispatcher.cs:114]
-  assign engine_2_Start = start_compute; // @[Dispatcher.cs:111]
-  assign engine_2_Instruction = current_compute; // @[Dispatcher.cs:112]
-  assign engine_2_StepGroup = current_step_group_compute; // @[Dispatcher.cs:113]
-  assign engine_2_Abort = Start; // @[Dispatcher.cs:114]
-  assign engine_3_Start = start_vector; // @[Dispatcher.cs:111]
-  assign engine_3_Instruction = current_vector; // @[Dispatcher.cs:112]
-  assign engine_3_StepGroup = current_step_group_vector; // @[Dispatcher.cs:113]
-  assign engine_3_Abort = Start; // @[Dispatcher.cs:114]
-  assign engine_4_Start = start_store; // @[Dispatcher.cs:111]
-  assign engine_4_Instruction = current_store; // @[Dispatcher.cs:112]
-  assign engine_4_StepGroup = current_step_group_store; // @[Dispatcher.cs:113]
-  assign engine_4_Abort = Start; // @[Dispatcher.cs:114]
-  assign End = End_or & (~Start); // @[Dispatcher.cs:190]
-  assign Error = (Error_and | overflowed) | deadlocked; // @[Dispatcher.cs:193]
-  assign ErrorCode = Error_and ? 4'd1 : (overflowed ? 4'd4 : 4'd5); // @[Dispatcher.cs:194]
-  assign ErrorPc = FetchIndex; // @[Dispatcher.cs:195]
-  assign Dispatched = End_or_or_and; // @[Dispatcher.cs:196]
-  assign DependencyWait = ((((1'b0 | DependencyWait_and) | DependencyWait_and_1) | DependencyWait_and_2) | DependencyWait_and_3) | DependencyWait_and_4; // @[Dispatcher.cs:197]
-  assign EngineState = {1'b0, halted, (((FetchReady_or_eq_1 | FetchReady_or_eq_2) & FetchValid) & (~End_or_or_and)), ((((FetchValid & (~End_or_or_and)) & (~FetchReady_or_eq_1)) & (~FetchReady_or_eq_2)) & FetchReady_or), {engine_4_Stalled, (~FetchReady_and_1_eq_4), DependencyWait_and_4, engine_4_Busy}, {engine_3_Stalled, (~FetchReady_and_1_eq_3), DependencyWait_and_3, engine_3_Busy}, {engine_2_Stalled, (~FetchReady_and_1_eq_2), DependencyWait_and_2, engine_2_Busy}, {engine_1_Stalled, (~FetchReady_and_1_eq_1), DependencyWait_and_1, engine_1_Busy}, {engine_0_Stalled, (~FetchReady_and_1_eq), DependencyWait_and, engine_0_Busy}}; // @[Dispatcher.cs:201]
-  assign queue_load_InValid = End_or_or_and & FetchReady_or_or; // @[Dispatcher.cs:164]
-  assign queue_load_InData = {step_group, FetchInstruction}; // @[Dispatcher.cs:86]
-  assign queue_load_OutReady = tokens_weight_to_load_and_and_and; // @[Dispatcher.cs:103]
-  assign queue_load_Clear = Start; // @[Dispatcher.cs:85]
-  assign queue_weight_InValid = End_or_or_and & FetchReady_or_or_1; // @[Dispatcher.cs:164]
-  assign queue_weight_InData = {step_group, FetchInstruction}; // @[Dispatcher.cs:86]
-  assign queue_weight_OutReady = tokens_load_to_weight_and_and_and; // @[Dispatcher.cs:103]
-  assign queue_weight_Clear = Start; // @[Dispatcher.cs:85]
-  assign queue_compute_InValid = End_or_or_and & FetchReady_or_or_2; // @[Dispatcher.cs:164]
-  assign queue_compute_InData = {step_group, FetchInstruction}; // @[Dispatcher.cs:86]
-  assign queue_compute_OutReady = tokens_load_to_compute_and_and_and; // @[Dispatcher.cs:103]
-  assign queue_compute_Clear = Start; // @[Dispatcher.cs:85]
-  assign queue_vector_InValid = End_or_or_and & FetchReady_or_or_3; // @[Dispatcher.cs:164]
-  assign queue_vector_InData = {step_group, FetchInstruction}; // @[Dispatcher.cs:86]
-  assign queue_vector_OutReady = tokens_load_to_vector_and_and_and; // @[Dispatcher.cs:103]
-  assign queue_vector_Clear = Start; // @[Dispatcher.cs:85]
-  assign queue_store_InValid = End_or_or_and & FetchReady_or_or_4; // @[Dispatcher.cs:164]
-  assign queue_store_InData = {step_group, FetchInstruction}; // @[Dispatcher.cs:86]
-  assign queue_store_OutReady = tokens_load_to_store_and_and_and; // @[Dispatcher.cs:103]
-  assign queue_store_Clear = Start; // @[Dispatcher.cs:85]
+  assign FetchReady_and_and = (~halted) & (~ended); // @[Dispatcher.cs:163]
+  assign FetchReady_and = FetchValid & FetchReady_and_and; // @[Dispatcher.cs:163]
+  assign FetchReady_and_1_and = (~engine_0_Busy) & (~start_load); // @[Dispatcher.cs:163]
+  assign FetchReady_and_1_eq = queue_load_Count == 4'd0; // @[Dispatcher.cs:163]
+  assign FetchReady_and_1_and_1 = (~engine_1_Busy) & (~start_weight); // @[Dispatcher.cs:163]
+  assign FetchReady_and_1_eq_1 = queue_weight_Count == 4'd0; // @[Dispatcher.cs:163]
+  assign FetchReady_and_1_and_2 = (~engine_2_Busy) & (~start_compute); // @[Dispatcher.cs:163]
+  assign FetchReady_and_1_eq_2 = queue_compute_Count == 4'd0; // @[Dispatcher.cs:163]
+  assign FetchReady_and_1_and_3 = (~engine_3_Busy) & (~start_vector); // @[Dispatcher.cs:163]
+  assign FetchReady_and_1_eq_3 = queue_vector_Count == 4'd0; // @[Dispatcher.cs:163]
+  assign FetchReady_and_1_and_4 = (~engine_4_Busy) & (~start_store); // @[Dispatcher.cs:163]
+  assign FetchReady_and_1_eq_4 = queue_store_Count == 4'd0; // @[Dispatcher.cs:163]
+  assign FetchReady_and_1 = (((((((((1'b1 & FetchReady_and_1_and) & FetchReady_and_1_eq) & FetchReady_and_1_and_1) & FetchReady_and_1_eq_1) & FetchReady_and_1_and_2) & FetchReady_and_1_eq_2) & FetchReady_and_1_and_3) & FetchReady_and_1_eq_3) & FetchReady_and_1_and_4) & FetchReady_and_1_eq_4; // @[Dispatcher.cs:163]
+  assign End_or_and = FetchReady_and & ((((FetchClass[8] & (~FetchClass[6])) & (~FetchClass[7])) & ((((((1'b0 | (FetchClass[0] & queue_load_InReady)) | (FetchClass[1] & queue_weight_InReady)) | (FetchClass[2] & queue_compute_InReady)) | (FetchClass[3] & queue_vector_InReady)) | (FetchClass[4] & queue_store_InReady)) | FetchClass[5])) | ((FetchClass[6] | FetchClass[7]) & FetchReady_and_1)); // @[Dispatcher.cs:192]
+  assign End_or_and_1 = deadlocked & (~ended); // @[Dispatcher.cs:192]
+  assign End_or = (((End_or_and & FetchClass[7]) | (((FetchReady_and_and & (~FetchValid)) & FetchExhausted) & FetchReady_and_1)) | ((halted & (~ended)) & (((((1'b1 & FetchReady_and_1_and) & FetchReady_and_1_and_1) & FetchReady_and_1_and_2) & FetchReady_and_1_and_3) & FetchReady_and_1_and_4))) | End_or_and_1; // @[Dispatcher.cs:192]
+  assign Error_and = FetchReady_and & (~FetchClass[8]); // @[Dispatcher.cs:196]
+  assign DependencyWait_and_and_bits_bits = queue_load_OutData[255:0]; // @[Dispatcher.cs:200]
+  assign DependencyWait_and_and_bits = DependencyWait_and_and_bits_bits[9:5]; // @[Dispatcher.cs:200]
+  assign DependencyWait_and_and = (((1'b1 & ((~DependencyWait_and_and_bits[1]) | has_tokens_weight_to_load)) & ((~DependencyWait_and_and_bits[2]) | has_tokens_compute_to_load)) & ((~DependencyWait_and_and_bits[3]) | has_tokens_vector_to_load)) & ((~DependencyWait_and_and_bits[4]) | has_tokens_store_to_load); // @[Dispatcher.cs:200]
+  assign DependencyWait_and = (queue_load_OutValid & FetchReady_and_1_and) & (~DependencyWait_and_and); // @[Dispatcher.cs:200]
+  assign DependencyWait_and_1_and_bits = queue_weight_OutData[255:0]; // @[Dispatcher.cs:200]
+  assign DependencyWait_and_1_and_bits_1 = DependencyWait_and_1_and_bits[9:5]; // @[Dispatcher.cs:200]
+  assign DependencyWait_and_1_and = (((1'b1 & ((~DependencyWait_and_1_and_bits[5]) | has_tokens_load_to_weight)) & ((~DependencyWait_and_1_and_bits_1[2]) | has_tokens_compute_to_weight)) & ((~DependencyWait_and_1_and_bits_1[3]) | has_tokens_vector_to_weight)) & ((~DependencyWait_and_1_and_bits_1[4]) | has_tokens_store_to_weight); // @[Dispatcher.cs:200]
+  assign DependencyWait_and_1 = (queue_weight_OutValid & FetchReady_and_1_and_1) & (~DependencyWait_and_1_and); // @[Dispatcher.cs:200]
+  assign DependencyWait_and_2_and_bits = queue_compute_OutData[255:0]; // @[Dispatcher.cs:200]
+  assign DependencyWait_and_2_and_bits_1 = DependencyWait_and_2_and_bits[9:5]; // @[Dispatcher.cs:200]
+  assign DependencyWait_and_2_and = (((1'b1 & ((~DependencyWait_and_2_and_bits[5]) | has_tokens_load_to_compute)) & ((~DependencyWait_and_2_and_bits_1[1]) | has_tokens_weight_to_compute)) & ((~DependencyWait_and_2_and_bits_1[3]) | has_tokens_vector_to_compute)) & ((~DependencyWait_and_2_and_bits_1[4]) | has_tokens_store_to_compute); // @[Dispatcher.cs:200]
+  assign DependencyWait_and_2 = (queue_compute_OutValid & FetchReady_and_1_and_2) & (~DependencyWait_and_2_and); // @[Dispatcher.cs:200]
+  assign DependencyWait_and_3_and_bits = queue_vector_OutData[255:0]; // @[Dispatcher.cs:200]
+  assign DependencyWait_and_3_and_bits_1 = DependencyWait_and_3_and_bits[9:5]; // @[Dispatcher.cs:200]
+  assign DependencyWait_and_3_and = (((1'b1 & ((~DependencyWait_and_3_and_bits[5]) | has_tokens_load_to_vector)) & ((~DependencyWait_and_3_and_bits_1[1]) | has_tokens_weight_to_vector)) & ((~DependencyWait_and_3_and_bits_1[2]) | has_tokens_compute_to_vector)) & ((~DependencyWait_and_3_and_bits_1[4]) | has_tokens_store_to_vector); // @[Dispatcher.cs:200]
+  assign DependencyWait_and_3 = (queue_vector_OutValid & FetchReady_and_1_and_3) & (~DependencyWait_and_3_and); // @[Dispatcher.cs:200]
+  assign DependencyWait_and_4_and_bits = queue_store_OutData[255:0]; // @[Dispatcher.cs:200]
+  assign DependencyWait_and_4_and_bits_1 = DependencyWait_and_4_and_bits[9:5]; // @[Dispatcher.cs:200]
+  assign DependencyWait_and_4_and = (((1'b1 & ((~DependencyWait_and_4_and_bits[5]) | has_tokens_load_to_store)) & ((~DependencyWait_and_4_and_bits_1[1]) | has_tokens_weight_to_store)) & ((~DependencyWait_and_4_and_bits_1[2]) | has_tokens_compute_to_store)) & ((~DependencyWait_and_4_and_bits_1[3]) | has_tokens_vector_to_store); // @[Dispatcher.cs:200]
+  assign DependencyWait_and_4 = (queue_store_OutValid & FetchReady_and_1_and_4) & (~DependencyWait_and_4_and); // @[Dispatcher.cs:200]
+  assign tokens_load_to_weight_and_and_and = ((queue_weight_OutValid & FetchReady_and_1_and_1) & DependencyWait_and_1_and) & (~ended); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_load_to_weight_and_and_bits = queue_weight_OutData[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_load_to_weight_and_and = tokens_load_to_weight_and_and_and & tokens_load_to_weight_and_and_bits[5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_load_to_weight_and = given_load_to_weight & (~tokens_load_to_weight_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_load_to_weight_and_1 = tokens_load_to_weight_and_and & (~given_load_to_weight); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_load_to_compute_and_and_and = ((queue_compute_OutValid & FetchReady_and_1_and_2) & DependencyWait_and_2_and) & (~ended); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_load_to_compute_and_and_bits = queue_compute_OutData[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_load_to_compute_and_and = tokens_load_to_compute_and_and_and & tokens_load_to_compute_and_and_bits[5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_load_to_compute_and = given_load_to_compute & (~tokens_load_to_compute_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_load_to_compute_and_1 = tokens_load_to_compute_and_and & (~given_load_to_compute); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_load_to_vector_and_and_and = ((queue_vector_OutValid & FetchReady_and_1_and_3) & DependencyWait_and_3_and) & (~ended); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_load_to_vector_and_and_bits = queue_vector_OutData[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_load_to_vector_and_and = tokens_load_to_vector_and_and_and & tokens_load_to_vector_and_and_bits[5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_load_to_vector_and = given_load_to_vector & (~tokens_load_to_vector_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_load_to_vector_and_1 = tokens_load_to_vector_and_and & (~given_load_to_vector); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_load_to_store_and_and_and = ((queue_store_OutValid & FetchReady_and_1_and_4) & DependencyWait_and_4_and) & (~ended); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_load_to_store_and_and_bits = queue_store_OutData[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_load_to_store_and_and = tokens_load_to_store_and_and_and & tokens_load_to_store_and_and_bits[5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_load_to_store_and = given_load_to_store & (~tokens_load_to_store_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_load_to_store_and_1 = tokens_load_to_store_and_and & (~given_load_to_store); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_weight_to_load_and_and_and = ((queue_load_OutValid & FetchReady_and_1_and) & DependencyWait_and_and) & (~ended); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_weight_to_load_and_and_bits_bits = queue_load_OutData[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_weight_to_load_and_and_bits = tokens_weight_to_load_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_weight_to_load_and_and = tokens_weight_to_load_and_and_and & tokens_weight_to_load_and_and_bits[1]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_weight_to_load_and = given_weight_to_load & (~tokens_weight_to_load_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_weight_to_load_and_1 = tokens_weight_to_load_and_and & (~given_weight_to_load); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_weight_to_compute_and_and_bits_bits = queue_compute_OutData[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_weight_to_compute_and_and_bits = tokens_weight_to_compute_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_weight_to_compute_and_and = tokens_load_to_compute_and_and_and & tokens_weight_to_compute_and_and_bits[1]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_weight_to_compute_and = given_weight_to_compute & (~tokens_weight_to_compute_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_weight_to_compute_and_1 = tokens_weight_to_compute_and_and & (~given_weight_to_compute); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_weight_to_vector_and_and_bits_bits = queue_vector_OutData[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_weight_to_vector_and_and_bits = tokens_weight_to_vector_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_weight_to_vector_and_and = tokens_load_to_vector_and_and_and & tokens_weight_to_vector_and_and_bits[1]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_weight_to_vector_and = given_weight_to_vector & (~tokens_weight_to_vector_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_weight_to_vector_and_1 = tokens_weight_to_vector_and_and & (~given_weight_to_vector); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_weight_to_store_and_and_bits_bits = queue_store_OutData[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_weight_to_store_and_and_bits = tokens_weight_to_store_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_weight_to_store_and_and = tokens_load_to_store_and_and_and & tokens_weight_to_store_and_and_bits[1]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_weight_to_store_and = given_weight_to_store & (~tokens_weight_to_store_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_weight_to_store_and_1 = tokens_weight_to_store_and_and & (~given_weight_to_store); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_compute_to_load_and_and_bits_bits = queue_load_OutData[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_compute_to_load_and_and_bits = tokens_compute_to_load_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_compute_to_load_and_and = tokens_weight_to_load_and_and_and & tokens_compute_to_load_and_and_bits[2]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_compute_to_load_and = given_compute_to_load & (~tokens_compute_to_load_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_compute_to_load_and_1 = tokens_compute_to_load_and_and & (~given_compute_to_load); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_compute_to_weight_and_and_bits_bits = queue_weight_OutData[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_compute_to_weight_and_and_bits = tokens_compute_to_weight_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_compute_to_weight_and_and = tokens_load_to_weight_and_and_and & tokens_compute_to_weight_and_and_bits[2]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_compute_to_weight_and = given_compute_to_weight & (~tokens_compute_to_weight_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_compute_to_weight_and_1 = tokens_compute_to_weight_and_and & (~given_compute_to_weight); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_compute_to_vector_and_and_bits_bits = queue_vector_OutData[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_compute_to_vector_and_and_bits = tokens_compute_to_vector_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_compute_to_vector_and_and = tokens_load_to_vector_and_and_and & tokens_compute_to_vector_and_and_bits[2]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_compute_to_vector_and = given_compute_to_vector & (~tokens_compute_to_vector_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_compute_to_vector_and_1 = tokens_compute_to_vector_and_and & (~given_compute_to_vector); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_compute_to_store_and_and_bits_bits = queue_store_OutData[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_compute_to_store_and_and_bits = tokens_compute_to_store_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_compute_to_store_and_and = tokens_load_to_store_and_and_and & tokens_compute_to_store_and_and_bits[2]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_compute_to_store_and = given_compute_to_store & (~tokens_compute_to_store_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_compute_to_store_and_1 = tokens_compute_to_store_and_and & (~given_compute_to_store); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_vector_to_load_and_and_bits_bits = queue_load_OutData[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_vector_to_load_and_and_bits = tokens_vector_to_load_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_vector_to_load_and_and = tokens_weight_to_load_and_and_and & tokens_vector_to_load_and_and_bits[3]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_vector_to_load_and = given_vector_to_load & (~tokens_vector_to_load_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_vector_to_load_and_1 = tokens_vector_to_load_and_and & (~given_vector_to_load); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_vector_to_weight_and_and_bits_bits = queue_weight_OutData[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_vector_to_weight_and_and_bits = tokens_vector_to_weight_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_vector_to_weight_and_and = tokens_load_to_weight_and_and_and & tokens_vector_to_weight_and_and_bits[3]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_vector_to_weight_and = given_vector_to_weight & (~tokens_vector_to_weight_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_vector_to_weight_and_1 = tokens_vector_to_weight_and_and & (~given_vector_to_weight); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_vector_to_compute_and_and_bits_bits = queue_compute_OutData[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_vector_to_compute_and_and_bits = tokens_vector_to_compute_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_vector_to_compute_and_and = tokens_load_to_compute_and_and_and & tokens_vector_to_compute_and_and_bits[3]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_vector_to_compute_and = given_vector_to_compute & (~tokens_vector_to_compute_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_vector_to_compute_and_1 = tokens_vector_to_compute_and_and & (~given_vector_to_compute); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_vector_to_store_and_and_bits_bits = queue_store_OutData[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_vector_to_store_and_and_bits = tokens_vector_to_store_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_vector_to_store_and_and = tokens_load_to_store_and_and_and & tokens_vector_to_store_and_and_bits[3]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_vector_to_store_and = given_vector_to_store & (~tokens_vector_to_store_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_vector_to_store_and_1 = tokens_vector_to_store_and_and & (~given_vector_to_store); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_store_to_load_and_and_bits_bits = queue_load_OutData[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_store_to_load_and_and_bits = tokens_store_to_load_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_store_to_load_and_and = tokens_weight_to_load_and_and_and & tokens_store_to_load_and_and_bits[4]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_store_to_load_and = given_store_to_load & (~tokens_store_to_load_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_store_to_load_and_1 = tokens_store_to_load_and_and & (~given_store_to_load); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_store_to_weight_and_and_bits_bits = queue_weight_OutData[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_store_to_weight_and_and_bits = tokens_store_to_weight_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_store_to_weight_and_and = tokens_load_to_weight_and_and_and & tokens_store_to_weight_and_and_bits[4]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_store_to_weight_and = given_store_to_weight & (~tokens_store_to_weight_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_store_to_weight_and_1 = tokens_store_to_weight_and_and & (~given_store_to_weight); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_store_to_compute_and_and_bits_bits = queue_compute_OutData[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_store_to_compute_and_and_bits = tokens_store_to_compute_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_store_to_compute_and_and = tokens_load_to_compute_and_and_and & tokens_store_to_compute_and_and_bits[4]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_store_to_compute_and = given_store_to_compute & (~tokens_store_to_compute_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_store_to_compute_and_1 = tokens_store_to_compute_and_and & (~given_store_to_compute); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_store_to_vector_and_and_bits_bits = queue_vector_OutData[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_store_to_vector_and_and_bits = tokens_store_to_vector_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_store_to_vector_and_and = tokens_load_to_vector_and_and_and & tokens_store_to_vector_and_and_bits[4]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_store_to_vector_and = given_store_to_vector & (~tokens_store_to_vector_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_store_to_vector_and_1 = tokens_store_to_vector_and_and & (~given_store_to_vector); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign given_load_to_weight_bits = current_load[14:10]; // @[Dispatcher.cs:130]
+  assign given_load_to_compute_bits = current_load[14:10]; // @[Dispatcher.cs:130]
+  assign given_load_to_vector_bits = current_load[14:10]; // @[Dispatcher.cs:130]
+  assign given_load_to_store_bits = current_load[14:10]; // @[Dispatcher.cs:130]
+  assign given_weight_to_compute_bits = current_weight[14:10]; // @[Dispatcher.cs:130]
+  assign given_weight_to_vector_bits = current_weight[14:10]; // @[Dispatcher.cs:130]
+  assign given_weight_to_store_bits = current_weight[14:10]; // @[Dispatcher.cs:130]
+  assign given_compute_to_weight_bits = current_compute[14:10]; // @[Dispatcher.cs:130]
+  assign given_compute_to_vector_bits = current_compute[14:10]; // @[Dispatcher.cs:130]
+  assign given_compute_to_store_bits = current_compute[14:10]; // @[Dispatcher.cs:130]
+  assign given_vector_to_weight_bits = current_vector[14:10]; // @[Dispatcher.cs:130]
+  assign given_vector_to_compute_bits = current_vector[14:10]; // @[Dispatcher.cs:130]
+  assign given_vector_to_store_bits = current_vector[14:10]; // @[Dispatcher.cs:130]
+  assign given_store_to_weight_bits = current_store[14:10]; // @[Dispatcher.cs:130]
+  assign given_store_to_compute_bits = current_store[14:10]; // @[Dispatcher.cs:130]
+  assign given_store_to_vector_bits = current_store[14:10]; // @[Dispatcher.cs:130]
+  assign quiet_cycles_and = (((((quiet_dispatch & (~ended)) & quiet_load) & quiet_weight) & quiet_compute) & quiet_vector) & quiet_store; // @[Dispatcher.cs:179, Dispatcher.cs:188]
+  assign FetchReady = FetchReady_and & ((((FetchClass[8] & (~FetchClass[6])) & (~FetchClass[7])) & ((((((1'b0 | (FetchClass[0] & queue_load_InReady)) | (FetchClass[1] & queue_weight_InReady)) | (FetchClass[2] & queue_compute_InReady)) | (FetchClass[3] & queue_vector_InReady)) | (FetchClass[4] & queue_store_InReady)) | FetchClass[5])) | ((FetchClass[6] | FetchClass[7]) & FetchReady_and_1)); // @[Dispatcher.cs:163]
+  assign engine_0_Start = start_load; // @[Dispatcher.cs:112]
+  assign engine_0_Instruction = current_load; // @[Dispatcher.cs:113]
+  assign engine_0_StepGroup = current_step_group_load; // @[Dispatcher.cs:114]
+  assign engine_0_Abort = Start; // @[Dispatcher.cs:115]
+  assign engine_1_Start = start_weight; // @[Dispatcher.cs:112]
+  assign engine_1_Instruction = current_weight; // @[Dispatcher.cs:113]
+  assign engine_1_StepGroup = current_step_group_weight; // @[Dispatcher.cs:114]
+  assign engine_1_Abort = Start; // @[Dispatcher.cs:115]
+  assign engine_2_Start = start_compute; // @[Dispatcher.cs:112]
+  assign engine_2_Instruction = current_compute; // @[Dispatcher.cs:113]
+  assign engine_2_StepGroup = current_step_group_compute; // @[Dispatcher.cs:114]
+  assign engine_2_Abort = Start; // @[Dispatcher.cs:115]
+  assign engine_3_Start = start_vector; // @[Dispatcher.cs:112]
+  assign engine_3_Instruction = current_vector; // @[Dispatcher.cs:113]
+  assign engine_3_StepGroup = current_step_group_vector; // @[Dispatcher.cs:114]
+  assign engine_3_Abort = Start; // @[Dispatcher.cs:115]
+  assign engine_4_Start = start_store; // @[Dispatcher.cs:112]
+  assign engine_4_Instruction = current_store; // @[Dispatcher.cs:113]
+  assign engine_4_StepGroup = current_step_group_store; // @[Dispatcher.cs:114]
+  assign engine_4_Abort = Start; // @[Dispatcher.cs:115]
+  assign End = End_or & (~Start); // @[Dispatcher.cs:192]
+  assign Error = (Error_and | overflowed) | End_or_and_1; // @[Dispatcher.cs:196]
+  assign ErrorCode = Error_and ? 4'd1 : (overflowed ? 4'd4 : 4'd5); // @[Dispatcher.cs:197]
+  assign ErrorPc = FetchIndex; // @[Dispatcher.cs:198]
+  assign Dispatched = End_or_and; // @[Dispatcher.cs:199]
+  assign DependencyWait = ((((1'b0 | DependencyWait_and) | DependencyWait_and_1) | DependencyWait_and_2) | DependencyWait_and_3) | DependencyWait_and_4; // @[Dispatcher.cs:200]
+  assign EngineState = {1'b0, halted, (((FetchClass[6] | FetchClass[7]) & FetchValid) & (~End_or_and)), ((((FetchValid & (~End_or_and)) & (~FetchClass[6])) & (~FetchClass[7])) & FetchClass[8]), {engine_4_Stalled, (~FetchReady_and_1_eq_4), DependencyWait_and_4, engine_4_Busy}, {engine_3_Stalled, (~FetchReady_and_1_eq_3), DependencyWait_and_3, engine_3_Busy}, {engine_2_Stalled, (~FetchReady_and_1_eq_2), DependencyWait_and_2, engine_2_Busy}, {engine_1_Stalled, (~FetchReady_and_1_eq_1), DependencyWait_and_1, engine_1_Busy}, {engine_0_Stalled, (~FetchReady_and_1_eq), DependencyWait_and, engine_0_Busy}}; // @[Dispatcher.cs:204]
+  assign queue_load_InValid = End_or_and & FetchClass[0]; // @[Dispatcher.cs:165]
+  assign queue_load_InData = {step_group, FetchInstruction}; // @[Dispatcher.cs:87]
+  assign queue_load_OutReady = tokens_weight_to_load_and_and_and; // @[Dispatcher.cs:104]
+  assign queue_load_Clear = Start; // @[Dispatcher.cs:86]
+  assign queue_weight_InValid = End_or_and & FetchClass[1]; // @[Dispatcher.cs:165]
+  assign queue_weight_InData = {step_group, FetchInstruction}; // @[Dispatcher.cs:87]
+  assign queue_weight_OutReady = tokens_load_to_weight_and_and_and; // @[Dispatcher.cs:104]
+  assign queue_weight_Clear = Start; // @[Dispatcher.cs:86]
+  assign queue_compute_InValid = End_or_and & FetchClass[2]; // @[Dispatcher.cs:165]
+  assign queue_compute_InData = {step_group, FetchInstruction}; // @[Dispatcher.cs:87]
+  assign queue_compute_OutReady = tokens_load_to_compute_and_and_and; // @[Dispatcher.cs:104]
+  assign queue_compute_Clear = Start; // @[Dispatcher.cs:86]
+  assign queue_vector_InValid = End_or_and & FetchClass[3]; // @[Dispatcher.cs:165]
+  assign queue_vector_InData = {step_group, FetchInstruction}; // @[Dispatcher.cs:87]
+  assign queue_vector_OutReady = tokens_load_to_vector_and_and_and; // @[Dispatcher.cs:104]
+  assign queue_vector_Clear = Start; // @[Dispatcher.cs:86]
+  assign queue_store_InValid = End_or_and & FetchClass[4]; // @[Dispatcher.cs:165]
+  assign queue_store_InData = {step_group, FetchInstruction}; // @[Dispatcher.cs:87]
+  assign queue_store_OutReady = tokens_load_to_store_and_and_and; // @[Dispatcher.cs:104]
+  assign queue_store_Clear = Start; // @[Dispatcher.cs:86]
 
-  always @(posedge clk) begin // @[Dispatcher.cs:166, Dispatcher.cs:183]
-    step_group <= Start ? InitialStepGroup : ((End_or_or_and & FetchReady_or_eq) ? FetchInstruction[18:16] : step_group);
+  always @(posedge clk) begin // @[Dispatcher.cs:167, Dispatcher.cs:185]
+    step_group <= Start ? InitialStepGroup : ((End_or_and & FetchClass[5]) ? FetchInstruction[18:16] : step_group);
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:168, Dispatcher.cs:184, Dispatcher.cs:189]
+  always @(posedge clk) begin // @[Dispatcher.cs:169, Dispatcher.cs:186, Dispatcher.cs:191]
     if (rst)
       halted <= 1'b0;
     else
       halted <= Halt ? 1'b1 : (Start ? 1'b0 : ((Error_and | Halt) ? 1'b1 : halted));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:180, Dispatcher.cs:185]
+  always @(posedge clk) begin // @[Dispatcher.cs:182, Dispatcher.cs:187]
     if (rst)
       ended <= 1'b1;
     else
       ended <= Start ? 1'b0 : (End_or ? 1'b1 : ended);
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
+  always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_load_to_weight <= 8'd0;
     else
       tokens_load_to_weight <= Start ? 8'd0 : (tokens_load_to_weight_and ? (tokens_load_to_weight + 8'd1) : (tokens_load_to_weight_and_1 ? (tokens_load_to_weight - 8'd1) : tokens_load_to_weight));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_load_to_weight <= 1'b0;
     else
       has_tokens_load_to_weight <= Start ? 1'b0 : (tokens_load_to_weight_and ? 1'b1 : (tokens_load_to_weight_and_1 ? (tokens_load_to_weight != 8'd1) : has_tokens_load_to_weight));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
+  always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_load_to_compute <= 8'd0;
     else
       tokens_load_to_compute <= Start ? 8'd0 : (tokens_load_to_compute_and ? (tokens_load_to_compute + 8'd1) : (tokens_load_to_compute_and_1 ? (tokens_load_to_compute - 8'd1) : tokens_load_to_compute));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_load_to_compute <= 1'b0;
     else
       has_tokens_load_to_compute <= Start ? 1'b0 : (tokens_load_to_compute_and ? 1'b1 : (tokens_load_to_compute_and_1 ? (tokens_load_to_compute != 8'd1) : has_tokens_load_to_compute));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
+  always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_load_to_vector <= 8'd0;
     else
       tokens_load_to_vector <= Start ? 8'd0 : (tokens_load_to_vector_and ? (tokens_load_to_vector + 8'd1) : (tokens_load_to_vector_and_1 ? (tokens_load_to_vector - 8'd1) : tokens_load_to_vector));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_load_to_vector <= 1'b0;
     else
       has_tokens_load_to_vector <= Start ? 1'b0 : (tokens_load_to_vector_and ? 1'b1 : (tokens_load_to_vector_and_1 ? (tokens_load_to_vector != 8'd1) : has_tokens_load_to_vector));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
+  always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_load_to_store <= 8'd0;
     else
       tokens_load_to_store <= Start ? 8'd0 : (tokens_load_to_store_and ? (tokens_load_to_store + 8'd1) : (tokens_load_to_store_and_1 ? (tokens_load_to_store - 8'd1) : tokens_load_to_store));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_load_to_store <= 1'b0;
     else
       has_tokens_load_to_store <= Start ? 1'b0 : (tokens_load_to_store_and ? 1'b1 : (tokens_load_to_store_and_1 ? (tokens_load_to_store != 8'd1) : has_tokens_load_to_store));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
+  always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_weight_to_load <= 8'd0;
     else
       tokens_weight_to_load <= Start ? 8'd0 : (tokens_weight_to_load_and ? (tokens_weight_to_load + 8'd1) : (tokens_weight_to_load_and_1 ? (tokens_weight_to_load - 8'd1) : tokens_weight_to_load));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_weight_to_load <= 1'b0;
     else
       has_tokens_weight_to_load <= Start ? 1'b0 : (tokens_weight_to_load_and ? 1'b1 : (tokens_weight_to_load_and_1 ? (tokens_weight_to_load != 8'd1) : has_tokens_weight_to_load));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
+  always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_weight_to_compute <= 8'd0;
     else
       tokens_weight_to_compute <= Start ? 8'd0 : (tokens_weight_to_compute_and ? (tokens_weight_to_compute + 8'd1) : (tokens_weight_to_compute_and_1 ? (tokens_weight_to_compute - 8'd1) : tokens_weight_to_compute));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_weight_to_compute <= 1'b0;
     else
       has_tokens_weight_to_compute <= Start ? 1'b0 : (tokens_weight_to_compute_and ? 1'b1 : (tokens_weight_to_compute_and_1 ? (tokens_weight_to_compute != 8'd1) : has_tokens_weight_to_compute));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
+  always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_weight_to_vector <= 8'd0;
     else
       tokens_weight_to_vector <= Start ? 8'd0 : (tokens_weight_to_vector_and ? (tokens_weight_to_vector + 8'd1) : (tokens_weight_to_vector_and_1 ? (tokens_weight_to_vector - 8'd1) : tokens_weight_to_vector));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_weight_to_vector <= 1'b0;
     else
       has_tokens_weight_to_vector <= Start ? 1'b0 : (tokens_weight_to_vector_and ? 1'b1 : (tokens_weight_to_vector_and_1 ? (tokens_weight_to_vector != 8'd1) : has_tokens_weight_to_vector));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
+  always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_weight_to_store <= 8'd0;
     else
       tokens_weight_to_store <= Start ? 8'd0 : (tokens_weight_to_store_and ? (tokens_weight_to_store + 8'd1) : (tokens_weight_to_store_and_1 ? (tokens_weight_to_store - 8'd1) : tokens_weight_to_store));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_weight_to_store <= 1'b0;
     else
       has_tokens_weight_to_store <= Start ? 1'b0 : (tokens_weight_to_store_and ? 1'b1 : (tokens_weight_to_store_and_1 ? (tokens_weight_to_store != 8'd1) : has_tokens_weight_to_store));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
+  always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_compute_to_load <= 8'd0;
     else
       tokens_compute_to_load <= Start ? 8'd0 : (tokens_compute_to_load_and ? (tokens_compute_to_load + 8'd1) : (tokens_compute_to_load_and_1 ? (tokens_compute_to_load - 8'd1) : tokens_compute_to_load));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_compute_to_load <= 1'b0;
     else
       has_tokens_compute_to_load <= Start ? 1'b0 : (tokens_compute_to_load_and ? 1'b1 : (tokens_compute_to_load_and_1 ? (tokens_compute_to_load != 8'd1) : has_tokens_compute_to_load));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
+  always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_compute_to_weight <= 8'd0;
     else
       tokens_compute_to_weight <= Start ? 8'd0 : (tokens_compute_to_weight_and ? (tokens_compute_to_weight + 8'd1) : (tokens_compute_to_weight_and_1 ? (tokens_compute_to_weight - 8'd1) : tokens_compute_to_weight));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_compute_to_weight <= 1'b0;
     else
       has_tokens_compute_to_weight <= Start ? 1'b0 : (tokens_compute_to_weight_and ? 1'b1 : (tokens_compute_to_weight_and_1 ? (tokens_compute_to_weight != 8'd1) : has_tokens_compute_to_weight));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
+  always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_compute_to_vector <= 8'd0;
     else
       tokens_compute_to_vector <= Start ? 8'd0 : (tokens_compute_to_vector_and ? (tokens_compute_to_vector + 8'd1) : (tokens_compute_to_vector_and_1 ? (tokens_compute_to_vector - 8'd1) : tokens_compute_to_vector));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_compute_to_vector <= 1'b0;
     else
       has_tokens_compute_to_vector <= Start ? 1'b0 : (tokens_compute_to_vector_and ? 1'b1 : (tokens_compute_to_vector_and_1 ? (tokens_compute_to_vector != 8'd1) : has_tokens_compute_to_vector));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
+  always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_compute_to_store <= 8'd0;
     else
       tokens_compute_to_store <= Start ? 8'd0 : (tokens_compute_to_store_and ? (tokens_compute_to_store + 8'd1) : (tokens_compute_to_store_and_1 ? (tokens_compute_to_store - 8'd1) : tokens_compute_to_store));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_compute_to_store <= 1'b0;
     else
       has_tokens_compute_to_store <= Start ? 1'b0 : (tokens_compute_to_store_and ? 1'b1 : (tokens_compute_to_store_and_1 ? (tokens_compute_to_store != 8'd1) : has_tokens_compute_to_store));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
+  always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_vector_to_load <= 8'd0;
     else
       tokens_vector_to_load <= Start ? 8'd0 : (tokens_vector_to_load_and ? (tokens_vector_to_load + 8'd1) : (tokens_vector_to_load_and_1 ? (tokens_vector_to_load - 8'd1) : tokens_vector_to_load));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_vector_to_load <= 1'b0;
     else
       has_tokens_vector_to_load <= Start ? 1'b0 : (tokens_vector_to_load_and ? 1'b1 : (tokens_vector_to_load_and_1 ? (tokens_vector_to_load != 8'd1) : has_tokens_vector_to_load));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
+  always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_vector_to_weight <= 8'd0;
     else
       tokens_vector_to_weight <= Start ? 8'd0 : (tokens_vector_to_weight_and ? (tokens_vector_to_weight + 8'd1) : (tokens_vector_to_weight_and_1 ? (tokens_vector_to_weight - 8'd1) : tokens_vector_to_weight));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_vector_to_weight <= 1'b0;
     else
       has_tokens_vector_to_weight <= Start ? 1'b0 : (tokens_vector_to_weight_and ? 1'b1 : (tokens_vector_to_weight_and_1 ? (tokens_vector_to_weight != 8'd1) : has_tokens_vector_to_weight));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
+  always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_vector_to_compute <= 8'd0;
     else
       tokens_vector_to_compute <= Start ? 8'd0 : (tokens_vector_to_compute_and ? (tokens_vector_to_compute + 8'd1) : (tokens_vector_to_compute_and_1 ? (tokens_vector_to_compute - 8'd1) : tokens_vector_to_compute));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_vector_to_compute <= 1'b0;
     else
       has_tokens_vector_to_compute <= Start ? 1'b0 : (tokens_vector_to_compute_and ? 1'b1 : (tokens_vector_to_compute_and_1 ? (tokens_vector_to_compute != 8'd1) : has_tokens_vector_to_compute));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
+  always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_vector_to_store <= 8'd0;
     else
       tokens_vector_to_store <= Start ? 8'd0 : (tokens_vector_to_store_and ? (tokens_vector_to_store + 8'd1) : (tokens_vector_to_store_and_1 ? (tokens_vector_to_store - 8'd1) : tokens_vector_to_store));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_vector_to_store <= 1'b0;
     else
       has_tokens_vector_to_store <= Start ? 1'b0 : (tokens_vector_to_store_and ? 1'b1 : (tokens_vector_to_store_and_1 ? (tokens_vector_to_store != 8'd1) : has_tokens_vector_to_store));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
+  always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_store_to_load <= 8'd0;
     else
       tokens_store_to_load <= Start ? 8'd0 : (tokens_store_to_load_and ? (tokens_store_to_load + 8'd1) : (tokens_store_to_load_and_1 ? (tokens_store_to_load - 8'd1) : tokens_store_to_load));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_store_to_load <= 1'b0;
     else
       has_tokens_store_to_load <= Start ? 1'b0 : (tokens_store_to_load_and ? 1'b1 : (tokens_store_to_load_and_1 ? (tokens_store_to_load != 8'd1) : has_tokens_store_to_load));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
+  always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_store_to_weight <= 8'd0;
     else
       tokens_store_to_weight <= Start ? 8'd0 : (tokens_store_to_weight_and ? (tokens_store_to_weight + 8'd1) : (tokens_store_to_weight_and_1 ? (tokens_store_to_weight - 8'd1) : tokens_store_to_weight));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_store_to_weight <= 1'b0;
     else
       has_tokens_store_to_weight <= Start ? 1'b0 : (tokens_store_to_weight_and ? 1'b1 : (tokens_store_to_weight_and_1 ? (tokens_store_to_weight != 8'd1) : has_tokens_store_to_weight));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
+  always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_store_to_compute <= 8'd0;
     else
       tokens_store_to_compute <= Start ? 8'd0 : (tokens_store_to_compute_and ? (tokens_store_to_compute + 8'd1) : (tokens_store_to_compute_and_1 ? (tokens_store_to_compute - 8'd1) : tokens_store_to_compute));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_store_to_compute <= 1'b0;
     else
       has_tokens_store_to_compute <= Start ? 1'b0 : (tokens_store_to_compute_and ? 1'b1 : (tokens_store_to_compute_and_1 ? (tokens_store_to_compute != 8'd1) : has_tokens_store_to_compute));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:135, Dispatcher.cs:139, Dispatcher.cs:144]
+  always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_store_to_vector <= 8'd0;
     else
       tokens_store_to_vector <= Start ? 8'd0 : (tokens_store_to_vector_and ? (tokens_store_to_vector + 8'd1) : (tokens_store_to_vector_and_1 ? (tokens_store_to_vector - 8'd1) : tokens_store_to_vector));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_store_to_vector <= 1'b0;
     else
       has_tokens_store_to_vector <= Start ? 1'b0 : (tokens_store_to_vector_and ? 1'b1 : (tokens_store_to_vector_and_1 ? (tokens_store_to_vector != 8'd1) : has_tokens_store_to_vector));
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:110]
+  always @(posedge clk) begin // @[Dispatcher.cs:111]
     if (rst)
       start_load <= 1'b0;
     else
       start_load <= tokens_weight_to_load_and_and_and & (~Start);
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:107]
+  always @(posedge clk) begin // @[Dispatcher.cs:108]
     if (tokens_weight_to_load_and_and_and)
       current_load <= queue_load_OutData[255:0];
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:108]
+  always @(posedge clk) begin // @[Dispatcher.cs:109]
     if (tokens_weight_to_load_and_and_and)
       current_step_group_load <= queue_load_OutData[258:256];
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:110]
+  always @(posedge clk) begin // @[Dispatcher.cs:111]
     if (rst)
       start_weight <= 1'b0;
     else
       start_weight <= tokens_load_to_weight_and_and_and & (~Start);
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:107]
+  always @(posedge clk) begin // @[Dispatcher.cs:108]
     if (tokens_load_to_weight_and_and_and)
       current_weight <= queue_weight_OutData[255:0];
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:108]
+  always @(posedge clk) begin // @[Dispatcher.cs:109]
     if (tokens_load_to_weight_and_and_and)
       current_step_group_weight <= queue_weight_OutData[258:256];
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:110]
+  always @(posedge clk) begin // @[Dispatcher.cs:111]
     if (rst)
       start_compute <= 1'b0;
     else
       start_compute <= tokens_load_to_compute_and_and_and & (~Start);
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:107]
+  always @(posedge clk) begin // @[Dispatcher.cs:108]
     if (tokens_load_to_compute_and_and_and)
       current_compute <= queue_compute_OutData[255:0];
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:108]
+  always @(posedge clk) begin // @[Dispatcher.cs:109]
     if (tokens_load_to_compute_and_and_and)
       current_step_group_compute <= queue_compute_OutData[258:256];
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:110]
+  always @(posedge clk) begin // @[Dispatcher.cs:111]
     if (rst)
       start_vector <= 1'b0;
     else
       start_vector <= tokens_load_to_vector_and_and_and & (~Start);
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:107]
+  always @(posedge clk) begin // @[Dispatcher.cs:108]
     if (tokens_load_to_vector_and_and_and)
       current_vector <= queue_vector_OutData[255:0];
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:108]
+  always @(posedge clk) begin // @[Dispatcher.cs:109]
     if (tokens_load_to_vector_and_and_and)
       current_step_group_vector <= queue_vector_OutData[258:256];
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:110]
+  always @(posedge clk) begin // @[Dispatcher.cs:111]
     if (rst)
       start_store <= 1'b0;
     else
       start_store <= tokens_load_to_store_and_and_and & (~Start);
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:107]
+  always @(posedge clk) begin // @[Dispatcher.cs:108]
     if (tokens_load_to_store_and_and_and)
       current_store <= queue_store_OutData[255:0];
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:108]
+  always @(posedge clk) begin // @[Dispatcher.cs:109]
     if (tokens_load_to_store_and_and_and)
       current_step_group_store <= queue_store_OutData[258:256];
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:129]
+  always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_load_to_weight <= 1'b0;
     else
       given_load_to_weight <= (engine_0_Done & given_load_to_weight_bits[1]) & (~Start);
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:129]
+  always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_load_to_compute <= 1'b0;
     else
       given_load_to_compute <= (engine_0_Done & given_load_to_compute_bits[2]) & (~Start);
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:129]
+  always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_load_to_vector <= 1'b0;
     else
       given_load_to_vector <= (engine_0_Done & given_load_to_vector_bits[3]) & (~Start);
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:129]
+  always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_load_to_store <= 1'b0;
     else
       given_load_to_store <= (engine_0_Done & given_load_to_store_bits[4]) & (~Start);
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:129]
+  always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_weight_to_load <= 1'b0;
     else
       given_weight_to_load <= (engine_1_Done & current_weight[10]) & (~Start);
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:129]
+  always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_weight_to_compute <= 1'b0;
     else
       given_weight_to_compute <= (engine_1_Done & given_weight_to_compute_bits[2]) & (~Start);
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:129]
+  always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_weight_to_vector <= 1'b0;
     else
       given_weight_to_vector <= (engine_1_Done & given_weight_to_vector_bits[3]) & (~Start);
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:129]
+  always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_weight_to_store <= 1'b0;
     else
       given_weight_to_store <= (engine_1_Done & given_weight_to_store_bits[4]) & (~Start);
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:129]
+  always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_compute_to_load <= 1'b0;
     else
       given_compute_to_load <= (engine_2_Done & current_compute[10]) & (~Start);
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:129]
+  always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_compute_to_weight <= 1'b0;
     else
       given_compute_to_weight <= (engine_2_Done & given_compute_to_weight_bits[1]) & (~Start);
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:129]
+  always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_compute_to_vector <= 1'b0;
     else
       given_compute_to_vector <= (engine_2_Done & given_compute_to_vector_bits[3]) & (~Start);
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:129]
+  always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_compute_to_store <= 1'b0;
     else
       given_compute_to_store <= (engine_2_Done & given_compute_to_store_bits[4]) & (~Start);
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:129]
+  always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_vector_to_load <= 1'b0;
     else
       given_vector_to_load <= (engine_3_Done & current_vector[10]) & (~Start);
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:129]
+  always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_vector_to_weight <= 1'b0;
     else
       given_vector_to_weight <= (engine_3_Done & given_vector_to_weight_bits[1]) & (~Start);
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:129]
+  always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_vector_to_compute <= 1'b0;
     else
       given_vector_to_compute <= (engine_3_Done & given_vector_to_compute_bits[2]) & (~Start);
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:129]
+  always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_vector_to_store <= 1'b0;
     else
       given_vector_to_store <= (engine_3_Done & given_vector_to_store_bits[4]) & (~Start);
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:129]
+  always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_store_to_load <= 1'b0;
     else
       given_store_to_load <= (engine_4_Done & current_store[10]) & (~Start);
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:129]
+  always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_store_to_weight <= 1'b0;
     else
       given_store_to_weight <= (engine_4_Done & given_store_to_weight_bits[1]) & (~Start);
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:129]
+  always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_store_to_compute <= 1'b0;
     else
       given_store_to_compute <= (engine_4_Done & given_store_to_compute_bits[2]) & (~Start);
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:129]
+  always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_store_to_vector <= 1'b0;
     else
       given_store_to_vector <= (engine_4_Done & given_store_to_vector_bits[3]) & (~Start);
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:175, Dispatcher.cs:186]
+  always @(posedge clk) begin // @[Dispatcher.cs:179, Dispatcher.cs:188]
     if (rst)
       quiet_cycles <= 5'd0;
     else
-      quiet_cycles <= Start ? 5'd0 : ((quiet_cycles_and & (~End_or_or)) ? ((quiet_cycles == 5'd16) ? quiet_cycles : (quiet_cycles + 5'd1)) : 5'd0);
+      quiet_cycles <= Start ? 5'd0 : (quiet_cycles_and ? ((quiet_cycles == 5'd16) ? quiet_cycles : (quiet_cycles + 5'd1)) : 5'd0);
+  end
+
+  always @(posedge clk) begin // @[Dispatcher.cs:177]
+    if (rst)
+      quiet_load <= 1'b0;
+    else
+      quiet_load <= ((FetchReady_and_1_and & (FetchReady_and_1_eq | DependencyWait_and)) | (engine_0_Busy & engine_0_Stalled)) & (~Start);
+  end
+
+  always @(posedge clk) begin // @[Dispatcher.cs:177]
+    if (rst)
+      quiet_weight <= 1'b0;
+    else
+      quiet_weight <= ((FetchReady_and_1_and_1 & (FetchReady_and_1_eq_1 | DependencyWait_and_1)) | (engine_1_Busy & engine_1_Stalled)) & (~Start);
+  end
+
+  always @(posedge clk) begin // @[Dispatcher.cs:177]
+    if (rst)
+      quiet_compute <= 1'b0;
+    else
+      quiet_compute <= ((FetchReady_and_1_and_2 & (FetchReady_and_1_eq_2 | DependencyWait_and_2)) | (engine_2_Busy & engine_2_Stalled)) & (~Start);
+  end
+
+  always @(posedge clk) begin // @[Dispatcher.cs:177]
+    if (rst)
+      quiet_vector <= 1'b0;
+    else
+      quiet_vector <= ((FetchReady_and_1_and_3 & (FetchReady_and_1_eq_3 | DependencyWait_and_3)) | (engine_3_Busy & engine_3_Stalled)) & (~Start);
+  end
+
+  always @(posedge clk) begin // @[Dispatcher.cs:177]
+    if (rst)
+      quiet_store <= 1'b0;
+    else
+      quiet_store <= ((FetchReady_and_1_and_4 & (FetchReady_and_1_eq_4 | DependencyWait_and_4)) | (engine_4_Busy & engine_4_Stalled)) & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:178]
     if (rst)
-      deadlocked <= 1'b0;
+      quiet_dispatch <= 1'b0;
     else
-      deadlocked <= ((quiet_cycles_and & (~End_or_or)) & (quiet_cycles == 5'd15)) & (~Start);
+      quiet_dispatch <= (((FetchValid & (~End_or_and)) | ((~FetchValid) & FetchExhausted)) | halted) & (~Start);
   end
 
-  always @(posedge clk) begin // @[Dispatcher.cs:192]
+  always @(posedge clk) begin // @[Dispatcher.cs:180]
+    if (rst)
+      deadlocked <= 1'b0;
+    else
+      deadlocked <= (quiet_cycles_and & (quiet_cycles == 5'd15)) & (~Start);
+  end
+
+  always @(posedge clk) begin // @[Dispatcher.cs:194]
+    if (rst)
+      overflowing <= 20'd0;
+    else
+      overflowing <= {(((given_load_to_weight & (~tokens_load_to_weight_and_and)) & (tokens_load_to_weight == 8'd255)) & (~Start)), (((given_load_to_compute & (~tokens_load_to_compute_and_and)) & (tokens_load_to_compute == 8'd255)) & (~Start)), (((given_load_to_vector & (~tokens_load_to_vector_and_and)) & (tokens_load_to_vector == 8'd255)) & (~Start)), (((given_load_to_store & (~tokens_load_to_store_and_and)) & (tokens_load_to_store == 8'd255)) & (~Start)), (((given_weight_to_load & (~tokens_weight_to_load_and_and)) & (tokens_weight_to_load == 8'd255)) & (~Start)), (((given_weight_to_compute & (~tokens_weight_to_compute_and_and)) & (tokens_weight_to_compute == 8'd255)) & (~Start)), (((given_weight_to_vector & (~tokens_weight_to_vector_and_and)) & (tokens_weight_to_vector == 8'd255)) & (~Start)), (((given_weight_to_store & (~tokens_weight_to_store_and_and)) & (tokens_weight_to_store == 8'd255)) & (~Start)), (((given_compute_to_load & (~tokens_compute_to_load_and_and)) & (tokens_compute_to_load == 8'd255)) & (~Start)), (((given_compute_to_weight & (~tokens_compute_to_weight_and_and)) & (tokens_compute_to_weight == 8'd255)) & (~Start)), (((given_compute_to_vector & (~tokens_compute_to_vector_and_and)) & (tokens_compute_to_vector == 8'd255)) & (~Start)), (((given_compute_to_store & (~tokens_compute_to_store_and_and)) & (tokens_compute_to_store == 8'd255)) & (~Start)), (((given_vector_to_load & (~tokens_vector_to_load_and_and)) & (tokens_vector_to_load == 8'd255)) & (~Start)), (((given_vector_to_weight & (~tokens_vector_to_weight_and_and)) & (tokens_vector_to_weight == 8'd255)) & (~Start)), (((given_vector_to_compute & (~tokens_vector_to_compute_and_and)) & (tokens_vector_to_compute == 8'd255)) & (~Start)), (((given_vector_to_store & (~tokens_vector_to_store_and_and)) & (tokens_vector_to_store == 8'd255)) & (~Start)), (((given_store_to_load & (~tokens_store_to_load_and_and)) & (tokens_store_to_load == 8'd255)) & (~Start)), (((given_store_to_weight & (~tokens_store_to_weight_and_and)) & (tokens_store_to_weight == 8'd255)) & (~Start)), (((given_store_to_compute & (~tokens_store_to_compute_and_and)) & (tokens_store_to_compute == 8'd255)) & (~Start)), (((given_store_to_vector & (~tokens_store_to_vector_and_and)) & (tokens_store_to_vector == 8'd255)) & (~Start))};
+  end
+
+  always @(posedge clk) begin // @[Dispatcher.cs:195]
     if (rst)
       overflowed <= 1'b0;
     else
-      overflowed <= ((((((((((((((((((((1'b0 | ((given_load_to_weight & (~tokens_load_to_weight_and_and)) & (tokens_load_to_weight == 8'd255))) | ((given_load_to_compute & (~tokens_load_to_compute_and_and)) & (tokens_load_to_compute == 8'd255))) | ((given_load_to_vector & (~tokens_load_to_vector_and_and)) & (tokens_load_to_vector == 8'd255))) | ((given_load_to_store & (~tokens_load_to_store_and_and)) & (tokens_load_to_store == 8'd255))) | ((given_weight_to_load & (~tokens_weight_to_load_and_and)) & (tokens_weight_to_load == 8'd255))) | ((given_weight_to_compute & (~tokens_weight_to_compute_and_and)) & (tokens_weight_to_compute == 8'd255))) | ((given_weight_to_vector & (~tokens_weight_to_vector_and_and)) & (tokens_weight_to_vector == 8'd255))) | ((given_weight_to_store & (~tokens_weight_to_store_and_and)) & (tokens_weight_to_store == 8'd255))) | ((given_compute_to_load & (~tokens_compute_to_load_and_and)) & (tokens_compute_to_load == 8'd255))) | ((given_compute_to_weight & (~tokens_compute_to_weight_and_and)) & (tokens_compute_to_weight == 8'd255))) | ((given_compute_to_vector & (~tokens_compute_to_vector_and_and)) & (tokens_compute_to_vector == 8'd255))) | ((given_compute_to_store & (~tokens_compute_to_store_and_and)) & (tokens_compute_to_store == 8'd255))) | ((given_vector_to_load & (~tokens_vector_to_load_and_and)) & (tokens_vector_to_load == 8'd255))) | ((given_vector_to_weight & (~tokens_vector_to_weight_and_and)) & (tokens_vector_to_weight == 8'd255))) | ((given_vector_to_compute & (~tokens_vector_to_compute_and_and)) & (tokens_vector_to_compute == 8'd255))) | ((given_vector_to_store & (~tokens_vector_to_store_and_and)) & (tokens_vector_to_store == 8'd255))) | ((given_store_to_load & (~tokens_store_to_load_and_and)) & (tokens_store_to_load == 8'd255))) | ((given_store_to_weight & (~tokens_store_to_weight_and_and)) & (tokens_store_to_weight == 8'd255))) | ((given_store_to_compute & (~tokens_store_to_compute_and_and)) & (tokens_store_to_compute == 8'd255))) | ((given_store_to_vector & (~tokens_store_to_vector_and_and)) & (tokens_store_to_vector == 8'd255))) & (~Start);
+      overflowed <= (overflowing != 20'd0) & (~Start);
   end
 
-  Queue259x8Distributed queue_load ( // @[Dispatcher.cs:84]
+  Queue259x8Distributed queue_load ( // @[Dispatcher.cs:85]
     .clk(clk),
     .rst(rst),
     .InValid(queue_load_InValid),
@@ -1116,7 +1155,7 @@ module Dispatcher (
     .Clear(queue_load_Clear)
   );
 
-  Queue259x8Distributed queue_weight ( // @[Dispatcher.cs:84]
+  Queue259x8Distributed queue_weight ( // @[Dispatcher.cs:85]
     .clk(clk),
     .rst(rst),
     .InValid(queue_weight_InValid),
@@ -1129,7 +1168,7 @@ module Dispatcher (
     .Clear(queue_weight_Clear)
   );
 
-  Queue259x8Distributed queue_compute ( // @[Dispatcher.cs:84]
+  Queue259x8Distributed queue_compute ( // @[Dispatcher.cs:85]
     .clk(clk),
     .rst(rst),
     .InValid(queue_compute_InValid),
@@ -1142,7 +1181,7 @@ module Dispatcher (
     .Clear(queue_compute_Clear)
   );
 
-  Queue259x8Distributed queue_vector ( // @[Dispatcher.cs:84]
+  Queue259x8Distributed queue_vector ( // @[Dispatcher.cs:85]
     .clk(clk),
     .rst(rst),
     .InValid(queue_vector_InValid),
@@ -1155,7 +1194,7 @@ module Dispatcher (
     .Clear(queue_vector_Clear)
   );
 
-  Queue259x8Distributed queue_store ( // @[Dispatcher.cs:84]
+  Queue259x8Distributed queue_store ( // @[Dispatcher.cs:85]
     .clk(clk),
     .rst(rst),
     .InValid(queue_store_InValid),

@@ -238,82 +238,74 @@ module GroupNormApplyUnit8x512 (
   /* verilator lint_off UNUSEDSIGNAL */
   wire signed [29:0] centered_0_mul; // @[GroupNormApplyUnit.cs:75]
   wire signed [27:0] centered_0_cast; // @[GroupNormApplyUnit.cs:75]
-  wire signed [63:0] z_0_add_shiftright; // @[GroupNormApplyUnit.cs:78]
-  wire signed [64:0] z_0_add; // @[GroupNormApplyUnit.cs:78]
+  wire [65:0] z_0_add_shiftright_cat; // @[GroupNormApplyUnit.cs:78]
+  wire signed [64:0] z_0_add_shiftright; // @[GroupNormApplyUnit.cs:78]
+  wire signed [65:0] z_0_add; // @[GroupNormApplyUnit.cs:78]
   wire signed [55:0] scaled_0_mul; // @[GroupNormApplyUnit.cs:79]
-  wire signed [57:0] rounding_0_cat_ext; // @[GroupNormApplyUnit.cs:80]
   wire [58:0] rounding_0_cat; // @[GroupNormApplyUnit.cs:80]
-  wire signed [57:0] rounding_0_shiftright; // @[GroupNormApplyUnit.cs:80]
   wire signed [58:0] y_0_cast_add; // @[GroupNormApplyUnit.cs:81]
   wire signed [56:0] y_0_cast; // @[GroupNormApplyUnit.cs:81]
   wire signed [29:0] centered_1_mul; // @[GroupNormApplyUnit.cs:75]
   wire signed [27:0] centered_1_cast; // @[GroupNormApplyUnit.cs:75]
-  wire signed [63:0] z_1_add_shiftright; // @[GroupNormApplyUnit.cs:78]
-  wire signed [64:0] z_1_add; // @[GroupNormApplyUnit.cs:78]
+  wire [65:0] z_1_add_shiftright_cat; // @[GroupNormApplyUnit.cs:78]
+  wire signed [64:0] z_1_add_shiftright; // @[GroupNormApplyUnit.cs:78]
+  wire signed [65:0] z_1_add; // @[GroupNormApplyUnit.cs:78]
   wire signed [55:0] scaled_1_mul; // @[GroupNormApplyUnit.cs:79]
-  wire signed [57:0] rounding_1_cat_ext; // @[GroupNormApplyUnit.cs:80]
   wire [58:0] rounding_1_cat; // @[GroupNormApplyUnit.cs:80]
-  wire signed [57:0] rounding_1_shiftright; // @[GroupNormApplyUnit.cs:80]
   wire signed [58:0] y_1_cast_add; // @[GroupNormApplyUnit.cs:81]
   wire signed [56:0] y_1_cast; // @[GroupNormApplyUnit.cs:81]
   wire signed [29:0] centered_2_mul; // @[GroupNormApplyUnit.cs:75]
   wire signed [27:0] centered_2_cast; // @[GroupNormApplyUnit.cs:75]
-  wire signed [63:0] z_2_add_shiftright; // @[GroupNormApplyUnit.cs:78]
-  wire signed [64:0] z_2_add; // @[GroupNormApplyUnit.cs:78]
+  wire [65:0] z_2_add_shiftright_cat; // @[GroupNormApplyUnit.cs:78]
+  wire signed [64:0] z_2_add_shiftright; // @[GroupNormApplyUnit.cs:78]
+  wire signed [65:0] z_2_add; // @[GroupNormApplyUnit.cs:78]
   wire signed [55:0] scaled_2_mul; // @[GroupNormApplyUnit.cs:79]
-  wire signed [57:0] rounding_2_cat_ext; // @[GroupNormApplyUnit.cs:80]
   wire [58:0] rounding_2_cat; // @[GroupNormApplyUnit.cs:80]
-  wire signed [57:0] rounding_2_shiftright; // @[GroupNormApplyUnit.cs:80]
   wire signed [58:0] y_2_cast_add; // @[GroupNormApplyUnit.cs:81]
   wire signed [56:0] y_2_cast; // @[GroupNormApplyUnit.cs:81]
   wire signed [29:0] centered_3_mul; // @[GroupNormApplyUnit.cs:75]
   wire signed [27:0] centered_3_cast; // @[GroupNormApplyUnit.cs:75]
-  wire signed [63:0] z_3_add_shiftright; // @[GroupNormApplyUnit.cs:78]
-  wire signed [64:0] z_3_add; // @[GroupNormApplyUnit.cs:78]
+  wire [65:0] z_3_add_shiftright_cat; // @[GroupNormApplyUnit.cs:78]
+  wire signed [64:0] z_3_add_shiftright; // @[GroupNormApplyUnit.cs:78]
+  wire signed [65:0] z_3_add; // @[GroupNormApplyUnit.cs:78]
   wire signed [55:0] scaled_3_mul; // @[GroupNormApplyUnit.cs:79]
-  wire signed [57:0] rounding_3_cat_ext; // @[GroupNormApplyUnit.cs:80]
   wire [58:0] rounding_3_cat; // @[GroupNormApplyUnit.cs:80]
-  wire signed [57:0] rounding_3_shiftright; // @[GroupNormApplyUnit.cs:80]
   wire signed [58:0] y_3_cast_add; // @[GroupNormApplyUnit.cs:81]
   wire signed [56:0] y_3_cast; // @[GroupNormApplyUnit.cs:81]
   wire signed [29:0] centered_4_mul; // @[GroupNormApplyUnit.cs:75]
   wire signed [27:0] centered_4_cast; // @[GroupNormApplyUnit.cs:75]
-  wire signed [63:0] z_4_add_shiftright; // @[GroupNormApplyUnit.cs:78]
-  wire signed [64:0] z_4_add; // @[GroupNormApplyUnit.cs:78]
+  wire [65:0] z_4_add_shiftright_cat; // @[GroupNormApplyUnit.cs:78]
+  wire signed [64:0] z_4_add_shiftright; // @[GroupNormApplyUnit.cs:78]
+  wire signed [65:0] z_4_add; // @[GroupNormApplyUnit.cs:78]
   wire signed [55:0] scaled_4_mul; // @[GroupNormApplyUnit.cs:79]
-  wire signed [57:0] rounding_4_cat_ext; // @[GroupNormApplyUnit.cs:80]
   wire [58:0] rounding_4_cat; // @[GroupNormApplyUnit.cs:80]
-  wire signed [57:0] rounding_4_shiftright; // @[GroupNormApplyUnit.cs:80]
   wire signed [58:0] y_4_cast_add; // @[GroupNormApplyUnit.cs:81]
   wire signed [56:0] y_4_cast; // @[GroupNormApplyUnit.cs:81]
   wire signed [29:0] centered_5_mul; // @[GroupNormApplyUnit.cs:75]
   wire signed [27:0] centered_5_cast; // @[GroupNormApplyUnit.cs:75]
-  wire signed [63:0] z_5_add_shiftright; // @[GroupNormApplyUnit.cs:78]
-  wire signed [64:0] z_5_add; // @[GroupNormApplyUnit.cs:78]
+  wire [65:0] z_5_add_shiftright_cat; // @[GroupNormApplyUnit.cs:78]
+  wire signed [64:0] z_5_add_shiftright; // @[GroupNormApplyUnit.cs:78]
+  wire signed [65:0] z_5_add; // @[GroupNormApplyUnit.cs:78]
   wire signed [55:0] scaled_5_mul; // @[GroupNormApplyUnit.cs:79]
-  wire signed [57:0] rounding_5_cat_ext; // @[GroupNormApplyUnit.cs:80]
   wire [58:0] rounding_5_cat; // @[GroupNormApplyUnit.cs:80]
-  wire signed [57:0] rounding_5_shiftright; // @[GroupNormApplyUnit.cs:80]
   wire signed [58:0] y_5_cast_add; // @[GroupNormApplyUnit.cs:81]
   wire signed [56:0] y_5_cast; // @[GroupNormApplyUnit.cs:81]
   wire signed [29:0] centered_6_mul; // @[GroupNormApplyUnit.cs:75]
   wire signed [27:0] centered_6_cast; // @[GroupNormApplyUnit.cs:75]
-  wire signed [63:0] z_6_add_shiftright; // @[GroupNormApplyUnit.cs:78]
-  wire signed [64:0] z_6_add; // @[GroupNormApplyUnit.cs:78]
+  wire [65:0] z_6_add_shiftright_cat; // @[GroupNormApplyUnit.cs:78]
+  wire signed [64:0] z_6_add_shiftright; // @[GroupNormApplyUnit.cs:78]
+  wire signed [65:0] z_6_add; // @[GroupNormApplyUnit.cs:78]
   wire signed [55:0] scaled_6_mul; // @[GroupNormApplyUnit.cs:79]
-  wire signed [57:0] rounding_6_cat_ext; // @[GroupNormApplyUnit.cs:80]
   wire [58:0] rounding_6_cat; // @[GroupNormApplyUnit.cs:80]
-  wire signed [57:0] rounding_6_shiftright; // @[GroupNormApplyUnit.cs:80]
   wire signed [58:0] y_6_cast_add; // @[GroupNormApplyUnit.cs:81]
   wire signed [56:0] y_6_cast; // @[GroupNormApplyUnit.cs:81]
   wire signed [29:0] centered_7_mul; // @[GroupNormApplyUnit.cs:75]
   wire signed [27:0] centered_7_cast; // @[GroupNormApplyUnit.cs:75]
-  wire signed [63:0] z_7_add_shiftright; // @[GroupNormApplyUnit.cs:78]
-  wire signed [64:0] z_7_add; // @[GroupNormApplyUnit.cs:78]
+  wire [65:0] z_7_add_shiftright_cat; // @[GroupNormApplyUnit.cs:78]
+  wire signed [64:0] z_7_add_shiftright; // @[GroupNormApplyUnit.cs:78]
+  wire signed [65:0] z_7_add; // @[GroupNormApplyUnit.cs:78]
   wire signed [55:0] scaled_7_mul; // @[GroupNormApplyUnit.cs:79]
-  wire signed [57:0] rounding_7_cat_ext; // @[GroupNormApplyUnit.cs:80]
   wire [58:0] rounding_7_cat; // @[GroupNormApplyUnit.cs:80]
-  wire signed [57:0] rounding_7_shiftright; // @[GroupNormApplyUnit.cs:80]
   wire signed [58:0] y_7_cast_add; // @[GroupNormApplyUnit.cs:81]
   wire signed [56:0] y_7_cast; // @[GroupNormApplyUnit.cs:81]
   /* verilator lint_on UNUSEDSIGNAL */
@@ -352,82 +344,74 @@ module GroupNormApplyUnit8x512 (
 
   assign centered_0_mul = $signed({1'd0, Count}) * $signed(x1_0); // @[GroupNormApplyUnit.cs:75]
   assign centered_0_cast = result_0[64:37]; // @[GroupNormApplyUnit.cs:75]
-  assign z_0_add_shiftright = $signed(product_0) >>> (normalize_shift_0_1 - 6'd1); // @[GroupNormApplyUnit.cs:78]
-  assign z_0_add = {{1{z_0_add_shiftright[63]}}, z_0_add_shiftright} + 65'd1; // @[GroupNormApplyUnit.cs:78]
+  assign z_0_add_shiftright_cat = {{{1{product_0[63]}}, product_0}, 1'b0}; // @[GroupNormApplyUnit.cs:78]
+  assign z_0_add_shiftright = $signed(z_0_add_shiftright_cat[64:0]) >>> normalize_shift_0_1; // @[GroupNormApplyUnit.cs:78]
+  assign z_0_add = {{1{z_0_add_shiftright[64]}}, z_0_add_shiftright} + 66'd1; // @[GroupNormApplyUnit.cs:78]
   assign scaled_0_mul = $signed(z_0) * $signed(gain_0_2); // @[GroupNormApplyUnit.cs:79]
-  assign rounding_0_cat_ext = {{1{scaled_0[56]}}, scaled_0}; // @[GroupNormApplyUnit.cs:80]
-  assign rounding_0_cat = {rounding_0_cat_ext, 1'b0}; // @[GroupNormApplyUnit.cs:80]
-  assign rounding_0_shiftright = $signed(rounding_0_cat_ext) >>> (shift_0_3 - 6'd1); // @[GroupNormApplyUnit.cs:80]
+  assign rounding_0_cat = {{{1{scaled_0[56]}}, scaled_0}, 1'b0}; // @[GroupNormApplyUnit.cs:80]
   assign y_0_cast_add = {{1{rounding_0[57]}}, rounding_0} + 59'd1; // @[GroupNormApplyUnit.cs:81]
   assign y_0_cast = y_0_cast_add[57:1]; // @[GroupNormApplyUnit.cs:81]
   assign centered_1_mul = $signed({1'd0, Count}) * $signed(x1_1); // @[GroupNormApplyUnit.cs:75]
   assign centered_1_cast = result_1[64:37]; // @[GroupNormApplyUnit.cs:75]
-  assign z_1_add_shiftright = $signed(product_1) >>> (normalize_shift_1_1 - 6'd1); // @[GroupNormApplyUnit.cs:78]
-  assign z_1_add = {{1{z_1_add_shiftright[63]}}, z_1_add_shiftright} + 65'd1; // @[GroupNormApplyUnit.cs:78]
+  assign z_1_add_shiftright_cat = {{{1{product_1[63]}}, product_1}, 1'b0}; // @[GroupNormApplyUnit.cs:78]
+  assign z_1_add_shiftright = $signed(z_1_add_shiftright_cat[64:0]) >>> normalize_shift_1_1; // @[GroupNormApplyUnit.cs:78]
+  assign z_1_add = {{1{z_1_add_shiftright[64]}}, z_1_add_shiftright} + 66'd1; // @[GroupNormApplyUnit.cs:78]
   assign scaled_1_mul = $signed(z_1) * $signed(gain_1_2); // @[GroupNormApplyUnit.cs:79]
-  assign rounding_1_cat_ext = {{1{scaled_1[56]}}, scaled_1}; // @[GroupNormApplyUnit.cs:80]
-  assign rounding_1_cat = {rounding_1_cat_ext, 1'b0}; // @[GroupNormApplyUnit.cs:80]
-  assign rounding_1_shiftright = $signed(rounding_1_cat_ext) >>> (shift_1_3 - 6'd1); // @[GroupNormApplyUnit.cs:80]
+  assign rounding_1_cat = {{{1{scaled_1[56]}}, scaled_1}, 1'b0}; // @[GroupNormApplyUnit.cs:80]
   assign y_1_cast_add = {{1{rounding_1[57]}}, rounding_1} + 59'd1; // @[GroupNormApplyUnit.cs:81]
   assign y_1_cast = y_1_cast_add[57:1]; // @[GroupNormApplyUnit.cs:81]
   assign centered_2_mul = $signed({1'd0, Count}) * $signed(x1_2); // @[GroupNormApplyUnit.cs:75]
   assign centered_2_cast = result_2[64:37]; // @[GroupNormApplyUnit.cs:75]
-  assign z_2_add_shiftright = $signed(product_2) >>> (normalize_shift_2_1 - 6'd1); // @[GroupNormApplyUnit.cs:78]
-  assign z_2_add = {{1{z_2_add_shiftright[63]}}, z_2_add_shiftright} + 65'd1; // @[GroupNormApplyUnit.cs:78]
+  assign z_2_add_shiftright_cat = {{{1{product_2[63]}}, product_2}, 1'b0}; // @[GroupNormApplyUnit.cs:78]
+  assign z_2_add_shiftright = $signed(z_2_add_shiftright_cat[64:0]) >>> normalize_shift_2_1; // @[GroupNormApplyUnit.cs:78]
+  assign z_2_add = {{1{z_2_add_shiftright[64]}}, z_2_add_shiftright} + 66'd1; // @[GroupNormApplyUnit.cs:78]
   assign scaled_2_mul = $signed(z_2) * $signed(gain_2_2); // @[GroupNormApplyUnit.cs:79]
-  assign rounding_2_cat_ext = {{1{scaled_2[56]}}, scaled_2}; // @[GroupNormApplyUnit.cs:80]
-  assign rounding_2_cat = {rounding_2_cat_ext, 1'b0}; // @[GroupNormApplyUnit.cs:80]
-  assign rounding_2_shiftright = $signed(rounding_2_cat_ext) >>> (shift_2_3 - 6'd1); // @[GroupNormApplyUnit.cs:80]
+  assign rounding_2_cat = {{{1{scaled_2[56]}}, scaled_2}, 1'b0}; // @[GroupNormApplyUnit.cs:80]
   assign y_2_cast_add = {{1{rounding_2[57]}}, rounding_2} + 59'd1; // @[GroupNormApplyUnit.cs:81]
   assign y_2_cast = y_2_cast_add[57:1]; // @[GroupNormApplyUnit.cs:81]
   assign centered_3_mul = $signed({1'd0, Count}) * $signed(x1_3); // @[GroupNormApplyUnit.cs:75]
   assign centered_3_cast = result_3[64:37]; // @[GroupNormApplyUnit.cs:75]
-  assign z_3_add_shiftright = $signed(product_3) >>> (normalize_shift_3_1 - 6'd1); // @[GroupNormApplyUnit.cs:78]
-  assign z_3_add = {{1{z_3_add_shiftright[63]}}, z_3_add_shiftright} + 65'd1; // @[GroupNormApplyUnit.cs:78]
+  assign z_3_add_shiftright_cat = {{{1{product_3[63]}}, product_3}, 1'b0}; // @[GroupNormApplyUnit.cs:78]
+  assign z_3_add_shiftright = $signed(z_3_add_shiftright_cat[64:0]) >>> normalize_shift_3_1; // @[GroupNormApplyUnit.cs:78]
+  assign z_3_add = {{1{z_3_add_shiftright[64]}}, z_3_add_shiftright} + 66'd1; // @[GroupNormApplyUnit.cs:78]
   assign scaled_3_mul = $signed(z_3) * $signed(gain_3_2); // @[GroupNormApplyUnit.cs:79]
-  assign rounding_3_cat_ext = {{1{scaled_3[56]}}, scaled_3}; // @[GroupNormApplyUnit.cs:80]
-  assign rounding_3_cat = {rounding_3_cat_ext, 1'b0}; // @[GroupNormApplyUnit.cs:80]
-  assign rounding_3_shiftright = $signed(rounding_3_cat_ext) >>> (shift_3_3 - 6'd1); // @[GroupNormApplyUnit.cs:80]
+  assign rounding_3_cat = {{{1{scaled_3[56]}}, scaled_3}, 1'b0}; // @[GroupNormApplyUnit.cs:80]
   assign y_3_cast_add = {{1{rounding_3[57]}}, rounding_3} + 59'd1; // @[GroupNormApplyUnit.cs:81]
   assign y_3_cast = y_3_cast_add[57:1]; // @[GroupNormApplyUnit.cs:81]
   assign centered_4_mul = $signed({1'd0, Count}) * $signed(x1_4); // @[GroupNormApplyUnit.cs:75]
   assign centered_4_cast = result_4[64:37]; // @[GroupNormApplyUnit.cs:75]
-  assign z_4_add_shiftright = $signed(product_4) >>> (normalize_shift_4_1 - 6'd1); // @[GroupNormApplyUnit.cs:78]
-  assign z_4_add = {{1{z_4_add_shiftright[63]}}, z_4_add_shiftright} + 65'd1; // @[GroupNormApplyUnit.cs:78]
+  assign z_4_add_shiftright_cat = {{{1{product_4[63]}}, product_4}, 1'b0}; // @[GroupNormApplyUnit.cs:78]
+  assign z_4_add_shiftright = $signed(z_4_add_shiftright_cat[64:0]) >>> normalize_shift_4_1; // @[GroupNormApplyUnit.cs:78]
+  assign z_4_add = {{1{z_4_add_shiftright[64]}}, z_4_add_shiftright} + 66'd1; // @[GroupNormApplyUnit.cs:78]
   assign scaled_4_mul = $signed(z_4) * $signed(gain_4_2); // @[GroupNormApplyUnit.cs:79]
-  assign rounding_4_cat_ext = {{1{scaled_4[56]}}, scaled_4}; // @[GroupNormApplyUnit.cs:80]
-  assign rounding_4_cat = {rounding_4_cat_ext, 1'b0}; // @[GroupNormApplyUnit.cs:80]
-  assign rounding_4_shiftright = $signed(rounding_4_cat_ext) >>> (shift_4_3 - 6'd1); // @[GroupNormApplyUnit.cs:80]
+  assign rounding_4_cat = {{{1{scaled_4[56]}}, scaled_4}, 1'b0}; // @[GroupNormApplyUnit.cs:80]
   assign y_4_cast_add = {{1{rounding_4[57]}}, rounding_4} + 59'd1; // @[GroupNormApplyUnit.cs:81]
   assign y_4_cast = y_4_cast_add[57:1]; // @[GroupNormApplyUnit.cs:81]
   assign centered_5_mul = $signed({1'd0, Count}) * $signed(x1_5); // @[GroupNormApplyUnit.cs:75]
   assign centered_5_cast = result_5[64:37]; // @[GroupNormApplyUnit.cs:75]
-  assign z_5_add_shiftright = $signed(product_5) >>> (normalize_shift_5_1 - 6'd1); // @[GroupNormApplyUnit.cs:78]
-  assign z_5_add = {{1{z_5_add_shiftright[63]}}, z_5_add_shiftright} + 65'd1; // @[GroupNormApplyUnit.cs:78]
+  assign z_5_add_shiftright_cat = {{{1{product_5[63]}}, product_5}, 1'b0}; // @[GroupNormApplyUnit.cs:78]
+  assign z_5_add_shiftright = $signed(z_5_add_shiftright_cat[64:0]) >>> normalize_shift_5_1; // @[GroupNormApplyUnit.cs:78]
+  assign z_5_add = {{1{z_5_add_shiftright[64]}}, z_5_add_shiftright} + 66'd1; // @[GroupNormApplyUnit.cs:78]
   assign scaled_5_mul = $signed(z_5) * $signed(gain_5_2); // @[GroupNormApplyUnit.cs:79]
-  assign rounding_5_cat_ext = {{1{scaled_5[56]}}, scaled_5}; // @[GroupNormApplyUnit.cs:80]
-  assign rounding_5_cat = {rounding_5_cat_ext, 1'b0}; // @[GroupNormApplyUnit.cs:80]
-  assign rounding_5_shiftright = $signed(rounding_5_cat_ext) >>> (shift_5_3 - 6'd1); // @[GroupNormApplyUnit.cs:80]
+  assign rounding_5_cat = {{{1{scaled_5[56]}}, scaled_5}, 1'b0}; // @[GroupNormApplyUnit.cs:80]
   assign y_5_cast_add = {{1{rounding_5[57]}}, rounding_5} + 59'd1; // @[GroupNormApplyUnit.cs:81]
   assign y_5_cast = y_5_cast_add[57:1]; // @[GroupNormApplyUnit.cs:81]
   assign centered_6_mul = $signed({1'd0, Count}) * $signed(x1_6); // @[GroupNormApplyUnit.cs:75]
   assign centered_6_cast = result_6[64:37]; // @[GroupNormApplyUnit.cs:75]
-  assign z_6_add_shiftright = $signed(product_6) >>> (normalize_shift_6_1 - 6'd1); // @[GroupNormApplyUnit.cs:78]
-  assign z_6_add = {{1{z_6_add_shiftright[63]}}, z_6_add_shiftright} + 65'd1; // @[GroupNormApplyUnit.cs:78]
+  assign z_6_add_shiftright_cat = {{{1{product_6[63]}}, product_6}, 1'b0}; // @[GroupNormApplyUnit.cs:78]
+  assign z_6_add_shiftright = $signed(z_6_add_shiftright_cat[64:0]) >>> normalize_shift_6_1; // @[GroupNormApplyUnit.cs:78]
+  assign z_6_add = {{1{z_6_add_shiftright[64]}}, z_6_add_shiftright} + 66'd1; // @[GroupNormApplyUnit.cs:78]
   assign scaled_6_mul = $signed(z_6) * $signed(gain_6_2); // @[GroupNormApplyUnit.cs:79]
-  assign rounding_6_cat_ext = {{1{scaled_6[56]}}, scaled_6}; // @[GroupNormApplyUnit.cs:80]
-  assign rounding_6_cat = {rounding_6_cat_ext, 1'b0}; // @[GroupNormApplyUnit.cs:80]
-  assign rounding_6_shiftright = $signed(rounding_6_cat_ext) >>> (shift_6_3 - 6'd1); // @[GroupNormApplyUnit.cs:80]
+  assign rounding_6_cat = {{{1{scaled_6[56]}}, scaled_6}, 1'b0}; // @[GroupNormApplyUnit.cs:80]
   assign y_6_cast_add = {{1{rounding_6[57]}}, rounding_6} + 59'd1; // @[GroupNormApplyUnit.cs:81]
   assign y_6_cast = y_6_cast_add[57:1]; // @[GroupNormApplyUnit.cs:81]
   assign centered_7_mul = $signed({1'd0, Count}) * $signed(x1_7); // @[GroupNormApplyUnit.cs:75]
   assign centered_7_cast = result_7[64:37]; // @[GroupNormApplyUnit.cs:75]
-  assign z_7_add_shiftright = $signed(product_7) >>> (normalize_shift_7_1 - 6'd1); // @[GroupNormApplyUnit.cs:78]
-  assign z_7_add = {{1{z_7_add_shiftright[63]}}, z_7_add_shiftright} + 65'd1; // @[GroupNormApplyUnit.cs:78]
+  assign z_7_add_shiftright_cat = {{{1{product_7[63]}}, product_7}, 1'b0}; // @[GroupNormApplyUnit.cs:78]
+  assign z_7_add_shiftright = $signed(z_7_add_shiftright_cat[64:0]) >>> normalize_shift_7_1; // @[GroupNormApplyUnit.cs:78]
+  assign z_7_add = {{1{z_7_add_shiftright[64]}}, z_7_add_shiftright} + 66'd1; // @[GroupNormApplyUnit.cs:78]
   assign scaled_7_mul = $signed(z_7) * $signed(gain_7_2); // @[GroupNormApplyUnit.cs:79]
-  assign rounding_7_cat_ext = {{1{scaled_7[56]}}, scaled_7}; // @[GroupNormApplyUnit.cs:80]
-  assign rounding_7_cat = {rounding_7_cat_ext, 1'b0}; // @[GroupNormApplyUnit.cs:80]
-  assign rounding_7_shiftright = $signed(rounding_7_cat_ext) >>> (shift_7_3 - 6'd1); // @[GroupNormApplyUnit.cs:80]
+  assign rounding_7_cat = {{{1{scaled_7[56]}}, scaled_7}, 1'b0}; // @[GroupNormApplyUnit.cs:80]
   assign y_7_cast_add = {{1{rounding_7[57]}}, rounding_7} + 59'd1; // @[GroupNormApplyUnit.cs:81]
   assign y_7_cast = y_7_cast_add[57:1]; // @[GroupNormApplyUnit.cs:81]
   assign InReady = OutReady; // @[GroupNormApplyUnit.cs:54]
@@ -589,7 +573,7 @@ module GroupNormApplyUnit8x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:78]
     if (OutReady)
-      z_0 <= (normalize_shift_0_1 == 6'd0) ? product_0[39:0] : z_0_add[40:1];
+      z_0 <= z_0_add[40:1];
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
@@ -599,7 +583,7 @@ module GroupNormApplyUnit8x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:80]
     if (OutReady)
-      rounding_0 <= (shift_0_3 == 6'd0) ? rounding_0_cat[57:0] : rounding_0_shiftright;
+      rounding_0 <= $signed(rounding_0_cat[57:0]) >>> shift_0_3;
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
@@ -694,7 +678,7 @@ module GroupNormApplyUnit8x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:78]
     if (OutReady)
-      z_1 <= (normalize_shift_1_1 == 6'd0) ? product_1[39:0] : z_1_add[40:1];
+      z_1 <= z_1_add[40:1];
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
@@ -704,7 +688,7 @@ module GroupNormApplyUnit8x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:80]
     if (OutReady)
-      rounding_1 <= (shift_1_3 == 6'd0) ? rounding_1_cat[57:0] : rounding_1_shiftright;
+      rounding_1 <= $signed(rounding_1_cat[57:0]) >>> shift_1_3;
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
@@ -799,7 +783,7 @@ module GroupNormApplyUnit8x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:78]
     if (OutReady)
-      z_2 <= (normalize_shift_2_1 == 6'd0) ? product_2[39:0] : z_2_add[40:1];
+      z_2 <= z_2_add[40:1];
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
@@ -809,7 +793,7 @@ module GroupNormApplyUnit8x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:80]
     if (OutReady)
-      rounding_2 <= (shift_2_3 == 6'd0) ? rounding_2_cat[57:0] : rounding_2_shiftright;
+      rounding_2 <= $signed(rounding_2_cat[57:0]) >>> shift_2_3;
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
@@ -904,7 +888,7 @@ module GroupNormApplyUnit8x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:78]
     if (OutReady)
-      z_3 <= (normalize_shift_3_1 == 6'd0) ? product_3[39:0] : z_3_add[40:1];
+      z_3 <= z_3_add[40:1];
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
@@ -914,7 +898,7 @@ module GroupNormApplyUnit8x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:80]
     if (OutReady)
-      rounding_3 <= (shift_3_3 == 6'd0) ? rounding_3_cat[57:0] : rounding_3_shiftright;
+      rounding_3 <= $signed(rounding_3_cat[57:0]) >>> shift_3_3;
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
@@ -1009,7 +993,7 @@ module GroupNormApplyUnit8x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:78]
     if (OutReady)
-      z_4 <= (normalize_shift_4_1 == 6'd0) ? product_4[39:0] : z_4_add[40:1];
+      z_4 <= z_4_add[40:1];
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
@@ -1019,7 +1003,7 @@ module GroupNormApplyUnit8x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:80]
     if (OutReady)
-      rounding_4 <= (shift_4_3 == 6'd0) ? rounding_4_cat[57:0] : rounding_4_shiftright;
+      rounding_4 <= $signed(rounding_4_cat[57:0]) >>> shift_4_3;
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
@@ -1114,7 +1098,7 @@ module GroupNormApplyUnit8x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:78]
     if (OutReady)
-      z_5 <= (normalize_shift_5_1 == 6'd0) ? product_5[39:0] : z_5_add[40:1];
+      z_5 <= z_5_add[40:1];
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
@@ -1124,7 +1108,7 @@ module GroupNormApplyUnit8x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:80]
     if (OutReady)
-      rounding_5 <= (shift_5_3 == 6'd0) ? rounding_5_cat[57:0] : rounding_5_shiftright;
+      rounding_5 <= $signed(rounding_5_cat[57:0]) >>> shift_5_3;
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
@@ -1219,7 +1203,7 @@ module GroupNormApplyUnit8x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:78]
     if (OutReady)
-      z_6 <= (normalize_shift_6_1 == 6'd0) ? product_6[39:0] : z_6_add[40:1];
+      z_6 <= z_6_add[40:1];
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
@@ -1229,7 +1213,7 @@ module GroupNormApplyUnit8x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:80]
     if (OutReady)
-      rounding_6 <= (shift_6_3 == 6'd0) ? rounding_6_cat[57:0] : rounding_6_shiftright;
+      rounding_6 <= $signed(rounding_6_cat[57:0]) >>> shift_6_3;
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
@@ -1324,7 +1308,7 @@ module GroupNormApplyUnit8x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:78]
     if (OutReady)
-      z_7 <= (normalize_shift_7_1 == 6'd0) ? product_7[39:0] : z_7_add[40:1];
+      z_7 <= z_7_add[40:1];
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
@@ -1334,7 +1318,7 @@ module GroupNormApplyUnit8x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:80]
     if (OutReady)
-      rounding_7 <= (shift_7_3 == 6'd0) ? rounding_7_cat[57:0] : rounding_7_shiftright;
+      rounding_7 <= $signed(rounding_7_cat[57:0]) >>> shift_7_3;
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]

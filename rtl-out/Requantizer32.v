@@ -378,195 +378,131 @@ module Requantizer32 (
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
   wire signed [31:0] sum_0_cast; // @[Requantizer.cs:52]
-  wire signed [50:0] rounding_0_cat_ext; // @[Requantizer.cs:56]
   wire [51:0] rounding_0_cat; // @[Requantizer.cs:56]
-  wire signed [50:0] rounding_0_shiftright; // @[Requantizer.cs:56]
   wire signed [51:0] q_0_cast_add; // @[Requantizer.cs:58]
   wire signed [49:0] q_0_cast; // @[Requantizer.cs:58]
   wire signed [31:0] sum_1_cast; // @[Requantizer.cs:52]
-  wire signed [50:0] rounding_1_cat_ext; // @[Requantizer.cs:56]
   wire [51:0] rounding_1_cat; // @[Requantizer.cs:56]
-  wire signed [50:0] rounding_1_shiftright; // @[Requantizer.cs:56]
   wire signed [51:0] q_1_cast_add; // @[Requantizer.cs:58]
   wire signed [49:0] q_1_cast; // @[Requantizer.cs:58]
   wire signed [31:0] sum_2_cast; // @[Requantizer.cs:52]
-  wire signed [50:0] rounding_2_cat_ext; // @[Requantizer.cs:56]
   wire [51:0] rounding_2_cat; // @[Requantizer.cs:56]
-  wire signed [50:0] rounding_2_shiftright; // @[Requantizer.cs:56]
   wire signed [51:0] q_2_cast_add; // @[Requantizer.cs:58]
   wire signed [49:0] q_2_cast; // @[Requantizer.cs:58]
   wire signed [31:0] sum_3_cast; // @[Requantizer.cs:52]
-  wire signed [50:0] rounding_3_cat_ext; // @[Requantizer.cs:56]
   wire [51:0] rounding_3_cat; // @[Requantizer.cs:56]
-  wire signed [50:0] rounding_3_shiftright; // @[Requantizer.cs:56]
   wire signed [51:0] q_3_cast_add; // @[Requantizer.cs:58]
   wire signed [49:0] q_3_cast; // @[Requantizer.cs:58]
   wire signed [31:0] sum_4_cast; // @[Requantizer.cs:52]
-  wire signed [50:0] rounding_4_cat_ext; // @[Requantizer.cs:56]
   wire [51:0] rounding_4_cat; // @[Requantizer.cs:56]
-  wire signed [50:0] rounding_4_shiftright; // @[Requantizer.cs:56]
   wire signed [51:0] q_4_cast_add; // @[Requantizer.cs:58]
   wire signed [49:0] q_4_cast; // @[Requantizer.cs:58]
   wire signed [31:0] sum_5_cast; // @[Requantizer.cs:52]
-  wire signed [50:0] rounding_5_cat_ext; // @[Requantizer.cs:56]
   wire [51:0] rounding_5_cat; // @[Requantizer.cs:56]
-  wire signed [50:0] rounding_5_shiftright; // @[Requantizer.cs:56]
   wire signed [51:0] q_5_cast_add; // @[Requantizer.cs:58]
   wire signed [49:0] q_5_cast; // @[Requantizer.cs:58]
   wire signed [31:0] sum_6_cast; // @[Requantizer.cs:52]
-  wire signed [50:0] rounding_6_cat_ext; // @[Requantizer.cs:56]
   wire [51:0] rounding_6_cat; // @[Requantizer.cs:56]
-  wire signed [50:0] rounding_6_shiftright; // @[Requantizer.cs:56]
   wire signed [51:0] q_6_cast_add; // @[Requantizer.cs:58]
   wire signed [49:0] q_6_cast; // @[Requantizer.cs:58]
   wire signed [31:0] sum_7_cast; // @[Requantizer.cs:52]
-  wire signed [50:0] rounding_7_cat_ext; // @[Requantizer.cs:56]
   wire [51:0] rounding_7_cat; // @[Requantizer.cs:56]
-  wire signed [50:0] rounding_7_shiftright; // @[Requantizer.cs:56]
   wire signed [51:0] q_7_cast_add; // @[Requantizer.cs:58]
   wire signed [49:0] q_7_cast; // @[Requantizer.cs:58]
   wire signed [31:0] sum_8_cast; // @[Requantizer.cs:52]
-  wire signed [50:0] rounding_8_cat_ext; // @[Requantizer.cs:56]
   wire [51:0] rounding_8_cat; // @[Requantizer.cs:56]
-  wire signed [50:0] rounding_8_shiftright; // @[Requantizer.cs:56]
   wire signed [51:0] q_8_cast_add; // @[Requantizer.cs:58]
   wire signed [49:0] q_8_cast; // @[Requantizer.cs:58]
   wire signed [31:0] sum_9_cast; // @[Requantizer.cs:52]
-  wire signed [50:0] rounding_9_cat_ext; // @[Requantizer.cs:56]
   wire [51:0] rounding_9_cat; // @[Requantizer.cs:56]
-  wire signed [50:0] rounding_9_shiftright; // @[Requantizer.cs:56]
   wire signed [51:0] q_9_cast_add; // @[Requantizer.cs:58]
   wire signed [49:0] q_9_cast; // @[Requantizer.cs:58]
   wire signed [31:0] sum_10_cast; // @[Requantizer.cs:52]
-  wire signed [50:0] rounding_10_cat_ext; // @[Requantizer.cs:56]
   wire [51:0] rounding_10_cat; // @[Requantizer.cs:56]
-  wire signed [50:0] rounding_10_shiftright; // @[Requantizer.cs:56]
   wire signed [51:0] q_10_cast_add; // @[Requantizer.cs:58]
   wire signed [49:0] q_10_cast; // @[Requantizer.cs:58]
   wire signed [31:0] sum_11_cast; // @[Requantizer.cs:52]
-  wire signed [50:0] rounding_11_cat_ext; // @[Requantizer.cs:56]
   wire [51:0] rounding_11_cat; // @[Requantizer.cs:56]
-  wire signed [50:0] rounding_11_shiftright; // @[Requantizer.cs:56]
   wire signed [51:0] q_11_cast_add; // @[Requantizer.cs:58]
   wire signed [49:0] q_11_cast; // @[Requantizer.cs:58]
   wire signed [31:0] sum_12_cast; // @[Requantizer.cs:52]
-  wire signed [50:0] rounding_12_cat_ext; // @[Requantizer.cs:56]
   wire [51:0] rounding_12_cat; // @[Requantizer.cs:56]
-  wire signed [50:0] rounding_12_shiftright; // @[Requantizer.cs:56]
   wire signed [51:0] q_12_cast_add; // @[Requantizer.cs:58]
   wire signed [49:0] q_12_cast; // @[Requantizer.cs:58]
   wire signed [31:0] sum_13_cast; // @[Requantizer.cs:52]
-  wire signed [50:0] rounding_13_cat_ext; // @[Requantizer.cs:56]
   wire [51:0] rounding_13_cat; // @[Requantizer.cs:56]
-  wire signed [50:0] rounding_13_shiftright; // @[Requantizer.cs:56]
   wire signed [51:0] q_13_cast_add; // @[Requantizer.cs:58]
   wire signed [49:0] q_13_cast; // @[Requantizer.cs:58]
   wire signed [31:0] sum_14_cast; // @[Requantizer.cs:52]
-  wire signed [50:0] rounding_14_cat_ext; // @[Requantizer.cs:56]
   wire [51:0] rounding_14_cat; // @[Requantizer.cs:56]
-  wire signed [50:0] rounding_14_shiftright; // @[Requantizer.cs:56]
   wire signed [51:0] q_14_cast_add; // @[Requantizer.cs:58]
   wire signed [49:0] q_14_cast; // @[Requantizer.cs:58]
   wire signed [31:0] sum_15_cast; // @[Requantizer.cs:52]
-  wire signed [50:0] rounding_15_cat_ext; // @[Requantizer.cs:56]
   wire [51:0] rounding_15_cat; // @[Requantizer.cs:56]
-  wire signed [50:0] rounding_15_shiftright; // @[Requantizer.cs:56]
   wire signed [51:0] q_15_cast_add; // @[Requantizer.cs:58]
   wire signed [49:0] q_15_cast; // @[Requantizer.cs:58]
   wire signed [31:0] sum_16_cast; // @[Requantizer.cs:52]
-  wire signed [50:0] rounding_16_cat_ext; // @[Requantizer.cs:56]
   wire [51:0] rounding_16_cat; // @[Requantizer.cs:56]
-  wire signed [50:0] rounding_16_shiftright; // @[Requantizer.cs:56]
   wire signed [51:0] q_16_cast_add; // @[Requantizer.cs:58]
   wire signed [49:0] q_16_cast; // @[Requantizer.cs:58]
   wire signed [31:0] sum_17_cast; // @[Requantizer.cs:52]
-  wire signed [50:0] rounding_17_cat_ext; // @[Requantizer.cs:56]
   wire [51:0] rounding_17_cat; // @[Requantizer.cs:56]
-  wire signed [50:0] rounding_17_shiftright; // @[Requantizer.cs:56]
   wire signed [51:0] q_17_cast_add; // @[Requantizer.cs:58]
   wire signed [49:0] q_17_cast; // @[Requantizer.cs:58]
   wire signed [31:0] sum_18_cast; // @[Requantizer.cs:52]
-  wire signed [50:0] rounding_18_cat_ext; // @[Requantizer.cs:56]
   wire [51:0] rounding_18_cat; // @[Requantizer.cs:56]
-  wire signed [50:0] rounding_18_shiftright; // @[Requantizer.cs:56]
   wire signed [51:0] q_18_cast_add; // @[Requantizer.cs:58]
   wire signed [49:0] q_18_cast; // @[Requantizer.cs:58]
   wire signed [31:0] sum_19_cast; // @[Requantizer.cs:52]
-  wire signed [50:0] rounding_19_cat_ext; // @[Requantizer.cs:56]
   wire [51:0] rounding_19_cat; // @[Requantizer.cs:56]
-  wire signed [50:0] rounding_19_shiftright; // @[Requantizer.cs:56]
   wire signed [51:0] q_19_cast_add; // @[Requantizer.cs:58]
   wire signed [49:0] q_19_cast; // @[Requantizer.cs:58]
   wire signed [31:0] sum_20_cast; // @[Requantizer.cs:52]
-  wire signed [50:0] rounding_20_cat_ext; // @[Requantizer.cs:56]
   wire [51:0] rounding_20_cat; // @[Requantizer.cs:56]
-  wire signed [50:0] rounding_20_shiftright; // @[Requantizer.cs:56]
   wire signed [51:0] q_20_cast_add; // @[Requantizer.cs:58]
   wire signed [49:0] q_20_cast; // @[Requantizer.cs:58]
   wire signed [31:0] sum_21_cast; // @[Requantizer.cs:52]
-  wire signed [50:0] rounding_21_cat_ext; // @[Requantizer.cs:56]
   wire [51:0] rounding_21_cat; // @[Requantizer.cs:56]
-  wire signed [50:0] rounding_21_shiftright; // @[Requantizer.cs:56]
   wire signed [51:0] q_21_cast_add; // @[Requantizer.cs:58]
   wire signed [49:0] q_21_cast; // @[Requantizer.cs:58]
   wire signed [31:0] sum_22_cast; // @[Requantizer.cs:52]
-  wire signed [50:0] rounding_22_cat_ext; // @[Requantizer.cs:56]
   wire [51:0] rounding_22_cat; // @[Requantizer.cs:56]
-  wire signed [50:0] rounding_22_shiftright; // @[Requantizer.cs:56]
   wire signed [51:0] q_22_cast_add; // @[Requantizer.cs:58]
   wire signed [49:0] q_22_cast; // @[Requantizer.cs:58]
   wire signed [31:0] sum_23_cast; // @[Requantizer.cs:52]
-  wire signed [50:0] rounding_23_cat_ext; // @[Requantizer.cs:56]
   wire [51:0] rounding_23_cat; // @[Requantizer.cs:56]
-  wire signed [50:0] rounding_23_shiftright; // @[Requantizer.cs:56]
   wire signed [51:0] q_23_cast_add; // @[Requantizer.cs:58]
   wire signed [49:0] q_23_cast; // @[Requantizer.cs:58]
   wire signed [31:0] sum_24_cast; // @[Requantizer.cs:52]
-  wire signed [50:0] rounding_24_cat_ext; // @[Requantizer.cs:56]
   wire [51:0] rounding_24_cat; // @[Requantizer.cs:56]
-  wire signed [50:0] rounding_24_shiftright; // @[Requantizer.cs:56]
   wire signed [51:0] q_24_cast_add; // @[Requantizer.cs:58]
   wire signed [49:0] q_24_cast; // @[Requantizer.cs:58]
   wire signed [31:0] sum_25_cast; // @[Requantizer.cs:52]
-  wire signed [50:0] rounding_25_cat_ext; // @[Requantizer.cs:56]
   wire [51:0] rounding_25_cat; // @[Requantizer.cs:56]
-  wire signed [50:0] rounding_25_shiftright; // @[Requantizer.cs:56]
   wire signed [51:0] q_25_cast_add; // @[Requantizer.cs:58]
   wire signed [49:0] q_25_cast; // @[Requantizer.cs:58]
   wire signed [31:0] sum_26_cast; // @[Requantizer.cs:52]
-  wire signed [50:0] rounding_26_cat_ext; // @[Requantizer.cs:56]
   wire [51:0] rounding_26_cat; // @[Requantizer.cs:56]
-  wire signed [50:0] rounding_26_shiftright; // @[Requantizer.cs:56]
   wire signed [51:0] q_26_cast_add; // @[Requantizer.cs:58]
   wire signed [49:0] q_26_cast; // @[Requantizer.cs:58]
   wire signed [31:0] sum_27_cast; // @[Requantizer.cs:52]
-  wire signed [50:0] rounding_27_cat_ext; // @[Requantizer.cs:56]
   wire [51:0] rounding_27_cat; // @[Requantizer.cs:56]
-  wire signed [50:0] rounding_27_shiftright; // @[Requantizer.cs:56]
   wire signed [51:0] q_27_cast_add; // @[Requantizer.cs:58]
   wire signed [49:0] q_27_cast; // @[Requantizer.cs:58]
   wire signed [31:0] sum_28_cast; // @[Requantizer.cs:52]
-  wire signed [50:0] rounding_28_cat_ext; // @[Requantizer.cs:56]
   wire [51:0] rounding_28_cat; // @[Requantizer.cs:56]
-  wire signed [50:0] rounding_28_shiftright; // @[Requantizer.cs:56]
   wire signed [51:0] q_28_cast_add; // @[Requantizer.cs:58]
   wire signed [49:0] q_28_cast; // @[Requantizer.cs:58]
   wire signed [31:0] sum_29_cast; // @[Requantizer.cs:52]
-  wire signed [50:0] rounding_29_cat_ext; // @[Requantizer.cs:56]
   wire [51:0] rounding_29_cat; // @[Requantizer.cs:56]
-  wire signed [50:0] rounding_29_shiftright; // @[Requantizer.cs:56]
   wire signed [51:0] q_29_cast_add; // @[Requantizer.cs:58]
   wire signed [49:0] q_29_cast; // @[Requantizer.cs:58]
   wire signed [31:0] sum_30_cast; // @[Requantizer.cs:52]
-  wire signed [50:0] rounding_30_cat_ext; // @[Requantizer.cs:56]
   wire [51:0] rounding_30_cat; // @[Requantizer.cs:56]
-  wire signed [50:0] rounding_30_shiftright; // @[Requantizer.cs:56]
   wire signed [51:0] q_30_cast_add; // @[Requantizer.cs:58]
   wire signed [49:0] q_30_cast; // @[Requantizer.cs:58]
   wire signed [31:0] sum_31_cast; // @[Requantizer.cs:52]
-  wire signed [50:0] rounding_31_cat_ext; // @[Requantizer.cs:56]
   wire [51:0] rounding_31_cat; // @[Requantizer.cs:56]
-  wire signed [50:0] rounding_31_shiftright; // @[Requantizer.cs:56]
   wire signed [51:0] q_31_cast_add; // @[Requantizer.cs:58]
   wire signed [49:0] q_31_cast; // @[Requantizer.cs:58]
   /* verilator lint_on UNUSEDSIGNAL */
@@ -636,195 +572,131 @@ module Requantizer32 (
   reg [53:0] table_31 [0:127]; // @[Requantizer.cs:41]
 
   assign sum_0_cast = params_0[53:22]; // @[Requantizer.cs:52]
-  assign rounding_0_cat_ext = {{1{product_0[49]}}, product_0}; // @[Requantizer.cs:56]
-  assign rounding_0_cat = {rounding_0_cat_ext, 1'b0}; // @[Requantizer.cs:56]
-  assign rounding_0_shiftright = $signed(rounding_0_cat_ext) >>> (shift_b_0 - 6'd1); // @[Requantizer.cs:56]
+  assign rounding_0_cat = {{{1{product_0[49]}}, product_0}, 1'b0}; // @[Requantizer.cs:56]
   assign q_0_cast_add = {{1{rounding_0[50]}}, rounding_0} + 52'd1; // @[Requantizer.cs:58]
   assign q_0_cast = q_0_cast_add[50:1]; // @[Requantizer.cs:58]
   assign sum_1_cast = params_1[53:22]; // @[Requantizer.cs:52]
-  assign rounding_1_cat_ext = {{1{product_1[49]}}, product_1}; // @[Requantizer.cs:56]
-  assign rounding_1_cat = {rounding_1_cat_ext, 1'b0}; // @[Requantizer.cs:56]
-  assign rounding_1_shiftright = $signed(rounding_1_cat_ext) >>> (shift_b_1 - 6'd1); // @[Requantizer.cs:56]
+  assign rounding_1_cat = {{{1{product_1[49]}}, product_1}, 1'b0}; // @[Requantizer.cs:56]
   assign q_1_cast_add = {{1{rounding_1[50]}}, rounding_1} + 52'd1; // @[Requantizer.cs:58]
   assign q_1_cast = q_1_cast_add[50:1]; // @[Requantizer.cs:58]
   assign sum_2_cast = params_2[53:22]; // @[Requantizer.cs:52]
-  assign rounding_2_cat_ext = {{1{product_2[49]}}, product_2}; // @[Requantizer.cs:56]
-  assign rounding_2_cat = {rounding_2_cat_ext, 1'b0}; // @[Requantizer.cs:56]
-  assign rounding_2_shiftright = $signed(rounding_2_cat_ext) >>> (shift_b_2 - 6'd1); // @[Requantizer.cs:56]
+  assign rounding_2_cat = {{{1{product_2[49]}}, product_2}, 1'b0}; // @[Requantizer.cs:56]
   assign q_2_cast_add = {{1{rounding_2[50]}}, rounding_2} + 52'd1; // @[Requantizer.cs:58]
   assign q_2_cast = q_2_cast_add[50:1]; // @[Requantizer.cs:58]
   assign sum_3_cast = params_3[53:22]; // @[Requantizer.cs:52]
-  assign rounding_3_cat_ext = {{1{product_3[49]}}, product_3}; // @[Requantizer.cs:56]
-  assign rounding_3_cat = {rounding_3_cat_ext, 1'b0}; // @[Requantizer.cs:56]
-  assign rounding_3_shiftright = $signed(rounding_3_cat_ext) >>> (shift_b_3 - 6'd1); // @[Requantizer.cs:56]
+  assign rounding_3_cat = {{{1{product_3[49]}}, product_3}, 1'b0}; // @[Requantizer.cs:56]
   assign q_3_cast_add = {{1{rounding_3[50]}}, rounding_3} + 52'd1; // @[Requantizer.cs:58]
   assign q_3_cast = q_3_cast_add[50:1]; // @[Requantizer.cs:58]
   assign sum_4_cast = params_4[53:22]; // @[Requantizer.cs:52]
-  assign rounding_4_cat_ext = {{1{product_4[49]}}, product_4}; // @[Requantizer.cs:56]
-  assign rounding_4_cat = {rounding_4_cat_ext, 1'b0}; // @[Requantizer.cs:56]
-  assign rounding_4_shiftright = $signed(rounding_4_cat_ext) >>> (shift_b_4 - 6'd1); // @[Requantizer.cs:56]
+  assign rounding_4_cat = {{{1{product_4[49]}}, product_4}, 1'b0}; // @[Requantizer.cs:56]
   assign q_4_cast_add = {{1{rounding_4[50]}}, rounding_4} + 52'd1; // @[Requantizer.cs:58]
   assign q_4_cast = q_4_cast_add[50:1]; // @[Requantizer.cs:58]
   assign sum_5_cast = params_5[53:22]; // @[Requantizer.cs:52]
-  assign rounding_5_cat_ext = {{1{product_5[49]}}, product_5}; // @[Requantizer.cs:56]
-  assign rounding_5_cat = {rounding_5_cat_ext, 1'b0}; // @[Requantizer.cs:56]
-  assign rounding_5_shiftright = $signed(rounding_5_cat_ext) >>> (shift_b_5 - 6'd1); // @[Requantizer.cs:56]
+  assign rounding_5_cat = {{{1{product_5[49]}}, product_5}, 1'b0}; // @[Requantizer.cs:56]
   assign q_5_cast_add = {{1{rounding_5[50]}}, rounding_5} + 52'd1; // @[Requantizer.cs:58]
   assign q_5_cast = q_5_cast_add[50:1]; // @[Requantizer.cs:58]
   assign sum_6_cast = params_6[53:22]; // @[Requantizer.cs:52]
-  assign rounding_6_cat_ext = {{1{product_6[49]}}, product_6}; // @[Requantizer.cs:56]
-  assign rounding_6_cat = {rounding_6_cat_ext, 1'b0}; // @[Requantizer.cs:56]
-  assign rounding_6_shiftright = $signed(rounding_6_cat_ext) >>> (shift_b_6 - 6'd1); // @[Requantizer.cs:56]
+  assign rounding_6_cat = {{{1{product_6[49]}}, product_6}, 1'b0}; // @[Requantizer.cs:56]
   assign q_6_cast_add = {{1{rounding_6[50]}}, rounding_6} + 52'd1; // @[Requantizer.cs:58]
   assign q_6_cast = q_6_cast_add[50:1]; // @[Requantizer.cs:58]
   assign sum_7_cast = params_7[53:22]; // @[Requantizer.cs:52]
-  assign rounding_7_cat_ext = {{1{product_7[49]}}, product_7}; // @[Requantizer.cs:56]
-  assign rounding_7_cat = {rounding_7_cat_ext, 1'b0}; // @[Requantizer.cs:56]
-  assign rounding_7_shiftright = $signed(rounding_7_cat_ext) >>> (shift_b_7 - 6'd1); // @[Requantizer.cs:56]
+  assign rounding_7_cat = {{{1{product_7[49]}}, product_7}, 1'b0}; // @[Requantizer.cs:56]
   assign q_7_cast_add = {{1{rounding_7[50]}}, rounding_7} + 52'd1; // @[Requantizer.cs:58]
   assign q_7_cast = q_7_cast_add[50:1]; // @[Requantizer.cs:58]
   assign sum_8_cast = params_8[53:22]; // @[Requantizer.cs:52]
-  assign rounding_8_cat_ext = {{1{product_8[49]}}, product_8}; // @[Requantizer.cs:56]
-  assign rounding_8_cat = {rounding_8_cat_ext, 1'b0}; // @[Requantizer.cs:56]
-  assign rounding_8_shiftright = $signed(rounding_8_cat_ext) >>> (shift_b_8 - 6'd1); // @[Requantizer.cs:56]
+  assign rounding_8_cat = {{{1{product_8[49]}}, product_8}, 1'b0}; // @[Requantizer.cs:56]
   assign q_8_cast_add = {{1{rounding_8[50]}}, rounding_8} + 52'd1; // @[Requantizer.cs:58]
   assign q_8_cast = q_8_cast_add[50:1]; // @[Requantizer.cs:58]
   assign sum_9_cast = params_9[53:22]; // @[Requantizer.cs:52]
-  assign rounding_9_cat_ext = {{1{product_9[49]}}, product_9}; // @[Requantizer.cs:56]
-  assign rounding_9_cat = {rounding_9_cat_ext, 1'b0}; // @[Requantizer.cs:56]
-  assign rounding_9_shiftright = $signed(rounding_9_cat_ext) >>> (shift_b_9 - 6'd1); // @[Requantizer.cs:56]
+  assign rounding_9_cat = {{{1{product_9[49]}}, product_9}, 1'b0}; // @[Requantizer.cs:56]
   assign q_9_cast_add = {{1{rounding_9[50]}}, rounding_9} + 52'd1; // @[Requantizer.cs:58]
   assign q_9_cast = q_9_cast_add[50:1]; // @[Requantizer.cs:58]
   assign sum_10_cast = params_10[53:22]; // @[Requantizer.cs:52]
-  assign rounding_10_cat_ext = {{1{product_10[49]}}, product_10}; // @[Requantizer.cs:56]
-  assign rounding_10_cat = {rounding_10_cat_ext, 1'b0}; // @[Requantizer.cs:56]
-  assign rounding_10_shiftright = $signed(rounding_10_cat_ext) >>> (shift_b_10 - 6'd1); // @[Requantizer.cs:56]
+  assign rounding_10_cat = {{{1{product_10[49]}}, product_10}, 1'b0}; // @[Requantizer.cs:56]
   assign q_10_cast_add = {{1{rounding_10[50]}}, rounding_10} + 52'd1; // @[Requantizer.cs:58]
   assign q_10_cast = q_10_cast_add[50:1]; // @[Requantizer.cs:58]
   assign sum_11_cast = params_11[53:22]; // @[Requantizer.cs:52]
-  assign rounding_11_cat_ext = {{1{product_11[49]}}, product_11}; // @[Requantizer.cs:56]
-  assign rounding_11_cat = {rounding_11_cat_ext, 1'b0}; // @[Requantizer.cs:56]
-  assign rounding_11_shiftright = $signed(rounding_11_cat_ext) >>> (shift_b_11 - 6'd1); // @[Requantizer.cs:56]
+  assign rounding_11_cat = {{{1{product_11[49]}}, product_11}, 1'b0}; // @[Requantizer.cs:56]
   assign q_11_cast_add = {{1{rounding_11[50]}}, rounding_11} + 52'd1; // @[Requantizer.cs:58]
   assign q_11_cast = q_11_cast_add[50:1]; // @[Requantizer.cs:58]
   assign sum_12_cast = params_12[53:22]; // @[Requantizer.cs:52]
-  assign rounding_12_cat_ext = {{1{product_12[49]}}, product_12}; // @[Requantizer.cs:56]
-  assign rounding_12_cat = {rounding_12_cat_ext, 1'b0}; // @[Requantizer.cs:56]
-  assign rounding_12_shiftright = $signed(rounding_12_cat_ext) >>> (shift_b_12 - 6'd1); // @[Requantizer.cs:56]
+  assign rounding_12_cat = {{{1{product_12[49]}}, product_12}, 1'b0}; // @[Requantizer.cs:56]
   assign q_12_cast_add = {{1{rounding_12[50]}}, rounding_12} + 52'd1; // @[Requantizer.cs:58]
   assign q_12_cast = q_12_cast_add[50:1]; // @[Requantizer.cs:58]
   assign sum_13_cast = params_13[53:22]; // @[Requantizer.cs:52]
-  assign rounding_13_cat_ext = {{1{product_13[49]}}, product_13}; // @[Requantizer.cs:56]
-  assign rounding_13_cat = {rounding_13_cat_ext, 1'b0}; // @[Requantizer.cs:56]
-  assign rounding_13_shiftright = $signed(rounding_13_cat_ext) >>> (shift_b_13 - 6'd1); // @[Requantizer.cs:56]
+  assign rounding_13_cat = {{{1{product_13[49]}}, product_13}, 1'b0}; // @[Requantizer.cs:56]
   assign q_13_cast_add = {{1{rounding_13[50]}}, rounding_13} + 52'd1; // @[Requantizer.cs:58]
   assign q_13_cast = q_13_cast_add[50:1]; // @[Requantizer.cs:58]
   assign sum_14_cast = params_14[53:22]; // @[Requantizer.cs:52]
-  assign rounding_14_cat_ext = {{1{product_14[49]}}, product_14}; // @[Requantizer.cs:56]
-  assign rounding_14_cat = {rounding_14_cat_ext, 1'b0}; // @[Requantizer.cs:56]
-  assign rounding_14_shiftright = $signed(rounding_14_cat_ext) >>> (shift_b_14 - 6'd1); // @[Requantizer.cs:56]
+  assign rounding_14_cat = {{{1{product_14[49]}}, product_14}, 1'b0}; // @[Requantizer.cs:56]
   assign q_14_cast_add = {{1{rounding_14[50]}}, rounding_14} + 52'd1; // @[Requantizer.cs:58]
   assign q_14_cast = q_14_cast_add[50:1]; // @[Requantizer.cs:58]
   assign sum_15_cast = params_15[53:22]; // @[Requantizer.cs:52]
-  assign rounding_15_cat_ext = {{1{product_15[49]}}, product_15}; // @[Requantizer.cs:56]
-  assign rounding_15_cat = {rounding_15_cat_ext, 1'b0}; // @[Requantizer.cs:56]
-  assign rounding_15_shiftright = $signed(rounding_15_cat_ext) >>> (shift_b_15 - 6'd1); // @[Requantizer.cs:56]
+  assign rounding_15_cat = {{{1{product_15[49]}}, product_15}, 1'b0}; // @[Requantizer.cs:56]
   assign q_15_cast_add = {{1{rounding_15[50]}}, rounding_15} + 52'd1; // @[Requantizer.cs:58]
   assign q_15_cast = q_15_cast_add[50:1]; // @[Requantizer.cs:58]
   assign sum_16_cast = params_16[53:22]; // @[Requantizer.cs:52]
-  assign rounding_16_cat_ext = {{1{product_16[49]}}, product_16}; // @[Requantizer.cs:56]
-  assign rounding_16_cat = {rounding_16_cat_ext, 1'b0}; // @[Requantizer.cs:56]
-  assign rounding_16_shiftright = $signed(rounding_16_cat_ext) >>> (shift_b_16 - 6'd1); // @[Requantizer.cs:56]
+  assign rounding_16_cat = {{{1{product_16[49]}}, product_16}, 1'b0}; // @[Requantizer.cs:56]
   assign q_16_cast_add = {{1{rounding_16[50]}}, rounding_16} + 52'd1; // @[Requantizer.cs:58]
   assign q_16_cast = q_16_cast_add[50:1]; // @[Requantizer.cs:58]
   assign sum_17_cast = params_17[53:22]; // @[Requantizer.cs:52]
-  assign rounding_17_cat_ext = {{1{product_17[49]}}, product_17}; // @[Requantizer.cs:56]
-  assign rounding_17_cat = {rounding_17_cat_ext, 1'b0}; // @[Requantizer.cs:56]
-  assign rounding_17_shiftright = $signed(rounding_17_cat_ext) >>> (shift_b_17 - 6'd1); // @[Requantizer.cs:56]
+  assign rounding_17_cat = {{{1{product_17[49]}}, product_17}, 1'b0}; // @[Requantizer.cs:56]
   assign q_17_cast_add = {{1{rounding_17[50]}}, rounding_17} + 52'd1; // @[Requantizer.cs:58]
   assign q_17_cast = q_17_cast_add[50:1]; // @[Requantizer.cs:58]
   assign sum_18_cast = params_18[53:22]; // @[Requantizer.cs:52]
-  assign rounding_18_cat_ext = {{1{product_18[49]}}, product_18}; // @[Requantizer.cs:56]
-  assign rounding_18_cat = {rounding_18_cat_ext, 1'b0}; // @[Requantizer.cs:56]
-  assign rounding_18_shiftright = $signed(rounding_18_cat_ext) >>> (shift_b_18 - 6'd1); // @[Requantizer.cs:56]
+  assign rounding_18_cat = {{{1{product_18[49]}}, product_18}, 1'b0}; // @[Requantizer.cs:56]
   assign q_18_cast_add = {{1{rounding_18[50]}}, rounding_18} + 52'd1; // @[Requantizer.cs:58]
   assign q_18_cast = q_18_cast_add[50:1]; // @[Requantizer.cs:58]
   assign sum_19_cast = params_19[53:22]; // @[Requantizer.cs:52]
-  assign rounding_19_cat_ext = {{1{product_19[49]}}, product_19}; // @[Requantizer.cs:56]
-  assign rounding_19_cat = {rounding_19_cat_ext, 1'b0}; // @[Requantizer.cs:56]
-  assign rounding_19_shiftright = $signed(rounding_19_cat_ext) >>> (shift_b_19 - 6'd1); // @[Requantizer.cs:56]
+  assign rounding_19_cat = {{{1{product_19[49]}}, product_19}, 1'b0}; // @[Requantizer.cs:56]
   assign q_19_cast_add = {{1{rounding_19[50]}}, rounding_19} + 52'd1; // @[Requantizer.cs:58]
   assign q_19_cast = q_19_cast_add[50:1]; // @[Requantizer.cs:58]
   assign sum_20_cast = params_20[53:22]; // @[Requantizer.cs:52]
-  assign rounding_20_cat_ext = {{1{product_20[49]}}, product_20}; // @[Requantizer.cs:56]
-  assign rounding_20_cat = {rounding_20_cat_ext, 1'b0}; // @[Requantizer.cs:56]
-  assign rounding_20_shiftright = $signed(rounding_20_cat_ext) >>> (shift_b_20 - 6'd1); // @[Requantizer.cs:56]
+  assign rounding_20_cat = {{{1{product_20[49]}}, product_20}, 1'b0}; // @[Requantizer.cs:56]
   assign q_20_cast_add = {{1{rounding_20[50]}}, rounding_20} + 52'd1; // @[Requantizer.cs:58]
   assign q_20_cast = q_20_cast_add[50:1]; // @[Requantizer.cs:58]
   assign sum_21_cast = params_21[53:22]; // @[Requantizer.cs:52]
-  assign rounding_21_cat_ext = {{1{product_21[49]}}, product_21}; // @[Requantizer.cs:56]
-  assign rounding_21_cat = {rounding_21_cat_ext, 1'b0}; // @[Requantizer.cs:56]
-  assign rounding_21_shiftright = $signed(rounding_21_cat_ext) >>> (shift_b_21 - 6'd1); // @[Requantizer.cs:56]
+  assign rounding_21_cat = {{{1{product_21[49]}}, product_21}, 1'b0}; // @[Requantizer.cs:56]
   assign q_21_cast_add = {{1{rounding_21[50]}}, rounding_21} + 52'd1; // @[Requantizer.cs:58]
   assign q_21_cast = q_21_cast_add[50:1]; // @[Requantizer.cs:58]
   assign sum_22_cast = params_22[53:22]; // @[Requantizer.cs:52]
-  assign rounding_22_cat_ext = {{1{product_22[49]}}, product_22}; // @[Requantizer.cs:56]
-  assign rounding_22_cat = {rounding_22_cat_ext, 1'b0}; // @[Requantizer.cs:56]
-  assign rounding_22_shiftright = $signed(rounding_22_cat_ext) >>> (shift_b_22 - 6'd1); // @[Requantizer.cs:56]
+  assign rounding_22_cat = {{{1{product_22[49]}}, product_22}, 1'b0}; // @[Requantizer.cs:56]
   assign q_22_cast_add = {{1{rounding_22[50]}}, rounding_22} + 52'd1; // @[Requantizer.cs:58]
   assign q_22_cast = q_22_cast_add[50:1]; // @[Requantizer.cs:58]
   assign sum_23_cast = params_23[53:22]; // @[Requantizer.cs:52]
-  assign rounding_23_cat_ext = {{1{product_23[49]}}, product_23}; // @[Requantizer.cs:56]
-  assign rounding_23_cat = {rounding_23_cat_ext, 1'b0}; // @[Requantizer.cs:56]
-  assign rounding_23_shiftright = $signed(rounding_23_cat_ext) >>> (shift_b_23 - 6'd1); // @[Requantizer.cs:56]
+  assign rounding_23_cat = {{{1{product_23[49]}}, product_23}, 1'b0}; // @[Requantizer.cs:56]
   assign q_23_cast_add = {{1{rounding_23[50]}}, rounding_23} + 52'd1; // @[Requantizer.cs:58]
   assign q_23_cast = q_23_cast_add[50:1]; // @[Requantizer.cs:58]
   assign sum_24_cast = params_24[53:22]; // @[Requantizer.cs:52]
-  assign rounding_24_cat_ext = {{1{product_24[49]}}, product_24}; // @[Requantizer.cs:56]
-  assign rounding_24_cat = {rounding_24_cat_ext, 1'b0}; // @[Requantizer.cs:56]
-  assign rounding_24_shiftright = $signed(rounding_24_cat_ext) >>> (shift_b_24 - 6'd1); // @[Requantizer.cs:56]
+  assign rounding_24_cat = {{{1{product_24[49]}}, product_24}, 1'b0}; // @[Requantizer.cs:56]
   assign q_24_cast_add = {{1{rounding_24[50]}}, rounding_24} + 52'd1; // @[Requantizer.cs:58]
   assign q_24_cast = q_24_cast_add[50:1]; // @[Requantizer.cs:58]
   assign sum_25_cast = params_25[53:22]; // @[Requantizer.cs:52]
-  assign rounding_25_cat_ext = {{1{product_25[49]}}, product_25}; // @[Requantizer.cs:56]
-  assign rounding_25_cat = {rounding_25_cat_ext, 1'b0}; // @[Requantizer.cs:56]
-  assign rounding_25_shiftright = $signed(rounding_25_cat_ext) >>> (shift_b_25 - 6'd1); // @[Requantizer.cs:56]
+  assign rounding_25_cat = {{{1{product_25[49]}}, product_25}, 1'b0}; // @[Requantizer.cs:56]
   assign q_25_cast_add = {{1{rounding_25[50]}}, rounding_25} + 52'd1; // @[Requantizer.cs:58]
   assign q_25_cast = q_25_cast_add[50:1]; // @[Requantizer.cs:58]
   assign sum_26_cast = params_26[53:22]; // @[Requantizer.cs:52]
-  assign rounding_26_cat_ext = {{1{product_26[49]}}, product_26}; // @[Requantizer.cs:56]
-  assign rounding_26_cat = {rounding_26_cat_ext, 1'b0}; // @[Requantizer.cs:56]
-  assign rounding_26_shiftright = $signed(rounding_26_cat_ext) >>> (shift_b_26 - 6'd1); // @[Requantizer.cs:56]
+  assign rounding_26_cat = {{{1{product_26[49]}}, product_26}, 1'b0}; // @[Requantizer.cs:56]
   assign q_26_cast_add = {{1{rounding_26[50]}}, rounding_26} + 52'd1; // @[Requantizer.cs:58]
   assign q_26_cast = q_26_cast_add[50:1]; // @[Requantizer.cs:58]
   assign sum_27_cast = params_27[53:22]; // @[Requantizer.cs:52]
-  assign rounding_27_cat_ext = {{1{product_27[49]}}, product_27}; // @[Requantizer.cs:56]
-  assign rounding_27_cat = {rounding_27_cat_ext, 1'b0}; // @[Requantizer.cs:56]
-  assign rounding_27_shiftright = $signed(rounding_27_cat_ext) >>> (shift_b_27 - 6'd1); // @[Requantizer.cs:56]
+  assign rounding_27_cat = {{{1{product_27[49]}}, product_27}, 1'b0}; // @[Requantizer.cs:56]
   assign q_27_cast_add = {{1{rounding_27[50]}}, rounding_27} + 52'd1; // @[Requantizer.cs:58]
   assign q_27_cast = q_27_cast_add[50:1]; // @[Requantizer.cs:58]
   assign sum_28_cast = params_28[53:22]; // @[Requantizer.cs:52]
-  assign rounding_28_cat_ext = {{1{product_28[49]}}, product_28}; // @[Requantizer.cs:56]
-  assign rounding_28_cat = {rounding_28_cat_ext, 1'b0}; // @[Requantizer.cs:56]
-  assign rounding_28_shiftright = $signed(rounding_28_cat_ext) >>> (shift_b_28 - 6'd1); // @[Requantizer.cs:56]
+  assign rounding_28_cat = {{{1{product_28[49]}}, product_28}, 1'b0}; // @[Requantizer.cs:56]
   assign q_28_cast_add = {{1{rounding_28[50]}}, rounding_28} + 52'd1; // @[Requantizer.cs:58]
   assign q_28_cast = q_28_cast_add[50:1]; // @[Requantizer.cs:58]
   assign sum_29_cast = params_29[53:22]; // @[Requantizer.cs:52]
-  assign rounding_29_cat_ext = {{1{product_29[49]}}, product_29}; // @[Requantizer.cs:56]
-  assign rounding_29_cat = {rounding_29_cat_ext, 1'b0}; // @[Requantizer.cs:56]
-  assign rounding_29_shiftright = $signed(rounding_29_cat_ext) >>> (shift_b_29 - 6'd1); // @[Requantizer.cs:56]
+  assign rounding_29_cat = {{{1{product_29[49]}}, product_29}, 1'b0}; // @[Requantizer.cs:56]
   assign q_29_cast_add = {{1{rounding_29[50]}}, rounding_29} + 52'd1; // @[Requantizer.cs:58]
   assign q_29_cast = q_29_cast_add[50:1]; // @[Requantizer.cs:58]
   assign sum_30_cast = params_30[53:22]; // @[Requantizer.cs:52]
-  assign rounding_30_cat_ext = {{1{product_30[49]}}, product_30}; // @[Requantizer.cs:56]
-  assign rounding_30_cat = {rounding_30_cat_ext, 1'b0}; // @[Requantizer.cs:56]
-  assign rounding_30_shiftright = $signed(rounding_30_cat_ext) >>> (shift_b_30 - 6'd1); // @[Requantizer.cs:56]
+  assign rounding_30_cat = {{{1{product_30[49]}}, product_30}, 1'b0}; // @[Requantizer.cs:56]
   assign q_30_cast_add = {{1{rounding_30[50]}}, rounding_30} + 52'd1; // @[Requantizer.cs:58]
   assign q_30_cast = q_30_cast_add[50:1]; // @[Requantizer.cs:58]
   assign sum_31_cast = params_31[53:22]; // @[Requantizer.cs:52]
-  assign rounding_31_cat_ext = {{1{product_31[49]}}, product_31}; // @[Requantizer.cs:56]
-  assign rounding_31_cat = {rounding_31_cat_ext, 1'b0}; // @[Requantizer.cs:56]
-  assign rounding_31_shiftright = $signed(rounding_31_cat_ext) >>> (shift_b_31 - 6'd1); // @[Requantizer.cs:56]
+  assign rounding_31_cat = {{{1{product_31[49]}}, product_31}, 1'b0}; // @[Requantizer.cs:56]
   assign q_31_cast_add = {{1{rounding_31[50]}}, rounding_31} + 52'd1; // @[Requantizer.cs:58]
   assign q_31_cast = q_31_cast_add[50:1]; // @[Requantizer.cs:58]
   assign OutValid = valid_4; // @[Requantizer.cs:63]
@@ -893,7 +765,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_0 <= (shift_b_0 == 6'd0) ? rounding_0_cat[50:0] : rounding_0_shiftright;
+    rounding_0 <= $signed(rounding_0_cat[50:0]) >>> shift_b_0;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
@@ -925,7 +797,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_1 <= (shift_b_1 == 6'd0) ? rounding_1_cat[50:0] : rounding_1_shiftright;
+    rounding_1 <= $signed(rounding_1_cat[50:0]) >>> shift_b_1;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
@@ -957,7 +829,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_2 <= (shift_b_2 == 6'd0) ? rounding_2_cat[50:0] : rounding_2_shiftright;
+    rounding_2 <= $signed(rounding_2_cat[50:0]) >>> shift_b_2;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
@@ -989,7 +861,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_3 <= (shift_b_3 == 6'd0) ? rounding_3_cat[50:0] : rounding_3_shiftright;
+    rounding_3 <= $signed(rounding_3_cat[50:0]) >>> shift_b_3;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
@@ -1021,7 +893,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_4 <= (shift_b_4 == 6'd0) ? rounding_4_cat[50:0] : rounding_4_shiftright;
+    rounding_4 <= $signed(rounding_4_cat[50:0]) >>> shift_b_4;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
@@ -1053,7 +925,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_5 <= (shift_b_5 == 6'd0) ? rounding_5_cat[50:0] : rounding_5_shiftright;
+    rounding_5 <= $signed(rounding_5_cat[50:0]) >>> shift_b_5;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
@@ -1085,7 +957,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_6 <= (shift_b_6 == 6'd0) ? rounding_6_cat[50:0] : rounding_6_shiftright;
+    rounding_6 <= $signed(rounding_6_cat[50:0]) >>> shift_b_6;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
@@ -1117,7 +989,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_7 <= (shift_b_7 == 6'd0) ? rounding_7_cat[50:0] : rounding_7_shiftright;
+    rounding_7 <= $signed(rounding_7_cat[50:0]) >>> shift_b_7;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
@@ -1149,7 +1021,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_8 <= (shift_b_8 == 6'd0) ? rounding_8_cat[50:0] : rounding_8_shiftright;
+    rounding_8 <= $signed(rounding_8_cat[50:0]) >>> shift_b_8;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
@@ -1181,7 +1053,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_9 <= (shift_b_9 == 6'd0) ? rounding_9_cat[50:0] : rounding_9_shiftright;
+    rounding_9 <= $signed(rounding_9_cat[50:0]) >>> shift_b_9;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
@@ -1213,7 +1085,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_10 <= (shift_b_10 == 6'd0) ? rounding_10_cat[50:0] : rounding_10_shiftright;
+    rounding_10 <= $signed(rounding_10_cat[50:0]) >>> shift_b_10;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
@@ -1245,7 +1117,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_11 <= (shift_b_11 == 6'd0) ? rounding_11_cat[50:0] : rounding_11_shiftright;
+    rounding_11 <= $signed(rounding_11_cat[50:0]) >>> shift_b_11;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
@@ -1277,7 +1149,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_12 <= (shift_b_12 == 6'd0) ? rounding_12_cat[50:0] : rounding_12_shiftright;
+    rounding_12 <= $signed(rounding_12_cat[50:0]) >>> shift_b_12;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
@@ -1309,7 +1181,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_13 <= (shift_b_13 == 6'd0) ? rounding_13_cat[50:0] : rounding_13_shiftright;
+    rounding_13 <= $signed(rounding_13_cat[50:0]) >>> shift_b_13;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
@@ -1341,7 +1213,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_14 <= (shift_b_14 == 6'd0) ? rounding_14_cat[50:0] : rounding_14_shiftright;
+    rounding_14 <= $signed(rounding_14_cat[50:0]) >>> shift_b_14;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
@@ -1373,7 +1245,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_15 <= (shift_b_15 == 6'd0) ? rounding_15_cat[50:0] : rounding_15_shiftright;
+    rounding_15 <= $signed(rounding_15_cat[50:0]) >>> shift_b_15;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
@@ -1405,7 +1277,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_16 <= (shift_b_16 == 6'd0) ? rounding_16_cat[50:0] : rounding_16_shiftright;
+    rounding_16 <= $signed(rounding_16_cat[50:0]) >>> shift_b_16;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
@@ -1437,7 +1309,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_17 <= (shift_b_17 == 6'd0) ? rounding_17_cat[50:0] : rounding_17_shiftright;
+    rounding_17 <= $signed(rounding_17_cat[50:0]) >>> shift_b_17;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
@@ -1469,7 +1341,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_18 <= (shift_b_18 == 6'd0) ? rounding_18_cat[50:0] : rounding_18_shiftright;
+    rounding_18 <= $signed(rounding_18_cat[50:0]) >>> shift_b_18;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
@@ -1501,7 +1373,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_19 <= (shift_b_19 == 6'd0) ? rounding_19_cat[50:0] : rounding_19_shiftright;
+    rounding_19 <= $signed(rounding_19_cat[50:0]) >>> shift_b_19;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
@@ -1533,7 +1405,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_20 <= (shift_b_20 == 6'd0) ? rounding_20_cat[50:0] : rounding_20_shiftright;
+    rounding_20 <= $signed(rounding_20_cat[50:0]) >>> shift_b_20;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
@@ -1565,7 +1437,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_21 <= (shift_b_21 == 6'd0) ? rounding_21_cat[50:0] : rounding_21_shiftright;
+    rounding_21 <= $signed(rounding_21_cat[50:0]) >>> shift_b_21;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
@@ -1597,7 +1469,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_22 <= (shift_b_22 == 6'd0) ? rounding_22_cat[50:0] : rounding_22_shiftright;
+    rounding_22 <= $signed(rounding_22_cat[50:0]) >>> shift_b_22;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
@@ -1629,7 +1501,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_23 <= (shift_b_23 == 6'd0) ? rounding_23_cat[50:0] : rounding_23_shiftright;
+    rounding_23 <= $signed(rounding_23_cat[50:0]) >>> shift_b_23;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
@@ -1661,7 +1533,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_24 <= (shift_b_24 == 6'd0) ? rounding_24_cat[50:0] : rounding_24_shiftright;
+    rounding_24 <= $signed(rounding_24_cat[50:0]) >>> shift_b_24;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
@@ -1693,7 +1565,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_25 <= (shift_b_25 == 6'd0) ? rounding_25_cat[50:0] : rounding_25_shiftright;
+    rounding_25 <= $signed(rounding_25_cat[50:0]) >>> shift_b_25;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
@@ -1725,7 +1597,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_26 <= (shift_b_26 == 6'd0) ? rounding_26_cat[50:0] : rounding_26_shiftright;
+    rounding_26 <= $signed(rounding_26_cat[50:0]) >>> shift_b_26;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
@@ -1757,7 +1629,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_27 <= (shift_b_27 == 6'd0) ? rounding_27_cat[50:0] : rounding_27_shiftright;
+    rounding_27 <= $signed(rounding_27_cat[50:0]) >>> shift_b_27;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
@@ -1789,7 +1661,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_28 <= (shift_b_28 == 6'd0) ? rounding_28_cat[50:0] : rounding_28_shiftright;
+    rounding_28 <= $signed(rounding_28_cat[50:0]) >>> shift_b_28;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
@@ -1821,7 +1693,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_29 <= (shift_b_29 == 6'd0) ? rounding_29_cat[50:0] : rounding_29_shiftright;
+    rounding_29 <= $signed(rounding_29_cat[50:0]) >>> shift_b_29;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
@@ -1853,7 +1725,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_30 <= (shift_b_30 == 6'd0) ? rounding_30_cat[50:0] : rounding_30_shiftright;
+    rounding_30 <= $signed(rounding_30_cat[50:0]) >>> shift_b_30;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
@@ -1885,7 +1757,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_31 <= (shift_b_31 == 6'd0) ? rounding_31_cat[50:0] : rounding_31_shiftright;
+    rounding_31 <= $signed(rounding_31_cat[50:0]) >>> shift_b_31;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]

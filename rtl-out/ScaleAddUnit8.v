@@ -106,86 +106,54 @@ module ScaleAddUnit8 (
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire signed [26:0] rounding_0_cat_ext; // @[ScaleAddUnit.cs:46]
   wire [27:0] rounding_0_cat; // @[ScaleAddUnit.cs:46]
-  wire signed [26:0] rounding_0_shiftright; // @[ScaleAddUnit.cs:46]
   wire signed [27:0] y_0_cast_add; // @[ScaleAddUnit.cs:47]
   wire signed [25:0] y_0_cast; // @[ScaleAddUnit.cs:47]
-  wire signed [26:0] rounding_1_cat_ext; // @[ScaleAddUnit.cs:46]
   wire [27:0] rounding_1_cat; // @[ScaleAddUnit.cs:46]
-  wire signed [26:0] rounding_1_shiftright; // @[ScaleAddUnit.cs:46]
   wire signed [27:0] y_1_cast_add; // @[ScaleAddUnit.cs:47]
   wire signed [25:0] y_1_cast; // @[ScaleAddUnit.cs:47]
-  wire signed [26:0] rounding_2_cat_ext; // @[ScaleAddUnit.cs:46]
   wire [27:0] rounding_2_cat; // @[ScaleAddUnit.cs:46]
-  wire signed [26:0] rounding_2_shiftright; // @[ScaleAddUnit.cs:46]
   wire signed [27:0] y_2_cast_add; // @[ScaleAddUnit.cs:47]
   wire signed [25:0] y_2_cast; // @[ScaleAddUnit.cs:47]
-  wire signed [26:0] rounding_3_cat_ext; // @[ScaleAddUnit.cs:46]
   wire [27:0] rounding_3_cat; // @[ScaleAddUnit.cs:46]
-  wire signed [26:0] rounding_3_shiftright; // @[ScaleAddUnit.cs:46]
   wire signed [27:0] y_3_cast_add; // @[ScaleAddUnit.cs:47]
   wire signed [25:0] y_3_cast; // @[ScaleAddUnit.cs:47]
-  wire signed [26:0] rounding_4_cat_ext; // @[ScaleAddUnit.cs:46]
   wire [27:0] rounding_4_cat; // @[ScaleAddUnit.cs:46]
-  wire signed [26:0] rounding_4_shiftright; // @[ScaleAddUnit.cs:46]
   wire signed [27:0] y_4_cast_add; // @[ScaleAddUnit.cs:47]
   wire signed [25:0] y_4_cast; // @[ScaleAddUnit.cs:47]
-  wire signed [26:0] rounding_5_cat_ext; // @[ScaleAddUnit.cs:46]
   wire [27:0] rounding_5_cat; // @[ScaleAddUnit.cs:46]
-  wire signed [26:0] rounding_5_shiftright; // @[ScaleAddUnit.cs:46]
   wire signed [27:0] y_5_cast_add; // @[ScaleAddUnit.cs:47]
   wire signed [25:0] y_5_cast; // @[ScaleAddUnit.cs:47]
-  wire signed [26:0] rounding_6_cat_ext; // @[ScaleAddUnit.cs:46]
   wire [27:0] rounding_6_cat; // @[ScaleAddUnit.cs:46]
-  wire signed [26:0] rounding_6_shiftright; // @[ScaleAddUnit.cs:46]
   wire signed [27:0] y_6_cast_add; // @[ScaleAddUnit.cs:47]
   wire signed [25:0] y_6_cast; // @[ScaleAddUnit.cs:47]
-  wire signed [26:0] rounding_7_cat_ext; // @[ScaleAddUnit.cs:46]
   wire [27:0] rounding_7_cat; // @[ScaleAddUnit.cs:46]
-  wire signed [26:0] rounding_7_shiftright; // @[ScaleAddUnit.cs:46]
   wire signed [27:0] y_7_cast_add; // @[ScaleAddUnit.cs:47]
   wire signed [25:0] y_7_cast; // @[ScaleAddUnit.cs:47]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign rounding_0_cat_ext = {{1{sum_0[25]}}, sum_0}; // @[ScaleAddUnit.cs:46]
-  assign rounding_0_cat = {rounding_0_cat_ext, 1'b0}; // @[ScaleAddUnit.cs:46]
-  assign rounding_0_shiftright = $signed(rounding_0_cat_ext) >>> (shift_2 - 6'd1); // @[ScaleAddUnit.cs:46]
+  assign rounding_0_cat = {{{1{sum_0[25]}}, sum_0}, 1'b0}; // @[ScaleAddUnit.cs:46]
   assign y_0_cast_add = {{1{rounding_0[26]}}, rounding_0} + 28'd1; // @[ScaleAddUnit.cs:47]
   assign y_0_cast = y_0_cast_add[26:1]; // @[ScaleAddUnit.cs:47]
-  assign rounding_1_cat_ext = {{1{sum_1[25]}}, sum_1}; // @[ScaleAddUnit.cs:46]
-  assign rounding_1_cat = {rounding_1_cat_ext, 1'b0}; // @[ScaleAddUnit.cs:46]
-  assign rounding_1_shiftright = $signed(rounding_1_cat_ext) >>> (shift_2 - 6'd1); // @[ScaleAddUnit.cs:46]
+  assign rounding_1_cat = {{{1{sum_1[25]}}, sum_1}, 1'b0}; // @[ScaleAddUnit.cs:46]
   assign y_1_cast_add = {{1{rounding_1[26]}}, rounding_1} + 28'd1; // @[ScaleAddUnit.cs:47]
   assign y_1_cast = y_1_cast_add[26:1]; // @[ScaleAddUnit.cs:47]
-  assign rounding_2_cat_ext = {{1{sum_2[25]}}, sum_2}; // @[ScaleAddUnit.cs:46]
-  assign rounding_2_cat = {rounding_2_cat_ext, 1'b0}; // @[ScaleAddUnit.cs:46]
-  assign rounding_2_shiftright = $signed(rounding_2_cat_ext) >>> (shift_2 - 6'd1); // @[ScaleAddUnit.cs:46]
+  assign rounding_2_cat = {{{1{sum_2[25]}}, sum_2}, 1'b0}; // @[ScaleAddUnit.cs:46]
   assign y_2_cast_add = {{1{rounding_2[26]}}, rounding_2} + 28'd1; // @[ScaleAddUnit.cs:47]
   assign y_2_cast = y_2_cast_add[26:1]; // @[ScaleAddUnit.cs:47]
-  assign rounding_3_cat_ext = {{1{sum_3[25]}}, sum_3}; // @[ScaleAddUnit.cs:46]
-  assign rounding_3_cat = {rounding_3_cat_ext, 1'b0}; // @[ScaleAddUnit.cs:46]
-  assign rounding_3_shiftright = $signed(rounding_3_cat_ext) >>> (shift_2 - 6'd1); // @[ScaleAddUnit.cs:46]
+  assign rounding_3_cat = {{{1{sum_3[25]}}, sum_3}, 1'b0}; // @[ScaleAddUnit.cs:46]
   assign y_3_cast_add = {{1{rounding_3[26]}}, rounding_3} + 28'd1; // @[ScaleAddUnit.cs:47]
   assign y_3_cast = y_3_cast_add[26:1]; // @[ScaleAddUnit.cs:47]
-  assign rounding_4_cat_ext = {{1{sum_4[25]}}, sum_4}; // @[ScaleAddUnit.cs:46]
-  assign rounding_4_cat = {rounding_4_cat_ext, 1'b0}; // @[ScaleAddUnit.cs:46]
-  assign rounding_4_shiftright = $signed(rounding_4_cat_ext) >>> (shift_2 - 6'd1); // @[ScaleAddUnit.cs:46]
+  assign rounding_4_cat = {{{1{sum_4[25]}}, sum_4}, 1'b0}; // @[ScaleAddUnit.cs:46]
   assign y_4_cast_add = {{1{rounding_4[26]}}, rounding_4} + 28'd1; // @[ScaleAddUnit.cs:47]
   assign y_4_cast = y_4_cast_add[26:1]; // @[ScaleAddUnit.cs:47]
-  assign rounding_5_cat_ext = {{1{sum_5[25]}}, sum_5}; // @[ScaleAddUnit.cs:46]
-  assign rounding_5_cat = {rounding_5_cat_ext, 1'b0}; // @[ScaleAddUnit.cs:46]
-  assign rounding_5_shiftright = $signed(rounding_5_cat_ext) >>> (shift_2 - 6'd1); // @[ScaleAddUnit.cs:46]
+  assign rounding_5_cat = {{{1{sum_5[25]}}, sum_5}, 1'b0}; // @[ScaleAddUnit.cs:46]
   assign y_5_cast_add = {{1{rounding_5[26]}}, rounding_5} + 28'd1; // @[ScaleAddUnit.cs:47]
   assign y_5_cast = y_5_cast_add[26:1]; // @[ScaleAddUnit.cs:47]
-  assign rounding_6_cat_ext = {{1{sum_6[25]}}, sum_6}; // @[ScaleAddUnit.cs:46]
-  assign rounding_6_cat = {rounding_6_cat_ext, 1'b0}; // @[ScaleAddUnit.cs:46]
-  assign rounding_6_shiftright = $signed(rounding_6_cat_ext) >>> (shift_2 - 6'd1); // @[ScaleAddUnit.cs:46]
+  assign rounding_6_cat = {{{1{sum_6[25]}}, sum_6}, 1'b0}; // @[ScaleAddUnit.cs:46]
   assign y_6_cast_add = {{1{rounding_6[26]}}, rounding_6} + 28'd1; // @[ScaleAddUnit.cs:47]
   assign y_6_cast = y_6_cast_add[26:1]; // @[ScaleAddUnit.cs:47]
-  assign rounding_7_cat_ext = {{1{sum_7[25]}}, sum_7}; // @[ScaleAddUnit.cs:46]
-  assign rounding_7_cat = {rounding_7_cat_ext, 1'b0}; // @[ScaleAddUnit.cs:46]
-  assign rounding_7_shiftright = $signed(rounding_7_cat_ext) >>> (shift_2 - 6'd1); // @[ScaleAddUnit.cs:46]
+  assign rounding_7_cat = {{{1{sum_7[25]}}, sum_7}, 1'b0}; // @[ScaleAddUnit.cs:46]
   assign y_7_cast_add = {{1{rounding_7[26]}}, rounding_7} + 28'd1; // @[ScaleAddUnit.cs:47]
   assign y_7_cast = y_7_cast_add[26:1]; // @[ScaleAddUnit.cs:47]
   assign InReady = OutReady; // @[ScaleAddUnit.cs:34]
@@ -286,7 +254,7 @@ module ScaleAddUnit8 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
     if (OutReady)
-      rounding_0 <= (shift_2 == 6'd0) ? rounding_0_cat[26:0] : rounding_0_shiftright;
+      rounding_0 <= $signed(rounding_0_cat[26:0]) >>> shift_2;
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:47]
@@ -321,7 +289,7 @@ module ScaleAddUnit8 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
     if (OutReady)
-      rounding_1 <= (shift_2 == 6'd0) ? rounding_1_cat[26:0] : rounding_1_shiftright;
+      rounding_1 <= $signed(rounding_1_cat[26:0]) >>> shift_2;
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:47]
@@ -356,7 +324,7 @@ module ScaleAddUnit8 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
     if (OutReady)
-      rounding_2 <= (shift_2 == 6'd0) ? rounding_2_cat[26:0] : rounding_2_shiftright;
+      rounding_2 <= $signed(rounding_2_cat[26:0]) >>> shift_2;
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:47]
@@ -391,7 +359,7 @@ module ScaleAddUnit8 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
     if (OutReady)
-      rounding_3 <= (shift_2 == 6'd0) ? rounding_3_cat[26:0] : rounding_3_shiftright;
+      rounding_3 <= $signed(rounding_3_cat[26:0]) >>> shift_2;
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:47]
@@ -426,7 +394,7 @@ module ScaleAddUnit8 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
     if (OutReady)
-      rounding_4 <= (shift_2 == 6'd0) ? rounding_4_cat[26:0] : rounding_4_shiftright;
+      rounding_4 <= $signed(rounding_4_cat[26:0]) >>> shift_2;
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:47]
@@ -461,7 +429,7 @@ module ScaleAddUnit8 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
     if (OutReady)
-      rounding_5 <= (shift_2 == 6'd0) ? rounding_5_cat[26:0] : rounding_5_shiftright;
+      rounding_5 <= $signed(rounding_5_cat[26:0]) >>> shift_2;
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:47]
@@ -496,7 +464,7 @@ module ScaleAddUnit8 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
     if (OutReady)
-      rounding_6 <= (shift_2 == 6'd0) ? rounding_6_cat[26:0] : rounding_6_shiftright;
+      rounding_6 <= $signed(rounding_6_cat[26:0]) >>> shift_2;
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:47]
@@ -531,7 +499,7 @@ module ScaleAddUnit8 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
     if (OutReady)
-      rounding_7 <= (shift_2 == 6'd0) ? rounding_7_cat[26:0] : rounding_7_shiftright;
+      rounding_7 <= $signed(rounding_7_cat[26:0]) >>> shift_2;
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:47]

@@ -10,23 +10,19 @@ public static class FixedPointLogic
 {
     /// <summary>
     /// <c>round_shift(value, shift)</c>, round half up, same width as <paramref name="value"/>:
-    /// <c>floor((floor(v / 2^(s-1)) + 1) / 2)</c> for s ≥ 1, which needs no shifted constant.
+    /// <c>floor((floor(2v / 2^s) + 1) / 2)</c>, which is v for s = 0 and needs no shifted constant,
+    /// no <c>s − 1</c> and no multiplexer for s = 0 behind the shifter.
     /// </summary>
-    public static SInt RoundingShift(SInt value, UInt shift)
-    {
-        var halved = (value >> (shift - 1).Truncate(shift.Width)) + 1;
-        return Hw.Mux(shift == 0, value, (halved >> 1).Truncate(value.Width));
-    }
+    public static SInt RoundingShift(SInt value, UInt shift) => RoundingShiftFinish(RoundingShiftHalf(value, shift));
 
     /// <summary>
     /// The first half of <see cref="RoundingShift(SInt, UInt)"/>, for a pipeline register between the barrel
-    /// shifter and the carry chain: <c>floor(v / 2^(s-1))</c>, or <c>2v</c> for s = 0 (which the second half
-    /// turns back into v), one bit wider than <paramref name="value"/>.
+    /// shifter and the carry chain: <c>floor(2v / 2^s)</c>, one bit wider than <paramref name="value"/>.
     /// </summary>
     public static SInt RoundingShiftHalf(SInt value, UInt shift)
     {
         var wide = value.SignExtend(value.Width + 1);
-        return Hw.Mux(shift == 0, (wide << 1).Truncate(wide.Width), wide >> (shift - 1).Truncate(shift.Width));
+        return (wide << 1).Truncate(wide.Width) >> shift;
     }
 
     /// <summary>The second half: <c>floor((h + 1) / 2)</c>, as wide as the value <see cref="RoundingShiftHalf"/> was given.</summary>

@@ -277,8 +277,10 @@ public sealed class ComputeEngine : Module
         }
 
         // ---- completion: the last term's pixel has left every pipeline ----
-        var lastIssued = issue & final3;
-        var drainCycles = peLatency + Requantizer.Latency + 4;
+        // The last issue is registered before it loads the drain counter (one less, so done comes in the same
+        // cycle): the issue ends the buffers' arbitration.
+        var lastIssued = RegNext(issue & final3 & !Control.Abort, reset: 0, name: "last_issued");
+        var drainCycles = peLatency + Requantizer.Latency + 3;
         When(lastIssued, () => draining.Assign(drainCycles)).ElseWhen(draining != 0, () => draining.Assign((draining - 1).Resize(6)));
         var done = draining == 1;
         When(Control.Start, () => busy.Assign(true)).ElseWhen(done | Control.Abort, () => busy.Assign(false));

@@ -52,6 +52,7 @@ public sealed class DiffAccTop : Module
         dispatcher.FetchInstruction.Assign(fetch.Instruction);
         dispatcher.FetchIndex.Assign(fetch.Index);
         dispatcher.FetchExhausted.Assign(fetch.Exhausted);
+        dispatcher.FetchClass.Assign(fetch.Class);
         load.Control.ConnectFrom(dispatcher.Engines[(int)Engine.Load]);
         weight.Control.ConnectFrom(dispatcher.Engines[(int)Engine.Weight]);
         compute.Control.ConnectFrom(dispatcher.Engines[(int)Engine.Compute]);

@@ -36,6 +36,7 @@ public sealed class Dispatcher : Module
         FetchInstruction = Input(UInt(InstructionSet.Bits));
         FetchIndex = Input(UInt(32));
         FetchExhausted = Input(Bool());
+        FetchClass = Input(UInt(ClassBits));
         Engines = Output(Hw.Vec(engines, EngineControl.Of(config)), name: "engine");
         End = Output(Bool());
         Error = Output(Bool());
@@ -46,7 +47,7 @@ public sealed class Dispatcher : Module
         EngineState = Output(UInt(24));
 
         var word = FetchInstruction;
-        var opcode = InstructionFields.Opcode(word);
+        var fetchClass = FetchClass;
         var stepGroup = Reg(UInt(stepBits), name: "step_group");
         var halted = Reg(Bool(), reset: 0, name: "halted");
         var ended = Reg(Bool(), reset: 1, name: "ended");
@@ -80,7 +81,7 @@ public sealed class Dispatcher : Module
         for (var e = 0; e < engines; e++)
         {
             var engine = (Engine)e;
-            isEngine[e] = InstructionSet.Formats.Where(f => f.Engine == engine).Aggregate(Hw.False, (any, f) => any | (opcode == f.Opcode));
+            isEngine[e] = fetchClass[e];
             var queue = queues[e] = Instance(new Queue(InstructionSet.Bits + stepBits, QueueDepth, RamStyle.Distributed, config.ClockDomain), $"queue_{Names[e]}");
             queue.Clear.Assign(Start);
             queue.InData.Assign(Cat(stepGroup, word));
@@ -119,7 +120,7 @@ public sealed class Dispatcher : Module
         // Token moves: taken at launch, given the cycle after the instruction is done. The engines' done
         // logic ends deep in their datapaths; counting its tokens a cycle later keeps the counters' carry
         // chains and the overflow check off that path, for one cycle more between dependent instructions.
-        var overflow = Hw.False;
+        var overflows = new List<Bool>();
         for (var from = 0; from < engines; from++)
         {
             for (var to = 0; to < engines; to++)
@@ -129,7 +130,7 @@ public sealed class Dispatcher : Module
                 var give = RegNext(Engines[from].Done & InstructionFields.Signal(current[from])[to] & !Start, reset: 0, name: $"given_{Names[from]}_to_{Names[to]}");
                 var take = launch[to] & InstructionFields.Wait(queues[to].OutData[InstructionSet.Bits - 1, 0])[from];
                 var (count, nonzero) = (counts[from, to], waiting[from, to]);
-                overflow |= give & !take & (count == (1 << SemaphoreBits) - 1);
+                overflows.Add(give & !take & (count == (1 << SemaphoreBits) - 1) & !Start);
                 When(give & !take, () =>
                 {
                     count.Assign((count + 1).Resize(SemaphoreBits));
@@ -148,10 +149,10 @@ public sealed class Dispatcher : Module
         }
 
         // ---- dispatch in program order ----
-        var isSetStep = opcode == InstructionSet.Format<SetStep>().Opcode;
-        var isSync = opcode == InstructionSet.Format<Sync>().Opcode;
-        var isFinish = opcode == InstructionSet.Format<Finish>().Opcode;
-        var known = isEngine.Aggregate(isSetStep | isSync | isFinish, (any, e) => any | e);
+        var isSetStep = fetchClass[engines];
+        var isSync = fetchClass[engines + 1];
+        var isFinish = fetchClass[engines + 2];
+        var known = fetchClass[engines + 3];
         var allIdle = Enumerable.Range(0, engines).Aggregate(Hw.True, (all, e) => all & idle[e] & empty[e]);
         var noneRunning = Enumerable.Range(0, engines).Aggregate(Hw.True, (all, e) => all & idle[e]);
         var offered = FetchValid & active;
@@ -170,12 +171,13 @@ public sealed class Dispatcher : Module
         // ---- the end: FINISH, the program's last instruction without one, an error once nothing runs, or a deadlock ----
         var quietCycles = Reg(UInt(5), reset: 0, name: "quiet_cycles");
         var dispatcherQuiet = (FetchValid & !dispatch) | (!FetchValid & FetchExhausted) | halted;
-        var stuck = Enumerable.Range(0, engines).Aggregate(dispatcherQuiet & !ended, (all, e) => all & quiet[e]);
         var finishing = (dispatch & isFinish) | (active & !FetchValid & FetchExhausted & allIdle) | (halted & !ended & noneRunning);
-        When(stuck & !finishing, () => quietCycles.Assign(Mux(quietCycles == DeadlockCycles, quietCycles, (quietCycles + 1).Resize(5)))).Otherwise(() => quietCycles.Assign(0));
-        // Reported a cycle after the sixteenth quiet one: the quiet test ends every engine's handshakes, and
-        // nothing moves in the extra cycle of a deadlock.
-        var deadlock = RegNext(stuck & !finishing & (quietCycles == DeadlockCycles - 1) & !Start, reset: 0, name: "deadlocked");
+        // The quiet test ends every engine's handshakes, so its parts are registered and the count runs a
+        // cycle late; nothing moves in a deadlock, and a deadlock found after the program ended is not one.
+        var quietBefore = Enumerable.Range(0, engines).Select(e => RegNext(quiet[e] & !Start, reset: 0, name: $"quiet_{Names[e]}")).ToArray();
+        var stuck = quietBefore.Aggregate(RegNext(dispatcherQuiet & !Start, reset: 0, name: "quiet_dispatch") & !ended, (all, quietEngine) => all & quietEngine);
+        When(stuck, () => quietCycles.Assign(Mux(quietCycles == DeadlockCycles, quietCycles, (quietCycles + 1).Resize(5)))).Otherwise(() => quietCycles.Assign(0));
+        var deadlock = RegNext(stuck & (quietCycles == DeadlockCycles - 1) & !Start, reset: 0, name: "deadlocked") & !ended;
         var end = finishing | deadlock;
         When(end, () => ended.Assign(true));
         When(Start, () =>
@@ -188,8 +190,9 @@ public sealed class Dispatcher : Module
         // A halt in the cycle of the start (the program address is misaligned) stops the new program.
         When(Halt, () => halted.Assign(true));
         End.Assign(end & !Start);
-        // An overflow is reported a cycle after it happens: it is the end of the engines' done logic.
-        var overflowed = RegNext(overflow & !Start, reset: 0, name: "overflowed");
+        // An overflow is reported two cycles after it happens: each semaphore's is registered, then their OR.
+        var overflowing = RegNext(Cat([.. overflows]), reset: 0, name: "overflowing");
+        var overflowed = RegNext((overflowing != 0) & !Start, reset: 0, name: "overflowed");
         Error.Assign(unknown | overflowed | deadlock);
         ErrorCode.Assign(Mux(unknown, Lit((int)MachineError.UnknownOpcode, 4), Mux(overflowed, Lit((int)MachineError.SemaphoreOverflow, 4), Lit((int)MachineError.Deadlock, 4))));
         ErrorPc.Assign(FetchIndex);
@@ -202,6 +205,25 @@ public sealed class Dispatcher : Module
     }
 
     private static readonly string[] Names = [.. EngineSets.Queued.Select(e => e.ToString().ToLowerInvariant())];
+
+    /// <summary>Bits of <see cref="Classify"/>'s answer.</summary>
+    public static int ClassBits => EngineSets.Queued.Count + 4;
+
+    /// <summary>
+    /// What dispatch needs to know of an opcode, from the word's low bits: one bit per engine whose
+    /// instruction it is, then SET_STEP, SYNC, FINISH and known. The fetch registers it with the
+    /// instruction's first beat, so the dispatch handshake starts at flip-flops instead of at a decoder.
+    /// </summary>
+    public static UInt Classify(UInt word)
+    {
+        var opcode = InstructionFields.Opcode(word);
+        var engines = EngineSets.Queued.Select(engine => InstructionSet.Formats.Where(f => f.Engine == engine).Aggregate(Hw.False, (any, f) => any | (opcode == f.Opcode))).ToArray();
+        var isSetStep = opcode == InstructionSet.Format<SetStep>().Opcode;
+        var isSync = opcode == InstructionSet.Format<Sync>().Opcode;
+        var isFinish = opcode == InstructionSet.Format<Finish>().Opcode;
+        var known = engines.Aggregate(isSetStep | isSync | isFinish, (any, e) => any | e);
+        return Hw.Cat([known, isFinish, isSync, isSetStep, .. engines.Reverse()]);
+    }
 
     public override string ModuleName => "Dispatcher";
 
@@ -222,6 +244,9 @@ public sealed class Dispatcher : Module
     public UInt FetchIndex { get; }
 
     public Bool FetchExhausted { get; }
+
+    /// <summary>The fetched instruction's <see cref="Classify"/>, registered by the fetch.</summary>
+    public UInt FetchClass { get; }
 
     /// <summary>Engine e's control (LOAD, WEIGHT, COMPUTE, VECTOR, STORE).</summary>
     public Vec<EngineControl> Engines { get; }

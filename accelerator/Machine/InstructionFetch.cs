@@ -28,6 +28,7 @@ public sealed class InstructionFetch : Module
         Index = Output(UInt(32));
         Exhausted = Output(Bool());
         Misaligned = Output(Bool());
+        Class = Output(UInt(Dispatcher.ClassBits));
 
         var beats = Instance(new Queue(128, QueueBeats, RamStyle.Distributed, config.ClockDomain), "beats");
         beats.Clear.Assign(Start);
@@ -52,6 +53,9 @@ public sealed class InstructionFetch : Module
 
         // Two beats make an instruction: the first waits in a register for the second.
         var low = Reg(UInt(128), name: "low");
+        if (InstructionSet.OpcodeField.High >= 128)
+            throw new InvalidOperationException("the opcode must lie in an instruction's first beat: the fetch classifies it from that beat");
+        var instructionClass = Reg(UInt(Dispatcher.ClassBits), name: "class");
         var half = Reg(Bool(), reset: 0, name: "half");
         var index = Reg(UInt(32), reset: 0, name: "index");
         var delivered = Reg(UInt(32), reset: 0, name: "delivered");
@@ -60,23 +64,33 @@ public sealed class InstructionFetch : Module
         When(beats.OutValid & !half, () =>
         {
             low.Assign(beats.OutData);
+            instructionClass.Assign(Dispatcher.Classify(beats.OutData));
             half.Assign(true);
         }).ElseWhen(hand, () =>
         {
             half.Assign(false);
             index.Assign((index + 1).Resize(32));
         });
-        When(hand, () => delivered.Assign((delivered + 1).Resize(32)));
+        // Whether every instruction has been handed over, known a cycle ahead so that the dispatcher's end
+        // test reads a flip-flop, not a 32-bit compare.
+        var exhausted = Reg(Bool(), reset: 0, name: "exhausted");
+        When(hand, () =>
+        {
+            delivered.Assign((delivered + 1).Resize(32));
+            exhausted.Assign((delivered + 1).Resize(32) == ProgramLength);
+        });
         When(Start, () =>
         {
             half.Assign(false);
             index.Assign(0);
             delivered.Assign(0);
+            exhausted.Assign(ProgramLength == 0);
         });
         Valid.Assign(beats.OutValid & half);
         Instruction.Assign(Cat(beats.OutData, low));
         Index.Assign(index);
-        Exhausted.Assign(delivered == ProgramLength);
+        Exhausted.Assign(exhausted);
+        Class.Assign(instructionClass);
         Unused(Cat(beats.InReady, beats.Count, walker.Active), "room_is_reserved");
     }
 
@@ -103,6 +117,9 @@ public sealed class InstructionFetch : Module
 
     /// <summary>Every instruction of the program has been handed over.</summary>
     public Bool Exhausted { get; }
+
+    /// <summary>The instruction's <see cref="Dispatcher.Classify"/>, registered with its first beat.</summary>
+    public UInt Class { get; }
 
     /// <summary>Pulse with <see cref="Start"/>: the program address is not 32-byte aligned.</summary>
     public Bool Misaligned { get; }

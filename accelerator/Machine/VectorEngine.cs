@@ -245,7 +245,14 @@ public sealed class VectorEngine : Module
         {
             softmaxUnit.Scores[l].Assign(scores[l].AsSInt());
             // Key headBlock x Tm + beat x lanes + l takes part when it is below Keys; the others get probability 0.
-            var key = ((headBlock.Resize(17) << System.Numerics.BitOperations.Log2((uint)tm)).Resize(17) + (beat.ZeroExtend(17) << System.Numerics.BitOperations.Log2((uint)lanes)).Resize(17) + Lit(l, 17)).Resize(17);
+            // Tm, the lanes and a row's beats are powers of two, so the key's parts are bit fields side by side:
+            // concatenated, not added.
+            var keyParts = new List<Signal> { headBlock };
+            if (accBeats > 1)
+                keyParts.Add(beat.Resize(System.Numerics.BitOperations.Log2((uint)accBeats)));
+            if (lanes > 1)
+                keyParts.Add(Lit(l, System.Numerics.BitOperations.Log2((uint)lanes)));
+            var key = Cat([.. keyParts]).Resize(17);
             softmaxUnit.LaneValid[l].Assign(key < softmax["Keys"].ZeroExtend(17));
         }
         softmaxUnit.Pass.Assign(headPass);

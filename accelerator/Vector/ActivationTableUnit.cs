@@ -14,6 +14,10 @@ public sealed class ActivationTableUnit : StreamPipeline
 {
     public const int Latency = 2;
 
+    private const int BankAddressBits = 6;
+
+    private const int BankEntries = 1 << BankAddressBits;
+
     public ActivationTableUnit(int lanes, int slots, ClockDomain? domain = null)
     {
         Domain = domain ?? Domain;
@@ -41,13 +45,24 @@ public sealed class ActivationTableUnit : StreamPipeline
         var write = RegNext(TableWrite, reset: 0, name: "write");
         var writeAddress = RegNext(Cat(TableSlot, TableIndex), name: "write_address");
         var writeValue = RegNext(TableValue, name: "write_value");
+        // Each lane's tables are banks of 64 entries (one LUT RAM deep): every bank is read into a register
+        // and the bank is chosen after it, in the second stage, so the multiplexer over the banks does not
+        // follow the LUT RAMs in the same cycle.
+        var addressBits = slotBits + 8;
+        var banks = (slots << 8) / BankEntries;
         for (var lane = 0; lane < lanes; lane++)
         {
             // Table index = x + 128: the input's bits with the sign bit flipped.
-            var table = Mem(SInt(8), slots << 8, RamStyle.Distributed, name: $"table_{lane}");
-            When(write, () => table.Write(writeAddress, writeValue));
-            var read = table.Read(Cat(Slot, X[lane].AsUInt() ^ Lit(0x80, 8)), Advance, name: $"read_{lane}");
-            Y[lane].Assign(Stage(read, $"y_{lane}"));
+            var address = Cat(Slot, X[lane].AsUInt() ^ Lit(0x80, 8));
+            var reads = new SInt[banks];
+            for (var b = 0; b < banks; b++)
+            {
+                var (bank, here) = (Mem(SInt(8), BankEntries, RamStyle.Distributed, name: $"table_{lane}_{b}"), writeAddress[addressBits - 1, BankAddressBits] == b);
+                When(write & here, () => bank.Write(writeAddress[BankAddressBits - 1, 0], writeValue));
+                reads[b] = bank.Read(address[BankAddressBits - 1, 0], Advance, name: $"read_{lane}_{b}");
+            }
+            var chosen = Stage(address[addressBits - 1, BankAddressBits], $"bank_{lane}");
+            Y[lane].Assign(Stage(Hw.VecOf(reads).Select(chosen), $"y_{lane}"));
         }
     }
 

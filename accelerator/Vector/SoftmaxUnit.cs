@@ -55,7 +55,9 @@ public sealed class SoftmaxUnit : StreamPipeline
         // The row start is read by the maximum (stage 1) and the sum (stage 6).
         var rowStart = StageChain(RowStart, 7, "row_start");
 
-        var scores = Enumerable.Range(0, lanes).Select(l => Stage(Scores[l], $"score_{l}")).ToArray();
+        // Invalid lanes enter stage 0 as the minimum, so the maximum's compare tree needs no masks; their
+        // exponents are zeroed at the end whatever the score.
+        var scores = Enumerable.Range(0, lanes).Select(l => Stage(Mux(LaneValid[l], Scores[l], Hw.SLit(int.MinValue, 32)), $"score_{l}")).ToArray();
         var laneValid = new List<Bool[]>();
         laneValid.Add([.. Enumerable.Range(0, lanes).Select(l => Stage(LaneValid[l], $"lane_valid_0_{l}"))]);
         for (var s = 1; s < 6; s++)
@@ -66,16 +68,10 @@ public sealed class SoftmaxUnit : StreamPipeline
         // Pass 0: the row maximum over the valid lanes: the beat's maximum in stage 0, taken into the row's
         // in stage 1 (a register between the two keeps the compare tree and the row compare apart).
         var max = Reg(SInt(32), name: "row_max");
-        // A balanced tree of pairwise maxima (invalid lanes count as the minimum): log2(lanes) compares deep,
-        // not lanes. Its first level runs on the inputs, beside the stage-0 registers of the scores, so
-        // stage 0 holds the pairs' maxima and one compare fewer lies between stage 0 and stage 1.
-        static List<SInt> Halve(List<SInt> level)
-            => [.. Enumerable.Range(0, (level.Count + 1) / 2).Select(i => 2 * i + 1 < level.Count ? Mux(level[2 * i + 1] > level[2 * i], level[2 * i + 1], level[2 * i]) : level[2 * i])];
-        var masked = Enumerable.Range(0, lanes).Select(l => Mux(LaneValid[l], Scores[l], Hw.SLit(int.MinValue, 32))).ToList();
-        var pairs = Halve(masked);
-        var level = pairs.Select((pair, i) => Stage(pair, $"pair_max_{i}")).ToList();
+        // A balanced tree of pairwise maxima: log2(lanes) compares deep, not lanes.
+        var level = scores.ToList();
         while (level.Count > 1)
-            level = Halve(level);
+            level = [.. Enumerable.Range(0, (level.Count + 1) / 2).Select(i => 2 * i + 1 < level.Count ? Mux(level[2 * i + 1] > level[2 * i], level[2 * i + 1], level[2 * i]) : level[2 * i])];
         var beatMax = Stage(level[0], "beat_max");
         When(Advance & ValidAt(1) & (pass[1] == 0), () => max.Assign(Mux(rowStart[1] | (beatMax > max), beatMax, max)));
 
