@@ -37,9 +37,10 @@ public sealed class AccumulatorBank : Module
 
         // The row written last cycle has not reached the memory's read port yet: forward it.
         var written = Reg(UInt(32 * lanes), name: "written_row");
-        var writtenAddress = Reg(UInt(addressBits), name: "written_address");
-        var writtenValid = Reg(Bool(), reset: 0, name: "written_valid");
-        var current = Mux(writtenValid & (writtenAddress == address), written, old);
+        // Whether to forward is decided a cycle ahead, when the row now pending meets the address coming in,
+        // so the address compare is not in front of the adders.
+        var forward = RegNext(pending & (address == AddAddress), reset: 0, name: "forward");
+        var current = Mux(forward, written, old);
         var sums = new Signal[lanes];
         for (var lane = 0; lane < lanes; lane++)
         {
@@ -52,8 +53,6 @@ public sealed class AccumulatorBank : Module
         for (var lane = 0; lane < lanes; lane++)
             Sum[lane].Assign(Mux(pending, (SInt)sums[lanes - 1 - lane], SLit(0, 32)));
         written.Assign(row);
-        writtenAddress.Assign(address);
-        writtenValid.Assign(pending);
 
         var read = bank.Read(ReadAddress, name: "read_row");
         for (var lane = 0; lane < lanes; lane++)

@@ -61,7 +61,9 @@ public sealed class StoreEngine : Module
         var addressing = walker.Active;
         var awValid = Reg(Bool(), reset: 0, name: "aw_valid");
         var awAddress = Reg(UInt(MachineShape.AddressBits), name: "aw_address");
-        var awBeats = Reg(UInt(9), name: "aw_beats");
+        // A burst's beats less one (AXI's AWLEN), kept so: the write side's last-beat compare reads it from
+        // the burst queue without a subtraction.
+        var awLength = Reg(UInt(9), name: "aw_length");
         var issued = Reg(UInt(24), reset: 0, name: "issued");
         var answered = Reg(UInt(24), reset: 0, name: "answered");
         var next = walker.Valid & (!awValid | Axi.AwReady!) & bursts.InReady;
@@ -70,17 +72,17 @@ public sealed class StoreEngine : Module
         {
             awValid.Assign(true);
             awAddress.Assign(walker.BurstAddress);
-            awBeats.Assign(walker.BurstBeats);
+            awLength.Assign((walker.BurstBeats - 1).Resize(9));
         }).ElseWhen(Axi.AwReady!, () => awValid.Assign(false));
         Axi.AwValid!.Assign(awValid);
         Axi.AwAddr!.Assign(awAddress);
-        Axi.AwLen!.Assign((awBeats - 1).Resize(8));
+        Axi.AwLen!.Assign(awLength.Resize(8));
         Axi.AwSize!.Assign(shape.BeatSize);
         Axi.AwBurst!.Assign(1);
         Axi.AwCache!.Assign(3);
         Axi.AwProt!.Assign(0);
         bursts.InValid.Assign(awValid & Axi.AwReady!);
-        bursts.InData.Assign(awBeats);
+        bursts.InData.Assign(awLength);
         When(awValid & Axi.AwReady!, () => issued.Assign((issued + 1).Resize(24)));
         Axi.BReady!.Assign(true);
         When(Axi.BValid!, () => answered.Assign((answered + 1).Resize(24)));
@@ -188,9 +190,9 @@ public sealed class StoreEngine : Module
 
         // ---- write side ----
         var beatInBurst = Reg(UInt(9), reset: 0, name: "beat_in_burst");
-        var burstLength = bursts.OutData;
+        var burstLast = bursts.OutData;
         var wValid = beats.OutValid & bursts.OutValid;
-        var lastBeat = beatInBurst == (burstLength - 1).Resize(9);
+        var lastBeat = beatInBurst == burstLast;
         Axi.WValid!.Assign(wValid);
         Axi.WData!.Assign(beats.OutData[127, 0]);
         Axi.WStrb!.Assign(beats.OutData[143, 128]);

@@ -89,14 +89,17 @@ public sealed partial record YosysSynthesis
 
     /// <summary>
     /// The mapped netlist of the whole design flattened (Yosys <c>write_json</c>), for path analysis:
-    /// flattening keeps every cell's and net's instance path in its name.
+    /// flattening keeps every cell's and net's instance path in its name. It is mapped to LUT6s only
+    /// (<c>-nowidelut</c>): ABC maps for the fewest LUT levels and counts a wide LUT (LUT6s joined by
+    /// MUXF7/8/9) as one, so with wide LUTs the levels a path is counted at are not the ones the mapper
+    /// minimised, and they swing by several between runs of unrelated changes.
     /// </summary>
     public async Task<System.Text.Json.JsonDocument> FlatNetlistAsync(CancellationToken cancellation = default)
         => System.Text.Json.JsonDocument.Parse(await FlatNetlistTextAsync(cancellation));
 
     /// <summary>The same netlist as Yosys wrote it, for keeping on disk.</summary>
     public Task<string> FlatNetlistTextAsync(CancellationToken cancellation = default)
-        => RunAsync($"synth_xilinx -family {Family} -flatten -top {Top}; write_json out.txt", cancellation);
+        => RunAsync($"synth_xilinx -family {Family} -flatten -nowidelut -top {Top}; write_json out.txt", cancellation);
 
     /// <summary>Runs the design's sources through <paramref name="commands"/>, which write out.txt; returns its text.</summary>
     private async Task<string> RunAsync(string commands, CancellationToken cancellation)
