@@ -48,8 +48,13 @@ public sealed record CycleModel
     /// <summary>An engine's done to the first cycle its tokens can start another (the dispatcher counts them a cycle after the done).</summary>
     public const int TokenCycles = 2;
 
-    // Engines that launch in the same cycle are timed in the buffers' read priority (store, weight, vector, compute, then load), so a lower-priority reader sees the higher one's port use.
+    // Engines that launch within LaunchWindow cycles of each other are timed in the buffers' read priority (store,
+    // weight, vector, compute, then load), so a lower-priority reader sees the higher one's port use: two chains of
+    // dependent instructions that started together drift apart by a cycle per token hop, and the hardware's
+    // arbitration still gives the higher-priority engine the port.
     private static readonly int[] Rank = [4, 1, 3, 2, 0];
+
+    private const int LaunchWindow = TokenCycles;
 
     private static readonly IInstructionTiming[] Timings = [new ConvTiming(), new LoadTiming(), new StoreTiming(), new WeightTiming(), new VectorTiming()];
 
@@ -121,16 +126,17 @@ public sealed record CycleModel
                 pc++;
             }
 
-            (int Engine, double Launch)? next = null;
+            var candidates = new List<(int Engine, double Launch)>();
             for (var e = 0; e < engines; e++)
             {
                 if (queues[e].Count == 0)
                     continue;
                 var (index, dispatch, _) = queues[e].Peek();
-                var launch = Launch(program[index], e, dispatch);
-                if (launch is { } at && (next is null || at < next.Value.Launch || (at == next.Value.Launch && Rank[e] < Rank[next.Value.Engine])))
-                    next = (e, at);
+                if (Launch(program[index], e, dispatch) is { } at)
+                    candidates.Add((e, at));
             }
+            (int Engine, double Launch)? next = candidates.Count == 0 ? null
+                : candidates.Where(c => c.Launch <= candidates.Min(d => d.Launch) + LaunchWindow).OrderBy(c => Rank[c.Engine]).ThenBy(c => c.Launch).First();
             if (next is null)
             {
                 if (pc >= program.Count && queues.All(q => q.Count == 0))
