@@ -135,8 +135,12 @@ public sealed record CycleModel
                 if (Launch(program[index], e, dispatch) is { } at)
                     candidates.Add((e, at));
             }
-            (int Engine, double Launch)? next = candidates.Count == 0 ? null
-                : candidates.Where(c => c.Launch <= candidates.Min(d => d.Launch) + LaunchWindow).OrderBy(c => Rank[c.Engine]).ThenBy(c => c.Launch).First();
+            (int Engine, double Launch)? next = null;
+            if (candidates.Count > 0)
+            {
+                var earliest = candidates.Min(c => c.Launch);
+                next = candidates.Where(c => c.Launch <= earliest + LaunchWindow).OrderBy(c => Rank[c.Engine]).ThenBy(c => c.Launch).First();
+            }
             if (next is null)
             {
                 if (pc >= program.Count && queues.All(q => q.Count == 0))
