@@ -128,181 +128,181 @@ module SoftmaxUnit8 (
   reg [5:0] shift_1; // @[SoftmaxUnit.cs:66]
   reg [5:0] shift_2; // @[SoftmaxUnit.cs:66]
   reg [5:0] shift_3; // @[SoftmaxUnit.cs:66]
-  reg signed [31:0] row_max; // @[SoftmaxUnit.cs:70]
-  reg signed [31:0] beat_max; // @[SoftmaxUnit.cs:75]
-  reg signed [31:0] score_1_0; // @[SoftmaxUnit.cs:83]
-  reg signed [32:0] difference_0; // @[SoftmaxUnit.cs:83]
-  reg signed [49:0] product_0; // @[SoftmaxUnit.cs:84]
-  reg signed [49:0] u_0; // @[SoftmaxUnit.cs:85]
-  reg [15:0] entry_0; // @[SoftmaxUnit.cs:89]
-  reg out_of_range_0; // @[SoftmaxUnit.cs:90]
-  reg [3:0] shift_by_0; // @[SoftmaxUnit.cs:91]
-  reg [15:0] exponent_0; // @[SoftmaxUnit.cs:92]
-  reg signed [31:0] score_1_1; // @[SoftmaxUnit.cs:83]
-  reg signed [32:0] difference_1; // @[SoftmaxUnit.cs:83]
-  reg signed [49:0] product_1; // @[SoftmaxUnit.cs:84]
-  reg signed [49:0] u_1; // @[SoftmaxUnit.cs:85]
-  reg [15:0] entry_1; // @[SoftmaxUnit.cs:89]
-  reg out_of_range_1; // @[SoftmaxUnit.cs:90]
-  reg [3:0] shift_by_1; // @[SoftmaxUnit.cs:91]
-  reg [15:0] exponent_1; // @[SoftmaxUnit.cs:92]
-  reg signed [31:0] score_1_2; // @[SoftmaxUnit.cs:83]
-  reg signed [32:0] difference_2; // @[SoftmaxUnit.cs:83]
-  reg signed [49:0] product_2; // @[SoftmaxUnit.cs:84]
-  reg signed [49:0] u_2; // @[SoftmaxUnit.cs:85]
-  reg [15:0] entry_2; // @[SoftmaxUnit.cs:89]
-  reg out_of_range_2; // @[SoftmaxUnit.cs:90]
-  reg [3:0] shift_by_2; // @[SoftmaxUnit.cs:91]
-  reg [15:0] exponent_2; // @[SoftmaxUnit.cs:92]
-  reg signed [31:0] score_1_3; // @[SoftmaxUnit.cs:83]
-  reg signed [32:0] difference_3; // @[SoftmaxUnit.cs:83]
-  reg signed [49:0] product_3; // @[SoftmaxUnit.cs:84]
-  reg signed [49:0] u_3; // @[SoftmaxUnit.cs:85]
-  reg [15:0] entry_3; // @[SoftmaxUnit.cs:89]
-  reg out_of_range_3; // @[SoftmaxUnit.cs:90]
-  reg [3:0] shift_by_3; // @[SoftmaxUnit.cs:91]
-  reg [15:0] exponent_3; // @[SoftmaxUnit.cs:92]
-  reg signed [31:0] score_1_4; // @[SoftmaxUnit.cs:83]
-  reg signed [32:0] difference_4; // @[SoftmaxUnit.cs:83]
-  reg signed [49:0] product_4; // @[SoftmaxUnit.cs:84]
-  reg signed [49:0] u_4; // @[SoftmaxUnit.cs:85]
-  reg [15:0] entry_4; // @[SoftmaxUnit.cs:89]
-  reg out_of_range_4; // @[SoftmaxUnit.cs:90]
-  reg [3:0] shift_by_4; // @[SoftmaxUnit.cs:91]
-  reg [15:0] exponent_4; // @[SoftmaxUnit.cs:92]
-  reg signed [31:0] score_1_5; // @[SoftmaxUnit.cs:83]
-  reg signed [32:0] difference_5; // @[SoftmaxUnit.cs:83]
-  reg signed [49:0] product_5; // @[SoftmaxUnit.cs:84]
-  reg signed [49:0] u_5; // @[SoftmaxUnit.cs:85]
-  reg [15:0] entry_5; // @[SoftmaxUnit.cs:89]
-  reg out_of_range_5; // @[SoftmaxUnit.cs:90]
-  reg [3:0] shift_by_5; // @[SoftmaxUnit.cs:91]
-  reg [15:0] exponent_5; // @[SoftmaxUnit.cs:92]
-  reg signed [31:0] score_1_6; // @[SoftmaxUnit.cs:83]
-  reg signed [32:0] difference_6; // @[SoftmaxUnit.cs:83]
-  reg signed [49:0] product_6; // @[SoftmaxUnit.cs:84]
-  reg signed [49:0] u_6; // @[SoftmaxUnit.cs:85]
-  reg [15:0] entry_6; // @[SoftmaxUnit.cs:89]
-  reg out_of_range_6; // @[SoftmaxUnit.cs:90]
-  reg [3:0] shift_by_6; // @[SoftmaxUnit.cs:91]
-  reg [15:0] exponent_6; // @[SoftmaxUnit.cs:92]
-  reg signed [31:0] score_1_7; // @[SoftmaxUnit.cs:83]
-  reg signed [32:0] difference_7; // @[SoftmaxUnit.cs:83]
-  reg signed [49:0] product_7; // @[SoftmaxUnit.cs:84]
-  reg signed [49:0] u_7; // @[SoftmaxUnit.cs:85]
-  reg [15:0] entry_7; // @[SoftmaxUnit.cs:89]
-  reg out_of_range_7; // @[SoftmaxUnit.cs:90]
-  reg [3:0] shift_by_7; // @[SoftmaxUnit.cs:91]
-  reg [15:0] exponent_7; // @[SoftmaxUnit.cs:92]
-  reg [31:0] sum; // @[SoftmaxUnit.cs:96]
-  reg [5:0] divide_count; // @[SoftmaxUnit.cs:101]
-  reg [31:0] divisor; // @[SoftmaxUnit.cs:102]
-  reg [32:0] remainder; // @[SoftmaxUnit.cs:103]
-  reg [31:0] reciprocal; // @[SoftmaxUnit.cs:104]
-  reg [32:0] scaled_0; // @[SoftmaxUnit.cs:127]
-  reg signed [7:0] probability_0; // @[SoftmaxUnit.cs:129]
-  reg [32:0] scaled_1; // @[SoftmaxUnit.cs:127]
-  reg signed [7:0] probability_1; // @[SoftmaxUnit.cs:129]
-  reg [32:0] scaled_2; // @[SoftmaxUnit.cs:127]
-  reg signed [7:0] probability_2; // @[SoftmaxUnit.cs:129]
-  reg [32:0] scaled_3; // @[SoftmaxUnit.cs:127]
-  reg signed [7:0] probability_3; // @[SoftmaxUnit.cs:129]
-  reg [32:0] scaled_4; // @[SoftmaxUnit.cs:127]
-  reg signed [7:0] probability_4; // @[SoftmaxUnit.cs:129]
-  reg [32:0] scaled_5; // @[SoftmaxUnit.cs:127]
-  reg signed [7:0] probability_5; // @[SoftmaxUnit.cs:129]
-  reg [32:0] scaled_6; // @[SoftmaxUnit.cs:127]
-  reg signed [7:0] probability_6; // @[SoftmaxUnit.cs:129]
-  reg [32:0] scaled_7; // @[SoftmaxUnit.cs:127]
-  reg signed [7:0] probability_7; // @[SoftmaxUnit.cs:129]
+  reg signed [31:0] row_max; // @[SoftmaxUnit.cs:72]
+  reg signed [31:0] beat_max_0; // @[SoftmaxUnit.cs:79]
+  reg signed [31:0] beat_max_1; // @[SoftmaxUnit.cs:79]
+  reg signed [31:0] score_1_0; // @[SoftmaxUnit.cs:90]
+  reg signed [32:0] difference_0; // @[SoftmaxUnit.cs:90]
+  reg signed [49:0] product_0; // @[SoftmaxUnit.cs:91]
+  reg signed [49:0] u_0; // @[SoftmaxUnit.cs:92]
+  reg [15:0] entry_0; // @[SoftmaxUnit.cs:96]
+  reg out_of_range_0; // @[SoftmaxUnit.cs:97]
+  reg [3:0] shift_by_0; // @[SoftmaxUnit.cs:98]
+  reg [15:0] exponent_0; // @[SoftmaxUnit.cs:99]
+  reg signed [31:0] score_1_1; // @[SoftmaxUnit.cs:90]
+  reg signed [32:0] difference_1; // @[SoftmaxUnit.cs:90]
+  reg signed [49:0] product_1; // @[SoftmaxUnit.cs:91]
+  reg signed [49:0] u_1; // @[SoftmaxUnit.cs:92]
+  reg [15:0] entry_1; // @[SoftmaxUnit.cs:96]
+  reg out_of_range_1; // @[SoftmaxUnit.cs:97]
+  reg [3:0] shift_by_1; // @[SoftmaxUnit.cs:98]
+  reg [15:0] exponent_1; // @[SoftmaxUnit.cs:99]
+  reg signed [31:0] score_1_2; // @[SoftmaxUnit.cs:90]
+  reg signed [32:0] difference_2; // @[SoftmaxUnit.cs:90]
+  reg signed [49:0] product_2; // @[SoftmaxUnit.cs:91]
+  reg signed [49:0] u_2; // @[SoftmaxUnit.cs:92]
+  reg [15:0] entry_2; // @[SoftmaxUnit.cs:96]
+  reg out_of_range_2; // @[SoftmaxUnit.cs:97]
+  reg [3:0] shift_by_2; // @[SoftmaxUnit.cs:98]
+  reg [15:0] exponent_2; // @[SoftmaxUnit.cs:99]
+  reg signed [31:0] score_1_3; // @[SoftmaxUnit.cs:90]
+  reg signed [32:0] difference_3; // @[SoftmaxUnit.cs:90]
+  reg signed [49:0] product_3; // @[SoftmaxUnit.cs:91]
+  reg signed [49:0] u_3; // @[SoftmaxUnit.cs:92]
+  reg [15:0] entry_3; // @[SoftmaxUnit.cs:96]
+  reg out_of_range_3; // @[SoftmaxUnit.cs:97]
+  reg [3:0] shift_by_3; // @[SoftmaxUnit.cs:98]
+  reg [15:0] exponent_3; // @[SoftmaxUnit.cs:99]
+  reg signed [31:0] score_1_4; // @[SoftmaxUnit.cs:90]
+  reg signed [32:0] difference_4; // @[SoftmaxUnit.cs:90]
+  reg signed [49:0] product_4; // @[SoftmaxUnit.cs:91]
+  reg signed [49:0] u_4; // @[SoftmaxUnit.cs:92]
+  reg [15:0] entry_4; // @[SoftmaxUnit.cs:96]
+  reg out_of_range_4; // @[SoftmaxUnit.cs:97]
+  reg [3:0] shift_by_4; // @[SoftmaxUnit.cs:98]
+  reg [15:0] exponent_4; // @[SoftmaxUnit.cs:99]
+  reg signed [31:0] score_1_5; // @[SoftmaxUnit.cs:90]
+  reg signed [32:0] difference_5; // @[SoftmaxUnit.cs:90]
+  reg signed [49:0] product_5; // @[SoftmaxUnit.cs:91]
+  reg signed [49:0] u_5; // @[SoftmaxUnit.cs:92]
+  reg [15:0] entry_5; // @[SoftmaxUnit.cs:96]
+  reg out_of_range_5; // @[SoftmaxUnit.cs:97]
+  reg [3:0] shift_by_5; // @[SoftmaxUnit.cs:98]
+  reg [15:0] exponent_5; // @[SoftmaxUnit.cs:99]
+  reg signed [31:0] score_1_6; // @[SoftmaxUnit.cs:90]
+  reg signed [32:0] difference_6; // @[SoftmaxUnit.cs:90]
+  reg signed [49:0] product_6; // @[SoftmaxUnit.cs:91]
+  reg signed [49:0] u_6; // @[SoftmaxUnit.cs:92]
+  reg [15:0] entry_6; // @[SoftmaxUnit.cs:96]
+  reg out_of_range_6; // @[SoftmaxUnit.cs:97]
+  reg [3:0] shift_by_6; // @[SoftmaxUnit.cs:98]
+  reg [15:0] exponent_6; // @[SoftmaxUnit.cs:99]
+  reg signed [31:0] score_1_7; // @[SoftmaxUnit.cs:90]
+  reg signed [32:0] difference_7; // @[SoftmaxUnit.cs:90]
+  reg signed [49:0] product_7; // @[SoftmaxUnit.cs:91]
+  reg signed [49:0] u_7; // @[SoftmaxUnit.cs:92]
+  reg [15:0] entry_7; // @[SoftmaxUnit.cs:96]
+  reg out_of_range_7; // @[SoftmaxUnit.cs:97]
+  reg [3:0] shift_by_7; // @[SoftmaxUnit.cs:98]
+  reg [15:0] exponent_7; // @[SoftmaxUnit.cs:99]
+  reg [31:0] sum; // @[SoftmaxUnit.cs:103]
+  reg [5:0] divide_count; // @[SoftmaxUnit.cs:108]
+  reg [31:0] divisor; // @[SoftmaxUnit.cs:109]
+  reg [32:0] remainder; // @[SoftmaxUnit.cs:110]
+  reg [31:0] reciprocal; // @[SoftmaxUnit.cs:111]
+  reg [32:0] scaled_0; // @[SoftmaxUnit.cs:134]
+  reg signed [7:0] probability_0; // @[SoftmaxUnit.cs:136]
+  reg [32:0] scaled_1; // @[SoftmaxUnit.cs:134]
+  reg signed [7:0] probability_1; // @[SoftmaxUnit.cs:136]
+  reg [32:0] scaled_2; // @[SoftmaxUnit.cs:134]
+  reg signed [7:0] probability_2; // @[SoftmaxUnit.cs:136]
+  reg [32:0] scaled_3; // @[SoftmaxUnit.cs:134]
+  reg signed [7:0] probability_3; // @[SoftmaxUnit.cs:136]
+  reg [32:0] scaled_4; // @[SoftmaxUnit.cs:134]
+  reg signed [7:0] probability_4; // @[SoftmaxUnit.cs:136]
+  reg [32:0] scaled_5; // @[SoftmaxUnit.cs:134]
+  reg signed [7:0] probability_5; // @[SoftmaxUnit.cs:136]
+  reg [32:0] scaled_6; // @[SoftmaxUnit.cs:134]
+  reg signed [7:0] probability_6; // @[SoftmaxUnit.cs:136]
+  reg [32:0] scaled_7; // @[SoftmaxUnit.cs:134]
+  reg signed [7:0] probability_7; // @[SoftmaxUnit.cs:136]
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire signed [31:0] beat_max_mux_mux; // @[SoftmaxUnit.cs:75]
-  wire signed [31:0] beat_max_mux_mux_1; // @[SoftmaxUnit.cs:75]
-  wire signed [31:0] beat_max_mux; // @[SoftmaxUnit.cs:75]
-  wire signed [31:0] beat_max_mux_1_mux; // @[SoftmaxUnit.cs:75]
-  wire signed [31:0] beat_max_mux_1_mux_1; // @[SoftmaxUnit.cs:75]
-  wire signed [31:0] beat_max_mux_1; // @[SoftmaxUnit.cs:75]
-  wire [51:0] u_0_add_shiftright_cat; // @[SoftmaxUnit.cs:85]
-  wire signed [50:0] u_0_add_shiftright; // @[SoftmaxUnit.cs:85]
-  wire signed [51:0] u_0_add; // @[SoftmaxUnit.cs:85]
-  wire [15:0] exponent_0_shiftright; // @[SoftmaxUnit.cs:92]
-  wire [51:0] u_1_add_shiftright_cat; // @[SoftmaxUnit.cs:85]
-  wire signed [50:0] u_1_add_shiftright; // @[SoftmaxUnit.cs:85]
-  wire signed [51:0] u_1_add; // @[SoftmaxUnit.cs:85]
-  wire [15:0] exponent_1_shiftright; // @[SoftmaxUnit.cs:92]
-  wire [51:0] u_2_add_shiftright_cat; // @[SoftmaxUnit.cs:85]
-  wire signed [50:0] u_2_add_shiftright; // @[SoftmaxUnit.cs:85]
-  wire signed [51:0] u_2_add; // @[SoftmaxUnit.cs:85]
-  wire [15:0] exponent_2_shiftright; // @[SoftmaxUnit.cs:92]
-  wire [51:0] u_3_add_shiftright_cat; // @[SoftmaxUnit.cs:85]
-  wire signed [50:0] u_3_add_shiftright; // @[SoftmaxUnit.cs:85]
-  wire signed [51:0] u_3_add; // @[SoftmaxUnit.cs:85]
-  wire [15:0] exponent_3_shiftright; // @[SoftmaxUnit.cs:92]
-  wire [51:0] u_4_add_shiftright_cat; // @[SoftmaxUnit.cs:85]
-  wire signed [50:0] u_4_add_shiftright; // @[SoftmaxUnit.cs:85]
-  wire signed [51:0] u_4_add; // @[SoftmaxUnit.cs:85]
-  wire [15:0] exponent_4_shiftright; // @[SoftmaxUnit.cs:92]
-  wire [51:0] u_5_add_shiftright_cat; // @[SoftmaxUnit.cs:85]
-  wire signed [50:0] u_5_add_shiftright; // @[SoftmaxUnit.cs:85]
-  wire signed [51:0] u_5_add; // @[SoftmaxUnit.cs:85]
-  wire [15:0] exponent_5_shiftright; // @[SoftmaxUnit.cs:92]
-  wire [51:0] u_6_add_shiftright_cat; // @[SoftmaxUnit.cs:85]
-  wire signed [50:0] u_6_add_shiftright; // @[SoftmaxUnit.cs:85]
-  wire signed [51:0] u_6_add; // @[SoftmaxUnit.cs:85]
-  wire [15:0] exponent_6_shiftright; // @[SoftmaxUnit.cs:92]
-  wire [51:0] u_7_add_shiftright_cat; // @[SoftmaxUnit.cs:85]
-  wire signed [50:0] u_7_add_shiftright; // @[SoftmaxUnit.cs:85]
-  wire signed [51:0] u_7_add; // @[SoftmaxUnit.cs:85]
-  wire [15:0] exponent_7_shiftright; // @[SoftmaxUnit.cs:92]
-  wire [18:0] sum_add; // @[SoftmaxUnit.cs:98]
-  wire divide_count_ne; // @[SoftmaxUnit.cs:111, SoftmaxUnit.cs:116]
-  wire [33:0] remainder_ge_cat; // @[SoftmaxUnit.cs:112, SoftmaxUnit.cs:118]
-  wire remainder_ge; // @[SoftmaxUnit.cs:112, SoftmaxUnit.cs:118]
-  wire signed [40:0] probability_0_cast_add_cast_cast; // @[SoftmaxUnit.cs:129]
-  wire signed [10:0] probability_0_cast_add_cast; // @[SoftmaxUnit.cs:129]
-  wire signed [11:0] probability_0_cast_add; // @[SoftmaxUnit.cs:129]
-  wire signed [9:0] probability_0_cast; // @[SoftmaxUnit.cs:129]
-  wire signed [40:0] probability_1_cast_add_cast_cast; // @[SoftmaxUnit.cs:129]
-  wire signed [10:0] probability_1_cast_add_cast; // @[SoftmaxUnit.cs:129]
-  wire signed [11:0] probability_1_cast_add; // @[SoftmaxUnit.cs:129]
-  wire signed [9:0] probability_1_cast; // @[SoftmaxUnit.cs:129]
-  wire signed [40:0] probability_2_cast_add_cast_cast; // @[SoftmaxUnit.cs:129]
-  wire signed [10:0] probability_2_cast_add_cast; // @[SoftmaxUnit.cs:129]
-  wire signed [11:0] probability_2_cast_add; // @[SoftmaxUnit.cs:129]
-  wire signed [9:0] probability_2_cast; // @[SoftmaxUnit.cs:129]
-  wire signed [40:0] probability_3_cast_add_cast_cast; // @[SoftmaxUnit.cs:129]
-  wire signed [10:0] probability_3_cast_add_cast; // @[SoftmaxUnit.cs:129]
-  wire signed [11:0] probability_3_cast_add; // @[SoftmaxUnit.cs:129]
-  wire signed [9:0] probability_3_cast; // @[SoftmaxUnit.cs:129]
-  wire signed [40:0] probability_4_cast_add_cast_cast; // @[SoftmaxUnit.cs:129]
-  wire signed [10:0] probability_4_cast_add_cast; // @[SoftmaxUnit.cs:129]
-  wire signed [11:0] probability_4_cast_add; // @[SoftmaxUnit.cs:129]
-  wire signed [9:0] probability_4_cast; // @[SoftmaxUnit.cs:129]
-  wire signed [40:0] probability_5_cast_add_cast_cast; // @[SoftmaxUnit.cs:129]
-  wire signed [10:0] probability_5_cast_add_cast; // @[SoftmaxUnit.cs:129]
-  wire signed [11:0] probability_5_cast_add; // @[SoftmaxUnit.cs:129]
-  wire signed [9:0] probability_5_cast; // @[SoftmaxUnit.cs:129]
-  wire signed [40:0] probability_6_cast_add_cast_cast; // @[SoftmaxUnit.cs:129]
-  wire signed [10:0] probability_6_cast_add_cast; // @[SoftmaxUnit.cs:129]
-  wire signed [11:0] probability_6_cast_add; // @[SoftmaxUnit.cs:129]
-  wire signed [9:0] probability_6_cast; // @[SoftmaxUnit.cs:129]
-  wire signed [40:0] probability_7_cast_add_cast_cast; // @[SoftmaxUnit.cs:129]
-  wire signed [10:0] probability_7_cast_add_cast; // @[SoftmaxUnit.cs:129]
-  wire signed [11:0] probability_7_cast_add; // @[SoftmaxUnit.cs:129]
-  wire signed [9:0] probability_7_cast; // @[SoftmaxUnit.cs:129]
-  wire [16:0] entry_0_add; // @[SoftmaxUnit.cs:89]
-  wire [16:0] entry_1_add; // @[SoftmaxUnit.cs:89]
-  wire [16:0] entry_2_add; // @[SoftmaxUnit.cs:89]
-  wire [16:0] entry_3_add; // @[SoftmaxUnit.cs:89]
-  wire [16:0] entry_4_add; // @[SoftmaxUnit.cs:89]
-  wire [16:0] entry_5_add; // @[SoftmaxUnit.cs:89]
-  wire [16:0] entry_6_add; // @[SoftmaxUnit.cs:89]
-  wire [16:0] entry_7_add; // @[SoftmaxUnit.cs:89]
+  wire signed [31:0] row_max_mux; // @[SoftmaxUnit.cs:83]
+  wire signed [31:0] beat_max_0_mux; // @[SoftmaxUnit.cs:79]
+  wire signed [31:0] beat_max_0_mux_1; // @[SoftmaxUnit.cs:79]
+  wire signed [31:0] beat_max_1_mux; // @[SoftmaxUnit.cs:79]
+  wire signed [31:0] beat_max_1_mux_1; // @[SoftmaxUnit.cs:79]
+  wire [51:0] u_0_add_shiftright_cat; // @[SoftmaxUnit.cs:92]
+  wire signed [50:0] u_0_add_shiftright; // @[SoftmaxUnit.cs:92]
+  wire signed [51:0] u_0_add; // @[SoftmaxUnit.cs:92]
+  wire [15:0] exponent_0_shiftright; // @[SoftmaxUnit.cs:99]
+  wire [51:0] u_1_add_shiftright_cat; // @[SoftmaxUnit.cs:92]
+  wire signed [50:0] u_1_add_shiftright; // @[SoftmaxUnit.cs:92]
+  wire signed [51:0] u_1_add; // @[SoftmaxUnit.cs:92]
+  wire [15:0] exponent_1_shiftright; // @[SoftmaxUnit.cs:99]
+  wire [51:0] u_2_add_shiftright_cat; // @[SoftmaxUnit.cs:92]
+  wire signed [50:0] u_2_add_shiftright; // @[SoftmaxUnit.cs:92]
+  wire signed [51:0] u_2_add; // @[SoftmaxUnit.cs:92]
+  wire [15:0] exponent_2_shiftright; // @[SoftmaxUnit.cs:99]
+  wire [51:0] u_3_add_shiftright_cat; // @[SoftmaxUnit.cs:92]
+  wire signed [50:0] u_3_add_shiftright; // @[SoftmaxUnit.cs:92]
+  wire signed [51:0] u_3_add; // @[SoftmaxUnit.cs:92]
+  wire [15:0] exponent_3_shiftright; // @[SoftmaxUnit.cs:99]
+  wire [51:0] u_4_add_shiftright_cat; // @[SoftmaxUnit.cs:92]
+  wire signed [50:0] u_4_add_shiftright; // @[SoftmaxUnit.cs:92]
+  wire signed [51:0] u_4_add; // @[SoftmaxUnit.cs:92]
+  wire [15:0] exponent_4_shiftright; // @[SoftmaxUnit.cs:99]
+  wire [51:0] u_5_add_shiftright_cat; // @[SoftmaxUnit.cs:92]
+  wire signed [50:0] u_5_add_shiftright; // @[SoftmaxUnit.cs:92]
+  wire signed [51:0] u_5_add; // @[SoftmaxUnit.cs:92]
+  wire [15:0] exponent_5_shiftright; // @[SoftmaxUnit.cs:99]
+  wire [51:0] u_6_add_shiftright_cat; // @[SoftmaxUnit.cs:92]
+  wire signed [50:0] u_6_add_shiftright; // @[SoftmaxUnit.cs:92]
+  wire signed [51:0] u_6_add; // @[SoftmaxUnit.cs:92]
+  wire [15:0] exponent_6_shiftright; // @[SoftmaxUnit.cs:99]
+  wire [51:0] u_7_add_shiftright_cat; // @[SoftmaxUnit.cs:92]
+  wire signed [50:0] u_7_add_shiftright; // @[SoftmaxUnit.cs:92]
+  wire signed [51:0] u_7_add; // @[SoftmaxUnit.cs:92]
+  wire [15:0] exponent_7_shiftright; // @[SoftmaxUnit.cs:99]
+  wire [18:0] sum_add; // @[SoftmaxUnit.cs:105]
+  wire divide_count_ne; // @[SoftmaxUnit.cs:118, SoftmaxUnit.cs:123]
+  wire [33:0] remainder_ge_cat; // @[SoftmaxUnit.cs:119, SoftmaxUnit.cs:125]
+  wire remainder_ge; // @[SoftmaxUnit.cs:119, SoftmaxUnit.cs:125]
+  wire signed [40:0] probability_0_cast_add_cast_cast; // @[SoftmaxUnit.cs:136]
+  wire signed [10:0] probability_0_cast_add_cast; // @[SoftmaxUnit.cs:136]
+  wire signed [11:0] probability_0_cast_add; // @[SoftmaxUnit.cs:136]
+  wire signed [9:0] probability_0_cast; // @[SoftmaxUnit.cs:136]
+  wire signed [40:0] probability_1_cast_add_cast_cast; // @[SoftmaxUnit.cs:136]
+  wire signed [10:0] probability_1_cast_add_cast; // @[SoftmaxUnit.cs:136]
+  wire signed [11:0] probability_1_cast_add; // @[SoftmaxUnit.cs:136]
+  wire signed [9:0] probability_1_cast; // @[SoftmaxUnit.cs:136]
+  wire signed [40:0] probability_2_cast_add_cast_cast; // @[SoftmaxUnit.cs:136]
+  wire signed [10:0] probability_2_cast_add_cast; // @[SoftmaxUnit.cs:136]
+  wire signed [11:0] probability_2_cast_add; // @[SoftmaxUnit.cs:136]
+  wire signed [9:0] probability_2_cast; // @[SoftmaxUnit.cs:136]
+  wire signed [40:0] probability_3_cast_add_cast_cast; // @[SoftmaxUnit.cs:136]
+  wire signed [10:0] probability_3_cast_add_cast; // @[SoftmaxUnit.cs:136]
+  wire signed [11:0] probability_3_cast_add; // @[SoftmaxUnit.cs:136]
+  wire signed [9:0] probability_3_cast; // @[SoftmaxUnit.cs:136]
+  wire signed [40:0] probability_4_cast_add_cast_cast; // @[SoftmaxUnit.cs:136]
+  wire signed [10:0] probability_4_cast_add_cast; // @[SoftmaxUnit.cs:136]
+  wire signed [11:0] probability_4_cast_add; // @[SoftmaxUnit.cs:136]
+  wire signed [9:0] probability_4_cast; // @[SoftmaxUnit.cs:136]
+  wire signed [40:0] probability_5_cast_add_cast_cast; // @[SoftmaxUnit.cs:136]
+  wire signed [10:0] probability_5_cast_add_cast; // @[SoftmaxUnit.cs:136]
+  wire signed [11:0] probability_5_cast_add; // @[SoftmaxUnit.cs:136]
+  wire signed [9:0] probability_5_cast; // @[SoftmaxUnit.cs:136]
+  wire signed [40:0] probability_6_cast_add_cast_cast; // @[SoftmaxUnit.cs:136]
+  wire signed [10:0] probability_6_cast_add_cast; // @[SoftmaxUnit.cs:136]
+  wire signed [11:0] probability_6_cast_add; // @[SoftmaxUnit.cs:136]
+  wire signed [9:0] probability_6_cast; // @[SoftmaxUnit.cs:136]
+  wire signed [40:0] probability_7_cast_add_cast_cast; // @[SoftmaxUnit.cs:136]
+  wire signed [10:0] probability_7_cast_add_cast; // @[SoftmaxUnit.cs:136]
+  wire signed [11:0] probability_7_cast_add; // @[SoftmaxUnit.cs:136]
+  wire signed [9:0] probability_7_cast; // @[SoftmaxUnit.cs:136]
+  wire [16:0] entry_0_add; // @[SoftmaxUnit.cs:96]
+  wire [16:0] entry_1_add; // @[SoftmaxUnit.cs:96]
+  wire [16:0] entry_2_add; // @[SoftmaxUnit.cs:96]
+  wire [16:0] entry_3_add; // @[SoftmaxUnit.cs:96]
+  wire [16:0] entry_4_add; // @[SoftmaxUnit.cs:96]
+  wire [16:0] entry_5_add; // @[SoftmaxUnit.cs:96]
+  wire [16:0] entry_6_add; // @[SoftmaxUnit.cs:96]
+  wire [16:0] entry_7_add; // @[SoftmaxUnit.cs:96]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  reg [15:0] exponent_table_0 [0:256]; // @[SoftmaxUnit.cs:88]
+  reg [15:0] exponent_table_0 [0:256]; // @[SoftmaxUnit.cs:95]
   initial begin
     exponent_table_0[0] = 16'h8000;
     exponent_table_0[1] = 16'h7fa7;
@@ -563,7 +563,7 @@ module SoftmaxUnit8 (
     exponent_table_0[256] = 16'h4000;
   end
 
-  reg [15:0] exponent_table_1 [0:256]; // @[SoftmaxUnit.cs:88]
+  reg [15:0] exponent_table_1 [0:256]; // @[SoftmaxUnit.cs:95]
   initial begin
     exponent_table_1[0] = 16'h8000;
     exponent_table_1[1] = 16'h7fa7;
@@ -824,7 +824,7 @@ module SoftmaxUnit8 (
     exponent_table_1[256] = 16'h4000;
   end
 
-  reg [15:0] exponent_table_2 [0:256]; // @[SoftmaxUnit.cs:88]
+  reg [15:0] exponent_table_2 [0:256]; // @[SoftmaxUnit.cs:95]
   initial begin
     exponent_table_2[0] = 16'h8000;
     exponent_table_2[1] = 16'h7fa7;
@@ -1085,7 +1085,7 @@ module SoftmaxUnit8 (
     exponent_table_2[256] = 16'h4000;
   end
 
-  reg [15:0] exponent_table_3 [0:256]; // @[SoftmaxUnit.cs:88]
+  reg [15:0] exponent_table_3 [0:256]; // @[SoftmaxUnit.cs:95]
   initial begin
     exponent_table_3[0] = 16'h8000;
     exponent_table_3[1] = 16'h7fa7;
@@ -1346,7 +1346,7 @@ module SoftmaxUnit8 (
     exponent_table_3[256] = 16'h4000;
   end
 
-  reg [15:0] exponent_table_4 [0:256]; // @[SoftmaxUnit.cs:88]
+  reg [15:0] exponent_table_4 [0:256]; // @[SoftmaxUnit.cs:95]
   initial begin
     exponent_table_4[0] = 16'h8000;
     exponent_table_4[1] = 16'h7fa7;
@@ -1607,7 +1607,7 @@ module SoftmaxUnit8 (
     exponent_table_4[256] = 16'h4000;
   end
 
-  reg [15:0] exponent_table_5 [0:256]; // @[SoftmaxUnit.cs:88]
+  reg [15:0] exponent_table_5 [0:256]; // @[SoftmaxUnit.cs:95]
   initial begin
     exponent_table_5[0] = 16'h8000;
     exponent_table_5[1] = 16'h7fa7;
@@ -1868,7 +1868,7 @@ module SoftmaxUnit8 (
     exponent_table_5[256] = 16'h4000;
   end
 
-  reg [15:0] exponent_table_6 [0:256]; // @[SoftmaxUnit.cs:88]
+  reg [15:0] exponent_table_6 [0:256]; // @[SoftmaxUnit.cs:95]
   initial begin
     exponent_table_6[0] = 16'h8000;
     exponent_table_6[1] = 16'h7fa7;
@@ -2129,7 +2129,7 @@ module SoftmaxUnit8 (
     exponent_table_6[256] = 16'h4000;
   end
 
-  reg [15:0] exponent_table_7 [0:256]; // @[SoftmaxUnit.cs:88]
+  reg [15:0] exponent_table_7 [0:256]; // @[SoftmaxUnit.cs:95]
   initial begin
     exponent_table_7[0] = 16'h8000;
     exponent_table_7[1] = 16'h7fa7;
@@ -2390,99 +2390,98 @@ module SoftmaxUnit8 (
     exponent_table_7[256] = 16'h4000;
   end
 
-  assign beat_max_mux_mux = ($signed(score_7) > $signed(score_6)) ? score_7 : score_6; // @[SoftmaxUnit.cs:75]
-  assign beat_max_mux_mux_1 = ($signed(score_5) > $signed(score_4)) ? score_5 : score_4; // @[SoftmaxUnit.cs:75]
-  assign beat_max_mux = ($signed(beat_max_mux_mux) > $signed(beat_max_mux_mux_1)) ? beat_max_mux_mux : beat_max_mux_mux_1; // @[SoftmaxUnit.cs:75]
-  assign beat_max_mux_1_mux = ($signed(score_3) > $signed(score_2)) ? score_3 : score_2; // @[SoftmaxUnit.cs:75]
-  assign beat_max_mux_1_mux_1 = ($signed(score_1) > $signed(score_0)) ? score_1 : score_0; // @[SoftmaxUnit.cs:75]
-  assign beat_max_mux_1 = ($signed(beat_max_mux_1_mux) > $signed(beat_max_mux_1_mux_1)) ? beat_max_mux_1_mux : beat_max_mux_1_mux_1; // @[SoftmaxUnit.cs:75]
-  assign u_0_add_shiftright_cat = {{{1{product_0[49]}}, product_0}, 1'b0}; // @[SoftmaxUnit.cs:85]
-  assign u_0_add_shiftright = $signed(u_0_add_shiftright_cat[50:0]) >>> shift_3; // @[SoftmaxUnit.cs:85]
-  assign u_0_add = {{1{u_0_add_shiftright[50]}}, u_0_add_shiftright} + 52'd1; // @[SoftmaxUnit.cs:85]
-  assign exponent_0_shiftright = entry_0 >> shift_by_0; // @[SoftmaxUnit.cs:92]
-  assign u_1_add_shiftright_cat = {{{1{product_1[49]}}, product_1}, 1'b0}; // @[SoftmaxUnit.cs:85]
-  assign u_1_add_shiftright = $signed(u_1_add_shiftright_cat[50:0]) >>> shift_3; // @[SoftmaxUnit.cs:85]
-  assign u_1_add = {{1{u_1_add_shiftright[50]}}, u_1_add_shiftright} + 52'd1; // @[SoftmaxUnit.cs:85]
-  assign exponent_1_shiftright = entry_1 >> shift_by_1; // @[SoftmaxUnit.cs:92]
-  assign u_2_add_shiftright_cat = {{{1{product_2[49]}}, product_2}, 1'b0}; // @[SoftmaxUnit.cs:85]
-  assign u_2_add_shiftright = $signed(u_2_add_shiftright_cat[50:0]) >>> shift_3; // @[SoftmaxUnit.cs:85]
-  assign u_2_add = {{1{u_2_add_shiftright[50]}}, u_2_add_shiftright} + 52'd1; // @[SoftmaxUnit.cs:85]
-  assign exponent_2_shiftright = entry_2 >> shift_by_2; // @[SoftmaxUnit.cs:92]
-  assign u_3_add_shiftright_cat = {{{1{product_3[49]}}, product_3}, 1'b0}; // @[SoftmaxUnit.cs:85]
-  assign u_3_add_shiftright = $signed(u_3_add_shiftright_cat[50:0]) >>> shift_3; // @[SoftmaxUnit.cs:85]
-  assign u_3_add = {{1{u_3_add_shiftright[50]}}, u_3_add_shiftright} + 52'd1; // @[SoftmaxUnit.cs:85]
-  assign exponent_3_shiftright = entry_3 >> shift_by_3; // @[SoftmaxUnit.cs:92]
-  assign u_4_add_shiftright_cat = {{{1{product_4[49]}}, product_4}, 1'b0}; // @[SoftmaxUnit.cs:85]
-  assign u_4_add_shiftright = $signed(u_4_add_shiftright_cat[50:0]) >>> shift_3; // @[SoftmaxUnit.cs:85]
-  assign u_4_add = {{1{u_4_add_shiftright[50]}}, u_4_add_shiftright} + 52'd1; // @[SoftmaxUnit.cs:85]
-  assign exponent_4_shiftright = entry_4 >> shift_by_4; // @[SoftmaxUnit.cs:92]
-  assign u_5_add_shiftright_cat = {{{1{product_5[49]}}, product_5}, 1'b0}; // @[SoftmaxUnit.cs:85]
-  assign u_5_add_shiftright = $signed(u_5_add_shiftright_cat[50:0]) >>> shift_3; // @[SoftmaxUnit.cs:85]
-  assign u_5_add = {{1{u_5_add_shiftright[50]}}, u_5_add_shiftright} + 52'd1; // @[SoftmaxUnit.cs:85]
-  assign exponent_5_shiftright = entry_5 >> shift_by_5; // @[SoftmaxUnit.cs:92]
-  assign u_6_add_shiftright_cat = {{{1{product_6[49]}}, product_6}, 1'b0}; // @[SoftmaxUnit.cs:85]
-  assign u_6_add_shiftright = $signed(u_6_add_shiftright_cat[50:0]) >>> shift_3; // @[SoftmaxUnit.cs:85]
-  assign u_6_add = {{1{u_6_add_shiftright[50]}}, u_6_add_shiftright} + 52'd1; // @[SoftmaxUnit.cs:85]
-  assign exponent_6_shiftright = entry_6 >> shift_by_6; // @[SoftmaxUnit.cs:92]
-  assign u_7_add_shiftright_cat = {{{1{product_7[49]}}, product_7}, 1'b0}; // @[SoftmaxUnit.cs:85]
-  assign u_7_add_shiftright = $signed(u_7_add_shiftright_cat[50:0]) >>> shift_3; // @[SoftmaxUnit.cs:85]
-  assign u_7_add = {{1{u_7_add_shiftright[50]}}, u_7_add_shiftright} + 52'd1; // @[SoftmaxUnit.cs:85]
-  assign exponent_7_shiftright = entry_7 >> shift_by_7; // @[SoftmaxUnit.cs:92]
-  assign sum_add = {1'd0, ({1'd0, ({1'd0, exponent_0} + {1'd0, exponent_1})} + {1'd0, ({1'd0, exponent_2} + {1'd0, exponent_3})})} + {1'd0, ({1'd0, ({1'd0, exponent_4} + {1'd0, exponent_5})} + {1'd0, ({1'd0, exponent_6} + {1'd0, exponent_7})})}; // @[SoftmaxUnit.cs:98]
-  assign divide_count_ne = divide_count != 6'd0; // @[SoftmaxUnit.cs:111, SoftmaxUnit.cs:116]
-  assign remainder_ge_cat = {remainder, ((divide_count == 6'd32) ? 1'b1 : 1'b0)}; // @[SoftmaxUnit.cs:112, SoftmaxUnit.cs:118]
-  assign remainder_ge = $unsigned(remainder_ge_cat) >= $unsigned({2'd0, divisor}); // @[SoftmaxUnit.cs:112, SoftmaxUnit.cs:118]
-  assign probability_0_cast_add_cast_cast = {1'd0, ({scaled_0, 7'd0} - {7'd0, scaled_0})}; // @[SoftmaxUnit.cs:129]
-  assign probability_0_cast_add_cast = probability_0_cast_add_cast_cast[40:30]; // @[SoftmaxUnit.cs:129]
-  assign probability_0_cast_add = {{1{probability_0_cast_add_cast[10]}}, probability_0_cast_add_cast} + 12'd1; // @[SoftmaxUnit.cs:129]
-  assign probability_0_cast = probability_0_cast_add[10:1]; // @[SoftmaxUnit.cs:129]
-  assign probability_1_cast_add_cast_cast = {1'd0, ({scaled_1, 7'd0} - {7'd0, scaled_1})}; // @[SoftmaxUnit.cs:129]
-  assign probability_1_cast_add_cast = probability_1_cast_add_cast_cast[40:30]; // @[SoftmaxUnit.cs:129]
-  assign probability_1_cast_add = {{1{probability_1_cast_add_cast[10]}}, probability_1_cast_add_cast} + 12'd1; // @[SoftmaxUnit.cs:129]
-  assign probability_1_cast = probability_1_cast_add[10:1]; // @[SoftmaxUnit.cs:129]
-  assign probability_2_cast_add_cast_cast = {1'd0, ({scaled_2, 7'd0} - {7'd0, scaled_2})}; // @[SoftmaxUnit.cs:129]
-  assign probability_2_cast_add_cast = probability_2_cast_add_cast_cast[40:30]; // @[SoftmaxUnit.cs:129]
-  assign probability_2_cast_add = {{1{probability_2_cast_add_cast[10]}}, probability_2_cast_add_cast} + 12'd1; // @[SoftmaxUnit.cs:129]
-  assign probability_2_cast = probability_2_cast_add[10:1]; // @[SoftmaxUnit.cs:129]
-  assign probability_3_cast_add_cast_cast = {1'd0, ({scaled_3, 7'd0} - {7'd0, scaled_3})}; // @[SoftmaxUnit.cs:129]
-  assign probability_3_cast_add_cast = probability_3_cast_add_cast_cast[40:30]; // @[SoftmaxUnit.cs:129]
-  assign probability_3_cast_add = {{1{probability_3_cast_add_cast[10]}}, probability_3_cast_add_cast} + 12'd1; // @[SoftmaxUnit.cs:129]
-  assign probability_3_cast = probability_3_cast_add[10:1]; // @[SoftmaxUnit.cs:129]
-  assign probability_4_cast_add_cast_cast = {1'd0, ({scaled_4, 7'd0} - {7'd0, scaled_4})}; // @[SoftmaxUnit.cs:129]
-  assign probability_4_cast_add_cast = probability_4_cast_add_cast_cast[40:30]; // @[SoftmaxUnit.cs:129]
-  assign probability_4_cast_add = {{1{probability_4_cast_add_cast[10]}}, probability_4_cast_add_cast} + 12'd1; // @[SoftmaxUnit.cs:129]
-  assign probability_4_cast = probability_4_cast_add[10:1]; // @[SoftmaxUnit.cs:129]
-  assign probability_5_cast_add_cast_cast = {1'd0, ({scaled_5, 7'd0} - {7'd0, scaled_5})}; // @[SoftmaxUnit.cs:129]
-  assign probability_5_cast_add_cast = probability_5_cast_add_cast_cast[40:30]; // @[SoftmaxUnit.cs:129]
-  assign probability_5_cast_add = {{1{probability_5_cast_add_cast[10]}}, probability_5_cast_add_cast} + 12'd1; // @[SoftmaxUnit.cs:129]
-  assign probability_5_cast = probability_5_cast_add[10:1]; // @[SoftmaxUnit.cs:129]
-  assign probability_6_cast_add_cast_cast = {1'd0, ({scaled_6, 7'd0} - {7'd0, scaled_6})}; // @[SoftmaxUnit.cs:129]
-  assign probability_6_cast_add_cast = probability_6_cast_add_cast_cast[40:30]; // @[SoftmaxUnit.cs:129]
-  assign probability_6_cast_add = {{1{probability_6_cast_add_cast[10]}}, probability_6_cast_add_cast} + 12'd1; // @[SoftmaxUnit.cs:129]
-  assign probability_6_cast = probability_6_cast_add[10:1]; // @[SoftmaxUnit.cs:129]
-  assign probability_7_cast_add_cast_cast = {1'd0, ({scaled_7, 7'd0} - {7'd0, scaled_7})}; // @[SoftmaxUnit.cs:129]
-  assign probability_7_cast_add_cast = probability_7_cast_add_cast_cast[40:30]; // @[SoftmaxUnit.cs:129]
-  assign probability_7_cast_add = {{1{probability_7_cast_add_cast[10]}}, probability_7_cast_add_cast} + 12'd1; // @[SoftmaxUnit.cs:129]
-  assign probability_7_cast = probability_7_cast_add[10:1]; // @[SoftmaxUnit.cs:129]
-  assign entry_0_add = {1'd0, u_0[15:0]} + 17'd128; // @[SoftmaxUnit.cs:89]
-  assign entry_1_add = {1'd0, u_1[15:0]} + 17'd128; // @[SoftmaxUnit.cs:89]
-  assign entry_2_add = {1'd0, u_2[15:0]} + 17'd128; // @[SoftmaxUnit.cs:89]
-  assign entry_3_add = {1'd0, u_3[15:0]} + 17'd128; // @[SoftmaxUnit.cs:89]
-  assign entry_4_add = {1'd0, u_4[15:0]} + 17'd128; // @[SoftmaxUnit.cs:89]
-  assign entry_5_add = {1'd0, u_5[15:0]} + 17'd128; // @[SoftmaxUnit.cs:89]
-  assign entry_6_add = {1'd0, u_6[15:0]} + 17'd128; // @[SoftmaxUnit.cs:89]
-  assign entry_7_add = {1'd0, u_7[15:0]} + 17'd128; // @[SoftmaxUnit.cs:89]
+  assign row_max_mux = ($signed(beat_max_1) > $signed(beat_max_0)) ? beat_max_1 : beat_max_0; // @[SoftmaxUnit.cs:83]
+  assign beat_max_0_mux = ($signed(score_3) > $signed(score_2)) ? score_3 : score_2; // @[SoftmaxUnit.cs:79]
+  assign beat_max_0_mux_1 = ($signed(score_1) > $signed(score_0)) ? score_1 : score_0; // @[SoftmaxUnit.cs:79]
+  assign beat_max_1_mux = ($signed(score_7) > $signed(score_6)) ? score_7 : score_6; // @[SoftmaxUnit.cs:79]
+  assign beat_max_1_mux_1 = ($signed(score_5) > $signed(score_4)) ? score_5 : score_4; // @[SoftmaxUnit.cs:79]
+  assign u_0_add_shiftright_cat = {{{1{product_0[49]}}, product_0}, 1'b0}; // @[SoftmaxUnit.cs:92]
+  assign u_0_add_shiftright = $signed(u_0_add_shiftright_cat[50:0]) >>> shift_3; // @[SoftmaxUnit.cs:92]
+  assign u_0_add = {{1{u_0_add_shiftright[50]}}, u_0_add_shiftright} + 52'd1; // @[SoftmaxUnit.cs:92]
+  assign exponent_0_shiftright = entry_0 >> shift_by_0; // @[SoftmaxUnit.cs:99]
+  assign u_1_add_shiftright_cat = {{{1{product_1[49]}}, product_1}, 1'b0}; // @[SoftmaxUnit.cs:92]
+  assign u_1_add_shiftright = $signed(u_1_add_shiftright_cat[50:0]) >>> shift_3; // @[SoftmaxUnit.cs:92]
+  assign u_1_add = {{1{u_1_add_shiftright[50]}}, u_1_add_shiftright} + 52'd1; // @[SoftmaxUnit.cs:92]
+  assign exponent_1_shiftright = entry_1 >> shift_by_1; // @[SoftmaxUnit.cs:99]
+  assign u_2_add_shiftright_cat = {{{1{product_2[49]}}, product_2}, 1'b0}; // @[SoftmaxUnit.cs:92]
+  assign u_2_add_shiftright = $signed(u_2_add_shiftright_cat[50:0]) >>> shift_3; // @[SoftmaxUnit.cs:92]
+  assign u_2_add = {{1{u_2_add_shiftright[50]}}, u_2_add_shiftright} + 52'd1; // @[SoftmaxUnit.cs:92]
+  assign exponent_2_shiftright = entry_2 >> shift_by_2; // @[SoftmaxUnit.cs:99]
+  assign u_3_add_shiftright_cat = {{{1{product_3[49]}}, product_3}, 1'b0}; // @[SoftmaxUnit.cs:92]
+  assign u_3_add_shiftright = $signed(u_3_add_shiftright_cat[50:0]) >>> shift_3; // @[SoftmaxUnit.cs:92]
+  assign u_3_add = {{1{u_3_add_shiftright[50]}}, u_3_add_shiftright} + 52'd1; // @[SoftmaxUnit.cs:92]
+  assign exponent_3_shiftright = entry_3 >> shift_by_3; // @[SoftmaxUnit.cs:99]
+  assign u_4_add_shiftright_cat = {{{1{product_4[49]}}, product_4}, 1'b0}; // @[SoftmaxUnit.cs:92]
+  assign u_4_add_shiftright = $signed(u_4_add_shiftright_cat[50:0]) >>> shift_3; // @[SoftmaxUnit.cs:92]
+  assign u_4_add = {{1{u_4_add_shiftright[50]}}, u_4_add_shiftright} + 52'd1; // @[SoftmaxUnit.cs:92]
+  assign exponent_4_shiftright = entry_4 >> shift_by_4; // @[SoftmaxUnit.cs:99]
+  assign u_5_add_shiftright_cat = {{{1{product_5[49]}}, product_5}, 1'b0}; // @[SoftmaxUnit.cs:92]
+  assign u_5_add_shiftright = $signed(u_5_add_shiftright_cat[50:0]) >>> shift_3; // @[SoftmaxUnit.cs:92]
+  assign u_5_add = {{1{u_5_add_shiftright[50]}}, u_5_add_shiftright} + 52'd1; // @[SoftmaxUnit.cs:92]
+  assign exponent_5_shiftright = entry_5 >> shift_by_5; // @[SoftmaxUnit.cs:99]
+  assign u_6_add_shiftright_cat = {{{1{product_6[49]}}, product_6}, 1'b0}; // @[SoftmaxUnit.cs:92]
+  assign u_6_add_shiftright = $signed(u_6_add_shiftright_cat[50:0]) >>> shift_3; // @[SoftmaxUnit.cs:92]
+  assign u_6_add = {{1{u_6_add_shiftright[50]}}, u_6_add_shiftright} + 52'd1; // @[SoftmaxUnit.cs:92]
+  assign exponent_6_shiftright = entry_6 >> shift_by_6; // @[SoftmaxUnit.cs:99]
+  assign u_7_add_shiftright_cat = {{{1{product_7[49]}}, product_7}, 1'b0}; // @[SoftmaxUnit.cs:92]
+  assign u_7_add_shiftright = $signed(u_7_add_shiftright_cat[50:0]) >>> shift_3; // @[SoftmaxUnit.cs:92]
+  assign u_7_add = {{1{u_7_add_shiftright[50]}}, u_7_add_shiftright} + 52'd1; // @[SoftmaxUnit.cs:92]
+  assign exponent_7_shiftright = entry_7 >> shift_by_7; // @[SoftmaxUnit.cs:99]
+  assign sum_add = {1'd0, ({1'd0, ({1'd0, exponent_0} + {1'd0, exponent_1})} + {1'd0, ({1'd0, exponent_2} + {1'd0, exponent_3})})} + {1'd0, ({1'd0, ({1'd0, exponent_4} + {1'd0, exponent_5})} + {1'd0, ({1'd0, exponent_6} + {1'd0, exponent_7})})}; // @[SoftmaxUnit.cs:105]
+  assign divide_count_ne = divide_count != 6'd0; // @[SoftmaxUnit.cs:118, SoftmaxUnit.cs:123]
+  assign remainder_ge_cat = {remainder, ((divide_count == 6'd32) ? 1'b1 : 1'b0)}; // @[SoftmaxUnit.cs:119, SoftmaxUnit.cs:125]
+  assign remainder_ge = $unsigned(remainder_ge_cat) >= $unsigned({2'd0, divisor}); // @[SoftmaxUnit.cs:119, SoftmaxUnit.cs:125]
+  assign probability_0_cast_add_cast_cast = {1'd0, ({scaled_0, 7'd0} - {7'd0, scaled_0})}; // @[SoftmaxUnit.cs:136]
+  assign probability_0_cast_add_cast = probability_0_cast_add_cast_cast[40:30]; // @[SoftmaxUnit.cs:136]
+  assign probability_0_cast_add = {{1{probability_0_cast_add_cast[10]}}, probability_0_cast_add_cast} + 12'd1; // @[SoftmaxUnit.cs:136]
+  assign probability_0_cast = probability_0_cast_add[10:1]; // @[SoftmaxUnit.cs:136]
+  assign probability_1_cast_add_cast_cast = {1'd0, ({scaled_1, 7'd0} - {7'd0, scaled_1})}; // @[SoftmaxUnit.cs:136]
+  assign probability_1_cast_add_cast = probability_1_cast_add_cast_cast[40:30]; // @[SoftmaxUnit.cs:136]
+  assign probability_1_cast_add = {{1{probability_1_cast_add_cast[10]}}, probability_1_cast_add_cast} + 12'd1; // @[SoftmaxUnit.cs:136]
+  assign probability_1_cast = probability_1_cast_add[10:1]; // @[SoftmaxUnit.cs:136]
+  assign probability_2_cast_add_cast_cast = {1'd0, ({scaled_2, 7'd0} - {7'd0, scaled_2})}; // @[SoftmaxUnit.cs:136]
+  assign probability_2_cast_add_cast = probability_2_cast_add_cast_cast[40:30]; // @[SoftmaxUnit.cs:136]
+  assign probability_2_cast_add = {{1{probability_2_cast_add_cast[10]}}, probability_2_cast_add_cast} + 12'd1; // @[SoftmaxUnit.cs:136]
+  assign probability_2_cast = probability_2_cast_add[10:1]; // @[SoftmaxUnit.cs:136]
+  assign probability_3_cast_add_cast_cast = {1'd0, ({scaled_3, 7'd0} - {7'd0, scaled_3})}; // @[SoftmaxUnit.cs:136]
+  assign probability_3_cast_add_cast = probability_3_cast_add_cast_cast[40:30]; // @[SoftmaxUnit.cs:136]
+  assign probability_3_cast_add = {{1{probability_3_cast_add_cast[10]}}, probability_3_cast_add_cast} + 12'd1; // @[SoftmaxUnit.cs:136]
+  assign probability_3_cast = probability_3_cast_add[10:1]; // @[SoftmaxUnit.cs:136]
+  assign probability_4_cast_add_cast_cast = {1'd0, ({scaled_4, 7'd0} - {7'd0, scaled_4})}; // @[SoftmaxUnit.cs:136]
+  assign probability_4_cast_add_cast = probability_4_cast_add_cast_cast[40:30]; // @[SoftmaxUnit.cs:136]
+  assign probability_4_cast_add = {{1{probability_4_cast_add_cast[10]}}, probability_4_cast_add_cast} + 12'd1; // @[SoftmaxUnit.cs:136]
+  assign probability_4_cast = probability_4_cast_add[10:1]; // @[SoftmaxUnit.cs:136]
+  assign probability_5_cast_add_cast_cast = {1'd0, ({scaled_5, 7'd0} - {7'd0, scaled_5})}; // @[SoftmaxUnit.cs:136]
+  assign probability_5_cast_add_cast = probability_5_cast_add_cast_cast[40:30]; // @[SoftmaxUnit.cs:136]
+  assign probability_5_cast_add = {{1{probability_5_cast_add_cast[10]}}, probability_5_cast_add_cast} + 12'd1; // @[SoftmaxUnit.cs:136]
+  assign probability_5_cast = probability_5_cast_add[10:1]; // @[SoftmaxUnit.cs:136]
+  assign probability_6_cast_add_cast_cast = {1'd0, ({scaled_6, 7'd0} - {7'd0, scaled_6})}; // @[SoftmaxUnit.cs:136]
+  assign probability_6_cast_add_cast = probability_6_cast_add_cast_cast[40:30]; // @[SoftmaxUnit.cs:136]
+  assign probability_6_cast_add = {{1{probability_6_cast_add_cast[10]}}, probability_6_cast_add_cast} + 12'd1; // @[SoftmaxUnit.cs:136]
+  assign probability_6_cast = probability_6_cast_add[10:1]; // @[SoftmaxUnit.cs:136]
+  assign probability_7_cast_add_cast_cast = {1'd0, ({scaled_7, 7'd0} - {7'd0, scaled_7})}; // @[SoftmaxUnit.cs:136]
+  assign probability_7_cast_add_cast = probability_7_cast_add_cast_cast[40:30]; // @[SoftmaxUnit.cs:136]
+  assign probability_7_cast_add = {{1{probability_7_cast_add_cast[10]}}, probability_7_cast_add_cast} + 12'd1; // @[SoftmaxUnit.cs:136]
+  assign probability_7_cast = probability_7_cast_add[10:1]; // @[SoftmaxUnit.cs:136]
+  assign entry_0_add = {1'd0, u_0[15:0]} + 17'd128; // @[SoftmaxUnit.cs:96]
+  assign entry_1_add = {1'd0, u_1[15:0]} + 17'd128; // @[SoftmaxUnit.cs:96]
+  assign entry_2_add = {1'd0, u_2[15:0]} + 17'd128; // @[SoftmaxUnit.cs:96]
+  assign entry_3_add = {1'd0, u_3[15:0]} + 17'd128; // @[SoftmaxUnit.cs:96]
+  assign entry_4_add = {1'd0, u_4[15:0]} + 17'd128; // @[SoftmaxUnit.cs:96]
+  assign entry_5_add = {1'd0, u_5[15:0]} + 17'd128; // @[SoftmaxUnit.cs:96]
+  assign entry_6_add = {1'd0, u_6[15:0]} + 17'd128; // @[SoftmaxUnit.cs:96]
+  assign entry_7_add = {1'd0, u_7[15:0]} + 17'd128; // @[SoftmaxUnit.cs:96]
   assign InReady = OutReady; // @[SoftmaxUnit.cs:50]
-  assign OutValid = valid_8 & (pass_8 == 2'd2); // @[SoftmaxUnit.cs:132]
-  assign Probabilities_0 = OutValid ? probability_0 : 8'd0; // @[SoftmaxUnit.cs:130]
-  assign Probabilities_1 = OutValid ? probability_1 : 8'd0; // @[SoftmaxUnit.cs:130]
-  assign Probabilities_2 = OutValid ? probability_2 : 8'd0; // @[SoftmaxUnit.cs:130]
-  assign Probabilities_3 = OutValid ? probability_3 : 8'd0; // @[SoftmaxUnit.cs:130]
-  assign Probabilities_4 = OutValid ? probability_4 : 8'd0; // @[SoftmaxUnit.cs:130]
-  assign Probabilities_5 = OutValid ? probability_5 : 8'd0; // @[SoftmaxUnit.cs:130]
-  assign Probabilities_6 = OutValid ? probability_6 : 8'd0; // @[SoftmaxUnit.cs:130]
-  assign Probabilities_7 = OutValid ? probability_7 : 8'd0; // @[SoftmaxUnit.cs:130]
-  assign Busy = divide_count != 6'd0; // @[SoftmaxUnit.cs:121]
+  assign OutValid = valid_8 & (pass_8 == 2'd2); // @[SoftmaxUnit.cs:139]
+  assign Probabilities_0 = OutValid ? probability_0 : 8'd0; // @[SoftmaxUnit.cs:137]
+  assign Probabilities_1 = OutValid ? probability_1 : 8'd0; // @[SoftmaxUnit.cs:137]
+  assign Probabilities_2 = OutValid ? probability_2 : 8'd0; // @[SoftmaxUnit.cs:137]
+  assign Probabilities_3 = OutValid ? probability_3 : 8'd0; // @[SoftmaxUnit.cs:137]
+  assign Probabilities_4 = OutValid ? probability_4 : 8'd0; // @[SoftmaxUnit.cs:137]
+  assign Probabilities_5 = OutValid ? probability_5 : 8'd0; // @[SoftmaxUnit.cs:137]
+  assign Probabilities_6 = OutValid ? probability_6 : 8'd0; // @[SoftmaxUnit.cs:137]
+  assign Probabilities_7 = OutValid ? probability_7 : 8'd0; // @[SoftmaxUnit.cs:137]
+  assign Busy = divide_count != 6'd0; // @[SoftmaxUnit.cs:128]
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:51]
     if (rst)
@@ -2942,436 +2941,441 @@ module SoftmaxUnit8 (
       shift_3 <= shift_2;
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:76]
-    if ((OutReady & valid_1) & (pass_1 == 2'd0))
-      row_max <= (row_start_1 | ($signed(beat_max) > $signed(row_max))) ? beat_max : row_max;
-  end
-
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:75]
-    if (OutReady)
-      beat_max <= ($signed(beat_max_mux) > $signed(beat_max_mux_1)) ? beat_max_mux : beat_max_mux_1;
-  end
-
   always @(posedge clk) begin // @[SoftmaxUnit.cs:83]
+    if ((OutReady & valid_1) & (pass_1 == 2'd0))
+      row_max <= (row_start_1 | ($signed(row_max_mux) > $signed(row_max))) ? row_max_mux : row_max;
+  end
+
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:79]
+    if (OutReady)
+      beat_max_0 <= ($signed(beat_max_0_mux) > $signed(beat_max_0_mux_1)) ? beat_max_0_mux : beat_max_0_mux_1;
+  end
+
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:79]
+    if (OutReady)
+      beat_max_1 <= ($signed(beat_max_1_mux) > $signed(beat_max_1_mux_1)) ? beat_max_1_mux : beat_max_1_mux_1;
+  end
+
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:90]
     if (OutReady)
       score_1_0 <= score_0;
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:83]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:90]
     if (OutReady)
       difference_0 <= {{1{row_max[31]}}, row_max} - {{1{score_1_0[31]}}, score_1_0};
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:84]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:91]
     if (OutReady)
       product_0 <= $signed(difference_0) * $signed({1'd0, multiplier_2});
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:85]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:92]
     if (OutReady)
       u_0 <= u_0_add[50:1];
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:90]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:97]
     if (OutReady)
       out_of_range_0 <= $signed(u_0[49:16]) > $signed(34'd15);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:91]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:98]
     if (OutReady)
       shift_by_0 <= u_0[19:16];
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:92]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:99]
     if (OutReady)
       exponent_0 <= (out_of_range_0 | (~lane_valid_5_0)) ? 16'd0 : exponent_0_shiftright;
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:83]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:90]
     if (OutReady)
       score_1_1 <= score_1;
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:83]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:90]
     if (OutReady)
       difference_1 <= {{1{row_max[31]}}, row_max} - {{1{score_1_1[31]}}, score_1_1};
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:84]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:91]
     if (OutReady)
       product_1 <= $signed(difference_1) * $signed({1'd0, multiplier_2});
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:85]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:92]
     if (OutReady)
       u_1 <= u_1_add[50:1];
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:90]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:97]
     if (OutReady)
       out_of_range_1 <= $signed(u_1[49:16]) > $signed(34'd15);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:91]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:98]
     if (OutReady)
       shift_by_1 <= u_1[19:16];
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:92]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:99]
     if (OutReady)
       exponent_1 <= (out_of_range_1 | (~lane_valid_5_1)) ? 16'd0 : exponent_1_shiftright;
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:83]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:90]
     if (OutReady)
       score_1_2 <= score_2;
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:83]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:90]
     if (OutReady)
       difference_2 <= {{1{row_max[31]}}, row_max} - {{1{score_1_2[31]}}, score_1_2};
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:84]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:91]
     if (OutReady)
       product_2 <= $signed(difference_2) * $signed({1'd0, multiplier_2});
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:85]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:92]
     if (OutReady)
       u_2 <= u_2_add[50:1];
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:90]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:97]
     if (OutReady)
       out_of_range_2 <= $signed(u_2[49:16]) > $signed(34'd15);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:91]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:98]
     if (OutReady)
       shift_by_2 <= u_2[19:16];
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:92]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:99]
     if (OutReady)
       exponent_2 <= (out_of_range_2 | (~lane_valid_5_2)) ? 16'd0 : exponent_2_shiftright;
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:83]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:90]
     if (OutReady)
       score_1_3 <= score_3;
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:83]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:90]
     if (OutReady)
       difference_3 <= {{1{row_max[31]}}, row_max} - {{1{score_1_3[31]}}, score_1_3};
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:84]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:91]
     if (OutReady)
       product_3 <= $signed(difference_3) * $signed({1'd0, multiplier_2});
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:85]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:92]
     if (OutReady)
       u_3 <= u_3_add[50:1];
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:90]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:97]
     if (OutReady)
       out_of_range_3 <= $signed(u_3[49:16]) > $signed(34'd15);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:91]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:98]
     if (OutReady)
       shift_by_3 <= u_3[19:16];
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:92]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:99]
     if (OutReady)
       exponent_3 <= (out_of_range_3 | (~lane_valid_5_3)) ? 16'd0 : exponent_3_shiftright;
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:83]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:90]
     if (OutReady)
       score_1_4 <= score_4;
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:83]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:90]
     if (OutReady)
       difference_4 <= {{1{row_max[31]}}, row_max} - {{1{score_1_4[31]}}, score_1_4};
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:84]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:91]
     if (OutReady)
       product_4 <= $signed(difference_4) * $signed({1'd0, multiplier_2});
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:85]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:92]
     if (OutReady)
       u_4 <= u_4_add[50:1];
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:90]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:97]
     if (OutReady)
       out_of_range_4 <= $signed(u_4[49:16]) > $signed(34'd15);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:91]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:98]
     if (OutReady)
       shift_by_4 <= u_4[19:16];
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:92]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:99]
     if (OutReady)
       exponent_4 <= (out_of_range_4 | (~lane_valid_5_4)) ? 16'd0 : exponent_4_shiftright;
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:83]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:90]
     if (OutReady)
       score_1_5 <= score_5;
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:83]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:90]
     if (OutReady)
       difference_5 <= {{1{row_max[31]}}, row_max} - {{1{score_1_5[31]}}, score_1_5};
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:84]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:91]
     if (OutReady)
       product_5 <= $signed(difference_5) * $signed({1'd0, multiplier_2});
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:85]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:92]
     if (OutReady)
       u_5 <= u_5_add[50:1];
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:90]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:97]
     if (OutReady)
       out_of_range_5 <= $signed(u_5[49:16]) > $signed(34'd15);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:91]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:98]
     if (OutReady)
       shift_by_5 <= u_5[19:16];
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:92]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:99]
     if (OutReady)
       exponent_5 <= (out_of_range_5 | (~lane_valid_5_5)) ? 16'd0 : exponent_5_shiftright;
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:83]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:90]
     if (OutReady)
       score_1_6 <= score_6;
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:83]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:90]
     if (OutReady)
       difference_6 <= {{1{row_max[31]}}, row_max} - {{1{score_1_6[31]}}, score_1_6};
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:84]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:91]
     if (OutReady)
       product_6 <= $signed(difference_6) * $signed({1'd0, multiplier_2});
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:85]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:92]
     if (OutReady)
       u_6 <= u_6_add[50:1];
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:90]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:97]
     if (OutReady)
       out_of_range_6 <= $signed(u_6[49:16]) > $signed(34'd15);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:91]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:98]
     if (OutReady)
       shift_by_6 <= u_6[19:16];
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:92]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:99]
     if (OutReady)
       exponent_6 <= (out_of_range_6 | (~lane_valid_5_6)) ? 16'd0 : exponent_6_shiftright;
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:83]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:90]
     if (OutReady)
       score_1_7 <= score_7;
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:83]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:90]
     if (OutReady)
       difference_7 <= {{1{row_max[31]}}, row_max} - {{1{score_1_7[31]}}, score_1_7};
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:84]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:91]
     if (OutReady)
       product_7 <= $signed(difference_7) * $signed({1'd0, multiplier_2});
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:85]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:92]
     if (OutReady)
       u_7 <= u_7_add[50:1];
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:90]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:97]
     if (OutReady)
       out_of_range_7 <= $signed(u_7[49:16]) > $signed(34'd15);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:91]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:98]
     if (OutReady)
       shift_by_7 <= u_7[19:16];
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:92]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:99]
     if (OutReady)
       exponent_7 <= (out_of_range_7 | (~lane_valid_5_7)) ? 16'd0 : exponent_7_shiftright;
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:98]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:105]
     if ((OutReady & valid_6) & (pass_6 == 2'd1))
       sum <= row_start_6 ? {13'd0, sum_add} : (sum + {13'd0, sum_add});
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:111, SoftmaxUnit.cs:116]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:118, SoftmaxUnit.cs:123]
     if (rst)
       divide_count <= 6'd0;
     else
       divide_count <= divide_count_ne ? (divide_count - 6'd1) : (Divide ? 6'd32 : divide_count);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:117]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:124]
     divisor <= divide_count_ne ? divisor : (Divide ? sum : divisor);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:112, SoftmaxUnit.cs:118]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:119, SoftmaxUnit.cs:125]
     remainder <= divide_count_ne ? (remainder_ge ? (remainder_ge_cat[32:0] - {1'd0, divisor}) : remainder_ge_cat[32:0]) : (Divide ? 33'd0 : remainder);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:113, SoftmaxUnit.cs:119]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:120, SoftmaxUnit.cs:126]
     reciprocal <= divide_count_ne ? {reciprocal[30:0], remainder_ge} : (Divide ? 32'd0 : reciprocal);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:127]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:134]
     if (OutReady)
       scaled_0 <= exponent_0 * $unsigned(reciprocal[16:0]);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:129]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:136]
     if (OutReady)
       probability_0 <= ($signed(probability_0_cast) > $signed(10'd127)) ? 8'd127 : (($signed(probability_0_cast) < $signed(10'd896)) ? 8'd128 : probability_0_cast_add[8:1]);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:127]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:134]
     if (OutReady)
       scaled_1 <= exponent_1 * $unsigned(reciprocal[16:0]);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:129]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:136]
     if (OutReady)
       probability_1 <= ($signed(probability_1_cast) > $signed(10'd127)) ? 8'd127 : (($signed(probability_1_cast) < $signed(10'd896)) ? 8'd128 : probability_1_cast_add[8:1]);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:127]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:134]
     if (OutReady)
       scaled_2 <= exponent_2 * $unsigned(reciprocal[16:0]);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:129]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:136]
     if (OutReady)
       probability_2 <= ($signed(probability_2_cast) > $signed(10'd127)) ? 8'd127 : (($signed(probability_2_cast) < $signed(10'd896)) ? 8'd128 : probability_2_cast_add[8:1]);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:127]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:134]
     if (OutReady)
       scaled_3 <= exponent_3 * $unsigned(reciprocal[16:0]);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:129]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:136]
     if (OutReady)
       probability_3 <= ($signed(probability_3_cast) > $signed(10'd127)) ? 8'd127 : (($signed(probability_3_cast) < $signed(10'd896)) ? 8'd128 : probability_3_cast_add[8:1]);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:127]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:134]
     if (OutReady)
       scaled_4 <= exponent_4 * $unsigned(reciprocal[16:0]);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:129]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:136]
     if (OutReady)
       probability_4 <= ($signed(probability_4_cast) > $signed(10'd127)) ? 8'd127 : (($signed(probability_4_cast) < $signed(10'd896)) ? 8'd128 : probability_4_cast_add[8:1]);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:127]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:134]
     if (OutReady)
       scaled_5 <= exponent_5 * $unsigned(reciprocal[16:0]);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:129]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:136]
     if (OutReady)
       probability_5 <= ($signed(probability_5_cast) > $signed(10'd127)) ? 8'd127 : (($signed(probability_5_cast) < $signed(10'd896)) ? 8'd128 : probability_5_cast_add[8:1]);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:127]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:134]
     if (OutReady)
       scaled_6 <= exponent_6 * $unsigned(reciprocal[16:0]);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:129]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:136]
     if (OutReady)
       probability_6 <= ($signed(probability_6_cast) > $signed(10'd127)) ? 8'd127 : (($signed(probability_6_cast) < $signed(10'd896)) ? 8'd128 : probability_6_cast_add[8:1]);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:127]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:134]
     if (OutReady)
       scaled_7 <= exponent_7 * $unsigned(reciprocal[16:0]);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:129]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:136]
     if (OutReady)
       probability_7 <= ($signed(probability_7_cast) > $signed(10'd127)) ? 8'd127 : (($signed(probability_7_cast) < $signed(10'd896)) ? 8'd128 : probability_7_cast_add[8:1]);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:89]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:96]
     if (OutReady)
       entry_0 <= exponent_table_0[$unsigned(entry_0_add[16:8])];
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:89]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:96]
     if (OutReady)
       entry_1 <= exponent_table_1[$unsigned(entry_1_add[16:8])];
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:89]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:96]
     if (OutReady)
       entry_2 <= exponent_table_2[$unsigned(entry_2_add[16:8])];
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:89]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:96]
     if (OutReady)
       entry_3 <= exponent_table_3[$unsigned(entry_3_add[16:8])];
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:89]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:96]
     if (OutReady)
       entry_4 <= exponent_table_4[$unsigned(entry_4_add[16:8])];
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:89]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:96]
     if (OutReady)
       entry_5 <= exponent_table_5[$unsigned(entry_5_add[16:8])];
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:89]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:96]
     if (OutReady)
       entry_6 <= exponent_table_6[$unsigned(entry_6_add[16:8])];
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:89]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:96]
     if (OutReady)
       entry_7 <= exponent_table_7[$unsigned(entry_7_add[16:8])];
   end

@@ -65,14 +65,21 @@ public sealed class SoftmaxUnit : StreamPipeline
         var multiplier = StageChain(ExponentMultiplier, 3, "multiplier")[^1];
         var shift = StageChain(ExponentShift, 4, "shift")[^1];
 
-        // Pass 0: the row maximum over the valid lanes: the beat's maximum in stage 0, taken into the row's
-        // in stage 1 (a register between the two keeps the compare tree and the row compare apart).
+        // Pass 0: the row maximum over the valid lanes, a balanced tree of pairwise maxima (log2(lanes)
+        // compares deep, not lanes) and then the compare with the row's maximum so far. The compares are
+        // shared between stage 0 and stage 1, the register between them after ceil((log2(lanes) + 1) / 2)
+        // of them: the whole tree for 4 lanes, all but its last level for 8.
         var max = Reg(SInt(32), name: "row_max");
-        // A balanced tree of pairwise maxima: log2(lanes) compares deep, not lanes.
+        static List<SInt> Halve(List<SInt> level)
+            => [.. Enumerable.Range(0, (level.Count + 1) / 2).Select(i => 2 * i + 1 < level.Count ? Mux(level[2 * i + 1] > level[2 * i], level[2 * i + 1], level[2 * i]) : level[2 * i])];
         var level = scores.ToList();
-        while (level.Count > 1)
-            level = [.. Enumerable.Range(0, (level.Count + 1) / 2).Select(i => 2 * i + 1 < level.Count ? Mux(level[2 * i + 1] > level[2 * i], level[2 * i + 1], level[2 * i]) : level[2 * i])];
-        var beatMax = Stage(level[0], "beat_max");
+        var treeLevels = Hw.BitsFor(lanes) - (lanes == 1 ? 1 : 0);
+        for (var l = 0; l < (treeLevels + 2) / 2 && level.Count > 1; l++)
+            level = Halve(level);
+        var staged = level.Count == 1 ? [Stage(level[0], "beat_max")] : level.Select((m, i) => Stage(m, $"beat_max_{i}")).ToList();
+        while (staged.Count > 1)
+            staged = Halve(staged);
+        var beatMax = staged[0];
         When(Advance & ValidAt(1) & (pass[1] == 0), () => max.Assign(Mux(rowStart[1] | (beatMax > max), beatMax, max)));
 
         // Pass 1 and 2: exponent 2^-(d / 2^16) of d = round_shift((max - a) * M, r), then a 257-entry table.
