@@ -65,6 +65,7 @@ module SoftmaxUnit8 (
   reg row_start_4; // @[SoftmaxUnit.cs:56]
   reg row_start_5; // @[SoftmaxUnit.cs:56]
   reg row_start_6; // @[SoftmaxUnit.cs:56]
+  reg row_start_7; // @[SoftmaxUnit.cs:56]
   reg signed [31:0] score_0; // @[SoftmaxUnit.cs:60]
   reg signed [31:0] score_1; // @[SoftmaxUnit.cs:60]
   reg signed [31:0] score_2; // @[SoftmaxUnit.cs:60]
@@ -195,27 +196,28 @@ module SoftmaxUnit8 (
   reg out_of_range_7; // @[SoftmaxUnit.cs:97]
   reg [3:0] shift_by_7; // @[SoftmaxUnit.cs:98]
   reg [15:0] exponent_7; // @[SoftmaxUnit.cs:99]
-  reg [31:0] sum; // @[SoftmaxUnit.cs:103]
-  reg [5:0] divide_count; // @[SoftmaxUnit.cs:108]
-  reg [31:0] divisor; // @[SoftmaxUnit.cs:109]
-  reg [32:0] remainder; // @[SoftmaxUnit.cs:110]
-  reg [31:0] reciprocal; // @[SoftmaxUnit.cs:111]
-  reg [32:0] scaled_0; // @[SoftmaxUnit.cs:134]
-  reg signed [7:0] probability_0; // @[SoftmaxUnit.cs:136]
-  reg [32:0] scaled_1; // @[SoftmaxUnit.cs:134]
-  reg signed [7:0] probability_1; // @[SoftmaxUnit.cs:136]
-  reg [32:0] scaled_2; // @[SoftmaxUnit.cs:134]
-  reg signed [7:0] probability_2; // @[SoftmaxUnit.cs:136]
-  reg [32:0] scaled_3; // @[SoftmaxUnit.cs:134]
-  reg signed [7:0] probability_3; // @[SoftmaxUnit.cs:136]
-  reg [32:0] scaled_4; // @[SoftmaxUnit.cs:134]
-  reg signed [7:0] probability_4; // @[SoftmaxUnit.cs:136]
-  reg [32:0] scaled_5; // @[SoftmaxUnit.cs:134]
-  reg signed [7:0] probability_5; // @[SoftmaxUnit.cs:136]
-  reg [32:0] scaled_6; // @[SoftmaxUnit.cs:134]
-  reg signed [7:0] probability_6; // @[SoftmaxUnit.cs:136]
-  reg [32:0] scaled_7; // @[SoftmaxUnit.cs:134]
-  reg signed [7:0] probability_7; // @[SoftmaxUnit.cs:136]
+  reg [31:0] sum; // @[SoftmaxUnit.cs:104]
+  reg [18:0] beat_sum; // @[SoftmaxUnit.cs:105]
+  reg [5:0] divide_count; // @[SoftmaxUnit.cs:109]
+  reg [31:0] divisor; // @[SoftmaxUnit.cs:110]
+  reg [32:0] remainder; // @[SoftmaxUnit.cs:111]
+  reg [31:0] reciprocal; // @[SoftmaxUnit.cs:112]
+  reg [32:0] scaled_0; // @[SoftmaxUnit.cs:135]
+  reg signed [7:0] probability_0; // @[SoftmaxUnit.cs:137]
+  reg [32:0] scaled_1; // @[SoftmaxUnit.cs:135]
+  reg signed [7:0] probability_1; // @[SoftmaxUnit.cs:137]
+  reg [32:0] scaled_2; // @[SoftmaxUnit.cs:135]
+  reg signed [7:0] probability_2; // @[SoftmaxUnit.cs:137]
+  reg [32:0] scaled_3; // @[SoftmaxUnit.cs:135]
+  reg signed [7:0] probability_3; // @[SoftmaxUnit.cs:137]
+  reg [32:0] scaled_4; // @[SoftmaxUnit.cs:135]
+  reg signed [7:0] probability_4; // @[SoftmaxUnit.cs:137]
+  reg [32:0] scaled_5; // @[SoftmaxUnit.cs:135]
+  reg signed [7:0] probability_5; // @[SoftmaxUnit.cs:137]
+  reg [32:0] scaled_6; // @[SoftmaxUnit.cs:135]
+  reg signed [7:0] probability_6; // @[SoftmaxUnit.cs:137]
+  reg [32:0] scaled_7; // @[SoftmaxUnit.cs:135]
+  reg signed [7:0] probability_7; // @[SoftmaxUnit.cs:137]
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
@@ -256,42 +258,41 @@ module SoftmaxUnit8 (
   wire signed [50:0] u_7_add_shiftright; // @[SoftmaxUnit.cs:92]
   wire signed [51:0] u_7_add; // @[SoftmaxUnit.cs:92]
   wire [15:0] exponent_7_shiftright; // @[SoftmaxUnit.cs:99]
-  wire [18:0] sum_add; // @[SoftmaxUnit.cs:105]
-  wire divide_count_ne; // @[SoftmaxUnit.cs:118, SoftmaxUnit.cs:123]
-  wire [33:0] remainder_ge_cat; // @[SoftmaxUnit.cs:119, SoftmaxUnit.cs:125]
-  wire remainder_ge; // @[SoftmaxUnit.cs:119, SoftmaxUnit.cs:125]
-  wire signed [40:0] probability_0_cast_add_cast_cast; // @[SoftmaxUnit.cs:136]
-  wire signed [10:0] probability_0_cast_add_cast; // @[SoftmaxUnit.cs:136]
-  wire signed [11:0] probability_0_cast_add; // @[SoftmaxUnit.cs:136]
-  wire signed [9:0] probability_0_cast; // @[SoftmaxUnit.cs:136]
-  wire signed [40:0] probability_1_cast_add_cast_cast; // @[SoftmaxUnit.cs:136]
-  wire signed [10:0] probability_1_cast_add_cast; // @[SoftmaxUnit.cs:136]
-  wire signed [11:0] probability_1_cast_add; // @[SoftmaxUnit.cs:136]
-  wire signed [9:0] probability_1_cast; // @[SoftmaxUnit.cs:136]
-  wire signed [40:0] probability_2_cast_add_cast_cast; // @[SoftmaxUnit.cs:136]
-  wire signed [10:0] probability_2_cast_add_cast; // @[SoftmaxUnit.cs:136]
-  wire signed [11:0] probability_2_cast_add; // @[SoftmaxUnit.cs:136]
-  wire signed [9:0] probability_2_cast; // @[SoftmaxUnit.cs:136]
-  wire signed [40:0] probability_3_cast_add_cast_cast; // @[SoftmaxUnit.cs:136]
-  wire signed [10:0] probability_3_cast_add_cast; // @[SoftmaxUnit.cs:136]
-  wire signed [11:0] probability_3_cast_add; // @[SoftmaxUnit.cs:136]
-  wire signed [9:0] probability_3_cast; // @[SoftmaxUnit.cs:136]
-  wire signed [40:0] probability_4_cast_add_cast_cast; // @[SoftmaxUnit.cs:136]
-  wire signed [10:0] probability_4_cast_add_cast; // @[SoftmaxUnit.cs:136]
-  wire signed [11:0] probability_4_cast_add; // @[SoftmaxUnit.cs:136]
-  wire signed [9:0] probability_4_cast; // @[SoftmaxUnit.cs:136]
-  wire signed [40:0] probability_5_cast_add_cast_cast; // @[SoftmaxUnit.cs:136]
-  wire signed [10:0] probability_5_cast_add_cast; // @[SoftmaxUnit.cs:136]
-  wire signed [11:0] probability_5_cast_add; // @[SoftmaxUnit.cs:136]
-  wire signed [9:0] probability_5_cast; // @[SoftmaxUnit.cs:136]
-  wire signed [40:0] probability_6_cast_add_cast_cast; // @[SoftmaxUnit.cs:136]
-  wire signed [10:0] probability_6_cast_add_cast; // @[SoftmaxUnit.cs:136]
-  wire signed [11:0] probability_6_cast_add; // @[SoftmaxUnit.cs:136]
-  wire signed [9:0] probability_6_cast; // @[SoftmaxUnit.cs:136]
-  wire signed [40:0] probability_7_cast_add_cast_cast; // @[SoftmaxUnit.cs:136]
-  wire signed [10:0] probability_7_cast_add_cast; // @[SoftmaxUnit.cs:136]
-  wire signed [11:0] probability_7_cast_add; // @[SoftmaxUnit.cs:136]
-  wire signed [9:0] probability_7_cast; // @[SoftmaxUnit.cs:136]
+  wire divide_count_ne; // @[SoftmaxUnit.cs:119, SoftmaxUnit.cs:124]
+  wire [33:0] remainder_ge_cat; // @[SoftmaxUnit.cs:120, SoftmaxUnit.cs:126]
+  wire remainder_ge; // @[SoftmaxUnit.cs:120, SoftmaxUnit.cs:126]
+  wire signed [40:0] probability_0_cast_add_cast_cast; // @[SoftmaxUnit.cs:137]
+  wire signed [10:0] probability_0_cast_add_cast; // @[SoftmaxUnit.cs:137]
+  wire signed [11:0] probability_0_cast_add; // @[SoftmaxUnit.cs:137]
+  wire signed [9:0] probability_0_cast; // @[SoftmaxUnit.cs:137]
+  wire signed [40:0] probability_1_cast_add_cast_cast; // @[SoftmaxUnit.cs:137]
+  wire signed [10:0] probability_1_cast_add_cast; // @[SoftmaxUnit.cs:137]
+  wire signed [11:0] probability_1_cast_add; // @[SoftmaxUnit.cs:137]
+  wire signed [9:0] probability_1_cast; // @[SoftmaxUnit.cs:137]
+  wire signed [40:0] probability_2_cast_add_cast_cast; // @[SoftmaxUnit.cs:137]
+  wire signed [10:0] probability_2_cast_add_cast; // @[SoftmaxUnit.cs:137]
+  wire signed [11:0] probability_2_cast_add; // @[SoftmaxUnit.cs:137]
+  wire signed [9:0] probability_2_cast; // @[SoftmaxUnit.cs:137]
+  wire signed [40:0] probability_3_cast_add_cast_cast; // @[SoftmaxUnit.cs:137]
+  wire signed [10:0] probability_3_cast_add_cast; // @[SoftmaxUnit.cs:137]
+  wire signed [11:0] probability_3_cast_add; // @[SoftmaxUnit.cs:137]
+  wire signed [9:0] probability_3_cast; // @[SoftmaxUnit.cs:137]
+  wire signed [40:0] probability_4_cast_add_cast_cast; // @[SoftmaxUnit.cs:137]
+  wire signed [10:0] probability_4_cast_add_cast; // @[SoftmaxUnit.cs:137]
+  wire signed [11:0] probability_4_cast_add; // @[SoftmaxUnit.cs:137]
+  wire signed [9:0] probability_4_cast; // @[SoftmaxUnit.cs:137]
+  wire signed [40:0] probability_5_cast_add_cast_cast; // @[SoftmaxUnit.cs:137]
+  wire signed [10:0] probability_5_cast_add_cast; // @[SoftmaxUnit.cs:137]
+  wire signed [11:0] probability_5_cast_add; // @[SoftmaxUnit.cs:137]
+  wire signed [9:0] probability_5_cast; // @[SoftmaxUnit.cs:137]
+  wire signed [40:0] probability_6_cast_add_cast_cast; // @[SoftmaxUnit.cs:137]
+  wire signed [10:0] probability_6_cast_add_cast; // @[SoftmaxUnit.cs:137]
+  wire signed [11:0] probability_6_cast_add; // @[SoftmaxUnit.cs:137]
+  wire signed [9:0] probability_6_cast; // @[SoftmaxUnit.cs:137]
+  wire signed [40:0] probability_7_cast_add_cast_cast; // @[SoftmaxUnit.cs:137]
+  wire signed [10:0] probability_7_cast_add_cast; // @[SoftmaxUnit.cs:137]
+  wire signed [11:0] probability_7_cast_add; // @[SoftmaxUnit.cs:137]
+  wire signed [9:0] probability_7_cast; // @[SoftmaxUnit.cs:137]
   wire [16:0] entry_0_add; // @[SoftmaxUnit.cs:96]
   wire [16:0] entry_1_add; // @[SoftmaxUnit.cs:96]
   wire [16:0] entry_2_add; // @[SoftmaxUnit.cs:96]
@@ -2427,42 +2428,41 @@ module SoftmaxUnit8 (
   assign u_7_add_shiftright = $signed(u_7_add_shiftright_cat[50:0]) >>> shift_3; // @[SoftmaxUnit.cs:92]
   assign u_7_add = {{1{u_7_add_shiftright[50]}}, u_7_add_shiftright} + 52'd1; // @[SoftmaxUnit.cs:92]
   assign exponent_7_shiftright = entry_7 >> shift_by_7; // @[SoftmaxUnit.cs:99]
-  assign sum_add = {1'd0, ({1'd0, ({1'd0, exponent_0} + {1'd0, exponent_1})} + {1'd0, ({1'd0, exponent_2} + {1'd0, exponent_3})})} + {1'd0, ({1'd0, ({1'd0, exponent_4} + {1'd0, exponent_5})} + {1'd0, ({1'd0, exponent_6} + {1'd0, exponent_7})})}; // @[SoftmaxUnit.cs:105]
-  assign divide_count_ne = divide_count != 6'd0; // @[SoftmaxUnit.cs:118, SoftmaxUnit.cs:123]
-  assign remainder_ge_cat = {remainder, ((divide_count == 6'd32) ? 1'b1 : 1'b0)}; // @[SoftmaxUnit.cs:119, SoftmaxUnit.cs:125]
-  assign remainder_ge = $unsigned(remainder_ge_cat) >= $unsigned({2'd0, divisor}); // @[SoftmaxUnit.cs:119, SoftmaxUnit.cs:125]
-  assign probability_0_cast_add_cast_cast = {1'd0, ({scaled_0, 7'd0} - {7'd0, scaled_0})}; // @[SoftmaxUnit.cs:136]
-  assign probability_0_cast_add_cast = probability_0_cast_add_cast_cast[40:30]; // @[SoftmaxUnit.cs:136]
-  assign probability_0_cast_add = {{1{probability_0_cast_add_cast[10]}}, probability_0_cast_add_cast} + 12'd1; // @[SoftmaxUnit.cs:136]
-  assign probability_0_cast = probability_0_cast_add[10:1]; // @[SoftmaxUnit.cs:136]
-  assign probability_1_cast_add_cast_cast = {1'd0, ({scaled_1, 7'd0} - {7'd0, scaled_1})}; // @[SoftmaxUnit.cs:136]
-  assign probability_1_cast_add_cast = probability_1_cast_add_cast_cast[40:30]; // @[SoftmaxUnit.cs:136]
-  assign probability_1_cast_add = {{1{probability_1_cast_add_cast[10]}}, probability_1_cast_add_cast} + 12'd1; // @[SoftmaxUnit.cs:136]
-  assign probability_1_cast = probability_1_cast_add[10:1]; // @[SoftmaxUnit.cs:136]
-  assign probability_2_cast_add_cast_cast = {1'd0, ({scaled_2, 7'd0} - {7'd0, scaled_2})}; // @[SoftmaxUnit.cs:136]
-  assign probability_2_cast_add_cast = probability_2_cast_add_cast_cast[40:30]; // @[SoftmaxUnit.cs:136]
-  assign probability_2_cast_add = {{1{probability_2_cast_add_cast[10]}}, probability_2_cast_add_cast} + 12'd1; // @[SoftmaxUnit.cs:136]
-  assign probability_2_cast = probability_2_cast_add[10:1]; // @[SoftmaxUnit.cs:136]
-  assign probability_3_cast_add_cast_cast = {1'd0, ({scaled_3, 7'd0} - {7'd0, scaled_3})}; // @[SoftmaxUnit.cs:136]
-  assign probability_3_cast_add_cast = probability_3_cast_add_cast_cast[40:30]; // @[SoftmaxUnit.cs:136]
-  assign probability_3_cast_add = {{1{probability_3_cast_add_cast[10]}}, probability_3_cast_add_cast} + 12'd1; // @[SoftmaxUnit.cs:136]
-  assign probability_3_cast = probability_3_cast_add[10:1]; // @[SoftmaxUnit.cs:136]
-  assign probability_4_cast_add_cast_cast = {1'd0, ({scaled_4, 7'd0} - {7'd0, scaled_4})}; // @[SoftmaxUnit.cs:136]
-  assign probability_4_cast_add_cast = probability_4_cast_add_cast_cast[40:30]; // @[SoftmaxUnit.cs:136]
-  assign probability_4_cast_add = {{1{probability_4_cast_add_cast[10]}}, probability_4_cast_add_cast} + 12'd1; // @[SoftmaxUnit.cs:136]
-  assign probability_4_cast = probability_4_cast_add[10:1]; // @[SoftmaxUnit.cs:136]
-  assign probability_5_cast_add_cast_cast = {1'd0, ({scaled_5, 7'd0} - {7'd0, scaled_5})}; // @[SoftmaxUnit.cs:136]
-  assign probability_5_cast_add_cast = probability_5_cast_add_cast_cast[40:30]; // @[SoftmaxUnit.cs:136]
-  assign probability_5_cast_add = {{1{probability_5_cast_add_cast[10]}}, probability_5_cast_add_cast} + 12'd1; // @[SoftmaxUnit.cs:136]
-  assign probability_5_cast = probability_5_cast_add[10:1]; // @[SoftmaxUnit.cs:136]
-  assign probability_6_cast_add_cast_cast = {1'd0, ({scaled_6, 7'd0} - {7'd0, scaled_6})}; // @[SoftmaxUnit.cs:136]
-  assign probability_6_cast_add_cast = probability_6_cast_add_cast_cast[40:30]; // @[SoftmaxUnit.cs:136]
-  assign probability_6_cast_add = {{1{probability_6_cast_add_cast[10]}}, probability_6_cast_add_cast} + 12'd1; // @[SoftmaxUnit.cs:136]
-  assign probability_6_cast = probability_6_cast_add[10:1]; // @[SoftmaxUnit.cs:136]
-  assign probability_7_cast_add_cast_cast = {1'd0, ({scaled_7, 7'd0} - {7'd0, scaled_7})}; // @[SoftmaxUnit.cs:136]
-  assign probability_7_cast_add_cast = probability_7_cast_add_cast_cast[40:30]; // @[SoftmaxUnit.cs:136]
-  assign probability_7_cast_add = {{1{probability_7_cast_add_cast[10]}}, probability_7_cast_add_cast} + 12'd1; // @[SoftmaxUnit.cs:136]
-  assign probability_7_cast = probability_7_cast_add[10:1]; // @[SoftmaxUnit.cs:136]
+  assign divide_count_ne = divide_count != 6'd0; // @[SoftmaxUnit.cs:119, SoftmaxUnit.cs:124]
+  assign remainder_ge_cat = {remainder, ((divide_count == 6'd32) ? 1'b1 : 1'b0)}; // @[SoftmaxUnit.cs:120, SoftmaxUnit.cs:126]
+  assign remainder_ge = $unsigned(remainder_ge_cat) >= $unsigned({2'd0, divisor}); // @[SoftmaxUnit.cs:120, SoftmaxUnit.cs:126]
+  assign probability_0_cast_add_cast_cast = {1'd0, ({scaled_0, 7'd0} - {7'd0, scaled_0})}; // @[SoftmaxUnit.cs:137]
+  assign probability_0_cast_add_cast = probability_0_cast_add_cast_cast[40:30]; // @[SoftmaxUnit.cs:137]
+  assign probability_0_cast_add = {{1{probability_0_cast_add_cast[10]}}, probability_0_cast_add_cast} + 12'd1; // @[SoftmaxUnit.cs:137]
+  assign probability_0_cast = probability_0_cast_add[10:1]; // @[SoftmaxUnit.cs:137]
+  assign probability_1_cast_add_cast_cast = {1'd0, ({scaled_1, 7'd0} - {7'd0, scaled_1})}; // @[SoftmaxUnit.cs:137]
+  assign probability_1_cast_add_cast = probability_1_cast_add_cast_cast[40:30]; // @[SoftmaxUnit.cs:137]
+  assign probability_1_cast_add = {{1{probability_1_cast_add_cast[10]}}, probability_1_cast_add_cast} + 12'd1; // @[SoftmaxUnit.cs:137]
+  assign probability_1_cast = probability_1_cast_add[10:1]; // @[SoftmaxUnit.cs:137]
+  assign probability_2_cast_add_cast_cast = {1'd0, ({scaled_2, 7'd0} - {7'd0, scaled_2})}; // @[SoftmaxUnit.cs:137]
+  assign probability_2_cast_add_cast = probability_2_cast_add_cast_cast[40:30]; // @[SoftmaxUnit.cs:137]
+  assign probability_2_cast_add = {{1{probability_2_cast_add_cast[10]}}, probability_2_cast_add_cast} + 12'd1; // @[SoftmaxUnit.cs:137]
+  assign probability_2_cast = probability_2_cast_add[10:1]; // @[SoftmaxUnit.cs:137]
+  assign probability_3_cast_add_cast_cast = {1'd0, ({scaled_3, 7'd0} - {7'd0, scaled_3})}; // @[SoftmaxUnit.cs:137]
+  assign probability_3_cast_add_cast = probability_3_cast_add_cast_cast[40:30]; // @[SoftmaxUnit.cs:137]
+  assign probability_3_cast_add = {{1{probability_3_cast_add_cast[10]}}, probability_3_cast_add_cast} + 12'd1; // @[SoftmaxUnit.cs:137]
+  assign probability_3_cast = probability_3_cast_add[10:1]; // @[SoftmaxUnit.cs:137]
+  assign probability_4_cast_add_cast_cast = {1'd0, ({scaled_4, 7'd0} - {7'd0, scaled_4})}; // @[SoftmaxUnit.cs:137]
+  assign probability_4_cast_add_cast = probability_4_cast_add_cast_cast[40:30]; // @[SoftmaxUnit.cs:137]
+  assign probability_4_cast_add = {{1{probability_4_cast_add_cast[10]}}, probability_4_cast_add_cast} + 12'd1; // @[SoftmaxUnit.cs:137]
+  assign probability_4_cast = probability_4_cast_add[10:1]; // @[SoftmaxUnit.cs:137]
+  assign probability_5_cast_add_cast_cast = {1'd0, ({scaled_5, 7'd0} - {7'd0, scaled_5})}; // @[SoftmaxUnit.cs:137]
+  assign probability_5_cast_add_cast = probability_5_cast_add_cast_cast[40:30]; // @[SoftmaxUnit.cs:137]
+  assign probability_5_cast_add = {{1{probability_5_cast_add_cast[10]}}, probability_5_cast_add_cast} + 12'd1; // @[SoftmaxUnit.cs:137]
+  assign probability_5_cast = probability_5_cast_add[10:1]; // @[SoftmaxUnit.cs:137]
+  assign probability_6_cast_add_cast_cast = {1'd0, ({scaled_6, 7'd0} - {7'd0, scaled_6})}; // @[SoftmaxUnit.cs:137]
+  assign probability_6_cast_add_cast = probability_6_cast_add_cast_cast[40:30]; // @[SoftmaxUnit.cs:137]
+  assign probability_6_cast_add = {{1{probability_6_cast_add_cast[10]}}, probability_6_cast_add_cast} + 12'd1; // @[SoftmaxUnit.cs:137]
+  assign probability_6_cast = probability_6_cast_add[10:1]; // @[SoftmaxUnit.cs:137]
+  assign probability_7_cast_add_cast_cast = {1'd0, ({scaled_7, 7'd0} - {7'd0, scaled_7})}; // @[SoftmaxUnit.cs:137]
+  assign probability_7_cast_add_cast = probability_7_cast_add_cast_cast[40:30]; // @[SoftmaxUnit.cs:137]
+  assign probability_7_cast_add = {{1{probability_7_cast_add_cast[10]}}, probability_7_cast_add_cast} + 12'd1; // @[SoftmaxUnit.cs:137]
+  assign probability_7_cast = probability_7_cast_add[10:1]; // @[SoftmaxUnit.cs:137]
   assign entry_0_add = {1'd0, u_0[15:0]} + 17'd128; // @[SoftmaxUnit.cs:96]
   assign entry_1_add = {1'd0, u_1[15:0]} + 17'd128; // @[SoftmaxUnit.cs:96]
   assign entry_2_add = {1'd0, u_2[15:0]} + 17'd128; // @[SoftmaxUnit.cs:96]
@@ -2472,16 +2472,16 @@ module SoftmaxUnit8 (
   assign entry_6_add = {1'd0, u_6[15:0]} + 17'd128; // @[SoftmaxUnit.cs:96]
   assign entry_7_add = {1'd0, u_7[15:0]} + 17'd128; // @[SoftmaxUnit.cs:96]
   assign InReady = OutReady; // @[SoftmaxUnit.cs:50]
-  assign OutValid = valid_8 & (pass_8 == 2'd2); // @[SoftmaxUnit.cs:139]
-  assign Probabilities_0 = OutValid ? probability_0 : 8'd0; // @[SoftmaxUnit.cs:137]
-  assign Probabilities_1 = OutValid ? probability_1 : 8'd0; // @[SoftmaxUnit.cs:137]
-  assign Probabilities_2 = OutValid ? probability_2 : 8'd0; // @[SoftmaxUnit.cs:137]
-  assign Probabilities_3 = OutValid ? probability_3 : 8'd0; // @[SoftmaxUnit.cs:137]
-  assign Probabilities_4 = OutValid ? probability_4 : 8'd0; // @[SoftmaxUnit.cs:137]
-  assign Probabilities_5 = OutValid ? probability_5 : 8'd0; // @[SoftmaxUnit.cs:137]
-  assign Probabilities_6 = OutValid ? probability_6 : 8'd0; // @[SoftmaxUnit.cs:137]
-  assign Probabilities_7 = OutValid ? probability_7 : 8'd0; // @[SoftmaxUnit.cs:137]
-  assign Busy = divide_count != 6'd0; // @[SoftmaxUnit.cs:128]
+  assign OutValid = valid_8 & (pass_8 == 2'd2); // @[SoftmaxUnit.cs:140]
+  assign Probabilities_0 = OutValid ? probability_0 : 8'd0; // @[SoftmaxUnit.cs:138]
+  assign Probabilities_1 = OutValid ? probability_1 : 8'd0; // @[SoftmaxUnit.cs:138]
+  assign Probabilities_2 = OutValid ? probability_2 : 8'd0; // @[SoftmaxUnit.cs:138]
+  assign Probabilities_3 = OutValid ? probability_3 : 8'd0; // @[SoftmaxUnit.cs:138]
+  assign Probabilities_4 = OutValid ? probability_4 : 8'd0; // @[SoftmaxUnit.cs:138]
+  assign Probabilities_5 = OutValid ? probability_5 : 8'd0; // @[SoftmaxUnit.cs:138]
+  assign Probabilities_6 = OutValid ? probability_6 : 8'd0; // @[SoftmaxUnit.cs:138]
+  assign Probabilities_7 = OutValid ? probability_7 : 8'd0; // @[SoftmaxUnit.cs:138]
+  assign Busy = divide_count != 6'd0; // @[SoftmaxUnit.cs:129]
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:51]
     if (rst)
@@ -2624,6 +2624,11 @@ module SoftmaxUnit8 (
   always @(posedge clk) begin // @[SoftmaxUnit.cs:56]
     if (OutReady)
       row_start_6 <= row_start_5;
+  end
+
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:56]
+    if (OutReady)
+      row_start_7 <= row_start_6;
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:60]
@@ -3236,106 +3241,111 @@ module SoftmaxUnit8 (
       exponent_7 <= (out_of_range_7 | (~lane_valid_5_7)) ? 16'd0 : exponent_7_shiftright;
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:105]
-    if ((OutReady & valid_6) & (pass_6 == 2'd1))
-      sum <= row_start_6 ? {13'd0, sum_add} : (sum + {13'd0, sum_add});
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:106]
+    if ((OutReady & valid_7) & (pass_7 == 2'd1))
+      sum <= row_start_7 ? {13'd0, beat_sum} : (sum + {13'd0, beat_sum});
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:118, SoftmaxUnit.cs:123]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:105]
+    if (OutReady)
+      beat_sum <= {1'd0, ({1'd0, ({1'd0, exponent_0} + {1'd0, exponent_1})} + {1'd0, ({1'd0, exponent_2} + {1'd0, exponent_3})})} + {1'd0, ({1'd0, ({1'd0, exponent_4} + {1'd0, exponent_5})} + {1'd0, ({1'd0, exponent_6} + {1'd0, exponent_7})})};
+  end
+
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:119, SoftmaxUnit.cs:124]
     if (rst)
       divide_count <= 6'd0;
     else
       divide_count <= divide_count_ne ? (divide_count - 6'd1) : (Divide ? 6'd32 : divide_count);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:124]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:125]
     divisor <= divide_count_ne ? divisor : (Divide ? sum : divisor);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:119, SoftmaxUnit.cs:125]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:120, SoftmaxUnit.cs:126]
     remainder <= divide_count_ne ? (remainder_ge ? (remainder_ge_cat[32:0] - {1'd0, divisor}) : remainder_ge_cat[32:0]) : (Divide ? 33'd0 : remainder);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:120, SoftmaxUnit.cs:126]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:121, SoftmaxUnit.cs:127]
     reciprocal <= divide_count_ne ? {reciprocal[30:0], remainder_ge} : (Divide ? 32'd0 : reciprocal);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:134]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:135]
     if (OutReady)
       scaled_0 <= exponent_0 * $unsigned(reciprocal[16:0]);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:136]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:137]
     if (OutReady)
       probability_0 <= ($signed(probability_0_cast) > $signed(10'd127)) ? 8'd127 : (($signed(probability_0_cast) < $signed(10'd896)) ? 8'd128 : probability_0_cast_add[8:1]);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:134]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:135]
     if (OutReady)
       scaled_1 <= exponent_1 * $unsigned(reciprocal[16:0]);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:136]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:137]
     if (OutReady)
       probability_1 <= ($signed(probability_1_cast) > $signed(10'd127)) ? 8'd127 : (($signed(probability_1_cast) < $signed(10'd896)) ? 8'd128 : probability_1_cast_add[8:1]);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:134]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:135]
     if (OutReady)
       scaled_2 <= exponent_2 * $unsigned(reciprocal[16:0]);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:136]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:137]
     if (OutReady)
       probability_2 <= ($signed(probability_2_cast) > $signed(10'd127)) ? 8'd127 : (($signed(probability_2_cast) < $signed(10'd896)) ? 8'd128 : probability_2_cast_add[8:1]);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:134]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:135]
     if (OutReady)
       scaled_3 <= exponent_3 * $unsigned(reciprocal[16:0]);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:136]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:137]
     if (OutReady)
       probability_3 <= ($signed(probability_3_cast) > $signed(10'd127)) ? 8'd127 : (($signed(probability_3_cast) < $signed(10'd896)) ? 8'd128 : probability_3_cast_add[8:1]);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:134]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:135]
     if (OutReady)
       scaled_4 <= exponent_4 * $unsigned(reciprocal[16:0]);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:136]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:137]
     if (OutReady)
       probability_4 <= ($signed(probability_4_cast) > $signed(10'd127)) ? 8'd127 : (($signed(probability_4_cast) < $signed(10'd896)) ? 8'd128 : probability_4_cast_add[8:1]);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:134]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:135]
     if (OutReady)
       scaled_5 <= exponent_5 * $unsigned(reciprocal[16:0]);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:136]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:137]
     if (OutReady)
       probability_5 <= ($signed(probability_5_cast) > $signed(10'd127)) ? 8'd127 : (($signed(probability_5_cast) < $signed(10'd896)) ? 8'd128 : probability_5_cast_add[8:1]);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:134]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:135]
     if (OutReady)
       scaled_6 <= exponent_6 * $unsigned(reciprocal[16:0]);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:136]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:137]
     if (OutReady)
       probability_6 <= ($signed(probability_6_cast) > $signed(10'd127)) ? 8'd127 : (($signed(probability_6_cast) < $signed(10'd896)) ? 8'd128 : probability_6_cast_add[8:1]);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:134]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:135]
     if (OutReady)
       scaled_7 <= exponent_7 * $unsigned(reciprocal[16:0]);
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:136]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:137]
     if (OutReady)
       probability_7 <= ($signed(probability_7_cast) > $signed(10'd127)) ? 8'd127 : (($signed(probability_7_cast) < $signed(10'd896)) ? 8'd128 : probability_7_cast_add[8:1]);
   end

@@ -67,12 +67,13 @@ public sealed class SoftmaxGolden(int lanes)
                 }
                 max = first.RowStart || beatMax > max ? beatMax : max;
             }
-            var fifth = pipeline.At(6);
-            if (pipeline.ValidAt(6) && fifth.Pass == 1)
+            var seventh = pipeline.At(7);
+            if (pipeline.ValidAt(7) && seventh.Pass == 1)
             {
-                var beatSum = (uint)fifth.Exponents.Sum();
-                sum = fifth.RowStart ? beatSum : sum + beatSum;
+                var beatSum = (uint)seventh.Exponents.Sum();
+                sum = seventh.RowStart ? beatSum : sum + beatSum;
             }
+            var fifth = pipeline.At(6);
             // Stage 2 takes the maximum before this edge; stage 7 the reciprocal.
             if (pipeline.ValidAt(1) && first.Pass != 0)
                 first.Exponents = [.. Enumerable.Range(0, lanes).Select(l => first.LaneValid[l] ? IntegerSoftmax.Exponent((long)max - first.Scores[l], first.Scale) : 0)];

@@ -52,8 +52,8 @@ public sealed class SoftmaxUnit : StreamPipeline
         // The valid bit of each stage, for the registers that only valid beats may change.
         Bool ValidAt(int stage) => valid[stage];
         var pass = StageChain(Pass, Latency, "pass");
-        // The row start is read by the maximum (stage 1) and the sum (stage 6).
-        var rowStart = StageChain(RowStart, 7, "row_start");
+        // The row start is read by the maximum (stage 1) and the sum (stage 7).
+        var rowStart = StageChain(RowStart, 8, "row_start");
 
         // Invalid lanes enter stage 0 as the minimum, so the maximum's compare tree needs no masks; their
         // exponents are zeroed at the end whatever the score.
@@ -99,10 +99,11 @@ public sealed class SoftmaxUnit : StreamPipeline
             exponents[l] = Stage(Mux(outOfRange | !laneValid[5][l], Hw.Lit(0, 16), entry >> shiftBy), $"exponent_{l}");
         }
 
-        // The sum of pass 1, from the beat in stage 6.
+        // The sum of pass 1: the beat's exponents summed in stage 6, taken into the row's in stage 7 (the
+        // register between keeps the adder tree and the accumulation apart).
         var sum = Reg(UInt(32), name: "sum");
-        var beatSum = FixedPointLogic.Sum(exponents);
-        When(Advance & ValidAt(6) & (pass[6] == 1), () => sum.Assign(Mux(rowStart[6], beatSum.ZeroExtend(32), sum.AddWrap(beatSum.ZeroExtend(32)))));
+        var beatSum = Stage(FixedPointLogic.Sum(exponents), "beat_sum");
+        When(Advance & ValidAt(7) & (pass[7] == 1), () => sum.Assign(Mux(rowStart[7], beatSum.ZeroExtend(32), sum.AddWrap(beatSum.ZeroExtend(32)))));
 
         // The reciprocal floor(2^31 / sum) by restoring division, one quotient bit per cycle, most significant first.
         var count = Reg(UInt(6), reset: 0, name: "divide_count");
