@@ -47,54 +47,55 @@ module InstructionFetch (
   reg [8:0] class_; // @[InstructionFetch.cs:58]
   reg half; // @[InstructionFetch.cs:59]
   reg [31:0] index; // @[InstructionFetch.cs:60]
-  reg [31:0] delivered; // @[InstructionFetch.cs:61]
-  reg exhausted; // @[InstructionFetch.cs:76]
+  reg exhausted; // @[InstructionFetch.cs:71]
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [7:0] room_is_reserved; // @[InstructionFetch.cs:94]
+  wire [7:0] room_is_reserved; // @[InstructionFetch.cs:89]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
   wire Misaligned_eq; // @[InstructionFetch.cs:52]
   wire [52:0] walker_RunBytes_cat; // @[InstructionFetch.cs:41]
-  wire class__eq; // @[InstructionFetch.cs:67]
-  wire class__eq_1; // @[InstructionFetch.cs:67]
-  wire class__eq_2; // @[InstructionFetch.cs:67]
-  wire class__or; // @[InstructionFetch.cs:67]
-  wire class__or_1; // @[InstructionFetch.cs:67]
-  wire class__or_2; // @[InstructionFetch.cs:67]
-  wire class__or_3; // @[InstructionFetch.cs:67]
-  wire class__or_4; // @[InstructionFetch.cs:67]
-  wire half_and; // @[InstructionFetch.cs:68, InstructionFetch.cs:71, InstructionFetch.cs:84]
-  wire half_and_1; // @[InstructionFetch.cs:68, InstructionFetch.cs:71, InstructionFetch.cs:84]
+  wire class__eq; // @[InstructionFetch.cs:66]
+  wire class__eq_1; // @[InstructionFetch.cs:66]
+  wire class__eq_2; // @[InstructionFetch.cs:66]
+  wire class__or; // @[InstructionFetch.cs:66]
+  wire class__or_1; // @[InstructionFetch.cs:66]
+  wire class__or_2; // @[InstructionFetch.cs:66]
+  wire class__or_3; // @[InstructionFetch.cs:66]
+  wire class__or_4; // @[InstructionFetch.cs:66]
+  wire half_and; // @[InstructionFetch.cs:67, InstructionFetch.cs:68, InstructionFetch.cs:80]
+  wire half_and_1; // @[InstructionFetch.cs:67, InstructionFetch.cs:68, InstructionFetch.cs:80]
+  wire [31:0] index_add; // @[InstructionFetch.cs:75, InstructionFetch.cs:81]
   /* verilator lint_on UNUSEDSIGNAL */
 
   assign Misaligned_eq = ProgramAddress[4:0] == 5'd0; // @[InstructionFetch.cs:52]
   assign walker_RunBytes_cat = {{16'd0, ProgramLength}, 5'd0}; // @[InstructionFetch.cs:41]
-  assign class__eq = beats_OutData[4:0] == 5'd13; // @[InstructionFetch.cs:67]
-  assign class__eq_1 = beats_OutData[4:0] == 5'd14; // @[InstructionFetch.cs:67]
-  assign class__eq_2 = beats_OutData[4:0] == 5'd15; // @[InstructionFetch.cs:67]
-  assign class__or = (1'b0 | (beats_OutData[4:0] == 5'd1)) | (beats_OutData[4:0] == 5'd3); // @[InstructionFetch.cs:67]
-  assign class__or_1 = (1'b0 | (beats_OutData[4:0] == 5'd4)) | (beats_OutData[4:0] == 5'd5); // @[InstructionFetch.cs:67]
-  assign class__or_2 = 1'b0 | (beats_OutData[4:0] == 5'd6); // @[InstructionFetch.cs:67]
-  assign class__or_3 = (((((1'b0 | (beats_OutData[4:0] == 5'd7)) | (beats_OutData[4:0] == 5'd8)) | (beats_OutData[4:0] == 5'd9)) | (beats_OutData[4:0] == 5'd10)) | (beats_OutData[4:0] == 5'd11)) | (beats_OutData[4:0] == 5'd12); // @[InstructionFetch.cs:67]
-  assign class__or_4 = 1'b0 | (beats_OutData[4:0] == 5'd2); // @[InstructionFetch.cs:67]
-  assign half_and = beats_OutValid & (~half); // @[InstructionFetch.cs:68, InstructionFetch.cs:71, InstructionFetch.cs:84]
-  assign half_and_1 = (beats_OutValid & half) & Ready; // @[InstructionFetch.cs:68, InstructionFetch.cs:71, InstructionFetch.cs:84]
+  assign class__eq = beats_OutData[4:0] == 5'd13; // @[InstructionFetch.cs:66]
+  assign class__eq_1 = beats_OutData[4:0] == 5'd14; // @[InstructionFetch.cs:66]
+  assign class__eq_2 = beats_OutData[4:0] == 5'd15; // @[InstructionFetch.cs:66]
+  assign class__or = (1'b0 | (beats_OutData[4:0] == 5'd1)) | (beats_OutData[4:0] == 5'd3); // @[InstructionFetch.cs:66]
+  assign class__or_1 = (1'b0 | (beats_OutData[4:0] == 5'd4)) | (beats_OutData[4:0] == 5'd5); // @[InstructionFetch.cs:66]
+  assign class__or_2 = 1'b0 | (beats_OutData[4:0] == 5'd6); // @[InstructionFetch.cs:66]
+  assign class__or_3 = (((((1'b0 | (beats_OutData[4:0] == 5'd7)) | (beats_OutData[4:0] == 5'd8)) | (beats_OutData[4:0] == 5'd9)) | (beats_OutData[4:0] == 5'd10)) | (beats_OutData[4:0] == 5'd11)) | (beats_OutData[4:0] == 5'd12); // @[InstructionFetch.cs:66]
+  assign class__or_4 = 1'b0 | (beats_OutData[4:0] == 5'd2); // @[InstructionFetch.cs:66]
+  assign half_and = beats_OutValid & (~half); // @[InstructionFetch.cs:67, InstructionFetch.cs:68, InstructionFetch.cs:80]
+  assign half_and_1 = (beats_OutValid & half) & Ready; // @[InstructionFetch.cs:67, InstructionFetch.cs:68, InstructionFetch.cs:80]
+  assign index_add = index + 32'd1; // @[InstructionFetch.cs:75, InstructionFetch.cs:81]
   assign Read_Valid = walker_Valid; // @[InstructionFetch.cs:46]
   assign Read_Address = walker_BurstAddress; // @[InstructionFetch.cs:47]
   assign Read_Beats = walker_BurstBeats; // @[InstructionFetch.cs:48]
-  assign Valid = beats_OutValid & half; // @[InstructionFetch.cs:89]
-  assign Instruction = {beats_OutData, low}; // @[InstructionFetch.cs:90]
-  assign Index = index; // @[InstructionFetch.cs:91]
-  assign Exhausted = exhausted; // @[InstructionFetch.cs:92]
+  assign Valid = beats_OutValid & half; // @[InstructionFetch.cs:84]
+  assign Instruction = {beats_OutData, low}; // @[InstructionFetch.cs:85]
+  assign Index = index; // @[InstructionFetch.cs:86]
+  assign Exhausted = exhausted; // @[InstructionFetch.cs:87]
   assign Misaligned = Start & (~Misaligned_eq); // @[InstructionFetch.cs:52]
-  assign Class = class_; // @[InstructionFetch.cs:93]
+  assign Class = class_; // @[InstructionFetch.cs:88]
   assign beats_InValid = Read_DataValid; // @[InstructionFetch.cs:50]
   assign beats_InData = Read_Data; // @[InstructionFetch.cs:51]
-  assign beats_OutReady = beats_OutValid & ((~half) | Ready); // @[InstructionFetch.cs:63]
+  assign beats_OutReady = beats_OutValid & ((~half) | Ready); // @[InstructionFetch.cs:62]
   assign beats_Clear = Start; // @[InstructionFetch.cs:34]
   assign walker_Start = Start; // @[InstructionFetch.cs:38]
   assign walker_Abort = Start; // @[InstructionFetch.cs:39]
@@ -105,44 +106,37 @@ module InstructionFetch (
   assign walker_Freed = beats_OutValid & beats_OutReady; // @[InstructionFetch.cs:45]
   assign walker_Arrived = Read_DataValid; // @[InstructionFetch.cs:44]
   assign walker_Taken = Read_Valid & Read_Ready; // @[InstructionFetch.cs:49]
-  assign room_is_reserved = {beats_InReady, beats_Count, walker_Active}; // @[InstructionFetch.cs:94]
+  assign room_is_reserved = {beats_InReady, beats_Count, walker_Active}; // @[InstructionFetch.cs:89]
 
-  always @(posedge clk) begin // @[InstructionFetch.cs:66]
+  always @(posedge clk) begin // @[InstructionFetch.cs:65]
     if (beats_OutValid & (~half))
       low <= beats_OutData;
   end
 
-  always @(posedge clk) begin // @[InstructionFetch.cs:67]
+  always @(posedge clk) begin // @[InstructionFetch.cs:66]
     if (beats_OutValid & (~half))
       class_ <= {(((((((class__eq | class__eq_1) | class__eq_2) | class__or) | class__or_1) | class__or_2) | class__or_3) | class__or_4), class__eq_2, class__eq_1, class__eq, class__or_4, class__or_3, class__or_2, class__or_1, class__or};
   end
 
-  always @(posedge clk) begin // @[InstructionFetch.cs:68, InstructionFetch.cs:71, InstructionFetch.cs:84]
+  always @(posedge clk) begin // @[InstructionFetch.cs:67, InstructionFetch.cs:68, InstructionFetch.cs:80]
     if (rst)
       half <= 1'b0;
     else
       half <= Start ? 1'b0 : (half_and ? 1'b1 : (half_and_1 ? 1'b0 : half));
   end
 
-  always @(posedge clk) begin // @[InstructionFetch.cs:72, InstructionFetch.cs:85]
+  always @(posedge clk) begin // @[InstructionFetch.cs:75, InstructionFetch.cs:81]
     if (rst)
       index <= 32'd0;
     else
-      index <= Start ? 32'd0 : (half_and ? index : (half_and_1 ? (index + 32'd1) : index));
+      index <= Start ? 32'd0 : (half_and_1 ? index_add : index);
   end
 
-  always @(posedge clk) begin // @[InstructionFetch.cs:79, InstructionFetch.cs:86]
-    if (rst)
-      delivered <= 32'd0;
-    else
-      delivered <= Start ? 32'd0 : (half_and_1 ? (delivered + 32'd1) : delivered);
-  end
-
-  always @(posedge clk) begin // @[InstructionFetch.cs:80, InstructionFetch.cs:87]
+  always @(posedge clk) begin // @[InstructionFetch.cs:76, InstructionFetch.cs:82]
     if (rst)
       exhausted <= 1'b0;
     else
-      exhausted <= Start ? (ProgramLength == 32'd0) : (half_and_1 ? ((delivered + 32'd1) == ProgramLength) : exhausted);
+      exhausted <= Start ? (ProgramLength == 32'd0) : (half_and_1 ? (index_add == ProgramLength) : exhausted);
   end
 
   Queue128x32Distributed beats ( // @[InstructionFetch.cs:33]

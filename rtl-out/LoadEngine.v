@@ -77,7 +77,7 @@ module LoadEngine (
   output wire Tables_Parameter, // @[LoadEngine.cs:33]
   output wire [3:0] Tables_ParameterSlot, // @[LoadEngine.cs:33]
   output wire [127:0] Tables_ParameterWord, // @[LoadEngine.cs:33]
-  output wire Waiting // @[LoadEngine.cs:236]
+  output wire Waiting // @[LoadEngine.cs:238]
 );
 
   wire [255:0] dma_address_Instruction; // @[LoadEngine.cs:41]
@@ -132,66 +132,70 @@ module LoadEngine (
   reg at_last_chunk; // @[LoadEngine.cs:93]
   wire pop; // @[LoadEngine.cs:96]
   reg [127:0] row_part_0; // @[LoadEngine.cs:114]
-  reg [119:0] later_bytes; // @[LoadEngine.cs:189]
-  reg [15:0] entries_last; // @[LoadEngine.cs:193]
-  reg busy; // @[LoadEngine.cs:231]
+  reg [119:0] later_bytes; // @[LoadEngine.cs:191]
+  reg [15:0] entries_last; // @[LoadEngine.cs:195]
+  reg busy; // @[LoadEngine.cs:233]
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [10:0] room_is_reserved; // @[LoadEngine.cs:230]
+  wire [10:0] room_is_reserved; // @[LoadEngine.cs:232]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
   wire Write_Valid_eq; // @[LoadEngine.cs:125]
   wire [255:0] Write_Data_0_cat; // @[LoadEngine.cs:123]
-  wire Requantizer_Write_and; // @[LoadEngine.cs:169]
-  wire [15:0] Requantizer_ChannelBlock_add; // @[LoadEngine.cs:171]
-  wire Tables_Activation_and; // @[LoadEngine.cs:184]
+  wire Requantizer_Write_and; // @[LoadEngine.cs:171]
+  wire [15:0] Requantizer_ChannelBlock_add; // @[LoadEngine.cs:173]
+  wire Tables_Activation_and; // @[LoadEngine.cs:186]
   wire [31:0] contiguous_mul; // @[LoadEngine.cs:55]
   wire [30:0] run_bytes_mux_shiftleft; // @[LoadEngine.cs:67]
   wire [31:0] run_bytes_mux_mul; // @[LoadEngine.cs:67]
   wire [31:0] run_bytes_mux; // @[LoadEngine.cs:67]
   wire [47:0] run_bytes_mul; // @[LoadEngine.cs:67]
-  wire consuming_eq; // @[LoadEngine.cs:159, LoadEngine.cs:203, LoadEngine.cs:212, LoadEngine.cs:226]
-  wire consuming_and; // @[LoadEngine.cs:159, LoadEngine.cs:203, LoadEngine.cs:212, LoadEngine.cs:226]
-  wire consuming_mux_and_and; // @[LoadEngine.cs:159, LoadEngine.cs:203, LoadEngine.cs:212, LoadEngine.cs:226]
-  wire consuming_mux_and; // @[LoadEngine.cs:159, LoadEngine.cs:203, LoadEngine.cs:212, LoadEngine.cs:226]
-  wire consuming_mux_and_1; // @[LoadEngine.cs:159, LoadEngine.cs:203, LoadEngine.cs:212, LoadEngine.cs:226]
-  wire consuming_mux; // @[LoadEngine.cs:159, LoadEngine.cs:203, LoadEngine.cs:212, LoadEngine.cs:226]
-  wire consuming_eq_1; // @[LoadEngine.cs:159, LoadEngine.cs:203, LoadEngine.cs:212, LoadEngine.cs:226]
-  wire [3:0] offset_add; // @[LoadEngine.cs:141, LoadEngine.cs:151, LoadEngine.cs:213]
-  wire part_and; // @[LoadEngine.cs:128, LoadEngine.cs:133, LoadEngine.cs:221]
-  wire done_mux; // @[LoadEngine.cs:97, LoadEngine.cs:160, LoadEngine.cs:204]
-  wire pop_mux; // @[LoadEngine.cs:98, LoadEngine.cs:128, LoadEngine.cs:134, LoadEngine.cs:199]
-  wire [19:0] entries_last_cat; // @[LoadEngine.cs:193]
+  wire consuming_eq; // @[LoadEngine.cs:161, LoadEngine.cs:205, LoadEngine.cs:214, LoadEngine.cs:228]
+  wire consuming_and; // @[LoadEngine.cs:161, LoadEngine.cs:205, LoadEngine.cs:214, LoadEngine.cs:228]
+  wire consuming_mux_and_and; // @[LoadEngine.cs:161, LoadEngine.cs:205, LoadEngine.cs:214, LoadEngine.cs:228]
+  wire consuming_mux_and; // @[LoadEngine.cs:161, LoadEngine.cs:205, LoadEngine.cs:214, LoadEngine.cs:228]
+  wire consuming_mux_and_1; // @[LoadEngine.cs:161, LoadEngine.cs:205, LoadEngine.cs:214, LoadEngine.cs:228]
+  wire consuming_mux; // @[LoadEngine.cs:161, LoadEngine.cs:205, LoadEngine.cs:214, LoadEngine.cs:228]
+  wire consuming_eq_1; // @[LoadEngine.cs:161, LoadEngine.cs:205, LoadEngine.cs:214, LoadEngine.cs:228]
+  wire [3:0] offset_add; // @[LoadEngine.cs:141, LoadEngine.cs:152, LoadEngine.cs:215]
+  wire [15:0] row_in_chunk_add; // @[LoadEngine.cs:144, LoadEngine.cs:156, LoadEngine.cs:217]
+  wire [15:0] chunk_add; // @[LoadEngine.cs:147, LoadEngine.cs:218]
+  wire part_and; // @[LoadEngine.cs:128, LoadEngine.cs:133, LoadEngine.cs:223]
+  wire done_mux; // @[LoadEngine.cs:97, LoadEngine.cs:162, LoadEngine.cs:206]
+  wire pop_mux; // @[LoadEngine.cs:98, LoadEngine.cs:128, LoadEngine.cs:134, LoadEngine.cs:201]
+  wire [19:0] entries_last_cat; // @[LoadEngine.cs:195]
   /* verilator lint_on UNUSEDSIGNAL */
 
   assign Write_Valid_eq = Control_Instruction[4:0] == 5'd3; // @[LoadEngine.cs:125]
   assign Write_Data_0_cat = {beats_OutData, row_part_0}; // @[LoadEngine.cs:123]
-  assign Requantizer_Write_and = (beats_OutValid & consuming) & Write_Valid_eq; // @[LoadEngine.cs:169]
-  assign Requantizer_ChannelBlock_add = Control_Instruction[94:79] + entry; // @[LoadEngine.cs:171]
-  assign Tables_Activation_and = Write_Valid_eq & (Control_Instruction[78:76] == 3'd1); // @[LoadEngine.cs:184]
+  assign Requantizer_Write_and = (beats_OutValid & consuming) & Write_Valid_eq; // @[LoadEngine.cs:171]
+  assign Requantizer_ChannelBlock_add = Control_Instruction[94:79] + entry; // @[LoadEngine.cs:173]
+  assign Tables_Activation_and = Write_Valid_eq & (Control_Instruction[78:76] == 3'd1); // @[LoadEngine.cs:186]
   assign contiguous_mul = $unsigned(Control_Instruction[110:95]) * 16'd32; // @[LoadEngine.cs:55]
   assign run_bytes_mux_shiftleft = {15'd0, Control_Instruction[110:95]} << (Tables_Activation_and ? 4'd8 : 4'd4); // @[LoadEngine.cs:67]
   assign run_bytes_mux_mul = $unsigned(Control_Instruction[110:95]) * 16'd32; // @[LoadEngine.cs:67]
   assign run_bytes_mux = Write_Valid_eq ? {1'd0, run_bytes_mux_shiftleft} : run_bytes_mux_mul; // @[LoadEngine.cs:67]
   assign run_bytes_mul = $unsigned(run_bytes_mux) * $unsigned(Control_Instruction[126:111]); // @[LoadEngine.cs:67]
-  assign consuming_eq = setup == 2'd1; // @[LoadEngine.cs:159, LoadEngine.cs:203, LoadEngine.cs:212, LoadEngine.cs:226]
-  assign consuming_and = Tables_Activation_and & (byte_index != 4'd15); // @[LoadEngine.cs:159, LoadEngine.cs:203, LoadEngine.cs:212, LoadEngine.cs:226]
-  assign consuming_mux_and_and = ((beats_OutValid & consuming) & (~Write_Valid_eq)) & (part == 1'b1); // @[LoadEngine.cs:159, LoadEngine.cs:203, LoadEngine.cs:212, LoadEngine.cs:226]
-  assign consuming_mux_and = consuming_mux_and_and & Write_Granted; // @[LoadEngine.cs:159, LoadEngine.cs:203, LoadEngine.cs:212, LoadEngine.cs:226]
-  assign consuming_mux_and_1 = at_chunk_end & at_last_chunk; // @[LoadEngine.cs:159, LoadEngine.cs:203, LoadEngine.cs:212, LoadEngine.cs:226]
-  assign consuming_mux = consuming_mux_and ? (consuming_mux_and_1 ? 1'b0 : consuming) : consuming; // @[LoadEngine.cs:159, LoadEngine.cs:203, LoadEngine.cs:212, LoadEngine.cs:226]
-  assign consuming_eq_1 = entry == entries_last; // @[LoadEngine.cs:159, LoadEngine.cs:203, LoadEngine.cs:212, LoadEngine.cs:226]
-  assign offset_add = offset + 4'd0; // @[LoadEngine.cs:141, LoadEngine.cs:151, LoadEngine.cs:213]
-  assign part_and = ((beats_OutValid & consuming) & (~Write_Valid_eq)) & (part != 1'b1); // @[LoadEngine.cs:128, LoadEngine.cs:133, LoadEngine.cs:221]
-  assign done_mux = consuming_mux_and ? (consuming_mux_and_1 ? 1'b1 : 1'b0) : 1'b0; // @[LoadEngine.cs:97, LoadEngine.cs:160, LoadEngine.cs:204]
-  assign pop_mux = consuming_mux_and ? 1'b1 : (part_and ? 1'b1 : 1'b0); // @[LoadEngine.cs:98, LoadEngine.cs:128, LoadEngine.cs:134, LoadEngine.cs:199]
-  assign entries_last_cat = {Control_Instruction[110:95], 4'd0}; // @[LoadEngine.cs:193]
-  assign Control_Busy = busy; // @[LoadEngine.cs:233]
-  assign Control_Done = done; // @[LoadEngine.cs:234]
-  assign Control_Stalled = 1'b0; // @[LoadEngine.cs:235]
+  assign consuming_eq = setup == 2'd1; // @[LoadEngine.cs:161, LoadEngine.cs:205, LoadEngine.cs:214, LoadEngine.cs:228]
+  assign consuming_and = Tables_Activation_and & (byte_index != 4'd15); // @[LoadEngine.cs:161, LoadEngine.cs:205, LoadEngine.cs:214, LoadEngine.cs:228]
+  assign consuming_mux_and_and = ((beats_OutValid & consuming) & (~Write_Valid_eq)) & (part == 1'b1); // @[LoadEngine.cs:161, LoadEngine.cs:205, LoadEngine.cs:214, LoadEngine.cs:228]
+  assign consuming_mux_and = consuming_mux_and_and & Write_Granted; // @[LoadEngine.cs:161, LoadEngine.cs:205, LoadEngine.cs:214, LoadEngine.cs:228]
+  assign consuming_mux_and_1 = at_chunk_end & at_last_chunk; // @[LoadEngine.cs:161, LoadEngine.cs:205, LoadEngine.cs:214, LoadEngine.cs:228]
+  assign consuming_mux = consuming_mux_and ? (consuming_mux_and_1 ? 1'b0 : consuming) : consuming; // @[LoadEngine.cs:161, LoadEngine.cs:205, LoadEngine.cs:214, LoadEngine.cs:228]
+  assign consuming_eq_1 = entry == entries_last; // @[LoadEngine.cs:161, LoadEngine.cs:205, LoadEngine.cs:214, LoadEngine.cs:228]
+  assign offset_add = offset + 4'd0; // @[LoadEngine.cs:141, LoadEngine.cs:152, LoadEngine.cs:215]
+  assign row_in_chunk_add = row_in_chunk + 16'd1; // @[LoadEngine.cs:144, LoadEngine.cs:156, LoadEngine.cs:217]
+  assign chunk_add = chunk + 16'd1; // @[LoadEngine.cs:147, LoadEngine.cs:218]
+  assign part_and = ((beats_OutValid & consuming) & (~Write_Valid_eq)) & (part != 1'b1); // @[LoadEngine.cs:128, LoadEngine.cs:133, LoadEngine.cs:223]
+  assign done_mux = consuming_mux_and ? (consuming_mux_and_1 ? 1'b1 : 1'b0) : 1'b0; // @[LoadEngine.cs:97, LoadEngine.cs:162, LoadEngine.cs:206]
+  assign pop_mux = consuming_mux_and ? 1'b1 : (part_and ? 1'b1 : 1'b0); // @[LoadEngine.cs:98, LoadEngine.cs:128, LoadEngine.cs:134, LoadEngine.cs:201]
+  assign entries_last_cat = {Control_Instruction[110:95], 4'd0}; // @[LoadEngine.cs:195]
+  assign Control_Busy = busy; // @[LoadEngine.cs:235]
+  assign Control_Done = done; // @[LoadEngine.cs:236]
+  assign Control_Stalled = 1'b0; // @[LoadEngine.cs:237]
   assign Read_Valid = bursts_Valid; // @[LoadEngine.cs:72]
   assign Read_Address = bursts_BurstAddress; // @[LoadEngine.cs:73]
   assign Read_Beats = bursts_BurstBeats; // @[LoadEngine.cs:74]
@@ -230,26 +234,26 @@ module LoadEngine (
   assign Write_Data_29 = Write_Data_0_cat[239:232]; // @[LoadEngine.cs:123]
   assign Write_Data_30 = Write_Data_0_cat[247:240]; // @[LoadEngine.cs:123]
   assign Write_Data_31 = Write_Data_0_cat[255:248]; // @[LoadEngine.cs:123]
-  assign Requantizer_Write = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd0); // @[LoadEngine.cs:169]
-  assign Requantizer_Lane = Control_Instruction[83:79] + entry[4:0]; // @[LoadEngine.cs:170]
-  assign Requantizer_StepGroup = Control_StepGroup; // @[LoadEngine.cs:172]
-  assign Requantizer_ChannelBlock = Requantizer_ChannelBlock_add[8:5]; // @[LoadEngine.cs:171]
-  assign Requantizer_Bias = beats_OutData[31:0]; // @[LoadEngine.cs:173]
-  assign Requantizer_Multiplier = beats_OutData[47:32]; // @[LoadEngine.cs:174]
-  assign Requantizer_Shift = beats_OutData[53:48]; // @[LoadEngine.cs:175]
-  assign Tables_Activation = Requantizer_Write_and & Tables_Activation_and; // @[LoadEngine.cs:184]
-  assign Tables_ActivationSlot = Control_Instruction[79] + entry[4]; // @[LoadEngine.cs:185]
-  assign Tables_ActivationIndex = {entry[3:0], byte_index}; // @[LoadEngine.cs:186]
-  assign Tables_ActivationValue = (byte_index == 4'd0) ? beats_OutData[7:0] : later_bytes[7:0]; // @[LoadEngine.cs:192]
-  assign Tables_Channel = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd2); // @[LoadEngine.cs:176]
-  assign Tables_ChannelNumber = Control_Instruction[87:79] + entry[8:0]; // @[LoadEngine.cs:177]
-  assign Tables_ChannelGain = beats_OutData[15:0]; // @[LoadEngine.cs:178]
-  assign Tables_ChannelOffset = beats_OutData[63:22]; // @[LoadEngine.cs:179]
-  assign Tables_ChannelShift = beats_OutData[21:16]; // @[LoadEngine.cs:180]
-  assign Tables_Parameter = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd3); // @[LoadEngine.cs:181]
-  assign Tables_ParameterSlot = Control_Instruction[82:79] + entry[3:0]; // @[LoadEngine.cs:182]
-  assign Tables_ParameterWord = beats_OutData; // @[LoadEngine.cs:183]
-  assign Waiting = ((busy & (setup == 2'd0)) & (~beats_OutValid)) & (~Read_DataValid); // @[LoadEngine.cs:237]
+  assign Requantizer_Write = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd0); // @[LoadEngine.cs:171]
+  assign Requantizer_Lane = Control_Instruction[83:79] + entry[4:0]; // @[LoadEngine.cs:172]
+  assign Requantizer_StepGroup = Control_StepGroup; // @[LoadEngine.cs:174]
+  assign Requantizer_ChannelBlock = Requantizer_ChannelBlock_add[8:5]; // @[LoadEngine.cs:173]
+  assign Requantizer_Bias = beats_OutData[31:0]; // @[LoadEngine.cs:175]
+  assign Requantizer_Multiplier = beats_OutData[47:32]; // @[LoadEngine.cs:176]
+  assign Requantizer_Shift = beats_OutData[53:48]; // @[LoadEngine.cs:177]
+  assign Tables_Activation = Requantizer_Write_and & Tables_Activation_and; // @[LoadEngine.cs:186]
+  assign Tables_ActivationSlot = Control_Instruction[79] + entry[4]; // @[LoadEngine.cs:187]
+  assign Tables_ActivationIndex = {entry[3:0], byte_index}; // @[LoadEngine.cs:188]
+  assign Tables_ActivationValue = (byte_index == 4'd0) ? beats_OutData[7:0] : later_bytes[7:0]; // @[LoadEngine.cs:194]
+  assign Tables_Channel = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd2); // @[LoadEngine.cs:178]
+  assign Tables_ChannelNumber = Control_Instruction[87:79] + entry[8:0]; // @[LoadEngine.cs:179]
+  assign Tables_ChannelGain = beats_OutData[15:0]; // @[LoadEngine.cs:180]
+  assign Tables_ChannelOffset = beats_OutData[63:22]; // @[LoadEngine.cs:181]
+  assign Tables_ChannelShift = beats_OutData[21:16]; // @[LoadEngine.cs:182]
+  assign Tables_Parameter = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd3); // @[LoadEngine.cs:183]
+  assign Tables_ParameterSlot = Control_Instruction[82:79] + entry[3:0]; // @[LoadEngine.cs:184]
+  assign Tables_ParameterWord = beats_OutData; // @[LoadEngine.cs:185]
+  assign Waiting = ((busy & (setup == 2'd0)) & (~beats_OutValid)) & (~Read_DataValid); // @[LoadEngine.cs:239]
   assign dma_address_Instruction = Control_Instruction; // @[LoadEngine.cs:42]
   assign dma_address_Bases_0 = Bases_0; // @[LoadEngine.cs:43]
   assign dma_address_Bases_1 = Bases_1; // @[LoadEngine.cs:43]
@@ -259,7 +263,7 @@ module LoadEngine (
   assign dma_address_StepGroup = Control_StepGroup; // @[LoadEngine.cs:45]
   assign beats_InValid = Read_DataValid; // @[LoadEngine.cs:76]
   assign beats_InData = Read_Data; // @[LoadEngine.cs:77]
-  assign beats_OutReady = pop; // @[LoadEngine.cs:208]
+  assign beats_OutReady = pop; // @[LoadEngine.cs:210]
   assign beats_Clear = Control_Abort; // @[LoadEngine.cs:49]
   assign bursts_Start = setup == 2'd1; // @[LoadEngine.cs:64]
   assign bursts_Abort = Control_Abort; // @[LoadEngine.cs:65]
@@ -270,11 +274,11 @@ module LoadEngine (
   assign bursts_Freed = beats_OutValid & beats_OutReady; // @[LoadEngine.cs:70]
   assign bursts_Arrived = Read_DataValid; // @[LoadEngine.cs:71]
   assign bursts_Taken = Read_Valid & Read_Ready; // @[LoadEngine.cs:75]
-  assign done = Requantizer_Write_and ? (consuming_and ? done_mux : (consuming_eq_1 ? 1'b1 : done_mux)) : done_mux; // @[LoadEngine.cs:97, LoadEngine.cs:160, LoadEngine.cs:204]
-  assign pop = Requantizer_Write_and ? (consuming_and ? pop_mux : 1'b1) : pop_mux; // @[LoadEngine.cs:98, LoadEngine.cs:128, LoadEngine.cs:134, LoadEngine.cs:199]
-  assign room_is_reserved = {beats_InReady, beats_Count, bursts_Active}; // @[LoadEngine.cs:230]
+  assign done = Requantizer_Write_and ? (consuming_and ? done_mux : (consuming_eq_1 ? 1'b1 : done_mux)) : done_mux; // @[LoadEngine.cs:97, LoadEngine.cs:162, LoadEngine.cs:206]
+  assign pop = Requantizer_Write_and ? (consuming_and ? pop_mux : 1'b1) : pop_mux; // @[LoadEngine.cs:98, LoadEngine.cs:128, LoadEngine.cs:134, LoadEngine.cs:201]
+  assign room_is_reserved = {beats_InReady, beats_Count, bursts_Active}; // @[LoadEngine.cs:232]
 
-  always @(posedge clk) begin // @[LoadEngine.cs:51, LoadEngine.cs:227]
+  always @(posedge clk) begin // @[LoadEngine.cs:51, LoadEngine.cs:229]
     if (rst)
       setup <= 2'd0;
     else
@@ -313,51 +317,51 @@ module LoadEngine (
     stride <= Control_Instruction[158:127];
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:159, LoadEngine.cs:203, LoadEngine.cs:212, LoadEngine.cs:226]
+  always @(posedge clk) begin // @[LoadEngine.cs:161, LoadEngine.cs:205, LoadEngine.cs:214, LoadEngine.cs:228]
     if (rst)
       consuming <= 1'b0;
     else
       consuming <= Control_Abort ? 1'b0 : (consuming_eq ? 1'b1 : (Requantizer_Write_and ? (consuming_and ? consuming_mux : (consuming_eq_1 ? 1'b0 : consuming_mux)) : consuming_mux));
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:141, LoadEngine.cs:151, LoadEngine.cs:213]
+  always @(posedge clk) begin // @[LoadEngine.cs:141, LoadEngine.cs:152, LoadEngine.cs:215]
     offset <= consuming_eq ? dma_address_Address[3:0] : (consuming_mux_and ? (at_chunk_end ? ((~contiguous) ? (consumer_chunk[3:0] + Control_Instruction[130:127]) : offset_add) : offset_add) : offset);
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:150, LoadEngine.cs:214]
+  always @(posedge clk) begin // @[LoadEngine.cs:151, LoadEngine.cs:216]
     consumer_chunk <= consuming_eq ? dma_address_Address : (consuming_mux_and ? (at_chunk_end ? (consumer_chunk + {8'd0, Control_Instruction[158:127]}) : consumer_chunk) : consumer_chunk);
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:144, LoadEngine.cs:154, LoadEngine.cs:215]
-    row_in_chunk <= consuming_eq ? 16'd0 : (consuming_mux_and ? (at_chunk_end ? 16'd0 : (row_in_chunk + 16'd1)) : row_in_chunk);
-  end
-
-  always @(posedge clk) begin // @[LoadEngine.cs:146, LoadEngine.cs:216]
-    chunk <= consuming_eq ? 16'd0 : (consuming_mux_and ? (at_chunk_end ? (chunk + 16'd1) : chunk) : chunk);
-  end
-
-  always @(posedge clk) begin // @[LoadEngine.cs:148, LoadEngine.cs:219]
-    chunk_row <= consuming_eq ? Control_Instruction[91:79] : (consuming_mux_and ? (at_chunk_end ? (chunk_row + Control_Instruction[171:159]) : chunk_row) : chunk_row);
-  end
-
-  always @(posedge clk) begin // @[LoadEngine.cs:200, LoadEngine.cs:220]
-    entry <= consuming_eq ? 16'd0 : (Requantizer_Write_and ? (consuming_and ? entry : (entry + 16'd1)) : entry);
-  end
-
-  always @(posedge clk) begin // @[LoadEngine.cs:128, LoadEngine.cs:133, LoadEngine.cs:221]
-    part <= consuming_eq ? 1'b0 : (consuming_mux_and ? 1'b0 : (part_and ? (part + 1'b1) : part));
-  end
-
-  always @(posedge clk) begin // @[LoadEngine.cs:196, LoadEngine.cs:198, LoadEngine.cs:222]
-    byte_index <= consuming_eq ? 4'd0 : (Requantizer_Write_and ? (consuming_and ? (byte_index + 4'd1) : 4'd0) : byte_index);
-  end
-
-  always @(posedge clk) begin // @[LoadEngine.cs:145, LoadEngine.cs:155, LoadEngine.cs:217]
-    at_chunk_end <= consuming_eq ? one_row : (consuming_mux_and ? (at_chunk_end ? one_row : ((row_in_chunk + 16'd1) == rows_last)) : at_chunk_end);
+  always @(posedge clk) begin // @[LoadEngine.cs:144, LoadEngine.cs:156, LoadEngine.cs:217]
+    row_in_chunk <= consuming_eq ? 16'd0 : (consuming_mux_and ? (at_chunk_end ? 16'd0 : row_in_chunk_add) : row_in_chunk);
   end
 
   always @(posedge clk) begin // @[LoadEngine.cs:147, LoadEngine.cs:218]
-    at_last_chunk <= consuming_eq ? one_chunk : (consuming_mux_and ? (at_chunk_end ? ((chunk + 16'd1) == chunks_last) : at_last_chunk) : at_last_chunk);
+    chunk <= consuming_eq ? 16'd0 : (consuming_mux_and ? (at_chunk_end ? chunk_add : chunk) : chunk);
+  end
+
+  always @(posedge clk) begin // @[LoadEngine.cs:149, LoadEngine.cs:221]
+    chunk_row <= consuming_eq ? Control_Instruction[91:79] : (consuming_mux_and ? (at_chunk_end ? (chunk_row + Control_Instruction[171:159]) : chunk_row) : chunk_row);
+  end
+
+  always @(posedge clk) begin // @[LoadEngine.cs:202, LoadEngine.cs:222]
+    entry <= consuming_eq ? 16'd0 : (Requantizer_Write_and ? (consuming_and ? entry : (entry + 16'd1)) : entry);
+  end
+
+  always @(posedge clk) begin // @[LoadEngine.cs:128, LoadEngine.cs:133, LoadEngine.cs:223]
+    part <= consuming_eq ? 1'b0 : (consuming_mux_and ? 1'b0 : (part_and ? (part + 1'b1) : part));
+  end
+
+  always @(posedge clk) begin // @[LoadEngine.cs:198, LoadEngine.cs:200, LoadEngine.cs:224]
+    byte_index <= consuming_eq ? 4'd0 : (Requantizer_Write_and ? (consuming_and ? (byte_index + 4'd1) : 4'd0) : byte_index);
+  end
+
+  always @(posedge clk) begin // @[LoadEngine.cs:145, LoadEngine.cs:157, LoadEngine.cs:219]
+    at_chunk_end <= consuming_eq ? one_row : (consuming_mux_and ? (at_chunk_end ? one_row : (row_in_chunk_add == rows_last)) : at_chunk_end);
+  end
+
+  always @(posedge clk) begin // @[LoadEngine.cs:148, LoadEngine.cs:220]
+    at_last_chunk <= consuming_eq ? one_chunk : (consuming_mux_and ? (at_chunk_end ? (chunk_add == chunks_last) : at_last_chunk) : at_last_chunk);
   end
 
   always @(posedge clk) begin // @[LoadEngine.cs:118]
@@ -365,16 +369,16 @@ module LoadEngine (
       row_part_0 <= beats_OutData;
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:191]
+  always @(posedge clk) begin // @[LoadEngine.cs:193]
     if (Requantizer_Write_and & Tables_Activation_and)
       later_bytes <= (byte_index == 4'd0) ? beats_OutData[127:8] : {8'd0, later_bytes[119:8]};
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:193]
+  always @(posedge clk) begin // @[LoadEngine.cs:195]
     entries_last <= (Tables_Activation_and ? entries_last_cat[15:0] : Control_Instruction[110:95]) - 16'd1;
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:232]
+  always @(posedge clk) begin // @[LoadEngine.cs:234]
     if (rst)
       busy <= 1'b0;
     else

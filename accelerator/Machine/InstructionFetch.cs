@@ -58,7 +58,6 @@ public sealed class InstructionFetch : Module
         var instructionClass = Reg(UInt(Dispatcher.ClassBits), name: "class");
         var half = Reg(Bool(), reset: 0, name: "half");
         var index = Reg(UInt(32), reset: 0, name: "index");
-        var delivered = Reg(UInt(32), reset: 0, name: "delivered");
         var hand = beats.OutValid & half & Ready;
         beats.OutReady.Assign(beats.OutValid & (!half | Ready));
         When(beats.OutValid & !half, () =>
@@ -66,24 +65,20 @@ public sealed class InstructionFetch : Module
             low.Assign(beats.OutData);
             instructionClass.Assign(Dispatcher.Classify(beats.OutData));
             half.Assign(true);
-        }).ElseWhen(hand, () =>
-        {
-            half.Assign(false);
-            index.Assign((index + 1).Resize(32));
-        });
-        // Whether every instruction has been handed over, known a cycle ahead so that the dispatcher's end
-        // test reads a flip-flop, not a 32-bit compare.
+        }).ElseWhen(hand, () => half.Assign(false));
+        // The index counts the instructions handed over; whether that is all of them is known a cycle ahead,
+        // so that the dispatcher's end test reads a flip-flop, not a 32-bit compare.
         var exhausted = Reg(Bool(), reset: 0, name: "exhausted");
         When(hand, () =>
         {
-            delivered.Assign((delivered + 1).Resize(32));
-            exhausted.Assign((delivered + 1).Resize(32) == ProgramLength);
+            var next = (index + 1).Resize(32);
+            index.Assign(next);
+            exhausted.Assign(next == ProgramLength);
         });
         When(Start, () =>
         {
             half.Assign(false);
             index.Assign(0);
-            delivered.Assign(0);
             exhausted.Assign(ProgramLength == 0);
         });
         Valid.Assign(beats.OutValid & half);

@@ -143,16 +143,18 @@ public sealed class LoadEngine : Module
             {
                 rowInChunk.Assign(0);
                 atChunkEnd.Assign(oneRow);
-                chunk.Assign((chunk + 1).Resize(16));
-                atLastChunk.Assign((chunk + 1).Resize(16) == chunksLast);
+                var nextChunk = (chunk + 1).Resize(16);
+                chunk.Assign(nextChunk);
+                atLastChunk.Assign(nextChunk == chunksLast);
                 chunkRow.Assign((chunkRow + load.Fit("ActStride", actBits)).Resize(actBits));
                 var next = (consumerChunk + load["DdrStride"]).Resize(MachineShape.AddressBits);
                 consumerChunk.Assign(next);
                 When(!contiguous, () => offset.Assign(next[3, 0]));
             }).Otherwise(() =>
             {
-                rowInChunk.Assign((rowInChunk + 1).Resize(16));
-                atChunkEnd.Assign((rowInChunk + 1).Resize(16) == rowsLast);
+                var nextRow = (rowInChunk + 1).Resize(16);
+                rowInChunk.Assign(nextRow);
+                atChunkEnd.Assign(nextRow == rowsLast);
             });
             When(lastRow, () =>
             {
