@@ -38,7 +38,7 @@ internal static class CompileCommand
                     return 1;
                 }
                 var scheduler = Scheduler(result.GetValue(sampler)!, result.GetValue(model.Steps));
-                var compiled = UNetCompiler.Compile(quantized, config, scheduler.Timesteps, result.GetValue(batch));
+                var compiled = UNetCompiler.Compile(quantized, config, scheduler.Timesteps, result.GetValue(batch), model.LoadScheduler(result));
                 if (result.GetValue(verbose))
                     AnsiConsole.Write(LayerTable(compiled));
                 var folder = result.GetValue(output)!.FullName;

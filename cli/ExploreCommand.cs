@@ -94,7 +94,7 @@ internal static class ExploreCommand
     /// <summary>Times <paramref name="unet"/> on each configuration that fits and that every model of <paramref name="mustCompile"/> also compiles for.</summary>
     public static IReadOnlyList<ExplorePoint> Sweep(QuantizedUNet unet, IReadOnlyList<AcceleratorConfig> grid, int steps, DdrTiming ddr, IReadOnlyList<QuantizedUNet> mustCompile, Action<string>? progress = null)
     {
-        var timesteps = ModelOptions.Ddim(steps).Timesteps;
+        var timesteps = ModelOptions.DdimTimesteps(steps);
         var points = new List<ExplorePoint>();
         foreach (var config in grid)
         {

@@ -33,6 +33,9 @@ internal sealed class ModelOptions
     /// <summary>The FP32 model, or a <see cref="Model.SafeTensors.ModelFileException"/> naming the file and tensor.</summary>
     public UNet2D LoadFp32(ParseResult result) => UNet2D.Load(result.GetValue(Model)!.FullName);
 
+    /// <summary>The model folder's scheduler_config.json (its schedule and prediction type), or the DDPM defaults when it has none.</summary>
+    public SchedulerConfig LoadScheduler(ParseResult result) => SchedulerConfig.Load(result.GetValue(Model)!.FullName);
+
     /// <summary>The FP32 model, or the int8 model built on it when <c>--quant</c> is given.</summary>
     public INoisePredictor LoadPredictor(ParseResult result, UNet2D fp32)
         => result.GetValue(Quant) is { } quant ? QuantizedUNet.Load(fp32, quant.FullName) : fp32;
@@ -49,6 +52,6 @@ internal sealed class ModelOptions
     public QuantizedUNet? LoadQuantized(ParseResult result, UNet2D fp32)
         => QuantizationFile(result) is { } file ? QuantizedUNet.Load(fp32, file) : null;
 
-    /// <summary>The DDIM scheduler of <c>--steps</c> (eta 0) on the DDPM schedule.</summary>
-    public static DdimScheduler Ddim(int steps) => new(NoiseSchedule.Ddpm, steps);
+    /// <summary>The timesteps DDIM of <paramref name="steps"/> steps visits (the same for every prediction type).</summary>
+    public static IReadOnlyList<int> DdimTimesteps(int steps) => new DdimScheduler(NoiseSchedule.Ddpm, steps).Timesteps;
 }

@@ -38,9 +38,11 @@ internal static class NumericsReport
             return 1;
         }
         Model.Unet.UNet2D fp32;
+        SchedulerConfig sampling;
         try
         {
             fp32 = options.LoadFp32(result);
+            sampling = options.LoadScheduler(result);
         }
         catch (ModelFileException e)
         {
@@ -48,10 +50,10 @@ internal static class NumericsReport
             return 1;
         }
         var seed = result.GetValue(options.Seed);
-        var calibration = QuantizeCommand.Calibrate(fp32, steps, trajectories, seed + 1000);
+        var calibration = QuantizeCommand.Calibrate(fp32, sampling, steps, trajectories, seed + 1000);
         var int8 = new QuantizedUNet(fp32, calibration.Quantize(steps));
         var accuracy = new OperatorAccuracy();
-        var scheduler = ModelOptions.Ddim(steps);
+        var scheduler = sampling.Ddim(steps);
         var c = fp32.Config;
         AnsiConsole.Progress().Start(context =>
         {

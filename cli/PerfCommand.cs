@@ -84,7 +84,7 @@ internal static class PerfCommand
 
     private static int Report(QuantizedUNet unet, AcceleratorConfig config, DdrTiming ddr, int steps, IReadOnlyList<int> batches, string? json, string? plot)
     {
-        var timesteps = ModelOptions.Ddim(steps).Timesteps;
+        var timesteps = ModelOptions.DdimTimesteps(steps);
         var runs = new List<object>();
         var timings = new List<(int, IReadOnlyList<LayerTiming>)>();
         var summary = new Table().Title($"{unet.Config.SampleSize}x{unet.Config.SampleSize} UNet on {config.Name} at {config.ClockMHz:0} MHz, DDR {(ddr == DdrTiming.Board ? "board" : "testbench")} ({ddr.MeanLatency:0} cycles latency, {ddr.ReadBeatsPerCycle:0.00} beats/cycle)")

@@ -30,7 +30,7 @@ internal static class PerfValidation
     public static int Run(AcceleratorConfig config, string? folder, string? quantization, string? layer, bool timeline, string? vcd)
     {
         var unet = PerfCommand.Load(folder ?? ModelOptions.ShippedUNet, quantization ?? (folder is null ? ModelOptions.ShippedQuantization : null));
-        var compiled = UNetCompiler.Compile(unet, config, ModelOptions.Ddim(2).Timesteps, 1);
+        var compiled = UNetCompiler.Compile(unet, config, ModelOptions.DdimTimesteps(2), 1);
         Console.WriteLine($"compiled for {config.Name}: {compiled.Program.Count:#,0} instructions in {compiled.Layers.Count} layers");
         var only = layer is null ? null : compiled.Layers.Where(l => l.Name.Contains(layer, StringComparison.Ordinal)).ToList();
         if (only is { Count: 0 })

@@ -45,7 +45,7 @@ internal static class QuantizeCommand
         try
         {
             var model = options.LoadFp32(result);
-            var calibration = Calibrate(model, steps, trajectories, result.GetValue(options.Seed));
+            var calibration = Calibrate(model, options.LoadScheduler(result), steps, trajectories, result.GetValue(options.Seed));
             var file = calibration.Quantize(groups, grouping);
             StagedWrite.Files([(output.FullName, System.Text.Encoding.UTF8.GetBytes(file.ToJson()))]);
             Console.WriteLine($"wrote {output.FullName}: {file.Scales.Count} activation points x {groups} step groups ({grouping.ToString().ToLowerInvariant()}: timesteps {string.Join(", ", file.StepGroups.Select(g => $"{g.From}..{g.To}"))}), calibrated on {trajectories} trajectories of {steps} DDIM steps");
@@ -59,11 +59,11 @@ internal static class QuantizeCommand
     }
 
     /// <summary>FP32 DDIM calibration trajectories with a progress bar.</summary>
-    internal static StepwiseCalibration Calibrate(Model.Unet.UNet2D model, int steps, int trajectories, ulong seed)
+    internal static StepwiseCalibration Calibrate(Model.Unet.UNet2D model, SchedulerConfig sampling, int steps, int trajectories, ulong seed)
         => AnsiConsole.Progress().Start(context =>
         {
             var task = context.AddTask($"calibration: {trajectories} trajectories x {steps} steps", maxValue: steps);
-            return StepwiseCalibration.Run(model, NoiseSchedule.Ddpm, ModelOptions.Ddim(steps), "ddim", trajectories, seed, new SynchronousProgress(done => task.Value = done));
+            return StepwiseCalibration.Run(model, sampling.Schedule, sampling.Ddim(steps), "ddim", trajectories, seed, new SynchronousProgress(done => task.Value = done));
         });
 }
 

@@ -92,12 +92,14 @@ internal static class ReportCommand
         if (OutputPath.Refuses(OutputPath.FolderProblem("--out", s.Output)))
             return 1;
         UNet2D fp32;
+        SchedulerConfig sampling;
         FeatureNetwork network;
         Tensor test;
         Tensor real;
         try
         {
             fp32 = UNet2D.Load(s.Model);
+            sampling = SchedulerConfig.Load(s.Model);
             network = FeatureNetwork.Load(s.Features);
             test = FashionMnist.TestImages(s.Dataset, s.TestImages);
             real = FashionMnist.Read(Path.Combine(s.Dataset, "train-images-idx3-ubyte.gz"), s.Count);
@@ -115,7 +117,7 @@ internal static class ReportCommand
         Directory.CreateDirectory(s.Output);
         var shape = new[] { s.Count, 1, 32, 32 };
         var testFeatures = network.Features(test);
-        var calibration = QuantizeCommand.Calibrate(fp32, s.Steps, s.Trajectories, s.Seed + 1000);
+        var calibration = QuantizeCommand.Calibrate(fp32, sampling, s.Steps, s.Trajectories, s.Seed + 1000);
         // Real training images, as many as the samples: the distance a perfect model would reach with this sample count.
         var rows = new List<Row> { new("Fashion-MNIST training images (floor)", "-", FrechetDistance.Between(network.Features(real), testFeatures), null, null, null) };
         var sqnrSeries = new List<(string Name, double[] Values)>();
@@ -123,21 +125,21 @@ internal static class ReportCommand
         AnsiConsole.Progress().Start(context =>
         {
             var task = context.AddTask($"FP32, {s.Count} images x {s.Steps} steps", maxValue: s.Steps);
-            var reference = Sampler.Run(fp32, ModelOptions.Ddim(s.Steps), shape, s.Seed, new SynchronousProgress(done => task.Value = done));
+            var reference = Sampler.Run(fp32, sampling.Ddim(s.Steps), shape, s.Seed, new SynchronousProgress(done => task.Value = done));
             rows.Add(Summarize("FP32", "fp32.png", reference, null, null, network, testFeatures, s) with { Key = "fp32" });
             foreach (var k in s.Groups.Distinct())
             {
                 var name = k == 1 ? "int8 static (K = 1)" : $"int8 step-wise (K = {k})";
                 var int8 = new QuantizedUNet(fp32, calibration.Quantize(k, s.Grouping));
                 var progress = context.AddTask($"{name}, {s.Count} images x {s.Steps} steps", maxValue: s.Steps);
-                var (samples, sqnr) = ComparedSampling.Run(int8, fp32, ModelOptions.Ddim(s.Steps), shape, s.Seed, new SynchronousProgress(done => progress.Value = done));
+                var (samples, sqnr) = ComparedSampling.Run(int8, fp32, sampling.Ddim(s.Steps), shape, s.Seed, new SynchronousProgress(done => progress.Value = done));
                 rows.Add(Summarize(name, $"int8-k{k}.png", samples, reference, sqnr, network, testFeatures, s) with { Key = k == 1 ? "int8 static" : $"int8 K={k}", Groups = k });
                 sqnrSeries.Add((name, sqnr));
             }
         });
         var seconds = watch.Elapsed.TotalSeconds;
         var sampled = s.Count * (1 + s.Groups.Distinct().Count());
-        var timesteps = ModelOptions.Ddim(s.Steps).Timesteps;
+        var timesteps = ModelOptions.DdimTimesteps(s.Steps);
         SqnrPlot.Save(Path.Combine(s.Output, "sqnr.png"), timesteps, sqnrSeries);
         var table = new Table().Title($"{s.Count} images, DDIM {s.Steps} steps, calibrated on {s.Trajectories} trajectories; Frechet distance to {test.Shape[0]} test images; 95 % bootstrap intervals")
             .AddColumn("model").AddColumn(new TableColumn("Frechet distance").RightAligned()).AddColumn(new TableColumn("PSNR vs FP32").RightAligned())

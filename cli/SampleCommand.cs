@@ -64,10 +64,19 @@ internal static class SampleCommand
         var backend = s.Backend ?? (result.GetValue(options.Quant) is null ? "fp32" : "int8");
         var needsScales = backend is "int8" or "isa" or "rtl" || s.Compare;
         IScheduler scheduler;
+        SchedulerConfig sampling;
         try
         {
-            var schedule = NoiseSchedule.Ddpm;
-            scheduler = s.Sampler == "ddpm" ? new DdpmScheduler(schedule, s.Steps ?? schedule.TrainSteps) : new DdimScheduler(schedule, s.Steps ?? 50, s.Eta);
+            sampling = options.LoadScheduler(result);
+        }
+        catch (ModelFileException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+        try
+        {
+            scheduler = s.Sampler == "ddpm" ? sampling.Ddpm(s.Steps ?? sampling.TrainSteps) : sampling.Ddim(s.Steps ?? 50, s.Eta);
         }
         catch (ArgumentOutOfRangeException e)
         {
@@ -87,7 +96,7 @@ internal static class SampleCommand
             {
                 "fp32" => fp32,
                 "int8" => quantized!,
-                _ => Compiled(quantized!, accelerator.Resolve(result), scheduler, s, backend),
+                _ => Compiled(quantized!, accelerator.Resolve(result), scheduler, sampling, s, backend),
             };
             return Sample(model, quantized, fp32.Config, scheduler, s, result.GetValue(options.Seed), backend);
         }
@@ -98,10 +107,10 @@ internal static class SampleCommand
         }
     }
 
-    private static CompiledNoisePredictor Compiled(QuantizedUNet quantized, AcceleratorConfig config, IScheduler scheduler, Settings s, string backend)
+    private static CompiledNoisePredictor Compiled(QuantizedUNet quantized, AcceleratorConfig config, IScheduler scheduler, SchedulerConfig sampling, Settings s, string backend)
     {
         var batch = s.Batch ?? Math.Min(s.Count, config.Groups);
-        var compiled = UNetCompiler.Compile(quantized, config, scheduler.Timesteps, batch);
+        var compiled = UNetCompiler.Compile(quantized, config, scheduler.Timesteps, batch, sampling);
         Console.WriteLine($"compiled for {config.Name}: {compiled.Program.Count:#,0} instructions, image {compiled.Image.Length:#,0} bytes, work {compiled.WorkBytes:#,0} bytes, batch {batch}");
         IProgramRunner runner = new FunctionalRunner();
         if (backend == "rtl")

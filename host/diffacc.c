@@ -143,12 +143,16 @@ int diffacc_run_step(const diffacc_device *device, unsigned step, uint32_t timeo
 
 void diffacc_ddim_update(float *sample, const float *noise, size_t n, unsigned step)
 {
-    /* As the C# DdimScheduler with eta 0: x0 clipped to [-1, 1], the noise re-derived from it. */
+    /* As the C# DdimScheduler with eta 0: x0 from the prediction (noise or v), clipped to [-1, 1], the noise re-derived from it. */
     double a = diffacc_model_alphas_cumprod[step];
     double a_prev = step + 1 < DIFFACC_MODEL_STEPS ? diffacc_model_alphas_cumprod[step + 1] : 1.0;
     size_t i;
     for (i = 0; i < n; ++i) {
+#if DIFFACC_MODEL_PREDICTS_V
+        double x0 = sqrt(a) * sample[i] - sqrt(1.0 - a) * noise[i];
+#else
         double x0 = (sample[i] - sqrt(1.0 - a) * noise[i]) / sqrt(a);
+#endif
         double epsilon;
         x0 = x0 > 1.0 ? 1.0 : x0 < -1.0 ? -1.0 : x0;
         epsilon = (sample[i] - sqrt(a) * x0) / sqrt(1.0 - a);

@@ -48,6 +48,9 @@ public sealed class CompiledUNet
 
     public required IReadOnlyList<int> Timesteps { get; init; }
 
+    /// <summary>The model's noise schedule and prediction type: the host's DDIM update between forwards needs them.</summary>
+    public SchedulerConfig Sampling { get; init; } = SchedulerConfig.Default;
+
     public required IReadOnlyList<int> StepGroupOfStep { get; init; }
 
     public required IReadOnlyList<double> SampleScales { get; init; }
@@ -146,6 +149,7 @@ public sealed class CompiledUNet
         Version = 1,
         Preset = new { Config.Name, Config.Groups, Config.Tm, Config.Tn, Config.VectorLanes, Config.ActivationRows, Config.WeightRows, Config.AccumulatorRows, Config.MaxChannels, Config.StepGroups, Part = Config.Part.Name, Config.ClockMHz },
         Model = new { Model.SampleSize, Model.InChannels, Model.OutChannels, Model.BlockOutChannels },
+        Scheduler = new { Sampling.TrainSteps, Sampling.BetaStart, Sampling.BetaEnd, Sampling.BetaSchedule, PredictionType = Sampling.PredictionTypeName },
         Batch,
         Program = new { File = FileNames[0], Instructions = Program.Count, Bytes = Program.Count * InstructionSet.Bytes },
         Image = new
@@ -189,12 +193,13 @@ public sealed class CompiledUNet
         BetaStart = Schedule.Betas[0].ToString("R", CultureInfo.InvariantCulture),
         BetaEnd = Schedule.Betas[^1].ToString("R", CultureInfo.InvariantCulture),
         TrainSteps = Schedule.TrainSteps,
+        PredictsV = Sampling.Prediction == PredictionType.V ? 1 : 0,
+        PredictionType = Sampling.PredictionTypeName,
         AlphasCumprod = string.Join(", ", Timesteps.Select(t => Schedule.AlphasCumprod[t].ToString("R", CultureInfo.InvariantCulture))),
         OutputChannelMap = string.Join(", ", Output.ChannelMap.Take(Output.Channels)),
     }, typeof(CompiledUNet).Assembly);
 
-    /// <summary>The noise schedule the samplers use (linear betas 1e-4 .. 0.02 over 1000 steps, as the shipped models were trained).</summary>
-    private static NoiseSchedule Schedule => NoiseSchedule.Ddpm;
+    private NoiseSchedule Schedule => Sampling.Schedule;
 
     private static object TensorEntry(DdrTensor t) => new { t.Point, t.Offset, t.SampleStride, t.Channels, t.Height, t.Width, t.PixelBytes, Contiguous = t.Contiguous };
 

@@ -1,6 +1,7 @@
 using DiffAcc.Accelerator.Configuration;
 using DiffAcc.Accelerator.Isa;
 using DiffAcc.Model.Int8;
+using DiffAcc.Model.Sampling;
 using DiffAcc.Model.Tensors;
 using DiffAcc.Model.Unet;
 
@@ -16,7 +17,12 @@ namespace DiffAcc.Accelerator.Compiler;
 /// </summary>
 public static class UNetCompiler
 {
-    public static CompiledUNet Compile(QuantizedUNet model, AcceleratorConfig config, IReadOnlyList<int> timesteps, int batch = 1)
+    /// <summary>
+    /// One program for every forward of the sampler's <paramref name="timesteps"/>, for <paramref name="batch"/> samples;
+    /// <paramref name="sampling"/> (the model's schedule and prediction type, default DDPM and epsilon) goes into
+    /// diffacc_model.h for the host's DDIM update.
+    /// </summary>
+    public static CompiledUNet Compile(QuantizedUNet model, AcceleratorConfig config, IReadOnlyList<int> timesteps, int batch = 1, SchedulerConfig? sampling = null)
     {
         config = config.Validated(config.Name);
         var stepGroups = model.Quantization.StepGroups.Count;
@@ -66,6 +72,7 @@ public static class UNetCompiler
             Config = config,
             Model = m,
             Batch = batch,
+            Sampling = sampling ?? SchedulerConfig.Default,
             Program = program,
             Image = image,
             Regions = new ImageRegions(0, constants.Length, constants.Length, groupTables.Length, ctx.StepGroupTables.Stride, constants.Length + groupTables.Length, stepTables.Length, ctx.StepTables.Stride),

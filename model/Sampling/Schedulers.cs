@@ -7,8 +7,8 @@ public interface IScheduler
 {
     IReadOnlyList<int> Timesteps { get; }
 
-    /// <summary>x_{t-1} from x_t and the predicted noise; <paramref name="noise"/> supplies any fresh noise.</summary>
-    Tensor Step(Tensor predictedNoise, int timestep, Tensor sample, GaussianNoise noise);
+    /// <summary>x_{t-1} from x_t and the UNet's output (noise or v, as the scheduler's prediction type says); <paramref name="noise"/> supplies any fresh noise.</summary>
+    Tensor Step(Tensor output, int timestep, Tensor sample, GaussianNoise noise);
 }
 
 /// <summary>DDPM variances: fixed_small (the posterior variance) or fixed_large (beta_t).</summary>
@@ -19,11 +19,11 @@ public enum DdpmVariance
 }
 
 /// <summary>Ho et al.'s ancestral sampler as diffusers' DDPMScheduler computes it (predicted x0 clipped to [-1, 1]).</summary>
-public sealed class DdpmScheduler(NoiseSchedule schedule, int steps, DdpmVariance variance = DdpmVariance.FixedSmall) : IScheduler
+public sealed class DdpmScheduler(NoiseSchedule schedule, int steps, DdpmVariance variance = DdpmVariance.FixedSmall, PredictionType prediction = PredictionType.Epsilon) : IScheduler
 {
     public IReadOnlyList<int> Timesteps { get; } = Spacing.Uniform(schedule.TrainSteps, steps);
 
-    public Tensor Step(Tensor predictedNoise, int timestep, Tensor sample, GaussianNoise noise)
+    public Tensor Step(Tensor output, int timestep, Tensor sample, GaussianNoise noise)
     {
         var previous = timestep - (schedule.TrainSteps / Timesteps.Count);
         var alphaProd = schedule.AlphasCumprod[timestep];
@@ -37,7 +37,7 @@ public sealed class DdpmScheduler(NoiseSchedule schedule, int steps, DdpmVarianc
         var result = new Tensor([.. sample.Shape]);
         for (var i = 0; i < sample.Length; i++)
         {
-            var original = Math.Clamp((sample.Data[i] - (Math.Sqrt(betaProd) * predictedNoise.Data[i])) / Math.Sqrt(alphaProd), -1, 1);
+            var original = Math.Clamp(prediction.Split(output.Data[i], sample.Data[i], alphaProd).Original, -1, 1);
             result.Data[i] = (float)((originalCoefficient * original) + (sampleCoefficient * sample.Data[i]) + (std > 0 ? std * noise.Next() : 0));
         }
         return result;
@@ -45,11 +45,11 @@ public sealed class DdpmScheduler(NoiseSchedule schedule, int steps, DdpmVarianc
 }
 
 /// <summary>DDIM (Song et al.) as diffusers' DDIMScheduler computes it: eta 0 is deterministic; the final alpha is 1.</summary>
-public sealed class DdimScheduler(NoiseSchedule schedule, int steps, double eta = 0, bool quadratic = false) : IScheduler
+public sealed class DdimScheduler(NoiseSchedule schedule, int steps, double eta = 0, bool quadratic = false, PredictionType prediction = PredictionType.Epsilon) : IScheduler
 {
     public IReadOnlyList<int> Timesteps { get; } = quadratic ? Spacing.Quadratic(schedule.TrainSteps, steps) : Spacing.Uniform(schedule.TrainSteps, steps);
 
-    public Tensor Step(Tensor predictedNoise, int timestep, Tensor sample, GaussianNoise noise)
+    public Tensor Step(Tensor output, int timestep, Tensor sample, GaussianNoise noise)
     {
         var index = ((List<int>)Timesteps).IndexOf(timestep);
         var previous = index + 1 < Timesteps.Count ? Timesteps[index + 1] : -1;
@@ -61,7 +61,7 @@ public sealed class DdimScheduler(NoiseSchedule schedule, int steps, double eta 
         var result = new Tensor([.. sample.Shape]);
         for (var i = 0; i < sample.Length; i++)
         {
-            var original = Math.Clamp((sample.Data[i] - (Math.Sqrt(1 - alphaProd) * predictedNoise.Data[i])) / Math.Sqrt(alphaProd), -1, 1);
+            var original = Math.Clamp(prediction.Split(output.Data[i], sample.Data[i], alphaProd).Original, -1, 1);
             // The direction uses the noise consistent with the clipped x0, as diffusers re-derives it.
             var epsilon = (sample.Data[i] - (Math.Sqrt(alphaProd) * original)) / Math.Sqrt(1 - alphaProd);
             result.Data[i] = (float)((Math.Sqrt(alphaProdPrevious) * original) + (direction * epsilon) + (std > 0 ? std * noise.Next() : 0));

@@ -96,7 +96,8 @@ def read_safetensors(path):
     return tensors
 
 
-def train_unet(images, steps, batch, log, resume=None, peak_lr=1e-3, warmup=500, checkpoint=None, checkpoint_every=250):
+def train_unet(images, steps, batch, log, resume=None, peak_lr=1e-3, warmup=500, checkpoint=None, checkpoint_every=250,
+               prediction="epsilon"):
     """Trains for `steps` steps; with `checkpoint`, the whole state (weights, EMA, Adam moments, data generator,
     step) is saved there every `checkpoint_every` steps and a run started again with the same path continues
     where it stopped, so one schedule can span several sessions and give the same weights as an unbroken run."""
@@ -110,9 +111,10 @@ def train_unet(images, steps, batch, log, resume=None, peak_lr=1e-3, warmup=500,
     first = 1
     if checkpoint is not None and os.path.exists(checkpoint):
         state = torch.load(checkpoint)
-        if state["steps"] != steps or state["batch"] != batch or state["peak_lr"] != peak_lr or state["warmup"] != warmup:
-            raise SystemExit(f"{checkpoint}: saved for steps {state['steps']}, batch {state['batch']}, peak lr "
-                             f"{state['peak_lr']}, warmup {state['warmup']}; this run asks for {steps}, {batch}, {peak_lr}, {warmup}")
+        saved = (state["steps"], state["batch"], state["peak_lr"], state["warmup"], state.get("prediction", "epsilon"))
+        if saved != (steps, batch, peak_lr, warmup, prediction):
+            raise SystemExit(f"{checkpoint}: saved for (steps, batch, peak lr, warmup, prediction) {saved}; "
+                             f"this run asks for {(steps, batch, peak_lr, warmup, prediction)}")
         with torch.no_grad():
             for n in params:
                 params[n].copy_(state["params"][n])
@@ -134,7 +136,10 @@ def train_unet(images, steps, batch, log, resume=None, peak_lr=1e-3, warmup=500,
         noise = torch.randn(x0.shape, generator=generator)
         a = alphas_cumprod[t].view(-1, 1, 1, 1)
         xt = a.sqrt() * x0 + (1 - a).sqrt() * noise
-        loss = F.mse_loss(forward(params, UNET_CONFIG, xt, t.float()), noise)
+        # v = sqrt(a) eps - sqrt(1 - a) x0 (Salimans & Ho): the sampler's x0 no longer divides the error by sqrt(a),
+        # which at t near T amplifies it a hundredfold and leaves DDIM's deterministic path no noise to hide it.
+        target = noise if prediction == "epsilon" else a.sqrt() * noise - (1 - a).sqrt() * x0
+        loss = F.mse_loss(forward(params, UNET_CONFIG, xt, t.float()), target)
         optimizer.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params.values(), 1.0)
@@ -148,7 +153,7 @@ def train_unet(images, steps, batch, log, resume=None, peak_lr=1e-3, warmup=500,
             done = step - first + 1
             log(f"unet step {step}/{steps} loss {loss.item():.4f} lr {lr:.2e} {elapsed / done:.3f} s/step, {elapsed / 60:.1f} min")
         if checkpoint is not None and (step % checkpoint_every == 0 or step == steps):
-            state = {"steps": steps, "batch": batch, "peak_lr": peak_lr, "warmup": warmup, "step": step,
+            state = {"steps": steps, "batch": batch, "peak_lr": peak_lr, "warmup": warmup, "prediction": prediction, "step": step,
                      "params": {n: p.detach() for n, p in params.items()}, "ema": ema,
                      "optimizer": optimizer.state_dict(), "generator": generator.get_state()}
             # All or nothing: a run killed while saving leaves the previous checkpoint intact.
@@ -205,6 +210,8 @@ def main():
     parser.add_argument("--peak-lr", type=float, default=1e-3)
     parser.add_argument("--warmup", type=int, default=500)
     parser.add_argument("--seed-offset", type=int, default=0, help="added to the data seed, so a resumed run sees new batches")
+    parser.add_argument("--prediction", choices=["epsilon", "v_prediction"], default="epsilon",
+                        help="what the UNet predicts: the noise, or v = sqrt(a) eps - sqrt(1 - a) x0")
     parser.add_argument("--checkpoint", help="save the whole training state here and continue from it when it exists")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -229,12 +236,14 @@ def main():
                        "input": "1x32x32 in [-1, 1]", "classes": 10, "test_accuracy": round(accuracy, 4)}, f, indent=2)
         write_safetensors(os.path.join(feature_dir, "model.safetensors"), feature_weights, {"format": "pt"})
 
-    ema = train_unet(images, args.unet_steps, args.batch, log, args.resume, args.peak_lr, args.warmup, args.checkpoint)
+    ema = train_unet(images, args.unet_steps, args.batch, log, args.resume, args.peak_lr, args.warmup, args.checkpoint,
+                     prediction=args.prediction)
     with open(os.path.join(unet_dir, "config.json"), "w") as f:
         json.dump(UNET_CONFIG, f, indent=2)
     with open(os.path.join(unet_dir, "scheduler_config.json"), "w") as f:
-        json.dump(SCHEDULER_CONFIG, f, indent=2)
-    history = f"{args.unet_steps} steps x batch {args.batch}, peak lr {args.peak_lr}, data seed offset {args.seed_offset}"
+        json.dump({**SCHEDULER_CONFIG, "prediction_type": args.prediction}, f, indent=2)
+    history = (f"{args.unet_steps} steps x batch {args.batch}, peak lr {args.peak_lr}, data seed offset {args.seed_offset}, "
+               f"prediction {args.prediction}")
     if args.resume is not None:
         history = f"resumed from {os.path.basename(args.resume)}: " + history
     write_safetensors(os.path.join(unet_dir, "diffusion_pytorch_model.safetensors"), ema, {"format": "pt", "training": history})

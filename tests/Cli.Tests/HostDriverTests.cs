@@ -67,6 +67,61 @@ public sealed class HostDriverTests
         Assert.Contains(compiled.Read(new DiffAcc.Accelerator.Isa.Simulation.DdrImage(layout.Address, dump), layout, compiled.Output, 0), v => v != 0);
     }
 
+    [Theory]
+    [InlineData("epsilon")]
+    [InlineData("v_prediction")]
+    public async Task The_drivers_DDIM_update_equals_the_samplers_for_both_prediction_types(string prediction)
+    {
+        var folder = Directory.CreateTempSubdirectory("diffacc-host-ddim-").FullName;
+        var config = Presets.Small;
+        var sampling = new SchedulerConfig { PredictionTypeName = prediction };
+        var scheduler = sampling.Ddim(2);
+        var model = QuantizedUNet.Load(UNet2D.Load(ModelOptions.ShippedUNet), ModelOptions.ShippedQuantization);
+        var compiled = UNetCompiler.Compile(model, config, scheduler.Timesteps, 1, sampling);
+        foreach (var file in HostDriver.Common)
+            await File.WriteAllTextAsync(Path.Combine(folder, file.Name), file.Text);
+        await File.WriteAllTextAsync(Path.Combine(folder, "diffacc_isa.h"), IsaDocument.CHeader(config));
+        await File.WriteAllTextAsync(Path.Combine(folder, "diffacc_model.h"), compiled.Header());
+        // Reads n samples and n predictions, applies the update of the step in argv[1], writes the n samples.
+        await File.WriteAllTextAsync(Path.Combine(folder, "update.c"), """
+            #include <stdio.h>
+            #include <stdlib.h>
+            #include "diffacc.h"
+            enum { N = 4096 };
+            static float sample[N], prediction[N];
+            int main(int argc, char **argv)
+            {
+                (void)argc;
+                if (fread(sample, sizeof(float), N, stdin) != N || fread(prediction, sizeof(float), N, stdin) != N)
+                    return 2;
+                diffacc_ddim_update(sample, prediction, N, (unsigned)atoi(argv[1]));
+                return fwrite(sample, sizeof(float), N, stdout) == N ? 0 : 3;
+            }
+            """);
+        var gcc = await CliWrap.Cli.Wrap("gcc").WithArguments(["-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-I.", "-o", "update", "update.c", "diffacc.c", "-lm"])
+            .WithWorkingDirectory(folder).WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();
+        Assert.True(gcc.ExitCode == 0, gcc.StandardError);
+
+        // Predictions from -4 to 4, so x0 clips on both sides at the noisy step and stays inside at the last.
+        var random = new Random(prediction.Length);
+        var sample = new Tensor([1, 1, 64, 64], [.. Enumerable.Range(0, 4096).Select(_ => (float)((random.NextDouble() * 6) - 3))]);
+        var output = new Tensor([1, 1, 64, 64], [.. Enumerable.Range(0, 4096).Select(_ => (float)((random.NextDouble() * 8) - 4))]);
+        for (var step = 0; step < 2; step++)
+        {
+            var expected = scheduler.Step(output, scheduler.Timesteps[step], sample, new GaussianNoise(1));
+            var input = new MemoryStream();
+            input.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(sample.Data.AsSpan()));
+            input.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(output.Data.AsSpan()));
+            var stdout = new MemoryStream();
+            var run = await CliWrap.Cli.Wrap(Path.Combine(folder, "update")).WithArguments([$"{step}"])
+                .WithStandardInputPipe(PipeSource.FromBytes(input.ToArray())).WithStandardOutputPipe(PipeTarget.ToStream(stdout)).ExecuteAsync();
+            var actual = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(stdout.ToArray()).ToArray();
+            Assert.Equal(expected.Length, actual.Length);
+            var first = Enumerable.Range(0, actual.Length).FirstOrDefault(i => BitConverter.SingleToInt32Bits(actual[i]) != BitConverter.SingleToInt32Bits(expected.Data[i]), -1);
+            Assert.True(first < 0, $"{prediction}, step {step}: the driver's update differs first at {first}: {actual[Math.Max(first, 0)]} vs {expected.Data[Math.Max(first, 0)]}");
+        }
+    }
+
     [Fact]
     public async Task The_linux_backend_builds_with_the_makefile_under_Werror()
     {

@@ -30,4 +30,18 @@ public sealed class SampleCommandTests
         Assert.Contains("config.json", error);
         Assert.DoesNotContain("   at ", error);
     }
+
+    [Fact]
+    public void A_scheduler_config_the_samplers_cannot_follow_fails_with_the_file_and_field()
+    {
+        var folder = Directory.CreateTempSubdirectory("diffacc-scheduler-").FullName;
+        foreach (var file in Directory.GetFiles(TinyUnet()))
+            File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+        File.WriteAllText(Path.Combine(folder, "scheduler_config.json"), """{"prediction_type": "sample"}""");
+        var (code, _, error) = CommandLine.Run("sample", "--model", folder, "--steps", "2", "--count", "1", "--out", Path.Combine(folder, "x.png"));
+        Assert.Equal(1, code);
+        Assert.Contains("scheduler_config.json: 'prediction_type': 'sample' is not supported (epsilon or v_prediction)", error);
+        Assert.DoesNotContain("   at ", error);
+        Assert.False(File.Exists(Path.Combine(folder, "x.png")));
+    }
 }
