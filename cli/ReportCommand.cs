@@ -33,14 +33,15 @@ internal static class ReportCommand
         var groups = new Option<int[]?>("--groups") { Description = "Step-group counts K to compare (1 = static PTQ; default 1, 5 and --steps, those not above --steps)", AllowMultipleArgumentsPerToken = true };
         var trajectories = new Option<int>("--trajectories") { Description = "Calibration trajectories", DefaultValueFactory = _ => 32 };
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for grids, plot and report.md", DefaultValueFactory = _ => new DirectoryInfo("report-quant") };
+        var biasCorrection = new Option<bool>("--bias-correction") { Description = "Ablation: a second row per K with the output's mean error per step and channel (measured on the calibration trajectories) subtracted on the host (PTQD's bias correction)" };
         var quant = new Command("quant", "Quantization quality: FP32 vs int8 static and step-wise (SQNR per step, PSNR and Frechet distance with bootstrap intervals, summary.json)")
         {
-            options.Model, features, dataset, options.Steps, count, testImages, groups, trajectories, options.Seed, output, resamples, grouping,
+            options.Model, features, dataset, options.Steps, count, testImages, groups, trajectories, options.Seed, output, resamples, grouping, biasCorrection,
         };
         quant.SetAction(result => Run(new Settings(
             result.GetValue(options.Model)!.FullName, result.GetValue(features)!.FullName, result.GetValue(dataset)!.FullName,
             result.GetValue(options.Steps), result.GetValue(count), result.GetValue(testImages), result.GetValue(groups) is { Length: > 0 } given ? given : DefaultGroups(result.GetValue(options.Steps)),
-            result.GetValue(trajectories), result.GetValue(options.Seed), result.GetValue(output)!.FullName, result.GetValue(resamples), result.GetValue(grouping))));
+            result.GetValue(trajectories), result.GetValue(options.Seed), result.GetValue(output)!.FullName, result.GetValue(resamples), result.GetValue(grouping), result.GetValue(biasCorrection))));
         return new Command("report", "Reports that measure the model side") { quant, NumericsReport.Create() };
     }
 
@@ -57,7 +58,7 @@ internal static class ReportCommand
     /// <summary>Static, five step groups and fully step-wise: those that --steps allows.</summary>
     internal static int[] DefaultGroups(int steps) => [.. new[] { 1, 5, steps }.Where(k => k >= 1 && k <= steps).Distinct()];
 
-    internal sealed record Settings(string Model, string Features, string Dataset, int Steps, int Count, int TestImages, int[] Groups, int Trajectories, ulong Seed, string Output, int Resamples = 200, StepGrouping Grouping = StepGrouping.Equal);
+    internal sealed record Settings(string Model, string Features, string Dataset, int Steps, int Count, int TestImages, int[] Groups, int Trajectories, ulong Seed, string Output, int Resamples = 200, StepGrouping Grouping = StepGrouping.Equal, bool BiasCorrection = false);
 
     internal sealed record Row(string Name, string Grid, double Fd, double? Psnr, double? MeanSqnr, double? MinSqnr, (double Low, double High)? FdCi = null, (double Low, double High)? PsnrCi = null, string? Key = null, int? Groups = null);
 
@@ -135,10 +136,20 @@ internal static class ReportCommand
                 var (samples, sqnr) = ComparedSampling.Run(int8, fp32, sampling.Ddim(s.Steps), shape, s.Seed, new SynchronousProgress(done => progress.Value = done));
                 rows.Add(Summarize(name, $"int8-k{k}.png", samples, reference, sqnr, network, testFeatures, s) with { Key = k == 1 ? "int8 static" : $"int8 K={k}", Groups = k });
                 sqnrSeries.Add((name, sqnr));
+                if (!s.BiasCorrection)
+                    continue;
+                // Measured on the calibration's own trajectories, so the rows above sample from noise the correction never saw.
+                var measuring = context.AddTask($"{name}: output bias, {s.Trajectories} trajectories", maxValue: s.Steps);
+                var correction = OutputBiasCorrection.Measure(int8, fp32, sampling.Ddim(s.Steps), [s.Trajectories, 1, 32, 32], s.Seed + 1000, new SynchronousProgress(done => measuring.Value = done));
+                var correctedName = $"{name} + bias correction";
+                var correctedProgress = context.AddTask($"{correctedName}, {s.Count} images x {s.Steps} steps", maxValue: s.Steps);
+                var (correctedSamples, correctedSqnr) = ComparedSampling.Run(correction.Apply(int8), fp32, sampling.Ddim(s.Steps), shape, s.Seed, new SynchronousProgress(done => correctedProgress.Value = done));
+                rows.Add(Summarize(correctedName, $"int8-k{k}-bc.png", correctedSamples, reference, correctedSqnr, network, testFeatures, s) with { Key = (k == 1 ? "int8 static" : $"int8 K={k}") + " bias-corrected", Groups = k });
+                sqnrSeries.Add((correctedName, correctedSqnr));
             }
         });
         var seconds = watch.Elapsed.TotalSeconds;
-        var sampled = s.Count * (1 + s.Groups.Distinct().Count());
+        var sampled = s.Count * (1 + (s.Groups.Distinct().Count() * (s.BiasCorrection ? 2 : 1)));
         var timesteps = ModelOptions.DdimTimesteps(s.Steps);
         SqnrPlot.Save(Path.Combine(s.Output, "sqnr.png"), timesteps, sqnrSeries);
         var table = new Table().Title($"{s.Count} images, DDIM {s.Steps} steps, calibrated on {s.Trajectories} trajectories; Frechet distance to {test.Shape[0]} test images; 95 % bootstrap intervals")

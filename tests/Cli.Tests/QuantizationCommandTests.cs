@@ -102,6 +102,22 @@ public sealed class QuantizationCommandTests
     }
 
     [Fact]
+    public void The_bias_correction_ablation_adds_a_corrected_row_per_K()
+    {
+        var folder = Path.Combine(Directory.CreateTempSubdirectory("diffacc-report-").FullName, "report");
+        var (code, output, error) = CommandLine.Run("report", "quant", "--model", SmallModel.Value, "--steps", "4", "--count", "4", "--test-images", "40", "--groups", "1", "2", "--trajectories", "2", "--bias-correction", "--out", folder);
+        Assert.True(code == 0, error);
+        Assert.True(File.Exists(Path.Combine(folder, "int8-k2-bc.png")));
+        using var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "summary.json")));
+        var rows = summary.RootElement.GetProperty("rows").EnumerateArray().ToList();
+        Assert.Equal(["fp32", "int8 static", "int8 static bias-corrected", "int8 K=2", "int8 K=2 bias-corrected"], rows.Select(r => r.GetProperty("name").GetString()));
+        // The correction changes the samples: its paired PSNR is not the uncorrected row's.
+        Assert.NotEqual(rows[3].GetProperty("psnr").GetDouble(), rows[4].GetProperty("psnr").GetDouble());
+        Assert.Contains("| int8 step-wise (K = 2) + bias correction |", File.ReadAllText(Path.Combine(folder, "report.md")));
+        Assert.Contains("20 samples in", output);
+    }
+
+    [Fact]
     public void Step_groups_can_be_cut_from_the_statistics()
     {
         var quant = Path.Combine(Directory.CreateTempSubdirectory("diffacc-quantize-").FullName, "quant.json");

@@ -30,6 +30,37 @@ public sealed class Int8ModelTests
         Assert.Equal(points.Order(StringComparer.Ordinal), Calibration.Value.Quantize(1).Scales.Keys.Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public void The_output_bias_correction_leaves_no_mean_error_per_step_and_channel_on_its_trajectories()
+    {
+        var quantized = new QuantizedUNet(Tiny, Calibration.Value.Quantize(1));
+        var scheduler = new DdimScheduler(NoiseSchedule.Ddpm, 6);
+        int[] shape = [4, 3, 8, 8];
+        var correction = OutputBiasCorrection.Measure(quantized, Tiny, scheduler, shape, 21);
+        var corrected = correction.Apply(quantized);
+        double largestBefore = 0, largestAfter = 0;
+        Sampler.Run(Tiny, scheduler, shape, 21, onStep: (_, t, x, reference) =>
+        {
+            foreach (var (model, isCorrected) in new[] { ((INoisePredictor)quantized, false), (corrected, true) })
+            {
+                var output = model.PredictNoise(x, t);
+                for (var c = 0; c < 3; c++)
+                {
+                    var mean = Enumerable.Range(0, output.Length).Where(i => i / 64 % 3 == c).Average(i => (double)output.Data[i] - reference.Data[i]);
+                    if (isCorrected)
+                        largestAfter = Math.Max(largestAfter, Math.Abs(mean));
+                    else
+                        largestBefore = Math.Max(largestBefore, Math.Abs(mean));
+                }
+            }
+        });
+        Assert.True(largestBefore > 1e-3, $"the int8 model's largest mean error {largestBefore}: nothing to correct");
+        Assert.True(largestAfter < 1e-6, $"after the correction {largestAfter}");
+        Assert.Equal(scheduler.Timesteps.Order(), correction.BiasByTimestep.Keys.Order());
+        var e = Assert.Throws<ArgumentException>(() => corrected.PredictNoise(new Tensor(shape), 7));
+        Assert.Contains("not 7", e.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(3)]
