@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using DiffAcc.Model.SafeTensors;
 
@@ -51,20 +50,7 @@ public sealed record SchedulerConfig
         var path = Path.Combine(folder, FileName);
         if (!File.Exists(path))
             return Default;
-        try
-        {
-            var config = JsonSerializer.Deserialize<SchedulerConfig>(File.ReadAllText(path)) ?? throw new JsonException("the file holds null");
-            config.Validate(path);
-            return config;
-        }
-        catch (JsonException e)
-        {
-            throw new ModelFileException(path, e.Path?.TrimStart('$', '.'), $"bad config: {e.Message.Split(" Path:")[0]}");
-        }
-        catch (IOException e)
-        {
-            throw new ModelFileException(path, null, e.Message);
-        }
+        return ModelJsonFile.Read<SchedulerConfig>(path, config => config.Validate(path));
     }
 
     private void Validate(string path)

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using DiffAcc.Model.SafeTensors;
 
@@ -55,23 +54,7 @@ public sealed record UNetConfig
     /// <summary>google/ddpm-cifar10-32: 35.7 M parameters.</summary>
     public static UNetConfig DdpmCifar10 { get; } = new();
 
-    public static UNetConfig Load(string path)
-    {
-        try
-        {
-            var config = JsonSerializer.Deserialize<UNetConfig>(File.ReadAllText(path)) ?? throw new JsonException("the file holds null");
-            config.Validate(path);
-            return config;
-        }
-        catch (JsonException e)
-        {
-            throw new ModelFileException(path, e.Path?.TrimStart('$', '.'), $"bad config: {e.Message.Split(" Path:")[0]}");
-        }
-        catch (IOException e)
-        {
-            throw new ModelFileException(path, null, e.Message);
-        }
-    }
+    public static UNetConfig Load(string path) => ModelJsonFile.Read<UNetConfig>(path, config => config.Validate(path));
 
     public void Validate(string source)
     {
