@@ -37,8 +37,18 @@ internal static class CompileCommand
                     Console.Error.WriteLine("error: --quant is required: the program needs the activation scales (diffacc quantize writes them)");
                     return 1;
                 }
-                var scheduler = Scheduler(result.GetValue(sampler)!, result.GetValue(model.Steps));
-                var compiled = UNetCompiler.Compile(quantized, config, scheduler.Timesteps, result.GetValue(batch), model.LoadScheduler(result));
+                var sampling = model.LoadScheduler(result);
+                IScheduler scheduler;
+                try
+                {
+                    scheduler = Scheduler(sampling, result.GetValue(sampler)!, result.GetValue(model.Steps));
+                }
+                catch (ArgumentOutOfRangeException e)
+                {
+                    Console.Error.WriteLine($"error: --steps: {e.Message.Split(" (Parameter")[0]}");
+                    return 1;
+                }
+                var compiled = UNetCompiler.Compile(quantized, config, scheduler.Timesteps, result.GetValue(batch), sampling);
                 if (result.GetValue(verbose))
                     AnsiConsole.Write(LayerTable(compiled));
                 var folder = result.GetValue(output)!.FullName;
@@ -62,8 +72,9 @@ internal static class CompileCommand
         return sampler;
     }
 
-    public static IScheduler Scheduler(string sampler, int steps)
-        => sampler == "ddpm" ? new DdpmScheduler(NoiseSchedule.Ddpm, steps) : new DdimScheduler(NoiseSchedule.Ddpm, steps);
+    /// <summary>The sampler whose timesteps the program is compiled for, on the model's own schedule.</summary>
+    public static IScheduler Scheduler(SchedulerConfig sampling, string sampler, int steps)
+        => sampler == "ddpm" ? sampling.Ddpm(steps) : sampling.Ddim(steps);
 
     private static string N(long v) => v.ToString("#,0", CultureInfo.InvariantCulture);
 

@@ -2,15 +2,18 @@
 """Trains the shipped models of DiffAcc on Fashion-MNIST (Debian: dataset-fashion-mnist, padded to 32x32):
 
 1. a small DDPM UNet2DModel (diffusers' family and parameter names; the same functional definition
-   as reference_unet.py, so the C# engine runs it unchanged), epsilon prediction, T = 1000 linear
+   as reference_unet.py, so the C# engine runs it unchanged), epsilon or v prediction, T = 1000 linear
    betas 1e-4 .. 0.02, Adam, EMA of the weights;
 2. a small classifier whose pooled 64-wide features define the Frechet distance of `diffacc report quant`.
 
-CPU only, fixed seeds. The shipped weights come from two runs (from the repository root, about
-1 h 15 min and 50 min on 2 cores):
+CPU only, fixed seeds. The shipped weights come from three runs (from the repository root, about
+1 h 15 min, 50 min and 80 min on 2 cores): epsilon prediction, then a fine-tune to v prediction:
     python3 model/pytorch/train_fashion_mnist.py model/weights/fashion-mnist
     python3 model/pytorch/train_fashion_mnist.py model/weights/fashion-mnist --resume \
         model/weights/fashion-mnist/unet/diffusion_pytorch_model.safetensors --unet-steps 2500 --peak-lr 3e-4 --warmup 100 --seed-offset 1
+    python3 model/pytorch/train_fashion_mnist.py model/weights/fashion-mnist --resume \
+        model/weights/fashion-mnist/unet/diffusion_pytorch_model.safetensors --unet-steps 2000 --peak-lr 3e-4 --warmup 100 --seed-offset 3 \
+        --prediction v_prediction --threads 1
 Writes OUTPUT/unet/{config.json,diffusion_pytorch_model.safetensors,scheduler_config.json}
 and OUTPUT/features/{config.json,model.safetensors}.
 """

@@ -41,6 +41,7 @@ public sealed class OutputPathTests
             new[] { "sim", "--trace", "--trace-cycles", "-1" },
             new[] { "perf", "--preset", "small", "--steps", "0" },
             new[] { "explore", "--steps", "0" },
+            new[] { "compile", "--preset", "small", "--steps", "5000", "--out", Path.Combine(Folder, "c") },
         };
     }
 
