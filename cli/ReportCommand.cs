@@ -122,35 +122,37 @@ internal static class ReportCommand
         // Real training images, as many as the samples: the distance a perfect model would reach with this sample count.
         var rows = new List<Row> { new("Fashion-MNIST training images (floor)", "-", FrechetDistance.Between(network.Features(real), testFeatures), null, null, null) };
         var sqnrSeries = new List<(string Name, double[] Values)>();
+        var scheduler = sampling.Ddim(s.Steps);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         AnsiConsole.Progress().Start(context =>
         {
             var task = context.AddTask($"FP32, {s.Count} images x {s.Steps} steps", maxValue: s.Steps);
-            var reference = Sampler.Run(fp32, sampling.Ddim(s.Steps), shape, s.Seed, new SynchronousProgress(done => task.Value = done));
+            var reference = Sampler.Run(fp32, scheduler, shape, s.Seed, new SynchronousProgress(done => task.Value = done));
             rows.Add(Summarize("FP32", "fp32.png", reference, null, null, network, testFeatures, s) with { Key = "fp32" });
             foreach (var k in s.Groups.Distinct())
             {
                 var name = k == 1 ? "int8 static (K = 1)" : $"int8 step-wise (K = {k})";
                 var int8 = new QuantizedUNet(fp32, calibration.Quantize(k, s.Grouping));
                 var progress = context.AddTask($"{name}, {s.Count} images x {s.Steps} steps", maxValue: s.Steps);
-                var (samples, sqnr) = ComparedSampling.Run(int8, fp32, sampling.Ddim(s.Steps), shape, s.Seed, new SynchronousProgress(done => progress.Value = done));
-                rows.Add(Summarize(name, $"int8-k{k}.png", samples, reference, sqnr, network, testFeatures, s) with { Key = k == 1 ? "int8 static" : $"int8 K={k}", Groups = k });
+                var (samples, sqnr) = ComparedSampling.Run(int8, fp32, scheduler, shape, s.Seed, new SynchronousProgress(done => progress.Value = done));
+                var key = k == 1 ? "int8 static" : $"int8 K={k}";
+                rows.Add(Summarize(name, $"int8-k{k}.png", samples, reference, sqnr, network, testFeatures, s) with { Key = key, Groups = k });
                 sqnrSeries.Add((name, sqnr));
                 if (!s.BiasCorrection)
                     continue;
-                // Measured on the calibration's own trajectories, so the rows above sample from noise the correction never saw.
+                // Measured on the calibration's trajectories (their seed), so the corrected row samples from noise the correction never saw.
                 var measuring = context.AddTask($"{name}: output bias, {s.Trajectories} trajectories", maxValue: s.Steps);
-                var correction = OutputBiasCorrection.Measure(int8, fp32, sampling.Ddim(s.Steps), [s.Trajectories, 1, 32, 32], s.Seed + 1000, new SynchronousProgress(done => measuring.Value = done));
+                var correction = OutputBiasCorrection.Measure(int8, fp32, scheduler, [s.Trajectories, 1, 32, 32], s.Seed + 1000, new SynchronousProgress(done => measuring.Value = done));
                 var correctedName = $"{name} + bias correction";
                 var correctedProgress = context.AddTask($"{correctedName}, {s.Count} images x {s.Steps} steps", maxValue: s.Steps);
-                var (correctedSamples, correctedSqnr) = ComparedSampling.Run(correction.Apply(int8), fp32, sampling.Ddim(s.Steps), shape, s.Seed, new SynchronousProgress(done => correctedProgress.Value = done));
-                rows.Add(Summarize(correctedName, $"int8-k{k}-bc.png", correctedSamples, reference, correctedSqnr, network, testFeatures, s) with { Key = (k == 1 ? "int8 static" : $"int8 K={k}") + " bias-corrected", Groups = k });
+                var (correctedSamples, correctedSqnr) = ComparedSampling.Run(correction.Apply(int8), fp32, scheduler, shape, s.Seed, new SynchronousProgress(done => correctedProgress.Value = done));
+                rows.Add(Summarize(correctedName, $"int8-k{k}-bc.png", correctedSamples, reference, correctedSqnr, network, testFeatures, s) with { Key = $"{key} bias-corrected", Groups = k });
                 sqnrSeries.Add((correctedName, correctedSqnr));
             }
         });
         var seconds = watch.Elapsed.TotalSeconds;
         var sampled = s.Count * (1 + (s.Groups.Distinct().Count() * (s.BiasCorrection ? 2 : 1)));
-        var timesteps = ModelOptions.DdimTimesteps(s.Steps);
+        var timesteps = scheduler.Timesteps;
         SqnrPlot.Save(Path.Combine(s.Output, "sqnr.png"), timesteps, sqnrSeries);
         var table = new Table().Title($"{s.Count} images, DDIM {s.Steps} steps, calibrated on {s.Trajectories} trajectories; Frechet distance to {test.Shape[0]} test images; 95 % bootstrap intervals")
             .AddColumn("model").AddColumn(new TableColumn("Frechet distance").RightAligned()).AddColumn(new TableColumn("PSNR vs FP32").RightAligned())
