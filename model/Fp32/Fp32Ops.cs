@@ -16,32 +16,15 @@ public static class Fp32Ops
         int cout = weight.Shape[0], k = weight.Shape[2];
         if (weight.Shape[1] != cin || weight.Shape[3] != k)
             throw new ArgumentException($"conv weight {weight.ShapeText} does not fit input {x.ShapeText}");
-        var oh = ((h + padding.Top + padding.Bottom - k) / stride) + 1;
-        var ow = ((w + padding.Left + padding.Right - k) / stride) + 1;
-        var pixels = oh * ow;
-        var rows = cin * k * k;
+        var oh = Im2ColConvolution.OutputSize(h, padding.Top, padding.Bottom, k, stride);
+        var ow = Im2ColConvolution.OutputSize(w, padding.Left, padding.Right, k, stride);
         var output = new Tensor([batch, cout, oh, ow]);
-        var columns = new float[rows * pixels];
-        for (var b = 0; b < batch; b++)
+        if (bias is not null)
         {
-            // im2col: one row per (input channel, ky, kx), one column per output pixel.
-            Parallel.For(0, rows, row =>
-            {
-                int c = row / (k * k), ky = row / k % k, kx = row % k;
-                ImageLayout.Im2ColRow<float, float>(x.Data.AsSpan(((b * cin) + c) * h * w, h * w), h, w, ky, kx, stride, padding.Top, padding.Left, ow, columns.AsSpan(row * pixels, pixels));
-            });
-            Parallel.For(0, cout, o =>
-            {
-                var target = output.Data.AsSpan(((b * cout) + o) * pixels, pixels);
-                target.Fill(bias?.Data[o] ?? 0f);
-                var filter = weight.Data.AsSpan(o * rows, rows);
-                for (var row = 0; row < rows; row++)
-                {
-                    if (filter[row] != 0f)
-                        TensorPrimitives.MultiplyAdd(columns.AsSpan(row * pixels, pixels), filter[row], target, target);
-                }
-            });
+            for (var plane = 0; plane < batch * cout; plane++)
+                output.Data.AsSpan(plane * oh * ow, oh * ow).Fill(bias.Data[plane % cout]);
         }
+        Im2ColConvolution.Accumulate(x.Data, x.Shape, weight.Data, cout, k, stride, padding, output.Data, oh, ow);
         return output;
     }
 

@@ -12,6 +12,9 @@ namespace DiffAcc.Model.Int8;
 /// </summary>
 public static class Int8Ops
 {
+    /// <summary>The longest dot product of int8 values whose every partial sum FP32 represents exactly: 2^24 / 2^14.</summary>
+    public const int ExactFloatRows = 1 << 10;
+
     /// <summary>The int32 accumulators of a convolution (no bias): [B, C_out, OH, OW].</summary>
     public static int[] Conv2dAccumulate(Int8Tensor x, QuantizedWeights weight, int stride, (int Top, int Left, int Bottom, int Right) padding, out int[] outputShape)
     {
@@ -19,29 +22,20 @@ public static class Int8Ops
         int cout = weight.Outputs, k = weight.Shape.Length == 4 ? weight.Shape[2] : 1;
         if (weight.RowLength != cin * k * k)
             throw new ArgumentException($"conv weight [{string.Join(", ", weight.Shape)}] does not fit input [{string.Join(", ", x.Shape)}]");
-        var oh = ((h + padding.Top + padding.Bottom - k) / stride) + 1;
-        var ow = ((w + padding.Left + padding.Right - k) / stride) + 1;
-        var pixels = oh * ow;
-        var rows = cin * k * k;
-        var accumulators = new int[batch * cout * pixels];
-        var columns = new int[rows * pixels];
-        for (var b = 0; b < batch; b++)
+        var oh = Im2ColConvolution.OutputSize(h, padding.Top, padding.Bottom, k, stride);
+        var ow = Im2ColConvolution.OutputSize(w, padding.Left, padding.Right, k, stride);
+        var accumulators = new int[batch * cout * oh * ow];
+        if (weight.RowLength <= ExactFloatRows)
         {
-            Parallel.For(0, rows, row =>
-            {
-                int c = row / (k * k), ky = row / k % k, kx = row % k;
-                ImageLayout.Im2ColRow<sbyte, int>(x.Data.AsSpan(((b * cin) + c) * h * w, h * w), h, w, ky, kx, stride, padding.Top, padding.Left, ow, columns.AsSpan(row * pixels, pixels));
-            });
-            Parallel.For(0, cout, o =>
-            {
-                var target = accumulators.AsSpan(((b * cout) + o) * pixels, pixels);
-                var filter = weight.Values.AsSpan(o * rows, rows);
-                for (var row = 0; row < rows; row++)
-                {
-                    if (filter[row] != 0)
-                        TensorPrimitives.MultiplyAdd(columns.AsSpan(row * pixels, pixels), (int)filter[row], target, target);
-                }
-            });
+            // Every product is an integer of magnitude at most 128 · 128 and every partial sum at most
+            // rows · 2^14 <= 2^24, so FP32 holds them all exactly; FP32 products run faster than int32 ones.
+            var sums = new float[accumulators.Length];
+            Im2ColConvolution.Accumulate(x.Data, x.Shape, Array.ConvertAll(weight.Values, value => (float)value), cout, k, stride, padding, sums, oh, ow);
+            TensorPrimitives.ConvertTruncating(sums, accumulators);
+        }
+        else
+        {
+            Im2ColConvolution.Accumulate(x.Data, x.Shape, Array.ConvertAll(weight.Values, value => (int)value), cout, k, stride, padding, accumulators, oh, ow);
         }
         outputShape = [batch, cout, oh, ow];
         return accumulators;

@@ -1,4 +1,5 @@
 using System.Numerics;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace DiffAcc.Model.Tensors;
 
@@ -16,11 +17,28 @@ public static class ImageLayout
         for (var oy = 0; oy < target.Length / ow; oy++)
         {
             var iy = (oy * stride) + ky - top;
-            for (var ox = 0; ox < ow; ox++)
+            var row = target.Slice(oy * ow, ow);
+            if (iy < 0 || iy >= h)
             {
-                var ix = (ox * stride) + kx - left;
-                target[(oy * ow) + ox] = iy >= 0 && iy < h && ix >= 0 && ix < w ? TColumn.CreateTruncating(plane[(iy * w) + ix]) : TColumn.Zero;
+                row.Clear();
+                continue;
             }
+            // The output pixels whose tap lands inside the row: ix = ox * stride + kx - left in [0, w).
+            var first = Math.Max(0, (left - kx + stride - 1) / stride);
+            var end = Math.Min(ow, ((w - 1 + left - kx) / stride) + 1);
+            row[..first].Clear();
+            if (end < ow)
+                row[Math.Max(end, first)..].Clear();
+            if (end <= first)
+                continue;
+            var start = (iy * w) + (first * stride) + kx - left;
+            if (stride == 1)
+            {
+                TensorPrimitives.ConvertTruncating(plane.Slice(start, end - first), row[first..end]);
+                continue;
+            }
+            for (var ox = first; ox < end; ox++)
+                row[ox] = TColumn.CreateTruncating(plane[start + ((ox - first) * stride)]);
         }
     }
 
