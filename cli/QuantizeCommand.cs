@@ -17,11 +17,12 @@ internal static class QuantizeCommand
         var trajectories = new Option<int>("--trajectories") { Description = "FP32 sampling trajectories to calibrate on", DefaultValueFactory = _ => 32 };
         var output = new Option<FileInfo>("--out") { Description = "Quantization file to write (JSON)", Required = true };
         var grouping = GroupingOption();
+        var siluZeroPoint = new Option<bool>("--silu-zero-point") { Description = "SiLU outputs asymmetric: [SiLU's minimum, clip] over all 256 codes with a zero point, instead of [-clip, clip] (the int8 model runs it; compile refuses it until the hardware pads with the zero point)" };
         var command = new Command("quantize", "Calibrate int8 activation scales per step group from FP32 DDIM trajectories (MSE clipping) and write a quantization file")
         {
-            options.Model, options.Steps, groups, grouping, trajectories, options.Seed, output,
+            options.Model, options.Steps, groups, grouping, siluZeroPoint, trajectories, options.Seed, output,
         };
-        command.SetAction(result => Run(options, result, result.GetValue(groups) ?? Math.Min(5, Math.Max(1, result.GetValue(options.Steps))), result.GetValue(grouping), result.GetValue(trajectories), result.GetValue(output)!));
+        command.SetAction(result => Run(options, result, result.GetValue(groups) ?? Math.Min(5, Math.Max(1, result.GetValue(options.Steps))), result.GetValue(grouping), result.GetValue(siluZeroPoint), result.GetValue(trajectories), result.GetValue(output)!));
         return command;
     }
 
@@ -32,7 +33,7 @@ internal static class QuantizeCommand
         DefaultValueFactory = _ => StepGrouping.Equal,
     };
 
-    private static int Run(ModelOptions options, ParseResult result, int groups, StepGrouping grouping, int trajectories, FileInfo output)
+    private static int Run(ModelOptions options, ParseResult result, int groups, StepGrouping grouping, bool siluZeroPoint, int trajectories, FileInfo output)
     {
         var steps = result.GetValue(options.Steps);
         if (steps < 1 || trajectories < 1 || groups < 1 || groups > steps)
@@ -46,9 +47,9 @@ internal static class QuantizeCommand
         {
             var model = options.LoadFp32(result);
             var calibration = Calibrate(model, options.LoadScheduler(result), steps, trajectories, result.GetValue(options.Seed));
-            var file = calibration.Quantize(groups, grouping);
+            var file = calibration.Quantize(groups, grouping, siluZeroPoint);
             StagedWrite.Files([(output.FullName, System.Text.Encoding.UTF8.GetBytes(file.ToJson()))]);
-            Console.WriteLine($"wrote {output.FullName}: {file.Scales.Count} activation points x {groups} step groups ({grouping.ToString().ToLowerInvariant()}: timesteps {string.Join(", ", file.StepGroups.Select(g => $"{g.From}..{g.To}"))}), calibrated on {trajectories} trajectories of {steps} DDIM steps");
+            Console.WriteLine($"wrote {output.FullName}: {file.Scales.Count} activation points x {groups} step groups ({grouping.ToString().ToLowerInvariant()}: timesteps {string.Join(", ", file.StepGroups.Select(g => $"{g.From}..{g.To}"))}), calibrated on {trajectories} trajectories of {steps} DDIM steps" + (siluZeroPoint ? $"; {file.ZeroPoints.Count} SiLU outputs with a zero point" : ""));
             return 0;
         }
         catch (ModelFileException e)

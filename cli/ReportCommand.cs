@@ -34,14 +34,15 @@ internal static class ReportCommand
         var trajectories = new Option<int>("--trajectories") { Description = "Calibration trajectories", DefaultValueFactory = _ => 32 };
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for grids, plot and report.md", DefaultValueFactory = _ => new DirectoryInfo("report-quant") };
         var biasCorrection = new Option<bool>("--bias-correction") { Description = "Ablation: a second row per K with the output's mean error per step and channel (measured on the calibration trajectories) subtracted on the host (PTQD's bias correction)" };
+        var siluZeroPoint = new Option<bool>("--silu-zero-point") { Description = "A second row per K with SiLU outputs asymmetric (a zero point; as quantize --silu-zero-point), from the same calibration and noise" };
         var quant = new Command("quant", "Quantization quality: FP32 vs int8 static and step-wise (SQNR per step, PSNR and Frechet distance with bootstrap intervals, summary.json)")
         {
-            options.Model, features, dataset, options.Steps, count, testImages, groups, trajectories, options.Seed, output, resamples, grouping, biasCorrection,
+            options.Model, features, dataset, options.Steps, count, testImages, groups, trajectories, options.Seed, output, resamples, grouping, biasCorrection, siluZeroPoint,
         };
         quant.SetAction(result => Run(new Settings(
             result.GetValue(options.Model)!.FullName, result.GetValue(features)!.FullName, result.GetValue(dataset)!.FullName,
             result.GetValue(options.Steps), result.GetValue(count), result.GetValue(testImages), result.GetValue(groups) is { Length: > 0 } given ? given : DefaultGroups(result.GetValue(options.Steps)),
-            result.GetValue(trajectories), result.GetValue(options.Seed), result.GetValue(output)!.FullName, result.GetValue(resamples), result.GetValue(grouping), result.GetValue(biasCorrection))));
+            result.GetValue(trajectories), result.GetValue(options.Seed), result.GetValue(output)!.FullName, result.GetValue(resamples), result.GetValue(grouping), result.GetValue(biasCorrection), result.GetValue(siluZeroPoint))));
         return new Command("report", "Reports that measure the model side") { quant, NumericsReport.Create() };
     }
 
@@ -58,7 +59,7 @@ internal static class ReportCommand
     /// <summary>Static, five step groups and fully step-wise: those that --steps allows.</summary>
     internal static int[] DefaultGroups(int steps) => [.. new[] { 1, 5, steps }.Where(k => k >= 1 && k <= steps).Distinct()];
 
-    internal sealed record Settings(string Model, string Features, string Dataset, int Steps, int Count, int TestImages, int[] Groups, int Trajectories, ulong Seed, string Output, int Resamples = 200, StepGrouping Grouping = StepGrouping.Equal, bool BiasCorrection = false);
+    internal sealed record Settings(string Model, string Features, string Dataset, int Steps, int Count, int TestImages, int[] Groups, int Trajectories, ulong Seed, string Output, int Resamples = 200, StepGrouping Grouping = StepGrouping.Equal, bool BiasCorrection = false, bool SiluZeroPoint = false);
 
     internal sealed record Row(string Name, string Grid, double Fd, double? Psnr, double? MeanSqnr, double? MinSqnr, (double Low, double High)? FdCi = null, (double Low, double High)? PsnrCi = null, string? Key = null, int? Groups = null);
 
@@ -131,27 +132,31 @@ internal static class ReportCommand
             rows.Add(Summarize("FP32", "fp32.png", reference, null, null, network, testFeatures, s) with { Key = "fp32" });
             foreach (var k in s.Groups.Distinct())
             {
-                var name = k == 1 ? "int8 static (K = 1)" : $"int8 step-wise (K = {k})";
-                var int8 = new QuantizedUNet(fp32, calibration.Quantize(k, s.Grouping));
-                var progress = context.AddTask($"{name}, {s.Count} images x {s.Steps} steps", maxValue: s.Steps);
-                var (samples, sqnr) = ComparedSampling.Run(int8, fp32, scheduler, shape, s.Seed, new SynchronousProgress(done => progress.Value = done));
-                var key = k == 1 ? "int8 static" : $"int8 K={k}";
-                rows.Add(Summarize(name, $"int8-k{k}.png", samples, reference, sqnr, network, testFeatures, s) with { Key = key, Groups = k });
-                sqnrSeries.Add((name, sqnr));
-                if (!s.BiasCorrection)
-                    continue;
-                // Measured on the calibration's trajectories (their seed), so the corrected row samples from noise the correction never saw.
-                var measuring = context.AddTask($"{name}: output bias, {s.Trajectories} trajectories", maxValue: s.Steps);
-                var correction = OutputBiasCorrection.Measure(int8, fp32, scheduler, [s.Trajectories, 1, 32, 32], s.Seed + 1000, new SynchronousProgress(done => measuring.Value = done));
-                var correctedName = $"{name} + bias correction";
-                var correctedProgress = context.AddTask($"{correctedName}, {s.Count} images x {s.Steps} steps", maxValue: s.Steps);
-                var (correctedSamples, correctedSqnr) = ComparedSampling.Run(correction.Apply(int8), fp32, scheduler, shape, s.Seed, new SynchronousProgress(done => correctedProgress.Value = done));
-                rows.Add(Summarize(correctedName, $"int8-k{k}-bc.png", correctedSamples, reference, correctedSqnr, network, testFeatures, s) with { Key = $"{key} bias-corrected", Groups = k });
-                sqnrSeries.Add((correctedName, correctedSqnr));
+                foreach (var zeroPoint in s.SiluZeroPoint ? new[] { false, true } : [false])
+                {
+                    var name = (k == 1 ? "int8 static (K = 1)" : $"int8 step-wise (K = {k})") + (zeroPoint ? " + SiLU zero point" : "");
+                    var key = (k == 1 ? "int8 static" : $"int8 K={k}") + (zeroPoint ? " silu-zp" : "");
+                    var grid = $"int8-k{k}" + (zeroPoint ? "-zp" : "");
+                    var int8 = new QuantizedUNet(fp32, calibration.Quantize(k, s.Grouping, zeroPoint));
+                    var progress = context.AddTask($"{name}, {s.Count} images x {s.Steps} steps", maxValue: s.Steps);
+                    var (samples, sqnr) = ComparedSampling.Run(int8, fp32, scheduler, shape, s.Seed, new SynchronousProgress(done => progress.Value = done));
+                    rows.Add(Summarize(name, $"{grid}.png", samples, reference, sqnr, network, testFeatures, s) with { Key = key, Groups = k });
+                    sqnrSeries.Add((name, sqnr));
+                    if (!s.BiasCorrection)
+                        continue;
+                    // Measured on the calibration's trajectories (their seed), so the corrected row samples from noise the correction never saw.
+                    var measuring = context.AddTask($"{name}: output bias, {s.Trajectories} trajectories", maxValue: s.Steps);
+                    var correction = OutputBiasCorrection.Measure(int8, fp32, scheduler, [s.Trajectories, 1, 32, 32], s.Seed + 1000, new SynchronousProgress(done => measuring.Value = done));
+                    var correctedName = $"{name} + bias correction";
+                    var correctedProgress = context.AddTask($"{correctedName}, {s.Count} images x {s.Steps} steps", maxValue: s.Steps);
+                    var (correctedSamples, correctedSqnr) = ComparedSampling.Run(correction.Apply(int8), fp32, scheduler, shape, s.Seed, new SynchronousProgress(done => correctedProgress.Value = done));
+                    rows.Add(Summarize(correctedName, $"{grid}-bc.png", correctedSamples, reference, correctedSqnr, network, testFeatures, s) with { Key = $"{key} bias-corrected", Groups = k });
+                    sqnrSeries.Add((correctedName, correctedSqnr));
+                }
             }
         });
         var seconds = watch.Elapsed.TotalSeconds;
-        var sampled = s.Count * (1 + (s.Groups.Distinct().Count() * (s.BiasCorrection ? 2 : 1)));
+        var sampled = s.Count * (1 + (s.Groups.Distinct().Count() * (s.BiasCorrection ? 2 : 1) * (s.SiluZeroPoint ? 2 : 1)));
         var timesteps = scheduler.Timesteps;
         SqnrPlot.Save(Path.Combine(s.Output, "sqnr.png"), timesteps, sqnrSeries);
         var table = new Table().Title($"{s.Count} images, DDIM {s.Steps} steps, calibrated on {s.Trajectories} trajectories; Frechet distance to {test.Shape[0]} test images; 95 % bootstrap intervals")
@@ -168,6 +173,7 @@ internal static class ReportCommand
         {
             settings = s with { Model = Shown(s.Model), Features = Shown(s.Features) },
             test_images = test.Shape[0],
+            sqnr_samples = Math.Min(s.Count, ComparedSampling.DefaultSqnrSamples),
             grouping = s.Grouping.ToString().ToLowerInvariant(),
             rows = rows.Select(r => new { r.Name, r.Grid, fd = Figure(r.Fd, "") + Interval(r.FdCi, ""), psnr = Figure(r.Psnr, " dB") + Interval(r.PsnrCi, ""), mean_sqnr = Figure(r.MeanSqnr, " dB"), min_sqnr = Figure(r.MinSqnr, " dB") }),
             seconds = seconds.ToString("0.0", CultureInfo.InvariantCulture),

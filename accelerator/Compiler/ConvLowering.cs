@@ -183,7 +183,7 @@ internal static class ConvLowering
         var weights = ctx.Model.Weights(name);
         IReadOnlyList<DataWord> Entries(IReadOnlyList<float> b, int stepGroup)
         {
-            var entries = LayerConstants.ConvRequantization(ctx.Scale(x.Point, stepGroup), weights.ChannelScales, b, ctx.Scale(name, stepGroup));
+            var entries = LayerConstants.ConvRequantization(ctx.Scale(x.Point, stepGroup), weights, b, ctx.Scale(name, stepGroup));
             // Padding channels requantize to 0 (multiplier 0), so the next layer reads zeros there.
             return [.. entries.Select(RequantizerEntry.Of), .. Enumerable.Repeat(RequantizerEntry.Of(new RequantParameters(0, 0, 0)), paddedChannels - cout)];
         }

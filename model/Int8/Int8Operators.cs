@@ -45,9 +45,9 @@ internal sealed class Int8Operators(QuantizedUNet model, int group, Tensor timeE
 
     public Int8Tensor Silu(string point, Int8Tensor x)
     {
-        var scale = S(point);
-        var output = new Int8Tensor([.. x.Shape], scale);
-        ActivationTable.Silu(x.Scale, scale).Apply(x.Data, output.Data);
+        var (scale, zeroPoint) = (S(point), model.Quantization.ZeroPoint(point, group));
+        var output = new Int8Tensor([.. x.Shape], scale, zeroPoint: zeroPoint);
+        ActivationTable.Silu(x.Scale, scale, x.ZeroPoint, zeroPoint).Apply(x.Data, output.Data);
         accuracy?.Record("SiLU", output, Fp32Ops.Silu(x.Dequantize()));
         return Seen(point, output);
     }
@@ -89,7 +89,7 @@ internal sealed class Int8Operators(QuantizedUNet model, int group, Tensor timeE
     public Int8Tensor Upsample2x(Int8Tensor x)
     {
         int batch = x.Shape[0], channels = x.Shape[1], h = x.Shape[2], w = x.Shape[3];
-        var output = new Int8Tensor([batch, channels, 2 * h, 2 * w], x.Scale);
+        var output = new Int8Tensor([batch, channels, 2 * h, 2 * w], x.Scale, zeroPoint: x.ZeroPoint);
         ImageLayout.Upsample2x(x.Data, output.Data, batch * channels, h, w);
         return output;
     }
@@ -117,7 +117,7 @@ internal sealed class Int8Operators(QuantizedUNet model, int group, Tensor timeE
         var weights = model.Weights(name);
         var scale = S(name);
         var accumulators = Int8Ops.Conv2dAccumulate(x, weights, stride, padding, out var shape);
-        return Seen(name, Int8Ops.Requantize(accumulators, shape, LayerConstants.ConvRequantization(x.Scale, weights.ChannelScales, bias, scale), scale));
+        return Seen(name, Int8Ops.Requantize(accumulators, shape, LayerConstants.ConvRequantization(x.Scale, weights, bias, scale, x.ZeroPoint), scale));
     }
 
     private Int8Tensor Seen(string point, Int8Tensor value)

@@ -15,7 +15,11 @@ public static class Int8Ops
     /// <summary>The longest dot product of int8 values whose every partial sum FP32 represents exactly: 2^24 / 2^14.</summary>
     public const int ExactFloatRows = 1 << 10;
 
-    /// <summary>The int32 accumulators of a convolution (no bias): [B, C_out, OH, OW].</summary>
+    /// <summary>
+    /// The int32 accumulators of a convolution (no bias): [B, C_out, OH, OW], Σ w · q with the padding
+    /// at the input's zero point (so the zero point's share, <see cref="LayerConstants.ConvRequantization"/>'s
+    /// fold, is the same at the border as inside).
+    /// </summary>
     public static int[] Conv2dAccumulate(Int8Tensor x, QuantizedWeights weight, int stride, (int Top, int Left, int Bottom, int Right) padding, out int[] outputShape)
     {
         int batch = x.Shape[0], cin = x.Shape[1], h = x.Shape[2], w = x.Shape[3];
@@ -30,12 +34,12 @@ public static class Int8Ops
             // Every product is an integer of magnitude at most 128 · 128 and every partial sum at most
             // rows · 2^14 <= 2^24, so FP32 holds them all exactly; FP32 products run faster than int32 ones.
             var sums = new float[accumulators.Length];
-            Im2ColConvolution.Accumulate(x.Data, x.Shape, Array.ConvertAll(weight.Values, value => (float)value), cout, k, stride, padding, sums, oh, ow);
+            Im2ColConvolution.Accumulate(x.Data, x.Shape, Array.ConvertAll(weight.Values, value => (float)value), cout, k, stride, padding, sums, oh, ow, x.ZeroPoint);
             TensorPrimitives.ConvertTruncating(sums, accumulators);
         }
         else
         {
-            Im2ColConvolution.Accumulate(x.Data, x.Shape, Array.ConvertAll(weight.Values, value => (int)value), cout, k, stride, padding, accumulators, oh, ow);
+            Im2ColConvolution.Accumulate(x.Data, x.Shape, Array.ConvertAll(weight.Values, value => (int)value), cout, k, stride, padding, accumulators, oh, ow, x.ZeroPoint);
         }
         outputShape = [batch, cout, oh, ow];
         return accumulators;

@@ -1,5 +1,6 @@
 using DiffAcc.Model.Fp32;
 using DiffAcc.Model.Numerics;
+using DiffAcc.Model.Quantization;
 using DiffAcc.Model.Tensors;
 using DiffAcc.Model.Unet;
 
@@ -17,16 +18,23 @@ public static class LayerConstants
 
     /// <summary>
     /// Per output channel: the bias in accumulator units (<c>s_x · s_w[c]</c>, saturated to int32) and
-    /// the multiplier and shift of <c>s_x · s_w[c] / s_out</c>.
+    /// the multiplier and shift of <c>s_x · s_w[c] / s_out</c>. An input zero point z folds into the
+    /// bias as <c>−z · Σ w[c]</c>: Σ w · (q − z) = Σ w · q − z · Σ w.
     /// </summary>
-    public static RequantParameters[] ConvRequantization(double inputScale, IReadOnlyList<double> weightScales, IReadOnlyList<float> bias, double outputScale)
+    public static RequantParameters[] ConvRequantization(double inputScale, QuantizedWeights weights, IReadOnlyList<float> bias, double outputScale, int inputZeroPoint = 0)
     {
-        var channels = new RequantParameters[weightScales.Count];
+        var channels = new RequantParameters[weights.Outputs];
         for (var c = 0; c < channels.Length; c++)
         {
-            var accumulatorScale = inputScale * weightScales[c];
+            var accumulatorScale = inputScale * weights.ChannelScales[c];
+            long fold = 0;
+            if (inputZeroPoint != 0)
+            {
+                foreach (var w in weights.Values.AsSpan(c * weights.RowLength, weights.RowLength))
+                    fold -= inputZeroPoint * w;
+            }
             // The bias joins the int32 accumulator in its units; beyond int32 it saturates.
-            var integerBias = (int)Math.Clamp(Math.Floor((bias[c] / accumulatorScale) + 0.5), int.MinValue, int.MaxValue);
+            var integerBias = (int)Math.Clamp(Math.Floor((bias[c] / accumulatorScale) + 0.5) + fold, int.MinValue, int.MaxValue);
             channels[c] = RequantParameters.FromScale(accumulatorScale / outputScale, integerBias);
         }
         return channels;

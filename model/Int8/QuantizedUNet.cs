@@ -19,6 +19,10 @@ public sealed class QuantizedUNet : INoisePredictor
     {
         this.fp32 = fp32;
         Quantization = quantization;
+        // Only convolutions fold a zero point, and SiLU outputs feed nothing else.
+        var silu = ActivationPoints.SiluOutputs(fp32.Config, fp32.Parameters.ContainsKey);
+        if (quantization.ZeroPoints.Keys.Where(p => !silu.Contains(p)).Order(StringComparer.Ordinal).FirstOrDefault() is { } asymmetric)
+            throw new ArgumentException($"{asymmetric}: only SiLU outputs take a zero point", nameof(quantization));
         // Conv and projection weights: every parameter of rank 2 or 4 except the time-embedding MLP, which stays on the host.
         weights = fp32.Parameters
             .Where(p => p.Value.Rank is 2 or 4 && p.Key.EndsWith(".weight", StringComparison.Ordinal) && !p.Key.StartsWith("time_embedding.", StringComparison.Ordinal) && !p.Key.Contains(".time_emb_proj.", StringComparison.Ordinal))
@@ -31,7 +35,7 @@ public sealed class QuantizedUNet : INoisePredictor
 
     /// <summary>Loads a quantization file for this model; a file for another model is reported by point.</summary>
     public static QuantizedUNet Load(UNet2D fp32, string quantizationFile)
-        => new(fp32, QuantizationFile.Load(quantizationFile, ActivationPoints.Of(fp32.Config, fp32.Parameters.ContainsKey)));
+        => new(fp32, QuantizationFile.Load(quantizationFile, ActivationPoints.Of(fp32.Config, fp32.Parameters.ContainsKey), ActivationPoints.SiluOutputs(fp32.Config, fp32.Parameters.ContainsKey)));
 
     public Tensor PredictNoise(Tensor sample, int timestep) => PredictNoise(sample, timestep, null);
 

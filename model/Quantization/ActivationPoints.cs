@@ -16,9 +16,19 @@ public static class ActivationPoints
         return names.Points;
     }
 
+    /// <summary>The SiLU outputs: the points that may take a zero point (they only feed convolutions).</summary>
+    public static IReadOnlyList<string> SiluOutputs(UNetConfig config, Func<string, bool> hasParameter)
+    {
+        var names = new Recorder();
+        UNetGraph.Forward(config, names, new Tensor([0]), hasParameter);
+        return names.Silu;
+    }
+
     private sealed class Recorder : IUNetOperators<int>
     {
         public List<string> Points { get; } = [];
+
+        public List<string> Silu { get; } = [];
 
         public int Input(Tensor sample) => Add("sample");
 
@@ -28,7 +38,11 @@ public static class ActivationPoints
 
         public int GroupNorm(string name, int x) => Add(name);
 
-        public int Silu(string point, int x) => Add(point);
+        int IUNetOperators<int>.Silu(string point, int x)
+        {
+            Silu.Add(point);
+            return Add(point);
+        }
 
         public int Add(string point, int a, int b) => Add(point);
 

@@ -7,7 +7,14 @@ namespace DiffAcc.Model.Quantization;
 /// </summary>
 public static class MseClipSearch
 {
-    public static double Clip(ActivationHistogram histogram)
+    public static double Clip(ActivationHistogram histogram) => Clip(histogram, 127, 0);
+
+    /// <summary>
+    /// The clip c of a range [−floor, c] cut into <paramref name="levels"/> steps Δ = (c + floor) / levels:
+    /// an asymmetric range (a zero point) whose negative side only has to reach <paramref name="floor"/>,
+    /// as after SiLU. The histogram's |x| stands for x; values down to −floor lie inside the range.
+    /// </summary>
+    public static double Clip(ActivationHistogram histogram, int levels, double floor)
     {
         var counts = histogram.Counts;
         var top = Array.FindLastIndex(counts, c => c > 0);
@@ -19,7 +26,7 @@ public static class MseClipSearch
         for (var candidate = top + 1; candidate >= lowest; candidate--)
         {
             var clip = ActivationHistogram.LowerEdge(candidate);
-            var step = clip / 127;
+            var step = (clip + floor) / levels;
             var rounding = step * step / 12;
             var error = 0.0;
             for (var bin = 0; bin <= top; bin++)

@@ -14,8 +14,9 @@ public sealed record CalibrationInfo(
 
 /// <summary>
 /// The result of step-wise post-training quantization: per activation point, one int8 scale per step
-/// group (weights are quantized per channel from the FP32 weights, so they need no entry). The int8
-/// model and the compiler read it; docs/numerics.md, "Quantization file", describes the format.
+/// group, and for asymmetric points (after SiLU) one zero point per step group (weights are quantized
+/// per channel from the FP32 weights, so they need no entry). The int8 model and the compiler read it;
+/// docs/numerics.md, "Quantization file", describes the format.
 /// </summary>
 public sealed class QuantizationFile
 {
@@ -23,11 +24,12 @@ public sealed class QuantizationFile
 
     public const int Version = 1;
 
-    public QuantizationFile(IReadOnlyList<StepGroup> stepGroups, IReadOnlyDictionary<string, double[]> scales, CalibrationInfo calibration)
+    public QuantizationFile(IReadOnlyList<StepGroup> stepGroups, IReadOnlyDictionary<string, double[]> scales, CalibrationInfo calibration, IReadOnlyDictionary<string, int[]>? zeroPoints = null)
     {
         StepGroups = stepGroups;
         Scales = scales;
         Calibration = calibration;
+        ZeroPoints = zeroPoints ?? new Dictionary<string, int[]>(StringComparer.Ordinal);
     }
 
     public IReadOnlyList<StepGroup> StepGroups { get; }
@@ -36,6 +38,9 @@ public sealed class QuantizationFile
     public IReadOnlyDictionary<string, double[]> Scales { get; }
 
     public CalibrationInfo Calibration { get; }
+
+    /// <summary>Point name → one zero point per step group, for the asymmetric points only (the others are 0).</summary>
+    public IReadOnlyDictionary<string, int[]> ZeroPoints { get; }
 
     /// <summary>The step group whose timestep range holds <paramref name="timestep"/>.</summary>
     public int GroupOf(int timestep)
@@ -50,6 +55,8 @@ public sealed class QuantizationFile
 
     public double Scale(string point, int group) => Scales[point][group];
 
+    public int ZeroPoint(string point, int group) => ZeroPoints.TryGetValue(point, out var values) ? values[group] : 0;
+
     public void Save(string path) => File.WriteAllText(path, ToJson());
 
     /// <summary>The file's text: what <see cref="Save"/> writes.</summary>
@@ -63,15 +70,16 @@ public sealed class QuantizationFile
             Calibration = Calibration,
             StepGroups = [.. StepGroups.Select(g => new[] { g.From, g.To })],
             Scales = Scales.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
+            ZeroPoints = ZeroPoints.Count == 0 ? null : ZeroPoints.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
         };
         return JsonSerializer.Serialize(document, Options);
     }
 
     /// <summary>
-    /// Reads a quantization file and checks it against the activation points of the model it is for:
-    /// every problem names the file and the field.
+    /// Reads a quantization file and checks it against the activation points of the model it is for
+    /// (and, where given, the points that may take a zero point): every problem names the file and the field.
     /// </summary>
-    public static QuantizationFile Load(string path, IReadOnlyList<string> points)
+    public static QuantizationFile Load(string path, IReadOnlyList<string> points, IReadOnlyList<string>? asymmetric = null)
     {
         if (!File.Exists(path))
             throw new ModelFileException(path, null, "file not found");
@@ -112,9 +120,21 @@ public sealed class QuantizationFile
         }
         var known = points.ToHashSet(StringComparer.Ordinal);
         problems.AddRange(scales.Keys.Where(k => !known.Contains(k)).Order(StringComparer.Ordinal).Select(k => $"'scales.{k}': not an activation point of this model"));
+        var zeroPoints = document.ZeroPoints ?? new Dictionary<string, int[]>(StringComparer.Ordinal);
+        foreach (var (point, values) in zeroPoints.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            if (!known.Contains(point))
+                problems.Add($"'zero_points.{point}': not an activation point of this model");
+            else if (asymmetric is not null && !asymmetric.Contains(point))
+                problems.Add($"'zero_points.{point}': only SiLU outputs take a zero point");
+            else if (values.Length != groups.Count)
+                problems.Add($"'zero_points.{point}': {values.Length} zero points for {groups.Count} step groups");
+            else if (Array.FindIndex(values, v => v is < sbyte.MinValue or > sbyte.MaxValue) is var bad and >= 0)
+                problems.Add($"'zero_points.{point}[{bad}]': a zero point is an int8 value, found {values[bad]}");
+        }
         if (problems.Count > 0)
             throw new ModelFileException(path, null, string.Join("; ", problems));
-        return new QuantizationFile(groups, scales, document.Calibration);
+        return new QuantizationFile(groups, scales, document.Calibration, zeroPoints);
     }
 
     private static List<StepGroup> ReadGroups(string path, int[][]? ranges)
@@ -161,5 +181,9 @@ public sealed class QuantizationFile
 
         [JsonPropertyName("scales")]
         public Dictionary<string, double[]>? Scales { get; set; }
+
+        [JsonPropertyName("zero_points")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public Dictionary<string, int[]>? ZeroPoints { get; set; }
     }
 }

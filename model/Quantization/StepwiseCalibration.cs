@@ -1,3 +1,4 @@
+using DiffAcc.Model.Numerics;
 using DiffAcc.Model.Sampling;
 using DiffAcc.Model.Tensors;
 using DiffAcc.Model.Unet;
@@ -14,11 +15,12 @@ public sealed class StepwiseCalibration : IActivationObserver
     private readonly Dictionary<string, ActivationHistogram>[] perStep;
     private int currentStep;
 
-    private StepwiseCalibration(IReadOnlyList<int> timesteps, int trainSteps, CalibrationInfo info)
+    private StepwiseCalibration(IReadOnlyList<int> timesteps, int trainSteps, CalibrationInfo info, IReadOnlyList<string> siluOutputs)
     {
         Timesteps = timesteps;
         TrainSteps = trainSteps;
         Info = info;
+        SiluOutputs = siluOutputs;
         perStep = [.. timesteps.Select(_ => new Dictionary<string, ActivationHistogram>(StringComparer.Ordinal))];
     }
 
@@ -28,13 +30,16 @@ public sealed class StepwiseCalibration : IActivationObserver
 
     public CalibrationInfo Info { get; }
 
+    /// <summary>The points that take a zero point when asked: SiLU never goes below <see cref="ActivationTable.SiluMinimum"/>.</summary>
+    public IReadOnlyList<string> SiluOutputs { get; }
+
     /// <summary>Runs <paramref name="trajectories"/> FP32 samples through the scheduler's steps (one batch) and records every step.</summary>
     public static StepwiseCalibration Run(UNet2D model, NoiseSchedule schedule, IScheduler scheduler, string samplerName, int trajectories, ulong seed, IProgress<int>? progress = null)
     {
         if (trajectories < 1)
             throw new ArgumentOutOfRangeException(nameof(trajectories), trajectories, "calibration needs at least one trajectory");
-        var calibration = new StepwiseCalibration(scheduler.Timesteps, schedule.TrainSteps, new CalibrationInfo("mse", trajectories, samplerName, scheduler.Timesteps.Count, seed));
         var c = model.Config;
+        var calibration = new StepwiseCalibration(scheduler.Timesteps, schedule.TrainSteps, new CalibrationInfo("mse", trajectories, samplerName, scheduler.Timesteps.Count, seed), ActivationPoints.SiluOutputs(c, model.Parameters.ContainsKey));
         Sampler.Run(new Recording(model, calibration), scheduler, [trajectories, c.InChannels, c.SampleSize, c.SampleSize], seed, progress);
         return calibration;
     }
@@ -58,14 +63,20 @@ public sealed class StepwiseCalibration : IActivationObserver
         }
     }
 
-    /// <summary>The quantization file for K step groups of consecutive steps, cut equally or from the statistics.</summary>
-    public QuantizationFile Quantize(int groups, StepGrouping grouping = StepGrouping.Equal)
+    /// <summary>
+    /// The quantization file for K step groups of consecutive steps, cut equally or from the statistics;
+    /// with <paramref name="siluZeroPoint"/>, SiLU outputs span [SiLU's minimum, clip] in all 256 codes
+    /// instead of [−clip, clip], nearly halving their step.
+    /// </summary>
+    public QuantizationFile Quantize(int groups, StepGrouping grouping = StepGrouping.Equal, bool siluZeroPoint = false)
     {
         var partition = grouping == StepGrouping.Equal
             ? StepGroup.Partition(Timesteps, groups, TrainSteps)
             : StepGroup.Partition(Timesteps, StepSegmentation.Cut(ClipProfile(), groups), TrainSteps);
         var points = perStep[0].Keys.ToList();
         var scales = points.ToDictionary(p => p, _ => new double[groups], StringComparer.Ordinal);
+        var asymmetric = siluZeroPoint ? SiluOutputs.ToHashSet(StringComparer.Ordinal) : [];
+        var zeroPoints = asymmetric.ToDictionary(p => p, _ => new int[groups], StringComparer.Ordinal);
         Parallel.For(0, points.Count, i =>
         {
             for (var g = 0; g < groups; g++)
@@ -73,10 +84,19 @@ public sealed class StepwiseCalibration : IActivationObserver
                 var merged = new ActivationHistogram();
                 for (var s = partition[g].FirstStep; s < partition[g].FirstStep + partition[g].StepCount; s++)
                     merged.Add(perStep[s][points[i]]);
-                scales[points[i]][g] = MseClipSearch.Clip(merged) / 127;
+                if (!asymmetric.Contains(points[i]))
+                {
+                    scales[points[i]][g] = MseClipSearch.Clip(merged) / 127;
+                    continue;
+                }
+                // Code −128 stands for SiLU's minimum (rounded to a whole number of steps below 0).
+                var floor = -ActivationTable.SiluMinimum;
+                var scale = (MseClipSearch.Clip(merged, 255, floor) + floor) / 255;
+                scales[points[i]][g] = scale;
+                zeroPoints[points[i]][g] = Math.Min(sbyte.MaxValue, sbyte.MinValue + (int)Math.Round(floor / scale));
             }
         });
-        return new QuantizationFile([.. partition.Select(p => p.Group)], scales, Info);
+        return new QuantizationFile([.. partition.Select(p => p.Group)], scales, Info, zeroPoints);
     }
 
     /// <summary>Per step, log2 of each activation point's own clipping range: what statistics-based grouping keeps alike within a group.</summary>

@@ -11,9 +11,9 @@ public static class Im2ColConvolution
 {
     /// <summary>
     /// target [batch, outputs, oh, ow] (holding the bias, or zero) += the convolution of input
-    /// [batch, inputs, h, w] by weights [outputs, inputs, k, k], zero-padded.
+    /// [batch, inputs, h, w] by weights [outputs, inputs, k, k], padded with <paramref name="pad"/>.
     /// </summary>
-    public static void Accumulate<TSource, T>(TSource[] input, int[] inputShape, T[] weights, int outputs, int k, int stride, (int Top, int Left, int Bottom, int Right) padding, T[] target, int oh, int ow)
+    public static void Accumulate<TSource, T>(TSource[] input, int[] inputShape, T[] weights, int outputs, int k, int stride, (int Top, int Left, int Bottom, int Right) padding, T[] target, int oh, int ow, T pad = default)
         where TSource : INumberBase<TSource>
         where T : unmanaged, INumber<T>
     {
@@ -23,7 +23,7 @@ public static class Im2ColConvolution
         void Columns(int b, int row, T[] columns)
         {
             int c = row / (k * k), ky = row / k % k, kx = row % k;
-            ImageLayout.Im2ColRow<TSource, T>(input.AsSpan(((b * inputs) + c) * h * w, h * w), h, w, ky, kx, stride, padding.Top, padding.Left, ow, columns.AsSpan(row * pixels, pixels));
+            ImageLayout.Im2ColRow<TSource, T>(input.AsSpan(((b * inputs) + c) * h * w, h * w), h, w, ky, kx, stride, padding.Top, padding.Left, ow, columns.AsSpan(row * pixels, pixels), pad);
         }
         if (batch >= Environment.ProcessorCount)
         {

@@ -8,9 +8,10 @@ public static class ImageLayout
 {
     /// <summary>
     /// One im2col row: for kernel tap (ky, kx) of one input plane [h, w], the input value under that
-    /// tap for every output pixel [oh, ow], 0 in the padding.
+    /// tap for every output pixel [oh, ow], <paramref name="pad"/> in the padding (the zero point: the
+    /// value that means 0).
     /// </summary>
-    public static void Im2ColRow<TSource, TColumn>(ReadOnlySpan<TSource> plane, int h, int w, int ky, int kx, int stride, int top, int left, int ow, Span<TColumn> target)
+    public static void Im2ColRow<TSource, TColumn>(ReadOnlySpan<TSource> plane, int h, int w, int ky, int kx, int stride, int top, int left, int ow, Span<TColumn> target, TColumn pad)
         where TSource : INumberBase<TSource>
         where TColumn : INumberBase<TColumn>
     {
@@ -20,15 +21,15 @@ public static class ImageLayout
             var row = target.Slice(oy * ow, ow);
             if (iy < 0 || iy >= h)
             {
-                row.Clear();
+                row.Fill(pad);
                 continue;
             }
             // The output pixels whose tap lands inside the row: ix = ox * stride + kx - left in [0, w).
             var first = Math.Max(0, (left - kx + stride - 1) / stride);
             var end = Math.Min(ow, ((w - 1 + left - kx) / stride) + 1);
-            row[..first].Clear();
+            row[..first].Fill(pad);
             if (end < ow)
-                row[Math.Max(end, first)..].Clear();
+                row[Math.Max(end, first)..].Fill(pad);
             if (end <= first)
                 continue;
             var start = (iy * w) + (first * stride) + kx - left;

@@ -43,6 +43,17 @@ public class CompilerTests
     }
 
     [Fact]
+    public void A_quantization_file_with_SiLU_zero_points_is_refused_naming_the_point()
+    {
+        var q = ShippedModel.Quantized.Value.Quantization;
+        var zeroPoints = new Dictionary<string, int[]> { ["up_blocks.2.resnets.1.norm2.silu"] = [.. q.StepGroups.Select(_ => -100)], ["conv_norm_out.silu"] = [.. q.StepGroups.Select(_ => -100)] };
+        var model = new QuantizedUNet(UNet2D.Load(Path.Combine(ShippedModel.Folder(), "unet")), new QuantizationFile(q.StepGroups, q.Scales, q.Calibration, zeroPoints));
+        var error = Assert.Throws<CompileException>(() => UNetCompiler.Compile(model, Presets.Small, new DdimScheduler(NoiseSchedule.Ddpm, 10).Timesteps));
+        Assert.Equal("conv_norm_out.silu", error.Layer);
+        Assert.Contains("pads convolutions with 0, not with a zero point", error.Problem);
+    }
+
+    [Fact]
     public void A_wrong_value_is_reported_at_the_first_layer_that_has_it_with_its_position()
     {
         var model = ShippedModel.Quantized.Value;

@@ -118,6 +118,43 @@ public sealed class QuantizationCommandTests
     }
 
     [Fact]
+    public void SiLU_zero_points_reach_the_file_sample_runs_them_and_compile_refuses_them()
+    {
+        var folder = Directory.CreateTempSubdirectory("diffacc-zeropoint-").FullName;
+        var quant = Path.Combine(folder, "quant.json");
+        var (code, output, error) = CommandLine.Run("quantize", "--model", SmallModel.Value, "--steps", "4", "--groups", "2", "--trajectories", "2", "--silu-zero-point", "--out", quant);
+        Assert.True(code == 0, error);
+        using (var document = JsonDocument.Parse(File.ReadAllText(quant)))
+        {
+            var zeroPoints = document.RootElement.GetProperty("zero_points").EnumerateObject().ToList();
+            Assert.Contains(zeroPoints, p => p.Name == "conv_norm_out.silu");
+            Assert.All(zeroPoints, p => Assert.EndsWith(".silu", p.Name, StringComparison.Ordinal));
+            Assert.Contains($"; {zeroPoints.Count} SiLU outputs with a zero point", output);
+        }
+        (code, _, error) = CommandLine.Run("sample", "--model", SmallModel.Value, "--quant", quant, "--steps", "4", "--count", "2", "--out", Path.Combine(folder, "int8.png"));
+        Assert.True(code == 0, error);
+        (code, _, error) = CommandLine.Run("compile", "--model", SmallModel.Value, "--quant", quant, "--steps", "4", "--out", Path.Combine(folder, "compiled"));
+        Assert.Equal(1, code);
+        Assert.Contains("conv_norm_out.silu: has a zero point", error);
+        Assert.False(Directory.Exists(Path.Combine(folder, "compiled")));
+    }
+
+    [Fact]
+    public void The_SiLU_zero_point_adds_a_row_per_K_from_the_same_noise()
+    {
+        var folder = Path.Combine(Directory.CreateTempSubdirectory("diffacc-report-").FullName, "report");
+        var (code, output, error) = CommandLine.Run("report", "quant", "--model", SmallModel.Value, "--steps", "4", "--count", "4", "--test-images", "40", "--groups", "1", "2", "--trajectories", "2", "--silu-zero-point", "--out", folder);
+        Assert.True(code == 0, error);
+        Assert.True(File.Exists(Path.Combine(folder, "int8-k2-zp.png")));
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "summary.json")));
+        var rows = summary.RootElement.GetProperty("rows").EnumerateArray().ToList();
+        Assert.Equal(["fp32", "int8 static", "int8 static silu-zp", "int8 K=2", "int8 K=2 silu-zp"], rows.Select(r => r.GetProperty("name").GetString()));
+        Assert.NotEqual(rows[1].GetProperty("psnr").GetDouble(), rows[2].GetProperty("psnr").GetDouble());
+        Assert.Contains("| int8 step-wise (K = 2) + SiLU zero point |", File.ReadAllText(Path.Combine(folder, "report.md")));
+        Assert.Contains("20 samples in", output);
+    }
+
+    [Fact]
     public void Step_groups_can_be_cut_from_the_statistics()
     {
         var quant = Path.Combine(Directory.CreateTempSubdirectory("diffacc-quantize-").FullName, "quant.json");
