@@ -104,12 +104,8 @@ public sealed class QuantizationCommandTests
     [Fact]
     public void The_bias_correction_ablation_adds_a_corrected_row_per_K()
     {
-        var folder = Path.Combine(Directory.CreateTempSubdirectory("diffacc-report-").FullName, "report");
-        var (code, output, error) = CommandLine.Run("report", "quant", "--model", SmallModel.Value, "--steps", "4", "--count", "4", "--test-images", "40", "--groups", "1", "2", "--trajectories", "2", "--bias-correction", "--out", folder);
-        Assert.True(code == 0, error);
+        var (folder, output, rows) = ReportWithRowPerK("--bias-correction");
         Assert.True(File.Exists(Path.Combine(folder, "int8-k2-bc.png")));
-        using var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "summary.json")));
-        var rows = summary.RootElement.GetProperty("rows").EnumerateArray().ToList();
         Assert.Equal(["fp32", "int8 static", "int8 static bias-corrected", "int8 K=2", "int8 K=2 bias-corrected"], rows.Select(r => r.GetProperty("name").GetString()));
         // The correction changes the samples: its paired PSNR is not the uncorrected row's.
         Assert.NotEqual(rows[3].GetProperty("psnr").GetDouble(), rows[4].GetProperty("psnr").GetDouble());
@@ -142,16 +138,22 @@ public sealed class QuantizationCommandTests
     [Fact]
     public void The_SiLU_zero_point_adds_a_row_per_K_from_the_same_noise()
     {
-        var folder = Path.Combine(Directory.CreateTempSubdirectory("diffacc-report-").FullName, "report");
-        var (code, output, error) = CommandLine.Run("report", "quant", "--model", SmallModel.Value, "--steps", "4", "--count", "4", "--test-images", "40", "--groups", "1", "2", "--trajectories", "2", "--silu-zero-point", "--out", folder);
-        Assert.True(code == 0, error);
+        var (folder, output, rows) = ReportWithRowPerK("--silu-zero-point");
         Assert.True(File.Exists(Path.Combine(folder, "int8-k2-zp.png")));
-        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "summary.json")));
-        var rows = summary.RootElement.GetProperty("rows").EnumerateArray().ToList();
         Assert.Equal(["fp32", "int8 static", "int8 static silu-zp", "int8 K=2", "int8 K=2 silu-zp"], rows.Select(r => r.GetProperty("name").GetString()));
         Assert.NotEqual(rows[1].GetProperty("psnr").GetDouble(), rows[2].GetProperty("psnr").GetDouble());
         Assert.Contains("| int8 step-wise (K = 2) + SiLU zero point |", File.ReadAllText(Path.Combine(folder, "report.md")));
         Assert.Contains("20 samples in", output);
+    }
+
+    /// <summary>report quant on the small model, K = 1 and 2, 4 images, with an option that adds a row per K.</summary>
+    private static (string Folder, string Output, List<JsonElement> Rows) ReportWithRowPerK(string option)
+    {
+        var folder = Path.Combine(Directory.CreateTempSubdirectory("diffacc-report-").FullName, "report");
+        var (code, output, error) = CommandLine.Run("report", "quant", "--model", SmallModel.Value, "--steps", "4", "--count", "4", "--test-images", "40", "--groups", "1", "2", "--trajectories", "2", option, "--out", folder);
+        Assert.True(code == 0, error);
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "summary.json")));
+        return (folder, output, [.. summary.RootElement.GetProperty("rows").EnumerateArray().Select(r => r.Clone())]);
     }
 
     [Fact]

@@ -10,12 +10,9 @@ namespace DiffAcc.Model.Tests;
 
 public sealed class Int8ModelTests
 {
-    private static readonly UNet2D Tiny = UNet2D.Load(Path.Combine(ReferenceFolder(), "Reference", "tiny-unet"));
+    private static readonly UNet2D Tiny = TinyCalibration.Model;
 
-    private static readonly Lazy<StepwiseCalibration> Calibration = new(() =>
-        StepwiseCalibration.Run(Tiny, NoiseSchedule.Ddpm, new DdimScheduler(NoiseSchedule.Ddpm, 6), "ddim", 4, 11));
-
-    private static string ReferenceFolder([System.Runtime.CompilerServices.CallerFilePath] string file = "") => Path.GetDirectoryName(file)!;
+    private static Lazy<StepwiseCalibration> Calibration => TinyCalibration.Calibration;
 
     [Fact]
     public void Every_activation_point_is_named_once_in_forward_order()

@@ -15,12 +15,9 @@ namespace DiffAcc.Model.Tests;
 /// </summary>
 public sealed class ZeroPointTests
 {
-    private static readonly UNet2D Tiny = UNet2D.Load(Path.Combine(ReferenceFolder(), "Reference", "tiny-unet"));
+    private static readonly UNet2D Tiny = TinyCalibration.Model;
 
-    private static readonly Lazy<StepwiseCalibration> Calibration = new(() =>
-        StepwiseCalibration.Run(Tiny, NoiseSchedule.Ddpm, new DdimScheduler(NoiseSchedule.Ddpm, 6), "ddim", 4, 11));
-
-    private static string ReferenceFolder([System.Runtime.CompilerServices.CallerFilePath] string file = "") => Path.GetDirectoryName(file)!;
+    private static Lazy<StepwiseCalibration> Calibration => TinyCalibration.Calibration;
 
     [Fact]
     public void SiLU_outputs_get_a_zero_point_whose_lowest_code_is_SiLUs_minimum_and_a_finer_step()
