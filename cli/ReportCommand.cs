@@ -61,7 +61,7 @@ internal static class ReportCommand
 
     internal sealed record Settings(string Model, string Features, string Dataset, int Steps, int Count, int TestImages, int[] Groups, int Trajectories, ulong Seed, string Output, int Resamples = 200, StepGrouping Grouping = StepGrouping.Equal, bool BiasCorrection = false, bool SiluZeroPoint = false);
 
-    internal sealed record Row(string Name, string Grid, double Fd, double? Psnr, double? MeanSqnr, double? MinSqnr, (double Low, double High)? FdCi = null, (double Low, double High)? PsnrCi = null, string? Key = null, int? Groups = null);
+    internal sealed record Row(string Name, string Grid, double Fd, double? Psnr, double? MeanSqnr, double? MinSqnr, (double Low, double High)? FdCi = null, (double Low, double High)? PsnrCi = null, string? Key = null, int? Groups = null, double[][]? Features = null, double? FdMinusStatic = null, (double Low, double High)? FdMinusStaticCi = null);
 
     /// <summary>summary.json: one row per model, in the names and fields scripts compare.</summary>
     private sealed record SummaryRow(
@@ -72,7 +72,9 @@ internal static class ReportCommand
         [property: JsonPropertyName("psnr")] double? Psnr,
         [property: JsonPropertyName("psnr_ci")] double[]? PsnrCi,
         [property: JsonPropertyName("sqnr_mean")] double? SqnrMean,
-        [property: JsonPropertyName("sqnr_min")] double? SqnrMin);
+        [property: JsonPropertyName("sqnr_min")] double? SqnrMin,
+        [property: JsonPropertyName("fd_minus_static")] double? FdMinusStatic,
+        [property: JsonPropertyName("fd_minus_static_ci")] double[]? FdMinusStaticCi);
 
     private sealed record Summary(
         [property: JsonPropertyName("rows")] IReadOnlyList<SummaryRow> Rows,
@@ -156,18 +158,19 @@ internal static class ReportCommand
             }
         });
         var seconds = watch.Elapsed.TotalSeconds;
+        rows = PairedWithStatic(rows, testFeatures, s);
         var sampled = s.Count * (1 + (s.Groups.Distinct().Count() * (s.BiasCorrection ? 2 : 1) * (s.SiluZeroPoint ? 2 : 1)));
         var timesteps = scheduler.Timesteps;
         SqnrPlot.Save(Path.Combine(s.Output, "sqnr.png"), timesteps, sqnrSeries);
         var table = new Table().Title($"{s.Count} images, DDIM {s.Steps} steps, calibrated on {s.Trajectories} trajectories; Frechet distance to {test.Shape[0]} test images; 95 % bootstrap intervals")
-            .AddColumn("model").AddColumn(new TableColumn("Frechet distance").RightAligned()).AddColumn(new TableColumn("PSNR vs FP32").RightAligned())
+            .AddColumn("model").AddColumn(new TableColumn("Frechet distance").RightAligned()).AddColumn(new TableColumn("minus static, paired").RightAligned()).AddColumn(new TableColumn("PSNR vs FP32").RightAligned())
             .AddColumn(new TableColumn("noise SQNR mean").RightAligned()).AddColumn(new TableColumn("noise SQNR min").RightAligned());
         foreach (var row in rows)
-            table.AddRow(Markup.Escape(row.Name), Markup.Escape(Figure(row.Fd, "") + Interval(row.FdCi, "")), Markup.Escape(Figure(row.Psnr, " dB") + Interval(row.PsnrCi, "")), Figure(row.MeanSqnr, " dB"), Figure(row.MinSqnr, " dB"));
+            table.AddRow(Markup.Escape(row.Name), Markup.Escape(Figure(row.Fd, "") + Interval(row.FdCi, "")), Markup.Escape(Difference(row)), Markup.Escape(Figure(row.Psnr, " dB") + Interval(row.PsnrCi, "")), Figure(row.MeanSqnr, " dB"), Figure(row.MinSqnr, " dB"));
         AnsiConsole.Write(table);
         Console.WriteLine($"{sampled} samples in {seconds:0.0} s ({sampled / seconds:0.00} samples/s)");
         var summary = new Summary(
-            [.. rows.Where(r => r.Key is not null).Select(r => new SummaryRow(r.Key!, r.Groups, Round(r.Fd), Pair(r.FdCi!.Value), r.Psnr is { } p ? Round(p) : null, r.PsnrCi is { } c ? Pair(c) : null, r.MeanSqnr is { } m ? Round(m) : null, r.MinSqnr is { } n ? Round(n) : null))],
+            [.. rows.Where(r => r.Key is not null).Select(r => new SummaryRow(r.Key!, r.Groups, Round(r.Fd), Pair(r.FdCi!.Value), r.Psnr is { } p ? Round(p) : null, r.PsnrCi is { } c ? Pair(c) : null, r.MeanSqnr is { } m ? Round(m) : null, r.MinSqnr is { } n ? Round(n) : null, r.FdMinusStatic is { } d ? Round(d) : null, r.FdMinusStaticCi is { } dc ? Pair(dc) : null))],
             Round(rows[0].Fd), s.Count, s.Steps, s.Grouping.ToString().ToLowerInvariant(), s.Resamples, Round(seconds), Round(sampled / seconds));
         var report = TemplateText.Render("report.md.sbn", new
         {
@@ -175,7 +178,7 @@ internal static class ReportCommand
             test_images = test.Shape[0],
             sqnr_samples = Math.Min(s.Count, ComparedSampling.DefaultSqnrSamples),
             grouping = s.Grouping.ToString().ToLowerInvariant(),
-            rows = rows.Select(r => new { r.Name, r.Grid, fd = Figure(r.Fd, "") + Interval(r.FdCi, ""), psnr = Figure(r.Psnr, " dB") + Interval(r.PsnrCi, ""), mean_sqnr = Figure(r.MeanSqnr, " dB"), min_sqnr = Figure(r.MinSqnr, " dB") }),
+            rows = rows.Select(r => new { r.Name, r.Grid, fd = Figure(r.Fd, "") + Interval(r.FdCi, ""), fd_minus_static = Difference(r), psnr = Figure(r.Psnr, " dB") + Interval(r.PsnrCi, ""), mean_sqnr = Figure(r.MeanSqnr, " dB"), min_sqnr = Figure(r.MinSqnr, " dB") }),
             seconds = seconds.ToString("0.0", CultureInfo.InvariantCulture),
             samples = sampled,
             rate = (sampled / seconds).ToString("0.00", CultureInfo.InvariantCulture),
@@ -206,7 +209,26 @@ internal static class ReportCommand
             psnr = perImage.Average();
             psnrCi = Bootstrap.Interval(perImage.Length, s.Resamples, s.Seed + 7, pick => pick.Average(i => perImage[i]));
         }
-        return new Row(name, grid, fd, psnr, sqnr?.Average(), sqnr?.Min(), fdCi, psnrCi);
+        return new Row(name, grid, fd, psnr, sqnr?.Average(), sqnr?.Min(), fdCi, psnrCi, Features: features);
+    }
+
+    private static string Difference(Row row)
+        => row.FdMinusStatic is { } d ? d.ToString("+0.00;-0.00", CultureInfo.InvariantCulture) + Interval(row.FdMinusStaticCi, "") : "-";
+
+    /// <summary>
+    /// Each int8 row's Frechet distance minus the static row's, with its interval over the same
+    /// resamples of both: image i of every row starts from the same noise, so the pair moves together
+    /// and the difference's interval is far narrower than either distance's.
+    /// </summary>
+    private static List<Row> PairedWithStatic(List<Row> rows, double[][] testFeatures, Settings s)
+    {
+        if (rows.FirstOrDefault(r => r.Key == "int8 static") is not { Features: { } baseline } basis)
+            return rows;
+        return [.. rows.Select(r => r.Groups is null || r == basis || r.Features is not { } features ? r : r with
+        {
+            FdMinusStatic = r.Fd - basis.Fd,
+            FdMinusStaticCi = Bootstrap.Interval(features.Length, s.Resamples, s.Seed + 7, pick => FrechetDistance.Between([.. pick.Select(i => features[i])], testFeatures) - FrechetDistance.Between([.. pick.Select(i => baseline[i])], testFeatures)),
+        })];
     }
 
     private static double Round(double value) => Math.Round(value, 4);

@@ -85,6 +85,11 @@ public sealed class QuantizationCommandTests
                 Assert.True(psnrCi[0] <= psnrCi[1]);
                 Assert.True(row.GetProperty("sqnr_min").GetDouble() <= row.GetProperty("sqnr_mean").GetDouble());
             }
+            // The paired difference: none for FP32 and static itself; K = 4's is its distance minus static's.
+            Assert.Equal(System.Text.Json.JsonValueKind.Null, rows[1].GetProperty("fd_minus_static").ValueKind);
+            Assert.Equal(rows[2].GetProperty("fd").GetDouble() - rows[1].GetProperty("fd").GetDouble(), rows[2].GetProperty("fd_minus_static").GetDouble(), 3);
+            var differenceCi = rows[2].GetProperty("fd_minus_static_ci").EnumerateArray().Select(v => v.GetDouble()).ToList();
+            Assert.True(differenceCi[0] <= differenceCi[1]);
             Assert.Equal(6, summary.RootElement.GetProperty("samples_per_row").GetInt32());
             Assert.True(summary.RootElement.GetProperty("samples_per_second").GetDouble() > 0);
         }
@@ -92,6 +97,8 @@ public sealed class QuantizationCommandTests
         Assert.Contains("| Fashion-MNIST training images (floor) |", report);
         Assert.Contains("| int8 static (K = 1) |", report);
         Assert.Contains("| int8 step-wise (K = 4) |", report);
+        Assert.Matches(@"\| int8 static \(K = 1\) \| [\d.]+ \[[\d.]+, [\d.]+\] \| - \|", report);
+        Assert.Matches(@"\| int8 step-wise \(K = 4\) \| [\d.]+ \[[\d.]+, [\d.]+\] \| [+-][\d.]+ \[-?[\d.]+, -?[\d.]+\] \|", report);
         // Four step rows with one SQNR per variant.
         Assert.Equal(4, report.Split('\n').Count(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\| \d \| \d+ \| -?\d+\.\d\d \| -?\d+\.\d\d \|$")));
         Assert.Contains("Frechet distance", output);
