@@ -9,19 +9,16 @@ namespace DiffAcc.Model.Quantization;
 /// </summary>
 public static class ActivationPoints
 {
-    public static IReadOnlyList<string> Of(UNetConfig config, Func<string, bool> hasParameter)
-    {
-        var names = new Recorder();
-        UNetGraph.Forward(config, names, new Tensor([0]), hasParameter);
-        return names.Points;
-    }
+    public static IReadOnlyList<string> Of(UNetConfig config, Func<string, bool> hasParameter) => Walk(config, hasParameter).Points;
 
     /// <summary>The SiLU outputs: the points that may take a zero point (they only feed convolutions).</summary>
-    public static IReadOnlyList<string> SiluOutputs(UNetConfig config, Func<string, bool> hasParameter)
+    public static IReadOnlyList<string> SiluOutputs(UNetConfig config, Func<string, bool> hasParameter) => Walk(config, hasParameter).Silu;
+
+    private static Recorder Walk(UNetConfig config, Func<string, bool> hasParameter)
     {
         var names = new Recorder();
         UNetGraph.Forward(config, names, new Tensor([0]), hasParameter);
-        return names.Silu;
+        return names;
     }
 
     private sealed class Recorder : IUNetOperators<int>
