@@ -15,7 +15,7 @@ internal sealed class ModelOptions
 
     public static string ShippedFeatures => Path.Combine(ShippedFolder, "features");
 
-    /// <summary>The shipped UNet's quantization: 4 step groups calibrated on 32 DDIM trajectories of 50 steps.</summary>
+    /// <summary>The shipped UNet's quantization: 5 step groups calibrated on 32 DDIM trajectories of 50 steps.</summary>
     public static string ShippedQuantization => Path.Combine(ShippedFolder, "quantization.json");
 
     public Option<DirectoryInfo> Model { get; } = new("--model")

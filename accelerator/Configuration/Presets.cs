@@ -31,7 +31,7 @@ public static class Presets
         Tm = 4,
         Tn = 8,
         DspPacking = true,
-        StepGroups = 4,
+        StepGroups = 8,
         MaxChannels = 128,
         ActivationBufferKiB = 32,
         WeightBufferKiB = 8,

@@ -83,7 +83,7 @@ public class CompilerTests
     }
 }
 
-/// <summary>The shipped Fashion-MNIST UNet with its shipped quantization (4 step groups).</summary>
+/// <summary>The shipped Fashion-MNIST UNet with its shipped quantization (5 step groups).</summary>
 internal static class ShippedModel
 {
     public static string Folder([System.Runtime.CompilerServices.CallerFilePath] string file = "")
