@@ -17,7 +17,7 @@ internal static class QuantizeCommand
         var trajectories = new Option<int>("--trajectories") { Description = "FP32 sampling trajectories to calibrate on", DefaultValueFactory = _ => 32 };
         var output = new Option<FileInfo>("--out") { Description = "Quantization file to write (JSON)", Required = true };
         var grouping = GroupingOption();
-        var siluZeroPoint = new Option<bool>("--silu-zero-point") { Description = "SiLU outputs asymmetric: [SiLU's minimum, clip] over all 256 codes with a zero point, instead of [-clip, clip] (the int8 model runs it; compile refuses it until the hardware pads with the zero point)" };
+        var siluZeroPoint = new Option<bool>("--silu-zero-point") { Description = "SiLU outputs asymmetric: [SiLU's minimum, clip] over all 256 codes with a zero point, instead of [-clip, clip] (the int8 model and the accelerator run it: convolutions fold the zero point into their bias and pad with it)" };
         var command = new Command("quantize", "Calibrate int8 activation scales per step group from FP32 DDIM trajectories (MSE clipping) and write a quantization file")
         {
             options.Model, options.Steps, groups, grouping, siluZeroPoint, trajectories, options.Seed, output,

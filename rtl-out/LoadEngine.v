@@ -77,315 +77,319 @@ module LoadEngine (
   output wire Tables_Parameter, // @[LoadEngine.cs:33]
   output wire [3:0] Tables_ParameterSlot, // @[LoadEngine.cs:33]
   output wire [127:0] Tables_ParameterWord, // @[LoadEngine.cs:33]
-  output wire Waiting // @[LoadEngine.cs:238]
+  output wire PadWrite, // @[LoadEngine.cs:34]
+  output wire signed [7:0] PadValue, // @[LoadEngine.cs:35]
+  output wire Waiting // @[LoadEngine.cs:242]
 );
 
-  wire [255:0] dma_address_Instruction; // @[LoadEngine.cs:41]
-  wire [39:0] dma_address_Bases_0; // @[LoadEngine.cs:41]
-  wire [39:0] dma_address_Bases_1; // @[LoadEngine.cs:41]
-  wire [39:0] dma_address_Bases_2; // @[LoadEngine.cs:41]
-  wire [39:0] dma_address_Bases_3; // @[LoadEngine.cs:41]
-  wire [15:0] dma_address_Step; // @[LoadEngine.cs:41]
-  wire [2:0] dma_address_StepGroup; // @[LoadEngine.cs:41]
-  wire [39:0] dma_address_Address; // @[LoadEngine.cs:41]
-  wire beats_InValid; // @[LoadEngine.cs:48]
-  wire beats_InReady; // @[LoadEngine.cs:48]
-  wire [127:0] beats_InData; // @[LoadEngine.cs:48]
-  wire beats_OutValid; // @[LoadEngine.cs:48]
-  wire beats_OutReady; // @[LoadEngine.cs:48]
-  wire [127:0] beats_OutData; // @[LoadEngine.cs:48]
-  wire [8:0] beats_Count; // @[LoadEngine.cs:48]
-  wire beats_Clear; // @[LoadEngine.cs:48]
-  reg [1:0] setup; // @[LoadEngine.cs:50]
-  reg contiguous; // @[LoadEngine.cs:55]
-  reg [15:0] rows_last; // @[LoadEngine.cs:56]
-  reg [15:0] chunks_last; // @[LoadEngine.cs:57]
-  reg one_row; // @[LoadEngine.cs:58]
-  reg one_chunk; // @[LoadEngine.cs:59]
-  wire bursts_Start; // @[LoadEngine.cs:61]
-  wire bursts_Abort; // @[LoadEngine.cs:61]
-  wire [39:0] bursts_Address; // @[LoadEngine.cs:61]
-  wire [47:0] bursts_RunBytes; // @[LoadEngine.cs:61]
-  wire [15:0] bursts_Runs; // @[LoadEngine.cs:61]
-  wire [31:0] bursts_Stride; // @[LoadEngine.cs:61]
-  wire bursts_Freed; // @[LoadEngine.cs:61]
-  wire bursts_Arrived; // @[LoadEngine.cs:61]
-  wire bursts_Taken; // @[LoadEngine.cs:61]
-  wire bursts_Valid; // @[LoadEngine.cs:61]
-  wire [39:0] bursts_BurstAddress; // @[LoadEngine.cs:61]
-  wire [8:0] bursts_BurstBeats; // @[LoadEngine.cs:61]
-  wire bursts_Active; // @[LoadEngine.cs:61]
-  reg [47:0] run_bytes; // @[LoadEngine.cs:67]
-  reg [15:0] runs; // @[LoadEngine.cs:68]
-  reg [31:0] stride; // @[LoadEngine.cs:69]
-  reg consuming; // @[LoadEngine.cs:80]
-  reg [3:0] offset; // @[LoadEngine.cs:81]
-  reg [39:0] consumer_chunk; // @[LoadEngine.cs:82]
-  reg [15:0] row_in_chunk; // @[LoadEngine.cs:83]
-  reg [15:0] chunk; // @[LoadEngine.cs:84]
-  reg [12:0] chunk_row; // @[LoadEngine.cs:85]
-  reg [15:0] entry; // @[LoadEngine.cs:86]
-  reg part; // @[LoadEngine.cs:87]
-  reg [3:0] byte_index; // @[LoadEngine.cs:88]
-  wire done; // @[LoadEngine.cs:89]
-  reg at_chunk_end; // @[LoadEngine.cs:92]
-  reg at_last_chunk; // @[LoadEngine.cs:93]
-  wire pop; // @[LoadEngine.cs:96]
-  reg [127:0] row_part_0; // @[LoadEngine.cs:114]
-  reg [119:0] later_bytes; // @[LoadEngine.cs:191]
-  reg [15:0] entries_last; // @[LoadEngine.cs:195]
-  reg busy; // @[LoadEngine.cs:233]
+  wire [255:0] dma_address_Instruction; // @[LoadEngine.cs:43]
+  wire [39:0] dma_address_Bases_0; // @[LoadEngine.cs:43]
+  wire [39:0] dma_address_Bases_1; // @[LoadEngine.cs:43]
+  wire [39:0] dma_address_Bases_2; // @[LoadEngine.cs:43]
+  wire [39:0] dma_address_Bases_3; // @[LoadEngine.cs:43]
+  wire [15:0] dma_address_Step; // @[LoadEngine.cs:43]
+  wire [2:0] dma_address_StepGroup; // @[LoadEngine.cs:43]
+  wire [39:0] dma_address_Address; // @[LoadEngine.cs:43]
+  wire beats_InValid; // @[LoadEngine.cs:50]
+  wire beats_InReady; // @[LoadEngine.cs:50]
+  wire [127:0] beats_InData; // @[LoadEngine.cs:50]
+  wire beats_OutValid; // @[LoadEngine.cs:50]
+  wire beats_OutReady; // @[LoadEngine.cs:50]
+  wire [127:0] beats_OutData; // @[LoadEngine.cs:50]
+  wire [8:0] beats_Count; // @[LoadEngine.cs:50]
+  wire beats_Clear; // @[LoadEngine.cs:50]
+  reg [1:0] setup; // @[LoadEngine.cs:52]
+  reg contiguous; // @[LoadEngine.cs:57]
+  reg [15:0] rows_last; // @[LoadEngine.cs:58]
+  reg [15:0] chunks_last; // @[LoadEngine.cs:59]
+  reg one_row; // @[LoadEngine.cs:60]
+  reg one_chunk; // @[LoadEngine.cs:61]
+  wire bursts_Start; // @[LoadEngine.cs:63]
+  wire bursts_Abort; // @[LoadEngine.cs:63]
+  wire [39:0] bursts_Address; // @[LoadEngine.cs:63]
+  wire [47:0] bursts_RunBytes; // @[LoadEngine.cs:63]
+  wire [15:0] bursts_Runs; // @[LoadEngine.cs:63]
+  wire [31:0] bursts_Stride; // @[LoadEngine.cs:63]
+  wire bursts_Freed; // @[LoadEngine.cs:63]
+  wire bursts_Arrived; // @[LoadEngine.cs:63]
+  wire bursts_Taken; // @[LoadEngine.cs:63]
+  wire bursts_Valid; // @[LoadEngine.cs:63]
+  wire [39:0] bursts_BurstAddress; // @[LoadEngine.cs:63]
+  wire [8:0] bursts_BurstBeats; // @[LoadEngine.cs:63]
+  wire bursts_Active; // @[LoadEngine.cs:63]
+  reg [47:0] run_bytes; // @[LoadEngine.cs:69]
+  reg [15:0] runs; // @[LoadEngine.cs:70]
+  reg [31:0] stride; // @[LoadEngine.cs:71]
+  reg consuming; // @[LoadEngine.cs:82]
+  reg [3:0] offset; // @[LoadEngine.cs:83]
+  reg [39:0] consumer_chunk; // @[LoadEngine.cs:84]
+  reg [15:0] row_in_chunk; // @[LoadEngine.cs:85]
+  reg [15:0] chunk; // @[LoadEngine.cs:86]
+  reg [12:0] chunk_row; // @[LoadEngine.cs:87]
+  reg [15:0] entry; // @[LoadEngine.cs:88]
+  reg part; // @[LoadEngine.cs:89]
+  reg [3:0] byte_index; // @[LoadEngine.cs:90]
+  wire done; // @[LoadEngine.cs:91]
+  reg at_chunk_end; // @[LoadEngine.cs:94]
+  reg at_last_chunk; // @[LoadEngine.cs:95]
+  wire pop; // @[LoadEngine.cs:98]
+  reg [127:0] row_part_0; // @[LoadEngine.cs:116]
+  reg [119:0] later_bytes; // @[LoadEngine.cs:195]
+  reg [15:0] entries_last; // @[LoadEngine.cs:199]
+  reg busy; // @[LoadEngine.cs:237]
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [10:0] room_is_reserved; // @[LoadEngine.cs:232]
+  wire [10:0] room_is_reserved; // @[LoadEngine.cs:236]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire Write_Valid_eq; // @[LoadEngine.cs:125]
-  wire [255:0] Write_Data_0_cat; // @[LoadEngine.cs:123]
-  wire Requantizer_Write_and; // @[LoadEngine.cs:171]
-  wire [15:0] Requantizer_ChannelBlock_add; // @[LoadEngine.cs:173]
-  wire Tables_Activation_and; // @[LoadEngine.cs:186]
-  wire [31:0] contiguous_mul; // @[LoadEngine.cs:55]
-  wire [30:0] run_bytes_mux_shiftleft; // @[LoadEngine.cs:67]
-  wire [31:0] run_bytes_mux_mul; // @[LoadEngine.cs:67]
-  wire [31:0] run_bytes_mux; // @[LoadEngine.cs:67]
-  wire [47:0] run_bytes_mul; // @[LoadEngine.cs:67]
-  wire consuming_eq; // @[LoadEngine.cs:161, LoadEngine.cs:205, LoadEngine.cs:214, LoadEngine.cs:228]
-  wire consuming_and; // @[LoadEngine.cs:161, LoadEngine.cs:205, LoadEngine.cs:214, LoadEngine.cs:228]
-  wire consuming_mux_and_and; // @[LoadEngine.cs:161, LoadEngine.cs:205, LoadEngine.cs:214, LoadEngine.cs:228]
-  wire consuming_mux_and; // @[LoadEngine.cs:161, LoadEngine.cs:205, LoadEngine.cs:214, LoadEngine.cs:228]
-  wire consuming_mux_and_1; // @[LoadEngine.cs:161, LoadEngine.cs:205, LoadEngine.cs:214, LoadEngine.cs:228]
-  wire consuming_mux; // @[LoadEngine.cs:161, LoadEngine.cs:205, LoadEngine.cs:214, LoadEngine.cs:228]
-  wire consuming_eq_1; // @[LoadEngine.cs:161, LoadEngine.cs:205, LoadEngine.cs:214, LoadEngine.cs:228]
-  wire [3:0] offset_add; // @[LoadEngine.cs:141, LoadEngine.cs:152, LoadEngine.cs:215]
-  wire [15:0] row_in_chunk_add; // @[LoadEngine.cs:144, LoadEngine.cs:156, LoadEngine.cs:217]
-  wire [15:0] chunk_add; // @[LoadEngine.cs:147, LoadEngine.cs:218]
-  wire part_and; // @[LoadEngine.cs:128, LoadEngine.cs:133, LoadEngine.cs:223]
-  wire done_mux; // @[LoadEngine.cs:97, LoadEngine.cs:162, LoadEngine.cs:206]
-  wire pop_mux; // @[LoadEngine.cs:98, LoadEngine.cs:128, LoadEngine.cs:134, LoadEngine.cs:201]
-  wire [19:0] entries_last_cat; // @[LoadEngine.cs:195]
+  wire Write_Valid_eq; // @[LoadEngine.cs:127]
+  wire [255:0] Write_Data_0_cat; // @[LoadEngine.cs:125]
+  wire Requantizer_Write_and; // @[LoadEngine.cs:173]
+  wire [15:0] Requantizer_ChannelBlock_add; // @[LoadEngine.cs:175]
+  wire Tables_Activation_and; // @[LoadEngine.cs:190]
+  wire [31:0] contiguous_mul; // @[LoadEngine.cs:57]
+  wire [30:0] run_bytes_mux_shiftleft; // @[LoadEngine.cs:69]
+  wire [31:0] run_bytes_mux_mul; // @[LoadEngine.cs:69]
+  wire [31:0] run_bytes_mux; // @[LoadEngine.cs:69]
+  wire [47:0] run_bytes_mul; // @[LoadEngine.cs:69]
+  wire consuming_eq; // @[LoadEngine.cs:163, LoadEngine.cs:209, LoadEngine.cs:218, LoadEngine.cs:232]
+  wire consuming_and; // @[LoadEngine.cs:163, LoadEngine.cs:209, LoadEngine.cs:218, LoadEngine.cs:232]
+  wire consuming_mux_and_and; // @[LoadEngine.cs:163, LoadEngine.cs:209, LoadEngine.cs:218, LoadEngine.cs:232]
+  wire consuming_mux_and; // @[LoadEngine.cs:163, LoadEngine.cs:209, LoadEngine.cs:218, LoadEngine.cs:232]
+  wire consuming_mux_and_1; // @[LoadEngine.cs:163, LoadEngine.cs:209, LoadEngine.cs:218, LoadEngine.cs:232]
+  wire consuming_mux; // @[LoadEngine.cs:163, LoadEngine.cs:209, LoadEngine.cs:218, LoadEngine.cs:232]
+  wire consuming_eq_1; // @[LoadEngine.cs:163, LoadEngine.cs:209, LoadEngine.cs:218, LoadEngine.cs:232]
+  wire [3:0] offset_add; // @[LoadEngine.cs:143, LoadEngine.cs:154, LoadEngine.cs:219]
+  wire [15:0] row_in_chunk_add; // @[LoadEngine.cs:146, LoadEngine.cs:158, LoadEngine.cs:221]
+  wire [15:0] chunk_add; // @[LoadEngine.cs:149, LoadEngine.cs:222]
+  wire part_and; // @[LoadEngine.cs:130, LoadEngine.cs:135, LoadEngine.cs:227]
+  wire done_mux; // @[LoadEngine.cs:99, LoadEngine.cs:164, LoadEngine.cs:210]
+  wire pop_mux; // @[LoadEngine.cs:100, LoadEngine.cs:130, LoadEngine.cs:136, LoadEngine.cs:205]
+  wire [19:0] entries_last_cat; // @[LoadEngine.cs:199]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign Write_Valid_eq = Control_Instruction[4:0] == 5'd3; // @[LoadEngine.cs:125]
-  assign Write_Data_0_cat = {beats_OutData, row_part_0}; // @[LoadEngine.cs:123]
-  assign Requantizer_Write_and = (beats_OutValid & consuming) & Write_Valid_eq; // @[LoadEngine.cs:171]
-  assign Requantizer_ChannelBlock_add = Control_Instruction[94:79] + entry; // @[LoadEngine.cs:173]
-  assign Tables_Activation_and = Write_Valid_eq & (Control_Instruction[78:76] == 3'd1); // @[LoadEngine.cs:186]
-  assign contiguous_mul = $unsigned(Control_Instruction[110:95]) * 16'd32; // @[LoadEngine.cs:55]
-  assign run_bytes_mux_shiftleft = {15'd0, Control_Instruction[110:95]} << (Tables_Activation_and ? 4'd8 : 4'd4); // @[LoadEngine.cs:67]
-  assign run_bytes_mux_mul = $unsigned(Control_Instruction[110:95]) * 16'd32; // @[LoadEngine.cs:67]
-  assign run_bytes_mux = Write_Valid_eq ? {1'd0, run_bytes_mux_shiftleft} : run_bytes_mux_mul; // @[LoadEngine.cs:67]
-  assign run_bytes_mul = $unsigned(run_bytes_mux) * $unsigned(Control_Instruction[126:111]); // @[LoadEngine.cs:67]
-  assign consuming_eq = setup == 2'd1; // @[LoadEngine.cs:161, LoadEngine.cs:205, LoadEngine.cs:214, LoadEngine.cs:228]
-  assign consuming_and = Tables_Activation_and & (byte_index != 4'd15); // @[LoadEngine.cs:161, LoadEngine.cs:205, LoadEngine.cs:214, LoadEngine.cs:228]
-  assign consuming_mux_and_and = ((beats_OutValid & consuming) & (~Write_Valid_eq)) & (part == 1'b1); // @[LoadEngine.cs:161, LoadEngine.cs:205, LoadEngine.cs:214, LoadEngine.cs:228]
-  assign consuming_mux_and = consuming_mux_and_and & Write_Granted; // @[LoadEngine.cs:161, LoadEngine.cs:205, LoadEngine.cs:214, LoadEngine.cs:228]
-  assign consuming_mux_and_1 = at_chunk_end & at_last_chunk; // @[LoadEngine.cs:161, LoadEngine.cs:205, LoadEngine.cs:214, LoadEngine.cs:228]
-  assign consuming_mux = consuming_mux_and ? (consuming_mux_and_1 ? 1'b0 : consuming) : consuming; // @[LoadEngine.cs:161, LoadEngine.cs:205, LoadEngine.cs:214, LoadEngine.cs:228]
-  assign consuming_eq_1 = entry == entries_last; // @[LoadEngine.cs:161, LoadEngine.cs:205, LoadEngine.cs:214, LoadEngine.cs:228]
-  assign offset_add = offset + 4'd0; // @[LoadEngine.cs:141, LoadEngine.cs:152, LoadEngine.cs:215]
-  assign row_in_chunk_add = row_in_chunk + 16'd1; // @[LoadEngine.cs:144, LoadEngine.cs:156, LoadEngine.cs:217]
-  assign chunk_add = chunk + 16'd1; // @[LoadEngine.cs:147, LoadEngine.cs:218]
-  assign part_and = ((beats_OutValid & consuming) & (~Write_Valid_eq)) & (part != 1'b1); // @[LoadEngine.cs:128, LoadEngine.cs:133, LoadEngine.cs:223]
-  assign done_mux = consuming_mux_and ? (consuming_mux_and_1 ? 1'b1 : 1'b0) : 1'b0; // @[LoadEngine.cs:97, LoadEngine.cs:162, LoadEngine.cs:206]
-  assign pop_mux = consuming_mux_and ? 1'b1 : (part_and ? 1'b1 : 1'b0); // @[LoadEngine.cs:98, LoadEngine.cs:128, LoadEngine.cs:134, LoadEngine.cs:201]
-  assign entries_last_cat = {Control_Instruction[110:95], 4'd0}; // @[LoadEngine.cs:195]
-  assign Control_Busy = busy; // @[LoadEngine.cs:235]
-  assign Control_Done = done; // @[LoadEngine.cs:236]
-  assign Control_Stalled = 1'b0; // @[LoadEngine.cs:237]
-  assign Read_Valid = bursts_Valid; // @[LoadEngine.cs:72]
-  assign Read_Address = bursts_BurstAddress; // @[LoadEngine.cs:73]
-  assign Read_Beats = bursts_BurstBeats; // @[LoadEngine.cs:74]
-  assign Write_Valid = ((beats_OutValid & consuming) & (~Write_Valid_eq)) & (part == 1'b1); // @[LoadEngine.cs:125]
-  assign Write_Group = Control_Instruction[77:76]; // @[LoadEngine.cs:99]
-  assign Write_Address = chunk_row + row_in_chunk[12:0]; // @[LoadEngine.cs:100]
-  assign Write_Data_0 = Write_Data_0_cat[7:0]; // @[LoadEngine.cs:123]
-  assign Write_Data_1 = Write_Data_0_cat[15:8]; // @[LoadEngine.cs:123]
-  assign Write_Data_2 = Write_Data_0_cat[23:16]; // @[LoadEngine.cs:123]
-  assign Write_Data_3 = Write_Data_0_cat[31:24]; // @[LoadEngine.cs:123]
-  assign Write_Data_4 = Write_Data_0_cat[39:32]; // @[LoadEngine.cs:123]
-  assign Write_Data_5 = Write_Data_0_cat[47:40]; // @[LoadEngine.cs:123]
-  assign Write_Data_6 = Write_Data_0_cat[55:48]; // @[LoadEngine.cs:123]
-  assign Write_Data_7 = Write_Data_0_cat[63:56]; // @[LoadEngine.cs:123]
-  assign Write_Data_8 = Write_Data_0_cat[71:64]; // @[LoadEngine.cs:123]
-  assign Write_Data_9 = Write_Data_0_cat[79:72]; // @[LoadEngine.cs:123]
-  assign Write_Data_10 = Write_Data_0_cat[87:80]; // @[LoadEngine.cs:123]
-  assign Write_Data_11 = Write_Data_0_cat[95:88]; // @[LoadEngine.cs:123]
-  assign Write_Data_12 = Write_Data_0_cat[103:96]; // @[LoadEngine.cs:123]
-  assign Write_Data_13 = Write_Data_0_cat[111:104]; // @[LoadEngine.cs:123]
-  assign Write_Data_14 = Write_Data_0_cat[119:112]; // @[LoadEngine.cs:123]
-  assign Write_Data_15 = Write_Data_0_cat[127:120]; // @[LoadEngine.cs:123]
-  assign Write_Data_16 = Write_Data_0_cat[135:128]; // @[LoadEngine.cs:123]
-  assign Write_Data_17 = Write_Data_0_cat[143:136]; // @[LoadEngine.cs:123]
-  assign Write_Data_18 = Write_Data_0_cat[151:144]; // @[LoadEngine.cs:123]
-  assign Write_Data_19 = Write_Data_0_cat[159:152]; // @[LoadEngine.cs:123]
-  assign Write_Data_20 = Write_Data_0_cat[167:160]; // @[LoadEngine.cs:123]
-  assign Write_Data_21 = Write_Data_0_cat[175:168]; // @[LoadEngine.cs:123]
-  assign Write_Data_22 = Write_Data_0_cat[183:176]; // @[LoadEngine.cs:123]
-  assign Write_Data_23 = Write_Data_0_cat[191:184]; // @[LoadEngine.cs:123]
-  assign Write_Data_24 = Write_Data_0_cat[199:192]; // @[LoadEngine.cs:123]
-  assign Write_Data_25 = Write_Data_0_cat[207:200]; // @[LoadEngine.cs:123]
-  assign Write_Data_26 = Write_Data_0_cat[215:208]; // @[LoadEngine.cs:123]
-  assign Write_Data_27 = Write_Data_0_cat[223:216]; // @[LoadEngine.cs:123]
-  assign Write_Data_28 = Write_Data_0_cat[231:224]; // @[LoadEngine.cs:123]
-  assign Write_Data_29 = Write_Data_0_cat[239:232]; // @[LoadEngine.cs:123]
-  assign Write_Data_30 = Write_Data_0_cat[247:240]; // @[LoadEngine.cs:123]
-  assign Write_Data_31 = Write_Data_0_cat[255:248]; // @[LoadEngine.cs:123]
-  assign Requantizer_Write = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd0); // @[LoadEngine.cs:171]
-  assign Requantizer_Lane = Control_Instruction[83:79] + entry[4:0]; // @[LoadEngine.cs:172]
-  assign Requantizer_StepGroup = Control_StepGroup; // @[LoadEngine.cs:174]
-  assign Requantizer_ChannelBlock = Requantizer_ChannelBlock_add[8:5]; // @[LoadEngine.cs:173]
-  assign Requantizer_Bias = beats_OutData[31:0]; // @[LoadEngine.cs:175]
-  assign Requantizer_Multiplier = beats_OutData[47:32]; // @[LoadEngine.cs:176]
-  assign Requantizer_Shift = beats_OutData[53:48]; // @[LoadEngine.cs:177]
-  assign Tables_Activation = Requantizer_Write_and & Tables_Activation_and; // @[LoadEngine.cs:186]
-  assign Tables_ActivationSlot = Control_Instruction[79] + entry[4]; // @[LoadEngine.cs:187]
-  assign Tables_ActivationIndex = {entry[3:0], byte_index}; // @[LoadEngine.cs:188]
-  assign Tables_ActivationValue = (byte_index == 4'd0) ? beats_OutData[7:0] : later_bytes[7:0]; // @[LoadEngine.cs:194]
-  assign Tables_Channel = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd2); // @[LoadEngine.cs:178]
-  assign Tables_ChannelNumber = Control_Instruction[87:79] + entry[8:0]; // @[LoadEngine.cs:179]
-  assign Tables_ChannelGain = beats_OutData[15:0]; // @[LoadEngine.cs:180]
-  assign Tables_ChannelOffset = beats_OutData[63:22]; // @[LoadEngine.cs:181]
-  assign Tables_ChannelShift = beats_OutData[21:16]; // @[LoadEngine.cs:182]
-  assign Tables_Parameter = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd3); // @[LoadEngine.cs:183]
-  assign Tables_ParameterSlot = Control_Instruction[82:79] + entry[3:0]; // @[LoadEngine.cs:184]
-  assign Tables_ParameterWord = beats_OutData; // @[LoadEngine.cs:185]
-  assign Waiting = ((busy & (setup == 2'd0)) & (~beats_OutValid)) & (~Read_DataValid); // @[LoadEngine.cs:239]
-  assign dma_address_Instruction = Control_Instruction; // @[LoadEngine.cs:42]
-  assign dma_address_Bases_0 = Bases_0; // @[LoadEngine.cs:43]
-  assign dma_address_Bases_1 = Bases_1; // @[LoadEngine.cs:43]
-  assign dma_address_Bases_2 = Bases_2; // @[LoadEngine.cs:43]
-  assign dma_address_Bases_3 = Bases_3; // @[LoadEngine.cs:43]
-  assign dma_address_Step = Step; // @[LoadEngine.cs:44]
-  assign dma_address_StepGroup = Control_StepGroup; // @[LoadEngine.cs:45]
-  assign beats_InValid = Read_DataValid; // @[LoadEngine.cs:76]
-  assign beats_InData = Read_Data; // @[LoadEngine.cs:77]
-  assign beats_OutReady = pop; // @[LoadEngine.cs:210]
-  assign beats_Clear = Control_Abort; // @[LoadEngine.cs:49]
-  assign bursts_Start = setup == 2'd1; // @[LoadEngine.cs:64]
-  assign bursts_Abort = Control_Abort; // @[LoadEngine.cs:65]
-  assign bursts_Address = dma_address_Address; // @[LoadEngine.cs:66]
-  assign bursts_RunBytes = run_bytes; // @[LoadEngine.cs:67]
-  assign bursts_Runs = runs; // @[LoadEngine.cs:68]
-  assign bursts_Stride = stride; // @[LoadEngine.cs:69]
-  assign bursts_Freed = beats_OutValid & beats_OutReady; // @[LoadEngine.cs:70]
-  assign bursts_Arrived = Read_DataValid; // @[LoadEngine.cs:71]
-  assign bursts_Taken = Read_Valid & Read_Ready; // @[LoadEngine.cs:75]
-  assign done = Requantizer_Write_and ? (consuming_and ? done_mux : (consuming_eq_1 ? 1'b1 : done_mux)) : done_mux; // @[LoadEngine.cs:97, LoadEngine.cs:162, LoadEngine.cs:206]
-  assign pop = Requantizer_Write_and ? (consuming_and ? pop_mux : 1'b1) : pop_mux; // @[LoadEngine.cs:98, LoadEngine.cs:128, LoadEngine.cs:134, LoadEngine.cs:201]
-  assign room_is_reserved = {beats_InReady, beats_Count, bursts_Active}; // @[LoadEngine.cs:232]
+  assign Write_Valid_eq = Control_Instruction[4:0] == 5'd3; // @[LoadEngine.cs:127]
+  assign Write_Data_0_cat = {beats_OutData, row_part_0}; // @[LoadEngine.cs:125]
+  assign Requantizer_Write_and = (beats_OutValid & consuming) & Write_Valid_eq; // @[LoadEngine.cs:173]
+  assign Requantizer_ChannelBlock_add = Control_Instruction[94:79] + entry; // @[LoadEngine.cs:175]
+  assign Tables_Activation_and = Write_Valid_eq & (Control_Instruction[78:76] == 3'd1); // @[LoadEngine.cs:190]
+  assign contiguous_mul = $unsigned(Control_Instruction[110:95]) * 16'd32; // @[LoadEngine.cs:57]
+  assign run_bytes_mux_shiftleft = {15'd0, Control_Instruction[110:95]} << (Tables_Activation_and ? 4'd8 : 4'd4); // @[LoadEngine.cs:69]
+  assign run_bytes_mux_mul = $unsigned(Control_Instruction[110:95]) * 16'd32; // @[LoadEngine.cs:69]
+  assign run_bytes_mux = Write_Valid_eq ? {1'd0, run_bytes_mux_shiftleft} : run_bytes_mux_mul; // @[LoadEngine.cs:69]
+  assign run_bytes_mul = $unsigned(run_bytes_mux) * $unsigned(Control_Instruction[126:111]); // @[LoadEngine.cs:69]
+  assign consuming_eq = setup == 2'd1; // @[LoadEngine.cs:163, LoadEngine.cs:209, LoadEngine.cs:218, LoadEngine.cs:232]
+  assign consuming_and = Tables_Activation_and & (byte_index != 4'd15); // @[LoadEngine.cs:163, LoadEngine.cs:209, LoadEngine.cs:218, LoadEngine.cs:232]
+  assign consuming_mux_and_and = ((beats_OutValid & consuming) & (~Write_Valid_eq)) & (part == 1'b1); // @[LoadEngine.cs:163, LoadEngine.cs:209, LoadEngine.cs:218, LoadEngine.cs:232]
+  assign consuming_mux_and = consuming_mux_and_and & Write_Granted; // @[LoadEngine.cs:163, LoadEngine.cs:209, LoadEngine.cs:218, LoadEngine.cs:232]
+  assign consuming_mux_and_1 = at_chunk_end & at_last_chunk; // @[LoadEngine.cs:163, LoadEngine.cs:209, LoadEngine.cs:218, LoadEngine.cs:232]
+  assign consuming_mux = consuming_mux_and ? (consuming_mux_and_1 ? 1'b0 : consuming) : consuming; // @[LoadEngine.cs:163, LoadEngine.cs:209, LoadEngine.cs:218, LoadEngine.cs:232]
+  assign consuming_eq_1 = entry == entries_last; // @[LoadEngine.cs:163, LoadEngine.cs:209, LoadEngine.cs:218, LoadEngine.cs:232]
+  assign offset_add = offset + 4'd0; // @[LoadEngine.cs:143, LoadEngine.cs:154, LoadEngine.cs:219]
+  assign row_in_chunk_add = row_in_chunk + 16'd1; // @[LoadEngine.cs:146, LoadEngine.cs:158, LoadEngine.cs:221]
+  assign chunk_add = chunk + 16'd1; // @[LoadEngine.cs:149, LoadEngine.cs:222]
+  assign part_and = ((beats_OutValid & consuming) & (~Write_Valid_eq)) & (part != 1'b1); // @[LoadEngine.cs:130, LoadEngine.cs:135, LoadEngine.cs:227]
+  assign done_mux = consuming_mux_and ? (consuming_mux_and_1 ? 1'b1 : 1'b0) : 1'b0; // @[LoadEngine.cs:99, LoadEngine.cs:164, LoadEngine.cs:210]
+  assign pop_mux = consuming_mux_and ? 1'b1 : (part_and ? 1'b1 : 1'b0); // @[LoadEngine.cs:100, LoadEngine.cs:130, LoadEngine.cs:136, LoadEngine.cs:205]
+  assign entries_last_cat = {Control_Instruction[110:95], 4'd0}; // @[LoadEngine.cs:199]
+  assign Control_Busy = busy; // @[LoadEngine.cs:239]
+  assign Control_Done = done; // @[LoadEngine.cs:240]
+  assign Control_Stalled = 1'b0; // @[LoadEngine.cs:241]
+  assign Read_Valid = bursts_Valid; // @[LoadEngine.cs:74]
+  assign Read_Address = bursts_BurstAddress; // @[LoadEngine.cs:75]
+  assign Read_Beats = bursts_BurstBeats; // @[LoadEngine.cs:76]
+  assign Write_Valid = ((beats_OutValid & consuming) & (~Write_Valid_eq)) & (part == 1'b1); // @[LoadEngine.cs:127]
+  assign Write_Group = Control_Instruction[77:76]; // @[LoadEngine.cs:101]
+  assign Write_Address = chunk_row + row_in_chunk[12:0]; // @[LoadEngine.cs:102]
+  assign Write_Data_0 = Write_Data_0_cat[7:0]; // @[LoadEngine.cs:125]
+  assign Write_Data_1 = Write_Data_0_cat[15:8]; // @[LoadEngine.cs:125]
+  assign Write_Data_2 = Write_Data_0_cat[23:16]; // @[LoadEngine.cs:125]
+  assign Write_Data_3 = Write_Data_0_cat[31:24]; // @[LoadEngine.cs:125]
+  assign Write_Data_4 = Write_Data_0_cat[39:32]; // @[LoadEngine.cs:125]
+  assign Write_Data_5 = Write_Data_0_cat[47:40]; // @[LoadEngine.cs:125]
+  assign Write_Data_6 = Write_Data_0_cat[55:48]; // @[LoadEngine.cs:125]
+  assign Write_Data_7 = Write_Data_0_cat[63:56]; // @[LoadEngine.cs:125]
+  assign Write_Data_8 = Write_Data_0_cat[71:64]; // @[LoadEngine.cs:125]
+  assign Write_Data_9 = Write_Data_0_cat[79:72]; // @[LoadEngine.cs:125]
+  assign Write_Data_10 = Write_Data_0_cat[87:80]; // @[LoadEngine.cs:125]
+  assign Write_Data_11 = Write_Data_0_cat[95:88]; // @[LoadEngine.cs:125]
+  assign Write_Data_12 = Write_Data_0_cat[103:96]; // @[LoadEngine.cs:125]
+  assign Write_Data_13 = Write_Data_0_cat[111:104]; // @[LoadEngine.cs:125]
+  assign Write_Data_14 = Write_Data_0_cat[119:112]; // @[LoadEngine.cs:125]
+  assign Write_Data_15 = Write_Data_0_cat[127:120]; // @[LoadEngine.cs:125]
+  assign Write_Data_16 = Write_Data_0_cat[135:128]; // @[LoadEngine.cs:125]
+  assign Write_Data_17 = Write_Data_0_cat[143:136]; // @[LoadEngine.cs:125]
+  assign Write_Data_18 = Write_Data_0_cat[151:144]; // @[LoadEngine.cs:125]
+  assign Write_Data_19 = Write_Data_0_cat[159:152]; // @[LoadEngine.cs:125]
+  assign Write_Data_20 = Write_Data_0_cat[167:160]; // @[LoadEngine.cs:125]
+  assign Write_Data_21 = Write_Data_0_cat[175:168]; // @[LoadEngine.cs:125]
+  assign Write_Data_22 = Write_Data_0_cat[183:176]; // @[LoadEngine.cs:125]
+  assign Write_Data_23 = Write_Data_0_cat[191:184]; // @[LoadEngine.cs:125]
+  assign Write_Data_24 = Write_Data_0_cat[199:192]; // @[LoadEngine.cs:125]
+  assign Write_Data_25 = Write_Data_0_cat[207:200]; // @[LoadEngine.cs:125]
+  assign Write_Data_26 = Write_Data_0_cat[215:208]; // @[LoadEngine.cs:125]
+  assign Write_Data_27 = Write_Data_0_cat[223:216]; // @[LoadEngine.cs:125]
+  assign Write_Data_28 = Write_Data_0_cat[231:224]; // @[LoadEngine.cs:125]
+  assign Write_Data_29 = Write_Data_0_cat[239:232]; // @[LoadEngine.cs:125]
+  assign Write_Data_30 = Write_Data_0_cat[247:240]; // @[LoadEngine.cs:125]
+  assign Write_Data_31 = Write_Data_0_cat[255:248]; // @[LoadEngine.cs:125]
+  assign Requantizer_Write = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd0); // @[LoadEngine.cs:173]
+  assign Requantizer_Lane = Control_Instruction[83:79] + entry[4:0]; // @[LoadEngine.cs:174]
+  assign Requantizer_StepGroup = Control_StepGroup; // @[LoadEngine.cs:176]
+  assign Requantizer_ChannelBlock = Requantizer_ChannelBlock_add[8:5]; // @[LoadEngine.cs:175]
+  assign Requantizer_Bias = beats_OutData[31:0]; // @[LoadEngine.cs:177]
+  assign Requantizer_Multiplier = beats_OutData[47:32]; // @[LoadEngine.cs:178]
+  assign Requantizer_Shift = beats_OutData[53:48]; // @[LoadEngine.cs:179]
+  assign Tables_Activation = Requantizer_Write_and & Tables_Activation_and; // @[LoadEngine.cs:190]
+  assign Tables_ActivationSlot = Control_Instruction[79] + entry[4]; // @[LoadEngine.cs:191]
+  assign Tables_ActivationIndex = {entry[3:0], byte_index}; // @[LoadEngine.cs:192]
+  assign Tables_ActivationValue = (byte_index == 4'd0) ? beats_OutData[7:0] : later_bytes[7:0]; // @[LoadEngine.cs:198]
+  assign Tables_Channel = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd2); // @[LoadEngine.cs:182]
+  assign Tables_ChannelNumber = Control_Instruction[87:79] + entry[8:0]; // @[LoadEngine.cs:183]
+  assign Tables_ChannelGain = beats_OutData[15:0]; // @[LoadEngine.cs:184]
+  assign Tables_ChannelOffset = beats_OutData[63:22]; // @[LoadEngine.cs:185]
+  assign Tables_ChannelShift = beats_OutData[21:16]; // @[LoadEngine.cs:186]
+  assign Tables_Parameter = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd3); // @[LoadEngine.cs:187]
+  assign Tables_ParameterSlot = Control_Instruction[82:79] + entry[3:0]; // @[LoadEngine.cs:188]
+  assign Tables_ParameterWord = beats_OutData; // @[LoadEngine.cs:189]
+  assign PadWrite = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd4); // @[LoadEngine.cs:180]
+  assign PadValue = beats_OutData[7:0]; // @[LoadEngine.cs:181]
+  assign Waiting = ((busy & (setup == 2'd0)) & (~beats_OutValid)) & (~Read_DataValid); // @[LoadEngine.cs:243]
+  assign dma_address_Instruction = Control_Instruction; // @[LoadEngine.cs:44]
+  assign dma_address_Bases_0 = Bases_0; // @[LoadEngine.cs:45]
+  assign dma_address_Bases_1 = Bases_1; // @[LoadEngine.cs:45]
+  assign dma_address_Bases_2 = Bases_2; // @[LoadEngine.cs:45]
+  assign dma_address_Bases_3 = Bases_3; // @[LoadEngine.cs:45]
+  assign dma_address_Step = Step; // @[LoadEngine.cs:46]
+  assign dma_address_StepGroup = Control_StepGroup; // @[LoadEngine.cs:47]
+  assign beats_InValid = Read_DataValid; // @[LoadEngine.cs:78]
+  assign beats_InData = Read_Data; // @[LoadEngine.cs:79]
+  assign beats_OutReady = pop; // @[LoadEngine.cs:214]
+  assign beats_Clear = Control_Abort; // @[LoadEngine.cs:51]
+  assign bursts_Start = setup == 2'd1; // @[LoadEngine.cs:66]
+  assign bursts_Abort = Control_Abort; // @[LoadEngine.cs:67]
+  assign bursts_Address = dma_address_Address; // @[LoadEngine.cs:68]
+  assign bursts_RunBytes = run_bytes; // @[LoadEngine.cs:69]
+  assign bursts_Runs = runs; // @[LoadEngine.cs:70]
+  assign bursts_Stride = stride; // @[LoadEngine.cs:71]
+  assign bursts_Freed = beats_OutValid & beats_OutReady; // @[LoadEngine.cs:72]
+  assign bursts_Arrived = Read_DataValid; // @[LoadEngine.cs:73]
+  assign bursts_Taken = Read_Valid & Read_Ready; // @[LoadEngine.cs:77]
+  assign done = Requantizer_Write_and ? (consuming_and ? done_mux : (consuming_eq_1 ? 1'b1 : done_mux)) : done_mux; // @[LoadEngine.cs:99, LoadEngine.cs:164, LoadEngine.cs:210]
+  assign pop = Requantizer_Write_and ? (consuming_and ? pop_mux : 1'b1) : pop_mux; // @[LoadEngine.cs:100, LoadEngine.cs:130, LoadEngine.cs:136, LoadEngine.cs:205]
+  assign room_is_reserved = {beats_InReady, beats_Count, bursts_Active}; // @[LoadEngine.cs:236]
 
-  always @(posedge clk) begin // @[LoadEngine.cs:51, LoadEngine.cs:229]
+  always @(posedge clk) begin // @[LoadEngine.cs:53, LoadEngine.cs:233]
     if (rst)
       setup <= 2'd0;
     else
       setup <= Control_Abort ? 2'd0 : (Control_Start ? 2'd2 : ((setup != 2'd0) ? (setup - 2'd1) : setup));
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:55]
+  always @(posedge clk) begin // @[LoadEngine.cs:57]
     contiguous <= (Control_Instruction[158:127] == contiguous_mul) | (Control_Instruction[126:111] == 16'd1);
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:56]
+  always @(posedge clk) begin // @[LoadEngine.cs:58]
     rows_last <= Control_Instruction[110:95] - 16'd1;
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:57]
+  always @(posedge clk) begin // @[LoadEngine.cs:59]
     chunks_last <= Control_Instruction[126:111] - 16'd1;
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:58]
+  always @(posedge clk) begin // @[LoadEngine.cs:60]
     one_row <= Control_Instruction[110:95] == 16'd1;
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:59]
+  always @(posedge clk) begin // @[LoadEngine.cs:61]
     one_chunk <= Control_Instruction[126:111] == 16'd1;
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:67]
+  always @(posedge clk) begin // @[LoadEngine.cs:69]
     run_bytes <= (Write_Valid_eq | (~contiguous)) ? {16'd0, run_bytes_mux} : run_bytes_mul;
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:68]
+  always @(posedge clk) begin // @[LoadEngine.cs:70]
     runs <= (Write_Valid_eq | contiguous) ? 16'd1 : Control_Instruction[126:111];
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:69]
+  always @(posedge clk) begin // @[LoadEngine.cs:71]
     stride <= Control_Instruction[158:127];
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:161, LoadEngine.cs:205, LoadEngine.cs:214, LoadEngine.cs:228]
+  always @(posedge clk) begin // @[LoadEngine.cs:163, LoadEngine.cs:209, LoadEngine.cs:218, LoadEngine.cs:232]
     if (rst)
       consuming <= 1'b0;
     else
       consuming <= Control_Abort ? 1'b0 : (consuming_eq ? 1'b1 : (Requantizer_Write_and ? (consuming_and ? consuming_mux : (consuming_eq_1 ? 1'b0 : consuming_mux)) : consuming_mux));
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:141, LoadEngine.cs:152, LoadEngine.cs:215]
+  always @(posedge clk) begin // @[LoadEngine.cs:143, LoadEngine.cs:154, LoadEngine.cs:219]
     offset <= consuming_eq ? dma_address_Address[3:0] : (consuming_mux_and ? (at_chunk_end ? ((~contiguous) ? (consumer_chunk[3:0] + Control_Instruction[130:127]) : offset_add) : offset_add) : offset);
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:151, LoadEngine.cs:216]
+  always @(posedge clk) begin // @[LoadEngine.cs:153, LoadEngine.cs:220]
     consumer_chunk <= consuming_eq ? dma_address_Address : (consuming_mux_and ? (at_chunk_end ? (consumer_chunk + {8'd0, Control_Instruction[158:127]}) : consumer_chunk) : consumer_chunk);
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:144, LoadEngine.cs:156, LoadEngine.cs:217]
+  always @(posedge clk) begin // @[LoadEngine.cs:146, LoadEngine.cs:158, LoadEngine.cs:221]
     row_in_chunk <= consuming_eq ? 16'd0 : (consuming_mux_and ? (at_chunk_end ? 16'd0 : row_in_chunk_add) : row_in_chunk);
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:147, LoadEngine.cs:218]
+  always @(posedge clk) begin // @[LoadEngine.cs:149, LoadEngine.cs:222]
     chunk <= consuming_eq ? 16'd0 : (consuming_mux_and ? (at_chunk_end ? chunk_add : chunk) : chunk);
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:149, LoadEngine.cs:221]
+  always @(posedge clk) begin // @[LoadEngine.cs:151, LoadEngine.cs:225]
     chunk_row <= consuming_eq ? Control_Instruction[91:79] : (consuming_mux_and ? (at_chunk_end ? (chunk_row + Control_Instruction[171:159]) : chunk_row) : chunk_row);
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:202, LoadEngine.cs:222]
+  always @(posedge clk) begin // @[LoadEngine.cs:206, LoadEngine.cs:226]
     entry <= consuming_eq ? 16'd0 : (Requantizer_Write_and ? (consuming_and ? entry : (entry + 16'd1)) : entry);
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:128, LoadEngine.cs:133, LoadEngine.cs:223]
+  always @(posedge clk) begin // @[LoadEngine.cs:130, LoadEngine.cs:135, LoadEngine.cs:227]
     part <= consuming_eq ? 1'b0 : (consuming_mux_and ? 1'b0 : (part_and ? (part + 1'b1) : part));
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:198, LoadEngine.cs:200, LoadEngine.cs:224]
+  always @(posedge clk) begin // @[LoadEngine.cs:202, LoadEngine.cs:204, LoadEngine.cs:228]
     byte_index <= consuming_eq ? 4'd0 : (Requantizer_Write_and ? (consuming_and ? (byte_index + 4'd1) : 4'd0) : byte_index);
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:145, LoadEngine.cs:157, LoadEngine.cs:219]
+  always @(posedge clk) begin // @[LoadEngine.cs:147, LoadEngine.cs:159, LoadEngine.cs:223]
     at_chunk_end <= consuming_eq ? one_row : (consuming_mux_and ? (at_chunk_end ? one_row : (row_in_chunk_add == rows_last)) : at_chunk_end);
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:148, LoadEngine.cs:220]
+  always @(posedge clk) begin // @[LoadEngine.cs:150, LoadEngine.cs:224]
     at_last_chunk <= consuming_eq ? one_chunk : (consuming_mux_and ? (at_chunk_end ? (chunk_add == chunks_last) : at_last_chunk) : at_last_chunk);
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:118]
+  always @(posedge clk) begin // @[LoadEngine.cs:120]
     if (((beats_OutValid & consuming) & (~Write_Valid_eq)) & (part == 1'b0))
       row_part_0 <= beats_OutData;
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:193]
+  always @(posedge clk) begin // @[LoadEngine.cs:197]
     if (Requantizer_Write_and & Tables_Activation_and)
       later_bytes <= (byte_index == 4'd0) ? beats_OutData[127:8] : {8'd0, later_bytes[119:8]};
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:195]
+  always @(posedge clk) begin // @[LoadEngine.cs:199]
     entries_last <= (Tables_Activation_and ? entries_last_cat[15:0] : Control_Instruction[110:95]) - 16'd1;
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:234]
+  always @(posedge clk) begin // @[LoadEngine.cs:238]
     if (rst)
       busy <= 1'b0;
     else
       busy <= Control_Start ? 1'b1 : ((done | Control_Abort) ? 1'b0 : busy);
   end
 
-  DmaAddress dma_address ( // @[LoadEngine.cs:41]
+  DmaAddress dma_address ( // @[LoadEngine.cs:43]
     .clk(clk),
     .Instruction(dma_address_Instruction),
     .Bases_0(dma_address_Bases_0),
@@ -397,7 +401,7 @@ module LoadEngine (
     .Address(dma_address_Address)
   );
 
-  Queue128x256Block beats ( // @[LoadEngine.cs:48]
+  Queue128x256Block beats ( // @[LoadEngine.cs:50]
     .clk(clk),
     .rst(rst),
     .InValid(beats_InValid),
@@ -410,7 +414,7 @@ module LoadEngine (
     .Clear(beats_Clear)
   );
 
-  DmaBursts256x256 bursts ( // @[LoadEngine.cs:61]
+  DmaBursts256x256 bursts ( // @[LoadEngine.cs:63]
     .clk(clk),
     .rst(rst),
     .Start(bursts_Start),

@@ -138,7 +138,7 @@
 #define DIFFACC_STORE_ACT_STRIDE_OFFSET 159
 #define DIFFACC_STORE_ACT_STRIDE_BITS 16
 
-/* LOAD_TABLE (LOAD): DDR to an on-chip table: requantizer entries, activation tables, GroupNorm channels or vector parameters */
+/* LOAD_TABLE (LOAD): DDR to an on-chip table: requantizer entries, activation tables, GroupNorm channels, vector parameters or the CONV pad value */
 #define DIFFACC_OP_LOAD_TABLE 3
 #define DIFFACC_LOAD_TABLE_BASE_OFFSET 16
 #define DIFFACC_LOAD_TABLE_BASE_BITS 2
@@ -191,7 +191,7 @@
 #define DIFFACC_MOVE_WEIGHTS_COMPLETE_OFFSET 100
 #define DIFFACC_MOVE_WEIGHTS_COMPLETE_BITS 1
 
-/* CONV (COMPUTE): a convolution (1x1 or 3x3, stride 1 or 2, zero padding, nearest 2x upsampling) or matrix product on the PE groups */
+/* CONV (COMPUTE): a convolution (1x1 or 3x3, stride 1 or 2, padding with 0 or the zero point, nearest 2x upsampling) or matrix product on the PE groups */
 #define DIFFACC_OP_CONV 6
 #define DIFFACC_CONV_GROUP_MASK_OFFSET 16
 #define DIFFACC_CONV_GROUP_MASK_BITS 8
@@ -233,6 +233,8 @@
 #define DIFFACC_CONV_ACC_ROW_BITS 16
 #define DIFFACC_CONV_RELEASE_OFFSET 211
 #define DIFFACC_CONV_RELEASE_BITS 1
+#define DIFFACC_CONV_PAD_WITH_ZERO_POINT_OFFSET 212
+#define DIFFACC_CONV_PAD_WITH_ZERO_POINT_BITS 1
 
 /* ACTIVATE (VECTOR): an int8 -> int8 table (SiLU) on every value */
 #define DIFFACC_OP_ACTIVATE 7
@@ -370,6 +372,8 @@
 #define DIFFACC_GROUP_NORM_ENTRY_SHIFT_BITS 6
 #define DIFFACC_GROUP_NORM_ENTRY_OFFSET_OFFSET 22
 #define DIFFACC_GROUP_NORM_ENTRY_OFFSET_BITS 42
+#define DIFFACC_PAD_VALUE_VALUE_OFFSET 0
+#define DIFFACC_PAD_VALUE_VALUE_BITS 8
 #define DIFFACC_ADD_PARAMETERS_MULTIPLIER_A_OFFSET 0
 #define DIFFACC_ADD_PARAMETERS_MULTIPLIER_A_BITS 16
 #define DIFFACC_ADD_PARAMETERS_MULTIPLIER_B_OFFSET 16

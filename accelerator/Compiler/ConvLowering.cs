@@ -6,7 +6,7 @@ namespace DiffAcc.Accelerator.Compiler;
 
 /// <summary>
 /// A convolution (1x1 or 3x3, stride 1 or 2, optionally reading its input nearest-2x upsampled) or a
-/// channel projection, from DDR to DDR, in bands of output rows. The weights are split into sets that
+/// channel projection, from DDR to DDR (an input with a zero point is padded with it, and its bias folds it in), in bands of output rows. The weights are split into sets that
 /// fit a weight bank: output-channel chunks (Tm blocks) and, when one output block's taps x input
 /// blocks exceed a bank, passes over the input blocks through the accumulator banks. With one set the
 /// weights load once for every band; with several, each band runs every set. Bands are double-buffered:
@@ -96,6 +96,10 @@ internal static class ConvLowering
 
         ctx.Begin(name, upsample ? "upsample + conv" : kernel == 1 ? "conv 1x1" : stride == 2 ? "conv 3x3 / 2" : "conv 3x3");
         ctx.Emit(RequantizationTable(ctx, name, x, cout, outBlocks * tn, bias));
+        // An asymmetric input is padded with its zero point, which, like the scales, changes with the step group.
+        var padWithZeroPoint = ctx.Asymmetric(x.Point);
+        if (padWithZeroPoint)
+            ctx.Emit(ctx.StepGroupTable(TableKind.Padding, 0, g => [new PadValue { Value = ctx.ZeroPoint(x.Point, g) }]));
         var bands = Ceiling(outRows, band);
         for (var b = 0; b < bands; b++)
         {
@@ -144,6 +148,7 @@ internal static class ConvLowering
                     OutPixelStride = outBlocks,
                     AccRow = 0,
                     Release = sets.Count > 1 || b == bands - 1,
+                    PadWithZeroPoint = padWithZeroPoint,
                     Wait = s == 0 ? Engines.Load | (b >= 2 ? Engines.Store : Engines.None) : Engines.None,
                     Signal = lastOfBand ? Engines.Store | (b + 2 < bands ? Engines.Load : Engines.None) : Engines.None,
                 });
@@ -183,7 +188,7 @@ internal static class ConvLowering
         var weights = ctx.Model.Weights(name);
         IReadOnlyList<DataWord> Entries(IReadOnlyList<float> b, int stepGroup)
         {
-            var entries = LayerConstants.ConvRequantization(ctx.Scale(x.Point, stepGroup), weights, b, ctx.Scale(name, stepGroup));
+            var entries = LayerConstants.ConvRequantization(ctx.Scale(x.Point, stepGroup), weights, b, ctx.Scale(name, stepGroup), ctx.ZeroPoint(x.Point, stepGroup));
             // Padding channels requantize to 0 (multiplier 0), so the next layer reads zeros there.
             return [.. entries.Select(RequantizerEntry.Of), .. Enumerable.Repeat(RequantizerEntry.Of(new RequantParameters(0, 0, 0)), paddedChannels - cout)];
         }

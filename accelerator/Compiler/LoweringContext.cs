@@ -59,6 +59,12 @@ internal sealed class LoweringContext
 
     public double Scale(string point, int stepGroup) => Model.Quantization.Scale(point, stepGroup);
 
+    /// <summary>The zero point of an activation point in a step group (0 unless the point is asymmetric).</summary>
+    public int ZeroPoint(string point, int stepGroup) => Model.Quantization.ZeroPoint(point, stepGroup);
+
+    /// <summary>The point has a zero point (a SiLU output calibrated with one).</summary>
+    public bool Asymmetric(string point) => Model.Quantization.ZeroPoints.ContainsKey(point);
+
     public int StepGroupOf(int step) => Model.Quantization.GroupOf(Timesteps[step]);
 
     /// <summary>The activated time embedding of a step, computed once for every layer that folds it into its bias.</summary>

@@ -32,8 +32,6 @@ public static class UNetCompiler
             throw new CompileException("batch", $"a batch of {batch} needs 1 to {config.Groups} PE groups (preset {config.Name})");
         if (timesteps.Count < 1)
             throw new CompileException("steps", "the sampler has no steps");
-        if (model.Quantization.ZeroPoints.Keys.Order(StringComparer.Ordinal).FirstOrDefault() is { } asymmetric)
-            throw new CompileException(asymmetric, "has a zero point (quantize --silu-zero-point), but the accelerator pads convolutions with 0, not with a zero point; compile a quantization file made without --silu-zero-point");
 
         var ctx = new LoweringContext(config, model, timesteps, batch);
         var lowering = new UNetLowering(ctx);

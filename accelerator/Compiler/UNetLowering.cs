@@ -38,7 +38,7 @@ internal sealed class UNetLowering(LoweringContext ctx) : IUNetOperators<Lowered
     public LoweredValue Silu(string point, LoweredValue x)
         => x is NormalizedValue n
             ? Stored(GroupNormLowering.Lower(ctx, n.Name, n.Source, point))
-            : Stored(ElementwiseLowering.Activate(ctx, point, Materialize(x), g => ActivationTable.Silu(ctx.Scale(x.Point, g), ctx.Scale(point, g))));
+            : Stored(ElementwiseLowering.Activate(ctx, point, Materialize(x), g => ActivationTable.Silu(ctx.Scale(x.Point, g), ctx.Scale(point, g), ctx.ZeroPoint(x.Point, g), ctx.ZeroPoint(point, g))));
 
     public LoweredValue Add(string point, LoweredValue a, LoweredValue b) => Stored(ElementwiseLowering.Add(ctx, point, Materialize(a), Materialize(b)));
 

@@ -27,7 +27,7 @@ public abstract record DataWord
     public static BitLayout LayoutOf<T>() where T : DataWord => LayoutOf(typeof(T));
 
     /// <summary>Every data word type, for the generated documentation and header.</summary>
-    public static IReadOnlyList<Type> Types { get; } = [typeof(RequantizerEntry), typeof(GroupNormEntry), typeof(AddParameters), typeof(GroupNormParameters), typeof(SoftmaxParameters)];
+    public static IReadOnlyList<Type> Types { get; } = [typeof(RequantizerEntry), typeof(GroupNormEntry), typeof(PadValue), typeof(AddParameters), typeof(GroupNormParameters), typeof(SoftmaxParameters)];
 
     public byte[] Encode()
     {
@@ -71,6 +71,13 @@ public sealed record GroupNormEntry : DataWord
     public GroupNormChannel ToChannel() => new(Gain, Offset, Shift);
 
     public static GroupNormEntry Of(GroupNormChannel c) => new() { Gain = c.Gain, Shift = c.Shift, Offset = c.Offset };
+}
+
+/// <summary>The value a CONV with <c>PadWithZeroPoint</c> reads at padding taps (LOAD_TABLE kind 4): its input's zero point.</summary>
+public sealed record PadValue : DataWord
+{
+    [Field(8, "int8 zero point of the convolution's input", Signed = true)]
+    public int Value { get; init; }
 }
 
 /// <summary>The parameters of ADD (a parameter slot): <c>y = sat8(rshift(a x MultiplierA + b x MultiplierB, Shift))</c>.</summary>

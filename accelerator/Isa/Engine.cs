@@ -75,6 +75,12 @@ public enum TableKind
 
     /// <summary>Count 128-bit parameter words into the vector unit's parameter slots First ...</summary>
     Parameters = 3,
+
+    /// <summary>
+    /// The compute engine's pad value (First 0, Count 1): what a CONV with <c>PadWithZeroPoint</c> reads at
+    /// its padding taps, the zero point of an asymmetric input (SiLU outputs), loaded per step group.
+    /// </summary>
+    Padding = 4,
 }
 
 /// <summary>Where a CONV's sums go.</summary>

@@ -76,7 +76,7 @@ public sealed record Load : ActivationTransfer;
 [Instruction(2, "STORE", Engine.Store, "an activation buffer to DDR, 2-D")]
 public sealed record Store : ActivationTransfer;
 
-[Instruction(3, "LOAD_TABLE", Engine.Load, "DDR to an on-chip table: requantizer entries, activation tables, GroupNorm channels or vector parameters")]
+[Instruction(3, "LOAD_TABLE", Engine.Load, "DDR to an on-chip table: requantizer entries, activation tables, GroupNorm channels, vector parameters or the CONV pad value")]
 public sealed record LoadTable : DmaInstruction
 {
     [Field(3, "which table")]
@@ -130,7 +130,7 @@ public sealed record MoveWeights : Instruction
     public bool Complete { get; init; }
 }
 
-[Instruction(6, "CONV", Engine.Compute, "a convolution (1x1 or 3x3, stride 1 or 2, zero padding, nearest 2x upsampling) or matrix product on the PE groups")]
+[Instruction(6, "CONV", Engine.Compute, "a convolution (1x1 or 3x3, stride 1 or 2, padding with 0 or the zero point, nearest 2x upsampling) or matrix product on the PE groups")]
 public sealed record Conv : Instruction
 {
     [Field(8, "PE groups that compute (bit g = group g); all use the same weights")]
@@ -192,6 +192,9 @@ public sealed record Conv : Instruction
 
     [Field(1, "the weights are no longer needed: free the compute bank")]
     public bool Release { get; init; }
+
+    [Field(1, "padding taps read the pad value (LOAD_TABLE kind 4: the input's zero point) instead of 0")]
+    public bool PadWithZeroPoint { get; init; }
 }
 
 /// <summary>A vector instruction that streams rows of one group's buffer: <c>Pixels</c> x <c>Blocks</c> rows, pixel p's block b at <c>Src + p x SrcStride + b</c>.</summary>

@@ -104,6 +104,7 @@ public static class ProgramValidation
                 {
                     TableKind.Requantization or TableKind.GroupNorm => (c.MaxChannels, "channels (MaxChannels)"),
                     TableKind.Activation => (c.ActivationTableSlots, "activation table slots"),
+                    TableKind.Padding => (1, "pad value"),
                     _ => (ParameterSlots, "parameter slots"),
                 };
                 if (t.First + t.Count > limit)

@@ -11,7 +11,7 @@ namespace DiffAcc.Accelerator.Machine;
 /// row, kernel column, input block; one term per cycle) computes each term's buffer addresses in a
 /// stalling three-stage pipeline — grid position with padding and upsampling, the two products, the
 /// sum — and issues it when every group's activation read is granted (padding taps need no read and
-/// give zeros). The G groups take the same broadcast weight row; each pixel's sum goes to its group's
+/// give zeros, or the input's zero point). The G groups take the same broadcast weight row; each pixel's sum goes to its group's
 /// requantizer (and back into the activation buffer at the output block's bytes), or into its
 /// accumulator bank (stored or added), or both (added, then the sum requantized).
 /// </summary>
@@ -38,6 +38,8 @@ public sealed class ComputeEngine : Module
         WeightValid = Input(Bool());
         WeightDone = Output(Bool());
         Table = Input(TableWritePort.Of(config));
+        PadWrite = Input(Bool());
+        PadValue = Input(SInt(8));
         AccReadAddress = Input(UInt(accBits));
         AccReadData = Output(Vec(groups * tm, SInt(32)));
         Issued = Output(Bool());
@@ -208,6 +210,13 @@ public sealed class ComputeEngine : Module
             setup.Assign(0);
         });
 
+        // ---- padding: 0, or the pad value LOAD_TABLE wrote (the input's zero point) ----
+        // The pad value changes only between layers (its LOAD_TABLE and the CONVs that read it are ordered by
+        // tokens), and the walk starts two cycles after the instruction, so the registered choice is in time.
+        var padValue = Reg(SInt(8), reset: 0, name: "pad_value");
+        When(PadWrite, () => padValue.Assign(PadValue));
+        var padTerm = RegNext(Mux(v.Flag("PadWithZeroPoint"), padValue, Hw.SLit(0, 8)), name: "pad_term");
+
         // ---- the PE groups: the term's data arrives a cycle after it issued ----
         var termValid = RegNext(issue, reset: 0, name: "term_valid");
         var termFirst = RegNext(first3, name: "term_first");
@@ -242,7 +251,7 @@ public sealed class ComputeEngine : Module
         {
             var pe = pes[g];
             pe.Weights.ConnectFrom(WeightData);
-            pe.Acts.ConnectFrom([.. Enumerable.Range(0, tn).Select(n => Mux(termOutside, Hw.SLit(0, 8), ActData[(g * tn) + n]))]);
+            pe.Acts.ConnectFrom([.. Enumerable.Range(0, tn).Select(n => Mux(termOutside, padTerm, ActData[(g * tn) + n]))]);
             pe.InValid.Assign(termValid);
             pe.Clear.Assign(termFirst);
 
@@ -331,6 +340,11 @@ public sealed class ComputeEngine : Module
     public Bool WeightDone { get; }
 
     public TableWritePort Table { get; }
+
+    /// <summary>Pulse: a new pad value (LOAD_TABLE <see cref="TableKind.Padding"/>).</summary>
+    public Bool PadWrite { get; }
+
+    public SInt PadValue { get; }
 
     public UInt AccReadAddress { get; }
 

@@ -101,6 +101,8 @@ public sealed class DiffAccTop : Module
         compute.WeightValid.Assign(weights.ComputeValid);
         weights.ComputeDone.Assign(compute.WeightDone);
         compute.Table.ConnectFrom(load.Requantizer);
+        compute.PadWrite.Assign(load.PadWrite);
+        compute.PadValue.Assign(load.PadValue);
         vector.Tables.ConnectFrom(load.Tables);
         compute.AccReadAddress.Assign(vector.AccReadAddress);
         vector.AccReadData.ConnectFrom(compute.AccReadData);

@@ -31,6 +31,8 @@ public sealed class LoadEngine : Module
         Write = Output(BufferWrite.Of(config));
         Requantizer = Output(TableWritePort.Of(config));
         Tables = Output(VectorTableWrites.Of(config));
+        PadWrite = Output(Bool());
+        PadValue = Output(SInt(8));
 
         var word = Control.Instruction;
         var isTable = InstructionFields.Is<LoadTable>(word);
@@ -175,6 +177,8 @@ public sealed class LoadEngine : Module
         Requantizer.Bias.Assign(InstructionFields.Slice(head, requantizer["Bias"]).AsSInt());
         Requantizer.Multiplier.Assign(InstructionFields.Slice(head, requantizer["Multiplier"]));
         Requantizer.Shift.Assign(InstructionFields.Slice(head, requantizer["Shift"]));
+        PadWrite.Assign(tableBeat & (kind == (int)TableKind.Padding));
+        PadValue.Assign(InstructionFields.Slice(head, DataWord.LayoutOf<Isa.PadValue>()["Value"]).AsSInt());
         Tables.Channel.Assign(tableBeat & (kind == (int)TableKind.GroupNorm));
         Tables.ChannelNumber.Assign(channel.Resize(Tables.ChannelNumber.Width));
         Tables.ChannelGain.Assign(InstructionFields.Slice(head, groupNorm["Gain"]).AsSInt());
@@ -256,6 +260,11 @@ public sealed class LoadEngine : Module
     public TableWritePort Requantizer { get; }
 
     public VectorTableWrites Tables { get; }
+
+    /// <summary>Pulse: LOAD_TABLE writes the compute engine's pad value (<see cref="TableKind.Padding"/>).</summary>
+    public Bool PadWrite { get; }
+
+    public SInt PadValue { get; }
 
     /// <summary>Running with nothing to consume and no beat arriving: waiting for DDR.</summary>
     public Bool Waiting { get; private set; }

@@ -23,7 +23,7 @@ public static class SystemScenarios
     /// </summary>
     public static AcceleratorConfig Wide { get; } = Presets.Small with { Name = "small-wide", Tm = 8, Tn = 32, VectorLanes = 8, MaxChannels = 128, ActivationBufferKiB = 32, WeightBufferKiB = 64, AccumulatorRows = 512 };
 
-    public static IReadOnlyList<string> Names { get; } = ["conv3x3", "conv3x3-stride2", "conv1x1", "conv-passes", "groupnorm-silu", "residual-add", "concat-conv", "upsample-conv", "attention", "step-groups", "strided-copy"];
+    public static IReadOnlyList<string> Names { get; } = ["conv3x3", "conv3x3-stride2", "conv1x1", "conv-passes", "groupnorm-silu", "residual-add", "concat-conv", "upsample-conv", "attention", "step-groups", "strided-copy", "conv-zero-point"];
 
     public static Scenario Get(string name, AcceleratorConfig config, int seed = 1) => name switch
     {
@@ -38,6 +38,7 @@ public static class SystemScenarios
         "attention" => Attention(config, seed),
         "step-groups" => StepGroups(config, seed),
         "strided-copy" => StridedCopy(config, seed),
+        "conv-zero-point" => ConvZeroPoint(config, seed),
         _ => throw new ArgumentException($"no scenario '{name}'; known: {string.Join(", ", Names)}", nameof(name)),
     };
 
@@ -716,6 +717,75 @@ public static class SystemScenarios
             });
     }
 
+    /// <summary>
+    /// A 3x3 convolution whose input has a zero point (a SiLU output): padding taps read the pad value
+    /// LOAD_TABLE put there from a STEP_GROUP-relative address, -128 in step group 0 and a random value in
+    /// step group 1; then the same convolution without PadWithZeroPoint, which must pad with 0 although the
+    /// pad value is still loaded. Both PE groups, each with its own image.
+    /// </summary>
+    public static Scenario ConvZeroPoint(AcceleratorConfig config, int seed)
+    {
+        var (tm, tn) = Shape(config);
+        var r = new ScenarioRandom(seed + 11);
+        int cin = 2 * tn, cout = tn;
+        const int h = 6, w = 5;
+        var layer = ConvLayer.Random(r, cin, cout, 3);
+        var zeroPoints = new[] { -128, r.Next(1, 128) * (r.Next(0, 2) == 0 ? -1 : 1) };
+        var inputs = new[] { Edgy(r, cin * h * w), Edgy(r, cin * h * w) };
+        var image = new ScenarioImage(config);
+        var inAt = inputs.Select(x => image.Put(TensorLayout.ToHwc(x, cin, h, w, cin))).ToArray();
+        var weightsAt = image.Put(TensorLayout.ConvWeightRows(layer.Weights, cout, cin, 3, tm, tn, 0, cout / tm));
+        var tableAt = image.Put(layer.Requant.Select(RequantizerEntry.Of));
+        var padAt = image.Put(zeroPoints.Select(z => new PadValue { Value = z }));
+        var outAt = Enumerable.Range(0, 3).Select(_ => inputs.Select(_ => image.Reserve(h * w * cout)).ToArray()).ToArray();
+        var cinBlocks = cin / tn;
+        Conv Compute(int run, bool padWithZeroPoint, Engines wait, Engines signal) => new()
+        {
+            GroupMask = 3,
+            InRow = 0,
+            InPixelStride = cinBlocks,
+            CinBlocks = cinBlocks,
+            InRows = h,
+            InCols = w,
+            RowOffset = -1,
+            ColOffset = -1,
+            Kernel3x3 = true,
+            OutRows = h,
+            OutCols = w,
+            CoutBlocks = cout / tm,
+            OutRow = 100 + (run * 40),
+            OutPixelStride = cout / tn,
+            Release = run == 2,
+            PadWithZeroPoint = padWithZeroPoint,
+            Wait = wait,
+            Signal = signal,
+        };
+        var program = new ProgramBuilder(config)
+            .Add(new LoadWeights { Offset = weightsAt, Rows = cout / tm * 9 * cinBlocks, Complete = true });
+        for (var g = 0; g < 2; g++)
+            program = program.Add(new Load { Group = g, Offset = inAt[g], Rows = h * w * cinBlocks, Chunks = 1 });
+        program = program
+            .Add(new SetStep { StepGroup = 0 })
+            .Add(new LoadTable { Kind = TableKind.Requantization, Offset = tableAt, Count = cout })
+            .Add(new LoadTable { Kind = TableKind.Padding, Offset = padAt, StepMode = StepMode.StepGroup, StepStride = DataWord.Bytes, Count = 1, Signal = Engines.Compute })
+            .Add(Compute(0, true, Engines.Load, Engines.Store | Engines.Load))
+            .Add(new SetStep { StepGroup = 1 })
+            .Add(new LoadTable { Kind = TableKind.Requantization, Offset = tableAt, Count = cout })
+            // The new pad value waits until the convolution that reads the old one has finished.
+            .Add(new LoadTable { Kind = TableKind.Padding, Offset = padAt, StepMode = StepMode.StepGroup, StepStride = DataWord.Bytes, Count = 1, Wait = Engines.Compute, Signal = Engines.Compute })
+            .Add(Compute(1, true, Engines.Load, Engines.Store))
+            .Add(Compute(2, false, Engines.None, Engines.Store));
+        for (var run = 0; run < 3; run++)
+        {
+            for (var g = 0; g < 2; g++)
+                program = program.Add(new Store { Group = g, Offset = outAt[run][g], ActRow = 100 + (run * 40), Rows = h * w * cout / tn, Chunks = 1, Wait = g == 0 ? Engines.Compute : Engines.None });
+        }
+        program = program.Add(new Finish());
+        var padding = new[] { zeroPoints[0], zeroPoints[1], 0 };
+        return new Scenario("conv-zero-point", $"3x3 convolution {cin} -> {cout} channels on {h}x{w}, padding with the zero point {zeroPoints[0]} (step group 0), {zeroPoints[1]} (step group 1), then with 0", image.Build(), image.Registers(), program.Build(),
+            ddr => [.. Enumerable.Range(0, 3).SelectMany(run => Enumerable.Range(0, 2).SelectMany(g => Compare($"padding {padding[run]}, group {g}", ScenarioImage.At(ddr, outAt[run][g], h * w * cout), cout, h, w, cout, layer.Expected(inputs[g], cin, h, w, 1, (1, 1, 1, 1), padding[run]))))]);
+    }
+
     /// <summary>Tm and Tn: the scenarios size their channels in multiples of Tn (at least 8, for groups of Tn / 2 channels).</summary>
     private static (int Tm, int Tn) Shape(AcceleratorConfig config)
         => config.Tn >= 8 && config.Tn % config.Tm == 0 ? (config.Tm, config.Tn) : throw new ArgumentException($"the system scenarios need Tn >= 8 and a multiple of Tm, not {config.Tm} x {config.Tn}", nameof(config));
@@ -761,10 +831,11 @@ public static class SystemScenarios
             return new ConvLayer(inputs, outputs, kernel, weights, requant);
         }
 
-        public sbyte[] Expected(sbyte[] input, int channels, int height, int width, int stride, (int, int, int, int) padding)
+        /// <summary>The golden; an input with a zero point is padded with it.</summary>
+        public sbyte[] Expected(sbyte[] input, int channels, int height, int width, int stride, (int, int, int, int) padding, int zeroPoint = 0)
         {
             var weights = QuantizedWeights.FromInt8([Outputs, Inputs, Kernel, Kernel], Weights, [.. Enumerable.Repeat(1.0, Outputs)]);
-            var accumulators = Int8Ops.Conv2dAccumulate(new Int8Tensor([1, channels, height, width], 1, input), weights, stride, padding, out var shape);
+            var accumulators = Int8Ops.Conv2dAccumulate(new Int8Tensor([1, channels, height, width], 1, input, zeroPoint), weights, stride, padding, out var shape);
             return Int8Ops.Requantize(accumulators, shape, Requant, 1).Data;
         }
     }

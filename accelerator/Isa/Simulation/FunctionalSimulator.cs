@@ -77,6 +77,7 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
         private readonly string[] accSpaces;
         private sbyte[] filling;
         private int released;
+        private sbyte? padValue;
 
         public Machine(AcceleratorConfig config, DdrImage ddr, MachineRegisters registers, IReadOnlyList<Instruction> program)
         {
@@ -198,6 +199,10 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
                         activationTables[slot] = [.. word.ToArray().Select(b => (sbyte)b)];
                         Tracker.Write(step, "activation table slot", slot, 1);
                         break;
+                    case TableKind.Padding:
+                        padValue = (sbyte)DataWord.Decode<PadValue>(word).Value;
+                        Tracker.Write(step, "pad value", slot, 1);
+                        break;
                     default:
                         parameters[slot] = word.ToArray();
                         Tracker.Write(step, "parameter slot", slot, 1);
@@ -274,6 +279,12 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
             var gridRows = v.InRows << up;
             var gridCols = v.InCols << up;
             var sums = new int[tm];
+            var pad = 0;
+            if (v.PadWithZeroPoint)
+            {
+                pad = padValue ?? throw new MachineFault($"{step.Name} pads with the pad value, which no LOAD_TABLE wrote");
+                Tracker.Read(step, "pad value", 0, 1);
+            }
             for (var g = 0; g < c.Groups; g++)
             {
                 if ((v.GroupMask >> g & 1) == 0)
@@ -307,7 +318,11 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
                                 var gy = (oy * stride) + (tap / k) + v.RowOffset;
                                 var gx = (ox * stride) + (tap % k) + v.ColOffset;
                                 if (gy < 0 || gy >= gridRows || gx < 0 || gx >= gridCols)
+                                {
+                                    if (pad != 0)
+                                        AddPadding(weights, (((o * taps) + tap) * v.CinBlocks) * RowBytes, v.CinBlocks, pad, sums);
                                     continue;
+                                }
                                 var pixel = ((gy >> up) * v.InCols) + (gx >> up);
                                 for (var ci = 0; ci < v.CinBlocks; ci++)
                                 {
@@ -331,6 +346,23 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
             Statistics = Statistics with { PeTerms = Statistics.PeTerms + ((long)v.CoutBlocks * v.OutRows * v.OutCols * taps * v.CinBlocks) };
             if (v.Release)
                 released++;
+        }
+
+        /// <summary>A padding tap: every lane of every input block reads <paramref name="pad"/>.</summary>
+        private void AddPadding(sbyte[] weights, int firstRow, int blocks, int pad, int[] sums)
+        {
+            int tm = c.Tm, tn = c.Tn;
+            for (var ci = 0; ci < blocks; ci++)
+            {
+                var w = firstRow + (ci * RowBytes);
+                for (var m = 0; m < tm; m++)
+                {
+                    var s = 0;
+                    for (var n = 0; n < tn; n++)
+                        s += weights[w + (m * tn) + n] * pad;
+                    sums[m] += s;
+                }
+            }
         }
 
         private void Output(ScheduledInstruction step, Conv v, int g, int o, int pixel, int[] sums)
