@@ -29,42 +29,20 @@ public static class Int8Ops
         var oh = Im2ColConvolution.OutputSize(h, padding.Top, padding.Bottom, k, stride);
         var ow = Im2ColConvolution.OutputSize(w, padding.Left, padding.Right, k, stride);
         var accumulators = new int[batch * cout * oh * ow];
-        if (k * k > ExactFloatRows)
+        if (weight.RowLength <= ExactFloatRows)
+        {
+            // Every product is an integer of magnitude at most 128 · 128 and every partial sum at most
+            // rows · 2^14 <= 2^24, so FP32 holds them all exactly; FP32 products run faster than int32 ones.
+            var sums = new float[accumulators.Length];
+            Im2ColConvolution.Accumulate(x.Data, x.Shape, Array.ConvertAll(weight.Values, value => (float)value), cout, k, stride, padding, sums, oh, ow, x.ZeroPoint);
+            TensorPrimitives.ConvertTruncating(sums, accumulators);
+        }
+        else
         {
             Im2ColConvolution.Accumulate(x.Data, x.Shape, Array.ConvertAll(weight.Values, value => (int)value), cout, k, stride, padding, accumulators, oh, ow, x.ZeroPoint);
-            outputShape = [batch, cout, oh, ow];
-            return accumulators;
-        }
-        // Every product is an integer of magnitude at most 128 · 128, so a dot product of up to
-        // ExactFloatRows rows has every partial sum within 2^24, exact in FP32, whose products run
-        // faster than int32 ones. Longer ones sum in parts of whole input channels, each exact in
-        // FP32, added in int32.
-        var parts = (cin + (ExactFloatRows / (k * k)) - 1) / (ExactFloatRows / (k * k));
-        var partChannels = (cin + parts - 1) / parts;
-        var floatWeights = Array.ConvertAll(weight.Values, value => (float)value);
-        var sums = new float[accumulators.Length];
-        var partSums = parts > 1 ? new int[accumulators.Length] : accumulators;
-        for (var first = 0; first < cin; first += partChannels)
-        {
-            var channels = Math.Min(partChannels, cin - first);
-            var (input, weights) = parts == 1 ? (x.Data, floatWeights) : (ChannelSlice(x.Data, batch, cin, h * w, first, channels), ChannelSlice(floatWeights, cout, cin, k * k, first, channels));
-            Array.Clear(sums);
-            Im2ColConvolution.Accumulate(input, [batch, channels, h, w], weights, cout, k, stride, padding, sums, oh, ow, x.ZeroPoint);
-            TensorPrimitives.ConvertTruncating(sums, partSums);
-            if (parts > 1)
-                TensorPrimitives.Add(accumulators, partSums, accumulators);
         }
         outputShape = [batch, cout, oh, ow];
         return accumulators;
-    }
-
-    /// <summary>Channels first .. first + count - 1 of every item of [items, channels, plane].</summary>
-    private static T[] ChannelSlice<T>(T[] data, int items, int channels, int plane, int first, int count)
-    {
-        var slice = new T[items * count * plane];
-        for (var i = 0; i < items; i++)
-            Array.Copy(data, ((i * channels) + first) * plane, slice, i * count * plane, count * plane);
-        return slice;
     }
 
     /// <summary>Per-channel requantization of [B, C, ...] accumulators to int8 with the output scale.</summary>
