@@ -121,7 +121,7 @@ public sealed class QuantizationCommandTests
     }
 
     [Fact]
-    public void SiLU_zero_points_reach_the_file_sample_runs_them_and_compile_refuses_them()
+    public void SiLU_zero_points_reach_the_file_and_sample_runs_them()
     {
         var folder = Directory.CreateTempSubdirectory("diffacc-zeropoint-").FullName;
         var quant = Path.Combine(folder, "quant.json");
@@ -136,10 +136,6 @@ public sealed class QuantizationCommandTests
         }
         (code, _, error) = CommandLine.Run("sample", "--model", SmallModel.Value, "--quant", quant, "--steps", "4", "--count", "2", "--out", Path.Combine(folder, "int8.png"));
         Assert.True(code == 0, error);
-        (code, _, error) = CommandLine.Run("compile", "--model", SmallModel.Value, "--quant", quant, "--steps", "4", "--out", Path.Combine(folder, "compiled"));
-        Assert.Equal(1, code);
-        Assert.Contains("conv_norm_out.silu: has a zero point", error);
-        Assert.False(Directory.Exists(Path.Combine(folder, "compiled")));
     }
 
     [Fact]
