@@ -279,12 +279,14 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
             var gridRows = v.InRows << up;
             var gridCols = v.InCols << up;
             var sums = new int[tm];
-            var pad = 0;
+            sbyte pad = 0;
             if (v.PadWithZeroPoint)
             {
                 pad = padValue ?? throw new MachineFault($"{step.Name} pads with the pad value, which no LOAD_TABLE wrote");
                 Tracker.Read(step, "pad value", 0, 1);
             }
+            // A padding tap reads this row in every input block.
+            var padRow = Enumerable.Repeat(pad, tn).ToArray();
             for (var g = 0; g < c.Groups; g++)
             {
                 if ((v.GroupMask >> g & 1) == 0)
@@ -317,23 +319,19 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
                             {
                                 var gy = (oy * stride) + (tap / k) + v.RowOffset;
                                 var gx = (ox * stride) + (tap % k) + v.ColOffset;
-                                if (gy < 0 || gy >= gridRows || gx < 0 || gx >= gridCols)
-                                {
-                                    if (pad != 0)
-                                        AddPadding(weights, (((o * taps) + tap) * v.CinBlocks) * RowBytes, v.CinBlocks, pad, sums);
+                                var outside = gy < 0 || gy >= gridRows || gx < 0 || gx >= gridCols;
+                                if (outside && pad == 0)
                                     continue;
-                                }
                                 var pixel = ((gy >> up) * v.InCols) + (gx >> up);
                                 for (var ci = 0; ci < v.CinBlocks; ci++)
                                 {
-                                    var row = v.InRow + (pixel * v.InPixelStride) + ci;
                                     var w = ((((o * taps) + tap) * v.CinBlocks) + ci) * RowBytes;
-                                    var x = row * tn;
+                                    var (source, x) = outside ? (padRow, 0) : (act[g], (v.InRow + (pixel * v.InPixelStride) + ci) * tn);
                                     for (var m = 0; m < tm; m++)
                                     {
                                         var s = 0;
                                         for (var n = 0; n < tn; n++)
-                                            s += weights[w + (m * tn) + n] * act[g][x + n];
+                                            s += weights[w + (m * tn) + n] * source[x + n];
                                         sums[m] += s;
                                     }
                                 }
@@ -346,23 +344,6 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
             Statistics = Statistics with { PeTerms = Statistics.PeTerms + ((long)v.CoutBlocks * v.OutRows * v.OutCols * taps * v.CinBlocks) };
             if (v.Release)
                 released++;
-        }
-
-        /// <summary>A padding tap: every lane of every input block reads <paramref name="pad"/>.</summary>
-        private void AddPadding(sbyte[] weights, int firstRow, int blocks, int pad, int[] sums)
-        {
-            int tm = c.Tm, tn = c.Tn;
-            for (var ci = 0; ci < blocks; ci++)
-            {
-                var w = firstRow + (ci * RowBytes);
-                for (var m = 0; m < tm; m++)
-                {
-                    var s = 0;
-                    for (var n = 0; n < tn; n++)
-                        s += weights[w + (m * tn) + n] * pad;
-                    sums[m] += s;
-                }
-            }
         }
 
         private void Output(ScheduledInstruction step, Conv v, int g, int o, int pixel, int[] sums)
