@@ -6,8 +6,8 @@ namespace DiffAcc.Accelerator.Compiler;
 
 /// <summary>
 /// A convolution (1x1 or 3x3, stride 1 or 2, optionally reading its input nearest-2x upsampled) or a
-/// channel projection, from DDR to DDR (an input with a zero point is padded with it, and its bias folds it in), in bands of output rows. The weights are split into sets that
-/// fit a weight bank: output-channel chunks (Tm blocks) and, when one output block's taps x input
+/// channel projection, from DDR to DDR, in bands of output rows; an input with a zero point is padded
+/// with it and its biases fold it in. The weights are split into sets that fit a weight bank: output-channel chunks (Tm blocks) and, when one output block's taps x input
 /// blocks exceed a bank, passes over the input blocks through the accumulator banks. With one set the
 /// weights load once for every band; with several, each band runs every set. Bands are double-buffered:
 /// the load of band i+1 and the store of band i-1 overlap the convolution of band i.

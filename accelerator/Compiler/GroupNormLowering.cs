@@ -51,7 +51,7 @@ internal static class GroupNormLowering
         }));
         ctx.Emit(ctx.StepGroupTable(TableKind.Parameters, ParameterSlot, g => [new GroupNormParameters { Count = (int)count, EpsilonTerm = LayerConstants.GroupNormEpsilon(ctx.Model.Config, x.Channels, x.Pixels, ctx.Scale(x.Point, g)) }]));
         if (activationPoint is not null)
-            ctx.Emit(ctx.StepGroupActivationTables(TableSlot, g => [[.. ActivationTable.Silu(ctx.Scale(name, g), ctx.Scale(activationPoint, g), 0, ctx.ZeroPoint(activationPoint, g)).Entries]]));
+            ctx.Emit(ctx.StepGroupActivationTables(TableSlot, g => [[.. ctx.SiluTable(name, activationPoint, g).Entries]]));
 
         for (var sample = 0; sample < ctx.Batch; sample++)
         {

@@ -1,6 +1,7 @@
 using DiffAcc.Accelerator.Configuration;
 using DiffAcc.Accelerator.Isa;
 using DiffAcc.Model.Int8;
+using DiffAcc.Model.Numerics;
 using DiffAcc.Model.Tensors;
 
 namespace DiffAcc.Accelerator.Compiler;
@@ -61,6 +62,10 @@ internal sealed class LoweringContext
 
     /// <summary>The zero point of an activation point in a step group (0 unless the point is asymmetric).</summary>
     public int ZeroPoint(string point, int stepGroup) => Model.Quantization.ZeroPoint(point, stepGroup);
+
+    /// <summary>The SiLU table of a step group from its input point to its output point, with their zero points.</summary>
+    public ActivationTable SiluTable(string input, string output, int stepGroup)
+        => ActivationTable.Silu(Scale(input, stepGroup), Scale(output, stepGroup), ZeroPoint(input, stepGroup), ZeroPoint(output, stepGroup));
 
     /// <summary>The point has a zero point (a SiLU output calibrated with one).</summary>
     public bool Asymmetric(string point) => Model.Quantization.ZeroPoints.ContainsKey(point);

@@ -1,4 +1,3 @@
-using DiffAcc.Model.Numerics;
 using DiffAcc.Model.Tensors;
 using DiffAcc.Model.Unet;
 
@@ -38,7 +37,7 @@ internal sealed class UNetLowering(LoweringContext ctx) : IUNetOperators<Lowered
     public LoweredValue Silu(string point, LoweredValue x)
         => x is NormalizedValue n
             ? Stored(GroupNormLowering.Lower(ctx, n.Name, n.Source, point))
-            : Stored(ElementwiseLowering.Activate(ctx, point, Materialize(x), g => ActivationTable.Silu(ctx.Scale(x.Point, g), ctx.Scale(point, g), ctx.ZeroPoint(x.Point, g), ctx.ZeroPoint(point, g))));
+            : Stored(ElementwiseLowering.Activate(ctx, point, Materialize(x), g => ctx.SiluTable(x.Point, point, g)));
 
     public LoweredValue Add(string point, LoweredValue a, LoweredValue b) => Stored(ElementwiseLowering.Add(ctx, point, Materialize(a), Materialize(b)));
 

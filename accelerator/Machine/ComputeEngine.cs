@@ -11,8 +11,8 @@ namespace DiffAcc.Accelerator.Machine;
 /// row, kernel column, input block; one term per cycle) computes each term's buffer addresses in a
 /// stalling three-stage pipeline — grid position with padding and upsampling, the two products, the
 /// sum — and issues it when every group's activation read is granted (padding taps need no read and
-/// give zeros, or the input's zero point). The G groups take the same broadcast weight row; each pixel's sum goes to its group's
-/// requantizer (and back into the activation buffer at the output block's bytes), or into its
+/// give zeros, or the input's zero point). The G groups take the same broadcast weight row; each
+/// pixel's sum goes to its group's requantizer (and back into the activation buffer at the output block's bytes), or into its
 /// accumulator bank (stored or added), or both (added, then the sum requantized).
 /// </summary>
 public sealed class ComputeEngine : Module
