@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using DiffAcc.Model.Int8;
+using DiffAcc.Model.Numerics;
 using DiffAcc.Model.SafeTensors;
 using DiffAcc.Model.Sampling;
 using DiffAcc.Model.Tensors;
@@ -20,16 +21,17 @@ internal static class NumericsReport
         var options = new ModelOptions();
         var trajectories = new Option<int>("--trajectories") { Description = "Calibration trajectories", DefaultValueFactory = _ => 8 };
         var samples = new Option<int>("--samples") { Description = "Samples whose activations are measured at every step", DefaultValueFactory = _ => 2 };
+        var unsignedSoftmax = new Option<bool>("--unsigned-softmax") { Description = "Softmax probabilities unsigned in steps of 1/255 (as quantize --unsigned-softmax)" };
         var command = new Command("numerics", "Error of each integer operator against FP32 on the model's own activations, in int8 steps")
         {
-            options.Model, options.Steps, trajectories, samples, options.Seed,
+            options.Model, options.Steps, trajectories, samples, unsignedSoftmax, options.Seed,
         };
         options.Steps.DefaultValueFactory = _ => 20;
-        command.SetAction(result => Run(options, result, result.GetValue(trajectories), result.GetValue(samples)));
+        command.SetAction(result => Run(options, result, result.GetValue(trajectories), result.GetValue(samples), result.GetValue(unsignedSoftmax) ? ProbabilityFormat.Unsigned : ProbabilityFormat.Signed));
         return command;
     }
 
-    private static int Run(ModelOptions options, ParseResult result, int trajectories, int samples)
+    private static int Run(ModelOptions options, ParseResult result, int trajectories, int samples, ProbabilityFormat probabilities)
     {
         var steps = result.GetValue(options.Steps);
         if (steps < 1 || trajectories < 1 || samples < 1)
@@ -51,7 +53,7 @@ internal static class NumericsReport
         }
         var seed = result.GetValue(options.Seed);
         var calibration = QuantizeCommand.Calibrate(fp32, sampling, steps, trajectories, seed + 1000);
-        var int8 = new QuantizedUNet(fp32, calibration.Quantize(steps));
+        var int8 = new QuantizedUNet(fp32, calibration.Quantize(steps, Model.Quantization.StepGrouping.Equal, probabilities: probabilities));
         var accuracy = new OperatorAccuracy();
         var scheduler = sampling.Ddim(steps);
         var c = fp32.Config;
@@ -68,7 +70,7 @@ internal static class NumericsReport
                 task.Increment(1);
             }
         });
-        var table = new Table().Title($"Integer operators against FP32 on the same int8 inputs ({samples} samples x {steps} DDIM steps, step-wise scales from {trajectories} trajectories), error in output steps")
+        var table = new Table().Title($"Integer operators against FP32 on the same int8 inputs ({samples} samples x {steps} DDIM steps, step-wise scales from {trajectories} trajectories{(probabilities == ProbabilityFormat.Unsigned ? ", softmax probabilities in 1/255" : "")}), error in output steps")
             .AddColumn("operator").AddColumn(new TableColumn("values").RightAligned()).AddColumn(new TableColumn("mean error").RightAligned()).AddColumn(new TableColumn("max error").RightAligned());
         foreach (var (name, (count, mean, max)) in accuracy.Errors.OrderBy(e => e.Key, StringComparer.Ordinal))
             table.AddRow(name, count.ToString("#,0", CultureInfo.InvariantCulture), mean.ToString("0.000", CultureInfo.InvariantCulture), max.ToString("0.00", CultureInfo.InvariantCulture));

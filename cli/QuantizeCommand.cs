@@ -1,5 +1,6 @@
 using System.CommandLine;
 using DiffAcc.Hdl.Emit;
+using DiffAcc.Model.Numerics;
 using DiffAcc.Model.Quantization;
 using DiffAcc.Model.SafeTensors;
 using DiffAcc.Model.Sampling;
@@ -18,11 +19,13 @@ internal static class QuantizeCommand
         var output = new Option<FileInfo>("--out") { Description = "Quantization file to write (JSON)", Required = true };
         var grouping = GroupingOption();
         var siluZeroPoint = new Option<bool>("--silu-zero-point") { Description = "SiLU outputs asymmetric: [SiLU's minimum, clip] over all 256 codes with a zero point, instead of [-clip, clip] (the int8 model and the accelerator run it: convolutions fold the zero point into their bias and pad with it)" };
+        var unsignedSoftmax = new Option<bool>("--unsigned-softmax") { Description = "Softmax probabilities unsigned in steps of 1/255 (zero point -128) instead of signed in 1/127 (the int8 model and the accelerator run it: P x V adds 128 x the sum of V in two more passes)" };
         var command = new Command("quantize", "Calibrate int8 activation scales per step group from FP32 DDIM trajectories (MSE clipping) and write a quantization file")
         {
-            options.Model, options.Steps, groups, grouping, siluZeroPoint, trajectories, options.Seed, output,
+            options.Model, options.Steps, groups, grouping, siluZeroPoint, unsignedSoftmax, trajectories, options.Seed, output,
         };
-        command.SetAction(result => Run(options, result, result.GetValue(groups) ?? Math.Min(5, Math.Max(1, result.GetValue(options.Steps))), result.GetValue(grouping), result.GetValue(siluZeroPoint), result.GetValue(trajectories), result.GetValue(output)!));
+        command.SetAction(result => Run(options, result, result.GetValue(groups) ?? Math.Min(5, Math.Max(1, result.GetValue(options.Steps))), result.GetValue(grouping), result.GetValue(siluZeroPoint),
+            result.GetValue(unsignedSoftmax) ? ProbabilityFormat.Unsigned : ProbabilityFormat.Signed, result.GetValue(trajectories), result.GetValue(output)!));
         return command;
     }
 
@@ -33,7 +36,7 @@ internal static class QuantizeCommand
         DefaultValueFactory = _ => StepGrouping.Equal,
     };
 
-    private static int Run(ModelOptions options, ParseResult result, int groups, StepGrouping grouping, bool siluZeroPoint, int trajectories, FileInfo output)
+    private static int Run(ModelOptions options, ParseResult result, int groups, StepGrouping grouping, bool siluZeroPoint, ProbabilityFormat probabilities, int trajectories, FileInfo output)
     {
         var steps = result.GetValue(options.Steps);
         if (steps < 1 || trajectories < 1 || groups < 1 || groups > steps)
@@ -47,9 +50,10 @@ internal static class QuantizeCommand
         {
             var model = options.LoadFp32(result);
             var calibration = Calibrate(model, options.LoadScheduler(result), steps, trajectories, result.GetValue(options.Seed));
-            var file = calibration.Quantize(groups, grouping, siluZeroPoint);
+            var file = calibration.Quantize(groups, grouping, siluZeroPoint, probabilities);
             StagedWrite.Files([(output.FullName, System.Text.Encoding.UTF8.GetBytes(file.ToJson()))]);
-            Console.WriteLine($"wrote {output.FullName}: {file.Scales.Count} activation points x {groups} step groups ({grouping.ToString().ToLowerInvariant()}: timesteps {string.Join(", ", file.StepGroups.Select(g => $"{g.From}..{g.To}"))}), calibrated on {trajectories} trajectories of {steps} DDIM steps" + (siluZeroPoint ? $"; {file.ZeroPoints.Count} SiLU outputs with a zero point" : ""));
+            Console.WriteLine($"wrote {output.FullName}: {file.Scales.Count} activation points x {groups} step groups ({grouping.ToString().ToLowerInvariant()}: timesteps {string.Join(", ", file.StepGroups.Select(g => $"{g.From}..{g.To}"))}), calibrated on {trajectories} trajectories of {steps} DDIM steps" + (siluZeroPoint ? $"; {file.ZeroPoints.Count} SiLU outputs with a zero point" : "")
+                + (probabilities == ProbabilityFormat.Unsigned ? "; softmax probabilities unsigned (1/255)" : ""));
             return 0;
         }
         catch (ModelFileException e)

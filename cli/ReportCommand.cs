@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using DiffAcc.Hdl.Emit;
 using DiffAcc.Model.Int8;
+using DiffAcc.Model.Numerics;
 using DiffAcc.Model.Quality;
 using DiffAcc.Model.Quantization;
 using DiffAcc.Model.SafeTensors;
@@ -35,14 +36,15 @@ internal static class ReportCommand
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for grids, plot and report.md", DefaultValueFactory = _ => new DirectoryInfo("report-quant") };
         var biasCorrection = new Option<bool>("--bias-correction") { Description = "Ablation: a second row per K with the output's mean error per step and channel (measured on the calibration trajectories) subtracted on the host (PTQD's bias correction)" };
         var siluZeroPoint = new Option<bool>("--silu-zero-point") { Description = "A second row per K with SiLU outputs asymmetric (a zero point; as quantize --silu-zero-point), from the same calibration and noise" };
+        var unsignedSoftmax = new Option<bool>("--unsigned-softmax") { Description = "A second row per K (per method) with softmax probabilities unsigned in steps of 1/255 (as quantize --unsigned-softmax), from the same calibration and noise" };
         var quant = new Command("quant", "Quantization quality: FP32 vs int8 static and step-wise (SQNR per step, PSNR and Frechet distance with bootstrap intervals, summary.json)")
         {
-            options.Model, features, dataset, options.Steps, count, testImages, groups, trajectories, options.Seed, output, resamples, grouping, biasCorrection, siluZeroPoint,
+            options.Model, features, dataset, options.Steps, count, testImages, groups, trajectories, options.Seed, output, resamples, grouping, biasCorrection, siluZeroPoint, unsignedSoftmax,
         };
         quant.SetAction(result => Run(new Settings(
             result.GetValue(options.Model)!.FullName, result.GetValue(features)!.FullName, result.GetValue(dataset)!.FullName,
             result.GetValue(options.Steps), result.GetValue(count), result.GetValue(testImages), result.GetValue(groups) is { Length: > 0 } given ? given : DefaultGroups(result.GetValue(options.Steps)),
-            result.GetValue(trajectories), result.GetValue(options.Seed), result.GetValue(output)!.FullName, result.GetValue(resamples), result.GetValue(grouping), result.GetValue(biasCorrection), result.GetValue(siluZeroPoint))));
+            result.GetValue(trajectories), result.GetValue(options.Seed), result.GetValue(output)!.FullName, result.GetValue(resamples), result.GetValue(grouping), result.GetValue(biasCorrection), result.GetValue(siluZeroPoint), result.GetValue(unsignedSoftmax))));
         return new Command("report", "Reports that measure the model side") { quant, NumericsReport.Create() };
     }
 
@@ -59,7 +61,26 @@ internal static class ReportCommand
     /// <summary>Static, five step groups and fully step-wise: those that --steps allows.</summary>
     internal static int[] DefaultGroups(int steps) => [.. new[] { 1, 5, steps }.Where(k => k >= 1 && k <= steps).Distinct()];
 
-    internal sealed record Settings(string Model, string Features, string Dataset, int Steps, int Count, int TestImages, int[] Groups, int Trajectories, ulong Seed, string Output, int Resamples = 200, StepGrouping Grouping = StepGrouping.Equal, bool BiasCorrection = false, bool SiluZeroPoint = false);
+    internal sealed record Settings(string Model, string Features, string Dataset, int Steps, int Count, int TestImages, int[] Groups, int Trajectories, ulong Seed, string Output, int Resamples = 200, StepGrouping Grouping = StepGrouping.Equal, bool BiasCorrection = false, bool SiluZeroPoint = false, bool UnsignedSoftmax = false)
+    {
+        /// <summary>The quantization methods compared at each K: plain, and each asked-for option alone and together.</summary>
+        public IReadOnlyList<Method> Methods =>
+            [.. from zeroPoint in SiluZeroPoint ? new[] { false, true } : [false]
+                from probabilities in UnsignedSoftmax ? new[] { ProbabilityFormat.Signed, ProbabilityFormat.Unsigned } : [ProbabilityFormat.Signed]
+                select new Method(zeroPoint, probabilities)];
+    }
+
+    /// <summary>One quantization method of a row: how it names the row, its summary key and its grid.</summary>
+    internal sealed record Method(bool SiluZeroPoint, ProbabilityFormat Probabilities)
+    {
+        private bool Unsigned => Probabilities == ProbabilityFormat.Unsigned;
+
+        public string Name => (SiluZeroPoint ? " + SiLU zero point" : "") + (Unsigned ? " + unsigned softmax" : "");
+
+        public string Key => (SiluZeroPoint ? " silu-zp" : "") + (Unsigned ? " unsigned-softmax" : "");
+
+        public string Grid => (SiluZeroPoint ? "-zp" : "") + (Unsigned ? "-us" : "");
+    }
 
     internal sealed record Row(string Name, string Grid, double Fd, double? Psnr, double? MeanSqnr, double? MinSqnr, (double Low, double High)? FdCi = null, (double Low, double High)? PsnrCi = null, string? Key = null, int? Groups = null, double[][]? Features = null, double? FdMinusStatic = null, (double Low, double High)? FdMinusStaticCi = null);
 
@@ -134,12 +155,12 @@ internal static class ReportCommand
             rows.Add(Summarize("FP32", "fp32.png", reference, null, null, network, testFeatures, s) with { Key = "fp32" });
             foreach (var k in s.Groups.Distinct())
             {
-                foreach (var zeroPoint in s.SiluZeroPoint ? new[] { false, true } : [false])
+                foreach (var method in s.Methods)
                 {
-                    var name = (k == 1 ? "int8 static (K = 1)" : $"int8 step-wise (K = {k})") + (zeroPoint ? " + SiLU zero point" : "");
-                    var key = (k == 1 ? "int8 static" : $"int8 K={k}") + (zeroPoint ? " silu-zp" : "");
-                    var grid = $"int8-k{k}" + (zeroPoint ? "-zp" : "");
-                    var int8 = new QuantizedUNet(fp32, calibration.Quantize(k, s.Grouping, zeroPoint));
+                    var name = (k == 1 ? "int8 static (K = 1)" : $"int8 step-wise (K = {k})") + method.Name;
+                    var key = (k == 1 ? "int8 static" : $"int8 K={k}") + method.Key;
+                    var grid = $"int8-k{k}" + method.Grid;
+                    var int8 = new QuantizedUNet(fp32, calibration.Quantize(k, s.Grouping, method.SiluZeroPoint, method.Probabilities));
                     var progress = context.AddTask($"{name}, {s.Count} images x {s.Steps} steps", maxValue: s.Steps);
                     var (samples, sqnr) = ComparedSampling.Run(int8, fp32, scheduler, shape, s.Seed, new SynchronousProgress(done => progress.Value = done));
                     rows.Add(Summarize(name, $"{grid}.png", samples, reference, sqnr, network, testFeatures, s) with { Key = key, Groups = k });
@@ -159,7 +180,7 @@ internal static class ReportCommand
         });
         var seconds = watch.Elapsed.TotalSeconds;
         rows = PairedWithStatic(rows, testFeatures, s);
-        var sampled = s.Count * (1 + (s.Groups.Distinct().Count() * (s.BiasCorrection ? 2 : 1) * (s.SiluZeroPoint ? 2 : 1)));
+        var sampled = s.Count * (1 + (s.Groups.Distinct().Count() * (s.BiasCorrection ? 2 : 1) * s.Methods.Count));
         var timesteps = scheduler.Timesteps;
         SqnrPlot.Save(Path.Combine(s.Output, "sqnr.png"), timesteps, sqnrSeries);
         var table = new Table().Title($"{s.Count} images, DDIM {s.Steps} steps, calibrated on {s.Trajectories} trajectories; Frechet distance to {test.Shape[0]} test images; 95 % bootstrap intervals")

@@ -347,6 +347,8 @@
 #define DIFFACC_SOFTMAX_PARAM_BITS 4
 #define DIFFACC_SOFTMAX_KEYS_OFFSET 103
 #define DIFFACC_SOFTMAX_KEYS_BITS 16
+#define DIFFACC_SOFTMAX_UNSIGNED_OFFSET 119
+#define DIFFACC_SOFTMAX_UNSIGNED_BITS 1
 
 /* SET_STEP (CONTROL): sets STEP_GROUP for the instructions after it (requantizer table slot, step-group addresses) */
 #define DIFFACC_OP_SET_STEP 13

@@ -1,5 +1,6 @@
 using DiffAcc.Accelerator.Isa;
 using DiffAcc.Model.Int8;
+using DiffAcc.Model.Numerics;
 
 namespace DiffAcc.Accelerator.Compiler;
 
@@ -8,6 +9,8 @@ namespace DiffAcc.Accelerator.Compiler;
 /// K becomes the weights (MOVE_WEIGHTS), Q x Kᵀ goes to the accumulator banks a tile of queries at a
 /// time, SOFTMAX turns each tile's scores into int8 probabilities in the buffer, V takes K's place and
 /// becomes the weights transposed, and P x V is requantized into the head's channels and stored.
+/// Unsigned probabilities (steps of 1/255) take P x V in <see cref="UnsignedProbabilityPasses"/>, a tile of
+/// queries at a time through the accumulator banks.
 /// </summary>
 internal static class AttentionLowering
 {
@@ -36,15 +39,21 @@ internal static class AttentionLowering
         var tile = Math.Min(pixels, c.AccumulatorRows / keyTm);
         if (tile < 1)
             throw new CompileException(point, $"one query's {keysPadded} scores take {keyTm} accumulator rows; preset {c.Name} has {c.AccumulatorRows}");
-        int qRegion = 0, kvRegion = pixels * headBlocks, pRegion = kvRegion + (keysPadded * headBlocks), oRegion = pRegion + (pixels * keyTn);
-        var rows = oRegion + (pixels * headBlocks);
+        var format = ctx.Model.Quantization.Probabilities;
+        var unsigned = format == ProbabilityFormat.Unsigned;
+        // Unsigned: P x V sums in the accumulator banks, a tile of queries at a time, and reads keyTn rows of 64.
+        var valueTile = Math.Min(pixels, c.AccumulatorRows / (hd / tm));
+        int qRegion = 0, kvRegion = pixels * headBlocks, pRegion = kvRegion + (keysPadded * headBlocks), oRegion = pRegion + (pixels * keyTn), halfRegion = oRegion + (pixels * headBlocks);
+        if (unsigned && valueTile < 1)
+            throw new CompileException(point, $"one query's P x V takes {hd / tm} accumulator rows; preset {c.Name} has {c.AccumulatorRows}");
+        var rows = halfRegion + (unsigned ? keyTn : 0);
         if (rows > c.ActivationRows)
             throw new CompileException(point, $"Q, K or V, the probabilities and the output of one head take {rows} buffer rows; preset {c.Name} has {c.ActivationRows}");
         var output = ctx.NewTensor(point, channels, q.Height, q.Width);
 
         ctx.Begin(point, "attention");
         ctx.Emit(ctx.StepGroupTable(TableKind.Parameters, ParameterSlot, g => [SoftmaxParameters.Of(LayerConstants.SoftmaxExponent(ctx.Scale(q.Point, g), ctx.Scale(k.Point, g), hd))]));
-        ctx.Emit(ctx.StepGroupTable(TableKind.Requantization, 0, g => [.. Enumerable.Repeat(RequantizerEntry.Of(LayerConstants.AttentionRequantization(ctx.Scale(v.Point, g), ctx.Scale(point, g))), hd)]));
+        ctx.Emit(ctx.StepGroupTable(TableKind.Requantization, 0, g => [.. Enumerable.Repeat(RequantizerEntry.Of(LayerConstants.AttentionRequantization(ctx.Scale(v.Point, g), ctx.Scale(point, g), format)), hd)]));
         var tiles = (pixels + tile - 1) / tile;
         for (var sample = 0; sample < ctx.Batch; sample++)
         {
@@ -52,6 +61,8 @@ internal static class AttentionLowering
                 ctx.Emit(new Sync());
             if (keysPadded > pixels)
                 ctx.Emit(new Load { Base = BaseRegister.Constants, Group = sample, Offset = ctx.Zeros((keysPadded - pixels) * hd), ActRow = kvRegion + (pixels * headBlocks), Rows = (keysPadded - pixels) * headBlocks, Chunks = 1 });
+            if (unsigned)
+                ctx.Emit(new Load { Base = BaseRegister.Constants, Group = sample, Offset = ctx.Filled(UnsignedProbabilityPasses.RowValue, keysPadded), ActRow = halfRegion, Rows = keyTn, Chunks = 1 });
             for (var head = 0; head < heads; head++)
             {
                 if (head > 0)
@@ -93,27 +104,40 @@ internal static class AttentionLowering
                         Wait = t == 0 ? Engines.Load : Engines.Vector,
                         Signal = Engines.Vector,
                     });
-                    ctx.Emit(new Softmax { Group = sample, Src = 0, Dst = pRegion + (first * keyTn), Rows = queries, RowLength = keysPadded, Keys = pixels, DstStride = keyTn, Param = ParameterSlot, Wait = Engines.Compute, Signal = Engines.Compute });
+                    ctx.Emit(new Softmax { Group = sample, Src = 0, Dst = pRegion + (first * keyTn), Rows = queries, RowLength = keysPadded, Keys = pixels, DstStride = keyTn, Param = ParameterSlot, Unsigned = unsigned, Wait = Engines.Compute, Signal = Engines.Compute });
                 }
                 ctx.Emit(Head(v, kvRegion, Engines.Weight, Engines.Weight));
                 ctx.Emit(new MoveWeights { Group = sample, Transpose = true, ActRow = kvRegion, PixelStride = headBlocks, OutBlocks = hd / tm, InBlocks = keyTn, Complete = true, Wait = Engines.Load });
-                ctx.Emit(new Conv
+                var passes = unsigned ? UnsignedProbabilityPasses.Passes : 1;
+                var valueTiles = unsigned ? (pixels + valueTile - 1) / valueTile : 1;
+                for (var t = 0; t < valueTiles; t++)
                 {
-                    GroupMask = 1 << sample,
-                    InRow = pRegion,
-                    InPixelStride = keyTn,
-                    CinBlocks = keyTn,
-                    InRows = 1,
-                    InCols = pixels,
-                    OutRows = 1,
-                    OutCols = pixels,
-                    CoutBlocks = hd / tm,
-                    OutRow = oRegion,
-                    OutPixelStride = headBlocks,
-                    Release = true,
-                    Wait = Engines.Vector,
-                    Signal = Engines.Store,
-                });
+                    var first = unsigned ? t * valueTile : 0;
+                    var queries = unsigned ? Math.Min(valueTile, pixels - first) : pixels;
+                    for (var pass = 0; pass < passes; pass++)
+                    {
+                        var last = t == valueTiles - 1 && pass == passes - 1;
+                        ctx.Emit(new Conv
+                        {
+                            GroupMask = 1 << sample,
+                            InRow = pass == 0 ? pRegion + (first * keyTn) : halfRegion,
+                            InPixelStride = pass == 0 ? keyTn : 0,
+                            CinBlocks = keyTn,
+                            InRows = 1,
+                            InCols = queries,
+                            OutRows = 1,
+                            OutCols = queries,
+                            CoutBlocks = hd / tm,
+                            Output = unsigned ? UnsignedProbabilityPasses.Output(pass) : ConvOutput.Requantize,
+                            OutRow = oRegion + (first * headBlocks),
+                            OutPixelStride = headBlocks,
+                            AccRow = 0,
+                            Release = last,
+                            Wait = t == 0 && pass == 0 ? Engines.Vector : Engines.None,
+                            Signal = last ? Engines.Store : Engines.None,
+                        });
+                    }
+                }
                 ctx.Emit(new Store
                 {
                     Base = BaseRegister.Work,
@@ -128,7 +152,7 @@ internal static class AttentionLowering
                 });
             }
         }
-        ctx.End($"{heads} head(s) of {hd} channels, {pixels} pixels", $"{tiles} query tile(s) of {tile}", 2L * ctx.Batch * pixels * pixels * channels);
+        ctx.End($"{heads} head(s) of {hd} channels, {pixels} pixels", $"{tiles} query tile(s) of {tile}" + (unsigned ? $"; unsigned probabilities: P x V in {UnsignedProbabilityPasses.Passes} passes, {(pixels + valueTile - 1) / valueTile} tile(s) of {valueTile}" : ""), 2L * ctx.Batch * pixels * pixels * channels);
         return output;
     }
 }

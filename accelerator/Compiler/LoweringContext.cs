@@ -16,8 +16,7 @@ internal sealed class LoweringContext
     private readonly List<Instruction> instructions = [];
     private readonly List<CompiledLayer> layers = [];
     private (string Name, string Operation, int First)? open;
-    private long zerosOffset = -1;
-    private int zerosBytes;
+    private readonly Dictionary<byte, (long Offset, int Bytes)> filled = [];
     private readonly Dictionary<int, Tensor> timeEmbeddings = [];
 
     public LoweringContext(AcceleratorConfig config, QuantizedUNet model, IReadOnlyList<int> timesteps, int batch)
@@ -91,14 +90,14 @@ internal sealed class LoweringContext
     }
 
     /// <summary>A region of zeros in the constants at least <paramref name="bytes"/> long (buffer rows a LOAD clears).</summary>
-    public long Zeros(int bytes)
+    public long Zeros(int bytes) => Filled(0, bytes);
+
+    /// <summary>A region of the constants at least <paramref name="bytes"/> long with <paramref name="value"/> in every byte, shared by all who ask.</summary>
+    public long Filled(byte value, int bytes)
     {
-        if (bytes > zerosBytes)
-        {
-            zerosOffset = Constants.Put(new byte[bytes]);
-            zerosBytes = bytes;
-        }
-        return zerosOffset;
+        if (!filled.TryGetValue(value, out var region) || bytes > region.Bytes)
+            filled[value] = region = (Constants.Put(Enumerable.Repeat(value, bytes).ToArray()), bytes);
+        return region.Offset;
     }
 
     public void Emit(Instruction instruction) => instructions.Add(instruction);

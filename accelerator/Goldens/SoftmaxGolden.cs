@@ -15,6 +15,7 @@ public sealed class SoftmaxGolden(int lanes)
     {
         public int Pass;
         public bool RowStart;
+        public ProbabilityFormat Format;
         public bool[] LaneValid = [];
         public int[] Scores = [];
         public RequantParameters Scale;
@@ -36,7 +37,7 @@ public sealed class SoftmaxGolden(int lanes)
 
     public bool Busy => count != 0;
 
-    public void Tick(bool inValid, ReadOnlySpan<int> scores, ReadOnlySpan<bool> laneValid, int pass, bool rowStart, int multiplier, int shift, bool divide, bool outReady, bool reset)
+    public void Tick(bool inValid, ReadOnlySpan<int> scores, ReadOnlySpan<bool> laneValid, int pass, bool rowStart, int multiplier, int shift, bool divide, bool outReady, bool reset, ProbabilityFormat format = ProbabilityFormat.Signed)
     {
         // The divider steps whether or not the pipeline moves; it reads the sum before this edge.
         if (count != 0)
@@ -78,11 +79,12 @@ public sealed class SoftmaxGolden(int lanes)
             if (pipeline.ValidAt(1) && first.Pass != 0)
                 first.Exponents = [.. Enumerable.Range(0, lanes).Select(l => first.LaneValid[l] ? IntegerSoftmax.Exponent((long)max - first.Scores[l], first.Scale) : 0)];
             if (pipeline.ValidAt(6) && fifth.Pass == 2)
-                fifth.Probabilities = [.. fifth.Exponents.Select(e => IntegerSoftmax.Probability(e, reciprocal & 0x1FFFF))];
+                fifth.Probabilities = [.. fifth.Exponents.Select(e => IntegerSoftmax.Probability(e, reciprocal & 0x1FFFF, fifth.Format))];
             pipeline.Tick(inValid, new Beat
             {
                 Pass = pass,
                 RowStart = rowStart,
+                Format = format,
                 LaneValid = laneValid.ToArray(),
                 Scores = scores.ToArray(),
                 Scale = new RequantParameters(0, multiplier, shift),

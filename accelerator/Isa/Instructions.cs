@@ -139,7 +139,7 @@ public sealed record Conv : Instruction
     [Field(16, "activation buffer row of input pixel 0, channel block 0")]
     public int InRow { get; init; }
 
-    [Field(16, "buffer rows per input pixel")]
+    [Field(16, "buffer rows per input pixel (0: every pixel reads the same CinBlocks rows)")]
     public int InPixelStride { get; init; }
 
     [Field(16, "input-channel blocks (Tn) summed, from InRow's block on")]
@@ -311,6 +311,9 @@ public sealed record Softmax : Instruction
 
     [Field(16, "scores of a row that take part, from the first (the keys); the rest, up to RowLength, get probability 0")]
     public int Keys { get; init; }
+
+    [Field(1, "probabilities in steps of 1/255 with zero point -128 (code q means (q + 128) / 255), else 1/127")]
+    public bool Unsigned { get; init; }
 }
 
 [Instruction(13, "SET_STEP", Engine.Control, "sets STEP_GROUP for the instructions after it (requantizer table slot, step-group addresses)")]

@@ -133,10 +133,13 @@ public static class ProgramValidation
                 }
                 break;
             case Conv v:
-                problems.AddRange(Positive(("InRows", v.InRows), ("InCols", v.InCols), ("OutRows", v.OutRows), ("OutCols", v.OutCols), ("CinBlocks", v.CinBlocks), ("CoutBlocks", v.CoutBlocks), ("InPixelStride", v.InPixelStride)));
+                problems.AddRange(Positive(("InRows", v.InRows), ("InCols", v.InCols), ("OutRows", v.OutRows), ("OutCols", v.OutCols), ("CinBlocks", v.CinBlocks), ("CoutBlocks", v.CoutBlocks)));
+                if (v.InPixelStride < 0)
+                    problems.Add($"InPixelStride must be at least 0, not {v.InPixelStride}");
                 if (v.GroupMask == 0 || v.GroupMask >> c.Groups != 0)
                     problems.Add($"GroupMask 0b{Convert.ToString(v.GroupMask, 2)} must name some of the {c.Groups} PE group(s) and no others");
-                if (v.CinBlocks > v.InPixelStride)
+                // Stride 0 is one constant pixel that every pixel reads (the unsigned-probability passes).
+                if (v.InPixelStride > 0 && v.CinBlocks > v.InPixelStride)
                     problems.Add($"CinBlocks {v.CinBlocks} exceeds InPixelStride {v.InPixelStride}: a pixel's blocks would overlap the next pixel");
                 if (problems.Any(p => p is not null))
                     break;

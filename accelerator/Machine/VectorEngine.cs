@@ -257,6 +257,7 @@ public sealed class VectorEngine : Module
         }
         softmaxUnit.Pass.Assign(headPass);
         softmaxUnit.RowStart.Assign(headPassStart & (beat == 0));
+        softmaxUnit.Unsigned.Assign(softmax.Flag("Unsigned"));
         softmaxUnit.ExponentMultiplier.Assign(Parameter<SoftmaxParameters>("Multiplier"));
         softmaxUnit.ExponentShift.Assign(Parameter<SoftmaxParameters>("Shift"));
         softmaxUnit.OutReady.Assign(collectorReady);

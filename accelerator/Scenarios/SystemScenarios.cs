@@ -23,7 +23,7 @@ public static class SystemScenarios
     /// </summary>
     public static AcceleratorConfig Wide { get; } = Presets.Small with { Name = "small-wide", Tm = 8, Tn = 32, VectorLanes = 8, MaxChannels = 128, ActivationBufferKiB = 32, WeightBufferKiB = 64, AccumulatorRows = 512 };
 
-    public static IReadOnlyList<string> Names { get; } = ["conv3x3", "conv3x3-stride2", "conv1x1", "conv-passes", "groupnorm-silu", "residual-add", "concat-conv", "upsample-conv", "attention", "step-groups", "strided-copy", "conv-zero-point"];
+    public static IReadOnlyList<string> Names { get; } = ["conv3x3", "conv3x3-stride2", "conv1x1", "conv-passes", "groupnorm-silu", "residual-add", "concat-conv", "upsample-conv", "attention", "step-groups", "strided-copy", "conv-zero-point", "attention-unsigned"];
 
     public static Scenario Get(string name, AcceleratorConfig config, int seed = 1) => name switch
     {
@@ -36,6 +36,7 @@ public static class SystemScenarios
         "concat-conv" => ConcatConv(config, seed),
         "upsample-conv" => UpsampleConv(config, seed),
         "attention" => Attention(config, seed),
+        "attention-unsigned" => Attention(config, seed, ProbabilityFormat.Unsigned),
         "step-groups" => StepGroups(config, seed),
         "strided-copy" => StridedCopy(config, seed),
         "conv-zero-point" => ConvZeroPoint(config, seed),
@@ -494,24 +495,28 @@ public static class SystemScenarios
     /// Q x K^T goes to the accumulator banks, softmax writes int8 probabilities, V^T becomes the weights
     /// (MOVE_WEIGHTS transposed) and P x V is requantized into the head's channels. Both groups, each its own sample;
     /// group 1's softmax takes fewer keys than its rows hold (Keys below RowLength, as for a 4x4 image and Tn 32).
+    /// Unsigned probabilities (q + 128 in steps of 1/255) add 128 x the sum of V in two more passes over rows of 64
+    /// into the accumulator banks, as the compiler lowers them.
     /// </summary>
-    public static Scenario Attention(AcceleratorConfig config, int seed)
+    public static Scenario Attention(AcceleratorConfig config, int seed, ProbabilityFormat format = ProbabilityFormat.Signed)
     {
         var (tm, tn) = Shape(config);
         var r = new ScenarioRandom(seed + 8);
         int channels = 2 * tn, headDim = tn, pixels = 2 * tn;
         double sq = 0.05, sk = 0.04, sv = 0.03, sout = 0.02;
+        var unsigned = format == ProbabilityFormat.Unsigned;
         var exponent = IntegerSoftmax.ExponentScale(sq * sk / Math.Sqrt(headDim));
-        var requant = RequantParameters.FromScale(sv / IntegerSoftmax.ProbabilityOne / sout);
+        var requant = RequantParameters.FromScale(sv / IntegerSoftmax.ProbabilityOne(format) / sout);
         var samples = Enumerable.Range(0, 2).Select(_ => (Q: r.Int8(channels * pixels), K: r.Int8(channels * pixels), V: Edgy(r, channels * pixels))).ToArray();
         var image = new ScenarioImage(config);
         var at = samples.Select(s => (Q: image.Put(TensorLayout.ToHwc(s.Q, channels, 1, pixels, channels)), K: image.Put(TensorLayout.ToHwc(s.K, channels, 1, pixels, channels)), V: image.Put(TensorLayout.ToHwc(s.V, channels, 1, pixels, channels)))).ToArray();
         var paramsAt = image.Put([SoftmaxParameters.Of(exponent)]);
         var tableAt = image.Put(Enumerable.Repeat(RequantizerEntry.Of(requant), channels));
+        var halfAt = image.Put(Enumerable.Repeat((byte)UnsignedProbabilityPasses.RowValue, pixels).ToArray());
         var outAt = samples.Select(_ => image.Reserve(pixels * channels)).ToArray();
         var blocks = channels / tn;
         var rows = pixels * blocks;
-        int q = 0, k = rows, v = 2 * rows, p = 3 * rows, output = 4 * rows;
+        int q = 0, k = rows, v = 2 * rows, p = 3 * rows, output = 4 * rows, half = 5 * rows;
         // Group 1 attends to the first keys only (a row padded to whole blocks): the others get probability 0.
         int[] keys = [pixels, pixels - (tn / 2) - 1];
         var program = new ProgramBuilder(config)
@@ -521,14 +526,38 @@ public static class SystemScenarios
         {
             program = program
                 .Add(new Load { Group = g, Offset = at[g].Q, ActRow = q, Rows = rows, Chunks = 1 })
-                .Add(new Load { Group = g, Offset = at[g].K, ActRow = k, Rows = rows, Chunks = 1 })
-                .Add(new Load { Group = g, Offset = at[g].V, ActRow = v, Rows = rows, Chunks = 1, Signal = g == 1 ? Engines.Weight | Engines.Compute : Engines.None });
+                .Add(new Load { Group = g, Offset = at[g].K, ActRow = k, Rows = rows, Chunks = 1 });
+            if (unsigned)
+                program = program.Add(new Load { Group = g, Offset = halfAt, ActRow = half, Rows = pixels / tn, Chunks = 1 });
+            program = program.Add(new Load { Group = g, Offset = at[g].V, ActRow = v, Rows = rows, Chunks = 1, Signal = g == 1 ? Engines.Weight | Engines.Compute : Engines.None });
         }
         for (var g = 0; g < 2; g++)
         {
             for (var head = 0; head < channels / headDim; head++)
             {
                 var first = g == 0 && head == 0;
+                var last = head == (channels / headDim) - 1;
+                // P x V over the probabilities (pass 0) and, unsigned, twice over the rows of 64 (every pixel reads the same rows).
+                Conv ProbabilitiesTimesValues(int pass) => new()
+                {
+                    GroupMask = 1 << g,
+                    InRow = pass == 0 ? p : half,
+                    InPixelStride = pass == 0 ? pixels / tn : 0,
+                    CinBlocks = pixels / tn,
+                    InRows = 1,
+                    InCols = pixels,
+                    OutRows = 1,
+                    OutCols = pixels,
+                    CoutBlocks = headDim / tm,
+                    CoutBase = head * headDim / tm,
+                    Output = unsigned ? UnsignedProbabilityPasses.Output(pass) : ConvOutput.Requantize,
+                    OutRow = output,
+                    OutPixelStride = blocks,
+                    AccRow = 0,
+                    Release = !unsigned || pass == UnsignedProbabilityPasses.Passes - 1,
+                    Wait = pass == 0 ? Engines.Vector : Engines.None,
+                    Signal = last && (!unsigned || pass == UnsignedProbabilityPasses.Passes - 1) ? Engines.Store : Engines.None,
+                };
                 program = program
                     .Add(new MoveWeights { Group = g, ActRow = k + (head * headDim / tn), PixelStride = blocks, OutBlocks = pixels / tm, InBlocks = headDim / tn, Complete = true, Wait = first ? Engines.Load : Engines.None })
                     .Add(new Conv
@@ -548,48 +577,35 @@ public static class SystemScenarios
                         Wait = first ? Engines.Load : Engines.None,
                         Signal = Engines.Vector,
                     })
-                    .Add(new Softmax { Group = g, Src = 0, Dst = p, Rows = pixels, RowLength = pixels, Keys = keys[g], DstStride = pixels / tn, Param = 3, Wait = Engines.Compute, Signal = Engines.Compute })
-                    .Add(new MoveWeights { Group = g, Transpose = true, ActRow = v + (head * headDim / tn), PixelStride = blocks, OutBlocks = headDim / tm, InBlocks = pixels / tn, Complete = true })
-                    .Add(new Conv
-                    {
-                        GroupMask = 1 << g,
-                        InRow = p,
-                        InPixelStride = pixels / tn,
-                        CinBlocks = pixels / tn,
-                        InRows = 1,
-                        InCols = pixels,
-                        OutRows = 1,
-                        OutCols = pixels,
-                        CoutBlocks = headDim / tm,
-                        CoutBase = head * headDim / tm,
-                        OutRow = output,
-                        OutPixelStride = blocks,
-                        Release = true,
-                        Wait = Engines.Vector,
-                        Signal = head == (channels / headDim) - 1 ? Engines.Store : Engines.None,
-                    });
+                    .Add(new Softmax { Group = g, Src = 0, Dst = p, Rows = pixels, RowLength = pixels, Keys = keys[g], DstStride = pixels / tn, Param = 3, Unsigned = unsigned, Wait = Engines.Compute, Signal = Engines.Compute })
+                    .Add(new MoveWeights { Group = g, Transpose = true, ActRow = v + (head * headDim / tn), PixelStride = blocks, OutBlocks = headDim / tm, InBlocks = pixels / tn, Complete = true });
+                for (var pass = 0; pass < (unsigned ? UnsignedProbabilityPasses.Passes : 1); pass++)
+                    program = program.Add(ProbabilitiesTimesValues(pass));
             }
             program = program.Add(new Store { Group = g, Offset = outAt[g], ActRow = output, Rows = rows, Chunks = 1, Wait = Engines.Compute });
         }
         program = program.Add(new Finish());
-        return new Scenario("attention", $"attention on {pixels} pixels, {channels} channels in 2 heads: Q K^T into the accumulator banks, softmax, P V, on both groups", image.Build(), image.Registers(), program.Build(),
+        var name = unsigned ? "attention-unsigned" : "attention";
+        var what = unsigned ? "softmax in steps of 1/255 (zero point -128), P V plus 128 x the sum of V in two passes over rows of 64" : "softmax, P V";
+        return new Scenario(name, $"attention on {pixels} pixels, {channels} channels in 2 heads: Q K^T into the accumulator banks, {what}, on both groups", image.Build(), image.Registers(), program.Build(),
             ddr => [.. Enumerable.Range(0, 2).SelectMany(g =>
             {
                 var (sQ, sK, sV) = samples[g];
                 var accumulators = g == 0
-                    ? Int8Ops.AttentionAccumulate(new Int8Tensor([1, channels, 1, pixels], sq, sQ), new Int8Tensor([1, channels, 1, pixels], sk, sK), new Int8Tensor([1, channels, 1, pixels], sv, sV), headDim)
-                    : MaskedAttention(sQ, sK, sV, channels, pixels, headDim, keys[g], exponent);
+                    ? Int8Ops.AttentionAccumulate(new Int8Tensor([1, channels, 1, pixels], sq, sQ), new Int8Tensor([1, channels, 1, pixels], sk, sK), new Int8Tensor([1, channels, 1, pixels], sv, sV), headDim, format)
+                    : MaskedAttention(sQ, sK, sV, channels, pixels, headDim, keys[g], exponent, format);
                 var expected = Int8Ops.Requantize(accumulators, [1, channels, 1, pixels], [.. Enumerable.Repeat(requant, channels)], sout);
                 return Compare($"group {g}{(keys[g] < pixels ? $" ({keys[g]} of {pixels} keys)" : "")}", ScenarioImage.At(ddr, outAt[g], pixels * channels), channels, 1, pixels, channels, expected.Data);
             })]);
     }
 
     /// <summary>P·V accumulators [C, pixels] of attention in which every query sees only the first <paramref name="keys"/> pixels as keys.</summary>
-    private static int[] MaskedAttention(sbyte[] q, sbyte[] k, sbyte[] v, int channels, int pixels, int headDim, int keys, RequantParameters exponent)
+    private static int[] MaskedAttention(sbyte[] q, sbyte[] k, sbyte[] v, int channels, int pixels, int headDim, int keys, RequantParameters exponent, ProbabilityFormat format)
     {
         var accumulators = new int[channels * pixels];
         var scores = new int[keys];
         var probabilities = new sbyte[keys];
+        var zeroPoint = IntegerSoftmax.ZeroPoint(format);
         for (var head = 0; head < channels / headDim; head++)
         {
             for (var p = 0; p < pixels; p++)
@@ -600,11 +616,11 @@ public static class SystemScenarios
                     for (var d = head * headDim; d < (head + 1) * headDim; d++)
                         scores[j] += q[(d * pixels) + p] * k[(d * pixels) + j];
                 }
-                IntegerSoftmax.Apply(scores, exponent, probabilities);
+                IntegerSoftmax.Apply(scores, exponent, probabilities, format);
                 for (var d = head * headDim; d < (head + 1) * headDim; d++)
                 {
                     for (var j = 0; j < keys; j++)
-                        accumulators[(d * pixels) + p] += probabilities[j] * v[(d * pixels) + j];
+                        accumulators[(d * pixels) + p] += (probabilities[j] - zeroPoint) * v[(d * pixels) + j];
                 }
             }
         }

@@ -15,11 +15,12 @@ namespace DiffAcc.Accelerator.Vector;
 /// <item><c>Pass = 1</c>: the exponents' sum (restarted by <c>RowStart</c>); when these beats have
 /// left the pipeline, a <c>Divide</c> pulse computes <c>floor(2^31 / sum)</c> in
 /// <see cref="DivideCycles"/> cycles while <c>Busy</c> is high;</item>
-/// <item><c>Pass = 2</c>: the int8 probabilities (scale 1/127), the only beats that leave with <c>OutValid</c>.</item>
+/// <item><c>Pass = 2</c>: the int8 probabilities (scale 1/127, or with <c>Unsigned</c> 1/255 and zero point
+/// -128), the only beats that leave with <c>OutValid</c>.</item>
 /// </list>
 /// The reciprocal's low 17 bits enter the products: a row's maximum contributes 2^15 to the sum, so
 /// <c>R ≤ 2^16</c>. <c>LaneValid</c> marks the lanes of a beat that hold scores (a row need not fill the last beat);
-/// other lanes give probability 0 and add nothing. Latency <see cref="Latency"/> cycles of advance.
+/// other lanes give probability 0 (code 0, or -128 unsigned) and add nothing. Latency <see cref="Latency"/> cycles of advance.
 /// </summary>
 public sealed class SoftmaxUnit : StreamPipeline
 {
@@ -39,6 +40,7 @@ public sealed class SoftmaxUnit : StreamPipeline
         LaneValid = Input(Vec(lanes, Bool()));
         Pass = Input(UInt(2));
         RowStart = Input(Bool());
+        Unsigned = Input(Bool());
         ExponentMultiplier = Input(UInt(RequantParameters.MultiplierBits));
         ExponentShift = Input(UInt(RequantParameters.ShiftBits));
         Divide = Input(Bool());
@@ -54,6 +56,8 @@ public sealed class SoftmaxUnit : StreamPipeline
         var pass = StageChain(Pass, Latency, "pass");
         // The row start is read by the maximum (stage 1) and the sum (stage 7).
         var rowStart = StageChain(RowStart, 8, "row_start");
+        // The format is read by the probability's stage (8) from the product's (7).
+        var unsignedFormat = StageChain(Unsigned, 8, "unsigned")[^1];
 
         // Invalid lanes enter stage 0 as the minimum, so the maximum's compare tree needs no masks; their
         // exponents are zeroed at the end whatever the score.
@@ -128,13 +132,17 @@ public sealed class SoftmaxUnit : StreamPipeline
         });
         Busy.Assign(busy);
 
-        // Pass 2: p = min(127, round_shift(e * R * 127, 31)).
+        // Pass 2: p = min(one, round_shift(e * R * one, 31)) + zero point, one = 127 (zero point 0) or 255 (-128):
+        // as the rounded value is never negative, min(255, r) - 128 is sat8(r - 128).
+        var zeroPointOffset = Mux(unsignedFormat, Hw.SLit(128, 9), Hw.SLit(0, 9));
         for (var l = 0; l < lanes; l++)
         {
-            // R < 2^17 for any row (its maximum contributes 2^15 to the sum): one 16 x 17 product; x 127 is a shift and a subtraction.
+            // R < 2^17 for any row (its maximum contributes 2^15 to the sum): one 16 x 17 product; x 127 and x 255 are a shift and a subtraction.
             var scaled = Stage(exponents[l] * reciprocal[16, 0], $"scaled_{l}");
-            var times127 = ((scaled << 7) - scaled).Truncate(scaled.Width + 7);
-            var probability = Stage(FixedPointLogic.SaturateToInt8(FixedPointLogic.RoundingShift(times127.ToSInt(), 31)), $"probability_{l}");
+            var times127 = ((scaled << 7) - scaled).Truncate(scaled.Width + 7).ZeroExtend(scaled.Width + 8);
+            var times255 = ((scaled << 8) - scaled).Truncate(scaled.Width + 8);
+            var rounded = FixedPointLogic.RoundingShift(Mux(unsignedFormat, times255, times127).ToSInt(), 31);
+            var probability = Stage(FixedPointLogic.SaturateToInt8(rounded - zeroPointOffset), $"probability_{l}");
             Probabilities[l].Assign(Mux(OutValid, probability, Hw.SLit(0, 8)));
         }
         OutValid.Assign(valid[^1] & (pass[Latency - 1] == 2));
@@ -155,6 +163,9 @@ public sealed class SoftmaxUnit : StreamPipeline
     public UInt Pass { get; }
 
     public Bool RowStart { get; }
+
+    /// <summary>Probabilities in steps of 1/255 with zero point -128 (<see cref="ProbabilityFormat.Unsigned"/>), else 1/127.</summary>
+    public Bool Unsigned { get; }
 
     public UInt ExponentMultiplier { get; }
 

@@ -99,13 +99,14 @@ internal sealed class Int8Operators(QuantizedUNet model, int group, Tensor timeE
     public Int8Tensor Attention(string point, Int8Tensor q, Int8Tensor k, Int8Tensor v, int headDim)
     {
         var scale = S(point);
-        var accumulators = Int8Ops.AttentionAccumulate(q, k, v, headDim);
-        var requant = LayerConstants.AttentionRequantization(v.Scale, scale);
+        var format = model.Quantization.Probabilities;
+        var accumulators = Int8Ops.AttentionAccumulate(q, k, v, headDim, format);
+        var requant = LayerConstants.AttentionRequantization(v.Scale, scale, format);
         var output = Int8Ops.Requantize(accumulators, [.. q.Shape], Enumerable.Repeat(requant, q.Shape[1]).ToArray(), scale);
         if (accuracy is not null)
         {
             accuracy.Record("attention (softmax, P·V)", output, Fp32Ops.Attention(q.Dequantize(), k.Dequantize(), v.Dequantize(), headDim));
-            Int8Ops.SoftmaxAccuracy(q, k, headDim, accuracy);
+            Int8Ops.SoftmaxAccuracy(q, k, headDim, accuracy, format);
         }
         return Seen(point, output);
     }

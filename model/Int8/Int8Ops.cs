@@ -81,8 +81,11 @@ public static class Int8Ops
         return output;
     }
 
-    /// <summary>Attention per head with int32 scores, <see cref="IntegerSoftmax"/> probabilities and int32 P·V accumulators [B, C, H, W].</summary>
-    public static int[] AttentionAccumulate(Int8Tensor q, Int8Tensor k, Int8Tensor v, int headDim)
+    /// <summary>
+    /// Attention per head with int32 scores, <see cref="IntegerSoftmax"/> probabilities and int32 P·V
+    /// accumulators [B, C, H, W]: <c>Σ_j (p_j − zero point) · v_j</c>, the probabilities' true steps.
+    /// </summary>
+    public static int[] AttentionAccumulate(Int8Tensor q, Int8Tensor k, Int8Tensor v, int headDim, ProbabilityFormat format = ProbabilityFormat.Signed)
     {
         int batch = q.Shape[0], channels = q.Shape[1], pixels = q.Shape[2] * q.Shape[3];
         headDim = headDim == 0 ? channels : headDim;
@@ -102,13 +105,14 @@ public static class Int8Ops
                 scores[j] = score;
             }
             var probabilities = new sbyte[pixels];
-            IntegerSoftmax.Apply(scores, exponentScale, probabilities);
+            IntegerSoftmax.Apply(scores, exponentScale, probabilities, format);
+            var zeroPoint = IntegerSoftmax.ZeroPoint(format);
             for (var d = 0; d < headDim; d++)
             {
                 var sum = 0;
                 var values = v.Data.AsSpan(planes + (d * pixels), pixels);
                 for (var j = 0; j < pixels; j++)
-                    sum += probabilities[j] * values[j];
+                    sum += (probabilities[j] - zeroPoint) * values[j];
                 accumulators[planes + (d * pixels) + p] = sum;
             }
         });
@@ -117,9 +121,9 @@ public static class Int8Ops
 
     /// <summary>
     /// Records the integer softmax of every score row of one sample against the FP32 softmax of the
-    /// same scores, in steps of the probability scale 1/127.
+    /// same scores, in steps of the probability scale (1/127 or 1/255).
     /// </summary>
-    public static void SoftmaxAccuracy(Int8Tensor q, Int8Tensor k, int headDim, OperatorAccuracy accuracy)
+    public static void SoftmaxAccuracy(Int8Tensor q, Int8Tensor k, int headDim, OperatorAccuracy accuracy, ProbabilityFormat format = ProbabilityFormat.Signed)
     {
         int channels = q.Shape[1], pixels = q.Shape[2] * q.Shape[3];
         headDim = headDim == 0 ? channels : headDim;
@@ -136,10 +140,13 @@ public static class Int8Ops
                     scores[j] += q.Data[planes + (d * pixels) + p] * k.Data[planes + (d * pixels) + j];
             }
             var integer = new sbyte[pixels];
-            IntegerSoftmax.Apply(scores, exponentScale, integer);
+            IntegerSoftmax.Apply(scores, exponentScale, integer, format);
             var reference = scores.Select(s => (float)(s * unit)).ToArray();
             TensorPrimitives.SoftMax(reference, reference);
-            accuracy.Record("softmax", integer, reference, 1.0 / IntegerSoftmax.ProbabilityOne);
+            // The reference moves by the zero point, so code q is compared with p · one + zero point.
+            var one = IntegerSoftmax.ProbabilityOne(format);
+            TensorPrimitives.Add(reference, (float)IntegerSoftmax.ZeroPoint(format) / one, reference);
+            accuracy.Record("softmax", integer, reference, 1.0 / one);
         });
     }
 }

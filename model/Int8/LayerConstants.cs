@@ -66,7 +66,7 @@ public static class LayerConstants
     public static RequantParameters SoftmaxExponent(double queryScale, double keyScale, int headDim)
         => IntegerSoftmax.ExponentScale(queryScale * keyScale / Math.Sqrt(headDim));
 
-    /// <summary>The requantization of P · V (probabilities in 1/127) to the attention output's scale, the same for every channel.</summary>
-    public static RequantParameters AttentionRequantization(double valueScale, double outputScale)
-        => RequantParameters.FromScale(valueScale / IntegerSoftmax.ProbabilityOne / outputScale);
+    /// <summary>The requantization of P · V (probabilities in 1/127 or 1/255) to the attention output's scale, the same for every channel.</summary>
+    public static RequantParameters AttentionRequantization(double valueScale, double outputScale, ProbabilityFormat probabilities = ProbabilityFormat.Signed)
+        => RequantParameters.FromScale(valueScale / IntegerSoftmax.ProbabilityOne(probabilities) / outputScale);
 }

@@ -1,15 +1,28 @@
 namespace DiffAcc.Model.Numerics;
 
+/// <summary>How an int8 code holds a probability.</summary>
+public enum ProbabilityFormat
+{
+    /// <summary>q / 127, q in [0, 127]: half the int8 codes (the negative ones) never occur.</summary>
+    Signed,
+
+    /// <summary>(q + 128) / 255, q in [-128, 127]: every code, steps of 1/255 (zero point -128).</summary>
+    Unsigned,
+}
+
 /// <summary>
-/// Softmax of one row of int32 attention scores into int8 probabilities with scale 1/127, in integer
+/// Softmax of one row of int32 attention scores into int8 probabilities (scale 1/127, or 1/255 with zero point -128), in integer
 /// arithmetic (docs/numerics.md, "Softmax"): subtract the row maximum, turn the difference into a
 /// base-2 exponent in Q16 by one requantization multiplier, look up 2^-fraction in a 257-entry
 /// table and shift by the integer part, sum, one reciprocal per row, one product per element.
 /// </summary>
 public static class IntegerSoftmax
 {
-    /// <summary>Probability scale: an output q means q / 127.</summary>
-    public const int ProbabilityOne = 127;
+    /// <summary>The probability 1 in steps of the format: 127 (signed) or 255 (unsigned).</summary>
+    public static int ProbabilityOne(ProbabilityFormat format) => format == ProbabilityFormat.Unsigned ? 255 : 127;
+
+    /// <summary>The code of probability 0: 0 (signed) or -128 (unsigned).</summary>
+    public static int ZeroPoint(ProbabilityFormat format) => format == ProbabilityFormat.Unsigned ? sbyte.MinValue : 0;
 
     public const int ExponentFractionBits = 16;
 
@@ -55,11 +68,14 @@ public static class IntegerSoftmax
     /// <summary><c>floor(2^31 / sum)</c>: one reciprocal per row (the maximum contributes 2^15, so it fits 17 bits).</summary>
     public static long Reciprocal(long sum) => (1L << 31) / sum;
 
-    /// <summary>One probability: <c>min(127, round_shift(e · R · 127, 31))</c>.</summary>
-    public static sbyte Probability(int exponent, long reciprocal)
-        => (sbyte)Math.Min(ProbabilityOne, RoundingShift.Apply(exponent * reciprocal * ProbabilityOne, 31));
+    /// <summary>One probability: <c>min(one, round_shift(e · R · one, 31)) + zero point</c> (one = 127 or 255).</summary>
+    public static sbyte Probability(int exponent, long reciprocal, ProbabilityFormat format = ProbabilityFormat.Signed)
+    {
+        var one = ProbabilityOne(format);
+        return (sbyte)(Math.Min(one, RoundingShift.Apply(exponent * reciprocal * one, 31)) + ZeroPoint(format));
+    }
 
-    public static void Apply(ReadOnlySpan<int> scores, RequantParameters exponentScale, Span<sbyte> probabilities)
+    public static void Apply(ReadOnlySpan<int> scores, RequantParameters exponentScale, Span<sbyte> probabilities, ProbabilityFormat format = ProbabilityFormat.Signed)
     {
         if (probabilities.Length != scores.Length)
             throw new ArgumentException($"{scores.Length} scores but {probabilities.Length} outputs", nameof(probabilities));
@@ -79,6 +95,6 @@ public static class IntegerSoftmax
         }
         var reciprocal = Reciprocal(sum);
         for (var i = 0; i < scores.Length; i++)
-            probabilities[i] = Probability(exponents[i], reciprocal);
+            probabilities[i] = Probability(exponents[i], reciprocal, format);
     }
 }

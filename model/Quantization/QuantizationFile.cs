@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using DiffAcc.Model.Numerics;
 using DiffAcc.Model.SafeTensors;
 
 namespace DiffAcc.Model.Quantization;
@@ -14,8 +15,8 @@ public sealed record CalibrationInfo(
 
 /// <summary>
 /// The result of step-wise post-training quantization: per activation point, one int8 scale per step
-/// group, and for asymmetric points (after SiLU) one zero point per step group (weights are quantized
-/// per channel from the FP32 weights, so they need no entry). The int8 model and the compiler read it;
+/// group, for asymmetric points (after SiLU) one zero point per step group, and the int8 format of the
+/// softmax probabilities (weights are quantized per channel from the FP32 weights, so they need no entry). The int8 model and the compiler read it;
 /// docs/numerics.md, "Quantization file", describes the format.
 /// </summary>
 public sealed class QuantizationFile
@@ -24,12 +25,13 @@ public sealed class QuantizationFile
 
     public const int Version = 1;
 
-    public QuantizationFile(IReadOnlyList<StepGroup> stepGroups, IReadOnlyDictionary<string, double[]> scales, CalibrationInfo calibration, IReadOnlyDictionary<string, int[]>? zeroPoints = null)
+    public QuantizationFile(IReadOnlyList<StepGroup> stepGroups, IReadOnlyDictionary<string, double[]> scales, CalibrationInfo calibration, IReadOnlyDictionary<string, int[]>? zeroPoints = null, ProbabilityFormat probabilities = ProbabilityFormat.Signed)
     {
         StepGroups = stepGroups;
         Scales = scales;
         Calibration = calibration;
         ZeroPoints = zeroPoints ?? new Dictionary<string, int[]>(StringComparer.Ordinal);
+        Probabilities = probabilities;
     }
 
     public IReadOnlyList<StepGroup> StepGroups { get; }
@@ -41,6 +43,9 @@ public sealed class QuantizationFile
 
     /// <summary>Point name → one zero point per step group, for the asymmetric points only (the others are 0).</summary>
     public IReadOnlyDictionary<string, int[]> ZeroPoints { get; }
+
+    /// <summary>How softmax probabilities are held in int8: steps of 1/127, or of 1/255 with zero point -128.</summary>
+    public ProbabilityFormat Probabilities { get; }
 
     /// <summary>The step group whose timestep range holds <paramref name="timestep"/>.</summary>
     public int GroupOf(int timestep)
@@ -71,6 +76,7 @@ public sealed class QuantizationFile
             StepGroups = [.. StepGroups.Select(g => new[] { g.From, g.To })],
             Scales = Scales.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
             ZeroPoints = ZeroPoints.Count == 0 ? null : ZeroPoints.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
+            SoftmaxProbabilities = Probabilities == ProbabilityFormat.Signed ? null : FormatNames[Probabilities],
         };
         return JsonSerializer.Serialize(document, Options);
     }
@@ -132,9 +138,18 @@ public sealed class QuantizationFile
             else if (Array.FindIndex(values, v => v is < sbyte.MinValue or > sbyte.MaxValue) is var bad and >= 0)
                 problems.Add($"'zero_points.{point}[{bad}]': a zero point is an int8 value, found {values[bad]}");
         }
+        var probabilities = ProbabilityFormat.Signed;
+        if (document.SoftmaxProbabilities is { } name)
+        {
+            var named = FormatNames.Where(f => f.Value == name).Select(f => (ProbabilityFormat?)f.Key).FirstOrDefault();
+            if (named is null)
+                problems.Add($"'softmax_probabilities': \"{name}\" is not one of {string.Join(", ", FormatNames.Values.Select(v => $"\"{v}\""))}");
+            else
+                probabilities = named.Value;
+        }
         if (problems.Count > 0)
             throw new ModelFileException(path, null, string.Join("; ", problems));
-        return new QuantizationFile(groups, scales, document.Calibration, zeroPoints);
+        return new QuantizationFile(groups, scales, document.Calibration, zeroPoints, probabilities);
     }
 
     private static List<StepGroup> ReadGroups(string path, int[][]? ranges)
@@ -154,6 +169,13 @@ public sealed class QuantizationFile
             throw new ModelFileException(path, $"step_groups[{groups.Count - 1}]", "the last step group must end at timestep 0");
         return groups;
     }
+
+    /// <summary>The names of the probability formats in the file.</summary>
+    private static readonly Dictionary<ProbabilityFormat, string> FormatNames = new()
+    {
+        [ProbabilityFormat.Signed] = "signed",
+        [ProbabilityFormat.Unsigned] = "unsigned",
+    };
 
     private static readonly JsonSerializerOptions Options = new()
     {
@@ -185,5 +207,9 @@ public sealed class QuantizationFile
         [JsonPropertyName("zero_points")]
         [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
         public Dictionary<string, int[]>? ZeroPoints { get; set; }
+
+        [JsonPropertyName("softmax_probabilities")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public string? SoftmaxProbabilities { get; set; }
     }
 }

@@ -4,6 +4,7 @@ using DiffAcc.Accelerator.Host;
 using DiffAcc.Accelerator.Isa;
 using DiffAcc.Accelerator.Isa.Simulation;
 using DiffAcc.Model.Int8;
+using DiffAcc.Model.Numerics;
 using DiffAcc.Model.Quantization;
 using DiffAcc.Model.Sampling;
 using DiffAcc.Model.Tensors;
@@ -41,6 +42,29 @@ public class CompilerTests
         Assert.True(problems.Count == 0, string.Join("\n", problems));
         var padded = compiled.Program.Instructions.OfType<Conv>().Count(c => c.PadWithZeroPoint);
         Assert.True(padded >= file.ZeroPoints.Count, $"{padded} CONVs pad with a zero point");
+    }
+
+    /// <summary>
+    /// Softmax probabilities unsigned in steps of 1/255 (quantize --unsigned-softmax): SOFTMAX stores p − 128 and
+    /// P x V adds 128 x the sum of V in two more passes, bit for bit on both presets (the small preset's 256
+    /// accumulator rows take the 64 queries' P x V in two tiles).
+    /// </summary>
+    [Theory]
+    [InlineData("small")]
+    [InlineData("xczu9eg")]
+    public void Unsigned_softmax_probabilities_run_bit_exact(string preset)
+    {
+        var shipped = ShippedModel.Quantized.Value.Quantization;
+        var file = new QuantizationFile(shipped.StepGroups, shipped.Scales, shipped.Calibration, shipped.ZeroPoints, ProbabilityFormat.Unsigned);
+        var model = new QuantizedUNet(UNet2D.Load(Path.Combine(ShippedModel.Folder(), "unet")), file);
+        var scheduler = new DdimScheduler(NoiseSchedule.Ddpm, 50);
+        var problems = EveryTensorAgainstTheInt8Model(model, Presets.Get(preset), scheduler.Timesteps, 21, out var compiled);
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+        var softmaxes = compiled.Program.Instructions.OfType<Softmax>().ToList();
+        Assert.True(softmaxes.Count > 0 && softmaxes.All(s => s.Unsigned), $"{softmaxes.Count} SOFTMAX, {softmaxes.Count(s => s.Unsigned)} unsigned");
+        Assert.Contains(compiled.Program.Instructions.OfType<Conv>(), c => c.InPixelStride == 0 && c.Output == ConvOutput.AccumulatorAddRequantize);
+        var tiles = preset == "small" ? "2 tile(s) of 32" : "1 tile(s) of 64";
+        Assert.All(compiled.Layers.Where(l => l.Operation == "attention"), l => Assert.Contains(tiles, l.Tiling));
     }
 
     /// <summary>One forward of <paramref name="step"/> on the functional simulator: every tensor the program writes against the int8 model's.</summary>

@@ -275,7 +275,8 @@ public sealed class VectorUnitTests
                 laneValid[lane] = ports.InBit(inputs, $"LaneValid_{lane}");
             }
             golden.Tick(ports.InBit(inputs, "InValid"), scores, laneValid, (int)ports.In(inputs, "Pass"), ports.InBit(inputs, "RowStart"),
-                (int)ports.In(inputs, "ExponentMultiplier"), (int)ports.In(inputs, "ExponentShift"), ports.InBit(inputs, "Divide"), ports.InBit(inputs, "OutReady"), ports.InBit(inputs, "rst"));
+                (int)ports.In(inputs, "ExponentMultiplier"), (int)ports.In(inputs, "ExponentShift"), ports.InBit(inputs, "Divide"), ports.InBit(inputs, "OutReady"), ports.InBit(inputs, "rst"),
+                ports.InBit(inputs, "Unsigned") ? ProbabilityFormat.Unsigned : ProbabilityFormat.Signed);
         }
     }
 
@@ -283,7 +284,7 @@ public sealed class VectorUnitTests
     /// A controller that follows the unit's protocol: per row, the max pass, the sum pass, a drain, a
     /// Divide pulse and its wait, the output pass; with bubbles, stalls and resets between rows. Rows:
     /// length 1, lengths that leave the last beat partly empty, one of 1,024, all-equal scores, int32 extremes
-    /// (the most negative scores), and random scores at score units from 1e-5 to 0.5.
+    /// (the most negative scores), and random scores at score units from 1e-5 to 0.5, in both probability formats.
     /// </summary>
     private sealed class SoftmaxStimulus : IStimulus
     {
@@ -295,6 +296,7 @@ public sealed class VectorUnitTests
             script = new ControllerScript(layout, (record, random) =>
             {
                 script!.Ports.Set(record, "Pass", random.Next(3));
+                script.Ports.Set(record, "Unsigned", random.Next(2));
                 for (var lane = 0; lane < Lanes; lane++)
                     script.Ports.Set(record, $"Scores_{lane}", random.Next(int.MinValue, int.MaxValue));
             });
@@ -304,8 +306,8 @@ public sealed class VectorUnitTests
                 AddRow(random, rowIndex++);
         }
 
-        /// <summary>The rows in order with their scale, for the check against IntegerSoftmax.Apply.</summary>
-        public List<(int[] Scores, RequantParameters Scale)> Rows { get; } = [];
+        /// <summary>The rows in order with their scale and format, for the check against IntegerSoftmax.Apply.</summary>
+        public List<(int[] Scores, RequantParameters Scale, ProbabilityFormat Format)> Rows { get; } = [];
 
         public void Fill(long cycle, Span<ulong> inputs) => script.Fill(cycle, inputs);
 
@@ -319,7 +321,9 @@ public sealed class VectorUnitTests
                 _ => Enumerable.Range(0, length).Select(_ => random.Next(-200_000, 200_000)).ToArray(),
             };
             var scale = IntegerSoftmax.ExponentScale(Math.Pow(10, -5 + (random.NextDouble() * 4.7)));
-            Rows.Add((scores, scale));
+            // Both formats over every kind of row (the kinds repeat every 6 and 5 rows, the formats every 2 and 7).
+            var format = (index % 2 == 1) ^ (index % 7 == 0) ? ProbabilityFormat.Unsigned : ProbabilityFormat.Signed;
+            Rows.Add((scores, scale, format));
             if (index == 0 || random.Next(8) == 0)
                 script.Reset();
             var ports = script.Ports;
@@ -340,6 +344,7 @@ public sealed class VectorUnitTests
                         ports.Set(beat, "RowStart", start == 0 ? 1 : 0);
                         ports.Set(beat, "ExponentMultiplier", scale.Multiplier);
                         ports.Set(beat, "ExponentShift", scale.Shift);
+                        ports.Set(beat, "Unsigned", format == ProbabilityFormat.Unsigned ? 1 : 0);
                         for (var lane = 0; lane < Lanes; lane++)
                         {
                             var present = start + lane < length;
@@ -370,18 +375,21 @@ public sealed class VectorUnitTests
         // Every completed row, as the unit emitted it, is IntegerSoftmax.Apply of its scores.
         var offset = 0;
         var checkedRows = 0;
-        foreach (var (scores, scale) in stimulus.Rows)
+        var formats = new HashSet<ProbabilityFormat>();
+        foreach (var (scores, scale, format) in stimulus.Rows)
         {
             var beats = (scores.Length + Lanes - 1) / Lanes;
             if (offset + (beats * Lanes) > golden.Emitted.Count)
                 break;
             var expected = new sbyte[scores.Length];
-            IntegerSoftmax.Apply(scores, scale, expected);
+            IntegerSoftmax.Apply(scores, scale, expected, format);
             Assert.Equal(expected, golden.Emitted.Skip(offset).Take(scores.Length));
-            Assert.All(golden.Emitted.Skip(offset + scores.Length).Take((beats * Lanes) - scores.Length), p => Assert.Equal(0, p));
+            Assert.All(golden.Emitted.Skip(offset + scores.Length).Take((beats * Lanes) - scores.Length), p => Assert.Equal(IntegerSoftmax.ZeroPoint(format), p));
             offset += beats * Lanes;
             checkedRows++;
+            formats.Add(format);
         }
         Assert.True(checkedRows > 100, $"{checkedRows} rows");
+        Assert.Equal(2, formats.Count);
     }
 }

@@ -149,6 +149,25 @@ public sealed class QuantizationCommandTests
         Assert.Contains("20 samples in", output);
     }
 
+    [Fact]
+    public void Unsigned_softmax_reaches_the_file_adds_a_row_per_K_and_sample_runs_it()
+    {
+        var quant = Path.Combine(Directory.CreateTempSubdirectory("diffacc-softmax-").FullName, "quant.json");
+        var (code, output, error) = CommandLine.Run("quantize", "--model", SmallModel.Value, "--steps", "4", "--groups", "2", "--trajectories", "2", "--unsigned-softmax", "--out", quant);
+        Assert.True(code == 0, error);
+        Assert.Contains("; softmax probabilities unsigned (1/255)", output);
+        Assert.Equal("unsigned", JsonDocument.Parse(File.ReadAllText(quant)).RootElement.GetProperty("softmax_probabilities").GetString());
+        (code, _, error) = CommandLine.Run("sample", "--model", SmallModel.Value, "--quant", quant, "--steps", "4", "--count", "2", "--out", Path.Combine(Path.GetDirectoryName(quant)!, "int8.png"));
+        Assert.True(code == 0, error);
+
+        var (folder, reportOutput, rows) = ReportWithRowPerK("--unsigned-softmax");
+        Assert.True(File.Exists(Path.Combine(folder, "int8-k2-us.png")));
+        Assert.Equal(["fp32", "int8 static", "int8 static unsigned-softmax", "int8 K=2", "int8 K=2 unsigned-softmax"], rows.Select(r => r.GetProperty("name").GetString()));
+        Assert.NotEqual(rows[3].GetProperty("psnr").GetDouble(), rows[4].GetProperty("psnr").GetDouble());
+        Assert.Contains("| int8 step-wise (K = 2) + unsigned softmax |", File.ReadAllText(Path.Combine(folder, "report.md")));
+        Assert.Contains("20 samples in", reportOutput);
+    }
+
     /// <summary>report quant on the small model, K = 1 and 2, 4 images, with an option that adds a row per K.</summary>
     private static (string Folder, string Output, List<JsonElement> Rows) ReportWithRowPerK(string option)
     {

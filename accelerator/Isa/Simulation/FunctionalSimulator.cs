@@ -480,6 +480,7 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
         private void Softmax(ScheduledInstruction step, Softmax s)
         {
             var scale = Parameter<SoftmaxParameters>(step, s.Param).ToExponentScale();
+            var format = s.Unsigned ? ProbabilityFormat.Unsigned : ProbabilityFormat.Signed;
             int tm = c.Tm, tn = c.Tn;
             var scores = new int[s.RowLength];
             var probabilities = new sbyte[s.RowLength];
@@ -488,8 +489,9 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
                 var first = s.Src + (r * s.RowLength / tm);
                 ReadAcc(step, s.Group, first, s.RowLength / tm);
                 Array.Copy(acc[s.Group], first * tm, scores, 0, s.RowLength);
-                Array.Clear(probabilities);
-                IntegerSoftmax.Apply(scores.AsSpan(0, s.Keys), scale, probabilities.AsSpan(0, s.Keys));
+                // The keys past Keys get probability 0: code 0, or the zero point -128.
+                Array.Fill(probabilities, (sbyte)IntegerSoftmax.ZeroPoint(format));
+                IntegerSoftmax.Apply(scores.AsSpan(0, s.Keys), scale, probabilities.AsSpan(0, s.Keys), format);
                 var dst = s.Dst + (r * s.DstStride);
                 for (var j = 0; j < s.RowLength; j++)
                     act[s.Group][(dst * tn) + j] = probabilities[j];
