@@ -361,6 +361,20 @@
 /* FINISH (CONTROL): waits until every engine is idle, then ends the program: STATUS.done and the interrupt */
 #define DIFFACC_OP_FINISH 15
 
+/* Values of the enumerated fields. */
+#define DIFFACC_STEP_MODE_NONE 0
+#define DIFFACC_STEP_MODE_STEP 1
+#define DIFFACC_STEP_MODE_STEP_GROUP 2
+#define DIFFACC_TABLE_KIND_REQUANTIZATION 0
+#define DIFFACC_TABLE_KIND_ACTIVATION 1
+#define DIFFACC_TABLE_KIND_GROUP_NORM 2
+#define DIFFACC_TABLE_KIND_PARAMETERS 3
+#define DIFFACC_TABLE_KIND_PADDING 4
+#define DIFFACC_CONV_OUTPUT_REQUANTIZE 0
+#define DIFFACC_CONV_OUTPUT_ACCUMULATOR_STORE 1
+#define DIFFACC_CONV_OUTPUT_ACCUMULATOR_ADD 2
+#define DIFFACC_CONV_OUTPUT_ACCUMULATOR_ADD_REQUANTIZE 3
+
 /* 128-bit data words in DDR: table entries and vector parameters; fields as (offset, bits). */
 #define DIFFACC_REQUANTIZER_ENTRY_BIAS_OFFSET 0
 #define DIFFACC_REQUANTIZER_ENTRY_BIAS_BITS 32

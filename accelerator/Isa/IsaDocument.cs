@@ -40,6 +40,11 @@ public static class IsaDocument
         Registers = RegisterMap.All.Select(r => new { r.Name, Offset = Hex(r.Offset), r.Access, r.Meaning }).ToList(),
         Counters = RegisterMap.Counters.Select(c => new { c.Name, Offset = Hex(c.Offset), c.Meaning }).ToList(),
         Errors = Enum.GetValues<MachineError>().Select(e => new { Code = (int)e, Name = Macro(e.ToString()) }).ToList(),
+        Values = EnumeratedFieldTypes().Select(t => new
+        {
+            Macro = Macro(t.Name),
+            Members = Enum.GetValues(t).Cast<Enum>().Select(v => new { Name = Macro(v.ToString()), Value = Convert.ToInt32(v, CultureInfo.InvariantCulture) }).ToList(),
+        }).ToList(),
         Magic = Hex(RegisterMap.Magic | (uint)RegisterMap.Version),
         RegisterMap.Version,
         Config = config is null ? null : new
@@ -57,6 +62,11 @@ public static class IsaDocument
             config.ActivationTableSlots,
         },
     };
+
+    /// <summary>The enumerations that instruction fields hold (not flag sets such as the engine masks), in the order they first appear.</summary>
+    private static IEnumerable<Type> EnumeratedFieldTypes()
+        => InstructionSet.Formats.SelectMany(f => f.Fields).Select(f => f.Property?.PropertyType)
+            .OfType<Type>().Where(t => t.IsEnum && !t.IsDefined(typeof(FlagsAttribute), false)).Distinct();
 
     private static object Field(BitField f) => new
     {
