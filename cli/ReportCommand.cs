@@ -73,6 +73,9 @@ internal static class ReportCommand
     /// <summary>One quantization method of a row: how it names the row, its summary key and its grid.</summary>
     internal sealed record Method(bool SiluZeroPoint, ProbabilityFormat Probabilities)
     {
+        /// <summary>No option: the row the others are compared with at the same K.</summary>
+        public static Method Plain { get; } = new(false, ProbabilityFormat.Signed);
+
         private bool Unsigned => Probabilities == ProbabilityFormat.Unsigned;
 
         public string Name => (SiluZeroPoint ? " + SiLU zero point" : "") + (Unsigned ? " + unsigned softmax" : "");
@@ -82,7 +85,7 @@ internal static class ReportCommand
         public string Grid => (SiluZeroPoint ? "-zp" : "") + (Unsigned ? "-us" : "");
     }
 
-    internal sealed record Row(string Name, string Grid, double Fd, double? Psnr, double? MeanSqnr, double? MinSqnr, (double Low, double High)? FdCi = null, (double Low, double High)? PsnrCi = null, string? Key = null, int? Groups = null, double[][]? Features = null, double? FdMinusStatic = null, (double Low, double High)? FdMinusStaticCi = null);
+    internal sealed record Row(string Name, string Grid, double Fd, double? Psnr, double? MeanSqnr, double? MinSqnr, (double Low, double High)? FdCi = null, (double Low, double High)? PsnrCi = null, string? Key = null, int? Groups = null, double[][]? Features = null, double? FdMinusStatic = null, (double Low, double High)? FdMinusStaticCi = null, bool Plain = false, double? FdMinusPlain = null, (double Low, double High)? FdMinusPlainCi = null);
 
     /// <summary>summary.json: one row per model, in the names and fields scripts compare.</summary>
     private sealed record SummaryRow(
@@ -95,7 +98,9 @@ internal static class ReportCommand
         [property: JsonPropertyName("sqnr_mean")] double? SqnrMean,
         [property: JsonPropertyName("sqnr_min")] double? SqnrMin,
         [property: JsonPropertyName("fd_minus_static")] double? FdMinusStatic,
-        [property: JsonPropertyName("fd_minus_static_ci")] double[]? FdMinusStaticCi);
+        [property: JsonPropertyName("fd_minus_static_ci")] double[]? FdMinusStaticCi,
+        [property: JsonPropertyName("fd_minus_plain")] double? FdMinusPlain,
+        [property: JsonPropertyName("fd_minus_plain_ci")] double[]? FdMinusPlainCi);
 
     private sealed record Summary(
         [property: JsonPropertyName("rows")] IReadOnlyList<SummaryRow> Rows,
@@ -163,7 +168,7 @@ internal static class ReportCommand
                     var int8 = new QuantizedUNet(fp32, calibration.Quantize(k, s.Grouping, method.SiluZeroPoint, method.Probabilities));
                     var progress = context.AddTask($"{name}, {s.Count} images x {s.Steps} steps", maxValue: s.Steps);
                     var (samples, sqnr) = ComparedSampling.Run(int8, fp32, scheduler, shape, s.Seed, new SynchronousProgress(done => progress.Value = done));
-                    rows.Add(Summarize(name, $"{grid}.png", samples, reference, sqnr, network, testFeatures, s) with { Key = key, Groups = k });
+                    rows.Add(Summarize(name, $"{grid}.png", samples, reference, sqnr, network, testFeatures, s) with { Key = key, Groups = k, Plain = method == Method.Plain });
                     sqnrSeries.Add((name, sqnr));
                     if (!s.BiasCorrection)
                         continue;
@@ -179,19 +184,19 @@ internal static class ReportCommand
             }
         });
         var seconds = watch.Elapsed.TotalSeconds;
-        rows = PairedWithStatic(rows, testFeatures, s);
+        rows = PairedWithPlain(PairedWithStatic(rows, testFeatures, s), testFeatures, s);
         var sampled = s.Count * (1 + (s.Groups.Distinct().Count() * (s.BiasCorrection ? 2 : 1) * s.Methods.Count));
         var timesteps = scheduler.Timesteps;
         SqnrPlot.Save(Path.Combine(s.Output, "sqnr.png"), timesteps, sqnrSeries);
         var table = new Table().Title($"{s.Count} images, DDIM {s.Steps} steps, calibrated on {s.Trajectories} trajectories; Frechet distance to {test.Shape[0]} test images; 95 % bootstrap intervals")
-            .AddColumn("model").AddColumn(new TableColumn("Frechet distance").RightAligned()).AddColumn(new TableColumn("minus static, paired").RightAligned()).AddColumn(new TableColumn("PSNR vs FP32").RightAligned())
+            .AddColumn("model").AddColumn(new TableColumn("Frechet distance").RightAligned()).AddColumn(new TableColumn("minus static, paired").RightAligned()).AddColumn(new TableColumn("minus plain K, paired").RightAligned()).AddColumn(new TableColumn("PSNR vs FP32").RightAligned())
             .AddColumn(new TableColumn("noise SQNR mean").RightAligned()).AddColumn(new TableColumn("noise SQNR min").RightAligned());
         foreach (var row in rows)
-            table.AddRow(Markup.Escape(row.Name), Markup.Escape(Figure(row.Fd, "") + Interval(row.FdCi, "")), Markup.Escape(Difference(row)), Markup.Escape(Figure(row.Psnr, " dB") + Interval(row.PsnrCi, "")), Figure(row.MeanSqnr, " dB"), Figure(row.MinSqnr, " dB"));
+            table.AddRow(Markup.Escape(row.Name), Markup.Escape(Figure(row.Fd, "") + Interval(row.FdCi, "")), Markup.Escape(Difference(row.FdMinusStatic, row.FdMinusStaticCi)), Markup.Escape(Difference(row.FdMinusPlain, row.FdMinusPlainCi)), Markup.Escape(Figure(row.Psnr, " dB") + Interval(row.PsnrCi, "")), Figure(row.MeanSqnr, " dB"), Figure(row.MinSqnr, " dB"));
         AnsiConsole.Write(table);
         Console.WriteLine($"{sampled} samples in {seconds:0.0} s ({sampled / seconds:0.00} samples/s)");
         var summary = new Summary(
-            [.. rows.Where(r => r.Key is not null).Select(r => new SummaryRow(r.Key!, r.Groups, Round(r.Fd), Pair(r.FdCi!.Value), r.Psnr is { } p ? Round(p) : null, r.PsnrCi is { } c ? Pair(c) : null, r.MeanSqnr is { } m ? Round(m) : null, r.MinSqnr is { } n ? Round(n) : null, r.FdMinusStatic is { } d ? Round(d) : null, r.FdMinusStaticCi is { } dc ? Pair(dc) : null))],
+            [.. rows.Where(r => r.Key is not null).Select(r => new SummaryRow(r.Key!, r.Groups, Round(r.Fd), Pair(r.FdCi!.Value), r.Psnr is { } p ? Round(p) : null, r.PsnrCi is { } c ? Pair(c) : null, r.MeanSqnr is { } m ? Round(m) : null, r.MinSqnr is { } n ? Round(n) : null, r.FdMinusStatic is { } d ? Round(d) : null, r.FdMinusStaticCi is { } dc ? Pair(dc) : null, r.FdMinusPlain is { } e ? Round(e) : null, r.FdMinusPlainCi is { } ec ? Pair(ec) : null))],
             Round(rows[0].Fd), s.Count, s.Steps, s.Grouping.ToString().ToLowerInvariant(), s.Resamples, Round(seconds), Round(sampled / seconds));
         var report = TemplateText.Render("report.md.sbn", new
         {
@@ -199,7 +204,7 @@ internal static class ReportCommand
             test_images = test.Shape[0],
             sqnr_samples = Math.Min(s.Count, ComparedSampling.DefaultSqnrSamples),
             grouping = s.Grouping.ToString().ToLowerInvariant(),
-            rows = rows.Select(r => new { r.Name, r.Grid, fd = Figure(r.Fd, "") + Interval(r.FdCi, ""), fd_minus_static = Difference(r), psnr = Figure(r.Psnr, " dB") + Interval(r.PsnrCi, ""), mean_sqnr = Figure(r.MeanSqnr, " dB"), min_sqnr = Figure(r.MinSqnr, " dB") }),
+            rows = rows.Select(r => new { r.Name, r.Grid, fd = Figure(r.Fd, "") + Interval(r.FdCi, ""), fd_minus_static = Difference(r.FdMinusStatic, r.FdMinusStaticCi), fd_minus_plain = Difference(r.FdMinusPlain, r.FdMinusPlainCi), psnr = Figure(r.Psnr, " dB") + Interval(r.PsnrCi, ""), mean_sqnr = Figure(r.MeanSqnr, " dB"), min_sqnr = Figure(r.MinSqnr, " dB") }),
             seconds = seconds.ToString("0.0", CultureInfo.InvariantCulture),
             samples = sampled,
             rate = (sampled / seconds).ToString("0.00", CultureInfo.InvariantCulture),
@@ -233,8 +238,8 @@ internal static class ReportCommand
         return new Row(name, grid, fd, psnr, sqnr?.Average(), sqnr?.Min(), fdCi, psnrCi, Features: features);
     }
 
-    private static string Difference(Row row)
-        => row.FdMinusStatic is { } d ? d.ToString("+0.00;-0.00", CultureInfo.InvariantCulture) + Interval(row.FdMinusStaticCi, "") : "-";
+    private static string Difference(double? difference, (double Low, double High)? interval)
+        => difference is { } d ? d.ToString("+0.00;-0.00", CultureInfo.InvariantCulture) + Interval(interval, "") : "-";
 
     /// <summary>
     /// Each int8 row's Frechet distance minus the static row's, with its interval over the same
@@ -251,6 +256,18 @@ internal static class ReportCommand
             FdMinusStaticCi = Bootstrap.Interval(features.Length, s.Resamples, s.Seed + 7, pick => FrechetDistance.Between([.. pick.Select(i => features[i])], testFeatures) - FrechetDistance.Between([.. pick.Select(i => baseline[i])], testFeatures)),
         })];
     }
+
+    /// <summary>
+    /// Each method's row (a zero point, unsigned softmax, bias correction) minus the plain row of the
+    /// same K, paired as against static: whether the method moves the distance, with the noise of the
+    /// images cancelled.
+    /// </summary>
+    private static List<Row> PairedWithPlain(List<Row> rows, double[][] testFeatures, Settings s)
+        => [.. rows.Select(r => r.Groups is null || r.Plain || r.Features is not { } features || rows.FirstOrDefault(p => p.Plain && p.Groups == r.Groups) is not { Features: { } plain } basis ? r : r with
+        {
+            FdMinusPlain = r.Fd - basis.Fd,
+            FdMinusPlainCi = Bootstrap.Interval(features.Length, s.Resamples, s.Seed + 7, pick => FrechetDistance.Between([.. pick.Select(i => features[i])], testFeatures) - FrechetDistance.Between([.. pick.Select(i => plain[i])], testFeatures)),
+        })];
 
     private static double Round(double value) => Math.Round(value, 4);
 

@@ -164,6 +164,12 @@ public sealed class QuantizationCommandTests
         Assert.True(File.Exists(Path.Combine(folder, "int8-k2-us.png")));
         Assert.Equal(["fp32", "int8 static", "int8 static unsigned-softmax", "int8 K=2", "int8 K=2 unsigned-softmax"], rows.Select(r => r.GetProperty("name").GetString()));
         Assert.NotEqual(rows[3].GetProperty("psnr").GetDouble(), rows[4].GetProperty("psnr").GetDouble());
+        // Each method's row against the plain row of its K, paired: the difference of the two distances, inside its interval.
+        Assert.Equal(JsonValueKind.Null, rows[3].GetProperty("fd_minus_plain").ValueKind);
+        var difference = rows[4].GetProperty("fd_minus_plain").GetDouble();
+        Assert.Equal(rows[4].GetProperty("fd").GetDouble() - rows[3].GetProperty("fd").GetDouble(), difference, 3);
+        var interval = rows[4].GetProperty("fd_minus_plain_ci").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+        Assert.True(interval[0] <= difference && difference <= interval[1], $"{difference} outside [{interval[0]}, {interval[1]}]");
         Assert.Contains("| int8 step-wise (K = 2) + unsigned softmax |", File.ReadAllText(Path.Combine(folder, "report.md")));
         Assert.Contains("20 samples in", reportOutput);
     }
