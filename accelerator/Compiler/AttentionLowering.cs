@@ -41,11 +41,13 @@ internal static class AttentionLowering
             throw new CompileException(point, $"one query's {keysPadded} scores take {keyTm} accumulator rows; preset {c.Name} has {c.AccumulatorRows}");
         var format = ctx.Model.Quantization.Probabilities;
         var unsigned = format == ProbabilityFormat.Unsigned;
-        // Unsigned: P x V sums in the accumulator banks, a tile of queries at a time, and reads keyTn rows of 64.
-        var valueTile = Math.Min(pixels, c.AccumulatorRows / (hd / tm));
-        int qRegion = 0, kvRegion = pixels * headBlocks, pRegion = kvRegion + (keysPadded * headBlocks), oRegion = pRegion + (pixels * keyTn), halfRegion = oRegion + (pixels * headBlocks);
-        if (unsigned && valueTile < 1)
+        // Unsigned: P x V sums in the accumulator banks, a tile of queries at a time, and reads keyTn rows of 64;
+        // signed, it requantizes straight from the PE groups, all queries in one.
+        var valueTile = unsigned ? Math.Min(pixels, c.AccumulatorRows / (hd / tm)) : pixels;
+        if (valueTile < 1)
             throw new CompileException(point, $"one query's P x V takes {hd / tm} accumulator rows; preset {c.Name} has {c.AccumulatorRows}");
+        var valueTiles = (pixels + valueTile - 1) / valueTile;
+        int qRegion = 0, kvRegion = pixels * headBlocks, pRegion = kvRegion + (keysPadded * headBlocks), oRegion = pRegion + (pixels * keyTn), halfRegion = oRegion + (pixels * headBlocks);
         var rows = halfRegion + (unsigned ? keyTn : 0);
         if (rows > c.ActivationRows)
             throw new CompileException(point, $"Q, K or V, the probabilities and the output of one head take {rows} buffer rows; preset {c.Name} has {c.ActivationRows}");
@@ -109,11 +111,10 @@ internal static class AttentionLowering
                 ctx.Emit(Head(v, kvRegion, Engines.Weight, Engines.Weight));
                 ctx.Emit(new MoveWeights { Group = sample, Transpose = true, ActRow = kvRegion, PixelStride = headBlocks, OutBlocks = hd / tm, InBlocks = keyTn, Complete = true, Wait = Engines.Load });
                 var passes = unsigned ? UnsignedProbabilityPasses.Passes : 1;
-                var valueTiles = unsigned ? (pixels + valueTile - 1) / valueTile : 1;
                 for (var t = 0; t < valueTiles; t++)
                 {
-                    var first = unsigned ? t * valueTile : 0;
-                    var queries = unsigned ? Math.Min(valueTile, pixels - first) : pixels;
+                    var first = t * valueTile;
+                    var queries = Math.Min(valueTile, pixels - first);
                     for (var pass = 0; pass < passes; pass++)
                     {
                         var last = t == valueTiles - 1 && pass == passes - 1;
@@ -152,7 +153,7 @@ internal static class AttentionLowering
                 });
             }
         }
-        ctx.End($"{heads} head(s) of {hd} channels, {pixels} pixels", $"{tiles} query tile(s) of {tile}" + (unsigned ? $"; unsigned probabilities: P x V in {UnsignedProbabilityPasses.Passes} passes, {(pixels + valueTile - 1) / valueTile} tile(s) of {valueTile}" : ""), 2L * ctx.Batch * pixels * pixels * channels);
+        ctx.End($"{heads} head(s) of {hd} channels, {pixels} pixels", $"{tiles} query tile(s) of {tile}" + (unsigned ? $"; unsigned probabilities: P x V in {UnsignedProbabilityPasses.Passes} passes, {valueTiles} tile(s) of {valueTile}" : ""), 2L * ctx.Batch * pixels * pixels * channels);
         return output;
     }
 }
