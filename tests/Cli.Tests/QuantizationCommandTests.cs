@@ -121,64 +121,53 @@ public sealed class QuantizationCommandTests
     }
 
     [Fact]
-    public void SiLU_zero_points_reach_the_file_and_sample_runs_them()
+    public void The_hardware_methods_reach_the_file_and_sample_runs_them()
     {
-        var folder = Directory.CreateTempSubdirectory("diffacc-zeropoint-").FullName;
+        var folder = Directory.CreateTempSubdirectory("diffacc-methods-").FullName;
         var quant = Path.Combine(folder, "quant.json");
-        var (code, output, error) = CommandLine.Run("quantize", "--model", SmallModel.Value, "--steps", "4", "--groups", "2", "--trajectories", "2", "--silu-zero-point", "--out", quant);
+        var (code, output, error) = CommandLine.Run("quantize", "--model", SmallModel.Value, "--steps", "4", "--groups", "2", "--trajectories", "2", "--silu-zero-point", "--unsigned-softmax", "--out", quant);
         Assert.True(code == 0, error);
         using (var document = JsonDocument.Parse(File.ReadAllText(quant)))
         {
             var zeroPoints = document.RootElement.GetProperty("zero_points").EnumerateObject().ToList();
             Assert.Contains(zeroPoints, p => p.Name == "conv_norm_out.silu");
             Assert.All(zeroPoints, p => Assert.EndsWith(".silu", p.Name, StringComparison.Ordinal));
-            Assert.Contains($"; {zeroPoints.Count} SiLU outputs with a zero point", output);
+            Assert.Contains($"; {zeroPoints.Count} SiLU outputs with a zero point; softmax probabilities unsigned (1/255)", output);
+            Assert.Equal("unsigned", document.RootElement.GetProperty("softmax_probabilities").GetString());
         }
         (code, _, error) = CommandLine.Run("sample", "--model", SmallModel.Value, "--quant", quant, "--steps", "4", "--count", "2", "--out", Path.Combine(folder, "int8.png"));
         Assert.True(code == 0, error);
     }
 
     [Fact]
-    public void The_SiLU_zero_point_adds_a_row_per_K_from_the_same_noise()
+    public void Each_method_adds_a_row_per_K_from_the_same_noise_paired_with_the_plain_row()
     {
-        var (folder, output, rows) = ReportWithRowPerK("--silu-zero-point");
-        Assert.True(File.Exists(Path.Combine(folder, "int8-k2-zp.png")));
-        Assert.Equal(["fp32", "int8 static", "int8 static silu-zp", "int8 K=2", "int8 K=2 silu-zp"], rows.Select(r => r.GetProperty("name").GetString()));
-        Assert.NotEqual(rows[1].GetProperty("psnr").GetDouble(), rows[2].GetProperty("psnr").GetDouble());
-        Assert.Contains("| int8 step-wise (K = 2) + SiLU zero point |", File.ReadAllText(Path.Combine(folder, "report.md")));
-        Assert.Contains("20 samples in", output);
-    }
-
-    [Fact]
-    public void Unsigned_softmax_reaches_the_file_adds_a_row_per_K_and_sample_runs_it()
-    {
-        var quant = Path.Combine(Directory.CreateTempSubdirectory("diffacc-softmax-").FullName, "quant.json");
-        var (code, output, error) = CommandLine.Run("quantize", "--model", SmallModel.Value, "--steps", "4", "--groups", "2", "--trajectories", "2", "--unsigned-softmax", "--out", quant);
-        Assert.True(code == 0, error);
-        Assert.Contains("; softmax probabilities unsigned (1/255)", output);
-        Assert.Equal("unsigned", JsonDocument.Parse(File.ReadAllText(quant)).RootElement.GetProperty("softmax_probabilities").GetString());
-        (code, _, error) = CommandLine.Run("sample", "--model", SmallModel.Value, "--quant", quant, "--steps", "4", "--count", "2", "--out", Path.Combine(Path.GetDirectoryName(quant)!, "int8.png"));
-        Assert.True(code == 0, error);
-
-        var (folder, reportOutput, rows) = ReportWithRowPerK("--unsigned-softmax");
-        Assert.True(File.Exists(Path.Combine(folder, "int8-k2-us.png")));
-        Assert.Equal(["fp32", "int8 static", "int8 static unsigned-softmax", "int8 K=2", "int8 K=2 unsigned-softmax"], rows.Select(r => r.GetProperty("name").GetString()));
-        Assert.NotEqual(rows[3].GetProperty("psnr").GetDouble(), rows[4].GetProperty("psnr").GetDouble());
-        // Each method's row against the plain row of its K, paired: the difference of the two distances, inside its interval.
-        Assert.Equal(JsonValueKind.Null, rows[3].GetProperty("fd_minus_plain").ValueKind);
-        var difference = rows[4].GetProperty("fd_minus_plain").GetDouble();
-        Assert.Equal(rows[4].GetProperty("fd").GetDouble() - rows[3].GetProperty("fd").GetDouble(), difference, 3);
-        var interval = rows[4].GetProperty("fd_minus_plain_ci").EnumerateArray().Select(v => v.GetDouble()).ToArray();
-        Assert.True(interval[0] <= difference && difference <= interval[1], $"{difference} outside [{interval[0]}, {interval[1]}]");
-        Assert.Contains("| int8 step-wise (K = 2) + unsigned softmax |", File.ReadAllText(Path.Combine(folder, "report.md")));
-        Assert.Contains("20 samples in", reportOutput);
+        var (folder, output, rows) = ReportWithRowPerK("--silu-zero-point", "--unsigned-softmax");
+        Assert.True(File.Exists(Path.Combine(folder, "int8-k2-zp.png")) && File.Exists(Path.Combine(folder, "int8-k2-us.png")) && File.Exists(Path.Combine(folder, "int8-k2-zp-us.png")));
+        string[] methods = ["", " unsigned-softmax", " silu-zp", " silu-zp unsigned-softmax"];
+        Assert.Equal(["fp32", .. methods.Select(m => "int8 static" + m), .. methods.Select(m => "int8 K=2" + m)], rows.Select(r => r.GetProperty("name").GetString()));
+        var plain = rows[5];
+        foreach (var row in rows.Skip(6))
+        {
+            // Each method changes the samples, and is measured against the plain row of its K, paired.
+            Assert.NotEqual(plain.GetProperty("psnr").GetDouble(), row.GetProperty("psnr").GetDouble());
+            var difference = row.GetProperty("fd_minus_plain").GetDouble();
+            Assert.Equal(row.GetProperty("fd").GetDouble() - plain.GetProperty("fd").GetDouble(), difference, 3);
+            var interval = row.GetProperty("fd_minus_plain_ci").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+            Assert.True(interval[0] <= difference && difference <= interval[1], $"{difference} outside [{interval[0]}, {interval[1]}]");
+        }
+        Assert.Equal(JsonValueKind.Null, plain.GetProperty("fd_minus_plain").ValueKind);
+        var report = File.ReadAllText(Path.Combine(folder, "report.md"));
+        Assert.Contains("| int8 step-wise (K = 2) + SiLU zero point |", report);
+        Assert.Contains("| int8 step-wise (K = 2) + unsigned softmax |", report);
+        Assert.Contains("36 samples in", output);
     }
 
     /// <summary>report quant on the small model, K = 1 and 2, 4 images, with an option that adds a row per K.</summary>
-    private static (string Folder, string Output, List<JsonElement> Rows) ReportWithRowPerK(string option)
+    private static (string Folder, string Output, List<JsonElement> Rows) ReportWithRowPerK(params string[] options)
     {
         var folder = Path.Combine(Directory.CreateTempSubdirectory("diffacc-report-").FullName, "report");
-        var (code, output, error) = CommandLine.Run("report", "quant", "--model", SmallModel.Value, "--steps", "4", "--count", "4", "--test-images", "40", "--groups", "1", "2", "--trajectories", "2", option, "--out", folder);
+        var (code, output, error) = CommandLine.Run(["report", "quant", "--model", SmallModel.Value, "--steps", "4", "--count", "4", "--test-images", "40", "--groups", "1", "2", "--trajectories", "2", .. options, "--out", folder]);
         Assert.True(code == 0, error);
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "summary.json")));
         return (folder, output, [.. summary.RootElement.GetProperty("rows").EnumerateArray().Select(r => r.Clone())]);
