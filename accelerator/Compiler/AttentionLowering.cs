@@ -110,34 +110,30 @@ internal static class AttentionLowering
                 }
                 ctx.Emit(Head(v, kvRegion, Engines.Weight, Engines.Weight));
                 ctx.Emit(new MoveWeights { Group = sample, Transpose = true, ActRow = kvRegion, PixelStride = headBlocks, OutBlocks = hd / tm, InBlocks = keyTn, Complete = true, Wait = Engines.Load });
-                var passes = unsigned ? UnsignedProbabilityPasses.Passes : 1;
                 for (var t = 0; t < valueTiles; t++)
                 {
                     var first = t * valueTile;
                     var queries = Math.Min(valueTile, pixels - first);
-                    for (var pass = 0; pass < passes; pass++)
+                    var last = t == valueTiles - 1;
+                    var product = new Conv
                     {
-                        var last = t == valueTiles - 1 && pass == passes - 1;
-                        ctx.Emit(new Conv
-                        {
-                            GroupMask = 1 << sample,
-                            InRow = pass == 0 ? pRegion + (first * keyTn) : halfRegion,
-                            InPixelStride = pass == 0 ? keyTn : 0,
-                            CinBlocks = keyTn,
-                            InRows = 1,
-                            InCols = queries,
-                            OutRows = 1,
-                            OutCols = queries,
-                            CoutBlocks = hd / tm,
-                            Output = unsigned ? UnsignedProbabilityPasses.Output(pass) : ConvOutput.Requantize,
-                            OutRow = oRegion + (first * headBlocks),
-                            OutPixelStride = headBlocks,
-                            AccRow = 0,
-                            Release = last,
-                            Wait = t == 0 && pass == 0 ? Engines.Vector : Engines.None,
-                            Signal = last ? Engines.Store : Engines.None,
-                        });
-                    }
+                        GroupMask = 1 << sample,
+                        InRow = pRegion + (first * keyTn),
+                        InPixelStride = keyTn,
+                        CinBlocks = keyTn,
+                        InRows = 1,
+                        InCols = queries,
+                        OutRows = 1,
+                        OutCols = queries,
+                        CoutBlocks = hd / tm,
+                        OutRow = oRegion + (first * headBlocks),
+                        OutPixelStride = headBlocks,
+                        Release = last,
+                        Wait = t == 0 ? Engines.Vector : Engines.None,
+                        Signal = last ? Engines.Store : Engines.None,
+                    };
+                    foreach (var pass in unsigned ? UnsignedProbabilityPasses.Of(product, halfRegion) : [product])
+                        ctx.Emit(pass);
                 }
                 ctx.Emit(new Store
                 {

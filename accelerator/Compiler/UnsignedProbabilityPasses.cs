@@ -16,8 +16,23 @@ public static class UnsignedProbabilityPasses
     /// <summary>P x V over the probabilities, then twice over the rows of <see cref="RowValue"/>.</summary>
     public const int Passes = 3;
 
+    /// <summary>
+    /// The passes of one P x V: <paramref name="product"/> over the probabilities, then over the rows of 64 at
+    /// <paramref name="rowsOf64"/>. The first pass keeps the product's Wait, the last its Release and Signal.
+    /// </summary>
+    public static IEnumerable<Conv> Of(Conv product, int rowsOf64)
+        => Enumerable.Range(0, Passes).Select(pass => product with
+        {
+            InRow = pass == 0 ? product.InRow : rowsOf64,
+            InPixelStride = pass == 0 ? product.InPixelStride : 0,
+            Output = Output(pass),
+            Release = pass == Passes - 1 && product.Release,
+            Wait = pass == 0 ? product.Wait : Engines.None,
+            Signal = pass == Passes - 1 ? product.Signal : Engines.None,
+        });
+
     /// <summary>Where pass <paramref name="pass"/>'s sums go: stored, added, then added and requantized.</summary>
-    public static ConvOutput Output(int pass) => pass switch
+    private static ConvOutput Output(int pass) => pass switch
     {
         0 => ConvOutput.AccumulatorStore,
         Passes - 1 => ConvOutput.AccumulatorAddRequantize,

@@ -537,12 +537,12 @@ public static class SystemScenarios
             {
                 var first = g == 0 && head == 0;
                 var last = head == (channels / headDim) - 1;
-                // P x V over the probabilities (pass 0) and, unsigned, twice over the rows of 64 (every pixel reads the same rows).
-                Conv ProbabilitiesTimesValues(int pass) => new()
+                // P x V over the probabilities and, unsigned, twice over the rows of 64 (every pixel reads the same rows).
+                var product = new Conv
                 {
                     GroupMask = 1 << g,
-                    InRow = pass == 0 ? p : half,
-                    InPixelStride = pass == 0 ? pixels / tn : 0,
+                    InRow = p,
+                    InPixelStride = pixels / tn,
                     CinBlocks = pixels / tn,
                     InRows = 1,
                     InCols = pixels,
@@ -550,13 +550,11 @@ public static class SystemScenarios
                     OutCols = pixels,
                     CoutBlocks = headDim / tm,
                     CoutBase = head * headDim / tm,
-                    Output = unsigned ? UnsignedProbabilityPasses.Output(pass) : ConvOutput.Requantize,
                     OutRow = output,
                     OutPixelStride = blocks,
-                    AccRow = 0,
-                    Release = !unsigned || pass == UnsignedProbabilityPasses.Passes - 1,
-                    Wait = pass == 0 ? Engines.Vector : Engines.None,
-                    Signal = last && (!unsigned || pass == UnsignedProbabilityPasses.Passes - 1) ? Engines.Store : Engines.None,
+                    Release = true,
+                    Wait = Engines.Vector,
+                    Signal = last ? Engines.Store : Engines.None,
                 };
                 program = program
                     .Add(new MoveWeights { Group = g, ActRow = k + (head * headDim / tn), PixelStride = blocks, OutBlocks = pixels / tm, InBlocks = headDim / tn, Complete = true, Wait = first ? Engines.Load : Engines.None })
@@ -579,8 +577,7 @@ public static class SystemScenarios
                     })
                     .Add(new Softmax { Group = g, Src = 0, Dst = p, Rows = pixels, RowLength = pixels, Keys = keys[g], DstStride = pixels / tn, Param = 3, Unsigned = unsigned, Wait = Engines.Compute, Signal = Engines.Compute })
                     .Add(new MoveWeights { Group = g, Transpose = true, ActRow = v + (head * headDim / tn), PixelStride = blocks, OutBlocks = headDim / tm, InBlocks = pixels / tn, Complete = true });
-                for (var pass = 0; pass < (unsigned ? UnsignedProbabilityPasses.Passes : 1); pass++)
-                    program = program.Add(ProbabilitiesTimesValues(pass));
+                program = program.Add(unsigned ? UnsignedProbabilityPasses.Of(product, half) : [product]);
             }
             program = program.Add(new Store { Group = g, Offset = outAt[g], ActRow = output, Rows = rows, Chunks = 1, Wait = Engines.Compute });
         }
