@@ -6,7 +6,7 @@ module Dispatcher (
   input wire rst,
   input wire Start, // @[Dispatcher.cs:31]
   input wire Halt, // @[Dispatcher.cs:32]
-  input wire [2:0] InitialStepGroup, // @[Dispatcher.cs:33]
+  input wire [15:0] InitialStepGroup, // @[Dispatcher.cs:33]
   input wire FetchValid, // @[Dispatcher.cs:34]
   output wire FetchReady, // @[Dispatcher.cs:35]
   input wire [255:0] FetchInstruction, // @[Dispatcher.cs:36]
@@ -15,35 +15,35 @@ module Dispatcher (
   input wire [8:0] FetchClass, // @[Dispatcher.cs:39]
   output wire engine_0_Start, // @[Dispatcher.cs:40]
   output wire [255:0] engine_0_Instruction, // @[Dispatcher.cs:40]
-  output wire [2:0] engine_0_StepGroup, // @[Dispatcher.cs:40]
+  output wire [15:0] engine_0_StepGroup, // @[Dispatcher.cs:40]
   output wire engine_0_Abort, // @[Dispatcher.cs:40]
   input wire engine_0_Busy, // @[Dispatcher.cs:40]
   input wire engine_0_Done, // @[Dispatcher.cs:40]
   input wire engine_0_Stalled, // @[Dispatcher.cs:40]
   output wire engine_1_Start, // @[Dispatcher.cs:40]
   output wire [255:0] engine_1_Instruction, // @[Dispatcher.cs:40]
-  output wire [2:0] engine_1_StepGroup, // @[Dispatcher.cs:40]
+  output wire [15:0] engine_1_StepGroup, // @[Dispatcher.cs:40]
   output wire engine_1_Abort, // @[Dispatcher.cs:40]
   input wire engine_1_Busy, // @[Dispatcher.cs:40]
   input wire engine_1_Done, // @[Dispatcher.cs:40]
   input wire engine_1_Stalled, // @[Dispatcher.cs:40]
   output wire engine_2_Start, // @[Dispatcher.cs:40]
   output wire [255:0] engine_2_Instruction, // @[Dispatcher.cs:40]
-  output wire [2:0] engine_2_StepGroup, // @[Dispatcher.cs:40]
+  output wire [15:0] engine_2_StepGroup, // @[Dispatcher.cs:40]
   output wire engine_2_Abort, // @[Dispatcher.cs:40]
   input wire engine_2_Busy, // @[Dispatcher.cs:40]
   input wire engine_2_Done, // @[Dispatcher.cs:40]
   input wire engine_2_Stalled, // @[Dispatcher.cs:40]
   output wire engine_3_Start, // @[Dispatcher.cs:40]
   output wire [255:0] engine_3_Instruction, // @[Dispatcher.cs:40]
-  output wire [2:0] engine_3_StepGroup, // @[Dispatcher.cs:40]
+  output wire [15:0] engine_3_StepGroup, // @[Dispatcher.cs:40]
   output wire engine_3_Abort, // @[Dispatcher.cs:40]
   input wire engine_3_Busy, // @[Dispatcher.cs:40]
   input wire engine_3_Done, // @[Dispatcher.cs:40]
   input wire engine_3_Stalled, // @[Dispatcher.cs:40]
   output wire engine_4_Start, // @[Dispatcher.cs:40]
   output wire [255:0] engine_4_Instruction, // @[Dispatcher.cs:40]
-  output wire [2:0] engine_4_StepGroup, // @[Dispatcher.cs:40]
+  output wire [15:0] engine_4_StepGroup, // @[Dispatcher.cs:40]
   output wire engine_4_Abort, // @[Dispatcher.cs:40]
   input wire engine_4_Busy, // @[Dispatcher.cs:40]
   input wire engine_4_Done, // @[Dispatcher.cs:40]
@@ -57,7 +57,7 @@ module Dispatcher (
   output wire [23:0] EngineState // @[Dispatcher.cs:47]
 );
 
-  reg [2:0] step_group; // @[Dispatcher.cs:51]
+  reg [15:0] step_group; // @[Dispatcher.cs:51]
   reg halted; // @[Dispatcher.cs:52]
   reg ended; // @[Dispatcher.cs:53]
   reg [7:0] tokens_load_to_weight; // @[Dispatcher.cs:66]
@@ -102,59 +102,59 @@ module Dispatcher (
   reg has_tokens_store_to_vector; // @[Dispatcher.cs:67]
   wire queue_load_InValid; // @[Dispatcher.cs:85]
   wire queue_load_InReady; // @[Dispatcher.cs:85]
-  wire [258:0] queue_load_InData; // @[Dispatcher.cs:85]
+  wire [271:0] queue_load_InData; // @[Dispatcher.cs:85]
   wire queue_load_OutValid; // @[Dispatcher.cs:85]
   wire queue_load_OutReady; // @[Dispatcher.cs:85]
-  wire [258:0] queue_load_OutData; // @[Dispatcher.cs:85]
+  wire [271:0] queue_load_OutData; // @[Dispatcher.cs:85]
   wire [3:0] queue_load_Count; // @[Dispatcher.cs:85]
   wire queue_load_Clear; // @[Dispatcher.cs:85]
   reg start_load; // @[Dispatcher.cs:97]
   reg [255:0] current_load; // @[Dispatcher.cs:98]
-  reg [2:0] current_step_group_load; // @[Dispatcher.cs:99]
+  reg [15:0] current_step_group_load; // @[Dispatcher.cs:99]
   wire queue_weight_InValid; // @[Dispatcher.cs:85]
   wire queue_weight_InReady; // @[Dispatcher.cs:85]
-  wire [258:0] queue_weight_InData; // @[Dispatcher.cs:85]
+  wire [271:0] queue_weight_InData; // @[Dispatcher.cs:85]
   wire queue_weight_OutValid; // @[Dispatcher.cs:85]
   wire queue_weight_OutReady; // @[Dispatcher.cs:85]
-  wire [258:0] queue_weight_OutData; // @[Dispatcher.cs:85]
+  wire [271:0] queue_weight_OutData; // @[Dispatcher.cs:85]
   wire [3:0] queue_weight_Count; // @[Dispatcher.cs:85]
   wire queue_weight_Clear; // @[Dispatcher.cs:85]
   reg start_weight; // @[Dispatcher.cs:97]
   reg [255:0] current_weight; // @[Dispatcher.cs:98]
-  reg [2:0] current_step_group_weight; // @[Dispatcher.cs:99]
+  reg [15:0] current_step_group_weight; // @[Dispatcher.cs:99]
   wire queue_compute_InValid; // @[Dispatcher.cs:85]
   wire queue_compute_InReady; // @[Dispatcher.cs:85]
-  wire [258:0] queue_compute_InData; // @[Dispatcher.cs:85]
+  wire [271:0] queue_compute_InData; // @[Dispatcher.cs:85]
   wire queue_compute_OutValid; // @[Dispatcher.cs:85]
   wire queue_compute_OutReady; // @[Dispatcher.cs:85]
-  wire [258:0] queue_compute_OutData; // @[Dispatcher.cs:85]
+  wire [271:0] queue_compute_OutData; // @[Dispatcher.cs:85]
   wire [3:0] queue_compute_Count; // @[Dispatcher.cs:85]
   wire queue_compute_Clear; // @[Dispatcher.cs:85]
   reg start_compute; // @[Dispatcher.cs:97]
   reg [255:0] current_compute; // @[Dispatcher.cs:98]
-  reg [2:0] current_step_group_compute; // @[Dispatcher.cs:99]
+  reg [15:0] current_step_group_compute; // @[Dispatcher.cs:99]
   wire queue_vector_InValid; // @[Dispatcher.cs:85]
   wire queue_vector_InReady; // @[Dispatcher.cs:85]
-  wire [258:0] queue_vector_InData; // @[Dispatcher.cs:85]
+  wire [271:0] queue_vector_InData; // @[Dispatcher.cs:85]
   wire queue_vector_OutValid; // @[Dispatcher.cs:85]
   wire queue_vector_OutReady; // @[Dispatcher.cs:85]
-  wire [258:0] queue_vector_OutData; // @[Dispatcher.cs:85]
+  wire [271:0] queue_vector_OutData; // @[Dispatcher.cs:85]
   wire [3:0] queue_vector_Count; // @[Dispatcher.cs:85]
   wire queue_vector_Clear; // @[Dispatcher.cs:85]
   reg start_vector; // @[Dispatcher.cs:97]
   reg [255:0] current_vector; // @[Dispatcher.cs:98]
-  reg [2:0] current_step_group_vector; // @[Dispatcher.cs:99]
+  reg [15:0] current_step_group_vector; // @[Dispatcher.cs:99]
   wire queue_store_InValid; // @[Dispatcher.cs:85]
   wire queue_store_InReady; // @[Dispatcher.cs:85]
-  wire [258:0] queue_store_InData; // @[Dispatcher.cs:85]
+  wire [271:0] queue_store_InData; // @[Dispatcher.cs:85]
   wire queue_store_OutValid; // @[Dispatcher.cs:85]
   wire queue_store_OutReady; // @[Dispatcher.cs:85]
-  wire [258:0] queue_store_OutData; // @[Dispatcher.cs:85]
+  wire [271:0] queue_store_OutData; // @[Dispatcher.cs:85]
   wire [3:0] queue_store_Count; // @[Dispatcher.cs:85]
   wire queue_store_Clear; // @[Dispatcher.cs:85]
   reg start_store; // @[Dispatcher.cs:97]
   reg [255:0] current_store; // @[Dispatcher.cs:98]
-  reg [2:0] current_step_group_store; // @[Dispatcher.cs:99]
+  reg [15:0] current_step_group_store; // @[Dispatcher.cs:99]
   reg given_load_to_weight; // @[Dispatcher.cs:130]
   reg given_load_to_compute; // @[Dispatcher.cs:130]
   reg given_load_to_vector; // @[Dispatcher.cs:130]
@@ -550,7 +550,7 @@ module Dispatcher (
   assign queue_store_Clear = Start; // @[Dispatcher.cs:86]
 
   always @(posedge clk) begin // @[Dispatcher.cs:167, Dispatcher.cs:185]
-    step_group <= Start ? InitialStepGroup : ((End_or_and & FetchClass[5]) ? FetchInstruction[18:16] : step_group);
+    step_group <= Start ? InitialStepGroup : ((End_or_and & FetchClass[5]) ? FetchInstruction[31:16] : step_group);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:169, Dispatcher.cs:186, Dispatcher.cs:191]
@@ -861,7 +861,7 @@ module Dispatcher (
 
   always @(posedge clk) begin // @[Dispatcher.cs:109]
     if (tokens_weight_to_load_and_and_and)
-      current_step_group_load <= queue_load_OutData[258:256];
+      current_step_group_load <= queue_load_OutData[271:256];
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:111]
@@ -878,7 +878,7 @@ module Dispatcher (
 
   always @(posedge clk) begin // @[Dispatcher.cs:109]
     if (tokens_load_to_weight_and_and_and)
-      current_step_group_weight <= queue_weight_OutData[258:256];
+      current_step_group_weight <= queue_weight_OutData[271:256];
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:111]
@@ -895,7 +895,7 @@ module Dispatcher (
 
   always @(posedge clk) begin // @[Dispatcher.cs:109]
     if (tokens_load_to_compute_and_and_and)
-      current_step_group_compute <= queue_compute_OutData[258:256];
+      current_step_group_compute <= queue_compute_OutData[271:256];
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:111]
@@ -912,7 +912,7 @@ module Dispatcher (
 
   always @(posedge clk) begin // @[Dispatcher.cs:109]
     if (tokens_load_to_vector_and_and_and)
-      current_step_group_vector <= queue_vector_OutData[258:256];
+      current_step_group_vector <= queue_vector_OutData[271:256];
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:111]
@@ -929,7 +929,7 @@ module Dispatcher (
 
   always @(posedge clk) begin // @[Dispatcher.cs:109]
     if (tokens_load_to_store_and_and_and)
-      current_step_group_store <= queue_store_OutData[258:256];
+      current_step_group_store <= queue_store_OutData[271:256];
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:130]
@@ -1142,7 +1142,7 @@ module Dispatcher (
       overflowed <= (overflowing != 20'd0) & (~Start);
   end
 
-  Queue259x8Distributed queue_load ( // @[Dispatcher.cs:85]
+  Queue272x8Distributed queue_load ( // @[Dispatcher.cs:85]
     .clk(clk),
     .rst(rst),
     .InValid(queue_load_InValid),
@@ -1155,7 +1155,7 @@ module Dispatcher (
     .Clear(queue_load_Clear)
   );
 
-  Queue259x8Distributed queue_weight ( // @[Dispatcher.cs:85]
+  Queue272x8Distributed queue_weight ( // @[Dispatcher.cs:85]
     .clk(clk),
     .rst(rst),
     .InValid(queue_weight_InValid),
@@ -1168,7 +1168,7 @@ module Dispatcher (
     .Clear(queue_weight_Clear)
   );
 
-  Queue259x8Distributed queue_compute ( // @[Dispatcher.cs:85]
+  Queue272x8Distributed queue_compute ( // @[Dispatcher.cs:85]
     .clk(clk),
     .rst(rst),
     .InValid(queue_compute_InValid),
@@ -1181,7 +1181,7 @@ module Dispatcher (
     .Clear(queue_compute_Clear)
   );
 
-  Queue259x8Distributed queue_vector ( // @[Dispatcher.cs:85]
+  Queue272x8Distributed queue_vector ( // @[Dispatcher.cs:85]
     .clk(clk),
     .rst(rst),
     .InValid(queue_vector_InValid),
@@ -1194,7 +1194,7 @@ module Dispatcher (
     .Clear(queue_vector_Clear)
   );
 
-  Queue259x8Distributed queue_store ( // @[Dispatcher.cs:85]
+  Queue272x8Distributed queue_store ( // @[Dispatcher.cs:85]
     .clk(clk),
     .rst(rst),
     .InValid(queue_store_InValid),

@@ -9,7 +9,7 @@ module DmaAddress (
   input wire [39:0] Bases_2, // @[DmaAddress.cs:19]
   input wire [39:0] Bases_3, // @[DmaAddress.cs:19]
   input wire [15:0] Step, // @[DmaAddress.cs:20]
-  input wire [2:0] StepGroup, // @[DmaAddress.cs:21]
+  input wire [15:0] StepGroup, // @[DmaAddress.cs:21]
   output wire [39:0] Address // @[DmaAddress.cs:22]
 );
 
@@ -26,7 +26,7 @@ module DmaAddress (
   assign other_fields = Instruction; // @[DmaAddress.cs:33]
 
   always @(posedge clk) begin // @[DmaAddress.cs:27]
-    step_offset <= $unsigned(((Instruction[51:50] == 2'd1) ? Step : ((Instruction[51:50] == 2'd2) ? {13'd0, StepGroup} : 16'd0))) * $unsigned(Instruction[75:52]);
+    step_offset <= $unsigned(((Instruction[51:50] == 2'd1) ? Step : ((Instruction[51:50] == 2'd2) ? StepGroup : 16'd0))) * $unsigned(Instruction[75:52]);
   end
 
   always @(posedge clk) begin // @[DmaAddress.cs:30]

@@ -6,7 +6,7 @@ module StoreEngine (
   input wire rst,
   input wire Control_Start, // @[StoreEngine.cs:28]
   input wire [255:0] Control_Instruction, // @[StoreEngine.cs:28]
-  input wire [2:0] Control_StepGroup, // @[StoreEngine.cs:28]
+  input wire [15:0] Control_StepGroup, // @[StoreEngine.cs:28]
   input wire Control_Abort, // @[StoreEngine.cs:28]
   output wire Control_Busy, // @[StoreEngine.cs:28]
   output wire Control_Done, // @[StoreEngine.cs:28]
@@ -175,7 +175,7 @@ module StoreEngine (
   wire [39:0] dma_address_Bases_2; // @[StoreEngine.cs:37]
   wire [39:0] dma_address_Bases_3; // @[StoreEngine.cs:37]
   wire [15:0] dma_address_Step; // @[StoreEngine.cs:37]
-  wire [2:0] dma_address_StepGroup; // @[StoreEngine.cs:37]
+  wire [15:0] dma_address_StepGroup; // @[StoreEngine.cs:37]
   wire [39:0] dma_address_Address; // @[StoreEngine.cs:37]
   reg [1:0] setup; // @[StoreEngine.cs:42]
   wire walker_Start; // @[StoreEngine.cs:48]

@@ -6,7 +6,7 @@ module VectorEngine8 (
   input wire rst,
   input wire Control_Start, // @[VectorEngine.cs:31]
   input wire [255:0] Control_Instruction, // @[VectorEngine.cs:31]
-  input wire [2:0] Control_StepGroup, // @[VectorEngine.cs:31]
+  input wire [15:0] Control_StepGroup, // @[VectorEngine.cs:31]
   input wire Control_Abort, // @[VectorEngine.cs:31]
   output wire Control_Busy, // @[VectorEngine.cs:31]
   output wire Control_Done, // @[VectorEngine.cs:31]
@@ -562,7 +562,7 @@ module VectorEngine8 (
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [388:0] other_fields; // @[VectorEngine.cs:411]
+  wire [401:0] other_fields; // @[VectorEngine.cs:411]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.

@@ -6,7 +6,7 @@ module WeightEngine (
   input wire rst,
   input wire Control_Start, // @[WeightEngine.cs:27]
   input wire [255:0] Control_Instruction, // @[WeightEngine.cs:27]
-  input wire [2:0] Control_StepGroup, // @[WeightEngine.cs:27]
+  input wire [15:0] Control_StepGroup, // @[WeightEngine.cs:27]
   input wire Control_Abort, // @[WeightEngine.cs:27]
   output wire Control_Busy, // @[WeightEngine.cs:27]
   output wire Control_Done, // @[WeightEngine.cs:27]
@@ -1192,7 +1192,7 @@ module WeightEngine (
   wire [39:0] dma_address_Bases_2; // @[WeightEngine.cs:44]
   wire [39:0] dma_address_Bases_3; // @[WeightEngine.cs:44]
   wire [15:0] dma_address_Step; // @[WeightEngine.cs:44]
-  wire [2:0] dma_address_StepGroup; // @[WeightEngine.cs:44]
+  wire [15:0] dma_address_StepGroup; // @[WeightEngine.cs:44]
   wire [39:0] dma_address_Address; // @[WeightEngine.cs:44]
   reg [1:0] setup; // @[WeightEngine.cs:49]
   wire beats_InValid; // @[WeightEngine.cs:53]

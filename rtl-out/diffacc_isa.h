@@ -350,7 +350,7 @@
 #define DIFFACC_SOFTMAX_UNSIGNED_OFFSET 119
 #define DIFFACC_SOFTMAX_UNSIGNED_BITS 1
 
-/* SET_STEP (CONTROL): sets STEP_GROUP for the instructions after it (requantizer table slot, step-group addresses) */
+/* SET_STEP (CONTROL): sets STEP_GROUP for the instructions after it (step-group DDR addresses; its low bits pick the requantizer table slot) */
 #define DIFFACC_OP_SET_STEP 13
 #define DIFFACC_SET_STEP_STEP_GROUP_OFFSET 16
 #define DIFFACC_SET_STEP_STEP_GROUP_BITS 16

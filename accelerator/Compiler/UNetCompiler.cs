@@ -26,8 +26,8 @@ public static class UNetCompiler
     {
         config = config.Validated(config.Name);
         var stepGroups = model.Quantization.StepGroups.Count;
-        if (stepGroups > config.StepGroups)
-            throw new CompileException("quantization", $"{stepGroups} step groups exceed the {config.StepGroups} requantizer table slots of preset {config.Name}");
+        if (stepGroups > 1 << AcceleratorConfig.StepGroupBits)
+            throw new CompileException("quantization", $"{stepGroups} step groups exceed the {1 << AcceleratorConfig.StepGroupBits} that STEP_GROUP can name");
         if (batch < 1 || batch > config.Groups)
             throw new CompileException("batch", $"a batch of {batch} needs 1 to {config.Groups} PE groups (preset {config.Name})");
         if (timesteps.Count < 1)

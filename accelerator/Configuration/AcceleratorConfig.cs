@@ -40,8 +40,21 @@ public sealed record AcceleratorConfig
     /// <summary>Bits of the PE groups' sums: 32, what the accumulator banks, requantizers and numerics are built for (validated).</summary>
     public int AccumulatorWidth { get; init; } = 32;
 
-    /// <summary>Step groups K of the step-wise quantization tables (1 = static quantization).</summary>
+    /// <summary>
+    /// Requantizer table slots: the step groups whose tables the chip holds at once (the table RAM rounds it up
+    /// to a power of two, <see cref="StepGroupSlotBits"/>). A program may use any of the 2^16 step groups
+    /// (<see cref="StepGroupBits"/>): step group g's tables come from its own DDR copy into slot g mod 2^StepGroupSlotBits.
+    /// </summary>
     public int StepGroups { get; init; } = 8;
+
+    /// <summary>Bits of a step group number: the STEP_GROUP register, SET_STEP's field, the stamp on every instruction.</summary>
+    public const int StepGroupBits = 16;
+
+    /// <summary>Bits of the requantizer table slot: the low bits of the step group.</summary>
+    public int StepGroupSlotBits => Hdl.Hw.BitsFor(StepGroups);
+
+    /// <summary>The requantizer table slot of a step group (its low <see cref="StepGroupSlotBits"/> bits).</summary>
+    public int StepGroupSlot(int stepGroup) => stepGroup & ((1 << StepGroupSlotBits) - 1);
 
     /// <summary>Most output channels of a layer the requantization tables hold.</summary>
     public int MaxChannels { get; init; } = 512;
@@ -141,7 +154,7 @@ public sealed record AcceleratorConfig
         Need(Tn >= 1, nameof(Tn), $"must be at least 1, not {Tn}");
         Need(!DspPacking || Tm % 2 == 0, nameof(Tm), $"must be even with DspPacking (two output channels share a DSP48E2), not {Tm}");
         Need(AccumulatorWidth == 32, nameof(AccumulatorWidth), $"must be 32: the accumulator banks, requantizers, table ports and the numerics (int32 sums with wraparound) are built for it, not {AccumulatorWidth}");
-        Need(StepGroups is >= 1 and <= 1000, nameof(StepGroups), $"must be 1 to 1000 (one per denoising step at most), not {StepGroups}");
+        Need(StepGroups is >= 1 and <= 1000, nameof(StepGroups), $"must be 1 to 1000 requantizer table slots, not {StepGroups}");
         Need(MaxChannels >= 1, nameof(MaxChannels), $"must be at least 1, not {MaxChannels}");
         Need(ActivationBufferKiB >= 1, nameof(ActivationBufferKiB), $"must be at least 1, not {ActivationBufferKiB}");
         Need(WeightBufferKiB >= 1, nameof(WeightBufferKiB), $"must be at least 1, not {WeightBufferKiB}");

@@ -23,7 +23,7 @@ public sealed class Requantizer : Module
         Domain = config.ClockDomain;
         var tm = config.Tm;
         var blockBits = Hw.BitsFor(config.ChannelsPerLane);
-        var stepBits = Hw.BitsFor(config.StepGroups);
+        var stepBits = config.StepGroupSlotBits;
         InValid = Input(Bool());
         Accumulators = Input(Vec(tm, SInt(32)));
         ChannelBlock = Input(UInt(blockBits));

@@ -15,7 +15,7 @@ public sealed class TableWritePort : Bundle
     {
         Write = fields.Field(Hw.Bool());
         Lane = fields.Field(Hw.UInt(Hw.BitsFor(config.Tm)));
-        StepGroup = fields.Field(Hw.UInt(Hw.BitsFor(config.StepGroups)));
+        StepGroup = fields.Field(Hw.UInt(config.StepGroupSlotBits));
         ChannelBlock = fields.Field(Hw.UInt(Hw.BitsFor(config.ChannelsPerLane)));
         Bias = fields.Field(Hw.SInt(32));
         Multiplier = fields.Field(Hw.UInt(RequantParameters.MultiplierBits));

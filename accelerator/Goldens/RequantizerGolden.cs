@@ -19,7 +19,7 @@ public sealed class RequantizerGolden
     {
         this.config = config;
         blockBits = DiffAcc.Hdl.Hw.BitsFor(config.ChannelsPerLane);
-        var depth = 1 << (DiffAcc.Hdl.Hw.BitsFor(config.StepGroups) + blockBits);
+        var depth = 1 << (config.StepGroupSlotBits + blockBits);
         tables = [.. Enumerable.Range(0, config.Tm).Select(_ => new RequantParameters[depth])];
         pending = new ValidPipeline<sbyte[]>(Datapath.Requantizer.Latency - 1, new sbyte[config.Tm]);
         Quantized = new sbyte[config.Tm];

@@ -316,7 +316,7 @@ public sealed record Softmax : Instruction
     public bool Unsigned { get; init; }
 }
 
-[Instruction(13, "SET_STEP", Engine.Control, "sets STEP_GROUP for the instructions after it (requantizer table slot, step-group addresses)")]
+[Instruction(13, "SET_STEP", Engine.Control, "sets STEP_GROUP for the instructions after it (step-group DDR addresses; its low bits pick the requantizer table slot)")]
 public sealed record SetStep : Instruction
 {
     [Field(16, "step group")]

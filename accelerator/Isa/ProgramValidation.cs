@@ -16,7 +16,6 @@ public static class ProgramValidation
     public static IReadOnlyList<string> Check(AcceleratorConfig config, IReadOnlyList<Instruction> program)
     {
         var problems = new List<string>();
-        var stepGroup = 0;
         for (var i = 0; i < program.Count; i++)
         {
             var instruction = program[i];
@@ -31,10 +30,8 @@ public static class ProgramValidation
                 problems.Add(e.Message);
                 continue;
             }
-            foreach (var problem in Fields(config, instruction, stepGroup))
+            foreach (var problem in Fields(config, instruction))
                 problems.Add($"{name}: {problem}");
-            if (instruction is SetStep set)
-                stepGroup = set.StepGroup;
         }
         var finishes = program.Select((p, i) => (p, i)).Where(x => x.p is Finish).Select(x => x.i).ToList();
         if (finishes.Count != 1 || finishes[0] != program.Count - 1)
@@ -71,7 +68,7 @@ public static class ProgramValidation
         }
     }
 
-    private static IEnumerable<string> Fields(AcceleratorConfig c, Instruction instruction, int stepGroup)
+    private static IEnumerable<string> Fields(AcceleratorConfig c, Instruction instruction)
     {
         var engine = InstructionSet.Format(instruction).Engine;
         var problems = new List<string?>();
@@ -109,8 +106,6 @@ public static class ProgramValidation
                 };
                 if (t.First + t.Count > limit)
                     problems.Add($"First {t.First} + Count {t.Count} exceeds the {limit} {unit} of the configuration");
-                if (t.Kind == TableKind.Requantization && stepGroup >= c.StepGroups)
-                    problems.Add($"step group {stepGroup} has no requantizer tables: the configuration holds {c.StepGroups}");
                 break;
             case LoadWeights w:
                 problems.AddRange(Positive(("Rows", w.Rows)));
@@ -153,8 +148,6 @@ public static class ProgramValidation
                     if (v.CoutBase + v.CoutBlocks > c.ChannelsPerLane)
                         problems.Add($"output blocks {v.CoutBase} .. {v.CoutBase + v.CoutBlocks - 1} exceed the requantizer tables' {c.ChannelsPerLane} blocks of {tm} channels (MaxChannels {c.MaxChannels})");
                     problems.Add(ActivationRange("the output pixels", v.OutRow, v.OutRow + ((pixels - 1) * v.OutPixelStride) + (((long)(v.CoutBase + v.CoutBlocks) * tm) - 1) / tn));
-                    if (stepGroup >= c.StepGroups)
-                        problems.Add($"step group {stepGroup} has no requantizer tables: the configuration holds {c.StepGroups}");
                 }
                 if (v.Output != ConvOutput.Requantize && v.AccRow + (pixels * v.CoutBlocks) > accRows)
                     problems.Add($"AccRow {v.AccRow} + {pixels} pixels x {v.CoutBlocks} blocks exceeds the {accRows} accumulator rows");
@@ -199,9 +192,6 @@ public static class ProgramValidation
                         problems.Add($"Src {s.Src} + {s.Rows} rows x {s.RowLength / tm} exceeds the {accRows} accumulator rows");
                     problems.Add(ActivationRange("the output rows", s.Dst, s.Dst + ((long)(s.Rows - 1) * s.DstStride) + (s.RowLength / tn) - 1));
                 }
-                break;
-            case SetStep s when s.StepGroup >= c.StepGroups:
-                problems.Add($"StepGroup {s.StepGroup} does not exist: the configuration has {c.StepGroups} step groups");
                 break;
         }
         return problems.Where(p => p is not null).Select(p => p!);

@@ -42,7 +42,7 @@ public static class RegisterMap
 
     public static Register Shape { get; } = new("SHAPE", 0x04, RegisterAccess.ReadOnly, "groups [7:0], Tm [15:8], Tn [23:16], vector lanes [31:24]");
 
-    public static Register Capacity { get; } = new("CAPACITY", 0x08, RegisterAccess.ReadOnly, "log2 activation buffer rows [7:0], log2 accumulator rows [15:8], log2 weight rows [23:16], step groups [31:24]");
+    public static Register Capacity { get; } = new("CAPACITY", 0x08, RegisterAccess.ReadOnly, "log2 activation buffer rows [7:0], log2 accumulator rows [15:8], log2 weight rows [23:16], requantizer table slots [31:24]");
 
     public static Register Control { get; } = new("CONTROL", 0x10, RegisterAccess.WriteOnly, "bit 0: start the program at PROGRAM (ignored while busy)");
 
@@ -58,7 +58,7 @@ public static class RegisterMap
 
     public static Register ProgramLength { get; } = new("PROGRAM_LENGTH", 0x28, RegisterAccess.ReadWrite, "instructions in the program");
 
-    public static Register StepGroup { get; } = new("STEP_GROUP", 0x2C, RegisterAccess.ReadWrite, "step group at start (SET_STEP changes it during a run)");
+    public static Register StepGroup { get; } = new("STEP_GROUP", 0x2C, RegisterAccess.ReadWrite, "step group at start, 16 bits (SET_STEP changes it during a run); its low bits pick the requantizer table slot");
 
     public static Register Step { get; } = new("STEP", 0x30, RegisterAccess.ReadWrite, "denoising step index for STEP-relative addresses");
 

@@ -270,7 +270,7 @@ public sealed class ComputeEngine : Module
             for (var m = 0; m < tm; m++)
                 requantizer.Accumulators[m].Assign(Mux(requantizeSum, bank.Sum[m], pe.Acc[m]));
             requantizer.ChannelBlock.Assign(Mux(requantizeSum, atBankSum.Block, atSum.Block));
-            requantizer.StepGroup.Assign(Control.StepGroup);
+            requantizer.StepGroup.Assign(Control.StepGroup.Resize(config.StepGroupSlotBits));
             requantizer.Table.ConnectFrom(Table);
             // Output block's Tm values land at their lanes of the row.
             for (var n = 0; n < tn; n++)

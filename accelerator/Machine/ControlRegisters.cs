@@ -15,7 +15,7 @@ public sealed class ControlRegisters : Module
     public ControlRegisters(AcceleratorConfig config)
     {
         Domain = config.ClockDomain;
-        var stepBits = Hw.BitsFor(config.StepGroups);
+        var stepBits = AcceleratorConfig.StepGroupBits;
         Bus = Input(AxiLite.Of(RegisterMap.AddressBits), name: "s_axi");
         Start = Output(Bool());
         ProgramAddress = Output(UInt(MachineShape.AddressBits));

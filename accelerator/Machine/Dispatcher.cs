@@ -27,7 +27,7 @@ public sealed class Dispatcher : Module
     {
         Domain = config.ClockDomain;
         var engines = EngineSets.Queued.Count;
-        var stepBits = Hw.BitsFor(config.StepGroups);
+        var stepBits = AcceleratorConfig.StepGroupBits;
         Start = Input(Bool());
         Halt = Input(Bool());
         InitialStepGroup = Input(UInt(stepBits));

@@ -18,12 +18,12 @@ public sealed class DmaAddress : Module
         Instruction = Input(UInt(InstructionSet.Bits));
         Bases = Input(Vec(4, UInt(bits)));
         Step = Input(UInt(16));
-        StepGroup = Input(UInt(Hw.BitsFor(config.StepGroups)));
+        StepGroup = Input(UInt(AcceleratorConfig.StepGroupBits));
         Address = Output(UInt(bits));
 
         var fields = new InstructionFields(Instruction, InstructionSet.Format<Load>());
         var mode = fields["StepMode"];
-        var index = Mux(mode == (int)StepMode.Step, Step, Mux(mode == (int)StepMode.StepGroup, StepGroup.ZeroExtend(16), Lit(0, 16)));
+        var index = Mux(mode == (int)StepMode.Step, Step, Mux(mode == (int)StepMode.StepGroup, StepGroup, Lit(0, 16)));
         var product = RegNext((index * fields["StepStride"]).Resize(bits), name: "step_offset");
         var baseSelect = fields["Base"];
         var chosen = Mux(baseSelect == 3, Bases[3], Mux(baseSelect == 2, Bases[2], Mux(baseSelect == 1, Bases[1], Bases[0])));

@@ -173,7 +173,7 @@ public sealed class LoadEngine : Module
         Requantizer.Write.Assign(tableBeat & (kind == (int)TableKind.Requantization));
         Requantizer.Lane.Assign(channel.Resize(Hw.BitsFor(tm)));
         Requantizer.ChannelBlock.Assign((channel >> System.Numerics.BitOperations.Log2((uint)tm)).ZeroExtend(16).Resize(Hw.BitsFor(config.ChannelsPerLane)));
-        Requantizer.StepGroup.Assign(Control.StepGroup);
+        Requantizer.StepGroup.Assign(Control.StepGroup.Resize(config.StepGroupSlotBits));
         Requantizer.Bias.Assign(InstructionFields.Slice(head, requantizer["Bias"]).AsSInt());
         Requantizer.Multiplier.Assign(InstructionFields.Slice(head, requantizer["Multiplier"]));
         Requantizer.Shift.Assign(InstructionFields.Slice(head, requantizer["Shift"]));

@@ -62,7 +62,7 @@ public sealed class EngineControl : Bundle
     {
         Start = f.Field(Hw.Bool());
         Instruction = f.Field(Hw.UInt(Isa.InstructionSet.Bits));
-        StepGroup = f.Field(Hw.UInt(Hw.BitsFor(config.StepGroups)));
+        StepGroup = f.Field(Hw.UInt(AcceleratorConfig.StepGroupBits));
         Abort = f.Field(Hw.Bool());
         Busy = f.Flipped(Hw.Bool());
         Done = f.Flipped(Hw.Bool());

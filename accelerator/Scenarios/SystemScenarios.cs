@@ -625,8 +625,9 @@ public static class SystemScenarios
     }
 
     /// <summary>
-    /// One 1x1 convolution run three times: step group 0 and, after SET_STEP, step group 1 (tables loaded
-    /// from STEP_GROUP-relative addresses into their own slots), then with STEP-relative biases (the folded time embedding).
+    /// One 1x1 convolution run three times: step group 0 and, after SET_STEP, the step group one past the
+    /// table slots (its tables from its own STEP_GROUP-relative copy, past copies of random tables that a machine
+    /// addressing DDR by the slot alone would read, into slot 1), then with STEP-relative biases (the folded time embedding).
     /// </summary>
     public static Scenario StepGroups(AcceleratorConfig config, int seed)
     {
@@ -641,7 +642,9 @@ public static class SystemScenarios
         var image = new ScenarioImage(config);
         var inAt = image.Put(TensorLayout.ToHwc(input, cin, h, w, cin));
         var weightsAt = image.Put(TensorLayout.ConvWeightRows(weights, cout, cin, 1, tm, tn, 0, cout / tm));
-        var groupTablesAt = image.Put(layers.SelectMany(l => l.Requant.Select(RequantizerEntry.Of)));
+        var beyond = (1 << config.StepGroupSlotBits) + 1;
+        var decoys = Enumerable.Range(1, beyond - 1).SelectMany(_ => ConvLayer.Random(r, cin, cout, 1).Requant);
+        var groupTablesAt = image.Put(layers[0].Requant.Concat(decoys).Concat(layers[1].Requant).Select(RequantizerEntry.Of));
         var stepTablesAt = image.Put(perStep.SelectMany(t => t.Select(RequantizerEntry.Of)));
         var outAt = Enumerable.Range(0, 3).Select(_ => image.Reserve(h * w * cout)).ToArray();
         var stride = cout * DataWord.Bytes;
@@ -671,7 +674,7 @@ public static class SystemScenarios
             .Add(new LoadTable { Kind = TableKind.Requantization, Offset = groupTablesAt, StepMode = StepMode.StepGroup, StepStride = stride, Count = cout, Signal = Engines.Compute })
             .Add(Compute(100, false))
             .Add(Out(0, 100))
-            .Add(new SetStep { StepGroup = 1 })
+            .Add(new SetStep { StepGroup = beyond })
             .Add(new LoadTable { Kind = TableKind.Requantization, Offset = groupTablesAt, StepMode = StepMode.StepGroup, StepStride = stride, Count = cout, Signal = Engines.Compute })
             .Add(Compute(200, false))
             .Add(Out(1, 200))
@@ -681,9 +684,9 @@ public static class SystemScenarios
             .Add(Out(2, 300))
             .Add(new Finish())
             .Build();
-        return new Scenario("step-groups", "a 1x1 convolution under step groups 0 and 1 (SET_STEP, tables at STEP_GROUP-relative addresses) and with the biases of STEP 3", image.Build(), image.Registers(step: step), program,
+        return new Scenario("step-groups", "a 1x1 convolution under step group 0, under a step group past the table slots (SET_STEP, tables at STEP_GROUP-relative addresses) and with the biases of STEP 3", image.Build(), image.Registers(step: step), program,
             ddr => [.. Compare("step group 0", ScenarioImage.At(ddr, outAt[0], h * w * cout), cout, h, w, cout, layers[0].Expected(input, cin, h, w, 1, (0, 0, 0, 0))),
-                .. Compare("step group 1", ScenarioImage.At(ddr, outAt[1], h * w * cout), cout, h, w, cout, (layers[1] with { Weights = weights }).Expected(input, cin, h, w, 1, (0, 0, 0, 0))),
+                .. Compare($"step group {beyond}", ScenarioImage.At(ddr, outAt[1], h * w * cout), cout, h, w, cout, (layers[1] with { Weights = weights }).Expected(input, cin, h, w, 1, (0, 0, 0, 0))),
                 .. Compare("step 3", ScenarioImage.At(ddr, outAt[2], h * w * cout), cout, h, w, cout, (layers[1] with { Weights = weights, Requant = perStep[step] }).Expected(input, cin, h, w, 1, (0, 0, 0, 0)))]);
     }
 

@@ -88,7 +88,7 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
             actWritten = [.. Enumerable.Range(0, c.Groups).Select(_ => new ulong[c.ActivationRows])];
             acc = [.. Enumerable.Range(0, c.Groups).Select(_ => new int[c.AccumulatorRows * c.Tm])];
             accWritten = [.. Enumerable.Range(0, c.Groups).Select(_ => new bool[c.AccumulatorRows])];
-            requant = new RequantParameters?[c.StepGroups, c.MaxChannels];
+            requant = new RequantParameters?[1 << c.StepGroupSlotBits, c.MaxChannels];
             activationTables = new sbyte[c.ActivationTableSlots][];
             groupNorm = new GroupNormChannel?[c.MaxChannels];
             statisticsSum = new long[c.MaxChannels];
@@ -188,8 +188,8 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
                 switch (i.Kind)
                 {
                     case TableKind.Requantization:
-                        requant[step.StepGroup, slot] = DataWord.Decode<RequantizerEntry>(word).ToParameters();
-                        Tracker.Write(step, $"requantizer table of step group {step.StepGroup}, channel", slot, 1);
+                        requant[c.StepGroupSlot(step.StepGroup), slot] = DataWord.Decode<RequantizerEntry>(word).ToParameters();
+                        Tracker.Write(step, $"requantizer table slot {c.StepGroupSlot(step.StepGroup)}, channel", slot, 1);
                         break;
                     case TableKind.GroupNorm:
                         groupNorm[slot] = DataWord.Decode<GroupNormEntry>(word).ToChannel();
@@ -369,8 +369,8 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
             for (var m = 0; m < tm; m++)
             {
                 var channel = (block * tm) + m;
-                Tracker.Read(step, $"requantizer table of step group {step.StepGroup}, channel", channel, 1);
-                var p = requant[step.StepGroup, channel] ?? throw new MachineFault($"{step.Name} requantizes channel {channel} in step group {step.StepGroup}, whose requantizer entry no LOAD_TABLE wrote");
+                Tracker.Read(step, $"requantizer table slot {c.StepGroupSlot(step.StepGroup)}, channel", channel, 1);
+                var p = requant[c.StepGroupSlot(step.StepGroup), channel] ?? throw new MachineFault($"{step.Name} requantizes channel {channel} in step group {step.StepGroup} (table slot {c.StepGroupSlot(step.StepGroup)}), whose requantizer entry no LOAD_TABLE wrote");
                 act[g][(outRow * tn) + lane + m] = Requantization.Apply(sums[m], p);
             }
             WriteAct(step, g, outRow, 1, Lanes(lane, tm));
