@@ -20,14 +20,18 @@ internal static class QuantizeCommand
         var grouping = GroupingOption();
         var siluZeroPoint = new Option<bool>("--silu-zero-point") { Description = "SiLU outputs asymmetric: [SiLU's minimum, clip] over all 256 codes with a zero point, instead of [-clip, clip] (the int8 model and the accelerator run it: convolutions fold the zero point into their bias and pad with it)" };
         var unsignedSoftmax = new Option<bool>("--unsigned-softmax") { Description = "Softmax probabilities unsigned in steps of 1/255 (zero point -128) instead of signed in 1/127 (the int8 model and the accelerator run it: P x V adds 128 x the sum of V in two more passes)" };
+        var splitConcat = SplitConcatOption("Skip concatenations with split scales: each part at its own power-of-two step of the concatenation's scale (the int8 model runs it; the accelerator does not yet)");
         var command = new Command("quantize", "Calibrate int8 activation scales per step group from FP32 DDIM trajectories (MSE clipping) and write a quantization file")
         {
-            options.Model, options.Steps, groups, grouping, siluZeroPoint, unsignedSoftmax, trajectories, options.Seed, output,
+            options.Model, options.Steps, groups, grouping, siluZeroPoint, unsignedSoftmax, splitConcat, trajectories, options.Seed, output,
         };
         command.SetAction(result => Run(options, result, result.GetValue(groups) ?? Math.Min(5, Math.Max(1, result.GetValue(options.Steps))), result.GetValue(grouping), result.GetValue(siluZeroPoint),
-            result.GetValue(unsignedSoftmax) ? ProbabilityFormat.Unsigned : ProbabilityFormat.Signed, result.GetValue(trajectories), result.GetValue(output)!));
+            result.GetValue(unsignedSoftmax) ? ProbabilityFormat.Unsigned : ProbabilityFormat.Signed, result.GetValue(splitConcat) ? ConcatScales.Split : ConcatScales.Shared, result.GetValue(trajectories), result.GetValue(output)!));
         return command;
     }
+
+    /// <summary>--split-concat, described for the command that takes it.</summary>
+    internal static Option<bool> SplitConcatOption(string description) => new("--split-concat") { Description = description };
 
     /// <summary>--grouping: how the steps are cut into step groups.</summary>
     internal static Option<StepGrouping> GroupingOption() => new("--grouping")
@@ -36,7 +40,7 @@ internal static class QuantizeCommand
         DefaultValueFactory = _ => StepGrouping.Equal,
     };
 
-    private static int Run(ModelOptions options, ParseResult result, int groups, StepGrouping grouping, bool siluZeroPoint, ProbabilityFormat probabilities, int trajectories, FileInfo output)
+    private static int Run(ModelOptions options, ParseResult result, int groups, StepGrouping grouping, bool siluZeroPoint, ProbabilityFormat probabilities, ConcatScales concat, int trajectories, FileInfo output)
     {
         var steps = result.GetValue(options.Steps);
         if (steps < 1 || trajectories < 1 || groups < 1 || groups > steps)
@@ -50,10 +54,11 @@ internal static class QuantizeCommand
         {
             var model = options.LoadFp32(result);
             var calibration = Calibrate(model, options.LoadScheduler(result), steps, trajectories, result.GetValue(options.Seed));
-            var file = calibration.Quantize(groups, grouping, siluZeroPoint, probabilities);
+            var file = calibration.Quantize(groups, grouping, siluZeroPoint, probabilities, concat);
             StagedWrite.Files([(output.FullName, System.Text.Encoding.UTF8.GetBytes(file.ToJson()))]);
             Console.WriteLine($"wrote {output.FullName}: {file.Scales.Count} activation points x {groups} step groups ({grouping.ToString().ToLowerInvariant()}: timesteps {string.Join(", ", file.StepGroups.Select(g => $"{g.From}..{g.To}"))}), calibrated on {trajectories} trajectories of {steps} DDIM steps" + (siluZeroPoint ? $"; {file.ZeroPoints.Count} SiLU outputs with a zero point" : "")
-                + (probabilities == ProbabilityFormat.Unsigned ? "; softmax probabilities unsigned (1/255)" : ""));
+                + (probabilities == ProbabilityFormat.Unsigned ? "; softmax probabilities unsigned (1/255)" : "")
+                + (concat == ConcatScales.Split ? "; skip concatenations with split scales" : ""));
             return 0;
         }
         catch (ModelFileException e)

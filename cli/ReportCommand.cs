@@ -37,14 +37,15 @@ internal static class ReportCommand
         var biasCorrection = new Option<bool>("--bias-correction") { Description = "Ablation: a second row per K with the output's mean error per step and channel (measured on the calibration trajectories) subtracted on the host (PTQD's bias correction)" };
         var siluZeroPoint = new Option<bool>("--silu-zero-point") { Description = "A second row per K with SiLU outputs asymmetric (a zero point; as quantize --silu-zero-point), from the same calibration and noise" };
         var unsignedSoftmax = new Option<bool>("--unsigned-softmax") { Description = "A second row per K (per method) with softmax probabilities unsigned in steps of 1/255 (as quantize --unsigned-softmax), from the same calibration and noise" };
+        var splitConcat = QuantizeCommand.SplitConcatOption("A second row per K (per method) with skip concatenations at split scales (as quantize --split-concat), from the same calibration and noise");
         var quant = new Command("quant", "Quantization quality: FP32 vs int8 static and step-wise (SQNR per step, PSNR and Frechet distance with bootstrap intervals, summary.json)")
         {
-            options.Model, features, dataset, options.Steps, count, testImages, groups, trajectories, options.Seed, output, resamples, grouping, biasCorrection, siluZeroPoint, unsignedSoftmax,
+            options.Model, features, dataset, options.Steps, count, testImages, groups, trajectories, options.Seed, output, resamples, grouping, biasCorrection, siluZeroPoint, unsignedSoftmax, splitConcat,
         };
         quant.SetAction(result => Run(new Settings(
             result.GetValue(options.Model)!.FullName, result.GetValue(features)!.FullName, result.GetValue(dataset)!.FullName,
             result.GetValue(options.Steps), result.GetValue(count), result.GetValue(testImages), result.GetValue(groups) is { Length: > 0 } given ? given : DefaultGroups(result.GetValue(options.Steps)),
-            result.GetValue(trajectories), result.GetValue(options.Seed), result.GetValue(output)!.FullName, result.GetValue(resamples), result.GetValue(grouping), result.GetValue(biasCorrection), result.GetValue(siluZeroPoint), result.GetValue(unsignedSoftmax))));
+            result.GetValue(trajectories), result.GetValue(options.Seed), result.GetValue(output)!.FullName, result.GetValue(resamples), result.GetValue(grouping), result.GetValue(biasCorrection), result.GetValue(siluZeroPoint), result.GetValue(unsignedSoftmax), result.GetValue(splitConcat))));
         return new Command("report", "Reports that measure the model side") { quant, NumericsReport.Create() };
     }
 
@@ -61,28 +62,31 @@ internal static class ReportCommand
     /// <summary>Static, five step groups and fully step-wise: those that --steps allows.</summary>
     internal static int[] DefaultGroups(int steps) => [.. new[] { 1, 5, steps }.Where(k => k >= 1 && k <= steps).Distinct()];
 
-    internal sealed record Settings(string Model, string Features, string Dataset, int Steps, int Count, int TestImages, int[] Groups, int Trajectories, ulong Seed, string Output, int Resamples = 200, StepGrouping Grouping = StepGrouping.Equal, bool BiasCorrection = false, bool SiluZeroPoint = false, bool UnsignedSoftmax = false)
+    internal sealed record Settings(string Model, string Features, string Dataset, int Steps, int Count, int TestImages, int[] Groups, int Trajectories, ulong Seed, string Output, int Resamples = 200, StepGrouping Grouping = StepGrouping.Equal, bool BiasCorrection = false, bool SiluZeroPoint = false, bool UnsignedSoftmax = false, bool SplitConcat = false)
     {
         /// <summary>The quantization methods compared at each K: plain, and each asked-for option alone and together.</summary>
         public IReadOnlyList<Method> Methods =>
             [.. from zeroPoint in SiluZeroPoint ? new[] { false, true } : [false]
                 from probabilities in UnsignedSoftmax ? new[] { ProbabilityFormat.Signed, ProbabilityFormat.Unsigned } : [ProbabilityFormat.Signed]
-                select new Method(zeroPoint, probabilities)];
+                from concat in SplitConcat ? new[] { ConcatScales.Shared, ConcatScales.Split } : [ConcatScales.Shared]
+                select new Method(zeroPoint, probabilities, concat)];
     }
 
     /// <summary>One quantization method of a row: how it names the row, its summary key and its grid.</summary>
-    internal sealed record Method(bool SiluZeroPoint, ProbabilityFormat Probabilities)
+    internal sealed record Method(bool SiluZeroPoint, ProbabilityFormat Probabilities, ConcatScales Concat = ConcatScales.Shared)
     {
         /// <summary>No option: the row the others are compared with at the same K.</summary>
         public static Method Plain { get; } = new(false, ProbabilityFormat.Signed);
 
         private bool Unsigned => Probabilities == ProbabilityFormat.Unsigned;
 
-        public string Name => (SiluZeroPoint ? " + SiLU zero point" : "") + (Unsigned ? " + unsigned softmax" : "");
+        private bool Split => Concat == ConcatScales.Split;
 
-        public string Key => (SiluZeroPoint ? " silu-zp" : "") + (Unsigned ? " unsigned-softmax" : "");
+        public string Name => (SiluZeroPoint ? " + SiLU zero point" : "") + (Unsigned ? " + unsigned softmax" : "") + (Split ? " + split concat" : "");
 
-        public string Grid => (SiluZeroPoint ? "-zp" : "") + (Unsigned ? "-us" : "");
+        public string Key => (SiluZeroPoint ? " silu-zp" : "") + (Unsigned ? " unsigned-softmax" : "") + (Split ? " split-concat" : "");
+
+        public string Grid => (SiluZeroPoint ? "-zp" : "") + (Unsigned ? "-us" : "") + (Split ? "-sc" : "");
     }
 
     internal sealed record Row(string Name, string Grid, double Fd, double? Psnr, double? MeanSqnr, double? MinSqnr, (double Low, double High)? FdCi = null, (double Low, double High)? PsnrCi = null, string? Key = null, int? Groups = null, double[][]? Features = null, double? FdMinusStatic = null, (double Low, double High)? FdMinusStaticCi = null, bool Plain = false, double? FdMinusPlain = null, (double Low, double High)? FdMinusPlainCi = null);
@@ -165,7 +169,7 @@ internal static class ReportCommand
                     var name = (k == 1 ? "int8 static (K = 1)" : $"int8 step-wise (K = {k})") + method.Name;
                     var key = (k == 1 ? "int8 static" : $"int8 K={k}") + method.Key;
                     var grid = $"int8-k{k}" + method.Grid;
-                    var int8 = new QuantizedUNet(fp32, calibration.Quantize(k, s.Grouping, method.SiluZeroPoint, method.Probabilities));
+                    var int8 = new QuantizedUNet(fp32, calibration.Quantize(k, s.Grouping, method.SiluZeroPoint, method.Probabilities, method.Concat));
                     var progress = context.AddTask($"{name}, {s.Count} images x {s.Steps} steps", maxValue: s.Steps);
                     var (samples, sqnr) = ComparedSampling.Run(int8, fp32, scheduler, shape, s.Seed, new SynchronousProgress(done => progress.Value = done));
                     rows.Add(Summarize(name, $"{grid}.png", samples, reference, sqnr, network, testFeatures, s) with { Key = key, Groups = k, Plain = method == Method.Plain });

@@ -55,10 +55,21 @@ internal sealed class Int8Operators(QuantizedUNet model, int group, Tensor timeE
     public Int8Tensor Add(string point, Int8Tensor a, Int8Tensor b)
     {
         var scale = S(point);
-        var add = ResidualAdd.FromScales(a.Scale, b.Scale, scale);
         var output = new Int8Tensor([.. a.Shape], scale);
-        for (var i = 0; i < output.Length; i++)
-            output.Data[i] = add.Apply(a.Data[i], b.Data[i]);
+        if (a.ChannelExponents is null && b.ChannelExponents is null)
+        {
+            var add = ResidualAdd.FromScales(a.Scale, b.Scale, scale);
+            for (var i = 0; i < output.Length; i++)
+                output.Data[i] = add.Apply(a.Data[i], b.Data[i]);
+        }
+        else
+        {
+            // A concatenation with split scales added without a shortcut conv: each channel at its own scale.
+            int channels = a.Shape[1], plane = output.Length / Math.Max(1, a.Shape[0] * channels);
+            var adds = Enumerable.Range(0, channels).Select(c => ResidualAdd.FromScales(a.ChannelScale(c), b.ChannelScale(c), scale)).ToArray();
+            for (var i = 0; i < output.Length; i++)
+                output.Data[i] = adds[i / plane % channels].Apply(a.Data[i], b.Data[i]);
+        }
         if (accuracy is not null)
         {
             var reference = a.Dequantize();
@@ -70,18 +81,7 @@ internal sealed class Int8Operators(QuantizedUNet model, int group, Tensor timeE
 
     public Int8Tensor Concat(string point, Int8Tensor a, Int8Tensor b)
     {
-        // Each part is rescaled to the concatenation's scale on the way in (docs/numerics.md, "Concat").
-        var scale = S(point);
-        int batch = a.Shape[0], ca = a.Shape[1], cb = b.Shape[1], plane = a.Shape[2] * a.Shape[3];
-        var output = new Int8Tensor([batch, ca + cb, a.Shape[2], a.Shape[3]], scale);
-        var (ra, rb) = (ResidualAdd.Rescale(a.Scale, scale), ResidualAdd.Rescale(b.Scale, scale));
-        for (var n = 0; n < batch; n++)
-        {
-            for (var i = 0; i < ca * plane; i++)
-                output.Data[(n * (ca + cb) * plane) + i] = ra.Apply(a.Data[(n * ca * plane) + i], 0);
-            for (var i = 0; i < cb * plane; i++)
-                output.Data[(((n * (ca + cb)) + ca) * plane) + i] = rb.Apply(b.Data[(n * cb * plane) + i], 0);
-        }
+        var output = Int8Ops.Concat(a, b, S(point), model.Quantization.Concat);
         accuracy?.Record("concat rescale", output, Fp32Ops.ConcatChannels(a.Dequantize(), b.Dequantize()));
         return Seen(point, output);
     }

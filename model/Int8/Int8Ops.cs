@@ -22,6 +22,8 @@ public static class Int8Ops
     /// </summary>
     public static int[] Conv2dAccumulate(Int8Tensor x, QuantizedWeights weight, int stride, (int Top, int Left, int Bottom, int Right) padding, out int[] outputShape)
     {
+        if (x.ChannelExponents is { Length: > 0 } exponents)
+            return ConvAccumulateByExponent(x, exponents, weight, stride, padding, out outputShape);
         int batch = x.Shape[0], cin = x.Shape[1], h = x.Shape[2], w = x.Shape[3];
         int cout = weight.Outputs, k = weight.Shape.Length == 4 ? weight.Shape[2] : 1;
         if (weight.RowLength != cin * k * k)
@@ -45,6 +47,59 @@ public static class Int8Ops
         return accumulators;
     }
 
+    /// <summary>
+    /// <c>Σ w · q · 2^e</c> in int32 with wraparound for an input with channel exponents (a concatenation with split
+    /// scales): one pass per exponent over its channels, each pass's sums shifted left by it and added, as the
+    /// hardware adds one part's partial sum shifted.
+    /// </summary>
+    private static int[] ConvAccumulateByExponent(Int8Tensor x, int[] exponents, QuantizedWeights weight, int stride, (int Top, int Left, int Bottom, int Right) padding, out int[] outputShape)
+    {
+        int batch = x.Shape[0], cin = x.Shape[1], plane = x.Shape[2] * x.Shape[3];
+        int[]? total = null;
+        outputShape = [];
+        foreach (var exponent in exponents.Distinct())
+        {
+            var part = new Int8Tensor([.. x.Shape], x.Scale);
+            for (var n = 0; n < batch; n++)
+            {
+                for (var c = 0; c < cin; c++)
+                {
+                    if (exponents[c] == exponent)
+                        x.Data.AsSpan(((n * cin) + c) * plane, plane).CopyTo(part.Data.AsSpan(((n * cin) + c) * plane));
+                }
+            }
+            var sums = Conv2dAccumulate(part, weight, stride, padding, out outputShape);
+            total ??= new int[sums.Length];
+            for (var i = 0; i < sums.Length; i++)
+                total[i] = unchecked(total[i] + (sums[i] << exponent));
+        }
+        return total!;
+    }
+
+    /// <summary>
+    /// Channel concatenation [B, Ca + Cb, H, W] with each part rescaled on the way in (docs/numerics.md, "Concat"):
+    /// to the concatenation's <paramref name="scale"/>, or with split scales to its own power-of-two step of it
+    /// (<see cref="SplitConcat"/>), the tensor keeping an exponent per channel.
+    /// </summary>
+    public static Int8Tensor Concat(Int8Tensor a, Int8Tensor b, double scale, ConcatScales scales = ConcatScales.Shared)
+    {
+        if (a.ChannelExponents is not null || b.ChannelExponents is not null || a.ZeroPoint != 0 || b.ZeroPoint != 0)
+            throw new ArgumentException("the parts of a concatenation are symmetric tensors with one scale each");
+        int batch = a.Shape[0], ca = a.Shape[1], cb = b.Shape[1], plane = a.Shape[2] * a.Shape[3];
+        var split = scales == ConcatScales.Split ? SplitConcat.FromScales(scale, a.Scale, b.Scale) : new SplitConcat(scale, 0, 0);
+        var exponents = scales == ConcatScales.Split ? [.. Enumerable.Repeat(split.ExponentA, ca), .. Enumerable.Repeat(split.ExponentB, cb)] : (int[]?)null;
+        var output = new Int8Tensor([batch, ca + cb, a.Shape[2], a.Shape[3]], split.Unit, channelExponents: exponents);
+        var (ra, rb) = (ResidualAdd.Rescale(a.Scale, split.ScaleA), ResidualAdd.Rescale(b.Scale, split.ScaleB));
+        for (var n = 0; n < batch; n++)
+        {
+            for (var i = 0; i < ca * plane; i++)
+                output.Data[(n * (ca + cb) * plane) + i] = ra.Apply(a.Data[(n * ca * plane) + i], 0);
+            for (var i = 0; i < cb * plane; i++)
+                output.Data[(((n * (ca + cb)) + ca) * plane) + i] = rb.Apply(b.Data[(n * cb * plane) + i], 0);
+        }
+        return output;
+    }
+
     /// <summary>Per-channel requantization of [B, C, ...] accumulators to int8 with the output scale.</summary>
     public static Int8Tensor Requantize(int[] accumulators, int[] shape, IReadOnlyList<RequantParameters> channels, double outputScale)
     {
@@ -66,16 +121,21 @@ public static class Int8Ops
     {
         int batch = x.Shape[0], count = x.Shape[1], plane = x.Length / (batch * count), perGroup = count / groups;
         var output = new Int8Tensor([.. x.Shape], outputScale);
+        // A concatenation with split scales has a power-of-two exponent per channel; the sums are in its unit.
+        int Exponent(int channel) => x.ChannelExponents?[channel] ?? 0;
         Parallel.For(0, batch * groups, index =>
         {
             var start = index * perGroup * plane;
-            var statistics = GroupStatistics.Of(x.Data.AsSpan(start, perGroup * plane));
+            var first = index % groups * perGroup;
+            var statistics = new GroupStatistics(0, 0, 0);
+            for (var c = 0; c < perGroup; c++)
+                statistics += GroupStatistics.Of(x.Data.AsSpan(start + (c * plane), plane), Exponent(first + c));
             var reciprocal = IntegerGroupNorm.ReciprocalSqrt(statistics, epsilonTerm);
             for (var c = 0; c < perGroup; c++)
             {
-                var channel = channels[(index % groups * perGroup) + c];
+                var (channel, exponent) = (channels[first + c], Exponent(first + c));
                 for (var i = start + (c * plane); i < start + ((c + 1) * plane); i++)
-                    output.Data[i] = IntegerGroupNorm.Apply(x.Data[i], statistics, reciprocal, channel);
+                    output.Data[i] = IntegerGroupNorm.Apply(x.Data[i], statistics, reciprocal, channel, exponent);
             }
         });
         return output;

@@ -41,5 +41,16 @@ public sealed class OperatorAccuracy
         }
     }
 
-    public void Record(string name, Int8Tensor integer, Tensor reference) => Record(name, integer.Data, reference.Data, integer.Scale);
+    /// <summary>Errors in steps of each value's own scale (a channel's, for a concatenation with split scales).</summary>
+    public void Record(string name, Int8Tensor integer, Tensor reference)
+    {
+        if (integer.ChannelExponents is null || integer.Length == 0)
+        {
+            Record(name, integer.Data, reference.Data, integer.Scale);
+            return;
+        }
+        int channels = integer.Shape[1], plane = integer.Length / (integer.Shape[0] * channels);
+        for (var i = 0; i < integer.Length; i += plane)
+            Record(name, integer.Data.AsSpan(i, plane), reference.Data.AsSpan(i, plane), integer.ChannelScale(i / plane % channels));
+    }
 }

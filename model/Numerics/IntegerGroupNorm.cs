@@ -1,9 +1,13 @@
 namespace DiffAcc.Model.Numerics;
 
-/// <summary>The sums one GroupNorm group needs, in exact integers: count, Σx and Σx² of its int8 values.</summary>
+/// <summary>
+/// The sums one GroupNorm group needs, in exact integers: count, Σx and Σx² of its values, each an int8 q
+/// times 2^e (e is 0 but in a concatenation with split scales).
+/// </summary>
 public readonly record struct GroupStatistics(long Count, long Sum, long SumOfSquares)
 {
-    public static GroupStatistics Of(ReadOnlySpan<sbyte> values)
+    /// <summary>The statistics of int8 values that all stand for q · 2^<paramref name="exponent"/> (one channel's).</summary>
+    public static GroupStatistics Of(ReadOnlySpan<sbyte> values, int exponent = 0)
     {
         long sum = 0, squares = 0;
         foreach (var v in values)
@@ -11,7 +15,7 @@ public readonly record struct GroupStatistics(long Count, long Sum, long SumOfSq
             sum += v;
             squares += v * v;
         }
-        return new GroupStatistics(values.Length, sum, squares);
+        return new GroupStatistics(values.Length, sum << exponent, squares << (2 * exponent));
     }
 
     /// <summary>Statistics of two parts of one group (the two passes of a streaming unit add their partial sums).</summary>
@@ -102,8 +106,8 @@ public static class IntegerGroupNorm
         return (IntegerSqrt((1UL << 62) / reduced), halfShift);
     }
 
-    /// <summary><c>n·x − Σx</c>: n times the distance from the mean, exact.</summary>
-    public static long Centered(sbyte x, GroupStatistics statistics) => (statistics.Count * x) - statistics.Sum;
+    /// <summary><c>n·x·2^e − Σx</c>: n times the distance from the mean, exact.</summary>
+    public static long Centered(sbyte x, GroupStatistics statistics, int exponent = 0) => (statistics.Count * ((long)x << exponent)) - statistics.Sum;
 
     /// <summary>
     /// The normalized value <c>(x − mean) / sqrt(var + eps)</c> in Q16:
@@ -115,9 +119,9 @@ public static class IntegerGroupNorm
     /// <summary>The shift of <see cref="Normalize"/>: <c>7 + HalfShift</c>.</summary>
     public static int NormalizeShift(int halfShift) => 31 - (VarianceFractionBits / 2) - GroupNormChannel.NormalizedFractionBits + halfShift;
 
-    /// <summary>The int8 output of one value.</summary>
-    public static sbyte Apply(sbyte x, GroupStatistics statistics, (long Root, int HalfShift) reciprocal, GroupNormChannel channel)
-        => channel.Apply(Normalize(Centered(x, statistics), reciprocal));
+    /// <summary>The int8 output of one value (of a channel whose values stand for q · 2^<paramref name="exponent"/>).</summary>
+    public static sbyte Apply(sbyte x, GroupStatistics statistics, (long Root, int HalfShift) reciprocal, GroupNormChannel channel, int exponent = 0)
+        => channel.Apply(Normalize(Centered(x, statistics, exponent), reciprocal));
 
     /// <summary>floor(sqrt(v)), exact (digit by digit, as a hardware unit computes it).</summary>
     public static long IntegerSqrt(ulong v)

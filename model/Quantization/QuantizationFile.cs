@@ -25,8 +25,9 @@ public sealed class QuantizationFile
 
     public const int Version = 1;
 
-    public QuantizationFile(IReadOnlyList<StepGroup> stepGroups, IReadOnlyDictionary<string, double[]> scales, CalibrationInfo calibration, IReadOnlyDictionary<string, int[]>? zeroPoints = null, ProbabilityFormat probabilities = ProbabilityFormat.Signed)
+    public QuantizationFile(IReadOnlyList<StepGroup> stepGroups, IReadOnlyDictionary<string, double[]> scales, CalibrationInfo calibration, IReadOnlyDictionary<string, int[]>? zeroPoints = null, ProbabilityFormat probabilities = ProbabilityFormat.Signed, ConcatScales concat = ConcatScales.Shared)
     {
+        Concat = concat;
         StepGroups = stepGroups;
         Scales = scales;
         Calibration = calibration;
@@ -46,6 +47,9 @@ public sealed class QuantizationFile
 
     /// <summary>How softmax probabilities are held in int8: steps of 1/127, or of 1/255 with zero point -128.</summary>
     public ProbabilityFormat Probabilities { get; }
+
+    /// <summary>Whether a skip concatenation's parts share its scale or keep their own (<see cref="SplitConcat"/>).</summary>
+    public ConcatScales Concat { get; }
 
     /// <summary>The step group whose timestep range holds <paramref name="timestep"/>.</summary>
     public int GroupOf(int timestep)
@@ -77,6 +81,7 @@ public sealed class QuantizationFile
             Scales = Scales.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
             ZeroPoints = ZeroPoints.Count == 0 ? null : ZeroPoints.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
             SoftmaxProbabilities = Probabilities == ProbabilityFormat.Signed ? null : FormatNames[Probabilities],
+            ConcatScales = Concat == ConcatScales.Shared ? null : ConcatNames[Concat],
         };
         return JsonSerializer.Serialize(document, Options);
     }
@@ -147,9 +152,18 @@ public sealed class QuantizationFile
             else
                 probabilities = named.Value;
         }
+        var concat = ConcatScales.Shared;
+        if (document.ConcatScales is { } concatName)
+        {
+            var named = ConcatNames.Where(f => f.Value == concatName).Select(f => (ConcatScales?)f.Key).FirstOrDefault();
+            if (named is null)
+                problems.Add($"'concat_scales': \"{concatName}\" is not one of {string.Join(", ", ConcatNames.Values.Select(v => $"\"{v}\""))}");
+            else
+                concat = named.Value;
+        }
         if (problems.Count > 0)
             throw new ModelFileException(path, null, string.Join("; ", problems));
-        return new QuantizationFile(groups, scales, document.Calibration, zeroPoints, probabilities);
+        return new QuantizationFile(groups, scales, document.Calibration, zeroPoints, probabilities, concat);
     }
 
     private static List<StepGroup> ReadGroups(string path, int[][]? ranges)
@@ -175,6 +189,13 @@ public sealed class QuantizationFile
     {
         [ProbabilityFormat.Signed] = "signed",
         [ProbabilityFormat.Unsigned] = "unsigned",
+    };
+
+    /// <summary>The names of the concatenation scalings in the file.</summary>
+    private static readonly Dictionary<ConcatScales, string> ConcatNames = new()
+    {
+        [ConcatScales.Shared] = "shared",
+        [ConcatScales.Split] = "split",
     };
 
     private static readonly JsonSerializerOptions Options = new()
@@ -211,5 +232,9 @@ public sealed class QuantizationFile
         [JsonPropertyName("softmax_probabilities")]
         [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
         public string? SoftmaxProbabilities { get; set; }
+
+        [JsonPropertyName("concat_scales")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public string? ConcatScales { get; set; }
     }
 }

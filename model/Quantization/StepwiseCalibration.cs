@@ -68,7 +68,7 @@ public sealed class StepwiseCalibration : IActivationObserver
     /// with <paramref name="siluZeroPoint"/>, SiLU outputs span [SiLU's minimum, clip] in all 256 codes
     /// instead of [−clip, clip], nearly halving their step.
     /// </summary>
-    public QuantizationFile Quantize(int groups, StepGrouping grouping = StepGrouping.Equal, bool siluZeroPoint = false, ProbabilityFormat probabilities = ProbabilityFormat.Signed)
+    public QuantizationFile Quantize(int groups, StepGrouping grouping = StepGrouping.Equal, bool siluZeroPoint = false, ProbabilityFormat probabilities = ProbabilityFormat.Signed, ConcatScales concat = ConcatScales.Shared)
     {
         var partition = grouping == StepGrouping.Equal
             ? StepGroup.Partition(Timesteps, groups, TrainSteps)
@@ -96,7 +96,7 @@ public sealed class StepwiseCalibration : IActivationObserver
                 zeroPoints[points[i]][g] = Math.Min(sbyte.MaxValue, sbyte.MinValue + (int)Math.Round(floor / scale));
             }
         });
-        return new QuantizationFile([.. partition.Select(p => p.Group)], scales, Info, zeroPoints, probabilities);
+        return new QuantizationFile([.. partition.Select(p => p.Group)], scales, Info, zeroPoints, probabilities, concat);
     }
 
     /// <summary>Per step, log2 of each activation point's own clipping range: what statistics-based grouping keeps alike within a group.</summary>

@@ -121,22 +121,30 @@ public sealed class QuantizationCommandTests
     }
 
     [Fact]
-    public void The_hardware_methods_reach_the_file_and_sample_runs_them()
+    public void The_methods_reach_the_file_sample_runs_them_and_compile_refuses_split_concat_scales()
     {
         var folder = Directory.CreateTempSubdirectory("diffacc-methods-").FullName;
         var quant = Path.Combine(folder, "quant.json");
-        var (code, output, error) = CommandLine.Run("quantize", "--model", SmallModel.Value, "--steps", "4", "--groups", "2", "--trajectories", "2", "--silu-zero-point", "--unsigned-softmax", "--out", quant);
+        var (code, output, error) = CommandLine.Run("quantize", "--model", SmallModel.Value, "--steps", "4", "--groups", "2", "--trajectories", "2", "--silu-zero-point", "--unsigned-softmax", "--split-concat", "--out", quant);
         Assert.True(code == 0, error);
         using (var document = JsonDocument.Parse(File.ReadAllText(quant)))
         {
             var zeroPoints = document.RootElement.GetProperty("zero_points").EnumerateObject().ToList();
             Assert.Contains(zeroPoints, p => p.Name == "conv_norm_out.silu");
             Assert.All(zeroPoints, p => Assert.EndsWith(".silu", p.Name, StringComparison.Ordinal));
-            Assert.Contains($"; {zeroPoints.Count} SiLU outputs with a zero point; softmax probabilities unsigned (1/255)", output);
+            Assert.Contains($"; {zeroPoints.Count} SiLU outputs with a zero point; softmax probabilities unsigned (1/255); skip concatenations with split scales", output);
             Assert.Equal("unsigned", document.RootElement.GetProperty("softmax_probabilities").GetString());
+            Assert.Equal("split", document.RootElement.GetProperty("concat_scales").GetString());
         }
         (code, _, error) = CommandLine.Run("sample", "--model", SmallModel.Value, "--quant", quant, "--steps", "4", "--count", "2", "--out", Path.Combine(folder, "int8.png"));
         Assert.True(code == 0, error);
+        // The accelerator does not run split scales yet: compile says so instead of running something else.
+        (code, _, error) = CommandLine.Run("compile", "--model", SmallModel.Value, "--quant", quant, "--steps", "4", "--out", Path.Combine(folder, "program"));
+        Assert.True(code == 1 && error.Contains("skip concatenations with split scales (quantize --split-concat) run in the int8 model only", StringComparison.Ordinal), error);
+        Assert.False(Directory.Exists(Path.Combine(folder, "program")));
+        // report quant --split-concat doubles the methods compared at each K.
+        var settings = new ReportCommand.Settings("", "", "", 4, 2, 2, [2], 1, 1, "", UnsignedSoftmax: true, SplitConcat: true);
+        Assert.Equal(["", " + split concat", " + unsigned softmax", " + unsigned softmax + split concat"], settings.Methods.Select(m => m.Name));
     }
 
     [Fact]
