@@ -143,27 +143,26 @@ public sealed class QuantizationFile
             else if (Array.FindIndex(values, v => v is < sbyte.MinValue or > sbyte.MaxValue) is var bad and >= 0)
                 problems.Add($"'zero_points.{point}[{bad}]': a zero point is an int8 value, found {values[bad]}");
         }
-        var probabilities = ProbabilityFormat.Signed;
-        if (document.SoftmaxProbabilities is { } name)
-        {
-            var named = FormatNames.Where(f => f.Value == name).Select(f => (ProbabilityFormat?)f.Key).FirstOrDefault();
-            if (named is null)
-                problems.Add($"'softmax_probabilities': \"{name}\" is not one of {string.Join(", ", FormatNames.Values.Select(v => $"\"{v}\""))}");
-            else
-                probabilities = named.Value;
-        }
-        var concat = ConcatScales.Shared;
-        if (document.ConcatScales is { } concatName)
-        {
-            var named = ConcatNames.Where(f => f.Value == concatName).Select(f => (ConcatScales?)f.Key).FirstOrDefault();
-            if (named is null)
-                problems.Add($"'concat_scales': \"{concatName}\" is not one of {string.Join(", ", ConcatNames.Values.Select(v => $"\"{v}\""))}");
-            else
-                concat = named.Value;
-        }
+        var probabilities = Named("softmax_probabilities", document.SoftmaxProbabilities, FormatNames, ProbabilityFormat.Signed, problems);
+        var concat = Named("concat_scales", document.ConcatScales, ConcatNames, ConcatScales.Shared, problems);
         if (problems.Count > 0)
             throw new ModelFileException(path, null, string.Join("; ", problems));
         return new QuantizationFile(groups, scales, document.Calibration, zeroPoints, probabilities, concat);
+    }
+
+    /// <summary>The choice a named field holds (absent: <paramref name="absent"/>); an unknown name is a problem naming the field.</summary>
+    private static T Named<T>(string field, string? name, Dictionary<T, string> names, T absent, List<string> problems)
+        where T : struct, Enum
+    {
+        if (name is null)
+            return absent;
+        foreach (var (value, text) in names)
+        {
+            if (text == name)
+                return value;
+        }
+        problems.Add($"'{field}': \"{name}\" is not one of {string.Join(", ", names.Values.Select(v => $"\"{v}\""))}");
+        return absent;
     }
 
     private static List<StepGroup> ReadGroups(string path, int[][]? ranges)
