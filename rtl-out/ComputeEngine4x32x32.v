@@ -6640,6 +6640,7 @@ module ComputeEngine4x32x32 (
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
   wire [276:0] other_fields; // @[ComputeEngine.cs:302]
+  wire [12:0] step_group_beyond_slot; // @[ComputeEngine.cs:304]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
@@ -6738,9 +6739,9 @@ module ComputeEngine4x32x32 (
   assign x_term_mul_cast = grid_x; // @[ComputeEngine.cs:176]
   assign x_term_mul = $unsigned((Control_Instruction[96] ? x_term_mul_cast[12:1] : grid_x[11:0])) * $unsigned(Control_Instruction[55:40]); // @[ComputeEngine.cs:176]
   assign partials_1_Add_bits = Control_Instruction[19:16]; // @[ComputeEngine.cs:259]
-  assign Control_Busy = busy; // @[ComputeEngine.cs:303]
-  assign Control_Done = draining == 6'd1; // @[ComputeEngine.cs:304]
-  assign Control_Stalled = (setup == 2'd1) & (~WeightValid); // @[ComputeEngine.cs:305]
+  assign Control_Busy = busy; // @[ComputeEngine.cs:305]
+  assign Control_Done = draining == 6'd1; // @[ComputeEngine.cs:306]
+  assign Control_Stalled = (setup == 2'd1) & (~WeightValid); // @[ComputeEngine.cs:307]
   assign ActReadValid = valid_3 & inside_3; // @[ComputeEngine.cs:199]
   assign ActReadMask = Control_Instruction[19:16]; // @[ComputeEngine.cs:200]
   assign ActReadAddress = address_3; // @[ComputeEngine.cs:201]
@@ -11552,6 +11553,7 @@ module ComputeEngine4x32x32 (
   assign requantizer_3_Table_Multiplier = Table_Multiplier; // @[ComputeEngine.cs:274]
   assign requantizer_3_Table_Shift = Table_Shift; // @[ComputeEngine.cs:274]
   assign other_fields = {Control_Instruction, pixel_acc_11, pixel_block_11, group_0_OutValid, group_1_OutValid, group_2_OutValid, group_3_OutValid, requantizer_0_OutValid, requantizer_1_OutValid, requantizer_2_OutValid, requantizer_3_OutValid}; // @[ComputeEngine.cs:302]
+  assign step_group_beyond_slot = Control_StepGroup[15:3]; // @[ComputeEngine.cs:304]
 
   always @(posedge clk) begin // @[ComputeEngine.cs:67, ComputeEngine.cs:210, ComputeEngine.cs:300]
     if (rst)

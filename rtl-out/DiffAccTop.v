@@ -294,6 +294,7 @@ module DiffAccTop (
   wire signed [15:0] load_Tables_ChannelGain; // @[DiffAccTop.cs:35]
   wire signed [41:0] load_Tables_ChannelOffset; // @[DiffAccTop.cs:35]
   wire [5:0] load_Tables_ChannelShift; // @[DiffAccTop.cs:35]
+  wire [2:0] load_Tables_ChannelExponent; // @[DiffAccTop.cs:35]
   wire load_Tables_Parameter; // @[DiffAccTop.cs:35]
   wire [3:0] load_Tables_ParameterSlot; // @[DiffAccTop.cs:35]
   wire [127:0] load_Tables_ParameterWord; // @[DiffAccTop.cs:35]
@@ -3229,6 +3230,7 @@ module DiffAccTop (
   wire signed [15:0] vector_Tables_ChannelGain; // @[DiffAccTop.cs:38]
   wire signed [41:0] vector_Tables_ChannelOffset; // @[DiffAccTop.cs:38]
   wire [5:0] vector_Tables_ChannelShift; // @[DiffAccTop.cs:38]
+  wire [2:0] vector_Tables_ChannelExponent; // @[DiffAccTop.cs:38]
   wire vector_Tables_Parameter; // @[DiffAccTop.cs:38]
   wire [3:0] vector_Tables_ParameterSlot; // @[DiffAccTop.cs:38]
   wire [127:0] vector_Tables_ParameterWord; // @[DiffAccTop.cs:38]
@@ -7504,6 +7506,7 @@ module DiffAccTop (
   assign vector_Tables_ChannelGain = load_Tables_ChannelGain; // @[DiffAccTop.cs:106]
   assign vector_Tables_ChannelOffset = load_Tables_ChannelOffset; // @[DiffAccTop.cs:106]
   assign vector_Tables_ChannelShift = load_Tables_ChannelShift; // @[DiffAccTop.cs:106]
+  assign vector_Tables_ChannelExponent = load_Tables_ChannelExponent; // @[DiffAccTop.cs:106]
   assign vector_Tables_Parameter = load_Tables_Parameter; // @[DiffAccTop.cs:106]
   assign vector_Tables_ParameterSlot = load_Tables_ParameterSlot; // @[DiffAccTop.cs:106]
   assign vector_Tables_ParameterWord = load_Tables_ParameterWord; // @[DiffAccTop.cs:106]
@@ -9149,6 +9152,7 @@ module DiffAccTop (
     .Tables_ChannelGain(load_Tables_ChannelGain),
     .Tables_ChannelOffset(load_Tables_ChannelOffset),
     .Tables_ChannelShift(load_Tables_ChannelShift),
+    .Tables_ChannelExponent(load_Tables_ChannelExponent),
     .Tables_Parameter(load_Tables_Parameter),
     .Tables_ParameterSlot(load_Tables_ParameterSlot),
     .Tables_ParameterWord(load_Tables_ParameterWord),
@@ -12099,6 +12103,7 @@ module DiffAccTop (
     .Tables_ChannelGain(vector_Tables_ChannelGain),
     .Tables_ChannelOffset(vector_Tables_ChannelOffset),
     .Tables_ChannelShift(vector_Tables_ChannelShift),
+    .Tables_ChannelExponent(vector_Tables_ChannelExponent),
     .Tables_Parameter(vector_Tables_Parameter),
     .Tables_ParameterSlot(vector_Tables_ParameterSlot),
     .Tables_ParameterWord(vector_Tables_ParameterWord)

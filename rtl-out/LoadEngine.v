@@ -74,12 +74,13 @@ module LoadEngine (
   output wire signed [15:0] Tables_ChannelGain, // @[LoadEngine.cs:33]
   output wire signed [41:0] Tables_ChannelOffset, // @[LoadEngine.cs:33]
   output wire [5:0] Tables_ChannelShift, // @[LoadEngine.cs:33]
+  output wire [2:0] Tables_ChannelExponent, // @[LoadEngine.cs:33]
   output wire Tables_Parameter, // @[LoadEngine.cs:33]
   output wire [3:0] Tables_ParameterSlot, // @[LoadEngine.cs:33]
   output wire [127:0] Tables_ParameterWord, // @[LoadEngine.cs:33]
   output wire PadWrite, // @[LoadEngine.cs:34]
   output wire signed [7:0] PadValue, // @[LoadEngine.cs:35]
-  output wire Waiting // @[LoadEngine.cs:242]
+  output wire Waiting // @[LoadEngine.cs:243]
 );
 
   wire [255:0] dma_address_Instruction; // @[LoadEngine.cs:43]
@@ -134,13 +135,13 @@ module LoadEngine (
   reg at_last_chunk; // @[LoadEngine.cs:95]
   wire pop; // @[LoadEngine.cs:98]
   reg [127:0] row_part_0; // @[LoadEngine.cs:116]
-  reg [119:0] later_bytes; // @[LoadEngine.cs:195]
-  reg [15:0] entries_last; // @[LoadEngine.cs:199]
-  reg busy; // @[LoadEngine.cs:237]
+  reg [119:0] later_bytes; // @[LoadEngine.cs:196]
+  reg [15:0] entries_last; // @[LoadEngine.cs:200]
+  reg busy; // @[LoadEngine.cs:238]
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [10:0] room_is_reserved; // @[LoadEngine.cs:236]
+  wire [10:0] room_is_reserved; // @[LoadEngine.cs:237]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
@@ -149,55 +150,55 @@ module LoadEngine (
   wire [255:0] Write_Data_0_cat; // @[LoadEngine.cs:125]
   wire Requantizer_Write_and; // @[LoadEngine.cs:173]
   wire [15:0] Requantizer_ChannelBlock_add; // @[LoadEngine.cs:175]
-  wire Tables_Activation_and; // @[LoadEngine.cs:190]
+  wire Tables_Activation_and; // @[LoadEngine.cs:191]
   wire [31:0] contiguous_mul; // @[LoadEngine.cs:57]
   wire [30:0] run_bytes_mux_shiftleft; // @[LoadEngine.cs:69]
   wire [31:0] run_bytes_mux_mul; // @[LoadEngine.cs:69]
   wire [31:0] run_bytes_mux; // @[LoadEngine.cs:69]
   wire [47:0] run_bytes_mul; // @[LoadEngine.cs:69]
-  wire consuming_eq; // @[LoadEngine.cs:163, LoadEngine.cs:209, LoadEngine.cs:218, LoadEngine.cs:232]
-  wire consuming_and; // @[LoadEngine.cs:163, LoadEngine.cs:209, LoadEngine.cs:218, LoadEngine.cs:232]
-  wire consuming_mux_and_and; // @[LoadEngine.cs:163, LoadEngine.cs:209, LoadEngine.cs:218, LoadEngine.cs:232]
-  wire consuming_mux_and; // @[LoadEngine.cs:163, LoadEngine.cs:209, LoadEngine.cs:218, LoadEngine.cs:232]
-  wire consuming_mux_and_1; // @[LoadEngine.cs:163, LoadEngine.cs:209, LoadEngine.cs:218, LoadEngine.cs:232]
-  wire consuming_mux; // @[LoadEngine.cs:163, LoadEngine.cs:209, LoadEngine.cs:218, LoadEngine.cs:232]
-  wire consuming_eq_1; // @[LoadEngine.cs:163, LoadEngine.cs:209, LoadEngine.cs:218, LoadEngine.cs:232]
-  wire [3:0] offset_add; // @[LoadEngine.cs:143, LoadEngine.cs:154, LoadEngine.cs:219]
-  wire [15:0] row_in_chunk_add; // @[LoadEngine.cs:146, LoadEngine.cs:158, LoadEngine.cs:221]
-  wire [15:0] chunk_add; // @[LoadEngine.cs:149, LoadEngine.cs:222]
-  wire part_and; // @[LoadEngine.cs:130, LoadEngine.cs:135, LoadEngine.cs:227]
-  wire done_mux; // @[LoadEngine.cs:99, LoadEngine.cs:164, LoadEngine.cs:210]
-  wire pop_mux; // @[LoadEngine.cs:100, LoadEngine.cs:130, LoadEngine.cs:136, LoadEngine.cs:205]
-  wire [19:0] entries_last_cat; // @[LoadEngine.cs:199]
+  wire consuming_eq; // @[LoadEngine.cs:163, LoadEngine.cs:210, LoadEngine.cs:219, LoadEngine.cs:233]
+  wire consuming_and; // @[LoadEngine.cs:163, LoadEngine.cs:210, LoadEngine.cs:219, LoadEngine.cs:233]
+  wire consuming_mux_and_and; // @[LoadEngine.cs:163, LoadEngine.cs:210, LoadEngine.cs:219, LoadEngine.cs:233]
+  wire consuming_mux_and; // @[LoadEngine.cs:163, LoadEngine.cs:210, LoadEngine.cs:219, LoadEngine.cs:233]
+  wire consuming_mux_and_1; // @[LoadEngine.cs:163, LoadEngine.cs:210, LoadEngine.cs:219, LoadEngine.cs:233]
+  wire consuming_mux; // @[LoadEngine.cs:163, LoadEngine.cs:210, LoadEngine.cs:219, LoadEngine.cs:233]
+  wire consuming_eq_1; // @[LoadEngine.cs:163, LoadEngine.cs:210, LoadEngine.cs:219, LoadEngine.cs:233]
+  wire [3:0] offset_add; // @[LoadEngine.cs:143, LoadEngine.cs:154, LoadEngine.cs:220]
+  wire [15:0] row_in_chunk_add; // @[LoadEngine.cs:146, LoadEngine.cs:158, LoadEngine.cs:222]
+  wire [15:0] chunk_add; // @[LoadEngine.cs:149, LoadEngine.cs:223]
+  wire part_and; // @[LoadEngine.cs:130, LoadEngine.cs:135, LoadEngine.cs:228]
+  wire done_mux; // @[LoadEngine.cs:99, LoadEngine.cs:164, LoadEngine.cs:211]
+  wire pop_mux; // @[LoadEngine.cs:100, LoadEngine.cs:130, LoadEngine.cs:136, LoadEngine.cs:206]
+  wire [19:0] entries_last_cat; // @[LoadEngine.cs:200]
   /* verilator lint_on UNUSEDSIGNAL */
 
   assign Write_Valid_eq = Control_Instruction[4:0] == 5'd3; // @[LoadEngine.cs:127]
   assign Write_Data_0_cat = {beats_OutData, row_part_0}; // @[LoadEngine.cs:125]
   assign Requantizer_Write_and = (beats_OutValid & consuming) & Write_Valid_eq; // @[LoadEngine.cs:173]
   assign Requantizer_ChannelBlock_add = Control_Instruction[94:79] + entry; // @[LoadEngine.cs:175]
-  assign Tables_Activation_and = Write_Valid_eq & (Control_Instruction[78:76] == 3'd1); // @[LoadEngine.cs:190]
+  assign Tables_Activation_and = Write_Valid_eq & (Control_Instruction[78:76] == 3'd1); // @[LoadEngine.cs:191]
   assign contiguous_mul = $unsigned(Control_Instruction[110:95]) * 16'd32; // @[LoadEngine.cs:57]
   assign run_bytes_mux_shiftleft = {15'd0, Control_Instruction[110:95]} << (Tables_Activation_and ? 4'd8 : 4'd4); // @[LoadEngine.cs:69]
   assign run_bytes_mux_mul = $unsigned(Control_Instruction[110:95]) * 16'd32; // @[LoadEngine.cs:69]
   assign run_bytes_mux = Write_Valid_eq ? {1'd0, run_bytes_mux_shiftleft} : run_bytes_mux_mul; // @[LoadEngine.cs:69]
   assign run_bytes_mul = $unsigned(run_bytes_mux) * $unsigned(Control_Instruction[126:111]); // @[LoadEngine.cs:69]
-  assign consuming_eq = setup == 2'd1; // @[LoadEngine.cs:163, LoadEngine.cs:209, LoadEngine.cs:218, LoadEngine.cs:232]
-  assign consuming_and = Tables_Activation_and & (byte_index != 4'd15); // @[LoadEngine.cs:163, LoadEngine.cs:209, LoadEngine.cs:218, LoadEngine.cs:232]
-  assign consuming_mux_and_and = ((beats_OutValid & consuming) & (~Write_Valid_eq)) & (part == 1'b1); // @[LoadEngine.cs:163, LoadEngine.cs:209, LoadEngine.cs:218, LoadEngine.cs:232]
-  assign consuming_mux_and = consuming_mux_and_and & Write_Granted; // @[LoadEngine.cs:163, LoadEngine.cs:209, LoadEngine.cs:218, LoadEngine.cs:232]
-  assign consuming_mux_and_1 = at_chunk_end & at_last_chunk; // @[LoadEngine.cs:163, LoadEngine.cs:209, LoadEngine.cs:218, LoadEngine.cs:232]
-  assign consuming_mux = consuming_mux_and ? (consuming_mux_and_1 ? 1'b0 : consuming) : consuming; // @[LoadEngine.cs:163, LoadEngine.cs:209, LoadEngine.cs:218, LoadEngine.cs:232]
-  assign consuming_eq_1 = entry == entries_last; // @[LoadEngine.cs:163, LoadEngine.cs:209, LoadEngine.cs:218, LoadEngine.cs:232]
-  assign offset_add = offset + 4'd0; // @[LoadEngine.cs:143, LoadEngine.cs:154, LoadEngine.cs:219]
-  assign row_in_chunk_add = row_in_chunk + 16'd1; // @[LoadEngine.cs:146, LoadEngine.cs:158, LoadEngine.cs:221]
-  assign chunk_add = chunk + 16'd1; // @[LoadEngine.cs:149, LoadEngine.cs:222]
-  assign part_and = ((beats_OutValid & consuming) & (~Write_Valid_eq)) & (part != 1'b1); // @[LoadEngine.cs:130, LoadEngine.cs:135, LoadEngine.cs:227]
-  assign done_mux = consuming_mux_and ? (consuming_mux_and_1 ? 1'b1 : 1'b0) : 1'b0; // @[LoadEngine.cs:99, LoadEngine.cs:164, LoadEngine.cs:210]
-  assign pop_mux = consuming_mux_and ? 1'b1 : (part_and ? 1'b1 : 1'b0); // @[LoadEngine.cs:100, LoadEngine.cs:130, LoadEngine.cs:136, LoadEngine.cs:205]
-  assign entries_last_cat = {Control_Instruction[110:95], 4'd0}; // @[LoadEngine.cs:199]
-  assign Control_Busy = busy; // @[LoadEngine.cs:239]
-  assign Control_Done = done; // @[LoadEngine.cs:240]
-  assign Control_Stalled = 1'b0; // @[LoadEngine.cs:241]
+  assign consuming_eq = setup == 2'd1; // @[LoadEngine.cs:163, LoadEngine.cs:210, LoadEngine.cs:219, LoadEngine.cs:233]
+  assign consuming_and = Tables_Activation_and & (byte_index != 4'd15); // @[LoadEngine.cs:163, LoadEngine.cs:210, LoadEngine.cs:219, LoadEngine.cs:233]
+  assign consuming_mux_and_and = ((beats_OutValid & consuming) & (~Write_Valid_eq)) & (part == 1'b1); // @[LoadEngine.cs:163, LoadEngine.cs:210, LoadEngine.cs:219, LoadEngine.cs:233]
+  assign consuming_mux_and = consuming_mux_and_and & Write_Granted; // @[LoadEngine.cs:163, LoadEngine.cs:210, LoadEngine.cs:219, LoadEngine.cs:233]
+  assign consuming_mux_and_1 = at_chunk_end & at_last_chunk; // @[LoadEngine.cs:163, LoadEngine.cs:210, LoadEngine.cs:219, LoadEngine.cs:233]
+  assign consuming_mux = consuming_mux_and ? (consuming_mux_and_1 ? 1'b0 : consuming) : consuming; // @[LoadEngine.cs:163, LoadEngine.cs:210, LoadEngine.cs:219, LoadEngine.cs:233]
+  assign consuming_eq_1 = entry == entries_last; // @[LoadEngine.cs:163, LoadEngine.cs:210, LoadEngine.cs:219, LoadEngine.cs:233]
+  assign offset_add = offset + 4'd0; // @[LoadEngine.cs:143, LoadEngine.cs:154, LoadEngine.cs:220]
+  assign row_in_chunk_add = row_in_chunk + 16'd1; // @[LoadEngine.cs:146, LoadEngine.cs:158, LoadEngine.cs:222]
+  assign chunk_add = chunk + 16'd1; // @[LoadEngine.cs:149, LoadEngine.cs:223]
+  assign part_and = ((beats_OutValid & consuming) & (~Write_Valid_eq)) & (part != 1'b1); // @[LoadEngine.cs:130, LoadEngine.cs:135, LoadEngine.cs:228]
+  assign done_mux = consuming_mux_and ? (consuming_mux_and_1 ? 1'b1 : 1'b0) : 1'b0; // @[LoadEngine.cs:99, LoadEngine.cs:164, LoadEngine.cs:211]
+  assign pop_mux = consuming_mux_and ? 1'b1 : (part_and ? 1'b1 : 1'b0); // @[LoadEngine.cs:100, LoadEngine.cs:130, LoadEngine.cs:136, LoadEngine.cs:206]
+  assign entries_last_cat = {Control_Instruction[110:95], 4'd0}; // @[LoadEngine.cs:200]
+  assign Control_Busy = busy; // @[LoadEngine.cs:240]
+  assign Control_Done = done; // @[LoadEngine.cs:241]
+  assign Control_Stalled = 1'b0; // @[LoadEngine.cs:242]
   assign Read_Valid = bursts_Valid; // @[LoadEngine.cs:74]
   assign Read_Address = bursts_BurstAddress; // @[LoadEngine.cs:75]
   assign Read_Beats = bursts_BurstBeats; // @[LoadEngine.cs:76]
@@ -243,21 +244,22 @@ module LoadEngine (
   assign Requantizer_Bias = beats_OutData[31:0]; // @[LoadEngine.cs:177]
   assign Requantizer_Multiplier = beats_OutData[47:32]; // @[LoadEngine.cs:178]
   assign Requantizer_Shift = beats_OutData[53:48]; // @[LoadEngine.cs:179]
-  assign Tables_Activation = Requantizer_Write_and & Tables_Activation_and; // @[LoadEngine.cs:190]
-  assign Tables_ActivationSlot = Control_Instruction[79] + entry[4]; // @[LoadEngine.cs:191]
-  assign Tables_ActivationIndex = {entry[3:0], byte_index}; // @[LoadEngine.cs:192]
-  assign Tables_ActivationValue = (byte_index == 4'd0) ? beats_OutData[7:0] : later_bytes[7:0]; // @[LoadEngine.cs:198]
+  assign Tables_Activation = Requantizer_Write_and & Tables_Activation_and; // @[LoadEngine.cs:191]
+  assign Tables_ActivationSlot = Control_Instruction[79] + entry[4]; // @[LoadEngine.cs:192]
+  assign Tables_ActivationIndex = {entry[3:0], byte_index}; // @[LoadEngine.cs:193]
+  assign Tables_ActivationValue = (byte_index == 4'd0) ? beats_OutData[7:0] : later_bytes[7:0]; // @[LoadEngine.cs:199]
   assign Tables_Channel = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd2); // @[LoadEngine.cs:182]
   assign Tables_ChannelNumber = Control_Instruction[87:79] + entry[8:0]; // @[LoadEngine.cs:183]
   assign Tables_ChannelGain = beats_OutData[15:0]; // @[LoadEngine.cs:184]
   assign Tables_ChannelOffset = beats_OutData[63:22]; // @[LoadEngine.cs:185]
   assign Tables_ChannelShift = beats_OutData[21:16]; // @[LoadEngine.cs:186]
-  assign Tables_Parameter = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd3); // @[LoadEngine.cs:187]
-  assign Tables_ParameterSlot = Control_Instruction[82:79] + entry[3:0]; // @[LoadEngine.cs:188]
-  assign Tables_ParameterWord = beats_OutData; // @[LoadEngine.cs:189]
+  assign Tables_ChannelExponent = beats_OutData[66:64]; // @[LoadEngine.cs:187]
+  assign Tables_Parameter = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd3); // @[LoadEngine.cs:188]
+  assign Tables_ParameterSlot = Control_Instruction[82:79] + entry[3:0]; // @[LoadEngine.cs:189]
+  assign Tables_ParameterWord = beats_OutData; // @[LoadEngine.cs:190]
   assign PadWrite = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd4); // @[LoadEngine.cs:180]
   assign PadValue = beats_OutData[7:0]; // @[LoadEngine.cs:181]
-  assign Waiting = ((busy & (setup == 2'd0)) & (~beats_OutValid)) & (~Read_DataValid); // @[LoadEngine.cs:243]
+  assign Waiting = ((busy & (setup == 2'd0)) & (~beats_OutValid)) & (~Read_DataValid); // @[LoadEngine.cs:244]
   assign dma_address_Instruction = Control_Instruction; // @[LoadEngine.cs:44]
   assign dma_address_Bases_0 = Bases_0; // @[LoadEngine.cs:45]
   assign dma_address_Bases_1 = Bases_1; // @[LoadEngine.cs:45]
@@ -267,7 +269,7 @@ module LoadEngine (
   assign dma_address_StepGroup = Control_StepGroup; // @[LoadEngine.cs:47]
   assign beats_InValid = Read_DataValid; // @[LoadEngine.cs:78]
   assign beats_InData = Read_Data; // @[LoadEngine.cs:79]
-  assign beats_OutReady = pop; // @[LoadEngine.cs:214]
+  assign beats_OutReady = pop; // @[LoadEngine.cs:215]
   assign beats_Clear = Control_Abort; // @[LoadEngine.cs:51]
   assign bursts_Start = setup == 2'd1; // @[LoadEngine.cs:66]
   assign bursts_Abort = Control_Abort; // @[LoadEngine.cs:67]
@@ -278,11 +280,11 @@ module LoadEngine (
   assign bursts_Freed = beats_OutValid & beats_OutReady; // @[LoadEngine.cs:72]
   assign bursts_Arrived = Read_DataValid; // @[LoadEngine.cs:73]
   assign bursts_Taken = Read_Valid & Read_Ready; // @[LoadEngine.cs:77]
-  assign done = Requantizer_Write_and ? (consuming_and ? done_mux : (consuming_eq_1 ? 1'b1 : done_mux)) : done_mux; // @[LoadEngine.cs:99, LoadEngine.cs:164, LoadEngine.cs:210]
-  assign pop = Requantizer_Write_and ? (consuming_and ? pop_mux : 1'b1) : pop_mux; // @[LoadEngine.cs:100, LoadEngine.cs:130, LoadEngine.cs:136, LoadEngine.cs:205]
-  assign room_is_reserved = {beats_InReady, beats_Count, bursts_Active}; // @[LoadEngine.cs:236]
+  assign done = Requantizer_Write_and ? (consuming_and ? done_mux : (consuming_eq_1 ? 1'b1 : done_mux)) : done_mux; // @[LoadEngine.cs:99, LoadEngine.cs:164, LoadEngine.cs:211]
+  assign pop = Requantizer_Write_and ? (consuming_and ? pop_mux : 1'b1) : pop_mux; // @[LoadEngine.cs:100, LoadEngine.cs:130, LoadEngine.cs:136, LoadEngine.cs:206]
+  assign room_is_reserved = {beats_InReady, beats_Count, bursts_Active}; // @[LoadEngine.cs:237]
 
-  always @(posedge clk) begin // @[LoadEngine.cs:53, LoadEngine.cs:233]
+  always @(posedge clk) begin // @[LoadEngine.cs:53, LoadEngine.cs:234]
     if (rst)
       setup <= 2'd0;
     else
@@ -321,50 +323,50 @@ module LoadEngine (
     stride <= Control_Instruction[158:127];
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:163, LoadEngine.cs:209, LoadEngine.cs:218, LoadEngine.cs:232]
+  always @(posedge clk) begin // @[LoadEngine.cs:163, LoadEngine.cs:210, LoadEngine.cs:219, LoadEngine.cs:233]
     if (rst)
       consuming <= 1'b0;
     else
       consuming <= Control_Abort ? 1'b0 : (consuming_eq ? 1'b1 : (Requantizer_Write_and ? (consuming_and ? consuming_mux : (consuming_eq_1 ? 1'b0 : consuming_mux)) : consuming_mux));
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:143, LoadEngine.cs:154, LoadEngine.cs:219]
+  always @(posedge clk) begin // @[LoadEngine.cs:143, LoadEngine.cs:154, LoadEngine.cs:220]
     offset <= consuming_eq ? dma_address_Address[3:0] : (consuming_mux_and ? (at_chunk_end ? ((~contiguous) ? (consumer_chunk[3:0] + Control_Instruction[130:127]) : offset_add) : offset_add) : offset);
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:153, LoadEngine.cs:220]
+  always @(posedge clk) begin // @[LoadEngine.cs:153, LoadEngine.cs:221]
     consumer_chunk <= consuming_eq ? dma_address_Address : (consuming_mux_and ? (at_chunk_end ? (consumer_chunk + {8'd0, Control_Instruction[158:127]}) : consumer_chunk) : consumer_chunk);
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:146, LoadEngine.cs:158, LoadEngine.cs:221]
+  always @(posedge clk) begin // @[LoadEngine.cs:146, LoadEngine.cs:158, LoadEngine.cs:222]
     row_in_chunk <= consuming_eq ? 16'd0 : (consuming_mux_and ? (at_chunk_end ? 16'd0 : row_in_chunk_add) : row_in_chunk);
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:149, LoadEngine.cs:222]
+  always @(posedge clk) begin // @[LoadEngine.cs:149, LoadEngine.cs:223]
     chunk <= consuming_eq ? 16'd0 : (consuming_mux_and ? (at_chunk_end ? chunk_add : chunk) : chunk);
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:151, LoadEngine.cs:225]
+  always @(posedge clk) begin // @[LoadEngine.cs:151, LoadEngine.cs:226]
     chunk_row <= consuming_eq ? Control_Instruction[91:79] : (consuming_mux_and ? (at_chunk_end ? (chunk_row + Control_Instruction[171:159]) : chunk_row) : chunk_row);
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:206, LoadEngine.cs:226]
+  always @(posedge clk) begin // @[LoadEngine.cs:207, LoadEngine.cs:227]
     entry <= consuming_eq ? 16'd0 : (Requantizer_Write_and ? (consuming_and ? entry : (entry + 16'd1)) : entry);
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:130, LoadEngine.cs:135, LoadEngine.cs:227]
+  always @(posedge clk) begin // @[LoadEngine.cs:130, LoadEngine.cs:135, LoadEngine.cs:228]
     part <= consuming_eq ? 1'b0 : (consuming_mux_and ? 1'b0 : (part_and ? (part + 1'b1) : part));
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:202, LoadEngine.cs:204, LoadEngine.cs:228]
+  always @(posedge clk) begin // @[LoadEngine.cs:203, LoadEngine.cs:205, LoadEngine.cs:229]
     byte_index <= consuming_eq ? 4'd0 : (Requantizer_Write_and ? (consuming_and ? (byte_index + 4'd1) : 4'd0) : byte_index);
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:147, LoadEngine.cs:159, LoadEngine.cs:223]
+  always @(posedge clk) begin // @[LoadEngine.cs:147, LoadEngine.cs:159, LoadEngine.cs:224]
     at_chunk_end <= consuming_eq ? one_row : (consuming_mux_and ? (at_chunk_end ? one_row : (row_in_chunk_add == rows_last)) : at_chunk_end);
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:150, LoadEngine.cs:224]
+  always @(posedge clk) begin // @[LoadEngine.cs:150, LoadEngine.cs:225]
     at_last_chunk <= consuming_eq ? one_chunk : (consuming_mux_and ? (at_chunk_end ? (chunk_add == chunks_last) : at_last_chunk) : at_last_chunk);
   end
 
@@ -373,16 +375,16 @@ module LoadEngine (
       row_part_0 <= beats_OutData;
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:197]
+  always @(posedge clk) begin // @[LoadEngine.cs:198]
     if (Requantizer_Write_and & Tables_Activation_and)
       later_bytes <= (byte_index == 4'd0) ? beats_OutData[127:8] : {8'd0, later_bytes[119:8]};
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:199]
+  always @(posedge clk) begin // @[LoadEngine.cs:200]
     entries_last <= (Tables_Activation_and ? entries_last_cat[15:0] : Control_Instruction[110:95]) - 16'd1;
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:238]
+  always @(posedge clk) begin // @[LoadEngine.cs:239]
     if (rst)
       busy <= 1'b0;
     else

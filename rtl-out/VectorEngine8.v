@@ -317,6 +317,7 @@ module VectorEngine8 (
   input wire signed [15:0] Tables_ChannelGain, // @[VectorEngine.cs:37]
   input wire signed [41:0] Tables_ChannelOffset, // @[VectorEngine.cs:37]
   input wire [5:0] Tables_ChannelShift, // @[VectorEngine.cs:37]
+  input wire [2:0] Tables_ChannelExponent, // @[VectorEngine.cs:37]
   input wire Tables_Parameter, // @[VectorEngine.cs:37]
   input wire [3:0] Tables_ParameterSlot, // @[VectorEngine.cs:37]
   input wire [127:0] Tables_ParameterWord // @[VectorEngine.cs:37]
@@ -479,7 +480,7 @@ module VectorEngine8 (
   wire normalize_ResultWrite; // @[VectorEngine.cs:205]
   wire [2:0] normalize_ResultLane; // @[VectorEngine.cs:205]
   wire [5:0] normalize_ResultIndex; // @[VectorEngine.cs:205]
-  wire signed [27:0] normalize_ResultSum; // @[VectorEngine.cs:205]
+  wire signed [31:0] normalize_ResultSum; // @[VectorEngine.cs:205]
   wire [31:0] normalize_ResultRoot; // @[VectorEngine.cs:205]
   wire [4:0] normalize_ResultHalfShift; // @[VectorEngine.cs:205]
   wire normalize_ChannelWrite; // @[VectorEngine.cs:205]
@@ -488,6 +489,7 @@ module VectorEngine8 (
   wire signed [15:0] normalize_ChannelGain; // @[VectorEngine.cs:205]
   wire signed [41:0] normalize_ChannelOffset; // @[VectorEngine.cs:205]
   wire [5:0] normalize_ChannelShift; // @[VectorEngine.cs:205]
+  wire [2:0] normalize_ChannelExponent; // @[VectorEngine.cs:205]
   wire normalize_InReady; // @[VectorEngine.cs:205]
   wire normalize_OutValid; // @[VectorEngine.cs:205]
   wire signed [7:0] normalize_Y_0; // @[VectorEngine.cs:205]
@@ -500,80 +502,81 @@ module VectorEngine8 (
   wire signed [7:0] normalize_Y_7; // @[VectorEngine.cs:205]
   wire reciprocal_sqrt_Start; // @[VectorEngine.cs:206]
   wire [20:0] reciprocal_sqrt_Count; // @[VectorEngine.cs:206]
-  wire signed [27:0] reciprocal_sqrt_Sum; // @[VectorEngine.cs:206]
-  wire [34:0] reciprocal_sqrt_Squares; // @[VectorEngine.cs:206]
+  wire signed [31:0] reciprocal_sqrt_Sum; // @[VectorEngine.cs:206]
+  wire [42:0] reciprocal_sqrt_Squares; // @[VectorEngine.cs:206]
   wire [62:0] reciprocal_sqrt_EpsilonTerm; // @[VectorEngine.cs:206]
   wire reciprocal_sqrt_Busy; // @[VectorEngine.cs:206]
   wire reciprocal_sqrt_Done; // @[VectorEngine.cs:206]
   wire [31:0] reciprocal_sqrt_Root; // @[VectorEngine.cs:206]
   wire [4:0] reciprocal_sqrt_HalfShift; // @[VectorEngine.cs:206]
   wire collector_ready; // @[VectorEngine.cs:207]
-  reg signed [7:0] collected_0; // @[VectorEngine.cs:279]
-  reg signed [7:0] collected_1; // @[VectorEngine.cs:279]
-  reg signed [7:0] collected_2; // @[VectorEngine.cs:279]
-  reg signed [7:0] collected_3; // @[VectorEngine.cs:279]
-  reg signed [7:0] collected_4; // @[VectorEngine.cs:279]
-  reg signed [7:0] collected_5; // @[VectorEngine.cs:279]
-  reg signed [7:0] collected_6; // @[VectorEngine.cs:279]
-  reg signed [7:0] collected_7; // @[VectorEngine.cs:279]
-  reg signed [7:0] collected_8; // @[VectorEngine.cs:279]
-  reg signed [7:0] collected_9; // @[VectorEngine.cs:279]
-  reg signed [7:0] collected_10; // @[VectorEngine.cs:279]
-  reg signed [7:0] collected_11; // @[VectorEngine.cs:279]
-  reg signed [7:0] collected_12; // @[VectorEngine.cs:279]
-  reg signed [7:0] collected_13; // @[VectorEngine.cs:279]
-  reg signed [7:0] collected_14; // @[VectorEngine.cs:279]
-  reg signed [7:0] collected_15; // @[VectorEngine.cs:279]
-  reg signed [7:0] collected_16; // @[VectorEngine.cs:279]
-  reg signed [7:0] collected_17; // @[VectorEngine.cs:279]
-  reg signed [7:0] collected_18; // @[VectorEngine.cs:279]
-  reg signed [7:0] collected_19; // @[VectorEngine.cs:279]
-  reg signed [7:0] collected_20; // @[VectorEngine.cs:279]
-  reg signed [7:0] collected_21; // @[VectorEngine.cs:279]
-  reg signed [7:0] collected_22; // @[VectorEngine.cs:279]
-  reg signed [7:0] collected_23; // @[VectorEngine.cs:279]
-  reg signed [7:0] collected_24; // @[VectorEngine.cs:279]
-  reg signed [7:0] collected_25; // @[VectorEngine.cs:279]
-  reg signed [7:0] collected_26; // @[VectorEngine.cs:279]
-  reg signed [7:0] collected_27; // @[VectorEngine.cs:279]
-  reg signed [7:0] collected_28; // @[VectorEngine.cs:279]
-  reg signed [7:0] collected_29; // @[VectorEngine.cs:279]
-  reg signed [7:0] collected_30; // @[VectorEngine.cs:279]
-  reg signed [7:0] collected_31; // @[VectorEngine.cs:279]
-  reg [2:0] collect_beat; // @[VectorEngine.cs:280]
-  reg full; // @[VectorEngine.cs:281]
-  reg [15:0] write_pixel; // @[VectorEngine.cs:282]
-  reg [15:0] write_block; // @[VectorEngine.cs:283]
-  reg [12:0] write_base; // @[VectorEngine.cs:284]
-  reg writes_left; // @[VectorEngine.cs:285]
-  reg [1:0] finish_state; // @[VectorEngine.cs:334]
-  reg [15:0] channel; // @[VectorEngine.cs:335]
-  reg [15:0] group_first; // @[VectorEngine.cs:336]
-  reg [15:0] group_last; // @[VectorEngine.cs:339]
-  reg [15:0] channels_last; // @[VectorEngine.cs:340]
-  reg summed; // @[VectorEngine.cs:341]
-  reg signed [27:0] group_sum; // @[VectorEngine.cs:342]
-  reg [34:0] group_squares; // @[VectorEngine.cs:343]
-  reg root_started; // @[VectorEngine.cs:356]
-  reg rooting_before; // @[VectorEngine.cs:357]
-  wire finish_done; // @[VectorEngine.cs:369]
-  reg statistics_end_0; // @[VectorEngine.cs:408]
-  reg statistics_end_1; // @[VectorEngine.cs:408]
+  reg signed [7:0] collected_0; // @[VectorEngine.cs:280]
+  reg signed [7:0] collected_1; // @[VectorEngine.cs:280]
+  reg signed [7:0] collected_2; // @[VectorEngine.cs:280]
+  reg signed [7:0] collected_3; // @[VectorEngine.cs:280]
+  reg signed [7:0] collected_4; // @[VectorEngine.cs:280]
+  reg signed [7:0] collected_5; // @[VectorEngine.cs:280]
+  reg signed [7:0] collected_6; // @[VectorEngine.cs:280]
+  reg signed [7:0] collected_7; // @[VectorEngine.cs:280]
+  reg signed [7:0] collected_8; // @[VectorEngine.cs:280]
+  reg signed [7:0] collected_9; // @[VectorEngine.cs:280]
+  reg signed [7:0] collected_10; // @[VectorEngine.cs:280]
+  reg signed [7:0] collected_11; // @[VectorEngine.cs:280]
+  reg signed [7:0] collected_12; // @[VectorEngine.cs:280]
+  reg signed [7:0] collected_13; // @[VectorEngine.cs:280]
+  reg signed [7:0] collected_14; // @[VectorEngine.cs:280]
+  reg signed [7:0] collected_15; // @[VectorEngine.cs:280]
+  reg signed [7:0] collected_16; // @[VectorEngine.cs:280]
+  reg signed [7:0] collected_17; // @[VectorEngine.cs:280]
+  reg signed [7:0] collected_18; // @[VectorEngine.cs:280]
+  reg signed [7:0] collected_19; // @[VectorEngine.cs:280]
+  reg signed [7:0] collected_20; // @[VectorEngine.cs:280]
+  reg signed [7:0] collected_21; // @[VectorEngine.cs:280]
+  reg signed [7:0] collected_22; // @[VectorEngine.cs:280]
+  reg signed [7:0] collected_23; // @[VectorEngine.cs:280]
+  reg signed [7:0] collected_24; // @[VectorEngine.cs:280]
+  reg signed [7:0] collected_25; // @[VectorEngine.cs:280]
+  reg signed [7:0] collected_26; // @[VectorEngine.cs:280]
+  reg signed [7:0] collected_27; // @[VectorEngine.cs:280]
+  reg signed [7:0] collected_28; // @[VectorEngine.cs:280]
+  reg signed [7:0] collected_29; // @[VectorEngine.cs:280]
+  reg signed [7:0] collected_30; // @[VectorEngine.cs:280]
+  reg signed [7:0] collected_31; // @[VectorEngine.cs:280]
+  reg [2:0] collect_beat; // @[VectorEngine.cs:281]
+  reg full; // @[VectorEngine.cs:282]
+  reg [15:0] write_pixel; // @[VectorEngine.cs:283]
+  reg [15:0] write_block; // @[VectorEngine.cs:284]
+  reg [12:0] write_base; // @[VectorEngine.cs:285]
+  reg writes_left; // @[VectorEngine.cs:286]
+  reg [1:0] finish_state; // @[VectorEngine.cs:335]
+  reg [15:0] channel; // @[VectorEngine.cs:336]
+  reg [15:0] group_first; // @[VectorEngine.cs:337]
+  reg [15:0] group_last; // @[VectorEngine.cs:340]
+  reg [15:0] channels_last; // @[VectorEngine.cs:341]
+  reg summed; // @[VectorEngine.cs:342]
+  reg signed [31:0] group_sum; // @[VectorEngine.cs:343]
+  reg [42:0] group_squares; // @[VectorEngine.cs:344]
+  reg [2:0] exponent; // @[VectorEngine.cs:354]
+  reg root_started; // @[VectorEngine.cs:362]
+  reg rooting_before; // @[VectorEngine.cs:363]
+  wire finish_done; // @[VectorEngine.cs:375]
+  reg statistics_end_0; // @[VectorEngine.cs:414]
+  reg statistics_end_1; // @[VectorEngine.cs:414]
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [401:0] other_fields; // @[VectorEngine.cs:411]
+  wire [401:0] other_fields; // @[VectorEngine.cs:417]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
   wire Read_Valid_eq; // @[VectorEngine.cs:110]
   wire Read_Valid_mux; // @[VectorEngine.cs:110]
-  wire done_and; // @[VectorEngine.cs:409]
-  wire done_and_1; // @[VectorEngine.cs:409]
-  wire done_eq; // @[VectorEngine.cs:409]
-  wire done_eq_1; // @[VectorEngine.cs:409]
-  wire done_eq_2; // @[VectorEngine.cs:409]
+  wire done_and; // @[VectorEngine.cs:415]
+  wire done_and_1; // @[VectorEngine.cs:415]
+  wire done_eq; // @[VectorEngine.cs:415]
+  wire done_eq_1; // @[VectorEngine.cs:415]
+  wire done_eq_2; // @[VectorEngine.cs:415]
   wire rows_InData_eq; // @[VectorEngine.cs:131]
   wire rows_InData_and; // @[VectorEngine.cs:131]
   wire [255:0] rows_InData_cat; // @[VectorEngine.cs:131]
@@ -587,24 +590,24 @@ module VectorEngine8 (
   wire read_pixel_and_2; // @[VectorEngine.cs:138, VectorEngine.cs:156, VectorEngine.cs:174]
   wire read_pixel_not_1; // @[VectorEngine.cs:138, VectorEngine.cs:156, VectorEngine.cs:174]
   wire read_pixel_eq; // @[VectorEngine.cs:138, VectorEngine.cs:156, VectorEngine.cs:174]
-  wire reading_eq; // @[VectorEngine.cs:137, VectorEngine.cs:157, VectorEngine.cs:175, VectorEngine.cs:329]
+  wire reading_eq; // @[VectorEngine.cs:137, VectorEngine.cs:157, VectorEngine.cs:175, VectorEngine.cs:330]
   wire [15:0] acc_base_bits; // @[VectorEngine.cs:144, VectorEngine.cs:173]
   wire [15:0] blocks_last_bits; // @[VectorEngine.cs:94]
-  wire [1023:0] softmax_Scores_0_bits; // @[VectorEngine.cs:246]
-  wire [20:0] softmax_LaneValid_0_cat; // @[VectorEngine.cs:256]
-  wire [20:0] softmax_LaneValid_1_cat; // @[VectorEngine.cs:256]
-  wire [20:0] softmax_LaneValid_2_cat; // @[VectorEngine.cs:256]
-  wire [20:0] softmax_LaneValid_3_cat; // @[VectorEngine.cs:256]
-  wire [20:0] softmax_LaneValid_4_cat; // @[VectorEngine.cs:256]
-  wire [20:0] softmax_LaneValid_5_cat; // @[VectorEngine.cs:256]
-  wire [20:0] softmax_LaneValid_6_cat; // @[VectorEngine.cs:256]
-  wire [20:0] softmax_LaneValid_7_cat; // @[VectorEngine.cs:256]
-  wire softmax_phase_eq; // @[VectorEngine.cs:145, VectorEngine.cs:167, VectorEngine.cs:270, VectorEngine.cs:271, VectorEngine.cs:272]
-  wire softmax_phase_mux_eq; // @[VectorEngine.cs:145, VectorEngine.cs:167, VectorEngine.cs:270, VectorEngine.cs:271, VectorEngine.cs:272]
-  wire [1:0] softmax_phase_mux; // @[VectorEngine.cs:145, VectorEngine.cs:167, VectorEngine.cs:270, VectorEngine.cs:271, VectorEngine.cs:272]
-  wire [3:0] drained_mux; // @[VectorEngine.cs:168, VectorEngine.cs:269]
-  wire splitter_ready_eq; // @[VectorEngine.cs:274]
-  wire splitter_ready_eq_1; // @[VectorEngine.cs:274]
+  wire [1023:0] softmax_Scores_0_bits; // @[VectorEngine.cs:247]
+  wire [20:0] softmax_LaneValid_0_cat; // @[VectorEngine.cs:257]
+  wire [20:0] softmax_LaneValid_1_cat; // @[VectorEngine.cs:257]
+  wire [20:0] softmax_LaneValid_2_cat; // @[VectorEngine.cs:257]
+  wire [20:0] softmax_LaneValid_3_cat; // @[VectorEngine.cs:257]
+  wire [20:0] softmax_LaneValid_4_cat; // @[VectorEngine.cs:257]
+  wire [20:0] softmax_LaneValid_5_cat; // @[VectorEngine.cs:257]
+  wire [20:0] softmax_LaneValid_6_cat; // @[VectorEngine.cs:257]
+  wire [20:0] softmax_LaneValid_7_cat; // @[VectorEngine.cs:257]
+  wire softmax_phase_eq; // @[VectorEngine.cs:145, VectorEngine.cs:167, VectorEngine.cs:271, VectorEngine.cs:272, VectorEngine.cs:273]
+  wire softmax_phase_mux_eq; // @[VectorEngine.cs:145, VectorEngine.cs:167, VectorEngine.cs:271, VectorEngine.cs:272, VectorEngine.cs:273]
+  wire [1:0] softmax_phase_mux; // @[VectorEngine.cs:145, VectorEngine.cs:167, VectorEngine.cs:271, VectorEngine.cs:272, VectorEngine.cs:273]
+  wire [3:0] drained_mux; // @[VectorEngine.cs:168, VectorEngine.cs:270]
+  wire splitter_ready_eq; // @[VectorEngine.cs:275]
+  wire splitter_ready_eq_1; // @[VectorEngine.cs:275]
   wire table__InValid_and; // @[VectorEngine.cs:214]
   wire signed [7:0] table__X_0_cast; // @[VectorEngine.cs:215]
   wire signed [7:0] table__X_1_cast; // @[VectorEngine.cs:215]
@@ -614,29 +617,33 @@ module VectorEngine8 (
   wire signed [7:0] table__X_5_cast; // @[VectorEngine.cs:215]
   wire signed [7:0] table__X_6_cast; // @[VectorEngine.cs:215]
   wire signed [7:0] table__X_7_cast; // @[VectorEngine.cs:215]
-  wire collected_0_and; // @[VectorEngine.cs:300]
-  wire collect_beat_eq; // @[VectorEngine.cs:303, VectorEngine.cs:313, VectorEngine.cs:327]
-  wire write_pixel_not; // @[VectorEngine.cs:309, VectorEngine.cs:320]
-  wire finish_state_and; // @[VectorEngine.cs:373, VectorEngine.cs:383, VectorEngine.cs:386, VectorEngine.cs:399, VectorEngine.cs:401, VectorEngine.cs:404]
-  wire finish_state_eq; // @[VectorEngine.cs:373, VectorEngine.cs:383, VectorEngine.cs:386, VectorEngine.cs:399, VectorEngine.cs:401, VectorEngine.cs:404]
-  wire finish_state_eq_1; // @[VectorEngine.cs:373, VectorEngine.cs:383, VectorEngine.cs:386, VectorEngine.cs:399, VectorEngine.cs:401, VectorEngine.cs:404]
-  wire finish_state_eq_2; // @[VectorEngine.cs:373, VectorEngine.cs:383, VectorEngine.cs:386, VectorEngine.cs:399, VectorEngine.cs:401, VectorEngine.cs:404]
-  wire finish_state_eq_3; // @[VectorEngine.cs:373, VectorEngine.cs:383, VectorEngine.cs:386, VectorEngine.cs:399, VectorEngine.cs:401, VectorEngine.cs:404]
-  wire finish_state_eq_4; // @[VectorEngine.cs:373, VectorEngine.cs:383, VectorEngine.cs:386, VectorEngine.cs:399, VectorEngine.cs:401, VectorEngine.cs:404]
-  wire [15:0] channel_add; // @[VectorEngine.cs:374, VectorEngine.cs:384, VectorEngine.cs:385, VectorEngine.cs:394, VectorEngine.cs:402]
-  wire signed [27:0] group_sum_mux; // @[VectorEngine.cs:352, VectorEngine.cs:377, VectorEngine.cs:395]
-  wire [34:0] group_squares_mux; // @[VectorEngine.cs:353, VectorEngine.cs:378, VectorEngine.cs:396]
+  wire collected_0_and; // @[VectorEngine.cs:301]
+  wire collect_beat_eq; // @[VectorEngine.cs:304, VectorEngine.cs:314, VectorEngine.cs:328]
+  wire write_pixel_not; // @[VectorEngine.cs:310, VectorEngine.cs:321]
+  wire finish_state_and; // @[VectorEngine.cs:379, VectorEngine.cs:389, VectorEngine.cs:392, VectorEngine.cs:405, VectorEngine.cs:407, VectorEngine.cs:410]
+  wire finish_state_eq; // @[VectorEngine.cs:379, VectorEngine.cs:389, VectorEngine.cs:392, VectorEngine.cs:405, VectorEngine.cs:407, VectorEngine.cs:410]
+  wire finish_state_eq_1; // @[VectorEngine.cs:379, VectorEngine.cs:389, VectorEngine.cs:392, VectorEngine.cs:405, VectorEngine.cs:407, VectorEngine.cs:410]
+  wire finish_state_eq_2; // @[VectorEngine.cs:379, VectorEngine.cs:389, VectorEngine.cs:392, VectorEngine.cs:405, VectorEngine.cs:407, VectorEngine.cs:410]
+  wire finish_state_eq_3; // @[VectorEngine.cs:379, VectorEngine.cs:389, VectorEngine.cs:392, VectorEngine.cs:405, VectorEngine.cs:407, VectorEngine.cs:410]
+  wire finish_state_eq_4; // @[VectorEngine.cs:379, VectorEngine.cs:389, VectorEngine.cs:392, VectorEngine.cs:405, VectorEngine.cs:407, VectorEngine.cs:410]
+  wire [15:0] channel_add; // @[VectorEngine.cs:380, VectorEngine.cs:390, VectorEngine.cs:391, VectorEngine.cs:400, VectorEngine.cs:408]
+  wire signed [34:0] group_sum_mux_shiftleft; // @[VectorEngine.cs:358, VectorEngine.cs:383, VectorEngine.cs:401]
+  wire signed [31:0] group_sum_mux; // @[VectorEngine.cs:358, VectorEngine.cs:383, VectorEngine.cs:401]
+  wire [49:0] group_squares_mux_shiftleft; // @[VectorEngine.cs:359, VectorEngine.cs:384, VectorEngine.cs:402]
+  wire [42:0] group_squares_mux; // @[VectorEngine.cs:359, VectorEngine.cs:384, VectorEngine.cs:402]
   /* verilator lint_on UNUSEDSIGNAL */
 
   (* ram_style = "distributed" *) reg [127:0] parameters [0:15]; // @[VectorEngine.cs:68]
 
+  (* ram_style = "distributed" *) reg [2:0] exponents [0:511]; // @[VectorEngine.cs:352]
+
   assign Read_Valid_eq = Control_Instruction[4:0] == 5'd12; // @[VectorEngine.cs:110]
   assign Read_Valid_mux = in_flight ? (rows_Count < $unsigned(3'd2)) : (rows_Count < $unsigned(3'd3)); // @[VectorEngine.cs:110]
-  assign done_and = (busy & (~setup)) & (~Control_Start); // @[VectorEngine.cs:409]
-  assign done_and_1 = full & Write_Granted; // @[VectorEngine.cs:409]
-  assign done_eq = write_block == blocks_last; // @[VectorEngine.cs:409]
-  assign done_eq_1 = write_pixel == pixels_last; // @[VectorEngine.cs:409]
-  assign done_eq_2 = Control_Instruction[4:0] == 5'd9; // @[VectorEngine.cs:409]
+  assign done_and = (busy & (~setup)) & (~Control_Start); // @[VectorEngine.cs:415]
+  assign done_and_1 = full & Write_Granted; // @[VectorEngine.cs:415]
+  assign done_eq = write_block == blocks_last; // @[VectorEngine.cs:415]
+  assign done_eq_1 = write_pixel == pixels_last; // @[VectorEngine.cs:415]
+  assign done_eq_2 = Control_Instruction[4:0] == 5'd9; // @[VectorEngine.cs:415]
   assign rows_InData_eq = Control_Instruction[4:0] == 5'd8; // @[VectorEngine.cs:131]
   assign rows_InData_and = rows_InData_eq & Control_Instruction[135]; // @[VectorEngine.cs:131]
   assign rows_InData_cat = {((read_group == 2'd3) ? ReadData_127 : ((read_group == 2'd2) ? ReadData_95 : ((read_group == 2'd1) ? ReadData_63 : ReadData_31))), ((read_group == 2'd3) ? ReadData_126 : ((read_group == 2'd2) ? ReadData_94 : ((read_group == 2'd1) ? ReadData_62 : ReadData_30))), ((read_group == 2'd3) ? ReadData_125 : ((read_group == 2'd2) ? ReadData_93 : ((read_group == 2'd1) ? ReadData_61 : ReadData_29))), ((read_group == 2'd3) ? ReadData_124 : ((read_group == 2'd2) ? ReadData_92 : ((read_group == 2'd1) ? ReadData_60 : ReadData_28))), ((read_group == 2'd3) ? ReadData_123 : ((read_group == 2'd2) ? ReadData_91 : ((read_group == 2'd1) ? ReadData_59 : ReadData_27))), ((read_group == 2'd3) ? ReadData_122 : ((read_group == 2'd2) ? ReadData_90 : ((read_group == 2'd1) ? ReadData_58 : ReadData_26))), ((read_group == 2'd3) ? ReadData_121 : ((read_group == 2'd2) ? ReadData_89 : ((read_group == 2'd1) ? ReadData_57 : ReadData_25))), ((read_group == 2'd3) ? ReadData_120 : ((read_group == 2'd2) ? ReadData_88 : ((read_group == 2'd1) ? ReadData_56 : ReadData_24))), ((read_group == 2'd3) ? ReadData_119 : ((read_group == 2'd2) ? ReadData_87 : ((read_group == 2'd1) ? ReadData_55 : ReadData_23))), ((read_group == 2'd3) ? ReadData_118 : ((read_group == 2'd2) ? ReadData_86 : ((read_group == 2'd1) ? ReadData_54 : ReadData_22))), ((read_group == 2'd3) ? ReadData_117 : ((read_group == 2'd2) ? ReadData_85 : ((read_group == 2'd1) ? ReadData_53 : ReadData_21))), ((read_group == 2'd3) ? ReadData_116 : ((read_group == 2'd2) ? ReadData_84 : ((read_group == 2'd1) ? ReadData_52 : ReadData_20))), ((read_group == 2'd3) ? ReadData_115 : ((read_group == 2'd2) ? ReadData_83 : ((read_group == 2'd1) ? ReadData_51 : ReadData_19))), ((read_group == 2'd3) ? ReadData_114 : ((read_group == 2'd2) ? ReadData_82 : ((read_group == 2'd1) ? ReadData_50 : ReadData_18))), ((read_group == 2'd3) ? ReadData_113 : ((read_group == 2'd2) ? ReadData_81 : ((read_group == 2'd1) ? ReadData_49 : ReadData_17))), ((read_group == 2'd3) ? ReadData_112 : ((read_group == 2'd2) ? ReadData_80 : ((read_group == 2'd1) ? ReadData_48 : ReadData_16))), ((read_group == 2'd3) ? ReadData_111 : ((read_group == 2'd2) ? ReadData_79 : ((read_group == 2'd1) ? ReadData_47 : ReadData_15))), ((read_group == 2'd3) ? ReadData_110 : ((read_group == 2'd2) ? ReadData_78 : ((read_group == 2'd1) ? ReadData_46 : ReadData_14))), ((read_group == 2'd3) ? ReadData_109 : ((read_group == 2'd2) ? ReadData_77 : ((read_group == 2'd1) ? ReadData_45 : ReadData_13))), ((read_group == 2'd3) ? ReadData_108 : ((read_group == 2'd2) ? ReadData_76 : ((read_group == 2'd1) ? ReadData_44 : ReadData_12))), ((read_group == 2'd3) ? ReadData_107 : ((read_group == 2'd2) ? ReadData_75 : ((read_group == 2'd1) ? ReadData_43 : ReadData_11))), ((read_group == 2'd3) ? ReadData_106 : ((read_group == 2'd2) ? ReadData_74 : ((read_group == 2'd1) ? ReadData_42 : ReadData_10))), ((read_group == 2'd3) ? ReadData_105 : ((read_group == 2'd2) ? ReadData_73 : ((read_group == 2'd1) ? ReadData_41 : ReadData_9))), ((read_group == 2'd3) ? ReadData_104 : ((read_group == 2'd2) ? ReadData_72 : ((read_group == 2'd1) ? ReadData_40 : ReadData_8))), ((read_group == 2'd3) ? ReadData_103 : ((read_group == 2'd2) ? ReadData_71 : ((read_group == 2'd1) ? ReadData_39 : ReadData_7))), ((read_group == 2'd3) ? ReadData_102 : ((read_group == 2'd2) ? ReadData_70 : ((read_group == 2'd1) ? ReadData_38 : ReadData_6))), ((read_group == 2'd3) ? ReadData_101 : ((read_group == 2'd2) ? ReadData_69 : ((read_group == 2'd1) ? ReadData_37 : ReadData_5))), ((read_group == 2'd3) ? ReadData_100 : ((read_group == 2'd2) ? ReadData_68 : ((read_group == 2'd1) ? ReadData_36 : ReadData_4))), ((read_group == 2'd3) ? ReadData_99 : ((read_group == 2'd2) ? ReadData_67 : ((read_group == 2'd1) ? ReadData_35 : ReadData_3))), ((read_group == 2'd3) ? ReadData_98 : ((read_group == 2'd2) ? ReadData_66 : ((read_group == 2'd1) ? ReadData_34 : ReadData_2))), ((read_group == 2'd3) ? ReadData_97 : ((read_group == 2'd2) ? ReadData_65 : ((read_group == 2'd1) ? ReadData_33 : ReadData_1))), ((read_group == 2'd3) ? ReadData_96 : ((read_group == 2'd2) ? ReadData_64 : ((read_group == 2'd1) ? ReadData_32 : ReadData_0)))}; // @[VectorEngine.cs:131]
@@ -650,24 +657,24 @@ module VectorEngine8 (
   assign read_pixel_and_2 = ((reading & Read_Valid_eq) & Read_Valid_mux) & (softmax_phase == 2'd0); // @[VectorEngine.cs:138, VectorEngine.cs:156, VectorEngine.cs:174]
   assign read_pixel_not_1 = ~(read_block == acc_rows_last); // @[VectorEngine.cs:138, VectorEngine.cs:156, VectorEngine.cs:174]
   assign read_pixel_eq = read_pass == 2'd2; // @[VectorEngine.cs:138, VectorEngine.cs:156, VectorEngine.cs:174]
-  assign reading_eq = read_pixel == pixels_last; // @[VectorEngine.cs:137, VectorEngine.cs:157, VectorEngine.cs:175, VectorEngine.cs:329]
+  assign reading_eq = read_pixel == pixels_last; // @[VectorEngine.cs:137, VectorEngine.cs:157, VectorEngine.cs:175, VectorEngine.cs:330]
   assign acc_base_bits = Control_Instruction[82:67]; // @[VectorEngine.cs:144, VectorEngine.cs:173]
   assign blocks_last_bits = Control_Instruction[82:67]; // @[VectorEngine.cs:94]
-  assign softmax_Scores_0_bits = rows_OutData[1043:20]; // @[VectorEngine.cs:246]
-  assign softmax_LaneValid_0_cat = {rows_OutData[19:4], beat[1:0], 3'd0}; // @[VectorEngine.cs:256]
-  assign softmax_LaneValid_1_cat = {rows_OutData[19:4], beat[1:0], 3'd1}; // @[VectorEngine.cs:256]
-  assign softmax_LaneValid_2_cat = {rows_OutData[19:4], beat[1:0], 3'd2}; // @[VectorEngine.cs:256]
-  assign softmax_LaneValid_3_cat = {rows_OutData[19:4], beat[1:0], 3'd3}; // @[VectorEngine.cs:256]
-  assign softmax_LaneValid_4_cat = {rows_OutData[19:4], beat[1:0], 3'd4}; // @[VectorEngine.cs:256]
-  assign softmax_LaneValid_5_cat = {rows_OutData[19:4], beat[1:0], 3'd5}; // @[VectorEngine.cs:256]
-  assign softmax_LaneValid_6_cat = {rows_OutData[19:4], beat[1:0], 3'd6}; // @[VectorEngine.cs:256]
-  assign softmax_LaneValid_7_cat = {rows_OutData[19:4], beat[1:0], 3'd7}; // @[VectorEngine.cs:256]
-  assign softmax_phase_eq = softmax_phase == 2'd1; // @[VectorEngine.cs:145, VectorEngine.cs:167, VectorEngine.cs:270, VectorEngine.cs:271, VectorEngine.cs:272]
-  assign softmax_phase_mux_eq = read_pass == 2'd1; // @[VectorEngine.cs:145, VectorEngine.cs:167, VectorEngine.cs:270, VectorEngine.cs:271, VectorEngine.cs:272]
-  assign softmax_phase_mux = Control_Start ? 2'd0 : (read_pixel_and ? softmax_phase : (read_pixel_and_2 ? (read_pixel_not_1 ? softmax_phase : (softmax_phase_mux_eq ? 2'd1 : softmax_phase)) : softmax_phase)); // @[VectorEngine.cs:145, VectorEngine.cs:167, VectorEngine.cs:270, VectorEngine.cs:271, VectorEngine.cs:272]
-  assign drained_mux = Control_Start ? drained : (read_pixel_and ? drained : (read_pixel_and_2 ? (read_pixel_not_1 ? drained : (softmax_phase_mux_eq ? 4'd0 : drained)) : drained)); // @[VectorEngine.cs:168, VectorEngine.cs:269]
-  assign splitter_ready_eq = Control_Instruction[4:0] == 5'd7; // @[VectorEngine.cs:274]
-  assign splitter_ready_eq_1 = Control_Instruction[4:0] == 5'd11; // @[VectorEngine.cs:274]
+  assign softmax_Scores_0_bits = rows_OutData[1043:20]; // @[VectorEngine.cs:247]
+  assign softmax_LaneValid_0_cat = {rows_OutData[19:4], beat[1:0], 3'd0}; // @[VectorEngine.cs:257]
+  assign softmax_LaneValid_1_cat = {rows_OutData[19:4], beat[1:0], 3'd1}; // @[VectorEngine.cs:257]
+  assign softmax_LaneValid_2_cat = {rows_OutData[19:4], beat[1:0], 3'd2}; // @[VectorEngine.cs:257]
+  assign softmax_LaneValid_3_cat = {rows_OutData[19:4], beat[1:0], 3'd3}; // @[VectorEngine.cs:257]
+  assign softmax_LaneValid_4_cat = {rows_OutData[19:4], beat[1:0], 3'd4}; // @[VectorEngine.cs:257]
+  assign softmax_LaneValid_5_cat = {rows_OutData[19:4], beat[1:0], 3'd5}; // @[VectorEngine.cs:257]
+  assign softmax_LaneValid_6_cat = {rows_OutData[19:4], beat[1:0], 3'd6}; // @[VectorEngine.cs:257]
+  assign softmax_LaneValid_7_cat = {rows_OutData[19:4], beat[1:0], 3'd7}; // @[VectorEngine.cs:257]
+  assign softmax_phase_eq = softmax_phase == 2'd1; // @[VectorEngine.cs:145, VectorEngine.cs:167, VectorEngine.cs:271, VectorEngine.cs:272, VectorEngine.cs:273]
+  assign softmax_phase_mux_eq = read_pass == 2'd1; // @[VectorEngine.cs:145, VectorEngine.cs:167, VectorEngine.cs:271, VectorEngine.cs:272, VectorEngine.cs:273]
+  assign softmax_phase_mux = Control_Start ? 2'd0 : (read_pixel_and ? softmax_phase : (read_pixel_and_2 ? (read_pixel_not_1 ? softmax_phase : (softmax_phase_mux_eq ? 2'd1 : softmax_phase)) : softmax_phase)); // @[VectorEngine.cs:145, VectorEngine.cs:167, VectorEngine.cs:271, VectorEngine.cs:272, VectorEngine.cs:273]
+  assign drained_mux = Control_Start ? drained : (read_pixel_and ? drained : (read_pixel_and_2 ? (read_pixel_not_1 ? drained : (softmax_phase_mux_eq ? 4'd0 : drained)) : drained)); // @[VectorEngine.cs:168, VectorEngine.cs:270]
+  assign splitter_ready_eq = Control_Instruction[4:0] == 5'd7; // @[VectorEngine.cs:275]
+  assign splitter_ready_eq_1 = Control_Instruction[4:0] == 5'd11; // @[VectorEngine.cs:275]
   assign table__InValid_and = splitter_ready_eq_1 & Control_Instruction[135]; // @[VectorEngine.cs:214]
   assign table__X_0_cast = (beat == 3'd3) ? softmax_Scores_0_bits[199:192] : ((beat == 3'd2) ? softmax_Scores_0_bits[135:128] : ((beat == 3'd1) ? softmax_Scores_0_bits[71:64] : rows_OutData[27:20])); // @[VectorEngine.cs:215]
   assign table__X_1_cast = (beat == 3'd3) ? softmax_Scores_0_bits[207:200] : ((beat == 3'd2) ? softmax_Scores_0_bits[143:136] : ((beat == 3'd1) ? softmax_Scores_0_bits[79:72] : softmax_Scores_0_bits[15:8])); // @[VectorEngine.cs:215]
@@ -677,90 +684,92 @@ module VectorEngine8 (
   assign table__X_5_cast = (beat == 3'd3) ? softmax_Scores_0_bits[239:232] : ((beat == 3'd2) ? softmax_Scores_0_bits[175:168] : ((beat == 3'd1) ? softmax_Scores_0_bits[111:104] : softmax_Scores_0_bits[47:40])); // @[VectorEngine.cs:215]
   assign table__X_6_cast = (beat == 3'd3) ? softmax_Scores_0_bits[247:240] : ((beat == 3'd2) ? softmax_Scores_0_bits[183:176] : ((beat == 3'd1) ? softmax_Scores_0_bits[119:112] : softmax_Scores_0_bits[55:48])); // @[VectorEngine.cs:215]
   assign table__X_7_cast = (beat == 3'd3) ? softmax_Scores_0_bits[255:248] : ((beat == 3'd2) ? softmax_Scores_0_bits[191:184] : ((beat == 3'd1) ? softmax_Scores_0_bits[127:120] : softmax_Scores_0_bits[63:56])); // @[VectorEngine.cs:215]
-  assign collected_0_and = (((splitter_ready_eq | table__InValid_and) ? table__OutValid : (rows_InData_eq ? add_OutValid : (splitter_ready_eq_1 ? normalize_OutValid : (softmax_OutValid & Read_Valid_eq)))) & collector_ready) & done_and; // @[VectorEngine.cs:300]
-  assign collect_beat_eq = collect_beat == 3'd3; // @[VectorEngine.cs:303, VectorEngine.cs:313, VectorEngine.cs:327]
-  assign write_pixel_not = ~done_eq; // @[VectorEngine.cs:309, VectorEngine.cs:320]
-  assign finish_state_and = Control_Start & (Control_Instruction[4:0] == 5'd10); // @[VectorEngine.cs:373, VectorEngine.cs:383, VectorEngine.cs:386, VectorEngine.cs:399, VectorEngine.cs:401, VectorEngine.cs:404]
-  assign finish_state_eq = finish_state == 2'd1; // @[VectorEngine.cs:373, VectorEngine.cs:383, VectorEngine.cs:386, VectorEngine.cs:399, VectorEngine.cs:401, VectorEngine.cs:404]
-  assign finish_state_eq_1 = channel == group_last; // @[VectorEngine.cs:373, VectorEngine.cs:383, VectorEngine.cs:386, VectorEngine.cs:399, VectorEngine.cs:401, VectorEngine.cs:404]
-  assign finish_state_eq_2 = finish_state == 2'd2; // @[VectorEngine.cs:373, VectorEngine.cs:383, VectorEngine.cs:386, VectorEngine.cs:399, VectorEngine.cs:401, VectorEngine.cs:404]
-  assign finish_state_eq_3 = finish_state == 2'd3; // @[VectorEngine.cs:373, VectorEngine.cs:383, VectorEngine.cs:386, VectorEngine.cs:399, VectorEngine.cs:401, VectorEngine.cs:404]
-  assign finish_state_eq_4 = group_last == channels_last; // @[VectorEngine.cs:373, VectorEngine.cs:383, VectorEngine.cs:386, VectorEngine.cs:399, VectorEngine.cs:401, VectorEngine.cs:404]
-  assign channel_add = group_last + 16'd1; // @[VectorEngine.cs:374, VectorEngine.cs:384, VectorEngine.cs:385, VectorEngine.cs:394, VectorEngine.cs:402]
-  assign group_sum_mux = summed ? (group_sum + statistics_ReadSum) : group_sum; // @[VectorEngine.cs:352, VectorEngine.cs:377, VectorEngine.cs:395]
-  assign group_squares_mux = summed ? (group_squares + statistics_ReadSquares) : group_squares; // @[VectorEngine.cs:353, VectorEngine.cs:378, VectorEngine.cs:396]
-  assign Control_Busy = busy; // @[VectorEngine.cs:412]
-  assign Control_Done = done; // @[VectorEngine.cs:413]
-  assign Control_Stalled = 1'b0; // @[VectorEngine.cs:414]
+  assign collected_0_and = (((splitter_ready_eq | table__InValid_and) ? table__OutValid : (rows_InData_eq ? add_OutValid : (splitter_ready_eq_1 ? normalize_OutValid : (softmax_OutValid & Read_Valid_eq)))) & collector_ready) & done_and; // @[VectorEngine.cs:301]
+  assign collect_beat_eq = collect_beat == 3'd3; // @[VectorEngine.cs:304, VectorEngine.cs:314, VectorEngine.cs:328]
+  assign write_pixel_not = ~done_eq; // @[VectorEngine.cs:310, VectorEngine.cs:321]
+  assign finish_state_and = Control_Start & (Control_Instruction[4:0] == 5'd10); // @[VectorEngine.cs:379, VectorEngine.cs:389, VectorEngine.cs:392, VectorEngine.cs:405, VectorEngine.cs:407, VectorEngine.cs:410]
+  assign finish_state_eq = finish_state == 2'd1; // @[VectorEngine.cs:379, VectorEngine.cs:389, VectorEngine.cs:392, VectorEngine.cs:405, VectorEngine.cs:407, VectorEngine.cs:410]
+  assign finish_state_eq_1 = channel == group_last; // @[VectorEngine.cs:379, VectorEngine.cs:389, VectorEngine.cs:392, VectorEngine.cs:405, VectorEngine.cs:407, VectorEngine.cs:410]
+  assign finish_state_eq_2 = finish_state == 2'd2; // @[VectorEngine.cs:379, VectorEngine.cs:389, VectorEngine.cs:392, VectorEngine.cs:405, VectorEngine.cs:407, VectorEngine.cs:410]
+  assign finish_state_eq_3 = finish_state == 2'd3; // @[VectorEngine.cs:379, VectorEngine.cs:389, VectorEngine.cs:392, VectorEngine.cs:405, VectorEngine.cs:407, VectorEngine.cs:410]
+  assign finish_state_eq_4 = group_last == channels_last; // @[VectorEngine.cs:379, VectorEngine.cs:389, VectorEngine.cs:392, VectorEngine.cs:405, VectorEngine.cs:407, VectorEngine.cs:410]
+  assign channel_add = group_last + 16'd1; // @[VectorEngine.cs:380, VectorEngine.cs:390, VectorEngine.cs:391, VectorEngine.cs:400, VectorEngine.cs:408]
+  assign group_sum_mux_shiftleft = {{7{statistics_ReadSum[27]}}, statistics_ReadSum} << exponent; // @[VectorEngine.cs:358, VectorEngine.cs:383, VectorEngine.cs:401]
+  assign group_sum_mux = summed ? (group_sum + group_sum_mux_shiftleft[31:0]) : group_sum; // @[VectorEngine.cs:358, VectorEngine.cs:383, VectorEngine.cs:401]
+  assign group_squares_mux_shiftleft = {15'd0, statistics_ReadSquares} << {exponent, 1'b0}; // @[VectorEngine.cs:359, VectorEngine.cs:384, VectorEngine.cs:402]
+  assign group_squares_mux = summed ? (group_squares + group_squares_mux_shiftleft[42:0]) : group_squares; // @[VectorEngine.cs:359, VectorEngine.cs:384, VectorEngine.cs:402]
+  assign Control_Busy = busy; // @[VectorEngine.cs:418]
+  assign Control_Done = done; // @[VectorEngine.cs:419]
+  assign Control_Stalled = 1'b0; // @[VectorEngine.cs:420]
   assign Read_Valid = (reading & (~Read_Valid_eq)) & Read_Valid_mux; // @[VectorEngine.cs:110]
   assign Read_Group = Read_Valid_eq ? Control_Instruction[17:16] : Control_Instruction[17:16]; // @[VectorEngine.cs:111]
   assign Read_Address = (read_second ? read_base_b : read_base) + read_block[12:0]; // @[VectorEngine.cs:112]
-  assign Write_Valid = full; // @[VectorEngine.cs:286]
-  assign Write_Group = Read_Valid_eq ? Control_Instruction[17:16] : Control_Instruction[17:16]; // @[VectorEngine.cs:287]
-  assign Write_Address = write_base + write_block[12:0]; // @[VectorEngine.cs:288]
-  assign Write_Data_0 = collected_0; // @[VectorEngine.cs:290]
-  assign Write_Data_1 = collected_1; // @[VectorEngine.cs:290]
-  assign Write_Data_2 = collected_2; // @[VectorEngine.cs:290]
-  assign Write_Data_3 = collected_3; // @[VectorEngine.cs:290]
-  assign Write_Data_4 = collected_4; // @[VectorEngine.cs:290]
-  assign Write_Data_5 = collected_5; // @[VectorEngine.cs:290]
-  assign Write_Data_6 = collected_6; // @[VectorEngine.cs:290]
-  assign Write_Data_7 = collected_7; // @[VectorEngine.cs:290]
-  assign Write_Data_8 = collected_8; // @[VectorEngine.cs:290]
-  assign Write_Data_9 = collected_9; // @[VectorEngine.cs:290]
-  assign Write_Data_10 = collected_10; // @[VectorEngine.cs:290]
-  assign Write_Data_11 = collected_11; // @[VectorEngine.cs:290]
-  assign Write_Data_12 = collected_12; // @[VectorEngine.cs:290]
-  assign Write_Data_13 = collected_13; // @[VectorEngine.cs:290]
-  assign Write_Data_14 = collected_14; // @[VectorEngine.cs:290]
-  assign Write_Data_15 = collected_15; // @[VectorEngine.cs:290]
-  assign Write_Data_16 = collected_16; // @[VectorEngine.cs:290]
-  assign Write_Data_17 = collected_17; // @[VectorEngine.cs:290]
-  assign Write_Data_18 = collected_18; // @[VectorEngine.cs:290]
-  assign Write_Data_19 = collected_19; // @[VectorEngine.cs:290]
-  assign Write_Data_20 = collected_20; // @[VectorEngine.cs:290]
-  assign Write_Data_21 = collected_21; // @[VectorEngine.cs:290]
-  assign Write_Data_22 = collected_22; // @[VectorEngine.cs:290]
-  assign Write_Data_23 = collected_23; // @[VectorEngine.cs:290]
-  assign Write_Data_24 = collected_24; // @[VectorEngine.cs:290]
-  assign Write_Data_25 = collected_25; // @[VectorEngine.cs:290]
-  assign Write_Data_26 = collected_26; // @[VectorEngine.cs:290]
-  assign Write_Data_27 = collected_27; // @[VectorEngine.cs:290]
-  assign Write_Data_28 = collected_28; // @[VectorEngine.cs:290]
-  assign Write_Data_29 = collected_29; // @[VectorEngine.cs:290]
-  assign Write_Data_30 = collected_30; // @[VectorEngine.cs:290]
-  assign Write_Data_31 = collected_31; // @[VectorEngine.cs:290]
+  assign Write_Valid = full; // @[VectorEngine.cs:287]
+  assign Write_Group = Read_Valid_eq ? Control_Instruction[17:16] : Control_Instruction[17:16]; // @[VectorEngine.cs:288]
+  assign Write_Address = write_base + write_block[12:0]; // @[VectorEngine.cs:289]
+  assign Write_Data_0 = collected_0; // @[VectorEngine.cs:291]
+  assign Write_Data_1 = collected_1; // @[VectorEngine.cs:291]
+  assign Write_Data_2 = collected_2; // @[VectorEngine.cs:291]
+  assign Write_Data_3 = collected_3; // @[VectorEngine.cs:291]
+  assign Write_Data_4 = collected_4; // @[VectorEngine.cs:291]
+  assign Write_Data_5 = collected_5; // @[VectorEngine.cs:291]
+  assign Write_Data_6 = collected_6; // @[VectorEngine.cs:291]
+  assign Write_Data_7 = collected_7; // @[VectorEngine.cs:291]
+  assign Write_Data_8 = collected_8; // @[VectorEngine.cs:291]
+  assign Write_Data_9 = collected_9; // @[VectorEngine.cs:291]
+  assign Write_Data_10 = collected_10; // @[VectorEngine.cs:291]
+  assign Write_Data_11 = collected_11; // @[VectorEngine.cs:291]
+  assign Write_Data_12 = collected_12; // @[VectorEngine.cs:291]
+  assign Write_Data_13 = collected_13; // @[VectorEngine.cs:291]
+  assign Write_Data_14 = collected_14; // @[VectorEngine.cs:291]
+  assign Write_Data_15 = collected_15; // @[VectorEngine.cs:291]
+  assign Write_Data_16 = collected_16; // @[VectorEngine.cs:291]
+  assign Write_Data_17 = collected_17; // @[VectorEngine.cs:291]
+  assign Write_Data_18 = collected_18; // @[VectorEngine.cs:291]
+  assign Write_Data_19 = collected_19; // @[VectorEngine.cs:291]
+  assign Write_Data_20 = collected_20; // @[VectorEngine.cs:291]
+  assign Write_Data_21 = collected_21; // @[VectorEngine.cs:291]
+  assign Write_Data_22 = collected_22; // @[VectorEngine.cs:291]
+  assign Write_Data_23 = collected_23; // @[VectorEngine.cs:291]
+  assign Write_Data_24 = collected_24; // @[VectorEngine.cs:291]
+  assign Write_Data_25 = collected_25; // @[VectorEngine.cs:291]
+  assign Write_Data_26 = collected_26; // @[VectorEngine.cs:291]
+  assign Write_Data_27 = collected_27; // @[VectorEngine.cs:291]
+  assign Write_Data_28 = collected_28; // @[VectorEngine.cs:291]
+  assign Write_Data_29 = collected_29; // @[VectorEngine.cs:291]
+  assign Write_Data_30 = collected_30; // @[VectorEngine.cs:291]
+  assign Write_Data_31 = collected_31; // @[VectorEngine.cs:291]
   assign AccReadAddress = acc_base + read_block[8:0]; // @[VectorEngine.cs:115]
-  assign done = done_and & (((((writes_left & done_and_1) & done_eq) & done_eq_1) | (done_eq_2 & statistics_end_1)) | ((Control_Instruction[4:0] == 5'd10) & finish_done)); // @[VectorEngine.cs:409]
+  assign done = done_and & (((((writes_left & done_and_1) & done_eq) & done_eq_1) | (done_eq_2 & statistics_end_1)) | ((Control_Instruction[4:0] == 5'd10) & finish_done)); // @[VectorEngine.cs:415]
   assign rows_InValid = arrived; // @[VectorEngine.cs:130]
   assign rows_InData = {(Read_Valid_eq ? {((read_group == 2'd3) ? AccReadData_127 : ((read_group == 2'd2) ? AccReadData_95 : ((read_group == 2'd1) ? AccReadData_63 : AccReadData_31))), ((read_group == 2'd3) ? AccReadData_126 : ((read_group == 2'd2) ? AccReadData_94 : ((read_group == 2'd1) ? AccReadData_62 : AccReadData_30))), ((read_group == 2'd3) ? AccReadData_125 : ((read_group == 2'd2) ? AccReadData_93 : ((read_group == 2'd1) ? AccReadData_61 : AccReadData_29))), ((read_group == 2'd3) ? AccReadData_124 : ((read_group == 2'd2) ? AccReadData_92 : ((read_group == 2'd1) ? AccReadData_60 : AccReadData_28))), ((read_group == 2'd3) ? AccReadData_123 : ((read_group == 2'd2) ? AccReadData_91 : ((read_group == 2'd1) ? AccReadData_59 : AccReadData_27))), ((read_group == 2'd3) ? AccReadData_122 : ((read_group == 2'd2) ? AccReadData_90 : ((read_group == 2'd1) ? AccReadData_58 : AccReadData_26))), ((read_group == 2'd3) ? AccReadData_121 : ((read_group == 2'd2) ? AccReadData_89 : ((read_group == 2'd1) ? AccReadData_57 : AccReadData_25))), ((read_group == 2'd3) ? AccReadData_120 : ((read_group == 2'd2) ? AccReadData_88 : ((read_group == 2'd1) ? AccReadData_56 : AccReadData_24))), ((read_group == 2'd3) ? AccReadData_119 : ((read_group == 2'd2) ? AccReadData_87 : ((read_group == 2'd1) ? AccReadData_55 : AccReadData_23))), ((read_group == 2'd3) ? AccReadData_118 : ((read_group == 2'd2) ? AccReadData_86 : ((read_group == 2'd1) ? AccReadData_54 : AccReadData_22))), ((read_group == 2'd3) ? AccReadData_117 : ((read_group == 2'd2) ? AccReadData_85 : ((read_group == 2'd1) ? AccReadData_53 : AccReadData_21))), ((read_group == 2'd3) ? AccReadData_116 : ((read_group == 2'd2) ? AccReadData_84 : ((read_group == 2'd1) ? AccReadData_52 : AccReadData_20))), ((read_group == 2'd3) ? AccReadData_115 : ((read_group == 2'd2) ? AccReadData_83 : ((read_group == 2'd1) ? AccReadData_51 : AccReadData_19))), ((read_group == 2'd3) ? AccReadData_114 : ((read_group == 2'd2) ? AccReadData_82 : ((read_group == 2'd1) ? AccReadData_50 : AccReadData_18))), ((read_group == 2'd3) ? AccReadData_113 : ((read_group == 2'd2) ? AccReadData_81 : ((read_group == 2'd1) ? AccReadData_49 : AccReadData_17))), ((read_group == 2'd3) ? AccReadData_112 : ((read_group == 2'd2) ? AccReadData_80 : ((read_group == 2'd1) ? AccReadData_48 : AccReadData_16))), ((read_group == 2'd3) ? AccReadData_111 : ((read_group == 2'd2) ? AccReadData_79 : ((read_group == 2'd1) ? AccReadData_47 : AccReadData_15))), ((read_group == 2'd3) ? AccReadData_110 : ((read_group == 2'd2) ? AccReadData_78 : ((read_group == 2'd1) ? AccReadData_46 : AccReadData_14))), ((read_group == 2'd3) ? AccReadData_109 : ((read_group == 2'd2) ? AccReadData_77 : ((read_group == 2'd1) ? AccReadData_45 : AccReadData_13))), ((read_group == 2'd3) ? AccReadData_108 : ((read_group == 2'd2) ? AccReadData_76 : ((read_group == 2'd1) ? AccReadData_44 : AccReadData_12))), ((read_group == 2'd3) ? AccReadData_107 : ((read_group == 2'd2) ? AccReadData_75 : ((read_group == 2'd1) ? AccReadData_43 : AccReadData_11))), ((read_group == 2'd3) ? AccReadData_106 : ((read_group == 2'd2) ? AccReadData_74 : ((read_group == 2'd1) ? AccReadData_42 : AccReadData_10))), ((read_group == 2'd3) ? AccReadData_105 : ((read_group == 2'd2) ? AccReadData_73 : ((read_group == 2'd1) ? AccReadData_41 : AccReadData_9))), ((read_group == 2'd3) ? AccReadData_104 : ((read_group == 2'd2) ? AccReadData_72 : ((read_group == 2'd1) ? AccReadData_40 : AccReadData_8))), ((read_group == 2'd3) ? AccReadData_103 : ((read_group == 2'd2) ? AccReadData_71 : ((read_group == 2'd1) ? AccReadData_39 : AccReadData_7))), ((read_group == 2'd3) ? AccReadData_102 : ((read_group == 2'd2) ? AccReadData_70 : ((read_group == 2'd1) ? AccReadData_38 : AccReadData_6))), ((read_group == 2'd3) ? AccReadData_101 : ((read_group == 2'd2) ? AccReadData_69 : ((read_group == 2'd1) ? AccReadData_37 : AccReadData_5))), ((read_group == 2'd3) ? AccReadData_100 : ((read_group == 2'd2) ? AccReadData_68 : ((read_group == 2'd1) ? AccReadData_36 : AccReadData_4))), ((read_group == 2'd3) ? AccReadData_99 : ((read_group == 2'd2) ? AccReadData_67 : ((read_group == 2'd1) ? AccReadData_35 : AccReadData_3))), ((read_group == 2'd3) ? AccReadData_98 : ((read_group == 2'd2) ? AccReadData_66 : ((read_group == 2'd1) ? AccReadData_34 : AccReadData_2))), ((read_group == 2'd3) ? AccReadData_97 : ((read_group == 2'd2) ? AccReadData_65 : ((read_group == 2'd1) ? AccReadData_33 : AccReadData_1))), ((read_group == 2'd3) ? AccReadData_96 : ((read_group == 2'd2) ? AccReadData_64 : ((read_group == 2'd1) ? AccReadData_32 : AccReadData_0)))} : {512'd0, ((rows_InData_eq & (~rows_InData_and)) ? {rows_InData_cat, held_a} : {256'd0, rows_InData_cat})}), arrived_block, arrived_first_pixel, arrived_pass, arrived_pass_start}; // @[VectorEngine.cs:131]
   assign rows_OutReady = rows_OutReady_and & rows_OutReady_eq; // @[VectorEngine.cs:199]
   assign rows_Clear = Control_Abort; // @[VectorEngine.cs:132]
-  assign softmax_InValid = rows_OutReady_and_and & Read_Valid_eq; // @[VectorEngine.cs:243]
-  assign softmax_OutReady = collector_ready; // @[VectorEngine.cs:263]
-  assign softmax_Scores_0 = (beat == 3'd3) ? softmax_Scores_0_bits[799:768] : ((beat == 3'd2) ? softmax_Scores_0_bits[543:512] : ((beat == 3'd1) ? softmax_Scores_0_bits[287:256] : rows_OutData[51:20])); // @[VectorEngine.cs:246]
-  assign softmax_Scores_1 = (beat == 3'd3) ? softmax_Scores_0_bits[831:800] : ((beat == 3'd2) ? softmax_Scores_0_bits[575:544] : ((beat == 3'd1) ? softmax_Scores_0_bits[319:288] : softmax_Scores_0_bits[63:32])); // @[VectorEngine.cs:246]
-  assign softmax_Scores_2 = (beat == 3'd3) ? softmax_Scores_0_bits[863:832] : ((beat == 3'd2) ? softmax_Scores_0_bits[607:576] : ((beat == 3'd1) ? softmax_Scores_0_bits[351:320] : softmax_Scores_0_bits[95:64])); // @[VectorEngine.cs:246]
-  assign softmax_Scores_3 = (beat == 3'd3) ? softmax_Scores_0_bits[895:864] : ((beat == 3'd2) ? softmax_Scores_0_bits[639:608] : ((beat == 3'd1) ? softmax_Scores_0_bits[383:352] : softmax_Scores_0_bits[127:96])); // @[VectorEngine.cs:246]
-  assign softmax_Scores_4 = (beat == 3'd3) ? softmax_Scores_0_bits[927:896] : ((beat == 3'd2) ? softmax_Scores_0_bits[671:640] : ((beat == 3'd1) ? softmax_Scores_0_bits[415:384] : softmax_Scores_0_bits[159:128])); // @[VectorEngine.cs:246]
-  assign softmax_Scores_5 = (beat == 3'd3) ? softmax_Scores_0_bits[959:928] : ((beat == 3'd2) ? softmax_Scores_0_bits[703:672] : ((beat == 3'd1) ? softmax_Scores_0_bits[447:416] : softmax_Scores_0_bits[191:160])); // @[VectorEngine.cs:246]
-  assign softmax_Scores_6 = (beat == 3'd3) ? softmax_Scores_0_bits[991:960] : ((beat == 3'd2) ? softmax_Scores_0_bits[735:704] : ((beat == 3'd1) ? softmax_Scores_0_bits[479:448] : softmax_Scores_0_bits[223:192])); // @[VectorEngine.cs:246]
-  assign softmax_Scores_7 = (beat == 3'd3) ? softmax_Scores_0_bits[1023:992] : ((beat == 3'd2) ? softmax_Scores_0_bits[767:736] : ((beat == 3'd1) ? softmax_Scores_0_bits[511:480] : softmax_Scores_0_bits[255:224])); // @[VectorEngine.cs:246]
-  assign softmax_LaneValid_0 = $unsigned(softmax_LaneValid_0_cat[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:256]
-  assign softmax_LaneValid_1 = $unsigned(softmax_LaneValid_1_cat[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:256]
-  assign softmax_LaneValid_2 = $unsigned(softmax_LaneValid_2_cat[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:256]
-  assign softmax_LaneValid_3 = $unsigned(softmax_LaneValid_3_cat[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:256]
-  assign softmax_LaneValid_4 = $unsigned(softmax_LaneValid_4_cat[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:256]
-  assign softmax_LaneValid_5 = $unsigned(softmax_LaneValid_5_cat[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:256]
-  assign softmax_LaneValid_6 = $unsigned(softmax_LaneValid_6_cat[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:256]
-  assign softmax_LaneValid_7 = $unsigned(softmax_LaneValid_7_cat[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:256]
-  assign softmax_Pass = rows_OutData[2:1]; // @[VectorEngine.cs:258]
-  assign softmax_RowStart = rows_OutData[0] & (beat == 3'd0); // @[VectorEngine.cs:259]
-  assign softmax_Unsigned = Control_Instruction[119]; // @[VectorEngine.cs:260]
-  assign softmax_ExponentMultiplier = parameter_[15:0]; // @[VectorEngine.cs:261]
-  assign softmax_ExponentShift = parameter_[21:16]; // @[VectorEngine.cs:262]
-  assign softmax_Divide = (softmax_phase == 2'd1) & (drained == 4'd9); // @[VectorEngine.cs:266]
-  assign splitter_ready = splitter_ready_eq ? table__InReady : (rows_InData_eq ? add_InReady : (splitter_ready_eq_1 ? normalize_InReady : (Read_Valid_eq ? softmax_InReady : done_eq_2))); // @[VectorEngine.cs:274]
+  assign softmax_InValid = rows_OutReady_and_and & Read_Valid_eq; // @[VectorEngine.cs:244]
+  assign softmax_OutReady = collector_ready; // @[VectorEngine.cs:264]
+  assign softmax_Scores_0 = (beat == 3'd3) ? softmax_Scores_0_bits[799:768] : ((beat == 3'd2) ? softmax_Scores_0_bits[543:512] : ((beat == 3'd1) ? softmax_Scores_0_bits[287:256] : rows_OutData[51:20])); // @[VectorEngine.cs:247]
+  assign softmax_Scores_1 = (beat == 3'd3) ? softmax_Scores_0_bits[831:800] : ((beat == 3'd2) ? softmax_Scores_0_bits[575:544] : ((beat == 3'd1) ? softmax_Scores_0_bits[319:288] : softmax_Scores_0_bits[63:32])); // @[VectorEngine.cs:247]
+  assign softmax_Scores_2 = (beat == 3'd3) ? softmax_Scores_0_bits[863:832] : ((beat == 3'd2) ? softmax_Scores_0_bits[607:576] : ((beat == 3'd1) ? softmax_Scores_0_bits[351:320] : softmax_Scores_0_bits[95:64])); // @[VectorEngine.cs:247]
+  assign softmax_Scores_3 = (beat == 3'd3) ? softmax_Scores_0_bits[895:864] : ((beat == 3'd2) ? softmax_Scores_0_bits[639:608] : ((beat == 3'd1) ? softmax_Scores_0_bits[383:352] : softmax_Scores_0_bits[127:96])); // @[VectorEngine.cs:247]
+  assign softmax_Scores_4 = (beat == 3'd3) ? softmax_Scores_0_bits[927:896] : ((beat == 3'd2) ? softmax_Scores_0_bits[671:640] : ((beat == 3'd1) ? softmax_Scores_0_bits[415:384] : softmax_Scores_0_bits[159:128])); // @[VectorEngine.cs:247]
+  assign softmax_Scores_5 = (beat == 3'd3) ? softmax_Scores_0_bits[959:928] : ((beat == 3'd2) ? softmax_Scores_0_bits[703:672] : ((beat == 3'd1) ? softmax_Scores_0_bits[447:416] : softmax_Scores_0_bits[191:160])); // @[VectorEngine.cs:247]
+  assign softmax_Scores_6 = (beat == 3'd3) ? softmax_Scores_0_bits[991:960] : ((beat == 3'd2) ? softmax_Scores_0_bits[735:704] : ((beat == 3'd1) ? softmax_Scores_0_bits[479:448] : softmax_Scores_0_bits[223:192])); // @[VectorEngine.cs:247]
+  assign softmax_Scores_7 = (beat == 3'd3) ? softmax_Scores_0_bits[1023:992] : ((beat == 3'd2) ? softmax_Scores_0_bits[767:736] : ((beat == 3'd1) ? softmax_Scores_0_bits[511:480] : softmax_Scores_0_bits[255:224])); // @[VectorEngine.cs:247]
+  assign softmax_LaneValid_0 = $unsigned(softmax_LaneValid_0_cat[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:257]
+  assign softmax_LaneValid_1 = $unsigned(softmax_LaneValid_1_cat[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:257]
+  assign softmax_LaneValid_2 = $unsigned(softmax_LaneValid_2_cat[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:257]
+  assign softmax_LaneValid_3 = $unsigned(softmax_LaneValid_3_cat[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:257]
+  assign softmax_LaneValid_4 = $unsigned(softmax_LaneValid_4_cat[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:257]
+  assign softmax_LaneValid_5 = $unsigned(softmax_LaneValid_5_cat[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:257]
+  assign softmax_LaneValid_6 = $unsigned(softmax_LaneValid_6_cat[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:257]
+  assign softmax_LaneValid_7 = $unsigned(softmax_LaneValid_7_cat[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:257]
+  assign softmax_Pass = rows_OutData[2:1]; // @[VectorEngine.cs:259]
+  assign softmax_RowStart = rows_OutData[0] & (beat == 3'd0); // @[VectorEngine.cs:260]
+  assign softmax_Unsigned = Control_Instruction[119]; // @[VectorEngine.cs:261]
+  assign softmax_ExponentMultiplier = parameter_[15:0]; // @[VectorEngine.cs:262]
+  assign softmax_ExponentShift = parameter_[21:16]; // @[VectorEngine.cs:263]
+  assign softmax_Divide = (softmax_phase == 2'd1) & (drained == 4'd9); // @[VectorEngine.cs:267]
+  assign splitter_ready = splitter_ready_eq ? table__InReady : (rows_InData_eq ? add_InReady : (splitter_ready_eq_1 ? normalize_InReady : (Read_Valid_eq ? softmax_InReady : done_eq_2))); // @[VectorEngine.cs:275]
   assign table__InValid = table__InValid_and ? normalize_OutValid : (rows_OutReady_and_and & splitter_ready_eq); // @[VectorEngine.cs:214]
   assign table__OutReady = collector_ready; // @[VectorEngine.cs:216]
   assign table__X_0 = table__InValid_and ? normalize_Y_0 : table__X_0_cast; // @[VectorEngine.cs:215]
@@ -808,8 +817,8 @@ module VectorEngine8 (
   assign statistics_X_7 = table__X_7_cast; // @[VectorEngine.cs:229]
   assign statistics_Index = {((done_eq_2 ? Control_Instruction[86:83] : Control_Instruction[118:115]) + rows_OutData[7:4]), 2'd0} | {4'd0, beat[1:0]}; // @[VectorEngine.cs:227]
   assign statistics_First = Control_Instruction[99] & rows_OutData[3]; // @[VectorEngine.cs:228]
-  assign statistics_ReadIndex = channel[8:3]; // @[VectorEngine.cs:347]
-  assign statistics_ReadLane = channel[2:0]; // @[VectorEngine.cs:348]
+  assign statistics_ReadIndex = channel[8:3]; // @[VectorEngine.cs:348]
+  assign statistics_ReadLane = channel[2:0]; // @[VectorEngine.cs:349]
   assign normalize_InValid = rows_OutReady_and_and & splitter_ready_eq_1; // @[VectorEngine.cs:231]
   assign normalize_OutReady = table__InValid_and ? table__InReady : collector_ready; // @[VectorEngine.cs:235]
   assign normalize_X_0 = table__X_0_cast; // @[VectorEngine.cs:234]
@@ -822,28 +831,29 @@ module VectorEngine8 (
   assign normalize_X_7 = table__X_7_cast; // @[VectorEngine.cs:234]
   assign normalize_Index = {((done_eq_2 ? Control_Instruction[86:83] : Control_Instruction[118:115]) + rows_OutData[7:4]), 2'd0} | {4'd0, beat[1:0]}; // @[VectorEngine.cs:232]
   assign normalize_Count = parameter_[20:0]; // @[VectorEngine.cs:233]
-  assign normalize_ResultWrite = finish_state == 2'd3; // @[VectorEngine.cs:363]
-  assign normalize_ResultLane = channel[2:0]; // @[VectorEngine.cs:364]
-  assign normalize_ResultIndex = channel[8:3]; // @[VectorEngine.cs:365]
-  assign normalize_ResultSum = group_sum; // @[VectorEngine.cs:366]
-  assign normalize_ResultRoot = reciprocal_sqrt_Root; // @[VectorEngine.cs:367]
-  assign normalize_ResultHalfShift = reciprocal_sqrt_HalfShift; // @[VectorEngine.cs:368]
+  assign normalize_ResultWrite = finish_state == 2'd3; // @[VectorEngine.cs:369]
+  assign normalize_ResultLane = channel[2:0]; // @[VectorEngine.cs:370]
+  assign normalize_ResultIndex = channel[8:3]; // @[VectorEngine.cs:371]
+  assign normalize_ResultSum = group_sum; // @[VectorEngine.cs:372]
+  assign normalize_ResultRoot = reciprocal_sqrt_Root; // @[VectorEngine.cs:373]
+  assign normalize_ResultHalfShift = reciprocal_sqrt_HalfShift; // @[VectorEngine.cs:374]
   assign normalize_ChannelWrite = Tables_Channel; // @[VectorEngine.cs:236]
   assign normalize_ChannelLane = Tables_ChannelNumber[2:0]; // @[VectorEngine.cs:237]
   assign normalize_ChannelIndex = Tables_ChannelNumber[8:3]; // @[VectorEngine.cs:238]
   assign normalize_ChannelGain = Tables_ChannelGain; // @[VectorEngine.cs:239]
   assign normalize_ChannelOffset = Tables_ChannelOffset; // @[VectorEngine.cs:240]
   assign normalize_ChannelShift = Tables_ChannelShift; // @[VectorEngine.cs:241]
-  assign reciprocal_sqrt_Start = ((finish_state == 2'd2) & rooting_before) & (~root_started); // @[VectorEngine.cs:357]
-  assign reciprocal_sqrt_Count = parameter_[20:0]; // @[VectorEngine.cs:359]
-  assign reciprocal_sqrt_Sum = group_sum; // @[VectorEngine.cs:360]
-  assign reciprocal_sqrt_Squares = group_squares; // @[VectorEngine.cs:361]
-  assign reciprocal_sqrt_EpsilonTerm = parameter_[83:21]; // @[VectorEngine.cs:362]
-  assign collector_ready = (~full) | Write_Granted; // @[VectorEngine.cs:292]
-  assign finish_done = finish_state_and ? 1'b0 : (finish_state_eq ? 1'b0 : (finish_state_eq_2 ? 1'b0 : (finish_state_eq_3 ? (finish_state_eq_1 ? (finish_state_eq_4 ? 1'b1 : 1'b0) : 1'b0) : 1'b0))); // @[VectorEngine.cs:370, VectorEngine.cs:400]
-  assign other_fields = {rows_InReady, reciprocal_sqrt_Busy, Control_StepGroup, parameter_, Control_Instruction}; // @[VectorEngine.cs:411]
+  assign normalize_ChannelExponent = Tables_ChannelExponent; // @[VectorEngine.cs:242]
+  assign reciprocal_sqrt_Start = ((finish_state == 2'd2) & rooting_before) & (~root_started); // @[VectorEngine.cs:363]
+  assign reciprocal_sqrt_Count = parameter_[20:0]; // @[VectorEngine.cs:365]
+  assign reciprocal_sqrt_Sum = group_sum; // @[VectorEngine.cs:366]
+  assign reciprocal_sqrt_Squares = group_squares; // @[VectorEngine.cs:367]
+  assign reciprocal_sqrt_EpsilonTerm = parameter_[83:21]; // @[VectorEngine.cs:368]
+  assign collector_ready = (~full) | Write_Granted; // @[VectorEngine.cs:293]
+  assign finish_done = finish_state_and ? 1'b0 : (finish_state_eq ? 1'b0 : (finish_state_eq_2 ? 1'b0 : (finish_state_eq_3 ? (finish_state_eq_1 ? (finish_state_eq_4 ? 1'b1 : 1'b0) : 1'b0) : 1'b0))); // @[VectorEngine.cs:376, VectorEngine.cs:406]
+  assign other_fields = {rows_InReady, reciprocal_sqrt_Busy, Control_StepGroup, parameter_, Control_Instruction}; // @[VectorEngine.cs:417]
 
-  always @(posedge clk) begin // @[VectorEngine.cs:410]
+  always @(posedge clk) begin // @[VectorEngine.cs:416]
     if (rst)
       busy <= 1'b0;
     else
@@ -881,7 +891,7 @@ module VectorEngine8 (
     read_second <= Control_Start ? 1'b0 : (read_pixel_and ? (read_pixel_and_1 ? 1'b1 : 1'b0) : read_second);
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:137, VectorEngine.cs:157, VectorEngine.cs:175, VectorEngine.cs:329]
+  always @(posedge clk) begin // @[VectorEngine.cs:137, VectorEngine.cs:157, VectorEngine.cs:175, VectorEngine.cs:330]
     if (rst)
       reading <= 1'b0;
     else
@@ -916,14 +926,14 @@ module VectorEngine8 (
     acc_rows_last <= {4'd0, ({1'd0, acc_base_bits[15:5]} - 12'd1)};
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:145, VectorEngine.cs:167, VectorEngine.cs:270, VectorEngine.cs:271, VectorEngine.cs:272]
+  always @(posedge clk) begin // @[VectorEngine.cs:145, VectorEngine.cs:167, VectorEngine.cs:271, VectorEngine.cs:272, VectorEngine.cs:273]
     if (rst)
       softmax_phase <= 2'd0;
     else
       softmax_phase <= Control_Abort ? 2'd0 : (softmax_phase_eq ? ((drained == 4'd9) ? 2'd2 : softmax_phase_mux) : ((softmax_phase == 2'd2) ? ((~softmax_Busy) ? 2'd0 : softmax_phase_mux) : softmax_phase_mux));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:168, VectorEngine.cs:269]
+  always @(posedge clk) begin // @[VectorEngine.cs:168, VectorEngine.cs:270]
     drained <= softmax_phase_eq ? ((((((rows_OutReady_and & Read_Valid_eq) & (rows_OutData[2:1] == 2'd1)) & rows_OutReady_eq) & (rows_OutData[19:4] == acc_rows_last)) | (drained != 4'd0)) ? ((softmax_InReady & (drained != 4'd9)) ? (drained + 4'd1) : drained_mux) : drained_mux) : drained_mux;
   end
 
@@ -968,259 +978,259 @@ module VectorEngine8 (
       beat <= (Control_Abort | Control_Start) ? 3'd0 : (rows_OutReady_and ? (rows_OutReady_eq ? 3'd0 : (beat + 3'd1)) : beat);
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:300]
+  always @(posedge clk) begin // @[VectorEngine.cs:301]
     if (collected_0_and & (collect_beat == 3'd0))
       collected_0 <= (splitter_ready_eq | table__InValid_and) ? table__Y_0 : (rows_InData_eq ? add_Y_0 : (splitter_ready_eq_1 ? normalize_Y_0 : softmax_Probabilities_0));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:300]
+  always @(posedge clk) begin // @[VectorEngine.cs:301]
     if (collected_0_and & (collect_beat == 3'd0))
       collected_1 <= (splitter_ready_eq | table__InValid_and) ? table__Y_1 : (rows_InData_eq ? add_Y_1 : (splitter_ready_eq_1 ? normalize_Y_1 : softmax_Probabilities_1));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:300]
+  always @(posedge clk) begin // @[VectorEngine.cs:301]
     if (collected_0_and & (collect_beat == 3'd0))
       collected_2 <= (splitter_ready_eq | table__InValid_and) ? table__Y_2 : (rows_InData_eq ? add_Y_2 : (splitter_ready_eq_1 ? normalize_Y_2 : softmax_Probabilities_2));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:300]
+  always @(posedge clk) begin // @[VectorEngine.cs:301]
     if (collected_0_and & (collect_beat == 3'd0))
       collected_3 <= (splitter_ready_eq | table__InValid_and) ? table__Y_3 : (rows_InData_eq ? add_Y_3 : (splitter_ready_eq_1 ? normalize_Y_3 : softmax_Probabilities_3));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:300]
+  always @(posedge clk) begin // @[VectorEngine.cs:301]
     if (collected_0_and & (collect_beat == 3'd0))
       collected_4 <= (splitter_ready_eq | table__InValid_and) ? table__Y_4 : (rows_InData_eq ? add_Y_4 : (splitter_ready_eq_1 ? normalize_Y_4 : softmax_Probabilities_4));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:300]
+  always @(posedge clk) begin // @[VectorEngine.cs:301]
     if (collected_0_and & (collect_beat == 3'd0))
       collected_5 <= (splitter_ready_eq | table__InValid_and) ? table__Y_5 : (rows_InData_eq ? add_Y_5 : (splitter_ready_eq_1 ? normalize_Y_5 : softmax_Probabilities_5));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:300]
+  always @(posedge clk) begin // @[VectorEngine.cs:301]
     if (collected_0_and & (collect_beat == 3'd0))
       collected_6 <= (splitter_ready_eq | table__InValid_and) ? table__Y_6 : (rows_InData_eq ? add_Y_6 : (splitter_ready_eq_1 ? normalize_Y_6 : softmax_Probabilities_6));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:300]
+  always @(posedge clk) begin // @[VectorEngine.cs:301]
     if (collected_0_and & (collect_beat == 3'd0))
       collected_7 <= (splitter_ready_eq | table__InValid_and) ? table__Y_7 : (rows_InData_eq ? add_Y_7 : (splitter_ready_eq_1 ? normalize_Y_7 : softmax_Probabilities_7));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:300]
+  always @(posedge clk) begin // @[VectorEngine.cs:301]
     if (collected_0_and & (collect_beat == 3'd1))
       collected_8 <= (splitter_ready_eq | table__InValid_and) ? table__Y_0 : (rows_InData_eq ? add_Y_0 : (splitter_ready_eq_1 ? normalize_Y_0 : softmax_Probabilities_0));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:300]
+  always @(posedge clk) begin // @[VectorEngine.cs:301]
     if (collected_0_and & (collect_beat == 3'd1))
       collected_9 <= (splitter_ready_eq | table__InValid_and) ? table__Y_1 : (rows_InData_eq ? add_Y_1 : (splitter_ready_eq_1 ? normalize_Y_1 : softmax_Probabilities_1));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:300]
+  always @(posedge clk) begin // @[VectorEngine.cs:301]
     if (collected_0_and & (collect_beat == 3'd1))
       collected_10 <= (splitter_ready_eq | table__InValid_and) ? table__Y_2 : (rows_InData_eq ? add_Y_2 : (splitter_ready_eq_1 ? normalize_Y_2 : softmax_Probabilities_2));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:300]
+  always @(posedge clk) begin // @[VectorEngine.cs:301]
     if (collected_0_and & (collect_beat == 3'd1))
       collected_11 <= (splitter_ready_eq | table__InValid_and) ? table__Y_3 : (rows_InData_eq ? add_Y_3 : (splitter_ready_eq_1 ? normalize_Y_3 : softmax_Probabilities_3));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:300]
+  always @(posedge clk) begin // @[VectorEngine.cs:301]
     if (collected_0_and & (collect_beat == 3'd1))
       collected_12 <= (splitter_ready_eq | table__InValid_and) ? table__Y_4 : (rows_InData_eq ? add_Y_4 : (splitter_ready_eq_1 ? normalize_Y_4 : softmax_Probabilities_4));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:300]
+  always @(posedge clk) begin // @[VectorEngine.cs:301]
     if (collected_0_and & (collect_beat == 3'd1))
       collected_13 <= (splitter_ready_eq | table__InValid_and) ? table__Y_5 : (rows_InData_eq ? add_Y_5 : (splitter_ready_eq_1 ? normalize_Y_5 : softmax_Probabilities_5));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:300]
+  always @(posedge clk) begin // @[VectorEngine.cs:301]
     if (collected_0_and & (collect_beat == 3'd1))
       collected_14 <= (splitter_ready_eq | table__InValid_and) ? table__Y_6 : (rows_InData_eq ? add_Y_6 : (splitter_ready_eq_1 ? normalize_Y_6 : softmax_Probabilities_6));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:300]
+  always @(posedge clk) begin // @[VectorEngine.cs:301]
     if (collected_0_and & (collect_beat == 3'd1))
       collected_15 <= (splitter_ready_eq | table__InValid_and) ? table__Y_7 : (rows_InData_eq ? add_Y_7 : (splitter_ready_eq_1 ? normalize_Y_7 : softmax_Probabilities_7));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:300]
+  always @(posedge clk) begin // @[VectorEngine.cs:301]
     if (collected_0_and & (collect_beat == 3'd2))
       collected_16 <= (splitter_ready_eq | table__InValid_and) ? table__Y_0 : (rows_InData_eq ? add_Y_0 : (splitter_ready_eq_1 ? normalize_Y_0 : softmax_Probabilities_0));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:300]
+  always @(posedge clk) begin // @[VectorEngine.cs:301]
     if (collected_0_and & (collect_beat == 3'd2))
       collected_17 <= (splitter_ready_eq | table__InValid_and) ? table__Y_1 : (rows_InData_eq ? add_Y_1 : (splitter_ready_eq_1 ? normalize_Y_1 : softmax_Probabilities_1));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:300]
+  always @(posedge clk) begin // @[VectorEngine.cs:301]
     if (collected_0_and & (collect_beat == 3'd2))
       collected_18 <= (splitter_ready_eq | table__InValid_and) ? table__Y_2 : (rows_InData_eq ? add_Y_2 : (splitter_ready_eq_1 ? normalize_Y_2 : softmax_Probabilities_2));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:300]
+  always @(posedge clk) begin // @[VectorEngine.cs:301]
     if (collected_0_and & (collect_beat == 3'd2))
       collected_19 <= (splitter_ready_eq | table__InValid_and) ? table__Y_3 : (rows_InData_eq ? add_Y_3 : (splitter_ready_eq_1 ? normalize_Y_3 : softmax_Probabilities_3));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:300]
+  always @(posedge clk) begin // @[VectorEngine.cs:301]
     if (collected_0_and & (collect_beat == 3'd2))
       collected_20 <= (splitter_ready_eq | table__InValid_and) ? table__Y_4 : (rows_InData_eq ? add_Y_4 : (splitter_ready_eq_1 ? normalize_Y_4 : softmax_Probabilities_4));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:300]
+  always @(posedge clk) begin // @[VectorEngine.cs:301]
     if (collected_0_and & (collect_beat == 3'd2))
       collected_21 <= (splitter_ready_eq | table__InValid_and) ? table__Y_5 : (rows_InData_eq ? add_Y_5 : (splitter_ready_eq_1 ? normalize_Y_5 : softmax_Probabilities_5));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:300]
+  always @(posedge clk) begin // @[VectorEngine.cs:301]
     if (collected_0_and & (collect_beat == 3'd2))
       collected_22 <= (splitter_ready_eq | table__InValid_and) ? table__Y_6 : (rows_InData_eq ? add_Y_6 : (splitter_ready_eq_1 ? normalize_Y_6 : softmax_Probabilities_6));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:300]
+  always @(posedge clk) begin // @[VectorEngine.cs:301]
     if (collected_0_and & (collect_beat == 3'd2))
       collected_23 <= (splitter_ready_eq | table__InValid_and) ? table__Y_7 : (rows_InData_eq ? add_Y_7 : (splitter_ready_eq_1 ? normalize_Y_7 : softmax_Probabilities_7));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:300]
+  always @(posedge clk) begin // @[VectorEngine.cs:301]
     if (collected_0_and & (collect_beat == 3'd3))
       collected_24 <= (splitter_ready_eq | table__InValid_and) ? table__Y_0 : (rows_InData_eq ? add_Y_0 : (splitter_ready_eq_1 ? normalize_Y_0 : softmax_Probabilities_0));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:300]
+  always @(posedge clk) begin // @[VectorEngine.cs:301]
     if (collected_0_and & (collect_beat == 3'd3))
       collected_25 <= (splitter_ready_eq | table__InValid_and) ? table__Y_1 : (rows_InData_eq ? add_Y_1 : (splitter_ready_eq_1 ? normalize_Y_1 : softmax_Probabilities_1));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:300]
+  always @(posedge clk) begin // @[VectorEngine.cs:301]
     if (collected_0_and & (collect_beat == 3'd3))
       collected_26 <= (splitter_ready_eq | table__InValid_and) ? table__Y_2 : (rows_InData_eq ? add_Y_2 : (splitter_ready_eq_1 ? normalize_Y_2 : softmax_Probabilities_2));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:300]
+  always @(posedge clk) begin // @[VectorEngine.cs:301]
     if (collected_0_and & (collect_beat == 3'd3))
       collected_27 <= (splitter_ready_eq | table__InValid_and) ? table__Y_3 : (rows_InData_eq ? add_Y_3 : (splitter_ready_eq_1 ? normalize_Y_3 : softmax_Probabilities_3));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:300]
+  always @(posedge clk) begin // @[VectorEngine.cs:301]
     if (collected_0_and & (collect_beat == 3'd3))
       collected_28 <= (splitter_ready_eq | table__InValid_and) ? table__Y_4 : (rows_InData_eq ? add_Y_4 : (splitter_ready_eq_1 ? normalize_Y_4 : softmax_Probabilities_4));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:300]
+  always @(posedge clk) begin // @[VectorEngine.cs:301]
     if (collected_0_and & (collect_beat == 3'd3))
       collected_29 <= (splitter_ready_eq | table__InValid_and) ? table__Y_5 : (rows_InData_eq ? add_Y_5 : (splitter_ready_eq_1 ? normalize_Y_5 : softmax_Probabilities_5));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:300]
+  always @(posedge clk) begin // @[VectorEngine.cs:301]
     if (collected_0_and & (collect_beat == 3'd3))
       collected_30 <= (splitter_ready_eq | table__InValid_and) ? table__Y_6 : (rows_InData_eq ? add_Y_6 : (splitter_ready_eq_1 ? normalize_Y_6 : softmax_Probabilities_6));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:300]
+  always @(posedge clk) begin // @[VectorEngine.cs:301]
     if (collected_0_and & (collect_beat == 3'd3))
       collected_31 <= (splitter_ready_eq | table__InValid_and) ? table__Y_7 : (rows_InData_eq ? add_Y_7 : (splitter_ready_eq_1 ? normalize_Y_7 : softmax_Probabilities_7));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:303, VectorEngine.cs:313, VectorEngine.cs:327]
+  always @(posedge clk) begin // @[VectorEngine.cs:304, VectorEngine.cs:314, VectorEngine.cs:328]
     if (rst)
       collect_beat <= 3'd0;
     else
       collect_beat <= Control_Abort ? 3'd0 : (Control_Start ? 3'd0 : (collected_0_and ? (collect_beat_eq ? 3'd0 : (collect_beat + 3'd1)) : collect_beat));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:304, VectorEngine.cs:326]
+  always @(posedge clk) begin // @[VectorEngine.cs:305, VectorEngine.cs:327]
     if (rst)
       full <= 1'b0;
     else
       full <= Control_Abort ? 1'b0 : ((collected_0_and & collect_beat_eq) ? 1'b1 : (done_and_1 ? 1'b0 : full));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:309, VectorEngine.cs:320]
+  always @(posedge clk) begin // @[VectorEngine.cs:310, VectorEngine.cs:321]
     write_pixel <= Control_Start ? 16'd0 : (done_and_1 ? (write_pixel_not ? write_pixel : (write_pixel + 16'd1)) : write_pixel);
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:310, VectorEngine.cs:316, VectorEngine.cs:318]
+  always @(posedge clk) begin // @[VectorEngine.cs:311, VectorEngine.cs:317, VectorEngine.cs:319]
     write_block <= Control_Start ? 16'd0 : (done_and_1 ? (write_pixel_not ? (write_block + 16'd1) : 16'd0) : write_block);
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:311, VectorEngine.cs:319]
+  always @(posedge clk) begin // @[VectorEngine.cs:312, VectorEngine.cs:320]
     write_base <= Control_Start ? (Read_Valid_eq ? Control_Instruction[47:35] : Control_Instruction[95:83]) : (done_and_1 ? (write_pixel_not ? write_base : (write_base + (Read_Valid_eq ? Control_Instruction[95:83] : Control_Instruction[111:99]))) : write_base);
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:312, VectorEngine.cs:321, VectorEngine.cs:328]
+  always @(posedge clk) begin // @[VectorEngine.cs:313, VectorEngine.cs:322, VectorEngine.cs:329]
     if (rst)
       writes_left <= 1'b0;
     else
       writes_left <= Control_Abort ? 1'b0 : (Control_Start ? (~((Control_Instruction[4:0] == 5'd9) | (Control_Instruction[4:0] == 5'd10))) : (done_and_1 ? (write_pixel_not ? writes_left : (done_eq_1 ? 1'b0 : writes_left)) : writes_left));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:373, VectorEngine.cs:383, VectorEngine.cs:386, VectorEngine.cs:399, VectorEngine.cs:401, VectorEngine.cs:404]
+  always @(posedge clk) begin // @[VectorEngine.cs:379, VectorEngine.cs:389, VectorEngine.cs:392, VectorEngine.cs:405, VectorEngine.cs:407, VectorEngine.cs:410]
     if (rst)
       finish_state <= 2'd0;
     else
       finish_state <= Control_Abort ? 2'd0 : (finish_state_and ? 2'd1 : (finish_state_eq ? (finish_state_eq_1 ? 2'd2 : finish_state) : (finish_state_eq_2 ? (reciprocal_sqrt_Done ? 2'd3 : finish_state) : (finish_state_eq_3 ? (finish_state_eq_1 ? (finish_state_eq_4 ? 2'd0 : 2'd1) : finish_state) : finish_state))));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:374, VectorEngine.cs:384, VectorEngine.cs:385, VectorEngine.cs:394, VectorEngine.cs:402]
+  always @(posedge clk) begin // @[VectorEngine.cs:380, VectorEngine.cs:390, VectorEngine.cs:391, VectorEngine.cs:400, VectorEngine.cs:408]
     channel <= finish_state_and ? 16'd0 : (finish_state_eq ? (finish_state_eq_1 ? group_first : (channel + 16'd1)) : (finish_state_eq_2 ? channel : (finish_state_eq_3 ? (finish_state_eq_1 ? channel_add : (channel + 16'd1)) : channel)));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:375, VectorEngine.cs:392]
+  always @(posedge clk) begin // @[VectorEngine.cs:381, VectorEngine.cs:398]
     group_first <= finish_state_and ? 16'd0 : (finish_state_eq ? group_first : (finish_state_eq_2 ? group_first : (finish_state_eq_3 ? (finish_state_eq_1 ? channel_add : group_first) : group_first)));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:376, VectorEngine.cs:393]
+  always @(posedge clk) begin // @[VectorEngine.cs:382, VectorEngine.cs:399]
     group_last <= finish_state_and ? (Control_Instruction[47:32] - 16'd1) : (finish_state_eq ? group_last : (finish_state_eq_2 ? group_last : (finish_state_eq_3 ? (finish_state_eq_1 ? (group_last + Control_Instruction[47:32]) : group_last) : group_last)));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:340]
+  always @(posedge clk) begin // @[VectorEngine.cs:341]
     channels_last <= Control_Instruction[31:16] - 16'd1;
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:341]
+  always @(posedge clk) begin // @[VectorEngine.cs:342]
     if (rst)
       summed <= 1'b0;
     else
       summed <= finish_state == 2'd1;
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:352, VectorEngine.cs:377, VectorEngine.cs:395]
-    group_sum <= finish_state_and ? 28'd0 : (finish_state_eq ? group_sum_mux : (finish_state_eq_2 ? group_sum_mux : (finish_state_eq_3 ? (finish_state_eq_1 ? 28'd0 : group_sum_mux) : group_sum_mux)));
+  always @(posedge clk) begin // @[VectorEngine.cs:358, VectorEngine.cs:383, VectorEngine.cs:401]
+    group_sum <= finish_state_and ? 32'd0 : (finish_state_eq ? group_sum_mux : (finish_state_eq_2 ? group_sum_mux : (finish_state_eq_3 ? (finish_state_eq_1 ? 32'd0 : group_sum_mux) : group_sum_mux)));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:353, VectorEngine.cs:378, VectorEngine.cs:396]
-    group_squares <= finish_state_and ? 35'd0 : (finish_state_eq ? group_squares_mux : (finish_state_eq_2 ? group_squares_mux : (finish_state_eq_3 ? (finish_state_eq_1 ? 35'd0 : group_squares_mux) : group_squares_mux)));
+  always @(posedge clk) begin // @[VectorEngine.cs:359, VectorEngine.cs:384, VectorEngine.cs:402]
+    group_squares <= finish_state_and ? 43'd0 : (finish_state_eq ? group_squares_mux : (finish_state_eq_2 ? group_squares_mux : (finish_state_eq_3 ? (finish_state_eq_1 ? 43'd0 : group_squares_mux) : group_squares_mux)));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:358]
+  always @(posedge clk) begin // @[VectorEngine.cs:364]
     if (rst)
       root_started <= 1'b0;
     else
       root_started <= reciprocal_sqrt_Start ? 1'b1 : ((finish_state != 2'd2) ? 1'b0 : root_started);
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:357]
+  always @(posedge clk) begin // @[VectorEngine.cs:363]
     if (rst)
       rooting_before <= 1'b0;
     else
       rooting_before <= finish_state == 2'd2;
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:408]
+  always @(posedge clk) begin // @[VectorEngine.cs:414]
     if (rst)
       statistics_end_0 <= 1'b0;
     else
       statistics_end_0 <= ((((rows_OutReady_and & done_eq_2) & rows_OutReady_eq) & (~reading)) & (~in_flight)) & (rows_Count == 3'd1);
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:408]
+  always @(posedge clk) begin // @[VectorEngine.cs:414]
     if (rst)
       statistics_end_1 <= 1'b0;
     else
@@ -1232,9 +1242,19 @@ module VectorEngine8 (
       parameters[Tables_ParameterSlot] <= Tables_ParameterWord;
   end
 
+  always @(posedge clk) begin // @[VectorEngine.cs:353]
+    if (Tables_Channel)
+      exponents[Tables_ChannelNumber] <= Tables_ChannelExponent;
+  end
+
   always @(posedge clk) begin // @[VectorEngine.cs:70]
     if (Control_Start)
       parameter_ <= parameters[$unsigned(rows_InData_eq ? Control_Instruction[134:131] : (Read_Valid_eq ? Control_Instruction[102:99] : ((Control_Instruction[4:0] == 5'd10) ? Control_Instruction[51:48] : Control_Instruction[134:131])))];
+  end
+
+  always @(posedge clk) begin // @[VectorEngine.cs:354]
+    if (1'b1)
+      exponent <= exponents[$unsigned(channel[8:0])];
   end
 
   Queue1044x4Distributed rows ( // @[VectorEngine.cs:81]
@@ -1403,6 +1423,7 @@ module VectorEngine8 (
     .ChannelGain(normalize_ChannelGain),
     .ChannelOffset(normalize_ChannelOffset),
     .ChannelShift(normalize_ChannelShift),
+    .ChannelExponent(normalize_ChannelExponent),
     .InReady(normalize_InReady),
     .OutValid(normalize_OutValid),
     .Y_0(normalize_Y_0),

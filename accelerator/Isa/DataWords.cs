@@ -68,9 +68,12 @@ public sealed record GroupNormEntry : DataWord
     [Field(42, "signed offset", Signed = true)]
     public long Offset { get; init; }
 
+    [Field(3, "input exponent e, 0 .. 4: the channel's int8 q stands for q x 2^e (a concatenation with split scales)")]
+    public int Exponent { get; init; }
+
     public GroupNormChannel ToChannel() => new(Gain, Offset, Shift);
 
-    public static GroupNormEntry Of(GroupNormChannel c) => new() { Gain = c.Gain, Shift = c.Shift, Offset = c.Offset };
+    public static GroupNormEntry Of(GroupNormChannel c, int exponent = 0) => new() { Gain = c.Gain, Shift = c.Shift, Offset = c.Offset, Exponent = exponent };
 }
 
 /// <summary>The value a CONV with <c>PadWithZeroPoint</c> reads at padding taps (LOAD_TABLE kind 4): its input's zero point.</summary>

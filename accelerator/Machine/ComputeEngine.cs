@@ -300,6 +300,8 @@ public sealed class ComputeEngine : Module
         When(waitingForWeights, () => setup.Assign(1));
         var (_, lastAcc, _, _, lastBlock) = pipeline[^1];
         Unused(Cat([Control.Instruction, lastAcc, lastBlock, .. pes.Select(p => p.OutValid), .. requantizers.Select(r => r.OutValid)]), "other_fields");
+        // The requantizer table slot is the step group's low bits; the rest only picks DDR copies.
+        Unused(Control.StepGroup[AcceleratorConfig.StepGroupBits - 1, config.StepGroupSlotBits], "step_group_beyond_slot");
         Control.Busy.Assign(busy);
         Control.Done.Assign(done);
         Control.Stalled.Assign(waitingForWeights);

@@ -184,6 +184,7 @@ public sealed class LoadEngine : Module
         Tables.ChannelGain.Assign(InstructionFields.Slice(head, groupNorm["Gain"]).AsSInt());
         Tables.ChannelOffset.Assign(InstructionFields.Slice(head, groupNorm["Offset"]).AsSInt());
         Tables.ChannelShift.Assign(InstructionFields.Slice(head, groupNorm["Shift"]));
+        Tables.ChannelExponent.Assign(InstructionFields.Slice(head, groupNorm["Exponent"]));
         Tables.Parameter.Assign(tableBeat & (kind == (int)TableKind.Parameters));
         Tables.ParameterSlot.Assign(channel.Resize(4));
         Tables.ParameterWord.Assign(head);

@@ -22,6 +22,7 @@ public sealed class VectorTableWrites : Bundle
         ChannelGain = f.Field(Hw.SInt(GroupNormChannel.GainBits));
         ChannelOffset = f.Field(Hw.SInt(42));
         ChannelShift = f.Field(Hw.UInt(6));
+        ChannelExponent = f.Field(Hw.UInt(Vector.GroupNormApplyUnit.ExponentBits));
         Parameter = f.Field(Hw.Bool());
         ParameterSlot = f.Field(Hw.UInt(4));
         ParameterWord = f.Field(Hw.UInt(128));
@@ -45,6 +46,9 @@ public sealed class VectorTableWrites : Bundle
     public SInt ChannelOffset { get; }
 
     public UInt ChannelShift { get; }
+
+    /// <summary>e of the channel's values q x 2^e (a concatenation with split scales).</summary>
+    public UInt ChannelExponent { get; }
 
     public Bool Parameter { get; }
 

@@ -239,6 +239,7 @@ public sealed class VectorEngine : Module
         gnApply.ChannelGain.Assign(Tables.ChannelGain);
         gnApply.ChannelOffset.Assign(Tables.ChannelOffset);
         gnApply.ChannelShift.Assign(Tables.ChannelShift);
+        gnApply.ChannelExponent.Assign(Tables.ChannelExponent);
 
         softmaxUnit.InValid.Assign(beatValid & isSoftmax);
         for (var l = 0; l < lanes; l++)
@@ -346,11 +347,16 @@ public sealed class VectorEngine : Module
         var laneBits = Math.Max(1, System.Numerics.BitOperations.Log2((uint)lanes));
         gnStatistics.ReadIndex.Assign((channel >> System.Numerics.BitOperations.Log2((uint)lanes)).ZeroExtend(16).Resize(channelRowBits));
         gnStatistics.ReadLane.Assign(lanes == 1 ? Lit(0, 1) : channel.Resize(laneBits));
+        // Each channel's exponent e (its values are q x 2^e) as LOAD_TABLE wrote it, read beside its sums:
+        // the group adds Σq x 2^e and Σq² x 4^e.
+        var exponents = Mem(UInt(GroupNormApplyUnit.ExponentBits), config.MaxChannels, RamStyle.Distributed, name: "exponents");
+        When(Tables.Channel, () => exponents.Write(Tables.ChannelNumber, Tables.ChannelExponent));
+        var exponent = exponents.Read(channel.Resize(Hw.BitsFor(config.MaxChannels)), name: "exponent");
         // The read issued in the last summing cycle arrives one cycle later.
         When(summed, () =>
         {
-            groupSum.Assign(groupSum.AddWrap(gnStatistics.ReadSum));
-            groupSquares.Assign(groupSquares.AddWrap(gnStatistics.ReadSquares));
+            groupSum.Assign(groupSum.AddWrap((gnStatistics.ReadSum << exponent).Truncate(ReciprocalSqrtUnit.SumBits)));
+            groupSquares.Assign(groupSquares.AddWrap((gnStatistics.ReadSquares << Cat(exponent, Lit(0, 1))).Truncate(ReciprocalSqrtUnit.SquaresBits)));
         });
         // The last channel's sums arrive in the first rooting cycle: the machine starts in the second.
         var rootStarted = Reg(Bool(), reset: 0, name: "root_started");

@@ -250,7 +250,11 @@ public static class SystemScenarios
             ddr => Compare("output", ScenarioImage.At(ddr, outAt, h * w * cout), cout, h, w, cout, layer.Expected(input, cin, h, w, 1, (1, 1, 1, 1))));
     }
 
-    /// <summary>GroupNorm (4 channels per group, statistics in two bands) fused with SiLU, a constant group and a saturated group among them; and a lone activation table.</summary>
+    /// <summary>
+    /// GroupNorm (4 channels per group, statistics in two bands) fused with SiLU, a constant group and a saturated
+    /// group among them, every third channel's values standing for q x 2^e (e = 1 .. 4, as in a concatenation with
+    /// split scales; the exponent comes with the channel's entry); and a lone activation table.
+    /// </summary>
     public static Scenario GroupNormSilu(AcceleratorConfig config, int seed)
     {
         var (_, tn) = Shape(config);
@@ -271,6 +275,7 @@ public static class SystemScenarios
         var beta = Enumerable.Range(0, channels).Select(_ => r.Double(-1, 1)).ToArray();
         gamma[0] = 0;
         var entries = Enumerable.Range(0, channels).Select(c => GroupNormChannel.FromScale(gamma[c] / normScale, beta[c] / normScale)).ToArray();
+        var exponents = Enumerable.Range(0, channels).Select(c => c % 3 == 1 ? 1 + (c % SplitConcat.MaxSteps) : 0).ToArray();
         var count = channels / groups * pixels;
         var epsilon = IntegerGroupNorm.EpsilonTerm(1e-5, count, inScale);
         var silu = ActivationTable.Silu(normScale, siluScale);
@@ -279,7 +284,7 @@ public static class SystemScenarios
         var image = new ScenarioImage(config);
         var inAt = image.Put(TensorLayout.ToHwc(input, channels, h, w, channels));
         var paramsAt = image.Put([new GroupNormParameters { Count = count, EpsilonTerm = epsilon }]);
-        var channelsAt = image.Put(entries.Select(GroupNormEntry.Of));
+        var channelsAt = image.Put(entries.Select((e, c) => GroupNormEntry.Of(e, exponents[c])));
         var tablesAt = image.Put([.. gelu.Entries.Select(v => (byte)v), .. silu.Entries.Select(v => (byte)v)]);
         var outAt = image.Reserve(pixels * channels);
         var tableOutAt = image.Reserve(pixels * channels);
@@ -299,10 +304,10 @@ public static class SystemScenarios
             .Add(new Store { Group = 1, Offset = tableOutAt, ActRow = 700, Rows = pixels * blocks, Chunks = 1 })
             .Add(new Finish())
             .Build();
-        return new Scenario("groupnorm-silu", $"GroupNorm of {channels} channels in 8 groups on 8x8 (statistics in two bands) with SiLU in the same pass; an activation table alone on group 1", image.Build(), image.Registers(), program,
+        return new Scenario("groupnorm-silu", $"GroupNorm of {channels} channels in 8 groups on 8x8 (statistics in two bands, every third channel at an exponent 1 .. 4) with SiLU in the same pass; an activation table alone on group 1", image.Build(), image.Registers(), program,
             ddr =>
             {
-                var x = new Int8Tensor([1, channels, h, w], inScale, input);
+                var x = new Int8Tensor([1, channels, h, w], inScale, input, channelExponents: exponents);
                 var normalized = Int8Ops.GroupNorm(x, groups, epsilon, entries, normScale);
                 var expected = new sbyte[normalized.Length];
                 silu.Apply(normalized.Data, expected);

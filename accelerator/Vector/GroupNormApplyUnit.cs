@@ -7,10 +7,10 @@ namespace DiffAcc.Accelerator.Vector;
 
 /// <summary>
 /// GroupNorm's second pass, <see cref="Lanes"/> values per cycle, exactly <see cref="IntegerGroupNorm.Apply"/>:
-/// <c>z = rshift((n·x − S)·R, 7 + h)</c>, <c>y = sat8(rshift(z·G + O, k))</c>. Lane l of a beat with
+/// <c>z = rshift((n·x·2^e − S)·R, 7 + h)</c>, <c>y = sat8(rshift(z·G + O, k))</c>. Lane l of a beat with
 /// <c>Index</c> i is channel i·Lanes + l; each lane holds its channels' group results {S, R, h}
-/// (written by GN_FINISH through <c>Result*</c>) and channel entries {G, O, k} (written by LOAD_TABLE
-/// through <c>Channel*</c>). <c>Count</c> (n) is held for the whole stream. Latency <see cref="Latency"/> cycles of advance.
+/// (written by GN_FINISH through <c>Result*</c>) and channel entries {G, O, k, e} (written by LOAD_TABLE
+/// through <c>Channel*</c>; e is 0 but in a concatenation with split scales). <c>Count</c> (n) is held for the whole stream. Latency <see cref="Latency"/> cycles of advance.
 /// </summary>
 public sealed class GroupNormApplyUnit : StreamPipeline
 {
@@ -18,7 +18,10 @@ public sealed class GroupNormApplyUnit : StreamPipeline
 
     private const int ResultBits = ReciprocalSqrtUnit.SumBits + 32 + 5;
 
-    private const int ChannelBits = GroupNormChannel.GainBits + 42 + 6;
+    /// <summary>Bits of a channel's input exponent e (0 .. <see cref="SplitConcat.MaxSteps"/>).</summary>
+    public const int ExponentBits = 3;
+
+    private const int ChannelBits = GroupNormChannel.GainBits + 42 + 6 + ExponentBits;
 
     public GroupNormApplyUnit(int lanes, int channels, ClockDomain? domain = null)
     {
@@ -47,6 +50,7 @@ public sealed class GroupNormApplyUnit : StreamPipeline
         ChannelGain = Input(SInt(GroupNormChannel.GainBits));
         ChannelOffset = Input(SInt(42));
         ChannelShift = Input(UInt(6));
+        ChannelExponent = Input(UInt(ExponentBits));
         InReady = Output(Bool());
         OutValid = Output(Bool());
         Y = Output(Vec(lanes, SInt(8)));
@@ -59,7 +63,7 @@ public sealed class GroupNormApplyUnit : StreamPipeline
             var results = Mem(UInt(ResultBits), depth, RamStyle.Distributed, name: $"results_{l}");
             var entries = Mem(UInt(ChannelBits), depth, RamStyle.Distributed, name: $"channels_{l}");
             When(ResultWrite & (ResultLane == l), () => results.Write(ResultIndex, Cat(ResultSum, ResultRoot, ResultHalfShift)));
-            When(ChannelWrite & (ChannelLane == l), () => entries.Write(ChannelIndex, Cat(ChannelGain, ChannelOffset, ChannelShift)));
+            When(ChannelWrite & (ChannelLane == l), () => entries.Write(ChannelIndex, Cat(ChannelGain, ChannelOffset, ChannelShift, ChannelExponent)));
             // Stage 1: the beat's channel's results and entry arrive beside x.
             var result = results.Read(index0, Advance, name: $"result_{l}");
             var entry = entries.Read(index0, Advance, name: $"entry_{l}");
@@ -67,12 +71,14 @@ public sealed class GroupNormApplyUnit : StreamPipeline
             var sum = result[ResultBits - 1, 37].AsSInt();
             var root = result[36, 5];
             var halfShift = result[4, 0];
-            var gain = StageChain(entry[ChannelBits - 1, 48].AsSInt(), 3, $"gain_{l}")[^1];
-            var offset = StageChain(entry[47, 6].AsSInt(), 3, $"offset_{l}")[^1];
-            var shift = StageChain(entry[5, 0], 4, $"shift_{l}")[^1];
-            // Stages 2 .. 7: n·x − S; · R; rounding shift by 7 + h; · G + O; the shifter of the rounding shift
+            var gain = StageChain(entry[ChannelBits - 1, 48 + ExponentBits].AsSInt(), 3, $"gain_{l}")[^1];
+            var offset = StageChain(entry[47 + ExponentBits, 6 + ExponentBits].AsSInt(), 3, $"offset_{l}")[^1];
+            var shift = StageChain(entry[5 + ExponentBits, ExponentBits], 4, $"shift_{l}")[^1];
+            var exponent = entry[ExponentBits - 1, 0];
+            // Stages 2 .. 7: n·x·2^e − S; · R; rounding shift by 7 + h; · G + O; the shifter of the rounding shift
             // by k; its rounding and saturation.
-            var centered = Stage((Count.ToSInt() * x1) - sum, $"centered_{l}");
+            var scaledX = (x1 << exponent).Truncate(8 + SplitConcat.MaxSteps);
+            var centered = Stage((Count.ToSInt() * scaledX) - sum, $"centered_{l}");
             var normalizeShift = StageChain((halfShift + IntegerGroupNorm.NormalizeShift(0)).Truncate(6), 2, $"normalize_shift_{l}")[^1];
             var product = Stage(centered * Stage(root, $"root_{l}").ToSInt(), $"product_{l}");
             var z = Stage(FixedPointLogic.RoundingShift(product, normalizeShift).Truncate(40), $"z_{l}");
@@ -124,6 +130,8 @@ public sealed class GroupNormApplyUnit : StreamPipeline
     public SInt ChannelOffset { get; }
 
     public UInt ChannelShift { get; }
+
+    public UInt ChannelExponent { get; }
 
     public Bool InReady { get; }
 

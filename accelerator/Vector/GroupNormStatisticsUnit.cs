@@ -9,7 +9,7 @@ namespace DiffAcc.Accelerator.Vector;
 /// channels' sums in a small table (read, add, write back, with the row written last cycle forwarded),
 /// so any order of pixels and channels works and a group's sums are its channels' sums. A beat with
 /// <c>First</c> stores instead of adding (the first pixel of a new tensor). Σx wraps at
-/// <see cref="ReciprocalSqrtUnit.SumBits"/> bits, Σx² at <see cref="ReciprocalSqrtUnit.SquaresBits"/>.
+/// <see cref="ReciprocalSqrtUnit.ChannelSumBits"/> bits, Σx² at <see cref="ReciprocalSqrtUnit.ChannelSquaresBits"/>.
 /// The second read port (<c>ReadIndex</c>, <c>ReadLane</c>, one cycle) serves GN_FINISH.
 /// </summary>
 public sealed class GroupNormStatisticsUnit : Module
@@ -23,7 +23,7 @@ public sealed class GroupNormStatisticsUnit : Module
         Channels = channels;
         var depth = channels / lanes;
         var indexBits = Hw.BitsFor(depth);
-        const int sumBits = ReciprocalSqrtUnit.SumBits, squaresBits = ReciprocalSqrtUnit.SquaresBits;
+        const int sumBits = ReciprocalSqrtUnit.ChannelSumBits, squaresBits = ReciprocalSqrtUnit.ChannelSquaresBits;
         InValid = Input(Bool());
         X = Input(Vec(lanes, SInt(8)));
         Index = Input(UInt(indexBits));

@@ -15,9 +15,18 @@ public sealed class ReciprocalSqrtUnit : Module
 {
     public const int CountBits = 21;
 
-    public const int SumBits = CountBits + 7;
+    /// <summary>Bits of one channel's Σx and Σx² of int8 values (the statistics unit's; they wrap beyond).</summary>
+    public const int ChannelSumBits = CountBits + 7;
 
-    public const int SquaresBits = CountBits + 14;
+    public const int ChannelSquaresBits = CountBits + 14;
+
+    /// <summary>Bits of a group's Σx and Σx², whose values may stand for q x 2^e (e up to <see cref="SplitConcat.MaxSteps"/>).</summary>
+    public const int SumBits = ChannelSumBits + SplitConcat.MaxSteps;
+
+    public const int SquaresBits = ChannelSquaresBits + (2 * SplitConcat.MaxSteps);
+
+    /// <summary>Bits of V = (n·Σx² − (Σx)²)·2^16 + E.</summary>
+    private const int VarianceBits = CountBits + SquaresBits + IntegerGroupNorm.VarianceFractionBits + 2;
 
     /// <summary>Busy cycles besides the normalization shifts: variance 1, normalization check 1, division 63, root 32.</summary>
     public const int FinishCycles = 97;
@@ -44,7 +53,7 @@ public sealed class ReciprocalSqrtUnit : Module
         var scaledCount = Reg(UInt(CountBits + SquaresBits), name: "count_times_squares");
         var sumSquared = Reg(SInt(2 * SumBits), name: "sum_squared");
         var epsilon = Reg(UInt(63), name: "epsilon");
-        var v = Reg(UInt(75), name: "v");
+        var v = Reg(UInt(VarianceBits), name: "v");
         var halfShift = Reg(UInt(5), name: "half_shift");
         var steps = Reg(UInt(6), name: "steps");
         var remainder = Reg(UInt(31), name: "remainder");
@@ -72,14 +81,14 @@ public sealed class ReciprocalSqrtUnit : Module
             });
         }).ElseWhen(state == variance, () =>
         {
-            v.Assign(Cat(difference, Hw.Lit(0, IntegerGroupNorm.VarianceFractionBits)).ZeroExtend(75).AddWrap(epsilon.ZeroExtend(75)));
+            v.Assign(Cat(difference, Hw.Lit(0, IntegerGroupNorm.VarianceFractionBits)).ZeroExtend(VarianceBits).AddWrap(epsilon.ZeroExtend(VarianceBits)));
             halfShift.Assign(Hw.Lit(0, 5));
             state.Assign(Hw.Lit(normalize, 3));
         }).ElseWhen(state == normalize, () =>
         {
             When(v >= (1L << IntegerGroupNorm.NormalizedVarianceBits), () =>
             {
-                v.Assign((v >> 2).ZeroExtend(75));
+                v.Assign((v >> 2).ZeroExtend(VarianceBits));
                 halfShift.Assign((halfShift + 1).Truncate(5));
             }).Otherwise(() =>
             {

@@ -23,7 +23,7 @@ public readonly record struct GroupStatistics(long Count, long Sum, long SumOfSq
         => new(a.Count + b.Count, a.Sum + b.Sum, a.SumOfSquares + b.SumOfSquares);
 
     /// <summary><c>n·Σx² − (Σx)²</c>: n² times the biased variance, exact and never negative.</summary>
-    public long ScaledVariance => (Count * SumOfSquares) - (Sum * Sum);
+    public Int128 ScaledVariance => ((Int128)Count * SumOfSquares) - ((Int128)Sum * Sum);
 }
 
 /// <summary>
@@ -98,7 +98,7 @@ public static class IntegerGroupNorm
     {
         if (epsilonTerm <= 0)
             throw new ArgumentOutOfRangeException(nameof(epsilonTerm), epsilonTerm, "the eps term must be positive");
-        var v = ((Int128)statistics.ScaledVariance << VarianceFractionBits) + epsilonTerm;
+        var v = (statistics.ScaledVariance << VarianceFractionBits) + epsilonTerm;
         var halfShift = 0;
         while ((v >> (2 * halfShift)) >= (Int128)1 << NormalizedVarianceBits)
             halfShift++;

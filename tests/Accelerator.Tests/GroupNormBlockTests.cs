@@ -19,7 +19,10 @@ public sealed class GroupNormBlockTests
         record[port.Offset] = (ulong)value & (port.Width >= 64 ? ulong.MaxValue : (1UL << port.Width) - 1);
     }
 
-    /// <summary>Group statistics with every edge: one value, constant groups (variance 0), ±127/-128 extremes, 2^20 values, eps from 1 to 2^62, V a power of two.</summary>
+    /// <summary>
+    /// Group statistics with every edge: one value, constant groups (variance 0), ±127/-128 extremes, 2^20 values,
+    /// eps from 1 to 2^62, V a power of two, and values q x 2^e up to e = 4 (a concatenation with split scales).
+    /// </summary>
     private static List<(GroupStatistics Statistics, long Epsilon)> Groups(int count)
     {
         var random = new Random(10);
@@ -29,6 +32,8 @@ public sealed class GroupNormBlockTests
             (new GroupStatistics(1 << 20, -(1L << 19), (16384L + 16129) << 19), 1L << 62),
             (new GroupStatistics(1, 127, 16129), 1),
             (new GroupStatistics(1 << 20, 0, 16384L << 20), 1L << 40),
+            (new GroupStatistics(1 << 20, -128L << 24, 16384L << 28), 1),
+            (new GroupStatistics(1 << 20, -(1L << 23), (16384L + 16129) << 27), 1L << 62),
         };
         for (var index = 0; groups.Count < count; index++)
         {
@@ -40,14 +45,14 @@ public sealed class GroupNormBlockTests
                 2 => Enumerable.Range(0, length).Select(_ => (sbyte)random.Next(-3, 4)).ToArray(),
                 _ => Enumerable.Range(0, length).Select(_ => (sbyte)random.Next(-128, 128)).ToArray(),
             };
-            var statistics = GroupStatistics.Of(values);
+            var statistics = GroupStatistics.Of(values, index % 3 == 0 ? random.Next(SplitConcat.MaxSteps + 1) : 0);
             var scaledVariance = statistics.ScaledVariance << IntegerGroupNorm.VarianceFractionBits;
             var epsilon = (index % 4) switch
             {
                 0 => 1L,
                 1 => 1L << 60,
                 // V a power of two: the division meets a remainder equal to its divisor.
-                3 when scaledVariance < 1L << 50 => (1L << 50) - scaledVariance,
+                3 when scaledVariance < 1L << 50 => (long)((1L << 50) - scaledVariance),
                 _ => IntegerGroupNorm.EpsilonTerm(1e-5, length, Math.Pow(10, -3 + (2 * random.NextDouble()))),
             };
             groups.Add((statistics, epsilon));
@@ -130,11 +135,13 @@ public sealed class GroupNormBlockTests
                 for (var i = 0; i < levels.Length - 1; i++)
                     left -= counts[i] = random.NextInt64(0, left + 1);
                 counts[^1] = left;
+                // Channel c's values stand for q x 2^e, e = c mod 5 (a concatenation with split scales).
+                var exponent = Exponents[c] = c % (SplitConcat.MaxSteps + 1);
                 long sum = 0, squares = 0;
                 for (var i = 0; i < levels.Length; i++)
                 {
-                    sum += counts[i] * levels[i];
-                    squares += counts[i] * levels[i] * levels[i];
+                    sum += counts[i] * levels[i] << exponent;
+                    squares += counts[i] * levels[i] * levels[i] << (2 * exponent);
                 }
                 var epsilon = (c % 3) switch { 0 => 1L, 1 => 1L << 60, _ => IntegerGroupNorm.EpsilonTerm(1e-5, count, Math.Pow(10, -3 + (2 * random.NextDouble()))) };
                 Levels[c] = [.. levels.Where((_, i) => counts[i] > 0)];
@@ -155,6 +162,8 @@ public sealed class GroupNormBlockTests
         public (long Sum, (long Root, int HalfShift) Reciprocal)[] Results { get; } = new (long, (long, int))[Channels];
 
         public GroupNormChannel[] Entries { get; } = new GroupNormChannel[Channels];
+
+        public int[] Exponents { get; } = new int[Channels];
 
         public List<(int Index, sbyte[] X)> Taken { get; } = [];
 
@@ -180,6 +189,7 @@ public sealed class GroupNormBlockTests
                 Set(layout, inputs, "ChannelGain", Entries[c].Gain);
                 Set(layout, inputs, "ChannelOffset", Entries[c].Offset);
                 Set(layout, inputs, "ChannelShift", Entries[c].Shift);
+                Set(layout, inputs, "ChannelExponent", Exponents[c]);
                 return;
             }
             if (cycle < 4 + Channels)
@@ -232,7 +242,7 @@ public sealed class GroupNormBlockTests
             {
                 var c = (index * Lanes) + l;
                 var (sum, reciprocal) = bench.Results[c];
-                Assert.Equal(IntegerGroupNorm.Apply(x[l], new GroupStatistics(count, sum, 0), reciprocal, bench.Entries[c]), bench.Given[i][l]);
+                Assert.Equal(IntegerGroupNorm.Apply(x[l], new GroupStatistics(count, sum, 0), reciprocal, bench.Entries[c], bench.Exponents[c]), bench.Given[i][l]);
             }
         }
     }

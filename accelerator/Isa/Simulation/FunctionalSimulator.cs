@@ -33,9 +33,14 @@ public sealed record FunctionalRun(DdrImage Ddr, FunctionalStatistics Statistics
 public sealed class FunctionalSimulator(AcceleratorConfig config)
 {
     /// <summary>Bits of a GroupNorm channel's Σx and Σx² accumulators in hardware (they wrap beyond).</summary>
-    public const int StatisticsSumBits = 28;
+    public const int StatisticsSumBits = Vector.ReciprocalSqrtUnit.ChannelSumBits;
 
-    public const int StatisticsSquareBits = 35;
+    public const int StatisticsSquareBits = Vector.ReciprocalSqrtUnit.ChannelSquaresBits;
+
+    /// <summary>Bits of a group's sums, of values q x 2^e (they wrap beyond).</summary>
+    public const int GroupSumBits = Vector.ReciprocalSqrtUnit.SumBits;
+
+    public const int GroupSquareBits = Vector.ReciprocalSqrtUnit.SquaresBits;
 
     public AcceleratorConfig Config { get; } = config.Validated(config.Name);
 
@@ -67,6 +72,9 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
         private readonly RequantParameters?[,] requant;
         private readonly sbyte[]?[] activationTables;
         private readonly GroupNormChannel?[] groupNorm;
+
+        /// <summary>Per channel, e of its values q x 2^e, as the GroupNorm entry gave it.</summary>
+        private readonly int[] groupNormExponent;
         private readonly byte[]?[] parameters = new byte[ProgramValidation.ParameterSlots][];
         private readonly long[] statisticsSum;
         private readonly long[] statisticsSquares;
@@ -91,6 +99,7 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
             requant = new RequantParameters?[1 << c.StepGroupSlotBits, c.MaxChannels];
             activationTables = new sbyte[c.ActivationTableSlots][];
             groupNorm = new GroupNormChannel?[c.MaxChannels];
+            groupNormExponent = new int[c.MaxChannels];
             statisticsSum = new long[c.MaxChannels];
             statisticsSquares = new long[c.MaxChannels];
             finished = new (long, long, int)?[c.MaxChannels];
@@ -192,7 +201,9 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
                         Tracker.Write(step, $"requantizer table slot {c.StepGroupSlot(step.StepGroup)}, channel", slot, 1);
                         break;
                     case TableKind.GroupNorm:
-                        groupNorm[slot] = DataWord.Decode<GroupNormEntry>(word).ToChannel();
+                        var entry = DataWord.Decode<GroupNormEntry>(word);
+                        groupNorm[slot] = entry.ToChannel();
+                        groupNormExponent[slot] = entry.Exponent;
                         Tracker.Write(step, "GroupNorm channel table, channel", slot, 1);
                         break;
                     case TableKind.Activation:
@@ -439,8 +450,11 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
                 long sum = 0, squares = 0;
                 for (var ch = first; ch < first + f.ChannelsPerGroup; ch++)
                 {
-                    sum = Wrap(sum + statisticsSum[ch], StatisticsSumBits, true);
-                    squares = Wrap(squares + statisticsSquares[ch], StatisticsSquareBits, false);
+                    // The exponent comes from the channel table: read at finish, whether or not this channel is applied later.
+                    Tracker.Read(step, "GroupNorm channel table, channel", ch, 1);
+                    var e = groupNormExponent[ch];
+                    sum = Wrap(sum + Wrap(statisticsSum[ch] << e, GroupSumBits, true), GroupSumBits, true);
+                    squares = Wrap(squares + Wrap(statisticsSquares[ch] << (2 * e), GroupSquareBits, false), GroupSquareBits, false);
                 }
                 var statistics = new GroupStatistics(p.Count, sum, squares);
                 if (statistics.ScaledVariance < 0)
@@ -469,7 +483,7 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
                     if (entry.Gain != 0 || entry.Offset != 0)
                     {
                         var (sum, root, halfShift) = finished[channel] ?? throw new MachineFault($"{step.Name} normalizes channel {channel}, which no GN_FINISH covered");
-                        y = IntegerGroupNorm.Apply(act[a.Group][(src * tn) + n], new GroupStatistics(p.Count, sum, 0), (root, halfShift), entry);
+                        y = IntegerGroupNorm.Apply(act[a.Group][(src * tn) + n], new GroupStatistics(p.Count, sum, 0), (root, halfShift), entry, groupNormExponent[channel]);
                     }
                     act[a.Group][(dst * tn) + n] = table is null ? y : table[y + 128];
                 }
