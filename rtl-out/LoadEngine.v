@@ -80,318 +80,324 @@ module LoadEngine (
   output wire [127:0] Tables_ParameterWord, // @[LoadEngine.cs:33]
   output wire PadWrite, // @[LoadEngine.cs:34]
   output wire signed [7:0] PadValue, // @[LoadEngine.cs:35]
-  output wire Waiting // @[LoadEngine.cs:243]
+  output wire ExponentWrite, // @[LoadEngine.cs:36]
+  output wire [2:0] ExponentA, // @[LoadEngine.cs:37]
+  output wire [2:0] ExponentB, // @[LoadEngine.cs:38]
+  output wire Waiting // @[LoadEngine.cs:249]
 );
 
-  wire [255:0] dma_address_Instruction; // @[LoadEngine.cs:43]
-  wire [39:0] dma_address_Bases_0; // @[LoadEngine.cs:43]
-  wire [39:0] dma_address_Bases_1; // @[LoadEngine.cs:43]
-  wire [39:0] dma_address_Bases_2; // @[LoadEngine.cs:43]
-  wire [39:0] dma_address_Bases_3; // @[LoadEngine.cs:43]
-  wire [15:0] dma_address_Step; // @[LoadEngine.cs:43]
-  wire [15:0] dma_address_StepGroup; // @[LoadEngine.cs:43]
-  wire [39:0] dma_address_Address; // @[LoadEngine.cs:43]
-  wire beats_InValid; // @[LoadEngine.cs:50]
-  wire beats_InReady; // @[LoadEngine.cs:50]
-  wire [127:0] beats_InData; // @[LoadEngine.cs:50]
-  wire beats_OutValid; // @[LoadEngine.cs:50]
-  wire beats_OutReady; // @[LoadEngine.cs:50]
-  wire [127:0] beats_OutData; // @[LoadEngine.cs:50]
-  wire [8:0] beats_Count; // @[LoadEngine.cs:50]
-  wire beats_Clear; // @[LoadEngine.cs:50]
-  reg [1:0] setup; // @[LoadEngine.cs:52]
-  reg contiguous; // @[LoadEngine.cs:57]
-  reg [15:0] rows_last; // @[LoadEngine.cs:58]
-  reg [15:0] chunks_last; // @[LoadEngine.cs:59]
-  reg one_row; // @[LoadEngine.cs:60]
-  reg one_chunk; // @[LoadEngine.cs:61]
-  wire bursts_Start; // @[LoadEngine.cs:63]
-  wire bursts_Abort; // @[LoadEngine.cs:63]
-  wire [39:0] bursts_Address; // @[LoadEngine.cs:63]
-  wire [47:0] bursts_RunBytes; // @[LoadEngine.cs:63]
-  wire [15:0] bursts_Runs; // @[LoadEngine.cs:63]
-  wire [31:0] bursts_Stride; // @[LoadEngine.cs:63]
-  wire bursts_Freed; // @[LoadEngine.cs:63]
-  wire bursts_Arrived; // @[LoadEngine.cs:63]
-  wire bursts_Taken; // @[LoadEngine.cs:63]
-  wire bursts_Valid; // @[LoadEngine.cs:63]
-  wire [39:0] bursts_BurstAddress; // @[LoadEngine.cs:63]
-  wire [8:0] bursts_BurstBeats; // @[LoadEngine.cs:63]
-  wire bursts_Active; // @[LoadEngine.cs:63]
-  reg [47:0] run_bytes; // @[LoadEngine.cs:69]
-  reg [15:0] runs; // @[LoadEngine.cs:70]
-  reg [31:0] stride; // @[LoadEngine.cs:71]
-  reg consuming; // @[LoadEngine.cs:82]
-  reg [3:0] offset; // @[LoadEngine.cs:83]
-  reg [39:0] consumer_chunk; // @[LoadEngine.cs:84]
-  reg [15:0] row_in_chunk; // @[LoadEngine.cs:85]
-  reg [15:0] chunk; // @[LoadEngine.cs:86]
-  reg [12:0] chunk_row; // @[LoadEngine.cs:87]
-  reg [15:0] entry; // @[LoadEngine.cs:88]
-  reg part; // @[LoadEngine.cs:89]
-  reg [3:0] byte_index; // @[LoadEngine.cs:90]
-  wire done; // @[LoadEngine.cs:91]
-  reg at_chunk_end; // @[LoadEngine.cs:94]
-  reg at_last_chunk; // @[LoadEngine.cs:95]
-  wire pop; // @[LoadEngine.cs:98]
-  reg [127:0] row_part_0; // @[LoadEngine.cs:116]
-  reg [119:0] later_bytes; // @[LoadEngine.cs:196]
-  reg [15:0] entries_last; // @[LoadEngine.cs:200]
-  reg busy; // @[LoadEngine.cs:238]
+  wire [255:0] dma_address_Instruction; // @[LoadEngine.cs:46]
+  wire [39:0] dma_address_Bases_0; // @[LoadEngine.cs:46]
+  wire [39:0] dma_address_Bases_1; // @[LoadEngine.cs:46]
+  wire [39:0] dma_address_Bases_2; // @[LoadEngine.cs:46]
+  wire [39:0] dma_address_Bases_3; // @[LoadEngine.cs:46]
+  wire [15:0] dma_address_Step; // @[LoadEngine.cs:46]
+  wire [15:0] dma_address_StepGroup; // @[LoadEngine.cs:46]
+  wire [39:0] dma_address_Address; // @[LoadEngine.cs:46]
+  wire beats_InValid; // @[LoadEngine.cs:53]
+  wire beats_InReady; // @[LoadEngine.cs:53]
+  wire [127:0] beats_InData; // @[LoadEngine.cs:53]
+  wire beats_OutValid; // @[LoadEngine.cs:53]
+  wire beats_OutReady; // @[LoadEngine.cs:53]
+  wire [127:0] beats_OutData; // @[LoadEngine.cs:53]
+  wire [8:0] beats_Count; // @[LoadEngine.cs:53]
+  wire beats_Clear; // @[LoadEngine.cs:53]
+  reg [1:0] setup; // @[LoadEngine.cs:55]
+  reg contiguous; // @[LoadEngine.cs:60]
+  reg [15:0] rows_last; // @[LoadEngine.cs:61]
+  reg [15:0] chunks_last; // @[LoadEngine.cs:62]
+  reg one_row; // @[LoadEngine.cs:63]
+  reg one_chunk; // @[LoadEngine.cs:64]
+  wire bursts_Start; // @[LoadEngine.cs:66]
+  wire bursts_Abort; // @[LoadEngine.cs:66]
+  wire [39:0] bursts_Address; // @[LoadEngine.cs:66]
+  wire [47:0] bursts_RunBytes; // @[LoadEngine.cs:66]
+  wire [15:0] bursts_Runs; // @[LoadEngine.cs:66]
+  wire [31:0] bursts_Stride; // @[LoadEngine.cs:66]
+  wire bursts_Freed; // @[LoadEngine.cs:66]
+  wire bursts_Arrived; // @[LoadEngine.cs:66]
+  wire bursts_Taken; // @[LoadEngine.cs:66]
+  wire bursts_Valid; // @[LoadEngine.cs:66]
+  wire [39:0] bursts_BurstAddress; // @[LoadEngine.cs:66]
+  wire [8:0] bursts_BurstBeats; // @[LoadEngine.cs:66]
+  wire bursts_Active; // @[LoadEngine.cs:66]
+  reg [47:0] run_bytes; // @[LoadEngine.cs:72]
+  reg [15:0] runs; // @[LoadEngine.cs:73]
+  reg [31:0] stride; // @[LoadEngine.cs:74]
+  reg consuming; // @[LoadEngine.cs:85]
+  reg [3:0] offset; // @[LoadEngine.cs:86]
+  reg [39:0] consumer_chunk; // @[LoadEngine.cs:87]
+  reg [15:0] row_in_chunk; // @[LoadEngine.cs:88]
+  reg [15:0] chunk; // @[LoadEngine.cs:89]
+  reg [12:0] chunk_row; // @[LoadEngine.cs:90]
+  reg [15:0] entry; // @[LoadEngine.cs:91]
+  reg part; // @[LoadEngine.cs:92]
+  reg [3:0] byte_index; // @[LoadEngine.cs:93]
+  wire done; // @[LoadEngine.cs:94]
+  reg at_chunk_end; // @[LoadEngine.cs:97]
+  reg at_last_chunk; // @[LoadEngine.cs:98]
+  wire pop; // @[LoadEngine.cs:101]
+  reg [127:0] row_part_0; // @[LoadEngine.cs:119]
+  reg [119:0] later_bytes; // @[LoadEngine.cs:202]
+  reg [15:0] entries_last; // @[LoadEngine.cs:206]
+  reg busy; // @[LoadEngine.cs:244]
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [10:0] room_is_reserved; // @[LoadEngine.cs:237]
+  wire [10:0] room_is_reserved; // @[LoadEngine.cs:243]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire Write_Valid_eq; // @[LoadEngine.cs:127]
-  wire [255:0] Write_Data_0_cat; // @[LoadEngine.cs:125]
-  wire Requantizer_Write_and; // @[LoadEngine.cs:173]
-  wire [15:0] Requantizer_ChannelBlock_add; // @[LoadEngine.cs:175]
-  wire Tables_Activation_and; // @[LoadEngine.cs:191]
-  wire [31:0] contiguous_mul; // @[LoadEngine.cs:57]
-  wire [30:0] run_bytes_mux_shiftleft; // @[LoadEngine.cs:69]
-  wire [31:0] run_bytes_mux_mul; // @[LoadEngine.cs:69]
-  wire [31:0] run_bytes_mux; // @[LoadEngine.cs:69]
-  wire [47:0] run_bytes_mul; // @[LoadEngine.cs:69]
-  wire consuming_eq; // @[LoadEngine.cs:163, LoadEngine.cs:210, LoadEngine.cs:219, LoadEngine.cs:233]
-  wire consuming_and; // @[LoadEngine.cs:163, LoadEngine.cs:210, LoadEngine.cs:219, LoadEngine.cs:233]
-  wire consuming_mux_and_and; // @[LoadEngine.cs:163, LoadEngine.cs:210, LoadEngine.cs:219, LoadEngine.cs:233]
-  wire consuming_mux_and; // @[LoadEngine.cs:163, LoadEngine.cs:210, LoadEngine.cs:219, LoadEngine.cs:233]
-  wire consuming_mux_and_1; // @[LoadEngine.cs:163, LoadEngine.cs:210, LoadEngine.cs:219, LoadEngine.cs:233]
-  wire consuming_mux; // @[LoadEngine.cs:163, LoadEngine.cs:210, LoadEngine.cs:219, LoadEngine.cs:233]
-  wire consuming_eq_1; // @[LoadEngine.cs:163, LoadEngine.cs:210, LoadEngine.cs:219, LoadEngine.cs:233]
-  wire [3:0] offset_add; // @[LoadEngine.cs:143, LoadEngine.cs:154, LoadEngine.cs:220]
-  wire [15:0] row_in_chunk_add; // @[LoadEngine.cs:146, LoadEngine.cs:158, LoadEngine.cs:222]
-  wire [15:0] chunk_add; // @[LoadEngine.cs:149, LoadEngine.cs:223]
-  wire part_and; // @[LoadEngine.cs:130, LoadEngine.cs:135, LoadEngine.cs:228]
-  wire done_mux; // @[LoadEngine.cs:99, LoadEngine.cs:164, LoadEngine.cs:211]
-  wire pop_mux; // @[LoadEngine.cs:100, LoadEngine.cs:130, LoadEngine.cs:136, LoadEngine.cs:206]
-  wire [19:0] entries_last_cat; // @[LoadEngine.cs:200]
+  wire Write_Valid_eq; // @[LoadEngine.cs:130]
+  wire [255:0] Write_Data_0_cat; // @[LoadEngine.cs:128]
+  wire Requantizer_Write_and; // @[LoadEngine.cs:176]
+  wire [15:0] Requantizer_ChannelBlock_add; // @[LoadEngine.cs:178]
+  wire Tables_Activation_and; // @[LoadEngine.cs:197]
+  wire [31:0] contiguous_mul; // @[LoadEngine.cs:60]
+  wire [30:0] run_bytes_mux_shiftleft; // @[LoadEngine.cs:72]
+  wire [31:0] run_bytes_mux_mul; // @[LoadEngine.cs:72]
+  wire [31:0] run_bytes_mux; // @[LoadEngine.cs:72]
+  wire [47:0] run_bytes_mul; // @[LoadEngine.cs:72]
+  wire consuming_eq; // @[LoadEngine.cs:166, LoadEngine.cs:216, LoadEngine.cs:225, LoadEngine.cs:239]
+  wire consuming_and; // @[LoadEngine.cs:166, LoadEngine.cs:216, LoadEngine.cs:225, LoadEngine.cs:239]
+  wire consuming_mux_and_and; // @[LoadEngine.cs:166, LoadEngine.cs:216, LoadEngine.cs:225, LoadEngine.cs:239]
+  wire consuming_mux_and; // @[LoadEngine.cs:166, LoadEngine.cs:216, LoadEngine.cs:225, LoadEngine.cs:239]
+  wire consuming_mux_and_1; // @[LoadEngine.cs:166, LoadEngine.cs:216, LoadEngine.cs:225, LoadEngine.cs:239]
+  wire consuming_mux; // @[LoadEngine.cs:166, LoadEngine.cs:216, LoadEngine.cs:225, LoadEngine.cs:239]
+  wire consuming_eq_1; // @[LoadEngine.cs:166, LoadEngine.cs:216, LoadEngine.cs:225, LoadEngine.cs:239]
+  wire [3:0] offset_add; // @[LoadEngine.cs:146, LoadEngine.cs:157, LoadEngine.cs:226]
+  wire [15:0] row_in_chunk_add; // @[LoadEngine.cs:149, LoadEngine.cs:161, LoadEngine.cs:228]
+  wire [15:0] chunk_add; // @[LoadEngine.cs:152, LoadEngine.cs:229]
+  wire part_and; // @[LoadEngine.cs:133, LoadEngine.cs:138, LoadEngine.cs:234]
+  wire done_mux; // @[LoadEngine.cs:102, LoadEngine.cs:167, LoadEngine.cs:217]
+  wire pop_mux; // @[LoadEngine.cs:103, LoadEngine.cs:133, LoadEngine.cs:139, LoadEngine.cs:212]
+  wire [19:0] entries_last_cat; // @[LoadEngine.cs:206]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign Write_Valid_eq = Control_Instruction[4:0] == 5'd3; // @[LoadEngine.cs:127]
-  assign Write_Data_0_cat = {beats_OutData, row_part_0}; // @[LoadEngine.cs:125]
-  assign Requantizer_Write_and = (beats_OutValid & consuming) & Write_Valid_eq; // @[LoadEngine.cs:173]
-  assign Requantizer_ChannelBlock_add = Control_Instruction[94:79] + entry; // @[LoadEngine.cs:175]
-  assign Tables_Activation_and = Write_Valid_eq & (Control_Instruction[78:76] == 3'd1); // @[LoadEngine.cs:191]
-  assign contiguous_mul = $unsigned(Control_Instruction[110:95]) * 16'd32; // @[LoadEngine.cs:57]
-  assign run_bytes_mux_shiftleft = {15'd0, Control_Instruction[110:95]} << (Tables_Activation_and ? 4'd8 : 4'd4); // @[LoadEngine.cs:69]
-  assign run_bytes_mux_mul = $unsigned(Control_Instruction[110:95]) * 16'd32; // @[LoadEngine.cs:69]
-  assign run_bytes_mux = Write_Valid_eq ? {1'd0, run_bytes_mux_shiftleft} : run_bytes_mux_mul; // @[LoadEngine.cs:69]
-  assign run_bytes_mul = $unsigned(run_bytes_mux) * $unsigned(Control_Instruction[126:111]); // @[LoadEngine.cs:69]
-  assign consuming_eq = setup == 2'd1; // @[LoadEngine.cs:163, LoadEngine.cs:210, LoadEngine.cs:219, LoadEngine.cs:233]
-  assign consuming_and = Tables_Activation_and & (byte_index != 4'd15); // @[LoadEngine.cs:163, LoadEngine.cs:210, LoadEngine.cs:219, LoadEngine.cs:233]
-  assign consuming_mux_and_and = ((beats_OutValid & consuming) & (~Write_Valid_eq)) & (part == 1'b1); // @[LoadEngine.cs:163, LoadEngine.cs:210, LoadEngine.cs:219, LoadEngine.cs:233]
-  assign consuming_mux_and = consuming_mux_and_and & Write_Granted; // @[LoadEngine.cs:163, LoadEngine.cs:210, LoadEngine.cs:219, LoadEngine.cs:233]
-  assign consuming_mux_and_1 = at_chunk_end & at_last_chunk; // @[LoadEngine.cs:163, LoadEngine.cs:210, LoadEngine.cs:219, LoadEngine.cs:233]
-  assign consuming_mux = consuming_mux_and ? (consuming_mux_and_1 ? 1'b0 : consuming) : consuming; // @[LoadEngine.cs:163, LoadEngine.cs:210, LoadEngine.cs:219, LoadEngine.cs:233]
-  assign consuming_eq_1 = entry == entries_last; // @[LoadEngine.cs:163, LoadEngine.cs:210, LoadEngine.cs:219, LoadEngine.cs:233]
-  assign offset_add = offset + 4'd0; // @[LoadEngine.cs:143, LoadEngine.cs:154, LoadEngine.cs:220]
-  assign row_in_chunk_add = row_in_chunk + 16'd1; // @[LoadEngine.cs:146, LoadEngine.cs:158, LoadEngine.cs:222]
-  assign chunk_add = chunk + 16'd1; // @[LoadEngine.cs:149, LoadEngine.cs:223]
-  assign part_and = ((beats_OutValid & consuming) & (~Write_Valid_eq)) & (part != 1'b1); // @[LoadEngine.cs:130, LoadEngine.cs:135, LoadEngine.cs:228]
-  assign done_mux = consuming_mux_and ? (consuming_mux_and_1 ? 1'b1 : 1'b0) : 1'b0; // @[LoadEngine.cs:99, LoadEngine.cs:164, LoadEngine.cs:211]
-  assign pop_mux = consuming_mux_and ? 1'b1 : (part_and ? 1'b1 : 1'b0); // @[LoadEngine.cs:100, LoadEngine.cs:130, LoadEngine.cs:136, LoadEngine.cs:206]
-  assign entries_last_cat = {Control_Instruction[110:95], 4'd0}; // @[LoadEngine.cs:200]
-  assign Control_Busy = busy; // @[LoadEngine.cs:240]
-  assign Control_Done = done; // @[LoadEngine.cs:241]
-  assign Control_Stalled = 1'b0; // @[LoadEngine.cs:242]
-  assign Read_Valid = bursts_Valid; // @[LoadEngine.cs:74]
-  assign Read_Address = bursts_BurstAddress; // @[LoadEngine.cs:75]
-  assign Read_Beats = bursts_BurstBeats; // @[LoadEngine.cs:76]
-  assign Write_Valid = ((beats_OutValid & consuming) & (~Write_Valid_eq)) & (part == 1'b1); // @[LoadEngine.cs:127]
-  assign Write_Group = Control_Instruction[77:76]; // @[LoadEngine.cs:101]
-  assign Write_Address = chunk_row + row_in_chunk[12:0]; // @[LoadEngine.cs:102]
-  assign Write_Data_0 = Write_Data_0_cat[7:0]; // @[LoadEngine.cs:125]
-  assign Write_Data_1 = Write_Data_0_cat[15:8]; // @[LoadEngine.cs:125]
-  assign Write_Data_2 = Write_Data_0_cat[23:16]; // @[LoadEngine.cs:125]
-  assign Write_Data_3 = Write_Data_0_cat[31:24]; // @[LoadEngine.cs:125]
-  assign Write_Data_4 = Write_Data_0_cat[39:32]; // @[LoadEngine.cs:125]
-  assign Write_Data_5 = Write_Data_0_cat[47:40]; // @[LoadEngine.cs:125]
-  assign Write_Data_6 = Write_Data_0_cat[55:48]; // @[LoadEngine.cs:125]
-  assign Write_Data_7 = Write_Data_0_cat[63:56]; // @[LoadEngine.cs:125]
-  assign Write_Data_8 = Write_Data_0_cat[71:64]; // @[LoadEngine.cs:125]
-  assign Write_Data_9 = Write_Data_0_cat[79:72]; // @[LoadEngine.cs:125]
-  assign Write_Data_10 = Write_Data_0_cat[87:80]; // @[LoadEngine.cs:125]
-  assign Write_Data_11 = Write_Data_0_cat[95:88]; // @[LoadEngine.cs:125]
-  assign Write_Data_12 = Write_Data_0_cat[103:96]; // @[LoadEngine.cs:125]
-  assign Write_Data_13 = Write_Data_0_cat[111:104]; // @[LoadEngine.cs:125]
-  assign Write_Data_14 = Write_Data_0_cat[119:112]; // @[LoadEngine.cs:125]
-  assign Write_Data_15 = Write_Data_0_cat[127:120]; // @[LoadEngine.cs:125]
-  assign Write_Data_16 = Write_Data_0_cat[135:128]; // @[LoadEngine.cs:125]
-  assign Write_Data_17 = Write_Data_0_cat[143:136]; // @[LoadEngine.cs:125]
-  assign Write_Data_18 = Write_Data_0_cat[151:144]; // @[LoadEngine.cs:125]
-  assign Write_Data_19 = Write_Data_0_cat[159:152]; // @[LoadEngine.cs:125]
-  assign Write_Data_20 = Write_Data_0_cat[167:160]; // @[LoadEngine.cs:125]
-  assign Write_Data_21 = Write_Data_0_cat[175:168]; // @[LoadEngine.cs:125]
-  assign Write_Data_22 = Write_Data_0_cat[183:176]; // @[LoadEngine.cs:125]
-  assign Write_Data_23 = Write_Data_0_cat[191:184]; // @[LoadEngine.cs:125]
-  assign Write_Data_24 = Write_Data_0_cat[199:192]; // @[LoadEngine.cs:125]
-  assign Write_Data_25 = Write_Data_0_cat[207:200]; // @[LoadEngine.cs:125]
-  assign Write_Data_26 = Write_Data_0_cat[215:208]; // @[LoadEngine.cs:125]
-  assign Write_Data_27 = Write_Data_0_cat[223:216]; // @[LoadEngine.cs:125]
-  assign Write_Data_28 = Write_Data_0_cat[231:224]; // @[LoadEngine.cs:125]
-  assign Write_Data_29 = Write_Data_0_cat[239:232]; // @[LoadEngine.cs:125]
-  assign Write_Data_30 = Write_Data_0_cat[247:240]; // @[LoadEngine.cs:125]
-  assign Write_Data_31 = Write_Data_0_cat[255:248]; // @[LoadEngine.cs:125]
-  assign Requantizer_Write = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd0); // @[LoadEngine.cs:173]
-  assign Requantizer_Lane = Control_Instruction[83:79] + entry[4:0]; // @[LoadEngine.cs:174]
-  assign Requantizer_StepGroup = Control_StepGroup[2:0]; // @[LoadEngine.cs:176]
-  assign Requantizer_ChannelBlock = Requantizer_ChannelBlock_add[8:5]; // @[LoadEngine.cs:175]
-  assign Requantizer_Bias = beats_OutData[31:0]; // @[LoadEngine.cs:177]
-  assign Requantizer_Multiplier = beats_OutData[47:32]; // @[LoadEngine.cs:178]
-  assign Requantizer_Shift = beats_OutData[53:48]; // @[LoadEngine.cs:179]
-  assign Tables_Activation = Requantizer_Write_and & Tables_Activation_and; // @[LoadEngine.cs:191]
-  assign Tables_ActivationSlot = Control_Instruction[79] + entry[4]; // @[LoadEngine.cs:192]
-  assign Tables_ActivationIndex = {entry[3:0], byte_index}; // @[LoadEngine.cs:193]
-  assign Tables_ActivationValue = (byte_index == 4'd0) ? beats_OutData[7:0] : later_bytes[7:0]; // @[LoadEngine.cs:199]
-  assign Tables_Channel = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd2); // @[LoadEngine.cs:182]
-  assign Tables_ChannelNumber = Control_Instruction[87:79] + entry[8:0]; // @[LoadEngine.cs:183]
-  assign Tables_ChannelGain = beats_OutData[15:0]; // @[LoadEngine.cs:184]
-  assign Tables_ChannelOffset = beats_OutData[63:22]; // @[LoadEngine.cs:185]
-  assign Tables_ChannelShift = beats_OutData[21:16]; // @[LoadEngine.cs:186]
-  assign Tables_ChannelExponent = beats_OutData[66:64]; // @[LoadEngine.cs:187]
-  assign Tables_Parameter = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd3); // @[LoadEngine.cs:188]
-  assign Tables_ParameterSlot = Control_Instruction[82:79] + entry[3:0]; // @[LoadEngine.cs:189]
-  assign Tables_ParameterWord = beats_OutData; // @[LoadEngine.cs:190]
-  assign PadWrite = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd4); // @[LoadEngine.cs:180]
-  assign PadValue = beats_OutData[7:0]; // @[LoadEngine.cs:181]
-  assign Waiting = ((busy & (setup == 2'd0)) & (~beats_OutValid)) & (~Read_DataValid); // @[LoadEngine.cs:244]
-  assign dma_address_Instruction = Control_Instruction; // @[LoadEngine.cs:44]
-  assign dma_address_Bases_0 = Bases_0; // @[LoadEngine.cs:45]
-  assign dma_address_Bases_1 = Bases_1; // @[LoadEngine.cs:45]
-  assign dma_address_Bases_2 = Bases_2; // @[LoadEngine.cs:45]
-  assign dma_address_Bases_3 = Bases_3; // @[LoadEngine.cs:45]
-  assign dma_address_Step = Step; // @[LoadEngine.cs:46]
-  assign dma_address_StepGroup = Control_StepGroup; // @[LoadEngine.cs:47]
-  assign beats_InValid = Read_DataValid; // @[LoadEngine.cs:78]
-  assign beats_InData = Read_Data; // @[LoadEngine.cs:79]
-  assign beats_OutReady = pop; // @[LoadEngine.cs:215]
-  assign beats_Clear = Control_Abort; // @[LoadEngine.cs:51]
-  assign bursts_Start = setup == 2'd1; // @[LoadEngine.cs:66]
-  assign bursts_Abort = Control_Abort; // @[LoadEngine.cs:67]
-  assign bursts_Address = dma_address_Address; // @[LoadEngine.cs:68]
-  assign bursts_RunBytes = run_bytes; // @[LoadEngine.cs:69]
-  assign bursts_Runs = runs; // @[LoadEngine.cs:70]
-  assign bursts_Stride = stride; // @[LoadEngine.cs:71]
-  assign bursts_Freed = beats_OutValid & beats_OutReady; // @[LoadEngine.cs:72]
-  assign bursts_Arrived = Read_DataValid; // @[LoadEngine.cs:73]
-  assign bursts_Taken = Read_Valid & Read_Ready; // @[LoadEngine.cs:77]
-  assign done = Requantizer_Write_and ? (consuming_and ? done_mux : (consuming_eq_1 ? 1'b1 : done_mux)) : done_mux; // @[LoadEngine.cs:99, LoadEngine.cs:164, LoadEngine.cs:211]
-  assign pop = Requantizer_Write_and ? (consuming_and ? pop_mux : 1'b1) : pop_mux; // @[LoadEngine.cs:100, LoadEngine.cs:130, LoadEngine.cs:136, LoadEngine.cs:206]
-  assign room_is_reserved = {beats_InReady, beats_Count, bursts_Active}; // @[LoadEngine.cs:237]
+  assign Write_Valid_eq = Control_Instruction[4:0] == 5'd3; // @[LoadEngine.cs:130]
+  assign Write_Data_0_cat = {beats_OutData, row_part_0}; // @[LoadEngine.cs:128]
+  assign Requantizer_Write_and = (beats_OutValid & consuming) & Write_Valid_eq; // @[LoadEngine.cs:176]
+  assign Requantizer_ChannelBlock_add = Control_Instruction[94:79] + entry; // @[LoadEngine.cs:178]
+  assign Tables_Activation_and = Write_Valid_eq & (Control_Instruction[78:76] == 3'd1); // @[LoadEngine.cs:197]
+  assign contiguous_mul = $unsigned(Control_Instruction[110:95]) * 16'd32; // @[LoadEngine.cs:60]
+  assign run_bytes_mux_shiftleft = {15'd0, Control_Instruction[110:95]} << (Tables_Activation_and ? 4'd8 : 4'd4); // @[LoadEngine.cs:72]
+  assign run_bytes_mux_mul = $unsigned(Control_Instruction[110:95]) * 16'd32; // @[LoadEngine.cs:72]
+  assign run_bytes_mux = Write_Valid_eq ? {1'd0, run_bytes_mux_shiftleft} : run_bytes_mux_mul; // @[LoadEngine.cs:72]
+  assign run_bytes_mul = $unsigned(run_bytes_mux) * $unsigned(Control_Instruction[126:111]); // @[LoadEngine.cs:72]
+  assign consuming_eq = setup == 2'd1; // @[LoadEngine.cs:166, LoadEngine.cs:216, LoadEngine.cs:225, LoadEngine.cs:239]
+  assign consuming_and = Tables_Activation_and & (byte_index != 4'd15); // @[LoadEngine.cs:166, LoadEngine.cs:216, LoadEngine.cs:225, LoadEngine.cs:239]
+  assign consuming_mux_and_and = ((beats_OutValid & consuming) & (~Write_Valid_eq)) & (part == 1'b1); // @[LoadEngine.cs:166, LoadEngine.cs:216, LoadEngine.cs:225, LoadEngine.cs:239]
+  assign consuming_mux_and = consuming_mux_and_and & Write_Granted; // @[LoadEngine.cs:166, LoadEngine.cs:216, LoadEngine.cs:225, LoadEngine.cs:239]
+  assign consuming_mux_and_1 = at_chunk_end & at_last_chunk; // @[LoadEngine.cs:166, LoadEngine.cs:216, LoadEngine.cs:225, LoadEngine.cs:239]
+  assign consuming_mux = consuming_mux_and ? (consuming_mux_and_1 ? 1'b0 : consuming) : consuming; // @[LoadEngine.cs:166, LoadEngine.cs:216, LoadEngine.cs:225, LoadEngine.cs:239]
+  assign consuming_eq_1 = entry == entries_last; // @[LoadEngine.cs:166, LoadEngine.cs:216, LoadEngine.cs:225, LoadEngine.cs:239]
+  assign offset_add = offset + 4'd0; // @[LoadEngine.cs:146, LoadEngine.cs:157, LoadEngine.cs:226]
+  assign row_in_chunk_add = row_in_chunk + 16'd1; // @[LoadEngine.cs:149, LoadEngine.cs:161, LoadEngine.cs:228]
+  assign chunk_add = chunk + 16'd1; // @[LoadEngine.cs:152, LoadEngine.cs:229]
+  assign part_and = ((beats_OutValid & consuming) & (~Write_Valid_eq)) & (part != 1'b1); // @[LoadEngine.cs:133, LoadEngine.cs:138, LoadEngine.cs:234]
+  assign done_mux = consuming_mux_and ? (consuming_mux_and_1 ? 1'b1 : 1'b0) : 1'b0; // @[LoadEngine.cs:102, LoadEngine.cs:167, LoadEngine.cs:217]
+  assign pop_mux = consuming_mux_and ? 1'b1 : (part_and ? 1'b1 : 1'b0); // @[LoadEngine.cs:103, LoadEngine.cs:133, LoadEngine.cs:139, LoadEngine.cs:212]
+  assign entries_last_cat = {Control_Instruction[110:95], 4'd0}; // @[LoadEngine.cs:206]
+  assign Control_Busy = busy; // @[LoadEngine.cs:246]
+  assign Control_Done = done; // @[LoadEngine.cs:247]
+  assign Control_Stalled = 1'b0; // @[LoadEngine.cs:248]
+  assign Read_Valid = bursts_Valid; // @[LoadEngine.cs:77]
+  assign Read_Address = bursts_BurstAddress; // @[LoadEngine.cs:78]
+  assign Read_Beats = bursts_BurstBeats; // @[LoadEngine.cs:79]
+  assign Write_Valid = ((beats_OutValid & consuming) & (~Write_Valid_eq)) & (part == 1'b1); // @[LoadEngine.cs:130]
+  assign Write_Group = Control_Instruction[77:76]; // @[LoadEngine.cs:104]
+  assign Write_Address = chunk_row + row_in_chunk[12:0]; // @[LoadEngine.cs:105]
+  assign Write_Data_0 = Write_Data_0_cat[7:0]; // @[LoadEngine.cs:128]
+  assign Write_Data_1 = Write_Data_0_cat[15:8]; // @[LoadEngine.cs:128]
+  assign Write_Data_2 = Write_Data_0_cat[23:16]; // @[LoadEngine.cs:128]
+  assign Write_Data_3 = Write_Data_0_cat[31:24]; // @[LoadEngine.cs:128]
+  assign Write_Data_4 = Write_Data_0_cat[39:32]; // @[LoadEngine.cs:128]
+  assign Write_Data_5 = Write_Data_0_cat[47:40]; // @[LoadEngine.cs:128]
+  assign Write_Data_6 = Write_Data_0_cat[55:48]; // @[LoadEngine.cs:128]
+  assign Write_Data_7 = Write_Data_0_cat[63:56]; // @[LoadEngine.cs:128]
+  assign Write_Data_8 = Write_Data_0_cat[71:64]; // @[LoadEngine.cs:128]
+  assign Write_Data_9 = Write_Data_0_cat[79:72]; // @[LoadEngine.cs:128]
+  assign Write_Data_10 = Write_Data_0_cat[87:80]; // @[LoadEngine.cs:128]
+  assign Write_Data_11 = Write_Data_0_cat[95:88]; // @[LoadEngine.cs:128]
+  assign Write_Data_12 = Write_Data_0_cat[103:96]; // @[LoadEngine.cs:128]
+  assign Write_Data_13 = Write_Data_0_cat[111:104]; // @[LoadEngine.cs:128]
+  assign Write_Data_14 = Write_Data_0_cat[119:112]; // @[LoadEngine.cs:128]
+  assign Write_Data_15 = Write_Data_0_cat[127:120]; // @[LoadEngine.cs:128]
+  assign Write_Data_16 = Write_Data_0_cat[135:128]; // @[LoadEngine.cs:128]
+  assign Write_Data_17 = Write_Data_0_cat[143:136]; // @[LoadEngine.cs:128]
+  assign Write_Data_18 = Write_Data_0_cat[151:144]; // @[LoadEngine.cs:128]
+  assign Write_Data_19 = Write_Data_0_cat[159:152]; // @[LoadEngine.cs:128]
+  assign Write_Data_20 = Write_Data_0_cat[167:160]; // @[LoadEngine.cs:128]
+  assign Write_Data_21 = Write_Data_0_cat[175:168]; // @[LoadEngine.cs:128]
+  assign Write_Data_22 = Write_Data_0_cat[183:176]; // @[LoadEngine.cs:128]
+  assign Write_Data_23 = Write_Data_0_cat[191:184]; // @[LoadEngine.cs:128]
+  assign Write_Data_24 = Write_Data_0_cat[199:192]; // @[LoadEngine.cs:128]
+  assign Write_Data_25 = Write_Data_0_cat[207:200]; // @[LoadEngine.cs:128]
+  assign Write_Data_26 = Write_Data_0_cat[215:208]; // @[LoadEngine.cs:128]
+  assign Write_Data_27 = Write_Data_0_cat[223:216]; // @[LoadEngine.cs:128]
+  assign Write_Data_28 = Write_Data_0_cat[231:224]; // @[LoadEngine.cs:128]
+  assign Write_Data_29 = Write_Data_0_cat[239:232]; // @[LoadEngine.cs:128]
+  assign Write_Data_30 = Write_Data_0_cat[247:240]; // @[LoadEngine.cs:128]
+  assign Write_Data_31 = Write_Data_0_cat[255:248]; // @[LoadEngine.cs:128]
+  assign Requantizer_Write = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd0); // @[LoadEngine.cs:176]
+  assign Requantizer_Lane = Control_Instruction[83:79] + entry[4:0]; // @[LoadEngine.cs:177]
+  assign Requantizer_StepGroup = Control_StepGroup[2:0]; // @[LoadEngine.cs:179]
+  assign Requantizer_ChannelBlock = Requantizer_ChannelBlock_add[8:5]; // @[LoadEngine.cs:178]
+  assign Requantizer_Bias = beats_OutData[31:0]; // @[LoadEngine.cs:180]
+  assign Requantizer_Multiplier = beats_OutData[47:32]; // @[LoadEngine.cs:181]
+  assign Requantizer_Shift = beats_OutData[53:48]; // @[LoadEngine.cs:182]
+  assign Tables_Activation = Requantizer_Write_and & Tables_Activation_and; // @[LoadEngine.cs:197]
+  assign Tables_ActivationSlot = Control_Instruction[79] + entry[4]; // @[LoadEngine.cs:198]
+  assign Tables_ActivationIndex = {entry[3:0], byte_index}; // @[LoadEngine.cs:199]
+  assign Tables_ActivationValue = (byte_index == 4'd0) ? beats_OutData[7:0] : later_bytes[7:0]; // @[LoadEngine.cs:205]
+  assign Tables_Channel = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd2); // @[LoadEngine.cs:188]
+  assign Tables_ChannelNumber = Control_Instruction[87:79] + entry[8:0]; // @[LoadEngine.cs:189]
+  assign Tables_ChannelGain = beats_OutData[15:0]; // @[LoadEngine.cs:190]
+  assign Tables_ChannelOffset = beats_OutData[63:22]; // @[LoadEngine.cs:191]
+  assign Tables_ChannelShift = beats_OutData[21:16]; // @[LoadEngine.cs:192]
+  assign Tables_ChannelExponent = beats_OutData[66:64]; // @[LoadEngine.cs:193]
+  assign Tables_Parameter = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd3); // @[LoadEngine.cs:194]
+  assign Tables_ParameterSlot = Control_Instruction[82:79] + entry[3:0]; // @[LoadEngine.cs:195]
+  assign Tables_ParameterWord = beats_OutData; // @[LoadEngine.cs:196]
+  assign PadWrite = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd4); // @[LoadEngine.cs:183]
+  assign PadValue = beats_OutData[7:0]; // @[LoadEngine.cs:184]
+  assign ExponentWrite = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd5); // @[LoadEngine.cs:185]
+  assign ExponentA = beats_OutData[2:0]; // @[LoadEngine.cs:186]
+  assign ExponentB = beats_OutData[5:3]; // @[LoadEngine.cs:187]
+  assign Waiting = ((busy & (setup == 2'd0)) & (~beats_OutValid)) & (~Read_DataValid); // @[LoadEngine.cs:250]
+  assign dma_address_Instruction = Control_Instruction; // @[LoadEngine.cs:47]
+  assign dma_address_Bases_0 = Bases_0; // @[LoadEngine.cs:48]
+  assign dma_address_Bases_1 = Bases_1; // @[LoadEngine.cs:48]
+  assign dma_address_Bases_2 = Bases_2; // @[LoadEngine.cs:48]
+  assign dma_address_Bases_3 = Bases_3; // @[LoadEngine.cs:48]
+  assign dma_address_Step = Step; // @[LoadEngine.cs:49]
+  assign dma_address_StepGroup = Control_StepGroup; // @[LoadEngine.cs:50]
+  assign beats_InValid = Read_DataValid; // @[LoadEngine.cs:81]
+  assign beats_InData = Read_Data; // @[LoadEngine.cs:82]
+  assign beats_OutReady = pop; // @[LoadEngine.cs:221]
+  assign beats_Clear = Control_Abort; // @[LoadEngine.cs:54]
+  assign bursts_Start = setup == 2'd1; // @[LoadEngine.cs:69]
+  assign bursts_Abort = Control_Abort; // @[LoadEngine.cs:70]
+  assign bursts_Address = dma_address_Address; // @[LoadEngine.cs:71]
+  assign bursts_RunBytes = run_bytes; // @[LoadEngine.cs:72]
+  assign bursts_Runs = runs; // @[LoadEngine.cs:73]
+  assign bursts_Stride = stride; // @[LoadEngine.cs:74]
+  assign bursts_Freed = beats_OutValid & beats_OutReady; // @[LoadEngine.cs:75]
+  assign bursts_Arrived = Read_DataValid; // @[LoadEngine.cs:76]
+  assign bursts_Taken = Read_Valid & Read_Ready; // @[LoadEngine.cs:80]
+  assign done = Requantizer_Write_and ? (consuming_and ? done_mux : (consuming_eq_1 ? 1'b1 : done_mux)) : done_mux; // @[LoadEngine.cs:102, LoadEngine.cs:167, LoadEngine.cs:217]
+  assign pop = Requantizer_Write_and ? (consuming_and ? pop_mux : 1'b1) : pop_mux; // @[LoadEngine.cs:103, LoadEngine.cs:133, LoadEngine.cs:139, LoadEngine.cs:212]
+  assign room_is_reserved = {beats_InReady, beats_Count, bursts_Active}; // @[LoadEngine.cs:243]
 
-  always @(posedge clk) begin // @[LoadEngine.cs:53, LoadEngine.cs:234]
+  always @(posedge clk) begin // @[LoadEngine.cs:56, LoadEngine.cs:240]
     if (rst)
       setup <= 2'd0;
     else
       setup <= Control_Abort ? 2'd0 : (Control_Start ? 2'd2 : ((setup != 2'd0) ? (setup - 2'd1) : setup));
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:57]
+  always @(posedge clk) begin // @[LoadEngine.cs:60]
     contiguous <= (Control_Instruction[158:127] == contiguous_mul) | (Control_Instruction[126:111] == 16'd1);
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:58]
+  always @(posedge clk) begin // @[LoadEngine.cs:61]
     rows_last <= Control_Instruction[110:95] - 16'd1;
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:59]
+  always @(posedge clk) begin // @[LoadEngine.cs:62]
     chunks_last <= Control_Instruction[126:111] - 16'd1;
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:60]
+  always @(posedge clk) begin // @[LoadEngine.cs:63]
     one_row <= Control_Instruction[110:95] == 16'd1;
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:61]
+  always @(posedge clk) begin // @[LoadEngine.cs:64]
     one_chunk <= Control_Instruction[126:111] == 16'd1;
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:69]
+  always @(posedge clk) begin // @[LoadEngine.cs:72]
     run_bytes <= (Write_Valid_eq | (~contiguous)) ? {16'd0, run_bytes_mux} : run_bytes_mul;
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:70]
+  always @(posedge clk) begin // @[LoadEngine.cs:73]
     runs <= (Write_Valid_eq | contiguous) ? 16'd1 : Control_Instruction[126:111];
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:71]
+  always @(posedge clk) begin // @[LoadEngine.cs:74]
     stride <= Control_Instruction[158:127];
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:163, LoadEngine.cs:210, LoadEngine.cs:219, LoadEngine.cs:233]
+  always @(posedge clk) begin // @[LoadEngine.cs:166, LoadEngine.cs:216, LoadEngine.cs:225, LoadEngine.cs:239]
     if (rst)
       consuming <= 1'b0;
     else
       consuming <= Control_Abort ? 1'b0 : (consuming_eq ? 1'b1 : (Requantizer_Write_and ? (consuming_and ? consuming_mux : (consuming_eq_1 ? 1'b0 : consuming_mux)) : consuming_mux));
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:143, LoadEngine.cs:154, LoadEngine.cs:220]
+  always @(posedge clk) begin // @[LoadEngine.cs:146, LoadEngine.cs:157, LoadEngine.cs:226]
     offset <= consuming_eq ? dma_address_Address[3:0] : (consuming_mux_and ? (at_chunk_end ? ((~contiguous) ? (consumer_chunk[3:0] + Control_Instruction[130:127]) : offset_add) : offset_add) : offset);
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:153, LoadEngine.cs:221]
+  always @(posedge clk) begin // @[LoadEngine.cs:156, LoadEngine.cs:227]
     consumer_chunk <= consuming_eq ? dma_address_Address : (consuming_mux_and ? (at_chunk_end ? (consumer_chunk + {8'd0, Control_Instruction[158:127]}) : consumer_chunk) : consumer_chunk);
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:146, LoadEngine.cs:158, LoadEngine.cs:222]
+  always @(posedge clk) begin // @[LoadEngine.cs:149, LoadEngine.cs:161, LoadEngine.cs:228]
     row_in_chunk <= consuming_eq ? 16'd0 : (consuming_mux_and ? (at_chunk_end ? 16'd0 : row_in_chunk_add) : row_in_chunk);
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:149, LoadEngine.cs:223]
+  always @(posedge clk) begin // @[LoadEngine.cs:152, LoadEngine.cs:229]
     chunk <= consuming_eq ? 16'd0 : (consuming_mux_and ? (at_chunk_end ? chunk_add : chunk) : chunk);
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:151, LoadEngine.cs:226]
+  always @(posedge clk) begin // @[LoadEngine.cs:154, LoadEngine.cs:232]
     chunk_row <= consuming_eq ? Control_Instruction[91:79] : (consuming_mux_and ? (at_chunk_end ? (chunk_row + Control_Instruction[171:159]) : chunk_row) : chunk_row);
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:207, LoadEngine.cs:227]
+  always @(posedge clk) begin // @[LoadEngine.cs:213, LoadEngine.cs:233]
     entry <= consuming_eq ? 16'd0 : (Requantizer_Write_and ? (consuming_and ? entry : (entry + 16'd1)) : entry);
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:130, LoadEngine.cs:135, LoadEngine.cs:228]
+  always @(posedge clk) begin // @[LoadEngine.cs:133, LoadEngine.cs:138, LoadEngine.cs:234]
     part <= consuming_eq ? 1'b0 : (consuming_mux_and ? 1'b0 : (part_and ? (part + 1'b1) : part));
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:203, LoadEngine.cs:205, LoadEngine.cs:229]
+  always @(posedge clk) begin // @[LoadEngine.cs:209, LoadEngine.cs:211, LoadEngine.cs:235]
     byte_index <= consuming_eq ? 4'd0 : (Requantizer_Write_and ? (consuming_and ? (byte_index + 4'd1) : 4'd0) : byte_index);
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:147, LoadEngine.cs:159, LoadEngine.cs:224]
+  always @(posedge clk) begin // @[LoadEngine.cs:150, LoadEngine.cs:162, LoadEngine.cs:230]
     at_chunk_end <= consuming_eq ? one_row : (consuming_mux_and ? (at_chunk_end ? one_row : (row_in_chunk_add == rows_last)) : at_chunk_end);
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:150, LoadEngine.cs:225]
+  always @(posedge clk) begin // @[LoadEngine.cs:153, LoadEngine.cs:231]
     at_last_chunk <= consuming_eq ? one_chunk : (consuming_mux_and ? (at_chunk_end ? (chunk_add == chunks_last) : at_last_chunk) : at_last_chunk);
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:120]
+  always @(posedge clk) begin // @[LoadEngine.cs:123]
     if (((beats_OutValid & consuming) & (~Write_Valid_eq)) & (part == 1'b0))
       row_part_0 <= beats_OutData;
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:198]
+  always @(posedge clk) begin // @[LoadEngine.cs:204]
     if (Requantizer_Write_and & Tables_Activation_and)
       later_bytes <= (byte_index == 4'd0) ? beats_OutData[127:8] : {8'd0, later_bytes[119:8]};
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:200]
+  always @(posedge clk) begin // @[LoadEngine.cs:206]
     entries_last <= (Tables_Activation_and ? entries_last_cat[15:0] : Control_Instruction[110:95]) - 16'd1;
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:239]
+  always @(posedge clk) begin // @[LoadEngine.cs:245]
     if (rst)
       busy <= 1'b0;
     else
       busy <= Control_Start ? 1'b1 : ((done | Control_Abort) ? 1'b0 : busy);
   end
 
-  DmaAddress dma_address ( // @[LoadEngine.cs:43]
+  DmaAddress dma_address ( // @[LoadEngine.cs:46]
     .clk(clk),
     .Instruction(dma_address_Instruction),
     .Bases_0(dma_address_Bases_0),
@@ -403,7 +409,7 @@ module LoadEngine (
     .Address(dma_address_Address)
   );
 
-  Queue128x256Block beats ( // @[LoadEngine.cs:50]
+  Queue128x256Block beats ( // @[LoadEngine.cs:53]
     .clk(clk),
     .rst(rst),
     .InValid(beats_InValid),
@@ -416,7 +422,7 @@ module LoadEngine (
     .Clear(beats_Clear)
   );
 
-  DmaBursts256x256 bursts ( // @[LoadEngine.cs:63]
+  DmaBursts256x256 bursts ( // @[LoadEngine.cs:66]
     .clk(clk),
     .rst(rst),
     .Start(bursts_Start),

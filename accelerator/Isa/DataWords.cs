@@ -27,7 +27,7 @@ public abstract record DataWord
     public static BitLayout LayoutOf<T>() where T : DataWord => LayoutOf(typeof(T));
 
     /// <summary>Every data word type, for the generated documentation and header.</summary>
-    public static IReadOnlyList<Type> Types { get; } = [typeof(RequantizerEntry), typeof(GroupNormEntry), typeof(PadValue), typeof(AddParameters), typeof(GroupNormParameters), typeof(SoftmaxParameters)];
+    public static IReadOnlyList<Type> Types { get; } = [typeof(RequantizerEntry), typeof(GroupNormEntry), typeof(PadValue), typeof(InputExponents), typeof(AddParameters), typeof(GroupNormParameters), typeof(SoftmaxParameters)];
 
     public byte[] Encode()
     {
@@ -74,6 +74,19 @@ public sealed record GroupNormEntry : DataWord
     public GroupNormChannel ToChannel() => new(Gain, Offset, Shift);
 
     public static GroupNormEntry Of(GroupNormChannel c, int exponent = 0) => new() { Gain = c.Gain, Shift = c.Shift, Offset = c.Offset, Exponent = exponent };
+}
+
+/// <summary>
+/// The shifts a CONV's <c>Exponent</c> 1 and 2 apply to its sums (LOAD_TABLE kind 5): the exponents of a
+/// concatenation's two parts with split scales, whose values stand for q x 2^e.
+/// </summary>
+public sealed record InputExponents : DataWord
+{
+    [Field(3, "exponent A, 0 .. 4 (CONV Exponent 1)")]
+    public int A { get; init; }
+
+    [Field(3, "exponent B, 0 .. 4 (CONV Exponent 2)")]
+    public int B { get; init; }
 }
 
 /// <summary>The value a CONV with <c>PadWithZeroPoint</c> reads at padding taps (LOAD_TABLE kind 4): its input's zero point.</summary>

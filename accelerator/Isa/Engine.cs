@@ -81,6 +81,12 @@ public enum TableKind
     /// its padding taps, the zero point of an asymmetric input (SiLU outputs), loaded per step group.
     /// </summary>
     Padding = 4,
+
+    /// <summary>
+    /// The compute engine's two input exponents (First 0, Count 1): a CONV with <c>Exponent</c> 1 or 2 shifts its
+    /// sums left by A or B, one part of a concatenation with split scales; loaded per step group.
+    /// </summary>
+    InputExponents = 5,
 }
 
 /// <summary>Where a CONV's sums go.</summary>

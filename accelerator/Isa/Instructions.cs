@@ -76,7 +76,7 @@ public sealed record Load : ActivationTransfer;
 [Instruction(2, "STORE", Engine.Store, "an activation buffer to DDR, 2-D")]
 public sealed record Store : ActivationTransfer;
 
-[Instruction(3, "LOAD_TABLE", Engine.Load, "DDR to an on-chip table: requantizer entries, activation tables, GroupNorm channels, vector parameters or the CONV pad value")]
+[Instruction(3, "LOAD_TABLE", Engine.Load, "DDR to an on-chip table: requantizer entries, activation tables, GroupNorm channels, vector parameters, the CONV pad value or input exponents")]
 public sealed record LoadTable : DmaInstruction
 {
     [Field(3, "which table")]
@@ -195,6 +195,9 @@ public sealed record Conv : Instruction
 
     [Field(1, "padding taps read the pad value (LOAD_TABLE kind 4: the input's zero point) instead of 0")]
     public bool PadWithZeroPoint { get; init; }
+
+    [Field(2, "0: the sums as they are; 1, 2: shifted left by input exponent A, B (LOAD_TABLE kind 5), for one part of a concatenation with split scales")]
+    public int Exponent { get; init; }
 }
 
 /// <summary>A vector instruction that streams rows of one group's buffer: <c>Pixels</c> x <c>Blocks</c> rows, pixel p's block b at <c>Src + p x SrcStride + b</c>.</summary>

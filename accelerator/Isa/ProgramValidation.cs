@@ -102,6 +102,7 @@ public static class ProgramValidation
                     TableKind.Requantization or TableKind.GroupNorm => (c.MaxChannels, "channels (MaxChannels)"),
                     TableKind.Activation => (c.ActivationTableSlots, "activation table slots"),
                     TableKind.Padding => (1, "pad value"),
+                    TableKind.InputExponents => (1, "input exponent word"),
                     _ => (ParameterSlots, "parameter slots"),
                 };
                 if (t.First + t.Count > limit)
@@ -129,6 +130,8 @@ public static class ProgramValidation
                 break;
             case Conv v:
                 problems.AddRange(Positive(("InRows", v.InRows), ("InCols", v.InCols), ("OutRows", v.OutRows), ("OutCols", v.OutCols), ("CinBlocks", v.CinBlocks), ("CoutBlocks", v.CoutBlocks)));
+                if (v.Exponent is < 0 or > 2)
+                    problems.Add($"Exponent {v.Exponent} must be 0 (none), 1 (input exponent A) or 2 (B)");
                 if (v.InPixelStride < 0)
                     problems.Add($"InPixelStride must be at least 0, not {v.InPixelStride}");
                 if (v.GroupMask == 0 || v.GroupMask >> c.Groups != 0)

@@ -40,6 +40,9 @@ public sealed class ComputeEngine : Module
         Table = Input(TableWritePort.Of(config));
         PadWrite = Input(Bool());
         PadValue = Input(SInt(8));
+        ExponentWrite = Input(Bool());
+        ExponentA = Input(UInt(Vector.GroupNormApplyUnit.ExponentBits));
+        ExponentB = Input(UInt(Vector.GroupNormApplyUnit.ExponentBits));
         AccReadAddress = Input(UInt(accBits));
         AccReadData = Output(Vec(groups * tm, SInt(32)));
         Issued = Output(Bool());
@@ -216,6 +219,17 @@ public sealed class ComputeEngine : Module
         var padValue = Reg(SInt(8), reset: 0, name: "pad_value");
         When(PadWrite, () => padValue.Assign(PadValue));
         var padTerm = RegNext(Mux(v.Flag("PadWithZeroPoint"), padValue, Hw.SLit(0, 8)), name: "pad_term");
+        // ---- input exponent: the sums of one part of a concatenation with split scales, shifted left ----
+        // Loaded, like the pad value, between layers; the CONV's choice is registered long before its first sum.
+        var exponentA = Reg(UInt(Vector.GroupNormApplyUnit.ExponentBits), reset: 0, name: "exponent_a");
+        var exponentB = Reg(UInt(Vector.GroupNormApplyUnit.ExponentBits), reset: 0, name: "exponent_b");
+        When(ExponentWrite, () =>
+        {
+            exponentA.Assign(ExponentA);
+            exponentB.Assign(ExponentB);
+        });
+        var exponentSlot = v["Exponent"];
+        var exponent = RegNext(Mux(exponentSlot == 1, exponentA, Mux(exponentSlot == 2, exponentB, Lit(0, Vector.GroupNormApplyUnit.ExponentBits))), name: "exponent");
 
         // ---- the PE groups: the term's data arrives a cycle after it issued ----
         var termValid = RegNext(issue, reset: 0, name: "term_valid");
@@ -259,8 +273,9 @@ public sealed class ComputeEngine : Module
             bank.Add.Assign(atSum.Last & !requantizeDirect & mask[g]);
             bank.AddFirst.Assign(output == (int)ConvOutput.AccumulatorStore);
             bank.AddAddress.Assign(atSum.Acc);
+            var sums = Enumerable.Range(0, tm).Select(m => (pe.Acc[m] << exponent).Truncate(32)).ToArray();
             for (var m = 0; m < tm; m++)
-                bank.AddValues[m].Assign(pe.Acc[m]);
+                bank.AddValues[m].Assign(sums[m]);
             bank.ReadAddress.Assign(AccReadAddress);
             for (var m = 0; m < tm; m++)
                 AccReadData[(g * tm) + m].Assign(bank.ReadData[m]);
@@ -268,7 +283,7 @@ public sealed class ComputeEngine : Module
             var requantizer = requantizers[g] = Instance(new Requantizer(config), $"requantizer_{g}");
             requantizer.InValid.Assign(Mux(requantizeSum, atBankSum.Last & bank.SumValid, atSum.Last & requantizeDirect));
             for (var m = 0; m < tm; m++)
-                requantizer.Accumulators[m].Assign(Mux(requantizeSum, bank.Sum[m], pe.Acc[m]));
+                requantizer.Accumulators[m].Assign(Mux(requantizeSum, bank.Sum[m], sums[m]));
             requantizer.ChannelBlock.Assign(Mux(requantizeSum, atBankSum.Block, atSum.Block));
             requantizer.StepGroup.Assign(Control.StepGroup.Resize(config.StepGroupSlotBits));
             requantizer.Table.ConnectFrom(Table);
@@ -347,6 +362,13 @@ public sealed class ComputeEngine : Module
     public Bool PadWrite { get; }
 
     public SInt PadValue { get; }
+
+    /// <summary>Pulse: new input exponents (LOAD_TABLE <see cref="TableKind.InputExponents"/>).</summary>
+    public Bool ExponentWrite { get; }
+
+    public UInt ExponentA { get; }
+
+    public UInt ExponentB { get; }
 
     public UInt AccReadAddress { get; }
 

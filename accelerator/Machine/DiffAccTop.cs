@@ -103,6 +103,9 @@ public sealed class DiffAccTop : Module
         compute.Table.ConnectFrom(load.Requantizer);
         compute.PadWrite.Assign(load.PadWrite);
         compute.PadValue.Assign(load.PadValue);
+        compute.ExponentWrite.Assign(load.ExponentWrite);
+        compute.ExponentA.Assign(load.ExponentA);
+        compute.ExponentB.Assign(load.ExponentB);
         vector.Tables.ConnectFrom(load.Tables);
         compute.AccReadAddress.Assign(vector.AccReadAddress);
         vector.AccReadData.ConnectFrom(compute.AccReadData);

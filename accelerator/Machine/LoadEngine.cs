@@ -33,6 +33,9 @@ public sealed class LoadEngine : Module
         Tables = Output(VectorTableWrites.Of(config));
         PadWrite = Output(Bool());
         PadValue = Output(SInt(8));
+        ExponentWrite = Output(Bool());
+        ExponentA = Output(UInt(Vector.GroupNormApplyUnit.ExponentBits));
+        ExponentB = Output(UInt(Vector.GroupNormApplyUnit.ExponentBits));
 
         var word = Control.Instruction;
         var isTable = InstructionFields.Is<LoadTable>(word);
@@ -179,6 +182,9 @@ public sealed class LoadEngine : Module
         Requantizer.Shift.Assign(InstructionFields.Slice(head, requantizer["Shift"]));
         PadWrite.Assign(tableBeat & (kind == (int)TableKind.Padding));
         PadValue.Assign(InstructionFields.Slice(head, DataWord.LayoutOf<Isa.PadValue>()["Value"]).AsSInt());
+        ExponentWrite.Assign(tableBeat & (kind == (int)TableKind.InputExponents));
+        ExponentA.Assign(InstructionFields.Slice(head, DataWord.LayoutOf<InputExponents>()["A"]));
+        ExponentB.Assign(InstructionFields.Slice(head, DataWord.LayoutOf<InputExponents>()["B"]));
         Tables.Channel.Assign(tableBeat & (kind == (int)TableKind.GroupNorm));
         Tables.ChannelNumber.Assign(channel.Resize(Tables.ChannelNumber.Width));
         Tables.ChannelGain.Assign(InstructionFields.Slice(head, groupNorm["Gain"]).AsSInt());
@@ -266,6 +272,13 @@ public sealed class LoadEngine : Module
     public Bool PadWrite { get; }
 
     public SInt PadValue { get; }
+
+    /// <summary>Pulse: LOAD_TABLE writes the compute engine's input exponents (<see cref="TableKind.InputExponents"/>).</summary>
+    public Bool ExponentWrite { get; }
+
+    public UInt ExponentA { get; }
+
+    public UInt ExponentB { get; }
 
     /// <summary>Running with nothing to consume and no beat arriving: waiting for DDR.</summary>
     public Bool Waiting { get; private set; }

@@ -23,7 +23,7 @@ public static class SystemScenarios
     /// </summary>
     public static AcceleratorConfig Wide { get; } = Presets.Small with { Name = "small-wide", Tm = 8, Tn = 32, VectorLanes = 8, MaxChannels = 128, ActivationBufferKiB = 32, WeightBufferKiB = 64, AccumulatorRows = 512 };
 
-    public static IReadOnlyList<string> Names { get; } = ["conv3x3", "conv3x3-stride2", "conv1x1", "conv-passes", "groupnorm-silu", "residual-add", "concat-conv", "upsample-conv", "attention", "step-groups", "strided-copy", "conv-zero-point", "attention-unsigned"];
+    public static IReadOnlyList<string> Names { get; } = ["conv3x3", "conv3x3-stride2", "conv1x1", "conv-passes", "groupnorm-silu", "residual-add", "concat-conv", "upsample-conv", "attention", "step-groups", "strided-copy", "conv-zero-point", "attention-unsigned", "conv-exponents"];
 
     public static Scenario Get(string name, AcceleratorConfig config, int seed = 1) => name switch
     {
@@ -40,6 +40,7 @@ public static class SystemScenarios
         "step-groups" => StepGroups(config, seed),
         "strided-copy" => StridedCopy(config, seed),
         "conv-zero-point" => ConvZeroPoint(config, seed),
+        "conv-exponents" => ConvExponents(config, seed),
         _ => throw new ArgumentException($"no scenario '{name}'; known: {string.Join(", ", Names)}", nameof(name)),
     };
 
@@ -807,6 +808,67 @@ public static class SystemScenarios
             ddr => [.. Enumerable.Range(0, 3).SelectMany(run => Enumerable.Range(0, 2).SelectMany(g => Compare($"padding {padding[run]}, group {g}", ScenarioImage.At(ddr, outAt[run][g], h * w * cout), cout, h, w, cout, layer.Expected(inputs[g], cin, h, w, 1, (1, 1, 1, 1), padding[run]))))]);
     }
 
+    /// <summary>
+    /// A 3x3 convolution over the two parts of a concatenation with split scales (values q x 2^e): the first part's
+    /// pass stores its sums shifted by exponent A into the accumulator banks, the second part's adds its own shifted
+    /// by exponent B and requantizes; the exponents come from a STEP_GROUP-relative LOAD_TABLE (3 and 1 in step
+    /// group 0). Both PE groups, each with its own image.
+    /// </summary>
+    public static Scenario ConvExponents(AcceleratorConfig config, int seed)
+    {
+        var (tm, tn) = Shape(config);
+        var r = new ScenarioRandom(seed + 12);
+        int cin = 2 * tn, cout = tn;
+        const int h = 5, w = 6;
+        var layer = ConvLayer.Random(r, cin, cout, 3);
+        var exponents = new InputExponents { A = 3, B = 1 };
+        var channelExponents = Enumerable.Range(0, cin).Select(c => c < tn ? exponents.A : exponents.B).ToArray();
+        var inputs = new[] { Edgy(r, cin * h * w), Edgy(r, cin * h * w) };
+        var image = new ScenarioImage(config);
+        var inAt = inputs.Select(x => image.Put(TensorLayout.ToHwc(x, cin, h, w, cin))).ToArray();
+        var weightsAt = Enumerable.Range(0, 2).Select(part => image.Put(TensorLayout.ConvWeightRows(layer.Weights, cout, cin, 3, tm, tn, 0, cout / tm, part, 1))).ToArray();
+        var tableAt = image.Put(layer.Requant.Select(RequantizerEntry.Of));
+        var exponentsAt = image.Put([exponents, new InputExponents { A = 0, B = 4 }]);
+        var outAt = inputs.Select(_ => image.Reserve(h * w * cout)).ToArray();
+        Conv Pass(int part) => new()
+        {
+            GroupMask = 3,
+            InRow = part,
+            InPixelStride = 2,
+            CinBlocks = 1,
+            InRows = h,
+            InCols = w,
+            RowOffset = -1,
+            ColOffset = -1,
+            Kernel3x3 = true,
+            OutRows = h,
+            OutCols = w,
+            CoutBlocks = cout / tm,
+            Output = part == 0 ? ConvOutput.AccumulatorStore : ConvOutput.AccumulatorAddRequantize,
+            OutRow = 200,
+            OutPixelStride = cout / tn,
+            Release = true,
+            Exponent = part + 1,
+            Wait = part == 0 ? Engines.Load : Engines.None,
+            Signal = part == 1 ? Engines.Store : Engines.None,
+        };
+        var program = new ProgramBuilder(config);
+        for (var g = 0; g < 2; g++)
+            program = program.Add(new Load { Group = g, Offset = inAt[g], Rows = h * w * 2, Chunks = 1 });
+        program = program
+            .Add(new SetStep { StepGroup = 0 })
+            .Add(new LoadTable { Kind = TableKind.Requantization, Offset = tableAt, Count = cout })
+            .Add(new LoadTable { Kind = TableKind.InputExponents, Offset = exponentsAt, StepMode = StepMode.StepGroup, StepStride = DataWord.Bytes, Count = 1, Signal = Engines.Compute })
+            .Add(new LoadWeights { Offset = weightsAt[0], Rows = cout / tm * 9, Complete = true })
+            .Add(Pass(0))
+            .Add(new LoadWeights { Offset = weightsAt[1], Rows = cout / tm * 9, Complete = true })
+            .Add(Pass(1));
+        for (var g = 0; g < 2; g++)
+            program = program.Add(new Store { Group = g, Offset = outAt[g], ActRow = 200, Rows = h * w * cout / tn, Chunks = 1, Wait = g == 0 ? Engines.Compute : Engines.None });
+        return new Scenario("conv-exponents", $"3x3 convolution {cin} -> {cout} channels on {h}x{w} over two parts at exponents {exponents.A} and {exponents.B}, one accumulator pass each", image.Build(), image.Registers(), program.Add(new Finish()).Build(),
+            ddr => [.. Enumerable.Range(0, 2).SelectMany(g => Compare($"group {g}", ScenarioImage.At(ddr, outAt[g], h * w * cout), cout, h, w, cout, layer.Expected(inputs[g], cin, h, w, 1, (1, 1, 1, 1), exponents: channelExponents)))]);
+    }
+
     /// <summary>Tm and Tn: the scenarios size their channels in multiples of Tn (at least 8, for groups of Tn / 2 channels).</summary>
     private static (int Tm, int Tn) Shape(AcceleratorConfig config)
         => config.Tn >= 8 && config.Tn % config.Tm == 0 ? (config.Tm, config.Tn) : throw new ArgumentException($"the system scenarios need Tn >= 8 and a multiple of Tm, not {config.Tm} x {config.Tn}", nameof(config));
@@ -853,10 +915,10 @@ public static class SystemScenarios
         }
 
         /// <summary>The golden; an input with a zero point is padded with it.</summary>
-        public sbyte[] Expected(sbyte[] input, int channels, int height, int width, int stride, (int, int, int, int) padding, int zeroPoint = 0)
+        public sbyte[] Expected(sbyte[] input, int channels, int height, int width, int stride, (int, int, int, int) padding, int zeroPoint = 0, int[]? exponents = null)
         {
             var weights = QuantizedWeights.FromInt8([Outputs, Inputs, Kernel, Kernel], Weights, [.. Enumerable.Repeat(1.0, Outputs)]);
-            var accumulators = Int8Ops.Conv2dAccumulate(new Int8Tensor([1, channels, height, width], 1, input, zeroPoint), weights, stride, padding, out var shape);
+            var accumulators = Int8Ops.Conv2dAccumulate(new Int8Tensor([1, channels, height, width], 1, input, zeroPoint, exponents), weights, stride, padding, out var shape);
             return Int8Ops.Requantize(accumulators, shape, Requant, 1).Data;
         }
     }

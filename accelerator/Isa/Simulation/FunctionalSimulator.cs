@@ -87,6 +87,8 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
         private int released;
         private sbyte? padValue;
 
+        private InputExponents? inputExponents;
+
         public Machine(AcceleratorConfig config, DdrImage ddr, MachineRegisters registers, IReadOnlyList<Instruction> program)
         {
             c = config;
@@ -214,6 +216,10 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
                         padValue = (sbyte)DataWord.Decode<PadValue>(word).Value;
                         Tracker.Write(step, "pad value", slot, 1);
                         break;
+                    case TableKind.InputExponents:
+                        inputExponents = DataWord.Decode<InputExponents>(word);
+                        Tracker.Write(step, "input exponents", slot, 1);
+                        break;
                     default:
                         parameters[slot] = word.ToArray();
                         Tracker.Write(step, "parameter slot", slot, 1);
@@ -296,6 +302,13 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
                 pad = padValue ?? throw new MachineFault($"{step.Name} pads with the pad value, which no LOAD_TABLE wrote");
                 Tracker.Read(step, "pad value", 0, 1);
             }
+            var exponent = 0;
+            if (v.Exponent != 0)
+            {
+                var exponents = inputExponents ?? throw new MachineFault($"{step.Name} shifts its sums by an input exponent, which no LOAD_TABLE wrote");
+                Tracker.Read(step, "input exponents", 0, 1);
+                exponent = v.Exponent == 1 ? exponents.A : exponents.B;
+            }
             // A padding tap reads this row in every input block.
             var padRow = Enumerable.Repeat(pad, tn).ToArray();
             for (var g = 0; g < c.Groups; g++)
@@ -347,6 +360,8 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
                                     }
                                 }
                             }
+                            for (var m = 0; m < tm; m++)
+                                sums[m] = unchecked(sums[m] << exponent);
                             Output(step, v, g, o, (oy * v.OutCols) + ox, sums);
                         }
                     }
