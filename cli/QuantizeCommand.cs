@@ -20,7 +20,7 @@ internal static class QuantizeCommand
         var grouping = GroupingOption();
         var siluZeroPoint = new Option<bool>("--silu-zero-point") { Description = "SiLU outputs asymmetric: [SiLU's minimum, clip] over all 256 codes with a zero point, instead of [-clip, clip] (the int8 model and the accelerator run it: convolutions fold the zero point into their bias and pad with it)" };
         var unsignedSoftmax = new Option<bool>("--unsigned-softmax") { Description = "Softmax probabilities unsigned in steps of 1/255 (zero point -128) instead of signed in 1/127 (the int8 model and the accelerator run it: P x V adds 128 x the sum of V in two more passes)" };
-        var splitConcat = SplitConcatOption("Skip concatenations with split scales: each part at its own power-of-two step of the concatenation's scale (the int8 model runs it; the accelerator does not yet)");
+        var splitConcat = SplitConcatOption("Skip concatenations with split scales: each part at its own power-of-two step of the concatenation's scale (the int8 model and the accelerator run it: GroupNorm and the shortcut convolution take the parts' exponents)");
         var command = new Command("quantize", "Calibrate int8 activation scales per step group from FP32 DDIM trajectories (MSE clipping) and write a quantization file")
         {
             options.Model, options.Steps, groups, grouping, siluZeroPoint, unsignedSoftmax, splitConcat, trajectories, options.Seed, output,

@@ -51,22 +51,28 @@ internal static class ConvLowering
         if (taps > c.WeightRows)
             throw new CompileException(name, $"{taps} taps need more weight rows than the {c.WeightRows} of a weight bank of preset {c.Name}");
 
-        // Weight sets: input-block passes, then output-block chunks, each as even as the bank allows.
+        // Weight sets: input-block passes, then output-block chunks, each as even as the bank allows. The two
+        // parts of a concatenation with split scales take passes of their own, each shifting its sums by its exponent.
         var cinBlocks = x.Blocks;
-        var passes = Ceiling(cinBlocks, Math.Min(cinBlocks, c.WeightRows / taps));
-        var passBlocks = Ceiling(cinBlocks, passes);
+        var maxPassBlocks = Math.Min(cinBlocks, c.WeightRows / taps);
+        var partBlocks = ctx.SplitBlocks(x.Point);
+        var inputPasses = partBlocks is { } blocksA
+            ? [.. InputPasses(0, blocksA, maxPassBlocks, 1), .. InputPasses(blocksA, cinBlocks - blocksA, maxPassBlocks, 2)]
+            : InputPasses(0, cinBlocks, maxPassBlocks, 0);
+        var passes = inputPasses.Count;
+        var passBlocks = inputPasses.Max(p => p.InBlocks);
         var chunks = Ceiling(coutBlocks, Math.Min(coutBlocks, c.WeightRows / (taps * passBlocks)));
         var chunkBlocks = Ceiling(coutBlocks, chunks);
         var logicalInput = x.LogicalOfPhysical();
-        var sets = new List<(int Chunk, int Pass, int FirstBlock, int Blocks, int FirstIn, int InBlocks, long Offset)>();
+        var sets = new List<(int Chunk, int Pass, int FirstBlock, int Blocks, int FirstIn, int InBlocks, int Exponent, long Offset)>();
         for (var ch = 0; ch < chunks; ch++)
         {
             for (var p = 0; p < passes; p++)
             {
                 int first = ch * chunkBlocks, blocks = Math.Min(chunkBlocks, coutBlocks - first);
-                int firstIn = p * passBlocks, inBlocks = Math.Min(passBlocks, cinBlocks - firstIn);
+                var (firstIn, inBlocks, exponent) = inputPasses[p];
                 var rows = TensorLayout.ConvWeightRows(weights.Values, cout, logicalInput, kernel, tm, tn, first, blocks, firstIn, inBlocks);
-                sets.Add((ch, p, first, blocks, firstIn, inBlocks, ctx.Constants.Put(rows)));
+                sets.Add((ch, p, first, blocks, firstIn, inBlocks, exponent, ctx.Constants.Put(rows)));
             }
         }
 
@@ -100,6 +106,8 @@ internal static class ConvLowering
         var padWithZeroPoint = ctx.Asymmetric(x.Point);
         if (padWithZeroPoint)
             ctx.Emit(ctx.StepGroupTable(TableKind.Padding, 0, g => [new PadValue { Value = ctx.ZeroPoint(x.Point, g) }]));
+        if (partBlocks is not null)
+            ctx.Emit(ctx.StepGroupTable(TableKind.InputExponents, 0, g => [new InputExponents { A = ctx.Split(x.Point, g)!.Value.ExponentA, B = ctx.Split(x.Point, g)!.Value.ExponentB }]));
         var bands = Ceiling(outRows, band);
         for (var b = 0; b < bands; b++)
         {
@@ -149,6 +157,7 @@ internal static class ConvLowering
                     AccRow = 0,
                     Release = sets.Count > 1 || b == bands - 1,
                     PadWithZeroPoint = padWithZeroPoint,
+                    Exponent = set.Exponent,
                     Wait = s == 0 ? Engines.Load | (b >= 2 ? Engines.Store : Engines.None) : Engines.None,
                     Signal = lastOfBand ? Engines.Store | (b + 2 < bands ? Engines.Load : Engines.None) : Engines.None,
                 });
@@ -197,6 +206,14 @@ internal static class ConvLowering
             TimeEmbeddedBias t => ctx.StepTable(TableKind.Requantization, 0, step => Entries(LayerConstants.TimeEmbeddedBias(ctx.Model.Parameters, name, t.Projection, ctx.TimeEmbedding(step)), ctx.StepGroupOf(step))),
             _ => ctx.StepGroupTable(TableKind.Requantization, 0, g => Entries(ctx.Model.Parameters[$"{name}.bias"].Data, g)),
         };
+    }
+
+    /// <summary>Input blocks first .. first + count − 1 in passes as even as <paramref name="maxBlocks"/> allows, each with the CONV's Exponent.</summary>
+    private static List<(int FirstIn, int InBlocks, int Exponent)> InputPasses(int first, int count, int maxBlocks, int exponent)
+    {
+        var passes = Ceiling(count, maxBlocks);
+        var blocks = Ceiling(count, passes);
+        return [.. Enumerable.Range(0, passes).Select(p => (first + (p * blocks), Math.Min(blocks, count - (p * blocks)), exponent))];
     }
 
     private static int Ceiling(int a, int b) => (a + b - 1) / b;

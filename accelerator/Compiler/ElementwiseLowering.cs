@@ -15,6 +15,8 @@ internal static class ElementwiseLowering
     {
         if (a.Channels != b.Channels || a.Pixels != b.Pixels || !a.ChannelMap.SequenceEqual(b.ChannelMap))
             throw new CompileException(point, $"the operands {a.Channels}x{a.Height}x{a.Width} and {b.Channels}x{b.Height}x{b.Width} do not have one shape and channel layout");
+        if (ctx.SplitBlocks(a.Point) is not null || ctx.SplitBlocks(b.Point) is not null)
+            throw new CompileException(point, "a concatenation with split scales added without a shortcut convolution: the residual add has one scale per operand");
         var output = ctx.NewTensor(point, a.Channels, a.Height, a.Width, a.Blocks, a.ChannelMap);
         ctx.Begin(point, "residual add");
         ctx.Emit(ctx.StepGroupTable(TableKind.Parameters, 0, g => [AddParameters.Of(ResidualAdd.FromScales(ctx.Scale(a.Point, g), ctx.Scale(b.Point, g), ctx.Scale(point, g)))]));
@@ -44,7 +46,14 @@ internal static class ElementwiseLowering
         if (output.PixelBytes > ctx.Config.MaxChannels)
             throw new CompileException(point, $"{output.Channels} channels ({output.PixelBytes} with padding) exceed MaxChannels {ctx.Config.MaxChannels} of preset {ctx.Config.Name}");
         ctx.Begin(point, "concat + rescale");
-        ctx.Emit(ctx.StepGroupTable(TableKind.Parameters, 0, g => [AddParameters.Of(ResidualAdd.Rescale(ctx.Scale(a.Point, g), ctx.Scale(point, g))), AddParameters.Of(ResidualAdd.Rescale(ctx.Scale(b.Point, g), ctx.Scale(point, g)))]));
+        // With split scales each part goes to its own power-of-two step of the concatenation's scale.
+        if (ctx.Model.Quantization.Concat == ConcatScales.Split)
+            ctx.RecordSplitConcat(point, a, b);
+        ctx.Emit(ctx.StepGroupTable(TableKind.Parameters, 0, g =>
+        {
+            var split = ctx.Split(point, g) ?? new SplitConcat(ctx.Scale(point, g), 0, 0);
+            return [AddParameters.Of(ResidualAdd.Rescale(ctx.Scale(a.Point, g), split.ScaleA)), AddParameters.Of(ResidualAdd.Rescale(ctx.Scale(b.Point, g), split.ScaleB))];
+        }));
         var blocks = output.Blocks;
         var bands = Stream(ctx, point, [a, b], output, (sample, region, pixels) =>
         [

@@ -46,7 +46,7 @@ internal static class GroupNormLowering
             var entries = LayerConstants.GroupNormChannels(ctx.Model.Parameters, name, ctx.Scale(name, g));
             var physical = Enumerable.Repeat<DataWord>(zero, span).ToArray();
             for (var ch = 0; ch < x.Channels; ch++)
-                physical[x.ChannelMap[ch]] = GroupNormEntry.Of(entries[ch]);
+                physical[x.ChannelMap[ch]] = GroupNormEntry.Of(entries[ch], ctx.Exponent(x.Point, ch, g));
             return physical;
         }));
         ctx.Emit(ctx.StepGroupTable(TableKind.Parameters, ParameterSlot, g => [new GroupNormParameters { Count = (int)count, EpsilonTerm = LayerConstants.GroupNormEpsilon(ctx.Model.Config, x.Channels, x.Pixels, ctx.Scale(x.Point, g)) }]));

@@ -18,6 +18,7 @@ internal sealed class LoweringContext
     private (string Name, string Operation, int First)? open;
     private readonly Dictionary<byte, (long Offset, int Bytes)> filled = [];
     private readonly Dictionary<int, Tensor> timeEmbeddings = [];
+    private readonly Dictionary<string, (string A, string B, int ChannelsA, int BlocksA)> splitConcats = new(StringComparer.Ordinal);
 
     public LoweringContext(AcceleratorConfig config, QuantizedUNet model, IReadOnlyList<int> timesteps, int batch)
     {
@@ -57,7 +58,22 @@ internal sealed class LoweringContext
 
     public IReadOnlyList<CompiledLayer> Layers => layers;
 
-    public double Scale(string point, int stepGroup) => Model.Quantization.Scale(point, stepGroup);
+    /// <summary>The scale of an activation point in a step group; of a concatenation with split scales, its unit.</summary>
+    public double Scale(string point, int stepGroup) => Split(point, stepGroup)?.Unit ?? Model.Quantization.Scale(point, stepGroup);
+
+    /// <summary>Records that <paramref name="point"/> concatenates <paramref name="a"/> and <paramref name="b"/> with split scales.</summary>
+    public void RecordSplitConcat(string point, DdrTensor a, DdrTensor b) => splitConcats[point] = (a.Point, b.Point, a.Channels, a.Blocks);
+
+    /// <summary>A concatenation's split scales in a step group (from the file's scale for it and its parts' own), or null for any other point.</summary>
+    public SplitConcat? Split(string point, int stepGroup)
+        => splitConcats.TryGetValue(point, out var parts) ? SplitConcat.FromScales(Model.Quantization.Scale(point, stepGroup), Scale(parts.A, stepGroup), Scale(parts.B, stepGroup)) : null;
+
+    /// <summary>The channel blocks of a split concatenation's first part, or null for any other point.</summary>
+    public int? SplitBlocks(string point) => splitConcats.TryGetValue(point, out var parts) ? parts.BlocksA : null;
+
+    /// <summary>e of logical channel <paramref name="channel"/>'s values q x 2^e (0 but in a split concatenation).</summary>
+    public int Exponent(string point, int channel, int stepGroup)
+        => Split(point, stepGroup) is { } split ? (channel < splitConcats[point].ChannelsA ? split.ExponentA : split.ExponentB) : 0;
 
     /// <summary>The zero point of an activation point in a step group (0 unless the point is asymmetric).</summary>
     public int ZeroPoint(string point, int stepGroup) => Model.Quantization.ZeroPoint(point, stepGroup);

@@ -1,7 +1,6 @@
 using DiffAcc.Accelerator.Configuration;
 using DiffAcc.Accelerator.Isa;
 using DiffAcc.Model.Int8;
-using DiffAcc.Model.Numerics;
 using DiffAcc.Model.Sampling;
 using DiffAcc.Model.Tensors;
 using DiffAcc.Model.Unet;
@@ -26,8 +25,6 @@ public static class UNetCompiler
     public static CompiledUNet Compile(QuantizedUNet model, AcceleratorConfig config, IReadOnlyList<int> timesteps, int batch = 1, SchedulerConfig? sampling = null)
     {
         config = config.Validated(config.Name);
-        if (model.Quantization.Concat == ConcatScales.Split)
-            throw new CompileException("quantization", "skip concatenations with split scales (quantize --split-concat) run in the int8 model only; the accelerator does not run them yet");
         var stepGroups = model.Quantization.StepGroups.Count;
         if (stepGroups > 1 << AcceleratorConfig.StepGroupBits)
             throw new CompileException("quantization", $"{stepGroups} step groups exceed the {1 << AcceleratorConfig.StepGroupBits} that STEP_GROUP can name");

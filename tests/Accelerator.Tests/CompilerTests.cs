@@ -71,6 +71,35 @@ public class CompilerTests
         Assert.All(compiled.Layers.Where(l => l.Operation == "attention"), l => Assert.Contains(tiles, l.Tiling));
     }
 
+    /// <summary>
+    /// Skip concatenations with split scales (quantize --split-concat): each part rescaled to its own power-of-two
+    /// step, GroupNorm entries carrying the parts' exponents, and the shortcut convolution in one accumulator pass
+    /// per part, each shifting its sums by its exponent; bit for bit on both presets, in an early step group (a
+    /// skip part 8 x finer than the other) and a late one.
+    /// </summary>
+    [Theory]
+    [InlineData("small", 2)]
+    [InlineData("xczu9eg", 40)]
+    public void Split_concat_scales_run_bit_exact(string preset, int step)
+    {
+        var shipped = ShippedModel.Quantized.Value.Quantization;
+        var file = new QuantizationFile(shipped.StepGroups, shipped.Scales, shipped.Calibration, shipped.ZeroPoints, concat: ConcatScales.Split);
+        var model = new QuantizedUNet(UNet2D.Load(Path.Combine(ShippedModel.Folder(), "unet")), file);
+        var scheduler = new DdimScheduler(NoiseSchedule.Ddpm, 50);
+        var problems = EveryTensorAgainstTheInt8Model(model, Presets.Get(preset), scheduler.Timesteps, step, out var compiled);
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+        var convs = compiled.Program.Instructions.OfType<Conv>().ToList();
+        Assert.True(convs.Any(c => c.Exponent == 1) && convs.Any(c => c.Exponent == 2), "no CONV pass per part");
+        var group = file.GroupOf(scheduler.Timesteps[step]);
+        var exponents = new List<int>();
+        model.PredictNoise(Noise(1, model.Config), scheduler.Timesteps[step], null, (point, t) =>
+        {
+            if (t.ChannelExponents is { } e)
+                exponents.AddRange(e);
+        });
+        Assert.True(exponents.Max() >= (group == 0 ? 3 : 1), $"step group {group}: exponents up to {exponents.Max()}");
+    }
+
     /// <summary>One forward of <paramref name="step"/> on the functional simulator: every tensor the program writes against the int8 model's.</summary>
     private static List<string> EveryTensorAgainstTheInt8Model(QuantizedUNet model, AcceleratorConfig config, IReadOnlyList<int> timesteps, int step, out CompiledUNet compiled)
     {

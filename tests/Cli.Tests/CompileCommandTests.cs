@@ -63,14 +63,15 @@ public sealed class CompileCommandTests
 
     /// <summary>
     /// With the hardware's quantization methods: SiLU zero points in two step groups, so the program's
-    /// convolutions pad with 0 and with each step group's zero point, and unsigned softmax probabilities
-    /// (SOFTMAX's Unsigned, P x V in three accumulator passes).
+    /// convolutions pad with 0 and with each step group's zero point, unsigned softmax probabilities
+    /// (SOFTMAX's Unsigned, P x V in three accumulator passes) and split concatenation scales (GroupNorm
+    /// exponents, a shortcut-convolution pass per part).
     /// </summary>
     [Fact]
     public void Two_ddim_steps_of_the_shipped_model_on_the_rtl_are_bit_exact_against_the_int8_model()
     {
         var folder = Directory.CreateTempSubdirectory("diffacc-rtl-").FullName;
-        var (code, output, error) = CommandLine.Run("quantize", "--steps", "2", "--groups", "2", "--trajectories", "1", "--silu-zero-point", "--unsigned-softmax", "--out", Path.Combine(folder, "quant.json"));
+        var (code, output, error) = CommandLine.Run("quantize", "--steps", "2", "--groups", "2", "--trajectories", "1", "--silu-zero-point", "--unsigned-softmax", "--split-concat", "--out", Path.Combine(folder, "quant.json"));
         Assert.True(code == 0, $"{output}\n{error}");
         var png = Path.Combine(folder, "rtl.png");
         (code, output, error) = CommandLine.Run("sample", "--backend", "rtl", "--preset", "small", "--quant", Path.Combine(folder, "quant.json"), "--steps", "2", "--count", "1", "--compare", "int8", "--out", png);
