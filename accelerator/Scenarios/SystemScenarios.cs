@@ -23,7 +23,7 @@ public static class SystemScenarios
     /// </summary>
     public static AcceleratorConfig Wide { get; } = Presets.Small with { Name = "small-wide", Tm = 8, Tn = 32, VectorLanes = 8, MaxChannels = 128, ActivationBufferKiB = 32, WeightBufferKiB = 64, AccumulatorRows = 512 };
 
-    public static IReadOnlyList<string> Names { get; } = ["conv3x3", "conv3x3-stride2", "conv1x1", "conv-passes", "groupnorm-silu", "residual-add", "concat-conv", "upsample-conv", "attention", "step-groups", "strided-copy", "conv-zero-point", "attention-unsigned", "conv-exponents"];
+    public static IReadOnlyList<string> Names { get; } = ["conv3x3", "conv3x3-stride2", "conv1x1", "conv-passes", "groupnorm-silu", "residual-add", "concat-conv", "upsample-conv", "attention", "step-groups", "strided-copy", "conv-zero-point", "attention-unsigned"];
 
     public static Scenario Get(string name, AcceleratorConfig config, int seed = 1) => name switch
     {
@@ -40,7 +40,6 @@ public static class SystemScenarios
         "step-groups" => StepGroups(config, seed),
         "strided-copy" => StridedCopy(config, seed),
         "conv-zero-point" => ConvZeroPoint(config, seed),
-        "conv-exponents" => ConvExponents(config, seed),
         _ => throw new ArgumentException($"no scenario '{name}'; known: {string.Join(", ", Names)}", nameof(name)),
     };
 
@@ -200,7 +199,12 @@ public static class SystemScenarios
             ddr => Compare("output", ScenarioImage.At(ddr, outAt, h * w * cout), cout, h, w, cout, layer.Expected(input, cin, h, w, 1, (0, 0, 0, 0))));
     }
 
-    /// <summary>A 3x3 convolution whose 48 input channels take three passes: accumulator store, add, and add with requantization.</summary>
+    /// <summary>
+    /// A 3x3 convolution whose input channels take three passes: accumulator store, add, and add with
+    /// requantization. The first and last passes' channels stand for q x 2^3 and q x 2^1 (parts of a
+    /// concatenation with split scales): their CONVs shift the sums by input exponents A and B, which a
+    /// LOAD_TABLE loaded; the middle pass's sums go as they are.
+    /// </summary>
     public static Scenario ConvPasses(AcceleratorConfig config, int seed)
     {
         var (tm, tn) = Shape(config);
@@ -215,9 +219,14 @@ public static class SystemScenarios
         var passes = cinBlocks / passBlocks;
         var weightsAt = Enumerable.Range(0, passes).Select(p => image.Put(TensorLayout.ConvWeightRows(layer.Weights, cout, cin, 3, tm, tn, 0, cout / tm, p * passBlocks, passBlocks))).ToArray();
         var tableAt = image.Put(layer.Requant.Select(RequantizerEntry.Of));
+        var exponents = new InputExponents { A = 3, B = 1 };
+        var passExponents = new[] { 1, 0, 2 };
+        var channelExponents = Enumerable.Range(0, cin).Select(c => passExponents[c / (passBlocks * tn)] switch { 1 => exponents.A, 2 => exponents.B, _ => 0 }).ToArray();
+        var exponentsAt = image.Put([exponents]);
         var outAt = image.Reserve(h * w * cout);
         var program = new ProgramBuilder(config)
             .Add(new LoadTable { Kind = TableKind.Requantization, Offset = tableAt, Count = cout })
+            .Add(new LoadTable { Kind = TableKind.InputExponents, Offset = exponentsAt, Count = 1 })
             .Add(new Load { Group = 0, Offset = inAt, Rows = h * w * cinBlocks, Chunks = 1, Signal = Engines.Compute });
         for (var p = 0; p < passes; p++)
         {
@@ -242,13 +251,14 @@ public static class SystemScenarios
                     OutPixelStride = cout / tn,
                     Release = true,
                     Output = p == 0 ? ConvOutput.AccumulatorStore : p == passes - 1 ? ConvOutput.AccumulatorAddRequantize : ConvOutput.AccumulatorAdd,
+                    Exponent = passExponents[p],
                     Wait = p == 0 ? Engines.Load : Engines.None,
                     Signal = p == passes - 1 ? Engines.Store : Engines.None,
                 });
         }
         program = program.Add(new Store { Group = 0, Offset = outAt, ActRow = 600, Rows = h * w * cout / tn, Chunks = 1, Wait = Engines.Compute }).Add(new Finish());
-        return new Scenario("conv-passes", $"3x3 convolution {cin} -> {cout} channels on 6x6 in three passes of {passBlocks * tn} input channels through the accumulator banks", image.Build(), image.Registers(), program.Build(),
-            ddr => Compare("output", ScenarioImage.At(ddr, outAt, h * w * cout), cout, h, w, cout, layer.Expected(input, cin, h, w, 1, (1, 1, 1, 1))));
+        return new Scenario("conv-passes", $"3x3 convolution {cin} -> {cout} channels on 6x6 in three passes of {passBlocks * tn} input channels through the accumulator banks, the first and last at exponents {exponents.A} and {exponents.B}", image.Build(), image.Registers(), program.Build(),
+            ddr => Compare("output", ScenarioImage.At(ddr, outAt, h * w * cout), cout, h, w, cout, layer.Expected(input, cin, h, w, 1, (1, 1, 1, 1), exponents: channelExponents)));
     }
 
     /// <summary>
@@ -806,67 +816,6 @@ public static class SystemScenarios
         var padding = new[] { zeroPoints[0], zeroPoints[1], 0 };
         return new Scenario("conv-zero-point", $"3x3 convolution {cin} -> {cout} channels on {h}x{w}, padding with the zero point {zeroPoints[0]} (step group 0), {zeroPoints[1]} (step group 1), then with 0", image.Build(), image.Registers(), program.Build(),
             ddr => [.. Enumerable.Range(0, 3).SelectMany(run => Enumerable.Range(0, 2).SelectMany(g => Compare($"padding {padding[run]}, group {g}", ScenarioImage.At(ddr, outAt[run][g], h * w * cout), cout, h, w, cout, layer.Expected(inputs[g], cin, h, w, 1, (1, 1, 1, 1), padding[run]))))]);
-    }
-
-    /// <summary>
-    /// A 3x3 convolution over the two parts of a concatenation with split scales (values q x 2^e): the first part's
-    /// pass stores its sums shifted by exponent A into the accumulator banks, the second part's adds its own shifted
-    /// by exponent B and requantizes; the exponents come from a STEP_GROUP-relative LOAD_TABLE (3 and 1 in step
-    /// group 0). Both PE groups, each with its own image.
-    /// </summary>
-    public static Scenario ConvExponents(AcceleratorConfig config, int seed)
-    {
-        var (tm, tn) = Shape(config);
-        var r = new ScenarioRandom(seed + 12);
-        int cin = 2 * tn, cout = tn;
-        const int h = 5, w = 6;
-        var layer = ConvLayer.Random(r, cin, cout, 3);
-        var exponents = new InputExponents { A = 3, B = 1 };
-        var channelExponents = Enumerable.Range(0, cin).Select(c => c < tn ? exponents.A : exponents.B).ToArray();
-        var inputs = new[] { Edgy(r, cin * h * w), Edgy(r, cin * h * w) };
-        var image = new ScenarioImage(config);
-        var inAt = inputs.Select(x => image.Put(TensorLayout.ToHwc(x, cin, h, w, cin))).ToArray();
-        var weightsAt = Enumerable.Range(0, 2).Select(part => image.Put(TensorLayout.ConvWeightRows(layer.Weights, cout, cin, 3, tm, tn, 0, cout / tm, part, 1))).ToArray();
-        var tableAt = image.Put(layer.Requant.Select(RequantizerEntry.Of));
-        var exponentsAt = image.Put([exponents, new InputExponents { A = 0, B = 4 }]);
-        var outAt = inputs.Select(_ => image.Reserve(h * w * cout)).ToArray();
-        Conv Pass(int part) => new()
-        {
-            GroupMask = 3,
-            InRow = part,
-            InPixelStride = 2,
-            CinBlocks = 1,
-            InRows = h,
-            InCols = w,
-            RowOffset = -1,
-            ColOffset = -1,
-            Kernel3x3 = true,
-            OutRows = h,
-            OutCols = w,
-            CoutBlocks = cout / tm,
-            Output = part == 0 ? ConvOutput.AccumulatorStore : ConvOutput.AccumulatorAddRequantize,
-            OutRow = 200,
-            OutPixelStride = cout / tn,
-            Release = true,
-            Exponent = part + 1,
-            Wait = part == 0 ? Engines.Load : Engines.None,
-            Signal = part == 1 ? Engines.Store : Engines.None,
-        };
-        var program = new ProgramBuilder(config);
-        for (var g = 0; g < 2; g++)
-            program = program.Add(new Load { Group = g, Offset = inAt[g], Rows = h * w * 2, Chunks = 1 });
-        program = program
-            .Add(new SetStep { StepGroup = 0 })
-            .Add(new LoadTable { Kind = TableKind.Requantization, Offset = tableAt, Count = cout })
-            .Add(new LoadTable { Kind = TableKind.InputExponents, Offset = exponentsAt, StepMode = StepMode.StepGroup, StepStride = DataWord.Bytes, Count = 1, Signal = Engines.Compute })
-            .Add(new LoadWeights { Offset = weightsAt[0], Rows = cout / tm * 9, Complete = true })
-            .Add(Pass(0))
-            .Add(new LoadWeights { Offset = weightsAt[1], Rows = cout / tm * 9, Complete = true })
-            .Add(Pass(1));
-        for (var g = 0; g < 2; g++)
-            program = program.Add(new Store { Group = g, Offset = outAt[g], ActRow = 200, Rows = h * w * cout / tn, Chunks = 1, Wait = g == 0 ? Engines.Compute : Engines.None });
-        return new Scenario("conv-exponents", $"3x3 convolution {cin} -> {cout} channels on {h}x{w} over two parts at exponents {exponents.A} and {exponents.B}, one accumulator pass each", image.Build(), image.Registers(), program.Add(new Finish()).Build(),
-            ddr => [.. Enumerable.Range(0, 2).SelectMany(g => Compare($"group {g}", ScenarioImage.At(ddr, outAt[g], h * w * cout), cout, h, w, cout, layer.Expected(inputs[g], cin, h, w, 1, (1, 1, 1, 1), exponents: channelExponents)))]);
     }
 
     /// <summary>Tm and Tn: the scenarios size their channels in multiples of Tn (at least 8, for groups of Tn / 2 channels).</summary>
