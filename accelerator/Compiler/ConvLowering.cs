@@ -107,7 +107,13 @@ internal static class ConvLowering
         if (padWithZeroPoint)
             ctx.Emit(ctx.StepGroupTable(TableKind.Padding, 0, g => [new PadValue { Value = ctx.ZeroPoint(x.Point, g) }]));
         if (partBlocks is not null)
-            ctx.Emit(ctx.StepGroupTable(TableKind.InputExponents, 0, g => [new InputExponents { A = ctx.Split(x.Point, g)!.Value.ExponentA, B = ctx.Split(x.Point, g)!.Value.ExponentB }]));
+        {
+            ctx.Emit(ctx.StepGroupTable(TableKind.InputExponents, 0, g =>
+            {
+                var split = ctx.Split(x.Point, g)!.Value;
+                return [new InputExponents { A = split.ExponentA, B = split.ExponentB }];
+            }));
+        }
         var bands = Ceiling(outRows, band);
         for (var b = 0; b < bands; b++)
         {
