@@ -3,6 +3,7 @@ using DiffAcc.Accelerator.Configuration;
 using DiffAcc.Accelerator.Datapath;
 using DiffAcc.Accelerator.Isa;
 using DiffAcc.Hdl;
+using DiffAcc.Model.Numerics;
 
 namespace DiffAcc.Accelerator.Machine;
 
@@ -41,8 +42,8 @@ public sealed class ComputeEngine : Module
         PadWrite = Input(Bool());
         PadValue = Input(SInt(8));
         ExponentWrite = Input(Bool());
-        ExponentA = Input(UInt(Vector.GroupNormApplyUnit.ExponentBits));
-        ExponentB = Input(UInt(Vector.GroupNormApplyUnit.ExponentBits));
+        ExponentA = Input(UInt(SplitConcat.ExponentBits));
+        ExponentB = Input(UInt(SplitConcat.ExponentBits));
         AccReadAddress = Input(UInt(accBits));
         AccReadData = Output(Vec(groups * tm, SInt(32)));
         Issued = Output(Bool());
@@ -221,15 +222,15 @@ public sealed class ComputeEngine : Module
         var padTerm = RegNext(Mux(v.Flag("PadWithZeroPoint"), padValue, Hw.SLit(0, 8)), name: "pad_term");
         // ---- input exponent: the sums of one part of a concatenation with split scales, shifted left ----
         // Loaded, like the pad value, between layers; the CONV's choice is registered long before its first sum.
-        var exponentA = Reg(UInt(Vector.GroupNormApplyUnit.ExponentBits), reset: 0, name: "exponent_a");
-        var exponentB = Reg(UInt(Vector.GroupNormApplyUnit.ExponentBits), reset: 0, name: "exponent_b");
+        var exponentA = Reg(UInt(SplitConcat.ExponentBits), reset: 0, name: "exponent_a");
+        var exponentB = Reg(UInt(SplitConcat.ExponentBits), reset: 0, name: "exponent_b");
         When(ExponentWrite, () =>
         {
             exponentA.Assign(ExponentA);
             exponentB.Assign(ExponentB);
         });
         var exponentSlot = v["Exponent"];
-        var exponent = RegNext(Mux(exponentSlot == 1, exponentA, Mux(exponentSlot == 2, exponentB, Lit(0, Vector.GroupNormApplyUnit.ExponentBits))), name: "exponent");
+        var exponent = RegNext(Mux(exponentSlot == 1, exponentA, Mux(exponentSlot == 2, exponentB, Lit(0, SplitConcat.ExponentBits))), name: "exponent");
 
         // ---- the PE groups: the term's data arrives a cycle after it issued ----
         var termValid = RegNext(issue, reset: 0, name: "term_valid");

@@ -4,6 +4,7 @@ using DiffAcc.Accelerator.Isa;
 using DiffAcc.Hdl;
 using DiffAcc.Hdl.Ir;
 using DiffAcc.Hdl.Library;
+using DiffAcc.Model.Numerics;
 
 namespace DiffAcc.Accelerator.Machine;
 
@@ -34,8 +35,8 @@ public sealed class LoadEngine : Module
         PadWrite = Output(Bool());
         PadValue = Output(SInt(8));
         ExponentWrite = Output(Bool());
-        ExponentA = Output(UInt(Vector.GroupNormApplyUnit.ExponentBits));
-        ExponentB = Output(UInt(Vector.GroupNormApplyUnit.ExponentBits));
+        ExponentA = Output(UInt(SplitConcat.ExponentBits));
+        ExponentB = Output(UInt(SplitConcat.ExponentBits));
 
         var word = Control.Instruction;
         var isTable = InstructionFields.Is<LoadTable>(word);

@@ -22,7 +22,7 @@ public sealed class VectorTableWrites : Bundle
         ChannelGain = f.Field(Hw.SInt(GroupNormChannel.GainBits));
         ChannelOffset = f.Field(Hw.SInt(42));
         ChannelShift = f.Field(Hw.UInt(6));
-        ChannelExponent = f.Field(Hw.UInt(Vector.GroupNormApplyUnit.ExponentBits));
+        ChannelExponent = f.Field(Hw.UInt(SplitConcat.ExponentBits));
         Parameter = f.Field(Hw.Bool());
         ParameterSlot = f.Field(Hw.UInt(4));
         ParameterWord = f.Field(Hw.UInt(128));

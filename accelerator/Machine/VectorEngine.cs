@@ -4,6 +4,7 @@ using DiffAcc.Accelerator.Vector;
 using DiffAcc.Hdl;
 using DiffAcc.Hdl.Ir;
 using DiffAcc.Hdl.Library;
+using DiffAcc.Model.Numerics;
 
 namespace DiffAcc.Accelerator.Machine;
 
@@ -349,7 +350,7 @@ public sealed class VectorEngine : Module
         gnStatistics.ReadLane.Assign(lanes == 1 ? Lit(0, 1) : channel.Resize(laneBits));
         // Each channel's exponent e (its values are q x 2^e) as LOAD_TABLE wrote it, read beside its sums:
         // the group adds Σq x 2^e and Σq² x 4^e.
-        var exponents = Mem(UInt(GroupNormApplyUnit.ExponentBits), config.MaxChannels, RamStyle.Distributed, name: "exponents");
+        var exponents = Mem(UInt(SplitConcat.ExponentBits), config.MaxChannels, RamStyle.Distributed, name: "exponents");
         When(Tables.Channel, () => exponents.Write(Tables.ChannelNumber, Tables.ChannelExponent));
         var exponent = exponents.Read(channel.Resize(Hw.BitsFor(config.MaxChannels)), name: "exponent");
         // The read issued in the last summing cycle arrives one cycle later.

@@ -18,8 +18,7 @@ public sealed class GroupNormApplyUnit : StreamPipeline
 
     private const int ResultBits = ReciprocalSqrtUnit.SumBits + 32 + 5;
 
-    /// <summary>Bits of a channel's input exponent e (0 .. <see cref="SplitConcat.MaxSteps"/>).</summary>
-    public const int ExponentBits = 3;
+    private const int ExponentBits = SplitConcat.ExponentBits;
 
     private const int ChannelBits = GroupNormChannel.GainBits + 42 + 6 + ExponentBits;
 

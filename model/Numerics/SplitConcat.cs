@@ -22,6 +22,9 @@ public readonly record struct SplitConcat(double Unit, int ExponentA, int Expone
     /// <summary>The most halvings of S a part may take (a part 16 x finer than the other).</summary>
     public const int MaxSteps = 4;
 
+    /// <summary>Bits of an exponent (0 .. <see cref="MaxSteps"/>) in the hardware's tables and registers.</summary>
+    public const int ExponentBits = 3;
+
     public static SplitConcat FromScales(double concatScale, double scaleA, double scaleB)
     {
         if (!(concatScale > 0) || !(scaleA > 0) || !(scaleB > 0))
