@@ -51,7 +51,7 @@ internal static class ElementwiseLowering
             ctx.RecordSplitConcat(point, a, b);
         ctx.Emit(ctx.StepGroupTable(TableKind.Parameters, 0, g =>
         {
-            var split = ctx.Split(point, g) ?? new SplitConcat(ctx.Scale(point, g), 0, 0);
+            var split = SplitConcat.For(ctx.Model.Quantization.Concat, ctx.Model.Quantization.Scale(point, g), ctx.Scale(a.Point, g), ctx.Scale(b.Point, g));
             return [AddParameters.Of(ResidualAdd.Rescale(ctx.Scale(a.Point, g), split.ScaleA)), AddParameters.Of(ResidualAdd.Rescale(ctx.Scale(b.Point, g), split.ScaleB))];
         }));
         var blocks = output.Blocks;

@@ -86,7 +86,7 @@ public static class Int8Ops
         if (a.ChannelExponents is not null || b.ChannelExponents is not null || a.ZeroPoint != 0 || b.ZeroPoint != 0)
             throw new ArgumentException("the parts of a concatenation are symmetric tensors with one scale each");
         int batch = a.Shape[0], ca = a.Shape[1], cb = b.Shape[1], plane = a.Shape[2] * a.Shape[3];
-        var split = scales == ConcatScales.Split ? SplitConcat.FromScales(scale, a.Scale, b.Scale) : new SplitConcat(scale, 0, 0);
+        var split = SplitConcat.For(scales, scale, a.Scale, b.Scale);
         var exponents = scales == ConcatScales.Split ? [.. Enumerable.Repeat(split.ExponentA, ca), .. Enumerable.Repeat(split.ExponentB, cb)] : (int[]?)null;
         var output = new Int8Tensor([batch, ca + cb, a.Shape[2], a.Shape[3]], split.Unit, channelExponents: exponents);
         var (ra, rb) = (ResidualAdd.Rescale(a.Scale, split.ScaleA), ResidualAdd.Rescale(b.Scale, split.ScaleB));

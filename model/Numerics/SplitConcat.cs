@@ -35,6 +35,10 @@ public readonly record struct SplitConcat(double Unit, int ExponentA, int Expone
         return new SplitConcat(concatScale / (1 << finest), finest - a, finest - b);
     }
 
+    /// <summary>The parts' scales as <paramref name="scales"/> asks: split, or both the concatenation's (exponents 0).</summary>
+    public static SplitConcat For(ConcatScales scales, double concatScale, double scaleA, double scaleB)
+        => scales == ConcatScales.Split ? FromScales(concatScale, scaleA, scaleB) : new SplitConcat(concatScale, 0, 0);
+
     /// <summary>The scale part A is stored with: 2^ExponentA units.</summary>
     public double ScaleA => Unit * (1 << ExponentA);
 

@@ -71,10 +71,8 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
         private readonly bool[][] accWritten;
         private readonly RequantParameters?[,] requant;
         private readonly sbyte[]?[] activationTables;
-        private readonly GroupNormChannel?[] groupNorm;
-
-        /// <summary>Per channel, e of its values q x 2^e, as the GroupNorm entry gave it.</summary>
-        private readonly int[] groupNormExponent;
+        /// <summary>Per channel, the GroupNorm entry LOAD_TABLE wrote: gain, offset, shift and the exponent e of its values q x 2^e.</summary>
+        private readonly GroupNormEntry?[] groupNorm;
         private readonly byte[]?[] parameters = new byte[ProgramValidation.ParameterSlots][];
         private readonly long[] statisticsSum;
         private readonly long[] statisticsSquares;
@@ -100,8 +98,7 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
             accWritten = [.. Enumerable.Range(0, c.Groups).Select(_ => new bool[c.AccumulatorRows])];
             requant = new RequantParameters?[1 << c.StepGroupSlotBits, c.MaxChannels];
             activationTables = new sbyte[c.ActivationTableSlots][];
-            groupNorm = new GroupNormChannel?[c.MaxChannels];
-            groupNormExponent = new int[c.MaxChannels];
+            groupNorm = new GroupNormEntry?[c.MaxChannels];
             statisticsSum = new long[c.MaxChannels];
             statisticsSquares = new long[c.MaxChannels];
             finished = new (long, long, int)?[c.MaxChannels];
@@ -203,9 +200,7 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
                         Tracker.Write(step, $"requantizer table slot {c.StepGroupSlot(step.StepGroup)}, channel", slot, 1);
                         break;
                     case TableKind.GroupNorm:
-                        var entry = DataWord.Decode<GroupNormEntry>(word);
-                        groupNorm[slot] = entry.ToChannel();
-                        groupNormExponent[slot] = entry.Exponent;
+                        groupNorm[slot] = DataWord.Decode<GroupNormEntry>(word);
                         Tracker.Write(step, "GroupNorm channel table, channel", slot, 1);
                         break;
                     case TableKind.Activation:
@@ -467,7 +462,7 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
                 {
                     // The exponent comes from the channel table: read at finish, whether or not this channel is applied later.
                     Tracker.Read(step, "GroupNorm channel table, channel", ch, 1);
-                    var e = groupNormExponent[ch];
+                    var e = groupNorm[ch]?.Exponent ?? 0;
                     sum = Wrap(sum + Wrap(statisticsSum[ch] << e, GroupSumBits, true), GroupSumBits, true);
                     squares = Wrap(squares + Wrap(statisticsSquares[ch] << (2 * e), GroupSquareBits, false), GroupSquareBits, false);
                 }
@@ -498,7 +493,7 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
                     if (entry.Gain != 0 || entry.Offset != 0)
                     {
                         var (sum, root, halfShift) = finished[channel] ?? throw new MachineFault($"{step.Name} normalizes channel {channel}, which no GN_FINISH covered");
-                        y = IntegerGroupNorm.Apply(act[a.Group][(src * tn) + n], new GroupStatistics(p.Count, sum, 0), (root, halfShift), entry, groupNormExponent[channel]);
+                        y = IntegerGroupNorm.Apply(act[a.Group][(src * tn) + n], new GroupStatistics(p.Count, sum, 0), (root, halfShift), entry.ToChannel(), entry.Exponent);
                     }
                     act[a.Group][(dst * tn) + n] = table is null ? y : table[y + 128];
                 }
