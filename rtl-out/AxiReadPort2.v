@@ -33,12 +33,12 @@ module AxiReadPort2 (
   output wire Beat // @[AxiReadPort.cs:58]
 );
 
-  wire tags_InValid; // @[AxiReadPort.cs:60]
-  wire tags_InReady; // @[AxiReadPort.cs:60]
-  wire tags_InData; // @[AxiReadPort.cs:60]
-  wire tags_OutValid; // @[AxiReadPort.cs:60]
-  wire tags_OutReady; // @[AxiReadPort.cs:60]
-  wire tags_OutData; // @[AxiReadPort.cs:60]
+  wire tags_In_Payload; // @[AxiReadPort.cs:60]
+  wire tags_In_Valid; // @[AxiReadPort.cs:60]
+  wire tags_In_Ready; // @[AxiReadPort.cs:60]
+  wire tags_Out_Payload; // @[AxiReadPort.cs:60]
+  wire tags_Out_Valid; // @[AxiReadPort.cs:60]
+  wire tags_Out_Ready; // @[AxiReadPort.cs:60]
   wire [3:0] tags_Count; // @[AxiReadPort.cs:60]
   wire tags_Clear; // @[AxiReadPort.cs:60]
   reg ar_valid; // @[AxiReadPort.cs:61]
@@ -48,9 +48,9 @@ module AxiReadPort2 (
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [1:0] tags_always_ready; // @[AxiReadPort.cs:113]
-  wire [8:0] beats_0; // @[AxiReadPort.cs:115]
-  wire [8:0] beats_1; // @[AxiReadPort.cs:115]
+  wire [1:0] tags_always_ready; // @[AxiReadPort.cs:108]
+  wire [8:0] beats_0; // @[AxiReadPort.cs:110]
+  wire [8:0] beats_1; // @[AxiReadPort.cs:110]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
@@ -61,29 +61,29 @@ module AxiReadPort2 (
 
   assign client_0_Ready_and = (((1'b0 | client_1_Valid) | client_0_Valid) & ((~ar_valid) | axi_arready)) & (tags_Count < $unsigned(4'd7)); // @[AxiReadPort.cs:76]
   assign client_0_Ready_mux = client_0_Valid ? 1'b0 : (client_1_Valid ? 1'b1 : 1'b0); // @[AxiReadPort.cs:76]
-  assign axi_araddr = ar_address; // @[AxiReadPort.cs:92]
-  assign axi_arlen = ar_length; // @[AxiReadPort.cs:93]
-  assign axi_arsize = 3'd4; // @[AxiReadPort.cs:94]
-  assign axi_arburst = 2'd1; // @[AxiReadPort.cs:95]
-  assign axi_arcache = 4'd3; // @[AxiReadPort.cs:96]
-  assign axi_arprot = 3'd0; // @[AxiReadPort.cs:97]
+  assign axi_araddr = ar_address; // @[Axi.cs:50]
+  assign axi_arlen = ar_length; // @[Axi.cs:51]
+  assign axi_arsize = 3'd4; // @[Axi.cs:52]
+  assign axi_arburst = 2'd1; // @[Axi.cs:53]
+  assign axi_arcache = 4'd3; // @[Axi.cs:54]
+  assign axi_arprot = 3'd0; // @[Axi.cs:55]
   assign axi_arvalid = ar_valid; // @[AxiReadPort.cs:91]
-  assign axi_rready = 1'b1; // @[AxiReadPort.cs:102]
+  assign axi_rready = 1'b1; // @[AxiReadPort.cs:97]
   assign client_0_Ready = client_0_Ready_and & (client_0_Ready_mux == 1'b0); // @[AxiReadPort.cs:76]
-  assign client_0_DataValid = axi_rvalid & (tags_OutData == 1'b0); // @[AxiReadPort.cs:107]
-  assign client_0_Data = axi_rdata; // @[AxiReadPort.cs:108]
+  assign client_0_DataValid = axi_rvalid & (tags_Out_Payload == 1'b0); // @[AxiReadPort.cs:102]
+  assign client_0_Data = axi_rdata; // @[AxiReadPort.cs:103]
   assign client_1_Ready = client_0_Ready_and & (client_0_Ready_mux == 1'b1); // @[AxiReadPort.cs:76]
-  assign client_1_DataValid = axi_rvalid & (tags_OutData == 1'b1); // @[AxiReadPort.cs:107]
-  assign client_1_Data = axi_rdata; // @[AxiReadPort.cs:108]
-  assign Error = axi_rvalid & (axi_rresp != 2'd0); // @[AxiReadPort.cs:110]
-  assign Beat = axi_rvalid; // @[AxiReadPort.cs:111]
-  assign tags_InValid = ar_valid & axi_arready; // @[AxiReadPort.cs:98]
-  assign tags_InData = ar_client; // @[AxiReadPort.cs:99]
-  assign tags_OutReady = axi_rvalid & axi_rlast; // @[AxiReadPort.cs:104]
-  assign tags_Clear = 1'b0; // @[AxiReadPort.cs:100]
-  assign tags_always_ready = {tags_InReady, tags_OutValid}; // @[AxiReadPort.cs:113]
-  assign beats_0 = client_0_Beats; // @[AxiReadPort.cs:115]
-  assign beats_1 = client_1_Beats; // @[AxiReadPort.cs:115]
+  assign client_1_DataValid = axi_rvalid & (tags_Out_Payload == 1'b1); // @[AxiReadPort.cs:102]
+  assign client_1_Data = axi_rdata; // @[AxiReadPort.cs:103]
+  assign Error = axi_rvalid & (axi_rresp != 2'd0); // @[AxiReadPort.cs:105]
+  assign Beat = axi_rvalid; // @[AxiReadPort.cs:106]
+  assign tags_In_Payload = ar_client; // @[AxiReadPort.cs:94]
+  assign tags_In_Valid = axi_arvalid & axi_arready; // @[AxiReadPort.cs:93]
+  assign tags_Out_Ready = axi_rvalid & axi_rlast; // @[AxiReadPort.cs:99]
+  assign tags_Clear = 1'b0; // @[AxiReadPort.cs:95]
+  assign tags_always_ready = {tags_In_Ready, tags_Out_Valid}; // @[AxiReadPort.cs:108]
+  assign beats_0 = client_0_Beats; // @[AxiReadPort.cs:110]
+  assign beats_1 = client_1_Beats; // @[AxiReadPort.cs:110]
 
   always @(posedge clk) begin // @[AxiReadPort.cs:86, AxiReadPort.cs:90]
     if (rst)
@@ -110,12 +110,12 @@ module AxiReadPort2 (
   RegisterQueue1x8 tags ( // @[AxiReadPort.cs:60]
     .clk(clk),
     .rst(rst),
-    .InValid(tags_InValid),
-    .InReady(tags_InReady),
-    .InData(tags_InData),
-    .OutValid(tags_OutValid),
-    .OutReady(tags_OutReady),
-    .OutData(tags_OutData),
+    .In_Payload(tags_In_Payload),
+    .In_Valid(tags_In_Valid),
+    .In_Ready(tags_In_Ready),
+    .Out_Payload(tags_Out_Payload),
+    .Out_Valid(tags_Out_Valid),
+    .Out_Ready(tags_Out_Ready),
     .Count(tags_Count),
     .Clear(tags_Clear)
   );

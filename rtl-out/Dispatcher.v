@@ -100,56 +100,56 @@ module Dispatcher (
   reg has_tokens_store_to_compute; // @[Dispatcher.cs:67]
   reg [7:0] tokens_store_to_vector; // @[Dispatcher.cs:66]
   reg has_tokens_store_to_vector; // @[Dispatcher.cs:67]
-  wire queue_load_InValid; // @[Dispatcher.cs:85]
-  wire queue_load_InReady; // @[Dispatcher.cs:85]
-  wire [271:0] queue_load_InData; // @[Dispatcher.cs:85]
-  wire queue_load_OutValid; // @[Dispatcher.cs:85]
-  wire queue_load_OutReady; // @[Dispatcher.cs:85]
-  wire [271:0] queue_load_OutData; // @[Dispatcher.cs:85]
+  wire [271:0] queue_load_In_Payload; // @[Dispatcher.cs:85]
+  wire queue_load_In_Valid; // @[Dispatcher.cs:85]
+  wire queue_load_In_Ready; // @[Dispatcher.cs:85]
+  wire [271:0] queue_load_Out_Payload; // @[Dispatcher.cs:85]
+  wire queue_load_Out_Valid; // @[Dispatcher.cs:85]
+  wire queue_load_Out_Ready; // @[Dispatcher.cs:85]
   wire [3:0] queue_load_Count; // @[Dispatcher.cs:85]
   wire queue_load_Clear; // @[Dispatcher.cs:85]
   reg start_load; // @[Dispatcher.cs:97]
   reg [255:0] current_load; // @[Dispatcher.cs:98]
   reg [15:0] current_step_group_load; // @[Dispatcher.cs:99]
-  wire queue_weight_InValid; // @[Dispatcher.cs:85]
-  wire queue_weight_InReady; // @[Dispatcher.cs:85]
-  wire [271:0] queue_weight_InData; // @[Dispatcher.cs:85]
-  wire queue_weight_OutValid; // @[Dispatcher.cs:85]
-  wire queue_weight_OutReady; // @[Dispatcher.cs:85]
-  wire [271:0] queue_weight_OutData; // @[Dispatcher.cs:85]
+  wire [271:0] queue_weight_In_Payload; // @[Dispatcher.cs:85]
+  wire queue_weight_In_Valid; // @[Dispatcher.cs:85]
+  wire queue_weight_In_Ready; // @[Dispatcher.cs:85]
+  wire [271:0] queue_weight_Out_Payload; // @[Dispatcher.cs:85]
+  wire queue_weight_Out_Valid; // @[Dispatcher.cs:85]
+  wire queue_weight_Out_Ready; // @[Dispatcher.cs:85]
   wire [3:0] queue_weight_Count; // @[Dispatcher.cs:85]
   wire queue_weight_Clear; // @[Dispatcher.cs:85]
   reg start_weight; // @[Dispatcher.cs:97]
   reg [255:0] current_weight; // @[Dispatcher.cs:98]
   reg [15:0] current_step_group_weight; // @[Dispatcher.cs:99]
-  wire queue_compute_InValid; // @[Dispatcher.cs:85]
-  wire queue_compute_InReady; // @[Dispatcher.cs:85]
-  wire [271:0] queue_compute_InData; // @[Dispatcher.cs:85]
-  wire queue_compute_OutValid; // @[Dispatcher.cs:85]
-  wire queue_compute_OutReady; // @[Dispatcher.cs:85]
-  wire [271:0] queue_compute_OutData; // @[Dispatcher.cs:85]
+  wire [271:0] queue_compute_In_Payload; // @[Dispatcher.cs:85]
+  wire queue_compute_In_Valid; // @[Dispatcher.cs:85]
+  wire queue_compute_In_Ready; // @[Dispatcher.cs:85]
+  wire [271:0] queue_compute_Out_Payload; // @[Dispatcher.cs:85]
+  wire queue_compute_Out_Valid; // @[Dispatcher.cs:85]
+  wire queue_compute_Out_Ready; // @[Dispatcher.cs:85]
   wire [3:0] queue_compute_Count; // @[Dispatcher.cs:85]
   wire queue_compute_Clear; // @[Dispatcher.cs:85]
   reg start_compute; // @[Dispatcher.cs:97]
   reg [255:0] current_compute; // @[Dispatcher.cs:98]
   reg [15:0] current_step_group_compute; // @[Dispatcher.cs:99]
-  wire queue_vector_InValid; // @[Dispatcher.cs:85]
-  wire queue_vector_InReady; // @[Dispatcher.cs:85]
-  wire [271:0] queue_vector_InData; // @[Dispatcher.cs:85]
-  wire queue_vector_OutValid; // @[Dispatcher.cs:85]
-  wire queue_vector_OutReady; // @[Dispatcher.cs:85]
-  wire [271:0] queue_vector_OutData; // @[Dispatcher.cs:85]
+  wire [271:0] queue_vector_In_Payload; // @[Dispatcher.cs:85]
+  wire queue_vector_In_Valid; // @[Dispatcher.cs:85]
+  wire queue_vector_In_Ready; // @[Dispatcher.cs:85]
+  wire [271:0] queue_vector_Out_Payload; // @[Dispatcher.cs:85]
+  wire queue_vector_Out_Valid; // @[Dispatcher.cs:85]
+  wire queue_vector_Out_Ready; // @[Dispatcher.cs:85]
   wire [3:0] queue_vector_Count; // @[Dispatcher.cs:85]
   wire queue_vector_Clear; // @[Dispatcher.cs:85]
   reg start_vector; // @[Dispatcher.cs:97]
   reg [255:0] current_vector; // @[Dispatcher.cs:98]
   reg [15:0] current_step_group_vector; // @[Dispatcher.cs:99]
-  wire queue_store_InValid; // @[Dispatcher.cs:85]
-  wire queue_store_InReady; // @[Dispatcher.cs:85]
-  wire [271:0] queue_store_InData; // @[Dispatcher.cs:85]
-  wire queue_store_OutValid; // @[Dispatcher.cs:85]
-  wire queue_store_OutReady; // @[Dispatcher.cs:85]
-  wire [271:0] queue_store_OutData; // @[Dispatcher.cs:85]
+  wire [271:0] queue_store_In_Payload; // @[Dispatcher.cs:85]
+  wire queue_store_In_Valid; // @[Dispatcher.cs:85]
+  wire queue_store_In_Ready; // @[Dispatcher.cs:85]
+  wire [271:0] queue_store_Out_Payload; // @[Dispatcher.cs:85]
+  wire queue_store_Out_Valid; // @[Dispatcher.cs:85]
+  wire queue_store_Out_Ready; // @[Dispatcher.cs:85]
   wire [3:0] queue_store_Count; // @[Dispatcher.cs:85]
   wire queue_store_Clear; // @[Dispatcher.cs:85]
   reg start_store; // @[Dispatcher.cs:97]
@@ -358,127 +358,127 @@ module Dispatcher (
   assign FetchReady_and_1_and_4 = (~engine_4_Busy) & (~start_store); // @[Dispatcher.cs:163]
   assign FetchReady_and_1_eq_4 = queue_store_Count == 4'd0; // @[Dispatcher.cs:163]
   assign FetchReady_and_1 = (((((((((1'b1 & FetchReady_and_1_and) & FetchReady_and_1_eq) & FetchReady_and_1_and_1) & FetchReady_and_1_eq_1) & FetchReady_and_1_and_2) & FetchReady_and_1_eq_2) & FetchReady_and_1_and_3) & FetchReady_and_1_eq_3) & FetchReady_and_1_and_4) & FetchReady_and_1_eq_4; // @[Dispatcher.cs:163]
-  assign End_or_and = FetchReady_and & ((((FetchClass[8] & (~FetchClass[6])) & (~FetchClass[7])) & ((((((1'b0 | (FetchClass[0] & queue_load_InReady)) | (FetchClass[1] & queue_weight_InReady)) | (FetchClass[2] & queue_compute_InReady)) | (FetchClass[3] & queue_vector_InReady)) | (FetchClass[4] & queue_store_InReady)) | FetchClass[5])) | ((FetchClass[6] | FetchClass[7]) & FetchReady_and_1)); // @[Dispatcher.cs:192]
+  assign End_or_and = FetchReady_and & ((((FetchClass[8] & (~FetchClass[6])) & (~FetchClass[7])) & ((((((1'b0 | (FetchClass[0] & queue_load_In_Ready)) | (FetchClass[1] & queue_weight_In_Ready)) | (FetchClass[2] & queue_compute_In_Ready)) | (FetchClass[3] & queue_vector_In_Ready)) | (FetchClass[4] & queue_store_In_Ready)) | FetchClass[5])) | ((FetchClass[6] | FetchClass[7]) & FetchReady_and_1)); // @[Dispatcher.cs:192]
   assign End_or_and_1 = deadlocked & (~ended); // @[Dispatcher.cs:192]
   assign End_or = (((End_or_and & FetchClass[7]) | (((FetchReady_and_and & (~FetchValid)) & FetchExhausted) & FetchReady_and_1)) | ((halted & (~ended)) & (((((1'b1 & FetchReady_and_1_and) & FetchReady_and_1_and_1) & FetchReady_and_1_and_2) & FetchReady_and_1_and_3) & FetchReady_and_1_and_4))) | End_or_and_1; // @[Dispatcher.cs:192]
   assign Error_and = FetchReady_and & (~FetchClass[8]); // @[Dispatcher.cs:196]
-  assign DependencyWait_and_and_bits_bits = queue_load_OutData[255:0]; // @[Dispatcher.cs:200]
+  assign DependencyWait_and_and_bits_bits = queue_load_Out_Payload[255:0]; // @[Dispatcher.cs:200]
   assign DependencyWait_and_and_bits = DependencyWait_and_and_bits_bits[9:5]; // @[Dispatcher.cs:200]
   assign DependencyWait_and_and = (((1'b1 & ((~DependencyWait_and_and_bits[1]) | has_tokens_weight_to_load)) & ((~DependencyWait_and_and_bits[2]) | has_tokens_compute_to_load)) & ((~DependencyWait_and_and_bits[3]) | has_tokens_vector_to_load)) & ((~DependencyWait_and_and_bits[4]) | has_tokens_store_to_load); // @[Dispatcher.cs:200]
-  assign DependencyWait_and = (queue_load_OutValid & FetchReady_and_1_and) & (~DependencyWait_and_and); // @[Dispatcher.cs:200]
-  assign DependencyWait_and_1_and_bits = queue_weight_OutData[255:0]; // @[Dispatcher.cs:200]
+  assign DependencyWait_and = (queue_load_Out_Valid & FetchReady_and_1_and) & (~DependencyWait_and_and); // @[Dispatcher.cs:200]
+  assign DependencyWait_and_1_and_bits = queue_weight_Out_Payload[255:0]; // @[Dispatcher.cs:200]
   assign DependencyWait_and_1_and_bits_1 = DependencyWait_and_1_and_bits[9:5]; // @[Dispatcher.cs:200]
   assign DependencyWait_and_1_and = (((1'b1 & ((~DependencyWait_and_1_and_bits[5]) | has_tokens_load_to_weight)) & ((~DependencyWait_and_1_and_bits_1[2]) | has_tokens_compute_to_weight)) & ((~DependencyWait_and_1_and_bits_1[3]) | has_tokens_vector_to_weight)) & ((~DependencyWait_and_1_and_bits_1[4]) | has_tokens_store_to_weight); // @[Dispatcher.cs:200]
-  assign DependencyWait_and_1 = (queue_weight_OutValid & FetchReady_and_1_and_1) & (~DependencyWait_and_1_and); // @[Dispatcher.cs:200]
-  assign DependencyWait_and_2_and_bits = queue_compute_OutData[255:0]; // @[Dispatcher.cs:200]
+  assign DependencyWait_and_1 = (queue_weight_Out_Valid & FetchReady_and_1_and_1) & (~DependencyWait_and_1_and); // @[Dispatcher.cs:200]
+  assign DependencyWait_and_2_and_bits = queue_compute_Out_Payload[255:0]; // @[Dispatcher.cs:200]
   assign DependencyWait_and_2_and_bits_1 = DependencyWait_and_2_and_bits[9:5]; // @[Dispatcher.cs:200]
   assign DependencyWait_and_2_and = (((1'b1 & ((~DependencyWait_and_2_and_bits[5]) | has_tokens_load_to_compute)) & ((~DependencyWait_and_2_and_bits_1[1]) | has_tokens_weight_to_compute)) & ((~DependencyWait_and_2_and_bits_1[3]) | has_tokens_vector_to_compute)) & ((~DependencyWait_and_2_and_bits_1[4]) | has_tokens_store_to_compute); // @[Dispatcher.cs:200]
-  assign DependencyWait_and_2 = (queue_compute_OutValid & FetchReady_and_1_and_2) & (~DependencyWait_and_2_and); // @[Dispatcher.cs:200]
-  assign DependencyWait_and_3_and_bits = queue_vector_OutData[255:0]; // @[Dispatcher.cs:200]
+  assign DependencyWait_and_2 = (queue_compute_Out_Valid & FetchReady_and_1_and_2) & (~DependencyWait_and_2_and); // @[Dispatcher.cs:200]
+  assign DependencyWait_and_3_and_bits = queue_vector_Out_Payload[255:0]; // @[Dispatcher.cs:200]
   assign DependencyWait_and_3_and_bits_1 = DependencyWait_and_3_and_bits[9:5]; // @[Dispatcher.cs:200]
   assign DependencyWait_and_3_and = (((1'b1 & ((~DependencyWait_and_3_and_bits[5]) | has_tokens_load_to_vector)) & ((~DependencyWait_and_3_and_bits_1[1]) | has_tokens_weight_to_vector)) & ((~DependencyWait_and_3_and_bits_1[2]) | has_tokens_compute_to_vector)) & ((~DependencyWait_and_3_and_bits_1[4]) | has_tokens_store_to_vector); // @[Dispatcher.cs:200]
-  assign DependencyWait_and_3 = (queue_vector_OutValid & FetchReady_and_1_and_3) & (~DependencyWait_and_3_and); // @[Dispatcher.cs:200]
-  assign DependencyWait_and_4_and_bits = queue_store_OutData[255:0]; // @[Dispatcher.cs:200]
+  assign DependencyWait_and_3 = (queue_vector_Out_Valid & FetchReady_and_1_and_3) & (~DependencyWait_and_3_and); // @[Dispatcher.cs:200]
+  assign DependencyWait_and_4_and_bits = queue_store_Out_Payload[255:0]; // @[Dispatcher.cs:200]
   assign DependencyWait_and_4_and_bits_1 = DependencyWait_and_4_and_bits[9:5]; // @[Dispatcher.cs:200]
   assign DependencyWait_and_4_and = (((1'b1 & ((~DependencyWait_and_4_and_bits[5]) | has_tokens_load_to_store)) & ((~DependencyWait_and_4_and_bits_1[1]) | has_tokens_weight_to_store)) & ((~DependencyWait_and_4_and_bits_1[2]) | has_tokens_compute_to_store)) & ((~DependencyWait_and_4_and_bits_1[3]) | has_tokens_vector_to_store); // @[Dispatcher.cs:200]
-  assign DependencyWait_and_4 = (queue_store_OutValid & FetchReady_and_1_and_4) & (~DependencyWait_and_4_and); // @[Dispatcher.cs:200]
-  assign tokens_load_to_weight_and_and_and = ((queue_weight_OutValid & FetchReady_and_1_and_1) & DependencyWait_and_1_and) & (~ended); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_load_to_weight_and_and_bits = queue_weight_OutData[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign DependencyWait_and_4 = (queue_store_Out_Valid & FetchReady_and_1_and_4) & (~DependencyWait_and_4_and); // @[Dispatcher.cs:200]
+  assign tokens_load_to_weight_and_and_and = ((queue_weight_Out_Valid & FetchReady_and_1_and_1) & DependencyWait_and_1_and) & (~ended); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_load_to_weight_and_and_bits = queue_weight_Out_Payload[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_load_to_weight_and_and = tokens_load_to_weight_and_and_and & tokens_load_to_weight_and_and_bits[5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_load_to_weight_and = given_load_to_weight & (~tokens_load_to_weight_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_load_to_weight_and_1 = tokens_load_to_weight_and_and & (~given_load_to_weight); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_load_to_compute_and_and_and = ((queue_compute_OutValid & FetchReady_and_1_and_2) & DependencyWait_and_2_and) & (~ended); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_load_to_compute_and_and_bits = queue_compute_OutData[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_load_to_compute_and_and_and = ((queue_compute_Out_Valid & FetchReady_and_1_and_2) & DependencyWait_and_2_and) & (~ended); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_load_to_compute_and_and_bits = queue_compute_Out_Payload[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_load_to_compute_and_and = tokens_load_to_compute_and_and_and & tokens_load_to_compute_and_and_bits[5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_load_to_compute_and = given_load_to_compute & (~tokens_load_to_compute_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_load_to_compute_and_1 = tokens_load_to_compute_and_and & (~given_load_to_compute); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_load_to_vector_and_and_and = ((queue_vector_OutValid & FetchReady_and_1_and_3) & DependencyWait_and_3_and) & (~ended); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_load_to_vector_and_and_bits = queue_vector_OutData[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_load_to_vector_and_and_and = ((queue_vector_Out_Valid & FetchReady_and_1_and_3) & DependencyWait_and_3_and) & (~ended); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_load_to_vector_and_and_bits = queue_vector_Out_Payload[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_load_to_vector_and_and = tokens_load_to_vector_and_and_and & tokens_load_to_vector_and_and_bits[5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_load_to_vector_and = given_load_to_vector & (~tokens_load_to_vector_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_load_to_vector_and_1 = tokens_load_to_vector_and_and & (~given_load_to_vector); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_load_to_store_and_and_and = ((queue_store_OutValid & FetchReady_and_1_and_4) & DependencyWait_and_4_and) & (~ended); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_load_to_store_and_and_bits = queue_store_OutData[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_load_to_store_and_and_and = ((queue_store_Out_Valid & FetchReady_and_1_and_4) & DependencyWait_and_4_and) & (~ended); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_load_to_store_and_and_bits = queue_store_Out_Payload[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_load_to_store_and_and = tokens_load_to_store_and_and_and & tokens_load_to_store_and_and_bits[5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_load_to_store_and = given_load_to_store & (~tokens_load_to_store_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_load_to_store_and_1 = tokens_load_to_store_and_and & (~given_load_to_store); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_weight_to_load_and_and_and = ((queue_load_OutValid & FetchReady_and_1_and) & DependencyWait_and_and) & (~ended); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_weight_to_load_and_and_bits_bits = queue_load_OutData[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_weight_to_load_and_and_and = ((queue_load_Out_Valid & FetchReady_and_1_and) & DependencyWait_and_and) & (~ended); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_weight_to_load_and_and_bits_bits = queue_load_Out_Payload[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_weight_to_load_and_and_bits = tokens_weight_to_load_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_weight_to_load_and_and = tokens_weight_to_load_and_and_and & tokens_weight_to_load_and_and_bits[1]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_weight_to_load_and = given_weight_to_load & (~tokens_weight_to_load_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_weight_to_load_and_1 = tokens_weight_to_load_and_and & (~given_weight_to_load); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_weight_to_compute_and_and_bits_bits = queue_compute_OutData[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_weight_to_compute_and_and_bits_bits = queue_compute_Out_Payload[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_weight_to_compute_and_and_bits = tokens_weight_to_compute_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_weight_to_compute_and_and = tokens_load_to_compute_and_and_and & tokens_weight_to_compute_and_and_bits[1]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_weight_to_compute_and = given_weight_to_compute & (~tokens_weight_to_compute_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_weight_to_compute_and_1 = tokens_weight_to_compute_and_and & (~given_weight_to_compute); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_weight_to_vector_and_and_bits_bits = queue_vector_OutData[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_weight_to_vector_and_and_bits_bits = queue_vector_Out_Payload[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_weight_to_vector_and_and_bits = tokens_weight_to_vector_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_weight_to_vector_and_and = tokens_load_to_vector_and_and_and & tokens_weight_to_vector_and_and_bits[1]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_weight_to_vector_and = given_weight_to_vector & (~tokens_weight_to_vector_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_weight_to_vector_and_1 = tokens_weight_to_vector_and_and & (~given_weight_to_vector); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_weight_to_store_and_and_bits_bits = queue_store_OutData[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_weight_to_store_and_and_bits_bits = queue_store_Out_Payload[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_weight_to_store_and_and_bits = tokens_weight_to_store_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_weight_to_store_and_and = tokens_load_to_store_and_and_and & tokens_weight_to_store_and_and_bits[1]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_weight_to_store_and = given_weight_to_store & (~tokens_weight_to_store_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_weight_to_store_and_1 = tokens_weight_to_store_and_and & (~given_weight_to_store); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_compute_to_load_and_and_bits_bits = queue_load_OutData[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_compute_to_load_and_and_bits_bits = queue_load_Out_Payload[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_compute_to_load_and_and_bits = tokens_compute_to_load_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_compute_to_load_and_and = tokens_weight_to_load_and_and_and & tokens_compute_to_load_and_and_bits[2]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_compute_to_load_and = given_compute_to_load & (~tokens_compute_to_load_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_compute_to_load_and_1 = tokens_compute_to_load_and_and & (~given_compute_to_load); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_compute_to_weight_and_and_bits_bits = queue_weight_OutData[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_compute_to_weight_and_and_bits_bits = queue_weight_Out_Payload[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_compute_to_weight_and_and_bits = tokens_compute_to_weight_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_compute_to_weight_and_and = tokens_load_to_weight_and_and_and & tokens_compute_to_weight_and_and_bits[2]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_compute_to_weight_and = given_compute_to_weight & (~tokens_compute_to_weight_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_compute_to_weight_and_1 = tokens_compute_to_weight_and_and & (~given_compute_to_weight); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_compute_to_vector_and_and_bits_bits = queue_vector_OutData[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_compute_to_vector_and_and_bits_bits = queue_vector_Out_Payload[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_compute_to_vector_and_and_bits = tokens_compute_to_vector_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_compute_to_vector_and_and = tokens_load_to_vector_and_and_and & tokens_compute_to_vector_and_and_bits[2]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_compute_to_vector_and = given_compute_to_vector & (~tokens_compute_to_vector_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_compute_to_vector_and_1 = tokens_compute_to_vector_and_and & (~given_compute_to_vector); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_compute_to_store_and_and_bits_bits = queue_store_OutData[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_compute_to_store_and_and_bits_bits = queue_store_Out_Payload[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_compute_to_store_and_and_bits = tokens_compute_to_store_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_compute_to_store_and_and = tokens_load_to_store_and_and_and & tokens_compute_to_store_and_and_bits[2]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_compute_to_store_and = given_compute_to_store & (~tokens_compute_to_store_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_compute_to_store_and_1 = tokens_compute_to_store_and_and & (~given_compute_to_store); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_vector_to_load_and_and_bits_bits = queue_load_OutData[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_vector_to_load_and_and_bits_bits = queue_load_Out_Payload[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_vector_to_load_and_and_bits = tokens_vector_to_load_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_vector_to_load_and_and = tokens_weight_to_load_and_and_and & tokens_vector_to_load_and_and_bits[3]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_vector_to_load_and = given_vector_to_load & (~tokens_vector_to_load_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_vector_to_load_and_1 = tokens_vector_to_load_and_and & (~given_vector_to_load); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_vector_to_weight_and_and_bits_bits = queue_weight_OutData[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_vector_to_weight_and_and_bits_bits = queue_weight_Out_Payload[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_vector_to_weight_and_and_bits = tokens_vector_to_weight_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_vector_to_weight_and_and = tokens_load_to_weight_and_and_and & tokens_vector_to_weight_and_and_bits[3]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_vector_to_weight_and = given_vector_to_weight & (~tokens_vector_to_weight_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_vector_to_weight_and_1 = tokens_vector_to_weight_and_and & (~given_vector_to_weight); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_vector_to_compute_and_and_bits_bits = queue_compute_OutData[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_vector_to_compute_and_and_bits_bits = queue_compute_Out_Payload[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_vector_to_compute_and_and_bits = tokens_vector_to_compute_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_vector_to_compute_and_and = tokens_load_to_compute_and_and_and & tokens_vector_to_compute_and_and_bits[3]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_vector_to_compute_and = given_vector_to_compute & (~tokens_vector_to_compute_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_vector_to_compute_and_1 = tokens_vector_to_compute_and_and & (~given_vector_to_compute); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_vector_to_store_and_and_bits_bits = queue_store_OutData[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_vector_to_store_and_and_bits_bits = queue_store_Out_Payload[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_vector_to_store_and_and_bits = tokens_vector_to_store_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_vector_to_store_and_and = tokens_load_to_store_and_and_and & tokens_vector_to_store_and_and_bits[3]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_vector_to_store_and = given_vector_to_store & (~tokens_vector_to_store_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_vector_to_store_and_1 = tokens_vector_to_store_and_and & (~given_vector_to_store); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_store_to_load_and_and_bits_bits = queue_load_OutData[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_store_to_load_and_and_bits_bits = queue_load_Out_Payload[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_store_to_load_and_and_bits = tokens_store_to_load_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_store_to_load_and_and = tokens_weight_to_load_and_and_and & tokens_store_to_load_and_and_bits[4]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_store_to_load_and = given_store_to_load & (~tokens_store_to_load_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_store_to_load_and_1 = tokens_store_to_load_and_and & (~given_store_to_load); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_store_to_weight_and_and_bits_bits = queue_weight_OutData[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_store_to_weight_and_and_bits_bits = queue_weight_Out_Payload[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_store_to_weight_and_and_bits = tokens_store_to_weight_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_store_to_weight_and_and = tokens_load_to_weight_and_and_and & tokens_store_to_weight_and_and_bits[4]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_store_to_weight_and = given_store_to_weight & (~tokens_store_to_weight_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_store_to_weight_and_1 = tokens_store_to_weight_and_and & (~given_store_to_weight); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_store_to_compute_and_and_bits_bits = queue_compute_OutData[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_store_to_compute_and_and_bits_bits = queue_compute_Out_Payload[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_store_to_compute_and_and_bits = tokens_store_to_compute_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_store_to_compute_and_and = tokens_load_to_compute_and_and_and & tokens_store_to_compute_and_and_bits[4]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_store_to_compute_and = given_store_to_compute & (~tokens_store_to_compute_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_store_to_compute_and_1 = tokens_store_to_compute_and_and & (~given_store_to_compute); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_store_to_vector_and_and_bits_bits = queue_vector_OutData[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign tokens_store_to_vector_and_and_bits_bits = queue_vector_Out_Payload[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_store_to_vector_and_and_bits = tokens_store_to_vector_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_store_to_vector_and_and = tokens_load_to_vector_and_and_and & tokens_store_to_vector_and_and_bits[4]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign tokens_store_to_vector_and = given_store_to_vector & (~tokens_store_to_vector_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
@@ -500,7 +500,7 @@ module Dispatcher (
   assign given_store_to_compute_bits = current_store[14:10]; // @[Dispatcher.cs:130]
   assign given_store_to_vector_bits = current_store[14:10]; // @[Dispatcher.cs:130]
   assign quiet_cycles_and = (((((quiet_dispatch & (~ended)) & quiet_load) & quiet_weight) & quiet_compute) & quiet_vector) & quiet_store; // @[Dispatcher.cs:179, Dispatcher.cs:188]
-  assign FetchReady = FetchReady_and & ((((FetchClass[8] & (~FetchClass[6])) & (~FetchClass[7])) & ((((((1'b0 | (FetchClass[0] & queue_load_InReady)) | (FetchClass[1] & queue_weight_InReady)) | (FetchClass[2] & queue_compute_InReady)) | (FetchClass[3] & queue_vector_InReady)) | (FetchClass[4] & queue_store_InReady)) | FetchClass[5])) | ((FetchClass[6] | FetchClass[7]) & FetchReady_and_1)); // @[Dispatcher.cs:163]
+  assign FetchReady = FetchReady_and & ((((FetchClass[8] & (~FetchClass[6])) & (~FetchClass[7])) & ((((((1'b0 | (FetchClass[0] & queue_load_In_Ready)) | (FetchClass[1] & queue_weight_In_Ready)) | (FetchClass[2] & queue_compute_In_Ready)) | (FetchClass[3] & queue_vector_In_Ready)) | (FetchClass[4] & queue_store_In_Ready)) | FetchClass[5])) | ((FetchClass[6] | FetchClass[7]) & FetchReady_and_1)); // @[Dispatcher.cs:163]
   assign engine_0_Start = start_load; // @[Dispatcher.cs:112]
   assign engine_0_Instruction = current_load; // @[Dispatcher.cs:113]
   assign engine_0_StepGroup = current_step_group_load; // @[Dispatcher.cs:114]
@@ -528,25 +528,25 @@ module Dispatcher (
   assign Dispatched = End_or_and; // @[Dispatcher.cs:199]
   assign DependencyWait = ((((1'b0 | DependencyWait_and) | DependencyWait_and_1) | DependencyWait_and_2) | DependencyWait_and_3) | DependencyWait_and_4; // @[Dispatcher.cs:200]
   assign EngineState = {1'b0, halted, (((FetchClass[6] | FetchClass[7]) & FetchValid) & (~End_or_and)), ((((FetchValid & (~End_or_and)) & (~FetchClass[6])) & (~FetchClass[7])) & FetchClass[8]), {engine_4_Stalled, (~FetchReady_and_1_eq_4), DependencyWait_and_4, engine_4_Busy}, {engine_3_Stalled, (~FetchReady_and_1_eq_3), DependencyWait_and_3, engine_3_Busy}, {engine_2_Stalled, (~FetchReady_and_1_eq_2), DependencyWait_and_2, engine_2_Busy}, {engine_1_Stalled, (~FetchReady_and_1_eq_1), DependencyWait_and_1, engine_1_Busy}, {engine_0_Stalled, (~FetchReady_and_1_eq), DependencyWait_and, engine_0_Busy}}; // @[Dispatcher.cs:204]
-  assign queue_load_InValid = End_or_and & FetchClass[0]; // @[Dispatcher.cs:165]
-  assign queue_load_InData = {step_group, FetchInstruction}; // @[Dispatcher.cs:87]
-  assign queue_load_OutReady = tokens_weight_to_load_and_and_and; // @[Dispatcher.cs:104]
+  assign queue_load_In_Payload = {step_group, FetchInstruction}; // @[Dispatcher.cs:87]
+  assign queue_load_In_Valid = End_or_and & FetchClass[0]; // @[Dispatcher.cs:165]
+  assign queue_load_Out_Ready = tokens_weight_to_load_and_and_and; // @[Dispatcher.cs:104]
   assign queue_load_Clear = Start; // @[Dispatcher.cs:86]
-  assign queue_weight_InValid = End_or_and & FetchClass[1]; // @[Dispatcher.cs:165]
-  assign queue_weight_InData = {step_group, FetchInstruction}; // @[Dispatcher.cs:87]
-  assign queue_weight_OutReady = tokens_load_to_weight_and_and_and; // @[Dispatcher.cs:104]
+  assign queue_weight_In_Payload = {step_group, FetchInstruction}; // @[Dispatcher.cs:87]
+  assign queue_weight_In_Valid = End_or_and & FetchClass[1]; // @[Dispatcher.cs:165]
+  assign queue_weight_Out_Ready = tokens_load_to_weight_and_and_and; // @[Dispatcher.cs:104]
   assign queue_weight_Clear = Start; // @[Dispatcher.cs:86]
-  assign queue_compute_InValid = End_or_and & FetchClass[2]; // @[Dispatcher.cs:165]
-  assign queue_compute_InData = {step_group, FetchInstruction}; // @[Dispatcher.cs:87]
-  assign queue_compute_OutReady = tokens_load_to_compute_and_and_and; // @[Dispatcher.cs:104]
+  assign queue_compute_In_Payload = {step_group, FetchInstruction}; // @[Dispatcher.cs:87]
+  assign queue_compute_In_Valid = End_or_and & FetchClass[2]; // @[Dispatcher.cs:165]
+  assign queue_compute_Out_Ready = tokens_load_to_compute_and_and_and; // @[Dispatcher.cs:104]
   assign queue_compute_Clear = Start; // @[Dispatcher.cs:86]
-  assign queue_vector_InValid = End_or_and & FetchClass[3]; // @[Dispatcher.cs:165]
-  assign queue_vector_InData = {step_group, FetchInstruction}; // @[Dispatcher.cs:87]
-  assign queue_vector_OutReady = tokens_load_to_vector_and_and_and; // @[Dispatcher.cs:104]
+  assign queue_vector_In_Payload = {step_group, FetchInstruction}; // @[Dispatcher.cs:87]
+  assign queue_vector_In_Valid = End_or_and & FetchClass[3]; // @[Dispatcher.cs:165]
+  assign queue_vector_Out_Ready = tokens_load_to_vector_and_and_and; // @[Dispatcher.cs:104]
   assign queue_vector_Clear = Start; // @[Dispatcher.cs:86]
-  assign queue_store_InValid = End_or_and & FetchClass[4]; // @[Dispatcher.cs:165]
-  assign queue_store_InData = {step_group, FetchInstruction}; // @[Dispatcher.cs:87]
-  assign queue_store_OutReady = tokens_load_to_store_and_and_and; // @[Dispatcher.cs:104]
+  assign queue_store_In_Payload = {step_group, FetchInstruction}; // @[Dispatcher.cs:87]
+  assign queue_store_In_Valid = End_or_and & FetchClass[4]; // @[Dispatcher.cs:165]
+  assign queue_store_Out_Ready = tokens_load_to_store_and_and_and; // @[Dispatcher.cs:104]
   assign queue_store_Clear = Start; // @[Dispatcher.cs:86]
 
   always @(posedge clk) begin // @[Dispatcher.cs:167, Dispatcher.cs:185]
@@ -856,12 +856,12 @@ module Dispatcher (
 
   always @(posedge clk) begin // @[Dispatcher.cs:108]
     if (tokens_weight_to_load_and_and_and)
-      current_load <= queue_load_OutData[255:0];
+      current_load <= queue_load_Out_Payload[255:0];
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:109]
     if (tokens_weight_to_load_and_and_and)
-      current_step_group_load <= queue_load_OutData[271:256];
+      current_step_group_load <= queue_load_Out_Payload[271:256];
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:111]
@@ -873,12 +873,12 @@ module Dispatcher (
 
   always @(posedge clk) begin // @[Dispatcher.cs:108]
     if (tokens_load_to_weight_and_and_and)
-      current_weight <= queue_weight_OutData[255:0];
+      current_weight <= queue_weight_Out_Payload[255:0];
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:109]
     if (tokens_load_to_weight_and_and_and)
-      current_step_group_weight <= queue_weight_OutData[271:256];
+      current_step_group_weight <= queue_weight_Out_Payload[271:256];
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:111]
@@ -890,12 +890,12 @@ module Dispatcher (
 
   always @(posedge clk) begin // @[Dispatcher.cs:108]
     if (tokens_load_to_compute_and_and_and)
-      current_compute <= queue_compute_OutData[255:0];
+      current_compute <= queue_compute_Out_Payload[255:0];
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:109]
     if (tokens_load_to_compute_and_and_and)
-      current_step_group_compute <= queue_compute_OutData[271:256];
+      current_step_group_compute <= queue_compute_Out_Payload[271:256];
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:111]
@@ -907,12 +907,12 @@ module Dispatcher (
 
   always @(posedge clk) begin // @[Dispatcher.cs:108]
     if (tokens_load_to_vector_and_and_and)
-      current_vector <= queue_vector_OutData[255:0];
+      current_vector <= queue_vector_Out_Payload[255:0];
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:109]
     if (tokens_load_to_vector_and_and_and)
-      current_step_group_vector <= queue_vector_OutData[271:256];
+      current_step_group_vector <= queue_vector_Out_Payload[271:256];
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:111]
@@ -924,12 +924,12 @@ module Dispatcher (
 
   always @(posedge clk) begin // @[Dispatcher.cs:108]
     if (tokens_load_to_store_and_and_and)
-      current_store <= queue_store_OutData[255:0];
+      current_store <= queue_store_Out_Payload[255:0];
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:109]
     if (tokens_load_to_store_and_and_and)
-      current_step_group_store <= queue_store_OutData[271:256];
+      current_step_group_store <= queue_store_Out_Payload[271:256];
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:130]
@@ -1145,12 +1145,12 @@ module Dispatcher (
   Queue272x8Distributed queue_load ( // @[Dispatcher.cs:85]
     .clk(clk),
     .rst(rst),
-    .InValid(queue_load_InValid),
-    .InReady(queue_load_InReady),
-    .InData(queue_load_InData),
-    .OutValid(queue_load_OutValid),
-    .OutReady(queue_load_OutReady),
-    .OutData(queue_load_OutData),
+    .In_Payload(queue_load_In_Payload),
+    .In_Valid(queue_load_In_Valid),
+    .In_Ready(queue_load_In_Ready),
+    .Out_Payload(queue_load_Out_Payload),
+    .Out_Valid(queue_load_Out_Valid),
+    .Out_Ready(queue_load_Out_Ready),
     .Count(queue_load_Count),
     .Clear(queue_load_Clear)
   );
@@ -1158,12 +1158,12 @@ module Dispatcher (
   Queue272x8Distributed queue_weight ( // @[Dispatcher.cs:85]
     .clk(clk),
     .rst(rst),
-    .InValid(queue_weight_InValid),
-    .InReady(queue_weight_InReady),
-    .InData(queue_weight_InData),
-    .OutValid(queue_weight_OutValid),
-    .OutReady(queue_weight_OutReady),
-    .OutData(queue_weight_OutData),
+    .In_Payload(queue_weight_In_Payload),
+    .In_Valid(queue_weight_In_Valid),
+    .In_Ready(queue_weight_In_Ready),
+    .Out_Payload(queue_weight_Out_Payload),
+    .Out_Valid(queue_weight_Out_Valid),
+    .Out_Ready(queue_weight_Out_Ready),
     .Count(queue_weight_Count),
     .Clear(queue_weight_Clear)
   );
@@ -1171,12 +1171,12 @@ module Dispatcher (
   Queue272x8Distributed queue_compute ( // @[Dispatcher.cs:85]
     .clk(clk),
     .rst(rst),
-    .InValid(queue_compute_InValid),
-    .InReady(queue_compute_InReady),
-    .InData(queue_compute_InData),
-    .OutValid(queue_compute_OutValid),
-    .OutReady(queue_compute_OutReady),
-    .OutData(queue_compute_OutData),
+    .In_Payload(queue_compute_In_Payload),
+    .In_Valid(queue_compute_In_Valid),
+    .In_Ready(queue_compute_In_Ready),
+    .Out_Payload(queue_compute_Out_Payload),
+    .Out_Valid(queue_compute_Out_Valid),
+    .Out_Ready(queue_compute_Out_Ready),
     .Count(queue_compute_Count),
     .Clear(queue_compute_Clear)
   );
@@ -1184,12 +1184,12 @@ module Dispatcher (
   Queue272x8Distributed queue_vector ( // @[Dispatcher.cs:85]
     .clk(clk),
     .rst(rst),
-    .InValid(queue_vector_InValid),
-    .InReady(queue_vector_InReady),
-    .InData(queue_vector_InData),
-    .OutValid(queue_vector_OutValid),
-    .OutReady(queue_vector_OutReady),
-    .OutData(queue_vector_OutData),
+    .In_Payload(queue_vector_In_Payload),
+    .In_Valid(queue_vector_In_Valid),
+    .In_Ready(queue_vector_In_Ready),
+    .Out_Payload(queue_vector_Out_Payload),
+    .Out_Valid(queue_vector_Out_Valid),
+    .Out_Ready(queue_vector_Out_Ready),
     .Count(queue_vector_Count),
     .Clear(queue_vector_Clear)
   );
@@ -1197,12 +1197,12 @@ module Dispatcher (
   Queue272x8Distributed queue_store ( // @[Dispatcher.cs:85]
     .clk(clk),
     .rst(rst),
-    .InValid(queue_store_InValid),
-    .InReady(queue_store_InReady),
-    .InData(queue_store_InData),
-    .OutValid(queue_store_OutValid),
-    .OutReady(queue_store_OutReady),
-    .OutData(queue_store_OutData),
+    .In_Payload(queue_store_In_Payload),
+    .In_Valid(queue_store_In_Valid),
+    .In_Ready(queue_store_In_Ready),
+    .Out_Payload(queue_store_Out_Payload),
+    .Out_Valid(queue_store_Out_Valid),
+    .Out_Ready(queue_store_Out_Ready),
     .Count(queue_store_Count),
     .Clear(queue_store_Clear)
   );

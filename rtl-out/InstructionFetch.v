@@ -22,12 +22,12 @@ module InstructionFetch (
   output wire [8:0] Class // @[InstructionFetch.cs:31]
 );
 
-  wire beats_InValid; // @[InstructionFetch.cs:33]
-  wire beats_InReady; // @[InstructionFetch.cs:33]
-  wire [127:0] beats_InData; // @[InstructionFetch.cs:33]
-  wire beats_OutValid; // @[InstructionFetch.cs:33]
-  wire beats_OutReady; // @[InstructionFetch.cs:33]
-  wire [127:0] beats_OutData; // @[InstructionFetch.cs:33]
+  wire [127:0] beats_In_Payload; // @[InstructionFetch.cs:33]
+  wire beats_In_Valid; // @[InstructionFetch.cs:33]
+  wire beats_In_Ready; // @[InstructionFetch.cs:33]
+  wire [127:0] beats_Out_Payload; // @[InstructionFetch.cs:33]
+  wire beats_Out_Valid; // @[InstructionFetch.cs:33]
+  wire beats_Out_Ready; // @[InstructionFetch.cs:33]
   wire [5:0] beats_Count; // @[InstructionFetch.cs:33]
   wire beats_Clear; // @[InstructionFetch.cs:33]
   wire walker_Start; // @[InstructionFetch.cs:37]
@@ -73,29 +73,29 @@ module InstructionFetch (
 
   assign Misaligned_eq = ProgramAddress[4:0] == 5'd0; // @[InstructionFetch.cs:52]
   assign walker_RunBytes_cat = {{16'd0, ProgramLength}, 5'd0}; // @[InstructionFetch.cs:41]
-  assign class__eq = beats_OutData[4:0] == 5'd13; // @[InstructionFetch.cs:66]
-  assign class__eq_1 = beats_OutData[4:0] == 5'd14; // @[InstructionFetch.cs:66]
-  assign class__eq_2 = beats_OutData[4:0] == 5'd15; // @[InstructionFetch.cs:66]
-  assign class__or = (1'b0 | (beats_OutData[4:0] == 5'd1)) | (beats_OutData[4:0] == 5'd3); // @[InstructionFetch.cs:66]
-  assign class__or_1 = (1'b0 | (beats_OutData[4:0] == 5'd4)) | (beats_OutData[4:0] == 5'd5); // @[InstructionFetch.cs:66]
-  assign class__or_2 = 1'b0 | (beats_OutData[4:0] == 5'd6); // @[InstructionFetch.cs:66]
-  assign class__or_3 = (((((1'b0 | (beats_OutData[4:0] == 5'd7)) | (beats_OutData[4:0] == 5'd8)) | (beats_OutData[4:0] == 5'd9)) | (beats_OutData[4:0] == 5'd10)) | (beats_OutData[4:0] == 5'd11)) | (beats_OutData[4:0] == 5'd12); // @[InstructionFetch.cs:66]
-  assign class__or_4 = 1'b0 | (beats_OutData[4:0] == 5'd2); // @[InstructionFetch.cs:66]
-  assign half_and = beats_OutValid & (~half); // @[InstructionFetch.cs:67, InstructionFetch.cs:68, InstructionFetch.cs:80]
-  assign half_and_1 = (beats_OutValid & half) & Ready; // @[InstructionFetch.cs:67, InstructionFetch.cs:68, InstructionFetch.cs:80]
+  assign class__eq = beats_Out_Payload[4:0] == 5'd13; // @[InstructionFetch.cs:66]
+  assign class__eq_1 = beats_Out_Payload[4:0] == 5'd14; // @[InstructionFetch.cs:66]
+  assign class__eq_2 = beats_Out_Payload[4:0] == 5'd15; // @[InstructionFetch.cs:66]
+  assign class__or = (1'b0 | (beats_Out_Payload[4:0] == 5'd1)) | (beats_Out_Payload[4:0] == 5'd3); // @[InstructionFetch.cs:66]
+  assign class__or_1 = (1'b0 | (beats_Out_Payload[4:0] == 5'd4)) | (beats_Out_Payload[4:0] == 5'd5); // @[InstructionFetch.cs:66]
+  assign class__or_2 = 1'b0 | (beats_Out_Payload[4:0] == 5'd6); // @[InstructionFetch.cs:66]
+  assign class__or_3 = (((((1'b0 | (beats_Out_Payload[4:0] == 5'd7)) | (beats_Out_Payload[4:0] == 5'd8)) | (beats_Out_Payload[4:0] == 5'd9)) | (beats_Out_Payload[4:0] == 5'd10)) | (beats_Out_Payload[4:0] == 5'd11)) | (beats_Out_Payload[4:0] == 5'd12); // @[InstructionFetch.cs:66]
+  assign class__or_4 = 1'b0 | (beats_Out_Payload[4:0] == 5'd2); // @[InstructionFetch.cs:66]
+  assign half_and = beats_Out_Valid & (~half); // @[InstructionFetch.cs:67, InstructionFetch.cs:68, InstructionFetch.cs:80]
+  assign half_and_1 = (beats_Out_Valid & half) & Ready; // @[InstructionFetch.cs:67, InstructionFetch.cs:68, InstructionFetch.cs:80]
   assign index_add = index + 32'd1; // @[InstructionFetch.cs:75, InstructionFetch.cs:81]
   assign Read_Valid = walker_Valid; // @[InstructionFetch.cs:46]
   assign Read_Address = walker_BurstAddress; // @[InstructionFetch.cs:47]
   assign Read_Beats = walker_BurstBeats; // @[InstructionFetch.cs:48]
-  assign Valid = beats_OutValid & half; // @[InstructionFetch.cs:84]
-  assign Instruction = {beats_OutData, low}; // @[InstructionFetch.cs:85]
+  assign Valid = beats_Out_Valid & half; // @[InstructionFetch.cs:84]
+  assign Instruction = {beats_Out_Payload, low}; // @[InstructionFetch.cs:85]
   assign Index = index; // @[InstructionFetch.cs:86]
   assign Exhausted = exhausted; // @[InstructionFetch.cs:87]
   assign Misaligned = Start & (~Misaligned_eq); // @[InstructionFetch.cs:52]
   assign Class = class_; // @[InstructionFetch.cs:88]
-  assign beats_InValid = Read_DataValid; // @[InstructionFetch.cs:50]
-  assign beats_InData = Read_Data; // @[InstructionFetch.cs:51]
-  assign beats_OutReady = beats_OutValid & ((~half) | Ready); // @[InstructionFetch.cs:62]
+  assign beats_In_Payload = Read_Data; // @[InstructionFetch.cs:51]
+  assign beats_In_Valid = Read_DataValid; // @[InstructionFetch.cs:50]
+  assign beats_Out_Ready = beats_Out_Valid & ((~half) | Ready); // @[InstructionFetch.cs:62]
   assign beats_Clear = Start; // @[InstructionFetch.cs:34]
   assign walker_Start = Start; // @[InstructionFetch.cs:38]
   assign walker_Abort = Start; // @[InstructionFetch.cs:39]
@@ -103,18 +103,18 @@ module InstructionFetch (
   assign walker_RunBytes = Misaligned_eq ? walker_RunBytes_cat[47:0] : 48'd0; // @[InstructionFetch.cs:41]
   assign walker_Runs = 16'd1; // @[InstructionFetch.cs:42]
   assign walker_Stride = 32'd0; // @[InstructionFetch.cs:43]
-  assign walker_Freed = beats_OutValid & beats_OutReady; // @[InstructionFetch.cs:45]
+  assign walker_Freed = beats_Out_Valid & beats_Out_Ready; // @[InstructionFetch.cs:45]
   assign walker_Arrived = Read_DataValid; // @[InstructionFetch.cs:44]
   assign walker_Taken = Read_Valid & Read_Ready; // @[InstructionFetch.cs:49]
-  assign room_is_reserved = {beats_InReady, beats_Count, walker_Active}; // @[InstructionFetch.cs:89]
+  assign room_is_reserved = {beats_In_Ready, beats_Count, walker_Active}; // @[InstructionFetch.cs:89]
 
   always @(posedge clk) begin // @[InstructionFetch.cs:65]
-    if (beats_OutValid & (~half))
-      low <= beats_OutData;
+    if (beats_Out_Valid & (~half))
+      low <= beats_Out_Payload;
   end
 
   always @(posedge clk) begin // @[InstructionFetch.cs:66]
-    if (beats_OutValid & (~half))
+    if (beats_Out_Valid & (~half))
       class_ <= {(((((((class__eq | class__eq_1) | class__eq_2) | class__or) | class__or_1) | class__or_2) | class__or_3) | class__or_4), class__eq_2, class__eq_1, class__eq, class__or_4, class__or_3, class__or_2, class__or_1, class__or};
   end
 
@@ -142,12 +142,12 @@ module InstructionFetch (
   Queue128x32Distributed beats ( // @[InstructionFetch.cs:33]
     .clk(clk),
     .rst(rst),
-    .InValid(beats_InValid),
-    .InReady(beats_InReady),
-    .InData(beats_InData),
-    .OutValid(beats_OutValid),
-    .OutReady(beats_OutReady),
-    .OutData(beats_OutData),
+    .In_Payload(beats_In_Payload),
+    .In_Valid(beats_In_Valid),
+    .In_Ready(beats_In_Ready),
+    .Out_Payload(beats_Out_Payload),
+    .Out_Valid(beats_Out_Valid),
+    .Out_Ready(beats_Out_Ready),
     .Count(beats_Count),
     .Clear(beats_Clear)
   );

@@ -94,12 +94,12 @@ module LoadEngine (
   wire [15:0] dma_address_Step; // @[LoadEngine.cs:47]
   wire [15:0] dma_address_StepGroup; // @[LoadEngine.cs:47]
   wire [39:0] dma_address_Address; // @[LoadEngine.cs:47]
-  wire beats_InValid; // @[LoadEngine.cs:54]
-  wire beats_InReady; // @[LoadEngine.cs:54]
-  wire [127:0] beats_InData; // @[LoadEngine.cs:54]
-  wire beats_OutValid; // @[LoadEngine.cs:54]
-  wire beats_OutReady; // @[LoadEngine.cs:54]
-  wire [127:0] beats_OutData; // @[LoadEngine.cs:54]
+  wire [127:0] beats_In_Payload; // @[LoadEngine.cs:54]
+  wire beats_In_Valid; // @[LoadEngine.cs:54]
+  wire beats_In_Ready; // @[LoadEngine.cs:54]
+  wire [127:0] beats_Out_Payload; // @[LoadEngine.cs:54]
+  wire beats_Out_Valid; // @[LoadEngine.cs:54]
+  wire beats_Out_Ready; // @[LoadEngine.cs:54]
   wire [8:0] beats_Count; // @[LoadEngine.cs:54]
   wire beats_Clear; // @[LoadEngine.cs:54]
   reg [1:0] setup; // @[LoadEngine.cs:56]
@@ -176,8 +176,8 @@ module LoadEngine (
   /* verilator lint_on UNUSEDSIGNAL */
 
   assign Write_Valid_eq = Control_Instruction[4:0] == 5'd3; // @[LoadEngine.cs:131]
-  assign Write_Data_0_cat = {beats_OutData, row_part_0}; // @[LoadEngine.cs:129]
-  assign Requantizer_Write_and = (beats_OutValid & consuming) & Write_Valid_eq; // @[LoadEngine.cs:177]
+  assign Write_Data_0_cat = {beats_Out_Payload, row_part_0}; // @[LoadEngine.cs:129]
+  assign Requantizer_Write_and = (beats_Out_Valid & consuming) & Write_Valid_eq; // @[LoadEngine.cs:177]
   assign Requantizer_ChannelBlock_add = Control_Instruction[94:79] + entry; // @[LoadEngine.cs:179]
   assign Tables_Activation_and = Write_Valid_eq & (Control_Instruction[78:76] == 3'd1); // @[LoadEngine.cs:198]
   assign contiguous_mul = $unsigned(Control_Instruction[110:95]) * 16'd32; // @[LoadEngine.cs:61]
@@ -187,7 +187,7 @@ module LoadEngine (
   assign run_bytes_mul = $unsigned(run_bytes_mux) * $unsigned(Control_Instruction[126:111]); // @[LoadEngine.cs:73]
   assign consuming_eq = setup == 2'd1; // @[LoadEngine.cs:167, LoadEngine.cs:217, LoadEngine.cs:226, LoadEngine.cs:240]
   assign consuming_and = Tables_Activation_and & (byte_index != 4'd15); // @[LoadEngine.cs:167, LoadEngine.cs:217, LoadEngine.cs:226, LoadEngine.cs:240]
-  assign consuming_mux_and_and = ((beats_OutValid & consuming) & (~Write_Valid_eq)) & (part == 1'b1); // @[LoadEngine.cs:167, LoadEngine.cs:217, LoadEngine.cs:226, LoadEngine.cs:240]
+  assign consuming_mux_and_and = ((beats_Out_Valid & consuming) & (~Write_Valid_eq)) & (part == 1'b1); // @[LoadEngine.cs:167, LoadEngine.cs:217, LoadEngine.cs:226, LoadEngine.cs:240]
   assign consuming_mux_and = consuming_mux_and_and & Write_Granted; // @[LoadEngine.cs:167, LoadEngine.cs:217, LoadEngine.cs:226, LoadEngine.cs:240]
   assign consuming_mux_and_1 = at_chunk_end & at_last_chunk; // @[LoadEngine.cs:167, LoadEngine.cs:217, LoadEngine.cs:226, LoadEngine.cs:240]
   assign consuming_mux = consuming_mux_and ? (consuming_mux_and_1 ? 1'b0 : consuming) : consuming; // @[LoadEngine.cs:167, LoadEngine.cs:217, LoadEngine.cs:226, LoadEngine.cs:240]
@@ -195,7 +195,7 @@ module LoadEngine (
   assign offset_add = offset + 4'd0; // @[LoadEngine.cs:147, LoadEngine.cs:158, LoadEngine.cs:227]
   assign row_in_chunk_add = row_in_chunk + 16'd1; // @[LoadEngine.cs:150, LoadEngine.cs:162, LoadEngine.cs:229]
   assign chunk_add = chunk + 16'd1; // @[LoadEngine.cs:153, LoadEngine.cs:230]
-  assign part_and = ((beats_OutValid & consuming) & (~Write_Valid_eq)) & (part != 1'b1); // @[LoadEngine.cs:134, LoadEngine.cs:139, LoadEngine.cs:235]
+  assign part_and = ((beats_Out_Valid & consuming) & (~Write_Valid_eq)) & (part != 1'b1); // @[LoadEngine.cs:134, LoadEngine.cs:139, LoadEngine.cs:235]
   assign done_mux = consuming_mux_and ? (consuming_mux_and_1 ? 1'b1 : 1'b0) : 1'b0; // @[LoadEngine.cs:103, LoadEngine.cs:168, LoadEngine.cs:218]
   assign pop_mux = consuming_mux_and ? 1'b1 : (part_and ? 1'b1 : 1'b0); // @[LoadEngine.cs:104, LoadEngine.cs:134, LoadEngine.cs:140, LoadEngine.cs:213]
   assign entries_last_cat = {Control_Instruction[110:95], 4'd0}; // @[LoadEngine.cs:207]
@@ -205,7 +205,7 @@ module LoadEngine (
   assign Read_Valid = bursts_Valid; // @[LoadEngine.cs:78]
   assign Read_Address = bursts_BurstAddress; // @[LoadEngine.cs:79]
   assign Read_Beats = bursts_BurstBeats; // @[LoadEngine.cs:80]
-  assign Write_Valid = ((beats_OutValid & consuming) & (~Write_Valid_eq)) & (part == 1'b1); // @[LoadEngine.cs:131]
+  assign Write_Valid = ((beats_Out_Valid & consuming) & (~Write_Valid_eq)) & (part == 1'b1); // @[LoadEngine.cs:131]
   assign Write_Group = Control_Instruction[77:76]; // @[LoadEngine.cs:105]
   assign Write_Address = chunk_row + row_in_chunk[12:0]; // @[LoadEngine.cs:106]
   assign Write_Data_0 = Write_Data_0_cat[7:0]; // @[LoadEngine.cs:129]
@@ -244,28 +244,28 @@ module LoadEngine (
   assign Requantizer_Lane = Control_Instruction[83:79] + entry[4:0]; // @[LoadEngine.cs:178]
   assign Requantizer_StepGroup = Control_StepGroup[2:0]; // @[LoadEngine.cs:180]
   assign Requantizer_ChannelBlock = Requantizer_ChannelBlock_add[8:5]; // @[LoadEngine.cs:179]
-  assign Requantizer_Bias = beats_OutData[31:0]; // @[LoadEngine.cs:181]
-  assign Requantizer_Multiplier = beats_OutData[47:32]; // @[LoadEngine.cs:182]
-  assign Requantizer_Shift = beats_OutData[53:48]; // @[LoadEngine.cs:183]
+  assign Requantizer_Bias = beats_Out_Payload[31:0]; // @[LoadEngine.cs:181]
+  assign Requantizer_Multiplier = beats_Out_Payload[47:32]; // @[LoadEngine.cs:182]
+  assign Requantizer_Shift = beats_Out_Payload[53:48]; // @[LoadEngine.cs:183]
   assign Tables_Activation = Requantizer_Write_and & Tables_Activation_and; // @[LoadEngine.cs:198]
   assign Tables_ActivationSlot = Control_Instruction[79] + entry[4]; // @[LoadEngine.cs:199]
   assign Tables_ActivationIndex = {entry[3:0], byte_index}; // @[LoadEngine.cs:200]
-  assign Tables_ActivationValue = (byte_index == 4'd0) ? beats_OutData[7:0] : later_bytes[7:0]; // @[LoadEngine.cs:206]
+  assign Tables_ActivationValue = (byte_index == 4'd0) ? beats_Out_Payload[7:0] : later_bytes[7:0]; // @[LoadEngine.cs:206]
   assign Tables_Channel = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd2); // @[LoadEngine.cs:189]
   assign Tables_ChannelNumber = Control_Instruction[87:79] + entry[8:0]; // @[LoadEngine.cs:190]
-  assign Tables_ChannelGain = beats_OutData[15:0]; // @[LoadEngine.cs:191]
-  assign Tables_ChannelOffset = beats_OutData[63:22]; // @[LoadEngine.cs:192]
-  assign Tables_ChannelShift = beats_OutData[21:16]; // @[LoadEngine.cs:193]
-  assign Tables_ChannelExponent = beats_OutData[66:64]; // @[LoadEngine.cs:194]
+  assign Tables_ChannelGain = beats_Out_Payload[15:0]; // @[LoadEngine.cs:191]
+  assign Tables_ChannelOffset = beats_Out_Payload[63:22]; // @[LoadEngine.cs:192]
+  assign Tables_ChannelShift = beats_Out_Payload[21:16]; // @[LoadEngine.cs:193]
+  assign Tables_ChannelExponent = beats_Out_Payload[66:64]; // @[LoadEngine.cs:194]
   assign Tables_Parameter = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd3); // @[LoadEngine.cs:195]
   assign Tables_ParameterSlot = Control_Instruction[82:79] + entry[3:0]; // @[LoadEngine.cs:196]
-  assign Tables_ParameterWord = beats_OutData; // @[LoadEngine.cs:197]
+  assign Tables_ParameterWord = beats_Out_Payload; // @[LoadEngine.cs:197]
   assign PadWrite = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd4); // @[LoadEngine.cs:184]
-  assign PadValue = beats_OutData[7:0]; // @[LoadEngine.cs:185]
+  assign PadValue = beats_Out_Payload[7:0]; // @[LoadEngine.cs:185]
   assign ExponentWrite = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd5); // @[LoadEngine.cs:186]
-  assign ExponentA = beats_OutData[2:0]; // @[LoadEngine.cs:187]
-  assign ExponentB = beats_OutData[5:3]; // @[LoadEngine.cs:188]
-  assign Waiting = ((busy & (setup == 2'd0)) & (~beats_OutValid)) & (~Read_DataValid); // @[LoadEngine.cs:251]
+  assign ExponentA = beats_Out_Payload[2:0]; // @[LoadEngine.cs:187]
+  assign ExponentB = beats_Out_Payload[5:3]; // @[LoadEngine.cs:188]
+  assign Waiting = ((busy & (setup == 2'd0)) & (~beats_Out_Valid)) & (~Read_DataValid); // @[LoadEngine.cs:251]
   assign dma_address_Instruction = Control_Instruction; // @[LoadEngine.cs:48]
   assign dma_address_Bases_0 = Bases_0; // @[LoadEngine.cs:49]
   assign dma_address_Bases_1 = Bases_1; // @[LoadEngine.cs:49]
@@ -273,9 +273,9 @@ module LoadEngine (
   assign dma_address_Bases_3 = Bases_3; // @[LoadEngine.cs:49]
   assign dma_address_Step = Step; // @[LoadEngine.cs:50]
   assign dma_address_StepGroup = Control_StepGroup; // @[LoadEngine.cs:51]
-  assign beats_InValid = Read_DataValid; // @[LoadEngine.cs:82]
-  assign beats_InData = Read_Data; // @[LoadEngine.cs:83]
-  assign beats_OutReady = pop; // @[LoadEngine.cs:222]
+  assign beats_In_Payload = Read_Data; // @[LoadEngine.cs:83]
+  assign beats_In_Valid = Read_DataValid; // @[LoadEngine.cs:82]
+  assign beats_Out_Ready = pop; // @[LoadEngine.cs:222]
   assign beats_Clear = Control_Abort; // @[LoadEngine.cs:55]
   assign bursts_Start = setup == 2'd1; // @[LoadEngine.cs:70]
   assign bursts_Abort = Control_Abort; // @[LoadEngine.cs:71]
@@ -283,12 +283,12 @@ module LoadEngine (
   assign bursts_RunBytes = run_bytes; // @[LoadEngine.cs:73]
   assign bursts_Runs = runs; // @[LoadEngine.cs:74]
   assign bursts_Stride = stride; // @[LoadEngine.cs:75]
-  assign bursts_Freed = beats_OutValid & beats_OutReady; // @[LoadEngine.cs:76]
+  assign bursts_Freed = beats_Out_Valid & beats_Out_Ready; // @[LoadEngine.cs:76]
   assign bursts_Arrived = Read_DataValid; // @[LoadEngine.cs:77]
   assign bursts_Taken = Read_Valid & Read_Ready; // @[LoadEngine.cs:81]
   assign done = Requantizer_Write_and ? (consuming_and ? done_mux : (consuming_eq_1 ? 1'b1 : done_mux)) : done_mux; // @[LoadEngine.cs:103, LoadEngine.cs:168, LoadEngine.cs:218]
   assign pop = Requantizer_Write_and ? (consuming_and ? pop_mux : 1'b1) : pop_mux; // @[LoadEngine.cs:104, LoadEngine.cs:134, LoadEngine.cs:140, LoadEngine.cs:213]
-  assign room_is_reserved = {beats_InReady, beats_Count, bursts_Active}; // @[LoadEngine.cs:244]
+  assign room_is_reserved = {beats_In_Ready, beats_Count, bursts_Active}; // @[LoadEngine.cs:244]
 
   always @(posedge clk) begin // @[LoadEngine.cs:57, LoadEngine.cs:241]
     if (rst)
@@ -377,13 +377,13 @@ module LoadEngine (
   end
 
   always @(posedge clk) begin // @[LoadEngine.cs:124]
-    if (((beats_OutValid & consuming) & (~Write_Valid_eq)) & (part == 1'b0))
-      row_part_0 <= beats_OutData;
+    if (((beats_Out_Valid & consuming) & (~Write_Valid_eq)) & (part == 1'b0))
+      row_part_0 <= beats_Out_Payload;
   end
 
   always @(posedge clk) begin // @[LoadEngine.cs:205]
     if (Requantizer_Write_and & Tables_Activation_and)
-      later_bytes <= (byte_index == 4'd0) ? beats_OutData[127:8] : {8'd0, later_bytes[119:8]};
+      later_bytes <= (byte_index == 4'd0) ? beats_Out_Payload[127:8] : {8'd0, later_bytes[119:8]};
   end
 
   always @(posedge clk) begin // @[LoadEngine.cs:207]
@@ -412,12 +412,12 @@ module LoadEngine (
   Queue128x256Block beats ( // @[LoadEngine.cs:54]
     .clk(clk),
     .rst(rst),
-    .InValid(beats_InValid),
-    .InReady(beats_InReady),
-    .InData(beats_InData),
-    .OutValid(beats_OutValid),
-    .OutReady(beats_OutReady),
-    .OutData(beats_OutData),
+    .In_Payload(beats_In_Payload),
+    .In_Valid(beats_In_Valid),
+    .In_Ready(beats_In_Ready),
+    .Out_Payload(beats_Out_Payload),
+    .Out_Valid(beats_Out_Valid),
+    .Out_Ready(beats_Out_Ready),
     .Count(beats_Count),
     .Clear(beats_Clear)
   );

@@ -327,12 +327,12 @@ module VectorEngine8 (
   reg busy; // @[VectorEngine.cs:74]
   reg setup; // @[VectorEngine.cs:75]
   wire done; // @[VectorEngine.cs:77]
-  wire rows_InValid; // @[VectorEngine.cs:82]
-  wire rows_InReady; // @[VectorEngine.cs:82]
-  wire [1043:0] rows_InData; // @[VectorEngine.cs:82]
-  wire rows_OutValid; // @[VectorEngine.cs:82]
-  wire rows_OutReady; // @[VectorEngine.cs:82]
-  wire [1043:0] rows_OutData; // @[VectorEngine.cs:82]
+  wire [1043:0] rows_In_Payload; // @[VectorEngine.cs:82]
+  wire rows_In_Valid; // @[VectorEngine.cs:82]
+  wire rows_In_Ready; // @[VectorEngine.cs:82]
+  wire [1043:0] rows_Out_Payload; // @[VectorEngine.cs:82]
+  wire rows_Out_Valid; // @[VectorEngine.cs:82]
+  wire rows_Out_Ready; // @[VectorEngine.cs:82]
   wire [2:0] rows_Count; // @[VectorEngine.cs:82]
   wire rows_Clear; // @[VectorEngine.cs:82]
   reg [15:0] read_pixel; // @[VectorEngine.cs:83]
@@ -577,12 +577,12 @@ module VectorEngine8 (
   wire done_eq; // @[VectorEngine.cs:416]
   wire done_eq_1; // @[VectorEngine.cs:416]
   wire done_eq_2; // @[VectorEngine.cs:416]
-  wire rows_InData_eq; // @[VectorEngine.cs:132]
-  wire rows_InData_and; // @[VectorEngine.cs:132]
-  wire [255:0] rows_InData_cat; // @[VectorEngine.cs:132]
-  wire rows_OutReady_and_and; // @[VectorEngine.cs:200]
-  wire rows_OutReady_and; // @[VectorEngine.cs:200]
-  wire rows_OutReady_eq; // @[VectorEngine.cs:200]
+  wire rows_In_Payload_eq; // @[VectorEngine.cs:132]
+  wire rows_In_Payload_and; // @[VectorEngine.cs:132]
+  wire [255:0] rows_In_Payload_cat; // @[VectorEngine.cs:132]
+  wire rows_Out_Ready_and_and; // @[VectorEngine.cs:200]
+  wire rows_Out_Ready_and; // @[VectorEngine.cs:200]
+  wire rows_Out_Ready_eq; // @[VectorEngine.cs:200]
   wire read_pixel_and_and; // @[VectorEngine.cs:139, VectorEngine.cs:157, VectorEngine.cs:175]
   wire read_pixel_and; // @[VectorEngine.cs:139, VectorEngine.cs:157, VectorEngine.cs:175]
   wire read_pixel_and_1; // @[VectorEngine.cs:139, VectorEngine.cs:157, VectorEngine.cs:175]
@@ -644,15 +644,15 @@ module VectorEngine8 (
   assign done_eq = write_block == blocks_last; // @[VectorEngine.cs:416]
   assign done_eq_1 = write_pixel == pixels_last; // @[VectorEngine.cs:416]
   assign done_eq_2 = Control_Instruction[4:0] == 5'd9; // @[VectorEngine.cs:416]
-  assign rows_InData_eq = Control_Instruction[4:0] == 5'd8; // @[VectorEngine.cs:132]
-  assign rows_InData_and = rows_InData_eq & Control_Instruction[135]; // @[VectorEngine.cs:132]
-  assign rows_InData_cat = {((read_group == 2'd3) ? ReadData_127 : ((read_group == 2'd2) ? ReadData_95 : ((read_group == 2'd1) ? ReadData_63 : ReadData_31))), ((read_group == 2'd3) ? ReadData_126 : ((read_group == 2'd2) ? ReadData_94 : ((read_group == 2'd1) ? ReadData_62 : ReadData_30))), ((read_group == 2'd3) ? ReadData_125 : ((read_group == 2'd2) ? ReadData_93 : ((read_group == 2'd1) ? ReadData_61 : ReadData_29))), ((read_group == 2'd3) ? ReadData_124 : ((read_group == 2'd2) ? ReadData_92 : ((read_group == 2'd1) ? ReadData_60 : ReadData_28))), ((read_group == 2'd3) ? ReadData_123 : ((read_group == 2'd2) ? ReadData_91 : ((read_group == 2'd1) ? ReadData_59 : ReadData_27))), ((read_group == 2'd3) ? ReadData_122 : ((read_group == 2'd2) ? ReadData_90 : ((read_group == 2'd1) ? ReadData_58 : ReadData_26))), ((read_group == 2'd3) ? ReadData_121 : ((read_group == 2'd2) ? ReadData_89 : ((read_group == 2'd1) ? ReadData_57 : ReadData_25))), ((read_group == 2'd3) ? ReadData_120 : ((read_group == 2'd2) ? ReadData_88 : ((read_group == 2'd1) ? ReadData_56 : ReadData_24))), ((read_group == 2'd3) ? ReadData_119 : ((read_group == 2'd2) ? ReadData_87 : ((read_group == 2'd1) ? ReadData_55 : ReadData_23))), ((read_group == 2'd3) ? ReadData_118 : ((read_group == 2'd2) ? ReadData_86 : ((read_group == 2'd1) ? ReadData_54 : ReadData_22))), ((read_group == 2'd3) ? ReadData_117 : ((read_group == 2'd2) ? ReadData_85 : ((read_group == 2'd1) ? ReadData_53 : ReadData_21))), ((read_group == 2'd3) ? ReadData_116 : ((read_group == 2'd2) ? ReadData_84 : ((read_group == 2'd1) ? ReadData_52 : ReadData_20))), ((read_group == 2'd3) ? ReadData_115 : ((read_group == 2'd2) ? ReadData_83 : ((read_group == 2'd1) ? ReadData_51 : ReadData_19))), ((read_group == 2'd3) ? ReadData_114 : ((read_group == 2'd2) ? ReadData_82 : ((read_group == 2'd1) ? ReadData_50 : ReadData_18))), ((read_group == 2'd3) ? ReadData_113 : ((read_group == 2'd2) ? ReadData_81 : ((read_group == 2'd1) ? ReadData_49 : ReadData_17))), ((read_group == 2'd3) ? ReadData_112 : ((read_group == 2'd2) ? ReadData_80 : ((read_group == 2'd1) ? ReadData_48 : ReadData_16))), ((read_group == 2'd3) ? ReadData_111 : ((read_group == 2'd2) ? ReadData_79 : ((read_group == 2'd1) ? ReadData_47 : ReadData_15))), ((read_group == 2'd3) ? ReadData_110 : ((read_group == 2'd2) ? ReadData_78 : ((read_group == 2'd1) ? ReadData_46 : ReadData_14))), ((read_group == 2'd3) ? ReadData_109 : ((read_group == 2'd2) ? ReadData_77 : ((read_group == 2'd1) ? ReadData_45 : ReadData_13))), ((read_group == 2'd3) ? ReadData_108 : ((read_group == 2'd2) ? ReadData_76 : ((read_group == 2'd1) ? ReadData_44 : ReadData_12))), ((read_group == 2'd3) ? ReadData_107 : ((read_group == 2'd2) ? ReadData_75 : ((read_group == 2'd1) ? ReadData_43 : ReadData_11))), ((read_group == 2'd3) ? ReadData_106 : ((read_group == 2'd2) ? ReadData_74 : ((read_group == 2'd1) ? ReadData_42 : ReadData_10))), ((read_group == 2'd3) ? ReadData_105 : ((read_group == 2'd2) ? ReadData_73 : ((read_group == 2'd1) ? ReadData_41 : ReadData_9))), ((read_group == 2'd3) ? ReadData_104 : ((read_group == 2'd2) ? ReadData_72 : ((read_group == 2'd1) ? ReadData_40 : ReadData_8))), ((read_group == 2'd3) ? ReadData_103 : ((read_group == 2'd2) ? ReadData_71 : ((read_group == 2'd1) ? ReadData_39 : ReadData_7))), ((read_group == 2'd3) ? ReadData_102 : ((read_group == 2'd2) ? ReadData_70 : ((read_group == 2'd1) ? ReadData_38 : ReadData_6))), ((read_group == 2'd3) ? ReadData_101 : ((read_group == 2'd2) ? ReadData_69 : ((read_group == 2'd1) ? ReadData_37 : ReadData_5))), ((read_group == 2'd3) ? ReadData_100 : ((read_group == 2'd2) ? ReadData_68 : ((read_group == 2'd1) ? ReadData_36 : ReadData_4))), ((read_group == 2'd3) ? ReadData_99 : ((read_group == 2'd2) ? ReadData_67 : ((read_group == 2'd1) ? ReadData_35 : ReadData_3))), ((read_group == 2'd3) ? ReadData_98 : ((read_group == 2'd2) ? ReadData_66 : ((read_group == 2'd1) ? ReadData_34 : ReadData_2))), ((read_group == 2'd3) ? ReadData_97 : ((read_group == 2'd2) ? ReadData_65 : ((read_group == 2'd1) ? ReadData_33 : ReadData_1))), ((read_group == 2'd3) ? ReadData_96 : ((read_group == 2'd2) ? ReadData_64 : ((read_group == 2'd1) ? ReadData_32 : ReadData_0)))}; // @[VectorEngine.cs:132]
-  assign rows_OutReady_and_and = rows_OutValid & done_and; // @[VectorEngine.cs:200]
-  assign rows_OutReady_and = rows_OutReady_and_and & splitter_ready; // @[VectorEngine.cs:200]
-  assign rows_OutReady_eq = beat == ((Read_Valid_eq ? 3'd4 : 3'd4) - 3'd1); // @[VectorEngine.cs:200]
+  assign rows_In_Payload_eq = Control_Instruction[4:0] == 5'd8; // @[VectorEngine.cs:132]
+  assign rows_In_Payload_and = rows_In_Payload_eq & Control_Instruction[135]; // @[VectorEngine.cs:132]
+  assign rows_In_Payload_cat = {((read_group == 2'd3) ? ReadData_127 : ((read_group == 2'd2) ? ReadData_95 : ((read_group == 2'd1) ? ReadData_63 : ReadData_31))), ((read_group == 2'd3) ? ReadData_126 : ((read_group == 2'd2) ? ReadData_94 : ((read_group == 2'd1) ? ReadData_62 : ReadData_30))), ((read_group == 2'd3) ? ReadData_125 : ((read_group == 2'd2) ? ReadData_93 : ((read_group == 2'd1) ? ReadData_61 : ReadData_29))), ((read_group == 2'd3) ? ReadData_124 : ((read_group == 2'd2) ? ReadData_92 : ((read_group == 2'd1) ? ReadData_60 : ReadData_28))), ((read_group == 2'd3) ? ReadData_123 : ((read_group == 2'd2) ? ReadData_91 : ((read_group == 2'd1) ? ReadData_59 : ReadData_27))), ((read_group == 2'd3) ? ReadData_122 : ((read_group == 2'd2) ? ReadData_90 : ((read_group == 2'd1) ? ReadData_58 : ReadData_26))), ((read_group == 2'd3) ? ReadData_121 : ((read_group == 2'd2) ? ReadData_89 : ((read_group == 2'd1) ? ReadData_57 : ReadData_25))), ((read_group == 2'd3) ? ReadData_120 : ((read_group == 2'd2) ? ReadData_88 : ((read_group == 2'd1) ? ReadData_56 : ReadData_24))), ((read_group == 2'd3) ? ReadData_119 : ((read_group == 2'd2) ? ReadData_87 : ((read_group == 2'd1) ? ReadData_55 : ReadData_23))), ((read_group == 2'd3) ? ReadData_118 : ((read_group == 2'd2) ? ReadData_86 : ((read_group == 2'd1) ? ReadData_54 : ReadData_22))), ((read_group == 2'd3) ? ReadData_117 : ((read_group == 2'd2) ? ReadData_85 : ((read_group == 2'd1) ? ReadData_53 : ReadData_21))), ((read_group == 2'd3) ? ReadData_116 : ((read_group == 2'd2) ? ReadData_84 : ((read_group == 2'd1) ? ReadData_52 : ReadData_20))), ((read_group == 2'd3) ? ReadData_115 : ((read_group == 2'd2) ? ReadData_83 : ((read_group == 2'd1) ? ReadData_51 : ReadData_19))), ((read_group == 2'd3) ? ReadData_114 : ((read_group == 2'd2) ? ReadData_82 : ((read_group == 2'd1) ? ReadData_50 : ReadData_18))), ((read_group == 2'd3) ? ReadData_113 : ((read_group == 2'd2) ? ReadData_81 : ((read_group == 2'd1) ? ReadData_49 : ReadData_17))), ((read_group == 2'd3) ? ReadData_112 : ((read_group == 2'd2) ? ReadData_80 : ((read_group == 2'd1) ? ReadData_48 : ReadData_16))), ((read_group == 2'd3) ? ReadData_111 : ((read_group == 2'd2) ? ReadData_79 : ((read_group == 2'd1) ? ReadData_47 : ReadData_15))), ((read_group == 2'd3) ? ReadData_110 : ((read_group == 2'd2) ? ReadData_78 : ((read_group == 2'd1) ? ReadData_46 : ReadData_14))), ((read_group == 2'd3) ? ReadData_109 : ((read_group == 2'd2) ? ReadData_77 : ((read_group == 2'd1) ? ReadData_45 : ReadData_13))), ((read_group == 2'd3) ? ReadData_108 : ((read_group == 2'd2) ? ReadData_76 : ((read_group == 2'd1) ? ReadData_44 : ReadData_12))), ((read_group == 2'd3) ? ReadData_107 : ((read_group == 2'd2) ? ReadData_75 : ((read_group == 2'd1) ? ReadData_43 : ReadData_11))), ((read_group == 2'd3) ? ReadData_106 : ((read_group == 2'd2) ? ReadData_74 : ((read_group == 2'd1) ? ReadData_42 : ReadData_10))), ((read_group == 2'd3) ? ReadData_105 : ((read_group == 2'd2) ? ReadData_73 : ((read_group == 2'd1) ? ReadData_41 : ReadData_9))), ((read_group == 2'd3) ? ReadData_104 : ((read_group == 2'd2) ? ReadData_72 : ((read_group == 2'd1) ? ReadData_40 : ReadData_8))), ((read_group == 2'd3) ? ReadData_103 : ((read_group == 2'd2) ? ReadData_71 : ((read_group == 2'd1) ? ReadData_39 : ReadData_7))), ((read_group == 2'd3) ? ReadData_102 : ((read_group == 2'd2) ? ReadData_70 : ((read_group == 2'd1) ? ReadData_38 : ReadData_6))), ((read_group == 2'd3) ? ReadData_101 : ((read_group == 2'd2) ? ReadData_69 : ((read_group == 2'd1) ? ReadData_37 : ReadData_5))), ((read_group == 2'd3) ? ReadData_100 : ((read_group == 2'd2) ? ReadData_68 : ((read_group == 2'd1) ? ReadData_36 : ReadData_4))), ((read_group == 2'd3) ? ReadData_99 : ((read_group == 2'd2) ? ReadData_67 : ((read_group == 2'd1) ? ReadData_35 : ReadData_3))), ((read_group == 2'd3) ? ReadData_98 : ((read_group == 2'd2) ? ReadData_66 : ((read_group == 2'd1) ? ReadData_34 : ReadData_2))), ((read_group == 2'd3) ? ReadData_97 : ((read_group == 2'd2) ? ReadData_65 : ((read_group == 2'd1) ? ReadData_33 : ReadData_1))), ((read_group == 2'd3) ? ReadData_96 : ((read_group == 2'd2) ? ReadData_64 : ((read_group == 2'd1) ? ReadData_32 : ReadData_0)))}; // @[VectorEngine.cs:132]
+  assign rows_Out_Ready_and_and = rows_Out_Valid & done_and; // @[VectorEngine.cs:200]
+  assign rows_Out_Ready_and = rows_Out_Ready_and_and & splitter_ready; // @[VectorEngine.cs:200]
+  assign rows_Out_Ready_eq = beat == ((Read_Valid_eq ? 3'd4 : 3'd4) - 3'd1); // @[VectorEngine.cs:200]
   assign read_pixel_and_and = (reading & (~Read_Valid_eq)) & Read_Valid_mux; // @[VectorEngine.cs:139, VectorEngine.cs:157, VectorEngine.cs:175]
   assign read_pixel_and = read_pixel_and_and & Read_Granted; // @[VectorEngine.cs:139, VectorEngine.cs:157, VectorEngine.cs:175]
-  assign read_pixel_and_1 = (rows_InData_eq & (~rows_InData_and)) & (~read_second); // @[VectorEngine.cs:139, VectorEngine.cs:157, VectorEngine.cs:175]
+  assign read_pixel_and_1 = (rows_In_Payload_eq & (~rows_In_Payload_and)) & (~read_second); // @[VectorEngine.cs:139, VectorEngine.cs:157, VectorEngine.cs:175]
   assign read_pixel_not = ~(read_block == blocks_last); // @[VectorEngine.cs:139, VectorEngine.cs:157, VectorEngine.cs:175]
   assign read_pixel_and_2 = ((reading & Read_Valid_eq) & Read_Valid_mux) & (softmax_phase == 2'd0); // @[VectorEngine.cs:139, VectorEngine.cs:157, VectorEngine.cs:175]
   assign read_pixel_not_1 = ~(read_block == acc_rows_last); // @[VectorEngine.cs:139, VectorEngine.cs:157, VectorEngine.cs:175]
@@ -660,15 +660,15 @@ module VectorEngine8 (
   assign reading_eq = read_pixel == pixels_last; // @[VectorEngine.cs:138, VectorEngine.cs:158, VectorEngine.cs:176, VectorEngine.cs:331]
   assign acc_base_bits = Control_Instruction[82:67]; // @[VectorEngine.cs:145, VectorEngine.cs:174]
   assign blocks_last_bits = Control_Instruction[82:67]; // @[VectorEngine.cs:95]
-  assign softmax_Scores_0_bits = rows_OutData[1043:20]; // @[VectorEngine.cs:248]
-  assign softmax_LaneValid_0_cat = {rows_OutData[19:4], beat[1:0], 3'd0}; // @[VectorEngine.cs:258]
-  assign softmax_LaneValid_1_cat = {rows_OutData[19:4], beat[1:0], 3'd1}; // @[VectorEngine.cs:258]
-  assign softmax_LaneValid_2_cat = {rows_OutData[19:4], beat[1:0], 3'd2}; // @[VectorEngine.cs:258]
-  assign softmax_LaneValid_3_cat = {rows_OutData[19:4], beat[1:0], 3'd3}; // @[VectorEngine.cs:258]
-  assign softmax_LaneValid_4_cat = {rows_OutData[19:4], beat[1:0], 3'd4}; // @[VectorEngine.cs:258]
-  assign softmax_LaneValid_5_cat = {rows_OutData[19:4], beat[1:0], 3'd5}; // @[VectorEngine.cs:258]
-  assign softmax_LaneValid_6_cat = {rows_OutData[19:4], beat[1:0], 3'd6}; // @[VectorEngine.cs:258]
-  assign softmax_LaneValid_7_cat = {rows_OutData[19:4], beat[1:0], 3'd7}; // @[VectorEngine.cs:258]
+  assign softmax_Scores_0_bits = rows_Out_Payload[1043:20]; // @[VectorEngine.cs:248]
+  assign softmax_LaneValid_0_cat = {rows_Out_Payload[19:4], beat[1:0], 3'd0}; // @[VectorEngine.cs:258]
+  assign softmax_LaneValid_1_cat = {rows_Out_Payload[19:4], beat[1:0], 3'd1}; // @[VectorEngine.cs:258]
+  assign softmax_LaneValid_2_cat = {rows_Out_Payload[19:4], beat[1:0], 3'd2}; // @[VectorEngine.cs:258]
+  assign softmax_LaneValid_3_cat = {rows_Out_Payload[19:4], beat[1:0], 3'd3}; // @[VectorEngine.cs:258]
+  assign softmax_LaneValid_4_cat = {rows_Out_Payload[19:4], beat[1:0], 3'd4}; // @[VectorEngine.cs:258]
+  assign softmax_LaneValid_5_cat = {rows_Out_Payload[19:4], beat[1:0], 3'd5}; // @[VectorEngine.cs:258]
+  assign softmax_LaneValid_6_cat = {rows_Out_Payload[19:4], beat[1:0], 3'd6}; // @[VectorEngine.cs:258]
+  assign softmax_LaneValid_7_cat = {rows_Out_Payload[19:4], beat[1:0], 3'd7}; // @[VectorEngine.cs:258]
   assign softmax_phase_eq = softmax_phase == 2'd1; // @[VectorEngine.cs:146, VectorEngine.cs:168, VectorEngine.cs:272, VectorEngine.cs:273, VectorEngine.cs:274]
   assign softmax_phase_mux_eq = read_pass == 2'd1; // @[VectorEngine.cs:146, VectorEngine.cs:168, VectorEngine.cs:272, VectorEngine.cs:273, VectorEngine.cs:274]
   assign softmax_phase_mux = Control_Start ? 2'd0 : (read_pixel_and ? softmax_phase : (read_pixel_and_2 ? (read_pixel_not_1 ? softmax_phase : (softmax_phase_mux_eq ? 2'd1 : softmax_phase)) : softmax_phase)); // @[VectorEngine.cs:146, VectorEngine.cs:168, VectorEngine.cs:272, VectorEngine.cs:273, VectorEngine.cs:274]
@@ -676,7 +676,7 @@ module VectorEngine8 (
   assign splitter_ready_eq = Control_Instruction[4:0] == 5'd7; // @[VectorEngine.cs:276]
   assign splitter_ready_eq_1 = Control_Instruction[4:0] == 5'd11; // @[VectorEngine.cs:276]
   assign table__InValid_and = splitter_ready_eq_1 & Control_Instruction[135]; // @[VectorEngine.cs:215]
-  assign table__X_0_cast = (beat == 3'd3) ? softmax_Scores_0_bits[199:192] : ((beat == 3'd2) ? softmax_Scores_0_bits[135:128] : ((beat == 3'd1) ? softmax_Scores_0_bits[71:64] : rows_OutData[27:20])); // @[VectorEngine.cs:216]
+  assign table__X_0_cast = (beat == 3'd3) ? softmax_Scores_0_bits[199:192] : ((beat == 3'd2) ? softmax_Scores_0_bits[135:128] : ((beat == 3'd1) ? softmax_Scores_0_bits[71:64] : rows_Out_Payload[27:20])); // @[VectorEngine.cs:216]
   assign table__X_1_cast = (beat == 3'd3) ? softmax_Scores_0_bits[207:200] : ((beat == 3'd2) ? softmax_Scores_0_bits[143:136] : ((beat == 3'd1) ? softmax_Scores_0_bits[79:72] : softmax_Scores_0_bits[15:8])); // @[VectorEngine.cs:216]
   assign table__X_2_cast = (beat == 3'd3) ? softmax_Scores_0_bits[215:208] : ((beat == 3'd2) ? softmax_Scores_0_bits[151:144] : ((beat == 3'd1) ? softmax_Scores_0_bits[87:80] : softmax_Scores_0_bits[23:16])); // @[VectorEngine.cs:216]
   assign table__X_3_cast = (beat == 3'd3) ? softmax_Scores_0_bits[223:216] : ((beat == 3'd2) ? softmax_Scores_0_bits[159:152] : ((beat == 3'd1) ? softmax_Scores_0_bits[95:88] : softmax_Scores_0_bits[31:24])); // @[VectorEngine.cs:216]
@@ -684,7 +684,7 @@ module VectorEngine8 (
   assign table__X_5_cast = (beat == 3'd3) ? softmax_Scores_0_bits[239:232] : ((beat == 3'd2) ? softmax_Scores_0_bits[175:168] : ((beat == 3'd1) ? softmax_Scores_0_bits[111:104] : softmax_Scores_0_bits[47:40])); // @[VectorEngine.cs:216]
   assign table__X_6_cast = (beat == 3'd3) ? softmax_Scores_0_bits[247:240] : ((beat == 3'd2) ? softmax_Scores_0_bits[183:176] : ((beat == 3'd1) ? softmax_Scores_0_bits[119:112] : softmax_Scores_0_bits[55:48])); // @[VectorEngine.cs:216]
   assign table__X_7_cast = (beat == 3'd3) ? softmax_Scores_0_bits[255:248] : ((beat == 3'd2) ? softmax_Scores_0_bits[191:184] : ((beat == 3'd1) ? softmax_Scores_0_bits[127:120] : softmax_Scores_0_bits[63:56])); // @[VectorEngine.cs:216]
-  assign collected_0_and = (((splitter_ready_eq | table__InValid_and) ? table__OutValid : (rows_InData_eq ? add_OutValid : (splitter_ready_eq_1 ? normalize_OutValid : (softmax_OutValid & Read_Valid_eq)))) & collector_ready) & done_and; // @[VectorEngine.cs:302]
+  assign collected_0_and = (((splitter_ready_eq | table__InValid_and) ? table__OutValid : (rows_In_Payload_eq ? add_OutValid : (splitter_ready_eq_1 ? normalize_OutValid : (softmax_OutValid & Read_Valid_eq)))) & collector_ready) & done_and; // @[VectorEngine.cs:302]
   assign collect_beat_eq = collect_beat == 3'd3; // @[VectorEngine.cs:305, VectorEngine.cs:315, VectorEngine.cs:329]
   assign write_pixel_not = ~done_eq; // @[VectorEngine.cs:311, VectorEngine.cs:322]
   assign finish_state_and = Control_Start & (Control_Instruction[4:0] == 5'd10); // @[VectorEngine.cs:380, VectorEngine.cs:390, VectorEngine.cs:393, VectorEngine.cs:406, VectorEngine.cs:408, VectorEngine.cs:411]
@@ -741,13 +741,13 @@ module VectorEngine8 (
   assign Write_Data_31 = collected_31; // @[VectorEngine.cs:292]
   assign AccReadAddress = acc_base + read_block[8:0]; // @[VectorEngine.cs:116]
   assign done = done_and & (((((writes_left & done_and_1) & done_eq) & done_eq_1) | (done_eq_2 & statistics_end_1)) | ((Control_Instruction[4:0] == 5'd10) & finish_done)); // @[VectorEngine.cs:416]
-  assign rows_InValid = arrived; // @[VectorEngine.cs:131]
-  assign rows_InData = {(Read_Valid_eq ? {((read_group == 2'd3) ? AccReadData_127 : ((read_group == 2'd2) ? AccReadData_95 : ((read_group == 2'd1) ? AccReadData_63 : AccReadData_31))), ((read_group == 2'd3) ? AccReadData_126 : ((read_group == 2'd2) ? AccReadData_94 : ((read_group == 2'd1) ? AccReadData_62 : AccReadData_30))), ((read_group == 2'd3) ? AccReadData_125 : ((read_group == 2'd2) ? AccReadData_93 : ((read_group == 2'd1) ? AccReadData_61 : AccReadData_29))), ((read_group == 2'd3) ? AccReadData_124 : ((read_group == 2'd2) ? AccReadData_92 : ((read_group == 2'd1) ? AccReadData_60 : AccReadData_28))), ((read_group == 2'd3) ? AccReadData_123 : ((read_group == 2'd2) ? AccReadData_91 : ((read_group == 2'd1) ? AccReadData_59 : AccReadData_27))), ((read_group == 2'd3) ? AccReadData_122 : ((read_group == 2'd2) ? AccReadData_90 : ((read_group == 2'd1) ? AccReadData_58 : AccReadData_26))), ((read_group == 2'd3) ? AccReadData_121 : ((read_group == 2'd2) ? AccReadData_89 : ((read_group == 2'd1) ? AccReadData_57 : AccReadData_25))), ((read_group == 2'd3) ? AccReadData_120 : ((read_group == 2'd2) ? AccReadData_88 : ((read_group == 2'd1) ? AccReadData_56 : AccReadData_24))), ((read_group == 2'd3) ? AccReadData_119 : ((read_group == 2'd2) ? AccReadData_87 : ((read_group == 2'd1) ? AccReadData_55 : AccReadData_23))), ((read_group == 2'd3) ? AccReadData_118 : ((read_group == 2'd2) ? AccReadData_86 : ((read_group == 2'd1) ? AccReadData_54 : AccReadData_22))), ((read_group == 2'd3) ? AccReadData_117 : ((read_group == 2'd2) ? AccReadData_85 : ((read_group == 2'd1) ? AccReadData_53 : AccReadData_21))), ((read_group == 2'd3) ? AccReadData_116 : ((read_group == 2'd2) ? AccReadData_84 : ((read_group == 2'd1) ? AccReadData_52 : AccReadData_20))), ((read_group == 2'd3) ? AccReadData_115 : ((read_group == 2'd2) ? AccReadData_83 : ((read_group == 2'd1) ? AccReadData_51 : AccReadData_19))), ((read_group == 2'd3) ? AccReadData_114 : ((read_group == 2'd2) ? AccReadData_82 : ((read_group == 2'd1) ? AccReadData_50 : AccReadData_18))), ((read_group == 2'd3) ? AccReadData_113 : ((read_group == 2'd2) ? AccReadData_81 : ((read_group == 2'd1) ? AccReadData_49 : AccReadData_17))), ((read_group == 2'd3) ? AccReadData_112 : ((read_group == 2'd2) ? AccReadData_80 : ((read_group == 2'd1) ? AccReadData_48 : AccReadData_16))), ((read_group == 2'd3) ? AccReadData_111 : ((read_group == 2'd2) ? AccReadData_79 : ((read_group == 2'd1) ? AccReadData_47 : AccReadData_15))), ((read_group == 2'd3) ? AccReadData_110 : ((read_group == 2'd2) ? AccReadData_78 : ((read_group == 2'd1) ? AccReadData_46 : AccReadData_14))), ((read_group == 2'd3) ? AccReadData_109 : ((read_group == 2'd2) ? AccReadData_77 : ((read_group == 2'd1) ? AccReadData_45 : AccReadData_13))), ((read_group == 2'd3) ? AccReadData_108 : ((read_group == 2'd2) ? AccReadData_76 : ((read_group == 2'd1) ? AccReadData_44 : AccReadData_12))), ((read_group == 2'd3) ? AccReadData_107 : ((read_group == 2'd2) ? AccReadData_75 : ((read_group == 2'd1) ? AccReadData_43 : AccReadData_11))), ((read_group == 2'd3) ? AccReadData_106 : ((read_group == 2'd2) ? AccReadData_74 : ((read_group == 2'd1) ? AccReadData_42 : AccReadData_10))), ((read_group == 2'd3) ? AccReadData_105 : ((read_group == 2'd2) ? AccReadData_73 : ((read_group == 2'd1) ? AccReadData_41 : AccReadData_9))), ((read_group == 2'd3) ? AccReadData_104 : ((read_group == 2'd2) ? AccReadData_72 : ((read_group == 2'd1) ? AccReadData_40 : AccReadData_8))), ((read_group == 2'd3) ? AccReadData_103 : ((read_group == 2'd2) ? AccReadData_71 : ((read_group == 2'd1) ? AccReadData_39 : AccReadData_7))), ((read_group == 2'd3) ? AccReadData_102 : ((read_group == 2'd2) ? AccReadData_70 : ((read_group == 2'd1) ? AccReadData_38 : AccReadData_6))), ((read_group == 2'd3) ? AccReadData_101 : ((read_group == 2'd2) ? AccReadData_69 : ((read_group == 2'd1) ? AccReadData_37 : AccReadData_5))), ((read_group == 2'd3) ? AccReadData_100 : ((read_group == 2'd2) ? AccReadData_68 : ((read_group == 2'd1) ? AccReadData_36 : AccReadData_4))), ((read_group == 2'd3) ? AccReadData_99 : ((read_group == 2'd2) ? AccReadData_67 : ((read_group == 2'd1) ? AccReadData_35 : AccReadData_3))), ((read_group == 2'd3) ? AccReadData_98 : ((read_group == 2'd2) ? AccReadData_66 : ((read_group == 2'd1) ? AccReadData_34 : AccReadData_2))), ((read_group == 2'd3) ? AccReadData_97 : ((read_group == 2'd2) ? AccReadData_65 : ((read_group == 2'd1) ? AccReadData_33 : AccReadData_1))), ((read_group == 2'd3) ? AccReadData_96 : ((read_group == 2'd2) ? AccReadData_64 : ((read_group == 2'd1) ? AccReadData_32 : AccReadData_0)))} : {512'd0, ((rows_InData_eq & (~rows_InData_and)) ? {rows_InData_cat, held_a} : {256'd0, rows_InData_cat})}), arrived_block, arrived_first_pixel, arrived_pass, arrived_pass_start}; // @[VectorEngine.cs:132]
-  assign rows_OutReady = rows_OutReady_and & rows_OutReady_eq; // @[VectorEngine.cs:200]
+  assign rows_In_Payload = {(Read_Valid_eq ? {((read_group == 2'd3) ? AccReadData_127 : ((read_group == 2'd2) ? AccReadData_95 : ((read_group == 2'd1) ? AccReadData_63 : AccReadData_31))), ((read_group == 2'd3) ? AccReadData_126 : ((read_group == 2'd2) ? AccReadData_94 : ((read_group == 2'd1) ? AccReadData_62 : AccReadData_30))), ((read_group == 2'd3) ? AccReadData_125 : ((read_group == 2'd2) ? AccReadData_93 : ((read_group == 2'd1) ? AccReadData_61 : AccReadData_29))), ((read_group == 2'd3) ? AccReadData_124 : ((read_group == 2'd2) ? AccReadData_92 : ((read_group == 2'd1) ? AccReadData_60 : AccReadData_28))), ((read_group == 2'd3) ? AccReadData_123 : ((read_group == 2'd2) ? AccReadData_91 : ((read_group == 2'd1) ? AccReadData_59 : AccReadData_27))), ((read_group == 2'd3) ? AccReadData_122 : ((read_group == 2'd2) ? AccReadData_90 : ((read_group == 2'd1) ? AccReadData_58 : AccReadData_26))), ((read_group == 2'd3) ? AccReadData_121 : ((read_group == 2'd2) ? AccReadData_89 : ((read_group == 2'd1) ? AccReadData_57 : AccReadData_25))), ((read_group == 2'd3) ? AccReadData_120 : ((read_group == 2'd2) ? AccReadData_88 : ((read_group == 2'd1) ? AccReadData_56 : AccReadData_24))), ((read_group == 2'd3) ? AccReadData_119 : ((read_group == 2'd2) ? AccReadData_87 : ((read_group == 2'd1) ? AccReadData_55 : AccReadData_23))), ((read_group == 2'd3) ? AccReadData_118 : ((read_group == 2'd2) ? AccReadData_86 : ((read_group == 2'd1) ? AccReadData_54 : AccReadData_22))), ((read_group == 2'd3) ? AccReadData_117 : ((read_group == 2'd2) ? AccReadData_85 : ((read_group == 2'd1) ? AccReadData_53 : AccReadData_21))), ((read_group == 2'd3) ? AccReadData_116 : ((read_group == 2'd2) ? AccReadData_84 : ((read_group == 2'd1) ? AccReadData_52 : AccReadData_20))), ((read_group == 2'd3) ? AccReadData_115 : ((read_group == 2'd2) ? AccReadData_83 : ((read_group == 2'd1) ? AccReadData_51 : AccReadData_19))), ((read_group == 2'd3) ? AccReadData_114 : ((read_group == 2'd2) ? AccReadData_82 : ((read_group == 2'd1) ? AccReadData_50 : AccReadData_18))), ((read_group == 2'd3) ? AccReadData_113 : ((read_group == 2'd2) ? AccReadData_81 : ((read_group == 2'd1) ? AccReadData_49 : AccReadData_17))), ((read_group == 2'd3) ? AccReadData_112 : ((read_group == 2'd2) ? AccReadData_80 : ((read_group == 2'd1) ? AccReadData_48 : AccReadData_16))), ((read_group == 2'd3) ? AccReadData_111 : ((read_group == 2'd2) ? AccReadData_79 : ((read_group == 2'd1) ? AccReadData_47 : AccReadData_15))), ((read_group == 2'd3) ? AccReadData_110 : ((read_group == 2'd2) ? AccReadData_78 : ((read_group == 2'd1) ? AccReadData_46 : AccReadData_14))), ((read_group == 2'd3) ? AccReadData_109 : ((read_group == 2'd2) ? AccReadData_77 : ((read_group == 2'd1) ? AccReadData_45 : AccReadData_13))), ((read_group == 2'd3) ? AccReadData_108 : ((read_group == 2'd2) ? AccReadData_76 : ((read_group == 2'd1) ? AccReadData_44 : AccReadData_12))), ((read_group == 2'd3) ? AccReadData_107 : ((read_group == 2'd2) ? AccReadData_75 : ((read_group == 2'd1) ? AccReadData_43 : AccReadData_11))), ((read_group == 2'd3) ? AccReadData_106 : ((read_group == 2'd2) ? AccReadData_74 : ((read_group == 2'd1) ? AccReadData_42 : AccReadData_10))), ((read_group == 2'd3) ? AccReadData_105 : ((read_group == 2'd2) ? AccReadData_73 : ((read_group == 2'd1) ? AccReadData_41 : AccReadData_9))), ((read_group == 2'd3) ? AccReadData_104 : ((read_group == 2'd2) ? AccReadData_72 : ((read_group == 2'd1) ? AccReadData_40 : AccReadData_8))), ((read_group == 2'd3) ? AccReadData_103 : ((read_group == 2'd2) ? AccReadData_71 : ((read_group == 2'd1) ? AccReadData_39 : AccReadData_7))), ((read_group == 2'd3) ? AccReadData_102 : ((read_group == 2'd2) ? AccReadData_70 : ((read_group == 2'd1) ? AccReadData_38 : AccReadData_6))), ((read_group == 2'd3) ? AccReadData_101 : ((read_group == 2'd2) ? AccReadData_69 : ((read_group == 2'd1) ? AccReadData_37 : AccReadData_5))), ((read_group == 2'd3) ? AccReadData_100 : ((read_group == 2'd2) ? AccReadData_68 : ((read_group == 2'd1) ? AccReadData_36 : AccReadData_4))), ((read_group == 2'd3) ? AccReadData_99 : ((read_group == 2'd2) ? AccReadData_67 : ((read_group == 2'd1) ? AccReadData_35 : AccReadData_3))), ((read_group == 2'd3) ? AccReadData_98 : ((read_group == 2'd2) ? AccReadData_66 : ((read_group == 2'd1) ? AccReadData_34 : AccReadData_2))), ((read_group == 2'd3) ? AccReadData_97 : ((read_group == 2'd2) ? AccReadData_65 : ((read_group == 2'd1) ? AccReadData_33 : AccReadData_1))), ((read_group == 2'd3) ? AccReadData_96 : ((read_group == 2'd2) ? AccReadData_64 : ((read_group == 2'd1) ? AccReadData_32 : AccReadData_0)))} : {512'd0, ((rows_In_Payload_eq & (~rows_In_Payload_and)) ? {rows_In_Payload_cat, held_a} : {256'd0, rows_In_Payload_cat})}), arrived_block, arrived_first_pixel, arrived_pass, arrived_pass_start}; // @[VectorEngine.cs:132]
+  assign rows_In_Valid = arrived; // @[VectorEngine.cs:131]
+  assign rows_Out_Ready = rows_Out_Ready_and & rows_Out_Ready_eq; // @[VectorEngine.cs:200]
   assign rows_Clear = Control_Abort; // @[VectorEngine.cs:133]
-  assign softmax_InValid = rows_OutReady_and_and & Read_Valid_eq; // @[VectorEngine.cs:245]
+  assign softmax_InValid = rows_Out_Ready_and_and & Read_Valid_eq; // @[VectorEngine.cs:245]
   assign softmax_OutReady = collector_ready; // @[VectorEngine.cs:265]
-  assign softmax_Scores_0 = (beat == 3'd3) ? softmax_Scores_0_bits[799:768] : ((beat == 3'd2) ? softmax_Scores_0_bits[543:512] : ((beat == 3'd1) ? softmax_Scores_0_bits[287:256] : rows_OutData[51:20])); // @[VectorEngine.cs:248]
+  assign softmax_Scores_0 = (beat == 3'd3) ? softmax_Scores_0_bits[799:768] : ((beat == 3'd2) ? softmax_Scores_0_bits[543:512] : ((beat == 3'd1) ? softmax_Scores_0_bits[287:256] : rows_Out_Payload[51:20])); // @[VectorEngine.cs:248]
   assign softmax_Scores_1 = (beat == 3'd3) ? softmax_Scores_0_bits[831:800] : ((beat == 3'd2) ? softmax_Scores_0_bits[575:544] : ((beat == 3'd1) ? softmax_Scores_0_bits[319:288] : softmax_Scores_0_bits[63:32])); // @[VectorEngine.cs:248]
   assign softmax_Scores_2 = (beat == 3'd3) ? softmax_Scores_0_bits[863:832] : ((beat == 3'd2) ? softmax_Scores_0_bits[607:576] : ((beat == 3'd1) ? softmax_Scores_0_bits[351:320] : softmax_Scores_0_bits[95:64])); // @[VectorEngine.cs:248]
   assign softmax_Scores_3 = (beat == 3'd3) ? softmax_Scores_0_bits[895:864] : ((beat == 3'd2) ? softmax_Scores_0_bits[639:608] : ((beat == 3'd1) ? softmax_Scores_0_bits[383:352] : softmax_Scores_0_bits[127:96])); // @[VectorEngine.cs:248]
@@ -763,14 +763,14 @@ module VectorEngine8 (
   assign softmax_LaneValid_5 = $unsigned(softmax_LaneValid_5_cat[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:258]
   assign softmax_LaneValid_6 = $unsigned(softmax_LaneValid_6_cat[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:258]
   assign softmax_LaneValid_7 = $unsigned(softmax_LaneValid_7_cat[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:258]
-  assign softmax_Pass = rows_OutData[2:1]; // @[VectorEngine.cs:260]
-  assign softmax_RowStart = rows_OutData[0] & (beat == 3'd0); // @[VectorEngine.cs:261]
+  assign softmax_Pass = rows_Out_Payload[2:1]; // @[VectorEngine.cs:260]
+  assign softmax_RowStart = rows_Out_Payload[0] & (beat == 3'd0); // @[VectorEngine.cs:261]
   assign softmax_Unsigned = Control_Instruction[119]; // @[VectorEngine.cs:262]
   assign softmax_ExponentMultiplier = parameter_[15:0]; // @[VectorEngine.cs:263]
   assign softmax_ExponentShift = parameter_[21:16]; // @[VectorEngine.cs:264]
   assign softmax_Divide = (softmax_phase == 2'd1) & (drained == 4'd9); // @[VectorEngine.cs:268]
-  assign splitter_ready = splitter_ready_eq ? table__InReady : (rows_InData_eq ? add_InReady : (splitter_ready_eq_1 ? normalize_InReady : (Read_Valid_eq ? softmax_InReady : done_eq_2))); // @[VectorEngine.cs:276]
-  assign table__InValid = table__InValid_and ? normalize_OutValid : (rows_OutReady_and_and & splitter_ready_eq); // @[VectorEngine.cs:215]
+  assign splitter_ready = splitter_ready_eq ? table__InReady : (rows_In_Payload_eq ? add_InReady : (splitter_ready_eq_1 ? normalize_InReady : (Read_Valid_eq ? softmax_InReady : done_eq_2))); // @[VectorEngine.cs:276]
+  assign table__InValid = table__InValid_and ? normalize_OutValid : (rows_Out_Ready_and_and & splitter_ready_eq); // @[VectorEngine.cs:215]
   assign table__OutReady = collector_ready; // @[VectorEngine.cs:217]
   assign table__X_0 = table__InValid_and ? normalize_Y_0 : table__X_0_cast; // @[VectorEngine.cs:216]
   assign table__X_1 = table__InValid_and ? normalize_Y_1 : table__X_1_cast; // @[VectorEngine.cs:216]
@@ -785,7 +785,7 @@ module VectorEngine8 (
   assign table__TableSlot = Tables_ActivationSlot; // @[VectorEngine.cs:211]
   assign table__TableIndex = Tables_ActivationIndex; // @[VectorEngine.cs:212]
   assign table__TableValue = Tables_ActivationValue; // @[VectorEngine.cs:213]
-  assign add_InValid = rows_OutReady_and_and & rows_InData_eq; // @[VectorEngine.cs:219]
+  assign add_InValid = rows_Out_Ready_and_and & rows_In_Payload_eq; // @[VectorEngine.cs:219]
   assign add_OutReady = collector_ready; // @[VectorEngine.cs:225]
   assign add_A_0 = table__X_0_cast; // @[VectorEngine.cs:223]
   assign add_A_1 = table__X_1_cast; // @[VectorEngine.cs:223]
@@ -795,18 +795,18 @@ module VectorEngine8 (
   assign add_A_5 = table__X_5_cast; // @[VectorEngine.cs:223]
   assign add_A_6 = table__X_6_cast; // @[VectorEngine.cs:223]
   assign add_A_7 = table__X_7_cast; // @[VectorEngine.cs:223]
-  assign add_B_0 = rows_InData_and ? 8'd0 : ((beat == 3'd3) ? softmax_Scores_0_bits[455:448] : ((beat == 3'd2) ? softmax_Scores_0_bits[391:384] : ((beat == 3'd1) ? softmax_Scores_0_bits[327:320] : softmax_Scores_0_bits[263:256]))); // @[VectorEngine.cs:224]
-  assign add_B_1 = rows_InData_and ? 8'd0 : ((beat == 3'd3) ? softmax_Scores_0_bits[463:456] : ((beat == 3'd2) ? softmax_Scores_0_bits[399:392] : ((beat == 3'd1) ? softmax_Scores_0_bits[335:328] : softmax_Scores_0_bits[271:264]))); // @[VectorEngine.cs:224]
-  assign add_B_2 = rows_InData_and ? 8'd0 : ((beat == 3'd3) ? softmax_Scores_0_bits[471:464] : ((beat == 3'd2) ? softmax_Scores_0_bits[407:400] : ((beat == 3'd1) ? softmax_Scores_0_bits[343:336] : softmax_Scores_0_bits[279:272]))); // @[VectorEngine.cs:224]
-  assign add_B_3 = rows_InData_and ? 8'd0 : ((beat == 3'd3) ? softmax_Scores_0_bits[479:472] : ((beat == 3'd2) ? softmax_Scores_0_bits[415:408] : ((beat == 3'd1) ? softmax_Scores_0_bits[351:344] : softmax_Scores_0_bits[287:280]))); // @[VectorEngine.cs:224]
-  assign add_B_4 = rows_InData_and ? 8'd0 : ((beat == 3'd3) ? softmax_Scores_0_bits[487:480] : ((beat == 3'd2) ? softmax_Scores_0_bits[423:416] : ((beat == 3'd1) ? softmax_Scores_0_bits[359:352] : softmax_Scores_0_bits[295:288]))); // @[VectorEngine.cs:224]
-  assign add_B_5 = rows_InData_and ? 8'd0 : ((beat == 3'd3) ? softmax_Scores_0_bits[495:488] : ((beat == 3'd2) ? softmax_Scores_0_bits[431:424] : ((beat == 3'd1) ? softmax_Scores_0_bits[367:360] : softmax_Scores_0_bits[303:296]))); // @[VectorEngine.cs:224]
-  assign add_B_6 = rows_InData_and ? 8'd0 : ((beat == 3'd3) ? softmax_Scores_0_bits[503:496] : ((beat == 3'd2) ? softmax_Scores_0_bits[439:432] : ((beat == 3'd1) ? softmax_Scores_0_bits[375:368] : softmax_Scores_0_bits[311:304]))); // @[VectorEngine.cs:224]
-  assign add_B_7 = rows_InData_and ? 8'd0 : ((beat == 3'd3) ? softmax_Scores_0_bits[511:504] : ((beat == 3'd2) ? softmax_Scores_0_bits[447:440] : ((beat == 3'd1) ? softmax_Scores_0_bits[383:376] : softmax_Scores_0_bits[319:312]))); // @[VectorEngine.cs:224]
+  assign add_B_0 = rows_In_Payload_and ? 8'd0 : ((beat == 3'd3) ? softmax_Scores_0_bits[455:448] : ((beat == 3'd2) ? softmax_Scores_0_bits[391:384] : ((beat == 3'd1) ? softmax_Scores_0_bits[327:320] : softmax_Scores_0_bits[263:256]))); // @[VectorEngine.cs:224]
+  assign add_B_1 = rows_In_Payload_and ? 8'd0 : ((beat == 3'd3) ? softmax_Scores_0_bits[463:456] : ((beat == 3'd2) ? softmax_Scores_0_bits[399:392] : ((beat == 3'd1) ? softmax_Scores_0_bits[335:328] : softmax_Scores_0_bits[271:264]))); // @[VectorEngine.cs:224]
+  assign add_B_2 = rows_In_Payload_and ? 8'd0 : ((beat == 3'd3) ? softmax_Scores_0_bits[471:464] : ((beat == 3'd2) ? softmax_Scores_0_bits[407:400] : ((beat == 3'd1) ? softmax_Scores_0_bits[343:336] : softmax_Scores_0_bits[279:272]))); // @[VectorEngine.cs:224]
+  assign add_B_3 = rows_In_Payload_and ? 8'd0 : ((beat == 3'd3) ? softmax_Scores_0_bits[479:472] : ((beat == 3'd2) ? softmax_Scores_0_bits[415:408] : ((beat == 3'd1) ? softmax_Scores_0_bits[351:344] : softmax_Scores_0_bits[287:280]))); // @[VectorEngine.cs:224]
+  assign add_B_4 = rows_In_Payload_and ? 8'd0 : ((beat == 3'd3) ? softmax_Scores_0_bits[487:480] : ((beat == 3'd2) ? softmax_Scores_0_bits[423:416] : ((beat == 3'd1) ? softmax_Scores_0_bits[359:352] : softmax_Scores_0_bits[295:288]))); // @[VectorEngine.cs:224]
+  assign add_B_5 = rows_In_Payload_and ? 8'd0 : ((beat == 3'd3) ? softmax_Scores_0_bits[495:488] : ((beat == 3'd2) ? softmax_Scores_0_bits[431:424] : ((beat == 3'd1) ? softmax_Scores_0_bits[367:360] : softmax_Scores_0_bits[303:296]))); // @[VectorEngine.cs:224]
+  assign add_B_6 = rows_In_Payload_and ? 8'd0 : ((beat == 3'd3) ? softmax_Scores_0_bits[503:496] : ((beat == 3'd2) ? softmax_Scores_0_bits[439:432] : ((beat == 3'd1) ? softmax_Scores_0_bits[375:368] : softmax_Scores_0_bits[311:304]))); // @[VectorEngine.cs:224]
+  assign add_B_7 = rows_In_Payload_and ? 8'd0 : ((beat == 3'd3) ? softmax_Scores_0_bits[511:504] : ((beat == 3'd2) ? softmax_Scores_0_bits[447:440] : ((beat == 3'd1) ? softmax_Scores_0_bits[383:376] : softmax_Scores_0_bits[319:312]))); // @[VectorEngine.cs:224]
   assign add_MultiplierA = parameter_[15:0]; // @[VectorEngine.cs:220]
   assign add_MultiplierB = parameter_[31:16]; // @[VectorEngine.cs:221]
   assign add_Shift = parameter_[37:32]; // @[VectorEngine.cs:222]
-  assign statistics_InValid = rows_OutReady_and_and & done_eq_2; // @[VectorEngine.cs:227]
+  assign statistics_InValid = rows_Out_Ready_and_and & done_eq_2; // @[VectorEngine.cs:227]
   assign statistics_X_0 = table__X_0_cast; // @[VectorEngine.cs:230]
   assign statistics_X_1 = table__X_1_cast; // @[VectorEngine.cs:230]
   assign statistics_X_2 = table__X_2_cast; // @[VectorEngine.cs:230]
@@ -815,11 +815,11 @@ module VectorEngine8 (
   assign statistics_X_5 = table__X_5_cast; // @[VectorEngine.cs:230]
   assign statistics_X_6 = table__X_6_cast; // @[VectorEngine.cs:230]
   assign statistics_X_7 = table__X_7_cast; // @[VectorEngine.cs:230]
-  assign statistics_Index = {((done_eq_2 ? Control_Instruction[86:83] : Control_Instruction[118:115]) + rows_OutData[7:4]), 2'd0} | {4'd0, beat[1:0]}; // @[VectorEngine.cs:228]
-  assign statistics_First = Control_Instruction[99] & rows_OutData[3]; // @[VectorEngine.cs:229]
+  assign statistics_Index = {((done_eq_2 ? Control_Instruction[86:83] : Control_Instruction[118:115]) + rows_Out_Payload[7:4]), 2'd0} | {4'd0, beat[1:0]}; // @[VectorEngine.cs:228]
+  assign statistics_First = Control_Instruction[99] & rows_Out_Payload[3]; // @[VectorEngine.cs:229]
   assign statistics_ReadIndex = channel[8:3]; // @[VectorEngine.cs:349]
   assign statistics_ReadLane = channel[2:0]; // @[VectorEngine.cs:350]
-  assign normalize_InValid = rows_OutReady_and_and & splitter_ready_eq_1; // @[VectorEngine.cs:232]
+  assign normalize_InValid = rows_Out_Ready_and_and & splitter_ready_eq_1; // @[VectorEngine.cs:232]
   assign normalize_OutReady = table__InValid_and ? table__InReady : collector_ready; // @[VectorEngine.cs:236]
   assign normalize_X_0 = table__X_0_cast; // @[VectorEngine.cs:235]
   assign normalize_X_1 = table__X_1_cast; // @[VectorEngine.cs:235]
@@ -829,7 +829,7 @@ module VectorEngine8 (
   assign normalize_X_5 = table__X_5_cast; // @[VectorEngine.cs:235]
   assign normalize_X_6 = table__X_6_cast; // @[VectorEngine.cs:235]
   assign normalize_X_7 = table__X_7_cast; // @[VectorEngine.cs:235]
-  assign normalize_Index = {((done_eq_2 ? Control_Instruction[86:83] : Control_Instruction[118:115]) + rows_OutData[7:4]), 2'd0} | {4'd0, beat[1:0]}; // @[VectorEngine.cs:233]
+  assign normalize_Index = {((done_eq_2 ? Control_Instruction[86:83] : Control_Instruction[118:115]) + rows_Out_Payload[7:4]), 2'd0} | {4'd0, beat[1:0]}; // @[VectorEngine.cs:233]
   assign normalize_Count = parameter_[20:0]; // @[VectorEngine.cs:234]
   assign normalize_ResultWrite = finish_state == 2'd3; // @[VectorEngine.cs:370]
   assign normalize_ResultLane = channel[2:0]; // @[VectorEngine.cs:371]
@@ -851,7 +851,7 @@ module VectorEngine8 (
   assign reciprocal_sqrt_EpsilonTerm = parameter_[83:21]; // @[VectorEngine.cs:369]
   assign collector_ready = (~full) | Write_Granted; // @[VectorEngine.cs:294]
   assign finish_done = finish_state_and ? 1'b0 : (finish_state_eq ? 1'b0 : (finish_state_eq_2 ? 1'b0 : (finish_state_eq_3 ? (finish_state_eq_1 ? (finish_state_eq_4 ? 1'b1 : 1'b0) : 1'b0) : 1'b0))); // @[VectorEngine.cs:377, VectorEngine.cs:407]
-  assign other_fields = {rows_InReady, reciprocal_sqrt_Busy, Control_StepGroup, parameter_, Control_Instruction}; // @[VectorEngine.cs:418]
+  assign other_fields = {rows_In_Ready, reciprocal_sqrt_Busy, Control_StepGroup, parameter_, Control_Instruction}; // @[VectorEngine.cs:418]
 
   always @(posedge clk) begin // @[VectorEngine.cs:417]
     if (rst)
@@ -902,12 +902,12 @@ module VectorEngine8 (
     if (rst)
       in_flight <= 1'b0;
     else
-      in_flight <= (read_pixel_and & ((read_second | (~rows_InData_eq)) | rows_InData_and)) | read_pixel_and_2;
+      in_flight <= (read_pixel_and & ((read_second | (~rows_In_Payload_eq)) | rows_In_Payload_and)) | read_pixel_and_2;
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:129]
     if (arrived_first_operand)
-      held_a <= rows_InData_cat;
+      held_a <= rows_In_Payload_cat;
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:145, VectorEngine.cs:174]
@@ -934,21 +934,21 @@ module VectorEngine8 (
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:169, VectorEngine.cs:271]
-    drained <= softmax_phase_eq ? ((((((rows_OutReady_and & Read_Valid_eq) & (rows_OutData[2:1] == 2'd1)) & rows_OutReady_eq) & (rows_OutData[19:4] == acc_rows_last)) | (drained != 4'd0)) ? ((softmax_InReady & (drained != 4'd9)) ? (drained + 4'd1) : drained_mux) : drained_mux) : drained_mux;
+    drained <= softmax_phase_eq ? ((((((rows_Out_Ready_and & Read_Valid_eq) & (rows_Out_Payload[2:1] == 2'd1)) & rows_Out_Ready_eq) & (rows_Out_Payload[19:4] == acc_rows_last)) | (drained != 4'd0)) ? ((softmax_InReady & (drained != 4'd9)) ? (drained + 4'd1) : drained_mux) : drained_mux) : drained_mux;
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:120]
     if (rst)
       arrived <= 1'b0;
     else
-      arrived <= (read_pixel_and & ((read_second | (~rows_InData_eq)) | rows_InData_and)) | read_pixel_and_2;
+      arrived <= (read_pixel_and & ((read_second | (~rows_In_Payload_eq)) | rows_In_Payload_and)) | read_pixel_and_2;
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:121]
     if (rst)
       arrived_first_operand <= 1'b0;
     else
-      arrived_first_operand <= ((read_pixel_and & rows_InData_eq) & (~rows_InData_and)) & (~read_second);
+      arrived_first_operand <= ((read_pixel_and & rows_In_Payload_eq) & (~rows_In_Payload_and)) & (~read_second);
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:122]
@@ -975,167 +975,167 @@ module VectorEngine8 (
     if (rst)
       beat <= 3'd0;
     else
-      beat <= (Control_Abort | Control_Start) ? 3'd0 : (rows_OutReady_and ? (rows_OutReady_eq ? 3'd0 : (beat + 3'd1)) : beat);
+      beat <= (Control_Abort | Control_Start) ? 3'd0 : (rows_Out_Ready_and ? (rows_Out_Ready_eq ? 3'd0 : (beat + 3'd1)) : beat);
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:302]
     if (collected_0_and & (collect_beat == 3'd0))
-      collected_0 <= (splitter_ready_eq | table__InValid_and) ? table__Y_0 : (rows_InData_eq ? add_Y_0 : (splitter_ready_eq_1 ? normalize_Y_0 : softmax_Probabilities_0));
+      collected_0 <= (splitter_ready_eq | table__InValid_and) ? table__Y_0 : (rows_In_Payload_eq ? add_Y_0 : (splitter_ready_eq_1 ? normalize_Y_0 : softmax_Probabilities_0));
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:302]
     if (collected_0_and & (collect_beat == 3'd0))
-      collected_1 <= (splitter_ready_eq | table__InValid_and) ? table__Y_1 : (rows_InData_eq ? add_Y_1 : (splitter_ready_eq_1 ? normalize_Y_1 : softmax_Probabilities_1));
+      collected_1 <= (splitter_ready_eq | table__InValid_and) ? table__Y_1 : (rows_In_Payload_eq ? add_Y_1 : (splitter_ready_eq_1 ? normalize_Y_1 : softmax_Probabilities_1));
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:302]
     if (collected_0_and & (collect_beat == 3'd0))
-      collected_2 <= (splitter_ready_eq | table__InValid_and) ? table__Y_2 : (rows_InData_eq ? add_Y_2 : (splitter_ready_eq_1 ? normalize_Y_2 : softmax_Probabilities_2));
+      collected_2 <= (splitter_ready_eq | table__InValid_and) ? table__Y_2 : (rows_In_Payload_eq ? add_Y_2 : (splitter_ready_eq_1 ? normalize_Y_2 : softmax_Probabilities_2));
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:302]
     if (collected_0_and & (collect_beat == 3'd0))
-      collected_3 <= (splitter_ready_eq | table__InValid_and) ? table__Y_3 : (rows_InData_eq ? add_Y_3 : (splitter_ready_eq_1 ? normalize_Y_3 : softmax_Probabilities_3));
+      collected_3 <= (splitter_ready_eq | table__InValid_and) ? table__Y_3 : (rows_In_Payload_eq ? add_Y_3 : (splitter_ready_eq_1 ? normalize_Y_3 : softmax_Probabilities_3));
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:302]
     if (collected_0_and & (collect_beat == 3'd0))
-      collected_4 <= (splitter_ready_eq | table__InValid_and) ? table__Y_4 : (rows_InData_eq ? add_Y_4 : (splitter_ready_eq_1 ? normalize_Y_4 : softmax_Probabilities_4));
+      collected_4 <= (splitter_ready_eq | table__InValid_and) ? table__Y_4 : (rows_In_Payload_eq ? add_Y_4 : (splitter_ready_eq_1 ? normalize_Y_4 : softmax_Probabilities_4));
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:302]
     if (collected_0_and & (collect_beat == 3'd0))
-      collected_5 <= (splitter_ready_eq | table__InValid_and) ? table__Y_5 : (rows_InData_eq ? add_Y_5 : (splitter_ready_eq_1 ? normalize_Y_5 : softmax_Probabilities_5));
+      collected_5 <= (splitter_ready_eq | table__InValid_and) ? table__Y_5 : (rows_In_Payload_eq ? add_Y_5 : (splitter_ready_eq_1 ? normalize_Y_5 : softmax_Probabilities_5));
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:302]
     if (collected_0_and & (collect_beat == 3'd0))
-      collected_6 <= (splitter_ready_eq | table__InValid_and) ? table__Y_6 : (rows_InData_eq ? add_Y_6 : (splitter_ready_eq_1 ? normalize_Y_6 : softmax_Probabilities_6));
+      collected_6 <= (splitter_ready_eq | table__InValid_and) ? table__Y_6 : (rows_In_Payload_eq ? add_Y_6 : (splitter_ready_eq_1 ? normalize_Y_6 : softmax_Probabilities_6));
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:302]
     if (collected_0_and & (collect_beat == 3'd0))
-      collected_7 <= (splitter_ready_eq | table__InValid_and) ? table__Y_7 : (rows_InData_eq ? add_Y_7 : (splitter_ready_eq_1 ? normalize_Y_7 : softmax_Probabilities_7));
+      collected_7 <= (splitter_ready_eq | table__InValid_and) ? table__Y_7 : (rows_In_Payload_eq ? add_Y_7 : (splitter_ready_eq_1 ? normalize_Y_7 : softmax_Probabilities_7));
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:302]
     if (collected_0_and & (collect_beat == 3'd1))
-      collected_8 <= (splitter_ready_eq | table__InValid_and) ? table__Y_0 : (rows_InData_eq ? add_Y_0 : (splitter_ready_eq_1 ? normalize_Y_0 : softmax_Probabilities_0));
+      collected_8 <= (splitter_ready_eq | table__InValid_and) ? table__Y_0 : (rows_In_Payload_eq ? add_Y_0 : (splitter_ready_eq_1 ? normalize_Y_0 : softmax_Probabilities_0));
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:302]
     if (collected_0_and & (collect_beat == 3'd1))
-      collected_9 <= (splitter_ready_eq | table__InValid_and) ? table__Y_1 : (rows_InData_eq ? add_Y_1 : (splitter_ready_eq_1 ? normalize_Y_1 : softmax_Probabilities_1));
+      collected_9 <= (splitter_ready_eq | table__InValid_and) ? table__Y_1 : (rows_In_Payload_eq ? add_Y_1 : (splitter_ready_eq_1 ? normalize_Y_1 : softmax_Probabilities_1));
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:302]
     if (collected_0_and & (collect_beat == 3'd1))
-      collected_10 <= (splitter_ready_eq | table__InValid_and) ? table__Y_2 : (rows_InData_eq ? add_Y_2 : (splitter_ready_eq_1 ? normalize_Y_2 : softmax_Probabilities_2));
+      collected_10 <= (splitter_ready_eq | table__InValid_and) ? table__Y_2 : (rows_In_Payload_eq ? add_Y_2 : (splitter_ready_eq_1 ? normalize_Y_2 : softmax_Probabilities_2));
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:302]
     if (collected_0_and & (collect_beat == 3'd1))
-      collected_11 <= (splitter_ready_eq | table__InValid_and) ? table__Y_3 : (rows_InData_eq ? add_Y_3 : (splitter_ready_eq_1 ? normalize_Y_3 : softmax_Probabilities_3));
+      collected_11 <= (splitter_ready_eq | table__InValid_and) ? table__Y_3 : (rows_In_Payload_eq ? add_Y_3 : (splitter_ready_eq_1 ? normalize_Y_3 : softmax_Probabilities_3));
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:302]
     if (collected_0_and & (collect_beat == 3'd1))
-      collected_12 <= (splitter_ready_eq | table__InValid_and) ? table__Y_4 : (rows_InData_eq ? add_Y_4 : (splitter_ready_eq_1 ? normalize_Y_4 : softmax_Probabilities_4));
+      collected_12 <= (splitter_ready_eq | table__InValid_and) ? table__Y_4 : (rows_In_Payload_eq ? add_Y_4 : (splitter_ready_eq_1 ? normalize_Y_4 : softmax_Probabilities_4));
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:302]
     if (collected_0_and & (collect_beat == 3'd1))
-      collected_13 <= (splitter_ready_eq | table__InValid_and) ? table__Y_5 : (rows_InData_eq ? add_Y_5 : (splitter_ready_eq_1 ? normalize_Y_5 : softmax_Probabilities_5));
+      collected_13 <= (splitter_ready_eq | table__InValid_and) ? table__Y_5 : (rows_In_Payload_eq ? add_Y_5 : (splitter_ready_eq_1 ? normalize_Y_5 : softmax_Probabilities_5));
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:302]
     if (collected_0_and & (collect_beat == 3'd1))
-      collected_14 <= (splitter_ready_eq | table__InValid_and) ? table__Y_6 : (rows_InData_eq ? add_Y_6 : (splitter_ready_eq_1 ? normalize_Y_6 : softmax_Probabilities_6));
+      collected_14 <= (splitter_ready_eq | table__InValid_and) ? table__Y_6 : (rows_In_Payload_eq ? add_Y_6 : (splitter_ready_eq_1 ? normalize_Y_6 : softmax_Probabilities_6));
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:302]
     if (collected_0_and & (collect_beat == 3'd1))
-      collected_15 <= (splitter_ready_eq | table__InValid_and) ? table__Y_7 : (rows_InData_eq ? add_Y_7 : (splitter_ready_eq_1 ? normalize_Y_7 : softmax_Probabilities_7));
+      collected_15 <= (splitter_ready_eq | table__InValid_and) ? table__Y_7 : (rows_In_Payload_eq ? add_Y_7 : (splitter_ready_eq_1 ? normalize_Y_7 : softmax_Probabilities_7));
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:302]
     if (collected_0_and & (collect_beat == 3'd2))
-      collected_16 <= (splitter_ready_eq | table__InValid_and) ? table__Y_0 : (rows_InData_eq ? add_Y_0 : (splitter_ready_eq_1 ? normalize_Y_0 : softmax_Probabilities_0));
+      collected_16 <= (splitter_ready_eq | table__InValid_and) ? table__Y_0 : (rows_In_Payload_eq ? add_Y_0 : (splitter_ready_eq_1 ? normalize_Y_0 : softmax_Probabilities_0));
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:302]
     if (collected_0_and & (collect_beat == 3'd2))
-      collected_17 <= (splitter_ready_eq | table__InValid_and) ? table__Y_1 : (rows_InData_eq ? add_Y_1 : (splitter_ready_eq_1 ? normalize_Y_1 : softmax_Probabilities_1));
+      collected_17 <= (splitter_ready_eq | table__InValid_and) ? table__Y_1 : (rows_In_Payload_eq ? add_Y_1 : (splitter_ready_eq_1 ? normalize_Y_1 : softmax_Probabilities_1));
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:302]
     if (collected_0_and & (collect_beat == 3'd2))
-      collected_18 <= (splitter_ready_eq | table__InValid_and) ? table__Y_2 : (rows_InData_eq ? add_Y_2 : (splitter_ready_eq_1 ? normalize_Y_2 : softmax_Probabilities_2));
+      collected_18 <= (splitter_ready_eq | table__InValid_and) ? table__Y_2 : (rows_In_Payload_eq ? add_Y_2 : (splitter_ready_eq_1 ? normalize_Y_2 : softmax_Probabilities_2));
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:302]
     if (collected_0_and & (collect_beat == 3'd2))
-      collected_19 <= (splitter_ready_eq | table__InValid_and) ? table__Y_3 : (rows_InData_eq ? add_Y_3 : (splitter_ready_eq_1 ? normalize_Y_3 : softmax_Probabilities_3));
+      collected_19 <= (splitter_ready_eq | table__InValid_and) ? table__Y_3 : (rows_In_Payload_eq ? add_Y_3 : (splitter_ready_eq_1 ? normalize_Y_3 : softmax_Probabilities_3));
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:302]
     if (collected_0_and & (collect_beat == 3'd2))
-      collected_20 <= (splitter_ready_eq | table__InValid_and) ? table__Y_4 : (rows_InData_eq ? add_Y_4 : (splitter_ready_eq_1 ? normalize_Y_4 : softmax_Probabilities_4));
+      collected_20 <= (splitter_ready_eq | table__InValid_and) ? table__Y_4 : (rows_In_Payload_eq ? add_Y_4 : (splitter_ready_eq_1 ? normalize_Y_4 : softmax_Probabilities_4));
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:302]
     if (collected_0_and & (collect_beat == 3'd2))
-      collected_21 <= (splitter_ready_eq | table__InValid_and) ? table__Y_5 : (rows_InData_eq ? add_Y_5 : (splitter_ready_eq_1 ? normalize_Y_5 : softmax_Probabilities_5));
+      collected_21 <= (splitter_ready_eq | table__InValid_and) ? table__Y_5 : (rows_In_Payload_eq ? add_Y_5 : (splitter_ready_eq_1 ? normalize_Y_5 : softmax_Probabilities_5));
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:302]
     if (collected_0_and & (collect_beat == 3'd2))
-      collected_22 <= (splitter_ready_eq | table__InValid_and) ? table__Y_6 : (rows_InData_eq ? add_Y_6 : (splitter_ready_eq_1 ? normalize_Y_6 : softmax_Probabilities_6));
+      collected_22 <= (splitter_ready_eq | table__InValid_and) ? table__Y_6 : (rows_In_Payload_eq ? add_Y_6 : (splitter_ready_eq_1 ? normalize_Y_6 : softmax_Probabilities_6));
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:302]
     if (collected_0_and & (collect_beat == 3'd2))
-      collected_23 <= (splitter_ready_eq | table__InValid_and) ? table__Y_7 : (rows_InData_eq ? add_Y_7 : (splitter_ready_eq_1 ? normalize_Y_7 : softmax_Probabilities_7));
+      collected_23 <= (splitter_ready_eq | table__InValid_and) ? table__Y_7 : (rows_In_Payload_eq ? add_Y_7 : (splitter_ready_eq_1 ? normalize_Y_7 : softmax_Probabilities_7));
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:302]
     if (collected_0_and & (collect_beat == 3'd3))
-      collected_24 <= (splitter_ready_eq | table__InValid_and) ? table__Y_0 : (rows_InData_eq ? add_Y_0 : (splitter_ready_eq_1 ? normalize_Y_0 : softmax_Probabilities_0));
+      collected_24 <= (splitter_ready_eq | table__InValid_and) ? table__Y_0 : (rows_In_Payload_eq ? add_Y_0 : (splitter_ready_eq_1 ? normalize_Y_0 : softmax_Probabilities_0));
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:302]
     if (collected_0_and & (collect_beat == 3'd3))
-      collected_25 <= (splitter_ready_eq | table__InValid_and) ? table__Y_1 : (rows_InData_eq ? add_Y_1 : (splitter_ready_eq_1 ? normalize_Y_1 : softmax_Probabilities_1));
+      collected_25 <= (splitter_ready_eq | table__InValid_and) ? table__Y_1 : (rows_In_Payload_eq ? add_Y_1 : (splitter_ready_eq_1 ? normalize_Y_1 : softmax_Probabilities_1));
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:302]
     if (collected_0_and & (collect_beat == 3'd3))
-      collected_26 <= (splitter_ready_eq | table__InValid_and) ? table__Y_2 : (rows_InData_eq ? add_Y_2 : (splitter_ready_eq_1 ? normalize_Y_2 : softmax_Probabilities_2));
+      collected_26 <= (splitter_ready_eq | table__InValid_and) ? table__Y_2 : (rows_In_Payload_eq ? add_Y_2 : (splitter_ready_eq_1 ? normalize_Y_2 : softmax_Probabilities_2));
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:302]
     if (collected_0_and & (collect_beat == 3'd3))
-      collected_27 <= (splitter_ready_eq | table__InValid_and) ? table__Y_3 : (rows_InData_eq ? add_Y_3 : (splitter_ready_eq_1 ? normalize_Y_3 : softmax_Probabilities_3));
+      collected_27 <= (splitter_ready_eq | table__InValid_and) ? table__Y_3 : (rows_In_Payload_eq ? add_Y_3 : (splitter_ready_eq_1 ? normalize_Y_3 : softmax_Probabilities_3));
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:302]
     if (collected_0_and & (collect_beat == 3'd3))
-      collected_28 <= (splitter_ready_eq | table__InValid_and) ? table__Y_4 : (rows_InData_eq ? add_Y_4 : (splitter_ready_eq_1 ? normalize_Y_4 : softmax_Probabilities_4));
+      collected_28 <= (splitter_ready_eq | table__InValid_and) ? table__Y_4 : (rows_In_Payload_eq ? add_Y_4 : (splitter_ready_eq_1 ? normalize_Y_4 : softmax_Probabilities_4));
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:302]
     if (collected_0_and & (collect_beat == 3'd3))
-      collected_29 <= (splitter_ready_eq | table__InValid_and) ? table__Y_5 : (rows_InData_eq ? add_Y_5 : (splitter_ready_eq_1 ? normalize_Y_5 : softmax_Probabilities_5));
+      collected_29 <= (splitter_ready_eq | table__InValid_and) ? table__Y_5 : (rows_In_Payload_eq ? add_Y_5 : (splitter_ready_eq_1 ? normalize_Y_5 : softmax_Probabilities_5));
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:302]
     if (collected_0_and & (collect_beat == 3'd3))
-      collected_30 <= (splitter_ready_eq | table__InValid_and) ? table__Y_6 : (rows_InData_eq ? add_Y_6 : (splitter_ready_eq_1 ? normalize_Y_6 : softmax_Probabilities_6));
+      collected_30 <= (splitter_ready_eq | table__InValid_and) ? table__Y_6 : (rows_In_Payload_eq ? add_Y_6 : (splitter_ready_eq_1 ? normalize_Y_6 : softmax_Probabilities_6));
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:302]
     if (collected_0_and & (collect_beat == 3'd3))
-      collected_31 <= (splitter_ready_eq | table__InValid_and) ? table__Y_7 : (rows_InData_eq ? add_Y_7 : (splitter_ready_eq_1 ? normalize_Y_7 : softmax_Probabilities_7));
+      collected_31 <= (splitter_ready_eq | table__InValid_and) ? table__Y_7 : (rows_In_Payload_eq ? add_Y_7 : (splitter_ready_eq_1 ? normalize_Y_7 : softmax_Probabilities_7));
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:305, VectorEngine.cs:315, VectorEngine.cs:329]
@@ -1227,7 +1227,7 @@ module VectorEngine8 (
     if (rst)
       statistics_end_0 <= 1'b0;
     else
-      statistics_end_0 <= ((((rows_OutReady_and & done_eq_2) & rows_OutReady_eq) & (~reading)) & (~in_flight)) & (rows_Count == 3'd1);
+      statistics_end_0 <= ((((rows_Out_Ready_and & done_eq_2) & rows_Out_Ready_eq) & (~reading)) & (~in_flight)) & (rows_Count == 3'd1);
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:415]
@@ -1249,7 +1249,7 @@ module VectorEngine8 (
 
   always @(posedge clk) begin // @[VectorEngine.cs:71]
     if (Control_Start)
-      parameter_ <= parameters[$unsigned(rows_InData_eq ? Control_Instruction[134:131] : (Read_Valid_eq ? Control_Instruction[102:99] : ((Control_Instruction[4:0] == 5'd10) ? Control_Instruction[51:48] : Control_Instruction[134:131])))];
+      parameter_ <= parameters[$unsigned(rows_In_Payload_eq ? Control_Instruction[134:131] : (Read_Valid_eq ? Control_Instruction[102:99] : ((Control_Instruction[4:0] == 5'd10) ? Control_Instruction[51:48] : Control_Instruction[134:131])))];
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:355]
@@ -1260,12 +1260,12 @@ module VectorEngine8 (
   Queue1044x4Distributed rows ( // @[VectorEngine.cs:82]
     .clk(clk),
     .rst(rst),
-    .InValid(rows_InValid),
-    .InReady(rows_InReady),
-    .InData(rows_InData),
-    .OutValid(rows_OutValid),
-    .OutReady(rows_OutReady),
-    .OutData(rows_OutData),
+    .In_Payload(rows_In_Payload),
+    .In_Valid(rows_In_Valid),
+    .In_Ready(rows_In_Ready),
+    .Out_Payload(rows_Out_Payload),
+    .Out_Valid(rows_Out_Valid),
+    .Out_Ready(rows_Out_Ready),
     .Count(rows_Count),
     .Clear(rows_Clear)
   );

@@ -1,7 +1,7 @@
 namespace DiffAcc.Accelerator.Goldens;
 
 /// <summary>
-/// The cycle model of a <see cref="Vector.StreamPipeline"/>: payload registers move only while the
+/// The cycle model of a <see cref="Hdl.Library.StreamPipeline"/>: payload registers move only while the
 /// pipeline advances; valid registers move with them and are cleared by a synchronous reset.
 /// </summary>
 internal sealed class StallPipeline<T>

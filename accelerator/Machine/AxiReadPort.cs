@@ -52,17 +52,17 @@ public sealed class AxiReadPort : Module
         Clients = clients;
         Shape = shape;
         var tagBits = Hw.BitsFor(clients);
-        Axi = Output(Axi4.Of(shape with { Write = false }), name: "axi");
+        Axi = Output(Axi4Read.Of(shape), name: "axi");
         Requests = Input(Hw.Vec(clients, AxiReadClient.Of(shape.AddressBits)), name: "client");
         Error = Output(Bool());
         Beat = Output(Bool());
 
-        var tags = Instance(new RegisterQueue(tagBits, Outstanding, config.ClockDomain), "tags");
+        var tags = Instance(new RegisterQueue<UInt>(UInt(tagBits), Outstanding, config.ClockDomain), "tags");
         var arValid = Reg(Bool(), reset: 0, name: "ar_valid");
         var arAddress = Reg(UInt(shape.AddressBits), name: "ar_address");
         var arLength = Reg(UInt(8), name: "ar_length");
         var arClient = Reg(UInt(tagBits), name: "ar_client");
-        var free = !arValid | Axi.ArReady!;
+        var free = !arValid | Axi.Ar.Ready;
         // The first client asking wins when the address register is free and a tag can be kept.
         var taking = Hw.False;
         UInt chosen = Lit(0, tagBits);
@@ -87,30 +87,25 @@ public sealed class AxiReadPort : Module
             arAddress.Assign(address);
             arLength.Assign((beats - 1).Resize(8));
             arClient.Assign(chosen);
-        }).ElseWhen(Axi.ArReady!, () => arValid.Assign(false));
-        Axi.ArValid!.Assign(arValid);
-        Axi.ArAddr!.Assign(arAddress);
-        Axi.ArLen!.Assign(arLength);
-        Axi.ArSize!.Assign(shape.BeatSize);
-        Axi.ArBurst!.Assign(1);
-        Axi.ArCache!.Assign(3);
-        Axi.ArProt!.Assign(0);
-        tags.InValid.Assign(arValid & Axi.ArReady!);
-        tags.InData.Assign(arClient);
+        }).ElseWhen(Axi.Ar.Ready, () => arValid.Assign(false));
+        Axi.Ar.Valid.Assign(arValid);
+        Axi.Ar.Payload.AssignIncrementingBurst(arAddress, arLength, shape);
+        tags.In.Valid.Assign(Axi.Ar.Fire);
+        tags.In.Payload.Assign(arClient);
         tags.Clear.Assign(false);
 
-        Axi.RReady!.Assign(true);
-        var beat = Axi.RValid!;
-        tags.OutReady.Assign(beat & Axi.RLast!);
+        Axi.R.Ready.Assign(true);
+        var beat = Axi.R.Valid;
+        tags.Out.Ready.Assign(beat & Axi.R.Payload.Last);
         for (var c = 0; c < clients; c++)
         {
-            Requests[c].DataValid.Assign(beat & (tags.OutData == c));
-            Requests[c].Data.Assign(Axi.RData!);
+            Requests[c].DataValid.Assign(beat & (tags.Out.Payload == c));
+            Requests[c].Data.Assign(Axi.R.Payload.Data);
         }
-        Error.Assign(beat & (Axi.RResp! != 0));
+        Error.Assign(beat & (Axi.R.Payload.Resp != 0));
         Beat.Assign(beat);
         // A request is taken only while a tag can be kept, and data comes only for tagged bursts.
-        Unused(Cat(tags.InReady, tags.OutValid), "tags_always_ready");
+        Unused(Cat(tags.In.Ready, tags.Out.Valid), "tags_always_ready");
         for (var c = 0; c < clients; c++)
             Unused(Requests[c].Beats, $"beats_{c}");
     }
@@ -121,7 +116,7 @@ public sealed class AxiReadPort : Module
 
     public override string ModuleName => $"AxiReadPort{Clients}";
 
-    public Axi4 Axi { get; }
+    public Axi4Read Axi { get; }
 
     public Vec<AxiReadClient> Requests { get; }
 

@@ -68,9 +68,9 @@ public sealed class DiffAccTop : Module
         dataRead.Requests[0].ConnectFrom(fetch.Read);
         dataRead.Requests[1].ConnectFrom(load.Read);
         weightRead.Requests[0].ConnectFrom(weight.Read);
-        ConnectRead(Data, dataRead.Axi);
-        ConnectWrite(Data, store.Axi);
-        Weights.ConnectFrom(weightRead.Axi);
+        Data.Read!.ConnectFrom(dataRead.Axi);
+        Data.Write!.ConnectFrom(store.Axi);
+        Weights.Read!.ConnectFrom(weightRead.Axi);
 
         // Buffers.
         activations.LoadWrite.ConnectFrom(load.Write);
@@ -146,41 +146,4 @@ public sealed class DiffAccTop : Module
     public Axi4 Weights { get; }
 
     public Bool Interrupt { get; }
-
-    private static void ConnectRead(Axi4 outer, Axi4 inner)
-    {
-        outer.ArAddr!.Assign(inner.ArAddr!);
-        outer.ArLen!.Assign(inner.ArLen!);
-        outer.ArSize!.Assign(inner.ArSize!);
-        outer.ArBurst!.Assign(inner.ArBurst!);
-        outer.ArCache!.Assign(inner.ArCache!);
-        outer.ArProt!.Assign(inner.ArProt!);
-        outer.ArValid!.Assign(inner.ArValid!);
-        inner.ArReady!.Assign(outer.ArReady!);
-        inner.RData!.Assign(outer.RData!);
-        inner.RResp!.Assign(outer.RResp!);
-        inner.RLast!.Assign(outer.RLast!);
-        inner.RValid!.Assign(outer.RValid!);
-        outer.RReady!.Assign(inner.RReady!);
-    }
-
-    private static void ConnectWrite(Axi4 outer, Axi4 inner)
-    {
-        outer.AwAddr!.Assign(inner.AwAddr!);
-        outer.AwLen!.Assign(inner.AwLen!);
-        outer.AwSize!.Assign(inner.AwSize!);
-        outer.AwBurst!.Assign(inner.AwBurst!);
-        outer.AwCache!.Assign(inner.AwCache!);
-        outer.AwProt!.Assign(inner.AwProt!);
-        outer.AwValid!.Assign(inner.AwValid!);
-        inner.AwReady!.Assign(outer.AwReady!);
-        outer.WData!.Assign(inner.WData!);
-        outer.WStrb!.Assign(inner.WStrb!);
-        outer.WLast!.Assign(inner.WLast!);
-        outer.WValid!.Assign(inner.WValid!);
-        inner.WReady!.Assign(outer.WReady!);
-        inner.BResp!.Assign(outer.BResp!);
-        inner.BValid!.Assign(outer.BValid!);
-        outer.BReady!.Assign(inner.BReady!);
-    }
 }

@@ -68,7 +68,7 @@ public sealed class Dispatcher : Module
             }
         }
 
-        var queues = new Queue[engines];
+        var queues = new StreamQueue<UInt>[engines];
         var launch = new Bool[engines];
         var tokensOk = new Bool[engines];
         var idle = new Bool[engines];
@@ -82,10 +82,10 @@ public sealed class Dispatcher : Module
         {
             var engine = (Engine)e;
             isEngine[e] = fetchClass[e];
-            var queue = queues[e] = Instance(new Queue(InstructionSet.Bits + stepBits, QueueDepth, RamStyle.Distributed, config.ClockDomain), $"queue_{Names[e]}");
+            var queue = queues[e] = Instance(new StreamQueue<UInt>(UInt(InstructionSet.Bits + stepBits), QueueDepth, RamStyle.Distributed, config.ClockDomain), $"queue_{Names[e]}");
             queue.Clear.Assign(Start);
-            queue.InData.Assign(Cat(stepGroup, word));
-            var head = queue.OutData[InstructionSet.Bits - 1, 0];
+            queue.In.Payload.Assign(Cat(stepGroup, word));
+            var head = queue.Out.Payload[InstructionSet.Bits - 1, 0];
             var waitMask = InstructionFields.Wait(head);
             var ok = Hw.True;
             for (var from = 0; from < engines; from++)
@@ -100,9 +100,9 @@ public sealed class Dispatcher : Module
             var control = Engines[e];
             idle[e] = !control.Busy & !pending;
             empty[e] = queue.Count == 0;
-            launch[e] = queue.OutValid & idle[e] & ok & !ended;
-            queue.OutReady.Assign(launch[e]);
-            var (go, head_) = (launch[e], queue.OutData);
+            launch[e] = queue.Out.Valid & idle[e] & ok & !ended;
+            queue.Out.Ready.Assign(launch[e]);
+            var (go, head_) = (launch[e], queue.Out.Payload);
             When(go, () =>
             {
                 instruction.Assign(head_[InstructionSet.Bits - 1, 0]);
@@ -113,7 +113,7 @@ public sealed class Dispatcher : Module
             control.Instruction.Assign(instruction);
             control.StepGroup.Assign(instructionStepGroup);
             control.Abort.Assign(Start);
-            blockedOnTokens[e] = queue.OutValid & idle[e] & !ok;
+            blockedOnTokens[e] = queue.Out.Valid & idle[e] & !ok;
             quiet[e] = (idle[e] & (empty[e] | blockedOnTokens[e])) | (control.Busy & control.Stalled);
         }
 
@@ -128,7 +128,7 @@ public sealed class Dispatcher : Module
                 if (from == to)
                     continue;
                 var give = RegNext(Engines[from].Done & InstructionFields.Signal(current[from])[to] & !Start, reset: 0, name: $"given_{Names[from]}_to_{Names[to]}");
-                var take = launch[to] & InstructionFields.Wait(queues[to].OutData[InstructionSet.Bits - 1, 0])[from];
+                var take = launch[to] & InstructionFields.Wait(queues[to].Out.Payload[InstructionSet.Bits - 1, 0])[from];
                 var (count, nonzero) = (counts[from, to], waiting[from, to]);
                 overflows.Add(give & !take & (count == (1 << SemaphoreBits) - 1) & !Start);
                 When(give & !take, () =>
@@ -158,11 +158,11 @@ public sealed class Dispatcher : Module
         var offered = FetchValid & active;
         var room = Hw.False;
         for (var e = 0; e < engines; e++)
-            room |= isEngine[e] & queues[e].InReady;
+            room |= isEngine[e] & queues[e].In.Ready;
         var dispatch = offered & ((known & !isSync & !isFinish & (room | isSetStep)) | ((isSync | isFinish) & allIdle));
         FetchReady.Assign(dispatch);
         for (var e = 0; e < engines; e++)
-            queues[e].InValid.Assign(dispatch & isEngine[e]);
+            queues[e].In.Valid.Assign(dispatch & isEngine[e]);
         var setStep = new InstructionFields(word, InstructionSet.Format<SetStep>());
         When(dispatch & isSetStep, () => stepGroup.Assign(setStep.Fit("StepGroup", stepBits)));
         var unknown = offered & !known;

@@ -30,7 +30,7 @@ public sealed class InstructionFetch : Module
         Misaligned = Output(Bool());
         Class = Output(UInt(Dispatcher.ClassBits));
 
-        var beats = Instance(new Queue(128, QueueBeats, RamStyle.Distributed, config.ClockDomain), "beats");
+        var beats = Instance(new StreamQueue<UInt>(UInt(128), QueueBeats, RamStyle.Distributed, config.ClockDomain), "beats");
         beats.Clear.Assign(Start);
         // The program is one run of whole instructions, walked as the DMA engines walk theirs.
         var aligned = ProgramAddress[4, 0] == 0;
@@ -42,13 +42,13 @@ public sealed class InstructionFetch : Module
         walker.Runs.Assign(Lit(1, 16));
         walker.Stride.Assign(Lit(0, 32));
         walker.Arrived.Assign(Read.DataValid);
-        walker.Freed.Assign(beats.OutValid & beats.OutReady);
+        walker.Freed.Assign(beats.Out.Valid & beats.Out.Ready);
         Read.Valid.Assign(walker.Valid);
         Read.Address.Assign(walker.BurstAddress);
         Read.Beats.Assign(walker.BurstBeats);
         walker.Taken.Assign(Read.Valid & Read.Ready);
-        beats.InValid.Assign(Read.DataValid);
-        beats.InData.Assign(Read.Data);
+        beats.In.Valid.Assign(Read.DataValid);
+        beats.In.Payload.Assign(Read.Data);
         Misaligned.Assign(Start & !aligned);
 
         // Two beats make an instruction: the first waits in a register for the second.
@@ -58,12 +58,12 @@ public sealed class InstructionFetch : Module
         var instructionClass = Reg(UInt(Dispatcher.ClassBits), name: "class");
         var half = Reg(Bool(), reset: 0, name: "half");
         var index = Reg(UInt(32), reset: 0, name: "index");
-        var hand = beats.OutValid & half & Ready;
-        beats.OutReady.Assign(beats.OutValid & (!half | Ready));
-        When(beats.OutValid & !half, () =>
+        var hand = beats.Out.Valid & half & Ready;
+        beats.Out.Ready.Assign(beats.Out.Valid & (!half | Ready));
+        When(beats.Out.Valid & !half, () =>
         {
-            low.Assign(beats.OutData);
-            instructionClass.Assign(Dispatcher.Classify(beats.OutData));
+            low.Assign(beats.Out.Payload);
+            instructionClass.Assign(Dispatcher.Classify(beats.Out.Payload));
             half.Assign(true);
         }).ElseWhen(hand, () => half.Assign(false));
         // The index counts the instructions handed over; whether that is all of them is known a cycle ahead,
@@ -81,12 +81,12 @@ public sealed class InstructionFetch : Module
             index.Assign(0);
             exhausted.Assign(ProgramLength == 0);
         });
-        Valid.Assign(beats.OutValid & half);
-        Instruction.Assign(Cat(beats.OutData, low));
+        Valid.Assign(beats.Out.Valid & half);
+        Instruction.Assign(Cat(beats.Out.Payload, low));
         Index.Assign(index);
         Exhausted.Assign(exhausted);
         Class.Assign(instructionClass);
-        Unused(Cat(beats.InReady, beats.Count, walker.Active), "room_is_reserved");
+        Unused(Cat(beats.In.Ready, beats.Count, walker.Active), "room_is_reserved");
     }
 
     public override string ModuleName => "InstructionFetch";

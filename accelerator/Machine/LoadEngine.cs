@@ -51,7 +51,7 @@ public sealed class LoadEngine : Module
         address.StepGroup.Assign(Control.StepGroup);
 
         // ---- request side: runs of beats, bursts within pages, never more than the queue can hold ----
-        var beats = Instance(new Queue(128, BeatQueueDepth, RamStyle.Block, config.ClockDomain), "beats");
+        var beats = Instance(new StreamQueue<UInt>(UInt(128), BeatQueueDepth, RamStyle.Block, config.ClockDomain), "beats");
         beats.Clear.Assign(Control.Abort);
         var setup = Reg(UInt(2), reset: 0, name: "setup");
         When(Control.Start, () => setup.Assign(2)).ElseWhen(setup != 0, () => setup.Assign((setup - 1).Resize(2)));
@@ -73,14 +73,14 @@ public sealed class LoadEngine : Module
         bursts.RunBytes.Assign(RegNext(Mux(isTable | !contiguous, chunkBytes.ZeroExtend(48), (chunkBytes * load["Chunks"]).Resize(48)), name: "run_bytes"));
         bursts.Runs.Assign(RegNext(Mux(isTable | contiguous, Lit(1, 16), load["Chunks"]), name: "runs"));
         bursts.Stride.Assign(RegNext(load["DdrStride"], name: "stride"));
-        bursts.Freed.Assign(beats.OutValid & beats.OutReady);
+        bursts.Freed.Assign(beats.Out.Valid & beats.Out.Ready);
         bursts.Arrived.Assign(Read.DataValid);
         Read.Valid.Assign(bursts.Valid);
         Read.Address.Assign(bursts.BurstAddress);
         Read.Beats.Assign(bursts.BurstBeats);
         bursts.Taken.Assign(Read.Valid & Read.Ready);
-        beats.InValid.Assign(Read.DataValid);
-        beats.InData.Assign(Read.Data);
+        beats.In.Valid.Assign(Read.DataValid);
+        beats.In.Payload.Assign(Read.Data);
 
         // ---- consumer side ----
         var consuming = Reg(Bool(), reset: 0, name: "consuming");
@@ -98,7 +98,7 @@ public sealed class LoadEngine : Module
         var atChunkEnd = Reg(Bool(), name: "at_chunk_end");
         var atLastChunk = Reg(Bool(), name: "at_last_chunk");
         var lastRow = atChunkEnd & atLastChunk;
-        var head = beats.OutData;
+        var head = beats.Out.Payload;
         var pop = Wire(Bool(), name: "pop");
         done.Assign(false);
         pop.Assign(false);
@@ -121,17 +121,17 @@ public sealed class LoadEngine : Module
             for (var p = 0; p < parts.Length; p++)
             {
                 var index = p;
-                When(beats.OutValid & consuming & !isTable & (counter == index), () => parts[index].Assign(head));
+                When(beats.Out.Valid & consuming & !isTable & (counter == index), () => parts[index].Assign(head));
             }
             rowData = Cat([head, .. parts.Reverse()]);
         }
         for (var n = 0; n < tn; n++)
             Write.Data[n].Assign(rowData[(8 * n) + 7, 8 * n].AsSInt());
-        var rowReady = beats.OutValid & consuming & !isTable & (part is null ? Hw.True : part == (tn / 16) - 1);
+        var rowReady = beats.Out.Valid & consuming & !isTable & (part is null ? Hw.True : part == (tn / 16) - 1);
         Write.Valid.Assign(rowReady);
         var rowWritten = rowReady & Write.Granted;
         if (tn > 16)
-            When(beats.OutValid & consuming & !isTable & (part! != (tn / 16) - 1), () => { part!.Assign((part + 1).Resize(part.Width)); pop.Assign(true); });
+            When(beats.Out.Valid & consuming & !isTable & (part! != (tn / 16) - 1), () => { part!.Assign((part + 1).Resize(part.Width)); pop.Assign(true); });
         When(rowWritten, () =>
         {
             if (part is not null)
@@ -170,7 +170,7 @@ public sealed class LoadEngine : Module
         });
 
         // Tables: one entry per beat, or 16 activation-table bytes per beat.
-        var tableBeat = beats.OutValid & consuming & isTable;
+        var tableBeat = beats.Out.Valid & consuming & isTable;
         var channel = (table["First"] + entry).Resize(16);
         var requantizer = DataWord.LayoutOf<RequantizerEntry>();
         var groupNorm = DataWord.LayoutOf<GroupNormEntry>();
@@ -219,7 +219,7 @@ public sealed class LoadEngine : Module
                 });
             });
         });
-        beats.OutReady.Assign(pop);
+        beats.Out.Ready.Assign(pop);
 
         When(setup == 1, () =>
         {
@@ -241,14 +241,14 @@ public sealed class LoadEngine : Module
             setup.Assign(0);
         });
 
-        Unused(Cat(beats.InReady, beats.Count, bursts.Active), "room_is_reserved");
+        Unused(Cat(beats.In.Ready, beats.Count, bursts.Active), "room_is_reserved");
         var busy = Reg(Bool(), reset: 0, name: "busy");
         When(Control.Start, () => busy.Assign(true)).ElseWhen(done | Control.Abort, () => busy.Assign(false));
         Control.Busy.Assign(busy);
         Control.Done.Assign(done);
         Control.Stalled.Assign(false);
         Waiting = Output(Bool());
-        Waiting.Assign(busy & (setup == 0) & !beats.OutValid & !Read.DataValid);
+        Waiting.Assign(busy & (setup == 0) & !beats.Out.Valid & !Read.DataValid);
     }
 
     public AcceleratorConfig Config { get; }

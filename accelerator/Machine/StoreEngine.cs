@@ -28,7 +28,7 @@ public sealed class StoreEngine : Module
         Control = Input(EngineControl.Of(config));
         Bases = Input(Vec(4, UInt(MachineShape.AddressBits)));
         Step = Input(UInt(16));
-        Axi = Output(Axi4.Of(shape with { Read = false }), name: "axi");
+        Axi = Output(Axi4Write.Of(shape), name: "axi");
         Read = Output(BufferRead.Of(config));
         ReadData = Input(Vec(config.Groups * tn, SInt(8)));
 
@@ -56,7 +56,7 @@ public sealed class StoreEngine : Module
         walker.Stride.Assign(RegNext(store["DdrStride"], name: "stride"));
         walker.Freed.Assign(false);
         walker.Arrived.Assign(false);
-        var bursts = Instance(new RegisterQueue(9, 8, config.ClockDomain), "bursts");
+        var bursts = Instance(new RegisterQueue<UInt>(UInt(9), 8, config.ClockDomain), "bursts");
         bursts.Clear.Assign(Control.Abort);
         var addressing = walker.Active;
         var awValid = Reg(Bool(), reset: 0, name: "aw_valid");
@@ -66,31 +66,26 @@ public sealed class StoreEngine : Module
         var awLength = Reg(UInt(9), name: "aw_length");
         var issued = Reg(UInt(24), reset: 0, name: "issued");
         var answered = Reg(UInt(24), reset: 0, name: "answered");
-        var next = walker.Valid & (!awValid | Axi.AwReady!) & bursts.InReady;
+        var next = walker.Valid & (!awValid | Axi.Aw.Ready) & bursts.In.Ready;
         walker.Taken.Assign(next);
         When(next, () =>
         {
             awValid.Assign(true);
             awAddress.Assign(walker.BurstAddress);
             awLength.Assign((walker.BurstBeats - 1).Resize(9));
-        }).ElseWhen(Axi.AwReady!, () => awValid.Assign(false));
-        Axi.AwValid!.Assign(awValid);
-        Axi.AwAddr!.Assign(awAddress);
-        Axi.AwLen!.Assign(awLength.Resize(8));
-        Axi.AwSize!.Assign(shape.BeatSize);
-        Axi.AwBurst!.Assign(1);
-        Axi.AwCache!.Assign(3);
-        Axi.AwProt!.Assign(0);
-        bursts.InValid.Assign(awValid & Axi.AwReady!);
-        bursts.InData.Assign(awLength);
-        When(awValid & Axi.AwReady!, () => issued.Assign((issued + 1).Resize(24)));
-        Axi.BReady!.Assign(true);
-        When(Axi.BValid!, () => answered.Assign((answered + 1).Resize(24)));
+        }).ElseWhen(Axi.Aw.Ready, () => awValid.Assign(false));
+        Axi.Aw.Valid.Assign(awValid);
+        Axi.Aw.Payload.AssignIncrementingBurst(awAddress, awLength.Resize(8), shape);
+        bursts.In.Valid.Assign(Axi.Aw.Fire);
+        bursts.In.Payload.Assign(awLength);
+        When(Axi.Aw.Fire, () => issued.Assign((issued + 1).Resize(24)));
+        Axi.B.Ready.Assign(true);
+        When(Axi.B.Valid, () => answered.Assign((answered + 1).Resize(24)));
         BadResponse = Output(Bool());
-        BadResponse.Assign(Axi.BValid! & (Axi.BResp! != 0));
+        BadResponse.Assign(Axi.B.Valid & (Axi.B.Payload.Resp != 0));
 
         // ---- reader and packer: rows into beats with strobes ----
-        var beats = Instance(new Queue(128 + 16, BeatQueueDepth, RamStyle.Distributed, config.ClockDomain), "beats");
+        var beats = Instance(new StreamQueue<UInt>(UInt(128 + 16), BeatQueueDepth, RamStyle.Distributed, config.ClockDomain), "beats");
         beats.Clear.Assign(Control.Abort);
         var reading = Reg(Bool(), reset: 0, name: "reading");
         var rowInChunk = Reg(UInt(16), name: "row_in_chunk");
@@ -149,8 +144,8 @@ public sealed class StoreEngine : Module
             }
             var nextOffset = (offset + tn).Resize(5);
             var leave = inFlight & ((nextOffset == 16) | arrivedEndOfRun);
-            beats.InValid.Assign(leave);
-            beats.InData.Assign(Cat(Cat([.. strobe.Reverse()]), Cat([.. data.Reverse()])));
+            beats.In.Valid.Assign(leave);
+            beats.In.Payload.Assign(Cat(Cat([.. strobe.Reverse()]), Cat([.. data.Reverse()])));
             When(inFlight, () =>
             {
                 for (var b = 0; b < 16; b++)
@@ -184,27 +179,27 @@ public sealed class StoreEngine : Module
             UInt beat = Cat([.. held.Take(16).Reverse()]);
             for (var k = 1; k < rowBeats; k++)
                 beat = Mux(part == k, Cat([.. held.Skip(16 * k).Take(16).Reverse()]), beat);
-            beats.InValid.Assign(emitLeft != 0);
-            beats.InData.Assign(Cat(Lit(0xFFFF, 16), beat));
+            beats.In.Valid.Assign(emitLeft != 0);
+            beats.In.Payload.Assign(Cat(Lit(0xFFFF, 16), beat));
         }
 
         // ---- write side ----
         var beatInBurst = Reg(UInt(9), reset: 0, name: "beat_in_burst");
-        var burstLast = bursts.OutData;
-        var wValid = beats.OutValid & bursts.OutValid;
+        var burstLast = bursts.Out.Payload;
+        var wValid = beats.Out.Valid & bursts.Out.Valid;
         var lastBeat = beatInBurst == burstLast;
-        Axi.WValid!.Assign(wValid);
-        Axi.WData!.Assign(beats.OutData[127, 0]);
-        Axi.WStrb!.Assign(beats.OutData[143, 128]);
-        Axi.WLast!.Assign(lastBeat);
-        var sent = wValid & Axi.WReady!;
-        beats.OutReady.Assign(sent);
-        bursts.OutReady.Assign(sent & lastBeat);
+        Axi.W.Valid.Assign(wValid);
+        Axi.W.Payload.Data.Assign(beats.Out.Payload[127, 0]);
+        Axi.W.Payload.Strb.Assign(beats.Out.Payload[143, 128]);
+        Axi.W.Payload.Last.Assign(lastBeat);
+        var sent = Axi.W.Fire;
+        beats.Out.Ready.Assign(sent);
+        bursts.Out.Ready.Assign(sent & lastBeat);
         When(sent, () => beatInBurst.Assign(Mux(lastBeat, Lit(0, 9), (beatInBurst + 1).Resize(9))));
         BytesWritten = Output(UInt(5));
         UInt count = Lit(0, 5);
         for (var b = 0; b < 16; b++)
-            count = (count + Mux(beats.OutData[128 + b], Lit(1, 1), Lit(0, 1))).Resize(5);
+            count = (count + Mux(beats.Out.Payload[128 + b], Lit(1, 1), Lit(0, 1))).Resize(5);
         BytesWritten.Assign(Mux(sent, count, Lit(0, 5)));
 
         When(setup == 1, () =>
@@ -228,16 +223,16 @@ public sealed class StoreEngine : Module
             beatInBurst.Assign(0);
         });
 
-        Unused(Cat(beats.InReady, bursts.Count), "room_is_reserved");
+        Unused(Cat(beats.In.Ready, bursts.Count), "room_is_reserved");
         var busy = Reg(Bool(), reset: 0, name: "busy");
-        var finished = busy & (setup == 0) & !addressing & !awValid & !reading & !inFlight & (emitLeft == 0) & !beats.OutValid & (beats.Count == 0) & (issued == answered) & !Axi.BValid!;
+        var finished = busy & (setup == 0) & !addressing & !awValid & !reading & !inFlight & (emitLeft == 0) & !beats.Out.Valid & (beats.Count == 0) & (issued == answered) & !Axi.B.Valid;
         var done = RegNext(finished & !RegNext(finished, reset: 0, name: "finished_before"), reset: 0, name: "done");
         When(Control.Start, () => busy.Assign(true)).ElseWhen(done | Control.Abort, () => busy.Assign(false));
         Control.Busy.Assign(busy);
         Control.Done.Assign(done);
         Control.Stalled.Assign(false);
         Waiting = Output(Bool());
-        Waiting.Assign(busy & (setup == 0) & !sent & (addressing | awValid | !beats.OutValid | (issued != answered)));
+        Waiting.Assign(busy & (setup == 0) & !sent & (addressing | awValid | !beats.Out.Valid | (issued != answered)));
     }
 
     public AcceleratorConfig Config { get; }
@@ -250,7 +245,7 @@ public sealed class StoreEngine : Module
 
     public UInt Step { get; }
 
-    public Axi4 Axi { get; }
+    public Axi4Write Axi { get; }
 
     public BufferRead Read { get; }
 

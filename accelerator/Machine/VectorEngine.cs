@@ -79,7 +79,7 @@ public sealed class VectorEngine : Module
         // ---- reader: source rows into the row queue ----
         var payloadBits = Math.Max(2 * tn * 8, tm * 32);
         var tagBits = 16 + 1 + 2 + 1;
-        var rows = Instance(new Queue(payloadBits + tagBits, QueueDepth, RamStyle.Distributed, config.ClockDomain), "rows");
+        var rows = Instance(new StreamQueue<UInt>(UInt(payloadBits + tagBits), QueueDepth, RamStyle.Distributed, config.ClockDomain), "rows");
         var readPixel = Reg(UInt(16), name: "read_pixel");
         var readBlock = Reg(UInt(16), name: "read_block");
         var readPass = Reg(UInt(2), name: "read_pass");
@@ -128,8 +128,8 @@ public sealed class VectorEngine : Module
         var accRow = Cat([.. Enumerable.Range(0, tm).Reverse().Select(m => SelectGroup(AccReadData, readGroup, groups, tm, m).AsUInt())]);
         When(arrivedSecond, () => heldA.Assign(actRow));
         var payload = Mux(isSoftmax, accRow.ZeroExtend(payloadBits), Mux(isAdd & !single, Cat(actRow, heldA), Cat(Lit(0, tn * 8), actRow)).ZeroExtend(payloadBits));
-        rows.InValid.Assign(arrived);
-        rows.InData.Assign(Cat(payload, arrivedBlock, arrivedFirst, arrivedPass, arrivedPassStart));
+        rows.In.Valid.Assign(arrived);
+        rows.In.Payload.Assign(Cat(payload, arrivedBlock, arrivedFirst, arrivedPass, arrivedPassStart));
         rows.Clear.Assign(Control.Abort);
         inFlight.Assign(rowDone);
 
@@ -180,7 +180,7 @@ public sealed class VectorEngine : Module
 
         // ---- splitter: the head row, VectorLanes values per beat ----
         var beat = Reg(UInt(rowBeatBits), reset: 0, name: "beat");
-        var head = rows.OutData;
+        var head = rows.Out.Payload;
         var headPassStart = head[0];
         var headPass = head[2, 1];
         var headFirst = head[3];
@@ -193,11 +193,11 @@ public sealed class VectorEngine : Module
         var scores = Enumerable.Range(0, lanes).Select(l => SelectLane(headData, beat, lanes, l, 32, 0, accBeats)).ToArray();
         var channelRow = ((channelBase.Resize(Hw.BitsFor(config.MaxChannels / tn)) + headBlock.Resize(Hw.BitsFor(config.MaxChannels / tn))).Resize(Hw.BitsFor(config.MaxChannels / tn)) << System.Numerics.BitOperations.Log2((uint)rowBeats)) | beat.Resize(Math.Max(1, System.Numerics.BitOperations.Log2((uint)rowBeats))).ZeroExtend(channelRowBits);
         var splitterReady = Wire(Bool(), name: "splitter_ready");
-        var beatValid = rows.OutValid & running;
+        var beatValid = rows.Out.Valid & running;
         var taken = beatValid & splitterReady;
         When(taken, () => beat.Assign(Mux(lastBeat, Lit(0, rowBeatBits), (beat + 1).Resize(rowBeatBits))));
         When(Control.Abort | Control.Start, () => beat.Assign(0));
-        rows.OutReady.Assign(taken & lastBeat);
+        rows.Out.Ready.Assign(taken & lastBeat);
 
         // ---- the units ----
         var table = Instance(new ActivationTableUnit(lanes, config.ActivationTableSlots, config.ClockDomain), "table");
@@ -415,7 +415,7 @@ public sealed class VectorEngine : Module
         var statisticsEnd = RegNext(RegNext(taken & isStatistics & lastBeat & !reading & !inFlight & (rows.Count == 1), reset: 0, name: "statistics_end_0"), reset: 0, name: "statistics_end_1");
         done.Assign(running & ((writesLeft & written & lastWriteBlock & lastWritePixel) | (isStatistics & statisticsEnd) | (isFinish & finishDone)));
         When(Control.Start, () => busy.Assign(true)).ElseWhen(done | Control.Abort, () => busy.Assign(false));
-        Unused(Cat(rows.InReady, rsqrt.Busy, Control.StepGroup, parameter, Control.Instruction), "other_fields");
+        Unused(Cat(rows.In.Ready, rsqrt.Busy, Control.StepGroup, parameter, Control.Instruction), "other_fields");
         Control.Busy.Assign(busy);
         Control.Done.Assign(done);
         Control.Stalled.Assign(false);

@@ -50,7 +50,7 @@ public sealed class WeightEngine : Module
         When(Control.Start, () => setup.Assign(2)).ElseWhen(setup != 0, () => setup.Assign((setup - 1).Resize(2)));
 
         // ---- LOAD_WEIGHTS: request side ----
-        var beats = Instance(new Queue(128, BeatQueueDepth, RamStyle.Block, config.ClockDomain), "beats");
+        var beats = Instance(new StreamQueue<UInt>(UInt(128), BeatQueueDepth, RamStyle.Block, config.ClockDomain), "beats");
         beats.Clear.Assign(Control.Abort);
         var bursts = Instance(new DmaBursts(config, 256, BeatQueueDepth), "bursts");
         // The walk's sizes are registered: they are decoded from the instruction, which holds still from the
@@ -61,14 +61,14 @@ public sealed class WeightEngine : Module
         bursts.RunBytes.Assign(RegNext((load["Rows"] * (UInt)Lit(rowBytes, 16)).Resize(48), name: "run_bytes"));
         bursts.Runs.Assign(Lit(1, 16));
         bursts.Stride.Assign(Lit(0, 32));
-        bursts.Freed.Assign(beats.OutValid & beats.OutReady);
+        bursts.Freed.Assign(beats.Out.Valid & beats.Out.Ready);
         bursts.Arrived.Assign(Read.DataValid);
         Read.Valid.Assign(bursts.Valid);
         Read.Address.Assign(bursts.BurstAddress);
         Read.Beats.Assign(bursts.BurstBeats);
         bursts.Taken.Assign(Read.Valid & Read.Ready);
-        beats.InValid.Assign(Read.DataValid);
-        beats.InData.Assign(Read.Data);
+        beats.In.Valid.Assign(Read.DataValid);
+        beats.In.Payload.Assign(Read.Data);
 
         // ---- the fill bank's row being written, a beat or a gathered chunk at a time ----
         var filling = Reg(Bool(), reset: 0, name: "filling");
@@ -80,8 +80,8 @@ public sealed class WeightEngine : Module
 
         // LOAD_WEIGHTS: beat s of a row writes bytes 16s .. 16s + 15 straight into the bank.
         var lastSlice = slice == beatsPerRow - 1;
-        var loadWrite = filling & !isMove & beats.OutValid & CanFill;
-        beats.OutReady.Assign(loadWrite);
+        var loadWrite = filling & !isMove & beats.Out.Valid & CanFill;
+        beats.Out.Ready.Assign(loadWrite);
         When(loadWrite, () => slice.Assign(Mux(lastSlice, Lit(0, slice.Width), (slice + 1).Resize(slice.Width))));
         var loadRowDone = loadWrite & lastSlice;
 
@@ -156,7 +156,7 @@ public sealed class WeightEngine : Module
             {
                 var b = (m * tn) + n;
                 enables[b] = Mux(isMove, Mux(transpose, byChunk[n], byChunk[m]), bySlice[b / MachineShape.BeatBytes]);
-                var fromBeat = beats.OutData[(8 * (b % MachineShape.BeatBytes)) + 7, 8 * (b % MachineShape.BeatBytes)].AsSInt();
+                var fromBeat = beats.Out.Payload[(8 * (b % MachineShape.BeatBytes)) + 7, 8 * (b % MachineShape.BeatBytes)].AsSInt();
                 WriteData[b].Assign(Mux(isMove, Mux(transpose, column[m], data[n]), fromBeat));
             }
         }
@@ -195,7 +195,7 @@ public sealed class WeightEngine : Module
         });
 
         // The engine reports done a cycle after its last row, with the bank handed over.
-        Unused(Cat(beats.InReady, beats.Count, bursts.Active), "room_is_reserved");
+        Unused(Cat(beats.In.Ready, beats.Count, bursts.Active), "room_is_reserved");
         var busy = Reg(Bool(), reset: 0, name: "busy");
         var finished = RegNext(done, reset: 0, name: "finished");
         When(Control.Start, () => busy.Assign(true)).ElseWhen(finished | Control.Abort, () => busy.Assign(false));
@@ -203,7 +203,7 @@ public sealed class WeightEngine : Module
         Control.Done.Assign(finished);
         Control.Stalled.Assign(filling & !CanFill);
         Waiting = Output(Bool());
-        Waiting.Assign(filling & !isMove & !beats.OutValid);
+        Waiting.Assign(filling & !isMove & !beats.Out.Valid);
     }
 
     public AcceleratorConfig Config { get; }

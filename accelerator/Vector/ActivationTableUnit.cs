@@ -1,5 +1,6 @@
 using DiffAcc.Hdl;
 using DiffAcc.Hdl.Ir;
+using DiffAcc.Hdl.Library;
 
 namespace DiffAcc.Accelerator.Vector;
 

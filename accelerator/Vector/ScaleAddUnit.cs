@@ -1,5 +1,6 @@
 using DiffAcc.Accelerator.Datapath;
 using DiffAcc.Hdl;
+using DiffAcc.Hdl.Library;
 using DiffAcc.Model.Numerics;
 
 namespace DiffAcc.Accelerator.Vector;

@@ -1,6 +1,7 @@
 using DiffAcc.Accelerator.Datapath;
 using DiffAcc.Hdl;
 using DiffAcc.Hdl.Ir;
+using DiffAcc.Hdl.Library;
 using DiffAcc.Model.Numerics;
 
 namespace DiffAcc.Accelerator.Vector;

@@ -54,6 +54,9 @@ public sealed class BundleType<T>(Func<BundleFields, T> make) : HdlType<T> where
         var bundle = make(fields);
         foreach (var flipped in fields.Flips)
             bundle.FlippedFields.Add(flipped);
+        foreach (var made in fields.Made)
+            bundle.MadeFields.Add(made);
+        bundle.RememberMaker(Create);
         return bundle;
     }
 }

@@ -151,17 +151,72 @@ public abstract class Module
         return wire;
     }
 
-    /// <summary>A register that takes <paramref name="next"/> every (enabled) cycle: one pipeline stage.</summary>
-    protected T RegNext<T>(T next, long? reset = null, Bool? enable = null, ClockDomain? domain = null, string? name = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) where T : Signal
+    /// <summary>
+    /// A register that takes <paramref name="next"/> every (enabled) cycle: one pipeline stage. A bundle
+    /// (a record of data fields) is registered field by field into a bundle of the same type; one with
+    /// flipped fields (a stream's ready) cannot be, since its ready would run against the data.
+    /// </summary>
+    protected T RegNext<T>(T next, long? reset = null, Bool? enable = null, ClockDomain? domain = null, string? name = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) where T : class
     {
         var location = new SourceLocation(file, line);
-        var reg = WrapNet(next.Shape, RegisterFactory(reset, enable, domain, location).Net(next.Shape));
+        object reg;
+        switch (next)
+        {
+            case Signal signal:
+                var net = WrapNet(signal.Shape, RegisterFactory(reset, enable, domain, location).Net(signal.Shape));
+                net.ConnectFrom(signal, location);
+                reg = net;
+                break;
+            case Bundle bundle:
+                if (bundle.Ground().FirstOrDefault(g => g.Flipped).Signal is { } flipped)
+                    throw new HdlException($"RegNext cannot register a {bundle.GetType().Name.Split('`')[0]} as a whole: it has a flipped field ({flipped.Name}); register its payload instead", location);
+                var copy = bundle.Recreate(RegisterFactory(reset, enable, domain, location));
+                copy.ConnectFrom(bundle, location);
+                reg = copy;
+                break;
+            default:
+                throw new HdlException($"RegNext registers a signal or a bundle, not a {next.GetType().Name}", location);
+        }
         if (name is not null)
             NameValue(reg, name);
         else
             RememberLocalName(reg, location);
-        reg.ConnectFrom(next, location);
         return (T)reg;
+    }
+
+    /// <summary>
+    /// <paramref name="value"/> delayed by <paramref name="stages"/> registers (Chisel's <c>ShiftRegister</c>),
+    /// each stage enabled by <paramref name="enable"/>; with a <paramref name="name"/> the stages are
+    /// <c>name_0</c> .. <c>name_{stages-1}</c>. Zero stages give <paramref name="value"/> itself.
+    /// </summary>
+    protected T ShiftRegister<T>(T value, int stages, long? reset = null, Bool? enable = null, string? name = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) where T : class
+        => ShiftChain(value, stages, reset, enable, name, file, line) is { Count: > 0 } chain ? chain[^1] : stages == 0 ? value
+            : throw new HdlException($"a shift register needs 0 or more stages, not {stages}", new(file, line));
+
+    /// <summary>Every stage of <see cref="ShiftRegister{T}"/>: element s is <paramref name="value"/> delayed by s + 1 cycles.</summary>
+    protected IReadOnlyList<T> ShiftChain<T>(T value, int stages, long? reset = null, Bool? enable = null, string? name = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) where T : class
+    {
+        var chain = new List<T>(Math.Max(stages, 0));
+        for (var s = 0; s < stages; s++)
+            chain.Add(RegNext(s == 0 ? value : chain[s - 1], reset, enable, null, name is null ? null : $"{name}_{s}", file, line));
+        return chain;
+    }
+
+    /// <summary>Drives <paramref name="sink"/> from <paramref name="source"/>: a signal of any type, or a bundle field by field (flipped fields the other way).</summary>
+    protected void Connect<T>(T sink, T source, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) where T : class
+    {
+        var location = new SourceLocation(file, line);
+        switch (sink, source)
+        {
+            case (Signal a, Signal b):
+                a.ConnectFrom(b, location);
+                break;
+            case (Bundle a, Bundle b):
+                a.ConnectFrom(b, location);
+                break;
+            default:
+                throw new HdlException($"Connect joins signals or bundles, not a {sink.GetType().Name}", location);
+        }
     }
 
     private NetFactory RegisterFactory(long? reset, Bool? enable, ClockDomain? domain, SourceLocation location)
@@ -496,7 +551,7 @@ public abstract class Module
                 foreach (var property in bundle.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
                 {
                     if (property.GetIndexParameters().Length == 0 && property.DeclaringType != typeof(Bundle))
-                        NameValue(property.GetValue(bundle), $"{prefix}_{bundle.FieldName(property.Name)}");
+                        NameValue(property.GetValue(bundle), bundle.FieldPath(prefix, property.Name));
                 }
                 break;
             case Module child when ReferenceEquals(child.Parent, this) && child.InstanceName is null:

@@ -1,47 +1,44 @@
 namespace DiffAcc.Hdl.Library;
 
 /// <summary>
-/// A small first-in first-out queue in flip-flops: the head is a multiplexer over the words, so a word
-/// pushed into an empty queue is at the head the next cycle (a <see cref="Queue"/> takes two). For tags
-/// and descriptors on control paths, where one cycle matters and a few words suffice.
+/// A small first-in first-out queue in flip-flops between two valid/ready streams: the head is a
+/// multiplexer over the words, so a word pushed into an empty queue is at the head the next cycle (a
+/// <see cref="StreamQueue{T}"/> takes two). For tags and descriptors on control paths, where one cycle
+/// matters and a few words suffice.
 /// </summary>
-public sealed class RegisterQueue : Module
+public sealed class RegisterQueue<T> : Module where T : Signal
 {
-    public RegisterQueue(int width, int depth, ClockDomain? domain = null)
+    public RegisterQueue(GroundType<T> word, int depth, ClockDomain? domain = null)
     {
         if (depth < 1)
             throw new HdlException($"a queue needs at least 1 word, not {depth}", SourceLocation.OfCaller());
         Domain = domain ?? Domain;
-        Width = width;
+        Width = word.Shape.Width;
         Depth = depth;
         var pointerBits = Hw.BitsFor(depth);
         var countBits = Hw.BitsFor(depth + 1);
-        InValid = Input(Bool());
-        InReady = Output(Bool());
-        InData = Input(UInt(width));
-        OutValid = Output(Bool());
-        OutReady = Input(Bool());
-        OutData = Output(UInt(width));
+        In = Input(Stream(word));
+        Out = Output(Stream(word));
         Count = Output(UInt(countBits));
         Clear = Input(Bool());
 
-        var words = Enumerable.Range(0, depth).Select(i => Reg(UInt(width), name: $"word_{i}")).ToArray();
+        var words = Enumerable.Range(0, depth).Select(i => Reg(word, name: $"word_{i}")).ToArray();
         var writePointer = Reg(UInt(pointerBits), reset: 0, name: "write_pointer");
         var readPointer = Reg(UInt(pointerBits), reset: 0, name: "read_pointer");
         var counter = Instance(new UpDownCounter(countBits, Domain), "counter");
         var count = counter.Count;
-        var push = InValid & InReady;
-        var pop = OutValid & OutReady;
+        var push = In.Fire;
+        var pop = Out.Fire;
         counter.Up.Assign(push);
         counter.Down.Assign(pop);
         counter.Clear.Assign(Clear);
         for (var i = 0; i < depth; i++)
         {
             var index = i;
-            When(push & (writePointer == index), () => words[index].Assign(InData));
+            When(push & (writePointer == index), () => Connect(words[index], In.Payload));
         }
-        When(push, () => writePointer.Assign(Queue.Next(writePointer, depth)));
-        When(pop, () => readPointer.Assign(Queue.Next(readPointer, depth)));
+        When(push, () => writePointer.Assign(StreamQueue<T>.Next(writePointer, depth)));
+        When(pop, () => readPointer.Assign(StreamQueue<T>.Next(readPointer, depth)));
         When(Clear, () =>
         {
             writePointer.Assign(0);
@@ -49,9 +46,9 @@ public sealed class RegisterQueue : Module
         });
         // A balanced multiplexer tree on the pointer's bits: log2(depth) deep, not a chain of compares.
         var head = Hw.VecOf(words).Select(readPointer);
-        InReady.Assign(count < depth);
-        OutValid.Assign(count != 0);
-        OutData.Assign(head);
+        In.Ready.Assign(count < depth);
+        Out.Valid.Assign(count != 0);
+        Connect(Out.Payload, head);
         Count.Assign(count);
     }
 
@@ -61,17 +58,11 @@ public sealed class RegisterQueue : Module
 
     public override string ModuleName => $"RegisterQueue{Width}x{Depth}";
 
-    public Bool InValid { get; }
+    /// <summary>Words in: ready while the queue has room.</summary>
+    public Stream<T> In { get; }
 
-    public Bool InReady { get; }
-
-    public UInt InData { get; }
-
-    public Bool OutValid { get; }
-
-    public Bool OutReady { get; }
-
-    public UInt OutData { get; }
+    /// <summary>The head: valid while the queue holds a word.</summary>
+    public Stream<T> Out { get; }
 
     public UInt Count { get; }
 

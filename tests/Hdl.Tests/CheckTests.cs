@@ -364,7 +364,7 @@ public sealed class BuildErrorLocationTests
 
     private sealed class TinyQueue : Module
     {
-        public TinyQueue() => Instance(new Library.Queue(8, 1), "q"); // line of the error
+        public TinyQueue() => Instance(new Library.StreamQueue<UInt>(UInt(8), 1), "q"); // line of the error
     }
 
     [Theory]

@@ -23,14 +23,14 @@ public sealed class PackagedPeripheral : Module
         Control.RValid.Assign(false);
         Control.RData.Assign(counter.Resize(32));
         Control.RResp.Assign(0);
-        Memory.ArAddr!.Assign(counter.Resize(32));
-        Memory.ArLen!.Assign(0);
-        Memory.ArSize!.Assign(3);
-        Memory.ArBurst!.Assign(1);
-        Memory.ArCache!.Assign(3);
-        Memory.ArProt!.Assign(0);
-        Memory.ArValid!.Assign(false);
-        Memory.RReady!.Assign(true);
+        Memory.Read!.Ar.Payload.Addr.Assign(counter.Resize(32));
+        Memory.Read!.Ar.Payload.Len.Assign(0);
+        Memory.Read!.Ar.Payload.Size.Assign(3);
+        Memory.Read!.Ar.Payload.Burst.Assign(1);
+        Memory.Read!.Ar.Payload.Cache.Assign(3);
+        Memory.Read!.Ar.Payload.Prot.Assign(0);
+        Memory.Read!.Ar.Valid.Assign(false);
+        Memory.Read!.R.Ready.Assign(true);
         if (!wrongDirection)
             ((Bool)Irq).Assign(counter == 255);
     }

@@ -22,20 +22,20 @@ public sealed class LibraryTests
         {
             var push = random.Next(3) > 0;
             var pop = random.Next(cycle % 2000 < 1000 ? 4 : 2) == 0;
-            simulator.Poke("InValid", push ? 1UL : 0UL);
-            simulator.Poke("InData", next & ((1UL << width) - 1));
-            simulator.Poke("OutReady", pop ? 1UL : 0UL);
+            simulator.Poke("In_Valid", push ? 1UL : 0UL);
+            simulator.Poke("In_Payload", next & ((1UL << width) - 1));
+            simulator.Poke("Out_Ready", pop ? 1UL : 0UL);
             simulator.Poke("Clear", 0);
             simulator.Eval();
             var count = (int)simulator.Peek("Count");
             Assert.Equal(model.Count, count);
-            Assert.Equal(count < depth, simulator.Peek("InReady") != 0);
-            var valid = simulator.Peek("OutValid") != 0;
+            Assert.Equal(count < depth, simulator.Peek("In_Ready") != 0);
+            var valid = simulator.Peek("Out_Valid") != 0;
             // A word shows at the head a fixed number of cycles after its push, no later.
             Assert.Equal(model.Count > 0 && cycle - pushedAt.Peek() >= firstVisible, valid);
             if (valid && pop)
             {
-                Assert.Equal(model.Dequeue(), simulator.Peek("OutData"));
+                Assert.Equal(model.Dequeue(), simulator.Peek("Out_Payload"));
                 pushedAt.Dequeue();
             }
             if (push && count < depth)
@@ -54,14 +54,14 @@ public sealed class LibraryTests
     [InlineData(13, 5)]
     [InlineData(32, 16)]
     public void Queue_keeps_order_and_count_and_shows_a_word_two_cycles_after_its_push(int width, int depth)
-        => Exercise(new Queue(width, depth), depth, width, 2);
+        => Exercise(new StreamQueue<UInt>(Hw.UInt(width), depth), depth, width, 2);
 
     [Theory]
     [InlineData(8, 1)]
     [InlineData(9, 3)]
     [InlineData(16, 8)]
     public void RegisterQueue_keeps_order_and_count_and_shows_a_word_the_cycle_after_its_push(int width, int depth)
-        => Exercise(new RegisterQueue(width, depth), depth, width, 1);
+        => Exercise(new RegisterQueue<UInt>(Hw.UInt(width), depth), depth, width, 1);
 
     [Theory]
     [InlineData(1)]
@@ -105,15 +105,15 @@ public sealed class LibraryTests
         public AxiMaster()
         {
             Port = Output(Axi4.Of(new Axi4Shape(32, 64, Write: false)), name: "m_axi_gmem");
-            Port.ArAddr!.Assign(0);
-            Port.ArLen!.Assign(0);
-            Port.ArSize!.Assign(3);
-            Port.ArBurst!.Assign(1);
-            Port.ArCache!.Assign(3);
-            Port.ArProt!.Assign(0);
-            Port.ArValid!.Assign(false);
-            Port.RReady!.Assign(true);
-            Unused(Cat(Port.ArReady!, Port.RData!, Port.RResp!, Port.RLast!, Port.RValid!));
+            Port.Read!.Ar.Payload.Addr.Assign(0);
+            Port.Read!.Ar.Payload.Len.Assign(0);
+            Port.Read!.Ar.Payload.Size.Assign(3);
+            Port.Read!.Ar.Payload.Burst.Assign(1);
+            Port.Read!.Ar.Payload.Cache.Assign(3);
+            Port.Read!.Ar.Payload.Prot.Assign(0);
+            Port.Read!.Ar.Valid.Assign(false);
+            Port.Read!.R.Ready.Assign(true);
+            Unused(Cat(Port.Read!.Ar.Ready, Port.Read!.R.Payload.Data, Port.Read!.R.Payload.Resp, Port.Read!.R.Payload.Last, Port.Read!.R.Valid));
         }
 
         public Axi4 Port { get; }

@@ -98,13 +98,13 @@ public sealed class NamingTests
     }
 
     [Fact]
-    public void A_stream_has_valid_ready_and_payload_with_ready_flipped()
+    public void A_stream_has_payload_valid_and_ready_with_ready_flipped()
     {
         var module = HdlFlow.For(() => new StreamAdder()).Run().ThrowIfFailed().Design.Top;
         var ports = module.Ports.Where(p => p.ClockOf is null && p.ResetOf is null).Select(p => (p.Name, p.Kind)).ToList();
         Assert.Equal(
-            [("In_Valid", Ir.NetKind.Input), ("In_Ready", Ir.NetKind.Output), ("In_Payload", Ir.NetKind.Input),
-             ("Out_Valid", Ir.NetKind.Output), ("Out_Ready", Ir.NetKind.Input), ("Out_Payload", Ir.NetKind.Output)],
+            [("In_Payload", Ir.NetKind.Input), ("In_Valid", Ir.NetKind.Input), ("In_Ready", Ir.NetKind.Output),
+             ("Out_Payload", Ir.NetKind.Output), ("Out_Valid", Ir.NetKind.Output), ("Out_Ready", Ir.NetKind.Input)],
             ports);
     }
 }

@@ -59,7 +59,7 @@ public sealed class AxiCopy : Module
         }).ElseWhen(Control.RReady, () => readValid.Assign(false));
 
         // The copy: read a burst into the queue, then write it out.
-        var buffer = Instance(new Queue(128, 4, domain: Domain), "buffer");
+        var buffer = Instance(new StreamQueue<UInt>(UInt(128), 4, domain: Domain), "buffer");
         buffer.Clear.Assign(false);
         const int idle = 0, readAddress = 1, readData_ = 2, writeAddress = 3, writeData = 4, response = 5;
         var state = Reg(UInt(3), reset: idle, name: "state");
@@ -67,12 +67,12 @@ public sealed class AxiCopy : Module
         var sent = Reg(UInt(3), name: "sent");
         var left = beats;
         var burstBeats = Mux(left > 4, Lit(4, 3), left.Truncate(3));
-        Memory.ArAddr!.Assign(source);
-        Memory.ArLen!.Assign((burstBeats - 1).Truncate(3));
-        Memory.ArSize!.Assign(shape.BeatSize);
-        Memory.ArBurst!.Assign(1);
-        Memory.ArCache!.Assign(3);
-        Memory.ArProt!.Assign(0);
+        Memory.Read!.Ar.Payload.Addr.Assign(source);
+        Memory.Read!.Ar.Payload.Len.Assign((burstBeats - 1).Truncate(3));
+        Memory.Read!.Ar.Payload.Size.Assign(shape.BeatSize);
+        Memory.Read!.Ar.Payload.Burst.Assign(1);
+        Memory.Read!.Ar.Payload.Cache.Assign(3);
+        Memory.Read!.Ar.Payload.Prot.Assign(0);
         var arValid = state == readAddress;
         if (fault == Fault.ReadAddressDropped)
         {
@@ -81,45 +81,45 @@ public sealed class AxiCopy : Module
             shown.Assign(arValid);
             arValid = arValid & !shown;
         }
-        Memory.ArValid!.Assign(arValid);
-        Memory.RReady!.Assign(state == readData_);
-        buffer.InValid.Assign(Memory.RValid! & (state == readData_));
-        buffer.InData.Assign(Memory.RData!);
-        Memory.AwAddr!.Assign(target);
-        Memory.AwLen!.Assign((burst - 1).Truncate(3));
-        Memory.AwSize!.Assign(shape.BeatSize);
-        Memory.AwBurst!.Assign(1);
-        Memory.AwCache!.Assign(3);
-        Memory.AwProt!.Assign(0);
+        Memory.Read!.Ar.Valid.Assign(arValid);
+        Memory.Read!.R.Ready.Assign(state == readData_);
+        buffer.In.Valid.Assign(Memory.Read!.R.Valid & (state == readData_));
+        buffer.In.Payload.Assign(Memory.Read!.R.Payload.Data);
+        Memory.Write!.Aw.Payload.Addr.Assign(target);
+        Memory.Write!.Aw.Payload.Len.Assign((burst - 1).Truncate(3));
+        Memory.Write!.Aw.Payload.Size.Assign(shape.BeatSize);
+        Memory.Write!.Aw.Payload.Burst.Assign(1);
+        Memory.Write!.Aw.Payload.Cache.Assign(3);
+        Memory.Write!.Aw.Payload.Prot.Assign(0);
         // The fault raises WVALID a cycle before AWVALID: a beat before its address.
-        Memory.AwValid!.Assign(fault == Fault.WriteBeforeAddress ? (state == writeAddress) & RegNext(state == writeAddress, reset: 0, name: "address_late") : state == writeAddress);
+        Memory.Write!.Aw.Valid.Assign(fault == Fault.WriteBeforeAddress ? (state == writeAddress) & RegNext(state == writeAddress, reset: 0, name: "address_late") : state == writeAddress);
         var writing = fault == Fault.WriteBeforeAddress ? (state == writeAddress) | (state == writeData) : state == writeData;
-        Memory.WValid!.Assign(writing & buffer.OutValid);
-        Memory.WData!.Assign(buffer.OutData);
-        Memory.WStrb!.Assign(Lit(0xFFFF, 16));
-        Memory.WLast!.Assign(fault == Fault.NoLast ? Hw.False : sent == (burst - 1).Truncate(3));
-        buffer.OutReady.Assign(writing & Memory.WReady!);
-        Memory.BReady!.Assign(state == response);
+        Memory.Write!.W.Valid.Assign(writing & buffer.Out.Valid);
+        Memory.Write!.W.Payload.Data.Assign(buffer.Out.Payload);
+        Memory.Write!.W.Payload.Strb.Assign(Lit(0xFFFF, 16));
+        Memory.Write!.W.Payload.Last.Assign(fault == Fault.NoLast ? Hw.False : sent == (burst - 1).Truncate(3));
+        buffer.Out.Ready.Assign(writing & Memory.Write!.W.Ready);
+        Memory.Write!.B.Ready.Assign(state == response);
 
         When(state == idle, () => When(start, () =>
         {
             busy.Assign(true);
             done.Assign(false);
             state.Assign(Mux(beats == 0, Lit(idle, 3), Lit(readAddress, 3)));
-        })).ElseWhen(state == readAddress, () => When(Memory.ArReady!, () =>
+        })).ElseWhen(state == readAddress, () => When(Memory.Read!.Ar.Ready, () =>
         {
             burst.Assign(burstBeats);
             state.Assign(readData_);
-        })).ElseWhen(state == readData_, () => When(Memory.RValid! & Memory.RLast!, () =>
+        })).ElseWhen(state == readData_, () => When(Memory.Read!.R.Valid & Memory.Read!.R.Payload.Last, () =>
         {
             sent.Assign(0);
             state.Assign(writeAddress);
-        })).ElseWhen(state == writeAddress, () => When(Memory.AwReady!, () => state.Assign(writeData)))
-        .ElseWhen(state == writeData, () => When(buffer.OutValid & Memory.WReady!, () =>
+        })).ElseWhen(state == writeAddress, () => When(Memory.Write!.Aw.Ready, () => state.Assign(writeData)))
+        .ElseWhen(state == writeData, () => When(buffer.Out.Valid & Memory.Write!.W.Ready, () =>
         {
             sent.Assign((sent + 1).Truncate(3));
             When(sent == (burst - 1).Truncate(3), () => state.Assign(response));
-        })).ElseWhen(state == response, () => When(Memory.BValid!, () =>
+        })).ElseWhen(state == response, () => When(Memory.Write!.B.Valid, () =>
         {
             source.Assign((source + (burst << 4)).Truncate(32));
             target.Assign((target + (burst << 4)).Truncate(32));

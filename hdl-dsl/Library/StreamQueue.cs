@@ -3,47 +3,44 @@ using DiffAcc.Hdl.Ir;
 namespace DiffAcc.Hdl.Library;
 
 /// <summary>
-/// A first-in first-out queue of <see cref="Width"/>-bit words (Chisel's <c>Queue</c>): a RAM of
-/// <see cref="Depth"/> words with a registered read, and the head always presented on
-/// <see cref="OutData"/> while <see cref="OutValid"/> (first word fall-through). A word written to
-/// an empty queue appears two cycles later; after that one word per cycle moves through.
+/// A first-in first-out queue of <typeparamref name="T"/> words between two valid/ready streams
+/// (Chisel's <c>Queue</c>; not named so because C#'s <c>System.Collections.Generic.Queue&lt;T&gt;</c> is
+/// in every file): a RAM of <see cref="Depth"/> words with a registered read, and the head always
+/// presented on <see cref="Out"/> while it is valid (first word fall-through). A word written to an
+/// empty queue appears two cycles later; after that one word per cycle moves through.
 /// <see cref="Count"/> is the words held, so a producer can reserve space for a burst.
 /// </summary>
-public sealed class Queue : Module
+public sealed class StreamQueue<T> : Module where T : Signal
 {
-    public Queue(int width, int depth, RamStyle style = RamStyle.Auto, ClockDomain? domain = null)
+    public StreamQueue(GroundType<T> word, int depth, RamStyle style = RamStyle.Auto, ClockDomain? domain = null)
     {
         if (depth < 2)
             throw new HdlException($"a queue needs at least 2 words, not {depth}", SourceLocation.OfCaller());
         Domain = domain ?? Domain;
-        Width = width;
+        Width = word.Shape.Width;
         Depth = depth;
         Style = style;
         var pointerBits = Hw.BitsFor(depth);
         var countBits = Hw.BitsFor(depth + 1);
-        InValid = Input(Bool());
-        InReady = Output(Bool());
-        InData = Input(UInt(width));
-        OutValid = Output(Bool());
-        OutReady = Input(Bool());
-        OutData = Output(UInt(width));
+        In = Input(Stream(word));
+        Out = Output(Stream(word));
         Count = Output(UInt(countBits));
         Clear = Input(Bool());
 
-        var words = Mem(UInt(width), depth, style, name: "words");
+        var words = Mem(word, depth, style, name: "words");
         var writePointer = Reg(UInt(pointerBits), reset: 0, name: "write_pointer");
         var readPointer = Reg(UInt(pointerBits), reset: 0, name: "read_pointer");
         // Words in the RAM not yet read into the output register, and whether that register holds the head.
         var storedCounter = Instance(new UpDownCounter(countBits, Domain), "stored_counter");
         var stored = storedCounter.Count;
         var headValid = Reg(Bool(), reset: 0, name: "head_valid");
-        // The words held, head included, counted apart from stored + head_valid so that InReady and Count,
+        // The words held, head included, counted apart from stored + head_valid so that In.Ready and Count,
         // which producers build their handshakes from, come straight off flip-flops.
         var heldCounter = Instance(new UpDownCounter(countBits, Domain), "held_counter");
         var held = heldCounter.Count;
-        var push = InValid & InReady;
-        var pop = headValid & OutReady;
-        var fetch = (stored != 0) & (!headValid | OutReady);
+        var push = In.Fire;
+        var pop = headValid & Out.Ready;
+        var fetch = (stored != 0) & (!headValid | Out.Ready);
         storedCounter.Up.Assign(push);
         storedCounter.Down.Assign(fetch);
         storedCounter.Clear.Assign(Clear);
@@ -53,20 +50,20 @@ public sealed class Queue : Module
         var head = words.Read(readPointer, fetch, name: "head");
         When(push, () =>
         {
-            words.Write(writePointer, InData);
+            words.Write(writePointer, In.Payload);
             writePointer.Assign(Next(writePointer, depth));
         });
         When(fetch, () => readPointer.Assign(Next(readPointer, depth)));
-        When(fetch, () => headValid.Assign(true)).ElseWhen(OutReady, () => headValid.Assign(false));
+        When(fetch, () => headValid.Assign(true)).ElseWhen(Out.Ready, () => headValid.Assign(false));
         When(Clear, () =>
         {
             writePointer.Assign(0);
             readPointer.Assign(0);
             headValid.Assign(false);
         });
-        InReady.Assign(held != depth);
-        OutValid.Assign(headValid);
-        OutData.Assign(head);
+        In.Ready.Assign(held != depth);
+        Out.Valid.Assign(headValid);
+        Connect(Out.Payload, head);
         Count.Assign(held);
     }
 
@@ -78,17 +75,11 @@ public sealed class Queue : Module
 
     public override string ModuleName => Style == RamStyle.Auto ? $"Queue{Width}x{Depth}" : $"Queue{Width}x{Depth}{Style}";
 
-    public Bool InValid { get; }
+    /// <summary>Words in: ready while the queue has room.</summary>
+    public Stream<T> In { get; }
 
-    public Bool InReady { get; }
-
-    public UInt InData { get; }
-
-    public Bool OutValid { get; }
-
-    public Bool OutReady { get; }
-
-    public UInt OutData { get; }
+    /// <summary>The head: valid while the queue holds a word that has passed the RAM's read register.</summary>
+    public Stream<T> Out { get; }
 
     /// <summary>Words held, the head included.</summary>
     public UInt Count { get; }
