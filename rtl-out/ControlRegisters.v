@@ -33,7 +33,7 @@ module ControlRegisters (
   output wire Interrupt, // @[ControlRegisters.cs:26]
   input wire End, // @[ControlRegisters.cs:27]
   input wire Error, // @[ControlRegisters.cs:28]
-  input wire [3:0] ErrorCode, // @[ControlRegisters.cs:29]
+  input wire [2:0] ErrorCode, // @[ControlRegisters.cs:29]
   input wire [31:0] ErrorPc, // @[ControlRegisters.cs:30]
   input wire [23:0] EngineState, // @[ControlRegisters.cs:31]
   input wire Counting_0, // @[ControlRegisters.cs:32]
@@ -49,9 +49,12 @@ module ControlRegisters (
   input wire [4:0] BytesWritten // @[ControlRegisters.cs:34]
 );
 
+  localparam [2:0] MachineError_Deadlock = 3'd5;
+  localparam [2:0] MachineError_None = 3'd0;
+
   reg end_in; // @[ControlRegisters.cs:39]
   reg error_in; // @[ControlRegisters.cs:40]
-  reg [3:0] error_code_in; // @[ControlRegisters.cs:41]
+  reg [2:0] error_code_in; // @[ControlRegisters.cs:41]
   reg [31:0] error_pc_in; // @[ControlRegisters.cs:42]
   reg [23:0] engine_state_in; // @[ControlRegisters.cs:43]
   reg [8:0] counting_in; // @[ControlRegisters.cs:44]
@@ -76,7 +79,7 @@ module ControlRegisters (
   reg error; // @[ControlRegisters.cs:60]
   reg deadlock; // @[ControlRegisters.cs:61]
   reg irq_status; // @[ControlRegisters.cs:62]
-  reg [3:0] error_code; // @[ControlRegisters.cs:63]
+  reg [2:0] error_code; // @[ControlRegisters.cs:63]
   reg [31:0] error_pc; // @[ControlRegisters.cs:64]
   reg write_response; // @[ControlRegisters.cs:67]
   reg [63:0] cycles; // @[ControlRegisters.cs:113]
@@ -135,7 +138,7 @@ module ControlRegisters (
   assign program_lo_cat = {(s_axi_wstrb[3] ? 8'd255 : 8'd0), (s_axi_wstrb[2] ? 8'd255 : 8'd0), (s_axi_wstrb[1] ? 8'd255 : 8'd0), (s_axi_wstrb[0] ? 8'd255 : 8'd0)}; // @[ControlRegisters.cs:81]
   assign busy_and = busy & end_in; // @[ControlRegisters.cs:89, ControlRegisters.cs:105]
   assign busy_and_1 = ((Start_and & (s_axi_awaddr == 8'd16)) & s_axi_wdata[0]) & (~busy); // @[ControlRegisters.cs:89, ControlRegisters.cs:105]
-  assign error_code_and = (busy & error_in) & (error_code == 4'd0); // @[ControlRegisters.cs:93, ControlRegisters.cs:98]
+  assign error_code_and = (busy & error_in) & (error_code == MachineError_None); // @[ControlRegisters.cs:93, ControlRegisters.cs:98]
   assign read_valid_and = s_axi_arvalid & (~read_valid); // @[ControlRegisters.cs:132]
   assign read_data_bits = s_axi_araddr[7:2]; // @[ControlRegisters.cs:158]
   assign read_data_bits_1 = read_data_bits[4]; // @[ControlRegisters.cs:158]
@@ -341,7 +344,7 @@ module ControlRegisters (
     if (rst)
       deadlock <= 1'b0;
     else
-      deadlock <= ((busy & error_in) & (error_code_in == 4'd5)) ? 1'b1 : (busy_and_1 ? 1'b0 : deadlock);
+      deadlock <= ((busy & error_in) & (error_code_in == MachineError_Deadlock)) ? 1'b1 : (busy_and_1 ? 1'b0 : deadlock);
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:84, ControlRegisters.cs:107]
@@ -353,9 +356,9 @@ module ControlRegisters (
 
   always @(posedge clk) begin // @[ControlRegisters.cs:93, ControlRegisters.cs:98]
     if (rst)
-      error_code <= 4'd0;
+      error_code <= MachineError_None;
     else
-      error_code <= error_code_and ? error_code_in : (busy_and_1 ? 4'd0 : error_code);
+      error_code <= error_code_and ? error_code_in : (busy_and_1 ? MachineError_None : error_code);
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:94, ControlRegisters.cs:99]
@@ -444,7 +447,7 @@ module ControlRegisters (
 
   always @(posedge clk) begin // @[ControlRegisters.cs:158]
     if (read_valid_and)
-      read_data <= read_data_bits[5] ? (read_data_bits_1 ? (read_data_bits_2 ? (read_data_bits_3 ? (read_data_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (read_data_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (read_data_bits_3 ? (read_data_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (read_data_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? latched_high : weight_wait[31:0])))) : (read_data_bits_2 ? (read_data_bits_3 ? (read_data_bits_4 ? (s_axi_araddr[2] ? latched_high : instructions[31:0]) : (s_axi_araddr[2] ? latched_high : bytes_written[31:0])) : (read_data_bits_4 ? (s_axi_araddr[2] ? latched_high : bytes_read[31:0]) : (s_axi_araddr[2] ? latched_high : vector_busy[31:0]))) : (read_data_bits_3 ? (read_data_bits_4 ? (s_axi_araddr[2] ? latched_high : dependency_wait[31:0]) : (s_axi_araddr[2] ? latched_high : dma_wait[31:0])) : (read_data_bits_4 ? (s_axi_araddr[2] ? latched_high : pe_busy[31:0]) : (s_axi_araddr[2] ? latched_high : cycles[31:0]))))) : (read_data_bits_1 ? (read_data_bits_2 ? (read_data_bits_3 ? (read_data_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (read_data_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (read_data_bits_3 ? (read_data_bits_4 ? (s_axi_araddr[2] ? base3_hi : base3_lo) : (s_axi_araddr[2] ? base2_hi : base2_lo)) : (read_data_bits_4 ? (s_axi_araddr[2] ? base1_hi : base1_lo) : (s_axi_araddr[2] ? base0_hi : base0_lo)))) : (read_data_bits_2 ? (read_data_bits_3 ? (read_data_bits_4 ? (s_axi_araddr[2] ? {8'd0, engine_state_in} : error_pc) : (s_axi_araddr[2] ? {28'd0, error_code} : step)) : (read_data_bits_4 ? (s_axi_araddr[2] ? step_group : program_length) : (s_axi_araddr[2] ? program_hi : program_lo))) : (read_data_bits_3 ? (read_data_bits_4 ? (s_axi_araddr[2] ? {31'd0, irq_status} : {31'd0, irq_enable}) : (s_axi_araddr[2] ? {28'd0, {deadlock, error, done, busy}} : 32'd0)) : (read_data_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'h807090d) : (s_axi_araddr[2] ? 32'h8202004 : 32'hd1fa0001)))));
+      read_data <= read_data_bits[5] ? (read_data_bits_1 ? (read_data_bits_2 ? (read_data_bits_3 ? (read_data_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (read_data_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (read_data_bits_3 ? (read_data_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (read_data_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? latched_high : weight_wait[31:0])))) : (read_data_bits_2 ? (read_data_bits_3 ? (read_data_bits_4 ? (s_axi_araddr[2] ? latched_high : instructions[31:0]) : (s_axi_araddr[2] ? latched_high : bytes_written[31:0])) : (read_data_bits_4 ? (s_axi_araddr[2] ? latched_high : bytes_read[31:0]) : (s_axi_araddr[2] ? latched_high : vector_busy[31:0]))) : (read_data_bits_3 ? (read_data_bits_4 ? (s_axi_araddr[2] ? latched_high : dependency_wait[31:0]) : (s_axi_araddr[2] ? latched_high : dma_wait[31:0])) : (read_data_bits_4 ? (s_axi_araddr[2] ? latched_high : pe_busy[31:0]) : (s_axi_araddr[2] ? latched_high : cycles[31:0]))))) : (read_data_bits_1 ? (read_data_bits_2 ? (read_data_bits_3 ? (read_data_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (read_data_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (read_data_bits_3 ? (read_data_bits_4 ? (s_axi_araddr[2] ? base3_hi : base3_lo) : (s_axi_araddr[2] ? base2_hi : base2_lo)) : (read_data_bits_4 ? (s_axi_araddr[2] ? base1_hi : base1_lo) : (s_axi_araddr[2] ? base0_hi : base0_lo)))) : (read_data_bits_2 ? (read_data_bits_3 ? (read_data_bits_4 ? (s_axi_araddr[2] ? {8'd0, engine_state_in} : error_pc) : (s_axi_araddr[2] ? {29'd0, error_code} : step)) : (read_data_bits_4 ? (s_axi_araddr[2] ? step_group : program_length) : (s_axi_araddr[2] ? program_hi : program_lo))) : (read_data_bits_3 ? (read_data_bits_4 ? (s_axi_araddr[2] ? {31'd0, irq_status} : {31'd0, irq_enable}) : (s_axi_araddr[2] ? {28'd0, {deadlock, error, done, busy}} : 32'd0)) : (read_data_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'h807090d) : (s_axi_araddr[2] ? 32'h8202004 : 32'hd1fa0001)))));
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:166]

@@ -66,6 +66,9 @@ module DiffAccTop (
   output wire irq // @[DiffAccTop.cs:26]
 );
 
+  localparam [2:0] MachineError_AxiResponse = 3'd2;
+  localparam [2:0] MachineError_MisalignedProgram = 3'd3;
+
   wire [7:0] registers_s_axi_awaddr; // @[DiffAccTop.cs:28]
   wire registers_s_axi_awvalid; // @[DiffAccTop.cs:28]
   wire registers_s_axi_awready; // @[DiffAccTop.cs:28]
@@ -95,7 +98,7 @@ module DiffAccTop (
   wire registers_Interrupt; // @[DiffAccTop.cs:28]
   wire registers_End; // @[DiffAccTop.cs:28]
   wire registers_Error; // @[DiffAccTop.cs:28]
-  wire [3:0] registers_ErrorCode; // @[DiffAccTop.cs:28]
+  wire [2:0] registers_ErrorCode; // @[DiffAccTop.cs:28]
   wire [31:0] registers_ErrorPc; // @[DiffAccTop.cs:28]
   wire [23:0] registers_EngineState; // @[DiffAccTop.cs:28]
   wire registers_Counting_0; // @[DiffAccTop.cs:28]
@@ -171,7 +174,7 @@ module DiffAccTop (
   wire dispatcher_engine_4_Stalled; // @[DiffAccTop.cs:32]
   wire dispatcher_End; // @[DiffAccTop.cs:32]
   wire dispatcher_Error; // @[DiffAccTop.cs:32]
-  wire [3:0] dispatcher_ErrorCode; // @[DiffAccTop.cs:32]
+  wire [2:0] dispatcher_ErrorCode; // @[DiffAccTop.cs:32]
   wire [31:0] dispatcher_ErrorPc; // @[DiffAccTop.cs:32]
   wire dispatcher_Dispatched; // @[DiffAccTop.cs:32]
   wire dispatcher_DependencyWait; // @[DiffAccTop.cs:32]
@@ -5855,7 +5858,7 @@ module DiffAccTop (
   assign registers_s_axi_rready = s_axi_control_rready; // @[DiffAccTop.cs:29]
   assign registers_End = dispatcher_End; // @[DiffAccTop.cs:114]
   assign registers_Error = (dispatcher_Error | fetch_Misaligned) | ((data_read_Error | weight_read_Error) | store_BadResponse); // @[DiffAccTop.cs:116]
-  assign registers_ErrorCode = dispatcher_Error ? dispatcher_ErrorCode : (fetch_Misaligned ? 4'd3 : 4'd2); // @[DiffAccTop.cs:117]
+  assign registers_ErrorCode = dispatcher_Error ? dispatcher_ErrorCode : (fetch_Misaligned ? MachineError_MisalignedProgram : MachineError_AxiResponse); // @[DiffAccTop.cs:117]
   assign registers_ErrorPc = dispatcher_ErrorPc; // @[DiffAccTop.cs:118]
   assign registers_EngineState = dispatcher_EngineState; // @[DiffAccTop.cs:119]
   assign registers_Counting_0 = 1'b1; // @[DiffAccTop.cs:133]

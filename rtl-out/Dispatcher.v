@@ -50,12 +50,16 @@ module Dispatcher (
   input wire engine_4_Stalled, // @[Dispatcher.cs:40]
   output wire End, // @[Dispatcher.cs:41]
   output wire Error, // @[Dispatcher.cs:42]
-  output wire [3:0] ErrorCode, // @[Dispatcher.cs:43]
+  output wire [2:0] ErrorCode, // @[Dispatcher.cs:43]
   output wire [31:0] ErrorPc, // @[Dispatcher.cs:44]
   output wire Dispatched, // @[Dispatcher.cs:45]
   output wire DependencyWait, // @[Dispatcher.cs:46]
   output wire [23:0] EngineState // @[Dispatcher.cs:47]
 );
+
+  localparam [2:0] MachineError_Deadlock = 3'd5;
+  localparam [2:0] MachineError_SemaphoreOverflow = 3'd4;
+  localparam [2:0] MachineError_UnknownOpcode = 3'd1;
 
   reg [15:0] step_group; // @[Dispatcher.cs:51]
   reg halted; // @[Dispatcher.cs:52]
@@ -523,7 +527,7 @@ module Dispatcher (
   assign engine_4_Abort = Start; // @[Dispatcher.cs:115]
   assign End = End_or & (~Start); // @[Dispatcher.cs:192]
   assign Error = (Error_and | overflowed) | End_or_and_1; // @[Dispatcher.cs:196]
-  assign ErrorCode = Error_and ? 4'd1 : (overflowed ? 4'd4 : 4'd5); // @[Dispatcher.cs:197]
+  assign ErrorCode = Error_and ? MachineError_UnknownOpcode : (overflowed ? MachineError_SemaphoreOverflow : MachineError_Deadlock); // @[Dispatcher.cs:197]
   assign ErrorPc = FetchIndex; // @[Dispatcher.cs:198]
   assign Dispatched = End_or_and; // @[Dispatcher.cs:199]
   assign DependencyWait = ((((1'b0 | DependencyWait_and) | DependencyWait_and_1) | DependencyWait_and_2) | DependencyWait_and_3) | DependencyWait_and_4; // @[Dispatcher.cs:200]

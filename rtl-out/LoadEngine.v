@@ -83,7 +83,7 @@ module LoadEngine (
   output wire ExponentWrite, // @[LoadEngine.cs:37]
   output wire [2:0] ExponentA, // @[LoadEngine.cs:38]
   output wire [2:0] ExponentB, // @[LoadEngine.cs:39]
-  output wire Waiting // @[LoadEngine.cs:250]
+  output wire Waiting // @[LoadEngine.cs:251]
 );
 
   wire [255:0] dma_address_Instruction; // @[LoadEngine.cs:47]
@@ -138,70 +138,70 @@ module LoadEngine (
   reg at_last_chunk; // @[LoadEngine.cs:99]
   wire pop; // @[LoadEngine.cs:102]
   reg [127:0] row_part_0; // @[LoadEngine.cs:120]
-  reg [119:0] later_bytes; // @[LoadEngine.cs:203]
-  reg [15:0] entries_last; // @[LoadEngine.cs:207]
-  reg busy; // @[LoadEngine.cs:245]
+  reg [119:0] later_bytes; // @[LoadEngine.cs:204]
+  reg [15:0] entries_last; // @[LoadEngine.cs:208]
+  reg busy; // @[LoadEngine.cs:246]
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [10:0] room_is_reserved; // @[LoadEngine.cs:244]
+  wire [10:0] room_is_reserved; // @[LoadEngine.cs:245]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
   wire Write_Valid_eq; // @[LoadEngine.cs:131]
   wire [255:0] Write_Data_0_cat; // @[LoadEngine.cs:129]
-  wire Requantizer_Write_and; // @[LoadEngine.cs:177]
-  wire [15:0] Requantizer_ChannelBlock_add; // @[LoadEngine.cs:179]
-  wire Tables_Activation_and; // @[LoadEngine.cs:198]
+  wire Requantizer_Write_and; // @[LoadEngine.cs:178]
+  wire [15:0] Requantizer_ChannelBlock_add; // @[LoadEngine.cs:180]
+  wire Tables_Activation_and; // @[LoadEngine.cs:199]
   wire [31:0] contiguous_mul; // @[LoadEngine.cs:61]
   wire [30:0] run_bytes_mux_shiftleft; // @[LoadEngine.cs:73]
   wire [31:0] run_bytes_mux_mul; // @[LoadEngine.cs:73]
   wire [31:0] run_bytes_mux; // @[LoadEngine.cs:73]
   wire [47:0] run_bytes_mul; // @[LoadEngine.cs:73]
-  wire consuming_eq; // @[LoadEngine.cs:167, LoadEngine.cs:217, LoadEngine.cs:226, LoadEngine.cs:240]
-  wire consuming_and; // @[LoadEngine.cs:167, LoadEngine.cs:217, LoadEngine.cs:226, LoadEngine.cs:240]
-  wire consuming_mux_and_and; // @[LoadEngine.cs:167, LoadEngine.cs:217, LoadEngine.cs:226, LoadEngine.cs:240]
-  wire consuming_mux_and; // @[LoadEngine.cs:167, LoadEngine.cs:217, LoadEngine.cs:226, LoadEngine.cs:240]
-  wire consuming_mux_and_1; // @[LoadEngine.cs:167, LoadEngine.cs:217, LoadEngine.cs:226, LoadEngine.cs:240]
-  wire consuming_mux; // @[LoadEngine.cs:167, LoadEngine.cs:217, LoadEngine.cs:226, LoadEngine.cs:240]
-  wire consuming_eq_1; // @[LoadEngine.cs:167, LoadEngine.cs:217, LoadEngine.cs:226, LoadEngine.cs:240]
-  wire [3:0] offset_add; // @[LoadEngine.cs:147, LoadEngine.cs:158, LoadEngine.cs:227]
-  wire [15:0] row_in_chunk_add; // @[LoadEngine.cs:150, LoadEngine.cs:162, LoadEngine.cs:229]
-  wire [15:0] chunk_add; // @[LoadEngine.cs:153, LoadEngine.cs:230]
-  wire part_and; // @[LoadEngine.cs:134, LoadEngine.cs:139, LoadEngine.cs:235]
-  wire done_mux; // @[LoadEngine.cs:103, LoadEngine.cs:168, LoadEngine.cs:218]
-  wire pop_mux; // @[LoadEngine.cs:104, LoadEngine.cs:134, LoadEngine.cs:140, LoadEngine.cs:213]
-  wire [19:0] entries_last_cat; // @[LoadEngine.cs:207]
+  wire consuming_eq; // @[LoadEngine.cs:167, LoadEngine.cs:218, LoadEngine.cs:227, LoadEngine.cs:241]
+  wire consuming_and; // @[LoadEngine.cs:167, LoadEngine.cs:218, LoadEngine.cs:227, LoadEngine.cs:241]
+  wire consuming_mux_and_and; // @[LoadEngine.cs:167, LoadEngine.cs:218, LoadEngine.cs:227, LoadEngine.cs:241]
+  wire consuming_mux_and; // @[LoadEngine.cs:167, LoadEngine.cs:218, LoadEngine.cs:227, LoadEngine.cs:241]
+  wire consuming_mux_and_1; // @[LoadEngine.cs:167, LoadEngine.cs:218, LoadEngine.cs:227, LoadEngine.cs:241]
+  wire consuming_mux; // @[LoadEngine.cs:167, LoadEngine.cs:218, LoadEngine.cs:227, LoadEngine.cs:241]
+  wire consuming_eq_1; // @[LoadEngine.cs:167, LoadEngine.cs:218, LoadEngine.cs:227, LoadEngine.cs:241]
+  wire [3:0] offset_add; // @[LoadEngine.cs:147, LoadEngine.cs:158, LoadEngine.cs:228]
+  wire [15:0] row_in_chunk_add; // @[LoadEngine.cs:150, LoadEngine.cs:162, LoadEngine.cs:230]
+  wire [15:0] chunk_add; // @[LoadEngine.cs:153, LoadEngine.cs:231]
+  wire part_and; // @[LoadEngine.cs:134, LoadEngine.cs:139, LoadEngine.cs:236]
+  wire done_mux; // @[LoadEngine.cs:103, LoadEngine.cs:168, LoadEngine.cs:219]
+  wire pop_mux; // @[LoadEngine.cs:104, LoadEngine.cs:134, LoadEngine.cs:140, LoadEngine.cs:214]
+  wire [19:0] entries_last_cat; // @[LoadEngine.cs:208]
   /* verilator lint_on UNUSEDSIGNAL */
 
   assign Write_Valid_eq = Control_Instruction[4:0] == 5'd3; // @[LoadEngine.cs:131]
   assign Write_Data_0_cat = {beats_Out_Payload, row_part_0}; // @[LoadEngine.cs:129]
-  assign Requantizer_Write_and = (beats_Out_Valid & consuming) & Write_Valid_eq; // @[LoadEngine.cs:177]
-  assign Requantizer_ChannelBlock_add = Control_Instruction[94:79] + entry; // @[LoadEngine.cs:179]
-  assign Tables_Activation_and = Write_Valid_eq & (Control_Instruction[78:76] == 3'd1); // @[LoadEngine.cs:198]
+  assign Requantizer_Write_and = (beats_Out_Valid & consuming) & Write_Valid_eq; // @[LoadEngine.cs:178]
+  assign Requantizer_ChannelBlock_add = Control_Instruction[94:79] + entry; // @[LoadEngine.cs:180]
+  assign Tables_Activation_and = Write_Valid_eq & (Control_Instruction[78:76] == 3'd1); // @[LoadEngine.cs:199]
   assign contiguous_mul = $unsigned(Control_Instruction[110:95]) * 16'd32; // @[LoadEngine.cs:61]
   assign run_bytes_mux_shiftleft = {15'd0, Control_Instruction[110:95]} << (Tables_Activation_and ? 4'd8 : 4'd4); // @[LoadEngine.cs:73]
   assign run_bytes_mux_mul = $unsigned(Control_Instruction[110:95]) * 16'd32; // @[LoadEngine.cs:73]
   assign run_bytes_mux = Write_Valid_eq ? {1'd0, run_bytes_mux_shiftleft} : run_bytes_mux_mul; // @[LoadEngine.cs:73]
   assign run_bytes_mul = $unsigned(run_bytes_mux) * $unsigned(Control_Instruction[126:111]); // @[LoadEngine.cs:73]
-  assign consuming_eq = setup == 2'd1; // @[LoadEngine.cs:167, LoadEngine.cs:217, LoadEngine.cs:226, LoadEngine.cs:240]
-  assign consuming_and = Tables_Activation_and & (byte_index != 4'd15); // @[LoadEngine.cs:167, LoadEngine.cs:217, LoadEngine.cs:226, LoadEngine.cs:240]
-  assign consuming_mux_and_and = ((beats_Out_Valid & consuming) & (~Write_Valid_eq)) & (part == 1'b1); // @[LoadEngine.cs:167, LoadEngine.cs:217, LoadEngine.cs:226, LoadEngine.cs:240]
-  assign consuming_mux_and = consuming_mux_and_and & Write_Granted; // @[LoadEngine.cs:167, LoadEngine.cs:217, LoadEngine.cs:226, LoadEngine.cs:240]
-  assign consuming_mux_and_1 = at_chunk_end & at_last_chunk; // @[LoadEngine.cs:167, LoadEngine.cs:217, LoadEngine.cs:226, LoadEngine.cs:240]
-  assign consuming_mux = consuming_mux_and ? (consuming_mux_and_1 ? 1'b0 : consuming) : consuming; // @[LoadEngine.cs:167, LoadEngine.cs:217, LoadEngine.cs:226, LoadEngine.cs:240]
-  assign consuming_eq_1 = entry == entries_last; // @[LoadEngine.cs:167, LoadEngine.cs:217, LoadEngine.cs:226, LoadEngine.cs:240]
-  assign offset_add = offset + 4'd0; // @[LoadEngine.cs:147, LoadEngine.cs:158, LoadEngine.cs:227]
-  assign row_in_chunk_add = row_in_chunk + 16'd1; // @[LoadEngine.cs:150, LoadEngine.cs:162, LoadEngine.cs:229]
-  assign chunk_add = chunk + 16'd1; // @[LoadEngine.cs:153, LoadEngine.cs:230]
-  assign part_and = ((beats_Out_Valid & consuming) & (~Write_Valid_eq)) & (part != 1'b1); // @[LoadEngine.cs:134, LoadEngine.cs:139, LoadEngine.cs:235]
-  assign done_mux = consuming_mux_and ? (consuming_mux_and_1 ? 1'b1 : 1'b0) : 1'b0; // @[LoadEngine.cs:103, LoadEngine.cs:168, LoadEngine.cs:218]
-  assign pop_mux = consuming_mux_and ? 1'b1 : (part_and ? 1'b1 : 1'b0); // @[LoadEngine.cs:104, LoadEngine.cs:134, LoadEngine.cs:140, LoadEngine.cs:213]
-  assign entries_last_cat = {Control_Instruction[110:95], 4'd0}; // @[LoadEngine.cs:207]
-  assign Control_Busy = busy; // @[LoadEngine.cs:247]
-  assign Control_Done = done; // @[LoadEngine.cs:248]
-  assign Control_Stalled = 1'b0; // @[LoadEngine.cs:249]
+  assign consuming_eq = setup == 2'd1; // @[LoadEngine.cs:167, LoadEngine.cs:218, LoadEngine.cs:227, LoadEngine.cs:241]
+  assign consuming_and = Tables_Activation_and & (byte_index != 4'd15); // @[LoadEngine.cs:167, LoadEngine.cs:218, LoadEngine.cs:227, LoadEngine.cs:241]
+  assign consuming_mux_and_and = ((beats_Out_Valid & consuming) & (~Write_Valid_eq)) & (part == 1'b1); // @[LoadEngine.cs:167, LoadEngine.cs:218, LoadEngine.cs:227, LoadEngine.cs:241]
+  assign consuming_mux_and = consuming_mux_and_and & Write_Granted; // @[LoadEngine.cs:167, LoadEngine.cs:218, LoadEngine.cs:227, LoadEngine.cs:241]
+  assign consuming_mux_and_1 = at_chunk_end & at_last_chunk; // @[LoadEngine.cs:167, LoadEngine.cs:218, LoadEngine.cs:227, LoadEngine.cs:241]
+  assign consuming_mux = consuming_mux_and ? (consuming_mux_and_1 ? 1'b0 : consuming) : consuming; // @[LoadEngine.cs:167, LoadEngine.cs:218, LoadEngine.cs:227, LoadEngine.cs:241]
+  assign consuming_eq_1 = entry == entries_last; // @[LoadEngine.cs:167, LoadEngine.cs:218, LoadEngine.cs:227, LoadEngine.cs:241]
+  assign offset_add = offset + 4'd0; // @[LoadEngine.cs:147, LoadEngine.cs:158, LoadEngine.cs:228]
+  assign row_in_chunk_add = row_in_chunk + 16'd1; // @[LoadEngine.cs:150, LoadEngine.cs:162, LoadEngine.cs:230]
+  assign chunk_add = chunk + 16'd1; // @[LoadEngine.cs:153, LoadEngine.cs:231]
+  assign part_and = ((beats_Out_Valid & consuming) & (~Write_Valid_eq)) & (part != 1'b1); // @[LoadEngine.cs:134, LoadEngine.cs:139, LoadEngine.cs:236]
+  assign done_mux = consuming_mux_and ? (consuming_mux_and_1 ? 1'b1 : 1'b0) : 1'b0; // @[LoadEngine.cs:103, LoadEngine.cs:168, LoadEngine.cs:219]
+  assign pop_mux = consuming_mux_and ? 1'b1 : (part_and ? 1'b1 : 1'b0); // @[LoadEngine.cs:104, LoadEngine.cs:134, LoadEngine.cs:140, LoadEngine.cs:214]
+  assign entries_last_cat = {Control_Instruction[110:95], 4'd0}; // @[LoadEngine.cs:208]
+  assign Control_Busy = busy; // @[LoadEngine.cs:248]
+  assign Control_Done = done; // @[LoadEngine.cs:249]
+  assign Control_Stalled = 1'b0; // @[LoadEngine.cs:250]
   assign Read_Valid = bursts_Valid; // @[LoadEngine.cs:78]
   assign Read_Address = bursts_BurstAddress; // @[LoadEngine.cs:79]
   assign Read_Beats = bursts_BurstBeats; // @[LoadEngine.cs:80]
@@ -240,32 +240,32 @@ module LoadEngine (
   assign Write_Data_29 = Write_Data_0_cat[239:232]; // @[LoadEngine.cs:129]
   assign Write_Data_30 = Write_Data_0_cat[247:240]; // @[LoadEngine.cs:129]
   assign Write_Data_31 = Write_Data_0_cat[255:248]; // @[LoadEngine.cs:129]
-  assign Requantizer_Write = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd0); // @[LoadEngine.cs:177]
-  assign Requantizer_Lane = Control_Instruction[83:79] + entry[4:0]; // @[LoadEngine.cs:178]
-  assign Requantizer_StepGroup = Control_StepGroup[2:0]; // @[LoadEngine.cs:180]
-  assign Requantizer_ChannelBlock = Requantizer_ChannelBlock_add[8:5]; // @[LoadEngine.cs:179]
-  assign Requantizer_Bias = beats_Out_Payload[31:0]; // @[LoadEngine.cs:181]
-  assign Requantizer_Multiplier = beats_Out_Payload[47:32]; // @[LoadEngine.cs:182]
-  assign Requantizer_Shift = beats_Out_Payload[53:48]; // @[LoadEngine.cs:183]
-  assign Tables_Activation = Requantizer_Write_and & Tables_Activation_and; // @[LoadEngine.cs:198]
-  assign Tables_ActivationSlot = Control_Instruction[79] + entry[4]; // @[LoadEngine.cs:199]
-  assign Tables_ActivationIndex = {entry[3:0], byte_index}; // @[LoadEngine.cs:200]
-  assign Tables_ActivationValue = (byte_index == 4'd0) ? beats_Out_Payload[7:0] : later_bytes[7:0]; // @[LoadEngine.cs:206]
-  assign Tables_Channel = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd2); // @[LoadEngine.cs:189]
-  assign Tables_ChannelNumber = Control_Instruction[87:79] + entry[8:0]; // @[LoadEngine.cs:190]
-  assign Tables_ChannelGain = beats_Out_Payload[15:0]; // @[LoadEngine.cs:191]
-  assign Tables_ChannelOffset = beats_Out_Payload[63:22]; // @[LoadEngine.cs:192]
-  assign Tables_ChannelShift = beats_Out_Payload[21:16]; // @[LoadEngine.cs:193]
-  assign Tables_ChannelExponent = beats_Out_Payload[66:64]; // @[LoadEngine.cs:194]
-  assign Tables_Parameter = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd3); // @[LoadEngine.cs:195]
-  assign Tables_ParameterSlot = Control_Instruction[82:79] + entry[3:0]; // @[LoadEngine.cs:196]
-  assign Tables_ParameterWord = beats_Out_Payload; // @[LoadEngine.cs:197]
-  assign PadWrite = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd4); // @[LoadEngine.cs:184]
-  assign PadValue = beats_Out_Payload[7:0]; // @[LoadEngine.cs:185]
-  assign ExponentWrite = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd5); // @[LoadEngine.cs:186]
-  assign ExponentA = beats_Out_Payload[2:0]; // @[LoadEngine.cs:187]
-  assign ExponentB = beats_Out_Payload[5:3]; // @[LoadEngine.cs:188]
-  assign Waiting = ((busy & (setup == 2'd0)) & (~beats_Out_Valid)) & (~Read_DataValid); // @[LoadEngine.cs:251]
+  assign Requantizer_Write = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd0); // @[LoadEngine.cs:178]
+  assign Requantizer_Lane = Control_Instruction[83:79] + entry[4:0]; // @[LoadEngine.cs:179]
+  assign Requantizer_StepGroup = Control_StepGroup[2:0]; // @[LoadEngine.cs:181]
+  assign Requantizer_ChannelBlock = Requantizer_ChannelBlock_add[8:5]; // @[LoadEngine.cs:180]
+  assign Requantizer_Bias = beats_Out_Payload[31:0]; // @[LoadEngine.cs:182]
+  assign Requantizer_Multiplier = beats_Out_Payload[47:32]; // @[LoadEngine.cs:183]
+  assign Requantizer_Shift = beats_Out_Payload[53:48]; // @[LoadEngine.cs:184]
+  assign Tables_Activation = Requantizer_Write_and & Tables_Activation_and; // @[LoadEngine.cs:199]
+  assign Tables_ActivationSlot = Control_Instruction[79] + entry[4]; // @[LoadEngine.cs:200]
+  assign Tables_ActivationIndex = {entry[3:0], byte_index}; // @[LoadEngine.cs:201]
+  assign Tables_ActivationValue = (byte_index == 4'd0) ? beats_Out_Payload[7:0] : later_bytes[7:0]; // @[LoadEngine.cs:207]
+  assign Tables_Channel = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd2); // @[LoadEngine.cs:190]
+  assign Tables_ChannelNumber = Control_Instruction[87:79] + entry[8:0]; // @[LoadEngine.cs:191]
+  assign Tables_ChannelGain = beats_Out_Payload[15:0]; // @[LoadEngine.cs:192]
+  assign Tables_ChannelOffset = beats_Out_Payload[63:22]; // @[LoadEngine.cs:193]
+  assign Tables_ChannelShift = beats_Out_Payload[21:16]; // @[LoadEngine.cs:194]
+  assign Tables_ChannelExponent = beats_Out_Payload[66:64]; // @[LoadEngine.cs:195]
+  assign Tables_Parameter = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd3); // @[LoadEngine.cs:196]
+  assign Tables_ParameterSlot = Control_Instruction[82:79] + entry[3:0]; // @[LoadEngine.cs:197]
+  assign Tables_ParameterWord = beats_Out_Payload; // @[LoadEngine.cs:198]
+  assign PadWrite = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd4); // @[LoadEngine.cs:185]
+  assign PadValue = beats_Out_Payload[7:0]; // @[LoadEngine.cs:186]
+  assign ExponentWrite = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd5); // @[LoadEngine.cs:187]
+  assign ExponentA = beats_Out_Payload[2:0]; // @[LoadEngine.cs:188]
+  assign ExponentB = beats_Out_Payload[5:3]; // @[LoadEngine.cs:189]
+  assign Waiting = ((busy & (setup == 2'd0)) & (~beats_Out_Valid)) & (~Read_DataValid); // @[LoadEngine.cs:252]
   assign dma_address_Instruction = Control_Instruction; // @[LoadEngine.cs:48]
   assign dma_address_Bases_0 = Bases_0; // @[LoadEngine.cs:49]
   assign dma_address_Bases_1 = Bases_1; // @[LoadEngine.cs:49]
@@ -275,7 +275,7 @@ module LoadEngine (
   assign dma_address_StepGroup = Control_StepGroup; // @[LoadEngine.cs:51]
   assign beats_In_Payload = Read_Data; // @[LoadEngine.cs:83]
   assign beats_In_Valid = Read_DataValid; // @[LoadEngine.cs:82]
-  assign beats_Out_Ready = pop; // @[LoadEngine.cs:222]
+  assign beats_Out_Ready = pop; // @[LoadEngine.cs:223]
   assign beats_Clear = Control_Abort; // @[LoadEngine.cs:55]
   assign bursts_Start = setup == 2'd1; // @[LoadEngine.cs:70]
   assign bursts_Abort = Control_Abort; // @[LoadEngine.cs:71]
@@ -286,11 +286,11 @@ module LoadEngine (
   assign bursts_Freed = beats_Out_Valid & beats_Out_Ready; // @[LoadEngine.cs:76]
   assign bursts_Arrived = Read_DataValid; // @[LoadEngine.cs:77]
   assign bursts_Taken = Read_Valid & Read_Ready; // @[LoadEngine.cs:81]
-  assign done = Requantizer_Write_and ? (consuming_and ? done_mux : (consuming_eq_1 ? 1'b1 : done_mux)) : done_mux; // @[LoadEngine.cs:103, LoadEngine.cs:168, LoadEngine.cs:218]
-  assign pop = Requantizer_Write_and ? (consuming_and ? pop_mux : 1'b1) : pop_mux; // @[LoadEngine.cs:104, LoadEngine.cs:134, LoadEngine.cs:140, LoadEngine.cs:213]
-  assign room_is_reserved = {beats_In_Ready, beats_Count, bursts_Active}; // @[LoadEngine.cs:244]
+  assign done = Requantizer_Write_and ? (consuming_and ? done_mux : (consuming_eq_1 ? 1'b1 : done_mux)) : done_mux; // @[LoadEngine.cs:103, LoadEngine.cs:168, LoadEngine.cs:219]
+  assign pop = Requantizer_Write_and ? (consuming_and ? pop_mux : 1'b1) : pop_mux; // @[LoadEngine.cs:104, LoadEngine.cs:134, LoadEngine.cs:140, LoadEngine.cs:214]
+  assign room_is_reserved = {beats_In_Ready, beats_Count, bursts_Active}; // @[LoadEngine.cs:245]
 
-  always @(posedge clk) begin // @[LoadEngine.cs:57, LoadEngine.cs:241]
+  always @(posedge clk) begin // @[LoadEngine.cs:57, LoadEngine.cs:242]
     if (rst)
       setup <= 2'd0;
     else
@@ -329,50 +329,50 @@ module LoadEngine (
     stride <= Control_Instruction[158:127];
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:167, LoadEngine.cs:217, LoadEngine.cs:226, LoadEngine.cs:240]
+  always @(posedge clk) begin // @[LoadEngine.cs:167, LoadEngine.cs:218, LoadEngine.cs:227, LoadEngine.cs:241]
     if (rst)
       consuming <= 1'b0;
     else
       consuming <= Control_Abort ? 1'b0 : (consuming_eq ? 1'b1 : (Requantizer_Write_and ? (consuming_and ? consuming_mux : (consuming_eq_1 ? 1'b0 : consuming_mux)) : consuming_mux));
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:147, LoadEngine.cs:158, LoadEngine.cs:227]
+  always @(posedge clk) begin // @[LoadEngine.cs:147, LoadEngine.cs:158, LoadEngine.cs:228]
     offset <= consuming_eq ? dma_address_Address[3:0] : (consuming_mux_and ? (at_chunk_end ? ((~contiguous) ? (consumer_chunk[3:0] + Control_Instruction[130:127]) : offset_add) : offset_add) : offset);
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:157, LoadEngine.cs:228]
+  always @(posedge clk) begin // @[LoadEngine.cs:157, LoadEngine.cs:229]
     consumer_chunk <= consuming_eq ? dma_address_Address : (consuming_mux_and ? (at_chunk_end ? (consumer_chunk + {8'd0, Control_Instruction[158:127]}) : consumer_chunk) : consumer_chunk);
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:150, LoadEngine.cs:162, LoadEngine.cs:229]
+  always @(posedge clk) begin // @[LoadEngine.cs:150, LoadEngine.cs:162, LoadEngine.cs:230]
     row_in_chunk <= consuming_eq ? 16'd0 : (consuming_mux_and ? (at_chunk_end ? 16'd0 : row_in_chunk_add) : row_in_chunk);
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:153, LoadEngine.cs:230]
+  always @(posedge clk) begin // @[LoadEngine.cs:153, LoadEngine.cs:231]
     chunk <= consuming_eq ? 16'd0 : (consuming_mux_and ? (at_chunk_end ? chunk_add : chunk) : chunk);
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:155, LoadEngine.cs:233]
+  always @(posedge clk) begin // @[LoadEngine.cs:155, LoadEngine.cs:234]
     chunk_row <= consuming_eq ? Control_Instruction[91:79] : (consuming_mux_and ? (at_chunk_end ? (chunk_row + Control_Instruction[171:159]) : chunk_row) : chunk_row);
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:214, LoadEngine.cs:234]
+  always @(posedge clk) begin // @[LoadEngine.cs:215, LoadEngine.cs:235]
     entry <= consuming_eq ? 16'd0 : (Requantizer_Write_and ? (consuming_and ? entry : (entry + 16'd1)) : entry);
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:134, LoadEngine.cs:139, LoadEngine.cs:235]
+  always @(posedge clk) begin // @[LoadEngine.cs:134, LoadEngine.cs:139, LoadEngine.cs:236]
     part <= consuming_eq ? 1'b0 : (consuming_mux_and ? 1'b0 : (part_and ? (part + 1'b1) : part));
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:210, LoadEngine.cs:212, LoadEngine.cs:236]
+  always @(posedge clk) begin // @[LoadEngine.cs:211, LoadEngine.cs:213, LoadEngine.cs:237]
     byte_index <= consuming_eq ? 4'd0 : (Requantizer_Write_and ? (consuming_and ? (byte_index + 4'd1) : 4'd0) : byte_index);
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:151, LoadEngine.cs:163, LoadEngine.cs:231]
+  always @(posedge clk) begin // @[LoadEngine.cs:151, LoadEngine.cs:163, LoadEngine.cs:232]
     at_chunk_end <= consuming_eq ? one_row : (consuming_mux_and ? (at_chunk_end ? one_row : (row_in_chunk_add == rows_last)) : at_chunk_end);
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:154, LoadEngine.cs:232]
+  always @(posedge clk) begin // @[LoadEngine.cs:154, LoadEngine.cs:233]
     at_last_chunk <= consuming_eq ? one_chunk : (consuming_mux_and ? (at_chunk_end ? (chunk_add == chunks_last) : at_last_chunk) : at_last_chunk);
   end
 
@@ -381,16 +381,16 @@ module LoadEngine (
       row_part_0 <= beats_Out_Payload;
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:205]
+  always @(posedge clk) begin // @[LoadEngine.cs:206]
     if (Requantizer_Write_and & Tables_Activation_and)
       later_bytes <= (byte_index == 4'd0) ? beats_Out_Payload[127:8] : {8'd0, later_bytes[119:8]};
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:207]
+  always @(posedge clk) begin // @[LoadEngine.cs:208]
     entries_last <= (Tables_Activation_and ? entries_last_cat[15:0] : Control_Instruction[110:95]) - 16'd1;
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:246]
+  always @(posedge clk) begin // @[LoadEngine.cs:247]
     if (rst)
       busy <= 1'b0;
     else

@@ -324,913 +324,913 @@ module VectorEngine8 (
 );
 
   reg [127:0] parameter_; // @[VectorEngine.cs:71]
-  reg busy; // @[VectorEngine.cs:74]
-  reg setup; // @[VectorEngine.cs:75]
-  wire done; // @[VectorEngine.cs:77]
-  wire [1043:0] rows_In_Payload; // @[VectorEngine.cs:82]
-  wire rows_In_Valid; // @[VectorEngine.cs:82]
-  wire rows_In_Ready; // @[VectorEngine.cs:82]
-  wire [1043:0] rows_Out_Payload; // @[VectorEngine.cs:82]
-  wire rows_Out_Valid; // @[VectorEngine.cs:82]
-  wire rows_Out_Ready; // @[VectorEngine.cs:82]
-  wire [2:0] rows_Count; // @[VectorEngine.cs:82]
-  wire rows_Clear; // @[VectorEngine.cs:82]
-  reg [15:0] read_pixel; // @[VectorEngine.cs:83]
-  reg [15:0] read_block; // @[VectorEngine.cs:84]
-  reg [1:0] read_pass; // @[VectorEngine.cs:85]
-  reg [12:0] read_base; // @[VectorEngine.cs:86]
-  reg [12:0] read_base_b; // @[VectorEngine.cs:87]
-  reg read_second; // @[VectorEngine.cs:88]
-  reg reading; // @[VectorEngine.cs:89]
-  reg in_flight; // @[VectorEngine.cs:90]
-  reg [255:0] held_a; // @[VectorEngine.cs:91]
-  reg [8:0] acc_base; // @[VectorEngine.cs:92]
-  reg [15:0] blocks_last; // @[VectorEngine.cs:95]
-  reg [15:0] pixels_last; // @[VectorEngine.cs:96]
-  reg [15:0] acc_rows_last; // @[VectorEngine.cs:97]
-  wire softmax_InValid; // @[VectorEngine.cs:105]
-  wire softmax_OutReady; // @[VectorEngine.cs:105]
-  wire signed [31:0] softmax_Scores_0; // @[VectorEngine.cs:105]
-  wire signed [31:0] softmax_Scores_1; // @[VectorEngine.cs:105]
-  wire signed [31:0] softmax_Scores_2; // @[VectorEngine.cs:105]
-  wire signed [31:0] softmax_Scores_3; // @[VectorEngine.cs:105]
-  wire signed [31:0] softmax_Scores_4; // @[VectorEngine.cs:105]
-  wire signed [31:0] softmax_Scores_5; // @[VectorEngine.cs:105]
-  wire signed [31:0] softmax_Scores_6; // @[VectorEngine.cs:105]
-  wire signed [31:0] softmax_Scores_7; // @[VectorEngine.cs:105]
-  wire softmax_LaneValid_0; // @[VectorEngine.cs:105]
-  wire softmax_LaneValid_1; // @[VectorEngine.cs:105]
-  wire softmax_LaneValid_2; // @[VectorEngine.cs:105]
-  wire softmax_LaneValid_3; // @[VectorEngine.cs:105]
-  wire softmax_LaneValid_4; // @[VectorEngine.cs:105]
-  wire softmax_LaneValid_5; // @[VectorEngine.cs:105]
-  wire softmax_LaneValid_6; // @[VectorEngine.cs:105]
-  wire softmax_LaneValid_7; // @[VectorEngine.cs:105]
-  wire [1:0] softmax_Pass; // @[VectorEngine.cs:105]
-  wire softmax_RowStart; // @[VectorEngine.cs:105]
-  wire softmax_Unsigned; // @[VectorEngine.cs:105]
-  wire [15:0] softmax_ExponentMultiplier; // @[VectorEngine.cs:105]
-  wire [5:0] softmax_ExponentShift; // @[VectorEngine.cs:105]
-  wire softmax_Divide; // @[VectorEngine.cs:105]
-  wire softmax_InReady; // @[VectorEngine.cs:105]
-  wire softmax_OutValid; // @[VectorEngine.cs:105]
-  wire signed [7:0] softmax_Probabilities_0; // @[VectorEngine.cs:105]
-  wire signed [7:0] softmax_Probabilities_1; // @[VectorEngine.cs:105]
-  wire signed [7:0] softmax_Probabilities_2; // @[VectorEngine.cs:105]
-  wire signed [7:0] softmax_Probabilities_3; // @[VectorEngine.cs:105]
-  wire signed [7:0] softmax_Probabilities_4; // @[VectorEngine.cs:105]
-  wire signed [7:0] softmax_Probabilities_5; // @[VectorEngine.cs:105]
-  wire signed [7:0] softmax_Probabilities_6; // @[VectorEngine.cs:105]
-  wire signed [7:0] softmax_Probabilities_7; // @[VectorEngine.cs:105]
-  wire softmax_Busy; // @[VectorEngine.cs:105]
-  reg [1:0] softmax_phase; // @[VectorEngine.cs:107]
-  reg [3:0] drained; // @[VectorEngine.cs:108]
-  reg arrived; // @[VectorEngine.cs:120]
-  reg arrived_first_operand; // @[VectorEngine.cs:121]
-  reg [15:0] arrived_block; // @[VectorEngine.cs:122]
-  reg arrived_first_pixel; // @[VectorEngine.cs:123]
-  reg [1:0] arrived_pass; // @[VectorEngine.cs:124]
-  reg arrived_pass_start; // @[VectorEngine.cs:125]
-  reg [1:0] read_group; // @[VectorEngine.cs:126]
-  reg [2:0] beat; // @[VectorEngine.cs:182]
-  wire splitter_ready; // @[VectorEngine.cs:195]
-  wire table__InValid; // @[VectorEngine.cs:203]
-  wire table__OutReady; // @[VectorEngine.cs:203]
-  wire signed [7:0] table__X_0; // @[VectorEngine.cs:203]
-  wire signed [7:0] table__X_1; // @[VectorEngine.cs:203]
-  wire signed [7:0] table__X_2; // @[VectorEngine.cs:203]
-  wire signed [7:0] table__X_3; // @[VectorEngine.cs:203]
-  wire signed [7:0] table__X_4; // @[VectorEngine.cs:203]
-  wire signed [7:0] table__X_5; // @[VectorEngine.cs:203]
-  wire signed [7:0] table__X_6; // @[VectorEngine.cs:203]
-  wire signed [7:0] table__X_7; // @[VectorEngine.cs:203]
-  wire table__Slot; // @[VectorEngine.cs:203]
-  wire table__TableWrite; // @[VectorEngine.cs:203]
-  wire table__TableSlot; // @[VectorEngine.cs:203]
-  wire [7:0] table__TableIndex; // @[VectorEngine.cs:203]
-  wire signed [7:0] table__TableValue; // @[VectorEngine.cs:203]
-  wire table__InReady; // @[VectorEngine.cs:203]
-  wire table__OutValid; // @[VectorEngine.cs:203]
-  wire signed [7:0] table__Y_0; // @[VectorEngine.cs:203]
-  wire signed [7:0] table__Y_1; // @[VectorEngine.cs:203]
-  wire signed [7:0] table__Y_2; // @[VectorEngine.cs:203]
-  wire signed [7:0] table__Y_3; // @[VectorEngine.cs:203]
-  wire signed [7:0] table__Y_4; // @[VectorEngine.cs:203]
-  wire signed [7:0] table__Y_5; // @[VectorEngine.cs:203]
-  wire signed [7:0] table__Y_6; // @[VectorEngine.cs:203]
-  wire signed [7:0] table__Y_7; // @[VectorEngine.cs:203]
-  wire add_InValid; // @[VectorEngine.cs:204]
-  wire add_OutReady; // @[VectorEngine.cs:204]
-  wire signed [7:0] add_A_0; // @[VectorEngine.cs:204]
-  wire signed [7:0] add_A_1; // @[VectorEngine.cs:204]
-  wire signed [7:0] add_A_2; // @[VectorEngine.cs:204]
-  wire signed [7:0] add_A_3; // @[VectorEngine.cs:204]
-  wire signed [7:0] add_A_4; // @[VectorEngine.cs:204]
-  wire signed [7:0] add_A_5; // @[VectorEngine.cs:204]
-  wire signed [7:0] add_A_6; // @[VectorEngine.cs:204]
-  wire signed [7:0] add_A_7; // @[VectorEngine.cs:204]
-  wire signed [7:0] add_B_0; // @[VectorEngine.cs:204]
-  wire signed [7:0] add_B_1; // @[VectorEngine.cs:204]
-  wire signed [7:0] add_B_2; // @[VectorEngine.cs:204]
-  wire signed [7:0] add_B_3; // @[VectorEngine.cs:204]
-  wire signed [7:0] add_B_4; // @[VectorEngine.cs:204]
-  wire signed [7:0] add_B_5; // @[VectorEngine.cs:204]
-  wire signed [7:0] add_B_6; // @[VectorEngine.cs:204]
-  wire signed [7:0] add_B_7; // @[VectorEngine.cs:204]
-  wire [15:0] add_MultiplierA; // @[VectorEngine.cs:204]
-  wire [15:0] add_MultiplierB; // @[VectorEngine.cs:204]
-  wire [5:0] add_Shift; // @[VectorEngine.cs:204]
-  wire add_InReady; // @[VectorEngine.cs:204]
-  wire add_OutValid; // @[VectorEngine.cs:204]
-  wire signed [7:0] add_Y_0; // @[VectorEngine.cs:204]
-  wire signed [7:0] add_Y_1; // @[VectorEngine.cs:204]
-  wire signed [7:0] add_Y_2; // @[VectorEngine.cs:204]
-  wire signed [7:0] add_Y_3; // @[VectorEngine.cs:204]
-  wire signed [7:0] add_Y_4; // @[VectorEngine.cs:204]
-  wire signed [7:0] add_Y_5; // @[VectorEngine.cs:204]
-  wire signed [7:0] add_Y_6; // @[VectorEngine.cs:204]
-  wire signed [7:0] add_Y_7; // @[VectorEngine.cs:204]
-  wire statistics_InValid; // @[VectorEngine.cs:205]
-  wire signed [7:0] statistics_X_0; // @[VectorEngine.cs:205]
-  wire signed [7:0] statistics_X_1; // @[VectorEngine.cs:205]
-  wire signed [7:0] statistics_X_2; // @[VectorEngine.cs:205]
-  wire signed [7:0] statistics_X_3; // @[VectorEngine.cs:205]
-  wire signed [7:0] statistics_X_4; // @[VectorEngine.cs:205]
-  wire signed [7:0] statistics_X_5; // @[VectorEngine.cs:205]
-  wire signed [7:0] statistics_X_6; // @[VectorEngine.cs:205]
-  wire signed [7:0] statistics_X_7; // @[VectorEngine.cs:205]
-  wire [5:0] statistics_Index; // @[VectorEngine.cs:205]
-  wire statistics_First; // @[VectorEngine.cs:205]
-  wire [5:0] statistics_ReadIndex; // @[VectorEngine.cs:205]
-  wire [2:0] statistics_ReadLane; // @[VectorEngine.cs:205]
-  wire signed [27:0] statistics_ReadSum; // @[VectorEngine.cs:205]
-  wire [34:0] statistics_ReadSquares; // @[VectorEngine.cs:205]
-  wire normalize_InValid; // @[VectorEngine.cs:206]
-  wire normalize_OutReady; // @[VectorEngine.cs:206]
-  wire signed [7:0] normalize_X_0; // @[VectorEngine.cs:206]
-  wire signed [7:0] normalize_X_1; // @[VectorEngine.cs:206]
-  wire signed [7:0] normalize_X_2; // @[VectorEngine.cs:206]
-  wire signed [7:0] normalize_X_3; // @[VectorEngine.cs:206]
-  wire signed [7:0] normalize_X_4; // @[VectorEngine.cs:206]
-  wire signed [7:0] normalize_X_5; // @[VectorEngine.cs:206]
-  wire signed [7:0] normalize_X_6; // @[VectorEngine.cs:206]
-  wire signed [7:0] normalize_X_7; // @[VectorEngine.cs:206]
-  wire [5:0] normalize_Index; // @[VectorEngine.cs:206]
-  wire [20:0] normalize_Count; // @[VectorEngine.cs:206]
-  wire normalize_ResultWrite; // @[VectorEngine.cs:206]
-  wire [2:0] normalize_ResultLane; // @[VectorEngine.cs:206]
-  wire [5:0] normalize_ResultIndex; // @[VectorEngine.cs:206]
-  wire signed [31:0] normalize_ResultSum; // @[VectorEngine.cs:206]
-  wire [31:0] normalize_ResultRoot; // @[VectorEngine.cs:206]
-  wire [4:0] normalize_ResultHalfShift; // @[VectorEngine.cs:206]
-  wire normalize_ChannelWrite; // @[VectorEngine.cs:206]
-  wire [2:0] normalize_ChannelLane; // @[VectorEngine.cs:206]
-  wire [5:0] normalize_ChannelIndex; // @[VectorEngine.cs:206]
-  wire signed [15:0] normalize_ChannelGain; // @[VectorEngine.cs:206]
-  wire signed [41:0] normalize_ChannelOffset; // @[VectorEngine.cs:206]
-  wire [5:0] normalize_ChannelShift; // @[VectorEngine.cs:206]
-  wire [2:0] normalize_ChannelExponent; // @[VectorEngine.cs:206]
-  wire normalize_InReady; // @[VectorEngine.cs:206]
-  wire normalize_OutValid; // @[VectorEngine.cs:206]
-  wire signed [7:0] normalize_Y_0; // @[VectorEngine.cs:206]
-  wire signed [7:0] normalize_Y_1; // @[VectorEngine.cs:206]
-  wire signed [7:0] normalize_Y_2; // @[VectorEngine.cs:206]
-  wire signed [7:0] normalize_Y_3; // @[VectorEngine.cs:206]
-  wire signed [7:0] normalize_Y_4; // @[VectorEngine.cs:206]
-  wire signed [7:0] normalize_Y_5; // @[VectorEngine.cs:206]
-  wire signed [7:0] normalize_Y_6; // @[VectorEngine.cs:206]
-  wire signed [7:0] normalize_Y_7; // @[VectorEngine.cs:206]
-  wire reciprocal_sqrt_Start; // @[VectorEngine.cs:207]
-  wire [20:0] reciprocal_sqrt_Count; // @[VectorEngine.cs:207]
-  wire signed [31:0] reciprocal_sqrt_Sum; // @[VectorEngine.cs:207]
-  wire [42:0] reciprocal_sqrt_Squares; // @[VectorEngine.cs:207]
-  wire [62:0] reciprocal_sqrt_EpsilonTerm; // @[VectorEngine.cs:207]
-  wire reciprocal_sqrt_Busy; // @[VectorEngine.cs:207]
-  wire reciprocal_sqrt_Done; // @[VectorEngine.cs:207]
-  wire [31:0] reciprocal_sqrt_Root; // @[VectorEngine.cs:207]
-  wire [4:0] reciprocal_sqrt_HalfShift; // @[VectorEngine.cs:207]
-  wire collector_ready; // @[VectorEngine.cs:208]
-  reg signed [7:0] collected_0; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_1; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_2; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_3; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_4; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_5; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_6; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_7; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_8; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_9; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_10; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_11; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_12; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_13; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_14; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_15; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_16; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_17; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_18; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_19; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_20; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_21; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_22; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_23; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_24; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_25; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_26; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_27; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_28; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_29; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_30; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_31; // @[VectorEngine.cs:281]
-  reg [2:0] collect_beat; // @[VectorEngine.cs:282]
-  reg full; // @[VectorEngine.cs:283]
-  reg [15:0] write_pixel; // @[VectorEngine.cs:284]
-  reg [15:0] write_block; // @[VectorEngine.cs:285]
-  reg [12:0] write_base; // @[VectorEngine.cs:286]
-  reg writes_left; // @[VectorEngine.cs:287]
-  reg [1:0] finish_state; // @[VectorEngine.cs:336]
-  reg [15:0] channel; // @[VectorEngine.cs:337]
-  reg [15:0] group_first; // @[VectorEngine.cs:338]
-  reg [15:0] group_last; // @[VectorEngine.cs:341]
-  reg [15:0] channels_last; // @[VectorEngine.cs:342]
-  reg summed; // @[VectorEngine.cs:343]
-  reg signed [31:0] group_sum; // @[VectorEngine.cs:344]
-  reg [42:0] group_squares; // @[VectorEngine.cs:345]
-  reg [2:0] exponent; // @[VectorEngine.cs:355]
-  reg root_started; // @[VectorEngine.cs:363]
-  reg rooting_before; // @[VectorEngine.cs:364]
-  wire finish_done; // @[VectorEngine.cs:376]
-  reg statistics_end_0; // @[VectorEngine.cs:415]
-  reg statistics_end_1; // @[VectorEngine.cs:415]
+  reg busy; // @[VectorEngine.cs:76]
+  reg setup; // @[VectorEngine.cs:77]
+  wire done; // @[VectorEngine.cs:79]
+  wire [1043:0] rows_In_Payload; // @[VectorEngine.cs:84]
+  wire rows_In_Valid; // @[VectorEngine.cs:84]
+  wire rows_In_Ready; // @[VectorEngine.cs:84]
+  wire [1043:0] rows_Out_Payload; // @[VectorEngine.cs:84]
+  wire rows_Out_Valid; // @[VectorEngine.cs:84]
+  wire rows_Out_Ready; // @[VectorEngine.cs:84]
+  wire [2:0] rows_Count; // @[VectorEngine.cs:84]
+  wire rows_Clear; // @[VectorEngine.cs:84]
+  reg [15:0] read_pixel; // @[VectorEngine.cs:85]
+  reg [15:0] read_block; // @[VectorEngine.cs:86]
+  reg [1:0] read_pass; // @[VectorEngine.cs:87]
+  reg [12:0] read_base; // @[VectorEngine.cs:88]
+  reg [12:0] read_base_b; // @[VectorEngine.cs:89]
+  reg read_second; // @[VectorEngine.cs:90]
+  reg reading; // @[VectorEngine.cs:91]
+  reg in_flight; // @[VectorEngine.cs:92]
+  reg [255:0] held_a; // @[VectorEngine.cs:93]
+  reg [8:0] acc_base; // @[VectorEngine.cs:94]
+  reg [15:0] blocks_last; // @[VectorEngine.cs:97]
+  reg [15:0] pixels_last; // @[VectorEngine.cs:98]
+  reg [15:0] acc_rows_last; // @[VectorEngine.cs:99]
+  wire softmax_InValid; // @[VectorEngine.cs:107]
+  wire softmax_OutReady; // @[VectorEngine.cs:107]
+  wire signed [31:0] softmax_Scores_0; // @[VectorEngine.cs:107]
+  wire signed [31:0] softmax_Scores_1; // @[VectorEngine.cs:107]
+  wire signed [31:0] softmax_Scores_2; // @[VectorEngine.cs:107]
+  wire signed [31:0] softmax_Scores_3; // @[VectorEngine.cs:107]
+  wire signed [31:0] softmax_Scores_4; // @[VectorEngine.cs:107]
+  wire signed [31:0] softmax_Scores_5; // @[VectorEngine.cs:107]
+  wire signed [31:0] softmax_Scores_6; // @[VectorEngine.cs:107]
+  wire signed [31:0] softmax_Scores_7; // @[VectorEngine.cs:107]
+  wire softmax_LaneValid_0; // @[VectorEngine.cs:107]
+  wire softmax_LaneValid_1; // @[VectorEngine.cs:107]
+  wire softmax_LaneValid_2; // @[VectorEngine.cs:107]
+  wire softmax_LaneValid_3; // @[VectorEngine.cs:107]
+  wire softmax_LaneValid_4; // @[VectorEngine.cs:107]
+  wire softmax_LaneValid_5; // @[VectorEngine.cs:107]
+  wire softmax_LaneValid_6; // @[VectorEngine.cs:107]
+  wire softmax_LaneValid_7; // @[VectorEngine.cs:107]
+  wire [1:0] softmax_Pass; // @[VectorEngine.cs:107]
+  wire softmax_RowStart; // @[VectorEngine.cs:107]
+  wire softmax_Unsigned; // @[VectorEngine.cs:107]
+  wire [15:0] softmax_ExponentMultiplier; // @[VectorEngine.cs:107]
+  wire [5:0] softmax_ExponentShift; // @[VectorEngine.cs:107]
+  wire softmax_Divide; // @[VectorEngine.cs:107]
+  wire softmax_InReady; // @[VectorEngine.cs:107]
+  wire softmax_OutValid; // @[VectorEngine.cs:107]
+  wire signed [7:0] softmax_Probabilities_0; // @[VectorEngine.cs:107]
+  wire signed [7:0] softmax_Probabilities_1; // @[VectorEngine.cs:107]
+  wire signed [7:0] softmax_Probabilities_2; // @[VectorEngine.cs:107]
+  wire signed [7:0] softmax_Probabilities_3; // @[VectorEngine.cs:107]
+  wire signed [7:0] softmax_Probabilities_4; // @[VectorEngine.cs:107]
+  wire signed [7:0] softmax_Probabilities_5; // @[VectorEngine.cs:107]
+  wire signed [7:0] softmax_Probabilities_6; // @[VectorEngine.cs:107]
+  wire signed [7:0] softmax_Probabilities_7; // @[VectorEngine.cs:107]
+  wire softmax_Busy; // @[VectorEngine.cs:107]
+  reg [1:0] softmax_phase; // @[VectorEngine.cs:109]
+  reg [3:0] drained; // @[VectorEngine.cs:110]
+  reg arrived; // @[VectorEngine.cs:122]
+  reg arrived_first_operand; // @[VectorEngine.cs:123]
+  reg [15:0] arrived_block; // @[VectorEngine.cs:124]
+  reg arrived_first_pixel; // @[VectorEngine.cs:125]
+  reg [1:0] arrived_pass; // @[VectorEngine.cs:126]
+  reg arrived_pass_start; // @[VectorEngine.cs:127]
+  reg [1:0] read_group; // @[VectorEngine.cs:128]
+  reg [2:0] beat; // @[VectorEngine.cs:184]
+  wire splitter_ready; // @[VectorEngine.cs:197]
+  wire table__InValid; // @[VectorEngine.cs:205]
+  wire table__OutReady; // @[VectorEngine.cs:205]
+  wire signed [7:0] table__X_0; // @[VectorEngine.cs:205]
+  wire signed [7:0] table__X_1; // @[VectorEngine.cs:205]
+  wire signed [7:0] table__X_2; // @[VectorEngine.cs:205]
+  wire signed [7:0] table__X_3; // @[VectorEngine.cs:205]
+  wire signed [7:0] table__X_4; // @[VectorEngine.cs:205]
+  wire signed [7:0] table__X_5; // @[VectorEngine.cs:205]
+  wire signed [7:0] table__X_6; // @[VectorEngine.cs:205]
+  wire signed [7:0] table__X_7; // @[VectorEngine.cs:205]
+  wire table__Slot; // @[VectorEngine.cs:205]
+  wire table__TableWrite; // @[VectorEngine.cs:205]
+  wire table__TableSlot; // @[VectorEngine.cs:205]
+  wire [7:0] table__TableIndex; // @[VectorEngine.cs:205]
+  wire signed [7:0] table__TableValue; // @[VectorEngine.cs:205]
+  wire table__InReady; // @[VectorEngine.cs:205]
+  wire table__OutValid; // @[VectorEngine.cs:205]
+  wire signed [7:0] table__Y_0; // @[VectorEngine.cs:205]
+  wire signed [7:0] table__Y_1; // @[VectorEngine.cs:205]
+  wire signed [7:0] table__Y_2; // @[VectorEngine.cs:205]
+  wire signed [7:0] table__Y_3; // @[VectorEngine.cs:205]
+  wire signed [7:0] table__Y_4; // @[VectorEngine.cs:205]
+  wire signed [7:0] table__Y_5; // @[VectorEngine.cs:205]
+  wire signed [7:0] table__Y_6; // @[VectorEngine.cs:205]
+  wire signed [7:0] table__Y_7; // @[VectorEngine.cs:205]
+  wire add_InValid; // @[VectorEngine.cs:206]
+  wire add_OutReady; // @[VectorEngine.cs:206]
+  wire signed [7:0] add_A_0; // @[VectorEngine.cs:206]
+  wire signed [7:0] add_A_1; // @[VectorEngine.cs:206]
+  wire signed [7:0] add_A_2; // @[VectorEngine.cs:206]
+  wire signed [7:0] add_A_3; // @[VectorEngine.cs:206]
+  wire signed [7:0] add_A_4; // @[VectorEngine.cs:206]
+  wire signed [7:0] add_A_5; // @[VectorEngine.cs:206]
+  wire signed [7:0] add_A_6; // @[VectorEngine.cs:206]
+  wire signed [7:0] add_A_7; // @[VectorEngine.cs:206]
+  wire signed [7:0] add_B_0; // @[VectorEngine.cs:206]
+  wire signed [7:0] add_B_1; // @[VectorEngine.cs:206]
+  wire signed [7:0] add_B_2; // @[VectorEngine.cs:206]
+  wire signed [7:0] add_B_3; // @[VectorEngine.cs:206]
+  wire signed [7:0] add_B_4; // @[VectorEngine.cs:206]
+  wire signed [7:0] add_B_5; // @[VectorEngine.cs:206]
+  wire signed [7:0] add_B_6; // @[VectorEngine.cs:206]
+  wire signed [7:0] add_B_7; // @[VectorEngine.cs:206]
+  wire [15:0] add_MultiplierA; // @[VectorEngine.cs:206]
+  wire [15:0] add_MultiplierB; // @[VectorEngine.cs:206]
+  wire [5:0] add_Shift; // @[VectorEngine.cs:206]
+  wire add_InReady; // @[VectorEngine.cs:206]
+  wire add_OutValid; // @[VectorEngine.cs:206]
+  wire signed [7:0] add_Y_0; // @[VectorEngine.cs:206]
+  wire signed [7:0] add_Y_1; // @[VectorEngine.cs:206]
+  wire signed [7:0] add_Y_2; // @[VectorEngine.cs:206]
+  wire signed [7:0] add_Y_3; // @[VectorEngine.cs:206]
+  wire signed [7:0] add_Y_4; // @[VectorEngine.cs:206]
+  wire signed [7:0] add_Y_5; // @[VectorEngine.cs:206]
+  wire signed [7:0] add_Y_6; // @[VectorEngine.cs:206]
+  wire signed [7:0] add_Y_7; // @[VectorEngine.cs:206]
+  wire statistics_InValid; // @[VectorEngine.cs:207]
+  wire signed [7:0] statistics_X_0; // @[VectorEngine.cs:207]
+  wire signed [7:0] statistics_X_1; // @[VectorEngine.cs:207]
+  wire signed [7:0] statistics_X_2; // @[VectorEngine.cs:207]
+  wire signed [7:0] statistics_X_3; // @[VectorEngine.cs:207]
+  wire signed [7:0] statistics_X_4; // @[VectorEngine.cs:207]
+  wire signed [7:0] statistics_X_5; // @[VectorEngine.cs:207]
+  wire signed [7:0] statistics_X_6; // @[VectorEngine.cs:207]
+  wire signed [7:0] statistics_X_7; // @[VectorEngine.cs:207]
+  wire [5:0] statistics_Index; // @[VectorEngine.cs:207]
+  wire statistics_First; // @[VectorEngine.cs:207]
+  wire [5:0] statistics_ReadIndex; // @[VectorEngine.cs:207]
+  wire [2:0] statistics_ReadLane; // @[VectorEngine.cs:207]
+  wire signed [27:0] statistics_ReadSum; // @[VectorEngine.cs:207]
+  wire [34:0] statistics_ReadSquares; // @[VectorEngine.cs:207]
+  wire normalize_InValid; // @[VectorEngine.cs:208]
+  wire normalize_OutReady; // @[VectorEngine.cs:208]
+  wire signed [7:0] normalize_X_0; // @[VectorEngine.cs:208]
+  wire signed [7:0] normalize_X_1; // @[VectorEngine.cs:208]
+  wire signed [7:0] normalize_X_2; // @[VectorEngine.cs:208]
+  wire signed [7:0] normalize_X_3; // @[VectorEngine.cs:208]
+  wire signed [7:0] normalize_X_4; // @[VectorEngine.cs:208]
+  wire signed [7:0] normalize_X_5; // @[VectorEngine.cs:208]
+  wire signed [7:0] normalize_X_6; // @[VectorEngine.cs:208]
+  wire signed [7:0] normalize_X_7; // @[VectorEngine.cs:208]
+  wire [5:0] normalize_Index; // @[VectorEngine.cs:208]
+  wire [20:0] normalize_Count; // @[VectorEngine.cs:208]
+  wire normalize_ResultWrite; // @[VectorEngine.cs:208]
+  wire [2:0] normalize_ResultLane; // @[VectorEngine.cs:208]
+  wire [5:0] normalize_ResultIndex; // @[VectorEngine.cs:208]
+  wire signed [31:0] normalize_ResultSum; // @[VectorEngine.cs:208]
+  wire [31:0] normalize_ResultRoot; // @[VectorEngine.cs:208]
+  wire [4:0] normalize_ResultHalfShift; // @[VectorEngine.cs:208]
+  wire normalize_ChannelWrite; // @[VectorEngine.cs:208]
+  wire [2:0] normalize_ChannelLane; // @[VectorEngine.cs:208]
+  wire [5:0] normalize_ChannelIndex; // @[VectorEngine.cs:208]
+  wire signed [15:0] normalize_ChannelGain; // @[VectorEngine.cs:208]
+  wire signed [41:0] normalize_ChannelOffset; // @[VectorEngine.cs:208]
+  wire [5:0] normalize_ChannelShift; // @[VectorEngine.cs:208]
+  wire [2:0] normalize_ChannelExponent; // @[VectorEngine.cs:208]
+  wire normalize_InReady; // @[VectorEngine.cs:208]
+  wire normalize_OutValid; // @[VectorEngine.cs:208]
+  wire signed [7:0] normalize_Y_0; // @[VectorEngine.cs:208]
+  wire signed [7:0] normalize_Y_1; // @[VectorEngine.cs:208]
+  wire signed [7:0] normalize_Y_2; // @[VectorEngine.cs:208]
+  wire signed [7:0] normalize_Y_3; // @[VectorEngine.cs:208]
+  wire signed [7:0] normalize_Y_4; // @[VectorEngine.cs:208]
+  wire signed [7:0] normalize_Y_5; // @[VectorEngine.cs:208]
+  wire signed [7:0] normalize_Y_6; // @[VectorEngine.cs:208]
+  wire signed [7:0] normalize_Y_7; // @[VectorEngine.cs:208]
+  wire reciprocal_sqrt_Start; // @[VectorEngine.cs:209]
+  wire [20:0] reciprocal_sqrt_Count; // @[VectorEngine.cs:209]
+  wire signed [31:0] reciprocal_sqrt_Sum; // @[VectorEngine.cs:209]
+  wire [42:0] reciprocal_sqrt_Squares; // @[VectorEngine.cs:209]
+  wire [62:0] reciprocal_sqrt_EpsilonTerm; // @[VectorEngine.cs:209]
+  wire reciprocal_sqrt_Busy; // @[VectorEngine.cs:209]
+  wire reciprocal_sqrt_Done; // @[VectorEngine.cs:209]
+  wire [31:0] reciprocal_sqrt_Root; // @[VectorEngine.cs:209]
+  wire [4:0] reciprocal_sqrt_HalfShift; // @[VectorEngine.cs:209]
+  wire collector_ready; // @[VectorEngine.cs:210]
+  reg signed [7:0] collected_0; // @[VectorEngine.cs:283]
+  reg signed [7:0] collected_1; // @[VectorEngine.cs:283]
+  reg signed [7:0] collected_2; // @[VectorEngine.cs:283]
+  reg signed [7:0] collected_3; // @[VectorEngine.cs:283]
+  reg signed [7:0] collected_4; // @[VectorEngine.cs:283]
+  reg signed [7:0] collected_5; // @[VectorEngine.cs:283]
+  reg signed [7:0] collected_6; // @[VectorEngine.cs:283]
+  reg signed [7:0] collected_7; // @[VectorEngine.cs:283]
+  reg signed [7:0] collected_8; // @[VectorEngine.cs:283]
+  reg signed [7:0] collected_9; // @[VectorEngine.cs:283]
+  reg signed [7:0] collected_10; // @[VectorEngine.cs:283]
+  reg signed [7:0] collected_11; // @[VectorEngine.cs:283]
+  reg signed [7:0] collected_12; // @[VectorEngine.cs:283]
+  reg signed [7:0] collected_13; // @[VectorEngine.cs:283]
+  reg signed [7:0] collected_14; // @[VectorEngine.cs:283]
+  reg signed [7:0] collected_15; // @[VectorEngine.cs:283]
+  reg signed [7:0] collected_16; // @[VectorEngine.cs:283]
+  reg signed [7:0] collected_17; // @[VectorEngine.cs:283]
+  reg signed [7:0] collected_18; // @[VectorEngine.cs:283]
+  reg signed [7:0] collected_19; // @[VectorEngine.cs:283]
+  reg signed [7:0] collected_20; // @[VectorEngine.cs:283]
+  reg signed [7:0] collected_21; // @[VectorEngine.cs:283]
+  reg signed [7:0] collected_22; // @[VectorEngine.cs:283]
+  reg signed [7:0] collected_23; // @[VectorEngine.cs:283]
+  reg signed [7:0] collected_24; // @[VectorEngine.cs:283]
+  reg signed [7:0] collected_25; // @[VectorEngine.cs:283]
+  reg signed [7:0] collected_26; // @[VectorEngine.cs:283]
+  reg signed [7:0] collected_27; // @[VectorEngine.cs:283]
+  reg signed [7:0] collected_28; // @[VectorEngine.cs:283]
+  reg signed [7:0] collected_29; // @[VectorEngine.cs:283]
+  reg signed [7:0] collected_30; // @[VectorEngine.cs:283]
+  reg signed [7:0] collected_31; // @[VectorEngine.cs:283]
+  reg [2:0] collect_beat; // @[VectorEngine.cs:284]
+  reg full; // @[VectorEngine.cs:285]
+  reg [15:0] write_pixel; // @[VectorEngine.cs:286]
+  reg [15:0] write_block; // @[VectorEngine.cs:287]
+  reg [12:0] write_base; // @[VectorEngine.cs:288]
+  reg writes_left; // @[VectorEngine.cs:289]
+  reg [1:0] finish_state; // @[VectorEngine.cs:338]
+  reg [15:0] channel; // @[VectorEngine.cs:339]
+  reg [15:0] group_first; // @[VectorEngine.cs:340]
+  reg [15:0] group_last; // @[VectorEngine.cs:343]
+  reg [15:0] channels_last; // @[VectorEngine.cs:344]
+  reg summed; // @[VectorEngine.cs:345]
+  reg signed [31:0] group_sum; // @[VectorEngine.cs:346]
+  reg [42:0] group_squares; // @[VectorEngine.cs:347]
+  reg [2:0] exponent; // @[VectorEngine.cs:357]
+  reg root_started; // @[VectorEngine.cs:365]
+  reg rooting_before; // @[VectorEngine.cs:366]
+  wire finish_done; // @[VectorEngine.cs:378]
+  reg statistics_end_0; // @[VectorEngine.cs:417]
+  reg statistics_end_1; // @[VectorEngine.cs:417]
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [401:0] other_fields; // @[VectorEngine.cs:418]
+  wire [401:0] other_fields; // @[VectorEngine.cs:420]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire Read_Valid_eq; // @[VectorEngine.cs:111]
-  wire Read_Valid_mux; // @[VectorEngine.cs:111]
-  wire done_and; // @[VectorEngine.cs:416]
-  wire done_and_1; // @[VectorEngine.cs:416]
-  wire done_eq; // @[VectorEngine.cs:416]
-  wire done_eq_1; // @[VectorEngine.cs:416]
-  wire done_eq_2; // @[VectorEngine.cs:416]
-  wire rows_In_Payload_eq; // @[VectorEngine.cs:132]
-  wire rows_In_Payload_and; // @[VectorEngine.cs:132]
-  wire [255:0] rows_In_Payload_cat; // @[VectorEngine.cs:132]
-  wire rows_Out_Ready_and_and; // @[VectorEngine.cs:200]
-  wire rows_Out_Ready_and; // @[VectorEngine.cs:200]
-  wire rows_Out_Ready_eq; // @[VectorEngine.cs:200]
-  wire read_pixel_and_and; // @[VectorEngine.cs:139, VectorEngine.cs:157, VectorEngine.cs:175]
-  wire read_pixel_and; // @[VectorEngine.cs:139, VectorEngine.cs:157, VectorEngine.cs:175]
-  wire read_pixel_and_1; // @[VectorEngine.cs:139, VectorEngine.cs:157, VectorEngine.cs:175]
-  wire read_pixel_not; // @[VectorEngine.cs:139, VectorEngine.cs:157, VectorEngine.cs:175]
-  wire read_pixel_and_2; // @[VectorEngine.cs:139, VectorEngine.cs:157, VectorEngine.cs:175]
-  wire read_pixel_not_1; // @[VectorEngine.cs:139, VectorEngine.cs:157, VectorEngine.cs:175]
-  wire read_pixel_eq; // @[VectorEngine.cs:139, VectorEngine.cs:157, VectorEngine.cs:175]
-  wire reading_eq; // @[VectorEngine.cs:138, VectorEngine.cs:158, VectorEngine.cs:176, VectorEngine.cs:331]
-  wire [15:0] acc_base_bits; // @[VectorEngine.cs:145, VectorEngine.cs:174]
-  wire [15:0] blocks_last_bits; // @[VectorEngine.cs:95]
-  wire [1023:0] softmax_Scores_0_bits; // @[VectorEngine.cs:248]
-  wire [20:0] softmax_LaneValid_0_cat; // @[VectorEngine.cs:258]
-  wire [20:0] softmax_LaneValid_1_cat; // @[VectorEngine.cs:258]
-  wire [20:0] softmax_LaneValid_2_cat; // @[VectorEngine.cs:258]
-  wire [20:0] softmax_LaneValid_3_cat; // @[VectorEngine.cs:258]
-  wire [20:0] softmax_LaneValid_4_cat; // @[VectorEngine.cs:258]
-  wire [20:0] softmax_LaneValid_5_cat; // @[VectorEngine.cs:258]
-  wire [20:0] softmax_LaneValid_6_cat; // @[VectorEngine.cs:258]
-  wire [20:0] softmax_LaneValid_7_cat; // @[VectorEngine.cs:258]
-  wire softmax_phase_eq; // @[VectorEngine.cs:146, VectorEngine.cs:168, VectorEngine.cs:272, VectorEngine.cs:273, VectorEngine.cs:274]
-  wire softmax_phase_mux_eq; // @[VectorEngine.cs:146, VectorEngine.cs:168, VectorEngine.cs:272, VectorEngine.cs:273, VectorEngine.cs:274]
-  wire [1:0] softmax_phase_mux; // @[VectorEngine.cs:146, VectorEngine.cs:168, VectorEngine.cs:272, VectorEngine.cs:273, VectorEngine.cs:274]
-  wire [3:0] drained_mux; // @[VectorEngine.cs:169, VectorEngine.cs:271]
-  wire splitter_ready_eq; // @[VectorEngine.cs:276]
-  wire splitter_ready_eq_1; // @[VectorEngine.cs:276]
-  wire table__InValid_and; // @[VectorEngine.cs:215]
-  wire signed [7:0] table__X_0_cast; // @[VectorEngine.cs:216]
-  wire signed [7:0] table__X_1_cast; // @[VectorEngine.cs:216]
-  wire signed [7:0] table__X_2_cast; // @[VectorEngine.cs:216]
-  wire signed [7:0] table__X_3_cast; // @[VectorEngine.cs:216]
-  wire signed [7:0] table__X_4_cast; // @[VectorEngine.cs:216]
-  wire signed [7:0] table__X_5_cast; // @[VectorEngine.cs:216]
-  wire signed [7:0] table__X_6_cast; // @[VectorEngine.cs:216]
-  wire signed [7:0] table__X_7_cast; // @[VectorEngine.cs:216]
-  wire collected_0_and; // @[VectorEngine.cs:302]
-  wire collect_beat_eq; // @[VectorEngine.cs:305, VectorEngine.cs:315, VectorEngine.cs:329]
-  wire write_pixel_not; // @[VectorEngine.cs:311, VectorEngine.cs:322]
-  wire finish_state_and; // @[VectorEngine.cs:380, VectorEngine.cs:390, VectorEngine.cs:393, VectorEngine.cs:406, VectorEngine.cs:408, VectorEngine.cs:411]
-  wire finish_state_eq; // @[VectorEngine.cs:380, VectorEngine.cs:390, VectorEngine.cs:393, VectorEngine.cs:406, VectorEngine.cs:408, VectorEngine.cs:411]
-  wire finish_state_eq_1; // @[VectorEngine.cs:380, VectorEngine.cs:390, VectorEngine.cs:393, VectorEngine.cs:406, VectorEngine.cs:408, VectorEngine.cs:411]
-  wire finish_state_eq_2; // @[VectorEngine.cs:380, VectorEngine.cs:390, VectorEngine.cs:393, VectorEngine.cs:406, VectorEngine.cs:408, VectorEngine.cs:411]
-  wire finish_state_eq_3; // @[VectorEngine.cs:380, VectorEngine.cs:390, VectorEngine.cs:393, VectorEngine.cs:406, VectorEngine.cs:408, VectorEngine.cs:411]
-  wire finish_state_eq_4; // @[VectorEngine.cs:380, VectorEngine.cs:390, VectorEngine.cs:393, VectorEngine.cs:406, VectorEngine.cs:408, VectorEngine.cs:411]
-  wire [15:0] channel_add; // @[VectorEngine.cs:381, VectorEngine.cs:391, VectorEngine.cs:392, VectorEngine.cs:401, VectorEngine.cs:409]
-  wire signed [34:0] group_sum_mux_shiftleft; // @[VectorEngine.cs:359, VectorEngine.cs:384, VectorEngine.cs:402]
-  wire signed [31:0] group_sum_mux; // @[VectorEngine.cs:359, VectorEngine.cs:384, VectorEngine.cs:402]
-  wire [49:0] group_squares_mux_shiftleft; // @[VectorEngine.cs:360, VectorEngine.cs:385, VectorEngine.cs:403]
-  wire [42:0] group_squares_mux; // @[VectorEngine.cs:360, VectorEngine.cs:385, VectorEngine.cs:403]
+  wire Read_Valid_eq; // @[VectorEngine.cs:113]
+  wire Read_Valid_mux; // @[VectorEngine.cs:113]
+  wire done_and; // @[VectorEngine.cs:418]
+  wire done_and_1; // @[VectorEngine.cs:418]
+  wire done_eq; // @[VectorEngine.cs:418]
+  wire done_eq_1; // @[VectorEngine.cs:418]
+  wire done_eq_2; // @[VectorEngine.cs:418]
+  wire rows_In_Payload_eq; // @[VectorEngine.cs:134]
+  wire rows_In_Payload_and; // @[VectorEngine.cs:134]
+  wire [255:0] rows_In_Payload_cat; // @[VectorEngine.cs:134]
+  wire rows_Out_Ready_and_and; // @[VectorEngine.cs:202]
+  wire rows_Out_Ready_and; // @[VectorEngine.cs:202]
+  wire rows_Out_Ready_eq; // @[VectorEngine.cs:202]
+  wire read_pixel_and_and; // @[VectorEngine.cs:141, VectorEngine.cs:159, VectorEngine.cs:177]
+  wire read_pixel_and; // @[VectorEngine.cs:141, VectorEngine.cs:159, VectorEngine.cs:177]
+  wire read_pixel_and_1; // @[VectorEngine.cs:141, VectorEngine.cs:159, VectorEngine.cs:177]
+  wire read_pixel_not; // @[VectorEngine.cs:141, VectorEngine.cs:159, VectorEngine.cs:177]
+  wire read_pixel_and_2; // @[VectorEngine.cs:141, VectorEngine.cs:159, VectorEngine.cs:177]
+  wire read_pixel_not_1; // @[VectorEngine.cs:141, VectorEngine.cs:159, VectorEngine.cs:177]
+  wire read_pixel_eq; // @[VectorEngine.cs:141, VectorEngine.cs:159, VectorEngine.cs:177]
+  wire reading_eq; // @[VectorEngine.cs:140, VectorEngine.cs:160, VectorEngine.cs:178, VectorEngine.cs:333]
+  wire [15:0] acc_base_bits; // @[VectorEngine.cs:147, VectorEngine.cs:176]
+  wire [15:0] blocks_last_bits; // @[VectorEngine.cs:97]
+  wire [1023:0] softmax_Scores_0_bits; // @[VectorEngine.cs:250]
+  wire [20:0] softmax_LaneValid_0_cat; // @[VectorEngine.cs:260]
+  wire [20:0] softmax_LaneValid_1_cat; // @[VectorEngine.cs:260]
+  wire [20:0] softmax_LaneValid_2_cat; // @[VectorEngine.cs:260]
+  wire [20:0] softmax_LaneValid_3_cat; // @[VectorEngine.cs:260]
+  wire [20:0] softmax_LaneValid_4_cat; // @[VectorEngine.cs:260]
+  wire [20:0] softmax_LaneValid_5_cat; // @[VectorEngine.cs:260]
+  wire [20:0] softmax_LaneValid_6_cat; // @[VectorEngine.cs:260]
+  wire [20:0] softmax_LaneValid_7_cat; // @[VectorEngine.cs:260]
+  wire softmax_phase_eq; // @[VectorEngine.cs:148, VectorEngine.cs:170, VectorEngine.cs:274, VectorEngine.cs:275, VectorEngine.cs:276]
+  wire softmax_phase_mux_eq; // @[VectorEngine.cs:148, VectorEngine.cs:170, VectorEngine.cs:274, VectorEngine.cs:275, VectorEngine.cs:276]
+  wire [1:0] softmax_phase_mux; // @[VectorEngine.cs:148, VectorEngine.cs:170, VectorEngine.cs:274, VectorEngine.cs:275, VectorEngine.cs:276]
+  wire [3:0] drained_mux; // @[VectorEngine.cs:171, VectorEngine.cs:273]
+  wire splitter_ready_eq; // @[VectorEngine.cs:278]
+  wire splitter_ready_eq_1; // @[VectorEngine.cs:278]
+  wire table__InValid_and; // @[VectorEngine.cs:217]
+  wire signed [7:0] table__X_0_cast; // @[VectorEngine.cs:218]
+  wire signed [7:0] table__X_1_cast; // @[VectorEngine.cs:218]
+  wire signed [7:0] table__X_2_cast; // @[VectorEngine.cs:218]
+  wire signed [7:0] table__X_3_cast; // @[VectorEngine.cs:218]
+  wire signed [7:0] table__X_4_cast; // @[VectorEngine.cs:218]
+  wire signed [7:0] table__X_5_cast; // @[VectorEngine.cs:218]
+  wire signed [7:0] table__X_6_cast; // @[VectorEngine.cs:218]
+  wire signed [7:0] table__X_7_cast; // @[VectorEngine.cs:218]
+  wire collected_0_and; // @[VectorEngine.cs:304]
+  wire collect_beat_eq; // @[VectorEngine.cs:307, VectorEngine.cs:317, VectorEngine.cs:331]
+  wire write_pixel_not; // @[VectorEngine.cs:313, VectorEngine.cs:324]
+  wire finish_state_and; // @[VectorEngine.cs:382, VectorEngine.cs:392, VectorEngine.cs:395, VectorEngine.cs:408, VectorEngine.cs:410, VectorEngine.cs:413]
+  wire finish_state_eq; // @[VectorEngine.cs:382, VectorEngine.cs:392, VectorEngine.cs:395, VectorEngine.cs:408, VectorEngine.cs:410, VectorEngine.cs:413]
+  wire finish_state_eq_1; // @[VectorEngine.cs:382, VectorEngine.cs:392, VectorEngine.cs:395, VectorEngine.cs:408, VectorEngine.cs:410, VectorEngine.cs:413]
+  wire finish_state_eq_2; // @[VectorEngine.cs:382, VectorEngine.cs:392, VectorEngine.cs:395, VectorEngine.cs:408, VectorEngine.cs:410, VectorEngine.cs:413]
+  wire finish_state_eq_3; // @[VectorEngine.cs:382, VectorEngine.cs:392, VectorEngine.cs:395, VectorEngine.cs:408, VectorEngine.cs:410, VectorEngine.cs:413]
+  wire finish_state_eq_4; // @[VectorEngine.cs:382, VectorEngine.cs:392, VectorEngine.cs:395, VectorEngine.cs:408, VectorEngine.cs:410, VectorEngine.cs:413]
+  wire [15:0] channel_add; // @[VectorEngine.cs:383, VectorEngine.cs:393, VectorEngine.cs:394, VectorEngine.cs:403, VectorEngine.cs:411]
+  wire signed [34:0] group_sum_mux_shiftleft; // @[VectorEngine.cs:361, VectorEngine.cs:386, VectorEngine.cs:404]
+  wire signed [31:0] group_sum_mux; // @[VectorEngine.cs:361, VectorEngine.cs:386, VectorEngine.cs:404]
+  wire [49:0] group_squares_mux_shiftleft; // @[VectorEngine.cs:362, VectorEngine.cs:387, VectorEngine.cs:405]
+  wire [42:0] group_squares_mux; // @[VectorEngine.cs:362, VectorEngine.cs:387, VectorEngine.cs:405]
   /* verilator lint_on UNUSEDSIGNAL */
 
   (* ram_style = "distributed" *) reg [127:0] parameters [0:15]; // @[VectorEngine.cs:69]
 
-  (* ram_style = "distributed" *) reg [2:0] exponents [0:511]; // @[VectorEngine.cs:353]
+  (* ram_style = "distributed" *) reg [2:0] exponents [0:511]; // @[VectorEngine.cs:355]
 
-  assign Read_Valid_eq = Control_Instruction[4:0] == 5'd12; // @[VectorEngine.cs:111]
-  assign Read_Valid_mux = in_flight ? (rows_Count < $unsigned(3'd2)) : (rows_Count < $unsigned(3'd3)); // @[VectorEngine.cs:111]
-  assign done_and = (busy & (~setup)) & (~Control_Start); // @[VectorEngine.cs:416]
-  assign done_and_1 = full & Write_Granted; // @[VectorEngine.cs:416]
-  assign done_eq = write_block == blocks_last; // @[VectorEngine.cs:416]
-  assign done_eq_1 = write_pixel == pixels_last; // @[VectorEngine.cs:416]
-  assign done_eq_2 = Control_Instruction[4:0] == 5'd9; // @[VectorEngine.cs:416]
-  assign rows_In_Payload_eq = Control_Instruction[4:0] == 5'd8; // @[VectorEngine.cs:132]
-  assign rows_In_Payload_and = rows_In_Payload_eq & Control_Instruction[135]; // @[VectorEngine.cs:132]
-  assign rows_In_Payload_cat = {((read_group == 2'd3) ? ReadData_127 : ((read_group == 2'd2) ? ReadData_95 : ((read_group == 2'd1) ? ReadData_63 : ReadData_31))), ((read_group == 2'd3) ? ReadData_126 : ((read_group == 2'd2) ? ReadData_94 : ((read_group == 2'd1) ? ReadData_62 : ReadData_30))), ((read_group == 2'd3) ? ReadData_125 : ((read_group == 2'd2) ? ReadData_93 : ((read_group == 2'd1) ? ReadData_61 : ReadData_29))), ((read_group == 2'd3) ? ReadData_124 : ((read_group == 2'd2) ? ReadData_92 : ((read_group == 2'd1) ? ReadData_60 : ReadData_28))), ((read_group == 2'd3) ? ReadData_123 : ((read_group == 2'd2) ? ReadData_91 : ((read_group == 2'd1) ? ReadData_59 : ReadData_27))), ((read_group == 2'd3) ? ReadData_122 : ((read_group == 2'd2) ? ReadData_90 : ((read_group == 2'd1) ? ReadData_58 : ReadData_26))), ((read_group == 2'd3) ? ReadData_121 : ((read_group == 2'd2) ? ReadData_89 : ((read_group == 2'd1) ? ReadData_57 : ReadData_25))), ((read_group == 2'd3) ? ReadData_120 : ((read_group == 2'd2) ? ReadData_88 : ((read_group == 2'd1) ? ReadData_56 : ReadData_24))), ((read_group == 2'd3) ? ReadData_119 : ((read_group == 2'd2) ? ReadData_87 : ((read_group == 2'd1) ? ReadData_55 : ReadData_23))), ((read_group == 2'd3) ? ReadData_118 : ((read_group == 2'd2) ? ReadData_86 : ((read_group == 2'd1) ? ReadData_54 : ReadData_22))), ((read_group == 2'd3) ? ReadData_117 : ((read_group == 2'd2) ? ReadData_85 : ((read_group == 2'd1) ? ReadData_53 : ReadData_21))), ((read_group == 2'd3) ? ReadData_116 : ((read_group == 2'd2) ? ReadData_84 : ((read_group == 2'd1) ? ReadData_52 : ReadData_20))), ((read_group == 2'd3) ? ReadData_115 : ((read_group == 2'd2) ? ReadData_83 : ((read_group == 2'd1) ? ReadData_51 : ReadData_19))), ((read_group == 2'd3) ? ReadData_114 : ((read_group == 2'd2) ? ReadData_82 : ((read_group == 2'd1) ? ReadData_50 : ReadData_18))), ((read_group == 2'd3) ? ReadData_113 : ((read_group == 2'd2) ? ReadData_81 : ((read_group == 2'd1) ? ReadData_49 : ReadData_17))), ((read_group == 2'd3) ? ReadData_112 : ((read_group == 2'd2) ? ReadData_80 : ((read_group == 2'd1) ? ReadData_48 : ReadData_16))), ((read_group == 2'd3) ? ReadData_111 : ((read_group == 2'd2) ? ReadData_79 : ((read_group == 2'd1) ? ReadData_47 : ReadData_15))), ((read_group == 2'd3) ? ReadData_110 : ((read_group == 2'd2) ? ReadData_78 : ((read_group == 2'd1) ? ReadData_46 : ReadData_14))), ((read_group == 2'd3) ? ReadData_109 : ((read_group == 2'd2) ? ReadData_77 : ((read_group == 2'd1) ? ReadData_45 : ReadData_13))), ((read_group == 2'd3) ? ReadData_108 : ((read_group == 2'd2) ? ReadData_76 : ((read_group == 2'd1) ? ReadData_44 : ReadData_12))), ((read_group == 2'd3) ? ReadData_107 : ((read_group == 2'd2) ? ReadData_75 : ((read_group == 2'd1) ? ReadData_43 : ReadData_11))), ((read_group == 2'd3) ? ReadData_106 : ((read_group == 2'd2) ? ReadData_74 : ((read_group == 2'd1) ? ReadData_42 : ReadData_10))), ((read_group == 2'd3) ? ReadData_105 : ((read_group == 2'd2) ? ReadData_73 : ((read_group == 2'd1) ? ReadData_41 : ReadData_9))), ((read_group == 2'd3) ? ReadData_104 : ((read_group == 2'd2) ? ReadData_72 : ((read_group == 2'd1) ? ReadData_40 : ReadData_8))), ((read_group == 2'd3) ? ReadData_103 : ((read_group == 2'd2) ? ReadData_71 : ((read_group == 2'd1) ? ReadData_39 : ReadData_7))), ((read_group == 2'd3) ? ReadData_102 : ((read_group == 2'd2) ? ReadData_70 : ((read_group == 2'd1) ? ReadData_38 : ReadData_6))), ((read_group == 2'd3) ? ReadData_101 : ((read_group == 2'd2) ? ReadData_69 : ((read_group == 2'd1) ? ReadData_37 : ReadData_5))), ((read_group == 2'd3) ? ReadData_100 : ((read_group == 2'd2) ? ReadData_68 : ((read_group == 2'd1) ? ReadData_36 : ReadData_4))), ((read_group == 2'd3) ? ReadData_99 : ((read_group == 2'd2) ? ReadData_67 : ((read_group == 2'd1) ? ReadData_35 : ReadData_3))), ((read_group == 2'd3) ? ReadData_98 : ((read_group == 2'd2) ? ReadData_66 : ((read_group == 2'd1) ? ReadData_34 : ReadData_2))), ((read_group == 2'd3) ? ReadData_97 : ((read_group == 2'd2) ? ReadData_65 : ((read_group == 2'd1) ? ReadData_33 : ReadData_1))), ((read_group == 2'd3) ? ReadData_96 : ((read_group == 2'd2) ? ReadData_64 : ((read_group == 2'd1) ? ReadData_32 : ReadData_0)))}; // @[VectorEngine.cs:132]
-  assign rows_Out_Ready_and_and = rows_Out_Valid & done_and; // @[VectorEngine.cs:200]
-  assign rows_Out_Ready_and = rows_Out_Ready_and_and & splitter_ready; // @[VectorEngine.cs:200]
-  assign rows_Out_Ready_eq = beat == ((Read_Valid_eq ? 3'd4 : 3'd4) - 3'd1); // @[VectorEngine.cs:200]
-  assign read_pixel_and_and = (reading & (~Read_Valid_eq)) & Read_Valid_mux; // @[VectorEngine.cs:139, VectorEngine.cs:157, VectorEngine.cs:175]
-  assign read_pixel_and = read_pixel_and_and & Read_Granted; // @[VectorEngine.cs:139, VectorEngine.cs:157, VectorEngine.cs:175]
-  assign read_pixel_and_1 = (rows_In_Payload_eq & (~rows_In_Payload_and)) & (~read_second); // @[VectorEngine.cs:139, VectorEngine.cs:157, VectorEngine.cs:175]
-  assign read_pixel_not = ~(read_block == blocks_last); // @[VectorEngine.cs:139, VectorEngine.cs:157, VectorEngine.cs:175]
-  assign read_pixel_and_2 = ((reading & Read_Valid_eq) & Read_Valid_mux) & (softmax_phase == 2'd0); // @[VectorEngine.cs:139, VectorEngine.cs:157, VectorEngine.cs:175]
-  assign read_pixel_not_1 = ~(read_block == acc_rows_last); // @[VectorEngine.cs:139, VectorEngine.cs:157, VectorEngine.cs:175]
-  assign read_pixel_eq = read_pass == 2'd2; // @[VectorEngine.cs:139, VectorEngine.cs:157, VectorEngine.cs:175]
-  assign reading_eq = read_pixel == pixels_last; // @[VectorEngine.cs:138, VectorEngine.cs:158, VectorEngine.cs:176, VectorEngine.cs:331]
-  assign acc_base_bits = Control_Instruction[82:67]; // @[VectorEngine.cs:145, VectorEngine.cs:174]
-  assign blocks_last_bits = Control_Instruction[82:67]; // @[VectorEngine.cs:95]
-  assign softmax_Scores_0_bits = rows_Out_Payload[1043:20]; // @[VectorEngine.cs:248]
-  assign softmax_LaneValid_0_cat = {rows_Out_Payload[19:4], beat[1:0], 3'd0}; // @[VectorEngine.cs:258]
-  assign softmax_LaneValid_1_cat = {rows_Out_Payload[19:4], beat[1:0], 3'd1}; // @[VectorEngine.cs:258]
-  assign softmax_LaneValid_2_cat = {rows_Out_Payload[19:4], beat[1:0], 3'd2}; // @[VectorEngine.cs:258]
-  assign softmax_LaneValid_3_cat = {rows_Out_Payload[19:4], beat[1:0], 3'd3}; // @[VectorEngine.cs:258]
-  assign softmax_LaneValid_4_cat = {rows_Out_Payload[19:4], beat[1:0], 3'd4}; // @[VectorEngine.cs:258]
-  assign softmax_LaneValid_5_cat = {rows_Out_Payload[19:4], beat[1:0], 3'd5}; // @[VectorEngine.cs:258]
-  assign softmax_LaneValid_6_cat = {rows_Out_Payload[19:4], beat[1:0], 3'd6}; // @[VectorEngine.cs:258]
-  assign softmax_LaneValid_7_cat = {rows_Out_Payload[19:4], beat[1:0], 3'd7}; // @[VectorEngine.cs:258]
-  assign softmax_phase_eq = softmax_phase == 2'd1; // @[VectorEngine.cs:146, VectorEngine.cs:168, VectorEngine.cs:272, VectorEngine.cs:273, VectorEngine.cs:274]
-  assign softmax_phase_mux_eq = read_pass == 2'd1; // @[VectorEngine.cs:146, VectorEngine.cs:168, VectorEngine.cs:272, VectorEngine.cs:273, VectorEngine.cs:274]
-  assign softmax_phase_mux = Control_Start ? 2'd0 : (read_pixel_and ? softmax_phase : (read_pixel_and_2 ? (read_pixel_not_1 ? softmax_phase : (softmax_phase_mux_eq ? 2'd1 : softmax_phase)) : softmax_phase)); // @[VectorEngine.cs:146, VectorEngine.cs:168, VectorEngine.cs:272, VectorEngine.cs:273, VectorEngine.cs:274]
-  assign drained_mux = Control_Start ? drained : (read_pixel_and ? drained : (read_pixel_and_2 ? (read_pixel_not_1 ? drained : (softmax_phase_mux_eq ? 4'd0 : drained)) : drained)); // @[VectorEngine.cs:169, VectorEngine.cs:271]
-  assign splitter_ready_eq = Control_Instruction[4:0] == 5'd7; // @[VectorEngine.cs:276]
-  assign splitter_ready_eq_1 = Control_Instruction[4:0] == 5'd11; // @[VectorEngine.cs:276]
-  assign table__InValid_and = splitter_ready_eq_1 & Control_Instruction[135]; // @[VectorEngine.cs:215]
-  assign table__X_0_cast = (beat == 3'd3) ? softmax_Scores_0_bits[199:192] : ((beat == 3'd2) ? softmax_Scores_0_bits[135:128] : ((beat == 3'd1) ? softmax_Scores_0_bits[71:64] : rows_Out_Payload[27:20])); // @[VectorEngine.cs:216]
-  assign table__X_1_cast = (beat == 3'd3) ? softmax_Scores_0_bits[207:200] : ((beat == 3'd2) ? softmax_Scores_0_bits[143:136] : ((beat == 3'd1) ? softmax_Scores_0_bits[79:72] : softmax_Scores_0_bits[15:8])); // @[VectorEngine.cs:216]
-  assign table__X_2_cast = (beat == 3'd3) ? softmax_Scores_0_bits[215:208] : ((beat == 3'd2) ? softmax_Scores_0_bits[151:144] : ((beat == 3'd1) ? softmax_Scores_0_bits[87:80] : softmax_Scores_0_bits[23:16])); // @[VectorEngine.cs:216]
-  assign table__X_3_cast = (beat == 3'd3) ? softmax_Scores_0_bits[223:216] : ((beat == 3'd2) ? softmax_Scores_0_bits[159:152] : ((beat == 3'd1) ? softmax_Scores_0_bits[95:88] : softmax_Scores_0_bits[31:24])); // @[VectorEngine.cs:216]
-  assign table__X_4_cast = (beat == 3'd3) ? softmax_Scores_0_bits[231:224] : ((beat == 3'd2) ? softmax_Scores_0_bits[167:160] : ((beat == 3'd1) ? softmax_Scores_0_bits[103:96] : softmax_Scores_0_bits[39:32])); // @[VectorEngine.cs:216]
-  assign table__X_5_cast = (beat == 3'd3) ? softmax_Scores_0_bits[239:232] : ((beat == 3'd2) ? softmax_Scores_0_bits[175:168] : ((beat == 3'd1) ? softmax_Scores_0_bits[111:104] : softmax_Scores_0_bits[47:40])); // @[VectorEngine.cs:216]
-  assign table__X_6_cast = (beat == 3'd3) ? softmax_Scores_0_bits[247:240] : ((beat == 3'd2) ? softmax_Scores_0_bits[183:176] : ((beat == 3'd1) ? softmax_Scores_0_bits[119:112] : softmax_Scores_0_bits[55:48])); // @[VectorEngine.cs:216]
-  assign table__X_7_cast = (beat == 3'd3) ? softmax_Scores_0_bits[255:248] : ((beat == 3'd2) ? softmax_Scores_0_bits[191:184] : ((beat == 3'd1) ? softmax_Scores_0_bits[127:120] : softmax_Scores_0_bits[63:56])); // @[VectorEngine.cs:216]
-  assign collected_0_and = (((splitter_ready_eq | table__InValid_and) ? table__OutValid : (rows_In_Payload_eq ? add_OutValid : (splitter_ready_eq_1 ? normalize_OutValid : (softmax_OutValid & Read_Valid_eq)))) & collector_ready) & done_and; // @[VectorEngine.cs:302]
-  assign collect_beat_eq = collect_beat == 3'd3; // @[VectorEngine.cs:305, VectorEngine.cs:315, VectorEngine.cs:329]
-  assign write_pixel_not = ~done_eq; // @[VectorEngine.cs:311, VectorEngine.cs:322]
-  assign finish_state_and = Control_Start & (Control_Instruction[4:0] == 5'd10); // @[VectorEngine.cs:380, VectorEngine.cs:390, VectorEngine.cs:393, VectorEngine.cs:406, VectorEngine.cs:408, VectorEngine.cs:411]
-  assign finish_state_eq = finish_state == 2'd1; // @[VectorEngine.cs:380, VectorEngine.cs:390, VectorEngine.cs:393, VectorEngine.cs:406, VectorEngine.cs:408, VectorEngine.cs:411]
-  assign finish_state_eq_1 = channel == group_last; // @[VectorEngine.cs:380, VectorEngine.cs:390, VectorEngine.cs:393, VectorEngine.cs:406, VectorEngine.cs:408, VectorEngine.cs:411]
-  assign finish_state_eq_2 = finish_state == 2'd2; // @[VectorEngine.cs:380, VectorEngine.cs:390, VectorEngine.cs:393, VectorEngine.cs:406, VectorEngine.cs:408, VectorEngine.cs:411]
-  assign finish_state_eq_3 = finish_state == 2'd3; // @[VectorEngine.cs:380, VectorEngine.cs:390, VectorEngine.cs:393, VectorEngine.cs:406, VectorEngine.cs:408, VectorEngine.cs:411]
-  assign finish_state_eq_4 = group_last == channels_last; // @[VectorEngine.cs:380, VectorEngine.cs:390, VectorEngine.cs:393, VectorEngine.cs:406, VectorEngine.cs:408, VectorEngine.cs:411]
-  assign channel_add = group_last + 16'd1; // @[VectorEngine.cs:381, VectorEngine.cs:391, VectorEngine.cs:392, VectorEngine.cs:401, VectorEngine.cs:409]
-  assign group_sum_mux_shiftleft = {{7{statistics_ReadSum[27]}}, statistics_ReadSum} << exponent; // @[VectorEngine.cs:359, VectorEngine.cs:384, VectorEngine.cs:402]
-  assign group_sum_mux = summed ? (group_sum + group_sum_mux_shiftleft[31:0]) : group_sum; // @[VectorEngine.cs:359, VectorEngine.cs:384, VectorEngine.cs:402]
-  assign group_squares_mux_shiftleft = {15'd0, statistics_ReadSquares} << {exponent, 1'b0}; // @[VectorEngine.cs:360, VectorEngine.cs:385, VectorEngine.cs:403]
-  assign group_squares_mux = summed ? (group_squares + group_squares_mux_shiftleft[42:0]) : group_squares; // @[VectorEngine.cs:360, VectorEngine.cs:385, VectorEngine.cs:403]
-  assign Control_Busy = busy; // @[VectorEngine.cs:419]
-  assign Control_Done = done; // @[VectorEngine.cs:420]
-  assign Control_Stalled = 1'b0; // @[VectorEngine.cs:421]
-  assign Read_Valid = (reading & (~Read_Valid_eq)) & Read_Valid_mux; // @[VectorEngine.cs:111]
-  assign Read_Group = Read_Valid_eq ? Control_Instruction[17:16] : Control_Instruction[17:16]; // @[VectorEngine.cs:112]
-  assign Read_Address = (read_second ? read_base_b : read_base) + read_block[12:0]; // @[VectorEngine.cs:113]
-  assign Write_Valid = full; // @[VectorEngine.cs:288]
-  assign Write_Group = Read_Valid_eq ? Control_Instruction[17:16] : Control_Instruction[17:16]; // @[VectorEngine.cs:289]
-  assign Write_Address = write_base + write_block[12:0]; // @[VectorEngine.cs:290]
-  assign Write_Data_0 = collected_0; // @[VectorEngine.cs:292]
-  assign Write_Data_1 = collected_1; // @[VectorEngine.cs:292]
-  assign Write_Data_2 = collected_2; // @[VectorEngine.cs:292]
-  assign Write_Data_3 = collected_3; // @[VectorEngine.cs:292]
-  assign Write_Data_4 = collected_4; // @[VectorEngine.cs:292]
-  assign Write_Data_5 = collected_5; // @[VectorEngine.cs:292]
-  assign Write_Data_6 = collected_6; // @[VectorEngine.cs:292]
-  assign Write_Data_7 = collected_7; // @[VectorEngine.cs:292]
-  assign Write_Data_8 = collected_8; // @[VectorEngine.cs:292]
-  assign Write_Data_9 = collected_9; // @[VectorEngine.cs:292]
-  assign Write_Data_10 = collected_10; // @[VectorEngine.cs:292]
-  assign Write_Data_11 = collected_11; // @[VectorEngine.cs:292]
-  assign Write_Data_12 = collected_12; // @[VectorEngine.cs:292]
-  assign Write_Data_13 = collected_13; // @[VectorEngine.cs:292]
-  assign Write_Data_14 = collected_14; // @[VectorEngine.cs:292]
-  assign Write_Data_15 = collected_15; // @[VectorEngine.cs:292]
-  assign Write_Data_16 = collected_16; // @[VectorEngine.cs:292]
-  assign Write_Data_17 = collected_17; // @[VectorEngine.cs:292]
-  assign Write_Data_18 = collected_18; // @[VectorEngine.cs:292]
-  assign Write_Data_19 = collected_19; // @[VectorEngine.cs:292]
-  assign Write_Data_20 = collected_20; // @[VectorEngine.cs:292]
-  assign Write_Data_21 = collected_21; // @[VectorEngine.cs:292]
-  assign Write_Data_22 = collected_22; // @[VectorEngine.cs:292]
-  assign Write_Data_23 = collected_23; // @[VectorEngine.cs:292]
-  assign Write_Data_24 = collected_24; // @[VectorEngine.cs:292]
-  assign Write_Data_25 = collected_25; // @[VectorEngine.cs:292]
-  assign Write_Data_26 = collected_26; // @[VectorEngine.cs:292]
-  assign Write_Data_27 = collected_27; // @[VectorEngine.cs:292]
-  assign Write_Data_28 = collected_28; // @[VectorEngine.cs:292]
-  assign Write_Data_29 = collected_29; // @[VectorEngine.cs:292]
-  assign Write_Data_30 = collected_30; // @[VectorEngine.cs:292]
-  assign Write_Data_31 = collected_31; // @[VectorEngine.cs:292]
-  assign AccReadAddress = acc_base + read_block[8:0]; // @[VectorEngine.cs:116]
-  assign done = done_and & (((((writes_left & done_and_1) & done_eq) & done_eq_1) | (done_eq_2 & statistics_end_1)) | ((Control_Instruction[4:0] == 5'd10) & finish_done)); // @[VectorEngine.cs:416]
-  assign rows_In_Payload = {(Read_Valid_eq ? {((read_group == 2'd3) ? AccReadData_127 : ((read_group == 2'd2) ? AccReadData_95 : ((read_group == 2'd1) ? AccReadData_63 : AccReadData_31))), ((read_group == 2'd3) ? AccReadData_126 : ((read_group == 2'd2) ? AccReadData_94 : ((read_group == 2'd1) ? AccReadData_62 : AccReadData_30))), ((read_group == 2'd3) ? AccReadData_125 : ((read_group == 2'd2) ? AccReadData_93 : ((read_group == 2'd1) ? AccReadData_61 : AccReadData_29))), ((read_group == 2'd3) ? AccReadData_124 : ((read_group == 2'd2) ? AccReadData_92 : ((read_group == 2'd1) ? AccReadData_60 : AccReadData_28))), ((read_group == 2'd3) ? AccReadData_123 : ((read_group == 2'd2) ? AccReadData_91 : ((read_group == 2'd1) ? AccReadData_59 : AccReadData_27))), ((read_group == 2'd3) ? AccReadData_122 : ((read_group == 2'd2) ? AccReadData_90 : ((read_group == 2'd1) ? AccReadData_58 : AccReadData_26))), ((read_group == 2'd3) ? AccReadData_121 : ((read_group == 2'd2) ? AccReadData_89 : ((read_group == 2'd1) ? AccReadData_57 : AccReadData_25))), ((read_group == 2'd3) ? AccReadData_120 : ((read_group == 2'd2) ? AccReadData_88 : ((read_group == 2'd1) ? AccReadData_56 : AccReadData_24))), ((read_group == 2'd3) ? AccReadData_119 : ((read_group == 2'd2) ? AccReadData_87 : ((read_group == 2'd1) ? AccReadData_55 : AccReadData_23))), ((read_group == 2'd3) ? AccReadData_118 : ((read_group == 2'd2) ? AccReadData_86 : ((read_group == 2'd1) ? AccReadData_54 : AccReadData_22))), ((read_group == 2'd3) ? AccReadData_117 : ((read_group == 2'd2) ? AccReadData_85 : ((read_group == 2'd1) ? AccReadData_53 : AccReadData_21))), ((read_group == 2'd3) ? AccReadData_116 : ((read_group == 2'd2) ? AccReadData_84 : ((read_group == 2'd1) ? AccReadData_52 : AccReadData_20))), ((read_group == 2'd3) ? AccReadData_115 : ((read_group == 2'd2) ? AccReadData_83 : ((read_group == 2'd1) ? AccReadData_51 : AccReadData_19))), ((read_group == 2'd3) ? AccReadData_114 : ((read_group == 2'd2) ? AccReadData_82 : ((read_group == 2'd1) ? AccReadData_50 : AccReadData_18))), ((read_group == 2'd3) ? AccReadData_113 : ((read_group == 2'd2) ? AccReadData_81 : ((read_group == 2'd1) ? AccReadData_49 : AccReadData_17))), ((read_group == 2'd3) ? AccReadData_112 : ((read_group == 2'd2) ? AccReadData_80 : ((read_group == 2'd1) ? AccReadData_48 : AccReadData_16))), ((read_group == 2'd3) ? AccReadData_111 : ((read_group == 2'd2) ? AccReadData_79 : ((read_group == 2'd1) ? AccReadData_47 : AccReadData_15))), ((read_group == 2'd3) ? AccReadData_110 : ((read_group == 2'd2) ? AccReadData_78 : ((read_group == 2'd1) ? AccReadData_46 : AccReadData_14))), ((read_group == 2'd3) ? AccReadData_109 : ((read_group == 2'd2) ? AccReadData_77 : ((read_group == 2'd1) ? AccReadData_45 : AccReadData_13))), ((read_group == 2'd3) ? AccReadData_108 : ((read_group == 2'd2) ? AccReadData_76 : ((read_group == 2'd1) ? AccReadData_44 : AccReadData_12))), ((read_group == 2'd3) ? AccReadData_107 : ((read_group == 2'd2) ? AccReadData_75 : ((read_group == 2'd1) ? AccReadData_43 : AccReadData_11))), ((read_group == 2'd3) ? AccReadData_106 : ((read_group == 2'd2) ? AccReadData_74 : ((read_group == 2'd1) ? AccReadData_42 : AccReadData_10))), ((read_group == 2'd3) ? AccReadData_105 : ((read_group == 2'd2) ? AccReadData_73 : ((read_group == 2'd1) ? AccReadData_41 : AccReadData_9))), ((read_group == 2'd3) ? AccReadData_104 : ((read_group == 2'd2) ? AccReadData_72 : ((read_group == 2'd1) ? AccReadData_40 : AccReadData_8))), ((read_group == 2'd3) ? AccReadData_103 : ((read_group == 2'd2) ? AccReadData_71 : ((read_group == 2'd1) ? AccReadData_39 : AccReadData_7))), ((read_group == 2'd3) ? AccReadData_102 : ((read_group == 2'd2) ? AccReadData_70 : ((read_group == 2'd1) ? AccReadData_38 : AccReadData_6))), ((read_group == 2'd3) ? AccReadData_101 : ((read_group == 2'd2) ? AccReadData_69 : ((read_group == 2'd1) ? AccReadData_37 : AccReadData_5))), ((read_group == 2'd3) ? AccReadData_100 : ((read_group == 2'd2) ? AccReadData_68 : ((read_group == 2'd1) ? AccReadData_36 : AccReadData_4))), ((read_group == 2'd3) ? AccReadData_99 : ((read_group == 2'd2) ? AccReadData_67 : ((read_group == 2'd1) ? AccReadData_35 : AccReadData_3))), ((read_group == 2'd3) ? AccReadData_98 : ((read_group == 2'd2) ? AccReadData_66 : ((read_group == 2'd1) ? AccReadData_34 : AccReadData_2))), ((read_group == 2'd3) ? AccReadData_97 : ((read_group == 2'd2) ? AccReadData_65 : ((read_group == 2'd1) ? AccReadData_33 : AccReadData_1))), ((read_group == 2'd3) ? AccReadData_96 : ((read_group == 2'd2) ? AccReadData_64 : ((read_group == 2'd1) ? AccReadData_32 : AccReadData_0)))} : {512'd0, ((rows_In_Payload_eq & (~rows_In_Payload_and)) ? {rows_In_Payload_cat, held_a} : {256'd0, rows_In_Payload_cat})}), arrived_block, arrived_first_pixel, arrived_pass, arrived_pass_start}; // @[VectorEngine.cs:132]
-  assign rows_In_Valid = arrived; // @[VectorEngine.cs:131]
-  assign rows_Out_Ready = rows_Out_Ready_and & rows_Out_Ready_eq; // @[VectorEngine.cs:200]
-  assign rows_Clear = Control_Abort; // @[VectorEngine.cs:133]
-  assign softmax_InValid = rows_Out_Ready_and_and & Read_Valid_eq; // @[VectorEngine.cs:245]
-  assign softmax_OutReady = collector_ready; // @[VectorEngine.cs:265]
-  assign softmax_Scores_0 = (beat == 3'd3) ? softmax_Scores_0_bits[799:768] : ((beat == 3'd2) ? softmax_Scores_0_bits[543:512] : ((beat == 3'd1) ? softmax_Scores_0_bits[287:256] : rows_Out_Payload[51:20])); // @[VectorEngine.cs:248]
-  assign softmax_Scores_1 = (beat == 3'd3) ? softmax_Scores_0_bits[831:800] : ((beat == 3'd2) ? softmax_Scores_0_bits[575:544] : ((beat == 3'd1) ? softmax_Scores_0_bits[319:288] : softmax_Scores_0_bits[63:32])); // @[VectorEngine.cs:248]
-  assign softmax_Scores_2 = (beat == 3'd3) ? softmax_Scores_0_bits[863:832] : ((beat == 3'd2) ? softmax_Scores_0_bits[607:576] : ((beat == 3'd1) ? softmax_Scores_0_bits[351:320] : softmax_Scores_0_bits[95:64])); // @[VectorEngine.cs:248]
-  assign softmax_Scores_3 = (beat == 3'd3) ? softmax_Scores_0_bits[895:864] : ((beat == 3'd2) ? softmax_Scores_0_bits[639:608] : ((beat == 3'd1) ? softmax_Scores_0_bits[383:352] : softmax_Scores_0_bits[127:96])); // @[VectorEngine.cs:248]
-  assign softmax_Scores_4 = (beat == 3'd3) ? softmax_Scores_0_bits[927:896] : ((beat == 3'd2) ? softmax_Scores_0_bits[671:640] : ((beat == 3'd1) ? softmax_Scores_0_bits[415:384] : softmax_Scores_0_bits[159:128])); // @[VectorEngine.cs:248]
-  assign softmax_Scores_5 = (beat == 3'd3) ? softmax_Scores_0_bits[959:928] : ((beat == 3'd2) ? softmax_Scores_0_bits[703:672] : ((beat == 3'd1) ? softmax_Scores_0_bits[447:416] : softmax_Scores_0_bits[191:160])); // @[VectorEngine.cs:248]
-  assign softmax_Scores_6 = (beat == 3'd3) ? softmax_Scores_0_bits[991:960] : ((beat == 3'd2) ? softmax_Scores_0_bits[735:704] : ((beat == 3'd1) ? softmax_Scores_0_bits[479:448] : softmax_Scores_0_bits[223:192])); // @[VectorEngine.cs:248]
-  assign softmax_Scores_7 = (beat == 3'd3) ? softmax_Scores_0_bits[1023:992] : ((beat == 3'd2) ? softmax_Scores_0_bits[767:736] : ((beat == 3'd1) ? softmax_Scores_0_bits[511:480] : softmax_Scores_0_bits[255:224])); // @[VectorEngine.cs:248]
-  assign softmax_LaneValid_0 = $unsigned(softmax_LaneValid_0_cat[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:258]
-  assign softmax_LaneValid_1 = $unsigned(softmax_LaneValid_1_cat[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:258]
-  assign softmax_LaneValid_2 = $unsigned(softmax_LaneValid_2_cat[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:258]
-  assign softmax_LaneValid_3 = $unsigned(softmax_LaneValid_3_cat[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:258]
-  assign softmax_LaneValid_4 = $unsigned(softmax_LaneValid_4_cat[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:258]
-  assign softmax_LaneValid_5 = $unsigned(softmax_LaneValid_5_cat[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:258]
-  assign softmax_LaneValid_6 = $unsigned(softmax_LaneValid_6_cat[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:258]
-  assign softmax_LaneValid_7 = $unsigned(softmax_LaneValid_7_cat[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:258]
-  assign softmax_Pass = rows_Out_Payload[2:1]; // @[VectorEngine.cs:260]
-  assign softmax_RowStart = rows_Out_Payload[0] & (beat == 3'd0); // @[VectorEngine.cs:261]
-  assign softmax_Unsigned = Control_Instruction[119]; // @[VectorEngine.cs:262]
-  assign softmax_ExponentMultiplier = parameter_[15:0]; // @[VectorEngine.cs:263]
-  assign softmax_ExponentShift = parameter_[21:16]; // @[VectorEngine.cs:264]
-  assign softmax_Divide = (softmax_phase == 2'd1) & (drained == 4'd9); // @[VectorEngine.cs:268]
-  assign splitter_ready = splitter_ready_eq ? table__InReady : (rows_In_Payload_eq ? add_InReady : (splitter_ready_eq_1 ? normalize_InReady : (Read_Valid_eq ? softmax_InReady : done_eq_2))); // @[VectorEngine.cs:276]
-  assign table__InValid = table__InValid_and ? normalize_OutValid : (rows_Out_Ready_and_and & splitter_ready_eq); // @[VectorEngine.cs:215]
-  assign table__OutReady = collector_ready; // @[VectorEngine.cs:217]
-  assign table__X_0 = table__InValid_and ? normalize_Y_0 : table__X_0_cast; // @[VectorEngine.cs:216]
-  assign table__X_1 = table__InValid_and ? normalize_Y_1 : table__X_1_cast; // @[VectorEngine.cs:216]
-  assign table__X_2 = table__InValid_and ? normalize_Y_2 : table__X_2_cast; // @[VectorEngine.cs:216]
-  assign table__X_3 = table__InValid_and ? normalize_Y_3 : table__X_3_cast; // @[VectorEngine.cs:216]
-  assign table__X_4 = table__InValid_and ? normalize_Y_4 : table__X_4_cast; // @[VectorEngine.cs:216]
-  assign table__X_5 = table__InValid_and ? normalize_Y_5 : table__X_5_cast; // @[VectorEngine.cs:216]
-  assign table__X_6 = table__InValid_and ? normalize_Y_6 : table__X_6_cast; // @[VectorEngine.cs:216]
-  assign table__X_7 = table__InValid_and ? normalize_Y_7 : table__X_7_cast; // @[VectorEngine.cs:216]
-  assign table__Slot = splitter_ready_eq ? Control_Instruction[115] : Control_Instruction[136]; // @[VectorEngine.cs:214]
-  assign table__TableWrite = Tables_Activation; // @[VectorEngine.cs:210]
-  assign table__TableSlot = Tables_ActivationSlot; // @[VectorEngine.cs:211]
-  assign table__TableIndex = Tables_ActivationIndex; // @[VectorEngine.cs:212]
-  assign table__TableValue = Tables_ActivationValue; // @[VectorEngine.cs:213]
-  assign add_InValid = rows_Out_Ready_and_and & rows_In_Payload_eq; // @[VectorEngine.cs:219]
-  assign add_OutReady = collector_ready; // @[VectorEngine.cs:225]
-  assign add_A_0 = table__X_0_cast; // @[VectorEngine.cs:223]
-  assign add_A_1 = table__X_1_cast; // @[VectorEngine.cs:223]
-  assign add_A_2 = table__X_2_cast; // @[VectorEngine.cs:223]
-  assign add_A_3 = table__X_3_cast; // @[VectorEngine.cs:223]
-  assign add_A_4 = table__X_4_cast; // @[VectorEngine.cs:223]
-  assign add_A_5 = table__X_5_cast; // @[VectorEngine.cs:223]
-  assign add_A_6 = table__X_6_cast; // @[VectorEngine.cs:223]
-  assign add_A_7 = table__X_7_cast; // @[VectorEngine.cs:223]
-  assign add_B_0 = rows_In_Payload_and ? 8'd0 : ((beat == 3'd3) ? softmax_Scores_0_bits[455:448] : ((beat == 3'd2) ? softmax_Scores_0_bits[391:384] : ((beat == 3'd1) ? softmax_Scores_0_bits[327:320] : softmax_Scores_0_bits[263:256]))); // @[VectorEngine.cs:224]
-  assign add_B_1 = rows_In_Payload_and ? 8'd0 : ((beat == 3'd3) ? softmax_Scores_0_bits[463:456] : ((beat == 3'd2) ? softmax_Scores_0_bits[399:392] : ((beat == 3'd1) ? softmax_Scores_0_bits[335:328] : softmax_Scores_0_bits[271:264]))); // @[VectorEngine.cs:224]
-  assign add_B_2 = rows_In_Payload_and ? 8'd0 : ((beat == 3'd3) ? softmax_Scores_0_bits[471:464] : ((beat == 3'd2) ? softmax_Scores_0_bits[407:400] : ((beat == 3'd1) ? softmax_Scores_0_bits[343:336] : softmax_Scores_0_bits[279:272]))); // @[VectorEngine.cs:224]
-  assign add_B_3 = rows_In_Payload_and ? 8'd0 : ((beat == 3'd3) ? softmax_Scores_0_bits[479:472] : ((beat == 3'd2) ? softmax_Scores_0_bits[415:408] : ((beat == 3'd1) ? softmax_Scores_0_bits[351:344] : softmax_Scores_0_bits[287:280]))); // @[VectorEngine.cs:224]
-  assign add_B_4 = rows_In_Payload_and ? 8'd0 : ((beat == 3'd3) ? softmax_Scores_0_bits[487:480] : ((beat == 3'd2) ? softmax_Scores_0_bits[423:416] : ((beat == 3'd1) ? softmax_Scores_0_bits[359:352] : softmax_Scores_0_bits[295:288]))); // @[VectorEngine.cs:224]
-  assign add_B_5 = rows_In_Payload_and ? 8'd0 : ((beat == 3'd3) ? softmax_Scores_0_bits[495:488] : ((beat == 3'd2) ? softmax_Scores_0_bits[431:424] : ((beat == 3'd1) ? softmax_Scores_0_bits[367:360] : softmax_Scores_0_bits[303:296]))); // @[VectorEngine.cs:224]
-  assign add_B_6 = rows_In_Payload_and ? 8'd0 : ((beat == 3'd3) ? softmax_Scores_0_bits[503:496] : ((beat == 3'd2) ? softmax_Scores_0_bits[439:432] : ((beat == 3'd1) ? softmax_Scores_0_bits[375:368] : softmax_Scores_0_bits[311:304]))); // @[VectorEngine.cs:224]
-  assign add_B_7 = rows_In_Payload_and ? 8'd0 : ((beat == 3'd3) ? softmax_Scores_0_bits[511:504] : ((beat == 3'd2) ? softmax_Scores_0_bits[447:440] : ((beat == 3'd1) ? softmax_Scores_0_bits[383:376] : softmax_Scores_0_bits[319:312]))); // @[VectorEngine.cs:224]
-  assign add_MultiplierA = parameter_[15:0]; // @[VectorEngine.cs:220]
-  assign add_MultiplierB = parameter_[31:16]; // @[VectorEngine.cs:221]
-  assign add_Shift = parameter_[37:32]; // @[VectorEngine.cs:222]
-  assign statistics_InValid = rows_Out_Ready_and_and & done_eq_2; // @[VectorEngine.cs:227]
-  assign statistics_X_0 = table__X_0_cast; // @[VectorEngine.cs:230]
-  assign statistics_X_1 = table__X_1_cast; // @[VectorEngine.cs:230]
-  assign statistics_X_2 = table__X_2_cast; // @[VectorEngine.cs:230]
-  assign statistics_X_3 = table__X_3_cast; // @[VectorEngine.cs:230]
-  assign statistics_X_4 = table__X_4_cast; // @[VectorEngine.cs:230]
-  assign statistics_X_5 = table__X_5_cast; // @[VectorEngine.cs:230]
-  assign statistics_X_6 = table__X_6_cast; // @[VectorEngine.cs:230]
-  assign statistics_X_7 = table__X_7_cast; // @[VectorEngine.cs:230]
-  assign statistics_Index = {((done_eq_2 ? Control_Instruction[86:83] : Control_Instruction[118:115]) + rows_Out_Payload[7:4]), 2'd0} | {4'd0, beat[1:0]}; // @[VectorEngine.cs:228]
-  assign statistics_First = Control_Instruction[99] & rows_Out_Payload[3]; // @[VectorEngine.cs:229]
-  assign statistics_ReadIndex = channel[8:3]; // @[VectorEngine.cs:349]
-  assign statistics_ReadLane = channel[2:0]; // @[VectorEngine.cs:350]
-  assign normalize_InValid = rows_Out_Ready_and_and & splitter_ready_eq_1; // @[VectorEngine.cs:232]
-  assign normalize_OutReady = table__InValid_and ? table__InReady : collector_ready; // @[VectorEngine.cs:236]
-  assign normalize_X_0 = table__X_0_cast; // @[VectorEngine.cs:235]
-  assign normalize_X_1 = table__X_1_cast; // @[VectorEngine.cs:235]
-  assign normalize_X_2 = table__X_2_cast; // @[VectorEngine.cs:235]
-  assign normalize_X_3 = table__X_3_cast; // @[VectorEngine.cs:235]
-  assign normalize_X_4 = table__X_4_cast; // @[VectorEngine.cs:235]
-  assign normalize_X_5 = table__X_5_cast; // @[VectorEngine.cs:235]
-  assign normalize_X_6 = table__X_6_cast; // @[VectorEngine.cs:235]
-  assign normalize_X_7 = table__X_7_cast; // @[VectorEngine.cs:235]
-  assign normalize_Index = {((done_eq_2 ? Control_Instruction[86:83] : Control_Instruction[118:115]) + rows_Out_Payload[7:4]), 2'd0} | {4'd0, beat[1:0]}; // @[VectorEngine.cs:233]
-  assign normalize_Count = parameter_[20:0]; // @[VectorEngine.cs:234]
-  assign normalize_ResultWrite = finish_state == 2'd3; // @[VectorEngine.cs:370]
-  assign normalize_ResultLane = channel[2:0]; // @[VectorEngine.cs:371]
-  assign normalize_ResultIndex = channel[8:3]; // @[VectorEngine.cs:372]
-  assign normalize_ResultSum = group_sum; // @[VectorEngine.cs:373]
-  assign normalize_ResultRoot = reciprocal_sqrt_Root; // @[VectorEngine.cs:374]
-  assign normalize_ResultHalfShift = reciprocal_sqrt_HalfShift; // @[VectorEngine.cs:375]
-  assign normalize_ChannelWrite = Tables_Channel; // @[VectorEngine.cs:237]
-  assign normalize_ChannelLane = Tables_ChannelNumber[2:0]; // @[VectorEngine.cs:238]
-  assign normalize_ChannelIndex = Tables_ChannelNumber[8:3]; // @[VectorEngine.cs:239]
-  assign normalize_ChannelGain = Tables_ChannelGain; // @[VectorEngine.cs:240]
-  assign normalize_ChannelOffset = Tables_ChannelOffset; // @[VectorEngine.cs:241]
-  assign normalize_ChannelShift = Tables_ChannelShift; // @[VectorEngine.cs:242]
-  assign normalize_ChannelExponent = Tables_ChannelExponent; // @[VectorEngine.cs:243]
-  assign reciprocal_sqrt_Start = ((finish_state == 2'd2) & rooting_before) & (~root_started); // @[VectorEngine.cs:364]
-  assign reciprocal_sqrt_Count = parameter_[20:0]; // @[VectorEngine.cs:366]
-  assign reciprocal_sqrt_Sum = group_sum; // @[VectorEngine.cs:367]
-  assign reciprocal_sqrt_Squares = group_squares; // @[VectorEngine.cs:368]
-  assign reciprocal_sqrt_EpsilonTerm = parameter_[83:21]; // @[VectorEngine.cs:369]
-  assign collector_ready = (~full) | Write_Granted; // @[VectorEngine.cs:294]
-  assign finish_done = finish_state_and ? 1'b0 : (finish_state_eq ? 1'b0 : (finish_state_eq_2 ? 1'b0 : (finish_state_eq_3 ? (finish_state_eq_1 ? (finish_state_eq_4 ? 1'b1 : 1'b0) : 1'b0) : 1'b0))); // @[VectorEngine.cs:377, VectorEngine.cs:407]
-  assign other_fields = {rows_In_Ready, reciprocal_sqrt_Busy, Control_StepGroup, parameter_, Control_Instruction}; // @[VectorEngine.cs:418]
+  assign Read_Valid_eq = Control_Instruction[4:0] == 5'd12; // @[VectorEngine.cs:113]
+  assign Read_Valid_mux = in_flight ? (rows_Count < $unsigned(3'd2)) : (rows_Count < $unsigned(3'd3)); // @[VectorEngine.cs:113]
+  assign done_and = (busy & (~setup)) & (~Control_Start); // @[VectorEngine.cs:418]
+  assign done_and_1 = full & Write_Granted; // @[VectorEngine.cs:418]
+  assign done_eq = write_block == blocks_last; // @[VectorEngine.cs:418]
+  assign done_eq_1 = write_pixel == pixels_last; // @[VectorEngine.cs:418]
+  assign done_eq_2 = Control_Instruction[4:0] == 5'd9; // @[VectorEngine.cs:418]
+  assign rows_In_Payload_eq = Control_Instruction[4:0] == 5'd8; // @[VectorEngine.cs:134]
+  assign rows_In_Payload_and = rows_In_Payload_eq & Control_Instruction[135]; // @[VectorEngine.cs:134]
+  assign rows_In_Payload_cat = {((read_group == 2'd3) ? ReadData_127 : ((read_group == 2'd2) ? ReadData_95 : ((read_group == 2'd1) ? ReadData_63 : ReadData_31))), ((read_group == 2'd3) ? ReadData_126 : ((read_group == 2'd2) ? ReadData_94 : ((read_group == 2'd1) ? ReadData_62 : ReadData_30))), ((read_group == 2'd3) ? ReadData_125 : ((read_group == 2'd2) ? ReadData_93 : ((read_group == 2'd1) ? ReadData_61 : ReadData_29))), ((read_group == 2'd3) ? ReadData_124 : ((read_group == 2'd2) ? ReadData_92 : ((read_group == 2'd1) ? ReadData_60 : ReadData_28))), ((read_group == 2'd3) ? ReadData_123 : ((read_group == 2'd2) ? ReadData_91 : ((read_group == 2'd1) ? ReadData_59 : ReadData_27))), ((read_group == 2'd3) ? ReadData_122 : ((read_group == 2'd2) ? ReadData_90 : ((read_group == 2'd1) ? ReadData_58 : ReadData_26))), ((read_group == 2'd3) ? ReadData_121 : ((read_group == 2'd2) ? ReadData_89 : ((read_group == 2'd1) ? ReadData_57 : ReadData_25))), ((read_group == 2'd3) ? ReadData_120 : ((read_group == 2'd2) ? ReadData_88 : ((read_group == 2'd1) ? ReadData_56 : ReadData_24))), ((read_group == 2'd3) ? ReadData_119 : ((read_group == 2'd2) ? ReadData_87 : ((read_group == 2'd1) ? ReadData_55 : ReadData_23))), ((read_group == 2'd3) ? ReadData_118 : ((read_group == 2'd2) ? ReadData_86 : ((read_group == 2'd1) ? ReadData_54 : ReadData_22))), ((read_group == 2'd3) ? ReadData_117 : ((read_group == 2'd2) ? ReadData_85 : ((read_group == 2'd1) ? ReadData_53 : ReadData_21))), ((read_group == 2'd3) ? ReadData_116 : ((read_group == 2'd2) ? ReadData_84 : ((read_group == 2'd1) ? ReadData_52 : ReadData_20))), ((read_group == 2'd3) ? ReadData_115 : ((read_group == 2'd2) ? ReadData_83 : ((read_group == 2'd1) ? ReadData_51 : ReadData_19))), ((read_group == 2'd3) ? ReadData_114 : ((read_group == 2'd2) ? ReadData_82 : ((read_group == 2'd1) ? ReadData_50 : ReadData_18))), ((read_group == 2'd3) ? ReadData_113 : ((read_group == 2'd2) ? ReadData_81 : ((read_group == 2'd1) ? ReadData_49 : ReadData_17))), ((read_group == 2'd3) ? ReadData_112 : ((read_group == 2'd2) ? ReadData_80 : ((read_group == 2'd1) ? ReadData_48 : ReadData_16))), ((read_group == 2'd3) ? ReadData_111 : ((read_group == 2'd2) ? ReadData_79 : ((read_group == 2'd1) ? ReadData_47 : ReadData_15))), ((read_group == 2'd3) ? ReadData_110 : ((read_group == 2'd2) ? ReadData_78 : ((read_group == 2'd1) ? ReadData_46 : ReadData_14))), ((read_group == 2'd3) ? ReadData_109 : ((read_group == 2'd2) ? ReadData_77 : ((read_group == 2'd1) ? ReadData_45 : ReadData_13))), ((read_group == 2'd3) ? ReadData_108 : ((read_group == 2'd2) ? ReadData_76 : ((read_group == 2'd1) ? ReadData_44 : ReadData_12))), ((read_group == 2'd3) ? ReadData_107 : ((read_group == 2'd2) ? ReadData_75 : ((read_group == 2'd1) ? ReadData_43 : ReadData_11))), ((read_group == 2'd3) ? ReadData_106 : ((read_group == 2'd2) ? ReadData_74 : ((read_group == 2'd1) ? ReadData_42 : ReadData_10))), ((read_group == 2'd3) ? ReadData_105 : ((read_group == 2'd2) ? ReadData_73 : ((read_group == 2'd1) ? ReadData_41 : ReadData_9))), ((read_group == 2'd3) ? ReadData_104 : ((read_group == 2'd2) ? ReadData_72 : ((read_group == 2'd1) ? ReadData_40 : ReadData_8))), ((read_group == 2'd3) ? ReadData_103 : ((read_group == 2'd2) ? ReadData_71 : ((read_group == 2'd1) ? ReadData_39 : ReadData_7))), ((read_group == 2'd3) ? ReadData_102 : ((read_group == 2'd2) ? ReadData_70 : ((read_group == 2'd1) ? ReadData_38 : ReadData_6))), ((read_group == 2'd3) ? ReadData_101 : ((read_group == 2'd2) ? ReadData_69 : ((read_group == 2'd1) ? ReadData_37 : ReadData_5))), ((read_group == 2'd3) ? ReadData_100 : ((read_group == 2'd2) ? ReadData_68 : ((read_group == 2'd1) ? ReadData_36 : ReadData_4))), ((read_group == 2'd3) ? ReadData_99 : ((read_group == 2'd2) ? ReadData_67 : ((read_group == 2'd1) ? ReadData_35 : ReadData_3))), ((read_group == 2'd3) ? ReadData_98 : ((read_group == 2'd2) ? ReadData_66 : ((read_group == 2'd1) ? ReadData_34 : ReadData_2))), ((read_group == 2'd3) ? ReadData_97 : ((read_group == 2'd2) ? ReadData_65 : ((read_group == 2'd1) ? ReadData_33 : ReadData_1))), ((read_group == 2'd3) ? ReadData_96 : ((read_group == 2'd2) ? ReadData_64 : ((read_group == 2'd1) ? ReadData_32 : ReadData_0)))}; // @[VectorEngine.cs:134]
+  assign rows_Out_Ready_and_and = rows_Out_Valid & done_and; // @[VectorEngine.cs:202]
+  assign rows_Out_Ready_and = rows_Out_Ready_and_and & splitter_ready; // @[VectorEngine.cs:202]
+  assign rows_Out_Ready_eq = beat == ((Read_Valid_eq ? 3'd4 : 3'd4) - 3'd1); // @[VectorEngine.cs:202]
+  assign read_pixel_and_and = (reading & (~Read_Valid_eq)) & Read_Valid_mux; // @[VectorEngine.cs:141, VectorEngine.cs:159, VectorEngine.cs:177]
+  assign read_pixel_and = read_pixel_and_and & Read_Granted; // @[VectorEngine.cs:141, VectorEngine.cs:159, VectorEngine.cs:177]
+  assign read_pixel_and_1 = (rows_In_Payload_eq & (~rows_In_Payload_and)) & (~read_second); // @[VectorEngine.cs:141, VectorEngine.cs:159, VectorEngine.cs:177]
+  assign read_pixel_not = ~(read_block == blocks_last); // @[VectorEngine.cs:141, VectorEngine.cs:159, VectorEngine.cs:177]
+  assign read_pixel_and_2 = ((reading & Read_Valid_eq) & Read_Valid_mux) & (softmax_phase == 2'd0); // @[VectorEngine.cs:141, VectorEngine.cs:159, VectorEngine.cs:177]
+  assign read_pixel_not_1 = ~(read_block == acc_rows_last); // @[VectorEngine.cs:141, VectorEngine.cs:159, VectorEngine.cs:177]
+  assign read_pixel_eq = read_pass == 2'd2; // @[VectorEngine.cs:141, VectorEngine.cs:159, VectorEngine.cs:177]
+  assign reading_eq = read_pixel == pixels_last; // @[VectorEngine.cs:140, VectorEngine.cs:160, VectorEngine.cs:178, VectorEngine.cs:333]
+  assign acc_base_bits = Control_Instruction[82:67]; // @[VectorEngine.cs:147, VectorEngine.cs:176]
+  assign blocks_last_bits = Control_Instruction[82:67]; // @[VectorEngine.cs:97]
+  assign softmax_Scores_0_bits = rows_Out_Payload[1043:20]; // @[VectorEngine.cs:250]
+  assign softmax_LaneValid_0_cat = {rows_Out_Payload[19:4], beat[1:0], 3'd0}; // @[VectorEngine.cs:260]
+  assign softmax_LaneValid_1_cat = {rows_Out_Payload[19:4], beat[1:0], 3'd1}; // @[VectorEngine.cs:260]
+  assign softmax_LaneValid_2_cat = {rows_Out_Payload[19:4], beat[1:0], 3'd2}; // @[VectorEngine.cs:260]
+  assign softmax_LaneValid_3_cat = {rows_Out_Payload[19:4], beat[1:0], 3'd3}; // @[VectorEngine.cs:260]
+  assign softmax_LaneValid_4_cat = {rows_Out_Payload[19:4], beat[1:0], 3'd4}; // @[VectorEngine.cs:260]
+  assign softmax_LaneValid_5_cat = {rows_Out_Payload[19:4], beat[1:0], 3'd5}; // @[VectorEngine.cs:260]
+  assign softmax_LaneValid_6_cat = {rows_Out_Payload[19:4], beat[1:0], 3'd6}; // @[VectorEngine.cs:260]
+  assign softmax_LaneValid_7_cat = {rows_Out_Payload[19:4], beat[1:0], 3'd7}; // @[VectorEngine.cs:260]
+  assign softmax_phase_eq = softmax_phase == 2'd1; // @[VectorEngine.cs:148, VectorEngine.cs:170, VectorEngine.cs:274, VectorEngine.cs:275, VectorEngine.cs:276]
+  assign softmax_phase_mux_eq = read_pass == 2'd1; // @[VectorEngine.cs:148, VectorEngine.cs:170, VectorEngine.cs:274, VectorEngine.cs:275, VectorEngine.cs:276]
+  assign softmax_phase_mux = Control_Start ? 2'd0 : (read_pixel_and ? softmax_phase : (read_pixel_and_2 ? (read_pixel_not_1 ? softmax_phase : (softmax_phase_mux_eq ? 2'd1 : softmax_phase)) : softmax_phase)); // @[VectorEngine.cs:148, VectorEngine.cs:170, VectorEngine.cs:274, VectorEngine.cs:275, VectorEngine.cs:276]
+  assign drained_mux = Control_Start ? drained : (read_pixel_and ? drained : (read_pixel_and_2 ? (read_pixel_not_1 ? drained : (softmax_phase_mux_eq ? 4'd0 : drained)) : drained)); // @[VectorEngine.cs:171, VectorEngine.cs:273]
+  assign splitter_ready_eq = Control_Instruction[4:0] == 5'd7; // @[VectorEngine.cs:278]
+  assign splitter_ready_eq_1 = Control_Instruction[4:0] == 5'd11; // @[VectorEngine.cs:278]
+  assign table__InValid_and = splitter_ready_eq_1 & Control_Instruction[135]; // @[VectorEngine.cs:217]
+  assign table__X_0_cast = (beat == 3'd3) ? softmax_Scores_0_bits[199:192] : ((beat == 3'd2) ? softmax_Scores_0_bits[135:128] : ((beat == 3'd1) ? softmax_Scores_0_bits[71:64] : rows_Out_Payload[27:20])); // @[VectorEngine.cs:218]
+  assign table__X_1_cast = (beat == 3'd3) ? softmax_Scores_0_bits[207:200] : ((beat == 3'd2) ? softmax_Scores_0_bits[143:136] : ((beat == 3'd1) ? softmax_Scores_0_bits[79:72] : softmax_Scores_0_bits[15:8])); // @[VectorEngine.cs:218]
+  assign table__X_2_cast = (beat == 3'd3) ? softmax_Scores_0_bits[215:208] : ((beat == 3'd2) ? softmax_Scores_0_bits[151:144] : ((beat == 3'd1) ? softmax_Scores_0_bits[87:80] : softmax_Scores_0_bits[23:16])); // @[VectorEngine.cs:218]
+  assign table__X_3_cast = (beat == 3'd3) ? softmax_Scores_0_bits[223:216] : ((beat == 3'd2) ? softmax_Scores_0_bits[159:152] : ((beat == 3'd1) ? softmax_Scores_0_bits[95:88] : softmax_Scores_0_bits[31:24])); // @[VectorEngine.cs:218]
+  assign table__X_4_cast = (beat == 3'd3) ? softmax_Scores_0_bits[231:224] : ((beat == 3'd2) ? softmax_Scores_0_bits[167:160] : ((beat == 3'd1) ? softmax_Scores_0_bits[103:96] : softmax_Scores_0_bits[39:32])); // @[VectorEngine.cs:218]
+  assign table__X_5_cast = (beat == 3'd3) ? softmax_Scores_0_bits[239:232] : ((beat == 3'd2) ? softmax_Scores_0_bits[175:168] : ((beat == 3'd1) ? softmax_Scores_0_bits[111:104] : softmax_Scores_0_bits[47:40])); // @[VectorEngine.cs:218]
+  assign table__X_6_cast = (beat == 3'd3) ? softmax_Scores_0_bits[247:240] : ((beat == 3'd2) ? softmax_Scores_0_bits[183:176] : ((beat == 3'd1) ? softmax_Scores_0_bits[119:112] : softmax_Scores_0_bits[55:48])); // @[VectorEngine.cs:218]
+  assign table__X_7_cast = (beat == 3'd3) ? softmax_Scores_0_bits[255:248] : ((beat == 3'd2) ? softmax_Scores_0_bits[191:184] : ((beat == 3'd1) ? softmax_Scores_0_bits[127:120] : softmax_Scores_0_bits[63:56])); // @[VectorEngine.cs:218]
+  assign collected_0_and = (((splitter_ready_eq | table__InValid_and) ? table__OutValid : (rows_In_Payload_eq ? add_OutValid : (splitter_ready_eq_1 ? normalize_OutValid : (softmax_OutValid & Read_Valid_eq)))) & collector_ready) & done_and; // @[VectorEngine.cs:304]
+  assign collect_beat_eq = collect_beat == 3'd3; // @[VectorEngine.cs:307, VectorEngine.cs:317, VectorEngine.cs:331]
+  assign write_pixel_not = ~done_eq; // @[VectorEngine.cs:313, VectorEngine.cs:324]
+  assign finish_state_and = Control_Start & (Control_Instruction[4:0] == 5'd10); // @[VectorEngine.cs:382, VectorEngine.cs:392, VectorEngine.cs:395, VectorEngine.cs:408, VectorEngine.cs:410, VectorEngine.cs:413]
+  assign finish_state_eq = finish_state == 2'd1; // @[VectorEngine.cs:382, VectorEngine.cs:392, VectorEngine.cs:395, VectorEngine.cs:408, VectorEngine.cs:410, VectorEngine.cs:413]
+  assign finish_state_eq_1 = channel == group_last; // @[VectorEngine.cs:382, VectorEngine.cs:392, VectorEngine.cs:395, VectorEngine.cs:408, VectorEngine.cs:410, VectorEngine.cs:413]
+  assign finish_state_eq_2 = finish_state == 2'd2; // @[VectorEngine.cs:382, VectorEngine.cs:392, VectorEngine.cs:395, VectorEngine.cs:408, VectorEngine.cs:410, VectorEngine.cs:413]
+  assign finish_state_eq_3 = finish_state == 2'd3; // @[VectorEngine.cs:382, VectorEngine.cs:392, VectorEngine.cs:395, VectorEngine.cs:408, VectorEngine.cs:410, VectorEngine.cs:413]
+  assign finish_state_eq_4 = group_last == channels_last; // @[VectorEngine.cs:382, VectorEngine.cs:392, VectorEngine.cs:395, VectorEngine.cs:408, VectorEngine.cs:410, VectorEngine.cs:413]
+  assign channel_add = group_last + 16'd1; // @[VectorEngine.cs:383, VectorEngine.cs:393, VectorEngine.cs:394, VectorEngine.cs:403, VectorEngine.cs:411]
+  assign group_sum_mux_shiftleft = {{7{statistics_ReadSum[27]}}, statistics_ReadSum} << exponent; // @[VectorEngine.cs:361, VectorEngine.cs:386, VectorEngine.cs:404]
+  assign group_sum_mux = summed ? (group_sum + group_sum_mux_shiftleft[31:0]) : group_sum; // @[VectorEngine.cs:361, VectorEngine.cs:386, VectorEngine.cs:404]
+  assign group_squares_mux_shiftleft = {15'd0, statistics_ReadSquares} << {exponent, 1'b0}; // @[VectorEngine.cs:362, VectorEngine.cs:387, VectorEngine.cs:405]
+  assign group_squares_mux = summed ? (group_squares + group_squares_mux_shiftleft[42:0]) : group_squares; // @[VectorEngine.cs:362, VectorEngine.cs:387, VectorEngine.cs:405]
+  assign Control_Busy = busy; // @[VectorEngine.cs:421]
+  assign Control_Done = done; // @[VectorEngine.cs:422]
+  assign Control_Stalled = 1'b0; // @[VectorEngine.cs:423]
+  assign Read_Valid = (reading & (~Read_Valid_eq)) & Read_Valid_mux; // @[VectorEngine.cs:113]
+  assign Read_Group = Read_Valid_eq ? Control_Instruction[17:16] : Control_Instruction[17:16]; // @[VectorEngine.cs:114]
+  assign Read_Address = (read_second ? read_base_b : read_base) + read_block[12:0]; // @[VectorEngine.cs:115]
+  assign Write_Valid = full; // @[VectorEngine.cs:290]
+  assign Write_Group = Read_Valid_eq ? Control_Instruction[17:16] : Control_Instruction[17:16]; // @[VectorEngine.cs:291]
+  assign Write_Address = write_base + write_block[12:0]; // @[VectorEngine.cs:292]
+  assign Write_Data_0 = collected_0; // @[VectorEngine.cs:294]
+  assign Write_Data_1 = collected_1; // @[VectorEngine.cs:294]
+  assign Write_Data_2 = collected_2; // @[VectorEngine.cs:294]
+  assign Write_Data_3 = collected_3; // @[VectorEngine.cs:294]
+  assign Write_Data_4 = collected_4; // @[VectorEngine.cs:294]
+  assign Write_Data_5 = collected_5; // @[VectorEngine.cs:294]
+  assign Write_Data_6 = collected_6; // @[VectorEngine.cs:294]
+  assign Write_Data_7 = collected_7; // @[VectorEngine.cs:294]
+  assign Write_Data_8 = collected_8; // @[VectorEngine.cs:294]
+  assign Write_Data_9 = collected_9; // @[VectorEngine.cs:294]
+  assign Write_Data_10 = collected_10; // @[VectorEngine.cs:294]
+  assign Write_Data_11 = collected_11; // @[VectorEngine.cs:294]
+  assign Write_Data_12 = collected_12; // @[VectorEngine.cs:294]
+  assign Write_Data_13 = collected_13; // @[VectorEngine.cs:294]
+  assign Write_Data_14 = collected_14; // @[VectorEngine.cs:294]
+  assign Write_Data_15 = collected_15; // @[VectorEngine.cs:294]
+  assign Write_Data_16 = collected_16; // @[VectorEngine.cs:294]
+  assign Write_Data_17 = collected_17; // @[VectorEngine.cs:294]
+  assign Write_Data_18 = collected_18; // @[VectorEngine.cs:294]
+  assign Write_Data_19 = collected_19; // @[VectorEngine.cs:294]
+  assign Write_Data_20 = collected_20; // @[VectorEngine.cs:294]
+  assign Write_Data_21 = collected_21; // @[VectorEngine.cs:294]
+  assign Write_Data_22 = collected_22; // @[VectorEngine.cs:294]
+  assign Write_Data_23 = collected_23; // @[VectorEngine.cs:294]
+  assign Write_Data_24 = collected_24; // @[VectorEngine.cs:294]
+  assign Write_Data_25 = collected_25; // @[VectorEngine.cs:294]
+  assign Write_Data_26 = collected_26; // @[VectorEngine.cs:294]
+  assign Write_Data_27 = collected_27; // @[VectorEngine.cs:294]
+  assign Write_Data_28 = collected_28; // @[VectorEngine.cs:294]
+  assign Write_Data_29 = collected_29; // @[VectorEngine.cs:294]
+  assign Write_Data_30 = collected_30; // @[VectorEngine.cs:294]
+  assign Write_Data_31 = collected_31; // @[VectorEngine.cs:294]
+  assign AccReadAddress = acc_base + read_block[8:0]; // @[VectorEngine.cs:118]
+  assign done = done_and & (((((writes_left & done_and_1) & done_eq) & done_eq_1) | (done_eq_2 & statistics_end_1)) | ((Control_Instruction[4:0] == 5'd10) & finish_done)); // @[VectorEngine.cs:418]
+  assign rows_In_Payload = {(Read_Valid_eq ? {((read_group == 2'd3) ? AccReadData_127 : ((read_group == 2'd2) ? AccReadData_95 : ((read_group == 2'd1) ? AccReadData_63 : AccReadData_31))), ((read_group == 2'd3) ? AccReadData_126 : ((read_group == 2'd2) ? AccReadData_94 : ((read_group == 2'd1) ? AccReadData_62 : AccReadData_30))), ((read_group == 2'd3) ? AccReadData_125 : ((read_group == 2'd2) ? AccReadData_93 : ((read_group == 2'd1) ? AccReadData_61 : AccReadData_29))), ((read_group == 2'd3) ? AccReadData_124 : ((read_group == 2'd2) ? AccReadData_92 : ((read_group == 2'd1) ? AccReadData_60 : AccReadData_28))), ((read_group == 2'd3) ? AccReadData_123 : ((read_group == 2'd2) ? AccReadData_91 : ((read_group == 2'd1) ? AccReadData_59 : AccReadData_27))), ((read_group == 2'd3) ? AccReadData_122 : ((read_group == 2'd2) ? AccReadData_90 : ((read_group == 2'd1) ? AccReadData_58 : AccReadData_26))), ((read_group == 2'd3) ? AccReadData_121 : ((read_group == 2'd2) ? AccReadData_89 : ((read_group == 2'd1) ? AccReadData_57 : AccReadData_25))), ((read_group == 2'd3) ? AccReadData_120 : ((read_group == 2'd2) ? AccReadData_88 : ((read_group == 2'd1) ? AccReadData_56 : AccReadData_24))), ((read_group == 2'd3) ? AccReadData_119 : ((read_group == 2'd2) ? AccReadData_87 : ((read_group == 2'd1) ? AccReadData_55 : AccReadData_23))), ((read_group == 2'd3) ? AccReadData_118 : ((read_group == 2'd2) ? AccReadData_86 : ((read_group == 2'd1) ? AccReadData_54 : AccReadData_22))), ((read_group == 2'd3) ? AccReadData_117 : ((read_group == 2'd2) ? AccReadData_85 : ((read_group == 2'd1) ? AccReadData_53 : AccReadData_21))), ((read_group == 2'd3) ? AccReadData_116 : ((read_group == 2'd2) ? AccReadData_84 : ((read_group == 2'd1) ? AccReadData_52 : AccReadData_20))), ((read_group == 2'd3) ? AccReadData_115 : ((read_group == 2'd2) ? AccReadData_83 : ((read_group == 2'd1) ? AccReadData_51 : AccReadData_19))), ((read_group == 2'd3) ? AccReadData_114 : ((read_group == 2'd2) ? AccReadData_82 : ((read_group == 2'd1) ? AccReadData_50 : AccReadData_18))), ((read_group == 2'd3) ? AccReadData_113 : ((read_group == 2'd2) ? AccReadData_81 : ((read_group == 2'd1) ? AccReadData_49 : AccReadData_17))), ((read_group == 2'd3) ? AccReadData_112 : ((read_group == 2'd2) ? AccReadData_80 : ((read_group == 2'd1) ? AccReadData_48 : AccReadData_16))), ((read_group == 2'd3) ? AccReadData_111 : ((read_group == 2'd2) ? AccReadData_79 : ((read_group == 2'd1) ? AccReadData_47 : AccReadData_15))), ((read_group == 2'd3) ? AccReadData_110 : ((read_group == 2'd2) ? AccReadData_78 : ((read_group == 2'd1) ? AccReadData_46 : AccReadData_14))), ((read_group == 2'd3) ? AccReadData_109 : ((read_group == 2'd2) ? AccReadData_77 : ((read_group == 2'd1) ? AccReadData_45 : AccReadData_13))), ((read_group == 2'd3) ? AccReadData_108 : ((read_group == 2'd2) ? AccReadData_76 : ((read_group == 2'd1) ? AccReadData_44 : AccReadData_12))), ((read_group == 2'd3) ? AccReadData_107 : ((read_group == 2'd2) ? AccReadData_75 : ((read_group == 2'd1) ? AccReadData_43 : AccReadData_11))), ((read_group == 2'd3) ? AccReadData_106 : ((read_group == 2'd2) ? AccReadData_74 : ((read_group == 2'd1) ? AccReadData_42 : AccReadData_10))), ((read_group == 2'd3) ? AccReadData_105 : ((read_group == 2'd2) ? AccReadData_73 : ((read_group == 2'd1) ? AccReadData_41 : AccReadData_9))), ((read_group == 2'd3) ? AccReadData_104 : ((read_group == 2'd2) ? AccReadData_72 : ((read_group == 2'd1) ? AccReadData_40 : AccReadData_8))), ((read_group == 2'd3) ? AccReadData_103 : ((read_group == 2'd2) ? AccReadData_71 : ((read_group == 2'd1) ? AccReadData_39 : AccReadData_7))), ((read_group == 2'd3) ? AccReadData_102 : ((read_group == 2'd2) ? AccReadData_70 : ((read_group == 2'd1) ? AccReadData_38 : AccReadData_6))), ((read_group == 2'd3) ? AccReadData_101 : ((read_group == 2'd2) ? AccReadData_69 : ((read_group == 2'd1) ? AccReadData_37 : AccReadData_5))), ((read_group == 2'd3) ? AccReadData_100 : ((read_group == 2'd2) ? AccReadData_68 : ((read_group == 2'd1) ? AccReadData_36 : AccReadData_4))), ((read_group == 2'd3) ? AccReadData_99 : ((read_group == 2'd2) ? AccReadData_67 : ((read_group == 2'd1) ? AccReadData_35 : AccReadData_3))), ((read_group == 2'd3) ? AccReadData_98 : ((read_group == 2'd2) ? AccReadData_66 : ((read_group == 2'd1) ? AccReadData_34 : AccReadData_2))), ((read_group == 2'd3) ? AccReadData_97 : ((read_group == 2'd2) ? AccReadData_65 : ((read_group == 2'd1) ? AccReadData_33 : AccReadData_1))), ((read_group == 2'd3) ? AccReadData_96 : ((read_group == 2'd2) ? AccReadData_64 : ((read_group == 2'd1) ? AccReadData_32 : AccReadData_0)))} : {512'd0, ((rows_In_Payload_eq & (~rows_In_Payload_and)) ? {rows_In_Payload_cat, held_a} : {256'd0, rows_In_Payload_cat})}), arrived_block, arrived_first_pixel, arrived_pass, arrived_pass_start}; // @[VectorEngine.cs:134]
+  assign rows_In_Valid = arrived; // @[VectorEngine.cs:133]
+  assign rows_Out_Ready = rows_Out_Ready_and & rows_Out_Ready_eq; // @[VectorEngine.cs:202]
+  assign rows_Clear = Control_Abort; // @[VectorEngine.cs:135]
+  assign softmax_InValid = rows_Out_Ready_and_and & Read_Valid_eq; // @[VectorEngine.cs:247]
+  assign softmax_OutReady = collector_ready; // @[VectorEngine.cs:267]
+  assign softmax_Scores_0 = (beat == 3'd3) ? softmax_Scores_0_bits[799:768] : ((beat == 3'd2) ? softmax_Scores_0_bits[543:512] : ((beat == 3'd1) ? softmax_Scores_0_bits[287:256] : rows_Out_Payload[51:20])); // @[VectorEngine.cs:250]
+  assign softmax_Scores_1 = (beat == 3'd3) ? softmax_Scores_0_bits[831:800] : ((beat == 3'd2) ? softmax_Scores_0_bits[575:544] : ((beat == 3'd1) ? softmax_Scores_0_bits[319:288] : softmax_Scores_0_bits[63:32])); // @[VectorEngine.cs:250]
+  assign softmax_Scores_2 = (beat == 3'd3) ? softmax_Scores_0_bits[863:832] : ((beat == 3'd2) ? softmax_Scores_0_bits[607:576] : ((beat == 3'd1) ? softmax_Scores_0_bits[351:320] : softmax_Scores_0_bits[95:64])); // @[VectorEngine.cs:250]
+  assign softmax_Scores_3 = (beat == 3'd3) ? softmax_Scores_0_bits[895:864] : ((beat == 3'd2) ? softmax_Scores_0_bits[639:608] : ((beat == 3'd1) ? softmax_Scores_0_bits[383:352] : softmax_Scores_0_bits[127:96])); // @[VectorEngine.cs:250]
+  assign softmax_Scores_4 = (beat == 3'd3) ? softmax_Scores_0_bits[927:896] : ((beat == 3'd2) ? softmax_Scores_0_bits[671:640] : ((beat == 3'd1) ? softmax_Scores_0_bits[415:384] : softmax_Scores_0_bits[159:128])); // @[VectorEngine.cs:250]
+  assign softmax_Scores_5 = (beat == 3'd3) ? softmax_Scores_0_bits[959:928] : ((beat == 3'd2) ? softmax_Scores_0_bits[703:672] : ((beat == 3'd1) ? softmax_Scores_0_bits[447:416] : softmax_Scores_0_bits[191:160])); // @[VectorEngine.cs:250]
+  assign softmax_Scores_6 = (beat == 3'd3) ? softmax_Scores_0_bits[991:960] : ((beat == 3'd2) ? softmax_Scores_0_bits[735:704] : ((beat == 3'd1) ? softmax_Scores_0_bits[479:448] : softmax_Scores_0_bits[223:192])); // @[VectorEngine.cs:250]
+  assign softmax_Scores_7 = (beat == 3'd3) ? softmax_Scores_0_bits[1023:992] : ((beat == 3'd2) ? softmax_Scores_0_bits[767:736] : ((beat == 3'd1) ? softmax_Scores_0_bits[511:480] : softmax_Scores_0_bits[255:224])); // @[VectorEngine.cs:250]
+  assign softmax_LaneValid_0 = $unsigned(softmax_LaneValid_0_cat[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:260]
+  assign softmax_LaneValid_1 = $unsigned(softmax_LaneValid_1_cat[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:260]
+  assign softmax_LaneValid_2 = $unsigned(softmax_LaneValid_2_cat[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:260]
+  assign softmax_LaneValid_3 = $unsigned(softmax_LaneValid_3_cat[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:260]
+  assign softmax_LaneValid_4 = $unsigned(softmax_LaneValid_4_cat[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:260]
+  assign softmax_LaneValid_5 = $unsigned(softmax_LaneValid_5_cat[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:260]
+  assign softmax_LaneValid_6 = $unsigned(softmax_LaneValid_6_cat[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:260]
+  assign softmax_LaneValid_7 = $unsigned(softmax_LaneValid_7_cat[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:260]
+  assign softmax_Pass = rows_Out_Payload[2:1]; // @[VectorEngine.cs:262]
+  assign softmax_RowStart = rows_Out_Payload[0] & (beat == 3'd0); // @[VectorEngine.cs:263]
+  assign softmax_Unsigned = Control_Instruction[119]; // @[VectorEngine.cs:264]
+  assign softmax_ExponentMultiplier = parameter_[15:0]; // @[VectorEngine.cs:265]
+  assign softmax_ExponentShift = parameter_[21:16]; // @[VectorEngine.cs:266]
+  assign softmax_Divide = (softmax_phase == 2'd1) & (drained == 4'd9); // @[VectorEngine.cs:270]
+  assign splitter_ready = splitter_ready_eq ? table__InReady : (rows_In_Payload_eq ? add_InReady : (splitter_ready_eq_1 ? normalize_InReady : (Read_Valid_eq ? softmax_InReady : done_eq_2))); // @[VectorEngine.cs:278]
+  assign table__InValid = table__InValid_and ? normalize_OutValid : (rows_Out_Ready_and_and & splitter_ready_eq); // @[VectorEngine.cs:217]
+  assign table__OutReady = collector_ready; // @[VectorEngine.cs:219]
+  assign table__X_0 = table__InValid_and ? normalize_Y_0 : table__X_0_cast; // @[VectorEngine.cs:218]
+  assign table__X_1 = table__InValid_and ? normalize_Y_1 : table__X_1_cast; // @[VectorEngine.cs:218]
+  assign table__X_2 = table__InValid_and ? normalize_Y_2 : table__X_2_cast; // @[VectorEngine.cs:218]
+  assign table__X_3 = table__InValid_and ? normalize_Y_3 : table__X_3_cast; // @[VectorEngine.cs:218]
+  assign table__X_4 = table__InValid_and ? normalize_Y_4 : table__X_4_cast; // @[VectorEngine.cs:218]
+  assign table__X_5 = table__InValid_and ? normalize_Y_5 : table__X_5_cast; // @[VectorEngine.cs:218]
+  assign table__X_6 = table__InValid_and ? normalize_Y_6 : table__X_6_cast; // @[VectorEngine.cs:218]
+  assign table__X_7 = table__InValid_and ? normalize_Y_7 : table__X_7_cast; // @[VectorEngine.cs:218]
+  assign table__Slot = splitter_ready_eq ? Control_Instruction[115] : Control_Instruction[136]; // @[VectorEngine.cs:216]
+  assign table__TableWrite = Tables_Activation; // @[VectorEngine.cs:212]
+  assign table__TableSlot = Tables_ActivationSlot; // @[VectorEngine.cs:213]
+  assign table__TableIndex = Tables_ActivationIndex; // @[VectorEngine.cs:214]
+  assign table__TableValue = Tables_ActivationValue; // @[VectorEngine.cs:215]
+  assign add_InValid = rows_Out_Ready_and_and & rows_In_Payload_eq; // @[VectorEngine.cs:221]
+  assign add_OutReady = collector_ready; // @[VectorEngine.cs:227]
+  assign add_A_0 = table__X_0_cast; // @[VectorEngine.cs:225]
+  assign add_A_1 = table__X_1_cast; // @[VectorEngine.cs:225]
+  assign add_A_2 = table__X_2_cast; // @[VectorEngine.cs:225]
+  assign add_A_3 = table__X_3_cast; // @[VectorEngine.cs:225]
+  assign add_A_4 = table__X_4_cast; // @[VectorEngine.cs:225]
+  assign add_A_5 = table__X_5_cast; // @[VectorEngine.cs:225]
+  assign add_A_6 = table__X_6_cast; // @[VectorEngine.cs:225]
+  assign add_A_7 = table__X_7_cast; // @[VectorEngine.cs:225]
+  assign add_B_0 = rows_In_Payload_and ? 8'd0 : ((beat == 3'd3) ? softmax_Scores_0_bits[455:448] : ((beat == 3'd2) ? softmax_Scores_0_bits[391:384] : ((beat == 3'd1) ? softmax_Scores_0_bits[327:320] : softmax_Scores_0_bits[263:256]))); // @[VectorEngine.cs:226]
+  assign add_B_1 = rows_In_Payload_and ? 8'd0 : ((beat == 3'd3) ? softmax_Scores_0_bits[463:456] : ((beat == 3'd2) ? softmax_Scores_0_bits[399:392] : ((beat == 3'd1) ? softmax_Scores_0_bits[335:328] : softmax_Scores_0_bits[271:264]))); // @[VectorEngine.cs:226]
+  assign add_B_2 = rows_In_Payload_and ? 8'd0 : ((beat == 3'd3) ? softmax_Scores_0_bits[471:464] : ((beat == 3'd2) ? softmax_Scores_0_bits[407:400] : ((beat == 3'd1) ? softmax_Scores_0_bits[343:336] : softmax_Scores_0_bits[279:272]))); // @[VectorEngine.cs:226]
+  assign add_B_3 = rows_In_Payload_and ? 8'd0 : ((beat == 3'd3) ? softmax_Scores_0_bits[479:472] : ((beat == 3'd2) ? softmax_Scores_0_bits[415:408] : ((beat == 3'd1) ? softmax_Scores_0_bits[351:344] : softmax_Scores_0_bits[287:280]))); // @[VectorEngine.cs:226]
+  assign add_B_4 = rows_In_Payload_and ? 8'd0 : ((beat == 3'd3) ? softmax_Scores_0_bits[487:480] : ((beat == 3'd2) ? softmax_Scores_0_bits[423:416] : ((beat == 3'd1) ? softmax_Scores_0_bits[359:352] : softmax_Scores_0_bits[295:288]))); // @[VectorEngine.cs:226]
+  assign add_B_5 = rows_In_Payload_and ? 8'd0 : ((beat == 3'd3) ? softmax_Scores_0_bits[495:488] : ((beat == 3'd2) ? softmax_Scores_0_bits[431:424] : ((beat == 3'd1) ? softmax_Scores_0_bits[367:360] : softmax_Scores_0_bits[303:296]))); // @[VectorEngine.cs:226]
+  assign add_B_6 = rows_In_Payload_and ? 8'd0 : ((beat == 3'd3) ? softmax_Scores_0_bits[503:496] : ((beat == 3'd2) ? softmax_Scores_0_bits[439:432] : ((beat == 3'd1) ? softmax_Scores_0_bits[375:368] : softmax_Scores_0_bits[311:304]))); // @[VectorEngine.cs:226]
+  assign add_B_7 = rows_In_Payload_and ? 8'd0 : ((beat == 3'd3) ? softmax_Scores_0_bits[511:504] : ((beat == 3'd2) ? softmax_Scores_0_bits[447:440] : ((beat == 3'd1) ? softmax_Scores_0_bits[383:376] : softmax_Scores_0_bits[319:312]))); // @[VectorEngine.cs:226]
+  assign add_MultiplierA = parameter_[15:0]; // @[VectorEngine.cs:222]
+  assign add_MultiplierB = parameter_[31:16]; // @[VectorEngine.cs:223]
+  assign add_Shift = parameter_[37:32]; // @[VectorEngine.cs:224]
+  assign statistics_InValid = rows_Out_Ready_and_and & done_eq_2; // @[VectorEngine.cs:229]
+  assign statistics_X_0 = table__X_0_cast; // @[VectorEngine.cs:232]
+  assign statistics_X_1 = table__X_1_cast; // @[VectorEngine.cs:232]
+  assign statistics_X_2 = table__X_2_cast; // @[VectorEngine.cs:232]
+  assign statistics_X_3 = table__X_3_cast; // @[VectorEngine.cs:232]
+  assign statistics_X_4 = table__X_4_cast; // @[VectorEngine.cs:232]
+  assign statistics_X_5 = table__X_5_cast; // @[VectorEngine.cs:232]
+  assign statistics_X_6 = table__X_6_cast; // @[VectorEngine.cs:232]
+  assign statistics_X_7 = table__X_7_cast; // @[VectorEngine.cs:232]
+  assign statistics_Index = {((done_eq_2 ? Control_Instruction[86:83] : Control_Instruction[118:115]) + rows_Out_Payload[7:4]), 2'd0} | {4'd0, beat[1:0]}; // @[VectorEngine.cs:230]
+  assign statistics_First = Control_Instruction[99] & rows_Out_Payload[3]; // @[VectorEngine.cs:231]
+  assign statistics_ReadIndex = channel[8:3]; // @[VectorEngine.cs:351]
+  assign statistics_ReadLane = channel[2:0]; // @[VectorEngine.cs:352]
+  assign normalize_InValid = rows_Out_Ready_and_and & splitter_ready_eq_1; // @[VectorEngine.cs:234]
+  assign normalize_OutReady = table__InValid_and ? table__InReady : collector_ready; // @[VectorEngine.cs:238]
+  assign normalize_X_0 = table__X_0_cast; // @[VectorEngine.cs:237]
+  assign normalize_X_1 = table__X_1_cast; // @[VectorEngine.cs:237]
+  assign normalize_X_2 = table__X_2_cast; // @[VectorEngine.cs:237]
+  assign normalize_X_3 = table__X_3_cast; // @[VectorEngine.cs:237]
+  assign normalize_X_4 = table__X_4_cast; // @[VectorEngine.cs:237]
+  assign normalize_X_5 = table__X_5_cast; // @[VectorEngine.cs:237]
+  assign normalize_X_6 = table__X_6_cast; // @[VectorEngine.cs:237]
+  assign normalize_X_7 = table__X_7_cast; // @[VectorEngine.cs:237]
+  assign normalize_Index = {((done_eq_2 ? Control_Instruction[86:83] : Control_Instruction[118:115]) + rows_Out_Payload[7:4]), 2'd0} | {4'd0, beat[1:0]}; // @[VectorEngine.cs:235]
+  assign normalize_Count = parameter_[20:0]; // @[VectorEngine.cs:236]
+  assign normalize_ResultWrite = finish_state == 2'd3; // @[VectorEngine.cs:372]
+  assign normalize_ResultLane = channel[2:0]; // @[VectorEngine.cs:373]
+  assign normalize_ResultIndex = channel[8:3]; // @[VectorEngine.cs:374]
+  assign normalize_ResultSum = group_sum; // @[VectorEngine.cs:375]
+  assign normalize_ResultRoot = reciprocal_sqrt_Root; // @[VectorEngine.cs:376]
+  assign normalize_ResultHalfShift = reciprocal_sqrt_HalfShift; // @[VectorEngine.cs:377]
+  assign normalize_ChannelWrite = Tables_Channel; // @[VectorEngine.cs:239]
+  assign normalize_ChannelLane = Tables_ChannelNumber[2:0]; // @[VectorEngine.cs:240]
+  assign normalize_ChannelIndex = Tables_ChannelNumber[8:3]; // @[VectorEngine.cs:241]
+  assign normalize_ChannelGain = Tables_ChannelGain; // @[VectorEngine.cs:242]
+  assign normalize_ChannelOffset = Tables_ChannelOffset; // @[VectorEngine.cs:243]
+  assign normalize_ChannelShift = Tables_ChannelShift; // @[VectorEngine.cs:244]
+  assign normalize_ChannelExponent = Tables_ChannelExponent; // @[VectorEngine.cs:245]
+  assign reciprocal_sqrt_Start = ((finish_state == 2'd2) & rooting_before) & (~root_started); // @[VectorEngine.cs:366]
+  assign reciprocal_sqrt_Count = parameter_[20:0]; // @[VectorEngine.cs:368]
+  assign reciprocal_sqrt_Sum = group_sum; // @[VectorEngine.cs:369]
+  assign reciprocal_sqrt_Squares = group_squares; // @[VectorEngine.cs:370]
+  assign reciprocal_sqrt_EpsilonTerm = parameter_[83:21]; // @[VectorEngine.cs:371]
+  assign collector_ready = (~full) | Write_Granted; // @[VectorEngine.cs:296]
+  assign finish_done = finish_state_and ? 1'b0 : (finish_state_eq ? 1'b0 : (finish_state_eq_2 ? 1'b0 : (finish_state_eq_3 ? (finish_state_eq_1 ? (finish_state_eq_4 ? 1'b1 : 1'b0) : 1'b0) : 1'b0))); // @[VectorEngine.cs:379, VectorEngine.cs:409]
+  assign other_fields = {rows_In_Ready, reciprocal_sqrt_Busy, Control_StepGroup, parameter_, Control_Instruction}; // @[VectorEngine.cs:420]
 
-  always @(posedge clk) begin // @[VectorEngine.cs:417]
+  always @(posedge clk) begin // @[VectorEngine.cs:419]
     if (rst)
       busy <= 1'b0;
     else
       busy <= Control_Start ? 1'b1 : ((done | Control_Abort) ? 1'b0 : busy);
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:75]
+  always @(posedge clk) begin // @[VectorEngine.cs:77]
     if (rst)
       setup <= 1'b0;
     else
       setup <= Control_Start;
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:139, VectorEngine.cs:157, VectorEngine.cs:175]
+  always @(posedge clk) begin // @[VectorEngine.cs:141, VectorEngine.cs:159, VectorEngine.cs:177]
     read_pixel <= Control_Start ? 16'd0 : (read_pixel_and ? (read_pixel_and_1 ? read_pixel : (read_pixel_not ? read_pixel : (read_pixel + 16'd1))) : (read_pixel_and_2 ? (read_pixel_not_1 ? read_pixel : (read_pixel_eq ? (read_pixel + 16'd1) : read_pixel)) : read_pixel));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:140, VectorEngine.cs:152, VectorEngine.cs:154, VectorEngine.cs:163, VectorEngine.cs:165]
+  always @(posedge clk) begin // @[VectorEngine.cs:142, VectorEngine.cs:154, VectorEngine.cs:156, VectorEngine.cs:165, VectorEngine.cs:167]
     read_block <= Control_Start ? 16'd0 : (read_pixel_and ? (read_pixel_and_1 ? read_block : (read_pixel_not ? (read_block + 16'd1) : 16'd0)) : (read_pixel_and_2 ? (read_pixel_not_1 ? (read_block + 16'd1) : 16'd0) : read_block));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:141, VectorEngine.cs:173, VectorEngine.cs:177]
+  always @(posedge clk) begin // @[VectorEngine.cs:143, VectorEngine.cs:175, VectorEngine.cs:179]
     read_pass <= Control_Start ? 2'd0 : (read_pixel_and ? read_pass : (read_pixel_and_2 ? (read_pixel_not_1 ? read_pass : (read_pixel_eq ? 2'd0 : (read_pass + 2'd1))) : read_pass));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:143, VectorEngine.cs:155]
+  always @(posedge clk) begin // @[VectorEngine.cs:145, VectorEngine.cs:157]
     read_base <= Control_Start ? (Read_Valid_eq ? 13'd0 : Control_Instruction[31:19]) : (read_pixel_and ? (read_pixel_and_1 ? read_base : (read_pixel_not ? read_base : (read_base + Control_Instruction[79:67]))) : read_base);
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:144, VectorEngine.cs:156]
+  always @(posedge clk) begin // @[VectorEngine.cs:146, VectorEngine.cs:158]
     read_base_b <= Control_Start ? Control_Instruction[127:115] : (read_pixel_and ? (read_pixel_and_1 ? read_base_b : (read_pixel_not ? read_base_b : (read_base_b + Control_Instruction[79:67]))) : read_base_b);
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:142, VectorEngine.cs:149, VectorEngine.cs:151]
+  always @(posedge clk) begin // @[VectorEngine.cs:144, VectorEngine.cs:151, VectorEngine.cs:153]
     read_second <= Control_Start ? 1'b0 : (read_pixel_and ? (read_pixel_and_1 ? 1'b1 : 1'b0) : read_second);
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:138, VectorEngine.cs:158, VectorEngine.cs:176, VectorEngine.cs:331]
+  always @(posedge clk) begin // @[VectorEngine.cs:140, VectorEngine.cs:160, VectorEngine.cs:178, VectorEngine.cs:333]
     if (rst)
       reading <= 1'b0;
     else
       reading <= Control_Abort ? 1'b0 : (Control_Start ? (~(Control_Instruction[4:0] == 5'd10)) : (read_pixel_and ? (read_pixel_and_1 ? reading : (read_pixel_not ? reading : (reading_eq ? 1'b0 : reading))) : (read_pixel_and_2 ? (read_pixel_not_1 ? reading : (read_pixel_eq ? (reading_eq ? 1'b0 : reading) : reading)) : reading)));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:134]
+  always @(posedge clk) begin // @[VectorEngine.cs:136]
     if (rst)
       in_flight <= 1'b0;
     else
       in_flight <= (read_pixel_and & ((read_second | (~rows_In_Payload_eq)) | rows_In_Payload_and)) | read_pixel_and_2;
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:129]
+  always @(posedge clk) begin // @[VectorEngine.cs:131]
     if (arrived_first_operand)
       held_a <= rows_In_Payload_cat;
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:145, VectorEngine.cs:174]
+  always @(posedge clk) begin // @[VectorEngine.cs:147, VectorEngine.cs:176]
     acc_base <= Control_Start ? Control_Instruction[27:19] : (read_pixel_and ? acc_base : (read_pixel_and_2 ? (read_pixel_not_1 ? acc_base : (read_pixel_eq ? (acc_base + acc_base_bits[13:5]) : acc_base)) : acc_base));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:95]
+  always @(posedge clk) begin // @[VectorEngine.cs:97]
     blocks_last <= (Read_Valid_eq ? {5'd0, blocks_last_bits[15:5]} : Control_Instruction[66:51]) - 16'd1;
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:96]
+  always @(posedge clk) begin // @[VectorEngine.cs:98]
     pixels_last <= (Read_Valid_eq ? Control_Instruction[66:51] : Control_Instruction[50:35]) - 16'd1;
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:97]
+  always @(posedge clk) begin // @[VectorEngine.cs:99]
     acc_rows_last <= {4'd0, ({1'd0, acc_base_bits[15:5]} - 12'd1)};
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:146, VectorEngine.cs:168, VectorEngine.cs:272, VectorEngine.cs:273, VectorEngine.cs:274]
+  always @(posedge clk) begin // @[VectorEngine.cs:148, VectorEngine.cs:170, VectorEngine.cs:274, VectorEngine.cs:275, VectorEngine.cs:276]
     if (rst)
       softmax_phase <= 2'd0;
     else
       softmax_phase <= Control_Abort ? 2'd0 : (softmax_phase_eq ? ((drained == 4'd9) ? 2'd2 : softmax_phase_mux) : ((softmax_phase == 2'd2) ? ((~softmax_Busy) ? 2'd0 : softmax_phase_mux) : softmax_phase_mux));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:169, VectorEngine.cs:271]
+  always @(posedge clk) begin // @[VectorEngine.cs:171, VectorEngine.cs:273]
     drained <= softmax_phase_eq ? ((((((rows_Out_Ready_and & Read_Valid_eq) & (rows_Out_Payload[2:1] == 2'd1)) & rows_Out_Ready_eq) & (rows_Out_Payload[19:4] == acc_rows_last)) | (drained != 4'd0)) ? ((softmax_InReady & (drained != 4'd9)) ? (drained + 4'd1) : drained_mux) : drained_mux) : drained_mux;
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:120]
+  always @(posedge clk) begin // @[VectorEngine.cs:122]
     if (rst)
       arrived <= 1'b0;
     else
       arrived <= (read_pixel_and & ((read_second | (~rows_In_Payload_eq)) | rows_In_Payload_and)) | read_pixel_and_2;
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:121]
+  always @(posedge clk) begin // @[VectorEngine.cs:123]
     if (rst)
       arrived_first_operand <= 1'b0;
     else
       arrived_first_operand <= ((read_pixel_and & rows_In_Payload_eq) & (~rows_In_Payload_and)) & (~read_second);
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:122]
+  always @(posedge clk) begin // @[VectorEngine.cs:124]
     arrived_block <= read_block;
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:123]
+  always @(posedge clk) begin // @[VectorEngine.cs:125]
     arrived_first_pixel <= read_pixel == 16'd0;
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:124]
+  always @(posedge clk) begin // @[VectorEngine.cs:126]
     arrived_pass <= read_pass;
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:125]
+  always @(posedge clk) begin // @[VectorEngine.cs:127]
     arrived_pass_start <= read_block == 16'd0;
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:126]
+  always @(posedge clk) begin // @[VectorEngine.cs:128]
     read_group <= Read_Valid_eq ? Control_Instruction[17:16] : Control_Instruction[17:16];
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:198, VectorEngine.cs:199]
+  always @(posedge clk) begin // @[VectorEngine.cs:200, VectorEngine.cs:201]
     if (rst)
       beat <= 3'd0;
     else
       beat <= (Control_Abort | Control_Start) ? 3'd0 : (rows_Out_Ready_and ? (rows_Out_Ready_eq ? 3'd0 : (beat + 3'd1)) : beat);
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
+  always @(posedge clk) begin // @[VectorEngine.cs:304]
     if (collected_0_and & (collect_beat == 3'd0))
       collected_0 <= (splitter_ready_eq | table__InValid_and) ? table__Y_0 : (rows_In_Payload_eq ? add_Y_0 : (splitter_ready_eq_1 ? normalize_Y_0 : softmax_Probabilities_0));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
+  always @(posedge clk) begin // @[VectorEngine.cs:304]
     if (collected_0_and & (collect_beat == 3'd0))
       collected_1 <= (splitter_ready_eq | table__InValid_and) ? table__Y_1 : (rows_In_Payload_eq ? add_Y_1 : (splitter_ready_eq_1 ? normalize_Y_1 : softmax_Probabilities_1));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
+  always @(posedge clk) begin // @[VectorEngine.cs:304]
     if (collected_0_and & (collect_beat == 3'd0))
       collected_2 <= (splitter_ready_eq | table__InValid_and) ? table__Y_2 : (rows_In_Payload_eq ? add_Y_2 : (splitter_ready_eq_1 ? normalize_Y_2 : softmax_Probabilities_2));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
+  always @(posedge clk) begin // @[VectorEngine.cs:304]
     if (collected_0_and & (collect_beat == 3'd0))
       collected_3 <= (splitter_ready_eq | table__InValid_and) ? table__Y_3 : (rows_In_Payload_eq ? add_Y_3 : (splitter_ready_eq_1 ? normalize_Y_3 : softmax_Probabilities_3));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
+  always @(posedge clk) begin // @[VectorEngine.cs:304]
     if (collected_0_and & (collect_beat == 3'd0))
       collected_4 <= (splitter_ready_eq | table__InValid_and) ? table__Y_4 : (rows_In_Payload_eq ? add_Y_4 : (splitter_ready_eq_1 ? normalize_Y_4 : softmax_Probabilities_4));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
+  always @(posedge clk) begin // @[VectorEngine.cs:304]
     if (collected_0_and & (collect_beat == 3'd0))
       collected_5 <= (splitter_ready_eq | table__InValid_and) ? table__Y_5 : (rows_In_Payload_eq ? add_Y_5 : (splitter_ready_eq_1 ? normalize_Y_5 : softmax_Probabilities_5));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
+  always @(posedge clk) begin // @[VectorEngine.cs:304]
     if (collected_0_and & (collect_beat == 3'd0))
       collected_6 <= (splitter_ready_eq | table__InValid_and) ? table__Y_6 : (rows_In_Payload_eq ? add_Y_6 : (splitter_ready_eq_1 ? normalize_Y_6 : softmax_Probabilities_6));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
+  always @(posedge clk) begin // @[VectorEngine.cs:304]
     if (collected_0_and & (collect_beat == 3'd0))
       collected_7 <= (splitter_ready_eq | table__InValid_and) ? table__Y_7 : (rows_In_Payload_eq ? add_Y_7 : (splitter_ready_eq_1 ? normalize_Y_7 : softmax_Probabilities_7));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
+  always @(posedge clk) begin // @[VectorEngine.cs:304]
     if (collected_0_and & (collect_beat == 3'd1))
       collected_8 <= (splitter_ready_eq | table__InValid_and) ? table__Y_0 : (rows_In_Payload_eq ? add_Y_0 : (splitter_ready_eq_1 ? normalize_Y_0 : softmax_Probabilities_0));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
+  always @(posedge clk) begin // @[VectorEngine.cs:304]
     if (collected_0_and & (collect_beat == 3'd1))
       collected_9 <= (splitter_ready_eq | table__InValid_and) ? table__Y_1 : (rows_In_Payload_eq ? add_Y_1 : (splitter_ready_eq_1 ? normalize_Y_1 : softmax_Probabilities_1));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
+  always @(posedge clk) begin // @[VectorEngine.cs:304]
     if (collected_0_and & (collect_beat == 3'd1))
       collected_10 <= (splitter_ready_eq | table__InValid_and) ? table__Y_2 : (rows_In_Payload_eq ? add_Y_2 : (splitter_ready_eq_1 ? normalize_Y_2 : softmax_Probabilities_2));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
+  always @(posedge clk) begin // @[VectorEngine.cs:304]
     if (collected_0_and & (collect_beat == 3'd1))
       collected_11 <= (splitter_ready_eq | table__InValid_and) ? table__Y_3 : (rows_In_Payload_eq ? add_Y_3 : (splitter_ready_eq_1 ? normalize_Y_3 : softmax_Probabilities_3));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
+  always @(posedge clk) begin // @[VectorEngine.cs:304]
     if (collected_0_and & (collect_beat == 3'd1))
       collected_12 <= (splitter_ready_eq | table__InValid_and) ? table__Y_4 : (rows_In_Payload_eq ? add_Y_4 : (splitter_ready_eq_1 ? normalize_Y_4 : softmax_Probabilities_4));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
+  always @(posedge clk) begin // @[VectorEngine.cs:304]
     if (collected_0_and & (collect_beat == 3'd1))
       collected_13 <= (splitter_ready_eq | table__InValid_and) ? table__Y_5 : (rows_In_Payload_eq ? add_Y_5 : (splitter_ready_eq_1 ? normalize_Y_5 : softmax_Probabilities_5));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
+  always @(posedge clk) begin // @[VectorEngine.cs:304]
     if (collected_0_and & (collect_beat == 3'd1))
       collected_14 <= (splitter_ready_eq | table__InValid_and) ? table__Y_6 : (rows_In_Payload_eq ? add_Y_6 : (splitter_ready_eq_1 ? normalize_Y_6 : softmax_Probabilities_6));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
+  always @(posedge clk) begin // @[VectorEngine.cs:304]
     if (collected_0_and & (collect_beat == 3'd1))
       collected_15 <= (splitter_ready_eq | table__InValid_and) ? table__Y_7 : (rows_In_Payload_eq ? add_Y_7 : (splitter_ready_eq_1 ? normalize_Y_7 : softmax_Probabilities_7));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
+  always @(posedge clk) begin // @[VectorEngine.cs:304]
     if (collected_0_and & (collect_beat == 3'd2))
       collected_16 <= (splitter_ready_eq | table__InValid_and) ? table__Y_0 : (rows_In_Payload_eq ? add_Y_0 : (splitter_ready_eq_1 ? normalize_Y_0 : softmax_Probabilities_0));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
+  always @(posedge clk) begin // @[VectorEngine.cs:304]
     if (collected_0_and & (collect_beat == 3'd2))
       collected_17 <= (splitter_ready_eq | table__InValid_and) ? table__Y_1 : (rows_In_Payload_eq ? add_Y_1 : (splitter_ready_eq_1 ? normalize_Y_1 : softmax_Probabilities_1));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
+  always @(posedge clk) begin // @[VectorEngine.cs:304]
     if (collected_0_and & (collect_beat == 3'd2))
       collected_18 <= (splitter_ready_eq | table__InValid_and) ? table__Y_2 : (rows_In_Payload_eq ? add_Y_2 : (splitter_ready_eq_1 ? normalize_Y_2 : softmax_Probabilities_2));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
+  always @(posedge clk) begin // @[VectorEngine.cs:304]
     if (collected_0_and & (collect_beat == 3'd2))
       collected_19 <= (splitter_ready_eq | table__InValid_and) ? table__Y_3 : (rows_In_Payload_eq ? add_Y_3 : (splitter_ready_eq_1 ? normalize_Y_3 : softmax_Probabilities_3));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
+  always @(posedge clk) begin // @[VectorEngine.cs:304]
     if (collected_0_and & (collect_beat == 3'd2))
       collected_20 <= (splitter_ready_eq | table__InValid_and) ? table__Y_4 : (rows_In_Payload_eq ? add_Y_4 : (splitter_ready_eq_1 ? normalize_Y_4 : softmax_Probabilities_4));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
+  always @(posedge clk) begin // @[VectorEngine.cs:304]
     if (collected_0_and & (collect_beat == 3'd2))
       collected_21 <= (splitter_ready_eq | table__InValid_and) ? table__Y_5 : (rows_In_Payload_eq ? add_Y_5 : (splitter_ready_eq_1 ? normalize_Y_5 : softmax_Probabilities_5));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
+  always @(posedge clk) begin // @[VectorEngine.cs:304]
     if (collected_0_and & (collect_beat == 3'd2))
       collected_22 <= (splitter_ready_eq | table__InValid_and) ? table__Y_6 : (rows_In_Payload_eq ? add_Y_6 : (splitter_ready_eq_1 ? normalize_Y_6 : softmax_Probabilities_6));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
+  always @(posedge clk) begin // @[VectorEngine.cs:304]
     if (collected_0_and & (collect_beat == 3'd2))
       collected_23 <= (splitter_ready_eq | table__InValid_and) ? table__Y_7 : (rows_In_Payload_eq ? add_Y_7 : (splitter_ready_eq_1 ? normalize_Y_7 : softmax_Probabilities_7));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
+  always @(posedge clk) begin // @[VectorEngine.cs:304]
     if (collected_0_and & (collect_beat == 3'd3))
       collected_24 <= (splitter_ready_eq | table__InValid_and) ? table__Y_0 : (rows_In_Payload_eq ? add_Y_0 : (splitter_ready_eq_1 ? normalize_Y_0 : softmax_Probabilities_0));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
+  always @(posedge clk) begin // @[VectorEngine.cs:304]
     if (collected_0_and & (collect_beat == 3'd3))
       collected_25 <= (splitter_ready_eq | table__InValid_and) ? table__Y_1 : (rows_In_Payload_eq ? add_Y_1 : (splitter_ready_eq_1 ? normalize_Y_1 : softmax_Probabilities_1));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
+  always @(posedge clk) begin // @[VectorEngine.cs:304]
     if (collected_0_and & (collect_beat == 3'd3))
       collected_26 <= (splitter_ready_eq | table__InValid_and) ? table__Y_2 : (rows_In_Payload_eq ? add_Y_2 : (splitter_ready_eq_1 ? normalize_Y_2 : softmax_Probabilities_2));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
+  always @(posedge clk) begin // @[VectorEngine.cs:304]
     if (collected_0_and & (collect_beat == 3'd3))
       collected_27 <= (splitter_ready_eq | table__InValid_and) ? table__Y_3 : (rows_In_Payload_eq ? add_Y_3 : (splitter_ready_eq_1 ? normalize_Y_3 : softmax_Probabilities_3));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
+  always @(posedge clk) begin // @[VectorEngine.cs:304]
     if (collected_0_and & (collect_beat == 3'd3))
       collected_28 <= (splitter_ready_eq | table__InValid_and) ? table__Y_4 : (rows_In_Payload_eq ? add_Y_4 : (splitter_ready_eq_1 ? normalize_Y_4 : softmax_Probabilities_4));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
+  always @(posedge clk) begin // @[VectorEngine.cs:304]
     if (collected_0_and & (collect_beat == 3'd3))
       collected_29 <= (splitter_ready_eq | table__InValid_and) ? table__Y_5 : (rows_In_Payload_eq ? add_Y_5 : (splitter_ready_eq_1 ? normalize_Y_5 : softmax_Probabilities_5));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
+  always @(posedge clk) begin // @[VectorEngine.cs:304]
     if (collected_0_and & (collect_beat == 3'd3))
       collected_30 <= (splitter_ready_eq | table__InValid_and) ? table__Y_6 : (rows_In_Payload_eq ? add_Y_6 : (splitter_ready_eq_1 ? normalize_Y_6 : softmax_Probabilities_6));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
+  always @(posedge clk) begin // @[VectorEngine.cs:304]
     if (collected_0_and & (collect_beat == 3'd3))
       collected_31 <= (splitter_ready_eq | table__InValid_and) ? table__Y_7 : (rows_In_Payload_eq ? add_Y_7 : (splitter_ready_eq_1 ? normalize_Y_7 : softmax_Probabilities_7));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:305, VectorEngine.cs:315, VectorEngine.cs:329]
+  always @(posedge clk) begin // @[VectorEngine.cs:307, VectorEngine.cs:317, VectorEngine.cs:331]
     if (rst)
       collect_beat <= 3'd0;
     else
       collect_beat <= Control_Abort ? 3'd0 : (Control_Start ? 3'd0 : (collected_0_and ? (collect_beat_eq ? 3'd0 : (collect_beat + 3'd1)) : collect_beat));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:306, VectorEngine.cs:328]
+  always @(posedge clk) begin // @[VectorEngine.cs:308, VectorEngine.cs:330]
     if (rst)
       full <= 1'b0;
     else
       full <= Control_Abort ? 1'b0 : ((collected_0_and & collect_beat_eq) ? 1'b1 : (done_and_1 ? 1'b0 : full));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:311, VectorEngine.cs:322]
+  always @(posedge clk) begin // @[VectorEngine.cs:313, VectorEngine.cs:324]
     write_pixel <= Control_Start ? 16'd0 : (done_and_1 ? (write_pixel_not ? write_pixel : (write_pixel + 16'd1)) : write_pixel);
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:312, VectorEngine.cs:318, VectorEngine.cs:320]
+  always @(posedge clk) begin // @[VectorEngine.cs:314, VectorEngine.cs:320, VectorEngine.cs:322]
     write_block <= Control_Start ? 16'd0 : (done_and_1 ? (write_pixel_not ? (write_block + 16'd1) : 16'd0) : write_block);
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:313, VectorEngine.cs:321]
+  always @(posedge clk) begin // @[VectorEngine.cs:315, VectorEngine.cs:323]
     write_base <= Control_Start ? (Read_Valid_eq ? Control_Instruction[47:35] : Control_Instruction[95:83]) : (done_and_1 ? (write_pixel_not ? write_base : (write_base + (Read_Valid_eq ? Control_Instruction[95:83] : Control_Instruction[111:99]))) : write_base);
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:314, VectorEngine.cs:323, VectorEngine.cs:330]
+  always @(posedge clk) begin // @[VectorEngine.cs:316, VectorEngine.cs:325, VectorEngine.cs:332]
     if (rst)
       writes_left <= 1'b0;
     else
       writes_left <= Control_Abort ? 1'b0 : (Control_Start ? (~((Control_Instruction[4:0] == 5'd9) | (Control_Instruction[4:0] == 5'd10))) : (done_and_1 ? (write_pixel_not ? writes_left : (done_eq_1 ? 1'b0 : writes_left)) : writes_left));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:380, VectorEngine.cs:390, VectorEngine.cs:393, VectorEngine.cs:406, VectorEngine.cs:408, VectorEngine.cs:411]
+  always @(posedge clk) begin // @[VectorEngine.cs:382, VectorEngine.cs:392, VectorEngine.cs:395, VectorEngine.cs:408, VectorEngine.cs:410, VectorEngine.cs:413]
     if (rst)
       finish_state <= 2'd0;
     else
       finish_state <= Control_Abort ? 2'd0 : (finish_state_and ? 2'd1 : (finish_state_eq ? (finish_state_eq_1 ? 2'd2 : finish_state) : (finish_state_eq_2 ? (reciprocal_sqrt_Done ? 2'd3 : finish_state) : (finish_state_eq_3 ? (finish_state_eq_1 ? (finish_state_eq_4 ? 2'd0 : 2'd1) : finish_state) : finish_state))));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:381, VectorEngine.cs:391, VectorEngine.cs:392, VectorEngine.cs:401, VectorEngine.cs:409]
+  always @(posedge clk) begin // @[VectorEngine.cs:383, VectorEngine.cs:393, VectorEngine.cs:394, VectorEngine.cs:403, VectorEngine.cs:411]
     channel <= finish_state_and ? 16'd0 : (finish_state_eq ? (finish_state_eq_1 ? group_first : (channel + 16'd1)) : (finish_state_eq_2 ? channel : (finish_state_eq_3 ? (finish_state_eq_1 ? channel_add : (channel + 16'd1)) : channel)));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:382, VectorEngine.cs:399]
+  always @(posedge clk) begin // @[VectorEngine.cs:384, VectorEngine.cs:401]
     group_first <= finish_state_and ? 16'd0 : (finish_state_eq ? group_first : (finish_state_eq_2 ? group_first : (finish_state_eq_3 ? (finish_state_eq_1 ? channel_add : group_first) : group_first)));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:383, VectorEngine.cs:400]
+  always @(posedge clk) begin // @[VectorEngine.cs:385, VectorEngine.cs:402]
     group_last <= finish_state_and ? (Control_Instruction[47:32] - 16'd1) : (finish_state_eq ? group_last : (finish_state_eq_2 ? group_last : (finish_state_eq_3 ? (finish_state_eq_1 ? (group_last + Control_Instruction[47:32]) : group_last) : group_last)));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:342]
+  always @(posedge clk) begin // @[VectorEngine.cs:344]
     channels_last <= Control_Instruction[31:16] - 16'd1;
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:343]
+  always @(posedge clk) begin // @[VectorEngine.cs:345]
     if (rst)
       summed <= 1'b0;
     else
       summed <= finish_state == 2'd1;
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:359, VectorEngine.cs:384, VectorEngine.cs:402]
+  always @(posedge clk) begin // @[VectorEngine.cs:361, VectorEngine.cs:386, VectorEngine.cs:404]
     group_sum <= finish_state_and ? 32'd0 : (finish_state_eq ? group_sum_mux : (finish_state_eq_2 ? group_sum_mux : (finish_state_eq_3 ? (finish_state_eq_1 ? 32'd0 : group_sum_mux) : group_sum_mux)));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:360, VectorEngine.cs:385, VectorEngine.cs:403]
+  always @(posedge clk) begin // @[VectorEngine.cs:362, VectorEngine.cs:387, VectorEngine.cs:405]
     group_squares <= finish_state_and ? 43'd0 : (finish_state_eq ? group_squares_mux : (finish_state_eq_2 ? group_squares_mux : (finish_state_eq_3 ? (finish_state_eq_1 ? 43'd0 : group_squares_mux) : group_squares_mux)));
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:365]
+  always @(posedge clk) begin // @[VectorEngine.cs:367]
     if (rst)
       root_started <= 1'b0;
     else
       root_started <= reciprocal_sqrt_Start ? 1'b1 : ((finish_state != 2'd2) ? 1'b0 : root_started);
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:364]
+  always @(posedge clk) begin // @[VectorEngine.cs:366]
     if (rst)
       rooting_before <= 1'b0;
     else
       rooting_before <= finish_state == 2'd2;
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:415]
+  always @(posedge clk) begin // @[VectorEngine.cs:417]
     if (rst)
       statistics_end_0 <= 1'b0;
     else
       statistics_end_0 <= ((((rows_Out_Ready_and & done_eq_2) & rows_Out_Ready_eq) & (~reading)) & (~in_flight)) & (rows_Count == 3'd1);
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:415]
+  always @(posedge clk) begin // @[VectorEngine.cs:417]
     if (rst)
       statistics_end_1 <= 1'b0;
     else
@@ -1242,7 +1242,7 @@ module VectorEngine8 (
       parameters[Tables_ParameterSlot] <= Tables_ParameterWord;
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:354]
+  always @(posedge clk) begin // @[VectorEngine.cs:356]
     if (Tables_Channel)
       exponents[Tables_ChannelNumber] <= Tables_ChannelExponent;
   end
@@ -1252,12 +1252,12 @@ module VectorEngine8 (
       parameter_ <= parameters[$unsigned(rows_In_Payload_eq ? Control_Instruction[134:131] : (Read_Valid_eq ? Control_Instruction[102:99] : ((Control_Instruction[4:0] == 5'd10) ? Control_Instruction[51:48] : Control_Instruction[134:131])))];
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:355]
+  always @(posedge clk) begin // @[VectorEngine.cs:357]
     if (1'b1)
       exponent <= exponents[$unsigned(channel[8:0])];
   end
 
-  Queue1044x4Distributed rows ( // @[VectorEngine.cs:82]
+  Queue1044x4Distributed rows ( // @[VectorEngine.cs:84]
     .clk(clk),
     .rst(rst),
     .In_Payload(rows_In_Payload),
@@ -1270,7 +1270,7 @@ module VectorEngine8 (
     .Clear(rows_Clear)
   );
 
-  SoftmaxUnit8 softmax ( // @[VectorEngine.cs:105]
+  SoftmaxUnit8 softmax ( // @[VectorEngine.cs:107]
     .clk(clk),
     .rst(rst),
     .InValid(softmax_InValid),
@@ -1310,7 +1310,7 @@ module VectorEngine8 (
     .Busy(softmax_Busy)
   );
 
-  ActivationTableUnit8x2 table_ ( // @[VectorEngine.cs:203]
+  ActivationTableUnit8x2 table_ ( // @[VectorEngine.cs:205]
     .clk(clk),
     .rst(rst),
     .InValid(table__InValid),
@@ -1340,7 +1340,7 @@ module VectorEngine8 (
     .Y_7(table__Y_7)
   );
 
-  ScaleAddUnit8 add ( // @[VectorEngine.cs:204]
+  ScaleAddUnit8 add ( // @[VectorEngine.cs:206]
     .clk(clk),
     .rst(rst),
     .InValid(add_InValid),
@@ -1376,7 +1376,7 @@ module VectorEngine8 (
     .Y_7(add_Y_7)
   );
 
-  GroupNormStatisticsUnit8x512 statistics ( // @[VectorEngine.cs:205]
+  GroupNormStatisticsUnit8x512 statistics ( // @[VectorEngine.cs:207]
     .clk(clk),
     .rst(rst),
     .InValid(statistics_InValid),
@@ -1396,7 +1396,7 @@ module VectorEngine8 (
     .ReadSquares(statistics_ReadSquares)
   );
 
-  GroupNormApplyUnit8x512 normalize ( // @[VectorEngine.cs:206]
+  GroupNormApplyUnit8x512 normalize ( // @[VectorEngine.cs:208]
     .clk(clk),
     .rst(rst),
     .InValid(normalize_InValid),
@@ -1436,7 +1436,7 @@ module VectorEngine8 (
     .Y_7(normalize_Y_7)
   );
 
-  ReciprocalSqrtUnit reciprocal_sqrt ( // @[VectorEngine.cs:207]
+  ReciprocalSqrtUnit reciprocal_sqrt ( // @[VectorEngine.cs:209]
     .clk(clk),
     .rst(rst),
     .Start(reciprocal_sqrt_Start),

@@ -1,3 +1,4 @@
+using DiffAcc.Accelerator.Isa;
 using DiffAcc.Hdl;
 
 namespace DiffAcc.Accelerator.Configuration;
@@ -163,7 +164,8 @@ public sealed record AcceleratorConfig
         Need(VectorLanes is >= 1 and <= 256, nameof(VectorLanes), $"must be 1 to 256, not {VectorLanes}");
         Need(ActivationTableSlots is >= 1 and <= 64, nameof(ActivationTableSlots), $"must be 1 to 64, not {ActivationTableSlots}");
         Need(ClockMHz is > 0 and <= 800, nameof(ClockMHz), $"must be above 0 and at most 800 MHz, not {ClockMHz}");
-        Need(Groups <= 8, nameof(Groups), $"must be at most 8 (the CONV group mask has 8 bits), not {Groups}");
+        var groupMaskBits = FieldOf<Conv>.Bits(c => c.GroupMask);
+        Need(Groups <= groupMaskBits && Groups <= FieldOf<Load>.Max(l => l.Group) + 1, nameof(Groups), $"must be at most {groupMaskBits} (the CONV group mask has {groupMaskBits} bits), not {Groups}");
         if (GroupPblocks is { } pblocks)
         {
             Need(pblocks.Count == Groups, nameof(GroupPblocks), $"needs one site range per PE group ({Groups}), not {pblocks.Count}");
@@ -179,8 +181,11 @@ public sealed record AcceleratorConfig
         Need(Tm % VectorLanes == 0, nameof(VectorLanes), $"must divide Tm {Tm} and Tn {Tn} (rows split into whole vector beats), not {VectorLanes}");
         Need(Tm * Tn % 16 == 0, nameof(Tn), $"Tm x Tn = {Tm * Tn} bytes must be whole 16-byte AXI beats (a weight row)");
         Need(MaxChannels % Tn == 0, nameof(MaxChannels), $"must be a multiple of Tn {Tn}, not {MaxChannels}");
-        Need(ActivationRows <= 1 << 16, nameof(ActivationBufferKiB), $"gives {ActivationRows} activation rows; the instructions address 65536");
-        Need(WeightRows <= 1 << 16 && AccumulatorRows <= 1 << 16, nameof(WeightBufferKiB), "weight and accumulator rows are addressed with 16 bits");
+        var activationRows = FieldOf<Load>.Max(l => l.ActRow) + 1;
+        Need(ActivationRows <= activationRows, nameof(ActivationBufferKiB), $"gives {ActivationRows} activation rows; the instructions address {activationRows}");
+        var weightRowBits = FieldOf<LoadWeights>.Bits(l => l.FirstRow);
+        var accumulatorRowBits = FieldOf<Conv>.Bits(c => c.AccRow);
+        Need(WeightRows <= 1L << weightRowBits && AccumulatorRows <= 1L << accumulatorRowBits, nameof(WeightBufferKiB), $"weight and accumulator rows are addressed with {weightRowBits} and {accumulatorRowBits} bits");
         if (problems.Count > 0)
             return problems;
         Need(TotalDsps <= Part.Dsp48E2, nameof(Groups),

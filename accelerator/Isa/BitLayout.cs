@@ -76,8 +76,6 @@ public sealed class BitLayout
 
     public int UsedBits { get; }
 
-    public BitField this[string name] => Fields.FirstOrDefault(f => f.Name == name) ?? throw new ArgumentException($"{Type.Name} has no field '{name}'", nameof(name));
-
     /// <summary>Writes every declared property of <paramref name="value"/> into <paramref name="word"/>; a value out of range names the field.</summary>
     public void Write(object value, Span<byte> word, string context)
     {

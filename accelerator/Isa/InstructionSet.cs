@@ -9,8 +9,6 @@ public sealed record InstructionFormat(int Opcode, string Mnemonic, Engine Engin
 
     /// <summary>The fields after the header.</summary>
     public IEnumerable<BitField> Operands => Layout.Fields.Where(f => f.Offset >= InstructionSet.HeaderBits);
-
-    public BitField this[string name] => Layout[name];
 }
 
 /// <summary>

@@ -48,16 +48,16 @@ public sealed class ComputeEngine : Module
         AccReadData = Output(Vec(groups * tm, SInt(32)));
         Issued = Output(Bool());
 
-        var v = new InstructionFields(Control.Instruction, InstructionSet.Format<Conv>());
-        var mask = v.Fit("GroupMask", groups);
-        var kernel3 = v.Flag("Kernel3x3");
-        var stride2 = v.Flag("Stride2");
-        var upsample = v.Flag("Upsample");
-        var output = v["Output"];
+        var v = new WordFields<Conv>(Control.Instruction);
+        var mask = v.Fit(f => f.GroupMask, groups);
+        var kernel3 = v.Flag(f => f.Kernel3x3);
+        var stride2 = v.Flag(f => f.Stride2);
+        var upsample = v.Flag(f => f.Upsample);
+        var output = v[f => f.Output];
         var requantizeDirect = output == (int)ConvOutput.Requantize;
         var requantizeSum = output == (int)ConvOutput.AccumulatorAddRequantize;
-        var cinBlocks = v["CinBlocks"];
-        var coutBlocks = v["CoutBlocks"];
+        var cinBlocks = v[f => f.CinBlocks];
+        var coutBlocks = v[f => f.CoutBlocks];
         var kernelLast = Mux(kernel3, Lit(2, 2), Lit(0, 2));
         var taps = Mux(kernel3, Lit(9, 4), Lit(1, 4));
 
@@ -71,33 +71,37 @@ public sealed class ComputeEngine : Module
         When(Control.Start, () => setup.Assign(2)).ElseWhen(setup != 0, () => setup.Assign((setup - 1).Resize(2)));
         When(setup == 2, () =>
         {
-            rowStride.Assign((v["InCols"] * v["InPixelStride"]).Resize(24));
+            rowStride.Assign((v[f => f.InCols] * v[f => f.InPixelStride]).Resize(24));
             blockRows.Assign((taps * cinBlocks).Resize(weightBits));
         });
 
-        // ---- stage 0: the loop counters ----
-        var co = Reg(UInt(16), name: "co");
-        var oy = Reg(UInt(12), name: "oy");
-        var ox = Reg(UInt(12), name: "ox");
+        // ---- stage 0: the loop counters, as wide as the fields that bound them ----
+        var coBits = FieldOf<Conv>.Bits(c => c.CoutBlocks);
+        var rowBits = FieldOf<Conv>.Bits(c => c.OutRows);
+        var columnBits = FieldOf<Conv>.Bits(c => c.OutCols);
+        var ciBits = FieldOf<Conv>.Bits(c => c.CinBlocks);
+        var co = Reg(UInt(coBits), name: "co");
+        var oy = Reg(UInt(rowBits), name: "oy");
+        var ox = Reg(UInt(columnBits), name: "ox");
         var ky = Reg(UInt(2), name: "ky");
         var kx = Reg(UInt(2), name: "kx");
-        var ci = Reg(UInt(16), name: "ci");
+        var ci = Reg(UInt(ciBits), name: "ci");
         var weightRow = Reg(UInt(weightBits), name: "weight_row");
         var weightBase = Reg(UInt(weightBits), name: "weight_base");
         var accPixel = Reg(UInt(accBits), name: "acc_pixel");
         var accBase = Reg(UInt(accBits), name: "acc_base");
         var outPixel = Reg(UInt(actBits), name: "out_pixel");
         var outBase = Reg(UInt(actBits), name: "out_base");
-        var lastCi = ci == (cinBlocks - 1).Resize(16);
+        var lastCi = ci == (cinBlocks - 1).Resize(ciBits);
         var lastKx = kx == kernelLast;
         var lastKy = ky == kernelLast;
-        var lastOx = ox == (v["OutCols"] - 1).Resize(12);
-        var lastOy = oy == (v["OutRows"] - 1).Resize(12);
-        var lastCo = co == (coutBlocks - 1).Resize(16);
+        var lastOx = ox == (v[f => f.OutCols] - 1).Resize(columnBits);
+        var lastOy = oy == (v[f => f.OutRows] - 1).Resize(rowBits);
+        var lastCo = co == (coutBlocks - 1).Resize(coBits);
         var lastTerm = lastCi & lastKx & lastKy;
         var advance = Wire(Bool(), name: "advance");
         var step = walking & advance;
-        var block = (v["CoutBase"] + co).Resize(16);
+        var block = (v[f => f.CoutBase] + co).Resize(FieldOf<Conv>.Bits(c => c.CoutBase));
         // Output block b's Tm channels: row b·Tm / Tn of the pixel's rows, at byte b·Tm mod Tn.
         var blockRow = (block * (UInt)Lit(tm, Hw.BitsFor(tm + 1))) >> System.Numerics.BitOperations.Log2((uint)tn);
         var laneBits = Math.Max(1, System.Numerics.BitOperations.Log2((uint)tn));
@@ -113,14 +117,14 @@ public sealed class ComputeEngine : Module
             ci.Assign(0);
             weightRow.Assign(0);
             weightBase.Assign(0);
-            accPixel.Assign(v.Fit("AccRow", accBits));
-            accBase.Assign(v.Fit("AccRow", accBits));
-            outPixel.Assign(v.Fit("OutRow", actBits));
-            outBase.Assign(v.Fit("OutRow", actBits));
+            accPixel.Assign(v.Fit(f => f.AccRow, accBits));
+            accBase.Assign(v.Fit(f => f.AccRow, accBits));
+            outPixel.Assign(v.Fit(f => f.OutRow, actBits));
+            outBase.Assign(v.Fit(f => f.OutRow, actBits));
         }).ElseWhen(step, () =>
         {
             weightRow.Assign((weightRow + 1).Resize(weightBits));
-            When(!lastCi, () => ci.Assign((ci + 1).Resize(16))).Otherwise(() =>
+            When(!lastCi, () => ci.Assign((ci + 1).Resize(ciBits))).Otherwise(() =>
             {
                 ci.Assign(0);
                 When(!lastKx, () => kx.Assign((kx + 1).Resize(2))).Otherwise(() =>
@@ -132,11 +136,11 @@ public sealed class ComputeEngine : Module
                         ky.Assign(0);
                         weightRow.Assign(weightBase);
                         accPixel.Assign((accPixel + coutBlocks.Resize(accBits)).Resize(accBits));
-                        outPixel.Assign((outPixel + v.Fit("OutPixelStride", actBits)).Resize(actBits));
-                        When(!lastOx, () => ox.Assign((ox + 1).Resize(12))).Otherwise(() =>
+                        outPixel.Assign((outPixel + v.Fit(f => f.OutPixelStride, actBits)).Resize(actBits));
+                        When(!lastOx, () => ox.Assign((ox + 1).Resize(columnBits))).Otherwise(() =>
                         {
                             ox.Assign(0);
-                            When(!lastOy, () => oy.Assign((oy + 1).Resize(12))).Otherwise(() =>
+                            When(!lastOy, () => oy.Assign((oy + 1).Resize(rowBits))).Otherwise(() =>
                             {
                                 oy.Assign(0);
                                 var nextWeights = (weightBase + blockRows.Resize(weightBits)).Resize(weightBits);
@@ -145,7 +149,7 @@ public sealed class ComputeEngine : Module
                                 accPixel.Assign((accBase + 1).Resize(accBits));
                                 accBase.Assign((accBase + 1).Resize(accBits));
                                 outPixel.Assign(outBase);
-                                When(!lastCo, () => co.Assign((co + 1).Resize(16))).Otherwise(() => walking.Assign(false));
+                                When(!lastCo, () => co.Assign((co + 1).Resize(coBits))).Otherwise(() => walking.Assign(false));
                             });
                         });
                     });
@@ -156,8 +160,8 @@ public sealed class ComputeEngine : Module
         // ---- stage 1: grid position ----
         SInt Grid(UInt position, UInt k, SInt offset) => (Mux(stride2, position << 1, position.ZeroExtend(13)).ToSInt() + k.ToSInt()) + offset;
         var valid1 = RegNext(walking, reset: 0, enable: advance, name: "valid_1");
-        var gy = RegNext(Grid(oy, ky, v.Signed("RowOffset")), enable: advance, name: "grid_y");
-        var gx = RegNext(Grid(ox, kx, v.Signed("ColOffset")), enable: advance, name: "grid_x");
+        var gy = RegNext(Grid(oy, ky, v.Signed(f => f.RowOffset)), enable: advance, name: "grid_y");
+        var gx = RegNext(Grid(ox, kx, v.Signed(f => f.ColOffset)), enable: advance, name: "grid_x");
         var ci1 = RegNext(ci.Resize(actBits), enable: advance, name: "ci_1");
         var weight1 = RegNext(weightRow, enable: advance, name: "weight_1");
         var first1 = RegNext((ky == 0) & (kx == 0) & (ci == 0), enable: advance, name: "first_1");
@@ -169,15 +173,17 @@ public sealed class ComputeEngine : Module
         var finalTerm1 = RegNext(walking & lastTerm & lastOx & lastOy & lastCo, enable: advance, name: "final_1");
 
         // ---- stage 2: inside the grid?, the two products ----
-        var gridRows = Mux(upsample, v["InRows"] << 1, v["InRows"].ZeroExtend(13)).ToSInt();
-        var gridCols = Mux(upsample, v["InCols"] << 1, v["InCols"].ZeroExtend(13)).ToSInt();
+        var inRowBits = FieldOf<Conv>.Bits(c => c.InRows);
+        var inColumnBits = FieldOf<Conv>.Bits(c => c.InCols);
+        var gridRows = Mux(upsample, v[f => f.InRows] << 1, v[f => f.InRows].ZeroExtend(inRowBits + 1)).ToSInt();
+        var gridCols = Mux(upsample, v[f => f.InCols] << 1, v[f => f.InCols].ZeroExtend(inColumnBits + 1)).ToSInt();
         var inside = (gy >= 0) & (gy < gridRows) & (gx >= 0) & (gx < gridCols);
-        var sourceY = Mux(upsample, gy.AsUInt() >> 1, gy.AsUInt()).Resize(12);
-        var sourceX = Mux(upsample, gx.AsUInt() >> 1, gx.AsUInt()).Resize(12);
+        var sourceY = Mux(upsample, gy.AsUInt() >> 1, gy.AsUInt()).Resize(inRowBits);
+        var sourceX = Mux(upsample, gx.AsUInt() >> 1, gx.AsUInt()).Resize(inColumnBits);
         var valid2 = RegNext(valid1, reset: 0, enable: advance, name: "valid_2");
         var inside2 = RegNext(inside, enable: advance, name: "inside_2");
         var yTerm = RegNext((sourceY * rowStride).Resize(actBits), enable: advance, name: "y_term");
-        var xTerm = RegNext((sourceX * v["InPixelStride"]).Resize(actBits), enable: advance, name: "x_term");
+        var xTerm = RegNext((sourceX * v[f => f.InPixelStride]).Resize(actBits), enable: advance, name: "x_term");
         var ci2 = RegNext(ci1, enable: advance, name: "ci_2");
         var weight2 = RegNext(weight1, enable: advance, name: "weight_2");
         var first2 = RegNext(first1, enable: advance, name: "first_2");
@@ -191,7 +197,7 @@ public sealed class ComputeEngine : Module
         // ---- stage 3: the row address; the term issues when its reads are granted ----
         var valid3 = RegNext(valid2, reset: 0, enable: advance, name: "valid_3");
         var inside3 = RegNext(inside2, enable: advance, name: "inside_3");
-        var address3 = RegNext((v.Fit("InRow", actBits) + yTerm + xTerm + ci2.Resize(actBits)).Resize(actBits), enable: advance, name: "address_3");
+        var address3 = RegNext((v.Fit(f => f.InRow, actBits) + yTerm + xTerm + ci2.Resize(actBits)).Resize(actBits), enable: advance, name: "address_3");
         var weight3 = RegNext(weight2, enable: advance, name: "weight_3");
         var first3 = RegNext(first2, enable: advance, name: "first_3");
         var last3 = RegNext(last2, enable: advance, name: "last_3");
@@ -219,7 +225,7 @@ public sealed class ComputeEngine : Module
         // tokens), and the walk starts two cycles after the instruction, so the registered choice is in time.
         var padValue = Reg(SInt(8), reset: 0, name: "pad_value");
         When(PadWrite, () => padValue.Assign(PadValue));
-        var padTerm = RegNext(Mux(v.Flag("PadWithZeroPoint"), padValue, Hw.SLit(0, 8)), name: "pad_term");
+        var padTerm = RegNext(Mux(v.Flag(f => f.PadWithZeroPoint), padValue, Hw.SLit(0, 8)), name: "pad_term");
         // ---- input exponent: the sums of one part of a concatenation with split scales, shifted left ----
         // Loaded, like the pad value, between layers; the CONV's choice is registered long before its first sum.
         var exponentA = Reg(UInt(SplitConcat.ExponentBits), reset: 0, name: "exponent_a");
@@ -229,7 +235,7 @@ public sealed class ComputeEngine : Module
             exponentA.Assign(ExponentA);
             exponentB.Assign(ExponentB);
         });
-        var exponentSlot = v["Exponent"];
+        var exponentSlot = v[f => f.Exponent];
         var exponent = RegNext(Mux(exponentSlot == 1, exponentA, Mux(exponentSlot == 2, exponentB, Lit(0, SplitConcat.ExponentBits))), name: "exponent");
 
         // ---- the PE groups: the term's data arrives a cycle after it issued ----
@@ -310,7 +316,7 @@ public sealed class ComputeEngine : Module
         var done = draining == 1;
         When(Control.Start, () => busy.Assign(true)).ElseWhen(done | Control.Abort, () => busy.Assign(false));
         When(Control.Abort, () => draining.Assign(0));
-        WeightDone.Assign(done & v.Flag("Release"));
+        WeightDone.Assign(done & v.Flag(f => f.Release));
         // A CONV waits at the start until its weight bank is complete.
         var waitingForWeights = (setup == 1) & !WeightValid;
         When(waitingForWeights, () => setup.Assign(1));

@@ -26,7 +26,7 @@ public sealed class ControlRegisters : Module
         Interrupt = Output(Bool());
         End = Input(Bool());
         Error = Input(Bool());
-        ErrorCode = Input(UInt(4));
+        ErrorCode = Input(Enum<MachineError>());
         ErrorPc = Input(UInt(32));
         EngineState = Input(UInt(24));
         Counting = Input(Vec(RegisterMap.Counters.Count, Bool()));
@@ -60,7 +60,7 @@ public sealed class ControlRegisters : Module
         var error = Reg(Bool(), reset: 0, name: "error");
         var deadlock = Reg(Bool(), reset: 0, name: "deadlock");
         var interruptStatus = Reg(Bool(), reset: 0, name: "irq_status");
-        var errorCode = Reg(UInt(4), reset: 0, name: "error_code");
+        var errorCode = Reg(Enum<MachineError>(), MachineError.None, name: "error_code");
         var errorPc = Reg(UInt(32), reset: 0, name: "error_pc");
 
         // ---- writes: address and data together, answered on B ----
@@ -90,16 +90,16 @@ public sealed class ControlRegisters : Module
             done.Assign(false);
             error.Assign(false);
             deadlock.Assign(false);
-            errorCode.Assign(0);
+            errorCode.Assign(MachineError.None);
             errorPc.Assign(0);
         });
-        When(busy & failed & (errorCode == 0), () =>
+        When(busy & failed & (errorCode == MachineError.None), () =>
         {
             errorCode.Assign(failure);
             errorPc.Assign(failurePc);
         });
         When(busy & failed, () => error.Assign(true));
-        When(busy & failed & (failure == (int)MachineError.Deadlock), () => deadlock.Assign(true));
+        When(busy & failed & (failure == MachineError.Deadlock), () => deadlock.Assign(true));
         When(busy & ended, () =>
         {
             busy.Assign(false);
@@ -197,7 +197,7 @@ public sealed class ControlRegisters : Module
 
     public Bool Error { get; }
 
-    public UInt ErrorCode { get; }
+    public EnumValue<MachineError> ErrorCode { get; }
 
     public UInt ErrorPc { get; }
 

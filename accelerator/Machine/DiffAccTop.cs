@@ -114,7 +114,7 @@ public sealed class DiffAccTop : Module
         registers.End.Assign(dispatcher.End);
         var axiError = dataRead.Error | weightRead.Error | store.BadResponse;
         registers.Error.Assign(dispatcher.Error | fetch.Misaligned | axiError);
-        registers.ErrorCode.Assign(Mux(dispatcher.Error, dispatcher.ErrorCode, Mux(fetch.Misaligned, Lit((int)MachineError.MisalignedProgram, 4), Lit((int)MachineError.AxiResponse, 4))));
+        registers.ErrorCode.Assign(Mux(dispatcher.Error, dispatcher.ErrorCode, Mux(fetch.Misaligned, EnumValue<MachineError>.Of(MachineError.MisalignedProgram), EnumValue<MachineError>.Of(MachineError.AxiResponse))));
         registers.ErrorPc.Assign(dispatcher.ErrorPc);
         registers.EngineState.Assign(dispatcher.EngineState);
         var counting = new Dictionary<PerformanceCounter, Bool>

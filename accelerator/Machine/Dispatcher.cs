@@ -40,7 +40,7 @@ public sealed class Dispatcher : Module
         Engines = Output(Hw.Vec(engines, EngineControl.Of(config)), name: "engine");
         End = Output(Bool());
         Error = Output(Bool());
-        ErrorCode = Output(UInt(4));
+        ErrorCode = Output(Enum<MachineError>());
         ErrorPc = Output(UInt(32));
         Dispatched = Output(Bool());
         DependencyWait = Output(Bool());
@@ -163,8 +163,8 @@ public sealed class Dispatcher : Module
         FetchReady.Assign(dispatch);
         for (var e = 0; e < engines; e++)
             queues[e].In.Valid.Assign(dispatch & isEngine[e]);
-        var setStep = new InstructionFields(word, InstructionSet.Format<SetStep>());
-        When(dispatch & isSetStep, () => stepGroup.Assign(setStep.Fit("StepGroup", stepBits)));
+        var setStep = new WordFields<SetStep>(word);
+        When(dispatch & isSetStep, () => stepGroup.Assign(setStep.Fit(f => f.StepGroup, stepBits)));
         var unknown = offered & !known;
         When(unknown | Halt, () => halted.Assign(true));
 
@@ -194,7 +194,7 @@ public sealed class Dispatcher : Module
         var overflowing = RegNext(Cat([.. overflows]), reset: 0, name: "overflowing");
         var overflowed = RegNext((overflowing != 0) & !Start, reset: 0, name: "overflowed");
         Error.Assign(unknown | overflowed | deadlock);
-        ErrorCode.Assign(Mux(unknown, Lit((int)MachineError.UnknownOpcode, 4), Mux(overflowed, Lit((int)MachineError.SemaphoreOverflow, 4), Lit((int)MachineError.Deadlock, 4))));
+        ErrorCode.Assign(Mux(unknown, EnumValue<MachineError>.Of(MachineError.UnknownOpcode), Mux(overflowed, EnumValue<MachineError>.Of(MachineError.SemaphoreOverflow), EnumValue<MachineError>.Of(MachineError.Deadlock))));
         ErrorPc.Assign(FetchIndex);
         Dispatched.Assign(dispatch);
         DependencyWait.Assign(Enumerable.Range(0, engines).Aggregate(Hw.False, (any, e) => any | blockedOnTokens[e]));
@@ -257,7 +257,7 @@ public sealed class Dispatcher : Module
     /// <summary>Pulse: an error with <see cref="ErrorCode"/> and <see cref="ErrorPc"/>.</summary>
     public Bool Error { get; }
 
-    public UInt ErrorCode { get; }
+    public EnumValue<MachineError> ErrorCode { get; }
 
     public UInt ErrorPc { get; }
 

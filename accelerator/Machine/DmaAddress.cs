@@ -21,13 +21,13 @@ public sealed class DmaAddress : Module
         StepGroup = Input(UInt(AcceleratorConfig.StepGroupBits));
         Address = Output(UInt(bits));
 
-        var fields = new InstructionFields(Instruction, InstructionSet.Format<Load>());
-        var mode = fields["StepMode"];
+        var fields = new WordFields<Load>(Instruction);
+        var mode = fields[f => f.StepMode];
         var index = Mux(mode == (int)StepMode.Step, Step, Mux(mode == (int)StepMode.StepGroup, StepGroup, Lit(0, 16)));
-        var product = RegNext((index * fields["StepStride"]).Resize(bits), name: "step_offset");
-        var baseSelect = fields["Base"];
+        var product = RegNext((index * fields[f => f.StepStride]).Resize(bits), name: "step_offset");
+        var baseSelect = fields[f => f.Base];
         var chosen = Mux(baseSelect == 3, Bases[3], Mux(baseSelect == 2, Bases[2], Mux(baseSelect == 1, Bases[1], Bases[0])));
-        var start = RegNext((chosen + fields["Offset"]).Resize(bits), name: "start_address");
+        var start = RegNext((chosen + fields[f => f.Offset]).Resize(bits), name: "start_address");
         var sum = RegNext((start + product).Resize(bits), name: "sum");
         Address.Assign(sum);
         Unused(Instruction, "other_fields");

@@ -40,9 +40,9 @@ public sealed class LoadEngine : Module
 
         var word = Control.Instruction;
         var isTable = InstructionFields.Is<LoadTable>(word);
-        var load = new InstructionFields(word, InstructionSet.Format<Load>());
-        var table = new InstructionFields(word, InstructionSet.Format<LoadTable>());
-        var kind = table["Kind"];
+        var load = new WordFields<Load>(word);
+        var table = new WordFields<LoadTable>(word);
+        var kind = table[f => f.Kind];
         var isActivation = isTable & (kind == (int)TableKind.Activation);
         var address = Instance(new DmaAddress(config), "dma_address");
         address.Instruction.Assign(word);
@@ -58,21 +58,21 @@ public sealed class LoadEngine : Module
         var rowBytes = (UInt)Lit(tn, 16);
         // Decoded into registers: the instruction holds still from the engine's start, the walk starts two
         // cycles later and the consumer after it, and the compares and products stay off their paths.
-        var contiguous = RegNext((load["DdrStride"] == (load["Rows"] * rowBytes)) | (load["Chunks"] == 1), name: "contiguous");
-        var rowsLast = RegNext((load["Rows"] - 1).Resize(16), name: "rows_last");
-        var chunksLast = RegNext((load["Chunks"] - 1).Resize(16), name: "chunks_last");
-        var oneRow = RegNext(load["Rows"] == 1, name: "one_row");
-        var oneChunk = RegNext(load["Chunks"] == 1, name: "one_chunk");
-        var chunkBytes = Mux(isTable, table["Count"] << Mux(isActivation, Lit(8, 4), Lit(4, 4)), load["Rows"] * rowBytes).Resize(32);
+        var contiguous = RegNext((load[f => f.DdrStride] == (load[f => f.Rows] * rowBytes)) | (load[f => f.Chunks] == 1), name: "contiguous");
+        var rowsLast = RegNext((load[f => f.Rows] - 1).Resize(16), name: "rows_last");
+        var chunksLast = RegNext((load[f => f.Chunks] - 1).Resize(16), name: "chunks_last");
+        var oneRow = RegNext(load[f => f.Rows] == 1, name: "one_row");
+        var oneChunk = RegNext(load[f => f.Chunks] == 1, name: "one_chunk");
+        var chunkBytes = Mux(isTable, table[f => f.Count] << Mux(isActivation, Lit(8, 4), Lit(4, 4)), load[f => f.Rows] * rowBytes).Resize(32);
         var bursts = Instance(new DmaBursts(config, 256, BeatQueueDepth), "bursts");
         // The walk's sizes are registered: they are decoded from the instruction, which holds still from the
         // engine's start, and wanted only from the walk's start two cycles later.
         bursts.Start.Assign(setup == 1);
         bursts.Abort.Assign(Control.Abort);
         bursts.Address.Assign(address.Address);
-        bursts.RunBytes.Assign(RegNext(Mux(isTable | !contiguous, chunkBytes.ZeroExtend(48), (chunkBytes * load["Chunks"]).Resize(48)), name: "run_bytes"));
-        bursts.Runs.Assign(RegNext(Mux(isTable | contiguous, Lit(1, 16), load["Chunks"]), name: "runs"));
-        bursts.Stride.Assign(RegNext(load["DdrStride"], name: "stride"));
+        bursts.RunBytes.Assign(RegNext(Mux(isTable | !contiguous, chunkBytes.ZeroExtend(48), (chunkBytes * load[f => f.Chunks]).Resize(48)), name: "run_bytes"));
+        bursts.Runs.Assign(RegNext(Mux(isTable | contiguous, Lit(1, 16), load[f => f.Chunks]), name: "runs"));
+        bursts.Stride.Assign(RegNext(load[f => f.DdrStride], name: "stride"));
         bursts.Freed.Assign(beats.Out.Valid & beats.Out.Ready);
         bursts.Arrived.Assign(Read.DataValid);
         Read.Valid.Assign(bursts.Valid);
@@ -102,7 +102,7 @@ public sealed class LoadEngine : Module
         var pop = Wire(Bool(), name: "pop");
         done.Assign(false);
         pop.Assign(false);
-        Write.Group.Assign(load.Fit("Group", Hw.BitsFor(config.Groups)));
+        Write.Group.Assign(load.Fit(f => f.Group, Hw.BitsFor(config.Groups)));
         Write.Address.Assign((chunkRow + rowInChunk.Resize(actBits)).Resize(actBits));
         UInt rowData;
         if (tn <= 16)
@@ -152,8 +152,8 @@ public sealed class LoadEngine : Module
                 var nextChunk = (chunk + 1).Resize(16);
                 chunk.Assign(nextChunk);
                 atLastChunk.Assign(nextChunk == chunksLast);
-                chunkRow.Assign((chunkRow + load.Fit("ActStride", actBits)).Resize(actBits));
-                var next = (consumerChunk + load["DdrStride"]).Resize(MachineShape.AddressBits);
+                chunkRow.Assign((chunkRow + load.Fit(f => f.ActStride, actBits)).Resize(actBits));
+                var next = (consumerChunk + load[f => f.DdrStride]).Resize(MachineShape.AddressBits);
                 consumerChunk.Assign(next);
                 When(!contiguous, () => offset.Assign(next[3, 0]));
             }).Otherwise(() =>
@@ -171,32 +171,33 @@ public sealed class LoadEngine : Module
 
         // Tables: one entry per beat, or 16 activation-table bytes per beat.
         var tableBeat = beats.Out.Valid & consuming & isTable;
-        var channel = (table["First"] + entry).Resize(16);
-        var requantizer = DataWord.LayoutOf<RequantizerEntry>();
-        var groupNorm = DataWord.LayoutOf<GroupNormEntry>();
+        var channel = (table[f => f.First] + entry).Resize(16);
+        var requantizer = new WordFields<RequantizerEntry>(head);
+        var groupNorm = new WordFields<GroupNormEntry>(head);
+        var exponents = new WordFields<InputExponents>(head);
         Requantizer.Write.Assign(tableBeat & (kind == (int)TableKind.Requantization));
         Requantizer.Lane.Assign(channel.Resize(Hw.BitsFor(tm)));
         Requantizer.ChannelBlock.Assign((channel >> System.Numerics.BitOperations.Log2((uint)tm)).ZeroExtend(16).Resize(Hw.BitsFor(config.ChannelsPerLane)));
         Requantizer.StepGroup.Assign(Control.StepGroup.Resize(config.StepGroupSlotBits));
-        Requantizer.Bias.Assign(InstructionFields.Slice(head, requantizer["Bias"]).AsSInt());
-        Requantizer.Multiplier.Assign(InstructionFields.Slice(head, requantizer["Multiplier"]));
-        Requantizer.Shift.Assign(InstructionFields.Slice(head, requantizer["Shift"]));
+        Requantizer.Bias.Assign(requantizer[e => e.Bias].AsSInt());
+        Requantizer.Multiplier.Assign(requantizer[e => e.Multiplier]);
+        Requantizer.Shift.Assign(requantizer[e => e.Shift]);
         PadWrite.Assign(tableBeat & (kind == (int)TableKind.Padding));
-        PadValue.Assign(InstructionFields.Slice(head, DataWord.LayoutOf<Isa.PadValue>()["Value"]).AsSInt());
+        PadValue.Assign(new WordFields<Isa.PadValue>(head)[e => e.Value].AsSInt());
         ExponentWrite.Assign(tableBeat & (kind == (int)TableKind.InputExponents));
-        ExponentA.Assign(InstructionFields.Slice(head, DataWord.LayoutOf<InputExponents>()["A"]));
-        ExponentB.Assign(InstructionFields.Slice(head, DataWord.LayoutOf<InputExponents>()["B"]));
+        ExponentA.Assign(exponents[e => e.A]);
+        ExponentB.Assign(exponents[e => e.B]);
         Tables.Channel.Assign(tableBeat & (kind == (int)TableKind.GroupNorm));
         Tables.ChannelNumber.Assign(channel.Resize(Tables.ChannelNumber.Width));
-        Tables.ChannelGain.Assign(InstructionFields.Slice(head, groupNorm["Gain"]).AsSInt());
-        Tables.ChannelOffset.Assign(InstructionFields.Slice(head, groupNorm["Offset"]).AsSInt());
-        Tables.ChannelShift.Assign(InstructionFields.Slice(head, groupNorm["Shift"]));
-        Tables.ChannelExponent.Assign(InstructionFields.Slice(head, groupNorm["Exponent"]));
+        Tables.ChannelGain.Assign(groupNorm[e => e.Gain].AsSInt());
+        Tables.ChannelOffset.Assign(groupNorm[e => e.Offset].AsSInt());
+        Tables.ChannelShift.Assign(groupNorm[e => e.Shift]);
+        Tables.ChannelExponent.Assign(groupNorm[e => e.Exponent]);
         Tables.Parameter.Assign(tableBeat & (kind == (int)TableKind.Parameters));
         Tables.ParameterSlot.Assign(channel.Resize(4));
         Tables.ParameterWord.Assign(head);
         Tables.Activation.Assign(tableBeat & isActivation);
-        Tables.ActivationSlot.Assign((table["First"] + (entry >> 4)).Resize(Tables.ActivationSlot.Width));
+        Tables.ActivationSlot.Assign((table[f => f.First] + (entry >> 4)).Resize(Tables.ActivationSlot.Width));
         Tables.ActivationIndex.Assign(Cat(entry.Resize(4), byteIndex));
         // The beat's first byte comes from the queue's head; the other fifteen from a register the head is
         // shifted through, one byte a write, so no sixteen-way multiplexer follows the block RAM.
@@ -204,7 +205,7 @@ public sealed class LoadEngine : Module
         var value = Mux(byteIndex == 0, head[7, 0], laterBytes[7, 0]);
         When(tableBeat & isActivation, () => laterBytes.Assign(Mux(byteIndex == 0, head[127, 8], laterBytes >> 8).Resize(120)));
         Tables.ActivationValue.Assign(value.AsSInt());
-        var entriesLast = RegNext((Mux(isActivation, table["Count"] << 4, table["Count"]).Resize(16) - 1).Resize(16), name: "entries_last");
+        var entriesLast = RegNext((Mux(isActivation, table[f => f.Count] << 4, table[f => f.Count]).Resize(16) - 1).Resize(16), name: "entries_last");
         When(tableBeat, () =>
         {
             When(isActivation & (byteIndex != 15), () => byteIndex.Assign((byteIndex + 1).Resize(4))).Otherwise(() =>
@@ -230,7 +231,7 @@ public sealed class LoadEngine : Module
             chunk.Assign(0);
             atChunkEnd.Assign(oneRow);
             atLastChunk.Assign(oneChunk);
-            chunkRow.Assign(load.Fit("ActRow", actBits));
+            chunkRow.Assign(load.Fit(f => f.ActRow, actBits));
             entry.Assign(0);
             part?.Assign(0);
             byteIndex.Assign(0);

@@ -33,7 +33,7 @@ public sealed class StoreEngine : Module
         ReadData = Input(Vec(config.Groups * tn, SInt(8)));
 
         var word = Control.Instruction;
-        var store = new InstructionFields(word, InstructionSet.Format<Store>());
+        var store = new WordFields<Store>(word);
         var address = Instance(new DmaAddress(config), "dma_address");
         address.Instruction.Assign(word);
         address.Bases.ConnectFrom(Bases);
@@ -41,8 +41,8 @@ public sealed class StoreEngine : Module
         address.StepGroup.Assign(Control.StepGroup);
         var setup = Reg(UInt(2), reset: 0, name: "setup");
         When(Control.Start, () => setup.Assign(2)).ElseWhen(setup != 0, () => setup.Assign((setup - 1).Resize(2)));
-        var contiguous = (store["DdrStride"] == (store["Rows"] * (UInt)Lit(tn, 16))) | (store["Chunks"] == 1);
-        var chunkBytes = (store["Rows"] * (UInt)Lit(tn, 16)).Resize(32);
+        var contiguous = (store[f => f.DdrStride] == (store[f => f.Rows] * (UInt)Lit(tn, 16))) | (store[f => f.Chunks] == 1);
+        var chunkBytes = (store[f => f.Rows] * (UInt)Lit(tn, 16)).Resize(32);
 
         // ---- address side: each burst's length waits in a queue until its data has gone ----
         var walker = Instance(new DmaBursts(config, 256, 0), "walker");
@@ -51,9 +51,9 @@ public sealed class StoreEngine : Module
         walker.Start.Assign(setup == 1);
         walker.Abort.Assign(Control.Abort);
         walker.Address.Assign(address.Address);
-        walker.RunBytes.Assign(RegNext(Mux(contiguous, (chunkBytes * store["Chunks"]).Resize(48), chunkBytes.ZeroExtend(48)), name: "run_bytes"));
-        walker.Runs.Assign(RegNext(Mux(contiguous, Lit(1, 16), store["Chunks"]), name: "runs"));
-        walker.Stride.Assign(RegNext(store["DdrStride"], name: "stride"));
+        walker.RunBytes.Assign(RegNext(Mux(contiguous, (chunkBytes * store[f => f.Chunks]).Resize(48), chunkBytes.ZeroExtend(48)), name: "run_bytes"));
+        walker.Runs.Assign(RegNext(Mux(contiguous, Lit(1, 16), store[f => f.Chunks]), name: "runs"));
+        walker.Stride.Assign(RegNext(store[f => f.DdrStride], name: "stride"));
         walker.Freed.Assign(false);
         walker.Arrived.Assign(false);
         var bursts = Instance(new RegisterQueue<UInt>(UInt(9), 8, config.ClockDomain), "bursts");
@@ -93,8 +93,8 @@ public sealed class StoreEngine : Module
         var chunkRow = Reg(UInt(actBits), name: "chunk_row");
         var consumerChunk = Reg(UInt(MachineShape.AddressBits), name: "consumer_chunk");
         var inFlight = Reg(Bool(), reset: 0, name: "in_flight");
-        var endOfChunk = rowInChunk == (store["Rows"] - 1).Resize(16);
-        var lastRow = endOfChunk & (chunk == (store["Chunks"] - 1).Resize(16));
+        var endOfChunk = rowInChunk == (store[f => f.Rows] - 1).Resize(16);
+        var lastRow = endOfChunk & (chunk == (store[f => f.Chunks] - 1).Resize(16));
         var emitLeft = Reg(UInt(8), reset: 0, name: "emit_left");
         var room = beats.Count <= BeatQueueDepth - 3;
         var rowBeats = Math.Max(1, tn / 16);
@@ -102,7 +102,7 @@ public sealed class StoreEngine : Module
         if (tn <= 16)
             readIssue = reading & room;
         Read.Valid.Assign(readIssue);
-        Read.Group.Assign(store.Fit("Group", Hw.BitsFor(config.Groups)));
+        Read.Group.Assign(store.Fit(f => f.Group, Hw.BitsFor(config.Groups)));
         Read.Address.Assign((chunkRow + rowInChunk.Resize(actBits)).Resize(actBits));
         var granted = readIssue & Read.Granted;
         inFlight.Assign(granted);
@@ -112,12 +112,12 @@ public sealed class StoreEngine : Module
             {
                 rowInChunk.Assign(0);
                 chunk.Assign((chunk + 1).Resize(16));
-                chunkRow.Assign((chunkRow + store.Fit("ActStride", actBits)).Resize(actBits));
-                consumerChunk.Assign((consumerChunk + store["DdrStride"]).Resize(MachineShape.AddressBits));
+                chunkRow.Assign((chunkRow + store.Fit(f => f.ActStride, actBits)).Resize(actBits));
+                consumerChunk.Assign((consumerChunk + store[f => f.DdrStride]).Resize(MachineShape.AddressBits));
             }).Otherwise(() => rowInChunk.Assign((rowInChunk + 1).Resize(16)));
             When(lastRow, () => reading.Assign(false));
         });
-        var readGroup = RegNext(store.Fit("Group", Hw.BitsFor(config.Groups)), name: "read_group");
+        var readGroup = RegNext(store.Fit(f => f.Group, Hw.BitsFor(config.Groups)), name: "read_group");
         var row = Enumerable.Range(0, tn).Select(n =>
         {
             SInt value = ReadData[n];
@@ -133,7 +133,7 @@ public sealed class StoreEngine : Module
             var packed = Enumerable.Range(0, 16).Select(b => Reg(UInt(8), name: $"packed_{b}")).ToArray();
             // The arriving row lands at the byte offset; the beat leaves at its end or the run's.
             var arrivedEndOfRun = RegNext(lastRow | (endOfChunk & !contiguous), name: "arrived_end_of_run");
-            var arrivedNextOffset = RegNext((consumerChunk + store["DdrStride"]).Resize(MachineShape.AddressBits)[3, 0], name: "arrived_next_offset");
+            var arrivedNextOffset = RegNext((consumerChunk + store[f => f.DdrStride]).Resize(MachineShape.AddressBits)[3, 0], name: "arrived_next_offset");
             var data = new UInt[16];
             var strobe = new Bool[16];
             for (var b = 0; b < 16; b++)
@@ -207,7 +207,7 @@ public sealed class StoreEngine : Module
             reading.Assign(true);
             rowInChunk.Assign(0);
             chunk.Assign(0);
-            chunkRow.Assign(store.Fit("ActRow", actBits));
+            chunkRow.Assign(store.Fit(f => f.ActRow, actBits));
             consumerChunk.Assign(address.Address);
             offset?.Assign(address.Address[3, 0]);
             strobes?.Assign(0);

@@ -44,32 +44,34 @@ public sealed class VectorEngine : Module
         var isFinish = InstructionFields.Is<GroupNormFinish>(word);
         var isApply = InstructionFields.Is<GroupNormApply>(word);
         var isSoftmax = InstructionFields.Is<Softmax>(word);
-        var stream = new InstructionFields(word, InstructionSet.Format<Activate>());
-        var add = new InstructionFields(word, InstructionSet.Format<Add>());
-        var statistics = new InstructionFields(word, InstructionSet.Format<GroupNormStatistics>());
-        var apply = new InstructionFields(word, InstructionSet.Format<GroupNormApply>());
-        var finish = new InstructionFields(word, InstructionSet.Format<GroupNormFinish>());
-        var softmax = new InstructionFields(word, InstructionSet.Format<Softmax>());
+        var stream = new WordFields<Activate>(word);
+        var add = new WordFields<Add>(word);
+        var statistics = new WordFields<GroupNormStatistics>(word);
+        var apply = new WordFields<GroupNormApply>(word);
+        var finish = new WordFields<GroupNormFinish>(word);
+        var softmax = new WordFields<Softmax>(word);
 
         // ---- the instruction's fields, held for its run ----
-        var group = Mux(isSoftmax, softmax.Fit("Group", Hw.BitsFor(groups)), stream.Fit("Group", Hw.BitsFor(groups)));
-        var pixels = Mux(isSoftmax, softmax["Rows"], stream["Pixels"]);
-        var blocks = Mux(isSoftmax, softmax["RowLength"] >> System.Numerics.BitOperations.Log2((uint)tn), stream["Blocks"]);
-        var sourceStride = stream["SrcStride"];
-        var destination = Mux(isSoftmax, softmax.Fit("Dst", actBits), stream.Fit("Dst", actBits));
-        var destinationStride = Mux(isSoftmax, softmax["DstStride"], stream["DstStride"]);
-        var channelBase = Mux(isStatistics, statistics["ChannelBase"], apply["ChannelBase"]);
-        var parameterSlot = Mux(isAdd, add["Param"], Mux(isSoftmax, softmax["Param"], Mux(isFinish, finish["Param"], apply["Param"])));
-        var single = isAdd & add.Flag("SingleOperand");
-        var applyTable = isApply & apply.Flag("ApplyTable");
-        var slot = Mux(isActivate, stream["Slot"], apply["Slot"]).Resize(Hw.BitsFor(config.ActivationTableSlots));
-        var accRowsPerRow = softmax["RowLength"] >> System.Numerics.BitOperations.Log2((uint)tm);
+        var group = Mux(isSoftmax, softmax.Fit(f => f.Group, Hw.BitsFor(groups)), stream.Fit(f => f.Group, Hw.BitsFor(groups)));
+        var pixels = Mux(isSoftmax, softmax[f => f.Rows], stream[f => f.Pixels]);
+        var blocks = Mux(isSoftmax, softmax[f => f.RowLength] >> System.Numerics.BitOperations.Log2((uint)tn), stream[f => f.Blocks]);
+        var sourceStride = stream[f => f.SrcStride];
+        var destination = Mux(isSoftmax, softmax.Fit(f => f.Dst, actBits), stream.Fit(f => f.Dst, actBits));
+        var destinationStride = Mux(isSoftmax, softmax[f => f.DstStride], stream[f => f.DstStride]);
+        var channelBase = Mux(isStatistics, statistics[f => f.ChannelBase], apply[f => f.ChannelBase]);
+        var parameterSlot = Mux(isAdd, add[f => f.Param], Mux(isSoftmax, softmax[f => f.Param], Mux(isFinish, finish[f => f.Param], apply[f => f.Param])));
+        var single = isAdd & add.Flag(f => f.SingleOperand);
+        var applyTable = isApply & apply.Flag(f => f.ApplyTable);
+        var slot = Mux(isActivate, stream[f => f.Slot], apply[f => f.Slot]).Resize(Hw.BitsFor(config.ActivationTableSlots));
+        var accRowsPerRow = softmax[f => f.RowLength] >> System.Numerics.BitOperations.Log2((uint)tm);
 
         // ---- parameter slots, written by LOAD_TABLE; read when an instruction starts ----
         var parameters = Mem(UInt(128), ProgramValidation.ParameterSlots, RamStyle.Distributed, name: "parameters");
         When(Tables.Parameter, () => parameters.Write(Tables.ParameterSlot, Tables.ParameterWord));
         var parameter = parameters.Read(parameterSlot.Resize(4), Control.Start, name: "parameter");
-        UInt Parameter<T>(string field) where T : DataWord => InstructionFields.Slice(parameter, DataWord.LayoutOf<T>()[field]);
+        var addParameters = new WordFields<AddParameters>(parameter);
+        var groupNormParameters = new WordFields<GroupNormParameters>(parameter);
+        var softmaxParameters = new WordFields<SoftmaxParameters>(parameter);
 
         var busy = Reg(Bool(), reset: 0, name: "busy");
         var setup = RegNext(Control.Start, reset: 0, name: "setup");
@@ -140,9 +142,9 @@ public sealed class VectorEngine : Module
             readBlock.Assign(0);
             readPass.Assign(0);
             readSecond.Assign(false);
-            readBase.Assign(Mux(isSoftmax, Lit(0, actBits), stream.Fit("Src", actBits)));
-            readBaseB.Assign(add.Fit("SrcB", actBits));
-            accBase.Assign(softmax.Fit("Src", accBits));
+            readBase.Assign(Mux(isSoftmax, Lit(0, actBits), stream.Fit(f => f.Src, actBits)));
+            readBaseB.Assign(add.Fit(f => f.SrcB, actBits));
+            accBase.Assign(softmax.Fit(f => f.Src, accBits));
             softmaxPhase.Assign(flowing);
         }).ElseWhen(actIssued, () =>
         {
@@ -217,21 +219,21 @@ public sealed class VectorEngine : Module
         table.OutReady.Assign(collectorReady);
 
         scaleAdd.InValid.Assign(beatValid & isAdd);
-        scaleAdd.MultiplierA.Assign(Parameter<AddParameters>("MultiplierA"));
-        scaleAdd.MultiplierB.Assign(Parameter<AddParameters>("MultiplierB"));
-        scaleAdd.Shift.Assign(Parameter<AddParameters>("Shift"));
+        scaleAdd.MultiplierA.Assign(addParameters[p => p.MultiplierA]);
+        scaleAdd.MultiplierB.Assign(addParameters[p => p.MultiplierB]);
+        scaleAdd.Shift.Assign(addParameters[p => p.Shift]);
         scaleAdd.A.ConnectFrom(bytesA);
         scaleAdd.B.ConnectFrom([.. bytesB.Select(b => Mux(single, Hw.SLit(0, 8), b))]);
         scaleAdd.OutReady.Assign(collectorReady);
 
         gnStatistics.InValid.Assign(beatValid & isStatistics);
         gnStatistics.Index.Assign(channelRow);
-        gnStatistics.First.Assign(statistics.Flag("Clear") & headFirst);
+        gnStatistics.First.Assign(statistics.Flag(f => f.Clear) & headFirst);
         gnStatistics.X.ConnectFrom(bytesA);
 
         gnApply.InValid.Assign(beatValid & isApply);
         gnApply.Index.Assign(channelRow);
-        gnApply.Count.Assign(Parameter<GroupNormParameters>("Count"));
+        gnApply.Count.Assign(groupNormParameters[p => p.Count]);
         gnApply.X.ConnectFrom(bytesA);
         gnApply.OutReady.Assign(Mux(applyTable, table.InReady, collectorReady));
         gnApply.ChannelWrite.Assign(Tables.Channel);
@@ -255,13 +257,13 @@ public sealed class VectorEngine : Module
             if (lanes > 1)
                 keyParts.Add(Lit(l, System.Numerics.BitOperations.Log2((uint)lanes)));
             var key = Cat([.. keyParts]).Resize(17);
-            softmaxUnit.LaneValid[l].Assign(key < softmax["Keys"].ZeroExtend(17));
+            softmaxUnit.LaneValid[l].Assign(key < softmax[f => f.Keys].ZeroExtend(17));
         }
         softmaxUnit.Pass.Assign(headPass);
         softmaxUnit.RowStart.Assign(headPassStart & (beat == 0));
-        softmaxUnit.Unsigned.Assign(softmax.Flag("Unsigned"));
-        softmaxUnit.ExponentMultiplier.Assign(Parameter<SoftmaxParameters>("Multiplier"));
-        softmaxUnit.ExponentShift.Assign(Parameter<SoftmaxParameters>("Shift"));
+        softmaxUnit.Unsigned.Assign(softmax.Flag(f => f.Unsigned));
+        softmaxUnit.ExponentMultiplier.Assign(softmaxParameters[p => p.Multiplier]);
+        softmaxUnit.ExponentShift.Assign(softmaxParameters[p => p.Shift]);
         softmaxUnit.OutReady.Assign(collectorReady);
         // Passes 0 and 1 of a row leave nothing in the collector, so the pipeline advances while they drain.
         var lastSumBeat = taken & isSoftmax & (headPass == 1) & lastBeat & (headBlock == accRowsLast);
@@ -339,11 +341,11 @@ public sealed class VectorEngine : Module
         // The group's last channel and the instruction's, in registers: the channel walk compares against
         // them instead of against a sum.
         var groupLast = Reg(UInt(16), name: "group_last");
-        var channelsLast = RegNext((finish["Channels"] - 1).Resize(16), name: "channels_last");
+        var channelsLast = RegNext((finish[f => f.Channels] - 1).Resize(16), name: "channels_last");
         var summed = RegNext(finishState == summing, reset: 0, name: "summed");
         var groupSum = Reg(SInt(ReciprocalSqrtUnit.SumBits), name: "group_sum");
         var groupSquares = Reg(UInt(ReciprocalSqrtUnit.SquaresBits), name: "group_squares");
-        var channelsPerGroup = finish["ChannelsPerGroup"];
+        var channelsPerGroup = finish[f => f.ChannelsPerGroup];
         var atGroupEnd = channel == groupLast;
         var laneBits = Math.Max(1, System.Numerics.BitOperations.Log2((uint)lanes));
         gnStatistics.ReadIndex.Assign((channel >> System.Numerics.BitOperations.Log2((uint)lanes)).ZeroExtend(16).Resize(channelRowBits));
@@ -363,10 +365,10 @@ public sealed class VectorEngine : Module
         var rootStarted = Reg(Bool(), reset: 0, name: "root_started");
         rsqrt.Start.Assign((finishState == rooting) & RegNext(finishState == rooting, reset: 0, name: "rooting_before") & !rootStarted);
         When(rsqrt.Start, () => rootStarted.Assign(true)).ElseWhen(finishState != rooting, () => rootStarted.Assign(false));
-        rsqrt.Count.Assign(Parameter<GroupNormParameters>("Count"));
+        rsqrt.Count.Assign(groupNormParameters[p => p.Count]);
         rsqrt.Sum.Assign(groupSum);
         rsqrt.Squares.Assign(groupSquares);
-        rsqrt.EpsilonTerm.Assign(Parameter<GroupNormParameters>("EpsilonTerm"));
+        rsqrt.EpsilonTerm.Assign(groupNormParameters[p => p.EpsilonTerm]);
         gnApply.ResultWrite.Assign(finishState == storing);
         gnApply.ResultLane.Assign(lanes == 1 ? Lit(0, 1) : channel.Resize(laneBits));
         gnApply.ResultIndex.Assign((channel >> System.Numerics.BitOperations.Log2((uint)lanes)).ZeroExtend(16).Resize(channelRowBits));

@@ -39,8 +39,8 @@ public sealed class WeightEngine : Module
 
         var word = Control.Instruction;
         var isMove = InstructionFields.Is<MoveWeights>(word);
-        var load = new InstructionFields(word, InstructionSet.Format<LoadWeights>());
-        var move = new InstructionFields(word, InstructionSet.Format<MoveWeights>());
+        var load = new WordFields<LoadWeights>(word);
+        var move = new WordFields<MoveWeights>(word);
         var address = Instance(new DmaAddress(config), "dma_address");
         address.Instruction.Assign(word);
         address.Bases.ConnectFrom(Bases);
@@ -58,7 +58,7 @@ public sealed class WeightEngine : Module
         bursts.Start.Assign((setup == 1) & !isMove);
         bursts.Abort.Assign(Control.Abort);
         bursts.Address.Assign(address.Address);
-        bursts.RunBytes.Assign(RegNext((load["Rows"] * (UInt)Lit(rowBytes, 16)).Resize(48), name: "run_bytes"));
+        bursts.RunBytes.Assign(RegNext((load[f => f.Rows] * (UInt)Lit(rowBytes, 16)).Resize(48), name: "run_bytes"));
         bursts.Runs.Assign(Lit(1, 16));
         bursts.Stride.Assign(Lit(0, 32));
         bursts.Freed.Assign(beats.Out.Valid & beats.Out.Ready);
@@ -91,14 +91,14 @@ public sealed class WeightEngine : Module
         var chunk = Reg(UInt(Hw.BitsFor(Math.Max(tm, tn) + 1)), name: "chunk");
         const int prepare = 0, request = 1, arrive = 2;
         var moveState = Reg(UInt(2), reset: prepare, name: "move_state");
-        var transpose = move.Flag("Transpose");
+        var transpose = move.Flag(f => f.Transpose);
         var chunks = Mux(transpose, Lit(tn, chunk.Width), Lit(tm, chunk.Width));
         var pixel = Mux(transpose, ((inBlock * (UInt)Lit(tn, Hw.BitsFor(tn + 1))) + chunk).Resize(24), ((outBlock * (UInt)Lit(tm, Hw.BitsFor(tm + 1))) + chunk).Resize(24));
         var blockOffset = Mux(transpose, (outBlock * (UInt)Lit(tm, Hw.BitsFor(tm + 1))) >> System.Numerics.BitOperations.Log2((uint)tn), inBlock.ZeroExtend(24));
         var sourceRow = Reg(UInt(actBits), name: "source_row");
         // A read is issued only into a free fill bank, so the chunk it returns can always be written.
         ActRead.Valid.Assign(filling & isMove & (moveState == request) & CanFill);
-        ActRead.Group.Assign(move.Fit("Group", Hw.BitsFor(config.Groups)));
+        ActRead.Group.Assign(move.Fit(f => f.Group, Hw.BitsFor(config.Groups)));
         ActRead.Address.Assign(sourceRow);
         var group = RegNext(ActRead.Group, name: "read_group");
         var data = Enumerable.Range(0, tn).Select(n =>
@@ -119,13 +119,13 @@ public sealed class WeightEngine : Module
         }).ToArray();
         var moveWrite = filling & isMove & (moveState == arrive);
         var lastChunk = chunk == (chunks - 1).Resize(chunk.Width);
-        var lastIn = inBlock == (move["InBlocks"] - 1).Resize(16);
+        var lastIn = inBlock == (move[f => f.InBlocks] - 1).Resize(16);
         var moveRowDone = moveWrite & lastChunk;
         When(filling & isMove, () =>
         {
             When(moveState == prepare, () =>
             {
-                sourceRow.Assign((move.Fit("ActRow", actBits) + (pixel * move["PixelStride"]).Resize(actBits) + blockOffset.Resize(actBits)).Resize(actBits));
+                sourceRow.Assign((move.Fit(f => f.ActRow, actBits) + (pixel * move[f => f.PixelStride]).Resize(actBits) + blockOffset.Resize(actBits)).Resize(actBits));
                 moveState.Assign(request);
             }).ElseWhen(moveState == request, () => When(ActRead.Granted, () => moveState.Assign(arrive)))
             .ElseWhen(moveState == arrive, () =>
@@ -162,7 +162,7 @@ public sealed class WeightEngine : Module
         }
         WriteBytes.Assign(Cat([.. enables.Reverse()]));
         var rowDone = loadRowDone | moveRowDone;
-        var complete = Mux(isMove, move.Flag("Complete"), load.Flag("Complete"));
+        var complete = Mux(isMove, move.Flag(f => f.Complete), load.Flag(f => f.Complete));
         var fillDone = Reg(Bool(), reset: 0, name: "fill_done");
         fillDone.Assign(false);
         When(rowDone, () =>
@@ -180,8 +180,8 @@ public sealed class WeightEngine : Module
         When(setup == 1, () =>
         {
             filling.Assign(true);
-            rowAddress.Assign(Mux(isMove, move.Fit("FirstRow", weightBits), load.Fit("FirstRow", weightBits)));
-            rowsLeft.Assign(Mux(isMove, (move["OutBlocks"] * move["InBlocks"]).Resize(17), load["Rows"].ZeroExtend(17)));
+            rowAddress.Assign(Mux(isMove, move.Fit(f => f.FirstRow, weightBits), load.Fit(f => f.FirstRow, weightBits)));
+            rowsLeft.Assign(Mux(isMove, (move[f => f.OutBlocks] * move[f => f.InBlocks]).Resize(17), load[f => f.Rows].ZeroExtend(17)));
             slice.Assign(0);
             outBlock.Assign(0);
             inBlock.Assign(0);

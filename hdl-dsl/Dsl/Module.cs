@@ -163,7 +163,8 @@ public abstract class Module
         switch (next)
         {
             case Signal signal:
-                var net = WrapNet(signal.Shape, RegisterFactory(reset, enable, domain, location).Net(signal.Shape));
+                // OnNet keeps the value's type: an enum register stays an enum (named states in the Verilog).
+                var net = signal.OnNet(RegisterFactory(reset, enable, domain, location).Net(signal.Shape));
                 net.ConnectFrom(signal, location);
                 reg = net;
                 break;

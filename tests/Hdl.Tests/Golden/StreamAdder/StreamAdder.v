@@ -4,20 +4,20 @@
 module StreamAdder (
   input wire clk,
   input wire rst,
+  input wire signed [7:0] In_Payload, // @[Designs.cs:228]
   input wire In_Valid, // @[Designs.cs:228]
   output wire In_Ready, // @[Designs.cs:228]
-  input wire signed [7:0] In_Payload, // @[Designs.cs:228]
+  output wire signed [8:0] Out_Payload, // @[Designs.cs:229]
   output wire Out_Valid, // @[Designs.cs:229]
-  input wire Out_Ready, // @[Designs.cs:229]
-  output wire signed [8:0] Out_Payload // @[Designs.cs:229]
+  input wire Out_Ready // @[Designs.cs:229]
 );
 
   reg valid; // @[Designs.cs:230]
   reg signed [8:0] payload; // @[Designs.cs:231]
 
   assign In_Ready = (~valid) | Out_Ready; // @[Designs.cs:232]
-  assign Out_Valid = valid; // @[Designs.cs:238]
   assign Out_Payload = payload; // @[Designs.cs:239]
+  assign Out_Valid = valid; // @[Designs.cs:238]
 
   always @(posedge clk) begin // @[Designs.cs:235]
     if (rst)
