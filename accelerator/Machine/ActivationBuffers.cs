@@ -1,5 +1,6 @@
 using DiffAcc.Accelerator.Buffers;
 using DiffAcc.Accelerator.Configuration;
+using DiffAcc.Accelerator.Isa;
 using DiffAcc.Hdl;
 
 namespace DiffAcc.Accelerator.Machine;
@@ -8,12 +9,18 @@ namespace DiffAcc.Accelerator.Machine;
 /// The G activation buffers and who may use their one read and one write port each cycle. The
 /// compute engine reads every group of its mask at one address (a term issues only when all are
 /// granted) and writes requantized outputs into every group at once, always first: its pipeline
-/// cannot wait. The other engines use one group at a time. Read priority: store, weight, vector,
-/// compute (the finite streams first, so the PE array loses a cycle rather than a DMA a beat); write
-/// priority: compute, vector, load.
+/// cannot wait. The other engines use one group at a time. Read priority: <see cref="ReadPriority"/>;
+/// write priority: compute, vector, load.
 /// </summary>
 public sealed class ActivationBuffers : Module
 {
+    /// <summary>
+    /// Who gets a group's read port, highest first: the finite streams (store, weight gather, vector)
+    /// before the compute engine, so the PE array loses a cycle rather than a DMA a beat. The arbiter
+    /// below and the cycle model's read ports both follow this list.
+    /// </summary>
+    public static IReadOnlyList<Engine> ReadPriority { get; } = [Engine.Store, Engine.Weight, Engine.Vector, Engine.Compute];
+
     public ActivationBuffers(AcceleratorConfig config)
     {
         Config = config;
@@ -40,16 +47,23 @@ public sealed class ActivationBuffers : Module
         for (var g = 0; g < groups; g++)
         {
             var buffer = Instance(new ActivationBuffer(tn, config.ActivationRows), $"group_{g}");
-            var store = StoreRead.Valid & (StoreRead.Group == g);
-            var weight = WeightRead.Valid & (WeightRead.Group == g) & !store;
-            var vector = VectorRead.Valid & (VectorRead.Group == g) & !store & !weight;
-            var compute = ComputeReadValid & ComputeReadMask[g] & !store & !weight & !vector;
-            buffer.ReadEnable.Assign(store | weight | vector | compute);
-            buffer.ReadAddress.Assign(Mux(store, StoreRead.Address, Mux(weight, WeightRead.Address, Mux(vector, VectorRead.Address, ComputeReadAddress))));
-            storeGranted |= store;
-            weightGranted |= weight;
-            vectorGranted |= vector;
-            computeGranted &= !ComputeReadMask[g] | compute;
+            var requests = new Dictionary<Engine, (Bool Wants, UInt Address)>
+            {
+                [Engine.Store] = (StoreRead.Valid & (StoreRead.Group == g), StoreRead.Address),
+                [Engine.Weight] = (WeightRead.Valid & (WeightRead.Group == g), WeightRead.Address),
+                [Engine.Vector] = (VectorRead.Valid & (VectorRead.Group == g), VectorRead.Address),
+                [Engine.Compute] = (ComputeReadValid & ComputeReadMask[g], ComputeReadAddress),
+            };
+            var grants = new Dictionary<Engine, Bool>();
+            foreach (var reader in ReadPriority)
+                grants[reader] = grants.Values.Aggregate(requests[reader].Wants, (wants, higher) => wants & !higher);
+            buffer.ReadEnable.Assign(grants.Values.Aggregate((a, b) => a | b));
+            var lowest = ReadPriority[^1];
+            buffer.ReadAddress.Assign(ReadPriority.SkipLast(1).Reverse().Aggregate(requests[lowest].Address, (address, reader) => Mux(grants[reader], requests[reader].Address, address)));
+            storeGranted |= grants[Engine.Store];
+            weightGranted |= grants[Engine.Weight];
+            vectorGranted |= grants[Engine.Vector];
+            computeGranted &= !ComputeReadMask[g] | grants[Engine.Compute];
             for (var n = 0; n < tn; n++)
                 ReadData[(g * tn) + n].Assign(buffer.ReadData[n]);
 

@@ -18,6 +18,18 @@ namespace DiffAcc.Accelerator.Machine;
 /// </summary>
 public sealed class ComputeEngine : Module
 {
+    /// <summary>START to the first term entering the walker: the setup counter's two cycles (the instruction's products), then the weight check.</summary>
+    public const int SetupCycles = 3;
+
+    /// <summary>The walker's address stages (grid, products, sum): the last term issues this long after it was counted.</summary>
+    public const int AddressStages = 3;
+
+    /// <summary>Stages a term passes after the PE group and beside the requantizer: the accumulator bank's read, add and write.</summary>
+    public const int AccumulateStages = 3;
+
+    /// <summary>The last term's issue to done: the last-issue register, then the PE group, the accumulator bank and the requantizer drain.</summary>
+    public static int DrainCycles(int peLatency) => 1 + peLatency + Requantizer.Latency + AccumulateStages;
+
     public ComputeEngine(AcceleratorConfig config)
     {
         Config = config;
@@ -68,7 +80,7 @@ public sealed class ComputeEngine : Module
         var busy = Reg(Bool(), reset: 0, name: "busy");
         var rowStride = Reg(UInt(24), name: "row_stride");
         var blockRows = Reg(UInt(weightBits), name: "block_rows");
-        When(Control.Start, () => setup.Assign(2)).ElseWhen(setup != 0, () => setup.Assign((setup - 1).Resize(2)));
+        When(Control.Start, () => setup.Assign(SetupCycles - 1)).ElseWhen(setup != 0, () => setup.Assign((setup - 1).Resize(2)));
         When(setup == 2, () =>
         {
             rowStride.Assign((v[f => f.InCols] * v[f => f.InPixelStride]).Resize(24));
@@ -311,8 +323,7 @@ public sealed class ComputeEngine : Module
         // The last issue is registered before it loads the drain counter (one less, so done comes in the same
         // cycle): the issue ends the buffers' arbitration.
         var lastIssued = RegNext(issue & final3 & !Control.Abort, reset: 0, name: "last_issued");
-        var drainCycles = peLatency + Requantizer.Latency + 3;
-        When(lastIssued, () => draining.Assign(drainCycles)).ElseWhen(draining != 0, () => draining.Assign((draining - 1).Resize(6)));
+        When(lastIssued, () => draining.Assign(DrainCycles(peLatency) - 1)).ElseWhen(draining != 0, () => draining.Assign((draining - 1).Resize(6)));
         var done = draining == 1;
         When(Control.Start, () => busy.Assign(true)).ElseWhen(done | Control.Abort, () => busy.Assign(false));
         When(Control.Abort, () => draining.Assign(0));

@@ -1,26 +1,32 @@
+using DiffAcc.Accelerator.Isa;
+using DiffAcc.Accelerator.Machine;
+
 namespace DiffAcc.Accelerator.Performance;
 
 /// <summary>
-/// The activation buffers' read ports in the cycle model: one per group, granted by priority (store,
-/// weight, vector, compute, as <c>ActivationBuffers</c> does). An instruction that reads a group
+/// The activation buffers' read ports in the cycle model: one per group, granted by the hardware's
+/// priority (<see cref="ActivationBuffers.ReadPriority"/>). An instruction that reads a group
 /// records the share of its port's cycles it takes; a lower-priority one on the same group progresses
 /// only on the cycles left to it.
 /// </summary>
 internal sealed class BufferReadPorts
 {
-    /// <summary>Read priority, highest first.</summary>
-    public enum Reader
+    private readonly List<(int Groups, Engine Reader, double From, double To, double Share)> uses = [];
+
+    /// <summary>An engine's place in the read priority, 0 highest; engines that do not read (load) come last.</summary>
+    public static int Rank(Engine engine)
     {
-        Store,
-        Weight,
-        Vector,
-        Compute,
+        var priority = ActivationBuffers.ReadPriority;
+        for (var rank = 0; rank < priority.Count; rank++)
+        {
+            if (priority[rank] == engine)
+                return rank;
+        }
+        return priority.Count;
     }
 
-    private readonly List<(int Groups, Reader Reader, double From, double To, double Share)> uses = [];
-
     /// <summary>Records that <paramref name="reader"/> takes <paramref name="share"/> of the read cycles of the groups in <paramref name="groups"/> over [from, to).</summary>
-    public void Occupy(int groups, Reader reader, double from, double to, double share)
+    public void Occupy(int groups, Engine reader, double from, double to, double share)
     {
         if (to > from && share > 0)
             uses.Add((groups, reader, from, to, Math.Min(1, share)));
@@ -31,9 +37,9 @@ internal sealed class BufferReadPorts
     /// <paramref name="start"/>, reading on <paramref name="readShare"/> of them, finishes, with the
     /// cycles higher-priority readers take.
     /// </summary>
-    public double Finish(int groups, Reader reader, double start, double work, double readShare)
+    public double Finish(int groups, Engine reader, double start, double work, double readShare)
     {
-        var above = uses.Where(u => u.Reader < reader && (u.Groups & groups) != 0 && u.To > start).OrderBy(u => u.From).ToList();
+        var above = uses.Where(u => Rank(u.Reader) < Rank(reader) && (u.Groups & groups) != 0 && u.To > start).OrderBy(u => u.From).ToList();
         if (above.Count == 0 || readShare <= 0)
             return start + work;
         var t = start;

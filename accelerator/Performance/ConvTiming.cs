@@ -1,5 +1,5 @@
-using DiffAcc.Accelerator.Datapath;
 using DiffAcc.Accelerator.Isa;
+using DiffAcc.Accelerator.Machine;
 
 namespace DiffAcc.Accelerator.Performance;
 
@@ -10,12 +10,6 @@ namespace DiffAcc.Accelerator.Performance;
 /// </summary>
 internal sealed class ConvTiming : IInstructionTiming
 {
-    /// <summary>Start to the first term entering the walker: the setup counter and the weight check.</summary>
-    public const int SetupCycles = 3;
-
-    /// <summary>The walker's address stages: the last term issues this long after it was counted.</summary>
-    public const int AddressStages = 3;
-
     public static long Terms(Conv conv) => (long)conv.CoutBlocks * conv.OutRows * conv.OutCols * (conv.Kernel3x3 ? 9 : 1) * conv.CinBlocks;
 
     public bool Times(Instruction instruction) => instruction is Conv;
@@ -23,10 +17,9 @@ internal sealed class ConvTiming : IInstructionTiming
     public double Run(Instruction instruction, double start, MachineTimingState state)
     {
         var conv = (Conv)instruction;
-        var walk = Math.Max(start + SetupCycles, state.BankComplete + 1);
-        var drain = state.PeLatency + Requantizer.Latency + 4;
+        var walk = Math.Max(start + ComputeEngine.SetupCycles, state.BankComplete + 1);
         // A term waits while a store, weight gather or vector instruction holds one of its groups' read ports.
-        var walked = state.ReadPorts.Finish(conv.GroupMask, BufferReadPorts.Reader.Compute, walk, Terms(conv), 1);
-        return walked + AddressStages + drain - 1;
+        var walked = state.ReadPorts.Finish(conv.GroupMask, Engine.Compute, walk, Terms(conv), 1);
+        return walked + ComputeEngine.AddressStages + ComputeEngine.DrainCycles(state.PeLatency) - 1;
     }
 }

@@ -48,12 +48,10 @@ public sealed record CycleModel
     /// <summary>An engine's done to the first cycle its tokens can start another (the dispatcher counts them a cycle after the done).</summary>
     public const int TokenCycles = 2;
 
-    // Engines that launch within LaunchWindow cycles of each other are timed in the buffers' read priority (store,
-    // weight, vector, compute, then load), so a lower-priority reader sees the higher one's port use: two chains of
+    // Engines that launch within LaunchWindow cycles of each other are timed in the buffers' read priority
+    // (BufferReadPorts.Rank, then load), so a lower-priority reader sees the higher one's port use: two chains of
     // dependent instructions that started together drift apart by a cycle per token hop, and the hardware's
     // arbitration still gives the higher-priority engine the port.
-    private static readonly int[] Rank = [4, 1, 3, 2, 0];
-
     private const int LaunchWindow = TokenCycles;
 
     private static readonly IInstructionTiming[] Timings = [new ConvTiming(), new LoadTiming(), new StoreTiming(), new WeightTiming(), new VectorTiming()];
@@ -139,7 +137,7 @@ public sealed record CycleModel
             if (candidates.Count > 0)
             {
                 var earliest = candidates.Min(c => c.Launch);
-                next = candidates.Where(c => c.Launch <= earliest + LaunchWindow).OrderBy(c => Rank[c.Engine]).ThenBy(c => c.Launch).First();
+                next = candidates.Where(c => c.Launch <= earliest + LaunchWindow).OrderBy(c => BufferReadPorts.Rank((Engine)c.Engine)).ThenBy(c => c.Launch).First();
             }
             if (next is null)
             {

@@ -23,7 +23,7 @@ internal sealed class StoreTiming : IInstructionTiming
         var done = state.DataWrite.Write(first, bursts, Math.Min(1.0, tn / (double)MachineShape.BeatBytes));
         // The reader takes the group's read port for each row it packs, ahead of every other reader.
         var last = done - DdrPort.WriteResponseCycles;
-        state.ReadPorts.Occupy(1 << store.Group, BufferReadPorts.Reader.Store, first, last, (double)store.Rows * store.Chunks / Math.Max(1, last - first));
+        state.ReadPorts.Occupy(1 << store.Group, Engine.Store, first, last, (double)store.Rows * store.Chunks / Math.Max(1, last - first));
         return done;
     }
 }

@@ -44,8 +44,8 @@ internal sealed class VectorTiming : IInstructionTiming
                 var perRow = Math.Max(rowBeats, reads);
                 var first = start + SetupCycles;
                 // The reader yields the group's read port to stores and weight gathers; CONVs yield to it.
-                var streamed = state.ReadPorts.Finish(1 << stream.Group, BufferReadPorts.Reader.Vector, first, rows * perRow, (double)reads / perRow);
-                state.ReadPorts.Occupy(1 << stream.Group, BufferReadPorts.Reader.Vector, first, streamed, (double)reads / perRow);
+                var streamed = state.ReadPorts.Finish(1 << stream.Group, Engine.Vector, first, rows * perRow, (double)reads / perRow);
+                state.ReadPorts.Occupy(1 << stream.Group, Engine.Vector, first, streamed, (double)reads / perRow);
                 var latency = stream switch
                 {
                     Activate => ActivationTableUnit.Latency,

@@ -27,7 +27,7 @@ internal sealed class WeightTiming : IInstructionTiming
             var chunks = (long)move.OutBlocks * move.InBlocks * (move.Transpose ? tn : tm);
             var first = Math.Max(start + SetupCycles, state.BankFree);
             var last = first + (chunks * MoveChunkCycles);
-            state.ReadPorts.Occupy(1 << move.Group, BufferReadPorts.Reader.Weight, first, last, 1.0 / MoveChunkCycles);
+            state.ReadPorts.Occupy(1 << move.Group, Engine.Weight, first, last, 1.0 / MoveChunkCycles);
             return last + TailCycles;
         }
         var load = (LoadWeights)instruction;
