@@ -19,7 +19,7 @@ public static class IsaDocument
     {
         InstructionBytes = InstructionSet.Bytes,
         HeaderBits = InstructionSet.HeaderBits,
-        QueueDepth = Simulation.TokenSchedule.QueueDepth,
+        QueueDepth = Simulation.DispatchRules.QueueDepth,
         Header = new[] { InstructionSet.OpcodeField, InstructionSet.WaitField, InstructionSet.SignalField }.Select(Field).ToList(),
         Engines = EngineSets.Queued.Select(e => new { Name = e.ToString().ToUpperInvariant(), Bit = (int)e }).ToList(),
         Formats = InstructionSet.Formats.Select(f => new

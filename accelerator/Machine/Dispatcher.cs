@@ -17,7 +17,7 @@ namespace DiffAcc.Accelerator.Machine;
 /// </summary>
 public sealed class Dispatcher : Module
 {
-    public const int QueueDepth = Isa.Simulation.TokenSchedule.QueueDepth;
+    public const int QueueDepth = Isa.Simulation.DispatchRules.QueueDepth;
 
     private const int SemaphoreBits = 8;
 

@@ -28,9 +28,10 @@ public sealed record CycleEstimate(AcceleratorConfig Config, DdrTiming Ddr, IRea
 }
 
 /// <summary>
-/// The cycle model: runs a program through the machine's control as <see cref="TokenSchedule"/> does
-/// (in-order dispatch into queues of <see cref="TokenSchedule.QueueDepth"/>, tokens, the two weight
-/// banks, SYNC and FINISH waiting for every engine), but in time: an engine launches its head
+/// The cycle model: runs a program through the machine's control by the dispatcher's rules, as
+/// <see cref="TokenSchedule"/> does (<see cref="DispatchModel{T}"/>: in-order dispatch into queues of
+/// <see cref="DispatchRules.QueueDepth"/>, tokens, the two weight banks, SYNC and FINISH waiting for
+/// every engine), but in time: an engine launches its head
 /// instruction at the first cycle it is idle and holds its tokens, and the instruction takes what its
 /// engine's <see cref="IInstructionTiming"/> says, DMA bursts sharing their AXI port. It reads the
 /// same program the hardware runs; nothing about the hardware is described twice but the engines'
@@ -68,137 +69,73 @@ public sealed record CycleModel
 
     public CycleEstimate Run(IReadOnlyList<Instruction> program, MachineRegisters registers)
     {
-        var engines = EngineSets.Queued.Count;
+        var dispatch = new DispatchModel<double>(program, registers.StepGroup);
+        var engines = dispatch.Engines;
         var state = new MachineTimingState(Config, Ddr, registers);
-        var queues = Enumerable.Range(0, engines).Select(_ => new Queue<(int Index, double Dispatch, int StepGroup)>()).ToArray();
         var launches = Enumerable.Range(0, engines).Select(_ => new List<double>()).ToArray();
         var dispatched = new int[engines];
         var free = new double[engines];
-        var tokens = new Queue<double>[engines, engines];
-        for (var a = 0; a < engines; a++)
-        {
-            for (var b = 0; b < engines; b++)
-                tokens[a, b] = new Queue<double>();
-        }
-        var completed = new List<double>();
-        var released = new List<double>();
-        var setOpen = false;
         var timed = new List<TimedInstruction>(program.Count);
-        var stepGroup = registers.StepGroup;
         var lastDispatch = Ddr.MeanLatency + FetchCycles;
         double lastDone = 0;
-        var pc = 0;
         while (true)
         {
-            while (pc < program.Count)
+            var stop = dispatch.Dispatch(Dispatched, (index, instruction) =>
             {
-                var instruction = program[pc];
-                var format = InstructionSet.Format(instruction);
-                if (format.Engine == Engine.Control)
-                {
-                    if (instruction is SetStep set)
-                    {
-                        stepGroup = set.StepGroup;
-                        lastDispatch += 1;
-                        timed.Add(new TimedInstruction(pc, instruction, Engine.Control, lastDispatch, lastDispatch, lastDispatch));
-                        pc++;
-                        continue;
-                    }
-                    if (queues.Any(q => q.Count > 0))
-                        break;
-                    // SYNC and FINISH: every engine idle.
-                    lastDispatch = Math.Max(lastDispatch + 1, lastDone + 1);
-                    timed.Add(new TimedInstruction(pc, instruction, Engine.Control, lastDispatch, lastDispatch, lastDispatch));
-                    if (instruction is Finish)
-                        return Finish();
-                    pc++;
-                    continue;
-                }
-                var e = (int)format.Engine;
-                if (queues[e].Count >= TokenSchedule.QueueDepth)
-                    break;
-                var room = dispatched[e] >= TokenSchedule.QueueDepth ? launches[e][dispatched[e] - TokenSchedule.QueueDepth] + 1 : 0;
-                lastDispatch = Math.Max(lastDispatch + 1, room);
-                queues[e].Enqueue((pc, lastDispatch, stepGroup));
-                dispatched[e]++;
-                pc++;
-            }
+                // SET_STEP takes a cycle; SYNC and FINISH wait until every engine is idle.
+                lastDispatch = instruction is SetStep ? lastDispatch + 1 : Math.Max(lastDispatch + 1, lastDone + 1);
+                timed.Add(new TimedInstruction(index, instruction, Engine.Control, lastDispatch, lastDispatch, lastDispatch));
+            });
+            if (stop == DispatchStop.Finished)
+                return Finish();
 
             var candidates = new List<(int Engine, double Launch)>();
             for (var e = 0; e < engines; e++)
             {
-                if (queues[e].Count == 0)
-                    continue;
-                var (index, dispatch, _) = queues[e].Peek();
-                if (Launch(program[index], e, dispatch) is { } at)
+                if (dispatch.Head(e) is { } head && Launch(program[head.Index], e, head.Dispatched) is { } at)
                     candidates.Add((e, at));
             }
-            (int Engine, double Launch)? next = null;
-            if (candidates.Count > 0)
+            if (candidates.Count == 0)
             {
-                var earliest = candidates.Min(c => c.Launch);
-                next = candidates.Where(c => c.Launch <= earliest + LaunchWindow).OrderBy(c => BufferReadPorts.Rank((Engine)c.Engine)).ThenBy(c => c.Launch).First();
-            }
-            if (next is null)
-            {
-                if (pc >= program.Count && queues.All(q => q.Count == 0))
+                if (dispatch.Drained)
                     return Finish();
-                var waiting = queues.Where(q => q.Count > 0).Select(q => q.Peek().Index)
-                    .Select(i => $"instruction {i} ({InstructionSet.Format(program[i]).Mnemonic}) waits for {string.Join(" and ", program[i].Wait.Members().Select(m => m.ToString().ToUpperInvariant()).DefaultIfEmpty("a weight bank"))}");
-                throw new DeadlockException($"deadlock: nothing can move; {string.Join("; ", waiting)}");
+                throw new DeadlockException(dispatch.DescribeDeadlock());
             }
+            var earliest = candidates.Min(c => c.Launch);
+            var (engine, launchAt) = candidates.Where(c => c.Launch <= earliest + LaunchWindow).OrderBy(c => BufferReadPorts.Rank((Engine)c.Engine)).ThenBy(c => c.Launch).First();
 
-            var (engine, launchAt) = next.Value;
-            var (at2, dispatchedAt, stamped) = queues[engine].Dequeue();
-            var current = program[at2];
-            foreach (var from in current.Wait.Members())
-                tokens[(int)from, engine].Dequeue();
+            var started = dispatch.Start((Engine)engine);
+            var current = started.Instruction;
             launches[engine].Add(launchAt);
-            switch (current)
-            {
-                case LoadWeights or MoveWeights when !setOpen:
-                    state.BankFree = completed.Count >= TokenSchedule.WeightBanks ? released[completed.Count - TokenSchedule.WeightBanks] : 0;
-                    setOpen = true;
-                    break;
-                case Conv:
-                    state.BankComplete = completed[released.Count];
-                    break;
-            }
+            if (started.OpensSet)
+                state.BankFree = started.HasBankEvent ? started.BankEvent : 0;
+            else if (current is Conv)
+                state.BankComplete = started.BankEvent;
             var timing = Timings.First(t => t.Times(current));
-            state.StepGroup = stamped;
+            state.StepGroup = started.Queued.StepGroup;
             var done = timing.Run(current, launchAt + 1, state);
             free[engine] = done + 1;
             lastDone = Math.Max(lastDone, done);
-            switch (current)
-            {
-                case LoadWeights { Complete: true } or MoveWeights { Complete: true }:
-                    completed.Add(done + 1);
-                    setOpen = false;
-                    break;
-                case Conv { Release: true }:
-                    released.Add(done + 1);
-                    break;
-            }
-            foreach (var to in current.Signal.Members())
-                tokens[engine, (int)to].Enqueue(done + TokenCycles);
-            timed.Add(new TimedInstruction(at2, current, (Engine)engine, dispatchedAt, launchAt, done));
+            dispatch.Finish(current, (Engine)engine, done + 1, done + TokenCycles);
+            timed.Add(new TimedInstruction(started.Queued.Index, current, (Engine)engine, started.Queued.Dispatched, launchAt, done));
         }
 
-        double? Launch(Instruction instruction, int engine, double dispatch)
+        // An engine instruction enters its queue a cycle after the one before it, and only once the
+        // instruction QueueDepth before it on the same engine has left the queue.
+        double Dispatched(int index, Instruction instruction, Engine engine)
         {
-            var at = Math.Max(dispatch + 1, free[engine]);
-            foreach (var from in instruction.Wait.Members())
-            {
-                if (tokens[(int)from, engine].Count == 0)
-                    return null;
-                at = Math.Max(at, tokens[(int)from, engine].Peek());
-            }
-            return instruction switch
-            {
-                LoadWeights or MoveWeights when !setOpen && completed.Count >= TokenSchedule.WeightBanks && released.Count <= completed.Count - TokenSchedule.WeightBanks => null,
-                Conv when completed.Count <= released.Count => null,
-                _ => at,
-            };
+            var e = (int)engine;
+            var room = dispatched[e] >= DispatchRules.QueueDepth ? launches[e][dispatched[e] - DispatchRules.QueueDepth] + 1 : 0;
+            lastDispatch = Math.Max(lastDispatch + 1, room);
+            dispatched[e]++;
+            return lastDispatch;
+        }
+
+        double? Launch(Instruction instruction, int engine, double dispatched)
+        {
+            if (dispatch.Blocker(instruction, (Engine)engine) is not null)
+                return null;
+            return dispatch.Tokens(instruction, (Engine)engine).Aggregate(Math.Max(dispatched + 1, free[engine]), Math.Max);
         }
 
         CycleEstimate Finish()

@@ -112,4 +112,32 @@ public sealed class CycleModelTests
         var deadlock = Assert.Throws<DeadlockException>(() => Run(new Activate { Pixels = 1, Blocks = 1, SrcStride = 1, Wait = Engines.Load }));
         Assert.Contains("instruction", deadlock.Message, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// The dispatcher's queue holds <see cref="DispatchRules.QueueDepth"/> instructions that have not
+    /// started, in the hardware and in both models (the ordered checker used to admit one more): LOADs
+    /// that wait for tokens only a later STORE gives can fill a queue and stop the dispatcher before it.
+    /// </summary>
+    [Theory]
+    [InlineData(DispatchRules.QueueDepth, false)]
+    [InlineData(DispatchRules.QueueDepth + 1, true)]
+    public void The_ordered_checker_and_the_cycle_model_share_the_queue_depth(int loads, bool deadlocks)
+    {
+        Instruction[] program =
+        [
+            .. Enumerable.Range(0, loads).Select(_ => new Load { Group = 0, Rows = 1, Chunks = 1, Wait = Engines.Store }),
+            .. Enumerable.Range(0, loads).Select(_ => new Store { Group = 1, Rows = 1, Chunks = 1, Signal = Engines.Load }),
+            new Finish(),
+        ];
+        if (!deadlocks)
+        {
+            Assert.Equal(2 * loads, TokenSchedule.Run(program, 0).Count());
+            Assert.True(CycleModel.For(Config).WithDdr(Fixed).Run(program, Registers).Cycles > 0);
+            return;
+        }
+        var ordered = Assert.Throws<DeadlockException>(() => TokenSchedule.Run(program, 0).ToList());
+        var timed = Assert.Throws<DeadlockException>(() => CycleModel.For(Config).WithDdr(Fixed).Run(program, Registers));
+        Assert.Equal(ordered.Message, timed.Message);
+        Assert.Contains($"the dispatcher holds instruction {DispatchRules.QueueDepth} (LOAD) for the full LOAD queue", ordered.Message);
+    }
 }
