@@ -18,6 +18,7 @@ UpDownCounter10.v
 Queue128x512Block.v
 DmaBursts256x512.v
 WeightEngine.v
+ConvWalker.v
 PeGroup32x32Packed.v
 AccumulatorBank32x512.v
 Requantizer32.v

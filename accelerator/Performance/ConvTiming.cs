@@ -17,9 +17,9 @@ internal sealed class ConvTiming : IInstructionTiming
     public double Run(Instruction instruction, double start, MachineTimingState state)
     {
         var conv = (Conv)instruction;
-        var walk = Math.Max(start + ComputeEngine.SetupCycles, state.BankComplete + 1);
+        var walk = Math.Max(start + ConvWalker.SetupCycles, state.BankComplete + 1);
         // A term waits while a store, weight gather or vector instruction holds one of its groups' read ports.
         var walked = state.ReadPorts.Finish(conv.GroupMask, Engine.Compute, walk, Terms(conv), 1);
-        return walked + ComputeEngine.AddressStages + ComputeEngine.DrainCycles(state.PeLatency) - 1;
+        return walked + ConvWalker.AddressStages + ComputeEngine.DrainCycles(state.PeLatency) - 1;
     }
 }
