@@ -6,21 +6,13 @@ namespace DiffAcc.Hdl.Library;
 /// <see cref="StreamQueue{T}"/> takes two). For tags and descriptors on control paths, where one cycle
 /// matters and a few words suffice.
 /// </summary>
-public sealed class RegisterQueue<T> : Module where T : Signal
+public sealed class RegisterQueue<T> : QueueModule<T> where T : Signal
 {
     public RegisterQueue(GroundType<T> word, int depth, ClockDomain? domain = null)
+        : base(word, depth, 1, domain)
     {
-        if (depth < 1)
-            throw new HdlException($"a queue needs at least 1 word, not {depth}", SourceLocation.OfCaller());
-        Domain = domain ?? Domain;
-        Width = word.Shape.Width;
-        Depth = depth;
         var pointerBits = Hw.BitsFor(depth);
         var countBits = Hw.BitsFor(depth + 1);
-        In = Input(Stream(word));
-        Out = Output(Stream(word));
-        Count = Output(UInt(countBits));
-        Clear = Input(Bool());
 
         var words = Enumerable.Range(0, depth).Select(i => Reg(word, name: $"word_{i}")).ToArray();
         var writePointer = Reg(UInt(pointerBits), reset: 0, name: "write_pointer");
@@ -37,8 +29,8 @@ public sealed class RegisterQueue<T> : Module where T : Signal
             var index = i;
             When(push & (writePointer == index), () => Connect(words[index], In.Payload));
         }
-        When(push, () => writePointer.Assign(StreamQueue<T>.Next(writePointer, depth)));
-        When(pop, () => readPointer.Assign(StreamQueue<T>.Next(readPointer, depth)));
+        When(push, () => writePointer.Assign(Next(writePointer, depth)));
+        When(pop, () => readPointer.Assign(Next(readPointer, depth)));
         When(Clear, () =>
         {
             writePointer.Assign(0);
@@ -52,20 +44,5 @@ public sealed class RegisterQueue<T> : Module where T : Signal
         Count.Assign(count);
     }
 
-    public int Width { get; }
-
-    public int Depth { get; }
-
     public override string ModuleName => $"RegisterQueue{Width}x{Depth}";
-
-    /// <summary>Words in: ready while the queue has room.</summary>
-    public Stream<T> In { get; }
-
-    /// <summary>The head: valid while the queue holds a word.</summary>
-    public Stream<T> Out { get; }
-
-    public UInt Count { get; }
-
-    /// <summary>Empties the queue (a word pushed in the same cycle is dropped).</summary>
-    public Bool Clear { get; }
 }

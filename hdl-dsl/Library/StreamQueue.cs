@@ -5,27 +5,19 @@ namespace DiffAcc.Hdl.Library;
 /// <summary>
 /// A first-in first-out queue of <typeparamref name="T"/> words between two valid/ready streams
 /// (Chisel's <c>Queue</c>; not named so because C#'s <c>System.Collections.Generic.Queue&lt;T&gt;</c> is
-/// in every file): a RAM of <see cref="Depth"/> words with a registered read, and the head always
-/// presented on <see cref="Out"/> while it is valid (first word fall-through). A word written to an
+/// in every file): a RAM of <see cref="QueueModule{T}.Depth"/> words with a registered read, and the head always
+/// presented on <see cref="QueueModule{T}.Out"/> while it is valid (first word fall-through). A word written to an
 /// empty queue appears two cycles later; after that one word per cycle moves through.
-/// <see cref="Count"/> is the words held, so a producer can reserve space for a burst.
+/// <see cref="QueueModule{T}.Count"/> is the words held, so a producer can reserve space for a burst.
 /// </summary>
-public sealed class StreamQueue<T> : Module where T : Signal
+public sealed class StreamQueue<T> : QueueModule<T> where T : Signal
 {
     public StreamQueue(GroundType<T> word, int depth, RamStyle style = RamStyle.Auto, ClockDomain? domain = null)
+        : base(word, depth, 2, domain)
     {
-        if (depth < 2)
-            throw new HdlException($"a queue needs at least 2 words, not {depth}", SourceLocation.OfCaller());
-        Domain = domain ?? Domain;
-        Width = word.Shape.Width;
-        Depth = depth;
         Style = style;
         var pointerBits = Hw.BitsFor(depth);
         var countBits = Hw.BitsFor(depth + 1);
-        In = Input(Stream(word));
-        Out = Output(Stream(word));
-        Count = Output(UInt(countBits));
-        Clear = Input(Bool());
 
         var words = Mem(word, depth, style, name: "words");
         var writePointer = Reg(UInt(pointerBits), reset: 0, name: "write_pointer");
@@ -67,29 +59,7 @@ public sealed class StreamQueue<T> : Module where T : Signal
         Count.Assign(held);
     }
 
-    public int Width { get; }
-
-    public int Depth { get; }
-
     public RamStyle Style { get; }
 
     public override string ModuleName => Style == RamStyle.Auto ? $"Queue{Width}x{Depth}" : $"Queue{Width}x{Depth}{Style}";
-
-    /// <summary>Words in: ready while the queue has room.</summary>
-    public Stream<T> In { get; }
-
-    /// <summary>The head: valid while the queue holds a word that has passed the RAM's read register.</summary>
-    public Stream<T> Out { get; }
-
-    /// <summary>Words held, the head included.</summary>
-    public UInt Count { get; }
-
-    /// <summary>Empties the queue (a word pushed in the same cycle is dropped).</summary>
-    public Bool Clear { get; }
-
-    /// <summary>The next position of a ring pointer over <paramref name="depth"/> words.</summary>
-    internal static UInt Next(UInt pointer, int depth)
-        => depth == 1 ? Hw.Lit(0, pointer.Width)
-            : (depth & (depth - 1)) == 0 ? pointer.AddWrap(Hw.Lit(1, 1))
-            : Hw.Mux(pointer == depth - 1, Hw.Lit(0, pointer.Width), (pointer + 1).Truncate(pointer.Width));
 }

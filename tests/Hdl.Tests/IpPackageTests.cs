@@ -23,12 +23,7 @@ public sealed class PackagedPeripheral : Module
         Control.RValid.Assign(false);
         Control.RData.Assign(counter.Resize(32));
         Control.RResp.Assign(0);
-        Memory.Read!.Ar.Payload.Addr.Assign(counter.Resize(32));
-        Memory.Read!.Ar.Payload.Len.Assign(0);
-        Memory.Read!.Ar.Payload.Size.Assign(3);
-        Memory.Read!.Ar.Payload.Burst.Assign(1);
-        Memory.Read!.Ar.Payload.Cache.Assign(3);
-        Memory.Read!.Ar.Payload.Prot.Assign(0);
+        Memory.Read!.Ar.Payload.AssignIncrementingBurst(counter.Resize(32), Lit(0, 8), Memory.Shape);
         Memory.Read!.Ar.Valid.Assign(false);
         Memory.Read!.R.Ready.Assign(true);
         if (!wrongDirection)

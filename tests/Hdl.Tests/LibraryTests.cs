@@ -105,12 +105,7 @@ public sealed class LibraryTests
         public AxiMaster()
         {
             Port = Output(Axi4.Of(new Axi4Shape(32, 64, Write: false)), name: "m_axi_gmem");
-            Port.Read!.Ar.Payload.Addr.Assign(0);
-            Port.Read!.Ar.Payload.Len.Assign(0);
-            Port.Read!.Ar.Payload.Size.Assign(3);
-            Port.Read!.Ar.Payload.Burst.Assign(1);
-            Port.Read!.Ar.Payload.Cache.Assign(3);
-            Port.Read!.Ar.Payload.Prot.Assign(0);
+            Port.Read!.Ar.Payload.AssignIncrementingBurst(Lit(0, 32), Lit(0, 8), Port.Shape);
             Port.Read!.Ar.Valid.Assign(false);
             Port.Read!.R.Ready.Assign(true);
             Unused(Cat(Port.Read!.Ar.Ready, Port.Read!.R.Payload.Data, Port.Read!.R.Payload.Resp, Port.Read!.R.Payload.Last, Port.Read!.R.Valid));

@@ -67,12 +67,7 @@ public sealed class AxiCopy : Module
         var sent = Reg(UInt(3), name: "sent");
         var left = beats;
         var burstBeats = Mux(left > 4, Lit(4, 3), left.Truncate(3));
-        Memory.Read!.Ar.Payload.Addr.Assign(source);
-        Memory.Read!.Ar.Payload.Len.Assign((burstBeats - 1).Truncate(3));
-        Memory.Read!.Ar.Payload.Size.Assign(shape.BeatSize);
-        Memory.Read!.Ar.Payload.Burst.Assign(1);
-        Memory.Read!.Ar.Payload.Cache.Assign(3);
-        Memory.Read!.Ar.Payload.Prot.Assign(0);
+        Memory.Read!.Ar.Payload.AssignIncrementingBurst(source, (burstBeats - 1).Truncate(3), shape);
         var arValid = state == readAddress;
         if (fault == Fault.ReadAddressDropped)
         {
@@ -85,12 +80,7 @@ public sealed class AxiCopy : Module
         Memory.Read!.R.Ready.Assign(state == readData_);
         buffer.In.Valid.Assign(Memory.Read!.R.Valid & (state == readData_));
         buffer.In.Payload.Assign(Memory.Read!.R.Payload.Data);
-        Memory.Write!.Aw.Payload.Addr.Assign(target);
-        Memory.Write!.Aw.Payload.Len.Assign((burst - 1).Truncate(3));
-        Memory.Write!.Aw.Payload.Size.Assign(shape.BeatSize);
-        Memory.Write!.Aw.Payload.Burst.Assign(1);
-        Memory.Write!.Aw.Payload.Cache.Assign(3);
-        Memory.Write!.Aw.Payload.Prot.Assign(0);
+        Memory.Write!.Aw.Payload.AssignIncrementingBurst(target, (burst - 1).Truncate(3), shape);
         // The fault raises WVALID a cycle before AWVALID: a beat before its address.
         Memory.Write!.Aw.Valid.Assign(fault == Fault.WriteBeforeAddress ? (state == writeAddress) & RegNext(state == writeAddress, reset: 0, name: "address_late") : state == writeAddress);
         var writing = fault == Fault.WriteBeforeAddress ? (state == writeAddress) | (state == writeData) : state == writeData;
