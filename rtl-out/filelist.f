@@ -31,6 +31,7 @@ ScaleAddUnit8.v
 GroupNormStatisticsUnit8x512.v
 GroupNormApplyUnit8x512.v
 ReciprocalSqrtUnit.v
+GroupNormFinishWalk8x512.v
 VectorEngine8.v
 DmaBursts256x0.v
 RegisterQueue9x8.v

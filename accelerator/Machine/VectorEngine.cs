@@ -4,7 +4,6 @@ using DiffAcc.Accelerator.Vector;
 using DiffAcc.Hdl;
 using DiffAcc.Hdl.Ir;
 using DiffAcc.Hdl.Library;
-using DiffAcc.Model.Numerics;
 
 namespace DiffAcc.Accelerator.Machine;
 
@@ -13,7 +12,7 @@ namespace DiffAcc.Accelerator.Machine;
 /// buffers. A reader walks the source rows (activation buffer rows, or accumulator rows for
 /// softmax) into a small row queue; a splitter feeds their values <see cref="AcceleratorConfig.VectorLanes"/>
 /// at a time to the instruction's unit; a collector packs the unit's outputs back into buffer rows and
-/// writes them. GN_FINISH walks the GroupNorm statistics with the reciprocal square root machine.
+/// writes them. GN_FINISH is the <see cref="GroupNormFinishWalk"/>.
 /// </summary>
 public sealed class VectorEngine : Module
 {
@@ -206,7 +205,6 @@ public sealed class VectorEngine : Module
         var scaleAdd = Instance(new ScaleAddUnit(lanes, config.ClockDomain), "add");
         var gnStatistics = Instance(new GroupNormStatisticsUnit(lanes, config.MaxChannels, config.ClockDomain), "statistics");
         var gnApply = Instance(new GroupNormApplyUnit(lanes, config.MaxChannels, config.ClockDomain), "normalize");
-        var rsqrt = Instance(new ReciprocalSqrtUnit(config.ClockDomain), "reciprocal_sqrt");
         var collectorReady = Wire(Bool(), name: "collector_ready");
 
         table.TableWrite.Assign(Tables.Activation);
@@ -334,90 +332,34 @@ public sealed class VectorEngine : Module
         });
 
         // ---- GN_FINISH: per group, sum its channels' statistics, the reciprocal square root, then every channel's result ----
-        const int finishIdle = 0, summing = 1, rooting = 2, storing = 3;
-        var finishState = Reg(UInt(2), reset: finishIdle, name: "finish_state");
-        var channel = Reg(UInt(16), name: "channel");
-        var groupFirst = Reg(UInt(16), name: "group_first");
-        // The group's last channel and the instruction's, in registers: the channel walk compares against
-        // them instead of against a sum.
-        var groupLast = Reg(UInt(16), name: "group_last");
-        var channelsLast = RegNext((finish[f => f.Channels] - 1).Resize(16), name: "channels_last");
-        var summed = RegNext(finishState == summing, reset: 0, name: "summed");
-        var groupSum = Reg(SInt(ReciprocalSqrtUnit.SumBits), name: "group_sum");
-        var groupSquares = Reg(UInt(ReciprocalSqrtUnit.SquaresBits), name: "group_squares");
-        var channelsPerGroup = finish[f => f.ChannelsPerGroup];
-        var atGroupEnd = channel == groupLast;
-        var laneBits = Math.Max(1, System.Numerics.BitOperations.Log2((uint)lanes));
-        gnStatistics.ReadIndex.Assign((channel >> System.Numerics.BitOperations.Log2((uint)lanes)).ZeroExtend(16).Resize(channelRowBits));
-        gnStatistics.ReadLane.Assign(lanes == 1 ? Lit(0, 1) : channel.Resize(laneBits));
-        // Each channel's exponent e (its values are q x 2^e) as LOAD_TABLE wrote it, read beside its sums:
-        // the group adds Σq x 2^e and Σq² x 4^e.
-        var exponents = Mem(UInt(SplitConcat.ExponentBits), config.MaxChannels, RamStyle.Distributed, name: "exponents");
-        When(Tables.Channel, () => exponents.Write(Tables.ChannelNumber, Tables.ChannelExponent));
-        var exponent = exponents.Read(channel.Resize(Hw.BitsFor(config.MaxChannels)), name: "exponent");
-        // The read issued in the last summing cycle arrives one cycle later.
-        When(summed, () =>
-        {
-            groupSum.Assign(groupSum.AddWrap((gnStatistics.ReadSum << exponent).Truncate(ReciprocalSqrtUnit.SumBits)));
-            groupSquares.Assign(groupSquares.AddWrap((gnStatistics.ReadSquares << Cat(exponent, Lit(0, 1))).Truncate(ReciprocalSqrtUnit.SquaresBits)));
-        });
-        // The last channel's sums arrive in the first rooting cycle: the machine starts in the second.
-        var rootStarted = Reg(Bool(), reset: 0, name: "root_started");
-        rsqrt.Start.Assign((finishState == rooting) & RegNext(finishState == rooting, reset: 0, name: "rooting_before") & !rootStarted);
-        When(rsqrt.Start, () => rootStarted.Assign(true)).ElseWhen(finishState != rooting, () => rootStarted.Assign(false));
-        rsqrt.Count.Assign(groupNormParameters[p => p.Count]);
-        rsqrt.Sum.Assign(groupSum);
-        rsqrt.Squares.Assign(groupSquares);
-        rsqrt.EpsilonTerm.Assign(groupNormParameters[p => p.EpsilonTerm]);
-        gnApply.ResultWrite.Assign(finishState == storing);
-        gnApply.ResultLane.Assign(lanes == 1 ? Lit(0, 1) : channel.Resize(laneBits));
-        gnApply.ResultIndex.Assign((channel >> System.Numerics.BitOperations.Log2((uint)lanes)).ZeroExtend(16).Resize(channelRowBits));
-        gnApply.ResultSum.Assign(groupSum);
-        gnApply.ResultRoot.Assign(rsqrt.Root);
-        gnApply.ResultHalfShift.Assign(rsqrt.HalfShift);
-        var finishDone = Wire(Bool(), name: "finish_done");
-        finishDone.Assign(false);
-        When(Control.Start & InstructionFields.Is<GroupNormFinish>(word), () =>
-        {
-            finishState.Assign(summing);
-            channel.Assign(0);
-            groupFirst.Assign(0);
-            groupLast.Assign((channelsPerGroup - 1).Resize(16));
-            groupSum.Assign(0);
-            groupSquares.Assign(0);
-        }).ElseWhen(finishState == summing, () =>
-        {
-            When(atGroupEnd, () =>
-            {
-                finishState.Assign(rooting);
-                channel.Assign(groupFirst);
-            }).Otherwise(() => channel.Assign((channel + 1).Resize(16)));
-        }).ElseWhen(finishState == rooting, () => When(rsqrt.Done, () => finishState.Assign(storing)))
-        .ElseWhen(finishState == storing, () =>
-        {
-            When(atGroupEnd, () =>
-            {
-                var next = (groupLast + 1).Resize(16);
-                groupFirst.Assign(next);
-                groupLast.Assign((groupLast + channelsPerGroup).Resize(16));
-                channel.Assign(next);
-                groupSum.Assign(0);
-                groupSquares.Assign(0);
-                When(groupLast == channelsLast, () =>
-                {
-                    finishState.Assign(finishIdle);
-                    finishDone.Assign(true);
-                }).Otherwise(() => finishState.Assign(summing));
-            }).Otherwise(() => channel.Assign((channel + 1).Resize(16)));
-        });
-        When(Control.Abort, () => finishState.Assign(finishIdle));
+        var finishWalk = Instance(new GroupNormFinishWalk(config), "finish");
+        finishWalk.Start.Assign(Control.Start & InstructionFields.Is<GroupNormFinish>(word));
+        finishWalk.Abort.Assign(Control.Abort);
+        finishWalk.Channels.Assign(finish[f => f.Channels]);
+        finishWalk.ChannelsPerGroup.Assign(finish[f => f.ChannelsPerGroup]);
+        finishWalk.Count.Assign(groupNormParameters[p => p.Count]);
+        finishWalk.EpsilonTerm.Assign(groupNormParameters[p => p.EpsilonTerm]);
+        finishWalk.ExponentWrite.Assign(Tables.Channel);
+        finishWalk.ExponentChannel.Assign(Tables.ChannelNumber);
+        finishWalk.ExponentValue.Assign(Tables.ChannelExponent);
+        gnStatistics.ReadIndex.Assign(finishWalk.ReadIndex);
+        gnStatistics.ReadLane.Assign(finishWalk.ReadLane);
+        finishWalk.ReadSum.Assign(gnStatistics.ReadSum);
+        finishWalk.ReadSquares.Assign(gnStatistics.ReadSquares);
+        gnApply.ResultWrite.Assign(finishWalk.ResultWrite);
+        gnApply.ResultLane.Assign(finishWalk.ResultLane);
+        gnApply.ResultIndex.Assign(finishWalk.ResultIndex);
+        gnApply.ResultSum.Assign(finishWalk.ResultSum);
+        gnApply.ResultRoot.Assign(finishWalk.ResultRoot);
+        gnApply.ResultHalfShift.Assign(finishWalk.ResultHalfShift);
+        var finishDone = finishWalk.Done;
 
         // ---- completion ----
         // GN_STATS ends when its last beat has passed the two statistics stages.
         var statisticsEnd = RegNext(RegNext(taken & isStatistics & lastBeat & !reading & !inFlight & (rows.Count == 1), reset: 0, name: "statistics_end_0"), reset: 0, name: "statistics_end_1");
         done.Assign(running & ((writesLeft & written & lastWriteBlock & lastWritePixel) | (isStatistics & statisticsEnd) | (isFinish & finishDone)));
         When(Control.Start, () => busy.Assign(true)).ElseWhen(done | Control.Abort, () => busy.Assign(false));
-        Unused(Cat(rows.In.Ready, rsqrt.Busy, Control.StepGroup, parameter, Control.Instruction), "other_fields");
+        Unused(Cat(rows.In.Ready, Control.StepGroup, parameter, Control.Instruction), "other_fields");
         Control.Busy.Assign(busy);
         Control.Done.Assign(done);
         Control.Stalled.Assign(false);
