@@ -501,81 +501,93 @@ module VectorEngine8 (
   wire signed [7:0] normalize_Y_6; // @[VectorEngine.cs:207]
   wire signed [7:0] normalize_Y_7; // @[VectorEngine.cs:207]
   wire collector_ready; // @[VectorEngine.cs:208]
-  reg signed [7:0] collected_0; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_1; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_2; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_3; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_4; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_5; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_6; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_7; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_8; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_9; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_10; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_11; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_12; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_13; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_14; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_15; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_16; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_17; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_18; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_19; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_20; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_21; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_22; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_23; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_24; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_25; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_26; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_27; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_28; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_29; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_30; // @[VectorEngine.cs:281]
-  reg signed [7:0] collected_31; // @[VectorEngine.cs:281]
-  reg [2:0] collect_beat; // @[VectorEngine.cs:282]
-  reg full; // @[VectorEngine.cs:283]
-  reg [15:0] write_pixel; // @[VectorEngine.cs:284]
-  reg [15:0] write_block; // @[VectorEngine.cs:285]
-  reg [12:0] write_base; // @[VectorEngine.cs:286]
-  reg writes_left; // @[VectorEngine.cs:287]
-  wire finish_Start; // @[VectorEngine.cs:335]
-  wire finish_Abort; // @[VectorEngine.cs:335]
-  wire [15:0] finish_Channels; // @[VectorEngine.cs:335]
-  wire [15:0] finish_ChannelsPerGroup; // @[VectorEngine.cs:335]
-  wire [20:0] finish_Count; // @[VectorEngine.cs:335]
-  wire [62:0] finish_EpsilonTerm; // @[VectorEngine.cs:335]
-  wire finish_ExponentWrite; // @[VectorEngine.cs:335]
-  wire [8:0] finish_ExponentChannel; // @[VectorEngine.cs:335]
-  wire [2:0] finish_ExponentValue; // @[VectorEngine.cs:335]
-  wire [5:0] finish_ReadIndex; // @[VectorEngine.cs:335]
-  wire [2:0] finish_ReadLane; // @[VectorEngine.cs:335]
-  wire signed [27:0] finish_ReadSum; // @[VectorEngine.cs:335]
-  wire [34:0] finish_ReadSquares; // @[VectorEngine.cs:335]
-  wire finish_ResultWrite; // @[VectorEngine.cs:335]
-  wire [2:0] finish_ResultLane; // @[VectorEngine.cs:335]
-  wire [5:0] finish_ResultIndex; // @[VectorEngine.cs:335]
-  wire signed [31:0] finish_ResultSum; // @[VectorEngine.cs:335]
-  wire [31:0] finish_ResultRoot; // @[VectorEngine.cs:335]
-  wire [4:0] finish_ResultHalfShift; // @[VectorEngine.cs:335]
-  wire finish_Done; // @[VectorEngine.cs:335]
-  reg statistics_end_0; // @[VectorEngine.cs:359]
-  reg statistics_end_1; // @[VectorEngine.cs:359]
+  wire collector_Start; // @[VectorEngine.cs:281]
+  wire collector_Abort; // @[VectorEngine.cs:281]
+  wire collector_WritesRows; // @[VectorEngine.cs:281]
+  wire [12:0] collector_Destination; // @[VectorEngine.cs:281]
+  wire [12:0] collector_DestinationStride; // @[VectorEngine.cs:281]
+  wire [15:0] collector_BlocksLast; // @[VectorEngine.cs:281]
+  wire [15:0] collector_PixelsLast; // @[VectorEngine.cs:281]
+  wire collector_InValid; // @[VectorEngine.cs:281]
+  wire signed [7:0] collector_InBeat_0; // @[VectorEngine.cs:281]
+  wire signed [7:0] collector_InBeat_1; // @[VectorEngine.cs:281]
+  wire signed [7:0] collector_InBeat_2; // @[VectorEngine.cs:281]
+  wire signed [7:0] collector_InBeat_3; // @[VectorEngine.cs:281]
+  wire signed [7:0] collector_InBeat_4; // @[VectorEngine.cs:281]
+  wire signed [7:0] collector_InBeat_5; // @[VectorEngine.cs:281]
+  wire signed [7:0] collector_InBeat_6; // @[VectorEngine.cs:281]
+  wire signed [7:0] collector_InBeat_7; // @[VectorEngine.cs:281]
+  wire collector_InReady; // @[VectorEngine.cs:281]
+  wire collector_WriteValid; // @[VectorEngine.cs:281]
+  wire [12:0] collector_WriteAddress; // @[VectorEngine.cs:281]
+  wire signed [7:0] collector_WriteData_0; // @[VectorEngine.cs:281]
+  wire signed [7:0] collector_WriteData_1; // @[VectorEngine.cs:281]
+  wire signed [7:0] collector_WriteData_2; // @[VectorEngine.cs:281]
+  wire signed [7:0] collector_WriteData_3; // @[VectorEngine.cs:281]
+  wire signed [7:0] collector_WriteData_4; // @[VectorEngine.cs:281]
+  wire signed [7:0] collector_WriteData_5; // @[VectorEngine.cs:281]
+  wire signed [7:0] collector_WriteData_6; // @[VectorEngine.cs:281]
+  wire signed [7:0] collector_WriteData_7; // @[VectorEngine.cs:281]
+  wire signed [7:0] collector_WriteData_8; // @[VectorEngine.cs:281]
+  wire signed [7:0] collector_WriteData_9; // @[VectorEngine.cs:281]
+  wire signed [7:0] collector_WriteData_10; // @[VectorEngine.cs:281]
+  wire signed [7:0] collector_WriteData_11; // @[VectorEngine.cs:281]
+  wire signed [7:0] collector_WriteData_12; // @[VectorEngine.cs:281]
+  wire signed [7:0] collector_WriteData_13; // @[VectorEngine.cs:281]
+  wire signed [7:0] collector_WriteData_14; // @[VectorEngine.cs:281]
+  wire signed [7:0] collector_WriteData_15; // @[VectorEngine.cs:281]
+  wire signed [7:0] collector_WriteData_16; // @[VectorEngine.cs:281]
+  wire signed [7:0] collector_WriteData_17; // @[VectorEngine.cs:281]
+  wire signed [7:0] collector_WriteData_18; // @[VectorEngine.cs:281]
+  wire signed [7:0] collector_WriteData_19; // @[VectorEngine.cs:281]
+  wire signed [7:0] collector_WriteData_20; // @[VectorEngine.cs:281]
+  wire signed [7:0] collector_WriteData_21; // @[VectorEngine.cs:281]
+  wire signed [7:0] collector_WriteData_22; // @[VectorEngine.cs:281]
+  wire signed [7:0] collector_WriteData_23; // @[VectorEngine.cs:281]
+  wire signed [7:0] collector_WriteData_24; // @[VectorEngine.cs:281]
+  wire signed [7:0] collector_WriteData_25; // @[VectorEngine.cs:281]
+  wire signed [7:0] collector_WriteData_26; // @[VectorEngine.cs:281]
+  wire signed [7:0] collector_WriteData_27; // @[VectorEngine.cs:281]
+  wire signed [7:0] collector_WriteData_28; // @[VectorEngine.cs:281]
+  wire signed [7:0] collector_WriteData_29; // @[VectorEngine.cs:281]
+  wire signed [7:0] collector_WriteData_30; // @[VectorEngine.cs:281]
+  wire signed [7:0] collector_WriteData_31; // @[VectorEngine.cs:281]
+  wire collector_WriteGranted; // @[VectorEngine.cs:281]
+  wire collector_LastWritten; // @[VectorEngine.cs:281]
+  wire finish_Start; // @[VectorEngine.cs:300]
+  wire finish_Abort; // @[VectorEngine.cs:300]
+  wire [15:0] finish_Channels; // @[VectorEngine.cs:300]
+  wire [15:0] finish_ChannelsPerGroup; // @[VectorEngine.cs:300]
+  wire [20:0] finish_Count; // @[VectorEngine.cs:300]
+  wire [62:0] finish_EpsilonTerm; // @[VectorEngine.cs:300]
+  wire finish_ExponentWrite; // @[VectorEngine.cs:300]
+  wire [8:0] finish_ExponentChannel; // @[VectorEngine.cs:300]
+  wire [2:0] finish_ExponentValue; // @[VectorEngine.cs:300]
+  wire [5:0] finish_ReadIndex; // @[VectorEngine.cs:300]
+  wire [2:0] finish_ReadLane; // @[VectorEngine.cs:300]
+  wire signed [27:0] finish_ReadSum; // @[VectorEngine.cs:300]
+  wire [34:0] finish_ReadSquares; // @[VectorEngine.cs:300]
+  wire finish_ResultWrite; // @[VectorEngine.cs:300]
+  wire [2:0] finish_ResultLane; // @[VectorEngine.cs:300]
+  wire [5:0] finish_ResultIndex; // @[VectorEngine.cs:300]
+  wire signed [31:0] finish_ResultSum; // @[VectorEngine.cs:300]
+  wire [31:0] finish_ResultRoot; // @[VectorEngine.cs:300]
+  wire [4:0] finish_ResultHalfShift; // @[VectorEngine.cs:300]
+  wire finish_Done; // @[VectorEngine.cs:300]
+  reg statistics_end_0; // @[VectorEngine.cs:324]
+  reg statistics_end_1; // @[VectorEngine.cs:324]
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [400:0] other_fields; // @[VectorEngine.cs:362]
+  wire [400:0] other_fields; // @[VectorEngine.cs:327]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
   wire Read_Valid_eq; // @[VectorEngine.cs:112]
   wire Read_Valid_mux; // @[VectorEngine.cs:112]
-  wire done_and; // @[VectorEngine.cs:360]
-  wire done_and_1; // @[VectorEngine.cs:360]
-  wire done_eq; // @[VectorEngine.cs:360]
-  wire done_eq_1; // @[VectorEngine.cs:360]
-  wire done_eq_2; // @[VectorEngine.cs:360]
+  wire done_and; // @[VectorEngine.cs:325]
+  wire done_eq; // @[VectorEngine.cs:325]
   wire rows_In_Payload_eq; // @[VectorEngine.cs:133]
   wire rows_In_Payload_and; // @[VectorEngine.cs:133]
   wire [255:0] rows_In_Payload_cat; // @[VectorEngine.cs:133]
@@ -589,7 +601,7 @@ module VectorEngine8 (
   wire read_pixel_and_2; // @[VectorEngine.cs:140, VectorEngine.cs:158, VectorEngine.cs:176]
   wire read_pixel_not_1; // @[VectorEngine.cs:140, VectorEngine.cs:158, VectorEngine.cs:176]
   wire read_pixel_eq; // @[VectorEngine.cs:140, VectorEngine.cs:158, VectorEngine.cs:176]
-  wire reading_eq; // @[VectorEngine.cs:139, VectorEngine.cs:159, VectorEngine.cs:177, VectorEngine.cs:331]
+  wire reading_eq; // @[VectorEngine.cs:139, VectorEngine.cs:159, VectorEngine.cs:177, VectorEngine.cs:297]
   wire [15:0] acc_base_bits; // @[VectorEngine.cs:146, VectorEngine.cs:175]
   wire [15:0] blocks_last_bits; // @[VectorEngine.cs:96]
   wire [1023:0] softmax_Scores_0_bits; // @[VectorEngine.cs:248]
@@ -616,20 +628,14 @@ module VectorEngine8 (
   wire signed [7:0] table__X_5_cast; // @[VectorEngine.cs:216]
   wire signed [7:0] table__X_6_cast; // @[VectorEngine.cs:216]
   wire signed [7:0] table__X_7_cast; // @[VectorEngine.cs:216]
-  wire collected_0_and; // @[VectorEngine.cs:302]
-  wire collect_beat_eq; // @[VectorEngine.cs:305, VectorEngine.cs:315, VectorEngine.cs:329]
-  wire write_pixel_not; // @[VectorEngine.cs:311, VectorEngine.cs:322]
   /* verilator lint_on UNUSEDSIGNAL */
 
   (* ram_style = "distributed" *) reg [127:0] parameters [0:15]; // @[VectorEngine.cs:68]
 
   assign Read_Valid_eq = Control_Instruction[4:0] == 5'd12; // @[VectorEngine.cs:112]
   assign Read_Valid_mux = in_flight ? (rows_Count < $unsigned(3'd2)) : (rows_Count < $unsigned(3'd3)); // @[VectorEngine.cs:112]
-  assign done_and = (busy & (~setup)) & (~Control_Start); // @[VectorEngine.cs:360]
-  assign done_and_1 = full & Write_Granted; // @[VectorEngine.cs:360]
-  assign done_eq = write_block == blocks_last; // @[VectorEngine.cs:360]
-  assign done_eq_1 = write_pixel == pixels_last; // @[VectorEngine.cs:360]
-  assign done_eq_2 = Control_Instruction[4:0] == 5'd9; // @[VectorEngine.cs:360]
+  assign done_and = (busy & (~setup)) & (~Control_Start); // @[VectorEngine.cs:325]
+  assign done_eq = Control_Instruction[4:0] == 5'd9; // @[VectorEngine.cs:325]
   assign rows_In_Payload_eq = Control_Instruction[4:0] == 5'd8; // @[VectorEngine.cs:133]
   assign rows_In_Payload_and = rows_In_Payload_eq & Control_Instruction[135]; // @[VectorEngine.cs:133]
   assign rows_In_Payload_cat = {((read_group == 2'd3) ? ReadData_127 : ((read_group == 2'd2) ? ReadData_95 : ((read_group == 2'd1) ? ReadData_63 : ReadData_31))), ((read_group == 2'd3) ? ReadData_126 : ((read_group == 2'd2) ? ReadData_94 : ((read_group == 2'd1) ? ReadData_62 : ReadData_30))), ((read_group == 2'd3) ? ReadData_125 : ((read_group == 2'd2) ? ReadData_93 : ((read_group == 2'd1) ? ReadData_61 : ReadData_29))), ((read_group == 2'd3) ? ReadData_124 : ((read_group == 2'd2) ? ReadData_92 : ((read_group == 2'd1) ? ReadData_60 : ReadData_28))), ((read_group == 2'd3) ? ReadData_123 : ((read_group == 2'd2) ? ReadData_91 : ((read_group == 2'd1) ? ReadData_59 : ReadData_27))), ((read_group == 2'd3) ? ReadData_122 : ((read_group == 2'd2) ? ReadData_90 : ((read_group == 2'd1) ? ReadData_58 : ReadData_26))), ((read_group == 2'd3) ? ReadData_121 : ((read_group == 2'd2) ? ReadData_89 : ((read_group == 2'd1) ? ReadData_57 : ReadData_25))), ((read_group == 2'd3) ? ReadData_120 : ((read_group == 2'd2) ? ReadData_88 : ((read_group == 2'd1) ? ReadData_56 : ReadData_24))), ((read_group == 2'd3) ? ReadData_119 : ((read_group == 2'd2) ? ReadData_87 : ((read_group == 2'd1) ? ReadData_55 : ReadData_23))), ((read_group == 2'd3) ? ReadData_118 : ((read_group == 2'd2) ? ReadData_86 : ((read_group == 2'd1) ? ReadData_54 : ReadData_22))), ((read_group == 2'd3) ? ReadData_117 : ((read_group == 2'd2) ? ReadData_85 : ((read_group == 2'd1) ? ReadData_53 : ReadData_21))), ((read_group == 2'd3) ? ReadData_116 : ((read_group == 2'd2) ? ReadData_84 : ((read_group == 2'd1) ? ReadData_52 : ReadData_20))), ((read_group == 2'd3) ? ReadData_115 : ((read_group == 2'd2) ? ReadData_83 : ((read_group == 2'd1) ? ReadData_51 : ReadData_19))), ((read_group == 2'd3) ? ReadData_114 : ((read_group == 2'd2) ? ReadData_82 : ((read_group == 2'd1) ? ReadData_50 : ReadData_18))), ((read_group == 2'd3) ? ReadData_113 : ((read_group == 2'd2) ? ReadData_81 : ((read_group == 2'd1) ? ReadData_49 : ReadData_17))), ((read_group == 2'd3) ? ReadData_112 : ((read_group == 2'd2) ? ReadData_80 : ((read_group == 2'd1) ? ReadData_48 : ReadData_16))), ((read_group == 2'd3) ? ReadData_111 : ((read_group == 2'd2) ? ReadData_79 : ((read_group == 2'd1) ? ReadData_47 : ReadData_15))), ((read_group == 2'd3) ? ReadData_110 : ((read_group == 2'd2) ? ReadData_78 : ((read_group == 2'd1) ? ReadData_46 : ReadData_14))), ((read_group == 2'd3) ? ReadData_109 : ((read_group == 2'd2) ? ReadData_77 : ((read_group == 2'd1) ? ReadData_45 : ReadData_13))), ((read_group == 2'd3) ? ReadData_108 : ((read_group == 2'd2) ? ReadData_76 : ((read_group == 2'd1) ? ReadData_44 : ReadData_12))), ((read_group == 2'd3) ? ReadData_107 : ((read_group == 2'd2) ? ReadData_75 : ((read_group == 2'd1) ? ReadData_43 : ReadData_11))), ((read_group == 2'd3) ? ReadData_106 : ((read_group == 2'd2) ? ReadData_74 : ((read_group == 2'd1) ? ReadData_42 : ReadData_10))), ((read_group == 2'd3) ? ReadData_105 : ((read_group == 2'd2) ? ReadData_73 : ((read_group == 2'd1) ? ReadData_41 : ReadData_9))), ((read_group == 2'd3) ? ReadData_104 : ((read_group == 2'd2) ? ReadData_72 : ((read_group == 2'd1) ? ReadData_40 : ReadData_8))), ((read_group == 2'd3) ? ReadData_103 : ((read_group == 2'd2) ? ReadData_71 : ((read_group == 2'd1) ? ReadData_39 : ReadData_7))), ((read_group == 2'd3) ? ReadData_102 : ((read_group == 2'd2) ? ReadData_70 : ((read_group == 2'd1) ? ReadData_38 : ReadData_6))), ((read_group == 2'd3) ? ReadData_101 : ((read_group == 2'd2) ? ReadData_69 : ((read_group == 2'd1) ? ReadData_37 : ReadData_5))), ((read_group == 2'd3) ? ReadData_100 : ((read_group == 2'd2) ? ReadData_68 : ((read_group == 2'd1) ? ReadData_36 : ReadData_4))), ((read_group == 2'd3) ? ReadData_99 : ((read_group == 2'd2) ? ReadData_67 : ((read_group == 2'd1) ? ReadData_35 : ReadData_3))), ((read_group == 2'd3) ? ReadData_98 : ((read_group == 2'd2) ? ReadData_66 : ((read_group == 2'd1) ? ReadData_34 : ReadData_2))), ((read_group == 2'd3) ? ReadData_97 : ((read_group == 2'd2) ? ReadData_65 : ((read_group == 2'd1) ? ReadData_33 : ReadData_1))), ((read_group == 2'd3) ? ReadData_96 : ((read_group == 2'd2) ? ReadData_64 : ((read_group == 2'd1) ? ReadData_32 : ReadData_0)))}; // @[VectorEngine.cs:133]
@@ -643,7 +649,7 @@ module VectorEngine8 (
   assign read_pixel_and_2 = ((reading & Read_Valid_eq) & Read_Valid_mux) & (softmax_phase == 2'd0); // @[VectorEngine.cs:140, VectorEngine.cs:158, VectorEngine.cs:176]
   assign read_pixel_not_1 = ~(read_block == acc_rows_last); // @[VectorEngine.cs:140, VectorEngine.cs:158, VectorEngine.cs:176]
   assign read_pixel_eq = read_pass == 2'd2; // @[VectorEngine.cs:140, VectorEngine.cs:158, VectorEngine.cs:176]
-  assign reading_eq = read_pixel == pixels_last; // @[VectorEngine.cs:139, VectorEngine.cs:159, VectorEngine.cs:177, VectorEngine.cs:331]
+  assign reading_eq = read_pixel == pixels_last; // @[VectorEngine.cs:139, VectorEngine.cs:159, VectorEngine.cs:177, VectorEngine.cs:297]
   assign acc_base_bits = Control_Instruction[82:67]; // @[VectorEngine.cs:146, VectorEngine.cs:175]
   assign blocks_last_bits = Control_Instruction[82:67]; // @[VectorEngine.cs:96]
   assign softmax_Scores_0_bits = rows_Out_Payload[1043:20]; // @[VectorEngine.cs:248]
@@ -670,52 +676,49 @@ module VectorEngine8 (
   assign table__X_5_cast = (beat == 3'd3) ? softmax_Scores_0_bits[239:232] : ((beat == 3'd2) ? softmax_Scores_0_bits[175:168] : ((beat == 3'd1) ? softmax_Scores_0_bits[111:104] : softmax_Scores_0_bits[47:40])); // @[VectorEngine.cs:216]
   assign table__X_6_cast = (beat == 3'd3) ? softmax_Scores_0_bits[247:240] : ((beat == 3'd2) ? softmax_Scores_0_bits[183:176] : ((beat == 3'd1) ? softmax_Scores_0_bits[119:112] : softmax_Scores_0_bits[55:48])); // @[VectorEngine.cs:216]
   assign table__X_7_cast = (beat == 3'd3) ? softmax_Scores_0_bits[255:248] : ((beat == 3'd2) ? softmax_Scores_0_bits[191:184] : ((beat == 3'd1) ? softmax_Scores_0_bits[127:120] : softmax_Scores_0_bits[63:56])); // @[VectorEngine.cs:216]
-  assign collected_0_and = (((splitter_ready_eq | table__InValid_and) ? table__OutValid : (rows_In_Payload_eq ? add_OutValid : (splitter_ready_eq_1 ? normalize_OutValid : (softmax_OutValid & Read_Valid_eq)))) & collector_ready) & done_and; // @[VectorEngine.cs:302]
-  assign collect_beat_eq = collect_beat == 3'd3; // @[VectorEngine.cs:305, VectorEngine.cs:315, VectorEngine.cs:329]
-  assign write_pixel_not = ~done_eq; // @[VectorEngine.cs:311, VectorEngine.cs:322]
-  assign Control_Busy = busy; // @[VectorEngine.cs:363]
-  assign Control_Done = done; // @[VectorEngine.cs:364]
-  assign Control_Stalled = 1'b0; // @[VectorEngine.cs:365]
+  assign Control_Busy = busy; // @[VectorEngine.cs:328]
+  assign Control_Done = done; // @[VectorEngine.cs:329]
+  assign Control_Stalled = 1'b0; // @[VectorEngine.cs:330]
   assign Read_Valid = (reading & (~Read_Valid_eq)) & Read_Valid_mux; // @[VectorEngine.cs:112]
   assign Read_Group = Read_Valid_eq ? Control_Instruction[17:16] : Control_Instruction[17:16]; // @[VectorEngine.cs:113]
   assign Read_Address = (read_second ? read_base_b : read_base) + read_block[12:0]; // @[VectorEngine.cs:114]
-  assign Write_Valid = full; // @[VectorEngine.cs:288]
-  assign Write_Group = Read_Valid_eq ? Control_Instruction[17:16] : Control_Instruction[17:16]; // @[VectorEngine.cs:289]
-  assign Write_Address = write_base + write_block[12:0]; // @[VectorEngine.cs:290]
-  assign Write_Data_0 = collected_0; // @[VectorEngine.cs:292]
-  assign Write_Data_1 = collected_1; // @[VectorEngine.cs:292]
-  assign Write_Data_2 = collected_2; // @[VectorEngine.cs:292]
-  assign Write_Data_3 = collected_3; // @[VectorEngine.cs:292]
-  assign Write_Data_4 = collected_4; // @[VectorEngine.cs:292]
-  assign Write_Data_5 = collected_5; // @[VectorEngine.cs:292]
-  assign Write_Data_6 = collected_6; // @[VectorEngine.cs:292]
-  assign Write_Data_7 = collected_7; // @[VectorEngine.cs:292]
-  assign Write_Data_8 = collected_8; // @[VectorEngine.cs:292]
-  assign Write_Data_9 = collected_9; // @[VectorEngine.cs:292]
-  assign Write_Data_10 = collected_10; // @[VectorEngine.cs:292]
-  assign Write_Data_11 = collected_11; // @[VectorEngine.cs:292]
-  assign Write_Data_12 = collected_12; // @[VectorEngine.cs:292]
-  assign Write_Data_13 = collected_13; // @[VectorEngine.cs:292]
-  assign Write_Data_14 = collected_14; // @[VectorEngine.cs:292]
-  assign Write_Data_15 = collected_15; // @[VectorEngine.cs:292]
-  assign Write_Data_16 = collected_16; // @[VectorEngine.cs:292]
-  assign Write_Data_17 = collected_17; // @[VectorEngine.cs:292]
-  assign Write_Data_18 = collected_18; // @[VectorEngine.cs:292]
-  assign Write_Data_19 = collected_19; // @[VectorEngine.cs:292]
-  assign Write_Data_20 = collected_20; // @[VectorEngine.cs:292]
-  assign Write_Data_21 = collected_21; // @[VectorEngine.cs:292]
-  assign Write_Data_22 = collected_22; // @[VectorEngine.cs:292]
-  assign Write_Data_23 = collected_23; // @[VectorEngine.cs:292]
-  assign Write_Data_24 = collected_24; // @[VectorEngine.cs:292]
-  assign Write_Data_25 = collected_25; // @[VectorEngine.cs:292]
-  assign Write_Data_26 = collected_26; // @[VectorEngine.cs:292]
-  assign Write_Data_27 = collected_27; // @[VectorEngine.cs:292]
-  assign Write_Data_28 = collected_28; // @[VectorEngine.cs:292]
-  assign Write_Data_29 = collected_29; // @[VectorEngine.cs:292]
-  assign Write_Data_30 = collected_30; // @[VectorEngine.cs:292]
-  assign Write_Data_31 = collected_31; // @[VectorEngine.cs:292]
+  assign Write_Valid = collector_WriteValid; // @[VectorEngine.cs:292]
+  assign Write_Group = Read_Valid_eq ? Control_Instruction[17:16] : Control_Instruction[17:16]; // @[VectorEngine.cs:293]
+  assign Write_Address = collector_WriteAddress; // @[VectorEngine.cs:294]
+  assign Write_Data_0 = collector_WriteData_0; // @[VectorEngine.cs:295]
+  assign Write_Data_1 = collector_WriteData_1; // @[VectorEngine.cs:295]
+  assign Write_Data_2 = collector_WriteData_2; // @[VectorEngine.cs:295]
+  assign Write_Data_3 = collector_WriteData_3; // @[VectorEngine.cs:295]
+  assign Write_Data_4 = collector_WriteData_4; // @[VectorEngine.cs:295]
+  assign Write_Data_5 = collector_WriteData_5; // @[VectorEngine.cs:295]
+  assign Write_Data_6 = collector_WriteData_6; // @[VectorEngine.cs:295]
+  assign Write_Data_7 = collector_WriteData_7; // @[VectorEngine.cs:295]
+  assign Write_Data_8 = collector_WriteData_8; // @[VectorEngine.cs:295]
+  assign Write_Data_9 = collector_WriteData_9; // @[VectorEngine.cs:295]
+  assign Write_Data_10 = collector_WriteData_10; // @[VectorEngine.cs:295]
+  assign Write_Data_11 = collector_WriteData_11; // @[VectorEngine.cs:295]
+  assign Write_Data_12 = collector_WriteData_12; // @[VectorEngine.cs:295]
+  assign Write_Data_13 = collector_WriteData_13; // @[VectorEngine.cs:295]
+  assign Write_Data_14 = collector_WriteData_14; // @[VectorEngine.cs:295]
+  assign Write_Data_15 = collector_WriteData_15; // @[VectorEngine.cs:295]
+  assign Write_Data_16 = collector_WriteData_16; // @[VectorEngine.cs:295]
+  assign Write_Data_17 = collector_WriteData_17; // @[VectorEngine.cs:295]
+  assign Write_Data_18 = collector_WriteData_18; // @[VectorEngine.cs:295]
+  assign Write_Data_19 = collector_WriteData_19; // @[VectorEngine.cs:295]
+  assign Write_Data_20 = collector_WriteData_20; // @[VectorEngine.cs:295]
+  assign Write_Data_21 = collector_WriteData_21; // @[VectorEngine.cs:295]
+  assign Write_Data_22 = collector_WriteData_22; // @[VectorEngine.cs:295]
+  assign Write_Data_23 = collector_WriteData_23; // @[VectorEngine.cs:295]
+  assign Write_Data_24 = collector_WriteData_24; // @[VectorEngine.cs:295]
+  assign Write_Data_25 = collector_WriteData_25; // @[VectorEngine.cs:295]
+  assign Write_Data_26 = collector_WriteData_26; // @[VectorEngine.cs:295]
+  assign Write_Data_27 = collector_WriteData_27; // @[VectorEngine.cs:295]
+  assign Write_Data_28 = collector_WriteData_28; // @[VectorEngine.cs:295]
+  assign Write_Data_29 = collector_WriteData_29; // @[VectorEngine.cs:295]
+  assign Write_Data_30 = collector_WriteData_30; // @[VectorEngine.cs:295]
+  assign Write_Data_31 = collector_WriteData_31; // @[VectorEngine.cs:295]
   assign AccReadAddress = acc_base + read_block[8:0]; // @[VectorEngine.cs:117]
-  assign done = done_and & (((((writes_left & done_and_1) & done_eq) & done_eq_1) | (done_eq_2 & statistics_end_1)) | ((Control_Instruction[4:0] == 5'd10) & finish_Done)); // @[VectorEngine.cs:360]
+  assign done = done_and & ((collector_LastWritten | (done_eq & statistics_end_1)) | ((Control_Instruction[4:0] == 5'd10) & finish_Done)); // @[VectorEngine.cs:325]
   assign rows_In_Payload = {(Read_Valid_eq ? {((read_group == 2'd3) ? AccReadData_127 : ((read_group == 2'd2) ? AccReadData_95 : ((read_group == 2'd1) ? AccReadData_63 : AccReadData_31))), ((read_group == 2'd3) ? AccReadData_126 : ((read_group == 2'd2) ? AccReadData_94 : ((read_group == 2'd1) ? AccReadData_62 : AccReadData_30))), ((read_group == 2'd3) ? AccReadData_125 : ((read_group == 2'd2) ? AccReadData_93 : ((read_group == 2'd1) ? AccReadData_61 : AccReadData_29))), ((read_group == 2'd3) ? AccReadData_124 : ((read_group == 2'd2) ? AccReadData_92 : ((read_group == 2'd1) ? AccReadData_60 : AccReadData_28))), ((read_group == 2'd3) ? AccReadData_123 : ((read_group == 2'd2) ? AccReadData_91 : ((read_group == 2'd1) ? AccReadData_59 : AccReadData_27))), ((read_group == 2'd3) ? AccReadData_122 : ((read_group == 2'd2) ? AccReadData_90 : ((read_group == 2'd1) ? AccReadData_58 : AccReadData_26))), ((read_group == 2'd3) ? AccReadData_121 : ((read_group == 2'd2) ? AccReadData_89 : ((read_group == 2'd1) ? AccReadData_57 : AccReadData_25))), ((read_group == 2'd3) ? AccReadData_120 : ((read_group == 2'd2) ? AccReadData_88 : ((read_group == 2'd1) ? AccReadData_56 : AccReadData_24))), ((read_group == 2'd3) ? AccReadData_119 : ((read_group == 2'd2) ? AccReadData_87 : ((read_group == 2'd1) ? AccReadData_55 : AccReadData_23))), ((read_group == 2'd3) ? AccReadData_118 : ((read_group == 2'd2) ? AccReadData_86 : ((read_group == 2'd1) ? AccReadData_54 : AccReadData_22))), ((read_group == 2'd3) ? AccReadData_117 : ((read_group == 2'd2) ? AccReadData_85 : ((read_group == 2'd1) ? AccReadData_53 : AccReadData_21))), ((read_group == 2'd3) ? AccReadData_116 : ((read_group == 2'd2) ? AccReadData_84 : ((read_group == 2'd1) ? AccReadData_52 : AccReadData_20))), ((read_group == 2'd3) ? AccReadData_115 : ((read_group == 2'd2) ? AccReadData_83 : ((read_group == 2'd1) ? AccReadData_51 : AccReadData_19))), ((read_group == 2'd3) ? AccReadData_114 : ((read_group == 2'd2) ? AccReadData_82 : ((read_group == 2'd1) ? AccReadData_50 : AccReadData_18))), ((read_group == 2'd3) ? AccReadData_113 : ((read_group == 2'd2) ? AccReadData_81 : ((read_group == 2'd1) ? AccReadData_49 : AccReadData_17))), ((read_group == 2'd3) ? AccReadData_112 : ((read_group == 2'd2) ? AccReadData_80 : ((read_group == 2'd1) ? AccReadData_48 : AccReadData_16))), ((read_group == 2'd3) ? AccReadData_111 : ((read_group == 2'd2) ? AccReadData_79 : ((read_group == 2'd1) ? AccReadData_47 : AccReadData_15))), ((read_group == 2'd3) ? AccReadData_110 : ((read_group == 2'd2) ? AccReadData_78 : ((read_group == 2'd1) ? AccReadData_46 : AccReadData_14))), ((read_group == 2'd3) ? AccReadData_109 : ((read_group == 2'd2) ? AccReadData_77 : ((read_group == 2'd1) ? AccReadData_45 : AccReadData_13))), ((read_group == 2'd3) ? AccReadData_108 : ((read_group == 2'd2) ? AccReadData_76 : ((read_group == 2'd1) ? AccReadData_44 : AccReadData_12))), ((read_group == 2'd3) ? AccReadData_107 : ((read_group == 2'd2) ? AccReadData_75 : ((read_group == 2'd1) ? AccReadData_43 : AccReadData_11))), ((read_group == 2'd3) ? AccReadData_106 : ((read_group == 2'd2) ? AccReadData_74 : ((read_group == 2'd1) ? AccReadData_42 : AccReadData_10))), ((read_group == 2'd3) ? AccReadData_105 : ((read_group == 2'd2) ? AccReadData_73 : ((read_group == 2'd1) ? AccReadData_41 : AccReadData_9))), ((read_group == 2'd3) ? AccReadData_104 : ((read_group == 2'd2) ? AccReadData_72 : ((read_group == 2'd1) ? AccReadData_40 : AccReadData_8))), ((read_group == 2'd3) ? AccReadData_103 : ((read_group == 2'd2) ? AccReadData_71 : ((read_group == 2'd1) ? AccReadData_39 : AccReadData_7))), ((read_group == 2'd3) ? AccReadData_102 : ((read_group == 2'd2) ? AccReadData_70 : ((read_group == 2'd1) ? AccReadData_38 : AccReadData_6))), ((read_group == 2'd3) ? AccReadData_101 : ((read_group == 2'd2) ? AccReadData_69 : ((read_group == 2'd1) ? AccReadData_37 : AccReadData_5))), ((read_group == 2'd3) ? AccReadData_100 : ((read_group == 2'd2) ? AccReadData_68 : ((read_group == 2'd1) ? AccReadData_36 : AccReadData_4))), ((read_group == 2'd3) ? AccReadData_99 : ((read_group == 2'd2) ? AccReadData_67 : ((read_group == 2'd1) ? AccReadData_35 : AccReadData_3))), ((read_group == 2'd3) ? AccReadData_98 : ((read_group == 2'd2) ? AccReadData_66 : ((read_group == 2'd1) ? AccReadData_34 : AccReadData_2))), ((read_group == 2'd3) ? AccReadData_97 : ((read_group == 2'd2) ? AccReadData_65 : ((read_group == 2'd1) ? AccReadData_33 : AccReadData_1))), ((read_group == 2'd3) ? AccReadData_96 : ((read_group == 2'd2) ? AccReadData_64 : ((read_group == 2'd1) ? AccReadData_32 : AccReadData_0)))} : {512'd0, ((rows_In_Payload_eq & (~rows_In_Payload_and)) ? {rows_In_Payload_cat, held_a} : {256'd0, rows_In_Payload_cat})}), arrived_block, arrived_first_pixel, arrived_pass, arrived_pass_start}; // @[VectorEngine.cs:133]
   assign rows_In_Valid = arrived; // @[VectorEngine.cs:132]
   assign rows_Out_Ready = rows_Out_Ready_and & rows_Out_Ready_eq; // @[VectorEngine.cs:201]
@@ -744,7 +747,7 @@ module VectorEngine8 (
   assign softmax_ExponentMultiplier = parameter_[15:0]; // @[VectorEngine.cs:263]
   assign softmax_ExponentShift = parameter_[21:16]; // @[VectorEngine.cs:264]
   assign softmax_Divide = (softmax_phase == 2'd1) & (drained == 4'd9); // @[VectorEngine.cs:268]
-  assign splitter_ready = splitter_ready_eq ? table__InReady : (rows_In_Payload_eq ? add_InReady : (splitter_ready_eq_1 ? normalize_InReady : (Read_Valid_eq ? softmax_InReady : done_eq_2))); // @[VectorEngine.cs:276]
+  assign splitter_ready = splitter_ready_eq ? table__InReady : (rows_In_Payload_eq ? add_InReady : (splitter_ready_eq_1 ? normalize_InReady : (Read_Valid_eq ? softmax_InReady : done_eq))); // @[VectorEngine.cs:276]
   assign table__InValid = table__InValid_and ? normalize_OutValid : (rows_Out_Ready_and_and & splitter_ready_eq); // @[VectorEngine.cs:215]
   assign table__OutReady = collector_ready; // @[VectorEngine.cs:217]
   assign table__X_0 = table__InValid_and ? normalize_Y_0 : table__X_0_cast; // @[VectorEngine.cs:216]
@@ -781,7 +784,7 @@ module VectorEngine8 (
   assign add_MultiplierA = parameter_[15:0]; // @[VectorEngine.cs:220]
   assign add_MultiplierB = parameter_[31:16]; // @[VectorEngine.cs:221]
   assign add_Shift = parameter_[37:32]; // @[VectorEngine.cs:222]
-  assign statistics_InValid = rows_Out_Ready_and_and & done_eq_2; // @[VectorEngine.cs:227]
+  assign statistics_InValid = rows_Out_Ready_and_and & done_eq; // @[VectorEngine.cs:227]
   assign statistics_X_0 = table__X_0_cast; // @[VectorEngine.cs:230]
   assign statistics_X_1 = table__X_1_cast; // @[VectorEngine.cs:230]
   assign statistics_X_2 = table__X_2_cast; // @[VectorEngine.cs:230]
@@ -790,10 +793,10 @@ module VectorEngine8 (
   assign statistics_X_5 = table__X_5_cast; // @[VectorEngine.cs:230]
   assign statistics_X_6 = table__X_6_cast; // @[VectorEngine.cs:230]
   assign statistics_X_7 = table__X_7_cast; // @[VectorEngine.cs:230]
-  assign statistics_Index = {((done_eq_2 ? Control_Instruction[86:83] : Control_Instruction[118:115]) + rows_Out_Payload[7:4]), 2'd0} | {4'd0, beat[1:0]}; // @[VectorEngine.cs:228]
+  assign statistics_Index = {((done_eq ? Control_Instruction[86:83] : Control_Instruction[118:115]) + rows_Out_Payload[7:4]), 2'd0} | {4'd0, beat[1:0]}; // @[VectorEngine.cs:228]
   assign statistics_First = Control_Instruction[99] & rows_Out_Payload[3]; // @[VectorEngine.cs:229]
-  assign statistics_ReadIndex = finish_ReadIndex; // @[VectorEngine.cs:345]
-  assign statistics_ReadLane = finish_ReadLane; // @[VectorEngine.cs:346]
+  assign statistics_ReadIndex = finish_ReadIndex; // @[VectorEngine.cs:310]
+  assign statistics_ReadLane = finish_ReadLane; // @[VectorEngine.cs:311]
   assign normalize_InValid = rows_Out_Ready_and_and & splitter_ready_eq_1; // @[VectorEngine.cs:232]
   assign normalize_OutReady = table__InValid_and ? table__InReady : collector_ready; // @[VectorEngine.cs:236]
   assign normalize_X_0 = table__X_0_cast; // @[VectorEngine.cs:235]
@@ -804,14 +807,14 @@ module VectorEngine8 (
   assign normalize_X_5 = table__X_5_cast; // @[VectorEngine.cs:235]
   assign normalize_X_6 = table__X_6_cast; // @[VectorEngine.cs:235]
   assign normalize_X_7 = table__X_7_cast; // @[VectorEngine.cs:235]
-  assign normalize_Index = {((done_eq_2 ? Control_Instruction[86:83] : Control_Instruction[118:115]) + rows_Out_Payload[7:4]), 2'd0} | {4'd0, beat[1:0]}; // @[VectorEngine.cs:233]
+  assign normalize_Index = {((done_eq ? Control_Instruction[86:83] : Control_Instruction[118:115]) + rows_Out_Payload[7:4]), 2'd0} | {4'd0, beat[1:0]}; // @[VectorEngine.cs:233]
   assign normalize_Count = parameter_[20:0]; // @[VectorEngine.cs:234]
-  assign normalize_ResultWrite = finish_ResultWrite; // @[VectorEngine.cs:349]
-  assign normalize_ResultLane = finish_ResultLane; // @[VectorEngine.cs:350]
-  assign normalize_ResultIndex = finish_ResultIndex; // @[VectorEngine.cs:351]
-  assign normalize_ResultSum = finish_ResultSum; // @[VectorEngine.cs:352]
-  assign normalize_ResultRoot = finish_ResultRoot; // @[VectorEngine.cs:353]
-  assign normalize_ResultHalfShift = finish_ResultHalfShift; // @[VectorEngine.cs:354]
+  assign normalize_ResultWrite = finish_ResultWrite; // @[VectorEngine.cs:314]
+  assign normalize_ResultLane = finish_ResultLane; // @[VectorEngine.cs:315]
+  assign normalize_ResultIndex = finish_ResultIndex; // @[VectorEngine.cs:316]
+  assign normalize_ResultSum = finish_ResultSum; // @[VectorEngine.cs:317]
+  assign normalize_ResultRoot = finish_ResultRoot; // @[VectorEngine.cs:318]
+  assign normalize_ResultHalfShift = finish_ResultHalfShift; // @[VectorEngine.cs:319]
   assign normalize_ChannelWrite = Tables_Channel; // @[VectorEngine.cs:237]
   assign normalize_ChannelLane = Tables_ChannelNumber[2:0]; // @[VectorEngine.cs:238]
   assign normalize_ChannelIndex = Tables_ChannelNumber[8:3]; // @[VectorEngine.cs:239]
@@ -819,21 +822,38 @@ module VectorEngine8 (
   assign normalize_ChannelOffset = Tables_ChannelOffset; // @[VectorEngine.cs:241]
   assign normalize_ChannelShift = Tables_ChannelShift; // @[VectorEngine.cs:242]
   assign normalize_ChannelExponent = Tables_ChannelExponent; // @[VectorEngine.cs:243]
-  assign collector_ready = (~full) | Write_Granted; // @[VectorEngine.cs:294]
-  assign finish_Start = Control_Start & (Control_Instruction[4:0] == 5'd10); // @[VectorEngine.cs:336]
-  assign finish_Abort = Control_Abort; // @[VectorEngine.cs:337]
-  assign finish_Channels = Control_Instruction[31:16]; // @[VectorEngine.cs:338]
-  assign finish_ChannelsPerGroup = Control_Instruction[47:32]; // @[VectorEngine.cs:339]
-  assign finish_Count = parameter_[20:0]; // @[VectorEngine.cs:340]
-  assign finish_EpsilonTerm = parameter_[83:21]; // @[VectorEngine.cs:341]
-  assign finish_ExponentWrite = Tables_Channel; // @[VectorEngine.cs:342]
-  assign finish_ExponentChannel = Tables_ChannelNumber; // @[VectorEngine.cs:343]
-  assign finish_ExponentValue = Tables_ChannelExponent; // @[VectorEngine.cs:344]
-  assign finish_ReadSum = statistics_ReadSum; // @[VectorEngine.cs:347]
-  assign finish_ReadSquares = statistics_ReadSquares; // @[VectorEngine.cs:348]
-  assign other_fields = {rows_In_Ready, Control_StepGroup, parameter_, Control_Instruction}; // @[VectorEngine.cs:362]
+  assign collector_ready = collector_InReady; // @[VectorEngine.cs:291]
+  assign collector_Start = Control_Start; // @[VectorEngine.cs:282]
+  assign collector_Abort = Control_Abort; // @[VectorEngine.cs:283]
+  assign collector_WritesRows = ~((Control_Instruction[4:0] == 5'd9) | (Control_Instruction[4:0] == 5'd10)); // @[VectorEngine.cs:284]
+  assign collector_Destination = Read_Valid_eq ? Control_Instruction[47:35] : Control_Instruction[95:83]; // @[VectorEngine.cs:285]
+  assign collector_DestinationStride = Read_Valid_eq ? Control_Instruction[95:83] : Control_Instruction[111:99]; // @[VectorEngine.cs:286]
+  assign collector_BlocksLast = blocks_last; // @[VectorEngine.cs:287]
+  assign collector_PixelsLast = pixels_last; // @[VectorEngine.cs:288]
+  assign collector_InValid = ((splitter_ready_eq | table__InValid_and) ? table__OutValid : (rows_In_Payload_eq ? add_OutValid : (splitter_ready_eq_1 ? normalize_OutValid : (softmax_OutValid & Read_Valid_eq)))) & done_and; // @[VectorEngine.cs:289]
+  assign collector_InBeat_0 = (splitter_ready_eq | table__InValid_and) ? table__Y_0 : (rows_In_Payload_eq ? add_Y_0 : (splitter_ready_eq_1 ? normalize_Y_0 : softmax_Probabilities_0)); // @[VectorEngine.cs:290]
+  assign collector_InBeat_1 = (splitter_ready_eq | table__InValid_and) ? table__Y_1 : (rows_In_Payload_eq ? add_Y_1 : (splitter_ready_eq_1 ? normalize_Y_1 : softmax_Probabilities_1)); // @[VectorEngine.cs:290]
+  assign collector_InBeat_2 = (splitter_ready_eq | table__InValid_and) ? table__Y_2 : (rows_In_Payload_eq ? add_Y_2 : (splitter_ready_eq_1 ? normalize_Y_2 : softmax_Probabilities_2)); // @[VectorEngine.cs:290]
+  assign collector_InBeat_3 = (splitter_ready_eq | table__InValid_and) ? table__Y_3 : (rows_In_Payload_eq ? add_Y_3 : (splitter_ready_eq_1 ? normalize_Y_3 : softmax_Probabilities_3)); // @[VectorEngine.cs:290]
+  assign collector_InBeat_4 = (splitter_ready_eq | table__InValid_and) ? table__Y_4 : (rows_In_Payload_eq ? add_Y_4 : (splitter_ready_eq_1 ? normalize_Y_4 : softmax_Probabilities_4)); // @[VectorEngine.cs:290]
+  assign collector_InBeat_5 = (splitter_ready_eq | table__InValid_and) ? table__Y_5 : (rows_In_Payload_eq ? add_Y_5 : (splitter_ready_eq_1 ? normalize_Y_5 : softmax_Probabilities_5)); // @[VectorEngine.cs:290]
+  assign collector_InBeat_6 = (splitter_ready_eq | table__InValid_and) ? table__Y_6 : (rows_In_Payload_eq ? add_Y_6 : (splitter_ready_eq_1 ? normalize_Y_6 : softmax_Probabilities_6)); // @[VectorEngine.cs:290]
+  assign collector_InBeat_7 = (splitter_ready_eq | table__InValid_and) ? table__Y_7 : (rows_In_Payload_eq ? add_Y_7 : (splitter_ready_eq_1 ? normalize_Y_7 : softmax_Probabilities_7)); // @[VectorEngine.cs:290]
+  assign collector_WriteGranted = Write_Granted; // @[VectorEngine.cs:296]
+  assign finish_Start = Control_Start & (Control_Instruction[4:0] == 5'd10); // @[VectorEngine.cs:301]
+  assign finish_Abort = Control_Abort; // @[VectorEngine.cs:302]
+  assign finish_Channels = Control_Instruction[31:16]; // @[VectorEngine.cs:303]
+  assign finish_ChannelsPerGroup = Control_Instruction[47:32]; // @[VectorEngine.cs:304]
+  assign finish_Count = parameter_[20:0]; // @[VectorEngine.cs:305]
+  assign finish_EpsilonTerm = parameter_[83:21]; // @[VectorEngine.cs:306]
+  assign finish_ExponentWrite = Tables_Channel; // @[VectorEngine.cs:307]
+  assign finish_ExponentChannel = Tables_ChannelNumber; // @[VectorEngine.cs:308]
+  assign finish_ExponentValue = Tables_ChannelExponent; // @[VectorEngine.cs:309]
+  assign finish_ReadSum = statistics_ReadSum; // @[VectorEngine.cs:312]
+  assign finish_ReadSquares = statistics_ReadSquares; // @[VectorEngine.cs:313]
+  assign other_fields = {rows_In_Ready, Control_StepGroup, parameter_, Control_Instruction}; // @[VectorEngine.cs:327]
 
-  always @(posedge clk) begin // @[VectorEngine.cs:361]
+  always @(posedge clk) begin // @[VectorEngine.cs:326]
     if (rst)
       busy <= 1'b0;
     else
@@ -871,7 +891,7 @@ module VectorEngine8 (
     read_second <= Control_Start ? 1'b0 : (read_pixel_and ? (read_pixel_and_1 ? 1'b1 : 1'b0) : read_second);
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:139, VectorEngine.cs:159, VectorEngine.cs:177, VectorEngine.cs:331]
+  always @(posedge clk) begin // @[VectorEngine.cs:139, VectorEngine.cs:159, VectorEngine.cs:177, VectorEngine.cs:297]
     if (rst)
       reading <= 1'b0;
     else
@@ -958,207 +978,14 @@ module VectorEngine8 (
       beat <= (Control_Abort | Control_Start) ? 3'd0 : (rows_Out_Ready_and ? (rows_Out_Ready_eq ? 3'd0 : (beat + 3'd1)) : beat);
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
-    if (collected_0_and & (collect_beat == 3'd0))
-      collected_0 <= (splitter_ready_eq | table__InValid_and) ? table__Y_0 : (rows_In_Payload_eq ? add_Y_0 : (splitter_ready_eq_1 ? normalize_Y_0 : softmax_Probabilities_0));
-  end
-
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
-    if (collected_0_and & (collect_beat == 3'd0))
-      collected_1 <= (splitter_ready_eq | table__InValid_and) ? table__Y_1 : (rows_In_Payload_eq ? add_Y_1 : (splitter_ready_eq_1 ? normalize_Y_1 : softmax_Probabilities_1));
-  end
-
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
-    if (collected_0_and & (collect_beat == 3'd0))
-      collected_2 <= (splitter_ready_eq | table__InValid_and) ? table__Y_2 : (rows_In_Payload_eq ? add_Y_2 : (splitter_ready_eq_1 ? normalize_Y_2 : softmax_Probabilities_2));
-  end
-
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
-    if (collected_0_and & (collect_beat == 3'd0))
-      collected_3 <= (splitter_ready_eq | table__InValid_and) ? table__Y_3 : (rows_In_Payload_eq ? add_Y_3 : (splitter_ready_eq_1 ? normalize_Y_3 : softmax_Probabilities_3));
-  end
-
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
-    if (collected_0_and & (collect_beat == 3'd0))
-      collected_4 <= (splitter_ready_eq | table__InValid_and) ? table__Y_4 : (rows_In_Payload_eq ? add_Y_4 : (splitter_ready_eq_1 ? normalize_Y_4 : softmax_Probabilities_4));
-  end
-
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
-    if (collected_0_and & (collect_beat == 3'd0))
-      collected_5 <= (splitter_ready_eq | table__InValid_and) ? table__Y_5 : (rows_In_Payload_eq ? add_Y_5 : (splitter_ready_eq_1 ? normalize_Y_5 : softmax_Probabilities_5));
-  end
-
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
-    if (collected_0_and & (collect_beat == 3'd0))
-      collected_6 <= (splitter_ready_eq | table__InValid_and) ? table__Y_6 : (rows_In_Payload_eq ? add_Y_6 : (splitter_ready_eq_1 ? normalize_Y_6 : softmax_Probabilities_6));
-  end
-
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
-    if (collected_0_and & (collect_beat == 3'd0))
-      collected_7 <= (splitter_ready_eq | table__InValid_and) ? table__Y_7 : (rows_In_Payload_eq ? add_Y_7 : (splitter_ready_eq_1 ? normalize_Y_7 : softmax_Probabilities_7));
-  end
-
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
-    if (collected_0_and & (collect_beat == 3'd1))
-      collected_8 <= (splitter_ready_eq | table__InValid_and) ? table__Y_0 : (rows_In_Payload_eq ? add_Y_0 : (splitter_ready_eq_1 ? normalize_Y_0 : softmax_Probabilities_0));
-  end
-
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
-    if (collected_0_and & (collect_beat == 3'd1))
-      collected_9 <= (splitter_ready_eq | table__InValid_and) ? table__Y_1 : (rows_In_Payload_eq ? add_Y_1 : (splitter_ready_eq_1 ? normalize_Y_1 : softmax_Probabilities_1));
-  end
-
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
-    if (collected_0_and & (collect_beat == 3'd1))
-      collected_10 <= (splitter_ready_eq | table__InValid_and) ? table__Y_2 : (rows_In_Payload_eq ? add_Y_2 : (splitter_ready_eq_1 ? normalize_Y_2 : softmax_Probabilities_2));
-  end
-
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
-    if (collected_0_and & (collect_beat == 3'd1))
-      collected_11 <= (splitter_ready_eq | table__InValid_and) ? table__Y_3 : (rows_In_Payload_eq ? add_Y_3 : (splitter_ready_eq_1 ? normalize_Y_3 : softmax_Probabilities_3));
-  end
-
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
-    if (collected_0_and & (collect_beat == 3'd1))
-      collected_12 <= (splitter_ready_eq | table__InValid_and) ? table__Y_4 : (rows_In_Payload_eq ? add_Y_4 : (splitter_ready_eq_1 ? normalize_Y_4 : softmax_Probabilities_4));
-  end
-
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
-    if (collected_0_and & (collect_beat == 3'd1))
-      collected_13 <= (splitter_ready_eq | table__InValid_and) ? table__Y_5 : (rows_In_Payload_eq ? add_Y_5 : (splitter_ready_eq_1 ? normalize_Y_5 : softmax_Probabilities_5));
-  end
-
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
-    if (collected_0_and & (collect_beat == 3'd1))
-      collected_14 <= (splitter_ready_eq | table__InValid_and) ? table__Y_6 : (rows_In_Payload_eq ? add_Y_6 : (splitter_ready_eq_1 ? normalize_Y_6 : softmax_Probabilities_6));
-  end
-
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
-    if (collected_0_and & (collect_beat == 3'd1))
-      collected_15 <= (splitter_ready_eq | table__InValid_and) ? table__Y_7 : (rows_In_Payload_eq ? add_Y_7 : (splitter_ready_eq_1 ? normalize_Y_7 : softmax_Probabilities_7));
-  end
-
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
-    if (collected_0_and & (collect_beat == 3'd2))
-      collected_16 <= (splitter_ready_eq | table__InValid_and) ? table__Y_0 : (rows_In_Payload_eq ? add_Y_0 : (splitter_ready_eq_1 ? normalize_Y_0 : softmax_Probabilities_0));
-  end
-
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
-    if (collected_0_and & (collect_beat == 3'd2))
-      collected_17 <= (splitter_ready_eq | table__InValid_and) ? table__Y_1 : (rows_In_Payload_eq ? add_Y_1 : (splitter_ready_eq_1 ? normalize_Y_1 : softmax_Probabilities_1));
-  end
-
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
-    if (collected_0_and & (collect_beat == 3'd2))
-      collected_18 <= (splitter_ready_eq | table__InValid_and) ? table__Y_2 : (rows_In_Payload_eq ? add_Y_2 : (splitter_ready_eq_1 ? normalize_Y_2 : softmax_Probabilities_2));
-  end
-
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
-    if (collected_0_and & (collect_beat == 3'd2))
-      collected_19 <= (splitter_ready_eq | table__InValid_and) ? table__Y_3 : (rows_In_Payload_eq ? add_Y_3 : (splitter_ready_eq_1 ? normalize_Y_3 : softmax_Probabilities_3));
-  end
-
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
-    if (collected_0_and & (collect_beat == 3'd2))
-      collected_20 <= (splitter_ready_eq | table__InValid_and) ? table__Y_4 : (rows_In_Payload_eq ? add_Y_4 : (splitter_ready_eq_1 ? normalize_Y_4 : softmax_Probabilities_4));
-  end
-
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
-    if (collected_0_and & (collect_beat == 3'd2))
-      collected_21 <= (splitter_ready_eq | table__InValid_and) ? table__Y_5 : (rows_In_Payload_eq ? add_Y_5 : (splitter_ready_eq_1 ? normalize_Y_5 : softmax_Probabilities_5));
-  end
-
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
-    if (collected_0_and & (collect_beat == 3'd2))
-      collected_22 <= (splitter_ready_eq | table__InValid_and) ? table__Y_6 : (rows_In_Payload_eq ? add_Y_6 : (splitter_ready_eq_1 ? normalize_Y_6 : softmax_Probabilities_6));
-  end
-
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
-    if (collected_0_and & (collect_beat == 3'd2))
-      collected_23 <= (splitter_ready_eq | table__InValid_and) ? table__Y_7 : (rows_In_Payload_eq ? add_Y_7 : (splitter_ready_eq_1 ? normalize_Y_7 : softmax_Probabilities_7));
-  end
-
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
-    if (collected_0_and & (collect_beat == 3'd3))
-      collected_24 <= (splitter_ready_eq | table__InValid_and) ? table__Y_0 : (rows_In_Payload_eq ? add_Y_0 : (splitter_ready_eq_1 ? normalize_Y_0 : softmax_Probabilities_0));
-  end
-
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
-    if (collected_0_and & (collect_beat == 3'd3))
-      collected_25 <= (splitter_ready_eq | table__InValid_and) ? table__Y_1 : (rows_In_Payload_eq ? add_Y_1 : (splitter_ready_eq_1 ? normalize_Y_1 : softmax_Probabilities_1));
-  end
-
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
-    if (collected_0_and & (collect_beat == 3'd3))
-      collected_26 <= (splitter_ready_eq | table__InValid_and) ? table__Y_2 : (rows_In_Payload_eq ? add_Y_2 : (splitter_ready_eq_1 ? normalize_Y_2 : softmax_Probabilities_2));
-  end
-
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
-    if (collected_0_and & (collect_beat == 3'd3))
-      collected_27 <= (splitter_ready_eq | table__InValid_and) ? table__Y_3 : (rows_In_Payload_eq ? add_Y_3 : (splitter_ready_eq_1 ? normalize_Y_3 : softmax_Probabilities_3));
-  end
-
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
-    if (collected_0_and & (collect_beat == 3'd3))
-      collected_28 <= (splitter_ready_eq | table__InValid_and) ? table__Y_4 : (rows_In_Payload_eq ? add_Y_4 : (splitter_ready_eq_1 ? normalize_Y_4 : softmax_Probabilities_4));
-  end
-
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
-    if (collected_0_and & (collect_beat == 3'd3))
-      collected_29 <= (splitter_ready_eq | table__InValid_and) ? table__Y_5 : (rows_In_Payload_eq ? add_Y_5 : (splitter_ready_eq_1 ? normalize_Y_5 : softmax_Probabilities_5));
-  end
-
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
-    if (collected_0_and & (collect_beat == 3'd3))
-      collected_30 <= (splitter_ready_eq | table__InValid_and) ? table__Y_6 : (rows_In_Payload_eq ? add_Y_6 : (splitter_ready_eq_1 ? normalize_Y_6 : softmax_Probabilities_6));
-  end
-
-  always @(posedge clk) begin // @[VectorEngine.cs:302]
-    if (collected_0_and & (collect_beat == 3'd3))
-      collected_31 <= (splitter_ready_eq | table__InValid_and) ? table__Y_7 : (rows_In_Payload_eq ? add_Y_7 : (splitter_ready_eq_1 ? normalize_Y_7 : softmax_Probabilities_7));
-  end
-
-  always @(posedge clk) begin // @[VectorEngine.cs:305, VectorEngine.cs:315, VectorEngine.cs:329]
-    if (rst)
-      collect_beat <= 3'd0;
-    else
-      collect_beat <= Control_Abort ? 3'd0 : (Control_Start ? 3'd0 : (collected_0_and ? (collect_beat_eq ? 3'd0 : (collect_beat + 3'd1)) : collect_beat));
-  end
-
-  always @(posedge clk) begin // @[VectorEngine.cs:306, VectorEngine.cs:328]
-    if (rst)
-      full <= 1'b0;
-    else
-      full <= Control_Abort ? 1'b0 : ((collected_0_and & collect_beat_eq) ? 1'b1 : (done_and_1 ? 1'b0 : full));
-  end
-
-  always @(posedge clk) begin // @[VectorEngine.cs:311, VectorEngine.cs:322]
-    write_pixel <= Control_Start ? 16'd0 : (done_and_1 ? (write_pixel_not ? write_pixel : (write_pixel + 16'd1)) : write_pixel);
-  end
-
-  always @(posedge clk) begin // @[VectorEngine.cs:312, VectorEngine.cs:318, VectorEngine.cs:320]
-    write_block <= Control_Start ? 16'd0 : (done_and_1 ? (write_pixel_not ? (write_block + 16'd1) : 16'd0) : write_block);
-  end
-
-  always @(posedge clk) begin // @[VectorEngine.cs:313, VectorEngine.cs:321]
-    write_base <= Control_Start ? (Read_Valid_eq ? Control_Instruction[47:35] : Control_Instruction[95:83]) : (done_and_1 ? (write_pixel_not ? write_base : (write_base + (Read_Valid_eq ? Control_Instruction[95:83] : Control_Instruction[111:99]))) : write_base);
-  end
-
-  always @(posedge clk) begin // @[VectorEngine.cs:314, VectorEngine.cs:323, VectorEngine.cs:330]
-    if (rst)
-      writes_left <= 1'b0;
-    else
-      writes_left <= Control_Abort ? 1'b0 : (Control_Start ? (~((Control_Instruction[4:0] == 5'd9) | (Control_Instruction[4:0] == 5'd10))) : (done_and_1 ? (write_pixel_not ? writes_left : (done_eq_1 ? 1'b0 : writes_left)) : writes_left));
-  end
-
-  always @(posedge clk) begin // @[VectorEngine.cs:359]
+  always @(posedge clk) begin // @[VectorEngine.cs:324]
     if (rst)
       statistics_end_0 <= 1'b0;
     else
-      statistics_end_0 <= ((((rows_Out_Ready_and & done_eq_2) & rows_Out_Ready_eq) & (~reading)) & (~in_flight)) & (rows_Count == 3'd1);
+      statistics_end_0 <= ((((rows_Out_Ready_and & done_eq) & rows_Out_Ready_eq) & (~reading)) & (~in_flight)) & (rows_Count == 3'd1);
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:359]
+  always @(posedge clk) begin // @[VectorEngine.cs:324]
     if (rst)
       statistics_end_1 <= 1'b0;
     else
@@ -1354,7 +1181,65 @@ module VectorEngine8 (
     .Y_7(normalize_Y_7)
   );
 
-  GroupNormFinishWalk8x512 finish ( // @[VectorEngine.cs:335]
+  VectorCollector8x32 collector ( // @[VectorEngine.cs:281]
+    .clk(clk),
+    .rst(rst),
+    .Start(collector_Start),
+    .Abort(collector_Abort),
+    .WritesRows(collector_WritesRows),
+    .Destination(collector_Destination),
+    .DestinationStride(collector_DestinationStride),
+    .BlocksLast(collector_BlocksLast),
+    .PixelsLast(collector_PixelsLast),
+    .InValid(collector_InValid),
+    .InBeat_0(collector_InBeat_0),
+    .InBeat_1(collector_InBeat_1),
+    .InBeat_2(collector_InBeat_2),
+    .InBeat_3(collector_InBeat_3),
+    .InBeat_4(collector_InBeat_4),
+    .InBeat_5(collector_InBeat_5),
+    .InBeat_6(collector_InBeat_6),
+    .InBeat_7(collector_InBeat_7),
+    .InReady(collector_InReady),
+    .WriteValid(collector_WriteValid),
+    .WriteAddress(collector_WriteAddress),
+    .WriteData_0(collector_WriteData_0),
+    .WriteData_1(collector_WriteData_1),
+    .WriteData_2(collector_WriteData_2),
+    .WriteData_3(collector_WriteData_3),
+    .WriteData_4(collector_WriteData_4),
+    .WriteData_5(collector_WriteData_5),
+    .WriteData_6(collector_WriteData_6),
+    .WriteData_7(collector_WriteData_7),
+    .WriteData_8(collector_WriteData_8),
+    .WriteData_9(collector_WriteData_9),
+    .WriteData_10(collector_WriteData_10),
+    .WriteData_11(collector_WriteData_11),
+    .WriteData_12(collector_WriteData_12),
+    .WriteData_13(collector_WriteData_13),
+    .WriteData_14(collector_WriteData_14),
+    .WriteData_15(collector_WriteData_15),
+    .WriteData_16(collector_WriteData_16),
+    .WriteData_17(collector_WriteData_17),
+    .WriteData_18(collector_WriteData_18),
+    .WriteData_19(collector_WriteData_19),
+    .WriteData_20(collector_WriteData_20),
+    .WriteData_21(collector_WriteData_21),
+    .WriteData_22(collector_WriteData_22),
+    .WriteData_23(collector_WriteData_23),
+    .WriteData_24(collector_WriteData_24),
+    .WriteData_25(collector_WriteData_25),
+    .WriteData_26(collector_WriteData_26),
+    .WriteData_27(collector_WriteData_27),
+    .WriteData_28(collector_WriteData_28),
+    .WriteData_29(collector_WriteData_29),
+    .WriteData_30(collector_WriteData_30),
+    .WriteData_31(collector_WriteData_31),
+    .WriteGranted(collector_WriteGranted),
+    .LastWritten(collector_LastWritten)
+  );
+
+  GroupNormFinishWalk8x512 finish ( // @[VectorEngine.cs:300]
     .clk(clk),
     .rst(rst),
     .Start(finish_Start),

@@ -30,6 +30,7 @@ ActivationTableUnit8x2.v
 ScaleAddUnit8.v
 GroupNormStatisticsUnit8x512.v
 GroupNormApplyUnit8x512.v
+VectorCollector8x32.v
 ReciprocalSqrtUnit.v
 GroupNormFinishWalk8x512.v
 VectorEngine8.v

@@ -11,8 +11,8 @@ namespace DiffAcc.Accelerator.Machine;
 /// The vector engine: ACTIVATE, ADD, GN_STATS, GN_FINISH, GN_APPLY and SOFTMAX on one group's
 /// buffers. A reader walks the source rows (activation buffer rows, or accumulator rows for
 /// softmax) into a small row queue; a splitter feeds their values <see cref="AcceleratorConfig.VectorLanes"/>
-/// at a time to the instruction's unit; a collector packs the unit's outputs back into buffer rows and
-/// writes them. GN_FINISH is the <see cref="GroupNormFinishWalk"/>.
+/// at a time to the instruction's unit; the <see cref="VectorCollector"/> packs the unit's outputs back
+/// into buffer rows and writes them. GN_FINISH is the <see cref="GroupNormFinishWalk"/>.
 /// </summary>
 public sealed class VectorEngine : Module
 {
@@ -278,58 +278,23 @@ public sealed class VectorEngine : Module
         // ---- collector: output beats into rows, written at the destination pattern ----
         var outValid = Mux(isActivate | applyTable, table.OutValid, Mux(isAdd, scaleAdd.OutValid, Mux(isApply, gnApply.OutValid, softmaxUnit.OutValid & isSoftmax)));
         var outBeat = Enumerable.Range(0, lanes).Select(l => Mux(isActivate | applyTable, table.Y[l], Mux(isAdd, scaleAdd.Y[l], Mux(isApply, gnApply.Y[l], softmaxUnit.Probabilities[l])))).ToArray();
-        var collected = Enumerable.Range(0, tn).Select(n => Reg(SInt(8), name: $"collected_{n}")).ToArray();
-        var collectBeat = Reg(UInt(rowBeatBits), reset: 0, name: "collect_beat");
-        var full = Reg(Bool(), reset: 0, name: "full");
-        var writePixel = Reg(UInt(16), name: "write_pixel");
-        var writeBlock = Reg(UInt(16), name: "write_block");
-        var writeBase = Reg(UInt(actBits), name: "write_base");
-        var writesLeft = Reg(Bool(), reset: 0, name: "writes_left");
-        Write.Valid.Assign(full);
+        var collector = Instance(new VectorCollector(config), "collector");
+        collector.Start.Assign(Control.Start);
+        collector.Abort.Assign(Control.Abort);
+        collector.WritesRows.Assign(!(InstructionFields.Is<GroupNormStatistics>(word) | InstructionFields.Is<GroupNormFinish>(word)));
+        collector.Destination.Assign(destination);
+        collector.DestinationStride.Assign(destinationStride.Resize(actBits));
+        collector.BlocksLast.Assign(blocksLast);
+        collector.PixelsLast.Assign(pixelsLast);
+        collector.InValid.Assign(outValid & running);
+        collector.InBeat.ConnectFrom(outBeat);
+        collectorReady.Assign(collector.InReady);
+        Write.Valid.Assign(collector.WriteValid);
         Write.Group.Assign(group);
-        Write.Address.Assign((writeBase + writeBlock.Resize(actBits)).Resize(actBits));
-        for (var n = 0; n < tn; n++)
-            Write.Data[n].Assign(collected[n]);
-        var written = full & Write.Granted;
-        collectorReady.Assign(!full | Write.Granted);
-        var accepted = outValid & collectorReady & running;
-        var lastCollect = collectBeat == rowBeats - 1;
-        for (var k = 0; k < rowBeats; k++)
-        {
-            for (var l = 0; l < lanes; l++)
-            {
-                var (position, value) = ((k * lanes) + l, outBeat[l]);
-                When(accepted & (collectBeat == k), () => collected[position].Assign(value));
-            }
-        }
-        When(accepted, () => collectBeat.Assign(Mux(lastCollect, Lit(0, rowBeatBits), (collectBeat + 1).Resize(rowBeatBits))));
-        When(accepted & lastCollect, () => full.Assign(true)).ElseWhen(written, () => full.Assign(false));
-        var lastWriteBlock = writeBlock == blocksLast;
-        var lastWritePixel = writePixel == pixelsLast;
-        When(Control.Start, () =>
-        {
-            writePixel.Assign(0);
-            writeBlock.Assign(0);
-            writeBase.Assign(destination);
-            writesLeft.Assign(!(InstructionFields.Is<GroupNormStatistics>(word) | InstructionFields.Is<GroupNormFinish>(word)));
-            collectBeat.Assign(0);
-        }).ElseWhen(written, () =>
-        {
-            When(!lastWriteBlock, () => writeBlock.Assign((writeBlock + 1).Resize(16))).Otherwise(() =>
-            {
-                writeBlock.Assign(0);
-                writeBase.Assign((writeBase + destinationStride.Resize(actBits)).Resize(actBits));
-                writePixel.Assign((writePixel + 1).Resize(16));
-                When(lastWritePixel, () => writesLeft.Assign(false));
-            });
-        });
-        When(Control.Abort, () =>
-        {
-            full.Assign(false);
-            collectBeat.Assign(0);
-            writesLeft.Assign(false);
-            reading.Assign(false);
-        });
+        Write.Address.Assign(collector.WriteAddress);
+        Write.Data.ConnectFrom(collector.WriteData);
+        collector.WriteGranted.Assign(Write.Granted);
+        When(Control.Abort, () => reading.Assign(false));
 
         // ---- GN_FINISH: per group, sum its channels' statistics, the reciprocal square root, then every channel's result ----
         var finishWalk = Instance(new GroupNormFinishWalk(config), "finish");
@@ -357,7 +322,7 @@ public sealed class VectorEngine : Module
         // ---- completion ----
         // GN_STATS ends when its last beat has passed the two statistics stages.
         var statisticsEnd = RegNext(RegNext(taken & isStatistics & lastBeat & !reading & !inFlight & (rows.Count == 1), reset: 0, name: "statistics_end_0"), reset: 0, name: "statistics_end_1");
-        done.Assign(running & ((writesLeft & written & lastWriteBlock & lastWritePixel) | (isStatistics & statisticsEnd) | (isFinish & finishDone)));
+        done.Assign(running & (collector.LastWritten | (isStatistics & statisticsEnd) | (isFinish & finishDone)));
         When(Control.Start, () => busy.Assign(true)).ElseWhen(done | Control.Abort, () => busy.Assign(false));
         Unused(Cat(rows.In.Ready, Control.StepGroup, parameter, Control.Instruction), "other_fields");
         Control.Busy.Assign(busy);
