@@ -16,1489 +16,1489 @@ module GroupNormApplyUnit8x512 (
   input wire signed [7:0] X_7, // @[GroupNormApplyUnit.cs:38]
   input wire [5:0] Index, // @[GroupNormApplyUnit.cs:39]
   input wire [20:0] Count, // @[GroupNormApplyUnit.cs:40]
-  input wire ResultWrite, // @[GroupNormApplyUnit.cs:41]
-  input wire [2:0] ResultLane, // @[GroupNormApplyUnit.cs:42]
-  input wire [5:0] ResultIndex, // @[GroupNormApplyUnit.cs:43]
-  input wire signed [31:0] ResultSum, // @[GroupNormApplyUnit.cs:44]
-  input wire [31:0] ResultRoot, // @[GroupNormApplyUnit.cs:45]
-  input wire [4:0] ResultHalfShift, // @[GroupNormApplyUnit.cs:46]
-  input wire ChannelWrite, // @[GroupNormApplyUnit.cs:47]
-  input wire [2:0] ChannelLane, // @[GroupNormApplyUnit.cs:48]
-  input wire [5:0] ChannelIndex, // @[GroupNormApplyUnit.cs:49]
-  input wire signed [15:0] ChannelGain, // @[GroupNormApplyUnit.cs:50]
-  input wire signed [41:0] ChannelOffset, // @[GroupNormApplyUnit.cs:51]
-  input wire [5:0] ChannelShift, // @[GroupNormApplyUnit.cs:52]
-  input wire [2:0] ChannelExponent, // @[GroupNormApplyUnit.cs:53]
-  output wire InReady, // @[GroupNormApplyUnit.cs:54]
-  output wire OutValid, // @[GroupNormApplyUnit.cs:55]
-  output wire signed [7:0] Y_0, // @[GroupNormApplyUnit.cs:56]
-  output wire signed [7:0] Y_1, // @[GroupNormApplyUnit.cs:56]
-  output wire signed [7:0] Y_2, // @[GroupNormApplyUnit.cs:56]
-  output wire signed [7:0] Y_3, // @[GroupNormApplyUnit.cs:56]
-  output wire signed [7:0] Y_4, // @[GroupNormApplyUnit.cs:56]
-  output wire signed [7:0] Y_5, // @[GroupNormApplyUnit.cs:56]
-  output wire signed [7:0] Y_6, // @[GroupNormApplyUnit.cs:56]
-  output wire signed [7:0] Y_7 // @[GroupNormApplyUnit.cs:56]
+  input wire Result_Write, // @[GroupNormApplyUnit.cs:41]
+  input wire [2:0] Result_Lane, // @[GroupNormApplyUnit.cs:41]
+  input wire [5:0] Result_Index, // @[GroupNormApplyUnit.cs:41]
+  input wire signed [31:0] Result_Sum, // @[GroupNormApplyUnit.cs:41]
+  input wire [31:0] Result_Root, // @[GroupNormApplyUnit.cs:41]
+  input wire [4:0] Result_HalfShift, // @[GroupNormApplyUnit.cs:41]
+  input wire ChannelWrite, // @[GroupNormApplyUnit.cs:42]
+  input wire [2:0] ChannelLane, // @[GroupNormApplyUnit.cs:43]
+  input wire [5:0] ChannelIndex, // @[GroupNormApplyUnit.cs:44]
+  input wire signed [15:0] ChannelGain, // @[GroupNormApplyUnit.cs:45]
+  input wire signed [41:0] ChannelOffset, // @[GroupNormApplyUnit.cs:46]
+  input wire [5:0] ChannelShift, // @[GroupNormApplyUnit.cs:47]
+  input wire [2:0] ChannelExponent, // @[GroupNormApplyUnit.cs:48]
+  output wire InReady, // @[GroupNormApplyUnit.cs:49]
+  output wire OutValid, // @[GroupNormApplyUnit.cs:50]
+  output wire signed [7:0] Y_0, // @[GroupNormApplyUnit.cs:51]
+  output wire signed [7:0] Y_1, // @[GroupNormApplyUnit.cs:51]
+  output wire signed [7:0] Y_2, // @[GroupNormApplyUnit.cs:51]
+  output wire signed [7:0] Y_3, // @[GroupNormApplyUnit.cs:51]
+  output wire signed [7:0] Y_4, // @[GroupNormApplyUnit.cs:51]
+  output wire signed [7:0] Y_5, // @[GroupNormApplyUnit.cs:51]
+  output wire signed [7:0] Y_6, // @[GroupNormApplyUnit.cs:51]
+  output wire signed [7:0] Y_7 // @[GroupNormApplyUnit.cs:51]
 );
 
-  reg valid_0; // @[GroupNormApplyUnit.cs:59]
-  reg valid_1; // @[GroupNormApplyUnit.cs:59]
-  reg valid_2; // @[GroupNormApplyUnit.cs:59]
-  reg valid_3; // @[GroupNormApplyUnit.cs:59]
-  reg valid_4; // @[GroupNormApplyUnit.cs:59]
-  reg valid_5; // @[GroupNormApplyUnit.cs:59]
-  reg valid_6; // @[GroupNormApplyUnit.cs:59]
-  reg valid_7; // @[GroupNormApplyUnit.cs:59]
-  reg [5:0] index_0; // @[GroupNormApplyUnit.cs:60]
-  reg [68:0] result_0; // @[GroupNormApplyUnit.cs:68]
-  reg [66:0] entry_0; // @[GroupNormApplyUnit.cs:69]
-  reg signed [7:0] x0_0; // @[GroupNormApplyUnit.cs:70]
-  reg signed [7:0] x1_0; // @[GroupNormApplyUnit.cs:70]
-  reg signed [15:0] gain_0_0; // @[GroupNormApplyUnit.cs:74]
-  reg signed [15:0] gain_0_1; // @[GroupNormApplyUnit.cs:74]
-  reg signed [15:0] gain_0_2; // @[GroupNormApplyUnit.cs:74]
-  reg signed [41:0] offset_0_0; // @[GroupNormApplyUnit.cs:75]
-  reg signed [41:0] offset_0_1; // @[GroupNormApplyUnit.cs:75]
-  reg signed [41:0] offset_0_2; // @[GroupNormApplyUnit.cs:75]
-  reg [5:0] shift_0_0; // @[GroupNormApplyUnit.cs:76]
-  reg [5:0] shift_0_1; // @[GroupNormApplyUnit.cs:76]
-  reg [5:0] shift_0_2; // @[GroupNormApplyUnit.cs:76]
-  reg [5:0] shift_0_3; // @[GroupNormApplyUnit.cs:76]
-  reg signed [34:0] centered_0; // @[GroupNormApplyUnit.cs:81]
-  reg [5:0] normalize_shift_0_0; // @[GroupNormApplyUnit.cs:82]
-  reg [5:0] normalize_shift_0_1; // @[GroupNormApplyUnit.cs:82]
-  reg [31:0] root_0; // @[GroupNormApplyUnit.cs:83]
-  reg signed [67:0] product_0; // @[GroupNormApplyUnit.cs:83]
-  reg signed [39:0] z_0; // @[GroupNormApplyUnit.cs:84]
-  reg signed [56:0] scaled_0; // @[GroupNormApplyUnit.cs:85]
-  reg signed [57:0] rounding_0; // @[GroupNormApplyUnit.cs:86]
-  reg signed [7:0] y_0; // @[GroupNormApplyUnit.cs:87]
-  reg [68:0] result_1; // @[GroupNormApplyUnit.cs:68]
-  reg [66:0] entry_1; // @[GroupNormApplyUnit.cs:69]
-  reg signed [7:0] x0_1; // @[GroupNormApplyUnit.cs:70]
-  reg signed [7:0] x1_1; // @[GroupNormApplyUnit.cs:70]
-  reg signed [15:0] gain_1_0; // @[GroupNormApplyUnit.cs:74]
-  reg signed [15:0] gain_1_1; // @[GroupNormApplyUnit.cs:74]
-  reg signed [15:0] gain_1_2; // @[GroupNormApplyUnit.cs:74]
-  reg signed [41:0] offset_1_0; // @[GroupNormApplyUnit.cs:75]
-  reg signed [41:0] offset_1_1; // @[GroupNormApplyUnit.cs:75]
-  reg signed [41:0] offset_1_2; // @[GroupNormApplyUnit.cs:75]
-  reg [5:0] shift_1_0; // @[GroupNormApplyUnit.cs:76]
-  reg [5:0] shift_1_1; // @[GroupNormApplyUnit.cs:76]
-  reg [5:0] shift_1_2; // @[GroupNormApplyUnit.cs:76]
-  reg [5:0] shift_1_3; // @[GroupNormApplyUnit.cs:76]
-  reg signed [34:0] centered_1; // @[GroupNormApplyUnit.cs:81]
-  reg [5:0] normalize_shift_1_0; // @[GroupNormApplyUnit.cs:82]
-  reg [5:0] normalize_shift_1_1; // @[GroupNormApplyUnit.cs:82]
-  reg [31:0] root_1; // @[GroupNormApplyUnit.cs:83]
-  reg signed [67:0] product_1; // @[GroupNormApplyUnit.cs:83]
-  reg signed [39:0] z_1; // @[GroupNormApplyUnit.cs:84]
-  reg signed [56:0] scaled_1; // @[GroupNormApplyUnit.cs:85]
-  reg signed [57:0] rounding_1; // @[GroupNormApplyUnit.cs:86]
-  reg signed [7:0] y_1; // @[GroupNormApplyUnit.cs:87]
-  reg [68:0] result_2; // @[GroupNormApplyUnit.cs:68]
-  reg [66:0] entry_2; // @[GroupNormApplyUnit.cs:69]
-  reg signed [7:0] x0_2; // @[GroupNormApplyUnit.cs:70]
-  reg signed [7:0] x1_2; // @[GroupNormApplyUnit.cs:70]
-  reg signed [15:0] gain_2_0; // @[GroupNormApplyUnit.cs:74]
-  reg signed [15:0] gain_2_1; // @[GroupNormApplyUnit.cs:74]
-  reg signed [15:0] gain_2_2; // @[GroupNormApplyUnit.cs:74]
-  reg signed [41:0] offset_2_0; // @[GroupNormApplyUnit.cs:75]
-  reg signed [41:0] offset_2_1; // @[GroupNormApplyUnit.cs:75]
-  reg signed [41:0] offset_2_2; // @[GroupNormApplyUnit.cs:75]
-  reg [5:0] shift_2_0; // @[GroupNormApplyUnit.cs:76]
-  reg [5:0] shift_2_1; // @[GroupNormApplyUnit.cs:76]
-  reg [5:0] shift_2_2; // @[GroupNormApplyUnit.cs:76]
-  reg [5:0] shift_2_3; // @[GroupNormApplyUnit.cs:76]
-  reg signed [34:0] centered_2; // @[GroupNormApplyUnit.cs:81]
-  reg [5:0] normalize_shift_2_0; // @[GroupNormApplyUnit.cs:82]
-  reg [5:0] normalize_shift_2_1; // @[GroupNormApplyUnit.cs:82]
-  reg [31:0] root_2; // @[GroupNormApplyUnit.cs:83]
-  reg signed [67:0] product_2; // @[GroupNormApplyUnit.cs:83]
-  reg signed [39:0] z_2; // @[GroupNormApplyUnit.cs:84]
-  reg signed [56:0] scaled_2; // @[GroupNormApplyUnit.cs:85]
-  reg signed [57:0] rounding_2; // @[GroupNormApplyUnit.cs:86]
-  reg signed [7:0] y_2; // @[GroupNormApplyUnit.cs:87]
-  reg [68:0] result_3; // @[GroupNormApplyUnit.cs:68]
-  reg [66:0] entry_3; // @[GroupNormApplyUnit.cs:69]
-  reg signed [7:0] x0_3; // @[GroupNormApplyUnit.cs:70]
-  reg signed [7:0] x1_3; // @[GroupNormApplyUnit.cs:70]
-  reg signed [15:0] gain_3_0; // @[GroupNormApplyUnit.cs:74]
-  reg signed [15:0] gain_3_1; // @[GroupNormApplyUnit.cs:74]
-  reg signed [15:0] gain_3_2; // @[GroupNormApplyUnit.cs:74]
-  reg signed [41:0] offset_3_0; // @[GroupNormApplyUnit.cs:75]
-  reg signed [41:0] offset_3_1; // @[GroupNormApplyUnit.cs:75]
-  reg signed [41:0] offset_3_2; // @[GroupNormApplyUnit.cs:75]
-  reg [5:0] shift_3_0; // @[GroupNormApplyUnit.cs:76]
-  reg [5:0] shift_3_1; // @[GroupNormApplyUnit.cs:76]
-  reg [5:0] shift_3_2; // @[GroupNormApplyUnit.cs:76]
-  reg [5:0] shift_3_3; // @[GroupNormApplyUnit.cs:76]
-  reg signed [34:0] centered_3; // @[GroupNormApplyUnit.cs:81]
-  reg [5:0] normalize_shift_3_0; // @[GroupNormApplyUnit.cs:82]
-  reg [5:0] normalize_shift_3_1; // @[GroupNormApplyUnit.cs:82]
-  reg [31:0] root_3; // @[GroupNormApplyUnit.cs:83]
-  reg signed [67:0] product_3; // @[GroupNormApplyUnit.cs:83]
-  reg signed [39:0] z_3; // @[GroupNormApplyUnit.cs:84]
-  reg signed [56:0] scaled_3; // @[GroupNormApplyUnit.cs:85]
-  reg signed [57:0] rounding_3; // @[GroupNormApplyUnit.cs:86]
-  reg signed [7:0] y_3; // @[GroupNormApplyUnit.cs:87]
-  reg [68:0] result_4; // @[GroupNormApplyUnit.cs:68]
-  reg [66:0] entry_4; // @[GroupNormApplyUnit.cs:69]
-  reg signed [7:0] x0_4; // @[GroupNormApplyUnit.cs:70]
-  reg signed [7:0] x1_4; // @[GroupNormApplyUnit.cs:70]
-  reg signed [15:0] gain_4_0; // @[GroupNormApplyUnit.cs:74]
-  reg signed [15:0] gain_4_1; // @[GroupNormApplyUnit.cs:74]
-  reg signed [15:0] gain_4_2; // @[GroupNormApplyUnit.cs:74]
-  reg signed [41:0] offset_4_0; // @[GroupNormApplyUnit.cs:75]
-  reg signed [41:0] offset_4_1; // @[GroupNormApplyUnit.cs:75]
-  reg signed [41:0] offset_4_2; // @[GroupNormApplyUnit.cs:75]
-  reg [5:0] shift_4_0; // @[GroupNormApplyUnit.cs:76]
-  reg [5:0] shift_4_1; // @[GroupNormApplyUnit.cs:76]
-  reg [5:0] shift_4_2; // @[GroupNormApplyUnit.cs:76]
-  reg [5:0] shift_4_3; // @[GroupNormApplyUnit.cs:76]
-  reg signed [34:0] centered_4; // @[GroupNormApplyUnit.cs:81]
-  reg [5:0] normalize_shift_4_0; // @[GroupNormApplyUnit.cs:82]
-  reg [5:0] normalize_shift_4_1; // @[GroupNormApplyUnit.cs:82]
-  reg [31:0] root_4; // @[GroupNormApplyUnit.cs:83]
-  reg signed [67:0] product_4; // @[GroupNormApplyUnit.cs:83]
-  reg signed [39:0] z_4; // @[GroupNormApplyUnit.cs:84]
-  reg signed [56:0] scaled_4; // @[GroupNormApplyUnit.cs:85]
-  reg signed [57:0] rounding_4; // @[GroupNormApplyUnit.cs:86]
-  reg signed [7:0] y_4; // @[GroupNormApplyUnit.cs:87]
-  reg [68:0] result_5; // @[GroupNormApplyUnit.cs:68]
-  reg [66:0] entry_5; // @[GroupNormApplyUnit.cs:69]
-  reg signed [7:0] x0_5; // @[GroupNormApplyUnit.cs:70]
-  reg signed [7:0] x1_5; // @[GroupNormApplyUnit.cs:70]
-  reg signed [15:0] gain_5_0; // @[GroupNormApplyUnit.cs:74]
-  reg signed [15:0] gain_5_1; // @[GroupNormApplyUnit.cs:74]
-  reg signed [15:0] gain_5_2; // @[GroupNormApplyUnit.cs:74]
-  reg signed [41:0] offset_5_0; // @[GroupNormApplyUnit.cs:75]
-  reg signed [41:0] offset_5_1; // @[GroupNormApplyUnit.cs:75]
-  reg signed [41:0] offset_5_2; // @[GroupNormApplyUnit.cs:75]
-  reg [5:0] shift_5_0; // @[GroupNormApplyUnit.cs:76]
-  reg [5:0] shift_5_1; // @[GroupNormApplyUnit.cs:76]
-  reg [5:0] shift_5_2; // @[GroupNormApplyUnit.cs:76]
-  reg [5:0] shift_5_3; // @[GroupNormApplyUnit.cs:76]
-  reg signed [34:0] centered_5; // @[GroupNormApplyUnit.cs:81]
-  reg [5:0] normalize_shift_5_0; // @[GroupNormApplyUnit.cs:82]
-  reg [5:0] normalize_shift_5_1; // @[GroupNormApplyUnit.cs:82]
-  reg [31:0] root_5; // @[GroupNormApplyUnit.cs:83]
-  reg signed [67:0] product_5; // @[GroupNormApplyUnit.cs:83]
-  reg signed [39:0] z_5; // @[GroupNormApplyUnit.cs:84]
-  reg signed [56:0] scaled_5; // @[GroupNormApplyUnit.cs:85]
-  reg signed [57:0] rounding_5; // @[GroupNormApplyUnit.cs:86]
-  reg signed [7:0] y_5; // @[GroupNormApplyUnit.cs:87]
-  reg [68:0] result_6; // @[GroupNormApplyUnit.cs:68]
-  reg [66:0] entry_6; // @[GroupNormApplyUnit.cs:69]
-  reg signed [7:0] x0_6; // @[GroupNormApplyUnit.cs:70]
-  reg signed [7:0] x1_6; // @[GroupNormApplyUnit.cs:70]
-  reg signed [15:0] gain_6_0; // @[GroupNormApplyUnit.cs:74]
-  reg signed [15:0] gain_6_1; // @[GroupNormApplyUnit.cs:74]
-  reg signed [15:0] gain_6_2; // @[GroupNormApplyUnit.cs:74]
-  reg signed [41:0] offset_6_0; // @[GroupNormApplyUnit.cs:75]
-  reg signed [41:0] offset_6_1; // @[GroupNormApplyUnit.cs:75]
-  reg signed [41:0] offset_6_2; // @[GroupNormApplyUnit.cs:75]
-  reg [5:0] shift_6_0; // @[GroupNormApplyUnit.cs:76]
-  reg [5:0] shift_6_1; // @[GroupNormApplyUnit.cs:76]
-  reg [5:0] shift_6_2; // @[GroupNormApplyUnit.cs:76]
-  reg [5:0] shift_6_3; // @[GroupNormApplyUnit.cs:76]
-  reg signed [34:0] centered_6; // @[GroupNormApplyUnit.cs:81]
-  reg [5:0] normalize_shift_6_0; // @[GroupNormApplyUnit.cs:82]
-  reg [5:0] normalize_shift_6_1; // @[GroupNormApplyUnit.cs:82]
-  reg [31:0] root_6; // @[GroupNormApplyUnit.cs:83]
-  reg signed [67:0] product_6; // @[GroupNormApplyUnit.cs:83]
-  reg signed [39:0] z_6; // @[GroupNormApplyUnit.cs:84]
-  reg signed [56:0] scaled_6; // @[GroupNormApplyUnit.cs:85]
-  reg signed [57:0] rounding_6; // @[GroupNormApplyUnit.cs:86]
-  reg signed [7:0] y_6; // @[GroupNormApplyUnit.cs:87]
-  reg [68:0] result_7; // @[GroupNormApplyUnit.cs:68]
-  reg [66:0] entry_7; // @[GroupNormApplyUnit.cs:69]
-  reg signed [7:0] x0_7; // @[GroupNormApplyUnit.cs:70]
-  reg signed [7:0] x1_7; // @[GroupNormApplyUnit.cs:70]
-  reg signed [15:0] gain_7_0; // @[GroupNormApplyUnit.cs:74]
-  reg signed [15:0] gain_7_1; // @[GroupNormApplyUnit.cs:74]
-  reg signed [15:0] gain_7_2; // @[GroupNormApplyUnit.cs:74]
-  reg signed [41:0] offset_7_0; // @[GroupNormApplyUnit.cs:75]
-  reg signed [41:0] offset_7_1; // @[GroupNormApplyUnit.cs:75]
-  reg signed [41:0] offset_7_2; // @[GroupNormApplyUnit.cs:75]
-  reg [5:0] shift_7_0; // @[GroupNormApplyUnit.cs:76]
-  reg [5:0] shift_7_1; // @[GroupNormApplyUnit.cs:76]
-  reg [5:0] shift_7_2; // @[GroupNormApplyUnit.cs:76]
-  reg [5:0] shift_7_3; // @[GroupNormApplyUnit.cs:76]
-  reg signed [34:0] centered_7; // @[GroupNormApplyUnit.cs:81]
-  reg [5:0] normalize_shift_7_0; // @[GroupNormApplyUnit.cs:82]
-  reg [5:0] normalize_shift_7_1; // @[GroupNormApplyUnit.cs:82]
-  reg [31:0] root_7; // @[GroupNormApplyUnit.cs:83]
-  reg signed [67:0] product_7; // @[GroupNormApplyUnit.cs:83]
-  reg signed [39:0] z_7; // @[GroupNormApplyUnit.cs:84]
-  reg signed [56:0] scaled_7; // @[GroupNormApplyUnit.cs:85]
-  reg signed [57:0] rounding_7; // @[GroupNormApplyUnit.cs:86]
-  reg signed [7:0] y_7; // @[GroupNormApplyUnit.cs:87]
+  reg valid_0; // @[GroupNormApplyUnit.cs:54]
+  reg valid_1; // @[GroupNormApplyUnit.cs:54]
+  reg valid_2; // @[GroupNormApplyUnit.cs:54]
+  reg valid_3; // @[GroupNormApplyUnit.cs:54]
+  reg valid_4; // @[GroupNormApplyUnit.cs:54]
+  reg valid_5; // @[GroupNormApplyUnit.cs:54]
+  reg valid_6; // @[GroupNormApplyUnit.cs:54]
+  reg valid_7; // @[GroupNormApplyUnit.cs:54]
+  reg [5:0] index_0; // @[GroupNormApplyUnit.cs:55]
+  reg [68:0] result_0; // @[GroupNormApplyUnit.cs:63]
+  reg [66:0] entry_0; // @[GroupNormApplyUnit.cs:64]
+  reg signed [7:0] x0_0; // @[GroupNormApplyUnit.cs:65]
+  reg signed [7:0] x1_0; // @[GroupNormApplyUnit.cs:65]
+  reg signed [15:0] gain_0_0; // @[GroupNormApplyUnit.cs:69]
+  reg signed [15:0] gain_0_1; // @[GroupNormApplyUnit.cs:69]
+  reg signed [15:0] gain_0_2; // @[GroupNormApplyUnit.cs:69]
+  reg signed [41:0] offset_0_0; // @[GroupNormApplyUnit.cs:70]
+  reg signed [41:0] offset_0_1; // @[GroupNormApplyUnit.cs:70]
+  reg signed [41:0] offset_0_2; // @[GroupNormApplyUnit.cs:70]
+  reg [5:0] shift_0_0; // @[GroupNormApplyUnit.cs:71]
+  reg [5:0] shift_0_1; // @[GroupNormApplyUnit.cs:71]
+  reg [5:0] shift_0_2; // @[GroupNormApplyUnit.cs:71]
+  reg [5:0] shift_0_3; // @[GroupNormApplyUnit.cs:71]
+  reg signed [34:0] centered_0; // @[GroupNormApplyUnit.cs:76]
+  reg [5:0] normalize_shift_0_0; // @[GroupNormApplyUnit.cs:77]
+  reg [5:0] normalize_shift_0_1; // @[GroupNormApplyUnit.cs:77]
+  reg [31:0] root_0; // @[GroupNormApplyUnit.cs:78]
+  reg signed [67:0] product_0; // @[GroupNormApplyUnit.cs:78]
+  reg signed [39:0] z_0; // @[GroupNormApplyUnit.cs:79]
+  reg signed [56:0] scaled_0; // @[GroupNormApplyUnit.cs:80]
+  reg signed [57:0] rounding_0; // @[GroupNormApplyUnit.cs:81]
+  reg signed [7:0] y_0; // @[GroupNormApplyUnit.cs:82]
+  reg [68:0] result_1; // @[GroupNormApplyUnit.cs:63]
+  reg [66:0] entry_1; // @[GroupNormApplyUnit.cs:64]
+  reg signed [7:0] x0_1; // @[GroupNormApplyUnit.cs:65]
+  reg signed [7:0] x1_1; // @[GroupNormApplyUnit.cs:65]
+  reg signed [15:0] gain_1_0; // @[GroupNormApplyUnit.cs:69]
+  reg signed [15:0] gain_1_1; // @[GroupNormApplyUnit.cs:69]
+  reg signed [15:0] gain_1_2; // @[GroupNormApplyUnit.cs:69]
+  reg signed [41:0] offset_1_0; // @[GroupNormApplyUnit.cs:70]
+  reg signed [41:0] offset_1_1; // @[GroupNormApplyUnit.cs:70]
+  reg signed [41:0] offset_1_2; // @[GroupNormApplyUnit.cs:70]
+  reg [5:0] shift_1_0; // @[GroupNormApplyUnit.cs:71]
+  reg [5:0] shift_1_1; // @[GroupNormApplyUnit.cs:71]
+  reg [5:0] shift_1_2; // @[GroupNormApplyUnit.cs:71]
+  reg [5:0] shift_1_3; // @[GroupNormApplyUnit.cs:71]
+  reg signed [34:0] centered_1; // @[GroupNormApplyUnit.cs:76]
+  reg [5:0] normalize_shift_1_0; // @[GroupNormApplyUnit.cs:77]
+  reg [5:0] normalize_shift_1_1; // @[GroupNormApplyUnit.cs:77]
+  reg [31:0] root_1; // @[GroupNormApplyUnit.cs:78]
+  reg signed [67:0] product_1; // @[GroupNormApplyUnit.cs:78]
+  reg signed [39:0] z_1; // @[GroupNormApplyUnit.cs:79]
+  reg signed [56:0] scaled_1; // @[GroupNormApplyUnit.cs:80]
+  reg signed [57:0] rounding_1; // @[GroupNormApplyUnit.cs:81]
+  reg signed [7:0] y_1; // @[GroupNormApplyUnit.cs:82]
+  reg [68:0] result_2; // @[GroupNormApplyUnit.cs:63]
+  reg [66:0] entry_2; // @[GroupNormApplyUnit.cs:64]
+  reg signed [7:0] x0_2; // @[GroupNormApplyUnit.cs:65]
+  reg signed [7:0] x1_2; // @[GroupNormApplyUnit.cs:65]
+  reg signed [15:0] gain_2_0; // @[GroupNormApplyUnit.cs:69]
+  reg signed [15:0] gain_2_1; // @[GroupNormApplyUnit.cs:69]
+  reg signed [15:0] gain_2_2; // @[GroupNormApplyUnit.cs:69]
+  reg signed [41:0] offset_2_0; // @[GroupNormApplyUnit.cs:70]
+  reg signed [41:0] offset_2_1; // @[GroupNormApplyUnit.cs:70]
+  reg signed [41:0] offset_2_2; // @[GroupNormApplyUnit.cs:70]
+  reg [5:0] shift_2_0; // @[GroupNormApplyUnit.cs:71]
+  reg [5:0] shift_2_1; // @[GroupNormApplyUnit.cs:71]
+  reg [5:0] shift_2_2; // @[GroupNormApplyUnit.cs:71]
+  reg [5:0] shift_2_3; // @[GroupNormApplyUnit.cs:71]
+  reg signed [34:0] centered_2; // @[GroupNormApplyUnit.cs:76]
+  reg [5:0] normalize_shift_2_0; // @[GroupNormApplyUnit.cs:77]
+  reg [5:0] normalize_shift_2_1; // @[GroupNormApplyUnit.cs:77]
+  reg [31:0] root_2; // @[GroupNormApplyUnit.cs:78]
+  reg signed [67:0] product_2; // @[GroupNormApplyUnit.cs:78]
+  reg signed [39:0] z_2; // @[GroupNormApplyUnit.cs:79]
+  reg signed [56:0] scaled_2; // @[GroupNormApplyUnit.cs:80]
+  reg signed [57:0] rounding_2; // @[GroupNormApplyUnit.cs:81]
+  reg signed [7:0] y_2; // @[GroupNormApplyUnit.cs:82]
+  reg [68:0] result_3; // @[GroupNormApplyUnit.cs:63]
+  reg [66:0] entry_3; // @[GroupNormApplyUnit.cs:64]
+  reg signed [7:0] x0_3; // @[GroupNormApplyUnit.cs:65]
+  reg signed [7:0] x1_3; // @[GroupNormApplyUnit.cs:65]
+  reg signed [15:0] gain_3_0; // @[GroupNormApplyUnit.cs:69]
+  reg signed [15:0] gain_3_1; // @[GroupNormApplyUnit.cs:69]
+  reg signed [15:0] gain_3_2; // @[GroupNormApplyUnit.cs:69]
+  reg signed [41:0] offset_3_0; // @[GroupNormApplyUnit.cs:70]
+  reg signed [41:0] offset_3_1; // @[GroupNormApplyUnit.cs:70]
+  reg signed [41:0] offset_3_2; // @[GroupNormApplyUnit.cs:70]
+  reg [5:0] shift_3_0; // @[GroupNormApplyUnit.cs:71]
+  reg [5:0] shift_3_1; // @[GroupNormApplyUnit.cs:71]
+  reg [5:0] shift_3_2; // @[GroupNormApplyUnit.cs:71]
+  reg [5:0] shift_3_3; // @[GroupNormApplyUnit.cs:71]
+  reg signed [34:0] centered_3; // @[GroupNormApplyUnit.cs:76]
+  reg [5:0] normalize_shift_3_0; // @[GroupNormApplyUnit.cs:77]
+  reg [5:0] normalize_shift_3_1; // @[GroupNormApplyUnit.cs:77]
+  reg [31:0] root_3; // @[GroupNormApplyUnit.cs:78]
+  reg signed [67:0] product_3; // @[GroupNormApplyUnit.cs:78]
+  reg signed [39:0] z_3; // @[GroupNormApplyUnit.cs:79]
+  reg signed [56:0] scaled_3; // @[GroupNormApplyUnit.cs:80]
+  reg signed [57:0] rounding_3; // @[GroupNormApplyUnit.cs:81]
+  reg signed [7:0] y_3; // @[GroupNormApplyUnit.cs:82]
+  reg [68:0] result_4; // @[GroupNormApplyUnit.cs:63]
+  reg [66:0] entry_4; // @[GroupNormApplyUnit.cs:64]
+  reg signed [7:0] x0_4; // @[GroupNormApplyUnit.cs:65]
+  reg signed [7:0] x1_4; // @[GroupNormApplyUnit.cs:65]
+  reg signed [15:0] gain_4_0; // @[GroupNormApplyUnit.cs:69]
+  reg signed [15:0] gain_4_1; // @[GroupNormApplyUnit.cs:69]
+  reg signed [15:0] gain_4_2; // @[GroupNormApplyUnit.cs:69]
+  reg signed [41:0] offset_4_0; // @[GroupNormApplyUnit.cs:70]
+  reg signed [41:0] offset_4_1; // @[GroupNormApplyUnit.cs:70]
+  reg signed [41:0] offset_4_2; // @[GroupNormApplyUnit.cs:70]
+  reg [5:0] shift_4_0; // @[GroupNormApplyUnit.cs:71]
+  reg [5:0] shift_4_1; // @[GroupNormApplyUnit.cs:71]
+  reg [5:0] shift_4_2; // @[GroupNormApplyUnit.cs:71]
+  reg [5:0] shift_4_3; // @[GroupNormApplyUnit.cs:71]
+  reg signed [34:0] centered_4; // @[GroupNormApplyUnit.cs:76]
+  reg [5:0] normalize_shift_4_0; // @[GroupNormApplyUnit.cs:77]
+  reg [5:0] normalize_shift_4_1; // @[GroupNormApplyUnit.cs:77]
+  reg [31:0] root_4; // @[GroupNormApplyUnit.cs:78]
+  reg signed [67:0] product_4; // @[GroupNormApplyUnit.cs:78]
+  reg signed [39:0] z_4; // @[GroupNormApplyUnit.cs:79]
+  reg signed [56:0] scaled_4; // @[GroupNormApplyUnit.cs:80]
+  reg signed [57:0] rounding_4; // @[GroupNormApplyUnit.cs:81]
+  reg signed [7:0] y_4; // @[GroupNormApplyUnit.cs:82]
+  reg [68:0] result_5; // @[GroupNormApplyUnit.cs:63]
+  reg [66:0] entry_5; // @[GroupNormApplyUnit.cs:64]
+  reg signed [7:0] x0_5; // @[GroupNormApplyUnit.cs:65]
+  reg signed [7:0] x1_5; // @[GroupNormApplyUnit.cs:65]
+  reg signed [15:0] gain_5_0; // @[GroupNormApplyUnit.cs:69]
+  reg signed [15:0] gain_5_1; // @[GroupNormApplyUnit.cs:69]
+  reg signed [15:0] gain_5_2; // @[GroupNormApplyUnit.cs:69]
+  reg signed [41:0] offset_5_0; // @[GroupNormApplyUnit.cs:70]
+  reg signed [41:0] offset_5_1; // @[GroupNormApplyUnit.cs:70]
+  reg signed [41:0] offset_5_2; // @[GroupNormApplyUnit.cs:70]
+  reg [5:0] shift_5_0; // @[GroupNormApplyUnit.cs:71]
+  reg [5:0] shift_5_1; // @[GroupNormApplyUnit.cs:71]
+  reg [5:0] shift_5_2; // @[GroupNormApplyUnit.cs:71]
+  reg [5:0] shift_5_3; // @[GroupNormApplyUnit.cs:71]
+  reg signed [34:0] centered_5; // @[GroupNormApplyUnit.cs:76]
+  reg [5:0] normalize_shift_5_0; // @[GroupNormApplyUnit.cs:77]
+  reg [5:0] normalize_shift_5_1; // @[GroupNormApplyUnit.cs:77]
+  reg [31:0] root_5; // @[GroupNormApplyUnit.cs:78]
+  reg signed [67:0] product_5; // @[GroupNormApplyUnit.cs:78]
+  reg signed [39:0] z_5; // @[GroupNormApplyUnit.cs:79]
+  reg signed [56:0] scaled_5; // @[GroupNormApplyUnit.cs:80]
+  reg signed [57:0] rounding_5; // @[GroupNormApplyUnit.cs:81]
+  reg signed [7:0] y_5; // @[GroupNormApplyUnit.cs:82]
+  reg [68:0] result_6; // @[GroupNormApplyUnit.cs:63]
+  reg [66:0] entry_6; // @[GroupNormApplyUnit.cs:64]
+  reg signed [7:0] x0_6; // @[GroupNormApplyUnit.cs:65]
+  reg signed [7:0] x1_6; // @[GroupNormApplyUnit.cs:65]
+  reg signed [15:0] gain_6_0; // @[GroupNormApplyUnit.cs:69]
+  reg signed [15:0] gain_6_1; // @[GroupNormApplyUnit.cs:69]
+  reg signed [15:0] gain_6_2; // @[GroupNormApplyUnit.cs:69]
+  reg signed [41:0] offset_6_0; // @[GroupNormApplyUnit.cs:70]
+  reg signed [41:0] offset_6_1; // @[GroupNormApplyUnit.cs:70]
+  reg signed [41:0] offset_6_2; // @[GroupNormApplyUnit.cs:70]
+  reg [5:0] shift_6_0; // @[GroupNormApplyUnit.cs:71]
+  reg [5:0] shift_6_1; // @[GroupNormApplyUnit.cs:71]
+  reg [5:0] shift_6_2; // @[GroupNormApplyUnit.cs:71]
+  reg [5:0] shift_6_3; // @[GroupNormApplyUnit.cs:71]
+  reg signed [34:0] centered_6; // @[GroupNormApplyUnit.cs:76]
+  reg [5:0] normalize_shift_6_0; // @[GroupNormApplyUnit.cs:77]
+  reg [5:0] normalize_shift_6_1; // @[GroupNormApplyUnit.cs:77]
+  reg [31:0] root_6; // @[GroupNormApplyUnit.cs:78]
+  reg signed [67:0] product_6; // @[GroupNormApplyUnit.cs:78]
+  reg signed [39:0] z_6; // @[GroupNormApplyUnit.cs:79]
+  reg signed [56:0] scaled_6; // @[GroupNormApplyUnit.cs:80]
+  reg signed [57:0] rounding_6; // @[GroupNormApplyUnit.cs:81]
+  reg signed [7:0] y_6; // @[GroupNormApplyUnit.cs:82]
+  reg [68:0] result_7; // @[GroupNormApplyUnit.cs:63]
+  reg [66:0] entry_7; // @[GroupNormApplyUnit.cs:64]
+  reg signed [7:0] x0_7; // @[GroupNormApplyUnit.cs:65]
+  reg signed [7:0] x1_7; // @[GroupNormApplyUnit.cs:65]
+  reg signed [15:0] gain_7_0; // @[GroupNormApplyUnit.cs:69]
+  reg signed [15:0] gain_7_1; // @[GroupNormApplyUnit.cs:69]
+  reg signed [15:0] gain_7_2; // @[GroupNormApplyUnit.cs:69]
+  reg signed [41:0] offset_7_0; // @[GroupNormApplyUnit.cs:70]
+  reg signed [41:0] offset_7_1; // @[GroupNormApplyUnit.cs:70]
+  reg signed [41:0] offset_7_2; // @[GroupNormApplyUnit.cs:70]
+  reg [5:0] shift_7_0; // @[GroupNormApplyUnit.cs:71]
+  reg [5:0] shift_7_1; // @[GroupNormApplyUnit.cs:71]
+  reg [5:0] shift_7_2; // @[GroupNormApplyUnit.cs:71]
+  reg [5:0] shift_7_3; // @[GroupNormApplyUnit.cs:71]
+  reg signed [34:0] centered_7; // @[GroupNormApplyUnit.cs:76]
+  reg [5:0] normalize_shift_7_0; // @[GroupNormApplyUnit.cs:77]
+  reg [5:0] normalize_shift_7_1; // @[GroupNormApplyUnit.cs:77]
+  reg [31:0] root_7; // @[GroupNormApplyUnit.cs:78]
+  reg signed [67:0] product_7; // @[GroupNormApplyUnit.cs:78]
+  reg signed [39:0] z_7; // @[GroupNormApplyUnit.cs:79]
+  reg signed [56:0] scaled_7; // @[GroupNormApplyUnit.cs:80]
+  reg signed [57:0] rounding_7; // @[GroupNormApplyUnit.cs:81]
+  reg signed [7:0] y_7; // @[GroupNormApplyUnit.cs:82]
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire signed [14:0] centered_0_mul_shiftleft; // @[GroupNormApplyUnit.cs:81]
-  wire signed [33:0] centered_0_mul; // @[GroupNormApplyUnit.cs:81]
-  wire signed [31:0] centered_0_cast; // @[GroupNormApplyUnit.cs:81]
-  wire [69:0] z_0_add_shiftright_cat; // @[GroupNormApplyUnit.cs:84]
-  wire signed [68:0] z_0_add_shiftright; // @[GroupNormApplyUnit.cs:84]
-  wire signed [69:0] z_0_add; // @[GroupNormApplyUnit.cs:84]
-  wire signed [55:0] scaled_0_mul; // @[GroupNormApplyUnit.cs:85]
-  wire [58:0] rounding_0_cat; // @[GroupNormApplyUnit.cs:86]
-  wire signed [58:0] y_0_cast_add; // @[GroupNormApplyUnit.cs:87]
-  wire signed [56:0] y_0_cast; // @[GroupNormApplyUnit.cs:87]
-  wire signed [14:0] centered_1_mul_shiftleft; // @[GroupNormApplyUnit.cs:81]
-  wire signed [33:0] centered_1_mul; // @[GroupNormApplyUnit.cs:81]
-  wire signed [31:0] centered_1_cast; // @[GroupNormApplyUnit.cs:81]
-  wire [69:0] z_1_add_shiftright_cat; // @[GroupNormApplyUnit.cs:84]
-  wire signed [68:0] z_1_add_shiftright; // @[GroupNormApplyUnit.cs:84]
-  wire signed [69:0] z_1_add; // @[GroupNormApplyUnit.cs:84]
-  wire signed [55:0] scaled_1_mul; // @[GroupNormApplyUnit.cs:85]
-  wire [58:0] rounding_1_cat; // @[GroupNormApplyUnit.cs:86]
-  wire signed [58:0] y_1_cast_add; // @[GroupNormApplyUnit.cs:87]
-  wire signed [56:0] y_1_cast; // @[GroupNormApplyUnit.cs:87]
-  wire signed [14:0] centered_2_mul_shiftleft; // @[GroupNormApplyUnit.cs:81]
-  wire signed [33:0] centered_2_mul; // @[GroupNormApplyUnit.cs:81]
-  wire signed [31:0] centered_2_cast; // @[GroupNormApplyUnit.cs:81]
-  wire [69:0] z_2_add_shiftright_cat; // @[GroupNormApplyUnit.cs:84]
-  wire signed [68:0] z_2_add_shiftright; // @[GroupNormApplyUnit.cs:84]
-  wire signed [69:0] z_2_add; // @[GroupNormApplyUnit.cs:84]
-  wire signed [55:0] scaled_2_mul; // @[GroupNormApplyUnit.cs:85]
-  wire [58:0] rounding_2_cat; // @[GroupNormApplyUnit.cs:86]
-  wire signed [58:0] y_2_cast_add; // @[GroupNormApplyUnit.cs:87]
-  wire signed [56:0] y_2_cast; // @[GroupNormApplyUnit.cs:87]
-  wire signed [14:0] centered_3_mul_shiftleft; // @[GroupNormApplyUnit.cs:81]
-  wire signed [33:0] centered_3_mul; // @[GroupNormApplyUnit.cs:81]
-  wire signed [31:0] centered_3_cast; // @[GroupNormApplyUnit.cs:81]
-  wire [69:0] z_3_add_shiftright_cat; // @[GroupNormApplyUnit.cs:84]
-  wire signed [68:0] z_3_add_shiftright; // @[GroupNormApplyUnit.cs:84]
-  wire signed [69:0] z_3_add; // @[GroupNormApplyUnit.cs:84]
-  wire signed [55:0] scaled_3_mul; // @[GroupNormApplyUnit.cs:85]
-  wire [58:0] rounding_3_cat; // @[GroupNormApplyUnit.cs:86]
-  wire signed [58:0] y_3_cast_add; // @[GroupNormApplyUnit.cs:87]
-  wire signed [56:0] y_3_cast; // @[GroupNormApplyUnit.cs:87]
-  wire signed [14:0] centered_4_mul_shiftleft; // @[GroupNormApplyUnit.cs:81]
-  wire signed [33:0] centered_4_mul; // @[GroupNormApplyUnit.cs:81]
-  wire signed [31:0] centered_4_cast; // @[GroupNormApplyUnit.cs:81]
-  wire [69:0] z_4_add_shiftright_cat; // @[GroupNormApplyUnit.cs:84]
-  wire signed [68:0] z_4_add_shiftright; // @[GroupNormApplyUnit.cs:84]
-  wire signed [69:0] z_4_add; // @[GroupNormApplyUnit.cs:84]
-  wire signed [55:0] scaled_4_mul; // @[GroupNormApplyUnit.cs:85]
-  wire [58:0] rounding_4_cat; // @[GroupNormApplyUnit.cs:86]
-  wire signed [58:0] y_4_cast_add; // @[GroupNormApplyUnit.cs:87]
-  wire signed [56:0] y_4_cast; // @[GroupNormApplyUnit.cs:87]
-  wire signed [14:0] centered_5_mul_shiftleft; // @[GroupNormApplyUnit.cs:81]
-  wire signed [33:0] centered_5_mul; // @[GroupNormApplyUnit.cs:81]
-  wire signed [31:0] centered_5_cast; // @[GroupNormApplyUnit.cs:81]
-  wire [69:0] z_5_add_shiftright_cat; // @[GroupNormApplyUnit.cs:84]
-  wire signed [68:0] z_5_add_shiftright; // @[GroupNormApplyUnit.cs:84]
-  wire signed [69:0] z_5_add; // @[GroupNormApplyUnit.cs:84]
-  wire signed [55:0] scaled_5_mul; // @[GroupNormApplyUnit.cs:85]
-  wire [58:0] rounding_5_cat; // @[GroupNormApplyUnit.cs:86]
-  wire signed [58:0] y_5_cast_add; // @[GroupNormApplyUnit.cs:87]
-  wire signed [56:0] y_5_cast; // @[GroupNormApplyUnit.cs:87]
-  wire signed [14:0] centered_6_mul_shiftleft; // @[GroupNormApplyUnit.cs:81]
-  wire signed [33:0] centered_6_mul; // @[GroupNormApplyUnit.cs:81]
-  wire signed [31:0] centered_6_cast; // @[GroupNormApplyUnit.cs:81]
-  wire [69:0] z_6_add_shiftright_cat; // @[GroupNormApplyUnit.cs:84]
-  wire signed [68:0] z_6_add_shiftright; // @[GroupNormApplyUnit.cs:84]
-  wire signed [69:0] z_6_add; // @[GroupNormApplyUnit.cs:84]
-  wire signed [55:0] scaled_6_mul; // @[GroupNormApplyUnit.cs:85]
-  wire [58:0] rounding_6_cat; // @[GroupNormApplyUnit.cs:86]
-  wire signed [58:0] y_6_cast_add; // @[GroupNormApplyUnit.cs:87]
-  wire signed [56:0] y_6_cast; // @[GroupNormApplyUnit.cs:87]
-  wire signed [14:0] centered_7_mul_shiftleft; // @[GroupNormApplyUnit.cs:81]
-  wire signed [33:0] centered_7_mul; // @[GroupNormApplyUnit.cs:81]
-  wire signed [31:0] centered_7_cast; // @[GroupNormApplyUnit.cs:81]
-  wire [69:0] z_7_add_shiftright_cat; // @[GroupNormApplyUnit.cs:84]
-  wire signed [68:0] z_7_add_shiftright; // @[GroupNormApplyUnit.cs:84]
-  wire signed [69:0] z_7_add; // @[GroupNormApplyUnit.cs:84]
-  wire signed [55:0] scaled_7_mul; // @[GroupNormApplyUnit.cs:85]
-  wire [58:0] rounding_7_cat; // @[GroupNormApplyUnit.cs:86]
-  wire signed [58:0] y_7_cast_add; // @[GroupNormApplyUnit.cs:87]
-  wire signed [56:0] y_7_cast; // @[GroupNormApplyUnit.cs:87]
+  wire signed [14:0] centered_0_mul_shiftleft; // @[GroupNormApplyUnit.cs:76]
+  wire signed [33:0] centered_0_mul; // @[GroupNormApplyUnit.cs:76]
+  wire signed [31:0] centered_0_cast; // @[GroupNormApplyUnit.cs:76]
+  wire [69:0] z_0_add_shiftright_cat; // @[GroupNormApplyUnit.cs:79]
+  wire signed [68:0] z_0_add_shiftright; // @[GroupNormApplyUnit.cs:79]
+  wire signed [69:0] z_0_add; // @[GroupNormApplyUnit.cs:79]
+  wire signed [55:0] scaled_0_mul; // @[GroupNormApplyUnit.cs:80]
+  wire [58:0] rounding_0_cat; // @[GroupNormApplyUnit.cs:81]
+  wire signed [58:0] y_0_cast_add; // @[GroupNormApplyUnit.cs:82]
+  wire signed [56:0] y_0_cast; // @[GroupNormApplyUnit.cs:82]
+  wire signed [14:0] centered_1_mul_shiftleft; // @[GroupNormApplyUnit.cs:76]
+  wire signed [33:0] centered_1_mul; // @[GroupNormApplyUnit.cs:76]
+  wire signed [31:0] centered_1_cast; // @[GroupNormApplyUnit.cs:76]
+  wire [69:0] z_1_add_shiftright_cat; // @[GroupNormApplyUnit.cs:79]
+  wire signed [68:0] z_1_add_shiftright; // @[GroupNormApplyUnit.cs:79]
+  wire signed [69:0] z_1_add; // @[GroupNormApplyUnit.cs:79]
+  wire signed [55:0] scaled_1_mul; // @[GroupNormApplyUnit.cs:80]
+  wire [58:0] rounding_1_cat; // @[GroupNormApplyUnit.cs:81]
+  wire signed [58:0] y_1_cast_add; // @[GroupNormApplyUnit.cs:82]
+  wire signed [56:0] y_1_cast; // @[GroupNormApplyUnit.cs:82]
+  wire signed [14:0] centered_2_mul_shiftleft; // @[GroupNormApplyUnit.cs:76]
+  wire signed [33:0] centered_2_mul; // @[GroupNormApplyUnit.cs:76]
+  wire signed [31:0] centered_2_cast; // @[GroupNormApplyUnit.cs:76]
+  wire [69:0] z_2_add_shiftright_cat; // @[GroupNormApplyUnit.cs:79]
+  wire signed [68:0] z_2_add_shiftright; // @[GroupNormApplyUnit.cs:79]
+  wire signed [69:0] z_2_add; // @[GroupNormApplyUnit.cs:79]
+  wire signed [55:0] scaled_2_mul; // @[GroupNormApplyUnit.cs:80]
+  wire [58:0] rounding_2_cat; // @[GroupNormApplyUnit.cs:81]
+  wire signed [58:0] y_2_cast_add; // @[GroupNormApplyUnit.cs:82]
+  wire signed [56:0] y_2_cast; // @[GroupNormApplyUnit.cs:82]
+  wire signed [14:0] centered_3_mul_shiftleft; // @[GroupNormApplyUnit.cs:76]
+  wire signed [33:0] centered_3_mul; // @[GroupNormApplyUnit.cs:76]
+  wire signed [31:0] centered_3_cast; // @[GroupNormApplyUnit.cs:76]
+  wire [69:0] z_3_add_shiftright_cat; // @[GroupNormApplyUnit.cs:79]
+  wire signed [68:0] z_3_add_shiftright; // @[GroupNormApplyUnit.cs:79]
+  wire signed [69:0] z_3_add; // @[GroupNormApplyUnit.cs:79]
+  wire signed [55:0] scaled_3_mul; // @[GroupNormApplyUnit.cs:80]
+  wire [58:0] rounding_3_cat; // @[GroupNormApplyUnit.cs:81]
+  wire signed [58:0] y_3_cast_add; // @[GroupNormApplyUnit.cs:82]
+  wire signed [56:0] y_3_cast; // @[GroupNormApplyUnit.cs:82]
+  wire signed [14:0] centered_4_mul_shiftleft; // @[GroupNormApplyUnit.cs:76]
+  wire signed [33:0] centered_4_mul; // @[GroupNormApplyUnit.cs:76]
+  wire signed [31:0] centered_4_cast; // @[GroupNormApplyUnit.cs:76]
+  wire [69:0] z_4_add_shiftright_cat; // @[GroupNormApplyUnit.cs:79]
+  wire signed [68:0] z_4_add_shiftright; // @[GroupNormApplyUnit.cs:79]
+  wire signed [69:0] z_4_add; // @[GroupNormApplyUnit.cs:79]
+  wire signed [55:0] scaled_4_mul; // @[GroupNormApplyUnit.cs:80]
+  wire [58:0] rounding_4_cat; // @[GroupNormApplyUnit.cs:81]
+  wire signed [58:0] y_4_cast_add; // @[GroupNormApplyUnit.cs:82]
+  wire signed [56:0] y_4_cast; // @[GroupNormApplyUnit.cs:82]
+  wire signed [14:0] centered_5_mul_shiftleft; // @[GroupNormApplyUnit.cs:76]
+  wire signed [33:0] centered_5_mul; // @[GroupNormApplyUnit.cs:76]
+  wire signed [31:0] centered_5_cast; // @[GroupNormApplyUnit.cs:76]
+  wire [69:0] z_5_add_shiftright_cat; // @[GroupNormApplyUnit.cs:79]
+  wire signed [68:0] z_5_add_shiftright; // @[GroupNormApplyUnit.cs:79]
+  wire signed [69:0] z_5_add; // @[GroupNormApplyUnit.cs:79]
+  wire signed [55:0] scaled_5_mul; // @[GroupNormApplyUnit.cs:80]
+  wire [58:0] rounding_5_cat; // @[GroupNormApplyUnit.cs:81]
+  wire signed [58:0] y_5_cast_add; // @[GroupNormApplyUnit.cs:82]
+  wire signed [56:0] y_5_cast; // @[GroupNormApplyUnit.cs:82]
+  wire signed [14:0] centered_6_mul_shiftleft; // @[GroupNormApplyUnit.cs:76]
+  wire signed [33:0] centered_6_mul; // @[GroupNormApplyUnit.cs:76]
+  wire signed [31:0] centered_6_cast; // @[GroupNormApplyUnit.cs:76]
+  wire [69:0] z_6_add_shiftright_cat; // @[GroupNormApplyUnit.cs:79]
+  wire signed [68:0] z_6_add_shiftright; // @[GroupNormApplyUnit.cs:79]
+  wire signed [69:0] z_6_add; // @[GroupNormApplyUnit.cs:79]
+  wire signed [55:0] scaled_6_mul; // @[GroupNormApplyUnit.cs:80]
+  wire [58:0] rounding_6_cat; // @[GroupNormApplyUnit.cs:81]
+  wire signed [58:0] y_6_cast_add; // @[GroupNormApplyUnit.cs:82]
+  wire signed [56:0] y_6_cast; // @[GroupNormApplyUnit.cs:82]
+  wire signed [14:0] centered_7_mul_shiftleft; // @[GroupNormApplyUnit.cs:76]
+  wire signed [33:0] centered_7_mul; // @[GroupNormApplyUnit.cs:76]
+  wire signed [31:0] centered_7_cast; // @[GroupNormApplyUnit.cs:76]
+  wire [69:0] z_7_add_shiftright_cat; // @[GroupNormApplyUnit.cs:79]
+  wire signed [68:0] z_7_add_shiftright; // @[GroupNormApplyUnit.cs:79]
+  wire signed [69:0] z_7_add; // @[GroupNormApplyUnit.cs:79]
+  wire signed [55:0] scaled_7_mul; // @[GroupNormApplyUnit.cs:80]
+  wire [58:0] rounding_7_cat; // @[GroupNormApplyUnit.cs:81]
+  wire signed [58:0] y_7_cast_add; // @[GroupNormApplyUnit.cs:82]
+  wire signed [56:0] y_7_cast; // @[GroupNormApplyUnit.cs:82]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  (* ram_style = "distributed" *) reg [68:0] results_0 [0:63]; // @[GroupNormApplyUnit.cs:63]
+  (* ram_style = "distributed" *) reg [68:0] results_0 [0:63]; // @[GroupNormApplyUnit.cs:58]
 
-  (* ram_style = "distributed" *) reg [66:0] channels_0 [0:63]; // @[GroupNormApplyUnit.cs:64]
+  (* ram_style = "distributed" *) reg [66:0] channels_0 [0:63]; // @[GroupNormApplyUnit.cs:59]
 
-  (* ram_style = "distributed" *) reg [68:0] results_1 [0:63]; // @[GroupNormApplyUnit.cs:63]
+  (* ram_style = "distributed" *) reg [68:0] results_1 [0:63]; // @[GroupNormApplyUnit.cs:58]
 
-  (* ram_style = "distributed" *) reg [66:0] channels_1 [0:63]; // @[GroupNormApplyUnit.cs:64]
+  (* ram_style = "distributed" *) reg [66:0] channels_1 [0:63]; // @[GroupNormApplyUnit.cs:59]
 
-  (* ram_style = "distributed" *) reg [68:0] results_2 [0:63]; // @[GroupNormApplyUnit.cs:63]
+  (* ram_style = "distributed" *) reg [68:0] results_2 [0:63]; // @[GroupNormApplyUnit.cs:58]
 
-  (* ram_style = "distributed" *) reg [66:0] channels_2 [0:63]; // @[GroupNormApplyUnit.cs:64]
+  (* ram_style = "distributed" *) reg [66:0] channels_2 [0:63]; // @[GroupNormApplyUnit.cs:59]
 
-  (* ram_style = "distributed" *) reg [68:0] results_3 [0:63]; // @[GroupNormApplyUnit.cs:63]
+  (* ram_style = "distributed" *) reg [68:0] results_3 [0:63]; // @[GroupNormApplyUnit.cs:58]
 
-  (* ram_style = "distributed" *) reg [66:0] channels_3 [0:63]; // @[GroupNormApplyUnit.cs:64]
+  (* ram_style = "distributed" *) reg [66:0] channels_3 [0:63]; // @[GroupNormApplyUnit.cs:59]
 
-  (* ram_style = "distributed" *) reg [68:0] results_4 [0:63]; // @[GroupNormApplyUnit.cs:63]
+  (* ram_style = "distributed" *) reg [68:0] results_4 [0:63]; // @[GroupNormApplyUnit.cs:58]
 
-  (* ram_style = "distributed" *) reg [66:0] channels_4 [0:63]; // @[GroupNormApplyUnit.cs:64]
+  (* ram_style = "distributed" *) reg [66:0] channels_4 [0:63]; // @[GroupNormApplyUnit.cs:59]
 
-  (* ram_style = "distributed" *) reg [68:0] results_5 [0:63]; // @[GroupNormApplyUnit.cs:63]
+  (* ram_style = "distributed" *) reg [68:0] results_5 [0:63]; // @[GroupNormApplyUnit.cs:58]
 
-  (* ram_style = "distributed" *) reg [66:0] channels_5 [0:63]; // @[GroupNormApplyUnit.cs:64]
+  (* ram_style = "distributed" *) reg [66:0] channels_5 [0:63]; // @[GroupNormApplyUnit.cs:59]
 
-  (* ram_style = "distributed" *) reg [68:0] results_6 [0:63]; // @[GroupNormApplyUnit.cs:63]
+  (* ram_style = "distributed" *) reg [68:0] results_6 [0:63]; // @[GroupNormApplyUnit.cs:58]
 
-  (* ram_style = "distributed" *) reg [66:0] channels_6 [0:63]; // @[GroupNormApplyUnit.cs:64]
+  (* ram_style = "distributed" *) reg [66:0] channels_6 [0:63]; // @[GroupNormApplyUnit.cs:59]
 
-  (* ram_style = "distributed" *) reg [68:0] results_7 [0:63]; // @[GroupNormApplyUnit.cs:63]
+  (* ram_style = "distributed" *) reg [68:0] results_7 [0:63]; // @[GroupNormApplyUnit.cs:58]
 
-  (* ram_style = "distributed" *) reg [66:0] channels_7 [0:63]; // @[GroupNormApplyUnit.cs:64]
+  (* ram_style = "distributed" *) reg [66:0] channels_7 [0:63]; // @[GroupNormApplyUnit.cs:59]
 
-  assign centered_0_mul_shiftleft = {{7{x1_0[7]}}, x1_0} << entry_0[2:0]; // @[GroupNormApplyUnit.cs:81]
-  assign centered_0_mul = $signed({1'd0, Count}) * $signed(centered_0_mul_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:81]
-  assign centered_0_cast = result_0[68:37]; // @[GroupNormApplyUnit.cs:81]
-  assign z_0_add_shiftright_cat = {{{1{product_0[67]}}, product_0}, 1'b0}; // @[GroupNormApplyUnit.cs:84]
-  assign z_0_add_shiftright = $signed(z_0_add_shiftright_cat[68:0]) >>> normalize_shift_0_1; // @[GroupNormApplyUnit.cs:84]
-  assign z_0_add = {{1{z_0_add_shiftright[68]}}, z_0_add_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:84]
-  assign scaled_0_mul = $signed(z_0) * $signed(gain_0_2); // @[GroupNormApplyUnit.cs:85]
-  assign rounding_0_cat = {{{1{scaled_0[56]}}, scaled_0}, 1'b0}; // @[GroupNormApplyUnit.cs:86]
-  assign y_0_cast_add = {{1{rounding_0[57]}}, rounding_0} + 59'd1; // @[GroupNormApplyUnit.cs:87]
-  assign y_0_cast = y_0_cast_add[57:1]; // @[GroupNormApplyUnit.cs:87]
-  assign centered_1_mul_shiftleft = {{7{x1_1[7]}}, x1_1} << entry_1[2:0]; // @[GroupNormApplyUnit.cs:81]
-  assign centered_1_mul = $signed({1'd0, Count}) * $signed(centered_1_mul_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:81]
-  assign centered_1_cast = result_1[68:37]; // @[GroupNormApplyUnit.cs:81]
-  assign z_1_add_shiftright_cat = {{{1{product_1[67]}}, product_1}, 1'b0}; // @[GroupNormApplyUnit.cs:84]
-  assign z_1_add_shiftright = $signed(z_1_add_shiftright_cat[68:0]) >>> normalize_shift_1_1; // @[GroupNormApplyUnit.cs:84]
-  assign z_1_add = {{1{z_1_add_shiftright[68]}}, z_1_add_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:84]
-  assign scaled_1_mul = $signed(z_1) * $signed(gain_1_2); // @[GroupNormApplyUnit.cs:85]
-  assign rounding_1_cat = {{{1{scaled_1[56]}}, scaled_1}, 1'b0}; // @[GroupNormApplyUnit.cs:86]
-  assign y_1_cast_add = {{1{rounding_1[57]}}, rounding_1} + 59'd1; // @[GroupNormApplyUnit.cs:87]
-  assign y_1_cast = y_1_cast_add[57:1]; // @[GroupNormApplyUnit.cs:87]
-  assign centered_2_mul_shiftleft = {{7{x1_2[7]}}, x1_2} << entry_2[2:0]; // @[GroupNormApplyUnit.cs:81]
-  assign centered_2_mul = $signed({1'd0, Count}) * $signed(centered_2_mul_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:81]
-  assign centered_2_cast = result_2[68:37]; // @[GroupNormApplyUnit.cs:81]
-  assign z_2_add_shiftright_cat = {{{1{product_2[67]}}, product_2}, 1'b0}; // @[GroupNormApplyUnit.cs:84]
-  assign z_2_add_shiftright = $signed(z_2_add_shiftright_cat[68:0]) >>> normalize_shift_2_1; // @[GroupNormApplyUnit.cs:84]
-  assign z_2_add = {{1{z_2_add_shiftright[68]}}, z_2_add_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:84]
-  assign scaled_2_mul = $signed(z_2) * $signed(gain_2_2); // @[GroupNormApplyUnit.cs:85]
-  assign rounding_2_cat = {{{1{scaled_2[56]}}, scaled_2}, 1'b0}; // @[GroupNormApplyUnit.cs:86]
-  assign y_2_cast_add = {{1{rounding_2[57]}}, rounding_2} + 59'd1; // @[GroupNormApplyUnit.cs:87]
-  assign y_2_cast = y_2_cast_add[57:1]; // @[GroupNormApplyUnit.cs:87]
-  assign centered_3_mul_shiftleft = {{7{x1_3[7]}}, x1_3} << entry_3[2:0]; // @[GroupNormApplyUnit.cs:81]
-  assign centered_3_mul = $signed({1'd0, Count}) * $signed(centered_3_mul_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:81]
-  assign centered_3_cast = result_3[68:37]; // @[GroupNormApplyUnit.cs:81]
-  assign z_3_add_shiftright_cat = {{{1{product_3[67]}}, product_3}, 1'b0}; // @[GroupNormApplyUnit.cs:84]
-  assign z_3_add_shiftright = $signed(z_3_add_shiftright_cat[68:0]) >>> normalize_shift_3_1; // @[GroupNormApplyUnit.cs:84]
-  assign z_3_add = {{1{z_3_add_shiftright[68]}}, z_3_add_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:84]
-  assign scaled_3_mul = $signed(z_3) * $signed(gain_3_2); // @[GroupNormApplyUnit.cs:85]
-  assign rounding_3_cat = {{{1{scaled_3[56]}}, scaled_3}, 1'b0}; // @[GroupNormApplyUnit.cs:86]
-  assign y_3_cast_add = {{1{rounding_3[57]}}, rounding_3} + 59'd1; // @[GroupNormApplyUnit.cs:87]
-  assign y_3_cast = y_3_cast_add[57:1]; // @[GroupNormApplyUnit.cs:87]
-  assign centered_4_mul_shiftleft = {{7{x1_4[7]}}, x1_4} << entry_4[2:0]; // @[GroupNormApplyUnit.cs:81]
-  assign centered_4_mul = $signed({1'd0, Count}) * $signed(centered_4_mul_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:81]
-  assign centered_4_cast = result_4[68:37]; // @[GroupNormApplyUnit.cs:81]
-  assign z_4_add_shiftright_cat = {{{1{product_4[67]}}, product_4}, 1'b0}; // @[GroupNormApplyUnit.cs:84]
-  assign z_4_add_shiftright = $signed(z_4_add_shiftright_cat[68:0]) >>> normalize_shift_4_1; // @[GroupNormApplyUnit.cs:84]
-  assign z_4_add = {{1{z_4_add_shiftright[68]}}, z_4_add_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:84]
-  assign scaled_4_mul = $signed(z_4) * $signed(gain_4_2); // @[GroupNormApplyUnit.cs:85]
-  assign rounding_4_cat = {{{1{scaled_4[56]}}, scaled_4}, 1'b0}; // @[GroupNormApplyUnit.cs:86]
-  assign y_4_cast_add = {{1{rounding_4[57]}}, rounding_4} + 59'd1; // @[GroupNormApplyUnit.cs:87]
-  assign y_4_cast = y_4_cast_add[57:1]; // @[GroupNormApplyUnit.cs:87]
-  assign centered_5_mul_shiftleft = {{7{x1_5[7]}}, x1_5} << entry_5[2:0]; // @[GroupNormApplyUnit.cs:81]
-  assign centered_5_mul = $signed({1'd0, Count}) * $signed(centered_5_mul_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:81]
-  assign centered_5_cast = result_5[68:37]; // @[GroupNormApplyUnit.cs:81]
-  assign z_5_add_shiftright_cat = {{{1{product_5[67]}}, product_5}, 1'b0}; // @[GroupNormApplyUnit.cs:84]
-  assign z_5_add_shiftright = $signed(z_5_add_shiftright_cat[68:0]) >>> normalize_shift_5_1; // @[GroupNormApplyUnit.cs:84]
-  assign z_5_add = {{1{z_5_add_shiftright[68]}}, z_5_add_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:84]
-  assign scaled_5_mul = $signed(z_5) * $signed(gain_5_2); // @[GroupNormApplyUnit.cs:85]
-  assign rounding_5_cat = {{{1{scaled_5[56]}}, scaled_5}, 1'b0}; // @[GroupNormApplyUnit.cs:86]
-  assign y_5_cast_add = {{1{rounding_5[57]}}, rounding_5} + 59'd1; // @[GroupNormApplyUnit.cs:87]
-  assign y_5_cast = y_5_cast_add[57:1]; // @[GroupNormApplyUnit.cs:87]
-  assign centered_6_mul_shiftleft = {{7{x1_6[7]}}, x1_6} << entry_6[2:0]; // @[GroupNormApplyUnit.cs:81]
-  assign centered_6_mul = $signed({1'd0, Count}) * $signed(centered_6_mul_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:81]
-  assign centered_6_cast = result_6[68:37]; // @[GroupNormApplyUnit.cs:81]
-  assign z_6_add_shiftright_cat = {{{1{product_6[67]}}, product_6}, 1'b0}; // @[GroupNormApplyUnit.cs:84]
-  assign z_6_add_shiftright = $signed(z_6_add_shiftright_cat[68:0]) >>> normalize_shift_6_1; // @[GroupNormApplyUnit.cs:84]
-  assign z_6_add = {{1{z_6_add_shiftright[68]}}, z_6_add_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:84]
-  assign scaled_6_mul = $signed(z_6) * $signed(gain_6_2); // @[GroupNormApplyUnit.cs:85]
-  assign rounding_6_cat = {{{1{scaled_6[56]}}, scaled_6}, 1'b0}; // @[GroupNormApplyUnit.cs:86]
-  assign y_6_cast_add = {{1{rounding_6[57]}}, rounding_6} + 59'd1; // @[GroupNormApplyUnit.cs:87]
-  assign y_6_cast = y_6_cast_add[57:1]; // @[GroupNormApplyUnit.cs:87]
-  assign centered_7_mul_shiftleft = {{7{x1_7[7]}}, x1_7} << entry_7[2:0]; // @[GroupNormApplyUnit.cs:81]
-  assign centered_7_mul = $signed({1'd0, Count}) * $signed(centered_7_mul_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:81]
-  assign centered_7_cast = result_7[68:37]; // @[GroupNormApplyUnit.cs:81]
-  assign z_7_add_shiftright_cat = {{{1{product_7[67]}}, product_7}, 1'b0}; // @[GroupNormApplyUnit.cs:84]
-  assign z_7_add_shiftright = $signed(z_7_add_shiftright_cat[68:0]) >>> normalize_shift_7_1; // @[GroupNormApplyUnit.cs:84]
-  assign z_7_add = {{1{z_7_add_shiftright[68]}}, z_7_add_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:84]
-  assign scaled_7_mul = $signed(z_7) * $signed(gain_7_2); // @[GroupNormApplyUnit.cs:85]
-  assign rounding_7_cat = {{{1{scaled_7[56]}}, scaled_7}, 1'b0}; // @[GroupNormApplyUnit.cs:86]
-  assign y_7_cast_add = {{1{rounding_7[57]}}, rounding_7} + 59'd1; // @[GroupNormApplyUnit.cs:87]
-  assign y_7_cast = y_7_cast_add[57:1]; // @[GroupNormApplyUnit.cs:87]
-  assign InReady = OutReady; // @[GroupNormApplyUnit.cs:58]
-  assign OutValid = valid_7; // @[GroupNormApplyUnit.cs:90]
-  assign Y_0 = OutValid ? y_0 : 8'd0; // @[GroupNormApplyUnit.cs:88]
-  assign Y_1 = OutValid ? y_1 : 8'd0; // @[GroupNormApplyUnit.cs:88]
-  assign Y_2 = OutValid ? y_2 : 8'd0; // @[GroupNormApplyUnit.cs:88]
-  assign Y_3 = OutValid ? y_3 : 8'd0; // @[GroupNormApplyUnit.cs:88]
-  assign Y_4 = OutValid ? y_4 : 8'd0; // @[GroupNormApplyUnit.cs:88]
-  assign Y_5 = OutValid ? y_5 : 8'd0; // @[GroupNormApplyUnit.cs:88]
-  assign Y_6 = OutValid ? y_6 : 8'd0; // @[GroupNormApplyUnit.cs:88]
-  assign Y_7 = OutValid ? y_7 : 8'd0; // @[GroupNormApplyUnit.cs:88]
+  assign centered_0_mul_shiftleft = {{7{x1_0[7]}}, x1_0} << entry_0[2:0]; // @[GroupNormApplyUnit.cs:76]
+  assign centered_0_mul = $signed({1'd0, Count}) * $signed(centered_0_mul_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
+  assign centered_0_cast = result_0[68:37]; // @[GroupNormApplyUnit.cs:76]
+  assign z_0_add_shiftright_cat = {{{1{product_0[67]}}, product_0}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
+  assign z_0_add_shiftright = $signed(z_0_add_shiftright_cat[68:0]) >>> normalize_shift_0_1; // @[GroupNormApplyUnit.cs:79]
+  assign z_0_add = {{1{z_0_add_shiftright[68]}}, z_0_add_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
+  assign scaled_0_mul = $signed(z_0) * $signed(gain_0_2); // @[GroupNormApplyUnit.cs:80]
+  assign rounding_0_cat = {{{1{scaled_0[56]}}, scaled_0}, 1'b0}; // @[GroupNormApplyUnit.cs:81]
+  assign y_0_cast_add = {{1{rounding_0[57]}}, rounding_0} + 59'd1; // @[GroupNormApplyUnit.cs:82]
+  assign y_0_cast = y_0_cast_add[57:1]; // @[GroupNormApplyUnit.cs:82]
+  assign centered_1_mul_shiftleft = {{7{x1_1[7]}}, x1_1} << entry_1[2:0]; // @[GroupNormApplyUnit.cs:76]
+  assign centered_1_mul = $signed({1'd0, Count}) * $signed(centered_1_mul_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
+  assign centered_1_cast = result_1[68:37]; // @[GroupNormApplyUnit.cs:76]
+  assign z_1_add_shiftright_cat = {{{1{product_1[67]}}, product_1}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
+  assign z_1_add_shiftright = $signed(z_1_add_shiftright_cat[68:0]) >>> normalize_shift_1_1; // @[GroupNormApplyUnit.cs:79]
+  assign z_1_add = {{1{z_1_add_shiftright[68]}}, z_1_add_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
+  assign scaled_1_mul = $signed(z_1) * $signed(gain_1_2); // @[GroupNormApplyUnit.cs:80]
+  assign rounding_1_cat = {{{1{scaled_1[56]}}, scaled_1}, 1'b0}; // @[GroupNormApplyUnit.cs:81]
+  assign y_1_cast_add = {{1{rounding_1[57]}}, rounding_1} + 59'd1; // @[GroupNormApplyUnit.cs:82]
+  assign y_1_cast = y_1_cast_add[57:1]; // @[GroupNormApplyUnit.cs:82]
+  assign centered_2_mul_shiftleft = {{7{x1_2[7]}}, x1_2} << entry_2[2:0]; // @[GroupNormApplyUnit.cs:76]
+  assign centered_2_mul = $signed({1'd0, Count}) * $signed(centered_2_mul_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
+  assign centered_2_cast = result_2[68:37]; // @[GroupNormApplyUnit.cs:76]
+  assign z_2_add_shiftright_cat = {{{1{product_2[67]}}, product_2}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
+  assign z_2_add_shiftright = $signed(z_2_add_shiftright_cat[68:0]) >>> normalize_shift_2_1; // @[GroupNormApplyUnit.cs:79]
+  assign z_2_add = {{1{z_2_add_shiftright[68]}}, z_2_add_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
+  assign scaled_2_mul = $signed(z_2) * $signed(gain_2_2); // @[GroupNormApplyUnit.cs:80]
+  assign rounding_2_cat = {{{1{scaled_2[56]}}, scaled_2}, 1'b0}; // @[GroupNormApplyUnit.cs:81]
+  assign y_2_cast_add = {{1{rounding_2[57]}}, rounding_2} + 59'd1; // @[GroupNormApplyUnit.cs:82]
+  assign y_2_cast = y_2_cast_add[57:1]; // @[GroupNormApplyUnit.cs:82]
+  assign centered_3_mul_shiftleft = {{7{x1_3[7]}}, x1_3} << entry_3[2:0]; // @[GroupNormApplyUnit.cs:76]
+  assign centered_3_mul = $signed({1'd0, Count}) * $signed(centered_3_mul_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
+  assign centered_3_cast = result_3[68:37]; // @[GroupNormApplyUnit.cs:76]
+  assign z_3_add_shiftright_cat = {{{1{product_3[67]}}, product_3}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
+  assign z_3_add_shiftright = $signed(z_3_add_shiftright_cat[68:0]) >>> normalize_shift_3_1; // @[GroupNormApplyUnit.cs:79]
+  assign z_3_add = {{1{z_3_add_shiftright[68]}}, z_3_add_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
+  assign scaled_3_mul = $signed(z_3) * $signed(gain_3_2); // @[GroupNormApplyUnit.cs:80]
+  assign rounding_3_cat = {{{1{scaled_3[56]}}, scaled_3}, 1'b0}; // @[GroupNormApplyUnit.cs:81]
+  assign y_3_cast_add = {{1{rounding_3[57]}}, rounding_3} + 59'd1; // @[GroupNormApplyUnit.cs:82]
+  assign y_3_cast = y_3_cast_add[57:1]; // @[GroupNormApplyUnit.cs:82]
+  assign centered_4_mul_shiftleft = {{7{x1_4[7]}}, x1_4} << entry_4[2:0]; // @[GroupNormApplyUnit.cs:76]
+  assign centered_4_mul = $signed({1'd0, Count}) * $signed(centered_4_mul_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
+  assign centered_4_cast = result_4[68:37]; // @[GroupNormApplyUnit.cs:76]
+  assign z_4_add_shiftright_cat = {{{1{product_4[67]}}, product_4}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
+  assign z_4_add_shiftright = $signed(z_4_add_shiftright_cat[68:0]) >>> normalize_shift_4_1; // @[GroupNormApplyUnit.cs:79]
+  assign z_4_add = {{1{z_4_add_shiftright[68]}}, z_4_add_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
+  assign scaled_4_mul = $signed(z_4) * $signed(gain_4_2); // @[GroupNormApplyUnit.cs:80]
+  assign rounding_4_cat = {{{1{scaled_4[56]}}, scaled_4}, 1'b0}; // @[GroupNormApplyUnit.cs:81]
+  assign y_4_cast_add = {{1{rounding_4[57]}}, rounding_4} + 59'd1; // @[GroupNormApplyUnit.cs:82]
+  assign y_4_cast = y_4_cast_add[57:1]; // @[GroupNormApplyUnit.cs:82]
+  assign centered_5_mul_shiftleft = {{7{x1_5[7]}}, x1_5} << entry_5[2:0]; // @[GroupNormApplyUnit.cs:76]
+  assign centered_5_mul = $signed({1'd0, Count}) * $signed(centered_5_mul_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
+  assign centered_5_cast = result_5[68:37]; // @[GroupNormApplyUnit.cs:76]
+  assign z_5_add_shiftright_cat = {{{1{product_5[67]}}, product_5}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
+  assign z_5_add_shiftright = $signed(z_5_add_shiftright_cat[68:0]) >>> normalize_shift_5_1; // @[GroupNormApplyUnit.cs:79]
+  assign z_5_add = {{1{z_5_add_shiftright[68]}}, z_5_add_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
+  assign scaled_5_mul = $signed(z_5) * $signed(gain_5_2); // @[GroupNormApplyUnit.cs:80]
+  assign rounding_5_cat = {{{1{scaled_5[56]}}, scaled_5}, 1'b0}; // @[GroupNormApplyUnit.cs:81]
+  assign y_5_cast_add = {{1{rounding_5[57]}}, rounding_5} + 59'd1; // @[GroupNormApplyUnit.cs:82]
+  assign y_5_cast = y_5_cast_add[57:1]; // @[GroupNormApplyUnit.cs:82]
+  assign centered_6_mul_shiftleft = {{7{x1_6[7]}}, x1_6} << entry_6[2:0]; // @[GroupNormApplyUnit.cs:76]
+  assign centered_6_mul = $signed({1'd0, Count}) * $signed(centered_6_mul_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
+  assign centered_6_cast = result_6[68:37]; // @[GroupNormApplyUnit.cs:76]
+  assign z_6_add_shiftright_cat = {{{1{product_6[67]}}, product_6}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
+  assign z_6_add_shiftright = $signed(z_6_add_shiftright_cat[68:0]) >>> normalize_shift_6_1; // @[GroupNormApplyUnit.cs:79]
+  assign z_6_add = {{1{z_6_add_shiftright[68]}}, z_6_add_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
+  assign scaled_6_mul = $signed(z_6) * $signed(gain_6_2); // @[GroupNormApplyUnit.cs:80]
+  assign rounding_6_cat = {{{1{scaled_6[56]}}, scaled_6}, 1'b0}; // @[GroupNormApplyUnit.cs:81]
+  assign y_6_cast_add = {{1{rounding_6[57]}}, rounding_6} + 59'd1; // @[GroupNormApplyUnit.cs:82]
+  assign y_6_cast = y_6_cast_add[57:1]; // @[GroupNormApplyUnit.cs:82]
+  assign centered_7_mul_shiftleft = {{7{x1_7[7]}}, x1_7} << entry_7[2:0]; // @[GroupNormApplyUnit.cs:76]
+  assign centered_7_mul = $signed({1'd0, Count}) * $signed(centered_7_mul_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
+  assign centered_7_cast = result_7[68:37]; // @[GroupNormApplyUnit.cs:76]
+  assign z_7_add_shiftright_cat = {{{1{product_7[67]}}, product_7}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
+  assign z_7_add_shiftright = $signed(z_7_add_shiftright_cat[68:0]) >>> normalize_shift_7_1; // @[GroupNormApplyUnit.cs:79]
+  assign z_7_add = {{1{z_7_add_shiftright[68]}}, z_7_add_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
+  assign scaled_7_mul = $signed(z_7) * $signed(gain_7_2); // @[GroupNormApplyUnit.cs:80]
+  assign rounding_7_cat = {{{1{scaled_7[56]}}, scaled_7}, 1'b0}; // @[GroupNormApplyUnit.cs:81]
+  assign y_7_cast_add = {{1{rounding_7[57]}}, rounding_7} + 59'd1; // @[GroupNormApplyUnit.cs:82]
+  assign y_7_cast = y_7_cast_add[57:1]; // @[GroupNormApplyUnit.cs:82]
+  assign InReady = OutReady; // @[GroupNormApplyUnit.cs:53]
+  assign OutValid = valid_7; // @[GroupNormApplyUnit.cs:85]
+  assign Y_0 = OutValid ? y_0 : 8'd0; // @[GroupNormApplyUnit.cs:83]
+  assign Y_1 = OutValid ? y_1 : 8'd0; // @[GroupNormApplyUnit.cs:83]
+  assign Y_2 = OutValid ? y_2 : 8'd0; // @[GroupNormApplyUnit.cs:83]
+  assign Y_3 = OutValid ? y_3 : 8'd0; // @[GroupNormApplyUnit.cs:83]
+  assign Y_4 = OutValid ? y_4 : 8'd0; // @[GroupNormApplyUnit.cs:83]
+  assign Y_5 = OutValid ? y_5 : 8'd0; // @[GroupNormApplyUnit.cs:83]
+  assign Y_6 = OutValid ? y_6 : 8'd0; // @[GroupNormApplyUnit.cs:83]
+  assign Y_7 = OutValid ? y_7 : 8'd0; // @[GroupNormApplyUnit.cs:83]
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:59]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:54]
     if (rst)
       valid_0 <= 1'b0;
     else if (OutReady)
       valid_0 <= InValid;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:59]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:54]
     if (rst)
       valid_1 <= 1'b0;
     else if (OutReady)
       valid_1 <= valid_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:59]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:54]
     if (rst)
       valid_2 <= 1'b0;
     else if (OutReady)
       valid_2 <= valid_1;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:59]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:54]
     if (rst)
       valid_3 <= 1'b0;
     else if (OutReady)
       valid_3 <= valid_2;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:59]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:54]
     if (rst)
       valid_4 <= 1'b0;
     else if (OutReady)
       valid_4 <= valid_3;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:59]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:54]
     if (rst)
       valid_5 <= 1'b0;
     else if (OutReady)
       valid_5 <= valid_4;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:59]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:54]
     if (rst)
       valid_6 <= 1'b0;
     else if (OutReady)
       valid_6 <= valid_5;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:59]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:54]
     if (rst)
       valid_7 <= 1'b0;
     else if (OutReady)
       valid_7 <= valid_6;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:60]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:55]
     if (OutReady)
       index_0 <= Index;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:70]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
     if (OutReady)
       x0_0 <= X_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:70]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
     if (OutReady)
       x1_0 <= x0_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:74]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:69]
     if (OutReady)
       gain_0_0 <= entry_0[66:51];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:74]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:69]
     if (OutReady)
       gain_0_1 <= gain_0_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:74]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:69]
     if (OutReady)
       gain_0_2 <= gain_0_1;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:70]
     if (OutReady)
       offset_0_0 <= entry_0[50:9];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:70]
     if (OutReady)
       offset_0_1 <= offset_0_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:70]
     if (OutReady)
       offset_0_2 <= offset_0_1;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:71]
     if (OutReady)
       shift_0_0 <= entry_0[8:3];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:71]
     if (OutReady)
       shift_0_1 <= shift_0_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:71]
     if (OutReady)
       shift_0_2 <= shift_0_1;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:71]
     if (OutReady)
       shift_0_3 <= shift_0_2;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
       centered_0 <= {{1{centered_0_mul[33]}}, centered_0_mul} - {{3{centered_0_cast[31]}}, centered_0_cast};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:82]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
     if (OutReady)
       normalize_shift_0_0 <= {1'd0, result_0[4:0]} + 6'd7;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:82]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
     if (OutReady)
       normalize_shift_0_1 <= normalize_shift_0_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:83]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:78]
     if (OutReady)
       root_0 <= result_0[36:5];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:83]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:78]
     if (OutReady)
       product_0 <= $signed(centered_0) * $signed({1'd0, root_0});
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:84]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
     if (OutReady)
       z_0 <= z_0_add[40:1];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:85]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:80]
     if (OutReady)
       scaled_0 <= {{1{scaled_0_mul[55]}}, scaled_0_mul} + {{15{offset_0_2[41]}}, offset_0_2};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:86]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
     if (OutReady)
       rounding_0 <= $signed(rounding_0_cat[57:0]) >>> shift_0_3;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:87]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:82]
     if (OutReady)
       y_0 <= ($signed(y_0_cast) > $signed(57'd127)) ? 8'd127 : (($signed(y_0_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : y_0_cast_add[8:1]);
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:70]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
     if (OutReady)
       x0_1 <= X_1;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:70]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
     if (OutReady)
       x1_1 <= x0_1;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:74]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:69]
     if (OutReady)
       gain_1_0 <= entry_1[66:51];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:74]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:69]
     if (OutReady)
       gain_1_1 <= gain_1_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:74]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:69]
     if (OutReady)
       gain_1_2 <= gain_1_1;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:70]
     if (OutReady)
       offset_1_0 <= entry_1[50:9];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:70]
     if (OutReady)
       offset_1_1 <= offset_1_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:70]
     if (OutReady)
       offset_1_2 <= offset_1_1;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:71]
     if (OutReady)
       shift_1_0 <= entry_1[8:3];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:71]
     if (OutReady)
       shift_1_1 <= shift_1_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:71]
     if (OutReady)
       shift_1_2 <= shift_1_1;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:71]
     if (OutReady)
       shift_1_3 <= shift_1_2;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
       centered_1 <= {{1{centered_1_mul[33]}}, centered_1_mul} - {{3{centered_1_cast[31]}}, centered_1_cast};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:82]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
     if (OutReady)
       normalize_shift_1_0 <= {1'd0, result_1[4:0]} + 6'd7;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:82]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
     if (OutReady)
       normalize_shift_1_1 <= normalize_shift_1_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:83]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:78]
     if (OutReady)
       root_1 <= result_1[36:5];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:83]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:78]
     if (OutReady)
       product_1 <= $signed(centered_1) * $signed({1'd0, root_1});
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:84]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
     if (OutReady)
       z_1 <= z_1_add[40:1];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:85]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:80]
     if (OutReady)
       scaled_1 <= {{1{scaled_1_mul[55]}}, scaled_1_mul} + {{15{offset_1_2[41]}}, offset_1_2};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:86]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
     if (OutReady)
       rounding_1 <= $signed(rounding_1_cat[57:0]) >>> shift_1_3;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:87]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:82]
     if (OutReady)
       y_1 <= ($signed(y_1_cast) > $signed(57'd127)) ? 8'd127 : (($signed(y_1_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : y_1_cast_add[8:1]);
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:70]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
     if (OutReady)
       x0_2 <= X_2;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:70]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
     if (OutReady)
       x1_2 <= x0_2;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:74]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:69]
     if (OutReady)
       gain_2_0 <= entry_2[66:51];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:74]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:69]
     if (OutReady)
       gain_2_1 <= gain_2_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:74]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:69]
     if (OutReady)
       gain_2_2 <= gain_2_1;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:70]
     if (OutReady)
       offset_2_0 <= entry_2[50:9];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:70]
     if (OutReady)
       offset_2_1 <= offset_2_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:70]
     if (OutReady)
       offset_2_2 <= offset_2_1;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:71]
     if (OutReady)
       shift_2_0 <= entry_2[8:3];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:71]
     if (OutReady)
       shift_2_1 <= shift_2_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:71]
     if (OutReady)
       shift_2_2 <= shift_2_1;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:71]
     if (OutReady)
       shift_2_3 <= shift_2_2;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
       centered_2 <= {{1{centered_2_mul[33]}}, centered_2_mul} - {{3{centered_2_cast[31]}}, centered_2_cast};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:82]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
     if (OutReady)
       normalize_shift_2_0 <= {1'd0, result_2[4:0]} + 6'd7;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:82]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
     if (OutReady)
       normalize_shift_2_1 <= normalize_shift_2_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:83]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:78]
     if (OutReady)
       root_2 <= result_2[36:5];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:83]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:78]
     if (OutReady)
       product_2 <= $signed(centered_2) * $signed({1'd0, root_2});
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:84]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
     if (OutReady)
       z_2 <= z_2_add[40:1];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:85]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:80]
     if (OutReady)
       scaled_2 <= {{1{scaled_2_mul[55]}}, scaled_2_mul} + {{15{offset_2_2[41]}}, offset_2_2};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:86]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
     if (OutReady)
       rounding_2 <= $signed(rounding_2_cat[57:0]) >>> shift_2_3;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:87]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:82]
     if (OutReady)
       y_2 <= ($signed(y_2_cast) > $signed(57'd127)) ? 8'd127 : (($signed(y_2_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : y_2_cast_add[8:1]);
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:70]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
     if (OutReady)
       x0_3 <= X_3;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:70]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
     if (OutReady)
       x1_3 <= x0_3;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:74]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:69]
     if (OutReady)
       gain_3_0 <= entry_3[66:51];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:74]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:69]
     if (OutReady)
       gain_3_1 <= gain_3_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:74]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:69]
     if (OutReady)
       gain_3_2 <= gain_3_1;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:70]
     if (OutReady)
       offset_3_0 <= entry_3[50:9];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:70]
     if (OutReady)
       offset_3_1 <= offset_3_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:70]
     if (OutReady)
       offset_3_2 <= offset_3_1;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:71]
     if (OutReady)
       shift_3_0 <= entry_3[8:3];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:71]
     if (OutReady)
       shift_3_1 <= shift_3_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:71]
     if (OutReady)
       shift_3_2 <= shift_3_1;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:71]
     if (OutReady)
       shift_3_3 <= shift_3_2;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
       centered_3 <= {{1{centered_3_mul[33]}}, centered_3_mul} - {{3{centered_3_cast[31]}}, centered_3_cast};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:82]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
     if (OutReady)
       normalize_shift_3_0 <= {1'd0, result_3[4:0]} + 6'd7;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:82]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
     if (OutReady)
       normalize_shift_3_1 <= normalize_shift_3_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:83]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:78]
     if (OutReady)
       root_3 <= result_3[36:5];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:83]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:78]
     if (OutReady)
       product_3 <= $signed(centered_3) * $signed({1'd0, root_3});
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:84]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
     if (OutReady)
       z_3 <= z_3_add[40:1];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:85]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:80]
     if (OutReady)
       scaled_3 <= {{1{scaled_3_mul[55]}}, scaled_3_mul} + {{15{offset_3_2[41]}}, offset_3_2};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:86]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
     if (OutReady)
       rounding_3 <= $signed(rounding_3_cat[57:0]) >>> shift_3_3;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:87]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:82]
     if (OutReady)
       y_3 <= ($signed(y_3_cast) > $signed(57'd127)) ? 8'd127 : (($signed(y_3_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : y_3_cast_add[8:1]);
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:70]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
     if (OutReady)
       x0_4 <= X_4;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:70]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
     if (OutReady)
       x1_4 <= x0_4;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:74]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:69]
     if (OutReady)
       gain_4_0 <= entry_4[66:51];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:74]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:69]
     if (OutReady)
       gain_4_1 <= gain_4_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:74]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:69]
     if (OutReady)
       gain_4_2 <= gain_4_1;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:70]
     if (OutReady)
       offset_4_0 <= entry_4[50:9];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:70]
     if (OutReady)
       offset_4_1 <= offset_4_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:70]
     if (OutReady)
       offset_4_2 <= offset_4_1;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:71]
     if (OutReady)
       shift_4_0 <= entry_4[8:3];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:71]
     if (OutReady)
       shift_4_1 <= shift_4_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:71]
     if (OutReady)
       shift_4_2 <= shift_4_1;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:71]
     if (OutReady)
       shift_4_3 <= shift_4_2;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
       centered_4 <= {{1{centered_4_mul[33]}}, centered_4_mul} - {{3{centered_4_cast[31]}}, centered_4_cast};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:82]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
     if (OutReady)
       normalize_shift_4_0 <= {1'd0, result_4[4:0]} + 6'd7;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:82]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
     if (OutReady)
       normalize_shift_4_1 <= normalize_shift_4_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:83]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:78]
     if (OutReady)
       root_4 <= result_4[36:5];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:83]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:78]
     if (OutReady)
       product_4 <= $signed(centered_4) * $signed({1'd0, root_4});
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:84]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
     if (OutReady)
       z_4 <= z_4_add[40:1];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:85]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:80]
     if (OutReady)
       scaled_4 <= {{1{scaled_4_mul[55]}}, scaled_4_mul} + {{15{offset_4_2[41]}}, offset_4_2};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:86]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
     if (OutReady)
       rounding_4 <= $signed(rounding_4_cat[57:0]) >>> shift_4_3;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:87]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:82]
     if (OutReady)
       y_4 <= ($signed(y_4_cast) > $signed(57'd127)) ? 8'd127 : (($signed(y_4_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : y_4_cast_add[8:1]);
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:70]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
     if (OutReady)
       x0_5 <= X_5;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:70]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
     if (OutReady)
       x1_5 <= x0_5;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:74]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:69]
     if (OutReady)
       gain_5_0 <= entry_5[66:51];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:74]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:69]
     if (OutReady)
       gain_5_1 <= gain_5_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:74]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:69]
     if (OutReady)
       gain_5_2 <= gain_5_1;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:70]
     if (OutReady)
       offset_5_0 <= entry_5[50:9];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:70]
     if (OutReady)
       offset_5_1 <= offset_5_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:70]
     if (OutReady)
       offset_5_2 <= offset_5_1;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:71]
     if (OutReady)
       shift_5_0 <= entry_5[8:3];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:71]
     if (OutReady)
       shift_5_1 <= shift_5_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:71]
     if (OutReady)
       shift_5_2 <= shift_5_1;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:71]
     if (OutReady)
       shift_5_3 <= shift_5_2;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
       centered_5 <= {{1{centered_5_mul[33]}}, centered_5_mul} - {{3{centered_5_cast[31]}}, centered_5_cast};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:82]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
     if (OutReady)
       normalize_shift_5_0 <= {1'd0, result_5[4:0]} + 6'd7;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:82]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
     if (OutReady)
       normalize_shift_5_1 <= normalize_shift_5_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:83]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:78]
     if (OutReady)
       root_5 <= result_5[36:5];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:83]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:78]
     if (OutReady)
       product_5 <= $signed(centered_5) * $signed({1'd0, root_5});
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:84]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
     if (OutReady)
       z_5 <= z_5_add[40:1];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:85]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:80]
     if (OutReady)
       scaled_5 <= {{1{scaled_5_mul[55]}}, scaled_5_mul} + {{15{offset_5_2[41]}}, offset_5_2};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:86]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
     if (OutReady)
       rounding_5 <= $signed(rounding_5_cat[57:0]) >>> shift_5_3;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:87]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:82]
     if (OutReady)
       y_5 <= ($signed(y_5_cast) > $signed(57'd127)) ? 8'd127 : (($signed(y_5_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : y_5_cast_add[8:1]);
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:70]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
     if (OutReady)
       x0_6 <= X_6;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:70]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
     if (OutReady)
       x1_6 <= x0_6;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:74]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:69]
     if (OutReady)
       gain_6_0 <= entry_6[66:51];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:74]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:69]
     if (OutReady)
       gain_6_1 <= gain_6_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:74]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:69]
     if (OutReady)
       gain_6_2 <= gain_6_1;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:70]
     if (OutReady)
       offset_6_0 <= entry_6[50:9];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:70]
     if (OutReady)
       offset_6_1 <= offset_6_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:70]
     if (OutReady)
       offset_6_2 <= offset_6_1;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:71]
     if (OutReady)
       shift_6_0 <= entry_6[8:3];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:71]
     if (OutReady)
       shift_6_1 <= shift_6_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:71]
     if (OutReady)
       shift_6_2 <= shift_6_1;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:71]
     if (OutReady)
       shift_6_3 <= shift_6_2;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
       centered_6 <= {{1{centered_6_mul[33]}}, centered_6_mul} - {{3{centered_6_cast[31]}}, centered_6_cast};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:82]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
     if (OutReady)
       normalize_shift_6_0 <= {1'd0, result_6[4:0]} + 6'd7;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:82]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
     if (OutReady)
       normalize_shift_6_1 <= normalize_shift_6_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:83]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:78]
     if (OutReady)
       root_6 <= result_6[36:5];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:83]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:78]
     if (OutReady)
       product_6 <= $signed(centered_6) * $signed({1'd0, root_6});
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:84]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
     if (OutReady)
       z_6 <= z_6_add[40:1];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:85]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:80]
     if (OutReady)
       scaled_6 <= {{1{scaled_6_mul[55]}}, scaled_6_mul} + {{15{offset_6_2[41]}}, offset_6_2};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:86]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
     if (OutReady)
       rounding_6 <= $signed(rounding_6_cat[57:0]) >>> shift_6_3;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:87]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:82]
     if (OutReady)
       y_6 <= ($signed(y_6_cast) > $signed(57'd127)) ? 8'd127 : (($signed(y_6_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : y_6_cast_add[8:1]);
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:70]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
     if (OutReady)
       x0_7 <= X_7;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:70]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
     if (OutReady)
       x1_7 <= x0_7;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:74]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:69]
     if (OutReady)
       gain_7_0 <= entry_7[66:51];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:74]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:69]
     if (OutReady)
       gain_7_1 <= gain_7_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:74]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:69]
     if (OutReady)
       gain_7_2 <= gain_7_1;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:70]
     if (OutReady)
       offset_7_0 <= entry_7[50:9];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:70]
     if (OutReady)
       offset_7_1 <= offset_7_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:75]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:70]
     if (OutReady)
       offset_7_2 <= offset_7_1;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:71]
     if (OutReady)
       shift_7_0 <= entry_7[8:3];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:71]
     if (OutReady)
       shift_7_1 <= shift_7_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:71]
     if (OutReady)
       shift_7_2 <= shift_7_1;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:71]
     if (OutReady)
       shift_7_3 <= shift_7_2;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
       centered_7 <= {{1{centered_7_mul[33]}}, centered_7_mul} - {{3{centered_7_cast[31]}}, centered_7_cast};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:82]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
     if (OutReady)
       normalize_shift_7_0 <= {1'd0, result_7[4:0]} + 6'd7;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:82]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
     if (OutReady)
       normalize_shift_7_1 <= normalize_shift_7_0;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:83]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:78]
     if (OutReady)
       root_7 <= result_7[36:5];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:83]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:78]
     if (OutReady)
       product_7 <= $signed(centered_7) * $signed({1'd0, root_7});
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:84]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
     if (OutReady)
       z_7 <= z_7_add[40:1];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:85]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:80]
     if (OutReady)
       scaled_7 <= {{1{scaled_7_mul[55]}}, scaled_7_mul} + {{15{offset_7_2[41]}}, offset_7_2};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:86]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
     if (OutReady)
       rounding_7 <= $signed(rounding_7_cat[57:0]) >>> shift_7_3;
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:87]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:82]
     if (OutReady)
       y_7 <= ($signed(y_7_cast) > $signed(57'd127)) ? 8'd127 : (($signed(y_7_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : y_7_cast_add[8:1]);
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
-    if (ResultWrite & (ResultLane == 3'd0))
-      results_0[ResultIndex] <= {ResultSum, ResultRoot, ResultHalfShift};
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:60]
+    if (Result_Write & (Result_Lane == 3'd0))
+      results_0[Result_Index] <= {Result_Sum, Result_Root, Result_HalfShift};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:66]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:61]
     if (ChannelWrite & (ChannelLane == 3'd0))
       channels_0[ChannelIndex] <= {ChannelGain, ChannelOffset, ChannelShift, ChannelExponent};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
-    if (ResultWrite & (ResultLane == 3'd1))
-      results_1[ResultIndex] <= {ResultSum, ResultRoot, ResultHalfShift};
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:60]
+    if (Result_Write & (Result_Lane == 3'd1))
+      results_1[Result_Index] <= {Result_Sum, Result_Root, Result_HalfShift};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:66]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:61]
     if (ChannelWrite & (ChannelLane == 3'd1))
       channels_1[ChannelIndex] <= {ChannelGain, ChannelOffset, ChannelShift, ChannelExponent};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
-    if (ResultWrite & (ResultLane == 3'd2))
-      results_2[ResultIndex] <= {ResultSum, ResultRoot, ResultHalfShift};
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:60]
+    if (Result_Write & (Result_Lane == 3'd2))
+      results_2[Result_Index] <= {Result_Sum, Result_Root, Result_HalfShift};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:66]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:61]
     if (ChannelWrite & (ChannelLane == 3'd2))
       channels_2[ChannelIndex] <= {ChannelGain, ChannelOffset, ChannelShift, ChannelExponent};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
-    if (ResultWrite & (ResultLane == 3'd3))
-      results_3[ResultIndex] <= {ResultSum, ResultRoot, ResultHalfShift};
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:60]
+    if (Result_Write & (Result_Lane == 3'd3))
+      results_3[Result_Index] <= {Result_Sum, Result_Root, Result_HalfShift};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:66]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:61]
     if (ChannelWrite & (ChannelLane == 3'd3))
       channels_3[ChannelIndex] <= {ChannelGain, ChannelOffset, ChannelShift, ChannelExponent};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
-    if (ResultWrite & (ResultLane == 3'd4))
-      results_4[ResultIndex] <= {ResultSum, ResultRoot, ResultHalfShift};
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:60]
+    if (Result_Write & (Result_Lane == 3'd4))
+      results_4[Result_Index] <= {Result_Sum, Result_Root, Result_HalfShift};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:66]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:61]
     if (ChannelWrite & (ChannelLane == 3'd4))
       channels_4[ChannelIndex] <= {ChannelGain, ChannelOffset, ChannelShift, ChannelExponent};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
-    if (ResultWrite & (ResultLane == 3'd5))
-      results_5[ResultIndex] <= {ResultSum, ResultRoot, ResultHalfShift};
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:60]
+    if (Result_Write & (Result_Lane == 3'd5))
+      results_5[Result_Index] <= {Result_Sum, Result_Root, Result_HalfShift};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:66]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:61]
     if (ChannelWrite & (ChannelLane == 3'd5))
       channels_5[ChannelIndex] <= {ChannelGain, ChannelOffset, ChannelShift, ChannelExponent};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
-    if (ResultWrite & (ResultLane == 3'd6))
-      results_6[ResultIndex] <= {ResultSum, ResultRoot, ResultHalfShift};
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:60]
+    if (Result_Write & (Result_Lane == 3'd6))
+      results_6[Result_Index] <= {Result_Sum, Result_Root, Result_HalfShift};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:66]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:61]
     if (ChannelWrite & (ChannelLane == 3'd6))
       channels_6[ChannelIndex] <= {ChannelGain, ChannelOffset, ChannelShift, ChannelExponent};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
-    if (ResultWrite & (ResultLane == 3'd7))
-      results_7[ResultIndex] <= {ResultSum, ResultRoot, ResultHalfShift};
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:60]
+    if (Result_Write & (Result_Lane == 3'd7))
+      results_7[Result_Index] <= {Result_Sum, Result_Root, Result_HalfShift};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:66]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:61]
     if (ChannelWrite & (ChannelLane == 3'd7))
       channels_7[ChannelIndex] <= {ChannelGain, ChannelOffset, ChannelShift, ChannelExponent};
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:68]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:63]
     if (OutReady)
       result_0 <= results_0[index_0];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:69]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:64]
     if (OutReady)
       entry_0 <= channels_0[index_0];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:68]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:63]
     if (OutReady)
       result_1 <= results_1[index_0];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:69]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:64]
     if (OutReady)
       entry_1 <= channels_1[index_0];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:68]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:63]
     if (OutReady)
       result_2 <= results_2[index_0];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:69]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:64]
     if (OutReady)
       entry_2 <= channels_2[index_0];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:68]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:63]
     if (OutReady)
       result_3 <= results_3[index_0];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:69]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:64]
     if (OutReady)
       entry_3 <= channels_3[index_0];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:68]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:63]
     if (OutReady)
       result_4 <= results_4[index_0];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:69]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:64]
     if (OutReady)
       entry_4 <= channels_4[index_0];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:68]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:63]
     if (OutReady)
       result_5 <= results_5[index_0];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:69]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:64]
     if (OutReady)
       entry_5 <= channels_5[index_0];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:68]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:63]
     if (OutReady)
       result_6 <= results_6[index_0];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:69]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:64]
     if (OutReady)
       entry_6 <= channels_6[index_0];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:68]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:63]
     if (OutReady)
       result_7 <= results_7[index_0];
   end
 
-  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:69]
+  always @(posedge clk) begin // @[GroupNormApplyUnit.cs:64]
     if (OutReady)
       entry_7 <= channels_7[index_0];
   end

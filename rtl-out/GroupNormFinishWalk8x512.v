@@ -17,146 +17,146 @@ module GroupNormFinishWalk8x512 (
   output wire [2:0] ReadLane, // @[GroupNormFinishWalk.cs:35]
   input wire signed [27:0] ReadSum, // @[GroupNormFinishWalk.cs:36]
   input wire [34:0] ReadSquares, // @[GroupNormFinishWalk.cs:37]
-  output wire ResultWrite, // @[GroupNormFinishWalk.cs:38]
-  output wire [2:0] ResultLane, // @[GroupNormFinishWalk.cs:39]
-  output wire [5:0] ResultIndex, // @[GroupNormFinishWalk.cs:40]
-  output wire signed [31:0] ResultSum, // @[GroupNormFinishWalk.cs:41]
-  output wire [31:0] ResultRoot, // @[GroupNormFinishWalk.cs:42]
-  output wire [4:0] ResultHalfShift, // @[GroupNormFinishWalk.cs:43]
-  output wire Done // @[GroupNormFinishWalk.cs:44]
+  output wire Result_Write, // @[GroupNormFinishWalk.cs:38]
+  output wire [2:0] Result_Lane, // @[GroupNormFinishWalk.cs:38]
+  output wire [5:0] Result_Index, // @[GroupNormFinishWalk.cs:38]
+  output wire signed [31:0] Result_Sum, // @[GroupNormFinishWalk.cs:38]
+  output wire [31:0] Result_Root, // @[GroupNormFinishWalk.cs:38]
+  output wire [4:0] Result_HalfShift, // @[GroupNormFinishWalk.cs:38]
+  output wire Done // @[GroupNormFinishWalk.cs:39]
 );
 
-  wire reciprocal_sqrt_Start; // @[GroupNormFinishWalk.cs:46]
-  wire [20:0] reciprocal_sqrt_Count; // @[GroupNormFinishWalk.cs:46]
-  wire signed [31:0] reciprocal_sqrt_Sum; // @[GroupNormFinishWalk.cs:46]
-  wire [42:0] reciprocal_sqrt_Squares; // @[GroupNormFinishWalk.cs:46]
-  wire [62:0] reciprocal_sqrt_EpsilonTerm; // @[GroupNormFinishWalk.cs:46]
-  wire reciprocal_sqrt_Busy; // @[GroupNormFinishWalk.cs:46]
-  wire reciprocal_sqrt_Done; // @[GroupNormFinishWalk.cs:46]
-  wire [31:0] reciprocal_sqrt_Root; // @[GroupNormFinishWalk.cs:46]
-  wire [4:0] reciprocal_sqrt_HalfShift; // @[GroupNormFinishWalk.cs:46]
-  reg [1:0] finish_state; // @[GroupNormFinishWalk.cs:48]
-  reg [15:0] channel; // @[GroupNormFinishWalk.cs:49]
-  reg [15:0] group_first; // @[GroupNormFinishWalk.cs:50]
-  reg [15:0] group_last; // @[GroupNormFinishWalk.cs:53]
-  reg [15:0] channels_last; // @[GroupNormFinishWalk.cs:54]
-  reg summed; // @[GroupNormFinishWalk.cs:55]
-  reg signed [31:0] group_sum; // @[GroupNormFinishWalk.cs:56]
-  reg [42:0] group_squares; // @[GroupNormFinishWalk.cs:57]
-  reg [2:0] exponent; // @[GroupNormFinishWalk.cs:64]
-  reg root_started; // @[GroupNormFinishWalk.cs:72]
-  reg rooting_before; // @[GroupNormFinishWalk.cs:73]
+  wire reciprocal_sqrt_Start; // @[GroupNormFinishWalk.cs:41]
+  wire [20:0] reciprocal_sqrt_Count; // @[GroupNormFinishWalk.cs:41]
+  wire signed [31:0] reciprocal_sqrt_Sum; // @[GroupNormFinishWalk.cs:41]
+  wire [42:0] reciprocal_sqrt_Squares; // @[GroupNormFinishWalk.cs:41]
+  wire [62:0] reciprocal_sqrt_EpsilonTerm; // @[GroupNormFinishWalk.cs:41]
+  wire reciprocal_sqrt_Busy; // @[GroupNormFinishWalk.cs:41]
+  wire reciprocal_sqrt_Done; // @[GroupNormFinishWalk.cs:41]
+  wire [31:0] reciprocal_sqrt_Root; // @[GroupNormFinishWalk.cs:41]
+  wire [4:0] reciprocal_sqrt_HalfShift; // @[GroupNormFinishWalk.cs:41]
+  reg [1:0] finish_state; // @[GroupNormFinishWalk.cs:43]
+  reg [15:0] channel; // @[GroupNormFinishWalk.cs:44]
+  reg [15:0] group_first; // @[GroupNormFinishWalk.cs:45]
+  reg [15:0] group_last; // @[GroupNormFinishWalk.cs:48]
+  reg [15:0] channels_last; // @[GroupNormFinishWalk.cs:49]
+  reg summed; // @[GroupNormFinishWalk.cs:50]
+  reg signed [31:0] group_sum; // @[GroupNormFinishWalk.cs:51]
+  reg [42:0] group_squares; // @[GroupNormFinishWalk.cs:52]
+  reg [2:0] exponent; // @[GroupNormFinishWalk.cs:59]
+  reg root_started; // @[GroupNormFinishWalk.cs:67]
+  reg rooting_before; // @[GroupNormFinishWalk.cs:68]
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire root_busy; // @[GroupNormFinishWalk.cs:120]
+  wire root_busy; // @[GroupNormFinishWalk.cs:115]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire Done_eq; // @[GroupNormFinishWalk.cs:85, GroupNormFinishWalk.cs:115]
-  wire Done_eq_1; // @[GroupNormFinishWalk.cs:85, GroupNormFinishWalk.cs:115]
-  wire Done_eq_2; // @[GroupNormFinishWalk.cs:85, GroupNormFinishWalk.cs:115]
-  wire Done_eq_3; // @[GroupNormFinishWalk.cs:85, GroupNormFinishWalk.cs:115]
-  wire Done_eq_4; // @[GroupNormFinishWalk.cs:85, GroupNormFinishWalk.cs:115]
-  wire [15:0] channel_add; // @[GroupNormFinishWalk.cs:89, GroupNormFinishWalk.cs:99, GroupNormFinishWalk.cs:100, GroupNormFinishWalk.cs:109, GroupNormFinishWalk.cs:117]
-  wire signed [34:0] group_sum_mux_shiftleft; // @[GroupNormFinishWalk.cs:68, GroupNormFinishWalk.cs:92, GroupNormFinishWalk.cs:110]
-  wire signed [31:0] group_sum_mux; // @[GroupNormFinishWalk.cs:68, GroupNormFinishWalk.cs:92, GroupNormFinishWalk.cs:110]
-  wire [49:0] group_squares_mux_shiftleft; // @[GroupNormFinishWalk.cs:69, GroupNormFinishWalk.cs:93, GroupNormFinishWalk.cs:111]
-  wire [42:0] group_squares_mux; // @[GroupNormFinishWalk.cs:69, GroupNormFinishWalk.cs:93, GroupNormFinishWalk.cs:111]
+  wire Done_eq; // @[GroupNormFinishWalk.cs:80, GroupNormFinishWalk.cs:110]
+  wire Done_eq_1; // @[GroupNormFinishWalk.cs:80, GroupNormFinishWalk.cs:110]
+  wire Done_eq_2; // @[GroupNormFinishWalk.cs:80, GroupNormFinishWalk.cs:110]
+  wire Done_eq_3; // @[GroupNormFinishWalk.cs:80, GroupNormFinishWalk.cs:110]
+  wire Done_eq_4; // @[GroupNormFinishWalk.cs:80, GroupNormFinishWalk.cs:110]
+  wire [15:0] channel_add; // @[GroupNormFinishWalk.cs:84, GroupNormFinishWalk.cs:94, GroupNormFinishWalk.cs:95, GroupNormFinishWalk.cs:104, GroupNormFinishWalk.cs:112]
+  wire signed [34:0] group_sum_mux_shiftleft; // @[GroupNormFinishWalk.cs:63, GroupNormFinishWalk.cs:87, GroupNormFinishWalk.cs:105]
+  wire signed [31:0] group_sum_mux; // @[GroupNormFinishWalk.cs:63, GroupNormFinishWalk.cs:87, GroupNormFinishWalk.cs:105]
+  wire [49:0] group_squares_mux_shiftleft; // @[GroupNormFinishWalk.cs:64, GroupNormFinishWalk.cs:88, GroupNormFinishWalk.cs:106]
+  wire [42:0] group_squares_mux; // @[GroupNormFinishWalk.cs:64, GroupNormFinishWalk.cs:88, GroupNormFinishWalk.cs:106]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  (* ram_style = "distributed" *) reg [2:0] exponents [0:511]; // @[GroupNormFinishWalk.cs:62]
+  (* ram_style = "distributed" *) reg [2:0] exponents [0:511]; // @[GroupNormFinishWalk.cs:57]
 
-  assign Done_eq = finish_state == 2'd1; // @[GroupNormFinishWalk.cs:85, GroupNormFinishWalk.cs:115]
-  assign Done_eq_1 = finish_state == 2'd2; // @[GroupNormFinishWalk.cs:85, GroupNormFinishWalk.cs:115]
-  assign Done_eq_2 = finish_state == 2'd3; // @[GroupNormFinishWalk.cs:85, GroupNormFinishWalk.cs:115]
-  assign Done_eq_3 = channel == group_last; // @[GroupNormFinishWalk.cs:85, GroupNormFinishWalk.cs:115]
-  assign Done_eq_4 = group_last == channels_last; // @[GroupNormFinishWalk.cs:85, GroupNormFinishWalk.cs:115]
-  assign channel_add = group_last + 16'd1; // @[GroupNormFinishWalk.cs:89, GroupNormFinishWalk.cs:99, GroupNormFinishWalk.cs:100, GroupNormFinishWalk.cs:109, GroupNormFinishWalk.cs:117]
-  assign group_sum_mux_shiftleft = {{7{ReadSum[27]}}, ReadSum} << exponent; // @[GroupNormFinishWalk.cs:68, GroupNormFinishWalk.cs:92, GroupNormFinishWalk.cs:110]
-  assign group_sum_mux = summed ? (group_sum + group_sum_mux_shiftleft[31:0]) : group_sum; // @[GroupNormFinishWalk.cs:68, GroupNormFinishWalk.cs:92, GroupNormFinishWalk.cs:110]
-  assign group_squares_mux_shiftleft = {15'd0, ReadSquares} << {exponent, 1'b0}; // @[GroupNormFinishWalk.cs:69, GroupNormFinishWalk.cs:93, GroupNormFinishWalk.cs:111]
-  assign group_squares_mux = summed ? (group_squares + group_squares_mux_shiftleft[42:0]) : group_squares; // @[GroupNormFinishWalk.cs:69, GroupNormFinishWalk.cs:93, GroupNormFinishWalk.cs:111]
-  assign ReadIndex = channel[8:3]; // @[GroupNormFinishWalk.cs:59]
-  assign ReadLane = channel[2:0]; // @[GroupNormFinishWalk.cs:60]
-  assign ResultWrite = finish_state == 2'd3; // @[GroupNormFinishWalk.cs:79]
-  assign ResultLane = channel[2:0]; // @[GroupNormFinishWalk.cs:80]
-  assign ResultIndex = channel[8:3]; // @[GroupNormFinishWalk.cs:81]
-  assign ResultSum = group_sum; // @[GroupNormFinishWalk.cs:82]
-  assign ResultRoot = reciprocal_sqrt_Root; // @[GroupNormFinishWalk.cs:83]
-  assign ResultHalfShift = reciprocal_sqrt_HalfShift; // @[GroupNormFinishWalk.cs:84]
-  assign Done = Start ? 1'b0 : (Done_eq ? 1'b0 : (Done_eq_1 ? 1'b0 : (Done_eq_2 ? (Done_eq_3 ? (Done_eq_4 ? 1'b1 : 1'b0) : 1'b0) : 1'b0))); // @[GroupNormFinishWalk.cs:85, GroupNormFinishWalk.cs:115]
-  assign reciprocal_sqrt_Start = ((finish_state == 2'd2) & rooting_before) & (~root_started); // @[GroupNormFinishWalk.cs:73]
-  assign reciprocal_sqrt_Count = Count; // @[GroupNormFinishWalk.cs:75]
-  assign reciprocal_sqrt_Sum = group_sum; // @[GroupNormFinishWalk.cs:76]
-  assign reciprocal_sqrt_Squares = group_squares; // @[GroupNormFinishWalk.cs:77]
-  assign reciprocal_sqrt_EpsilonTerm = EpsilonTerm; // @[GroupNormFinishWalk.cs:78]
-  assign root_busy = reciprocal_sqrt_Busy; // @[GroupNormFinishWalk.cs:120]
+  assign Done_eq = finish_state == 2'd1; // @[GroupNormFinishWalk.cs:80, GroupNormFinishWalk.cs:110]
+  assign Done_eq_1 = finish_state == 2'd2; // @[GroupNormFinishWalk.cs:80, GroupNormFinishWalk.cs:110]
+  assign Done_eq_2 = finish_state == 2'd3; // @[GroupNormFinishWalk.cs:80, GroupNormFinishWalk.cs:110]
+  assign Done_eq_3 = channel == group_last; // @[GroupNormFinishWalk.cs:80, GroupNormFinishWalk.cs:110]
+  assign Done_eq_4 = group_last == channels_last; // @[GroupNormFinishWalk.cs:80, GroupNormFinishWalk.cs:110]
+  assign channel_add = group_last + 16'd1; // @[GroupNormFinishWalk.cs:84, GroupNormFinishWalk.cs:94, GroupNormFinishWalk.cs:95, GroupNormFinishWalk.cs:104, GroupNormFinishWalk.cs:112]
+  assign group_sum_mux_shiftleft = {{7{ReadSum[27]}}, ReadSum} << exponent; // @[GroupNormFinishWalk.cs:63, GroupNormFinishWalk.cs:87, GroupNormFinishWalk.cs:105]
+  assign group_sum_mux = summed ? (group_sum + group_sum_mux_shiftleft[31:0]) : group_sum; // @[GroupNormFinishWalk.cs:63, GroupNormFinishWalk.cs:87, GroupNormFinishWalk.cs:105]
+  assign group_squares_mux_shiftleft = {15'd0, ReadSquares} << {exponent, 1'b0}; // @[GroupNormFinishWalk.cs:64, GroupNormFinishWalk.cs:88, GroupNormFinishWalk.cs:106]
+  assign group_squares_mux = summed ? (group_squares + group_squares_mux_shiftleft[42:0]) : group_squares; // @[GroupNormFinishWalk.cs:64, GroupNormFinishWalk.cs:88, GroupNormFinishWalk.cs:106]
+  assign ReadIndex = channel[8:3]; // @[GroupNormFinishWalk.cs:54]
+  assign ReadLane = channel[2:0]; // @[GroupNormFinishWalk.cs:55]
+  assign Result_Write = finish_state == 2'd3; // @[GroupNormFinishWalk.cs:74]
+  assign Result_Lane = ReadLane; // @[GroupNormFinishWalk.cs:75]
+  assign Result_Index = ReadIndex; // @[GroupNormFinishWalk.cs:76]
+  assign Result_Sum = group_sum; // @[GroupNormFinishWalk.cs:77]
+  assign Result_Root = reciprocal_sqrt_Root; // @[GroupNormFinishWalk.cs:78]
+  assign Result_HalfShift = reciprocal_sqrt_HalfShift; // @[GroupNormFinishWalk.cs:79]
+  assign Done = Start ? 1'b0 : (Done_eq ? 1'b0 : (Done_eq_1 ? 1'b0 : (Done_eq_2 ? (Done_eq_3 ? (Done_eq_4 ? 1'b1 : 1'b0) : 1'b0) : 1'b0))); // @[GroupNormFinishWalk.cs:80, GroupNormFinishWalk.cs:110]
+  assign reciprocal_sqrt_Start = ((finish_state == 2'd2) & rooting_before) & (~root_started); // @[GroupNormFinishWalk.cs:68]
+  assign reciprocal_sqrt_Count = Count; // @[GroupNormFinishWalk.cs:70]
+  assign reciprocal_sqrt_Sum = group_sum; // @[GroupNormFinishWalk.cs:71]
+  assign reciprocal_sqrt_Squares = group_squares; // @[GroupNormFinishWalk.cs:72]
+  assign reciprocal_sqrt_EpsilonTerm = EpsilonTerm; // @[GroupNormFinishWalk.cs:73]
+  assign root_busy = reciprocal_sqrt_Busy; // @[GroupNormFinishWalk.cs:115]
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:88, GroupNormFinishWalk.cs:98, GroupNormFinishWalk.cs:101, GroupNormFinishWalk.cs:114, GroupNormFinishWalk.cs:116, GroupNormFinishWalk.cs:119]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:83, GroupNormFinishWalk.cs:93, GroupNormFinishWalk.cs:96, GroupNormFinishWalk.cs:109, GroupNormFinishWalk.cs:111, GroupNormFinishWalk.cs:114]
     if (rst)
       finish_state <= 2'd0;
     else
       finish_state <= Abort ? 2'd0 : (Start ? 2'd1 : (Done_eq ? (Done_eq_3 ? 2'd2 : finish_state) : (Done_eq_1 ? (reciprocal_sqrt_Done ? 2'd3 : finish_state) : (Done_eq_2 ? (Done_eq_3 ? (Done_eq_4 ? 2'd0 : 2'd1) : finish_state) : finish_state))));
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:89, GroupNormFinishWalk.cs:99, GroupNormFinishWalk.cs:100, GroupNormFinishWalk.cs:109, GroupNormFinishWalk.cs:117]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:84, GroupNormFinishWalk.cs:94, GroupNormFinishWalk.cs:95, GroupNormFinishWalk.cs:104, GroupNormFinishWalk.cs:112]
     channel <= Start ? 16'd0 : (Done_eq ? (Done_eq_3 ? group_first : (channel + 16'd1)) : (Done_eq_1 ? channel : (Done_eq_2 ? (Done_eq_3 ? channel_add : (channel + 16'd1)) : channel)));
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:90, GroupNormFinishWalk.cs:107]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:85, GroupNormFinishWalk.cs:102]
     group_first <= Start ? 16'd0 : (Done_eq ? group_first : (Done_eq_1 ? group_first : (Done_eq_2 ? (Done_eq_3 ? channel_add : group_first) : group_first)));
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:91, GroupNormFinishWalk.cs:108]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:86, GroupNormFinishWalk.cs:103]
     group_last <= Start ? (ChannelsPerGroup - 16'd1) : (Done_eq ? group_last : (Done_eq_1 ? group_last : (Done_eq_2 ? (Done_eq_3 ? (group_last + ChannelsPerGroup) : group_last) : group_last)));
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:54]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:49]
     channels_last <= Channels - 16'd1;
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:55]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:50]
     if (rst)
       summed <= 1'b0;
     else
       summed <= finish_state == 2'd1;
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:68, GroupNormFinishWalk.cs:92, GroupNormFinishWalk.cs:110]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:63, GroupNormFinishWalk.cs:87, GroupNormFinishWalk.cs:105]
     group_sum <= Start ? 32'd0 : (Done_eq ? group_sum_mux : (Done_eq_1 ? group_sum_mux : (Done_eq_2 ? (Done_eq_3 ? 32'd0 : group_sum_mux) : group_sum_mux)));
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:69, GroupNormFinishWalk.cs:93, GroupNormFinishWalk.cs:111]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:64, GroupNormFinishWalk.cs:88, GroupNormFinishWalk.cs:106]
     group_squares <= Start ? 43'd0 : (Done_eq ? group_squares_mux : (Done_eq_1 ? group_squares_mux : (Done_eq_2 ? (Done_eq_3 ? 43'd0 : group_squares_mux) : group_squares_mux)));
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:74]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:69]
     if (rst)
       root_started <= 1'b0;
     else
       root_started <= reciprocal_sqrt_Start ? 1'b1 : ((finish_state != 2'd2) ? 1'b0 : root_started);
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:73]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:68]
     if (rst)
       rooting_before <= 1'b0;
     else
       rooting_before <= finish_state == 2'd2;
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:63]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:58]
     if (ExponentWrite)
       exponents[ExponentChannel] <= ExponentValue;
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:64]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:59]
     if (1'b1)
       exponent <= exponents[$unsigned(channel[8:0])];
   end
 
-  ReciprocalSqrtUnit reciprocal_sqrt ( // @[GroupNormFinishWalk.cs:46]
+  ReciprocalSqrtUnit reciprocal_sqrt ( // @[GroupNormFinishWalk.cs:41]
     .clk(clk),
     .rst(rst),
     .Start(reciprocal_sqrt_Start),

@@ -477,12 +477,12 @@ module VectorEngine8 (
   wire signed [7:0] normalize_X_7; // @[VectorEngine.cs:207]
   wire [5:0] normalize_Index; // @[VectorEngine.cs:207]
   wire [20:0] normalize_Count; // @[VectorEngine.cs:207]
-  wire normalize_ResultWrite; // @[VectorEngine.cs:207]
-  wire [2:0] normalize_ResultLane; // @[VectorEngine.cs:207]
-  wire [5:0] normalize_ResultIndex; // @[VectorEngine.cs:207]
-  wire signed [31:0] normalize_ResultSum; // @[VectorEngine.cs:207]
-  wire [31:0] normalize_ResultRoot; // @[VectorEngine.cs:207]
-  wire [4:0] normalize_ResultHalfShift; // @[VectorEngine.cs:207]
+  wire normalize_Result_Write; // @[VectorEngine.cs:207]
+  wire [2:0] normalize_Result_Lane; // @[VectorEngine.cs:207]
+  wire [5:0] normalize_Result_Index; // @[VectorEngine.cs:207]
+  wire signed [31:0] normalize_Result_Sum; // @[VectorEngine.cs:207]
+  wire [31:0] normalize_Result_Root; // @[VectorEngine.cs:207]
+  wire [4:0] normalize_Result_HalfShift; // @[VectorEngine.cs:207]
   wire normalize_ChannelWrite; // @[VectorEngine.cs:207]
   wire [2:0] normalize_ChannelLane; // @[VectorEngine.cs:207]
   wire [5:0] normalize_ChannelIndex; // @[VectorEngine.cs:207]
@@ -567,27 +567,27 @@ module VectorEngine8 (
   wire [2:0] finish_ReadLane; // @[VectorEngine.cs:300]
   wire signed [27:0] finish_ReadSum; // @[VectorEngine.cs:300]
   wire [34:0] finish_ReadSquares; // @[VectorEngine.cs:300]
-  wire finish_ResultWrite; // @[VectorEngine.cs:300]
-  wire [2:0] finish_ResultLane; // @[VectorEngine.cs:300]
-  wire [5:0] finish_ResultIndex; // @[VectorEngine.cs:300]
-  wire signed [31:0] finish_ResultSum; // @[VectorEngine.cs:300]
-  wire [31:0] finish_ResultRoot; // @[VectorEngine.cs:300]
-  wire [4:0] finish_ResultHalfShift; // @[VectorEngine.cs:300]
+  wire finish_Result_Write; // @[VectorEngine.cs:300]
+  wire [2:0] finish_Result_Lane; // @[VectorEngine.cs:300]
+  wire [5:0] finish_Result_Index; // @[VectorEngine.cs:300]
+  wire signed [31:0] finish_Result_Sum; // @[VectorEngine.cs:300]
+  wire [31:0] finish_Result_Root; // @[VectorEngine.cs:300]
+  wire [4:0] finish_Result_HalfShift; // @[VectorEngine.cs:300]
   wire finish_Done; // @[VectorEngine.cs:300]
-  reg statistics_end_0; // @[VectorEngine.cs:324]
-  reg statistics_end_1; // @[VectorEngine.cs:324]
+  reg statistics_end_0; // @[VectorEngine.cs:319]
+  reg statistics_end_1; // @[VectorEngine.cs:319]
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [400:0] other_fields; // @[VectorEngine.cs:327]
+  wire [400:0] other_fields; // @[VectorEngine.cs:322]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
   wire Read_Valid_eq; // @[VectorEngine.cs:112]
   wire Read_Valid_mux; // @[VectorEngine.cs:112]
-  wire done_and; // @[VectorEngine.cs:325]
-  wire done_eq; // @[VectorEngine.cs:325]
+  wire done_and; // @[VectorEngine.cs:320]
+  wire done_eq; // @[VectorEngine.cs:320]
   wire rows_In_Payload_eq; // @[VectorEngine.cs:133]
   wire rows_In_Payload_and; // @[VectorEngine.cs:133]
   wire [255:0] rows_In_Payload_cat; // @[VectorEngine.cs:133]
@@ -634,8 +634,8 @@ module VectorEngine8 (
 
   assign Read_Valid_eq = Control_Instruction[4:0] == 5'd12; // @[VectorEngine.cs:112]
   assign Read_Valid_mux = in_flight ? (rows_Count < $unsigned(3'd2)) : (rows_Count < $unsigned(3'd3)); // @[VectorEngine.cs:112]
-  assign done_and = (busy & (~setup)) & (~Control_Start); // @[VectorEngine.cs:325]
-  assign done_eq = Control_Instruction[4:0] == 5'd9; // @[VectorEngine.cs:325]
+  assign done_and = (busy & (~setup)) & (~Control_Start); // @[VectorEngine.cs:320]
+  assign done_eq = Control_Instruction[4:0] == 5'd9; // @[VectorEngine.cs:320]
   assign rows_In_Payload_eq = Control_Instruction[4:0] == 5'd8; // @[VectorEngine.cs:133]
   assign rows_In_Payload_and = rows_In_Payload_eq & Control_Instruction[135]; // @[VectorEngine.cs:133]
   assign rows_In_Payload_cat = {((read_group == 2'd3) ? ReadData_127 : ((read_group == 2'd2) ? ReadData_95 : ((read_group == 2'd1) ? ReadData_63 : ReadData_31))), ((read_group == 2'd3) ? ReadData_126 : ((read_group == 2'd2) ? ReadData_94 : ((read_group == 2'd1) ? ReadData_62 : ReadData_30))), ((read_group == 2'd3) ? ReadData_125 : ((read_group == 2'd2) ? ReadData_93 : ((read_group == 2'd1) ? ReadData_61 : ReadData_29))), ((read_group == 2'd3) ? ReadData_124 : ((read_group == 2'd2) ? ReadData_92 : ((read_group == 2'd1) ? ReadData_60 : ReadData_28))), ((read_group == 2'd3) ? ReadData_123 : ((read_group == 2'd2) ? ReadData_91 : ((read_group == 2'd1) ? ReadData_59 : ReadData_27))), ((read_group == 2'd3) ? ReadData_122 : ((read_group == 2'd2) ? ReadData_90 : ((read_group == 2'd1) ? ReadData_58 : ReadData_26))), ((read_group == 2'd3) ? ReadData_121 : ((read_group == 2'd2) ? ReadData_89 : ((read_group == 2'd1) ? ReadData_57 : ReadData_25))), ((read_group == 2'd3) ? ReadData_120 : ((read_group == 2'd2) ? ReadData_88 : ((read_group == 2'd1) ? ReadData_56 : ReadData_24))), ((read_group == 2'd3) ? ReadData_119 : ((read_group == 2'd2) ? ReadData_87 : ((read_group == 2'd1) ? ReadData_55 : ReadData_23))), ((read_group == 2'd3) ? ReadData_118 : ((read_group == 2'd2) ? ReadData_86 : ((read_group == 2'd1) ? ReadData_54 : ReadData_22))), ((read_group == 2'd3) ? ReadData_117 : ((read_group == 2'd2) ? ReadData_85 : ((read_group == 2'd1) ? ReadData_53 : ReadData_21))), ((read_group == 2'd3) ? ReadData_116 : ((read_group == 2'd2) ? ReadData_84 : ((read_group == 2'd1) ? ReadData_52 : ReadData_20))), ((read_group == 2'd3) ? ReadData_115 : ((read_group == 2'd2) ? ReadData_83 : ((read_group == 2'd1) ? ReadData_51 : ReadData_19))), ((read_group == 2'd3) ? ReadData_114 : ((read_group == 2'd2) ? ReadData_82 : ((read_group == 2'd1) ? ReadData_50 : ReadData_18))), ((read_group == 2'd3) ? ReadData_113 : ((read_group == 2'd2) ? ReadData_81 : ((read_group == 2'd1) ? ReadData_49 : ReadData_17))), ((read_group == 2'd3) ? ReadData_112 : ((read_group == 2'd2) ? ReadData_80 : ((read_group == 2'd1) ? ReadData_48 : ReadData_16))), ((read_group == 2'd3) ? ReadData_111 : ((read_group == 2'd2) ? ReadData_79 : ((read_group == 2'd1) ? ReadData_47 : ReadData_15))), ((read_group == 2'd3) ? ReadData_110 : ((read_group == 2'd2) ? ReadData_78 : ((read_group == 2'd1) ? ReadData_46 : ReadData_14))), ((read_group == 2'd3) ? ReadData_109 : ((read_group == 2'd2) ? ReadData_77 : ((read_group == 2'd1) ? ReadData_45 : ReadData_13))), ((read_group == 2'd3) ? ReadData_108 : ((read_group == 2'd2) ? ReadData_76 : ((read_group == 2'd1) ? ReadData_44 : ReadData_12))), ((read_group == 2'd3) ? ReadData_107 : ((read_group == 2'd2) ? ReadData_75 : ((read_group == 2'd1) ? ReadData_43 : ReadData_11))), ((read_group == 2'd3) ? ReadData_106 : ((read_group == 2'd2) ? ReadData_74 : ((read_group == 2'd1) ? ReadData_42 : ReadData_10))), ((read_group == 2'd3) ? ReadData_105 : ((read_group == 2'd2) ? ReadData_73 : ((read_group == 2'd1) ? ReadData_41 : ReadData_9))), ((read_group == 2'd3) ? ReadData_104 : ((read_group == 2'd2) ? ReadData_72 : ((read_group == 2'd1) ? ReadData_40 : ReadData_8))), ((read_group == 2'd3) ? ReadData_103 : ((read_group == 2'd2) ? ReadData_71 : ((read_group == 2'd1) ? ReadData_39 : ReadData_7))), ((read_group == 2'd3) ? ReadData_102 : ((read_group == 2'd2) ? ReadData_70 : ((read_group == 2'd1) ? ReadData_38 : ReadData_6))), ((read_group == 2'd3) ? ReadData_101 : ((read_group == 2'd2) ? ReadData_69 : ((read_group == 2'd1) ? ReadData_37 : ReadData_5))), ((read_group == 2'd3) ? ReadData_100 : ((read_group == 2'd2) ? ReadData_68 : ((read_group == 2'd1) ? ReadData_36 : ReadData_4))), ((read_group == 2'd3) ? ReadData_99 : ((read_group == 2'd2) ? ReadData_67 : ((read_group == 2'd1) ? ReadData_35 : ReadData_3))), ((read_group == 2'd3) ? ReadData_98 : ((read_group == 2'd2) ? ReadData_66 : ((read_group == 2'd1) ? ReadData_34 : ReadData_2))), ((read_group == 2'd3) ? ReadData_97 : ((read_group == 2'd2) ? ReadData_65 : ((read_group == 2'd1) ? ReadData_33 : ReadData_1))), ((read_group == 2'd3) ? ReadData_96 : ((read_group == 2'd2) ? ReadData_64 : ((read_group == 2'd1) ? ReadData_32 : ReadData_0)))}; // @[VectorEngine.cs:133]
@@ -676,9 +676,9 @@ module VectorEngine8 (
   assign table__X_5_cast = (beat == 3'd3) ? softmax_Scores_0_bits[239:232] : ((beat == 3'd2) ? softmax_Scores_0_bits[175:168] : ((beat == 3'd1) ? softmax_Scores_0_bits[111:104] : softmax_Scores_0_bits[47:40])); // @[VectorEngine.cs:216]
   assign table__X_6_cast = (beat == 3'd3) ? softmax_Scores_0_bits[247:240] : ((beat == 3'd2) ? softmax_Scores_0_bits[183:176] : ((beat == 3'd1) ? softmax_Scores_0_bits[119:112] : softmax_Scores_0_bits[55:48])); // @[VectorEngine.cs:216]
   assign table__X_7_cast = (beat == 3'd3) ? softmax_Scores_0_bits[255:248] : ((beat == 3'd2) ? softmax_Scores_0_bits[191:184] : ((beat == 3'd1) ? softmax_Scores_0_bits[127:120] : softmax_Scores_0_bits[63:56])); // @[VectorEngine.cs:216]
-  assign Control_Busy = busy; // @[VectorEngine.cs:328]
-  assign Control_Done = done; // @[VectorEngine.cs:329]
-  assign Control_Stalled = 1'b0; // @[VectorEngine.cs:330]
+  assign Control_Busy = busy; // @[VectorEngine.cs:323]
+  assign Control_Done = done; // @[VectorEngine.cs:324]
+  assign Control_Stalled = 1'b0; // @[VectorEngine.cs:325]
   assign Read_Valid = (reading & (~Read_Valid_eq)) & Read_Valid_mux; // @[VectorEngine.cs:112]
   assign Read_Group = Read_Valid_eq ? Control_Instruction[17:16] : Control_Instruction[17:16]; // @[VectorEngine.cs:113]
   assign Read_Address = (read_second ? read_base_b : read_base) + read_block[12:0]; // @[VectorEngine.cs:114]
@@ -718,7 +718,7 @@ module VectorEngine8 (
   assign Write_Data_30 = collector_WriteData_30; // @[VectorEngine.cs:295]
   assign Write_Data_31 = collector_WriteData_31; // @[VectorEngine.cs:295]
   assign AccReadAddress = acc_base + read_block[8:0]; // @[VectorEngine.cs:117]
-  assign done = done_and & ((collector_LastWritten | (done_eq & statistics_end_1)) | ((Control_Instruction[4:0] == 5'd10) & finish_Done)); // @[VectorEngine.cs:325]
+  assign done = done_and & ((collector_LastWritten | (done_eq & statistics_end_1)) | ((Control_Instruction[4:0] == 5'd10) & finish_Done)); // @[VectorEngine.cs:320]
   assign rows_In_Payload = {(Read_Valid_eq ? {((read_group == 2'd3) ? AccReadData_127 : ((read_group == 2'd2) ? AccReadData_95 : ((read_group == 2'd1) ? AccReadData_63 : AccReadData_31))), ((read_group == 2'd3) ? AccReadData_126 : ((read_group == 2'd2) ? AccReadData_94 : ((read_group == 2'd1) ? AccReadData_62 : AccReadData_30))), ((read_group == 2'd3) ? AccReadData_125 : ((read_group == 2'd2) ? AccReadData_93 : ((read_group == 2'd1) ? AccReadData_61 : AccReadData_29))), ((read_group == 2'd3) ? AccReadData_124 : ((read_group == 2'd2) ? AccReadData_92 : ((read_group == 2'd1) ? AccReadData_60 : AccReadData_28))), ((read_group == 2'd3) ? AccReadData_123 : ((read_group == 2'd2) ? AccReadData_91 : ((read_group == 2'd1) ? AccReadData_59 : AccReadData_27))), ((read_group == 2'd3) ? AccReadData_122 : ((read_group == 2'd2) ? AccReadData_90 : ((read_group == 2'd1) ? AccReadData_58 : AccReadData_26))), ((read_group == 2'd3) ? AccReadData_121 : ((read_group == 2'd2) ? AccReadData_89 : ((read_group == 2'd1) ? AccReadData_57 : AccReadData_25))), ((read_group == 2'd3) ? AccReadData_120 : ((read_group == 2'd2) ? AccReadData_88 : ((read_group == 2'd1) ? AccReadData_56 : AccReadData_24))), ((read_group == 2'd3) ? AccReadData_119 : ((read_group == 2'd2) ? AccReadData_87 : ((read_group == 2'd1) ? AccReadData_55 : AccReadData_23))), ((read_group == 2'd3) ? AccReadData_118 : ((read_group == 2'd2) ? AccReadData_86 : ((read_group == 2'd1) ? AccReadData_54 : AccReadData_22))), ((read_group == 2'd3) ? AccReadData_117 : ((read_group == 2'd2) ? AccReadData_85 : ((read_group == 2'd1) ? AccReadData_53 : AccReadData_21))), ((read_group == 2'd3) ? AccReadData_116 : ((read_group == 2'd2) ? AccReadData_84 : ((read_group == 2'd1) ? AccReadData_52 : AccReadData_20))), ((read_group == 2'd3) ? AccReadData_115 : ((read_group == 2'd2) ? AccReadData_83 : ((read_group == 2'd1) ? AccReadData_51 : AccReadData_19))), ((read_group == 2'd3) ? AccReadData_114 : ((read_group == 2'd2) ? AccReadData_82 : ((read_group == 2'd1) ? AccReadData_50 : AccReadData_18))), ((read_group == 2'd3) ? AccReadData_113 : ((read_group == 2'd2) ? AccReadData_81 : ((read_group == 2'd1) ? AccReadData_49 : AccReadData_17))), ((read_group == 2'd3) ? AccReadData_112 : ((read_group == 2'd2) ? AccReadData_80 : ((read_group == 2'd1) ? AccReadData_48 : AccReadData_16))), ((read_group == 2'd3) ? AccReadData_111 : ((read_group == 2'd2) ? AccReadData_79 : ((read_group == 2'd1) ? AccReadData_47 : AccReadData_15))), ((read_group == 2'd3) ? AccReadData_110 : ((read_group == 2'd2) ? AccReadData_78 : ((read_group == 2'd1) ? AccReadData_46 : AccReadData_14))), ((read_group == 2'd3) ? AccReadData_109 : ((read_group == 2'd2) ? AccReadData_77 : ((read_group == 2'd1) ? AccReadData_45 : AccReadData_13))), ((read_group == 2'd3) ? AccReadData_108 : ((read_group == 2'd2) ? AccReadData_76 : ((read_group == 2'd1) ? AccReadData_44 : AccReadData_12))), ((read_group == 2'd3) ? AccReadData_107 : ((read_group == 2'd2) ? AccReadData_75 : ((read_group == 2'd1) ? AccReadData_43 : AccReadData_11))), ((read_group == 2'd3) ? AccReadData_106 : ((read_group == 2'd2) ? AccReadData_74 : ((read_group == 2'd1) ? AccReadData_42 : AccReadData_10))), ((read_group == 2'd3) ? AccReadData_105 : ((read_group == 2'd2) ? AccReadData_73 : ((read_group == 2'd1) ? AccReadData_41 : AccReadData_9))), ((read_group == 2'd3) ? AccReadData_104 : ((read_group == 2'd2) ? AccReadData_72 : ((read_group == 2'd1) ? AccReadData_40 : AccReadData_8))), ((read_group == 2'd3) ? AccReadData_103 : ((read_group == 2'd2) ? AccReadData_71 : ((read_group == 2'd1) ? AccReadData_39 : AccReadData_7))), ((read_group == 2'd3) ? AccReadData_102 : ((read_group == 2'd2) ? AccReadData_70 : ((read_group == 2'd1) ? AccReadData_38 : AccReadData_6))), ((read_group == 2'd3) ? AccReadData_101 : ((read_group == 2'd2) ? AccReadData_69 : ((read_group == 2'd1) ? AccReadData_37 : AccReadData_5))), ((read_group == 2'd3) ? AccReadData_100 : ((read_group == 2'd2) ? AccReadData_68 : ((read_group == 2'd1) ? AccReadData_36 : AccReadData_4))), ((read_group == 2'd3) ? AccReadData_99 : ((read_group == 2'd2) ? AccReadData_67 : ((read_group == 2'd1) ? AccReadData_35 : AccReadData_3))), ((read_group == 2'd3) ? AccReadData_98 : ((read_group == 2'd2) ? AccReadData_66 : ((read_group == 2'd1) ? AccReadData_34 : AccReadData_2))), ((read_group == 2'd3) ? AccReadData_97 : ((read_group == 2'd2) ? AccReadData_65 : ((read_group == 2'd1) ? AccReadData_33 : AccReadData_1))), ((read_group == 2'd3) ? AccReadData_96 : ((read_group == 2'd2) ? AccReadData_64 : ((read_group == 2'd1) ? AccReadData_32 : AccReadData_0)))} : {512'd0, ((rows_In_Payload_eq & (~rows_In_Payload_and)) ? {rows_In_Payload_cat, held_a} : {256'd0, rows_In_Payload_cat})}), arrived_block, arrived_first_pixel, arrived_pass, arrived_pass_start}; // @[VectorEngine.cs:133]
   assign rows_In_Valid = arrived; // @[VectorEngine.cs:132]
   assign rows_Out_Ready = rows_Out_Ready_and & rows_Out_Ready_eq; // @[VectorEngine.cs:201]
@@ -809,12 +809,12 @@ module VectorEngine8 (
   assign normalize_X_7 = table__X_7_cast; // @[VectorEngine.cs:235]
   assign normalize_Index = {((done_eq ? Control_Instruction[86:83] : Control_Instruction[118:115]) + rows_Out_Payload[7:4]), 2'd0} | {4'd0, beat[1:0]}; // @[VectorEngine.cs:233]
   assign normalize_Count = parameter_[20:0]; // @[VectorEngine.cs:234]
-  assign normalize_ResultWrite = finish_ResultWrite; // @[VectorEngine.cs:314]
-  assign normalize_ResultLane = finish_ResultLane; // @[VectorEngine.cs:315]
-  assign normalize_ResultIndex = finish_ResultIndex; // @[VectorEngine.cs:316]
-  assign normalize_ResultSum = finish_ResultSum; // @[VectorEngine.cs:317]
-  assign normalize_ResultRoot = finish_ResultRoot; // @[VectorEngine.cs:318]
-  assign normalize_ResultHalfShift = finish_ResultHalfShift; // @[VectorEngine.cs:319]
+  assign normalize_Result_Write = finish_Result_Write; // @[VectorEngine.cs:314]
+  assign normalize_Result_Lane = finish_Result_Lane; // @[VectorEngine.cs:314]
+  assign normalize_Result_Index = finish_Result_Index; // @[VectorEngine.cs:314]
+  assign normalize_Result_Sum = finish_Result_Sum; // @[VectorEngine.cs:314]
+  assign normalize_Result_Root = finish_Result_Root; // @[VectorEngine.cs:314]
+  assign normalize_Result_HalfShift = finish_Result_HalfShift; // @[VectorEngine.cs:314]
   assign normalize_ChannelWrite = Tables_Channel; // @[VectorEngine.cs:237]
   assign normalize_ChannelLane = Tables_ChannelNumber[2:0]; // @[VectorEngine.cs:238]
   assign normalize_ChannelIndex = Tables_ChannelNumber[8:3]; // @[VectorEngine.cs:239]
@@ -851,9 +851,9 @@ module VectorEngine8 (
   assign finish_ExponentValue = Tables_ChannelExponent; // @[VectorEngine.cs:309]
   assign finish_ReadSum = statistics_ReadSum; // @[VectorEngine.cs:312]
   assign finish_ReadSquares = statistics_ReadSquares; // @[VectorEngine.cs:313]
-  assign other_fields = {rows_In_Ready, Control_StepGroup, parameter_, Control_Instruction}; // @[VectorEngine.cs:327]
+  assign other_fields = {rows_In_Ready, Control_StepGroup, parameter_, Control_Instruction}; // @[VectorEngine.cs:322]
 
-  always @(posedge clk) begin // @[VectorEngine.cs:326]
+  always @(posedge clk) begin // @[VectorEngine.cs:321]
     if (rst)
       busy <= 1'b0;
     else
@@ -978,14 +978,14 @@ module VectorEngine8 (
       beat <= (Control_Abort | Control_Start) ? 3'd0 : (rows_Out_Ready_and ? (rows_Out_Ready_eq ? 3'd0 : (beat + 3'd1)) : beat);
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:324]
+  always @(posedge clk) begin // @[VectorEngine.cs:319]
     if (rst)
       statistics_end_0 <= 1'b0;
     else
       statistics_end_0 <= ((((rows_Out_Ready_and & done_eq) & rows_Out_Ready_eq) & (~reading)) & (~in_flight)) & (rows_Count == 3'd1);
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:324]
+  always @(posedge clk) begin // @[VectorEngine.cs:319]
     if (rst)
       statistics_end_1 <= 1'b0;
     else
@@ -1156,12 +1156,12 @@ module VectorEngine8 (
     .X_7(normalize_X_7),
     .Index(normalize_Index),
     .Count(normalize_Count),
-    .ResultWrite(normalize_ResultWrite),
-    .ResultLane(normalize_ResultLane),
-    .ResultIndex(normalize_ResultIndex),
-    .ResultSum(normalize_ResultSum),
-    .ResultRoot(normalize_ResultRoot),
-    .ResultHalfShift(normalize_ResultHalfShift),
+    .Result_Write(normalize_Result_Write),
+    .Result_Lane(normalize_Result_Lane),
+    .Result_Index(normalize_Result_Index),
+    .Result_Sum(normalize_Result_Sum),
+    .Result_Root(normalize_Result_Root),
+    .Result_HalfShift(normalize_Result_HalfShift),
     .ChannelWrite(normalize_ChannelWrite),
     .ChannelLane(normalize_ChannelLane),
     .ChannelIndex(normalize_ChannelIndex),
@@ -1255,12 +1255,12 @@ module VectorEngine8 (
     .ReadLane(finish_ReadLane),
     .ReadSum(finish_ReadSum),
     .ReadSquares(finish_ReadSquares),
-    .ResultWrite(finish_ResultWrite),
-    .ResultLane(finish_ResultLane),
-    .ResultIndex(finish_ResultIndex),
-    .ResultSum(finish_ResultSum),
-    .ResultRoot(finish_ResultRoot),
-    .ResultHalfShift(finish_ResultHalfShift),
+    .Result_Write(finish_Result_Write),
+    .Result_Lane(finish_Result_Lane),
+    .Result_Index(finish_Result_Index),
+    .Result_Sum(finish_Result_Sum),
+    .Result_Root(finish_Result_Root),
+    .Result_HalfShift(finish_Result_HalfShift),
     .Done(finish_Done)
   );
 endmodule

@@ -35,12 +35,7 @@ public sealed class GroupNormFinishWalk : Module
         ReadLane = Output(UInt(Hw.BitsFor(lanes)));
         ReadSum = Input(SInt(ReciprocalSqrtUnit.ChannelSumBits));
         ReadSquares = Input(UInt(ReciprocalSqrtUnit.ChannelSquaresBits));
-        ResultWrite = Output(Bool());
-        ResultLane = Output(UInt(laneBits));
-        ResultIndex = Output(UInt(channelRowBits));
-        ResultSum = Output(SInt(ReciprocalSqrtUnit.SumBits));
-        ResultRoot = Output(UInt(32));
-        ResultHalfShift = Output(UInt(5));
+        Result = Output(GroupNormResultWrite.Of(lanes, channelRowBits));
         Done = Output(Bool());
 
         var rsqrt = Instance(new ReciprocalSqrtUnit(config.ClockDomain), "reciprocal_sqrt");
@@ -76,12 +71,12 @@ public sealed class GroupNormFinishWalk : Module
         rsqrt.Sum.Assign(groupSum);
         rsqrt.Squares.Assign(groupSquares);
         rsqrt.EpsilonTerm.Assign(EpsilonTerm);
-        ResultWrite.Assign(finishState == storing);
-        ResultLane.Assign(lanes == 1 ? Lit(0, 1) : channel.Resize(laneBits));
-        ResultIndex.Assign((channel >> System.Numerics.BitOperations.Log2((uint)lanes)).ZeroExtend(16).Resize(channelRowBits));
-        ResultSum.Assign(groupSum);
-        ResultRoot.Assign(rsqrt.Root);
-        ResultHalfShift.Assign(rsqrt.HalfShift);
+        Result.Write.Assign(finishState == storing);
+        Result.Lane.Assign(ReadLane);
+        Result.Index.Assign(ReadIndex);
+        Result.Sum.Assign(groupSum);
+        Result.Root.Assign(rsqrt.Root);
+        Result.HalfShift.Assign(rsqrt.HalfShift);
         Done.Assign(false);
         When(Start, () =>
         {
@@ -155,18 +150,8 @@ public sealed class GroupNormFinishWalk : Module
 
     public UInt ReadSquares { get; }
 
-    /// <summary>A channel's result for the normalize unit's table.</summary>
-    public Bool ResultWrite { get; }
-
-    public UInt ResultLane { get; }
-
-    public UInt ResultIndex { get; }
-
-    public SInt ResultSum { get; }
-
-    public UInt ResultRoot { get; }
-
-    public UInt ResultHalfShift { get; }
+    /// <summary>The channel's result for the normalize unit's table (the channel the walk is at, as it reads).</summary>
+    public GroupNormResultWrite Result { get; }
 
     /// <summary>Pulse: every group's results are written.</summary>
     public Bool Done { get; }

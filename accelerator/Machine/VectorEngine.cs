@@ -311,12 +311,7 @@ public sealed class VectorEngine : Module
         gnStatistics.ReadLane.Assign(finishWalk.ReadLane);
         finishWalk.ReadSum.Assign(gnStatistics.ReadSum);
         finishWalk.ReadSquares.Assign(gnStatistics.ReadSquares);
-        gnApply.ResultWrite.Assign(finishWalk.ResultWrite);
-        gnApply.ResultLane.Assign(finishWalk.ResultLane);
-        gnApply.ResultIndex.Assign(finishWalk.ResultIndex);
-        gnApply.ResultSum.Assign(finishWalk.ResultSum);
-        gnApply.ResultRoot.Assign(finishWalk.ResultRoot);
-        gnApply.ResultHalfShift.Assign(finishWalk.ResultHalfShift);
+        gnApply.Result.ConnectFrom(finishWalk.Result);
         var finishDone = finishWalk.Done;
 
         // ---- completion ----

@@ -10,7 +10,7 @@ namespace DiffAcc.Accelerator.Vector;
 /// GroupNorm's second pass, <see cref="Lanes"/> values per cycle, exactly <see cref="IntegerGroupNorm.Apply"/>:
 /// <c>z = rshift((n·x·2^e − S)·R, 7 + h)</c>, <c>y = sat8(rshift(z·G + O, k))</c>. Lane l of a beat with
 /// <c>Index</c> i is channel i·Lanes + l; each lane holds its channels' group results {S, R, h}
-/// (written by GN_FINISH through <c>Result*</c>) and channel entries {G, O, k, e} (written by LOAD_TABLE
+/// (written by GN_FINISH through <see cref="Result"/>) and channel entries {G, O, k, e} (written by LOAD_TABLE
 /// through <c>Channel*</c>; e is 0 but in a concatenation with split scales). <c>Count</c> (n) is held for the whole stream. Latency <see cref="Latency"/> cycles of advance.
 /// </summary>
 public sealed class GroupNormApplyUnit : StreamPipeline
@@ -38,12 +38,7 @@ public sealed class GroupNormApplyUnit : StreamPipeline
         X = Input(Vec(lanes, SInt(8)));
         Index = Input(UInt(indexBits));
         Count = Input(UInt(ReciprocalSqrtUnit.CountBits));
-        ResultWrite = Input(Bool());
-        ResultLane = Input(UInt(laneBits));
-        ResultIndex = Input(UInt(indexBits));
-        ResultSum = Input(SInt(ReciprocalSqrtUnit.SumBits));
-        ResultRoot = Input(UInt(32));
-        ResultHalfShift = Input(UInt(5));
+        Result = Input(GroupNormResultWrite.Of(lanes, indexBits));
         ChannelWrite = Input(Bool());
         ChannelLane = Input(UInt(laneBits));
         ChannelIndex = Input(UInt(indexBits));
@@ -62,7 +57,7 @@ public sealed class GroupNormApplyUnit : StreamPipeline
         {
             var results = Mem(UInt(ResultBits), depth, RamStyle.Distributed, name: $"results_{l}");
             var entries = Mem(UInt(ChannelBits), depth, RamStyle.Distributed, name: $"channels_{l}");
-            When(ResultWrite & (ResultLane == l), () => results.Write(ResultIndex, Cat(ResultSum, ResultRoot, ResultHalfShift)));
+            When(Result.Write & (Result.Lane == l), () => results.Write(Result.Index, Cat(Result.Sum, Result.Root, Result.HalfShift)));
             When(ChannelWrite & (ChannelLane == l), () => entries.Write(ChannelIndex, Cat(ChannelGain, ChannelOffset, ChannelShift, ChannelExponent)));
             // Stage 1: the beat's channel's results and entry arrive beside x.
             var result = results.Read(index0, Advance, name: $"result_{l}");
@@ -107,17 +102,8 @@ public sealed class GroupNormApplyUnit : StreamPipeline
     /// <summary>Values per group (n).</summary>
     public UInt Count { get; }
 
-    public Bool ResultWrite { get; }
-
-    public UInt ResultLane { get; }
-
-    public UInt ResultIndex { get; }
-
-    public SInt ResultSum { get; }
-
-    public UInt ResultRoot { get; }
-
-    public UInt ResultHalfShift { get; }
+    /// <summary>A channel's group result from GN_FINISH.</summary>
+    public GroupNormResultWrite Result { get; }
 
     public Bool ChannelWrite { get; }
 
@@ -138,4 +124,33 @@ public sealed class GroupNormApplyUnit : StreamPipeline
     public Bool OutValid { get; }
 
     public Vec<SInt> Y { get; }
+}
+
+/// <summary>One channel's group result, written by GN_FINISH into the normalize unit's table: the group's Σx, its reciprocal square root and half shift.</summary>
+public sealed class GroupNormResultWrite : Bundle
+{
+    public GroupNormResultWrite(BundleFields f, int lanes, int indexBits)
+    {
+        Write = f.Field(Hw.Bool());
+        Lane = f.Field(Hw.UInt(Hw.BitsFor(lanes)));
+        Index = f.Field(Hw.UInt(indexBits));
+        Sum = f.Field(Hw.SInt(ReciprocalSqrtUnit.SumBits));
+        Root = f.Field(Hw.UInt(32));
+        HalfShift = f.Field(Hw.UInt(5));
+    }
+
+    public Bool Write { get; }
+
+    /// <summary>The channel is Index x lanes + Lane.</summary>
+    public UInt Lane { get; }
+
+    public UInt Index { get; }
+
+    public SInt Sum { get; }
+
+    public UInt Root { get; }
+
+    public UInt HalfShift { get; }
+
+    public static BundleType<GroupNormResultWrite> Of(int lanes, int indexBits) => new(f => new GroupNormResultWrite(f, lanes, indexBits));
 }

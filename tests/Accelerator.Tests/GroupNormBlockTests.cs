@@ -177,12 +177,12 @@ public sealed class GroupNormBlockTests
             if (cycle >= 2 && cycle < 2 + Channels)
             {
                 var c = (int)cycle - 2;
-                Set(layout, inputs, "ResultWrite", 1);
-                Set(layout, inputs, "ResultLane", c % Lanes);
-                Set(layout, inputs, "ResultIndex", c / Lanes);
-                Set(layout, inputs, "ResultSum", Results[c].Sum);
-                Set(layout, inputs, "ResultRoot", Results[c].Reciprocal.Root);
-                Set(layout, inputs, "ResultHalfShift", Results[c].Reciprocal.HalfShift);
+                Set(layout, inputs, "Result_Write", 1);
+                Set(layout, inputs, "Result_Lane", c % Lanes);
+                Set(layout, inputs, "Result_Index", c / Lanes);
+                Set(layout, inputs, "Result_Sum", Results[c].Sum);
+                Set(layout, inputs, "Result_Root", Results[c].Reciprocal.Root);
+                Set(layout, inputs, "Result_HalfShift", Results[c].Reciprocal.HalfShift);
                 Set(layout, inputs, "ChannelWrite", 1);
                 Set(layout, inputs, "ChannelLane", c % Lanes);
                 Set(layout, inputs, "ChannelIndex", c / Lanes);

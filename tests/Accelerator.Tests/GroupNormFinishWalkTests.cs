@@ -72,10 +72,10 @@ public sealed class GroupNormFinishWalkTests
                 sim.Eval();
                 var read = ((int)sim.Peek(dut.ReadIndex) * lanes) + (int)sim.Peek(dut.ReadLane);
                 pending = read < channels ? statistics[read] : default;
-                if (sim.Peek(dut.ResultWrite))
+                if (sim.Peek(dut.Result.Write))
                 {
-                    var channel = ((int)sim.Peek(dut.ResultIndex) * lanes) + (int)sim.Peek(dut.ResultLane);
-                    results[channel] = (sim.Peek(dut.ResultSum), (long)sim.Peek(dut.ResultRoot), (int)sim.Peek(dut.ResultHalfShift));
+                    var channel = ((int)sim.Peek(dut.Result.Index) * lanes) + (int)sim.Peek(dut.Result.Lane);
+                    results[channel] = (sim.Peek(dut.Result.Sum), (long)sim.Peek(dut.Result.Root), (int)sim.Peek(dut.Result.HalfShift));
                 }
                 done = sim.Peek(dut.Done);
                 sim.Tick();
