@@ -4,6132 +4,6132 @@
 module WeightBuffer1024x128 (
   input wire clk,
   input wire rst,
-  input wire Write, // @[WeightBuffer.cs:27]
-  input wire [6:0] WriteAddress, // @[WeightBuffer.cs:28]
-  input wire [1023:0] WriteBytes, // @[WeightBuffer.cs:29]
-  input wire signed [7:0] WriteData_0, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_1, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_2, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_3, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_4, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_5, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_6, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_7, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_8, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_9, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_10, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_11, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_12, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_13, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_14, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_15, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_16, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_17, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_18, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_19, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_20, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_21, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_22, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_23, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_24, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_25, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_26, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_27, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_28, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_29, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_30, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_31, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_32, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_33, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_34, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_35, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_36, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_37, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_38, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_39, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_40, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_41, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_42, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_43, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_44, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_45, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_46, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_47, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_48, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_49, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_50, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_51, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_52, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_53, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_54, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_55, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_56, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_57, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_58, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_59, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_60, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_61, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_62, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_63, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_64, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_65, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_66, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_67, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_68, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_69, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_70, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_71, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_72, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_73, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_74, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_75, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_76, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_77, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_78, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_79, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_80, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_81, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_82, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_83, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_84, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_85, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_86, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_87, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_88, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_89, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_90, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_91, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_92, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_93, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_94, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_95, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_96, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_97, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_98, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_99, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_100, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_101, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_102, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_103, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_104, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_105, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_106, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_107, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_108, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_109, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_110, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_111, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_112, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_113, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_114, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_115, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_116, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_117, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_118, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_119, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_120, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_121, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_122, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_123, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_124, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_125, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_126, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_127, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_128, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_129, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_130, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_131, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_132, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_133, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_134, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_135, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_136, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_137, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_138, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_139, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_140, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_141, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_142, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_143, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_144, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_145, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_146, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_147, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_148, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_149, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_150, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_151, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_152, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_153, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_154, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_155, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_156, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_157, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_158, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_159, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_160, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_161, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_162, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_163, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_164, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_165, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_166, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_167, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_168, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_169, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_170, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_171, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_172, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_173, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_174, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_175, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_176, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_177, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_178, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_179, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_180, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_181, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_182, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_183, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_184, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_185, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_186, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_187, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_188, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_189, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_190, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_191, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_192, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_193, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_194, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_195, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_196, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_197, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_198, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_199, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_200, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_201, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_202, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_203, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_204, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_205, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_206, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_207, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_208, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_209, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_210, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_211, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_212, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_213, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_214, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_215, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_216, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_217, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_218, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_219, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_220, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_221, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_222, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_223, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_224, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_225, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_226, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_227, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_228, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_229, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_230, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_231, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_232, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_233, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_234, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_235, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_236, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_237, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_238, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_239, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_240, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_241, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_242, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_243, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_244, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_245, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_246, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_247, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_248, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_249, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_250, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_251, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_252, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_253, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_254, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_255, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_256, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_257, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_258, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_259, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_260, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_261, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_262, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_263, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_264, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_265, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_266, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_267, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_268, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_269, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_270, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_271, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_272, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_273, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_274, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_275, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_276, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_277, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_278, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_279, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_280, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_281, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_282, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_283, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_284, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_285, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_286, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_287, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_288, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_289, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_290, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_291, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_292, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_293, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_294, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_295, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_296, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_297, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_298, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_299, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_300, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_301, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_302, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_303, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_304, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_305, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_306, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_307, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_308, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_309, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_310, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_311, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_312, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_313, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_314, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_315, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_316, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_317, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_318, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_319, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_320, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_321, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_322, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_323, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_324, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_325, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_326, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_327, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_328, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_329, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_330, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_331, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_332, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_333, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_334, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_335, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_336, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_337, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_338, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_339, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_340, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_341, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_342, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_343, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_344, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_345, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_346, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_347, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_348, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_349, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_350, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_351, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_352, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_353, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_354, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_355, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_356, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_357, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_358, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_359, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_360, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_361, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_362, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_363, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_364, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_365, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_366, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_367, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_368, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_369, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_370, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_371, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_372, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_373, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_374, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_375, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_376, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_377, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_378, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_379, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_380, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_381, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_382, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_383, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_384, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_385, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_386, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_387, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_388, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_389, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_390, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_391, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_392, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_393, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_394, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_395, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_396, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_397, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_398, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_399, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_400, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_401, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_402, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_403, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_404, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_405, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_406, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_407, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_408, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_409, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_410, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_411, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_412, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_413, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_414, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_415, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_416, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_417, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_418, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_419, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_420, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_421, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_422, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_423, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_424, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_425, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_426, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_427, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_428, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_429, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_430, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_431, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_432, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_433, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_434, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_435, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_436, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_437, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_438, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_439, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_440, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_441, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_442, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_443, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_444, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_445, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_446, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_447, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_448, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_449, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_450, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_451, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_452, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_453, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_454, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_455, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_456, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_457, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_458, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_459, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_460, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_461, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_462, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_463, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_464, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_465, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_466, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_467, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_468, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_469, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_470, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_471, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_472, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_473, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_474, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_475, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_476, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_477, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_478, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_479, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_480, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_481, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_482, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_483, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_484, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_485, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_486, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_487, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_488, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_489, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_490, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_491, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_492, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_493, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_494, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_495, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_496, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_497, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_498, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_499, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_500, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_501, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_502, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_503, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_504, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_505, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_506, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_507, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_508, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_509, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_510, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_511, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_512, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_513, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_514, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_515, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_516, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_517, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_518, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_519, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_520, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_521, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_522, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_523, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_524, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_525, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_526, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_527, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_528, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_529, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_530, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_531, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_532, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_533, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_534, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_535, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_536, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_537, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_538, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_539, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_540, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_541, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_542, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_543, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_544, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_545, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_546, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_547, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_548, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_549, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_550, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_551, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_552, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_553, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_554, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_555, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_556, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_557, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_558, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_559, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_560, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_561, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_562, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_563, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_564, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_565, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_566, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_567, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_568, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_569, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_570, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_571, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_572, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_573, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_574, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_575, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_576, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_577, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_578, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_579, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_580, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_581, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_582, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_583, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_584, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_585, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_586, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_587, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_588, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_589, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_590, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_591, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_592, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_593, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_594, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_595, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_596, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_597, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_598, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_599, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_600, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_601, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_602, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_603, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_604, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_605, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_606, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_607, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_608, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_609, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_610, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_611, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_612, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_613, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_614, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_615, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_616, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_617, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_618, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_619, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_620, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_621, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_622, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_623, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_624, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_625, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_626, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_627, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_628, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_629, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_630, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_631, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_632, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_633, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_634, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_635, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_636, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_637, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_638, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_639, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_640, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_641, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_642, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_643, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_644, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_645, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_646, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_647, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_648, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_649, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_650, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_651, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_652, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_653, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_654, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_655, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_656, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_657, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_658, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_659, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_660, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_661, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_662, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_663, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_664, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_665, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_666, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_667, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_668, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_669, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_670, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_671, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_672, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_673, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_674, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_675, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_676, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_677, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_678, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_679, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_680, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_681, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_682, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_683, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_684, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_685, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_686, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_687, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_688, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_689, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_690, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_691, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_692, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_693, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_694, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_695, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_696, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_697, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_698, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_699, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_700, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_701, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_702, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_703, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_704, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_705, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_706, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_707, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_708, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_709, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_710, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_711, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_712, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_713, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_714, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_715, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_716, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_717, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_718, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_719, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_720, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_721, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_722, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_723, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_724, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_725, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_726, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_727, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_728, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_729, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_730, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_731, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_732, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_733, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_734, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_735, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_736, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_737, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_738, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_739, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_740, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_741, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_742, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_743, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_744, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_745, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_746, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_747, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_748, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_749, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_750, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_751, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_752, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_753, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_754, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_755, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_756, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_757, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_758, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_759, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_760, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_761, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_762, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_763, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_764, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_765, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_766, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_767, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_768, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_769, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_770, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_771, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_772, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_773, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_774, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_775, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_776, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_777, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_778, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_779, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_780, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_781, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_782, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_783, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_784, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_785, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_786, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_787, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_788, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_789, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_790, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_791, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_792, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_793, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_794, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_795, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_796, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_797, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_798, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_799, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_800, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_801, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_802, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_803, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_804, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_805, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_806, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_807, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_808, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_809, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_810, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_811, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_812, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_813, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_814, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_815, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_816, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_817, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_818, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_819, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_820, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_821, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_822, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_823, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_824, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_825, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_826, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_827, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_828, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_829, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_830, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_831, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_832, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_833, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_834, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_835, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_836, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_837, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_838, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_839, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_840, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_841, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_842, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_843, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_844, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_845, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_846, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_847, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_848, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_849, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_850, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_851, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_852, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_853, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_854, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_855, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_856, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_857, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_858, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_859, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_860, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_861, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_862, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_863, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_864, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_865, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_866, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_867, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_868, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_869, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_870, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_871, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_872, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_873, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_874, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_875, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_876, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_877, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_878, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_879, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_880, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_881, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_882, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_883, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_884, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_885, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_886, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_887, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_888, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_889, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_890, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_891, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_892, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_893, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_894, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_895, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_896, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_897, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_898, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_899, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_900, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_901, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_902, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_903, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_904, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_905, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_906, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_907, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_908, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_909, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_910, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_911, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_912, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_913, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_914, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_915, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_916, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_917, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_918, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_919, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_920, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_921, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_922, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_923, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_924, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_925, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_926, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_927, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_928, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_929, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_930, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_931, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_932, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_933, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_934, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_935, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_936, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_937, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_938, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_939, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_940, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_941, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_942, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_943, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_944, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_945, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_946, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_947, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_948, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_949, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_950, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_951, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_952, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_953, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_954, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_955, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_956, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_957, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_958, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_959, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_960, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_961, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_962, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_963, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_964, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_965, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_966, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_967, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_968, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_969, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_970, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_971, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_972, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_973, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_974, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_975, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_976, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_977, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_978, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_979, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_980, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_981, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_982, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_983, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_984, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_985, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_986, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_987, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_988, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_989, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_990, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_991, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_992, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_993, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_994, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_995, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_996, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_997, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_998, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_999, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_1000, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_1001, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_1002, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_1003, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_1004, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_1005, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_1006, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_1007, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_1008, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_1009, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_1010, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_1011, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_1012, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_1013, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_1014, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_1015, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_1016, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_1017, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_1018, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_1019, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_1020, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_1021, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_1022, // @[WeightBuffer.cs:30]
-  input wire signed [7:0] WriteData_1023, // @[WeightBuffer.cs:30]
-  input wire FillDone, // @[WeightBuffer.cs:31]
-  output wire CanFill, // @[WeightBuffer.cs:32]
-  input wire [6:0] ReadAddress, // @[WeightBuffer.cs:33]
-  output wire signed [7:0] ReadData_0, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_1, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_2, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_3, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_4, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_5, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_6, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_7, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_8, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_9, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_10, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_11, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_12, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_13, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_14, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_15, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_16, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_17, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_18, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_19, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_20, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_21, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_22, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_23, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_24, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_25, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_26, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_27, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_28, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_29, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_30, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_31, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_32, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_33, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_34, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_35, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_36, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_37, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_38, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_39, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_40, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_41, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_42, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_43, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_44, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_45, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_46, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_47, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_48, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_49, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_50, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_51, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_52, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_53, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_54, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_55, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_56, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_57, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_58, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_59, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_60, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_61, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_62, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_63, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_64, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_65, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_66, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_67, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_68, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_69, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_70, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_71, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_72, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_73, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_74, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_75, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_76, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_77, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_78, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_79, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_80, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_81, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_82, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_83, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_84, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_85, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_86, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_87, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_88, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_89, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_90, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_91, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_92, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_93, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_94, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_95, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_96, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_97, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_98, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_99, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_100, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_101, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_102, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_103, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_104, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_105, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_106, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_107, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_108, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_109, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_110, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_111, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_112, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_113, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_114, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_115, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_116, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_117, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_118, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_119, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_120, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_121, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_122, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_123, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_124, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_125, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_126, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_127, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_128, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_129, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_130, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_131, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_132, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_133, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_134, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_135, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_136, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_137, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_138, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_139, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_140, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_141, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_142, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_143, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_144, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_145, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_146, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_147, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_148, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_149, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_150, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_151, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_152, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_153, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_154, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_155, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_156, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_157, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_158, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_159, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_160, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_161, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_162, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_163, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_164, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_165, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_166, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_167, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_168, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_169, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_170, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_171, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_172, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_173, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_174, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_175, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_176, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_177, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_178, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_179, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_180, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_181, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_182, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_183, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_184, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_185, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_186, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_187, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_188, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_189, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_190, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_191, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_192, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_193, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_194, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_195, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_196, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_197, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_198, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_199, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_200, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_201, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_202, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_203, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_204, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_205, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_206, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_207, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_208, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_209, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_210, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_211, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_212, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_213, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_214, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_215, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_216, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_217, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_218, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_219, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_220, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_221, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_222, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_223, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_224, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_225, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_226, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_227, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_228, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_229, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_230, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_231, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_232, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_233, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_234, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_235, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_236, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_237, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_238, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_239, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_240, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_241, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_242, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_243, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_244, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_245, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_246, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_247, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_248, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_249, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_250, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_251, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_252, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_253, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_254, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_255, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_256, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_257, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_258, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_259, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_260, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_261, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_262, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_263, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_264, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_265, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_266, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_267, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_268, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_269, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_270, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_271, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_272, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_273, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_274, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_275, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_276, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_277, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_278, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_279, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_280, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_281, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_282, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_283, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_284, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_285, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_286, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_287, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_288, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_289, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_290, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_291, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_292, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_293, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_294, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_295, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_296, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_297, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_298, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_299, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_300, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_301, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_302, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_303, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_304, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_305, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_306, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_307, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_308, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_309, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_310, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_311, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_312, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_313, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_314, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_315, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_316, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_317, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_318, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_319, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_320, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_321, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_322, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_323, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_324, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_325, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_326, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_327, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_328, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_329, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_330, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_331, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_332, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_333, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_334, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_335, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_336, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_337, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_338, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_339, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_340, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_341, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_342, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_343, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_344, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_345, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_346, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_347, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_348, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_349, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_350, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_351, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_352, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_353, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_354, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_355, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_356, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_357, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_358, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_359, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_360, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_361, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_362, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_363, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_364, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_365, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_366, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_367, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_368, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_369, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_370, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_371, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_372, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_373, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_374, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_375, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_376, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_377, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_378, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_379, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_380, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_381, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_382, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_383, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_384, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_385, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_386, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_387, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_388, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_389, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_390, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_391, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_392, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_393, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_394, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_395, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_396, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_397, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_398, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_399, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_400, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_401, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_402, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_403, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_404, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_405, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_406, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_407, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_408, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_409, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_410, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_411, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_412, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_413, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_414, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_415, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_416, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_417, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_418, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_419, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_420, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_421, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_422, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_423, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_424, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_425, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_426, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_427, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_428, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_429, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_430, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_431, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_432, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_433, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_434, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_435, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_436, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_437, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_438, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_439, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_440, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_441, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_442, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_443, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_444, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_445, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_446, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_447, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_448, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_449, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_450, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_451, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_452, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_453, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_454, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_455, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_456, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_457, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_458, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_459, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_460, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_461, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_462, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_463, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_464, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_465, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_466, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_467, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_468, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_469, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_470, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_471, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_472, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_473, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_474, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_475, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_476, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_477, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_478, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_479, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_480, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_481, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_482, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_483, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_484, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_485, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_486, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_487, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_488, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_489, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_490, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_491, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_492, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_493, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_494, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_495, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_496, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_497, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_498, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_499, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_500, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_501, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_502, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_503, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_504, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_505, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_506, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_507, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_508, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_509, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_510, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_511, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_512, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_513, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_514, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_515, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_516, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_517, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_518, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_519, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_520, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_521, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_522, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_523, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_524, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_525, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_526, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_527, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_528, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_529, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_530, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_531, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_532, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_533, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_534, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_535, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_536, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_537, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_538, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_539, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_540, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_541, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_542, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_543, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_544, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_545, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_546, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_547, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_548, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_549, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_550, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_551, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_552, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_553, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_554, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_555, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_556, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_557, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_558, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_559, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_560, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_561, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_562, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_563, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_564, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_565, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_566, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_567, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_568, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_569, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_570, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_571, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_572, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_573, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_574, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_575, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_576, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_577, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_578, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_579, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_580, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_581, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_582, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_583, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_584, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_585, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_586, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_587, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_588, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_589, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_590, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_591, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_592, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_593, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_594, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_595, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_596, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_597, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_598, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_599, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_600, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_601, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_602, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_603, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_604, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_605, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_606, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_607, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_608, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_609, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_610, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_611, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_612, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_613, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_614, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_615, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_616, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_617, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_618, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_619, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_620, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_621, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_622, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_623, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_624, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_625, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_626, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_627, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_628, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_629, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_630, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_631, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_632, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_633, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_634, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_635, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_636, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_637, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_638, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_639, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_640, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_641, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_642, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_643, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_644, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_645, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_646, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_647, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_648, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_649, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_650, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_651, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_652, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_653, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_654, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_655, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_656, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_657, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_658, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_659, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_660, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_661, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_662, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_663, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_664, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_665, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_666, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_667, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_668, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_669, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_670, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_671, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_672, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_673, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_674, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_675, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_676, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_677, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_678, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_679, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_680, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_681, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_682, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_683, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_684, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_685, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_686, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_687, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_688, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_689, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_690, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_691, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_692, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_693, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_694, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_695, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_696, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_697, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_698, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_699, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_700, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_701, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_702, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_703, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_704, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_705, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_706, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_707, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_708, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_709, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_710, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_711, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_712, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_713, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_714, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_715, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_716, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_717, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_718, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_719, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_720, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_721, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_722, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_723, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_724, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_725, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_726, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_727, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_728, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_729, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_730, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_731, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_732, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_733, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_734, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_735, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_736, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_737, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_738, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_739, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_740, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_741, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_742, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_743, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_744, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_745, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_746, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_747, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_748, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_749, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_750, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_751, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_752, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_753, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_754, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_755, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_756, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_757, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_758, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_759, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_760, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_761, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_762, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_763, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_764, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_765, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_766, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_767, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_768, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_769, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_770, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_771, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_772, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_773, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_774, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_775, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_776, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_777, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_778, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_779, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_780, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_781, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_782, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_783, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_784, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_785, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_786, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_787, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_788, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_789, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_790, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_791, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_792, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_793, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_794, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_795, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_796, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_797, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_798, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_799, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_800, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_801, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_802, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_803, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_804, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_805, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_806, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_807, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_808, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_809, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_810, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_811, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_812, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_813, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_814, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_815, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_816, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_817, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_818, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_819, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_820, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_821, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_822, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_823, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_824, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_825, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_826, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_827, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_828, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_829, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_830, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_831, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_832, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_833, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_834, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_835, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_836, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_837, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_838, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_839, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_840, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_841, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_842, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_843, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_844, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_845, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_846, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_847, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_848, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_849, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_850, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_851, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_852, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_853, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_854, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_855, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_856, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_857, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_858, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_859, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_860, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_861, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_862, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_863, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_864, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_865, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_866, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_867, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_868, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_869, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_870, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_871, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_872, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_873, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_874, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_875, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_876, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_877, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_878, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_879, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_880, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_881, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_882, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_883, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_884, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_885, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_886, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_887, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_888, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_889, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_890, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_891, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_892, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_893, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_894, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_895, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_896, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_897, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_898, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_899, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_900, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_901, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_902, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_903, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_904, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_905, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_906, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_907, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_908, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_909, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_910, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_911, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_912, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_913, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_914, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_915, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_916, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_917, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_918, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_919, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_920, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_921, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_922, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_923, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_924, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_925, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_926, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_927, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_928, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_929, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_930, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_931, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_932, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_933, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_934, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_935, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_936, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_937, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_938, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_939, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_940, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_941, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_942, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_943, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_944, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_945, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_946, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_947, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_948, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_949, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_950, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_951, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_952, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_953, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_954, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_955, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_956, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_957, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_958, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_959, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_960, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_961, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_962, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_963, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_964, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_965, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_966, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_967, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_968, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_969, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_970, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_971, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_972, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_973, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_974, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_975, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_976, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_977, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_978, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_979, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_980, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_981, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_982, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_983, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_984, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_985, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_986, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_987, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_988, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_989, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_990, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_991, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_992, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_993, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_994, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_995, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_996, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_997, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_998, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_999, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_1000, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_1001, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_1002, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_1003, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_1004, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_1005, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_1006, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_1007, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_1008, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_1009, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_1010, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_1011, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_1012, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_1013, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_1014, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_1015, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_1016, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_1017, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_1018, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_1019, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_1020, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_1021, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_1022, // @[WeightBuffer.cs:34]
-  output wire signed [7:0] ReadData_1023, // @[WeightBuffer.cs:34]
-  output wire ComputeValid, // @[WeightBuffer.cs:35]
-  input wire ComputeDone // @[WeightBuffer.cs:36]
+  input wire FillPort_Write, // @[WeightBuffer.cs:27]
+  input wire [6:0] FillPort_Address, // @[WeightBuffer.cs:27]
+  input wire [1023:0] FillPort_Bytes, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_0, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_1, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_2, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_3, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_4, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_5, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_6, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_7, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_8, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_9, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_10, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_11, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_12, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_13, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_14, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_15, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_16, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_17, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_18, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_19, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_20, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_21, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_22, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_23, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_24, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_25, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_26, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_27, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_28, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_29, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_30, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_31, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_32, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_33, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_34, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_35, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_36, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_37, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_38, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_39, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_40, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_41, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_42, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_43, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_44, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_45, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_46, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_47, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_48, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_49, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_50, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_51, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_52, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_53, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_54, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_55, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_56, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_57, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_58, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_59, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_60, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_61, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_62, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_63, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_64, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_65, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_66, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_67, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_68, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_69, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_70, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_71, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_72, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_73, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_74, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_75, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_76, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_77, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_78, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_79, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_80, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_81, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_82, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_83, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_84, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_85, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_86, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_87, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_88, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_89, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_90, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_91, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_92, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_93, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_94, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_95, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_96, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_97, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_98, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_99, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_100, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_101, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_102, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_103, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_104, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_105, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_106, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_107, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_108, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_109, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_110, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_111, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_112, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_113, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_114, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_115, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_116, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_117, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_118, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_119, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_120, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_121, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_122, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_123, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_124, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_125, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_126, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_127, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_128, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_129, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_130, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_131, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_132, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_133, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_134, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_135, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_136, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_137, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_138, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_139, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_140, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_141, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_142, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_143, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_144, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_145, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_146, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_147, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_148, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_149, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_150, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_151, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_152, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_153, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_154, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_155, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_156, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_157, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_158, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_159, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_160, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_161, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_162, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_163, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_164, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_165, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_166, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_167, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_168, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_169, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_170, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_171, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_172, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_173, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_174, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_175, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_176, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_177, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_178, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_179, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_180, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_181, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_182, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_183, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_184, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_185, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_186, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_187, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_188, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_189, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_190, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_191, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_192, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_193, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_194, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_195, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_196, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_197, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_198, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_199, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_200, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_201, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_202, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_203, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_204, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_205, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_206, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_207, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_208, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_209, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_210, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_211, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_212, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_213, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_214, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_215, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_216, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_217, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_218, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_219, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_220, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_221, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_222, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_223, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_224, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_225, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_226, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_227, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_228, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_229, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_230, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_231, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_232, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_233, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_234, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_235, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_236, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_237, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_238, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_239, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_240, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_241, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_242, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_243, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_244, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_245, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_246, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_247, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_248, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_249, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_250, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_251, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_252, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_253, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_254, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_255, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_256, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_257, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_258, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_259, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_260, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_261, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_262, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_263, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_264, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_265, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_266, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_267, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_268, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_269, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_270, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_271, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_272, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_273, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_274, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_275, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_276, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_277, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_278, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_279, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_280, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_281, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_282, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_283, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_284, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_285, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_286, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_287, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_288, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_289, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_290, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_291, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_292, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_293, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_294, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_295, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_296, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_297, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_298, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_299, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_300, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_301, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_302, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_303, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_304, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_305, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_306, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_307, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_308, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_309, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_310, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_311, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_312, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_313, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_314, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_315, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_316, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_317, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_318, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_319, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_320, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_321, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_322, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_323, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_324, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_325, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_326, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_327, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_328, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_329, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_330, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_331, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_332, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_333, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_334, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_335, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_336, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_337, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_338, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_339, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_340, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_341, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_342, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_343, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_344, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_345, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_346, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_347, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_348, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_349, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_350, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_351, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_352, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_353, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_354, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_355, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_356, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_357, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_358, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_359, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_360, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_361, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_362, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_363, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_364, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_365, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_366, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_367, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_368, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_369, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_370, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_371, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_372, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_373, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_374, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_375, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_376, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_377, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_378, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_379, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_380, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_381, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_382, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_383, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_384, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_385, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_386, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_387, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_388, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_389, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_390, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_391, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_392, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_393, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_394, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_395, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_396, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_397, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_398, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_399, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_400, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_401, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_402, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_403, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_404, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_405, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_406, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_407, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_408, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_409, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_410, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_411, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_412, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_413, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_414, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_415, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_416, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_417, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_418, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_419, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_420, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_421, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_422, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_423, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_424, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_425, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_426, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_427, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_428, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_429, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_430, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_431, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_432, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_433, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_434, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_435, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_436, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_437, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_438, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_439, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_440, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_441, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_442, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_443, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_444, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_445, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_446, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_447, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_448, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_449, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_450, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_451, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_452, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_453, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_454, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_455, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_456, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_457, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_458, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_459, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_460, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_461, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_462, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_463, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_464, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_465, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_466, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_467, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_468, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_469, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_470, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_471, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_472, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_473, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_474, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_475, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_476, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_477, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_478, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_479, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_480, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_481, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_482, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_483, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_484, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_485, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_486, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_487, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_488, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_489, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_490, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_491, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_492, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_493, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_494, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_495, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_496, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_497, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_498, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_499, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_500, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_501, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_502, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_503, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_504, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_505, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_506, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_507, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_508, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_509, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_510, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_511, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_512, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_513, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_514, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_515, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_516, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_517, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_518, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_519, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_520, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_521, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_522, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_523, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_524, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_525, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_526, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_527, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_528, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_529, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_530, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_531, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_532, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_533, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_534, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_535, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_536, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_537, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_538, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_539, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_540, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_541, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_542, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_543, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_544, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_545, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_546, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_547, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_548, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_549, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_550, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_551, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_552, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_553, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_554, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_555, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_556, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_557, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_558, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_559, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_560, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_561, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_562, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_563, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_564, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_565, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_566, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_567, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_568, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_569, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_570, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_571, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_572, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_573, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_574, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_575, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_576, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_577, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_578, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_579, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_580, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_581, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_582, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_583, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_584, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_585, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_586, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_587, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_588, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_589, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_590, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_591, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_592, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_593, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_594, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_595, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_596, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_597, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_598, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_599, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_600, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_601, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_602, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_603, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_604, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_605, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_606, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_607, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_608, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_609, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_610, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_611, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_612, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_613, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_614, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_615, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_616, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_617, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_618, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_619, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_620, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_621, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_622, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_623, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_624, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_625, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_626, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_627, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_628, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_629, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_630, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_631, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_632, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_633, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_634, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_635, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_636, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_637, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_638, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_639, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_640, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_641, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_642, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_643, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_644, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_645, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_646, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_647, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_648, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_649, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_650, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_651, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_652, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_653, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_654, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_655, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_656, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_657, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_658, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_659, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_660, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_661, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_662, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_663, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_664, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_665, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_666, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_667, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_668, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_669, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_670, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_671, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_672, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_673, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_674, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_675, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_676, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_677, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_678, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_679, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_680, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_681, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_682, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_683, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_684, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_685, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_686, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_687, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_688, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_689, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_690, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_691, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_692, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_693, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_694, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_695, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_696, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_697, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_698, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_699, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_700, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_701, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_702, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_703, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_704, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_705, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_706, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_707, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_708, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_709, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_710, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_711, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_712, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_713, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_714, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_715, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_716, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_717, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_718, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_719, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_720, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_721, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_722, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_723, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_724, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_725, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_726, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_727, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_728, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_729, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_730, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_731, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_732, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_733, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_734, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_735, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_736, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_737, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_738, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_739, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_740, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_741, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_742, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_743, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_744, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_745, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_746, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_747, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_748, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_749, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_750, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_751, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_752, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_753, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_754, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_755, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_756, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_757, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_758, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_759, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_760, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_761, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_762, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_763, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_764, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_765, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_766, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_767, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_768, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_769, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_770, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_771, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_772, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_773, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_774, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_775, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_776, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_777, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_778, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_779, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_780, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_781, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_782, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_783, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_784, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_785, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_786, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_787, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_788, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_789, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_790, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_791, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_792, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_793, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_794, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_795, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_796, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_797, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_798, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_799, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_800, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_801, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_802, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_803, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_804, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_805, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_806, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_807, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_808, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_809, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_810, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_811, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_812, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_813, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_814, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_815, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_816, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_817, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_818, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_819, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_820, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_821, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_822, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_823, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_824, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_825, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_826, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_827, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_828, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_829, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_830, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_831, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_832, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_833, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_834, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_835, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_836, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_837, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_838, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_839, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_840, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_841, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_842, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_843, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_844, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_845, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_846, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_847, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_848, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_849, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_850, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_851, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_852, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_853, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_854, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_855, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_856, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_857, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_858, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_859, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_860, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_861, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_862, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_863, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_864, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_865, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_866, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_867, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_868, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_869, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_870, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_871, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_872, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_873, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_874, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_875, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_876, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_877, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_878, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_879, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_880, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_881, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_882, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_883, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_884, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_885, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_886, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_887, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_888, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_889, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_890, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_891, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_892, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_893, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_894, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_895, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_896, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_897, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_898, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_899, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_900, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_901, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_902, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_903, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_904, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_905, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_906, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_907, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_908, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_909, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_910, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_911, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_912, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_913, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_914, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_915, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_916, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_917, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_918, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_919, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_920, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_921, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_922, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_923, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_924, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_925, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_926, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_927, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_928, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_929, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_930, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_931, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_932, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_933, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_934, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_935, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_936, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_937, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_938, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_939, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_940, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_941, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_942, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_943, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_944, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_945, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_946, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_947, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_948, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_949, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_950, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_951, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_952, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_953, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_954, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_955, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_956, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_957, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_958, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_959, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_960, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_961, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_962, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_963, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_964, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_965, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_966, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_967, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_968, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_969, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_970, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_971, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_972, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_973, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_974, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_975, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_976, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_977, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_978, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_979, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_980, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_981, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_982, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_983, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_984, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_985, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_986, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_987, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_988, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_989, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_990, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_991, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_992, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_993, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_994, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_995, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_996, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_997, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_998, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_999, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_1000, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_1001, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_1002, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_1003, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_1004, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_1005, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_1006, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_1007, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_1008, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_1009, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_1010, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_1011, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_1012, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_1013, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_1014, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_1015, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_1016, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_1017, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_1018, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_1019, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_1020, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_1021, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_1022, // @[WeightBuffer.cs:27]
+  input wire signed [7:0] FillPort_Data_1023, // @[WeightBuffer.cs:27]
+  input wire FillPort_Done, // @[WeightBuffer.cs:27]
+  output wire FillPort_CanFill, // @[WeightBuffer.cs:27]
+  input wire [6:0] DrainPort_Address, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_0, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_1, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_2, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_3, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_4, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_5, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_6, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_7, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_8, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_9, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_10, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_11, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_12, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_13, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_14, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_15, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_16, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_17, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_18, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_19, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_20, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_21, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_22, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_23, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_24, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_25, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_26, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_27, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_28, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_29, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_30, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_31, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_32, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_33, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_34, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_35, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_36, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_37, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_38, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_39, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_40, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_41, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_42, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_43, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_44, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_45, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_46, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_47, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_48, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_49, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_50, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_51, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_52, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_53, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_54, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_55, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_56, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_57, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_58, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_59, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_60, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_61, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_62, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_63, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_64, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_65, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_66, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_67, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_68, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_69, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_70, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_71, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_72, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_73, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_74, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_75, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_76, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_77, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_78, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_79, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_80, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_81, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_82, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_83, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_84, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_85, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_86, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_87, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_88, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_89, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_90, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_91, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_92, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_93, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_94, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_95, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_96, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_97, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_98, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_99, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_100, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_101, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_102, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_103, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_104, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_105, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_106, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_107, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_108, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_109, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_110, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_111, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_112, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_113, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_114, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_115, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_116, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_117, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_118, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_119, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_120, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_121, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_122, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_123, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_124, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_125, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_126, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_127, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_128, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_129, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_130, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_131, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_132, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_133, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_134, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_135, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_136, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_137, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_138, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_139, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_140, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_141, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_142, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_143, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_144, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_145, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_146, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_147, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_148, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_149, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_150, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_151, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_152, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_153, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_154, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_155, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_156, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_157, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_158, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_159, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_160, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_161, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_162, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_163, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_164, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_165, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_166, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_167, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_168, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_169, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_170, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_171, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_172, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_173, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_174, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_175, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_176, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_177, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_178, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_179, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_180, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_181, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_182, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_183, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_184, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_185, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_186, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_187, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_188, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_189, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_190, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_191, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_192, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_193, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_194, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_195, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_196, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_197, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_198, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_199, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_200, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_201, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_202, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_203, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_204, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_205, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_206, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_207, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_208, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_209, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_210, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_211, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_212, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_213, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_214, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_215, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_216, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_217, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_218, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_219, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_220, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_221, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_222, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_223, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_224, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_225, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_226, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_227, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_228, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_229, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_230, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_231, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_232, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_233, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_234, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_235, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_236, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_237, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_238, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_239, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_240, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_241, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_242, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_243, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_244, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_245, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_246, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_247, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_248, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_249, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_250, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_251, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_252, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_253, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_254, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_255, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_256, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_257, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_258, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_259, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_260, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_261, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_262, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_263, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_264, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_265, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_266, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_267, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_268, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_269, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_270, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_271, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_272, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_273, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_274, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_275, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_276, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_277, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_278, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_279, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_280, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_281, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_282, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_283, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_284, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_285, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_286, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_287, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_288, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_289, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_290, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_291, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_292, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_293, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_294, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_295, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_296, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_297, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_298, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_299, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_300, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_301, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_302, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_303, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_304, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_305, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_306, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_307, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_308, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_309, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_310, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_311, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_312, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_313, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_314, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_315, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_316, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_317, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_318, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_319, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_320, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_321, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_322, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_323, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_324, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_325, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_326, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_327, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_328, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_329, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_330, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_331, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_332, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_333, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_334, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_335, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_336, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_337, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_338, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_339, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_340, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_341, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_342, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_343, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_344, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_345, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_346, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_347, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_348, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_349, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_350, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_351, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_352, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_353, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_354, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_355, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_356, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_357, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_358, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_359, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_360, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_361, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_362, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_363, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_364, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_365, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_366, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_367, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_368, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_369, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_370, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_371, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_372, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_373, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_374, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_375, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_376, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_377, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_378, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_379, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_380, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_381, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_382, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_383, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_384, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_385, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_386, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_387, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_388, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_389, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_390, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_391, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_392, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_393, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_394, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_395, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_396, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_397, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_398, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_399, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_400, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_401, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_402, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_403, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_404, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_405, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_406, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_407, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_408, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_409, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_410, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_411, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_412, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_413, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_414, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_415, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_416, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_417, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_418, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_419, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_420, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_421, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_422, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_423, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_424, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_425, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_426, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_427, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_428, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_429, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_430, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_431, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_432, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_433, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_434, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_435, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_436, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_437, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_438, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_439, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_440, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_441, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_442, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_443, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_444, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_445, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_446, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_447, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_448, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_449, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_450, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_451, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_452, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_453, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_454, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_455, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_456, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_457, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_458, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_459, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_460, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_461, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_462, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_463, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_464, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_465, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_466, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_467, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_468, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_469, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_470, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_471, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_472, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_473, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_474, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_475, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_476, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_477, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_478, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_479, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_480, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_481, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_482, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_483, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_484, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_485, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_486, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_487, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_488, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_489, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_490, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_491, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_492, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_493, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_494, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_495, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_496, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_497, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_498, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_499, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_500, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_501, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_502, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_503, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_504, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_505, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_506, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_507, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_508, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_509, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_510, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_511, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_512, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_513, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_514, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_515, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_516, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_517, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_518, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_519, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_520, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_521, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_522, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_523, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_524, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_525, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_526, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_527, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_528, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_529, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_530, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_531, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_532, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_533, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_534, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_535, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_536, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_537, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_538, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_539, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_540, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_541, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_542, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_543, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_544, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_545, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_546, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_547, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_548, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_549, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_550, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_551, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_552, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_553, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_554, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_555, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_556, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_557, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_558, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_559, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_560, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_561, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_562, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_563, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_564, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_565, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_566, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_567, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_568, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_569, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_570, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_571, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_572, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_573, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_574, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_575, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_576, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_577, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_578, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_579, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_580, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_581, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_582, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_583, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_584, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_585, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_586, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_587, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_588, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_589, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_590, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_591, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_592, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_593, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_594, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_595, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_596, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_597, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_598, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_599, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_600, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_601, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_602, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_603, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_604, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_605, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_606, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_607, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_608, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_609, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_610, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_611, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_612, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_613, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_614, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_615, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_616, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_617, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_618, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_619, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_620, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_621, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_622, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_623, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_624, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_625, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_626, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_627, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_628, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_629, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_630, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_631, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_632, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_633, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_634, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_635, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_636, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_637, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_638, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_639, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_640, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_641, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_642, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_643, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_644, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_645, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_646, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_647, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_648, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_649, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_650, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_651, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_652, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_653, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_654, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_655, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_656, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_657, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_658, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_659, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_660, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_661, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_662, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_663, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_664, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_665, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_666, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_667, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_668, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_669, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_670, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_671, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_672, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_673, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_674, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_675, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_676, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_677, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_678, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_679, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_680, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_681, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_682, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_683, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_684, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_685, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_686, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_687, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_688, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_689, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_690, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_691, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_692, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_693, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_694, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_695, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_696, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_697, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_698, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_699, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_700, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_701, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_702, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_703, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_704, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_705, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_706, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_707, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_708, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_709, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_710, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_711, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_712, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_713, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_714, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_715, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_716, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_717, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_718, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_719, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_720, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_721, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_722, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_723, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_724, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_725, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_726, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_727, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_728, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_729, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_730, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_731, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_732, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_733, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_734, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_735, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_736, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_737, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_738, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_739, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_740, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_741, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_742, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_743, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_744, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_745, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_746, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_747, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_748, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_749, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_750, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_751, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_752, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_753, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_754, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_755, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_756, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_757, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_758, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_759, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_760, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_761, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_762, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_763, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_764, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_765, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_766, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_767, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_768, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_769, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_770, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_771, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_772, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_773, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_774, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_775, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_776, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_777, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_778, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_779, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_780, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_781, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_782, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_783, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_784, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_785, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_786, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_787, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_788, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_789, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_790, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_791, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_792, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_793, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_794, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_795, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_796, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_797, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_798, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_799, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_800, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_801, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_802, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_803, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_804, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_805, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_806, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_807, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_808, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_809, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_810, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_811, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_812, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_813, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_814, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_815, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_816, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_817, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_818, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_819, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_820, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_821, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_822, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_823, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_824, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_825, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_826, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_827, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_828, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_829, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_830, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_831, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_832, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_833, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_834, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_835, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_836, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_837, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_838, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_839, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_840, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_841, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_842, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_843, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_844, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_845, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_846, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_847, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_848, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_849, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_850, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_851, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_852, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_853, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_854, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_855, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_856, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_857, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_858, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_859, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_860, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_861, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_862, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_863, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_864, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_865, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_866, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_867, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_868, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_869, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_870, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_871, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_872, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_873, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_874, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_875, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_876, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_877, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_878, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_879, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_880, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_881, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_882, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_883, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_884, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_885, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_886, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_887, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_888, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_889, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_890, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_891, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_892, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_893, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_894, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_895, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_896, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_897, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_898, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_899, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_900, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_901, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_902, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_903, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_904, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_905, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_906, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_907, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_908, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_909, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_910, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_911, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_912, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_913, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_914, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_915, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_916, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_917, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_918, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_919, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_920, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_921, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_922, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_923, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_924, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_925, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_926, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_927, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_928, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_929, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_930, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_931, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_932, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_933, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_934, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_935, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_936, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_937, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_938, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_939, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_940, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_941, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_942, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_943, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_944, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_945, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_946, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_947, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_948, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_949, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_950, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_951, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_952, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_953, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_954, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_955, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_956, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_957, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_958, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_959, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_960, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_961, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_962, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_963, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_964, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_965, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_966, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_967, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_968, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_969, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_970, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_971, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_972, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_973, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_974, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_975, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_976, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_977, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_978, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_979, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_980, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_981, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_982, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_983, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_984, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_985, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_986, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_987, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_988, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_989, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_990, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_991, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_992, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_993, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_994, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_995, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_996, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_997, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_998, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_999, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_1000, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_1001, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_1002, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_1003, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_1004, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_1005, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_1006, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_1007, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_1008, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_1009, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_1010, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_1011, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_1012, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_1013, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_1014, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_1015, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_1016, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_1017, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_1018, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_1019, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_1020, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_1021, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_1022, // @[WeightBuffer.cs:28]
+  output wire signed [7:0] DrainPort_Data_1023, // @[WeightBuffer.cs:28]
+  output wire DrainPort_Valid, // @[WeightBuffer.cs:28]
+  input wire DrainPort_Done // @[WeightBuffer.cs:28]
 );
 
-  reg fill_bank; // @[WeightBuffer.cs:38]
-  reg full_0; // @[WeightBuffer.cs:39]
-  reg full_1; // @[WeightBuffer.cs:40]
-  reg [127:0] read_0; // @[WeightBuffer.cs:64]
-  reg [127:0] read_1; // @[WeightBuffer.cs:64]
-  reg [127:0] read_2; // @[WeightBuffer.cs:64]
-  reg [127:0] read_3; // @[WeightBuffer.cs:64]
-  reg [127:0] read_4; // @[WeightBuffer.cs:64]
-  reg [127:0] read_5; // @[WeightBuffer.cs:64]
-  reg [127:0] read_6; // @[WeightBuffer.cs:64]
-  reg [127:0] read_7; // @[WeightBuffer.cs:64]
-  reg [127:0] read_8; // @[WeightBuffer.cs:64]
-  reg [127:0] read_9; // @[WeightBuffer.cs:64]
-  reg [127:0] read_10; // @[WeightBuffer.cs:64]
-  reg [127:0] read_11; // @[WeightBuffer.cs:64]
-  reg [127:0] read_12; // @[WeightBuffer.cs:64]
-  reg [127:0] read_13; // @[WeightBuffer.cs:64]
-  reg [127:0] read_14; // @[WeightBuffer.cs:64]
-  reg [127:0] read_15; // @[WeightBuffer.cs:64]
-  reg [127:0] read_16; // @[WeightBuffer.cs:64]
-  reg [127:0] read_17; // @[WeightBuffer.cs:64]
-  reg [127:0] read_18; // @[WeightBuffer.cs:64]
-  reg [127:0] read_19; // @[WeightBuffer.cs:64]
-  reg [127:0] read_20; // @[WeightBuffer.cs:64]
-  reg [127:0] read_21; // @[WeightBuffer.cs:64]
-  reg [127:0] read_22; // @[WeightBuffer.cs:64]
-  reg [127:0] read_23; // @[WeightBuffer.cs:64]
-  reg [127:0] read_24; // @[WeightBuffer.cs:64]
-  reg [127:0] read_25; // @[WeightBuffer.cs:64]
-  reg [127:0] read_26; // @[WeightBuffer.cs:64]
-  reg [127:0] read_27; // @[WeightBuffer.cs:64]
-  reg [127:0] read_28; // @[WeightBuffer.cs:64]
-  reg [127:0] read_29; // @[WeightBuffer.cs:64]
-  reg [127:0] read_30; // @[WeightBuffer.cs:64]
-  reg [127:0] read_31; // @[WeightBuffer.cs:64]
-  reg [127:0] read_32; // @[WeightBuffer.cs:64]
-  reg [127:0] read_33; // @[WeightBuffer.cs:64]
-  reg [127:0] read_34; // @[WeightBuffer.cs:64]
-  reg [127:0] read_35; // @[WeightBuffer.cs:64]
-  reg [127:0] read_36; // @[WeightBuffer.cs:64]
-  reg [127:0] read_37; // @[WeightBuffer.cs:64]
-  reg [127:0] read_38; // @[WeightBuffer.cs:64]
-  reg [127:0] read_39; // @[WeightBuffer.cs:64]
-  reg [127:0] read_40; // @[WeightBuffer.cs:64]
-  reg [127:0] read_41; // @[WeightBuffer.cs:64]
-  reg [127:0] read_42; // @[WeightBuffer.cs:64]
-  reg [127:0] read_43; // @[WeightBuffer.cs:64]
-  reg [127:0] read_44; // @[WeightBuffer.cs:64]
-  reg [127:0] read_45; // @[WeightBuffer.cs:64]
-  reg [127:0] read_46; // @[WeightBuffer.cs:64]
-  reg [127:0] read_47; // @[WeightBuffer.cs:64]
-  reg [127:0] read_48; // @[WeightBuffer.cs:64]
-  reg [127:0] read_49; // @[WeightBuffer.cs:64]
-  reg [127:0] read_50; // @[WeightBuffer.cs:64]
-  reg [127:0] read_51; // @[WeightBuffer.cs:64]
-  reg [127:0] read_52; // @[WeightBuffer.cs:64]
-  reg [127:0] read_53; // @[WeightBuffer.cs:64]
-  reg [127:0] read_54; // @[WeightBuffer.cs:64]
-  reg [127:0] read_55; // @[WeightBuffer.cs:64]
-  reg [127:0] read_56; // @[WeightBuffer.cs:64]
-  reg [127:0] read_57; // @[WeightBuffer.cs:64]
-  reg [127:0] read_58; // @[WeightBuffer.cs:64]
-  reg [127:0] read_59; // @[WeightBuffer.cs:64]
-  reg [127:0] read_60; // @[WeightBuffer.cs:64]
-  reg [127:0] read_61; // @[WeightBuffer.cs:64]
-  reg [127:0] read_62; // @[WeightBuffer.cs:64]
-  reg [127:0] read_63; // @[WeightBuffer.cs:64]
+  reg fill_bank; // @[WeightBuffer.cs:30]
+  reg full_0; // @[WeightBuffer.cs:31]
+  reg full_1; // @[WeightBuffer.cs:32]
+  reg [127:0] read_0; // @[WeightBuffer.cs:56]
+  reg [127:0] read_1; // @[WeightBuffer.cs:56]
+  reg [127:0] read_2; // @[WeightBuffer.cs:56]
+  reg [127:0] read_3; // @[WeightBuffer.cs:56]
+  reg [127:0] read_4; // @[WeightBuffer.cs:56]
+  reg [127:0] read_5; // @[WeightBuffer.cs:56]
+  reg [127:0] read_6; // @[WeightBuffer.cs:56]
+  reg [127:0] read_7; // @[WeightBuffer.cs:56]
+  reg [127:0] read_8; // @[WeightBuffer.cs:56]
+  reg [127:0] read_9; // @[WeightBuffer.cs:56]
+  reg [127:0] read_10; // @[WeightBuffer.cs:56]
+  reg [127:0] read_11; // @[WeightBuffer.cs:56]
+  reg [127:0] read_12; // @[WeightBuffer.cs:56]
+  reg [127:0] read_13; // @[WeightBuffer.cs:56]
+  reg [127:0] read_14; // @[WeightBuffer.cs:56]
+  reg [127:0] read_15; // @[WeightBuffer.cs:56]
+  reg [127:0] read_16; // @[WeightBuffer.cs:56]
+  reg [127:0] read_17; // @[WeightBuffer.cs:56]
+  reg [127:0] read_18; // @[WeightBuffer.cs:56]
+  reg [127:0] read_19; // @[WeightBuffer.cs:56]
+  reg [127:0] read_20; // @[WeightBuffer.cs:56]
+  reg [127:0] read_21; // @[WeightBuffer.cs:56]
+  reg [127:0] read_22; // @[WeightBuffer.cs:56]
+  reg [127:0] read_23; // @[WeightBuffer.cs:56]
+  reg [127:0] read_24; // @[WeightBuffer.cs:56]
+  reg [127:0] read_25; // @[WeightBuffer.cs:56]
+  reg [127:0] read_26; // @[WeightBuffer.cs:56]
+  reg [127:0] read_27; // @[WeightBuffer.cs:56]
+  reg [127:0] read_28; // @[WeightBuffer.cs:56]
+  reg [127:0] read_29; // @[WeightBuffer.cs:56]
+  reg [127:0] read_30; // @[WeightBuffer.cs:56]
+  reg [127:0] read_31; // @[WeightBuffer.cs:56]
+  reg [127:0] read_32; // @[WeightBuffer.cs:56]
+  reg [127:0] read_33; // @[WeightBuffer.cs:56]
+  reg [127:0] read_34; // @[WeightBuffer.cs:56]
+  reg [127:0] read_35; // @[WeightBuffer.cs:56]
+  reg [127:0] read_36; // @[WeightBuffer.cs:56]
+  reg [127:0] read_37; // @[WeightBuffer.cs:56]
+  reg [127:0] read_38; // @[WeightBuffer.cs:56]
+  reg [127:0] read_39; // @[WeightBuffer.cs:56]
+  reg [127:0] read_40; // @[WeightBuffer.cs:56]
+  reg [127:0] read_41; // @[WeightBuffer.cs:56]
+  reg [127:0] read_42; // @[WeightBuffer.cs:56]
+  reg [127:0] read_43; // @[WeightBuffer.cs:56]
+  reg [127:0] read_44; // @[WeightBuffer.cs:56]
+  reg [127:0] read_45; // @[WeightBuffer.cs:56]
+  reg [127:0] read_46; // @[WeightBuffer.cs:56]
+  reg [127:0] read_47; // @[WeightBuffer.cs:56]
+  reg [127:0] read_48; // @[WeightBuffer.cs:56]
+  reg [127:0] read_49; // @[WeightBuffer.cs:56]
+  reg [127:0] read_50; // @[WeightBuffer.cs:56]
+  reg [127:0] read_51; // @[WeightBuffer.cs:56]
+  reg [127:0] read_52; // @[WeightBuffer.cs:56]
+  reg [127:0] read_53; // @[WeightBuffer.cs:56]
+  reg [127:0] read_54; // @[WeightBuffer.cs:56]
+  reg [127:0] read_55; // @[WeightBuffer.cs:56]
+  reg [127:0] read_56; // @[WeightBuffer.cs:56]
+  reg [127:0] read_57; // @[WeightBuffer.cs:56]
+  reg [127:0] read_58; // @[WeightBuffer.cs:56]
+  reg [127:0] read_59; // @[WeightBuffer.cs:56]
+  reg [127:0] read_60; // @[WeightBuffer.cs:56]
+  reg [127:0] read_61; // @[WeightBuffer.cs:56]
+  reg [127:0] read_62; // @[WeightBuffer.cs:56]
+  reg [127:0] read_63; // @[WeightBuffer.cs:56]
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire fill_bank_and_not; // @[WeightBuffer.cs:48]
-  wire fill_bank_and; // @[WeightBuffer.cs:48]
-  wire fill_bank_and_1; // @[WeightBuffer.cs:48]
-  wire [127:0] banks_0_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_0_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_1_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_1_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_2_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_2_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_3_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_3_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_4_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_4_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_5_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_5_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_6_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_6_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_7_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_7_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_8_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_8_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_9_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_9_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_10_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_10_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_11_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_11_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_12_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_12_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_13_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_13_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_14_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_14_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_15_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_15_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_16_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_16_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_17_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_17_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_18_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_18_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_19_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_19_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_20_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_20_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_21_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_21_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_22_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_22_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_23_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_23_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_24_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_24_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_25_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_25_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_26_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_26_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_27_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_27_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_28_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_28_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_29_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_29_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_30_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_30_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_31_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_31_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_32_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_32_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_33_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_33_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_34_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_34_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_35_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_35_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_36_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_36_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_37_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_37_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_38_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_38_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_39_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_39_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_40_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_40_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_41_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_41_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_42_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_42_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_43_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_43_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_44_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_44_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_45_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_45_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_46_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_46_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_47_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_47_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_48_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_48_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_49_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_49_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_50_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_50_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_51_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_51_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_52_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_52_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_53_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_53_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_54_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_54_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_55_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_55_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_56_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_56_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_57_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_57_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_58_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_58_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_59_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_59_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_60_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_60_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_61_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_61_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_62_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_62_bits; // @[WeightBuffer.cs:63]
-  wire [127:0] banks_63_cat; // @[WeightBuffer.cs:63]
-  wire [15:0] banks_63_bits; // @[WeightBuffer.cs:63]
+  wire fill_bank_and_not; // @[WeightBuffer.cs:40]
+  wire fill_bank_and; // @[WeightBuffer.cs:40]
+  wire fill_bank_and_1; // @[WeightBuffer.cs:40]
+  wire [127:0] banks_0_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_0_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_1_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_1_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_2_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_2_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_3_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_3_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_4_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_4_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_5_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_5_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_6_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_6_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_7_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_7_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_8_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_8_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_9_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_9_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_10_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_10_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_11_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_11_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_12_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_12_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_13_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_13_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_14_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_14_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_15_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_15_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_16_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_16_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_17_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_17_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_18_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_18_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_19_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_19_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_20_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_20_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_21_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_21_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_22_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_22_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_23_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_23_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_24_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_24_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_25_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_25_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_26_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_26_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_27_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_27_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_28_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_28_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_29_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_29_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_30_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_30_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_31_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_31_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_32_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_32_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_33_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_33_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_34_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_34_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_35_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_35_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_36_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_36_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_37_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_37_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_38_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_38_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_39_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_39_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_40_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_40_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_41_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_41_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_42_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_42_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_43_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_43_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_44_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_44_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_45_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_45_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_46_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_46_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_47_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_47_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_48_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_48_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_49_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_49_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_50_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_50_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_51_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_51_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_52_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_52_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_53_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_53_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_54_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_54_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_55_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_55_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_56_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_56_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_57_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_57_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_58_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_58_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_59_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_59_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_60_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_60_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_61_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_61_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_62_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_62_bits; // @[WeightBuffer.cs:55]
+  wire [127:0] banks_63_cat; // @[WeightBuffer.cs:55]
+  wire [15:0] banks_63_bits; // @[WeightBuffer.cs:55]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  (* ram_style = "block" *) reg [127:0] banks_0 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_0 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_1 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_1 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_2 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_2 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_3 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_3 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_4 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_4 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_5 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_5 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_6 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_6 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_7 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_7 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_8 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_8 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_9 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_9 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_10 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_10 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_11 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_11 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_12 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_12 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_13 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_13 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_14 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_14 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_15 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_15 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_16 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_16 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_17 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_17 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_18 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_18 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_19 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_19 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_20 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_20 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_21 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_21 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_22 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_22 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_23 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_23 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_24 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_24 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_25 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_25 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_26 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_26 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_27 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_27 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_28 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_28 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_29 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_29 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_30 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_30 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_31 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_31 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_32 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_32 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_33 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_33 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_34 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_34 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_35 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_35 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_36 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_36 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_37 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_37 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_38 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_38 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_39 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_39 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_40 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_40 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_41 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_41 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_42 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_42 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_43 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_43 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_44 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_44 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_45 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_45 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_46 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_46 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_47 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_47 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_48 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_48 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_49 [0:255]; // @[WeightBuffer.cs:62]
+  (* ram_style = "block" *) reg [127:0] banks_49 [0:255]; // @[WeightBuffer.cs:54]
 
-  (* ram_style = "block" *) reg [127:0] banks_50 [0:255]; // @[WeightBuffer.cs:62]
-
-  (* ram_style = "block" *) reg [127:0] banks_51 [0:255]; // @[WeightBuffer.cs:62]
-
-  (* ram_style = "block" *) reg [127:0] banks_52 [0:255]; // @[WeightBuffer.cs:62]
-
-  (* ram_style = "block" *) reg [127:0] banks_53 [0:255]; // @[WeightBuffer.cs:62]
-
-  (* ram_style = "block" *) reg [127:0] banks_54 [0:255]; // @[WeightBuffer.cs:62]
-
-  (* ram_style = "block" *) reg [127:0] banks_55 [0:255]; // @[WeightBuffer.cs:62]
-
-  (* ram_style = "block" *) reg [127:0] banks_56 [0:255]; // @[WeightBuffer.cs:62]
-
-  (* ram_style = "block" *) reg [127:0] banks_57 [0:255]; // @[WeightBuffer.cs:62]
-
-  (* ram_style = "block" *) reg [127:0] banks_58 [0:255]; // @[WeightBuffer.cs:62]
-
-  (* ram_style = "block" *) reg [127:0] banks_59 [0:255]; // @[WeightBuffer.cs:62]
-
-  (* ram_style = "block" *) reg [127:0] banks_60 [0:255]; // @[WeightBuffer.cs:62]
-
-  (* ram_style = "block" *) reg [127:0] banks_61 [0:255]; // @[WeightBuffer.cs:62]
-
-  (* ram_style = "block" *) reg [127:0] banks_62 [0:255]; // @[WeightBuffer.cs:62]
-
-  (* ram_style = "block" *) reg [127:0] banks_63 [0:255]; // @[WeightBuffer.cs:62]
-
-  assign fill_bank_and_not = ~fill_bank; // @[WeightBuffer.cs:48]
-  assign fill_bank_and = (full_1 | (FillDone & fill_bank)) & (~(ComputeDone & fill_bank_and_not)); // @[WeightBuffer.cs:48]
-  assign fill_bank_and_1 = (full_0 | (FillDone & (~fill_bank))) & (~(ComputeDone & (~fill_bank_and_not))); // @[WeightBuffer.cs:48]
-  assign banks_0_cat = {WriteData_15, WriteData_14, WriteData_13, WriteData_12, WriteData_11, WriteData_10, WriteData_9, WriteData_8, WriteData_7, WriteData_6, WriteData_5, WriteData_4, WriteData_3, WriteData_2, WriteData_1, WriteData_0}; // @[WeightBuffer.cs:63]
-  assign banks_0_bits = WriteBytes[15:0]; // @[WeightBuffer.cs:63]
-  assign banks_1_cat = {WriteData_31, WriteData_30, WriteData_29, WriteData_28, WriteData_27, WriteData_26, WriteData_25, WriteData_24, WriteData_23, WriteData_22, WriteData_21, WriteData_20, WriteData_19, WriteData_18, WriteData_17, WriteData_16}; // @[WeightBuffer.cs:63]
-  assign banks_1_bits = WriteBytes[31:16]; // @[WeightBuffer.cs:63]
-  assign banks_2_cat = {WriteData_47, WriteData_46, WriteData_45, WriteData_44, WriteData_43, WriteData_42, WriteData_41, WriteData_40, WriteData_39, WriteData_38, WriteData_37, WriteData_36, WriteData_35, WriteData_34, WriteData_33, WriteData_32}; // @[WeightBuffer.cs:63]
-  assign banks_2_bits = WriteBytes[47:32]; // @[WeightBuffer.cs:63]
-  assign banks_3_cat = {WriteData_63, WriteData_62, WriteData_61, WriteData_60, WriteData_59, WriteData_58, WriteData_57, WriteData_56, WriteData_55, WriteData_54, WriteData_53, WriteData_52, WriteData_51, WriteData_50, WriteData_49, WriteData_48}; // @[WeightBuffer.cs:63]
-  assign banks_3_bits = WriteBytes[63:48]; // @[WeightBuffer.cs:63]
-  assign banks_4_cat = {WriteData_79, WriteData_78, WriteData_77, WriteData_76, WriteData_75, WriteData_74, WriteData_73, WriteData_72, WriteData_71, WriteData_70, WriteData_69, WriteData_68, WriteData_67, WriteData_66, WriteData_65, WriteData_64}; // @[WeightBuffer.cs:63]
-  assign banks_4_bits = WriteBytes[79:64]; // @[WeightBuffer.cs:63]
-  assign banks_5_cat = {WriteData_95, WriteData_94, WriteData_93, WriteData_92, WriteData_91, WriteData_90, WriteData_89, WriteData_88, WriteData_87, WriteData_86, WriteData_85, WriteData_84, WriteData_83, WriteData_82, WriteData_81, WriteData_80}; // @[WeightBuffer.cs:63]
-  assign banks_5_bits = WriteBytes[95:80]; // @[WeightBuffer.cs:63]
-  assign banks_6_cat = {WriteData_111, WriteData_110, WriteData_109, WriteData_108, WriteData_107, WriteData_106, WriteData_105, WriteData_104, WriteData_103, WriteData_102, WriteData_101, WriteData_100, WriteData_99, WriteData_98, WriteData_97, WriteData_96}; // @[WeightBuffer.cs:63]
-  assign banks_6_bits = WriteBytes[111:96]; // @[WeightBuffer.cs:63]
-  assign banks_7_cat = {WriteData_127, WriteData_126, WriteData_125, WriteData_124, WriteData_123, WriteData_122, WriteData_121, WriteData_120, WriteData_119, WriteData_118, WriteData_117, WriteData_116, WriteData_115, WriteData_114, WriteData_113, WriteData_112}; // @[WeightBuffer.cs:63]
-  assign banks_7_bits = WriteBytes[127:112]; // @[WeightBuffer.cs:63]
-  assign banks_8_cat = {WriteData_143, WriteData_142, WriteData_141, WriteData_140, WriteData_139, WriteData_138, WriteData_137, WriteData_136, WriteData_135, WriteData_134, WriteData_133, WriteData_132, WriteData_131, WriteData_130, WriteData_129, WriteData_128}; // @[WeightBuffer.cs:63]
-  assign banks_8_bits = WriteBytes[143:128]; // @[WeightBuffer.cs:63]
-  assign banks_9_cat = {WriteData_159, WriteData_158, WriteData_157, WriteData_156, WriteData_155, WriteData_154, WriteData_153, WriteData_152, WriteData_151, WriteData_150, WriteData_149, WriteData_148, WriteData_147, WriteData_146, WriteData_145, WriteData_144}; // @[WeightBuffer.cs:63]
-  assign banks_9_bits = WriteBytes[159:144]; // @[WeightBuffer.cs:63]
-  assign banks_10_cat = {WriteData_175, WriteData_174, WriteData_173, WriteData_172, WriteData_171, WriteData_170, WriteData_169, WriteData_168, WriteData_167, WriteData_166, WriteData_165, WriteData_164, WriteData_163, WriteData_162, WriteData_161, WriteData_160}; // @[WeightBuffer.cs:63]
-  assign banks_10_bits = WriteBytes[175:160]; // @[WeightBuffer.cs:63]
-  assign banks_11_cat = {WriteData_191, WriteData_190, WriteData_189, WriteData_188, WriteData_187, WriteData_186, WriteData_185, WriteData_184, WriteData_183, WriteData_182, WriteData_181, WriteData_180, WriteData_179, WriteData_178, WriteData_177, WriteData_176}; // @[WeightBuffer.cs:63]
-  assign banks_11_bits = WriteBytes[191:176]; // @[WeightBuffer.cs:63]
-  assign banks_12_cat = {WriteData_207, WriteData_206, WriteData_205, WriteData_204, WriteData_203, WriteData_202, WriteData_201, WriteData_200, WriteData_199, WriteData_198, WriteData_197, WriteData_196, WriteData_195, WriteData_194, WriteData_193, WriteData_192}; // @[WeightBuffer.cs:63]
-  assign banks_12_bits = WriteBytes[207:192]; // @[WeightBuffer.cs:63]
-  assign banks_13_cat = {WriteData_223, WriteData_222, WriteData_221, WriteData_220, WriteData_219, WriteData_218, WriteData_217, WriteData_216, WriteData_215, WriteData_214, WriteData_213, WriteData_212, WriteData_211, WriteData_210, WriteData_209, WriteData_208}; // @[WeightBuffer.cs:63]
-  assign banks_13_bits = WriteBytes[223:208]; // @[WeightBuffer.cs:63]
-  assign banks_14_cat = {WriteData_239, WriteData_238, WriteData_237, WriteData_236, WriteData_235, WriteData_234, WriteData_233, WriteData_232, WriteData_231, WriteData_230, WriteData_229, WriteData_228, WriteData_227, WriteData_226, WriteData_225, WriteData_224}; // @[WeightBuffer.cs:63]
-  assign banks_14_bits = WriteBytes[239:224]; // @[WeightBuffer.cs:63]
-  assign banks_15_cat = {WriteData_255, WriteData_254, WriteData_253, WriteData_252, WriteData_251, WriteData_250, WriteData_249, WriteData_248, WriteData_247, WriteData_246, WriteData_245, WriteData_244, WriteData_243, WriteData_242, WriteData_241, WriteData_240}; // @[WeightBuffer.cs:63]
-  assign banks_15_bits = WriteBytes[255:240]; // @[WeightBuffer.cs:63]
-  assign banks_16_cat = {WriteData_271, WriteData_270, WriteData_269, WriteData_268, WriteData_267, WriteData_266, WriteData_265, WriteData_264, WriteData_263, WriteData_262, WriteData_261, WriteData_260, WriteData_259, WriteData_258, WriteData_257, WriteData_256}; // @[WeightBuffer.cs:63]
-  assign banks_16_bits = WriteBytes[271:256]; // @[WeightBuffer.cs:63]
-  assign banks_17_cat = {WriteData_287, WriteData_286, WriteData_285, WriteData_284, WriteData_283, WriteData_282, WriteData_281, WriteData_280, WriteData_279, WriteData_278, WriteData_277, WriteData_276, WriteData_275, WriteData_274, WriteData_273, WriteData_272}; // @[WeightBuffer.cs:63]
-  assign banks_17_bits = WriteBytes[287:272]; // @[WeightBuffer.cs:63]
-  assign banks_18_cat = {WriteData_303, WriteData_302, WriteData_301, WriteData_300, WriteData_299, WriteData_298, WriteData_297, WriteData_296, WriteData_295, WriteData_294, WriteData_293, WriteData_292, WriteData_291, WriteData_290, WriteData_289, WriteData_288}; // @[WeightBuffer.cs:63]
-  assign banks_18_bits = WriteBytes[303:288]; // @[WeightBuffer.cs:63]
-  assign banks_19_cat = {WriteData_319, WriteData_318, WriteData_317, WriteData_316, WriteData_315, WriteData_314, WriteData_313, WriteData_312, WriteData_311, WriteData_310, WriteData_309, WriteData_308, WriteData_307, WriteData_306, WriteData_305, WriteData_304}; // @[WeightBuffer.cs:63]
-  assign banks_19_bits = WriteBytes[319:304]; // @[WeightBuffer.cs:63]
-  assign banks_20_cat = {WriteData_335, WriteData_334, WriteData_333, WriteData_332, WriteData_331, WriteData_330, WriteData_329, WriteData_328, WriteData_327, WriteData_326, WriteData_325, WriteData_324, WriteData_323, WriteData_322, WriteData_321, WriteData_320}; // @[WeightBuffer.cs:63]
-  assign banks_20_bits = WriteBytes[335:320]; // @[WeightBuffer.cs:63]
-  assign banks_21_cat = {WriteData_351, WriteData_350, WriteData_349, WriteData_348, WriteData_347, WriteData_346, WriteData_345, WriteData_344, WriteData_343, WriteData_342, WriteData_341, WriteData_340, WriteData_339, WriteData_338, WriteData_337, WriteData_336}; // @[WeightBuffer.cs:63]
-  assign banks_21_bits = WriteBytes[351:336]; // @[WeightBuffer.cs:63]
-  assign banks_22_cat = {WriteData_367, WriteData_366, WriteData_365, WriteData_364, WriteData_363, WriteData_362, WriteData_361, WriteData_360, WriteData_359, WriteData_358, WriteData_357, WriteData_356, WriteData_355, WriteData_354, WriteData_353, WriteData_352}; // @[WeightBuffer.cs:63]
-  assign banks_22_bits = WriteBytes[367:352]; // @[WeightBuffer.cs:63]
-  assign banks_23_cat = {WriteData_383, WriteData_382, WriteData_381, WriteData_380, WriteData_379, WriteData_378, WriteData_377, WriteData_376, WriteData_375, WriteData_374, WriteData_373, WriteData_372, WriteData_371, WriteData_370, WriteData_369, WriteData_368}; // @[WeightBuffer.cs:63]
-  assign banks_23_bits = WriteBytes[383:368]; // @[WeightBuffer.cs:63]
-  assign banks_24_cat = {WriteData_399, WriteData_398, WriteData_397, WriteData_396, WriteData_395, WriteData_394, WriteData_393, WriteData_392, WriteData_391, WriteData_390, WriteData_389, WriteData_388, WriteData_387, WriteData_386, WriteData_385, WriteData_384}; // @[WeightBuffer.cs:63]
-  assign banks_24_bits = WriteBytes[399:384]; // @[WeightBuffer.cs:63]
-  assign banks_25_cat = {WriteData_415, WriteData_414, WriteData_413, WriteData_412, WriteData_411, WriteData_410, WriteData_409, WriteData_408, WriteData_407, WriteData_406, WriteData_405, WriteData_404, WriteData_403, WriteData_402, WriteData_401, WriteData_400}; // @[WeightBuffer.cs:63]
-  assign banks_25_bits = WriteBytes[415:400]; // @[WeightBuffer.cs:63]
-  assign banks_26_cat = {WriteData_431, WriteData_430, WriteData_429, WriteData_428, WriteData_427, WriteData_426, WriteData_425, WriteData_424, WriteData_423, WriteData_422, WriteData_421, WriteData_420, WriteData_419, WriteData_418, WriteData_417, WriteData_416}; // @[WeightBuffer.cs:63]
-  assign banks_26_bits = WriteBytes[431:416]; // @[WeightBuffer.cs:63]
-  assign banks_27_cat = {WriteData_447, WriteData_446, WriteData_445, WriteData_444, WriteData_443, WriteData_442, WriteData_441, WriteData_440, WriteData_439, WriteData_438, WriteData_437, WriteData_436, WriteData_435, WriteData_434, WriteData_433, WriteData_432}; // @[WeightBuffer.cs:63]
-  assign banks_27_bits = WriteBytes[447:432]; // @[WeightBuffer.cs:63]
-  assign banks_28_cat = {WriteData_463, WriteData_462, WriteData_461, WriteData_460, WriteData_459, WriteData_458, WriteData_457, WriteData_456, WriteData_455, WriteData_454, WriteData_453, WriteData_452, WriteData_451, WriteData_450, WriteData_449, WriteData_448}; // @[WeightBuffer.cs:63]
-  assign banks_28_bits = WriteBytes[463:448]; // @[WeightBuffer.cs:63]
-  assign banks_29_cat = {WriteData_479, WriteData_478, WriteData_477, WriteData_476, WriteData_475, WriteData_474, WriteData_473, WriteData_472, WriteData_471, WriteData_470, WriteData_469, WriteData_468, WriteData_467, WriteData_466, WriteData_465, WriteData_464}; // @[WeightBuffer.cs:63]
-  assign banks_29_bits = WriteBytes[479:464]; // @[WeightBuffer.cs:63]
-  assign banks_30_cat = {WriteData_495, WriteData_494, WriteData_493, WriteData_492, WriteData_491, WriteData_490, WriteData_489, WriteData_488, WriteData_487, WriteData_486, WriteData_485, WriteData_484, WriteData_483, WriteData_482, WriteData_481, WriteData_480}; // @[WeightBuffer.cs:63]
-  assign banks_30_bits = WriteBytes[495:480]; // @[WeightBuffer.cs:63]
-  assign banks_31_cat = {WriteData_511, WriteData_510, WriteData_509, WriteData_508, WriteData_507, WriteData_506, WriteData_505, WriteData_504, WriteData_503, WriteData_502, WriteData_501, WriteData_500, WriteData_499, WriteData_498, WriteData_497, WriteData_496}; // @[WeightBuffer.cs:63]
-  assign banks_31_bits = WriteBytes[511:496]; // @[WeightBuffer.cs:63]
-  assign banks_32_cat = {WriteData_527, WriteData_526, WriteData_525, WriteData_524, WriteData_523, WriteData_522, WriteData_521, WriteData_520, WriteData_519, WriteData_518, WriteData_517, WriteData_516, WriteData_515, WriteData_514, WriteData_513, WriteData_512}; // @[WeightBuffer.cs:63]
-  assign banks_32_bits = WriteBytes[527:512]; // @[WeightBuffer.cs:63]
-  assign banks_33_cat = {WriteData_543, WriteData_542, WriteData_541, WriteData_540, WriteData_539, WriteData_538, WriteData_537, WriteData_536, WriteData_535, WriteData_534, WriteData_533, WriteData_532, WriteData_531, WriteData_530, WriteData_529, WriteData_528}; // @[WeightBuffer.cs:63]
-  assign banks_33_bits = WriteBytes[543:528]; // @[WeightBuffer.cs:63]
-  assign banks_34_cat = {WriteData_559, WriteData_558, WriteData_557, WriteData_556, WriteData_555, WriteData_554, WriteData_553, WriteData_552, WriteData_551, WriteData_550, WriteData_549, WriteData_548, WriteData_547, WriteData_546, WriteData_545, WriteData_544}; // @[WeightBuffer.cs:63]
-  assign banks_34_bits = WriteBytes[559:544]; // @[WeightBuffer.cs:63]
-  assign banks_35_cat = {WriteData_575, WriteData_574, WriteData_573, WriteData_572, WriteData_571, WriteData_570, WriteData_569, WriteData_568, WriteData_567, WriteData_566, WriteData_565, WriteData_564, WriteData_563, WriteData_562, WriteData_561, WriteData_560}; // @[WeightBuffer.cs:63]
-  assign banks_35_bits = WriteBytes[575:560]; // @[WeightBuffer.cs:63]
-  assign banks_36_cat = {WriteData_591, WriteData_590, WriteData_589, WriteData_588, WriteData_587, WriteData_586, WriteData_585, WriteData_584, WriteData_583, WriteData_582, WriteData_581, WriteData_580, WriteData_579, WriteData_578, WriteData_577, WriteData_576}; // @[WeightBuffer.cs:63]
-  assign banks_36_bits = WriteBytes[591:576]; // @[WeightBuffer.cs:63]
-  assign banks_37_cat = {WriteData_607, WriteData_606, WriteData_605, WriteData_604, WriteData_603, WriteData_602, WriteData_601, WriteData_600, WriteData_599, WriteData_598, WriteData_597, WriteData_596, WriteData_595, WriteData_594, WriteData_593, WriteData_592}; // @[WeightBuffer.cs:63]
-  assign banks_37_bits = WriteBytes[607:592]; // @[WeightBuffer.cs:63]
-  assign banks_38_cat = {WriteData_623, WriteData_622, WriteData_621, WriteData_620, WriteData_619, WriteData_618, WriteData_617, WriteData_616, WriteData_615, WriteData_614, WriteData_613, WriteData_612, WriteData_611, WriteData_610, WriteData_609, WriteData_608}; // @[WeightBuffer.cs:63]
-  assign banks_38_bits = WriteBytes[623:608]; // @[WeightBuffer.cs:63]
-  assign banks_39_cat = {WriteData_639, WriteData_638, WriteData_637, WriteData_636, WriteData_635, WriteData_634, WriteData_633, WriteData_632, WriteData_631, WriteData_630, WriteData_629, WriteData_628, WriteData_627, WriteData_626, WriteData_625, WriteData_624}; // @[WeightBuffer.cs:63]
-  assign banks_39_bits = WriteBytes[639:624]; // @[WeightBuffer.cs:63]
-  assign banks_40_cat = {WriteData_655, WriteData_654, WriteData_653, WriteData_652, WriteData_651, WriteData_650, WriteData_649, WriteData_648, WriteData_647, WriteData_646, WriteData_645, WriteData_644, WriteData_643, WriteData_642, WriteData_641, WriteData_640}; // @[WeightBuffer.cs:63]
-  assign banks_40_bits = WriteBytes[655:640]; // @[WeightBuffer.cs:63]
-  assign banks_41_cat = {WriteData_671, WriteData_670, WriteData_669, WriteData_668, WriteData_667, WriteData_666, WriteData_665, WriteData_664, WriteData_663, WriteData_662, WriteData_661, WriteData_660, WriteData_659, WriteData_658, WriteData_657, WriteData_656}; // @[WeightBuffer.cs:63]
-  assign banks_41_bits = WriteBytes[671:656]; // @[WeightBuffer.cs:63]
-  assign banks_42_cat = {WriteData_687, WriteData_686, WriteData_685, WriteData_684, WriteData_683, WriteData_682, WriteData_681, WriteData_680, WriteData_679, WriteData_678, WriteData_677, WriteData_676, WriteData_675, WriteData_674, WriteData_673, WriteData_672}; // @[WeightBuffer.cs:63]
-  assign banks_42_bits = WriteBytes[687:672]; // @[WeightBuffer.cs:63]
-  assign banks_43_cat = {WriteData_703, WriteData_702, WriteData_701, WriteData_700, WriteData_699, WriteData_698, WriteData_697, WriteData_696, WriteData_695, WriteData_694, WriteData_693, WriteData_692, WriteData_691, WriteData_690, WriteData_689, WriteData_688}; // @[WeightBuffer.cs:63]
-  assign banks_43_bits = WriteBytes[703:688]; // @[WeightBuffer.cs:63]
-  assign banks_44_cat = {WriteData_719, WriteData_718, WriteData_717, WriteData_716, WriteData_715, WriteData_714, WriteData_713, WriteData_712, WriteData_711, WriteData_710, WriteData_709, WriteData_708, WriteData_707, WriteData_706, WriteData_705, WriteData_704}; // @[WeightBuffer.cs:63]
-  assign banks_44_bits = WriteBytes[719:704]; // @[WeightBuffer.cs:63]
-  assign banks_45_cat = {WriteData_735, WriteData_734, WriteData_733, WriteData_732, WriteData_731, WriteData_730, WriteData_729, WriteData_728, WriteData_727, WriteData_726, WriteData_725, WriteData_724, WriteData_723, WriteData_722, WriteData_721, WriteData_720}; // @[WeightBuffer.cs:63]
-  assign banks_45_bits = WriteBytes[735:720]; // @[WeightBuffer.cs:63]
-  assign banks_46_cat = {WriteData_751, WriteData_750, WriteData_749, WriteData_748, WriteData_747, WriteData_746, WriteData_745, WriteData_744, WriteData_743, WriteData_742, WriteData_741, WriteData_740, WriteData_739, WriteData_738, WriteData_737, WriteData_736}; // @[WeightBuffer.cs:63]
-  assign banks_46_bits = WriteBytes[751:736]; // @[WeightBuffer.cs:63]
-  assign banks_47_cat = {WriteData_767, WriteData_766, WriteData_765, WriteData_764, WriteData_763, WriteData_762, WriteData_761, WriteData_760, WriteData_759, WriteData_758, WriteData_757, WriteData_756, WriteData_755, WriteData_754, WriteData_753, WriteData_752}; // @[WeightBuffer.cs:63]
-  assign banks_47_bits = WriteBytes[767:752]; // @[WeightBuffer.cs:63]
-  assign banks_48_cat = {WriteData_783, WriteData_782, WriteData_781, WriteData_780, WriteData_779, WriteData_778, WriteData_777, WriteData_776, WriteData_775, WriteData_774, WriteData_773, WriteData_772, WriteData_771, WriteData_770, WriteData_769, WriteData_768}; // @[WeightBuffer.cs:63]
-  assign banks_48_bits = WriteBytes[783:768]; // @[WeightBuffer.cs:63]
-  assign banks_49_cat = {WriteData_799, WriteData_798, WriteData_797, WriteData_796, WriteData_795, WriteData_794, WriteData_793, WriteData_792, WriteData_791, WriteData_790, WriteData_789, WriteData_788, WriteData_787, WriteData_786, WriteData_785, WriteData_784}; // @[WeightBuffer.cs:63]
-  assign banks_49_bits = WriteBytes[799:784]; // @[WeightBuffer.cs:63]
-  assign banks_50_cat = {WriteData_815, WriteData_814, WriteData_813, WriteData_812, WriteData_811, WriteData_810, WriteData_809, WriteData_808, WriteData_807, WriteData_806, WriteData_805, WriteData_804, WriteData_803, WriteData_802, WriteData_801, WriteData_800}; // @[WeightBuffer.cs:63]
-  assign banks_50_bits = WriteBytes[815:800]; // @[WeightBuffer.cs:63]
-  assign banks_51_cat = {WriteData_831, WriteData_830, WriteData_829, WriteData_828, WriteData_827, WriteData_826, WriteData_825, WriteData_824, WriteData_823, WriteData_822, WriteData_821, WriteData_820, WriteData_819, WriteData_818, WriteData_817, WriteData_816}; // @[WeightBuffer.cs:63]
-  assign banks_51_bits = WriteBytes[831:816]; // @[WeightBuffer.cs:63]
-  assign banks_52_cat = {WriteData_847, WriteData_846, WriteData_845, WriteData_844, WriteData_843, WriteData_842, WriteData_841, WriteData_840, WriteData_839, WriteData_838, WriteData_837, WriteData_836, WriteData_835, WriteData_834, WriteData_833, WriteData_832}; // @[WeightBuffer.cs:63]
-  assign banks_52_bits = WriteBytes[847:832]; // @[WeightBuffer.cs:63]
-  assign banks_53_cat = {WriteData_863, WriteData_862, WriteData_861, WriteData_860, WriteData_859, WriteData_858, WriteData_857, WriteData_856, WriteData_855, WriteData_854, WriteData_853, WriteData_852, WriteData_851, WriteData_850, WriteData_849, WriteData_848}; // @[WeightBuffer.cs:63]
-  assign banks_53_bits = WriteBytes[863:848]; // @[WeightBuffer.cs:63]
-  assign banks_54_cat = {WriteData_879, WriteData_878, WriteData_877, WriteData_876, WriteData_875, WriteData_874, WriteData_873, WriteData_872, WriteData_871, WriteData_870, WriteData_869, WriteData_868, WriteData_867, WriteData_866, WriteData_865, WriteData_864}; // @[WeightBuffer.cs:63]
-  assign banks_54_bits = WriteBytes[879:864]; // @[WeightBuffer.cs:63]
-  assign banks_55_cat = {WriteData_895, WriteData_894, WriteData_893, WriteData_892, WriteData_891, WriteData_890, WriteData_889, WriteData_888, WriteData_887, WriteData_886, WriteData_885, WriteData_884, WriteData_883, WriteData_882, WriteData_881, WriteData_880}; // @[WeightBuffer.cs:63]
-  assign banks_55_bits = WriteBytes[895:880]; // @[WeightBuffer.cs:63]
-  assign banks_56_cat = {WriteData_911, WriteData_910, WriteData_909, WriteData_908, WriteData_907, WriteData_906, WriteData_905, WriteData_904, WriteData_903, WriteData_902, WriteData_901, WriteData_900, WriteData_899, WriteData_898, WriteData_897, WriteData_896}; // @[WeightBuffer.cs:63]
-  assign banks_56_bits = WriteBytes[911:896]; // @[WeightBuffer.cs:63]
-  assign banks_57_cat = {WriteData_927, WriteData_926, WriteData_925, WriteData_924, WriteData_923, WriteData_922, WriteData_921, WriteData_920, WriteData_919, WriteData_918, WriteData_917, WriteData_916, WriteData_915, WriteData_914, WriteData_913, WriteData_912}; // @[WeightBuffer.cs:63]
-  assign banks_57_bits = WriteBytes[927:912]; // @[WeightBuffer.cs:63]
-  assign banks_58_cat = {WriteData_943, WriteData_942, WriteData_941, WriteData_940, WriteData_939, WriteData_938, WriteData_937, WriteData_936, WriteData_935, WriteData_934, WriteData_933, WriteData_932, WriteData_931, WriteData_930, WriteData_929, WriteData_928}; // @[WeightBuffer.cs:63]
-  assign banks_58_bits = WriteBytes[943:928]; // @[WeightBuffer.cs:63]
-  assign banks_59_cat = {WriteData_959, WriteData_958, WriteData_957, WriteData_956, WriteData_955, WriteData_954, WriteData_953, WriteData_952, WriteData_951, WriteData_950, WriteData_949, WriteData_948, WriteData_947, WriteData_946, WriteData_945, WriteData_944}; // @[WeightBuffer.cs:63]
-  assign banks_59_bits = WriteBytes[959:944]; // @[WeightBuffer.cs:63]
-  assign banks_60_cat = {WriteData_975, WriteData_974, WriteData_973, WriteData_972, WriteData_971, WriteData_970, WriteData_969, WriteData_968, WriteData_967, WriteData_966, WriteData_965, WriteData_964, WriteData_963, WriteData_962, WriteData_961, WriteData_960}; // @[WeightBuffer.cs:63]
-  assign banks_60_bits = WriteBytes[975:960]; // @[WeightBuffer.cs:63]
-  assign banks_61_cat = {WriteData_991, WriteData_990, WriteData_989, WriteData_988, WriteData_987, WriteData_986, WriteData_985, WriteData_984, WriteData_983, WriteData_982, WriteData_981, WriteData_980, WriteData_979, WriteData_978, WriteData_977, WriteData_976}; // @[WeightBuffer.cs:63]
-  assign banks_61_bits = WriteBytes[991:976]; // @[WeightBuffer.cs:63]
-  assign banks_62_cat = {WriteData_1007, WriteData_1006, WriteData_1005, WriteData_1004, WriteData_1003, WriteData_1002, WriteData_1001, WriteData_1000, WriteData_999, WriteData_998, WriteData_997, WriteData_996, WriteData_995, WriteData_994, WriteData_993, WriteData_992}; // @[WeightBuffer.cs:63]
-  assign banks_62_bits = WriteBytes[1007:992]; // @[WeightBuffer.cs:63]
-  assign banks_63_cat = {WriteData_1023, WriteData_1022, WriteData_1021, WriteData_1020, WriteData_1019, WriteData_1018, WriteData_1017, WriteData_1016, WriteData_1015, WriteData_1014, WriteData_1013, WriteData_1012, WriteData_1011, WriteData_1010, WriteData_1009, WriteData_1008}; // @[WeightBuffer.cs:63]
-  assign banks_63_bits = WriteBytes[1023:1008]; // @[WeightBuffer.cs:63]
-  assign CanFill = ~(fill_bank ? full_1 : full_0); // @[WeightBuffer.cs:69]
-  assign ReadData_0 = read_0[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_1 = read_0[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_2 = read_0[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_3 = read_0[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_4 = read_0[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_5 = read_0[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_6 = read_0[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_7 = read_0[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_8 = read_0[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_9 = read_0[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_10 = read_0[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_11 = read_0[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_12 = read_0[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_13 = read_0[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_14 = read_0[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_15 = read_0[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_16 = read_1[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_17 = read_1[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_18 = read_1[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_19 = read_1[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_20 = read_1[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_21 = read_1[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_22 = read_1[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_23 = read_1[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_24 = read_1[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_25 = read_1[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_26 = read_1[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_27 = read_1[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_28 = read_1[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_29 = read_1[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_30 = read_1[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_31 = read_1[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_32 = read_2[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_33 = read_2[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_34 = read_2[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_35 = read_2[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_36 = read_2[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_37 = read_2[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_38 = read_2[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_39 = read_2[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_40 = read_2[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_41 = read_2[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_42 = read_2[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_43 = read_2[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_44 = read_2[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_45 = read_2[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_46 = read_2[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_47 = read_2[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_48 = read_3[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_49 = read_3[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_50 = read_3[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_51 = read_3[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_52 = read_3[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_53 = read_3[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_54 = read_3[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_55 = read_3[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_56 = read_3[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_57 = read_3[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_58 = read_3[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_59 = read_3[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_60 = read_3[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_61 = read_3[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_62 = read_3[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_63 = read_3[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_64 = read_4[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_65 = read_4[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_66 = read_4[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_67 = read_4[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_68 = read_4[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_69 = read_4[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_70 = read_4[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_71 = read_4[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_72 = read_4[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_73 = read_4[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_74 = read_4[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_75 = read_4[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_76 = read_4[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_77 = read_4[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_78 = read_4[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_79 = read_4[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_80 = read_5[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_81 = read_5[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_82 = read_5[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_83 = read_5[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_84 = read_5[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_85 = read_5[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_86 = read_5[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_87 = read_5[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_88 = read_5[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_89 = read_5[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_90 = read_5[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_91 = read_5[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_92 = read_5[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_93 = read_5[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_94 = read_5[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_95 = read_5[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_96 = read_6[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_97 = read_6[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_98 = read_6[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_99 = read_6[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_100 = read_6[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_101 = read_6[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_102 = read_6[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_103 = read_6[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_104 = read_6[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_105 = read_6[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_106 = read_6[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_107 = read_6[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_108 = read_6[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_109 = read_6[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_110 = read_6[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_111 = read_6[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_112 = read_7[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_113 = read_7[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_114 = read_7[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_115 = read_7[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_116 = read_7[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_117 = read_7[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_118 = read_7[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_119 = read_7[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_120 = read_7[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_121 = read_7[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_122 = read_7[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_123 = read_7[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_124 = read_7[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_125 = read_7[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_126 = read_7[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_127 = read_7[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_128 = read_8[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_129 = read_8[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_130 = read_8[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_131 = read_8[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_132 = read_8[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_133 = read_8[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_134 = read_8[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_135 = read_8[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_136 = read_8[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_137 = read_8[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_138 = read_8[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_139 = read_8[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_140 = read_8[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_141 = read_8[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_142 = read_8[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_143 = read_8[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_144 = read_9[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_145 = read_9[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_146 = read_9[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_147 = read_9[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_148 = read_9[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_149 = read_9[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_150 = read_9[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_151 = read_9[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_152 = read_9[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_153 = read_9[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_154 = read_9[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_155 = read_9[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_156 = read_9[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_157 = read_9[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_158 = read_9[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_159 = read_9[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_160 = read_10[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_161 = read_10[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_162 = read_10[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_163 = read_10[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_164 = read_10[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_165 = read_10[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_166 = read_10[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_167 = read_10[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_168 = read_10[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_169 = read_10[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_170 = read_10[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_171 = read_10[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_172 = read_10[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_173 = read_10[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_174 = read_10[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_175 = read_10[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_176 = read_11[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_177 = read_11[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_178 = read_11[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_179 = read_11[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_180 = read_11[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_181 = read_11[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_182 = read_11[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_183 = read_11[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_184 = read_11[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_185 = read_11[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_186 = read_11[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_187 = read_11[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_188 = read_11[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_189 = read_11[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_190 = read_11[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_191 = read_11[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_192 = read_12[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_193 = read_12[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_194 = read_12[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_195 = read_12[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_196 = read_12[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_197 = read_12[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_198 = read_12[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_199 = read_12[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_200 = read_12[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_201 = read_12[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_202 = read_12[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_203 = read_12[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_204 = read_12[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_205 = read_12[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_206 = read_12[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_207 = read_12[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_208 = read_13[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_209 = read_13[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_210 = read_13[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_211 = read_13[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_212 = read_13[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_213 = read_13[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_214 = read_13[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_215 = read_13[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_216 = read_13[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_217 = read_13[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_218 = read_13[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_219 = read_13[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_220 = read_13[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_221 = read_13[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_222 = read_13[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_223 = read_13[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_224 = read_14[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_225 = read_14[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_226 = read_14[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_227 = read_14[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_228 = read_14[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_229 = read_14[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_230 = read_14[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_231 = read_14[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_232 = read_14[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_233 = read_14[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_234 = read_14[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_235 = read_14[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_236 = read_14[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_237 = read_14[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_238 = read_14[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_239 = read_14[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_240 = read_15[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_241 = read_15[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_242 = read_15[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_243 = read_15[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_244 = read_15[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_245 = read_15[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_246 = read_15[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_247 = read_15[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_248 = read_15[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_249 = read_15[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_250 = read_15[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_251 = read_15[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_252 = read_15[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_253 = read_15[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_254 = read_15[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_255 = read_15[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_256 = read_16[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_257 = read_16[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_258 = read_16[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_259 = read_16[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_260 = read_16[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_261 = read_16[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_262 = read_16[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_263 = read_16[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_264 = read_16[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_265 = read_16[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_266 = read_16[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_267 = read_16[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_268 = read_16[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_269 = read_16[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_270 = read_16[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_271 = read_16[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_272 = read_17[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_273 = read_17[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_274 = read_17[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_275 = read_17[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_276 = read_17[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_277 = read_17[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_278 = read_17[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_279 = read_17[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_280 = read_17[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_281 = read_17[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_282 = read_17[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_283 = read_17[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_284 = read_17[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_285 = read_17[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_286 = read_17[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_287 = read_17[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_288 = read_18[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_289 = read_18[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_290 = read_18[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_291 = read_18[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_292 = read_18[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_293 = read_18[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_294 = read_18[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_295 = read_18[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_296 = read_18[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_297 = read_18[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_298 = read_18[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_299 = read_18[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_300 = read_18[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_301 = read_18[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_302 = read_18[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_303 = read_18[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_304 = read_19[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_305 = read_19[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_306 = read_19[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_307 = read_19[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_308 = read_19[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_309 = read_19[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_310 = read_19[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_311 = read_19[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_312 = read_19[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_313 = read_19[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_314 = read_19[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_315 = read_19[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_316 = read_19[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_317 = read_19[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_318 = read_19[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_319 = read_19[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_320 = read_20[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_321 = read_20[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_322 = read_20[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_323 = read_20[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_324 = read_20[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_325 = read_20[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_326 = read_20[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_327 = read_20[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_328 = read_20[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_329 = read_20[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_330 = read_20[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_331 = read_20[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_332 = read_20[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_333 = read_20[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_334 = read_20[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_335 = read_20[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_336 = read_21[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_337 = read_21[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_338 = read_21[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_339 = read_21[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_340 = read_21[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_341 = read_21[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_342 = read_21[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_343 = read_21[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_344 = read_21[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_345 = read_21[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_346 = read_21[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_347 = read_21[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_348 = read_21[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_349 = read_21[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_350 = read_21[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_351 = read_21[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_352 = read_22[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_353 = read_22[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_354 = read_22[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_355 = read_22[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_356 = read_22[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_357 = read_22[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_358 = read_22[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_359 = read_22[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_360 = read_22[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_361 = read_22[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_362 = read_22[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_363 = read_22[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_364 = read_22[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_365 = read_22[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_366 = read_22[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_367 = read_22[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_368 = read_23[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_369 = read_23[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_370 = read_23[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_371 = read_23[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_372 = read_23[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_373 = read_23[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_374 = read_23[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_375 = read_23[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_376 = read_23[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_377 = read_23[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_378 = read_23[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_379 = read_23[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_380 = read_23[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_381 = read_23[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_382 = read_23[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_383 = read_23[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_384 = read_24[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_385 = read_24[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_386 = read_24[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_387 = read_24[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_388 = read_24[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_389 = read_24[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_390 = read_24[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_391 = read_24[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_392 = read_24[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_393 = read_24[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_394 = read_24[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_395 = read_24[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_396 = read_24[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_397 = read_24[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_398 = read_24[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_399 = read_24[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_400 = read_25[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_401 = read_25[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_402 = read_25[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_403 = read_25[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_404 = read_25[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_405 = read_25[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_406 = read_25[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_407 = read_25[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_408 = read_25[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_409 = read_25[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_410 = read_25[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_411 = read_25[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_412 = read_25[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_413 = read_25[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_414 = read_25[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_415 = read_25[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_416 = read_26[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_417 = read_26[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_418 = read_26[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_419 = read_26[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_420 = read_26[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_421 = read_26[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_422 = read_26[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_423 = read_26[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_424 = read_26[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_425 = read_26[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_426 = read_26[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_427 = read_26[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_428 = read_26[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_429 = read_26[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_430 = read_26[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_431 = read_26[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_432 = read_27[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_433 = read_27[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_434 = read_27[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_435 = read_27[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_436 = read_27[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_437 = read_27[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_438 = read_27[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_439 = read_27[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_440 = read_27[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_441 = read_27[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_442 = read_27[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_443 = read_27[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_444 = read_27[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_445 = read_27[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_446 = read_27[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_447 = read_27[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_448 = read_28[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_449 = read_28[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_450 = read_28[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_451 = read_28[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_452 = read_28[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_453 = read_28[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_454 = read_28[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_455 = read_28[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_456 = read_28[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_457 = read_28[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_458 = read_28[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_459 = read_28[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_460 = read_28[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_461 = read_28[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_462 = read_28[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_463 = read_28[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_464 = read_29[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_465 = read_29[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_466 = read_29[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_467 = read_29[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_468 = read_29[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_469 = read_29[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_470 = read_29[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_471 = read_29[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_472 = read_29[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_473 = read_29[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_474 = read_29[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_475 = read_29[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_476 = read_29[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_477 = read_29[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_478 = read_29[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_479 = read_29[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_480 = read_30[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_481 = read_30[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_482 = read_30[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_483 = read_30[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_484 = read_30[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_485 = read_30[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_486 = read_30[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_487 = read_30[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_488 = read_30[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_489 = read_30[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_490 = read_30[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_491 = read_30[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_492 = read_30[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_493 = read_30[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_494 = read_30[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_495 = read_30[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_496 = read_31[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_497 = read_31[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_498 = read_31[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_499 = read_31[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_500 = read_31[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_501 = read_31[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_502 = read_31[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_503 = read_31[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_504 = read_31[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_505 = read_31[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_506 = read_31[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_507 = read_31[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_508 = read_31[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_509 = read_31[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_510 = read_31[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_511 = read_31[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_512 = read_32[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_513 = read_32[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_514 = read_32[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_515 = read_32[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_516 = read_32[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_517 = read_32[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_518 = read_32[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_519 = read_32[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_520 = read_32[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_521 = read_32[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_522 = read_32[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_523 = read_32[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_524 = read_32[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_525 = read_32[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_526 = read_32[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_527 = read_32[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_528 = read_33[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_529 = read_33[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_530 = read_33[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_531 = read_33[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_532 = read_33[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_533 = read_33[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_534 = read_33[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_535 = read_33[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_536 = read_33[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_537 = read_33[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_538 = read_33[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_539 = read_33[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_540 = read_33[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_541 = read_33[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_542 = read_33[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_543 = read_33[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_544 = read_34[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_545 = read_34[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_546 = read_34[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_547 = read_34[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_548 = read_34[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_549 = read_34[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_550 = read_34[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_551 = read_34[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_552 = read_34[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_553 = read_34[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_554 = read_34[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_555 = read_34[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_556 = read_34[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_557 = read_34[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_558 = read_34[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_559 = read_34[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_560 = read_35[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_561 = read_35[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_562 = read_35[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_563 = read_35[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_564 = read_35[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_565 = read_35[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_566 = read_35[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_567 = read_35[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_568 = read_35[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_569 = read_35[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_570 = read_35[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_571 = read_35[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_572 = read_35[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_573 = read_35[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_574 = read_35[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_575 = read_35[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_576 = read_36[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_577 = read_36[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_578 = read_36[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_579 = read_36[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_580 = read_36[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_581 = read_36[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_582 = read_36[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_583 = read_36[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_584 = read_36[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_585 = read_36[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_586 = read_36[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_587 = read_36[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_588 = read_36[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_589 = read_36[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_590 = read_36[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_591 = read_36[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_592 = read_37[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_593 = read_37[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_594 = read_37[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_595 = read_37[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_596 = read_37[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_597 = read_37[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_598 = read_37[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_599 = read_37[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_600 = read_37[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_601 = read_37[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_602 = read_37[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_603 = read_37[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_604 = read_37[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_605 = read_37[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_606 = read_37[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_607 = read_37[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_608 = read_38[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_609 = read_38[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_610 = read_38[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_611 = read_38[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_612 = read_38[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_613 = read_38[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_614 = read_38[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_615 = read_38[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_616 = read_38[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_617 = read_38[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_618 = read_38[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_619 = read_38[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_620 = read_38[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_621 = read_38[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_622 = read_38[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_623 = read_38[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_624 = read_39[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_625 = read_39[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_626 = read_39[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_627 = read_39[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_628 = read_39[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_629 = read_39[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_630 = read_39[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_631 = read_39[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_632 = read_39[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_633 = read_39[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_634 = read_39[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_635 = read_39[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_636 = read_39[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_637 = read_39[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_638 = read_39[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_639 = read_39[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_640 = read_40[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_641 = read_40[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_642 = read_40[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_643 = read_40[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_644 = read_40[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_645 = read_40[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_646 = read_40[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_647 = read_40[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_648 = read_40[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_649 = read_40[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_650 = read_40[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_651 = read_40[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_652 = read_40[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_653 = read_40[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_654 = read_40[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_655 = read_40[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_656 = read_41[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_657 = read_41[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_658 = read_41[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_659 = read_41[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_660 = read_41[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_661 = read_41[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_662 = read_41[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_663 = read_41[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_664 = read_41[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_665 = read_41[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_666 = read_41[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_667 = read_41[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_668 = read_41[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_669 = read_41[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_670 = read_41[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_671 = read_41[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_672 = read_42[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_673 = read_42[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_674 = read_42[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_675 = read_42[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_676 = read_42[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_677 = read_42[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_678 = read_42[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_679 = read_42[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_680 = read_42[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_681 = read_42[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_682 = read_42[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_683 = read_42[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_684 = read_42[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_685 = read_42[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_686 = read_42[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_687 = read_42[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_688 = read_43[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_689 = read_43[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_690 = read_43[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_691 = read_43[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_692 = read_43[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_693 = read_43[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_694 = read_43[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_695 = read_43[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_696 = read_43[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_697 = read_43[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_698 = read_43[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_699 = read_43[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_700 = read_43[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_701 = read_43[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_702 = read_43[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_703 = read_43[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_704 = read_44[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_705 = read_44[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_706 = read_44[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_707 = read_44[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_708 = read_44[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_709 = read_44[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_710 = read_44[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_711 = read_44[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_712 = read_44[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_713 = read_44[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_714 = read_44[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_715 = read_44[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_716 = read_44[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_717 = read_44[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_718 = read_44[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_719 = read_44[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_720 = read_45[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_721 = read_45[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_722 = read_45[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_723 = read_45[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_724 = read_45[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_725 = read_45[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_726 = read_45[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_727 = read_45[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_728 = read_45[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_729 = read_45[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_730 = read_45[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_731 = read_45[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_732 = read_45[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_733 = read_45[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_734 = read_45[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_735 = read_45[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_736 = read_46[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_737 = read_46[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_738 = read_46[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_739 = read_46[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_740 = read_46[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_741 = read_46[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_742 = read_46[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_743 = read_46[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_744 = read_46[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_745 = read_46[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_746 = read_46[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_747 = read_46[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_748 = read_46[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_749 = read_46[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_750 = read_46[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_751 = read_46[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_752 = read_47[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_753 = read_47[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_754 = read_47[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_755 = read_47[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_756 = read_47[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_757 = read_47[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_758 = read_47[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_759 = read_47[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_760 = read_47[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_761 = read_47[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_762 = read_47[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_763 = read_47[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_764 = read_47[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_765 = read_47[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_766 = read_47[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_767 = read_47[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_768 = read_48[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_769 = read_48[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_770 = read_48[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_771 = read_48[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_772 = read_48[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_773 = read_48[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_774 = read_48[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_775 = read_48[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_776 = read_48[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_777 = read_48[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_778 = read_48[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_779 = read_48[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_780 = read_48[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_781 = read_48[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_782 = read_48[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_783 = read_48[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_784 = read_49[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_785 = read_49[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_786 = read_49[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_787 = read_49[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_788 = read_49[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_789 = read_49[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_790 = read_49[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_791 = read_49[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_792 = read_49[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_793 = read_49[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_794 = read_49[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_795 = read_49[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_796 = read_49[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_797 = read_49[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_798 = read_49[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_799 = read_49[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_800 = read_50[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_801 = read_50[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_802 = read_50[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_803 = read_50[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_804 = read_50[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_805 = read_50[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_806 = read_50[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_807 = read_50[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_808 = read_50[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_809 = read_50[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_810 = read_50[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_811 = read_50[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_812 = read_50[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_813 = read_50[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_814 = read_50[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_815 = read_50[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_816 = read_51[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_817 = read_51[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_818 = read_51[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_819 = read_51[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_820 = read_51[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_821 = read_51[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_822 = read_51[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_823 = read_51[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_824 = read_51[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_825 = read_51[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_826 = read_51[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_827 = read_51[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_828 = read_51[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_829 = read_51[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_830 = read_51[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_831 = read_51[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_832 = read_52[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_833 = read_52[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_834 = read_52[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_835 = read_52[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_836 = read_52[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_837 = read_52[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_838 = read_52[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_839 = read_52[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_840 = read_52[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_841 = read_52[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_842 = read_52[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_843 = read_52[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_844 = read_52[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_845 = read_52[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_846 = read_52[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_847 = read_52[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_848 = read_53[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_849 = read_53[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_850 = read_53[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_851 = read_53[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_852 = read_53[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_853 = read_53[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_854 = read_53[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_855 = read_53[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_856 = read_53[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_857 = read_53[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_858 = read_53[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_859 = read_53[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_860 = read_53[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_861 = read_53[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_862 = read_53[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_863 = read_53[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_864 = read_54[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_865 = read_54[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_866 = read_54[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_867 = read_54[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_868 = read_54[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_869 = read_54[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_870 = read_54[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_871 = read_54[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_872 = read_54[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_873 = read_54[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_874 = read_54[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_875 = read_54[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_876 = read_54[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_877 = read_54[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_878 = read_54[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_879 = read_54[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_880 = read_55[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_881 = read_55[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_882 = read_55[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_883 = read_55[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_884 = read_55[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_885 = read_55[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_886 = read_55[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_887 = read_55[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_888 = read_55[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_889 = read_55[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_890 = read_55[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_891 = read_55[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_892 = read_55[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_893 = read_55[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_894 = read_55[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_895 = read_55[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_896 = read_56[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_897 = read_56[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_898 = read_56[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_899 = read_56[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_900 = read_56[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_901 = read_56[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_902 = read_56[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_903 = read_56[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_904 = read_56[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_905 = read_56[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_906 = read_56[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_907 = read_56[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_908 = read_56[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_909 = read_56[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_910 = read_56[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_911 = read_56[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_912 = read_57[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_913 = read_57[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_914 = read_57[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_915 = read_57[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_916 = read_57[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_917 = read_57[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_918 = read_57[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_919 = read_57[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_920 = read_57[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_921 = read_57[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_922 = read_57[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_923 = read_57[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_924 = read_57[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_925 = read_57[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_926 = read_57[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_927 = read_57[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_928 = read_58[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_929 = read_58[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_930 = read_58[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_931 = read_58[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_932 = read_58[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_933 = read_58[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_934 = read_58[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_935 = read_58[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_936 = read_58[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_937 = read_58[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_938 = read_58[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_939 = read_58[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_940 = read_58[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_941 = read_58[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_942 = read_58[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_943 = read_58[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_944 = read_59[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_945 = read_59[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_946 = read_59[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_947 = read_59[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_948 = read_59[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_949 = read_59[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_950 = read_59[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_951 = read_59[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_952 = read_59[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_953 = read_59[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_954 = read_59[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_955 = read_59[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_956 = read_59[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_957 = read_59[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_958 = read_59[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_959 = read_59[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_960 = read_60[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_961 = read_60[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_962 = read_60[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_963 = read_60[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_964 = read_60[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_965 = read_60[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_966 = read_60[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_967 = read_60[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_968 = read_60[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_969 = read_60[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_970 = read_60[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_971 = read_60[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_972 = read_60[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_973 = read_60[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_974 = read_60[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_975 = read_60[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_976 = read_61[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_977 = read_61[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_978 = read_61[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_979 = read_61[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_980 = read_61[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_981 = read_61[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_982 = read_61[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_983 = read_61[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_984 = read_61[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_985 = read_61[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_986 = read_61[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_987 = read_61[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_988 = read_61[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_989 = read_61[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_990 = read_61[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_991 = read_61[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_992 = read_62[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_993 = read_62[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_994 = read_62[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_995 = read_62[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_996 = read_62[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_997 = read_62[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_998 = read_62[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_999 = read_62[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_1000 = read_62[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_1001 = read_62[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_1002 = read_62[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_1003 = read_62[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_1004 = read_62[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_1005 = read_62[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_1006 = read_62[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_1007 = read_62[127:120]; // @[WeightBuffer.cs:66]
-  assign ReadData_1008 = read_63[7:0]; // @[WeightBuffer.cs:66]
-  assign ReadData_1009 = read_63[15:8]; // @[WeightBuffer.cs:66]
-  assign ReadData_1010 = read_63[23:16]; // @[WeightBuffer.cs:66]
-  assign ReadData_1011 = read_63[31:24]; // @[WeightBuffer.cs:66]
-  assign ReadData_1012 = read_63[39:32]; // @[WeightBuffer.cs:66]
-  assign ReadData_1013 = read_63[47:40]; // @[WeightBuffer.cs:66]
-  assign ReadData_1014 = read_63[55:48]; // @[WeightBuffer.cs:66]
-  assign ReadData_1015 = read_63[63:56]; // @[WeightBuffer.cs:66]
-  assign ReadData_1016 = read_63[71:64]; // @[WeightBuffer.cs:66]
-  assign ReadData_1017 = read_63[79:72]; // @[WeightBuffer.cs:66]
-  assign ReadData_1018 = read_63[87:80]; // @[WeightBuffer.cs:66]
-  assign ReadData_1019 = read_63[95:88]; // @[WeightBuffer.cs:66]
-  assign ReadData_1020 = read_63[103:96]; // @[WeightBuffer.cs:66]
-  assign ReadData_1021 = read_63[111:104]; // @[WeightBuffer.cs:66]
-  assign ReadData_1022 = read_63[119:112]; // @[WeightBuffer.cs:66]
-  assign ReadData_1023 = read_63[127:120]; // @[WeightBuffer.cs:66]
-  assign ComputeValid = fill_bank ? full_0 : full_1; // @[WeightBuffer.cs:70]
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:48]
+  (* ram_style = "block" *) reg [127:0] banks_50 [0:255]; // @[WeightBuffer.cs:54]
+
+  (* ram_style = "block" *) reg [127:0] banks_51 [0:255]; // @[WeightBuffer.cs:54]
+
+  (* ram_style = "block" *) reg [127:0] banks_52 [0:255]; // @[WeightBuffer.cs:54]
+
+  (* ram_style = "block" *) reg [127:0] banks_53 [0:255]; // @[WeightBuffer.cs:54]
+
+  (* ram_style = "block" *) reg [127:0] banks_54 [0:255]; // @[WeightBuffer.cs:54]
+
+  (* ram_style = "block" *) reg [127:0] banks_55 [0:255]; // @[WeightBuffer.cs:54]
+
+  (* ram_style = "block" *) reg [127:0] banks_56 [0:255]; // @[WeightBuffer.cs:54]
+
+  (* ram_style = "block" *) reg [127:0] banks_57 [0:255]; // @[WeightBuffer.cs:54]
+
+  (* ram_style = "block" *) reg [127:0] banks_58 [0:255]; // @[WeightBuffer.cs:54]
+
+  (* ram_style = "block" *) reg [127:0] banks_59 [0:255]; // @[WeightBuffer.cs:54]
+
+  (* ram_style = "block" *) reg [127:0] banks_60 [0:255]; // @[WeightBuffer.cs:54]
+
+  (* ram_style = "block" *) reg [127:0] banks_61 [0:255]; // @[WeightBuffer.cs:54]
+
+  (* ram_style = "block" *) reg [127:0] banks_62 [0:255]; // @[WeightBuffer.cs:54]
+
+  (* ram_style = "block" *) reg [127:0] banks_63 [0:255]; // @[WeightBuffer.cs:54]
+
+  assign fill_bank_and_not = ~fill_bank; // @[WeightBuffer.cs:40]
+  assign fill_bank_and = (full_1 | (FillPort_Done & fill_bank)) & (~(DrainPort_Done & fill_bank_and_not)); // @[WeightBuffer.cs:40]
+  assign fill_bank_and_1 = (full_0 | (FillPort_Done & (~fill_bank))) & (~(DrainPort_Done & (~fill_bank_and_not))); // @[WeightBuffer.cs:40]
+  assign banks_0_cat = {FillPort_Data_15, FillPort_Data_14, FillPort_Data_13, FillPort_Data_12, FillPort_Data_11, FillPort_Data_10, FillPort_Data_9, FillPort_Data_8, FillPort_Data_7, FillPort_Data_6, FillPort_Data_5, FillPort_Data_4, FillPort_Data_3, FillPort_Data_2, FillPort_Data_1, FillPort_Data_0}; // @[WeightBuffer.cs:55]
+  assign banks_0_bits = FillPort_Bytes[15:0]; // @[WeightBuffer.cs:55]
+  assign banks_1_cat = {FillPort_Data_31, FillPort_Data_30, FillPort_Data_29, FillPort_Data_28, FillPort_Data_27, FillPort_Data_26, FillPort_Data_25, FillPort_Data_24, FillPort_Data_23, FillPort_Data_22, FillPort_Data_21, FillPort_Data_20, FillPort_Data_19, FillPort_Data_18, FillPort_Data_17, FillPort_Data_16}; // @[WeightBuffer.cs:55]
+  assign banks_1_bits = FillPort_Bytes[31:16]; // @[WeightBuffer.cs:55]
+  assign banks_2_cat = {FillPort_Data_47, FillPort_Data_46, FillPort_Data_45, FillPort_Data_44, FillPort_Data_43, FillPort_Data_42, FillPort_Data_41, FillPort_Data_40, FillPort_Data_39, FillPort_Data_38, FillPort_Data_37, FillPort_Data_36, FillPort_Data_35, FillPort_Data_34, FillPort_Data_33, FillPort_Data_32}; // @[WeightBuffer.cs:55]
+  assign banks_2_bits = FillPort_Bytes[47:32]; // @[WeightBuffer.cs:55]
+  assign banks_3_cat = {FillPort_Data_63, FillPort_Data_62, FillPort_Data_61, FillPort_Data_60, FillPort_Data_59, FillPort_Data_58, FillPort_Data_57, FillPort_Data_56, FillPort_Data_55, FillPort_Data_54, FillPort_Data_53, FillPort_Data_52, FillPort_Data_51, FillPort_Data_50, FillPort_Data_49, FillPort_Data_48}; // @[WeightBuffer.cs:55]
+  assign banks_3_bits = FillPort_Bytes[63:48]; // @[WeightBuffer.cs:55]
+  assign banks_4_cat = {FillPort_Data_79, FillPort_Data_78, FillPort_Data_77, FillPort_Data_76, FillPort_Data_75, FillPort_Data_74, FillPort_Data_73, FillPort_Data_72, FillPort_Data_71, FillPort_Data_70, FillPort_Data_69, FillPort_Data_68, FillPort_Data_67, FillPort_Data_66, FillPort_Data_65, FillPort_Data_64}; // @[WeightBuffer.cs:55]
+  assign banks_4_bits = FillPort_Bytes[79:64]; // @[WeightBuffer.cs:55]
+  assign banks_5_cat = {FillPort_Data_95, FillPort_Data_94, FillPort_Data_93, FillPort_Data_92, FillPort_Data_91, FillPort_Data_90, FillPort_Data_89, FillPort_Data_88, FillPort_Data_87, FillPort_Data_86, FillPort_Data_85, FillPort_Data_84, FillPort_Data_83, FillPort_Data_82, FillPort_Data_81, FillPort_Data_80}; // @[WeightBuffer.cs:55]
+  assign banks_5_bits = FillPort_Bytes[95:80]; // @[WeightBuffer.cs:55]
+  assign banks_6_cat = {FillPort_Data_111, FillPort_Data_110, FillPort_Data_109, FillPort_Data_108, FillPort_Data_107, FillPort_Data_106, FillPort_Data_105, FillPort_Data_104, FillPort_Data_103, FillPort_Data_102, FillPort_Data_101, FillPort_Data_100, FillPort_Data_99, FillPort_Data_98, FillPort_Data_97, FillPort_Data_96}; // @[WeightBuffer.cs:55]
+  assign banks_6_bits = FillPort_Bytes[111:96]; // @[WeightBuffer.cs:55]
+  assign banks_7_cat = {FillPort_Data_127, FillPort_Data_126, FillPort_Data_125, FillPort_Data_124, FillPort_Data_123, FillPort_Data_122, FillPort_Data_121, FillPort_Data_120, FillPort_Data_119, FillPort_Data_118, FillPort_Data_117, FillPort_Data_116, FillPort_Data_115, FillPort_Data_114, FillPort_Data_113, FillPort_Data_112}; // @[WeightBuffer.cs:55]
+  assign banks_7_bits = FillPort_Bytes[127:112]; // @[WeightBuffer.cs:55]
+  assign banks_8_cat = {FillPort_Data_143, FillPort_Data_142, FillPort_Data_141, FillPort_Data_140, FillPort_Data_139, FillPort_Data_138, FillPort_Data_137, FillPort_Data_136, FillPort_Data_135, FillPort_Data_134, FillPort_Data_133, FillPort_Data_132, FillPort_Data_131, FillPort_Data_130, FillPort_Data_129, FillPort_Data_128}; // @[WeightBuffer.cs:55]
+  assign banks_8_bits = FillPort_Bytes[143:128]; // @[WeightBuffer.cs:55]
+  assign banks_9_cat = {FillPort_Data_159, FillPort_Data_158, FillPort_Data_157, FillPort_Data_156, FillPort_Data_155, FillPort_Data_154, FillPort_Data_153, FillPort_Data_152, FillPort_Data_151, FillPort_Data_150, FillPort_Data_149, FillPort_Data_148, FillPort_Data_147, FillPort_Data_146, FillPort_Data_145, FillPort_Data_144}; // @[WeightBuffer.cs:55]
+  assign banks_9_bits = FillPort_Bytes[159:144]; // @[WeightBuffer.cs:55]
+  assign banks_10_cat = {FillPort_Data_175, FillPort_Data_174, FillPort_Data_173, FillPort_Data_172, FillPort_Data_171, FillPort_Data_170, FillPort_Data_169, FillPort_Data_168, FillPort_Data_167, FillPort_Data_166, FillPort_Data_165, FillPort_Data_164, FillPort_Data_163, FillPort_Data_162, FillPort_Data_161, FillPort_Data_160}; // @[WeightBuffer.cs:55]
+  assign banks_10_bits = FillPort_Bytes[175:160]; // @[WeightBuffer.cs:55]
+  assign banks_11_cat = {FillPort_Data_191, FillPort_Data_190, FillPort_Data_189, FillPort_Data_188, FillPort_Data_187, FillPort_Data_186, FillPort_Data_185, FillPort_Data_184, FillPort_Data_183, FillPort_Data_182, FillPort_Data_181, FillPort_Data_180, FillPort_Data_179, FillPort_Data_178, FillPort_Data_177, FillPort_Data_176}; // @[WeightBuffer.cs:55]
+  assign banks_11_bits = FillPort_Bytes[191:176]; // @[WeightBuffer.cs:55]
+  assign banks_12_cat = {FillPort_Data_207, FillPort_Data_206, FillPort_Data_205, FillPort_Data_204, FillPort_Data_203, FillPort_Data_202, FillPort_Data_201, FillPort_Data_200, FillPort_Data_199, FillPort_Data_198, FillPort_Data_197, FillPort_Data_196, FillPort_Data_195, FillPort_Data_194, FillPort_Data_193, FillPort_Data_192}; // @[WeightBuffer.cs:55]
+  assign banks_12_bits = FillPort_Bytes[207:192]; // @[WeightBuffer.cs:55]
+  assign banks_13_cat = {FillPort_Data_223, FillPort_Data_222, FillPort_Data_221, FillPort_Data_220, FillPort_Data_219, FillPort_Data_218, FillPort_Data_217, FillPort_Data_216, FillPort_Data_215, FillPort_Data_214, FillPort_Data_213, FillPort_Data_212, FillPort_Data_211, FillPort_Data_210, FillPort_Data_209, FillPort_Data_208}; // @[WeightBuffer.cs:55]
+  assign banks_13_bits = FillPort_Bytes[223:208]; // @[WeightBuffer.cs:55]
+  assign banks_14_cat = {FillPort_Data_239, FillPort_Data_238, FillPort_Data_237, FillPort_Data_236, FillPort_Data_235, FillPort_Data_234, FillPort_Data_233, FillPort_Data_232, FillPort_Data_231, FillPort_Data_230, FillPort_Data_229, FillPort_Data_228, FillPort_Data_227, FillPort_Data_226, FillPort_Data_225, FillPort_Data_224}; // @[WeightBuffer.cs:55]
+  assign banks_14_bits = FillPort_Bytes[239:224]; // @[WeightBuffer.cs:55]
+  assign banks_15_cat = {FillPort_Data_255, FillPort_Data_254, FillPort_Data_253, FillPort_Data_252, FillPort_Data_251, FillPort_Data_250, FillPort_Data_249, FillPort_Data_248, FillPort_Data_247, FillPort_Data_246, FillPort_Data_245, FillPort_Data_244, FillPort_Data_243, FillPort_Data_242, FillPort_Data_241, FillPort_Data_240}; // @[WeightBuffer.cs:55]
+  assign banks_15_bits = FillPort_Bytes[255:240]; // @[WeightBuffer.cs:55]
+  assign banks_16_cat = {FillPort_Data_271, FillPort_Data_270, FillPort_Data_269, FillPort_Data_268, FillPort_Data_267, FillPort_Data_266, FillPort_Data_265, FillPort_Data_264, FillPort_Data_263, FillPort_Data_262, FillPort_Data_261, FillPort_Data_260, FillPort_Data_259, FillPort_Data_258, FillPort_Data_257, FillPort_Data_256}; // @[WeightBuffer.cs:55]
+  assign banks_16_bits = FillPort_Bytes[271:256]; // @[WeightBuffer.cs:55]
+  assign banks_17_cat = {FillPort_Data_287, FillPort_Data_286, FillPort_Data_285, FillPort_Data_284, FillPort_Data_283, FillPort_Data_282, FillPort_Data_281, FillPort_Data_280, FillPort_Data_279, FillPort_Data_278, FillPort_Data_277, FillPort_Data_276, FillPort_Data_275, FillPort_Data_274, FillPort_Data_273, FillPort_Data_272}; // @[WeightBuffer.cs:55]
+  assign banks_17_bits = FillPort_Bytes[287:272]; // @[WeightBuffer.cs:55]
+  assign banks_18_cat = {FillPort_Data_303, FillPort_Data_302, FillPort_Data_301, FillPort_Data_300, FillPort_Data_299, FillPort_Data_298, FillPort_Data_297, FillPort_Data_296, FillPort_Data_295, FillPort_Data_294, FillPort_Data_293, FillPort_Data_292, FillPort_Data_291, FillPort_Data_290, FillPort_Data_289, FillPort_Data_288}; // @[WeightBuffer.cs:55]
+  assign banks_18_bits = FillPort_Bytes[303:288]; // @[WeightBuffer.cs:55]
+  assign banks_19_cat = {FillPort_Data_319, FillPort_Data_318, FillPort_Data_317, FillPort_Data_316, FillPort_Data_315, FillPort_Data_314, FillPort_Data_313, FillPort_Data_312, FillPort_Data_311, FillPort_Data_310, FillPort_Data_309, FillPort_Data_308, FillPort_Data_307, FillPort_Data_306, FillPort_Data_305, FillPort_Data_304}; // @[WeightBuffer.cs:55]
+  assign banks_19_bits = FillPort_Bytes[319:304]; // @[WeightBuffer.cs:55]
+  assign banks_20_cat = {FillPort_Data_335, FillPort_Data_334, FillPort_Data_333, FillPort_Data_332, FillPort_Data_331, FillPort_Data_330, FillPort_Data_329, FillPort_Data_328, FillPort_Data_327, FillPort_Data_326, FillPort_Data_325, FillPort_Data_324, FillPort_Data_323, FillPort_Data_322, FillPort_Data_321, FillPort_Data_320}; // @[WeightBuffer.cs:55]
+  assign banks_20_bits = FillPort_Bytes[335:320]; // @[WeightBuffer.cs:55]
+  assign banks_21_cat = {FillPort_Data_351, FillPort_Data_350, FillPort_Data_349, FillPort_Data_348, FillPort_Data_347, FillPort_Data_346, FillPort_Data_345, FillPort_Data_344, FillPort_Data_343, FillPort_Data_342, FillPort_Data_341, FillPort_Data_340, FillPort_Data_339, FillPort_Data_338, FillPort_Data_337, FillPort_Data_336}; // @[WeightBuffer.cs:55]
+  assign banks_21_bits = FillPort_Bytes[351:336]; // @[WeightBuffer.cs:55]
+  assign banks_22_cat = {FillPort_Data_367, FillPort_Data_366, FillPort_Data_365, FillPort_Data_364, FillPort_Data_363, FillPort_Data_362, FillPort_Data_361, FillPort_Data_360, FillPort_Data_359, FillPort_Data_358, FillPort_Data_357, FillPort_Data_356, FillPort_Data_355, FillPort_Data_354, FillPort_Data_353, FillPort_Data_352}; // @[WeightBuffer.cs:55]
+  assign banks_22_bits = FillPort_Bytes[367:352]; // @[WeightBuffer.cs:55]
+  assign banks_23_cat = {FillPort_Data_383, FillPort_Data_382, FillPort_Data_381, FillPort_Data_380, FillPort_Data_379, FillPort_Data_378, FillPort_Data_377, FillPort_Data_376, FillPort_Data_375, FillPort_Data_374, FillPort_Data_373, FillPort_Data_372, FillPort_Data_371, FillPort_Data_370, FillPort_Data_369, FillPort_Data_368}; // @[WeightBuffer.cs:55]
+  assign banks_23_bits = FillPort_Bytes[383:368]; // @[WeightBuffer.cs:55]
+  assign banks_24_cat = {FillPort_Data_399, FillPort_Data_398, FillPort_Data_397, FillPort_Data_396, FillPort_Data_395, FillPort_Data_394, FillPort_Data_393, FillPort_Data_392, FillPort_Data_391, FillPort_Data_390, FillPort_Data_389, FillPort_Data_388, FillPort_Data_387, FillPort_Data_386, FillPort_Data_385, FillPort_Data_384}; // @[WeightBuffer.cs:55]
+  assign banks_24_bits = FillPort_Bytes[399:384]; // @[WeightBuffer.cs:55]
+  assign banks_25_cat = {FillPort_Data_415, FillPort_Data_414, FillPort_Data_413, FillPort_Data_412, FillPort_Data_411, FillPort_Data_410, FillPort_Data_409, FillPort_Data_408, FillPort_Data_407, FillPort_Data_406, FillPort_Data_405, FillPort_Data_404, FillPort_Data_403, FillPort_Data_402, FillPort_Data_401, FillPort_Data_400}; // @[WeightBuffer.cs:55]
+  assign banks_25_bits = FillPort_Bytes[415:400]; // @[WeightBuffer.cs:55]
+  assign banks_26_cat = {FillPort_Data_431, FillPort_Data_430, FillPort_Data_429, FillPort_Data_428, FillPort_Data_427, FillPort_Data_426, FillPort_Data_425, FillPort_Data_424, FillPort_Data_423, FillPort_Data_422, FillPort_Data_421, FillPort_Data_420, FillPort_Data_419, FillPort_Data_418, FillPort_Data_417, FillPort_Data_416}; // @[WeightBuffer.cs:55]
+  assign banks_26_bits = FillPort_Bytes[431:416]; // @[WeightBuffer.cs:55]
+  assign banks_27_cat = {FillPort_Data_447, FillPort_Data_446, FillPort_Data_445, FillPort_Data_444, FillPort_Data_443, FillPort_Data_442, FillPort_Data_441, FillPort_Data_440, FillPort_Data_439, FillPort_Data_438, FillPort_Data_437, FillPort_Data_436, FillPort_Data_435, FillPort_Data_434, FillPort_Data_433, FillPort_Data_432}; // @[WeightBuffer.cs:55]
+  assign banks_27_bits = FillPort_Bytes[447:432]; // @[WeightBuffer.cs:55]
+  assign banks_28_cat = {FillPort_Data_463, FillPort_Data_462, FillPort_Data_461, FillPort_Data_460, FillPort_Data_459, FillPort_Data_458, FillPort_Data_457, FillPort_Data_456, FillPort_Data_455, FillPort_Data_454, FillPort_Data_453, FillPort_Data_452, FillPort_Data_451, FillPort_Data_450, FillPort_Data_449, FillPort_Data_448}; // @[WeightBuffer.cs:55]
+  assign banks_28_bits = FillPort_Bytes[463:448]; // @[WeightBuffer.cs:55]
+  assign banks_29_cat = {FillPort_Data_479, FillPort_Data_478, FillPort_Data_477, FillPort_Data_476, FillPort_Data_475, FillPort_Data_474, FillPort_Data_473, FillPort_Data_472, FillPort_Data_471, FillPort_Data_470, FillPort_Data_469, FillPort_Data_468, FillPort_Data_467, FillPort_Data_466, FillPort_Data_465, FillPort_Data_464}; // @[WeightBuffer.cs:55]
+  assign banks_29_bits = FillPort_Bytes[479:464]; // @[WeightBuffer.cs:55]
+  assign banks_30_cat = {FillPort_Data_495, FillPort_Data_494, FillPort_Data_493, FillPort_Data_492, FillPort_Data_491, FillPort_Data_490, FillPort_Data_489, FillPort_Data_488, FillPort_Data_487, FillPort_Data_486, FillPort_Data_485, FillPort_Data_484, FillPort_Data_483, FillPort_Data_482, FillPort_Data_481, FillPort_Data_480}; // @[WeightBuffer.cs:55]
+  assign banks_30_bits = FillPort_Bytes[495:480]; // @[WeightBuffer.cs:55]
+  assign banks_31_cat = {FillPort_Data_511, FillPort_Data_510, FillPort_Data_509, FillPort_Data_508, FillPort_Data_507, FillPort_Data_506, FillPort_Data_505, FillPort_Data_504, FillPort_Data_503, FillPort_Data_502, FillPort_Data_501, FillPort_Data_500, FillPort_Data_499, FillPort_Data_498, FillPort_Data_497, FillPort_Data_496}; // @[WeightBuffer.cs:55]
+  assign banks_31_bits = FillPort_Bytes[511:496]; // @[WeightBuffer.cs:55]
+  assign banks_32_cat = {FillPort_Data_527, FillPort_Data_526, FillPort_Data_525, FillPort_Data_524, FillPort_Data_523, FillPort_Data_522, FillPort_Data_521, FillPort_Data_520, FillPort_Data_519, FillPort_Data_518, FillPort_Data_517, FillPort_Data_516, FillPort_Data_515, FillPort_Data_514, FillPort_Data_513, FillPort_Data_512}; // @[WeightBuffer.cs:55]
+  assign banks_32_bits = FillPort_Bytes[527:512]; // @[WeightBuffer.cs:55]
+  assign banks_33_cat = {FillPort_Data_543, FillPort_Data_542, FillPort_Data_541, FillPort_Data_540, FillPort_Data_539, FillPort_Data_538, FillPort_Data_537, FillPort_Data_536, FillPort_Data_535, FillPort_Data_534, FillPort_Data_533, FillPort_Data_532, FillPort_Data_531, FillPort_Data_530, FillPort_Data_529, FillPort_Data_528}; // @[WeightBuffer.cs:55]
+  assign banks_33_bits = FillPort_Bytes[543:528]; // @[WeightBuffer.cs:55]
+  assign banks_34_cat = {FillPort_Data_559, FillPort_Data_558, FillPort_Data_557, FillPort_Data_556, FillPort_Data_555, FillPort_Data_554, FillPort_Data_553, FillPort_Data_552, FillPort_Data_551, FillPort_Data_550, FillPort_Data_549, FillPort_Data_548, FillPort_Data_547, FillPort_Data_546, FillPort_Data_545, FillPort_Data_544}; // @[WeightBuffer.cs:55]
+  assign banks_34_bits = FillPort_Bytes[559:544]; // @[WeightBuffer.cs:55]
+  assign banks_35_cat = {FillPort_Data_575, FillPort_Data_574, FillPort_Data_573, FillPort_Data_572, FillPort_Data_571, FillPort_Data_570, FillPort_Data_569, FillPort_Data_568, FillPort_Data_567, FillPort_Data_566, FillPort_Data_565, FillPort_Data_564, FillPort_Data_563, FillPort_Data_562, FillPort_Data_561, FillPort_Data_560}; // @[WeightBuffer.cs:55]
+  assign banks_35_bits = FillPort_Bytes[575:560]; // @[WeightBuffer.cs:55]
+  assign banks_36_cat = {FillPort_Data_591, FillPort_Data_590, FillPort_Data_589, FillPort_Data_588, FillPort_Data_587, FillPort_Data_586, FillPort_Data_585, FillPort_Data_584, FillPort_Data_583, FillPort_Data_582, FillPort_Data_581, FillPort_Data_580, FillPort_Data_579, FillPort_Data_578, FillPort_Data_577, FillPort_Data_576}; // @[WeightBuffer.cs:55]
+  assign banks_36_bits = FillPort_Bytes[591:576]; // @[WeightBuffer.cs:55]
+  assign banks_37_cat = {FillPort_Data_607, FillPort_Data_606, FillPort_Data_605, FillPort_Data_604, FillPort_Data_603, FillPort_Data_602, FillPort_Data_601, FillPort_Data_600, FillPort_Data_599, FillPort_Data_598, FillPort_Data_597, FillPort_Data_596, FillPort_Data_595, FillPort_Data_594, FillPort_Data_593, FillPort_Data_592}; // @[WeightBuffer.cs:55]
+  assign banks_37_bits = FillPort_Bytes[607:592]; // @[WeightBuffer.cs:55]
+  assign banks_38_cat = {FillPort_Data_623, FillPort_Data_622, FillPort_Data_621, FillPort_Data_620, FillPort_Data_619, FillPort_Data_618, FillPort_Data_617, FillPort_Data_616, FillPort_Data_615, FillPort_Data_614, FillPort_Data_613, FillPort_Data_612, FillPort_Data_611, FillPort_Data_610, FillPort_Data_609, FillPort_Data_608}; // @[WeightBuffer.cs:55]
+  assign banks_38_bits = FillPort_Bytes[623:608]; // @[WeightBuffer.cs:55]
+  assign banks_39_cat = {FillPort_Data_639, FillPort_Data_638, FillPort_Data_637, FillPort_Data_636, FillPort_Data_635, FillPort_Data_634, FillPort_Data_633, FillPort_Data_632, FillPort_Data_631, FillPort_Data_630, FillPort_Data_629, FillPort_Data_628, FillPort_Data_627, FillPort_Data_626, FillPort_Data_625, FillPort_Data_624}; // @[WeightBuffer.cs:55]
+  assign banks_39_bits = FillPort_Bytes[639:624]; // @[WeightBuffer.cs:55]
+  assign banks_40_cat = {FillPort_Data_655, FillPort_Data_654, FillPort_Data_653, FillPort_Data_652, FillPort_Data_651, FillPort_Data_650, FillPort_Data_649, FillPort_Data_648, FillPort_Data_647, FillPort_Data_646, FillPort_Data_645, FillPort_Data_644, FillPort_Data_643, FillPort_Data_642, FillPort_Data_641, FillPort_Data_640}; // @[WeightBuffer.cs:55]
+  assign banks_40_bits = FillPort_Bytes[655:640]; // @[WeightBuffer.cs:55]
+  assign banks_41_cat = {FillPort_Data_671, FillPort_Data_670, FillPort_Data_669, FillPort_Data_668, FillPort_Data_667, FillPort_Data_666, FillPort_Data_665, FillPort_Data_664, FillPort_Data_663, FillPort_Data_662, FillPort_Data_661, FillPort_Data_660, FillPort_Data_659, FillPort_Data_658, FillPort_Data_657, FillPort_Data_656}; // @[WeightBuffer.cs:55]
+  assign banks_41_bits = FillPort_Bytes[671:656]; // @[WeightBuffer.cs:55]
+  assign banks_42_cat = {FillPort_Data_687, FillPort_Data_686, FillPort_Data_685, FillPort_Data_684, FillPort_Data_683, FillPort_Data_682, FillPort_Data_681, FillPort_Data_680, FillPort_Data_679, FillPort_Data_678, FillPort_Data_677, FillPort_Data_676, FillPort_Data_675, FillPort_Data_674, FillPort_Data_673, FillPort_Data_672}; // @[WeightBuffer.cs:55]
+  assign banks_42_bits = FillPort_Bytes[687:672]; // @[WeightBuffer.cs:55]
+  assign banks_43_cat = {FillPort_Data_703, FillPort_Data_702, FillPort_Data_701, FillPort_Data_700, FillPort_Data_699, FillPort_Data_698, FillPort_Data_697, FillPort_Data_696, FillPort_Data_695, FillPort_Data_694, FillPort_Data_693, FillPort_Data_692, FillPort_Data_691, FillPort_Data_690, FillPort_Data_689, FillPort_Data_688}; // @[WeightBuffer.cs:55]
+  assign banks_43_bits = FillPort_Bytes[703:688]; // @[WeightBuffer.cs:55]
+  assign banks_44_cat = {FillPort_Data_719, FillPort_Data_718, FillPort_Data_717, FillPort_Data_716, FillPort_Data_715, FillPort_Data_714, FillPort_Data_713, FillPort_Data_712, FillPort_Data_711, FillPort_Data_710, FillPort_Data_709, FillPort_Data_708, FillPort_Data_707, FillPort_Data_706, FillPort_Data_705, FillPort_Data_704}; // @[WeightBuffer.cs:55]
+  assign banks_44_bits = FillPort_Bytes[719:704]; // @[WeightBuffer.cs:55]
+  assign banks_45_cat = {FillPort_Data_735, FillPort_Data_734, FillPort_Data_733, FillPort_Data_732, FillPort_Data_731, FillPort_Data_730, FillPort_Data_729, FillPort_Data_728, FillPort_Data_727, FillPort_Data_726, FillPort_Data_725, FillPort_Data_724, FillPort_Data_723, FillPort_Data_722, FillPort_Data_721, FillPort_Data_720}; // @[WeightBuffer.cs:55]
+  assign banks_45_bits = FillPort_Bytes[735:720]; // @[WeightBuffer.cs:55]
+  assign banks_46_cat = {FillPort_Data_751, FillPort_Data_750, FillPort_Data_749, FillPort_Data_748, FillPort_Data_747, FillPort_Data_746, FillPort_Data_745, FillPort_Data_744, FillPort_Data_743, FillPort_Data_742, FillPort_Data_741, FillPort_Data_740, FillPort_Data_739, FillPort_Data_738, FillPort_Data_737, FillPort_Data_736}; // @[WeightBuffer.cs:55]
+  assign banks_46_bits = FillPort_Bytes[751:736]; // @[WeightBuffer.cs:55]
+  assign banks_47_cat = {FillPort_Data_767, FillPort_Data_766, FillPort_Data_765, FillPort_Data_764, FillPort_Data_763, FillPort_Data_762, FillPort_Data_761, FillPort_Data_760, FillPort_Data_759, FillPort_Data_758, FillPort_Data_757, FillPort_Data_756, FillPort_Data_755, FillPort_Data_754, FillPort_Data_753, FillPort_Data_752}; // @[WeightBuffer.cs:55]
+  assign banks_47_bits = FillPort_Bytes[767:752]; // @[WeightBuffer.cs:55]
+  assign banks_48_cat = {FillPort_Data_783, FillPort_Data_782, FillPort_Data_781, FillPort_Data_780, FillPort_Data_779, FillPort_Data_778, FillPort_Data_777, FillPort_Data_776, FillPort_Data_775, FillPort_Data_774, FillPort_Data_773, FillPort_Data_772, FillPort_Data_771, FillPort_Data_770, FillPort_Data_769, FillPort_Data_768}; // @[WeightBuffer.cs:55]
+  assign banks_48_bits = FillPort_Bytes[783:768]; // @[WeightBuffer.cs:55]
+  assign banks_49_cat = {FillPort_Data_799, FillPort_Data_798, FillPort_Data_797, FillPort_Data_796, FillPort_Data_795, FillPort_Data_794, FillPort_Data_793, FillPort_Data_792, FillPort_Data_791, FillPort_Data_790, FillPort_Data_789, FillPort_Data_788, FillPort_Data_787, FillPort_Data_786, FillPort_Data_785, FillPort_Data_784}; // @[WeightBuffer.cs:55]
+  assign banks_49_bits = FillPort_Bytes[799:784]; // @[WeightBuffer.cs:55]
+  assign banks_50_cat = {FillPort_Data_815, FillPort_Data_814, FillPort_Data_813, FillPort_Data_812, FillPort_Data_811, FillPort_Data_810, FillPort_Data_809, FillPort_Data_808, FillPort_Data_807, FillPort_Data_806, FillPort_Data_805, FillPort_Data_804, FillPort_Data_803, FillPort_Data_802, FillPort_Data_801, FillPort_Data_800}; // @[WeightBuffer.cs:55]
+  assign banks_50_bits = FillPort_Bytes[815:800]; // @[WeightBuffer.cs:55]
+  assign banks_51_cat = {FillPort_Data_831, FillPort_Data_830, FillPort_Data_829, FillPort_Data_828, FillPort_Data_827, FillPort_Data_826, FillPort_Data_825, FillPort_Data_824, FillPort_Data_823, FillPort_Data_822, FillPort_Data_821, FillPort_Data_820, FillPort_Data_819, FillPort_Data_818, FillPort_Data_817, FillPort_Data_816}; // @[WeightBuffer.cs:55]
+  assign banks_51_bits = FillPort_Bytes[831:816]; // @[WeightBuffer.cs:55]
+  assign banks_52_cat = {FillPort_Data_847, FillPort_Data_846, FillPort_Data_845, FillPort_Data_844, FillPort_Data_843, FillPort_Data_842, FillPort_Data_841, FillPort_Data_840, FillPort_Data_839, FillPort_Data_838, FillPort_Data_837, FillPort_Data_836, FillPort_Data_835, FillPort_Data_834, FillPort_Data_833, FillPort_Data_832}; // @[WeightBuffer.cs:55]
+  assign banks_52_bits = FillPort_Bytes[847:832]; // @[WeightBuffer.cs:55]
+  assign banks_53_cat = {FillPort_Data_863, FillPort_Data_862, FillPort_Data_861, FillPort_Data_860, FillPort_Data_859, FillPort_Data_858, FillPort_Data_857, FillPort_Data_856, FillPort_Data_855, FillPort_Data_854, FillPort_Data_853, FillPort_Data_852, FillPort_Data_851, FillPort_Data_850, FillPort_Data_849, FillPort_Data_848}; // @[WeightBuffer.cs:55]
+  assign banks_53_bits = FillPort_Bytes[863:848]; // @[WeightBuffer.cs:55]
+  assign banks_54_cat = {FillPort_Data_879, FillPort_Data_878, FillPort_Data_877, FillPort_Data_876, FillPort_Data_875, FillPort_Data_874, FillPort_Data_873, FillPort_Data_872, FillPort_Data_871, FillPort_Data_870, FillPort_Data_869, FillPort_Data_868, FillPort_Data_867, FillPort_Data_866, FillPort_Data_865, FillPort_Data_864}; // @[WeightBuffer.cs:55]
+  assign banks_54_bits = FillPort_Bytes[879:864]; // @[WeightBuffer.cs:55]
+  assign banks_55_cat = {FillPort_Data_895, FillPort_Data_894, FillPort_Data_893, FillPort_Data_892, FillPort_Data_891, FillPort_Data_890, FillPort_Data_889, FillPort_Data_888, FillPort_Data_887, FillPort_Data_886, FillPort_Data_885, FillPort_Data_884, FillPort_Data_883, FillPort_Data_882, FillPort_Data_881, FillPort_Data_880}; // @[WeightBuffer.cs:55]
+  assign banks_55_bits = FillPort_Bytes[895:880]; // @[WeightBuffer.cs:55]
+  assign banks_56_cat = {FillPort_Data_911, FillPort_Data_910, FillPort_Data_909, FillPort_Data_908, FillPort_Data_907, FillPort_Data_906, FillPort_Data_905, FillPort_Data_904, FillPort_Data_903, FillPort_Data_902, FillPort_Data_901, FillPort_Data_900, FillPort_Data_899, FillPort_Data_898, FillPort_Data_897, FillPort_Data_896}; // @[WeightBuffer.cs:55]
+  assign banks_56_bits = FillPort_Bytes[911:896]; // @[WeightBuffer.cs:55]
+  assign banks_57_cat = {FillPort_Data_927, FillPort_Data_926, FillPort_Data_925, FillPort_Data_924, FillPort_Data_923, FillPort_Data_922, FillPort_Data_921, FillPort_Data_920, FillPort_Data_919, FillPort_Data_918, FillPort_Data_917, FillPort_Data_916, FillPort_Data_915, FillPort_Data_914, FillPort_Data_913, FillPort_Data_912}; // @[WeightBuffer.cs:55]
+  assign banks_57_bits = FillPort_Bytes[927:912]; // @[WeightBuffer.cs:55]
+  assign banks_58_cat = {FillPort_Data_943, FillPort_Data_942, FillPort_Data_941, FillPort_Data_940, FillPort_Data_939, FillPort_Data_938, FillPort_Data_937, FillPort_Data_936, FillPort_Data_935, FillPort_Data_934, FillPort_Data_933, FillPort_Data_932, FillPort_Data_931, FillPort_Data_930, FillPort_Data_929, FillPort_Data_928}; // @[WeightBuffer.cs:55]
+  assign banks_58_bits = FillPort_Bytes[943:928]; // @[WeightBuffer.cs:55]
+  assign banks_59_cat = {FillPort_Data_959, FillPort_Data_958, FillPort_Data_957, FillPort_Data_956, FillPort_Data_955, FillPort_Data_954, FillPort_Data_953, FillPort_Data_952, FillPort_Data_951, FillPort_Data_950, FillPort_Data_949, FillPort_Data_948, FillPort_Data_947, FillPort_Data_946, FillPort_Data_945, FillPort_Data_944}; // @[WeightBuffer.cs:55]
+  assign banks_59_bits = FillPort_Bytes[959:944]; // @[WeightBuffer.cs:55]
+  assign banks_60_cat = {FillPort_Data_975, FillPort_Data_974, FillPort_Data_973, FillPort_Data_972, FillPort_Data_971, FillPort_Data_970, FillPort_Data_969, FillPort_Data_968, FillPort_Data_967, FillPort_Data_966, FillPort_Data_965, FillPort_Data_964, FillPort_Data_963, FillPort_Data_962, FillPort_Data_961, FillPort_Data_960}; // @[WeightBuffer.cs:55]
+  assign banks_60_bits = FillPort_Bytes[975:960]; // @[WeightBuffer.cs:55]
+  assign banks_61_cat = {FillPort_Data_991, FillPort_Data_990, FillPort_Data_989, FillPort_Data_988, FillPort_Data_987, FillPort_Data_986, FillPort_Data_985, FillPort_Data_984, FillPort_Data_983, FillPort_Data_982, FillPort_Data_981, FillPort_Data_980, FillPort_Data_979, FillPort_Data_978, FillPort_Data_977, FillPort_Data_976}; // @[WeightBuffer.cs:55]
+  assign banks_61_bits = FillPort_Bytes[991:976]; // @[WeightBuffer.cs:55]
+  assign banks_62_cat = {FillPort_Data_1007, FillPort_Data_1006, FillPort_Data_1005, FillPort_Data_1004, FillPort_Data_1003, FillPort_Data_1002, FillPort_Data_1001, FillPort_Data_1000, FillPort_Data_999, FillPort_Data_998, FillPort_Data_997, FillPort_Data_996, FillPort_Data_995, FillPort_Data_994, FillPort_Data_993, FillPort_Data_992}; // @[WeightBuffer.cs:55]
+  assign banks_62_bits = FillPort_Bytes[1007:992]; // @[WeightBuffer.cs:55]
+  assign banks_63_cat = {FillPort_Data_1023, FillPort_Data_1022, FillPort_Data_1021, FillPort_Data_1020, FillPort_Data_1019, FillPort_Data_1018, FillPort_Data_1017, FillPort_Data_1016, FillPort_Data_1015, FillPort_Data_1014, FillPort_Data_1013, FillPort_Data_1012, FillPort_Data_1011, FillPort_Data_1010, FillPort_Data_1009, FillPort_Data_1008}; // @[WeightBuffer.cs:55]
+  assign banks_63_bits = FillPort_Bytes[1023:1008]; // @[WeightBuffer.cs:55]
+  assign FillPort_CanFill = ~(fill_bank ? full_1 : full_0); // @[WeightBuffer.cs:61]
+  assign DrainPort_Data_0 = read_0[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_1 = read_0[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_2 = read_0[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_3 = read_0[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_4 = read_0[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_5 = read_0[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_6 = read_0[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_7 = read_0[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_8 = read_0[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_9 = read_0[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_10 = read_0[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_11 = read_0[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_12 = read_0[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_13 = read_0[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_14 = read_0[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_15 = read_0[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_16 = read_1[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_17 = read_1[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_18 = read_1[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_19 = read_1[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_20 = read_1[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_21 = read_1[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_22 = read_1[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_23 = read_1[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_24 = read_1[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_25 = read_1[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_26 = read_1[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_27 = read_1[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_28 = read_1[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_29 = read_1[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_30 = read_1[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_31 = read_1[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_32 = read_2[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_33 = read_2[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_34 = read_2[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_35 = read_2[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_36 = read_2[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_37 = read_2[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_38 = read_2[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_39 = read_2[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_40 = read_2[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_41 = read_2[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_42 = read_2[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_43 = read_2[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_44 = read_2[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_45 = read_2[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_46 = read_2[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_47 = read_2[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_48 = read_3[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_49 = read_3[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_50 = read_3[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_51 = read_3[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_52 = read_3[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_53 = read_3[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_54 = read_3[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_55 = read_3[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_56 = read_3[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_57 = read_3[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_58 = read_3[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_59 = read_3[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_60 = read_3[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_61 = read_3[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_62 = read_3[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_63 = read_3[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_64 = read_4[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_65 = read_4[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_66 = read_4[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_67 = read_4[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_68 = read_4[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_69 = read_4[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_70 = read_4[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_71 = read_4[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_72 = read_4[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_73 = read_4[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_74 = read_4[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_75 = read_4[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_76 = read_4[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_77 = read_4[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_78 = read_4[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_79 = read_4[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_80 = read_5[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_81 = read_5[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_82 = read_5[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_83 = read_5[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_84 = read_5[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_85 = read_5[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_86 = read_5[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_87 = read_5[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_88 = read_5[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_89 = read_5[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_90 = read_5[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_91 = read_5[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_92 = read_5[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_93 = read_5[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_94 = read_5[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_95 = read_5[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_96 = read_6[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_97 = read_6[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_98 = read_6[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_99 = read_6[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_100 = read_6[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_101 = read_6[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_102 = read_6[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_103 = read_6[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_104 = read_6[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_105 = read_6[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_106 = read_6[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_107 = read_6[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_108 = read_6[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_109 = read_6[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_110 = read_6[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_111 = read_6[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_112 = read_7[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_113 = read_7[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_114 = read_7[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_115 = read_7[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_116 = read_7[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_117 = read_7[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_118 = read_7[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_119 = read_7[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_120 = read_7[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_121 = read_7[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_122 = read_7[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_123 = read_7[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_124 = read_7[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_125 = read_7[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_126 = read_7[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_127 = read_7[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_128 = read_8[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_129 = read_8[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_130 = read_8[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_131 = read_8[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_132 = read_8[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_133 = read_8[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_134 = read_8[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_135 = read_8[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_136 = read_8[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_137 = read_8[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_138 = read_8[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_139 = read_8[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_140 = read_8[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_141 = read_8[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_142 = read_8[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_143 = read_8[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_144 = read_9[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_145 = read_9[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_146 = read_9[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_147 = read_9[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_148 = read_9[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_149 = read_9[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_150 = read_9[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_151 = read_9[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_152 = read_9[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_153 = read_9[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_154 = read_9[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_155 = read_9[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_156 = read_9[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_157 = read_9[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_158 = read_9[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_159 = read_9[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_160 = read_10[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_161 = read_10[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_162 = read_10[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_163 = read_10[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_164 = read_10[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_165 = read_10[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_166 = read_10[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_167 = read_10[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_168 = read_10[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_169 = read_10[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_170 = read_10[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_171 = read_10[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_172 = read_10[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_173 = read_10[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_174 = read_10[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_175 = read_10[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_176 = read_11[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_177 = read_11[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_178 = read_11[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_179 = read_11[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_180 = read_11[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_181 = read_11[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_182 = read_11[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_183 = read_11[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_184 = read_11[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_185 = read_11[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_186 = read_11[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_187 = read_11[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_188 = read_11[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_189 = read_11[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_190 = read_11[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_191 = read_11[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_192 = read_12[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_193 = read_12[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_194 = read_12[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_195 = read_12[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_196 = read_12[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_197 = read_12[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_198 = read_12[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_199 = read_12[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_200 = read_12[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_201 = read_12[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_202 = read_12[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_203 = read_12[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_204 = read_12[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_205 = read_12[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_206 = read_12[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_207 = read_12[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_208 = read_13[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_209 = read_13[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_210 = read_13[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_211 = read_13[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_212 = read_13[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_213 = read_13[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_214 = read_13[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_215 = read_13[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_216 = read_13[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_217 = read_13[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_218 = read_13[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_219 = read_13[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_220 = read_13[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_221 = read_13[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_222 = read_13[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_223 = read_13[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_224 = read_14[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_225 = read_14[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_226 = read_14[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_227 = read_14[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_228 = read_14[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_229 = read_14[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_230 = read_14[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_231 = read_14[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_232 = read_14[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_233 = read_14[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_234 = read_14[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_235 = read_14[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_236 = read_14[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_237 = read_14[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_238 = read_14[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_239 = read_14[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_240 = read_15[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_241 = read_15[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_242 = read_15[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_243 = read_15[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_244 = read_15[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_245 = read_15[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_246 = read_15[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_247 = read_15[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_248 = read_15[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_249 = read_15[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_250 = read_15[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_251 = read_15[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_252 = read_15[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_253 = read_15[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_254 = read_15[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_255 = read_15[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_256 = read_16[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_257 = read_16[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_258 = read_16[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_259 = read_16[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_260 = read_16[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_261 = read_16[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_262 = read_16[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_263 = read_16[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_264 = read_16[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_265 = read_16[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_266 = read_16[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_267 = read_16[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_268 = read_16[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_269 = read_16[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_270 = read_16[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_271 = read_16[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_272 = read_17[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_273 = read_17[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_274 = read_17[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_275 = read_17[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_276 = read_17[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_277 = read_17[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_278 = read_17[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_279 = read_17[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_280 = read_17[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_281 = read_17[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_282 = read_17[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_283 = read_17[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_284 = read_17[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_285 = read_17[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_286 = read_17[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_287 = read_17[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_288 = read_18[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_289 = read_18[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_290 = read_18[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_291 = read_18[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_292 = read_18[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_293 = read_18[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_294 = read_18[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_295 = read_18[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_296 = read_18[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_297 = read_18[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_298 = read_18[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_299 = read_18[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_300 = read_18[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_301 = read_18[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_302 = read_18[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_303 = read_18[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_304 = read_19[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_305 = read_19[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_306 = read_19[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_307 = read_19[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_308 = read_19[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_309 = read_19[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_310 = read_19[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_311 = read_19[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_312 = read_19[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_313 = read_19[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_314 = read_19[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_315 = read_19[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_316 = read_19[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_317 = read_19[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_318 = read_19[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_319 = read_19[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_320 = read_20[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_321 = read_20[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_322 = read_20[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_323 = read_20[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_324 = read_20[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_325 = read_20[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_326 = read_20[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_327 = read_20[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_328 = read_20[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_329 = read_20[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_330 = read_20[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_331 = read_20[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_332 = read_20[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_333 = read_20[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_334 = read_20[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_335 = read_20[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_336 = read_21[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_337 = read_21[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_338 = read_21[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_339 = read_21[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_340 = read_21[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_341 = read_21[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_342 = read_21[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_343 = read_21[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_344 = read_21[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_345 = read_21[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_346 = read_21[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_347 = read_21[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_348 = read_21[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_349 = read_21[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_350 = read_21[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_351 = read_21[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_352 = read_22[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_353 = read_22[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_354 = read_22[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_355 = read_22[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_356 = read_22[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_357 = read_22[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_358 = read_22[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_359 = read_22[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_360 = read_22[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_361 = read_22[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_362 = read_22[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_363 = read_22[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_364 = read_22[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_365 = read_22[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_366 = read_22[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_367 = read_22[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_368 = read_23[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_369 = read_23[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_370 = read_23[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_371 = read_23[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_372 = read_23[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_373 = read_23[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_374 = read_23[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_375 = read_23[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_376 = read_23[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_377 = read_23[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_378 = read_23[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_379 = read_23[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_380 = read_23[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_381 = read_23[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_382 = read_23[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_383 = read_23[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_384 = read_24[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_385 = read_24[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_386 = read_24[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_387 = read_24[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_388 = read_24[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_389 = read_24[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_390 = read_24[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_391 = read_24[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_392 = read_24[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_393 = read_24[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_394 = read_24[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_395 = read_24[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_396 = read_24[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_397 = read_24[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_398 = read_24[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_399 = read_24[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_400 = read_25[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_401 = read_25[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_402 = read_25[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_403 = read_25[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_404 = read_25[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_405 = read_25[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_406 = read_25[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_407 = read_25[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_408 = read_25[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_409 = read_25[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_410 = read_25[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_411 = read_25[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_412 = read_25[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_413 = read_25[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_414 = read_25[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_415 = read_25[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_416 = read_26[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_417 = read_26[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_418 = read_26[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_419 = read_26[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_420 = read_26[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_421 = read_26[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_422 = read_26[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_423 = read_26[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_424 = read_26[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_425 = read_26[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_426 = read_26[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_427 = read_26[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_428 = read_26[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_429 = read_26[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_430 = read_26[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_431 = read_26[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_432 = read_27[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_433 = read_27[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_434 = read_27[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_435 = read_27[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_436 = read_27[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_437 = read_27[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_438 = read_27[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_439 = read_27[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_440 = read_27[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_441 = read_27[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_442 = read_27[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_443 = read_27[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_444 = read_27[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_445 = read_27[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_446 = read_27[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_447 = read_27[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_448 = read_28[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_449 = read_28[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_450 = read_28[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_451 = read_28[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_452 = read_28[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_453 = read_28[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_454 = read_28[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_455 = read_28[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_456 = read_28[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_457 = read_28[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_458 = read_28[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_459 = read_28[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_460 = read_28[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_461 = read_28[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_462 = read_28[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_463 = read_28[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_464 = read_29[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_465 = read_29[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_466 = read_29[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_467 = read_29[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_468 = read_29[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_469 = read_29[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_470 = read_29[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_471 = read_29[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_472 = read_29[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_473 = read_29[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_474 = read_29[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_475 = read_29[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_476 = read_29[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_477 = read_29[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_478 = read_29[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_479 = read_29[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_480 = read_30[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_481 = read_30[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_482 = read_30[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_483 = read_30[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_484 = read_30[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_485 = read_30[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_486 = read_30[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_487 = read_30[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_488 = read_30[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_489 = read_30[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_490 = read_30[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_491 = read_30[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_492 = read_30[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_493 = read_30[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_494 = read_30[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_495 = read_30[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_496 = read_31[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_497 = read_31[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_498 = read_31[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_499 = read_31[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_500 = read_31[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_501 = read_31[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_502 = read_31[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_503 = read_31[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_504 = read_31[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_505 = read_31[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_506 = read_31[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_507 = read_31[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_508 = read_31[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_509 = read_31[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_510 = read_31[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_511 = read_31[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_512 = read_32[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_513 = read_32[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_514 = read_32[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_515 = read_32[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_516 = read_32[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_517 = read_32[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_518 = read_32[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_519 = read_32[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_520 = read_32[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_521 = read_32[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_522 = read_32[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_523 = read_32[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_524 = read_32[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_525 = read_32[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_526 = read_32[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_527 = read_32[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_528 = read_33[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_529 = read_33[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_530 = read_33[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_531 = read_33[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_532 = read_33[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_533 = read_33[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_534 = read_33[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_535 = read_33[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_536 = read_33[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_537 = read_33[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_538 = read_33[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_539 = read_33[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_540 = read_33[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_541 = read_33[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_542 = read_33[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_543 = read_33[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_544 = read_34[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_545 = read_34[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_546 = read_34[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_547 = read_34[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_548 = read_34[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_549 = read_34[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_550 = read_34[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_551 = read_34[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_552 = read_34[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_553 = read_34[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_554 = read_34[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_555 = read_34[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_556 = read_34[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_557 = read_34[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_558 = read_34[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_559 = read_34[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_560 = read_35[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_561 = read_35[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_562 = read_35[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_563 = read_35[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_564 = read_35[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_565 = read_35[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_566 = read_35[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_567 = read_35[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_568 = read_35[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_569 = read_35[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_570 = read_35[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_571 = read_35[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_572 = read_35[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_573 = read_35[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_574 = read_35[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_575 = read_35[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_576 = read_36[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_577 = read_36[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_578 = read_36[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_579 = read_36[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_580 = read_36[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_581 = read_36[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_582 = read_36[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_583 = read_36[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_584 = read_36[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_585 = read_36[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_586 = read_36[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_587 = read_36[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_588 = read_36[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_589 = read_36[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_590 = read_36[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_591 = read_36[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_592 = read_37[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_593 = read_37[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_594 = read_37[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_595 = read_37[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_596 = read_37[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_597 = read_37[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_598 = read_37[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_599 = read_37[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_600 = read_37[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_601 = read_37[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_602 = read_37[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_603 = read_37[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_604 = read_37[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_605 = read_37[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_606 = read_37[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_607 = read_37[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_608 = read_38[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_609 = read_38[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_610 = read_38[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_611 = read_38[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_612 = read_38[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_613 = read_38[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_614 = read_38[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_615 = read_38[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_616 = read_38[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_617 = read_38[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_618 = read_38[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_619 = read_38[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_620 = read_38[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_621 = read_38[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_622 = read_38[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_623 = read_38[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_624 = read_39[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_625 = read_39[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_626 = read_39[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_627 = read_39[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_628 = read_39[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_629 = read_39[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_630 = read_39[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_631 = read_39[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_632 = read_39[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_633 = read_39[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_634 = read_39[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_635 = read_39[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_636 = read_39[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_637 = read_39[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_638 = read_39[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_639 = read_39[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_640 = read_40[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_641 = read_40[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_642 = read_40[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_643 = read_40[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_644 = read_40[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_645 = read_40[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_646 = read_40[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_647 = read_40[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_648 = read_40[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_649 = read_40[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_650 = read_40[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_651 = read_40[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_652 = read_40[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_653 = read_40[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_654 = read_40[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_655 = read_40[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_656 = read_41[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_657 = read_41[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_658 = read_41[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_659 = read_41[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_660 = read_41[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_661 = read_41[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_662 = read_41[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_663 = read_41[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_664 = read_41[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_665 = read_41[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_666 = read_41[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_667 = read_41[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_668 = read_41[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_669 = read_41[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_670 = read_41[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_671 = read_41[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_672 = read_42[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_673 = read_42[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_674 = read_42[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_675 = read_42[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_676 = read_42[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_677 = read_42[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_678 = read_42[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_679 = read_42[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_680 = read_42[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_681 = read_42[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_682 = read_42[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_683 = read_42[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_684 = read_42[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_685 = read_42[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_686 = read_42[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_687 = read_42[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_688 = read_43[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_689 = read_43[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_690 = read_43[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_691 = read_43[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_692 = read_43[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_693 = read_43[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_694 = read_43[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_695 = read_43[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_696 = read_43[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_697 = read_43[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_698 = read_43[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_699 = read_43[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_700 = read_43[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_701 = read_43[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_702 = read_43[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_703 = read_43[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_704 = read_44[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_705 = read_44[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_706 = read_44[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_707 = read_44[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_708 = read_44[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_709 = read_44[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_710 = read_44[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_711 = read_44[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_712 = read_44[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_713 = read_44[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_714 = read_44[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_715 = read_44[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_716 = read_44[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_717 = read_44[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_718 = read_44[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_719 = read_44[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_720 = read_45[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_721 = read_45[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_722 = read_45[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_723 = read_45[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_724 = read_45[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_725 = read_45[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_726 = read_45[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_727 = read_45[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_728 = read_45[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_729 = read_45[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_730 = read_45[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_731 = read_45[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_732 = read_45[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_733 = read_45[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_734 = read_45[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_735 = read_45[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_736 = read_46[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_737 = read_46[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_738 = read_46[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_739 = read_46[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_740 = read_46[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_741 = read_46[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_742 = read_46[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_743 = read_46[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_744 = read_46[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_745 = read_46[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_746 = read_46[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_747 = read_46[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_748 = read_46[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_749 = read_46[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_750 = read_46[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_751 = read_46[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_752 = read_47[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_753 = read_47[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_754 = read_47[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_755 = read_47[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_756 = read_47[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_757 = read_47[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_758 = read_47[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_759 = read_47[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_760 = read_47[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_761 = read_47[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_762 = read_47[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_763 = read_47[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_764 = read_47[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_765 = read_47[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_766 = read_47[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_767 = read_47[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_768 = read_48[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_769 = read_48[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_770 = read_48[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_771 = read_48[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_772 = read_48[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_773 = read_48[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_774 = read_48[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_775 = read_48[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_776 = read_48[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_777 = read_48[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_778 = read_48[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_779 = read_48[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_780 = read_48[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_781 = read_48[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_782 = read_48[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_783 = read_48[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_784 = read_49[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_785 = read_49[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_786 = read_49[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_787 = read_49[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_788 = read_49[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_789 = read_49[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_790 = read_49[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_791 = read_49[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_792 = read_49[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_793 = read_49[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_794 = read_49[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_795 = read_49[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_796 = read_49[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_797 = read_49[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_798 = read_49[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_799 = read_49[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_800 = read_50[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_801 = read_50[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_802 = read_50[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_803 = read_50[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_804 = read_50[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_805 = read_50[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_806 = read_50[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_807 = read_50[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_808 = read_50[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_809 = read_50[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_810 = read_50[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_811 = read_50[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_812 = read_50[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_813 = read_50[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_814 = read_50[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_815 = read_50[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_816 = read_51[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_817 = read_51[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_818 = read_51[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_819 = read_51[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_820 = read_51[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_821 = read_51[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_822 = read_51[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_823 = read_51[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_824 = read_51[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_825 = read_51[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_826 = read_51[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_827 = read_51[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_828 = read_51[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_829 = read_51[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_830 = read_51[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_831 = read_51[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_832 = read_52[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_833 = read_52[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_834 = read_52[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_835 = read_52[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_836 = read_52[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_837 = read_52[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_838 = read_52[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_839 = read_52[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_840 = read_52[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_841 = read_52[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_842 = read_52[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_843 = read_52[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_844 = read_52[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_845 = read_52[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_846 = read_52[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_847 = read_52[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_848 = read_53[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_849 = read_53[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_850 = read_53[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_851 = read_53[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_852 = read_53[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_853 = read_53[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_854 = read_53[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_855 = read_53[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_856 = read_53[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_857 = read_53[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_858 = read_53[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_859 = read_53[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_860 = read_53[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_861 = read_53[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_862 = read_53[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_863 = read_53[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_864 = read_54[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_865 = read_54[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_866 = read_54[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_867 = read_54[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_868 = read_54[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_869 = read_54[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_870 = read_54[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_871 = read_54[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_872 = read_54[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_873 = read_54[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_874 = read_54[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_875 = read_54[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_876 = read_54[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_877 = read_54[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_878 = read_54[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_879 = read_54[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_880 = read_55[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_881 = read_55[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_882 = read_55[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_883 = read_55[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_884 = read_55[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_885 = read_55[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_886 = read_55[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_887 = read_55[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_888 = read_55[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_889 = read_55[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_890 = read_55[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_891 = read_55[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_892 = read_55[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_893 = read_55[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_894 = read_55[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_895 = read_55[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_896 = read_56[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_897 = read_56[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_898 = read_56[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_899 = read_56[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_900 = read_56[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_901 = read_56[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_902 = read_56[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_903 = read_56[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_904 = read_56[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_905 = read_56[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_906 = read_56[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_907 = read_56[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_908 = read_56[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_909 = read_56[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_910 = read_56[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_911 = read_56[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_912 = read_57[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_913 = read_57[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_914 = read_57[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_915 = read_57[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_916 = read_57[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_917 = read_57[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_918 = read_57[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_919 = read_57[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_920 = read_57[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_921 = read_57[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_922 = read_57[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_923 = read_57[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_924 = read_57[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_925 = read_57[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_926 = read_57[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_927 = read_57[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_928 = read_58[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_929 = read_58[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_930 = read_58[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_931 = read_58[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_932 = read_58[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_933 = read_58[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_934 = read_58[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_935 = read_58[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_936 = read_58[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_937 = read_58[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_938 = read_58[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_939 = read_58[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_940 = read_58[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_941 = read_58[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_942 = read_58[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_943 = read_58[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_944 = read_59[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_945 = read_59[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_946 = read_59[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_947 = read_59[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_948 = read_59[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_949 = read_59[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_950 = read_59[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_951 = read_59[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_952 = read_59[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_953 = read_59[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_954 = read_59[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_955 = read_59[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_956 = read_59[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_957 = read_59[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_958 = read_59[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_959 = read_59[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_960 = read_60[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_961 = read_60[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_962 = read_60[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_963 = read_60[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_964 = read_60[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_965 = read_60[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_966 = read_60[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_967 = read_60[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_968 = read_60[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_969 = read_60[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_970 = read_60[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_971 = read_60[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_972 = read_60[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_973 = read_60[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_974 = read_60[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_975 = read_60[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_976 = read_61[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_977 = read_61[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_978 = read_61[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_979 = read_61[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_980 = read_61[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_981 = read_61[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_982 = read_61[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_983 = read_61[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_984 = read_61[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_985 = read_61[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_986 = read_61[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_987 = read_61[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_988 = read_61[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_989 = read_61[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_990 = read_61[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_991 = read_61[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_992 = read_62[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_993 = read_62[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_994 = read_62[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_995 = read_62[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_996 = read_62[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_997 = read_62[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_998 = read_62[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_999 = read_62[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_1000 = read_62[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_1001 = read_62[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_1002 = read_62[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_1003 = read_62[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_1004 = read_62[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_1005 = read_62[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_1006 = read_62[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_1007 = read_62[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_1008 = read_63[7:0]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_1009 = read_63[15:8]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_1010 = read_63[23:16]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_1011 = read_63[31:24]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_1012 = read_63[39:32]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_1013 = read_63[47:40]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_1014 = read_63[55:48]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_1015 = read_63[63:56]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_1016 = read_63[71:64]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_1017 = read_63[79:72]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_1018 = read_63[87:80]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_1019 = read_63[95:88]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_1020 = read_63[103:96]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_1021 = read_63[111:104]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_1022 = read_63[119:112]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Data_1023 = read_63[127:120]; // @[WeightBuffer.cs:58]
+  assign DrainPort_Valid = fill_bank ? full_0 : full_1; // @[WeightBuffer.cs:62]
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:40]
     if (rst)
       fill_bank <= 1'b0;
     else if ((fill_bank ? fill_bank_and : fill_bank_and_1) & (~(fill_bank ? fill_bank_and_1 : fill_bank_and)))
       fill_bank <= ~fill_bank;
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:44]
+  always @(posedge clk) begin // @[WeightBuffer.cs:36]
     if (rst)
       full_0 <= 1'b0;
     else
       full_0 <= fill_bank_and_1;
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:45]
+  always @(posedge clk) begin // @[WeightBuffer.cs:37]
     if (rst)
       full_1 <= 1'b0;
     else
       full_1 <= fill_bank_and;
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_0_bits[0])
-      banks_0[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_0_cat[7:0];
-    if ((Write) && banks_0_bits[1])
-      banks_0[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_0_cat[15:8];
-    if ((Write) && banks_0_bits[2])
-      banks_0[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_0_cat[23:16];
-    if ((Write) && banks_0_bits[3])
-      banks_0[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_0_cat[31:24];
-    if ((Write) && banks_0_bits[4])
-      banks_0[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_0_cat[39:32];
-    if ((Write) && banks_0_bits[5])
-      banks_0[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_0_cat[47:40];
-    if ((Write) && banks_0_bits[6])
-      banks_0[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_0_cat[55:48];
-    if ((Write) && banks_0_bits[7])
-      banks_0[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_0_cat[63:56];
-    if ((Write) && banks_0_bits[8])
-      banks_0[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_0_cat[71:64];
-    if ((Write) && banks_0_bits[9])
-      banks_0[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_0_cat[79:72];
-    if ((Write) && banks_0_bits[10])
-      banks_0[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_0_cat[87:80];
-    if ((Write) && banks_0_bits[11])
-      banks_0[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_0_cat[95:88];
-    if ((Write) && banks_0_bits[12])
-      banks_0[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_0_cat[103:96];
-    if ((Write) && banks_0_bits[13])
-      banks_0[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_0_cat[111:104];
-    if ((Write) && banks_0_bits[14])
-      banks_0[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_0_cat[119:112];
-    if ((Write) && banks_0_bits[15])
-      banks_0[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_0_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_1_bits[0])
-      banks_1[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_1_cat[7:0];
-    if ((Write) && banks_1_bits[1])
-      banks_1[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_1_cat[15:8];
-    if ((Write) && banks_1_bits[2])
-      banks_1[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_1_cat[23:16];
-    if ((Write) && banks_1_bits[3])
-      banks_1[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_1_cat[31:24];
-    if ((Write) && banks_1_bits[4])
-      banks_1[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_1_cat[39:32];
-    if ((Write) && banks_1_bits[5])
-      banks_1[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_1_cat[47:40];
-    if ((Write) && banks_1_bits[6])
-      banks_1[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_1_cat[55:48];
-    if ((Write) && banks_1_bits[7])
-      banks_1[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_1_cat[63:56];
-    if ((Write) && banks_1_bits[8])
-      banks_1[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_1_cat[71:64];
-    if ((Write) && banks_1_bits[9])
-      banks_1[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_1_cat[79:72];
-    if ((Write) && banks_1_bits[10])
-      banks_1[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_1_cat[87:80];
-    if ((Write) && banks_1_bits[11])
-      banks_1[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_1_cat[95:88];
-    if ((Write) && banks_1_bits[12])
-      banks_1[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_1_cat[103:96];
-    if ((Write) && banks_1_bits[13])
-      banks_1[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_1_cat[111:104];
-    if ((Write) && banks_1_bits[14])
-      banks_1[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_1_cat[119:112];
-    if ((Write) && banks_1_bits[15])
-      banks_1[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_1_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_2_bits[0])
-      banks_2[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_2_cat[7:0];
-    if ((Write) && banks_2_bits[1])
-      banks_2[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_2_cat[15:8];
-    if ((Write) && banks_2_bits[2])
-      banks_2[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_2_cat[23:16];
-    if ((Write) && banks_2_bits[3])
-      banks_2[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_2_cat[31:24];
-    if ((Write) && banks_2_bits[4])
-      banks_2[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_2_cat[39:32];
-    if ((Write) && banks_2_bits[5])
-      banks_2[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_2_cat[47:40];
-    if ((Write) && banks_2_bits[6])
-      banks_2[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_2_cat[55:48];
-    if ((Write) && banks_2_bits[7])
-      banks_2[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_2_cat[63:56];
-    if ((Write) && banks_2_bits[8])
-      banks_2[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_2_cat[71:64];
-    if ((Write) && banks_2_bits[9])
-      banks_2[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_2_cat[79:72];
-    if ((Write) && banks_2_bits[10])
-      banks_2[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_2_cat[87:80];
-    if ((Write) && banks_2_bits[11])
-      banks_2[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_2_cat[95:88];
-    if ((Write) && banks_2_bits[12])
-      banks_2[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_2_cat[103:96];
-    if ((Write) && banks_2_bits[13])
-      banks_2[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_2_cat[111:104];
-    if ((Write) && banks_2_bits[14])
-      banks_2[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_2_cat[119:112];
-    if ((Write) && banks_2_bits[15])
-      banks_2[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_2_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_3_bits[0])
-      banks_3[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_3_cat[7:0];
-    if ((Write) && banks_3_bits[1])
-      banks_3[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_3_cat[15:8];
-    if ((Write) && banks_3_bits[2])
-      banks_3[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_3_cat[23:16];
-    if ((Write) && banks_3_bits[3])
-      banks_3[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_3_cat[31:24];
-    if ((Write) && banks_3_bits[4])
-      banks_3[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_3_cat[39:32];
-    if ((Write) && banks_3_bits[5])
-      banks_3[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_3_cat[47:40];
-    if ((Write) && banks_3_bits[6])
-      banks_3[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_3_cat[55:48];
-    if ((Write) && banks_3_bits[7])
-      banks_3[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_3_cat[63:56];
-    if ((Write) && banks_3_bits[8])
-      banks_3[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_3_cat[71:64];
-    if ((Write) && banks_3_bits[9])
-      banks_3[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_3_cat[79:72];
-    if ((Write) && banks_3_bits[10])
-      banks_3[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_3_cat[87:80];
-    if ((Write) && banks_3_bits[11])
-      banks_3[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_3_cat[95:88];
-    if ((Write) && banks_3_bits[12])
-      banks_3[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_3_cat[103:96];
-    if ((Write) && banks_3_bits[13])
-      banks_3[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_3_cat[111:104];
-    if ((Write) && banks_3_bits[14])
-      banks_3[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_3_cat[119:112];
-    if ((Write) && banks_3_bits[15])
-      banks_3[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_3_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_4_bits[0])
-      banks_4[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_4_cat[7:0];
-    if ((Write) && banks_4_bits[1])
-      banks_4[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_4_cat[15:8];
-    if ((Write) && banks_4_bits[2])
-      banks_4[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_4_cat[23:16];
-    if ((Write) && banks_4_bits[3])
-      banks_4[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_4_cat[31:24];
-    if ((Write) && banks_4_bits[4])
-      banks_4[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_4_cat[39:32];
-    if ((Write) && banks_4_bits[5])
-      banks_4[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_4_cat[47:40];
-    if ((Write) && banks_4_bits[6])
-      banks_4[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_4_cat[55:48];
-    if ((Write) && banks_4_bits[7])
-      banks_4[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_4_cat[63:56];
-    if ((Write) && banks_4_bits[8])
-      banks_4[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_4_cat[71:64];
-    if ((Write) && banks_4_bits[9])
-      banks_4[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_4_cat[79:72];
-    if ((Write) && banks_4_bits[10])
-      banks_4[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_4_cat[87:80];
-    if ((Write) && banks_4_bits[11])
-      banks_4[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_4_cat[95:88];
-    if ((Write) && banks_4_bits[12])
-      banks_4[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_4_cat[103:96];
-    if ((Write) && banks_4_bits[13])
-      banks_4[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_4_cat[111:104];
-    if ((Write) && banks_4_bits[14])
-      banks_4[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_4_cat[119:112];
-    if ((Write) && banks_4_bits[15])
-      banks_4[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_4_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_5_bits[0])
-      banks_5[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_5_cat[7:0];
-    if ((Write) && banks_5_bits[1])
-      banks_5[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_5_cat[15:8];
-    if ((Write) && banks_5_bits[2])
-      banks_5[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_5_cat[23:16];
-    if ((Write) && banks_5_bits[3])
-      banks_5[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_5_cat[31:24];
-    if ((Write) && banks_5_bits[4])
-      banks_5[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_5_cat[39:32];
-    if ((Write) && banks_5_bits[5])
-      banks_5[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_5_cat[47:40];
-    if ((Write) && banks_5_bits[6])
-      banks_5[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_5_cat[55:48];
-    if ((Write) && banks_5_bits[7])
-      banks_5[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_5_cat[63:56];
-    if ((Write) && banks_5_bits[8])
-      banks_5[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_5_cat[71:64];
-    if ((Write) && banks_5_bits[9])
-      banks_5[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_5_cat[79:72];
-    if ((Write) && banks_5_bits[10])
-      banks_5[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_5_cat[87:80];
-    if ((Write) && banks_5_bits[11])
-      banks_5[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_5_cat[95:88];
-    if ((Write) && banks_5_bits[12])
-      banks_5[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_5_cat[103:96];
-    if ((Write) && banks_5_bits[13])
-      banks_5[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_5_cat[111:104];
-    if ((Write) && banks_5_bits[14])
-      banks_5[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_5_cat[119:112];
-    if ((Write) && banks_5_bits[15])
-      banks_5[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_5_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_6_bits[0])
-      banks_6[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_6_cat[7:0];
-    if ((Write) && banks_6_bits[1])
-      banks_6[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_6_cat[15:8];
-    if ((Write) && banks_6_bits[2])
-      banks_6[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_6_cat[23:16];
-    if ((Write) && banks_6_bits[3])
-      banks_6[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_6_cat[31:24];
-    if ((Write) && banks_6_bits[4])
-      banks_6[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_6_cat[39:32];
-    if ((Write) && banks_6_bits[5])
-      banks_6[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_6_cat[47:40];
-    if ((Write) && banks_6_bits[6])
-      banks_6[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_6_cat[55:48];
-    if ((Write) && banks_6_bits[7])
-      banks_6[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_6_cat[63:56];
-    if ((Write) && banks_6_bits[8])
-      banks_6[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_6_cat[71:64];
-    if ((Write) && banks_6_bits[9])
-      banks_6[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_6_cat[79:72];
-    if ((Write) && banks_6_bits[10])
-      banks_6[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_6_cat[87:80];
-    if ((Write) && banks_6_bits[11])
-      banks_6[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_6_cat[95:88];
-    if ((Write) && banks_6_bits[12])
-      banks_6[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_6_cat[103:96];
-    if ((Write) && banks_6_bits[13])
-      banks_6[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_6_cat[111:104];
-    if ((Write) && banks_6_bits[14])
-      banks_6[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_6_cat[119:112];
-    if ((Write) && banks_6_bits[15])
-      banks_6[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_6_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_7_bits[0])
-      banks_7[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_7_cat[7:0];
-    if ((Write) && banks_7_bits[1])
-      banks_7[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_7_cat[15:8];
-    if ((Write) && banks_7_bits[2])
-      banks_7[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_7_cat[23:16];
-    if ((Write) && banks_7_bits[3])
-      banks_7[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_7_cat[31:24];
-    if ((Write) && banks_7_bits[4])
-      banks_7[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_7_cat[39:32];
-    if ((Write) && banks_7_bits[5])
-      banks_7[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_7_cat[47:40];
-    if ((Write) && banks_7_bits[6])
-      banks_7[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_7_cat[55:48];
-    if ((Write) && banks_7_bits[7])
-      banks_7[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_7_cat[63:56];
-    if ((Write) && banks_7_bits[8])
-      banks_7[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_7_cat[71:64];
-    if ((Write) && banks_7_bits[9])
-      banks_7[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_7_cat[79:72];
-    if ((Write) && banks_7_bits[10])
-      banks_7[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_7_cat[87:80];
-    if ((Write) && banks_7_bits[11])
-      banks_7[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_7_cat[95:88];
-    if ((Write) && banks_7_bits[12])
-      banks_7[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_7_cat[103:96];
-    if ((Write) && banks_7_bits[13])
-      banks_7[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_7_cat[111:104];
-    if ((Write) && banks_7_bits[14])
-      banks_7[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_7_cat[119:112];
-    if ((Write) && banks_7_bits[15])
-      banks_7[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_7_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_8_bits[0])
-      banks_8[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_8_cat[7:0];
-    if ((Write) && banks_8_bits[1])
-      banks_8[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_8_cat[15:8];
-    if ((Write) && banks_8_bits[2])
-      banks_8[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_8_cat[23:16];
-    if ((Write) && banks_8_bits[3])
-      banks_8[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_8_cat[31:24];
-    if ((Write) && banks_8_bits[4])
-      banks_8[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_8_cat[39:32];
-    if ((Write) && banks_8_bits[5])
-      banks_8[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_8_cat[47:40];
-    if ((Write) && banks_8_bits[6])
-      banks_8[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_8_cat[55:48];
-    if ((Write) && banks_8_bits[7])
-      banks_8[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_8_cat[63:56];
-    if ((Write) && banks_8_bits[8])
-      banks_8[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_8_cat[71:64];
-    if ((Write) && banks_8_bits[9])
-      banks_8[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_8_cat[79:72];
-    if ((Write) && banks_8_bits[10])
-      banks_8[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_8_cat[87:80];
-    if ((Write) && banks_8_bits[11])
-      banks_8[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_8_cat[95:88];
-    if ((Write) && banks_8_bits[12])
-      banks_8[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_8_cat[103:96];
-    if ((Write) && banks_8_bits[13])
-      banks_8[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_8_cat[111:104];
-    if ((Write) && banks_8_bits[14])
-      banks_8[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_8_cat[119:112];
-    if ((Write) && banks_8_bits[15])
-      banks_8[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_8_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_9_bits[0])
-      banks_9[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_9_cat[7:0];
-    if ((Write) && banks_9_bits[1])
-      banks_9[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_9_cat[15:8];
-    if ((Write) && banks_9_bits[2])
-      banks_9[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_9_cat[23:16];
-    if ((Write) && banks_9_bits[3])
-      banks_9[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_9_cat[31:24];
-    if ((Write) && banks_9_bits[4])
-      banks_9[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_9_cat[39:32];
-    if ((Write) && banks_9_bits[5])
-      banks_9[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_9_cat[47:40];
-    if ((Write) && banks_9_bits[6])
-      banks_9[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_9_cat[55:48];
-    if ((Write) && banks_9_bits[7])
-      banks_9[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_9_cat[63:56];
-    if ((Write) && banks_9_bits[8])
-      banks_9[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_9_cat[71:64];
-    if ((Write) && banks_9_bits[9])
-      banks_9[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_9_cat[79:72];
-    if ((Write) && banks_9_bits[10])
-      banks_9[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_9_cat[87:80];
-    if ((Write) && banks_9_bits[11])
-      banks_9[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_9_cat[95:88];
-    if ((Write) && banks_9_bits[12])
-      banks_9[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_9_cat[103:96];
-    if ((Write) && banks_9_bits[13])
-      banks_9[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_9_cat[111:104];
-    if ((Write) && banks_9_bits[14])
-      banks_9[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_9_cat[119:112];
-    if ((Write) && banks_9_bits[15])
-      banks_9[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_9_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_10_bits[0])
-      banks_10[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_10_cat[7:0];
-    if ((Write) && banks_10_bits[1])
-      banks_10[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_10_cat[15:8];
-    if ((Write) && banks_10_bits[2])
-      banks_10[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_10_cat[23:16];
-    if ((Write) && banks_10_bits[3])
-      banks_10[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_10_cat[31:24];
-    if ((Write) && banks_10_bits[4])
-      banks_10[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_10_cat[39:32];
-    if ((Write) && banks_10_bits[5])
-      banks_10[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_10_cat[47:40];
-    if ((Write) && banks_10_bits[6])
-      banks_10[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_10_cat[55:48];
-    if ((Write) && banks_10_bits[7])
-      banks_10[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_10_cat[63:56];
-    if ((Write) && banks_10_bits[8])
-      banks_10[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_10_cat[71:64];
-    if ((Write) && banks_10_bits[9])
-      banks_10[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_10_cat[79:72];
-    if ((Write) && banks_10_bits[10])
-      banks_10[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_10_cat[87:80];
-    if ((Write) && banks_10_bits[11])
-      banks_10[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_10_cat[95:88];
-    if ((Write) && banks_10_bits[12])
-      banks_10[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_10_cat[103:96];
-    if ((Write) && banks_10_bits[13])
-      banks_10[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_10_cat[111:104];
-    if ((Write) && banks_10_bits[14])
-      banks_10[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_10_cat[119:112];
-    if ((Write) && banks_10_bits[15])
-      banks_10[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_10_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_11_bits[0])
-      banks_11[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_11_cat[7:0];
-    if ((Write) && banks_11_bits[1])
-      banks_11[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_11_cat[15:8];
-    if ((Write) && banks_11_bits[2])
-      banks_11[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_11_cat[23:16];
-    if ((Write) && banks_11_bits[3])
-      banks_11[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_11_cat[31:24];
-    if ((Write) && banks_11_bits[4])
-      banks_11[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_11_cat[39:32];
-    if ((Write) && banks_11_bits[5])
-      banks_11[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_11_cat[47:40];
-    if ((Write) && banks_11_bits[6])
-      banks_11[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_11_cat[55:48];
-    if ((Write) && banks_11_bits[7])
-      banks_11[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_11_cat[63:56];
-    if ((Write) && banks_11_bits[8])
-      banks_11[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_11_cat[71:64];
-    if ((Write) && banks_11_bits[9])
-      banks_11[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_11_cat[79:72];
-    if ((Write) && banks_11_bits[10])
-      banks_11[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_11_cat[87:80];
-    if ((Write) && banks_11_bits[11])
-      banks_11[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_11_cat[95:88];
-    if ((Write) && banks_11_bits[12])
-      banks_11[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_11_cat[103:96];
-    if ((Write) && banks_11_bits[13])
-      banks_11[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_11_cat[111:104];
-    if ((Write) && banks_11_bits[14])
-      banks_11[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_11_cat[119:112];
-    if ((Write) && banks_11_bits[15])
-      banks_11[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_11_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_12_bits[0])
-      banks_12[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_12_cat[7:0];
-    if ((Write) && banks_12_bits[1])
-      banks_12[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_12_cat[15:8];
-    if ((Write) && banks_12_bits[2])
-      banks_12[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_12_cat[23:16];
-    if ((Write) && banks_12_bits[3])
-      banks_12[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_12_cat[31:24];
-    if ((Write) && banks_12_bits[4])
-      banks_12[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_12_cat[39:32];
-    if ((Write) && banks_12_bits[5])
-      banks_12[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_12_cat[47:40];
-    if ((Write) && banks_12_bits[6])
-      banks_12[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_12_cat[55:48];
-    if ((Write) && banks_12_bits[7])
-      banks_12[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_12_cat[63:56];
-    if ((Write) && banks_12_bits[8])
-      banks_12[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_12_cat[71:64];
-    if ((Write) && banks_12_bits[9])
-      banks_12[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_12_cat[79:72];
-    if ((Write) && banks_12_bits[10])
-      banks_12[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_12_cat[87:80];
-    if ((Write) && banks_12_bits[11])
-      banks_12[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_12_cat[95:88];
-    if ((Write) && banks_12_bits[12])
-      banks_12[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_12_cat[103:96];
-    if ((Write) && banks_12_bits[13])
-      banks_12[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_12_cat[111:104];
-    if ((Write) && banks_12_bits[14])
-      banks_12[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_12_cat[119:112];
-    if ((Write) && banks_12_bits[15])
-      banks_12[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_12_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_13_bits[0])
-      banks_13[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_13_cat[7:0];
-    if ((Write) && banks_13_bits[1])
-      banks_13[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_13_cat[15:8];
-    if ((Write) && banks_13_bits[2])
-      banks_13[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_13_cat[23:16];
-    if ((Write) && banks_13_bits[3])
-      banks_13[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_13_cat[31:24];
-    if ((Write) && banks_13_bits[4])
-      banks_13[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_13_cat[39:32];
-    if ((Write) && banks_13_bits[5])
-      banks_13[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_13_cat[47:40];
-    if ((Write) && banks_13_bits[6])
-      banks_13[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_13_cat[55:48];
-    if ((Write) && banks_13_bits[7])
-      banks_13[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_13_cat[63:56];
-    if ((Write) && banks_13_bits[8])
-      banks_13[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_13_cat[71:64];
-    if ((Write) && banks_13_bits[9])
-      banks_13[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_13_cat[79:72];
-    if ((Write) && banks_13_bits[10])
-      banks_13[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_13_cat[87:80];
-    if ((Write) && banks_13_bits[11])
-      banks_13[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_13_cat[95:88];
-    if ((Write) && banks_13_bits[12])
-      banks_13[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_13_cat[103:96];
-    if ((Write) && banks_13_bits[13])
-      banks_13[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_13_cat[111:104];
-    if ((Write) && banks_13_bits[14])
-      banks_13[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_13_cat[119:112];
-    if ((Write) && banks_13_bits[15])
-      banks_13[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_13_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_14_bits[0])
-      banks_14[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_14_cat[7:0];
-    if ((Write) && banks_14_bits[1])
-      banks_14[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_14_cat[15:8];
-    if ((Write) && banks_14_bits[2])
-      banks_14[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_14_cat[23:16];
-    if ((Write) && banks_14_bits[3])
-      banks_14[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_14_cat[31:24];
-    if ((Write) && banks_14_bits[4])
-      banks_14[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_14_cat[39:32];
-    if ((Write) && banks_14_bits[5])
-      banks_14[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_14_cat[47:40];
-    if ((Write) && banks_14_bits[6])
-      banks_14[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_14_cat[55:48];
-    if ((Write) && banks_14_bits[7])
-      banks_14[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_14_cat[63:56];
-    if ((Write) && banks_14_bits[8])
-      banks_14[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_14_cat[71:64];
-    if ((Write) && banks_14_bits[9])
-      banks_14[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_14_cat[79:72];
-    if ((Write) && banks_14_bits[10])
-      banks_14[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_14_cat[87:80];
-    if ((Write) && banks_14_bits[11])
-      banks_14[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_14_cat[95:88];
-    if ((Write) && banks_14_bits[12])
-      banks_14[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_14_cat[103:96];
-    if ((Write) && banks_14_bits[13])
-      banks_14[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_14_cat[111:104];
-    if ((Write) && banks_14_bits[14])
-      banks_14[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_14_cat[119:112];
-    if ((Write) && banks_14_bits[15])
-      banks_14[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_14_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_15_bits[0])
-      banks_15[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_15_cat[7:0];
-    if ((Write) && banks_15_bits[1])
-      banks_15[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_15_cat[15:8];
-    if ((Write) && banks_15_bits[2])
-      banks_15[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_15_cat[23:16];
-    if ((Write) && banks_15_bits[3])
-      banks_15[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_15_cat[31:24];
-    if ((Write) && banks_15_bits[4])
-      banks_15[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_15_cat[39:32];
-    if ((Write) && banks_15_bits[5])
-      banks_15[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_15_cat[47:40];
-    if ((Write) && banks_15_bits[6])
-      banks_15[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_15_cat[55:48];
-    if ((Write) && banks_15_bits[7])
-      banks_15[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_15_cat[63:56];
-    if ((Write) && banks_15_bits[8])
-      banks_15[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_15_cat[71:64];
-    if ((Write) && banks_15_bits[9])
-      banks_15[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_15_cat[79:72];
-    if ((Write) && banks_15_bits[10])
-      banks_15[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_15_cat[87:80];
-    if ((Write) && banks_15_bits[11])
-      banks_15[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_15_cat[95:88];
-    if ((Write) && banks_15_bits[12])
-      banks_15[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_15_cat[103:96];
-    if ((Write) && banks_15_bits[13])
-      banks_15[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_15_cat[111:104];
-    if ((Write) && banks_15_bits[14])
-      banks_15[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_15_cat[119:112];
-    if ((Write) && banks_15_bits[15])
-      banks_15[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_15_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_16_bits[0])
-      banks_16[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_16_cat[7:0];
-    if ((Write) && banks_16_bits[1])
-      banks_16[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_16_cat[15:8];
-    if ((Write) && banks_16_bits[2])
-      banks_16[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_16_cat[23:16];
-    if ((Write) && banks_16_bits[3])
-      banks_16[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_16_cat[31:24];
-    if ((Write) && banks_16_bits[4])
-      banks_16[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_16_cat[39:32];
-    if ((Write) && banks_16_bits[5])
-      banks_16[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_16_cat[47:40];
-    if ((Write) && banks_16_bits[6])
-      banks_16[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_16_cat[55:48];
-    if ((Write) && banks_16_bits[7])
-      banks_16[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_16_cat[63:56];
-    if ((Write) && banks_16_bits[8])
-      banks_16[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_16_cat[71:64];
-    if ((Write) && banks_16_bits[9])
-      banks_16[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_16_cat[79:72];
-    if ((Write) && banks_16_bits[10])
-      banks_16[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_16_cat[87:80];
-    if ((Write) && banks_16_bits[11])
-      banks_16[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_16_cat[95:88];
-    if ((Write) && banks_16_bits[12])
-      banks_16[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_16_cat[103:96];
-    if ((Write) && banks_16_bits[13])
-      banks_16[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_16_cat[111:104];
-    if ((Write) && banks_16_bits[14])
-      banks_16[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_16_cat[119:112];
-    if ((Write) && banks_16_bits[15])
-      banks_16[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_16_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_17_bits[0])
-      banks_17[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_17_cat[7:0];
-    if ((Write) && banks_17_bits[1])
-      banks_17[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_17_cat[15:8];
-    if ((Write) && banks_17_bits[2])
-      banks_17[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_17_cat[23:16];
-    if ((Write) && banks_17_bits[3])
-      banks_17[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_17_cat[31:24];
-    if ((Write) && banks_17_bits[4])
-      banks_17[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_17_cat[39:32];
-    if ((Write) && banks_17_bits[5])
-      banks_17[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_17_cat[47:40];
-    if ((Write) && banks_17_bits[6])
-      banks_17[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_17_cat[55:48];
-    if ((Write) && banks_17_bits[7])
-      banks_17[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_17_cat[63:56];
-    if ((Write) && banks_17_bits[8])
-      banks_17[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_17_cat[71:64];
-    if ((Write) && banks_17_bits[9])
-      banks_17[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_17_cat[79:72];
-    if ((Write) && banks_17_bits[10])
-      banks_17[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_17_cat[87:80];
-    if ((Write) && banks_17_bits[11])
-      banks_17[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_17_cat[95:88];
-    if ((Write) && banks_17_bits[12])
-      banks_17[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_17_cat[103:96];
-    if ((Write) && banks_17_bits[13])
-      banks_17[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_17_cat[111:104];
-    if ((Write) && banks_17_bits[14])
-      banks_17[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_17_cat[119:112];
-    if ((Write) && banks_17_bits[15])
-      banks_17[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_17_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_18_bits[0])
-      banks_18[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_18_cat[7:0];
-    if ((Write) && banks_18_bits[1])
-      banks_18[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_18_cat[15:8];
-    if ((Write) && banks_18_bits[2])
-      banks_18[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_18_cat[23:16];
-    if ((Write) && banks_18_bits[3])
-      banks_18[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_18_cat[31:24];
-    if ((Write) && banks_18_bits[4])
-      banks_18[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_18_cat[39:32];
-    if ((Write) && banks_18_bits[5])
-      banks_18[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_18_cat[47:40];
-    if ((Write) && banks_18_bits[6])
-      banks_18[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_18_cat[55:48];
-    if ((Write) && banks_18_bits[7])
-      banks_18[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_18_cat[63:56];
-    if ((Write) && banks_18_bits[8])
-      banks_18[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_18_cat[71:64];
-    if ((Write) && banks_18_bits[9])
-      banks_18[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_18_cat[79:72];
-    if ((Write) && banks_18_bits[10])
-      banks_18[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_18_cat[87:80];
-    if ((Write) && banks_18_bits[11])
-      banks_18[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_18_cat[95:88];
-    if ((Write) && banks_18_bits[12])
-      banks_18[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_18_cat[103:96];
-    if ((Write) && banks_18_bits[13])
-      banks_18[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_18_cat[111:104];
-    if ((Write) && banks_18_bits[14])
-      banks_18[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_18_cat[119:112];
-    if ((Write) && banks_18_bits[15])
-      banks_18[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_18_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_19_bits[0])
-      banks_19[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_19_cat[7:0];
-    if ((Write) && banks_19_bits[1])
-      banks_19[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_19_cat[15:8];
-    if ((Write) && banks_19_bits[2])
-      banks_19[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_19_cat[23:16];
-    if ((Write) && banks_19_bits[3])
-      banks_19[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_19_cat[31:24];
-    if ((Write) && banks_19_bits[4])
-      banks_19[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_19_cat[39:32];
-    if ((Write) && banks_19_bits[5])
-      banks_19[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_19_cat[47:40];
-    if ((Write) && banks_19_bits[6])
-      banks_19[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_19_cat[55:48];
-    if ((Write) && banks_19_bits[7])
-      banks_19[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_19_cat[63:56];
-    if ((Write) && banks_19_bits[8])
-      banks_19[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_19_cat[71:64];
-    if ((Write) && banks_19_bits[9])
-      banks_19[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_19_cat[79:72];
-    if ((Write) && banks_19_bits[10])
-      banks_19[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_19_cat[87:80];
-    if ((Write) && banks_19_bits[11])
-      banks_19[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_19_cat[95:88];
-    if ((Write) && banks_19_bits[12])
-      banks_19[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_19_cat[103:96];
-    if ((Write) && banks_19_bits[13])
-      banks_19[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_19_cat[111:104];
-    if ((Write) && banks_19_bits[14])
-      banks_19[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_19_cat[119:112];
-    if ((Write) && banks_19_bits[15])
-      banks_19[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_19_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_20_bits[0])
-      banks_20[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_20_cat[7:0];
-    if ((Write) && banks_20_bits[1])
-      banks_20[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_20_cat[15:8];
-    if ((Write) && banks_20_bits[2])
-      banks_20[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_20_cat[23:16];
-    if ((Write) && banks_20_bits[3])
-      banks_20[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_20_cat[31:24];
-    if ((Write) && banks_20_bits[4])
-      banks_20[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_20_cat[39:32];
-    if ((Write) && banks_20_bits[5])
-      banks_20[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_20_cat[47:40];
-    if ((Write) && banks_20_bits[6])
-      banks_20[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_20_cat[55:48];
-    if ((Write) && banks_20_bits[7])
-      banks_20[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_20_cat[63:56];
-    if ((Write) && banks_20_bits[8])
-      banks_20[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_20_cat[71:64];
-    if ((Write) && banks_20_bits[9])
-      banks_20[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_20_cat[79:72];
-    if ((Write) && banks_20_bits[10])
-      banks_20[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_20_cat[87:80];
-    if ((Write) && banks_20_bits[11])
-      banks_20[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_20_cat[95:88];
-    if ((Write) && banks_20_bits[12])
-      banks_20[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_20_cat[103:96];
-    if ((Write) && banks_20_bits[13])
-      banks_20[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_20_cat[111:104];
-    if ((Write) && banks_20_bits[14])
-      banks_20[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_20_cat[119:112];
-    if ((Write) && banks_20_bits[15])
-      banks_20[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_20_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_21_bits[0])
-      banks_21[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_21_cat[7:0];
-    if ((Write) && banks_21_bits[1])
-      banks_21[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_21_cat[15:8];
-    if ((Write) && banks_21_bits[2])
-      banks_21[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_21_cat[23:16];
-    if ((Write) && banks_21_bits[3])
-      banks_21[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_21_cat[31:24];
-    if ((Write) && banks_21_bits[4])
-      banks_21[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_21_cat[39:32];
-    if ((Write) && banks_21_bits[5])
-      banks_21[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_21_cat[47:40];
-    if ((Write) && banks_21_bits[6])
-      banks_21[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_21_cat[55:48];
-    if ((Write) && banks_21_bits[7])
-      banks_21[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_21_cat[63:56];
-    if ((Write) && banks_21_bits[8])
-      banks_21[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_21_cat[71:64];
-    if ((Write) && banks_21_bits[9])
-      banks_21[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_21_cat[79:72];
-    if ((Write) && banks_21_bits[10])
-      banks_21[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_21_cat[87:80];
-    if ((Write) && banks_21_bits[11])
-      banks_21[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_21_cat[95:88];
-    if ((Write) && banks_21_bits[12])
-      banks_21[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_21_cat[103:96];
-    if ((Write) && banks_21_bits[13])
-      banks_21[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_21_cat[111:104];
-    if ((Write) && banks_21_bits[14])
-      banks_21[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_21_cat[119:112];
-    if ((Write) && banks_21_bits[15])
-      banks_21[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_21_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_22_bits[0])
-      banks_22[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_22_cat[7:0];
-    if ((Write) && banks_22_bits[1])
-      banks_22[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_22_cat[15:8];
-    if ((Write) && banks_22_bits[2])
-      banks_22[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_22_cat[23:16];
-    if ((Write) && banks_22_bits[3])
-      banks_22[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_22_cat[31:24];
-    if ((Write) && banks_22_bits[4])
-      banks_22[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_22_cat[39:32];
-    if ((Write) && banks_22_bits[5])
-      banks_22[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_22_cat[47:40];
-    if ((Write) && banks_22_bits[6])
-      banks_22[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_22_cat[55:48];
-    if ((Write) && banks_22_bits[7])
-      banks_22[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_22_cat[63:56];
-    if ((Write) && banks_22_bits[8])
-      banks_22[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_22_cat[71:64];
-    if ((Write) && banks_22_bits[9])
-      banks_22[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_22_cat[79:72];
-    if ((Write) && banks_22_bits[10])
-      banks_22[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_22_cat[87:80];
-    if ((Write) && banks_22_bits[11])
-      banks_22[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_22_cat[95:88];
-    if ((Write) && banks_22_bits[12])
-      banks_22[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_22_cat[103:96];
-    if ((Write) && banks_22_bits[13])
-      banks_22[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_22_cat[111:104];
-    if ((Write) && banks_22_bits[14])
-      banks_22[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_22_cat[119:112];
-    if ((Write) && banks_22_bits[15])
-      banks_22[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_22_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_23_bits[0])
-      banks_23[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_23_cat[7:0];
-    if ((Write) && banks_23_bits[1])
-      banks_23[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_23_cat[15:8];
-    if ((Write) && banks_23_bits[2])
-      banks_23[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_23_cat[23:16];
-    if ((Write) && banks_23_bits[3])
-      banks_23[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_23_cat[31:24];
-    if ((Write) && banks_23_bits[4])
-      banks_23[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_23_cat[39:32];
-    if ((Write) && banks_23_bits[5])
-      banks_23[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_23_cat[47:40];
-    if ((Write) && banks_23_bits[6])
-      banks_23[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_23_cat[55:48];
-    if ((Write) && banks_23_bits[7])
-      banks_23[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_23_cat[63:56];
-    if ((Write) && banks_23_bits[8])
-      banks_23[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_23_cat[71:64];
-    if ((Write) && banks_23_bits[9])
-      banks_23[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_23_cat[79:72];
-    if ((Write) && banks_23_bits[10])
-      banks_23[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_23_cat[87:80];
-    if ((Write) && banks_23_bits[11])
-      banks_23[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_23_cat[95:88];
-    if ((Write) && banks_23_bits[12])
-      banks_23[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_23_cat[103:96];
-    if ((Write) && banks_23_bits[13])
-      banks_23[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_23_cat[111:104];
-    if ((Write) && banks_23_bits[14])
-      banks_23[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_23_cat[119:112];
-    if ((Write) && banks_23_bits[15])
-      banks_23[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_23_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_24_bits[0])
-      banks_24[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_24_cat[7:0];
-    if ((Write) && banks_24_bits[1])
-      banks_24[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_24_cat[15:8];
-    if ((Write) && banks_24_bits[2])
-      banks_24[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_24_cat[23:16];
-    if ((Write) && banks_24_bits[3])
-      banks_24[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_24_cat[31:24];
-    if ((Write) && banks_24_bits[4])
-      banks_24[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_24_cat[39:32];
-    if ((Write) && banks_24_bits[5])
-      banks_24[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_24_cat[47:40];
-    if ((Write) && banks_24_bits[6])
-      banks_24[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_24_cat[55:48];
-    if ((Write) && banks_24_bits[7])
-      banks_24[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_24_cat[63:56];
-    if ((Write) && banks_24_bits[8])
-      banks_24[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_24_cat[71:64];
-    if ((Write) && banks_24_bits[9])
-      banks_24[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_24_cat[79:72];
-    if ((Write) && banks_24_bits[10])
-      banks_24[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_24_cat[87:80];
-    if ((Write) && banks_24_bits[11])
-      banks_24[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_24_cat[95:88];
-    if ((Write) && banks_24_bits[12])
-      banks_24[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_24_cat[103:96];
-    if ((Write) && banks_24_bits[13])
-      banks_24[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_24_cat[111:104];
-    if ((Write) && banks_24_bits[14])
-      banks_24[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_24_cat[119:112];
-    if ((Write) && banks_24_bits[15])
-      banks_24[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_24_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_25_bits[0])
-      banks_25[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_25_cat[7:0];
-    if ((Write) && banks_25_bits[1])
-      banks_25[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_25_cat[15:8];
-    if ((Write) && banks_25_bits[2])
-      banks_25[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_25_cat[23:16];
-    if ((Write) && banks_25_bits[3])
-      banks_25[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_25_cat[31:24];
-    if ((Write) && banks_25_bits[4])
-      banks_25[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_25_cat[39:32];
-    if ((Write) && banks_25_bits[5])
-      banks_25[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_25_cat[47:40];
-    if ((Write) && banks_25_bits[6])
-      banks_25[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_25_cat[55:48];
-    if ((Write) && banks_25_bits[7])
-      banks_25[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_25_cat[63:56];
-    if ((Write) && banks_25_bits[8])
-      banks_25[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_25_cat[71:64];
-    if ((Write) && banks_25_bits[9])
-      banks_25[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_25_cat[79:72];
-    if ((Write) && banks_25_bits[10])
-      banks_25[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_25_cat[87:80];
-    if ((Write) && banks_25_bits[11])
-      banks_25[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_25_cat[95:88];
-    if ((Write) && banks_25_bits[12])
-      banks_25[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_25_cat[103:96];
-    if ((Write) && banks_25_bits[13])
-      banks_25[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_25_cat[111:104];
-    if ((Write) && banks_25_bits[14])
-      banks_25[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_25_cat[119:112];
-    if ((Write) && banks_25_bits[15])
-      banks_25[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_25_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_26_bits[0])
-      banks_26[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_26_cat[7:0];
-    if ((Write) && banks_26_bits[1])
-      banks_26[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_26_cat[15:8];
-    if ((Write) && banks_26_bits[2])
-      banks_26[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_26_cat[23:16];
-    if ((Write) && banks_26_bits[3])
-      banks_26[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_26_cat[31:24];
-    if ((Write) && banks_26_bits[4])
-      banks_26[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_26_cat[39:32];
-    if ((Write) && banks_26_bits[5])
-      banks_26[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_26_cat[47:40];
-    if ((Write) && banks_26_bits[6])
-      banks_26[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_26_cat[55:48];
-    if ((Write) && banks_26_bits[7])
-      banks_26[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_26_cat[63:56];
-    if ((Write) && banks_26_bits[8])
-      banks_26[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_26_cat[71:64];
-    if ((Write) && banks_26_bits[9])
-      banks_26[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_26_cat[79:72];
-    if ((Write) && banks_26_bits[10])
-      banks_26[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_26_cat[87:80];
-    if ((Write) && banks_26_bits[11])
-      banks_26[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_26_cat[95:88];
-    if ((Write) && banks_26_bits[12])
-      banks_26[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_26_cat[103:96];
-    if ((Write) && banks_26_bits[13])
-      banks_26[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_26_cat[111:104];
-    if ((Write) && banks_26_bits[14])
-      banks_26[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_26_cat[119:112];
-    if ((Write) && banks_26_bits[15])
-      banks_26[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_26_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_27_bits[0])
-      banks_27[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_27_cat[7:0];
-    if ((Write) && banks_27_bits[1])
-      banks_27[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_27_cat[15:8];
-    if ((Write) && banks_27_bits[2])
-      banks_27[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_27_cat[23:16];
-    if ((Write) && banks_27_bits[3])
-      banks_27[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_27_cat[31:24];
-    if ((Write) && banks_27_bits[4])
-      banks_27[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_27_cat[39:32];
-    if ((Write) && banks_27_bits[5])
-      banks_27[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_27_cat[47:40];
-    if ((Write) && banks_27_bits[6])
-      banks_27[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_27_cat[55:48];
-    if ((Write) && banks_27_bits[7])
-      banks_27[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_27_cat[63:56];
-    if ((Write) && banks_27_bits[8])
-      banks_27[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_27_cat[71:64];
-    if ((Write) && banks_27_bits[9])
-      banks_27[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_27_cat[79:72];
-    if ((Write) && banks_27_bits[10])
-      banks_27[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_27_cat[87:80];
-    if ((Write) && banks_27_bits[11])
-      banks_27[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_27_cat[95:88];
-    if ((Write) && banks_27_bits[12])
-      banks_27[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_27_cat[103:96];
-    if ((Write) && banks_27_bits[13])
-      banks_27[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_27_cat[111:104];
-    if ((Write) && banks_27_bits[14])
-      banks_27[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_27_cat[119:112];
-    if ((Write) && banks_27_bits[15])
-      banks_27[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_27_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_28_bits[0])
-      banks_28[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_28_cat[7:0];
-    if ((Write) && banks_28_bits[1])
-      banks_28[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_28_cat[15:8];
-    if ((Write) && banks_28_bits[2])
-      banks_28[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_28_cat[23:16];
-    if ((Write) && banks_28_bits[3])
-      banks_28[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_28_cat[31:24];
-    if ((Write) && banks_28_bits[4])
-      banks_28[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_28_cat[39:32];
-    if ((Write) && banks_28_bits[5])
-      banks_28[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_28_cat[47:40];
-    if ((Write) && banks_28_bits[6])
-      banks_28[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_28_cat[55:48];
-    if ((Write) && banks_28_bits[7])
-      banks_28[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_28_cat[63:56];
-    if ((Write) && banks_28_bits[8])
-      banks_28[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_28_cat[71:64];
-    if ((Write) && banks_28_bits[9])
-      banks_28[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_28_cat[79:72];
-    if ((Write) && banks_28_bits[10])
-      banks_28[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_28_cat[87:80];
-    if ((Write) && banks_28_bits[11])
-      banks_28[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_28_cat[95:88];
-    if ((Write) && banks_28_bits[12])
-      banks_28[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_28_cat[103:96];
-    if ((Write) && banks_28_bits[13])
-      banks_28[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_28_cat[111:104];
-    if ((Write) && banks_28_bits[14])
-      banks_28[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_28_cat[119:112];
-    if ((Write) && banks_28_bits[15])
-      banks_28[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_28_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_29_bits[0])
-      banks_29[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_29_cat[7:0];
-    if ((Write) && banks_29_bits[1])
-      banks_29[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_29_cat[15:8];
-    if ((Write) && banks_29_bits[2])
-      banks_29[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_29_cat[23:16];
-    if ((Write) && banks_29_bits[3])
-      banks_29[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_29_cat[31:24];
-    if ((Write) && banks_29_bits[4])
-      banks_29[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_29_cat[39:32];
-    if ((Write) && banks_29_bits[5])
-      banks_29[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_29_cat[47:40];
-    if ((Write) && banks_29_bits[6])
-      banks_29[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_29_cat[55:48];
-    if ((Write) && banks_29_bits[7])
-      banks_29[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_29_cat[63:56];
-    if ((Write) && banks_29_bits[8])
-      banks_29[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_29_cat[71:64];
-    if ((Write) && banks_29_bits[9])
-      banks_29[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_29_cat[79:72];
-    if ((Write) && banks_29_bits[10])
-      banks_29[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_29_cat[87:80];
-    if ((Write) && banks_29_bits[11])
-      banks_29[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_29_cat[95:88];
-    if ((Write) && banks_29_bits[12])
-      banks_29[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_29_cat[103:96];
-    if ((Write) && banks_29_bits[13])
-      banks_29[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_29_cat[111:104];
-    if ((Write) && banks_29_bits[14])
-      banks_29[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_29_cat[119:112];
-    if ((Write) && banks_29_bits[15])
-      banks_29[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_29_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_30_bits[0])
-      banks_30[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_30_cat[7:0];
-    if ((Write) && banks_30_bits[1])
-      banks_30[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_30_cat[15:8];
-    if ((Write) && banks_30_bits[2])
-      banks_30[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_30_cat[23:16];
-    if ((Write) && banks_30_bits[3])
-      banks_30[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_30_cat[31:24];
-    if ((Write) && banks_30_bits[4])
-      banks_30[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_30_cat[39:32];
-    if ((Write) && banks_30_bits[5])
-      banks_30[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_30_cat[47:40];
-    if ((Write) && banks_30_bits[6])
-      banks_30[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_30_cat[55:48];
-    if ((Write) && banks_30_bits[7])
-      banks_30[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_30_cat[63:56];
-    if ((Write) && banks_30_bits[8])
-      banks_30[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_30_cat[71:64];
-    if ((Write) && banks_30_bits[9])
-      banks_30[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_30_cat[79:72];
-    if ((Write) && banks_30_bits[10])
-      banks_30[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_30_cat[87:80];
-    if ((Write) && banks_30_bits[11])
-      banks_30[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_30_cat[95:88];
-    if ((Write) && banks_30_bits[12])
-      banks_30[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_30_cat[103:96];
-    if ((Write) && banks_30_bits[13])
-      banks_30[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_30_cat[111:104];
-    if ((Write) && banks_30_bits[14])
-      banks_30[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_30_cat[119:112];
-    if ((Write) && banks_30_bits[15])
-      banks_30[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_30_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_31_bits[0])
-      banks_31[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_31_cat[7:0];
-    if ((Write) && banks_31_bits[1])
-      banks_31[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_31_cat[15:8];
-    if ((Write) && banks_31_bits[2])
-      banks_31[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_31_cat[23:16];
-    if ((Write) && banks_31_bits[3])
-      banks_31[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_31_cat[31:24];
-    if ((Write) && banks_31_bits[4])
-      banks_31[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_31_cat[39:32];
-    if ((Write) && banks_31_bits[5])
-      banks_31[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_31_cat[47:40];
-    if ((Write) && banks_31_bits[6])
-      banks_31[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_31_cat[55:48];
-    if ((Write) && banks_31_bits[7])
-      banks_31[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_31_cat[63:56];
-    if ((Write) && banks_31_bits[8])
-      banks_31[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_31_cat[71:64];
-    if ((Write) && banks_31_bits[9])
-      banks_31[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_31_cat[79:72];
-    if ((Write) && banks_31_bits[10])
-      banks_31[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_31_cat[87:80];
-    if ((Write) && banks_31_bits[11])
-      banks_31[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_31_cat[95:88];
-    if ((Write) && banks_31_bits[12])
-      banks_31[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_31_cat[103:96];
-    if ((Write) && banks_31_bits[13])
-      banks_31[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_31_cat[111:104];
-    if ((Write) && banks_31_bits[14])
-      banks_31[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_31_cat[119:112];
-    if ((Write) && banks_31_bits[15])
-      banks_31[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_31_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_32_bits[0])
-      banks_32[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_32_cat[7:0];
-    if ((Write) && banks_32_bits[1])
-      banks_32[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_32_cat[15:8];
-    if ((Write) && banks_32_bits[2])
-      banks_32[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_32_cat[23:16];
-    if ((Write) && banks_32_bits[3])
-      banks_32[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_32_cat[31:24];
-    if ((Write) && banks_32_bits[4])
-      banks_32[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_32_cat[39:32];
-    if ((Write) && banks_32_bits[5])
-      banks_32[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_32_cat[47:40];
-    if ((Write) && banks_32_bits[6])
-      banks_32[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_32_cat[55:48];
-    if ((Write) && banks_32_bits[7])
-      banks_32[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_32_cat[63:56];
-    if ((Write) && banks_32_bits[8])
-      banks_32[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_32_cat[71:64];
-    if ((Write) && banks_32_bits[9])
-      banks_32[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_32_cat[79:72];
-    if ((Write) && banks_32_bits[10])
-      banks_32[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_32_cat[87:80];
-    if ((Write) && banks_32_bits[11])
-      banks_32[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_32_cat[95:88];
-    if ((Write) && banks_32_bits[12])
-      banks_32[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_32_cat[103:96];
-    if ((Write) && banks_32_bits[13])
-      banks_32[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_32_cat[111:104];
-    if ((Write) && banks_32_bits[14])
-      banks_32[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_32_cat[119:112];
-    if ((Write) && banks_32_bits[15])
-      banks_32[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_32_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_33_bits[0])
-      banks_33[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_33_cat[7:0];
-    if ((Write) && banks_33_bits[1])
-      banks_33[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_33_cat[15:8];
-    if ((Write) && banks_33_bits[2])
-      banks_33[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_33_cat[23:16];
-    if ((Write) && banks_33_bits[3])
-      banks_33[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_33_cat[31:24];
-    if ((Write) && banks_33_bits[4])
-      banks_33[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_33_cat[39:32];
-    if ((Write) && banks_33_bits[5])
-      banks_33[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_33_cat[47:40];
-    if ((Write) && banks_33_bits[6])
-      banks_33[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_33_cat[55:48];
-    if ((Write) && banks_33_bits[7])
-      banks_33[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_33_cat[63:56];
-    if ((Write) && banks_33_bits[8])
-      banks_33[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_33_cat[71:64];
-    if ((Write) && banks_33_bits[9])
-      banks_33[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_33_cat[79:72];
-    if ((Write) && banks_33_bits[10])
-      banks_33[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_33_cat[87:80];
-    if ((Write) && banks_33_bits[11])
-      banks_33[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_33_cat[95:88];
-    if ((Write) && banks_33_bits[12])
-      banks_33[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_33_cat[103:96];
-    if ((Write) && banks_33_bits[13])
-      banks_33[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_33_cat[111:104];
-    if ((Write) && banks_33_bits[14])
-      banks_33[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_33_cat[119:112];
-    if ((Write) && banks_33_bits[15])
-      banks_33[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_33_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_34_bits[0])
-      banks_34[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_34_cat[7:0];
-    if ((Write) && banks_34_bits[1])
-      banks_34[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_34_cat[15:8];
-    if ((Write) && banks_34_bits[2])
-      banks_34[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_34_cat[23:16];
-    if ((Write) && banks_34_bits[3])
-      banks_34[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_34_cat[31:24];
-    if ((Write) && banks_34_bits[4])
-      banks_34[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_34_cat[39:32];
-    if ((Write) && banks_34_bits[5])
-      banks_34[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_34_cat[47:40];
-    if ((Write) && banks_34_bits[6])
-      banks_34[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_34_cat[55:48];
-    if ((Write) && banks_34_bits[7])
-      banks_34[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_34_cat[63:56];
-    if ((Write) && banks_34_bits[8])
-      banks_34[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_34_cat[71:64];
-    if ((Write) && banks_34_bits[9])
-      banks_34[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_34_cat[79:72];
-    if ((Write) && banks_34_bits[10])
-      banks_34[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_34_cat[87:80];
-    if ((Write) && banks_34_bits[11])
-      banks_34[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_34_cat[95:88];
-    if ((Write) && banks_34_bits[12])
-      banks_34[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_34_cat[103:96];
-    if ((Write) && banks_34_bits[13])
-      banks_34[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_34_cat[111:104];
-    if ((Write) && banks_34_bits[14])
-      banks_34[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_34_cat[119:112];
-    if ((Write) && banks_34_bits[15])
-      banks_34[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_34_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_35_bits[0])
-      banks_35[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_35_cat[7:0];
-    if ((Write) && banks_35_bits[1])
-      banks_35[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_35_cat[15:8];
-    if ((Write) && banks_35_bits[2])
-      banks_35[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_35_cat[23:16];
-    if ((Write) && banks_35_bits[3])
-      banks_35[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_35_cat[31:24];
-    if ((Write) && banks_35_bits[4])
-      banks_35[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_35_cat[39:32];
-    if ((Write) && banks_35_bits[5])
-      banks_35[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_35_cat[47:40];
-    if ((Write) && banks_35_bits[6])
-      banks_35[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_35_cat[55:48];
-    if ((Write) && banks_35_bits[7])
-      banks_35[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_35_cat[63:56];
-    if ((Write) && banks_35_bits[8])
-      banks_35[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_35_cat[71:64];
-    if ((Write) && banks_35_bits[9])
-      banks_35[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_35_cat[79:72];
-    if ((Write) && banks_35_bits[10])
-      banks_35[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_35_cat[87:80];
-    if ((Write) && banks_35_bits[11])
-      banks_35[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_35_cat[95:88];
-    if ((Write) && banks_35_bits[12])
-      banks_35[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_35_cat[103:96];
-    if ((Write) && banks_35_bits[13])
-      banks_35[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_35_cat[111:104];
-    if ((Write) && banks_35_bits[14])
-      banks_35[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_35_cat[119:112];
-    if ((Write) && banks_35_bits[15])
-      banks_35[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_35_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_36_bits[0])
-      banks_36[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_36_cat[7:0];
-    if ((Write) && banks_36_bits[1])
-      banks_36[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_36_cat[15:8];
-    if ((Write) && banks_36_bits[2])
-      banks_36[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_36_cat[23:16];
-    if ((Write) && banks_36_bits[3])
-      banks_36[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_36_cat[31:24];
-    if ((Write) && banks_36_bits[4])
-      banks_36[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_36_cat[39:32];
-    if ((Write) && banks_36_bits[5])
-      banks_36[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_36_cat[47:40];
-    if ((Write) && banks_36_bits[6])
-      banks_36[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_36_cat[55:48];
-    if ((Write) && banks_36_bits[7])
-      banks_36[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_36_cat[63:56];
-    if ((Write) && banks_36_bits[8])
-      banks_36[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_36_cat[71:64];
-    if ((Write) && banks_36_bits[9])
-      banks_36[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_36_cat[79:72];
-    if ((Write) && banks_36_bits[10])
-      banks_36[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_36_cat[87:80];
-    if ((Write) && banks_36_bits[11])
-      banks_36[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_36_cat[95:88];
-    if ((Write) && banks_36_bits[12])
-      banks_36[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_36_cat[103:96];
-    if ((Write) && banks_36_bits[13])
-      banks_36[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_36_cat[111:104];
-    if ((Write) && banks_36_bits[14])
-      banks_36[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_36_cat[119:112];
-    if ((Write) && banks_36_bits[15])
-      banks_36[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_36_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_37_bits[0])
-      banks_37[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_37_cat[7:0];
-    if ((Write) && banks_37_bits[1])
-      banks_37[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_37_cat[15:8];
-    if ((Write) && banks_37_bits[2])
-      banks_37[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_37_cat[23:16];
-    if ((Write) && banks_37_bits[3])
-      banks_37[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_37_cat[31:24];
-    if ((Write) && banks_37_bits[4])
-      banks_37[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_37_cat[39:32];
-    if ((Write) && banks_37_bits[5])
-      banks_37[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_37_cat[47:40];
-    if ((Write) && banks_37_bits[6])
-      banks_37[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_37_cat[55:48];
-    if ((Write) && banks_37_bits[7])
-      banks_37[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_37_cat[63:56];
-    if ((Write) && banks_37_bits[8])
-      banks_37[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_37_cat[71:64];
-    if ((Write) && banks_37_bits[9])
-      banks_37[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_37_cat[79:72];
-    if ((Write) && banks_37_bits[10])
-      banks_37[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_37_cat[87:80];
-    if ((Write) && banks_37_bits[11])
-      banks_37[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_37_cat[95:88];
-    if ((Write) && banks_37_bits[12])
-      banks_37[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_37_cat[103:96];
-    if ((Write) && banks_37_bits[13])
-      banks_37[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_37_cat[111:104];
-    if ((Write) && banks_37_bits[14])
-      banks_37[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_37_cat[119:112];
-    if ((Write) && banks_37_bits[15])
-      banks_37[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_37_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_38_bits[0])
-      banks_38[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_38_cat[7:0];
-    if ((Write) && banks_38_bits[1])
-      banks_38[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_38_cat[15:8];
-    if ((Write) && banks_38_bits[2])
-      banks_38[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_38_cat[23:16];
-    if ((Write) && banks_38_bits[3])
-      banks_38[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_38_cat[31:24];
-    if ((Write) && banks_38_bits[4])
-      banks_38[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_38_cat[39:32];
-    if ((Write) && banks_38_bits[5])
-      banks_38[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_38_cat[47:40];
-    if ((Write) && banks_38_bits[6])
-      banks_38[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_38_cat[55:48];
-    if ((Write) && banks_38_bits[7])
-      banks_38[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_38_cat[63:56];
-    if ((Write) && banks_38_bits[8])
-      banks_38[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_38_cat[71:64];
-    if ((Write) && banks_38_bits[9])
-      banks_38[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_38_cat[79:72];
-    if ((Write) && banks_38_bits[10])
-      banks_38[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_38_cat[87:80];
-    if ((Write) && banks_38_bits[11])
-      banks_38[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_38_cat[95:88];
-    if ((Write) && banks_38_bits[12])
-      banks_38[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_38_cat[103:96];
-    if ((Write) && banks_38_bits[13])
-      banks_38[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_38_cat[111:104];
-    if ((Write) && banks_38_bits[14])
-      banks_38[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_38_cat[119:112];
-    if ((Write) && banks_38_bits[15])
-      banks_38[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_38_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_39_bits[0])
-      banks_39[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_39_cat[7:0];
-    if ((Write) && banks_39_bits[1])
-      banks_39[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_39_cat[15:8];
-    if ((Write) && banks_39_bits[2])
-      banks_39[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_39_cat[23:16];
-    if ((Write) && banks_39_bits[3])
-      banks_39[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_39_cat[31:24];
-    if ((Write) && banks_39_bits[4])
-      banks_39[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_39_cat[39:32];
-    if ((Write) && banks_39_bits[5])
-      banks_39[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_39_cat[47:40];
-    if ((Write) && banks_39_bits[6])
-      banks_39[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_39_cat[55:48];
-    if ((Write) && banks_39_bits[7])
-      banks_39[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_39_cat[63:56];
-    if ((Write) && banks_39_bits[8])
-      banks_39[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_39_cat[71:64];
-    if ((Write) && banks_39_bits[9])
-      banks_39[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_39_cat[79:72];
-    if ((Write) && banks_39_bits[10])
-      banks_39[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_39_cat[87:80];
-    if ((Write) && banks_39_bits[11])
-      banks_39[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_39_cat[95:88];
-    if ((Write) && banks_39_bits[12])
-      banks_39[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_39_cat[103:96];
-    if ((Write) && banks_39_bits[13])
-      banks_39[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_39_cat[111:104];
-    if ((Write) && banks_39_bits[14])
-      banks_39[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_39_cat[119:112];
-    if ((Write) && banks_39_bits[15])
-      banks_39[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_39_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_40_bits[0])
-      banks_40[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_40_cat[7:0];
-    if ((Write) && banks_40_bits[1])
-      banks_40[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_40_cat[15:8];
-    if ((Write) && banks_40_bits[2])
-      banks_40[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_40_cat[23:16];
-    if ((Write) && banks_40_bits[3])
-      banks_40[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_40_cat[31:24];
-    if ((Write) && banks_40_bits[4])
-      banks_40[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_40_cat[39:32];
-    if ((Write) && banks_40_bits[5])
-      banks_40[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_40_cat[47:40];
-    if ((Write) && banks_40_bits[6])
-      banks_40[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_40_cat[55:48];
-    if ((Write) && banks_40_bits[7])
-      banks_40[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_40_cat[63:56];
-    if ((Write) && banks_40_bits[8])
-      banks_40[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_40_cat[71:64];
-    if ((Write) && banks_40_bits[9])
-      banks_40[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_40_cat[79:72];
-    if ((Write) && banks_40_bits[10])
-      banks_40[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_40_cat[87:80];
-    if ((Write) && banks_40_bits[11])
-      banks_40[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_40_cat[95:88];
-    if ((Write) && banks_40_bits[12])
-      banks_40[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_40_cat[103:96];
-    if ((Write) && banks_40_bits[13])
-      banks_40[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_40_cat[111:104];
-    if ((Write) && banks_40_bits[14])
-      banks_40[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_40_cat[119:112];
-    if ((Write) && banks_40_bits[15])
-      banks_40[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_40_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_41_bits[0])
-      banks_41[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_41_cat[7:0];
-    if ((Write) && banks_41_bits[1])
-      banks_41[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_41_cat[15:8];
-    if ((Write) && banks_41_bits[2])
-      banks_41[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_41_cat[23:16];
-    if ((Write) && banks_41_bits[3])
-      banks_41[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_41_cat[31:24];
-    if ((Write) && banks_41_bits[4])
-      banks_41[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_41_cat[39:32];
-    if ((Write) && banks_41_bits[5])
-      banks_41[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_41_cat[47:40];
-    if ((Write) && banks_41_bits[6])
-      banks_41[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_41_cat[55:48];
-    if ((Write) && banks_41_bits[7])
-      banks_41[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_41_cat[63:56];
-    if ((Write) && banks_41_bits[8])
-      banks_41[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_41_cat[71:64];
-    if ((Write) && banks_41_bits[9])
-      banks_41[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_41_cat[79:72];
-    if ((Write) && banks_41_bits[10])
-      banks_41[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_41_cat[87:80];
-    if ((Write) && banks_41_bits[11])
-      banks_41[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_41_cat[95:88];
-    if ((Write) && banks_41_bits[12])
-      banks_41[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_41_cat[103:96];
-    if ((Write) && banks_41_bits[13])
-      banks_41[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_41_cat[111:104];
-    if ((Write) && banks_41_bits[14])
-      banks_41[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_41_cat[119:112];
-    if ((Write) && banks_41_bits[15])
-      banks_41[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_41_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_42_bits[0])
-      banks_42[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_42_cat[7:0];
-    if ((Write) && banks_42_bits[1])
-      banks_42[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_42_cat[15:8];
-    if ((Write) && banks_42_bits[2])
-      banks_42[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_42_cat[23:16];
-    if ((Write) && banks_42_bits[3])
-      banks_42[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_42_cat[31:24];
-    if ((Write) && banks_42_bits[4])
-      banks_42[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_42_cat[39:32];
-    if ((Write) && banks_42_bits[5])
-      banks_42[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_42_cat[47:40];
-    if ((Write) && banks_42_bits[6])
-      banks_42[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_42_cat[55:48];
-    if ((Write) && banks_42_bits[7])
-      banks_42[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_42_cat[63:56];
-    if ((Write) && banks_42_bits[8])
-      banks_42[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_42_cat[71:64];
-    if ((Write) && banks_42_bits[9])
-      banks_42[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_42_cat[79:72];
-    if ((Write) && banks_42_bits[10])
-      banks_42[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_42_cat[87:80];
-    if ((Write) && banks_42_bits[11])
-      banks_42[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_42_cat[95:88];
-    if ((Write) && banks_42_bits[12])
-      banks_42[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_42_cat[103:96];
-    if ((Write) && banks_42_bits[13])
-      banks_42[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_42_cat[111:104];
-    if ((Write) && banks_42_bits[14])
-      banks_42[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_42_cat[119:112];
-    if ((Write) && banks_42_bits[15])
-      banks_42[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_42_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_43_bits[0])
-      banks_43[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_43_cat[7:0];
-    if ((Write) && banks_43_bits[1])
-      banks_43[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_43_cat[15:8];
-    if ((Write) && banks_43_bits[2])
-      banks_43[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_43_cat[23:16];
-    if ((Write) && banks_43_bits[3])
-      banks_43[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_43_cat[31:24];
-    if ((Write) && banks_43_bits[4])
-      banks_43[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_43_cat[39:32];
-    if ((Write) && banks_43_bits[5])
-      banks_43[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_43_cat[47:40];
-    if ((Write) && banks_43_bits[6])
-      banks_43[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_43_cat[55:48];
-    if ((Write) && banks_43_bits[7])
-      banks_43[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_43_cat[63:56];
-    if ((Write) && banks_43_bits[8])
-      banks_43[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_43_cat[71:64];
-    if ((Write) && banks_43_bits[9])
-      banks_43[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_43_cat[79:72];
-    if ((Write) && banks_43_bits[10])
-      banks_43[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_43_cat[87:80];
-    if ((Write) && banks_43_bits[11])
-      banks_43[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_43_cat[95:88];
-    if ((Write) && banks_43_bits[12])
-      banks_43[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_43_cat[103:96];
-    if ((Write) && banks_43_bits[13])
-      banks_43[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_43_cat[111:104];
-    if ((Write) && banks_43_bits[14])
-      banks_43[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_43_cat[119:112];
-    if ((Write) && banks_43_bits[15])
-      banks_43[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_43_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_44_bits[0])
-      banks_44[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_44_cat[7:0];
-    if ((Write) && banks_44_bits[1])
-      banks_44[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_44_cat[15:8];
-    if ((Write) && banks_44_bits[2])
-      banks_44[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_44_cat[23:16];
-    if ((Write) && banks_44_bits[3])
-      banks_44[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_44_cat[31:24];
-    if ((Write) && banks_44_bits[4])
-      banks_44[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_44_cat[39:32];
-    if ((Write) && banks_44_bits[5])
-      banks_44[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_44_cat[47:40];
-    if ((Write) && banks_44_bits[6])
-      banks_44[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_44_cat[55:48];
-    if ((Write) && banks_44_bits[7])
-      banks_44[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_44_cat[63:56];
-    if ((Write) && banks_44_bits[8])
-      banks_44[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_44_cat[71:64];
-    if ((Write) && banks_44_bits[9])
-      banks_44[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_44_cat[79:72];
-    if ((Write) && banks_44_bits[10])
-      banks_44[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_44_cat[87:80];
-    if ((Write) && banks_44_bits[11])
-      banks_44[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_44_cat[95:88];
-    if ((Write) && banks_44_bits[12])
-      banks_44[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_44_cat[103:96];
-    if ((Write) && banks_44_bits[13])
-      banks_44[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_44_cat[111:104];
-    if ((Write) && banks_44_bits[14])
-      banks_44[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_44_cat[119:112];
-    if ((Write) && banks_44_bits[15])
-      banks_44[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_44_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_45_bits[0])
-      banks_45[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_45_cat[7:0];
-    if ((Write) && banks_45_bits[1])
-      banks_45[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_45_cat[15:8];
-    if ((Write) && banks_45_bits[2])
-      banks_45[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_45_cat[23:16];
-    if ((Write) && banks_45_bits[3])
-      banks_45[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_45_cat[31:24];
-    if ((Write) && banks_45_bits[4])
-      banks_45[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_45_cat[39:32];
-    if ((Write) && banks_45_bits[5])
-      banks_45[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_45_cat[47:40];
-    if ((Write) && banks_45_bits[6])
-      banks_45[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_45_cat[55:48];
-    if ((Write) && banks_45_bits[7])
-      banks_45[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_45_cat[63:56];
-    if ((Write) && banks_45_bits[8])
-      banks_45[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_45_cat[71:64];
-    if ((Write) && banks_45_bits[9])
-      banks_45[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_45_cat[79:72];
-    if ((Write) && banks_45_bits[10])
-      banks_45[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_45_cat[87:80];
-    if ((Write) && banks_45_bits[11])
-      banks_45[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_45_cat[95:88];
-    if ((Write) && banks_45_bits[12])
-      banks_45[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_45_cat[103:96];
-    if ((Write) && banks_45_bits[13])
-      banks_45[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_45_cat[111:104];
-    if ((Write) && banks_45_bits[14])
-      banks_45[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_45_cat[119:112];
-    if ((Write) && banks_45_bits[15])
-      banks_45[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_45_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_46_bits[0])
-      banks_46[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_46_cat[7:0];
-    if ((Write) && banks_46_bits[1])
-      banks_46[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_46_cat[15:8];
-    if ((Write) && banks_46_bits[2])
-      banks_46[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_46_cat[23:16];
-    if ((Write) && banks_46_bits[3])
-      banks_46[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_46_cat[31:24];
-    if ((Write) && banks_46_bits[4])
-      banks_46[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_46_cat[39:32];
-    if ((Write) && banks_46_bits[5])
-      banks_46[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_46_cat[47:40];
-    if ((Write) && banks_46_bits[6])
-      banks_46[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_46_cat[55:48];
-    if ((Write) && banks_46_bits[7])
-      banks_46[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_46_cat[63:56];
-    if ((Write) && banks_46_bits[8])
-      banks_46[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_46_cat[71:64];
-    if ((Write) && banks_46_bits[9])
-      banks_46[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_46_cat[79:72];
-    if ((Write) && banks_46_bits[10])
-      banks_46[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_46_cat[87:80];
-    if ((Write) && banks_46_bits[11])
-      banks_46[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_46_cat[95:88];
-    if ((Write) && banks_46_bits[12])
-      banks_46[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_46_cat[103:96];
-    if ((Write) && banks_46_bits[13])
-      banks_46[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_46_cat[111:104];
-    if ((Write) && banks_46_bits[14])
-      banks_46[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_46_cat[119:112];
-    if ((Write) && banks_46_bits[15])
-      banks_46[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_46_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_47_bits[0])
-      banks_47[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_47_cat[7:0];
-    if ((Write) && banks_47_bits[1])
-      banks_47[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_47_cat[15:8];
-    if ((Write) && banks_47_bits[2])
-      banks_47[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_47_cat[23:16];
-    if ((Write) && banks_47_bits[3])
-      banks_47[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_47_cat[31:24];
-    if ((Write) && banks_47_bits[4])
-      banks_47[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_47_cat[39:32];
-    if ((Write) && banks_47_bits[5])
-      banks_47[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_47_cat[47:40];
-    if ((Write) && banks_47_bits[6])
-      banks_47[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_47_cat[55:48];
-    if ((Write) && banks_47_bits[7])
-      banks_47[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_47_cat[63:56];
-    if ((Write) && banks_47_bits[8])
-      banks_47[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_47_cat[71:64];
-    if ((Write) && banks_47_bits[9])
-      banks_47[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_47_cat[79:72];
-    if ((Write) && banks_47_bits[10])
-      banks_47[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_47_cat[87:80];
-    if ((Write) && banks_47_bits[11])
-      banks_47[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_47_cat[95:88];
-    if ((Write) && banks_47_bits[12])
-      banks_47[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_47_cat[103:96];
-    if ((Write) && banks_47_bits[13])
-      banks_47[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_47_cat[111:104];
-    if ((Write) && banks_47_bits[14])
-      banks_47[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_47_cat[119:112];
-    if ((Write) && banks_47_bits[15])
-      banks_47[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_47_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_48_bits[0])
-      banks_48[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_48_cat[7:0];
-    if ((Write) && banks_48_bits[1])
-      banks_48[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_48_cat[15:8];
-    if ((Write) && banks_48_bits[2])
-      banks_48[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_48_cat[23:16];
-    if ((Write) && banks_48_bits[3])
-      banks_48[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_48_cat[31:24];
-    if ((Write) && banks_48_bits[4])
-      banks_48[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_48_cat[39:32];
-    if ((Write) && banks_48_bits[5])
-      banks_48[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_48_cat[47:40];
-    if ((Write) && banks_48_bits[6])
-      banks_48[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_48_cat[55:48];
-    if ((Write) && banks_48_bits[7])
-      banks_48[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_48_cat[63:56];
-    if ((Write) && banks_48_bits[8])
-      banks_48[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_48_cat[71:64];
-    if ((Write) && banks_48_bits[9])
-      banks_48[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_48_cat[79:72];
-    if ((Write) && banks_48_bits[10])
-      banks_48[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_48_cat[87:80];
-    if ((Write) && banks_48_bits[11])
-      banks_48[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_48_cat[95:88];
-    if ((Write) && banks_48_bits[12])
-      banks_48[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_48_cat[103:96];
-    if ((Write) && banks_48_bits[13])
-      banks_48[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_48_cat[111:104];
-    if ((Write) && banks_48_bits[14])
-      banks_48[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_48_cat[119:112];
-    if ((Write) && banks_48_bits[15])
-      banks_48[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_48_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_49_bits[0])
-      banks_49[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_49_cat[7:0];
-    if ((Write) && banks_49_bits[1])
-      banks_49[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_49_cat[15:8];
-    if ((Write) && banks_49_bits[2])
-      banks_49[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_49_cat[23:16];
-    if ((Write) && banks_49_bits[3])
-      banks_49[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_49_cat[31:24];
-    if ((Write) && banks_49_bits[4])
-      banks_49[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_49_cat[39:32];
-    if ((Write) && banks_49_bits[5])
-      banks_49[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_49_cat[47:40];
-    if ((Write) && banks_49_bits[6])
-      banks_49[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_49_cat[55:48];
-    if ((Write) && banks_49_bits[7])
-      banks_49[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_49_cat[63:56];
-    if ((Write) && banks_49_bits[8])
-      banks_49[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_49_cat[71:64];
-    if ((Write) && banks_49_bits[9])
-      banks_49[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_49_cat[79:72];
-    if ((Write) && banks_49_bits[10])
-      banks_49[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_49_cat[87:80];
-    if ((Write) && banks_49_bits[11])
-      banks_49[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_49_cat[95:88];
-    if ((Write) && banks_49_bits[12])
-      banks_49[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_49_cat[103:96];
-    if ((Write) && banks_49_bits[13])
-      banks_49[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_49_cat[111:104];
-    if ((Write) && banks_49_bits[14])
-      banks_49[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_49_cat[119:112];
-    if ((Write) && banks_49_bits[15])
-      banks_49[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_49_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_50_bits[0])
-      banks_50[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_50_cat[7:0];
-    if ((Write) && banks_50_bits[1])
-      banks_50[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_50_cat[15:8];
-    if ((Write) && banks_50_bits[2])
-      banks_50[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_50_cat[23:16];
-    if ((Write) && banks_50_bits[3])
-      banks_50[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_50_cat[31:24];
-    if ((Write) && banks_50_bits[4])
-      banks_50[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_50_cat[39:32];
-    if ((Write) && banks_50_bits[5])
-      banks_50[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_50_cat[47:40];
-    if ((Write) && banks_50_bits[6])
-      banks_50[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_50_cat[55:48];
-    if ((Write) && banks_50_bits[7])
-      banks_50[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_50_cat[63:56];
-    if ((Write) && banks_50_bits[8])
-      banks_50[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_50_cat[71:64];
-    if ((Write) && banks_50_bits[9])
-      banks_50[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_50_cat[79:72];
-    if ((Write) && banks_50_bits[10])
-      banks_50[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_50_cat[87:80];
-    if ((Write) && banks_50_bits[11])
-      banks_50[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_50_cat[95:88];
-    if ((Write) && banks_50_bits[12])
-      banks_50[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_50_cat[103:96];
-    if ((Write) && banks_50_bits[13])
-      banks_50[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_50_cat[111:104];
-    if ((Write) && banks_50_bits[14])
-      banks_50[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_50_cat[119:112];
-    if ((Write) && banks_50_bits[15])
-      banks_50[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_50_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_51_bits[0])
-      banks_51[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_51_cat[7:0];
-    if ((Write) && banks_51_bits[1])
-      banks_51[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_51_cat[15:8];
-    if ((Write) && banks_51_bits[2])
-      banks_51[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_51_cat[23:16];
-    if ((Write) && banks_51_bits[3])
-      banks_51[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_51_cat[31:24];
-    if ((Write) && banks_51_bits[4])
-      banks_51[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_51_cat[39:32];
-    if ((Write) && banks_51_bits[5])
-      banks_51[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_51_cat[47:40];
-    if ((Write) && banks_51_bits[6])
-      banks_51[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_51_cat[55:48];
-    if ((Write) && banks_51_bits[7])
-      banks_51[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_51_cat[63:56];
-    if ((Write) && banks_51_bits[8])
-      banks_51[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_51_cat[71:64];
-    if ((Write) && banks_51_bits[9])
-      banks_51[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_51_cat[79:72];
-    if ((Write) && banks_51_bits[10])
-      banks_51[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_51_cat[87:80];
-    if ((Write) && banks_51_bits[11])
-      banks_51[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_51_cat[95:88];
-    if ((Write) && banks_51_bits[12])
-      banks_51[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_51_cat[103:96];
-    if ((Write) && banks_51_bits[13])
-      banks_51[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_51_cat[111:104];
-    if ((Write) && banks_51_bits[14])
-      banks_51[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_51_cat[119:112];
-    if ((Write) && banks_51_bits[15])
-      banks_51[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_51_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_52_bits[0])
-      banks_52[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_52_cat[7:0];
-    if ((Write) && banks_52_bits[1])
-      banks_52[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_52_cat[15:8];
-    if ((Write) && banks_52_bits[2])
-      banks_52[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_52_cat[23:16];
-    if ((Write) && banks_52_bits[3])
-      banks_52[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_52_cat[31:24];
-    if ((Write) && banks_52_bits[4])
-      banks_52[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_52_cat[39:32];
-    if ((Write) && banks_52_bits[5])
-      banks_52[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_52_cat[47:40];
-    if ((Write) && banks_52_bits[6])
-      banks_52[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_52_cat[55:48];
-    if ((Write) && banks_52_bits[7])
-      banks_52[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_52_cat[63:56];
-    if ((Write) && banks_52_bits[8])
-      banks_52[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_52_cat[71:64];
-    if ((Write) && banks_52_bits[9])
-      banks_52[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_52_cat[79:72];
-    if ((Write) && banks_52_bits[10])
-      banks_52[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_52_cat[87:80];
-    if ((Write) && banks_52_bits[11])
-      banks_52[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_52_cat[95:88];
-    if ((Write) && banks_52_bits[12])
-      banks_52[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_52_cat[103:96];
-    if ((Write) && banks_52_bits[13])
-      banks_52[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_52_cat[111:104];
-    if ((Write) && banks_52_bits[14])
-      banks_52[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_52_cat[119:112];
-    if ((Write) && banks_52_bits[15])
-      banks_52[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_52_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_53_bits[0])
-      banks_53[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_53_cat[7:0];
-    if ((Write) && banks_53_bits[1])
-      banks_53[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_53_cat[15:8];
-    if ((Write) && banks_53_bits[2])
-      banks_53[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_53_cat[23:16];
-    if ((Write) && banks_53_bits[3])
-      banks_53[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_53_cat[31:24];
-    if ((Write) && banks_53_bits[4])
-      banks_53[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_53_cat[39:32];
-    if ((Write) && banks_53_bits[5])
-      banks_53[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_53_cat[47:40];
-    if ((Write) && banks_53_bits[6])
-      banks_53[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_53_cat[55:48];
-    if ((Write) && banks_53_bits[7])
-      banks_53[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_53_cat[63:56];
-    if ((Write) && banks_53_bits[8])
-      banks_53[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_53_cat[71:64];
-    if ((Write) && banks_53_bits[9])
-      banks_53[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_53_cat[79:72];
-    if ((Write) && banks_53_bits[10])
-      banks_53[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_53_cat[87:80];
-    if ((Write) && banks_53_bits[11])
-      banks_53[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_53_cat[95:88];
-    if ((Write) && banks_53_bits[12])
-      banks_53[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_53_cat[103:96];
-    if ((Write) && banks_53_bits[13])
-      banks_53[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_53_cat[111:104];
-    if ((Write) && banks_53_bits[14])
-      banks_53[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_53_cat[119:112];
-    if ((Write) && banks_53_bits[15])
-      banks_53[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_53_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_54_bits[0])
-      banks_54[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_54_cat[7:0];
-    if ((Write) && banks_54_bits[1])
-      banks_54[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_54_cat[15:8];
-    if ((Write) && banks_54_bits[2])
-      banks_54[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_54_cat[23:16];
-    if ((Write) && banks_54_bits[3])
-      banks_54[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_54_cat[31:24];
-    if ((Write) && banks_54_bits[4])
-      banks_54[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_54_cat[39:32];
-    if ((Write) && banks_54_bits[5])
-      banks_54[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_54_cat[47:40];
-    if ((Write) && banks_54_bits[6])
-      banks_54[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_54_cat[55:48];
-    if ((Write) && banks_54_bits[7])
-      banks_54[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_54_cat[63:56];
-    if ((Write) && banks_54_bits[8])
-      banks_54[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_54_cat[71:64];
-    if ((Write) && banks_54_bits[9])
-      banks_54[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_54_cat[79:72];
-    if ((Write) && banks_54_bits[10])
-      banks_54[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_54_cat[87:80];
-    if ((Write) && banks_54_bits[11])
-      banks_54[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_54_cat[95:88];
-    if ((Write) && banks_54_bits[12])
-      banks_54[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_54_cat[103:96];
-    if ((Write) && banks_54_bits[13])
-      banks_54[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_54_cat[111:104];
-    if ((Write) && banks_54_bits[14])
-      banks_54[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_54_cat[119:112];
-    if ((Write) && banks_54_bits[15])
-      banks_54[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_54_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_55_bits[0])
-      banks_55[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_55_cat[7:0];
-    if ((Write) && banks_55_bits[1])
-      banks_55[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_55_cat[15:8];
-    if ((Write) && banks_55_bits[2])
-      banks_55[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_55_cat[23:16];
-    if ((Write) && banks_55_bits[3])
-      banks_55[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_55_cat[31:24];
-    if ((Write) && banks_55_bits[4])
-      banks_55[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_55_cat[39:32];
-    if ((Write) && banks_55_bits[5])
-      banks_55[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_55_cat[47:40];
-    if ((Write) && banks_55_bits[6])
-      banks_55[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_55_cat[55:48];
-    if ((Write) && banks_55_bits[7])
-      banks_55[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_55_cat[63:56];
-    if ((Write) && banks_55_bits[8])
-      banks_55[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_55_cat[71:64];
-    if ((Write) && banks_55_bits[9])
-      banks_55[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_55_cat[79:72];
-    if ((Write) && banks_55_bits[10])
-      banks_55[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_55_cat[87:80];
-    if ((Write) && banks_55_bits[11])
-      banks_55[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_55_cat[95:88];
-    if ((Write) && banks_55_bits[12])
-      banks_55[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_55_cat[103:96];
-    if ((Write) && banks_55_bits[13])
-      banks_55[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_55_cat[111:104];
-    if ((Write) && banks_55_bits[14])
-      banks_55[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_55_cat[119:112];
-    if ((Write) && banks_55_bits[15])
-      banks_55[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_55_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_56_bits[0])
-      banks_56[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_56_cat[7:0];
-    if ((Write) && banks_56_bits[1])
-      banks_56[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_56_cat[15:8];
-    if ((Write) && banks_56_bits[2])
-      banks_56[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_56_cat[23:16];
-    if ((Write) && banks_56_bits[3])
-      banks_56[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_56_cat[31:24];
-    if ((Write) && banks_56_bits[4])
-      banks_56[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_56_cat[39:32];
-    if ((Write) && banks_56_bits[5])
-      banks_56[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_56_cat[47:40];
-    if ((Write) && banks_56_bits[6])
-      banks_56[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_56_cat[55:48];
-    if ((Write) && banks_56_bits[7])
-      banks_56[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_56_cat[63:56];
-    if ((Write) && banks_56_bits[8])
-      banks_56[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_56_cat[71:64];
-    if ((Write) && banks_56_bits[9])
-      banks_56[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_56_cat[79:72];
-    if ((Write) && banks_56_bits[10])
-      banks_56[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_56_cat[87:80];
-    if ((Write) && banks_56_bits[11])
-      banks_56[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_56_cat[95:88];
-    if ((Write) && banks_56_bits[12])
-      banks_56[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_56_cat[103:96];
-    if ((Write) && banks_56_bits[13])
-      banks_56[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_56_cat[111:104];
-    if ((Write) && banks_56_bits[14])
-      banks_56[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_56_cat[119:112];
-    if ((Write) && banks_56_bits[15])
-      banks_56[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_56_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_57_bits[0])
-      banks_57[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_57_cat[7:0];
-    if ((Write) && banks_57_bits[1])
-      banks_57[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_57_cat[15:8];
-    if ((Write) && banks_57_bits[2])
-      banks_57[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_57_cat[23:16];
-    if ((Write) && banks_57_bits[3])
-      banks_57[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_57_cat[31:24];
-    if ((Write) && banks_57_bits[4])
-      banks_57[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_57_cat[39:32];
-    if ((Write) && banks_57_bits[5])
-      banks_57[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_57_cat[47:40];
-    if ((Write) && banks_57_bits[6])
-      banks_57[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_57_cat[55:48];
-    if ((Write) && banks_57_bits[7])
-      banks_57[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_57_cat[63:56];
-    if ((Write) && banks_57_bits[8])
-      banks_57[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_57_cat[71:64];
-    if ((Write) && banks_57_bits[9])
-      banks_57[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_57_cat[79:72];
-    if ((Write) && banks_57_bits[10])
-      banks_57[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_57_cat[87:80];
-    if ((Write) && banks_57_bits[11])
-      banks_57[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_57_cat[95:88];
-    if ((Write) && banks_57_bits[12])
-      banks_57[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_57_cat[103:96];
-    if ((Write) && banks_57_bits[13])
-      banks_57[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_57_cat[111:104];
-    if ((Write) && banks_57_bits[14])
-      banks_57[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_57_cat[119:112];
-    if ((Write) && banks_57_bits[15])
-      banks_57[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_57_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_58_bits[0])
-      banks_58[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_58_cat[7:0];
-    if ((Write) && banks_58_bits[1])
-      banks_58[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_58_cat[15:8];
-    if ((Write) && banks_58_bits[2])
-      banks_58[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_58_cat[23:16];
-    if ((Write) && banks_58_bits[3])
-      banks_58[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_58_cat[31:24];
-    if ((Write) && banks_58_bits[4])
-      banks_58[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_58_cat[39:32];
-    if ((Write) && banks_58_bits[5])
-      banks_58[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_58_cat[47:40];
-    if ((Write) && banks_58_bits[6])
-      banks_58[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_58_cat[55:48];
-    if ((Write) && banks_58_bits[7])
-      banks_58[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_58_cat[63:56];
-    if ((Write) && banks_58_bits[8])
-      banks_58[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_58_cat[71:64];
-    if ((Write) && banks_58_bits[9])
-      banks_58[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_58_cat[79:72];
-    if ((Write) && banks_58_bits[10])
-      banks_58[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_58_cat[87:80];
-    if ((Write) && banks_58_bits[11])
-      banks_58[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_58_cat[95:88];
-    if ((Write) && banks_58_bits[12])
-      banks_58[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_58_cat[103:96];
-    if ((Write) && banks_58_bits[13])
-      banks_58[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_58_cat[111:104];
-    if ((Write) && banks_58_bits[14])
-      banks_58[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_58_cat[119:112];
-    if ((Write) && banks_58_bits[15])
-      banks_58[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_58_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_59_bits[0])
-      banks_59[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_59_cat[7:0];
-    if ((Write) && banks_59_bits[1])
-      banks_59[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_59_cat[15:8];
-    if ((Write) && banks_59_bits[2])
-      banks_59[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_59_cat[23:16];
-    if ((Write) && banks_59_bits[3])
-      banks_59[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_59_cat[31:24];
-    if ((Write) && banks_59_bits[4])
-      banks_59[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_59_cat[39:32];
-    if ((Write) && banks_59_bits[5])
-      banks_59[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_59_cat[47:40];
-    if ((Write) && banks_59_bits[6])
-      banks_59[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_59_cat[55:48];
-    if ((Write) && banks_59_bits[7])
-      banks_59[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_59_cat[63:56];
-    if ((Write) && banks_59_bits[8])
-      banks_59[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_59_cat[71:64];
-    if ((Write) && banks_59_bits[9])
-      banks_59[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_59_cat[79:72];
-    if ((Write) && banks_59_bits[10])
-      banks_59[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_59_cat[87:80];
-    if ((Write) && banks_59_bits[11])
-      banks_59[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_59_cat[95:88];
-    if ((Write) && banks_59_bits[12])
-      banks_59[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_59_cat[103:96];
-    if ((Write) && banks_59_bits[13])
-      banks_59[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_59_cat[111:104];
-    if ((Write) && banks_59_bits[14])
-      banks_59[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_59_cat[119:112];
-    if ((Write) && banks_59_bits[15])
-      banks_59[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_59_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_60_bits[0])
-      banks_60[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_60_cat[7:0];
-    if ((Write) && banks_60_bits[1])
-      banks_60[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_60_cat[15:8];
-    if ((Write) && banks_60_bits[2])
-      banks_60[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_60_cat[23:16];
-    if ((Write) && banks_60_bits[3])
-      banks_60[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_60_cat[31:24];
-    if ((Write) && banks_60_bits[4])
-      banks_60[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_60_cat[39:32];
-    if ((Write) && banks_60_bits[5])
-      banks_60[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_60_cat[47:40];
-    if ((Write) && banks_60_bits[6])
-      banks_60[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_60_cat[55:48];
-    if ((Write) && banks_60_bits[7])
-      banks_60[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_60_cat[63:56];
-    if ((Write) && banks_60_bits[8])
-      banks_60[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_60_cat[71:64];
-    if ((Write) && banks_60_bits[9])
-      banks_60[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_60_cat[79:72];
-    if ((Write) && banks_60_bits[10])
-      banks_60[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_60_cat[87:80];
-    if ((Write) && banks_60_bits[11])
-      banks_60[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_60_cat[95:88];
-    if ((Write) && banks_60_bits[12])
-      banks_60[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_60_cat[103:96];
-    if ((Write) && banks_60_bits[13])
-      banks_60[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_60_cat[111:104];
-    if ((Write) && banks_60_bits[14])
-      banks_60[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_60_cat[119:112];
-    if ((Write) && banks_60_bits[15])
-      banks_60[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_60_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_61_bits[0])
-      banks_61[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_61_cat[7:0];
-    if ((Write) && banks_61_bits[1])
-      banks_61[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_61_cat[15:8];
-    if ((Write) && banks_61_bits[2])
-      banks_61[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_61_cat[23:16];
-    if ((Write) && banks_61_bits[3])
-      banks_61[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_61_cat[31:24];
-    if ((Write) && banks_61_bits[4])
-      banks_61[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_61_cat[39:32];
-    if ((Write) && banks_61_bits[5])
-      banks_61[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_61_cat[47:40];
-    if ((Write) && banks_61_bits[6])
-      banks_61[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_61_cat[55:48];
-    if ((Write) && banks_61_bits[7])
-      banks_61[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_61_cat[63:56];
-    if ((Write) && banks_61_bits[8])
-      banks_61[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_61_cat[71:64];
-    if ((Write) && banks_61_bits[9])
-      banks_61[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_61_cat[79:72];
-    if ((Write) && banks_61_bits[10])
-      banks_61[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_61_cat[87:80];
-    if ((Write) && banks_61_bits[11])
-      banks_61[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_61_cat[95:88];
-    if ((Write) && banks_61_bits[12])
-      banks_61[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_61_cat[103:96];
-    if ((Write) && banks_61_bits[13])
-      banks_61[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_61_cat[111:104];
-    if ((Write) && banks_61_bits[14])
-      banks_61[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_61_cat[119:112];
-    if ((Write) && banks_61_bits[15])
-      banks_61[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_61_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_62_bits[0])
-      banks_62[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_62_cat[7:0];
-    if ((Write) && banks_62_bits[1])
-      banks_62[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_62_cat[15:8];
-    if ((Write) && banks_62_bits[2])
-      banks_62[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_62_cat[23:16];
-    if ((Write) && banks_62_bits[3])
-      banks_62[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_62_cat[31:24];
-    if ((Write) && banks_62_bits[4])
-      banks_62[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_62_cat[39:32];
-    if ((Write) && banks_62_bits[5])
-      banks_62[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_62_cat[47:40];
-    if ((Write) && banks_62_bits[6])
-      banks_62[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_62_cat[55:48];
-    if ((Write) && banks_62_bits[7])
-      banks_62[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_62_cat[63:56];
-    if ((Write) && banks_62_bits[8])
-      banks_62[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_62_cat[71:64];
-    if ((Write) && banks_62_bits[9])
-      banks_62[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_62_cat[79:72];
-    if ((Write) && banks_62_bits[10])
-      banks_62[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_62_cat[87:80];
-    if ((Write) && banks_62_bits[11])
-      banks_62[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_62_cat[95:88];
-    if ((Write) && banks_62_bits[12])
-      banks_62[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_62_cat[103:96];
-    if ((Write) && banks_62_bits[13])
-      banks_62[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_62_cat[111:104];
-    if ((Write) && banks_62_bits[14])
-      banks_62[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_62_cat[119:112];
-    if ((Write) && banks_62_bits[15])
-      banks_62[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_62_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:63]
-    if ((Write) && banks_63_bits[0])
-      banks_63[$unsigned({fill_bank, WriteAddress})][7:0] <= banks_63_cat[7:0];
-    if ((Write) && banks_63_bits[1])
-      banks_63[$unsigned({fill_bank, WriteAddress})][15:8] <= banks_63_cat[15:8];
-    if ((Write) && banks_63_bits[2])
-      banks_63[$unsigned({fill_bank, WriteAddress})][23:16] <= banks_63_cat[23:16];
-    if ((Write) && banks_63_bits[3])
-      banks_63[$unsigned({fill_bank, WriteAddress})][31:24] <= banks_63_cat[31:24];
-    if ((Write) && banks_63_bits[4])
-      banks_63[$unsigned({fill_bank, WriteAddress})][39:32] <= banks_63_cat[39:32];
-    if ((Write) && banks_63_bits[5])
-      banks_63[$unsigned({fill_bank, WriteAddress})][47:40] <= banks_63_cat[47:40];
-    if ((Write) && banks_63_bits[6])
-      banks_63[$unsigned({fill_bank, WriteAddress})][55:48] <= banks_63_cat[55:48];
-    if ((Write) && banks_63_bits[7])
-      banks_63[$unsigned({fill_bank, WriteAddress})][63:56] <= banks_63_cat[63:56];
-    if ((Write) && banks_63_bits[8])
-      banks_63[$unsigned({fill_bank, WriteAddress})][71:64] <= banks_63_cat[71:64];
-    if ((Write) && banks_63_bits[9])
-      banks_63[$unsigned({fill_bank, WriteAddress})][79:72] <= banks_63_cat[79:72];
-    if ((Write) && banks_63_bits[10])
-      banks_63[$unsigned({fill_bank, WriteAddress})][87:80] <= banks_63_cat[87:80];
-    if ((Write) && banks_63_bits[11])
-      banks_63[$unsigned({fill_bank, WriteAddress})][95:88] <= banks_63_cat[95:88];
-    if ((Write) && banks_63_bits[12])
-      banks_63[$unsigned({fill_bank, WriteAddress})][103:96] <= banks_63_cat[103:96];
-    if ((Write) && banks_63_bits[13])
-      banks_63[$unsigned({fill_bank, WriteAddress})][111:104] <= banks_63_cat[111:104];
-    if ((Write) && banks_63_bits[14])
-      banks_63[$unsigned({fill_bank, WriteAddress})][119:112] <= banks_63_cat[119:112];
-    if ((Write) && banks_63_bits[15])
-      banks_63[$unsigned({fill_bank, WriteAddress})][127:120] <= banks_63_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_0 <= banks_0[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_1 <= banks_1[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_2 <= banks_2[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_3 <= banks_3[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_4 <= banks_4[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_5 <= banks_5[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_6 <= banks_6[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_7 <= banks_7[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_8 <= banks_8[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_9 <= banks_9[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_10 <= banks_10[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_11 <= banks_11[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_12 <= banks_12[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_13 <= banks_13[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_14 <= banks_14[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_15 <= banks_15[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_16 <= banks_16[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_17 <= banks_17[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_18 <= banks_18[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_19 <= banks_19[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_20 <= banks_20[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_21 <= banks_21[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_22 <= banks_22[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_23 <= banks_23[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_24 <= banks_24[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_25 <= banks_25[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_26 <= banks_26[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_27 <= banks_27[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_28 <= banks_28[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_29 <= banks_29[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_30 <= banks_30[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_31 <= banks_31[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_32 <= banks_32[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_33 <= banks_33[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_34 <= banks_34[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_35 <= banks_35[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_36 <= banks_36[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_37 <= banks_37[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_38 <= banks_38[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_39 <= banks_39[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_40 <= banks_40[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_41 <= banks_41[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_42 <= banks_42[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_43 <= banks_43[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_44 <= banks_44[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_45 <= banks_45[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_46 <= banks_46[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_47 <= banks_47[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_48 <= banks_48[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_49 <= banks_49[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_50 <= banks_50[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_51 <= banks_51[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_52 <= banks_52[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_53 <= banks_53[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_54 <= banks_54[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_55 <= banks_55[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_56 <= banks_56[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_57 <= banks_57[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_58 <= banks_58[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_59 <= banks_59[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_60 <= banks_60[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_61 <= banks_61[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_62 <= banks_62[$unsigned({fill_bank_and_not, ReadAddress})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:64]
-    if (1'b1)
-      read_63 <= banks_63[$unsigned({fill_bank_and_not, ReadAddress})];
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_0_bits[0])
+      banks_0[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_0_cat[7:0];
+    if ((FillPort_Write) && banks_0_bits[1])
+      banks_0[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_0_cat[15:8];
+    if ((FillPort_Write) && banks_0_bits[2])
+      banks_0[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_0_cat[23:16];
+    if ((FillPort_Write) && banks_0_bits[3])
+      banks_0[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_0_cat[31:24];
+    if ((FillPort_Write) && banks_0_bits[4])
+      banks_0[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_0_cat[39:32];
+    if ((FillPort_Write) && banks_0_bits[5])
+      banks_0[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_0_cat[47:40];
+    if ((FillPort_Write) && banks_0_bits[6])
+      banks_0[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_0_cat[55:48];
+    if ((FillPort_Write) && banks_0_bits[7])
+      banks_0[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_0_cat[63:56];
+    if ((FillPort_Write) && banks_0_bits[8])
+      banks_0[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_0_cat[71:64];
+    if ((FillPort_Write) && banks_0_bits[9])
+      banks_0[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_0_cat[79:72];
+    if ((FillPort_Write) && banks_0_bits[10])
+      banks_0[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_0_cat[87:80];
+    if ((FillPort_Write) && banks_0_bits[11])
+      banks_0[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_0_cat[95:88];
+    if ((FillPort_Write) && banks_0_bits[12])
+      banks_0[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_0_cat[103:96];
+    if ((FillPort_Write) && banks_0_bits[13])
+      banks_0[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_0_cat[111:104];
+    if ((FillPort_Write) && banks_0_bits[14])
+      banks_0[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_0_cat[119:112];
+    if ((FillPort_Write) && banks_0_bits[15])
+      banks_0[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_0_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_1_bits[0])
+      banks_1[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_1_cat[7:0];
+    if ((FillPort_Write) && banks_1_bits[1])
+      banks_1[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_1_cat[15:8];
+    if ((FillPort_Write) && banks_1_bits[2])
+      banks_1[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_1_cat[23:16];
+    if ((FillPort_Write) && banks_1_bits[3])
+      banks_1[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_1_cat[31:24];
+    if ((FillPort_Write) && banks_1_bits[4])
+      banks_1[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_1_cat[39:32];
+    if ((FillPort_Write) && banks_1_bits[5])
+      banks_1[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_1_cat[47:40];
+    if ((FillPort_Write) && banks_1_bits[6])
+      banks_1[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_1_cat[55:48];
+    if ((FillPort_Write) && banks_1_bits[7])
+      banks_1[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_1_cat[63:56];
+    if ((FillPort_Write) && banks_1_bits[8])
+      banks_1[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_1_cat[71:64];
+    if ((FillPort_Write) && banks_1_bits[9])
+      banks_1[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_1_cat[79:72];
+    if ((FillPort_Write) && banks_1_bits[10])
+      banks_1[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_1_cat[87:80];
+    if ((FillPort_Write) && banks_1_bits[11])
+      banks_1[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_1_cat[95:88];
+    if ((FillPort_Write) && banks_1_bits[12])
+      banks_1[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_1_cat[103:96];
+    if ((FillPort_Write) && banks_1_bits[13])
+      banks_1[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_1_cat[111:104];
+    if ((FillPort_Write) && banks_1_bits[14])
+      banks_1[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_1_cat[119:112];
+    if ((FillPort_Write) && banks_1_bits[15])
+      banks_1[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_1_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_2_bits[0])
+      banks_2[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_2_cat[7:0];
+    if ((FillPort_Write) && banks_2_bits[1])
+      banks_2[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_2_cat[15:8];
+    if ((FillPort_Write) && banks_2_bits[2])
+      banks_2[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_2_cat[23:16];
+    if ((FillPort_Write) && banks_2_bits[3])
+      banks_2[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_2_cat[31:24];
+    if ((FillPort_Write) && banks_2_bits[4])
+      banks_2[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_2_cat[39:32];
+    if ((FillPort_Write) && banks_2_bits[5])
+      banks_2[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_2_cat[47:40];
+    if ((FillPort_Write) && banks_2_bits[6])
+      banks_2[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_2_cat[55:48];
+    if ((FillPort_Write) && banks_2_bits[7])
+      banks_2[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_2_cat[63:56];
+    if ((FillPort_Write) && banks_2_bits[8])
+      banks_2[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_2_cat[71:64];
+    if ((FillPort_Write) && banks_2_bits[9])
+      banks_2[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_2_cat[79:72];
+    if ((FillPort_Write) && banks_2_bits[10])
+      banks_2[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_2_cat[87:80];
+    if ((FillPort_Write) && banks_2_bits[11])
+      banks_2[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_2_cat[95:88];
+    if ((FillPort_Write) && banks_2_bits[12])
+      banks_2[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_2_cat[103:96];
+    if ((FillPort_Write) && banks_2_bits[13])
+      banks_2[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_2_cat[111:104];
+    if ((FillPort_Write) && banks_2_bits[14])
+      banks_2[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_2_cat[119:112];
+    if ((FillPort_Write) && banks_2_bits[15])
+      banks_2[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_2_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_3_bits[0])
+      banks_3[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_3_cat[7:0];
+    if ((FillPort_Write) && banks_3_bits[1])
+      banks_3[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_3_cat[15:8];
+    if ((FillPort_Write) && banks_3_bits[2])
+      banks_3[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_3_cat[23:16];
+    if ((FillPort_Write) && banks_3_bits[3])
+      banks_3[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_3_cat[31:24];
+    if ((FillPort_Write) && banks_3_bits[4])
+      banks_3[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_3_cat[39:32];
+    if ((FillPort_Write) && banks_3_bits[5])
+      banks_3[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_3_cat[47:40];
+    if ((FillPort_Write) && banks_3_bits[6])
+      banks_3[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_3_cat[55:48];
+    if ((FillPort_Write) && banks_3_bits[7])
+      banks_3[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_3_cat[63:56];
+    if ((FillPort_Write) && banks_3_bits[8])
+      banks_3[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_3_cat[71:64];
+    if ((FillPort_Write) && banks_3_bits[9])
+      banks_3[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_3_cat[79:72];
+    if ((FillPort_Write) && banks_3_bits[10])
+      banks_3[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_3_cat[87:80];
+    if ((FillPort_Write) && banks_3_bits[11])
+      banks_3[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_3_cat[95:88];
+    if ((FillPort_Write) && banks_3_bits[12])
+      banks_3[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_3_cat[103:96];
+    if ((FillPort_Write) && banks_3_bits[13])
+      banks_3[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_3_cat[111:104];
+    if ((FillPort_Write) && banks_3_bits[14])
+      banks_3[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_3_cat[119:112];
+    if ((FillPort_Write) && banks_3_bits[15])
+      banks_3[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_3_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_4_bits[0])
+      banks_4[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_4_cat[7:0];
+    if ((FillPort_Write) && banks_4_bits[1])
+      banks_4[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_4_cat[15:8];
+    if ((FillPort_Write) && banks_4_bits[2])
+      banks_4[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_4_cat[23:16];
+    if ((FillPort_Write) && banks_4_bits[3])
+      banks_4[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_4_cat[31:24];
+    if ((FillPort_Write) && banks_4_bits[4])
+      banks_4[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_4_cat[39:32];
+    if ((FillPort_Write) && banks_4_bits[5])
+      banks_4[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_4_cat[47:40];
+    if ((FillPort_Write) && banks_4_bits[6])
+      banks_4[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_4_cat[55:48];
+    if ((FillPort_Write) && banks_4_bits[7])
+      banks_4[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_4_cat[63:56];
+    if ((FillPort_Write) && banks_4_bits[8])
+      banks_4[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_4_cat[71:64];
+    if ((FillPort_Write) && banks_4_bits[9])
+      banks_4[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_4_cat[79:72];
+    if ((FillPort_Write) && banks_4_bits[10])
+      banks_4[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_4_cat[87:80];
+    if ((FillPort_Write) && banks_4_bits[11])
+      banks_4[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_4_cat[95:88];
+    if ((FillPort_Write) && banks_4_bits[12])
+      banks_4[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_4_cat[103:96];
+    if ((FillPort_Write) && banks_4_bits[13])
+      banks_4[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_4_cat[111:104];
+    if ((FillPort_Write) && banks_4_bits[14])
+      banks_4[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_4_cat[119:112];
+    if ((FillPort_Write) && banks_4_bits[15])
+      banks_4[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_4_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_5_bits[0])
+      banks_5[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_5_cat[7:0];
+    if ((FillPort_Write) && banks_5_bits[1])
+      banks_5[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_5_cat[15:8];
+    if ((FillPort_Write) && banks_5_bits[2])
+      banks_5[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_5_cat[23:16];
+    if ((FillPort_Write) && banks_5_bits[3])
+      banks_5[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_5_cat[31:24];
+    if ((FillPort_Write) && banks_5_bits[4])
+      banks_5[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_5_cat[39:32];
+    if ((FillPort_Write) && banks_5_bits[5])
+      banks_5[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_5_cat[47:40];
+    if ((FillPort_Write) && banks_5_bits[6])
+      banks_5[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_5_cat[55:48];
+    if ((FillPort_Write) && banks_5_bits[7])
+      banks_5[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_5_cat[63:56];
+    if ((FillPort_Write) && banks_5_bits[8])
+      banks_5[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_5_cat[71:64];
+    if ((FillPort_Write) && banks_5_bits[9])
+      banks_5[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_5_cat[79:72];
+    if ((FillPort_Write) && banks_5_bits[10])
+      banks_5[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_5_cat[87:80];
+    if ((FillPort_Write) && banks_5_bits[11])
+      banks_5[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_5_cat[95:88];
+    if ((FillPort_Write) && banks_5_bits[12])
+      banks_5[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_5_cat[103:96];
+    if ((FillPort_Write) && banks_5_bits[13])
+      banks_5[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_5_cat[111:104];
+    if ((FillPort_Write) && banks_5_bits[14])
+      banks_5[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_5_cat[119:112];
+    if ((FillPort_Write) && banks_5_bits[15])
+      banks_5[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_5_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_6_bits[0])
+      banks_6[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_6_cat[7:0];
+    if ((FillPort_Write) && banks_6_bits[1])
+      banks_6[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_6_cat[15:8];
+    if ((FillPort_Write) && banks_6_bits[2])
+      banks_6[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_6_cat[23:16];
+    if ((FillPort_Write) && banks_6_bits[3])
+      banks_6[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_6_cat[31:24];
+    if ((FillPort_Write) && banks_6_bits[4])
+      banks_6[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_6_cat[39:32];
+    if ((FillPort_Write) && banks_6_bits[5])
+      banks_6[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_6_cat[47:40];
+    if ((FillPort_Write) && banks_6_bits[6])
+      banks_6[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_6_cat[55:48];
+    if ((FillPort_Write) && banks_6_bits[7])
+      banks_6[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_6_cat[63:56];
+    if ((FillPort_Write) && banks_6_bits[8])
+      banks_6[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_6_cat[71:64];
+    if ((FillPort_Write) && banks_6_bits[9])
+      banks_6[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_6_cat[79:72];
+    if ((FillPort_Write) && banks_6_bits[10])
+      banks_6[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_6_cat[87:80];
+    if ((FillPort_Write) && banks_6_bits[11])
+      banks_6[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_6_cat[95:88];
+    if ((FillPort_Write) && banks_6_bits[12])
+      banks_6[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_6_cat[103:96];
+    if ((FillPort_Write) && banks_6_bits[13])
+      banks_6[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_6_cat[111:104];
+    if ((FillPort_Write) && banks_6_bits[14])
+      banks_6[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_6_cat[119:112];
+    if ((FillPort_Write) && banks_6_bits[15])
+      banks_6[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_6_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_7_bits[0])
+      banks_7[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_7_cat[7:0];
+    if ((FillPort_Write) && banks_7_bits[1])
+      banks_7[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_7_cat[15:8];
+    if ((FillPort_Write) && banks_7_bits[2])
+      banks_7[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_7_cat[23:16];
+    if ((FillPort_Write) && banks_7_bits[3])
+      banks_7[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_7_cat[31:24];
+    if ((FillPort_Write) && banks_7_bits[4])
+      banks_7[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_7_cat[39:32];
+    if ((FillPort_Write) && banks_7_bits[5])
+      banks_7[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_7_cat[47:40];
+    if ((FillPort_Write) && banks_7_bits[6])
+      banks_7[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_7_cat[55:48];
+    if ((FillPort_Write) && banks_7_bits[7])
+      banks_7[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_7_cat[63:56];
+    if ((FillPort_Write) && banks_7_bits[8])
+      banks_7[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_7_cat[71:64];
+    if ((FillPort_Write) && banks_7_bits[9])
+      banks_7[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_7_cat[79:72];
+    if ((FillPort_Write) && banks_7_bits[10])
+      banks_7[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_7_cat[87:80];
+    if ((FillPort_Write) && banks_7_bits[11])
+      banks_7[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_7_cat[95:88];
+    if ((FillPort_Write) && banks_7_bits[12])
+      banks_7[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_7_cat[103:96];
+    if ((FillPort_Write) && banks_7_bits[13])
+      banks_7[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_7_cat[111:104];
+    if ((FillPort_Write) && banks_7_bits[14])
+      banks_7[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_7_cat[119:112];
+    if ((FillPort_Write) && banks_7_bits[15])
+      banks_7[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_7_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_8_bits[0])
+      banks_8[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_8_cat[7:0];
+    if ((FillPort_Write) && banks_8_bits[1])
+      banks_8[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_8_cat[15:8];
+    if ((FillPort_Write) && banks_8_bits[2])
+      banks_8[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_8_cat[23:16];
+    if ((FillPort_Write) && banks_8_bits[3])
+      banks_8[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_8_cat[31:24];
+    if ((FillPort_Write) && banks_8_bits[4])
+      banks_8[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_8_cat[39:32];
+    if ((FillPort_Write) && banks_8_bits[5])
+      banks_8[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_8_cat[47:40];
+    if ((FillPort_Write) && banks_8_bits[6])
+      banks_8[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_8_cat[55:48];
+    if ((FillPort_Write) && banks_8_bits[7])
+      banks_8[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_8_cat[63:56];
+    if ((FillPort_Write) && banks_8_bits[8])
+      banks_8[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_8_cat[71:64];
+    if ((FillPort_Write) && banks_8_bits[9])
+      banks_8[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_8_cat[79:72];
+    if ((FillPort_Write) && banks_8_bits[10])
+      banks_8[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_8_cat[87:80];
+    if ((FillPort_Write) && banks_8_bits[11])
+      banks_8[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_8_cat[95:88];
+    if ((FillPort_Write) && banks_8_bits[12])
+      banks_8[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_8_cat[103:96];
+    if ((FillPort_Write) && banks_8_bits[13])
+      banks_8[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_8_cat[111:104];
+    if ((FillPort_Write) && banks_8_bits[14])
+      banks_8[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_8_cat[119:112];
+    if ((FillPort_Write) && banks_8_bits[15])
+      banks_8[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_8_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_9_bits[0])
+      banks_9[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_9_cat[7:0];
+    if ((FillPort_Write) && banks_9_bits[1])
+      banks_9[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_9_cat[15:8];
+    if ((FillPort_Write) && banks_9_bits[2])
+      banks_9[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_9_cat[23:16];
+    if ((FillPort_Write) && banks_9_bits[3])
+      banks_9[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_9_cat[31:24];
+    if ((FillPort_Write) && banks_9_bits[4])
+      banks_9[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_9_cat[39:32];
+    if ((FillPort_Write) && banks_9_bits[5])
+      banks_9[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_9_cat[47:40];
+    if ((FillPort_Write) && banks_9_bits[6])
+      banks_9[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_9_cat[55:48];
+    if ((FillPort_Write) && banks_9_bits[7])
+      banks_9[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_9_cat[63:56];
+    if ((FillPort_Write) && banks_9_bits[8])
+      banks_9[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_9_cat[71:64];
+    if ((FillPort_Write) && banks_9_bits[9])
+      banks_9[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_9_cat[79:72];
+    if ((FillPort_Write) && banks_9_bits[10])
+      banks_9[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_9_cat[87:80];
+    if ((FillPort_Write) && banks_9_bits[11])
+      banks_9[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_9_cat[95:88];
+    if ((FillPort_Write) && banks_9_bits[12])
+      banks_9[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_9_cat[103:96];
+    if ((FillPort_Write) && banks_9_bits[13])
+      banks_9[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_9_cat[111:104];
+    if ((FillPort_Write) && banks_9_bits[14])
+      banks_9[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_9_cat[119:112];
+    if ((FillPort_Write) && banks_9_bits[15])
+      banks_9[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_9_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_10_bits[0])
+      banks_10[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_10_cat[7:0];
+    if ((FillPort_Write) && banks_10_bits[1])
+      banks_10[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_10_cat[15:8];
+    if ((FillPort_Write) && banks_10_bits[2])
+      banks_10[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_10_cat[23:16];
+    if ((FillPort_Write) && banks_10_bits[3])
+      banks_10[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_10_cat[31:24];
+    if ((FillPort_Write) && banks_10_bits[4])
+      banks_10[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_10_cat[39:32];
+    if ((FillPort_Write) && banks_10_bits[5])
+      banks_10[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_10_cat[47:40];
+    if ((FillPort_Write) && banks_10_bits[6])
+      banks_10[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_10_cat[55:48];
+    if ((FillPort_Write) && banks_10_bits[7])
+      banks_10[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_10_cat[63:56];
+    if ((FillPort_Write) && banks_10_bits[8])
+      banks_10[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_10_cat[71:64];
+    if ((FillPort_Write) && banks_10_bits[9])
+      banks_10[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_10_cat[79:72];
+    if ((FillPort_Write) && banks_10_bits[10])
+      banks_10[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_10_cat[87:80];
+    if ((FillPort_Write) && banks_10_bits[11])
+      banks_10[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_10_cat[95:88];
+    if ((FillPort_Write) && banks_10_bits[12])
+      banks_10[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_10_cat[103:96];
+    if ((FillPort_Write) && banks_10_bits[13])
+      banks_10[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_10_cat[111:104];
+    if ((FillPort_Write) && banks_10_bits[14])
+      banks_10[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_10_cat[119:112];
+    if ((FillPort_Write) && banks_10_bits[15])
+      banks_10[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_10_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_11_bits[0])
+      banks_11[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_11_cat[7:0];
+    if ((FillPort_Write) && banks_11_bits[1])
+      banks_11[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_11_cat[15:8];
+    if ((FillPort_Write) && banks_11_bits[2])
+      banks_11[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_11_cat[23:16];
+    if ((FillPort_Write) && banks_11_bits[3])
+      banks_11[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_11_cat[31:24];
+    if ((FillPort_Write) && banks_11_bits[4])
+      banks_11[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_11_cat[39:32];
+    if ((FillPort_Write) && banks_11_bits[5])
+      banks_11[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_11_cat[47:40];
+    if ((FillPort_Write) && banks_11_bits[6])
+      banks_11[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_11_cat[55:48];
+    if ((FillPort_Write) && banks_11_bits[7])
+      banks_11[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_11_cat[63:56];
+    if ((FillPort_Write) && banks_11_bits[8])
+      banks_11[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_11_cat[71:64];
+    if ((FillPort_Write) && banks_11_bits[9])
+      banks_11[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_11_cat[79:72];
+    if ((FillPort_Write) && banks_11_bits[10])
+      banks_11[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_11_cat[87:80];
+    if ((FillPort_Write) && banks_11_bits[11])
+      banks_11[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_11_cat[95:88];
+    if ((FillPort_Write) && banks_11_bits[12])
+      banks_11[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_11_cat[103:96];
+    if ((FillPort_Write) && banks_11_bits[13])
+      banks_11[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_11_cat[111:104];
+    if ((FillPort_Write) && banks_11_bits[14])
+      banks_11[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_11_cat[119:112];
+    if ((FillPort_Write) && banks_11_bits[15])
+      banks_11[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_11_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_12_bits[0])
+      banks_12[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_12_cat[7:0];
+    if ((FillPort_Write) && banks_12_bits[1])
+      banks_12[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_12_cat[15:8];
+    if ((FillPort_Write) && banks_12_bits[2])
+      banks_12[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_12_cat[23:16];
+    if ((FillPort_Write) && banks_12_bits[3])
+      banks_12[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_12_cat[31:24];
+    if ((FillPort_Write) && banks_12_bits[4])
+      banks_12[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_12_cat[39:32];
+    if ((FillPort_Write) && banks_12_bits[5])
+      banks_12[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_12_cat[47:40];
+    if ((FillPort_Write) && banks_12_bits[6])
+      banks_12[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_12_cat[55:48];
+    if ((FillPort_Write) && banks_12_bits[7])
+      banks_12[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_12_cat[63:56];
+    if ((FillPort_Write) && banks_12_bits[8])
+      banks_12[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_12_cat[71:64];
+    if ((FillPort_Write) && banks_12_bits[9])
+      banks_12[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_12_cat[79:72];
+    if ((FillPort_Write) && banks_12_bits[10])
+      banks_12[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_12_cat[87:80];
+    if ((FillPort_Write) && banks_12_bits[11])
+      banks_12[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_12_cat[95:88];
+    if ((FillPort_Write) && banks_12_bits[12])
+      banks_12[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_12_cat[103:96];
+    if ((FillPort_Write) && banks_12_bits[13])
+      banks_12[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_12_cat[111:104];
+    if ((FillPort_Write) && banks_12_bits[14])
+      banks_12[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_12_cat[119:112];
+    if ((FillPort_Write) && banks_12_bits[15])
+      banks_12[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_12_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_13_bits[0])
+      banks_13[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_13_cat[7:0];
+    if ((FillPort_Write) && banks_13_bits[1])
+      banks_13[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_13_cat[15:8];
+    if ((FillPort_Write) && banks_13_bits[2])
+      banks_13[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_13_cat[23:16];
+    if ((FillPort_Write) && banks_13_bits[3])
+      banks_13[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_13_cat[31:24];
+    if ((FillPort_Write) && banks_13_bits[4])
+      banks_13[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_13_cat[39:32];
+    if ((FillPort_Write) && banks_13_bits[5])
+      banks_13[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_13_cat[47:40];
+    if ((FillPort_Write) && banks_13_bits[6])
+      banks_13[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_13_cat[55:48];
+    if ((FillPort_Write) && banks_13_bits[7])
+      banks_13[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_13_cat[63:56];
+    if ((FillPort_Write) && banks_13_bits[8])
+      banks_13[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_13_cat[71:64];
+    if ((FillPort_Write) && banks_13_bits[9])
+      banks_13[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_13_cat[79:72];
+    if ((FillPort_Write) && banks_13_bits[10])
+      banks_13[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_13_cat[87:80];
+    if ((FillPort_Write) && banks_13_bits[11])
+      banks_13[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_13_cat[95:88];
+    if ((FillPort_Write) && banks_13_bits[12])
+      banks_13[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_13_cat[103:96];
+    if ((FillPort_Write) && banks_13_bits[13])
+      banks_13[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_13_cat[111:104];
+    if ((FillPort_Write) && banks_13_bits[14])
+      banks_13[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_13_cat[119:112];
+    if ((FillPort_Write) && banks_13_bits[15])
+      banks_13[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_13_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_14_bits[0])
+      banks_14[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_14_cat[7:0];
+    if ((FillPort_Write) && banks_14_bits[1])
+      banks_14[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_14_cat[15:8];
+    if ((FillPort_Write) && banks_14_bits[2])
+      banks_14[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_14_cat[23:16];
+    if ((FillPort_Write) && banks_14_bits[3])
+      banks_14[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_14_cat[31:24];
+    if ((FillPort_Write) && banks_14_bits[4])
+      banks_14[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_14_cat[39:32];
+    if ((FillPort_Write) && banks_14_bits[5])
+      banks_14[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_14_cat[47:40];
+    if ((FillPort_Write) && banks_14_bits[6])
+      banks_14[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_14_cat[55:48];
+    if ((FillPort_Write) && banks_14_bits[7])
+      banks_14[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_14_cat[63:56];
+    if ((FillPort_Write) && banks_14_bits[8])
+      banks_14[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_14_cat[71:64];
+    if ((FillPort_Write) && banks_14_bits[9])
+      banks_14[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_14_cat[79:72];
+    if ((FillPort_Write) && banks_14_bits[10])
+      banks_14[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_14_cat[87:80];
+    if ((FillPort_Write) && banks_14_bits[11])
+      banks_14[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_14_cat[95:88];
+    if ((FillPort_Write) && banks_14_bits[12])
+      banks_14[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_14_cat[103:96];
+    if ((FillPort_Write) && banks_14_bits[13])
+      banks_14[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_14_cat[111:104];
+    if ((FillPort_Write) && banks_14_bits[14])
+      banks_14[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_14_cat[119:112];
+    if ((FillPort_Write) && banks_14_bits[15])
+      banks_14[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_14_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_15_bits[0])
+      banks_15[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_15_cat[7:0];
+    if ((FillPort_Write) && banks_15_bits[1])
+      banks_15[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_15_cat[15:8];
+    if ((FillPort_Write) && banks_15_bits[2])
+      banks_15[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_15_cat[23:16];
+    if ((FillPort_Write) && banks_15_bits[3])
+      banks_15[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_15_cat[31:24];
+    if ((FillPort_Write) && banks_15_bits[4])
+      banks_15[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_15_cat[39:32];
+    if ((FillPort_Write) && banks_15_bits[5])
+      banks_15[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_15_cat[47:40];
+    if ((FillPort_Write) && banks_15_bits[6])
+      banks_15[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_15_cat[55:48];
+    if ((FillPort_Write) && banks_15_bits[7])
+      banks_15[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_15_cat[63:56];
+    if ((FillPort_Write) && banks_15_bits[8])
+      banks_15[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_15_cat[71:64];
+    if ((FillPort_Write) && banks_15_bits[9])
+      banks_15[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_15_cat[79:72];
+    if ((FillPort_Write) && banks_15_bits[10])
+      banks_15[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_15_cat[87:80];
+    if ((FillPort_Write) && banks_15_bits[11])
+      banks_15[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_15_cat[95:88];
+    if ((FillPort_Write) && banks_15_bits[12])
+      banks_15[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_15_cat[103:96];
+    if ((FillPort_Write) && banks_15_bits[13])
+      banks_15[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_15_cat[111:104];
+    if ((FillPort_Write) && banks_15_bits[14])
+      banks_15[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_15_cat[119:112];
+    if ((FillPort_Write) && banks_15_bits[15])
+      banks_15[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_15_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_16_bits[0])
+      banks_16[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_16_cat[7:0];
+    if ((FillPort_Write) && banks_16_bits[1])
+      banks_16[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_16_cat[15:8];
+    if ((FillPort_Write) && banks_16_bits[2])
+      banks_16[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_16_cat[23:16];
+    if ((FillPort_Write) && banks_16_bits[3])
+      banks_16[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_16_cat[31:24];
+    if ((FillPort_Write) && banks_16_bits[4])
+      banks_16[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_16_cat[39:32];
+    if ((FillPort_Write) && banks_16_bits[5])
+      banks_16[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_16_cat[47:40];
+    if ((FillPort_Write) && banks_16_bits[6])
+      banks_16[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_16_cat[55:48];
+    if ((FillPort_Write) && banks_16_bits[7])
+      banks_16[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_16_cat[63:56];
+    if ((FillPort_Write) && banks_16_bits[8])
+      banks_16[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_16_cat[71:64];
+    if ((FillPort_Write) && banks_16_bits[9])
+      banks_16[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_16_cat[79:72];
+    if ((FillPort_Write) && banks_16_bits[10])
+      banks_16[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_16_cat[87:80];
+    if ((FillPort_Write) && banks_16_bits[11])
+      banks_16[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_16_cat[95:88];
+    if ((FillPort_Write) && banks_16_bits[12])
+      banks_16[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_16_cat[103:96];
+    if ((FillPort_Write) && banks_16_bits[13])
+      banks_16[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_16_cat[111:104];
+    if ((FillPort_Write) && banks_16_bits[14])
+      banks_16[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_16_cat[119:112];
+    if ((FillPort_Write) && banks_16_bits[15])
+      banks_16[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_16_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_17_bits[0])
+      banks_17[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_17_cat[7:0];
+    if ((FillPort_Write) && banks_17_bits[1])
+      banks_17[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_17_cat[15:8];
+    if ((FillPort_Write) && banks_17_bits[2])
+      banks_17[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_17_cat[23:16];
+    if ((FillPort_Write) && banks_17_bits[3])
+      banks_17[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_17_cat[31:24];
+    if ((FillPort_Write) && banks_17_bits[4])
+      banks_17[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_17_cat[39:32];
+    if ((FillPort_Write) && banks_17_bits[5])
+      banks_17[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_17_cat[47:40];
+    if ((FillPort_Write) && banks_17_bits[6])
+      banks_17[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_17_cat[55:48];
+    if ((FillPort_Write) && banks_17_bits[7])
+      banks_17[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_17_cat[63:56];
+    if ((FillPort_Write) && banks_17_bits[8])
+      banks_17[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_17_cat[71:64];
+    if ((FillPort_Write) && banks_17_bits[9])
+      banks_17[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_17_cat[79:72];
+    if ((FillPort_Write) && banks_17_bits[10])
+      banks_17[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_17_cat[87:80];
+    if ((FillPort_Write) && banks_17_bits[11])
+      banks_17[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_17_cat[95:88];
+    if ((FillPort_Write) && banks_17_bits[12])
+      banks_17[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_17_cat[103:96];
+    if ((FillPort_Write) && banks_17_bits[13])
+      banks_17[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_17_cat[111:104];
+    if ((FillPort_Write) && banks_17_bits[14])
+      banks_17[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_17_cat[119:112];
+    if ((FillPort_Write) && banks_17_bits[15])
+      banks_17[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_17_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_18_bits[0])
+      banks_18[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_18_cat[7:0];
+    if ((FillPort_Write) && banks_18_bits[1])
+      banks_18[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_18_cat[15:8];
+    if ((FillPort_Write) && banks_18_bits[2])
+      banks_18[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_18_cat[23:16];
+    if ((FillPort_Write) && banks_18_bits[3])
+      banks_18[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_18_cat[31:24];
+    if ((FillPort_Write) && banks_18_bits[4])
+      banks_18[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_18_cat[39:32];
+    if ((FillPort_Write) && banks_18_bits[5])
+      banks_18[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_18_cat[47:40];
+    if ((FillPort_Write) && banks_18_bits[6])
+      banks_18[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_18_cat[55:48];
+    if ((FillPort_Write) && banks_18_bits[7])
+      banks_18[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_18_cat[63:56];
+    if ((FillPort_Write) && banks_18_bits[8])
+      banks_18[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_18_cat[71:64];
+    if ((FillPort_Write) && banks_18_bits[9])
+      banks_18[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_18_cat[79:72];
+    if ((FillPort_Write) && banks_18_bits[10])
+      banks_18[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_18_cat[87:80];
+    if ((FillPort_Write) && banks_18_bits[11])
+      banks_18[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_18_cat[95:88];
+    if ((FillPort_Write) && banks_18_bits[12])
+      banks_18[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_18_cat[103:96];
+    if ((FillPort_Write) && banks_18_bits[13])
+      banks_18[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_18_cat[111:104];
+    if ((FillPort_Write) && banks_18_bits[14])
+      banks_18[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_18_cat[119:112];
+    if ((FillPort_Write) && banks_18_bits[15])
+      banks_18[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_18_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_19_bits[0])
+      banks_19[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_19_cat[7:0];
+    if ((FillPort_Write) && banks_19_bits[1])
+      banks_19[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_19_cat[15:8];
+    if ((FillPort_Write) && banks_19_bits[2])
+      banks_19[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_19_cat[23:16];
+    if ((FillPort_Write) && banks_19_bits[3])
+      banks_19[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_19_cat[31:24];
+    if ((FillPort_Write) && banks_19_bits[4])
+      banks_19[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_19_cat[39:32];
+    if ((FillPort_Write) && banks_19_bits[5])
+      banks_19[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_19_cat[47:40];
+    if ((FillPort_Write) && banks_19_bits[6])
+      banks_19[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_19_cat[55:48];
+    if ((FillPort_Write) && banks_19_bits[7])
+      banks_19[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_19_cat[63:56];
+    if ((FillPort_Write) && banks_19_bits[8])
+      banks_19[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_19_cat[71:64];
+    if ((FillPort_Write) && banks_19_bits[9])
+      banks_19[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_19_cat[79:72];
+    if ((FillPort_Write) && banks_19_bits[10])
+      banks_19[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_19_cat[87:80];
+    if ((FillPort_Write) && banks_19_bits[11])
+      banks_19[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_19_cat[95:88];
+    if ((FillPort_Write) && banks_19_bits[12])
+      banks_19[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_19_cat[103:96];
+    if ((FillPort_Write) && banks_19_bits[13])
+      banks_19[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_19_cat[111:104];
+    if ((FillPort_Write) && banks_19_bits[14])
+      banks_19[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_19_cat[119:112];
+    if ((FillPort_Write) && banks_19_bits[15])
+      banks_19[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_19_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_20_bits[0])
+      banks_20[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_20_cat[7:0];
+    if ((FillPort_Write) && banks_20_bits[1])
+      banks_20[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_20_cat[15:8];
+    if ((FillPort_Write) && banks_20_bits[2])
+      banks_20[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_20_cat[23:16];
+    if ((FillPort_Write) && banks_20_bits[3])
+      banks_20[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_20_cat[31:24];
+    if ((FillPort_Write) && banks_20_bits[4])
+      banks_20[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_20_cat[39:32];
+    if ((FillPort_Write) && banks_20_bits[5])
+      banks_20[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_20_cat[47:40];
+    if ((FillPort_Write) && banks_20_bits[6])
+      banks_20[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_20_cat[55:48];
+    if ((FillPort_Write) && banks_20_bits[7])
+      banks_20[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_20_cat[63:56];
+    if ((FillPort_Write) && banks_20_bits[8])
+      banks_20[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_20_cat[71:64];
+    if ((FillPort_Write) && banks_20_bits[9])
+      banks_20[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_20_cat[79:72];
+    if ((FillPort_Write) && banks_20_bits[10])
+      banks_20[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_20_cat[87:80];
+    if ((FillPort_Write) && banks_20_bits[11])
+      banks_20[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_20_cat[95:88];
+    if ((FillPort_Write) && banks_20_bits[12])
+      banks_20[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_20_cat[103:96];
+    if ((FillPort_Write) && banks_20_bits[13])
+      banks_20[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_20_cat[111:104];
+    if ((FillPort_Write) && banks_20_bits[14])
+      banks_20[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_20_cat[119:112];
+    if ((FillPort_Write) && banks_20_bits[15])
+      banks_20[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_20_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_21_bits[0])
+      banks_21[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_21_cat[7:0];
+    if ((FillPort_Write) && banks_21_bits[1])
+      banks_21[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_21_cat[15:8];
+    if ((FillPort_Write) && banks_21_bits[2])
+      banks_21[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_21_cat[23:16];
+    if ((FillPort_Write) && banks_21_bits[3])
+      banks_21[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_21_cat[31:24];
+    if ((FillPort_Write) && banks_21_bits[4])
+      banks_21[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_21_cat[39:32];
+    if ((FillPort_Write) && banks_21_bits[5])
+      banks_21[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_21_cat[47:40];
+    if ((FillPort_Write) && banks_21_bits[6])
+      banks_21[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_21_cat[55:48];
+    if ((FillPort_Write) && banks_21_bits[7])
+      banks_21[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_21_cat[63:56];
+    if ((FillPort_Write) && banks_21_bits[8])
+      banks_21[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_21_cat[71:64];
+    if ((FillPort_Write) && banks_21_bits[9])
+      banks_21[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_21_cat[79:72];
+    if ((FillPort_Write) && banks_21_bits[10])
+      banks_21[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_21_cat[87:80];
+    if ((FillPort_Write) && banks_21_bits[11])
+      banks_21[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_21_cat[95:88];
+    if ((FillPort_Write) && banks_21_bits[12])
+      banks_21[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_21_cat[103:96];
+    if ((FillPort_Write) && banks_21_bits[13])
+      banks_21[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_21_cat[111:104];
+    if ((FillPort_Write) && banks_21_bits[14])
+      banks_21[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_21_cat[119:112];
+    if ((FillPort_Write) && banks_21_bits[15])
+      banks_21[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_21_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_22_bits[0])
+      banks_22[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_22_cat[7:0];
+    if ((FillPort_Write) && banks_22_bits[1])
+      banks_22[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_22_cat[15:8];
+    if ((FillPort_Write) && banks_22_bits[2])
+      banks_22[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_22_cat[23:16];
+    if ((FillPort_Write) && banks_22_bits[3])
+      banks_22[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_22_cat[31:24];
+    if ((FillPort_Write) && banks_22_bits[4])
+      banks_22[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_22_cat[39:32];
+    if ((FillPort_Write) && banks_22_bits[5])
+      banks_22[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_22_cat[47:40];
+    if ((FillPort_Write) && banks_22_bits[6])
+      banks_22[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_22_cat[55:48];
+    if ((FillPort_Write) && banks_22_bits[7])
+      banks_22[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_22_cat[63:56];
+    if ((FillPort_Write) && banks_22_bits[8])
+      banks_22[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_22_cat[71:64];
+    if ((FillPort_Write) && banks_22_bits[9])
+      banks_22[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_22_cat[79:72];
+    if ((FillPort_Write) && banks_22_bits[10])
+      banks_22[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_22_cat[87:80];
+    if ((FillPort_Write) && banks_22_bits[11])
+      banks_22[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_22_cat[95:88];
+    if ((FillPort_Write) && banks_22_bits[12])
+      banks_22[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_22_cat[103:96];
+    if ((FillPort_Write) && banks_22_bits[13])
+      banks_22[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_22_cat[111:104];
+    if ((FillPort_Write) && banks_22_bits[14])
+      banks_22[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_22_cat[119:112];
+    if ((FillPort_Write) && banks_22_bits[15])
+      banks_22[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_22_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_23_bits[0])
+      banks_23[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_23_cat[7:0];
+    if ((FillPort_Write) && banks_23_bits[1])
+      banks_23[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_23_cat[15:8];
+    if ((FillPort_Write) && banks_23_bits[2])
+      banks_23[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_23_cat[23:16];
+    if ((FillPort_Write) && banks_23_bits[3])
+      banks_23[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_23_cat[31:24];
+    if ((FillPort_Write) && banks_23_bits[4])
+      banks_23[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_23_cat[39:32];
+    if ((FillPort_Write) && banks_23_bits[5])
+      banks_23[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_23_cat[47:40];
+    if ((FillPort_Write) && banks_23_bits[6])
+      banks_23[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_23_cat[55:48];
+    if ((FillPort_Write) && banks_23_bits[7])
+      banks_23[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_23_cat[63:56];
+    if ((FillPort_Write) && banks_23_bits[8])
+      banks_23[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_23_cat[71:64];
+    if ((FillPort_Write) && banks_23_bits[9])
+      banks_23[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_23_cat[79:72];
+    if ((FillPort_Write) && banks_23_bits[10])
+      banks_23[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_23_cat[87:80];
+    if ((FillPort_Write) && banks_23_bits[11])
+      banks_23[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_23_cat[95:88];
+    if ((FillPort_Write) && banks_23_bits[12])
+      banks_23[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_23_cat[103:96];
+    if ((FillPort_Write) && banks_23_bits[13])
+      banks_23[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_23_cat[111:104];
+    if ((FillPort_Write) && banks_23_bits[14])
+      banks_23[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_23_cat[119:112];
+    if ((FillPort_Write) && banks_23_bits[15])
+      banks_23[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_23_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_24_bits[0])
+      banks_24[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_24_cat[7:0];
+    if ((FillPort_Write) && banks_24_bits[1])
+      banks_24[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_24_cat[15:8];
+    if ((FillPort_Write) && banks_24_bits[2])
+      banks_24[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_24_cat[23:16];
+    if ((FillPort_Write) && banks_24_bits[3])
+      banks_24[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_24_cat[31:24];
+    if ((FillPort_Write) && banks_24_bits[4])
+      banks_24[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_24_cat[39:32];
+    if ((FillPort_Write) && banks_24_bits[5])
+      banks_24[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_24_cat[47:40];
+    if ((FillPort_Write) && banks_24_bits[6])
+      banks_24[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_24_cat[55:48];
+    if ((FillPort_Write) && banks_24_bits[7])
+      banks_24[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_24_cat[63:56];
+    if ((FillPort_Write) && banks_24_bits[8])
+      banks_24[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_24_cat[71:64];
+    if ((FillPort_Write) && banks_24_bits[9])
+      banks_24[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_24_cat[79:72];
+    if ((FillPort_Write) && banks_24_bits[10])
+      banks_24[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_24_cat[87:80];
+    if ((FillPort_Write) && banks_24_bits[11])
+      banks_24[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_24_cat[95:88];
+    if ((FillPort_Write) && banks_24_bits[12])
+      banks_24[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_24_cat[103:96];
+    if ((FillPort_Write) && banks_24_bits[13])
+      banks_24[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_24_cat[111:104];
+    if ((FillPort_Write) && banks_24_bits[14])
+      banks_24[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_24_cat[119:112];
+    if ((FillPort_Write) && banks_24_bits[15])
+      banks_24[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_24_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_25_bits[0])
+      banks_25[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_25_cat[7:0];
+    if ((FillPort_Write) && banks_25_bits[1])
+      banks_25[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_25_cat[15:8];
+    if ((FillPort_Write) && banks_25_bits[2])
+      banks_25[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_25_cat[23:16];
+    if ((FillPort_Write) && banks_25_bits[3])
+      banks_25[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_25_cat[31:24];
+    if ((FillPort_Write) && banks_25_bits[4])
+      banks_25[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_25_cat[39:32];
+    if ((FillPort_Write) && banks_25_bits[5])
+      banks_25[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_25_cat[47:40];
+    if ((FillPort_Write) && banks_25_bits[6])
+      banks_25[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_25_cat[55:48];
+    if ((FillPort_Write) && banks_25_bits[7])
+      banks_25[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_25_cat[63:56];
+    if ((FillPort_Write) && banks_25_bits[8])
+      banks_25[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_25_cat[71:64];
+    if ((FillPort_Write) && banks_25_bits[9])
+      banks_25[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_25_cat[79:72];
+    if ((FillPort_Write) && banks_25_bits[10])
+      banks_25[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_25_cat[87:80];
+    if ((FillPort_Write) && banks_25_bits[11])
+      banks_25[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_25_cat[95:88];
+    if ((FillPort_Write) && banks_25_bits[12])
+      banks_25[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_25_cat[103:96];
+    if ((FillPort_Write) && banks_25_bits[13])
+      banks_25[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_25_cat[111:104];
+    if ((FillPort_Write) && banks_25_bits[14])
+      banks_25[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_25_cat[119:112];
+    if ((FillPort_Write) && banks_25_bits[15])
+      banks_25[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_25_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_26_bits[0])
+      banks_26[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_26_cat[7:0];
+    if ((FillPort_Write) && banks_26_bits[1])
+      banks_26[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_26_cat[15:8];
+    if ((FillPort_Write) && banks_26_bits[2])
+      banks_26[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_26_cat[23:16];
+    if ((FillPort_Write) && banks_26_bits[3])
+      banks_26[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_26_cat[31:24];
+    if ((FillPort_Write) && banks_26_bits[4])
+      banks_26[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_26_cat[39:32];
+    if ((FillPort_Write) && banks_26_bits[5])
+      banks_26[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_26_cat[47:40];
+    if ((FillPort_Write) && banks_26_bits[6])
+      banks_26[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_26_cat[55:48];
+    if ((FillPort_Write) && banks_26_bits[7])
+      banks_26[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_26_cat[63:56];
+    if ((FillPort_Write) && banks_26_bits[8])
+      banks_26[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_26_cat[71:64];
+    if ((FillPort_Write) && banks_26_bits[9])
+      banks_26[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_26_cat[79:72];
+    if ((FillPort_Write) && banks_26_bits[10])
+      banks_26[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_26_cat[87:80];
+    if ((FillPort_Write) && banks_26_bits[11])
+      banks_26[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_26_cat[95:88];
+    if ((FillPort_Write) && banks_26_bits[12])
+      banks_26[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_26_cat[103:96];
+    if ((FillPort_Write) && banks_26_bits[13])
+      banks_26[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_26_cat[111:104];
+    if ((FillPort_Write) && banks_26_bits[14])
+      banks_26[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_26_cat[119:112];
+    if ((FillPort_Write) && banks_26_bits[15])
+      banks_26[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_26_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_27_bits[0])
+      banks_27[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_27_cat[7:0];
+    if ((FillPort_Write) && banks_27_bits[1])
+      banks_27[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_27_cat[15:8];
+    if ((FillPort_Write) && banks_27_bits[2])
+      banks_27[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_27_cat[23:16];
+    if ((FillPort_Write) && banks_27_bits[3])
+      banks_27[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_27_cat[31:24];
+    if ((FillPort_Write) && banks_27_bits[4])
+      banks_27[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_27_cat[39:32];
+    if ((FillPort_Write) && banks_27_bits[5])
+      banks_27[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_27_cat[47:40];
+    if ((FillPort_Write) && banks_27_bits[6])
+      banks_27[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_27_cat[55:48];
+    if ((FillPort_Write) && banks_27_bits[7])
+      banks_27[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_27_cat[63:56];
+    if ((FillPort_Write) && banks_27_bits[8])
+      banks_27[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_27_cat[71:64];
+    if ((FillPort_Write) && banks_27_bits[9])
+      banks_27[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_27_cat[79:72];
+    if ((FillPort_Write) && banks_27_bits[10])
+      banks_27[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_27_cat[87:80];
+    if ((FillPort_Write) && banks_27_bits[11])
+      banks_27[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_27_cat[95:88];
+    if ((FillPort_Write) && banks_27_bits[12])
+      banks_27[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_27_cat[103:96];
+    if ((FillPort_Write) && banks_27_bits[13])
+      banks_27[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_27_cat[111:104];
+    if ((FillPort_Write) && banks_27_bits[14])
+      banks_27[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_27_cat[119:112];
+    if ((FillPort_Write) && banks_27_bits[15])
+      banks_27[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_27_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_28_bits[0])
+      banks_28[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_28_cat[7:0];
+    if ((FillPort_Write) && banks_28_bits[1])
+      banks_28[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_28_cat[15:8];
+    if ((FillPort_Write) && banks_28_bits[2])
+      banks_28[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_28_cat[23:16];
+    if ((FillPort_Write) && banks_28_bits[3])
+      banks_28[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_28_cat[31:24];
+    if ((FillPort_Write) && banks_28_bits[4])
+      banks_28[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_28_cat[39:32];
+    if ((FillPort_Write) && banks_28_bits[5])
+      banks_28[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_28_cat[47:40];
+    if ((FillPort_Write) && banks_28_bits[6])
+      banks_28[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_28_cat[55:48];
+    if ((FillPort_Write) && banks_28_bits[7])
+      banks_28[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_28_cat[63:56];
+    if ((FillPort_Write) && banks_28_bits[8])
+      banks_28[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_28_cat[71:64];
+    if ((FillPort_Write) && banks_28_bits[9])
+      banks_28[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_28_cat[79:72];
+    if ((FillPort_Write) && banks_28_bits[10])
+      banks_28[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_28_cat[87:80];
+    if ((FillPort_Write) && banks_28_bits[11])
+      banks_28[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_28_cat[95:88];
+    if ((FillPort_Write) && banks_28_bits[12])
+      banks_28[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_28_cat[103:96];
+    if ((FillPort_Write) && banks_28_bits[13])
+      banks_28[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_28_cat[111:104];
+    if ((FillPort_Write) && banks_28_bits[14])
+      banks_28[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_28_cat[119:112];
+    if ((FillPort_Write) && banks_28_bits[15])
+      banks_28[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_28_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_29_bits[0])
+      banks_29[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_29_cat[7:0];
+    if ((FillPort_Write) && banks_29_bits[1])
+      banks_29[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_29_cat[15:8];
+    if ((FillPort_Write) && banks_29_bits[2])
+      banks_29[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_29_cat[23:16];
+    if ((FillPort_Write) && banks_29_bits[3])
+      banks_29[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_29_cat[31:24];
+    if ((FillPort_Write) && banks_29_bits[4])
+      banks_29[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_29_cat[39:32];
+    if ((FillPort_Write) && banks_29_bits[5])
+      banks_29[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_29_cat[47:40];
+    if ((FillPort_Write) && banks_29_bits[6])
+      banks_29[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_29_cat[55:48];
+    if ((FillPort_Write) && banks_29_bits[7])
+      banks_29[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_29_cat[63:56];
+    if ((FillPort_Write) && banks_29_bits[8])
+      banks_29[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_29_cat[71:64];
+    if ((FillPort_Write) && banks_29_bits[9])
+      banks_29[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_29_cat[79:72];
+    if ((FillPort_Write) && banks_29_bits[10])
+      banks_29[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_29_cat[87:80];
+    if ((FillPort_Write) && banks_29_bits[11])
+      banks_29[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_29_cat[95:88];
+    if ((FillPort_Write) && banks_29_bits[12])
+      banks_29[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_29_cat[103:96];
+    if ((FillPort_Write) && banks_29_bits[13])
+      banks_29[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_29_cat[111:104];
+    if ((FillPort_Write) && banks_29_bits[14])
+      banks_29[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_29_cat[119:112];
+    if ((FillPort_Write) && banks_29_bits[15])
+      banks_29[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_29_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_30_bits[0])
+      banks_30[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_30_cat[7:0];
+    if ((FillPort_Write) && banks_30_bits[1])
+      banks_30[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_30_cat[15:8];
+    if ((FillPort_Write) && banks_30_bits[2])
+      banks_30[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_30_cat[23:16];
+    if ((FillPort_Write) && banks_30_bits[3])
+      banks_30[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_30_cat[31:24];
+    if ((FillPort_Write) && banks_30_bits[4])
+      banks_30[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_30_cat[39:32];
+    if ((FillPort_Write) && banks_30_bits[5])
+      banks_30[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_30_cat[47:40];
+    if ((FillPort_Write) && banks_30_bits[6])
+      banks_30[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_30_cat[55:48];
+    if ((FillPort_Write) && banks_30_bits[7])
+      banks_30[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_30_cat[63:56];
+    if ((FillPort_Write) && banks_30_bits[8])
+      banks_30[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_30_cat[71:64];
+    if ((FillPort_Write) && banks_30_bits[9])
+      banks_30[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_30_cat[79:72];
+    if ((FillPort_Write) && banks_30_bits[10])
+      banks_30[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_30_cat[87:80];
+    if ((FillPort_Write) && banks_30_bits[11])
+      banks_30[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_30_cat[95:88];
+    if ((FillPort_Write) && banks_30_bits[12])
+      banks_30[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_30_cat[103:96];
+    if ((FillPort_Write) && banks_30_bits[13])
+      banks_30[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_30_cat[111:104];
+    if ((FillPort_Write) && banks_30_bits[14])
+      banks_30[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_30_cat[119:112];
+    if ((FillPort_Write) && banks_30_bits[15])
+      banks_30[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_30_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_31_bits[0])
+      banks_31[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_31_cat[7:0];
+    if ((FillPort_Write) && banks_31_bits[1])
+      banks_31[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_31_cat[15:8];
+    if ((FillPort_Write) && banks_31_bits[2])
+      banks_31[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_31_cat[23:16];
+    if ((FillPort_Write) && banks_31_bits[3])
+      banks_31[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_31_cat[31:24];
+    if ((FillPort_Write) && banks_31_bits[4])
+      banks_31[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_31_cat[39:32];
+    if ((FillPort_Write) && banks_31_bits[5])
+      banks_31[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_31_cat[47:40];
+    if ((FillPort_Write) && banks_31_bits[6])
+      banks_31[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_31_cat[55:48];
+    if ((FillPort_Write) && banks_31_bits[7])
+      banks_31[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_31_cat[63:56];
+    if ((FillPort_Write) && banks_31_bits[8])
+      banks_31[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_31_cat[71:64];
+    if ((FillPort_Write) && banks_31_bits[9])
+      banks_31[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_31_cat[79:72];
+    if ((FillPort_Write) && banks_31_bits[10])
+      banks_31[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_31_cat[87:80];
+    if ((FillPort_Write) && banks_31_bits[11])
+      banks_31[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_31_cat[95:88];
+    if ((FillPort_Write) && banks_31_bits[12])
+      banks_31[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_31_cat[103:96];
+    if ((FillPort_Write) && banks_31_bits[13])
+      banks_31[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_31_cat[111:104];
+    if ((FillPort_Write) && banks_31_bits[14])
+      banks_31[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_31_cat[119:112];
+    if ((FillPort_Write) && banks_31_bits[15])
+      banks_31[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_31_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_32_bits[0])
+      banks_32[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_32_cat[7:0];
+    if ((FillPort_Write) && banks_32_bits[1])
+      banks_32[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_32_cat[15:8];
+    if ((FillPort_Write) && banks_32_bits[2])
+      banks_32[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_32_cat[23:16];
+    if ((FillPort_Write) && banks_32_bits[3])
+      banks_32[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_32_cat[31:24];
+    if ((FillPort_Write) && banks_32_bits[4])
+      banks_32[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_32_cat[39:32];
+    if ((FillPort_Write) && banks_32_bits[5])
+      banks_32[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_32_cat[47:40];
+    if ((FillPort_Write) && banks_32_bits[6])
+      banks_32[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_32_cat[55:48];
+    if ((FillPort_Write) && banks_32_bits[7])
+      banks_32[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_32_cat[63:56];
+    if ((FillPort_Write) && banks_32_bits[8])
+      banks_32[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_32_cat[71:64];
+    if ((FillPort_Write) && banks_32_bits[9])
+      banks_32[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_32_cat[79:72];
+    if ((FillPort_Write) && banks_32_bits[10])
+      banks_32[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_32_cat[87:80];
+    if ((FillPort_Write) && banks_32_bits[11])
+      banks_32[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_32_cat[95:88];
+    if ((FillPort_Write) && banks_32_bits[12])
+      banks_32[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_32_cat[103:96];
+    if ((FillPort_Write) && banks_32_bits[13])
+      banks_32[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_32_cat[111:104];
+    if ((FillPort_Write) && banks_32_bits[14])
+      banks_32[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_32_cat[119:112];
+    if ((FillPort_Write) && banks_32_bits[15])
+      banks_32[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_32_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_33_bits[0])
+      banks_33[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_33_cat[7:0];
+    if ((FillPort_Write) && banks_33_bits[1])
+      banks_33[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_33_cat[15:8];
+    if ((FillPort_Write) && banks_33_bits[2])
+      banks_33[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_33_cat[23:16];
+    if ((FillPort_Write) && banks_33_bits[3])
+      banks_33[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_33_cat[31:24];
+    if ((FillPort_Write) && banks_33_bits[4])
+      banks_33[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_33_cat[39:32];
+    if ((FillPort_Write) && banks_33_bits[5])
+      banks_33[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_33_cat[47:40];
+    if ((FillPort_Write) && banks_33_bits[6])
+      banks_33[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_33_cat[55:48];
+    if ((FillPort_Write) && banks_33_bits[7])
+      banks_33[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_33_cat[63:56];
+    if ((FillPort_Write) && banks_33_bits[8])
+      banks_33[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_33_cat[71:64];
+    if ((FillPort_Write) && banks_33_bits[9])
+      banks_33[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_33_cat[79:72];
+    if ((FillPort_Write) && banks_33_bits[10])
+      banks_33[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_33_cat[87:80];
+    if ((FillPort_Write) && banks_33_bits[11])
+      banks_33[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_33_cat[95:88];
+    if ((FillPort_Write) && banks_33_bits[12])
+      banks_33[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_33_cat[103:96];
+    if ((FillPort_Write) && banks_33_bits[13])
+      banks_33[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_33_cat[111:104];
+    if ((FillPort_Write) && banks_33_bits[14])
+      banks_33[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_33_cat[119:112];
+    if ((FillPort_Write) && banks_33_bits[15])
+      banks_33[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_33_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_34_bits[0])
+      banks_34[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_34_cat[7:0];
+    if ((FillPort_Write) && banks_34_bits[1])
+      banks_34[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_34_cat[15:8];
+    if ((FillPort_Write) && banks_34_bits[2])
+      banks_34[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_34_cat[23:16];
+    if ((FillPort_Write) && banks_34_bits[3])
+      banks_34[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_34_cat[31:24];
+    if ((FillPort_Write) && banks_34_bits[4])
+      banks_34[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_34_cat[39:32];
+    if ((FillPort_Write) && banks_34_bits[5])
+      banks_34[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_34_cat[47:40];
+    if ((FillPort_Write) && banks_34_bits[6])
+      banks_34[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_34_cat[55:48];
+    if ((FillPort_Write) && banks_34_bits[7])
+      banks_34[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_34_cat[63:56];
+    if ((FillPort_Write) && banks_34_bits[8])
+      banks_34[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_34_cat[71:64];
+    if ((FillPort_Write) && banks_34_bits[9])
+      banks_34[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_34_cat[79:72];
+    if ((FillPort_Write) && banks_34_bits[10])
+      banks_34[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_34_cat[87:80];
+    if ((FillPort_Write) && banks_34_bits[11])
+      banks_34[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_34_cat[95:88];
+    if ((FillPort_Write) && banks_34_bits[12])
+      banks_34[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_34_cat[103:96];
+    if ((FillPort_Write) && banks_34_bits[13])
+      banks_34[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_34_cat[111:104];
+    if ((FillPort_Write) && banks_34_bits[14])
+      banks_34[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_34_cat[119:112];
+    if ((FillPort_Write) && banks_34_bits[15])
+      banks_34[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_34_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_35_bits[0])
+      banks_35[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_35_cat[7:0];
+    if ((FillPort_Write) && banks_35_bits[1])
+      banks_35[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_35_cat[15:8];
+    if ((FillPort_Write) && banks_35_bits[2])
+      banks_35[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_35_cat[23:16];
+    if ((FillPort_Write) && banks_35_bits[3])
+      banks_35[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_35_cat[31:24];
+    if ((FillPort_Write) && banks_35_bits[4])
+      banks_35[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_35_cat[39:32];
+    if ((FillPort_Write) && banks_35_bits[5])
+      banks_35[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_35_cat[47:40];
+    if ((FillPort_Write) && banks_35_bits[6])
+      banks_35[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_35_cat[55:48];
+    if ((FillPort_Write) && banks_35_bits[7])
+      banks_35[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_35_cat[63:56];
+    if ((FillPort_Write) && banks_35_bits[8])
+      banks_35[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_35_cat[71:64];
+    if ((FillPort_Write) && banks_35_bits[9])
+      banks_35[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_35_cat[79:72];
+    if ((FillPort_Write) && banks_35_bits[10])
+      banks_35[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_35_cat[87:80];
+    if ((FillPort_Write) && banks_35_bits[11])
+      banks_35[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_35_cat[95:88];
+    if ((FillPort_Write) && banks_35_bits[12])
+      banks_35[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_35_cat[103:96];
+    if ((FillPort_Write) && banks_35_bits[13])
+      banks_35[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_35_cat[111:104];
+    if ((FillPort_Write) && banks_35_bits[14])
+      banks_35[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_35_cat[119:112];
+    if ((FillPort_Write) && banks_35_bits[15])
+      banks_35[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_35_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_36_bits[0])
+      banks_36[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_36_cat[7:0];
+    if ((FillPort_Write) && banks_36_bits[1])
+      banks_36[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_36_cat[15:8];
+    if ((FillPort_Write) && banks_36_bits[2])
+      banks_36[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_36_cat[23:16];
+    if ((FillPort_Write) && banks_36_bits[3])
+      banks_36[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_36_cat[31:24];
+    if ((FillPort_Write) && banks_36_bits[4])
+      banks_36[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_36_cat[39:32];
+    if ((FillPort_Write) && banks_36_bits[5])
+      banks_36[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_36_cat[47:40];
+    if ((FillPort_Write) && banks_36_bits[6])
+      banks_36[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_36_cat[55:48];
+    if ((FillPort_Write) && banks_36_bits[7])
+      banks_36[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_36_cat[63:56];
+    if ((FillPort_Write) && banks_36_bits[8])
+      banks_36[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_36_cat[71:64];
+    if ((FillPort_Write) && banks_36_bits[9])
+      banks_36[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_36_cat[79:72];
+    if ((FillPort_Write) && banks_36_bits[10])
+      banks_36[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_36_cat[87:80];
+    if ((FillPort_Write) && banks_36_bits[11])
+      banks_36[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_36_cat[95:88];
+    if ((FillPort_Write) && banks_36_bits[12])
+      banks_36[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_36_cat[103:96];
+    if ((FillPort_Write) && banks_36_bits[13])
+      banks_36[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_36_cat[111:104];
+    if ((FillPort_Write) && banks_36_bits[14])
+      banks_36[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_36_cat[119:112];
+    if ((FillPort_Write) && banks_36_bits[15])
+      banks_36[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_36_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_37_bits[0])
+      banks_37[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_37_cat[7:0];
+    if ((FillPort_Write) && banks_37_bits[1])
+      banks_37[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_37_cat[15:8];
+    if ((FillPort_Write) && banks_37_bits[2])
+      banks_37[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_37_cat[23:16];
+    if ((FillPort_Write) && banks_37_bits[3])
+      banks_37[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_37_cat[31:24];
+    if ((FillPort_Write) && banks_37_bits[4])
+      banks_37[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_37_cat[39:32];
+    if ((FillPort_Write) && banks_37_bits[5])
+      banks_37[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_37_cat[47:40];
+    if ((FillPort_Write) && banks_37_bits[6])
+      banks_37[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_37_cat[55:48];
+    if ((FillPort_Write) && banks_37_bits[7])
+      banks_37[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_37_cat[63:56];
+    if ((FillPort_Write) && banks_37_bits[8])
+      banks_37[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_37_cat[71:64];
+    if ((FillPort_Write) && banks_37_bits[9])
+      banks_37[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_37_cat[79:72];
+    if ((FillPort_Write) && banks_37_bits[10])
+      banks_37[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_37_cat[87:80];
+    if ((FillPort_Write) && banks_37_bits[11])
+      banks_37[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_37_cat[95:88];
+    if ((FillPort_Write) && banks_37_bits[12])
+      banks_37[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_37_cat[103:96];
+    if ((FillPort_Write) && banks_37_bits[13])
+      banks_37[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_37_cat[111:104];
+    if ((FillPort_Write) && banks_37_bits[14])
+      banks_37[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_37_cat[119:112];
+    if ((FillPort_Write) && banks_37_bits[15])
+      banks_37[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_37_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_38_bits[0])
+      banks_38[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_38_cat[7:0];
+    if ((FillPort_Write) && banks_38_bits[1])
+      banks_38[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_38_cat[15:8];
+    if ((FillPort_Write) && banks_38_bits[2])
+      banks_38[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_38_cat[23:16];
+    if ((FillPort_Write) && banks_38_bits[3])
+      banks_38[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_38_cat[31:24];
+    if ((FillPort_Write) && banks_38_bits[4])
+      banks_38[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_38_cat[39:32];
+    if ((FillPort_Write) && banks_38_bits[5])
+      banks_38[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_38_cat[47:40];
+    if ((FillPort_Write) && banks_38_bits[6])
+      banks_38[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_38_cat[55:48];
+    if ((FillPort_Write) && banks_38_bits[7])
+      banks_38[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_38_cat[63:56];
+    if ((FillPort_Write) && banks_38_bits[8])
+      banks_38[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_38_cat[71:64];
+    if ((FillPort_Write) && banks_38_bits[9])
+      banks_38[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_38_cat[79:72];
+    if ((FillPort_Write) && banks_38_bits[10])
+      banks_38[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_38_cat[87:80];
+    if ((FillPort_Write) && banks_38_bits[11])
+      banks_38[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_38_cat[95:88];
+    if ((FillPort_Write) && banks_38_bits[12])
+      banks_38[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_38_cat[103:96];
+    if ((FillPort_Write) && banks_38_bits[13])
+      banks_38[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_38_cat[111:104];
+    if ((FillPort_Write) && banks_38_bits[14])
+      banks_38[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_38_cat[119:112];
+    if ((FillPort_Write) && banks_38_bits[15])
+      banks_38[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_38_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_39_bits[0])
+      banks_39[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_39_cat[7:0];
+    if ((FillPort_Write) && banks_39_bits[1])
+      banks_39[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_39_cat[15:8];
+    if ((FillPort_Write) && banks_39_bits[2])
+      banks_39[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_39_cat[23:16];
+    if ((FillPort_Write) && banks_39_bits[3])
+      banks_39[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_39_cat[31:24];
+    if ((FillPort_Write) && banks_39_bits[4])
+      banks_39[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_39_cat[39:32];
+    if ((FillPort_Write) && banks_39_bits[5])
+      banks_39[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_39_cat[47:40];
+    if ((FillPort_Write) && banks_39_bits[6])
+      banks_39[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_39_cat[55:48];
+    if ((FillPort_Write) && banks_39_bits[7])
+      banks_39[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_39_cat[63:56];
+    if ((FillPort_Write) && banks_39_bits[8])
+      banks_39[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_39_cat[71:64];
+    if ((FillPort_Write) && banks_39_bits[9])
+      banks_39[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_39_cat[79:72];
+    if ((FillPort_Write) && banks_39_bits[10])
+      banks_39[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_39_cat[87:80];
+    if ((FillPort_Write) && banks_39_bits[11])
+      banks_39[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_39_cat[95:88];
+    if ((FillPort_Write) && banks_39_bits[12])
+      banks_39[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_39_cat[103:96];
+    if ((FillPort_Write) && banks_39_bits[13])
+      banks_39[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_39_cat[111:104];
+    if ((FillPort_Write) && banks_39_bits[14])
+      banks_39[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_39_cat[119:112];
+    if ((FillPort_Write) && banks_39_bits[15])
+      banks_39[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_39_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_40_bits[0])
+      banks_40[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_40_cat[7:0];
+    if ((FillPort_Write) && banks_40_bits[1])
+      banks_40[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_40_cat[15:8];
+    if ((FillPort_Write) && banks_40_bits[2])
+      banks_40[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_40_cat[23:16];
+    if ((FillPort_Write) && banks_40_bits[3])
+      banks_40[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_40_cat[31:24];
+    if ((FillPort_Write) && banks_40_bits[4])
+      banks_40[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_40_cat[39:32];
+    if ((FillPort_Write) && banks_40_bits[5])
+      banks_40[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_40_cat[47:40];
+    if ((FillPort_Write) && banks_40_bits[6])
+      banks_40[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_40_cat[55:48];
+    if ((FillPort_Write) && banks_40_bits[7])
+      banks_40[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_40_cat[63:56];
+    if ((FillPort_Write) && banks_40_bits[8])
+      banks_40[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_40_cat[71:64];
+    if ((FillPort_Write) && banks_40_bits[9])
+      banks_40[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_40_cat[79:72];
+    if ((FillPort_Write) && banks_40_bits[10])
+      banks_40[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_40_cat[87:80];
+    if ((FillPort_Write) && banks_40_bits[11])
+      banks_40[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_40_cat[95:88];
+    if ((FillPort_Write) && banks_40_bits[12])
+      banks_40[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_40_cat[103:96];
+    if ((FillPort_Write) && banks_40_bits[13])
+      banks_40[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_40_cat[111:104];
+    if ((FillPort_Write) && banks_40_bits[14])
+      banks_40[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_40_cat[119:112];
+    if ((FillPort_Write) && banks_40_bits[15])
+      banks_40[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_40_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_41_bits[0])
+      banks_41[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_41_cat[7:0];
+    if ((FillPort_Write) && banks_41_bits[1])
+      banks_41[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_41_cat[15:8];
+    if ((FillPort_Write) && banks_41_bits[2])
+      banks_41[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_41_cat[23:16];
+    if ((FillPort_Write) && banks_41_bits[3])
+      banks_41[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_41_cat[31:24];
+    if ((FillPort_Write) && banks_41_bits[4])
+      banks_41[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_41_cat[39:32];
+    if ((FillPort_Write) && banks_41_bits[5])
+      banks_41[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_41_cat[47:40];
+    if ((FillPort_Write) && banks_41_bits[6])
+      banks_41[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_41_cat[55:48];
+    if ((FillPort_Write) && banks_41_bits[7])
+      banks_41[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_41_cat[63:56];
+    if ((FillPort_Write) && banks_41_bits[8])
+      banks_41[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_41_cat[71:64];
+    if ((FillPort_Write) && banks_41_bits[9])
+      banks_41[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_41_cat[79:72];
+    if ((FillPort_Write) && banks_41_bits[10])
+      banks_41[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_41_cat[87:80];
+    if ((FillPort_Write) && banks_41_bits[11])
+      banks_41[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_41_cat[95:88];
+    if ((FillPort_Write) && banks_41_bits[12])
+      banks_41[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_41_cat[103:96];
+    if ((FillPort_Write) && banks_41_bits[13])
+      banks_41[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_41_cat[111:104];
+    if ((FillPort_Write) && banks_41_bits[14])
+      banks_41[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_41_cat[119:112];
+    if ((FillPort_Write) && banks_41_bits[15])
+      banks_41[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_41_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_42_bits[0])
+      banks_42[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_42_cat[7:0];
+    if ((FillPort_Write) && banks_42_bits[1])
+      banks_42[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_42_cat[15:8];
+    if ((FillPort_Write) && banks_42_bits[2])
+      banks_42[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_42_cat[23:16];
+    if ((FillPort_Write) && banks_42_bits[3])
+      banks_42[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_42_cat[31:24];
+    if ((FillPort_Write) && banks_42_bits[4])
+      banks_42[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_42_cat[39:32];
+    if ((FillPort_Write) && banks_42_bits[5])
+      banks_42[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_42_cat[47:40];
+    if ((FillPort_Write) && banks_42_bits[6])
+      banks_42[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_42_cat[55:48];
+    if ((FillPort_Write) && banks_42_bits[7])
+      banks_42[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_42_cat[63:56];
+    if ((FillPort_Write) && banks_42_bits[8])
+      banks_42[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_42_cat[71:64];
+    if ((FillPort_Write) && banks_42_bits[9])
+      banks_42[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_42_cat[79:72];
+    if ((FillPort_Write) && banks_42_bits[10])
+      banks_42[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_42_cat[87:80];
+    if ((FillPort_Write) && banks_42_bits[11])
+      banks_42[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_42_cat[95:88];
+    if ((FillPort_Write) && banks_42_bits[12])
+      banks_42[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_42_cat[103:96];
+    if ((FillPort_Write) && banks_42_bits[13])
+      banks_42[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_42_cat[111:104];
+    if ((FillPort_Write) && banks_42_bits[14])
+      banks_42[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_42_cat[119:112];
+    if ((FillPort_Write) && banks_42_bits[15])
+      banks_42[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_42_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_43_bits[0])
+      banks_43[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_43_cat[7:0];
+    if ((FillPort_Write) && banks_43_bits[1])
+      banks_43[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_43_cat[15:8];
+    if ((FillPort_Write) && banks_43_bits[2])
+      banks_43[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_43_cat[23:16];
+    if ((FillPort_Write) && banks_43_bits[3])
+      banks_43[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_43_cat[31:24];
+    if ((FillPort_Write) && banks_43_bits[4])
+      banks_43[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_43_cat[39:32];
+    if ((FillPort_Write) && banks_43_bits[5])
+      banks_43[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_43_cat[47:40];
+    if ((FillPort_Write) && banks_43_bits[6])
+      banks_43[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_43_cat[55:48];
+    if ((FillPort_Write) && banks_43_bits[7])
+      banks_43[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_43_cat[63:56];
+    if ((FillPort_Write) && banks_43_bits[8])
+      banks_43[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_43_cat[71:64];
+    if ((FillPort_Write) && banks_43_bits[9])
+      banks_43[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_43_cat[79:72];
+    if ((FillPort_Write) && banks_43_bits[10])
+      banks_43[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_43_cat[87:80];
+    if ((FillPort_Write) && banks_43_bits[11])
+      banks_43[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_43_cat[95:88];
+    if ((FillPort_Write) && banks_43_bits[12])
+      banks_43[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_43_cat[103:96];
+    if ((FillPort_Write) && banks_43_bits[13])
+      banks_43[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_43_cat[111:104];
+    if ((FillPort_Write) && banks_43_bits[14])
+      banks_43[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_43_cat[119:112];
+    if ((FillPort_Write) && banks_43_bits[15])
+      banks_43[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_43_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_44_bits[0])
+      banks_44[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_44_cat[7:0];
+    if ((FillPort_Write) && banks_44_bits[1])
+      banks_44[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_44_cat[15:8];
+    if ((FillPort_Write) && banks_44_bits[2])
+      banks_44[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_44_cat[23:16];
+    if ((FillPort_Write) && banks_44_bits[3])
+      banks_44[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_44_cat[31:24];
+    if ((FillPort_Write) && banks_44_bits[4])
+      banks_44[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_44_cat[39:32];
+    if ((FillPort_Write) && banks_44_bits[5])
+      banks_44[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_44_cat[47:40];
+    if ((FillPort_Write) && banks_44_bits[6])
+      banks_44[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_44_cat[55:48];
+    if ((FillPort_Write) && banks_44_bits[7])
+      banks_44[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_44_cat[63:56];
+    if ((FillPort_Write) && banks_44_bits[8])
+      banks_44[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_44_cat[71:64];
+    if ((FillPort_Write) && banks_44_bits[9])
+      banks_44[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_44_cat[79:72];
+    if ((FillPort_Write) && banks_44_bits[10])
+      banks_44[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_44_cat[87:80];
+    if ((FillPort_Write) && banks_44_bits[11])
+      banks_44[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_44_cat[95:88];
+    if ((FillPort_Write) && banks_44_bits[12])
+      banks_44[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_44_cat[103:96];
+    if ((FillPort_Write) && banks_44_bits[13])
+      banks_44[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_44_cat[111:104];
+    if ((FillPort_Write) && banks_44_bits[14])
+      banks_44[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_44_cat[119:112];
+    if ((FillPort_Write) && banks_44_bits[15])
+      banks_44[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_44_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_45_bits[0])
+      banks_45[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_45_cat[7:0];
+    if ((FillPort_Write) && banks_45_bits[1])
+      banks_45[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_45_cat[15:8];
+    if ((FillPort_Write) && banks_45_bits[2])
+      banks_45[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_45_cat[23:16];
+    if ((FillPort_Write) && banks_45_bits[3])
+      banks_45[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_45_cat[31:24];
+    if ((FillPort_Write) && banks_45_bits[4])
+      banks_45[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_45_cat[39:32];
+    if ((FillPort_Write) && banks_45_bits[5])
+      banks_45[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_45_cat[47:40];
+    if ((FillPort_Write) && banks_45_bits[6])
+      banks_45[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_45_cat[55:48];
+    if ((FillPort_Write) && banks_45_bits[7])
+      banks_45[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_45_cat[63:56];
+    if ((FillPort_Write) && banks_45_bits[8])
+      banks_45[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_45_cat[71:64];
+    if ((FillPort_Write) && banks_45_bits[9])
+      banks_45[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_45_cat[79:72];
+    if ((FillPort_Write) && banks_45_bits[10])
+      banks_45[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_45_cat[87:80];
+    if ((FillPort_Write) && banks_45_bits[11])
+      banks_45[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_45_cat[95:88];
+    if ((FillPort_Write) && banks_45_bits[12])
+      banks_45[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_45_cat[103:96];
+    if ((FillPort_Write) && banks_45_bits[13])
+      banks_45[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_45_cat[111:104];
+    if ((FillPort_Write) && banks_45_bits[14])
+      banks_45[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_45_cat[119:112];
+    if ((FillPort_Write) && banks_45_bits[15])
+      banks_45[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_45_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_46_bits[0])
+      banks_46[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_46_cat[7:0];
+    if ((FillPort_Write) && banks_46_bits[1])
+      banks_46[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_46_cat[15:8];
+    if ((FillPort_Write) && banks_46_bits[2])
+      banks_46[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_46_cat[23:16];
+    if ((FillPort_Write) && banks_46_bits[3])
+      banks_46[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_46_cat[31:24];
+    if ((FillPort_Write) && banks_46_bits[4])
+      banks_46[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_46_cat[39:32];
+    if ((FillPort_Write) && banks_46_bits[5])
+      banks_46[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_46_cat[47:40];
+    if ((FillPort_Write) && banks_46_bits[6])
+      banks_46[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_46_cat[55:48];
+    if ((FillPort_Write) && banks_46_bits[7])
+      banks_46[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_46_cat[63:56];
+    if ((FillPort_Write) && banks_46_bits[8])
+      banks_46[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_46_cat[71:64];
+    if ((FillPort_Write) && banks_46_bits[9])
+      banks_46[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_46_cat[79:72];
+    if ((FillPort_Write) && banks_46_bits[10])
+      banks_46[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_46_cat[87:80];
+    if ((FillPort_Write) && banks_46_bits[11])
+      banks_46[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_46_cat[95:88];
+    if ((FillPort_Write) && banks_46_bits[12])
+      banks_46[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_46_cat[103:96];
+    if ((FillPort_Write) && banks_46_bits[13])
+      banks_46[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_46_cat[111:104];
+    if ((FillPort_Write) && banks_46_bits[14])
+      banks_46[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_46_cat[119:112];
+    if ((FillPort_Write) && banks_46_bits[15])
+      banks_46[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_46_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_47_bits[0])
+      banks_47[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_47_cat[7:0];
+    if ((FillPort_Write) && banks_47_bits[1])
+      banks_47[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_47_cat[15:8];
+    if ((FillPort_Write) && banks_47_bits[2])
+      banks_47[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_47_cat[23:16];
+    if ((FillPort_Write) && banks_47_bits[3])
+      banks_47[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_47_cat[31:24];
+    if ((FillPort_Write) && banks_47_bits[4])
+      banks_47[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_47_cat[39:32];
+    if ((FillPort_Write) && banks_47_bits[5])
+      banks_47[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_47_cat[47:40];
+    if ((FillPort_Write) && banks_47_bits[6])
+      banks_47[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_47_cat[55:48];
+    if ((FillPort_Write) && banks_47_bits[7])
+      banks_47[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_47_cat[63:56];
+    if ((FillPort_Write) && banks_47_bits[8])
+      banks_47[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_47_cat[71:64];
+    if ((FillPort_Write) && banks_47_bits[9])
+      banks_47[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_47_cat[79:72];
+    if ((FillPort_Write) && banks_47_bits[10])
+      banks_47[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_47_cat[87:80];
+    if ((FillPort_Write) && banks_47_bits[11])
+      banks_47[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_47_cat[95:88];
+    if ((FillPort_Write) && banks_47_bits[12])
+      banks_47[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_47_cat[103:96];
+    if ((FillPort_Write) && banks_47_bits[13])
+      banks_47[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_47_cat[111:104];
+    if ((FillPort_Write) && banks_47_bits[14])
+      banks_47[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_47_cat[119:112];
+    if ((FillPort_Write) && banks_47_bits[15])
+      banks_47[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_47_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_48_bits[0])
+      banks_48[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_48_cat[7:0];
+    if ((FillPort_Write) && banks_48_bits[1])
+      banks_48[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_48_cat[15:8];
+    if ((FillPort_Write) && banks_48_bits[2])
+      banks_48[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_48_cat[23:16];
+    if ((FillPort_Write) && banks_48_bits[3])
+      banks_48[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_48_cat[31:24];
+    if ((FillPort_Write) && banks_48_bits[4])
+      banks_48[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_48_cat[39:32];
+    if ((FillPort_Write) && banks_48_bits[5])
+      banks_48[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_48_cat[47:40];
+    if ((FillPort_Write) && banks_48_bits[6])
+      banks_48[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_48_cat[55:48];
+    if ((FillPort_Write) && banks_48_bits[7])
+      banks_48[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_48_cat[63:56];
+    if ((FillPort_Write) && banks_48_bits[8])
+      banks_48[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_48_cat[71:64];
+    if ((FillPort_Write) && banks_48_bits[9])
+      banks_48[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_48_cat[79:72];
+    if ((FillPort_Write) && banks_48_bits[10])
+      banks_48[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_48_cat[87:80];
+    if ((FillPort_Write) && banks_48_bits[11])
+      banks_48[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_48_cat[95:88];
+    if ((FillPort_Write) && banks_48_bits[12])
+      banks_48[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_48_cat[103:96];
+    if ((FillPort_Write) && banks_48_bits[13])
+      banks_48[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_48_cat[111:104];
+    if ((FillPort_Write) && banks_48_bits[14])
+      banks_48[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_48_cat[119:112];
+    if ((FillPort_Write) && banks_48_bits[15])
+      banks_48[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_48_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_49_bits[0])
+      banks_49[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_49_cat[7:0];
+    if ((FillPort_Write) && banks_49_bits[1])
+      banks_49[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_49_cat[15:8];
+    if ((FillPort_Write) && banks_49_bits[2])
+      banks_49[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_49_cat[23:16];
+    if ((FillPort_Write) && banks_49_bits[3])
+      banks_49[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_49_cat[31:24];
+    if ((FillPort_Write) && banks_49_bits[4])
+      banks_49[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_49_cat[39:32];
+    if ((FillPort_Write) && banks_49_bits[5])
+      banks_49[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_49_cat[47:40];
+    if ((FillPort_Write) && banks_49_bits[6])
+      banks_49[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_49_cat[55:48];
+    if ((FillPort_Write) && banks_49_bits[7])
+      banks_49[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_49_cat[63:56];
+    if ((FillPort_Write) && banks_49_bits[8])
+      banks_49[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_49_cat[71:64];
+    if ((FillPort_Write) && banks_49_bits[9])
+      banks_49[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_49_cat[79:72];
+    if ((FillPort_Write) && banks_49_bits[10])
+      banks_49[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_49_cat[87:80];
+    if ((FillPort_Write) && banks_49_bits[11])
+      banks_49[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_49_cat[95:88];
+    if ((FillPort_Write) && banks_49_bits[12])
+      banks_49[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_49_cat[103:96];
+    if ((FillPort_Write) && banks_49_bits[13])
+      banks_49[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_49_cat[111:104];
+    if ((FillPort_Write) && banks_49_bits[14])
+      banks_49[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_49_cat[119:112];
+    if ((FillPort_Write) && banks_49_bits[15])
+      banks_49[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_49_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_50_bits[0])
+      banks_50[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_50_cat[7:0];
+    if ((FillPort_Write) && banks_50_bits[1])
+      banks_50[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_50_cat[15:8];
+    if ((FillPort_Write) && banks_50_bits[2])
+      banks_50[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_50_cat[23:16];
+    if ((FillPort_Write) && banks_50_bits[3])
+      banks_50[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_50_cat[31:24];
+    if ((FillPort_Write) && banks_50_bits[4])
+      banks_50[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_50_cat[39:32];
+    if ((FillPort_Write) && banks_50_bits[5])
+      banks_50[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_50_cat[47:40];
+    if ((FillPort_Write) && banks_50_bits[6])
+      banks_50[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_50_cat[55:48];
+    if ((FillPort_Write) && banks_50_bits[7])
+      banks_50[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_50_cat[63:56];
+    if ((FillPort_Write) && banks_50_bits[8])
+      banks_50[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_50_cat[71:64];
+    if ((FillPort_Write) && banks_50_bits[9])
+      banks_50[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_50_cat[79:72];
+    if ((FillPort_Write) && banks_50_bits[10])
+      banks_50[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_50_cat[87:80];
+    if ((FillPort_Write) && banks_50_bits[11])
+      banks_50[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_50_cat[95:88];
+    if ((FillPort_Write) && banks_50_bits[12])
+      banks_50[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_50_cat[103:96];
+    if ((FillPort_Write) && banks_50_bits[13])
+      banks_50[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_50_cat[111:104];
+    if ((FillPort_Write) && banks_50_bits[14])
+      banks_50[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_50_cat[119:112];
+    if ((FillPort_Write) && banks_50_bits[15])
+      banks_50[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_50_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_51_bits[0])
+      banks_51[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_51_cat[7:0];
+    if ((FillPort_Write) && banks_51_bits[1])
+      banks_51[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_51_cat[15:8];
+    if ((FillPort_Write) && banks_51_bits[2])
+      banks_51[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_51_cat[23:16];
+    if ((FillPort_Write) && banks_51_bits[3])
+      banks_51[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_51_cat[31:24];
+    if ((FillPort_Write) && banks_51_bits[4])
+      banks_51[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_51_cat[39:32];
+    if ((FillPort_Write) && banks_51_bits[5])
+      banks_51[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_51_cat[47:40];
+    if ((FillPort_Write) && banks_51_bits[6])
+      banks_51[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_51_cat[55:48];
+    if ((FillPort_Write) && banks_51_bits[7])
+      banks_51[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_51_cat[63:56];
+    if ((FillPort_Write) && banks_51_bits[8])
+      banks_51[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_51_cat[71:64];
+    if ((FillPort_Write) && banks_51_bits[9])
+      banks_51[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_51_cat[79:72];
+    if ((FillPort_Write) && banks_51_bits[10])
+      banks_51[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_51_cat[87:80];
+    if ((FillPort_Write) && banks_51_bits[11])
+      banks_51[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_51_cat[95:88];
+    if ((FillPort_Write) && banks_51_bits[12])
+      banks_51[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_51_cat[103:96];
+    if ((FillPort_Write) && banks_51_bits[13])
+      banks_51[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_51_cat[111:104];
+    if ((FillPort_Write) && banks_51_bits[14])
+      banks_51[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_51_cat[119:112];
+    if ((FillPort_Write) && banks_51_bits[15])
+      banks_51[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_51_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_52_bits[0])
+      banks_52[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_52_cat[7:0];
+    if ((FillPort_Write) && banks_52_bits[1])
+      banks_52[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_52_cat[15:8];
+    if ((FillPort_Write) && banks_52_bits[2])
+      banks_52[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_52_cat[23:16];
+    if ((FillPort_Write) && banks_52_bits[3])
+      banks_52[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_52_cat[31:24];
+    if ((FillPort_Write) && banks_52_bits[4])
+      banks_52[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_52_cat[39:32];
+    if ((FillPort_Write) && banks_52_bits[5])
+      banks_52[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_52_cat[47:40];
+    if ((FillPort_Write) && banks_52_bits[6])
+      banks_52[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_52_cat[55:48];
+    if ((FillPort_Write) && banks_52_bits[7])
+      banks_52[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_52_cat[63:56];
+    if ((FillPort_Write) && banks_52_bits[8])
+      banks_52[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_52_cat[71:64];
+    if ((FillPort_Write) && banks_52_bits[9])
+      banks_52[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_52_cat[79:72];
+    if ((FillPort_Write) && banks_52_bits[10])
+      banks_52[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_52_cat[87:80];
+    if ((FillPort_Write) && banks_52_bits[11])
+      banks_52[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_52_cat[95:88];
+    if ((FillPort_Write) && banks_52_bits[12])
+      banks_52[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_52_cat[103:96];
+    if ((FillPort_Write) && banks_52_bits[13])
+      banks_52[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_52_cat[111:104];
+    if ((FillPort_Write) && banks_52_bits[14])
+      banks_52[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_52_cat[119:112];
+    if ((FillPort_Write) && banks_52_bits[15])
+      banks_52[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_52_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_53_bits[0])
+      banks_53[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_53_cat[7:0];
+    if ((FillPort_Write) && banks_53_bits[1])
+      banks_53[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_53_cat[15:8];
+    if ((FillPort_Write) && banks_53_bits[2])
+      banks_53[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_53_cat[23:16];
+    if ((FillPort_Write) && banks_53_bits[3])
+      banks_53[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_53_cat[31:24];
+    if ((FillPort_Write) && banks_53_bits[4])
+      banks_53[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_53_cat[39:32];
+    if ((FillPort_Write) && banks_53_bits[5])
+      banks_53[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_53_cat[47:40];
+    if ((FillPort_Write) && banks_53_bits[6])
+      banks_53[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_53_cat[55:48];
+    if ((FillPort_Write) && banks_53_bits[7])
+      banks_53[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_53_cat[63:56];
+    if ((FillPort_Write) && banks_53_bits[8])
+      banks_53[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_53_cat[71:64];
+    if ((FillPort_Write) && banks_53_bits[9])
+      banks_53[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_53_cat[79:72];
+    if ((FillPort_Write) && banks_53_bits[10])
+      banks_53[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_53_cat[87:80];
+    if ((FillPort_Write) && banks_53_bits[11])
+      banks_53[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_53_cat[95:88];
+    if ((FillPort_Write) && banks_53_bits[12])
+      banks_53[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_53_cat[103:96];
+    if ((FillPort_Write) && banks_53_bits[13])
+      banks_53[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_53_cat[111:104];
+    if ((FillPort_Write) && banks_53_bits[14])
+      banks_53[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_53_cat[119:112];
+    if ((FillPort_Write) && banks_53_bits[15])
+      banks_53[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_53_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_54_bits[0])
+      banks_54[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_54_cat[7:0];
+    if ((FillPort_Write) && banks_54_bits[1])
+      banks_54[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_54_cat[15:8];
+    if ((FillPort_Write) && banks_54_bits[2])
+      banks_54[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_54_cat[23:16];
+    if ((FillPort_Write) && banks_54_bits[3])
+      banks_54[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_54_cat[31:24];
+    if ((FillPort_Write) && banks_54_bits[4])
+      banks_54[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_54_cat[39:32];
+    if ((FillPort_Write) && banks_54_bits[5])
+      banks_54[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_54_cat[47:40];
+    if ((FillPort_Write) && banks_54_bits[6])
+      banks_54[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_54_cat[55:48];
+    if ((FillPort_Write) && banks_54_bits[7])
+      banks_54[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_54_cat[63:56];
+    if ((FillPort_Write) && banks_54_bits[8])
+      banks_54[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_54_cat[71:64];
+    if ((FillPort_Write) && banks_54_bits[9])
+      banks_54[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_54_cat[79:72];
+    if ((FillPort_Write) && banks_54_bits[10])
+      banks_54[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_54_cat[87:80];
+    if ((FillPort_Write) && banks_54_bits[11])
+      banks_54[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_54_cat[95:88];
+    if ((FillPort_Write) && banks_54_bits[12])
+      banks_54[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_54_cat[103:96];
+    if ((FillPort_Write) && banks_54_bits[13])
+      banks_54[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_54_cat[111:104];
+    if ((FillPort_Write) && banks_54_bits[14])
+      banks_54[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_54_cat[119:112];
+    if ((FillPort_Write) && banks_54_bits[15])
+      banks_54[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_54_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_55_bits[0])
+      banks_55[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_55_cat[7:0];
+    if ((FillPort_Write) && banks_55_bits[1])
+      banks_55[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_55_cat[15:8];
+    if ((FillPort_Write) && banks_55_bits[2])
+      banks_55[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_55_cat[23:16];
+    if ((FillPort_Write) && banks_55_bits[3])
+      banks_55[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_55_cat[31:24];
+    if ((FillPort_Write) && banks_55_bits[4])
+      banks_55[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_55_cat[39:32];
+    if ((FillPort_Write) && banks_55_bits[5])
+      banks_55[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_55_cat[47:40];
+    if ((FillPort_Write) && banks_55_bits[6])
+      banks_55[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_55_cat[55:48];
+    if ((FillPort_Write) && banks_55_bits[7])
+      banks_55[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_55_cat[63:56];
+    if ((FillPort_Write) && banks_55_bits[8])
+      banks_55[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_55_cat[71:64];
+    if ((FillPort_Write) && banks_55_bits[9])
+      banks_55[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_55_cat[79:72];
+    if ((FillPort_Write) && banks_55_bits[10])
+      banks_55[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_55_cat[87:80];
+    if ((FillPort_Write) && banks_55_bits[11])
+      banks_55[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_55_cat[95:88];
+    if ((FillPort_Write) && banks_55_bits[12])
+      banks_55[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_55_cat[103:96];
+    if ((FillPort_Write) && banks_55_bits[13])
+      banks_55[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_55_cat[111:104];
+    if ((FillPort_Write) && banks_55_bits[14])
+      banks_55[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_55_cat[119:112];
+    if ((FillPort_Write) && banks_55_bits[15])
+      banks_55[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_55_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_56_bits[0])
+      banks_56[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_56_cat[7:0];
+    if ((FillPort_Write) && banks_56_bits[1])
+      banks_56[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_56_cat[15:8];
+    if ((FillPort_Write) && banks_56_bits[2])
+      banks_56[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_56_cat[23:16];
+    if ((FillPort_Write) && banks_56_bits[3])
+      banks_56[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_56_cat[31:24];
+    if ((FillPort_Write) && banks_56_bits[4])
+      banks_56[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_56_cat[39:32];
+    if ((FillPort_Write) && banks_56_bits[5])
+      banks_56[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_56_cat[47:40];
+    if ((FillPort_Write) && banks_56_bits[6])
+      banks_56[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_56_cat[55:48];
+    if ((FillPort_Write) && banks_56_bits[7])
+      banks_56[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_56_cat[63:56];
+    if ((FillPort_Write) && banks_56_bits[8])
+      banks_56[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_56_cat[71:64];
+    if ((FillPort_Write) && banks_56_bits[9])
+      banks_56[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_56_cat[79:72];
+    if ((FillPort_Write) && banks_56_bits[10])
+      banks_56[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_56_cat[87:80];
+    if ((FillPort_Write) && banks_56_bits[11])
+      banks_56[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_56_cat[95:88];
+    if ((FillPort_Write) && banks_56_bits[12])
+      banks_56[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_56_cat[103:96];
+    if ((FillPort_Write) && banks_56_bits[13])
+      banks_56[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_56_cat[111:104];
+    if ((FillPort_Write) && banks_56_bits[14])
+      banks_56[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_56_cat[119:112];
+    if ((FillPort_Write) && banks_56_bits[15])
+      banks_56[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_56_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_57_bits[0])
+      banks_57[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_57_cat[7:0];
+    if ((FillPort_Write) && banks_57_bits[1])
+      banks_57[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_57_cat[15:8];
+    if ((FillPort_Write) && banks_57_bits[2])
+      banks_57[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_57_cat[23:16];
+    if ((FillPort_Write) && banks_57_bits[3])
+      banks_57[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_57_cat[31:24];
+    if ((FillPort_Write) && banks_57_bits[4])
+      banks_57[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_57_cat[39:32];
+    if ((FillPort_Write) && banks_57_bits[5])
+      banks_57[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_57_cat[47:40];
+    if ((FillPort_Write) && banks_57_bits[6])
+      banks_57[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_57_cat[55:48];
+    if ((FillPort_Write) && banks_57_bits[7])
+      banks_57[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_57_cat[63:56];
+    if ((FillPort_Write) && banks_57_bits[8])
+      banks_57[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_57_cat[71:64];
+    if ((FillPort_Write) && banks_57_bits[9])
+      banks_57[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_57_cat[79:72];
+    if ((FillPort_Write) && banks_57_bits[10])
+      banks_57[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_57_cat[87:80];
+    if ((FillPort_Write) && banks_57_bits[11])
+      banks_57[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_57_cat[95:88];
+    if ((FillPort_Write) && banks_57_bits[12])
+      banks_57[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_57_cat[103:96];
+    if ((FillPort_Write) && banks_57_bits[13])
+      banks_57[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_57_cat[111:104];
+    if ((FillPort_Write) && banks_57_bits[14])
+      banks_57[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_57_cat[119:112];
+    if ((FillPort_Write) && banks_57_bits[15])
+      banks_57[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_57_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_58_bits[0])
+      banks_58[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_58_cat[7:0];
+    if ((FillPort_Write) && banks_58_bits[1])
+      banks_58[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_58_cat[15:8];
+    if ((FillPort_Write) && banks_58_bits[2])
+      banks_58[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_58_cat[23:16];
+    if ((FillPort_Write) && banks_58_bits[3])
+      banks_58[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_58_cat[31:24];
+    if ((FillPort_Write) && banks_58_bits[4])
+      banks_58[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_58_cat[39:32];
+    if ((FillPort_Write) && banks_58_bits[5])
+      banks_58[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_58_cat[47:40];
+    if ((FillPort_Write) && banks_58_bits[6])
+      banks_58[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_58_cat[55:48];
+    if ((FillPort_Write) && banks_58_bits[7])
+      banks_58[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_58_cat[63:56];
+    if ((FillPort_Write) && banks_58_bits[8])
+      banks_58[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_58_cat[71:64];
+    if ((FillPort_Write) && banks_58_bits[9])
+      banks_58[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_58_cat[79:72];
+    if ((FillPort_Write) && banks_58_bits[10])
+      banks_58[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_58_cat[87:80];
+    if ((FillPort_Write) && banks_58_bits[11])
+      banks_58[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_58_cat[95:88];
+    if ((FillPort_Write) && banks_58_bits[12])
+      banks_58[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_58_cat[103:96];
+    if ((FillPort_Write) && banks_58_bits[13])
+      banks_58[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_58_cat[111:104];
+    if ((FillPort_Write) && banks_58_bits[14])
+      banks_58[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_58_cat[119:112];
+    if ((FillPort_Write) && banks_58_bits[15])
+      banks_58[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_58_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_59_bits[0])
+      banks_59[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_59_cat[7:0];
+    if ((FillPort_Write) && banks_59_bits[1])
+      banks_59[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_59_cat[15:8];
+    if ((FillPort_Write) && banks_59_bits[2])
+      banks_59[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_59_cat[23:16];
+    if ((FillPort_Write) && banks_59_bits[3])
+      banks_59[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_59_cat[31:24];
+    if ((FillPort_Write) && banks_59_bits[4])
+      banks_59[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_59_cat[39:32];
+    if ((FillPort_Write) && banks_59_bits[5])
+      banks_59[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_59_cat[47:40];
+    if ((FillPort_Write) && banks_59_bits[6])
+      banks_59[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_59_cat[55:48];
+    if ((FillPort_Write) && banks_59_bits[7])
+      banks_59[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_59_cat[63:56];
+    if ((FillPort_Write) && banks_59_bits[8])
+      banks_59[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_59_cat[71:64];
+    if ((FillPort_Write) && banks_59_bits[9])
+      banks_59[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_59_cat[79:72];
+    if ((FillPort_Write) && banks_59_bits[10])
+      banks_59[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_59_cat[87:80];
+    if ((FillPort_Write) && banks_59_bits[11])
+      banks_59[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_59_cat[95:88];
+    if ((FillPort_Write) && banks_59_bits[12])
+      banks_59[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_59_cat[103:96];
+    if ((FillPort_Write) && banks_59_bits[13])
+      banks_59[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_59_cat[111:104];
+    if ((FillPort_Write) && banks_59_bits[14])
+      banks_59[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_59_cat[119:112];
+    if ((FillPort_Write) && banks_59_bits[15])
+      banks_59[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_59_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_60_bits[0])
+      banks_60[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_60_cat[7:0];
+    if ((FillPort_Write) && banks_60_bits[1])
+      banks_60[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_60_cat[15:8];
+    if ((FillPort_Write) && banks_60_bits[2])
+      banks_60[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_60_cat[23:16];
+    if ((FillPort_Write) && banks_60_bits[3])
+      banks_60[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_60_cat[31:24];
+    if ((FillPort_Write) && banks_60_bits[4])
+      banks_60[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_60_cat[39:32];
+    if ((FillPort_Write) && banks_60_bits[5])
+      banks_60[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_60_cat[47:40];
+    if ((FillPort_Write) && banks_60_bits[6])
+      banks_60[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_60_cat[55:48];
+    if ((FillPort_Write) && banks_60_bits[7])
+      banks_60[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_60_cat[63:56];
+    if ((FillPort_Write) && banks_60_bits[8])
+      banks_60[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_60_cat[71:64];
+    if ((FillPort_Write) && banks_60_bits[9])
+      banks_60[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_60_cat[79:72];
+    if ((FillPort_Write) && banks_60_bits[10])
+      banks_60[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_60_cat[87:80];
+    if ((FillPort_Write) && banks_60_bits[11])
+      banks_60[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_60_cat[95:88];
+    if ((FillPort_Write) && banks_60_bits[12])
+      banks_60[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_60_cat[103:96];
+    if ((FillPort_Write) && banks_60_bits[13])
+      banks_60[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_60_cat[111:104];
+    if ((FillPort_Write) && banks_60_bits[14])
+      banks_60[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_60_cat[119:112];
+    if ((FillPort_Write) && banks_60_bits[15])
+      banks_60[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_60_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_61_bits[0])
+      banks_61[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_61_cat[7:0];
+    if ((FillPort_Write) && banks_61_bits[1])
+      banks_61[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_61_cat[15:8];
+    if ((FillPort_Write) && banks_61_bits[2])
+      banks_61[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_61_cat[23:16];
+    if ((FillPort_Write) && banks_61_bits[3])
+      banks_61[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_61_cat[31:24];
+    if ((FillPort_Write) && banks_61_bits[4])
+      banks_61[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_61_cat[39:32];
+    if ((FillPort_Write) && banks_61_bits[5])
+      banks_61[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_61_cat[47:40];
+    if ((FillPort_Write) && banks_61_bits[6])
+      banks_61[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_61_cat[55:48];
+    if ((FillPort_Write) && banks_61_bits[7])
+      banks_61[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_61_cat[63:56];
+    if ((FillPort_Write) && banks_61_bits[8])
+      banks_61[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_61_cat[71:64];
+    if ((FillPort_Write) && banks_61_bits[9])
+      banks_61[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_61_cat[79:72];
+    if ((FillPort_Write) && banks_61_bits[10])
+      banks_61[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_61_cat[87:80];
+    if ((FillPort_Write) && banks_61_bits[11])
+      banks_61[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_61_cat[95:88];
+    if ((FillPort_Write) && banks_61_bits[12])
+      banks_61[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_61_cat[103:96];
+    if ((FillPort_Write) && banks_61_bits[13])
+      banks_61[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_61_cat[111:104];
+    if ((FillPort_Write) && banks_61_bits[14])
+      banks_61[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_61_cat[119:112];
+    if ((FillPort_Write) && banks_61_bits[15])
+      banks_61[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_61_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_62_bits[0])
+      banks_62[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_62_cat[7:0];
+    if ((FillPort_Write) && banks_62_bits[1])
+      banks_62[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_62_cat[15:8];
+    if ((FillPort_Write) && banks_62_bits[2])
+      banks_62[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_62_cat[23:16];
+    if ((FillPort_Write) && banks_62_bits[3])
+      banks_62[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_62_cat[31:24];
+    if ((FillPort_Write) && banks_62_bits[4])
+      banks_62[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_62_cat[39:32];
+    if ((FillPort_Write) && banks_62_bits[5])
+      banks_62[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_62_cat[47:40];
+    if ((FillPort_Write) && banks_62_bits[6])
+      banks_62[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_62_cat[55:48];
+    if ((FillPort_Write) && banks_62_bits[7])
+      banks_62[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_62_cat[63:56];
+    if ((FillPort_Write) && banks_62_bits[8])
+      banks_62[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_62_cat[71:64];
+    if ((FillPort_Write) && banks_62_bits[9])
+      banks_62[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_62_cat[79:72];
+    if ((FillPort_Write) && banks_62_bits[10])
+      banks_62[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_62_cat[87:80];
+    if ((FillPort_Write) && banks_62_bits[11])
+      banks_62[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_62_cat[95:88];
+    if ((FillPort_Write) && banks_62_bits[12])
+      banks_62[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_62_cat[103:96];
+    if ((FillPort_Write) && banks_62_bits[13])
+      banks_62[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_62_cat[111:104];
+    if ((FillPort_Write) && banks_62_bits[14])
+      banks_62[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_62_cat[119:112];
+    if ((FillPort_Write) && banks_62_bits[15])
+      banks_62[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_62_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:55]
+    if ((FillPort_Write) && banks_63_bits[0])
+      banks_63[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_63_cat[7:0];
+    if ((FillPort_Write) && banks_63_bits[1])
+      banks_63[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_63_cat[15:8];
+    if ((FillPort_Write) && banks_63_bits[2])
+      banks_63[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_63_cat[23:16];
+    if ((FillPort_Write) && banks_63_bits[3])
+      banks_63[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_63_cat[31:24];
+    if ((FillPort_Write) && banks_63_bits[4])
+      banks_63[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_63_cat[39:32];
+    if ((FillPort_Write) && banks_63_bits[5])
+      banks_63[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_63_cat[47:40];
+    if ((FillPort_Write) && banks_63_bits[6])
+      banks_63[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_63_cat[55:48];
+    if ((FillPort_Write) && banks_63_bits[7])
+      banks_63[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_63_cat[63:56];
+    if ((FillPort_Write) && banks_63_bits[8])
+      banks_63[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_63_cat[71:64];
+    if ((FillPort_Write) && banks_63_bits[9])
+      banks_63[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_63_cat[79:72];
+    if ((FillPort_Write) && banks_63_bits[10])
+      banks_63[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_63_cat[87:80];
+    if ((FillPort_Write) && banks_63_bits[11])
+      banks_63[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_63_cat[95:88];
+    if ((FillPort_Write) && banks_63_bits[12])
+      banks_63[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_63_cat[103:96];
+    if ((FillPort_Write) && banks_63_bits[13])
+      banks_63[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_63_cat[111:104];
+    if ((FillPort_Write) && banks_63_bits[14])
+      banks_63[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_63_cat[119:112];
+    if ((FillPort_Write) && banks_63_bits[15])
+      banks_63[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_63_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_0 <= banks_0[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_1 <= banks_1[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_2 <= banks_2[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_3 <= banks_3[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_4 <= banks_4[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_5 <= banks_5[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_6 <= banks_6[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_7 <= banks_7[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_8 <= banks_8[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_9 <= banks_9[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_10 <= banks_10[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_11 <= banks_11[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_12 <= banks_12[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_13 <= banks_13[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_14 <= banks_14[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_15 <= banks_15[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_16 <= banks_16[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_17 <= banks_17[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_18 <= banks_18[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_19 <= banks_19[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_20 <= banks_20[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_21 <= banks_21[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_22 <= banks_22[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_23 <= banks_23[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_24 <= banks_24[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_25 <= banks_25[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_26 <= banks_26[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_27 <= banks_27[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_28 <= banks_28[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_29 <= banks_29[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_30 <= banks_30[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_31 <= banks_31[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_32 <= banks_32[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_33 <= banks_33[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_34 <= banks_34[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_35 <= banks_35[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_36 <= banks_36[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_37 <= banks_37[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_38 <= banks_38[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_39 <= banks_39[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_40 <= banks_40[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_41 <= banks_41[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_42 <= banks_42[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_43 <= banks_43[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_44 <= banks_44[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_45 <= banks_45[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_46 <= banks_46[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_47 <= banks_47[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_48 <= banks_48[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_49 <= banks_49[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_50 <= banks_50[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_51 <= banks_51[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_52 <= banks_52[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_53 <= banks_53[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_54 <= banks_54[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_55 <= banks_55[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_56 <= banks_56[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_57 <= banks_57[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_58 <= banks_58[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_59 <= banks_59[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_60 <= banks_60[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_61 <= banks_61[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_62 <= banks_62[$unsigned({fill_bank_and_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if (1'b1)
+      read_63 <= banks_63[$unsigned({fill_bank_and_not, DrainPort_Address})];
   end
 endmodule
 

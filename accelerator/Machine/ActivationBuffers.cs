@@ -27,14 +27,8 @@ public sealed class ActivationBuffers : Module
         Domain = config.ClockDomain;
         int groups = config.Groups, tn = config.Tn;
         var addressBits = Hw.BitsFor(config.ActivationRows);
-        ComputeReadValid = Input(Bool());
-        ComputeReadMask = Input(UInt(groups));
-        ComputeReadAddress = Input(UInt(addressBits));
-        ComputeReadGranted = Output(Bool());
-        ComputeWriteMask = Input(UInt(groups));
-        ComputeWriteAddress = Input(UInt(addressBits));
-        ComputeWriteLanes = Input(UInt(tn));
-        ComputeWriteData = Input(Vec(groups * tn, SInt(8)));
+        ComputeRead = Input(ComputeBufferRead.Of(config));
+        ComputeWrite = Input(ComputeBufferWrite.Of(config));
         StoreRead = Input(BufferRead.Of(config));
         WeightRead = Input(BufferRead.Of(config));
         VectorRead = Input(BufferRead.Of(config));
@@ -52,7 +46,7 @@ public sealed class ActivationBuffers : Module
                 [Engine.Store] = (StoreRead.Valid & (StoreRead.Group == g), StoreRead.Address),
                 [Engine.Weight] = (WeightRead.Valid & (WeightRead.Group == g), WeightRead.Address),
                 [Engine.Vector] = (VectorRead.Valid & (VectorRead.Group == g), VectorRead.Address),
-                [Engine.Compute] = (ComputeReadValid & ComputeReadMask[g], ComputeReadAddress),
+                [Engine.Compute] = (ComputeRead.Valid & ComputeRead.Mask[g], ComputeRead.Address),
             };
             var grants = new Dictionary<Engine, Bool>();
             foreach (var reader in ReadPriority)
@@ -63,22 +57,22 @@ public sealed class ActivationBuffers : Module
             storeGranted |= grants[Engine.Store];
             weightGranted |= grants[Engine.Weight];
             vectorGranted |= grants[Engine.Vector];
-            computeGranted &= !ComputeReadMask[g] | grants[Engine.Compute];
+            computeGranted &= !ComputeRead.Mask[g] | grants[Engine.Compute];
             for (var n = 0; n < tn; n++)
                 ReadData[(g * tn) + n].Assign(buffer.ReadData[n]);
 
-            var computeWrite = ComputeWriteMask[g];
+            var computeWrite = ComputeWrite.Mask[g];
             var vectorWrite = VectorWrite.Valid & (VectorWrite.Group == g) & !computeWrite;
             var loadWrite = LoadWrite.Valid & (LoadWrite.Group == g) & !computeWrite & !vectorWrite;
             buffer.WriteEnable.Assign(computeWrite | vectorWrite | loadWrite);
-            buffer.WriteAddress.Assign(Mux(computeWrite, ComputeWriteAddress, Mux(vectorWrite, VectorWrite.Address, LoadWrite.Address)));
-            buffer.WriteLanes.Assign(Mux(computeWrite, ComputeWriteLanes, Lit((1L << tn) - 1, tn)));
+            buffer.WriteAddress.Assign(Mux(computeWrite, ComputeWrite.Address, Mux(vectorWrite, VectorWrite.Address, LoadWrite.Address)));
+            buffer.WriteLanes.Assign(Mux(computeWrite, ComputeWrite.Lanes, Lit((1L << tn) - 1, tn)));
             for (var n = 0; n < tn; n++)
-                buffer.WriteData[n].Assign(Mux(computeWrite, ComputeWriteData[(g * tn) + n], Mux(vectorWrite, VectorWrite.Data[n], LoadWrite.Data[n])));
+                buffer.WriteData[n].Assign(Mux(computeWrite, ComputeWrite.Data[(g * tn) + n], Mux(vectorWrite, VectorWrite.Data[n], LoadWrite.Data[n])));
             vectorWriteGranted |= vectorWrite;
             loadGranted |= loadWrite;
         }
-        ComputeReadGranted.Assign(computeGranted);
+        ComputeRead.Granted.Assign(computeGranted);
         StoreRead.Granted.Assign(storeGranted);
         WeightRead.Granted.Assign(weightGranted);
         VectorRead.Granted.Assign(vectorGranted);
@@ -90,24 +84,9 @@ public sealed class ActivationBuffers : Module
 
     public override string ModuleName => $"ActivationBuffers{Config.Groups}x{Config.Tn}x{Config.ActivationRows}";
 
-    public Bool ComputeReadValid { get; }
+    public ComputeBufferRead ComputeRead { get; }
 
-    public UInt ComputeReadMask { get; }
-
-    public UInt ComputeReadAddress { get; }
-
-    /// <summary>Every group of the mask reads this cycle.</summary>
-    public Bool ComputeReadGranted { get; }
-
-    public UInt ComputeWriteMask { get; }
-
-    public UInt ComputeWriteAddress { get; }
-
-    /// <summary>One bit per byte of the row: the Tm requantized channels' place.</summary>
-    public UInt ComputeWriteLanes { get; }
-
-    /// <summary>Group g's row at elements g x Tn ...</summary>
-    public Vec<SInt> ComputeWriteData { get; }
+    public ComputeBufferWrite ComputeWrite { get; }
 
     public BufferRead StoreRead { get; }
 

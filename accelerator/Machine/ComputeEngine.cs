@@ -29,19 +29,10 @@ public sealed class ComputeEngine : Module
         int groups = config.Groups, tm = config.Tm, tn = config.Tn;
         int actBits = Hw.BitsFor(config.ActivationRows), accBits = Hw.BitsFor(config.AccumulatorRows), weightBits = Hw.BitsFor(config.WeightRows);
         Control = Input(EngineControl.Of(config));
-        ActReadValid = Output(Bool());
-        ActReadMask = Output(UInt(groups));
-        ActReadAddress = Output(UInt(actBits));
-        ActReadGranted = Input(Bool());
+        ActRead = Output(ComputeBufferRead.Of(config));
         ActData = Input(Vec(groups * tn, SInt(8)));
-        ActWriteMask = Output(UInt(groups));
-        ActWriteAddress = Output(UInt(actBits));
-        ActWriteLanes = Output(UInt(tn));
-        ActWriteData = Output(Vec(groups * tn, SInt(8)));
-        WeightReadAddress = Output(UInt(weightBits));
-        WeightData = Input(Vec(tm * tn, SInt(8)));
-        WeightValid = Input(Bool());
-        WeightDone = Output(Bool());
+        ActWrite = Output(ComputeBufferWrite.Of(config));
+        Weights = Output(WeightDrain.Of(tm * tn, config.WeightRows));
         Table = Input(TableWritePort.Of(config));
         PadWrite = Input(Bool());
         PadValue = Input(SInt(8));
@@ -65,12 +56,12 @@ public sealed class ComputeEngine : Module
         walker.Instruction.Assign(Control.Instruction);
         walker.Start.Assign(Control.Start);
         walker.Abort.Assign(Control.Abort);
-        walker.WeightValid.Assign(WeightValid);
-        walker.ReadGranted.Assign(ActReadGranted);
-        ActReadValid.Assign(walker.ReadValid);
-        ActReadMask.Assign(mask);
-        ActReadAddress.Assign(walker.ReadAddress);
-        WeightReadAddress.Assign(walker.Term.Weight);
+        walker.WeightValid.Assign(Weights.Valid);
+        walker.ReadGranted.Assign(ActRead.Granted);
+        ActRead.Valid.Assign(walker.ReadValid);
+        ActRead.Mask.Assign(mask);
+        ActRead.Address.Assign(walker.ReadAddress);
+        Weights.Address.Assign(walker.Term.Weight);
         var issue = walker.Issue;
         var term = walker.Term;
         Issued.Assign(issue);
@@ -119,14 +110,14 @@ public sealed class ComputeEngine : Module
         var writtenOut = Mux(requantizeSum, bankOut.Out, directOut.Out);
         var writtenLane = Mux(requantizeSum, bankOut.Lane, directOut.Lane);
         var laneMask = Enumerable.Range(0, tn / tm).Aggregate((UInt)Lit(0, tn), (lanes, k) => Mux(writtenLane == k * tm, Lit(((1L << tm) - 1) << (k * tm), tn), lanes));
-        ActWriteMask.Assign(Mux(written, mask, Lit(0, groups)));
-        ActWriteAddress.Assign(writtenOut);
-        ActWriteLanes.Assign(laneMask);
+        ActWrite.Mask.Assign(Mux(written, mask, Lit(0, groups)));
+        ActWrite.Address.Assign(writtenOut);
+        ActWrite.Lanes.Assign(laneMask);
         var requantizers = new Requantizer[groups];
         for (var g = 0; g < groups; g++)
         {
             var pe = pes[g];
-            pe.Weights.ConnectFrom(WeightData);
+            pe.Weights.ConnectFrom(Weights.Data);
             pe.Acts.ConnectFrom([.. Enumerable.Range(0, tn).Select(n => Mux(termOutside, padTerm, ActData[(g * tn) + n]))]);
             pe.InValid.Assign(termValid);
             pe.Clear.Assign(termFirst);
@@ -158,7 +149,7 @@ public sealed class ComputeEngine : Module
                     if (n >= k * tm && n < (k + 1) * tm)
                         value = Mux(writtenLane == k * tm, requantizer.Quantized[n - (k * tm)], value);
                 }
-                ActWriteData[(g * tn) + n].Assign(value);
+                ActWrite.Data[(g * tn) + n].Assign(value);
             }
         }
 
@@ -170,7 +161,7 @@ public sealed class ComputeEngine : Module
         var done = draining == 1;
         When(Control.Start, () => busy.Assign(true)).ElseWhen(done | Control.Abort, () => busy.Assign(false));
         When(Control.Abort, () => draining.Assign(0));
-        WeightDone.Assign(done & v.Flag(f => f.Release));
+        Weights.Done.Assign(done & v.Flag(f => f.Release));
         var waitingForWeights = walker.WaitingForWeights;
         var (_, lastAcc, _, _, lastBlock) = pipeline[^1];
         Unused(Cat([Control.Instruction, lastAcc, lastBlock, .. pes.Select(p => p.OutValid), .. requantizers.Select(r => r.OutValid)]), "other_fields");
@@ -187,33 +178,17 @@ public sealed class ComputeEngine : Module
 
     public EngineControl Control { get; }
 
-    public Bool ActReadValid { get; }
+    /// <summary>The term's activation reads, one address in every group of the mask.</summary>
+    public ComputeBufferRead ActRead { get; }
 
-    public UInt ActReadMask { get; }
-
-    public UInt ActReadAddress { get; }
-
-    public Bool ActReadGranted { get; }
-
+    /// <summary>Every group's row at <see cref="ComputeBufferRead.Address"/> of the previous cycle, at elements g x Tn ...</summary>
     public Vec<SInt> ActData { get; }
 
-    public UInt ActWriteMask { get; }
+    /// <summary>Requantized output blocks into every group of the mask.</summary>
+    public ComputeBufferWrite ActWrite { get; }
 
-    public UInt ActWriteAddress { get; }
-
-    public UInt ActWriteLanes { get; }
-
-    public Vec<SInt> ActWriteData { get; }
-
-    public UInt WeightReadAddress { get; }
-
-    public Vec<SInt> WeightData { get; }
-
-    /// <summary>The compute bank holds a complete weight set.</summary>
-    public Bool WeightValid { get; }
-
-    /// <summary>Pulse: the CONV that releases its weights has finished.</summary>
-    public Bool WeightDone { get; }
+    /// <summary>The weight buffer's compute bank: the walk starts when it is complete, and a releasing CONV frees it.</summary>
+    public WeightDrain Weights { get; }
 
     public TableWritePort Table { get; }
 

@@ -1,3 +1,4 @@
+using DiffAcc.Accelerator.Buffers;
 using DiffAcc.Accelerator.Configuration;
 using DiffAcc.Accelerator.Isa;
 using DiffAcc.Hdl;
@@ -30,12 +31,7 @@ public sealed class WeightEngine : Module
         Read = Output(AxiReadClient.Of(MachineShape.AddressBits));
         ActRead = Output(BufferRead.Of(config));
         ActData = Input(Vec(config.Groups * tn, SInt(8)));
-        Write = Output(Bool());
-        WriteAddress = Output(UInt(weightBits));
-        WriteBytes = Output(UInt(rowBytes));
-        WriteData = Output(Vec(rowBytes, SInt(8)));
-        FillDone = Output(Bool());
-        CanFill = Input(Bool());
+        FillPort = Output(WeightFill.Of(rowBytes, config.WeightRows));
 
         var word = Control.Instruction;
         var isMove = InstructionFields.Is<MoveWeights>(word);
@@ -80,7 +76,7 @@ public sealed class WeightEngine : Module
 
         // LOAD_WEIGHTS: beat s of a row writes bytes 16s .. 16s + 15 straight into the bank.
         var lastSlice = slice == beatsPerRow - 1;
-        var loadWrite = filling & !isMove & beats.Out.Valid & CanFill;
+        var loadWrite = filling & !isMove & beats.Out.Valid & FillPort.CanFill;
         beats.Out.Ready.Assign(loadWrite);
         When(loadWrite, () => slice.Assign(Mux(lastSlice, Lit(0, slice.Width), (slice + 1).Resize(slice.Width))));
         var loadRowDone = loadWrite & lastSlice;
@@ -97,7 +93,7 @@ public sealed class WeightEngine : Module
         var blockOffset = Mux(transpose, (outBlock * (UInt)Lit(tm, Hw.BitsFor(tm + 1))) >> System.Numerics.BitOperations.Log2((uint)tn), inBlock.ZeroExtend(24));
         var sourceRow = Reg(UInt(actBits), name: "source_row");
         // A read is issued only into a free fill bank, so the chunk it returns can always be written.
-        ActRead.Valid.Assign(filling & isMove & (moveState == request) & CanFill);
+        ActRead.Valid.Assign(filling & isMove & (moveState == request) & FillPort.CanFill);
         ActRead.Group.Assign(move.Fit(f => f.Group, Hw.BitsFor(config.Groups)));
         ActRead.Address.Assign(sourceRow);
         var group = RegNext(ActRead.Group, name: "read_group");
@@ -144,8 +140,8 @@ public sealed class WeightEngine : Module
         });
 
         // ---- writes into the fill bank ----
-        Write.Assign(loadWrite | moveWrite);
-        WriteAddress.Assign(rowAddress);
+        FillPort.Write.Assign(loadWrite | moveWrite);
+        FillPort.Address.Assign(rowAddress);
         // Byte (m, n) is written by beat (m Tn + n) / 16, by chunk m (pixel m of the block) or, transposed, by chunk n.
         var bySlice = Enumerable.Range(0, beatsPerRow).Select(s => slice == s).ToArray();
         var byChunk = Enumerable.Range(0, Math.Max(tm, tn)).Select(c => chunk == c).ToArray();
@@ -157,10 +153,10 @@ public sealed class WeightEngine : Module
                 var b = (m * tn) + n;
                 enables[b] = Mux(isMove, Mux(transpose, byChunk[n], byChunk[m]), bySlice[b / MachineShape.BeatBytes]);
                 var fromBeat = beats.Out.Payload[(8 * (b % MachineShape.BeatBytes)) + 7, 8 * (b % MachineShape.BeatBytes)].AsSInt();
-                WriteData[b].Assign(Mux(isMove, Mux(transpose, column[m], data[n]), fromBeat));
+                FillPort.Data[b].Assign(Mux(isMove, Mux(transpose, column[m], data[n]), fromBeat));
             }
         }
-        WriteBytes.Assign(Cat([.. enables.Reverse()]));
+        FillPort.Bytes.Assign(Cat([.. enables.Reverse()]));
         var rowDone = loadRowDone | moveRowDone;
         var complete = Mux(isMove, move.Flag(f => f.Complete), load.Flag(f => f.Complete));
         var fillDone = Reg(Bool(), reset: 0, name: "fill_done");
@@ -176,7 +172,7 @@ public sealed class WeightEngine : Module
                 done.Assign(true);
             });
         });
-        FillDone.Assign(fillDone);
+        FillPort.Done.Assign(fillDone);
         When(setup == 1, () =>
         {
             filling.Assign(true);
@@ -201,7 +197,7 @@ public sealed class WeightEngine : Module
         When(Control.Start, () => busy.Assign(true)).ElseWhen(finished | Control.Abort, () => busy.Assign(false));
         Control.Busy.Assign(busy);
         Control.Done.Assign(finished);
-        Control.Stalled.Assign(filling & !CanFill);
+        Control.Stalled.Assign(filling & !FillPort.CanFill);
         Waiting = Output(Bool());
         Waiting.Assign(filling & !isMove & !beats.Out.Valid);
     }
@@ -222,18 +218,8 @@ public sealed class WeightEngine : Module
 
     public Vec<SInt> ActData { get; }
 
-    public Bool Write { get; }
-
-    public UInt WriteAddress { get; }
-
-    /// <summary>The bytes of the row this write changes: a beat's sixteen, a pixel's Tn, or one byte per column when transposing.</summary>
-    public UInt WriteBytes { get; }
-
-    public Vec<SInt> WriteData { get; }
-
-    public Bool FillDone { get; }
-
-    public Bool CanFill { get; }
+    /// <summary>Rows into the weight buffer's fill bank.</summary>
+    public WeightFill FillPort { get; }
 
     /// <summary>A LOAD_WEIGHTS running with no beat to take: waiting for DDR.</summary>
     public Bool Waiting { get; private set; }

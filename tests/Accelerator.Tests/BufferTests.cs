@@ -18,17 +18,17 @@ public sealed class BufferTests
         public void Step(ReadOnlySpan<ulong> inputs, Span<ulong> outputs)
         {
             for (var i = 0; i < rowBytes; i++)
-                outputs[ports.Output($"ReadData_{i}").Offset] = (byte)golden.ReadData[i];
-            outputs[ports.Output("CanFill").Offset] = golden.CanFill ? 1UL : 0UL;
-            outputs[ports.Output("ComputeValid").Offset] = golden.ComputeValid ? 1UL : 0UL;
-            var enables = inputs[ports.Input("WriteBytes").Offset];
+                outputs[ports.Output($"DrainPort_Data_{i}").Offset] = (byte)golden.ReadData[i];
+            outputs[ports.Output("FillPort_CanFill").Offset] = golden.CanFill ? 1UL : 0UL;
+            outputs[ports.Output("DrainPort_Valid").Offset] = golden.ComputeValid ? 1UL : 0UL;
+            var enables = inputs[ports.Input("FillPort_Bytes").Offset];
             for (var i = 0; i < rowBytes; i++)
             {
-                row[i] = (sbyte)inputs[ports.Input($"WriteData_{i}").Offset];
+                row[i] = (sbyte)inputs[ports.Input($"FillPort_Data_{i}").Offset];
                 bytes[i] = ((enables >> i) & 1) != 0;
             }
             ulong In(string name, ReadOnlySpan<ulong> record) => record[ports.Input(name).Offset];
-            golden.Tick(In("Write", inputs) != 0, (int)In("WriteAddress", inputs), bytes, row, In("FillDone", inputs) != 0, (int)In("ReadAddress", inputs), In("ComputeDone", inputs) != 0, In("rst", inputs) != 0);
+            golden.Tick(In("FillPort_Write", inputs) != 0, (int)In("FillPort_Address", inputs), bytes, row, In("FillPort_Done", inputs) != 0, (int)In("DrainPort_Address", inputs), In("DrainPort_Done", inputs) != 0, In("rst", inputs) != 0);
         }
     }
 
@@ -53,8 +53,8 @@ public sealed class BufferTests
         public void Fill(long cycle, Span<ulong> inputs)
         {
             inner.Fill(cycle, inputs);
-            inputs[ports.Input("FillDone").Offset] = random.Next(20) == 0 ? 1UL : 0UL;
-            inputs[ports.Input("ComputeDone").Offset] = random.Next(25) == 0 ? 1UL : 0UL;
+            inputs[ports.Input("FillPort_Done").Offset] = random.Next(20) == 0 ? 1UL : 0UL;
+            inputs[ports.Input("DrainPort_Done").Offset] = random.Next(25) == 0 ? 1UL : 0UL;
             inputs[ports.Input("rst").Offset] = cycle < 2 || random.Next(3000) == 0 ? 1UL : 0UL;
         }
     }
