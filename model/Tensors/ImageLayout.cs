@@ -24,9 +24,12 @@ public static class ImageLayout
                 row.Fill(pad);
                 continue;
             }
-            // The output pixels whose tap lands inside the row: ix = ox * stride + kx - left in [0, w).
-            var first = Math.Max(0, (left - kx + stride - 1) / stride);
-            var end = Math.Min(ow, ((w - 1 + left - kx) / stride) + 1);
+            // The output pixels whose tap lands inside the row: ix = ox * stride + kx - left in [0, w), so
+            // ox from ceil((left - kx) / stride) to floor((w - 1 + left - kx) / stride). Both numerators can be
+            // negative (a kernel column right of a narrow input); C#'s division truncates toward zero, so
+            // floor explicitly, or a one-column output would read past the row.
+            var first = Math.Max(0, -FloorDivide(kx - left, stride));
+            var end = Math.Min(ow, FloorDivide(w - 1 + left - kx, stride) + 1);
             row[..first].Fill(pad);
             if (end < ow)
                 row[Math.Max(end, first)..].Fill(pad);
@@ -42,6 +45,9 @@ public static class ImageLayout
                 row[ox] = TColumn.CreateTruncating(plane[start + ((ox - first) * stride)]);
         }
     }
+
+    /// <summary>⌊a / b⌋ for b &gt; 0, negative a included.</summary>
+    private static int FloorDivide(int a, int b) => (a / b) - ((a % b) < 0 ? 1 : 0);
 
     /// <summary>Nearest-neighbour 2x upsampling of <paramref name="planes"/> planes [h, w] into [2h, 2w].</summary>
     public static void Upsample2x<T>(T[] source, T[] target, int planes, int h, int w)

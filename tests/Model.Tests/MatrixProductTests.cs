@@ -55,6 +55,10 @@ public sealed class MatrixProductTests
     [InlineData(113, 5, 3, 1, 1, 1, 1, 1, 6)]
     [InlineData(114, 5, 3, 1, 1, 1, 1, 1, 6)]
     [InlineData(256, 4, 3, 1, 1, 1, 1, 1, 5)]
+    [InlineData(3, 1, 3, 2, 1, 1, 1, 1, 2)] // one column (and row) out: only the centre tap is inside
+    [InlineData(3, 2, 3, 2, 1, 1, 1, 1, 2)] // the last kernel column beyond a 2-wide input
+    [InlineData(2, 3, 3, 2, 0, 0, 0, 0, 2)] // no padding, one output pixel
+    [InlineData(2, 1, 3, 1, 1, 1, 1, 1, 3)] // a 1x1 image, stride 1
     public void Int8_convolution_is_exact(int inputs, int size, int k, int stride, int top, int left, int bottom, int right, int outputs)
     {
         // 113 · 9 = 1,017 rows sum in FP32; 114 · 9 = 1,026 and 256 · 9 = 2,304 (the CIFAR-sized UNet's) in
