@@ -15,6 +15,14 @@ namespace DiffAcc.Accelerator.Machine;
 /// </summary>
 public sealed class GroupNormFinishWalk : Module
 {
+    private enum FinishStep
+    {
+        Idle,
+        Summing,
+        Rooting,
+        Storing,
+    }
+
     public GroupNormFinishWalk(AcceleratorConfig config)
     {
         Config = config;
@@ -39,15 +47,14 @@ public sealed class GroupNormFinishWalk : Module
         Done = Output(Bool());
 
         var rsqrt = Instance(new ReciprocalSqrtUnit(config.ClockDomain), "reciprocal_sqrt");
-        const int finishIdle = 0, summing = 1, rooting = 2, storing = 3;
-        var finishState = Reg(UInt(2), reset: finishIdle, name: "finish_state");
+        var finishState = Reg(Enum<FinishStep>(), FinishStep.Idle, name: "finish_state");
         var channel = Reg(UInt(16), name: "channel");
         var groupFirst = Reg(UInt(16), name: "group_first");
         // The group's last channel and the instruction's, in registers: the channel walk compares against
         // them instead of against a sum.
         var groupLast = Reg(UInt(16), name: "group_last");
         var channelsLast = RegNext((Channels - 1).Resize(16), name: "channels_last");
-        var summed = RegNext(finishState == summing, reset: 0, name: "summed");
+        var summed = RegNext(finishState == FinishStep.Summing, reset: 0, name: "summed");
         var groupSum = Reg(SInt(ReciprocalSqrtUnit.SumBits), name: "group_sum");
         var groupSquares = Reg(UInt(ReciprocalSqrtUnit.SquaresBits), name: "group_squares");
         var atGroupEnd = channel == groupLast;
@@ -65,13 +72,13 @@ public sealed class GroupNormFinishWalk : Module
         });
         // The last channel's sums arrive in the first rooting cycle: the machine starts in the second.
         var rootStarted = Reg(Bool(), reset: 0, name: "root_started");
-        rsqrt.Start.Assign((finishState == rooting) & RegNext(finishState == rooting, reset: 0, name: "rooting_before") & !rootStarted);
-        When(rsqrt.Start, () => rootStarted.Assign(true)).ElseWhen(finishState != rooting, () => rootStarted.Assign(false));
+        rsqrt.Start.Assign((finishState == FinishStep.Rooting) & RegNext(finishState == FinishStep.Rooting, reset: 0, name: "rooting_before") & !rootStarted);
+        When(rsqrt.Start, () => rootStarted.Assign(true)).ElseWhen(finishState != FinishStep.Rooting, () => rootStarted.Assign(false));
         rsqrt.Count.Assign(Count);
         rsqrt.Sum.Assign(groupSum);
         rsqrt.Squares.Assign(groupSquares);
         rsqrt.EpsilonTerm.Assign(EpsilonTerm);
-        Result.Write.Assign(finishState == storing);
+        Result.Write.Assign(finishState == FinishStep.Storing);
         Result.Lane.Assign(ReadLane);
         Result.Index.Assign(ReadIndex);
         Result.Sum.Assign(groupSum);
@@ -80,21 +87,21 @@ public sealed class GroupNormFinishWalk : Module
         Done.Assign(false);
         When(Start, () =>
         {
-            finishState.Assign(summing);
+            finishState.Assign(FinishStep.Summing);
             channel.Assign(0);
             groupFirst.Assign(0);
             groupLast.Assign((ChannelsPerGroup - 1).Resize(16));
             groupSum.Assign(0);
             groupSquares.Assign(0);
-        }).ElseWhen(finishState == summing, () =>
+        }).ElseWhen(finishState == FinishStep.Summing, () =>
         {
             When(atGroupEnd, () =>
             {
-                finishState.Assign(rooting);
+                finishState.Assign(FinishStep.Rooting);
                 channel.Assign(groupFirst);
             }).Otherwise(() => channel.Assign((channel + 1).Resize(16)));
-        }).ElseWhen(finishState == rooting, () => When(rsqrt.Done, () => finishState.Assign(storing)))
-        .ElseWhen(finishState == storing, () =>
+        }).ElseWhen(finishState == FinishStep.Rooting, () => When(rsqrt.Done, () => finishState.Assign(FinishStep.Storing)))
+        .ElseWhen(finishState == FinishStep.Storing, () =>
         {
             When(atGroupEnd, () =>
             {
@@ -106,12 +113,12 @@ public sealed class GroupNormFinishWalk : Module
                 groupSquares.Assign(0);
                 When(groupLast == channelsLast, () =>
                 {
-                    finishState.Assign(finishIdle);
+                    finishState.Assign(FinishStep.Idle);
                     Done.Assign(true);
-                }).Otherwise(() => finishState.Assign(summing));
+                }).Otherwise(() => finishState.Assign(FinishStep.Summing));
             }).Otherwise(() => channel.Assign((channel + 1).Resize(16)));
         });
-        When(Abort, () => finishState.Assign(finishIdle));
+        When(Abort, () => finishState.Assign(FinishStep.Idle));
         Unused(rsqrt.Busy, "root_busy");
     }
 

@@ -16,6 +16,13 @@ namespace DiffAcc.Accelerator.Machine;
 /// </summary>
 public sealed class VectorEngine : Module
 {
+    private enum SoftmaxPhase
+    {
+        Flowing,
+        Draining,
+        Dividing,
+    }
+
     private const int QueueDepth = 4;
 
     public VectorEngine(AcceleratorConfig config)
@@ -104,8 +111,7 @@ public sealed class VectorEngine : Module
 
         // Softmax: between the sum pass and the probability pass, the sum leaves the pipeline and is divided.
         var softmaxUnit = Instance(new SoftmaxUnit(lanes, config.ClockDomain), "softmax");
-        const int flowing = 0, draining = 1, dividing = 2;
-        var softmaxPhase = Reg(UInt(2), reset: flowing, name: "softmax_phase");
+        var softmaxPhase = Reg(Enum<SoftmaxPhase>(), SoftmaxPhase.Flowing, name: "softmax_phase");
         var drained = Reg(UInt(4), name: "drained");
 
         var actRead = reading & !isSoftmax & room;
@@ -113,7 +119,7 @@ public sealed class VectorEngine : Module
         Read.Group.Assign(group);
         Read.Address.Assign((Mux(readSecond, readBaseB, readBase) + readBlock.Resize(actBits)).Resize(actBits));
         var actIssued = actRead & Read.Granted;
-        var accIssued = reading & isSoftmax & room & (softmaxPhase == flowing);
+        var accIssued = reading & isSoftmax & room & (softmaxPhase == SoftmaxPhase.Flowing);
         AccReadAddress.Assign((accBase + readBlock.Resize(accBits)).Resize(accBits));
         var rowDone = (actIssued & (readSecond | !isAdd | single)) | accIssued;
 
@@ -144,7 +150,7 @@ public sealed class VectorEngine : Module
             readBase.Assign(Mux(isSoftmax, Lit(0, actBits), stream.Fit(f => f.Src, actBits)));
             readBaseB.Assign(add.Fit(f => f.SrcB, actBits));
             accBase.Assign(softmax.Fit(f => f.Src, accBits));
-            softmaxPhase.Assign(flowing);
+            softmaxPhase.Assign(SoftmaxPhase.Flowing);
         }).ElseWhen(actIssued, () =>
         {
             When(isAdd & !single & !readSecond, () => readSecond.Assign(true)).Otherwise(() =>
@@ -166,7 +172,7 @@ public sealed class VectorEngine : Module
                 readBlock.Assign(0);
                 When(readPass == 1, () =>
                 {
-                    softmaxPhase.Assign(draining);
+                    softmaxPhase.Assign(SoftmaxPhase.Draining);
                     drained.Assign(0);
                 });
                 When(readPass == 2, () =>
@@ -265,13 +271,13 @@ public sealed class VectorEngine : Module
         softmaxUnit.OutReady.Assign(collectorReady);
         // Passes 0 and 1 of a row leave nothing in the collector, so the pipeline advances while they drain.
         var lastSumBeat = taken & isSoftmax & (headPass == 1) & lastBeat & (headBlock == accRowsLast);
-        softmaxUnit.Divide.Assign((softmaxPhase == draining) & (drained == SoftmaxUnit.Latency));
-        When(softmaxPhase == draining, () =>
+        softmaxUnit.Divide.Assign((softmaxPhase == SoftmaxPhase.Draining) & (drained == SoftmaxUnit.Latency));
+        When(softmaxPhase == SoftmaxPhase.Draining, () =>
         {
             When(lastSumBeat | (drained != 0), () => When(softmaxUnit.InReady & (drained != SoftmaxUnit.Latency), () => drained.Assign((drained + 1).Resize(4))));
-            When(drained == SoftmaxUnit.Latency, () => softmaxPhase.Assign(dividing));
-        }).ElseWhen(softmaxPhase == dividing, () => When(!softmaxUnit.Busy, () => softmaxPhase.Assign(flowing)));
-        When(Control.Abort, () => softmaxPhase.Assign(flowing));
+            When(drained == SoftmaxUnit.Latency, () => softmaxPhase.Assign(SoftmaxPhase.Dividing));
+        }).ElseWhen(softmaxPhase == SoftmaxPhase.Dividing, () => When(!softmaxUnit.Busy, () => softmaxPhase.Assign(SoftmaxPhase.Flowing)));
+        When(Control.Abort, () => softmaxPhase.Assign(SoftmaxPhase.Flowing));
 
         splitterReady.Assign(Mux(isActivate, table.InReady, Mux(isAdd, scaleAdd.InReady, Mux(isApply, gnApply.InReady, Mux(isSoftmax, softmaxUnit.InReady, isStatistics)))));
 

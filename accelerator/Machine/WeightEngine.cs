@@ -16,6 +16,13 @@ namespace DiffAcc.Accelerator.Machine;
 /// </summary>
 public sealed class WeightEngine : Module
 {
+    private enum MoveStep
+    {
+        Prepare,
+        Request,
+        Arrive,
+    }
+
     public const int BeatQueueDepth = 512;
 
     public WeightEngine(AcceleratorConfig config)
@@ -85,15 +92,14 @@ public sealed class WeightEngine : Module
         var outBlock = Reg(UInt(16), name: "out_block");
         var inBlock = Reg(UInt(16), name: "in_block");
         var chunk = Reg(UInt(Hw.BitsFor(Math.Max(tm, tn) + 1)), name: "chunk");
-        const int prepare = 0, request = 1, arrive = 2;
-        var moveState = Reg(UInt(2), reset: prepare, name: "move_state");
+        var moveState = Reg(Enum<MoveStep>(), MoveStep.Prepare, name: "move_state");
         var transpose = move.Flag(f => f.Transpose);
         var chunks = Mux(transpose, Lit(tn, chunk.Width), Lit(tm, chunk.Width));
         var pixel = Mux(transpose, ((inBlock * (UInt)Lit(tn, Hw.BitsFor(tn + 1))) + chunk).Resize(24), ((outBlock * (UInt)Lit(tm, Hw.BitsFor(tm + 1))) + chunk).Resize(24));
         var blockOffset = Mux(transpose, (outBlock * (UInt)Lit(tm, Hw.BitsFor(tm + 1))) >> System.Numerics.BitOperations.Log2((uint)tn), inBlock.ZeroExtend(24));
         var sourceRow = Reg(UInt(actBits), name: "source_row");
         // A read is issued only into a free fill bank, so the chunk it returns can always be written.
-        ActRead.Valid.Assign(filling & isMove & (moveState == request) & FillPort.CanFill);
+        ActRead.Valid.Assign(filling & isMove & (moveState == MoveStep.Request) & FillPort.CanFill);
         ActRead.Group.Assign(move.Fit(f => f.Group, Hw.BitsFor(config.Groups)));
         ActRead.Address.Assign(sourceRow);
         var group = RegNext(ActRead.Group, name: "read_group");
@@ -113,20 +119,20 @@ public sealed class WeightEngine : Module
                 value = Mux(lane == start, data[start + m], value);
             return value;
         }).ToArray();
-        var moveWrite = filling & isMove & (moveState == arrive);
+        var moveWrite = filling & isMove & (moveState == MoveStep.Arrive);
         var lastChunk = chunk == (chunks - 1).Resize(chunk.Width);
         var lastIn = inBlock == (move[f => f.InBlocks] - 1).Resize(16);
         var moveRowDone = moveWrite & lastChunk;
         When(filling & isMove, () =>
         {
-            When(moveState == prepare, () =>
+            When(moveState == MoveStep.Prepare, () =>
             {
                 sourceRow.Assign((move.Fit(f => f.ActRow, actBits) + (pixel * move[f => f.PixelStride]).Resize(actBits) + blockOffset.Resize(actBits)).Resize(actBits));
-                moveState.Assign(request);
-            }).ElseWhen(moveState == request, () => When(ActRead.Granted, () => moveState.Assign(arrive)))
-            .ElseWhen(moveState == arrive, () =>
+                moveState.Assign(MoveStep.Request);
+            }).ElseWhen(moveState == MoveStep.Request, () => When(ActRead.Granted, () => moveState.Assign(MoveStep.Arrive)))
+            .ElseWhen(moveState == MoveStep.Arrive, () =>
             {
-                moveState.Assign(prepare);
+                moveState.Assign(MoveStep.Prepare);
                 When(lastChunk, () =>
                 {
                     chunk.Assign(0);
@@ -182,7 +188,7 @@ public sealed class WeightEngine : Module
             outBlock.Assign(0);
             inBlock.Assign(0);
             chunk.Assign(0);
-            moveState.Assign(prepare);
+            moveState.Assign(MoveStep.Prepare);
         });
         When(Control.Abort, () =>
         {

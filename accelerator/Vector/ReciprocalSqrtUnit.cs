@@ -13,6 +13,15 @@ namespace DiffAcc.Accelerator.Vector;
 /// </summary>
 public sealed class ReciprocalSqrtUnit : Module
 {
+    private enum RootStep
+    {
+        Idle,
+        Variance,
+        Normalize,
+        Divide,
+        Root,
+    }
+
     public const int CountBits = 21;
 
     /// <summary>Bits of one channel's Σx and Σx² of int8 values (the statistics unit's; they wrap beyond).</summary>
@@ -48,8 +57,7 @@ public sealed class ReciprocalSqrtUnit : Module
         Root = Output(UInt(32));
         HalfShift = Output(UInt(5));
 
-        const int idle = 0, variance = 1, normalize = 2, divide = 3, root = 4;
-        var state = Reg(UInt(3), reset: idle, name: "state");
+        var state = Reg(Enum<RootStep>(), RootStep.Idle, name: "state");
         var scaledCount = Reg(UInt(CountBits + SquaresBits), name: "count_times_squares");
         var sumSquared = Reg(SInt(2 * SumBits), name: "sum_squared");
         var epsilon = Reg(UInt(63), name: "epsilon");
@@ -70,21 +78,21 @@ public sealed class ReciprocalSqrtUnit : Module
         var candidate = rootValue + bit;
         var takes = quotient >= candidate;
         done.Assign(false);
-        When(state == idle, () =>
+        When(state == RootStep.Idle, () =>
         {
             When(Start, () =>
             {
-                state.Assign(Hw.Lit(variance, 3));
+                state.Assign(RootStep.Variance);
                 scaledCount.Assign(Count * Squares);
                 sumSquared.Assign(Sum * Sum);
                 epsilon.Assign(EpsilonTerm);
             });
-        }).ElseWhen(state == variance, () =>
+        }).ElseWhen(state == RootStep.Variance, () =>
         {
             v.Assign(Cat(difference, Hw.Lit(0, IntegerGroupNorm.VarianceFractionBits)).ZeroExtend(VarianceBits).AddWrap(epsilon.ZeroExtend(VarianceBits)));
             halfShift.Assign(Hw.Lit(0, 5));
-            state.Assign(Hw.Lit(normalize, 3));
-        }).ElseWhen(state == normalize, () =>
+            state.Assign(RootStep.Normalize);
+        }).ElseWhen(state == RootStep.Normalize, () =>
         {
             When(v >= (1L << IntegerGroupNorm.NormalizedVarianceBits), () =>
             {
@@ -92,12 +100,12 @@ public sealed class ReciprocalSqrtUnit : Module
                 halfShift.Assign((halfShift + 1).Truncate(5));
             }).Otherwise(() =>
             {
-                state.Assign(Hw.Lit(divide, 3));
+                state.Assign(RootStep.Divide);
                 steps.Assign(Hw.Lit(DivideSteps, 6));
                 remainder.Assign(Hw.Lit(0, 31));
                 quotient.Assign(Hw.Lit(0, 63));
             });
-        }).ElseWhen(state == divide, () =>
+        }).ElseWhen(state == RootStep.Divide, () =>
         {
             // floor(2^62 / V'), V' < 2^30: one quotient bit per cycle, the numerator's only 1 first.
             remainder.Assign(Mux(fits, (trial - v.Truncate(30)).Truncate(31), trial.Truncate(31)));
@@ -105,12 +113,12 @@ public sealed class ReciprocalSqrtUnit : Module
             steps.Assign((steps - 1).Truncate(6));
             When(steps == 1, () =>
             {
-                state.Assign(Hw.Lit(root, 3));
+                state.Assign(RootStep.Root);
                 rootValue.Assign(Hw.Lit(0, 63));
                 bit.Assign(Hw.Lit(1L << 62, 63));
                 steps.Assign(Hw.Lit(RootSteps, 6));
             });
-        }).ElseWhen(state == root, () =>
+        }).ElseWhen(state == RootStep.Root, () =>
         {
             // isqrt digit by digit: the quotient register holds what is left of the radicand.
             var next = Mux(takes, ((rootValue >> 1).ZeroExtend(63) + bit).Truncate(63), (rootValue >> 1).ZeroExtend(63));
@@ -120,13 +128,13 @@ public sealed class ReciprocalSqrtUnit : Module
             steps.Assign((steps - 1).Truncate(6));
             When(steps == 1, () =>
             {
-                state.Assign(Hw.Lit(idle, 3));
+                state.Assign(RootStep.Idle);
                 resultRoot.Assign(next.Truncate(32));
                 resultHalfShift.Assign(halfShift);
                 done.Assign(true);
             });
         });
-        Busy.Assign(state != idle);
+        Busy.Assign(state != RootStep.Idle);
         Done.Assign(done);
         Root.Assign(resultRoot);
         HalfShift.Assign(resultHalfShift);
