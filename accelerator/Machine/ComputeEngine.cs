@@ -27,7 +27,7 @@ public sealed class ComputeEngine : Module
         Config = config;
         Domain = config.ClockDomain;
         int groups = config.Groups, tm = config.Tm, tn = config.Tn;
-        int actBits = Hw.BitsFor(config.ActivationRows), accBits = Hw.BitsFor(config.AccumulatorRows), weightBits = Hw.BitsFor(config.WeightRows);
+        var accBits = Hw.BitsFor(config.AccumulatorRows);
         Control = Input(EngineControl.Of(config));
         ActRead = Output(ComputeBufferRead.Of(config));
         ActData = Input(Vec(groups * tn, SInt(8)));
