@@ -142,7 +142,7 @@ public sealed class VectorEngine : Module
 
         When(Control.Start, () =>
         {
-            reading.Assign(!InstructionFields.Is<GroupNormFinish>(word));
+            reading.Assign(!isFinish);
             readPixel.Assign(0);
             readBlock.Assign(0);
             readPass.Assign(0);
@@ -287,7 +287,7 @@ public sealed class VectorEngine : Module
         var collector = Instance(new VectorCollector(config), "collector");
         collector.Start.Assign(Control.Start);
         collector.Abort.Assign(Control.Abort);
-        collector.WritesRows.Assign(!(InstructionFields.Is<GroupNormStatistics>(word) | InstructionFields.Is<GroupNormFinish>(word)));
+        collector.WritesRows.Assign(!(isStatistics | isFinish));
         collector.Destination.Assign(destination);
         collector.DestinationStride.Assign(destinationStride.Resize(actBits));
         collector.BlocksLast.Assign(blocksLast);
@@ -304,7 +304,7 @@ public sealed class VectorEngine : Module
 
         // ---- GN_FINISH: per group, sum its channels' statistics, the reciprocal square root, then every channel's result ----
         var finishWalk = Instance(new GroupNormFinishWalk(config), "finish");
-        finishWalk.Start.Assign(Control.Start & InstructionFields.Is<GroupNormFinish>(word));
+        finishWalk.Start.Assign(Control.Start & isFinish);
         finishWalk.Abort.Assign(Control.Abort);
         finishWalk.Channels.Assign(finish[f => f.Channels]);
         finishWalk.ChannelsPerGroup.Assign(finish[f => f.ChannelsPerGroup]);

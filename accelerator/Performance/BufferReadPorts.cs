@@ -13,17 +13,12 @@ internal sealed class BufferReadPorts
 {
     private readonly List<(int Groups, Engine Reader, double From, double To, double Share)> uses = [];
 
+    // Indexed by Engine: the read priority's order, engines that do not read (load) after it. Read on every
+    // overlap test of Finish, so looked up once.
+    private static readonly int[] Ranks = [.. Enum.GetValues<Engine>().Select(e => ActivationBuffers.ReadPriority.TakeWhile(reader => reader != e).Count())];
+
     /// <summary>An engine's place in the read priority, 0 highest; engines that do not read (load) come last.</summary>
-    public static int Rank(Engine engine)
-    {
-        var priority = ActivationBuffers.ReadPriority;
-        for (var rank = 0; rank < priority.Count; rank++)
-        {
-            if (priority[rank] == engine)
-                return rank;
-        }
-        return priority.Count;
-    }
+    public static int Rank(Engine engine) => Ranks[(int)engine];
 
     /// <summary>Records that <paramref name="reader"/> takes <paramref name="share"/> of the read cycles of the groups in <paramref name="groups"/> over [from, to).</summary>
     public void Occupy(int groups, Engine reader, double from, double to, double share)

@@ -191,13 +191,14 @@ public abstract class Module
     /// <c>name_0</c> .. <c>name_{stages-1}</c>. Zero stages give <paramref name="value"/> itself.
     /// </summary>
     protected T ShiftRegister<T>(T value, int stages, long? reset = null, Bool? enable = null, string? name = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) where T : class
-        => ShiftChain(value, stages, reset, enable, name, file, line) is { Count: > 0 } chain ? chain[^1] : stages == 0 ? value
-            : throw new HdlException($"a shift register needs 0 or more stages, not {stages}", new(file, line));
+        => stages == 0 ? value : ShiftChain(value, stages, reset, enable, name, file, line)[^1];
 
     /// <summary>Every stage of <see cref="ShiftRegister{T}"/>: element s is <paramref name="value"/> delayed by s + 1 cycles.</summary>
     protected IReadOnlyList<T> ShiftChain<T>(T value, int stages, long? reset = null, Bool? enable = null, string? name = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) where T : class
     {
-        var chain = new List<T>(Math.Max(stages, 0));
+        if (stages < 0)
+            throw new HdlException($"a shift register needs 0 or more stages, not {stages}", new(file, line));
+        var chain = new List<T>(stages);
         for (var s = 0; s < stages; s++)
             chain.Add(RegNext(s == 0 ? value : chain[s - 1], reset, enable, null, name is null ? null : $"{name}_{s}", file, line));
         return chain;
