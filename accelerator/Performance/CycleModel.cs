@@ -133,7 +133,7 @@ public sealed record CycleModel
 
         double? Launch(Instruction instruction, int engine, double dispatched)
         {
-            if (dispatch.Blocker(instruction, (Engine)engine) is not null)
+            if (!dispatch.CanStart(instruction, (Engine)engine))
                 return null;
             return dispatch.Tokens(instruction, (Engine)engine).Aggregate(Math.Max(dispatched + 1, free[engine]), Math.Max);
         }

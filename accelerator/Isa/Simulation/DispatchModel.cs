@@ -117,19 +117,25 @@ public sealed class DispatchModel<T>
         return DispatchStop.ProgramEnd;
     }
 
+    /// <summary>True when <paramref name="instruction"/> can start on <paramref name="engine"/> now: every token of its wait mask is there, and its weight bank.</summary>
+    public bool CanStart(Instruction instruction, Engine engine)
+        => instruction.Wait.Members().All(from => tokens[(int)from, (int)engine].Count > 0) && BankBlocker(instruction) is null;
+
     /// <summary>Why <paramref name="instruction"/> cannot start on <paramref name="engine"/> now, or null when it can.</summary>
     public string? Blocker(Instruction instruction, Engine engine)
     {
         var missing = instruction.Wait.Members().Where(from => tokens[(int)from, (int)engine].Count == 0).ToList();
         if (missing.Count > 0)
             return $"waits for a token from {string.Join(" and ", missing.Select(m => m.ToString().ToUpperInvariant()))}";
-        return instruction switch
-        {
-            LoadWeights or MoveWeights when !setOpen && completed.Count - released.Count >= DispatchRules.WeightBanks => "waits for a free weight bank (no CONV releases one)",
-            Conv when completed.Count <= released.Count => "waits for a complete weight bank (no LOAD_WEIGHTS or MOVE_WEIGHTS completes one)",
-            _ => null,
-        };
+        return BankBlocker(instruction);
     }
+
+    private string? BankBlocker(Instruction instruction) => instruction switch
+    {
+        LoadWeights or MoveWeights when !setOpen && completed.Count - released.Count >= DispatchRules.WeightBanks => "waits for a free weight bank (no CONV releases one)",
+        Conv when completed.Count <= released.Count => "waits for a complete weight bank (no LOAD_WEIGHTS or MOVE_WEIGHTS completes one)",
+        _ => null,
+    };
 
     /// <summary>The tokens <paramref name="instruction"/> would take on <paramref name="engine"/>: the oldest of each engine in its wait mask (it must have them).</summary>
     public IEnumerable<T> Tokens(Instruction instruction, Engine engine) => instruction.Wait.Members().Select(from => tokens[(int)from, (int)engine].Peek());

@@ -51,7 +51,7 @@ public static class TokenSchedule
             (int Engine, int Index)? next = null;
             for (var e = 0; e < engines; e++)
             {
-                if (dispatch.Head(e) is { } head && dispatch.Blocker(program[head.Index], (Engine)e) is null && (next is null || head.Index < next.Value.Index))
+                if (dispatch.Head(e) is { } head && dispatch.CanStart(program[head.Index], (Engine)e) && (next is null || head.Index < next.Value.Index))
                     next = (e, head.Index);
             }
             if (next is null)
