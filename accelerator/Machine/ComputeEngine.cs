@@ -66,29 +66,19 @@ public sealed class ComputeEngine : Module
         var term = walker.Term;
         Issued.Assign(issue);
 
-        // ---- padding: 0, or the pad value LOAD_TABLE wrote (the input's zero point) ----
-        // The pad value changes only between layers (its LOAD_TABLE and the CONVs that read it are ordered by
-        // tokens), and the walk starts two cycles after the instruction, so the registered choice is in time.
-        var padValue = Reg(SInt(8), reset: 0, name: "pad_value");
-        When(PadWrite, () => padValue.Assign(PadValue));
-        var padTerm = RegNext(Mux(v.Flag(f => f.PadWithZeroPoint), padValue, Hw.SLit(0, 8)), name: "pad_term");
-        // ---- input exponent: the sums of one part of a concatenation with split scales, shifted left ----
-        // Loaded, like the pad value, between layers; the CONV's choice is registered long before its first sum.
-        var exponentA = Reg(UInt(SplitConcat.ExponentBits), reset: 0, name: "exponent_a");
-        var exponentB = Reg(UInt(SplitConcat.ExponentBits), reset: 0, name: "exponent_b");
-        When(ExponentWrite, () =>
-        {
-            exponentA.Assign(ExponentA);
-            exponentB.Assign(ExponentB);
-        });
-        var exponentSlot = v[f => f.Exponent];
-        var exponent = RegNext(Mux(exponentSlot == 1, exponentA, Mux(exponentSlot == 2, exponentB, Lit(0, SplitConcat.ExponentBits))), name: "exponent");
-
-        // ---- the PE groups: the term's data arrives a cycle after it issued ----
-        var termValid = RegNext(issue, reset: 0, name: "term_valid");
-        var termFirst = RegNext(term.First, name: "term_first");
-        var termOutside = RegNext(!walker.Inside, name: "term_outside");
-        var pipeline = new List<(Bool Last, UInt Acc, UInt Out, UInt Lane, UInt Block)> { (RegNext(issue & term.Last, reset: 0, name: "term_last"), RegNext(term.Acc, name: "term_acc"), RegNext(term.Out, name: "term_out"), RegNext(term.Lane, name: "term_lane"), RegNext(term.Block, name: "term_block")) };
+        // ---- the PE groups: the term's data (or its padding) arrives a cycle after it issued ----
+        var feed = Instance(new PeArrayFeed(config), "feed");
+        feed.PadWithZeroPoint.Assign(v.Flag(f => f.PadWithZeroPoint));
+        feed.ExponentSlot.Assign(v[f => f.Exponent]);
+        feed.Issue.Assign(issue);
+        feed.First.Assign(term.First);
+        feed.Inside.Assign(walker.Inside);
+        feed.ActData.ConnectFrom(ActData);
+        feed.PadWrite.Assign(PadWrite);
+        feed.PadValue.Assign(PadValue);
+        feed.ExponentWrite.Assign(ExponentWrite);
+        feed.ExponentA.Assign(ExponentA);
+        feed.ExponentB.Assign(ExponentB);
         var pes = Enumerable.Range(0, groups).Select(g => Instance(new PeGroup(config), $"group_{g}")).ToArray();
         if (config.GroupPblocks is { } pblocks)
         {
@@ -96,61 +86,45 @@ public sealed class ComputeEngine : Module
                 Pblock(pes[g], pblocks[g].Split('+'));
         }
         var peLatency = pes[0].Latency;
-        // Metadata of each pixel beside its sum: through the PE group, the accumulator bank and the requantizer.
-        for (var s = 0; s < peLatency + 1 + Requantizer.Latency; s++)
-        {
-            var (last, acc, outRow, lane, blk) = pipeline[^1];
-            pipeline.Add((RegNext(last, reset: 0, name: $"pixel_last_{s}"), RegNext(acc, name: $"pixel_acc_{s}"), RegNext(outRow, name: $"pixel_out_{s}"), RegNext(lane, name: $"pixel_lane_{s}"), RegNext(blk, name: $"pixel_block_{s}")));
-        }
-        var atSum = pipeline[peLatency];
-        var atBankSum = pipeline[peLatency + 1];
-        var directOut = pipeline[peLatency + Requantizer.Latency];
-        var bankOut = pipeline[peLatency + 1 + Requantizer.Latency];
-        var written = Mux(requantizeSum, bankOut.Last, directOut.Last & requantizeDirect);
-        var writtenOut = Mux(requantizeSum, bankOut.Out, directOut.Out);
-        var writtenLane = Mux(requantizeSum, bankOut.Lane, directOut.Lane);
+
+        // ---- each pixel's tags beside its sums: through the PE group, the accumulator bank and the requantizer ----
+        var stages = peLatency + 2 + Requantizer.Latency;
+        var lasts = ShiftChain(issue & term.Last, stages, reset: 0, name: "pixel_last");
+        var tags = ShiftChain(term.Pixel, stages, name: "pixel_tag");
+        var (atSum, atBankSum) = (peLatency, peLatency + 1);
+        var (directOut, bankOut) = (peLatency + Requantizer.Latency, peLatency + 1 + Requantizer.Latency);
+        var written = Mux(requantizeSum, lasts[bankOut], lasts[directOut] & requantizeDirect);
+        var writtenOut = Mux(requantizeSum, tags[bankOut].Out, tags[directOut].Out);
+        var writtenLane = Mux(requantizeSum, tags[bankOut].Lane, tags[directOut].Lane);
         var laneMask = Enumerable.Range(0, tn / tm).Aggregate((UInt)Lit(0, tn), (lanes, k) => Mux(writtenLane == k * tm, Lit(((1L << tm) - 1) << (k * tm), tn), lanes));
         ActWrite.Mask.Assign(Mux(written, mask, Lit(0, groups)));
         ActWrite.Address.Assign(writtenOut);
         ActWrite.Lanes.Assign(laneMask);
-        var requantizers = new Requantizer[groups];
         for (var g = 0; g < groups; g++)
         {
             var pe = pes[g];
             pe.Weights.ConnectFrom(Weights.Data);
-            pe.Acts.ConnectFrom([.. Enumerable.Range(0, tn).Select(n => Mux(termOutside, padTerm, ActData[(g * tn) + n]))]);
-            pe.InValid.Assign(termValid);
-            pe.Clear.Assign(termFirst);
+            pe.Acts.ConnectFrom([.. Enumerable.Range(0, tn).Select(n => feed.Acts[(g * tn) + n])]);
+            pe.InValid.Assign(feed.Valid);
+            pe.Clear.Assign(feed.Clear);
 
-            var bank = Instance(new AccumulatorBank(tm, config.AccumulatorRows), $"partials_{g}");
-            bank.Add.Assign(atSum.Last & !requantizeDirect & mask[g]);
-            bank.AddFirst.Assign(output == (int)ConvOutput.AccumulatorStore);
-            bank.AddAddress.Assign(atSum.Acc);
-            var sums = Enumerable.Range(0, tm).Select(m => (pe.Acc[m] << exponent).Truncate(32)).ToArray();
+            var writeBack = Instance(new ConvWriteBack(config), $"write_back_{g}");
+            writeBack.Mode.Assign(output);
+            writeBack.Selected.Assign(mask[g]);
+            writeBack.Exponent.Assign(feed.Exponent);
+            writeBack.Sums.ConnectFrom(pe.Acc);
+            writeBack.SumLast.Assign(lasts[atSum]);
+            writeBack.SumAcc.Assign(tags[atSum].Acc);
+            writeBack.SumBlock.Assign(tags[atSum].Block);
+            writeBack.BankSumLast.Assign(lasts[atBankSum]);
+            writeBack.BankSumBlock.Assign(tags[atBankSum].Block);
+            writeBack.StepGroup.Assign(Control.StepGroup.Resize(config.StepGroupSlotBits));
+            writeBack.Table.ConnectFrom(Table);
+            writeBack.AccReadAddress.Assign(AccReadAddress);
             for (var m = 0; m < tm; m++)
-                bank.AddValues[m].Assign(sums[m]);
-            bank.ReadAddress.Assign(AccReadAddress);
-            for (var m = 0; m < tm; m++)
-                AccReadData[(g * tm) + m].Assign(bank.ReadData[m]);
-
-            var requantizer = requantizers[g] = Instance(new Requantizer(config), $"requantizer_{g}");
-            requantizer.InValid.Assign(Mux(requantizeSum, atBankSum.Last & bank.SumValid, atSum.Last & requantizeDirect));
-            for (var m = 0; m < tm; m++)
-                requantizer.Accumulators[m].Assign(Mux(requantizeSum, bank.Sum[m], sums[m]));
-            requantizer.ChannelBlock.Assign(Mux(requantizeSum, atBankSum.Block, atSum.Block));
-            requantizer.StepGroup.Assign(Control.StepGroup.Resize(config.StepGroupSlotBits));
-            requantizer.Table.ConnectFrom(Table);
-            // Output block's Tm values land at their lanes of the row.
+                AccReadData[(g * tm) + m].Assign(writeBack.AccReadData[m]);
             for (var n = 0; n < tn; n++)
-            {
-                SInt value = requantizer.Quantized[n % tm];
-                for (var k = 0; k < tn / tm; k++)
-                {
-                    if (n >= k * tm && n < (k + 1) * tm)
-                        value = Mux(writtenLane == k * tm, requantizer.Quantized[n - (k * tm)], value);
-                }
-                ActWrite.Data[(g * tn) + n].Assign(value);
-            }
+                ActWrite.Data[(g * tn) + n].Assign(writeBack.Row[n]);
         }
 
         // ---- completion: the last term's pixel has left every pipeline ----
@@ -163,8 +137,7 @@ public sealed class ComputeEngine : Module
         When(Control.Abort, () => draining.Assign(0));
         Weights.Done.Assign(done & v.Flag(f => f.Release));
         var waitingForWeights = walker.WaitingForWeights;
-        var (_, lastAcc, _, _, lastBlock) = pipeline[^1];
-        Unused(Cat([Control.Instruction, lastAcc, lastBlock, .. pes.Select(p => p.OutValid), .. requantizers.Select(r => r.OutValid)]), "other_fields");
+        Unused(Cat([Control.Instruction, tags[^1].Acc, tags[^1].Block, .. pes.Select(p => p.OutValid)]), "other_fields");
         // The requantizer table slot is the step group's low bits; the rest only picks DDR copies.
         Unused(Control.StepGroup[AcceleratorConfig.StepGroupBits - 1, config.StepGroupSlotBits], "step_group_beyond_slot");
         Control.Busy.Assign(busy);

@@ -4,6 +4,32 @@ using DiffAcc.Hdl;
 
 namespace DiffAcc.Accelerator.Machine;
 
+/// <summary>What travels with a pixel's sums from the walker through the PE group, the accumulator bank and the requantizer.</summary>
+public sealed class PixelTag : Bundle
+{
+    public PixelTag(BundleFields f, AcceleratorConfig config)
+    {
+        Acc = f.Field(Hw.UInt(Hw.BitsFor(config.AccumulatorRows)));
+        Out = f.Field(Hw.UInt(Hw.BitsFor(config.ActivationRows)));
+        Lane = f.Field(Hw.UInt(ConvWalker.LaneBits(config)));
+        Block = f.Field(Hw.UInt(Hw.BitsFor(config.ChannelsPerLane)));
+    }
+
+    /// <summary>The pixel's accumulator row.</summary>
+    public UInt Acc { get; }
+
+    /// <summary>The activation buffer row its requantized output block lands in.</summary>
+    public UInt Out { get; }
+
+    /// <summary>The byte of that row the block starts at.</summary>
+    public UInt Lane { get; }
+
+    /// <summary>The output block's requantizer table block.</summary>
+    public UInt Block { get; }
+
+    public static BundleType<PixelTag> Of(AcceleratorConfig config) => new(f => new PixelTag(f, config));
+}
+
 /// <summary>What travels with a CONV term from the walker to the PE groups and beyond: where its weights, sum and output go.</summary>
 public sealed class ConvTerm : Bundle
 {
@@ -12,10 +38,7 @@ public sealed class ConvTerm : Bundle
         Weight = f.Field(Hw.UInt(Hw.BitsFor(config.WeightRows)));
         First = f.Field(Hw.Bool());
         Last = f.Field(Hw.Bool());
-        Acc = f.Field(Hw.UInt(Hw.BitsFor(config.AccumulatorRows)));
-        Out = f.Field(Hw.UInt(Hw.BitsFor(config.ActivationRows)));
-        Lane = f.Field(Hw.UInt(ConvWalker.LaneBits(config)));
-        Block = f.Field(Hw.UInt(Hw.BitsFor(config.ChannelsPerLane)));
+        Pixel = f.Field(PixelTag.Of(config));
         Final = f.Field(Hw.Bool());
     }
 
@@ -28,17 +51,8 @@ public sealed class ConvTerm : Bundle
     /// <summary>The pixel's last term: its sums are complete after this one.</summary>
     public Bool Last { get; }
 
-    /// <summary>The pixel's accumulator row.</summary>
-    public UInt Acc { get; }
-
-    /// <summary>The activation buffer row the pixel's requantized output block lands in.</summary>
-    public UInt Out { get; }
-
-    /// <summary>The byte of that row the block starts at.</summary>
-    public UInt Lane { get; }
-
-    /// <summary>The output block's requantizer table block.</summary>
-    public UInt Block { get; }
+    /// <summary>Where the pixel's sums go: accumulator row, output row and lane, requantizer block.</summary>
+    public PixelTag Pixel { get; }
 
     /// <summary>The instruction's last term.</summary>
     public Bool Final { get; }
@@ -180,10 +194,10 @@ public sealed class ConvWalker : Module
         tags.Weight.Assign(weightRow);
         tags.First.Assign((ky == 0) & (kx == 0) & (ci == 0));
         tags.Last.Assign(lastTerm);
-        tags.Acc.Assign(accPixel);
-        tags.Out.Assign((outPixel + blockRow.Resize(actBits)).Resize(actBits));
-        tags.Lane.Assign(blockLane);
-        tags.Block.Assign(block.Resize(Hw.BitsFor(config.ChannelsPerLane)));
+        tags.Pixel.Acc.Assign(accPixel);
+        tags.Pixel.Out.Assign((outPixel + blockRow.Resize(actBits)).Resize(actBits));
+        tags.Pixel.Lane.Assign(blockLane);
+        tags.Pixel.Block.Assign(block.Resize(Hw.BitsFor(config.ChannelsPerLane)));
         tags.Final.Assign(walking & lastTerm & lastOx & lastOy & lastCo);
         var valid1 = RegNext(walking, reset: 0, enable: advance, name: "valid_1");
         var gy = RegNext(Grid(oy, ky, v.Signed(f => f.RowOffset)), enable: advance, name: "grid_y");

@@ -3,16 +3,16 @@ using DiffAcc.Accelerator.Isa;
 using DiffAcc.Accelerator.Vector;
 using DiffAcc.Hdl;
 using DiffAcc.Hdl.Ir;
-using DiffAcc.Hdl.Library;
 
 namespace DiffAcc.Accelerator.Machine;
 
 /// <summary>
 /// The vector engine: ACTIVATE, ADD, GN_STATS, GN_FINISH, GN_APPLY and SOFTMAX on one group's
-/// buffers. A reader walks the source rows (activation buffer rows, or accumulator rows for
-/// softmax) into a small row queue; a splitter feeds their values <see cref="AcceleratorConfig.VectorLanes"/>
-/// at a time to the instruction's unit; the <see cref="VectorCollector"/> packs the unit's outputs back
-/// into buffer rows and writes them. GN_FINISH is the <see cref="GroupNormFinishWalk"/>.
+/// buffers. The <see cref="VectorReader"/> walks the source rows (activation buffer rows, or
+/// accumulator rows for softmax) into a small row queue; the <see cref="VectorSplitter"/> feeds their
+/// values <see cref="AcceleratorConfig.VectorLanes"/> at a time to the instruction's unit; the
+/// <see cref="VectorCollector"/> packs the unit's outputs back into buffer rows and writes them.
+/// GN_FINISH is the <see cref="GroupNormFinishWalk"/>.
 /// </summary>
 public sealed class VectorEngine : Module
 {
@@ -23,8 +23,6 @@ public sealed class VectorEngine : Module
         Dividing,
     }
 
-    private const int QueueDepth = 4;
-
     public VectorEngine(AcceleratorConfig config)
     {
         Config = config;
@@ -32,7 +30,6 @@ public sealed class VectorEngine : Module
         int groups = config.Groups, tn = config.Tn, tm = config.Tm, lanes = config.VectorLanes;
         int actBits = Hw.BitsFor(config.ActivationRows), accBits = Hw.BitsFor(config.AccumulatorRows);
         int rowBeats = tn / lanes, accBeats = tm / lanes;
-        var rowBeatBits = Hw.BitsFor(Math.Max(rowBeats, accBeats) + 1);
         var channelRows = config.MaxChannels / lanes;
         var channelRowBits = Hw.BitsFor(channelRows);
         Control = Input(EngineControl.Of(config));
@@ -85,126 +82,59 @@ public sealed class VectorEngine : Module
         var done = Wire(Bool(), name: "done");
 
         // ---- reader: source rows into the row queue ----
-        var payloadBits = Math.Max(2 * tn * 8, tm * 32);
-        var tagBits = 16 + 1 + 2 + 1;
-        var rows = Instance(new StreamQueue<UInt>(UInt(payloadBits + tagBits), QueueDepth, RamStyle.Distributed, config.ClockDomain), "rows");
-        var readPixel = Reg(UInt(16), name: "read_pixel");
-        var readBlock = Reg(UInt(16), name: "read_block");
-        var readPass = Reg(UInt(2), name: "read_pass");
-        var readBase = Reg(UInt(actBits), name: "read_base");
-        var readBaseB = Reg(UInt(actBits), name: "read_base_b");
-        var readSecond = Reg(Bool(), name: "read_second");
-        var reading = Reg(Bool(), reset: 0, name: "reading");
-        var inFlight = Reg(Bool(), reset: 0, name: "in_flight");
-        var heldA = Reg(UInt(tn * 8), name: "held_a");
-        var accBase = Reg(UInt(accBits), name: "acc_base");
         // The walk's bounds in registers: the instruction holds still from the start, the walk begins a
         // cycle later, and the decode and the subtraction stay off the counters' compares.
         var blocksLast = RegNext((blocks - 1).Resize(16), name: "blocks_last");
         var pixelsLast = RegNext((pixels - 1).Resize(16), name: "pixels_last");
         var accRowsLast = RegNext((accRowsPerRow - 1).Resize(16), name: "acc_rows_last");
-        var lastBlock = readBlock == blocksLast;
-        var lastPixel = readPixel == pixelsLast;
-        var lastAccRow = readBlock == accRowsLast;
-        // Two compares with constants picked by the read in flight, not an addition before a compare.
-        var room = Mux(inFlight, rows.Count < QueueDepth - 2, rows.Count < QueueDepth - 1);
-
         // Softmax: between the sum pass and the probability pass, the sum leaves the pipeline and is divided.
         var softmaxUnit = Instance(new SoftmaxUnit(lanes, config.ClockDomain), "softmax");
         var softmaxPhase = Reg(Enum<SoftmaxPhase>(), SoftmaxPhase.Flowing, name: "softmax_phase");
         var drained = Reg(UInt(4), name: "drained");
 
-        var actRead = reading & !isSoftmax & room;
-        Read.Valid.Assign(actRead);
-        Read.Group.Assign(group);
-        Read.Address.Assign((Mux(readSecond, readBaseB, readBase) + readBlock.Resize(actBits)).Resize(actBits));
-        var actIssued = actRead & Read.Granted;
-        var accIssued = reading & isSoftmax & room & (softmaxPhase == SoftmaxPhase.Flowing);
-        AccReadAddress.Assign((accBase + readBlock.Resize(accBits)).Resize(accBits));
-        var rowDone = (actIssued & (readSecond | !isAdd | single)) | accIssued;
-
-        // The data of a read issued last cycle; its tags were registered with it.
-        var arrived = RegNext(rowDone, reset: 0, name: "arrived");
-        var arrivedSecond = RegNext(actIssued & isAdd & !single & !readSecond, reset: 0, name: "arrived_first_operand");
-        var arrivedBlock = RegNext(readBlock, name: "arrived_block");
-        var arrivedFirst = RegNext(readPixel == 0, name: "arrived_first_pixel");
-        var arrivedPass = RegNext(readPass, name: "arrived_pass");
-        var arrivedPassStart = RegNext(readBlock == 0, name: "arrived_pass_start");
-        var readGroup = RegNext(group, name: "read_group");
-        var actRow = Cat([.. Enumerable.Range(0, tn).Reverse().Select(n => SelectGroup(ReadData, readGroup, groups, tn, n).AsUInt())]);
-        var accRow = Cat([.. Enumerable.Range(0, tm).Reverse().Select(m => SelectGroup(AccReadData, readGroup, groups, tm, m).AsUInt())]);
-        When(arrivedSecond, () => heldA.Assign(actRow));
-        var payload = Mux(isSoftmax, accRow.ZeroExtend(payloadBits), Mux(isAdd & !single, Cat(actRow, heldA), Cat(Lit(0, tn * 8), actRow)).ZeroExtend(payloadBits));
-        rows.In.Valid.Assign(arrived);
-        rows.In.Payload.Assign(Cat(payload, arrivedBlock, arrivedFirst, arrivedPass, arrivedPassStart));
-        rows.Clear.Assign(Control.Abort);
-        inFlight.Assign(rowDone);
-
-        When(Control.Start, () =>
+        var reader = Instance(new VectorReader(config), "reader");
+        reader.Start.Assign(Control.Start);
+        reader.Abort.Assign(Control.Abort);
+        reader.Reads.Assign(!isFinish);
+        reader.FromAccumulators.Assign(isSoftmax);
+        reader.TwoOperands.Assign(isAdd & !single);
+        reader.Group.Assign(group);
+        reader.Source.Assign(stream.Fit(f => f.Src, actBits));
+        reader.SourceB.Assign(add.Fit(f => f.SrcB, actBits));
+        reader.SourceStride.Assign(sourceStride.Resize(actBits));
+        reader.AccSource.Assign(softmax.Fit(f => f.Src, accBits));
+        reader.AccRowsPerRow.Assign(accRowsPerRow.Resize(accBits));
+        reader.BlocksLast.Assign(blocksLast);
+        reader.PixelsLast.Assign(pixelsLast);
+        reader.AccRowsLast.Assign(accRowsLast);
+        reader.AccReadAllowed.Assign(softmaxPhase == SoftmaxPhase.Flowing);
+        Connect(Read, reader.Read);
+        reader.ReadData.ConnectFrom(ReadData);
+        AccReadAddress.Assign(reader.AccReadAddress);
+        reader.AccReadData.ConnectFrom(AccReadData);
+        When(Control.Start, () => softmaxPhase.Assign(SoftmaxPhase.Flowing)).ElseWhen(reader.SumPassRead, () =>
         {
-            reading.Assign(!isFinish);
-            readPixel.Assign(0);
-            readBlock.Assign(0);
-            readPass.Assign(0);
-            readSecond.Assign(false);
-            readBase.Assign(Mux(isSoftmax, Lit(0, actBits), stream.Fit(f => f.Src, actBits)));
-            readBaseB.Assign(add.Fit(f => f.SrcB, actBits));
-            accBase.Assign(softmax.Fit(f => f.Src, accBits));
-            softmaxPhase.Assign(SoftmaxPhase.Flowing);
-        }).ElseWhen(actIssued, () =>
-        {
-            When(isAdd & !single & !readSecond, () => readSecond.Assign(true)).Otherwise(() =>
-            {
-                readSecond.Assign(false);
-                When(!lastBlock, () => readBlock.Assign((readBlock + 1).Resize(16))).Otherwise(() =>
-                {
-                    readBlock.Assign(0);
-                    readBase.Assign((readBase + sourceStride.Resize(actBits)).Resize(actBits));
-                    readBaseB.Assign((readBaseB + sourceStride.Resize(actBits)).Resize(actBits));
-                    readPixel.Assign((readPixel + 1).Resize(16));
-                    When(lastPixel, () => reading.Assign(false));
-                });
-            });
-        }).ElseWhen(accIssued, () =>
-        {
-            When(!lastAccRow, () => readBlock.Assign((readBlock + 1).Resize(16))).Otherwise(() =>
-            {
-                readBlock.Assign(0);
-                When(readPass == 1, () =>
-                {
-                    softmaxPhase.Assign(SoftmaxPhase.Draining);
-                    drained.Assign(0);
-                });
-                When(readPass == 2, () =>
-                {
-                    readPass.Assign(0);
-                    accBase.Assign((accBase + accRowsPerRow.Resize(accBits)).Resize(accBits));
-                    readPixel.Assign((readPixel + 1).Resize(16));
-                    When(lastPixel, () => reading.Assign(false));
-                }).Otherwise(() => readPass.Assign((readPass + 1).Resize(2)));
-            });
+            softmaxPhase.Assign(SoftmaxPhase.Draining);
+            drained.Assign(0);
         });
 
         // ---- splitter: the head row, VectorLanes values per beat ----
-        var beat = Reg(UInt(rowBeatBits), reset: 0, name: "beat");
-        var head = rows.Out.Payload;
-        var headPassStart = head[0];
-        var headPass = head[2, 1];
-        var headFirst = head[3];
-        var headBlock = head[19, 4];
-        var headData = head[tagBits + payloadBits - 1, tagBits];
-        var beatsPerRow = Mux(isSoftmax, Lit(accBeats, rowBeatBits), Lit(rowBeats, rowBeatBits));
-        var lastBeat = beat == (beatsPerRow - 1).Resize(rowBeatBits);
-        var bytesA = Enumerable.Range(0, lanes).Select(l => SelectLane(headData, beat, lanes, l, 8, 0, rowBeats).AsSInt()).ToArray();
-        var bytesB = Enumerable.Range(0, lanes).Select(l => SelectLane(headData, beat, lanes, l, 8, tn * 8, rowBeats).AsSInt()).ToArray();
-        var scores = Enumerable.Range(0, lanes).Select(l => SelectLane(headData, beat, lanes, l, 32, 0, accBeats)).ToArray();
+        var splitter = Instance(new VectorSplitter(config), "splitter");
+        Connect(splitter.Rows, reader.Rows);
+        splitter.Running.Assign(running);
+        splitter.Scores.Assign(isSoftmax);
+        splitter.Restart.Assign(Control.Abort | Control.Start);
+        var head = reader.Rows.Payload;
+        var (headPassStart, headPass, headFirst, headBlock) = (head.PassStart, head.Pass, head.First, head.Block);
+        var beat = splitter.Beat;
+        var lastBeat = splitter.LastBeat;
+        var bytesA = splitter.A;
+        var bytesB = splitter.B;
         var channelRow = ((channelBase.Resize(Hw.BitsFor(config.MaxChannels / tn)) + headBlock.Resize(Hw.BitsFor(config.MaxChannels / tn))).Resize(Hw.BitsFor(config.MaxChannels / tn)) << System.Numerics.BitOperations.Log2((uint)rowBeats)) | beat.Resize(Math.Max(1, System.Numerics.BitOperations.Log2((uint)rowBeats))).ZeroExtend(channelRowBits);
         var splitterReady = Wire(Bool(), name: "splitter_ready");
-        var beatValid = rows.Out.Valid & running;
-        var taken = beatValid & splitterReady;
-        When(taken, () => beat.Assign(Mux(lastBeat, Lit(0, rowBeatBits), (beat + 1).Resize(rowBeatBits))));
-        When(Control.Abort | Control.Start, () => beat.Assign(0));
-        rows.Out.Ready.Assign(taken & lastBeat);
+        splitter.UnitReady.Assign(splitterReady);
+        var beatValid = splitter.Valid;
+        var taken = splitter.Taken;
 
         // ---- the units ----
         var table = Instance(new ActivationTableUnit(lanes, config.ActivationTableSlots, config.ClockDomain), "table");
@@ -251,7 +181,7 @@ public sealed class VectorEngine : Module
         softmaxUnit.InValid.Assign(beatValid & isSoftmax);
         for (var l = 0; l < lanes; l++)
         {
-            softmaxUnit.Scores[l].Assign(scores[l].AsSInt());
+            softmaxUnit.Scores[l].Assign(splitter.Score[l]);
             // Key headBlock x Tm + beat x lanes + l takes part when it is below Keys; the others get probability 0.
             // Tm, the lanes and a row's beats are powers of two, so the key's parts are bit fields side by side:
             // concatenated, not added.
@@ -300,7 +230,6 @@ public sealed class VectorEngine : Module
         Write.Address.Assign(collector.WriteAddress);
         Write.Data.ConnectFrom(collector.WriteData);
         collector.WriteGranted.Assign(Write.Granted);
-        When(Control.Abort, () => reading.Assign(false));
 
         // ---- GN_FINISH: per group, sum its channels' statistics, the reciprocal square root, then every channel's result ----
         var finishWalk = Instance(new GroupNormFinishWalk(config), "finish");
@@ -322,10 +251,10 @@ public sealed class VectorEngine : Module
 
         // ---- completion ----
         // GN_STATS ends when its last beat has passed the two statistics stages.
-        var statisticsEnd = RegNext(RegNext(taken & isStatistics & lastBeat & !reading & !inFlight & (rows.Count == 1), reset: 0, name: "statistics_end_0"), reset: 0, name: "statistics_end_1");
+        var statisticsEnd = RegNext(RegNext(taken & isStatistics & lastBeat & reader.LastRow, reset: 0, name: "statistics_end_0"), reset: 0, name: "statistics_end_1");
         done.Assign(running & (collector.LastWritten | (isStatistics & statisticsEnd) | (isFinish & finishDone)));
         When(Control.Start, () => busy.Assign(true)).ElseWhen(done | Control.Abort, () => busy.Assign(false));
-        Unused(Cat(rows.In.Ready, Control.StepGroup, parameter, Control.Instruction), "other_fields");
+        Unused(Cat(Control.StepGroup, parameter, Control.Instruction), "other_fields");
         Control.Busy.Assign(busy);
         Control.Done.Assign(done);
         Control.Stalled.Assign(false);
@@ -348,25 +277,4 @@ public sealed class VectorEngine : Module
     public Vec<SInt> AccReadData { get; }
 
     public VectorTableWrites Tables { get; }
-
-    /// <summary>Element <paramref name="index"/> of the group selected by <paramref name="group"/> in a vector of <paramref name="perGroup"/> elements per group.</summary>
-    private static SInt SelectGroup(Vec<SInt> values, UInt group, int groups, int perGroup, int index)
-    {
-        var result = values[index];
-        for (var g = 1; g < groups; g++)
-            result = Hw.Mux(group == g, values[(g * perGroup) + index], result);
-        return result;
-    }
-
-    /// <summary>Lane <paramref name="lane"/> of beat <paramref name="beat"/>: element beat·lanes + lane of <paramref name="bits"/>-bit elements from bit <paramref name="offset"/>.</summary>
-    private static UInt SelectLane(UInt data, UInt beat, int lanes, int lane, int bits, int offset, int beats)
-    {
-        UInt result = data[offset + (lane * bits) + bits - 1, offset + (lane * bits)];
-        for (var k = 1; k < beats; k++)
-        {
-            var position = offset + (((k * lanes) + lane) * bits);
-            result = Hw.Mux(beat == k, data[position + bits - 1, position], result);
-        }
-        return result;
-    }
 }

@@ -123,7 +123,7 @@ public sealed class ConvWalkerTests
                     var inside = sim.Peek(dut.Inside);
                     Assert.Equal(inside, sim.Peek(dut.ReadValid));
                     var t = dut.Term;
-                    issued.Add(new Term((long)sim.Peek(t.Weight), sim.Peek(t.First), sim.Peek(t.Last), (long)sim.Peek(t.Acc), (long)sim.Peek(t.Out), (long)sim.Peek(t.Lane), (long)sim.Peek(t.Block), sim.Peek(t.Final), inside, inside ? (long)sim.Peek(dut.ReadAddress) : -1));
+                    issued.Add(new Term((long)sim.Peek(t.Weight), sim.Peek(t.First), sim.Peek(t.Last), (long)sim.Peek(t.Pixel.Acc), (long)sim.Peek(t.Pixel.Out), (long)sim.Peek(t.Pixel.Lane), (long)sim.Peek(t.Pixel.Block), sim.Peek(t.Final), inside, inside ? (long)sim.Peek(dut.ReadAddress) : -1));
                 }
                 else
                 {
