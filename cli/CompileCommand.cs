@@ -17,7 +17,7 @@ internal static class CompileCommand
         var model = new ModelOptions();
         var accelerator = new AcceleratorOptions();
         var sampler = SamplerOption();
-        var batch = new Option<int>("--batch") { Description = "Samples per run, one per PE group, sharing every weight fetch", DefaultValueFactory = _ => 1 };
+        var batch = new Option<int>("--batch") { Description = "Samples per run, sharing every weight fetch; a convolution gives each sample groups / batch PE groups", DefaultValueFactory = _ => 1 };
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for program.bin, image.bin, manifest.json and diffacc_model.h", Required = true };
         var verbose = new Option<bool>("--verbose") { Description = "Print every layer: shape, tiling, instructions, MACs and DDR bytes" };
         var command = new Command("compile", "Compile a UNet2DModel and its quantization file for an accelerator configuration: one program per forward pass, parameterised by the step")

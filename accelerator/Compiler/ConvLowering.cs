@@ -7,7 +7,8 @@ namespace DiffAcc.Accelerator.Compiler;
 /// <summary>
 /// A convolution (1x1 or 3x3, stride 1 or 2, optionally reading its input nearest-2x upsampled) or a
 /// channel projection, from DDR to DDR, in bands of output rows; an input with a zero point is padded
-/// with it and its biases fold it in. The weights are split into sets that fit a weight bank: output-channel chunks (Tm blocks) and, when one output block's taps x input
+/// with it and its biases fold it in. A sample with several PE groups (a batch smaller than the
+/// groups) has each band's rows split over them, one CONV for all. The weights are split into sets that fit a weight bank: output-channel chunks (Tm blocks) and, when one output block's taps x input
 /// blocks exceed a bank, passes over the input blocks through the accumulator banks. With one set the
 /// weights load once for every band; with several, each band runs every set. Bands are double-buffered:
 /// the load of band i+1 and the store of band i-1 overlap the convolution of band i.
@@ -77,28 +78,15 @@ internal static class ConvLowering
         }
 
         // Bands of output rows: one copy of the buffers when the whole layer fits, else two (double-buffered).
-        int InputRows(int firstRow, int rows)
-        {
-            var (top, bottom) = SourceRows(firstRow, rows, stride, kernel, padding.Top, gridRows, upsample);
-            return bottom - top + 1;
-        }
-        int MaxInputRows(int rows) => Enumerable.Range(0, Ceiling(outRows, rows)).Max(b => InputRows(b * rows, Math.Min(rows, outRows - (b * rows))));
-        long BufferRows(int rows) => ((long)MaxInputRows(rows) * x.Width * cinBlocks) + ((long)rows * outCols * outBlocks);
-        bool AccumulatorsFit(int rows) => passes == 1 || (long)rows * outCols * chunkBlocks <= c.AccumulatorRows;
-        var band = outRows;
-        var copies = 1;
-        if (BufferRows(band) > c.ActivationRows || !AccumulatorsFit(band))
-        {
-            copies = 2;
-            while (band > 0 && (2 * BufferRows(band) > c.ActivationRows || !AccumulatorsFit(band)))
-                band--;
-        }
-        if (band == 0)
-            throw new CompileException(name, $"one output row ({outCols} pixels x {outBlocks} blocks, from {InputRows(0, 1)} input rows of {x.Width} pixels x {cinBlocks} blocks) does not fit the {c.ActivationRows} activation buffer rows{(passes > 1 ? $" and {c.AccumulatorRows} accumulator rows" : "")} of preset {c.Name}");
-        var inputRegion = MaxInputRows(band) * x.Width * cinBlocks;
-        var outputRegion = band * outCols * outBlocks;
+        // With several groups per sample, a band is split into equal parts, one per group (see Split).
+        var parts = ctx.GroupsPerSample;
+        var layout = parts == 1
+            ? Whole(name, c, x, outRows, outCols, outBlocks, cinBlocks, stride, kernel, padding.Top, gridRows, upsample, passes, chunkBlocks)
+            : Split(name, c, x, outRows, outCols, outBlocks, cinBlocks, stride, kernel, padding.Top, upsample, passes, chunkBlocks, parts);
+        var (band, copies, inputRegion, outputRegion) = (layout.GroupRows, layout.Copies, layout.InputRegion, layout.OutputRegion);
         int InBuffer(int b) => b % copies * (inputRegion + outputRegion);
         int OutBuffer(int b) => InBuffer(b) + inputRegion;
+        var pad = parts == 1 ? default : ctx.PadRows(x.Point, x.Width * cinBlocks * tn);
 
         ctx.Begin(name, upsample ? "upsample + conv" : kernel == 1 ? "conv 1x1" : stride == 2 ? "conv 3x3 / 2" : "conv 3x3");
         ctx.Emit(RequantizationTable(ctx, name, x, cout, outBlocks * tn, bias));
@@ -114,26 +102,63 @@ internal static class ConvLowering
                 return [new InputExponents { A = split.ExponentA, B = split.ExponentB }];
             }));
         }
-        var bands = Ceiling(outRows, band);
+        var rowBytes = x.Width * x.PixelBytes;
+        var imageRowBuffer = x.Width * cinBlocks;
+        var bands = Ceiling(outRows, band * parts);
         for (var b = 0; b < bands; b++)
         {
-            var firstRow = b * band;
-            var rows = Math.Min(band, outRows - firstRow);
-            var (top, bottom) = SourceRows(firstRow, rows, stride, kernel, padding.Top, gridRows, upsample);
-            for (var g = 0; g < ctx.Batch; g++)
+            // Each group's part of the band: its first output row, the rows it stores, and its source window
+            // (rows outside the image are the padding rows a LOAD writes, so every group's CONV reads alike).
+            var groupParts = new List<(int Group, int Sample, int FirstRow, int Rows)>();
+            for (var sample = 0; sample < ctx.Batch; sample++)
             {
-                ctx.Emit(new Load
+                for (var j = 0; j < parts; j++)
                 {
-                    Base = BaseRegister.Work,
-                    Group = g,
-                    Offset = x.At(g) + ((long)top * x.Width * x.PixelBytes),
-                    ActRow = InBuffer(b),
-                    Rows = (bottom - top + 1) * x.Width * cinBlocks,
-                    Chunks = 1,
-                    Wait = g == 0 && b >= 2 ? Engines.Compute : Engines.None,
-                    Signal = g == ctx.Batch - 1 ? Engines.Compute : Engines.None,
-                });
+                    var first = ((b * parts) + j) * band;
+                    if (first < outRows)
+                        groupParts.Add(((sample * parts) + j, sample, first, Math.Min(band, outRows - first)));
+                }
             }
+            var loads = new List<Load>();
+            int inRows, rowOffset;
+            if (parts == 1)
+            {
+                var (top, bottom) = SourceRows(groupParts[0].FirstRow, groupParts[0].Rows, stride, kernel, padding.Top, gridRows, upsample);
+                (inRows, rowOffset) = (bottom - top + 1, (groupParts[0].FirstRow * stride) - padding.Top - ((upsample ? 2 : 1) * top));
+                loads.AddRange(groupParts.Select(g => new Load { Base = BaseRegister.Work, Group = g.Group, Offset = x.At(g.Sample) + ((long)top * rowBytes), ActRow = InBuffer(b), Rows = inRows * imageRowBuffer, Chunks = 1 }));
+            }
+            else
+            {
+                foreach (var g in groupParts)
+                {
+                    var (top, rows, offset) = Window(g.FirstRow, band, stride, kernel, padding.Top, upsample);
+                    if ((rows, offset) != (layout.InRows, layout.RowOffset))
+                        throw new InvalidOperationException($"{name}: group {g.Group}'s window ({rows} rows, offset {offset}) differs from the CONV's ({layout.InRows}, {layout.RowOffset}): a compiler bug");
+                    var (first, last) = (Math.Max(0, top), Math.Min(x.Height, top + rows) - 1);
+                    Load PadLoad(int from, int count) => new()
+                    {
+                        Base = pad.Base,
+                        StepMode = pad.Mode,
+                        Group = g.Group,
+                        Offset = pad.Offset,
+                        ActRow = InBuffer(b) + ((from - top) * imageRowBuffer),
+                        Rows = imageRowBuffer,
+                        Chunks = count,
+                        ActStride = imageRowBuffer,
+                    };
+                    if (first > top)
+                        loads.Add(PadLoad(top, Math.Min(first, top + rows) - top));
+                    if (last >= first)
+                        loads.Add(new Load { Base = BaseRegister.Work, Group = g.Group, Offset = x.At(g.Sample) + ((long)first * rowBytes), ActRow = InBuffer(b) + ((first - top) * imageRowBuffer), Rows = (last - first + 1) * imageRowBuffer, Chunks = 1 });
+                    var below = Math.Max(first, last + 1);
+                    if (top + rows > below)
+                        loads.Add(PadLoad(below, top + rows - below));
+                }
+                (inRows, rowOffset) = (layout.InRows, layout.RowOffset);
+            }
+            for (var l = 0; l < loads.Count; l++)
+                ctx.Emit(loads[l] with { Wait = l == 0 && b >= 2 ? Engines.Compute : Engines.None, Signal = l == loads.Count - 1 ? Engines.Compute : Engines.None });
+            var mask = groupParts.Aggregate(0, (m, g) => m | (1 << g.Group));
             for (var s = 0; s < sets.Count; s++)
             {
                 var set = sets[s];
@@ -142,18 +167,18 @@ internal static class ConvLowering
                 var lastOfBand = s == sets.Count - 1;
                 ctx.Emit(new Conv
                 {
-                    GroupMask = ctx.GroupMask,
+                    GroupMask = mask,
                     InRow = InBuffer(b) + set.FirstIn,
                     InPixelStride = cinBlocks,
                     CinBlocks = set.InBlocks,
-                    InRows = bottom - top + 1,
+                    InRows = inRows,
                     InCols = x.Width,
                     Upsample = upsample,
-                    RowOffset = (firstRow * stride) - padding.Top - ((upsample ? 2 : 1) * top),
+                    RowOffset = rowOffset,
                     ColOffset = -padding.Left,
                     Kernel3x3 = kernel == 3,
                     Stride2 = stride == 2,
-                    OutRows = rows,
+                    OutRows = parts == 1 ? groupParts[0].Rows : band,
                     OutCols = outCols,
                     CoutBlocks = set.Blocks,
                     CoutBase = set.FirstBlock,
@@ -168,26 +193,98 @@ internal static class ConvLowering
                     Signal = lastOfBand ? Engines.Store | (b + 2 < bands ? Engines.Load : Engines.None) : Engines.None,
                 });
             }
-            for (var g = 0; g < ctx.Batch; g++)
+            for (var i = 0; i < groupParts.Count; i++)
             {
+                var g = groupParts[i];
                 ctx.Emit(new Store
                 {
                     Base = BaseRegister.Work,
-                    Group = g,
-                    Offset = output.At(g) + ((long)firstRow * outCols * output.PixelBytes),
+                    Group = g.Group,
+                    Offset = output.At(g.Sample) + ((long)g.FirstRow * outCols * output.PixelBytes),
                     ActRow = OutBuffer(b),
-                    Rows = rows * outCols * outBlocks,
+                    Rows = g.Rows * outCols * outBlocks,
                     Chunks = 1,
-                    Wait = g == 0 ? Engines.Compute : Engines.None,
-                    Signal = g == ctx.Batch - 1 && b + 2 < bands ? Engines.Compute : Engines.None,
+                    Wait = i == 0 ? Engines.Compute : Engines.None,
+                    Signal = i == groupParts.Count - 1 && b + 2 < bands ? Engines.Compute : Engines.None,
                 });
             }
         }
         var macs = (long)ctx.Batch * outRows * outCols * cout * cin * taps;
         ctx.End($"{x.Channels}x{x.Height}x{x.Width}{(upsample ? " (2x)" : "")} -> {cout}x{outRows}x{outCols}",
-            $"{bands} x {band} rows{(copies == 2 ? " (2 buffers)" : "")}; {(sets.Count == 1 ? "1 weight set" : $"{sets.Count} weight sets ({chunks} out x {passes} in)")}",
+            $"{bands} x {(parts == 1 ? $"{band}" : $"{parts} groups x {band}")} rows{(copies == 2 ? " (2 buffers)" : "")}; {(sets.Count == 1 ? "1 weight set" : $"{sets.Count} weight sets ({chunks} out x {passes} in)")}",
             macs);
         return output;
+    }
+
+    /// <summary>
+    /// How a layer's output rows are cut: <see cref="GroupRows"/> output rows per group and band, the
+    /// buffer copies (2: double-buffered) and each copy's input and output regions; for a split layer
+    /// also the window every group's CONV reads (source rows, row offset into the grid).
+    /// </summary>
+    private sealed record BandLayout(int GroupRows, int Copies, int InputRegion, int OutputRegion, int InRows, int RowOffset);
+
+    /// <summary>One group per sample: bands as large as the buffers allow, each reading the source rows it needs, clipped to the image.</summary>
+    private static BandLayout Whole(string name, Configuration.AcceleratorConfig c, DdrTensor x, int outRows, int outCols, int outBlocks, int cinBlocks, int stride, int kernel, int padTop, int gridRows, bool upsample, int passes, int chunkBlocks)
+    {
+        int InputRows(int firstRow, int rows)
+        {
+            var (top, bottom) = SourceRows(firstRow, rows, stride, kernel, padTop, gridRows, upsample);
+            return bottom - top + 1;
+        }
+        int MaxInputRows(int rows) => Enumerable.Range(0, Ceiling(outRows, rows)).Max(b => InputRows(b * rows, Math.Min(rows, outRows - (b * rows))));
+        long BufferRows(int rows) => ((long)MaxInputRows(rows) * x.Width * cinBlocks) + ((long)rows * outCols * outBlocks);
+        var (band, copies) = Fit(outRows, 1, BufferRows, rows => passes == 1 || (long)rows * outCols * chunkBlocks <= c.AccumulatorRows, c.ActivationRows);
+        if (band <= 0)
+            throw TooLarge(name, c, outCols, outBlocks, InputRows(0, 1), x.Width, cinBlocks, passes);
+        return new BandLayout(band, copies, MaxInputRows(band) * x.Width * cinBlocks, band * outCols * outBlocks, 0, 0);
+    }
+
+    /// <summary>
+    /// Several groups per sample: a band is <paramref name="parts"/> equal parts of output rows, one per
+    /// group, and one CONV computes them all, so every group's window has the same shape: the grid rows
+    /// its part reads, with the rows outside the image loaded as padding. A part runs past the last
+    /// output row when the rows do not divide; those rows are computed and not stored. With upsampling
+    /// the parts hold an even number of rows, so every window starts at the same parity of the grid.
+    /// </summary>
+    private static BandLayout Split(string name, Configuration.AcceleratorConfig c, DdrTensor x, int outRows, int outCols, int outBlocks, int cinBlocks, int stride, int kernel, int padTop, bool upsample, int passes, int chunkBlocks, int parts)
+    {
+        var step = upsample && stride % 2 == 1 ? 2 : 1;
+        long BufferRows(int rows) => ((long)Window(0, rows, stride, kernel, padTop, upsample).Rows * x.Width * cinBlocks) + ((long)rows * outCols * outBlocks);
+        var first = Ceiling(Ceiling(outRows, parts), step) * step;
+        var (band, copies) = Fit(first, step, BufferRows, rows => passes == 1 || (long)rows * outCols * chunkBlocks <= c.AccumulatorRows, c.ActivationRows);
+        if (band <= 0)
+            throw TooLarge(name, c, outCols, outBlocks, Window(0, step, stride, kernel, padTop, upsample).Rows, x.Width, cinBlocks, passes);
+        var (_, inRows, rowOffset) = Window(0, band, stride, kernel, padTop, upsample);
+        return new BandLayout(band, copies, inRows * x.Width * cinBlocks, band * outCols * outBlocks, inRows, rowOffset);
+    }
+
+    /// <summary>The largest band from <paramref name="rows"/> down (in steps of <paramref name="step"/>) that fits once, else twice (double-buffered); 0 when none fits.</summary>
+    private static (int Band, int Copies) Fit(int rows, int step, Func<int, long> bufferRows, Func<int, bool> accumulatorsFit, int activationRows)
+    {
+        if (bufferRows(rows) <= activationRows && accumulatorsFit(rows))
+            return (rows, 1);
+        var band = rows;
+        while (band > 0 && (2 * bufferRows(band) > activationRows || !accumulatorsFit(band)))
+            band -= step;
+        return (band, 2);
+    }
+
+    private static CompileException TooLarge(string name, Configuration.AcceleratorConfig c, int outCols, int outBlocks, int inputRows, int width, int cinBlocks, int passes)
+        => new(name, $"one output row ({outCols} pixels x {outBlocks} blocks, from {inputRows} input rows of {width} pixels x {cinBlocks} blocks) does not fit the {c.ActivationRows} activation buffer rows{(passes > 1 ? $" and {c.AccumulatorRows} accumulator rows" : "")} of preset {c.Name}");
+
+    /// <summary>
+    /// The source rows a part of <paramref name="rows"/> output rows from <paramref name="firstRow"/> reads,
+    /// unclipped (rows above and below the image are padding): the first, how many, and the CONV's row
+    /// offset into the grid they form (with upsampling, the window's first grid row may be a source row's second).
+    /// </summary>
+    private static (int Top, int Rows, int RowOffset) Window(int firstRow, int rows, int stride, int kernel, int padTop, bool upsample)
+    {
+        var gridTop = (firstRow * stride) - padTop;
+        var gridRows = ((rows - 1) * stride) + kernel;
+        if (!upsample)
+            return (gridTop, gridRows, 0);
+        var top = gridTop >> 1;
+        return (top, ((gridTop + gridRows - 1) >> 1) - top + 1, gridTop - (2 * top));
     }
 
     /// <summary>The source rows a band of output rows reads: grid rows clipped to the image, halved when upsampling.</summary>

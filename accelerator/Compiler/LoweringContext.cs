@@ -17,6 +17,7 @@ internal sealed class LoweringContext
     private readonly List<CompiledLayer> layers = [];
     private (string Name, string Operation, int First)? open;
     private readonly Dictionary<byte, (long Offset, int Bytes)> filled = [];
+    private readonly Dictionary<string, (long Offset, int Bytes)> padRows = new(StringComparer.Ordinal);
     private readonly Dictionary<int, Tensor> timeEmbeddings = [];
     private readonly Dictionary<string, (string A, string B, int ChannelsA, int BlocksA)> splitConcats = new(StringComparer.Ordinal);
 
@@ -37,10 +38,14 @@ internal sealed class LoweringContext
     /// <summary>The timestep of each denoising step (the STEP register is the index).</summary>
     public IReadOnlyList<int> Timesteps { get; }
 
-    /// <summary>Samples per run: sample b runs on PE group b, all sharing each weight fetch.</summary>
+    /// <summary>Samples per run: sample b's vector work runs on PE group b; all share each weight fetch.</summary>
     public int Batch { get; }
 
-    public int GroupMask => (1 << Batch) - 1;
+    /// <summary>
+    /// PE groups a convolution gives each sample (G / B, at least 1): sample b's rows are split over
+    /// groups b x GroupsPerSample ... , so a batch smaller than the groups leaves none idle.
+    /// </summary>
+    public int GroupsPerSample => Math.Max(1, Config.Groups / Batch);
 
     public int Tm => Config.Tm;
 
@@ -103,6 +108,19 @@ internal sealed class LoweringContext
         var stride = (bytes + ByteRegion.Alignment - 1) / ByteRegion.Alignment * ByteRegion.Alignment;
         var offset = Work.Allocate(stride * Batch);
         return new DdrTensor(point, channels, height, width, b, Tn, channelMap ?? DdrTensor.Identity(channels), offset, stride);
+    }
+
+    /// <summary>
+    /// Where a LOAD finds <paramref name="bytes"/> bytes that stand for padding of <paramref name="point"/>:
+    /// its zero point in every byte, the step group's copy (the zero point changes with the step group), or zeros.
+    /// </summary>
+    public (int Base, long Offset, StepMode Mode) PadRows(string point, int bytes)
+    {
+        if (!Asymmetric(point))
+            return (BaseRegister.Constants, Zeros(bytes), StepMode.None);
+        if (!padRows.TryGetValue(point, out var region) || bytes > region.Bytes)
+            padRows[point] = region = (StepGroupTables.Put(g => Enumerable.Repeat((byte)ZeroPoint(point, g), bytes).ToArray()), bytes);
+        return (BaseRegister.StepGroupTables, region.Offset, StepMode.StepGroup);
     }
 
     /// <summary>A region of zeros in the constants at least <paramref name="bytes"/> long (buffer rows a LOAD clears).</summary>

@@ -46,8 +46,8 @@ public static class UNetCompiler
         // The last layer's SYNC becomes FINISH; table loads learn how far apart the copies lie.
         var instructions = ctx.Instructions.Take(ctx.Instructions.Count - 1).Select(i => i switch
         {
-            LoadTable { StepMode: StepMode.StepGroup } t => t with { StepStride = ctx.StepGroupTables.Stride },
-            LoadTable { StepMode: StepMode.Step } t => t with { StepStride = ctx.StepTables.Stride },
+            DmaInstruction { StepMode: StepMode.StepGroup } t => t with { StepStride = ctx.StepGroupTables.Stride },
+            DmaInstruction { StepMode: StepMode.Step } t => t with { StepStride = ctx.StepTables.Stride },
             _ => i,
         }).Append(new Finish()).ToList();
         AcceleratorProgram program;

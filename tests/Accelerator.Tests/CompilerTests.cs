@@ -100,6 +100,35 @@ public class CompilerTests
         Assert.True(exponents.Max() >= (group == 0 ? 3 : 1), $"step group {group}: exponents up to {exponents.Max()}");
     }
 
+    /// <summary>
+    /// A batch smaller than the groups gives each sample G / B groups: every convolution layer's CONVs run on
+    /// all four groups of xczu9eg at batch 1 and 2 (row parts of one sample, or two samples of two parts), and
+    /// a group's LOADs and STOREs stay within its sample's tensors. The values are checked bit for bit by the
+    /// tests above (batch 1) and by every `sample --compare int8` run.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void Every_convolution_runs_on_every_group_whatever_the_batch(int batch)
+    {
+        var scheduler = new DdimScheduler(NoiseSchedule.Ddpm, 50);
+        var compiled = UNetCompiler.Compile(ShippedModel.Quantized.Value, Presets.Xczu9eg, scheduler.Timesteps, batch);
+        var convLayers = compiled.Layers.Where(l => l.Operation.Contains("conv", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(convLayers);
+        foreach (var layer in convLayers)
+        {
+            var instructions = compiled.Program.Instructions.Skip(layer.FirstInstruction).Take(layer.InstructionCount).ToList();
+            Assert.All(instructions.OfType<Conv>(), c => Assert.True(c.GroupMask == 0b1111, $"{layer.Name}: a CONV on groups {Convert.ToString(c.GroupMask, 2)} at batch {batch}"));
+            foreach (var transfer in instructions.OfType<ActivationTransfer>().Where(t => t.Base == BaseRegister.Work))
+            {
+                var sample = transfer.Group / (Presets.Xczu9eg.Groups / batch);
+                var tensor = compiled.Tensors.Values.Single(t => transfer.Offset >= t.At(0) && transfer.Offset < t.At(0) + (t.SampleStride * batch));
+                Assert.True(transfer.Offset >= tensor.At(sample) && transfer.Offset + ((long)transfer.Rows * Presets.Xczu9eg.Tn) <= tensor.At(sample) + tensor.Bytes, $"{layer.Name}: {transfer} of group {transfer.Group} leaves sample {sample}'s {tensor.Point}");
+            }
+        }
+    }
+
     /// <summary>One forward of <paramref name="step"/> on the functional simulator: every tensor the program writes against the int8 model's.</summary>
     private static List<string> EveryTensorAgainstTheInt8Model(QuantizedUNet model, AcceleratorConfig config, IReadOnlyList<int> timesteps, int step, out CompiledUNet compiled)
     {
