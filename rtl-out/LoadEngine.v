@@ -100,7 +100,7 @@ module LoadEngine (
   wire [127:0] beats_Out_Payload; // @[LoadEngine.cs:54]
   wire beats_Out_Valid; // @[LoadEngine.cs:54]
   wire beats_Out_Ready; // @[LoadEngine.cs:54]
-  wire [8:0] beats_Count; // @[LoadEngine.cs:54]
+  wire [9:0] beats_Count; // @[LoadEngine.cs:54]
   wire beats_Clear; // @[LoadEngine.cs:54]
   reg [1:0] setup; // @[LoadEngine.cs:56]
   reg contiguous; // @[LoadEngine.cs:61]
@@ -144,7 +144,7 @@ module LoadEngine (
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [10:0] room_is_reserved; // @[LoadEngine.cs:245]
+  wire [11:0] room_is_reserved; // @[LoadEngine.cs:245]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
@@ -409,7 +409,7 @@ module LoadEngine (
     .Address(dma_address_Address)
   );
 
-  Queue128x256Block beats ( // @[LoadEngine.cs:54]
+  Queue128x512Block beats ( // @[LoadEngine.cs:54]
     .clk(clk),
     .rst(rst),
     .In_Payload(beats_In_Payload),
@@ -422,7 +422,7 @@ module LoadEngine (
     .Clear(beats_Clear)
   );
 
-  DmaBursts256x256 bursts ( // @[LoadEngine.cs:67]
+  DmaBursts256x512 bursts ( // @[LoadEngine.cs:67]
     .clk(clk),
     .rst(rst),
     .Start(bursts_Start),

@@ -10,13 +10,10 @@ RegisterQueue1x8.v
 AxiReadPort2.v
 AxiReadPort1.v
 DmaAddress.v
-UpDownCounter9.v
-Queue128x256Block.v
-DmaBursts256x256.v
-LoadEngine.v
 UpDownCounter10.v
 Queue128x512Block.v
 DmaBursts256x512.v
+LoadEngine.v
 WeightEngine.v
 ConvWalker.v
 PeArrayFeed4x32.v

@@ -17,7 +17,7 @@ namespace DiffAcc.Accelerator.Machine;
 /// </summary>
 public sealed class LoadEngine : Module
 {
-    public const int BeatQueueDepth = 256;
+    public const int BeatQueueDepth = 512;
 
     public LoadEngine(AcceleratorConfig config)
     {
