@@ -14,6 +14,7 @@ public static class DesignChecks
         new UndrivenCheck(),
         new UnconnectedInputCheck(),
         new LatchCheck(),
+        new SwitchCoverageCheck(),
         new CombinationalLoopCheck(),
         new ClockCrossingCheck(),
         new MemoryClearCheck(),

@@ -16,7 +16,7 @@ public sealed class LatchCheck : IDesignCheck
             {
                 if (net.Kind != NetKind.Register && !net.IsLatch && !driver.IsComplete)
                 {
-                    var lines = string.Join(", ", driver.Connects.Select(c => c.Location.ToString()));
+                    var lines = string.Join(", ", driver.Connects.Select(c => c.Location.ToString()).Distinct());
                     yield return new(nameof(LatchCheck),
                         $"latch: {CheckContext.Describe(net, module)} is assigned only under some conditions (at {lines}) and would keep its old value otherwise. " +
                         "Give it a default before the When or assign it in an Otherwise.", driver.Connects[0].Location);

@@ -57,7 +57,13 @@ public sealed class EnumValue<TEnum> : UInt where TEnum : struct, System.Enum
 
     public void Assign(TEnum member, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) => ConnectFrom(Of(member), new(file, line));
 
-    public Bool Is(TEnum member) => this == Of(member);
+    /// <summary>The value is one of <paramref name="members"/>.</summary>
+    public Bool Is(params TEnum[] members)
+    {
+        if (members.Length == 0)
+            throw new HdlException($"Is needs at least one member of {typeof(TEnum).Name}", SourceLocation.Unknown);
+        return members.Distinct().Select(m => (Bool)(this == (UInt)Of(m))).Aggregate((a, b) => a | b);
+    }
 
     public static Bool operator ==(EnumValue<TEnum> value, TEnum member) => value.Is(member);
 
@@ -69,35 +75,67 @@ public sealed class EnumValue<TEnum> : UInt where TEnum : struct, System.Enum
 }
 
 /// <summary>
-/// A dispatch on an enum value: <c>.Is(member, ...)</c> for each case (the first that matches applies,
-/// like a When chain) and <c>.Default(...)</c> for the rest. A member listed twice is an error.
+/// A dispatch on an enum value: <c>.Is(member, ...)</c> or <c>.Is([a, b], ...)</c> for each case (the
+/// first that matches applies, like a When chain) and <c>.Default(...)</c> for the rest. A member
+/// listed twice is an error. When the cases have listed every member, the last case is the rest (a
+/// register of the enum type holds only members), so a full switch needs no Default and assigns on
+/// every path; a Default after it is an error, and a switch that misses a member without a Default
+/// is reported by <see cref="Checks.SwitchCoverageCheck"/>.
 /// </summary>
 public sealed class SwitchChain<TEnum> where TEnum : struct, System.Enum
 {
+    private static readonly TEnum[] AllMembers = [.. System.Enum.GetValues<TEnum>().DistinctBy(m => Convert.ToInt64(m, System.Globalization.CultureInfo.InvariantCulture))];
+
     private readonly Module module;
     private readonly EnumValue<TEnum> subject;
     private readonly HashSet<TEnum> seen = [];
     private WhenChain? chain;
+    private bool complete;
 
-    internal SwitchChain(Module module, EnumValue<TEnum> subject)
+    internal SwitchChain(Module module, EnumValue<TEnum> subject, SourceLocation location)
     {
         this.module = module;
         this.subject = subject;
+        Coverage = new SwitchCoverage(typeof(TEnum).Name, [.. AllMembers.Select(m => m.ToString())], location);
     }
 
+    internal SwitchCoverage Coverage { get; }
+
     public SwitchChain<TEnum> Is(TEnum member, Action then, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+        => Is([member], then, file, line);
+
+    /// <summary>A case for several members at once.</summary>
+    public SwitchChain<TEnum> Is(IReadOnlyList<TEnum> members, Action then, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
-        if (!seen.Add(member))
-            throw new HdlException($"{typeof(TEnum).Name}.{member} is already a case of this Switch", new(file, line));
-        chain = chain is null ? module.BeginWhen(subject.Is(member), then, new(file, line)) : chain.ElseWhen(subject.Is(member), then, file, line);
+        var location = new SourceLocation(file, line);
+        if (members.Count == 0)
+            throw new HdlException($"a case of a Switch over {typeof(TEnum).Name} needs at least one member", location);
+        if (complete)
+            throw new HdlException($"every member of {typeof(TEnum).Name} is already a case of this Switch; {string.Join(", ", members)} can never apply", location);
+        foreach (var member in members)
+        {
+            if (!seen.Add(member))
+                throw new HdlException($"{typeof(TEnum).Name}.{member} is already a case of this Switch", location);
+            Coverage.Cover(member.ToString());
+        }
+        complete = AllMembers.All(seen.Contains);
+        if (complete && chain is not null)
+            chain.Otherwise(then);
+        else if (complete)
+            then();
+        else
+            chain = chain is null ? module.BeginWhen(subject.Is([.. members]), then, location) : chain.ElseWhen(subject.Is([.. members]), then, file, line);
         return this;
     }
 
     /// <summary>What applies when no case matched.</summary>
     public void Default(Action then, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
-        if (chain is null)
+        if (chain is null && !complete)
             throw new HdlException("a Switch needs at least one Is(...) before Default", new(file, line));
-        chain.Otherwise(then);
+        if (complete)
+            throw new HdlException($"every member of {typeof(TEnum).Name} is already a case of this Switch: the Default would never apply", new(file, line));
+        Coverage.HasDefault = true;
+        chain!.Otherwise(then);
     }
 }

@@ -58,6 +58,8 @@ public abstract class Module
 
     internal IReadOnlyList<MemoryDef> Memories => memories;
 
+    internal List<SwitchCoverage> Switches { get; } = [];
+
     internal IReadOnlyList<(Module Child, SourceLocation Location)> Children => children;
 
     internal IReadOnlyList<ClockDomain> Domains => domains;
@@ -345,8 +347,16 @@ public abstract class Module
     protected WhenChain When(Bool condition, Action then, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
         => BeginWhen(condition, then, new(file, line));
 
-    /// <summary>Dispatches on an enum value: <c>Switch(state).Is(Phase.Idle, () =&gt; ...).Is(...).Default(...)</c>.</summary>
-    protected SwitchChain<TEnum> Switch<TEnum>(EnumValue<TEnum> subject) where TEnum : struct, System.Enum => new(this, subject);
+    /// <summary>
+    /// Dispatches on an enum value: <c>Switch(state).Is(Phase.Idle, () =&gt; ...).Is([Phase.Load, Phase.Run], ...).Default(...)</c>.
+    /// A switch that lists every member needs no Default; one that misses a member without a Default is a design error.
+    /// </summary>
+    protected SwitchChain<TEnum> Switch<TEnum>(EnumValue<TEnum> subject, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) where TEnum : struct, System.Enum
+    {
+        var chain = new SwitchChain<TEnum>(this, subject, new(file, line));
+        Switches.Add(chain.Coverage);
+        return chain;
+    }
 
     /// <summary>A C# enum as a hardware type, e.g. for a state register: <c>Reg(Enum&lt;Phase&gt;(), Phase.Idle)</c>.</summary>
     protected static EnumType<TEnum> Enum<TEnum>() where TEnum : struct, System.Enum => EnumType<TEnum>.Instance;

@@ -61,6 +61,7 @@ internal static class Elaborator
         def.Nets.AddRange(module.Nets);
         def.Body.AddRange(module.Body);
         def.Memories.AddRange(module.Memories);
+        def.Switches.AddRange(module.Switches);
         if (module is BlackBox blackBox)
         {
             def.BlackBoxName = blackBox.ModuleName;

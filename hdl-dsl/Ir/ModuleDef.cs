@@ -45,6 +45,9 @@ public sealed class ModuleDef(string name, string className, SourceLocation loca
 
     public List<InstanceDef> Instances { get; } = [];
 
+    /// <summary>The enum switches of the module and what they cover.</summary>
+    public List<SwitchCoverage> Switches { get; } = [];
+
     public List<ClockDomain> Domains { get; } = [];
 
     /// <summary>Set for external modules and vendor primitives: the Verilog module name and its parameters.</summary>

@@ -5,7 +5,8 @@ namespace DiffAcc.Sim.Fuzz;
 
 /// <summary>
 /// A random, well-formed design made from a seed: mixed widths, signed and unsigned values,
-/// registers with and without reset under When/Otherwise, a memory, muxes, static and dynamic
+/// registers with and without reset under When/Otherwise, a memory (indexed by values and by
+/// products of narrower ones), muxes, static and dynamic
 /// shifts, comparisons, concatenations, slices and casts. Values stay within <c>maxWidth</c> bits
 /// (64 by default; wider ones run the IR simulator on big integers); with <c>fallingEdges</c> half of
 /// the designs clock on the falling edge. The same seed and settings give the same design.
@@ -152,18 +153,18 @@ public sealed class RandomDesign : Module
         var depthBits = random.Next(2, 6);
         var word = random.Next(1, 33);
         var signed = random.Next(2) == 0;
-        var address = Bits(Pick(false), depthBits);
+        var address = Index(depthBits);
         if (signed)
         {
             var memory = Mem(SInt(word), 1 << depthBits, RamStyle.Auto, name: "ram");
             When(Condition(), () => memory.Write(address, Fit<SInt>(Pick(true), word)));
-            pool.Add(memory.Read(Bits(Pick(false), depthBits), random.Next(2) == 0 ? null : Condition()));
+            pool.Add(memory.Read(Index(depthBits), random.Next(2) == 0 ? null : Condition()));
         }
         else
         {
             var memory = Mem(UInt(word), 1 << depthBits, RamStyle.Auto, name: "ram");
             When(Condition(), () => memory.Write(address, Fit<UInt>(Pick(false), word)));
-            pool.Add(memory.Read(Bits(Pick(false), depthBits), random.Next(2) == 0 ? null : Condition()));
+            pool.Add(memory.Read(Index(depthBits), random.Next(2) == 0 ? null : Condition()));
         }
     }
 
@@ -203,6 +204,18 @@ public sealed class RandomDesign : Module
     }
 
     private static UInt AsUInt(Signal value) => value as UInt ?? ((SInt)value).AsUInt();
+
+    /// <summary>
+    /// A memory index of at most <paramref name="bits"/> bits: a value's low bits, or a third of the time
+    /// the product of two narrower ones, which Verilog sizes by itself in an index (seed 20261220).
+    /// </summary>
+    private UInt Index(int bits)
+    {
+        if (random.Next(3) > 0)
+            return Bits(Pick(false), bits);
+        var left = random.Next(1, bits);
+        return Bits(Pick(false), left) * Bits(Pick(false), bits - left);
+    }
 
     private static UInt Bits(Signal value, int width) => value.Width <= width ? (UInt)value : ((UInt)value).Truncate(width);
 

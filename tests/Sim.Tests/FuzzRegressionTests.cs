@@ -67,4 +67,27 @@ public sealed class FuzzRegressionTests
 
     [Fact]
     public Task An_asynchronous_reset_that_arrives_through_a_port_acts_in_the_same_cycle() => AgreeAsync(() => new AsyncResetThroughPort());
+
+    /// <summary>
+    /// Seed 20261220: a memory addressed by a product of two 2-bit values. The product is 4 bits in the
+    /// IR, but an index is sized by itself in Verilog, so <c>ram[a * a]</c> kept 2 bits and wrote word 0
+    /// where the IR simulator wrote word 4; Verilator and Icarus read back words nobody wrote.
+    /// </summary>
+    private sealed class ProductIndex : Module
+    {
+        public ProductIndex()
+        {
+            var a = Input(UInt(2), "a");
+            var data = Input(UInt(8), "data");
+            var write = Input(Bool(), "write");
+            var address = Input(UInt(4), "address");
+            var ram = Mem(UInt(8), 16, name: "ram");
+            When(write, () => ram.Write(a * a, data));
+            Output(UInt(8), "q").Assign(ram.Read(address));
+            Output(UInt(8), "q_product").Assign(ram.Read(a * a));
+        }
+    }
+
+    [Fact]
+    public Task A_product_addresses_memory_at_its_full_width() => AgreeAsync(() => new ProductIndex(), 400);
 }

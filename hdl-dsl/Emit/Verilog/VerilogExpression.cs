@@ -128,9 +128,15 @@ internal sealed class VerilogExpression(Func<string, string> uniqueName, IReadOn
 
     /// <summary>
     /// <paramref name="e"/> printed so Verilog reads it as unsigned, as array indices must be: casts
-    /// print nothing, so a reinterpreted signed net would otherwise index below zero.
+    /// print nothing, so a reinterpreted signed net would otherwise index below zero. An index is sized
+    /// by itself in Verilog, not by an assignment's target, so it prints as a nested operand: a product,
+    /// wider than its operands, moves to a temporary of its own width instead of keeping theirs.
     /// </summary>
-    public string Unsigned(Expr e, string consumer) => AsUnsigned(e, Top(e, consumer));
+    public string Unsigned(Expr e, string consumer)
+    {
+        var text = Print(e, consumer, nested: true);
+        return AsUnsigned(e, text.StartsWith('(') && text.EndsWith(')') && Balanced(text[1..^1]) ? text[1..^1] : text);
+    }
 
     private static string AsUnsigned(Expr e, string text) => e is NetRef { Net.Shape.Signed: false } or Const ? text : $"$unsigned({text})";
 

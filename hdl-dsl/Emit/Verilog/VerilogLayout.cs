@@ -43,7 +43,7 @@ internal static class VerilogLayout
         var cases = new List<CombinationalCaseView>();
         CaseView? Case(Expr value, string consumer)
             => CaseChain.Match(value) is not { } chain ? null
-                : new CaseView(printer.Top(chain.Subject, consumer), [.. chain.Arms.Select(a => new CaseArmView(printer.Top(a.Label, consumer), printer.Top(a.Value, consumer)))], printer.Top(chain.Default, consumer));
+                : new CaseView(printer.Top(chain.Subject, consumer), [.. chain.Arms.Select(a => new CaseArmView(string.Join(", ", a.Labels.Select(l => printer.Top(l, consumer))), printer.Top(a.Value, consumer)))], printer.Top(chain.Default, consumer));
         foreach (var net in module.AllNets)
         {
             if (!drivers.TryGetValue(net, out var driver))
