@@ -49,8 +49,15 @@ internal static class ExploreCommand
             {
                 if (result.GetValue(json) is { } j && OutputPath.Refuses(OutputPath.FileProblem("--json", j.FullName)))
                     return 1;
+                var grid = Grid(Presets.Default, result.GetValue(groups)!, result.GetValue(sizes)!, result.GetValue(lanes)!, out var rejected);
+                foreach (var reason in rejected.GroupBy(r => r.Reason))
+                    Console.WriteLine($"left out {reason.Count()} combination(s) ({string.Join(", ", reason.Take(3).Select(r => r.Name))}{(reason.Count() > 3 ? ", ..." : "")}): {reason.Key}");
+                if (grid.Count == 1)
+                {
+                    Console.Error.WriteLine("error: --groups, --sizes and --lanes give no valid configuration besides the default preset; see the reasons above");
+                    return 1;
+                }
                 var unet = PerfCommand.Load(result.GetValue(model)?.FullName, result.GetValue(quant)?.FullName);
-                var grid = Grid(Presets.Default, result.GetValue(groups)!, result.GetValue(sizes)!, result.GetValue(lanes)!);
                 var also = result.GetValue(alsoShipped) ? new[] { PerfCommand.Load(ModelOptions.ShippedUNet, ModelOptions.ShippedQuantization) } : [];
                 var points = Sweep(unet, grid, result.GetValue(steps), DdrTiming.Board, also, name => Console.WriteLine($"  {name}"));
                 Report(points, Presets.Default, result.GetValue(json)?.FullName);
@@ -67,12 +74,15 @@ internal static class ExploreCommand
 
     /// <summary>
     /// The configurations to try: every valid combination, with the default preset's buffers (the
-    /// activation buffers' total kept, split over the groups), packing on, and the default itself.
+    /// activation buffers' total kept, split over the groups), packing on, and the default itself;
+    /// <paramref name="rejected"/> names each invalid combination and why.
     /// </summary>
-    public static IReadOnlyList<AcceleratorConfig> Grid(AcceleratorConfig basis, IEnumerable<int> groups, IReadOnlyList<int> sizes, IReadOnlyList<int> lanes)
+    public static IReadOnlyList<AcceleratorConfig> Grid(AcceleratorConfig basis, IEnumerable<int> groups, IReadOnlyList<int> sizes, IReadOnlyList<int> lanes, out IReadOnlyList<(string Name, string Reason)> rejected)
     {
         var total = basis.ActivationBufferKiB * basis.Groups;
         var grid = new List<AcceleratorConfig> { basis };
+        var invalid = new List<(string Name, string Reason)>();
+        rejected = invalid;
         foreach (var g in groups)
         {
             foreach (var tm in sizes)
@@ -81,8 +91,10 @@ internal static class ExploreCommand
                 {
                     foreach (var l in lanes)
                     {
-                        var config = basis with { Name = $"g{g}-{tm}x{tn}-l{l}", Groups = g, Tm = tm, Tn = tn, VectorLanes = l, ActivationBufferKiB = Math.Max(1, total / g) };
-                        if (config.Validate().Count == 0 && !grid.Any(c => c with { Name = "" } == config with { Name = "" }))
+                        var config = basis with { Name = $"g{g}-{tm}x{tn}-l{l}", Groups = g, Tm = tm, Tn = tn, VectorLanes = l, ActivationBufferKiB = g >= 1 ? Math.Max(1, total / g) : basis.ActivationBufferKiB };
+                        if (config.Validate() is { Count: > 0 } problems)
+                            invalid.Add((config.Name, string.Join("; ", problems.Select(p => $"{p.Field} {p.Problem}"))));
+                        else if (!grid.Any(c => c with { Name = "" } == config with { Name = "" }))
                             grid.Add(config);
                     }
                 }

@@ -45,13 +45,26 @@ internal static class SampleCommand
         return command;
     }
 
+    /// <summary>The most images one grid holds: a 10,000-image grid of 32 x 32 images is already 34 MB of pixels.</summary>
+    private const int MaxCount = 10_000;
+
     private sealed record Settings(string Sampler, int? Steps, double Eta, int Count, string? Backend, bool Compare, int? Batch, FileInfo Output);
 
     private static int Run(ModelOptions options, AcceleratorOptions accelerator, ParseResult result, Settings s)
     {
-        if (s.Count < 1)
+        if (s.Count is < 1 or > MaxCount)
         {
-            Console.Error.WriteLine("error: --count must be at least 1");
+            Console.Error.WriteLine($"error: --count must be 1 to {MaxCount:#,0} images (one PNG grid), not {s.Count:#,0}");
+            return 1;
+        }
+        if (!string.Equals(s.Output.Extension, ".png", StringComparison.OrdinalIgnoreCase))
+        {
+            Console.Error.WriteLine($"error: --out: the grid is written as PNG; name the file .png, not '{s.Output.Name}'");
+            return 1;
+        }
+        if (s.Compare && s.Backend is not ("isa" or "rtl"))
+        {
+            Console.Error.WriteLine($"error: --compare int8 checks the compiled program against the int8 model: use it with --backend isa or rtl, not {s.Backend ?? "the default backend"}");
             return 1;
         }
         if (!double.IsFinite(s.Eta) || s.Eta < 0 || s.Eta > 1)

@@ -14,8 +14,9 @@ namespace DiffAcc.Accelerator.Buffers;
 /// </summary>
 public sealed class AccumulatorBank : Module
 {
-    public AccumulatorBank(int lanes, int rows)
+    public AccumulatorBank(int lanes, int rows, ClockDomain? domain = null)
     {
+        Domain = domain ?? ClockDomain.Default;
         Lanes = lanes;
         Rows = rows;
         var addressBits = Hw.BitsFor(rows);

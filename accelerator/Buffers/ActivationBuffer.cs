@@ -11,8 +11,9 @@ namespace DiffAcc.Accelerator.Buffers;
 /// </summary>
 public sealed class ActivationBuffer : Module
 {
-    public ActivationBuffer(int lanes, int depth)
+    public ActivationBuffer(int lanes, int depth, ClockDomain? domain = null)
     {
+        Domain = domain ?? ClockDomain.Default;
         Lanes = lanes;
         Depth = depth;
         var addressBits = Hw.BitsFor(depth);

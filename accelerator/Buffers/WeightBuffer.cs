@@ -16,8 +16,9 @@ public sealed class WeightBuffer : Module
     /// <summary>The most bytes of a row one of a bank's memories holds: one DMA beat.</summary>
     public const int MaxColumnBytes = 16;
 
-    public WeightBuffer(int rowBytes, int depth)
+    public WeightBuffer(int rowBytes, int depth, ClockDomain? domain = null)
     {
+        Domain = domain ?? ClockDomain.Default;
         ColumnBytes = Math.Min(rowBytes, MaxColumnBytes);
         if (rowBytes < 1 || rowBytes % ColumnBytes != 0)
             throw new ArgumentOutOfRangeException(nameof(rowBytes), $"a weight row of {rowBytes} bytes is not a whole number of {MaxColumnBytes}-byte columns");

@@ -40,7 +40,7 @@ public sealed class ActivationBuffers : Module
         Bool storeGranted = Hw.False, weightGranted = Hw.False, vectorGranted = Hw.False, vectorWriteGranted = Hw.False, loadGranted = Hw.False;
         for (var g = 0; g < groups; g++)
         {
-            var buffer = Instance(new ActivationBuffer(tn, config.ActivationRows), $"group_{g}");
+            var buffer = Instance(new ActivationBuffer(tn, config.ActivationRows, config.ClockDomain), $"group_{g}");
             var requests = new Dictionary<Engine, (Bool Wants, UInt Address)>
             {
                 [Engine.Store] = (StoreRead.Valid & (StoreRead.Group == g), StoreRead.Address),

@@ -39,7 +39,7 @@ public sealed class ConvWriteBack : Module
         var requantizeSum = Mode == (int)ConvOutput.AccumulatorAddRequantize;
         var sums = Enumerable.Range(0, tm).Select(m => (Sums[m] << Exponent).Truncate(32)).ToArray();
 
-        var bank = Instance(new AccumulatorBank(tm, config.AccumulatorRows), "partials");
+        var bank = Instance(new AccumulatorBank(tm, config.AccumulatorRows, config.ClockDomain), "partials");
         bank.Add.Assign(SumLast & !requantizeDirect & Selected);
         bank.AddFirst.Assign(Mode == (int)ConvOutput.AccumulatorStore);
         bank.AddAddress.Assign(SumAcc);

@@ -38,7 +38,7 @@ public sealed class DiffAccTop : Module
         var vector = Instance(new VectorEngine(config), "vector");
         var store = Instance(new StoreEngine(config), "store");
         var activations = Instance(new ActivationBuffers(config), "activations");
-        var weights = Instance(new WeightBuffer(config.Tm * config.Tn, config.WeightRows), "weights");
+        var weights = Instance(new WeightBuffer(config.Tm * config.Tn, config.WeightRows, config.ClockDomain), "weights");
 
         // Program control.
         fetch.Start.Assign(registers.Start);

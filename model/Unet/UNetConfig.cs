@@ -63,7 +63,16 @@ public sealed record UNetConfig
             if (!ok)
                 throw new ModelFileException(source, field, problem);
         }
+        Need(SampleSize >= 1, "sample_size", $"must be at least 1, not {SampleSize}");
+        Need(InChannels >= 1, "in_channels", $"must be at least 1, not {InChannels}");
+        Need(OutChannels >= 1, "out_channels", $"must be at least 1, not {OutChannels}");
+        Need(LayersPerBlock >= 1, "layers_per_block", $"must be at least 1, not {LayersPerBlock}");
+        Need(NormNumGroups >= 1, "norm_num_groups", $"must be at least 1, not {NormNumGroups}");
+        Need(float.IsFinite(NormEps) && NormEps > 0, "norm_eps", $"must be above 0, not {NormEps}");
+        Need(AttentionHeadDim is null or >= 1, "attention_head_dim", $"must be at least 1, not {AttentionHeadDim}");
         Need(BlockOutChannels.Length >= 1, "block_out_channels", "needs at least one level");
+        Need(BlockOutChannels.All(c => c >= 1), "block_out_channels", $"every level needs at least 1 channel, not {string.Join(", ", BlockOutChannels)}");
+        Need(SampleSize % (1 << (BlockOutChannels.Length - 1)) == 0, "sample_size", $"{SampleSize} does not halve {BlockOutChannels.Length - 1} time(s) to a whole number of pixels (one downsampling per level but the last)");
         Need(DownBlockTypes.Length == BlockOutChannels.Length, "down_block_types", $"has {DownBlockTypes.Length} entries for {BlockOutChannels.Length} levels");
         Need(UpBlockTypes.Length == BlockOutChannels.Length, "up_block_types", $"has {UpBlockTypes.Length} entries for {BlockOutChannels.Length} levels");
         Need(DownBlockTypes.All(t => t is "DownBlock2D" or "AttnDownBlock2D"), "down_block_types", $"supports DownBlock2D and AttnDownBlock2D, not {string.Join(", ", DownBlockTypes)}");

@@ -78,6 +78,20 @@ public sealed class GenerateCommandTests
         Assert.Empty(Directory.EnumerateFiles(directory, "*.tmp", SearchOption.AllDirectories));
     }
 
+    /// <summary>docs/vivado.md advises a lower clockMHz when timing fails: every module of the machine takes the configured clock.</summary>
+    [Theory]
+    [InlineData(250, "4.000")]
+    [InlineData(299.9, "3.334")]
+    public void A_lower_clock_in_the_configuration_elaborates_and_constrains_the_design(double mhz, string period)
+    {
+        var directory = Directory.CreateTempSubdirectory("diffacc-cli-").FullName;
+        var config = Path.Combine(directory, "config.json");
+        File.WriteAllText(config, $$"""{ "preset": "small", "clockMHz": {{mhz.ToString(System.Globalization.CultureInfo.InvariantCulture)}} }""");
+        var (code, output, error) = CommandLine.Run("generate", "--config", config, "--out", Path.Combine(directory, "rtl"), "--constraints", Path.Combine(directory, "xdc"));
+        Assert.True(code == 0, output + error);
+        Assert.Contains($"create_clock -name sys -period {period} [get_ports clk]", File.ReadAllText(Path.Combine(directory, "xdc", "DiffAccTop.xdc")));
+    }
+
     [Fact]
     public void An_output_folder_that_cannot_be_written_is_one_line_and_changes_nothing()
     {

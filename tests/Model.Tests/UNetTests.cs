@@ -56,4 +56,20 @@ public sealed class UNetTests
         File.WriteAllText(Path.Combine(folder, "config.json"), """{ "layers_per_block": "two" }""");
         Assert.Contains("config.json: 'layers_per_block': bad config", Assert.Throws<ModelFileException>(() => UNet2D.Load(folder)).Message);
     }
+
+    /// <summary>Values no UNet has are refused with the file and field, before any tensor is read or any division by them.</summary>
+    [Theory]
+    [InlineData("""{ "norm_num_groups": 0 }""", "'norm_num_groups': must be at least 1, not 0")]
+    [InlineData("""{ "sample_size": -32 }""", "'sample_size': must be at least 1, not -32")]
+    [InlineData("""{ "layers_per_block": -1 }""", "'layers_per_block': must be at least 1, not -1")]
+    [InlineData("""{ "sample_size": 36 }""", "'sample_size': 36 does not halve 3 time(s) to a whole number of pixels")]
+    [InlineData("""{ "block_out_channels": [32, 0, 64, 64] }""", "'block_out_channels': every level needs at least 1 channel")]
+    [InlineData("""{ "attention_head_dim": 0 }""", "'attention_head_dim': must be at least 1, not 0")]
+    public void A_config_with_an_impossible_value_names_the_file_and_field(string json, string expected)
+    {
+        var folder = Directory.CreateTempSubdirectory("diffacc-config-").FullName;
+        File.WriteAllText(Path.Combine(folder, "config.json"), json);
+        var error = Assert.Throws<ModelFileException>(() => UNet2D.Load(folder));
+        Assert.Contains($"config.json: {expected}", error.Message, StringComparison.Ordinal);
+    }
 }
