@@ -124,8 +124,14 @@ int diffacc_run_step(const diffacc_device *device, unsigned step, uint32_t timeo
     device->write32(device->context, DIFFACC_REG_STEP, step);
     device->write32(device->context, DIFFACC_REG_STEP_GROUP, diffacc_model_step_groups[step]);
     device->write32(device->context, DIFFACC_REG_IRQ_ENABLE, 1);
+    /* A stale interrupt from an aborted step would end the wait at once. */
+    device->write32(device->context, DIFFACC_REG_IRQ_STATUS, 1);
+    /* The sample and the registers above reach the accelerator before it starts. */
+    DIFFACC_BARRIER();
     device->write32(device->context, DIFFACC_REG_CONTROL, 1);
     report->interrupted = device->wait_interrupt(device->context, timeout_ms);
+    /* Nothing of the prediction is read before the interrupt. */
+    DIFFACC_BARRIER();
     report->status = device->read32(device->context, DIFFACC_REG_STATUS);
     report->error_code = device->read32(device->context, DIFFACC_REG_ERROR_CODE);
     report->error_pc = device->read32(device->context, DIFFACC_REG_ERROR_PC);

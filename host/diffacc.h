@@ -17,6 +17,10 @@
 #include "diffacc_isa.h"
 #include "diffacc_model.h"
 
+#if DIFFACC_MODEL_GROUPS != DIFFACC_GROUPS || DIFFACC_MODEL_TM != DIFFACC_TM || DIFFACC_MODEL_TN != DIFFACC_TN
+#error "diffacc_model.h was compiled for another accelerator shape than diffacc_isa.h describes: compile the model for this preset, or take diffacc_isa.h from its diffacc generate"
+#endif
+
 #define DIFFACC_COUNTERS 9
 
 typedef struct diffacc_device {
@@ -68,5 +72,18 @@ void diffacc_ddim_update(float *sample, const float *noise, size_t n, unsigned s
 
 /* The command: see diffacc_run.c. */
 int diffacc_main(int argc, char **argv, const diffacc_device *device);
+
+/* The command's options, for --help (printed before any device is opened). */
+void diffacc_usage(FILE *out);
+
+/* Orders the CPU's memory accesses around the accelerator's: the sample written to the DMA window
+ * before the START write, and the interrupt before the prediction is read. The window is mapped
+ * uncached (O_SYNC /dev/mem or u-dma-buf without sync-mode caching), so no cache maintenance is
+ * needed, only ordering; on aarch64 a full-system DSB, elsewhere a compiler and CPU fence. */
+#if defined(__aarch64__)
+#define DIFFACC_BARRIER() __asm__ __volatile__("dsb sy" ::: "memory")
+#else
+#define DIFFACC_BARRIER() __sync_synchronize()
+#endif
 
 #endif

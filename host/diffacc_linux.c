@@ -46,8 +46,13 @@ static int linux_wait_interrupt(void *context, uint32_t timeout_ms)
             return 0;
         p.fd = bus->uio;
         p.events = POLLIN;
-        while (now_ms() < deadline) {
-            int ready = poll(&p, 1, (int)(deadline - now_ms()));
+        for (;;) {
+            /* The time left is taken once per wait, so it cannot pass the deadline between the test and the poll. */
+            uint64_t now = now_ms();
+            int ready;
+            if (now >= deadline)
+                break;
+            ready = poll(&p, 1, deadline - now > 60000u ? 60000 : (int)(deadline - now));
             if (ready > 0 && read(bus->uio, &count, sizeof count) == (ssize_t)sizeof count)
                 return 1;
             if (ready < 0 && errno != EINTR)
@@ -85,6 +90,16 @@ static uint64_t read_sysfs(const char *path)
     return strtoull(text, NULL, 0);
 }
 
+static void usage(void)
+{
+    printf("usage: diffacc-run [--uio /dev/uioN | --registers PHYS] [--udmabuf NAME | --dma PHYS --dma-bytes N] COMMAND-OPTIONS\n"
+           "  --uio /dev/uioN     the accelerator's registers and interrupt through generic-uio (else /dev/mem, polling)\n"
+           "  --registers PHYS    the register window's physical address with /dev/mem (default 0xA0000000)\n"
+           "  --udmabuf NAME      the DMA window from a u-dma-buf device (default udmabuf0)\n"
+           "  --dma PHYS, --dma-bytes N  the DMA window from a reserved-memory region through /dev/mem\n");
+    diffacc_usage(stdout);
+}
+
 int main(int argc, char **argv)
 {
     const char *uio = NULL, *udmabuf = "udmabuf0";
@@ -96,6 +111,14 @@ int main(int argc, char **argv)
     if (!rest)
         return 1;
     rest[count++] = argv[0];
+    for (i = 1; i < argc; ++i) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            /* Before any device is opened: help works on any machine, as any user. */
+            usage();
+            free(rest);
+            return 0;
+        }
+    }
     for (i = 1; i < argc; ++i) {
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(argv[i], "--uio") && value) { uio = value; ++i; }

@@ -23,6 +23,16 @@
 #define SAMPLE_VALUES (DIFFACC_MODEL_INPUT_CHANNELS * DIFFACC_MODEL_INPUT_HEIGHT * DIFFACC_MODEL_INPUT_WIDTH)
 #define PREDICTION_VALUES (DIFFACC_MODEL_OUTPUT_CHANNELS * DIFFACC_MODEL_OUTPUT_HEIGHT * DIFFACC_MODEL_OUTPUT_WIDTH)
 
+void diffacc_usage(FILE *out)
+{
+    fprintf(out, "COMMAND-OPTIONS (preset %s, batch %u, %u steps):\n"
+                 "  [--program program.bin] [--image image.bin] [--steps N] [--seed S] [--out samples.pgm] [--timeout-ms MS]\n"
+                 "      sample: N steps of the compiled DDIM trajectory from Gaussian noise, written as one PGM\n"
+                 "  --forward STEP --sample FILE [--dump FILE]\n"
+                 "      one forward pass at STEP on the float32 samples of FILE; --dump writes the whole DMA window\n",
+        DIFFACC_MODEL_PRESET, (unsigned)DIFFACC_MODEL_BATCH, (unsigned)DIFFACC_MODEL_STEPS);
+}
+
 static void print_report(FILE *log, unsigned step, const diffacc_report *report)
 {
     unsigned i;
@@ -113,6 +123,10 @@ int diffacc_main(int argc, char **argv, const diffacc_device *device)
     for (i = 1; i < (unsigned)argc; ++i) {
         const char *a = argv[i];
         const char *value = i + 1 < (unsigned)argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            diffacc_usage(stdout);
+            return 0;
+        }
         if (!value) {
             fprintf(stderr, "error: %s needs a value\n", a);
             return 2;

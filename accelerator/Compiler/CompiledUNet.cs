@@ -176,6 +176,9 @@ public sealed class CompiledUNet
     public string Header() => TemplateText.Render("diffacc_model.h.sbn", new
     {
         Preset = Config.Name,
+        Config.Groups,
+        Config.Tm,
+        Config.Tn,
         Batch,
         Instructions = Program.Count,
         ProgramBytes = Program.Count * InstructionSet.Bytes,

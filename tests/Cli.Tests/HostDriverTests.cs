@@ -135,5 +135,39 @@ public sealed class HostDriverTests
         var make = await CliWrap.Cli.Wrap("make").WithArguments(["CC=gcc", "MODEL=model", "ISA=."]).WithWorkingDirectory(folder).WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();
         Assert.True(make.ExitCode == 0, make.StandardOutput + make.StandardError);
         Assert.True(File.Exists(Path.Combine(folder, "diffacc-run")));
+
+        // Help before any device: no /dev/mem, no UIO, no u-dma-buf is opened.
+        var help = await CliWrap.Cli.Wrap(Path.Combine(folder, "diffacc-run")).WithArguments(["--uio", "/nonexistent/uio", "--help"]).WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();
+        Assert.True(help.ExitCode == 0, help.StandardOutput + help.StandardError);
+        Assert.Contains("usage: diffacc-run", help.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("--forward STEP --sample FILE", help.StandardOutput, StringComparison.Ordinal);
+        Assert.Empty(help.StandardError);
+
+        // A model compiled for one preset against the ISA header of another stops the build with a reason.
+        await File.WriteAllTextAsync(Path.Combine(folder, "diffacc_isa.h"), IsaDocument.CHeader(Presets.Xczu9eg));
+        File.Delete(Path.Combine(folder, "diffacc-run"));
+        make = await CliWrap.Cli.Wrap("make").WithArguments(["CC=gcc", "MODEL=model", "ISA=."]).WithWorkingDirectory(folder).WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();
+        Assert.NotEqual(0, make.ExitCode);
+        Assert.Contains("diffacc_model.h was compiled for another accelerator shape than diffacc_isa.h describes", make.StandardError, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The ordering points of a step: the stale interrupt cleared, then a barrier, then START; the
+    /// interrupt, then a barrier, then the first read of the result. On aarch64 the barrier is a DSB.
+    /// </summary>
+    [Fact]
+    public void A_step_orders_the_window_around_start_and_the_interrupt()
+    {
+        var library = HostDriver.Board.Single(f => f.Name == "diffacc.c").Text;
+        var header = HostDriver.Board.Single(f => f.Name == "diffacc.h").Text;
+        Assert.Contains("#define DIFFACC_BARRIER() __asm__ __volatile__(\"dsb sy\" ::: \"memory\")", header, StringComparison.Ordinal);
+        var clear = library.IndexOf("DIFFACC_REG_IRQ_STATUS, 1);", StringComparison.Ordinal);
+        var start = library.IndexOf("DIFFACC_REG_CONTROL, 1);", StringComparison.Ordinal);
+        var wait = library.IndexOf("device->wait_interrupt(", StringComparison.Ordinal);
+        var status = library.IndexOf("read32(device->context, DIFFACC_REG_STATUS)", StringComparison.Ordinal);
+        Assert.True(clear >= 0 && clear < start, "IRQ_STATUS is cleared before START");
+        Assert.Contains("DIFFACC_BARRIER();", library[clear..start], StringComparison.Ordinal);
+        Assert.True(wait > start && status > wait);
+        Assert.Contains("DIFFACC_BARRIER();", library[wait..status], StringComparison.Ordinal);
     }
 }
