@@ -25,9 +25,23 @@ public sealed partial class VivadoCommandTests
         return folder;
     }
 
-    private static async Task<BufferedCommandResult> Stubbed(string folder, string script)
-        => await CliWrap.Cli.Wrap("tclsh").WithArguments([Path.Combine(AppContext.BaseDirectory, "vivado_stubs.tcl"), script])
+    private static async Task<BufferedCommandResult> Stubbed(string folder, string script, string? worstSlack = null, params string[] tclArgs)
+        => await CliWrap.Cli.Wrap("tclsh").WithArguments([Path.Combine(AppContext.BaseDirectory, "vivado_stubs.tcl"), script, .. tclArgs])
+            .WithEnvironmentVariables(worstSlack is null ? [] : new Dictionary<string, string?> { ["STUB_WNS"] = worstSlack })
             .WithWorkingDirectory(folder).WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();
+
+    [Fact]
+    public async Task The_system_flow_stops_before_the_bitstream_when_timing_is_not_met_unless_told_otherwise()
+    {
+        var run = await Stubbed(Folder.Value, "system.tcl", "-0.042");
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("timing is not met: WNS -0.042 ns", run.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("write_bitstream", run.StandardOutput, StringComparison.Ordinal);
+
+        var forced = await Stubbed(Folder.Value, "system.tcl", "-0.042", "allow_negative_slack");
+        Assert.True(forced.ExitCode == 0, forced.StandardError);
+        Assert.Contains("write_bitstream", forced.StandardOutput, StringComparison.Ordinal);
+    }
 
     private static List<string> Commands(BufferedCommandResult run)
         => [.. run.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ')[0])];
