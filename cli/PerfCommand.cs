@@ -105,7 +105,8 @@ internal static class PerfCommand
             var macs = compiled.Layers.Sum(l => l.Macs);
             var ms = estimate.Cycles / (config.ClockMHz * 1000);
             var imagesPerSecond = batch / (steps * ms / 1000);
-            var ddrBytes = (estimate.DataBeats + estimate.WeightBeats) * 16.0;
+            // The program's DDR traffic, instruction fetch included: the per-layer table's total, the summary and the JSON are one figure.
+            var ddrBytes = layers.Sum(l => l.DdrBytes);
             if (batch == batches[0])
                 AnsiConsole.Write(LayerTable(layers, config, batch));
             summary.AddRow(batch.ToString(CultureInfo.InvariantCulture), N(estimate.Cycles), ms.ToString("0.000", CultureInfo.InvariantCulture), imagesPerSecond.ToString("0.00", CultureInfo.InvariantCulture),

@@ -40,6 +40,11 @@ public sealed class PerfCommandTests
         // The layers' windows add up to the forward, and every convolution is bound by the PE array.
         Assert.Equal(batch1.GetProperty("cycles").GetDouble(), layers.Sum(l => l.GetProperty("cycles").GetDouble()), 0.01 * batch1.GetProperty("cycles").GetDouble());
         Assert.All(layers.Where(l => l.GetProperty("operation").GetString() == "conv 3x3" && l.GetProperty("macs").GetInt64() > 1_000_000), l => Assert.Equal("compute", l.GetProperty("bound").GetString()));
+        // One DDR figure: the forward's bytes are its layers' bytes, and the summary prints them in MB.
+        var ddrBytes = batch1.GetProperty("ddr_bytes").GetInt64();
+        Assert.Equal(layers.Sum(l => l.GetProperty("ddr_bytes").GetInt64()), ddrBytes);
+        Assert.Contains($"{ddrBytes:#,0}", output, StringComparison.Ordinal);
+        Assert.Contains($"{ddrBytes / 1e6:0.0}", output, StringComparison.Ordinal);
     }
 
     [Fact]
