@@ -50,8 +50,9 @@ internal static class ExploreCommand
                 if (result.GetValue(json) is { } j && OutputPath.Refuses(OutputPath.FileProblem("--json", j.FullName)))
                     return 1;
                 var grid = Grid(Presets.Default, result.GetValue(groups)!, result.GetValue(sizes)!, result.GetValue(lanes)!, out var rejected);
-                foreach (var reason in rejected.GroupBy(r => r.Reason))
-                    Console.WriteLine($"left out {reason.Count()} combination(s) ({string.Join(", ", reason.Take(3).Select(r => r.Name))}{(reason.Count() > 3 ? ", ..." : "")}): {reason.Key}");
+                // One line per configuration field at fault, with the first combination's reason as the example.
+                foreach (var field in rejected.GroupBy(r => r.Field))
+                    Console.WriteLine($"left out {field.Count()} combination(s) for {field.Key} ({string.Join(", ", field.Take(3).Select(r => r.Name))}{(field.Count() > 3 ? ", ..." : "")}): {field.First().Name}: {field.First().Reason}");
                 if (grid.Count == 1)
                 {
                     Console.Error.WriteLine("error: --groups, --sizes and --lanes give no valid configuration besides the default preset; see the reasons above");
@@ -77,11 +78,11 @@ internal static class ExploreCommand
     /// activation buffers' total kept, split over the groups), packing on, and the default itself;
     /// <paramref name="rejected"/> names each invalid combination and why.
     /// </summary>
-    public static IReadOnlyList<AcceleratorConfig> Grid(AcceleratorConfig basis, IEnumerable<int> groups, IReadOnlyList<int> sizes, IReadOnlyList<int> lanes, out IReadOnlyList<(string Name, string Reason)> rejected)
+    public static IReadOnlyList<AcceleratorConfig> Grid(AcceleratorConfig basis, IEnumerable<int> groups, IReadOnlyList<int> sizes, IReadOnlyList<int> lanes, out IReadOnlyList<(string Name, string Field, string Reason)> rejected)
     {
         var total = basis.ActivationBufferKiB * basis.Groups;
         var grid = new List<AcceleratorConfig> { basis };
-        var invalid = new List<(string Name, string Reason)>();
+        var invalid = new List<(string Name, string Field, string Reason)>();
         rejected = invalid;
         foreach (var g in groups)
         {
@@ -93,7 +94,7 @@ internal static class ExploreCommand
                     {
                         var config = basis with { Name = $"g{g}-{tm}x{tn}-l{l}", Groups = g, Tm = tm, Tn = tn, VectorLanes = l, ActivationBufferKiB = g >= 1 ? Math.Max(1, total / g) : basis.ActivationBufferKiB };
                         if (config.Validate() is { Count: > 0 } problems)
-                            invalid.Add((config.Name, string.Join("; ", problems.Select(p => $"{p.Field} {p.Problem}"))));
+                            invalid.Add((config.Name, problems[0].Field, string.Join("; ", problems.Select(p => $"{p.Field} {p.Problem}"))));
                         else if (!grid.Any(c => c with { Name = "" } == config with { Name = "" }))
                             grid.Add(config);
                     }
