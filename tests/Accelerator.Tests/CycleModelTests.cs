@@ -1,6 +1,7 @@
 using DiffAcc.Accelerator.Configuration;
 using DiffAcc.Accelerator.Isa;
 using DiffAcc.Accelerator.Isa.Simulation;
+using DiffAcc.Accelerator.Machine;
 using DiffAcc.Accelerator.Performance;
 
 namespace DiffAcc.Accelerator.Tests;
@@ -60,10 +61,13 @@ public sealed class CycleModelTests
     [Fact]
     public void A_load_asks_for_a_burst_only_when_its_queue_has_room_for_all_of_it()
     {
-        // 64 KB contiguous: 4,096 beats in 16 bursts of 256 into a 256-beat queue, drained at half a beat a
-        // cycle (a row of Tn = 8 bytes a cycle): each burst waits for the queue to empty, then the latency.
+        // 64 KB contiguous: 4,096 beats in 16 bursts of 256 into the 512-beat queue, drained at half a beat a
+        // cycle (a row of Tn = 8 bytes a cycle). The next burst is asked for as soon as the queue has room
+        // for all of it, so two are in flight and the queue never runs dry: one latency, then the drain.
+        // (With a 256-beat queue each burst waited for the queue to empty: 16 x (100 + 512) cycles.)
+        Assert.Equal(512, LoadEngine.BeatQueueDepth);
         var load = Run(new Load { Base = 1, Rows = 8192, Chunks = 1 }).Instructions.Single(t => t.Instruction is Load);
-        Assert.InRange(load.Busy, 16 * (100 + 512), (16 * (100 + 512)) + 40);
+        Assert.InRange(load.Busy, 100 + (2 * 4096), 100 + (2 * 4096) + 40);
         // One pixel per run, 8 bytes each 4 KB apart: latency-bound at 7 bursts in flight.
         var strided = Run(new Load { Base = 1, Rows = 1, Chunks = 70, DdrStride = 4096 }).Instructions.Single(t => t.Instruction is Load);
         Assert.InRange(strided.Busy, 10 * 100, 11 * 110);
