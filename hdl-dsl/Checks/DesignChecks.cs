@@ -15,6 +15,7 @@ public static class DesignChecks
         new UnconnectedInputCheck(),
         new LatchCheck(),
         new SwitchCoverageCheck(),
+        new AlwaysOpenLatchCheck(),
         new CombinationalLoopCheck(),
         new ClockCrossingCheck(),
         new MemoryClearCheck(),

@@ -186,6 +186,26 @@ public sealed class CheckTests
         Assert.Contains("is assigned only under some conditions", d.Message);
     }
 
+    private sealed class AlwaysOpen : Module
+    {
+        public AlwaysOpen()
+        {
+            var d = Input(UInt(4), "d");
+            var y = Output(UInt(4), "y");
+            var held = Latch(UInt(4), "held"); // @mark always-open
+            held.Assign(d);
+            y.Assign(held);
+        }
+    }
+
+    [Fact]
+    public void AlwaysOpenLatchCheck_reports_a_latch_assigned_on_every_path_at_its_line()
+    {
+        var d = Single(Check(() => new AlwaysOpen()), nameof(AlwaysOpenLatchCheck));
+        Assert.Equal(SourceMarker.Line("always-open"), d.Location.Line);
+        Assert.Contains("is assigned on every path, so it never holds a value", d.Message);
+    }
+
     private sealed class Unconnected : Module
     {
         public Unconnected()
