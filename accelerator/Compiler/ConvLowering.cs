@@ -120,12 +120,15 @@ internal static class ConvLowering
                 }
             }
             var loads = new List<Load>();
+            // Source rows first .. first + rows - 1 of the group's sample into its buffer from row actRow.
+            Load ImageRows((int Group, int Sample, int FirstRow, int Rows) g, int first, int rows, int actRow)
+                => new() { Base = BaseRegister.Work, Group = g.Group, Offset = x.At(g.Sample) + ((long)first * rowBytes), ActRow = actRow, Rows = rows * imageRowBuffer, Chunks = 1 };
             int inRows, rowOffset;
             if (parts == 1)
             {
                 var (top, bottom) = SourceRows(groupParts[0].FirstRow, groupParts[0].Rows, stride, kernel, padding.Top, gridRows, upsample);
                 (inRows, rowOffset) = (bottom - top + 1, (groupParts[0].FirstRow * stride) - padding.Top - ((upsample ? 2 : 1) * top));
-                loads.AddRange(groupParts.Select(g => new Load { Base = BaseRegister.Work, Group = g.Group, Offset = x.At(g.Sample) + ((long)top * rowBytes), ActRow = InBuffer(b), Rows = inRows * imageRowBuffer, Chunks = 1 }));
+                loads.AddRange(groupParts.Select(g => ImageRows(g, top, inRows, InBuffer(b))));
             }
             else
             {
@@ -149,7 +152,7 @@ internal static class ConvLowering
                     if (first > top)
                         loads.Add(PadLoad(top, Math.Min(first, top + rows) - top));
                     if (last >= first)
-                        loads.Add(new Load { Base = BaseRegister.Work, Group = g.Group, Offset = x.At(g.Sample) + ((long)first * rowBytes), ActRow = InBuffer(b) + ((first - top) * imageRowBuffer), Rows = (last - first + 1) * imageRowBuffer, Chunks = 1 });
+                        loads.Add(ImageRows(g, first, last - first + 1, InBuffer(b) + ((first - top) * imageRowBuffer)));
                     var below = Math.Max(first, last + 1);
                     if (top + rows > below)
                         loads.Add(PadLoad(below, top + rows - below));
