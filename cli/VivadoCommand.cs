@@ -80,6 +80,7 @@ internal static class VivadoCommand
             ControlAddress = $"0x{AcceleratorIp.ControlAddress:X8}",
             Board = Zcu102System.Board,
             Pblocks = design.Pblocks.Count,
+            Masters = Zcu102System.MasterPorts(config).Select(m => new { Name = m.Master, Hp = m.HpPort }).ToList(),
         }, typeof(VivadoCommand).Assembly)));
         return files;
     }

@@ -45,7 +45,7 @@ module ControlRegisters (
   input wire Counting_6, // @[ControlRegisters.cs:32]
   input wire Counting_7, // @[ControlRegisters.cs:32]
   input wire Counting_8, // @[ControlRegisters.cs:32]
-  input wire [5:0] BytesRead, // @[ControlRegisters.cs:33]
+  input wire [6:0] BytesRead, // @[ControlRegisters.cs:33]
   input wire [4:0] BytesWritten // @[ControlRegisters.cs:34]
 );
 
@@ -58,7 +58,7 @@ module ControlRegisters (
   reg [31:0] error_pc_in; // @[ControlRegisters.cs:42]
   reg [23:0] engine_state_in; // @[ControlRegisters.cs:43]
   reg [8:0] counting_in; // @[ControlRegisters.cs:44]
-  reg [5:0] bytes_read_in; // @[ControlRegisters.cs:45]
+  reg [6:0] bytes_read_in; // @[ControlRegisters.cs:45]
   reg [4:0] bytes_written_in; // @[ControlRegisters.cs:46]
   reg [31:0] program_lo; // @[ControlRegisters.cs:50]
   reg [31:0] program_hi; // @[ControlRegisters.cs:50]
@@ -209,7 +209,7 @@ module ControlRegisters (
 
   always @(posedge clk) begin // @[ControlRegisters.cs:45]
     if (rst)
-      bytes_read_in <= 6'd0;
+      bytes_read_in <= 7'd0;
     else
       bytes_read_in <= BytesRead;
   end
@@ -379,63 +379,63 @@ module ControlRegisters (
     if (rst)
       cycles <= 64'd0;
     else
-      cycles <= busy_and_1 ? 64'd0 : (busy ? (cycles + {58'd0, (counting_in[0] ? 6'd1 : 6'd0)}) : cycles);
+      cycles <= busy_and_1 ? 64'd0 : (busy ? (cycles + {57'd0, (counting_in[0] ? 7'd1 : 7'd0)}) : cycles);
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
     if (rst)
       pe_busy <= 64'd0;
     else
-      pe_busy <= busy_and_1 ? 64'd0 : (busy ? (pe_busy + {58'd0, (counting_in[1] ? 6'd1 : 6'd0)}) : pe_busy);
+      pe_busy <= busy_and_1 ? 64'd0 : (busy ? (pe_busy + {57'd0, (counting_in[1] ? 7'd1 : 7'd0)}) : pe_busy);
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
     if (rst)
       dma_wait <= 64'd0;
     else
-      dma_wait <= busy_and_1 ? 64'd0 : (busy ? (dma_wait + {58'd0, (counting_in[2] ? 6'd1 : 6'd0)}) : dma_wait);
+      dma_wait <= busy_and_1 ? 64'd0 : (busy ? (dma_wait + {57'd0, (counting_in[2] ? 7'd1 : 7'd0)}) : dma_wait);
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
     if (rst)
       dependency_wait <= 64'd0;
     else
-      dependency_wait <= busy_and_1 ? 64'd0 : (busy ? (dependency_wait + {58'd0, (counting_in[3] ? 6'd1 : 6'd0)}) : dependency_wait);
+      dependency_wait <= busy_and_1 ? 64'd0 : (busy ? (dependency_wait + {57'd0, (counting_in[3] ? 7'd1 : 7'd0)}) : dependency_wait);
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
     if (rst)
       vector_busy <= 64'd0;
     else
-      vector_busy <= busy_and_1 ? 64'd0 : (busy ? (vector_busy + {58'd0, (counting_in[4] ? 6'd1 : 6'd0)}) : vector_busy);
+      vector_busy <= busy_and_1 ? 64'd0 : (busy ? (vector_busy + {57'd0, (counting_in[4] ? 7'd1 : 7'd0)}) : vector_busy);
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
     if (rst)
       bytes_read <= 64'd0;
     else
-      bytes_read <= busy_and_1 ? 64'd0 : (busy ? (bytes_read + {58'd0, bytes_read_in}) : bytes_read);
+      bytes_read <= busy_and_1 ? 64'd0 : (busy ? (bytes_read + {57'd0, bytes_read_in}) : bytes_read);
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
     if (rst)
       bytes_written <= 64'd0;
     else
-      bytes_written <= busy_and_1 ? 64'd0 : (busy ? (bytes_written + {58'd0, {1'd0, bytes_written_in}}) : bytes_written);
+      bytes_written <= busy_and_1 ? 64'd0 : (busy ? (bytes_written + {57'd0, {2'd0, bytes_written_in}}) : bytes_written);
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
     if (rst)
       instructions <= 64'd0;
     else
-      instructions <= busy_and_1 ? 64'd0 : (busy ? (instructions + {58'd0, (counting_in[7] ? 6'd1 : 6'd0)}) : instructions);
+      instructions <= busy_and_1 ? 64'd0 : (busy ? (instructions + {57'd0, (counting_in[7] ? 7'd1 : 7'd0)}) : instructions);
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
     if (rst)
       weight_wait <= 64'd0;
     else
-      weight_wait <= busy_and_1 ? 64'd0 : (busy ? (weight_wait + {58'd0, (counting_in[8] ? 6'd1 : 6'd0)}) : weight_wait);
+      weight_wait <= busy_and_1 ? 64'd0 : (busy ? (weight_wait + {57'd0, (counting_in[8] ? 7'd1 : 7'd0)}) : weight_wait);
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:132]

@@ -155,7 +155,7 @@
 #define DIFFACC_LOAD_TABLE_COUNT_OFFSET 95
 #define DIFFACC_LOAD_TABLE_COUNT_BITS 16
 
-/* LOAD_WEIGHTS (WEIGHT): DDR (the weights port) to the fill bank of the ping-pong weight buffer */
+/* LOAD_WEIGHTS (WEIGHT): DDR (the weights ports) to the fill bank of the ping-pong weight buffer */
 #define DIFFACC_OP_LOAD_WEIGHTS 4
 #define DIFFACC_LOAD_WEIGHTS_BASE_OFFSET 16
 #define DIFFACC_LOAD_WEIGHTS_BASE_BITS 2

@@ -78,6 +78,13 @@ public sealed record AcceleratorConfig
     /// <summary>SiLU tables each lane holds, so the next layer's or step group's table loads while one runs.</summary>
     public int ActivationTableSlots { get; init; } = 2;
 
+    /// <summary>
+    /// AXI4 masters that load weights (<c>m_axi_weights</c>, <c>m_axi_weights1</c>, ...), each on its own
+    /// high-performance port: port p reads its share of every weight row (bytes p x Tm Tn / P onwards),
+    /// so a row arrives P beats a cycle. One port keeps each LOAD_WEIGHTS one long stream.
+    /// </summary>
+    public int WeightPorts { get; init; } = 1;
+
     public double ClockMHz { get; init; } = 300;
 
     /// <summary>
@@ -87,6 +94,9 @@ public sealed record AcceleratorConfig
     public IReadOnlyList<string>? GroupPblocks { get; init; }
 
     public PartInfo Part { get; init; } = PartInfo.Xczu9eg;
+
+    /// <summary>The most weight masters: one per high-performance port beside the data port's.</summary>
+    public const int MaxWeightPorts = 3;
 
     public int Macs => Groups * Tm * Tn;
 
@@ -163,6 +173,7 @@ public sealed record AcceleratorConfig
         Need(AdderLevelsPerStage >= 1, nameof(AdderLevelsPerStage), $"must be at least 1, not {AdderLevelsPerStage}");
         Need(VectorLanes is >= 1 and <= 256, nameof(VectorLanes), $"must be 1 to 256, not {VectorLanes}");
         Need(ActivationTableSlots is >= 1 and <= 64, nameof(ActivationTableSlots), $"must be 1 to 64, not {ActivationTableSlots}");
+        Need(WeightPorts is >= 1 and <= MaxWeightPorts, nameof(WeightPorts), $"must be 1 to {MaxWeightPorts} (the ZCU102's S_AXI_HP1 to HP3; HP0 is the data port's), not {WeightPorts}");
         Need(ClockMHz is > 0 and <= 800, nameof(ClockMHz), $"must be above 0 and at most 800 MHz, not {ClockMHz}");
         var groupMaskBits = FieldOf<Conv>.Bits(c => c.GroupMask);
         Need(Groups <= groupMaskBits && Groups <= FieldOf<Load>.Max(l => l.Group) + 1, nameof(Groups), $"must be at most {groupMaskBits} (the CONV group mask has {groupMaskBits} bits), not {Groups}");
@@ -180,6 +191,7 @@ public sealed record AcceleratorConfig
         Need(Tn % Tm == 0, nameof(Tm), $"must divide Tn {Tn} (a buffer row holds whole output blocks), not {Tm}");
         Need(Tm % VectorLanes == 0, nameof(VectorLanes), $"must divide Tm {Tm} and Tn {Tn} (rows split into whole vector beats), not {VectorLanes}");
         Need(Tm * Tn % 16 == 0, nameof(Tn), $"Tm x Tn = {Tm * Tn} bytes must be whole 16-byte AXI beats (a weight row)");
+        Need(Tm * Tn % (16 * WeightPorts) == 0, nameof(WeightPorts), $"must split a weight row of Tm x Tn = {Tm * Tn} bytes into whole 16-byte beats per port, not {WeightPorts}");
         Need(MaxChannels % Tn == 0, nameof(MaxChannels), $"must be a multiple of Tn {Tn}, not {MaxChannels}");
         var activationRows = FieldOf<Load>.Max(l => l.ActRow) + 1;
         Need(ActivationRows <= activationRows, nameof(ActivationBufferKiB), $"gives {ActivationRows} activation rows; the instructions address {activationRows}");

@@ -68,6 +68,7 @@ public static class ConfigFile
             AdderLevelsPerStage = overrides.AdderLevelsPerStage ?? basis.AdderLevelsPerStage,
             ClockMHz = overrides.ClockMHz ?? basis.ClockMHz,
             VectorLanes = overrides.VectorLanes ?? basis.VectorLanes,
+            WeightPorts = overrides.WeightPorts ?? basis.WeightPorts,
             ActivationTableSlots = overrides.ActivationTableSlots ?? basis.ActivationTableSlots,
             GroupPblocks = overrides.GroupPblocks ?? basis.GroupPblocks,
             Part = part!,
@@ -147,6 +148,8 @@ public static class ConfigFile
         public double? ClockMHz { get; init; }
 
         public int? VectorLanes { get; init; }
+
+        public int? WeightPorts { get; init; }
 
         public int? ActivationTableSlots { get; init; }
 

@@ -21,6 +21,7 @@ public static class Presets
         WeightBufferKiB = 128,
         AccumulatorRows = 512,
         VectorLanes = 8,
+        WeightPorts = 2,
     };
 
     /// <summary>A small build for tests and quick synthesis: 2 groups of 4 x 8 MACs, packed.</summary>

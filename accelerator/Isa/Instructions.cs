@@ -89,7 +89,7 @@ public sealed record LoadTable : DmaInstruction
     public int Count { get; init; }
 }
 
-[Instruction(4, "LOAD_WEIGHTS", Engine.Weight, "DDR (the weights port) to the fill bank of the ping-pong weight buffer")]
+[Instruction(4, "LOAD_WEIGHTS", Engine.Weight, "DDR (the weights ports) to the fill bank of the ping-pong weight buffer")]
 public sealed record LoadWeights : DmaInstruction
 {
     [Field(16, "first row of the fill bank")]

@@ -30,7 +30,7 @@ public sealed class ControlRegisters : Module
         ErrorPc = Input(UInt(32));
         EngineState = Input(UInt(24));
         Counting = Input(Vec(RegisterMap.Counters.Count, Bool()));
-        BytesRead = Input(UInt(6));
+        BytesRead = Input(UInt(7));
         BytesWritten = Input(UInt(5));
 
         // What the machine reports arrives through a register: its error and end logic is deep (deadlock
@@ -113,9 +113,9 @@ public sealed class ControlRegisters : Module
         var counters = RegisterMap.Counters.Select(c => Reg(UInt(64), reset: 0, name: c.Name.ToLowerInvariant())).ToArray();
         for (var i = 0; i < counters.Length; i++)
         {
-            var (counter, increment) = (counters[i], RegisterMap.Counters[i] == RegisterMap.BytesRead ? bytesRead.ZeroExtend(6)
-                : RegisterMap.Counters[i] == RegisterMap.BytesWritten ? bytesWritten.ZeroExtend(6)
-                : Mux(counting[i], Lit(1, 6), Lit(0, 6)));
+            var (counter, increment) = (counters[i], RegisterMap.Counters[i] == RegisterMap.BytesRead ? bytesRead.ZeroExtend(7)
+                : RegisterMap.Counters[i] == RegisterMap.BytesWritten ? bytesWritten.ZeroExtend(7)
+                : Mux(counting[i], Lit(1, 7), Lit(0, 7)));
             When(busy, () => counter.Assign(counter.AddWrap(increment.ZeroExtend(64))));
             When(start, () => counter.Assign(0));
         }

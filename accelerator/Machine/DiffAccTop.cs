@@ -10,7 +10,8 @@ namespace DiffAcc.Accelerator.Machine;
 /// The Diff-Acc accelerator as a Vivado IP sees it: a clock and reset, the AXI4-Lite register slave
 /// <c>s_axi_control</c>, two 128-bit AXI4 masters to DDR — <c>m_axi_data</c> (instructions,
 /// activations, tables, results) and the read-only <c>m_axi_weights</c> (weights, one stream for all
-/// PE groups) — and <c>interrupt</c>. Inside: the control registers, instruction fetch, the
+/// PE groups; with several weight ports also <c>m_axi_weights1</c>, ..., each reading its share of every
+/// weight row) — and <c>interrupt</c>. Inside: the control registers, instruction fetch, the
 /// dispatcher with its queues and token semaphores, the five engines, the activation buffers and the
 /// ping-pong weight buffer.
 /// </summary>
@@ -22,7 +23,7 @@ public sealed class DiffAccTop : Module
         Domain = config.ClockDomain;
         Control = Input(AxiLite.Of(RegisterMap.AddressBits), name: "s_axi_control");
         Data = Output(Axi4.Of(MachineShape.Data), name: "m_axi_data");
-        Weights = Output(Axi4.Of(MachineShape.Weights), name: "m_axi_weights");
+        Weights = [.. Enumerable.Range(0, config.WeightPorts).Select(p => Output(Axi4.Of(MachineShape.Weights), name: WeightMaster(p)))];
         Interrupt = Output(Bool(), name: "irq");
 
         var registers = Instance(new ControlRegisters(config), "registers");
@@ -31,7 +32,7 @@ public sealed class DiffAccTop : Module
         var fetch = Instance(new InstructionFetch(config), "fetch");
         var dispatcher = Instance(new Dispatcher(config), "dispatcher");
         var dataRead = Instance(new AxiReadPort(config, 2, MachineShape.Data), "data_read");
-        var weightRead = Instance(new AxiReadPort(config, 1, MachineShape.Weights), "weight_read");
+        var weightReads = Enumerable.Range(0, config.WeightPorts).Select(p => Instance(new AxiReadPort(config, 1, MachineShape.Weights), p == 0 ? "weight_read" : $"weight_read{p}")).ToList();
         var load = Instance(new LoadEngine(config), "load");
         var weight = Instance(new WeightEngine(config), "weight");
         var compute = Instance(new ComputeEngine(config), "compute");
@@ -67,10 +68,13 @@ public sealed class DiffAccTop : Module
         // DDR: the data port's reads serve the fetch first, then LOAD; its writes are STORE's; the weights port is the weight engine's.
         dataRead.Requests[0].ConnectFrom(fetch.Read);
         dataRead.Requests[1].ConnectFrom(load.Read);
-        weightRead.Requests[0].ConnectFrom(weight.Read);
         Data.Read!.ConnectFrom(dataRead.Axi);
         Data.Write!.ConnectFrom(store.Axi);
-        Weights.Read!.ConnectFrom(weightRead.Axi);
+        for (var p = 0; p < config.WeightPorts; p++)
+        {
+            weightReads[p].Requests[0].ConnectFrom(weight.Reads[p]);
+            Weights[p].Read!.ConnectFrom(weightReads[p].Axi);
+        }
 
         // Buffers.
         activations.LoadWrite.ConnectFrom(load.Write);
@@ -98,7 +102,7 @@ public sealed class DiffAccTop : Module
 
         // Status, errors and counters.
         registers.End.Assign(dispatcher.End);
-        var axiError = dataRead.Error | weightRead.Error | store.BadResponse;
+        var axiError = weightReads.Aggregate(dataRead.Error | store.BadResponse, (error, port) => error | port.Error);
         registers.Error.Assign(dispatcher.Error | fetch.Misaligned | axiError);
         registers.ErrorCode.Assign(Mux(dispatcher.Error, dispatcher.ErrorCode, Mux(fetch.Misaligned, EnumValue<MachineError>.Of(MachineError.MisalignedProgram), EnumValue<MachineError>.Of(MachineError.AxiResponse))));
         registers.ErrorPc.Assign(dispatcher.ErrorPc);
@@ -117,7 +121,9 @@ public sealed class DiffAccTop : Module
         };
         for (var i = 0; i < RegisterMap.Counters.Count; i++)
             registers.Counting[i].Assign(counting[RegisterMap.Counters[i]]);
-        registers.BytesRead.Assign((Cat(Lit(0, 1), dataRead.Beat).ZeroExtend(2) + Cat(Lit(0, 1), weightRead.Beat).ZeroExtend(2)).Resize(2) << 4);
+        // Up to one beat a cycle on each read port: the data port and every weights port.
+        var beatsRead = weightReads.Aggregate(Cat(Lit(0, 2), dataRead.Beat), (sum, port) => (sum + Cat(Lit(0, 2), port.Beat)).Resize(3));
+        registers.BytesRead.Assign(beatsRead << 4);
         registers.BytesWritten.Assign(store.BytesWritten);
     }
 
@@ -129,7 +135,11 @@ public sealed class DiffAccTop : Module
 
     public Axi4 Data { get; }
 
-    public Axi4 Weights { get; }
+    /// <summary>The read-only weight masters, <c>m_axi_weights</c> then <c>m_axi_weights1</c>, ... (<see cref="AcceleratorConfig.WeightPorts"/>).</summary>
+    public IReadOnlyList<Axi4> Weights { get; }
+
+    /// <summary>The port name of weight master <paramref name="port"/>.</summary>
+    public static string WeightMaster(int port) => port == 0 ? "m_axi_weights" : $"m_axi_weights{port}";
 
     public Bool Interrupt { get; }
 }

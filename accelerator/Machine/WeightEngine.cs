@@ -10,7 +10,8 @@ namespace DiffAcc.Accelerator.Machine;
 /// <summary>
 /// LOAD_WEIGHTS and MOVE_WEIGHTS: fill the weight buffer's fill bank, a row (Tm x Tn bytes) at a
 /// time, and hand a complete bank to the compute engine. LOAD_WEIGHTS streams rows from DDR on the
-/// weights port, which it has to itself (its beats wait in a 512-beat queue, so two full bursts fly);
+/// weights ports, which it has to itself (each port's beats wait in a 512-beat queue, so two full bursts
+/// fly; with several ports each reads its share of every row and the shares are written together);
 /// MOVE_WEIGHTS gathers a row from an activation buffer: Tm pixels' channel blocks (K of an attention
 /// head) or, transposed, Tm channels of Tn pixels (V^T). Rows are written only while the fill bank is free.
 /// </summary>
@@ -35,7 +36,6 @@ public sealed class WeightEngine : Module
         Control = Input(EngineControl.Of(config));
         Bases = Input(Vec(4, UInt(MachineShape.AddressBits)));
         Step = Input(UInt(16));
-        Read = Output(AxiReadClient.Of(MachineShape.AddressBits));
         ActRead = Output(BufferRead.Of(config));
         ActData = Input(Vec(config.Groups * tn, SInt(8)));
         FillPort = Output(WeightFill.Of(rowBytes, config.WeightRows));
@@ -52,39 +52,63 @@ public sealed class WeightEngine : Module
         var setup = Reg(UInt(2), reset: 0, name: "setup");
         When(Control.Start, () => setup.Assign(2)).ElseWhen(setup != 0, () => setup.Assign((setup - 1).Resize(2)));
 
-        // ---- LOAD_WEIGHTS: request side ----
-        var beats = Instance(new StreamQueue<UInt>(UInt(128), BeatQueueDepth, RamStyle.Block, config.ClockDomain), "beats");
-        beats.Clear.Assign(Control.Abort);
-        var bursts = Instance(new DmaBursts(config, 256, BeatQueueDepth), "bursts");
-        // The walk's sizes are registered: they are decoded from the instruction, which holds still from the
-        // engine's start, and wanted only from the walk's start two cycles later.
-        bursts.Start.Assign((setup == 1) & !isMove);
-        bursts.Abort.Assign(Control.Abort);
-        bursts.Address.Assign(address.Address);
-        bursts.RunBytes.Assign(RegNext((load[f => f.Rows] * (UInt)Lit(rowBytes, 16)).Resize(48), name: "run_bytes"));
-        bursts.Runs.Assign(Lit(1, 16));
-        bursts.Stride.Assign(Lit(0, 32));
-        bursts.Freed.Assign(beats.Out.Valid & beats.Out.Ready);
-        bursts.Arrived.Assign(Read.DataValid);
-        Read.Valid.Assign(bursts.Valid);
-        Read.Address.Assign(bursts.BurstAddress);
-        Read.Beats.Assign(bursts.BurstBeats);
-        bursts.Taken.Assign(Read.Valid & Read.Ready);
-        beats.In.Valid.Assign(Read.DataValid);
-        beats.In.Payload.Assign(Read.Data);
+        // ---- LOAD_WEIGHTS: request side, a stream per weights port ----
+        // With one port a transfer is one run; with P, port p reads bytes p x Tm Tn / P .. of every row, a
+        // run per row, and a row is written when every port's share of it has arrived.
+        var ports = config.WeightPorts;
+        var shareBytes = rowBytes / ports;
+        var rows = ports == 1 ? null : RegNext(load[f => f.Rows], name: "rows");
+        Reads = [.. Enumerable.Range(0, ports).Select(p => Output(AxiReadClient.Of(MachineShape.AddressBits), name: p == 0 ? "read" : $"read{p}"))];
+        var beats = new StreamQueue<UInt>[ports];
+        for (var p = 0; p < ports; p++)
+        {
+            var read = Reads[p];
+            var queue = beats[p] = Instance(new StreamQueue<UInt>(UInt(128), BeatQueueDepth, RamStyle.Block, config.ClockDomain), p == 0 ? "beats" : $"beats{p}");
+            queue.Clear.Assign(Control.Abort);
+            var bursts = Instance(new DmaBursts(config, 256, BeatQueueDepth), p == 0 ? "bursts" : $"bursts{p}");
+            // The walk's sizes are registered: they are decoded from the instruction, which holds still from the
+            // engine's start, and wanted only from the walk's start two cycles later.
+            bursts.Start.Assign((setup == 1) & !isMove);
+            bursts.Abort.Assign(Control.Abort);
+            bursts.Address.Assign(p == 0 ? address.Address : (address.Address + p * shareBytes).Resize(MachineShape.AddressBits));
+            if (ports == 1)
+            {
+                bursts.RunBytes.Assign(RegNext((load[f => f.Rows] * (UInt)Lit(rowBytes, 16)).Resize(48), name: "run_bytes"));
+                bursts.Runs.Assign(Lit(1, 16));
+                bursts.Stride.Assign(Lit(0, 32));
+            }
+            else
+            {
+                bursts.RunBytes.Assign(Lit(shareBytes, 48));
+                bursts.Runs.Assign(rows!);
+                bursts.Stride.Assign(Lit(rowBytes, 32));
+            }
+            bursts.Freed.Assign(queue.Out.Valid & queue.Out.Ready);
+            bursts.Arrived.Assign(read.DataValid);
+            read.Valid.Assign(bursts.Valid);
+            read.Address.Assign(bursts.BurstAddress);
+            read.Beats.Assign(bursts.BurstBeats);
+            bursts.Taken.Assign(read.Valid & read.Ready);
+            queue.In.Valid.Assign(read.DataValid);
+            queue.In.Payload.Assign(read.Data);
+            Unused(Cat(queue.In.Ready, queue.Count, bursts.Active), p == 0 ? "room_is_reserved" : $"room_is_reserved{p}");
+        }
 
         // ---- the fill bank's row being written, a beat or a gathered chunk at a time ----
         var filling = Reg(Bool(), reset: 0, name: "filling");
         var rowAddress = Reg(UInt(weightBits), name: "row_address");
         var rowsLeft = Reg(UInt(17), name: "rows_left");
-        var slice = Reg(UInt(Math.Max(1, Hw.BitsFor(beatsPerRow))), reset: 0, name: "slice");
+        var beatsPerShare = beatsPerRow / ports;
+        var slice = Reg(UInt(Math.Max(1, Hw.BitsFor(beatsPerShare))), reset: 0, name: "slice");
         var done = Wire(Bool(), name: "done");
         done.Assign(false);
 
-        // LOAD_WEIGHTS: beat s of a row writes bytes 16s .. 16s + 15 straight into the bank.
-        var lastSlice = slice == beatsPerRow - 1;
-        var loadWrite = filling & !isMove & beats.Out.Valid & FillPort.CanFill;
-        beats.Out.Ready.Assign(loadWrite);
+        // LOAD_WEIGHTS: beat s of port p's share of a row writes bytes p x Tm Tn / P + 16s .. + 15 straight into the bank.
+        var lastSlice = slice == beatsPerShare - 1;
+        var arrived = beats.Select(q => q.Out.Valid).Aggregate((a, b) => a & b);
+        var loadWrite = filling & !isMove & arrived & FillPort.CanFill;
+        foreach (var queue in beats)
+            queue.Out.Ready.Assign(loadWrite);
         When(loadWrite, () => slice.Assign(Mux(lastSlice, Lit(0, slice.Width), (slice + 1).Resize(slice.Width))));
         var loadRowDone = loadWrite & lastSlice;
 
@@ -149,7 +173,7 @@ public sealed class WeightEngine : Module
         FillPort.Write.Assign(loadWrite | moveWrite);
         FillPort.Address.Assign(rowAddress);
         // Byte (m, n) is written by beat (m Tn + n) / 16, by chunk m (pixel m of the block) or, transposed, by chunk n.
-        var bySlice = Enumerable.Range(0, beatsPerRow).Select(s => slice == s).ToArray();
+        var bySlice = Enumerable.Range(0, beatsPerShare).Select(s => slice == s).ToArray();
         var byChunk = Enumerable.Range(0, Math.Max(tm, tn)).Select(c => chunk == c).ToArray();
         var enables = new Bool[rowBytes];
         for (var m = 0; m < tm; m++)
@@ -157,8 +181,8 @@ public sealed class WeightEngine : Module
             for (var n = 0; n < tn; n++)
             {
                 var b = (m * tn) + n;
-                enables[b] = Mux(isMove, Mux(transpose, byChunk[n], byChunk[m]), bySlice[b / MachineShape.BeatBytes]);
-                var fromBeat = beats.Out.Payload[(8 * (b % MachineShape.BeatBytes)) + 7, 8 * (b % MachineShape.BeatBytes)].AsSInt();
+                enables[b] = Mux(isMove, Mux(transpose, byChunk[n], byChunk[m]), bySlice[b % shareBytes / MachineShape.BeatBytes]);
+                var fromBeat = beats[b / shareBytes].Out.Payload[(8 * (b % MachineShape.BeatBytes)) + 7, 8 * (b % MachineShape.BeatBytes)].AsSInt();
                 FillPort.Data[b].Assign(Mux(isMove, Mux(transpose, column[m], data[n]), fromBeat));
             }
         }
@@ -197,7 +221,6 @@ public sealed class WeightEngine : Module
         });
 
         // The engine reports done a cycle after its last row, with the bank handed over.
-        Unused(Cat(beats.In.Ready, beats.Count, bursts.Active), "room_is_reserved");
         var busy = Reg(Bool(), reset: 0, name: "busy");
         var finished = RegNext(done, reset: 0, name: "finished");
         When(Control.Start, () => busy.Assign(true)).ElseWhen(finished | Control.Abort, () => busy.Assign(false));
@@ -205,7 +228,7 @@ public sealed class WeightEngine : Module
         Control.Done.Assign(finished);
         Control.Stalled.Assign(filling & !FillPort.CanFill);
         Waiting = Output(Bool());
-        Waiting.Assign(filling & !isMove & !beats.Out.Valid);
+        Waiting.Assign(filling & !isMove & !arrived);
     }
 
     public AcceleratorConfig Config { get; }
@@ -218,7 +241,8 @@ public sealed class WeightEngine : Module
 
     public UInt Step { get; }
 
-    public AxiReadClient Read { get; }
+    /// <summary>The DDR reads of each weights port.</summary>
+    public IReadOnlyList<AxiReadClient> Reads { get; }
 
     public BufferRead ActRead { get; }
 

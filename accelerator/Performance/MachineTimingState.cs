@@ -24,8 +24,8 @@ internal sealed class MachineTimingState(AcceleratorConfig config, DdrTiming ddr
     /// <summary>The data port's write side: STORE.</summary>
     public DdrPort DataWrite { get; } = new(ddr, ddr.Outstanding);
 
-    /// <summary>The weights port: LOAD_WEIGHTS alone.</summary>
-    public DdrPort Weights { get; } = new(ddr, Math.Min(ddr.Outstanding, AxiReadPort.Outstanding - 1));
+    /// <summary>The weights ports: LOAD_WEIGHTS alone, each port its share of every row.</summary>
+    public IReadOnlyList<DdrPort> Weights { get; } = [.. Enumerable.Range(0, config.WeightPorts).Select(_ => new DdrPort(ddr, Math.Min(ddr.Outstanding, AxiReadPort.Outstanding - 1)))];
 
     /// <summary>The step group stamped on the instruction being timed (SET_STEP changes it within a program).</summary>
     public int StepGroup { get; set; } = registers.StepGroup;

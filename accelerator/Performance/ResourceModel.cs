@@ -12,8 +12,8 @@ public sealed record ResourceEstimate(int Luts, int Dsp48E2, int Ramb36)
 /// <summary>
 /// Resources of a configuration for design-space exploration, where a Yosys run per point (17 minutes
 /// for xczu9eg) is too slow. DSP48E2 are the configuration's plan, which synthesis matches exactly;
-/// RAMB36E2 are the planned buffers plus a block per requantizer lane (its tables) and four for the
-/// DMA beat queues; LUTs are linear in what each part of the machine scales with, the coefficients
+/// RAMB36E2 are the planned buffers plus a block per requantizer lane (its tables) and two for each
+/// DMA beat queue (the load engine's and one per weights port); LUTs are linear in what each part of the machine scales with, the coefficients
 /// fitted to the two synthesized presets (docs/accelerator.md): xczu9eg 205,751 measured against
 /// 207,400 here, small 20,383 against 19,500.
 /// </summary>
@@ -37,14 +37,14 @@ public static class ResourceModel
     /// <summary>LUTs per weight-row byte: the weight engine's gather into any byte of a row, the buffers' write enables.</summary>
     public const double LutsPerWeightByte = 21.5;
 
-    /// <summary>RAMB36E2 of the DMA beat queues (load and weights).</summary>
-    public const int QueueRamb36 = 4;
+    /// <summary>RAMB36E2 of a DMA beat queue (512 beats of 128 bits): the load engine's and each weights port's.</summary>
+    public const int QueueRamb36 = 2;
 
     public static ResourceEstimate Of(AcceleratorConfig config)
     {
         var lanes = config.Groups * config.Tm;
         var luts = (LutsPerMac * config.Macs) + (LutsPerRequantizerLane * lanes) + (LutsPerAccumulatorLane * lanes)
             + (LutsPerVectorLane * config.VectorLanes) + ControllerLuts + (LutsPerWeightByte * config.Tm * config.Tn);
-        return new ResourceEstimate((int)Math.Round(luts), config.TotalDsps, config.BufferRamb36 + lanes + QueueRamb36);
+        return new ResourceEstimate((int)Math.Round(luts), config.TotalDsps, config.BufferRamb36 + lanes + (QueueRamb36 * (1 + config.WeightPorts)));
     }
 }

@@ -4,8 +4,8 @@ using DiffAcc.Accelerator.Machine;
 namespace DiffAcc.Accelerator.Performance;
 
 /// <summary>
-/// LOAD_WEIGHTS on the weights port: up to 512 beats are asked for before the fill bank is free, then a
-/// beat a cycle goes into the bank. MOVE_WEIGHTS: each chunk of a row is prepared, read and written
+/// LOAD_WEIGHTS on the weights ports: up to 512 beats a port are asked for before the fill bank is free,
+/// then a beat of every port a cycle goes into the bank. MOVE_WEIGHTS: each chunk of a row is prepared, read and written
 /// (three cycles), only into a free bank.
 /// </summary>
 internal sealed class WeightTiming : IInstructionTiming
@@ -31,23 +31,35 @@ internal sealed class WeightTiming : IInstructionTiming
             return last + TailCycles;
         }
         var load = (LoadWeights)instruction;
-        var bursts = DmaRuns.Bursts(state.Address(load), (long)load.Rows * tm * tn, 1, 0);
-        if (state.BankFree <= start + SetupCycles)
-            return state.Weights.Read(start + SetupCycles, bursts, 1.0, WeightEngine.BeatQueueDepth) + TailCycles;
-        // The queue fills while the bank is busy; from the bank's release the queue drains a beat a cycle
-        // while the rest streams in behind it.
-        var early = new List<int>();
-        var queued = 0;
-        var index = 0;
-        while (index < bursts.Count && queued + bursts[index] <= WeightEngine.BeatQueueDepth)
+        int rowBytes = tm * tn, ports = state.Config.WeightPorts, share = rowBytes / ports;
+        var address = state.Address(load);
+        var end = 0.0;
+        for (var p = 0; p < ports; p++)
         {
-            queued += bursts[index];
-            early.Add(bursts[index++]);
+            var bursts = ports == 1 ? DmaRuns.Bursts(address, (long)load.Rows * rowBytes, 1, 0) : DmaRuns.Bursts(address + (p * share), share, load.Rows, rowBytes);
+            end = Math.Max(end, Stream(state.Weights[p], bursts));
         }
-        var arrived = state.Weights.Read(start + SetupCycles, early, 1.0, WeightEngine.BeatQueueDepth);
-        var drained = Math.Max(arrived, state.BankFree + queued);
-        var rest = bursts.Skip(index).ToList();
-        var end = rest.Count == 0 ? drained : Math.Max(drained, state.Weights.Read(state.BankFree, rest, 1.0, WeightEngine.BeatQueueDepth - queued));
         return end + TailCycles;
+
+        // One port's share: a row is written once every port's share of it is in, a beat of each a cycle.
+        double Stream(DdrPort port, List<int> bursts)
+        {
+            if (state.BankFree <= start + SetupCycles)
+                return port.Read(start + SetupCycles, bursts, 1.0, WeightEngine.BeatQueueDepth);
+            // The queue fills while the bank is busy; from the bank's release the queue drains a beat a cycle
+            // while the rest streams in behind it.
+            var early = new List<int>();
+            var queued = 0;
+            var index = 0;
+            while (index < bursts.Count && queued + bursts[index] <= WeightEngine.BeatQueueDepth)
+            {
+                queued += bursts[index];
+                early.Add(bursts[index++]);
+            }
+            var arrived = port.Read(start + SetupCycles, early, 1.0, WeightEngine.BeatQueueDepth);
+            var drained = Math.Max(arrived, state.BankFree + queued);
+            var rest = bursts.Skip(index).ToList();
+            return rest.Count == 0 ? drained : Math.Max(drained, port.Read(state.BankFree, rest, 1.0, WeightEngine.BeatQueueDepth - queued));
+        }
     }
 }

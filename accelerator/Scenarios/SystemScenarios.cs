@@ -17,11 +17,11 @@ namespace DiffAcc.Accelerator.Scenarios;
 public static class SystemScenarios
 {
     /// <summary>
-    /// A configuration with the default preset's shape where the data paths differ (Tn = 32: a buffer row
-    /// spans two AXI beats; Tm = 8; 8 vector lanes) that is small enough to simulate; the scenarios run on
-    /// it beside the small preset.
+    /// A configuration with the default preset's shape where the data paths differ (4 PE groups; Tn = 32: a
+    /// buffer row spans two AXI beats; Tm = 8; 8 vector lanes; two weights ports, each reading half of every
+    /// weight row) that is small enough to simulate; the scenarios run on it beside the small preset.
     /// </summary>
-    public static AcceleratorConfig Wide { get; } = Presets.Small with { Name = "small-wide", Tm = 8, Tn = 32, VectorLanes = 8, MaxChannels = 128, ActivationBufferKiB = 32, WeightBufferKiB = 64, AccumulatorRows = 512 };
+    public static AcceleratorConfig Wide { get; } = Presets.Small with { Name = "small-wide", Groups = 4, Tm = 8, Tn = 32, VectorLanes = 8, MaxChannels = 128, ActivationBufferKiB = 32, WeightBufferKiB = 64, AccumulatorRows = 512, WeightPorts = 2 };
 
     public static IReadOnlyList<string> Names { get; } = ["conv3x3", "conv3x3-stride2", "conv1x1", "conv-passes", "groupnorm-silu", "residual-add", "concat-conv", "upsample-conv", "attention", "step-groups", "strided-copy", "conv-zero-point", "attention-unsigned"];
 
@@ -54,7 +54,8 @@ public static class SystemScenarios
         const int h = 8, w = 8;
         var image = new ScenarioImage(config);
         var layer = ConvLayer.Random(r, cin, cout, 3);
-        var inputs = new[] { Edgy(r, cin * h * w), r.Int8(cin * h * w) };
+        int groups = config.Groups, all = (1 << groups) - 1;
+        var inputs = Enumerable.Range(0, groups).Select(g => g == 0 ? Edgy(r, cin * h * w) : r.Int8(cin * h * w)).ToArray();
         var inAt = inputs.Select(x => image.Put(TensorLayout.ToHwc(x, cin, h, w, cin))).ToArray();
         var weightsAt = image.Put(TensorLayout.ConvWeightRows(layer.Weights, cout, cin, 3, tm, tn, 0, cout / tm));
         var tableAt = image.Put(layer.Requant.Select(RequantizerEntry.Of));
@@ -70,11 +71,11 @@ public static class SystemScenarios
             var rows = Math.Min(h, (b * band) + band + 1) - top;
             var inRow = b * 100;
             var outRow = 200 + (b * 40);
-            for (var g = 0; g < 2; g++)
-                program = program.Add(new Load { Group = g, Offset = inAt[g] + (top * w * cin), ActRow = inRow, Rows = rows * w * cinBlocks, Chunks = 1, Signal = g == 1 ? Engines.Compute : Engines.None });
+            for (var g = 0; g < groups; g++)
+                program = program.Add(new Load { Group = g, Offset = inAt[g] + (top * w * cin), ActRow = inRow, Rows = rows * w * cinBlocks, Chunks = 1, Signal = g == groups - 1 ? Engines.Compute : Engines.None });
             program = program.Add(new Conv
             {
-                GroupMask = 3,
+                GroupMask = all,
                 InRow = inRow,
                 InPixelStride = cinBlocks,
                 CinBlocks = cinBlocks,
@@ -92,12 +93,12 @@ public static class SystemScenarios
                 Wait = Engines.Load,
                 Signal = Engines.Store,
             });
-            for (var g = 0; g < 2; g++)
+            for (var g = 0; g < groups; g++)
                 program = program.Add(new Store { Group = g, Offset = outAt[g] + (b * band * w * cout), ActRow = outRow, Rows = band * w * cout / tn, Chunks = 1, Wait = g == 0 ? Engines.Compute : Engines.None });
         }
         program = program.Add(new Finish());
-        return new Scenario("conv3x3", $"3x3 convolution {cin} -> {cout} channels on 8x8, stride 1, padding 1, two bands of rows, both PE groups", image.Build(), image.Registers(), program.Build(),
-            ddr => [.. Enumerable.Range(0, 2).SelectMany(g => Compare($"group {g} output", ScenarioImage.At(ddr, outAt[g], h * w * cout), cout, h, w, cout, layer.Expected(inputs[g], cin, h, w, 1, (1, 1, 1, 1))))]);
+        return new Scenario("conv3x3", $"3x3 convolution {cin} -> {cout} channels on 8x8, stride 1, padding 1, two bands of rows, every PE group", image.Build(), image.Registers(), program.Build(),
+            ddr => [.. Enumerable.Range(0, groups).SelectMany(g => Compare($"group {g} output", ScenarioImage.At(ddr, outAt[g], h * w * cout), cout, h, w, cout, layer.Expected(inputs[g], cin, h, w, 1, (1, 1, 1, 1))))]);
     }
 
     /// <summary>3x3 convolution, stride 2: with padding on all sides, and diffusers' asymmetric (0, 0, 1, 1) downsampling padding.</summary>

@@ -22,7 +22,7 @@ public static class AcceleratorIp
     public const string ControlBus = "s_axi_control";
 
     /// <summary>The AXI4 masters, each to its own high-performance port of the processing system.</summary>
-    public static IReadOnlyList<string> Masters { get; } = ["m_axi_data", "m_axi_weights"];
+    public static IReadOnlyList<string> Masters(AcceleratorConfig config) => ["m_axi_data", .. Enumerable.Range(0, config.WeightPorts).Select(Machine.DiffAccTop.WeightMaster)];
 
     public const string Interrupt = "irq";
 
@@ -50,6 +50,6 @@ public static class AcceleratorIp
             .WithAxiLiteSlave(ControlBus, Registers)
             .WithInterrupt(Interrupt)
             .WithFiles(verilog, constraints);
-        return Masters.Aggregate(package, (p, m) => p.WithAxiMaster(m)).Emit();
+        return Masters(config).Aggregate(package, (p, m) => p.WithAxiMaster(m)).Emit();
     }
 }

@@ -19,7 +19,7 @@ public static class Zcu102System
     public const string BlockDesign = "diffacc";
 
     /// <summary>The processing system's high-performance slave port of each accelerator master (HP0 is S_AXI_GP2 in the PS's configuration).</summary>
-    public static IReadOnlyList<(string Master, int HpPort)> MasterPorts { get; } = [.. AcceleratorIp.Masters.Select((m, i) => (m, i))];
+    public static IReadOnlyList<(string Master, int HpPort)> MasterPorts(AcceleratorConfig config) => [.. AcceleratorIp.Masters(config).Select((m, i) => (m, i))];
 
     public static EmittedFile BlockDesignScript(AcceleratorConfig config, Design design) => new("bd.tcl", TemplateText.Render("bd.tcl.sbn", new
     {
@@ -33,7 +33,7 @@ public static class Zcu102System
         ControlAddress = $"0x{AcceleratorIp.ControlAddress:X8}",
         ControlRange = $"0x{AcceleratorIp.ControlRange:X8}",
         AcceleratorInterrupt = AcceleratorIp.Interrupt,
-        Masters = MasterPorts.Select(m => new { Name = m.Master, Hp = m.HpPort, Gp = m.HpPort + 2 }).ToList(),
+        Masters = MasterPorts(config).Select(m => new { Name = m.Master, Hp = m.HpPort, Gp = m.HpPort + 2 }).ToList(),
     }, typeof(Zcu102System).Assembly));
 
     public static EmittedFile ProjectScript(AcceleratorConfig config, Design design) => new("system.tcl", TemplateText.Render("system.tcl.sbn", new

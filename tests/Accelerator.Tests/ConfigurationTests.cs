@@ -32,6 +32,19 @@ public sealed class ConfigurationTests
         Assert.Contains(problems, p => p.Field == "ClockMHz");
     }
 
+    [Theory]
+    [InlineData(0, "must be 1 to 3 (the ZCU102's S_AXI_HP1 to HP3; HP0 is the data port's), not 0")]
+    [InlineData(4, "must be 1 to 3 (the ZCU102's S_AXI_HP1 to HP3; HP0 is the data port's), not 4")]
+    [InlineData(3, "must split a weight row of Tm x Tn = 32 bytes into whole 16-byte beats per port, not 3")]
+    public void Weight_ports_must_exist_on_the_board_and_split_a_row_into_whole_beats(int ports, string expected)
+    {
+        var problem = Assert.Single((Presets.Small with { WeightPorts = ports }).Validate());
+        Assert.Equal("WeightPorts", problem.Field);
+        Assert.Equal(expected, problem.Problem);
+        Assert.Empty((Presets.Small with { WeightPorts = 2 }).Validate());
+        Assert.Equal(2, ConfigFile.Parse("""{ "preset": "small", "weightPorts": 2 }""", "ports.json").WeightPorts);
+    }
+
     [Fact]
     public void More_DSP48E2_than_the_part_has_is_an_error_that_names_the_numbers()
     {

@@ -59,6 +59,22 @@ public sealed class CycleModelTests
     }
 
     [Fact]
+    public void Two_weights_ports_each_read_half_of_every_row_and_fill_the_bank_at_twice_the_rate()
+    {
+        // The default design's rows (1 KB) on the board's DDR: one port streams 576 KB at 0.95 beats a cycle;
+        // two read 512 bytes of each row apiece (32-beat bursts), so the bank fills at two beats a cycle.
+        var board = DdrTiming.Board;
+        var load = new LoadWeights { Rows = 576, Complete = true };
+        double Busy(int ports) => CycleModel.For(Presets.Xczu9eg with { WeightPorts = ports }).WithDdr(board).Run([load, new Finish()], Registers)
+            .Instructions.Single(t => t.Instruction is LoadWeights).Busy;
+        var beats = 576 * 1024 / 16;
+        Assert.InRange(Busy(1), beats / board.ReadBeatsPerCycle, (beats / board.ReadBeatsPerCycle) + 300);
+        Assert.InRange(Busy(2), beats / 2 / board.ReadBeatsPerCycle, (beats / 2 / board.ReadBeatsPerCycle) + 300);
+        var estimate = CycleModel.For(Presets.Xczu9eg).WithDdr(board).Run([load, new Finish()], Registers);
+        Assert.Equal(beats, estimate.WeightBeats);
+    }
+
+    [Fact]
     public void A_load_asks_for_a_burst_only_when_its_queue_has_room_for_all_of_it()
     {
         // 64 KB contiguous: 4,096 beats in 16 bursts of 256 into the 512-beat queue, drained at half a beat a
