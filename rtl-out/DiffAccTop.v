@@ -11896,7 +11896,7 @@ module DiffAccTop (
     .Issued(compute_Issued)
   );
 
-  VectorEngine8 vector ( // @[DiffAccTop.cs:39]
+  VectorEngine16 vector ( // @[DiffAccTop.cs:39]
     .clk(clk),
     .rst(rst),
     .Control_Start(vector_Control_Start),

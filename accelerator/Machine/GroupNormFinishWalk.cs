@@ -54,7 +54,10 @@ public sealed class GroupNormFinishWalk : Module
         // them instead of against a sum.
         var groupLast = Reg(UInt(16), name: "group_last");
         var channelsLast = RegNext((Channels - 1).Resize(16), name: "channels_last");
-        var summed = RegNext(finishState == FinishStep.Summing, reset: 0, name: "summed");
+        // A read issued in a summing cycle arrives a cycle later and is added the cycle after that: the lane
+        // multiplexer and the exponent's shifter each end in a register before the group's adders.
+        var arrived = RegNext(finishState == FinishStep.Summing, reset: 0, name: "arrived");
+        var summed = RegNext(arrived, reset: 0, name: "summed");
         var groupSum = Reg(SInt(ReciprocalSqrtUnit.SumBits), name: "group_sum");
         var groupSquares = Reg(UInt(ReciprocalSqrtUnit.SquaresBits), name: "group_squares");
         var atGroupEnd = channel == groupLast;
@@ -64,15 +67,18 @@ public sealed class GroupNormFinishWalk : Module
         var exponents = Mem(UInt(SplitConcat.ExponentBits), config.MaxChannels, RamStyle.Distributed, name: "exponents");
         When(ExponentWrite, () => exponents.Write(ExponentChannel, ExponentValue));
         var exponent = exponents.Read(channel.Resize(Hw.BitsFor(config.MaxChannels)), name: "exponent");
-        // The read issued in the last summing cycle arrives one cycle later.
+        var shiftedSum = RegNext((ReadSum << exponent).Truncate(ReciprocalSqrtUnit.SumBits), name: "shifted_sum");
+        var shiftedSquares = RegNext((ReadSquares << Cat(exponent, Lit(0, 1))).Truncate(ReciprocalSqrtUnit.SquaresBits), name: "shifted_squares");
         When(summed, () =>
         {
-            groupSum.Assign(groupSum.AddWrap((ReadSum << exponent).Truncate(ReciprocalSqrtUnit.SumBits)));
-            groupSquares.Assign(groupSquares.AddWrap((ReadSquares << Cat(exponent, Lit(0, 1))).Truncate(ReciprocalSqrtUnit.SquaresBits)));
+            groupSum.Assign(groupSum.AddWrap(shiftedSum));
+            groupSquares.Assign(groupSquares.AddWrap(shiftedSquares));
         });
-        // The last channel's sums arrive in the first rooting cycle: the machine starts in the second.
+        // The last channel's sums are added in the second rooting cycle: the machine starts in the third.
         var rootStarted = Reg(Bool(), reset: 0, name: "root_started");
-        rsqrt.Start.Assign((finishState == FinishStep.Rooting) & RegNext(finishState == FinishStep.Rooting, reset: 0, name: "rooting_before") & !rootStarted);
+        var rootingBefore = RegNext(finishState == FinishStep.Rooting, reset: 0, name: "rooting_before");
+        var rootingTwice = RegNext(rootingBefore & (finishState == FinishStep.Rooting), reset: 0, name: "rooting_twice");
+        rsqrt.Start.Assign((finishState == FinishStep.Rooting) & rootingBefore & rootingTwice & !rootStarted);
         When(rsqrt.Start, () => rootStarted.Assign(true)).ElseWhen(finishState != FinishStep.Rooting, () => rootStarted.Assign(false));
         rsqrt.Count.Assign(Count);
         rsqrt.Sum.Assign(groupSum);

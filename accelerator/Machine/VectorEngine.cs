@@ -201,11 +201,11 @@ public sealed class VectorEngine : Module
         softmaxUnit.OutReady.Assign(collectorReady);
         // Passes 0 and 1 of a row leave nothing in the collector, so the pipeline advances while they drain.
         var lastSumBeat = taken & isSoftmax & (headPass == 1) & lastBeat & (headBlock == accRowsLast);
-        softmaxUnit.Divide.Assign((softmaxPhase == SoftmaxPhase.Draining) & (drained == SoftmaxUnit.Latency));
+        softmaxUnit.Divide.Assign((softmaxPhase == SoftmaxPhase.Draining) & (drained == SoftmaxUnit.SumDrainAdvances));
         When(softmaxPhase == SoftmaxPhase.Draining, () =>
         {
-            When(lastSumBeat | (drained != 0), () => When(softmaxUnit.InReady & (drained != SoftmaxUnit.Latency), () => drained.Assign((drained + 1).Resize(4))));
-            When(drained == SoftmaxUnit.Latency, () => softmaxPhase.Assign(SoftmaxPhase.Dividing));
+            When(lastSumBeat | (drained != 0), () => When(softmaxUnit.InReady & (drained != SoftmaxUnit.SumDrainAdvances), () => drained.Assign((drained + 1).Resize(4))));
+            When(drained == SoftmaxUnit.SumDrainAdvances, () => softmaxPhase.Assign(SoftmaxPhase.Dividing));
         }).ElseWhen(softmaxPhase == SoftmaxPhase.Dividing, () => When(!softmaxUnit.Busy, () => softmaxPhase.Assign(SoftmaxPhase.Flowing)));
         When(Control.Abort, () => softmaxPhase.Assign(SoftmaxPhase.Flowing));
 

@@ -21,8 +21,11 @@ internal sealed class VectorTiming : IInstructionTiming
     /// <summary>A SOFTMAX row besides its three passes: the sum drains from the unit, the division, and the unit refills for the probabilities (measured: 11 + 33 + 15).</summary>
     public const int SoftmaxTurnCycles = (2 * SoftmaxUnit.Latency) + SoftmaxUnit.DivideCycles + 11;
 
-    /// <summary>A GroupNorm group's reciprocal square root: the machine's fixed cycles, its start and an average normalization shift.</summary>
-    public const int RootCycles = ReciprocalSqrtUnit.FinishCycles + 2 + 8;
+    /// <summary>
+    /// A GroupNorm group's reciprocal square root: the machine's fixed cycles, its start (after the last
+    /// channel's sums are read, shifted and added: three cycles) and an average normalization shift.
+    /// </summary>
+    public const int RootCycles = ReciprocalSqrtUnit.FinishCycles + 3 + 8;
 
     public bool Times(Instruction instruction) => instruction is VectorStream or Softmax or GroupNormFinish;
 

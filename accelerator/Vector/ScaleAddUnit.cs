@@ -9,11 +9,13 @@ namespace DiffAcc.Accelerator.Vector;
 /// Residual add and concat rescaling, <see cref="Lanes"/> values per cycle:
 /// <c>y = sat8(round_shift(a · MultiplierA + b · MultiplierB, Shift))</c> (docs/numerics.md, "Residual add";
 /// a concat part streams through with b = 0). The multipliers and shift are the layer's, held by the
-/// controller for the whole stream. Latency <see cref="Latency"/> cycles of advance.
+/// controller for the whole stream. The products are in fabric logic (<see cref="BoothProduct"/>), not
+/// DSP48E2: the multipliers are the layer's constants, so their multiples are formed once for all lanes
+/// and each lane only picks and adds. Latency <see cref="Latency"/> cycles of advance.
 /// </summary>
 public sealed class ScaleAddUnit : StreamPipeline
 {
-    public const int Latency = 5;
+    public const int Latency = 7;
 
     public ScaleAddUnit(int lanes, ClockDomain? domain = null)
     {
@@ -34,18 +36,32 @@ public sealed class ScaleAddUnit : StreamPipeline
 
         InReady.Assign(StartPipeline(OutReady));
         OutValid.Assign(ValidChain(InValid, Latency)[^1]);
-        var multiplierA = Stage(MultiplierA.ToSInt(), "multiplier_a");
-        var multiplierB = Stage(MultiplierB.ToSInt(), "multiplier_b");
-        var shift = StageChain(Shift, 3, "shift")[^1];
+        var multiplesA = Multiples(MultiplierA, "a");
+        var multiplesB = Multiples(MultiplierB, "b");
+        var shift = StageChain(Shift, 5, "shift")[^1];
         for (var lane = 0; lane < lanes; lane++)
         {
-            // Stage 0: operands; 1: the two 8 x 17-bit products; 2: their sum; 3: the rounding shift's shifter;
-            // 4: its rounding and saturation.
+            // Stage 0: operands; 1: the eight Booth picks of the two products; 2 and 3: their adder tree; 4: the
+            // sum; 5: the rounding shift's shifter; 6: its rounding and saturation.
             var a = Stage(A[lane], $"a_{lane}");
             var b = Stage(B[lane], $"b_{lane}");
-            var sum = Stage(Stage(a * multiplierA, $"product_a_{lane}") + Stage(b * multiplierB, $"product_b_{lane}"), $"sum_{lane}");
+            var picks = BoothProduct.PartialProducts(a, multiplesA).Concat(BoothProduct.PartialProducts(b, multiplesB))
+                .Select((p, i) => Stage(p, $"pick_{lane}_{i}")).ToList();
+            // Each half of the tree is one product, a · Ma or b · Mb, which fits the picks' 25 bits: the adders wrap
+            // at that width and the product comes out exact.
+            var productBits = picks[0].Width;
+            var quarters = picks.Chunk(2).Select((pair, i) => Stage((pair[0] + pair[1]).Truncate(productBits), $"pair_{lane}_{i}")).ToList();
+            var halves = quarters.Chunk(2).Select((pair, i) => Stage((pair[0] + pair[1]).Truncate(productBits), $"product_{lane}_{i}")).ToList();
+            var sum = Stage(halves[0] + halves[1], $"sum_{lane}");
             var half = Stage(FixedPointLogic.RoundingShiftHalf(sum, shift), $"rounding_{lane}");
             Y[lane].Assign(Stage(FixedPointLogic.SaturateToInt8(FixedPointLogic.RoundingShiftFinish(half)), $"y_{lane}"));
+        }
+
+        BoothProduct.Multiples Multiples(UInt multiplier, string operand)
+        {
+            var multiples = BoothProduct.Of(multiplier.ToSInt());
+            return new BoothProduct.Multiples(Stage(multiples.One, $"multiplier_{operand}"), Stage(multiples.Two, $"twice_{operand}"),
+                Stage(multiples.MinusOne, $"minus_{operand}"), Stage(multiples.MinusTwo, $"minus_twice_{operand}"));
         }
     }
 

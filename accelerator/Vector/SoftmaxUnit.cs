@@ -25,9 +25,15 @@ namespace DiffAcc.Accelerator.Vector;
 /// </summary>
 public sealed class SoftmaxUnit : StreamPipeline
 {
-    public const int Latency = 9;
+    public const int Latency = 11;
 
     public const int DivideCycles = 32;
+
+    /// <summary>
+    /// Advances from the one that takes a row's last pass-1 beat until its exponents are in the row's sum
+    /// (added in the last stage), after which <c>Divide</c> may pulse.
+    /// </summary>
+    public const int SumDrainAdvances = Latency + 1;
 
     public SoftmaxUnit(int lanes, ClockDomain? domain = null)
     {
@@ -55,60 +61,64 @@ public sealed class SoftmaxUnit : StreamPipeline
         // The valid bit of each stage, for the registers that only valid beats may change.
         Bool ValidAt(int stage) => valid[stage];
         var pass = StageChain(Pass, Latency, "pass");
-        // The row start is read by the maximum (stage 1) and the sum (stage 7).
-        var rowStart = StageChain(RowStart, 8, "row_start");
-        // The format is read by the probability's stage (8) from the product's (7).
-        var unsignedFormat = StageChain(Unsigned, 8, "unsigned")[^1];
+        // The row start is read by the maximum (stage 2) and the sum (stage 10).
+        var rowStart = StageChain(RowStart, 11, "row_start");
+        // The format is read by the probability's stage (10) from the product's (9).
+        var unsignedFormat = StageChain(Unsigned, 10, "unsigned")[^1];
 
         // Invalid lanes enter stage 0 as the minimum, so the maximum's compare tree needs no masks; their
         // exponents are zeroed at the end whatever the score.
         var scores = Enumerable.Range(0, lanes).Select(l => Stage(Mux(LaneValid[l], Scores[l], Hw.SLit(int.MinValue, 32)), $"score_{l}")).ToArray();
         var laneValid = new List<Bool[]>();
         laneValid.Add([.. Enumerable.Range(0, lanes).Select(l => Stage(LaneValid[l], $"lane_valid_0_{l}"))]);
-        for (var s = 1; s < 6; s++)
+        for (var s = 1; s < 8; s++)
             laneValid.Add([.. Enumerable.Range(0, lanes).Select(l => Stage(laneValid[^1][l], $"lane_valid_{s}_{l}"))]);
-        var multiplier = StageChain(ExponentMultiplier, 3, "multiplier")[^1];
-        var shift = StageChain(ExponentShift, 4, "shift")[^1];
+        var multiplier = StageChain(ExponentMultiplier, 4, "multiplier")[^1];
+        var shift = StageChain(ExponentShift, 5, "shift")[^1];
 
         // Pass 0: the row maximum over the valid lanes, a balanced tree of pairwise maxima (log2(lanes)
-        // compares deep, not lanes) and then the compare with the row's maximum so far. The compares are
-        // shared between stage 0 and stage 1, the register between them after ceil((log2(lanes) + 1) / 2)
-        // of them: the whole tree for 4 lanes, all but its last level for 8.
+        // compares deep, not lanes) and then the compare with the row's maximum so far, at most two compares
+        // between registers: two tree levels in stage 0, two in stage 1, the rest and the row's in stage 2
+        // (16 lanes: 2 + 2 + 1; 4 lanes: the whole tree in stage 0).
         var max = Reg(SInt(32), name: "row_max");
         static List<SInt> Halve(List<SInt> level)
             => [.. Enumerable.Range(0, (level.Count + 1) / 2).Select(i => 2 * i + 1 < level.Count ? Mux(level[2 * i + 1] > level[2 * i], level[2 * i + 1], level[2 * i]) : level[2 * i])];
         var level = scores.ToList();
-        var treeLevels = Hw.BitsFor(lanes) - (lanes == 1 ? 1 : 0);
-        for (var l = 0; l < (treeLevels + 2) / 2 && level.Count > 1; l++)
+        for (var stage = 1; stage <= 2; stage++)
+        {
+            for (var l = 0; l < 2 && level.Count > 1; l++)
+                level = Halve(level);
+            level = level.Count == 1 ? [Stage(level[0], $"beat_max_{stage}")] : [.. level.Select((m, i) => Stage(m, $"beat_max_{stage}_{i}"))];
+        }
+        while (level.Count > 1)
             level = Halve(level);
-        var staged = level.Count == 1 ? [Stage(level[0], "beat_max")] : level.Select((m, i) => Stage(m, $"beat_max_{i}")).ToList();
-        while (staged.Count > 1)
-            staged = Halve(staged);
-        var beatMax = staged[0];
-        When(Advance & ValidAt(1) & (pass[1] == 0), () => max.Assign(Mux(rowStart[1] | (beatMax > max), beatMax, max)));
+        var beatMax = level[0];
+        When(Advance & ValidAt(2) & (pass[2] == 0), () => max.Assign(Mux(rowStart[2] | (beatMax > max), beatMax, max)));
 
         // Pass 1 and 2: exponent 2^-(d / 2^16) of d = round_shift((max - a) * M, r), then a 257-entry table.
         var table = IntegerSoftmax.Exponent2Table.Select(v => (long)v).ToList();
         var exponents = new UInt[lanes];
         for (var l = 0; l < lanes; l++)
         {
-            var difference = Stage(max - Stage(scores[l], $"score_1_{l}"), $"difference_{l}");
+            var difference = Stage(max - Stage(Stage(scores[l], $"score_1_{l}"), $"score_2_{l}"), $"difference_{l}");
             var product = Stage(difference * multiplier.ToSInt(), $"product_{l}");
             var u = Stage(FixedPointLogic.RoundingShift(product, shift), $"u_{l}");
             var integer = u >> IntegerSoftmax.ExponentFractionBits;
             var index = ((u.AsUInt()[IntegerSoftmax.ExponentFractionBits - 1, 0] + (1 << (IntegerSoftmax.ExponentFractionBits - IntegerSoftmax.TableIndexBits - 1))) >> (IntegerSoftmax.ExponentFractionBits - IntegerSoftmax.TableIndexBits)).Truncate(IntegerSoftmax.TableIndexBits + 1);
+            // The table's index ends in a register (stage 6) before the table's read (stage 7).
             var rom = Rom(UInt(16), table, RamStyle.Auto, name: $"exponent_table_{l}");
-            var entry = rom.Read(index, Advance, name: $"entry_{l}");
-            var outOfRange = Stage(integer > 15, $"out_of_range_{l}");
-            var shiftBy = Stage(integer.AsUInt()[3, 0], $"shift_by_{l}");
-            exponents[l] = Stage(Mux(outOfRange | !laneValid[5][l], Hw.Lit(0, 16), entry >> shiftBy), $"exponent_{l}");
+            var entry = rom.Read(Stage(index, $"index_{l}"), Advance, name: $"entry_{l}");
+            var outOfRange = Stage(Stage(integer > 15, $"out_of_range_{l}"), $"out_of_range_7_{l}");
+            var shiftBy = Stage(Stage(integer.AsUInt()[3, 0], $"shift_by_{l}"), $"shift_by_7_{l}");
+            exponents[l] = Stage(Mux(outOfRange | !laneValid[7][l], Hw.Lit(0, 16), entry >> shiftBy), $"exponent_{l}");
         }
 
-        // The sum of pass 1: the beat's exponents summed in stage 6, taken into the row's in stage 7 (the
-        // register between keeps the adder tree and the accumulation apart).
+        // The sum of pass 1: the beat's exponents summed by fours in stage 9 and in all in stage 10, taken into
+        // the row's there (the registers keep the adder tree's levels and the accumulation apart).
         var sum = Reg(UInt(32), name: "sum");
-        var beatSum = Stage(FixedPointLogic.Sum(exponents), "beat_sum");
-        When(Advance & ValidAt(7) & (pass[7] == 1), () => sum.Assign(Mux(rowStart[7], beatSum.ZeroExtend(32), sum.AddWrap(beatSum.ZeroExtend(32)))));
+        var fours = exponents.Chunk(4).Select((group, i) => Stage(FixedPointLogic.Sum(group), $"beat_sum_{i}")).ToList();
+        var beatSum = Stage(FixedPointLogic.Sum(fours), "beat_sum");
+        When(Advance & ValidAt(10) & (pass[10] == 1), () => sum.Assign(Mux(rowStart[10], beatSum.ZeroExtend(32), sum.AddWrap(beatSum.ZeroExtend(32)))));
 
         // The reciprocal floor(2^31 / sum) by restoring division, one quotient bit per cycle, most significant first.
         var count = Reg(UInt(6), reset: 0, name: "divide_count");

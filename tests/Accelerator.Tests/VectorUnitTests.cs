@@ -331,8 +331,8 @@ public sealed class VectorUnitTests
             {
                 if (pass == 2)
                 {
-                    // Drain the sum pass, divide, wait for the reciprocal.
-                    script.Idle(Vector.SoftmaxUnit.Latency);
+                    // Drain the sum pass (the last beat's own advance and the rest), divide, wait for the reciprocal.
+                    script.Idle(Vector.SoftmaxUnit.SumDrainAdvances - 1);
                     script.Pulse("Divide");
                     script.Idle(Vector.SoftmaxUnit.DivideCycles);
                 }
