@@ -54,6 +54,14 @@ public static class ProgramValidation
         return problems;
     }
 
+    /// <summary>
+    /// What is wrong with one instruction's fields on <paramref name="config"/>: ranges of the buffers,
+    /// banks, tables and groups it touches, alignments, counts. The checked builder reports these for the
+    /// whole program; the functional simulator raises the first as a <see cref="Simulation.MachineFault"/>
+    /// when it runs an unchecked program's instruction.
+    /// </summary>
+    public static IEnumerable<string> InstructionProblems(AcceleratorConfig config, Instruction instruction) => Fields(config, instruction);
+
     private static IEnumerable<(Engine From, Engine To, int Count)> UntakenTokens(IReadOnlyList<Instruction> program)
     {
         foreach (var from in EngineSets.Queued)

@@ -45,6 +45,22 @@ public sealed class FunctionalSimulatorTests
     }
 
     [Fact]
+    public void An_unchecked_instruction_out_of_range_or_misaligned_is_a_machine_fault_named_as_the_builder_names_it()
+    {
+        var image = new DdrImage(0x1000_0000, new byte[1 << 16]);
+        var registers = new MachineRegisters { Bases = [0x1000_0000, 0x1000_0000, 0x1000_0000, 0x1000_0000] };
+        var simulator = new FunctionalSimulator(Config);
+        var rows = Config.ActivationRows;
+        var pastTheEnd = new ProgramBuilder(Config).Add(new Load { ActRow = rows - 2, Rows = 4, Chunks = 1 }).Add(new Finish()).BuildUnchecked();
+        var fault = Assert.Throws<MachineFault>(() => simulator.Run(pastTheEnd, image, registers));
+        Assert.Equal($"instruction 0 (LOAD): the chunks reach activation buffer row {rows + 1} but the buffer has {rows} rows (0 .. {rows - 1})", fault.Message);
+        var misaligned = new ProgramBuilder(Config).Add(new LoadTable { Kind = TableKind.Requantization, Offset = 8, Count = 1 }).Add(new Finish()).BuildUnchecked();
+        Assert.Equal("instruction 0 (LOAD_TABLE): Offset = 8 is not a multiple of 16", Assert.Throws<MachineFault>(() => simulator.Run(misaligned, image, registers)).Message);
+        // The checked builder refuses both with the same words.
+        Assert.Contains($"the chunks reach activation buffer row {rows + 1}", Assert.Throws<ProgramException>(() => new ProgramBuilder(Config).Add(new Load { ActRow = rows - 2, Rows = 4, Chunks = 1 }).Add(new Finish()).Build()).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Counts_match_the_program()
     {
         var scenario = SystemScenarios.Get("conv3x3", Config);

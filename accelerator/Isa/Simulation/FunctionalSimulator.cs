@@ -118,6 +118,10 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
 
         public void Execute(ScheduledInstruction step)
         {
+            // An unchecked program's instruction that reaches past a buffer, bank or table, or breaks an
+            // alignment, is a fault here, named as the checked builder names it.
+            if (ProgramValidation.InstructionProblems(c, step.Instruction).FirstOrDefault() is { } problem)
+                throw new MachineFault($"{step.Name}: {problem}");
             Statistics = Statistics with { Instructions = Statistics.Instructions + 1 };
             switch (step.Instruction)
             {
