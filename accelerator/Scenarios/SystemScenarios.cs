@@ -16,12 +16,8 @@ namespace DiffAcc.Accelerator.Scenarios;
 /// </summary>
 public static class SystemScenarios
 {
-    /// <summary>
-    /// A configuration with the default preset's shape where the data paths differ (4 PE groups; Tn = 32: a
-    /// buffer row spans two AXI beats; Tm = 8; 8 vector lanes; two weights ports, each reading half of every
-    /// weight row) that is small enough to simulate; the scenarios run on it beside the small preset.
-    /// </summary>
-    public static AcceleratorConfig Wide { get; } = Presets.Small with { Name = "small-wide", Groups = 4, Tm = 16, Tn = 32, VectorLanes = 16, MaxChannels = 128, ActivationBufferKiB = 32, WeightBufferKiB = 64, AccumulatorRows = 512, WeightPorts = 2 };
+    /// <summary>The small build with the default preset's shape (<see cref="Presets.SmallWide"/>): the scenarios run on it beside the small preset.</summary>
+    public static AcceleratorConfig Wide => Presets.SmallWide;
 
     public static IReadOnlyList<string> Names { get; } = ["conv3x3", "conv3x3-stride2", "conv1x1", "conv-passes", "groupnorm-silu", "residual-add", "concat-conv", "upsample-conv", "attention", "step-groups", "strided-copy", "conv-zero-point", "attention-unsigned"];
 

@@ -129,6 +129,35 @@ public class CompilerTests
         }
     }
 
+    /// <summary>
+    /// The bit-exact checks (this file's, and <c>Int8Comparison</c> of every <c>sample --compare int8</c>) compare the
+    /// program's named tensors; so every byte a STORE writes to the work region must lie in one of them, or a
+    /// tensor the program writes would go unchecked. The int8 model's other activation points (a GroupNorm's
+    /// output before its SiLU, Q, K and V inside an attention, and the like) never reach DDR.
+    /// </summary>
+    [Theory]
+    [InlineData("small", 1)]
+    [InlineData("small", 2)]
+    [InlineData("small-wide", 1)]
+    [InlineData("xczu9eg", 1)]
+    public void Every_byte_a_program_stores_lies_in_a_tensor_the_comparison_checks(string preset, int batch)
+    {
+        var scheduler = new DdimScheduler(NoiseSchedule.Ddpm, 50);
+        var config = Presets.Get(preset);
+        var compiled = UNetCompiler.Compile(ShippedModel.Quantized.Value, config, scheduler.Timesteps, batch);
+        var compared = compiled.Tensors.Values.SelectMany(t => Enumerable.Range(0, batch).Select(b => (Start: t.At(b), End: t.At(b) + t.Bytes, t.Point))).OrderBy(r => r.Start).ToList();
+        var stores = compiled.Program.Instructions.OfType<Store>().Where(s => s.Base == BaseRegister.Work).ToList();
+        Assert.NotEmpty(stores);
+        foreach (var store in stores)
+        {
+            foreach (var (address, bytes) in store.Runs(store.Offset, config.Tn))
+                Assert.True(compared.Any(r => address >= r.Start && address + bytes <= r.End), $"{store} writes {bytes} bytes at work offset {address}, in no compared tensor");
+        }
+        // Every compared tensor is written by some STORE (the comparison reads nothing the program left alone).
+        foreach (var tensor in compiled.Tensors.Values.Where(t => t.Point != compiled.Sample.Point))
+            Assert.Contains(stores, s => s.Runs(s.Offset, config.Tn).Any(r => r.Address >= tensor.At(0) && r.Address < tensor.At(0) + tensor.Bytes));
+    }
+
     /// <summary>One forward of <paramref name="step"/> on the functional simulator: every tensor the program writes against the int8 model's.</summary>
     private static List<string> EveryTensorAgainstTheInt8Model(QuantizedUNet model, AcceleratorConfig config, IReadOnlyList<int> timesteps, int step, out CompiledUNet compiled)
     {

@@ -68,7 +68,7 @@ public sealed class CompileCommandTests
     /// exponents, a shortcut-convolution pass per part).
     /// </summary>
     [Fact]
-    public void Two_ddim_steps_of_the_shipped_model_on_the_rtl_are_bit_exact_against_the_int8_model()
+    public void Two_ddim_steps_of_the_shipped_model_on_the_rtl_are_bit_exact_against_the_int8_model_on_two_and_four_groups()
     {
         var folder = Directory.CreateTempSubdirectory("diffacc-rtl-").FullName;
         var (code, output, error) = CommandLine.Run("quantize", "--steps", "2", "--groups", "2", "--trajectories", "1", "--silu-zero-point", "--unsigned-softmax", "--split-concat", "--out", Path.Combine(folder, "quant.json"));
@@ -79,5 +79,11 @@ public sealed class CompileCommandTests
         Assert.Contains("bit-exact: 2 step(s) x 1 sample(s) against the int8 model, every activation of every layer", output);
         Assert.Matches(@"step 1 \(t = 0\), sample 0: [\d,]+ cycles in [\d.]+ s \([\d,]+ cycles/s\); pe busy [\d.]+ %", output);
         Assert.True(new FileInfo(png).Length > 0);
+
+        // What we ship, small: four PE groups (the sample's rows split over all four), 16 vector lanes and
+        // two weights ports, each reading half of every weight row.
+        (code, output, error) = CommandLine.Run("sample", "--backend", "rtl", "--preset", "small-wide", "--quant", Path.Combine(folder, "quant.json"), "--steps", "2", "--count", "1", "--compare", "int8", "--out", png);
+        Assert.True(code == 0, $"{output}\n{error}");
+        Assert.Contains("bit-exact: 2 step(s) x 1 sample(s) against the int8 model, every activation of every layer", output);
     }
 }
