@@ -165,8 +165,8 @@ module StoreEngine (
   input wire signed [7:0] ReadData_126, // @[StoreEngine.cs:33]
   input wire signed [7:0] ReadData_127, // @[StoreEngine.cs:33]
   output wire BadResponse, // @[StoreEngine.cs:84]
-  output wire [4:0] BytesWritten, // @[StoreEngine.cs:199]
-  output wire Waiting // @[StoreEngine.cs:234]
+  output wire [4:0] BytesWritten, // @[StoreEngine.cs:201]
+  output wire Waiting // @[StoreEngine.cs:236]
 );
 
   wire [255:0] dma_address_Instruction; // @[StoreEngine.cs:37]
@@ -222,83 +222,83 @@ module StoreEngine (
   reg [39:0] consumer_chunk; // @[StoreEngine.cs:94]
   reg in_flight; // @[StoreEngine.cs:95]
   reg [7:0] emit_left; // @[StoreEngine.cs:98]
-  reg [1:0] read_group; // @[StoreEngine.cs:120]
-  reg [7:0] held_0; // @[StoreEngine.cs:163]
-  reg [7:0] held_1; // @[StoreEngine.cs:163]
-  reg [7:0] held_2; // @[StoreEngine.cs:163]
-  reg [7:0] held_3; // @[StoreEngine.cs:163]
-  reg [7:0] held_4; // @[StoreEngine.cs:163]
-  reg [7:0] held_5; // @[StoreEngine.cs:163]
-  reg [7:0] held_6; // @[StoreEngine.cs:163]
-  reg [7:0] held_7; // @[StoreEngine.cs:163]
-  reg [7:0] held_8; // @[StoreEngine.cs:163]
-  reg [7:0] held_9; // @[StoreEngine.cs:163]
-  reg [7:0] held_10; // @[StoreEngine.cs:163]
-  reg [7:0] held_11; // @[StoreEngine.cs:163]
-  reg [7:0] held_12; // @[StoreEngine.cs:163]
-  reg [7:0] held_13; // @[StoreEngine.cs:163]
-  reg [7:0] held_14; // @[StoreEngine.cs:163]
-  reg [7:0] held_15; // @[StoreEngine.cs:163]
-  reg [7:0] held_16; // @[StoreEngine.cs:163]
-  reg [7:0] held_17; // @[StoreEngine.cs:163]
-  reg [7:0] held_18; // @[StoreEngine.cs:163]
-  reg [7:0] held_19; // @[StoreEngine.cs:163]
-  reg [7:0] held_20; // @[StoreEngine.cs:163]
-  reg [7:0] held_21; // @[StoreEngine.cs:163]
-  reg [7:0] held_22; // @[StoreEngine.cs:163]
-  reg [7:0] held_23; // @[StoreEngine.cs:163]
-  reg [7:0] held_24; // @[StoreEngine.cs:163]
-  reg [7:0] held_25; // @[StoreEngine.cs:163]
-  reg [7:0] held_26; // @[StoreEngine.cs:163]
-  reg [7:0] held_27; // @[StoreEngine.cs:163]
-  reg [7:0] held_28; // @[StoreEngine.cs:163]
-  reg [7:0] held_29; // @[StoreEngine.cs:163]
-  reg [7:0] held_30; // @[StoreEngine.cs:163]
-  reg [7:0] held_31; // @[StoreEngine.cs:163]
-  reg [7:0] part; // @[StoreEngine.cs:164]
-  reg [8:0] beat_in_burst; // @[StoreEngine.cs:187]
-  reg busy; // @[StoreEngine.cs:227]
-  reg finished_before; // @[StoreEngine.cs:229]
-  reg done; // @[StoreEngine.cs:229]
+  reg [1:0] read_group; // @[StoreEngine.cs:122]
+  reg [7:0] held_0; // @[StoreEngine.cs:165]
+  reg [7:0] held_1; // @[StoreEngine.cs:165]
+  reg [7:0] held_2; // @[StoreEngine.cs:165]
+  reg [7:0] held_3; // @[StoreEngine.cs:165]
+  reg [7:0] held_4; // @[StoreEngine.cs:165]
+  reg [7:0] held_5; // @[StoreEngine.cs:165]
+  reg [7:0] held_6; // @[StoreEngine.cs:165]
+  reg [7:0] held_7; // @[StoreEngine.cs:165]
+  reg [7:0] held_8; // @[StoreEngine.cs:165]
+  reg [7:0] held_9; // @[StoreEngine.cs:165]
+  reg [7:0] held_10; // @[StoreEngine.cs:165]
+  reg [7:0] held_11; // @[StoreEngine.cs:165]
+  reg [7:0] held_12; // @[StoreEngine.cs:165]
+  reg [7:0] held_13; // @[StoreEngine.cs:165]
+  reg [7:0] held_14; // @[StoreEngine.cs:165]
+  reg [7:0] held_15; // @[StoreEngine.cs:165]
+  reg [7:0] held_16; // @[StoreEngine.cs:165]
+  reg [7:0] held_17; // @[StoreEngine.cs:165]
+  reg [7:0] held_18; // @[StoreEngine.cs:165]
+  reg [7:0] held_19; // @[StoreEngine.cs:165]
+  reg [7:0] held_20; // @[StoreEngine.cs:165]
+  reg [7:0] held_21; // @[StoreEngine.cs:165]
+  reg [7:0] held_22; // @[StoreEngine.cs:165]
+  reg [7:0] held_23; // @[StoreEngine.cs:165]
+  reg [7:0] held_24; // @[StoreEngine.cs:165]
+  reg [7:0] held_25; // @[StoreEngine.cs:165]
+  reg [7:0] held_26; // @[StoreEngine.cs:165]
+  reg [7:0] held_27; // @[StoreEngine.cs:165]
+  reg [7:0] held_28; // @[StoreEngine.cs:165]
+  reg [7:0] held_29; // @[StoreEngine.cs:165]
+  reg [7:0] held_30; // @[StoreEngine.cs:165]
+  reg [7:0] held_31; // @[StoreEngine.cs:165]
+  reg [7:0] part; // @[StoreEngine.cs:166]
+  reg [8:0] beat_in_burst; // @[StoreEngine.cs:189]
+  reg busy; // @[StoreEngine.cs:229]
+  reg finished_before; // @[StoreEngine.cs:231]
+  reg done; // @[StoreEngine.cs:231]
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [4:0] room_is_reserved; // @[StoreEngine.cs:226]
+  wire [4:0] room_is_reserved; // @[StoreEngine.cs:228]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire BytesWritten_and; // @[StoreEngine.cs:203]
+  wire BytesWritten_and; // @[StoreEngine.cs:205]
   wire [31:0] run_bytes_or_mul; // @[StoreEngine.cs:54]
   wire run_bytes_or; // @[StoreEngine.cs:54]
   wire [31:0] run_bytes_mul_mul; // @[StoreEngine.cs:54]
   wire [47:0] run_bytes_mul; // @[StoreEngine.cs:54]
-  wire bursts_Out_Ready_eq; // @[StoreEngine.cs:197]
-  wire aw_valid_and; // @[StoreEngine.cs:73, StoreEngine.cs:76, StoreEngine.cs:220]
-  wire issued_eq; // @[StoreEngine.cs:81, StoreEngine.cs:214]
-  wire reading_and_and; // @[StoreEngine.cs:118, StoreEngine.cs:207, StoreEngine.cs:219]
-  wire reading_and; // @[StoreEngine.cs:118, StoreEngine.cs:207, StoreEngine.cs:219]
-  wire reading_eq; // @[StoreEngine.cs:118, StoreEngine.cs:207, StoreEngine.cs:219]
-  wire emit_left_ne; // @[StoreEngine.cs:172, StoreEngine.cs:176, StoreEngine.cs:222]
-  wire done_and; // @[StoreEngine.cs:229]
+  wire bursts_Out_Ready_eq; // @[StoreEngine.cs:199]
+  wire aw_valid_and; // @[StoreEngine.cs:73, StoreEngine.cs:76, StoreEngine.cs:222]
+  wire issued_eq; // @[StoreEngine.cs:81, StoreEngine.cs:216]
+  wire reading_and_and; // @[StoreEngine.cs:120, StoreEngine.cs:209, StoreEngine.cs:221]
+  wire reading_and; // @[StoreEngine.cs:120, StoreEngine.cs:209, StoreEngine.cs:221]
+  wire reading_eq; // @[StoreEngine.cs:120, StoreEngine.cs:209, StoreEngine.cs:221]
+  wire emit_left_ne; // @[StoreEngine.cs:174, StoreEngine.cs:178, StoreEngine.cs:224]
+  wire done_and; // @[StoreEngine.cs:231]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign BytesWritten_and = axi_wvalid & axi_wready; // @[StoreEngine.cs:203]
+  assign BytesWritten_and = axi_wvalid & axi_wready; // @[StoreEngine.cs:205]
   assign run_bytes_or_mul = $unsigned(Control_Instruction[110:95]) * 16'd32; // @[StoreEngine.cs:54]
   assign run_bytes_or = (Control_Instruction[158:127] == run_bytes_or_mul) | (Control_Instruction[126:111] == 16'd1); // @[StoreEngine.cs:54]
   assign run_bytes_mul_mul = $unsigned(Control_Instruction[110:95]) * 16'd32; // @[StoreEngine.cs:54]
   assign run_bytes_mul = $unsigned(run_bytes_mul_mul) * $unsigned(Control_Instruction[126:111]); // @[StoreEngine.cs:54]
-  assign bursts_Out_Ready_eq = beat_in_burst == bursts_Out_Payload; // @[StoreEngine.cs:197]
-  assign aw_valid_and = (walker_Valid & ((~aw_valid) | axi_awready)) & bursts_In_Ready; // @[StoreEngine.cs:73, StoreEngine.cs:76, StoreEngine.cs:220]
-  assign issued_eq = setup == 2'd1; // @[StoreEngine.cs:81, StoreEngine.cs:214]
-  assign reading_and_and = ((reading & (beats_Count <= $unsigned(5'd13))) & (~in_flight)) & (emit_left == 8'd0); // @[StoreEngine.cs:118, StoreEngine.cs:207, StoreEngine.cs:219]
-  assign reading_and = reading_and_and & Read_Granted; // @[StoreEngine.cs:118, StoreEngine.cs:207, StoreEngine.cs:219]
-  assign reading_eq = row_in_chunk == (Control_Instruction[110:95] - 16'd1); // @[StoreEngine.cs:118, StoreEngine.cs:207, StoreEngine.cs:219]
-  assign emit_left_ne = emit_left != 8'd0; // @[StoreEngine.cs:172, StoreEngine.cs:176, StoreEngine.cs:222]
-  assign done_and = (((((((((busy & (setup == 2'd0)) & (~walker_Active)) & (~aw_valid)) & (~reading)) & (~in_flight)) & (emit_left == 8'd0)) & (~beats_Out_Valid)) & (beats_Count == 5'd0)) & (issued == answered)) & (~axi_bvalid); // @[StoreEngine.cs:229]
-  assign Control_Busy = busy; // @[StoreEngine.cs:231]
-  assign Control_Done = done; // @[StoreEngine.cs:232]
-  assign Control_Stalled = 1'b0; // @[StoreEngine.cs:233]
+  assign bursts_Out_Ready_eq = beat_in_burst == bursts_Out_Payload; // @[StoreEngine.cs:199]
+  assign aw_valid_and = (walker_Valid & ((~aw_valid) | axi_awready)) & bursts_In_Ready; // @[StoreEngine.cs:73, StoreEngine.cs:76, StoreEngine.cs:222]
+  assign issued_eq = setup == 2'd1; // @[StoreEngine.cs:81, StoreEngine.cs:216]
+  assign reading_and_and = ((reading & (beats_Count <= $unsigned(5'd11))) & (~in_flight)) & (emit_left <= $unsigned(8'd2)); // @[StoreEngine.cs:120, StoreEngine.cs:209, StoreEngine.cs:221]
+  assign reading_and = reading_and_and & Read_Granted; // @[StoreEngine.cs:120, StoreEngine.cs:209, StoreEngine.cs:221]
+  assign reading_eq = row_in_chunk == (Control_Instruction[110:95] - 16'd1); // @[StoreEngine.cs:120, StoreEngine.cs:209, StoreEngine.cs:221]
+  assign emit_left_ne = emit_left != 8'd0; // @[StoreEngine.cs:174, StoreEngine.cs:178, StoreEngine.cs:224]
+  assign done_and = (((((((((busy & (setup == 2'd0)) & (~walker_Active)) & (~aw_valid)) & (~reading)) & (~in_flight)) & (emit_left == 8'd0)) & (~beats_Out_Valid)) & (beats_Count == 5'd0)) & (issued == answered)) & (~axi_bvalid); // @[StoreEngine.cs:231]
+  assign Control_Busy = busy; // @[StoreEngine.cs:233]
+  assign Control_Done = done; // @[StoreEngine.cs:234]
+  assign Control_Stalled = 1'b0; // @[StoreEngine.cs:235]
   assign axi_awaddr = aw_address; // @[Axi.cs:50]
   assign axi_awlen = aw_length[7:0]; // @[Axi.cs:51]
   assign axi_awsize = 3'd4; // @[Axi.cs:52]
@@ -306,17 +306,17 @@ module StoreEngine (
   assign axi_awcache = 4'd3; // @[Axi.cs:54]
   assign axi_awprot = 3'd0; // @[Axi.cs:55]
   assign axi_awvalid = aw_valid; // @[StoreEngine.cs:77]
-  assign axi_wdata = beats_Out_Payload[127:0]; // @[StoreEngine.cs:192]
-  assign axi_wstrb = beats_Out_Payload[143:128]; // @[StoreEngine.cs:193]
-  assign axi_wlast = beat_in_burst == bursts_Out_Payload; // @[StoreEngine.cs:194]
-  assign axi_wvalid = beats_Out_Valid & bursts_Out_Valid; // @[StoreEngine.cs:191]
+  assign axi_wdata = beats_Out_Payload[127:0]; // @[StoreEngine.cs:194]
+  assign axi_wstrb = beats_Out_Payload[143:128]; // @[StoreEngine.cs:195]
+  assign axi_wlast = beat_in_burst == bursts_Out_Payload; // @[StoreEngine.cs:196]
+  assign axi_wvalid = beats_Out_Valid & bursts_Out_Valid; // @[StoreEngine.cs:193]
   assign axi_bready = 1'b1; // @[StoreEngine.cs:82]
-  assign Read_Valid = ((reading & (beats_Count <= $unsigned(5'd13))) & (~in_flight)) & (emit_left == 8'd0); // @[StoreEngine.cs:104]
-  assign Read_Group = Control_Instruction[77:76]; // @[StoreEngine.cs:105]
-  assign Read_Address = chunk_row + row_in_chunk[12:0]; // @[StoreEngine.cs:106]
+  assign Read_Valid = ((reading & (beats_Count <= $unsigned(5'd11))) & (~in_flight)) & (emit_left <= $unsigned(8'd2)); // @[StoreEngine.cs:106]
+  assign Read_Group = Control_Instruction[77:76]; // @[StoreEngine.cs:107]
+  assign Read_Address = chunk_row + row_in_chunk[12:0]; // @[StoreEngine.cs:108]
   assign BadResponse = axi_bvalid & (axi_bresp != 2'd0); // @[StoreEngine.cs:85]
-  assign BytesWritten = BytesWritten_and ? ((((((((((((((((5'd0 + {4'd0, (beats_Out_Payload[128] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[129] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[130] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[131] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[132] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[133] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[134] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[135] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[136] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[137] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[138] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[139] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[140] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[141] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[142] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[143] ? 1'b1 : 1'b0)}) : 5'd0; // @[StoreEngine.cs:203]
-  assign Waiting = ((busy & (setup == 2'd0)) & (~BytesWritten_and)) & (((walker_Active | aw_valid) | (~beats_Out_Valid)) | (issued != answered)); // @[StoreEngine.cs:235]
+  assign BytesWritten = BytesWritten_and ? ((((((((((((((((5'd0 + {4'd0, (beats_Out_Payload[128] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[129] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[130] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[131] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[132] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[133] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[134] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[135] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[136] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[137] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[138] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[139] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[140] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[141] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[142] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[143] ? 1'b1 : 1'b0)}) : 5'd0; // @[StoreEngine.cs:205]
+  assign Waiting = ((busy & (setup == 2'd0)) & (~BytesWritten_and)) & (((walker_Active | aw_valid) | (~beats_Out_Valid)) | (issued != answered)); // @[StoreEngine.cs:237]
   assign dma_address_Instruction = Control_Instruction; // @[StoreEngine.cs:38]
   assign dma_address_Bases_0 = Bases_0; // @[StoreEngine.cs:39]
   assign dma_address_Bases_1 = Bases_1; // @[StoreEngine.cs:39]
@@ -335,15 +335,15 @@ module StoreEngine (
   assign walker_Taken = (walker_Valid & ((~aw_valid) | axi_awready)) & bursts_In_Ready; // @[StoreEngine.cs:70]
   assign bursts_In_Payload = aw_length; // @[StoreEngine.cs:80]
   assign bursts_In_Valid = axi_awvalid & axi_awready; // @[StoreEngine.cs:79]
-  assign bursts_Out_Ready = BytesWritten_and & bursts_Out_Ready_eq; // @[StoreEngine.cs:197]
+  assign bursts_Out_Ready = BytesWritten_and & bursts_Out_Ready_eq; // @[StoreEngine.cs:199]
   assign bursts_Clear = Control_Abort; // @[StoreEngine.cs:60]
-  assign beats_In_Payload = {16'hffff, ((part == 8'd1) ? {held_31, held_30, held_29, held_28, held_27, held_26, held_25, held_24, held_23, held_22, held_21, held_20, held_19, held_18, held_17, held_16} : {held_15, held_14, held_13, held_12, held_11, held_10, held_9, held_8, held_7, held_6, held_5, held_4, held_3, held_2, held_1, held_0})}; // @[StoreEngine.cs:183]
-  assign beats_In_Valid = emit_left != 8'd0; // @[StoreEngine.cs:182]
-  assign beats_Out_Ready = BytesWritten_and; // @[StoreEngine.cs:196]
+  assign beats_In_Payload = {16'hffff, ((part == 8'd1) ? {held_31, held_30, held_29, held_28, held_27, held_26, held_25, held_24, held_23, held_22, held_21, held_20, held_19, held_18, held_17, held_16} : {held_15, held_14, held_13, held_12, held_11, held_10, held_9, held_8, held_7, held_6, held_5, held_4, held_3, held_2, held_1, held_0})}; // @[StoreEngine.cs:185]
+  assign beats_In_Valid = emit_left != 8'd0; // @[StoreEngine.cs:184]
+  assign beats_Out_Ready = BytesWritten_and; // @[StoreEngine.cs:198]
   assign beats_Clear = Control_Abort; // @[StoreEngine.cs:89]
-  assign room_is_reserved = {beats_In_Ready, bursts_Count}; // @[StoreEngine.cs:226]
+  assign room_is_reserved = {beats_In_Ready, bursts_Count}; // @[StoreEngine.cs:228]
 
-  always @(posedge clk) begin // @[StoreEngine.cs:43, StoreEngine.cs:221]
+  always @(posedge clk) begin // @[StoreEngine.cs:43, StoreEngine.cs:223]
     if (rst)
       setup <= 2'd0;
     else
@@ -362,7 +362,7 @@ module StoreEngine (
     stride <= Control_Instruction[158:127];
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:73, StoreEngine.cs:76, StoreEngine.cs:220]
+  always @(posedge clk) begin // @[StoreEngine.cs:73, StoreEngine.cs:76, StoreEngine.cs:222]
     if (rst)
       aw_valid <= 1'b0;
     else
@@ -379,247 +379,247 @@ module StoreEngine (
       aw_length <= walker_BurstBeats - 9'd1;
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:81, StoreEngine.cs:214]
+  always @(posedge clk) begin // @[StoreEngine.cs:81, StoreEngine.cs:216]
     if (rst)
       issued <= 24'd0;
     else
       issued <= issued_eq ? 24'd0 : ((axi_awvalid & axi_awready) ? (issued + 24'd1) : issued);
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:83, StoreEngine.cs:215]
+  always @(posedge clk) begin // @[StoreEngine.cs:83, StoreEngine.cs:217]
     if (rst)
       answered <= 24'd0;
     else
       answered <= issued_eq ? 24'd0 : (axi_bvalid ? (answered + 24'd1) : answered);
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:118, StoreEngine.cs:207, StoreEngine.cs:219]
+  always @(posedge clk) begin // @[StoreEngine.cs:120, StoreEngine.cs:209, StoreEngine.cs:221]
     if (rst)
       reading <= 1'b0;
     else
       reading <= Control_Abort ? 1'b0 : (issued_eq ? 1'b1 : (reading_and ? ((reading_eq & (chunk == (Control_Instruction[126:111] - 16'd1))) ? 1'b0 : reading) : reading));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:113, StoreEngine.cs:117, StoreEngine.cs:208]
+  always @(posedge clk) begin // @[StoreEngine.cs:115, StoreEngine.cs:119, StoreEngine.cs:210]
     row_in_chunk <= issued_eq ? 16'd0 : (reading_and ? (reading_eq ? 16'd0 : (row_in_chunk + 16'd1)) : row_in_chunk);
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:114, StoreEngine.cs:209]
+  always @(posedge clk) begin // @[StoreEngine.cs:116, StoreEngine.cs:211]
     chunk <= issued_eq ? 16'd0 : (reading_and ? (reading_eq ? (chunk + 16'd1) : chunk) : chunk);
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:115, StoreEngine.cs:210]
+  always @(posedge clk) begin // @[StoreEngine.cs:117, StoreEngine.cs:212]
     chunk_row <= issued_eq ? Control_Instruction[91:79] : (reading_and ? (reading_eq ? (chunk_row + Control_Instruction[171:159]) : chunk_row) : chunk_row);
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:116, StoreEngine.cs:211]
+  always @(posedge clk) begin // @[StoreEngine.cs:118, StoreEngine.cs:213]
     consumer_chunk <= issued_eq ? dma_address_Address : (reading_and ? (reading_eq ? (consumer_chunk + {8'd0, Control_Instruction[158:127]}) : consumer_chunk) : consumer_chunk);
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:108]
+  always @(posedge clk) begin // @[StoreEngine.cs:110]
     if (rst)
       in_flight <= 1'b0;
     else
       in_flight <= reading_and;
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:172, StoreEngine.cs:176, StoreEngine.cs:222]
+  always @(posedge clk) begin // @[StoreEngine.cs:174, StoreEngine.cs:178, StoreEngine.cs:224]
     if (rst)
       emit_left <= 8'd0;
     else
       emit_left <= Control_Abort ? 8'd0 : (in_flight ? 8'd2 : (emit_left_ne ? (emit_left - 8'd1) : emit_left));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:120]
+  always @(posedge clk) begin // @[StoreEngine.cs:122]
     read_group <= Control_Instruction[77:76];
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:170]
+  always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
       held_0 <= (read_group == 2'd3) ? ReadData_96 : ((read_group == 2'd2) ? ReadData_64 : ((read_group == 2'd1) ? ReadData_32 : ReadData_0));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:170]
+  always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
       held_1 <= (read_group == 2'd3) ? ReadData_97 : ((read_group == 2'd2) ? ReadData_65 : ((read_group == 2'd1) ? ReadData_33 : ReadData_1));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:170]
+  always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
       held_2 <= (read_group == 2'd3) ? ReadData_98 : ((read_group == 2'd2) ? ReadData_66 : ((read_group == 2'd1) ? ReadData_34 : ReadData_2));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:170]
+  always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
       held_3 <= (read_group == 2'd3) ? ReadData_99 : ((read_group == 2'd2) ? ReadData_67 : ((read_group == 2'd1) ? ReadData_35 : ReadData_3));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:170]
+  always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
       held_4 <= (read_group == 2'd3) ? ReadData_100 : ((read_group == 2'd2) ? ReadData_68 : ((read_group == 2'd1) ? ReadData_36 : ReadData_4));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:170]
+  always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
       held_5 <= (read_group == 2'd3) ? ReadData_101 : ((read_group == 2'd2) ? ReadData_69 : ((read_group == 2'd1) ? ReadData_37 : ReadData_5));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:170]
+  always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
       held_6 <= (read_group == 2'd3) ? ReadData_102 : ((read_group == 2'd2) ? ReadData_70 : ((read_group == 2'd1) ? ReadData_38 : ReadData_6));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:170]
+  always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
       held_7 <= (read_group == 2'd3) ? ReadData_103 : ((read_group == 2'd2) ? ReadData_71 : ((read_group == 2'd1) ? ReadData_39 : ReadData_7));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:170]
+  always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
       held_8 <= (read_group == 2'd3) ? ReadData_104 : ((read_group == 2'd2) ? ReadData_72 : ((read_group == 2'd1) ? ReadData_40 : ReadData_8));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:170]
+  always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
       held_9 <= (read_group == 2'd3) ? ReadData_105 : ((read_group == 2'd2) ? ReadData_73 : ((read_group == 2'd1) ? ReadData_41 : ReadData_9));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:170]
+  always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
       held_10 <= (read_group == 2'd3) ? ReadData_106 : ((read_group == 2'd2) ? ReadData_74 : ((read_group == 2'd1) ? ReadData_42 : ReadData_10));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:170]
+  always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
       held_11 <= (read_group == 2'd3) ? ReadData_107 : ((read_group == 2'd2) ? ReadData_75 : ((read_group == 2'd1) ? ReadData_43 : ReadData_11));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:170]
+  always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
       held_12 <= (read_group == 2'd3) ? ReadData_108 : ((read_group == 2'd2) ? ReadData_76 : ((read_group == 2'd1) ? ReadData_44 : ReadData_12));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:170]
+  always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
       held_13 <= (read_group == 2'd3) ? ReadData_109 : ((read_group == 2'd2) ? ReadData_77 : ((read_group == 2'd1) ? ReadData_45 : ReadData_13));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:170]
+  always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
       held_14 <= (read_group == 2'd3) ? ReadData_110 : ((read_group == 2'd2) ? ReadData_78 : ((read_group == 2'd1) ? ReadData_46 : ReadData_14));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:170]
+  always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
       held_15 <= (read_group == 2'd3) ? ReadData_111 : ((read_group == 2'd2) ? ReadData_79 : ((read_group == 2'd1) ? ReadData_47 : ReadData_15));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:170]
+  always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
       held_16 <= (read_group == 2'd3) ? ReadData_112 : ((read_group == 2'd2) ? ReadData_80 : ((read_group == 2'd1) ? ReadData_48 : ReadData_16));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:170]
+  always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
       held_17 <= (read_group == 2'd3) ? ReadData_113 : ((read_group == 2'd2) ? ReadData_81 : ((read_group == 2'd1) ? ReadData_49 : ReadData_17));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:170]
+  always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
       held_18 <= (read_group == 2'd3) ? ReadData_114 : ((read_group == 2'd2) ? ReadData_82 : ((read_group == 2'd1) ? ReadData_50 : ReadData_18));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:170]
+  always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
       held_19 <= (read_group == 2'd3) ? ReadData_115 : ((read_group == 2'd2) ? ReadData_83 : ((read_group == 2'd1) ? ReadData_51 : ReadData_19));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:170]
+  always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
       held_20 <= (read_group == 2'd3) ? ReadData_116 : ((read_group == 2'd2) ? ReadData_84 : ((read_group == 2'd1) ? ReadData_52 : ReadData_20));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:170]
+  always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
       held_21 <= (read_group == 2'd3) ? ReadData_117 : ((read_group == 2'd2) ? ReadData_85 : ((read_group == 2'd1) ? ReadData_53 : ReadData_21));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:170]
+  always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
       held_22 <= (read_group == 2'd3) ? ReadData_118 : ((read_group == 2'd2) ? ReadData_86 : ((read_group == 2'd1) ? ReadData_54 : ReadData_22));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:170]
+  always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
       held_23 <= (read_group == 2'd3) ? ReadData_119 : ((read_group == 2'd2) ? ReadData_87 : ((read_group == 2'd1) ? ReadData_55 : ReadData_23));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:170]
+  always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
       held_24 <= (read_group == 2'd3) ? ReadData_120 : ((read_group == 2'd2) ? ReadData_88 : ((read_group == 2'd1) ? ReadData_56 : ReadData_24));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:170]
+  always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
       held_25 <= (read_group == 2'd3) ? ReadData_121 : ((read_group == 2'd2) ? ReadData_89 : ((read_group == 2'd1) ? ReadData_57 : ReadData_25));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:170]
+  always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
       held_26 <= (read_group == 2'd3) ? ReadData_122 : ((read_group == 2'd2) ? ReadData_90 : ((read_group == 2'd1) ? ReadData_58 : ReadData_26));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:170]
+  always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
       held_27 <= (read_group == 2'd3) ? ReadData_123 : ((read_group == 2'd2) ? ReadData_91 : ((read_group == 2'd1) ? ReadData_59 : ReadData_27));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:170]
+  always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
       held_28 <= (read_group == 2'd3) ? ReadData_124 : ((read_group == 2'd2) ? ReadData_92 : ((read_group == 2'd1) ? ReadData_60 : ReadData_28));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:170]
+  always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
       held_29 <= (read_group == 2'd3) ? ReadData_125 : ((read_group == 2'd2) ? ReadData_93 : ((read_group == 2'd1) ? ReadData_61 : ReadData_29));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:170]
+  always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
       held_30 <= (read_group == 2'd3) ? ReadData_126 : ((read_group == 2'd2) ? ReadData_94 : ((read_group == 2'd1) ? ReadData_62 : ReadData_30));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:170]
+  always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
       held_31 <= (read_group == 2'd3) ? ReadData_127 : ((read_group == 2'd2) ? ReadData_95 : ((read_group == 2'd1) ? ReadData_63 : ReadData_31));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:173, StoreEngine.cs:177]
+  always @(posedge clk) begin // @[StoreEngine.cs:175, StoreEngine.cs:179]
     part <= in_flight ? 8'd0 : (emit_left_ne ? (part + 8'd1) : part);
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:198, StoreEngine.cs:223]
+  always @(posedge clk) begin // @[StoreEngine.cs:200, StoreEngine.cs:225]
     if (rst)
       beat_in_burst <= 9'd0;
     else
       beat_in_burst <= Control_Abort ? 9'd0 : (BytesWritten_and ? (bursts_Out_Ready_eq ? 9'd0 : (beat_in_burst + 9'd1)) : beat_in_burst);
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:230]
+  always @(posedge clk) begin // @[StoreEngine.cs:232]
     if (rst)
       busy <= 1'b0;
     else
       busy <= Control_Start ? 1'b1 : ((done | Control_Abort) ? 1'b0 : busy);
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:229]
+  always @(posedge clk) begin // @[StoreEngine.cs:231]
     if (rst)
       finished_before <= 1'b0;
     else
       finished_before <= (((((((((busy & (setup == 2'd0)) & (~walker_Active)) & (~aw_valid)) & (~reading)) & (~in_flight)) & (emit_left == 8'd0)) & (~beats_Out_Valid)) & (beats_Count == 5'd0)) & (issued == answered)) & (~axi_bvalid);
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:229]
+  always @(posedge clk) begin // @[StoreEngine.cs:231]
     if (rst)
       done <= 1'b0;
     else

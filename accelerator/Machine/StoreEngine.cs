@@ -96,9 +96,11 @@ public sealed class StoreEngine : Module
         var endOfChunk = rowInChunk == (store[f => f.Rows] - 1).Resize(16);
         var lastRow = endOfChunk & (chunk == (store[f => f.Chunks] - 1).Resize(16));
         var emitLeft = Reg(UInt(8), reset: 0, name: "emit_left");
-        var room = beats.Count <= BeatQueueDepth - 3;
         var rowBeats = Math.Max(1, tn / 16);
-        var readIssue = reading & room & !inFlight & (emitLeft == 0);
+        // A row of several beats is read while the last two beats of the one before leave: it arrives as the
+        // last leaves, so the beats go one a cycle. The queue keeps room for the beats still to leave and the row's.
+        var room = beats.Count <= BeatQueueDepth - 3 - (tn <= 16 ? 0 : 2);
+        var readIssue = reading & room & !inFlight & (emitLeft <= 2);
         if (tn <= 16)
             readIssue = reading & room;
         Read.Valid.Assign(readIssue);
