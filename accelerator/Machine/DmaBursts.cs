@@ -1,4 +1,5 @@
 using DiffAcc.Hdl;
+using DiffAcc.Hdl.Library;
 
 namespace DiffAcc.Accelerator.Machine;
 
@@ -190,4 +191,20 @@ public sealed class DmaBursts : Module
 
     /// <summary>Runs remain to be asked for, or a burst is on offer.</summary>
     public Bool Active { get; }
+
+    /// <summary>
+    /// Wires this walker's reads: its bursts go out on <paramref name="read"/>, their beats into
+    /// <paramref name="queue"/>, and each beat that leaves the queue gives its credit back.
+    /// </summary>
+    public void Feed(AxiReadClient read, StreamQueue<UInt> queue)
+    {
+        Freed.Assign(queue.Out.Valid & queue.Out.Ready);
+        Arrived.Assign(read.DataValid);
+        read.Valid.Assign(Valid);
+        read.Address.Assign(BurstAddress);
+        read.Beats.Assign(BurstBeats);
+        Taken.Assign(read.Valid & read.Ready);
+        queue.In.Valid.Assign(read.DataValid);
+        queue.In.Payload.Assign(read.Data);
+    }
 }

@@ -73,14 +73,7 @@ public sealed class LoadEngine : Module
         bursts.RunBytes.Assign(RegNext(Mux(isTable | !contiguous, chunkBytes.ZeroExtend(48), (chunkBytes * load[f => f.Chunks]).Resize(48)), name: "run_bytes"));
         bursts.Runs.Assign(RegNext(Mux(isTable | contiguous, Lit(1, 16), load[f => f.Chunks]), name: "runs"));
         bursts.Stride.Assign(RegNext(load[f => f.DdrStride], name: "stride"));
-        bursts.Freed.Assign(beats.Out.Valid & beats.Out.Ready);
-        bursts.Arrived.Assign(Read.DataValid);
-        Read.Valid.Assign(bursts.Valid);
-        Read.Address.Assign(bursts.BurstAddress);
-        Read.Beats.Assign(bursts.BurstBeats);
-        bursts.Taken.Assign(Read.Valid & Read.Ready);
-        beats.In.Valid.Assign(Read.DataValid);
-        beats.In.Payload.Assign(Read.Data);
+        bursts.Feed(Read, beats);
 
         // ---- consumer side ----
         var consuming = Reg(Bool(), reset: 0, name: "consuming");

@@ -83,14 +83,7 @@ public sealed class WeightEngine : Module
                 bursts.Runs.Assign(rows!);
                 bursts.Stride.Assign(Lit(rowBytes, 32));
             }
-            bursts.Freed.Assign(queue.Out.Valid & queue.Out.Ready);
-            bursts.Arrived.Assign(read.DataValid);
-            read.Valid.Assign(bursts.Valid);
-            read.Address.Assign(bursts.BurstAddress);
-            read.Beats.Assign(bursts.BurstBeats);
-            bursts.Taken.Assign(read.Valid & read.Ready);
-            queue.In.Valid.Assign(read.DataValid);
-            queue.In.Payload.Assign(read.Data);
+            bursts.Feed(read, queue);
             Unused(Cat(queue.In.Ready, queue.Count, bursts.Active), p == 0 ? "room_is_reserved" : $"room_is_reserved{p}");
         }
 
