@@ -28,8 +28,8 @@ internal static class PerfCommand
         var json = new Option<FileInfo?>("--json") { Description = "Also write the figures and the per-layer table as JSON" };
         var plot = new Option<FileInfo?>("--plot") { Description = "Also write a PNG of where the cycles go, by kind of layer, for each batch size" };
         var validate = new Option<bool>("--validate") { Description = "Run the compiled shipped model and each of its layers on the Verilator model of DiffAccTop and print estimated against measured cycles" };
-        var layer = new Option<string?>("--layer") { Description = "--validate: only the layers whose name contains this" };
-        var timeline = new Option<bool>("--timeline") { Description = "--validate: print the cycle model's dispatch, launch and done cycle of every instruction" };
+        var layer = new Option<string?>("--layer") { Description = "--validate: only the layers whose name contains this; with --timeline alone, the layers to print" };
+        var timeline = new Option<bool>("--timeline") { Description = "Print the cycle model's dispatch, launch and done cycle of every instruction (of the --layer layers)" };
         var trace = new Option<FileInfo?>("--trace") { Description = "--validate with --layer: write the RTL run's waveform (VCD)" };
         var command = new Command("perf", "Cycle model of a compiled UNet forward: per-layer cycles, PE utilisation, DDR bytes and bound, per-step latency and images/s")
         {
@@ -56,7 +56,7 @@ internal static class PerfCommand
                 }
                 var unet = Load(result.GetValue(model)?.FullName, result.GetValue(quant)?.FullName);
                 var batches = result.GetValue(batch) is { } b ? [b] : config.Groups > 1 ? new[] { 1, config.Groups } : [1];
-                return Report(unet, config, timing, result.GetValue(steps), batches, result.GetValue(json)?.FullName, result.GetValue(plot)?.FullName);
+                return Report(unet, config, timing, result.GetValue(steps), batches, result.GetValue(json)?.FullName, result.GetValue(plot)?.FullName, result.GetValue(timeline) ? result.GetValue(layer) ?? "" : null);
             }
             catch (Exception e) when (e is CompileException or ConfigException or ModelFileException or IOException or UnauthorizedAccessException or Sim.SimulationException or Accelerator.Isa.Simulation.MachineFault)
             {
@@ -82,7 +82,7 @@ internal static class PerfCommand
 
     private static string P(double share) => (100 * share).ToString("0.0", CultureInfo.InvariantCulture) + " %";
 
-    private static int Report(QuantizedUNet unet, AcceleratorConfig config, DdrTiming ddr, int steps, IReadOnlyList<int> batches, string? json, string? plot)
+    private static int Report(QuantizedUNet unet, AcceleratorConfig config, DdrTiming ddr, int steps, IReadOnlyList<int> batches, string? json, string? plot, string? timelineOf)
     {
         var timesteps = ModelOptions.DdimTimesteps(steps);
         var runs = new List<object>();
@@ -102,6 +102,11 @@ internal static class PerfCommand
             watch.Stop();
             var layers = LayerTiming.Of(compiled, estimate);
             timings.Add((batch, layers));
+            if (timelineOf is not null)
+            {
+                foreach (var l in compiled.Layers.Where(l => l.Name.Contains(timelineOf, StringComparison.Ordinal)))
+                    PerfValidation.PrintTimeline($"batch {batch}, {l.Name}", estimate, l.FirstInstruction, l.InstructionCount);
+            }
             var macs = compiled.Layers.Sum(l => l.Macs);
             var ms = estimate.Cycles / (config.ClockMHz * 1000);
             var imagesPerSecond = batch / (steps * ms / 1000);

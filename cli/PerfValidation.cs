@@ -55,10 +55,13 @@ internal static class PerfValidation
         return ok ? 0 : 1;
     }
 
-    private static void PrintTimeline(string name, CycleEstimate estimate)
+    private static void PrintTimeline(string name, CycleEstimate estimate) => PrintTimeline(name, estimate, 0, int.MaxValue);
+
+    /// <summary>The model's dispatch, launch and done cycle of <paramref name="count"/> instructions from <paramref name="first"/>.</summary>
+    public static void PrintTimeline(string name, CycleEstimate estimate, int first, int count)
     {
         Console.WriteLine($"{name}: the cycle model's timeline (dispatch, launch, done)");
-        foreach (var t in estimate.Instructions)
+        foreach (var t in estimate.Instructions.Where(t => t.Index >= first && t.Index - first < count))
             Console.WriteLine($"  {t.Index,5} {t.Engine,-8} {t.Dispatch,10:0} {t.Launch,10:0} {t.Done,10:0}  {AcceleratorProgram.Describe(t.Instruction)}");
     }
 

@@ -24,9 +24,10 @@ internal sealed class DdrPort(DdrTiming ddr, int outstanding)
     /// Reads <paramref name="bursts"/> from cycle <paramref name="start"/>: an address a cycle at most
     /// (accepted with the DDR's probability), at most <see cref="Outstanding"/> bursts in flight, at most
     /// <paramref name="credit"/> beats asked for and not yet taken by a consumer that takes
-    /// <paramref name="consumerRate"/> beats a cycle. Returns the cycle the last beat is taken.
+    /// <paramref name="consumerRate"/> beats a cycle from <paramref name="takeFrom"/> on. Returns the cycle
+    /// the last beat is taken.
     /// </summary>
-    public double Read(double start, IReadOnlyList<int> bursts, double consumerRate, int credit)
+    public double Read(double start, IReadOnlyList<int> bursts, double consumerRate, int credit, double takeFrom = 0)
     {
         var rate = Math.Min(Ddr.ReadBeatsPerCycle, consumerRate);
         var ends = new double[bursts.Count];
@@ -47,7 +48,7 @@ internal sealed class DdrPort(DdrTiming ddr, int outstanding)
                 issue = Math.Max(issue, TakenBy(mustHaveTaken, i));
             address = issue + Ddr.CyclesPerAddress;
             var first = Math.Max(issue + latencies.Next(Ddr.LatencyMin, Ddr.LatencyMax + 1), Math.Max(nextData, lastEnd));
-            lastEnd = first + (bursts[i] / rate);
+            lastEnd = Math.Max(first, takeFrom) + (bursts[i] / rate);
             nextData = first + (bursts[i] / Ddr.ReadBeatsPerCycle);
             ends[i] = lastEnd;
             asked += bursts[i];

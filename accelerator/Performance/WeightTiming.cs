@@ -47,7 +47,7 @@ internal sealed class WeightTiming : IInstructionTiming
             if (state.BankFree <= start + SetupCycles)
                 return port.Read(start + SetupCycles, bursts, 1.0, WeightEngine.BeatQueueDepth);
             // The queue fills while the bank is busy; from the bank's release the queue drains a beat a cycle
-            // while the rest streams in behind it.
+            // and each beat taken makes room for the rest, which the bank takes once the queued beats are in.
             var early = new List<int>();
             var queued = 0;
             var index = 0;
@@ -59,7 +59,7 @@ internal sealed class WeightTiming : IInstructionTiming
             var arrived = port.Read(start + SetupCycles, early, 1.0, WeightEngine.BeatQueueDepth);
             var drained = Math.Max(arrived, state.BankFree + queued);
             var rest = bursts.Skip(index).ToList();
-            return rest.Count == 0 ? drained : Math.Max(drained, port.Read(state.BankFree, rest, 1.0, WeightEngine.BeatQueueDepth - queued));
+            return rest.Count == 0 ? drained : port.Read(state.BankFree, rest, 1.0, WeightEngine.BeatQueueDepth, drained);
         }
     }
 }
