@@ -92,7 +92,7 @@ internal static class ElementwiseLowering
                         Chunks = pixels,
                         DdrStride = t.PixelBytes,
                         ActStride = rowsPerPixel,
-                        Wait = sample == 0 && k == 0 && b >= 2 ? Engines.Store : Engines.None,
+                        Wait = sample == 0 && k == 0 && bands.ReusesRegion(b) ? Engines.Store : Engines.None,
                         Signal = sample == ctx.Batch - 1 && k == inputs.Count - 1 ? Engines.Vector : Engines.None,
                     });
                     place += t.Blocks;
@@ -121,7 +121,7 @@ internal static class ElementwiseLowering
                     DdrStride = output.PixelBytes,
                     ActStride = rowsPerPixel,
                     Wait = sample == 0 ? Engines.Vector : Engines.None,
-                    Signal = sample == ctx.Batch - 1 && b + 2 < bands.Count ? Engines.Load : Engines.None,
+                    Signal = sample == ctx.Batch - 1 && bands.FreesRegion(b) ? Engines.Load : Engines.None,
                 });
             }
         }

@@ -7,7 +7,8 @@ namespace DiffAcc.Accelerator.Compiler;
 /// <summary>
 /// GroupNorm, with an activation table (SiLU) in the same pass when one follows: per sample, the
 /// statistics of every channel (GN_STATS over bands), one GN_FINISH for all groups, then GN_APPLY band
-/// by band in place and the store. When the tensor fits the buffer it is loaded once for both passes.
+/// by band in place and the store. When the tensor fits the buffer it is loaded once for both passes,
+/// the statistics of a band beside the load of the next and the store of a band beside the next one's apply.
 /// The statistics table is one for all PE groups, so the samples of a batch take turns.
 /// </summary>
 internal static class GroupNormLowering
@@ -70,16 +71,17 @@ internal static class GroupNormLowering
             };
             for (var b = 0; b < bands.Count; b++)
             {
-                ctx.Emit(Load(b, b >= 2 ? Engines.Vector : Engines.None));
-                ctx.Emit(new GroupNormStatistics { Group = sample, Src = bands.Region(b), Pixels = bands[b].Pixels, Blocks = x.Blocks, SrcStride = x.Blocks, ChannelBase = 0, Clear = b == 0, Wait = Engines.Load, Signal = b + 2 < bands.Count ? Engines.Load : Engines.None });
+                ctx.Emit(Load(b, bands.ReusesRegion(b) ? Engines.Vector : Engines.None));
+                ctx.Emit(new GroupNormStatistics { Group = sample, Src = bands.Region(b), Pixels = bands[b].Pixels, Blocks = x.Blocks, SrcStride = x.Blocks, ChannelBase = 0, Clear = b == 0, Wait = Engines.Load, Signal = bands.FreesRegion(b) ? Engines.Load : Engines.None });
             }
             ctx.Emit(new GroupNormFinish { Channels = finishChannels, ChannelsPerGroup = perGroup, Param = ParameterSlot });
-            if (bands.Count > 1)
+            // A resident tensor is applied where the statistics pass read it; bands that shared regions load again.
+            if (!bands.Resident)
                 ctx.Emit(new Sync());
             for (var b = 0; b < bands.Count; b++)
             {
-                if (bands.Count > 1)
-                    ctx.Emit(Load(b, b >= 2 ? Engines.Store : Engines.None));
+                if (!bands.Resident)
+                    ctx.Emit(Load(b, bands.ReusesRegion(b) ? Engines.Store : Engines.None));
                 var region = bands.Region(b);
                 ctx.Emit(new GroupNormApply
                 {
@@ -94,7 +96,7 @@ internal static class GroupNormLowering
                     Param = ParameterSlot,
                     ApplyTable = activationPoint is not null,
                     Slot = TableSlot,
-                    Wait = bands.Count > 1 ? Engines.Load : Engines.None,
+                    Wait = bands.Resident ? Engines.None : Engines.Load,
                     Signal = Engines.Store,
                 });
                 ctx.Emit(new Store
@@ -106,7 +108,7 @@ internal static class GroupNormLowering
                     Rows = bands[b].Pixels * x.Blocks,
                     Chunks = 1,
                     Wait = Engines.Vector,
-                    Signal = bands.Count > 1 && b + 2 < bands.Count ? Engines.Load : Engines.None,
+                    Signal = bands.FreesRegion(b) ? Engines.Load : Engines.None,
                 });
             }
         }
