@@ -20,8 +20,8 @@ internal static class ElementwiseLowering
         var output = ctx.NewTensor(point, a.Channels, a.Height, a.Width, a.Blocks, a.ChannelMap);
         ctx.Begin(point, "residual add");
         ctx.Emit(ctx.StepGroupTable(TableKind.Parameters, 0, g => [AddParameters.Of(ResidualAdd.FromScales(ctx.Scale(a.Point, g), ctx.Scale(b.Point, g), ctx.Scale(point, g)))]));
-        var bands = Stream(ctx, point, [a, b], output, (sample, region, pixels) =>
-            [new Isa.Add { Group = sample, Src = region, SrcB = region + a.Blocks, Pixels = pixels, Blocks = a.Blocks, SrcStride = 2 * a.Blocks, Dst = region, DstStride = 2 * a.Blocks, Param = 0 }]);
+        var bands = Stream(ctx, point, [a, b], output, (group, region, pixels) =>
+            [new Isa.Add { Group = group, Src = region, SrcB = region + a.Blocks, Pixels = pixels, Blocks = a.Blocks, SrcStride = 2 * a.Blocks, Dst = region, DstStride = 2 * a.Blocks, Param = 0 }]);
         ctx.End($"{a.Channels}x{a.Height}x{a.Width}", bands.ToString(), 0);
         return output;
     }
@@ -31,8 +31,8 @@ internal static class ElementwiseLowering
         var output = ctx.NewTensor(point, x.Channels, x.Height, x.Width, x.Blocks, x.ChannelMap);
         ctx.Begin(point, "activation table");
         ctx.Emit(ctx.StepGroupActivationTables(0, g => [[.. table(g).Entries]]));
-        var bands = Stream(ctx, point, [x], output, (sample, region, pixels) =>
-            [new Activate { Group = sample, Src = region, Pixels = pixels, Blocks = x.Blocks, SrcStride = x.Blocks, Dst = region, DstStride = x.Blocks, Slot = 0 }]);
+        var bands = Stream(ctx, point, [x], output, (group, region, pixels) =>
+            [new Activate { Group = group, Src = region, Pixels = pixels, Blocks = x.Blocks, SrcStride = x.Blocks, Dst = region, DstStride = x.Blocks, Slot = 0 }]);
         ctx.End($"{x.Channels}x{x.Height}x{x.Width}", bands.ToString(), 0);
         return output;
     }
@@ -55,10 +55,10 @@ internal static class ElementwiseLowering
             return [AddParameters.Of(ResidualAdd.Rescale(ctx.Scale(a.Point, g), split.ScaleA)), AddParameters.Of(ResidualAdd.Rescale(ctx.Scale(b.Point, g), split.ScaleB))];
         }));
         var blocks = output.Blocks;
-        var bands = Stream(ctx, point, [a, b], output, (sample, region, pixels) =>
+        var bands = Stream(ctx, point, [a, b], output, (group, region, pixels) =>
         [
-            new Isa.Add { Group = sample, Src = region, Pixels = pixels, Blocks = a.Blocks, SrcStride = blocks, Dst = region, DstStride = blocks, Param = 0, SingleOperand = true },
-            new Isa.Add { Group = sample, Src = region + a.Blocks, Pixels = pixels, Blocks = b.Blocks, SrcStride = blocks, Dst = region + a.Blocks, DstStride = blocks, Param = 1, SingleOperand = true },
+            new Isa.Add { Group = group, Src = region, Pixels = pixels, Blocks = a.Blocks, SrcStride = blocks, Dst = region, DstStride = blocks, Param = 0, SingleOperand = true },
+            new Isa.Add { Group = group, Src = region + a.Blocks, Pixels = pixels, Blocks = b.Blocks, SrcStride = blocks, Dst = region + a.Blocks, DstStride = blocks, Param = 1, SingleOperand = true },
         ]);
         ctx.End($"{a.Channels} + {b.Channels} -> {output.Channels}x{a.Height}x{a.Width}", bands.ToString(), 0);
         return output;
@@ -66,12 +66,13 @@ internal static class ElementwiseLowering
 
     /// <summary>
     /// Loads every input side by side into each pixel's buffer rows, runs <paramref name="work"/> per sample
-    /// on a band (its first buffer row and pixel count), and stores the first <paramref name="output"/>.Blocks rows of each pixel.
+    /// on a band (its group, first buffer row and pixel count), and stores the first <paramref name="output"/>.Blocks rows of each pixel.
     /// </summary>
     private static StreamBands Stream(LoweringContext ctx, string layer, IReadOnlyList<DdrTensor> inputs, DdrTensor output, Func<int, int, int, IReadOnlyList<VectorMap>> work)
     {
         var rowsPerPixel = inputs.Sum(t => t.Blocks);
-        var bands = StreamBands.For(layer, output.Pixels, rowsPerPixel, ctx.Config.ActivationRows, ctx.Config.Name);
+        var bands = StreamBands.For(layer, output.Pixels, rowsPerPixel, ctx.Config.ActivationRows, ctx.Config.Name, ctx.GroupsPerSample);
+        int GroupOf(int sample, int band) => (sample * ctx.GroupsPerSample) + bands.Part(band);
         for (var b = 0; b < bands.Count; b++)
         {
             var (first, pixels) = bands[b];
@@ -85,7 +86,7 @@ internal static class ElementwiseLowering
                     ctx.Emit(new Load
                     {
                         Base = BaseRegister.Work,
-                        Group = sample,
+                        Group = GroupOf(sample, b),
                         Offset = t.At(sample) + ((long)first * t.PixelBytes),
                         ActRow = region + place,
                         Rows = t.Blocks,
@@ -100,7 +101,7 @@ internal static class ElementwiseLowering
             }
             for (var sample = 0; sample < ctx.Batch; sample++)
             {
-                var instructions = work(sample, region, pixels);
+                var instructions = work(GroupOf(sample, b), region, pixels);
                 for (var i = 0; i < instructions.Count; i++)
                 {
                     var firstOfBand = sample == 0 && i == 0;
@@ -113,7 +114,7 @@ internal static class ElementwiseLowering
                 ctx.Emit(new Store
                 {
                     Base = BaseRegister.Work,
-                    Group = sample,
+                    Group = GroupOf(sample, b),
                     Offset = output.At(sample) + ((long)first * output.PixelBytes),
                     ActRow = region,
                     Rows = output.Blocks,

@@ -38,11 +38,14 @@ internal static class GroupNormLowering
         if (count > 1 << 20)
             throw new CompileException(name, $"{count} values per group exceed the 2^20 the GroupNorm unit counts");
         var output = ctx.NewTensor(activationPoint ?? name, x.Channels, x.Height, x.Width, x.Blocks, x.ChannelMap);
-        var bands = StreamBands.For(name, x.Pixels, x.Blocks, c.ActivationRows, c.Name);
+        var bands = StreamBands.For(name, x.Pixels, x.Blocks, c.ActivationRows, c.Name, ctx.GroupsPerSample);
 
         ctx.Begin(activationPoint is null ? name : $"{name} + {activationPoint}", activationPoint is null ? "GroupNorm" : "GroupNorm + SiLU");
         var zero = GroupNormEntry.Of(new GroupNormChannel(0, 0, GroupNormChannel.MinShift));
-        ctx.Emit(ctx.StepGroupTable(TableKind.GroupNorm, 0, g =>
+        // GN_STATS reads no table, so the tables load after the first sample's bands, under its statistics,
+        // and GN_FINISH takes their token.
+        var tables = new List<LoadTable>();
+        tables.Add(ctx.StepGroupTable(TableKind.GroupNorm, 0, g =>
         {
             var entries = LayerConstants.GroupNormChannels(ctx.Model.Parameters, name, ctx.Scale(name, g));
             var physical = Enumerable.Repeat<DataWord>(zero, span).ToArray();
@@ -50,18 +53,19 @@ internal static class GroupNormLowering
                 physical[x.ChannelMap[ch]] = GroupNormEntry.Of(entries[ch], ctx.Exponent(x.Point, ch, g));
             return physical;
         }));
-        ctx.Emit(ctx.StepGroupTable(TableKind.Parameters, ParameterSlot, g => [new GroupNormParameters { Count = (int)count, EpsilonTerm = LayerConstants.GroupNormEpsilon(ctx.Model.Config, x.Channels, x.Pixels, ctx.Scale(x.Point, g)) }]));
+        tables.Add(ctx.StepGroupTable(TableKind.Parameters, ParameterSlot, g => [new GroupNormParameters { Count = (int)count, EpsilonTerm = LayerConstants.GroupNormEpsilon(ctx.Model.Config, x.Channels, x.Pixels, ctx.Scale(x.Point, g)) }]));
         if (activationPoint is not null)
-            ctx.Emit(ctx.StepGroupActivationTables(TableSlot, g => [[.. ctx.SiluTable(name, activationPoint, g).Entries]]));
+            tables.Add(ctx.StepGroupActivationTables(TableSlot, g => [[.. ctx.SiluTable(name, activationPoint, g).Entries]]));
 
         for (var sample = 0; sample < ctx.Batch; sample++)
         {
             if (sample > 0)
                 ctx.Emit(new Sync());
+            int GroupOf(int band) => (sample * ctx.GroupsPerSample) + bands.Part(band);
             Load Load(int band, Engines wait) => new()
             {
                 Base = BaseRegister.Work,
-                Group = sample,
+                Group = GroupOf(band),
                 Offset = x.At(sample) + ((long)bands[band].First * x.PixelBytes),
                 ActRow = bands.Region(band),
                 Rows = bands[band].Pixels * x.Blocks,
@@ -72,9 +76,14 @@ internal static class GroupNormLowering
             for (var b = 0; b < bands.Count; b++)
             {
                 ctx.Emit(Load(b, bands.ReusesRegion(b) ? Engines.Vector : Engines.None));
-                ctx.Emit(new GroupNormStatistics { Group = sample, Src = bands.Region(b), Pixels = bands[b].Pixels, Blocks = x.Blocks, SrcStride = x.Blocks, ChannelBase = 0, Clear = b == 0, Wait = Engines.Load, Signal = bands.FreesRegion(b) ? Engines.Load : Engines.None });
+                ctx.Emit(new GroupNormStatistics { Group = GroupOf(b), Src = bands.Region(b), Pixels = bands[b].Pixels, Blocks = x.Blocks, SrcStride = x.Blocks, ChannelBase = 0, Clear = b == 0, Wait = Engines.Load, Signal = bands.FreesRegion(b) ? Engines.Load : Engines.None });
             }
-            ctx.Emit(new GroupNormFinish { Channels = finishChannels, ChannelsPerGroup = perGroup, Param = ParameterSlot });
+            if (sample == 0)
+            {
+                for (var t = 0; t < tables.Count; t++)
+                    ctx.Emit(tables[t] with { Signal = t == tables.Count - 1 ? Engines.Vector : Engines.None });
+            }
+            ctx.Emit(new GroupNormFinish { Channels = finishChannels, ChannelsPerGroup = perGroup, Param = ParameterSlot, Wait = sample == 0 ? Engines.Load : Engines.None });
             // A resident tensor is applied where the statistics pass read it; bands that shared regions load again.
             if (!bands.Resident)
                 ctx.Emit(new Sync());
@@ -85,7 +94,7 @@ internal static class GroupNormLowering
                 var region = bands.Region(b);
                 ctx.Emit(new GroupNormApply
                 {
-                    Group = sample,
+                    Group = GroupOf(b),
                     Src = region,
                     Pixels = bands[b].Pixels,
                     Blocks = x.Blocks,
@@ -102,7 +111,7 @@ internal static class GroupNormLowering
                 ctx.Emit(new Store
                 {
                     Base = BaseRegister.Work,
-                    Group = sample,
+                    Group = GroupOf(b),
                     Offset = output.At(sample) + ((long)bands[b].First * output.PixelBytes),
                     ActRow = region,
                     Rows = bands[b].Pixels * x.Blocks,
