@@ -75,6 +75,22 @@ public sealed class CycleModelTests
     }
 
     [Fact]
+    public void A_weight_set_waiting_for_a_bank_with_its_queue_full_streams_the_rest_as_the_queue_drains()
+    {
+        // xczu9eg: 1 KB rows, each port 32 beats of every row. Three sets of 72 rows (2,304 beats a port):
+        // the third waits for the first CONV to release its bank, its queues holding 512 beats meanwhile;
+        // from the release the queue drains a beat a cycle and the rest is asked for as it makes room, so
+        // the set is in about 2,304 cycles after the release (the model once gave the rest no queue room:
+        // a DDR round trip per 32-beat burst, 56 x 132 cycles).
+        var set = new LoadWeights { Rows = 72, Complete = true };
+        var estimate = CycleModel.For(Presets.Xczu9eg).WithDdr(Fixed).Run([set, set, Conv3x3(64), set, Conv3x3(8), Conv3x3(8), new Finish()], Registers);
+        var conv = estimate.Instructions.First(t => t.Instruction is Conv);
+        var third = estimate.Instructions.Where(t => t.Instruction is LoadWeights).ElementAt(2);
+        Assert.True(third.Launch < conv.Done, $"the third set starts filling its queue at {third.Launch}, before the release at {conv.Done}");
+        Assert.InRange(third.Done - conv.Done, 2304, 2304 + 40);
+    }
+
+    [Fact]
     public void A_load_asks_for_a_burst_only_when_its_queue_has_room_for_all_of_it()
     {
         // 64 KB contiguous: 4,096 beats in 16 bursts of 256 into the 512-beat queue, drained at half a beat a
