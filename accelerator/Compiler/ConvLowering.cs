@@ -80,9 +80,12 @@ internal static class ConvLowering
         // Bands of output rows: one copy of the buffers when the whole layer fits, else two (double-buffered).
         // With several groups per sample, a band is split into equal parts, one per group (see Split).
         var parts = ctx.GroupsPerSample;
+        // Bands smaller than the buffer allows can pay: the first band's load and the last one's store are
+        // what does not overlap the array (with several weight sets, each band loads them all again).
+        var pipeline = new BandPipeline(parts * ctx.Batch, tn, outCols * coutBlocks * taps * cinBlocks, (long)coutBlocks * taps * cinBlocks * tm * tn, sets.Count, c.WeightPorts);
         var layout = parts == 1
-            ? Whole(name, c, x, outRows, outCols, outBlocks, cinBlocks, stride, kernel, padding.Top, gridRows, upsample, passes, chunkBlocks)
-            : Split(name, c, x, outRows, outCols, outBlocks, cinBlocks, stride, kernel, padding.Top, upsample, passes, chunkBlocks, parts);
+            ? Whole(name, c, x, outRows, outCols, outBlocks, cinBlocks, stride, kernel, padding.Top, gridRows, upsample, passes, chunkBlocks, pipeline)
+            : Split(name, c, x, outRows, outCols, outBlocks, cinBlocks, stride, kernel, padding.Top, upsample, passes, chunkBlocks, parts, pipeline);
         var (band, copies, inputRegion, outputRegion) = (layout.GroupRows, layout.Copies, layout.InputRegion, layout.OutputRegion);
         int InBuffer(int b) => b % copies * (inputRegion + outputRegion);
         int OutBuffer(int b) => InBuffer(b) + inputRegion;
@@ -227,7 +230,7 @@ internal static class ConvLowering
     private sealed record BandLayout(int GroupRows, int Copies, int InputRegion, int OutputRegion, int InRows, int RowOffset);
 
     /// <summary>One group per sample: bands as large as the buffers allow, each reading the source rows it needs, clipped to the image.</summary>
-    private static BandLayout Whole(string name, Configuration.AcceleratorConfig c, DdrTensor x, int outRows, int outCols, int outBlocks, int cinBlocks, int stride, int kernel, int padTop, int gridRows, bool upsample, int passes, int chunkBlocks)
+    private static BandLayout Whole(string name, Configuration.AcceleratorConfig c, DdrTensor x, int outRows, int outCols, int outBlocks, int cinBlocks, int stride, int kernel, int padTop, int gridRows, bool upsample, int passes, int chunkBlocks, BandPipeline pipeline)
     {
         int InputRows(int firstRow, int rows)
         {
@@ -235,8 +238,9 @@ internal static class ConvLowering
             return bottom - top + 1;
         }
         int MaxInputRows(int rows) => Enumerable.Range(0, Ceiling(outRows, rows)).Max(b => InputRows(b * rows, Math.Min(rows, outRows - (b * rows))));
-        long BufferRows(int rows) => ((long)MaxInputRows(rows) * x.Width * cinBlocks) + ((long)rows * outCols * outBlocks);
-        var (band, copies) = Fit(outRows, 1, BufferRows, rows => passes == 1 || (long)rows * outCols * chunkBlocks <= c.AccumulatorRows, c.ActivationRows);
+        long InputRegion(int rows) => (long)MaxInputRows(rows) * x.Width * cinBlocks;
+        long OutputRegion(int rows) => (long)rows * outCols * outBlocks;
+        var (band, copies) = Fit(outRows, outRows, 1, InputRegion, OutputRegion, rows => passes == 1 || (long)rows * outCols * chunkBlocks <= c.AccumulatorRows, c.ActivationRows, pipeline);
         if (band <= 0)
             throw TooLarge(name, c, outCols, outBlocks, InputRows(0, 1), x.Width, cinBlocks, passes);
         return new BandLayout(band, copies, MaxInputRows(band) * x.Width * cinBlocks, band * outCols * outBlocks, 0, 0);
@@ -249,27 +253,50 @@ internal static class ConvLowering
     /// output row when the rows do not divide; those rows are computed and not stored. With upsampling
     /// the parts hold an even number of rows, so every window starts at the same parity of the grid.
     /// </summary>
-    private static BandLayout Split(string name, Configuration.AcceleratorConfig c, DdrTensor x, int outRows, int outCols, int outBlocks, int cinBlocks, int stride, int kernel, int padTop, bool upsample, int passes, int chunkBlocks, int parts)
+    private static BandLayout Split(string name, Configuration.AcceleratorConfig c, DdrTensor x, int outRows, int outCols, int outBlocks, int cinBlocks, int stride, int kernel, int padTop, bool upsample, int passes, int chunkBlocks, int parts, BandPipeline pipeline)
     {
         var step = upsample && stride % 2 == 1 ? 2 : 1;
-        long BufferRows(int rows) => ((long)Window(0, rows, stride, kernel, padTop, upsample).Rows * x.Width * cinBlocks) + ((long)rows * outCols * outBlocks);
+        long InputRegion(int rows) => (long)Window(0, rows, stride, kernel, padTop, upsample).Rows * x.Width * cinBlocks;
+        long OutputRegion(int rows) => (long)rows * outCols * outBlocks;
         var first = Ceiling(Ceiling(outRows, parts), step) * step;
-        var (band, copies) = Fit(first, step, BufferRows, rows => passes == 1 || (long)rows * outCols * chunkBlocks <= c.AccumulatorRows, c.ActivationRows);
+        var (band, copies) = Fit(first, first, step, InputRegion, OutputRegion, rows => passes == 1 || (long)rows * outCols * chunkBlocks <= c.AccumulatorRows, c.ActivationRows, pipeline);
         if (band <= 0)
             throw TooLarge(name, c, outCols, outBlocks, Window(0, step, stride, kernel, padTop, upsample).Rows, x.Width, cinBlocks, passes);
         var (_, inRows, rowOffset) = Window(0, band, stride, kernel, padTop, upsample);
         return new BandLayout(band, copies, inRows * x.Width * cinBlocks, band * outCols * outBlocks, inRows, rowOffset);
     }
 
-    /// <summary>The largest band from <paramref name="rows"/> down (in steps of <paramref name="step"/>) that fits once, else twice (double-buffered); 0 when none fits.</summary>
-    private static (int Band, int Copies) Fit(int rows, int step, Func<int, long> bufferRows, Func<int, bool> accumulatorsFit, int activationRows)
+    /// <summary>
+    /// The band (output rows per group, from <paramref name="rows"/> down in steps of <paramref name="step"/>)
+    /// and buffer copies: of the largest that fits once, else twice (double-buffered), and the smaller
+    /// double-buffered ones, the one <paramref name="pipeline"/> estimates fastest; 0 when none fits.
+    /// </summary>
+    private static (int Band, int Copies) Fit(int rows, int groupRows, int step, Func<int, long> inputRegion, Func<int, long> outputRegion, Func<int, bool> accumulatorsFit, int activationRows, BandPipeline pipeline)
     {
-        if (bufferRows(rows) <= activationRows && accumulatorsFit(rows))
-            return (rows, 1);
-        var band = rows;
-        while (band > 0 && (2 * bufferRows(band) > activationRows || !accumulatorsFit(band)))
-            band -= step;
-        return (band, 2);
+        long BufferRows(int band) => inputRegion(band) + outputRegion(band);
+        (int Band, int Copies) best = (0, 2);
+        if (BufferRows(rows) <= activationRows && accumulatorsFit(rows))
+            best = (rows, 1);
+        else
+        {
+            var band = rows;
+            while (band > 0 && (2 * BufferRows(band) > activationRows || !accumulatorsFit(band)))
+                band -= step;
+            best = (band, 2);
+        }
+        if (best.Band <= 0)
+            return best;
+        double Cost((int Band, int Copies) choice) => pipeline.Cycles(Ceiling(groupRows, choice.Band), inputRegion(choice.Band), choice.Band, outputRegion(choice.Band));
+        var choices = new List<(int Band, int Copies)> { best };
+        for (var band = best.Band - step; band > 0; band -= step)
+        {
+            if (2 * BufferRows(band) <= activationRows && accumulatorsFit(band))
+                choices.Add((band, 2));
+        }
+        // The largest band within a few percent of the fastest: smaller bands load halo rows and weight
+        // sets again, DDR traffic an estimate this coarse should not trade for less than its own error.
+        var fastest = choices.Min(Cost);
+        return choices.First(choice => Cost(choice) <= fastest * BandPipeline.Tolerance);
     }
 
     private static CompileException TooLarge(string name, Configuration.AcceleratorConfig c, int outCols, int outBlocks, int inputRows, int width, int cinBlocks, int passes)

@@ -103,6 +103,15 @@ public sealed record CycleModel
             }
             var earliest = candidates.Min(c => c.Launch);
             var (engine, launchAt) = candidates.Where(c => c.Launch <= earliest + LaunchWindow).OrderBy(c => BufferReadPorts.Rank((Engine)c.Engine)).ThenBy(c => c.Launch).First();
+            // A STORE that starts while a CONV walks takes the CONV's groups' read ports first; timed after the
+            // CONV (the store engine still busy with the STORE before it at the CONV's launch) it would take
+            // nothing from it, so the STORE is timed first.
+            if (HeadOf(engine) is Conv conv)
+            {
+                var stores = candidates.Where(c => c.Engine == (int)Engine.Store && HeadOf(c.Engine) is Store store && ((conv.GroupMask >> store.Group) & 1) != 0 && c.Launch < launchAt + ConvTiming.Terms(conv)).ToList();
+                if (stores.Count > 0)
+                    (engine, launchAt) = stores[0];
+            }
 
             var started = dispatch.Start((Engine)engine);
             var current = started.Instruction;
@@ -119,6 +128,8 @@ public sealed record CycleModel
             dispatch.Finish(current, (Engine)engine, done + 1, done + TokenCycles);
             timed.Add(new TimedInstruction(started.Queued.Index, current, (Engine)engine, started.Queued.Dispatched, launchAt, done));
         }
+
+        Instruction HeadOf(int engine) => program[dispatch.Head(engine)!.Value.Index];
 
         // An engine instruction enters its queue a cycle after the one before it, and only once the
         // instruction QueueDepth before it on the same engine has left the queue.
