@@ -9,12 +9,14 @@ public sealed class PerfCommandTests
     /// On small-wide (four groups, Tn 32: a buffer row is two beats, 16 lanes, two weights ports) a resnet of the
     /// first down block, whose stores move 2-beat rows: the store engine reads the next row while the last
     /// beats leave, a beat a cycle, as the model has it (it read a row per four cycles: stores at half rate).
+    /// Convolutions on small within 1 %; small-wide's are DMA-bound layers of 10 K cycles, where one draw of
+    /// the random DDR moves them by 3 % (conv1 and conv2 are one program and measure 10,365 and 10,041).
     /// </summary>
     [Theory]
-    [InlineData("small", "up_blocks.2.resnets.0.", 7, 5.0)]
-    [InlineData("small", "mid_block.attentions.0.attention", 1, 3.0)] // long enough that the DDR's randomness averages out
-    [InlineData("small-wide", "down_blocks.0.resnets.0.", 5, 3.0)]
-    public void The_cycle_model_matches_the_rtl_on_each_layer_within_its_tolerance(string preset, string layer, int layers, double percent)
+    [InlineData("small", "up_blocks.2.resnets.0.", 7, 5.0, 1.0)]
+    [InlineData("small", "mid_block.attentions.0.attention", 1, 3.0, 3.0)] // long enough that the DDR's randomness averages out
+    [InlineData("small-wide", "down_blocks.0.resnets.0.", 5, 5.0, 5.0)]
+    public void The_cycle_model_matches_the_rtl_on_each_layer_within_its_tolerance(string preset, string layer, int layers, double percent, double convolutionPercent)
     {
         var (code, output, error) = CommandLine.Run("perf", "--validate", "--preset", preset, "--layer", layer);
         Assert.True(code == 0, output + error);
@@ -23,8 +25,9 @@ public sealed class PerfCommandTests
         Assert.Equal(layers, rows.Count);
         foreach (var row in rows)
         {
-            var deviation = double.Parse(row.Split('│', StringSplitOptions.TrimEntries)[4].TrimEnd('%', ' '), System.Globalization.CultureInfo.InvariantCulture);
-            Assert.True(Math.Abs(deviation) <= percent, row);
+            var cells = row.Split('│', StringSplitOptions.TrimEntries);
+            var deviation = double.Parse(cells[4].TrimEnd('%', ' '), System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(Math.Abs(deviation) <= (cells[1].Contains(".conv", StringComparison.Ordinal) ? convolutionPercent : percent), row);
         }
     }
 
