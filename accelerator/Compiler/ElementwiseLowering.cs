@@ -66,7 +66,8 @@ internal static class ElementwiseLowering
 
     /// <summary>
     /// Loads every input side by side into each pixel's buffer rows, runs <paramref name="work"/> per sample
-    /// on a band (its group, first buffer row and pixel count), and stores the first <paramref name="output"/>.Blocks rows of each pixel.
+    /// on a band (its group, first buffer row and pixel count) as soon as that sample's rows are in (the
+    /// samples of a batch lie in groups of their own, so one loads while the vector unit works on another), and stores the first <paramref name="output"/>.Blocks rows of each pixel.
     /// </summary>
     private static StreamBands Stream(LoweringContext ctx, string layer, IReadOnlyList<DdrTensor> inputs, DdrTensor output, Func<int, int, int, IReadOnlyList<VectorMap>> work)
     {
@@ -94,7 +95,7 @@ internal static class ElementwiseLowering
                         DdrStride = t.PixelBytes,
                         ActStride = rowsPerPixel,
                         Wait = sample == 0 && k == 0 && bands.ReusesRegion(b) ? Engines.Store : Engines.None,
-                        Signal = sample == ctx.Batch - 1 && k == inputs.Count - 1 ? Engines.Vector : Engines.None,
+                        Signal = k == inputs.Count - 1 ? Engines.Vector : Engines.None,
                     });
                     place += t.Blocks;
                 }
@@ -104,9 +105,7 @@ internal static class ElementwiseLowering
                 var instructions = work(GroupOf(sample, b), region, pixels);
                 for (var i = 0; i < instructions.Count; i++)
                 {
-                    var firstOfBand = sample == 0 && i == 0;
-                    var lastOfBand = sample == ctx.Batch - 1 && i == instructions.Count - 1;
-                    ctx.Emit(instructions[i] with { Wait = firstOfBand ? Engines.Load : Engines.None, Signal = lastOfBand ? Engines.Store : Engines.None });
+                    ctx.Emit(instructions[i] with { Wait = i == 0 ? Engines.Load : Engines.None, Signal = i == instructions.Count - 1 ? Engines.Store : Engines.None });
                 }
             }
             for (var sample = 0; sample < ctx.Batch; sample++)
@@ -121,7 +120,7 @@ internal static class ElementwiseLowering
                     Chunks = pixels,
                     DdrStride = output.PixelBytes,
                     ActStride = rowsPerPixel,
-                    Wait = sample == 0 ? Engines.Vector : Engines.None,
+                    Wait = Engines.Vector,
                     Signal = sample == ctx.Batch - 1 && bands.FreesRegion(b) ? Engines.Load : Engines.None,
                 });
             }

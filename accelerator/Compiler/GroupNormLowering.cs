@@ -9,7 +9,8 @@ namespace DiffAcc.Accelerator.Compiler;
 /// statistics of every channel (GN_STATS over bands), one GN_FINISH for all groups, then GN_APPLY band
 /// by band in place and the store. When the tensor fits the buffer it is loaded once for both passes,
 /// the statistics of a band beside the load of the next and the store of a band beside the next one's apply.
-/// The statistics table is one for all PE groups, so the samples of a batch take turns.
+/// The statistics table is one for all PE groups, so the samples of a batch take turns at the vector unit,
+/// which keeps them in order; the next sample loads into its own groups meanwhile.
 /// </summary>
 internal static class GroupNormLowering
 {
@@ -59,8 +60,6 @@ internal static class GroupNormLowering
 
         for (var sample = 0; sample < ctx.Batch; sample++)
         {
-            if (sample > 0)
-                ctx.Emit(new Sync());
             int GroupOf(int band) => (sample * ctx.GroupsPerSample) + bands.Part(band);
             Load Load(int band, Engines wait) => new()
             {
