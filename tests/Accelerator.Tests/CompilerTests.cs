@@ -182,6 +182,26 @@ public class CompilerTests
         return problems;
     }
 
+    /// <summary>
+    /// A batch as large as the groups: each sample on a group of its own, its vector work started as soon as
+    /// its rows are in, and GroupNorm's samples one after another at the vector unit without a SYNC.
+    /// </summary>
+    [Theory]
+    [InlineData("small-wide", 4)]
+    [InlineData("xczu9eg", 4)]
+    [InlineData("xczu9eg", 2)]
+    public void A_batch_runs_bit_exact_with_its_samples_overlapped(string preset, int batch)
+    {
+        var model = ShippedModel.Quantized.Value;
+        var scheduler = new DdimScheduler(NoiseSchedule.Ddpm, 50);
+        var compiled = UNetCompiler.Compile(model, Presets.Get(preset), scheduler.Timesteps, batch);
+        Assert.DoesNotContain(compiled.Layers.Where(l => l.Operation.Contains("GroupNorm", StringComparison.Ordinal) && l.Tiling == "whole tensor"), l => compiled.Program.Instructions.Skip(l.FirstInstruction).Take(l.InstructionCount - 1).Any(i => i is Sync));
+        var predictor = new CompiledNoisePredictor(compiled, new FunctionalRunner());
+        var sample = Noise(batch, model.Config);
+        predictor.PredictNoise(sample, scheduler.Timesteps[20]);
+        Assert.Null(Int8Comparison.Check(predictor, model, sample, scheduler.Timesteps[20]));
+    }
+
     [Fact]
     public void A_wrong_value_is_reported_at_the_first_layer_that_has_it_with_its_position()
     {
