@@ -10,7 +10,10 @@ namespace DiffAcc.Accelerator.Compiler;
 /// time, SOFTMAX turns each tile's scores into int8 probabilities in the buffer, V takes K's place and
 /// becomes the weights transposed, and P x V is requantized into the head's channels and stored.
 /// Unsigned probabilities (steps of 1/255) take P x V in <see cref="UnsignedProbabilityPasses"/>, a tile of
-/// queries at a time through the accumulator banks.
+/// queries at a time through the accumulator banks. A sample with several groups (batch smaller than
+/// the groups) splits its queries over them: K and V sit in its first group, whose rows become the
+/// weights every group's array reads, each group loads its own queries, both products are one CONV for
+/// all of them, and the vector unit takes each group's softmax in turn.
 /// </summary>
 internal static class AttentionLowering
 {
@@ -36,17 +39,20 @@ internal static class AttentionLowering
         int heads = channels / hd, headBlocks = hd / tn, keyTm = keysPadded / tm, keyTn = keysPadded / tn;
         if (keyTm * headBlocks > c.WeightRows || hd / tm * keyTn > c.WeightRows)
             throw new CompileException(point, $"K ({keyTm * headBlocks} rows) or V transposed ({hd / tm * keyTn} rows) exceeds the {c.WeightRows} rows of a weight bank of preset {c.Name}");
-        var tile = Math.Min(pixels, c.AccumulatorRows / keyTm);
+        // The sample's queries split over its groups when they divide evenly; else one group takes them all.
+        var parts = pixels % ctx.GroupsPerSample == 0 ? ctx.GroupsPerSample : 1;
+        var part = pixels / parts;
+        var tile = Math.Min(part, c.AccumulatorRows / keyTm);
         if (tile < 1)
             throw new CompileException(point, $"one query's {keysPadded} scores take {keyTm} accumulator rows; preset {c.Name} has {c.AccumulatorRows}");
         var format = ctx.Model.Quantization.Probabilities;
         var unsigned = format == ProbabilityFormat.Unsigned;
         // Unsigned: P x V sums in the accumulator banks, a tile of queries at a time, and reads keyTn rows of 64;
         // signed, it requantizes straight from the PE groups, all queries in one.
-        var valueTile = unsigned ? Math.Min(pixels, c.AccumulatorRows / (hd / tm)) : pixels;
+        var valueTile = unsigned ? Math.Min(part, c.AccumulatorRows / (hd / tm)) : part;
         if (valueTile < 1)
             throw new CompileException(point, $"one query's P x V takes {hd / tm} accumulator rows; preset {c.Name} has {c.AccumulatorRows}");
-        var valueTiles = (pixels + valueTile - 1) / valueTile;
+        var valueTiles = (part + valueTile - 1) / valueTile;
         int qRegion = 0, kvRegion = pixels * headBlocks, pRegion = kvRegion + (keysPadded * headBlocks), oRegion = pRegion + (pixels * keyTn), halfRegion = oRegion + (pixels * headBlocks);
         var rows = halfRegion + (unsigned ? keyTn : 0);
         if (rows > c.ActivationRows)
@@ -56,42 +62,50 @@ internal static class AttentionLowering
         ctx.Begin(point, "attention");
         ctx.Emit(ctx.StepGroupTable(TableKind.Parameters, ParameterSlot, g => [SoftmaxParameters.Of(LayerConstants.SoftmaxExponent(ctx.Scale(q.Point, g), ctx.Scale(k.Point, g), hd))]));
         ctx.Emit(ctx.StepGroupTable(TableKind.Requantization, 0, g => [.. Enumerable.Repeat(RequantizerEntry.Of(LayerConstants.AttentionRequantization(ctx.Scale(v.Point, g), ctx.Scale(point, g), format)), hd)]));
-        var tiles = (pixels + tile - 1) / tile;
+        var tiles = (part + tile - 1) / tile;
         for (var sample = 0; sample < ctx.Batch; sample++)
         {
             if (sample > 0)
                 ctx.Emit(new Sync());
+            // K and V in the sample's first group; its queries, probabilities and outputs in each of its groups.
+            var home = sample * ctx.GroupsPerSample;
+            var mask = ((1 << parts) - 1) << home;
             if (keysPadded > pixels)
-                ctx.Emit(new Load { Base = BaseRegister.Constants, Group = sample, Offset = ctx.Zeros((keysPadded - pixels) * hd), ActRow = kvRegion + (pixels * headBlocks), Rows = (keysPadded - pixels) * headBlocks, Chunks = 1 });
+                ctx.Emit(new Load { Base = BaseRegister.Constants, Group = home, Offset = ctx.Zeros((keysPadded - pixels) * hd), ActRow = kvRegion + (pixels * headBlocks), Rows = (keysPadded - pixels) * headBlocks, Chunks = 1 });
             if (unsigned)
-                ctx.Emit(new Load { Base = BaseRegister.Constants, Group = sample, Offset = ctx.Filled(UnsignedProbabilityPasses.RowValue, keysPadded), ActRow = halfRegion, Rows = keyTn, Chunks = 1 });
+            {
+                for (var j = 0; j < parts; j++)
+                    ctx.Emit(new Load { Base = BaseRegister.Constants, Group = home + j, Offset = ctx.Filled(UnsignedProbabilityPasses.RowValue, keysPadded), ActRow = halfRegion, Rows = keyTn, Chunks = 1 });
+            }
             for (var head = 0; head < heads; head++)
             {
                 if (head > 0)
                     ctx.Emit(new Sync());
-                Load Head(DdrTensor t, int region, Engines wait, Engines signal) => new()
+                // Pixels first .. first + count - 1 of the head's channels of t, in group 'group' from row 'region'.
+                Load Head(DdrTensor t, int group, int first, int count, int region, Engines wait, Engines signal) => new()
                 {
                     Base = BaseRegister.Work,
-                    Group = sample,
-                    Offset = t.At(sample) + (head * hd),
+                    Group = group,
+                    Offset = t.At(sample) + ((long)first * t.PixelBytes) + (head * hd),
                     ActRow = region,
                     Rows = headBlocks,
-                    Chunks = pixels,
+                    Chunks = count,
                     DdrStride = t.PixelBytes,
                     ActStride = headBlocks,
                     Wait = wait,
                     Signal = signal,
                 };
-                ctx.Emit(Head(k, kvRegion, Engines.None, Engines.Weight));
-                ctx.Emit(Head(q, qRegion, Engines.None, Engines.Compute));
-                ctx.Emit(new MoveWeights { Group = sample, ActRow = kvRegion, PixelStride = headBlocks, OutBlocks = keyTm, InBlocks = headBlocks, Complete = true, Wait = Engines.Load, Signal = Engines.Load });
+                ctx.Emit(Head(k, home, 0, pixels, kvRegion, Engines.None, Engines.Weight));
+                for (var j = 0; j < parts; j++)
+                    ctx.Emit(Head(q, home + j, j * part, part, qRegion, Engines.None, j == parts - 1 ? Engines.Compute : Engines.None));
+                ctx.Emit(new MoveWeights { Group = home, ActRow = kvRegion, PixelStride = headBlocks, OutBlocks = keyTm, InBlocks = headBlocks, Complete = true, Wait = Engines.Load, Signal = Engines.Load });
                 for (var t = 0; t < tiles; t++)
                 {
                     var first = t * tile;
-                    var queries = Math.Min(tile, pixels - first);
+                    var queries = Math.Min(tile, part - first);
                     ctx.Emit(new Conv
                     {
-                        GroupMask = 1 << sample,
+                        GroupMask = mask,
                         InRow = qRegion + (first * headBlocks),
                         InPixelStride = headBlocks,
                         CinBlocks = headBlocks,
@@ -106,18 +120,19 @@ internal static class AttentionLowering
                         Wait = t == 0 ? Engines.Load : Engines.Vector,
                         Signal = Engines.Vector,
                     });
-                    ctx.Emit(new Softmax { Group = sample, Src = 0, Dst = pRegion + (first * keyTn), Rows = queries, RowLength = keysPadded, Keys = pixels, DstStride = keyTn, Param = ParameterSlot, Unsigned = unsigned, Wait = Engines.Compute, Signal = Engines.Compute });
+                    for (var j = 0; j < parts; j++)
+                        ctx.Emit(new Softmax { Group = home + j, Src = 0, Dst = pRegion + (first * keyTn), Rows = queries, RowLength = keysPadded, Keys = pixels, DstStride = keyTn, Param = ParameterSlot, Unsigned = unsigned, Wait = j == 0 ? Engines.Compute : Engines.None, Signal = j == parts - 1 ? Engines.Compute : Engines.None });
                 }
-                ctx.Emit(Head(v, kvRegion, Engines.Weight, Engines.Weight));
-                ctx.Emit(new MoveWeights { Group = sample, Transpose = true, ActRow = kvRegion, PixelStride = headBlocks, OutBlocks = hd / tm, InBlocks = keyTn, Complete = true, Wait = Engines.Load });
+                ctx.Emit(Head(v, home, 0, pixels, kvRegion, Engines.Weight, Engines.Weight));
+                ctx.Emit(new MoveWeights { Group = home, Transpose = true, ActRow = kvRegion, PixelStride = headBlocks, OutBlocks = hd / tm, InBlocks = keyTn, Complete = true, Wait = Engines.Load });
                 for (var t = 0; t < valueTiles; t++)
                 {
                     var first = t * valueTile;
-                    var queries = Math.Min(valueTile, pixels - first);
+                    var queries = Math.Min(valueTile, part - first);
                     var last = t == valueTiles - 1;
                     var product = new Conv
                     {
-                        GroupMask = 1 << sample,
+                        GroupMask = mask,
                         InRow = pRegion + (first * keyTn),
                         InPixelStride = keyTn,
                         CinBlocks = keyTn,
@@ -135,21 +150,24 @@ internal static class AttentionLowering
                     foreach (var pass in unsigned ? UnsignedProbabilityPasses.Of(product, halfRegion) : [product])
                         ctx.Emit(pass);
                 }
-                ctx.Emit(new Store
+                for (var j = 0; j < parts; j++)
                 {
-                    Base = BaseRegister.Work,
-                    Group = sample,
-                    Offset = output.At(sample) + (head * hd),
-                    ActRow = oRegion,
-                    Rows = headBlocks,
-                    Chunks = pixels,
-                    DdrStride = output.PixelBytes,
-                    ActStride = headBlocks,
-                    Wait = Engines.Compute,
-                });
+                    ctx.Emit(new Store
+                    {
+                        Base = BaseRegister.Work,
+                        Group = home + j,
+                        Offset = output.At(sample) + ((long)j * part * output.PixelBytes) + (head * hd),
+                        ActRow = oRegion,
+                        Rows = headBlocks,
+                        Chunks = part,
+                        DdrStride = output.PixelBytes,
+                        ActStride = headBlocks,
+                        Wait = j == 0 ? Engines.Compute : Engines.None,
+                    });
+                }
             }
         }
-        ctx.End($"{heads} head(s) of {hd} channels, {pixels} pixels", $"{tiles} query tile(s) of {tile}" + (unsigned ? $"; unsigned probabilities: P x V in {UnsignedProbabilityPasses.Passes} passes, {valueTiles} tile(s) of {valueTile}" : ""), 2L * ctx.Batch * pixels * pixels * channels);
+        ctx.End($"{heads} head(s) of {hd} channels, {pixels} pixels", $"{(parts > 1 ? $"{parts} groups x " : "")}{tiles} query tile(s) of {tile}" + (unsigned ? $"; unsigned probabilities: P x V in {UnsignedProbabilityPasses.Passes} passes, {valueTiles} tile(s) of {valueTile}" : ""), 2L * ctx.Batch * pixels * pixels * channels);
         return output;
     }
 }
