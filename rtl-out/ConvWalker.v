@@ -40,175 +40,179 @@ module ConvWalker (
   reg [8:0] acc_base; // @[ConvWalker.cs:124]
   reg [12:0] out_pixel; // @[ConvWalker.cs:125]
   reg [12:0] out_base; // @[ConvWalker.cs:126]
-  wire advance; // @[ConvWalker.cs:134]
-  wire [6:0] stage_0_Weight; // @[ConvWalker.cs:193]
-  wire stage_0_First; // @[ConvWalker.cs:193]
-  wire stage_0_Last; // @[ConvWalker.cs:193]
-  wire [8:0] stage_0_Pixel_Acc; // @[ConvWalker.cs:193]
-  wire [12:0] stage_0_Pixel_Out; // @[ConvWalker.cs:193]
-  wire [4:0] stage_0_Pixel_Lane; // @[ConvWalker.cs:193]
-  wire [3:0] stage_0_Pixel_Block; // @[ConvWalker.cs:193]
-  wire stage_0_Final; // @[ConvWalker.cs:193]
-  reg valid_1; // @[ConvWalker.cs:202]
-  reg signed [15:0] grid_y; // @[ConvWalker.cs:203]
-  reg signed [15:0] grid_x; // @[ConvWalker.cs:204]
-  reg [12:0] ci_1; // @[ConvWalker.cs:205]
-  reg valid_2; // @[ConvWalker.cs:215]
-  reg inside_2; // @[ConvWalker.cs:216]
-  reg [12:0] y_term; // @[ConvWalker.cs:217]
-  reg [12:0] x_term; // @[ConvWalker.cs:218]
-  reg [12:0] ci_2; // @[ConvWalker.cs:219]
-  reg valid_3; // @[ConvWalker.cs:222]
-  reg inside_3; // @[ConvWalker.cs:223]
-  reg [12:0] address_3; // @[ConvWalker.cs:224]
-  reg [6:0] stage_1_Weight; // @[ConvWalker.cs:233]
-  reg stage_1_First; // @[ConvWalker.cs:233]
-  reg stage_1_Last; // @[ConvWalker.cs:233]
-  reg [8:0] stage_1_Pixel_Acc; // @[ConvWalker.cs:233]
-  reg [12:0] stage_1_Pixel_Out; // @[ConvWalker.cs:233]
-  reg [4:0] stage_1_Pixel_Lane; // @[ConvWalker.cs:233]
-  reg [3:0] stage_1_Pixel_Block; // @[ConvWalker.cs:233]
-  reg stage_1_Final; // @[ConvWalker.cs:233]
-  reg [6:0] stage_2_Weight; // @[ConvWalker.cs:233]
-  reg stage_2_First; // @[ConvWalker.cs:233]
-  reg stage_2_Last; // @[ConvWalker.cs:233]
-  reg [8:0] stage_2_Pixel_Acc; // @[ConvWalker.cs:233]
-  reg [12:0] stage_2_Pixel_Out; // @[ConvWalker.cs:233]
-  reg [4:0] stage_2_Pixel_Lane; // @[ConvWalker.cs:233]
-  reg [3:0] stage_2_Pixel_Block; // @[ConvWalker.cs:233]
-  reg stage_2_Final; // @[ConvWalker.cs:233]
-  reg [6:0] stage_3_Weight; // @[ConvWalker.cs:233]
-  reg stage_3_First; // @[ConvWalker.cs:233]
-  reg stage_3_Last; // @[ConvWalker.cs:233]
-  reg [8:0] stage_3_Pixel_Acc; // @[ConvWalker.cs:233]
-  reg [12:0] stage_3_Pixel_Out; // @[ConvWalker.cs:233]
-  reg [4:0] stage_3_Pixel_Lane; // @[ConvWalker.cs:233]
-  reg [3:0] stage_3_Pixel_Block; // @[ConvWalker.cs:233]
-  reg stage_3_Final; // @[ConvWalker.cs:233]
+  reg [15:0] ci_last; // @[ConvWalker.cs:129]
+  reg [11:0] ox_last; // @[ConvWalker.cs:130]
+  reg [11:0] oy_last; // @[ConvWalker.cs:131]
+  reg [15:0] co_last; // @[ConvWalker.cs:132]
+  wire advance; // @[ConvWalker.cs:147]
+  wire [6:0] stage_0_Weight; // @[ConvWalker.cs:206]
+  wire stage_0_First; // @[ConvWalker.cs:206]
+  wire stage_0_Last; // @[ConvWalker.cs:206]
+  wire [8:0] stage_0_Pixel_Acc; // @[ConvWalker.cs:206]
+  wire [12:0] stage_0_Pixel_Out; // @[ConvWalker.cs:206]
+  wire [4:0] stage_0_Pixel_Lane; // @[ConvWalker.cs:206]
+  wire [3:0] stage_0_Pixel_Block; // @[ConvWalker.cs:206]
+  wire stage_0_Final; // @[ConvWalker.cs:206]
+  reg valid_1; // @[ConvWalker.cs:215]
+  reg signed [15:0] grid_y; // @[ConvWalker.cs:216]
+  reg signed [15:0] grid_x; // @[ConvWalker.cs:217]
+  reg [12:0] ci_1; // @[ConvWalker.cs:218]
+  reg valid_2; // @[ConvWalker.cs:228]
+  reg inside_2; // @[ConvWalker.cs:229]
+  reg [12:0] y_term; // @[ConvWalker.cs:230]
+  reg [12:0] x_term; // @[ConvWalker.cs:231]
+  reg [12:0] ci_2; // @[ConvWalker.cs:232]
+  reg valid_3; // @[ConvWalker.cs:235]
+  reg inside_3; // @[ConvWalker.cs:236]
+  reg [12:0] address_3; // @[ConvWalker.cs:237]
+  reg [6:0] stage_1_Weight; // @[ConvWalker.cs:246]
+  reg stage_1_First; // @[ConvWalker.cs:246]
+  reg stage_1_Last; // @[ConvWalker.cs:246]
+  reg [8:0] stage_1_Pixel_Acc; // @[ConvWalker.cs:246]
+  reg [12:0] stage_1_Pixel_Out; // @[ConvWalker.cs:246]
+  reg [4:0] stage_1_Pixel_Lane; // @[ConvWalker.cs:246]
+  reg [3:0] stage_1_Pixel_Block; // @[ConvWalker.cs:246]
+  reg stage_1_Final; // @[ConvWalker.cs:246]
+  reg [6:0] stage_2_Weight; // @[ConvWalker.cs:246]
+  reg stage_2_First; // @[ConvWalker.cs:246]
+  reg stage_2_Last; // @[ConvWalker.cs:246]
+  reg [8:0] stage_2_Pixel_Acc; // @[ConvWalker.cs:246]
+  reg [12:0] stage_2_Pixel_Out; // @[ConvWalker.cs:246]
+  reg [4:0] stage_2_Pixel_Lane; // @[ConvWalker.cs:246]
+  reg [3:0] stage_2_Pixel_Block; // @[ConvWalker.cs:246]
+  reg stage_2_Final; // @[ConvWalker.cs:246]
+  reg [6:0] stage_3_Weight; // @[ConvWalker.cs:246]
+  reg stage_3_First; // @[ConvWalker.cs:246]
+  reg stage_3_Last; // @[ConvWalker.cs:246]
+  reg [8:0] stage_3_Pixel_Acc; // @[ConvWalker.cs:246]
+  reg [12:0] stage_3_Pixel_Out; // @[ConvWalker.cs:246]
+  reg [4:0] stage_3_Pixel_Lane; // @[ConvWalker.cs:246]
+  reg [3:0] stage_3_Pixel_Block; // @[ConvWalker.cs:246]
+  reg stage_3_Final; // @[ConvWalker.cs:246]
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [255:0] other_fields; // @[ConvWalker.cs:245]
+  wire [255:0] other_fields; // @[ConvWalker.cs:258]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire setup_and; // @[ConvWalker.cs:103, ConvWalker.cs:237, ConvWalker.cs:243]
-  wire walking_and; // @[ConvWalker.cs:142, ConvWalker.cs:183, ConvWalker.cs:242]
-  wire walking_and_1; // @[ConvWalker.cs:142, ConvWalker.cs:183, ConvWalker.cs:242]
-  wire walking_not_eq; // @[ConvWalker.cs:142, ConvWalker.cs:183, ConvWalker.cs:242]
-  wire walking_not; // @[ConvWalker.cs:142, ConvWalker.cs:183, ConvWalker.cs:242]
-  wire [1:0] walking_not_1_eq_mux; // @[ConvWalker.cs:142, ConvWalker.cs:183, ConvWalker.cs:242]
-  wire walking_not_1_eq; // @[ConvWalker.cs:142, ConvWalker.cs:183, ConvWalker.cs:242]
-  wire walking_not_1; // @[ConvWalker.cs:142, ConvWalker.cs:183, ConvWalker.cs:242]
-  wire walking_not_2_eq; // @[ConvWalker.cs:142, ConvWalker.cs:183, ConvWalker.cs:242]
-  wire walking_not_2; // @[ConvWalker.cs:142, ConvWalker.cs:183, ConvWalker.cs:242]
-  wire walking_not_3_eq; // @[ConvWalker.cs:142, ConvWalker.cs:183, ConvWalker.cs:242]
-  wire walking_not_3; // @[ConvWalker.cs:142, ConvWalker.cs:183, ConvWalker.cs:242]
-  wire walking_not_4_eq; // @[ConvWalker.cs:142, ConvWalker.cs:183, ConvWalker.cs:242]
-  wire walking_not_4; // @[ConvWalker.cs:142, ConvWalker.cs:183, ConvWalker.cs:242]
-  wire walking_not_5_eq; // @[ConvWalker.cs:142, ConvWalker.cs:183, ConvWalker.cs:242]
-  wire walking_not_5; // @[ConvWalker.cs:142, ConvWalker.cs:183, ConvWalker.cs:242]
+  wire setup_and; // @[ConvWalker.cs:103, ConvWalker.cs:250, ConvWalker.cs:256]
+  wire walking_and; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  wire walking_and_1; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  wire walking_not_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  wire walking_not; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  wire [1:0] walking_not_1_eq_mux; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  wire walking_not_1_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  wire walking_not_1; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  wire walking_not_2_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  wire walking_not_2; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  wire walking_not_3_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  wire walking_not_3; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  wire walking_not_4_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  wire walking_not_4; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  wire walking_not_5_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  wire walking_not_5; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
   wire [27:0] row_stride_mul; // @[ConvWalker.cs:106]
   wire [19:0] block_rows_mul; // @[ConvWalker.cs:107]
-  wire [6:0] weight_row_add; // @[ConvWalker.cs:149, ConvWalker.cs:157, ConvWalker.cs:168, ConvWalker.cs:179]
-  wire [6:0] weight_row_add_1; // @[ConvWalker.cs:149, ConvWalker.cs:157, ConvWalker.cs:168, ConvWalker.cs:179]
-  wire [8:0] acc_pixel_add; // @[ConvWalker.cs:151, ConvWalker.cs:169, ConvWalker.cs:180]
-  wire [12:0] out_pixel_add; // @[ConvWalker.cs:153, ConvWalker.cs:170, ConvWalker.cs:182]
-  wire advance_and; // @[ConvWalker.cs:229]
-  wire [15:0] stage_0_Pixel_Out_mul_add; // @[ConvWalker.cs:198]
-  wire [21:0] stage_0_Pixel_Out_mul; // @[ConvWalker.cs:198]
-  wire [21:0] stage_0_Pixel_Lane_mul; // @[ConvWalker.cs:199]
-  wire stage_0_Final_and; // @[ConvWalker.cs:201]
-  wire signed [13:0] grid_y_add_cast; // @[ConvWalker.cs:203]
-  wire signed [2:0] grid_y_add_cast_1; // @[ConvWalker.cs:203]
-  wire signed [14:0] grid_y_add; // @[ConvWalker.cs:203]
-  wire signed [2:0] grid_y_cast; // @[ConvWalker.cs:203]
-  wire signed [13:0] grid_x_add_cast; // @[ConvWalker.cs:204]
-  wire signed [2:0] grid_x_add_cast_1; // @[ConvWalker.cs:204]
-  wire signed [14:0] grid_x_add; // @[ConvWalker.cs:204]
-  wire signed [2:0] grid_x_cast; // @[ConvWalker.cs:204]
-  wire signed [13:0] inside_2_cast; // @[ConvWalker.cs:216]
-  wire signed [13:0] inside_2_cast_1; // @[ConvWalker.cs:216]
-  wire [15:0] y_term_mul_cast; // @[ConvWalker.cs:217]
-  wire [35:0] y_term_mul; // @[ConvWalker.cs:217]
-  wire [15:0] x_term_mul_cast; // @[ConvWalker.cs:218]
-  wire [27:0] x_term_mul; // @[ConvWalker.cs:218]
+  wire [6:0] weight_row_add; // @[ConvWalker.cs:162, ConvWalker.cs:170, ConvWalker.cs:181, ConvWalker.cs:192]
+  wire [6:0] weight_row_add_1; // @[ConvWalker.cs:162, ConvWalker.cs:170, ConvWalker.cs:181, ConvWalker.cs:192]
+  wire [8:0] acc_pixel_add; // @[ConvWalker.cs:164, ConvWalker.cs:182, ConvWalker.cs:193]
+  wire [12:0] out_pixel_add; // @[ConvWalker.cs:166, ConvWalker.cs:183, ConvWalker.cs:195]
+  wire advance_and; // @[ConvWalker.cs:242]
+  wire [15:0] stage_0_Pixel_Out_mul_add; // @[ConvWalker.cs:211]
+  wire [21:0] stage_0_Pixel_Out_mul; // @[ConvWalker.cs:211]
+  wire [21:0] stage_0_Pixel_Lane_mul; // @[ConvWalker.cs:212]
+  wire stage_0_Final_and; // @[ConvWalker.cs:214]
+  wire signed [13:0] grid_y_add_cast; // @[ConvWalker.cs:216]
+  wire signed [2:0] grid_y_add_cast_1; // @[ConvWalker.cs:216]
+  wire signed [14:0] grid_y_add; // @[ConvWalker.cs:216]
+  wire signed [2:0] grid_y_cast; // @[ConvWalker.cs:216]
+  wire signed [13:0] grid_x_add_cast; // @[ConvWalker.cs:217]
+  wire signed [2:0] grid_x_add_cast_1; // @[ConvWalker.cs:217]
+  wire signed [14:0] grid_x_add; // @[ConvWalker.cs:217]
+  wire signed [2:0] grid_x_cast; // @[ConvWalker.cs:217]
+  wire signed [13:0] inside_2_cast; // @[ConvWalker.cs:229]
+  wire signed [13:0] inside_2_cast_1; // @[ConvWalker.cs:229]
+  wire [15:0] y_term_mul_cast; // @[ConvWalker.cs:230]
+  wire [35:0] y_term_mul; // @[ConvWalker.cs:230]
+  wire [15:0] x_term_mul_cast; // @[ConvWalker.cs:231]
+  wire [27:0] x_term_mul; // @[ConvWalker.cs:231]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign setup_and = (setup == 2'd1) & (~WeightValid); // @[ConvWalker.cs:103, ConvWalker.cs:237, ConvWalker.cs:243]
-  assign walking_and = (setup == 2'd1) & WeightValid; // @[ConvWalker.cs:142, ConvWalker.cs:183, ConvWalker.cs:242]
-  assign walking_and_1 = walking & advance; // @[ConvWalker.cs:142, ConvWalker.cs:183, ConvWalker.cs:242]
-  assign walking_not_eq = ci == (Instruction[71:56] - 16'd1); // @[ConvWalker.cs:142, ConvWalker.cs:183, ConvWalker.cs:242]
-  assign walking_not = ~walking_not_eq; // @[ConvWalker.cs:142, ConvWalker.cs:183, ConvWalker.cs:242]
-  assign walking_not_1_eq_mux = Instruction[103] ? 2'd2 : 2'd0; // @[ConvWalker.cs:142, ConvWalker.cs:183, ConvWalker.cs:242]
-  assign walking_not_1_eq = kx == walking_not_1_eq_mux; // @[ConvWalker.cs:142, ConvWalker.cs:183, ConvWalker.cs:242]
-  assign walking_not_1 = ~walking_not_1_eq; // @[ConvWalker.cs:142, ConvWalker.cs:183, ConvWalker.cs:242]
-  assign walking_not_2_eq = ky == walking_not_1_eq_mux; // @[ConvWalker.cs:142, ConvWalker.cs:183, ConvWalker.cs:242]
-  assign walking_not_2 = ~walking_not_2_eq; // @[ConvWalker.cs:142, ConvWalker.cs:183, ConvWalker.cs:242]
-  assign walking_not_3_eq = ox == (Instruction[128:117] - 12'd1); // @[ConvWalker.cs:142, ConvWalker.cs:183, ConvWalker.cs:242]
-  assign walking_not_3 = ~walking_not_3_eq; // @[ConvWalker.cs:142, ConvWalker.cs:183, ConvWalker.cs:242]
-  assign walking_not_4_eq = oy == (Instruction[116:105] - 12'd1); // @[ConvWalker.cs:142, ConvWalker.cs:183, ConvWalker.cs:242]
-  assign walking_not_4 = ~walking_not_4_eq; // @[ConvWalker.cs:142, ConvWalker.cs:183, ConvWalker.cs:242]
-  assign walking_not_5_eq = co == (Instruction[144:129] - 16'd1); // @[ConvWalker.cs:142, ConvWalker.cs:183, ConvWalker.cs:242]
-  assign walking_not_5 = ~walking_not_5_eq; // @[ConvWalker.cs:142, ConvWalker.cs:183, ConvWalker.cs:242]
+  assign setup_and = (setup == 2'd1) & (~WeightValid); // @[ConvWalker.cs:103, ConvWalker.cs:250, ConvWalker.cs:256]
+  assign walking_and = (setup == 2'd1) & WeightValid; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  assign walking_and_1 = walking & advance; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  assign walking_not_eq = ci == ci_last; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  assign walking_not = ~walking_not_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  assign walking_not_1_eq_mux = Instruction[103] ? 2'd2 : 2'd0; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  assign walking_not_1_eq = kx == walking_not_1_eq_mux; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  assign walking_not_1 = ~walking_not_1_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  assign walking_not_2_eq = ky == walking_not_1_eq_mux; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  assign walking_not_2 = ~walking_not_2_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  assign walking_not_3_eq = ox == ox_last; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  assign walking_not_3 = ~walking_not_3_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  assign walking_not_4_eq = oy == oy_last; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  assign walking_not_4 = ~walking_not_4_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  assign walking_not_5_eq = co == co_last; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  assign walking_not_5 = ~walking_not_5_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
   assign row_stride_mul = $unsigned(Instruction[95:84]) * $unsigned(Instruction[55:40]); // @[ConvWalker.cs:106]
   assign block_rows_mul = $unsigned((Instruction[103] ? 4'd9 : 4'd1)) * $unsigned(Instruction[71:56]); // @[ConvWalker.cs:107]
-  assign weight_row_add = weight_row + 7'd1; // @[ConvWalker.cs:149, ConvWalker.cs:157, ConvWalker.cs:168, ConvWalker.cs:179]
-  assign weight_row_add_1 = weight_base + block_rows; // @[ConvWalker.cs:149, ConvWalker.cs:157, ConvWalker.cs:168, ConvWalker.cs:179]
-  assign acc_pixel_add = acc_pixel + Instruction[137:129]; // @[ConvWalker.cs:151, ConvWalker.cs:169, ConvWalker.cs:180]
-  assign out_pixel_add = out_pixel + Instruction[191:179]; // @[ConvWalker.cs:153, ConvWalker.cs:170, ConvWalker.cs:182]
-  assign advance_and = valid_3 & ((~inside_3) | ReadGranted); // @[ConvWalker.cs:229]
-  assign stage_0_Pixel_Out_mul_add = Instruction[160:145] + co; // @[ConvWalker.cs:198]
-  assign stage_0_Pixel_Out_mul = $unsigned(stage_0_Pixel_Out_mul_add) * 6'd32; // @[ConvWalker.cs:198]
-  assign stage_0_Pixel_Lane_mul = $unsigned(stage_0_Pixel_Out_mul_add) * 6'd32; // @[ConvWalker.cs:199]
-  assign stage_0_Final_and = (walking_not_eq & walking_not_1_eq) & walking_not_2_eq; // @[ConvWalker.cs:201]
-  assign grid_y_add_cast = {1'd0, (Instruction[104] ? {oy, 1'b0} : {1'd0, oy})}; // @[ConvWalker.cs:203]
-  assign grid_y_add_cast_1 = {1'd0, ky}; // @[ConvWalker.cs:203]
-  assign grid_y_add = {{1{grid_y_add_cast[13]}}, grid_y_add_cast} + {{12{grid_y_add_cast_1[2]}}, grid_y_add_cast_1}; // @[ConvWalker.cs:203]
-  assign grid_y_cast = Instruction[99:97]; // @[ConvWalker.cs:203]
-  assign grid_x_add_cast = {1'd0, (Instruction[104] ? {ox, 1'b0} : {1'd0, ox})}; // @[ConvWalker.cs:204]
-  assign grid_x_add_cast_1 = {1'd0, kx}; // @[ConvWalker.cs:204]
-  assign grid_x_add = {{1{grid_x_add_cast[13]}}, grid_x_add_cast} + {{12{grid_x_add_cast_1[2]}}, grid_x_add_cast_1}; // @[ConvWalker.cs:204]
-  assign grid_x_cast = Instruction[102:100]; // @[ConvWalker.cs:204]
-  assign inside_2_cast = {1'd0, (Instruction[96] ? {Instruction[83:72], 1'b0} : {1'd0, Instruction[83:72]})}; // @[ConvWalker.cs:216]
-  assign inside_2_cast_1 = {1'd0, (Instruction[96] ? {Instruction[95:84], 1'b0} : {1'd0, Instruction[95:84]})}; // @[ConvWalker.cs:216]
-  assign y_term_mul_cast = grid_y; // @[ConvWalker.cs:217]
-  assign y_term_mul = $unsigned((Instruction[96] ? y_term_mul_cast[12:1] : grid_y[11:0])) * row_stride; // @[ConvWalker.cs:217]
-  assign x_term_mul_cast = grid_x; // @[ConvWalker.cs:218]
-  assign x_term_mul = $unsigned((Instruction[96] ? x_term_mul_cast[12:1] : grid_x[11:0])) * $unsigned(Instruction[55:40]); // @[ConvWalker.cs:218]
-  assign ReadValid = valid_3 & inside_3; // @[ConvWalker.cs:225]
-  assign ReadAddress = address_3; // @[ConvWalker.cs:226]
-  assign Inside = inside_3; // @[ConvWalker.cs:227]
-  assign Issue = valid_3 & ((~inside_3) | ReadGranted); // @[ConvWalker.cs:230]
-  assign Term_Weight = stage_3_Weight; // @[ConvWalker.cs:234]
-  assign Term_First = stage_3_First; // @[ConvWalker.cs:234]
-  assign Term_Last = stage_3_Last; // @[ConvWalker.cs:234]
-  assign Term_Pixel_Acc = stage_3_Pixel_Acc; // @[ConvWalker.cs:234]
-  assign Term_Pixel_Out = stage_3_Pixel_Out; // @[ConvWalker.cs:234]
-  assign Term_Pixel_Lane = stage_3_Pixel_Lane; // @[ConvWalker.cs:234]
-  assign Term_Pixel_Block = stage_3_Pixel_Block; // @[ConvWalker.cs:234]
-  assign Term_Final = stage_3_Final; // @[ConvWalker.cs:234]
-  assign WaitingForWeights = (setup == 2'd1) & (~WeightValid); // @[ConvWalker.cs:238]
-  assign advance = (~valid_3) | advance_and; // @[ConvWalker.cs:229]
-  assign stage_0_Weight = weight_row; // @[ConvWalker.cs:194]
-  assign stage_0_First = ((ky == 2'd0) & (kx == 2'd0)) & (ci == 16'd0); // @[ConvWalker.cs:195]
-  assign stage_0_Last = (walking_not_eq & walking_not_1_eq) & walking_not_2_eq; // @[ConvWalker.cs:196]
-  assign stage_0_Pixel_Acc = acc_pixel; // @[ConvWalker.cs:197]
-  assign stage_0_Pixel_Out = out_pixel + stage_0_Pixel_Out_mul[17:5]; // @[ConvWalker.cs:198]
-  assign stage_0_Pixel_Lane = stage_0_Pixel_Lane_mul[4:0]; // @[ConvWalker.cs:199]
-  assign stage_0_Pixel_Block = Instruction[148:145] + co[3:0]; // @[ConvWalker.cs:200]
-  assign stage_0_Final = (((walking & stage_0_Final_and) & walking_not_3_eq) & walking_not_4_eq) & walking_not_5_eq; // @[ConvWalker.cs:201]
-  assign other_fields = Instruction; // @[ConvWalker.cs:245]
+  assign weight_row_add = weight_row + 7'd1; // @[ConvWalker.cs:162, ConvWalker.cs:170, ConvWalker.cs:181, ConvWalker.cs:192]
+  assign weight_row_add_1 = weight_base + block_rows; // @[ConvWalker.cs:162, ConvWalker.cs:170, ConvWalker.cs:181, ConvWalker.cs:192]
+  assign acc_pixel_add = acc_pixel + Instruction[137:129]; // @[ConvWalker.cs:164, ConvWalker.cs:182, ConvWalker.cs:193]
+  assign out_pixel_add = out_pixel + Instruction[191:179]; // @[ConvWalker.cs:166, ConvWalker.cs:183, ConvWalker.cs:195]
+  assign advance_and = valid_3 & ((~inside_3) | ReadGranted); // @[ConvWalker.cs:242]
+  assign stage_0_Pixel_Out_mul_add = Instruction[160:145] + co; // @[ConvWalker.cs:211]
+  assign stage_0_Pixel_Out_mul = $unsigned(stage_0_Pixel_Out_mul_add) * 6'd32; // @[ConvWalker.cs:211]
+  assign stage_0_Pixel_Lane_mul = $unsigned(stage_0_Pixel_Out_mul_add) * 6'd32; // @[ConvWalker.cs:212]
+  assign stage_0_Final_and = (walking_not_eq & walking_not_1_eq) & walking_not_2_eq; // @[ConvWalker.cs:214]
+  assign grid_y_add_cast = {1'd0, (Instruction[104] ? {oy, 1'b0} : {1'd0, oy})}; // @[ConvWalker.cs:216]
+  assign grid_y_add_cast_1 = {1'd0, ky}; // @[ConvWalker.cs:216]
+  assign grid_y_add = {{1{grid_y_add_cast[13]}}, grid_y_add_cast} + {{12{grid_y_add_cast_1[2]}}, grid_y_add_cast_1}; // @[ConvWalker.cs:216]
+  assign grid_y_cast = Instruction[99:97]; // @[ConvWalker.cs:216]
+  assign grid_x_add_cast = {1'd0, (Instruction[104] ? {ox, 1'b0} : {1'd0, ox})}; // @[ConvWalker.cs:217]
+  assign grid_x_add_cast_1 = {1'd0, kx}; // @[ConvWalker.cs:217]
+  assign grid_x_add = {{1{grid_x_add_cast[13]}}, grid_x_add_cast} + {{12{grid_x_add_cast_1[2]}}, grid_x_add_cast_1}; // @[ConvWalker.cs:217]
+  assign grid_x_cast = Instruction[102:100]; // @[ConvWalker.cs:217]
+  assign inside_2_cast = {1'd0, (Instruction[96] ? {Instruction[83:72], 1'b0} : {1'd0, Instruction[83:72]})}; // @[ConvWalker.cs:229]
+  assign inside_2_cast_1 = {1'd0, (Instruction[96] ? {Instruction[95:84], 1'b0} : {1'd0, Instruction[95:84]})}; // @[ConvWalker.cs:229]
+  assign y_term_mul_cast = grid_y; // @[ConvWalker.cs:230]
+  assign y_term_mul = $unsigned((Instruction[96] ? y_term_mul_cast[12:1] : grid_y[11:0])) * row_stride; // @[ConvWalker.cs:230]
+  assign x_term_mul_cast = grid_x; // @[ConvWalker.cs:231]
+  assign x_term_mul = $unsigned((Instruction[96] ? x_term_mul_cast[12:1] : grid_x[11:0])) * $unsigned(Instruction[55:40]); // @[ConvWalker.cs:231]
+  assign ReadValid = valid_3 & inside_3; // @[ConvWalker.cs:238]
+  assign ReadAddress = address_3; // @[ConvWalker.cs:239]
+  assign Inside = inside_3; // @[ConvWalker.cs:240]
+  assign Issue = valid_3 & ((~inside_3) | ReadGranted); // @[ConvWalker.cs:243]
+  assign Term_Weight = stage_3_Weight; // @[ConvWalker.cs:247]
+  assign Term_First = stage_3_First; // @[ConvWalker.cs:247]
+  assign Term_Last = stage_3_Last; // @[ConvWalker.cs:247]
+  assign Term_Pixel_Acc = stage_3_Pixel_Acc; // @[ConvWalker.cs:247]
+  assign Term_Pixel_Out = stage_3_Pixel_Out; // @[ConvWalker.cs:247]
+  assign Term_Pixel_Lane = stage_3_Pixel_Lane; // @[ConvWalker.cs:247]
+  assign Term_Pixel_Block = stage_3_Pixel_Block; // @[ConvWalker.cs:247]
+  assign Term_Final = stage_3_Final; // @[ConvWalker.cs:247]
+  assign WaitingForWeights = (setup == 2'd1) & (~WeightValid); // @[ConvWalker.cs:251]
+  assign advance = (~valid_3) | advance_and; // @[ConvWalker.cs:242]
+  assign stage_0_Weight = weight_row; // @[ConvWalker.cs:207]
+  assign stage_0_First = ((ky == 2'd0) & (kx == 2'd0)) & (ci == 16'd0); // @[ConvWalker.cs:208]
+  assign stage_0_Last = (walking_not_eq & walking_not_1_eq) & walking_not_2_eq; // @[ConvWalker.cs:209]
+  assign stage_0_Pixel_Acc = acc_pixel; // @[ConvWalker.cs:210]
+  assign stage_0_Pixel_Out = out_pixel + stage_0_Pixel_Out_mul[17:5]; // @[ConvWalker.cs:211]
+  assign stage_0_Pixel_Lane = stage_0_Pixel_Lane_mul[4:0]; // @[ConvWalker.cs:212]
+  assign stage_0_Pixel_Block = Instruction[148:145] + co[3:0]; // @[ConvWalker.cs:213]
+  assign stage_0_Final = (((walking & stage_0_Final_and) & walking_not_3_eq) & walking_not_4_eq) & walking_not_5_eq; // @[ConvWalker.cs:214]
+  assign other_fields = Instruction; // @[ConvWalker.cs:258]
 
-  always @(posedge clk) begin // @[ConvWalker.cs:103, ConvWalker.cs:237, ConvWalker.cs:243]
+  always @(posedge clk) begin // @[ConvWalker.cs:103, ConvWalker.cs:250, ConvWalker.cs:256]
     if (rst)
       setup <= 2'd0;
     else
       setup <= Abort ? 2'd0 : (setup_and ? 2'd1 : (Start ? 2'd2 : ((setup != 2'd0) ? (setup - 2'd1) : setup)));
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:142, ConvWalker.cs:183, ConvWalker.cs:242]
+  always @(posedge clk) begin // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
     if (rst)
       walking <= 1'b0;
     else
@@ -225,237 +229,257 @@ module ConvWalker (
       block_rows <= block_rows_mul[6:0];
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:143, ConvWalker.cs:183]
+  always @(posedge clk) begin // @[ConvWalker.cs:156, ConvWalker.cs:196]
     co <= walking_and ? 16'd0 : (walking_and_1 ? (walking_not ? co : (walking_not_1 ? co : (walking_not_2 ? co : (walking_not_3 ? co : (walking_not_4 ? co : (walking_not_5 ? (co + 16'd1) : co)))))) : co);
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:144, ConvWalker.cs:174, ConvWalker.cs:176]
+  always @(posedge clk) begin // @[ConvWalker.cs:157, ConvWalker.cs:187, ConvWalker.cs:189]
     oy <= walking_and ? 12'd0 : (walking_and_1 ? (walking_not ? oy : (walking_not_1 ? oy : (walking_not_2 ? oy : (walking_not_3 ? oy : (walking_not_4 ? (oy + 12'd1) : 12'd0))))) : oy);
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:145, ConvWalker.cs:171, ConvWalker.cs:173]
+  always @(posedge clk) begin // @[ConvWalker.cs:158, ConvWalker.cs:184, ConvWalker.cs:186]
     ox <= walking_and ? 12'd0 : (walking_and_1 ? (walking_not ? ox : (walking_not_1 ? ox : (walking_not_2 ? ox : (walking_not_3 ? (ox + 12'd1) : 12'd0)))) : ox);
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:146, ConvWalker.cs:164, ConvWalker.cs:167]
+  always @(posedge clk) begin // @[ConvWalker.cs:159, ConvWalker.cs:177, ConvWalker.cs:180]
     ky <= walking_and ? 2'd0 : (walking_and_1 ? (walking_not ? ky : (walking_not_1 ? ky : (walking_not_2 ? (ky + 2'd1) : 2'd0))) : ky);
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:147, ConvWalker.cs:161, ConvWalker.cs:163]
+  always @(posedge clk) begin // @[ConvWalker.cs:160, ConvWalker.cs:174, ConvWalker.cs:176]
     kx <= walking_and ? 2'd0 : (walking_and_1 ? (walking_not ? kx : (walking_not_1 ? (kx + 2'd1) : 2'd0)) : kx);
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:148, ConvWalker.cs:158, ConvWalker.cs:160]
+  always @(posedge clk) begin // @[ConvWalker.cs:161, ConvWalker.cs:171, ConvWalker.cs:173]
     ci <= walking_and ? 16'd0 : (walking_and_1 ? (walking_not ? (ci + 16'd1) : 16'd0) : ci);
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:149, ConvWalker.cs:157, ConvWalker.cs:168, ConvWalker.cs:179]
+  always @(posedge clk) begin // @[ConvWalker.cs:162, ConvWalker.cs:170, ConvWalker.cs:181, ConvWalker.cs:192]
     weight_row <= walking_and ? 7'd0 : (walking_and_1 ? (walking_not ? weight_row_add : (walking_not_1 ? weight_row_add : (walking_not_2 ? weight_row_add : (walking_not_3 ? weight_base : (walking_not_4 ? weight_base : weight_row_add_1))))) : weight_row);
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:150, ConvWalker.cs:178]
+  always @(posedge clk) begin // @[ConvWalker.cs:163, ConvWalker.cs:191]
     weight_base <= walking_and ? 7'd0 : (walking_and_1 ? (walking_not ? weight_base : (walking_not_1 ? weight_base : (walking_not_2 ? weight_base : (walking_not_3 ? weight_base : (walking_not_4 ? weight_base : weight_row_add_1))))) : weight_base);
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:151, ConvWalker.cs:169, ConvWalker.cs:180]
+  always @(posedge clk) begin // @[ConvWalker.cs:164, ConvWalker.cs:182, ConvWalker.cs:193]
     acc_pixel <= walking_and ? Instruction[203:195] : (walking_and_1 ? (walking_not ? acc_pixel : (walking_not_1 ? acc_pixel : (walking_not_2 ? acc_pixel : (walking_not_3 ? acc_pixel_add : (walking_not_4 ? acc_pixel_add : (acc_base + 9'd1)))))) : acc_pixel);
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:152, ConvWalker.cs:181]
+  always @(posedge clk) begin // @[ConvWalker.cs:165, ConvWalker.cs:194]
     acc_base <= walking_and ? Instruction[203:195] : (walking_and_1 ? (walking_not ? acc_base : (walking_not_1 ? acc_base : (walking_not_2 ? acc_base : (walking_not_3 ? acc_base : (walking_not_4 ? acc_base : (acc_base + 9'd1)))))) : acc_base);
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:153, ConvWalker.cs:170, ConvWalker.cs:182]
+  always @(posedge clk) begin // @[ConvWalker.cs:166, ConvWalker.cs:183, ConvWalker.cs:195]
     out_pixel <= walking_and ? Instruction[175:163] : (walking_and_1 ? (walking_not ? out_pixel : (walking_not_1 ? out_pixel : (walking_not_2 ? out_pixel : (walking_not_3 ? out_pixel_add : (walking_not_4 ? out_pixel_add : out_base))))) : out_pixel);
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:154]
+  always @(posedge clk) begin // @[ConvWalker.cs:167]
     if (walking_and)
       out_base <= Instruction[175:163];
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:202]
+  always @(posedge clk) begin // @[ConvWalker.cs:135]
+    if (setup == 2'd2)
+      ci_last <= Instruction[71:56] - 16'd1;
+  end
+
+  always @(posedge clk) begin // @[ConvWalker.cs:136]
+    if (setup == 2'd2)
+      ox_last <= Instruction[128:117] - 12'd1;
+  end
+
+  always @(posedge clk) begin // @[ConvWalker.cs:137]
+    if (setup == 2'd2)
+      oy_last <= Instruction[116:105] - 12'd1;
+  end
+
+  always @(posedge clk) begin // @[ConvWalker.cs:138]
+    if (setup == 2'd2)
+      co_last <= Instruction[144:129] - 16'd1;
+  end
+
+  always @(posedge clk) begin // @[ConvWalker.cs:215]
     if (rst)
       valid_1 <= 1'b0;
     else if (advance)
       valid_1 <= walking;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:203]
+  always @(posedge clk) begin // @[ConvWalker.cs:216]
     if (advance)
       grid_y <= {{1{grid_y_add[14]}}, grid_y_add} + {{13{grid_y_cast[2]}}, grid_y_cast};
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:204]
+  always @(posedge clk) begin // @[ConvWalker.cs:217]
     if (advance)
       grid_x <= {{1{grid_x_add[14]}}, grid_x_add} + {{13{grid_x_cast[2]}}, grid_x_cast};
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:205]
+  always @(posedge clk) begin // @[ConvWalker.cs:218]
     if (advance)
       ci_1 <= ci[12:0];
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:215]
+  always @(posedge clk) begin // @[ConvWalker.cs:228]
     if (rst)
       valid_2 <= 1'b0;
     else if (advance)
       valid_2 <= valid_1;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:216]
+  always @(posedge clk) begin // @[ConvWalker.cs:229]
     if (advance)
       inside_2 <= ((($signed(grid_y) >= $signed(16'd0)) & ($signed(grid_y) < $signed({{2{inside_2_cast[13]}}, inside_2_cast}))) & ($signed(grid_x) >= $signed(16'd0))) & ($signed(grid_x) < $signed({{2{inside_2_cast_1[13]}}, inside_2_cast_1}));
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:217]
+  always @(posedge clk) begin // @[ConvWalker.cs:230]
     if (advance)
       y_term <= y_term_mul[12:0];
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:218]
+  always @(posedge clk) begin // @[ConvWalker.cs:231]
     if (advance)
       x_term <= x_term_mul[12:0];
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:219]
+  always @(posedge clk) begin // @[ConvWalker.cs:232]
     if (advance)
       ci_2 <= ci_1;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:222]
+  always @(posedge clk) begin // @[ConvWalker.cs:235]
     if (rst)
       valid_3 <= 1'b0;
     else if (advance)
       valid_3 <= valid_2;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:223]
+  always @(posedge clk) begin // @[ConvWalker.cs:236]
     if (advance)
       inside_3 <= inside_2;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:224]
+  always @(posedge clk) begin // @[ConvWalker.cs:237]
     if (advance)
       address_3 <= ((Instruction[36:24] + y_term) + x_term) + ci_2;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:233]
+  always @(posedge clk) begin // @[ConvWalker.cs:246]
     if (advance)
       stage_1_Weight <= stage_0_Weight;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:233]
+  always @(posedge clk) begin // @[ConvWalker.cs:246]
     if (advance)
       stage_1_First <= stage_0_First;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:233]
+  always @(posedge clk) begin // @[ConvWalker.cs:246]
     if (advance)
       stage_1_Last <= stage_0_Last;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:233]
+  always @(posedge clk) begin // @[ConvWalker.cs:246]
     if (advance)
       stage_1_Pixel_Acc <= stage_0_Pixel_Acc;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:233]
+  always @(posedge clk) begin // @[ConvWalker.cs:246]
     if (advance)
       stage_1_Pixel_Out <= stage_0_Pixel_Out;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:233]
+  always @(posedge clk) begin // @[ConvWalker.cs:246]
     if (advance)
       stage_1_Pixel_Lane <= stage_0_Pixel_Lane;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:233]
+  always @(posedge clk) begin // @[ConvWalker.cs:246]
     if (advance)
       stage_1_Pixel_Block <= stage_0_Pixel_Block;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:233]
+  always @(posedge clk) begin // @[ConvWalker.cs:246]
     if (advance)
       stage_1_Final <= stage_0_Final;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:233]
+  always @(posedge clk) begin // @[ConvWalker.cs:246]
     if (advance)
       stage_2_Weight <= stage_1_Weight;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:233]
+  always @(posedge clk) begin // @[ConvWalker.cs:246]
     if (advance)
       stage_2_First <= stage_1_First;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:233]
+  always @(posedge clk) begin // @[ConvWalker.cs:246]
     if (advance)
       stage_2_Last <= stage_1_Last;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:233]
+  always @(posedge clk) begin // @[ConvWalker.cs:246]
     if (advance)
       stage_2_Pixel_Acc <= stage_1_Pixel_Acc;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:233]
+  always @(posedge clk) begin // @[ConvWalker.cs:246]
     if (advance)
       stage_2_Pixel_Out <= stage_1_Pixel_Out;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:233]
+  always @(posedge clk) begin // @[ConvWalker.cs:246]
     if (advance)
       stage_2_Pixel_Lane <= stage_1_Pixel_Lane;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:233]
+  always @(posedge clk) begin // @[ConvWalker.cs:246]
     if (advance)
       stage_2_Pixel_Block <= stage_1_Pixel_Block;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:233]
+  always @(posedge clk) begin // @[ConvWalker.cs:246]
     if (advance)
       stage_2_Final <= stage_1_Final;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:233]
+  always @(posedge clk) begin // @[ConvWalker.cs:246]
     if (advance)
       stage_3_Weight <= stage_2_Weight;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:233]
+  always @(posedge clk) begin // @[ConvWalker.cs:246]
     if (advance)
       stage_3_First <= stage_2_First;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:233]
+  always @(posedge clk) begin // @[ConvWalker.cs:246]
     if (advance)
       stage_3_Last <= stage_2_Last;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:233]
+  always @(posedge clk) begin // @[ConvWalker.cs:246]
     if (advance)
       stage_3_Pixel_Acc <= stage_2_Pixel_Acc;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:233]
+  always @(posedge clk) begin // @[ConvWalker.cs:246]
     if (advance)
       stage_3_Pixel_Out <= stage_2_Pixel_Out;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:233]
+  always @(posedge clk) begin // @[ConvWalker.cs:246]
     if (advance)
       stage_3_Pixel_Lane <= stage_2_Pixel_Lane;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:233]
+  always @(posedge clk) begin // @[ConvWalker.cs:246]
     if (advance)
       stage_3_Pixel_Block <= stage_2_Pixel_Block;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:233]
+  always @(posedge clk) begin // @[ConvWalker.cs:246]
     if (advance)
       stage_3_Final <= stage_2_Final;
   end

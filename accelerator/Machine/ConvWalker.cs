@@ -124,12 +124,25 @@ public sealed class ConvWalker : Module
         var accBase = Reg(UInt(accBits), name: "acc_base");
         var outPixel = Reg(UInt(actBits), name: "out_pixel");
         var outBase = Reg(UInt(actBits), name: "out_base");
-        var lastCi = ci == (cinBlocks - 1).Resize(ciBits);
+        // The loops' last values, registered while the setup runs (the instruction holds still from the
+        // start), so each end test is a compare of flip-flops, not a subtraction from the instruction.
+        var ciLast = Reg(UInt(ciBits), name: "ci_last");
+        var oxLast = Reg(UInt(columnBits), name: "ox_last");
+        var oyLast = Reg(UInt(rowBits), name: "oy_last");
+        var coLast = Reg(UInt(coBits), name: "co_last");
+        When(setup == 2, () =>
+        {
+            ciLast.Assign((cinBlocks - 1).Resize(ciBits));
+            oxLast.Assign((v[f => f.OutCols] - 1).Resize(columnBits));
+            oyLast.Assign((v[f => f.OutRows] - 1).Resize(rowBits));
+            coLast.Assign((coutBlocks - 1).Resize(coBits));
+        });
+        var lastCi = ci == ciLast;
         var lastKx = kx == kernelLast;
         var lastKy = ky == kernelLast;
-        var lastOx = ox == (v[f => f.OutCols] - 1).Resize(columnBits);
-        var lastOy = oy == (v[f => f.OutRows] - 1).Resize(rowBits);
-        var lastCo = co == (coutBlocks - 1).Resize(coBits);
+        var lastOx = ox == oxLast;
+        var lastOy = oy == oyLast;
+        var lastCo = co == coLast;
         var lastTerm = lastCi & lastKx & lastKy;
         var advance = Wire(Bool(), name: "advance");
         var step = walking & advance;

@@ -83,6 +83,9 @@ public sealed class DmaBursts : Module
             var headroom = Reg(UInt(creditBits), reset: queueDepth, name: "headroom");
             var space = Reg(UInt(creditBits), reset: queueDepth, name: "space");
             var freed = RegNext(Freed, reset: 0, name: "freed");
+            // Arrivals count a cycle late too: the data port's tag bookkeeping that raises Arrived then ends
+            // in a flip-flop, not in these counters (a late arrival only holds the headroom lower for a cycle).
+            var arrivedLate = RegNext(Arrived, reset: 0, name: "arrived");
             var width = Math.Max(9, creditBits);
             fits = candidateBeats.ZeroExtend(width) <= space.ZeroExtend(width);
             // Each register's next value is its count plus what came back (chosen, not added, so one carry
@@ -91,7 +94,7 @@ public sealed class DmaBursts : Module
             // emptied queue leaves the headroom as the space.
             UInt Plus1(UInt counter, Bool when) => Mux(when, (counter + 1).Resize(creditBits), counter);
             UInt LessCandidate(UInt counter) => counter.SubWrap(candidateBeats.Resize(creditBits));
-            var arrived = Plus1(headroom, Arrived);
+            var arrived = Plus1(headroom, arrivedLate);
             var aborted = (arrived + Mux(offered & !Taken, offerBeats, Lit(0, 9)).Resize(creditBits)).Resize(creditBits);
             headroom.Assign(Mux(Abort, aborted, Mux(move, LessCandidate(arrived), arrived)));
             var returned = Plus1(space, freed);
