@@ -18,11 +18,14 @@ internal sealed class ModelOptions
     /// <summary>The shipped UNet's quantization: 5 step groups calibrated on 32 DDIM trajectories of 50 steps.</summary>
     public static string ShippedQuantization => Path.Combine(ShippedFolder, "quantization.json");
 
-    public Option<DirectoryInfo> Model { get; } = new("--model")
+    // No default value: help would print the build folder's absolute path; ModelFolder resolves the shipped one.
+    public Option<DirectoryInfo?> Model { get; } = new("--model")
     {
         Description = "Diffusers model folder (config.json + diffusion_pytorch_model.safetensors); default: the shipped Fashion-MNIST UNet",
-        DefaultValueFactory = _ => new DirectoryInfo(ShippedUNet),
     };
+
+    /// <summary>The <c>--model</c> folder, or the shipped UNet's.</summary>
+    public string ModelFolder(ParseResult result) => result.GetValue(Model)?.FullName ?? ShippedUNet;
 
     public Option<FileInfo?> Quant { get; } = new("--quant") { Description = "Quantization file from `diffacc quantize`: run the int8 model (the shipped model's is used where a command needs one and none is given)" };
 
@@ -31,10 +34,10 @@ internal sealed class ModelOptions
     public Option<ulong> Seed { get; } = new("--seed") { Description = "Seed of the starting noise", DefaultValueFactory = _ => 1 };
 
     /// <summary>The FP32 model, or a <see cref="Model.SafeTensors.ModelFileException"/> naming the file and tensor.</summary>
-    public UNet2D LoadFp32(ParseResult result) => UNet2D.Load(result.GetValue(Model)!.FullName);
+    public UNet2D LoadFp32(ParseResult result) => UNet2D.Load(ModelFolder(result));
 
     /// <summary>The model folder's scheduler_config.json (its schedule and prediction type), or the DDPM defaults when it has none.</summary>
-    public SchedulerConfig LoadScheduler(ParseResult result) => SchedulerConfig.Load(result.GetValue(Model)!.FullName);
+    public SchedulerConfig LoadScheduler(ParseResult result) => SchedulerConfig.Load(ModelFolder(result));
 
     /// <summary>The FP32 model, or the int8 model built on it when <c>--quant</c> is given.</summary>
     public INoisePredictor LoadPredictor(ParseResult result, UNet2D fp32)
@@ -46,7 +49,7 @@ internal sealed class ModelOptions
     /// </summary>
     public string? QuantizationFile(ParseResult result)
         => result.GetValue(Quant)?.FullName
-            ?? (Path.GetFullPath(result.GetValue(Model)!.FullName).TrimEnd('/') == Path.GetFullPath(ShippedUNet).TrimEnd('/') ? ShippedQuantization : null);
+            ?? (Path.GetFullPath(ModelFolder(result)).TrimEnd('/') == Path.GetFullPath(ShippedUNet).TrimEnd('/') ? ShippedQuantization : null);
 
     /// <summary>The int8 model with <see cref="QuantizationFile"/>'s scales.</summary>
     public QuantizedUNet? LoadQuantized(ParseResult result, UNet2D fp32)

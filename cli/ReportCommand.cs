@@ -25,7 +25,7 @@ internal static class ReportCommand
     public static Command Create()
     {
         var options = new ModelOptions();
-        var features = new Option<DirectoryInfo>("--features") { Description = "Feature network folder for the Frechet distance; default: the shipped one", DefaultValueFactory = _ => new DirectoryInfo(ModelOptions.ShippedFeatures) };
+        var features = new Option<DirectoryInfo?>("--features") { Description = "Feature network folder for the Frechet distance; default: the shipped one" };
         var dataset = new Option<DirectoryInfo>("--dataset") { Description = "Fashion-MNIST folder (gzip'd IDX files)", DefaultValueFactory = _ => new DirectoryInfo(FashionMnist.DefaultFolder) };
         var count = new Option<int>("--count") { Description = "Images sampled per model (the same initial noise for every row)", DefaultValueFactory = _ => 1000 };
         var grouping = QuantizeCommand.GroupingOption();
@@ -43,7 +43,7 @@ internal static class ReportCommand
             options.Model, features, dataset, options.Steps, count, testImages, groups, trajectories, options.Seed, output, resamples, grouping, biasCorrection, siluZeroPoint, unsignedSoftmax, splitConcat,
         };
         quant.SetAction(result => Run(new Settings(
-            result.GetValue(options.Model)!.FullName, result.GetValue(features)!.FullName, result.GetValue(dataset)!.FullName,
+            options.ModelFolder(result), result.GetValue(features)?.FullName ?? ModelOptions.ShippedFeatures, result.GetValue(dataset)!.FullName,
             result.GetValue(options.Steps), result.GetValue(count), result.GetValue(testImages), result.GetValue(groups) is { Length: > 0 } given ? given : DefaultGroups(result.GetValue(options.Steps)),
             result.GetValue(trajectories), result.GetValue(options.Seed), result.GetValue(output)!.FullName, result.GetValue(resamples), result.GetValue(grouping), result.GetValue(biasCorrection), result.GetValue(siluZeroPoint), result.GetValue(unsignedSoftmax), result.GetValue(splitConcat))));
         return new Command("report", "Reports that measure the model side") { quant, NumericsReport.Create() };

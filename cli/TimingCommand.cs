@@ -84,7 +84,11 @@ internal static class TimingCommand
             var text = "";
             await AnsiConsole.Status().StartAsync($"yosys synth_xilinx -family xcup -flatten on {top.Name} of {config.Name} ...", async _ => text = await YosysSynthesis.For(design).WithTop(top.Name).FlatNetlistTextAsync(cancellation));
             if (keep is not null)
-                Hdl.Emit.StagedWrite.Files([(keep.FullName, System.Text.Encoding.UTF8.GetBytes(text))]);
+            {
+                var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+                Hdl.Emit.StagedWrite.Files([(keep.FullName, bytes)]);
+                Console.WriteLine($"wrote {keep.FullName} ({bytes.Length / 1e6:0.0} MB)");
+            }
             document = JsonDocument.Parse(text);
         }
         IReadOnlyList<(string Instance, LogicPath Path)> endpoints;

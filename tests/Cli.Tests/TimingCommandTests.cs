@@ -27,8 +27,11 @@ public sealed class TimingCommandTests
     {
         // The queue counts with UpDownCounters, so its handshakes are two levels deep; a budget of 1 level
         // puts it over, which lists its deepest ending registers.
-        var (code, output, error) = CommandLine.Run("timing", "--preset", "small", "--module", "Queue128x32Distributed", "--budget", "1", "--paths", "3");
+        var kept = Path.Combine(Directory.CreateTempSubdirectory("diffacc-timing-").FullName, "netlist.json");
+        var (code, output, error) = CommandLine.Run("timing", "--preset", "small", "--module", "Queue128x32Distributed", "--budget", "1", "--paths", "3", "--keep-netlist", kept);
         Assert.True(code == 2, output + error);
+        // A kept netlist says where it went and how large it is.
+        Assert.Contains($"wrote {kept} ({new FileInfo(kept).Length / 1e6:0.0} MB)", output, StringComparison.Ordinal);
         Assert.Contains("Queue128x32Distributed out of context, small at 300 MHz", output, StringComparison.Ordinal);
         Assert.Contains("Queue128x32Distributed: deepest ending registers", output, StringComparison.Ordinal);
         Assert.Matches(@"in 2 modules, deepest [2-7] levels", output);
