@@ -48,12 +48,14 @@ internal static class CompileCommand
                     Console.Error.WriteLine($"error: --steps: {e.Message.Split(" (Parameter")[0]}");
                     return 1;
                 }
+                var watch = System.Diagnostics.Stopwatch.StartNew();
                 var compiled = UNetCompiler.Compile(quantized, config, scheduler.Timesteps, result.GetValue(batch), sampling);
                 if (result.GetValue(verbose))
                     AnsiConsole.Write(LayerTable(compiled));
                 var folder = result.GetValue(output)!.FullName;
                 compiled.Save(folder);
                 AnsiConsole.Write(Summary(compiled, folder));
+                Console.WriteLine($"compiled and written in {watch.Elapsed.TotalSeconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)} s");
                 return 0;
             }
             catch (Exception e) when (e is CompileException or ConfigException or ModelFileException or IOException or UnauthorizedAccessException)

@@ -40,6 +40,7 @@ internal static class GenerateCommand
 
     internal static int Run(HdlFlow flow, DirectoryInfo output, DirectoryInfo constraints, IReadOnlyList<EmittedFile>? extraFiles = null)
     {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         HdlResult result;
         try
         {
@@ -71,7 +72,7 @@ internal static class GenerateCommand
         foreach (var file in files)
             table.AddRow(Path.GetRelativePath(Environment.CurrentDirectory, file), File.ReadLines(file).Count().ToString(System.Globalization.CultureInfo.InvariantCulture));
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"[green]{result.Design.Top.Name}[/]: {result.Design.Modules.Count} module(s), 0 errors.");
+        AnsiConsole.MarkupLine($"[green]{result.Design.Top.Name}[/]: {result.Design.Modules.Count} module(s), 0 errors, in {watch.Elapsed.TotalSeconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)} s.");
         return 0;
     }
 }

@@ -31,8 +31,9 @@ internal static class VivadoCommand
                 var folder = result.GetValue(output)!.FullName;
                 if (OutputPath.Refuses(OutputPath.FolderProblem("--out", folder)))
                     return 1;
+                var watch = System.Diagnostics.Stopwatch.StartNew();
                 var written = Write(config, folder);
-                Console.WriteLine($"wrote {folder}: {written.Count} files; run there: vivado -mode batch -source system.tcl (bitstream for the ZCU102) or build.tcl (the accelerator alone)");
+                Console.WriteLine($"wrote {folder}: {written.Count} files in {watch.Elapsed.TotalSeconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)} s; run there: vivado -mode batch -source system.tcl (bitstream for the ZCU102) or build.tcl (the accelerator alone)");
                 return 0;
             }
             catch (ConfigException e)

@@ -14,6 +14,7 @@ public sealed class CompileCommandTests
         var (code, output, error) = CommandLine.Run("compile", "--preset", "small", "--steps", "20", "--out", folder, "--verbose");
         Assert.True(code == 0, error);
         Assert.Contains("up_blocks.0.attentions.0.attention", output);
+        Assert.Matches(@"compiled and written in \d+\.\d s", output);
         using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(folder, "manifest.json")));
         var root = manifest.RootElement;
         var instructions = root.GetProperty("program").GetProperty("instructions").GetInt32();

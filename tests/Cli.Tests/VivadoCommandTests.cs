@@ -28,6 +28,7 @@ public sealed partial class VivadoCommandTests
         var folder = Path.Combine(Directory.CreateTempSubdirectory("diffacc-vivado-").FullName, "out");
         var (code, output, error) = CommandLine.Run(["vivado", .. options, "--out", folder]);
         Assert.True(code == 0, output + error);
+        Assert.Matches(@"wrote .*: \d+ files in \d+\.\d s; run there", output);
         return folder;
     }
 
