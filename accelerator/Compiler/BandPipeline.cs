@@ -1,4 +1,5 @@
 using DiffAcc.Accelerator.Machine;
+using DiffAcc.Accelerator.Performance;
 
 namespace DiffAcc.Accelerator.Compiler;
 
@@ -19,9 +20,6 @@ namespace DiffAcc.Accelerator.Compiler;
 /// <param name="WeightPorts">AXI ports the weights share.</param>
 internal sealed record BandPipeline(int Groups, int Tn, long TermsPerRow, long WeightBytes, int Sets, int WeightPorts)
 {
-    /// <summary>Cycles from a DMA transfer's address to its first beat on the board (ZCU102 HP port, about 500 ns).</summary>
-    private const int RoundTrip = 150;
-
     /// <summary>A band choice this much slower than the fastest estimate counts as as fast.</summary>
     public const double Tolerance = 1.03;
 
@@ -38,5 +36,6 @@ internal sealed record BandPipeline(int Groups, int Tn, long TermsPerRow, long W
         return Math.Max(load, firstWeights) + (bands * band) + store;
     }
 
-    private static double Transfer(long bytes, int ports) => RoundTrip + (bytes / (double)(MachineShape.BeatBytes * ports));
+    // A DMA transfer's address to its first beat is the board's DDR latency (a ZCU102 HP port, about 500 ns).
+    private static double Transfer(long bytes, int ports) => DdrTiming.Board.MeanLatency + (bytes / (double)(MachineShape.BeatBytes * ports));
 }

@@ -240,10 +240,10 @@ internal static class ConvLowering
         int MaxInputRows(int rows) => Enumerable.Range(0, Ceiling(outRows, rows)).Max(b => InputRows(b * rows, Math.Min(rows, outRows - (b * rows))));
         long InputRegion(int rows) => (long)MaxInputRows(rows) * x.Width * cinBlocks;
         long OutputRegion(int rows) => (long)rows * outCols * outBlocks;
-        var (band, copies) = Fit(outRows, outRows, 1, InputRegion, OutputRegion, rows => passes == 1 || (long)rows * outCols * chunkBlocks <= c.AccumulatorRows, c.ActivationRows, pipeline);
+        var (band, copies) = Fit(outRows, 1, InputRegion, OutputRegion, rows => passes == 1 || (long)rows * outCols * chunkBlocks <= c.AccumulatorRows, c.ActivationRows, pipeline);
         if (band <= 0)
             throw TooLarge(name, c, outCols, outBlocks, InputRows(0, 1), x.Width, cinBlocks, passes);
-        return new BandLayout(band, copies, MaxInputRows(band) * x.Width * cinBlocks, band * outCols * outBlocks, 0, 0);
+        return new BandLayout(band, copies, (int)InputRegion(band), (int)OutputRegion(band), 0, 0);
     }
 
     /// <summary>
@@ -259,11 +259,11 @@ internal static class ConvLowering
         long InputRegion(int rows) => (long)Window(0, rows, stride, kernel, padTop, upsample).Rows * x.Width * cinBlocks;
         long OutputRegion(int rows) => (long)rows * outCols * outBlocks;
         var first = Ceiling(Ceiling(outRows, parts), step) * step;
-        var (band, copies) = Fit(first, first, step, InputRegion, OutputRegion, rows => passes == 1 || (long)rows * outCols * chunkBlocks <= c.AccumulatorRows, c.ActivationRows, pipeline);
+        var (band, copies) = Fit(first, step, InputRegion, OutputRegion, rows => passes == 1 || (long)rows * outCols * chunkBlocks <= c.AccumulatorRows, c.ActivationRows, pipeline);
         if (band <= 0)
             throw TooLarge(name, c, outCols, outBlocks, Window(0, step, stride, kernel, padTop, upsample).Rows, x.Width, cinBlocks, passes);
         var (_, inRows, rowOffset) = Window(0, band, stride, kernel, padTop, upsample);
-        return new BandLayout(band, copies, inRows * x.Width * cinBlocks, band * outCols * outBlocks, inRows, rowOffset);
+        return new BandLayout(band, copies, (int)InputRegion(band), (int)OutputRegion(band), inRows, rowOffset);
     }
 
     /// <summary>
@@ -271,32 +271,25 @@ internal static class ConvLowering
     /// and buffer copies: of the largest that fits once, else twice (double-buffered), and the smaller
     /// double-buffered ones, the one <paramref name="pipeline"/> estimates fastest; 0 when none fits.
     /// </summary>
-    private static (int Band, int Copies) Fit(int rows, int groupRows, int step, Func<int, long> inputRegion, Func<int, long> outputRegion, Func<int, bool> accumulatorsFit, int activationRows, BandPipeline pipeline)
+    private static (int Band, int Copies) Fit(int rows, int step, Func<int, long> inputRegion, Func<int, long> outputRegion, Func<int, bool> accumulatorsFit, int activationRows, BandPipeline pipeline)
     {
         long BufferRows(int band) => inputRegion(band) + outputRegion(band);
-        (int Band, int Copies) best = (0, 2);
-        if (BufferRows(rows) <= activationRows && accumulatorsFit(rows))
-            best = (rows, 1);
-        else
-        {
-            var band = rows;
-            while (band > 0 && (2 * BufferRows(band) > activationRows || !accumulatorsFit(band)))
-                band -= step;
-            best = (band, 2);
-        }
-        if (best.Band <= 0)
-            return best;
-        double Cost((int Band, int Copies) choice) => pipeline.Cycles(Ceiling(groupRows, choice.Band), inputRegion(choice.Band), choice.Band, outputRegion(choice.Band));
-        var choices = new List<(int Band, int Copies)> { best };
-        for (var band = best.Band - step; band > 0; band -= step)
+        var choices = new List<(int Band, int Copies)>();
+        var once = BufferRows(rows) <= activationRows && accumulatorsFit(rows);
+        if (once)
+            choices.Add((rows, 1));
+        for (var band = once ? rows - step : rows; band > 0; band -= step)
         {
             if (2 * BufferRows(band) <= activationRows && accumulatorsFit(band))
                 choices.Add((band, 2));
         }
+        if (choices.Count == 0)
+            return (0, 2);
         // The largest band within a few percent of the fastest: smaller bands load halo rows and weight
         // sets again, DDR traffic an estimate this coarse should not trade for less than its own error.
-        var fastest = choices.Min(Cost);
-        return choices.First(choice => Cost(choice) <= fastest * BandPipeline.Tolerance);
+        var costs = choices.Select(choice => pipeline.Cycles(Ceiling(rows, choice.Band), inputRegion(choice.Band), choice.Band, outputRegion(choice.Band))).ToList();
+        var fastest = costs.Min();
+        return choices[costs.FindIndex(cost => cost <= fastest * BandPipeline.Tolerance)];
     }
 
     private static CompileException TooLarge(string name, Configuration.AcceleratorConfig c, int outCols, int outBlocks, int inputRows, int width, int cinBlocks, int passes)

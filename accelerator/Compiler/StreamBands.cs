@@ -44,12 +44,9 @@ internal sealed record StreamBands(int Pixels, int BandPixels, int Slots, int Pa
         {
             var count = Math.Min(pixels, parts * ((ResidentChunks + parts - 1) / parts));
             var bandPixels = (pixels + count - 1) / count;
-            var perGroup = ((pixels + bandPixels - 1) / bandPixels + parts - 1) / parts;
-            if ((long)bandPixels * rowsPerPixel * perGroup <= bufferRows)
-            {
-                var bands = (pixels + bandPixels - 1) / bandPixels;
+            var bands = (pixels + bandPixels - 1) / bandPixels;
+            if ((long)bandPixels * rowsPerPixel * ((bands + parts - 1) / parts) <= bufferRows)
                 return new StreamBands(pixels, bandPixels, bands, parts, bandPixels * rowsPerPixel);
-            }
         }
         else if ((long)pixels * rowsPerPixel <= bufferRows)
         {

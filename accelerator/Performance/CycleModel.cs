@@ -106,12 +106,9 @@ public sealed record CycleModel
             // A STORE that starts while a CONV walks takes the CONV's groups' read ports first; timed after the
             // CONV (the store engine still busy with the STORE before it at the CONV's launch) it would take
             // nothing from it, so the STORE is timed first.
-            if (HeadOf(engine) is Conv conv)
-            {
-                var stores = candidates.Where(c => c.Engine == (int)Engine.Store && HeadOf(c.Engine) is Store store && ((conv.GroupMask >> store.Group) & 1) != 0 && c.Launch < launchAt + ConvTiming.Terms(conv)).ToList();
-                if (stores.Count > 0)
-                    (engine, launchAt) = stores[0];
-            }
+            if (HeadOf(engine) is Conv conv && candidates.FirstOrDefault(c => c.Engine == (int)Engine.Store) is { Engine: (int)Engine.Store } store
+                && HeadOf(store.Engine) is Store { Group: var group } && ((conv.GroupMask >> group) & 1) != 0 && store.Launch < launchAt + ConvTiming.Terms(conv))
+                (engine, launchAt) = store;
 
             var started = dispatch.Start((Engine)engine);
             var current = started.Instruction;
