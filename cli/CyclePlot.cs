@@ -1,12 +1,11 @@
 using DiffAcc.Accelerator.Performance;
-using DiffAcc.Hdl.Emit;
 
 namespace DiffAcc.Cli;
 
 /// <summary>Where a forward's cycles go: one stacked bar per batch size, a segment per kind of layer (ScottPlot PNG).</summary>
 internal static class CyclePlot
 {
-    public static void Save(string path, string title, IReadOnlyList<(int Batch, IReadOnlyList<LayerTiming> Layers)> runs)
+    public static byte[] Png(string title, IReadOnlyList<(int Batch, IReadOnlyList<LayerTiming> Layers)> runs)
     {
         var plot = new ScottPlot.Plot();
         var operations = runs.SelectMany(r => r.Layers).GroupBy(l => l.Operation).OrderByDescending(g => g.Sum(l => l.Cycles)).Select(g => g.Key).ToList();
@@ -27,6 +26,6 @@ internal static class CyclePlot
         plot.Title(title);
         plot.YLabel("million cycles per forward");
         plot.ShowLegend(ScottPlot.Alignment.UpperLeft);
-        StagedWrite.Files([(path, plot.GetImageBytes(900, 600, ScottPlot.ImageFormat.Png))]);
+        return plot.GetImageBytes(900, 600, ScottPlot.ImageFormat.Png);
     }
 }

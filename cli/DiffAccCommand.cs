@@ -28,12 +28,22 @@ internal static class DiffAccCommand
     /// <summary>
     /// Runs the command line. An exception no command turned into its own message ends as one line on
     /// standard error and exit code 1, never a stack trace (DIFFACC_STACK_TRACE=1 prints it too).
+    /// Ctrl-C (SIGTERM) ends it with exit code 130 (143) and no message (<see cref="Interrupt"/>).
     /// </summary>
     public static async Task<int> InvokeAsync(string[] args)
     {
+        Clock.Value = System.Diagnostics.Stopwatch.StartNew();
+        using var interrupt = Interrupt.Listen();
         try
         {
-            return await Create().Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            // One signal handler, ours: System.CommandLine's own would end the process behind the commands' backs.
+            var configuration = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
+            var code = await Create().Parse(args).InvokeAsync(configuration, Interrupt.Token);
+            return interrupt.Requested ? interrupt.ExitCode : code;
+        }
+        catch (Exception e) when (interrupt.Requested && Cancelled(e))
+        {
+            return interrupt.ExitCode;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -46,4 +56,13 @@ internal static class DiffAccCommand
             return 1;
         }
     }
+
+    /// <summary>The running command's time so far, for the line that says what it wrote.</summary>
+    internal static string Elapsed => $"{(Clock.Value?.Elapsed ?? TimeSpan.Zero).TotalSeconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)} s";
+
+    private static readonly AsyncLocal<System.Diagnostics.Stopwatch?> Clock = new();
+
+    private static bool Cancelled(Exception e) => e is OperationCanceledException
+        || (e is AggregateException aggregate && aggregate.InnerExceptions.All(Cancelled))
+        || (e.InnerException is { } inner && Cancelled(inner));
 }

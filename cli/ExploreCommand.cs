@@ -195,7 +195,7 @@ internal static class ExploreCommand
         {
             var document = points.Select(p => new { name = p.Config.Name, groups = p.Config.Groups, tm = p.Config.Tm, tn = p.Config.Tn, vector_lanes = p.Config.VectorLanes, macs = p.Config.Macs, dsp48e2 = p.Resources.Dsp48E2, ramb36 = p.Resources.Ramb36, luts = p.Resources.Luts, ms_per_step = p.MsPerStep, images_per_second = p.ImagesPerSecond, pareto = pareto.Contains(p), problem = p.Problem });
             StagedWrite.Files([(json, JsonSerializer.SerializeToUtf8Bytes(document, new JsonSerializerOptions { WriteIndented = true }))]);
-            Console.WriteLine($"wrote {json}");
+            Console.WriteLine($"wrote {json} (in {DiffAccCommand.Elapsed})");
         }
     }
 }

@@ -8,7 +8,10 @@ namespace DiffAcc.Cli;
 /// <summary>Writes a batch of images in [-1, 1] ([B, C, H, W], C = 1 or 3) as one PNG grid.</summary>
 internal static class ImageGrid
 {
-    public static void Save(Tensor images, string path, int gap = 2)
+    public static void Save(Tensor images, string path) => StagedWrite.Files([(Path.GetFullPath(path), Png(images))]);
+
+    /// <summary>The grid's PNG bytes.</summary>
+    public static byte[] Png(Tensor images, int gap = 2)
     {
         int count = images.Shape[0], channels = images.Shape[1], h = images.Shape[2], w = images.Shape[3];
         if (channels is not (1 or 3))
@@ -31,6 +34,6 @@ internal static class ImageGrid
         }
         using var png = new MemoryStream();
         grid.SaveAsPng(png);
-        StagedWrite.Files([(Path.GetFullPath(path), png.ToArray())]);
+        return png.ToArray();
     }
 }

@@ -29,7 +29,7 @@ internal static class IsaCommand
                 Console.Error.WriteLine($"error: cannot write {file.FullName}: {e.Message}");
                 return 1;
             }
-            Console.WriteLine($"wrote {file.FullName}");
+            Console.WriteLine($"wrote {file.FullName} (in {DiffAccCommand.Elapsed})");
             return 0;
         });
         return command;

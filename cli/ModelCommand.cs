@@ -22,8 +22,8 @@ internal static class ModelCommand
                 var config = result.GetValue(shape) is { } file ? UNetConfig.Load(file.FullName) : UNetConfig.DdpmCifar10;
                 var model = UNet2D.Random(config, result.GetValue(seed));
                 var folder = result.GetValue(output)!.FullName;
-                model.Save(folder);
-                Console.WriteLine($"wrote {folder}: {model.ParameterCount:#,0} parameters (random)");
+                Hdl.Emit.StagedWrite.Files(model.Files().Select(f => (Path.Combine(folder, f.Name), f.Contents)));
+                Console.WriteLine($"wrote {folder}: {model.ParameterCount:#,0} parameters (random), in {DiffAccCommand.Elapsed}");
                 return 0;
             }
             catch (Exception e) when (e is ModelFileException or IOException or UnauthorizedAccessException)

@@ -132,17 +132,16 @@ internal static class PerfCommand
         }
         AnsiConsole.Write(summary);
         Console.WriteLine($"roofline: {config.Part.Dsp48E2:#,0} DSP48E2 x 2 MACs x {config.ClockMHz:0} MHz = {roofline * config.ClockMHz / 1e6:0.00} TMAC/s; the array: {config.Macs:#,0} MACs/cycle = {config.Macs * config.ClockMHz / 1e6:0.00} TMAC/s");
+        var outputs = new List<(string Path, byte[] Contents)>();
         if (plot is not null)
-        {
-            CyclePlot.Save(plot, $"{unet.Config.SampleSize}x{unet.Config.SampleSize} UNet forward on {config.Name}", timings);
-            Console.WriteLine($"wrote {plot}");
-        }
+            outputs.Add((plot, CyclePlot.Png($"{unet.Config.SampleSize}x{unet.Config.SampleSize} UNet forward on {config.Name}", timings)));
         if (json is not null)
         {
             var document = new { preset = config.Name, clock_mhz = config.ClockMHz, ddr = new { ddr.LatencyMin, ddr.LatencyMax, ddr.Ready, ddr.Gap, ddr.Outstanding }, steps, runs };
-            StagedWrite.Files([(json, JsonSerializer.SerializeToUtf8Bytes(document, new JsonSerializerOptions { WriteIndented = true }))]);
-            Console.WriteLine($"wrote {json}");
+            outputs.Add((json, JsonSerializer.SerializeToUtf8Bytes(document, new JsonSerializerOptions { WriteIndented = true })));
         }
+        foreach (var written in StagedWrite.Files(outputs))
+            Console.WriteLine($"wrote {written} (in {DiffAccCommand.Elapsed})");
         return 0;
     }
 

@@ -39,7 +39,7 @@ internal static class PerfValidation
             return 1;
         }
         Console.WriteLine($"building the Verilator model of DiffAccTop ({config.Name}) ...");
-        var verilated = SystemTestbench.Build(config, vcd is not null, CancellationToken.None).GetAwaiter().GetResult();
+        var verilated = SystemTestbench.Build(config, vcd is not null, Interrupt.Token).GetAwaiter().GetResult();
         var runner = new RtlRunner(verilated) { Ddr = DdrTiming.Testbench, VcdPath = vcd };
         var model = CycleModel.For(config).WithDdr(DdrTiming.Testbench);
         var results = Compare(compiled, runner, model, only, timeline ? PrintTimeline : null);

@@ -56,7 +56,7 @@ internal static class QuantizeCommand
             var calibration = Calibrate(model, options.LoadScheduler(result), steps, trajectories, result.GetValue(options.Seed));
             var file = calibration.Quantize(groups, grouping, siluZeroPoint, probabilities, concat);
             StagedWrite.Files([(output.FullName, System.Text.Encoding.UTF8.GetBytes(file.ToJson()))]);
-            Console.WriteLine($"wrote {output.FullName}: {file.Scales.Count} activation points x {groups} step groups ({grouping.ToString().ToLowerInvariant()}: timesteps {string.Join(", ", file.StepGroups.Select(g => $"{g.From}..{g.To}"))}), calibrated on {trajectories} trajectories of {steps} DDIM steps" + (siluZeroPoint ? $"; {file.ZeroPoints.Count} SiLU outputs with a zero point" : "")
+            Console.WriteLine($"wrote {output.FullName}: {file.Scales.Count} activation points x {groups} step groups ({grouping.ToString().ToLowerInvariant()}: timesteps {string.Join(", ", file.StepGroups.Select(g => $"{g.From}..{g.To}"))}), calibrated on {trajectories} trajectories of {steps} DDIM steps, in {DiffAccCommand.Elapsed}" + (siluZeroPoint ? $"; {file.ZeroPoints.Count} SiLU outputs with a zero point" : "")
                 + (probabilities == ProbabilityFormat.Unsigned ? "; softmax probabilities unsigned (1/255)" : "")
                 + (concat == ConcatScales.Split ? "; skip concatenations with split scales" : ""));
             return 0;
@@ -77,8 +77,12 @@ internal static class QuantizeCommand
         });
 }
 
-/// <summary>Reports on the calling thread, so a progress bar follows a loop step by step.</summary>
+/// <summary>Reports on the calling thread, so a progress bar follows a loop step by step; the loop stops there once interrupted.</summary>
 internal sealed class SynchronousProgress(Action<int> report) : IProgress<int>
 {
-    public void Report(int value) => report(value);
+    public void Report(int value)
+    {
+        Interrupt.ThrowIfRequested();
+        report(value);
+    }
 }

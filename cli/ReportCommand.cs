@@ -148,7 +148,8 @@ internal static class ReportCommand
             Console.Error.WriteLine($"error: {s.Model}: the report compares against Fashion-MNIST, so the model must make 1x32x32 images (it makes {fp32.Config.InChannels}x{fp32.Config.SampleSize}x{fp32.Config.SampleSize})");
             return 1;
         }
-        Directory.CreateDirectory(s.Output);
+        // Written together at the end: an interrupted report leaves the folder as it was.
+        var outputs = new List<(string Path, byte[] Contents)>();
         var shape = new[] { s.Count, 1, 32, 32 };
         var testFeatures = network.Features(test);
         var calibration = QuantizeCommand.Calibrate(fp32, sampling, s.Steps, s.Trajectories, s.Seed + 1000);
@@ -161,7 +162,7 @@ internal static class ReportCommand
         {
             var task = context.AddTask($"FP32, {s.Count} images x {s.Steps} steps", maxValue: s.Steps);
             var reference = Sampler.Run(fp32, scheduler, shape, s.Seed, new SynchronousProgress(done => task.Value = done));
-            rows.Add(Summarize("FP32", "fp32.png", reference, null, null, network, testFeatures, s) with { Key = "fp32" });
+            rows.Add(Summarize("FP32", "fp32.png", reference, null, null, network, testFeatures, s, outputs) with { Key = "fp32" });
             foreach (var k in s.Groups.Distinct())
             {
                 foreach (var method in s.Methods)
@@ -172,7 +173,7 @@ internal static class ReportCommand
                     var int8 = new QuantizedUNet(fp32, calibration.Quantize(k, s.Grouping, method.SiluZeroPoint, method.Probabilities, method.Concat));
                     var progress = context.AddTask($"{name}, {s.Count} images x {s.Steps} steps", maxValue: s.Steps);
                     var (samples, sqnr) = ComparedSampling.Run(int8, fp32, scheduler, shape, s.Seed, new SynchronousProgress(done => progress.Value = done));
-                    rows.Add(Summarize(name, $"{grid}.png", samples, reference, sqnr, network, testFeatures, s) with { Key = key, Groups = k, Plain = method == Method.Plain });
+                    rows.Add(Summarize(name, $"{grid}.png", samples, reference, sqnr, network, testFeatures, s, outputs) with { Key = key, Groups = k, Plain = method == Method.Plain });
                     sqnrSeries.Add((name, sqnr));
                     if (!s.BiasCorrection)
                         continue;
@@ -182,7 +183,7 @@ internal static class ReportCommand
                     var correctedName = $"{name} + bias correction";
                     var correctedProgress = context.AddTask($"{correctedName}, {s.Count} images x {s.Steps} steps", maxValue: s.Steps);
                     var (correctedSamples, correctedSqnr) = ComparedSampling.Run(correction.Apply(int8), fp32, scheduler, shape, s.Seed, new SynchronousProgress(done => correctedProgress.Value = done));
-                    rows.Add(Summarize(correctedName, $"{grid}-bc.png", correctedSamples, reference, correctedSqnr, network, testFeatures, s) with { Key = $"{key} bias-corrected", Groups = k });
+                    rows.Add(Summarize(correctedName, $"{grid}-bc.png", correctedSamples, reference, correctedSqnr, network, testFeatures, s, outputs) with { Key = $"{key} bias-corrected", Groups = k });
                     sqnrSeries.Add((correctedName, correctedSqnr));
                 }
             }
@@ -191,7 +192,7 @@ internal static class ReportCommand
         rows = PairedWithPlain(PairedWithStatic(rows, testFeatures, s), testFeatures, s);
         var sampled = s.Count * (1 + (s.Groups.Distinct().Count() * (s.BiasCorrection ? 2 : 1) * s.Methods.Count));
         var timesteps = scheduler.Timesteps;
-        SqnrPlot.Save(Path.Combine(s.Output, "sqnr.png"), timesteps, sqnrSeries);
+        outputs.Add((Path.Combine(s.Output, "sqnr.png"), SqnrPlot.Png(timesteps, sqnrSeries)));
         var table = new Table().Title($"{s.Count} images, DDIM {s.Steps} steps, calibrated on {s.Trajectories} trajectories; Frechet distance to {test.Shape[0]} test images; 95 % bootstrap intervals")
             .AddColumn("model").AddColumn(new TableColumn("Frechet distance").RightAligned()).AddColumn(new TableColumn("minus static, paired").RightAligned()).AddColumn(new TableColumn("minus plain K, paired").RightAligned()).AddColumn(new TableColumn("PSNR vs FP32").RightAligned())
             .AddColumn(new TableColumn("noise SQNR mean").RightAligned()).AddColumn(new TableColumn("noise SQNR min").RightAligned());
@@ -215,18 +216,17 @@ internal static class ReportCommand
             steps = timesteps.Select((t, i) => new { index = i, timestep = t, sqnr = sqnrSeries.Select(series => series.Values[i].ToString("0.00", CultureInfo.InvariantCulture)) }),
             series = sqnrSeries.Select(series => series.Name),
         }, typeof(ReportCommand).Assembly);
-        Hdl.Emit.StagedWrite.Files([
-            (Path.Combine(s.Output, "report.md"), System.Text.Encoding.UTF8.GetBytes(report)),
-            (Path.Combine(s.Output, "summary.json"), JsonSerializer.SerializeToUtf8Bytes(summary, new JsonSerializerOptions { WriteIndented = true })),
-        ]);
-        Console.WriteLine($"wrote {s.Output}: report.md, summary.json, sqnr.png, {string.Join(", ", rows.Where(r => r.Grid != "-").Select(r => r.Grid))}");
+        outputs.Add((Path.Combine(s.Output, "report.md"), System.Text.Encoding.UTF8.GetBytes(report)));
+        outputs.Add((Path.Combine(s.Output, "summary.json"), JsonSerializer.SerializeToUtf8Bytes(summary, new JsonSerializerOptions { WriteIndented = true })));
+        Hdl.Emit.StagedWrite.Files(outputs);
+        Console.WriteLine($"wrote {s.Output}: report.md, summary.json, sqnr.png, {string.Join(", ", rows.Where(r => r.Grid != "-").Select(r => r.Grid))} (in {DiffAccCommand.Elapsed})");
         return 0;
     }
 
     /// <summary>One row: the grid, the Frechet distance and the paired PSNR, each with its bootstrap interval (resampled alike in every row).</summary>
-    private static Row Summarize(string name, string grid, Tensor samples, Tensor? reference, double[]? sqnr, FeatureNetwork network, double[][] testFeatures, Settings s)
+    private static Row Summarize(string name, string grid, Tensor samples, Tensor? reference, double[]? sqnr, FeatureNetwork network, double[][] testFeatures, Settings s, List<(string Path, byte[] Contents)> outputs)
     {
-        ImageGrid.Save(samples, Path.Combine(s.Output, grid));
+        outputs.Add((Path.Combine(s.Output, grid), ImageGrid.Png(samples)));
         var features = network.Features(Clip(samples));
         var fd = FrechetDistance.Between(features, testFeatures);
         var fdCi = Bootstrap.Interval(features.Length, s.Resamples, s.Seed + 7, pick => FrechetDistance.Between([.. pick.Select(i => features[i])], testFeatures));

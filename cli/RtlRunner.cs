@@ -35,7 +35,7 @@ internal sealed class RtlRunner(VerilatorModel model, ulong seed = 1) : IProgram
             .WithLatency(Ddr.LatencyMin, Ddr.LatencyMax).WithBackPressure(Ddr.Ready, Ddr.Gap).WithOutstanding(Ddr.Outstanding).WithMaxCycles(WatchdogCycles + 1_000_000).WithTimeout(TimeSpan.FromHours(2));
         if (VcdPath is not null)
             run = run.WithTrace(VcdPath);
-        var result = run.RunAsync().GetAwaiter().GetResult();
+        var result = run.RunAsync(Interrupt.Token).GetAwaiter().GetResult();
         if (result.Violations.Count > 0)
             throw new MachineFault($"AXI rule broken: {string.Join("; ", result.Violations.Take(3))}");
         if (result.Stop != "script")

@@ -130,7 +130,7 @@ internal static class SampleCommand
         {
             Console.WriteLine($"building the Verilator model of DiffAccTop ({config.Name}) ...");
             var watch = System.Diagnostics.Stopwatch.StartNew();
-            var model = SystemTestbench.Build(config, false, CancellationToken.None).GetAwaiter().GetResult();
+            var model = SystemTestbench.Build(config, false, Interrupt.Token).GetAwaiter().GetResult();
             Console.WriteLine($"built in {watch.Elapsed.TotalSeconds:0.0} s");
             runner = new RtlRunner(model);
         }
@@ -145,6 +145,7 @@ internal static class SampleCommand
         var watch = System.Diagnostics.Stopwatch.StartNew();
         void OnStep(int step, int t, Tensor x, Tensor predicted)
         {
+            Interrupt.ThrowIfRequested();
             if (compiled is not null)
                 Report(step, t, compiled);
             if (!s.Compare || mismatch is not null)

@@ -1,11 +1,9 @@
-using DiffAcc.Hdl.Emit;
-
 namespace DiffAcc.Cli;
 
 /// <summary>The per-step noise SQNR of each int8 variant against the sampling step, as a PNG line plot (ScottPlot).</summary>
 internal static class SqnrPlot
 {
-    public static void Save(string path, IReadOnlyList<int> timesteps, IReadOnlyList<(string Name, double[] Values)> series)
+    public static byte[] Png(IReadOnlyList<int> timesteps, IReadOnlyList<(string Name, double[] Values)> series)
     {
         var plot = new ScottPlot.Plot();
         double[] xs = [.. timesteps.Select(t => (double)t)];
@@ -18,6 +16,6 @@ internal static class SqnrPlot
         plot.XLabel("timestep (sampling runs from right to left)");
         plot.YLabel("SQNR (dB)");
         plot.ShowLegend();
-        StagedWrite.Files([(path, plot.GetImageBytes(900, 500, ScottPlot.ImageFormat.Png))]);
+        return plot.GetImageBytes(900, 500, ScottPlot.ImageFormat.Png);
     }
 }

@@ -87,7 +87,7 @@ internal static class TimingCommand
             {
                 var bytes = System.Text.Encoding.UTF8.GetBytes(text);
                 Hdl.Emit.StagedWrite.Files([(keep.FullName, bytes)]);
-                Console.WriteLine($"wrote {keep.FullName} ({bytes.Length / 1e6:0.0} MB)");
+                Console.WriteLine($"wrote {keep.FullName} ({bytes.Length / 1e6:0.0} MB, in {DiffAccCommand.Elapsed})");
             }
             document = JsonDocument.Parse(text);
         }

@@ -210,6 +210,20 @@ public static class SafeTensorsWriter
 {
     public static void Write(string path, IEnumerable<(string Name, Tensor Tensor)> tensors, IReadOnlyDictionary<string, string>? metadata = null, IEnumerable<(string Name, int[] Shape, int[] Values, bool Int8)>? integers = null)
     {
+        using var file = File.Create(path);
+        Write(file, tensors, metadata, integers);
+    }
+
+    /// <summary>The file's bytes, for a caller that writes several files all or nothing.</summary>
+    public static byte[] Bytes(IEnumerable<(string Name, Tensor Tensor)> tensors, IReadOnlyDictionary<string, string>? metadata = null, IEnumerable<(string Name, int[] Shape, int[] Values, bool Int8)>? integers = null)
+    {
+        using var bytes = new MemoryStream();
+        Write(bytes, tensors, metadata, integers);
+        return bytes.ToArray();
+    }
+
+    private static void Write(Stream file, IEnumerable<(string Name, Tensor Tensor)> tensors, IReadOnlyDictionary<string, string>? metadata, IEnumerable<(string Name, int[] Shape, int[] Values, bool Int8)>? integers)
+    {
         var items = new List<(string Name, string DType, int[] Shape, byte[] Bytes)>();
         foreach (var (name, tensor) in tensors)
         {
@@ -263,7 +277,6 @@ public static class SafeTensorsWriter
         }
         var header = json.ToArray();
         var padding = (8 - (header.Length % 8)) % 8;
-        using var file = File.Create(path);
         Span<byte> size = stackalloc byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(size, (ulong)(header.Length + padding));
         file.Write(size);

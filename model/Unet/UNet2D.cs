@@ -126,9 +126,16 @@ public sealed class UNet2D : Sampling.INoisePredictor
     public void Save(string folder)
     {
         Directory.CreateDirectory(folder);
-        File.WriteAllText(Path.Combine(folder, "config.json"), JsonSerializer.Serialize(Config with { }, new JsonSerializerOptions { WriteIndented = true }));
-        SafeTensorsWriter.Write(Path.Combine(folder, WeightsFile), parameters.Select(p => (p.Key, p.Value)), new Dictionary<string, string> { ["format"] = "pt" });
+        foreach (var (name, contents) in Files())
+            File.WriteAllBytes(Path.Combine(folder, name), contents);
     }
+
+    /// <summary>The diffusers folder's two files by name, for a caller that writes them all or nothing.</summary>
+    public IReadOnlyList<(string Name, byte[] Contents)> Files() =>
+    [
+        ("config.json", JsonSerializer.SerializeToUtf8Bytes(Config with { }, new JsonSerializerOptions { WriteIndented = true })),
+        (WeightsFile, SafeTensorsWriter.Bytes(parameters.Select(p => (p.Key, p.Value)), new Dictionary<string, string> { ["format"] = "pt" })),
+    ];
 
     /// <summary>Random weights with the configuration's exact names and shapes (norm scales 1, biases small).</summary>
     public static UNet2D Random(UNetConfig config, int seed)

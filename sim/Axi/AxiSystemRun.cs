@@ -148,6 +148,7 @@ public sealed record AxiSystemRun
                 throw new SimulationException($"the AXI system simulation did not finish within {Timeout.TotalSeconds:0} s");
             }
             watch.Stop();
+            cancellation.ThrowIfCancellationRequested();
             if (run.ExitCode != 0)
                 throw new SimulationException($"the simulation binary {Model.Executable} exited with code {run.ExitCode}: {run.StandardError.Trim()}");
             var result = JsonSerializer.Deserialize<AxiSystemResult>(run.StandardOutput)

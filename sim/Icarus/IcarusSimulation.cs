@@ -163,6 +163,7 @@ public sealed record IcarusSimulation
         {
             throw new SimulationException($"Icarus Verilog is not installed (no '{tool}' found); {InstallHint}");
         }
+        cancellation.ThrowIfCancellationRequested();
         if (result.ExitCode != 0)
             throw new SimulationException($"{tool} failed ({result.ExitCode}): {(result.StandardError + result.StandardOutput).Trim()}");
     }

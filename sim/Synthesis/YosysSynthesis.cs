@@ -122,6 +122,7 @@ public sealed partial record YosysSynthesis
             {
                 throw new SimulationException($"Yosys is not installed (no '{Executable}' found); install it with: apt-get install -y yosys");
             }
+            cancellation.ThrowIfCancellationRequested();
             var output = Path.Combine(directory, "out.txt");
             if (result.ExitCode != 0 || !File.Exists(output))
                 throw new SimulationException($"yosys failed on {Top} (exit code {result.ExitCode}): {string.Join("\n", (result.StandardError + result.StandardOutput).Split('\n').Where(l => l.Contains("ERROR", StringComparison.Ordinal)).Take(10))}");

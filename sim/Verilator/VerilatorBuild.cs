@@ -87,6 +87,8 @@ public sealed record VerilatorBuild
             .WithWorkingDirectory(work)
             .WithValidation(CommandResultValidation.None)
             .ExecuteBufferedAsync(cancellation);
+        // A Ctrl-C reaches the compiler too; its failure then is the interrupt, not a build error.
+        cancellation.ThrowIfCancellationRequested();
         if (result.ExitCode != 0 || !File.Exists(Path.Combine(work, "obj", "sim")))
         {
             var errors = (result.StandardError + "\n" + result.StandardOutput).Split('\n')
