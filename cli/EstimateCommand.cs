@@ -46,7 +46,8 @@ internal static class EstimateCommand
     {
         var design = GenerateCommand.Flow(config).Run().ThrowIfFailed();
         SynthesisReport? report = null;
-        await AnsiConsole.Status().StartAsync($"yosys synth_xilinx -family xcup on {config.Name} ...", async _ => report = await YosysSynthesis.For(design).RunAsync(cancellation));
+        var label = $"yosys synth_xilinx -family xcup on {config.Name}";
+        await AnsiConsole.Status().StartAsync(label, async status => report = await YosysSynthesis.For(design).WithProgress(new PassStatus(status, label)).RunAsync(cancellation));
         var part = config.Part;
         string N(double value) => value.ToString("#,0.#", CultureInfo.InvariantCulture);
         string Percent(double used, int available) => (100.0 * used / available).ToString("0.0", CultureInfo.InvariantCulture) + " %";

@@ -190,6 +190,7 @@ internal static class ReportCommand
         });
         var seconds = watch.Elapsed.TotalSeconds;
         rows = PairedWithPlain(PairedWithStatic(rows, testFeatures, s), testFeatures, s);
+        var warning = SampleCountWarning(rows, s.Count, network.FeatureCount);
         var sampled = s.Count * (1 + (s.Groups.Distinct().Count() * (s.BiasCorrection ? 2 : 1) * s.Methods.Count));
         var timesteps = scheduler.Timesteps;
         outputs.Add((Path.Combine(s.Output, "sqnr.png"), SqnrPlot.Png(timesteps, sqnrSeries)));
@@ -199,6 +200,8 @@ internal static class ReportCommand
         foreach (var row in rows)
             table.AddRow(Markup.Escape(row.Name), Markup.Escape(Figure(row.Fd, "") + Interval(row.FdCi, "")), Markup.Escape(Difference(row.FdMinusStatic, row.FdMinusStaticCi)), Markup.Escape(Difference(row.FdMinusPlain, row.FdMinusPlainCi)), Markup.Escape(Figure(row.Psnr, " dB") + Interval(row.PsnrCi, "")), Figure(row.MeanSqnr, " dB"), Figure(row.MinSqnr, " dB"));
         AnsiConsole.Write(table);
+        if (warning is not null)
+            Console.Error.WriteLine($"warning: {warning}");
         Console.WriteLine($"{sampled} samples in {seconds:0.0} s ({sampled / seconds:0.00} samples/s)");
         var summary = new Summary(
             [.. rows.Where(r => r.Key is not null).Select(r => new SummaryRow(r.Key!, r.Groups, Round(r.Fd), Pair(r.FdCi!.Value), r.Psnr is { } p ? Round(p) : null, r.PsnrCi is { } c ? Pair(c) : null, r.MeanSqnr is { } m ? Round(m) : null, r.MinSqnr is { } n ? Round(n) : null, r.FdMinusStatic is { } d ? Round(d) : null, r.FdMinusStaticCi is { } dc ? Pair(dc) : null, r.FdMinusPlain is { } e ? Round(e) : null, r.FdMinusPlainCi is { } ec ? Pair(ec) : null))],
@@ -207,6 +210,7 @@ internal static class ReportCommand
         {
             settings = s with { Model = Shown(s.Model), Features = Shown(s.Features) },
             test_images = test.Shape[0],
+            warning,
             sqnr_samples = Math.Min(s.Count, ComparedSampling.DefaultSqnrSamples),
             grouping = s.Grouping.ToString().ToLowerInvariant(),
             rows = rows.Select(r => new { r.Name, r.Grid, fd = Figure(r.Fd, "") + Interval(r.FdCi, ""), fd_minus_static = Difference(r.FdMinusStatic, r.FdMinusStaticCi), fd_minus_plain = Difference(r.FdMinusPlain, r.FdMinusPlainCi), psnr = Figure(r.Psnr, " dB") + Interval(r.PsnrCi, ""), mean_sqnr = Figure(r.MeanSqnr, " dB"), min_sqnr = Figure(r.MinSqnr, " dB") }),
@@ -240,6 +244,23 @@ internal static class ReportCommand
             psnrCi = Bootstrap.Interval(perImage.Length, s.Resamples, s.Seed + 7, pick => pick.Average(i => perImage[i]));
         }
         return new Row(name, grid, fd, psnr, sqnr?.Average(), sqnr?.Min(), fdCi, psnrCi, Features: features);
+    }
+
+    /// <summary>
+    /// Why the intervals cannot be trusted at this sample count, or null: the Frechet distance is biased
+    /// upward at small counts and the percentile bootstrap does not correct that bias, so a point
+    /// estimate can fall outside its own interval; below the feature count the covariance is singular.
+    /// </summary>
+    internal static string? SampleCountWarning(IReadOnlyList<Row> rows, int count, int features)
+    {
+        var withInterval = rows.Where(r => r.FdCi is not null).ToList();
+        var outside = withInterval.Count(r => r.Fd < r.FdCi!.Value.Low || r.Fd > r.FdCi.Value.High);
+        if (outside == 0 && count >= 2 * features)
+            return null;
+        var why = outside > 0
+            ? $"{outside} of {withInterval.Count} Frechet distances lie outside their own 95 % interval"
+            : $"fewer than twice the feature network's {features} features";
+        return $"{count} images per row is too few for the intervals ({why}); use --count {Math.Max(2 * features, 500)} or more (the published reports use 1,000)";
     }
 
     private static string Difference(double? difference, (double Low, double High)? interval)

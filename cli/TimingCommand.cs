@@ -82,7 +82,8 @@ internal static class TimingCommand
         else
         {
             var text = "";
-            await AnsiConsole.Status().StartAsync($"yosys synth_xilinx -family xcup -flatten on {top.Name} of {config.Name} ...", async _ => text = await YosysSynthesis.For(design).WithTop(top.Name).FlatNetlistTextAsync(cancellation));
+            var label = $"yosys synth_xilinx -family xcup -flatten on {top.Name} of {config.Name}";
+            await AnsiConsole.Status().StartAsync(label, async status => text = await YosysSynthesis.For(design).WithTop(top.Name).WithProgress(new PassStatus(status, label)).FlatNetlistTextAsync(cancellation));
             if (keep is not null)
             {
                 var bytes = System.Text.Encoding.UTF8.GetBytes(text);

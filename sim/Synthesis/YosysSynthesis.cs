@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using CliWrap;
-using CliWrap.Buffered;
 using DiffAcc.Hdl;
 
 namespace DiffAcc.Sim.Synthesis;
@@ -72,6 +71,11 @@ public sealed partial record YosysSynthesis
 
     public YosysSynthesis WithFamily(string family) => this with { Family = family };
 
+    /// <summary>Where each pass Yosys starts is reported ("ABC: technology mapping using ABC"), for a status line that moves during the minutes a large design takes.</summary>
+    public IProgress<string>? Progress { get; init; }
+
+    public YosysSynthesis WithProgress(IProgress<string> progress) => this with { Progress = progress };
+
     /// <summary>
     /// Synthesizes <paramref name="module"/> and what it instantiates alone (out of context): its ports
     /// become the starts and ends of paths, and the rest of the design cannot move its result.
@@ -109,14 +113,30 @@ public sealed partial record YosysSynthesis
         {
             Design.WriteTo(directory, directory);
             var sources = Design.Verilog.Where(f => f.Name.EndsWith(".v", StringComparison.Ordinal)).Select(f => f.Name);
-            BufferedCommandResult result;
+            CommandResult result;
+            var errors = new List<string>();
+            void Observe(string line)
+            {
+                if (line.Contains("ERROR", StringComparison.Ordinal))
+                {
+                    lock (errors)
+                        errors.Add(line);
+                }
+                else if (Progress is not null && PassStart().Match(line) is { Success: true } pass)
+                {
+                    Progress.Report(pass.Groups[1].Value);
+                }
+            }
             try
             {
+                // Quiet unless the passes are wanted: the log of the whole accelerator runs to tens of MB.
                 result = await Cli.Wrap(Executable)
-                    .WithArguments(["-q", "-p", $"read_verilog {string.Join(' ', sources)}; {commands}"])
+                    .WithArguments([.. Progress is null ? ["-q"] : Array.Empty<string>(), "-p", $"read_verilog {string.Join(' ', sources)}; {commands}"])
                     .WithWorkingDirectory(directory)
+                    .WithStandardOutputPipe(PipeTarget.ToDelegate(Observe))
+                    .WithStandardErrorPipe(PipeTarget.ToDelegate(Observe))
                     .WithValidation(CommandResultValidation.None)
-                    .ExecuteBufferedAsync(cancellation);
+                    .ExecuteAsync(cancellation);
             }
             catch (System.ComponentModel.Win32Exception)
             {
@@ -125,7 +145,7 @@ public sealed partial record YosysSynthesis
             cancellation.ThrowIfCancellationRequested();
             var output = Path.Combine(directory, "out.txt");
             if (result.ExitCode != 0 || !File.Exists(output))
-                throw new SimulationException($"yosys failed on {Top} (exit code {result.ExitCode}): {string.Join("\n", (result.StandardError + result.StandardOutput).Split('\n').Where(l => l.Contains("ERROR", StringComparison.Ordinal)).Take(10))}");
+                throw new SimulationException($"yosys failed on {Top} (exit code {result.ExitCode}): {string.Join("\n", errors.Take(10))}");
             return await File.ReadAllTextAsync(output, cancellation);
         }
         finally
@@ -149,6 +169,9 @@ public sealed partial record YosysSynthesis
         modules.Remove("design hierarchy");
         return new SynthesisReport(totals, modules, elapsed);
     }
+
+    [GeneratedRegex(@"^\d+(?:\.\d+)*\. Executing (.+?)\.?$")]
+    private static partial Regex PassStart();
 
     [GeneratedRegex(@"^=== (.+) ===$", RegexOptions.Multiline)]
     private static partial Regex Section();

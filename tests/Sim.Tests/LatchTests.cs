@@ -83,7 +83,20 @@ public sealed class LatchTests
     [Fact]
     public async Task Yosys_maps_it_to_LDCE()
     {
-        var report = await YosysSynthesis.For(HdlFlow.For(() => new GatedLatch()).Run()).RunAsync();
+        var passes = new List<string>();
+        var report = await YosysSynthesis.For(HdlFlow.For(() => new GatedLatch()).Run()).WithProgress(new Recorded(passes)).RunAsync();
         Assert.True(report.Cells.GetValueOrDefault("LDCE") + report.Cells.GetValueOrDefault("LDPE") == 8, string.Join(", ", report.Cells.Select(c => $"{c.Key} {c.Value}")));
+        // The status line of a long synthesis follows Yosys's passes, in order.
+        Assert.Contains("SYNTH_XILINX pass", passes);
+        Assert.True(passes.IndexOf("SYNTH_XILINX pass") < passes.FindIndex(p => p.StartsWith("ABC", StringComparison.Ordinal)), string.Join(" | ", passes.Take(20)));
+    }
+
+    private sealed class Recorded(List<string> passes) : IProgress<string>
+    {
+        public void Report(string value)
+        {
+            lock (passes)
+                passes.Add(value);
+        }
     }
 }
