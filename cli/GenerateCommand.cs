@@ -36,7 +36,7 @@ internal static class GenerateCommand
     }
 
     /// <summary>The flow that builds a configuration's accelerator for its part.</summary>
-    internal static HdlFlow Flow(AcceleratorConfig config) => HdlFlow.For(() => new DiffAccTop(config)).WithPart(config.Part.Name);
+    internal static HdlFlow Flow(AcceleratorConfig config) => DiffAccTop.Flow(config);
 
     internal static int Run(HdlFlow flow, DirectoryInfo output, DirectoryInfo constraints, IReadOnlyList<EmittedFile>? extraFiles = null)
     {

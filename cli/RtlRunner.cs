@@ -1,9 +1,8 @@
 using DiffAcc.Accelerator.Compiler;
+using DiffAcc.Accelerator.Examples;
 using DiffAcc.Accelerator.Host;
 using DiffAcc.Accelerator.Isa.Simulation;
 using DiffAcc.Accelerator.Performance;
-using DiffAcc.Sim.Axi;
-using DiffAcc.Sim.Verilator;
 
 namespace DiffAcc.Cli;
 
@@ -12,7 +11,7 @@ namespace DiffAcc.Cli;
 /// read latency and back-pressure (a new seed per run), a host that starts the program through the
 /// AXI4-Lite registers, waits for the interrupt and reads the status and every performance counter.
 /// </summary>
-internal sealed class RtlRunner(VerilatorModel model, ulong seed = 1) : IProgramRunner
+internal sealed class RtlRunner(RtlMachine machine, ulong seed = 1) : IProgramRunner
 {
     private ulong runs;
 
@@ -29,23 +28,5 @@ internal sealed class RtlRunner(VerilatorModel model, ulong seed = 1) : IProgram
 
     /// <summary>Runs the <paramref name="instructions"/> instructions at <paramref name="programAddress"/> of <paramref name="ddr"/>.</summary>
     public ProgramRun Run(int instructions, DdrImage ddr, long programAddress, MachineRegisters registers)
-    {
-        var script = SystemTestbench.Script(registers, programAddress, instructions, WatchdogCycles);
-        var run = AxiSystemRun.Of(model).WithDdr(ddr.Address, ddr.Bytes).WithScript(script).WithSeed(seed + runs++)
-            .WithLatency(Ddr.LatencyMin, Ddr.LatencyMax).WithBackPressure(Ddr.Ready, Ddr.Gap).WithOutstanding(Ddr.Outstanding).WithMaxCycles(WatchdogCycles + 1_000_000).WithTimeout(TimeSpan.FromHours(2));
-        if (VcdPath is not null)
-            run = run.WithTrace(VcdPath);
-        var result = run.RunAsync(Interrupt.Token).GetAwaiter().GetResult();
-        if (result.Violations.Count > 0)
-            throw new MachineFault($"AXI rule broken: {string.Join("; ", result.Violations.Take(3))}");
-        if (result.Stop != "script")
-            throw new MachineFault($"the harness stopped at cycle {result.Cycles}: {result.Stop}");
-        var wait = result.Events.Single(e => e.Operation == "wait-interrupt");
-        var report = HostProtocol.Report([.. result.Events.SkipWhile(e => e != wait).Where(e => e.Operation == "read").Select(e => (uint)e.Value)]);
-        if (wait.Timeout)
-            throw new MachineFault($"watchdog: no interrupt within {wait.Value} cycles after START; {report}");
-        if (!report.Done || report.Error || report.Busy)
-            throw new MachineFault($"the program did not end cleanly: {report}");
-        return new ProgramRun(new DdrImage(ddr.Address, result.Ddr), report.Counters, result.Elapsed);
-    }
+        => (machine with { Ddr = Ddr, WatchdogCycles = WatchdogCycles, VcdPath = VcdPath, Seed = seed + runs++ }).RunAsync(ddr, programAddress, instructions, registers, Interrupt.Token).GetAwaiter().GetResult();
 }

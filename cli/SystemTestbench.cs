@@ -1,4 +1,5 @@
 using DiffAcc.Accelerator.Configuration;
+using DiffAcc.Accelerator.Examples;
 using DiffAcc.Accelerator.Host;
 using DiffAcc.Accelerator.Isa;
 using DiffAcc.Accelerator.Isa.Simulation;
@@ -79,12 +80,9 @@ internal sealed class SystemTestbench(string name, AcceleratorConfig config, Fun
         }
     }
 
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string, bool), Lazy<Task<VerilatorModel>>> Models = new();
-
     /// <summary>The Verilator model of DiffAccTop with the AXI harness, built once per configuration and run.</summary>
-    public static Task<VerilatorModel> Build(AcceleratorConfig config, bool trace, CancellationToken cancellation)
-        => Models.GetOrAdd((config.ToString(), trace), _ => new Lazy<Task<VerilatorModel>>(() =>
-            VerilatorBuild.For(GenerateCommand.Flow(config).Run()).WithHarness(new AxiSystemHarness()).WithTrace(trace).BuildAsync(cancellation))).Value;
+    public static async Task<VerilatorModel> Build(AcceleratorConfig config, bool trace, CancellationToken cancellation)
+        => (await RtlMachine.BuildAsync(config, trace, cancellation)).Model;
 
     private string? Check(Scenario s, FunctionalRun expected, DdrImage image, AxiSystemResult result, IReadOnlyList<Instruction> program)
     {
@@ -149,22 +147,11 @@ internal sealed class SystemTestbench(string name, AcceleratorConfig config, Fun
             InstructionSet.Encode(program[i], $"instruction {i}").CopyTo(code, i * InstructionSet.Bytes);
         if (corrupt)
             code[program.Count / 2 * InstructionSet.Bytes] = 31;
-        var offset = (data.Bytes.Length + 255) / 256 * 256;
-        var bytes = new byte[offset + code.Length];
-        data.Bytes.CopyTo(bytes, 0);
-        code.CopyTo(bytes, offset);
+        var (image, programAddress) = DdrImageBuilder.PlaceProgram(data, code);
         // Half an instruction in: 16-byte aligned as AXI wants, not 32-byte aligned as the fetch does.
-        return (new DdrImage(data.Address, bytes), data.Address + offset + (misalign ? InstructionSet.Bytes / 2 : 0));
+        return (image, programAddress + (misalign ? InstructionSet.Bytes / 2 : 0));
     }
 
     internal static AxiHostScript Script(MachineRegisters registers, long programAddress, int instructions, long watchdogCycles)
-    {
-        var script = AxiHostScript.Empty;
-        foreach (var access in HostProtocol.Start(registers, programAddress, instructions))
-            script = script.Write(access.Offset, access.Value);
-        script = script.WaitInterrupt(watchdogCycles);
-        foreach (var access in HostProtocol.Finish())
-            script = access.Write ? script.Write(access.Offset, access.Value) : script.Read(access.Offset);
-        return script;
-    }
+        => RtlMachine.Script(registers, programAddress, instructions, watchdogCycles);
 }

@@ -17,6 +17,9 @@ namespace DiffAcc.Accelerator.Machine;
 /// </summary>
 public sealed class DiffAccTop : Module
 {
+    /// <summary>The flow that elaborates, checks and emits <paramref name="config"/>'s machine for its part (what <c>diffacc generate</c> runs).</summary>
+    public static HdlFlow Flow(AcceleratorConfig config) => HdlFlow.For(() => new DiffAccTop(config)).WithPart(config.Part.Name);
+
     public DiffAccTop(AcceleratorConfig config)
     {
         Config = config.Validated(config.Name);

@@ -17,21 +17,14 @@ public sealed record Scenario(
     Func<DdrImage, IReadOnlyList<string>> CheckAgainstModel)
 {
     /// <summary>The DDR image with the program placed after the data, and the program's address.</summary>
-    public (DdrImage Image, long ProgramAddress) WithProgram()
-    {
-        var code = Program.Encode();
-        var offset = (Image.Bytes.Length + 255) / 256 * 256;
-        var bytes = new byte[offset + code.Length];
-        Image.Bytes.CopyTo(bytes, 0);
-        code.CopyTo(bytes, offset);
-        return (new DdrImage(Image.Address, bytes), Image.Address + offset);
-    }
+    public (DdrImage Image, long ProgramAddress) WithProgram() => DdrImageBuilder.PlaceProgram(Image, Program.Encode());
 }
 
-/// <summary>Lays out a scenario's DDR image (regions at 64-byte boundaries from BASE0) and its goldens.</summary>
+/// <summary>Lays out a scenario's DDR image (<see cref="DdrImageBuilder"/>'s regions, unnamed) and its goldens.</summary>
 public sealed class ScenarioImage(AcceleratorConfig config, long address = 0x1000_0000)
 {
-    private readonly List<byte> bytes = [];
+    private DdrImageBuilder builder = new(address);
+    private int count;
 
     public AcceleratorConfig Config { get; } = config;
 
@@ -40,19 +33,18 @@ public sealed class ScenarioImage(AcceleratorConfig config, long address = 0x100
     /// <summary>Places <paramref name="data"/> and returns its offset from BASE0.</summary>
     public long Put(ReadOnlySpan<byte> data)
     {
-        while (bytes.Count % 64 != 0)
-            bytes.Add(0);
-        var offset = bytes.Count;
-        bytes.AddRange(data.ToArray());
-        return offset;
+        var name = $"region {count++}";
+        builder = builder.With(name, data);
+        return builder.Offset(name);
     }
 
     /// <summary>Reserves <paramref name="length"/> bytes filled with a marker, so unwritten output shows.</summary>
-    public long Reserve(int length) => Put(Enumerable.Repeat((byte)0xA5, length).ToArray());
+    public long Reserve(int length) => Put(Enumerable.Repeat(DdrImageBuilder.Unwritten, length).ToArray());
 
     public long Put(IEnumerable<DataWord> words) => Put(words.SelectMany(w => w.Encode()).ToArray());
 
-    public DdrImage Build() => new(Address, [.. bytes, .. new byte[(64 - (bytes.Count % 64)) % 64]]);
+    public DdrImage Build() => builder.Data();
+
 
     public MachineRegisters Registers(int step = 0, int stepGroup = 0) => new() { Bases = [Address, 0, 0, 0], Step = step, StepGroup = stepGroup };
 
