@@ -26,8 +26,13 @@ internal static class BenchCommand
         var maxWidth = new Option<int>("--max-width") { Description = "Widest value a random design may make (over 64 exercises the wide-value paths)", DefaultValueFactory = _ => 128 }.AtLeast(8);
         var risingOnly = new Option<bool>("--rising-only") { Description = "Clock every design on the rising edge (by default half use the falling edge)" };
         var reducedOut = new Option<string>("--reduced") { Description = "Folder for the reduced design of each disagreeing seed", DefaultValueFactory = _ => "fuzz-reduced" };
-        var fuzz = new Command("fuzz", "Differential fuzzing: random designs under the IR simulator, Verilator and Icarus Verilog must agree") { designs, seed, fuzzCycles, simulators, maxWidth, risingOnly, reducedOut };
-        fuzz.SetAction((result, token) => FuzzBench.RunAsync(result.GetValue(designs), result.GetValue(seed), result.GetValue(fuzzCycles), result.GetValue(simulators)!, result.GetValue(maxWidth), !result.GetValue(risingOnly), result.GetValue(reducedOut)!, token));
+        var shard = Shard.Option();
+        var fuzzJson = new Option<FileInfo?>("--json") { Description = "Write the run's (or shard's) summary as JSON; --merge reads the shards' files" };
+        var merge = new Option<FileInfo[]>("--merge") { Description = "Print and write (--json) the run of these shard files instead of fuzzing", AllowMultipleArgumentsPerToken = true };
+        var fuzz = new Command("fuzz", "Differential fuzzing: random designs under the IR simulator, Verilator and Icarus Verilog must agree") { designs, seed, fuzzCycles, simulators, maxWidth, risingOnly, reducedOut, shard, fuzzJson, merge };
+        fuzz.SetAction((result, token) => result.GetValue(merge) is { Length: > 0 } files
+            ? Task.FromResult(FuzzBench.Merge(files, result.GetValue(fuzzJson)))
+            : FuzzBench.RunAsync(result.GetValue(designs), result.GetValue(seed), result.GetValue(fuzzCycles), result.GetValue(simulators)!, result.GetValue(maxWidth), !result.GetValue(risingOnly), result.GetValue(reducedOut)!, result.GetValue(shard)!, result.GetValue(fuzzJson), token));
         var modelRuns = new Option<int>("--runs") { Description = "Timed forward passes after one warm-up", DefaultValueFactory = _ => 3 }.AtLeast(1);
         var model = new Command("model", "One forward pass of the DDPM CIFAR-10 UNet (random weights): our FP32 engine and int8 model beside PyTorch") { modelRuns };
         model.SetAction((result, token) => ModelBench.RunAsync(Math.Max(1, result.GetValue(modelRuns)), token));

@@ -38,14 +38,17 @@ internal static class ReportCommand
         var siluZeroPoint = new Option<bool>("--silu-zero-point") { Description = "A second row per K with SiLU outputs asymmetric (a zero point; as quantize --silu-zero-point), from the same calibration and noise" };
         var unsignedSoftmax = new Option<bool>("--unsigned-softmax") { Description = "A second row per K (per method) with softmax probabilities unsigned in steps of 1/255 (as quantize --unsigned-softmax), from the same calibration and noise" };
         var splitConcat = QuantizeCommand.SplitConcatOption("A second row per K (per method) with skip concatenations at split scales (as quantize --split-concat), from the same calibration and noise");
+        var shard = Shard.Option();
+        shard.Description = "Sample only part K of N of the int8 rows (with FP32, which every row is compared with) and write them to --out as shard-K-of-N.safetensors for --merge";
+        var merge = new Option<FileInfo[]>("--merge") { Description = "Measure and write the report of these shard files (every shard of one run) instead of sampling", AllowMultipleArgumentsPerToken = true };
         var quant = new Command("quant", "Quantization quality: FP32 vs int8 static and step-wise (SQNR per step, PSNR and Frechet distance with bootstrap intervals, summary.json)")
         {
-            options.Model, features, dataset, options.Steps, count, testImages, groups, trajectories, options.Seed, output, resamples, grouping, biasCorrection, siluZeroPoint, unsignedSoftmax, splitConcat,
+            options.Model, features, dataset, options.Steps, count, testImages, groups, trajectories, options.Seed, output, resamples, grouping, biasCorrection, siluZeroPoint, unsignedSoftmax, splitConcat, shard, merge,
         };
         quant.SetAction(result => Run(new Settings(
             options.ModelFolder(result), result.GetValue(features)?.FullName ?? ModelOptions.ShippedFeatures, result.GetValue(dataset)!.FullName,
             result.GetValue(options.Steps), result.GetValue(count), result.GetValue(testImages), result.GetValue(groups) is { Length: > 0 } given ? given : DefaultGroups(result.GetValue(options.Steps)),
-            result.GetValue(trajectories), result.GetValue(options.Seed), result.GetValue(output)!.FullName, result.GetValue(resamples), result.GetValue(grouping), result.GetValue(biasCorrection), result.GetValue(siluZeroPoint), result.GetValue(unsignedSoftmax), result.GetValue(splitConcat))));
+            result.GetValue(trajectories), result.GetValue(options.Seed), result.GetValue(output)!.FullName, result.GetValue(resamples), result.GetValue(grouping), result.GetValue(biasCorrection), result.GetValue(siluZeroPoint), result.GetValue(unsignedSoftmax), result.GetValue(splitConcat)), result.GetValue(shard)!, result.GetValue(merge) ?? []));
         return new Command("report", "Reports that measure the model side") { quant, NumericsReport.Create() };
     }
 
@@ -116,8 +119,10 @@ internal static class ReportCommand
         [property: JsonPropertyName("seconds")] double Seconds,
         [property: JsonPropertyName("samples_per_second")] double SamplesPerSecond);
 
-    private static int Run(Settings s)
+    private static int Run(Settings s, Shard shard, IReadOnlyList<FileInfo> merge)
     {
+        if (merge.Count > 0)
+            return Merge(merge, s.Output);
         if (s.Steps < 1 || s.Count < 2 || s.TestImages < 2 || s.Trajectories < 1 || s.Resamples < 2 || s.Groups.Length == 0 || s.Groups.Any(k => k < 1 || k > s.Steps))
         {
             Console.Error.WriteLine($"error: need --steps ≥ 1, --count ≥ 2, --test-images ≥ 2, --trajectories ≥ 1, --resamples ≥ 2 and every --groups value in 1..--steps ({s.Steps})");
@@ -127,16 +132,12 @@ internal static class ReportCommand
             return 1;
         UNet2D fp32;
         SchedulerConfig sampling;
-        FeatureNetwork network;
-        Tensor test;
-        Tensor real;
+        Measurement measurement;
         try
         {
             fp32 = UNet2D.Load(s.Model);
             sampling = SchedulerConfig.Load(s.Model);
-            network = FeatureNetwork.Load(s.Features);
-            test = FashionMnist.TestImages(s.Dataset, s.TestImages);
-            real = FashionMnist.Read(Path.Combine(s.Dataset, "train-images-idx3-ubyte.gz"), s.Count);
+            measurement = Measurement.Load(s);
         }
         catch (ModelFileException e)
         {
@@ -148,53 +149,141 @@ internal static class ReportCommand
             Console.Error.WriteLine($"error: {s.Model}: the report compares against Fashion-MNIST, so the model must make 1x32x32 images (it makes {fp32.Config.InChannels}x{fp32.Config.SampleSize}x{fp32.Config.SampleSize})");
             return 1;
         }
-        // Written together at the end: an interrupted report leaves the folder as it was.
-        var outputs = new List<(string Path, byte[] Contents)>();
-        var shape = new[] { s.Count, 1, 32, 32 };
-        var testFeatures = network.Features(test);
-        var calibration = QuantizeCommand.Calibrate(fp32, sampling, s.Steps, s.Trajectories, s.Seed + 1000);
-        // Real training images, as many as the samples: the distance a perfect model would reach with this sample count.
-        var rows = new List<Row> { new("Fashion-MNIST training images (floor)", "-", FrechetDistance.Between(network.Features(real), testFeatures), null, null, null) };
-        var sqnrSeries = new List<(string Name, double[] Values)>();
         var scheduler = sampling.Ddim(s.Steps);
         var watch = System.Diagnostics.Stopwatch.StartNew();
+        var sampled = Sample(s, shard, fp32, sampling, scheduler);
+        var seconds = watch.Elapsed.TotalSeconds;
+        if (shard == Shard.Whole)
+            return Report(s, sampled, [.. scheduler.Timesteps], seconds, measurement);
+        // A shard keeps its rows' samples (float32, exact) and everything else as the shard file's metadata.
+        var file = Path.Combine(s.Output, $"shard-{shard.Index}-of-{shard.Count}.safetensors");
+        var record = new ShardFile<ReportShard>(Name, ShardSettings(s), shard.Index, shard.Count, new ReportShard(s with { Output = "" }, [.. sampled.Select(r => r with { Samples = null })], [.. scheduler.Timesteps], seconds));
+        var bytes = SafeTensorsWriter.Bytes(sampled.Select((r, i) => ($"row{i}", r.Samples!)), new Dictionary<string, string> { [ShardKey] = System.Text.Encoding.UTF8.GetString(record.ToJson()) });
+        Hdl.Emit.StagedWrite.Files([(file, bytes)]);
+        Console.WriteLine($"wrote {file}: shard {shard} ({sampled.Count} rows: {string.Join(", ", sampled.Select(r => r.Name))}), in {DiffAccCommand.Elapsed}; report quant --merge its {shard.Count} shard files writes the report");
+        return 0;
+    }
+
+    private const string Name = "report quant";
+
+    private const string ShardKey = "diffacc_report_quant_shard";
+
+    /// <summary>The settings every shard of one report shares: all but the output folder.</summary>
+    private static string ShardSettings(Settings s) => JsonSerializer.Serialize(s with { Output = "" });
+
+    /// <summary>A shard's rows, its settings, the sampling timesteps and its sampling time.</summary>
+    internal sealed record ReportShard(
+        [property: JsonPropertyName("settings")] Settings Settings,
+        [property: JsonPropertyName("rows")] IReadOnlyList<SampledRow> Rows,
+        [property: JsonPropertyName("timesteps")] int[] Timesteps,
+        [property: JsonPropertyName("seconds")] double Seconds);
+
+    /// <summary>One sampled row before it is measured: its names, K, whether it is a plain K's, its samples and its per-step SQNR (null for FP32).</summary>
+    internal sealed record SampledRow(
+        [property: JsonPropertyName("name")] string Name,
+        [property: JsonPropertyName("grid")] string Grid,
+        [property: JsonPropertyName("key")] string Key,
+        [property: JsonPropertyName("groups")] int? Groups,
+        [property: JsonPropertyName("plain")] bool Plain,
+        [property: JsonPropertyName("sqnr")] double[]? Sqnr,
+        [property: JsonIgnore] Tensor? Samples);
+
+    /// <summary>What the measuring needs besides the samples: the feature network, the test images' features and the floor's real images.</summary>
+    private sealed record Measurement(FeatureNetwork Network, double[][] TestFeatures, int TestImages, Tensor Real)
+    {
+        public static Measurement Load(Settings s)
+        {
+            var network = FeatureNetwork.Load(s.Features);
+            var test = FashionMnist.TestImages(s.Dataset, s.TestImages);
+            return new Measurement(network, network.Features(test), test.Shape[0], FashionMnist.Read(Path.Combine(s.Dataset, "train-images-idx3-ubyte.gz"), s.Count));
+        }
+    }
+
+    /// <summary>
+    /// The rows a run (or shard <paramref name="shard"/>) samples: FP32, then its share of the (K, method)
+    /// pairs in order, each with its bias-corrected row when asked. Every row starts from the same noise,
+    /// so a row is the same whichever shard samples it.
+    /// </summary>
+    private static List<SampledRow> Sample(Settings s, Shard shard, UNet2D fp32, SchedulerConfig sampling, IScheduler scheduler)
+    {
+        var shape = new[] { s.Count, 1, 32, 32 };
+        var pairs = (from k in s.Groups.Distinct() from method in s.Methods select (K: k, Method: method)).ToList();
+        var (first, end) = shard.Range(pairs.Count);
+        var mine = pairs.Skip(first).Take(end - first).ToList();
+        var calibration = mine.Count > 0 ? QuantizeCommand.Calibrate(fp32, sampling, s.Steps, s.Trajectories, s.Seed + 1000) : null;
+        var rows = new List<SampledRow>();
         AnsiConsole.Progress().Start(context =>
         {
             var task = context.AddTask($"FP32, {s.Count} images x {s.Steps} steps", maxValue: s.Steps);
-            var reference = Sampler.Run(fp32, scheduler, shape, s.Seed, new SynchronousProgress(done => task.Value = done));
-            rows.Add(Summarize("FP32", "fp32.png", reference, null, null, network, testFeatures, s, outputs) with { Key = "fp32" });
-            foreach (var k in s.Groups.Distinct())
+            rows.Add(new SampledRow("FP32", "fp32.png", "fp32", null, false, null, Sampler.Run(fp32, scheduler, shape, s.Seed, new SynchronousProgress(done => task.Value = done))));
+            foreach (var (k, method) in mine)
             {
-                foreach (var method in s.Methods)
-                {
-                    var name = (k == 1 ? "int8 static (K = 1)" : $"int8 step-wise (K = {k})") + method.Name;
-                    var key = (k == 1 ? "int8 static" : $"int8 K={k}") + method.Key;
-                    var grid = $"int8-k{k}" + method.Grid;
-                    var int8 = new QuantizedUNet(fp32, calibration.Quantize(k, s.Grouping, method.SiluZeroPoint, method.Probabilities, method.Concat));
-                    var progress = context.AddTask($"{name}, {s.Count} images x {s.Steps} steps", maxValue: s.Steps);
-                    var (samples, sqnr) = ComparedSampling.Run(int8, fp32, scheduler, shape, s.Seed, new SynchronousProgress(done => progress.Value = done));
-                    rows.Add(Summarize(name, $"{grid}.png", samples, reference, sqnr, network, testFeatures, s, outputs) with { Key = key, Groups = k, Plain = method == Method.Plain });
-                    sqnrSeries.Add((name, sqnr));
-                    if (!s.BiasCorrection)
-                        continue;
-                    // Measured on the calibration's trajectories (their seed), so the corrected row samples from noise the correction never saw.
-                    var measuring = context.AddTask($"{name}: output bias, {s.Trajectories} trajectories", maxValue: s.Steps);
-                    var correction = OutputBiasCorrection.Measure(int8, fp32, scheduler, [s.Trajectories, 1, 32, 32], s.Seed + 1000, new SynchronousProgress(done => measuring.Value = done));
-                    var correctedName = $"{name} + bias correction";
-                    var correctedProgress = context.AddTask($"{correctedName}, {s.Count} images x {s.Steps} steps", maxValue: s.Steps);
-                    var (correctedSamples, correctedSqnr) = ComparedSampling.Run(correction.Apply(int8), fp32, scheduler, shape, s.Seed, new SynchronousProgress(done => correctedProgress.Value = done));
-                    rows.Add(Summarize(correctedName, $"{grid}-bc.png", correctedSamples, reference, correctedSqnr, network, testFeatures, s, outputs) with { Key = $"{key} bias-corrected", Groups = k });
-                    sqnrSeries.Add((correctedName, correctedSqnr));
-                }
+                var name = (k == 1 ? "int8 static (K = 1)" : $"int8 step-wise (K = {k})") + method.Name;
+                var key = (k == 1 ? "int8 static" : $"int8 K={k}") + method.Key;
+                var grid = $"int8-k{k}" + method.Grid;
+                var int8 = new QuantizedUNet(fp32, calibration!.Quantize(k, s.Grouping, method.SiluZeroPoint, method.Probabilities, method.Concat));
+                var progress = context.AddTask($"{name}, {s.Count} images x {s.Steps} steps", maxValue: s.Steps);
+                var (samples, sqnr) = ComparedSampling.Run(int8, fp32, scheduler, shape, s.Seed, new SynchronousProgress(done => progress.Value = done));
+                rows.Add(new SampledRow(name, $"{grid}.png", key, k, method == Method.Plain, sqnr, samples));
+                if (!s.BiasCorrection)
+                    continue;
+                // Measured on the calibration's trajectories (their seed), so the corrected row samples from noise the correction never saw.
+                var measuring = context.AddTask($"{name}: output bias, {s.Trajectories} trajectories", maxValue: s.Steps);
+                var correction = OutputBiasCorrection.Measure(int8, fp32, scheduler, [s.Trajectories, 1, 32, 32], s.Seed + 1000, new SynchronousProgress(done => measuring.Value = done));
+                var correctedName = $"{name} + bias correction";
+                var correctedProgress = context.AddTask($"{correctedName}, {s.Count} images x {s.Steps} steps", maxValue: s.Steps);
+                var (correctedSamples, correctedSqnr) = ComparedSampling.Run(correction.Apply(int8), fp32, scheduler, shape, s.Seed, new SynchronousProgress(done => correctedProgress.Value = done));
+                rows.Add(new SampledRow(correctedName, $"{grid}-bc.png", $"{key} bias-corrected", k, false, correctedSqnr, correctedSamples));
             }
         });
-        var seconds = watch.Elapsed.TotalSeconds;
+        return rows;
+    }
+
+    /// <summary><c>report quant --merge</c>: the shards' rows, FP32 from the first, measured and written as one run's report.</summary>
+    private static int Merge(IReadOnlyList<FileInfo> files, string output)
+    {
+        var shards = ShardFile<ReportShard>.Merge(Name, files, out var problem, file =>
+        {
+            var tensors = SafeTensorsFile.Read(file.FullName);
+            if (!tensors.Metadata.TryGetValue(ShardKey, out var json))
+                return null;
+            var record = ShardFile<ReportShard>.FromJson(System.Text.Encoding.UTF8.GetBytes(json));
+            return record is null ? null : record with { Result = record.Result with { Rows = [.. record.Result.Rows.Select((r, i) => r with { Samples = tensors.GetFloat($"row{i}") })] } };
+        });
+        if (OutputPath.Refuses(problem, OutputPath.FolderProblem("--out", output)))
+            return 1;
+        var s = shards[0].Result.Settings with { Output = output };
+        Measurement measurement;
+        try
+        {
+            measurement = Measurement.Load(s);
+        }
+        catch (ModelFileException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+        var rows = shards[0].Result.Rows.Take(1).Concat(shards.SelectMany(shard => shard.Result.Rows.Skip(1))).ToList();
+        return Report(s, rows, shards[0].Result.Timesteps, shards.Sum(shard => shard.Result.Seconds), measurement);
+    }
+
+    /// <summary>Measures the sampled rows (FP32 first) and writes the grids, plot, report and summary together.</summary>
+    private static int Report(Settings s, IReadOnlyList<SampledRow> sampledRows, IReadOnlyList<int> timesteps, double seconds, Measurement measurement)
+    {
+        var (network, testFeatures) = (measurement.Network, measurement.TestFeatures);
+        // Written together at the end: an interrupted report leaves the folder as it was.
+        var outputs = new List<(string Path, byte[] Contents)>();
+        // Real training images, as many as the samples: the distance a perfect model would reach with this sample count.
+        var rows = new List<Row> { new("Fashion-MNIST training images (floor)", "-", FrechetDistance.Between(network.Features(measurement.Real), testFeatures), null, null, null) };
+        var reference = sampledRows[0].Samples!;
+        foreach (var r in sampledRows)
+            rows.Add(Summarize(r.Name, r.Grid, r.Samples!, r.Sqnr is null ? null : reference, r.Sqnr, network, testFeatures, s, outputs) with { Key = r.Key, Groups = r.Groups, Plain = r.Plain });
+        var sqnrSeries = sampledRows.Where(r => r.Sqnr is not null).Select(r => (r.Name, Values: r.Sqnr!)).ToList();
         rows = PairedWithPlain(PairedWithStatic(rows, testFeatures, s), testFeatures, s);
         var warning = SampleCountWarning(rows, s.Count, network.FeatureCount);
         var sampled = s.Count * (1 + (s.Groups.Distinct().Count() * (s.BiasCorrection ? 2 : 1) * s.Methods.Count));
-        var timesteps = scheduler.Timesteps;
         outputs.Add((Path.Combine(s.Output, "sqnr.png"), SqnrPlot.Png(timesteps, sqnrSeries)));
-        var table = new Table().Title($"{s.Count} images, DDIM {s.Steps} steps, calibrated on {s.Trajectories} trajectories; Frechet distance to {test.Shape[0]} test images; 95 % bootstrap intervals")
+        var table = new Table().Title($"{s.Count} images, DDIM {s.Steps} steps, calibrated on {s.Trajectories} trajectories; Frechet distance to {measurement.TestImages} test images; 95 % bootstrap intervals")
             .AddColumn("model").AddColumn(new TableColumn("Frechet distance").RightAligned()).AddColumn(new TableColumn("minus static, paired").RightAligned()).AddColumn(new TableColumn("minus plain K, paired").RightAligned()).AddColumn(new TableColumn("PSNR vs FP32").RightAligned())
             .AddColumn(new TableColumn("noise SQNR mean").RightAligned()).AddColumn(new TableColumn("noise SQNR min").RightAligned());
         foreach (var row in rows)
@@ -209,7 +298,7 @@ internal static class ReportCommand
         var report = TemplateText.Render("report.md.sbn", new
         {
             settings = s with { Model = Shown(s.Model), Features = Shown(s.Features) },
-            test_images = test.Shape[0],
+            test_images = measurement.TestImages,
             warning,
             sqnr_samples = Math.Min(s.Count, ComparedSampling.DefaultSqnrSamples),
             grouping = s.Grouping.ToString().ToLowerInvariant(),
