@@ -1,7 +1,6 @@
 using System.Globalization;
 using DiffAcc.Accelerator.Compiler;
 using DiffAcc.Accelerator.Configuration;
-using DiffAcc.Accelerator.Examples;
 using DiffAcc.Accelerator.Isa;
 using DiffAcc.Accelerator.Performance;
 using Spectre.Console;
@@ -40,7 +39,7 @@ internal static class PerfValidation
             return 1;
         }
         Console.WriteLine($"building the Verilator model of DiffAccTop ({config.Name}) ...");
-        var verilated = RtlMachine.BuildAsync(config, vcd is not null, Interrupt.Token).GetAwaiter().GetResult();
+        var verilated = RtlRunner.Build(config, vcd is not null);
         var runner = new RtlRunner(verilated) { Ddr = DdrTiming.Testbench, VcdPath = vcd };
         var model = CycleModel.For(config).WithDdr(DdrTiming.Testbench);
         var results = Compare(compiled, runner, model, only, timeline ? PrintTimeline : null);

@@ -1,8 +1,10 @@
 using DiffAcc.Accelerator.Compiler;
+using DiffAcc.Accelerator.Configuration;
 using DiffAcc.Accelerator.Examples;
 using DiffAcc.Accelerator.Host;
 using DiffAcc.Accelerator.Isa.Simulation;
 using DiffAcc.Accelerator.Performance;
+using Spectre.Console;
 
 namespace DiffAcc.Cli;
 
@@ -25,6 +27,15 @@ internal sealed class RtlRunner(RtlMachine machine, ulong seed = 1) : IProgramRu
 
     public ProgramRun Run(CompiledUNet compiled, DdrImage ddr, DdrLayout layout, MachineRegisters registers)
         => Run(compiled.Program.Count, ddr, layout.ProgramAddress, registers);
+
+    /// <summary>Builds (or takes from the cache) <paramref name="config"/>'s RTL model, the status line following the build.</summary>
+    public static RtlMachine Build(AcceleratorConfig config, bool trace)
+    {
+        var label = $"building the Verilator model of DiffAccTop ({config.Name})";
+        RtlMachine? machine = null;
+        AnsiConsole.Status().Start(label, status => machine = RtlMachine.BuildAsync(config, trace, Interrupt.Token, new PassStatus(status, label)).GetAwaiter().GetResult());
+        return machine!;
+    }
 
     /// <summary>Runs the <paramref name="instructions"/> instructions at <paramref name="programAddress"/> of <paramref name="ddr"/>.</summary>
     public ProgramRun Run(int instructions, DdrImage ddr, long programAddress, MachineRegisters registers)

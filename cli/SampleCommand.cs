@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using DiffAcc.Accelerator.Compiler;
 using DiffAcc.Accelerator.Configuration;
-using DiffAcc.Accelerator.Examples;
 using DiffAcc.Accelerator.Host;
 using DiffAcc.Accelerator.Isa;
 using DiffAcc.Accelerator.Isa.Simulation;
@@ -131,7 +130,7 @@ internal static class SampleCommand
         {
             Console.WriteLine($"building the Verilator model of DiffAccTop ({config.Name}) ...");
             var watch = System.Diagnostics.Stopwatch.StartNew();
-            var model = RtlMachine.BuildAsync(config, false, Interrupt.Token).GetAwaiter().GetResult();
+            var model = RtlRunner.Build(config, false);
             Console.WriteLine($"built in {watch.Elapsed.TotalSeconds:0.0} s");
             runner = new RtlRunner(model);
         }

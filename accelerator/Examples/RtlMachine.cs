@@ -41,9 +41,16 @@ public sealed record RtlMachine
     /// Builds (or takes from the Verilator cache) the model of <paramref name="config"/>'s machine: minutes
     /// the first time for a configuration, seconds after. Built once per configuration in a process.
     /// </summary>
-    public static async Task<RtlMachine> BuildAsync(AcceleratorConfig config, bool trace = false, CancellationToken cancellation = default)
+    /// <param name="config">The machine's configuration.</param>
+    /// <param name="trace">Build with VCD tracing, for <see cref="VcdPath"/>.</param>
+    /// <param name="cancellation">Stops the build.</param>
+    /// <param name="progress">Where the build is (<see cref="VerilatorBuild.Progress"/>).</param>
+    public static async Task<RtlMachine> BuildAsync(AcceleratorConfig config, bool trace = false, CancellationToken cancellation = default, IProgress<string>? progress = null)
         => new(await Models.GetOrAdd((config.ToString(), trace), _ => new Lazy<Task<VerilatorModel>>(() =>
-            VerilatorBuild.For(DiffAccTop.Flow(config).Run()).WithHarness(new AxiSystemHarness()).WithTrace(trace).BuildAsync(cancellation))).Value);
+        {
+            var build = VerilatorBuild.For(DiffAccTop.Flow(config).Run()).WithHarness(new AxiSystemHarness()).WithTrace(trace);
+            return (progress is null ? build : build.WithProgress(progress)).BuildAsync(cancellation);
+        })).Value);
 
     /// <summary>Runs a placed program; its outputs are read back with <see cref="PlacedProgram.Read"/>.</summary>
     public Task<ProgramRun> RunAsync(PlacedProgram placed, CancellationToken cancellation = default)

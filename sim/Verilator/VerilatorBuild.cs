@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using CliWrap;
-using CliWrap.Buffered;
 using DiffAcc.Hdl;
 using DiffAcc.Hdl.Emit;
 
@@ -14,7 +13,7 @@ namespace DiffAcc.Sim.Verilator;
 /// builds happen in a private folder that is renamed into place, so parallel builds are safe.
 /// <code>var model = await VerilatorBuild.For(result).WithTrace().BuildAsync();</code>
 /// </summary>
-public sealed record VerilatorBuild
+public sealed partial record VerilatorBuild
 {
     /// <summary>Cycles per stream block: the unit in which records cross the pipe.</summary>
     public const int BlockCycles = 1024;
@@ -53,6 +52,15 @@ public sealed record VerilatorBuild
 
     public VerilatorBuild WithExecutable(string verilator) => this with { Executable = verilator };
 
+    /// <summary>Where the build is: "verilating", then each C++ file as the compiler starts it, for a status line that moves during a build of minutes.</summary>
+    public IProgress<string>? Progress { get; init; }
+
+    public VerilatorBuild WithProgress(IProgress<string> progress) => this with { Progress = progress };
+
+    /// <summary>A compiler command line of the generated makefile: the C++ file it compiles.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\S*(?:g\+\+|clang\+\+|ccache)\s.*\s-c\s.*?(\S+\.cpp)\b")]
+    private static partial System.Text.RegularExpressions.Regex CompilerStart();
+
     public async Task<VerilatorModel> BuildAsync(CancellationToken cancellation = default)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
@@ -82,16 +90,27 @@ public sealed record VerilatorBuild
         foreach (var file in native)
             await File.WriteAllTextAsync(Path.Combine(work, file.Name), file.Text, cancellation);
 
+        Progress?.Report("verilating");
+        var output = new System.Text.StringBuilder();
+        void Observe(string line)
+        {
+            lock (output)
+                output.AppendLine(line);
+            if (Progress is not null && CompilerStart().Match(line) is { Success: true } compiling)
+                Progress.Report($"compiling {Path.GetFileName(compiling.Groups[1].Value)}");
+        }
         var result = await Cli.Wrap(Executable)
             .WithArguments([.. flags, "-j", Jobs.ToString(System.Globalization.CultureInfo.InvariantCulture), "harness.cpp", .. native.Where(f => f.Name.EndsWith(".c", StringComparison.Ordinal) || f.Name.EndsWith(".cpp", StringComparison.Ordinal)).Select(f => f.Name), .. sources.Select(f => f.Name)])
             .WithWorkingDirectory(work)
+            .WithStandardOutputPipe(PipeTarget.ToDelegate(Observe))
+            .WithStandardErrorPipe(PipeTarget.ToDelegate(Observe))
             .WithValidation(CommandResultValidation.None)
-            .ExecuteBufferedAsync(cancellation);
+            .ExecuteAsync(cancellation);
         // A Ctrl-C reaches the compiler too; its failure then is the interrupt, not a build error.
         cancellation.ThrowIfCancellationRequested();
         if (result.ExitCode != 0 || !File.Exists(Path.Combine(work, "obj", "sim")))
         {
-            var errors = (result.StandardError + "\n" + result.StandardOutput).Split('\n')
+            var errors = output.ToString().Split('\n')
                 .Where(l => l.Contains("error", StringComparison.OrdinalIgnoreCase) || l.StartsWith("%Error", StringComparison.Ordinal))
                 .Take(30);
             throw new SimulationException($"the Verilator build of {top} failed (exit code {result.ExitCode}); the build folder is kept at {work}:\n{string.Join("\n", errors)}");

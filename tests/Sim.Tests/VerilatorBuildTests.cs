@@ -18,6 +18,26 @@ public sealed class VerilatorBuildTests
     }
 
     [Fact]
+    public async Task A_build_reports_verilating_then_each_file_it_compiles()
+    {
+        var cache = Directory.CreateTempSubdirectory("diffacc-cache-").FullName;
+        var steps = new List<string>();
+        await VerilatorBuild.For(Small()).WithCacheDirectory(cache).WithProgress(new Recorded(steps)).BuildAsync();
+        Assert.Equal("verilating", steps[0]);
+        Assert.Contains("compiling harness.cpp", steps);
+        Assert.Contains(steps, s => s.StartsWith("compiling VMacArray", StringComparison.Ordinal));
+    }
+
+    private sealed class Recorded(List<string> steps) : IProgress<string>
+    {
+        public void Report(string value)
+        {
+            lock (steps)
+                steps.Add(value);
+        }
+    }
+
+    [Fact]
     public async Task Parallel_builds_into_one_cache_folder_agree()
     {
         var cache = Directory.CreateTempSubdirectory("diffacc-cache-").FullName;
