@@ -15,25 +15,37 @@ internal static class CosimBench
     {
         try
         {
-            var design = HdlFlow.For(() => new MacArray(16, 16)).Run();
-            var first = await VerilatorBuild.For(design).BuildAsync(cancellation);
+            VerilatorModel? first = null;
             var rebuilds = new List<double>();
-            for (var i = 0; i < 5; i++)
+            var bare = 0.0;
+            CosimResult? run = null;
+            const string label = "bench cosim";
+            await AnsiConsole.Status().StartAsync(label, async status =>
             {
-                var watch = Stopwatch.StartNew();
-                var again = await VerilatorBuild.For(HdlFlow.For(() => new MacArray(16, 16)).Run()).BuildAsync(cancellation);
-                rebuilds.Add(watch.Elapsed.TotalSeconds);
-                if (!again.FromCache)
-                    throw new SimulationException("the second build of an unchanged design was not taken from the cache");
-            }
-            rebuilds.Sort();
-
-            var bare = await Cosimulation.BareLoopCyclesPerSecondAsync(first, cycles, cancellation);
-            var run = await Cosimulation.Of(first)
-                .WithStimulus(new RandomMacStimulus())
-                .WithModel(new MacArrayModel(16, 16))
-                .WithCycles(cycles)
-                .RunAsync(cancellation);
+                var stage = new PassStatus(status, label);
+                var design = HdlFlow.For(() => new MacArray(16, 16)).Run();
+                first = await VerilatorBuild.For(design).WithProgress(stage).BuildAsync(cancellation);
+                for (var i = 0; i < 5; i++)
+                {
+                    stage.Report($"cached rebuild {i + 1} of 5");
+                    var watch = Stopwatch.StartNew();
+                    var again = await VerilatorBuild.For(HdlFlow.For(() => new MacArray(16, 16)).Run()).BuildAsync(cancellation);
+                    rebuilds.Add(watch.Elapsed.TotalSeconds);
+                    if (!again.FromCache)
+                        throw new SimulationException("the second build of an unchanged design was not taken from the cache");
+                }
+                rebuilds.Sort();
+                stage.Report($"bare Verilator loop, {cycles:#,0} cycles");
+                bare = await Cosimulation.BareLoopCyclesPerSecondAsync(first, cycles, cancellation);
+                stage.Report($"co-simulation against the C# golden, {cycles:#,0} cycles");
+                run = await Cosimulation.Of(first)
+                    .WithStimulus(new RandomMacStimulus())
+                    .WithModel(new MacArrayModel(16, 16))
+                    .WithCycles(cycles)
+                    .RunAsync(cancellation);
+            });
+            if (first is null || run is null)
+                throw new SimulationException("the benchmark did not run");
 
             string F(double v) => v.ToString("#,0", CultureInfo.InvariantCulture);
             var table = new Table().AddColumn("figure").AddColumn(new TableColumn("value").RightAligned());

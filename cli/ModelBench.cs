@@ -19,27 +19,39 @@ internal static class ModelBench
         var threads = Environment.ProcessorCount;
         var unet = UNet2D.Random(UNetConfig.DdpmCifar10, 1);
         var sample = new Tensor([1, 3, 32, 32], [.. Enumerable.Range(0, 3 * 32 * 32).Select(i => MathF.Sin(i))]);
-        unet.Forward(sample, [500f]);
         var times = new List<double>();
-        for (var i = 0; i < runs; i++)
-        {
-            var watch = Stopwatch.StartNew();
-            unet.Forward(sample, [500f]);
-            times.Add(watch.Elapsed.TotalMilliseconds);
-        }
-        var ours = Median(times);
-
-        // Scales from a 2-step calibration on one trajectory: the timing does not depend on their values.
-        var quantization = StepwiseCalibration.Run(unet, NoiseSchedule.Ddpm, new DdimScheduler(NoiseSchedule.Ddpm, 2), "ddim", 1, 1).Quantize(1);
-        var int8 = new QuantizedUNet(unet, quantization);
-        int8.PredictNoise(sample, 500);
         var int8Times = new List<double>();
-        for (var i = 0; i < runs; i++)
+        AnsiConsole.Progress().Start(context =>
         {
-            var watch = Stopwatch.StartNew();
+            var fp32Task = context.AddTask($"DiffAcc FP32: warm-up and {runs} timed forward passes", maxValue: runs + 1);
+            var int8Task = context.AddTask($"DiffAcc int8: calibration, warm-up and {runs} timed forward passes", maxValue: runs + 2);
+            unet.Forward(sample, [500f]);
+            fp32Task.Increment(1);
+            for (var i = 0; i < runs; i++)
+            {
+                Interrupt.ThrowIfRequested();
+                var watch = Stopwatch.StartNew();
+                unet.Forward(sample, [500f]);
+                times.Add(watch.Elapsed.TotalMilliseconds);
+                fp32Task.Increment(1);
+            }
+
+            // Scales from a 2-step calibration on one trajectory: the timing does not depend on their values.
+            var quantization = StepwiseCalibration.Run(unet, NoiseSchedule.Ddpm, new DdimScheduler(NoiseSchedule.Ddpm, 2), "ddim", 1, 1).Quantize(1);
+            var int8 = new QuantizedUNet(unet, quantization);
+            int8Task.Increment(1);
             int8.PredictNoise(sample, 500);
-            int8Times.Add(watch.Elapsed.TotalMilliseconds);
-        }
+            int8Task.Increment(1);
+            for (var i = 0; i < runs; i++)
+            {
+                Interrupt.ThrowIfRequested();
+                var watch = Stopwatch.StartNew();
+                int8.PredictNoise(sample, 500);
+                int8Times.Add(watch.Elapsed.TotalMilliseconds);
+                int8Task.Increment(1);
+            }
+        });
+        var ours = Median(times);
         var oursInt8 = Median(int8Times);
 
         string pytorch;
@@ -51,9 +63,11 @@ internal static class ModelBench
         }
         else
         {
-            var result = await CliWrap.Cli.Wrap("/usr/bin/python3").WithArguments([script, threads.ToString(CultureInfo.InvariantCulture), runs.ToString(CultureInfo.InvariantCulture)])
-                .WithWorkingDirectory(Path.GetDirectoryName(script)!).WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(cancellation);
-            var words = result.StandardOutput.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            BufferedCommandResult? result = null;
+            await AnsiConsole.Status().StartAsync($"PyTorch FP32: warm-up and {runs} timed forward passes", async _ =>
+                result = await CliWrap.Cli.Wrap("/usr/bin/python3").WithArguments([script, threads.ToString(CultureInfo.InvariantCulture), runs.ToString(CultureInfo.InvariantCulture)])
+                    .WithWorkingDirectory(Path.GetDirectoryName(script)!).WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(cancellation));
+            var words = result!.StandardOutput.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             if (result.ExitCode == 0 && words.Length >= 2 && double.TryParse(words[1], CultureInfo.InvariantCulture, out var ms))
             {
                 theirs = ms;

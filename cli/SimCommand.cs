@@ -90,7 +90,8 @@ internal static class SimCommand
             outputs.Add((junit.FullName, System.Text.Encoding.UTF8.GetBytes(RegressionRunner.JUnit(results))));
         if (json is not null)
             outputs.Add((json.FullName, run.ToJson()));
-        Hdl.Emit.StagedWrite.Files(outputs);
+        foreach (var written in Hdl.Emit.StagedWrite.Files(outputs))
+            Console.WriteLine($"wrote {written} (in {DiffAccCommand.Elapsed})");
         Console.WriteLine($"{results.Count(r => r.Passed)} passed, {results.Count(r => !r.Passed)} failed{(run.Shards == 1 ? "" : $" (shard {run.Shard}/{run.Shards})")}");
         return results.All(r => r.Passed) ? 0 : 1;
     }
