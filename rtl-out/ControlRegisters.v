@@ -49,8 +49,8 @@ module ControlRegisters (
   input wire [4:0] BytesWritten // @[ControlRegisters.cs:34]
 );
 
-  localparam [2:0] MachineError_Deadlock = 3'd5;
   localparam [2:0] MachineError_None = 3'd0;
+  localparam [2:0] MachineError_Deadlock = 3'd5;
 
   reg end_in; // @[ControlRegisters.cs:39]
   reg error_in; // @[ControlRegisters.cs:40]

@@ -57,9 +57,9 @@ module Dispatcher (
   output wire [23:0] EngineState // @[Dispatcher.cs:47]
 );
 
-  localparam [2:0] MachineError_Deadlock = 3'd5;
-  localparam [2:0] MachineError_SemaphoreOverflow = 3'd4;
   localparam [2:0] MachineError_UnknownOpcode = 3'd1;
+  localparam [2:0] MachineError_SemaphoreOverflow = 3'd4;
+  localparam [2:0] MachineError_Deadlock = 3'd5;
 
   reg [15:0] step_group; // @[Dispatcher.cs:51]
   reg halted; // @[Dispatcher.cs:52]

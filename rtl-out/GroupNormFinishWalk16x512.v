@@ -27,9 +27,9 @@ module GroupNormFinishWalk16x512 (
 );
 
   localparam [1:0] FinishStep_Idle = 2'd0;
+  localparam [1:0] FinishStep_Summing = 2'd1;
   localparam [1:0] FinishStep_Rooting = 2'd2;
   localparam [1:0] FinishStep_Storing = 2'd3;
-  localparam [1:0] FinishStep_Summing = 2'd1;
 
   wire reciprocal_sqrt_Start; // @[GroupNormFinishWalk.cs:49]
   wire [20:0] reciprocal_sqrt_Count; // @[GroupNormFinishWalk.cs:49]

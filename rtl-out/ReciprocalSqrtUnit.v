@@ -15,11 +15,11 @@ module ReciprocalSqrtUnit (
   output wire [4:0] HalfShift // @[ReciprocalSqrtUnit.cs:58]
 );
 
-  localparam [2:0] RootStep_Divide = 3'd3;
   localparam [2:0] RootStep_Idle = 3'd0;
-  localparam [2:0] RootStep_Normalize = 3'd2;
-  localparam [2:0] RootStep_Root = 3'd4;
   localparam [2:0] RootStep_Variance = 3'd1;
+  localparam [2:0] RootStep_Normalize = 3'd2;
+  localparam [2:0] RootStep_Divide = 3'd3;
+  localparam [2:0] RootStep_Root = 3'd4;
 
   reg [2:0] state; // @[ReciprocalSqrtUnit.cs:60]
   reg [63:0] count_times_squares; // @[ReciprocalSqrtUnit.cs:61]

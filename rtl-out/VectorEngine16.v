@@ -323,9 +323,9 @@ module VectorEngine16 (
   input wire [127:0] Tables_ParameterWord // @[VectorEngine.cs:41]
 );
 
-  localparam [1:0] SoftmaxPhase_Dividing = 2'd2;
-  localparam [1:0] SoftmaxPhase_Draining = 2'd1;
   localparam [1:0] SoftmaxPhase_Flowing = 2'd0;
+  localparam [1:0] SoftmaxPhase_Draining = 2'd1;
+  localparam [1:0] SoftmaxPhase_Dividing = 2'd2;
 
   reg [127:0] parameter_; // @[VectorEngine.cs:74]
   reg busy; // @[VectorEngine.cs:79]

@@ -1192,9 +1192,9 @@ module WeightEngine (
   output wire Waiting // @[WeightEngine.cs:223]
 );
 
-  localparam [1:0] MoveStep_Arrive = 2'd2;
   localparam [1:0] MoveStep_Prepare = 2'd0;
   localparam [1:0] MoveStep_Request = 2'd1;
+  localparam [1:0] MoveStep_Arrive = 2'd2;
 
   wire [255:0] dma_address_Instruction; // @[WeightEngine.cs:47]
   wire [39:0] dma_address_Bases_0; // @[WeightEngine.cs:47]

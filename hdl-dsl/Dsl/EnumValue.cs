@@ -53,7 +53,7 @@ public sealed class EnumValue<TEnum> : UInt where TEnum : struct, System.Enum
 
     /// <summary>A member as a constant of this type.</summary>
     public static EnumValue<TEnum> Of(TEnum member)
-        => new(new NamedConst(Convert.ToInt64(member, System.Globalization.CultureInfo.InvariantCulture), EnumType<TEnum>.Instance.Shape, $"{typeof(TEnum).Name}_{member}"));
+        => new(new NamedConst(Convert.ToInt64(member, System.Globalization.CultureInfo.InvariantCulture), EnumType<TEnum>.Instance.Shape, $"{typeof(TEnum).Name}_{member}", typeof(TEnum).Name));
 
     public void Assign(TEnum member, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) => ConnectFrom(Of(member), new(file, line));
 

@@ -58,9 +58,12 @@ public class Const(BigInteger value, Shape shape) : Expr(shape)
 }
 
 /// <summary>A constant with a name (a member of a C# enum used as a hardware type): printed as a localparam.</summary>
-public sealed class NamedConst(BigInteger value, Shape shape, string name) : Const(value, shape)
+public sealed class NamedConst(BigInteger value, Shape shape, string name, string family = "") : Const(value, shape)
 {
     public string Name { get; } = name;
+
+    /// <summary>The constants declared together (the members of one enum type), listed in value order.</summary>
+    public string Family { get; } = family;
 }
 
 public sealed class UnaryExpr(UnaryOp op, Expr operand, Shape shape) : Expr(shape)

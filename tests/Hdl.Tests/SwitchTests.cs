@@ -63,6 +63,9 @@ public sealed class SwitchTests
         var verilog = flow.ThrowIfFailed().Verilog.Single(f => f.Name == "TrafficLight.v").Text;
         Assert.Contains("Light_RedAmber, Light_Amber:", verilog, StringComparison.Ordinal);
         Assert.Contains("case (state)", verilog, StringComparison.Ordinal);
+        // The members in value order, as the enum lists them (by name they would read Amber, Green, Red, RedAmber).
+        var members = verilog.Split('\n').Where(l => l.TrimStart().StartsWith("localparam", StringComparison.Ordinal)).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[^3]).ToList();
+        Assert.Equal(["Light_Red", "Light_RedAmber", "Light_Green", "Light_Amber"], members);
 
         var dut = new TrafficLight();
         var sim = new IrSimulator(HdlFlow.For(() => dut).Run().ThrowIfFailed().Design);

@@ -129,7 +129,8 @@ internal static class VerilogLayout
             [.. i.Bindings.Select(b => new ConnectionView(b.ChildPort.Name, b.ParentNet.Name))],
             Locator(i.Location))).ToList();
 
-        var localparams = printer.NamedConstants.Values.Select(c => new LocalparamView(Range(c.Width), c.Name, VerilogExpression.Literal(c.Value, c.Width))).ToList();
+        // An enum's members as a person lists them: in value order, one enum after another.
+        var localparams = printer.NamedConstants.Values.OrderBy(c => c.Family, StringComparer.Ordinal).ThenBy(c => c.Value).ThenBy(c => c.Name, StringComparer.Ordinal).Select(c => new LocalparamView(Range(c.Width), c.Name, VerilogExpression.Literal(c.Value, c.Width))).ToList();
         var declarations = module.Nets.Where(n => !n.IsUnusedSink).Select(n => new DeclarationView(Attributes(n.Attributes), n.Kind is NetKind.Register or NetKind.MemoryReadData || n.IsLatch || cases.Any(c => c.Name == n.Name) ? "reg" : "wire", n.Shape.Signed, Range(n.Width), n.Name, Locator(n.Location))).ToList();
         var unused = module.Nets.Where(n => n.IsUnusedSink).Select(n => new DeclarationView("", "wire", n.Shape.Signed, Range(n.Width), n.Name, Locator(n.Location))).ToList();
         var temporaries = printer.Temporaries.Select(t => new DeclarationView("", "wire", t.Shape.Signed, Range(t.Shape.Width), t.Name, t.Locator)).ToList();
