@@ -78,12 +78,12 @@ module ActivationBuffer32x8192 (
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [255:0] banks_cat; // @[ActivationBuffer.cs:29]
+  wire [255:0] WriteData_31_cat; // @[ActivationBuffer.cs:29]
   /* verilator lint_on UNUSEDSIGNAL */
 
   (* ram_style = "block" *) reg [255:0] banks [0:8191]; // @[ActivationBuffer.cs:28]
 
-  assign banks_cat = {WriteData_31, WriteData_30, WriteData_29, WriteData_28, WriteData_27, WriteData_26, WriteData_25, WriteData_24, WriteData_23, WriteData_22, WriteData_21, WriteData_20, WriteData_19, WriteData_18, WriteData_17, WriteData_16, WriteData_15, WriteData_14, WriteData_13, WriteData_12, WriteData_11, WriteData_10, WriteData_9, WriteData_8, WriteData_7, WriteData_6, WriteData_5, WriteData_4, WriteData_3, WriteData_2, WriteData_1, WriteData_0}; // @[ActivationBuffer.cs:29]
+  assign WriteData_31_cat = {WriteData_31, WriteData_30, WriteData_29, WriteData_28, WriteData_27, WriteData_26, WriteData_25, WriteData_24, WriteData_23, WriteData_22, WriteData_21, WriteData_20, WriteData_19, WriteData_18, WriteData_17, WriteData_16, WriteData_15, WriteData_14, WriteData_13, WriteData_12, WriteData_11, WriteData_10, WriteData_9, WriteData_8, WriteData_7, WriteData_6, WriteData_5, WriteData_4, WriteData_3, WriteData_2, WriteData_1, WriteData_0}; // @[ActivationBuffer.cs:29]
   assign ReadData_0 = read_word[7:0]; // @[ActivationBuffer.cs:32]
   assign ReadData_1 = read_word[15:8]; // @[ActivationBuffer.cs:32]
   assign ReadData_2 = read_word[23:16]; // @[ActivationBuffer.cs:32]
@@ -119,69 +119,69 @@ module ActivationBuffer32x8192 (
 
   always @(posedge clk) begin // @[ActivationBuffer.cs:29]
     if ((WriteEnable) && WriteLanes[0])
-      banks[WriteAddress][7:0] <= banks_cat[7:0];
+      banks[WriteAddress][7:0] <= WriteData_31_cat[7:0];
     if ((WriteEnable) && WriteLanes[1])
-      banks[WriteAddress][15:8] <= banks_cat[15:8];
+      banks[WriteAddress][15:8] <= WriteData_31_cat[15:8];
     if ((WriteEnable) && WriteLanes[2])
-      banks[WriteAddress][23:16] <= banks_cat[23:16];
+      banks[WriteAddress][23:16] <= WriteData_31_cat[23:16];
     if ((WriteEnable) && WriteLanes[3])
-      banks[WriteAddress][31:24] <= banks_cat[31:24];
+      banks[WriteAddress][31:24] <= WriteData_31_cat[31:24];
     if ((WriteEnable) && WriteLanes[4])
-      banks[WriteAddress][39:32] <= banks_cat[39:32];
+      banks[WriteAddress][39:32] <= WriteData_31_cat[39:32];
     if ((WriteEnable) && WriteLanes[5])
-      banks[WriteAddress][47:40] <= banks_cat[47:40];
+      banks[WriteAddress][47:40] <= WriteData_31_cat[47:40];
     if ((WriteEnable) && WriteLanes[6])
-      banks[WriteAddress][55:48] <= banks_cat[55:48];
+      banks[WriteAddress][55:48] <= WriteData_31_cat[55:48];
     if ((WriteEnable) && WriteLanes[7])
-      banks[WriteAddress][63:56] <= banks_cat[63:56];
+      banks[WriteAddress][63:56] <= WriteData_31_cat[63:56];
     if ((WriteEnable) && WriteLanes[8])
-      banks[WriteAddress][71:64] <= banks_cat[71:64];
+      banks[WriteAddress][71:64] <= WriteData_31_cat[71:64];
     if ((WriteEnable) && WriteLanes[9])
-      banks[WriteAddress][79:72] <= banks_cat[79:72];
+      banks[WriteAddress][79:72] <= WriteData_31_cat[79:72];
     if ((WriteEnable) && WriteLanes[10])
-      banks[WriteAddress][87:80] <= banks_cat[87:80];
+      banks[WriteAddress][87:80] <= WriteData_31_cat[87:80];
     if ((WriteEnable) && WriteLanes[11])
-      banks[WriteAddress][95:88] <= banks_cat[95:88];
+      banks[WriteAddress][95:88] <= WriteData_31_cat[95:88];
     if ((WriteEnable) && WriteLanes[12])
-      banks[WriteAddress][103:96] <= banks_cat[103:96];
+      banks[WriteAddress][103:96] <= WriteData_31_cat[103:96];
     if ((WriteEnable) && WriteLanes[13])
-      banks[WriteAddress][111:104] <= banks_cat[111:104];
+      banks[WriteAddress][111:104] <= WriteData_31_cat[111:104];
     if ((WriteEnable) && WriteLanes[14])
-      banks[WriteAddress][119:112] <= banks_cat[119:112];
+      banks[WriteAddress][119:112] <= WriteData_31_cat[119:112];
     if ((WriteEnable) && WriteLanes[15])
-      banks[WriteAddress][127:120] <= banks_cat[127:120];
+      banks[WriteAddress][127:120] <= WriteData_31_cat[127:120];
     if ((WriteEnable) && WriteLanes[16])
-      banks[WriteAddress][135:128] <= banks_cat[135:128];
+      banks[WriteAddress][135:128] <= WriteData_31_cat[135:128];
     if ((WriteEnable) && WriteLanes[17])
-      banks[WriteAddress][143:136] <= banks_cat[143:136];
+      banks[WriteAddress][143:136] <= WriteData_31_cat[143:136];
     if ((WriteEnable) && WriteLanes[18])
-      banks[WriteAddress][151:144] <= banks_cat[151:144];
+      banks[WriteAddress][151:144] <= WriteData_31_cat[151:144];
     if ((WriteEnable) && WriteLanes[19])
-      banks[WriteAddress][159:152] <= banks_cat[159:152];
+      banks[WriteAddress][159:152] <= WriteData_31_cat[159:152];
     if ((WriteEnable) && WriteLanes[20])
-      banks[WriteAddress][167:160] <= banks_cat[167:160];
+      banks[WriteAddress][167:160] <= WriteData_31_cat[167:160];
     if ((WriteEnable) && WriteLanes[21])
-      banks[WriteAddress][175:168] <= banks_cat[175:168];
+      banks[WriteAddress][175:168] <= WriteData_31_cat[175:168];
     if ((WriteEnable) && WriteLanes[22])
-      banks[WriteAddress][183:176] <= banks_cat[183:176];
+      banks[WriteAddress][183:176] <= WriteData_31_cat[183:176];
     if ((WriteEnable) && WriteLanes[23])
-      banks[WriteAddress][191:184] <= banks_cat[191:184];
+      banks[WriteAddress][191:184] <= WriteData_31_cat[191:184];
     if ((WriteEnable) && WriteLanes[24])
-      banks[WriteAddress][199:192] <= banks_cat[199:192];
+      banks[WriteAddress][199:192] <= WriteData_31_cat[199:192];
     if ((WriteEnable) && WriteLanes[25])
-      banks[WriteAddress][207:200] <= banks_cat[207:200];
+      banks[WriteAddress][207:200] <= WriteData_31_cat[207:200];
     if ((WriteEnable) && WriteLanes[26])
-      banks[WriteAddress][215:208] <= banks_cat[215:208];
+      banks[WriteAddress][215:208] <= WriteData_31_cat[215:208];
     if ((WriteEnable) && WriteLanes[27])
-      banks[WriteAddress][223:216] <= banks_cat[223:216];
+      banks[WriteAddress][223:216] <= WriteData_31_cat[223:216];
     if ((WriteEnable) && WriteLanes[28])
-      banks[WriteAddress][231:224] <= banks_cat[231:224];
+      banks[WriteAddress][231:224] <= WriteData_31_cat[231:224];
     if ((WriteEnable) && WriteLanes[29])
-      banks[WriteAddress][239:232] <= banks_cat[239:232];
+      banks[WriteAddress][239:232] <= WriteData_31_cat[239:232];
     if ((WriteEnable) && WriteLanes[30])
-      banks[WriteAddress][247:240] <= banks_cat[247:240];
+      banks[WriteAddress][247:240] <= WriteData_31_cat[247:240];
     if ((WriteEnable) && WriteLanes[31])
-      banks[WriteAddress][255:248] <= banks_cat[255:248];
+      banks[WriteAddress][255:248] <= WriteData_31_cat[255:248];
   end
 
   always @(posedge clk) begin // @[ActivationBuffer.cs:30]

@@ -215,22 +215,22 @@ module ActivationTableUnit16x2 (
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] bank_0_cat; // @[ActivationTableUnit.cs:65]
-  wire [8:0] bank_1_cat; // @[ActivationTableUnit.cs:65]
-  wire [8:0] bank_2_cat; // @[ActivationTableUnit.cs:65]
-  wire [8:0] bank_3_cat; // @[ActivationTableUnit.cs:65]
-  wire [8:0] bank_4_cat; // @[ActivationTableUnit.cs:65]
-  wire [8:0] bank_5_cat; // @[ActivationTableUnit.cs:65]
-  wire [8:0] bank_6_cat; // @[ActivationTableUnit.cs:65]
-  wire [8:0] bank_7_cat; // @[ActivationTableUnit.cs:65]
-  wire [8:0] bank_8_cat; // @[ActivationTableUnit.cs:65]
-  wire [8:0] bank_9_cat; // @[ActivationTableUnit.cs:65]
-  wire [8:0] bank_10_cat; // @[ActivationTableUnit.cs:65]
-  wire [8:0] bank_11_cat; // @[ActivationTableUnit.cs:65]
-  wire [8:0] bank_12_cat; // @[ActivationTableUnit.cs:65]
-  wire [8:0] bank_13_cat; // @[ActivationTableUnit.cs:65]
-  wire [8:0] bank_14_cat; // @[ActivationTableUnit.cs:65]
-  wire [8:0] bank_15_cat; // @[ActivationTableUnit.cs:65]
+  wire [8:0] Slot_cat; // @[ActivationTableUnit.cs:65]
+  wire [8:0] Slot_cat_1; // @[ActivationTableUnit.cs:65]
+  wire [8:0] Slot_cat_2; // @[ActivationTableUnit.cs:65]
+  wire [8:0] Slot_cat_3; // @[ActivationTableUnit.cs:65]
+  wire [8:0] Slot_cat_4; // @[ActivationTableUnit.cs:65]
+  wire [8:0] Slot_cat_5; // @[ActivationTableUnit.cs:65]
+  wire [8:0] Slot_cat_6; // @[ActivationTableUnit.cs:65]
+  wire [8:0] Slot_cat_7; // @[ActivationTableUnit.cs:65]
+  wire [8:0] Slot_cat_8; // @[ActivationTableUnit.cs:65]
+  wire [8:0] Slot_cat_9; // @[ActivationTableUnit.cs:65]
+  wire [8:0] Slot_cat_10; // @[ActivationTableUnit.cs:65]
+  wire [8:0] Slot_cat_11; // @[ActivationTableUnit.cs:65]
+  wire [8:0] Slot_cat_12; // @[ActivationTableUnit.cs:65]
+  wire [8:0] Slot_cat_13; // @[ActivationTableUnit.cs:65]
+  wire [8:0] Slot_cat_14; // @[ActivationTableUnit.cs:65]
+  wire [8:0] Slot_cat_15; // @[ActivationTableUnit.cs:65]
   /* verilator lint_on UNUSEDSIGNAL */
 
   (* ram_style = "distributed" *) reg signed [7:0] table_0_0 [0:63]; // @[ActivationTableUnit.cs:61]
@@ -489,22 +489,22 @@ module ActivationTableUnit16x2 (
 
   (* ram_style = "distributed" *) reg signed [7:0] table_15_7 [0:63]; // @[ActivationTableUnit.cs:61]
 
-  assign bank_0_cat = {Slot, (X_0 ^ 8'd128)}; // @[ActivationTableUnit.cs:65]
-  assign bank_1_cat = {Slot, (X_1 ^ 8'd128)}; // @[ActivationTableUnit.cs:65]
-  assign bank_2_cat = {Slot, (X_2 ^ 8'd128)}; // @[ActivationTableUnit.cs:65]
-  assign bank_3_cat = {Slot, (X_3 ^ 8'd128)}; // @[ActivationTableUnit.cs:65]
-  assign bank_4_cat = {Slot, (X_4 ^ 8'd128)}; // @[ActivationTableUnit.cs:65]
-  assign bank_5_cat = {Slot, (X_5 ^ 8'd128)}; // @[ActivationTableUnit.cs:65]
-  assign bank_6_cat = {Slot, (X_6 ^ 8'd128)}; // @[ActivationTableUnit.cs:65]
-  assign bank_7_cat = {Slot, (X_7 ^ 8'd128)}; // @[ActivationTableUnit.cs:65]
-  assign bank_8_cat = {Slot, (X_8 ^ 8'd128)}; // @[ActivationTableUnit.cs:65]
-  assign bank_9_cat = {Slot, (X_9 ^ 8'd128)}; // @[ActivationTableUnit.cs:65]
-  assign bank_10_cat = {Slot, (X_10 ^ 8'd128)}; // @[ActivationTableUnit.cs:65]
-  assign bank_11_cat = {Slot, (X_11 ^ 8'd128)}; // @[ActivationTableUnit.cs:65]
-  assign bank_12_cat = {Slot, (X_12 ^ 8'd128)}; // @[ActivationTableUnit.cs:65]
-  assign bank_13_cat = {Slot, (X_13 ^ 8'd128)}; // @[ActivationTableUnit.cs:65]
-  assign bank_14_cat = {Slot, (X_14 ^ 8'd128)}; // @[ActivationTableUnit.cs:65]
-  assign bank_15_cat = {Slot, (X_15 ^ 8'd128)}; // @[ActivationTableUnit.cs:65]
+  assign Slot_cat = {Slot, (X_0 ^ 8'd128)}; // @[ActivationTableUnit.cs:65]
+  assign Slot_cat_1 = {Slot, (X_1 ^ 8'd128)}; // @[ActivationTableUnit.cs:65]
+  assign Slot_cat_2 = {Slot, (X_2 ^ 8'd128)}; // @[ActivationTableUnit.cs:65]
+  assign Slot_cat_3 = {Slot, (X_3 ^ 8'd128)}; // @[ActivationTableUnit.cs:65]
+  assign Slot_cat_4 = {Slot, (X_4 ^ 8'd128)}; // @[ActivationTableUnit.cs:65]
+  assign Slot_cat_5 = {Slot, (X_5 ^ 8'd128)}; // @[ActivationTableUnit.cs:65]
+  assign Slot_cat_6 = {Slot, (X_6 ^ 8'd128)}; // @[ActivationTableUnit.cs:65]
+  assign Slot_cat_7 = {Slot, (X_7 ^ 8'd128)}; // @[ActivationTableUnit.cs:65]
+  assign Slot_cat_8 = {Slot, (X_8 ^ 8'd128)}; // @[ActivationTableUnit.cs:65]
+  assign Slot_cat_9 = {Slot, (X_9 ^ 8'd128)}; // @[ActivationTableUnit.cs:65]
+  assign Slot_cat_10 = {Slot, (X_10 ^ 8'd128)}; // @[ActivationTableUnit.cs:65]
+  assign Slot_cat_11 = {Slot, (X_11 ^ 8'd128)}; // @[ActivationTableUnit.cs:65]
+  assign Slot_cat_12 = {Slot, (X_12 ^ 8'd128)}; // @[ActivationTableUnit.cs:65]
+  assign Slot_cat_13 = {Slot, (X_13 ^ 8'd128)}; // @[ActivationTableUnit.cs:65]
+  assign Slot_cat_14 = {Slot, (X_14 ^ 8'd128)}; // @[ActivationTableUnit.cs:65]
+  assign Slot_cat_15 = {Slot, (X_15 ^ 8'd128)}; // @[ActivationTableUnit.cs:65]
   assign InReady = OutReady; // @[ActivationTableUnit.cs:42]
   assign OutValid = valid_1; // @[ActivationTableUnit.cs:43]
   assign Y_0 = y_0; // @[ActivationTableUnit.cs:66]
@@ -555,7 +555,7 @@ module ActivationTableUnit16x2 (
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:65]
     if (OutReady)
-      bank_0 <= bank_0_cat[8:6];
+      bank_0 <= Slot_cat[8:6];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:66]
@@ -565,7 +565,7 @@ module ActivationTableUnit16x2 (
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:65]
     if (OutReady)
-      bank_1 <= bank_1_cat[8:6];
+      bank_1 <= Slot_cat_1[8:6];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:66]
@@ -575,7 +575,7 @@ module ActivationTableUnit16x2 (
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:65]
     if (OutReady)
-      bank_2 <= bank_2_cat[8:6];
+      bank_2 <= Slot_cat_2[8:6];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:66]
@@ -585,7 +585,7 @@ module ActivationTableUnit16x2 (
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:65]
     if (OutReady)
-      bank_3 <= bank_3_cat[8:6];
+      bank_3 <= Slot_cat_3[8:6];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:66]
@@ -595,7 +595,7 @@ module ActivationTableUnit16x2 (
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:65]
     if (OutReady)
-      bank_4 <= bank_4_cat[8:6];
+      bank_4 <= Slot_cat_4[8:6];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:66]
@@ -605,7 +605,7 @@ module ActivationTableUnit16x2 (
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:65]
     if (OutReady)
-      bank_5 <= bank_5_cat[8:6];
+      bank_5 <= Slot_cat_5[8:6];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:66]
@@ -615,7 +615,7 @@ module ActivationTableUnit16x2 (
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:65]
     if (OutReady)
-      bank_6 <= bank_6_cat[8:6];
+      bank_6 <= Slot_cat_6[8:6];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:66]
@@ -625,7 +625,7 @@ module ActivationTableUnit16x2 (
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:65]
     if (OutReady)
-      bank_7 <= bank_7_cat[8:6];
+      bank_7 <= Slot_cat_7[8:6];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:66]
@@ -635,7 +635,7 @@ module ActivationTableUnit16x2 (
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:65]
     if (OutReady)
-      bank_8 <= bank_8_cat[8:6];
+      bank_8 <= Slot_cat_8[8:6];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:66]
@@ -645,7 +645,7 @@ module ActivationTableUnit16x2 (
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:65]
     if (OutReady)
-      bank_9 <= bank_9_cat[8:6];
+      bank_9 <= Slot_cat_9[8:6];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:66]
@@ -655,7 +655,7 @@ module ActivationTableUnit16x2 (
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:65]
     if (OutReady)
-      bank_10 <= bank_10_cat[8:6];
+      bank_10 <= Slot_cat_10[8:6];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:66]
@@ -665,7 +665,7 @@ module ActivationTableUnit16x2 (
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:65]
     if (OutReady)
-      bank_11 <= bank_11_cat[8:6];
+      bank_11 <= Slot_cat_11[8:6];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:66]
@@ -675,7 +675,7 @@ module ActivationTableUnit16x2 (
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:65]
     if (OutReady)
-      bank_12 <= bank_12_cat[8:6];
+      bank_12 <= Slot_cat_12[8:6];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:66]
@@ -685,7 +685,7 @@ module ActivationTableUnit16x2 (
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:65]
     if (OutReady)
-      bank_13 <= bank_13_cat[8:6];
+      bank_13 <= Slot_cat_13[8:6];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:66]
@@ -695,7 +695,7 @@ module ActivationTableUnit16x2 (
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:65]
     if (OutReady)
-      bank_14 <= bank_14_cat[8:6];
+      bank_14 <= Slot_cat_14[8:6];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:66]
@@ -705,7 +705,7 @@ module ActivationTableUnit16x2 (
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:65]
     if (OutReady)
-      bank_15 <= bank_15_cat[8:6];
+      bank_15 <= Slot_cat_15[8:6];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:66]
@@ -1355,642 +1355,642 @@ module ActivationTableUnit16x2 (
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_0_0 <= table_0_0[$unsigned(bank_0_cat[5:0])];
+      read_0_0 <= table_0_0[$unsigned(Slot_cat[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_0_1 <= table_0_1[$unsigned(bank_0_cat[5:0])];
+      read_0_1 <= table_0_1[$unsigned(Slot_cat[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_0_2 <= table_0_2[$unsigned(bank_0_cat[5:0])];
+      read_0_2 <= table_0_2[$unsigned(Slot_cat[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_0_3 <= table_0_3[$unsigned(bank_0_cat[5:0])];
+      read_0_3 <= table_0_3[$unsigned(Slot_cat[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_0_4 <= table_0_4[$unsigned(bank_0_cat[5:0])];
+      read_0_4 <= table_0_4[$unsigned(Slot_cat[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_0_5 <= table_0_5[$unsigned(bank_0_cat[5:0])];
+      read_0_5 <= table_0_5[$unsigned(Slot_cat[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_0_6 <= table_0_6[$unsigned(bank_0_cat[5:0])];
+      read_0_6 <= table_0_6[$unsigned(Slot_cat[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_0_7 <= table_0_7[$unsigned(bank_0_cat[5:0])];
+      read_0_7 <= table_0_7[$unsigned(Slot_cat[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_1_0 <= table_1_0[$unsigned(bank_1_cat[5:0])];
+      read_1_0 <= table_1_0[$unsigned(Slot_cat_1[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_1_1 <= table_1_1[$unsigned(bank_1_cat[5:0])];
+      read_1_1 <= table_1_1[$unsigned(Slot_cat_1[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_1_2 <= table_1_2[$unsigned(bank_1_cat[5:0])];
+      read_1_2 <= table_1_2[$unsigned(Slot_cat_1[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_1_3 <= table_1_3[$unsigned(bank_1_cat[5:0])];
+      read_1_3 <= table_1_3[$unsigned(Slot_cat_1[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_1_4 <= table_1_4[$unsigned(bank_1_cat[5:0])];
+      read_1_4 <= table_1_4[$unsigned(Slot_cat_1[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_1_5 <= table_1_5[$unsigned(bank_1_cat[5:0])];
+      read_1_5 <= table_1_5[$unsigned(Slot_cat_1[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_1_6 <= table_1_6[$unsigned(bank_1_cat[5:0])];
+      read_1_6 <= table_1_6[$unsigned(Slot_cat_1[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_1_7 <= table_1_7[$unsigned(bank_1_cat[5:0])];
+      read_1_7 <= table_1_7[$unsigned(Slot_cat_1[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_2_0 <= table_2_0[$unsigned(bank_2_cat[5:0])];
+      read_2_0 <= table_2_0[$unsigned(Slot_cat_2[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_2_1 <= table_2_1[$unsigned(bank_2_cat[5:0])];
+      read_2_1 <= table_2_1[$unsigned(Slot_cat_2[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_2_2 <= table_2_2[$unsigned(bank_2_cat[5:0])];
+      read_2_2 <= table_2_2[$unsigned(Slot_cat_2[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_2_3 <= table_2_3[$unsigned(bank_2_cat[5:0])];
+      read_2_3 <= table_2_3[$unsigned(Slot_cat_2[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_2_4 <= table_2_4[$unsigned(bank_2_cat[5:0])];
+      read_2_4 <= table_2_4[$unsigned(Slot_cat_2[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_2_5 <= table_2_5[$unsigned(bank_2_cat[5:0])];
+      read_2_5 <= table_2_5[$unsigned(Slot_cat_2[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_2_6 <= table_2_6[$unsigned(bank_2_cat[5:0])];
+      read_2_6 <= table_2_6[$unsigned(Slot_cat_2[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_2_7 <= table_2_7[$unsigned(bank_2_cat[5:0])];
+      read_2_7 <= table_2_7[$unsigned(Slot_cat_2[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_3_0 <= table_3_0[$unsigned(bank_3_cat[5:0])];
+      read_3_0 <= table_3_0[$unsigned(Slot_cat_3[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_3_1 <= table_3_1[$unsigned(bank_3_cat[5:0])];
+      read_3_1 <= table_3_1[$unsigned(Slot_cat_3[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_3_2 <= table_3_2[$unsigned(bank_3_cat[5:0])];
+      read_3_2 <= table_3_2[$unsigned(Slot_cat_3[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_3_3 <= table_3_3[$unsigned(bank_3_cat[5:0])];
+      read_3_3 <= table_3_3[$unsigned(Slot_cat_3[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_3_4 <= table_3_4[$unsigned(bank_3_cat[5:0])];
+      read_3_4 <= table_3_4[$unsigned(Slot_cat_3[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_3_5 <= table_3_5[$unsigned(bank_3_cat[5:0])];
+      read_3_5 <= table_3_5[$unsigned(Slot_cat_3[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_3_6 <= table_3_6[$unsigned(bank_3_cat[5:0])];
+      read_3_6 <= table_3_6[$unsigned(Slot_cat_3[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_3_7 <= table_3_7[$unsigned(bank_3_cat[5:0])];
+      read_3_7 <= table_3_7[$unsigned(Slot_cat_3[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_4_0 <= table_4_0[$unsigned(bank_4_cat[5:0])];
+      read_4_0 <= table_4_0[$unsigned(Slot_cat_4[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_4_1 <= table_4_1[$unsigned(bank_4_cat[5:0])];
+      read_4_1 <= table_4_1[$unsigned(Slot_cat_4[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_4_2 <= table_4_2[$unsigned(bank_4_cat[5:0])];
+      read_4_2 <= table_4_2[$unsigned(Slot_cat_4[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_4_3 <= table_4_3[$unsigned(bank_4_cat[5:0])];
+      read_4_3 <= table_4_3[$unsigned(Slot_cat_4[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_4_4 <= table_4_4[$unsigned(bank_4_cat[5:0])];
+      read_4_4 <= table_4_4[$unsigned(Slot_cat_4[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_4_5 <= table_4_5[$unsigned(bank_4_cat[5:0])];
+      read_4_5 <= table_4_5[$unsigned(Slot_cat_4[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_4_6 <= table_4_6[$unsigned(bank_4_cat[5:0])];
+      read_4_6 <= table_4_6[$unsigned(Slot_cat_4[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_4_7 <= table_4_7[$unsigned(bank_4_cat[5:0])];
+      read_4_7 <= table_4_7[$unsigned(Slot_cat_4[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_5_0 <= table_5_0[$unsigned(bank_5_cat[5:0])];
+      read_5_0 <= table_5_0[$unsigned(Slot_cat_5[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_5_1 <= table_5_1[$unsigned(bank_5_cat[5:0])];
+      read_5_1 <= table_5_1[$unsigned(Slot_cat_5[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_5_2 <= table_5_2[$unsigned(bank_5_cat[5:0])];
+      read_5_2 <= table_5_2[$unsigned(Slot_cat_5[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_5_3 <= table_5_3[$unsigned(bank_5_cat[5:0])];
+      read_5_3 <= table_5_3[$unsigned(Slot_cat_5[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_5_4 <= table_5_4[$unsigned(bank_5_cat[5:0])];
+      read_5_4 <= table_5_4[$unsigned(Slot_cat_5[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_5_5 <= table_5_5[$unsigned(bank_5_cat[5:0])];
+      read_5_5 <= table_5_5[$unsigned(Slot_cat_5[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_5_6 <= table_5_6[$unsigned(bank_5_cat[5:0])];
+      read_5_6 <= table_5_6[$unsigned(Slot_cat_5[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_5_7 <= table_5_7[$unsigned(bank_5_cat[5:0])];
+      read_5_7 <= table_5_7[$unsigned(Slot_cat_5[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_6_0 <= table_6_0[$unsigned(bank_6_cat[5:0])];
+      read_6_0 <= table_6_0[$unsigned(Slot_cat_6[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_6_1 <= table_6_1[$unsigned(bank_6_cat[5:0])];
+      read_6_1 <= table_6_1[$unsigned(Slot_cat_6[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_6_2 <= table_6_2[$unsigned(bank_6_cat[5:0])];
+      read_6_2 <= table_6_2[$unsigned(Slot_cat_6[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_6_3 <= table_6_3[$unsigned(bank_6_cat[5:0])];
+      read_6_3 <= table_6_3[$unsigned(Slot_cat_6[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_6_4 <= table_6_4[$unsigned(bank_6_cat[5:0])];
+      read_6_4 <= table_6_4[$unsigned(Slot_cat_6[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_6_5 <= table_6_5[$unsigned(bank_6_cat[5:0])];
+      read_6_5 <= table_6_5[$unsigned(Slot_cat_6[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_6_6 <= table_6_6[$unsigned(bank_6_cat[5:0])];
+      read_6_6 <= table_6_6[$unsigned(Slot_cat_6[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_6_7 <= table_6_7[$unsigned(bank_6_cat[5:0])];
+      read_6_7 <= table_6_7[$unsigned(Slot_cat_6[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_7_0 <= table_7_0[$unsigned(bank_7_cat[5:0])];
+      read_7_0 <= table_7_0[$unsigned(Slot_cat_7[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_7_1 <= table_7_1[$unsigned(bank_7_cat[5:0])];
+      read_7_1 <= table_7_1[$unsigned(Slot_cat_7[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_7_2 <= table_7_2[$unsigned(bank_7_cat[5:0])];
+      read_7_2 <= table_7_2[$unsigned(Slot_cat_7[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_7_3 <= table_7_3[$unsigned(bank_7_cat[5:0])];
+      read_7_3 <= table_7_3[$unsigned(Slot_cat_7[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_7_4 <= table_7_4[$unsigned(bank_7_cat[5:0])];
+      read_7_4 <= table_7_4[$unsigned(Slot_cat_7[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_7_5 <= table_7_5[$unsigned(bank_7_cat[5:0])];
+      read_7_5 <= table_7_5[$unsigned(Slot_cat_7[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_7_6 <= table_7_6[$unsigned(bank_7_cat[5:0])];
+      read_7_6 <= table_7_6[$unsigned(Slot_cat_7[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_7_7 <= table_7_7[$unsigned(bank_7_cat[5:0])];
+      read_7_7 <= table_7_7[$unsigned(Slot_cat_7[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_8_0 <= table_8_0[$unsigned(bank_8_cat[5:0])];
+      read_8_0 <= table_8_0[$unsigned(Slot_cat_8[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_8_1 <= table_8_1[$unsigned(bank_8_cat[5:0])];
+      read_8_1 <= table_8_1[$unsigned(Slot_cat_8[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_8_2 <= table_8_2[$unsigned(bank_8_cat[5:0])];
+      read_8_2 <= table_8_2[$unsigned(Slot_cat_8[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_8_3 <= table_8_3[$unsigned(bank_8_cat[5:0])];
+      read_8_3 <= table_8_3[$unsigned(Slot_cat_8[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_8_4 <= table_8_4[$unsigned(bank_8_cat[5:0])];
+      read_8_4 <= table_8_4[$unsigned(Slot_cat_8[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_8_5 <= table_8_5[$unsigned(bank_8_cat[5:0])];
+      read_8_5 <= table_8_5[$unsigned(Slot_cat_8[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_8_6 <= table_8_6[$unsigned(bank_8_cat[5:0])];
+      read_8_6 <= table_8_6[$unsigned(Slot_cat_8[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_8_7 <= table_8_7[$unsigned(bank_8_cat[5:0])];
+      read_8_7 <= table_8_7[$unsigned(Slot_cat_8[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_9_0 <= table_9_0[$unsigned(bank_9_cat[5:0])];
+      read_9_0 <= table_9_0[$unsigned(Slot_cat_9[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_9_1 <= table_9_1[$unsigned(bank_9_cat[5:0])];
+      read_9_1 <= table_9_1[$unsigned(Slot_cat_9[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_9_2 <= table_9_2[$unsigned(bank_9_cat[5:0])];
+      read_9_2 <= table_9_2[$unsigned(Slot_cat_9[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_9_3 <= table_9_3[$unsigned(bank_9_cat[5:0])];
+      read_9_3 <= table_9_3[$unsigned(Slot_cat_9[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_9_4 <= table_9_4[$unsigned(bank_9_cat[5:0])];
+      read_9_4 <= table_9_4[$unsigned(Slot_cat_9[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_9_5 <= table_9_5[$unsigned(bank_9_cat[5:0])];
+      read_9_5 <= table_9_5[$unsigned(Slot_cat_9[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_9_6 <= table_9_6[$unsigned(bank_9_cat[5:0])];
+      read_9_6 <= table_9_6[$unsigned(Slot_cat_9[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_9_7 <= table_9_7[$unsigned(bank_9_cat[5:0])];
+      read_9_7 <= table_9_7[$unsigned(Slot_cat_9[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_10_0 <= table_10_0[$unsigned(bank_10_cat[5:0])];
+      read_10_0 <= table_10_0[$unsigned(Slot_cat_10[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_10_1 <= table_10_1[$unsigned(bank_10_cat[5:0])];
+      read_10_1 <= table_10_1[$unsigned(Slot_cat_10[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_10_2 <= table_10_2[$unsigned(bank_10_cat[5:0])];
+      read_10_2 <= table_10_2[$unsigned(Slot_cat_10[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_10_3 <= table_10_3[$unsigned(bank_10_cat[5:0])];
+      read_10_3 <= table_10_3[$unsigned(Slot_cat_10[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_10_4 <= table_10_4[$unsigned(bank_10_cat[5:0])];
+      read_10_4 <= table_10_4[$unsigned(Slot_cat_10[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_10_5 <= table_10_5[$unsigned(bank_10_cat[5:0])];
+      read_10_5 <= table_10_5[$unsigned(Slot_cat_10[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_10_6 <= table_10_6[$unsigned(bank_10_cat[5:0])];
+      read_10_6 <= table_10_6[$unsigned(Slot_cat_10[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_10_7 <= table_10_7[$unsigned(bank_10_cat[5:0])];
+      read_10_7 <= table_10_7[$unsigned(Slot_cat_10[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_11_0 <= table_11_0[$unsigned(bank_11_cat[5:0])];
+      read_11_0 <= table_11_0[$unsigned(Slot_cat_11[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_11_1 <= table_11_1[$unsigned(bank_11_cat[5:0])];
+      read_11_1 <= table_11_1[$unsigned(Slot_cat_11[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_11_2 <= table_11_2[$unsigned(bank_11_cat[5:0])];
+      read_11_2 <= table_11_2[$unsigned(Slot_cat_11[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_11_3 <= table_11_3[$unsigned(bank_11_cat[5:0])];
+      read_11_3 <= table_11_3[$unsigned(Slot_cat_11[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_11_4 <= table_11_4[$unsigned(bank_11_cat[5:0])];
+      read_11_4 <= table_11_4[$unsigned(Slot_cat_11[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_11_5 <= table_11_5[$unsigned(bank_11_cat[5:0])];
+      read_11_5 <= table_11_5[$unsigned(Slot_cat_11[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_11_6 <= table_11_6[$unsigned(bank_11_cat[5:0])];
+      read_11_6 <= table_11_6[$unsigned(Slot_cat_11[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_11_7 <= table_11_7[$unsigned(bank_11_cat[5:0])];
+      read_11_7 <= table_11_7[$unsigned(Slot_cat_11[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_12_0 <= table_12_0[$unsigned(bank_12_cat[5:0])];
+      read_12_0 <= table_12_0[$unsigned(Slot_cat_12[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_12_1 <= table_12_1[$unsigned(bank_12_cat[5:0])];
+      read_12_1 <= table_12_1[$unsigned(Slot_cat_12[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_12_2 <= table_12_2[$unsigned(bank_12_cat[5:0])];
+      read_12_2 <= table_12_2[$unsigned(Slot_cat_12[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_12_3 <= table_12_3[$unsigned(bank_12_cat[5:0])];
+      read_12_3 <= table_12_3[$unsigned(Slot_cat_12[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_12_4 <= table_12_4[$unsigned(bank_12_cat[5:0])];
+      read_12_4 <= table_12_4[$unsigned(Slot_cat_12[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_12_5 <= table_12_5[$unsigned(bank_12_cat[5:0])];
+      read_12_5 <= table_12_5[$unsigned(Slot_cat_12[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_12_6 <= table_12_6[$unsigned(bank_12_cat[5:0])];
+      read_12_6 <= table_12_6[$unsigned(Slot_cat_12[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_12_7 <= table_12_7[$unsigned(bank_12_cat[5:0])];
+      read_12_7 <= table_12_7[$unsigned(Slot_cat_12[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_13_0 <= table_13_0[$unsigned(bank_13_cat[5:0])];
+      read_13_0 <= table_13_0[$unsigned(Slot_cat_13[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_13_1 <= table_13_1[$unsigned(bank_13_cat[5:0])];
+      read_13_1 <= table_13_1[$unsigned(Slot_cat_13[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_13_2 <= table_13_2[$unsigned(bank_13_cat[5:0])];
+      read_13_2 <= table_13_2[$unsigned(Slot_cat_13[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_13_3 <= table_13_3[$unsigned(bank_13_cat[5:0])];
+      read_13_3 <= table_13_3[$unsigned(Slot_cat_13[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_13_4 <= table_13_4[$unsigned(bank_13_cat[5:0])];
+      read_13_4 <= table_13_4[$unsigned(Slot_cat_13[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_13_5 <= table_13_5[$unsigned(bank_13_cat[5:0])];
+      read_13_5 <= table_13_5[$unsigned(Slot_cat_13[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_13_6 <= table_13_6[$unsigned(bank_13_cat[5:0])];
+      read_13_6 <= table_13_6[$unsigned(Slot_cat_13[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_13_7 <= table_13_7[$unsigned(bank_13_cat[5:0])];
+      read_13_7 <= table_13_7[$unsigned(Slot_cat_13[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_14_0 <= table_14_0[$unsigned(bank_14_cat[5:0])];
+      read_14_0 <= table_14_0[$unsigned(Slot_cat_14[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_14_1 <= table_14_1[$unsigned(bank_14_cat[5:0])];
+      read_14_1 <= table_14_1[$unsigned(Slot_cat_14[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_14_2 <= table_14_2[$unsigned(bank_14_cat[5:0])];
+      read_14_2 <= table_14_2[$unsigned(Slot_cat_14[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_14_3 <= table_14_3[$unsigned(bank_14_cat[5:0])];
+      read_14_3 <= table_14_3[$unsigned(Slot_cat_14[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_14_4 <= table_14_4[$unsigned(bank_14_cat[5:0])];
+      read_14_4 <= table_14_4[$unsigned(Slot_cat_14[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_14_5 <= table_14_5[$unsigned(bank_14_cat[5:0])];
+      read_14_5 <= table_14_5[$unsigned(Slot_cat_14[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_14_6 <= table_14_6[$unsigned(bank_14_cat[5:0])];
+      read_14_6 <= table_14_6[$unsigned(Slot_cat_14[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_14_7 <= table_14_7[$unsigned(bank_14_cat[5:0])];
+      read_14_7 <= table_14_7[$unsigned(Slot_cat_14[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_15_0 <= table_15_0[$unsigned(bank_15_cat[5:0])];
+      read_15_0 <= table_15_0[$unsigned(Slot_cat_15[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_15_1 <= table_15_1[$unsigned(bank_15_cat[5:0])];
+      read_15_1 <= table_15_1[$unsigned(Slot_cat_15[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_15_2 <= table_15_2[$unsigned(bank_15_cat[5:0])];
+      read_15_2 <= table_15_2[$unsigned(Slot_cat_15[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_15_3 <= table_15_3[$unsigned(bank_15_cat[5:0])];
+      read_15_3 <= table_15_3[$unsigned(Slot_cat_15[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_15_4 <= table_15_4[$unsigned(bank_15_cat[5:0])];
+      read_15_4 <= table_15_4[$unsigned(Slot_cat_15[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_15_5 <= table_15_5[$unsigned(bank_15_cat[5:0])];
+      read_15_5 <= table_15_5[$unsigned(Slot_cat_15[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_15_6 <= table_15_6[$unsigned(bank_15_cat[5:0])];
+      read_15_6 <= table_15_6[$unsigned(Slot_cat_15[5:0])];
   end
 
   always @(posedge clk) begin // @[ActivationTableUnit.cs:63]
     if (OutReady)
-      read_15_7 <= table_15_7[$unsigned(bank_15_cat[5:0])];
+      read_15_7 <= table_15_7[$unsigned(Slot_cat_15[5:0])];
   end
 endmodule
 

@@ -55,12 +55,12 @@ module AxiReadPort2 (
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire client_0_Ready_and; // @[AxiReadPort.cs:76]
-  wire client_0_Ready_mux; // @[AxiReadPort.cs:76]
+  wire client_1_Valid_and; // @[AxiReadPort.cs:76]
+  wire client_0_Valid_mux; // @[AxiReadPort.cs:76]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign client_0_Ready_and = (((1'b0 | client_1_Valid) | client_0_Valid) & ((~ar_valid) | axi_arready)) & (tags_Count < $unsigned(4'd7)); // @[AxiReadPort.cs:76]
-  assign client_0_Ready_mux = client_0_Valid ? 1'b0 : (client_1_Valid ? 1'b1 : 1'b0); // @[AxiReadPort.cs:76]
+  assign client_1_Valid_and = (((1'b0 | client_1_Valid) | client_0_Valid) & ((~ar_valid) | axi_arready)) & (tags_Count < $unsigned(4'd7)); // @[AxiReadPort.cs:76]
+  assign client_0_Valid_mux = client_0_Valid ? 1'b0 : (client_1_Valid ? 1'b1 : 1'b0); // @[AxiReadPort.cs:76]
   assign axi_araddr = ar_address; // @[Axi.cs:50]
   assign axi_arlen = ar_length; // @[Axi.cs:51]
   assign axi_arsize = 3'd4; // @[Axi.cs:52]
@@ -69,10 +69,10 @@ module AxiReadPort2 (
   assign axi_arprot = 3'd0; // @[Axi.cs:55]
   assign axi_arvalid = ar_valid; // @[AxiReadPort.cs:91]
   assign axi_rready = 1'b1; // @[AxiReadPort.cs:97]
-  assign client_0_Ready = client_0_Ready_and & (client_0_Ready_mux == 1'b0); // @[AxiReadPort.cs:76]
+  assign client_0_Ready = client_1_Valid_and & (client_0_Valid_mux == 1'b0); // @[AxiReadPort.cs:76]
   assign client_0_DataValid = axi_rvalid & (tags_Out_Payload == 1'b0); // @[AxiReadPort.cs:102]
   assign client_0_Data = axi_rdata; // @[AxiReadPort.cs:103]
-  assign client_1_Ready = client_0_Ready_and & (client_0_Ready_mux == 1'b1); // @[AxiReadPort.cs:76]
+  assign client_1_Ready = client_1_Valid_and & (client_0_Valid_mux == 1'b1); // @[AxiReadPort.cs:76]
   assign client_1_DataValid = axi_rvalid & (tags_Out_Payload == 1'b1); // @[AxiReadPort.cs:102]
   assign client_1_Data = axi_rdata; // @[AxiReadPort.cs:103]
   assign Error = axi_rvalid & (axi_rresp != 2'd0); // @[AxiReadPort.cs:105]
@@ -89,22 +89,22 @@ module AxiReadPort2 (
     if (rst)
       ar_valid <= 1'b0;
     else
-      ar_valid <= client_0_Ready_and ? 1'b1 : (axi_arready ? 1'b0 : ar_valid);
+      ar_valid <= client_1_Valid_and ? 1'b1 : (axi_arready ? 1'b0 : ar_valid);
   end
 
   always @(posedge clk) begin // @[AxiReadPort.cs:87]
-    if (client_0_Ready_and)
-      ar_address <= (client_0_Ready_mux == 1'b1) ? client_1_Address : client_0_Address;
+    if (client_1_Valid_and)
+      ar_address <= (client_0_Valid_mux == 1'b1) ? client_1_Address : client_0_Address;
   end
 
   always @(posedge clk) begin // @[AxiReadPort.cs:88]
-    if (client_0_Ready_and)
-      ar_length <= ((client_0_Ready_mux == 1'b1) ? client_1_Beats[7:0] : client_0_Beats[7:0]) - 8'd1;
+    if (client_1_Valid_and)
+      ar_length <= ((client_0_Valid_mux == 1'b1) ? client_1_Beats[7:0] : client_0_Beats[7:0]) - 8'd1;
   end
 
   always @(posedge clk) begin // @[AxiReadPort.cs:89]
-    if (client_0_Ready_and)
-      ar_client <= client_0_Ready_mux;
+    if (client_1_Valid_and)
+      ar_client <= client_0_Valid_mux;
   end
 
   RegisterQueue1x8 tags ( // @[AxiReadPort.cs:60]

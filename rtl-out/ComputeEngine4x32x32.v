@@ -6625,23 +6625,23 @@ module ComputeEngine4x32x32 (
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire ActWrite_Mask_eq; // @[ComputeEngine.cs:100]
-  wire Weights_Done_eq; // @[ComputeEngine.cs:138]
-  wire [3:0] write_back_1_Selected_bits; // @[ComputeEngine.cs:113]
+  wire Control_Instruction_eq; // @[ComputeEngine.cs:100]
+  wire draining_eq; // @[ComputeEngine.cs:138]
+  wire [3:0] Control_Instruction_bits; // @[ComputeEngine.cs:113]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign ActWrite_Mask_eq = Control_Instruction[162:161] == 2'd3; // @[ComputeEngine.cs:100]
-  assign Weights_Done_eq = draining == 6'd1; // @[ComputeEngine.cs:138]
-  assign write_back_1_Selected_bits = Control_Instruction[19:16]; // @[ComputeEngine.cs:113]
+  assign Control_Instruction_eq = Control_Instruction[162:161] == 2'd3; // @[ComputeEngine.cs:100]
+  assign draining_eq = draining == 6'd1; // @[ComputeEngine.cs:138]
+  assign Control_Instruction_bits = Control_Instruction[19:16]; // @[ComputeEngine.cs:113]
   assign Control_Busy = busy; // @[ComputeEngine.cs:143]
   assign Control_Done = draining == 6'd1; // @[ComputeEngine.cs:144]
   assign Control_Stalled = walker_WaitingForWeights; // @[ComputeEngine.cs:145]
   assign ActRead_Valid = walker_ReadValid; // @[ComputeEngine.cs:61]
   assign ActRead_Mask = Control_Instruction[19:16]; // @[ComputeEngine.cs:62]
   assign ActRead_Address = walker_ReadAddress; // @[ComputeEngine.cs:63]
-  assign ActWrite_Mask = (ActWrite_Mask_eq ? pixel_last_12 : (pixel_last_11 & (Control_Instruction[162:161] == 2'd0))) ? Control_Instruction[19:16] : 4'd0; // @[ComputeEngine.cs:100]
-  assign ActWrite_Address = ActWrite_Mask_eq ? pixel_tag_12_Out : pixel_tag_11_Out; // @[ComputeEngine.cs:101]
-  assign ActWrite_Lanes = ((ActWrite_Mask_eq ? pixel_tag_12_Lane : pixel_tag_11_Lane) == 5'd0) ? 32'hffffffff : 32'd0; // @[ComputeEngine.cs:102]
+  assign ActWrite_Mask = (Control_Instruction_eq ? pixel_last_12 : (pixel_last_11 & (Control_Instruction[162:161] == 2'd0))) ? Control_Instruction[19:16] : 4'd0; // @[ComputeEngine.cs:100]
+  assign ActWrite_Address = Control_Instruction_eq ? pixel_tag_12_Out : pixel_tag_11_Out; // @[ComputeEngine.cs:101]
+  assign ActWrite_Lanes = ((Control_Instruction_eq ? pixel_tag_12_Lane : pixel_tag_11_Lane) == 5'd0) ? 32'hffffffff : 32'd0; // @[ComputeEngine.cs:102]
   assign ActWrite_Data_0 = write_back_0_Row_0; // @[ComputeEngine.cs:127]
   assign ActWrite_Data_1 = write_back_0_Row_1; // @[ComputeEngine.cs:127]
   assign ActWrite_Data_2 = write_back_0_Row_2; // @[ComputeEngine.cs:127]
@@ -6771,7 +6771,7 @@ module ComputeEngine4x32x32 (
   assign ActWrite_Data_126 = write_back_3_Row_30; // @[ComputeEngine.cs:127]
   assign ActWrite_Data_127 = write_back_3_Row_31; // @[ComputeEngine.cs:127]
   assign Weights_Address = walker_Term_Weight; // @[ComputeEngine.cs:64]
-  assign Weights_Done = Weights_Done_eq & Control_Instruction[211]; // @[ComputeEngine.cs:138]
+  assign Weights_Done = draining_eq & Control_Instruction[211]; // @[ComputeEngine.cs:138]
   assign AccReadData_0 = write_back_0_AccReadData_0; // @[ComputeEngine.cs:125]
   assign AccReadData_1 = write_back_0_AccReadData_1; // @[ComputeEngine.cs:125]
   assign AccReadData_2 = write_back_0_AccReadData_2; // @[ComputeEngine.cs:125]
@@ -11326,7 +11326,7 @@ module ComputeEngine4x32x32 (
   assign write_back_0_Table_Shift = Table_Shift; // @[ComputeEngine.cs:122]
   assign write_back_0_AccReadAddress = AccReadAddress; // @[ComputeEngine.cs:123]
   assign write_back_1_Mode = Control_Instruction[162:161]; // @[ComputeEngine.cs:112]
-  assign write_back_1_Selected = write_back_1_Selected_bits[1]; // @[ComputeEngine.cs:113]
+  assign write_back_1_Selected = Control_Instruction_bits[1]; // @[ComputeEngine.cs:113]
   assign write_back_1_Exponent = feed_Exponent; // @[ComputeEngine.cs:114]
   assign write_back_1_Sums_0 = group_1_Acc_0; // @[ComputeEngine.cs:115]
   assign write_back_1_Sums_1 = group_1_Acc_1; // @[ComputeEngine.cs:115]
@@ -11375,7 +11375,7 @@ module ComputeEngine4x32x32 (
   assign write_back_1_Table_Shift = Table_Shift; // @[ComputeEngine.cs:122]
   assign write_back_1_AccReadAddress = AccReadAddress; // @[ComputeEngine.cs:123]
   assign write_back_2_Mode = Control_Instruction[162:161]; // @[ComputeEngine.cs:112]
-  assign write_back_2_Selected = write_back_1_Selected_bits[2]; // @[ComputeEngine.cs:113]
+  assign write_back_2_Selected = Control_Instruction_bits[2]; // @[ComputeEngine.cs:113]
   assign write_back_2_Exponent = feed_Exponent; // @[ComputeEngine.cs:114]
   assign write_back_2_Sums_0 = group_2_Acc_0; // @[ComputeEngine.cs:115]
   assign write_back_2_Sums_1 = group_2_Acc_1; // @[ComputeEngine.cs:115]
@@ -11424,7 +11424,7 @@ module ComputeEngine4x32x32 (
   assign write_back_2_Table_Shift = Table_Shift; // @[ComputeEngine.cs:122]
   assign write_back_2_AccReadAddress = AccReadAddress; // @[ComputeEngine.cs:123]
   assign write_back_3_Mode = Control_Instruction[162:161]; // @[ComputeEngine.cs:112]
-  assign write_back_3_Selected = write_back_1_Selected_bits[3]; // @[ComputeEngine.cs:113]
+  assign write_back_3_Selected = Control_Instruction_bits[3]; // @[ComputeEngine.cs:113]
   assign write_back_3_Exponent = feed_Exponent; // @[ComputeEngine.cs:114]
   assign write_back_3_Sums_0 = group_3_Acc_0; // @[ComputeEngine.cs:115]
   assign write_back_3_Sums_1 = group_3_Acc_1; // @[ComputeEngine.cs:115]
@@ -11486,7 +11486,7 @@ module ComputeEngine4x32x32 (
     if (rst)
       busy <= 1'b0;
     else
-      busy <= Control_Start ? 1'b1 : ((Weights_Done_eq | Control_Abort) ? 1'b0 : busy);
+      busy <= Control_Start ? 1'b1 : ((draining_eq | Control_Abort) ? 1'b0 : busy);
   end
 
   always @(posedge clk) begin // @[ComputeEngine.cs:92]

@@ -103,56 +103,40 @@ module ControlRegisters (
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire Start_and; // @[ControlRegisters.cs:109]
-  wire [63:0] ProgramAddress_cat; // @[ControlRegisters.cs:169]
-  wire [63:0] Bases_0_cat; // @[ControlRegisters.cs:174]
-  wire [63:0] Bases_1_cat; // @[ControlRegisters.cs:174]
-  wire [63:0] Bases_2_cat; // @[ControlRegisters.cs:174]
-  wire [63:0] Bases_3_cat; // @[ControlRegisters.cs:174]
-  wire [31:0] program_lo_cat; // @[ControlRegisters.cs:81]
+  wire s_axi_awvalid_and; // @[ControlRegisters.cs:109]
+  wire [63:0] program_hi_cat; // @[ControlRegisters.cs:169]
+  wire [63:0] base0_hi_cat; // @[ControlRegisters.cs:174]
+  wire [63:0] base1_hi_cat; // @[ControlRegisters.cs:174]
+  wire [63:0] base2_hi_cat; // @[ControlRegisters.cs:174]
+  wire [63:0] base3_hi_cat; // @[ControlRegisters.cs:174]
+  wire [31:0] s_axi_wstrb_cat; // @[ControlRegisters.cs:81]
   wire busy_and; // @[ControlRegisters.cs:89, ControlRegisters.cs:105]
-  wire busy_and_1; // @[ControlRegisters.cs:89, ControlRegisters.cs:105]
-  wire error_code_and; // @[ControlRegisters.cs:93, ControlRegisters.cs:98]
-  wire read_valid_and; // @[ControlRegisters.cs:132]
-  wire [5:0] read_data_bits; // @[ControlRegisters.cs:158]
-  wire read_data_bits_1; // @[ControlRegisters.cs:158]
-  wire read_data_bits_2; // @[ControlRegisters.cs:158]
-  wire read_data_bits_3; // @[ControlRegisters.cs:158]
-  wire read_data_bits_4; // @[ControlRegisters.cs:158]
-  wire latched_high_bits; // @[ControlRegisters.cs:166]
-  wire latched_high_bits_1; // @[ControlRegisters.cs:166]
-  wire latched_high_bits_2; // @[ControlRegisters.cs:166]
-  wire latched_high_bits_3; // @[ControlRegisters.cs:166]
-  wire latched_high_bits_4; // @[ControlRegisters.cs:166]
-  wire latched_high_bits_5; // @[ControlRegisters.cs:166]
-  wire latched_high_bits_6; // @[ControlRegisters.cs:166]
-  wire latched_high_bits_7; // @[ControlRegisters.cs:166]
+  wire s_axi_awvalid_and_1; // @[ControlRegisters.cs:89, ControlRegisters.cs:105]
+  wire busy_and_1; // @[ControlRegisters.cs:93, ControlRegisters.cs:98]
+  wire s_axi_arvalid_and; // @[ControlRegisters.cs:132]
+  wire [5:0] s_axi_araddr_bits; // @[ControlRegisters.cs:158]
+  wire s_axi_araddr_bits_1; // @[ControlRegisters.cs:158]
+  wire s_axi_araddr_bits_2; // @[ControlRegisters.cs:158]
+  wire s_axi_araddr_bits_3; // @[ControlRegisters.cs:158]
+  wire s_axi_araddr_bits_4; // @[ControlRegisters.cs:158]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign Start_and = (s_axi_awvalid & s_axi_wvalid) & (~write_response); // @[ControlRegisters.cs:109]
-  assign ProgramAddress_cat = {program_hi, program_lo}; // @[ControlRegisters.cs:169]
-  assign Bases_0_cat = {base0_hi, base0_lo}; // @[ControlRegisters.cs:174]
-  assign Bases_1_cat = {base1_hi, base1_lo}; // @[ControlRegisters.cs:174]
-  assign Bases_2_cat = {base2_hi, base2_lo}; // @[ControlRegisters.cs:174]
-  assign Bases_3_cat = {base3_hi, base3_lo}; // @[ControlRegisters.cs:174]
-  assign program_lo_cat = {(s_axi_wstrb[3] ? 8'd255 : 8'd0), (s_axi_wstrb[2] ? 8'd255 : 8'd0), (s_axi_wstrb[1] ? 8'd255 : 8'd0), (s_axi_wstrb[0] ? 8'd255 : 8'd0)}; // @[ControlRegisters.cs:81]
+  assign s_axi_awvalid_and = (s_axi_awvalid & s_axi_wvalid) & (~write_response); // @[ControlRegisters.cs:109]
+  assign program_hi_cat = {program_hi, program_lo}; // @[ControlRegisters.cs:169]
+  assign base0_hi_cat = {base0_hi, base0_lo}; // @[ControlRegisters.cs:174]
+  assign base1_hi_cat = {base1_hi, base1_lo}; // @[ControlRegisters.cs:174]
+  assign base2_hi_cat = {base2_hi, base2_lo}; // @[ControlRegisters.cs:174]
+  assign base3_hi_cat = {base3_hi, base3_lo}; // @[ControlRegisters.cs:174]
+  assign s_axi_wstrb_cat = {(s_axi_wstrb[3] ? 8'd255 : 8'd0), (s_axi_wstrb[2] ? 8'd255 : 8'd0), (s_axi_wstrb[1] ? 8'd255 : 8'd0), (s_axi_wstrb[0] ? 8'd255 : 8'd0)}; // @[ControlRegisters.cs:81]
   assign busy_and = busy & end_in; // @[ControlRegisters.cs:89, ControlRegisters.cs:105]
-  assign busy_and_1 = ((Start_and & (s_axi_awaddr == 8'd16)) & s_axi_wdata[0]) & (~busy); // @[ControlRegisters.cs:89, ControlRegisters.cs:105]
-  assign error_code_and = (busy & error_in) & (error_code == MachineError_None); // @[ControlRegisters.cs:93, ControlRegisters.cs:98]
-  assign read_valid_and = s_axi_arvalid & (~read_valid); // @[ControlRegisters.cs:132]
-  assign read_data_bits = s_axi_araddr[7:2]; // @[ControlRegisters.cs:158]
-  assign read_data_bits_1 = read_data_bits[4]; // @[ControlRegisters.cs:158]
-  assign read_data_bits_2 = read_data_bits[3]; // @[ControlRegisters.cs:158]
-  assign read_data_bits_3 = read_data_bits[2]; // @[ControlRegisters.cs:158]
-  assign read_data_bits_4 = read_data_bits[1]; // @[ControlRegisters.cs:158]
-  assign latched_high_bits = read_data_bits[4]; // @[ControlRegisters.cs:166]
-  assign latched_high_bits_1 = read_data_bits[3]; // @[ControlRegisters.cs:166]
-  assign latched_high_bits_2 = read_data_bits[2]; // @[ControlRegisters.cs:166]
-  assign latched_high_bits_3 = read_data_bits[1]; // @[ControlRegisters.cs:166]
-  assign latched_high_bits_4 = read_data_bits[4]; // @[ControlRegisters.cs:166]
-  assign latched_high_bits_5 = read_data_bits[3]; // @[ControlRegisters.cs:166]
-  assign latched_high_bits_6 = read_data_bits[2]; // @[ControlRegisters.cs:166]
-  assign latched_high_bits_7 = read_data_bits[1]; // @[ControlRegisters.cs:166]
+  assign s_axi_awvalid_and_1 = ((s_axi_awvalid_and & (s_axi_awaddr == 8'd16)) & s_axi_wdata[0]) & (~busy); // @[ControlRegisters.cs:89, ControlRegisters.cs:105]
+  assign busy_and_1 = (busy & error_in) & (error_code == MachineError_None); // @[ControlRegisters.cs:93, ControlRegisters.cs:98]
+  assign s_axi_arvalid_and = s_axi_arvalid & (~read_valid); // @[ControlRegisters.cs:132]
+  assign s_axi_araddr_bits = s_axi_araddr[7:2]; // @[ControlRegisters.cs:158]
+  assign s_axi_araddr_bits_1 = s_axi_araddr_bits[4]; // @[ControlRegisters.cs:158]
+  assign s_axi_araddr_bits_2 = s_axi_araddr_bits[3]; // @[ControlRegisters.cs:158]
+  assign s_axi_araddr_bits_3 = s_axi_araddr_bits[2]; // @[ControlRegisters.cs:158]
+  assign s_axi_araddr_bits_4 = s_axi_araddr_bits[1]; // @[ControlRegisters.cs:158]
   assign s_axi_awready = (s_axi_awvalid & s_axi_wvalid) & (~write_response); // @[ControlRegisters.cs:69]
   assign s_axi_wready = (s_axi_awvalid & s_axi_wvalid) & (~write_response); // @[ControlRegisters.cs:70]
   assign s_axi_bresp = 2'd0; // @[ControlRegisters.cs:72]
@@ -161,15 +145,15 @@ module ControlRegisters (
   assign s_axi_rdata = read_data; // @[ControlRegisters.cs:131]
   assign s_axi_rresp = 2'd0; // @[ControlRegisters.cs:130]
   assign s_axi_rvalid = read_valid; // @[ControlRegisters.cs:129]
-  assign Start = ((Start_and & (s_axi_awaddr == 8'd16)) & s_axi_wdata[0]) & (~busy); // @[ControlRegisters.cs:109]
-  assign ProgramAddress = ProgramAddress_cat[39:0]; // @[ControlRegisters.cs:169]
+  assign Start = ((s_axi_awvalid_and & (s_axi_awaddr == 8'd16)) & s_axi_wdata[0]) & (~busy); // @[ControlRegisters.cs:109]
+  assign ProgramAddress = program_hi_cat[39:0]; // @[ControlRegisters.cs:169]
   assign ProgramLength = program_length; // @[ControlRegisters.cs:170]
   assign Step = step[15:0]; // @[ControlRegisters.cs:171]
   assign StepGroup = step_group[15:0]; // @[ControlRegisters.cs:172]
-  assign Bases_0 = Bases_0_cat[39:0]; // @[ControlRegisters.cs:174]
-  assign Bases_1 = Bases_1_cat[39:0]; // @[ControlRegisters.cs:174]
-  assign Bases_2 = Bases_2_cat[39:0]; // @[ControlRegisters.cs:174]
-  assign Bases_3 = Bases_3_cat[39:0]; // @[ControlRegisters.cs:174]
+  assign Bases_0 = base0_hi_cat[39:0]; // @[ControlRegisters.cs:174]
+  assign Bases_1 = base1_hi_cat[39:0]; // @[ControlRegisters.cs:174]
+  assign Bases_2 = base2_hi_cat[39:0]; // @[ControlRegisters.cs:174]
+  assign Bases_3 = base3_hi_cat[39:0]; // @[ControlRegisters.cs:174]
   assign Interrupt = irq_status & irq_enable; // @[ControlRegisters.cs:110]
   assign byte_in_word = s_axi_araddr[1:0]; // @[ControlRegisters.cs:154]
   assign amounts_elsewhere = {counting_in[5], counting_in[6]}; // @[ControlRegisters.cs:168]
@@ -224,235 +208,235 @@ module ControlRegisters (
   always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       program_lo <= 32'd0;
-    else if (Start_and & (s_axi_awaddr == 8'd32))
-      program_lo <= (s_axi_wdata & program_lo_cat) | (program_lo & (~program_lo_cat));
+    else if (s_axi_awvalid_and & (s_axi_awaddr == 8'd32))
+      program_lo <= (s_axi_wdata & s_axi_wstrb_cat) | (program_lo & (~s_axi_wstrb_cat));
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       program_hi <= 32'd0;
-    else if (Start_and & (s_axi_awaddr == 8'd36))
-      program_hi <= (s_axi_wdata & program_lo_cat) | (program_hi & (~program_lo_cat));
+    else if (s_axi_awvalid_and & (s_axi_awaddr == 8'd36))
+      program_hi <= (s_axi_wdata & s_axi_wstrb_cat) | (program_hi & (~s_axi_wstrb_cat));
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       program_length <= 32'd0;
-    else if (Start_and & (s_axi_awaddr == 8'd40))
-      program_length <= (s_axi_wdata & program_lo_cat) | (program_length & (~program_lo_cat));
+    else if (s_axi_awvalid_and & (s_axi_awaddr == 8'd40))
+      program_length <= (s_axi_wdata & s_axi_wstrb_cat) | (program_length & (~s_axi_wstrb_cat));
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       step_group <= 32'd0;
-    else if (Start_and & (s_axi_awaddr == 8'd44))
-      step_group <= (s_axi_wdata & program_lo_cat) | (step_group & (~program_lo_cat));
+    else if (s_axi_awvalid_and & (s_axi_awaddr == 8'd44))
+      step_group <= (s_axi_wdata & s_axi_wstrb_cat) | (step_group & (~s_axi_wstrb_cat));
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       step <= 32'd0;
-    else if (Start_and & (s_axi_awaddr == 8'd48))
-      step <= (s_axi_wdata & program_lo_cat) | (step & (~program_lo_cat));
+    else if (s_axi_awvalid_and & (s_axi_awaddr == 8'd48))
+      step <= (s_axi_wdata & s_axi_wstrb_cat) | (step & (~s_axi_wstrb_cat));
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       irq_enable <= 1'b0;
-    else if (Start_and & (s_axi_awaddr == 8'd24))
-      irq_enable <= (s_axi_wdata[0] & program_lo_cat[0]) | (irq_enable & (~program_lo_cat[0]));
+    else if (s_axi_awvalid_and & (s_axi_awaddr == 8'd24))
+      irq_enable <= (s_axi_wdata[0] & s_axi_wstrb_cat[0]) | (irq_enable & (~s_axi_wstrb_cat[0]));
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       base0_lo <= 32'd0;
-    else if (Start_and & (s_axi_awaddr == 8'd64))
-      base0_lo <= (s_axi_wdata & program_lo_cat) | (base0_lo & (~program_lo_cat));
+    else if (s_axi_awvalid_and & (s_axi_awaddr == 8'd64))
+      base0_lo <= (s_axi_wdata & s_axi_wstrb_cat) | (base0_lo & (~s_axi_wstrb_cat));
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       base0_hi <= 32'd0;
-    else if (Start_and & (s_axi_awaddr == 8'd68))
-      base0_hi <= (s_axi_wdata & program_lo_cat) | (base0_hi & (~program_lo_cat));
+    else if (s_axi_awvalid_and & (s_axi_awaddr == 8'd68))
+      base0_hi <= (s_axi_wdata & s_axi_wstrb_cat) | (base0_hi & (~s_axi_wstrb_cat));
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       base1_lo <= 32'd0;
-    else if (Start_and & (s_axi_awaddr == 8'd72))
-      base1_lo <= (s_axi_wdata & program_lo_cat) | (base1_lo & (~program_lo_cat));
+    else if (s_axi_awvalid_and & (s_axi_awaddr == 8'd72))
+      base1_lo <= (s_axi_wdata & s_axi_wstrb_cat) | (base1_lo & (~s_axi_wstrb_cat));
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       base1_hi <= 32'd0;
-    else if (Start_and & (s_axi_awaddr == 8'd76))
-      base1_hi <= (s_axi_wdata & program_lo_cat) | (base1_hi & (~program_lo_cat));
+    else if (s_axi_awvalid_and & (s_axi_awaddr == 8'd76))
+      base1_hi <= (s_axi_wdata & s_axi_wstrb_cat) | (base1_hi & (~s_axi_wstrb_cat));
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       base2_lo <= 32'd0;
-    else if (Start_and & (s_axi_awaddr == 8'd80))
-      base2_lo <= (s_axi_wdata & program_lo_cat) | (base2_lo & (~program_lo_cat));
+    else if (s_axi_awvalid_and & (s_axi_awaddr == 8'd80))
+      base2_lo <= (s_axi_wdata & s_axi_wstrb_cat) | (base2_lo & (~s_axi_wstrb_cat));
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       base2_hi <= 32'd0;
-    else if (Start_and & (s_axi_awaddr == 8'd84))
-      base2_hi <= (s_axi_wdata & program_lo_cat) | (base2_hi & (~program_lo_cat));
+    else if (s_axi_awvalid_and & (s_axi_awaddr == 8'd84))
+      base2_hi <= (s_axi_wdata & s_axi_wstrb_cat) | (base2_hi & (~s_axi_wstrb_cat));
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       base3_lo <= 32'd0;
-    else if (Start_and & (s_axi_awaddr == 8'd88))
-      base3_lo <= (s_axi_wdata & program_lo_cat) | (base3_lo & (~program_lo_cat));
+    else if (s_axi_awvalid_and & (s_axi_awaddr == 8'd88))
+      base3_lo <= (s_axi_wdata & s_axi_wstrb_cat) | (base3_lo & (~s_axi_wstrb_cat));
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       base3_hi <= 32'd0;
-    else if (Start_and & (s_axi_awaddr == 8'd92))
-      base3_hi <= (s_axi_wdata & program_lo_cat) | (base3_hi & (~program_lo_cat));
+    else if (s_axi_awvalid_and & (s_axi_awaddr == 8'd92))
+      base3_hi <= (s_axi_wdata & s_axi_wstrb_cat) | (base3_hi & (~s_axi_wstrb_cat));
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:89, ControlRegisters.cs:105]
     if (rst)
       busy <= 1'b0;
     else
-      busy <= busy_and ? 1'b0 : (busy_and_1 ? 1'b1 : busy);
+      busy <= busy_and ? 1'b0 : (s_axi_awvalid_and_1 ? 1'b1 : busy);
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:90, ControlRegisters.cs:106]
     if (rst)
       done <= 1'b0;
     else
-      done <= busy_and ? 1'b1 : (busy_and_1 ? 1'b0 : done);
+      done <= busy_and ? 1'b1 : (s_axi_awvalid_and_1 ? 1'b0 : done);
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:91, ControlRegisters.cs:101]
     if (rst)
       error <= 1'b0;
     else
-      error <= (busy & error_in) ? 1'b1 : (busy_and_1 ? 1'b0 : error);
+      error <= (busy & error_in) ? 1'b1 : (s_axi_awvalid_and_1 ? 1'b0 : error);
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:92, ControlRegisters.cs:102]
     if (rst)
       deadlock <= 1'b0;
     else
-      deadlock <= ((busy & error_in) & (error_code_in == MachineError_Deadlock)) ? 1'b1 : (busy_and_1 ? 1'b0 : deadlock);
+      deadlock <= ((busy & error_in) & (error_code_in == MachineError_Deadlock)) ? 1'b1 : (s_axi_awvalid_and_1 ? 1'b0 : deadlock);
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:84, ControlRegisters.cs:107]
     if (rst)
       irq_status <= 1'b0;
     else
-      irq_status <= busy_and ? 1'b1 : (((Start_and & (s_axi_awaddr == 8'd28)) & s_axi_wdata[0]) ? 1'b0 : irq_status);
+      irq_status <= busy_and ? 1'b1 : (((s_axi_awvalid_and & (s_axi_awaddr == 8'd28)) & s_axi_wdata[0]) ? 1'b0 : irq_status);
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:93, ControlRegisters.cs:98]
     if (rst)
       error_code <= MachineError_None;
     else
-      error_code <= error_code_and ? error_code_in : (busy_and_1 ? MachineError_None : error_code);
+      error_code <= busy_and_1 ? error_code_in : (s_axi_awvalid_and_1 ? MachineError_None : error_code);
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:94, ControlRegisters.cs:99]
     if (rst)
       error_pc <= 32'd0;
     else
-      error_pc <= error_code_and ? error_pc_in : (busy_and_1 ? 32'd0 : error_pc);
+      error_pc <= busy_and_1 ? error_pc_in : (s_axi_awvalid_and_1 ? 32'd0 : error_pc);
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:73]
     if (rst)
       write_response <= 1'b0;
     else
-      write_response <= Start_and ? 1'b1 : (s_axi_bready ? 1'b0 : write_response);
+      write_response <= s_axi_awvalid_and ? 1'b1 : (s_axi_bready ? 1'b0 : write_response);
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
     if (rst)
       cycles <= 64'd0;
     else
-      cycles <= busy_and_1 ? 64'd0 : (busy ? (cycles + {57'd0, (counting_in[0] ? 7'd1 : 7'd0)}) : cycles);
+      cycles <= s_axi_awvalid_and_1 ? 64'd0 : (busy ? (cycles + {57'd0, (counting_in[0] ? 7'd1 : 7'd0)}) : cycles);
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
     if (rst)
       pe_busy <= 64'd0;
     else
-      pe_busy <= busy_and_1 ? 64'd0 : (busy ? (pe_busy + {57'd0, (counting_in[1] ? 7'd1 : 7'd0)}) : pe_busy);
+      pe_busy <= s_axi_awvalid_and_1 ? 64'd0 : (busy ? (pe_busy + {57'd0, (counting_in[1] ? 7'd1 : 7'd0)}) : pe_busy);
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
     if (rst)
       dma_wait <= 64'd0;
     else
-      dma_wait <= busy_and_1 ? 64'd0 : (busy ? (dma_wait + {57'd0, (counting_in[2] ? 7'd1 : 7'd0)}) : dma_wait);
+      dma_wait <= s_axi_awvalid_and_1 ? 64'd0 : (busy ? (dma_wait + {57'd0, (counting_in[2] ? 7'd1 : 7'd0)}) : dma_wait);
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
     if (rst)
       dependency_wait <= 64'd0;
     else
-      dependency_wait <= busy_and_1 ? 64'd0 : (busy ? (dependency_wait + {57'd0, (counting_in[3] ? 7'd1 : 7'd0)}) : dependency_wait);
+      dependency_wait <= s_axi_awvalid_and_1 ? 64'd0 : (busy ? (dependency_wait + {57'd0, (counting_in[3] ? 7'd1 : 7'd0)}) : dependency_wait);
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
     if (rst)
       vector_busy <= 64'd0;
     else
-      vector_busy <= busy_and_1 ? 64'd0 : (busy ? (vector_busy + {57'd0, (counting_in[4] ? 7'd1 : 7'd0)}) : vector_busy);
+      vector_busy <= s_axi_awvalid_and_1 ? 64'd0 : (busy ? (vector_busy + {57'd0, (counting_in[4] ? 7'd1 : 7'd0)}) : vector_busy);
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
     if (rst)
       bytes_read <= 64'd0;
     else
-      bytes_read <= busy_and_1 ? 64'd0 : (busy ? (bytes_read + {57'd0, bytes_read_in}) : bytes_read);
+      bytes_read <= s_axi_awvalid_and_1 ? 64'd0 : (busy ? (bytes_read + {57'd0, bytes_read_in}) : bytes_read);
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
     if (rst)
       bytes_written <= 64'd0;
     else
-      bytes_written <= busy_and_1 ? 64'd0 : (busy ? (bytes_written + {57'd0, {2'd0, bytes_written_in}}) : bytes_written);
+      bytes_written <= s_axi_awvalid_and_1 ? 64'd0 : (busy ? (bytes_written + {57'd0, {2'd0, bytes_written_in}}) : bytes_written);
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
     if (rst)
       instructions <= 64'd0;
     else
-      instructions <= busy_and_1 ? 64'd0 : (busy ? (instructions + {57'd0, (counting_in[7] ? 7'd1 : 7'd0)}) : instructions);
+      instructions <= s_axi_awvalid_and_1 ? 64'd0 : (busy ? (instructions + {57'd0, (counting_in[7] ? 7'd1 : 7'd0)}) : instructions);
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
     if (rst)
       weight_wait <= 64'd0;
     else
-      weight_wait <= busy_and_1 ? 64'd0 : (busy ? (weight_wait + {57'd0, (counting_in[8] ? 7'd1 : 7'd0)}) : weight_wait);
+      weight_wait <= s_axi_awvalid_and_1 ? 64'd0 : (busy ? (weight_wait + {57'd0, (counting_in[8] ? 7'd1 : 7'd0)}) : weight_wait);
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:132]
     if (rst)
       read_valid <= 1'b0;
     else
-      read_valid <= read_valid_and ? 1'b1 : (s_axi_rready ? 1'b0 : read_valid);
+      read_valid <= s_axi_arvalid_and ? 1'b1 : (s_axi_rready ? 1'b0 : read_valid);
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:158]
-    if (read_valid_and)
-      read_data <= read_data_bits[5] ? (read_data_bits_1 ? (read_data_bits_2 ? (read_data_bits_3 ? (read_data_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (read_data_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (read_data_bits_3 ? (read_data_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (read_data_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? latched_high : weight_wait[31:0])))) : (read_data_bits_2 ? (read_data_bits_3 ? (read_data_bits_4 ? (s_axi_araddr[2] ? latched_high : instructions[31:0]) : (s_axi_araddr[2] ? latched_high : bytes_written[31:0])) : (read_data_bits_4 ? (s_axi_araddr[2] ? latched_high : bytes_read[31:0]) : (s_axi_araddr[2] ? latched_high : vector_busy[31:0]))) : (read_data_bits_3 ? (read_data_bits_4 ? (s_axi_araddr[2] ? latched_high : dependency_wait[31:0]) : (s_axi_araddr[2] ? latched_high : dma_wait[31:0])) : (read_data_bits_4 ? (s_axi_araddr[2] ? latched_high : pe_busy[31:0]) : (s_axi_araddr[2] ? latched_high : cycles[31:0]))))) : (read_data_bits_1 ? (read_data_bits_2 ? (read_data_bits_3 ? (read_data_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (read_data_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (read_data_bits_3 ? (read_data_bits_4 ? (s_axi_araddr[2] ? base3_hi : base3_lo) : (s_axi_araddr[2] ? base2_hi : base2_lo)) : (read_data_bits_4 ? (s_axi_araddr[2] ? base1_hi : base1_lo) : (s_axi_araddr[2] ? base0_hi : base0_lo)))) : (read_data_bits_2 ? (read_data_bits_3 ? (read_data_bits_4 ? (s_axi_araddr[2] ? {8'd0, engine_state_in} : error_pc) : (s_axi_araddr[2] ? {29'd0, error_code} : step)) : (read_data_bits_4 ? (s_axi_araddr[2] ? step_group : program_length) : (s_axi_araddr[2] ? program_hi : program_lo))) : (read_data_bits_3 ? (read_data_bits_4 ? (s_axi_araddr[2] ? {31'd0, irq_status} : {31'd0, irq_enable}) : (s_axi_araddr[2] ? {28'd0, {deadlock, error, done, busy}} : 32'd0)) : (read_data_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'h807090d) : (s_axi_araddr[2] ? 32'h10202004 : 32'hd1fa0001)))));
+    if (s_axi_arvalid_and)
+      read_data <= s_axi_araddr_bits[5] ? (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? latched_high : weight_wait[31:0])))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? latched_high : instructions[31:0]) : (s_axi_araddr[2] ? latched_high : bytes_written[31:0])) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? latched_high : bytes_read[31:0]) : (s_axi_araddr[2] ? latched_high : vector_busy[31:0]))) : (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? latched_high : dependency_wait[31:0]) : (s_axi_araddr[2] ? latched_high : dma_wait[31:0])) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? latched_high : pe_busy[31:0]) : (s_axi_araddr[2] ? latched_high : cycles[31:0]))))) : (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? base3_hi : base3_lo) : (s_axi_araddr[2] ? base2_hi : base2_lo)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? base1_hi : base1_lo) : (s_axi_araddr[2] ? base0_hi : base0_lo)))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? {8'd0, engine_state_in} : error_pc) : (s_axi_araddr[2] ? {29'd0, error_code} : step)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? step_group : program_length) : (s_axi_araddr[2] ? program_hi : program_lo))) : (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? {31'd0, irq_status} : {31'd0, irq_enable}) : (s_axi_araddr[2] ? {28'd0, {deadlock, error, done, busy}} : 32'd0)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'h807090d) : (s_axi_araddr[2] ? 32'h10202004 : 32'hd1fa0001)))));
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:166]
-    if (read_valid_and & (read_data_bits[5] ? (latched_high_bits ? (latched_high_bits_1 ? (latched_high_bits_2 ? (latched_high_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (latched_high_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0))) : (latched_high_bits_2 ? (latched_high_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (latched_high_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b1)))) : (latched_high_bits_1 ? (latched_high_bits_2 ? (latched_high_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b1) : (s_axi_araddr[2] ? 1'b0 : 1'b1)) : (latched_high_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b1) : (s_axi_araddr[2] ? 1'b0 : 1'b1))) : (latched_high_bits_2 ? (latched_high_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b1) : (s_axi_araddr[2] ? 1'b0 : 1'b1)) : (latched_high_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b1) : (s_axi_araddr[2] ? 1'b0 : 1'b1))))) : (latched_high_bits ? (latched_high_bits_1 ? (latched_high_bits_2 ? (latched_high_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (latched_high_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0))) : (latched_high_bits_2 ? (latched_high_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (latched_high_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)))) : (latched_high_bits_1 ? (latched_high_bits_2 ? (latched_high_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (latched_high_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0))) : (latched_high_bits_2 ? (latched_high_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (latched_high_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)))))))
-      latched_high <= read_data_bits[5] ? (latched_high_bits_4 ? (latched_high_bits_5 ? (latched_high_bits_6 ? (latched_high_bits_7 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (latched_high_bits_7 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (latched_high_bits_6 ? (latched_high_bits_7 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (latched_high_bits_7 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : weight_wait[63:32])))) : (latched_high_bits_5 ? (latched_high_bits_6 ? (latched_high_bits_7 ? (s_axi_araddr[2] ? 32'd0 : instructions[63:32]) : (s_axi_araddr[2] ? 32'd0 : bytes_written[63:32])) : (latched_high_bits_7 ? (s_axi_araddr[2] ? 32'd0 : bytes_read[63:32]) : (s_axi_araddr[2] ? 32'd0 : vector_busy[63:32]))) : (latched_high_bits_6 ? (latched_high_bits_7 ? (s_axi_araddr[2] ? 32'd0 : dependency_wait[63:32]) : (s_axi_araddr[2] ? 32'd0 : dma_wait[63:32])) : (latched_high_bits_7 ? (s_axi_araddr[2] ? 32'd0 : pe_busy[63:32]) : (s_axi_araddr[2] ? 32'd0 : cycles[63:32]))))) : (latched_high_bits_4 ? (latched_high_bits_5 ? (latched_high_bits_6 ? (latched_high_bits_7 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (latched_high_bits_7 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (latched_high_bits_6 ? (latched_high_bits_7 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (latched_high_bits_7 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)))) : (latched_high_bits_5 ? (latched_high_bits_6 ? (latched_high_bits_7 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (latched_high_bits_7 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (latched_high_bits_6 ? (latched_high_bits_7 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (latched_high_bits_7 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)))));
+    if (s_axi_arvalid_and & (s_axi_araddr_bits[5] ? (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0))) : (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b1)))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 1'b0 : 1'b1) : (s_axi_araddr[2] ? 1'b0 : 1'b1)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 1'b0 : 1'b1) : (s_axi_araddr[2] ? 1'b0 : 1'b1))) : (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 1'b0 : 1'b1) : (s_axi_araddr[2] ? 1'b0 : 1'b1)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 1'b0 : 1'b1) : (s_axi_araddr[2] ? 1'b0 : 1'b1))))) : (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0))) : (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0))) : (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)))))))
+      latched_high <= s_axi_araddr_bits[5] ? (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : weight_wait[63:32])))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : instructions[63:32]) : (s_axi_araddr[2] ? 32'd0 : bytes_written[63:32])) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : bytes_read[63:32]) : (s_axi_araddr[2] ? 32'd0 : vector_busy[63:32]))) : (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : dependency_wait[63:32]) : (s_axi_araddr[2] ? 32'd0 : dma_wait[63:32])) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : pe_busy[63:32]) : (s_axi_araddr[2] ? 32'd0 : cycles[63:32]))))) : (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)))));
   end
 endmodule
 

@@ -98,89 +98,87 @@ module ConvWalker (
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
   wire setup_and; // @[ConvWalker.cs:103, ConvWalker.cs:250, ConvWalker.cs:256]
+  wire setup_and_1; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
   wire walking_and; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  wire walking_and_1; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  wire walking_not_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  wire walking_not; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  wire [1:0] walking_not_1_eq_mux; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  wire walking_not_1_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  wire walking_not_1; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  wire walking_not_2_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  wire walking_not_2; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  wire walking_not_3_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  wire walking_not_3; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  wire walking_not_4_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  wire walking_not_4; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  wire walking_not_5_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  wire walking_not_5; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  wire [27:0] row_stride_mul; // @[ConvWalker.cs:106]
-  wire [19:0] block_rows_mul; // @[ConvWalker.cs:107]
+  wire ci_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  wire ci_not; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  wire [1:0] Instruction_mux; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  wire kx_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  wire kx_not; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  wire ky_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  wire ky_not; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  wire ox_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  wire ox_not; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  wire oy_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  wire oy_not; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  wire co_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  wire co_not; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  wire [27:0] Instruction_mul; // @[ConvWalker.cs:106]
+  wire [19:0] Instruction_mul_1; // @[ConvWalker.cs:107]
   wire [6:0] weight_row_add; // @[ConvWalker.cs:162, ConvWalker.cs:170, ConvWalker.cs:181, ConvWalker.cs:192]
-  wire [6:0] weight_row_add_1; // @[ConvWalker.cs:162, ConvWalker.cs:170, ConvWalker.cs:181, ConvWalker.cs:192]
+  wire [6:0] weight_base_add; // @[ConvWalker.cs:162, ConvWalker.cs:170, ConvWalker.cs:181, ConvWalker.cs:192]
   wire [8:0] acc_pixel_add; // @[ConvWalker.cs:164, ConvWalker.cs:182, ConvWalker.cs:193]
   wire [12:0] out_pixel_add; // @[ConvWalker.cs:166, ConvWalker.cs:183, ConvWalker.cs:195]
-  wire advance_and; // @[ConvWalker.cs:242]
-  wire [15:0] stage_0_Pixel_Out_mul_add; // @[ConvWalker.cs:211]
-  wire [21:0] stage_0_Pixel_Out_mul; // @[ConvWalker.cs:211]
-  wire [21:0] stage_0_Pixel_Lane_mul; // @[ConvWalker.cs:212]
-  wire stage_0_Final_and; // @[ConvWalker.cs:214]
-  wire signed [13:0] grid_y_add_cast; // @[ConvWalker.cs:216]
-  wire signed [2:0] grid_y_add_cast_1; // @[ConvWalker.cs:216]
-  wire signed [14:0] grid_y_add; // @[ConvWalker.cs:216]
-  wire signed [2:0] grid_y_cast; // @[ConvWalker.cs:216]
-  wire signed [13:0] grid_x_add_cast; // @[ConvWalker.cs:217]
-  wire signed [2:0] grid_x_add_cast_1; // @[ConvWalker.cs:217]
-  wire signed [14:0] grid_x_add; // @[ConvWalker.cs:217]
-  wire signed [2:0] grid_x_cast; // @[ConvWalker.cs:217]
-  wire signed [13:0] inside_2_cast; // @[ConvWalker.cs:229]
-  wire signed [13:0] inside_2_cast_1; // @[ConvWalker.cs:229]
-  wire [15:0] y_term_mul_cast; // @[ConvWalker.cs:230]
-  wire [35:0] y_term_mul; // @[ConvWalker.cs:230]
-  wire [15:0] x_term_mul_cast; // @[ConvWalker.cs:231]
-  wire [27:0] x_term_mul; // @[ConvWalker.cs:231]
+  wire valid_3_and; // @[ConvWalker.cs:242]
+  wire [15:0] Instruction_add; // @[ConvWalker.cs:211]
+  wire [21:0] Instruction_mul_2; // @[ConvWalker.cs:211]
+  wire ci_and; // @[ConvWalker.cs:214]
+  wire signed [13:0] Instruction_cast; // @[ConvWalker.cs:216]
+  wire signed [2:0] ky_cast; // @[ConvWalker.cs:216]
+  wire signed [14:0] Instruction_add_1; // @[ConvWalker.cs:216]
+  wire signed [2:0] Instruction_cast_1; // @[ConvWalker.cs:216]
+  wire signed [13:0] Instruction_cast_2; // @[ConvWalker.cs:217]
+  wire signed [2:0] kx_cast; // @[ConvWalker.cs:217]
+  wire signed [14:0] Instruction_add_2; // @[ConvWalker.cs:217]
+  wire signed [2:0] Instruction_cast_3; // @[ConvWalker.cs:217]
+  wire signed [13:0] Instruction_cast_4; // @[ConvWalker.cs:229]
+  wire signed [13:0] Instruction_cast_5; // @[ConvWalker.cs:229]
+  wire [15:0] grid_y_cast; // @[ConvWalker.cs:230]
+  wire [35:0] Instruction_mul_3; // @[ConvWalker.cs:230]
+  wire [15:0] grid_x_cast; // @[ConvWalker.cs:231]
+  wire [27:0] Instruction_mul_4; // @[ConvWalker.cs:231]
   /* verilator lint_on UNUSEDSIGNAL */
 
   assign setup_and = (setup == 2'd1) & (~WeightValid); // @[ConvWalker.cs:103, ConvWalker.cs:250, ConvWalker.cs:256]
-  assign walking_and = (setup == 2'd1) & WeightValid; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  assign walking_and_1 = walking & advance; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  assign walking_not_eq = ci == ci_last; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  assign walking_not = ~walking_not_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  assign walking_not_1_eq_mux = Instruction[103] ? 2'd2 : 2'd0; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  assign walking_not_1_eq = kx == walking_not_1_eq_mux; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  assign walking_not_1 = ~walking_not_1_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  assign walking_not_2_eq = ky == walking_not_1_eq_mux; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  assign walking_not_2 = ~walking_not_2_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  assign walking_not_3_eq = ox == ox_last; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  assign walking_not_3 = ~walking_not_3_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  assign walking_not_4_eq = oy == oy_last; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  assign walking_not_4 = ~walking_not_4_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  assign walking_not_5_eq = co == co_last; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  assign walking_not_5 = ~walking_not_5_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  assign row_stride_mul = $unsigned(Instruction[95:84]) * $unsigned(Instruction[55:40]); // @[ConvWalker.cs:106]
-  assign block_rows_mul = $unsigned((Instruction[103] ? 4'd9 : 4'd1)) * $unsigned(Instruction[71:56]); // @[ConvWalker.cs:107]
+  assign setup_and_1 = (setup == 2'd1) & WeightValid; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  assign walking_and = walking & advance; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  assign ci_eq = ci == ci_last; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  assign ci_not = ~ci_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  assign Instruction_mux = Instruction[103] ? 2'd2 : 2'd0; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  assign kx_eq = kx == Instruction_mux; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  assign kx_not = ~kx_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  assign ky_eq = ky == Instruction_mux; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  assign ky_not = ~ky_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  assign ox_eq = ox == ox_last; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  assign ox_not = ~ox_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  assign oy_eq = oy == oy_last; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  assign oy_not = ~oy_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  assign co_eq = co == co_last; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  assign co_not = ~co_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  assign Instruction_mul = $unsigned(Instruction[95:84]) * $unsigned(Instruction[55:40]); // @[ConvWalker.cs:106]
+  assign Instruction_mul_1 = $unsigned((Instruction[103] ? 4'd9 : 4'd1)) * $unsigned(Instruction[71:56]); // @[ConvWalker.cs:107]
   assign weight_row_add = weight_row + 7'd1; // @[ConvWalker.cs:162, ConvWalker.cs:170, ConvWalker.cs:181, ConvWalker.cs:192]
-  assign weight_row_add_1 = weight_base + block_rows; // @[ConvWalker.cs:162, ConvWalker.cs:170, ConvWalker.cs:181, ConvWalker.cs:192]
+  assign weight_base_add = weight_base + block_rows; // @[ConvWalker.cs:162, ConvWalker.cs:170, ConvWalker.cs:181, ConvWalker.cs:192]
   assign acc_pixel_add = acc_pixel + Instruction[137:129]; // @[ConvWalker.cs:164, ConvWalker.cs:182, ConvWalker.cs:193]
   assign out_pixel_add = out_pixel + Instruction[191:179]; // @[ConvWalker.cs:166, ConvWalker.cs:183, ConvWalker.cs:195]
-  assign advance_and = valid_3 & ((~inside_3) | ReadGranted); // @[ConvWalker.cs:242]
-  assign stage_0_Pixel_Out_mul_add = Instruction[160:145] + co; // @[ConvWalker.cs:211]
-  assign stage_0_Pixel_Out_mul = $unsigned(stage_0_Pixel_Out_mul_add) * 6'd32; // @[ConvWalker.cs:211]
-  assign stage_0_Pixel_Lane_mul = $unsigned(stage_0_Pixel_Out_mul_add) * 6'd32; // @[ConvWalker.cs:212]
-  assign stage_0_Final_and = (walking_not_eq & walking_not_1_eq) & walking_not_2_eq; // @[ConvWalker.cs:214]
-  assign grid_y_add_cast = {1'd0, (Instruction[104] ? {oy, 1'b0} : {1'd0, oy})}; // @[ConvWalker.cs:216]
-  assign grid_y_add_cast_1 = {1'd0, ky}; // @[ConvWalker.cs:216]
-  assign grid_y_add = {{1{grid_y_add_cast[13]}}, grid_y_add_cast} + {{12{grid_y_add_cast_1[2]}}, grid_y_add_cast_1}; // @[ConvWalker.cs:216]
-  assign grid_y_cast = Instruction[99:97]; // @[ConvWalker.cs:216]
-  assign grid_x_add_cast = {1'd0, (Instruction[104] ? {ox, 1'b0} : {1'd0, ox})}; // @[ConvWalker.cs:217]
-  assign grid_x_add_cast_1 = {1'd0, kx}; // @[ConvWalker.cs:217]
-  assign grid_x_add = {{1{grid_x_add_cast[13]}}, grid_x_add_cast} + {{12{grid_x_add_cast_1[2]}}, grid_x_add_cast_1}; // @[ConvWalker.cs:217]
-  assign grid_x_cast = Instruction[102:100]; // @[ConvWalker.cs:217]
-  assign inside_2_cast = {1'd0, (Instruction[96] ? {Instruction[83:72], 1'b0} : {1'd0, Instruction[83:72]})}; // @[ConvWalker.cs:229]
-  assign inside_2_cast_1 = {1'd0, (Instruction[96] ? {Instruction[95:84], 1'b0} : {1'd0, Instruction[95:84]})}; // @[ConvWalker.cs:229]
-  assign y_term_mul_cast = grid_y; // @[ConvWalker.cs:230]
-  assign y_term_mul = $unsigned((Instruction[96] ? y_term_mul_cast[12:1] : grid_y[11:0])) * row_stride; // @[ConvWalker.cs:230]
-  assign x_term_mul_cast = grid_x; // @[ConvWalker.cs:231]
-  assign x_term_mul = $unsigned((Instruction[96] ? x_term_mul_cast[12:1] : grid_x[11:0])) * $unsigned(Instruction[55:40]); // @[ConvWalker.cs:231]
+  assign valid_3_and = valid_3 & ((~inside_3) | ReadGranted); // @[ConvWalker.cs:242]
+  assign Instruction_add = Instruction[160:145] + co; // @[ConvWalker.cs:211]
+  assign Instruction_mul_2 = $unsigned(Instruction_add) * 6'd32; // @[ConvWalker.cs:211]
+  assign ci_and = (ci_eq & kx_eq) & ky_eq; // @[ConvWalker.cs:214]
+  assign Instruction_cast = {1'd0, (Instruction[104] ? {oy, 1'b0} : {1'd0, oy})}; // @[ConvWalker.cs:216]
+  assign ky_cast = {1'd0, ky}; // @[ConvWalker.cs:216]
+  assign Instruction_add_1 = {{1{Instruction_cast[13]}}, Instruction_cast} + {{12{ky_cast[2]}}, ky_cast}; // @[ConvWalker.cs:216]
+  assign Instruction_cast_1 = Instruction[99:97]; // @[ConvWalker.cs:216]
+  assign Instruction_cast_2 = {1'd0, (Instruction[104] ? {ox, 1'b0} : {1'd0, ox})}; // @[ConvWalker.cs:217]
+  assign kx_cast = {1'd0, kx}; // @[ConvWalker.cs:217]
+  assign Instruction_add_2 = {{1{Instruction_cast_2[13]}}, Instruction_cast_2} + {{12{kx_cast[2]}}, kx_cast}; // @[ConvWalker.cs:217]
+  assign Instruction_cast_3 = Instruction[102:100]; // @[ConvWalker.cs:217]
+  assign Instruction_cast_4 = {1'd0, (Instruction[96] ? {Instruction[83:72], 1'b0} : {1'd0, Instruction[83:72]})}; // @[ConvWalker.cs:229]
+  assign Instruction_cast_5 = {1'd0, (Instruction[96] ? {Instruction[95:84], 1'b0} : {1'd0, Instruction[95:84]})}; // @[ConvWalker.cs:229]
+  assign grid_y_cast = grid_y; // @[ConvWalker.cs:230]
+  assign Instruction_mul_3 = $unsigned((Instruction[96] ? grid_y_cast[12:1] : grid_y[11:0])) * row_stride; // @[ConvWalker.cs:230]
+  assign grid_x_cast = grid_x; // @[ConvWalker.cs:231]
+  assign Instruction_mul_4 = $unsigned((Instruction[96] ? grid_x_cast[12:1] : grid_x[11:0])) * $unsigned(Instruction[55:40]); // @[ConvWalker.cs:231]
   assign ReadValid = valid_3 & inside_3; // @[ConvWalker.cs:238]
   assign ReadAddress = address_3; // @[ConvWalker.cs:239]
   assign Inside = inside_3; // @[ConvWalker.cs:240]
@@ -194,15 +192,15 @@ module ConvWalker (
   assign Term_Pixel_Block = stage_3_Pixel_Block; // @[ConvWalker.cs:247]
   assign Term_Final = stage_3_Final; // @[ConvWalker.cs:247]
   assign WaitingForWeights = (setup == 2'd1) & (~WeightValid); // @[ConvWalker.cs:251]
-  assign advance = (~valid_3) | advance_and; // @[ConvWalker.cs:242]
+  assign advance = (~valid_3) | valid_3_and; // @[ConvWalker.cs:242]
   assign stage_0_Weight = weight_row; // @[ConvWalker.cs:207]
   assign stage_0_First = ((ky == 2'd0) & (kx == 2'd0)) & (ci == 16'd0); // @[ConvWalker.cs:208]
-  assign stage_0_Last = (walking_not_eq & walking_not_1_eq) & walking_not_2_eq; // @[ConvWalker.cs:209]
+  assign stage_0_Last = (ci_eq & kx_eq) & ky_eq; // @[ConvWalker.cs:209]
   assign stage_0_Pixel_Acc = acc_pixel; // @[ConvWalker.cs:210]
-  assign stage_0_Pixel_Out = out_pixel + stage_0_Pixel_Out_mul[17:5]; // @[ConvWalker.cs:211]
-  assign stage_0_Pixel_Lane = stage_0_Pixel_Lane_mul[4:0]; // @[ConvWalker.cs:212]
+  assign stage_0_Pixel_Out = out_pixel + Instruction_mul_2[17:5]; // @[ConvWalker.cs:211]
+  assign stage_0_Pixel_Lane = Instruction_mul_2[4:0]; // @[ConvWalker.cs:212]
   assign stage_0_Pixel_Block = Instruction[148:145] + co[3:0]; // @[ConvWalker.cs:213]
-  assign stage_0_Final = (((walking & stage_0_Final_and) & walking_not_3_eq) & walking_not_4_eq) & walking_not_5_eq; // @[ConvWalker.cs:214]
+  assign stage_0_Final = (((walking & ci_and) & ox_eq) & oy_eq) & co_eq; // @[ConvWalker.cs:214]
   assign other_fields = Instruction; // @[ConvWalker.cs:258]
 
   always @(posedge clk) begin // @[ConvWalker.cs:103, ConvWalker.cs:250, ConvWalker.cs:256]
@@ -216,65 +214,65 @@ module ConvWalker (
     if (rst)
       walking <= 1'b0;
     else
-      walking <= Abort ? 1'b0 : (walking_and ? 1'b1 : (walking_and_1 ? (walking_not ? walking : (walking_not_1 ? walking : (walking_not_2 ? walking : (walking_not_3 ? walking : (walking_not_4 ? walking : (walking_not_5 ? walking : 1'b0)))))) : walking));
+      walking <= Abort ? 1'b0 : (setup_and_1 ? 1'b1 : (walking_and ? (ci_not ? walking : (kx_not ? walking : (ky_not ? walking : (ox_not ? walking : (oy_not ? walking : (co_not ? walking : 1'b0)))))) : walking));
   end
 
   always @(posedge clk) begin // @[ConvWalker.cs:106]
     if (setup == 2'd2)
-      row_stride <= row_stride_mul[23:0];
+      row_stride <= Instruction_mul[23:0];
   end
 
   always @(posedge clk) begin // @[ConvWalker.cs:107]
     if (setup == 2'd2)
-      block_rows <= block_rows_mul[6:0];
+      block_rows <= Instruction_mul_1[6:0];
   end
 
   always @(posedge clk) begin // @[ConvWalker.cs:156, ConvWalker.cs:196]
-    co <= walking_and ? 16'd0 : (walking_and_1 ? (walking_not ? co : (walking_not_1 ? co : (walking_not_2 ? co : (walking_not_3 ? co : (walking_not_4 ? co : (walking_not_5 ? (co + 16'd1) : co)))))) : co);
+    co <= setup_and_1 ? 16'd0 : (walking_and ? (ci_not ? co : (kx_not ? co : (ky_not ? co : (ox_not ? co : (oy_not ? co : (co_not ? (co + 16'd1) : co)))))) : co);
   end
 
   always @(posedge clk) begin // @[ConvWalker.cs:157, ConvWalker.cs:187, ConvWalker.cs:189]
-    oy <= walking_and ? 12'd0 : (walking_and_1 ? (walking_not ? oy : (walking_not_1 ? oy : (walking_not_2 ? oy : (walking_not_3 ? oy : (walking_not_4 ? (oy + 12'd1) : 12'd0))))) : oy);
+    oy <= setup_and_1 ? 12'd0 : (walking_and ? (ci_not ? oy : (kx_not ? oy : (ky_not ? oy : (ox_not ? oy : (oy_not ? (oy + 12'd1) : 12'd0))))) : oy);
   end
 
   always @(posedge clk) begin // @[ConvWalker.cs:158, ConvWalker.cs:184, ConvWalker.cs:186]
-    ox <= walking_and ? 12'd0 : (walking_and_1 ? (walking_not ? ox : (walking_not_1 ? ox : (walking_not_2 ? ox : (walking_not_3 ? (ox + 12'd1) : 12'd0)))) : ox);
+    ox <= setup_and_1 ? 12'd0 : (walking_and ? (ci_not ? ox : (kx_not ? ox : (ky_not ? ox : (ox_not ? (ox + 12'd1) : 12'd0)))) : ox);
   end
 
   always @(posedge clk) begin // @[ConvWalker.cs:159, ConvWalker.cs:177, ConvWalker.cs:180]
-    ky <= walking_and ? 2'd0 : (walking_and_1 ? (walking_not ? ky : (walking_not_1 ? ky : (walking_not_2 ? (ky + 2'd1) : 2'd0))) : ky);
+    ky <= setup_and_1 ? 2'd0 : (walking_and ? (ci_not ? ky : (kx_not ? ky : (ky_not ? (ky + 2'd1) : 2'd0))) : ky);
   end
 
   always @(posedge clk) begin // @[ConvWalker.cs:160, ConvWalker.cs:174, ConvWalker.cs:176]
-    kx <= walking_and ? 2'd0 : (walking_and_1 ? (walking_not ? kx : (walking_not_1 ? (kx + 2'd1) : 2'd0)) : kx);
+    kx <= setup_and_1 ? 2'd0 : (walking_and ? (ci_not ? kx : (kx_not ? (kx + 2'd1) : 2'd0)) : kx);
   end
 
   always @(posedge clk) begin // @[ConvWalker.cs:161, ConvWalker.cs:171, ConvWalker.cs:173]
-    ci <= walking_and ? 16'd0 : (walking_and_1 ? (walking_not ? (ci + 16'd1) : 16'd0) : ci);
+    ci <= setup_and_1 ? 16'd0 : (walking_and ? (ci_not ? (ci + 16'd1) : 16'd0) : ci);
   end
 
   always @(posedge clk) begin // @[ConvWalker.cs:162, ConvWalker.cs:170, ConvWalker.cs:181, ConvWalker.cs:192]
-    weight_row <= walking_and ? 7'd0 : (walking_and_1 ? (walking_not ? weight_row_add : (walking_not_1 ? weight_row_add : (walking_not_2 ? weight_row_add : (walking_not_3 ? weight_base : (walking_not_4 ? weight_base : weight_row_add_1))))) : weight_row);
+    weight_row <= setup_and_1 ? 7'd0 : (walking_and ? (ci_not ? weight_row_add : (kx_not ? weight_row_add : (ky_not ? weight_row_add : (ox_not ? weight_base : (oy_not ? weight_base : weight_base_add))))) : weight_row);
   end
 
   always @(posedge clk) begin // @[ConvWalker.cs:163, ConvWalker.cs:191]
-    weight_base <= walking_and ? 7'd0 : (walking_and_1 ? (walking_not ? weight_base : (walking_not_1 ? weight_base : (walking_not_2 ? weight_base : (walking_not_3 ? weight_base : (walking_not_4 ? weight_base : weight_row_add_1))))) : weight_base);
+    weight_base <= setup_and_1 ? 7'd0 : (walking_and ? (ci_not ? weight_base : (kx_not ? weight_base : (ky_not ? weight_base : (ox_not ? weight_base : (oy_not ? weight_base : weight_base_add))))) : weight_base);
   end
 
   always @(posedge clk) begin // @[ConvWalker.cs:164, ConvWalker.cs:182, ConvWalker.cs:193]
-    acc_pixel <= walking_and ? Instruction[203:195] : (walking_and_1 ? (walking_not ? acc_pixel : (walking_not_1 ? acc_pixel : (walking_not_2 ? acc_pixel : (walking_not_3 ? acc_pixel_add : (walking_not_4 ? acc_pixel_add : (acc_base + 9'd1)))))) : acc_pixel);
+    acc_pixel <= setup_and_1 ? Instruction[203:195] : (walking_and ? (ci_not ? acc_pixel : (kx_not ? acc_pixel : (ky_not ? acc_pixel : (ox_not ? acc_pixel_add : (oy_not ? acc_pixel_add : (acc_base + 9'd1)))))) : acc_pixel);
   end
 
   always @(posedge clk) begin // @[ConvWalker.cs:165, ConvWalker.cs:194]
-    acc_base <= walking_and ? Instruction[203:195] : (walking_and_1 ? (walking_not ? acc_base : (walking_not_1 ? acc_base : (walking_not_2 ? acc_base : (walking_not_3 ? acc_base : (walking_not_4 ? acc_base : (acc_base + 9'd1)))))) : acc_base);
+    acc_base <= setup_and_1 ? Instruction[203:195] : (walking_and ? (ci_not ? acc_base : (kx_not ? acc_base : (ky_not ? acc_base : (ox_not ? acc_base : (oy_not ? acc_base : (acc_base + 9'd1)))))) : acc_base);
   end
 
   always @(posedge clk) begin // @[ConvWalker.cs:166, ConvWalker.cs:183, ConvWalker.cs:195]
-    out_pixel <= walking_and ? Instruction[175:163] : (walking_and_1 ? (walking_not ? out_pixel : (walking_not_1 ? out_pixel : (walking_not_2 ? out_pixel : (walking_not_3 ? out_pixel_add : (walking_not_4 ? out_pixel_add : out_base))))) : out_pixel);
+    out_pixel <= setup_and_1 ? Instruction[175:163] : (walking_and ? (ci_not ? out_pixel : (kx_not ? out_pixel : (ky_not ? out_pixel : (ox_not ? out_pixel_add : (oy_not ? out_pixel_add : out_base))))) : out_pixel);
   end
 
   always @(posedge clk) begin // @[ConvWalker.cs:167]
-    if (walking_and)
+    if (setup_and_1)
       out_base <= Instruction[175:163];
   end
 
@@ -307,12 +305,12 @@ module ConvWalker (
 
   always @(posedge clk) begin // @[ConvWalker.cs:216]
     if (advance)
-      grid_y <= {{1{grid_y_add[14]}}, grid_y_add} + {{13{grid_y_cast[2]}}, grid_y_cast};
+      grid_y <= {{1{Instruction_add_1[14]}}, Instruction_add_1} + {{13{Instruction_cast_1[2]}}, Instruction_cast_1};
   end
 
   always @(posedge clk) begin // @[ConvWalker.cs:217]
     if (advance)
-      grid_x <= {{1{grid_x_add[14]}}, grid_x_add} + {{13{grid_x_cast[2]}}, grid_x_cast};
+      grid_x <= {{1{Instruction_add_2[14]}}, Instruction_add_2} + {{13{Instruction_cast_3[2]}}, Instruction_cast_3};
   end
 
   always @(posedge clk) begin // @[ConvWalker.cs:218]
@@ -329,17 +327,17 @@ module ConvWalker (
 
   always @(posedge clk) begin // @[ConvWalker.cs:229]
     if (advance)
-      inside_2 <= ((($signed(grid_y) >= $signed(16'd0)) & ($signed(grid_y) < $signed({{2{inside_2_cast[13]}}, inside_2_cast}))) & ($signed(grid_x) >= $signed(16'd0))) & ($signed(grid_x) < $signed({{2{inside_2_cast_1[13]}}, inside_2_cast_1}));
+      inside_2 <= ((($signed(grid_y) >= $signed(16'd0)) & ($signed(grid_y) < $signed({{2{Instruction_cast_4[13]}}, Instruction_cast_4}))) & ($signed(grid_x) >= $signed(16'd0))) & ($signed(grid_x) < $signed({{2{Instruction_cast_5[13]}}, Instruction_cast_5}));
   end
 
   always @(posedge clk) begin // @[ConvWalker.cs:230]
     if (advance)
-      y_term <= y_term_mul[12:0];
+      y_term <= Instruction_mul_3[12:0];
   end
 
   always @(posedge clk) begin // @[ConvWalker.cs:231]
     if (advance)
-      x_term <= x_term_mul[12:0];
+      x_term <= Instruction_mul_4[12:0];
   end
 
   always @(posedge clk) begin // @[ConvWalker.cs:232]

@@ -192,319 +192,225 @@ module Dispatcher (
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire FetchReady_and_and; // @[Dispatcher.cs:163]
-  wire FetchReady_and; // @[Dispatcher.cs:163]
-  wire FetchReady_and_1_and; // @[Dispatcher.cs:163]
-  wire FetchReady_and_1_eq; // @[Dispatcher.cs:163]
-  wire FetchReady_and_1_and_1; // @[Dispatcher.cs:163]
-  wire FetchReady_and_1_eq_1; // @[Dispatcher.cs:163]
-  wire FetchReady_and_1_and_2; // @[Dispatcher.cs:163]
-  wire FetchReady_and_1_eq_2; // @[Dispatcher.cs:163]
-  wire FetchReady_and_1_and_3; // @[Dispatcher.cs:163]
-  wire FetchReady_and_1_eq_3; // @[Dispatcher.cs:163]
-  wire FetchReady_and_1_and_4; // @[Dispatcher.cs:163]
-  wire FetchReady_and_1_eq_4; // @[Dispatcher.cs:163]
-  wire FetchReady_and_1; // @[Dispatcher.cs:163]
-  wire End_or_and; // @[Dispatcher.cs:192]
-  wire End_or_and_1; // @[Dispatcher.cs:192]
-  wire End_or; // @[Dispatcher.cs:192]
-  wire Error_and; // @[Dispatcher.cs:196]
-  wire [255:0] DependencyWait_and_and_bits_bits; // @[Dispatcher.cs:200]
-  wire [4:0] DependencyWait_and_and_bits; // @[Dispatcher.cs:200]
-  wire DependencyWait_and_and; // @[Dispatcher.cs:200]
-  wire DependencyWait_and; // @[Dispatcher.cs:200]
-  wire [255:0] DependencyWait_and_1_and_bits; // @[Dispatcher.cs:200]
-  wire [4:0] DependencyWait_and_1_and_bits_1; // @[Dispatcher.cs:200]
-  wire DependencyWait_and_1_and; // @[Dispatcher.cs:200]
-  wire DependencyWait_and_1; // @[Dispatcher.cs:200]
-  wire [255:0] DependencyWait_and_2_and_bits; // @[Dispatcher.cs:200]
-  wire [4:0] DependencyWait_and_2_and_bits_1; // @[Dispatcher.cs:200]
-  wire DependencyWait_and_2_and; // @[Dispatcher.cs:200]
-  wire DependencyWait_and_2; // @[Dispatcher.cs:200]
-  wire [255:0] DependencyWait_and_3_and_bits; // @[Dispatcher.cs:200]
-  wire [4:0] DependencyWait_and_3_and_bits_1; // @[Dispatcher.cs:200]
-  wire DependencyWait_and_3_and; // @[Dispatcher.cs:200]
-  wire DependencyWait_and_3; // @[Dispatcher.cs:200]
-  wire [255:0] DependencyWait_and_4_and_bits; // @[Dispatcher.cs:200]
-  wire [4:0] DependencyWait_and_4_and_bits_1; // @[Dispatcher.cs:200]
-  wire DependencyWait_and_4_and; // @[Dispatcher.cs:200]
-  wire DependencyWait_and_4; // @[Dispatcher.cs:200]
-  wire tokens_load_to_weight_and_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire [255:0] tokens_load_to_weight_and_and_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_load_to_weight_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_load_to_weight_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_load_to_weight_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_load_to_compute_and_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire [255:0] tokens_load_to_compute_and_and_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_load_to_compute_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_load_to_compute_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_load_to_compute_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_load_to_vector_and_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire [255:0] tokens_load_to_vector_and_and_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_load_to_vector_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_load_to_vector_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_load_to_vector_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_load_to_store_and_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire [255:0] tokens_load_to_store_and_and_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_load_to_store_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_load_to_store_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_load_to_store_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_weight_to_load_and_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire [255:0] tokens_weight_to_load_and_and_bits_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire [4:0] tokens_weight_to_load_and_and_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_weight_to_load_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_weight_to_load_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_weight_to_load_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire [255:0] tokens_weight_to_compute_and_and_bits_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire [4:0] tokens_weight_to_compute_and_and_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_weight_to_compute_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_weight_to_compute_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_weight_to_compute_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire [255:0] tokens_weight_to_vector_and_and_bits_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire [4:0] tokens_weight_to_vector_and_and_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_weight_to_vector_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_weight_to_vector_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_weight_to_vector_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire [255:0] tokens_weight_to_store_and_and_bits_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire [4:0] tokens_weight_to_store_and_and_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_weight_to_store_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_weight_to_store_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_weight_to_store_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire [255:0] tokens_compute_to_load_and_and_bits_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire [4:0] tokens_compute_to_load_and_and_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_compute_to_load_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_compute_to_load_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_compute_to_load_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire [255:0] tokens_compute_to_weight_and_and_bits_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire [4:0] tokens_compute_to_weight_and_and_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_compute_to_weight_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_compute_to_weight_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_compute_to_weight_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire [255:0] tokens_compute_to_vector_and_and_bits_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire [4:0] tokens_compute_to_vector_and_and_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_compute_to_vector_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_compute_to_vector_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_compute_to_vector_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire [255:0] tokens_compute_to_store_and_and_bits_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire [4:0] tokens_compute_to_store_and_and_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_compute_to_store_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_compute_to_store_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_compute_to_store_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire [255:0] tokens_vector_to_load_and_and_bits_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire [4:0] tokens_vector_to_load_and_and_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_vector_to_load_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_vector_to_load_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_vector_to_load_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire [255:0] tokens_vector_to_weight_and_and_bits_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire [4:0] tokens_vector_to_weight_and_and_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_vector_to_weight_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_vector_to_weight_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_vector_to_weight_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire [255:0] tokens_vector_to_compute_and_and_bits_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire [4:0] tokens_vector_to_compute_and_and_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_vector_to_compute_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_vector_to_compute_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_vector_to_compute_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire [255:0] tokens_vector_to_store_and_and_bits_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire [4:0] tokens_vector_to_store_and_and_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_vector_to_store_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_vector_to_store_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_vector_to_store_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire [255:0] tokens_store_to_load_and_and_bits_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire [4:0] tokens_store_to_load_and_and_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_store_to_load_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_store_to_load_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_store_to_load_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire [255:0] tokens_store_to_weight_and_and_bits_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire [4:0] tokens_store_to_weight_and_and_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_store_to_weight_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_store_to_weight_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_store_to_weight_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire [255:0] tokens_store_to_compute_and_and_bits_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire [4:0] tokens_store_to_compute_and_and_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_store_to_compute_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_store_to_compute_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_store_to_compute_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire [255:0] tokens_store_to_vector_and_and_bits_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire [4:0] tokens_store_to_vector_and_and_bits; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_store_to_vector_and_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_store_to_vector_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire tokens_store_to_vector_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire [4:0] given_load_to_weight_bits; // @[Dispatcher.cs:130]
-  wire [4:0] given_load_to_compute_bits; // @[Dispatcher.cs:130]
-  wire [4:0] given_load_to_vector_bits; // @[Dispatcher.cs:130]
-  wire [4:0] given_load_to_store_bits; // @[Dispatcher.cs:130]
-  wire [4:0] given_weight_to_compute_bits; // @[Dispatcher.cs:130]
-  wire [4:0] given_weight_to_vector_bits; // @[Dispatcher.cs:130]
-  wire [4:0] given_weight_to_store_bits; // @[Dispatcher.cs:130]
-  wire [4:0] given_compute_to_weight_bits; // @[Dispatcher.cs:130]
-  wire [4:0] given_compute_to_vector_bits; // @[Dispatcher.cs:130]
-  wire [4:0] given_compute_to_store_bits; // @[Dispatcher.cs:130]
-  wire [4:0] given_vector_to_weight_bits; // @[Dispatcher.cs:130]
-  wire [4:0] given_vector_to_compute_bits; // @[Dispatcher.cs:130]
-  wire [4:0] given_vector_to_store_bits; // @[Dispatcher.cs:130]
-  wire [4:0] given_store_to_weight_bits; // @[Dispatcher.cs:130]
-  wire [4:0] given_store_to_compute_bits; // @[Dispatcher.cs:130]
-  wire [4:0] given_store_to_vector_bits; // @[Dispatcher.cs:130]
-  wire quiet_cycles_and; // @[Dispatcher.cs:179, Dispatcher.cs:188]
+  wire halted_and; // @[Dispatcher.cs:163]
+  wire FetchValid_and; // @[Dispatcher.cs:163]
+  wire engine_0_Busy_and; // @[Dispatcher.cs:163]
+  wire queue_load_Count_eq; // @[Dispatcher.cs:163]
+  wire engine_1_Busy_and; // @[Dispatcher.cs:163]
+  wire queue_weight_Count_eq; // @[Dispatcher.cs:163]
+  wire engine_2_Busy_and; // @[Dispatcher.cs:163]
+  wire queue_compute_Count_eq; // @[Dispatcher.cs:163]
+  wire engine_3_Busy_and; // @[Dispatcher.cs:163]
+  wire queue_vector_Count_eq; // @[Dispatcher.cs:163]
+  wire engine_4_Busy_and; // @[Dispatcher.cs:163]
+  wire queue_store_Count_eq; // @[Dispatcher.cs:163]
+  wire engine_0_Busy_and_1; // @[Dispatcher.cs:163]
+  wire FetchValid_and_1; // @[Dispatcher.cs:192]
+  wire deadlocked_and; // @[Dispatcher.cs:192]
+  wire FetchValid_or; // @[Dispatcher.cs:192]
+  wire FetchValid_and_2; // @[Dispatcher.cs:196]
+  wire [255:0] queue_load_Out_Payload_bits; // @[Dispatcher.cs:200]
+  wire [4:0] queue_load_Out_Payload_bits_1; // @[Dispatcher.cs:200]
+  wire queue_load_Out_Payload_and; // @[Dispatcher.cs:200]
+  wire queue_load_Out_Valid_and; // @[Dispatcher.cs:200]
+  wire [255:0] queue_weight_Out_Payload_bits; // @[Dispatcher.cs:200]
+  wire [4:0] queue_weight_Out_Payload_bits_1; // @[Dispatcher.cs:200]
+  wire queue_weight_Out_Payload_and; // @[Dispatcher.cs:200]
+  wire queue_weight_Out_Valid_and; // @[Dispatcher.cs:200]
+  wire [255:0] queue_compute_Out_Payload_bits; // @[Dispatcher.cs:200]
+  wire [4:0] queue_compute_Out_Payload_bits_1; // @[Dispatcher.cs:200]
+  wire queue_compute_Out_Payload_and; // @[Dispatcher.cs:200]
+  wire queue_compute_Out_Valid_and; // @[Dispatcher.cs:200]
+  wire [255:0] queue_vector_Out_Payload_bits; // @[Dispatcher.cs:200]
+  wire [4:0] queue_vector_Out_Payload_bits_1; // @[Dispatcher.cs:200]
+  wire queue_vector_Out_Payload_and; // @[Dispatcher.cs:200]
+  wire queue_vector_Out_Valid_and; // @[Dispatcher.cs:200]
+  wire [255:0] queue_store_Out_Payload_bits; // @[Dispatcher.cs:200]
+  wire [4:0] queue_store_Out_Payload_bits_1; // @[Dispatcher.cs:200]
+  wire queue_store_Out_Payload_and; // @[Dispatcher.cs:200]
+  wire queue_store_Out_Valid_and; // @[Dispatcher.cs:200]
+  wire queue_weight_Out_Valid_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_weight_Out_Valid_and_2; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire given_load_to_weight_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_weight_Out_Valid_and_3; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_compute_Out_Valid_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_compute_Out_Valid_and_2; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire given_load_to_compute_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_compute_Out_Valid_and_3; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_vector_Out_Valid_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_vector_Out_Valid_and_2; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire given_load_to_vector_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_vector_Out_Valid_and_3; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_store_Out_Valid_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_store_Out_Valid_and_2; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire given_load_to_store_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_store_Out_Valid_and_3; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_load_Out_Valid_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_load_Out_Valid_and_2; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire given_weight_to_load_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_load_Out_Valid_and_3; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_compute_Out_Valid_and_4; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire given_weight_to_compute_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_compute_Out_Valid_and_5; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_vector_Out_Valid_and_4; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire given_weight_to_vector_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_vector_Out_Valid_and_5; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_store_Out_Valid_and_4; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire given_weight_to_store_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_store_Out_Valid_and_5; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_load_Out_Valid_and_4; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire given_compute_to_load_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_load_Out_Valid_and_5; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_weight_Out_Valid_and_4; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire given_compute_to_weight_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_weight_Out_Valid_and_5; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_vector_Out_Valid_and_6; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire given_compute_to_vector_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_vector_Out_Valid_and_7; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_store_Out_Valid_and_6; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire given_compute_to_store_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_store_Out_Valid_and_7; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_load_Out_Valid_and_6; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire given_vector_to_load_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_load_Out_Valid_and_7; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_weight_Out_Valid_and_6; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire given_vector_to_weight_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_weight_Out_Valid_and_7; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_compute_Out_Valid_and_6; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire given_vector_to_compute_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_compute_Out_Valid_and_7; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_store_Out_Valid_and_8; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire given_vector_to_store_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_store_Out_Valid_and_9; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_load_Out_Valid_and_8; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire given_store_to_load_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_load_Out_Valid_and_9; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_weight_Out_Valid_and_8; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire given_store_to_weight_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_weight_Out_Valid_and_9; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_compute_Out_Valid_and_8; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire given_store_to_compute_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_compute_Out_Valid_and_9; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_vector_Out_Valid_and_8; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire given_store_to_vector_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_vector_Out_Valid_and_9; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire [4:0] current_load_bits; // @[Dispatcher.cs:130]
+  wire [4:0] current_weight_bits; // @[Dispatcher.cs:130]
+  wire [4:0] current_compute_bits; // @[Dispatcher.cs:130]
+  wire [4:0] current_vector_bits; // @[Dispatcher.cs:130]
+  wire [4:0] current_store_bits; // @[Dispatcher.cs:130]
+  wire quiet_dispatch_and; // @[Dispatcher.cs:179, Dispatcher.cs:188]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign FetchReady_and_and = (~halted) & (~ended); // @[Dispatcher.cs:163]
-  assign FetchReady_and = FetchValid & FetchReady_and_and; // @[Dispatcher.cs:163]
-  assign FetchReady_and_1_and = (~engine_0_Busy) & (~start_load); // @[Dispatcher.cs:163]
-  assign FetchReady_and_1_eq = queue_load_Count == 4'd0; // @[Dispatcher.cs:163]
-  assign FetchReady_and_1_and_1 = (~engine_1_Busy) & (~start_weight); // @[Dispatcher.cs:163]
-  assign FetchReady_and_1_eq_1 = queue_weight_Count == 4'd0; // @[Dispatcher.cs:163]
-  assign FetchReady_and_1_and_2 = (~engine_2_Busy) & (~start_compute); // @[Dispatcher.cs:163]
-  assign FetchReady_and_1_eq_2 = queue_compute_Count == 4'd0; // @[Dispatcher.cs:163]
-  assign FetchReady_and_1_and_3 = (~engine_3_Busy) & (~start_vector); // @[Dispatcher.cs:163]
-  assign FetchReady_and_1_eq_3 = queue_vector_Count == 4'd0; // @[Dispatcher.cs:163]
-  assign FetchReady_and_1_and_4 = (~engine_4_Busy) & (~start_store); // @[Dispatcher.cs:163]
-  assign FetchReady_and_1_eq_4 = queue_store_Count == 4'd0; // @[Dispatcher.cs:163]
-  assign FetchReady_and_1 = (((((((((1'b1 & FetchReady_and_1_and) & FetchReady_and_1_eq) & FetchReady_and_1_and_1) & FetchReady_and_1_eq_1) & FetchReady_and_1_and_2) & FetchReady_and_1_eq_2) & FetchReady_and_1_and_3) & FetchReady_and_1_eq_3) & FetchReady_and_1_and_4) & FetchReady_and_1_eq_4; // @[Dispatcher.cs:163]
-  assign End_or_and = FetchReady_and & ((((FetchClass[8] & (~FetchClass[6])) & (~FetchClass[7])) & ((((((1'b0 | (FetchClass[0] & queue_load_In_Ready)) | (FetchClass[1] & queue_weight_In_Ready)) | (FetchClass[2] & queue_compute_In_Ready)) | (FetchClass[3] & queue_vector_In_Ready)) | (FetchClass[4] & queue_store_In_Ready)) | FetchClass[5])) | ((FetchClass[6] | FetchClass[7]) & FetchReady_and_1)); // @[Dispatcher.cs:192]
-  assign End_or_and_1 = deadlocked & (~ended); // @[Dispatcher.cs:192]
-  assign End_or = (((End_or_and & FetchClass[7]) | (((FetchReady_and_and & (~FetchValid)) & FetchExhausted) & FetchReady_and_1)) | ((halted & (~ended)) & (((((1'b1 & FetchReady_and_1_and) & FetchReady_and_1_and_1) & FetchReady_and_1_and_2) & FetchReady_and_1_and_3) & FetchReady_and_1_and_4))) | End_or_and_1; // @[Dispatcher.cs:192]
-  assign Error_and = FetchReady_and & (~FetchClass[8]); // @[Dispatcher.cs:196]
-  assign DependencyWait_and_and_bits_bits = queue_load_Out_Payload[255:0]; // @[Dispatcher.cs:200]
-  assign DependencyWait_and_and_bits = DependencyWait_and_and_bits_bits[9:5]; // @[Dispatcher.cs:200]
-  assign DependencyWait_and_and = (((1'b1 & ((~DependencyWait_and_and_bits[1]) | has_tokens_weight_to_load)) & ((~DependencyWait_and_and_bits[2]) | has_tokens_compute_to_load)) & ((~DependencyWait_and_and_bits[3]) | has_tokens_vector_to_load)) & ((~DependencyWait_and_and_bits[4]) | has_tokens_store_to_load); // @[Dispatcher.cs:200]
-  assign DependencyWait_and = (queue_load_Out_Valid & FetchReady_and_1_and) & (~DependencyWait_and_and); // @[Dispatcher.cs:200]
-  assign DependencyWait_and_1_and_bits = queue_weight_Out_Payload[255:0]; // @[Dispatcher.cs:200]
-  assign DependencyWait_and_1_and_bits_1 = DependencyWait_and_1_and_bits[9:5]; // @[Dispatcher.cs:200]
-  assign DependencyWait_and_1_and = (((1'b1 & ((~DependencyWait_and_1_and_bits[5]) | has_tokens_load_to_weight)) & ((~DependencyWait_and_1_and_bits_1[2]) | has_tokens_compute_to_weight)) & ((~DependencyWait_and_1_and_bits_1[3]) | has_tokens_vector_to_weight)) & ((~DependencyWait_and_1_and_bits_1[4]) | has_tokens_store_to_weight); // @[Dispatcher.cs:200]
-  assign DependencyWait_and_1 = (queue_weight_Out_Valid & FetchReady_and_1_and_1) & (~DependencyWait_and_1_and); // @[Dispatcher.cs:200]
-  assign DependencyWait_and_2_and_bits = queue_compute_Out_Payload[255:0]; // @[Dispatcher.cs:200]
-  assign DependencyWait_and_2_and_bits_1 = DependencyWait_and_2_and_bits[9:5]; // @[Dispatcher.cs:200]
-  assign DependencyWait_and_2_and = (((1'b1 & ((~DependencyWait_and_2_and_bits[5]) | has_tokens_load_to_compute)) & ((~DependencyWait_and_2_and_bits_1[1]) | has_tokens_weight_to_compute)) & ((~DependencyWait_and_2_and_bits_1[3]) | has_tokens_vector_to_compute)) & ((~DependencyWait_and_2_and_bits_1[4]) | has_tokens_store_to_compute); // @[Dispatcher.cs:200]
-  assign DependencyWait_and_2 = (queue_compute_Out_Valid & FetchReady_and_1_and_2) & (~DependencyWait_and_2_and); // @[Dispatcher.cs:200]
-  assign DependencyWait_and_3_and_bits = queue_vector_Out_Payload[255:0]; // @[Dispatcher.cs:200]
-  assign DependencyWait_and_3_and_bits_1 = DependencyWait_and_3_and_bits[9:5]; // @[Dispatcher.cs:200]
-  assign DependencyWait_and_3_and = (((1'b1 & ((~DependencyWait_and_3_and_bits[5]) | has_tokens_load_to_vector)) & ((~DependencyWait_and_3_and_bits_1[1]) | has_tokens_weight_to_vector)) & ((~DependencyWait_and_3_and_bits_1[2]) | has_tokens_compute_to_vector)) & ((~DependencyWait_and_3_and_bits_1[4]) | has_tokens_store_to_vector); // @[Dispatcher.cs:200]
-  assign DependencyWait_and_3 = (queue_vector_Out_Valid & FetchReady_and_1_and_3) & (~DependencyWait_and_3_and); // @[Dispatcher.cs:200]
-  assign DependencyWait_and_4_and_bits = queue_store_Out_Payload[255:0]; // @[Dispatcher.cs:200]
-  assign DependencyWait_and_4_and_bits_1 = DependencyWait_and_4_and_bits[9:5]; // @[Dispatcher.cs:200]
-  assign DependencyWait_and_4_and = (((1'b1 & ((~DependencyWait_and_4_and_bits[5]) | has_tokens_load_to_store)) & ((~DependencyWait_and_4_and_bits_1[1]) | has_tokens_weight_to_store)) & ((~DependencyWait_and_4_and_bits_1[2]) | has_tokens_compute_to_store)) & ((~DependencyWait_and_4_and_bits_1[3]) | has_tokens_vector_to_store); // @[Dispatcher.cs:200]
-  assign DependencyWait_and_4 = (queue_store_Out_Valid & FetchReady_and_1_and_4) & (~DependencyWait_and_4_and); // @[Dispatcher.cs:200]
-  assign tokens_load_to_weight_and_and_and = ((queue_weight_Out_Valid & FetchReady_and_1_and_1) & DependencyWait_and_1_and) & (~ended); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_load_to_weight_and_and_bits = queue_weight_Out_Payload[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_load_to_weight_and_and = tokens_load_to_weight_and_and_and & tokens_load_to_weight_and_and_bits[5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_load_to_weight_and = given_load_to_weight & (~tokens_load_to_weight_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_load_to_weight_and_1 = tokens_load_to_weight_and_and & (~given_load_to_weight); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_load_to_compute_and_and_and = ((queue_compute_Out_Valid & FetchReady_and_1_and_2) & DependencyWait_and_2_and) & (~ended); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_load_to_compute_and_and_bits = queue_compute_Out_Payload[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_load_to_compute_and_and = tokens_load_to_compute_and_and_and & tokens_load_to_compute_and_and_bits[5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_load_to_compute_and = given_load_to_compute & (~tokens_load_to_compute_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_load_to_compute_and_1 = tokens_load_to_compute_and_and & (~given_load_to_compute); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_load_to_vector_and_and_and = ((queue_vector_Out_Valid & FetchReady_and_1_and_3) & DependencyWait_and_3_and) & (~ended); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_load_to_vector_and_and_bits = queue_vector_Out_Payload[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_load_to_vector_and_and = tokens_load_to_vector_and_and_and & tokens_load_to_vector_and_and_bits[5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_load_to_vector_and = given_load_to_vector & (~tokens_load_to_vector_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_load_to_vector_and_1 = tokens_load_to_vector_and_and & (~given_load_to_vector); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_load_to_store_and_and_and = ((queue_store_Out_Valid & FetchReady_and_1_and_4) & DependencyWait_and_4_and) & (~ended); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_load_to_store_and_and_bits = queue_store_Out_Payload[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_load_to_store_and_and = tokens_load_to_store_and_and_and & tokens_load_to_store_and_and_bits[5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_load_to_store_and = given_load_to_store & (~tokens_load_to_store_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_load_to_store_and_1 = tokens_load_to_store_and_and & (~given_load_to_store); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_weight_to_load_and_and_and = ((queue_load_Out_Valid & FetchReady_and_1_and) & DependencyWait_and_and) & (~ended); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_weight_to_load_and_and_bits_bits = queue_load_Out_Payload[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_weight_to_load_and_and_bits = tokens_weight_to_load_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_weight_to_load_and_and = tokens_weight_to_load_and_and_and & tokens_weight_to_load_and_and_bits[1]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_weight_to_load_and = given_weight_to_load & (~tokens_weight_to_load_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_weight_to_load_and_1 = tokens_weight_to_load_and_and & (~given_weight_to_load); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_weight_to_compute_and_and_bits_bits = queue_compute_Out_Payload[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_weight_to_compute_and_and_bits = tokens_weight_to_compute_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_weight_to_compute_and_and = tokens_load_to_compute_and_and_and & tokens_weight_to_compute_and_and_bits[1]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_weight_to_compute_and = given_weight_to_compute & (~tokens_weight_to_compute_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_weight_to_compute_and_1 = tokens_weight_to_compute_and_and & (~given_weight_to_compute); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_weight_to_vector_and_and_bits_bits = queue_vector_Out_Payload[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_weight_to_vector_and_and_bits = tokens_weight_to_vector_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_weight_to_vector_and_and = tokens_load_to_vector_and_and_and & tokens_weight_to_vector_and_and_bits[1]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_weight_to_vector_and = given_weight_to_vector & (~tokens_weight_to_vector_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_weight_to_vector_and_1 = tokens_weight_to_vector_and_and & (~given_weight_to_vector); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_weight_to_store_and_and_bits_bits = queue_store_Out_Payload[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_weight_to_store_and_and_bits = tokens_weight_to_store_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_weight_to_store_and_and = tokens_load_to_store_and_and_and & tokens_weight_to_store_and_and_bits[1]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_weight_to_store_and = given_weight_to_store & (~tokens_weight_to_store_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_weight_to_store_and_1 = tokens_weight_to_store_and_and & (~given_weight_to_store); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_compute_to_load_and_and_bits_bits = queue_load_Out_Payload[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_compute_to_load_and_and_bits = tokens_compute_to_load_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_compute_to_load_and_and = tokens_weight_to_load_and_and_and & tokens_compute_to_load_and_and_bits[2]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_compute_to_load_and = given_compute_to_load & (~tokens_compute_to_load_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_compute_to_load_and_1 = tokens_compute_to_load_and_and & (~given_compute_to_load); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_compute_to_weight_and_and_bits_bits = queue_weight_Out_Payload[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_compute_to_weight_and_and_bits = tokens_compute_to_weight_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_compute_to_weight_and_and = tokens_load_to_weight_and_and_and & tokens_compute_to_weight_and_and_bits[2]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_compute_to_weight_and = given_compute_to_weight & (~tokens_compute_to_weight_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_compute_to_weight_and_1 = tokens_compute_to_weight_and_and & (~given_compute_to_weight); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_compute_to_vector_and_and_bits_bits = queue_vector_Out_Payload[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_compute_to_vector_and_and_bits = tokens_compute_to_vector_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_compute_to_vector_and_and = tokens_load_to_vector_and_and_and & tokens_compute_to_vector_and_and_bits[2]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_compute_to_vector_and = given_compute_to_vector & (~tokens_compute_to_vector_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_compute_to_vector_and_1 = tokens_compute_to_vector_and_and & (~given_compute_to_vector); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_compute_to_store_and_and_bits_bits = queue_store_Out_Payload[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_compute_to_store_and_and_bits = tokens_compute_to_store_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_compute_to_store_and_and = tokens_load_to_store_and_and_and & tokens_compute_to_store_and_and_bits[2]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_compute_to_store_and = given_compute_to_store & (~tokens_compute_to_store_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_compute_to_store_and_1 = tokens_compute_to_store_and_and & (~given_compute_to_store); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_vector_to_load_and_and_bits_bits = queue_load_Out_Payload[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_vector_to_load_and_and_bits = tokens_vector_to_load_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_vector_to_load_and_and = tokens_weight_to_load_and_and_and & tokens_vector_to_load_and_and_bits[3]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_vector_to_load_and = given_vector_to_load & (~tokens_vector_to_load_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_vector_to_load_and_1 = tokens_vector_to_load_and_and & (~given_vector_to_load); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_vector_to_weight_and_and_bits_bits = queue_weight_Out_Payload[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_vector_to_weight_and_and_bits = tokens_vector_to_weight_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_vector_to_weight_and_and = tokens_load_to_weight_and_and_and & tokens_vector_to_weight_and_and_bits[3]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_vector_to_weight_and = given_vector_to_weight & (~tokens_vector_to_weight_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_vector_to_weight_and_1 = tokens_vector_to_weight_and_and & (~given_vector_to_weight); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_vector_to_compute_and_and_bits_bits = queue_compute_Out_Payload[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_vector_to_compute_and_and_bits = tokens_vector_to_compute_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_vector_to_compute_and_and = tokens_load_to_compute_and_and_and & tokens_vector_to_compute_and_and_bits[3]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_vector_to_compute_and = given_vector_to_compute & (~tokens_vector_to_compute_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_vector_to_compute_and_1 = tokens_vector_to_compute_and_and & (~given_vector_to_compute); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_vector_to_store_and_and_bits_bits = queue_store_Out_Payload[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_vector_to_store_and_and_bits = tokens_vector_to_store_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_vector_to_store_and_and = tokens_load_to_store_and_and_and & tokens_vector_to_store_and_and_bits[3]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_vector_to_store_and = given_vector_to_store & (~tokens_vector_to_store_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_vector_to_store_and_1 = tokens_vector_to_store_and_and & (~given_vector_to_store); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_store_to_load_and_and_bits_bits = queue_load_Out_Payload[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_store_to_load_and_and_bits = tokens_store_to_load_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_store_to_load_and_and = tokens_weight_to_load_and_and_and & tokens_store_to_load_and_and_bits[4]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_store_to_load_and = given_store_to_load & (~tokens_store_to_load_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_store_to_load_and_1 = tokens_store_to_load_and_and & (~given_store_to_load); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_store_to_weight_and_and_bits_bits = queue_weight_Out_Payload[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_store_to_weight_and_and_bits = tokens_store_to_weight_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_store_to_weight_and_and = tokens_load_to_weight_and_and_and & tokens_store_to_weight_and_and_bits[4]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_store_to_weight_and = given_store_to_weight & (~tokens_store_to_weight_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_store_to_weight_and_1 = tokens_store_to_weight_and_and & (~given_store_to_weight); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_store_to_compute_and_and_bits_bits = queue_compute_Out_Payload[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_store_to_compute_and_and_bits = tokens_store_to_compute_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_store_to_compute_and_and = tokens_load_to_compute_and_and_and & tokens_store_to_compute_and_and_bits[4]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_store_to_compute_and = given_store_to_compute & (~tokens_store_to_compute_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_store_to_compute_and_1 = tokens_store_to_compute_and_and & (~given_store_to_compute); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_store_to_vector_and_and_bits_bits = queue_vector_Out_Payload[255:0]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_store_to_vector_and_and_bits = tokens_store_to_vector_and_and_bits_bits[9:5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_store_to_vector_and_and = tokens_load_to_vector_and_and_and & tokens_store_to_vector_and_and_bits[4]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_store_to_vector_and = given_store_to_vector & (~tokens_store_to_vector_and_and); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign tokens_store_to_vector_and_1 = tokens_store_to_vector_and_and & (~given_store_to_vector); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign given_load_to_weight_bits = current_load[14:10]; // @[Dispatcher.cs:130]
-  assign given_load_to_compute_bits = current_load[14:10]; // @[Dispatcher.cs:130]
-  assign given_load_to_vector_bits = current_load[14:10]; // @[Dispatcher.cs:130]
-  assign given_load_to_store_bits = current_load[14:10]; // @[Dispatcher.cs:130]
-  assign given_weight_to_compute_bits = current_weight[14:10]; // @[Dispatcher.cs:130]
-  assign given_weight_to_vector_bits = current_weight[14:10]; // @[Dispatcher.cs:130]
-  assign given_weight_to_store_bits = current_weight[14:10]; // @[Dispatcher.cs:130]
-  assign given_compute_to_weight_bits = current_compute[14:10]; // @[Dispatcher.cs:130]
-  assign given_compute_to_vector_bits = current_compute[14:10]; // @[Dispatcher.cs:130]
-  assign given_compute_to_store_bits = current_compute[14:10]; // @[Dispatcher.cs:130]
-  assign given_vector_to_weight_bits = current_vector[14:10]; // @[Dispatcher.cs:130]
-  assign given_vector_to_compute_bits = current_vector[14:10]; // @[Dispatcher.cs:130]
-  assign given_vector_to_store_bits = current_vector[14:10]; // @[Dispatcher.cs:130]
-  assign given_store_to_weight_bits = current_store[14:10]; // @[Dispatcher.cs:130]
-  assign given_store_to_compute_bits = current_store[14:10]; // @[Dispatcher.cs:130]
-  assign given_store_to_vector_bits = current_store[14:10]; // @[Dispatcher.cs:130]
-  assign quiet_cycles_and = (((((quiet_dispatch & (~ended)) & quiet_load) & quiet_weight) & quiet_compute) & quiet_vector) & quiet_store; // @[Dispatcher.cs:179, Dispatcher.cs:188]
-  assign FetchReady = FetchReady_and & ((((FetchClass[8] & (~FetchClass[6])) & (~FetchClass[7])) & ((((((1'b0 | (FetchClass[0] & queue_load_In_Ready)) | (FetchClass[1] & queue_weight_In_Ready)) | (FetchClass[2] & queue_compute_In_Ready)) | (FetchClass[3] & queue_vector_In_Ready)) | (FetchClass[4] & queue_store_In_Ready)) | FetchClass[5])) | ((FetchClass[6] | FetchClass[7]) & FetchReady_and_1)); // @[Dispatcher.cs:163]
+  assign halted_and = (~halted) & (~ended); // @[Dispatcher.cs:163]
+  assign FetchValid_and = FetchValid & halted_and; // @[Dispatcher.cs:163]
+  assign engine_0_Busy_and = (~engine_0_Busy) & (~start_load); // @[Dispatcher.cs:163]
+  assign queue_load_Count_eq = queue_load_Count == 4'd0; // @[Dispatcher.cs:163]
+  assign engine_1_Busy_and = (~engine_1_Busy) & (~start_weight); // @[Dispatcher.cs:163]
+  assign queue_weight_Count_eq = queue_weight_Count == 4'd0; // @[Dispatcher.cs:163]
+  assign engine_2_Busy_and = (~engine_2_Busy) & (~start_compute); // @[Dispatcher.cs:163]
+  assign queue_compute_Count_eq = queue_compute_Count == 4'd0; // @[Dispatcher.cs:163]
+  assign engine_3_Busy_and = (~engine_3_Busy) & (~start_vector); // @[Dispatcher.cs:163]
+  assign queue_vector_Count_eq = queue_vector_Count == 4'd0; // @[Dispatcher.cs:163]
+  assign engine_4_Busy_and = (~engine_4_Busy) & (~start_store); // @[Dispatcher.cs:163]
+  assign queue_store_Count_eq = queue_store_Count == 4'd0; // @[Dispatcher.cs:163]
+  assign engine_0_Busy_and_1 = (((((((((1'b1 & engine_0_Busy_and) & queue_load_Count_eq) & engine_1_Busy_and) & queue_weight_Count_eq) & engine_2_Busy_and) & queue_compute_Count_eq) & engine_3_Busy_and) & queue_vector_Count_eq) & engine_4_Busy_and) & queue_store_Count_eq; // @[Dispatcher.cs:163]
+  assign FetchValid_and_1 = FetchValid_and & ((((FetchClass[8] & (~FetchClass[6])) & (~FetchClass[7])) & ((((((1'b0 | (FetchClass[0] & queue_load_In_Ready)) | (FetchClass[1] & queue_weight_In_Ready)) | (FetchClass[2] & queue_compute_In_Ready)) | (FetchClass[3] & queue_vector_In_Ready)) | (FetchClass[4] & queue_store_In_Ready)) | FetchClass[5])) | ((FetchClass[6] | FetchClass[7]) & engine_0_Busy_and_1)); // @[Dispatcher.cs:192]
+  assign deadlocked_and = deadlocked & (~ended); // @[Dispatcher.cs:192]
+  assign FetchValid_or = (((FetchValid_and_1 & FetchClass[7]) | (((halted_and & (~FetchValid)) & FetchExhausted) & engine_0_Busy_and_1)) | ((halted & (~ended)) & (((((1'b1 & engine_0_Busy_and) & engine_1_Busy_and) & engine_2_Busy_and) & engine_3_Busy_and) & engine_4_Busy_and))) | deadlocked_and; // @[Dispatcher.cs:192]
+  assign FetchValid_and_2 = FetchValid_and & (~FetchClass[8]); // @[Dispatcher.cs:196]
+  assign queue_load_Out_Payload_bits = queue_load_Out_Payload[255:0]; // @[Dispatcher.cs:200]
+  assign queue_load_Out_Payload_bits_1 = queue_load_Out_Payload_bits[9:5]; // @[Dispatcher.cs:200]
+  assign queue_load_Out_Payload_and = (((1'b1 & ((~queue_load_Out_Payload_bits_1[1]) | has_tokens_weight_to_load)) & ((~queue_load_Out_Payload_bits_1[2]) | has_tokens_compute_to_load)) & ((~queue_load_Out_Payload_bits_1[3]) | has_tokens_vector_to_load)) & ((~queue_load_Out_Payload_bits_1[4]) | has_tokens_store_to_load); // @[Dispatcher.cs:200]
+  assign queue_load_Out_Valid_and = (queue_load_Out_Valid & engine_0_Busy_and) & (~queue_load_Out_Payload_and); // @[Dispatcher.cs:200]
+  assign queue_weight_Out_Payload_bits = queue_weight_Out_Payload[255:0]; // @[Dispatcher.cs:200]
+  assign queue_weight_Out_Payload_bits_1 = queue_weight_Out_Payload_bits[9:5]; // @[Dispatcher.cs:200]
+  assign queue_weight_Out_Payload_and = (((1'b1 & ((~queue_weight_Out_Payload_bits[5]) | has_tokens_load_to_weight)) & ((~queue_weight_Out_Payload_bits_1[2]) | has_tokens_compute_to_weight)) & ((~queue_weight_Out_Payload_bits_1[3]) | has_tokens_vector_to_weight)) & ((~queue_weight_Out_Payload_bits_1[4]) | has_tokens_store_to_weight); // @[Dispatcher.cs:200]
+  assign queue_weight_Out_Valid_and = (queue_weight_Out_Valid & engine_1_Busy_and) & (~queue_weight_Out_Payload_and); // @[Dispatcher.cs:200]
+  assign queue_compute_Out_Payload_bits = queue_compute_Out_Payload[255:0]; // @[Dispatcher.cs:200]
+  assign queue_compute_Out_Payload_bits_1 = queue_compute_Out_Payload_bits[9:5]; // @[Dispatcher.cs:200]
+  assign queue_compute_Out_Payload_and = (((1'b1 & ((~queue_compute_Out_Payload_bits[5]) | has_tokens_load_to_compute)) & ((~queue_compute_Out_Payload_bits_1[1]) | has_tokens_weight_to_compute)) & ((~queue_compute_Out_Payload_bits_1[3]) | has_tokens_vector_to_compute)) & ((~queue_compute_Out_Payload_bits_1[4]) | has_tokens_store_to_compute); // @[Dispatcher.cs:200]
+  assign queue_compute_Out_Valid_and = (queue_compute_Out_Valid & engine_2_Busy_and) & (~queue_compute_Out_Payload_and); // @[Dispatcher.cs:200]
+  assign queue_vector_Out_Payload_bits = queue_vector_Out_Payload[255:0]; // @[Dispatcher.cs:200]
+  assign queue_vector_Out_Payload_bits_1 = queue_vector_Out_Payload_bits[9:5]; // @[Dispatcher.cs:200]
+  assign queue_vector_Out_Payload_and = (((1'b1 & ((~queue_vector_Out_Payload_bits[5]) | has_tokens_load_to_vector)) & ((~queue_vector_Out_Payload_bits_1[1]) | has_tokens_weight_to_vector)) & ((~queue_vector_Out_Payload_bits_1[2]) | has_tokens_compute_to_vector)) & ((~queue_vector_Out_Payload_bits_1[4]) | has_tokens_store_to_vector); // @[Dispatcher.cs:200]
+  assign queue_vector_Out_Valid_and = (queue_vector_Out_Valid & engine_3_Busy_and) & (~queue_vector_Out_Payload_and); // @[Dispatcher.cs:200]
+  assign queue_store_Out_Payload_bits = queue_store_Out_Payload[255:0]; // @[Dispatcher.cs:200]
+  assign queue_store_Out_Payload_bits_1 = queue_store_Out_Payload_bits[9:5]; // @[Dispatcher.cs:200]
+  assign queue_store_Out_Payload_and = (((1'b1 & ((~queue_store_Out_Payload_bits[5]) | has_tokens_load_to_store)) & ((~queue_store_Out_Payload_bits_1[1]) | has_tokens_weight_to_store)) & ((~queue_store_Out_Payload_bits_1[2]) | has_tokens_compute_to_store)) & ((~queue_store_Out_Payload_bits_1[3]) | has_tokens_vector_to_store); // @[Dispatcher.cs:200]
+  assign queue_store_Out_Valid_and = (queue_store_Out_Valid & engine_4_Busy_and) & (~queue_store_Out_Payload_and); // @[Dispatcher.cs:200]
+  assign queue_weight_Out_Valid_and_1 = ((queue_weight_Out_Valid & engine_1_Busy_and) & queue_weight_Out_Payload_and) & (~ended); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_weight_Out_Valid_and_2 = queue_weight_Out_Valid_and_1 & queue_weight_Out_Payload_bits[5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign given_load_to_weight_and = given_load_to_weight & (~queue_weight_Out_Valid_and_2); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_weight_Out_Valid_and_3 = queue_weight_Out_Valid_and_2 & (~given_load_to_weight); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_compute_Out_Valid_and_1 = ((queue_compute_Out_Valid & engine_2_Busy_and) & queue_compute_Out_Payload_and) & (~ended); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_compute_Out_Valid_and_2 = queue_compute_Out_Valid_and_1 & queue_compute_Out_Payload_bits[5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign given_load_to_compute_and = given_load_to_compute & (~queue_compute_Out_Valid_and_2); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_compute_Out_Valid_and_3 = queue_compute_Out_Valid_and_2 & (~given_load_to_compute); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_vector_Out_Valid_and_1 = ((queue_vector_Out_Valid & engine_3_Busy_and) & queue_vector_Out_Payload_and) & (~ended); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_vector_Out_Valid_and_2 = queue_vector_Out_Valid_and_1 & queue_vector_Out_Payload_bits[5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign given_load_to_vector_and = given_load_to_vector & (~queue_vector_Out_Valid_and_2); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_vector_Out_Valid_and_3 = queue_vector_Out_Valid_and_2 & (~given_load_to_vector); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_store_Out_Valid_and_1 = ((queue_store_Out_Valid & engine_4_Busy_and) & queue_store_Out_Payload_and) & (~ended); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_store_Out_Valid_and_2 = queue_store_Out_Valid_and_1 & queue_store_Out_Payload_bits[5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign given_load_to_store_and = given_load_to_store & (~queue_store_Out_Valid_and_2); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_store_Out_Valid_and_3 = queue_store_Out_Valid_and_2 & (~given_load_to_store); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_load_Out_Valid_and_1 = ((queue_load_Out_Valid & engine_0_Busy_and) & queue_load_Out_Payload_and) & (~ended); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_load_Out_Valid_and_2 = queue_load_Out_Valid_and_1 & queue_load_Out_Payload_bits_1[1]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign given_weight_to_load_and = given_weight_to_load & (~queue_load_Out_Valid_and_2); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_load_Out_Valid_and_3 = queue_load_Out_Valid_and_2 & (~given_weight_to_load); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_compute_Out_Valid_and_4 = queue_compute_Out_Valid_and_1 & queue_compute_Out_Payload_bits_1[1]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign given_weight_to_compute_and = given_weight_to_compute & (~queue_compute_Out_Valid_and_4); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_compute_Out_Valid_and_5 = queue_compute_Out_Valid_and_4 & (~given_weight_to_compute); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_vector_Out_Valid_and_4 = queue_vector_Out_Valid_and_1 & queue_vector_Out_Payload_bits_1[1]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign given_weight_to_vector_and = given_weight_to_vector & (~queue_vector_Out_Valid_and_4); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_vector_Out_Valid_and_5 = queue_vector_Out_Valid_and_4 & (~given_weight_to_vector); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_store_Out_Valid_and_4 = queue_store_Out_Valid_and_1 & queue_store_Out_Payload_bits_1[1]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign given_weight_to_store_and = given_weight_to_store & (~queue_store_Out_Valid_and_4); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_store_Out_Valid_and_5 = queue_store_Out_Valid_and_4 & (~given_weight_to_store); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_load_Out_Valid_and_4 = queue_load_Out_Valid_and_1 & queue_load_Out_Payload_bits_1[2]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign given_compute_to_load_and = given_compute_to_load & (~queue_load_Out_Valid_and_4); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_load_Out_Valid_and_5 = queue_load_Out_Valid_and_4 & (~given_compute_to_load); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_weight_Out_Valid_and_4 = queue_weight_Out_Valid_and_1 & queue_weight_Out_Payload_bits_1[2]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign given_compute_to_weight_and = given_compute_to_weight & (~queue_weight_Out_Valid_and_4); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_weight_Out_Valid_and_5 = queue_weight_Out_Valid_and_4 & (~given_compute_to_weight); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_vector_Out_Valid_and_6 = queue_vector_Out_Valid_and_1 & queue_vector_Out_Payload_bits_1[2]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign given_compute_to_vector_and = given_compute_to_vector & (~queue_vector_Out_Valid_and_6); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_vector_Out_Valid_and_7 = queue_vector_Out_Valid_and_6 & (~given_compute_to_vector); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_store_Out_Valid_and_6 = queue_store_Out_Valid_and_1 & queue_store_Out_Payload_bits_1[2]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign given_compute_to_store_and = given_compute_to_store & (~queue_store_Out_Valid_and_6); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_store_Out_Valid_and_7 = queue_store_Out_Valid_and_6 & (~given_compute_to_store); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_load_Out_Valid_and_6 = queue_load_Out_Valid_and_1 & queue_load_Out_Payload_bits_1[3]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign given_vector_to_load_and = given_vector_to_load & (~queue_load_Out_Valid_and_6); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_load_Out_Valid_and_7 = queue_load_Out_Valid_and_6 & (~given_vector_to_load); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_weight_Out_Valid_and_6 = queue_weight_Out_Valid_and_1 & queue_weight_Out_Payload_bits_1[3]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign given_vector_to_weight_and = given_vector_to_weight & (~queue_weight_Out_Valid_and_6); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_weight_Out_Valid_and_7 = queue_weight_Out_Valid_and_6 & (~given_vector_to_weight); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_compute_Out_Valid_and_6 = queue_compute_Out_Valid_and_1 & queue_compute_Out_Payload_bits_1[3]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign given_vector_to_compute_and = given_vector_to_compute & (~queue_compute_Out_Valid_and_6); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_compute_Out_Valid_and_7 = queue_compute_Out_Valid_and_6 & (~given_vector_to_compute); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_store_Out_Valid_and_8 = queue_store_Out_Valid_and_1 & queue_store_Out_Payload_bits_1[3]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign given_vector_to_store_and = given_vector_to_store & (~queue_store_Out_Valid_and_8); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_store_Out_Valid_and_9 = queue_store_Out_Valid_and_8 & (~given_vector_to_store); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_load_Out_Valid_and_8 = queue_load_Out_Valid_and_1 & queue_load_Out_Payload_bits_1[4]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign given_store_to_load_and = given_store_to_load & (~queue_load_Out_Valid_and_8); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_load_Out_Valid_and_9 = queue_load_Out_Valid_and_8 & (~given_store_to_load); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_weight_Out_Valid_and_8 = queue_weight_Out_Valid_and_1 & queue_weight_Out_Payload_bits_1[4]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign given_store_to_weight_and = given_store_to_weight & (~queue_weight_Out_Valid_and_8); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_weight_Out_Valid_and_9 = queue_weight_Out_Valid_and_8 & (~given_store_to_weight); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_compute_Out_Valid_and_8 = queue_compute_Out_Valid_and_1 & queue_compute_Out_Payload_bits_1[4]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign given_store_to_compute_and = given_store_to_compute & (~queue_compute_Out_Valid_and_8); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_compute_Out_Valid_and_9 = queue_compute_Out_Valid_and_8 & (~given_store_to_compute); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_vector_Out_Valid_and_8 = queue_vector_Out_Valid_and_1 & queue_vector_Out_Payload_bits_1[4]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign given_store_to_vector_and = given_store_to_vector & (~queue_vector_Out_Valid_and_8); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_vector_Out_Valid_and_9 = queue_vector_Out_Valid_and_8 & (~given_store_to_vector); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign current_load_bits = current_load[14:10]; // @[Dispatcher.cs:130]
+  assign current_weight_bits = current_weight[14:10]; // @[Dispatcher.cs:130]
+  assign current_compute_bits = current_compute[14:10]; // @[Dispatcher.cs:130]
+  assign current_vector_bits = current_vector[14:10]; // @[Dispatcher.cs:130]
+  assign current_store_bits = current_store[14:10]; // @[Dispatcher.cs:130]
+  assign quiet_dispatch_and = (((((quiet_dispatch & (~ended)) & quiet_load) & quiet_weight) & quiet_compute) & quiet_vector) & quiet_store; // @[Dispatcher.cs:179, Dispatcher.cs:188]
+  assign FetchReady = FetchValid_and & ((((FetchClass[8] & (~FetchClass[6])) & (~FetchClass[7])) & ((((((1'b0 | (FetchClass[0] & queue_load_In_Ready)) | (FetchClass[1] & queue_weight_In_Ready)) | (FetchClass[2] & queue_compute_In_Ready)) | (FetchClass[3] & queue_vector_In_Ready)) | (FetchClass[4] & queue_store_In_Ready)) | FetchClass[5])) | ((FetchClass[6] | FetchClass[7]) & engine_0_Busy_and_1)); // @[Dispatcher.cs:163]
   assign engine_0_Start = start_load; // @[Dispatcher.cs:112]
   assign engine_0_Instruction = current_load; // @[Dispatcher.cs:113]
   assign engine_0_StepGroup = current_step_group_load; // @[Dispatcher.cs:114]
@@ -525,346 +431,346 @@ module Dispatcher (
   assign engine_4_Instruction = current_store; // @[Dispatcher.cs:113]
   assign engine_4_StepGroup = current_step_group_store; // @[Dispatcher.cs:114]
   assign engine_4_Abort = Start; // @[Dispatcher.cs:115]
-  assign End = End_or & (~Start); // @[Dispatcher.cs:192]
-  assign Error = (Error_and | overflowed) | End_or_and_1; // @[Dispatcher.cs:196]
-  assign ErrorCode = Error_and ? MachineError_UnknownOpcode : (overflowed ? MachineError_SemaphoreOverflow : MachineError_Deadlock); // @[Dispatcher.cs:197]
+  assign End = FetchValid_or & (~Start); // @[Dispatcher.cs:192]
+  assign Error = (FetchValid_and_2 | overflowed) | deadlocked_and; // @[Dispatcher.cs:196]
+  assign ErrorCode = FetchValid_and_2 ? MachineError_UnknownOpcode : (overflowed ? MachineError_SemaphoreOverflow : MachineError_Deadlock); // @[Dispatcher.cs:197]
   assign ErrorPc = FetchIndex; // @[Dispatcher.cs:198]
-  assign Dispatched = End_or_and; // @[Dispatcher.cs:199]
-  assign DependencyWait = ((((1'b0 | DependencyWait_and) | DependencyWait_and_1) | DependencyWait_and_2) | DependencyWait_and_3) | DependencyWait_and_4; // @[Dispatcher.cs:200]
-  assign EngineState = {1'b0, halted, (((FetchClass[6] | FetchClass[7]) & FetchValid) & (~End_or_and)), ((((FetchValid & (~End_or_and)) & (~FetchClass[6])) & (~FetchClass[7])) & FetchClass[8]), {engine_4_Stalled, (~FetchReady_and_1_eq_4), DependencyWait_and_4, engine_4_Busy}, {engine_3_Stalled, (~FetchReady_and_1_eq_3), DependencyWait_and_3, engine_3_Busy}, {engine_2_Stalled, (~FetchReady_and_1_eq_2), DependencyWait_and_2, engine_2_Busy}, {engine_1_Stalled, (~FetchReady_and_1_eq_1), DependencyWait_and_1, engine_1_Busy}, {engine_0_Stalled, (~FetchReady_and_1_eq), DependencyWait_and, engine_0_Busy}}; // @[Dispatcher.cs:204]
+  assign Dispatched = FetchValid_and_1; // @[Dispatcher.cs:199]
+  assign DependencyWait = ((((1'b0 | queue_load_Out_Valid_and) | queue_weight_Out_Valid_and) | queue_compute_Out_Valid_and) | queue_vector_Out_Valid_and) | queue_store_Out_Valid_and; // @[Dispatcher.cs:200]
+  assign EngineState = {1'b0, halted, (((FetchClass[6] | FetchClass[7]) & FetchValid) & (~FetchValid_and_1)), ((((FetchValid & (~FetchValid_and_1)) & (~FetchClass[6])) & (~FetchClass[7])) & FetchClass[8]), {engine_4_Stalled, (~queue_store_Count_eq), queue_store_Out_Valid_and, engine_4_Busy}, {engine_3_Stalled, (~queue_vector_Count_eq), queue_vector_Out_Valid_and, engine_3_Busy}, {engine_2_Stalled, (~queue_compute_Count_eq), queue_compute_Out_Valid_and, engine_2_Busy}, {engine_1_Stalled, (~queue_weight_Count_eq), queue_weight_Out_Valid_and, engine_1_Busy}, {engine_0_Stalled, (~queue_load_Count_eq), queue_load_Out_Valid_and, engine_0_Busy}}; // @[Dispatcher.cs:204]
   assign queue_load_In_Payload = {step_group, FetchInstruction}; // @[Dispatcher.cs:87]
-  assign queue_load_In_Valid = End_or_and & FetchClass[0]; // @[Dispatcher.cs:165]
-  assign queue_load_Out_Ready = tokens_weight_to_load_and_and_and; // @[Dispatcher.cs:104]
+  assign queue_load_In_Valid = FetchValid_and_1 & FetchClass[0]; // @[Dispatcher.cs:165]
+  assign queue_load_Out_Ready = queue_load_Out_Valid_and_1; // @[Dispatcher.cs:104]
   assign queue_load_Clear = Start; // @[Dispatcher.cs:86]
   assign queue_weight_In_Payload = {step_group, FetchInstruction}; // @[Dispatcher.cs:87]
-  assign queue_weight_In_Valid = End_or_and & FetchClass[1]; // @[Dispatcher.cs:165]
-  assign queue_weight_Out_Ready = tokens_load_to_weight_and_and_and; // @[Dispatcher.cs:104]
+  assign queue_weight_In_Valid = FetchValid_and_1 & FetchClass[1]; // @[Dispatcher.cs:165]
+  assign queue_weight_Out_Ready = queue_weight_Out_Valid_and_1; // @[Dispatcher.cs:104]
   assign queue_weight_Clear = Start; // @[Dispatcher.cs:86]
   assign queue_compute_In_Payload = {step_group, FetchInstruction}; // @[Dispatcher.cs:87]
-  assign queue_compute_In_Valid = End_or_and & FetchClass[2]; // @[Dispatcher.cs:165]
-  assign queue_compute_Out_Ready = tokens_load_to_compute_and_and_and; // @[Dispatcher.cs:104]
+  assign queue_compute_In_Valid = FetchValid_and_1 & FetchClass[2]; // @[Dispatcher.cs:165]
+  assign queue_compute_Out_Ready = queue_compute_Out_Valid_and_1; // @[Dispatcher.cs:104]
   assign queue_compute_Clear = Start; // @[Dispatcher.cs:86]
   assign queue_vector_In_Payload = {step_group, FetchInstruction}; // @[Dispatcher.cs:87]
-  assign queue_vector_In_Valid = End_or_and & FetchClass[3]; // @[Dispatcher.cs:165]
-  assign queue_vector_Out_Ready = tokens_load_to_vector_and_and_and; // @[Dispatcher.cs:104]
+  assign queue_vector_In_Valid = FetchValid_and_1 & FetchClass[3]; // @[Dispatcher.cs:165]
+  assign queue_vector_Out_Ready = queue_vector_Out_Valid_and_1; // @[Dispatcher.cs:104]
   assign queue_vector_Clear = Start; // @[Dispatcher.cs:86]
   assign queue_store_In_Payload = {step_group, FetchInstruction}; // @[Dispatcher.cs:87]
-  assign queue_store_In_Valid = End_or_and & FetchClass[4]; // @[Dispatcher.cs:165]
-  assign queue_store_Out_Ready = tokens_load_to_store_and_and_and; // @[Dispatcher.cs:104]
+  assign queue_store_In_Valid = FetchValid_and_1 & FetchClass[4]; // @[Dispatcher.cs:165]
+  assign queue_store_Out_Ready = queue_store_Out_Valid_and_1; // @[Dispatcher.cs:104]
   assign queue_store_Clear = Start; // @[Dispatcher.cs:86]
 
   always @(posedge clk) begin // @[Dispatcher.cs:167, Dispatcher.cs:185]
-    step_group <= Start ? InitialStepGroup : ((End_or_and & FetchClass[5]) ? FetchInstruction[31:16] : step_group);
+    step_group <= Start ? InitialStepGroup : ((FetchValid_and_1 & FetchClass[5]) ? FetchInstruction[31:16] : step_group);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:169, Dispatcher.cs:186, Dispatcher.cs:191]
     if (rst)
       halted <= 1'b0;
     else
-      halted <= Halt ? 1'b1 : (Start ? 1'b0 : ((Error_and | Halt) ? 1'b1 : halted));
+      halted <= Halt ? 1'b1 : (Start ? 1'b0 : ((FetchValid_and_2 | Halt) ? 1'b1 : halted));
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:182, Dispatcher.cs:187]
     if (rst)
       ended <= 1'b1;
     else
-      ended <= Start ? 1'b0 : (End_or ? 1'b1 : ended);
+      ended <= Start ? 1'b0 : (FetchValid_or ? 1'b1 : ended);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_load_to_weight <= 8'd0;
     else
-      tokens_load_to_weight <= Start ? 8'd0 : (tokens_load_to_weight_and ? (tokens_load_to_weight + 8'd1) : (tokens_load_to_weight_and_1 ? (tokens_load_to_weight - 8'd1) : tokens_load_to_weight));
+      tokens_load_to_weight <= Start ? 8'd0 : (given_load_to_weight_and ? (tokens_load_to_weight + 8'd1) : (queue_weight_Out_Valid_and_3 ? (tokens_load_to_weight - 8'd1) : tokens_load_to_weight));
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_load_to_weight <= 1'b0;
     else
-      has_tokens_load_to_weight <= Start ? 1'b0 : (tokens_load_to_weight_and ? 1'b1 : (tokens_load_to_weight_and_1 ? (tokens_load_to_weight != 8'd1) : has_tokens_load_to_weight));
+      has_tokens_load_to_weight <= Start ? 1'b0 : (given_load_to_weight_and ? 1'b1 : (queue_weight_Out_Valid_and_3 ? (tokens_load_to_weight != 8'd1) : has_tokens_load_to_weight));
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_load_to_compute <= 8'd0;
     else
-      tokens_load_to_compute <= Start ? 8'd0 : (tokens_load_to_compute_and ? (tokens_load_to_compute + 8'd1) : (tokens_load_to_compute_and_1 ? (tokens_load_to_compute - 8'd1) : tokens_load_to_compute));
+      tokens_load_to_compute <= Start ? 8'd0 : (given_load_to_compute_and ? (tokens_load_to_compute + 8'd1) : (queue_compute_Out_Valid_and_3 ? (tokens_load_to_compute - 8'd1) : tokens_load_to_compute));
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_load_to_compute <= 1'b0;
     else
-      has_tokens_load_to_compute <= Start ? 1'b0 : (tokens_load_to_compute_and ? 1'b1 : (tokens_load_to_compute_and_1 ? (tokens_load_to_compute != 8'd1) : has_tokens_load_to_compute));
+      has_tokens_load_to_compute <= Start ? 1'b0 : (given_load_to_compute_and ? 1'b1 : (queue_compute_Out_Valid_and_3 ? (tokens_load_to_compute != 8'd1) : has_tokens_load_to_compute));
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_load_to_vector <= 8'd0;
     else
-      tokens_load_to_vector <= Start ? 8'd0 : (tokens_load_to_vector_and ? (tokens_load_to_vector + 8'd1) : (tokens_load_to_vector_and_1 ? (tokens_load_to_vector - 8'd1) : tokens_load_to_vector));
+      tokens_load_to_vector <= Start ? 8'd0 : (given_load_to_vector_and ? (tokens_load_to_vector + 8'd1) : (queue_vector_Out_Valid_and_3 ? (tokens_load_to_vector - 8'd1) : tokens_load_to_vector));
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_load_to_vector <= 1'b0;
     else
-      has_tokens_load_to_vector <= Start ? 1'b0 : (tokens_load_to_vector_and ? 1'b1 : (tokens_load_to_vector_and_1 ? (tokens_load_to_vector != 8'd1) : has_tokens_load_to_vector));
+      has_tokens_load_to_vector <= Start ? 1'b0 : (given_load_to_vector_and ? 1'b1 : (queue_vector_Out_Valid_and_3 ? (tokens_load_to_vector != 8'd1) : has_tokens_load_to_vector));
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_load_to_store <= 8'd0;
     else
-      tokens_load_to_store <= Start ? 8'd0 : (tokens_load_to_store_and ? (tokens_load_to_store + 8'd1) : (tokens_load_to_store_and_1 ? (tokens_load_to_store - 8'd1) : tokens_load_to_store));
+      tokens_load_to_store <= Start ? 8'd0 : (given_load_to_store_and ? (tokens_load_to_store + 8'd1) : (queue_store_Out_Valid_and_3 ? (tokens_load_to_store - 8'd1) : tokens_load_to_store));
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_load_to_store <= 1'b0;
     else
-      has_tokens_load_to_store <= Start ? 1'b0 : (tokens_load_to_store_and ? 1'b1 : (tokens_load_to_store_and_1 ? (tokens_load_to_store != 8'd1) : has_tokens_load_to_store));
+      has_tokens_load_to_store <= Start ? 1'b0 : (given_load_to_store_and ? 1'b1 : (queue_store_Out_Valid_and_3 ? (tokens_load_to_store != 8'd1) : has_tokens_load_to_store));
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_weight_to_load <= 8'd0;
     else
-      tokens_weight_to_load <= Start ? 8'd0 : (tokens_weight_to_load_and ? (tokens_weight_to_load + 8'd1) : (tokens_weight_to_load_and_1 ? (tokens_weight_to_load - 8'd1) : tokens_weight_to_load));
+      tokens_weight_to_load <= Start ? 8'd0 : (given_weight_to_load_and ? (tokens_weight_to_load + 8'd1) : (queue_load_Out_Valid_and_3 ? (tokens_weight_to_load - 8'd1) : tokens_weight_to_load));
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_weight_to_load <= 1'b0;
     else
-      has_tokens_weight_to_load <= Start ? 1'b0 : (tokens_weight_to_load_and ? 1'b1 : (tokens_weight_to_load_and_1 ? (tokens_weight_to_load != 8'd1) : has_tokens_weight_to_load));
+      has_tokens_weight_to_load <= Start ? 1'b0 : (given_weight_to_load_and ? 1'b1 : (queue_load_Out_Valid_and_3 ? (tokens_weight_to_load != 8'd1) : has_tokens_weight_to_load));
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_weight_to_compute <= 8'd0;
     else
-      tokens_weight_to_compute <= Start ? 8'd0 : (tokens_weight_to_compute_and ? (tokens_weight_to_compute + 8'd1) : (tokens_weight_to_compute_and_1 ? (tokens_weight_to_compute - 8'd1) : tokens_weight_to_compute));
+      tokens_weight_to_compute <= Start ? 8'd0 : (given_weight_to_compute_and ? (tokens_weight_to_compute + 8'd1) : (queue_compute_Out_Valid_and_5 ? (tokens_weight_to_compute - 8'd1) : tokens_weight_to_compute));
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_weight_to_compute <= 1'b0;
     else
-      has_tokens_weight_to_compute <= Start ? 1'b0 : (tokens_weight_to_compute_and ? 1'b1 : (tokens_weight_to_compute_and_1 ? (tokens_weight_to_compute != 8'd1) : has_tokens_weight_to_compute));
+      has_tokens_weight_to_compute <= Start ? 1'b0 : (given_weight_to_compute_and ? 1'b1 : (queue_compute_Out_Valid_and_5 ? (tokens_weight_to_compute != 8'd1) : has_tokens_weight_to_compute));
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_weight_to_vector <= 8'd0;
     else
-      tokens_weight_to_vector <= Start ? 8'd0 : (tokens_weight_to_vector_and ? (tokens_weight_to_vector + 8'd1) : (tokens_weight_to_vector_and_1 ? (tokens_weight_to_vector - 8'd1) : tokens_weight_to_vector));
+      tokens_weight_to_vector <= Start ? 8'd0 : (given_weight_to_vector_and ? (tokens_weight_to_vector + 8'd1) : (queue_vector_Out_Valid_and_5 ? (tokens_weight_to_vector - 8'd1) : tokens_weight_to_vector));
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_weight_to_vector <= 1'b0;
     else
-      has_tokens_weight_to_vector <= Start ? 1'b0 : (tokens_weight_to_vector_and ? 1'b1 : (tokens_weight_to_vector_and_1 ? (tokens_weight_to_vector != 8'd1) : has_tokens_weight_to_vector));
+      has_tokens_weight_to_vector <= Start ? 1'b0 : (given_weight_to_vector_and ? 1'b1 : (queue_vector_Out_Valid_and_5 ? (tokens_weight_to_vector != 8'd1) : has_tokens_weight_to_vector));
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_weight_to_store <= 8'd0;
     else
-      tokens_weight_to_store <= Start ? 8'd0 : (tokens_weight_to_store_and ? (tokens_weight_to_store + 8'd1) : (tokens_weight_to_store_and_1 ? (tokens_weight_to_store - 8'd1) : tokens_weight_to_store));
+      tokens_weight_to_store <= Start ? 8'd0 : (given_weight_to_store_and ? (tokens_weight_to_store + 8'd1) : (queue_store_Out_Valid_and_5 ? (tokens_weight_to_store - 8'd1) : tokens_weight_to_store));
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_weight_to_store <= 1'b0;
     else
-      has_tokens_weight_to_store <= Start ? 1'b0 : (tokens_weight_to_store_and ? 1'b1 : (tokens_weight_to_store_and_1 ? (tokens_weight_to_store != 8'd1) : has_tokens_weight_to_store));
+      has_tokens_weight_to_store <= Start ? 1'b0 : (given_weight_to_store_and ? 1'b1 : (queue_store_Out_Valid_and_5 ? (tokens_weight_to_store != 8'd1) : has_tokens_weight_to_store));
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_compute_to_load <= 8'd0;
     else
-      tokens_compute_to_load <= Start ? 8'd0 : (tokens_compute_to_load_and ? (tokens_compute_to_load + 8'd1) : (tokens_compute_to_load_and_1 ? (tokens_compute_to_load - 8'd1) : tokens_compute_to_load));
+      tokens_compute_to_load <= Start ? 8'd0 : (given_compute_to_load_and ? (tokens_compute_to_load + 8'd1) : (queue_load_Out_Valid_and_5 ? (tokens_compute_to_load - 8'd1) : tokens_compute_to_load));
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_compute_to_load <= 1'b0;
     else
-      has_tokens_compute_to_load <= Start ? 1'b0 : (tokens_compute_to_load_and ? 1'b1 : (tokens_compute_to_load_and_1 ? (tokens_compute_to_load != 8'd1) : has_tokens_compute_to_load));
+      has_tokens_compute_to_load <= Start ? 1'b0 : (given_compute_to_load_and ? 1'b1 : (queue_load_Out_Valid_and_5 ? (tokens_compute_to_load != 8'd1) : has_tokens_compute_to_load));
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_compute_to_weight <= 8'd0;
     else
-      tokens_compute_to_weight <= Start ? 8'd0 : (tokens_compute_to_weight_and ? (tokens_compute_to_weight + 8'd1) : (tokens_compute_to_weight_and_1 ? (tokens_compute_to_weight - 8'd1) : tokens_compute_to_weight));
+      tokens_compute_to_weight <= Start ? 8'd0 : (given_compute_to_weight_and ? (tokens_compute_to_weight + 8'd1) : (queue_weight_Out_Valid_and_5 ? (tokens_compute_to_weight - 8'd1) : tokens_compute_to_weight));
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_compute_to_weight <= 1'b0;
     else
-      has_tokens_compute_to_weight <= Start ? 1'b0 : (tokens_compute_to_weight_and ? 1'b1 : (tokens_compute_to_weight_and_1 ? (tokens_compute_to_weight != 8'd1) : has_tokens_compute_to_weight));
+      has_tokens_compute_to_weight <= Start ? 1'b0 : (given_compute_to_weight_and ? 1'b1 : (queue_weight_Out_Valid_and_5 ? (tokens_compute_to_weight != 8'd1) : has_tokens_compute_to_weight));
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_compute_to_vector <= 8'd0;
     else
-      tokens_compute_to_vector <= Start ? 8'd0 : (tokens_compute_to_vector_and ? (tokens_compute_to_vector + 8'd1) : (tokens_compute_to_vector_and_1 ? (tokens_compute_to_vector - 8'd1) : tokens_compute_to_vector));
+      tokens_compute_to_vector <= Start ? 8'd0 : (given_compute_to_vector_and ? (tokens_compute_to_vector + 8'd1) : (queue_vector_Out_Valid_and_7 ? (tokens_compute_to_vector - 8'd1) : tokens_compute_to_vector));
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_compute_to_vector <= 1'b0;
     else
-      has_tokens_compute_to_vector <= Start ? 1'b0 : (tokens_compute_to_vector_and ? 1'b1 : (tokens_compute_to_vector_and_1 ? (tokens_compute_to_vector != 8'd1) : has_tokens_compute_to_vector));
+      has_tokens_compute_to_vector <= Start ? 1'b0 : (given_compute_to_vector_and ? 1'b1 : (queue_vector_Out_Valid_and_7 ? (tokens_compute_to_vector != 8'd1) : has_tokens_compute_to_vector));
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_compute_to_store <= 8'd0;
     else
-      tokens_compute_to_store <= Start ? 8'd0 : (tokens_compute_to_store_and ? (tokens_compute_to_store + 8'd1) : (tokens_compute_to_store_and_1 ? (tokens_compute_to_store - 8'd1) : tokens_compute_to_store));
+      tokens_compute_to_store <= Start ? 8'd0 : (given_compute_to_store_and ? (tokens_compute_to_store + 8'd1) : (queue_store_Out_Valid_and_7 ? (tokens_compute_to_store - 8'd1) : tokens_compute_to_store));
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_compute_to_store <= 1'b0;
     else
-      has_tokens_compute_to_store <= Start ? 1'b0 : (tokens_compute_to_store_and ? 1'b1 : (tokens_compute_to_store_and_1 ? (tokens_compute_to_store != 8'd1) : has_tokens_compute_to_store));
+      has_tokens_compute_to_store <= Start ? 1'b0 : (given_compute_to_store_and ? 1'b1 : (queue_store_Out_Valid_and_7 ? (tokens_compute_to_store != 8'd1) : has_tokens_compute_to_store));
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_vector_to_load <= 8'd0;
     else
-      tokens_vector_to_load <= Start ? 8'd0 : (tokens_vector_to_load_and ? (tokens_vector_to_load + 8'd1) : (tokens_vector_to_load_and_1 ? (tokens_vector_to_load - 8'd1) : tokens_vector_to_load));
+      tokens_vector_to_load <= Start ? 8'd0 : (given_vector_to_load_and ? (tokens_vector_to_load + 8'd1) : (queue_load_Out_Valid_and_7 ? (tokens_vector_to_load - 8'd1) : tokens_vector_to_load));
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_vector_to_load <= 1'b0;
     else
-      has_tokens_vector_to_load <= Start ? 1'b0 : (tokens_vector_to_load_and ? 1'b1 : (tokens_vector_to_load_and_1 ? (tokens_vector_to_load != 8'd1) : has_tokens_vector_to_load));
+      has_tokens_vector_to_load <= Start ? 1'b0 : (given_vector_to_load_and ? 1'b1 : (queue_load_Out_Valid_and_7 ? (tokens_vector_to_load != 8'd1) : has_tokens_vector_to_load));
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_vector_to_weight <= 8'd0;
     else
-      tokens_vector_to_weight <= Start ? 8'd0 : (tokens_vector_to_weight_and ? (tokens_vector_to_weight + 8'd1) : (tokens_vector_to_weight_and_1 ? (tokens_vector_to_weight - 8'd1) : tokens_vector_to_weight));
+      tokens_vector_to_weight <= Start ? 8'd0 : (given_vector_to_weight_and ? (tokens_vector_to_weight + 8'd1) : (queue_weight_Out_Valid_and_7 ? (tokens_vector_to_weight - 8'd1) : tokens_vector_to_weight));
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_vector_to_weight <= 1'b0;
     else
-      has_tokens_vector_to_weight <= Start ? 1'b0 : (tokens_vector_to_weight_and ? 1'b1 : (tokens_vector_to_weight_and_1 ? (tokens_vector_to_weight != 8'd1) : has_tokens_vector_to_weight));
+      has_tokens_vector_to_weight <= Start ? 1'b0 : (given_vector_to_weight_and ? 1'b1 : (queue_weight_Out_Valid_and_7 ? (tokens_vector_to_weight != 8'd1) : has_tokens_vector_to_weight));
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_vector_to_compute <= 8'd0;
     else
-      tokens_vector_to_compute <= Start ? 8'd0 : (tokens_vector_to_compute_and ? (tokens_vector_to_compute + 8'd1) : (tokens_vector_to_compute_and_1 ? (tokens_vector_to_compute - 8'd1) : tokens_vector_to_compute));
+      tokens_vector_to_compute <= Start ? 8'd0 : (given_vector_to_compute_and ? (tokens_vector_to_compute + 8'd1) : (queue_compute_Out_Valid_and_7 ? (tokens_vector_to_compute - 8'd1) : tokens_vector_to_compute));
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_vector_to_compute <= 1'b0;
     else
-      has_tokens_vector_to_compute <= Start ? 1'b0 : (tokens_vector_to_compute_and ? 1'b1 : (tokens_vector_to_compute_and_1 ? (tokens_vector_to_compute != 8'd1) : has_tokens_vector_to_compute));
+      has_tokens_vector_to_compute <= Start ? 1'b0 : (given_vector_to_compute_and ? 1'b1 : (queue_compute_Out_Valid_and_7 ? (tokens_vector_to_compute != 8'd1) : has_tokens_vector_to_compute));
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_vector_to_store <= 8'd0;
     else
-      tokens_vector_to_store <= Start ? 8'd0 : (tokens_vector_to_store_and ? (tokens_vector_to_store + 8'd1) : (tokens_vector_to_store_and_1 ? (tokens_vector_to_store - 8'd1) : tokens_vector_to_store));
+      tokens_vector_to_store <= Start ? 8'd0 : (given_vector_to_store_and ? (tokens_vector_to_store + 8'd1) : (queue_store_Out_Valid_and_9 ? (tokens_vector_to_store - 8'd1) : tokens_vector_to_store));
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_vector_to_store <= 1'b0;
     else
-      has_tokens_vector_to_store <= Start ? 1'b0 : (tokens_vector_to_store_and ? 1'b1 : (tokens_vector_to_store_and_1 ? (tokens_vector_to_store != 8'd1) : has_tokens_vector_to_store));
+      has_tokens_vector_to_store <= Start ? 1'b0 : (given_vector_to_store_and ? 1'b1 : (queue_store_Out_Valid_and_9 ? (tokens_vector_to_store != 8'd1) : has_tokens_vector_to_store));
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_store_to_load <= 8'd0;
     else
-      tokens_store_to_load <= Start ? 8'd0 : (tokens_store_to_load_and ? (tokens_store_to_load + 8'd1) : (tokens_store_to_load_and_1 ? (tokens_store_to_load - 8'd1) : tokens_store_to_load));
+      tokens_store_to_load <= Start ? 8'd0 : (given_store_to_load_and ? (tokens_store_to_load + 8'd1) : (queue_load_Out_Valid_and_9 ? (tokens_store_to_load - 8'd1) : tokens_store_to_load));
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_store_to_load <= 1'b0;
     else
-      has_tokens_store_to_load <= Start ? 1'b0 : (tokens_store_to_load_and ? 1'b1 : (tokens_store_to_load_and_1 ? (tokens_store_to_load != 8'd1) : has_tokens_store_to_load));
+      has_tokens_store_to_load <= Start ? 1'b0 : (given_store_to_load_and ? 1'b1 : (queue_load_Out_Valid_and_9 ? (tokens_store_to_load != 8'd1) : has_tokens_store_to_load));
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_store_to_weight <= 8'd0;
     else
-      tokens_store_to_weight <= Start ? 8'd0 : (tokens_store_to_weight_and ? (tokens_store_to_weight + 8'd1) : (tokens_store_to_weight_and_1 ? (tokens_store_to_weight - 8'd1) : tokens_store_to_weight));
+      tokens_store_to_weight <= Start ? 8'd0 : (given_store_to_weight_and ? (tokens_store_to_weight + 8'd1) : (queue_weight_Out_Valid_and_9 ? (tokens_store_to_weight - 8'd1) : tokens_store_to_weight));
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_store_to_weight <= 1'b0;
     else
-      has_tokens_store_to_weight <= Start ? 1'b0 : (tokens_store_to_weight_and ? 1'b1 : (tokens_store_to_weight_and_1 ? (tokens_store_to_weight != 8'd1) : has_tokens_store_to_weight));
+      has_tokens_store_to_weight <= Start ? 1'b0 : (given_store_to_weight_and ? 1'b1 : (queue_weight_Out_Valid_and_9 ? (tokens_store_to_weight != 8'd1) : has_tokens_store_to_weight));
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_store_to_compute <= 8'd0;
     else
-      tokens_store_to_compute <= Start ? 8'd0 : (tokens_store_to_compute_and ? (tokens_store_to_compute + 8'd1) : (tokens_store_to_compute_and_1 ? (tokens_store_to_compute - 8'd1) : tokens_store_to_compute));
+      tokens_store_to_compute <= Start ? 8'd0 : (given_store_to_compute_and ? (tokens_store_to_compute + 8'd1) : (queue_compute_Out_Valid_and_9 ? (tokens_store_to_compute - 8'd1) : tokens_store_to_compute));
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_store_to_compute <= 1'b0;
     else
-      has_tokens_store_to_compute <= Start ? 1'b0 : (tokens_store_to_compute_and ? 1'b1 : (tokens_store_to_compute_and_1 ? (tokens_store_to_compute != 8'd1) : has_tokens_store_to_compute));
+      has_tokens_store_to_compute <= Start ? 1'b0 : (given_store_to_compute_and ? 1'b1 : (queue_compute_Out_Valid_and_9 ? (tokens_store_to_compute != 8'd1) : has_tokens_store_to_compute));
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_store_to_vector <= 8'd0;
     else
-      tokens_store_to_vector <= Start ? 8'd0 : (tokens_store_to_vector_and ? (tokens_store_to_vector + 8'd1) : (tokens_store_to_vector_and_1 ? (tokens_store_to_vector - 8'd1) : tokens_store_to_vector));
+      tokens_store_to_vector <= Start ? 8'd0 : (given_store_to_vector_and ? (tokens_store_to_vector + 8'd1) : (queue_vector_Out_Valid_and_9 ? (tokens_store_to_vector - 8'd1) : tokens_store_to_vector));
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_store_to_vector <= 1'b0;
     else
-      has_tokens_store_to_vector <= Start ? 1'b0 : (tokens_store_to_vector_and ? 1'b1 : (tokens_store_to_vector_and_1 ? (tokens_store_to_vector != 8'd1) : has_tokens_store_to_vector));
+      has_tokens_store_to_vector <= Start ? 1'b0 : (given_store_to_vector_and ? 1'b1 : (queue_vector_Out_Valid_and_9 ? (tokens_store_to_vector != 8'd1) : has_tokens_store_to_vector));
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:111]
     if (rst)
       start_load <= 1'b0;
     else
-      start_load <= tokens_weight_to_load_and_and_and & (~Start);
+      start_load <= queue_load_Out_Valid_and_1 & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:108]
-    if (tokens_weight_to_load_and_and_and)
+    if (queue_load_Out_Valid_and_1)
       current_load <= queue_load_Out_Payload[255:0];
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:109]
-    if (tokens_weight_to_load_and_and_and)
+    if (queue_load_Out_Valid_and_1)
       current_step_group_load <= queue_load_Out_Payload[271:256];
   end
 
@@ -872,16 +778,16 @@ module Dispatcher (
     if (rst)
       start_weight <= 1'b0;
     else
-      start_weight <= tokens_load_to_weight_and_and_and & (~Start);
+      start_weight <= queue_weight_Out_Valid_and_1 & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:108]
-    if (tokens_load_to_weight_and_and_and)
+    if (queue_weight_Out_Valid_and_1)
       current_weight <= queue_weight_Out_Payload[255:0];
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:109]
-    if (tokens_load_to_weight_and_and_and)
+    if (queue_weight_Out_Valid_and_1)
       current_step_group_weight <= queue_weight_Out_Payload[271:256];
   end
 
@@ -889,16 +795,16 @@ module Dispatcher (
     if (rst)
       start_compute <= 1'b0;
     else
-      start_compute <= tokens_load_to_compute_and_and_and & (~Start);
+      start_compute <= queue_compute_Out_Valid_and_1 & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:108]
-    if (tokens_load_to_compute_and_and_and)
+    if (queue_compute_Out_Valid_and_1)
       current_compute <= queue_compute_Out_Payload[255:0];
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:109]
-    if (tokens_load_to_compute_and_and_and)
+    if (queue_compute_Out_Valid_and_1)
       current_step_group_compute <= queue_compute_Out_Payload[271:256];
   end
 
@@ -906,16 +812,16 @@ module Dispatcher (
     if (rst)
       start_vector <= 1'b0;
     else
-      start_vector <= tokens_load_to_vector_and_and_and & (~Start);
+      start_vector <= queue_vector_Out_Valid_and_1 & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:108]
-    if (tokens_load_to_vector_and_and_and)
+    if (queue_vector_Out_Valid_and_1)
       current_vector <= queue_vector_Out_Payload[255:0];
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:109]
-    if (tokens_load_to_vector_and_and_and)
+    if (queue_vector_Out_Valid_and_1)
       current_step_group_vector <= queue_vector_Out_Payload[271:256];
   end
 
@@ -923,16 +829,16 @@ module Dispatcher (
     if (rst)
       start_store <= 1'b0;
     else
-      start_store <= tokens_load_to_store_and_and_and & (~Start);
+      start_store <= queue_store_Out_Valid_and_1 & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:108]
-    if (tokens_load_to_store_and_and_and)
+    if (queue_store_Out_Valid_and_1)
       current_store <= queue_store_Out_Payload[255:0];
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:109]
-    if (tokens_load_to_store_and_and_and)
+    if (queue_store_Out_Valid_and_1)
       current_step_group_store <= queue_store_Out_Payload[271:256];
   end
 
@@ -940,28 +846,28 @@ module Dispatcher (
     if (rst)
       given_load_to_weight <= 1'b0;
     else
-      given_load_to_weight <= (engine_0_Done & given_load_to_weight_bits[1]) & (~Start);
+      given_load_to_weight <= (engine_0_Done & current_load_bits[1]) & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_load_to_compute <= 1'b0;
     else
-      given_load_to_compute <= (engine_0_Done & given_load_to_compute_bits[2]) & (~Start);
+      given_load_to_compute <= (engine_0_Done & current_load_bits[2]) & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_load_to_vector <= 1'b0;
     else
-      given_load_to_vector <= (engine_0_Done & given_load_to_vector_bits[3]) & (~Start);
+      given_load_to_vector <= (engine_0_Done & current_load_bits[3]) & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_load_to_store <= 1'b0;
     else
-      given_load_to_store <= (engine_0_Done & given_load_to_store_bits[4]) & (~Start);
+      given_load_to_store <= (engine_0_Done & current_load_bits[4]) & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:130]
@@ -975,21 +881,21 @@ module Dispatcher (
     if (rst)
       given_weight_to_compute <= 1'b0;
     else
-      given_weight_to_compute <= (engine_1_Done & given_weight_to_compute_bits[2]) & (~Start);
+      given_weight_to_compute <= (engine_1_Done & current_weight_bits[2]) & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_weight_to_vector <= 1'b0;
     else
-      given_weight_to_vector <= (engine_1_Done & given_weight_to_vector_bits[3]) & (~Start);
+      given_weight_to_vector <= (engine_1_Done & current_weight_bits[3]) & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_weight_to_store <= 1'b0;
     else
-      given_weight_to_store <= (engine_1_Done & given_weight_to_store_bits[4]) & (~Start);
+      given_weight_to_store <= (engine_1_Done & current_weight_bits[4]) & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:130]
@@ -1003,21 +909,21 @@ module Dispatcher (
     if (rst)
       given_compute_to_weight <= 1'b0;
     else
-      given_compute_to_weight <= (engine_2_Done & given_compute_to_weight_bits[1]) & (~Start);
+      given_compute_to_weight <= (engine_2_Done & current_compute_bits[1]) & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_compute_to_vector <= 1'b0;
     else
-      given_compute_to_vector <= (engine_2_Done & given_compute_to_vector_bits[3]) & (~Start);
+      given_compute_to_vector <= (engine_2_Done & current_compute_bits[3]) & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_compute_to_store <= 1'b0;
     else
-      given_compute_to_store <= (engine_2_Done & given_compute_to_store_bits[4]) & (~Start);
+      given_compute_to_store <= (engine_2_Done & current_compute_bits[4]) & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:130]
@@ -1031,21 +937,21 @@ module Dispatcher (
     if (rst)
       given_vector_to_weight <= 1'b0;
     else
-      given_vector_to_weight <= (engine_3_Done & given_vector_to_weight_bits[1]) & (~Start);
+      given_vector_to_weight <= (engine_3_Done & current_vector_bits[1]) & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_vector_to_compute <= 1'b0;
     else
-      given_vector_to_compute <= (engine_3_Done & given_vector_to_compute_bits[2]) & (~Start);
+      given_vector_to_compute <= (engine_3_Done & current_vector_bits[2]) & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_vector_to_store <= 1'b0;
     else
-      given_vector_to_store <= (engine_3_Done & given_vector_to_store_bits[4]) & (~Start);
+      given_vector_to_store <= (engine_3_Done & current_vector_bits[4]) & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:130]
@@ -1059,84 +965,84 @@ module Dispatcher (
     if (rst)
       given_store_to_weight <= 1'b0;
     else
-      given_store_to_weight <= (engine_4_Done & given_store_to_weight_bits[1]) & (~Start);
+      given_store_to_weight <= (engine_4_Done & current_store_bits[1]) & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_store_to_compute <= 1'b0;
     else
-      given_store_to_compute <= (engine_4_Done & given_store_to_compute_bits[2]) & (~Start);
+      given_store_to_compute <= (engine_4_Done & current_store_bits[2]) & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_store_to_vector <= 1'b0;
     else
-      given_store_to_vector <= (engine_4_Done & given_store_to_vector_bits[3]) & (~Start);
+      given_store_to_vector <= (engine_4_Done & current_store_bits[3]) & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:179, Dispatcher.cs:188]
     if (rst)
       quiet_cycles <= 5'd0;
     else
-      quiet_cycles <= Start ? 5'd0 : (quiet_cycles_and ? ((quiet_cycles == 5'd16) ? quiet_cycles : (quiet_cycles + 5'd1)) : 5'd0);
+      quiet_cycles <= Start ? 5'd0 : (quiet_dispatch_and ? ((quiet_cycles == 5'd16) ? quiet_cycles : (quiet_cycles + 5'd1)) : 5'd0);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:177]
     if (rst)
       quiet_load <= 1'b0;
     else
-      quiet_load <= ((FetchReady_and_1_and & (FetchReady_and_1_eq | DependencyWait_and)) | (engine_0_Busy & engine_0_Stalled)) & (~Start);
+      quiet_load <= ((engine_0_Busy_and & (queue_load_Count_eq | queue_load_Out_Valid_and)) | (engine_0_Busy & engine_0_Stalled)) & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:177]
     if (rst)
       quiet_weight <= 1'b0;
     else
-      quiet_weight <= ((FetchReady_and_1_and_1 & (FetchReady_and_1_eq_1 | DependencyWait_and_1)) | (engine_1_Busy & engine_1_Stalled)) & (~Start);
+      quiet_weight <= ((engine_1_Busy_and & (queue_weight_Count_eq | queue_weight_Out_Valid_and)) | (engine_1_Busy & engine_1_Stalled)) & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:177]
     if (rst)
       quiet_compute <= 1'b0;
     else
-      quiet_compute <= ((FetchReady_and_1_and_2 & (FetchReady_and_1_eq_2 | DependencyWait_and_2)) | (engine_2_Busy & engine_2_Stalled)) & (~Start);
+      quiet_compute <= ((engine_2_Busy_and & (queue_compute_Count_eq | queue_compute_Out_Valid_and)) | (engine_2_Busy & engine_2_Stalled)) & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:177]
     if (rst)
       quiet_vector <= 1'b0;
     else
-      quiet_vector <= ((FetchReady_and_1_and_3 & (FetchReady_and_1_eq_3 | DependencyWait_and_3)) | (engine_3_Busy & engine_3_Stalled)) & (~Start);
+      quiet_vector <= ((engine_3_Busy_and & (queue_vector_Count_eq | queue_vector_Out_Valid_and)) | (engine_3_Busy & engine_3_Stalled)) & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:177]
     if (rst)
       quiet_store <= 1'b0;
     else
-      quiet_store <= ((FetchReady_and_1_and_4 & (FetchReady_and_1_eq_4 | DependencyWait_and_4)) | (engine_4_Busy & engine_4_Stalled)) & (~Start);
+      quiet_store <= ((engine_4_Busy_and & (queue_store_Count_eq | queue_store_Out_Valid_and)) | (engine_4_Busy & engine_4_Stalled)) & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:178]
     if (rst)
       quiet_dispatch <= 1'b0;
     else
-      quiet_dispatch <= (((FetchValid & (~End_or_and)) | ((~FetchValid) & FetchExhausted)) | halted) & (~Start);
+      quiet_dispatch <= (((FetchValid & (~FetchValid_and_1)) | ((~FetchValid) & FetchExhausted)) | halted) & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:180]
     if (rst)
       deadlocked <= 1'b0;
     else
-      deadlocked <= (quiet_cycles_and & (quiet_cycles == 5'd15)) & (~Start);
+      deadlocked <= (quiet_dispatch_and & (quiet_cycles == 5'd15)) & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:194]
     if (rst)
       overflowing <= 20'd0;
     else
-      overflowing <= {(((given_load_to_weight & (~tokens_load_to_weight_and_and)) & (tokens_load_to_weight == 8'd255)) & (~Start)), (((given_load_to_compute & (~tokens_load_to_compute_and_and)) & (tokens_load_to_compute == 8'd255)) & (~Start)), (((given_load_to_vector & (~tokens_load_to_vector_and_and)) & (tokens_load_to_vector == 8'd255)) & (~Start)), (((given_load_to_store & (~tokens_load_to_store_and_and)) & (tokens_load_to_store == 8'd255)) & (~Start)), (((given_weight_to_load & (~tokens_weight_to_load_and_and)) & (tokens_weight_to_load == 8'd255)) & (~Start)), (((given_weight_to_compute & (~tokens_weight_to_compute_and_and)) & (tokens_weight_to_compute == 8'd255)) & (~Start)), (((given_weight_to_vector & (~tokens_weight_to_vector_and_and)) & (tokens_weight_to_vector == 8'd255)) & (~Start)), (((given_weight_to_store & (~tokens_weight_to_store_and_and)) & (tokens_weight_to_store == 8'd255)) & (~Start)), (((given_compute_to_load & (~tokens_compute_to_load_and_and)) & (tokens_compute_to_load == 8'd255)) & (~Start)), (((given_compute_to_weight & (~tokens_compute_to_weight_and_and)) & (tokens_compute_to_weight == 8'd255)) & (~Start)), (((given_compute_to_vector & (~tokens_compute_to_vector_and_and)) & (tokens_compute_to_vector == 8'd255)) & (~Start)), (((given_compute_to_store & (~tokens_compute_to_store_and_and)) & (tokens_compute_to_store == 8'd255)) & (~Start)), (((given_vector_to_load & (~tokens_vector_to_load_and_and)) & (tokens_vector_to_load == 8'd255)) & (~Start)), (((given_vector_to_weight & (~tokens_vector_to_weight_and_and)) & (tokens_vector_to_weight == 8'd255)) & (~Start)), (((given_vector_to_compute & (~tokens_vector_to_compute_and_and)) & (tokens_vector_to_compute == 8'd255)) & (~Start)), (((given_vector_to_store & (~tokens_vector_to_store_and_and)) & (tokens_vector_to_store == 8'd255)) & (~Start)), (((given_store_to_load & (~tokens_store_to_load_and_and)) & (tokens_store_to_load == 8'd255)) & (~Start)), (((given_store_to_weight & (~tokens_store_to_weight_and_and)) & (tokens_store_to_weight == 8'd255)) & (~Start)), (((given_store_to_compute & (~tokens_store_to_compute_and_and)) & (tokens_store_to_compute == 8'd255)) & (~Start)), (((given_store_to_vector & (~tokens_store_to_vector_and_and)) & (tokens_store_to_vector == 8'd255)) & (~Start))};
+      overflowing <= {(((given_load_to_weight & (~queue_weight_Out_Valid_and_2)) & (tokens_load_to_weight == 8'd255)) & (~Start)), (((given_load_to_compute & (~queue_compute_Out_Valid_and_2)) & (tokens_load_to_compute == 8'd255)) & (~Start)), (((given_load_to_vector & (~queue_vector_Out_Valid_and_2)) & (tokens_load_to_vector == 8'd255)) & (~Start)), (((given_load_to_store & (~queue_store_Out_Valid_and_2)) & (tokens_load_to_store == 8'd255)) & (~Start)), (((given_weight_to_load & (~queue_load_Out_Valid_and_2)) & (tokens_weight_to_load == 8'd255)) & (~Start)), (((given_weight_to_compute & (~queue_compute_Out_Valid_and_4)) & (tokens_weight_to_compute == 8'd255)) & (~Start)), (((given_weight_to_vector & (~queue_vector_Out_Valid_and_4)) & (tokens_weight_to_vector == 8'd255)) & (~Start)), (((given_weight_to_store & (~queue_store_Out_Valid_and_4)) & (tokens_weight_to_store == 8'd255)) & (~Start)), (((given_compute_to_load & (~queue_load_Out_Valid_and_4)) & (tokens_compute_to_load == 8'd255)) & (~Start)), (((given_compute_to_weight & (~queue_weight_Out_Valid_and_4)) & (tokens_compute_to_weight == 8'd255)) & (~Start)), (((given_compute_to_vector & (~queue_vector_Out_Valid_and_6)) & (tokens_compute_to_vector == 8'd255)) & (~Start)), (((given_compute_to_store & (~queue_store_Out_Valid_and_6)) & (tokens_compute_to_store == 8'd255)) & (~Start)), (((given_vector_to_load & (~queue_load_Out_Valid_and_6)) & (tokens_vector_to_load == 8'd255)) & (~Start)), (((given_vector_to_weight & (~queue_weight_Out_Valid_and_6)) & (tokens_vector_to_weight == 8'd255)) & (~Start)), (((given_vector_to_compute & (~queue_compute_Out_Valid_and_6)) & (tokens_vector_to_compute == 8'd255)) & (~Start)), (((given_vector_to_store & (~queue_store_Out_Valid_and_8)) & (tokens_vector_to_store == 8'd255)) & (~Start)), (((given_store_to_load & (~queue_load_Out_Valid_and_8)) & (tokens_store_to_load == 8'd255)) & (~Start)), (((given_store_to_weight & (~queue_weight_Out_Valid_and_8)) & (tokens_store_to_weight == 8'd255)) & (~Start)), (((given_store_to_compute & (~queue_compute_Out_Valid_and_8)) & (tokens_store_to_compute == 8'd255)) & (~Start)), (((given_store_to_vector & (~queue_vector_Out_Valid_and_8)) & (tokens_store_to_vector == 8'd255)) & (~Start))};
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:195]

@@ -42,39 +42,39 @@ module DmaBursts32x32r34 (
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
   wire active_and; // @[DmaBursts.cs:126, DmaBursts.cs:129, DmaBursts.cs:148]
-  wire active_le; // @[DmaBursts.cs:126, DmaBursts.cs:129, DmaBursts.cs:148]
-  wire active_mux; // @[DmaBursts.cs:126, DmaBursts.cs:129, DmaBursts.cs:148]
-  wire [43:0] run_address_cat; // @[DmaBursts.cs:130, DmaBursts.cs:138, DmaBursts.cs:143]
-  wire [8:0] to_page_sub; // @[DmaBursts.cs:60]
-  wire [8:0] to_page_sub_1; // @[DmaBursts.cs:60]
-  wire [8:0] to_page_mux; // @[DmaBursts.cs:60]
-  wire [49:0] run_beats_add; // @[DmaBursts.cs:133, DmaBursts.cs:139, DmaBursts.cs:146]
-  wire [49:0] run_beats_add_1; // @[DmaBursts.cs:133, DmaBursts.cs:139, DmaBursts.cs:146]
+  wire run_beats_le; // @[DmaBursts.cs:126, DmaBursts.cs:129, DmaBursts.cs:148]
+  wire Abort_mux; // @[DmaBursts.cs:126, DmaBursts.cs:129, DmaBursts.cs:148]
+  wire [43:0] limit_cat; // @[DmaBursts.cs:130, DmaBursts.cs:138, DmaBursts.cs:143]
+  wire [8:0] Address_sub; // @[DmaBursts.cs:60]
+  wire [8:0] next_start_sub; // @[DmaBursts.cs:60]
+  wire [8:0] page_first_mux; // @[DmaBursts.cs:60]
+  wire [49:0] Address_add; // @[DmaBursts.cs:133, DmaBursts.cs:139, DmaBursts.cs:146]
+  wire [49:0] next_start_add; // @[DmaBursts.cs:133, DmaBursts.cs:139, DmaBursts.cs:146]
+  wire Address_le; // @[DmaBursts.cs:64]
+  wire next_start_le; // @[DmaBursts.cs:64]
   wire page_first_le; // @[DmaBursts.cs:64]
-  wire page_first_le_1; // @[DmaBursts.cs:64]
-  wire page_first_le_2; // @[DmaBursts.cs:64]
-  wire candidate_or; // @[DmaBursts.cs:117, DmaBursts.cs:120, DmaBursts.cs:153]
-  wire [5:0] headroom_add_mux; // @[DmaBursts.cs:99]
-  wire [5:0] headroom_add; // @[DmaBursts.cs:99]
-  wire [5:0] space_mux; // @[DmaBursts.cs:101]
+  wire Start_or; // @[DmaBursts.cs:117, DmaBursts.cs:120, DmaBursts.cs:153]
+  wire [5:0] arrived_mux; // @[DmaBursts.cs:99]
+  wire [5:0] arrived_add; // @[DmaBursts.cs:99]
+  wire [5:0] freed_mux; // @[DmaBursts.cs:101]
   /* verilator lint_on UNUSEDSIGNAL */
 
   assign active_and = ((active & (run_beats != 34'd0)) & ((~candidate) | move)) & (~Abort); // @[DmaBursts.cs:126, DmaBursts.cs:129, DmaBursts.cs:148]
-  assign active_le = run_beats <= $unsigned({25'd0, limit}); // @[DmaBursts.cs:126, DmaBursts.cs:129, DmaBursts.cs:148]
-  assign active_mux = Abort ? 1'b0 : active; // @[DmaBursts.cs:126, DmaBursts.cs:129, DmaBursts.cs:148]
-  assign run_address_cat = {{31'd0, limit}, 4'd0}; // @[DmaBursts.cs:130, DmaBursts.cs:138, DmaBursts.cs:143]
-  assign to_page_sub = 9'd256 - {1'd0, Address[11:4]}; // @[DmaBursts.cs:60]
-  assign to_page_sub_1 = 9'd256 - {1'd0, next_start[11:4]}; // @[DmaBursts.cs:60]
-  assign to_page_mux = page_first ? 9'd256 : (to_page - 9'd32); // @[DmaBursts.cs:60]
-  assign run_beats_add = {1'd0, ({1'd0, {44'd0, Address[3:0]}} + {1'd0, RunBytes})} + 50'd15; // @[DmaBursts.cs:133, DmaBursts.cs:139, DmaBursts.cs:146]
-  assign run_beats_add_1 = {1'd0, ({1'd0, {44'd0, next_start[3:0]}} + {1'd0, RunBytes})} + 50'd15; // @[DmaBursts.cs:133, DmaBursts.cs:139, DmaBursts.cs:146]
-  assign page_first_le = $unsigned(to_page_sub) <= $unsigned(9'd32); // @[DmaBursts.cs:64]
-  assign page_first_le_1 = $unsigned(to_page_sub_1) <= $unsigned(9'd32); // @[DmaBursts.cs:64]
-  assign page_first_le_2 = $unsigned(to_page_mux) <= $unsigned(9'd32); // @[DmaBursts.cs:64]
-  assign candidate_or = Start | Abort; // @[DmaBursts.cs:117, DmaBursts.cs:120, DmaBursts.cs:153]
-  assign headroom_add_mux = arrived ? (headroom + 6'd1) : headroom; // @[DmaBursts.cs:99]
-  assign headroom_add = headroom_add_mux + ((offered & (~Taken)) ? offer_beats[5:0] : 6'd0); // @[DmaBursts.cs:99]
-  assign space_mux = freed ? (space + 6'd1) : space; // @[DmaBursts.cs:101]
+  assign run_beats_le = run_beats <= $unsigned({25'd0, limit}); // @[DmaBursts.cs:126, DmaBursts.cs:129, DmaBursts.cs:148]
+  assign Abort_mux = Abort ? 1'b0 : active; // @[DmaBursts.cs:126, DmaBursts.cs:129, DmaBursts.cs:148]
+  assign limit_cat = {{31'd0, limit}, 4'd0}; // @[DmaBursts.cs:130, DmaBursts.cs:138, DmaBursts.cs:143]
+  assign Address_sub = 9'd256 - {1'd0, Address[11:4]}; // @[DmaBursts.cs:60]
+  assign next_start_sub = 9'd256 - {1'd0, next_start[11:4]}; // @[DmaBursts.cs:60]
+  assign page_first_mux = page_first ? 9'd256 : (to_page - 9'd32); // @[DmaBursts.cs:60]
+  assign Address_add = {1'd0, ({1'd0, {44'd0, Address[3:0]}} + {1'd0, RunBytes})} + 50'd15; // @[DmaBursts.cs:133, DmaBursts.cs:139, DmaBursts.cs:146]
+  assign next_start_add = {1'd0, ({1'd0, {44'd0, next_start[3:0]}} + {1'd0, RunBytes})} + 50'd15; // @[DmaBursts.cs:133, DmaBursts.cs:139, DmaBursts.cs:146]
+  assign Address_le = $unsigned(Address_sub) <= $unsigned(9'd32); // @[DmaBursts.cs:64]
+  assign next_start_le = $unsigned(next_start_sub) <= $unsigned(9'd32); // @[DmaBursts.cs:64]
+  assign page_first_le = $unsigned(page_first_mux) <= $unsigned(9'd32); // @[DmaBursts.cs:64]
+  assign Start_or = Start | Abort; // @[DmaBursts.cs:117, DmaBursts.cs:120, DmaBursts.cs:153]
+  assign arrived_mux = arrived ? (headroom + 6'd1) : headroom; // @[DmaBursts.cs:99]
+  assign arrived_add = arrived_mux + ((offered & (~Taken)) ? offer_beats[5:0] : 6'd0); // @[DmaBursts.cs:99]
+  assign freed_mux = freed ? (space + 6'd1) : space; // @[DmaBursts.cs:101]
   assign Valid = offered; // @[DmaBursts.cs:121]
   assign BurstAddress = offer_address; // @[DmaBursts.cs:122]
   assign BurstBeats = offer_beats; // @[DmaBursts.cs:123]
@@ -85,42 +85,42 @@ module DmaBursts32x32r34 (
     if (rst)
       active <= 1'b0;
     else
-      active <= Start ? 1'b1 : (active_and ? (active_le ? ((runs_left == 16'd1) ? 1'b0 : active_mux) : active_mux) : active_mux);
+      active <= Start ? 1'b1 : (active_and ? (run_beats_le ? ((runs_left == 16'd1) ? 1'b0 : Abort_mux) : Abort_mux) : Abort_mux);
   end
 
   always @(posedge clk) begin // @[DmaBursts.cs:130, DmaBursts.cs:138, DmaBursts.cs:143]
-    run_address <= Start ? {Address[39:4], 4'd0} : (active_and ? (active_le ? {next_start[39:4], 4'd0} : (run_address + run_address_cat[39:0])) : run_address);
+    run_address <= Start ? {Address[39:4], 4'd0} : (active_and ? (run_beats_le ? {next_start[39:4], 4'd0} : (run_address + limit_cat[39:0])) : run_address);
   end
 
   always @(posedge clk) begin // @[DmaBursts.cs:60]
-    to_page <= Start ? to_page_sub : (active_and ? (active_le ? to_page_sub_1 : to_page_mux) : to_page);
+    to_page <= Start ? Address_sub : (active_and ? (run_beats_le ? next_start_sub : page_first_mux) : to_page);
   end
 
   always @(posedge clk) begin // @[DmaBursts.cs:132, DmaBursts.cs:145]
-    next_start <= Start ? (Address + {8'd0, Stride}) : (active_and ? (active_le ? (next_start + {8'd0, Stride}) : next_start) : next_start);
+    next_start <= Start ? (Address + {8'd0, Stride}) : (active_and ? (run_beats_le ? (next_start + {8'd0, Stride}) : next_start) : next_start);
   end
 
   always @(posedge clk) begin // @[DmaBursts.cs:133, DmaBursts.cs:139, DmaBursts.cs:146]
-    run_beats <= Start ? run_beats_add[37:4] : (active_and ? (active_le ? ((runs_left == 16'd1) ? 34'd0 : run_beats_add_1[37:4]) : (run_beats - {25'd0, limit})) : run_beats);
+    run_beats <= Start ? Address_add[37:4] : (active_and ? (run_beats_le ? ((runs_left == 16'd1) ? 34'd0 : next_start_add[37:4]) : (run_beats - {25'd0, limit})) : run_beats);
   end
 
   always @(posedge clk) begin // @[DmaBursts.cs:134, DmaBursts.cs:147]
-    runs_left <= Start ? Runs : (active_and ? (active_le ? (runs_left - 16'd1) : runs_left) : runs_left);
+    runs_left <= Start ? Runs : (active_and ? (run_beats_le ? (runs_left - 16'd1) : runs_left) : runs_left);
   end
 
   always @(posedge clk) begin // @[DmaBursts.cs:64]
-    page_first <= Start ? page_first_le : (active_and ? (active_le ? page_first_le_1 : page_first_le_2) : page_first);
+    page_first <= Start ? Address_le : (active_and ? (run_beats_le ? next_start_le : page_first_le) : page_first);
   end
 
   always @(posedge clk) begin // @[DmaBursts.cs:65]
-    limit <= Start ? (page_first_le ? to_page_sub : 9'd32) : (active_and ? (active_le ? (page_first_le_1 ? to_page_sub_1 : 9'd32) : (page_first_le_2 ? to_page_mux : 9'd32)) : limit);
+    limit <= Start ? (Address_le ? Address_sub : 9'd32) : (active_and ? (run_beats_le ? (next_start_le ? next_start_sub : 9'd32) : (page_first_le ? page_first_mux : 9'd32)) : limit);
   end
 
   always @(posedge clk) begin // @[DmaBursts.cs:117, DmaBursts.cs:120, DmaBursts.cs:153]
     if (rst)
       candidate <= 1'b0;
     else
-      candidate <= candidate_or ? 1'b0 : (active_and ? 1'b1 : (move ? 1'b0 : candidate));
+      candidate <= Start_or ? 1'b0 : (active_and ? 1'b1 : (move ? 1'b0 : candidate));
   end
 
   always @(posedge clk) begin // @[DmaBursts.cs:118]
@@ -130,14 +130,14 @@ module DmaBursts32x32r34 (
 
   always @(posedge clk) begin // @[DmaBursts.cs:119]
     if (active_and)
-      candidate_beats <= active_le ? run_beats[8:0] : limit;
+      candidate_beats <= run_beats_le ? run_beats[8:0] : limit;
   end
 
   always @(posedge clk) begin // @[DmaBursts.cs:111, DmaBursts.cs:114, DmaBursts.cs:154]
     if (rst)
       offered <= 1'b0;
     else
-      offered <= candidate_or ? 1'b0 : (move ? 1'b1 : (Taken ? 1'b0 : offered));
+      offered <= Start_or ? 1'b0 : (move ? 1'b1 : (Taken ? 1'b0 : offered));
   end
 
   always @(posedge clk) begin // @[DmaBursts.cs:112]
@@ -154,14 +154,14 @@ module DmaBursts32x32r34 (
     if (rst)
       headroom <= 6'd32;
     else
-      headroom <= Abort ? headroom_add : (move ? (headroom_add_mux - candidate_beats[5:0]) : headroom_add_mux);
+      headroom <= Abort ? arrived_add : (move ? (arrived_mux - candidate_beats[5:0]) : arrived_mux);
   end
 
   always @(posedge clk) begin // @[DmaBursts.cs:101]
     if (rst)
       space <= 6'd32;
     else
-      space <= Abort ? headroom_add : (move ? (space_mux - candidate_beats[5:0]) : space_mux);
+      space <= Abort ? arrived_add : (move ? (freed_mux - candidate_beats[5:0]) : freed_mux);
   end
 
   always @(posedge clk) begin // @[DmaBursts.cs:85]

@@ -437,166 +437,166 @@ module GroupNormApplyUnit16x512 (
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire signed [14:0] centered_0_mul_shiftleft; // @[GroupNormApplyUnit.cs:76]
-  wire signed [33:0] centered_0_mul; // @[GroupNormApplyUnit.cs:76]
-  wire signed [31:0] centered_0_cast; // @[GroupNormApplyUnit.cs:76]
-  wire [69:0] z_0_add_shiftright_cat; // @[GroupNormApplyUnit.cs:79]
-  wire signed [68:0] z_0_add_shiftright; // @[GroupNormApplyUnit.cs:79]
-  wire signed [69:0] z_0_add; // @[GroupNormApplyUnit.cs:79]
-  wire signed [55:0] scaled_0_mul; // @[GroupNormApplyUnit.cs:80]
-  wire [58:0] rounding_0_cat; // @[GroupNormApplyUnit.cs:81]
-  wire signed [58:0] y_0_cast_add; // @[GroupNormApplyUnit.cs:82]
-  wire signed [56:0] y_0_cast; // @[GroupNormApplyUnit.cs:82]
-  wire signed [14:0] centered_1_mul_shiftleft; // @[GroupNormApplyUnit.cs:76]
-  wire signed [33:0] centered_1_mul; // @[GroupNormApplyUnit.cs:76]
-  wire signed [31:0] centered_1_cast; // @[GroupNormApplyUnit.cs:76]
-  wire [69:0] z_1_add_shiftright_cat; // @[GroupNormApplyUnit.cs:79]
-  wire signed [68:0] z_1_add_shiftright; // @[GroupNormApplyUnit.cs:79]
-  wire signed [69:0] z_1_add; // @[GroupNormApplyUnit.cs:79]
-  wire signed [55:0] scaled_1_mul; // @[GroupNormApplyUnit.cs:80]
-  wire [58:0] rounding_1_cat; // @[GroupNormApplyUnit.cs:81]
-  wire signed [58:0] y_1_cast_add; // @[GroupNormApplyUnit.cs:82]
-  wire signed [56:0] y_1_cast; // @[GroupNormApplyUnit.cs:82]
-  wire signed [14:0] centered_2_mul_shiftleft; // @[GroupNormApplyUnit.cs:76]
-  wire signed [33:0] centered_2_mul; // @[GroupNormApplyUnit.cs:76]
-  wire signed [31:0] centered_2_cast; // @[GroupNormApplyUnit.cs:76]
-  wire [69:0] z_2_add_shiftright_cat; // @[GroupNormApplyUnit.cs:79]
-  wire signed [68:0] z_2_add_shiftright; // @[GroupNormApplyUnit.cs:79]
-  wire signed [69:0] z_2_add; // @[GroupNormApplyUnit.cs:79]
-  wire signed [55:0] scaled_2_mul; // @[GroupNormApplyUnit.cs:80]
-  wire [58:0] rounding_2_cat; // @[GroupNormApplyUnit.cs:81]
-  wire signed [58:0] y_2_cast_add; // @[GroupNormApplyUnit.cs:82]
-  wire signed [56:0] y_2_cast; // @[GroupNormApplyUnit.cs:82]
-  wire signed [14:0] centered_3_mul_shiftleft; // @[GroupNormApplyUnit.cs:76]
-  wire signed [33:0] centered_3_mul; // @[GroupNormApplyUnit.cs:76]
-  wire signed [31:0] centered_3_cast; // @[GroupNormApplyUnit.cs:76]
-  wire [69:0] z_3_add_shiftright_cat; // @[GroupNormApplyUnit.cs:79]
-  wire signed [68:0] z_3_add_shiftright; // @[GroupNormApplyUnit.cs:79]
-  wire signed [69:0] z_3_add; // @[GroupNormApplyUnit.cs:79]
-  wire signed [55:0] scaled_3_mul; // @[GroupNormApplyUnit.cs:80]
-  wire [58:0] rounding_3_cat; // @[GroupNormApplyUnit.cs:81]
-  wire signed [58:0] y_3_cast_add; // @[GroupNormApplyUnit.cs:82]
-  wire signed [56:0] y_3_cast; // @[GroupNormApplyUnit.cs:82]
-  wire signed [14:0] centered_4_mul_shiftleft; // @[GroupNormApplyUnit.cs:76]
-  wire signed [33:0] centered_4_mul; // @[GroupNormApplyUnit.cs:76]
-  wire signed [31:0] centered_4_cast; // @[GroupNormApplyUnit.cs:76]
-  wire [69:0] z_4_add_shiftright_cat; // @[GroupNormApplyUnit.cs:79]
-  wire signed [68:0] z_4_add_shiftright; // @[GroupNormApplyUnit.cs:79]
-  wire signed [69:0] z_4_add; // @[GroupNormApplyUnit.cs:79]
-  wire signed [55:0] scaled_4_mul; // @[GroupNormApplyUnit.cs:80]
-  wire [58:0] rounding_4_cat; // @[GroupNormApplyUnit.cs:81]
-  wire signed [58:0] y_4_cast_add; // @[GroupNormApplyUnit.cs:82]
-  wire signed [56:0] y_4_cast; // @[GroupNormApplyUnit.cs:82]
-  wire signed [14:0] centered_5_mul_shiftleft; // @[GroupNormApplyUnit.cs:76]
-  wire signed [33:0] centered_5_mul; // @[GroupNormApplyUnit.cs:76]
-  wire signed [31:0] centered_5_cast; // @[GroupNormApplyUnit.cs:76]
-  wire [69:0] z_5_add_shiftright_cat; // @[GroupNormApplyUnit.cs:79]
-  wire signed [68:0] z_5_add_shiftright; // @[GroupNormApplyUnit.cs:79]
-  wire signed [69:0] z_5_add; // @[GroupNormApplyUnit.cs:79]
-  wire signed [55:0] scaled_5_mul; // @[GroupNormApplyUnit.cs:80]
-  wire [58:0] rounding_5_cat; // @[GroupNormApplyUnit.cs:81]
-  wire signed [58:0] y_5_cast_add; // @[GroupNormApplyUnit.cs:82]
-  wire signed [56:0] y_5_cast; // @[GroupNormApplyUnit.cs:82]
-  wire signed [14:0] centered_6_mul_shiftleft; // @[GroupNormApplyUnit.cs:76]
-  wire signed [33:0] centered_6_mul; // @[GroupNormApplyUnit.cs:76]
-  wire signed [31:0] centered_6_cast; // @[GroupNormApplyUnit.cs:76]
-  wire [69:0] z_6_add_shiftright_cat; // @[GroupNormApplyUnit.cs:79]
-  wire signed [68:0] z_6_add_shiftright; // @[GroupNormApplyUnit.cs:79]
-  wire signed [69:0] z_6_add; // @[GroupNormApplyUnit.cs:79]
-  wire signed [55:0] scaled_6_mul; // @[GroupNormApplyUnit.cs:80]
-  wire [58:0] rounding_6_cat; // @[GroupNormApplyUnit.cs:81]
-  wire signed [58:0] y_6_cast_add; // @[GroupNormApplyUnit.cs:82]
-  wire signed [56:0] y_6_cast; // @[GroupNormApplyUnit.cs:82]
-  wire signed [14:0] centered_7_mul_shiftleft; // @[GroupNormApplyUnit.cs:76]
-  wire signed [33:0] centered_7_mul; // @[GroupNormApplyUnit.cs:76]
-  wire signed [31:0] centered_7_cast; // @[GroupNormApplyUnit.cs:76]
-  wire [69:0] z_7_add_shiftright_cat; // @[GroupNormApplyUnit.cs:79]
-  wire signed [68:0] z_7_add_shiftright; // @[GroupNormApplyUnit.cs:79]
-  wire signed [69:0] z_7_add; // @[GroupNormApplyUnit.cs:79]
-  wire signed [55:0] scaled_7_mul; // @[GroupNormApplyUnit.cs:80]
-  wire [58:0] rounding_7_cat; // @[GroupNormApplyUnit.cs:81]
-  wire signed [58:0] y_7_cast_add; // @[GroupNormApplyUnit.cs:82]
-  wire signed [56:0] y_7_cast; // @[GroupNormApplyUnit.cs:82]
-  wire signed [14:0] centered_8_mul_shiftleft; // @[GroupNormApplyUnit.cs:76]
-  wire signed [33:0] centered_8_mul; // @[GroupNormApplyUnit.cs:76]
-  wire signed [31:0] centered_8_cast; // @[GroupNormApplyUnit.cs:76]
-  wire [69:0] z_8_add_shiftright_cat; // @[GroupNormApplyUnit.cs:79]
-  wire signed [68:0] z_8_add_shiftright; // @[GroupNormApplyUnit.cs:79]
-  wire signed [69:0] z_8_add; // @[GroupNormApplyUnit.cs:79]
-  wire signed [55:0] scaled_8_mul; // @[GroupNormApplyUnit.cs:80]
-  wire [58:0] rounding_8_cat; // @[GroupNormApplyUnit.cs:81]
-  wire signed [58:0] y_8_cast_add; // @[GroupNormApplyUnit.cs:82]
-  wire signed [56:0] y_8_cast; // @[GroupNormApplyUnit.cs:82]
-  wire signed [14:0] centered_9_mul_shiftleft; // @[GroupNormApplyUnit.cs:76]
-  wire signed [33:0] centered_9_mul; // @[GroupNormApplyUnit.cs:76]
-  wire signed [31:0] centered_9_cast; // @[GroupNormApplyUnit.cs:76]
-  wire [69:0] z_9_add_shiftright_cat; // @[GroupNormApplyUnit.cs:79]
-  wire signed [68:0] z_9_add_shiftright; // @[GroupNormApplyUnit.cs:79]
-  wire signed [69:0] z_9_add; // @[GroupNormApplyUnit.cs:79]
-  wire signed [55:0] scaled_9_mul; // @[GroupNormApplyUnit.cs:80]
-  wire [58:0] rounding_9_cat; // @[GroupNormApplyUnit.cs:81]
-  wire signed [58:0] y_9_cast_add; // @[GroupNormApplyUnit.cs:82]
-  wire signed [56:0] y_9_cast; // @[GroupNormApplyUnit.cs:82]
-  wire signed [14:0] centered_10_mul_shiftleft; // @[GroupNormApplyUnit.cs:76]
-  wire signed [33:0] centered_10_mul; // @[GroupNormApplyUnit.cs:76]
-  wire signed [31:0] centered_10_cast; // @[GroupNormApplyUnit.cs:76]
-  wire [69:0] z_10_add_shiftright_cat; // @[GroupNormApplyUnit.cs:79]
-  wire signed [68:0] z_10_add_shiftright; // @[GroupNormApplyUnit.cs:79]
-  wire signed [69:0] z_10_add; // @[GroupNormApplyUnit.cs:79]
-  wire signed [55:0] scaled_10_mul; // @[GroupNormApplyUnit.cs:80]
-  wire [58:0] rounding_10_cat; // @[GroupNormApplyUnit.cs:81]
-  wire signed [58:0] y_10_cast_add; // @[GroupNormApplyUnit.cs:82]
-  wire signed [56:0] y_10_cast; // @[GroupNormApplyUnit.cs:82]
-  wire signed [14:0] centered_11_mul_shiftleft; // @[GroupNormApplyUnit.cs:76]
-  wire signed [33:0] centered_11_mul; // @[GroupNormApplyUnit.cs:76]
-  wire signed [31:0] centered_11_cast; // @[GroupNormApplyUnit.cs:76]
-  wire [69:0] z_11_add_shiftright_cat; // @[GroupNormApplyUnit.cs:79]
-  wire signed [68:0] z_11_add_shiftright; // @[GroupNormApplyUnit.cs:79]
-  wire signed [69:0] z_11_add; // @[GroupNormApplyUnit.cs:79]
-  wire signed [55:0] scaled_11_mul; // @[GroupNormApplyUnit.cs:80]
-  wire [58:0] rounding_11_cat; // @[GroupNormApplyUnit.cs:81]
-  wire signed [58:0] y_11_cast_add; // @[GroupNormApplyUnit.cs:82]
-  wire signed [56:0] y_11_cast; // @[GroupNormApplyUnit.cs:82]
-  wire signed [14:0] centered_12_mul_shiftleft; // @[GroupNormApplyUnit.cs:76]
-  wire signed [33:0] centered_12_mul; // @[GroupNormApplyUnit.cs:76]
-  wire signed [31:0] centered_12_cast; // @[GroupNormApplyUnit.cs:76]
-  wire [69:0] z_12_add_shiftright_cat; // @[GroupNormApplyUnit.cs:79]
-  wire signed [68:0] z_12_add_shiftright; // @[GroupNormApplyUnit.cs:79]
-  wire signed [69:0] z_12_add; // @[GroupNormApplyUnit.cs:79]
-  wire signed [55:0] scaled_12_mul; // @[GroupNormApplyUnit.cs:80]
-  wire [58:0] rounding_12_cat; // @[GroupNormApplyUnit.cs:81]
-  wire signed [58:0] y_12_cast_add; // @[GroupNormApplyUnit.cs:82]
-  wire signed [56:0] y_12_cast; // @[GroupNormApplyUnit.cs:82]
-  wire signed [14:0] centered_13_mul_shiftleft; // @[GroupNormApplyUnit.cs:76]
-  wire signed [33:0] centered_13_mul; // @[GroupNormApplyUnit.cs:76]
-  wire signed [31:0] centered_13_cast; // @[GroupNormApplyUnit.cs:76]
-  wire [69:0] z_13_add_shiftright_cat; // @[GroupNormApplyUnit.cs:79]
-  wire signed [68:0] z_13_add_shiftright; // @[GroupNormApplyUnit.cs:79]
-  wire signed [69:0] z_13_add; // @[GroupNormApplyUnit.cs:79]
-  wire signed [55:0] scaled_13_mul; // @[GroupNormApplyUnit.cs:80]
-  wire [58:0] rounding_13_cat; // @[GroupNormApplyUnit.cs:81]
-  wire signed [58:0] y_13_cast_add; // @[GroupNormApplyUnit.cs:82]
-  wire signed [56:0] y_13_cast; // @[GroupNormApplyUnit.cs:82]
-  wire signed [14:0] centered_14_mul_shiftleft; // @[GroupNormApplyUnit.cs:76]
-  wire signed [33:0] centered_14_mul; // @[GroupNormApplyUnit.cs:76]
-  wire signed [31:0] centered_14_cast; // @[GroupNormApplyUnit.cs:76]
-  wire [69:0] z_14_add_shiftright_cat; // @[GroupNormApplyUnit.cs:79]
-  wire signed [68:0] z_14_add_shiftright; // @[GroupNormApplyUnit.cs:79]
-  wire signed [69:0] z_14_add; // @[GroupNormApplyUnit.cs:79]
-  wire signed [55:0] scaled_14_mul; // @[GroupNormApplyUnit.cs:80]
-  wire [58:0] rounding_14_cat; // @[GroupNormApplyUnit.cs:81]
-  wire signed [58:0] y_14_cast_add; // @[GroupNormApplyUnit.cs:82]
-  wire signed [56:0] y_14_cast; // @[GroupNormApplyUnit.cs:82]
-  wire signed [14:0] centered_15_mul_shiftleft; // @[GroupNormApplyUnit.cs:76]
-  wire signed [33:0] centered_15_mul; // @[GroupNormApplyUnit.cs:76]
-  wire signed [31:0] centered_15_cast; // @[GroupNormApplyUnit.cs:76]
-  wire [69:0] z_15_add_shiftright_cat; // @[GroupNormApplyUnit.cs:79]
-  wire signed [68:0] z_15_add_shiftright; // @[GroupNormApplyUnit.cs:79]
-  wire signed [69:0] z_15_add; // @[GroupNormApplyUnit.cs:79]
-  wire signed [55:0] scaled_15_mul; // @[GroupNormApplyUnit.cs:80]
-  wire [58:0] rounding_15_cat; // @[GroupNormApplyUnit.cs:81]
-  wire signed [58:0] y_15_cast_add; // @[GroupNormApplyUnit.cs:82]
-  wire signed [56:0] y_15_cast; // @[GroupNormApplyUnit.cs:82]
+  wire signed [14:0] x1_0_shiftleft; // @[GroupNormApplyUnit.cs:76]
+  wire signed [33:0] Count_mul; // @[GroupNormApplyUnit.cs:76]
+  wire signed [31:0] result_0_cast; // @[GroupNormApplyUnit.cs:76]
+  wire [69:0] product_0_cat; // @[GroupNormApplyUnit.cs:79]
+  wire signed [68:0] product_0_shiftright; // @[GroupNormApplyUnit.cs:79]
+  wire signed [69:0] product_0_add; // @[GroupNormApplyUnit.cs:79]
+  wire signed [55:0] z_0_mul; // @[GroupNormApplyUnit.cs:80]
+  wire [58:0] scaled_0_cat; // @[GroupNormApplyUnit.cs:81]
+  wire signed [58:0] rounding_0_add; // @[GroupNormApplyUnit.cs:82]
+  wire signed [56:0] rounding_0_cast; // @[GroupNormApplyUnit.cs:82]
+  wire signed [14:0] x1_1_shiftleft; // @[GroupNormApplyUnit.cs:76]
+  wire signed [33:0] Count_mul_1; // @[GroupNormApplyUnit.cs:76]
+  wire signed [31:0] result_1_cast; // @[GroupNormApplyUnit.cs:76]
+  wire [69:0] product_1_cat; // @[GroupNormApplyUnit.cs:79]
+  wire signed [68:0] product_1_shiftright; // @[GroupNormApplyUnit.cs:79]
+  wire signed [69:0] product_1_add; // @[GroupNormApplyUnit.cs:79]
+  wire signed [55:0] z_1_mul; // @[GroupNormApplyUnit.cs:80]
+  wire [58:0] scaled_1_cat; // @[GroupNormApplyUnit.cs:81]
+  wire signed [58:0] rounding_1_add; // @[GroupNormApplyUnit.cs:82]
+  wire signed [56:0] rounding_1_cast; // @[GroupNormApplyUnit.cs:82]
+  wire signed [14:0] x1_2_shiftleft; // @[GroupNormApplyUnit.cs:76]
+  wire signed [33:0] Count_mul_2; // @[GroupNormApplyUnit.cs:76]
+  wire signed [31:0] result_2_cast; // @[GroupNormApplyUnit.cs:76]
+  wire [69:0] product_2_cat; // @[GroupNormApplyUnit.cs:79]
+  wire signed [68:0] product_2_shiftright; // @[GroupNormApplyUnit.cs:79]
+  wire signed [69:0] product_2_add; // @[GroupNormApplyUnit.cs:79]
+  wire signed [55:0] z_2_mul; // @[GroupNormApplyUnit.cs:80]
+  wire [58:0] scaled_2_cat; // @[GroupNormApplyUnit.cs:81]
+  wire signed [58:0] rounding_2_add; // @[GroupNormApplyUnit.cs:82]
+  wire signed [56:0] rounding_2_cast; // @[GroupNormApplyUnit.cs:82]
+  wire signed [14:0] x1_3_shiftleft; // @[GroupNormApplyUnit.cs:76]
+  wire signed [33:0] Count_mul_3; // @[GroupNormApplyUnit.cs:76]
+  wire signed [31:0] result_3_cast; // @[GroupNormApplyUnit.cs:76]
+  wire [69:0] product_3_cat; // @[GroupNormApplyUnit.cs:79]
+  wire signed [68:0] product_3_shiftright; // @[GroupNormApplyUnit.cs:79]
+  wire signed [69:0] product_3_add; // @[GroupNormApplyUnit.cs:79]
+  wire signed [55:0] z_3_mul; // @[GroupNormApplyUnit.cs:80]
+  wire [58:0] scaled_3_cat; // @[GroupNormApplyUnit.cs:81]
+  wire signed [58:0] rounding_3_add; // @[GroupNormApplyUnit.cs:82]
+  wire signed [56:0] rounding_3_cast; // @[GroupNormApplyUnit.cs:82]
+  wire signed [14:0] x1_4_shiftleft; // @[GroupNormApplyUnit.cs:76]
+  wire signed [33:0] Count_mul_4; // @[GroupNormApplyUnit.cs:76]
+  wire signed [31:0] result_4_cast; // @[GroupNormApplyUnit.cs:76]
+  wire [69:0] product_4_cat; // @[GroupNormApplyUnit.cs:79]
+  wire signed [68:0] product_4_shiftright; // @[GroupNormApplyUnit.cs:79]
+  wire signed [69:0] product_4_add; // @[GroupNormApplyUnit.cs:79]
+  wire signed [55:0] z_4_mul; // @[GroupNormApplyUnit.cs:80]
+  wire [58:0] scaled_4_cat; // @[GroupNormApplyUnit.cs:81]
+  wire signed [58:0] rounding_4_add; // @[GroupNormApplyUnit.cs:82]
+  wire signed [56:0] rounding_4_cast; // @[GroupNormApplyUnit.cs:82]
+  wire signed [14:0] x1_5_shiftleft; // @[GroupNormApplyUnit.cs:76]
+  wire signed [33:0] Count_mul_5; // @[GroupNormApplyUnit.cs:76]
+  wire signed [31:0] result_5_cast; // @[GroupNormApplyUnit.cs:76]
+  wire [69:0] product_5_cat; // @[GroupNormApplyUnit.cs:79]
+  wire signed [68:0] product_5_shiftright; // @[GroupNormApplyUnit.cs:79]
+  wire signed [69:0] product_5_add; // @[GroupNormApplyUnit.cs:79]
+  wire signed [55:0] z_5_mul; // @[GroupNormApplyUnit.cs:80]
+  wire [58:0] scaled_5_cat; // @[GroupNormApplyUnit.cs:81]
+  wire signed [58:0] rounding_5_add; // @[GroupNormApplyUnit.cs:82]
+  wire signed [56:0] rounding_5_cast; // @[GroupNormApplyUnit.cs:82]
+  wire signed [14:0] x1_6_shiftleft; // @[GroupNormApplyUnit.cs:76]
+  wire signed [33:0] Count_mul_6; // @[GroupNormApplyUnit.cs:76]
+  wire signed [31:0] result_6_cast; // @[GroupNormApplyUnit.cs:76]
+  wire [69:0] product_6_cat; // @[GroupNormApplyUnit.cs:79]
+  wire signed [68:0] product_6_shiftright; // @[GroupNormApplyUnit.cs:79]
+  wire signed [69:0] product_6_add; // @[GroupNormApplyUnit.cs:79]
+  wire signed [55:0] z_6_mul; // @[GroupNormApplyUnit.cs:80]
+  wire [58:0] scaled_6_cat; // @[GroupNormApplyUnit.cs:81]
+  wire signed [58:0] rounding_6_add; // @[GroupNormApplyUnit.cs:82]
+  wire signed [56:0] rounding_6_cast; // @[GroupNormApplyUnit.cs:82]
+  wire signed [14:0] x1_7_shiftleft; // @[GroupNormApplyUnit.cs:76]
+  wire signed [33:0] Count_mul_7; // @[GroupNormApplyUnit.cs:76]
+  wire signed [31:0] result_7_cast; // @[GroupNormApplyUnit.cs:76]
+  wire [69:0] product_7_cat; // @[GroupNormApplyUnit.cs:79]
+  wire signed [68:0] product_7_shiftright; // @[GroupNormApplyUnit.cs:79]
+  wire signed [69:0] product_7_add; // @[GroupNormApplyUnit.cs:79]
+  wire signed [55:0] z_7_mul; // @[GroupNormApplyUnit.cs:80]
+  wire [58:0] scaled_7_cat; // @[GroupNormApplyUnit.cs:81]
+  wire signed [58:0] rounding_7_add; // @[GroupNormApplyUnit.cs:82]
+  wire signed [56:0] rounding_7_cast; // @[GroupNormApplyUnit.cs:82]
+  wire signed [14:0] x1_8_shiftleft; // @[GroupNormApplyUnit.cs:76]
+  wire signed [33:0] Count_mul_8; // @[GroupNormApplyUnit.cs:76]
+  wire signed [31:0] result_8_cast; // @[GroupNormApplyUnit.cs:76]
+  wire [69:0] product_8_cat; // @[GroupNormApplyUnit.cs:79]
+  wire signed [68:0] product_8_shiftright; // @[GroupNormApplyUnit.cs:79]
+  wire signed [69:0] product_8_add; // @[GroupNormApplyUnit.cs:79]
+  wire signed [55:0] z_8_mul; // @[GroupNormApplyUnit.cs:80]
+  wire [58:0] scaled_8_cat; // @[GroupNormApplyUnit.cs:81]
+  wire signed [58:0] rounding_8_add; // @[GroupNormApplyUnit.cs:82]
+  wire signed [56:0] rounding_8_cast; // @[GroupNormApplyUnit.cs:82]
+  wire signed [14:0] x1_9_shiftleft; // @[GroupNormApplyUnit.cs:76]
+  wire signed [33:0] Count_mul_9; // @[GroupNormApplyUnit.cs:76]
+  wire signed [31:0] result_9_cast; // @[GroupNormApplyUnit.cs:76]
+  wire [69:0] product_9_cat; // @[GroupNormApplyUnit.cs:79]
+  wire signed [68:0] product_9_shiftright; // @[GroupNormApplyUnit.cs:79]
+  wire signed [69:0] product_9_add; // @[GroupNormApplyUnit.cs:79]
+  wire signed [55:0] z_9_mul; // @[GroupNormApplyUnit.cs:80]
+  wire [58:0] scaled_9_cat; // @[GroupNormApplyUnit.cs:81]
+  wire signed [58:0] rounding_9_add; // @[GroupNormApplyUnit.cs:82]
+  wire signed [56:0] rounding_9_cast; // @[GroupNormApplyUnit.cs:82]
+  wire signed [14:0] x1_10_shiftleft; // @[GroupNormApplyUnit.cs:76]
+  wire signed [33:0] Count_mul_10; // @[GroupNormApplyUnit.cs:76]
+  wire signed [31:0] result_10_cast; // @[GroupNormApplyUnit.cs:76]
+  wire [69:0] product_10_cat; // @[GroupNormApplyUnit.cs:79]
+  wire signed [68:0] product_10_shiftright; // @[GroupNormApplyUnit.cs:79]
+  wire signed [69:0] product_10_add; // @[GroupNormApplyUnit.cs:79]
+  wire signed [55:0] z_10_mul; // @[GroupNormApplyUnit.cs:80]
+  wire [58:0] scaled_10_cat; // @[GroupNormApplyUnit.cs:81]
+  wire signed [58:0] rounding_10_add; // @[GroupNormApplyUnit.cs:82]
+  wire signed [56:0] rounding_10_cast; // @[GroupNormApplyUnit.cs:82]
+  wire signed [14:0] x1_11_shiftleft; // @[GroupNormApplyUnit.cs:76]
+  wire signed [33:0] Count_mul_11; // @[GroupNormApplyUnit.cs:76]
+  wire signed [31:0] result_11_cast; // @[GroupNormApplyUnit.cs:76]
+  wire [69:0] product_11_cat; // @[GroupNormApplyUnit.cs:79]
+  wire signed [68:0] product_11_shiftright; // @[GroupNormApplyUnit.cs:79]
+  wire signed [69:0] product_11_add; // @[GroupNormApplyUnit.cs:79]
+  wire signed [55:0] z_11_mul; // @[GroupNormApplyUnit.cs:80]
+  wire [58:0] scaled_11_cat; // @[GroupNormApplyUnit.cs:81]
+  wire signed [58:0] rounding_11_add; // @[GroupNormApplyUnit.cs:82]
+  wire signed [56:0] rounding_11_cast; // @[GroupNormApplyUnit.cs:82]
+  wire signed [14:0] x1_12_shiftleft; // @[GroupNormApplyUnit.cs:76]
+  wire signed [33:0] Count_mul_12; // @[GroupNormApplyUnit.cs:76]
+  wire signed [31:0] result_12_cast; // @[GroupNormApplyUnit.cs:76]
+  wire [69:0] product_12_cat; // @[GroupNormApplyUnit.cs:79]
+  wire signed [68:0] product_12_shiftright; // @[GroupNormApplyUnit.cs:79]
+  wire signed [69:0] product_12_add; // @[GroupNormApplyUnit.cs:79]
+  wire signed [55:0] z_12_mul; // @[GroupNormApplyUnit.cs:80]
+  wire [58:0] scaled_12_cat; // @[GroupNormApplyUnit.cs:81]
+  wire signed [58:0] rounding_12_add; // @[GroupNormApplyUnit.cs:82]
+  wire signed [56:0] rounding_12_cast; // @[GroupNormApplyUnit.cs:82]
+  wire signed [14:0] x1_13_shiftleft; // @[GroupNormApplyUnit.cs:76]
+  wire signed [33:0] Count_mul_13; // @[GroupNormApplyUnit.cs:76]
+  wire signed [31:0] result_13_cast; // @[GroupNormApplyUnit.cs:76]
+  wire [69:0] product_13_cat; // @[GroupNormApplyUnit.cs:79]
+  wire signed [68:0] product_13_shiftright; // @[GroupNormApplyUnit.cs:79]
+  wire signed [69:0] product_13_add; // @[GroupNormApplyUnit.cs:79]
+  wire signed [55:0] z_13_mul; // @[GroupNormApplyUnit.cs:80]
+  wire [58:0] scaled_13_cat; // @[GroupNormApplyUnit.cs:81]
+  wire signed [58:0] rounding_13_add; // @[GroupNormApplyUnit.cs:82]
+  wire signed [56:0] rounding_13_cast; // @[GroupNormApplyUnit.cs:82]
+  wire signed [14:0] x1_14_shiftleft; // @[GroupNormApplyUnit.cs:76]
+  wire signed [33:0] Count_mul_14; // @[GroupNormApplyUnit.cs:76]
+  wire signed [31:0] result_14_cast; // @[GroupNormApplyUnit.cs:76]
+  wire [69:0] product_14_cat; // @[GroupNormApplyUnit.cs:79]
+  wire signed [68:0] product_14_shiftright; // @[GroupNormApplyUnit.cs:79]
+  wire signed [69:0] product_14_add; // @[GroupNormApplyUnit.cs:79]
+  wire signed [55:0] z_14_mul; // @[GroupNormApplyUnit.cs:80]
+  wire [58:0] scaled_14_cat; // @[GroupNormApplyUnit.cs:81]
+  wire signed [58:0] rounding_14_add; // @[GroupNormApplyUnit.cs:82]
+  wire signed [56:0] rounding_14_cast; // @[GroupNormApplyUnit.cs:82]
+  wire signed [14:0] x1_15_shiftleft; // @[GroupNormApplyUnit.cs:76]
+  wire signed [33:0] Count_mul_15; // @[GroupNormApplyUnit.cs:76]
+  wire signed [31:0] result_15_cast; // @[GroupNormApplyUnit.cs:76]
+  wire [69:0] product_15_cat; // @[GroupNormApplyUnit.cs:79]
+  wire signed [68:0] product_15_shiftright; // @[GroupNormApplyUnit.cs:79]
+  wire signed [69:0] product_15_add; // @[GroupNormApplyUnit.cs:79]
+  wire signed [55:0] z_15_mul; // @[GroupNormApplyUnit.cs:80]
+  wire [58:0] scaled_15_cat; // @[GroupNormApplyUnit.cs:81]
+  wire signed [58:0] rounding_15_add; // @[GroupNormApplyUnit.cs:82]
+  wire signed [56:0] rounding_15_cast; // @[GroupNormApplyUnit.cs:82]
   /* verilator lint_on UNUSEDSIGNAL */
 
   (* ram_style = "distributed" *) reg [68:0] results_0 [0:31]; // @[GroupNormApplyUnit.cs:58]
@@ -663,166 +663,166 @@ module GroupNormApplyUnit16x512 (
 
   (* ram_style = "distributed" *) reg [66:0] channels_15 [0:31]; // @[GroupNormApplyUnit.cs:59]
 
-  assign centered_0_mul_shiftleft = {{7{x1_0[7]}}, x1_0} << entry_0[2:0]; // @[GroupNormApplyUnit.cs:76]
-  assign centered_0_mul = $signed({1'd0, Count}) * $signed(centered_0_mul_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
-  assign centered_0_cast = result_0[68:37]; // @[GroupNormApplyUnit.cs:76]
-  assign z_0_add_shiftright_cat = {{{1{product_0[67]}}, product_0}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
-  assign z_0_add_shiftright = $signed(z_0_add_shiftright_cat[68:0]) >>> normalize_shift_0_1; // @[GroupNormApplyUnit.cs:79]
-  assign z_0_add = {{1{z_0_add_shiftright[68]}}, z_0_add_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
-  assign scaled_0_mul = $signed(z_0) * $signed(gain_0_2); // @[GroupNormApplyUnit.cs:80]
-  assign rounding_0_cat = {{{1{scaled_0[56]}}, scaled_0}, 1'b0}; // @[GroupNormApplyUnit.cs:81]
-  assign y_0_cast_add = {{1{rounding_0[57]}}, rounding_0} + 59'd1; // @[GroupNormApplyUnit.cs:82]
-  assign y_0_cast = y_0_cast_add[57:1]; // @[GroupNormApplyUnit.cs:82]
-  assign centered_1_mul_shiftleft = {{7{x1_1[7]}}, x1_1} << entry_1[2:0]; // @[GroupNormApplyUnit.cs:76]
-  assign centered_1_mul = $signed({1'd0, Count}) * $signed(centered_1_mul_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
-  assign centered_1_cast = result_1[68:37]; // @[GroupNormApplyUnit.cs:76]
-  assign z_1_add_shiftright_cat = {{{1{product_1[67]}}, product_1}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
-  assign z_1_add_shiftright = $signed(z_1_add_shiftright_cat[68:0]) >>> normalize_shift_1_1; // @[GroupNormApplyUnit.cs:79]
-  assign z_1_add = {{1{z_1_add_shiftright[68]}}, z_1_add_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
-  assign scaled_1_mul = $signed(z_1) * $signed(gain_1_2); // @[GroupNormApplyUnit.cs:80]
-  assign rounding_1_cat = {{{1{scaled_1[56]}}, scaled_1}, 1'b0}; // @[GroupNormApplyUnit.cs:81]
-  assign y_1_cast_add = {{1{rounding_1[57]}}, rounding_1} + 59'd1; // @[GroupNormApplyUnit.cs:82]
-  assign y_1_cast = y_1_cast_add[57:1]; // @[GroupNormApplyUnit.cs:82]
-  assign centered_2_mul_shiftleft = {{7{x1_2[7]}}, x1_2} << entry_2[2:0]; // @[GroupNormApplyUnit.cs:76]
-  assign centered_2_mul = $signed({1'd0, Count}) * $signed(centered_2_mul_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
-  assign centered_2_cast = result_2[68:37]; // @[GroupNormApplyUnit.cs:76]
-  assign z_2_add_shiftright_cat = {{{1{product_2[67]}}, product_2}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
-  assign z_2_add_shiftright = $signed(z_2_add_shiftright_cat[68:0]) >>> normalize_shift_2_1; // @[GroupNormApplyUnit.cs:79]
-  assign z_2_add = {{1{z_2_add_shiftright[68]}}, z_2_add_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
-  assign scaled_2_mul = $signed(z_2) * $signed(gain_2_2); // @[GroupNormApplyUnit.cs:80]
-  assign rounding_2_cat = {{{1{scaled_2[56]}}, scaled_2}, 1'b0}; // @[GroupNormApplyUnit.cs:81]
-  assign y_2_cast_add = {{1{rounding_2[57]}}, rounding_2} + 59'd1; // @[GroupNormApplyUnit.cs:82]
-  assign y_2_cast = y_2_cast_add[57:1]; // @[GroupNormApplyUnit.cs:82]
-  assign centered_3_mul_shiftleft = {{7{x1_3[7]}}, x1_3} << entry_3[2:0]; // @[GroupNormApplyUnit.cs:76]
-  assign centered_3_mul = $signed({1'd0, Count}) * $signed(centered_3_mul_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
-  assign centered_3_cast = result_3[68:37]; // @[GroupNormApplyUnit.cs:76]
-  assign z_3_add_shiftright_cat = {{{1{product_3[67]}}, product_3}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
-  assign z_3_add_shiftright = $signed(z_3_add_shiftright_cat[68:0]) >>> normalize_shift_3_1; // @[GroupNormApplyUnit.cs:79]
-  assign z_3_add = {{1{z_3_add_shiftright[68]}}, z_3_add_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
-  assign scaled_3_mul = $signed(z_3) * $signed(gain_3_2); // @[GroupNormApplyUnit.cs:80]
-  assign rounding_3_cat = {{{1{scaled_3[56]}}, scaled_3}, 1'b0}; // @[GroupNormApplyUnit.cs:81]
-  assign y_3_cast_add = {{1{rounding_3[57]}}, rounding_3} + 59'd1; // @[GroupNormApplyUnit.cs:82]
-  assign y_3_cast = y_3_cast_add[57:1]; // @[GroupNormApplyUnit.cs:82]
-  assign centered_4_mul_shiftleft = {{7{x1_4[7]}}, x1_4} << entry_4[2:0]; // @[GroupNormApplyUnit.cs:76]
-  assign centered_4_mul = $signed({1'd0, Count}) * $signed(centered_4_mul_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
-  assign centered_4_cast = result_4[68:37]; // @[GroupNormApplyUnit.cs:76]
-  assign z_4_add_shiftright_cat = {{{1{product_4[67]}}, product_4}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
-  assign z_4_add_shiftright = $signed(z_4_add_shiftright_cat[68:0]) >>> normalize_shift_4_1; // @[GroupNormApplyUnit.cs:79]
-  assign z_4_add = {{1{z_4_add_shiftright[68]}}, z_4_add_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
-  assign scaled_4_mul = $signed(z_4) * $signed(gain_4_2); // @[GroupNormApplyUnit.cs:80]
-  assign rounding_4_cat = {{{1{scaled_4[56]}}, scaled_4}, 1'b0}; // @[GroupNormApplyUnit.cs:81]
-  assign y_4_cast_add = {{1{rounding_4[57]}}, rounding_4} + 59'd1; // @[GroupNormApplyUnit.cs:82]
-  assign y_4_cast = y_4_cast_add[57:1]; // @[GroupNormApplyUnit.cs:82]
-  assign centered_5_mul_shiftleft = {{7{x1_5[7]}}, x1_5} << entry_5[2:0]; // @[GroupNormApplyUnit.cs:76]
-  assign centered_5_mul = $signed({1'd0, Count}) * $signed(centered_5_mul_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
-  assign centered_5_cast = result_5[68:37]; // @[GroupNormApplyUnit.cs:76]
-  assign z_5_add_shiftright_cat = {{{1{product_5[67]}}, product_5}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
-  assign z_5_add_shiftright = $signed(z_5_add_shiftright_cat[68:0]) >>> normalize_shift_5_1; // @[GroupNormApplyUnit.cs:79]
-  assign z_5_add = {{1{z_5_add_shiftright[68]}}, z_5_add_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
-  assign scaled_5_mul = $signed(z_5) * $signed(gain_5_2); // @[GroupNormApplyUnit.cs:80]
-  assign rounding_5_cat = {{{1{scaled_5[56]}}, scaled_5}, 1'b0}; // @[GroupNormApplyUnit.cs:81]
-  assign y_5_cast_add = {{1{rounding_5[57]}}, rounding_5} + 59'd1; // @[GroupNormApplyUnit.cs:82]
-  assign y_5_cast = y_5_cast_add[57:1]; // @[GroupNormApplyUnit.cs:82]
-  assign centered_6_mul_shiftleft = {{7{x1_6[7]}}, x1_6} << entry_6[2:0]; // @[GroupNormApplyUnit.cs:76]
-  assign centered_6_mul = $signed({1'd0, Count}) * $signed(centered_6_mul_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
-  assign centered_6_cast = result_6[68:37]; // @[GroupNormApplyUnit.cs:76]
-  assign z_6_add_shiftright_cat = {{{1{product_6[67]}}, product_6}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
-  assign z_6_add_shiftright = $signed(z_6_add_shiftright_cat[68:0]) >>> normalize_shift_6_1; // @[GroupNormApplyUnit.cs:79]
-  assign z_6_add = {{1{z_6_add_shiftright[68]}}, z_6_add_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
-  assign scaled_6_mul = $signed(z_6) * $signed(gain_6_2); // @[GroupNormApplyUnit.cs:80]
-  assign rounding_6_cat = {{{1{scaled_6[56]}}, scaled_6}, 1'b0}; // @[GroupNormApplyUnit.cs:81]
-  assign y_6_cast_add = {{1{rounding_6[57]}}, rounding_6} + 59'd1; // @[GroupNormApplyUnit.cs:82]
-  assign y_6_cast = y_6_cast_add[57:1]; // @[GroupNormApplyUnit.cs:82]
-  assign centered_7_mul_shiftleft = {{7{x1_7[7]}}, x1_7} << entry_7[2:0]; // @[GroupNormApplyUnit.cs:76]
-  assign centered_7_mul = $signed({1'd0, Count}) * $signed(centered_7_mul_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
-  assign centered_7_cast = result_7[68:37]; // @[GroupNormApplyUnit.cs:76]
-  assign z_7_add_shiftright_cat = {{{1{product_7[67]}}, product_7}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
-  assign z_7_add_shiftright = $signed(z_7_add_shiftright_cat[68:0]) >>> normalize_shift_7_1; // @[GroupNormApplyUnit.cs:79]
-  assign z_7_add = {{1{z_7_add_shiftright[68]}}, z_7_add_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
-  assign scaled_7_mul = $signed(z_7) * $signed(gain_7_2); // @[GroupNormApplyUnit.cs:80]
-  assign rounding_7_cat = {{{1{scaled_7[56]}}, scaled_7}, 1'b0}; // @[GroupNormApplyUnit.cs:81]
-  assign y_7_cast_add = {{1{rounding_7[57]}}, rounding_7} + 59'd1; // @[GroupNormApplyUnit.cs:82]
-  assign y_7_cast = y_7_cast_add[57:1]; // @[GroupNormApplyUnit.cs:82]
-  assign centered_8_mul_shiftleft = {{7{x1_8[7]}}, x1_8} << entry_8[2:0]; // @[GroupNormApplyUnit.cs:76]
-  assign centered_8_mul = $signed({1'd0, Count}) * $signed(centered_8_mul_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
-  assign centered_8_cast = result_8[68:37]; // @[GroupNormApplyUnit.cs:76]
-  assign z_8_add_shiftright_cat = {{{1{product_8[67]}}, product_8}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
-  assign z_8_add_shiftright = $signed(z_8_add_shiftright_cat[68:0]) >>> normalize_shift_8_1; // @[GroupNormApplyUnit.cs:79]
-  assign z_8_add = {{1{z_8_add_shiftright[68]}}, z_8_add_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
-  assign scaled_8_mul = $signed(z_8) * $signed(gain_8_2); // @[GroupNormApplyUnit.cs:80]
-  assign rounding_8_cat = {{{1{scaled_8[56]}}, scaled_8}, 1'b0}; // @[GroupNormApplyUnit.cs:81]
-  assign y_8_cast_add = {{1{rounding_8[57]}}, rounding_8} + 59'd1; // @[GroupNormApplyUnit.cs:82]
-  assign y_8_cast = y_8_cast_add[57:1]; // @[GroupNormApplyUnit.cs:82]
-  assign centered_9_mul_shiftleft = {{7{x1_9[7]}}, x1_9} << entry_9[2:0]; // @[GroupNormApplyUnit.cs:76]
-  assign centered_9_mul = $signed({1'd0, Count}) * $signed(centered_9_mul_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
-  assign centered_9_cast = result_9[68:37]; // @[GroupNormApplyUnit.cs:76]
-  assign z_9_add_shiftright_cat = {{{1{product_9[67]}}, product_9}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
-  assign z_9_add_shiftright = $signed(z_9_add_shiftright_cat[68:0]) >>> normalize_shift_9_1; // @[GroupNormApplyUnit.cs:79]
-  assign z_9_add = {{1{z_9_add_shiftright[68]}}, z_9_add_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
-  assign scaled_9_mul = $signed(z_9) * $signed(gain_9_2); // @[GroupNormApplyUnit.cs:80]
-  assign rounding_9_cat = {{{1{scaled_9[56]}}, scaled_9}, 1'b0}; // @[GroupNormApplyUnit.cs:81]
-  assign y_9_cast_add = {{1{rounding_9[57]}}, rounding_9} + 59'd1; // @[GroupNormApplyUnit.cs:82]
-  assign y_9_cast = y_9_cast_add[57:1]; // @[GroupNormApplyUnit.cs:82]
-  assign centered_10_mul_shiftleft = {{7{x1_10[7]}}, x1_10} << entry_10[2:0]; // @[GroupNormApplyUnit.cs:76]
-  assign centered_10_mul = $signed({1'd0, Count}) * $signed(centered_10_mul_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
-  assign centered_10_cast = result_10[68:37]; // @[GroupNormApplyUnit.cs:76]
-  assign z_10_add_shiftright_cat = {{{1{product_10[67]}}, product_10}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
-  assign z_10_add_shiftright = $signed(z_10_add_shiftright_cat[68:0]) >>> normalize_shift_10_1; // @[GroupNormApplyUnit.cs:79]
-  assign z_10_add = {{1{z_10_add_shiftright[68]}}, z_10_add_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
-  assign scaled_10_mul = $signed(z_10) * $signed(gain_10_2); // @[GroupNormApplyUnit.cs:80]
-  assign rounding_10_cat = {{{1{scaled_10[56]}}, scaled_10}, 1'b0}; // @[GroupNormApplyUnit.cs:81]
-  assign y_10_cast_add = {{1{rounding_10[57]}}, rounding_10} + 59'd1; // @[GroupNormApplyUnit.cs:82]
-  assign y_10_cast = y_10_cast_add[57:1]; // @[GroupNormApplyUnit.cs:82]
-  assign centered_11_mul_shiftleft = {{7{x1_11[7]}}, x1_11} << entry_11[2:0]; // @[GroupNormApplyUnit.cs:76]
-  assign centered_11_mul = $signed({1'd0, Count}) * $signed(centered_11_mul_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
-  assign centered_11_cast = result_11[68:37]; // @[GroupNormApplyUnit.cs:76]
-  assign z_11_add_shiftright_cat = {{{1{product_11[67]}}, product_11}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
-  assign z_11_add_shiftright = $signed(z_11_add_shiftright_cat[68:0]) >>> normalize_shift_11_1; // @[GroupNormApplyUnit.cs:79]
-  assign z_11_add = {{1{z_11_add_shiftright[68]}}, z_11_add_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
-  assign scaled_11_mul = $signed(z_11) * $signed(gain_11_2); // @[GroupNormApplyUnit.cs:80]
-  assign rounding_11_cat = {{{1{scaled_11[56]}}, scaled_11}, 1'b0}; // @[GroupNormApplyUnit.cs:81]
-  assign y_11_cast_add = {{1{rounding_11[57]}}, rounding_11} + 59'd1; // @[GroupNormApplyUnit.cs:82]
-  assign y_11_cast = y_11_cast_add[57:1]; // @[GroupNormApplyUnit.cs:82]
-  assign centered_12_mul_shiftleft = {{7{x1_12[7]}}, x1_12} << entry_12[2:0]; // @[GroupNormApplyUnit.cs:76]
-  assign centered_12_mul = $signed({1'd0, Count}) * $signed(centered_12_mul_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
-  assign centered_12_cast = result_12[68:37]; // @[GroupNormApplyUnit.cs:76]
-  assign z_12_add_shiftright_cat = {{{1{product_12[67]}}, product_12}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
-  assign z_12_add_shiftright = $signed(z_12_add_shiftright_cat[68:0]) >>> normalize_shift_12_1; // @[GroupNormApplyUnit.cs:79]
-  assign z_12_add = {{1{z_12_add_shiftright[68]}}, z_12_add_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
-  assign scaled_12_mul = $signed(z_12) * $signed(gain_12_2); // @[GroupNormApplyUnit.cs:80]
-  assign rounding_12_cat = {{{1{scaled_12[56]}}, scaled_12}, 1'b0}; // @[GroupNormApplyUnit.cs:81]
-  assign y_12_cast_add = {{1{rounding_12[57]}}, rounding_12} + 59'd1; // @[GroupNormApplyUnit.cs:82]
-  assign y_12_cast = y_12_cast_add[57:1]; // @[GroupNormApplyUnit.cs:82]
-  assign centered_13_mul_shiftleft = {{7{x1_13[7]}}, x1_13} << entry_13[2:0]; // @[GroupNormApplyUnit.cs:76]
-  assign centered_13_mul = $signed({1'd0, Count}) * $signed(centered_13_mul_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
-  assign centered_13_cast = result_13[68:37]; // @[GroupNormApplyUnit.cs:76]
-  assign z_13_add_shiftright_cat = {{{1{product_13[67]}}, product_13}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
-  assign z_13_add_shiftright = $signed(z_13_add_shiftright_cat[68:0]) >>> normalize_shift_13_1; // @[GroupNormApplyUnit.cs:79]
-  assign z_13_add = {{1{z_13_add_shiftright[68]}}, z_13_add_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
-  assign scaled_13_mul = $signed(z_13) * $signed(gain_13_2); // @[GroupNormApplyUnit.cs:80]
-  assign rounding_13_cat = {{{1{scaled_13[56]}}, scaled_13}, 1'b0}; // @[GroupNormApplyUnit.cs:81]
-  assign y_13_cast_add = {{1{rounding_13[57]}}, rounding_13} + 59'd1; // @[GroupNormApplyUnit.cs:82]
-  assign y_13_cast = y_13_cast_add[57:1]; // @[GroupNormApplyUnit.cs:82]
-  assign centered_14_mul_shiftleft = {{7{x1_14[7]}}, x1_14} << entry_14[2:0]; // @[GroupNormApplyUnit.cs:76]
-  assign centered_14_mul = $signed({1'd0, Count}) * $signed(centered_14_mul_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
-  assign centered_14_cast = result_14[68:37]; // @[GroupNormApplyUnit.cs:76]
-  assign z_14_add_shiftright_cat = {{{1{product_14[67]}}, product_14}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
-  assign z_14_add_shiftright = $signed(z_14_add_shiftright_cat[68:0]) >>> normalize_shift_14_1; // @[GroupNormApplyUnit.cs:79]
-  assign z_14_add = {{1{z_14_add_shiftright[68]}}, z_14_add_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
-  assign scaled_14_mul = $signed(z_14) * $signed(gain_14_2); // @[GroupNormApplyUnit.cs:80]
-  assign rounding_14_cat = {{{1{scaled_14[56]}}, scaled_14}, 1'b0}; // @[GroupNormApplyUnit.cs:81]
-  assign y_14_cast_add = {{1{rounding_14[57]}}, rounding_14} + 59'd1; // @[GroupNormApplyUnit.cs:82]
-  assign y_14_cast = y_14_cast_add[57:1]; // @[GroupNormApplyUnit.cs:82]
-  assign centered_15_mul_shiftleft = {{7{x1_15[7]}}, x1_15} << entry_15[2:0]; // @[GroupNormApplyUnit.cs:76]
-  assign centered_15_mul = $signed({1'd0, Count}) * $signed(centered_15_mul_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
-  assign centered_15_cast = result_15[68:37]; // @[GroupNormApplyUnit.cs:76]
-  assign z_15_add_shiftright_cat = {{{1{product_15[67]}}, product_15}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
-  assign z_15_add_shiftright = $signed(z_15_add_shiftright_cat[68:0]) >>> normalize_shift_15_1; // @[GroupNormApplyUnit.cs:79]
-  assign z_15_add = {{1{z_15_add_shiftright[68]}}, z_15_add_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
-  assign scaled_15_mul = $signed(z_15) * $signed(gain_15_2); // @[GroupNormApplyUnit.cs:80]
-  assign rounding_15_cat = {{{1{scaled_15[56]}}, scaled_15}, 1'b0}; // @[GroupNormApplyUnit.cs:81]
-  assign y_15_cast_add = {{1{rounding_15[57]}}, rounding_15} + 59'd1; // @[GroupNormApplyUnit.cs:82]
-  assign y_15_cast = y_15_cast_add[57:1]; // @[GroupNormApplyUnit.cs:82]
+  assign x1_0_shiftleft = {{7{x1_0[7]}}, x1_0} << entry_0[2:0]; // @[GroupNormApplyUnit.cs:76]
+  assign Count_mul = $signed({1'd0, Count}) * $signed(x1_0_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
+  assign result_0_cast = result_0[68:37]; // @[GroupNormApplyUnit.cs:76]
+  assign product_0_cat = {{{1{product_0[67]}}, product_0}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
+  assign product_0_shiftright = $signed(product_0_cat[68:0]) >>> normalize_shift_0_1; // @[GroupNormApplyUnit.cs:79]
+  assign product_0_add = {{1{product_0_shiftright[68]}}, product_0_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
+  assign z_0_mul = $signed(z_0) * $signed(gain_0_2); // @[GroupNormApplyUnit.cs:80]
+  assign scaled_0_cat = {{{1{scaled_0[56]}}, scaled_0}, 1'b0}; // @[GroupNormApplyUnit.cs:81]
+  assign rounding_0_add = {{1{rounding_0[57]}}, rounding_0} + 59'd1; // @[GroupNormApplyUnit.cs:82]
+  assign rounding_0_cast = rounding_0_add[57:1]; // @[GroupNormApplyUnit.cs:82]
+  assign x1_1_shiftleft = {{7{x1_1[7]}}, x1_1} << entry_1[2:0]; // @[GroupNormApplyUnit.cs:76]
+  assign Count_mul_1 = $signed({1'd0, Count}) * $signed(x1_1_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
+  assign result_1_cast = result_1[68:37]; // @[GroupNormApplyUnit.cs:76]
+  assign product_1_cat = {{{1{product_1[67]}}, product_1}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
+  assign product_1_shiftright = $signed(product_1_cat[68:0]) >>> normalize_shift_1_1; // @[GroupNormApplyUnit.cs:79]
+  assign product_1_add = {{1{product_1_shiftright[68]}}, product_1_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
+  assign z_1_mul = $signed(z_1) * $signed(gain_1_2); // @[GroupNormApplyUnit.cs:80]
+  assign scaled_1_cat = {{{1{scaled_1[56]}}, scaled_1}, 1'b0}; // @[GroupNormApplyUnit.cs:81]
+  assign rounding_1_add = {{1{rounding_1[57]}}, rounding_1} + 59'd1; // @[GroupNormApplyUnit.cs:82]
+  assign rounding_1_cast = rounding_1_add[57:1]; // @[GroupNormApplyUnit.cs:82]
+  assign x1_2_shiftleft = {{7{x1_2[7]}}, x1_2} << entry_2[2:0]; // @[GroupNormApplyUnit.cs:76]
+  assign Count_mul_2 = $signed({1'd0, Count}) * $signed(x1_2_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
+  assign result_2_cast = result_2[68:37]; // @[GroupNormApplyUnit.cs:76]
+  assign product_2_cat = {{{1{product_2[67]}}, product_2}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
+  assign product_2_shiftright = $signed(product_2_cat[68:0]) >>> normalize_shift_2_1; // @[GroupNormApplyUnit.cs:79]
+  assign product_2_add = {{1{product_2_shiftright[68]}}, product_2_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
+  assign z_2_mul = $signed(z_2) * $signed(gain_2_2); // @[GroupNormApplyUnit.cs:80]
+  assign scaled_2_cat = {{{1{scaled_2[56]}}, scaled_2}, 1'b0}; // @[GroupNormApplyUnit.cs:81]
+  assign rounding_2_add = {{1{rounding_2[57]}}, rounding_2} + 59'd1; // @[GroupNormApplyUnit.cs:82]
+  assign rounding_2_cast = rounding_2_add[57:1]; // @[GroupNormApplyUnit.cs:82]
+  assign x1_3_shiftleft = {{7{x1_3[7]}}, x1_3} << entry_3[2:0]; // @[GroupNormApplyUnit.cs:76]
+  assign Count_mul_3 = $signed({1'd0, Count}) * $signed(x1_3_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
+  assign result_3_cast = result_3[68:37]; // @[GroupNormApplyUnit.cs:76]
+  assign product_3_cat = {{{1{product_3[67]}}, product_3}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
+  assign product_3_shiftright = $signed(product_3_cat[68:0]) >>> normalize_shift_3_1; // @[GroupNormApplyUnit.cs:79]
+  assign product_3_add = {{1{product_3_shiftright[68]}}, product_3_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
+  assign z_3_mul = $signed(z_3) * $signed(gain_3_2); // @[GroupNormApplyUnit.cs:80]
+  assign scaled_3_cat = {{{1{scaled_3[56]}}, scaled_3}, 1'b0}; // @[GroupNormApplyUnit.cs:81]
+  assign rounding_3_add = {{1{rounding_3[57]}}, rounding_3} + 59'd1; // @[GroupNormApplyUnit.cs:82]
+  assign rounding_3_cast = rounding_3_add[57:1]; // @[GroupNormApplyUnit.cs:82]
+  assign x1_4_shiftleft = {{7{x1_4[7]}}, x1_4} << entry_4[2:0]; // @[GroupNormApplyUnit.cs:76]
+  assign Count_mul_4 = $signed({1'd0, Count}) * $signed(x1_4_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
+  assign result_4_cast = result_4[68:37]; // @[GroupNormApplyUnit.cs:76]
+  assign product_4_cat = {{{1{product_4[67]}}, product_4}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
+  assign product_4_shiftright = $signed(product_4_cat[68:0]) >>> normalize_shift_4_1; // @[GroupNormApplyUnit.cs:79]
+  assign product_4_add = {{1{product_4_shiftright[68]}}, product_4_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
+  assign z_4_mul = $signed(z_4) * $signed(gain_4_2); // @[GroupNormApplyUnit.cs:80]
+  assign scaled_4_cat = {{{1{scaled_4[56]}}, scaled_4}, 1'b0}; // @[GroupNormApplyUnit.cs:81]
+  assign rounding_4_add = {{1{rounding_4[57]}}, rounding_4} + 59'd1; // @[GroupNormApplyUnit.cs:82]
+  assign rounding_4_cast = rounding_4_add[57:1]; // @[GroupNormApplyUnit.cs:82]
+  assign x1_5_shiftleft = {{7{x1_5[7]}}, x1_5} << entry_5[2:0]; // @[GroupNormApplyUnit.cs:76]
+  assign Count_mul_5 = $signed({1'd0, Count}) * $signed(x1_5_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
+  assign result_5_cast = result_5[68:37]; // @[GroupNormApplyUnit.cs:76]
+  assign product_5_cat = {{{1{product_5[67]}}, product_5}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
+  assign product_5_shiftright = $signed(product_5_cat[68:0]) >>> normalize_shift_5_1; // @[GroupNormApplyUnit.cs:79]
+  assign product_5_add = {{1{product_5_shiftright[68]}}, product_5_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
+  assign z_5_mul = $signed(z_5) * $signed(gain_5_2); // @[GroupNormApplyUnit.cs:80]
+  assign scaled_5_cat = {{{1{scaled_5[56]}}, scaled_5}, 1'b0}; // @[GroupNormApplyUnit.cs:81]
+  assign rounding_5_add = {{1{rounding_5[57]}}, rounding_5} + 59'd1; // @[GroupNormApplyUnit.cs:82]
+  assign rounding_5_cast = rounding_5_add[57:1]; // @[GroupNormApplyUnit.cs:82]
+  assign x1_6_shiftleft = {{7{x1_6[7]}}, x1_6} << entry_6[2:0]; // @[GroupNormApplyUnit.cs:76]
+  assign Count_mul_6 = $signed({1'd0, Count}) * $signed(x1_6_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
+  assign result_6_cast = result_6[68:37]; // @[GroupNormApplyUnit.cs:76]
+  assign product_6_cat = {{{1{product_6[67]}}, product_6}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
+  assign product_6_shiftright = $signed(product_6_cat[68:0]) >>> normalize_shift_6_1; // @[GroupNormApplyUnit.cs:79]
+  assign product_6_add = {{1{product_6_shiftright[68]}}, product_6_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
+  assign z_6_mul = $signed(z_6) * $signed(gain_6_2); // @[GroupNormApplyUnit.cs:80]
+  assign scaled_6_cat = {{{1{scaled_6[56]}}, scaled_6}, 1'b0}; // @[GroupNormApplyUnit.cs:81]
+  assign rounding_6_add = {{1{rounding_6[57]}}, rounding_6} + 59'd1; // @[GroupNormApplyUnit.cs:82]
+  assign rounding_6_cast = rounding_6_add[57:1]; // @[GroupNormApplyUnit.cs:82]
+  assign x1_7_shiftleft = {{7{x1_7[7]}}, x1_7} << entry_7[2:0]; // @[GroupNormApplyUnit.cs:76]
+  assign Count_mul_7 = $signed({1'd0, Count}) * $signed(x1_7_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
+  assign result_7_cast = result_7[68:37]; // @[GroupNormApplyUnit.cs:76]
+  assign product_7_cat = {{{1{product_7[67]}}, product_7}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
+  assign product_7_shiftright = $signed(product_7_cat[68:0]) >>> normalize_shift_7_1; // @[GroupNormApplyUnit.cs:79]
+  assign product_7_add = {{1{product_7_shiftright[68]}}, product_7_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
+  assign z_7_mul = $signed(z_7) * $signed(gain_7_2); // @[GroupNormApplyUnit.cs:80]
+  assign scaled_7_cat = {{{1{scaled_7[56]}}, scaled_7}, 1'b0}; // @[GroupNormApplyUnit.cs:81]
+  assign rounding_7_add = {{1{rounding_7[57]}}, rounding_7} + 59'd1; // @[GroupNormApplyUnit.cs:82]
+  assign rounding_7_cast = rounding_7_add[57:1]; // @[GroupNormApplyUnit.cs:82]
+  assign x1_8_shiftleft = {{7{x1_8[7]}}, x1_8} << entry_8[2:0]; // @[GroupNormApplyUnit.cs:76]
+  assign Count_mul_8 = $signed({1'd0, Count}) * $signed(x1_8_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
+  assign result_8_cast = result_8[68:37]; // @[GroupNormApplyUnit.cs:76]
+  assign product_8_cat = {{{1{product_8[67]}}, product_8}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
+  assign product_8_shiftright = $signed(product_8_cat[68:0]) >>> normalize_shift_8_1; // @[GroupNormApplyUnit.cs:79]
+  assign product_8_add = {{1{product_8_shiftright[68]}}, product_8_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
+  assign z_8_mul = $signed(z_8) * $signed(gain_8_2); // @[GroupNormApplyUnit.cs:80]
+  assign scaled_8_cat = {{{1{scaled_8[56]}}, scaled_8}, 1'b0}; // @[GroupNormApplyUnit.cs:81]
+  assign rounding_8_add = {{1{rounding_8[57]}}, rounding_8} + 59'd1; // @[GroupNormApplyUnit.cs:82]
+  assign rounding_8_cast = rounding_8_add[57:1]; // @[GroupNormApplyUnit.cs:82]
+  assign x1_9_shiftleft = {{7{x1_9[7]}}, x1_9} << entry_9[2:0]; // @[GroupNormApplyUnit.cs:76]
+  assign Count_mul_9 = $signed({1'd0, Count}) * $signed(x1_9_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
+  assign result_9_cast = result_9[68:37]; // @[GroupNormApplyUnit.cs:76]
+  assign product_9_cat = {{{1{product_9[67]}}, product_9}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
+  assign product_9_shiftright = $signed(product_9_cat[68:0]) >>> normalize_shift_9_1; // @[GroupNormApplyUnit.cs:79]
+  assign product_9_add = {{1{product_9_shiftright[68]}}, product_9_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
+  assign z_9_mul = $signed(z_9) * $signed(gain_9_2); // @[GroupNormApplyUnit.cs:80]
+  assign scaled_9_cat = {{{1{scaled_9[56]}}, scaled_9}, 1'b0}; // @[GroupNormApplyUnit.cs:81]
+  assign rounding_9_add = {{1{rounding_9[57]}}, rounding_9} + 59'd1; // @[GroupNormApplyUnit.cs:82]
+  assign rounding_9_cast = rounding_9_add[57:1]; // @[GroupNormApplyUnit.cs:82]
+  assign x1_10_shiftleft = {{7{x1_10[7]}}, x1_10} << entry_10[2:0]; // @[GroupNormApplyUnit.cs:76]
+  assign Count_mul_10 = $signed({1'd0, Count}) * $signed(x1_10_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
+  assign result_10_cast = result_10[68:37]; // @[GroupNormApplyUnit.cs:76]
+  assign product_10_cat = {{{1{product_10[67]}}, product_10}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
+  assign product_10_shiftright = $signed(product_10_cat[68:0]) >>> normalize_shift_10_1; // @[GroupNormApplyUnit.cs:79]
+  assign product_10_add = {{1{product_10_shiftright[68]}}, product_10_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
+  assign z_10_mul = $signed(z_10) * $signed(gain_10_2); // @[GroupNormApplyUnit.cs:80]
+  assign scaled_10_cat = {{{1{scaled_10[56]}}, scaled_10}, 1'b0}; // @[GroupNormApplyUnit.cs:81]
+  assign rounding_10_add = {{1{rounding_10[57]}}, rounding_10} + 59'd1; // @[GroupNormApplyUnit.cs:82]
+  assign rounding_10_cast = rounding_10_add[57:1]; // @[GroupNormApplyUnit.cs:82]
+  assign x1_11_shiftleft = {{7{x1_11[7]}}, x1_11} << entry_11[2:0]; // @[GroupNormApplyUnit.cs:76]
+  assign Count_mul_11 = $signed({1'd0, Count}) * $signed(x1_11_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
+  assign result_11_cast = result_11[68:37]; // @[GroupNormApplyUnit.cs:76]
+  assign product_11_cat = {{{1{product_11[67]}}, product_11}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
+  assign product_11_shiftright = $signed(product_11_cat[68:0]) >>> normalize_shift_11_1; // @[GroupNormApplyUnit.cs:79]
+  assign product_11_add = {{1{product_11_shiftright[68]}}, product_11_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
+  assign z_11_mul = $signed(z_11) * $signed(gain_11_2); // @[GroupNormApplyUnit.cs:80]
+  assign scaled_11_cat = {{{1{scaled_11[56]}}, scaled_11}, 1'b0}; // @[GroupNormApplyUnit.cs:81]
+  assign rounding_11_add = {{1{rounding_11[57]}}, rounding_11} + 59'd1; // @[GroupNormApplyUnit.cs:82]
+  assign rounding_11_cast = rounding_11_add[57:1]; // @[GroupNormApplyUnit.cs:82]
+  assign x1_12_shiftleft = {{7{x1_12[7]}}, x1_12} << entry_12[2:0]; // @[GroupNormApplyUnit.cs:76]
+  assign Count_mul_12 = $signed({1'd0, Count}) * $signed(x1_12_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
+  assign result_12_cast = result_12[68:37]; // @[GroupNormApplyUnit.cs:76]
+  assign product_12_cat = {{{1{product_12[67]}}, product_12}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
+  assign product_12_shiftright = $signed(product_12_cat[68:0]) >>> normalize_shift_12_1; // @[GroupNormApplyUnit.cs:79]
+  assign product_12_add = {{1{product_12_shiftright[68]}}, product_12_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
+  assign z_12_mul = $signed(z_12) * $signed(gain_12_2); // @[GroupNormApplyUnit.cs:80]
+  assign scaled_12_cat = {{{1{scaled_12[56]}}, scaled_12}, 1'b0}; // @[GroupNormApplyUnit.cs:81]
+  assign rounding_12_add = {{1{rounding_12[57]}}, rounding_12} + 59'd1; // @[GroupNormApplyUnit.cs:82]
+  assign rounding_12_cast = rounding_12_add[57:1]; // @[GroupNormApplyUnit.cs:82]
+  assign x1_13_shiftleft = {{7{x1_13[7]}}, x1_13} << entry_13[2:0]; // @[GroupNormApplyUnit.cs:76]
+  assign Count_mul_13 = $signed({1'd0, Count}) * $signed(x1_13_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
+  assign result_13_cast = result_13[68:37]; // @[GroupNormApplyUnit.cs:76]
+  assign product_13_cat = {{{1{product_13[67]}}, product_13}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
+  assign product_13_shiftright = $signed(product_13_cat[68:0]) >>> normalize_shift_13_1; // @[GroupNormApplyUnit.cs:79]
+  assign product_13_add = {{1{product_13_shiftright[68]}}, product_13_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
+  assign z_13_mul = $signed(z_13) * $signed(gain_13_2); // @[GroupNormApplyUnit.cs:80]
+  assign scaled_13_cat = {{{1{scaled_13[56]}}, scaled_13}, 1'b0}; // @[GroupNormApplyUnit.cs:81]
+  assign rounding_13_add = {{1{rounding_13[57]}}, rounding_13} + 59'd1; // @[GroupNormApplyUnit.cs:82]
+  assign rounding_13_cast = rounding_13_add[57:1]; // @[GroupNormApplyUnit.cs:82]
+  assign x1_14_shiftleft = {{7{x1_14[7]}}, x1_14} << entry_14[2:0]; // @[GroupNormApplyUnit.cs:76]
+  assign Count_mul_14 = $signed({1'd0, Count}) * $signed(x1_14_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
+  assign result_14_cast = result_14[68:37]; // @[GroupNormApplyUnit.cs:76]
+  assign product_14_cat = {{{1{product_14[67]}}, product_14}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
+  assign product_14_shiftright = $signed(product_14_cat[68:0]) >>> normalize_shift_14_1; // @[GroupNormApplyUnit.cs:79]
+  assign product_14_add = {{1{product_14_shiftright[68]}}, product_14_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
+  assign z_14_mul = $signed(z_14) * $signed(gain_14_2); // @[GroupNormApplyUnit.cs:80]
+  assign scaled_14_cat = {{{1{scaled_14[56]}}, scaled_14}, 1'b0}; // @[GroupNormApplyUnit.cs:81]
+  assign rounding_14_add = {{1{rounding_14[57]}}, rounding_14} + 59'd1; // @[GroupNormApplyUnit.cs:82]
+  assign rounding_14_cast = rounding_14_add[57:1]; // @[GroupNormApplyUnit.cs:82]
+  assign x1_15_shiftleft = {{7{x1_15[7]}}, x1_15} << entry_15[2:0]; // @[GroupNormApplyUnit.cs:76]
+  assign Count_mul_15 = $signed({1'd0, Count}) * $signed(x1_15_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
+  assign result_15_cast = result_15[68:37]; // @[GroupNormApplyUnit.cs:76]
+  assign product_15_cat = {{{1{product_15[67]}}, product_15}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
+  assign product_15_shiftright = $signed(product_15_cat[68:0]) >>> normalize_shift_15_1; // @[GroupNormApplyUnit.cs:79]
+  assign product_15_add = {{1{product_15_shiftright[68]}}, product_15_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
+  assign z_15_mul = $signed(z_15) * $signed(gain_15_2); // @[GroupNormApplyUnit.cs:80]
+  assign scaled_15_cat = {{{1{scaled_15[56]}}, scaled_15}, 1'b0}; // @[GroupNormApplyUnit.cs:81]
+  assign rounding_15_add = {{1{rounding_15[57]}}, rounding_15} + 59'd1; // @[GroupNormApplyUnit.cs:82]
+  assign rounding_15_cast = rounding_15_add[57:1]; // @[GroupNormApplyUnit.cs:82]
   assign InReady = OutReady; // @[GroupNormApplyUnit.cs:53]
   assign OutValid = valid_7; // @[GroupNormApplyUnit.cs:85]
   assign Y_0 = OutValid ? y_0 : 8'd0; // @[GroupNormApplyUnit.cs:83]
@@ -965,7 +965,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
-      centered_0 <= {{1{centered_0_mul[33]}}, centered_0_mul} - {{3{centered_0_cast[31]}}, centered_0_cast};
+      centered_0 <= {{1{Count_mul[33]}}, Count_mul} - {{3{result_0_cast[31]}}, result_0_cast};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
@@ -990,22 +990,22 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
     if (OutReady)
-      z_0 <= z_0_add[40:1];
+      z_0 <= product_0_add[40:1];
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:80]
     if (OutReady)
-      scaled_0 <= {{1{scaled_0_mul[55]}}, scaled_0_mul} + {{15{offset_0_2[41]}}, offset_0_2};
+      scaled_0 <= {{1{z_0_mul[55]}}, z_0_mul} + {{15{offset_0_2[41]}}, offset_0_2};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
     if (OutReady)
-      rounding_0 <= $signed(rounding_0_cat[57:0]) >>> shift_0_3;
+      rounding_0 <= $signed(scaled_0_cat[57:0]) >>> shift_0_3;
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:82]
     if (OutReady)
-      y_0 <= ($signed(y_0_cast) > $signed(57'd127)) ? 8'd127 : (($signed(y_0_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : y_0_cast_add[8:1]);
+      y_0 <= ($signed(rounding_0_cast) > $signed(57'd127)) ? 8'd127 : (($signed(rounding_0_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : rounding_0_add[8:1]);
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
@@ -1070,7 +1070,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
-      centered_1 <= {{1{centered_1_mul[33]}}, centered_1_mul} - {{3{centered_1_cast[31]}}, centered_1_cast};
+      centered_1 <= {{1{Count_mul_1[33]}}, Count_mul_1} - {{3{result_1_cast[31]}}, result_1_cast};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
@@ -1095,22 +1095,22 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
     if (OutReady)
-      z_1 <= z_1_add[40:1];
+      z_1 <= product_1_add[40:1];
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:80]
     if (OutReady)
-      scaled_1 <= {{1{scaled_1_mul[55]}}, scaled_1_mul} + {{15{offset_1_2[41]}}, offset_1_2};
+      scaled_1 <= {{1{z_1_mul[55]}}, z_1_mul} + {{15{offset_1_2[41]}}, offset_1_2};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
     if (OutReady)
-      rounding_1 <= $signed(rounding_1_cat[57:0]) >>> shift_1_3;
+      rounding_1 <= $signed(scaled_1_cat[57:0]) >>> shift_1_3;
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:82]
     if (OutReady)
-      y_1 <= ($signed(y_1_cast) > $signed(57'd127)) ? 8'd127 : (($signed(y_1_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : y_1_cast_add[8:1]);
+      y_1 <= ($signed(rounding_1_cast) > $signed(57'd127)) ? 8'd127 : (($signed(rounding_1_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : rounding_1_add[8:1]);
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
@@ -1175,7 +1175,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
-      centered_2 <= {{1{centered_2_mul[33]}}, centered_2_mul} - {{3{centered_2_cast[31]}}, centered_2_cast};
+      centered_2 <= {{1{Count_mul_2[33]}}, Count_mul_2} - {{3{result_2_cast[31]}}, result_2_cast};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
@@ -1200,22 +1200,22 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
     if (OutReady)
-      z_2 <= z_2_add[40:1];
+      z_2 <= product_2_add[40:1];
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:80]
     if (OutReady)
-      scaled_2 <= {{1{scaled_2_mul[55]}}, scaled_2_mul} + {{15{offset_2_2[41]}}, offset_2_2};
+      scaled_2 <= {{1{z_2_mul[55]}}, z_2_mul} + {{15{offset_2_2[41]}}, offset_2_2};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
     if (OutReady)
-      rounding_2 <= $signed(rounding_2_cat[57:0]) >>> shift_2_3;
+      rounding_2 <= $signed(scaled_2_cat[57:0]) >>> shift_2_3;
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:82]
     if (OutReady)
-      y_2 <= ($signed(y_2_cast) > $signed(57'd127)) ? 8'd127 : (($signed(y_2_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : y_2_cast_add[8:1]);
+      y_2 <= ($signed(rounding_2_cast) > $signed(57'd127)) ? 8'd127 : (($signed(rounding_2_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : rounding_2_add[8:1]);
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
@@ -1280,7 +1280,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
-      centered_3 <= {{1{centered_3_mul[33]}}, centered_3_mul} - {{3{centered_3_cast[31]}}, centered_3_cast};
+      centered_3 <= {{1{Count_mul_3[33]}}, Count_mul_3} - {{3{result_3_cast[31]}}, result_3_cast};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
@@ -1305,22 +1305,22 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
     if (OutReady)
-      z_3 <= z_3_add[40:1];
+      z_3 <= product_3_add[40:1];
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:80]
     if (OutReady)
-      scaled_3 <= {{1{scaled_3_mul[55]}}, scaled_3_mul} + {{15{offset_3_2[41]}}, offset_3_2};
+      scaled_3 <= {{1{z_3_mul[55]}}, z_3_mul} + {{15{offset_3_2[41]}}, offset_3_2};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
     if (OutReady)
-      rounding_3 <= $signed(rounding_3_cat[57:0]) >>> shift_3_3;
+      rounding_3 <= $signed(scaled_3_cat[57:0]) >>> shift_3_3;
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:82]
     if (OutReady)
-      y_3 <= ($signed(y_3_cast) > $signed(57'd127)) ? 8'd127 : (($signed(y_3_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : y_3_cast_add[8:1]);
+      y_3 <= ($signed(rounding_3_cast) > $signed(57'd127)) ? 8'd127 : (($signed(rounding_3_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : rounding_3_add[8:1]);
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
@@ -1385,7 +1385,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
-      centered_4 <= {{1{centered_4_mul[33]}}, centered_4_mul} - {{3{centered_4_cast[31]}}, centered_4_cast};
+      centered_4 <= {{1{Count_mul_4[33]}}, Count_mul_4} - {{3{result_4_cast[31]}}, result_4_cast};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
@@ -1410,22 +1410,22 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
     if (OutReady)
-      z_4 <= z_4_add[40:1];
+      z_4 <= product_4_add[40:1];
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:80]
     if (OutReady)
-      scaled_4 <= {{1{scaled_4_mul[55]}}, scaled_4_mul} + {{15{offset_4_2[41]}}, offset_4_2};
+      scaled_4 <= {{1{z_4_mul[55]}}, z_4_mul} + {{15{offset_4_2[41]}}, offset_4_2};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
     if (OutReady)
-      rounding_4 <= $signed(rounding_4_cat[57:0]) >>> shift_4_3;
+      rounding_4 <= $signed(scaled_4_cat[57:0]) >>> shift_4_3;
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:82]
     if (OutReady)
-      y_4 <= ($signed(y_4_cast) > $signed(57'd127)) ? 8'd127 : (($signed(y_4_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : y_4_cast_add[8:1]);
+      y_4 <= ($signed(rounding_4_cast) > $signed(57'd127)) ? 8'd127 : (($signed(rounding_4_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : rounding_4_add[8:1]);
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
@@ -1490,7 +1490,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
-      centered_5 <= {{1{centered_5_mul[33]}}, centered_5_mul} - {{3{centered_5_cast[31]}}, centered_5_cast};
+      centered_5 <= {{1{Count_mul_5[33]}}, Count_mul_5} - {{3{result_5_cast[31]}}, result_5_cast};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
@@ -1515,22 +1515,22 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
     if (OutReady)
-      z_5 <= z_5_add[40:1];
+      z_5 <= product_5_add[40:1];
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:80]
     if (OutReady)
-      scaled_5 <= {{1{scaled_5_mul[55]}}, scaled_5_mul} + {{15{offset_5_2[41]}}, offset_5_2};
+      scaled_5 <= {{1{z_5_mul[55]}}, z_5_mul} + {{15{offset_5_2[41]}}, offset_5_2};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
     if (OutReady)
-      rounding_5 <= $signed(rounding_5_cat[57:0]) >>> shift_5_3;
+      rounding_5 <= $signed(scaled_5_cat[57:0]) >>> shift_5_3;
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:82]
     if (OutReady)
-      y_5 <= ($signed(y_5_cast) > $signed(57'd127)) ? 8'd127 : (($signed(y_5_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : y_5_cast_add[8:1]);
+      y_5 <= ($signed(rounding_5_cast) > $signed(57'd127)) ? 8'd127 : (($signed(rounding_5_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : rounding_5_add[8:1]);
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
@@ -1595,7 +1595,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
-      centered_6 <= {{1{centered_6_mul[33]}}, centered_6_mul} - {{3{centered_6_cast[31]}}, centered_6_cast};
+      centered_6 <= {{1{Count_mul_6[33]}}, Count_mul_6} - {{3{result_6_cast[31]}}, result_6_cast};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
@@ -1620,22 +1620,22 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
     if (OutReady)
-      z_6 <= z_6_add[40:1];
+      z_6 <= product_6_add[40:1];
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:80]
     if (OutReady)
-      scaled_6 <= {{1{scaled_6_mul[55]}}, scaled_6_mul} + {{15{offset_6_2[41]}}, offset_6_2};
+      scaled_6 <= {{1{z_6_mul[55]}}, z_6_mul} + {{15{offset_6_2[41]}}, offset_6_2};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
     if (OutReady)
-      rounding_6 <= $signed(rounding_6_cat[57:0]) >>> shift_6_3;
+      rounding_6 <= $signed(scaled_6_cat[57:0]) >>> shift_6_3;
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:82]
     if (OutReady)
-      y_6 <= ($signed(y_6_cast) > $signed(57'd127)) ? 8'd127 : (($signed(y_6_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : y_6_cast_add[8:1]);
+      y_6 <= ($signed(rounding_6_cast) > $signed(57'd127)) ? 8'd127 : (($signed(rounding_6_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : rounding_6_add[8:1]);
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
@@ -1700,7 +1700,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
-      centered_7 <= {{1{centered_7_mul[33]}}, centered_7_mul} - {{3{centered_7_cast[31]}}, centered_7_cast};
+      centered_7 <= {{1{Count_mul_7[33]}}, Count_mul_7} - {{3{result_7_cast[31]}}, result_7_cast};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
@@ -1725,22 +1725,22 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
     if (OutReady)
-      z_7 <= z_7_add[40:1];
+      z_7 <= product_7_add[40:1];
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:80]
     if (OutReady)
-      scaled_7 <= {{1{scaled_7_mul[55]}}, scaled_7_mul} + {{15{offset_7_2[41]}}, offset_7_2};
+      scaled_7 <= {{1{z_7_mul[55]}}, z_7_mul} + {{15{offset_7_2[41]}}, offset_7_2};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
     if (OutReady)
-      rounding_7 <= $signed(rounding_7_cat[57:0]) >>> shift_7_3;
+      rounding_7 <= $signed(scaled_7_cat[57:0]) >>> shift_7_3;
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:82]
     if (OutReady)
-      y_7 <= ($signed(y_7_cast) > $signed(57'd127)) ? 8'd127 : (($signed(y_7_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : y_7_cast_add[8:1]);
+      y_7 <= ($signed(rounding_7_cast) > $signed(57'd127)) ? 8'd127 : (($signed(rounding_7_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : rounding_7_add[8:1]);
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
@@ -1805,7 +1805,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
-      centered_8 <= {{1{centered_8_mul[33]}}, centered_8_mul} - {{3{centered_8_cast[31]}}, centered_8_cast};
+      centered_8 <= {{1{Count_mul_8[33]}}, Count_mul_8} - {{3{result_8_cast[31]}}, result_8_cast};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
@@ -1830,22 +1830,22 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
     if (OutReady)
-      z_8 <= z_8_add[40:1];
+      z_8 <= product_8_add[40:1];
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:80]
     if (OutReady)
-      scaled_8 <= {{1{scaled_8_mul[55]}}, scaled_8_mul} + {{15{offset_8_2[41]}}, offset_8_2};
+      scaled_8 <= {{1{z_8_mul[55]}}, z_8_mul} + {{15{offset_8_2[41]}}, offset_8_2};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
     if (OutReady)
-      rounding_8 <= $signed(rounding_8_cat[57:0]) >>> shift_8_3;
+      rounding_8 <= $signed(scaled_8_cat[57:0]) >>> shift_8_3;
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:82]
     if (OutReady)
-      y_8 <= ($signed(y_8_cast) > $signed(57'd127)) ? 8'd127 : (($signed(y_8_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : y_8_cast_add[8:1]);
+      y_8 <= ($signed(rounding_8_cast) > $signed(57'd127)) ? 8'd127 : (($signed(rounding_8_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : rounding_8_add[8:1]);
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
@@ -1910,7 +1910,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
-      centered_9 <= {{1{centered_9_mul[33]}}, centered_9_mul} - {{3{centered_9_cast[31]}}, centered_9_cast};
+      centered_9 <= {{1{Count_mul_9[33]}}, Count_mul_9} - {{3{result_9_cast[31]}}, result_9_cast};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
@@ -1935,22 +1935,22 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
     if (OutReady)
-      z_9 <= z_9_add[40:1];
+      z_9 <= product_9_add[40:1];
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:80]
     if (OutReady)
-      scaled_9 <= {{1{scaled_9_mul[55]}}, scaled_9_mul} + {{15{offset_9_2[41]}}, offset_9_2};
+      scaled_9 <= {{1{z_9_mul[55]}}, z_9_mul} + {{15{offset_9_2[41]}}, offset_9_2};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
     if (OutReady)
-      rounding_9 <= $signed(rounding_9_cat[57:0]) >>> shift_9_3;
+      rounding_9 <= $signed(scaled_9_cat[57:0]) >>> shift_9_3;
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:82]
     if (OutReady)
-      y_9 <= ($signed(y_9_cast) > $signed(57'd127)) ? 8'd127 : (($signed(y_9_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : y_9_cast_add[8:1]);
+      y_9 <= ($signed(rounding_9_cast) > $signed(57'd127)) ? 8'd127 : (($signed(rounding_9_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : rounding_9_add[8:1]);
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
@@ -2015,7 +2015,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
-      centered_10 <= {{1{centered_10_mul[33]}}, centered_10_mul} - {{3{centered_10_cast[31]}}, centered_10_cast};
+      centered_10 <= {{1{Count_mul_10[33]}}, Count_mul_10} - {{3{result_10_cast[31]}}, result_10_cast};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
@@ -2040,22 +2040,22 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
     if (OutReady)
-      z_10 <= z_10_add[40:1];
+      z_10 <= product_10_add[40:1];
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:80]
     if (OutReady)
-      scaled_10 <= {{1{scaled_10_mul[55]}}, scaled_10_mul} + {{15{offset_10_2[41]}}, offset_10_2};
+      scaled_10 <= {{1{z_10_mul[55]}}, z_10_mul} + {{15{offset_10_2[41]}}, offset_10_2};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
     if (OutReady)
-      rounding_10 <= $signed(rounding_10_cat[57:0]) >>> shift_10_3;
+      rounding_10 <= $signed(scaled_10_cat[57:0]) >>> shift_10_3;
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:82]
     if (OutReady)
-      y_10 <= ($signed(y_10_cast) > $signed(57'd127)) ? 8'd127 : (($signed(y_10_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : y_10_cast_add[8:1]);
+      y_10 <= ($signed(rounding_10_cast) > $signed(57'd127)) ? 8'd127 : (($signed(rounding_10_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : rounding_10_add[8:1]);
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
@@ -2120,7 +2120,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
-      centered_11 <= {{1{centered_11_mul[33]}}, centered_11_mul} - {{3{centered_11_cast[31]}}, centered_11_cast};
+      centered_11 <= {{1{Count_mul_11[33]}}, Count_mul_11} - {{3{result_11_cast[31]}}, result_11_cast};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
@@ -2145,22 +2145,22 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
     if (OutReady)
-      z_11 <= z_11_add[40:1];
+      z_11 <= product_11_add[40:1];
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:80]
     if (OutReady)
-      scaled_11 <= {{1{scaled_11_mul[55]}}, scaled_11_mul} + {{15{offset_11_2[41]}}, offset_11_2};
+      scaled_11 <= {{1{z_11_mul[55]}}, z_11_mul} + {{15{offset_11_2[41]}}, offset_11_2};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
     if (OutReady)
-      rounding_11 <= $signed(rounding_11_cat[57:0]) >>> shift_11_3;
+      rounding_11 <= $signed(scaled_11_cat[57:0]) >>> shift_11_3;
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:82]
     if (OutReady)
-      y_11 <= ($signed(y_11_cast) > $signed(57'd127)) ? 8'd127 : (($signed(y_11_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : y_11_cast_add[8:1]);
+      y_11 <= ($signed(rounding_11_cast) > $signed(57'd127)) ? 8'd127 : (($signed(rounding_11_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : rounding_11_add[8:1]);
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
@@ -2225,7 +2225,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
-      centered_12 <= {{1{centered_12_mul[33]}}, centered_12_mul} - {{3{centered_12_cast[31]}}, centered_12_cast};
+      centered_12 <= {{1{Count_mul_12[33]}}, Count_mul_12} - {{3{result_12_cast[31]}}, result_12_cast};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
@@ -2250,22 +2250,22 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
     if (OutReady)
-      z_12 <= z_12_add[40:1];
+      z_12 <= product_12_add[40:1];
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:80]
     if (OutReady)
-      scaled_12 <= {{1{scaled_12_mul[55]}}, scaled_12_mul} + {{15{offset_12_2[41]}}, offset_12_2};
+      scaled_12 <= {{1{z_12_mul[55]}}, z_12_mul} + {{15{offset_12_2[41]}}, offset_12_2};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
     if (OutReady)
-      rounding_12 <= $signed(rounding_12_cat[57:0]) >>> shift_12_3;
+      rounding_12 <= $signed(scaled_12_cat[57:0]) >>> shift_12_3;
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:82]
     if (OutReady)
-      y_12 <= ($signed(y_12_cast) > $signed(57'd127)) ? 8'd127 : (($signed(y_12_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : y_12_cast_add[8:1]);
+      y_12 <= ($signed(rounding_12_cast) > $signed(57'd127)) ? 8'd127 : (($signed(rounding_12_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : rounding_12_add[8:1]);
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
@@ -2330,7 +2330,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
-      centered_13 <= {{1{centered_13_mul[33]}}, centered_13_mul} - {{3{centered_13_cast[31]}}, centered_13_cast};
+      centered_13 <= {{1{Count_mul_13[33]}}, Count_mul_13} - {{3{result_13_cast[31]}}, result_13_cast};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
@@ -2355,22 +2355,22 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
     if (OutReady)
-      z_13 <= z_13_add[40:1];
+      z_13 <= product_13_add[40:1];
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:80]
     if (OutReady)
-      scaled_13 <= {{1{scaled_13_mul[55]}}, scaled_13_mul} + {{15{offset_13_2[41]}}, offset_13_2};
+      scaled_13 <= {{1{z_13_mul[55]}}, z_13_mul} + {{15{offset_13_2[41]}}, offset_13_2};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
     if (OutReady)
-      rounding_13 <= $signed(rounding_13_cat[57:0]) >>> shift_13_3;
+      rounding_13 <= $signed(scaled_13_cat[57:0]) >>> shift_13_3;
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:82]
     if (OutReady)
-      y_13 <= ($signed(y_13_cast) > $signed(57'd127)) ? 8'd127 : (($signed(y_13_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : y_13_cast_add[8:1]);
+      y_13 <= ($signed(rounding_13_cast) > $signed(57'd127)) ? 8'd127 : (($signed(rounding_13_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : rounding_13_add[8:1]);
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
@@ -2435,7 +2435,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
-      centered_14 <= {{1{centered_14_mul[33]}}, centered_14_mul} - {{3{centered_14_cast[31]}}, centered_14_cast};
+      centered_14 <= {{1{Count_mul_14[33]}}, Count_mul_14} - {{3{result_14_cast[31]}}, result_14_cast};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
@@ -2460,22 +2460,22 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
     if (OutReady)
-      z_14 <= z_14_add[40:1];
+      z_14 <= product_14_add[40:1];
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:80]
     if (OutReady)
-      scaled_14 <= {{1{scaled_14_mul[55]}}, scaled_14_mul} + {{15{offset_14_2[41]}}, offset_14_2};
+      scaled_14 <= {{1{z_14_mul[55]}}, z_14_mul} + {{15{offset_14_2[41]}}, offset_14_2};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
     if (OutReady)
-      rounding_14 <= $signed(rounding_14_cat[57:0]) >>> shift_14_3;
+      rounding_14 <= $signed(scaled_14_cat[57:0]) >>> shift_14_3;
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:82]
     if (OutReady)
-      y_14 <= ($signed(y_14_cast) > $signed(57'd127)) ? 8'd127 : (($signed(y_14_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : y_14_cast_add[8:1]);
+      y_14 <= ($signed(rounding_14_cast) > $signed(57'd127)) ? 8'd127 : (($signed(rounding_14_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : rounding_14_add[8:1]);
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
@@ -2540,7 +2540,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
-      centered_15 <= {{1{centered_15_mul[33]}}, centered_15_mul} - {{3{centered_15_cast[31]}}, centered_15_cast};
+      centered_15 <= {{1{Count_mul_15[33]}}, Count_mul_15} - {{3{result_15_cast[31]}}, result_15_cast};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
@@ -2565,22 +2565,22 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:79]
     if (OutReady)
-      z_15 <= z_15_add[40:1];
+      z_15 <= product_15_add[40:1];
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:80]
     if (OutReady)
-      scaled_15 <= {{1{scaled_15_mul[55]}}, scaled_15_mul} + {{15{offset_15_2[41]}}, offset_15_2};
+      scaled_15 <= {{1{z_15_mul[55]}}, z_15_mul} + {{15{offset_15_2[41]}}, offset_15_2};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:81]
     if (OutReady)
-      rounding_15 <= $signed(rounding_15_cat[57:0]) >>> shift_15_3;
+      rounding_15 <= $signed(scaled_15_cat[57:0]) >>> shift_15_3;
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:82]
     if (OutReady)
-      y_15 <= ($signed(y_15_cast) > $signed(57'd127)) ? 8'd127 : (($signed(y_15_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : y_15_cast_add[8:1]);
+      y_15 <= ($signed(rounding_15_cast) > $signed(57'd127)) ? 8'd127 : (($signed(rounding_15_cast) < $signed(57'h1ffffffffffff80)) ? 8'd128 : rounding_15_add[8:1]);
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:60]

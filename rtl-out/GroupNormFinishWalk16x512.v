@@ -63,30 +63,30 @@ module GroupNormFinishWalk16x512 (
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire Done_eq; // @[GroupNormFinishWalk.cs:93, GroupNormFinishWalk.cs:123]
-  wire Done_eq_1; // @[GroupNormFinishWalk.cs:93, GroupNormFinishWalk.cs:123]
-  wire Done_eq_2; // @[GroupNormFinishWalk.cs:93, GroupNormFinishWalk.cs:123]
-  wire Done_eq_3; // @[GroupNormFinishWalk.cs:93, GroupNormFinishWalk.cs:123]
-  wire Done_eq_4; // @[GroupNormFinishWalk.cs:93, GroupNormFinishWalk.cs:123]
-  wire [15:0] channel_add; // @[GroupNormFinishWalk.cs:97, GroupNormFinishWalk.cs:107, GroupNormFinishWalk.cs:108, GroupNormFinishWalk.cs:117, GroupNormFinishWalk.cs:125]
-  wire signed [31:0] group_sum_mux; // @[GroupNormFinishWalk.cs:74, GroupNormFinishWalk.cs:100, GroupNormFinishWalk.cs:118]
-  wire [42:0] group_squares_mux; // @[GroupNormFinishWalk.cs:75, GroupNormFinishWalk.cs:101, GroupNormFinishWalk.cs:119]
-  wire signed [34:0] shifted_sum_shiftleft; // @[GroupNormFinishWalk.cs:70]
-  wire [49:0] shifted_squares_shiftleft; // @[GroupNormFinishWalk.cs:71]
+  wire finish_state_eq; // @[GroupNormFinishWalk.cs:93, GroupNormFinishWalk.cs:123]
+  wire finish_state_eq_1; // @[GroupNormFinishWalk.cs:93, GroupNormFinishWalk.cs:123]
+  wire finish_state_eq_2; // @[GroupNormFinishWalk.cs:93, GroupNormFinishWalk.cs:123]
+  wire channel_eq; // @[GroupNormFinishWalk.cs:93, GroupNormFinishWalk.cs:123]
+  wire group_last_eq; // @[GroupNormFinishWalk.cs:93, GroupNormFinishWalk.cs:123]
+  wire [15:0] group_last_add; // @[GroupNormFinishWalk.cs:97, GroupNormFinishWalk.cs:107, GroupNormFinishWalk.cs:108, GroupNormFinishWalk.cs:117, GroupNormFinishWalk.cs:125]
+  wire signed [31:0] summed_mux; // @[GroupNormFinishWalk.cs:74, GroupNormFinishWalk.cs:100, GroupNormFinishWalk.cs:118]
+  wire [42:0] summed_mux_1; // @[GroupNormFinishWalk.cs:75, GroupNormFinishWalk.cs:101, GroupNormFinishWalk.cs:119]
+  wire signed [34:0] ReadSum_shiftleft; // @[GroupNormFinishWalk.cs:70]
+  wire [49:0] ReadSquares_shiftleft; // @[GroupNormFinishWalk.cs:71]
   /* verilator lint_on UNUSEDSIGNAL */
 
   (* ram_style = "distributed" *) reg [2:0] exponents [0:511]; // @[GroupNormFinishWalk.cs:67]
 
-  assign Done_eq = finish_state == FinishStep_Summing; // @[GroupNormFinishWalk.cs:93, GroupNormFinishWalk.cs:123]
-  assign Done_eq_1 = finish_state == FinishStep_Rooting; // @[GroupNormFinishWalk.cs:93, GroupNormFinishWalk.cs:123]
-  assign Done_eq_2 = finish_state == FinishStep_Storing; // @[GroupNormFinishWalk.cs:93, GroupNormFinishWalk.cs:123]
-  assign Done_eq_3 = channel == group_last; // @[GroupNormFinishWalk.cs:93, GroupNormFinishWalk.cs:123]
-  assign Done_eq_4 = group_last == channels_last; // @[GroupNormFinishWalk.cs:93, GroupNormFinishWalk.cs:123]
-  assign channel_add = group_last + 16'd1; // @[GroupNormFinishWalk.cs:97, GroupNormFinishWalk.cs:107, GroupNormFinishWalk.cs:108, GroupNormFinishWalk.cs:117, GroupNormFinishWalk.cs:125]
-  assign group_sum_mux = summed ? (group_sum + shifted_sum) : group_sum; // @[GroupNormFinishWalk.cs:74, GroupNormFinishWalk.cs:100, GroupNormFinishWalk.cs:118]
-  assign group_squares_mux = summed ? (group_squares + shifted_squares) : group_squares; // @[GroupNormFinishWalk.cs:75, GroupNormFinishWalk.cs:101, GroupNormFinishWalk.cs:119]
-  assign shifted_sum_shiftleft = {{7{ReadSum[27]}}, ReadSum} << exponent; // @[GroupNormFinishWalk.cs:70]
-  assign shifted_squares_shiftleft = {15'd0, ReadSquares} << {exponent, 1'b0}; // @[GroupNormFinishWalk.cs:71]
+  assign finish_state_eq = finish_state == FinishStep_Summing; // @[GroupNormFinishWalk.cs:93, GroupNormFinishWalk.cs:123]
+  assign finish_state_eq_1 = finish_state == FinishStep_Rooting; // @[GroupNormFinishWalk.cs:93, GroupNormFinishWalk.cs:123]
+  assign finish_state_eq_2 = finish_state == FinishStep_Storing; // @[GroupNormFinishWalk.cs:93, GroupNormFinishWalk.cs:123]
+  assign channel_eq = channel == group_last; // @[GroupNormFinishWalk.cs:93, GroupNormFinishWalk.cs:123]
+  assign group_last_eq = group_last == channels_last; // @[GroupNormFinishWalk.cs:93, GroupNormFinishWalk.cs:123]
+  assign group_last_add = group_last + 16'd1; // @[GroupNormFinishWalk.cs:97, GroupNormFinishWalk.cs:107, GroupNormFinishWalk.cs:108, GroupNormFinishWalk.cs:117, GroupNormFinishWalk.cs:125]
+  assign summed_mux = summed ? (group_sum + shifted_sum) : group_sum; // @[GroupNormFinishWalk.cs:74, GroupNormFinishWalk.cs:100, GroupNormFinishWalk.cs:118]
+  assign summed_mux_1 = summed ? (group_squares + shifted_squares) : group_squares; // @[GroupNormFinishWalk.cs:75, GroupNormFinishWalk.cs:101, GroupNormFinishWalk.cs:119]
+  assign ReadSum_shiftleft = {{7{ReadSum[27]}}, ReadSum} << exponent; // @[GroupNormFinishWalk.cs:70]
+  assign ReadSquares_shiftleft = {15'd0, ReadSquares} << {exponent, 1'b0}; // @[GroupNormFinishWalk.cs:71]
   assign ReadIndex = channel[8:4]; // @[GroupNormFinishWalk.cs:64]
   assign ReadLane = channel[3:0]; // @[GroupNormFinishWalk.cs:65]
   assign Result_Write = finish_state == FinishStep_Storing; // @[GroupNormFinishWalk.cs:87]
@@ -95,7 +95,7 @@ module GroupNormFinishWalk16x512 (
   assign Result_Sum = group_sum; // @[GroupNormFinishWalk.cs:90]
   assign Result_Root = reciprocal_sqrt_Root; // @[GroupNormFinishWalk.cs:91]
   assign Result_HalfShift = reciprocal_sqrt_HalfShift; // @[GroupNormFinishWalk.cs:92]
-  assign Done = Start ? 1'b0 : (Done_eq ? 1'b0 : (Done_eq_1 ? 1'b0 : (Done_eq_2 ? (Done_eq_3 ? (Done_eq_4 ? 1'b1 : 1'b0) : 1'b0) : 1'b0))); // @[GroupNormFinishWalk.cs:93, GroupNormFinishWalk.cs:123]
+  assign Done = Start ? 1'b0 : (finish_state_eq ? 1'b0 : (finish_state_eq_1 ? 1'b0 : (finish_state_eq_2 ? (channel_eq ? (group_last_eq ? 1'b1 : 1'b0) : 1'b0) : 1'b0))); // @[GroupNormFinishWalk.cs:93, GroupNormFinishWalk.cs:123]
   assign reciprocal_sqrt_Start = (((finish_state == FinishStep_Rooting) & rooting_before) & rooting_twice) & (~root_started); // @[GroupNormFinishWalk.cs:81]
   assign reciprocal_sqrt_Count = Count; // @[GroupNormFinishWalk.cs:83]
   assign reciprocal_sqrt_Sum = group_sum; // @[GroupNormFinishWalk.cs:84]
@@ -107,19 +107,19 @@ module GroupNormFinishWalk16x512 (
     if (rst)
       finish_state <= FinishStep_Idle;
     else
-      finish_state <= Abort ? FinishStep_Idle : (Start ? FinishStep_Summing : (Done_eq ? (Done_eq_3 ? FinishStep_Rooting : finish_state) : (Done_eq_1 ? (reciprocal_sqrt_Done ? FinishStep_Storing : finish_state) : (Done_eq_2 ? (Done_eq_3 ? (Done_eq_4 ? FinishStep_Idle : FinishStep_Summing) : finish_state) : finish_state))));
+      finish_state <= Abort ? FinishStep_Idle : (Start ? FinishStep_Summing : (finish_state_eq ? (channel_eq ? FinishStep_Rooting : finish_state) : (finish_state_eq_1 ? (reciprocal_sqrt_Done ? FinishStep_Storing : finish_state) : (finish_state_eq_2 ? (channel_eq ? (group_last_eq ? FinishStep_Idle : FinishStep_Summing) : finish_state) : finish_state))));
   end
 
   always @(posedge clk) begin // @[GroupNormFinishWalk.cs:97, GroupNormFinishWalk.cs:107, GroupNormFinishWalk.cs:108, GroupNormFinishWalk.cs:117, GroupNormFinishWalk.cs:125]
-    channel <= Start ? 16'd0 : (Done_eq ? (Done_eq_3 ? group_first : (channel + 16'd1)) : (Done_eq_1 ? channel : (Done_eq_2 ? (Done_eq_3 ? channel_add : (channel + 16'd1)) : channel)));
+    channel <= Start ? 16'd0 : (finish_state_eq ? (channel_eq ? group_first : (channel + 16'd1)) : (finish_state_eq_1 ? channel : (finish_state_eq_2 ? (channel_eq ? group_last_add : (channel + 16'd1)) : channel)));
   end
 
   always @(posedge clk) begin // @[GroupNormFinishWalk.cs:98, GroupNormFinishWalk.cs:115]
-    group_first <= Start ? 16'd0 : (Done_eq ? group_first : (Done_eq_1 ? group_first : (Done_eq_2 ? (Done_eq_3 ? channel_add : group_first) : group_first)));
+    group_first <= Start ? 16'd0 : (finish_state_eq ? group_first : (finish_state_eq_1 ? group_first : (finish_state_eq_2 ? (channel_eq ? group_last_add : group_first) : group_first)));
   end
 
   always @(posedge clk) begin // @[GroupNormFinishWalk.cs:99, GroupNormFinishWalk.cs:116]
-    group_last <= Start ? (ChannelsPerGroup - 16'd1) : (Done_eq ? group_last : (Done_eq_1 ? group_last : (Done_eq_2 ? (Done_eq_3 ? (group_last + ChannelsPerGroup) : group_last) : group_last)));
+    group_last <= Start ? (ChannelsPerGroup - 16'd1) : (finish_state_eq ? group_last : (finish_state_eq_1 ? group_last : (finish_state_eq_2 ? (channel_eq ? (group_last + ChannelsPerGroup) : group_last) : group_last)));
   end
 
   always @(posedge clk) begin // @[GroupNormFinishWalk.cs:56]
@@ -141,19 +141,19 @@ module GroupNormFinishWalk16x512 (
   end
 
   always @(posedge clk) begin // @[GroupNormFinishWalk.cs:74, GroupNormFinishWalk.cs:100, GroupNormFinishWalk.cs:118]
-    group_sum <= Start ? 32'd0 : (Done_eq ? group_sum_mux : (Done_eq_1 ? group_sum_mux : (Done_eq_2 ? (Done_eq_3 ? 32'd0 : group_sum_mux) : group_sum_mux)));
+    group_sum <= Start ? 32'd0 : (finish_state_eq ? summed_mux : (finish_state_eq_1 ? summed_mux : (finish_state_eq_2 ? (channel_eq ? 32'd0 : summed_mux) : summed_mux)));
   end
 
   always @(posedge clk) begin // @[GroupNormFinishWalk.cs:75, GroupNormFinishWalk.cs:101, GroupNormFinishWalk.cs:119]
-    group_squares <= Start ? 43'd0 : (Done_eq ? group_squares_mux : (Done_eq_1 ? group_squares_mux : (Done_eq_2 ? (Done_eq_3 ? 43'd0 : group_squares_mux) : group_squares_mux)));
+    group_squares <= Start ? 43'd0 : (finish_state_eq ? summed_mux_1 : (finish_state_eq_1 ? summed_mux_1 : (finish_state_eq_2 ? (channel_eq ? 43'd0 : summed_mux_1) : summed_mux_1)));
   end
 
   always @(posedge clk) begin // @[GroupNormFinishWalk.cs:70]
-    shifted_sum <= shifted_sum_shiftleft[31:0];
+    shifted_sum <= ReadSum_shiftleft[31:0];
   end
 
   always @(posedge clk) begin // @[GroupNormFinishWalk.cs:71]
-    shifted_squares <= shifted_squares_shiftleft[42:0];
+    shifted_squares <= ReadSquares_shiftleft[42:0];
   end
 
   always @(posedge clk) begin // @[GroupNormFinishWalk.cs:82]

@@ -121,86 +121,71 @@ module GroupNormStatisticsUnit16x512 (
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire ReadSum_mux_eq; // @[GroupNormStatisticsUnit.cs:68]
-  wire ReadSum_mux_eq_1; // @[GroupNormStatisticsUnit.cs:68]
-  wire ReadSum_mux_eq_2; // @[GroupNormStatisticsUnit.cs:68]
-  wire ReadSum_mux_eq_3; // @[GroupNormStatisticsUnit.cs:68]
-  wire ReadSum_mux_eq_4; // @[GroupNormStatisticsUnit.cs:68]
-  wire ReadSum_mux_eq_5; // @[GroupNormStatisticsUnit.cs:68]
-  wire ReadSum_mux_eq_6; // @[GroupNormStatisticsUnit.cs:68]
-  wire ReadSum_mux_eq_7; // @[GroupNormStatisticsUnit.cs:68]
-  wire ReadSum_mux_eq_8; // @[GroupNormStatisticsUnit.cs:68]
-  wire ReadSum_mux_eq_9; // @[GroupNormStatisticsUnit.cs:68]
-  wire ReadSum_mux_eq_10; // @[GroupNormStatisticsUnit.cs:68]
-  wire ReadSum_mux_eq_11; // @[GroupNormStatisticsUnit.cs:68]
-  wire ReadSum_mux_eq_12; // @[GroupNormStatisticsUnit.cs:68]
-  wire ReadSum_mux_eq_13; // @[GroupNormStatisticsUnit.cs:68]
-  wire ReadSum_mux_eq_14; // @[GroupNormStatisticsUnit.cs:68]
-  wire [62:0] ReadSum_mux; // @[GroupNormStatisticsUnit.cs:68]
-  wire written_row_0_mux_and; // @[GroupNormStatisticsUnit.cs:61]
-  wire [62:0] written_row_0_mux; // @[GroupNormStatisticsUnit.cs:61]
-  wire signed [15:0] written_row_0_bits_mul; // @[GroupNormStatisticsUnit.cs:61]
-  wire [14:0] written_row_0_bits; // @[GroupNormStatisticsUnit.cs:61]
-  wire written_row_1_mux_and; // @[GroupNormStatisticsUnit.cs:61]
-  wire [62:0] written_row_1_mux; // @[GroupNormStatisticsUnit.cs:61]
-  wire signed [15:0] written_row_1_bits_mul; // @[GroupNormStatisticsUnit.cs:61]
-  wire [14:0] written_row_1_bits; // @[GroupNormStatisticsUnit.cs:61]
-  wire written_row_2_mux_and; // @[GroupNormStatisticsUnit.cs:61]
-  wire [62:0] written_row_2_mux; // @[GroupNormStatisticsUnit.cs:61]
-  wire signed [15:0] written_row_2_bits_mul; // @[GroupNormStatisticsUnit.cs:61]
-  wire [14:0] written_row_2_bits; // @[GroupNormStatisticsUnit.cs:61]
-  wire written_row_3_mux_and; // @[GroupNormStatisticsUnit.cs:61]
-  wire [62:0] written_row_3_mux; // @[GroupNormStatisticsUnit.cs:61]
-  wire signed [15:0] written_row_3_bits_mul; // @[GroupNormStatisticsUnit.cs:61]
-  wire [14:0] written_row_3_bits; // @[GroupNormStatisticsUnit.cs:61]
-  wire written_row_4_mux_and; // @[GroupNormStatisticsUnit.cs:61]
-  wire [62:0] written_row_4_mux; // @[GroupNormStatisticsUnit.cs:61]
-  wire signed [15:0] written_row_4_bits_mul; // @[GroupNormStatisticsUnit.cs:61]
-  wire [14:0] written_row_4_bits; // @[GroupNormStatisticsUnit.cs:61]
-  wire written_row_5_mux_and; // @[GroupNormStatisticsUnit.cs:61]
-  wire [62:0] written_row_5_mux; // @[GroupNormStatisticsUnit.cs:61]
-  wire signed [15:0] written_row_5_bits_mul; // @[GroupNormStatisticsUnit.cs:61]
-  wire [14:0] written_row_5_bits; // @[GroupNormStatisticsUnit.cs:61]
-  wire written_row_6_mux_and; // @[GroupNormStatisticsUnit.cs:61]
-  wire [62:0] written_row_6_mux; // @[GroupNormStatisticsUnit.cs:61]
-  wire signed [15:0] written_row_6_bits_mul; // @[GroupNormStatisticsUnit.cs:61]
-  wire [14:0] written_row_6_bits; // @[GroupNormStatisticsUnit.cs:61]
-  wire written_row_7_mux_and; // @[GroupNormStatisticsUnit.cs:61]
-  wire [62:0] written_row_7_mux; // @[GroupNormStatisticsUnit.cs:61]
-  wire signed [15:0] written_row_7_bits_mul; // @[GroupNormStatisticsUnit.cs:61]
-  wire [14:0] written_row_7_bits; // @[GroupNormStatisticsUnit.cs:61]
-  wire written_row_8_mux_and; // @[GroupNormStatisticsUnit.cs:61]
-  wire [62:0] written_row_8_mux; // @[GroupNormStatisticsUnit.cs:61]
-  wire signed [15:0] written_row_8_bits_mul; // @[GroupNormStatisticsUnit.cs:61]
-  wire [14:0] written_row_8_bits; // @[GroupNormStatisticsUnit.cs:61]
-  wire written_row_9_mux_and; // @[GroupNormStatisticsUnit.cs:61]
-  wire [62:0] written_row_9_mux; // @[GroupNormStatisticsUnit.cs:61]
-  wire signed [15:0] written_row_9_bits_mul; // @[GroupNormStatisticsUnit.cs:61]
-  wire [14:0] written_row_9_bits; // @[GroupNormStatisticsUnit.cs:61]
-  wire written_row_10_mux_and; // @[GroupNormStatisticsUnit.cs:61]
-  wire [62:0] written_row_10_mux; // @[GroupNormStatisticsUnit.cs:61]
-  wire signed [15:0] written_row_10_bits_mul; // @[GroupNormStatisticsUnit.cs:61]
-  wire [14:0] written_row_10_bits; // @[GroupNormStatisticsUnit.cs:61]
-  wire written_row_11_mux_and; // @[GroupNormStatisticsUnit.cs:61]
-  wire [62:0] written_row_11_mux; // @[GroupNormStatisticsUnit.cs:61]
-  wire signed [15:0] written_row_11_bits_mul; // @[GroupNormStatisticsUnit.cs:61]
-  wire [14:0] written_row_11_bits; // @[GroupNormStatisticsUnit.cs:61]
-  wire written_row_12_mux_and; // @[GroupNormStatisticsUnit.cs:61]
-  wire [62:0] written_row_12_mux; // @[GroupNormStatisticsUnit.cs:61]
-  wire signed [15:0] written_row_12_bits_mul; // @[GroupNormStatisticsUnit.cs:61]
-  wire [14:0] written_row_12_bits; // @[GroupNormStatisticsUnit.cs:61]
-  wire written_row_13_mux_and; // @[GroupNormStatisticsUnit.cs:61]
-  wire [62:0] written_row_13_mux; // @[GroupNormStatisticsUnit.cs:61]
-  wire signed [15:0] written_row_13_bits_mul; // @[GroupNormStatisticsUnit.cs:61]
-  wire [14:0] written_row_13_bits; // @[GroupNormStatisticsUnit.cs:61]
-  wire written_row_14_mux_and; // @[GroupNormStatisticsUnit.cs:61]
-  wire [62:0] written_row_14_mux; // @[GroupNormStatisticsUnit.cs:61]
-  wire signed [15:0] written_row_14_bits_mul; // @[GroupNormStatisticsUnit.cs:61]
-  wire [14:0] written_row_14_bits; // @[GroupNormStatisticsUnit.cs:61]
-  wire written_row_15_mux_and; // @[GroupNormStatisticsUnit.cs:61]
-  wire [62:0] written_row_15_mux; // @[GroupNormStatisticsUnit.cs:61]
-  wire signed [15:0] written_row_15_bits_mul; // @[GroupNormStatisticsUnit.cs:61]
-  wire [14:0] written_row_15_bits; // @[GroupNormStatisticsUnit.cs:61]
+  wire read_lane_eq; // @[GroupNormStatisticsUnit.cs:68]
+  wire read_lane_eq_1; // @[GroupNormStatisticsUnit.cs:68]
+  wire read_lane_eq_2; // @[GroupNormStatisticsUnit.cs:68]
+  wire read_lane_eq_3; // @[GroupNormStatisticsUnit.cs:68]
+  wire read_lane_eq_4; // @[GroupNormStatisticsUnit.cs:68]
+  wire read_lane_eq_5; // @[GroupNormStatisticsUnit.cs:68]
+  wire read_lane_eq_6; // @[GroupNormStatisticsUnit.cs:68]
+  wire read_lane_eq_7; // @[GroupNormStatisticsUnit.cs:68]
+  wire read_lane_eq_8; // @[GroupNormStatisticsUnit.cs:68]
+  wire read_lane_eq_9; // @[GroupNormStatisticsUnit.cs:68]
+  wire read_lane_eq_10; // @[GroupNormStatisticsUnit.cs:68]
+  wire read_lane_eq_11; // @[GroupNormStatisticsUnit.cs:68]
+  wire read_lane_eq_12; // @[GroupNormStatisticsUnit.cs:68]
+  wire read_lane_eq_13; // @[GroupNormStatisticsUnit.cs:68]
+  wire read_lane_eq_14; // @[GroupNormStatisticsUnit.cs:68]
+  wire [62:0] read_lane_mux; // @[GroupNormStatisticsUnit.cs:68]
+  wire written_and; // @[GroupNormStatisticsUnit.cs:61]
+  wire [62:0] written_mux; // @[GroupNormStatisticsUnit.cs:61]
+  wire signed [15:0] x1_0_mul; // @[GroupNormStatisticsUnit.cs:61]
+  wire [14:0] x1_0_bits; // @[GroupNormStatisticsUnit.cs:61]
+  wire [62:0] written_mux_1; // @[GroupNormStatisticsUnit.cs:61]
+  wire signed [15:0] x1_1_mul; // @[GroupNormStatisticsUnit.cs:61]
+  wire [14:0] x1_1_bits; // @[GroupNormStatisticsUnit.cs:61]
+  wire [62:0] written_mux_2; // @[GroupNormStatisticsUnit.cs:61]
+  wire signed [15:0] x1_2_mul; // @[GroupNormStatisticsUnit.cs:61]
+  wire [14:0] x1_2_bits; // @[GroupNormStatisticsUnit.cs:61]
+  wire [62:0] written_mux_3; // @[GroupNormStatisticsUnit.cs:61]
+  wire signed [15:0] x1_3_mul; // @[GroupNormStatisticsUnit.cs:61]
+  wire [14:0] x1_3_bits; // @[GroupNormStatisticsUnit.cs:61]
+  wire [62:0] written_mux_4; // @[GroupNormStatisticsUnit.cs:61]
+  wire signed [15:0] x1_4_mul; // @[GroupNormStatisticsUnit.cs:61]
+  wire [14:0] x1_4_bits; // @[GroupNormStatisticsUnit.cs:61]
+  wire [62:0] written_mux_5; // @[GroupNormStatisticsUnit.cs:61]
+  wire signed [15:0] x1_5_mul; // @[GroupNormStatisticsUnit.cs:61]
+  wire [14:0] x1_5_bits; // @[GroupNormStatisticsUnit.cs:61]
+  wire [62:0] written_mux_6; // @[GroupNormStatisticsUnit.cs:61]
+  wire signed [15:0] x1_6_mul; // @[GroupNormStatisticsUnit.cs:61]
+  wire [14:0] x1_6_bits; // @[GroupNormStatisticsUnit.cs:61]
+  wire [62:0] written_mux_7; // @[GroupNormStatisticsUnit.cs:61]
+  wire signed [15:0] x1_7_mul; // @[GroupNormStatisticsUnit.cs:61]
+  wire [14:0] x1_7_bits; // @[GroupNormStatisticsUnit.cs:61]
+  wire [62:0] written_mux_8; // @[GroupNormStatisticsUnit.cs:61]
+  wire signed [15:0] x1_8_mul; // @[GroupNormStatisticsUnit.cs:61]
+  wire [14:0] x1_8_bits; // @[GroupNormStatisticsUnit.cs:61]
+  wire [62:0] written_mux_9; // @[GroupNormStatisticsUnit.cs:61]
+  wire signed [15:0] x1_9_mul; // @[GroupNormStatisticsUnit.cs:61]
+  wire [14:0] x1_9_bits; // @[GroupNormStatisticsUnit.cs:61]
+  wire [62:0] written_mux_10; // @[GroupNormStatisticsUnit.cs:61]
+  wire signed [15:0] x1_10_mul; // @[GroupNormStatisticsUnit.cs:61]
+  wire [14:0] x1_10_bits; // @[GroupNormStatisticsUnit.cs:61]
+  wire [62:0] written_mux_11; // @[GroupNormStatisticsUnit.cs:61]
+  wire signed [15:0] x1_11_mul; // @[GroupNormStatisticsUnit.cs:61]
+  wire [14:0] x1_11_bits; // @[GroupNormStatisticsUnit.cs:61]
+  wire [62:0] written_mux_12; // @[GroupNormStatisticsUnit.cs:61]
+  wire signed [15:0] x1_12_mul; // @[GroupNormStatisticsUnit.cs:61]
+  wire [14:0] x1_12_bits; // @[GroupNormStatisticsUnit.cs:61]
+  wire [62:0] written_mux_13; // @[GroupNormStatisticsUnit.cs:61]
+  wire signed [15:0] x1_13_mul; // @[GroupNormStatisticsUnit.cs:61]
+  wire [14:0] x1_13_bits; // @[GroupNormStatisticsUnit.cs:61]
+  wire [62:0] written_mux_14; // @[GroupNormStatisticsUnit.cs:61]
+  wire signed [15:0] x1_14_mul; // @[GroupNormStatisticsUnit.cs:61]
+  wire [14:0] x1_14_bits; // @[GroupNormStatisticsUnit.cs:61]
+  wire [62:0] written_mux_15; // @[GroupNormStatisticsUnit.cs:61]
+  wire signed [15:0] x1_15_mul; // @[GroupNormStatisticsUnit.cs:61]
+  wire [14:0] x1_15_bits; // @[GroupNormStatisticsUnit.cs:61]
   /* verilator lint_on UNUSEDSIGNAL */
 
   (* ram_style = "distributed" *) reg [62:0] sums_0 [0:31]; // @[GroupNormStatisticsUnit.cs:50]
@@ -235,88 +220,73 @@ module GroupNormStatisticsUnit16x512 (
 
   (* ram_style = "distributed" *) reg [62:0] sums_15 [0:31]; // @[GroupNormStatisticsUnit.cs:50]
 
-  assign ReadSum_mux_eq = read_lane == 4'd15; // @[GroupNormStatisticsUnit.cs:68]
-  assign ReadSum_mux_eq_1 = read_lane == 4'd14; // @[GroupNormStatisticsUnit.cs:68]
-  assign ReadSum_mux_eq_2 = read_lane == 4'd13; // @[GroupNormStatisticsUnit.cs:68]
-  assign ReadSum_mux_eq_3 = read_lane == 4'd12; // @[GroupNormStatisticsUnit.cs:68]
-  assign ReadSum_mux_eq_4 = read_lane == 4'd11; // @[GroupNormStatisticsUnit.cs:68]
-  assign ReadSum_mux_eq_5 = read_lane == 4'd10; // @[GroupNormStatisticsUnit.cs:68]
-  assign ReadSum_mux_eq_6 = read_lane == 4'd9; // @[GroupNormStatisticsUnit.cs:68]
-  assign ReadSum_mux_eq_7 = read_lane == 4'd8; // @[GroupNormStatisticsUnit.cs:68]
-  assign ReadSum_mux_eq_8 = read_lane == 4'd7; // @[GroupNormStatisticsUnit.cs:68]
-  assign ReadSum_mux_eq_9 = read_lane == 4'd6; // @[GroupNormStatisticsUnit.cs:68]
-  assign ReadSum_mux_eq_10 = read_lane == 4'd5; // @[GroupNormStatisticsUnit.cs:68]
-  assign ReadSum_mux_eq_11 = read_lane == 4'd4; // @[GroupNormStatisticsUnit.cs:68]
-  assign ReadSum_mux_eq_12 = read_lane == 4'd3; // @[GroupNormStatisticsUnit.cs:68]
-  assign ReadSum_mux_eq_13 = read_lane == 4'd2; // @[GroupNormStatisticsUnit.cs:68]
-  assign ReadSum_mux_eq_14 = read_lane == 4'd1; // @[GroupNormStatisticsUnit.cs:68]
-  assign ReadSum_mux = ReadSum_mux_eq ? read_15 : (ReadSum_mux_eq_1 ? read_14 : (ReadSum_mux_eq_2 ? read_13 : (ReadSum_mux_eq_3 ? read_12 : (ReadSum_mux_eq_4 ? read_11 : (ReadSum_mux_eq_5 ? read_10 : (ReadSum_mux_eq_6 ? read_9 : (ReadSum_mux_eq_7 ? read_8 : (ReadSum_mux_eq_8 ? read_7 : (ReadSum_mux_eq_9 ? read_6 : (ReadSum_mux_eq_10 ? read_5 : (ReadSum_mux_eq_11 ? read_4 : (ReadSum_mux_eq_12 ? read_3 : (ReadSum_mux_eq_13 ? read_2 : (ReadSum_mux_eq_14 ? read_1 : read_0)))))))))))))); // @[GroupNormStatisticsUnit.cs:68]
-  assign written_row_0_mux_and = written & (written_index == index_1); // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_0_mux = written_row_0_mux_and ? written_row_0 : old_0; // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_0_bits_mul = $signed(x1_0) * $signed(x1_0); // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_0_bits = written_row_0_bits_mul[14:0]; // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_1_mux_and = written & (written_index == index_1); // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_1_mux = written_row_1_mux_and ? written_row_1 : old_1; // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_1_bits_mul = $signed(x1_1) * $signed(x1_1); // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_1_bits = written_row_1_bits_mul[14:0]; // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_2_mux_and = written & (written_index == index_1); // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_2_mux = written_row_2_mux_and ? written_row_2 : old_2; // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_2_bits_mul = $signed(x1_2) * $signed(x1_2); // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_2_bits = written_row_2_bits_mul[14:0]; // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_3_mux_and = written & (written_index == index_1); // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_3_mux = written_row_3_mux_and ? written_row_3 : old_3; // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_3_bits_mul = $signed(x1_3) * $signed(x1_3); // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_3_bits = written_row_3_bits_mul[14:0]; // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_4_mux_and = written & (written_index == index_1); // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_4_mux = written_row_4_mux_and ? written_row_4 : old_4; // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_4_bits_mul = $signed(x1_4) * $signed(x1_4); // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_4_bits = written_row_4_bits_mul[14:0]; // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_5_mux_and = written & (written_index == index_1); // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_5_mux = written_row_5_mux_and ? written_row_5 : old_5; // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_5_bits_mul = $signed(x1_5) * $signed(x1_5); // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_5_bits = written_row_5_bits_mul[14:0]; // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_6_mux_and = written & (written_index == index_1); // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_6_mux = written_row_6_mux_and ? written_row_6 : old_6; // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_6_bits_mul = $signed(x1_6) * $signed(x1_6); // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_6_bits = written_row_6_bits_mul[14:0]; // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_7_mux_and = written & (written_index == index_1); // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_7_mux = written_row_7_mux_and ? written_row_7 : old_7; // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_7_bits_mul = $signed(x1_7) * $signed(x1_7); // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_7_bits = written_row_7_bits_mul[14:0]; // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_8_mux_and = written & (written_index == index_1); // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_8_mux = written_row_8_mux_and ? written_row_8 : old_8; // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_8_bits_mul = $signed(x1_8) * $signed(x1_8); // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_8_bits = written_row_8_bits_mul[14:0]; // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_9_mux_and = written & (written_index == index_1); // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_9_mux = written_row_9_mux_and ? written_row_9 : old_9; // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_9_bits_mul = $signed(x1_9) * $signed(x1_9); // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_9_bits = written_row_9_bits_mul[14:0]; // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_10_mux_and = written & (written_index == index_1); // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_10_mux = written_row_10_mux_and ? written_row_10 : old_10; // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_10_bits_mul = $signed(x1_10) * $signed(x1_10); // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_10_bits = written_row_10_bits_mul[14:0]; // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_11_mux_and = written & (written_index == index_1); // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_11_mux = written_row_11_mux_and ? written_row_11 : old_11; // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_11_bits_mul = $signed(x1_11) * $signed(x1_11); // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_11_bits = written_row_11_bits_mul[14:0]; // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_12_mux_and = written & (written_index == index_1); // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_12_mux = written_row_12_mux_and ? written_row_12 : old_12; // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_12_bits_mul = $signed(x1_12) * $signed(x1_12); // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_12_bits = written_row_12_bits_mul[14:0]; // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_13_mux_and = written & (written_index == index_1); // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_13_mux = written_row_13_mux_and ? written_row_13 : old_13; // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_13_bits_mul = $signed(x1_13) * $signed(x1_13); // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_13_bits = written_row_13_bits_mul[14:0]; // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_14_mux_and = written & (written_index == index_1); // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_14_mux = written_row_14_mux_and ? written_row_14 : old_14; // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_14_bits_mul = $signed(x1_14) * $signed(x1_14); // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_14_bits = written_row_14_bits_mul[14:0]; // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_15_mux_and = written & (written_index == index_1); // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_15_mux = written_row_15_mux_and ? written_row_15 : old_15; // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_15_bits_mul = $signed(x1_15) * $signed(x1_15); // @[GroupNormStatisticsUnit.cs:61]
-  assign written_row_15_bits = written_row_15_bits_mul[14:0]; // @[GroupNormStatisticsUnit.cs:61]
-  assign ReadSum = ReadSum_mux[62:35]; // @[GroupNormStatisticsUnit.cs:68]
-  assign ReadSquares = ReadSum_mux_eq ? read_15[34:0] : (ReadSum_mux_eq_1 ? read_14[34:0] : (ReadSum_mux_eq_2 ? read_13[34:0] : (ReadSum_mux_eq_3 ? read_12[34:0] : (ReadSum_mux_eq_4 ? read_11[34:0] : (ReadSum_mux_eq_5 ? read_10[34:0] : (ReadSum_mux_eq_6 ? read_9[34:0] : (ReadSum_mux_eq_7 ? read_8[34:0] : (ReadSum_mux_eq_8 ? read_7[34:0] : (ReadSum_mux_eq_9 ? read_6[34:0] : (ReadSum_mux_eq_10 ? read_5[34:0] : (ReadSum_mux_eq_11 ? read_4[34:0] : (ReadSum_mux_eq_12 ? read_3[34:0] : (ReadSum_mux_eq_13 ? read_2[34:0] : (ReadSum_mux_eq_14 ? read_1[34:0] : read_0[34:0])))))))))))))); // @[GroupNormStatisticsUnit.cs:69]
+  assign read_lane_eq = read_lane == 4'd15; // @[GroupNormStatisticsUnit.cs:68]
+  assign read_lane_eq_1 = read_lane == 4'd14; // @[GroupNormStatisticsUnit.cs:68]
+  assign read_lane_eq_2 = read_lane == 4'd13; // @[GroupNormStatisticsUnit.cs:68]
+  assign read_lane_eq_3 = read_lane == 4'd12; // @[GroupNormStatisticsUnit.cs:68]
+  assign read_lane_eq_4 = read_lane == 4'd11; // @[GroupNormStatisticsUnit.cs:68]
+  assign read_lane_eq_5 = read_lane == 4'd10; // @[GroupNormStatisticsUnit.cs:68]
+  assign read_lane_eq_6 = read_lane == 4'd9; // @[GroupNormStatisticsUnit.cs:68]
+  assign read_lane_eq_7 = read_lane == 4'd8; // @[GroupNormStatisticsUnit.cs:68]
+  assign read_lane_eq_8 = read_lane == 4'd7; // @[GroupNormStatisticsUnit.cs:68]
+  assign read_lane_eq_9 = read_lane == 4'd6; // @[GroupNormStatisticsUnit.cs:68]
+  assign read_lane_eq_10 = read_lane == 4'd5; // @[GroupNormStatisticsUnit.cs:68]
+  assign read_lane_eq_11 = read_lane == 4'd4; // @[GroupNormStatisticsUnit.cs:68]
+  assign read_lane_eq_12 = read_lane == 4'd3; // @[GroupNormStatisticsUnit.cs:68]
+  assign read_lane_eq_13 = read_lane == 4'd2; // @[GroupNormStatisticsUnit.cs:68]
+  assign read_lane_eq_14 = read_lane == 4'd1; // @[GroupNormStatisticsUnit.cs:68]
+  assign read_lane_mux = read_lane_eq ? read_15 : (read_lane_eq_1 ? read_14 : (read_lane_eq_2 ? read_13 : (read_lane_eq_3 ? read_12 : (read_lane_eq_4 ? read_11 : (read_lane_eq_5 ? read_10 : (read_lane_eq_6 ? read_9 : (read_lane_eq_7 ? read_8 : (read_lane_eq_8 ? read_7 : (read_lane_eq_9 ? read_6 : (read_lane_eq_10 ? read_5 : (read_lane_eq_11 ? read_4 : (read_lane_eq_12 ? read_3 : (read_lane_eq_13 ? read_2 : (read_lane_eq_14 ? read_1 : read_0)))))))))))))); // @[GroupNormStatisticsUnit.cs:68]
+  assign written_and = written & (written_index == index_1); // @[GroupNormStatisticsUnit.cs:61]
+  assign written_mux = written_and ? written_row_0 : old_0; // @[GroupNormStatisticsUnit.cs:61]
+  assign x1_0_mul = $signed(x1_0) * $signed(x1_0); // @[GroupNormStatisticsUnit.cs:61]
+  assign x1_0_bits = x1_0_mul[14:0]; // @[GroupNormStatisticsUnit.cs:61]
+  assign written_mux_1 = written_and ? written_row_1 : old_1; // @[GroupNormStatisticsUnit.cs:61]
+  assign x1_1_mul = $signed(x1_1) * $signed(x1_1); // @[GroupNormStatisticsUnit.cs:61]
+  assign x1_1_bits = x1_1_mul[14:0]; // @[GroupNormStatisticsUnit.cs:61]
+  assign written_mux_2 = written_and ? written_row_2 : old_2; // @[GroupNormStatisticsUnit.cs:61]
+  assign x1_2_mul = $signed(x1_2) * $signed(x1_2); // @[GroupNormStatisticsUnit.cs:61]
+  assign x1_2_bits = x1_2_mul[14:0]; // @[GroupNormStatisticsUnit.cs:61]
+  assign written_mux_3 = written_and ? written_row_3 : old_3; // @[GroupNormStatisticsUnit.cs:61]
+  assign x1_3_mul = $signed(x1_3) * $signed(x1_3); // @[GroupNormStatisticsUnit.cs:61]
+  assign x1_3_bits = x1_3_mul[14:0]; // @[GroupNormStatisticsUnit.cs:61]
+  assign written_mux_4 = written_and ? written_row_4 : old_4; // @[GroupNormStatisticsUnit.cs:61]
+  assign x1_4_mul = $signed(x1_4) * $signed(x1_4); // @[GroupNormStatisticsUnit.cs:61]
+  assign x1_4_bits = x1_4_mul[14:0]; // @[GroupNormStatisticsUnit.cs:61]
+  assign written_mux_5 = written_and ? written_row_5 : old_5; // @[GroupNormStatisticsUnit.cs:61]
+  assign x1_5_mul = $signed(x1_5) * $signed(x1_5); // @[GroupNormStatisticsUnit.cs:61]
+  assign x1_5_bits = x1_5_mul[14:0]; // @[GroupNormStatisticsUnit.cs:61]
+  assign written_mux_6 = written_and ? written_row_6 : old_6; // @[GroupNormStatisticsUnit.cs:61]
+  assign x1_6_mul = $signed(x1_6) * $signed(x1_6); // @[GroupNormStatisticsUnit.cs:61]
+  assign x1_6_bits = x1_6_mul[14:0]; // @[GroupNormStatisticsUnit.cs:61]
+  assign written_mux_7 = written_and ? written_row_7 : old_7; // @[GroupNormStatisticsUnit.cs:61]
+  assign x1_7_mul = $signed(x1_7) * $signed(x1_7); // @[GroupNormStatisticsUnit.cs:61]
+  assign x1_7_bits = x1_7_mul[14:0]; // @[GroupNormStatisticsUnit.cs:61]
+  assign written_mux_8 = written_and ? written_row_8 : old_8; // @[GroupNormStatisticsUnit.cs:61]
+  assign x1_8_mul = $signed(x1_8) * $signed(x1_8); // @[GroupNormStatisticsUnit.cs:61]
+  assign x1_8_bits = x1_8_mul[14:0]; // @[GroupNormStatisticsUnit.cs:61]
+  assign written_mux_9 = written_and ? written_row_9 : old_9; // @[GroupNormStatisticsUnit.cs:61]
+  assign x1_9_mul = $signed(x1_9) * $signed(x1_9); // @[GroupNormStatisticsUnit.cs:61]
+  assign x1_9_bits = x1_9_mul[14:0]; // @[GroupNormStatisticsUnit.cs:61]
+  assign written_mux_10 = written_and ? written_row_10 : old_10; // @[GroupNormStatisticsUnit.cs:61]
+  assign x1_10_mul = $signed(x1_10) * $signed(x1_10); // @[GroupNormStatisticsUnit.cs:61]
+  assign x1_10_bits = x1_10_mul[14:0]; // @[GroupNormStatisticsUnit.cs:61]
+  assign written_mux_11 = written_and ? written_row_11 : old_11; // @[GroupNormStatisticsUnit.cs:61]
+  assign x1_11_mul = $signed(x1_11) * $signed(x1_11); // @[GroupNormStatisticsUnit.cs:61]
+  assign x1_11_bits = x1_11_mul[14:0]; // @[GroupNormStatisticsUnit.cs:61]
+  assign written_mux_12 = written_and ? written_row_12 : old_12; // @[GroupNormStatisticsUnit.cs:61]
+  assign x1_12_mul = $signed(x1_12) * $signed(x1_12); // @[GroupNormStatisticsUnit.cs:61]
+  assign x1_12_bits = x1_12_mul[14:0]; // @[GroupNormStatisticsUnit.cs:61]
+  assign written_mux_13 = written_and ? written_row_13 : old_13; // @[GroupNormStatisticsUnit.cs:61]
+  assign x1_13_mul = $signed(x1_13) * $signed(x1_13); // @[GroupNormStatisticsUnit.cs:61]
+  assign x1_13_bits = x1_13_mul[14:0]; // @[GroupNormStatisticsUnit.cs:61]
+  assign written_mux_14 = written_and ? written_row_14 : old_14; // @[GroupNormStatisticsUnit.cs:61]
+  assign x1_14_mul = $signed(x1_14) * $signed(x1_14); // @[GroupNormStatisticsUnit.cs:61]
+  assign x1_14_bits = x1_14_mul[14:0]; // @[GroupNormStatisticsUnit.cs:61]
+  assign written_mux_15 = written_and ? written_row_15 : old_15; // @[GroupNormStatisticsUnit.cs:61]
+  assign x1_15_mul = $signed(x1_15) * $signed(x1_15); // @[GroupNormStatisticsUnit.cs:61]
+  assign x1_15_bits = x1_15_mul[14:0]; // @[GroupNormStatisticsUnit.cs:61]
+  assign ReadSum = read_lane_mux[62:35]; // @[GroupNormStatisticsUnit.cs:68]
+  assign ReadSquares = read_lane_eq ? read_15[34:0] : (read_lane_eq_1 ? read_14[34:0] : (read_lane_eq_2 ? read_13[34:0] : (read_lane_eq_3 ? read_12[34:0] : (read_lane_eq_4 ? read_11[34:0] : (read_lane_eq_5 ? read_10[34:0] : (read_lane_eq_6 ? read_9[34:0] : (read_lane_eq_7 ? read_8[34:0] : (read_lane_eq_8 ? read_7[34:0] : (read_lane_eq_9 ? read_6[34:0] : (read_lane_eq_10 ? read_5[34:0] : (read_lane_eq_11 ? read_4[34:0] : (read_lane_eq_12 ? read_3[34:0] : (read_lane_eq_13 ? read_2[34:0] : (read_lane_eq_14 ? read_1[34:0] : read_0[34:0])))))))))))))); // @[GroupNormStatisticsUnit.cs:69]
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:36]
     if (rst)
@@ -428,7 +398,7 @@ module GroupNormStatisticsUnit16x512 (
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:61]
-    written_row_0 <= {(first_1 ? {{20{x1_0[7]}}, x1_0} : (written_row_0_mux[62:35] + {{20{x1_0[7]}}, x1_0})), (first_1 ? {20'd0, written_row_0_bits} : ((written_row_0_mux_and ? written_row_0[34:0] : old_0[34:0]) + {20'd0, written_row_0_bits}))};
+    written_row_0 <= {(first_1 ? {{20{x1_0[7]}}, x1_0} : (written_mux[62:35] + {{20{x1_0[7]}}, x1_0})), (first_1 ? {20'd0, x1_0_bits} : ((written_and ? written_row_0[34:0] : old_0[34:0]) + {20'd0, x1_0_bits}))};
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:52]
@@ -436,7 +406,7 @@ module GroupNormStatisticsUnit16x512 (
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:61]
-    written_row_1 <= {(first_1 ? {{20{x1_1[7]}}, x1_1} : (written_row_1_mux[62:35] + {{20{x1_1[7]}}, x1_1})), (first_1 ? {20'd0, written_row_1_bits} : ((written_row_1_mux_and ? written_row_1[34:0] : old_1[34:0]) + {20'd0, written_row_1_bits}))};
+    written_row_1 <= {(first_1 ? {{20{x1_1[7]}}, x1_1} : (written_mux_1[62:35] + {{20{x1_1[7]}}, x1_1})), (first_1 ? {20'd0, x1_1_bits} : ((written_and ? written_row_1[34:0] : old_1[34:0]) + {20'd0, x1_1_bits}))};
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:52]
@@ -444,7 +414,7 @@ module GroupNormStatisticsUnit16x512 (
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:61]
-    written_row_2 <= {(first_1 ? {{20{x1_2[7]}}, x1_2} : (written_row_2_mux[62:35] + {{20{x1_2[7]}}, x1_2})), (first_1 ? {20'd0, written_row_2_bits} : ((written_row_2_mux_and ? written_row_2[34:0] : old_2[34:0]) + {20'd0, written_row_2_bits}))};
+    written_row_2 <= {(first_1 ? {{20{x1_2[7]}}, x1_2} : (written_mux_2[62:35] + {{20{x1_2[7]}}, x1_2})), (first_1 ? {20'd0, x1_2_bits} : ((written_and ? written_row_2[34:0] : old_2[34:0]) + {20'd0, x1_2_bits}))};
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:52]
@@ -452,7 +422,7 @@ module GroupNormStatisticsUnit16x512 (
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:61]
-    written_row_3 <= {(first_1 ? {{20{x1_3[7]}}, x1_3} : (written_row_3_mux[62:35] + {{20{x1_3[7]}}, x1_3})), (first_1 ? {20'd0, written_row_3_bits} : ((written_row_3_mux_and ? written_row_3[34:0] : old_3[34:0]) + {20'd0, written_row_3_bits}))};
+    written_row_3 <= {(first_1 ? {{20{x1_3[7]}}, x1_3} : (written_mux_3[62:35] + {{20{x1_3[7]}}, x1_3})), (first_1 ? {20'd0, x1_3_bits} : ((written_and ? written_row_3[34:0] : old_3[34:0]) + {20'd0, x1_3_bits}))};
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:52]
@@ -460,7 +430,7 @@ module GroupNormStatisticsUnit16x512 (
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:61]
-    written_row_4 <= {(first_1 ? {{20{x1_4[7]}}, x1_4} : (written_row_4_mux[62:35] + {{20{x1_4[7]}}, x1_4})), (first_1 ? {20'd0, written_row_4_bits} : ((written_row_4_mux_and ? written_row_4[34:0] : old_4[34:0]) + {20'd0, written_row_4_bits}))};
+    written_row_4 <= {(first_1 ? {{20{x1_4[7]}}, x1_4} : (written_mux_4[62:35] + {{20{x1_4[7]}}, x1_4})), (first_1 ? {20'd0, x1_4_bits} : ((written_and ? written_row_4[34:0] : old_4[34:0]) + {20'd0, x1_4_bits}))};
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:52]
@@ -468,7 +438,7 @@ module GroupNormStatisticsUnit16x512 (
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:61]
-    written_row_5 <= {(first_1 ? {{20{x1_5[7]}}, x1_5} : (written_row_5_mux[62:35] + {{20{x1_5[7]}}, x1_5})), (first_1 ? {20'd0, written_row_5_bits} : ((written_row_5_mux_and ? written_row_5[34:0] : old_5[34:0]) + {20'd0, written_row_5_bits}))};
+    written_row_5 <= {(first_1 ? {{20{x1_5[7]}}, x1_5} : (written_mux_5[62:35] + {{20{x1_5[7]}}, x1_5})), (first_1 ? {20'd0, x1_5_bits} : ((written_and ? written_row_5[34:0] : old_5[34:0]) + {20'd0, x1_5_bits}))};
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:52]
@@ -476,7 +446,7 @@ module GroupNormStatisticsUnit16x512 (
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:61]
-    written_row_6 <= {(first_1 ? {{20{x1_6[7]}}, x1_6} : (written_row_6_mux[62:35] + {{20{x1_6[7]}}, x1_6})), (first_1 ? {20'd0, written_row_6_bits} : ((written_row_6_mux_and ? written_row_6[34:0] : old_6[34:0]) + {20'd0, written_row_6_bits}))};
+    written_row_6 <= {(first_1 ? {{20{x1_6[7]}}, x1_6} : (written_mux_6[62:35] + {{20{x1_6[7]}}, x1_6})), (first_1 ? {20'd0, x1_6_bits} : ((written_and ? written_row_6[34:0] : old_6[34:0]) + {20'd0, x1_6_bits}))};
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:52]
@@ -484,7 +454,7 @@ module GroupNormStatisticsUnit16x512 (
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:61]
-    written_row_7 <= {(first_1 ? {{20{x1_7[7]}}, x1_7} : (written_row_7_mux[62:35] + {{20{x1_7[7]}}, x1_7})), (first_1 ? {20'd0, written_row_7_bits} : ((written_row_7_mux_and ? written_row_7[34:0] : old_7[34:0]) + {20'd0, written_row_7_bits}))};
+    written_row_7 <= {(first_1 ? {{20{x1_7[7]}}, x1_7} : (written_mux_7[62:35] + {{20{x1_7[7]}}, x1_7})), (first_1 ? {20'd0, x1_7_bits} : ((written_and ? written_row_7[34:0] : old_7[34:0]) + {20'd0, x1_7_bits}))};
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:52]
@@ -492,7 +462,7 @@ module GroupNormStatisticsUnit16x512 (
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:61]
-    written_row_8 <= {(first_1 ? {{20{x1_8[7]}}, x1_8} : (written_row_8_mux[62:35] + {{20{x1_8[7]}}, x1_8})), (first_1 ? {20'd0, written_row_8_bits} : ((written_row_8_mux_and ? written_row_8[34:0] : old_8[34:0]) + {20'd0, written_row_8_bits}))};
+    written_row_8 <= {(first_1 ? {{20{x1_8[7]}}, x1_8} : (written_mux_8[62:35] + {{20{x1_8[7]}}, x1_8})), (first_1 ? {20'd0, x1_8_bits} : ((written_and ? written_row_8[34:0] : old_8[34:0]) + {20'd0, x1_8_bits}))};
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:52]
@@ -500,7 +470,7 @@ module GroupNormStatisticsUnit16x512 (
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:61]
-    written_row_9 <= {(first_1 ? {{20{x1_9[7]}}, x1_9} : (written_row_9_mux[62:35] + {{20{x1_9[7]}}, x1_9})), (first_1 ? {20'd0, written_row_9_bits} : ((written_row_9_mux_and ? written_row_9[34:0] : old_9[34:0]) + {20'd0, written_row_9_bits}))};
+    written_row_9 <= {(first_1 ? {{20{x1_9[7]}}, x1_9} : (written_mux_9[62:35] + {{20{x1_9[7]}}, x1_9})), (first_1 ? {20'd0, x1_9_bits} : ((written_and ? written_row_9[34:0] : old_9[34:0]) + {20'd0, x1_9_bits}))};
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:52]
@@ -508,7 +478,7 @@ module GroupNormStatisticsUnit16x512 (
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:61]
-    written_row_10 <= {(first_1 ? {{20{x1_10[7]}}, x1_10} : (written_row_10_mux[62:35] + {{20{x1_10[7]}}, x1_10})), (first_1 ? {20'd0, written_row_10_bits} : ((written_row_10_mux_and ? written_row_10[34:0] : old_10[34:0]) + {20'd0, written_row_10_bits}))};
+    written_row_10 <= {(first_1 ? {{20{x1_10[7]}}, x1_10} : (written_mux_10[62:35] + {{20{x1_10[7]}}, x1_10})), (first_1 ? {20'd0, x1_10_bits} : ((written_and ? written_row_10[34:0] : old_10[34:0]) + {20'd0, x1_10_bits}))};
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:52]
@@ -516,7 +486,7 @@ module GroupNormStatisticsUnit16x512 (
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:61]
-    written_row_11 <= {(first_1 ? {{20{x1_11[7]}}, x1_11} : (written_row_11_mux[62:35] + {{20{x1_11[7]}}, x1_11})), (first_1 ? {20'd0, written_row_11_bits} : ((written_row_11_mux_and ? written_row_11[34:0] : old_11[34:0]) + {20'd0, written_row_11_bits}))};
+    written_row_11 <= {(first_1 ? {{20{x1_11[7]}}, x1_11} : (written_mux_11[62:35] + {{20{x1_11[7]}}, x1_11})), (first_1 ? {20'd0, x1_11_bits} : ((written_and ? written_row_11[34:0] : old_11[34:0]) + {20'd0, x1_11_bits}))};
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:52]
@@ -524,7 +494,7 @@ module GroupNormStatisticsUnit16x512 (
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:61]
-    written_row_12 <= {(first_1 ? {{20{x1_12[7]}}, x1_12} : (written_row_12_mux[62:35] + {{20{x1_12[7]}}, x1_12})), (first_1 ? {20'd0, written_row_12_bits} : ((written_row_12_mux_and ? written_row_12[34:0] : old_12[34:0]) + {20'd0, written_row_12_bits}))};
+    written_row_12 <= {(first_1 ? {{20{x1_12[7]}}, x1_12} : (written_mux_12[62:35] + {{20{x1_12[7]}}, x1_12})), (first_1 ? {20'd0, x1_12_bits} : ((written_and ? written_row_12[34:0] : old_12[34:0]) + {20'd0, x1_12_bits}))};
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:52]
@@ -532,7 +502,7 @@ module GroupNormStatisticsUnit16x512 (
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:61]
-    written_row_13 <= {(first_1 ? {{20{x1_13[7]}}, x1_13} : (written_row_13_mux[62:35] + {{20{x1_13[7]}}, x1_13})), (first_1 ? {20'd0, written_row_13_bits} : ((written_row_13_mux_and ? written_row_13[34:0] : old_13[34:0]) + {20'd0, written_row_13_bits}))};
+    written_row_13 <= {(first_1 ? {{20{x1_13[7]}}, x1_13} : (written_mux_13[62:35] + {{20{x1_13[7]}}, x1_13})), (first_1 ? {20'd0, x1_13_bits} : ((written_and ? written_row_13[34:0] : old_13[34:0]) + {20'd0, x1_13_bits}))};
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:52]
@@ -540,7 +510,7 @@ module GroupNormStatisticsUnit16x512 (
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:61]
-    written_row_14 <= {(first_1 ? {{20{x1_14[7]}}, x1_14} : (written_row_14_mux[62:35] + {{20{x1_14[7]}}, x1_14})), (first_1 ? {20'd0, written_row_14_bits} : ((written_row_14_mux_and ? written_row_14[34:0] : old_14[34:0]) + {20'd0, written_row_14_bits}))};
+    written_row_14 <= {(first_1 ? {{20{x1_14[7]}}, x1_14} : (written_mux_14[62:35] + {{20{x1_14[7]}}, x1_14})), (first_1 ? {20'd0, x1_14_bits} : ((written_and ? written_row_14[34:0] : old_14[34:0]) + {20'd0, x1_14_bits}))};
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:52]
@@ -548,7 +518,7 @@ module GroupNormStatisticsUnit16x512 (
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:61]
-    written_row_15 <= {(first_1 ? {{20{x1_15[7]}}, x1_15} : (written_row_15_mux[62:35] + {{20{x1_15[7]}}, x1_15})), (first_1 ? {20'd0, written_row_15_bits} : ((written_row_15_mux_and ? written_row_15[34:0] : old_15[34:0]) + {20'd0, written_row_15_bits}))};
+    written_row_15 <= {(first_1 ? {{20{x1_15[7]}}, x1_15} : (written_mux_15[62:35] + {{20{x1_15[7]}}, x1_15})), (first_1 ? {20'd0, x1_15_bits} : ((written_and ? written_row_15[34:0] : old_15[34:0]) + {20'd0, x1_15_bits}))};
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:64]
@@ -557,82 +527,82 @@ module GroupNormStatisticsUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:60]
     if (valid_1)
-      sums_0[index_1] <= {(first_1 ? {{20{x1_0[7]}}, x1_0} : (written_row_0_mux[62:35] + {{20{x1_0[7]}}, x1_0})), (first_1 ? {20'd0, written_row_0_bits} : ((written_row_0_mux_and ? written_row_0[34:0] : old_0[34:0]) + {20'd0, written_row_0_bits}))};
+      sums_0[index_1] <= {(first_1 ? {{20{x1_0[7]}}, x1_0} : (written_mux[62:35] + {{20{x1_0[7]}}, x1_0})), (first_1 ? {20'd0, x1_0_bits} : ((written_and ? written_row_0[34:0] : old_0[34:0]) + {20'd0, x1_0_bits}))};
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:60]
     if (valid_1)
-      sums_1[index_1] <= {(first_1 ? {{20{x1_1[7]}}, x1_1} : (written_row_1_mux[62:35] + {{20{x1_1[7]}}, x1_1})), (first_1 ? {20'd0, written_row_1_bits} : ((written_row_1_mux_and ? written_row_1[34:0] : old_1[34:0]) + {20'd0, written_row_1_bits}))};
+      sums_1[index_1] <= {(first_1 ? {{20{x1_1[7]}}, x1_1} : (written_mux_1[62:35] + {{20{x1_1[7]}}, x1_1})), (first_1 ? {20'd0, x1_1_bits} : ((written_and ? written_row_1[34:0] : old_1[34:0]) + {20'd0, x1_1_bits}))};
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:60]
     if (valid_1)
-      sums_2[index_1] <= {(first_1 ? {{20{x1_2[7]}}, x1_2} : (written_row_2_mux[62:35] + {{20{x1_2[7]}}, x1_2})), (first_1 ? {20'd0, written_row_2_bits} : ((written_row_2_mux_and ? written_row_2[34:0] : old_2[34:0]) + {20'd0, written_row_2_bits}))};
+      sums_2[index_1] <= {(first_1 ? {{20{x1_2[7]}}, x1_2} : (written_mux_2[62:35] + {{20{x1_2[7]}}, x1_2})), (first_1 ? {20'd0, x1_2_bits} : ((written_and ? written_row_2[34:0] : old_2[34:0]) + {20'd0, x1_2_bits}))};
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:60]
     if (valid_1)
-      sums_3[index_1] <= {(first_1 ? {{20{x1_3[7]}}, x1_3} : (written_row_3_mux[62:35] + {{20{x1_3[7]}}, x1_3})), (first_1 ? {20'd0, written_row_3_bits} : ((written_row_3_mux_and ? written_row_3[34:0] : old_3[34:0]) + {20'd0, written_row_3_bits}))};
+      sums_3[index_1] <= {(first_1 ? {{20{x1_3[7]}}, x1_3} : (written_mux_3[62:35] + {{20{x1_3[7]}}, x1_3})), (first_1 ? {20'd0, x1_3_bits} : ((written_and ? written_row_3[34:0] : old_3[34:0]) + {20'd0, x1_3_bits}))};
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:60]
     if (valid_1)
-      sums_4[index_1] <= {(first_1 ? {{20{x1_4[7]}}, x1_4} : (written_row_4_mux[62:35] + {{20{x1_4[7]}}, x1_4})), (first_1 ? {20'd0, written_row_4_bits} : ((written_row_4_mux_and ? written_row_4[34:0] : old_4[34:0]) + {20'd0, written_row_4_bits}))};
+      sums_4[index_1] <= {(first_1 ? {{20{x1_4[7]}}, x1_4} : (written_mux_4[62:35] + {{20{x1_4[7]}}, x1_4})), (first_1 ? {20'd0, x1_4_bits} : ((written_and ? written_row_4[34:0] : old_4[34:0]) + {20'd0, x1_4_bits}))};
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:60]
     if (valid_1)
-      sums_5[index_1] <= {(first_1 ? {{20{x1_5[7]}}, x1_5} : (written_row_5_mux[62:35] + {{20{x1_5[7]}}, x1_5})), (first_1 ? {20'd0, written_row_5_bits} : ((written_row_5_mux_and ? written_row_5[34:0] : old_5[34:0]) + {20'd0, written_row_5_bits}))};
+      sums_5[index_1] <= {(first_1 ? {{20{x1_5[7]}}, x1_5} : (written_mux_5[62:35] + {{20{x1_5[7]}}, x1_5})), (first_1 ? {20'd0, x1_5_bits} : ((written_and ? written_row_5[34:0] : old_5[34:0]) + {20'd0, x1_5_bits}))};
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:60]
     if (valid_1)
-      sums_6[index_1] <= {(first_1 ? {{20{x1_6[7]}}, x1_6} : (written_row_6_mux[62:35] + {{20{x1_6[7]}}, x1_6})), (first_1 ? {20'd0, written_row_6_bits} : ((written_row_6_mux_and ? written_row_6[34:0] : old_6[34:0]) + {20'd0, written_row_6_bits}))};
+      sums_6[index_1] <= {(first_1 ? {{20{x1_6[7]}}, x1_6} : (written_mux_6[62:35] + {{20{x1_6[7]}}, x1_6})), (first_1 ? {20'd0, x1_6_bits} : ((written_and ? written_row_6[34:0] : old_6[34:0]) + {20'd0, x1_6_bits}))};
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:60]
     if (valid_1)
-      sums_7[index_1] <= {(first_1 ? {{20{x1_7[7]}}, x1_7} : (written_row_7_mux[62:35] + {{20{x1_7[7]}}, x1_7})), (first_1 ? {20'd0, written_row_7_bits} : ((written_row_7_mux_and ? written_row_7[34:0] : old_7[34:0]) + {20'd0, written_row_7_bits}))};
+      sums_7[index_1] <= {(first_1 ? {{20{x1_7[7]}}, x1_7} : (written_mux_7[62:35] + {{20{x1_7[7]}}, x1_7})), (first_1 ? {20'd0, x1_7_bits} : ((written_and ? written_row_7[34:0] : old_7[34:0]) + {20'd0, x1_7_bits}))};
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:60]
     if (valid_1)
-      sums_8[index_1] <= {(first_1 ? {{20{x1_8[7]}}, x1_8} : (written_row_8_mux[62:35] + {{20{x1_8[7]}}, x1_8})), (first_1 ? {20'd0, written_row_8_bits} : ((written_row_8_mux_and ? written_row_8[34:0] : old_8[34:0]) + {20'd0, written_row_8_bits}))};
+      sums_8[index_1] <= {(first_1 ? {{20{x1_8[7]}}, x1_8} : (written_mux_8[62:35] + {{20{x1_8[7]}}, x1_8})), (first_1 ? {20'd0, x1_8_bits} : ((written_and ? written_row_8[34:0] : old_8[34:0]) + {20'd0, x1_8_bits}))};
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:60]
     if (valid_1)
-      sums_9[index_1] <= {(first_1 ? {{20{x1_9[7]}}, x1_9} : (written_row_9_mux[62:35] + {{20{x1_9[7]}}, x1_9})), (first_1 ? {20'd0, written_row_9_bits} : ((written_row_9_mux_and ? written_row_9[34:0] : old_9[34:0]) + {20'd0, written_row_9_bits}))};
+      sums_9[index_1] <= {(first_1 ? {{20{x1_9[7]}}, x1_9} : (written_mux_9[62:35] + {{20{x1_9[7]}}, x1_9})), (first_1 ? {20'd0, x1_9_bits} : ((written_and ? written_row_9[34:0] : old_9[34:0]) + {20'd0, x1_9_bits}))};
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:60]
     if (valid_1)
-      sums_10[index_1] <= {(first_1 ? {{20{x1_10[7]}}, x1_10} : (written_row_10_mux[62:35] + {{20{x1_10[7]}}, x1_10})), (first_1 ? {20'd0, written_row_10_bits} : ((written_row_10_mux_and ? written_row_10[34:0] : old_10[34:0]) + {20'd0, written_row_10_bits}))};
+      sums_10[index_1] <= {(first_1 ? {{20{x1_10[7]}}, x1_10} : (written_mux_10[62:35] + {{20{x1_10[7]}}, x1_10})), (first_1 ? {20'd0, x1_10_bits} : ((written_and ? written_row_10[34:0] : old_10[34:0]) + {20'd0, x1_10_bits}))};
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:60]
     if (valid_1)
-      sums_11[index_1] <= {(first_1 ? {{20{x1_11[7]}}, x1_11} : (written_row_11_mux[62:35] + {{20{x1_11[7]}}, x1_11})), (first_1 ? {20'd0, written_row_11_bits} : ((written_row_11_mux_and ? written_row_11[34:0] : old_11[34:0]) + {20'd0, written_row_11_bits}))};
+      sums_11[index_1] <= {(first_1 ? {{20{x1_11[7]}}, x1_11} : (written_mux_11[62:35] + {{20{x1_11[7]}}, x1_11})), (first_1 ? {20'd0, x1_11_bits} : ((written_and ? written_row_11[34:0] : old_11[34:0]) + {20'd0, x1_11_bits}))};
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:60]
     if (valid_1)
-      sums_12[index_1] <= {(first_1 ? {{20{x1_12[7]}}, x1_12} : (written_row_12_mux[62:35] + {{20{x1_12[7]}}, x1_12})), (first_1 ? {20'd0, written_row_12_bits} : ((written_row_12_mux_and ? written_row_12[34:0] : old_12[34:0]) + {20'd0, written_row_12_bits}))};
+      sums_12[index_1] <= {(first_1 ? {{20{x1_12[7]}}, x1_12} : (written_mux_12[62:35] + {{20{x1_12[7]}}, x1_12})), (first_1 ? {20'd0, x1_12_bits} : ((written_and ? written_row_12[34:0] : old_12[34:0]) + {20'd0, x1_12_bits}))};
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:60]
     if (valid_1)
-      sums_13[index_1] <= {(first_1 ? {{20{x1_13[7]}}, x1_13} : (written_row_13_mux[62:35] + {{20{x1_13[7]}}, x1_13})), (first_1 ? {20'd0, written_row_13_bits} : ((written_row_13_mux_and ? written_row_13[34:0] : old_13[34:0]) + {20'd0, written_row_13_bits}))};
+      sums_13[index_1] <= {(first_1 ? {{20{x1_13[7]}}, x1_13} : (written_mux_13[62:35] + {{20{x1_13[7]}}, x1_13})), (first_1 ? {20'd0, x1_13_bits} : ((written_and ? written_row_13[34:0] : old_13[34:0]) + {20'd0, x1_13_bits}))};
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:60]
     if (valid_1)
-      sums_14[index_1] <= {(first_1 ? {{20{x1_14[7]}}, x1_14} : (written_row_14_mux[62:35] + {{20{x1_14[7]}}, x1_14})), (first_1 ? {20'd0, written_row_14_bits} : ((written_row_14_mux_and ? written_row_14[34:0] : old_14[34:0]) + {20'd0, written_row_14_bits}))};
+      sums_14[index_1] <= {(first_1 ? {{20{x1_14[7]}}, x1_14} : (written_mux_14[62:35] + {{20{x1_14[7]}}, x1_14})), (first_1 ? {20'd0, x1_14_bits} : ((written_and ? written_row_14[34:0] : old_14[34:0]) + {20'd0, x1_14_bits}))};
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:60]
     if (valid_1)
-      sums_15[index_1] <= {(first_1 ? {{20{x1_15[7]}}, x1_15} : (written_row_15_mux[62:35] + {{20{x1_15[7]}}, x1_15})), (first_1 ? {20'd0, written_row_15_bits} : ((written_row_15_mux_and ? written_row_15[34:0] : old_15[34:0]) + {20'd0, written_row_15_bits}))};
+      sums_15[index_1] <= {(first_1 ? {{20{x1_15[7]}}, x1_15} : (written_mux_15[62:35] + {{20{x1_15[7]}}, x1_15})), (first_1 ? {20'd0, x1_15_bits} : ((written_and ? written_row_15[34:0] : old_15[34:0]) + {20'd0, x1_15_bits}))};
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:51]

@@ -56,33 +56,33 @@ module InstructionFetch (
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire Misaligned_eq; // @[InstructionFetch.cs:52]
-  wire [52:0] walker_RunBytes_cat; // @[InstructionFetch.cs:41]
-  wire class__eq; // @[InstructionFetch.cs:66]
-  wire class__eq_1; // @[InstructionFetch.cs:66]
-  wire class__eq_2; // @[InstructionFetch.cs:66]
-  wire class__or; // @[InstructionFetch.cs:66]
-  wire class__or_1; // @[InstructionFetch.cs:66]
-  wire class__or_2; // @[InstructionFetch.cs:66]
-  wire class__or_3; // @[InstructionFetch.cs:66]
-  wire class__or_4; // @[InstructionFetch.cs:66]
-  wire half_and; // @[InstructionFetch.cs:67, InstructionFetch.cs:68, InstructionFetch.cs:80]
-  wire half_and_1; // @[InstructionFetch.cs:67, InstructionFetch.cs:68, InstructionFetch.cs:80]
+  wire ProgramAddress_eq; // @[InstructionFetch.cs:52]
+  wire [52:0] ProgramLength_cat; // @[InstructionFetch.cs:41]
+  wire beats_Out_Payload_eq; // @[InstructionFetch.cs:66]
+  wire beats_Out_Payload_eq_1; // @[InstructionFetch.cs:66]
+  wire beats_Out_Payload_eq_2; // @[InstructionFetch.cs:66]
+  wire beats_Out_Payload_or; // @[InstructionFetch.cs:66]
+  wire beats_Out_Payload_or_1; // @[InstructionFetch.cs:66]
+  wire beats_Out_Payload_or_2; // @[InstructionFetch.cs:66]
+  wire beats_Out_Payload_or_3; // @[InstructionFetch.cs:66]
+  wire beats_Out_Payload_or_4; // @[InstructionFetch.cs:66]
+  wire beats_Out_Valid_and; // @[InstructionFetch.cs:67, InstructionFetch.cs:68, InstructionFetch.cs:80]
+  wire beats_Out_Valid_and_1; // @[InstructionFetch.cs:67, InstructionFetch.cs:68, InstructionFetch.cs:80]
   wire [31:0] index_add; // @[InstructionFetch.cs:75, InstructionFetch.cs:81]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign Misaligned_eq = ProgramAddress[4:0] == 5'd0; // @[InstructionFetch.cs:52]
-  assign walker_RunBytes_cat = {{16'd0, ProgramLength}, 5'd0}; // @[InstructionFetch.cs:41]
-  assign class__eq = beats_Out_Payload[4:0] == 5'd13; // @[InstructionFetch.cs:66]
-  assign class__eq_1 = beats_Out_Payload[4:0] == 5'd14; // @[InstructionFetch.cs:66]
-  assign class__eq_2 = beats_Out_Payload[4:0] == 5'd15; // @[InstructionFetch.cs:66]
-  assign class__or = (1'b0 | (beats_Out_Payload[4:0] == 5'd1)) | (beats_Out_Payload[4:0] == 5'd3); // @[InstructionFetch.cs:66]
-  assign class__or_1 = (1'b0 | (beats_Out_Payload[4:0] == 5'd4)) | (beats_Out_Payload[4:0] == 5'd5); // @[InstructionFetch.cs:66]
-  assign class__or_2 = 1'b0 | (beats_Out_Payload[4:0] == 5'd6); // @[InstructionFetch.cs:66]
-  assign class__or_3 = (((((1'b0 | (beats_Out_Payload[4:0] == 5'd7)) | (beats_Out_Payload[4:0] == 5'd8)) | (beats_Out_Payload[4:0] == 5'd9)) | (beats_Out_Payload[4:0] == 5'd10)) | (beats_Out_Payload[4:0] == 5'd11)) | (beats_Out_Payload[4:0] == 5'd12); // @[InstructionFetch.cs:66]
-  assign class__or_4 = 1'b0 | (beats_Out_Payload[4:0] == 5'd2); // @[InstructionFetch.cs:66]
-  assign half_and = beats_Out_Valid & (~half); // @[InstructionFetch.cs:67, InstructionFetch.cs:68, InstructionFetch.cs:80]
-  assign half_and_1 = (beats_Out_Valid & half) & Ready; // @[InstructionFetch.cs:67, InstructionFetch.cs:68, InstructionFetch.cs:80]
+  assign ProgramAddress_eq = ProgramAddress[4:0] == 5'd0; // @[InstructionFetch.cs:52]
+  assign ProgramLength_cat = {{16'd0, ProgramLength}, 5'd0}; // @[InstructionFetch.cs:41]
+  assign beats_Out_Payload_eq = beats_Out_Payload[4:0] == 5'd13; // @[InstructionFetch.cs:66]
+  assign beats_Out_Payload_eq_1 = beats_Out_Payload[4:0] == 5'd14; // @[InstructionFetch.cs:66]
+  assign beats_Out_Payload_eq_2 = beats_Out_Payload[4:0] == 5'd15; // @[InstructionFetch.cs:66]
+  assign beats_Out_Payload_or = (1'b0 | (beats_Out_Payload[4:0] == 5'd1)) | (beats_Out_Payload[4:0] == 5'd3); // @[InstructionFetch.cs:66]
+  assign beats_Out_Payload_or_1 = (1'b0 | (beats_Out_Payload[4:0] == 5'd4)) | (beats_Out_Payload[4:0] == 5'd5); // @[InstructionFetch.cs:66]
+  assign beats_Out_Payload_or_2 = 1'b0 | (beats_Out_Payload[4:0] == 5'd6); // @[InstructionFetch.cs:66]
+  assign beats_Out_Payload_or_3 = (((((1'b0 | (beats_Out_Payload[4:0] == 5'd7)) | (beats_Out_Payload[4:0] == 5'd8)) | (beats_Out_Payload[4:0] == 5'd9)) | (beats_Out_Payload[4:0] == 5'd10)) | (beats_Out_Payload[4:0] == 5'd11)) | (beats_Out_Payload[4:0] == 5'd12); // @[InstructionFetch.cs:66]
+  assign beats_Out_Payload_or_4 = 1'b0 | (beats_Out_Payload[4:0] == 5'd2); // @[InstructionFetch.cs:66]
+  assign beats_Out_Valid_and = beats_Out_Valid & (~half); // @[InstructionFetch.cs:67, InstructionFetch.cs:68, InstructionFetch.cs:80]
+  assign beats_Out_Valid_and_1 = (beats_Out_Valid & half) & Ready; // @[InstructionFetch.cs:67, InstructionFetch.cs:68, InstructionFetch.cs:80]
   assign index_add = index + 32'd1; // @[InstructionFetch.cs:75, InstructionFetch.cs:81]
   assign Read_Valid = walker_Valid; // @[InstructionFetch.cs:46]
   assign Read_Address = walker_BurstAddress; // @[InstructionFetch.cs:47]
@@ -91,7 +91,7 @@ module InstructionFetch (
   assign Instruction = {beats_Out_Payload, low}; // @[InstructionFetch.cs:85]
   assign Index = index; // @[InstructionFetch.cs:86]
   assign Exhausted = exhausted; // @[InstructionFetch.cs:87]
-  assign Misaligned = Start & (~Misaligned_eq); // @[InstructionFetch.cs:52]
+  assign Misaligned = Start & (~ProgramAddress_eq); // @[InstructionFetch.cs:52]
   assign Class = class_; // @[InstructionFetch.cs:88]
   assign beats_In_Payload = Read_Data; // @[InstructionFetch.cs:51]
   assign beats_In_Valid = Read_DataValid; // @[InstructionFetch.cs:50]
@@ -100,7 +100,7 @@ module InstructionFetch (
   assign walker_Start = Start; // @[InstructionFetch.cs:38]
   assign walker_Abort = Start; // @[InstructionFetch.cs:39]
   assign walker_Address = ProgramAddress; // @[InstructionFetch.cs:40]
-  assign walker_RunBytes = Misaligned_eq ? walker_RunBytes_cat[47:0] : 48'd0; // @[InstructionFetch.cs:41]
+  assign walker_RunBytes = ProgramAddress_eq ? ProgramLength_cat[47:0] : 48'd0; // @[InstructionFetch.cs:41]
   assign walker_Runs = 16'd1; // @[InstructionFetch.cs:42]
   assign walker_Stride = 32'd0; // @[InstructionFetch.cs:43]
   assign walker_Freed = beats_Out_Valid & beats_Out_Ready; // @[InstructionFetch.cs:45]
@@ -115,28 +115,28 @@ module InstructionFetch (
 
   always @(posedge clk) begin // @[InstructionFetch.cs:66]
     if (beats_Out_Valid & (~half))
-      class_ <= {(((((((class__eq | class__eq_1) | class__eq_2) | class__or) | class__or_1) | class__or_2) | class__or_3) | class__or_4), class__eq_2, class__eq_1, class__eq, class__or_4, class__or_3, class__or_2, class__or_1, class__or};
+      class_ <= {(((((((beats_Out_Payload_eq | beats_Out_Payload_eq_1) | beats_Out_Payload_eq_2) | beats_Out_Payload_or) | beats_Out_Payload_or_1) | beats_Out_Payload_or_2) | beats_Out_Payload_or_3) | beats_Out_Payload_or_4), beats_Out_Payload_eq_2, beats_Out_Payload_eq_1, beats_Out_Payload_eq, beats_Out_Payload_or_4, beats_Out_Payload_or_3, beats_Out_Payload_or_2, beats_Out_Payload_or_1, beats_Out_Payload_or};
   end
 
   always @(posedge clk) begin // @[InstructionFetch.cs:67, InstructionFetch.cs:68, InstructionFetch.cs:80]
     if (rst)
       half <= 1'b0;
     else
-      half <= Start ? 1'b0 : (half_and ? 1'b1 : (half_and_1 ? 1'b0 : half));
+      half <= Start ? 1'b0 : (beats_Out_Valid_and ? 1'b1 : (beats_Out_Valid_and_1 ? 1'b0 : half));
   end
 
   always @(posedge clk) begin // @[InstructionFetch.cs:75, InstructionFetch.cs:81]
     if (rst)
       index <= 32'd0;
     else
-      index <= Start ? 32'd0 : (half_and_1 ? index_add : index);
+      index <= Start ? 32'd0 : (beats_Out_Valid_and_1 ? index_add : index);
   end
 
   always @(posedge clk) begin // @[InstructionFetch.cs:76, InstructionFetch.cs:82]
     if (rst)
       exhausted <= 1'b0;
     else
-      exhausted <= Start ? (ProgramLength == 32'd0) : (half_and_1 ? (index_add == ProgramLength) : exhausted);
+      exhausted <= Start ? (ProgramLength == 32'd0) : (beats_Out_Valid_and_1 ? (index_add == ProgramLength) : exhausted);
   end
 
   Queue128x32Distributed beats ( // @[InstructionFetch.cs:33]

@@ -149,120 +149,118 @@ module LoadEngine (
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire Write_Valid_eq; // @[LoadEngine.cs:124]
-  wire [255:0] Write_Data_0_cat; // @[LoadEngine.cs:122]
-  wire Requantizer_Write_and; // @[LoadEngine.cs:171]
-  wire [15:0] Requantizer_ChannelBlock_add; // @[LoadEngine.cs:173]
-  wire Tables_Activation_and; // @[LoadEngine.cs:192]
-  wire [31:0] contiguous_mul; // @[LoadEngine.cs:61]
-  wire [30:0] run_bytes_mux_shiftleft; // @[LoadEngine.cs:73]
-  wire [31:0] run_bytes_mux_mul; // @[LoadEngine.cs:73]
-  wire [31:0] run_bytes_mux; // @[LoadEngine.cs:73]
-  wire [47:0] run_bytes_mul; // @[LoadEngine.cs:73]
-  wire consuming_eq; // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
-  wire consuming_and; // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
-  wire consuming_mux_and_and; // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
-  wire consuming_mux_and; // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
-  wire consuming_mux_and_1; // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
-  wire consuming_mux; // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
-  wire consuming_eq_1; // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
+  wire Control_Instruction_eq; // @[LoadEngine.cs:124]
+  wire [255:0] beats_Out_Payload_cat; // @[LoadEngine.cs:122]
+  wire beats_Out_Valid_and; // @[LoadEngine.cs:171]
+  wire [15:0] Control_Instruction_add; // @[LoadEngine.cs:173]
+  wire Control_Instruction_and; // @[LoadEngine.cs:192]
+  wire [31:0] Control_Instruction_mul; // @[LoadEngine.cs:61]
+  wire [30:0] Control_Instruction_shiftleft; // @[LoadEngine.cs:73]
+  wire [31:0] Control_Instruction_mux; // @[LoadEngine.cs:73]
+  wire [47:0] Control_Instruction_mul_1; // @[LoadEngine.cs:73]
+  wire setup_eq; // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
+  wire Control_Instruction_and_1; // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
+  wire beats_Out_Valid_and_1; // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
+  wire beats_Out_Valid_and_2; // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
+  wire at_chunk_end_and; // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
+  wire beats_Out_Valid_mux; // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
+  wire entry_eq; // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
   wire [3:0] offset_add; // @[LoadEngine.cs:140, LoadEngine.cs:151, LoadEngine.cs:221]
   wire [15:0] row_in_chunk_add; // @[LoadEngine.cs:143, LoadEngine.cs:155, LoadEngine.cs:223]
   wire [15:0] chunk_add; // @[LoadEngine.cs:146, LoadEngine.cs:224]
-  wire part_and; // @[LoadEngine.cs:127, LoadEngine.cs:132, LoadEngine.cs:229]
-  wire done_mux; // @[LoadEngine.cs:96, LoadEngine.cs:161, LoadEngine.cs:212]
-  wire pop_mux; // @[LoadEngine.cs:97, LoadEngine.cs:127, LoadEngine.cs:133, LoadEngine.cs:207]
-  wire [19:0] entries_last_cat; // @[LoadEngine.cs:201]
+  wire beats_Out_Valid_and_3; // @[LoadEngine.cs:127, LoadEngine.cs:132, LoadEngine.cs:229]
+  wire beats_Out_Valid_mux_1; // @[LoadEngine.cs:96, LoadEngine.cs:161, LoadEngine.cs:212]
+  wire beats_Out_Valid_mux_2; // @[LoadEngine.cs:97, LoadEngine.cs:127, LoadEngine.cs:133, LoadEngine.cs:207]
+  wire [19:0] Control_Instruction_cat; // @[LoadEngine.cs:201]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign Write_Valid_eq = Control_Instruction[4:0] == 5'd3; // @[LoadEngine.cs:124]
-  assign Write_Data_0_cat = {beats_Out_Payload, row_part_0}; // @[LoadEngine.cs:122]
-  assign Requantizer_Write_and = (beats_Out_Valid & consuming) & Write_Valid_eq; // @[LoadEngine.cs:171]
-  assign Requantizer_ChannelBlock_add = Control_Instruction[94:79] + entry; // @[LoadEngine.cs:173]
-  assign Tables_Activation_and = Write_Valid_eq & (Control_Instruction[78:76] == 3'd1); // @[LoadEngine.cs:192]
-  assign contiguous_mul = $unsigned(Control_Instruction[110:95]) * 16'd32; // @[LoadEngine.cs:61]
-  assign run_bytes_mux_shiftleft = {15'd0, Control_Instruction[110:95]} << (Tables_Activation_and ? 4'd8 : 4'd4); // @[LoadEngine.cs:73]
-  assign run_bytes_mux_mul = $unsigned(Control_Instruction[110:95]) * 16'd32; // @[LoadEngine.cs:73]
-  assign run_bytes_mux = Write_Valid_eq ? {1'd0, run_bytes_mux_shiftleft} : run_bytes_mux_mul; // @[LoadEngine.cs:73]
-  assign run_bytes_mul = $unsigned(run_bytes_mux) * $unsigned(Control_Instruction[126:111]); // @[LoadEngine.cs:73]
-  assign consuming_eq = setup == 2'd1; // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
-  assign consuming_and = Tables_Activation_and & (byte_index != 4'd15); // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
-  assign consuming_mux_and_and = ((beats_Out_Valid & consuming) & (~Write_Valid_eq)) & (part == 1'b1); // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
-  assign consuming_mux_and = consuming_mux_and_and & Write_Granted; // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
-  assign consuming_mux_and_1 = at_chunk_end & at_last_chunk; // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
-  assign consuming_mux = consuming_mux_and ? (consuming_mux_and_1 ? 1'b0 : consuming) : consuming; // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
-  assign consuming_eq_1 = entry == entries_last; // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
+  assign Control_Instruction_eq = Control_Instruction[4:0] == 5'd3; // @[LoadEngine.cs:124]
+  assign beats_Out_Payload_cat = {beats_Out_Payload, row_part_0}; // @[LoadEngine.cs:122]
+  assign beats_Out_Valid_and = (beats_Out_Valid & consuming) & Control_Instruction_eq; // @[LoadEngine.cs:171]
+  assign Control_Instruction_add = Control_Instruction[94:79] + entry; // @[LoadEngine.cs:173]
+  assign Control_Instruction_and = Control_Instruction_eq & (Control_Instruction[78:76] == 3'd1); // @[LoadEngine.cs:192]
+  assign Control_Instruction_mul = $unsigned(Control_Instruction[110:95]) * 16'd32; // @[LoadEngine.cs:61]
+  assign Control_Instruction_shiftleft = {15'd0, Control_Instruction[110:95]} << (Control_Instruction_and ? 4'd8 : 4'd4); // @[LoadEngine.cs:73]
+  assign Control_Instruction_mux = Control_Instruction_eq ? {1'd0, Control_Instruction_shiftleft} : Control_Instruction_mul; // @[LoadEngine.cs:73]
+  assign Control_Instruction_mul_1 = $unsigned(Control_Instruction_mux) * $unsigned(Control_Instruction[126:111]); // @[LoadEngine.cs:73]
+  assign setup_eq = setup == 2'd1; // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
+  assign Control_Instruction_and_1 = Control_Instruction_and & (byte_index != 4'd15); // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
+  assign beats_Out_Valid_and_1 = ((beats_Out_Valid & consuming) & (~Control_Instruction_eq)) & (part == 1'b1); // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
+  assign beats_Out_Valid_and_2 = beats_Out_Valid_and_1 & Write_Granted; // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
+  assign at_chunk_end_and = at_chunk_end & at_last_chunk; // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
+  assign beats_Out_Valid_mux = beats_Out_Valid_and_2 ? (at_chunk_end_and ? 1'b0 : consuming) : consuming; // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
+  assign entry_eq = entry == entries_last; // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
   assign offset_add = offset + 4'd0; // @[LoadEngine.cs:140, LoadEngine.cs:151, LoadEngine.cs:221]
   assign row_in_chunk_add = row_in_chunk + 16'd1; // @[LoadEngine.cs:143, LoadEngine.cs:155, LoadEngine.cs:223]
   assign chunk_add = chunk + 16'd1; // @[LoadEngine.cs:146, LoadEngine.cs:224]
-  assign part_and = ((beats_Out_Valid & consuming) & (~Write_Valid_eq)) & (part != 1'b1); // @[LoadEngine.cs:127, LoadEngine.cs:132, LoadEngine.cs:229]
-  assign done_mux = consuming_mux_and ? (consuming_mux_and_1 ? 1'b1 : 1'b0) : 1'b0; // @[LoadEngine.cs:96, LoadEngine.cs:161, LoadEngine.cs:212]
-  assign pop_mux = consuming_mux_and ? 1'b1 : (part_and ? 1'b1 : 1'b0); // @[LoadEngine.cs:97, LoadEngine.cs:127, LoadEngine.cs:133, LoadEngine.cs:207]
-  assign entries_last_cat = {Control_Instruction[110:95], 4'd0}; // @[LoadEngine.cs:201]
+  assign beats_Out_Valid_and_3 = ((beats_Out_Valid & consuming) & (~Control_Instruction_eq)) & (part != 1'b1); // @[LoadEngine.cs:127, LoadEngine.cs:132, LoadEngine.cs:229]
+  assign beats_Out_Valid_mux_1 = beats_Out_Valid_and_2 ? (at_chunk_end_and ? 1'b1 : 1'b0) : 1'b0; // @[LoadEngine.cs:96, LoadEngine.cs:161, LoadEngine.cs:212]
+  assign beats_Out_Valid_mux_2 = beats_Out_Valid_and_2 ? 1'b1 : (beats_Out_Valid_and_3 ? 1'b1 : 1'b0); // @[LoadEngine.cs:97, LoadEngine.cs:127, LoadEngine.cs:133, LoadEngine.cs:207]
+  assign Control_Instruction_cat = {Control_Instruction[110:95], 4'd0}; // @[LoadEngine.cs:201]
   assign Control_Busy = busy; // @[LoadEngine.cs:241]
   assign Control_Done = done; // @[LoadEngine.cs:242]
   assign Control_Stalled = 1'b0; // @[LoadEngine.cs:243]
   assign Read_Valid = bursts_Valid; // @[DmaBursts.cs:206]
   assign Read_Address = bursts_BurstAddress; // @[DmaBursts.cs:207]
   assign Read_Beats = bursts_BurstBeats; // @[DmaBursts.cs:208]
-  assign Write_Valid = ((beats_Out_Valid & consuming) & (~Write_Valid_eq)) & (part == 1'b1); // @[LoadEngine.cs:124]
+  assign Write_Valid = ((beats_Out_Valid & consuming) & (~Control_Instruction_eq)) & (part == 1'b1); // @[LoadEngine.cs:124]
   assign Write_Group = Control_Instruction[77:76]; // @[LoadEngine.cs:98]
   assign Write_Address = chunk_row + row_in_chunk[12:0]; // @[LoadEngine.cs:99]
-  assign Write_Data_0 = Write_Data_0_cat[7:0]; // @[LoadEngine.cs:122]
-  assign Write_Data_1 = Write_Data_0_cat[15:8]; // @[LoadEngine.cs:122]
-  assign Write_Data_2 = Write_Data_0_cat[23:16]; // @[LoadEngine.cs:122]
-  assign Write_Data_3 = Write_Data_0_cat[31:24]; // @[LoadEngine.cs:122]
-  assign Write_Data_4 = Write_Data_0_cat[39:32]; // @[LoadEngine.cs:122]
-  assign Write_Data_5 = Write_Data_0_cat[47:40]; // @[LoadEngine.cs:122]
-  assign Write_Data_6 = Write_Data_0_cat[55:48]; // @[LoadEngine.cs:122]
-  assign Write_Data_7 = Write_Data_0_cat[63:56]; // @[LoadEngine.cs:122]
-  assign Write_Data_8 = Write_Data_0_cat[71:64]; // @[LoadEngine.cs:122]
-  assign Write_Data_9 = Write_Data_0_cat[79:72]; // @[LoadEngine.cs:122]
-  assign Write_Data_10 = Write_Data_0_cat[87:80]; // @[LoadEngine.cs:122]
-  assign Write_Data_11 = Write_Data_0_cat[95:88]; // @[LoadEngine.cs:122]
-  assign Write_Data_12 = Write_Data_0_cat[103:96]; // @[LoadEngine.cs:122]
-  assign Write_Data_13 = Write_Data_0_cat[111:104]; // @[LoadEngine.cs:122]
-  assign Write_Data_14 = Write_Data_0_cat[119:112]; // @[LoadEngine.cs:122]
-  assign Write_Data_15 = Write_Data_0_cat[127:120]; // @[LoadEngine.cs:122]
-  assign Write_Data_16 = Write_Data_0_cat[135:128]; // @[LoadEngine.cs:122]
-  assign Write_Data_17 = Write_Data_0_cat[143:136]; // @[LoadEngine.cs:122]
-  assign Write_Data_18 = Write_Data_0_cat[151:144]; // @[LoadEngine.cs:122]
-  assign Write_Data_19 = Write_Data_0_cat[159:152]; // @[LoadEngine.cs:122]
-  assign Write_Data_20 = Write_Data_0_cat[167:160]; // @[LoadEngine.cs:122]
-  assign Write_Data_21 = Write_Data_0_cat[175:168]; // @[LoadEngine.cs:122]
-  assign Write_Data_22 = Write_Data_0_cat[183:176]; // @[LoadEngine.cs:122]
-  assign Write_Data_23 = Write_Data_0_cat[191:184]; // @[LoadEngine.cs:122]
-  assign Write_Data_24 = Write_Data_0_cat[199:192]; // @[LoadEngine.cs:122]
-  assign Write_Data_25 = Write_Data_0_cat[207:200]; // @[LoadEngine.cs:122]
-  assign Write_Data_26 = Write_Data_0_cat[215:208]; // @[LoadEngine.cs:122]
-  assign Write_Data_27 = Write_Data_0_cat[223:216]; // @[LoadEngine.cs:122]
-  assign Write_Data_28 = Write_Data_0_cat[231:224]; // @[LoadEngine.cs:122]
-  assign Write_Data_29 = Write_Data_0_cat[239:232]; // @[LoadEngine.cs:122]
-  assign Write_Data_30 = Write_Data_0_cat[247:240]; // @[LoadEngine.cs:122]
-  assign Write_Data_31 = Write_Data_0_cat[255:248]; // @[LoadEngine.cs:122]
-  assign Requantizer_Write = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd0); // @[LoadEngine.cs:171]
+  assign Write_Data_0 = beats_Out_Payload_cat[7:0]; // @[LoadEngine.cs:122]
+  assign Write_Data_1 = beats_Out_Payload_cat[15:8]; // @[LoadEngine.cs:122]
+  assign Write_Data_2 = beats_Out_Payload_cat[23:16]; // @[LoadEngine.cs:122]
+  assign Write_Data_3 = beats_Out_Payload_cat[31:24]; // @[LoadEngine.cs:122]
+  assign Write_Data_4 = beats_Out_Payload_cat[39:32]; // @[LoadEngine.cs:122]
+  assign Write_Data_5 = beats_Out_Payload_cat[47:40]; // @[LoadEngine.cs:122]
+  assign Write_Data_6 = beats_Out_Payload_cat[55:48]; // @[LoadEngine.cs:122]
+  assign Write_Data_7 = beats_Out_Payload_cat[63:56]; // @[LoadEngine.cs:122]
+  assign Write_Data_8 = beats_Out_Payload_cat[71:64]; // @[LoadEngine.cs:122]
+  assign Write_Data_9 = beats_Out_Payload_cat[79:72]; // @[LoadEngine.cs:122]
+  assign Write_Data_10 = beats_Out_Payload_cat[87:80]; // @[LoadEngine.cs:122]
+  assign Write_Data_11 = beats_Out_Payload_cat[95:88]; // @[LoadEngine.cs:122]
+  assign Write_Data_12 = beats_Out_Payload_cat[103:96]; // @[LoadEngine.cs:122]
+  assign Write_Data_13 = beats_Out_Payload_cat[111:104]; // @[LoadEngine.cs:122]
+  assign Write_Data_14 = beats_Out_Payload_cat[119:112]; // @[LoadEngine.cs:122]
+  assign Write_Data_15 = beats_Out_Payload_cat[127:120]; // @[LoadEngine.cs:122]
+  assign Write_Data_16 = beats_Out_Payload_cat[135:128]; // @[LoadEngine.cs:122]
+  assign Write_Data_17 = beats_Out_Payload_cat[143:136]; // @[LoadEngine.cs:122]
+  assign Write_Data_18 = beats_Out_Payload_cat[151:144]; // @[LoadEngine.cs:122]
+  assign Write_Data_19 = beats_Out_Payload_cat[159:152]; // @[LoadEngine.cs:122]
+  assign Write_Data_20 = beats_Out_Payload_cat[167:160]; // @[LoadEngine.cs:122]
+  assign Write_Data_21 = beats_Out_Payload_cat[175:168]; // @[LoadEngine.cs:122]
+  assign Write_Data_22 = beats_Out_Payload_cat[183:176]; // @[LoadEngine.cs:122]
+  assign Write_Data_23 = beats_Out_Payload_cat[191:184]; // @[LoadEngine.cs:122]
+  assign Write_Data_24 = beats_Out_Payload_cat[199:192]; // @[LoadEngine.cs:122]
+  assign Write_Data_25 = beats_Out_Payload_cat[207:200]; // @[LoadEngine.cs:122]
+  assign Write_Data_26 = beats_Out_Payload_cat[215:208]; // @[LoadEngine.cs:122]
+  assign Write_Data_27 = beats_Out_Payload_cat[223:216]; // @[LoadEngine.cs:122]
+  assign Write_Data_28 = beats_Out_Payload_cat[231:224]; // @[LoadEngine.cs:122]
+  assign Write_Data_29 = beats_Out_Payload_cat[239:232]; // @[LoadEngine.cs:122]
+  assign Write_Data_30 = beats_Out_Payload_cat[247:240]; // @[LoadEngine.cs:122]
+  assign Write_Data_31 = beats_Out_Payload_cat[255:248]; // @[LoadEngine.cs:122]
+  assign Requantizer_Write = beats_Out_Valid_and & (Control_Instruction[78:76] == 3'd0); // @[LoadEngine.cs:171]
   assign Requantizer_Lane = Control_Instruction[83:79] + entry[4:0]; // @[LoadEngine.cs:172]
   assign Requantizer_StepGroup = Control_StepGroup[2:0]; // @[LoadEngine.cs:174]
-  assign Requantizer_ChannelBlock = Requantizer_ChannelBlock_add[8:5]; // @[LoadEngine.cs:173]
+  assign Requantizer_ChannelBlock = Control_Instruction_add[8:5]; // @[LoadEngine.cs:173]
   assign Requantizer_Bias = beats_Out_Payload[31:0]; // @[LoadEngine.cs:175]
   assign Requantizer_Multiplier = beats_Out_Payload[47:32]; // @[LoadEngine.cs:176]
   assign Requantizer_Shift = beats_Out_Payload[53:48]; // @[LoadEngine.cs:177]
-  assign Tables_Activation = Requantizer_Write_and & Tables_Activation_and; // @[LoadEngine.cs:192]
+  assign Tables_Activation = beats_Out_Valid_and & Control_Instruction_and; // @[LoadEngine.cs:192]
   assign Tables_ActivationSlot = Control_Instruction[79] + entry[4]; // @[LoadEngine.cs:193]
   assign Tables_ActivationIndex = {entry[3:0], byte_index}; // @[LoadEngine.cs:194]
   assign Tables_ActivationValue = (byte_index == 4'd0) ? beats_Out_Payload[7:0] : later_bytes[7:0]; // @[LoadEngine.cs:200]
-  assign Tables_Channel = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd2); // @[LoadEngine.cs:183]
+  assign Tables_Channel = beats_Out_Valid_and & (Control_Instruction[78:76] == 3'd2); // @[LoadEngine.cs:183]
   assign Tables_ChannelNumber = Control_Instruction[87:79] + entry[8:0]; // @[LoadEngine.cs:184]
   assign Tables_ChannelGain = beats_Out_Payload[15:0]; // @[LoadEngine.cs:185]
   assign Tables_ChannelOffset = beats_Out_Payload[63:22]; // @[LoadEngine.cs:186]
   assign Tables_ChannelShift = beats_Out_Payload[21:16]; // @[LoadEngine.cs:187]
   assign Tables_ChannelExponent = beats_Out_Payload[66:64]; // @[LoadEngine.cs:188]
-  assign Tables_Parameter = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd3); // @[LoadEngine.cs:189]
+  assign Tables_Parameter = beats_Out_Valid_and & (Control_Instruction[78:76] == 3'd3); // @[LoadEngine.cs:189]
   assign Tables_ParameterSlot = Control_Instruction[82:79] + entry[3:0]; // @[LoadEngine.cs:190]
   assign Tables_ParameterWord = beats_Out_Payload; // @[LoadEngine.cs:191]
-  assign PadWrite = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd4); // @[LoadEngine.cs:178]
+  assign PadWrite = beats_Out_Valid_and & (Control_Instruction[78:76] == 3'd4); // @[LoadEngine.cs:178]
   assign PadValue = beats_Out_Payload[7:0]; // @[LoadEngine.cs:179]
-  assign ExponentWrite = Requantizer_Write_and & (Control_Instruction[78:76] == 3'd5); // @[LoadEngine.cs:180]
+  assign ExponentWrite = beats_Out_Valid_and & (Control_Instruction[78:76] == 3'd5); // @[LoadEngine.cs:180]
   assign ExponentA = beats_Out_Payload[2:0]; // @[LoadEngine.cs:181]
   assign ExponentB = beats_Out_Payload[5:3]; // @[LoadEngine.cs:182]
   assign Waiting = ((busy & (setup == 2'd0)) & (~beats_Out_Valid)) & (~Read_DataValid); // @[LoadEngine.cs:245]
@@ -286,8 +284,8 @@ module LoadEngine (
   assign bursts_Freed = beats_Out_Valid & beats_Out_Ready; // @[DmaBursts.cs:204]
   assign bursts_Arrived = Read_DataValid; // @[DmaBursts.cs:205]
   assign bursts_Taken = Read_Valid & Read_Ready; // @[DmaBursts.cs:209]
-  assign done = Requantizer_Write_and ? (consuming_and ? done_mux : (consuming_eq_1 ? 1'b1 : done_mux)) : done_mux; // @[LoadEngine.cs:96, LoadEngine.cs:161, LoadEngine.cs:212]
-  assign pop = Requantizer_Write_and ? (consuming_and ? pop_mux : 1'b1) : pop_mux; // @[LoadEngine.cs:97, LoadEngine.cs:127, LoadEngine.cs:133, LoadEngine.cs:207]
+  assign done = beats_Out_Valid_and ? (Control_Instruction_and_1 ? beats_Out_Valid_mux_1 : (entry_eq ? 1'b1 : beats_Out_Valid_mux_1)) : beats_Out_Valid_mux_1; // @[LoadEngine.cs:96, LoadEngine.cs:161, LoadEngine.cs:212]
+  assign pop = beats_Out_Valid_and ? (Control_Instruction_and_1 ? beats_Out_Valid_mux_2 : 1'b1) : beats_Out_Valid_mux_2; // @[LoadEngine.cs:97, LoadEngine.cs:127, LoadEngine.cs:133, LoadEngine.cs:207]
   assign room_is_reserved = {beats_In_Ready, beats_Count, bursts_Active}; // @[LoadEngine.cs:238]
 
   always @(posedge clk) begin // @[LoadEngine.cs:57, LoadEngine.cs:235]
@@ -298,7 +296,7 @@ module LoadEngine (
   end
 
   always @(posedge clk) begin // @[LoadEngine.cs:61]
-    contiguous <= (Control_Instruction[158:127] == contiguous_mul) | (Control_Instruction[126:111] == 16'd1);
+    contiguous <= (Control_Instruction[158:127] == Control_Instruction_mul) | (Control_Instruction[126:111] == 16'd1);
   end
 
   always @(posedge clk) begin // @[LoadEngine.cs:62]
@@ -318,11 +316,11 @@ module LoadEngine (
   end
 
   always @(posedge clk) begin // @[LoadEngine.cs:73]
-    run_bytes <= (Write_Valid_eq | (~contiguous)) ? {16'd0, run_bytes_mux} : run_bytes_mul;
+    run_bytes <= (Control_Instruction_eq | (~contiguous)) ? {16'd0, Control_Instruction_mux} : Control_Instruction_mul_1;
   end
 
   always @(posedge clk) begin // @[LoadEngine.cs:74]
-    runs <= (Write_Valid_eq | contiguous) ? 16'd1 : Control_Instruction[126:111];
+    runs <= (Control_Instruction_eq | contiguous) ? 16'd1 : Control_Instruction[126:111];
   end
 
   always @(posedge clk) begin // @[LoadEngine.cs:75]
@@ -333,61 +331,61 @@ module LoadEngine (
     if (rst)
       consuming <= 1'b0;
     else
-      consuming <= Control_Abort ? 1'b0 : (consuming_eq ? 1'b1 : (Requantizer_Write_and ? (consuming_and ? consuming_mux : (consuming_eq_1 ? 1'b0 : consuming_mux)) : consuming_mux));
+      consuming <= Control_Abort ? 1'b0 : (setup_eq ? 1'b1 : (beats_Out_Valid_and ? (Control_Instruction_and_1 ? beats_Out_Valid_mux : (entry_eq ? 1'b0 : beats_Out_Valid_mux)) : beats_Out_Valid_mux));
   end
 
   always @(posedge clk) begin // @[LoadEngine.cs:140, LoadEngine.cs:151, LoadEngine.cs:221]
-    offset <= consuming_eq ? dma_address_Address[3:0] : (consuming_mux_and ? (at_chunk_end ? ((~contiguous) ? (consumer_chunk[3:0] + Control_Instruction[130:127]) : offset_add) : offset_add) : offset);
+    offset <= setup_eq ? dma_address_Address[3:0] : (beats_Out_Valid_and_2 ? (at_chunk_end ? ((~contiguous) ? (consumer_chunk[3:0] + Control_Instruction[130:127]) : offset_add) : offset_add) : offset);
   end
 
   always @(posedge clk) begin // @[LoadEngine.cs:150, LoadEngine.cs:222]
-    consumer_chunk <= consuming_eq ? dma_address_Address : (consuming_mux_and ? (at_chunk_end ? (consumer_chunk + {8'd0, Control_Instruction[158:127]}) : consumer_chunk) : consumer_chunk);
+    consumer_chunk <= setup_eq ? dma_address_Address : (beats_Out_Valid_and_2 ? (at_chunk_end ? (consumer_chunk + {8'd0, Control_Instruction[158:127]}) : consumer_chunk) : consumer_chunk);
   end
 
   always @(posedge clk) begin // @[LoadEngine.cs:143, LoadEngine.cs:155, LoadEngine.cs:223]
-    row_in_chunk <= consuming_eq ? 16'd0 : (consuming_mux_and ? (at_chunk_end ? 16'd0 : row_in_chunk_add) : row_in_chunk);
+    row_in_chunk <= setup_eq ? 16'd0 : (beats_Out_Valid_and_2 ? (at_chunk_end ? 16'd0 : row_in_chunk_add) : row_in_chunk);
   end
 
   always @(posedge clk) begin // @[LoadEngine.cs:146, LoadEngine.cs:224]
-    chunk <= consuming_eq ? 16'd0 : (consuming_mux_and ? (at_chunk_end ? chunk_add : chunk) : chunk);
+    chunk <= setup_eq ? 16'd0 : (beats_Out_Valid_and_2 ? (at_chunk_end ? chunk_add : chunk) : chunk);
   end
 
   always @(posedge clk) begin // @[LoadEngine.cs:148, LoadEngine.cs:227]
-    chunk_row <= consuming_eq ? Control_Instruction[91:79] : (consuming_mux_and ? (at_chunk_end ? (chunk_row + Control_Instruction[171:159]) : chunk_row) : chunk_row);
+    chunk_row <= setup_eq ? Control_Instruction[91:79] : (beats_Out_Valid_and_2 ? (at_chunk_end ? (chunk_row + Control_Instruction[171:159]) : chunk_row) : chunk_row);
   end
 
   always @(posedge clk) begin // @[LoadEngine.cs:208, LoadEngine.cs:228]
-    entry <= consuming_eq ? 16'd0 : (Requantizer_Write_and ? (consuming_and ? entry : (entry + 16'd1)) : entry);
+    entry <= setup_eq ? 16'd0 : (beats_Out_Valid_and ? (Control_Instruction_and_1 ? entry : (entry + 16'd1)) : entry);
   end
 
   always @(posedge clk) begin // @[LoadEngine.cs:127, LoadEngine.cs:132, LoadEngine.cs:229]
-    part <= consuming_eq ? 1'b0 : (consuming_mux_and ? 1'b0 : (part_and ? (part + 1'b1) : part));
+    part <= setup_eq ? 1'b0 : (beats_Out_Valid_and_2 ? 1'b0 : (beats_Out_Valid_and_3 ? (part + 1'b1) : part));
   end
 
   always @(posedge clk) begin // @[LoadEngine.cs:204, LoadEngine.cs:206, LoadEngine.cs:230]
-    byte_index <= consuming_eq ? 4'd0 : (Requantizer_Write_and ? (consuming_and ? (byte_index + 4'd1) : 4'd0) : byte_index);
+    byte_index <= setup_eq ? 4'd0 : (beats_Out_Valid_and ? (Control_Instruction_and_1 ? (byte_index + 4'd1) : 4'd0) : byte_index);
   end
 
   always @(posedge clk) begin // @[LoadEngine.cs:144, LoadEngine.cs:156, LoadEngine.cs:225]
-    at_chunk_end <= consuming_eq ? one_row : (consuming_mux_and ? (at_chunk_end ? one_row : (row_in_chunk_add == rows_last)) : at_chunk_end);
+    at_chunk_end <= setup_eq ? one_row : (beats_Out_Valid_and_2 ? (at_chunk_end ? one_row : (row_in_chunk_add == rows_last)) : at_chunk_end);
   end
 
   always @(posedge clk) begin // @[LoadEngine.cs:147, LoadEngine.cs:226]
-    at_last_chunk <= consuming_eq ? one_chunk : (consuming_mux_and ? (at_chunk_end ? (chunk_add == chunks_last) : at_last_chunk) : at_last_chunk);
+    at_last_chunk <= setup_eq ? one_chunk : (beats_Out_Valid_and_2 ? (at_chunk_end ? (chunk_add == chunks_last) : at_last_chunk) : at_last_chunk);
   end
 
   always @(posedge clk) begin // @[LoadEngine.cs:117]
-    if (((beats_Out_Valid & consuming) & (~Write_Valid_eq)) & (part == 1'b0))
+    if (((beats_Out_Valid & consuming) & (~Control_Instruction_eq)) & (part == 1'b0))
       row_part_0 <= beats_Out_Payload;
   end
 
   always @(posedge clk) begin // @[LoadEngine.cs:199]
-    if (Requantizer_Write_and & Tables_Activation_and)
+    if (beats_Out_Valid_and & Control_Instruction_and)
       later_bytes <= (byte_index == 4'd0) ? beats_Out_Payload[127:8] : {8'd0, later_bytes[119:8]};
   end
 
   always @(posedge clk) begin // @[LoadEngine.cs:201]
-    entries_last <= (Tables_Activation_and ? entries_last_cat[15:0] : Control_Instruction[110:95]) - 16'd1;
+    entries_last <= (Control_Instruction_and ? Control_Instruction_cat[15:0] : Control_Instruction[110:95]) - 16'd1;
   end
 
   always @(posedge clk) begin // @[LoadEngine.cs:240]

@@ -2887,2536 +2887,2536 @@ module PeGroup32x32Packed (
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire signed [25:0] packed_0_0_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_0_1_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_0_2_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_0_3_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_0_4_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_0_5_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_0_6_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_0_7_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_0_8_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_0_9_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_0_10_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_0_11_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_0_12_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_0_13_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_0_14_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_0_15_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_0_16_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_0_17_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_0_18_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_0_19_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_0_20_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_0_21_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_0_22_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_0_23_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_0_24_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_0_25_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_0_26_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_0_27_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_0_28_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_0_29_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_0_30_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_0_31_cast; // @[PeGroup.cs:43]
-  wire signed [35:0] chain_0_0_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_0_0_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_0_0_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_0_0_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_0_0_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_0_1_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_0_1_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_0_1_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_0_1_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_0_1_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_0_2_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_0_2_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_0_2_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_0_2_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_0_2_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_0_3_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_0_3_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_0_3_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_0_3_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_0_3_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_0_4_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_0_4_add_1; // @[PeGroup.cs:50]
-  wire signed [25:0] packed_1_0_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_1_1_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_1_2_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_1_3_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_1_4_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_1_5_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_1_6_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_1_7_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_1_8_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_1_9_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_1_10_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_1_11_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_1_12_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_1_13_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_1_14_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_1_15_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_1_16_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_1_17_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_1_18_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_1_19_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_1_20_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_1_21_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_1_22_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_1_23_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_1_24_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_1_25_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_1_26_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_1_27_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_1_28_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_1_29_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_1_30_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_1_31_cast; // @[PeGroup.cs:43]
-  wire signed [35:0] chain_1_0_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_1_0_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_1_0_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_1_0_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_1_0_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_1_1_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_1_1_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_1_1_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_1_1_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_1_1_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_1_2_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_1_2_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_1_2_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_1_2_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_1_2_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_1_3_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_1_3_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_1_3_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_1_3_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_1_3_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_1_4_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_1_4_add_1; // @[PeGroup.cs:50]
-  wire signed [25:0] packed_2_0_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_2_1_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_2_2_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_2_3_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_2_4_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_2_5_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_2_6_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_2_7_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_2_8_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_2_9_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_2_10_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_2_11_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_2_12_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_2_13_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_2_14_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_2_15_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_2_16_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_2_17_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_2_18_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_2_19_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_2_20_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_2_21_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_2_22_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_2_23_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_2_24_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_2_25_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_2_26_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_2_27_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_2_28_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_2_29_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_2_30_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_2_31_cast; // @[PeGroup.cs:43]
-  wire signed [35:0] chain_2_0_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_2_0_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_2_0_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_2_0_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_2_0_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_2_1_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_2_1_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_2_1_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_2_1_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_2_1_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_2_2_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_2_2_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_2_2_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_2_2_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_2_2_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_2_3_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_2_3_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_2_3_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_2_3_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_2_3_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_2_4_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_2_4_add_1; // @[PeGroup.cs:50]
-  wire signed [25:0] packed_3_0_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_3_1_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_3_2_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_3_3_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_3_4_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_3_5_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_3_6_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_3_7_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_3_8_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_3_9_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_3_10_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_3_11_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_3_12_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_3_13_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_3_14_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_3_15_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_3_16_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_3_17_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_3_18_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_3_19_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_3_20_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_3_21_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_3_22_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_3_23_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_3_24_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_3_25_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_3_26_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_3_27_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_3_28_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_3_29_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_3_30_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_3_31_cast; // @[PeGroup.cs:43]
-  wire signed [35:0] chain_3_0_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_3_0_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_3_0_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_3_0_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_3_0_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_3_1_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_3_1_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_3_1_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_3_1_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_3_1_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_3_2_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_3_2_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_3_2_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_3_2_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_3_2_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_3_3_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_3_3_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_3_3_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_3_3_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_3_3_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_3_4_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_3_4_add_1; // @[PeGroup.cs:50]
-  wire signed [25:0] packed_4_0_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_4_1_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_4_2_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_4_3_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_4_4_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_4_5_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_4_6_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_4_7_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_4_8_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_4_9_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_4_10_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_4_11_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_4_12_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_4_13_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_4_14_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_4_15_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_4_16_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_4_17_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_4_18_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_4_19_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_4_20_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_4_21_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_4_22_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_4_23_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_4_24_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_4_25_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_4_26_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_4_27_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_4_28_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_4_29_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_4_30_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_4_31_cast; // @[PeGroup.cs:43]
-  wire signed [35:0] chain_4_0_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_4_0_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_4_0_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_4_0_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_4_0_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_4_1_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_4_1_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_4_1_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_4_1_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_4_1_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_4_2_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_4_2_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_4_2_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_4_2_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_4_2_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_4_3_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_4_3_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_4_3_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_4_3_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_4_3_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_4_4_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_4_4_add_1; // @[PeGroup.cs:50]
-  wire signed [25:0] packed_5_0_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_5_1_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_5_2_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_5_3_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_5_4_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_5_5_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_5_6_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_5_7_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_5_8_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_5_9_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_5_10_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_5_11_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_5_12_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_5_13_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_5_14_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_5_15_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_5_16_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_5_17_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_5_18_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_5_19_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_5_20_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_5_21_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_5_22_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_5_23_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_5_24_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_5_25_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_5_26_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_5_27_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_5_28_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_5_29_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_5_30_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_5_31_cast; // @[PeGroup.cs:43]
-  wire signed [35:0] chain_5_0_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_5_0_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_5_0_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_5_0_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_5_0_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_5_1_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_5_1_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_5_1_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_5_1_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_5_1_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_5_2_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_5_2_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_5_2_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_5_2_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_5_2_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_5_3_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_5_3_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_5_3_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_5_3_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_5_3_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_5_4_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_5_4_add_1; // @[PeGroup.cs:50]
-  wire signed [25:0] packed_6_0_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_6_1_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_6_2_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_6_3_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_6_4_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_6_5_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_6_6_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_6_7_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_6_8_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_6_9_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_6_10_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_6_11_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_6_12_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_6_13_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_6_14_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_6_15_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_6_16_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_6_17_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_6_18_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_6_19_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_6_20_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_6_21_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_6_22_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_6_23_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_6_24_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_6_25_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_6_26_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_6_27_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_6_28_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_6_29_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_6_30_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_6_31_cast; // @[PeGroup.cs:43]
-  wire signed [35:0] chain_6_0_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_6_0_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_6_0_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_6_0_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_6_0_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_6_1_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_6_1_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_6_1_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_6_1_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_6_1_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_6_2_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_6_2_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_6_2_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_6_2_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_6_2_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_6_3_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_6_3_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_6_3_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_6_3_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_6_3_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_6_4_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_6_4_add_1; // @[PeGroup.cs:50]
-  wire signed [25:0] packed_7_0_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_7_1_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_7_2_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_7_3_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_7_4_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_7_5_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_7_6_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_7_7_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_7_8_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_7_9_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_7_10_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_7_11_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_7_12_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_7_13_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_7_14_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_7_15_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_7_16_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_7_17_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_7_18_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_7_19_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_7_20_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_7_21_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_7_22_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_7_23_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_7_24_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_7_25_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_7_26_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_7_27_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_7_28_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_7_29_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_7_30_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_7_31_cast; // @[PeGroup.cs:43]
-  wire signed [35:0] chain_7_0_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_7_0_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_7_0_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_7_0_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_7_0_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_7_1_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_7_1_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_7_1_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_7_1_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_7_1_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_7_2_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_7_2_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_7_2_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_7_2_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_7_2_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_7_3_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_7_3_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_7_3_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_7_3_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_7_3_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_7_4_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_7_4_add_1; // @[PeGroup.cs:50]
-  wire signed [25:0] packed_8_0_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_8_1_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_8_2_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_8_3_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_8_4_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_8_5_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_8_6_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_8_7_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_8_8_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_8_9_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_8_10_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_8_11_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_8_12_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_8_13_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_8_14_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_8_15_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_8_16_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_8_17_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_8_18_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_8_19_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_8_20_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_8_21_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_8_22_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_8_23_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_8_24_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_8_25_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_8_26_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_8_27_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_8_28_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_8_29_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_8_30_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_8_31_cast; // @[PeGroup.cs:43]
-  wire signed [35:0] chain_8_0_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_8_0_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_8_0_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_8_0_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_8_0_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_8_1_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_8_1_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_8_1_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_8_1_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_8_1_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_8_2_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_8_2_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_8_2_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_8_2_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_8_2_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_8_3_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_8_3_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_8_3_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_8_3_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_8_3_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_8_4_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_8_4_add_1; // @[PeGroup.cs:50]
-  wire signed [25:0] packed_9_0_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_9_1_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_9_2_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_9_3_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_9_4_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_9_5_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_9_6_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_9_7_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_9_8_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_9_9_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_9_10_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_9_11_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_9_12_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_9_13_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_9_14_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_9_15_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_9_16_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_9_17_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_9_18_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_9_19_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_9_20_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_9_21_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_9_22_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_9_23_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_9_24_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_9_25_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_9_26_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_9_27_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_9_28_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_9_29_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_9_30_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_9_31_cast; // @[PeGroup.cs:43]
-  wire signed [35:0] chain_9_0_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_9_0_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_9_0_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_9_0_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_9_0_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_9_1_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_9_1_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_9_1_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_9_1_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_9_1_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_9_2_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_9_2_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_9_2_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_9_2_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_9_2_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_9_3_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_9_3_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_9_3_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_9_3_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_9_3_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_9_4_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_9_4_add_1; // @[PeGroup.cs:50]
-  wire signed [25:0] packed_10_0_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_10_1_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_10_2_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_10_3_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_10_4_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_10_5_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_10_6_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_10_7_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_10_8_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_10_9_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_10_10_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_10_11_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_10_12_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_10_13_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_10_14_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_10_15_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_10_16_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_10_17_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_10_18_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_10_19_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_10_20_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_10_21_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_10_22_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_10_23_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_10_24_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_10_25_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_10_26_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_10_27_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_10_28_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_10_29_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_10_30_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_10_31_cast; // @[PeGroup.cs:43]
-  wire signed [35:0] chain_10_0_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_10_0_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_10_0_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_10_0_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_10_0_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_10_1_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_10_1_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_10_1_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_10_1_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_10_1_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_10_2_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_10_2_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_10_2_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_10_2_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_10_2_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_10_3_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_10_3_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_10_3_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_10_3_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_10_3_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_10_4_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_10_4_add_1; // @[PeGroup.cs:50]
-  wire signed [25:0] packed_11_0_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_11_1_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_11_2_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_11_3_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_11_4_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_11_5_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_11_6_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_11_7_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_11_8_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_11_9_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_11_10_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_11_11_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_11_12_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_11_13_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_11_14_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_11_15_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_11_16_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_11_17_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_11_18_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_11_19_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_11_20_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_11_21_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_11_22_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_11_23_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_11_24_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_11_25_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_11_26_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_11_27_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_11_28_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_11_29_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_11_30_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_11_31_cast; // @[PeGroup.cs:43]
-  wire signed [35:0] chain_11_0_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_11_0_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_11_0_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_11_0_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_11_0_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_11_1_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_11_1_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_11_1_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_11_1_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_11_1_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_11_2_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_11_2_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_11_2_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_11_2_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_11_2_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_11_3_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_11_3_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_11_3_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_11_3_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_11_3_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_11_4_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_11_4_add_1; // @[PeGroup.cs:50]
-  wire signed [25:0] packed_12_0_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_12_1_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_12_2_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_12_3_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_12_4_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_12_5_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_12_6_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_12_7_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_12_8_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_12_9_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_12_10_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_12_11_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_12_12_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_12_13_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_12_14_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_12_15_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_12_16_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_12_17_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_12_18_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_12_19_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_12_20_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_12_21_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_12_22_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_12_23_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_12_24_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_12_25_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_12_26_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_12_27_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_12_28_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_12_29_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_12_30_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_12_31_cast; // @[PeGroup.cs:43]
-  wire signed [35:0] chain_12_0_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_12_0_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_12_0_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_12_0_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_12_0_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_12_1_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_12_1_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_12_1_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_12_1_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_12_1_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_12_2_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_12_2_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_12_2_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_12_2_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_12_2_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_12_3_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_12_3_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_12_3_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_12_3_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_12_3_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_12_4_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_12_4_add_1; // @[PeGroup.cs:50]
-  wire signed [25:0] packed_13_0_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_13_1_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_13_2_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_13_3_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_13_4_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_13_5_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_13_6_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_13_7_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_13_8_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_13_9_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_13_10_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_13_11_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_13_12_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_13_13_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_13_14_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_13_15_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_13_16_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_13_17_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_13_18_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_13_19_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_13_20_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_13_21_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_13_22_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_13_23_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_13_24_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_13_25_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_13_26_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_13_27_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_13_28_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_13_29_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_13_30_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_13_31_cast; // @[PeGroup.cs:43]
-  wire signed [35:0] chain_13_0_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_13_0_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_13_0_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_13_0_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_13_0_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_13_1_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_13_1_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_13_1_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_13_1_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_13_1_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_13_2_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_13_2_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_13_2_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_13_2_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_13_2_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_13_3_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_13_3_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_13_3_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_13_3_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_13_3_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_13_4_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_13_4_add_1; // @[PeGroup.cs:50]
-  wire signed [25:0] packed_14_0_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_14_1_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_14_2_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_14_3_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_14_4_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_14_5_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_14_6_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_14_7_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_14_8_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_14_9_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_14_10_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_14_11_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_14_12_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_14_13_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_14_14_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_14_15_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_14_16_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_14_17_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_14_18_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_14_19_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_14_20_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_14_21_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_14_22_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_14_23_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_14_24_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_14_25_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_14_26_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_14_27_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_14_28_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_14_29_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_14_30_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_14_31_cast; // @[PeGroup.cs:43]
-  wire signed [35:0] chain_14_0_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_14_0_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_14_0_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_14_0_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_14_0_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_14_1_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_14_1_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_14_1_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_14_1_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_14_1_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_14_2_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_14_2_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_14_2_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_14_2_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_14_2_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_14_3_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_14_3_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_14_3_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_14_3_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_14_3_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_14_4_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_14_4_add_1; // @[PeGroup.cs:50]
-  wire signed [25:0] packed_15_0_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_15_1_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_15_2_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_15_3_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_15_4_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_15_5_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_15_6_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_15_7_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_15_8_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_15_9_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_15_10_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_15_11_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_15_12_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_15_13_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_15_14_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_15_15_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_15_16_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_15_17_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_15_18_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_15_19_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_15_20_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_15_21_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_15_22_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_15_23_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_15_24_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_15_25_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_15_26_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_15_27_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_15_28_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_15_29_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_15_30_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] packed_15_31_cast; // @[PeGroup.cs:43]
-  wire signed [35:0] chain_15_0_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_15_0_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_15_0_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_15_0_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_15_0_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_15_1_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_15_1_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_15_1_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_15_1_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_15_1_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_15_2_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_15_2_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_15_2_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_15_2_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_15_2_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_15_3_add_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_15_3_add_add_1; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_15_3_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_15_3_add_1_add; // @[PeGroup.cs:50]
-  wire signed [36:0] chain_15_3_add_1; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_15_4_add; // @[PeGroup.cs:50]
-  wire signed [35:0] chain_15_4_add_1; // @[PeGroup.cs:50]
-  wire signed [19:0] dot_0_s0_0_add_add_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_0_s0_0_add_add_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_0_s0_0_add_add_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_0_s0_0_add_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_0_s0_0_add_add_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_0_s0_0_add_add_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_0_s0_0_add_add_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_0_s0_0_add_add_1; // @[PeGroup.cs:138]
-  wire signed [21:0] dot_0_s0_0_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_0_s0_0_add_1_add_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_0_s0_0_add_1_add_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_0_s0_0_add_1_add_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_0_s0_0_add_1_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_0_s0_0_add_1_add_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_0_s0_0_add_1_add_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_0_s0_0_add_1_add_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_0_s0_0_add_1_add_1; // @[PeGroup.cs:138]
-  wire signed [21:0] dot_0_s0_0_add_1; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_0_s0_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_0_s0_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_0_s0_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_1_s0_0_add; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_1_s0_0_add_1; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_2_s0_0_add_add_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_2_s0_0_add_add_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_2_s0_0_add_add_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_2_s0_0_add_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_2_s0_0_add_add_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_2_s0_0_add_add_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_2_s0_0_add_add_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_2_s0_0_add_add_1; // @[PeGroup.cs:138]
-  wire signed [21:0] dot_2_s0_0_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_2_s0_0_add_1_add_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_2_s0_0_add_1_add_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_2_s0_0_add_1_add_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_2_s0_0_add_1_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_2_s0_0_add_1_add_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_2_s0_0_add_1_add_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_2_s0_0_add_1_add_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_2_s0_0_add_1_add_1; // @[PeGroup.cs:138]
-  wire signed [21:0] dot_2_s0_0_add_1; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_2_s0_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_2_s0_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_2_s0_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_3_s0_0_add; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_3_s0_0_add_1; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_4_s0_0_add_add_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_4_s0_0_add_add_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_4_s0_0_add_add_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_4_s0_0_add_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_4_s0_0_add_add_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_4_s0_0_add_add_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_4_s0_0_add_add_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_4_s0_0_add_add_1; // @[PeGroup.cs:138]
-  wire signed [21:0] dot_4_s0_0_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_4_s0_0_add_1_add_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_4_s0_0_add_1_add_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_4_s0_0_add_1_add_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_4_s0_0_add_1_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_4_s0_0_add_1_add_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_4_s0_0_add_1_add_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_4_s0_0_add_1_add_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_4_s0_0_add_1_add_1; // @[PeGroup.cs:138]
-  wire signed [21:0] dot_4_s0_0_add_1; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_4_s0_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_4_s0_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_4_s0_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_5_s0_0_add; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_5_s0_0_add_1; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_6_s0_0_add_add_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_6_s0_0_add_add_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_6_s0_0_add_add_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_6_s0_0_add_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_6_s0_0_add_add_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_6_s0_0_add_add_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_6_s0_0_add_add_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_6_s0_0_add_add_1; // @[PeGroup.cs:138]
-  wire signed [21:0] dot_6_s0_0_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_6_s0_0_add_1_add_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_6_s0_0_add_1_add_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_6_s0_0_add_1_add_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_6_s0_0_add_1_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_6_s0_0_add_1_add_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_6_s0_0_add_1_add_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_6_s0_0_add_1_add_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_6_s0_0_add_1_add_1; // @[PeGroup.cs:138]
-  wire signed [21:0] dot_6_s0_0_add_1; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_6_s0_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_6_s0_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_6_s0_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_7_s0_0_add; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_7_s0_0_add_1; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_8_s0_0_add_add_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_8_s0_0_add_add_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_8_s0_0_add_add_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_8_s0_0_add_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_8_s0_0_add_add_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_8_s0_0_add_add_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_8_s0_0_add_add_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_8_s0_0_add_add_1; // @[PeGroup.cs:138]
-  wire signed [21:0] dot_8_s0_0_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_8_s0_0_add_1_add_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_8_s0_0_add_1_add_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_8_s0_0_add_1_add_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_8_s0_0_add_1_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_8_s0_0_add_1_add_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_8_s0_0_add_1_add_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_8_s0_0_add_1_add_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_8_s0_0_add_1_add_1; // @[PeGroup.cs:138]
-  wire signed [21:0] dot_8_s0_0_add_1; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_8_s0_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_8_s0_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_8_s0_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_9_s0_0_add; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_9_s0_0_add_1; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_10_s0_0_add_add_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_10_s0_0_add_add_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_10_s0_0_add_add_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_10_s0_0_add_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_10_s0_0_add_add_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_10_s0_0_add_add_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_10_s0_0_add_add_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_10_s0_0_add_add_1; // @[PeGroup.cs:138]
-  wire signed [21:0] dot_10_s0_0_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_10_s0_0_add_1_add_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_10_s0_0_add_1_add_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_10_s0_0_add_1_add_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_10_s0_0_add_1_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_10_s0_0_add_1_add_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_10_s0_0_add_1_add_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_10_s0_0_add_1_add_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_10_s0_0_add_1_add_1; // @[PeGroup.cs:138]
-  wire signed [21:0] dot_10_s0_0_add_1; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_10_s0_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_10_s0_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_10_s0_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_11_s0_0_add; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_11_s0_0_add_1; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_12_s0_0_add_add_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_12_s0_0_add_add_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_12_s0_0_add_add_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_12_s0_0_add_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_12_s0_0_add_add_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_12_s0_0_add_add_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_12_s0_0_add_add_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_12_s0_0_add_add_1; // @[PeGroup.cs:138]
-  wire signed [21:0] dot_12_s0_0_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_12_s0_0_add_1_add_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_12_s0_0_add_1_add_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_12_s0_0_add_1_add_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_12_s0_0_add_1_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_12_s0_0_add_1_add_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_12_s0_0_add_1_add_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_12_s0_0_add_1_add_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_12_s0_0_add_1_add_1; // @[PeGroup.cs:138]
-  wire signed [21:0] dot_12_s0_0_add_1; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_12_s0_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_12_s0_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_12_s0_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_13_s0_0_add; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_13_s0_0_add_1; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_14_s0_0_add_add_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_14_s0_0_add_add_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_14_s0_0_add_add_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_14_s0_0_add_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_14_s0_0_add_add_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_14_s0_0_add_add_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_14_s0_0_add_add_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_14_s0_0_add_add_1; // @[PeGroup.cs:138]
-  wire signed [21:0] dot_14_s0_0_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_14_s0_0_add_1_add_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_14_s0_0_add_1_add_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_14_s0_0_add_1_add_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_14_s0_0_add_1_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_14_s0_0_add_1_add_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_14_s0_0_add_1_add_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_14_s0_0_add_1_add_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_14_s0_0_add_1_add_1; // @[PeGroup.cs:138]
-  wire signed [21:0] dot_14_s0_0_add_1; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_14_s0_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_14_s0_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_14_s0_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_15_s0_0_add; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_15_s0_0_add_1; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_16_s0_0_add_add_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_16_s0_0_add_add_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_16_s0_0_add_add_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_16_s0_0_add_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_16_s0_0_add_add_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_16_s0_0_add_add_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_16_s0_0_add_add_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_16_s0_0_add_add_1; // @[PeGroup.cs:138]
-  wire signed [21:0] dot_16_s0_0_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_16_s0_0_add_1_add_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_16_s0_0_add_1_add_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_16_s0_0_add_1_add_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_16_s0_0_add_1_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_16_s0_0_add_1_add_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_16_s0_0_add_1_add_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_16_s0_0_add_1_add_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_16_s0_0_add_1_add_1; // @[PeGroup.cs:138]
-  wire signed [21:0] dot_16_s0_0_add_1; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_16_s0_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_16_s0_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_16_s0_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_17_s0_0_add; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_17_s0_0_add_1; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_18_s0_0_add_add_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_18_s0_0_add_add_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_18_s0_0_add_add_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_18_s0_0_add_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_18_s0_0_add_add_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_18_s0_0_add_add_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_18_s0_0_add_add_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_18_s0_0_add_add_1; // @[PeGroup.cs:138]
-  wire signed [21:0] dot_18_s0_0_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_18_s0_0_add_1_add_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_18_s0_0_add_1_add_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_18_s0_0_add_1_add_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_18_s0_0_add_1_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_18_s0_0_add_1_add_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_18_s0_0_add_1_add_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_18_s0_0_add_1_add_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_18_s0_0_add_1_add_1; // @[PeGroup.cs:138]
-  wire signed [21:0] dot_18_s0_0_add_1; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_18_s0_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_18_s0_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_18_s0_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_19_s0_0_add; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_19_s0_0_add_1; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_20_s0_0_add_add_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_20_s0_0_add_add_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_20_s0_0_add_add_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_20_s0_0_add_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_20_s0_0_add_add_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_20_s0_0_add_add_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_20_s0_0_add_add_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_20_s0_0_add_add_1; // @[PeGroup.cs:138]
-  wire signed [21:0] dot_20_s0_0_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_20_s0_0_add_1_add_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_20_s0_0_add_1_add_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_20_s0_0_add_1_add_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_20_s0_0_add_1_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_20_s0_0_add_1_add_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_20_s0_0_add_1_add_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_20_s0_0_add_1_add_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_20_s0_0_add_1_add_1; // @[PeGroup.cs:138]
-  wire signed [21:0] dot_20_s0_0_add_1; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_20_s0_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_20_s0_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_20_s0_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_21_s0_0_add; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_21_s0_0_add_1; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_22_s0_0_add_add_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_22_s0_0_add_add_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_22_s0_0_add_add_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_22_s0_0_add_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_22_s0_0_add_add_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_22_s0_0_add_add_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_22_s0_0_add_add_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_22_s0_0_add_add_1; // @[PeGroup.cs:138]
-  wire signed [21:0] dot_22_s0_0_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_22_s0_0_add_1_add_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_22_s0_0_add_1_add_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_22_s0_0_add_1_add_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_22_s0_0_add_1_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_22_s0_0_add_1_add_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_22_s0_0_add_1_add_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_22_s0_0_add_1_add_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_22_s0_0_add_1_add_1; // @[PeGroup.cs:138]
-  wire signed [21:0] dot_22_s0_0_add_1; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_22_s0_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_22_s0_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_22_s0_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_23_s0_0_add; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_23_s0_0_add_1; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_24_s0_0_add_add_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_24_s0_0_add_add_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_24_s0_0_add_add_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_24_s0_0_add_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_24_s0_0_add_add_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_24_s0_0_add_add_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_24_s0_0_add_add_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_24_s0_0_add_add_1; // @[PeGroup.cs:138]
-  wire signed [21:0] dot_24_s0_0_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_24_s0_0_add_1_add_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_24_s0_0_add_1_add_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_24_s0_0_add_1_add_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_24_s0_0_add_1_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_24_s0_0_add_1_add_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_24_s0_0_add_1_add_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_24_s0_0_add_1_add_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_24_s0_0_add_1_add_1; // @[PeGroup.cs:138]
-  wire signed [21:0] dot_24_s0_0_add_1; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_24_s0_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_24_s0_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_24_s0_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_25_s0_0_add; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_25_s0_0_add_1; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_26_s0_0_add_add_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_26_s0_0_add_add_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_26_s0_0_add_add_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_26_s0_0_add_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_26_s0_0_add_add_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_26_s0_0_add_add_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_26_s0_0_add_add_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_26_s0_0_add_add_1; // @[PeGroup.cs:138]
-  wire signed [21:0] dot_26_s0_0_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_26_s0_0_add_1_add_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_26_s0_0_add_1_add_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_26_s0_0_add_1_add_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_26_s0_0_add_1_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_26_s0_0_add_1_add_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_26_s0_0_add_1_add_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_26_s0_0_add_1_add_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_26_s0_0_add_1_add_1; // @[PeGroup.cs:138]
-  wire signed [21:0] dot_26_s0_0_add_1; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_26_s0_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_26_s0_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_26_s0_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_27_s0_0_add; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_27_s0_0_add_1; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_28_s0_0_add_add_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_28_s0_0_add_add_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_28_s0_0_add_add_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_28_s0_0_add_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_28_s0_0_add_add_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_28_s0_0_add_add_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_28_s0_0_add_add_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_28_s0_0_add_add_1; // @[PeGroup.cs:138]
-  wire signed [21:0] dot_28_s0_0_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_28_s0_0_add_1_add_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_28_s0_0_add_1_add_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_28_s0_0_add_1_add_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_28_s0_0_add_1_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_28_s0_0_add_1_add_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_28_s0_0_add_1_add_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_28_s0_0_add_1_add_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_28_s0_0_add_1_add_1; // @[PeGroup.cs:138]
-  wire signed [21:0] dot_28_s0_0_add_1; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_28_s0_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_28_s0_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_28_s0_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_29_s0_0_add; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_29_s0_0_add_1; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_30_s0_0_add_add_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_30_s0_0_add_add_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_30_s0_0_add_add_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_30_s0_0_add_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_30_s0_0_add_add_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_30_s0_0_add_add_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_30_s0_0_add_add_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_30_s0_0_add_add_1; // @[PeGroup.cs:138]
-  wire signed [21:0] dot_30_s0_0_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_30_s0_0_add_1_add_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_30_s0_0_add_1_add_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_30_s0_0_add_1_add_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_30_s0_0_add_1_add; // @[PeGroup.cs:138]
-  wire signed [19:0] dot_30_s0_0_add_1_add_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_30_s0_0_add_1_add_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_30_s0_0_add_1_add_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [20:0] dot_30_s0_0_add_1_add_1; // @[PeGroup.cs:138]
-  wire signed [21:0] dot_30_s0_0_add_1; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_30_s0_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] dot_30_s0_1_cast_1_cast; // @[PeGroup.cs:138]
-  wire signed [1:0] dot_30_s0_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_31_s0_0_add; // @[PeGroup.cs:138]
-  wire signed [18:0] dot_31_s0_0_add_1; // @[PeGroup.cs:138]
-  wire signed [31:0] acc_0_ext; // @[PeGroup.cs:91]
-  wire signed [31:0] acc_1_ext; // @[PeGroup.cs:91]
-  wire signed [31:0] acc_2_ext; // @[PeGroup.cs:91]
-  wire signed [31:0] acc_3_ext; // @[PeGroup.cs:91]
-  wire signed [31:0] acc_4_ext; // @[PeGroup.cs:91]
-  wire signed [31:0] acc_5_ext; // @[PeGroup.cs:91]
-  wire signed [31:0] acc_6_ext; // @[PeGroup.cs:91]
-  wire signed [31:0] acc_7_ext; // @[PeGroup.cs:91]
-  wire signed [31:0] acc_8_ext; // @[PeGroup.cs:91]
-  wire signed [31:0] acc_9_ext; // @[PeGroup.cs:91]
-  wire signed [31:0] acc_10_ext; // @[PeGroup.cs:91]
-  wire signed [31:0] acc_11_ext; // @[PeGroup.cs:91]
-  wire signed [31:0] acc_12_ext; // @[PeGroup.cs:91]
-  wire signed [31:0] acc_13_ext; // @[PeGroup.cs:91]
-  wire signed [31:0] acc_14_ext; // @[PeGroup.cs:91]
-  wire signed [31:0] acc_15_ext; // @[PeGroup.cs:91]
-  wire signed [31:0] acc_16_ext; // @[PeGroup.cs:91]
-  wire signed [31:0] acc_17_ext; // @[PeGroup.cs:91]
-  wire signed [31:0] acc_18_ext; // @[PeGroup.cs:91]
-  wire signed [31:0] acc_19_ext; // @[PeGroup.cs:91]
-  wire signed [31:0] acc_20_ext; // @[PeGroup.cs:91]
-  wire signed [31:0] acc_21_ext; // @[PeGroup.cs:91]
-  wire signed [31:0] acc_22_ext; // @[PeGroup.cs:91]
-  wire signed [31:0] acc_23_ext; // @[PeGroup.cs:91]
-  wire signed [31:0] acc_24_ext; // @[PeGroup.cs:91]
-  wire signed [31:0] acc_25_ext; // @[PeGroup.cs:91]
-  wire signed [31:0] acc_26_ext; // @[PeGroup.cs:91]
-  wire signed [31:0] acc_27_ext; // @[PeGroup.cs:91]
-  wire signed [31:0] acc_28_ext; // @[PeGroup.cs:91]
-  wire signed [31:0] acc_29_ext; // @[PeGroup.cs:91]
-  wire signed [31:0] acc_30_ext; // @[PeGroup.cs:91]
-  wire signed [31:0] acc_31_ext; // @[PeGroup.cs:91]
+  wire signed [25:0] w_0_0_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_0_1_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_0_2_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_0_3_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_0_4_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_0_5_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_0_6_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_0_7_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_0_8_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_0_9_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_0_10_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_0_11_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_0_12_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_0_13_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_0_14_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_0_15_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_0_16_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_0_17_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_0_18_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_0_19_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_0_20_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_0_21_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_0_22_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_0_23_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_0_24_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_0_25_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_0_26_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_0_27_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_0_28_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_0_29_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_0_30_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_0_31_cast; // @[PeGroup.cs:43]
+  wire signed [35:0] packed_0_0_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_0_2_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_0_0_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_0_4_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_0_4_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_0_7_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_0_9_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_0_7_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_0_11_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_0_11_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_0_14_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_0_16_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_0_14_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_0_18_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_0_18_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_0_21_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_0_23_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_0_21_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_0_25_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_0_25_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_0_28_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_0_30_add; // @[PeGroup.cs:50]
+  wire signed [25:0] w_2_0_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_2_1_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_2_2_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_2_3_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_2_4_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_2_5_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_2_6_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_2_7_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_2_8_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_2_9_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_2_10_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_2_11_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_2_12_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_2_13_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_2_14_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_2_15_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_2_16_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_2_17_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_2_18_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_2_19_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_2_20_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_2_21_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_2_22_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_2_23_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_2_24_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_2_25_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_2_26_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_2_27_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_2_28_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_2_29_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_2_30_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_2_31_cast; // @[PeGroup.cs:43]
+  wire signed [35:0] packed_1_0_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_1_2_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_1_0_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_1_4_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_1_4_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_1_7_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_1_9_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_1_7_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_1_11_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_1_11_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_1_14_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_1_16_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_1_14_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_1_18_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_1_18_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_1_21_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_1_23_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_1_21_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_1_25_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_1_25_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_1_28_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_1_30_add; // @[PeGroup.cs:50]
+  wire signed [25:0] w_4_0_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_4_1_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_4_2_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_4_3_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_4_4_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_4_5_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_4_6_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_4_7_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_4_8_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_4_9_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_4_10_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_4_11_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_4_12_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_4_13_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_4_14_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_4_15_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_4_16_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_4_17_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_4_18_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_4_19_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_4_20_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_4_21_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_4_22_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_4_23_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_4_24_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_4_25_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_4_26_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_4_27_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_4_28_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_4_29_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_4_30_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_4_31_cast; // @[PeGroup.cs:43]
+  wire signed [35:0] packed_2_0_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_2_2_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_2_0_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_2_4_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_2_4_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_2_7_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_2_9_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_2_7_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_2_11_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_2_11_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_2_14_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_2_16_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_2_14_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_2_18_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_2_18_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_2_21_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_2_23_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_2_21_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_2_25_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_2_25_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_2_28_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_2_30_add; // @[PeGroup.cs:50]
+  wire signed [25:0] w_6_0_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_6_1_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_6_2_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_6_3_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_6_4_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_6_5_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_6_6_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_6_7_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_6_8_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_6_9_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_6_10_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_6_11_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_6_12_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_6_13_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_6_14_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_6_15_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_6_16_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_6_17_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_6_18_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_6_19_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_6_20_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_6_21_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_6_22_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_6_23_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_6_24_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_6_25_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_6_26_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_6_27_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_6_28_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_6_29_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_6_30_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_6_31_cast; // @[PeGroup.cs:43]
+  wire signed [35:0] packed_3_0_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_3_2_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_3_0_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_3_4_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_3_4_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_3_7_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_3_9_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_3_7_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_3_11_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_3_11_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_3_14_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_3_16_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_3_14_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_3_18_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_3_18_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_3_21_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_3_23_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_3_21_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_3_25_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_3_25_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_3_28_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_3_30_add; // @[PeGroup.cs:50]
+  wire signed [25:0] w_8_0_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_8_1_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_8_2_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_8_3_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_8_4_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_8_5_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_8_6_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_8_7_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_8_8_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_8_9_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_8_10_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_8_11_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_8_12_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_8_13_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_8_14_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_8_15_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_8_16_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_8_17_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_8_18_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_8_19_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_8_20_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_8_21_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_8_22_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_8_23_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_8_24_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_8_25_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_8_26_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_8_27_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_8_28_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_8_29_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_8_30_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_8_31_cast; // @[PeGroup.cs:43]
+  wire signed [35:0] packed_4_0_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_4_2_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_4_0_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_4_4_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_4_4_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_4_7_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_4_9_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_4_7_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_4_11_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_4_11_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_4_14_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_4_16_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_4_14_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_4_18_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_4_18_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_4_21_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_4_23_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_4_21_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_4_25_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_4_25_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_4_28_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_4_30_add; // @[PeGroup.cs:50]
+  wire signed [25:0] w_10_0_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_10_1_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_10_2_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_10_3_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_10_4_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_10_5_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_10_6_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_10_7_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_10_8_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_10_9_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_10_10_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_10_11_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_10_12_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_10_13_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_10_14_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_10_15_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_10_16_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_10_17_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_10_18_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_10_19_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_10_20_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_10_21_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_10_22_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_10_23_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_10_24_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_10_25_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_10_26_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_10_27_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_10_28_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_10_29_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_10_30_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_10_31_cast; // @[PeGroup.cs:43]
+  wire signed [35:0] packed_5_0_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_5_2_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_5_0_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_5_4_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_5_4_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_5_7_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_5_9_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_5_7_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_5_11_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_5_11_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_5_14_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_5_16_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_5_14_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_5_18_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_5_18_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_5_21_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_5_23_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_5_21_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_5_25_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_5_25_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_5_28_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_5_30_add; // @[PeGroup.cs:50]
+  wire signed [25:0] w_12_0_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_12_1_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_12_2_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_12_3_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_12_4_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_12_5_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_12_6_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_12_7_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_12_8_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_12_9_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_12_10_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_12_11_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_12_12_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_12_13_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_12_14_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_12_15_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_12_16_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_12_17_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_12_18_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_12_19_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_12_20_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_12_21_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_12_22_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_12_23_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_12_24_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_12_25_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_12_26_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_12_27_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_12_28_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_12_29_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_12_30_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_12_31_cast; // @[PeGroup.cs:43]
+  wire signed [35:0] packed_6_0_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_6_2_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_6_0_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_6_4_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_6_4_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_6_7_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_6_9_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_6_7_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_6_11_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_6_11_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_6_14_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_6_16_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_6_14_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_6_18_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_6_18_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_6_21_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_6_23_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_6_21_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_6_25_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_6_25_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_6_28_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_6_30_add; // @[PeGroup.cs:50]
+  wire signed [25:0] w_14_0_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_14_1_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_14_2_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_14_3_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_14_4_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_14_5_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_14_6_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_14_7_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_14_8_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_14_9_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_14_10_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_14_11_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_14_12_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_14_13_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_14_14_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_14_15_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_14_16_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_14_17_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_14_18_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_14_19_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_14_20_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_14_21_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_14_22_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_14_23_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_14_24_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_14_25_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_14_26_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_14_27_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_14_28_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_14_29_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_14_30_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_14_31_cast; // @[PeGroup.cs:43]
+  wire signed [35:0] packed_7_0_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_7_2_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_7_0_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_7_4_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_7_4_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_7_7_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_7_9_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_7_7_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_7_11_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_7_11_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_7_14_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_7_16_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_7_14_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_7_18_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_7_18_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_7_21_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_7_23_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_7_21_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_7_25_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_7_25_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_7_28_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_7_30_add; // @[PeGroup.cs:50]
+  wire signed [25:0] w_16_0_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_16_1_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_16_2_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_16_3_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_16_4_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_16_5_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_16_6_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_16_7_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_16_8_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_16_9_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_16_10_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_16_11_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_16_12_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_16_13_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_16_14_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_16_15_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_16_16_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_16_17_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_16_18_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_16_19_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_16_20_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_16_21_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_16_22_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_16_23_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_16_24_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_16_25_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_16_26_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_16_27_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_16_28_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_16_29_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_16_30_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_16_31_cast; // @[PeGroup.cs:43]
+  wire signed [35:0] packed_8_0_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_8_2_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_8_0_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_8_4_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_8_4_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_8_7_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_8_9_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_8_7_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_8_11_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_8_11_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_8_14_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_8_16_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_8_14_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_8_18_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_8_18_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_8_21_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_8_23_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_8_21_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_8_25_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_8_25_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_8_28_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_8_30_add; // @[PeGroup.cs:50]
+  wire signed [25:0] w_18_0_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_18_1_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_18_2_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_18_3_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_18_4_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_18_5_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_18_6_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_18_7_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_18_8_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_18_9_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_18_10_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_18_11_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_18_12_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_18_13_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_18_14_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_18_15_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_18_16_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_18_17_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_18_18_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_18_19_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_18_20_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_18_21_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_18_22_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_18_23_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_18_24_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_18_25_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_18_26_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_18_27_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_18_28_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_18_29_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_18_30_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_18_31_cast; // @[PeGroup.cs:43]
+  wire signed [35:0] packed_9_0_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_9_2_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_9_0_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_9_4_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_9_4_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_9_7_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_9_9_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_9_7_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_9_11_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_9_11_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_9_14_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_9_16_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_9_14_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_9_18_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_9_18_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_9_21_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_9_23_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_9_21_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_9_25_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_9_25_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_9_28_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_9_30_add; // @[PeGroup.cs:50]
+  wire signed [25:0] w_20_0_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_20_1_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_20_2_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_20_3_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_20_4_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_20_5_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_20_6_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_20_7_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_20_8_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_20_9_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_20_10_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_20_11_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_20_12_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_20_13_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_20_14_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_20_15_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_20_16_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_20_17_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_20_18_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_20_19_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_20_20_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_20_21_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_20_22_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_20_23_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_20_24_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_20_25_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_20_26_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_20_27_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_20_28_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_20_29_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_20_30_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_20_31_cast; // @[PeGroup.cs:43]
+  wire signed [35:0] packed_10_0_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_10_2_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_10_0_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_10_4_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_10_4_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_10_7_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_10_9_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_10_7_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_10_11_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_10_11_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_10_14_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_10_16_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_10_14_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_10_18_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_10_18_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_10_21_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_10_23_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_10_21_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_10_25_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_10_25_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_10_28_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_10_30_add; // @[PeGroup.cs:50]
+  wire signed [25:0] w_22_0_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_22_1_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_22_2_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_22_3_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_22_4_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_22_5_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_22_6_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_22_7_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_22_8_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_22_9_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_22_10_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_22_11_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_22_12_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_22_13_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_22_14_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_22_15_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_22_16_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_22_17_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_22_18_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_22_19_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_22_20_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_22_21_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_22_22_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_22_23_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_22_24_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_22_25_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_22_26_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_22_27_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_22_28_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_22_29_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_22_30_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_22_31_cast; // @[PeGroup.cs:43]
+  wire signed [35:0] packed_11_0_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_11_2_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_11_0_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_11_4_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_11_4_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_11_7_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_11_9_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_11_7_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_11_11_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_11_11_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_11_14_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_11_16_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_11_14_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_11_18_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_11_18_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_11_21_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_11_23_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_11_21_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_11_25_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_11_25_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_11_28_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_11_30_add; // @[PeGroup.cs:50]
+  wire signed [25:0] w_24_0_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_24_1_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_24_2_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_24_3_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_24_4_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_24_5_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_24_6_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_24_7_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_24_8_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_24_9_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_24_10_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_24_11_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_24_12_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_24_13_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_24_14_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_24_15_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_24_16_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_24_17_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_24_18_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_24_19_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_24_20_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_24_21_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_24_22_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_24_23_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_24_24_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_24_25_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_24_26_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_24_27_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_24_28_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_24_29_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_24_30_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_24_31_cast; // @[PeGroup.cs:43]
+  wire signed [35:0] packed_12_0_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_12_2_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_12_0_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_12_4_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_12_4_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_12_7_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_12_9_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_12_7_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_12_11_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_12_11_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_12_14_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_12_16_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_12_14_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_12_18_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_12_18_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_12_21_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_12_23_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_12_21_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_12_25_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_12_25_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_12_28_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_12_30_add; // @[PeGroup.cs:50]
+  wire signed [25:0] w_26_0_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_26_1_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_26_2_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_26_3_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_26_4_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_26_5_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_26_6_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_26_7_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_26_8_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_26_9_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_26_10_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_26_11_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_26_12_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_26_13_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_26_14_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_26_15_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_26_16_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_26_17_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_26_18_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_26_19_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_26_20_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_26_21_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_26_22_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_26_23_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_26_24_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_26_25_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_26_26_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_26_27_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_26_28_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_26_29_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_26_30_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_26_31_cast; // @[PeGroup.cs:43]
+  wire signed [35:0] packed_13_0_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_13_2_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_13_0_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_13_4_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_13_4_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_13_7_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_13_9_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_13_7_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_13_11_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_13_11_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_13_14_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_13_16_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_13_14_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_13_18_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_13_18_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_13_21_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_13_23_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_13_21_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_13_25_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_13_25_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_13_28_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_13_30_add; // @[PeGroup.cs:50]
+  wire signed [25:0] w_28_0_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_28_1_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_28_2_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_28_3_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_28_4_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_28_5_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_28_6_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_28_7_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_28_8_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_28_9_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_28_10_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_28_11_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_28_12_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_28_13_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_28_14_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_28_15_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_28_16_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_28_17_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_28_18_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_28_19_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_28_20_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_28_21_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_28_22_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_28_23_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_28_24_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_28_25_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_28_26_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_28_27_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_28_28_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_28_29_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_28_30_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_28_31_cast; // @[PeGroup.cs:43]
+  wire signed [35:0] packed_14_0_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_14_2_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_14_0_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_14_4_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_14_4_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_14_7_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_14_9_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_14_7_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_14_11_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_14_11_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_14_14_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_14_16_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_14_14_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_14_18_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_14_18_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_14_21_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_14_23_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_14_21_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_14_25_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_14_25_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_14_28_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_14_30_add; // @[PeGroup.cs:50]
+  wire signed [25:0] w_30_0_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_30_1_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_30_2_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_30_3_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_30_4_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_30_5_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_30_6_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_30_7_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_30_8_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_30_9_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_30_10_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_30_11_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_30_12_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_30_13_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_30_14_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_30_15_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_30_16_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_30_17_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_30_18_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_30_19_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_30_20_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_30_21_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_30_22_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_30_23_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_30_24_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_30_25_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_30_26_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_30_27_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_30_28_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_30_29_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_30_30_cast; // @[PeGroup.cs:43]
+  wire signed [25:0] w_30_31_cast; // @[PeGroup.cs:43]
+  wire signed [35:0] packed_15_0_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_15_2_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_15_0_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_15_4_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_15_4_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_15_7_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_15_9_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_15_7_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_15_11_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_15_11_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_15_14_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_15_16_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_15_14_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_15_18_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_15_18_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_15_21_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_15_23_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_15_21_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_15_25_add; // @[PeGroup.cs:50]
+  wire signed [36:0] packed_15_25_add_1; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_15_28_add; // @[PeGroup.cs:50]
+  wire signed [35:0] packed_15_30_add; // @[PeGroup.cs:50]
+  wire signed [19:0] chain_0_0_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_0_0_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_0_0_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_0_0_add; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_0_1_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_0_1_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_0_1_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_0_1_add; // @[PeGroup.cs:138]
+  wire signed [21:0] chain_0_0_add_1; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_0_2_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_0_2_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_0_2_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_0_2_add; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_0_3_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_0_3_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_0_3_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_0_3_add; // @[PeGroup.cs:138]
+  wire signed [21:0] chain_0_2_add_1; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_0_4_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_0_4_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_0_4_cast_2; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_0_0_add_2; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_0_2_add_2; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_1_0_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_1_0_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_1_0_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_1_0_add; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_1_1_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_1_1_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_1_1_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_1_1_add; // @[PeGroup.cs:138]
+  wire signed [21:0] chain_1_0_add_1; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_1_2_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_1_2_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_1_2_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_1_2_add; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_1_3_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_1_3_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_1_3_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_1_3_add; // @[PeGroup.cs:138]
+  wire signed [21:0] chain_1_2_add_1; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_1_4_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_1_4_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_1_4_cast_2; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_1_0_add_2; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_1_2_add_2; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_2_0_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_2_0_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_2_0_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_2_0_add; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_2_1_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_2_1_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_2_1_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_2_1_add; // @[PeGroup.cs:138]
+  wire signed [21:0] chain_2_0_add_1; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_2_2_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_2_2_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_2_2_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_2_2_add; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_2_3_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_2_3_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_2_3_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_2_3_add; // @[PeGroup.cs:138]
+  wire signed [21:0] chain_2_2_add_1; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_2_4_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_2_4_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_2_4_cast_2; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_2_0_add_2; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_2_2_add_2; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_3_0_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_3_0_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_3_0_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_3_0_add; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_3_1_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_3_1_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_3_1_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_3_1_add; // @[PeGroup.cs:138]
+  wire signed [21:0] chain_3_0_add_1; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_3_2_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_3_2_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_3_2_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_3_2_add; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_3_3_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_3_3_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_3_3_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_3_3_add; // @[PeGroup.cs:138]
+  wire signed [21:0] chain_3_2_add_1; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_3_4_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_3_4_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_3_4_cast_2; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_3_0_add_2; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_3_2_add_2; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_4_0_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_4_0_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_4_0_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_4_0_add; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_4_1_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_4_1_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_4_1_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_4_1_add; // @[PeGroup.cs:138]
+  wire signed [21:0] chain_4_0_add_1; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_4_2_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_4_2_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_4_2_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_4_2_add; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_4_3_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_4_3_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_4_3_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_4_3_add; // @[PeGroup.cs:138]
+  wire signed [21:0] chain_4_2_add_1; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_4_4_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_4_4_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_4_4_cast_2; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_4_0_add_2; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_4_2_add_2; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_5_0_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_5_0_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_5_0_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_5_0_add; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_5_1_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_5_1_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_5_1_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_5_1_add; // @[PeGroup.cs:138]
+  wire signed [21:0] chain_5_0_add_1; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_5_2_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_5_2_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_5_2_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_5_2_add; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_5_3_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_5_3_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_5_3_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_5_3_add; // @[PeGroup.cs:138]
+  wire signed [21:0] chain_5_2_add_1; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_5_4_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_5_4_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_5_4_cast_2; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_5_0_add_2; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_5_2_add_2; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_6_0_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_6_0_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_6_0_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_6_0_add; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_6_1_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_6_1_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_6_1_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_6_1_add; // @[PeGroup.cs:138]
+  wire signed [21:0] chain_6_0_add_1; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_6_2_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_6_2_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_6_2_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_6_2_add; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_6_3_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_6_3_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_6_3_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_6_3_add; // @[PeGroup.cs:138]
+  wire signed [21:0] chain_6_2_add_1; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_6_4_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_6_4_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_6_4_cast_2; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_6_0_add_2; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_6_2_add_2; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_7_0_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_7_0_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_7_0_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_7_0_add; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_7_1_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_7_1_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_7_1_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_7_1_add; // @[PeGroup.cs:138]
+  wire signed [21:0] chain_7_0_add_1; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_7_2_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_7_2_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_7_2_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_7_2_add; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_7_3_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_7_3_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_7_3_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_7_3_add; // @[PeGroup.cs:138]
+  wire signed [21:0] chain_7_2_add_1; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_7_4_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_7_4_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_7_4_cast_2; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_7_0_add_2; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_7_2_add_2; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_8_0_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_8_0_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_8_0_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_8_0_add; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_8_1_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_8_1_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_8_1_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_8_1_add; // @[PeGroup.cs:138]
+  wire signed [21:0] chain_8_0_add_1; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_8_2_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_8_2_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_8_2_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_8_2_add; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_8_3_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_8_3_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_8_3_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_8_3_add; // @[PeGroup.cs:138]
+  wire signed [21:0] chain_8_2_add_1; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_8_4_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_8_4_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_8_4_cast_2; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_8_0_add_2; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_8_2_add_2; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_9_0_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_9_0_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_9_0_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_9_0_add; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_9_1_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_9_1_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_9_1_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_9_1_add; // @[PeGroup.cs:138]
+  wire signed [21:0] chain_9_0_add_1; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_9_2_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_9_2_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_9_2_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_9_2_add; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_9_3_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_9_3_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_9_3_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_9_3_add; // @[PeGroup.cs:138]
+  wire signed [21:0] chain_9_2_add_1; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_9_4_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_9_4_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_9_4_cast_2; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_9_0_add_2; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_9_2_add_2; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_10_0_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_10_0_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_10_0_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_10_0_add; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_10_1_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_10_1_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_10_1_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_10_1_add; // @[PeGroup.cs:138]
+  wire signed [21:0] chain_10_0_add_1; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_10_2_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_10_2_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_10_2_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_10_2_add; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_10_3_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_10_3_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_10_3_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_10_3_add; // @[PeGroup.cs:138]
+  wire signed [21:0] chain_10_2_add_1; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_10_4_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_10_4_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_10_4_cast_2; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_10_0_add_2; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_10_2_add_2; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_11_0_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_11_0_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_11_0_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_11_0_add; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_11_1_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_11_1_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_11_1_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_11_1_add; // @[PeGroup.cs:138]
+  wire signed [21:0] chain_11_0_add_1; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_11_2_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_11_2_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_11_2_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_11_2_add; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_11_3_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_11_3_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_11_3_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_11_3_add; // @[PeGroup.cs:138]
+  wire signed [21:0] chain_11_2_add_1; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_11_4_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_11_4_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_11_4_cast_2; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_11_0_add_2; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_11_2_add_2; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_12_0_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_12_0_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_12_0_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_12_0_add; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_12_1_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_12_1_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_12_1_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_12_1_add; // @[PeGroup.cs:138]
+  wire signed [21:0] chain_12_0_add_1; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_12_2_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_12_2_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_12_2_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_12_2_add; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_12_3_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_12_3_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_12_3_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_12_3_add; // @[PeGroup.cs:138]
+  wire signed [21:0] chain_12_2_add_1; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_12_4_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_12_4_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_12_4_cast_2; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_12_0_add_2; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_12_2_add_2; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_13_0_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_13_0_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_13_0_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_13_0_add; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_13_1_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_13_1_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_13_1_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_13_1_add; // @[PeGroup.cs:138]
+  wire signed [21:0] chain_13_0_add_1; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_13_2_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_13_2_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_13_2_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_13_2_add; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_13_3_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_13_3_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_13_3_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_13_3_add; // @[PeGroup.cs:138]
+  wire signed [21:0] chain_13_2_add_1; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_13_4_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_13_4_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_13_4_cast_2; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_13_0_add_2; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_13_2_add_2; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_14_0_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_14_0_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_14_0_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_14_0_add; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_14_1_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_14_1_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_14_1_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_14_1_add; // @[PeGroup.cs:138]
+  wire signed [21:0] chain_14_0_add_1; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_14_2_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_14_2_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_14_2_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_14_2_add; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_14_3_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_14_3_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_14_3_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_14_3_add; // @[PeGroup.cs:138]
+  wire signed [21:0] chain_14_2_add_1; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_14_4_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_14_4_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_14_4_cast_2; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_14_0_add_2; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_14_2_add_2; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_15_0_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_15_0_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_15_0_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_15_0_add; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_15_1_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_15_1_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_15_1_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_15_1_add; // @[PeGroup.cs:138]
+  wire signed [21:0] chain_15_0_add_1; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_15_2_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_15_2_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_15_2_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_15_2_add; // @[PeGroup.cs:138]
+  wire signed [19:0] chain_15_3_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_15_3_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_15_3_cast_2; // @[PeGroup.cs:138]
+  wire signed [20:0] chain_15_3_add; // @[PeGroup.cs:138]
+  wire signed [21:0] chain_15_2_add_1; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_15_4_cast; // @[PeGroup.cs:138]
+  wire signed [17:0] chain_15_4_cast_1; // @[PeGroup.cs:138]
+  wire signed [1:0] chain_15_4_cast_2; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_15_0_add_2; // @[PeGroup.cs:138]
+  wire signed [18:0] chain_15_2_add_2; // @[PeGroup.cs:138]
+  wire signed [31:0] dot_0_s1_0_ext; // @[PeGroup.cs:91]
+  wire signed [31:0] dot_1_s1_0_ext; // @[PeGroup.cs:91]
+  wire signed [31:0] dot_2_s1_0_ext; // @[PeGroup.cs:91]
+  wire signed [31:0] dot_3_s1_0_ext; // @[PeGroup.cs:91]
+  wire signed [31:0] dot_4_s1_0_ext; // @[PeGroup.cs:91]
+  wire signed [31:0] dot_5_s1_0_ext; // @[PeGroup.cs:91]
+  wire signed [31:0] dot_6_s1_0_ext; // @[PeGroup.cs:91]
+  wire signed [31:0] dot_7_s1_0_ext; // @[PeGroup.cs:91]
+  wire signed [31:0] dot_8_s1_0_ext; // @[PeGroup.cs:91]
+  wire signed [31:0] dot_9_s1_0_ext; // @[PeGroup.cs:91]
+  wire signed [31:0] dot_10_s1_0_ext; // @[PeGroup.cs:91]
+  wire signed [31:0] dot_11_s1_0_ext; // @[PeGroup.cs:91]
+  wire signed [31:0] dot_12_s1_0_ext; // @[PeGroup.cs:91]
+  wire signed [31:0] dot_13_s1_0_ext; // @[PeGroup.cs:91]
+  wire signed [31:0] dot_14_s1_0_ext; // @[PeGroup.cs:91]
+  wire signed [31:0] dot_15_s1_0_ext; // @[PeGroup.cs:91]
+  wire signed [31:0] dot_16_s1_0_ext; // @[PeGroup.cs:91]
+  wire signed [31:0] dot_17_s1_0_ext; // @[PeGroup.cs:91]
+  wire signed [31:0] dot_18_s1_0_ext; // @[PeGroup.cs:91]
+  wire signed [31:0] dot_19_s1_0_ext; // @[PeGroup.cs:91]
+  wire signed [31:0] dot_20_s1_0_ext; // @[PeGroup.cs:91]
+  wire signed [31:0] dot_21_s1_0_ext; // @[PeGroup.cs:91]
+  wire signed [31:0] dot_22_s1_0_ext; // @[PeGroup.cs:91]
+  wire signed [31:0] dot_23_s1_0_ext; // @[PeGroup.cs:91]
+  wire signed [31:0] dot_24_s1_0_ext; // @[PeGroup.cs:91]
+  wire signed [31:0] dot_25_s1_0_ext; // @[PeGroup.cs:91]
+  wire signed [31:0] dot_26_s1_0_ext; // @[PeGroup.cs:91]
+  wire signed [31:0] dot_27_s1_0_ext; // @[PeGroup.cs:91]
+  wire signed [31:0] dot_28_s1_0_ext; // @[PeGroup.cs:91]
+  wire signed [31:0] dot_29_s1_0_ext; // @[PeGroup.cs:91]
+  wire signed [31:0] dot_30_s1_0_ext; // @[PeGroup.cs:91]
+  wire signed [31:0] dot_31_s1_0_ext; // @[PeGroup.cs:91]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign packed_0_0_cast = {w_0_0, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_0_1_cast = {w_0_1, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_0_2_cast = {w_0_2, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_0_3_cast = {w_0_3, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_0_4_cast = {w_0_4, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_0_5_cast = {w_0_5, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_0_6_cast = {w_0_6, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_0_7_cast = {w_0_7, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_0_8_cast = {w_0_8, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_0_9_cast = {w_0_9, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_0_10_cast = {w_0_10, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_0_11_cast = {w_0_11, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_0_12_cast = {w_0_12, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_0_13_cast = {w_0_13, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_0_14_cast = {w_0_14, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_0_15_cast = {w_0_15, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_0_16_cast = {w_0_16, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_0_17_cast = {w_0_17, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_0_18_cast = {w_0_18, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_0_19_cast = {w_0_19, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_0_20_cast = {w_0_20, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_0_21_cast = {w_0_21, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_0_22_cast = {w_0_22, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_0_23_cast = {w_0_23, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_0_24_cast = {w_0_24, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_0_25_cast = {w_0_25, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_0_26_cast = {w_0_26, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_0_27_cast = {w_0_27, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_0_28_cast = {w_0_28, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_0_29_cast = {w_0_29, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_0_30_cast = {w_0_30, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_0_31_cast = {w_0_31, 18'd0}; // @[PeGroup.cs:43]
-  assign chain_0_0_add_add = {{1{packed_0_0[34]}}, packed_0_0} + {{1{packed_0_1[34]}}, packed_0_1}; // @[PeGroup.cs:50]
-  assign chain_0_0_add_add_1 = {{1{packed_0_2[34]}}, packed_0_2} + {{1{packed_0_3[34]}}, packed_0_3}; // @[PeGroup.cs:50]
-  assign chain_0_0_add = {{1{chain_0_0_add_add[35]}}, chain_0_0_add_add} + {{1{chain_0_0_add_add_1[35]}}, chain_0_0_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_0_0_add_1_add = {{1{packed_0_4[34]}}, packed_0_4} + {{1{packed_0_5[34]}}, packed_0_5}; // @[PeGroup.cs:50]
-  assign chain_0_0_add_1 = {{1{chain_0_0_add_1_add[35]}}, chain_0_0_add_1_add} + {{2{packed_0_6[34]}}, packed_0_6}; // @[PeGroup.cs:50]
-  assign chain_0_1_add_add = {{1{packed_0_7[34]}}, packed_0_7} + {{1{packed_0_8[34]}}, packed_0_8}; // @[PeGroup.cs:50]
-  assign chain_0_1_add_add_1 = {{1{packed_0_9[34]}}, packed_0_9} + {{1{packed_0_10[34]}}, packed_0_10}; // @[PeGroup.cs:50]
-  assign chain_0_1_add = {{1{chain_0_1_add_add[35]}}, chain_0_1_add_add} + {{1{chain_0_1_add_add_1[35]}}, chain_0_1_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_0_1_add_1_add = {{1{packed_0_11[34]}}, packed_0_11} + {{1{packed_0_12[34]}}, packed_0_12}; // @[PeGroup.cs:50]
-  assign chain_0_1_add_1 = {{1{chain_0_1_add_1_add[35]}}, chain_0_1_add_1_add} + {{2{packed_0_13[34]}}, packed_0_13}; // @[PeGroup.cs:50]
-  assign chain_0_2_add_add = {{1{packed_0_14[34]}}, packed_0_14} + {{1{packed_0_15[34]}}, packed_0_15}; // @[PeGroup.cs:50]
-  assign chain_0_2_add_add_1 = {{1{packed_0_16[34]}}, packed_0_16} + {{1{packed_0_17[34]}}, packed_0_17}; // @[PeGroup.cs:50]
-  assign chain_0_2_add = {{1{chain_0_2_add_add[35]}}, chain_0_2_add_add} + {{1{chain_0_2_add_add_1[35]}}, chain_0_2_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_0_2_add_1_add = {{1{packed_0_18[34]}}, packed_0_18} + {{1{packed_0_19[34]}}, packed_0_19}; // @[PeGroup.cs:50]
-  assign chain_0_2_add_1 = {{1{chain_0_2_add_1_add[35]}}, chain_0_2_add_1_add} + {{2{packed_0_20[34]}}, packed_0_20}; // @[PeGroup.cs:50]
-  assign chain_0_3_add_add = {{1{packed_0_21[34]}}, packed_0_21} + {{1{packed_0_22[34]}}, packed_0_22}; // @[PeGroup.cs:50]
-  assign chain_0_3_add_add_1 = {{1{packed_0_23[34]}}, packed_0_23} + {{1{packed_0_24[34]}}, packed_0_24}; // @[PeGroup.cs:50]
-  assign chain_0_3_add = {{1{chain_0_3_add_add[35]}}, chain_0_3_add_add} + {{1{chain_0_3_add_add_1[35]}}, chain_0_3_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_0_3_add_1_add = {{1{packed_0_25[34]}}, packed_0_25} + {{1{packed_0_26[34]}}, packed_0_26}; // @[PeGroup.cs:50]
-  assign chain_0_3_add_1 = {{1{chain_0_3_add_1_add[35]}}, chain_0_3_add_1_add} + {{2{packed_0_27[34]}}, packed_0_27}; // @[PeGroup.cs:50]
-  assign chain_0_4_add = {{1{packed_0_28[34]}}, packed_0_28} + {{1{packed_0_29[34]}}, packed_0_29}; // @[PeGroup.cs:50]
-  assign chain_0_4_add_1 = {{1{packed_0_30[34]}}, packed_0_30} + {{1{packed_0_31[34]}}, packed_0_31}; // @[PeGroup.cs:50]
-  assign packed_1_0_cast = {w_2_0, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_1_1_cast = {w_2_1, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_1_2_cast = {w_2_2, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_1_3_cast = {w_2_3, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_1_4_cast = {w_2_4, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_1_5_cast = {w_2_5, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_1_6_cast = {w_2_6, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_1_7_cast = {w_2_7, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_1_8_cast = {w_2_8, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_1_9_cast = {w_2_9, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_1_10_cast = {w_2_10, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_1_11_cast = {w_2_11, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_1_12_cast = {w_2_12, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_1_13_cast = {w_2_13, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_1_14_cast = {w_2_14, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_1_15_cast = {w_2_15, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_1_16_cast = {w_2_16, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_1_17_cast = {w_2_17, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_1_18_cast = {w_2_18, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_1_19_cast = {w_2_19, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_1_20_cast = {w_2_20, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_1_21_cast = {w_2_21, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_1_22_cast = {w_2_22, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_1_23_cast = {w_2_23, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_1_24_cast = {w_2_24, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_1_25_cast = {w_2_25, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_1_26_cast = {w_2_26, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_1_27_cast = {w_2_27, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_1_28_cast = {w_2_28, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_1_29_cast = {w_2_29, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_1_30_cast = {w_2_30, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_1_31_cast = {w_2_31, 18'd0}; // @[PeGroup.cs:43]
-  assign chain_1_0_add_add = {{1{packed_1_0[34]}}, packed_1_0} + {{1{packed_1_1[34]}}, packed_1_1}; // @[PeGroup.cs:50]
-  assign chain_1_0_add_add_1 = {{1{packed_1_2[34]}}, packed_1_2} + {{1{packed_1_3[34]}}, packed_1_3}; // @[PeGroup.cs:50]
-  assign chain_1_0_add = {{1{chain_1_0_add_add[35]}}, chain_1_0_add_add} + {{1{chain_1_0_add_add_1[35]}}, chain_1_0_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_1_0_add_1_add = {{1{packed_1_4[34]}}, packed_1_4} + {{1{packed_1_5[34]}}, packed_1_5}; // @[PeGroup.cs:50]
-  assign chain_1_0_add_1 = {{1{chain_1_0_add_1_add[35]}}, chain_1_0_add_1_add} + {{2{packed_1_6[34]}}, packed_1_6}; // @[PeGroup.cs:50]
-  assign chain_1_1_add_add = {{1{packed_1_7[34]}}, packed_1_7} + {{1{packed_1_8[34]}}, packed_1_8}; // @[PeGroup.cs:50]
-  assign chain_1_1_add_add_1 = {{1{packed_1_9[34]}}, packed_1_9} + {{1{packed_1_10[34]}}, packed_1_10}; // @[PeGroup.cs:50]
-  assign chain_1_1_add = {{1{chain_1_1_add_add[35]}}, chain_1_1_add_add} + {{1{chain_1_1_add_add_1[35]}}, chain_1_1_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_1_1_add_1_add = {{1{packed_1_11[34]}}, packed_1_11} + {{1{packed_1_12[34]}}, packed_1_12}; // @[PeGroup.cs:50]
-  assign chain_1_1_add_1 = {{1{chain_1_1_add_1_add[35]}}, chain_1_1_add_1_add} + {{2{packed_1_13[34]}}, packed_1_13}; // @[PeGroup.cs:50]
-  assign chain_1_2_add_add = {{1{packed_1_14[34]}}, packed_1_14} + {{1{packed_1_15[34]}}, packed_1_15}; // @[PeGroup.cs:50]
-  assign chain_1_2_add_add_1 = {{1{packed_1_16[34]}}, packed_1_16} + {{1{packed_1_17[34]}}, packed_1_17}; // @[PeGroup.cs:50]
-  assign chain_1_2_add = {{1{chain_1_2_add_add[35]}}, chain_1_2_add_add} + {{1{chain_1_2_add_add_1[35]}}, chain_1_2_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_1_2_add_1_add = {{1{packed_1_18[34]}}, packed_1_18} + {{1{packed_1_19[34]}}, packed_1_19}; // @[PeGroup.cs:50]
-  assign chain_1_2_add_1 = {{1{chain_1_2_add_1_add[35]}}, chain_1_2_add_1_add} + {{2{packed_1_20[34]}}, packed_1_20}; // @[PeGroup.cs:50]
-  assign chain_1_3_add_add = {{1{packed_1_21[34]}}, packed_1_21} + {{1{packed_1_22[34]}}, packed_1_22}; // @[PeGroup.cs:50]
-  assign chain_1_3_add_add_1 = {{1{packed_1_23[34]}}, packed_1_23} + {{1{packed_1_24[34]}}, packed_1_24}; // @[PeGroup.cs:50]
-  assign chain_1_3_add = {{1{chain_1_3_add_add[35]}}, chain_1_3_add_add} + {{1{chain_1_3_add_add_1[35]}}, chain_1_3_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_1_3_add_1_add = {{1{packed_1_25[34]}}, packed_1_25} + {{1{packed_1_26[34]}}, packed_1_26}; // @[PeGroup.cs:50]
-  assign chain_1_3_add_1 = {{1{chain_1_3_add_1_add[35]}}, chain_1_3_add_1_add} + {{2{packed_1_27[34]}}, packed_1_27}; // @[PeGroup.cs:50]
-  assign chain_1_4_add = {{1{packed_1_28[34]}}, packed_1_28} + {{1{packed_1_29[34]}}, packed_1_29}; // @[PeGroup.cs:50]
-  assign chain_1_4_add_1 = {{1{packed_1_30[34]}}, packed_1_30} + {{1{packed_1_31[34]}}, packed_1_31}; // @[PeGroup.cs:50]
-  assign packed_2_0_cast = {w_4_0, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_2_1_cast = {w_4_1, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_2_2_cast = {w_4_2, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_2_3_cast = {w_4_3, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_2_4_cast = {w_4_4, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_2_5_cast = {w_4_5, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_2_6_cast = {w_4_6, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_2_7_cast = {w_4_7, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_2_8_cast = {w_4_8, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_2_9_cast = {w_4_9, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_2_10_cast = {w_4_10, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_2_11_cast = {w_4_11, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_2_12_cast = {w_4_12, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_2_13_cast = {w_4_13, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_2_14_cast = {w_4_14, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_2_15_cast = {w_4_15, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_2_16_cast = {w_4_16, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_2_17_cast = {w_4_17, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_2_18_cast = {w_4_18, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_2_19_cast = {w_4_19, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_2_20_cast = {w_4_20, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_2_21_cast = {w_4_21, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_2_22_cast = {w_4_22, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_2_23_cast = {w_4_23, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_2_24_cast = {w_4_24, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_2_25_cast = {w_4_25, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_2_26_cast = {w_4_26, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_2_27_cast = {w_4_27, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_2_28_cast = {w_4_28, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_2_29_cast = {w_4_29, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_2_30_cast = {w_4_30, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_2_31_cast = {w_4_31, 18'd0}; // @[PeGroup.cs:43]
-  assign chain_2_0_add_add = {{1{packed_2_0[34]}}, packed_2_0} + {{1{packed_2_1[34]}}, packed_2_1}; // @[PeGroup.cs:50]
-  assign chain_2_0_add_add_1 = {{1{packed_2_2[34]}}, packed_2_2} + {{1{packed_2_3[34]}}, packed_2_3}; // @[PeGroup.cs:50]
-  assign chain_2_0_add = {{1{chain_2_0_add_add[35]}}, chain_2_0_add_add} + {{1{chain_2_0_add_add_1[35]}}, chain_2_0_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_2_0_add_1_add = {{1{packed_2_4[34]}}, packed_2_4} + {{1{packed_2_5[34]}}, packed_2_5}; // @[PeGroup.cs:50]
-  assign chain_2_0_add_1 = {{1{chain_2_0_add_1_add[35]}}, chain_2_0_add_1_add} + {{2{packed_2_6[34]}}, packed_2_6}; // @[PeGroup.cs:50]
-  assign chain_2_1_add_add = {{1{packed_2_7[34]}}, packed_2_7} + {{1{packed_2_8[34]}}, packed_2_8}; // @[PeGroup.cs:50]
-  assign chain_2_1_add_add_1 = {{1{packed_2_9[34]}}, packed_2_9} + {{1{packed_2_10[34]}}, packed_2_10}; // @[PeGroup.cs:50]
-  assign chain_2_1_add = {{1{chain_2_1_add_add[35]}}, chain_2_1_add_add} + {{1{chain_2_1_add_add_1[35]}}, chain_2_1_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_2_1_add_1_add = {{1{packed_2_11[34]}}, packed_2_11} + {{1{packed_2_12[34]}}, packed_2_12}; // @[PeGroup.cs:50]
-  assign chain_2_1_add_1 = {{1{chain_2_1_add_1_add[35]}}, chain_2_1_add_1_add} + {{2{packed_2_13[34]}}, packed_2_13}; // @[PeGroup.cs:50]
-  assign chain_2_2_add_add = {{1{packed_2_14[34]}}, packed_2_14} + {{1{packed_2_15[34]}}, packed_2_15}; // @[PeGroup.cs:50]
-  assign chain_2_2_add_add_1 = {{1{packed_2_16[34]}}, packed_2_16} + {{1{packed_2_17[34]}}, packed_2_17}; // @[PeGroup.cs:50]
-  assign chain_2_2_add = {{1{chain_2_2_add_add[35]}}, chain_2_2_add_add} + {{1{chain_2_2_add_add_1[35]}}, chain_2_2_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_2_2_add_1_add = {{1{packed_2_18[34]}}, packed_2_18} + {{1{packed_2_19[34]}}, packed_2_19}; // @[PeGroup.cs:50]
-  assign chain_2_2_add_1 = {{1{chain_2_2_add_1_add[35]}}, chain_2_2_add_1_add} + {{2{packed_2_20[34]}}, packed_2_20}; // @[PeGroup.cs:50]
-  assign chain_2_3_add_add = {{1{packed_2_21[34]}}, packed_2_21} + {{1{packed_2_22[34]}}, packed_2_22}; // @[PeGroup.cs:50]
-  assign chain_2_3_add_add_1 = {{1{packed_2_23[34]}}, packed_2_23} + {{1{packed_2_24[34]}}, packed_2_24}; // @[PeGroup.cs:50]
-  assign chain_2_3_add = {{1{chain_2_3_add_add[35]}}, chain_2_3_add_add} + {{1{chain_2_3_add_add_1[35]}}, chain_2_3_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_2_3_add_1_add = {{1{packed_2_25[34]}}, packed_2_25} + {{1{packed_2_26[34]}}, packed_2_26}; // @[PeGroup.cs:50]
-  assign chain_2_3_add_1 = {{1{chain_2_3_add_1_add[35]}}, chain_2_3_add_1_add} + {{2{packed_2_27[34]}}, packed_2_27}; // @[PeGroup.cs:50]
-  assign chain_2_4_add = {{1{packed_2_28[34]}}, packed_2_28} + {{1{packed_2_29[34]}}, packed_2_29}; // @[PeGroup.cs:50]
-  assign chain_2_4_add_1 = {{1{packed_2_30[34]}}, packed_2_30} + {{1{packed_2_31[34]}}, packed_2_31}; // @[PeGroup.cs:50]
-  assign packed_3_0_cast = {w_6_0, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_3_1_cast = {w_6_1, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_3_2_cast = {w_6_2, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_3_3_cast = {w_6_3, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_3_4_cast = {w_6_4, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_3_5_cast = {w_6_5, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_3_6_cast = {w_6_6, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_3_7_cast = {w_6_7, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_3_8_cast = {w_6_8, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_3_9_cast = {w_6_9, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_3_10_cast = {w_6_10, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_3_11_cast = {w_6_11, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_3_12_cast = {w_6_12, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_3_13_cast = {w_6_13, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_3_14_cast = {w_6_14, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_3_15_cast = {w_6_15, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_3_16_cast = {w_6_16, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_3_17_cast = {w_6_17, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_3_18_cast = {w_6_18, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_3_19_cast = {w_6_19, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_3_20_cast = {w_6_20, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_3_21_cast = {w_6_21, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_3_22_cast = {w_6_22, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_3_23_cast = {w_6_23, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_3_24_cast = {w_6_24, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_3_25_cast = {w_6_25, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_3_26_cast = {w_6_26, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_3_27_cast = {w_6_27, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_3_28_cast = {w_6_28, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_3_29_cast = {w_6_29, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_3_30_cast = {w_6_30, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_3_31_cast = {w_6_31, 18'd0}; // @[PeGroup.cs:43]
-  assign chain_3_0_add_add = {{1{packed_3_0[34]}}, packed_3_0} + {{1{packed_3_1[34]}}, packed_3_1}; // @[PeGroup.cs:50]
-  assign chain_3_0_add_add_1 = {{1{packed_3_2[34]}}, packed_3_2} + {{1{packed_3_3[34]}}, packed_3_3}; // @[PeGroup.cs:50]
-  assign chain_3_0_add = {{1{chain_3_0_add_add[35]}}, chain_3_0_add_add} + {{1{chain_3_0_add_add_1[35]}}, chain_3_0_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_3_0_add_1_add = {{1{packed_3_4[34]}}, packed_3_4} + {{1{packed_3_5[34]}}, packed_3_5}; // @[PeGroup.cs:50]
-  assign chain_3_0_add_1 = {{1{chain_3_0_add_1_add[35]}}, chain_3_0_add_1_add} + {{2{packed_3_6[34]}}, packed_3_6}; // @[PeGroup.cs:50]
-  assign chain_3_1_add_add = {{1{packed_3_7[34]}}, packed_3_7} + {{1{packed_3_8[34]}}, packed_3_8}; // @[PeGroup.cs:50]
-  assign chain_3_1_add_add_1 = {{1{packed_3_9[34]}}, packed_3_9} + {{1{packed_3_10[34]}}, packed_3_10}; // @[PeGroup.cs:50]
-  assign chain_3_1_add = {{1{chain_3_1_add_add[35]}}, chain_3_1_add_add} + {{1{chain_3_1_add_add_1[35]}}, chain_3_1_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_3_1_add_1_add = {{1{packed_3_11[34]}}, packed_3_11} + {{1{packed_3_12[34]}}, packed_3_12}; // @[PeGroup.cs:50]
-  assign chain_3_1_add_1 = {{1{chain_3_1_add_1_add[35]}}, chain_3_1_add_1_add} + {{2{packed_3_13[34]}}, packed_3_13}; // @[PeGroup.cs:50]
-  assign chain_3_2_add_add = {{1{packed_3_14[34]}}, packed_3_14} + {{1{packed_3_15[34]}}, packed_3_15}; // @[PeGroup.cs:50]
-  assign chain_3_2_add_add_1 = {{1{packed_3_16[34]}}, packed_3_16} + {{1{packed_3_17[34]}}, packed_3_17}; // @[PeGroup.cs:50]
-  assign chain_3_2_add = {{1{chain_3_2_add_add[35]}}, chain_3_2_add_add} + {{1{chain_3_2_add_add_1[35]}}, chain_3_2_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_3_2_add_1_add = {{1{packed_3_18[34]}}, packed_3_18} + {{1{packed_3_19[34]}}, packed_3_19}; // @[PeGroup.cs:50]
-  assign chain_3_2_add_1 = {{1{chain_3_2_add_1_add[35]}}, chain_3_2_add_1_add} + {{2{packed_3_20[34]}}, packed_3_20}; // @[PeGroup.cs:50]
-  assign chain_3_3_add_add = {{1{packed_3_21[34]}}, packed_3_21} + {{1{packed_3_22[34]}}, packed_3_22}; // @[PeGroup.cs:50]
-  assign chain_3_3_add_add_1 = {{1{packed_3_23[34]}}, packed_3_23} + {{1{packed_3_24[34]}}, packed_3_24}; // @[PeGroup.cs:50]
-  assign chain_3_3_add = {{1{chain_3_3_add_add[35]}}, chain_3_3_add_add} + {{1{chain_3_3_add_add_1[35]}}, chain_3_3_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_3_3_add_1_add = {{1{packed_3_25[34]}}, packed_3_25} + {{1{packed_3_26[34]}}, packed_3_26}; // @[PeGroup.cs:50]
-  assign chain_3_3_add_1 = {{1{chain_3_3_add_1_add[35]}}, chain_3_3_add_1_add} + {{2{packed_3_27[34]}}, packed_3_27}; // @[PeGroup.cs:50]
-  assign chain_3_4_add = {{1{packed_3_28[34]}}, packed_3_28} + {{1{packed_3_29[34]}}, packed_3_29}; // @[PeGroup.cs:50]
-  assign chain_3_4_add_1 = {{1{packed_3_30[34]}}, packed_3_30} + {{1{packed_3_31[34]}}, packed_3_31}; // @[PeGroup.cs:50]
-  assign packed_4_0_cast = {w_8_0, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_4_1_cast = {w_8_1, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_4_2_cast = {w_8_2, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_4_3_cast = {w_8_3, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_4_4_cast = {w_8_4, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_4_5_cast = {w_8_5, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_4_6_cast = {w_8_6, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_4_7_cast = {w_8_7, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_4_8_cast = {w_8_8, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_4_9_cast = {w_8_9, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_4_10_cast = {w_8_10, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_4_11_cast = {w_8_11, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_4_12_cast = {w_8_12, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_4_13_cast = {w_8_13, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_4_14_cast = {w_8_14, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_4_15_cast = {w_8_15, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_4_16_cast = {w_8_16, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_4_17_cast = {w_8_17, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_4_18_cast = {w_8_18, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_4_19_cast = {w_8_19, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_4_20_cast = {w_8_20, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_4_21_cast = {w_8_21, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_4_22_cast = {w_8_22, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_4_23_cast = {w_8_23, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_4_24_cast = {w_8_24, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_4_25_cast = {w_8_25, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_4_26_cast = {w_8_26, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_4_27_cast = {w_8_27, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_4_28_cast = {w_8_28, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_4_29_cast = {w_8_29, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_4_30_cast = {w_8_30, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_4_31_cast = {w_8_31, 18'd0}; // @[PeGroup.cs:43]
-  assign chain_4_0_add_add = {{1{packed_4_0[34]}}, packed_4_0} + {{1{packed_4_1[34]}}, packed_4_1}; // @[PeGroup.cs:50]
-  assign chain_4_0_add_add_1 = {{1{packed_4_2[34]}}, packed_4_2} + {{1{packed_4_3[34]}}, packed_4_3}; // @[PeGroup.cs:50]
-  assign chain_4_0_add = {{1{chain_4_0_add_add[35]}}, chain_4_0_add_add} + {{1{chain_4_0_add_add_1[35]}}, chain_4_0_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_4_0_add_1_add = {{1{packed_4_4[34]}}, packed_4_4} + {{1{packed_4_5[34]}}, packed_4_5}; // @[PeGroup.cs:50]
-  assign chain_4_0_add_1 = {{1{chain_4_0_add_1_add[35]}}, chain_4_0_add_1_add} + {{2{packed_4_6[34]}}, packed_4_6}; // @[PeGroup.cs:50]
-  assign chain_4_1_add_add = {{1{packed_4_7[34]}}, packed_4_7} + {{1{packed_4_8[34]}}, packed_4_8}; // @[PeGroup.cs:50]
-  assign chain_4_1_add_add_1 = {{1{packed_4_9[34]}}, packed_4_9} + {{1{packed_4_10[34]}}, packed_4_10}; // @[PeGroup.cs:50]
-  assign chain_4_1_add = {{1{chain_4_1_add_add[35]}}, chain_4_1_add_add} + {{1{chain_4_1_add_add_1[35]}}, chain_4_1_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_4_1_add_1_add = {{1{packed_4_11[34]}}, packed_4_11} + {{1{packed_4_12[34]}}, packed_4_12}; // @[PeGroup.cs:50]
-  assign chain_4_1_add_1 = {{1{chain_4_1_add_1_add[35]}}, chain_4_1_add_1_add} + {{2{packed_4_13[34]}}, packed_4_13}; // @[PeGroup.cs:50]
-  assign chain_4_2_add_add = {{1{packed_4_14[34]}}, packed_4_14} + {{1{packed_4_15[34]}}, packed_4_15}; // @[PeGroup.cs:50]
-  assign chain_4_2_add_add_1 = {{1{packed_4_16[34]}}, packed_4_16} + {{1{packed_4_17[34]}}, packed_4_17}; // @[PeGroup.cs:50]
-  assign chain_4_2_add = {{1{chain_4_2_add_add[35]}}, chain_4_2_add_add} + {{1{chain_4_2_add_add_1[35]}}, chain_4_2_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_4_2_add_1_add = {{1{packed_4_18[34]}}, packed_4_18} + {{1{packed_4_19[34]}}, packed_4_19}; // @[PeGroup.cs:50]
-  assign chain_4_2_add_1 = {{1{chain_4_2_add_1_add[35]}}, chain_4_2_add_1_add} + {{2{packed_4_20[34]}}, packed_4_20}; // @[PeGroup.cs:50]
-  assign chain_4_3_add_add = {{1{packed_4_21[34]}}, packed_4_21} + {{1{packed_4_22[34]}}, packed_4_22}; // @[PeGroup.cs:50]
-  assign chain_4_3_add_add_1 = {{1{packed_4_23[34]}}, packed_4_23} + {{1{packed_4_24[34]}}, packed_4_24}; // @[PeGroup.cs:50]
-  assign chain_4_3_add = {{1{chain_4_3_add_add[35]}}, chain_4_3_add_add} + {{1{chain_4_3_add_add_1[35]}}, chain_4_3_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_4_3_add_1_add = {{1{packed_4_25[34]}}, packed_4_25} + {{1{packed_4_26[34]}}, packed_4_26}; // @[PeGroup.cs:50]
-  assign chain_4_3_add_1 = {{1{chain_4_3_add_1_add[35]}}, chain_4_3_add_1_add} + {{2{packed_4_27[34]}}, packed_4_27}; // @[PeGroup.cs:50]
-  assign chain_4_4_add = {{1{packed_4_28[34]}}, packed_4_28} + {{1{packed_4_29[34]}}, packed_4_29}; // @[PeGroup.cs:50]
-  assign chain_4_4_add_1 = {{1{packed_4_30[34]}}, packed_4_30} + {{1{packed_4_31[34]}}, packed_4_31}; // @[PeGroup.cs:50]
-  assign packed_5_0_cast = {w_10_0, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_5_1_cast = {w_10_1, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_5_2_cast = {w_10_2, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_5_3_cast = {w_10_3, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_5_4_cast = {w_10_4, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_5_5_cast = {w_10_5, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_5_6_cast = {w_10_6, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_5_7_cast = {w_10_7, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_5_8_cast = {w_10_8, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_5_9_cast = {w_10_9, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_5_10_cast = {w_10_10, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_5_11_cast = {w_10_11, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_5_12_cast = {w_10_12, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_5_13_cast = {w_10_13, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_5_14_cast = {w_10_14, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_5_15_cast = {w_10_15, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_5_16_cast = {w_10_16, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_5_17_cast = {w_10_17, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_5_18_cast = {w_10_18, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_5_19_cast = {w_10_19, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_5_20_cast = {w_10_20, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_5_21_cast = {w_10_21, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_5_22_cast = {w_10_22, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_5_23_cast = {w_10_23, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_5_24_cast = {w_10_24, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_5_25_cast = {w_10_25, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_5_26_cast = {w_10_26, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_5_27_cast = {w_10_27, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_5_28_cast = {w_10_28, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_5_29_cast = {w_10_29, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_5_30_cast = {w_10_30, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_5_31_cast = {w_10_31, 18'd0}; // @[PeGroup.cs:43]
-  assign chain_5_0_add_add = {{1{packed_5_0[34]}}, packed_5_0} + {{1{packed_5_1[34]}}, packed_5_1}; // @[PeGroup.cs:50]
-  assign chain_5_0_add_add_1 = {{1{packed_5_2[34]}}, packed_5_2} + {{1{packed_5_3[34]}}, packed_5_3}; // @[PeGroup.cs:50]
-  assign chain_5_0_add = {{1{chain_5_0_add_add[35]}}, chain_5_0_add_add} + {{1{chain_5_0_add_add_1[35]}}, chain_5_0_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_5_0_add_1_add = {{1{packed_5_4[34]}}, packed_5_4} + {{1{packed_5_5[34]}}, packed_5_5}; // @[PeGroup.cs:50]
-  assign chain_5_0_add_1 = {{1{chain_5_0_add_1_add[35]}}, chain_5_0_add_1_add} + {{2{packed_5_6[34]}}, packed_5_6}; // @[PeGroup.cs:50]
-  assign chain_5_1_add_add = {{1{packed_5_7[34]}}, packed_5_7} + {{1{packed_5_8[34]}}, packed_5_8}; // @[PeGroup.cs:50]
-  assign chain_5_1_add_add_1 = {{1{packed_5_9[34]}}, packed_5_9} + {{1{packed_5_10[34]}}, packed_5_10}; // @[PeGroup.cs:50]
-  assign chain_5_1_add = {{1{chain_5_1_add_add[35]}}, chain_5_1_add_add} + {{1{chain_5_1_add_add_1[35]}}, chain_5_1_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_5_1_add_1_add = {{1{packed_5_11[34]}}, packed_5_11} + {{1{packed_5_12[34]}}, packed_5_12}; // @[PeGroup.cs:50]
-  assign chain_5_1_add_1 = {{1{chain_5_1_add_1_add[35]}}, chain_5_1_add_1_add} + {{2{packed_5_13[34]}}, packed_5_13}; // @[PeGroup.cs:50]
-  assign chain_5_2_add_add = {{1{packed_5_14[34]}}, packed_5_14} + {{1{packed_5_15[34]}}, packed_5_15}; // @[PeGroup.cs:50]
-  assign chain_5_2_add_add_1 = {{1{packed_5_16[34]}}, packed_5_16} + {{1{packed_5_17[34]}}, packed_5_17}; // @[PeGroup.cs:50]
-  assign chain_5_2_add = {{1{chain_5_2_add_add[35]}}, chain_5_2_add_add} + {{1{chain_5_2_add_add_1[35]}}, chain_5_2_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_5_2_add_1_add = {{1{packed_5_18[34]}}, packed_5_18} + {{1{packed_5_19[34]}}, packed_5_19}; // @[PeGroup.cs:50]
-  assign chain_5_2_add_1 = {{1{chain_5_2_add_1_add[35]}}, chain_5_2_add_1_add} + {{2{packed_5_20[34]}}, packed_5_20}; // @[PeGroup.cs:50]
-  assign chain_5_3_add_add = {{1{packed_5_21[34]}}, packed_5_21} + {{1{packed_5_22[34]}}, packed_5_22}; // @[PeGroup.cs:50]
-  assign chain_5_3_add_add_1 = {{1{packed_5_23[34]}}, packed_5_23} + {{1{packed_5_24[34]}}, packed_5_24}; // @[PeGroup.cs:50]
-  assign chain_5_3_add = {{1{chain_5_3_add_add[35]}}, chain_5_3_add_add} + {{1{chain_5_3_add_add_1[35]}}, chain_5_3_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_5_3_add_1_add = {{1{packed_5_25[34]}}, packed_5_25} + {{1{packed_5_26[34]}}, packed_5_26}; // @[PeGroup.cs:50]
-  assign chain_5_3_add_1 = {{1{chain_5_3_add_1_add[35]}}, chain_5_3_add_1_add} + {{2{packed_5_27[34]}}, packed_5_27}; // @[PeGroup.cs:50]
-  assign chain_5_4_add = {{1{packed_5_28[34]}}, packed_5_28} + {{1{packed_5_29[34]}}, packed_5_29}; // @[PeGroup.cs:50]
-  assign chain_5_4_add_1 = {{1{packed_5_30[34]}}, packed_5_30} + {{1{packed_5_31[34]}}, packed_5_31}; // @[PeGroup.cs:50]
-  assign packed_6_0_cast = {w_12_0, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_6_1_cast = {w_12_1, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_6_2_cast = {w_12_2, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_6_3_cast = {w_12_3, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_6_4_cast = {w_12_4, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_6_5_cast = {w_12_5, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_6_6_cast = {w_12_6, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_6_7_cast = {w_12_7, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_6_8_cast = {w_12_8, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_6_9_cast = {w_12_9, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_6_10_cast = {w_12_10, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_6_11_cast = {w_12_11, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_6_12_cast = {w_12_12, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_6_13_cast = {w_12_13, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_6_14_cast = {w_12_14, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_6_15_cast = {w_12_15, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_6_16_cast = {w_12_16, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_6_17_cast = {w_12_17, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_6_18_cast = {w_12_18, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_6_19_cast = {w_12_19, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_6_20_cast = {w_12_20, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_6_21_cast = {w_12_21, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_6_22_cast = {w_12_22, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_6_23_cast = {w_12_23, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_6_24_cast = {w_12_24, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_6_25_cast = {w_12_25, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_6_26_cast = {w_12_26, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_6_27_cast = {w_12_27, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_6_28_cast = {w_12_28, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_6_29_cast = {w_12_29, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_6_30_cast = {w_12_30, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_6_31_cast = {w_12_31, 18'd0}; // @[PeGroup.cs:43]
-  assign chain_6_0_add_add = {{1{packed_6_0[34]}}, packed_6_0} + {{1{packed_6_1[34]}}, packed_6_1}; // @[PeGroup.cs:50]
-  assign chain_6_0_add_add_1 = {{1{packed_6_2[34]}}, packed_6_2} + {{1{packed_6_3[34]}}, packed_6_3}; // @[PeGroup.cs:50]
-  assign chain_6_0_add = {{1{chain_6_0_add_add[35]}}, chain_6_0_add_add} + {{1{chain_6_0_add_add_1[35]}}, chain_6_0_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_6_0_add_1_add = {{1{packed_6_4[34]}}, packed_6_4} + {{1{packed_6_5[34]}}, packed_6_5}; // @[PeGroup.cs:50]
-  assign chain_6_0_add_1 = {{1{chain_6_0_add_1_add[35]}}, chain_6_0_add_1_add} + {{2{packed_6_6[34]}}, packed_6_6}; // @[PeGroup.cs:50]
-  assign chain_6_1_add_add = {{1{packed_6_7[34]}}, packed_6_7} + {{1{packed_6_8[34]}}, packed_6_8}; // @[PeGroup.cs:50]
-  assign chain_6_1_add_add_1 = {{1{packed_6_9[34]}}, packed_6_9} + {{1{packed_6_10[34]}}, packed_6_10}; // @[PeGroup.cs:50]
-  assign chain_6_1_add = {{1{chain_6_1_add_add[35]}}, chain_6_1_add_add} + {{1{chain_6_1_add_add_1[35]}}, chain_6_1_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_6_1_add_1_add = {{1{packed_6_11[34]}}, packed_6_11} + {{1{packed_6_12[34]}}, packed_6_12}; // @[PeGroup.cs:50]
-  assign chain_6_1_add_1 = {{1{chain_6_1_add_1_add[35]}}, chain_6_1_add_1_add} + {{2{packed_6_13[34]}}, packed_6_13}; // @[PeGroup.cs:50]
-  assign chain_6_2_add_add = {{1{packed_6_14[34]}}, packed_6_14} + {{1{packed_6_15[34]}}, packed_6_15}; // @[PeGroup.cs:50]
-  assign chain_6_2_add_add_1 = {{1{packed_6_16[34]}}, packed_6_16} + {{1{packed_6_17[34]}}, packed_6_17}; // @[PeGroup.cs:50]
-  assign chain_6_2_add = {{1{chain_6_2_add_add[35]}}, chain_6_2_add_add} + {{1{chain_6_2_add_add_1[35]}}, chain_6_2_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_6_2_add_1_add = {{1{packed_6_18[34]}}, packed_6_18} + {{1{packed_6_19[34]}}, packed_6_19}; // @[PeGroup.cs:50]
-  assign chain_6_2_add_1 = {{1{chain_6_2_add_1_add[35]}}, chain_6_2_add_1_add} + {{2{packed_6_20[34]}}, packed_6_20}; // @[PeGroup.cs:50]
-  assign chain_6_3_add_add = {{1{packed_6_21[34]}}, packed_6_21} + {{1{packed_6_22[34]}}, packed_6_22}; // @[PeGroup.cs:50]
-  assign chain_6_3_add_add_1 = {{1{packed_6_23[34]}}, packed_6_23} + {{1{packed_6_24[34]}}, packed_6_24}; // @[PeGroup.cs:50]
-  assign chain_6_3_add = {{1{chain_6_3_add_add[35]}}, chain_6_3_add_add} + {{1{chain_6_3_add_add_1[35]}}, chain_6_3_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_6_3_add_1_add = {{1{packed_6_25[34]}}, packed_6_25} + {{1{packed_6_26[34]}}, packed_6_26}; // @[PeGroup.cs:50]
-  assign chain_6_3_add_1 = {{1{chain_6_3_add_1_add[35]}}, chain_6_3_add_1_add} + {{2{packed_6_27[34]}}, packed_6_27}; // @[PeGroup.cs:50]
-  assign chain_6_4_add = {{1{packed_6_28[34]}}, packed_6_28} + {{1{packed_6_29[34]}}, packed_6_29}; // @[PeGroup.cs:50]
-  assign chain_6_4_add_1 = {{1{packed_6_30[34]}}, packed_6_30} + {{1{packed_6_31[34]}}, packed_6_31}; // @[PeGroup.cs:50]
-  assign packed_7_0_cast = {w_14_0, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_7_1_cast = {w_14_1, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_7_2_cast = {w_14_2, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_7_3_cast = {w_14_3, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_7_4_cast = {w_14_4, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_7_5_cast = {w_14_5, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_7_6_cast = {w_14_6, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_7_7_cast = {w_14_7, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_7_8_cast = {w_14_8, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_7_9_cast = {w_14_9, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_7_10_cast = {w_14_10, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_7_11_cast = {w_14_11, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_7_12_cast = {w_14_12, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_7_13_cast = {w_14_13, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_7_14_cast = {w_14_14, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_7_15_cast = {w_14_15, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_7_16_cast = {w_14_16, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_7_17_cast = {w_14_17, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_7_18_cast = {w_14_18, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_7_19_cast = {w_14_19, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_7_20_cast = {w_14_20, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_7_21_cast = {w_14_21, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_7_22_cast = {w_14_22, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_7_23_cast = {w_14_23, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_7_24_cast = {w_14_24, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_7_25_cast = {w_14_25, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_7_26_cast = {w_14_26, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_7_27_cast = {w_14_27, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_7_28_cast = {w_14_28, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_7_29_cast = {w_14_29, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_7_30_cast = {w_14_30, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_7_31_cast = {w_14_31, 18'd0}; // @[PeGroup.cs:43]
-  assign chain_7_0_add_add = {{1{packed_7_0[34]}}, packed_7_0} + {{1{packed_7_1[34]}}, packed_7_1}; // @[PeGroup.cs:50]
-  assign chain_7_0_add_add_1 = {{1{packed_7_2[34]}}, packed_7_2} + {{1{packed_7_3[34]}}, packed_7_3}; // @[PeGroup.cs:50]
-  assign chain_7_0_add = {{1{chain_7_0_add_add[35]}}, chain_7_0_add_add} + {{1{chain_7_0_add_add_1[35]}}, chain_7_0_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_7_0_add_1_add = {{1{packed_7_4[34]}}, packed_7_4} + {{1{packed_7_5[34]}}, packed_7_5}; // @[PeGroup.cs:50]
-  assign chain_7_0_add_1 = {{1{chain_7_0_add_1_add[35]}}, chain_7_0_add_1_add} + {{2{packed_7_6[34]}}, packed_7_6}; // @[PeGroup.cs:50]
-  assign chain_7_1_add_add = {{1{packed_7_7[34]}}, packed_7_7} + {{1{packed_7_8[34]}}, packed_7_8}; // @[PeGroup.cs:50]
-  assign chain_7_1_add_add_1 = {{1{packed_7_9[34]}}, packed_7_9} + {{1{packed_7_10[34]}}, packed_7_10}; // @[PeGroup.cs:50]
-  assign chain_7_1_add = {{1{chain_7_1_add_add[35]}}, chain_7_1_add_add} + {{1{chain_7_1_add_add_1[35]}}, chain_7_1_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_7_1_add_1_add = {{1{packed_7_11[34]}}, packed_7_11} + {{1{packed_7_12[34]}}, packed_7_12}; // @[PeGroup.cs:50]
-  assign chain_7_1_add_1 = {{1{chain_7_1_add_1_add[35]}}, chain_7_1_add_1_add} + {{2{packed_7_13[34]}}, packed_7_13}; // @[PeGroup.cs:50]
-  assign chain_7_2_add_add = {{1{packed_7_14[34]}}, packed_7_14} + {{1{packed_7_15[34]}}, packed_7_15}; // @[PeGroup.cs:50]
-  assign chain_7_2_add_add_1 = {{1{packed_7_16[34]}}, packed_7_16} + {{1{packed_7_17[34]}}, packed_7_17}; // @[PeGroup.cs:50]
-  assign chain_7_2_add = {{1{chain_7_2_add_add[35]}}, chain_7_2_add_add} + {{1{chain_7_2_add_add_1[35]}}, chain_7_2_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_7_2_add_1_add = {{1{packed_7_18[34]}}, packed_7_18} + {{1{packed_7_19[34]}}, packed_7_19}; // @[PeGroup.cs:50]
-  assign chain_7_2_add_1 = {{1{chain_7_2_add_1_add[35]}}, chain_7_2_add_1_add} + {{2{packed_7_20[34]}}, packed_7_20}; // @[PeGroup.cs:50]
-  assign chain_7_3_add_add = {{1{packed_7_21[34]}}, packed_7_21} + {{1{packed_7_22[34]}}, packed_7_22}; // @[PeGroup.cs:50]
-  assign chain_7_3_add_add_1 = {{1{packed_7_23[34]}}, packed_7_23} + {{1{packed_7_24[34]}}, packed_7_24}; // @[PeGroup.cs:50]
-  assign chain_7_3_add = {{1{chain_7_3_add_add[35]}}, chain_7_3_add_add} + {{1{chain_7_3_add_add_1[35]}}, chain_7_3_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_7_3_add_1_add = {{1{packed_7_25[34]}}, packed_7_25} + {{1{packed_7_26[34]}}, packed_7_26}; // @[PeGroup.cs:50]
-  assign chain_7_3_add_1 = {{1{chain_7_3_add_1_add[35]}}, chain_7_3_add_1_add} + {{2{packed_7_27[34]}}, packed_7_27}; // @[PeGroup.cs:50]
-  assign chain_7_4_add = {{1{packed_7_28[34]}}, packed_7_28} + {{1{packed_7_29[34]}}, packed_7_29}; // @[PeGroup.cs:50]
-  assign chain_7_4_add_1 = {{1{packed_7_30[34]}}, packed_7_30} + {{1{packed_7_31[34]}}, packed_7_31}; // @[PeGroup.cs:50]
-  assign packed_8_0_cast = {w_16_0, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_8_1_cast = {w_16_1, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_8_2_cast = {w_16_2, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_8_3_cast = {w_16_3, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_8_4_cast = {w_16_4, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_8_5_cast = {w_16_5, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_8_6_cast = {w_16_6, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_8_7_cast = {w_16_7, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_8_8_cast = {w_16_8, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_8_9_cast = {w_16_9, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_8_10_cast = {w_16_10, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_8_11_cast = {w_16_11, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_8_12_cast = {w_16_12, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_8_13_cast = {w_16_13, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_8_14_cast = {w_16_14, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_8_15_cast = {w_16_15, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_8_16_cast = {w_16_16, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_8_17_cast = {w_16_17, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_8_18_cast = {w_16_18, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_8_19_cast = {w_16_19, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_8_20_cast = {w_16_20, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_8_21_cast = {w_16_21, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_8_22_cast = {w_16_22, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_8_23_cast = {w_16_23, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_8_24_cast = {w_16_24, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_8_25_cast = {w_16_25, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_8_26_cast = {w_16_26, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_8_27_cast = {w_16_27, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_8_28_cast = {w_16_28, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_8_29_cast = {w_16_29, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_8_30_cast = {w_16_30, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_8_31_cast = {w_16_31, 18'd0}; // @[PeGroup.cs:43]
-  assign chain_8_0_add_add = {{1{packed_8_0[34]}}, packed_8_0} + {{1{packed_8_1[34]}}, packed_8_1}; // @[PeGroup.cs:50]
-  assign chain_8_0_add_add_1 = {{1{packed_8_2[34]}}, packed_8_2} + {{1{packed_8_3[34]}}, packed_8_3}; // @[PeGroup.cs:50]
-  assign chain_8_0_add = {{1{chain_8_0_add_add[35]}}, chain_8_0_add_add} + {{1{chain_8_0_add_add_1[35]}}, chain_8_0_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_8_0_add_1_add = {{1{packed_8_4[34]}}, packed_8_4} + {{1{packed_8_5[34]}}, packed_8_5}; // @[PeGroup.cs:50]
-  assign chain_8_0_add_1 = {{1{chain_8_0_add_1_add[35]}}, chain_8_0_add_1_add} + {{2{packed_8_6[34]}}, packed_8_6}; // @[PeGroup.cs:50]
-  assign chain_8_1_add_add = {{1{packed_8_7[34]}}, packed_8_7} + {{1{packed_8_8[34]}}, packed_8_8}; // @[PeGroup.cs:50]
-  assign chain_8_1_add_add_1 = {{1{packed_8_9[34]}}, packed_8_9} + {{1{packed_8_10[34]}}, packed_8_10}; // @[PeGroup.cs:50]
-  assign chain_8_1_add = {{1{chain_8_1_add_add[35]}}, chain_8_1_add_add} + {{1{chain_8_1_add_add_1[35]}}, chain_8_1_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_8_1_add_1_add = {{1{packed_8_11[34]}}, packed_8_11} + {{1{packed_8_12[34]}}, packed_8_12}; // @[PeGroup.cs:50]
-  assign chain_8_1_add_1 = {{1{chain_8_1_add_1_add[35]}}, chain_8_1_add_1_add} + {{2{packed_8_13[34]}}, packed_8_13}; // @[PeGroup.cs:50]
-  assign chain_8_2_add_add = {{1{packed_8_14[34]}}, packed_8_14} + {{1{packed_8_15[34]}}, packed_8_15}; // @[PeGroup.cs:50]
-  assign chain_8_2_add_add_1 = {{1{packed_8_16[34]}}, packed_8_16} + {{1{packed_8_17[34]}}, packed_8_17}; // @[PeGroup.cs:50]
-  assign chain_8_2_add = {{1{chain_8_2_add_add[35]}}, chain_8_2_add_add} + {{1{chain_8_2_add_add_1[35]}}, chain_8_2_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_8_2_add_1_add = {{1{packed_8_18[34]}}, packed_8_18} + {{1{packed_8_19[34]}}, packed_8_19}; // @[PeGroup.cs:50]
-  assign chain_8_2_add_1 = {{1{chain_8_2_add_1_add[35]}}, chain_8_2_add_1_add} + {{2{packed_8_20[34]}}, packed_8_20}; // @[PeGroup.cs:50]
-  assign chain_8_3_add_add = {{1{packed_8_21[34]}}, packed_8_21} + {{1{packed_8_22[34]}}, packed_8_22}; // @[PeGroup.cs:50]
-  assign chain_8_3_add_add_1 = {{1{packed_8_23[34]}}, packed_8_23} + {{1{packed_8_24[34]}}, packed_8_24}; // @[PeGroup.cs:50]
-  assign chain_8_3_add = {{1{chain_8_3_add_add[35]}}, chain_8_3_add_add} + {{1{chain_8_3_add_add_1[35]}}, chain_8_3_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_8_3_add_1_add = {{1{packed_8_25[34]}}, packed_8_25} + {{1{packed_8_26[34]}}, packed_8_26}; // @[PeGroup.cs:50]
-  assign chain_8_3_add_1 = {{1{chain_8_3_add_1_add[35]}}, chain_8_3_add_1_add} + {{2{packed_8_27[34]}}, packed_8_27}; // @[PeGroup.cs:50]
-  assign chain_8_4_add = {{1{packed_8_28[34]}}, packed_8_28} + {{1{packed_8_29[34]}}, packed_8_29}; // @[PeGroup.cs:50]
-  assign chain_8_4_add_1 = {{1{packed_8_30[34]}}, packed_8_30} + {{1{packed_8_31[34]}}, packed_8_31}; // @[PeGroup.cs:50]
-  assign packed_9_0_cast = {w_18_0, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_9_1_cast = {w_18_1, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_9_2_cast = {w_18_2, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_9_3_cast = {w_18_3, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_9_4_cast = {w_18_4, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_9_5_cast = {w_18_5, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_9_6_cast = {w_18_6, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_9_7_cast = {w_18_7, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_9_8_cast = {w_18_8, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_9_9_cast = {w_18_9, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_9_10_cast = {w_18_10, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_9_11_cast = {w_18_11, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_9_12_cast = {w_18_12, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_9_13_cast = {w_18_13, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_9_14_cast = {w_18_14, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_9_15_cast = {w_18_15, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_9_16_cast = {w_18_16, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_9_17_cast = {w_18_17, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_9_18_cast = {w_18_18, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_9_19_cast = {w_18_19, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_9_20_cast = {w_18_20, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_9_21_cast = {w_18_21, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_9_22_cast = {w_18_22, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_9_23_cast = {w_18_23, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_9_24_cast = {w_18_24, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_9_25_cast = {w_18_25, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_9_26_cast = {w_18_26, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_9_27_cast = {w_18_27, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_9_28_cast = {w_18_28, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_9_29_cast = {w_18_29, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_9_30_cast = {w_18_30, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_9_31_cast = {w_18_31, 18'd0}; // @[PeGroup.cs:43]
-  assign chain_9_0_add_add = {{1{packed_9_0[34]}}, packed_9_0} + {{1{packed_9_1[34]}}, packed_9_1}; // @[PeGroup.cs:50]
-  assign chain_9_0_add_add_1 = {{1{packed_9_2[34]}}, packed_9_2} + {{1{packed_9_3[34]}}, packed_9_3}; // @[PeGroup.cs:50]
-  assign chain_9_0_add = {{1{chain_9_0_add_add[35]}}, chain_9_0_add_add} + {{1{chain_9_0_add_add_1[35]}}, chain_9_0_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_9_0_add_1_add = {{1{packed_9_4[34]}}, packed_9_4} + {{1{packed_9_5[34]}}, packed_9_5}; // @[PeGroup.cs:50]
-  assign chain_9_0_add_1 = {{1{chain_9_0_add_1_add[35]}}, chain_9_0_add_1_add} + {{2{packed_9_6[34]}}, packed_9_6}; // @[PeGroup.cs:50]
-  assign chain_9_1_add_add = {{1{packed_9_7[34]}}, packed_9_7} + {{1{packed_9_8[34]}}, packed_9_8}; // @[PeGroup.cs:50]
-  assign chain_9_1_add_add_1 = {{1{packed_9_9[34]}}, packed_9_9} + {{1{packed_9_10[34]}}, packed_9_10}; // @[PeGroup.cs:50]
-  assign chain_9_1_add = {{1{chain_9_1_add_add[35]}}, chain_9_1_add_add} + {{1{chain_9_1_add_add_1[35]}}, chain_9_1_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_9_1_add_1_add = {{1{packed_9_11[34]}}, packed_9_11} + {{1{packed_9_12[34]}}, packed_9_12}; // @[PeGroup.cs:50]
-  assign chain_9_1_add_1 = {{1{chain_9_1_add_1_add[35]}}, chain_9_1_add_1_add} + {{2{packed_9_13[34]}}, packed_9_13}; // @[PeGroup.cs:50]
-  assign chain_9_2_add_add = {{1{packed_9_14[34]}}, packed_9_14} + {{1{packed_9_15[34]}}, packed_9_15}; // @[PeGroup.cs:50]
-  assign chain_9_2_add_add_1 = {{1{packed_9_16[34]}}, packed_9_16} + {{1{packed_9_17[34]}}, packed_9_17}; // @[PeGroup.cs:50]
-  assign chain_9_2_add = {{1{chain_9_2_add_add[35]}}, chain_9_2_add_add} + {{1{chain_9_2_add_add_1[35]}}, chain_9_2_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_9_2_add_1_add = {{1{packed_9_18[34]}}, packed_9_18} + {{1{packed_9_19[34]}}, packed_9_19}; // @[PeGroup.cs:50]
-  assign chain_9_2_add_1 = {{1{chain_9_2_add_1_add[35]}}, chain_9_2_add_1_add} + {{2{packed_9_20[34]}}, packed_9_20}; // @[PeGroup.cs:50]
-  assign chain_9_3_add_add = {{1{packed_9_21[34]}}, packed_9_21} + {{1{packed_9_22[34]}}, packed_9_22}; // @[PeGroup.cs:50]
-  assign chain_9_3_add_add_1 = {{1{packed_9_23[34]}}, packed_9_23} + {{1{packed_9_24[34]}}, packed_9_24}; // @[PeGroup.cs:50]
-  assign chain_9_3_add = {{1{chain_9_3_add_add[35]}}, chain_9_3_add_add} + {{1{chain_9_3_add_add_1[35]}}, chain_9_3_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_9_3_add_1_add = {{1{packed_9_25[34]}}, packed_9_25} + {{1{packed_9_26[34]}}, packed_9_26}; // @[PeGroup.cs:50]
-  assign chain_9_3_add_1 = {{1{chain_9_3_add_1_add[35]}}, chain_9_3_add_1_add} + {{2{packed_9_27[34]}}, packed_9_27}; // @[PeGroup.cs:50]
-  assign chain_9_4_add = {{1{packed_9_28[34]}}, packed_9_28} + {{1{packed_9_29[34]}}, packed_9_29}; // @[PeGroup.cs:50]
-  assign chain_9_4_add_1 = {{1{packed_9_30[34]}}, packed_9_30} + {{1{packed_9_31[34]}}, packed_9_31}; // @[PeGroup.cs:50]
-  assign packed_10_0_cast = {w_20_0, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_10_1_cast = {w_20_1, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_10_2_cast = {w_20_2, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_10_3_cast = {w_20_3, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_10_4_cast = {w_20_4, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_10_5_cast = {w_20_5, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_10_6_cast = {w_20_6, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_10_7_cast = {w_20_7, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_10_8_cast = {w_20_8, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_10_9_cast = {w_20_9, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_10_10_cast = {w_20_10, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_10_11_cast = {w_20_11, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_10_12_cast = {w_20_12, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_10_13_cast = {w_20_13, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_10_14_cast = {w_20_14, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_10_15_cast = {w_20_15, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_10_16_cast = {w_20_16, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_10_17_cast = {w_20_17, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_10_18_cast = {w_20_18, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_10_19_cast = {w_20_19, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_10_20_cast = {w_20_20, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_10_21_cast = {w_20_21, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_10_22_cast = {w_20_22, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_10_23_cast = {w_20_23, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_10_24_cast = {w_20_24, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_10_25_cast = {w_20_25, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_10_26_cast = {w_20_26, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_10_27_cast = {w_20_27, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_10_28_cast = {w_20_28, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_10_29_cast = {w_20_29, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_10_30_cast = {w_20_30, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_10_31_cast = {w_20_31, 18'd0}; // @[PeGroup.cs:43]
-  assign chain_10_0_add_add = {{1{packed_10_0[34]}}, packed_10_0} + {{1{packed_10_1[34]}}, packed_10_1}; // @[PeGroup.cs:50]
-  assign chain_10_0_add_add_1 = {{1{packed_10_2[34]}}, packed_10_2} + {{1{packed_10_3[34]}}, packed_10_3}; // @[PeGroup.cs:50]
-  assign chain_10_0_add = {{1{chain_10_0_add_add[35]}}, chain_10_0_add_add} + {{1{chain_10_0_add_add_1[35]}}, chain_10_0_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_10_0_add_1_add = {{1{packed_10_4[34]}}, packed_10_4} + {{1{packed_10_5[34]}}, packed_10_5}; // @[PeGroup.cs:50]
-  assign chain_10_0_add_1 = {{1{chain_10_0_add_1_add[35]}}, chain_10_0_add_1_add} + {{2{packed_10_6[34]}}, packed_10_6}; // @[PeGroup.cs:50]
-  assign chain_10_1_add_add = {{1{packed_10_7[34]}}, packed_10_7} + {{1{packed_10_8[34]}}, packed_10_8}; // @[PeGroup.cs:50]
-  assign chain_10_1_add_add_1 = {{1{packed_10_9[34]}}, packed_10_9} + {{1{packed_10_10[34]}}, packed_10_10}; // @[PeGroup.cs:50]
-  assign chain_10_1_add = {{1{chain_10_1_add_add[35]}}, chain_10_1_add_add} + {{1{chain_10_1_add_add_1[35]}}, chain_10_1_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_10_1_add_1_add = {{1{packed_10_11[34]}}, packed_10_11} + {{1{packed_10_12[34]}}, packed_10_12}; // @[PeGroup.cs:50]
-  assign chain_10_1_add_1 = {{1{chain_10_1_add_1_add[35]}}, chain_10_1_add_1_add} + {{2{packed_10_13[34]}}, packed_10_13}; // @[PeGroup.cs:50]
-  assign chain_10_2_add_add = {{1{packed_10_14[34]}}, packed_10_14} + {{1{packed_10_15[34]}}, packed_10_15}; // @[PeGroup.cs:50]
-  assign chain_10_2_add_add_1 = {{1{packed_10_16[34]}}, packed_10_16} + {{1{packed_10_17[34]}}, packed_10_17}; // @[PeGroup.cs:50]
-  assign chain_10_2_add = {{1{chain_10_2_add_add[35]}}, chain_10_2_add_add} + {{1{chain_10_2_add_add_1[35]}}, chain_10_2_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_10_2_add_1_add = {{1{packed_10_18[34]}}, packed_10_18} + {{1{packed_10_19[34]}}, packed_10_19}; // @[PeGroup.cs:50]
-  assign chain_10_2_add_1 = {{1{chain_10_2_add_1_add[35]}}, chain_10_2_add_1_add} + {{2{packed_10_20[34]}}, packed_10_20}; // @[PeGroup.cs:50]
-  assign chain_10_3_add_add = {{1{packed_10_21[34]}}, packed_10_21} + {{1{packed_10_22[34]}}, packed_10_22}; // @[PeGroup.cs:50]
-  assign chain_10_3_add_add_1 = {{1{packed_10_23[34]}}, packed_10_23} + {{1{packed_10_24[34]}}, packed_10_24}; // @[PeGroup.cs:50]
-  assign chain_10_3_add = {{1{chain_10_3_add_add[35]}}, chain_10_3_add_add} + {{1{chain_10_3_add_add_1[35]}}, chain_10_3_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_10_3_add_1_add = {{1{packed_10_25[34]}}, packed_10_25} + {{1{packed_10_26[34]}}, packed_10_26}; // @[PeGroup.cs:50]
-  assign chain_10_3_add_1 = {{1{chain_10_3_add_1_add[35]}}, chain_10_3_add_1_add} + {{2{packed_10_27[34]}}, packed_10_27}; // @[PeGroup.cs:50]
-  assign chain_10_4_add = {{1{packed_10_28[34]}}, packed_10_28} + {{1{packed_10_29[34]}}, packed_10_29}; // @[PeGroup.cs:50]
-  assign chain_10_4_add_1 = {{1{packed_10_30[34]}}, packed_10_30} + {{1{packed_10_31[34]}}, packed_10_31}; // @[PeGroup.cs:50]
-  assign packed_11_0_cast = {w_22_0, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_11_1_cast = {w_22_1, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_11_2_cast = {w_22_2, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_11_3_cast = {w_22_3, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_11_4_cast = {w_22_4, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_11_5_cast = {w_22_5, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_11_6_cast = {w_22_6, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_11_7_cast = {w_22_7, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_11_8_cast = {w_22_8, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_11_9_cast = {w_22_9, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_11_10_cast = {w_22_10, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_11_11_cast = {w_22_11, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_11_12_cast = {w_22_12, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_11_13_cast = {w_22_13, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_11_14_cast = {w_22_14, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_11_15_cast = {w_22_15, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_11_16_cast = {w_22_16, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_11_17_cast = {w_22_17, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_11_18_cast = {w_22_18, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_11_19_cast = {w_22_19, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_11_20_cast = {w_22_20, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_11_21_cast = {w_22_21, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_11_22_cast = {w_22_22, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_11_23_cast = {w_22_23, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_11_24_cast = {w_22_24, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_11_25_cast = {w_22_25, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_11_26_cast = {w_22_26, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_11_27_cast = {w_22_27, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_11_28_cast = {w_22_28, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_11_29_cast = {w_22_29, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_11_30_cast = {w_22_30, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_11_31_cast = {w_22_31, 18'd0}; // @[PeGroup.cs:43]
-  assign chain_11_0_add_add = {{1{packed_11_0[34]}}, packed_11_0} + {{1{packed_11_1[34]}}, packed_11_1}; // @[PeGroup.cs:50]
-  assign chain_11_0_add_add_1 = {{1{packed_11_2[34]}}, packed_11_2} + {{1{packed_11_3[34]}}, packed_11_3}; // @[PeGroup.cs:50]
-  assign chain_11_0_add = {{1{chain_11_0_add_add[35]}}, chain_11_0_add_add} + {{1{chain_11_0_add_add_1[35]}}, chain_11_0_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_11_0_add_1_add = {{1{packed_11_4[34]}}, packed_11_4} + {{1{packed_11_5[34]}}, packed_11_5}; // @[PeGroup.cs:50]
-  assign chain_11_0_add_1 = {{1{chain_11_0_add_1_add[35]}}, chain_11_0_add_1_add} + {{2{packed_11_6[34]}}, packed_11_6}; // @[PeGroup.cs:50]
-  assign chain_11_1_add_add = {{1{packed_11_7[34]}}, packed_11_7} + {{1{packed_11_8[34]}}, packed_11_8}; // @[PeGroup.cs:50]
-  assign chain_11_1_add_add_1 = {{1{packed_11_9[34]}}, packed_11_9} + {{1{packed_11_10[34]}}, packed_11_10}; // @[PeGroup.cs:50]
-  assign chain_11_1_add = {{1{chain_11_1_add_add[35]}}, chain_11_1_add_add} + {{1{chain_11_1_add_add_1[35]}}, chain_11_1_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_11_1_add_1_add = {{1{packed_11_11[34]}}, packed_11_11} + {{1{packed_11_12[34]}}, packed_11_12}; // @[PeGroup.cs:50]
-  assign chain_11_1_add_1 = {{1{chain_11_1_add_1_add[35]}}, chain_11_1_add_1_add} + {{2{packed_11_13[34]}}, packed_11_13}; // @[PeGroup.cs:50]
-  assign chain_11_2_add_add = {{1{packed_11_14[34]}}, packed_11_14} + {{1{packed_11_15[34]}}, packed_11_15}; // @[PeGroup.cs:50]
-  assign chain_11_2_add_add_1 = {{1{packed_11_16[34]}}, packed_11_16} + {{1{packed_11_17[34]}}, packed_11_17}; // @[PeGroup.cs:50]
-  assign chain_11_2_add = {{1{chain_11_2_add_add[35]}}, chain_11_2_add_add} + {{1{chain_11_2_add_add_1[35]}}, chain_11_2_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_11_2_add_1_add = {{1{packed_11_18[34]}}, packed_11_18} + {{1{packed_11_19[34]}}, packed_11_19}; // @[PeGroup.cs:50]
-  assign chain_11_2_add_1 = {{1{chain_11_2_add_1_add[35]}}, chain_11_2_add_1_add} + {{2{packed_11_20[34]}}, packed_11_20}; // @[PeGroup.cs:50]
-  assign chain_11_3_add_add = {{1{packed_11_21[34]}}, packed_11_21} + {{1{packed_11_22[34]}}, packed_11_22}; // @[PeGroup.cs:50]
-  assign chain_11_3_add_add_1 = {{1{packed_11_23[34]}}, packed_11_23} + {{1{packed_11_24[34]}}, packed_11_24}; // @[PeGroup.cs:50]
-  assign chain_11_3_add = {{1{chain_11_3_add_add[35]}}, chain_11_3_add_add} + {{1{chain_11_3_add_add_1[35]}}, chain_11_3_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_11_3_add_1_add = {{1{packed_11_25[34]}}, packed_11_25} + {{1{packed_11_26[34]}}, packed_11_26}; // @[PeGroup.cs:50]
-  assign chain_11_3_add_1 = {{1{chain_11_3_add_1_add[35]}}, chain_11_3_add_1_add} + {{2{packed_11_27[34]}}, packed_11_27}; // @[PeGroup.cs:50]
-  assign chain_11_4_add = {{1{packed_11_28[34]}}, packed_11_28} + {{1{packed_11_29[34]}}, packed_11_29}; // @[PeGroup.cs:50]
-  assign chain_11_4_add_1 = {{1{packed_11_30[34]}}, packed_11_30} + {{1{packed_11_31[34]}}, packed_11_31}; // @[PeGroup.cs:50]
-  assign packed_12_0_cast = {w_24_0, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_12_1_cast = {w_24_1, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_12_2_cast = {w_24_2, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_12_3_cast = {w_24_3, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_12_4_cast = {w_24_4, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_12_5_cast = {w_24_5, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_12_6_cast = {w_24_6, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_12_7_cast = {w_24_7, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_12_8_cast = {w_24_8, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_12_9_cast = {w_24_9, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_12_10_cast = {w_24_10, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_12_11_cast = {w_24_11, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_12_12_cast = {w_24_12, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_12_13_cast = {w_24_13, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_12_14_cast = {w_24_14, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_12_15_cast = {w_24_15, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_12_16_cast = {w_24_16, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_12_17_cast = {w_24_17, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_12_18_cast = {w_24_18, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_12_19_cast = {w_24_19, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_12_20_cast = {w_24_20, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_12_21_cast = {w_24_21, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_12_22_cast = {w_24_22, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_12_23_cast = {w_24_23, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_12_24_cast = {w_24_24, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_12_25_cast = {w_24_25, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_12_26_cast = {w_24_26, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_12_27_cast = {w_24_27, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_12_28_cast = {w_24_28, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_12_29_cast = {w_24_29, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_12_30_cast = {w_24_30, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_12_31_cast = {w_24_31, 18'd0}; // @[PeGroup.cs:43]
-  assign chain_12_0_add_add = {{1{packed_12_0[34]}}, packed_12_0} + {{1{packed_12_1[34]}}, packed_12_1}; // @[PeGroup.cs:50]
-  assign chain_12_0_add_add_1 = {{1{packed_12_2[34]}}, packed_12_2} + {{1{packed_12_3[34]}}, packed_12_3}; // @[PeGroup.cs:50]
-  assign chain_12_0_add = {{1{chain_12_0_add_add[35]}}, chain_12_0_add_add} + {{1{chain_12_0_add_add_1[35]}}, chain_12_0_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_12_0_add_1_add = {{1{packed_12_4[34]}}, packed_12_4} + {{1{packed_12_5[34]}}, packed_12_5}; // @[PeGroup.cs:50]
-  assign chain_12_0_add_1 = {{1{chain_12_0_add_1_add[35]}}, chain_12_0_add_1_add} + {{2{packed_12_6[34]}}, packed_12_6}; // @[PeGroup.cs:50]
-  assign chain_12_1_add_add = {{1{packed_12_7[34]}}, packed_12_7} + {{1{packed_12_8[34]}}, packed_12_8}; // @[PeGroup.cs:50]
-  assign chain_12_1_add_add_1 = {{1{packed_12_9[34]}}, packed_12_9} + {{1{packed_12_10[34]}}, packed_12_10}; // @[PeGroup.cs:50]
-  assign chain_12_1_add = {{1{chain_12_1_add_add[35]}}, chain_12_1_add_add} + {{1{chain_12_1_add_add_1[35]}}, chain_12_1_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_12_1_add_1_add = {{1{packed_12_11[34]}}, packed_12_11} + {{1{packed_12_12[34]}}, packed_12_12}; // @[PeGroup.cs:50]
-  assign chain_12_1_add_1 = {{1{chain_12_1_add_1_add[35]}}, chain_12_1_add_1_add} + {{2{packed_12_13[34]}}, packed_12_13}; // @[PeGroup.cs:50]
-  assign chain_12_2_add_add = {{1{packed_12_14[34]}}, packed_12_14} + {{1{packed_12_15[34]}}, packed_12_15}; // @[PeGroup.cs:50]
-  assign chain_12_2_add_add_1 = {{1{packed_12_16[34]}}, packed_12_16} + {{1{packed_12_17[34]}}, packed_12_17}; // @[PeGroup.cs:50]
-  assign chain_12_2_add = {{1{chain_12_2_add_add[35]}}, chain_12_2_add_add} + {{1{chain_12_2_add_add_1[35]}}, chain_12_2_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_12_2_add_1_add = {{1{packed_12_18[34]}}, packed_12_18} + {{1{packed_12_19[34]}}, packed_12_19}; // @[PeGroup.cs:50]
-  assign chain_12_2_add_1 = {{1{chain_12_2_add_1_add[35]}}, chain_12_2_add_1_add} + {{2{packed_12_20[34]}}, packed_12_20}; // @[PeGroup.cs:50]
-  assign chain_12_3_add_add = {{1{packed_12_21[34]}}, packed_12_21} + {{1{packed_12_22[34]}}, packed_12_22}; // @[PeGroup.cs:50]
-  assign chain_12_3_add_add_1 = {{1{packed_12_23[34]}}, packed_12_23} + {{1{packed_12_24[34]}}, packed_12_24}; // @[PeGroup.cs:50]
-  assign chain_12_3_add = {{1{chain_12_3_add_add[35]}}, chain_12_3_add_add} + {{1{chain_12_3_add_add_1[35]}}, chain_12_3_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_12_3_add_1_add = {{1{packed_12_25[34]}}, packed_12_25} + {{1{packed_12_26[34]}}, packed_12_26}; // @[PeGroup.cs:50]
-  assign chain_12_3_add_1 = {{1{chain_12_3_add_1_add[35]}}, chain_12_3_add_1_add} + {{2{packed_12_27[34]}}, packed_12_27}; // @[PeGroup.cs:50]
-  assign chain_12_4_add = {{1{packed_12_28[34]}}, packed_12_28} + {{1{packed_12_29[34]}}, packed_12_29}; // @[PeGroup.cs:50]
-  assign chain_12_4_add_1 = {{1{packed_12_30[34]}}, packed_12_30} + {{1{packed_12_31[34]}}, packed_12_31}; // @[PeGroup.cs:50]
-  assign packed_13_0_cast = {w_26_0, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_13_1_cast = {w_26_1, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_13_2_cast = {w_26_2, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_13_3_cast = {w_26_3, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_13_4_cast = {w_26_4, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_13_5_cast = {w_26_5, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_13_6_cast = {w_26_6, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_13_7_cast = {w_26_7, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_13_8_cast = {w_26_8, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_13_9_cast = {w_26_9, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_13_10_cast = {w_26_10, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_13_11_cast = {w_26_11, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_13_12_cast = {w_26_12, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_13_13_cast = {w_26_13, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_13_14_cast = {w_26_14, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_13_15_cast = {w_26_15, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_13_16_cast = {w_26_16, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_13_17_cast = {w_26_17, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_13_18_cast = {w_26_18, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_13_19_cast = {w_26_19, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_13_20_cast = {w_26_20, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_13_21_cast = {w_26_21, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_13_22_cast = {w_26_22, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_13_23_cast = {w_26_23, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_13_24_cast = {w_26_24, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_13_25_cast = {w_26_25, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_13_26_cast = {w_26_26, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_13_27_cast = {w_26_27, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_13_28_cast = {w_26_28, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_13_29_cast = {w_26_29, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_13_30_cast = {w_26_30, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_13_31_cast = {w_26_31, 18'd0}; // @[PeGroup.cs:43]
-  assign chain_13_0_add_add = {{1{packed_13_0[34]}}, packed_13_0} + {{1{packed_13_1[34]}}, packed_13_1}; // @[PeGroup.cs:50]
-  assign chain_13_0_add_add_1 = {{1{packed_13_2[34]}}, packed_13_2} + {{1{packed_13_3[34]}}, packed_13_3}; // @[PeGroup.cs:50]
-  assign chain_13_0_add = {{1{chain_13_0_add_add[35]}}, chain_13_0_add_add} + {{1{chain_13_0_add_add_1[35]}}, chain_13_0_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_13_0_add_1_add = {{1{packed_13_4[34]}}, packed_13_4} + {{1{packed_13_5[34]}}, packed_13_5}; // @[PeGroup.cs:50]
-  assign chain_13_0_add_1 = {{1{chain_13_0_add_1_add[35]}}, chain_13_0_add_1_add} + {{2{packed_13_6[34]}}, packed_13_6}; // @[PeGroup.cs:50]
-  assign chain_13_1_add_add = {{1{packed_13_7[34]}}, packed_13_7} + {{1{packed_13_8[34]}}, packed_13_8}; // @[PeGroup.cs:50]
-  assign chain_13_1_add_add_1 = {{1{packed_13_9[34]}}, packed_13_9} + {{1{packed_13_10[34]}}, packed_13_10}; // @[PeGroup.cs:50]
-  assign chain_13_1_add = {{1{chain_13_1_add_add[35]}}, chain_13_1_add_add} + {{1{chain_13_1_add_add_1[35]}}, chain_13_1_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_13_1_add_1_add = {{1{packed_13_11[34]}}, packed_13_11} + {{1{packed_13_12[34]}}, packed_13_12}; // @[PeGroup.cs:50]
-  assign chain_13_1_add_1 = {{1{chain_13_1_add_1_add[35]}}, chain_13_1_add_1_add} + {{2{packed_13_13[34]}}, packed_13_13}; // @[PeGroup.cs:50]
-  assign chain_13_2_add_add = {{1{packed_13_14[34]}}, packed_13_14} + {{1{packed_13_15[34]}}, packed_13_15}; // @[PeGroup.cs:50]
-  assign chain_13_2_add_add_1 = {{1{packed_13_16[34]}}, packed_13_16} + {{1{packed_13_17[34]}}, packed_13_17}; // @[PeGroup.cs:50]
-  assign chain_13_2_add = {{1{chain_13_2_add_add[35]}}, chain_13_2_add_add} + {{1{chain_13_2_add_add_1[35]}}, chain_13_2_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_13_2_add_1_add = {{1{packed_13_18[34]}}, packed_13_18} + {{1{packed_13_19[34]}}, packed_13_19}; // @[PeGroup.cs:50]
-  assign chain_13_2_add_1 = {{1{chain_13_2_add_1_add[35]}}, chain_13_2_add_1_add} + {{2{packed_13_20[34]}}, packed_13_20}; // @[PeGroup.cs:50]
-  assign chain_13_3_add_add = {{1{packed_13_21[34]}}, packed_13_21} + {{1{packed_13_22[34]}}, packed_13_22}; // @[PeGroup.cs:50]
-  assign chain_13_3_add_add_1 = {{1{packed_13_23[34]}}, packed_13_23} + {{1{packed_13_24[34]}}, packed_13_24}; // @[PeGroup.cs:50]
-  assign chain_13_3_add = {{1{chain_13_3_add_add[35]}}, chain_13_3_add_add} + {{1{chain_13_3_add_add_1[35]}}, chain_13_3_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_13_3_add_1_add = {{1{packed_13_25[34]}}, packed_13_25} + {{1{packed_13_26[34]}}, packed_13_26}; // @[PeGroup.cs:50]
-  assign chain_13_3_add_1 = {{1{chain_13_3_add_1_add[35]}}, chain_13_3_add_1_add} + {{2{packed_13_27[34]}}, packed_13_27}; // @[PeGroup.cs:50]
-  assign chain_13_4_add = {{1{packed_13_28[34]}}, packed_13_28} + {{1{packed_13_29[34]}}, packed_13_29}; // @[PeGroup.cs:50]
-  assign chain_13_4_add_1 = {{1{packed_13_30[34]}}, packed_13_30} + {{1{packed_13_31[34]}}, packed_13_31}; // @[PeGroup.cs:50]
-  assign packed_14_0_cast = {w_28_0, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_14_1_cast = {w_28_1, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_14_2_cast = {w_28_2, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_14_3_cast = {w_28_3, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_14_4_cast = {w_28_4, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_14_5_cast = {w_28_5, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_14_6_cast = {w_28_6, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_14_7_cast = {w_28_7, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_14_8_cast = {w_28_8, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_14_9_cast = {w_28_9, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_14_10_cast = {w_28_10, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_14_11_cast = {w_28_11, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_14_12_cast = {w_28_12, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_14_13_cast = {w_28_13, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_14_14_cast = {w_28_14, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_14_15_cast = {w_28_15, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_14_16_cast = {w_28_16, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_14_17_cast = {w_28_17, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_14_18_cast = {w_28_18, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_14_19_cast = {w_28_19, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_14_20_cast = {w_28_20, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_14_21_cast = {w_28_21, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_14_22_cast = {w_28_22, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_14_23_cast = {w_28_23, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_14_24_cast = {w_28_24, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_14_25_cast = {w_28_25, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_14_26_cast = {w_28_26, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_14_27_cast = {w_28_27, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_14_28_cast = {w_28_28, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_14_29_cast = {w_28_29, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_14_30_cast = {w_28_30, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_14_31_cast = {w_28_31, 18'd0}; // @[PeGroup.cs:43]
-  assign chain_14_0_add_add = {{1{packed_14_0[34]}}, packed_14_0} + {{1{packed_14_1[34]}}, packed_14_1}; // @[PeGroup.cs:50]
-  assign chain_14_0_add_add_1 = {{1{packed_14_2[34]}}, packed_14_2} + {{1{packed_14_3[34]}}, packed_14_3}; // @[PeGroup.cs:50]
-  assign chain_14_0_add = {{1{chain_14_0_add_add[35]}}, chain_14_0_add_add} + {{1{chain_14_0_add_add_1[35]}}, chain_14_0_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_14_0_add_1_add = {{1{packed_14_4[34]}}, packed_14_4} + {{1{packed_14_5[34]}}, packed_14_5}; // @[PeGroup.cs:50]
-  assign chain_14_0_add_1 = {{1{chain_14_0_add_1_add[35]}}, chain_14_0_add_1_add} + {{2{packed_14_6[34]}}, packed_14_6}; // @[PeGroup.cs:50]
-  assign chain_14_1_add_add = {{1{packed_14_7[34]}}, packed_14_7} + {{1{packed_14_8[34]}}, packed_14_8}; // @[PeGroup.cs:50]
-  assign chain_14_1_add_add_1 = {{1{packed_14_9[34]}}, packed_14_9} + {{1{packed_14_10[34]}}, packed_14_10}; // @[PeGroup.cs:50]
-  assign chain_14_1_add = {{1{chain_14_1_add_add[35]}}, chain_14_1_add_add} + {{1{chain_14_1_add_add_1[35]}}, chain_14_1_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_14_1_add_1_add = {{1{packed_14_11[34]}}, packed_14_11} + {{1{packed_14_12[34]}}, packed_14_12}; // @[PeGroup.cs:50]
-  assign chain_14_1_add_1 = {{1{chain_14_1_add_1_add[35]}}, chain_14_1_add_1_add} + {{2{packed_14_13[34]}}, packed_14_13}; // @[PeGroup.cs:50]
-  assign chain_14_2_add_add = {{1{packed_14_14[34]}}, packed_14_14} + {{1{packed_14_15[34]}}, packed_14_15}; // @[PeGroup.cs:50]
-  assign chain_14_2_add_add_1 = {{1{packed_14_16[34]}}, packed_14_16} + {{1{packed_14_17[34]}}, packed_14_17}; // @[PeGroup.cs:50]
-  assign chain_14_2_add = {{1{chain_14_2_add_add[35]}}, chain_14_2_add_add} + {{1{chain_14_2_add_add_1[35]}}, chain_14_2_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_14_2_add_1_add = {{1{packed_14_18[34]}}, packed_14_18} + {{1{packed_14_19[34]}}, packed_14_19}; // @[PeGroup.cs:50]
-  assign chain_14_2_add_1 = {{1{chain_14_2_add_1_add[35]}}, chain_14_2_add_1_add} + {{2{packed_14_20[34]}}, packed_14_20}; // @[PeGroup.cs:50]
-  assign chain_14_3_add_add = {{1{packed_14_21[34]}}, packed_14_21} + {{1{packed_14_22[34]}}, packed_14_22}; // @[PeGroup.cs:50]
-  assign chain_14_3_add_add_1 = {{1{packed_14_23[34]}}, packed_14_23} + {{1{packed_14_24[34]}}, packed_14_24}; // @[PeGroup.cs:50]
-  assign chain_14_3_add = {{1{chain_14_3_add_add[35]}}, chain_14_3_add_add} + {{1{chain_14_3_add_add_1[35]}}, chain_14_3_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_14_3_add_1_add = {{1{packed_14_25[34]}}, packed_14_25} + {{1{packed_14_26[34]}}, packed_14_26}; // @[PeGroup.cs:50]
-  assign chain_14_3_add_1 = {{1{chain_14_3_add_1_add[35]}}, chain_14_3_add_1_add} + {{2{packed_14_27[34]}}, packed_14_27}; // @[PeGroup.cs:50]
-  assign chain_14_4_add = {{1{packed_14_28[34]}}, packed_14_28} + {{1{packed_14_29[34]}}, packed_14_29}; // @[PeGroup.cs:50]
-  assign chain_14_4_add_1 = {{1{packed_14_30[34]}}, packed_14_30} + {{1{packed_14_31[34]}}, packed_14_31}; // @[PeGroup.cs:50]
-  assign packed_15_0_cast = {w_30_0, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_15_1_cast = {w_30_1, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_15_2_cast = {w_30_2, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_15_3_cast = {w_30_3, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_15_4_cast = {w_30_4, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_15_5_cast = {w_30_5, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_15_6_cast = {w_30_6, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_15_7_cast = {w_30_7, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_15_8_cast = {w_30_8, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_15_9_cast = {w_30_9, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_15_10_cast = {w_30_10, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_15_11_cast = {w_30_11, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_15_12_cast = {w_30_12, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_15_13_cast = {w_30_13, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_15_14_cast = {w_30_14, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_15_15_cast = {w_30_15, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_15_16_cast = {w_30_16, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_15_17_cast = {w_30_17, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_15_18_cast = {w_30_18, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_15_19_cast = {w_30_19, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_15_20_cast = {w_30_20, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_15_21_cast = {w_30_21, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_15_22_cast = {w_30_22, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_15_23_cast = {w_30_23, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_15_24_cast = {w_30_24, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_15_25_cast = {w_30_25, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_15_26_cast = {w_30_26, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_15_27_cast = {w_30_27, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_15_28_cast = {w_30_28, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_15_29_cast = {w_30_29, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_15_30_cast = {w_30_30, 18'd0}; // @[PeGroup.cs:43]
-  assign packed_15_31_cast = {w_30_31, 18'd0}; // @[PeGroup.cs:43]
-  assign chain_15_0_add_add = {{1{packed_15_0[34]}}, packed_15_0} + {{1{packed_15_1[34]}}, packed_15_1}; // @[PeGroup.cs:50]
-  assign chain_15_0_add_add_1 = {{1{packed_15_2[34]}}, packed_15_2} + {{1{packed_15_3[34]}}, packed_15_3}; // @[PeGroup.cs:50]
-  assign chain_15_0_add = {{1{chain_15_0_add_add[35]}}, chain_15_0_add_add} + {{1{chain_15_0_add_add_1[35]}}, chain_15_0_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_15_0_add_1_add = {{1{packed_15_4[34]}}, packed_15_4} + {{1{packed_15_5[34]}}, packed_15_5}; // @[PeGroup.cs:50]
-  assign chain_15_0_add_1 = {{1{chain_15_0_add_1_add[35]}}, chain_15_0_add_1_add} + {{2{packed_15_6[34]}}, packed_15_6}; // @[PeGroup.cs:50]
-  assign chain_15_1_add_add = {{1{packed_15_7[34]}}, packed_15_7} + {{1{packed_15_8[34]}}, packed_15_8}; // @[PeGroup.cs:50]
-  assign chain_15_1_add_add_1 = {{1{packed_15_9[34]}}, packed_15_9} + {{1{packed_15_10[34]}}, packed_15_10}; // @[PeGroup.cs:50]
-  assign chain_15_1_add = {{1{chain_15_1_add_add[35]}}, chain_15_1_add_add} + {{1{chain_15_1_add_add_1[35]}}, chain_15_1_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_15_1_add_1_add = {{1{packed_15_11[34]}}, packed_15_11} + {{1{packed_15_12[34]}}, packed_15_12}; // @[PeGroup.cs:50]
-  assign chain_15_1_add_1 = {{1{chain_15_1_add_1_add[35]}}, chain_15_1_add_1_add} + {{2{packed_15_13[34]}}, packed_15_13}; // @[PeGroup.cs:50]
-  assign chain_15_2_add_add = {{1{packed_15_14[34]}}, packed_15_14} + {{1{packed_15_15[34]}}, packed_15_15}; // @[PeGroup.cs:50]
-  assign chain_15_2_add_add_1 = {{1{packed_15_16[34]}}, packed_15_16} + {{1{packed_15_17[34]}}, packed_15_17}; // @[PeGroup.cs:50]
-  assign chain_15_2_add = {{1{chain_15_2_add_add[35]}}, chain_15_2_add_add} + {{1{chain_15_2_add_add_1[35]}}, chain_15_2_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_15_2_add_1_add = {{1{packed_15_18[34]}}, packed_15_18} + {{1{packed_15_19[34]}}, packed_15_19}; // @[PeGroup.cs:50]
-  assign chain_15_2_add_1 = {{1{chain_15_2_add_1_add[35]}}, chain_15_2_add_1_add} + {{2{packed_15_20[34]}}, packed_15_20}; // @[PeGroup.cs:50]
-  assign chain_15_3_add_add = {{1{packed_15_21[34]}}, packed_15_21} + {{1{packed_15_22[34]}}, packed_15_22}; // @[PeGroup.cs:50]
-  assign chain_15_3_add_add_1 = {{1{packed_15_23[34]}}, packed_15_23} + {{1{packed_15_24[34]}}, packed_15_24}; // @[PeGroup.cs:50]
-  assign chain_15_3_add = {{1{chain_15_3_add_add[35]}}, chain_15_3_add_add} + {{1{chain_15_3_add_add_1[35]}}, chain_15_3_add_add_1}; // @[PeGroup.cs:50]
-  assign chain_15_3_add_1_add = {{1{packed_15_25[34]}}, packed_15_25} + {{1{packed_15_26[34]}}, packed_15_26}; // @[PeGroup.cs:50]
-  assign chain_15_3_add_1 = {{1{chain_15_3_add_1_add[35]}}, chain_15_3_add_1_add} + {{2{packed_15_27[34]}}, packed_15_27}; // @[PeGroup.cs:50]
-  assign chain_15_4_add = {{1{packed_15_28[34]}}, packed_15_28} + {{1{packed_15_29[34]}}, packed_15_29}; // @[PeGroup.cs:50]
-  assign chain_15_4_add_1 = {{1{packed_15_30[34]}}, packed_15_30} + {{1{packed_15_31[34]}}, packed_15_31}; // @[PeGroup.cs:50]
-  assign dot_0_s0_0_add_add_cast = chain_0_0[37:18]; // @[PeGroup.cs:138]
-  assign dot_0_s0_0_add_add_cast_1_cast = chain_0_0[17:0]; // @[PeGroup.cs:138]
-  assign dot_0_s0_0_add_add_cast_1 = {1'b0, dot_0_s0_0_add_add_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_0_s0_0_add_add = {{1{dot_0_s0_0_add_add_cast[19]}}, dot_0_s0_0_add_add_cast} + {{19{dot_0_s0_0_add_add_cast_1[1]}}, dot_0_s0_0_add_add_cast_1}; // @[PeGroup.cs:138]
-  assign dot_0_s0_0_add_add_1_cast = chain_0_1[37:18]; // @[PeGroup.cs:138]
-  assign dot_0_s0_0_add_add_1_cast_1_cast = chain_0_1[17:0]; // @[PeGroup.cs:138]
-  assign dot_0_s0_0_add_add_1_cast_1 = {1'b0, dot_0_s0_0_add_add_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_0_s0_0_add_add_1 = {{1{dot_0_s0_0_add_add_1_cast[19]}}, dot_0_s0_0_add_add_1_cast} + {{19{dot_0_s0_0_add_add_1_cast_1[1]}}, dot_0_s0_0_add_add_1_cast_1}; // @[PeGroup.cs:138]
-  assign dot_0_s0_0_add = {{1{dot_0_s0_0_add_add[20]}}, dot_0_s0_0_add_add} + {{1{dot_0_s0_0_add_add_1[20]}}, dot_0_s0_0_add_add_1}; // @[PeGroup.cs:138]
-  assign dot_0_s0_0_add_1_add_cast = chain_0_2[37:18]; // @[PeGroup.cs:138]
-  assign dot_0_s0_0_add_1_add_cast_1_cast = chain_0_2[17:0]; // @[PeGroup.cs:138]
-  assign dot_0_s0_0_add_1_add_cast_1 = {1'b0, dot_0_s0_0_add_1_add_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_0_s0_0_add_1_add = {{1{dot_0_s0_0_add_1_add_cast[19]}}, dot_0_s0_0_add_1_add_cast} + {{19{dot_0_s0_0_add_1_add_cast_1[1]}}, dot_0_s0_0_add_1_add_cast_1}; // @[PeGroup.cs:138]
-  assign dot_0_s0_0_add_1_add_1_cast = chain_0_3[37:18]; // @[PeGroup.cs:138]
-  assign dot_0_s0_0_add_1_add_1_cast_1_cast = chain_0_3[17:0]; // @[PeGroup.cs:138]
-  assign dot_0_s0_0_add_1_add_1_cast_1 = {1'b0, dot_0_s0_0_add_1_add_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_0_s0_0_add_1_add_1 = {{1{dot_0_s0_0_add_1_add_1_cast[19]}}, dot_0_s0_0_add_1_add_1_cast} + {{19{dot_0_s0_0_add_1_add_1_cast_1[1]}}, dot_0_s0_0_add_1_add_1_cast_1}; // @[PeGroup.cs:138]
-  assign dot_0_s0_0_add_1 = {{1{dot_0_s0_0_add_1_add[20]}}, dot_0_s0_0_add_1_add} + {{1{dot_0_s0_0_add_1_add_1[20]}}, dot_0_s0_0_add_1_add_1}; // @[PeGroup.cs:138]
-  assign dot_0_s0_1_cast = chain_0_4[36:18]; // @[PeGroup.cs:138]
-  assign dot_0_s0_1_cast_1_cast = chain_0_4[17:0]; // @[PeGroup.cs:138]
-  assign dot_0_s0_1_cast_1 = {1'b0, dot_0_s0_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_1_s0_0_add = {{1{dot_0_s0_0_add_add_cast_1_cast[17]}}, dot_0_s0_0_add_add_cast_1_cast} + {{1{dot_0_s0_0_add_add_1_cast_1_cast[17]}}, dot_0_s0_0_add_add_1_cast_1_cast}; // @[PeGroup.cs:138]
-  assign dot_1_s0_0_add_1 = {{1{dot_0_s0_0_add_1_add_cast_1_cast[17]}}, dot_0_s0_0_add_1_add_cast_1_cast} + {{1{dot_0_s0_0_add_1_add_1_cast_1_cast[17]}}, dot_0_s0_0_add_1_add_1_cast_1_cast}; // @[PeGroup.cs:138]
-  assign dot_2_s0_0_add_add_cast = chain_1_0[37:18]; // @[PeGroup.cs:138]
-  assign dot_2_s0_0_add_add_cast_1_cast = chain_1_0[17:0]; // @[PeGroup.cs:138]
-  assign dot_2_s0_0_add_add_cast_1 = {1'b0, dot_2_s0_0_add_add_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_2_s0_0_add_add = {{1{dot_2_s0_0_add_add_cast[19]}}, dot_2_s0_0_add_add_cast} + {{19{dot_2_s0_0_add_add_cast_1[1]}}, dot_2_s0_0_add_add_cast_1}; // @[PeGroup.cs:138]
-  assign dot_2_s0_0_add_add_1_cast = chain_1_1[37:18]; // @[PeGroup.cs:138]
-  assign dot_2_s0_0_add_add_1_cast_1_cast = chain_1_1[17:0]; // @[PeGroup.cs:138]
-  assign dot_2_s0_0_add_add_1_cast_1 = {1'b0, dot_2_s0_0_add_add_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_2_s0_0_add_add_1 = {{1{dot_2_s0_0_add_add_1_cast[19]}}, dot_2_s0_0_add_add_1_cast} + {{19{dot_2_s0_0_add_add_1_cast_1[1]}}, dot_2_s0_0_add_add_1_cast_1}; // @[PeGroup.cs:138]
-  assign dot_2_s0_0_add = {{1{dot_2_s0_0_add_add[20]}}, dot_2_s0_0_add_add} + {{1{dot_2_s0_0_add_add_1[20]}}, dot_2_s0_0_add_add_1}; // @[PeGroup.cs:138]
-  assign dot_2_s0_0_add_1_add_cast = chain_1_2[37:18]; // @[PeGroup.cs:138]
-  assign dot_2_s0_0_add_1_add_cast_1_cast = chain_1_2[17:0]; // @[PeGroup.cs:138]
-  assign dot_2_s0_0_add_1_add_cast_1 = {1'b0, dot_2_s0_0_add_1_add_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_2_s0_0_add_1_add = {{1{dot_2_s0_0_add_1_add_cast[19]}}, dot_2_s0_0_add_1_add_cast} + {{19{dot_2_s0_0_add_1_add_cast_1[1]}}, dot_2_s0_0_add_1_add_cast_1}; // @[PeGroup.cs:138]
-  assign dot_2_s0_0_add_1_add_1_cast = chain_1_3[37:18]; // @[PeGroup.cs:138]
-  assign dot_2_s0_0_add_1_add_1_cast_1_cast = chain_1_3[17:0]; // @[PeGroup.cs:138]
-  assign dot_2_s0_0_add_1_add_1_cast_1 = {1'b0, dot_2_s0_0_add_1_add_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_2_s0_0_add_1_add_1 = {{1{dot_2_s0_0_add_1_add_1_cast[19]}}, dot_2_s0_0_add_1_add_1_cast} + {{19{dot_2_s0_0_add_1_add_1_cast_1[1]}}, dot_2_s0_0_add_1_add_1_cast_1}; // @[PeGroup.cs:138]
-  assign dot_2_s0_0_add_1 = {{1{dot_2_s0_0_add_1_add[20]}}, dot_2_s0_0_add_1_add} + {{1{dot_2_s0_0_add_1_add_1[20]}}, dot_2_s0_0_add_1_add_1}; // @[PeGroup.cs:138]
-  assign dot_2_s0_1_cast = chain_1_4[36:18]; // @[PeGroup.cs:138]
-  assign dot_2_s0_1_cast_1_cast = chain_1_4[17:0]; // @[PeGroup.cs:138]
-  assign dot_2_s0_1_cast_1 = {1'b0, dot_2_s0_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_3_s0_0_add = {{1{dot_2_s0_0_add_add_cast_1_cast[17]}}, dot_2_s0_0_add_add_cast_1_cast} + {{1{dot_2_s0_0_add_add_1_cast_1_cast[17]}}, dot_2_s0_0_add_add_1_cast_1_cast}; // @[PeGroup.cs:138]
-  assign dot_3_s0_0_add_1 = {{1{dot_2_s0_0_add_1_add_cast_1_cast[17]}}, dot_2_s0_0_add_1_add_cast_1_cast} + {{1{dot_2_s0_0_add_1_add_1_cast_1_cast[17]}}, dot_2_s0_0_add_1_add_1_cast_1_cast}; // @[PeGroup.cs:138]
-  assign dot_4_s0_0_add_add_cast = chain_2_0[37:18]; // @[PeGroup.cs:138]
-  assign dot_4_s0_0_add_add_cast_1_cast = chain_2_0[17:0]; // @[PeGroup.cs:138]
-  assign dot_4_s0_0_add_add_cast_1 = {1'b0, dot_4_s0_0_add_add_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_4_s0_0_add_add = {{1{dot_4_s0_0_add_add_cast[19]}}, dot_4_s0_0_add_add_cast} + {{19{dot_4_s0_0_add_add_cast_1[1]}}, dot_4_s0_0_add_add_cast_1}; // @[PeGroup.cs:138]
-  assign dot_4_s0_0_add_add_1_cast = chain_2_1[37:18]; // @[PeGroup.cs:138]
-  assign dot_4_s0_0_add_add_1_cast_1_cast = chain_2_1[17:0]; // @[PeGroup.cs:138]
-  assign dot_4_s0_0_add_add_1_cast_1 = {1'b0, dot_4_s0_0_add_add_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_4_s0_0_add_add_1 = {{1{dot_4_s0_0_add_add_1_cast[19]}}, dot_4_s0_0_add_add_1_cast} + {{19{dot_4_s0_0_add_add_1_cast_1[1]}}, dot_4_s0_0_add_add_1_cast_1}; // @[PeGroup.cs:138]
-  assign dot_4_s0_0_add = {{1{dot_4_s0_0_add_add[20]}}, dot_4_s0_0_add_add} + {{1{dot_4_s0_0_add_add_1[20]}}, dot_4_s0_0_add_add_1}; // @[PeGroup.cs:138]
-  assign dot_4_s0_0_add_1_add_cast = chain_2_2[37:18]; // @[PeGroup.cs:138]
-  assign dot_4_s0_0_add_1_add_cast_1_cast = chain_2_2[17:0]; // @[PeGroup.cs:138]
-  assign dot_4_s0_0_add_1_add_cast_1 = {1'b0, dot_4_s0_0_add_1_add_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_4_s0_0_add_1_add = {{1{dot_4_s0_0_add_1_add_cast[19]}}, dot_4_s0_0_add_1_add_cast} + {{19{dot_4_s0_0_add_1_add_cast_1[1]}}, dot_4_s0_0_add_1_add_cast_1}; // @[PeGroup.cs:138]
-  assign dot_4_s0_0_add_1_add_1_cast = chain_2_3[37:18]; // @[PeGroup.cs:138]
-  assign dot_4_s0_0_add_1_add_1_cast_1_cast = chain_2_3[17:0]; // @[PeGroup.cs:138]
-  assign dot_4_s0_0_add_1_add_1_cast_1 = {1'b0, dot_4_s0_0_add_1_add_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_4_s0_0_add_1_add_1 = {{1{dot_4_s0_0_add_1_add_1_cast[19]}}, dot_4_s0_0_add_1_add_1_cast} + {{19{dot_4_s0_0_add_1_add_1_cast_1[1]}}, dot_4_s0_0_add_1_add_1_cast_1}; // @[PeGroup.cs:138]
-  assign dot_4_s0_0_add_1 = {{1{dot_4_s0_0_add_1_add[20]}}, dot_4_s0_0_add_1_add} + {{1{dot_4_s0_0_add_1_add_1[20]}}, dot_4_s0_0_add_1_add_1}; // @[PeGroup.cs:138]
-  assign dot_4_s0_1_cast = chain_2_4[36:18]; // @[PeGroup.cs:138]
-  assign dot_4_s0_1_cast_1_cast = chain_2_4[17:0]; // @[PeGroup.cs:138]
-  assign dot_4_s0_1_cast_1 = {1'b0, dot_4_s0_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_5_s0_0_add = {{1{dot_4_s0_0_add_add_cast_1_cast[17]}}, dot_4_s0_0_add_add_cast_1_cast} + {{1{dot_4_s0_0_add_add_1_cast_1_cast[17]}}, dot_4_s0_0_add_add_1_cast_1_cast}; // @[PeGroup.cs:138]
-  assign dot_5_s0_0_add_1 = {{1{dot_4_s0_0_add_1_add_cast_1_cast[17]}}, dot_4_s0_0_add_1_add_cast_1_cast} + {{1{dot_4_s0_0_add_1_add_1_cast_1_cast[17]}}, dot_4_s0_0_add_1_add_1_cast_1_cast}; // @[PeGroup.cs:138]
-  assign dot_6_s0_0_add_add_cast = chain_3_0[37:18]; // @[PeGroup.cs:138]
-  assign dot_6_s0_0_add_add_cast_1_cast = chain_3_0[17:0]; // @[PeGroup.cs:138]
-  assign dot_6_s0_0_add_add_cast_1 = {1'b0, dot_6_s0_0_add_add_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_6_s0_0_add_add = {{1{dot_6_s0_0_add_add_cast[19]}}, dot_6_s0_0_add_add_cast} + {{19{dot_6_s0_0_add_add_cast_1[1]}}, dot_6_s0_0_add_add_cast_1}; // @[PeGroup.cs:138]
-  assign dot_6_s0_0_add_add_1_cast = chain_3_1[37:18]; // @[PeGroup.cs:138]
-  assign dot_6_s0_0_add_add_1_cast_1_cast = chain_3_1[17:0]; // @[PeGroup.cs:138]
-  assign dot_6_s0_0_add_add_1_cast_1 = {1'b0, dot_6_s0_0_add_add_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_6_s0_0_add_add_1 = {{1{dot_6_s0_0_add_add_1_cast[19]}}, dot_6_s0_0_add_add_1_cast} + {{19{dot_6_s0_0_add_add_1_cast_1[1]}}, dot_6_s0_0_add_add_1_cast_1}; // @[PeGroup.cs:138]
-  assign dot_6_s0_0_add = {{1{dot_6_s0_0_add_add[20]}}, dot_6_s0_0_add_add} + {{1{dot_6_s0_0_add_add_1[20]}}, dot_6_s0_0_add_add_1}; // @[PeGroup.cs:138]
-  assign dot_6_s0_0_add_1_add_cast = chain_3_2[37:18]; // @[PeGroup.cs:138]
-  assign dot_6_s0_0_add_1_add_cast_1_cast = chain_3_2[17:0]; // @[PeGroup.cs:138]
-  assign dot_6_s0_0_add_1_add_cast_1 = {1'b0, dot_6_s0_0_add_1_add_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_6_s0_0_add_1_add = {{1{dot_6_s0_0_add_1_add_cast[19]}}, dot_6_s0_0_add_1_add_cast} + {{19{dot_6_s0_0_add_1_add_cast_1[1]}}, dot_6_s0_0_add_1_add_cast_1}; // @[PeGroup.cs:138]
-  assign dot_6_s0_0_add_1_add_1_cast = chain_3_3[37:18]; // @[PeGroup.cs:138]
-  assign dot_6_s0_0_add_1_add_1_cast_1_cast = chain_3_3[17:0]; // @[PeGroup.cs:138]
-  assign dot_6_s0_0_add_1_add_1_cast_1 = {1'b0, dot_6_s0_0_add_1_add_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_6_s0_0_add_1_add_1 = {{1{dot_6_s0_0_add_1_add_1_cast[19]}}, dot_6_s0_0_add_1_add_1_cast} + {{19{dot_6_s0_0_add_1_add_1_cast_1[1]}}, dot_6_s0_0_add_1_add_1_cast_1}; // @[PeGroup.cs:138]
-  assign dot_6_s0_0_add_1 = {{1{dot_6_s0_0_add_1_add[20]}}, dot_6_s0_0_add_1_add} + {{1{dot_6_s0_0_add_1_add_1[20]}}, dot_6_s0_0_add_1_add_1}; // @[PeGroup.cs:138]
-  assign dot_6_s0_1_cast = chain_3_4[36:18]; // @[PeGroup.cs:138]
-  assign dot_6_s0_1_cast_1_cast = chain_3_4[17:0]; // @[PeGroup.cs:138]
-  assign dot_6_s0_1_cast_1 = {1'b0, dot_6_s0_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_7_s0_0_add = {{1{dot_6_s0_0_add_add_cast_1_cast[17]}}, dot_6_s0_0_add_add_cast_1_cast} + {{1{dot_6_s0_0_add_add_1_cast_1_cast[17]}}, dot_6_s0_0_add_add_1_cast_1_cast}; // @[PeGroup.cs:138]
-  assign dot_7_s0_0_add_1 = {{1{dot_6_s0_0_add_1_add_cast_1_cast[17]}}, dot_6_s0_0_add_1_add_cast_1_cast} + {{1{dot_6_s0_0_add_1_add_1_cast_1_cast[17]}}, dot_6_s0_0_add_1_add_1_cast_1_cast}; // @[PeGroup.cs:138]
-  assign dot_8_s0_0_add_add_cast = chain_4_0[37:18]; // @[PeGroup.cs:138]
-  assign dot_8_s0_0_add_add_cast_1_cast = chain_4_0[17:0]; // @[PeGroup.cs:138]
-  assign dot_8_s0_0_add_add_cast_1 = {1'b0, dot_8_s0_0_add_add_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_8_s0_0_add_add = {{1{dot_8_s0_0_add_add_cast[19]}}, dot_8_s0_0_add_add_cast} + {{19{dot_8_s0_0_add_add_cast_1[1]}}, dot_8_s0_0_add_add_cast_1}; // @[PeGroup.cs:138]
-  assign dot_8_s0_0_add_add_1_cast = chain_4_1[37:18]; // @[PeGroup.cs:138]
-  assign dot_8_s0_0_add_add_1_cast_1_cast = chain_4_1[17:0]; // @[PeGroup.cs:138]
-  assign dot_8_s0_0_add_add_1_cast_1 = {1'b0, dot_8_s0_0_add_add_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_8_s0_0_add_add_1 = {{1{dot_8_s0_0_add_add_1_cast[19]}}, dot_8_s0_0_add_add_1_cast} + {{19{dot_8_s0_0_add_add_1_cast_1[1]}}, dot_8_s0_0_add_add_1_cast_1}; // @[PeGroup.cs:138]
-  assign dot_8_s0_0_add = {{1{dot_8_s0_0_add_add[20]}}, dot_8_s0_0_add_add} + {{1{dot_8_s0_0_add_add_1[20]}}, dot_8_s0_0_add_add_1}; // @[PeGroup.cs:138]
-  assign dot_8_s0_0_add_1_add_cast = chain_4_2[37:18]; // @[PeGroup.cs:138]
-  assign dot_8_s0_0_add_1_add_cast_1_cast = chain_4_2[17:0]; // @[PeGroup.cs:138]
-  assign dot_8_s0_0_add_1_add_cast_1 = {1'b0, dot_8_s0_0_add_1_add_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_8_s0_0_add_1_add = {{1{dot_8_s0_0_add_1_add_cast[19]}}, dot_8_s0_0_add_1_add_cast} + {{19{dot_8_s0_0_add_1_add_cast_1[1]}}, dot_8_s0_0_add_1_add_cast_1}; // @[PeGroup.cs:138]
-  assign dot_8_s0_0_add_1_add_1_cast = chain_4_3[37:18]; // @[PeGroup.cs:138]
-  assign dot_8_s0_0_add_1_add_1_cast_1_cast = chain_4_3[17:0]; // @[PeGroup.cs:138]
-  assign dot_8_s0_0_add_1_add_1_cast_1 = {1'b0, dot_8_s0_0_add_1_add_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_8_s0_0_add_1_add_1 = {{1{dot_8_s0_0_add_1_add_1_cast[19]}}, dot_8_s0_0_add_1_add_1_cast} + {{19{dot_8_s0_0_add_1_add_1_cast_1[1]}}, dot_8_s0_0_add_1_add_1_cast_1}; // @[PeGroup.cs:138]
-  assign dot_8_s0_0_add_1 = {{1{dot_8_s0_0_add_1_add[20]}}, dot_8_s0_0_add_1_add} + {{1{dot_8_s0_0_add_1_add_1[20]}}, dot_8_s0_0_add_1_add_1}; // @[PeGroup.cs:138]
-  assign dot_8_s0_1_cast = chain_4_4[36:18]; // @[PeGroup.cs:138]
-  assign dot_8_s0_1_cast_1_cast = chain_4_4[17:0]; // @[PeGroup.cs:138]
-  assign dot_8_s0_1_cast_1 = {1'b0, dot_8_s0_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_9_s0_0_add = {{1{dot_8_s0_0_add_add_cast_1_cast[17]}}, dot_8_s0_0_add_add_cast_1_cast} + {{1{dot_8_s0_0_add_add_1_cast_1_cast[17]}}, dot_8_s0_0_add_add_1_cast_1_cast}; // @[PeGroup.cs:138]
-  assign dot_9_s0_0_add_1 = {{1{dot_8_s0_0_add_1_add_cast_1_cast[17]}}, dot_8_s0_0_add_1_add_cast_1_cast} + {{1{dot_8_s0_0_add_1_add_1_cast_1_cast[17]}}, dot_8_s0_0_add_1_add_1_cast_1_cast}; // @[PeGroup.cs:138]
-  assign dot_10_s0_0_add_add_cast = chain_5_0[37:18]; // @[PeGroup.cs:138]
-  assign dot_10_s0_0_add_add_cast_1_cast = chain_5_0[17:0]; // @[PeGroup.cs:138]
-  assign dot_10_s0_0_add_add_cast_1 = {1'b0, dot_10_s0_0_add_add_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_10_s0_0_add_add = {{1{dot_10_s0_0_add_add_cast[19]}}, dot_10_s0_0_add_add_cast} + {{19{dot_10_s0_0_add_add_cast_1[1]}}, dot_10_s0_0_add_add_cast_1}; // @[PeGroup.cs:138]
-  assign dot_10_s0_0_add_add_1_cast = chain_5_1[37:18]; // @[PeGroup.cs:138]
-  assign dot_10_s0_0_add_add_1_cast_1_cast = chain_5_1[17:0]; // @[PeGroup.cs:138]
-  assign dot_10_s0_0_add_add_1_cast_1 = {1'b0, dot_10_s0_0_add_add_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_10_s0_0_add_add_1 = {{1{dot_10_s0_0_add_add_1_cast[19]}}, dot_10_s0_0_add_add_1_cast} + {{19{dot_10_s0_0_add_add_1_cast_1[1]}}, dot_10_s0_0_add_add_1_cast_1}; // @[PeGroup.cs:138]
-  assign dot_10_s0_0_add = {{1{dot_10_s0_0_add_add[20]}}, dot_10_s0_0_add_add} + {{1{dot_10_s0_0_add_add_1[20]}}, dot_10_s0_0_add_add_1}; // @[PeGroup.cs:138]
-  assign dot_10_s0_0_add_1_add_cast = chain_5_2[37:18]; // @[PeGroup.cs:138]
-  assign dot_10_s0_0_add_1_add_cast_1_cast = chain_5_2[17:0]; // @[PeGroup.cs:138]
-  assign dot_10_s0_0_add_1_add_cast_1 = {1'b0, dot_10_s0_0_add_1_add_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_10_s0_0_add_1_add = {{1{dot_10_s0_0_add_1_add_cast[19]}}, dot_10_s0_0_add_1_add_cast} + {{19{dot_10_s0_0_add_1_add_cast_1[1]}}, dot_10_s0_0_add_1_add_cast_1}; // @[PeGroup.cs:138]
-  assign dot_10_s0_0_add_1_add_1_cast = chain_5_3[37:18]; // @[PeGroup.cs:138]
-  assign dot_10_s0_0_add_1_add_1_cast_1_cast = chain_5_3[17:0]; // @[PeGroup.cs:138]
-  assign dot_10_s0_0_add_1_add_1_cast_1 = {1'b0, dot_10_s0_0_add_1_add_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_10_s0_0_add_1_add_1 = {{1{dot_10_s0_0_add_1_add_1_cast[19]}}, dot_10_s0_0_add_1_add_1_cast} + {{19{dot_10_s0_0_add_1_add_1_cast_1[1]}}, dot_10_s0_0_add_1_add_1_cast_1}; // @[PeGroup.cs:138]
-  assign dot_10_s0_0_add_1 = {{1{dot_10_s0_0_add_1_add[20]}}, dot_10_s0_0_add_1_add} + {{1{dot_10_s0_0_add_1_add_1[20]}}, dot_10_s0_0_add_1_add_1}; // @[PeGroup.cs:138]
-  assign dot_10_s0_1_cast = chain_5_4[36:18]; // @[PeGroup.cs:138]
-  assign dot_10_s0_1_cast_1_cast = chain_5_4[17:0]; // @[PeGroup.cs:138]
-  assign dot_10_s0_1_cast_1 = {1'b0, dot_10_s0_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_11_s0_0_add = {{1{dot_10_s0_0_add_add_cast_1_cast[17]}}, dot_10_s0_0_add_add_cast_1_cast} + {{1{dot_10_s0_0_add_add_1_cast_1_cast[17]}}, dot_10_s0_0_add_add_1_cast_1_cast}; // @[PeGroup.cs:138]
-  assign dot_11_s0_0_add_1 = {{1{dot_10_s0_0_add_1_add_cast_1_cast[17]}}, dot_10_s0_0_add_1_add_cast_1_cast} + {{1{dot_10_s0_0_add_1_add_1_cast_1_cast[17]}}, dot_10_s0_0_add_1_add_1_cast_1_cast}; // @[PeGroup.cs:138]
-  assign dot_12_s0_0_add_add_cast = chain_6_0[37:18]; // @[PeGroup.cs:138]
-  assign dot_12_s0_0_add_add_cast_1_cast = chain_6_0[17:0]; // @[PeGroup.cs:138]
-  assign dot_12_s0_0_add_add_cast_1 = {1'b0, dot_12_s0_0_add_add_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_12_s0_0_add_add = {{1{dot_12_s0_0_add_add_cast[19]}}, dot_12_s0_0_add_add_cast} + {{19{dot_12_s0_0_add_add_cast_1[1]}}, dot_12_s0_0_add_add_cast_1}; // @[PeGroup.cs:138]
-  assign dot_12_s0_0_add_add_1_cast = chain_6_1[37:18]; // @[PeGroup.cs:138]
-  assign dot_12_s0_0_add_add_1_cast_1_cast = chain_6_1[17:0]; // @[PeGroup.cs:138]
-  assign dot_12_s0_0_add_add_1_cast_1 = {1'b0, dot_12_s0_0_add_add_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_12_s0_0_add_add_1 = {{1{dot_12_s0_0_add_add_1_cast[19]}}, dot_12_s0_0_add_add_1_cast} + {{19{dot_12_s0_0_add_add_1_cast_1[1]}}, dot_12_s0_0_add_add_1_cast_1}; // @[PeGroup.cs:138]
-  assign dot_12_s0_0_add = {{1{dot_12_s0_0_add_add[20]}}, dot_12_s0_0_add_add} + {{1{dot_12_s0_0_add_add_1[20]}}, dot_12_s0_0_add_add_1}; // @[PeGroup.cs:138]
-  assign dot_12_s0_0_add_1_add_cast = chain_6_2[37:18]; // @[PeGroup.cs:138]
-  assign dot_12_s0_0_add_1_add_cast_1_cast = chain_6_2[17:0]; // @[PeGroup.cs:138]
-  assign dot_12_s0_0_add_1_add_cast_1 = {1'b0, dot_12_s0_0_add_1_add_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_12_s0_0_add_1_add = {{1{dot_12_s0_0_add_1_add_cast[19]}}, dot_12_s0_0_add_1_add_cast} + {{19{dot_12_s0_0_add_1_add_cast_1[1]}}, dot_12_s0_0_add_1_add_cast_1}; // @[PeGroup.cs:138]
-  assign dot_12_s0_0_add_1_add_1_cast = chain_6_3[37:18]; // @[PeGroup.cs:138]
-  assign dot_12_s0_0_add_1_add_1_cast_1_cast = chain_6_3[17:0]; // @[PeGroup.cs:138]
-  assign dot_12_s0_0_add_1_add_1_cast_1 = {1'b0, dot_12_s0_0_add_1_add_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_12_s0_0_add_1_add_1 = {{1{dot_12_s0_0_add_1_add_1_cast[19]}}, dot_12_s0_0_add_1_add_1_cast} + {{19{dot_12_s0_0_add_1_add_1_cast_1[1]}}, dot_12_s0_0_add_1_add_1_cast_1}; // @[PeGroup.cs:138]
-  assign dot_12_s0_0_add_1 = {{1{dot_12_s0_0_add_1_add[20]}}, dot_12_s0_0_add_1_add} + {{1{dot_12_s0_0_add_1_add_1[20]}}, dot_12_s0_0_add_1_add_1}; // @[PeGroup.cs:138]
-  assign dot_12_s0_1_cast = chain_6_4[36:18]; // @[PeGroup.cs:138]
-  assign dot_12_s0_1_cast_1_cast = chain_6_4[17:0]; // @[PeGroup.cs:138]
-  assign dot_12_s0_1_cast_1 = {1'b0, dot_12_s0_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_13_s0_0_add = {{1{dot_12_s0_0_add_add_cast_1_cast[17]}}, dot_12_s0_0_add_add_cast_1_cast} + {{1{dot_12_s0_0_add_add_1_cast_1_cast[17]}}, dot_12_s0_0_add_add_1_cast_1_cast}; // @[PeGroup.cs:138]
-  assign dot_13_s0_0_add_1 = {{1{dot_12_s0_0_add_1_add_cast_1_cast[17]}}, dot_12_s0_0_add_1_add_cast_1_cast} + {{1{dot_12_s0_0_add_1_add_1_cast_1_cast[17]}}, dot_12_s0_0_add_1_add_1_cast_1_cast}; // @[PeGroup.cs:138]
-  assign dot_14_s0_0_add_add_cast = chain_7_0[37:18]; // @[PeGroup.cs:138]
-  assign dot_14_s0_0_add_add_cast_1_cast = chain_7_0[17:0]; // @[PeGroup.cs:138]
-  assign dot_14_s0_0_add_add_cast_1 = {1'b0, dot_14_s0_0_add_add_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_14_s0_0_add_add = {{1{dot_14_s0_0_add_add_cast[19]}}, dot_14_s0_0_add_add_cast} + {{19{dot_14_s0_0_add_add_cast_1[1]}}, dot_14_s0_0_add_add_cast_1}; // @[PeGroup.cs:138]
-  assign dot_14_s0_0_add_add_1_cast = chain_7_1[37:18]; // @[PeGroup.cs:138]
-  assign dot_14_s0_0_add_add_1_cast_1_cast = chain_7_1[17:0]; // @[PeGroup.cs:138]
-  assign dot_14_s0_0_add_add_1_cast_1 = {1'b0, dot_14_s0_0_add_add_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_14_s0_0_add_add_1 = {{1{dot_14_s0_0_add_add_1_cast[19]}}, dot_14_s0_0_add_add_1_cast} + {{19{dot_14_s0_0_add_add_1_cast_1[1]}}, dot_14_s0_0_add_add_1_cast_1}; // @[PeGroup.cs:138]
-  assign dot_14_s0_0_add = {{1{dot_14_s0_0_add_add[20]}}, dot_14_s0_0_add_add} + {{1{dot_14_s0_0_add_add_1[20]}}, dot_14_s0_0_add_add_1}; // @[PeGroup.cs:138]
-  assign dot_14_s0_0_add_1_add_cast = chain_7_2[37:18]; // @[PeGroup.cs:138]
-  assign dot_14_s0_0_add_1_add_cast_1_cast = chain_7_2[17:0]; // @[PeGroup.cs:138]
-  assign dot_14_s0_0_add_1_add_cast_1 = {1'b0, dot_14_s0_0_add_1_add_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_14_s0_0_add_1_add = {{1{dot_14_s0_0_add_1_add_cast[19]}}, dot_14_s0_0_add_1_add_cast} + {{19{dot_14_s0_0_add_1_add_cast_1[1]}}, dot_14_s0_0_add_1_add_cast_1}; // @[PeGroup.cs:138]
-  assign dot_14_s0_0_add_1_add_1_cast = chain_7_3[37:18]; // @[PeGroup.cs:138]
-  assign dot_14_s0_0_add_1_add_1_cast_1_cast = chain_7_3[17:0]; // @[PeGroup.cs:138]
-  assign dot_14_s0_0_add_1_add_1_cast_1 = {1'b0, dot_14_s0_0_add_1_add_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_14_s0_0_add_1_add_1 = {{1{dot_14_s0_0_add_1_add_1_cast[19]}}, dot_14_s0_0_add_1_add_1_cast} + {{19{dot_14_s0_0_add_1_add_1_cast_1[1]}}, dot_14_s0_0_add_1_add_1_cast_1}; // @[PeGroup.cs:138]
-  assign dot_14_s0_0_add_1 = {{1{dot_14_s0_0_add_1_add[20]}}, dot_14_s0_0_add_1_add} + {{1{dot_14_s0_0_add_1_add_1[20]}}, dot_14_s0_0_add_1_add_1}; // @[PeGroup.cs:138]
-  assign dot_14_s0_1_cast = chain_7_4[36:18]; // @[PeGroup.cs:138]
-  assign dot_14_s0_1_cast_1_cast = chain_7_4[17:0]; // @[PeGroup.cs:138]
-  assign dot_14_s0_1_cast_1 = {1'b0, dot_14_s0_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_15_s0_0_add = {{1{dot_14_s0_0_add_add_cast_1_cast[17]}}, dot_14_s0_0_add_add_cast_1_cast} + {{1{dot_14_s0_0_add_add_1_cast_1_cast[17]}}, dot_14_s0_0_add_add_1_cast_1_cast}; // @[PeGroup.cs:138]
-  assign dot_15_s0_0_add_1 = {{1{dot_14_s0_0_add_1_add_cast_1_cast[17]}}, dot_14_s0_0_add_1_add_cast_1_cast} + {{1{dot_14_s0_0_add_1_add_1_cast_1_cast[17]}}, dot_14_s0_0_add_1_add_1_cast_1_cast}; // @[PeGroup.cs:138]
-  assign dot_16_s0_0_add_add_cast = chain_8_0[37:18]; // @[PeGroup.cs:138]
-  assign dot_16_s0_0_add_add_cast_1_cast = chain_8_0[17:0]; // @[PeGroup.cs:138]
-  assign dot_16_s0_0_add_add_cast_1 = {1'b0, dot_16_s0_0_add_add_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_16_s0_0_add_add = {{1{dot_16_s0_0_add_add_cast[19]}}, dot_16_s0_0_add_add_cast} + {{19{dot_16_s0_0_add_add_cast_1[1]}}, dot_16_s0_0_add_add_cast_1}; // @[PeGroup.cs:138]
-  assign dot_16_s0_0_add_add_1_cast = chain_8_1[37:18]; // @[PeGroup.cs:138]
-  assign dot_16_s0_0_add_add_1_cast_1_cast = chain_8_1[17:0]; // @[PeGroup.cs:138]
-  assign dot_16_s0_0_add_add_1_cast_1 = {1'b0, dot_16_s0_0_add_add_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_16_s0_0_add_add_1 = {{1{dot_16_s0_0_add_add_1_cast[19]}}, dot_16_s0_0_add_add_1_cast} + {{19{dot_16_s0_0_add_add_1_cast_1[1]}}, dot_16_s0_0_add_add_1_cast_1}; // @[PeGroup.cs:138]
-  assign dot_16_s0_0_add = {{1{dot_16_s0_0_add_add[20]}}, dot_16_s0_0_add_add} + {{1{dot_16_s0_0_add_add_1[20]}}, dot_16_s0_0_add_add_1}; // @[PeGroup.cs:138]
-  assign dot_16_s0_0_add_1_add_cast = chain_8_2[37:18]; // @[PeGroup.cs:138]
-  assign dot_16_s0_0_add_1_add_cast_1_cast = chain_8_2[17:0]; // @[PeGroup.cs:138]
-  assign dot_16_s0_0_add_1_add_cast_1 = {1'b0, dot_16_s0_0_add_1_add_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_16_s0_0_add_1_add = {{1{dot_16_s0_0_add_1_add_cast[19]}}, dot_16_s0_0_add_1_add_cast} + {{19{dot_16_s0_0_add_1_add_cast_1[1]}}, dot_16_s0_0_add_1_add_cast_1}; // @[PeGroup.cs:138]
-  assign dot_16_s0_0_add_1_add_1_cast = chain_8_3[37:18]; // @[PeGroup.cs:138]
-  assign dot_16_s0_0_add_1_add_1_cast_1_cast = chain_8_3[17:0]; // @[PeGroup.cs:138]
-  assign dot_16_s0_0_add_1_add_1_cast_1 = {1'b0, dot_16_s0_0_add_1_add_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_16_s0_0_add_1_add_1 = {{1{dot_16_s0_0_add_1_add_1_cast[19]}}, dot_16_s0_0_add_1_add_1_cast} + {{19{dot_16_s0_0_add_1_add_1_cast_1[1]}}, dot_16_s0_0_add_1_add_1_cast_1}; // @[PeGroup.cs:138]
-  assign dot_16_s0_0_add_1 = {{1{dot_16_s0_0_add_1_add[20]}}, dot_16_s0_0_add_1_add} + {{1{dot_16_s0_0_add_1_add_1[20]}}, dot_16_s0_0_add_1_add_1}; // @[PeGroup.cs:138]
-  assign dot_16_s0_1_cast = chain_8_4[36:18]; // @[PeGroup.cs:138]
-  assign dot_16_s0_1_cast_1_cast = chain_8_4[17:0]; // @[PeGroup.cs:138]
-  assign dot_16_s0_1_cast_1 = {1'b0, dot_16_s0_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_17_s0_0_add = {{1{dot_16_s0_0_add_add_cast_1_cast[17]}}, dot_16_s0_0_add_add_cast_1_cast} + {{1{dot_16_s0_0_add_add_1_cast_1_cast[17]}}, dot_16_s0_0_add_add_1_cast_1_cast}; // @[PeGroup.cs:138]
-  assign dot_17_s0_0_add_1 = {{1{dot_16_s0_0_add_1_add_cast_1_cast[17]}}, dot_16_s0_0_add_1_add_cast_1_cast} + {{1{dot_16_s0_0_add_1_add_1_cast_1_cast[17]}}, dot_16_s0_0_add_1_add_1_cast_1_cast}; // @[PeGroup.cs:138]
-  assign dot_18_s0_0_add_add_cast = chain_9_0[37:18]; // @[PeGroup.cs:138]
-  assign dot_18_s0_0_add_add_cast_1_cast = chain_9_0[17:0]; // @[PeGroup.cs:138]
-  assign dot_18_s0_0_add_add_cast_1 = {1'b0, dot_18_s0_0_add_add_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_18_s0_0_add_add = {{1{dot_18_s0_0_add_add_cast[19]}}, dot_18_s0_0_add_add_cast} + {{19{dot_18_s0_0_add_add_cast_1[1]}}, dot_18_s0_0_add_add_cast_1}; // @[PeGroup.cs:138]
-  assign dot_18_s0_0_add_add_1_cast = chain_9_1[37:18]; // @[PeGroup.cs:138]
-  assign dot_18_s0_0_add_add_1_cast_1_cast = chain_9_1[17:0]; // @[PeGroup.cs:138]
-  assign dot_18_s0_0_add_add_1_cast_1 = {1'b0, dot_18_s0_0_add_add_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_18_s0_0_add_add_1 = {{1{dot_18_s0_0_add_add_1_cast[19]}}, dot_18_s0_0_add_add_1_cast} + {{19{dot_18_s0_0_add_add_1_cast_1[1]}}, dot_18_s0_0_add_add_1_cast_1}; // @[PeGroup.cs:138]
-  assign dot_18_s0_0_add = {{1{dot_18_s0_0_add_add[20]}}, dot_18_s0_0_add_add} + {{1{dot_18_s0_0_add_add_1[20]}}, dot_18_s0_0_add_add_1}; // @[PeGroup.cs:138]
-  assign dot_18_s0_0_add_1_add_cast = chain_9_2[37:18]; // @[PeGroup.cs:138]
-  assign dot_18_s0_0_add_1_add_cast_1_cast = chain_9_2[17:0]; // @[PeGroup.cs:138]
-  assign dot_18_s0_0_add_1_add_cast_1 = {1'b0, dot_18_s0_0_add_1_add_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_18_s0_0_add_1_add = {{1{dot_18_s0_0_add_1_add_cast[19]}}, dot_18_s0_0_add_1_add_cast} + {{19{dot_18_s0_0_add_1_add_cast_1[1]}}, dot_18_s0_0_add_1_add_cast_1}; // @[PeGroup.cs:138]
-  assign dot_18_s0_0_add_1_add_1_cast = chain_9_3[37:18]; // @[PeGroup.cs:138]
-  assign dot_18_s0_0_add_1_add_1_cast_1_cast = chain_9_3[17:0]; // @[PeGroup.cs:138]
-  assign dot_18_s0_0_add_1_add_1_cast_1 = {1'b0, dot_18_s0_0_add_1_add_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_18_s0_0_add_1_add_1 = {{1{dot_18_s0_0_add_1_add_1_cast[19]}}, dot_18_s0_0_add_1_add_1_cast} + {{19{dot_18_s0_0_add_1_add_1_cast_1[1]}}, dot_18_s0_0_add_1_add_1_cast_1}; // @[PeGroup.cs:138]
-  assign dot_18_s0_0_add_1 = {{1{dot_18_s0_0_add_1_add[20]}}, dot_18_s0_0_add_1_add} + {{1{dot_18_s0_0_add_1_add_1[20]}}, dot_18_s0_0_add_1_add_1}; // @[PeGroup.cs:138]
-  assign dot_18_s0_1_cast = chain_9_4[36:18]; // @[PeGroup.cs:138]
-  assign dot_18_s0_1_cast_1_cast = chain_9_4[17:0]; // @[PeGroup.cs:138]
-  assign dot_18_s0_1_cast_1 = {1'b0, dot_18_s0_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_19_s0_0_add = {{1{dot_18_s0_0_add_add_cast_1_cast[17]}}, dot_18_s0_0_add_add_cast_1_cast} + {{1{dot_18_s0_0_add_add_1_cast_1_cast[17]}}, dot_18_s0_0_add_add_1_cast_1_cast}; // @[PeGroup.cs:138]
-  assign dot_19_s0_0_add_1 = {{1{dot_18_s0_0_add_1_add_cast_1_cast[17]}}, dot_18_s0_0_add_1_add_cast_1_cast} + {{1{dot_18_s0_0_add_1_add_1_cast_1_cast[17]}}, dot_18_s0_0_add_1_add_1_cast_1_cast}; // @[PeGroup.cs:138]
-  assign dot_20_s0_0_add_add_cast = chain_10_0[37:18]; // @[PeGroup.cs:138]
-  assign dot_20_s0_0_add_add_cast_1_cast = chain_10_0[17:0]; // @[PeGroup.cs:138]
-  assign dot_20_s0_0_add_add_cast_1 = {1'b0, dot_20_s0_0_add_add_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_20_s0_0_add_add = {{1{dot_20_s0_0_add_add_cast[19]}}, dot_20_s0_0_add_add_cast} + {{19{dot_20_s0_0_add_add_cast_1[1]}}, dot_20_s0_0_add_add_cast_1}; // @[PeGroup.cs:138]
-  assign dot_20_s0_0_add_add_1_cast = chain_10_1[37:18]; // @[PeGroup.cs:138]
-  assign dot_20_s0_0_add_add_1_cast_1_cast = chain_10_1[17:0]; // @[PeGroup.cs:138]
-  assign dot_20_s0_0_add_add_1_cast_1 = {1'b0, dot_20_s0_0_add_add_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_20_s0_0_add_add_1 = {{1{dot_20_s0_0_add_add_1_cast[19]}}, dot_20_s0_0_add_add_1_cast} + {{19{dot_20_s0_0_add_add_1_cast_1[1]}}, dot_20_s0_0_add_add_1_cast_1}; // @[PeGroup.cs:138]
-  assign dot_20_s0_0_add = {{1{dot_20_s0_0_add_add[20]}}, dot_20_s0_0_add_add} + {{1{dot_20_s0_0_add_add_1[20]}}, dot_20_s0_0_add_add_1}; // @[PeGroup.cs:138]
-  assign dot_20_s0_0_add_1_add_cast = chain_10_2[37:18]; // @[PeGroup.cs:138]
-  assign dot_20_s0_0_add_1_add_cast_1_cast = chain_10_2[17:0]; // @[PeGroup.cs:138]
-  assign dot_20_s0_0_add_1_add_cast_1 = {1'b0, dot_20_s0_0_add_1_add_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_20_s0_0_add_1_add = {{1{dot_20_s0_0_add_1_add_cast[19]}}, dot_20_s0_0_add_1_add_cast} + {{19{dot_20_s0_0_add_1_add_cast_1[1]}}, dot_20_s0_0_add_1_add_cast_1}; // @[PeGroup.cs:138]
-  assign dot_20_s0_0_add_1_add_1_cast = chain_10_3[37:18]; // @[PeGroup.cs:138]
-  assign dot_20_s0_0_add_1_add_1_cast_1_cast = chain_10_3[17:0]; // @[PeGroup.cs:138]
-  assign dot_20_s0_0_add_1_add_1_cast_1 = {1'b0, dot_20_s0_0_add_1_add_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_20_s0_0_add_1_add_1 = {{1{dot_20_s0_0_add_1_add_1_cast[19]}}, dot_20_s0_0_add_1_add_1_cast} + {{19{dot_20_s0_0_add_1_add_1_cast_1[1]}}, dot_20_s0_0_add_1_add_1_cast_1}; // @[PeGroup.cs:138]
-  assign dot_20_s0_0_add_1 = {{1{dot_20_s0_0_add_1_add[20]}}, dot_20_s0_0_add_1_add} + {{1{dot_20_s0_0_add_1_add_1[20]}}, dot_20_s0_0_add_1_add_1}; // @[PeGroup.cs:138]
-  assign dot_20_s0_1_cast = chain_10_4[36:18]; // @[PeGroup.cs:138]
-  assign dot_20_s0_1_cast_1_cast = chain_10_4[17:0]; // @[PeGroup.cs:138]
-  assign dot_20_s0_1_cast_1 = {1'b0, dot_20_s0_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_21_s0_0_add = {{1{dot_20_s0_0_add_add_cast_1_cast[17]}}, dot_20_s0_0_add_add_cast_1_cast} + {{1{dot_20_s0_0_add_add_1_cast_1_cast[17]}}, dot_20_s0_0_add_add_1_cast_1_cast}; // @[PeGroup.cs:138]
-  assign dot_21_s0_0_add_1 = {{1{dot_20_s0_0_add_1_add_cast_1_cast[17]}}, dot_20_s0_0_add_1_add_cast_1_cast} + {{1{dot_20_s0_0_add_1_add_1_cast_1_cast[17]}}, dot_20_s0_0_add_1_add_1_cast_1_cast}; // @[PeGroup.cs:138]
-  assign dot_22_s0_0_add_add_cast = chain_11_0[37:18]; // @[PeGroup.cs:138]
-  assign dot_22_s0_0_add_add_cast_1_cast = chain_11_0[17:0]; // @[PeGroup.cs:138]
-  assign dot_22_s0_0_add_add_cast_1 = {1'b0, dot_22_s0_0_add_add_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_22_s0_0_add_add = {{1{dot_22_s0_0_add_add_cast[19]}}, dot_22_s0_0_add_add_cast} + {{19{dot_22_s0_0_add_add_cast_1[1]}}, dot_22_s0_0_add_add_cast_1}; // @[PeGroup.cs:138]
-  assign dot_22_s0_0_add_add_1_cast = chain_11_1[37:18]; // @[PeGroup.cs:138]
-  assign dot_22_s0_0_add_add_1_cast_1_cast = chain_11_1[17:0]; // @[PeGroup.cs:138]
-  assign dot_22_s0_0_add_add_1_cast_1 = {1'b0, dot_22_s0_0_add_add_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_22_s0_0_add_add_1 = {{1{dot_22_s0_0_add_add_1_cast[19]}}, dot_22_s0_0_add_add_1_cast} + {{19{dot_22_s0_0_add_add_1_cast_1[1]}}, dot_22_s0_0_add_add_1_cast_1}; // @[PeGroup.cs:138]
-  assign dot_22_s0_0_add = {{1{dot_22_s0_0_add_add[20]}}, dot_22_s0_0_add_add} + {{1{dot_22_s0_0_add_add_1[20]}}, dot_22_s0_0_add_add_1}; // @[PeGroup.cs:138]
-  assign dot_22_s0_0_add_1_add_cast = chain_11_2[37:18]; // @[PeGroup.cs:138]
-  assign dot_22_s0_0_add_1_add_cast_1_cast = chain_11_2[17:0]; // @[PeGroup.cs:138]
-  assign dot_22_s0_0_add_1_add_cast_1 = {1'b0, dot_22_s0_0_add_1_add_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_22_s0_0_add_1_add = {{1{dot_22_s0_0_add_1_add_cast[19]}}, dot_22_s0_0_add_1_add_cast} + {{19{dot_22_s0_0_add_1_add_cast_1[1]}}, dot_22_s0_0_add_1_add_cast_1}; // @[PeGroup.cs:138]
-  assign dot_22_s0_0_add_1_add_1_cast = chain_11_3[37:18]; // @[PeGroup.cs:138]
-  assign dot_22_s0_0_add_1_add_1_cast_1_cast = chain_11_3[17:0]; // @[PeGroup.cs:138]
-  assign dot_22_s0_0_add_1_add_1_cast_1 = {1'b0, dot_22_s0_0_add_1_add_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_22_s0_0_add_1_add_1 = {{1{dot_22_s0_0_add_1_add_1_cast[19]}}, dot_22_s0_0_add_1_add_1_cast} + {{19{dot_22_s0_0_add_1_add_1_cast_1[1]}}, dot_22_s0_0_add_1_add_1_cast_1}; // @[PeGroup.cs:138]
-  assign dot_22_s0_0_add_1 = {{1{dot_22_s0_0_add_1_add[20]}}, dot_22_s0_0_add_1_add} + {{1{dot_22_s0_0_add_1_add_1[20]}}, dot_22_s0_0_add_1_add_1}; // @[PeGroup.cs:138]
-  assign dot_22_s0_1_cast = chain_11_4[36:18]; // @[PeGroup.cs:138]
-  assign dot_22_s0_1_cast_1_cast = chain_11_4[17:0]; // @[PeGroup.cs:138]
-  assign dot_22_s0_1_cast_1 = {1'b0, dot_22_s0_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_23_s0_0_add = {{1{dot_22_s0_0_add_add_cast_1_cast[17]}}, dot_22_s0_0_add_add_cast_1_cast} + {{1{dot_22_s0_0_add_add_1_cast_1_cast[17]}}, dot_22_s0_0_add_add_1_cast_1_cast}; // @[PeGroup.cs:138]
-  assign dot_23_s0_0_add_1 = {{1{dot_22_s0_0_add_1_add_cast_1_cast[17]}}, dot_22_s0_0_add_1_add_cast_1_cast} + {{1{dot_22_s0_0_add_1_add_1_cast_1_cast[17]}}, dot_22_s0_0_add_1_add_1_cast_1_cast}; // @[PeGroup.cs:138]
-  assign dot_24_s0_0_add_add_cast = chain_12_0[37:18]; // @[PeGroup.cs:138]
-  assign dot_24_s0_0_add_add_cast_1_cast = chain_12_0[17:0]; // @[PeGroup.cs:138]
-  assign dot_24_s0_0_add_add_cast_1 = {1'b0, dot_24_s0_0_add_add_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_24_s0_0_add_add = {{1{dot_24_s0_0_add_add_cast[19]}}, dot_24_s0_0_add_add_cast} + {{19{dot_24_s0_0_add_add_cast_1[1]}}, dot_24_s0_0_add_add_cast_1}; // @[PeGroup.cs:138]
-  assign dot_24_s0_0_add_add_1_cast = chain_12_1[37:18]; // @[PeGroup.cs:138]
-  assign dot_24_s0_0_add_add_1_cast_1_cast = chain_12_1[17:0]; // @[PeGroup.cs:138]
-  assign dot_24_s0_0_add_add_1_cast_1 = {1'b0, dot_24_s0_0_add_add_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_24_s0_0_add_add_1 = {{1{dot_24_s0_0_add_add_1_cast[19]}}, dot_24_s0_0_add_add_1_cast} + {{19{dot_24_s0_0_add_add_1_cast_1[1]}}, dot_24_s0_0_add_add_1_cast_1}; // @[PeGroup.cs:138]
-  assign dot_24_s0_0_add = {{1{dot_24_s0_0_add_add[20]}}, dot_24_s0_0_add_add} + {{1{dot_24_s0_0_add_add_1[20]}}, dot_24_s0_0_add_add_1}; // @[PeGroup.cs:138]
-  assign dot_24_s0_0_add_1_add_cast = chain_12_2[37:18]; // @[PeGroup.cs:138]
-  assign dot_24_s0_0_add_1_add_cast_1_cast = chain_12_2[17:0]; // @[PeGroup.cs:138]
-  assign dot_24_s0_0_add_1_add_cast_1 = {1'b0, dot_24_s0_0_add_1_add_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_24_s0_0_add_1_add = {{1{dot_24_s0_0_add_1_add_cast[19]}}, dot_24_s0_0_add_1_add_cast} + {{19{dot_24_s0_0_add_1_add_cast_1[1]}}, dot_24_s0_0_add_1_add_cast_1}; // @[PeGroup.cs:138]
-  assign dot_24_s0_0_add_1_add_1_cast = chain_12_3[37:18]; // @[PeGroup.cs:138]
-  assign dot_24_s0_0_add_1_add_1_cast_1_cast = chain_12_3[17:0]; // @[PeGroup.cs:138]
-  assign dot_24_s0_0_add_1_add_1_cast_1 = {1'b0, dot_24_s0_0_add_1_add_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_24_s0_0_add_1_add_1 = {{1{dot_24_s0_0_add_1_add_1_cast[19]}}, dot_24_s0_0_add_1_add_1_cast} + {{19{dot_24_s0_0_add_1_add_1_cast_1[1]}}, dot_24_s0_0_add_1_add_1_cast_1}; // @[PeGroup.cs:138]
-  assign dot_24_s0_0_add_1 = {{1{dot_24_s0_0_add_1_add[20]}}, dot_24_s0_0_add_1_add} + {{1{dot_24_s0_0_add_1_add_1[20]}}, dot_24_s0_0_add_1_add_1}; // @[PeGroup.cs:138]
-  assign dot_24_s0_1_cast = chain_12_4[36:18]; // @[PeGroup.cs:138]
-  assign dot_24_s0_1_cast_1_cast = chain_12_4[17:0]; // @[PeGroup.cs:138]
-  assign dot_24_s0_1_cast_1 = {1'b0, dot_24_s0_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_25_s0_0_add = {{1{dot_24_s0_0_add_add_cast_1_cast[17]}}, dot_24_s0_0_add_add_cast_1_cast} + {{1{dot_24_s0_0_add_add_1_cast_1_cast[17]}}, dot_24_s0_0_add_add_1_cast_1_cast}; // @[PeGroup.cs:138]
-  assign dot_25_s0_0_add_1 = {{1{dot_24_s0_0_add_1_add_cast_1_cast[17]}}, dot_24_s0_0_add_1_add_cast_1_cast} + {{1{dot_24_s0_0_add_1_add_1_cast_1_cast[17]}}, dot_24_s0_0_add_1_add_1_cast_1_cast}; // @[PeGroup.cs:138]
-  assign dot_26_s0_0_add_add_cast = chain_13_0[37:18]; // @[PeGroup.cs:138]
-  assign dot_26_s0_0_add_add_cast_1_cast = chain_13_0[17:0]; // @[PeGroup.cs:138]
-  assign dot_26_s0_0_add_add_cast_1 = {1'b0, dot_26_s0_0_add_add_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_26_s0_0_add_add = {{1{dot_26_s0_0_add_add_cast[19]}}, dot_26_s0_0_add_add_cast} + {{19{dot_26_s0_0_add_add_cast_1[1]}}, dot_26_s0_0_add_add_cast_1}; // @[PeGroup.cs:138]
-  assign dot_26_s0_0_add_add_1_cast = chain_13_1[37:18]; // @[PeGroup.cs:138]
-  assign dot_26_s0_0_add_add_1_cast_1_cast = chain_13_1[17:0]; // @[PeGroup.cs:138]
-  assign dot_26_s0_0_add_add_1_cast_1 = {1'b0, dot_26_s0_0_add_add_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_26_s0_0_add_add_1 = {{1{dot_26_s0_0_add_add_1_cast[19]}}, dot_26_s0_0_add_add_1_cast} + {{19{dot_26_s0_0_add_add_1_cast_1[1]}}, dot_26_s0_0_add_add_1_cast_1}; // @[PeGroup.cs:138]
-  assign dot_26_s0_0_add = {{1{dot_26_s0_0_add_add[20]}}, dot_26_s0_0_add_add} + {{1{dot_26_s0_0_add_add_1[20]}}, dot_26_s0_0_add_add_1}; // @[PeGroup.cs:138]
-  assign dot_26_s0_0_add_1_add_cast = chain_13_2[37:18]; // @[PeGroup.cs:138]
-  assign dot_26_s0_0_add_1_add_cast_1_cast = chain_13_2[17:0]; // @[PeGroup.cs:138]
-  assign dot_26_s0_0_add_1_add_cast_1 = {1'b0, dot_26_s0_0_add_1_add_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_26_s0_0_add_1_add = {{1{dot_26_s0_0_add_1_add_cast[19]}}, dot_26_s0_0_add_1_add_cast} + {{19{dot_26_s0_0_add_1_add_cast_1[1]}}, dot_26_s0_0_add_1_add_cast_1}; // @[PeGroup.cs:138]
-  assign dot_26_s0_0_add_1_add_1_cast = chain_13_3[37:18]; // @[PeGroup.cs:138]
-  assign dot_26_s0_0_add_1_add_1_cast_1_cast = chain_13_3[17:0]; // @[PeGroup.cs:138]
-  assign dot_26_s0_0_add_1_add_1_cast_1 = {1'b0, dot_26_s0_0_add_1_add_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_26_s0_0_add_1_add_1 = {{1{dot_26_s0_0_add_1_add_1_cast[19]}}, dot_26_s0_0_add_1_add_1_cast} + {{19{dot_26_s0_0_add_1_add_1_cast_1[1]}}, dot_26_s0_0_add_1_add_1_cast_1}; // @[PeGroup.cs:138]
-  assign dot_26_s0_0_add_1 = {{1{dot_26_s0_0_add_1_add[20]}}, dot_26_s0_0_add_1_add} + {{1{dot_26_s0_0_add_1_add_1[20]}}, dot_26_s0_0_add_1_add_1}; // @[PeGroup.cs:138]
-  assign dot_26_s0_1_cast = chain_13_4[36:18]; // @[PeGroup.cs:138]
-  assign dot_26_s0_1_cast_1_cast = chain_13_4[17:0]; // @[PeGroup.cs:138]
-  assign dot_26_s0_1_cast_1 = {1'b0, dot_26_s0_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_27_s0_0_add = {{1{dot_26_s0_0_add_add_cast_1_cast[17]}}, dot_26_s0_0_add_add_cast_1_cast} + {{1{dot_26_s0_0_add_add_1_cast_1_cast[17]}}, dot_26_s0_0_add_add_1_cast_1_cast}; // @[PeGroup.cs:138]
-  assign dot_27_s0_0_add_1 = {{1{dot_26_s0_0_add_1_add_cast_1_cast[17]}}, dot_26_s0_0_add_1_add_cast_1_cast} + {{1{dot_26_s0_0_add_1_add_1_cast_1_cast[17]}}, dot_26_s0_0_add_1_add_1_cast_1_cast}; // @[PeGroup.cs:138]
-  assign dot_28_s0_0_add_add_cast = chain_14_0[37:18]; // @[PeGroup.cs:138]
-  assign dot_28_s0_0_add_add_cast_1_cast = chain_14_0[17:0]; // @[PeGroup.cs:138]
-  assign dot_28_s0_0_add_add_cast_1 = {1'b0, dot_28_s0_0_add_add_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_28_s0_0_add_add = {{1{dot_28_s0_0_add_add_cast[19]}}, dot_28_s0_0_add_add_cast} + {{19{dot_28_s0_0_add_add_cast_1[1]}}, dot_28_s0_0_add_add_cast_1}; // @[PeGroup.cs:138]
-  assign dot_28_s0_0_add_add_1_cast = chain_14_1[37:18]; // @[PeGroup.cs:138]
-  assign dot_28_s0_0_add_add_1_cast_1_cast = chain_14_1[17:0]; // @[PeGroup.cs:138]
-  assign dot_28_s0_0_add_add_1_cast_1 = {1'b0, dot_28_s0_0_add_add_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_28_s0_0_add_add_1 = {{1{dot_28_s0_0_add_add_1_cast[19]}}, dot_28_s0_0_add_add_1_cast} + {{19{dot_28_s0_0_add_add_1_cast_1[1]}}, dot_28_s0_0_add_add_1_cast_1}; // @[PeGroup.cs:138]
-  assign dot_28_s0_0_add = {{1{dot_28_s0_0_add_add[20]}}, dot_28_s0_0_add_add} + {{1{dot_28_s0_0_add_add_1[20]}}, dot_28_s0_0_add_add_1}; // @[PeGroup.cs:138]
-  assign dot_28_s0_0_add_1_add_cast = chain_14_2[37:18]; // @[PeGroup.cs:138]
-  assign dot_28_s0_0_add_1_add_cast_1_cast = chain_14_2[17:0]; // @[PeGroup.cs:138]
-  assign dot_28_s0_0_add_1_add_cast_1 = {1'b0, dot_28_s0_0_add_1_add_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_28_s0_0_add_1_add = {{1{dot_28_s0_0_add_1_add_cast[19]}}, dot_28_s0_0_add_1_add_cast} + {{19{dot_28_s0_0_add_1_add_cast_1[1]}}, dot_28_s0_0_add_1_add_cast_1}; // @[PeGroup.cs:138]
-  assign dot_28_s0_0_add_1_add_1_cast = chain_14_3[37:18]; // @[PeGroup.cs:138]
-  assign dot_28_s0_0_add_1_add_1_cast_1_cast = chain_14_3[17:0]; // @[PeGroup.cs:138]
-  assign dot_28_s0_0_add_1_add_1_cast_1 = {1'b0, dot_28_s0_0_add_1_add_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_28_s0_0_add_1_add_1 = {{1{dot_28_s0_0_add_1_add_1_cast[19]}}, dot_28_s0_0_add_1_add_1_cast} + {{19{dot_28_s0_0_add_1_add_1_cast_1[1]}}, dot_28_s0_0_add_1_add_1_cast_1}; // @[PeGroup.cs:138]
-  assign dot_28_s0_0_add_1 = {{1{dot_28_s0_0_add_1_add[20]}}, dot_28_s0_0_add_1_add} + {{1{dot_28_s0_0_add_1_add_1[20]}}, dot_28_s0_0_add_1_add_1}; // @[PeGroup.cs:138]
-  assign dot_28_s0_1_cast = chain_14_4[36:18]; // @[PeGroup.cs:138]
-  assign dot_28_s0_1_cast_1_cast = chain_14_4[17:0]; // @[PeGroup.cs:138]
-  assign dot_28_s0_1_cast_1 = {1'b0, dot_28_s0_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_29_s0_0_add = {{1{dot_28_s0_0_add_add_cast_1_cast[17]}}, dot_28_s0_0_add_add_cast_1_cast} + {{1{dot_28_s0_0_add_add_1_cast_1_cast[17]}}, dot_28_s0_0_add_add_1_cast_1_cast}; // @[PeGroup.cs:138]
-  assign dot_29_s0_0_add_1 = {{1{dot_28_s0_0_add_1_add_cast_1_cast[17]}}, dot_28_s0_0_add_1_add_cast_1_cast} + {{1{dot_28_s0_0_add_1_add_1_cast_1_cast[17]}}, dot_28_s0_0_add_1_add_1_cast_1_cast}; // @[PeGroup.cs:138]
-  assign dot_30_s0_0_add_add_cast = chain_15_0[37:18]; // @[PeGroup.cs:138]
-  assign dot_30_s0_0_add_add_cast_1_cast = chain_15_0[17:0]; // @[PeGroup.cs:138]
-  assign dot_30_s0_0_add_add_cast_1 = {1'b0, dot_30_s0_0_add_add_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_30_s0_0_add_add = {{1{dot_30_s0_0_add_add_cast[19]}}, dot_30_s0_0_add_add_cast} + {{19{dot_30_s0_0_add_add_cast_1[1]}}, dot_30_s0_0_add_add_cast_1}; // @[PeGroup.cs:138]
-  assign dot_30_s0_0_add_add_1_cast = chain_15_1[37:18]; // @[PeGroup.cs:138]
-  assign dot_30_s0_0_add_add_1_cast_1_cast = chain_15_1[17:0]; // @[PeGroup.cs:138]
-  assign dot_30_s0_0_add_add_1_cast_1 = {1'b0, dot_30_s0_0_add_add_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_30_s0_0_add_add_1 = {{1{dot_30_s0_0_add_add_1_cast[19]}}, dot_30_s0_0_add_add_1_cast} + {{19{dot_30_s0_0_add_add_1_cast_1[1]}}, dot_30_s0_0_add_add_1_cast_1}; // @[PeGroup.cs:138]
-  assign dot_30_s0_0_add = {{1{dot_30_s0_0_add_add[20]}}, dot_30_s0_0_add_add} + {{1{dot_30_s0_0_add_add_1[20]}}, dot_30_s0_0_add_add_1}; // @[PeGroup.cs:138]
-  assign dot_30_s0_0_add_1_add_cast = chain_15_2[37:18]; // @[PeGroup.cs:138]
-  assign dot_30_s0_0_add_1_add_cast_1_cast = chain_15_2[17:0]; // @[PeGroup.cs:138]
-  assign dot_30_s0_0_add_1_add_cast_1 = {1'b0, dot_30_s0_0_add_1_add_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_30_s0_0_add_1_add = {{1{dot_30_s0_0_add_1_add_cast[19]}}, dot_30_s0_0_add_1_add_cast} + {{19{dot_30_s0_0_add_1_add_cast_1[1]}}, dot_30_s0_0_add_1_add_cast_1}; // @[PeGroup.cs:138]
-  assign dot_30_s0_0_add_1_add_1_cast = chain_15_3[37:18]; // @[PeGroup.cs:138]
-  assign dot_30_s0_0_add_1_add_1_cast_1_cast = chain_15_3[17:0]; // @[PeGroup.cs:138]
-  assign dot_30_s0_0_add_1_add_1_cast_1 = {1'b0, dot_30_s0_0_add_1_add_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_30_s0_0_add_1_add_1 = {{1{dot_30_s0_0_add_1_add_1_cast[19]}}, dot_30_s0_0_add_1_add_1_cast} + {{19{dot_30_s0_0_add_1_add_1_cast_1[1]}}, dot_30_s0_0_add_1_add_1_cast_1}; // @[PeGroup.cs:138]
-  assign dot_30_s0_0_add_1 = {{1{dot_30_s0_0_add_1_add[20]}}, dot_30_s0_0_add_1_add} + {{1{dot_30_s0_0_add_1_add_1[20]}}, dot_30_s0_0_add_1_add_1}; // @[PeGroup.cs:138]
-  assign dot_30_s0_1_cast = chain_15_4[36:18]; // @[PeGroup.cs:138]
-  assign dot_30_s0_1_cast_1_cast = chain_15_4[17:0]; // @[PeGroup.cs:138]
-  assign dot_30_s0_1_cast_1 = {1'b0, dot_30_s0_1_cast_1_cast[17]}; // @[PeGroup.cs:138]
-  assign dot_31_s0_0_add = {{1{dot_30_s0_0_add_add_cast_1_cast[17]}}, dot_30_s0_0_add_add_cast_1_cast} + {{1{dot_30_s0_0_add_add_1_cast_1_cast[17]}}, dot_30_s0_0_add_add_1_cast_1_cast}; // @[PeGroup.cs:138]
-  assign dot_31_s0_0_add_1 = {{1{dot_30_s0_0_add_1_add_cast_1_cast[17]}}, dot_30_s0_0_add_1_add_cast_1_cast} + {{1{dot_30_s0_0_add_1_add_1_cast_1_cast[17]}}, dot_30_s0_0_add_1_add_1_cast_1_cast}; // @[PeGroup.cs:138]
-  assign acc_0_ext = {{8{dot_0_s1_0[23]}}, dot_0_s1_0}; // @[PeGroup.cs:91]
-  assign acc_1_ext = {{11{dot_1_s1_0[20]}}, dot_1_s1_0}; // @[PeGroup.cs:91]
-  assign acc_2_ext = {{8{dot_2_s1_0[23]}}, dot_2_s1_0}; // @[PeGroup.cs:91]
-  assign acc_3_ext = {{11{dot_3_s1_0[20]}}, dot_3_s1_0}; // @[PeGroup.cs:91]
-  assign acc_4_ext = {{8{dot_4_s1_0[23]}}, dot_4_s1_0}; // @[PeGroup.cs:91]
-  assign acc_5_ext = {{11{dot_5_s1_0[20]}}, dot_5_s1_0}; // @[PeGroup.cs:91]
-  assign acc_6_ext = {{8{dot_6_s1_0[23]}}, dot_6_s1_0}; // @[PeGroup.cs:91]
-  assign acc_7_ext = {{11{dot_7_s1_0[20]}}, dot_7_s1_0}; // @[PeGroup.cs:91]
-  assign acc_8_ext = {{8{dot_8_s1_0[23]}}, dot_8_s1_0}; // @[PeGroup.cs:91]
-  assign acc_9_ext = {{11{dot_9_s1_0[20]}}, dot_9_s1_0}; // @[PeGroup.cs:91]
-  assign acc_10_ext = {{8{dot_10_s1_0[23]}}, dot_10_s1_0}; // @[PeGroup.cs:91]
-  assign acc_11_ext = {{11{dot_11_s1_0[20]}}, dot_11_s1_0}; // @[PeGroup.cs:91]
-  assign acc_12_ext = {{8{dot_12_s1_0[23]}}, dot_12_s1_0}; // @[PeGroup.cs:91]
-  assign acc_13_ext = {{11{dot_13_s1_0[20]}}, dot_13_s1_0}; // @[PeGroup.cs:91]
-  assign acc_14_ext = {{8{dot_14_s1_0[23]}}, dot_14_s1_0}; // @[PeGroup.cs:91]
-  assign acc_15_ext = {{11{dot_15_s1_0[20]}}, dot_15_s1_0}; // @[PeGroup.cs:91]
-  assign acc_16_ext = {{8{dot_16_s1_0[23]}}, dot_16_s1_0}; // @[PeGroup.cs:91]
-  assign acc_17_ext = {{11{dot_17_s1_0[20]}}, dot_17_s1_0}; // @[PeGroup.cs:91]
-  assign acc_18_ext = {{8{dot_18_s1_0[23]}}, dot_18_s1_0}; // @[PeGroup.cs:91]
-  assign acc_19_ext = {{11{dot_19_s1_0[20]}}, dot_19_s1_0}; // @[PeGroup.cs:91]
-  assign acc_20_ext = {{8{dot_20_s1_0[23]}}, dot_20_s1_0}; // @[PeGroup.cs:91]
-  assign acc_21_ext = {{11{dot_21_s1_0[20]}}, dot_21_s1_0}; // @[PeGroup.cs:91]
-  assign acc_22_ext = {{8{dot_22_s1_0[23]}}, dot_22_s1_0}; // @[PeGroup.cs:91]
-  assign acc_23_ext = {{11{dot_23_s1_0[20]}}, dot_23_s1_0}; // @[PeGroup.cs:91]
-  assign acc_24_ext = {{8{dot_24_s1_0[23]}}, dot_24_s1_0}; // @[PeGroup.cs:91]
-  assign acc_25_ext = {{11{dot_25_s1_0[20]}}, dot_25_s1_0}; // @[PeGroup.cs:91]
-  assign acc_26_ext = {{8{dot_26_s1_0[23]}}, dot_26_s1_0}; // @[PeGroup.cs:91]
-  assign acc_27_ext = {{11{dot_27_s1_0[20]}}, dot_27_s1_0}; // @[PeGroup.cs:91]
-  assign acc_28_ext = {{8{dot_28_s1_0[23]}}, dot_28_s1_0}; // @[PeGroup.cs:91]
-  assign acc_29_ext = {{11{dot_29_s1_0[20]}}, dot_29_s1_0}; // @[PeGroup.cs:91]
-  assign acc_30_ext = {{8{dot_30_s1_0[23]}}, dot_30_s1_0}; // @[PeGroup.cs:91]
-  assign acc_31_ext = {{11{dot_31_s1_0[20]}}, dot_31_s1_0}; // @[PeGroup.cs:91]
+  assign w_0_0_cast = {w_0_0, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_1_cast = {w_0_1, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_2_cast = {w_0_2, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_3_cast = {w_0_3, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_4_cast = {w_0_4, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_5_cast = {w_0_5, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_6_cast = {w_0_6, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_7_cast = {w_0_7, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_8_cast = {w_0_8, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_9_cast = {w_0_9, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_10_cast = {w_0_10, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_11_cast = {w_0_11, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_12_cast = {w_0_12, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_13_cast = {w_0_13, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_14_cast = {w_0_14, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_15_cast = {w_0_15, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_16_cast = {w_0_16, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_17_cast = {w_0_17, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_18_cast = {w_0_18, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_19_cast = {w_0_19, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_20_cast = {w_0_20, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_21_cast = {w_0_21, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_22_cast = {w_0_22, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_23_cast = {w_0_23, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_24_cast = {w_0_24, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_25_cast = {w_0_25, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_26_cast = {w_0_26, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_27_cast = {w_0_27, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_28_cast = {w_0_28, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_29_cast = {w_0_29, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_30_cast = {w_0_30, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_31_cast = {w_0_31, 18'd0}; // @[PeGroup.cs:43]
+  assign packed_0_0_add = {{1{packed_0_0[34]}}, packed_0_0} + {{1{packed_0_1[34]}}, packed_0_1}; // @[PeGroup.cs:50]
+  assign packed_0_2_add = {{1{packed_0_2[34]}}, packed_0_2} + {{1{packed_0_3[34]}}, packed_0_3}; // @[PeGroup.cs:50]
+  assign packed_0_0_add_1 = {{1{packed_0_0_add[35]}}, packed_0_0_add} + {{1{packed_0_2_add[35]}}, packed_0_2_add}; // @[PeGroup.cs:50]
+  assign packed_0_4_add = {{1{packed_0_4[34]}}, packed_0_4} + {{1{packed_0_5[34]}}, packed_0_5}; // @[PeGroup.cs:50]
+  assign packed_0_4_add_1 = {{1{packed_0_4_add[35]}}, packed_0_4_add} + {{2{packed_0_6[34]}}, packed_0_6}; // @[PeGroup.cs:50]
+  assign packed_0_7_add = {{1{packed_0_7[34]}}, packed_0_7} + {{1{packed_0_8[34]}}, packed_0_8}; // @[PeGroup.cs:50]
+  assign packed_0_9_add = {{1{packed_0_9[34]}}, packed_0_9} + {{1{packed_0_10[34]}}, packed_0_10}; // @[PeGroup.cs:50]
+  assign packed_0_7_add_1 = {{1{packed_0_7_add[35]}}, packed_0_7_add} + {{1{packed_0_9_add[35]}}, packed_0_9_add}; // @[PeGroup.cs:50]
+  assign packed_0_11_add = {{1{packed_0_11[34]}}, packed_0_11} + {{1{packed_0_12[34]}}, packed_0_12}; // @[PeGroup.cs:50]
+  assign packed_0_11_add_1 = {{1{packed_0_11_add[35]}}, packed_0_11_add} + {{2{packed_0_13[34]}}, packed_0_13}; // @[PeGroup.cs:50]
+  assign packed_0_14_add = {{1{packed_0_14[34]}}, packed_0_14} + {{1{packed_0_15[34]}}, packed_0_15}; // @[PeGroup.cs:50]
+  assign packed_0_16_add = {{1{packed_0_16[34]}}, packed_0_16} + {{1{packed_0_17[34]}}, packed_0_17}; // @[PeGroup.cs:50]
+  assign packed_0_14_add_1 = {{1{packed_0_14_add[35]}}, packed_0_14_add} + {{1{packed_0_16_add[35]}}, packed_0_16_add}; // @[PeGroup.cs:50]
+  assign packed_0_18_add = {{1{packed_0_18[34]}}, packed_0_18} + {{1{packed_0_19[34]}}, packed_0_19}; // @[PeGroup.cs:50]
+  assign packed_0_18_add_1 = {{1{packed_0_18_add[35]}}, packed_0_18_add} + {{2{packed_0_20[34]}}, packed_0_20}; // @[PeGroup.cs:50]
+  assign packed_0_21_add = {{1{packed_0_21[34]}}, packed_0_21} + {{1{packed_0_22[34]}}, packed_0_22}; // @[PeGroup.cs:50]
+  assign packed_0_23_add = {{1{packed_0_23[34]}}, packed_0_23} + {{1{packed_0_24[34]}}, packed_0_24}; // @[PeGroup.cs:50]
+  assign packed_0_21_add_1 = {{1{packed_0_21_add[35]}}, packed_0_21_add} + {{1{packed_0_23_add[35]}}, packed_0_23_add}; // @[PeGroup.cs:50]
+  assign packed_0_25_add = {{1{packed_0_25[34]}}, packed_0_25} + {{1{packed_0_26[34]}}, packed_0_26}; // @[PeGroup.cs:50]
+  assign packed_0_25_add_1 = {{1{packed_0_25_add[35]}}, packed_0_25_add} + {{2{packed_0_27[34]}}, packed_0_27}; // @[PeGroup.cs:50]
+  assign packed_0_28_add = {{1{packed_0_28[34]}}, packed_0_28} + {{1{packed_0_29[34]}}, packed_0_29}; // @[PeGroup.cs:50]
+  assign packed_0_30_add = {{1{packed_0_30[34]}}, packed_0_30} + {{1{packed_0_31[34]}}, packed_0_31}; // @[PeGroup.cs:50]
+  assign w_2_0_cast = {w_2_0, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_1_cast = {w_2_1, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_2_cast = {w_2_2, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_3_cast = {w_2_3, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_4_cast = {w_2_4, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_5_cast = {w_2_5, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_6_cast = {w_2_6, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_7_cast = {w_2_7, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_8_cast = {w_2_8, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_9_cast = {w_2_9, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_10_cast = {w_2_10, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_11_cast = {w_2_11, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_12_cast = {w_2_12, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_13_cast = {w_2_13, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_14_cast = {w_2_14, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_15_cast = {w_2_15, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_16_cast = {w_2_16, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_17_cast = {w_2_17, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_18_cast = {w_2_18, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_19_cast = {w_2_19, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_20_cast = {w_2_20, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_21_cast = {w_2_21, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_22_cast = {w_2_22, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_23_cast = {w_2_23, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_24_cast = {w_2_24, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_25_cast = {w_2_25, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_26_cast = {w_2_26, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_27_cast = {w_2_27, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_28_cast = {w_2_28, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_29_cast = {w_2_29, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_30_cast = {w_2_30, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_31_cast = {w_2_31, 18'd0}; // @[PeGroup.cs:43]
+  assign packed_1_0_add = {{1{packed_1_0[34]}}, packed_1_0} + {{1{packed_1_1[34]}}, packed_1_1}; // @[PeGroup.cs:50]
+  assign packed_1_2_add = {{1{packed_1_2[34]}}, packed_1_2} + {{1{packed_1_3[34]}}, packed_1_3}; // @[PeGroup.cs:50]
+  assign packed_1_0_add_1 = {{1{packed_1_0_add[35]}}, packed_1_0_add} + {{1{packed_1_2_add[35]}}, packed_1_2_add}; // @[PeGroup.cs:50]
+  assign packed_1_4_add = {{1{packed_1_4[34]}}, packed_1_4} + {{1{packed_1_5[34]}}, packed_1_5}; // @[PeGroup.cs:50]
+  assign packed_1_4_add_1 = {{1{packed_1_4_add[35]}}, packed_1_4_add} + {{2{packed_1_6[34]}}, packed_1_6}; // @[PeGroup.cs:50]
+  assign packed_1_7_add = {{1{packed_1_7[34]}}, packed_1_7} + {{1{packed_1_8[34]}}, packed_1_8}; // @[PeGroup.cs:50]
+  assign packed_1_9_add = {{1{packed_1_9[34]}}, packed_1_9} + {{1{packed_1_10[34]}}, packed_1_10}; // @[PeGroup.cs:50]
+  assign packed_1_7_add_1 = {{1{packed_1_7_add[35]}}, packed_1_7_add} + {{1{packed_1_9_add[35]}}, packed_1_9_add}; // @[PeGroup.cs:50]
+  assign packed_1_11_add = {{1{packed_1_11[34]}}, packed_1_11} + {{1{packed_1_12[34]}}, packed_1_12}; // @[PeGroup.cs:50]
+  assign packed_1_11_add_1 = {{1{packed_1_11_add[35]}}, packed_1_11_add} + {{2{packed_1_13[34]}}, packed_1_13}; // @[PeGroup.cs:50]
+  assign packed_1_14_add = {{1{packed_1_14[34]}}, packed_1_14} + {{1{packed_1_15[34]}}, packed_1_15}; // @[PeGroup.cs:50]
+  assign packed_1_16_add = {{1{packed_1_16[34]}}, packed_1_16} + {{1{packed_1_17[34]}}, packed_1_17}; // @[PeGroup.cs:50]
+  assign packed_1_14_add_1 = {{1{packed_1_14_add[35]}}, packed_1_14_add} + {{1{packed_1_16_add[35]}}, packed_1_16_add}; // @[PeGroup.cs:50]
+  assign packed_1_18_add = {{1{packed_1_18[34]}}, packed_1_18} + {{1{packed_1_19[34]}}, packed_1_19}; // @[PeGroup.cs:50]
+  assign packed_1_18_add_1 = {{1{packed_1_18_add[35]}}, packed_1_18_add} + {{2{packed_1_20[34]}}, packed_1_20}; // @[PeGroup.cs:50]
+  assign packed_1_21_add = {{1{packed_1_21[34]}}, packed_1_21} + {{1{packed_1_22[34]}}, packed_1_22}; // @[PeGroup.cs:50]
+  assign packed_1_23_add = {{1{packed_1_23[34]}}, packed_1_23} + {{1{packed_1_24[34]}}, packed_1_24}; // @[PeGroup.cs:50]
+  assign packed_1_21_add_1 = {{1{packed_1_21_add[35]}}, packed_1_21_add} + {{1{packed_1_23_add[35]}}, packed_1_23_add}; // @[PeGroup.cs:50]
+  assign packed_1_25_add = {{1{packed_1_25[34]}}, packed_1_25} + {{1{packed_1_26[34]}}, packed_1_26}; // @[PeGroup.cs:50]
+  assign packed_1_25_add_1 = {{1{packed_1_25_add[35]}}, packed_1_25_add} + {{2{packed_1_27[34]}}, packed_1_27}; // @[PeGroup.cs:50]
+  assign packed_1_28_add = {{1{packed_1_28[34]}}, packed_1_28} + {{1{packed_1_29[34]}}, packed_1_29}; // @[PeGroup.cs:50]
+  assign packed_1_30_add = {{1{packed_1_30[34]}}, packed_1_30} + {{1{packed_1_31[34]}}, packed_1_31}; // @[PeGroup.cs:50]
+  assign w_4_0_cast = {w_4_0, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_1_cast = {w_4_1, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_2_cast = {w_4_2, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_3_cast = {w_4_3, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_4_cast = {w_4_4, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_5_cast = {w_4_5, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_6_cast = {w_4_6, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_7_cast = {w_4_7, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_8_cast = {w_4_8, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_9_cast = {w_4_9, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_10_cast = {w_4_10, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_11_cast = {w_4_11, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_12_cast = {w_4_12, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_13_cast = {w_4_13, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_14_cast = {w_4_14, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_15_cast = {w_4_15, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_16_cast = {w_4_16, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_17_cast = {w_4_17, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_18_cast = {w_4_18, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_19_cast = {w_4_19, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_20_cast = {w_4_20, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_21_cast = {w_4_21, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_22_cast = {w_4_22, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_23_cast = {w_4_23, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_24_cast = {w_4_24, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_25_cast = {w_4_25, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_26_cast = {w_4_26, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_27_cast = {w_4_27, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_28_cast = {w_4_28, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_29_cast = {w_4_29, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_30_cast = {w_4_30, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_31_cast = {w_4_31, 18'd0}; // @[PeGroup.cs:43]
+  assign packed_2_0_add = {{1{packed_2_0[34]}}, packed_2_0} + {{1{packed_2_1[34]}}, packed_2_1}; // @[PeGroup.cs:50]
+  assign packed_2_2_add = {{1{packed_2_2[34]}}, packed_2_2} + {{1{packed_2_3[34]}}, packed_2_3}; // @[PeGroup.cs:50]
+  assign packed_2_0_add_1 = {{1{packed_2_0_add[35]}}, packed_2_0_add} + {{1{packed_2_2_add[35]}}, packed_2_2_add}; // @[PeGroup.cs:50]
+  assign packed_2_4_add = {{1{packed_2_4[34]}}, packed_2_4} + {{1{packed_2_5[34]}}, packed_2_5}; // @[PeGroup.cs:50]
+  assign packed_2_4_add_1 = {{1{packed_2_4_add[35]}}, packed_2_4_add} + {{2{packed_2_6[34]}}, packed_2_6}; // @[PeGroup.cs:50]
+  assign packed_2_7_add = {{1{packed_2_7[34]}}, packed_2_7} + {{1{packed_2_8[34]}}, packed_2_8}; // @[PeGroup.cs:50]
+  assign packed_2_9_add = {{1{packed_2_9[34]}}, packed_2_9} + {{1{packed_2_10[34]}}, packed_2_10}; // @[PeGroup.cs:50]
+  assign packed_2_7_add_1 = {{1{packed_2_7_add[35]}}, packed_2_7_add} + {{1{packed_2_9_add[35]}}, packed_2_9_add}; // @[PeGroup.cs:50]
+  assign packed_2_11_add = {{1{packed_2_11[34]}}, packed_2_11} + {{1{packed_2_12[34]}}, packed_2_12}; // @[PeGroup.cs:50]
+  assign packed_2_11_add_1 = {{1{packed_2_11_add[35]}}, packed_2_11_add} + {{2{packed_2_13[34]}}, packed_2_13}; // @[PeGroup.cs:50]
+  assign packed_2_14_add = {{1{packed_2_14[34]}}, packed_2_14} + {{1{packed_2_15[34]}}, packed_2_15}; // @[PeGroup.cs:50]
+  assign packed_2_16_add = {{1{packed_2_16[34]}}, packed_2_16} + {{1{packed_2_17[34]}}, packed_2_17}; // @[PeGroup.cs:50]
+  assign packed_2_14_add_1 = {{1{packed_2_14_add[35]}}, packed_2_14_add} + {{1{packed_2_16_add[35]}}, packed_2_16_add}; // @[PeGroup.cs:50]
+  assign packed_2_18_add = {{1{packed_2_18[34]}}, packed_2_18} + {{1{packed_2_19[34]}}, packed_2_19}; // @[PeGroup.cs:50]
+  assign packed_2_18_add_1 = {{1{packed_2_18_add[35]}}, packed_2_18_add} + {{2{packed_2_20[34]}}, packed_2_20}; // @[PeGroup.cs:50]
+  assign packed_2_21_add = {{1{packed_2_21[34]}}, packed_2_21} + {{1{packed_2_22[34]}}, packed_2_22}; // @[PeGroup.cs:50]
+  assign packed_2_23_add = {{1{packed_2_23[34]}}, packed_2_23} + {{1{packed_2_24[34]}}, packed_2_24}; // @[PeGroup.cs:50]
+  assign packed_2_21_add_1 = {{1{packed_2_21_add[35]}}, packed_2_21_add} + {{1{packed_2_23_add[35]}}, packed_2_23_add}; // @[PeGroup.cs:50]
+  assign packed_2_25_add = {{1{packed_2_25[34]}}, packed_2_25} + {{1{packed_2_26[34]}}, packed_2_26}; // @[PeGroup.cs:50]
+  assign packed_2_25_add_1 = {{1{packed_2_25_add[35]}}, packed_2_25_add} + {{2{packed_2_27[34]}}, packed_2_27}; // @[PeGroup.cs:50]
+  assign packed_2_28_add = {{1{packed_2_28[34]}}, packed_2_28} + {{1{packed_2_29[34]}}, packed_2_29}; // @[PeGroup.cs:50]
+  assign packed_2_30_add = {{1{packed_2_30[34]}}, packed_2_30} + {{1{packed_2_31[34]}}, packed_2_31}; // @[PeGroup.cs:50]
+  assign w_6_0_cast = {w_6_0, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_1_cast = {w_6_1, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_2_cast = {w_6_2, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_3_cast = {w_6_3, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_4_cast = {w_6_4, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_5_cast = {w_6_5, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_6_cast = {w_6_6, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_7_cast = {w_6_7, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_8_cast = {w_6_8, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_9_cast = {w_6_9, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_10_cast = {w_6_10, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_11_cast = {w_6_11, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_12_cast = {w_6_12, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_13_cast = {w_6_13, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_14_cast = {w_6_14, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_15_cast = {w_6_15, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_16_cast = {w_6_16, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_17_cast = {w_6_17, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_18_cast = {w_6_18, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_19_cast = {w_6_19, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_20_cast = {w_6_20, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_21_cast = {w_6_21, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_22_cast = {w_6_22, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_23_cast = {w_6_23, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_24_cast = {w_6_24, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_25_cast = {w_6_25, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_26_cast = {w_6_26, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_27_cast = {w_6_27, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_28_cast = {w_6_28, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_29_cast = {w_6_29, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_30_cast = {w_6_30, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_31_cast = {w_6_31, 18'd0}; // @[PeGroup.cs:43]
+  assign packed_3_0_add = {{1{packed_3_0[34]}}, packed_3_0} + {{1{packed_3_1[34]}}, packed_3_1}; // @[PeGroup.cs:50]
+  assign packed_3_2_add = {{1{packed_3_2[34]}}, packed_3_2} + {{1{packed_3_3[34]}}, packed_3_3}; // @[PeGroup.cs:50]
+  assign packed_3_0_add_1 = {{1{packed_3_0_add[35]}}, packed_3_0_add} + {{1{packed_3_2_add[35]}}, packed_3_2_add}; // @[PeGroup.cs:50]
+  assign packed_3_4_add = {{1{packed_3_4[34]}}, packed_3_4} + {{1{packed_3_5[34]}}, packed_3_5}; // @[PeGroup.cs:50]
+  assign packed_3_4_add_1 = {{1{packed_3_4_add[35]}}, packed_3_4_add} + {{2{packed_3_6[34]}}, packed_3_6}; // @[PeGroup.cs:50]
+  assign packed_3_7_add = {{1{packed_3_7[34]}}, packed_3_7} + {{1{packed_3_8[34]}}, packed_3_8}; // @[PeGroup.cs:50]
+  assign packed_3_9_add = {{1{packed_3_9[34]}}, packed_3_9} + {{1{packed_3_10[34]}}, packed_3_10}; // @[PeGroup.cs:50]
+  assign packed_3_7_add_1 = {{1{packed_3_7_add[35]}}, packed_3_7_add} + {{1{packed_3_9_add[35]}}, packed_3_9_add}; // @[PeGroup.cs:50]
+  assign packed_3_11_add = {{1{packed_3_11[34]}}, packed_3_11} + {{1{packed_3_12[34]}}, packed_3_12}; // @[PeGroup.cs:50]
+  assign packed_3_11_add_1 = {{1{packed_3_11_add[35]}}, packed_3_11_add} + {{2{packed_3_13[34]}}, packed_3_13}; // @[PeGroup.cs:50]
+  assign packed_3_14_add = {{1{packed_3_14[34]}}, packed_3_14} + {{1{packed_3_15[34]}}, packed_3_15}; // @[PeGroup.cs:50]
+  assign packed_3_16_add = {{1{packed_3_16[34]}}, packed_3_16} + {{1{packed_3_17[34]}}, packed_3_17}; // @[PeGroup.cs:50]
+  assign packed_3_14_add_1 = {{1{packed_3_14_add[35]}}, packed_3_14_add} + {{1{packed_3_16_add[35]}}, packed_3_16_add}; // @[PeGroup.cs:50]
+  assign packed_3_18_add = {{1{packed_3_18[34]}}, packed_3_18} + {{1{packed_3_19[34]}}, packed_3_19}; // @[PeGroup.cs:50]
+  assign packed_3_18_add_1 = {{1{packed_3_18_add[35]}}, packed_3_18_add} + {{2{packed_3_20[34]}}, packed_3_20}; // @[PeGroup.cs:50]
+  assign packed_3_21_add = {{1{packed_3_21[34]}}, packed_3_21} + {{1{packed_3_22[34]}}, packed_3_22}; // @[PeGroup.cs:50]
+  assign packed_3_23_add = {{1{packed_3_23[34]}}, packed_3_23} + {{1{packed_3_24[34]}}, packed_3_24}; // @[PeGroup.cs:50]
+  assign packed_3_21_add_1 = {{1{packed_3_21_add[35]}}, packed_3_21_add} + {{1{packed_3_23_add[35]}}, packed_3_23_add}; // @[PeGroup.cs:50]
+  assign packed_3_25_add = {{1{packed_3_25[34]}}, packed_3_25} + {{1{packed_3_26[34]}}, packed_3_26}; // @[PeGroup.cs:50]
+  assign packed_3_25_add_1 = {{1{packed_3_25_add[35]}}, packed_3_25_add} + {{2{packed_3_27[34]}}, packed_3_27}; // @[PeGroup.cs:50]
+  assign packed_3_28_add = {{1{packed_3_28[34]}}, packed_3_28} + {{1{packed_3_29[34]}}, packed_3_29}; // @[PeGroup.cs:50]
+  assign packed_3_30_add = {{1{packed_3_30[34]}}, packed_3_30} + {{1{packed_3_31[34]}}, packed_3_31}; // @[PeGroup.cs:50]
+  assign w_8_0_cast = {w_8_0, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_1_cast = {w_8_1, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_2_cast = {w_8_2, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_3_cast = {w_8_3, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_4_cast = {w_8_4, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_5_cast = {w_8_5, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_6_cast = {w_8_6, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_7_cast = {w_8_7, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_8_cast = {w_8_8, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_9_cast = {w_8_9, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_10_cast = {w_8_10, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_11_cast = {w_8_11, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_12_cast = {w_8_12, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_13_cast = {w_8_13, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_14_cast = {w_8_14, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_15_cast = {w_8_15, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_16_cast = {w_8_16, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_17_cast = {w_8_17, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_18_cast = {w_8_18, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_19_cast = {w_8_19, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_20_cast = {w_8_20, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_21_cast = {w_8_21, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_22_cast = {w_8_22, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_23_cast = {w_8_23, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_24_cast = {w_8_24, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_25_cast = {w_8_25, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_26_cast = {w_8_26, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_27_cast = {w_8_27, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_28_cast = {w_8_28, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_29_cast = {w_8_29, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_30_cast = {w_8_30, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_31_cast = {w_8_31, 18'd0}; // @[PeGroup.cs:43]
+  assign packed_4_0_add = {{1{packed_4_0[34]}}, packed_4_0} + {{1{packed_4_1[34]}}, packed_4_1}; // @[PeGroup.cs:50]
+  assign packed_4_2_add = {{1{packed_4_2[34]}}, packed_4_2} + {{1{packed_4_3[34]}}, packed_4_3}; // @[PeGroup.cs:50]
+  assign packed_4_0_add_1 = {{1{packed_4_0_add[35]}}, packed_4_0_add} + {{1{packed_4_2_add[35]}}, packed_4_2_add}; // @[PeGroup.cs:50]
+  assign packed_4_4_add = {{1{packed_4_4[34]}}, packed_4_4} + {{1{packed_4_5[34]}}, packed_4_5}; // @[PeGroup.cs:50]
+  assign packed_4_4_add_1 = {{1{packed_4_4_add[35]}}, packed_4_4_add} + {{2{packed_4_6[34]}}, packed_4_6}; // @[PeGroup.cs:50]
+  assign packed_4_7_add = {{1{packed_4_7[34]}}, packed_4_7} + {{1{packed_4_8[34]}}, packed_4_8}; // @[PeGroup.cs:50]
+  assign packed_4_9_add = {{1{packed_4_9[34]}}, packed_4_9} + {{1{packed_4_10[34]}}, packed_4_10}; // @[PeGroup.cs:50]
+  assign packed_4_7_add_1 = {{1{packed_4_7_add[35]}}, packed_4_7_add} + {{1{packed_4_9_add[35]}}, packed_4_9_add}; // @[PeGroup.cs:50]
+  assign packed_4_11_add = {{1{packed_4_11[34]}}, packed_4_11} + {{1{packed_4_12[34]}}, packed_4_12}; // @[PeGroup.cs:50]
+  assign packed_4_11_add_1 = {{1{packed_4_11_add[35]}}, packed_4_11_add} + {{2{packed_4_13[34]}}, packed_4_13}; // @[PeGroup.cs:50]
+  assign packed_4_14_add = {{1{packed_4_14[34]}}, packed_4_14} + {{1{packed_4_15[34]}}, packed_4_15}; // @[PeGroup.cs:50]
+  assign packed_4_16_add = {{1{packed_4_16[34]}}, packed_4_16} + {{1{packed_4_17[34]}}, packed_4_17}; // @[PeGroup.cs:50]
+  assign packed_4_14_add_1 = {{1{packed_4_14_add[35]}}, packed_4_14_add} + {{1{packed_4_16_add[35]}}, packed_4_16_add}; // @[PeGroup.cs:50]
+  assign packed_4_18_add = {{1{packed_4_18[34]}}, packed_4_18} + {{1{packed_4_19[34]}}, packed_4_19}; // @[PeGroup.cs:50]
+  assign packed_4_18_add_1 = {{1{packed_4_18_add[35]}}, packed_4_18_add} + {{2{packed_4_20[34]}}, packed_4_20}; // @[PeGroup.cs:50]
+  assign packed_4_21_add = {{1{packed_4_21[34]}}, packed_4_21} + {{1{packed_4_22[34]}}, packed_4_22}; // @[PeGroup.cs:50]
+  assign packed_4_23_add = {{1{packed_4_23[34]}}, packed_4_23} + {{1{packed_4_24[34]}}, packed_4_24}; // @[PeGroup.cs:50]
+  assign packed_4_21_add_1 = {{1{packed_4_21_add[35]}}, packed_4_21_add} + {{1{packed_4_23_add[35]}}, packed_4_23_add}; // @[PeGroup.cs:50]
+  assign packed_4_25_add = {{1{packed_4_25[34]}}, packed_4_25} + {{1{packed_4_26[34]}}, packed_4_26}; // @[PeGroup.cs:50]
+  assign packed_4_25_add_1 = {{1{packed_4_25_add[35]}}, packed_4_25_add} + {{2{packed_4_27[34]}}, packed_4_27}; // @[PeGroup.cs:50]
+  assign packed_4_28_add = {{1{packed_4_28[34]}}, packed_4_28} + {{1{packed_4_29[34]}}, packed_4_29}; // @[PeGroup.cs:50]
+  assign packed_4_30_add = {{1{packed_4_30[34]}}, packed_4_30} + {{1{packed_4_31[34]}}, packed_4_31}; // @[PeGroup.cs:50]
+  assign w_10_0_cast = {w_10_0, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_1_cast = {w_10_1, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_2_cast = {w_10_2, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_3_cast = {w_10_3, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_4_cast = {w_10_4, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_5_cast = {w_10_5, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_6_cast = {w_10_6, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_7_cast = {w_10_7, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_8_cast = {w_10_8, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_9_cast = {w_10_9, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_10_cast = {w_10_10, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_11_cast = {w_10_11, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_12_cast = {w_10_12, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_13_cast = {w_10_13, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_14_cast = {w_10_14, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_15_cast = {w_10_15, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_16_cast = {w_10_16, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_17_cast = {w_10_17, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_18_cast = {w_10_18, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_19_cast = {w_10_19, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_20_cast = {w_10_20, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_21_cast = {w_10_21, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_22_cast = {w_10_22, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_23_cast = {w_10_23, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_24_cast = {w_10_24, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_25_cast = {w_10_25, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_26_cast = {w_10_26, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_27_cast = {w_10_27, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_28_cast = {w_10_28, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_29_cast = {w_10_29, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_30_cast = {w_10_30, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_31_cast = {w_10_31, 18'd0}; // @[PeGroup.cs:43]
+  assign packed_5_0_add = {{1{packed_5_0[34]}}, packed_5_0} + {{1{packed_5_1[34]}}, packed_5_1}; // @[PeGroup.cs:50]
+  assign packed_5_2_add = {{1{packed_5_2[34]}}, packed_5_2} + {{1{packed_5_3[34]}}, packed_5_3}; // @[PeGroup.cs:50]
+  assign packed_5_0_add_1 = {{1{packed_5_0_add[35]}}, packed_5_0_add} + {{1{packed_5_2_add[35]}}, packed_5_2_add}; // @[PeGroup.cs:50]
+  assign packed_5_4_add = {{1{packed_5_4[34]}}, packed_5_4} + {{1{packed_5_5[34]}}, packed_5_5}; // @[PeGroup.cs:50]
+  assign packed_5_4_add_1 = {{1{packed_5_4_add[35]}}, packed_5_4_add} + {{2{packed_5_6[34]}}, packed_5_6}; // @[PeGroup.cs:50]
+  assign packed_5_7_add = {{1{packed_5_7[34]}}, packed_5_7} + {{1{packed_5_8[34]}}, packed_5_8}; // @[PeGroup.cs:50]
+  assign packed_5_9_add = {{1{packed_5_9[34]}}, packed_5_9} + {{1{packed_5_10[34]}}, packed_5_10}; // @[PeGroup.cs:50]
+  assign packed_5_7_add_1 = {{1{packed_5_7_add[35]}}, packed_5_7_add} + {{1{packed_5_9_add[35]}}, packed_5_9_add}; // @[PeGroup.cs:50]
+  assign packed_5_11_add = {{1{packed_5_11[34]}}, packed_5_11} + {{1{packed_5_12[34]}}, packed_5_12}; // @[PeGroup.cs:50]
+  assign packed_5_11_add_1 = {{1{packed_5_11_add[35]}}, packed_5_11_add} + {{2{packed_5_13[34]}}, packed_5_13}; // @[PeGroup.cs:50]
+  assign packed_5_14_add = {{1{packed_5_14[34]}}, packed_5_14} + {{1{packed_5_15[34]}}, packed_5_15}; // @[PeGroup.cs:50]
+  assign packed_5_16_add = {{1{packed_5_16[34]}}, packed_5_16} + {{1{packed_5_17[34]}}, packed_5_17}; // @[PeGroup.cs:50]
+  assign packed_5_14_add_1 = {{1{packed_5_14_add[35]}}, packed_5_14_add} + {{1{packed_5_16_add[35]}}, packed_5_16_add}; // @[PeGroup.cs:50]
+  assign packed_5_18_add = {{1{packed_5_18[34]}}, packed_5_18} + {{1{packed_5_19[34]}}, packed_5_19}; // @[PeGroup.cs:50]
+  assign packed_5_18_add_1 = {{1{packed_5_18_add[35]}}, packed_5_18_add} + {{2{packed_5_20[34]}}, packed_5_20}; // @[PeGroup.cs:50]
+  assign packed_5_21_add = {{1{packed_5_21[34]}}, packed_5_21} + {{1{packed_5_22[34]}}, packed_5_22}; // @[PeGroup.cs:50]
+  assign packed_5_23_add = {{1{packed_5_23[34]}}, packed_5_23} + {{1{packed_5_24[34]}}, packed_5_24}; // @[PeGroup.cs:50]
+  assign packed_5_21_add_1 = {{1{packed_5_21_add[35]}}, packed_5_21_add} + {{1{packed_5_23_add[35]}}, packed_5_23_add}; // @[PeGroup.cs:50]
+  assign packed_5_25_add = {{1{packed_5_25[34]}}, packed_5_25} + {{1{packed_5_26[34]}}, packed_5_26}; // @[PeGroup.cs:50]
+  assign packed_5_25_add_1 = {{1{packed_5_25_add[35]}}, packed_5_25_add} + {{2{packed_5_27[34]}}, packed_5_27}; // @[PeGroup.cs:50]
+  assign packed_5_28_add = {{1{packed_5_28[34]}}, packed_5_28} + {{1{packed_5_29[34]}}, packed_5_29}; // @[PeGroup.cs:50]
+  assign packed_5_30_add = {{1{packed_5_30[34]}}, packed_5_30} + {{1{packed_5_31[34]}}, packed_5_31}; // @[PeGroup.cs:50]
+  assign w_12_0_cast = {w_12_0, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_1_cast = {w_12_1, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_2_cast = {w_12_2, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_3_cast = {w_12_3, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_4_cast = {w_12_4, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_5_cast = {w_12_5, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_6_cast = {w_12_6, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_7_cast = {w_12_7, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_8_cast = {w_12_8, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_9_cast = {w_12_9, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_10_cast = {w_12_10, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_11_cast = {w_12_11, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_12_cast = {w_12_12, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_13_cast = {w_12_13, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_14_cast = {w_12_14, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_15_cast = {w_12_15, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_16_cast = {w_12_16, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_17_cast = {w_12_17, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_18_cast = {w_12_18, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_19_cast = {w_12_19, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_20_cast = {w_12_20, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_21_cast = {w_12_21, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_22_cast = {w_12_22, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_23_cast = {w_12_23, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_24_cast = {w_12_24, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_25_cast = {w_12_25, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_26_cast = {w_12_26, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_27_cast = {w_12_27, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_28_cast = {w_12_28, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_29_cast = {w_12_29, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_30_cast = {w_12_30, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_31_cast = {w_12_31, 18'd0}; // @[PeGroup.cs:43]
+  assign packed_6_0_add = {{1{packed_6_0[34]}}, packed_6_0} + {{1{packed_6_1[34]}}, packed_6_1}; // @[PeGroup.cs:50]
+  assign packed_6_2_add = {{1{packed_6_2[34]}}, packed_6_2} + {{1{packed_6_3[34]}}, packed_6_3}; // @[PeGroup.cs:50]
+  assign packed_6_0_add_1 = {{1{packed_6_0_add[35]}}, packed_6_0_add} + {{1{packed_6_2_add[35]}}, packed_6_2_add}; // @[PeGroup.cs:50]
+  assign packed_6_4_add = {{1{packed_6_4[34]}}, packed_6_4} + {{1{packed_6_5[34]}}, packed_6_5}; // @[PeGroup.cs:50]
+  assign packed_6_4_add_1 = {{1{packed_6_4_add[35]}}, packed_6_4_add} + {{2{packed_6_6[34]}}, packed_6_6}; // @[PeGroup.cs:50]
+  assign packed_6_7_add = {{1{packed_6_7[34]}}, packed_6_7} + {{1{packed_6_8[34]}}, packed_6_8}; // @[PeGroup.cs:50]
+  assign packed_6_9_add = {{1{packed_6_9[34]}}, packed_6_9} + {{1{packed_6_10[34]}}, packed_6_10}; // @[PeGroup.cs:50]
+  assign packed_6_7_add_1 = {{1{packed_6_7_add[35]}}, packed_6_7_add} + {{1{packed_6_9_add[35]}}, packed_6_9_add}; // @[PeGroup.cs:50]
+  assign packed_6_11_add = {{1{packed_6_11[34]}}, packed_6_11} + {{1{packed_6_12[34]}}, packed_6_12}; // @[PeGroup.cs:50]
+  assign packed_6_11_add_1 = {{1{packed_6_11_add[35]}}, packed_6_11_add} + {{2{packed_6_13[34]}}, packed_6_13}; // @[PeGroup.cs:50]
+  assign packed_6_14_add = {{1{packed_6_14[34]}}, packed_6_14} + {{1{packed_6_15[34]}}, packed_6_15}; // @[PeGroup.cs:50]
+  assign packed_6_16_add = {{1{packed_6_16[34]}}, packed_6_16} + {{1{packed_6_17[34]}}, packed_6_17}; // @[PeGroup.cs:50]
+  assign packed_6_14_add_1 = {{1{packed_6_14_add[35]}}, packed_6_14_add} + {{1{packed_6_16_add[35]}}, packed_6_16_add}; // @[PeGroup.cs:50]
+  assign packed_6_18_add = {{1{packed_6_18[34]}}, packed_6_18} + {{1{packed_6_19[34]}}, packed_6_19}; // @[PeGroup.cs:50]
+  assign packed_6_18_add_1 = {{1{packed_6_18_add[35]}}, packed_6_18_add} + {{2{packed_6_20[34]}}, packed_6_20}; // @[PeGroup.cs:50]
+  assign packed_6_21_add = {{1{packed_6_21[34]}}, packed_6_21} + {{1{packed_6_22[34]}}, packed_6_22}; // @[PeGroup.cs:50]
+  assign packed_6_23_add = {{1{packed_6_23[34]}}, packed_6_23} + {{1{packed_6_24[34]}}, packed_6_24}; // @[PeGroup.cs:50]
+  assign packed_6_21_add_1 = {{1{packed_6_21_add[35]}}, packed_6_21_add} + {{1{packed_6_23_add[35]}}, packed_6_23_add}; // @[PeGroup.cs:50]
+  assign packed_6_25_add = {{1{packed_6_25[34]}}, packed_6_25} + {{1{packed_6_26[34]}}, packed_6_26}; // @[PeGroup.cs:50]
+  assign packed_6_25_add_1 = {{1{packed_6_25_add[35]}}, packed_6_25_add} + {{2{packed_6_27[34]}}, packed_6_27}; // @[PeGroup.cs:50]
+  assign packed_6_28_add = {{1{packed_6_28[34]}}, packed_6_28} + {{1{packed_6_29[34]}}, packed_6_29}; // @[PeGroup.cs:50]
+  assign packed_6_30_add = {{1{packed_6_30[34]}}, packed_6_30} + {{1{packed_6_31[34]}}, packed_6_31}; // @[PeGroup.cs:50]
+  assign w_14_0_cast = {w_14_0, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_1_cast = {w_14_1, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_2_cast = {w_14_2, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_3_cast = {w_14_3, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_4_cast = {w_14_4, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_5_cast = {w_14_5, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_6_cast = {w_14_6, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_7_cast = {w_14_7, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_8_cast = {w_14_8, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_9_cast = {w_14_9, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_10_cast = {w_14_10, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_11_cast = {w_14_11, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_12_cast = {w_14_12, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_13_cast = {w_14_13, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_14_cast = {w_14_14, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_15_cast = {w_14_15, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_16_cast = {w_14_16, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_17_cast = {w_14_17, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_18_cast = {w_14_18, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_19_cast = {w_14_19, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_20_cast = {w_14_20, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_21_cast = {w_14_21, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_22_cast = {w_14_22, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_23_cast = {w_14_23, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_24_cast = {w_14_24, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_25_cast = {w_14_25, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_26_cast = {w_14_26, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_27_cast = {w_14_27, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_28_cast = {w_14_28, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_29_cast = {w_14_29, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_30_cast = {w_14_30, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_31_cast = {w_14_31, 18'd0}; // @[PeGroup.cs:43]
+  assign packed_7_0_add = {{1{packed_7_0[34]}}, packed_7_0} + {{1{packed_7_1[34]}}, packed_7_1}; // @[PeGroup.cs:50]
+  assign packed_7_2_add = {{1{packed_7_2[34]}}, packed_7_2} + {{1{packed_7_3[34]}}, packed_7_3}; // @[PeGroup.cs:50]
+  assign packed_7_0_add_1 = {{1{packed_7_0_add[35]}}, packed_7_0_add} + {{1{packed_7_2_add[35]}}, packed_7_2_add}; // @[PeGroup.cs:50]
+  assign packed_7_4_add = {{1{packed_7_4[34]}}, packed_7_4} + {{1{packed_7_5[34]}}, packed_7_5}; // @[PeGroup.cs:50]
+  assign packed_7_4_add_1 = {{1{packed_7_4_add[35]}}, packed_7_4_add} + {{2{packed_7_6[34]}}, packed_7_6}; // @[PeGroup.cs:50]
+  assign packed_7_7_add = {{1{packed_7_7[34]}}, packed_7_7} + {{1{packed_7_8[34]}}, packed_7_8}; // @[PeGroup.cs:50]
+  assign packed_7_9_add = {{1{packed_7_9[34]}}, packed_7_9} + {{1{packed_7_10[34]}}, packed_7_10}; // @[PeGroup.cs:50]
+  assign packed_7_7_add_1 = {{1{packed_7_7_add[35]}}, packed_7_7_add} + {{1{packed_7_9_add[35]}}, packed_7_9_add}; // @[PeGroup.cs:50]
+  assign packed_7_11_add = {{1{packed_7_11[34]}}, packed_7_11} + {{1{packed_7_12[34]}}, packed_7_12}; // @[PeGroup.cs:50]
+  assign packed_7_11_add_1 = {{1{packed_7_11_add[35]}}, packed_7_11_add} + {{2{packed_7_13[34]}}, packed_7_13}; // @[PeGroup.cs:50]
+  assign packed_7_14_add = {{1{packed_7_14[34]}}, packed_7_14} + {{1{packed_7_15[34]}}, packed_7_15}; // @[PeGroup.cs:50]
+  assign packed_7_16_add = {{1{packed_7_16[34]}}, packed_7_16} + {{1{packed_7_17[34]}}, packed_7_17}; // @[PeGroup.cs:50]
+  assign packed_7_14_add_1 = {{1{packed_7_14_add[35]}}, packed_7_14_add} + {{1{packed_7_16_add[35]}}, packed_7_16_add}; // @[PeGroup.cs:50]
+  assign packed_7_18_add = {{1{packed_7_18[34]}}, packed_7_18} + {{1{packed_7_19[34]}}, packed_7_19}; // @[PeGroup.cs:50]
+  assign packed_7_18_add_1 = {{1{packed_7_18_add[35]}}, packed_7_18_add} + {{2{packed_7_20[34]}}, packed_7_20}; // @[PeGroup.cs:50]
+  assign packed_7_21_add = {{1{packed_7_21[34]}}, packed_7_21} + {{1{packed_7_22[34]}}, packed_7_22}; // @[PeGroup.cs:50]
+  assign packed_7_23_add = {{1{packed_7_23[34]}}, packed_7_23} + {{1{packed_7_24[34]}}, packed_7_24}; // @[PeGroup.cs:50]
+  assign packed_7_21_add_1 = {{1{packed_7_21_add[35]}}, packed_7_21_add} + {{1{packed_7_23_add[35]}}, packed_7_23_add}; // @[PeGroup.cs:50]
+  assign packed_7_25_add = {{1{packed_7_25[34]}}, packed_7_25} + {{1{packed_7_26[34]}}, packed_7_26}; // @[PeGroup.cs:50]
+  assign packed_7_25_add_1 = {{1{packed_7_25_add[35]}}, packed_7_25_add} + {{2{packed_7_27[34]}}, packed_7_27}; // @[PeGroup.cs:50]
+  assign packed_7_28_add = {{1{packed_7_28[34]}}, packed_7_28} + {{1{packed_7_29[34]}}, packed_7_29}; // @[PeGroup.cs:50]
+  assign packed_7_30_add = {{1{packed_7_30[34]}}, packed_7_30} + {{1{packed_7_31[34]}}, packed_7_31}; // @[PeGroup.cs:50]
+  assign w_16_0_cast = {w_16_0, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_1_cast = {w_16_1, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_2_cast = {w_16_2, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_3_cast = {w_16_3, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_4_cast = {w_16_4, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_5_cast = {w_16_5, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_6_cast = {w_16_6, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_7_cast = {w_16_7, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_8_cast = {w_16_8, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_9_cast = {w_16_9, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_10_cast = {w_16_10, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_11_cast = {w_16_11, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_12_cast = {w_16_12, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_13_cast = {w_16_13, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_14_cast = {w_16_14, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_15_cast = {w_16_15, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_16_cast = {w_16_16, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_17_cast = {w_16_17, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_18_cast = {w_16_18, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_19_cast = {w_16_19, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_20_cast = {w_16_20, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_21_cast = {w_16_21, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_22_cast = {w_16_22, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_23_cast = {w_16_23, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_24_cast = {w_16_24, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_25_cast = {w_16_25, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_26_cast = {w_16_26, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_27_cast = {w_16_27, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_28_cast = {w_16_28, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_29_cast = {w_16_29, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_30_cast = {w_16_30, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_31_cast = {w_16_31, 18'd0}; // @[PeGroup.cs:43]
+  assign packed_8_0_add = {{1{packed_8_0[34]}}, packed_8_0} + {{1{packed_8_1[34]}}, packed_8_1}; // @[PeGroup.cs:50]
+  assign packed_8_2_add = {{1{packed_8_2[34]}}, packed_8_2} + {{1{packed_8_3[34]}}, packed_8_3}; // @[PeGroup.cs:50]
+  assign packed_8_0_add_1 = {{1{packed_8_0_add[35]}}, packed_8_0_add} + {{1{packed_8_2_add[35]}}, packed_8_2_add}; // @[PeGroup.cs:50]
+  assign packed_8_4_add = {{1{packed_8_4[34]}}, packed_8_4} + {{1{packed_8_5[34]}}, packed_8_5}; // @[PeGroup.cs:50]
+  assign packed_8_4_add_1 = {{1{packed_8_4_add[35]}}, packed_8_4_add} + {{2{packed_8_6[34]}}, packed_8_6}; // @[PeGroup.cs:50]
+  assign packed_8_7_add = {{1{packed_8_7[34]}}, packed_8_7} + {{1{packed_8_8[34]}}, packed_8_8}; // @[PeGroup.cs:50]
+  assign packed_8_9_add = {{1{packed_8_9[34]}}, packed_8_9} + {{1{packed_8_10[34]}}, packed_8_10}; // @[PeGroup.cs:50]
+  assign packed_8_7_add_1 = {{1{packed_8_7_add[35]}}, packed_8_7_add} + {{1{packed_8_9_add[35]}}, packed_8_9_add}; // @[PeGroup.cs:50]
+  assign packed_8_11_add = {{1{packed_8_11[34]}}, packed_8_11} + {{1{packed_8_12[34]}}, packed_8_12}; // @[PeGroup.cs:50]
+  assign packed_8_11_add_1 = {{1{packed_8_11_add[35]}}, packed_8_11_add} + {{2{packed_8_13[34]}}, packed_8_13}; // @[PeGroup.cs:50]
+  assign packed_8_14_add = {{1{packed_8_14[34]}}, packed_8_14} + {{1{packed_8_15[34]}}, packed_8_15}; // @[PeGroup.cs:50]
+  assign packed_8_16_add = {{1{packed_8_16[34]}}, packed_8_16} + {{1{packed_8_17[34]}}, packed_8_17}; // @[PeGroup.cs:50]
+  assign packed_8_14_add_1 = {{1{packed_8_14_add[35]}}, packed_8_14_add} + {{1{packed_8_16_add[35]}}, packed_8_16_add}; // @[PeGroup.cs:50]
+  assign packed_8_18_add = {{1{packed_8_18[34]}}, packed_8_18} + {{1{packed_8_19[34]}}, packed_8_19}; // @[PeGroup.cs:50]
+  assign packed_8_18_add_1 = {{1{packed_8_18_add[35]}}, packed_8_18_add} + {{2{packed_8_20[34]}}, packed_8_20}; // @[PeGroup.cs:50]
+  assign packed_8_21_add = {{1{packed_8_21[34]}}, packed_8_21} + {{1{packed_8_22[34]}}, packed_8_22}; // @[PeGroup.cs:50]
+  assign packed_8_23_add = {{1{packed_8_23[34]}}, packed_8_23} + {{1{packed_8_24[34]}}, packed_8_24}; // @[PeGroup.cs:50]
+  assign packed_8_21_add_1 = {{1{packed_8_21_add[35]}}, packed_8_21_add} + {{1{packed_8_23_add[35]}}, packed_8_23_add}; // @[PeGroup.cs:50]
+  assign packed_8_25_add = {{1{packed_8_25[34]}}, packed_8_25} + {{1{packed_8_26[34]}}, packed_8_26}; // @[PeGroup.cs:50]
+  assign packed_8_25_add_1 = {{1{packed_8_25_add[35]}}, packed_8_25_add} + {{2{packed_8_27[34]}}, packed_8_27}; // @[PeGroup.cs:50]
+  assign packed_8_28_add = {{1{packed_8_28[34]}}, packed_8_28} + {{1{packed_8_29[34]}}, packed_8_29}; // @[PeGroup.cs:50]
+  assign packed_8_30_add = {{1{packed_8_30[34]}}, packed_8_30} + {{1{packed_8_31[34]}}, packed_8_31}; // @[PeGroup.cs:50]
+  assign w_18_0_cast = {w_18_0, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_1_cast = {w_18_1, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_2_cast = {w_18_2, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_3_cast = {w_18_3, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_4_cast = {w_18_4, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_5_cast = {w_18_5, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_6_cast = {w_18_6, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_7_cast = {w_18_7, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_8_cast = {w_18_8, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_9_cast = {w_18_9, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_10_cast = {w_18_10, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_11_cast = {w_18_11, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_12_cast = {w_18_12, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_13_cast = {w_18_13, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_14_cast = {w_18_14, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_15_cast = {w_18_15, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_16_cast = {w_18_16, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_17_cast = {w_18_17, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_18_cast = {w_18_18, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_19_cast = {w_18_19, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_20_cast = {w_18_20, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_21_cast = {w_18_21, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_22_cast = {w_18_22, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_23_cast = {w_18_23, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_24_cast = {w_18_24, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_25_cast = {w_18_25, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_26_cast = {w_18_26, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_27_cast = {w_18_27, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_28_cast = {w_18_28, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_29_cast = {w_18_29, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_30_cast = {w_18_30, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_31_cast = {w_18_31, 18'd0}; // @[PeGroup.cs:43]
+  assign packed_9_0_add = {{1{packed_9_0[34]}}, packed_9_0} + {{1{packed_9_1[34]}}, packed_9_1}; // @[PeGroup.cs:50]
+  assign packed_9_2_add = {{1{packed_9_2[34]}}, packed_9_2} + {{1{packed_9_3[34]}}, packed_9_3}; // @[PeGroup.cs:50]
+  assign packed_9_0_add_1 = {{1{packed_9_0_add[35]}}, packed_9_0_add} + {{1{packed_9_2_add[35]}}, packed_9_2_add}; // @[PeGroup.cs:50]
+  assign packed_9_4_add = {{1{packed_9_4[34]}}, packed_9_4} + {{1{packed_9_5[34]}}, packed_9_5}; // @[PeGroup.cs:50]
+  assign packed_9_4_add_1 = {{1{packed_9_4_add[35]}}, packed_9_4_add} + {{2{packed_9_6[34]}}, packed_9_6}; // @[PeGroup.cs:50]
+  assign packed_9_7_add = {{1{packed_9_7[34]}}, packed_9_7} + {{1{packed_9_8[34]}}, packed_9_8}; // @[PeGroup.cs:50]
+  assign packed_9_9_add = {{1{packed_9_9[34]}}, packed_9_9} + {{1{packed_9_10[34]}}, packed_9_10}; // @[PeGroup.cs:50]
+  assign packed_9_7_add_1 = {{1{packed_9_7_add[35]}}, packed_9_7_add} + {{1{packed_9_9_add[35]}}, packed_9_9_add}; // @[PeGroup.cs:50]
+  assign packed_9_11_add = {{1{packed_9_11[34]}}, packed_9_11} + {{1{packed_9_12[34]}}, packed_9_12}; // @[PeGroup.cs:50]
+  assign packed_9_11_add_1 = {{1{packed_9_11_add[35]}}, packed_9_11_add} + {{2{packed_9_13[34]}}, packed_9_13}; // @[PeGroup.cs:50]
+  assign packed_9_14_add = {{1{packed_9_14[34]}}, packed_9_14} + {{1{packed_9_15[34]}}, packed_9_15}; // @[PeGroup.cs:50]
+  assign packed_9_16_add = {{1{packed_9_16[34]}}, packed_9_16} + {{1{packed_9_17[34]}}, packed_9_17}; // @[PeGroup.cs:50]
+  assign packed_9_14_add_1 = {{1{packed_9_14_add[35]}}, packed_9_14_add} + {{1{packed_9_16_add[35]}}, packed_9_16_add}; // @[PeGroup.cs:50]
+  assign packed_9_18_add = {{1{packed_9_18[34]}}, packed_9_18} + {{1{packed_9_19[34]}}, packed_9_19}; // @[PeGroup.cs:50]
+  assign packed_9_18_add_1 = {{1{packed_9_18_add[35]}}, packed_9_18_add} + {{2{packed_9_20[34]}}, packed_9_20}; // @[PeGroup.cs:50]
+  assign packed_9_21_add = {{1{packed_9_21[34]}}, packed_9_21} + {{1{packed_9_22[34]}}, packed_9_22}; // @[PeGroup.cs:50]
+  assign packed_9_23_add = {{1{packed_9_23[34]}}, packed_9_23} + {{1{packed_9_24[34]}}, packed_9_24}; // @[PeGroup.cs:50]
+  assign packed_9_21_add_1 = {{1{packed_9_21_add[35]}}, packed_9_21_add} + {{1{packed_9_23_add[35]}}, packed_9_23_add}; // @[PeGroup.cs:50]
+  assign packed_9_25_add = {{1{packed_9_25[34]}}, packed_9_25} + {{1{packed_9_26[34]}}, packed_9_26}; // @[PeGroup.cs:50]
+  assign packed_9_25_add_1 = {{1{packed_9_25_add[35]}}, packed_9_25_add} + {{2{packed_9_27[34]}}, packed_9_27}; // @[PeGroup.cs:50]
+  assign packed_9_28_add = {{1{packed_9_28[34]}}, packed_9_28} + {{1{packed_9_29[34]}}, packed_9_29}; // @[PeGroup.cs:50]
+  assign packed_9_30_add = {{1{packed_9_30[34]}}, packed_9_30} + {{1{packed_9_31[34]}}, packed_9_31}; // @[PeGroup.cs:50]
+  assign w_20_0_cast = {w_20_0, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_1_cast = {w_20_1, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_2_cast = {w_20_2, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_3_cast = {w_20_3, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_4_cast = {w_20_4, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_5_cast = {w_20_5, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_6_cast = {w_20_6, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_7_cast = {w_20_7, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_8_cast = {w_20_8, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_9_cast = {w_20_9, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_10_cast = {w_20_10, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_11_cast = {w_20_11, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_12_cast = {w_20_12, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_13_cast = {w_20_13, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_14_cast = {w_20_14, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_15_cast = {w_20_15, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_16_cast = {w_20_16, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_17_cast = {w_20_17, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_18_cast = {w_20_18, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_19_cast = {w_20_19, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_20_cast = {w_20_20, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_21_cast = {w_20_21, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_22_cast = {w_20_22, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_23_cast = {w_20_23, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_24_cast = {w_20_24, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_25_cast = {w_20_25, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_26_cast = {w_20_26, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_27_cast = {w_20_27, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_28_cast = {w_20_28, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_29_cast = {w_20_29, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_30_cast = {w_20_30, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_31_cast = {w_20_31, 18'd0}; // @[PeGroup.cs:43]
+  assign packed_10_0_add = {{1{packed_10_0[34]}}, packed_10_0} + {{1{packed_10_1[34]}}, packed_10_1}; // @[PeGroup.cs:50]
+  assign packed_10_2_add = {{1{packed_10_2[34]}}, packed_10_2} + {{1{packed_10_3[34]}}, packed_10_3}; // @[PeGroup.cs:50]
+  assign packed_10_0_add_1 = {{1{packed_10_0_add[35]}}, packed_10_0_add} + {{1{packed_10_2_add[35]}}, packed_10_2_add}; // @[PeGroup.cs:50]
+  assign packed_10_4_add = {{1{packed_10_4[34]}}, packed_10_4} + {{1{packed_10_5[34]}}, packed_10_5}; // @[PeGroup.cs:50]
+  assign packed_10_4_add_1 = {{1{packed_10_4_add[35]}}, packed_10_4_add} + {{2{packed_10_6[34]}}, packed_10_6}; // @[PeGroup.cs:50]
+  assign packed_10_7_add = {{1{packed_10_7[34]}}, packed_10_7} + {{1{packed_10_8[34]}}, packed_10_8}; // @[PeGroup.cs:50]
+  assign packed_10_9_add = {{1{packed_10_9[34]}}, packed_10_9} + {{1{packed_10_10[34]}}, packed_10_10}; // @[PeGroup.cs:50]
+  assign packed_10_7_add_1 = {{1{packed_10_7_add[35]}}, packed_10_7_add} + {{1{packed_10_9_add[35]}}, packed_10_9_add}; // @[PeGroup.cs:50]
+  assign packed_10_11_add = {{1{packed_10_11[34]}}, packed_10_11} + {{1{packed_10_12[34]}}, packed_10_12}; // @[PeGroup.cs:50]
+  assign packed_10_11_add_1 = {{1{packed_10_11_add[35]}}, packed_10_11_add} + {{2{packed_10_13[34]}}, packed_10_13}; // @[PeGroup.cs:50]
+  assign packed_10_14_add = {{1{packed_10_14[34]}}, packed_10_14} + {{1{packed_10_15[34]}}, packed_10_15}; // @[PeGroup.cs:50]
+  assign packed_10_16_add = {{1{packed_10_16[34]}}, packed_10_16} + {{1{packed_10_17[34]}}, packed_10_17}; // @[PeGroup.cs:50]
+  assign packed_10_14_add_1 = {{1{packed_10_14_add[35]}}, packed_10_14_add} + {{1{packed_10_16_add[35]}}, packed_10_16_add}; // @[PeGroup.cs:50]
+  assign packed_10_18_add = {{1{packed_10_18[34]}}, packed_10_18} + {{1{packed_10_19[34]}}, packed_10_19}; // @[PeGroup.cs:50]
+  assign packed_10_18_add_1 = {{1{packed_10_18_add[35]}}, packed_10_18_add} + {{2{packed_10_20[34]}}, packed_10_20}; // @[PeGroup.cs:50]
+  assign packed_10_21_add = {{1{packed_10_21[34]}}, packed_10_21} + {{1{packed_10_22[34]}}, packed_10_22}; // @[PeGroup.cs:50]
+  assign packed_10_23_add = {{1{packed_10_23[34]}}, packed_10_23} + {{1{packed_10_24[34]}}, packed_10_24}; // @[PeGroup.cs:50]
+  assign packed_10_21_add_1 = {{1{packed_10_21_add[35]}}, packed_10_21_add} + {{1{packed_10_23_add[35]}}, packed_10_23_add}; // @[PeGroup.cs:50]
+  assign packed_10_25_add = {{1{packed_10_25[34]}}, packed_10_25} + {{1{packed_10_26[34]}}, packed_10_26}; // @[PeGroup.cs:50]
+  assign packed_10_25_add_1 = {{1{packed_10_25_add[35]}}, packed_10_25_add} + {{2{packed_10_27[34]}}, packed_10_27}; // @[PeGroup.cs:50]
+  assign packed_10_28_add = {{1{packed_10_28[34]}}, packed_10_28} + {{1{packed_10_29[34]}}, packed_10_29}; // @[PeGroup.cs:50]
+  assign packed_10_30_add = {{1{packed_10_30[34]}}, packed_10_30} + {{1{packed_10_31[34]}}, packed_10_31}; // @[PeGroup.cs:50]
+  assign w_22_0_cast = {w_22_0, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_1_cast = {w_22_1, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_2_cast = {w_22_2, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_3_cast = {w_22_3, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_4_cast = {w_22_4, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_5_cast = {w_22_5, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_6_cast = {w_22_6, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_7_cast = {w_22_7, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_8_cast = {w_22_8, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_9_cast = {w_22_9, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_10_cast = {w_22_10, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_11_cast = {w_22_11, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_12_cast = {w_22_12, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_13_cast = {w_22_13, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_14_cast = {w_22_14, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_15_cast = {w_22_15, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_16_cast = {w_22_16, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_17_cast = {w_22_17, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_18_cast = {w_22_18, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_19_cast = {w_22_19, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_20_cast = {w_22_20, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_21_cast = {w_22_21, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_22_cast = {w_22_22, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_23_cast = {w_22_23, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_24_cast = {w_22_24, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_25_cast = {w_22_25, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_26_cast = {w_22_26, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_27_cast = {w_22_27, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_28_cast = {w_22_28, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_29_cast = {w_22_29, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_30_cast = {w_22_30, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_31_cast = {w_22_31, 18'd0}; // @[PeGroup.cs:43]
+  assign packed_11_0_add = {{1{packed_11_0[34]}}, packed_11_0} + {{1{packed_11_1[34]}}, packed_11_1}; // @[PeGroup.cs:50]
+  assign packed_11_2_add = {{1{packed_11_2[34]}}, packed_11_2} + {{1{packed_11_3[34]}}, packed_11_3}; // @[PeGroup.cs:50]
+  assign packed_11_0_add_1 = {{1{packed_11_0_add[35]}}, packed_11_0_add} + {{1{packed_11_2_add[35]}}, packed_11_2_add}; // @[PeGroup.cs:50]
+  assign packed_11_4_add = {{1{packed_11_4[34]}}, packed_11_4} + {{1{packed_11_5[34]}}, packed_11_5}; // @[PeGroup.cs:50]
+  assign packed_11_4_add_1 = {{1{packed_11_4_add[35]}}, packed_11_4_add} + {{2{packed_11_6[34]}}, packed_11_6}; // @[PeGroup.cs:50]
+  assign packed_11_7_add = {{1{packed_11_7[34]}}, packed_11_7} + {{1{packed_11_8[34]}}, packed_11_8}; // @[PeGroup.cs:50]
+  assign packed_11_9_add = {{1{packed_11_9[34]}}, packed_11_9} + {{1{packed_11_10[34]}}, packed_11_10}; // @[PeGroup.cs:50]
+  assign packed_11_7_add_1 = {{1{packed_11_7_add[35]}}, packed_11_7_add} + {{1{packed_11_9_add[35]}}, packed_11_9_add}; // @[PeGroup.cs:50]
+  assign packed_11_11_add = {{1{packed_11_11[34]}}, packed_11_11} + {{1{packed_11_12[34]}}, packed_11_12}; // @[PeGroup.cs:50]
+  assign packed_11_11_add_1 = {{1{packed_11_11_add[35]}}, packed_11_11_add} + {{2{packed_11_13[34]}}, packed_11_13}; // @[PeGroup.cs:50]
+  assign packed_11_14_add = {{1{packed_11_14[34]}}, packed_11_14} + {{1{packed_11_15[34]}}, packed_11_15}; // @[PeGroup.cs:50]
+  assign packed_11_16_add = {{1{packed_11_16[34]}}, packed_11_16} + {{1{packed_11_17[34]}}, packed_11_17}; // @[PeGroup.cs:50]
+  assign packed_11_14_add_1 = {{1{packed_11_14_add[35]}}, packed_11_14_add} + {{1{packed_11_16_add[35]}}, packed_11_16_add}; // @[PeGroup.cs:50]
+  assign packed_11_18_add = {{1{packed_11_18[34]}}, packed_11_18} + {{1{packed_11_19[34]}}, packed_11_19}; // @[PeGroup.cs:50]
+  assign packed_11_18_add_1 = {{1{packed_11_18_add[35]}}, packed_11_18_add} + {{2{packed_11_20[34]}}, packed_11_20}; // @[PeGroup.cs:50]
+  assign packed_11_21_add = {{1{packed_11_21[34]}}, packed_11_21} + {{1{packed_11_22[34]}}, packed_11_22}; // @[PeGroup.cs:50]
+  assign packed_11_23_add = {{1{packed_11_23[34]}}, packed_11_23} + {{1{packed_11_24[34]}}, packed_11_24}; // @[PeGroup.cs:50]
+  assign packed_11_21_add_1 = {{1{packed_11_21_add[35]}}, packed_11_21_add} + {{1{packed_11_23_add[35]}}, packed_11_23_add}; // @[PeGroup.cs:50]
+  assign packed_11_25_add = {{1{packed_11_25[34]}}, packed_11_25} + {{1{packed_11_26[34]}}, packed_11_26}; // @[PeGroup.cs:50]
+  assign packed_11_25_add_1 = {{1{packed_11_25_add[35]}}, packed_11_25_add} + {{2{packed_11_27[34]}}, packed_11_27}; // @[PeGroup.cs:50]
+  assign packed_11_28_add = {{1{packed_11_28[34]}}, packed_11_28} + {{1{packed_11_29[34]}}, packed_11_29}; // @[PeGroup.cs:50]
+  assign packed_11_30_add = {{1{packed_11_30[34]}}, packed_11_30} + {{1{packed_11_31[34]}}, packed_11_31}; // @[PeGroup.cs:50]
+  assign w_24_0_cast = {w_24_0, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_1_cast = {w_24_1, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_2_cast = {w_24_2, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_3_cast = {w_24_3, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_4_cast = {w_24_4, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_5_cast = {w_24_5, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_6_cast = {w_24_6, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_7_cast = {w_24_7, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_8_cast = {w_24_8, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_9_cast = {w_24_9, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_10_cast = {w_24_10, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_11_cast = {w_24_11, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_12_cast = {w_24_12, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_13_cast = {w_24_13, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_14_cast = {w_24_14, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_15_cast = {w_24_15, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_16_cast = {w_24_16, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_17_cast = {w_24_17, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_18_cast = {w_24_18, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_19_cast = {w_24_19, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_20_cast = {w_24_20, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_21_cast = {w_24_21, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_22_cast = {w_24_22, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_23_cast = {w_24_23, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_24_cast = {w_24_24, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_25_cast = {w_24_25, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_26_cast = {w_24_26, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_27_cast = {w_24_27, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_28_cast = {w_24_28, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_29_cast = {w_24_29, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_30_cast = {w_24_30, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_31_cast = {w_24_31, 18'd0}; // @[PeGroup.cs:43]
+  assign packed_12_0_add = {{1{packed_12_0[34]}}, packed_12_0} + {{1{packed_12_1[34]}}, packed_12_1}; // @[PeGroup.cs:50]
+  assign packed_12_2_add = {{1{packed_12_2[34]}}, packed_12_2} + {{1{packed_12_3[34]}}, packed_12_3}; // @[PeGroup.cs:50]
+  assign packed_12_0_add_1 = {{1{packed_12_0_add[35]}}, packed_12_0_add} + {{1{packed_12_2_add[35]}}, packed_12_2_add}; // @[PeGroup.cs:50]
+  assign packed_12_4_add = {{1{packed_12_4[34]}}, packed_12_4} + {{1{packed_12_5[34]}}, packed_12_5}; // @[PeGroup.cs:50]
+  assign packed_12_4_add_1 = {{1{packed_12_4_add[35]}}, packed_12_4_add} + {{2{packed_12_6[34]}}, packed_12_6}; // @[PeGroup.cs:50]
+  assign packed_12_7_add = {{1{packed_12_7[34]}}, packed_12_7} + {{1{packed_12_8[34]}}, packed_12_8}; // @[PeGroup.cs:50]
+  assign packed_12_9_add = {{1{packed_12_9[34]}}, packed_12_9} + {{1{packed_12_10[34]}}, packed_12_10}; // @[PeGroup.cs:50]
+  assign packed_12_7_add_1 = {{1{packed_12_7_add[35]}}, packed_12_7_add} + {{1{packed_12_9_add[35]}}, packed_12_9_add}; // @[PeGroup.cs:50]
+  assign packed_12_11_add = {{1{packed_12_11[34]}}, packed_12_11} + {{1{packed_12_12[34]}}, packed_12_12}; // @[PeGroup.cs:50]
+  assign packed_12_11_add_1 = {{1{packed_12_11_add[35]}}, packed_12_11_add} + {{2{packed_12_13[34]}}, packed_12_13}; // @[PeGroup.cs:50]
+  assign packed_12_14_add = {{1{packed_12_14[34]}}, packed_12_14} + {{1{packed_12_15[34]}}, packed_12_15}; // @[PeGroup.cs:50]
+  assign packed_12_16_add = {{1{packed_12_16[34]}}, packed_12_16} + {{1{packed_12_17[34]}}, packed_12_17}; // @[PeGroup.cs:50]
+  assign packed_12_14_add_1 = {{1{packed_12_14_add[35]}}, packed_12_14_add} + {{1{packed_12_16_add[35]}}, packed_12_16_add}; // @[PeGroup.cs:50]
+  assign packed_12_18_add = {{1{packed_12_18[34]}}, packed_12_18} + {{1{packed_12_19[34]}}, packed_12_19}; // @[PeGroup.cs:50]
+  assign packed_12_18_add_1 = {{1{packed_12_18_add[35]}}, packed_12_18_add} + {{2{packed_12_20[34]}}, packed_12_20}; // @[PeGroup.cs:50]
+  assign packed_12_21_add = {{1{packed_12_21[34]}}, packed_12_21} + {{1{packed_12_22[34]}}, packed_12_22}; // @[PeGroup.cs:50]
+  assign packed_12_23_add = {{1{packed_12_23[34]}}, packed_12_23} + {{1{packed_12_24[34]}}, packed_12_24}; // @[PeGroup.cs:50]
+  assign packed_12_21_add_1 = {{1{packed_12_21_add[35]}}, packed_12_21_add} + {{1{packed_12_23_add[35]}}, packed_12_23_add}; // @[PeGroup.cs:50]
+  assign packed_12_25_add = {{1{packed_12_25[34]}}, packed_12_25} + {{1{packed_12_26[34]}}, packed_12_26}; // @[PeGroup.cs:50]
+  assign packed_12_25_add_1 = {{1{packed_12_25_add[35]}}, packed_12_25_add} + {{2{packed_12_27[34]}}, packed_12_27}; // @[PeGroup.cs:50]
+  assign packed_12_28_add = {{1{packed_12_28[34]}}, packed_12_28} + {{1{packed_12_29[34]}}, packed_12_29}; // @[PeGroup.cs:50]
+  assign packed_12_30_add = {{1{packed_12_30[34]}}, packed_12_30} + {{1{packed_12_31[34]}}, packed_12_31}; // @[PeGroup.cs:50]
+  assign w_26_0_cast = {w_26_0, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_1_cast = {w_26_1, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_2_cast = {w_26_2, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_3_cast = {w_26_3, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_4_cast = {w_26_4, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_5_cast = {w_26_5, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_6_cast = {w_26_6, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_7_cast = {w_26_7, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_8_cast = {w_26_8, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_9_cast = {w_26_9, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_10_cast = {w_26_10, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_11_cast = {w_26_11, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_12_cast = {w_26_12, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_13_cast = {w_26_13, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_14_cast = {w_26_14, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_15_cast = {w_26_15, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_16_cast = {w_26_16, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_17_cast = {w_26_17, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_18_cast = {w_26_18, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_19_cast = {w_26_19, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_20_cast = {w_26_20, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_21_cast = {w_26_21, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_22_cast = {w_26_22, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_23_cast = {w_26_23, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_24_cast = {w_26_24, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_25_cast = {w_26_25, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_26_cast = {w_26_26, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_27_cast = {w_26_27, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_28_cast = {w_26_28, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_29_cast = {w_26_29, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_30_cast = {w_26_30, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_31_cast = {w_26_31, 18'd0}; // @[PeGroup.cs:43]
+  assign packed_13_0_add = {{1{packed_13_0[34]}}, packed_13_0} + {{1{packed_13_1[34]}}, packed_13_1}; // @[PeGroup.cs:50]
+  assign packed_13_2_add = {{1{packed_13_2[34]}}, packed_13_2} + {{1{packed_13_3[34]}}, packed_13_3}; // @[PeGroup.cs:50]
+  assign packed_13_0_add_1 = {{1{packed_13_0_add[35]}}, packed_13_0_add} + {{1{packed_13_2_add[35]}}, packed_13_2_add}; // @[PeGroup.cs:50]
+  assign packed_13_4_add = {{1{packed_13_4[34]}}, packed_13_4} + {{1{packed_13_5[34]}}, packed_13_5}; // @[PeGroup.cs:50]
+  assign packed_13_4_add_1 = {{1{packed_13_4_add[35]}}, packed_13_4_add} + {{2{packed_13_6[34]}}, packed_13_6}; // @[PeGroup.cs:50]
+  assign packed_13_7_add = {{1{packed_13_7[34]}}, packed_13_7} + {{1{packed_13_8[34]}}, packed_13_8}; // @[PeGroup.cs:50]
+  assign packed_13_9_add = {{1{packed_13_9[34]}}, packed_13_9} + {{1{packed_13_10[34]}}, packed_13_10}; // @[PeGroup.cs:50]
+  assign packed_13_7_add_1 = {{1{packed_13_7_add[35]}}, packed_13_7_add} + {{1{packed_13_9_add[35]}}, packed_13_9_add}; // @[PeGroup.cs:50]
+  assign packed_13_11_add = {{1{packed_13_11[34]}}, packed_13_11} + {{1{packed_13_12[34]}}, packed_13_12}; // @[PeGroup.cs:50]
+  assign packed_13_11_add_1 = {{1{packed_13_11_add[35]}}, packed_13_11_add} + {{2{packed_13_13[34]}}, packed_13_13}; // @[PeGroup.cs:50]
+  assign packed_13_14_add = {{1{packed_13_14[34]}}, packed_13_14} + {{1{packed_13_15[34]}}, packed_13_15}; // @[PeGroup.cs:50]
+  assign packed_13_16_add = {{1{packed_13_16[34]}}, packed_13_16} + {{1{packed_13_17[34]}}, packed_13_17}; // @[PeGroup.cs:50]
+  assign packed_13_14_add_1 = {{1{packed_13_14_add[35]}}, packed_13_14_add} + {{1{packed_13_16_add[35]}}, packed_13_16_add}; // @[PeGroup.cs:50]
+  assign packed_13_18_add = {{1{packed_13_18[34]}}, packed_13_18} + {{1{packed_13_19[34]}}, packed_13_19}; // @[PeGroup.cs:50]
+  assign packed_13_18_add_1 = {{1{packed_13_18_add[35]}}, packed_13_18_add} + {{2{packed_13_20[34]}}, packed_13_20}; // @[PeGroup.cs:50]
+  assign packed_13_21_add = {{1{packed_13_21[34]}}, packed_13_21} + {{1{packed_13_22[34]}}, packed_13_22}; // @[PeGroup.cs:50]
+  assign packed_13_23_add = {{1{packed_13_23[34]}}, packed_13_23} + {{1{packed_13_24[34]}}, packed_13_24}; // @[PeGroup.cs:50]
+  assign packed_13_21_add_1 = {{1{packed_13_21_add[35]}}, packed_13_21_add} + {{1{packed_13_23_add[35]}}, packed_13_23_add}; // @[PeGroup.cs:50]
+  assign packed_13_25_add = {{1{packed_13_25[34]}}, packed_13_25} + {{1{packed_13_26[34]}}, packed_13_26}; // @[PeGroup.cs:50]
+  assign packed_13_25_add_1 = {{1{packed_13_25_add[35]}}, packed_13_25_add} + {{2{packed_13_27[34]}}, packed_13_27}; // @[PeGroup.cs:50]
+  assign packed_13_28_add = {{1{packed_13_28[34]}}, packed_13_28} + {{1{packed_13_29[34]}}, packed_13_29}; // @[PeGroup.cs:50]
+  assign packed_13_30_add = {{1{packed_13_30[34]}}, packed_13_30} + {{1{packed_13_31[34]}}, packed_13_31}; // @[PeGroup.cs:50]
+  assign w_28_0_cast = {w_28_0, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_1_cast = {w_28_1, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_2_cast = {w_28_2, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_3_cast = {w_28_3, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_4_cast = {w_28_4, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_5_cast = {w_28_5, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_6_cast = {w_28_6, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_7_cast = {w_28_7, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_8_cast = {w_28_8, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_9_cast = {w_28_9, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_10_cast = {w_28_10, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_11_cast = {w_28_11, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_12_cast = {w_28_12, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_13_cast = {w_28_13, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_14_cast = {w_28_14, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_15_cast = {w_28_15, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_16_cast = {w_28_16, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_17_cast = {w_28_17, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_18_cast = {w_28_18, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_19_cast = {w_28_19, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_20_cast = {w_28_20, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_21_cast = {w_28_21, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_22_cast = {w_28_22, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_23_cast = {w_28_23, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_24_cast = {w_28_24, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_25_cast = {w_28_25, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_26_cast = {w_28_26, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_27_cast = {w_28_27, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_28_cast = {w_28_28, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_29_cast = {w_28_29, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_30_cast = {w_28_30, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_31_cast = {w_28_31, 18'd0}; // @[PeGroup.cs:43]
+  assign packed_14_0_add = {{1{packed_14_0[34]}}, packed_14_0} + {{1{packed_14_1[34]}}, packed_14_1}; // @[PeGroup.cs:50]
+  assign packed_14_2_add = {{1{packed_14_2[34]}}, packed_14_2} + {{1{packed_14_3[34]}}, packed_14_3}; // @[PeGroup.cs:50]
+  assign packed_14_0_add_1 = {{1{packed_14_0_add[35]}}, packed_14_0_add} + {{1{packed_14_2_add[35]}}, packed_14_2_add}; // @[PeGroup.cs:50]
+  assign packed_14_4_add = {{1{packed_14_4[34]}}, packed_14_4} + {{1{packed_14_5[34]}}, packed_14_5}; // @[PeGroup.cs:50]
+  assign packed_14_4_add_1 = {{1{packed_14_4_add[35]}}, packed_14_4_add} + {{2{packed_14_6[34]}}, packed_14_6}; // @[PeGroup.cs:50]
+  assign packed_14_7_add = {{1{packed_14_7[34]}}, packed_14_7} + {{1{packed_14_8[34]}}, packed_14_8}; // @[PeGroup.cs:50]
+  assign packed_14_9_add = {{1{packed_14_9[34]}}, packed_14_9} + {{1{packed_14_10[34]}}, packed_14_10}; // @[PeGroup.cs:50]
+  assign packed_14_7_add_1 = {{1{packed_14_7_add[35]}}, packed_14_7_add} + {{1{packed_14_9_add[35]}}, packed_14_9_add}; // @[PeGroup.cs:50]
+  assign packed_14_11_add = {{1{packed_14_11[34]}}, packed_14_11} + {{1{packed_14_12[34]}}, packed_14_12}; // @[PeGroup.cs:50]
+  assign packed_14_11_add_1 = {{1{packed_14_11_add[35]}}, packed_14_11_add} + {{2{packed_14_13[34]}}, packed_14_13}; // @[PeGroup.cs:50]
+  assign packed_14_14_add = {{1{packed_14_14[34]}}, packed_14_14} + {{1{packed_14_15[34]}}, packed_14_15}; // @[PeGroup.cs:50]
+  assign packed_14_16_add = {{1{packed_14_16[34]}}, packed_14_16} + {{1{packed_14_17[34]}}, packed_14_17}; // @[PeGroup.cs:50]
+  assign packed_14_14_add_1 = {{1{packed_14_14_add[35]}}, packed_14_14_add} + {{1{packed_14_16_add[35]}}, packed_14_16_add}; // @[PeGroup.cs:50]
+  assign packed_14_18_add = {{1{packed_14_18[34]}}, packed_14_18} + {{1{packed_14_19[34]}}, packed_14_19}; // @[PeGroup.cs:50]
+  assign packed_14_18_add_1 = {{1{packed_14_18_add[35]}}, packed_14_18_add} + {{2{packed_14_20[34]}}, packed_14_20}; // @[PeGroup.cs:50]
+  assign packed_14_21_add = {{1{packed_14_21[34]}}, packed_14_21} + {{1{packed_14_22[34]}}, packed_14_22}; // @[PeGroup.cs:50]
+  assign packed_14_23_add = {{1{packed_14_23[34]}}, packed_14_23} + {{1{packed_14_24[34]}}, packed_14_24}; // @[PeGroup.cs:50]
+  assign packed_14_21_add_1 = {{1{packed_14_21_add[35]}}, packed_14_21_add} + {{1{packed_14_23_add[35]}}, packed_14_23_add}; // @[PeGroup.cs:50]
+  assign packed_14_25_add = {{1{packed_14_25[34]}}, packed_14_25} + {{1{packed_14_26[34]}}, packed_14_26}; // @[PeGroup.cs:50]
+  assign packed_14_25_add_1 = {{1{packed_14_25_add[35]}}, packed_14_25_add} + {{2{packed_14_27[34]}}, packed_14_27}; // @[PeGroup.cs:50]
+  assign packed_14_28_add = {{1{packed_14_28[34]}}, packed_14_28} + {{1{packed_14_29[34]}}, packed_14_29}; // @[PeGroup.cs:50]
+  assign packed_14_30_add = {{1{packed_14_30[34]}}, packed_14_30} + {{1{packed_14_31[34]}}, packed_14_31}; // @[PeGroup.cs:50]
+  assign w_30_0_cast = {w_30_0, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_1_cast = {w_30_1, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_2_cast = {w_30_2, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_3_cast = {w_30_3, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_4_cast = {w_30_4, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_5_cast = {w_30_5, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_6_cast = {w_30_6, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_7_cast = {w_30_7, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_8_cast = {w_30_8, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_9_cast = {w_30_9, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_10_cast = {w_30_10, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_11_cast = {w_30_11, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_12_cast = {w_30_12, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_13_cast = {w_30_13, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_14_cast = {w_30_14, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_15_cast = {w_30_15, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_16_cast = {w_30_16, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_17_cast = {w_30_17, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_18_cast = {w_30_18, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_19_cast = {w_30_19, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_20_cast = {w_30_20, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_21_cast = {w_30_21, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_22_cast = {w_30_22, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_23_cast = {w_30_23, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_24_cast = {w_30_24, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_25_cast = {w_30_25, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_26_cast = {w_30_26, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_27_cast = {w_30_27, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_28_cast = {w_30_28, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_29_cast = {w_30_29, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_30_cast = {w_30_30, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_31_cast = {w_30_31, 18'd0}; // @[PeGroup.cs:43]
+  assign packed_15_0_add = {{1{packed_15_0[34]}}, packed_15_0} + {{1{packed_15_1[34]}}, packed_15_1}; // @[PeGroup.cs:50]
+  assign packed_15_2_add = {{1{packed_15_2[34]}}, packed_15_2} + {{1{packed_15_3[34]}}, packed_15_3}; // @[PeGroup.cs:50]
+  assign packed_15_0_add_1 = {{1{packed_15_0_add[35]}}, packed_15_0_add} + {{1{packed_15_2_add[35]}}, packed_15_2_add}; // @[PeGroup.cs:50]
+  assign packed_15_4_add = {{1{packed_15_4[34]}}, packed_15_4} + {{1{packed_15_5[34]}}, packed_15_5}; // @[PeGroup.cs:50]
+  assign packed_15_4_add_1 = {{1{packed_15_4_add[35]}}, packed_15_4_add} + {{2{packed_15_6[34]}}, packed_15_6}; // @[PeGroup.cs:50]
+  assign packed_15_7_add = {{1{packed_15_7[34]}}, packed_15_7} + {{1{packed_15_8[34]}}, packed_15_8}; // @[PeGroup.cs:50]
+  assign packed_15_9_add = {{1{packed_15_9[34]}}, packed_15_9} + {{1{packed_15_10[34]}}, packed_15_10}; // @[PeGroup.cs:50]
+  assign packed_15_7_add_1 = {{1{packed_15_7_add[35]}}, packed_15_7_add} + {{1{packed_15_9_add[35]}}, packed_15_9_add}; // @[PeGroup.cs:50]
+  assign packed_15_11_add = {{1{packed_15_11[34]}}, packed_15_11} + {{1{packed_15_12[34]}}, packed_15_12}; // @[PeGroup.cs:50]
+  assign packed_15_11_add_1 = {{1{packed_15_11_add[35]}}, packed_15_11_add} + {{2{packed_15_13[34]}}, packed_15_13}; // @[PeGroup.cs:50]
+  assign packed_15_14_add = {{1{packed_15_14[34]}}, packed_15_14} + {{1{packed_15_15[34]}}, packed_15_15}; // @[PeGroup.cs:50]
+  assign packed_15_16_add = {{1{packed_15_16[34]}}, packed_15_16} + {{1{packed_15_17[34]}}, packed_15_17}; // @[PeGroup.cs:50]
+  assign packed_15_14_add_1 = {{1{packed_15_14_add[35]}}, packed_15_14_add} + {{1{packed_15_16_add[35]}}, packed_15_16_add}; // @[PeGroup.cs:50]
+  assign packed_15_18_add = {{1{packed_15_18[34]}}, packed_15_18} + {{1{packed_15_19[34]}}, packed_15_19}; // @[PeGroup.cs:50]
+  assign packed_15_18_add_1 = {{1{packed_15_18_add[35]}}, packed_15_18_add} + {{2{packed_15_20[34]}}, packed_15_20}; // @[PeGroup.cs:50]
+  assign packed_15_21_add = {{1{packed_15_21[34]}}, packed_15_21} + {{1{packed_15_22[34]}}, packed_15_22}; // @[PeGroup.cs:50]
+  assign packed_15_23_add = {{1{packed_15_23[34]}}, packed_15_23} + {{1{packed_15_24[34]}}, packed_15_24}; // @[PeGroup.cs:50]
+  assign packed_15_21_add_1 = {{1{packed_15_21_add[35]}}, packed_15_21_add} + {{1{packed_15_23_add[35]}}, packed_15_23_add}; // @[PeGroup.cs:50]
+  assign packed_15_25_add = {{1{packed_15_25[34]}}, packed_15_25} + {{1{packed_15_26[34]}}, packed_15_26}; // @[PeGroup.cs:50]
+  assign packed_15_25_add_1 = {{1{packed_15_25_add[35]}}, packed_15_25_add} + {{2{packed_15_27[34]}}, packed_15_27}; // @[PeGroup.cs:50]
+  assign packed_15_28_add = {{1{packed_15_28[34]}}, packed_15_28} + {{1{packed_15_29[34]}}, packed_15_29}; // @[PeGroup.cs:50]
+  assign packed_15_30_add = {{1{packed_15_30[34]}}, packed_15_30} + {{1{packed_15_31[34]}}, packed_15_31}; // @[PeGroup.cs:50]
+  assign chain_0_0_cast = chain_0_0[37:18]; // @[PeGroup.cs:138]
+  assign chain_0_0_cast_1 = chain_0_0[17:0]; // @[PeGroup.cs:138]
+  assign chain_0_0_cast_2 = {1'b0, chain_0_0_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_0_0_add = {{1{chain_0_0_cast[19]}}, chain_0_0_cast} + {{19{chain_0_0_cast_2[1]}}, chain_0_0_cast_2}; // @[PeGroup.cs:138]
+  assign chain_0_1_cast = chain_0_1[37:18]; // @[PeGroup.cs:138]
+  assign chain_0_1_cast_1 = chain_0_1[17:0]; // @[PeGroup.cs:138]
+  assign chain_0_1_cast_2 = {1'b0, chain_0_1_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_0_1_add = {{1{chain_0_1_cast[19]}}, chain_0_1_cast} + {{19{chain_0_1_cast_2[1]}}, chain_0_1_cast_2}; // @[PeGroup.cs:138]
+  assign chain_0_0_add_1 = {{1{chain_0_0_add[20]}}, chain_0_0_add} + {{1{chain_0_1_add[20]}}, chain_0_1_add}; // @[PeGroup.cs:138]
+  assign chain_0_2_cast = chain_0_2[37:18]; // @[PeGroup.cs:138]
+  assign chain_0_2_cast_1 = chain_0_2[17:0]; // @[PeGroup.cs:138]
+  assign chain_0_2_cast_2 = {1'b0, chain_0_2_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_0_2_add = {{1{chain_0_2_cast[19]}}, chain_0_2_cast} + {{19{chain_0_2_cast_2[1]}}, chain_0_2_cast_2}; // @[PeGroup.cs:138]
+  assign chain_0_3_cast = chain_0_3[37:18]; // @[PeGroup.cs:138]
+  assign chain_0_3_cast_1 = chain_0_3[17:0]; // @[PeGroup.cs:138]
+  assign chain_0_3_cast_2 = {1'b0, chain_0_3_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_0_3_add = {{1{chain_0_3_cast[19]}}, chain_0_3_cast} + {{19{chain_0_3_cast_2[1]}}, chain_0_3_cast_2}; // @[PeGroup.cs:138]
+  assign chain_0_2_add_1 = {{1{chain_0_2_add[20]}}, chain_0_2_add} + {{1{chain_0_3_add[20]}}, chain_0_3_add}; // @[PeGroup.cs:138]
+  assign chain_0_4_cast = chain_0_4[36:18]; // @[PeGroup.cs:138]
+  assign chain_0_4_cast_1 = chain_0_4[17:0]; // @[PeGroup.cs:138]
+  assign chain_0_4_cast_2 = {1'b0, chain_0_4_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_0_0_add_2 = {{1{chain_0_0_cast_1[17]}}, chain_0_0_cast_1} + {{1{chain_0_1_cast_1[17]}}, chain_0_1_cast_1}; // @[PeGroup.cs:138]
+  assign chain_0_2_add_2 = {{1{chain_0_2_cast_1[17]}}, chain_0_2_cast_1} + {{1{chain_0_3_cast_1[17]}}, chain_0_3_cast_1}; // @[PeGroup.cs:138]
+  assign chain_1_0_cast = chain_1_0[37:18]; // @[PeGroup.cs:138]
+  assign chain_1_0_cast_1 = chain_1_0[17:0]; // @[PeGroup.cs:138]
+  assign chain_1_0_cast_2 = {1'b0, chain_1_0_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_1_0_add = {{1{chain_1_0_cast[19]}}, chain_1_0_cast} + {{19{chain_1_0_cast_2[1]}}, chain_1_0_cast_2}; // @[PeGroup.cs:138]
+  assign chain_1_1_cast = chain_1_1[37:18]; // @[PeGroup.cs:138]
+  assign chain_1_1_cast_1 = chain_1_1[17:0]; // @[PeGroup.cs:138]
+  assign chain_1_1_cast_2 = {1'b0, chain_1_1_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_1_1_add = {{1{chain_1_1_cast[19]}}, chain_1_1_cast} + {{19{chain_1_1_cast_2[1]}}, chain_1_1_cast_2}; // @[PeGroup.cs:138]
+  assign chain_1_0_add_1 = {{1{chain_1_0_add[20]}}, chain_1_0_add} + {{1{chain_1_1_add[20]}}, chain_1_1_add}; // @[PeGroup.cs:138]
+  assign chain_1_2_cast = chain_1_2[37:18]; // @[PeGroup.cs:138]
+  assign chain_1_2_cast_1 = chain_1_2[17:0]; // @[PeGroup.cs:138]
+  assign chain_1_2_cast_2 = {1'b0, chain_1_2_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_1_2_add = {{1{chain_1_2_cast[19]}}, chain_1_2_cast} + {{19{chain_1_2_cast_2[1]}}, chain_1_2_cast_2}; // @[PeGroup.cs:138]
+  assign chain_1_3_cast = chain_1_3[37:18]; // @[PeGroup.cs:138]
+  assign chain_1_3_cast_1 = chain_1_3[17:0]; // @[PeGroup.cs:138]
+  assign chain_1_3_cast_2 = {1'b0, chain_1_3_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_1_3_add = {{1{chain_1_3_cast[19]}}, chain_1_3_cast} + {{19{chain_1_3_cast_2[1]}}, chain_1_3_cast_2}; // @[PeGroup.cs:138]
+  assign chain_1_2_add_1 = {{1{chain_1_2_add[20]}}, chain_1_2_add} + {{1{chain_1_3_add[20]}}, chain_1_3_add}; // @[PeGroup.cs:138]
+  assign chain_1_4_cast = chain_1_4[36:18]; // @[PeGroup.cs:138]
+  assign chain_1_4_cast_1 = chain_1_4[17:0]; // @[PeGroup.cs:138]
+  assign chain_1_4_cast_2 = {1'b0, chain_1_4_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_1_0_add_2 = {{1{chain_1_0_cast_1[17]}}, chain_1_0_cast_1} + {{1{chain_1_1_cast_1[17]}}, chain_1_1_cast_1}; // @[PeGroup.cs:138]
+  assign chain_1_2_add_2 = {{1{chain_1_2_cast_1[17]}}, chain_1_2_cast_1} + {{1{chain_1_3_cast_1[17]}}, chain_1_3_cast_1}; // @[PeGroup.cs:138]
+  assign chain_2_0_cast = chain_2_0[37:18]; // @[PeGroup.cs:138]
+  assign chain_2_0_cast_1 = chain_2_0[17:0]; // @[PeGroup.cs:138]
+  assign chain_2_0_cast_2 = {1'b0, chain_2_0_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_2_0_add = {{1{chain_2_0_cast[19]}}, chain_2_0_cast} + {{19{chain_2_0_cast_2[1]}}, chain_2_0_cast_2}; // @[PeGroup.cs:138]
+  assign chain_2_1_cast = chain_2_1[37:18]; // @[PeGroup.cs:138]
+  assign chain_2_1_cast_1 = chain_2_1[17:0]; // @[PeGroup.cs:138]
+  assign chain_2_1_cast_2 = {1'b0, chain_2_1_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_2_1_add = {{1{chain_2_1_cast[19]}}, chain_2_1_cast} + {{19{chain_2_1_cast_2[1]}}, chain_2_1_cast_2}; // @[PeGroup.cs:138]
+  assign chain_2_0_add_1 = {{1{chain_2_0_add[20]}}, chain_2_0_add} + {{1{chain_2_1_add[20]}}, chain_2_1_add}; // @[PeGroup.cs:138]
+  assign chain_2_2_cast = chain_2_2[37:18]; // @[PeGroup.cs:138]
+  assign chain_2_2_cast_1 = chain_2_2[17:0]; // @[PeGroup.cs:138]
+  assign chain_2_2_cast_2 = {1'b0, chain_2_2_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_2_2_add = {{1{chain_2_2_cast[19]}}, chain_2_2_cast} + {{19{chain_2_2_cast_2[1]}}, chain_2_2_cast_2}; // @[PeGroup.cs:138]
+  assign chain_2_3_cast = chain_2_3[37:18]; // @[PeGroup.cs:138]
+  assign chain_2_3_cast_1 = chain_2_3[17:0]; // @[PeGroup.cs:138]
+  assign chain_2_3_cast_2 = {1'b0, chain_2_3_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_2_3_add = {{1{chain_2_3_cast[19]}}, chain_2_3_cast} + {{19{chain_2_3_cast_2[1]}}, chain_2_3_cast_2}; // @[PeGroup.cs:138]
+  assign chain_2_2_add_1 = {{1{chain_2_2_add[20]}}, chain_2_2_add} + {{1{chain_2_3_add[20]}}, chain_2_3_add}; // @[PeGroup.cs:138]
+  assign chain_2_4_cast = chain_2_4[36:18]; // @[PeGroup.cs:138]
+  assign chain_2_4_cast_1 = chain_2_4[17:0]; // @[PeGroup.cs:138]
+  assign chain_2_4_cast_2 = {1'b0, chain_2_4_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_2_0_add_2 = {{1{chain_2_0_cast_1[17]}}, chain_2_0_cast_1} + {{1{chain_2_1_cast_1[17]}}, chain_2_1_cast_1}; // @[PeGroup.cs:138]
+  assign chain_2_2_add_2 = {{1{chain_2_2_cast_1[17]}}, chain_2_2_cast_1} + {{1{chain_2_3_cast_1[17]}}, chain_2_3_cast_1}; // @[PeGroup.cs:138]
+  assign chain_3_0_cast = chain_3_0[37:18]; // @[PeGroup.cs:138]
+  assign chain_3_0_cast_1 = chain_3_0[17:0]; // @[PeGroup.cs:138]
+  assign chain_3_0_cast_2 = {1'b0, chain_3_0_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_3_0_add = {{1{chain_3_0_cast[19]}}, chain_3_0_cast} + {{19{chain_3_0_cast_2[1]}}, chain_3_0_cast_2}; // @[PeGroup.cs:138]
+  assign chain_3_1_cast = chain_3_1[37:18]; // @[PeGroup.cs:138]
+  assign chain_3_1_cast_1 = chain_3_1[17:0]; // @[PeGroup.cs:138]
+  assign chain_3_1_cast_2 = {1'b0, chain_3_1_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_3_1_add = {{1{chain_3_1_cast[19]}}, chain_3_1_cast} + {{19{chain_3_1_cast_2[1]}}, chain_3_1_cast_2}; // @[PeGroup.cs:138]
+  assign chain_3_0_add_1 = {{1{chain_3_0_add[20]}}, chain_3_0_add} + {{1{chain_3_1_add[20]}}, chain_3_1_add}; // @[PeGroup.cs:138]
+  assign chain_3_2_cast = chain_3_2[37:18]; // @[PeGroup.cs:138]
+  assign chain_3_2_cast_1 = chain_3_2[17:0]; // @[PeGroup.cs:138]
+  assign chain_3_2_cast_2 = {1'b0, chain_3_2_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_3_2_add = {{1{chain_3_2_cast[19]}}, chain_3_2_cast} + {{19{chain_3_2_cast_2[1]}}, chain_3_2_cast_2}; // @[PeGroup.cs:138]
+  assign chain_3_3_cast = chain_3_3[37:18]; // @[PeGroup.cs:138]
+  assign chain_3_3_cast_1 = chain_3_3[17:0]; // @[PeGroup.cs:138]
+  assign chain_3_3_cast_2 = {1'b0, chain_3_3_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_3_3_add = {{1{chain_3_3_cast[19]}}, chain_3_3_cast} + {{19{chain_3_3_cast_2[1]}}, chain_3_3_cast_2}; // @[PeGroup.cs:138]
+  assign chain_3_2_add_1 = {{1{chain_3_2_add[20]}}, chain_3_2_add} + {{1{chain_3_3_add[20]}}, chain_3_3_add}; // @[PeGroup.cs:138]
+  assign chain_3_4_cast = chain_3_4[36:18]; // @[PeGroup.cs:138]
+  assign chain_3_4_cast_1 = chain_3_4[17:0]; // @[PeGroup.cs:138]
+  assign chain_3_4_cast_2 = {1'b0, chain_3_4_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_3_0_add_2 = {{1{chain_3_0_cast_1[17]}}, chain_3_0_cast_1} + {{1{chain_3_1_cast_1[17]}}, chain_3_1_cast_1}; // @[PeGroup.cs:138]
+  assign chain_3_2_add_2 = {{1{chain_3_2_cast_1[17]}}, chain_3_2_cast_1} + {{1{chain_3_3_cast_1[17]}}, chain_3_3_cast_1}; // @[PeGroup.cs:138]
+  assign chain_4_0_cast = chain_4_0[37:18]; // @[PeGroup.cs:138]
+  assign chain_4_0_cast_1 = chain_4_0[17:0]; // @[PeGroup.cs:138]
+  assign chain_4_0_cast_2 = {1'b0, chain_4_0_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_4_0_add = {{1{chain_4_0_cast[19]}}, chain_4_0_cast} + {{19{chain_4_0_cast_2[1]}}, chain_4_0_cast_2}; // @[PeGroup.cs:138]
+  assign chain_4_1_cast = chain_4_1[37:18]; // @[PeGroup.cs:138]
+  assign chain_4_1_cast_1 = chain_4_1[17:0]; // @[PeGroup.cs:138]
+  assign chain_4_1_cast_2 = {1'b0, chain_4_1_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_4_1_add = {{1{chain_4_1_cast[19]}}, chain_4_1_cast} + {{19{chain_4_1_cast_2[1]}}, chain_4_1_cast_2}; // @[PeGroup.cs:138]
+  assign chain_4_0_add_1 = {{1{chain_4_0_add[20]}}, chain_4_0_add} + {{1{chain_4_1_add[20]}}, chain_4_1_add}; // @[PeGroup.cs:138]
+  assign chain_4_2_cast = chain_4_2[37:18]; // @[PeGroup.cs:138]
+  assign chain_4_2_cast_1 = chain_4_2[17:0]; // @[PeGroup.cs:138]
+  assign chain_4_2_cast_2 = {1'b0, chain_4_2_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_4_2_add = {{1{chain_4_2_cast[19]}}, chain_4_2_cast} + {{19{chain_4_2_cast_2[1]}}, chain_4_2_cast_2}; // @[PeGroup.cs:138]
+  assign chain_4_3_cast = chain_4_3[37:18]; // @[PeGroup.cs:138]
+  assign chain_4_3_cast_1 = chain_4_3[17:0]; // @[PeGroup.cs:138]
+  assign chain_4_3_cast_2 = {1'b0, chain_4_3_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_4_3_add = {{1{chain_4_3_cast[19]}}, chain_4_3_cast} + {{19{chain_4_3_cast_2[1]}}, chain_4_3_cast_2}; // @[PeGroup.cs:138]
+  assign chain_4_2_add_1 = {{1{chain_4_2_add[20]}}, chain_4_2_add} + {{1{chain_4_3_add[20]}}, chain_4_3_add}; // @[PeGroup.cs:138]
+  assign chain_4_4_cast = chain_4_4[36:18]; // @[PeGroup.cs:138]
+  assign chain_4_4_cast_1 = chain_4_4[17:0]; // @[PeGroup.cs:138]
+  assign chain_4_4_cast_2 = {1'b0, chain_4_4_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_4_0_add_2 = {{1{chain_4_0_cast_1[17]}}, chain_4_0_cast_1} + {{1{chain_4_1_cast_1[17]}}, chain_4_1_cast_1}; // @[PeGroup.cs:138]
+  assign chain_4_2_add_2 = {{1{chain_4_2_cast_1[17]}}, chain_4_2_cast_1} + {{1{chain_4_3_cast_1[17]}}, chain_4_3_cast_1}; // @[PeGroup.cs:138]
+  assign chain_5_0_cast = chain_5_0[37:18]; // @[PeGroup.cs:138]
+  assign chain_5_0_cast_1 = chain_5_0[17:0]; // @[PeGroup.cs:138]
+  assign chain_5_0_cast_2 = {1'b0, chain_5_0_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_5_0_add = {{1{chain_5_0_cast[19]}}, chain_5_0_cast} + {{19{chain_5_0_cast_2[1]}}, chain_5_0_cast_2}; // @[PeGroup.cs:138]
+  assign chain_5_1_cast = chain_5_1[37:18]; // @[PeGroup.cs:138]
+  assign chain_5_1_cast_1 = chain_5_1[17:0]; // @[PeGroup.cs:138]
+  assign chain_5_1_cast_2 = {1'b0, chain_5_1_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_5_1_add = {{1{chain_5_1_cast[19]}}, chain_5_1_cast} + {{19{chain_5_1_cast_2[1]}}, chain_5_1_cast_2}; // @[PeGroup.cs:138]
+  assign chain_5_0_add_1 = {{1{chain_5_0_add[20]}}, chain_5_0_add} + {{1{chain_5_1_add[20]}}, chain_5_1_add}; // @[PeGroup.cs:138]
+  assign chain_5_2_cast = chain_5_2[37:18]; // @[PeGroup.cs:138]
+  assign chain_5_2_cast_1 = chain_5_2[17:0]; // @[PeGroup.cs:138]
+  assign chain_5_2_cast_2 = {1'b0, chain_5_2_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_5_2_add = {{1{chain_5_2_cast[19]}}, chain_5_2_cast} + {{19{chain_5_2_cast_2[1]}}, chain_5_2_cast_2}; // @[PeGroup.cs:138]
+  assign chain_5_3_cast = chain_5_3[37:18]; // @[PeGroup.cs:138]
+  assign chain_5_3_cast_1 = chain_5_3[17:0]; // @[PeGroup.cs:138]
+  assign chain_5_3_cast_2 = {1'b0, chain_5_3_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_5_3_add = {{1{chain_5_3_cast[19]}}, chain_5_3_cast} + {{19{chain_5_3_cast_2[1]}}, chain_5_3_cast_2}; // @[PeGroup.cs:138]
+  assign chain_5_2_add_1 = {{1{chain_5_2_add[20]}}, chain_5_2_add} + {{1{chain_5_3_add[20]}}, chain_5_3_add}; // @[PeGroup.cs:138]
+  assign chain_5_4_cast = chain_5_4[36:18]; // @[PeGroup.cs:138]
+  assign chain_5_4_cast_1 = chain_5_4[17:0]; // @[PeGroup.cs:138]
+  assign chain_5_4_cast_2 = {1'b0, chain_5_4_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_5_0_add_2 = {{1{chain_5_0_cast_1[17]}}, chain_5_0_cast_1} + {{1{chain_5_1_cast_1[17]}}, chain_5_1_cast_1}; // @[PeGroup.cs:138]
+  assign chain_5_2_add_2 = {{1{chain_5_2_cast_1[17]}}, chain_5_2_cast_1} + {{1{chain_5_3_cast_1[17]}}, chain_5_3_cast_1}; // @[PeGroup.cs:138]
+  assign chain_6_0_cast = chain_6_0[37:18]; // @[PeGroup.cs:138]
+  assign chain_6_0_cast_1 = chain_6_0[17:0]; // @[PeGroup.cs:138]
+  assign chain_6_0_cast_2 = {1'b0, chain_6_0_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_6_0_add = {{1{chain_6_0_cast[19]}}, chain_6_0_cast} + {{19{chain_6_0_cast_2[1]}}, chain_6_0_cast_2}; // @[PeGroup.cs:138]
+  assign chain_6_1_cast = chain_6_1[37:18]; // @[PeGroup.cs:138]
+  assign chain_6_1_cast_1 = chain_6_1[17:0]; // @[PeGroup.cs:138]
+  assign chain_6_1_cast_2 = {1'b0, chain_6_1_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_6_1_add = {{1{chain_6_1_cast[19]}}, chain_6_1_cast} + {{19{chain_6_1_cast_2[1]}}, chain_6_1_cast_2}; // @[PeGroup.cs:138]
+  assign chain_6_0_add_1 = {{1{chain_6_0_add[20]}}, chain_6_0_add} + {{1{chain_6_1_add[20]}}, chain_6_1_add}; // @[PeGroup.cs:138]
+  assign chain_6_2_cast = chain_6_2[37:18]; // @[PeGroup.cs:138]
+  assign chain_6_2_cast_1 = chain_6_2[17:0]; // @[PeGroup.cs:138]
+  assign chain_6_2_cast_2 = {1'b0, chain_6_2_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_6_2_add = {{1{chain_6_2_cast[19]}}, chain_6_2_cast} + {{19{chain_6_2_cast_2[1]}}, chain_6_2_cast_2}; // @[PeGroup.cs:138]
+  assign chain_6_3_cast = chain_6_3[37:18]; // @[PeGroup.cs:138]
+  assign chain_6_3_cast_1 = chain_6_3[17:0]; // @[PeGroup.cs:138]
+  assign chain_6_3_cast_2 = {1'b0, chain_6_3_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_6_3_add = {{1{chain_6_3_cast[19]}}, chain_6_3_cast} + {{19{chain_6_3_cast_2[1]}}, chain_6_3_cast_2}; // @[PeGroup.cs:138]
+  assign chain_6_2_add_1 = {{1{chain_6_2_add[20]}}, chain_6_2_add} + {{1{chain_6_3_add[20]}}, chain_6_3_add}; // @[PeGroup.cs:138]
+  assign chain_6_4_cast = chain_6_4[36:18]; // @[PeGroup.cs:138]
+  assign chain_6_4_cast_1 = chain_6_4[17:0]; // @[PeGroup.cs:138]
+  assign chain_6_4_cast_2 = {1'b0, chain_6_4_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_6_0_add_2 = {{1{chain_6_0_cast_1[17]}}, chain_6_0_cast_1} + {{1{chain_6_1_cast_1[17]}}, chain_6_1_cast_1}; // @[PeGroup.cs:138]
+  assign chain_6_2_add_2 = {{1{chain_6_2_cast_1[17]}}, chain_6_2_cast_1} + {{1{chain_6_3_cast_1[17]}}, chain_6_3_cast_1}; // @[PeGroup.cs:138]
+  assign chain_7_0_cast = chain_7_0[37:18]; // @[PeGroup.cs:138]
+  assign chain_7_0_cast_1 = chain_7_0[17:0]; // @[PeGroup.cs:138]
+  assign chain_7_0_cast_2 = {1'b0, chain_7_0_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_7_0_add = {{1{chain_7_0_cast[19]}}, chain_7_0_cast} + {{19{chain_7_0_cast_2[1]}}, chain_7_0_cast_2}; // @[PeGroup.cs:138]
+  assign chain_7_1_cast = chain_7_1[37:18]; // @[PeGroup.cs:138]
+  assign chain_7_1_cast_1 = chain_7_1[17:0]; // @[PeGroup.cs:138]
+  assign chain_7_1_cast_2 = {1'b0, chain_7_1_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_7_1_add = {{1{chain_7_1_cast[19]}}, chain_7_1_cast} + {{19{chain_7_1_cast_2[1]}}, chain_7_1_cast_2}; // @[PeGroup.cs:138]
+  assign chain_7_0_add_1 = {{1{chain_7_0_add[20]}}, chain_7_0_add} + {{1{chain_7_1_add[20]}}, chain_7_1_add}; // @[PeGroup.cs:138]
+  assign chain_7_2_cast = chain_7_2[37:18]; // @[PeGroup.cs:138]
+  assign chain_7_2_cast_1 = chain_7_2[17:0]; // @[PeGroup.cs:138]
+  assign chain_7_2_cast_2 = {1'b0, chain_7_2_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_7_2_add = {{1{chain_7_2_cast[19]}}, chain_7_2_cast} + {{19{chain_7_2_cast_2[1]}}, chain_7_2_cast_2}; // @[PeGroup.cs:138]
+  assign chain_7_3_cast = chain_7_3[37:18]; // @[PeGroup.cs:138]
+  assign chain_7_3_cast_1 = chain_7_3[17:0]; // @[PeGroup.cs:138]
+  assign chain_7_3_cast_2 = {1'b0, chain_7_3_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_7_3_add = {{1{chain_7_3_cast[19]}}, chain_7_3_cast} + {{19{chain_7_3_cast_2[1]}}, chain_7_3_cast_2}; // @[PeGroup.cs:138]
+  assign chain_7_2_add_1 = {{1{chain_7_2_add[20]}}, chain_7_2_add} + {{1{chain_7_3_add[20]}}, chain_7_3_add}; // @[PeGroup.cs:138]
+  assign chain_7_4_cast = chain_7_4[36:18]; // @[PeGroup.cs:138]
+  assign chain_7_4_cast_1 = chain_7_4[17:0]; // @[PeGroup.cs:138]
+  assign chain_7_4_cast_2 = {1'b0, chain_7_4_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_7_0_add_2 = {{1{chain_7_0_cast_1[17]}}, chain_7_0_cast_1} + {{1{chain_7_1_cast_1[17]}}, chain_7_1_cast_1}; // @[PeGroup.cs:138]
+  assign chain_7_2_add_2 = {{1{chain_7_2_cast_1[17]}}, chain_7_2_cast_1} + {{1{chain_7_3_cast_1[17]}}, chain_7_3_cast_1}; // @[PeGroup.cs:138]
+  assign chain_8_0_cast = chain_8_0[37:18]; // @[PeGroup.cs:138]
+  assign chain_8_0_cast_1 = chain_8_0[17:0]; // @[PeGroup.cs:138]
+  assign chain_8_0_cast_2 = {1'b0, chain_8_0_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_8_0_add = {{1{chain_8_0_cast[19]}}, chain_8_0_cast} + {{19{chain_8_0_cast_2[1]}}, chain_8_0_cast_2}; // @[PeGroup.cs:138]
+  assign chain_8_1_cast = chain_8_1[37:18]; // @[PeGroup.cs:138]
+  assign chain_8_1_cast_1 = chain_8_1[17:0]; // @[PeGroup.cs:138]
+  assign chain_8_1_cast_2 = {1'b0, chain_8_1_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_8_1_add = {{1{chain_8_1_cast[19]}}, chain_8_1_cast} + {{19{chain_8_1_cast_2[1]}}, chain_8_1_cast_2}; // @[PeGroup.cs:138]
+  assign chain_8_0_add_1 = {{1{chain_8_0_add[20]}}, chain_8_0_add} + {{1{chain_8_1_add[20]}}, chain_8_1_add}; // @[PeGroup.cs:138]
+  assign chain_8_2_cast = chain_8_2[37:18]; // @[PeGroup.cs:138]
+  assign chain_8_2_cast_1 = chain_8_2[17:0]; // @[PeGroup.cs:138]
+  assign chain_8_2_cast_2 = {1'b0, chain_8_2_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_8_2_add = {{1{chain_8_2_cast[19]}}, chain_8_2_cast} + {{19{chain_8_2_cast_2[1]}}, chain_8_2_cast_2}; // @[PeGroup.cs:138]
+  assign chain_8_3_cast = chain_8_3[37:18]; // @[PeGroup.cs:138]
+  assign chain_8_3_cast_1 = chain_8_3[17:0]; // @[PeGroup.cs:138]
+  assign chain_8_3_cast_2 = {1'b0, chain_8_3_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_8_3_add = {{1{chain_8_3_cast[19]}}, chain_8_3_cast} + {{19{chain_8_3_cast_2[1]}}, chain_8_3_cast_2}; // @[PeGroup.cs:138]
+  assign chain_8_2_add_1 = {{1{chain_8_2_add[20]}}, chain_8_2_add} + {{1{chain_8_3_add[20]}}, chain_8_3_add}; // @[PeGroup.cs:138]
+  assign chain_8_4_cast = chain_8_4[36:18]; // @[PeGroup.cs:138]
+  assign chain_8_4_cast_1 = chain_8_4[17:0]; // @[PeGroup.cs:138]
+  assign chain_8_4_cast_2 = {1'b0, chain_8_4_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_8_0_add_2 = {{1{chain_8_0_cast_1[17]}}, chain_8_0_cast_1} + {{1{chain_8_1_cast_1[17]}}, chain_8_1_cast_1}; // @[PeGroup.cs:138]
+  assign chain_8_2_add_2 = {{1{chain_8_2_cast_1[17]}}, chain_8_2_cast_1} + {{1{chain_8_3_cast_1[17]}}, chain_8_3_cast_1}; // @[PeGroup.cs:138]
+  assign chain_9_0_cast = chain_9_0[37:18]; // @[PeGroup.cs:138]
+  assign chain_9_0_cast_1 = chain_9_0[17:0]; // @[PeGroup.cs:138]
+  assign chain_9_0_cast_2 = {1'b0, chain_9_0_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_9_0_add = {{1{chain_9_0_cast[19]}}, chain_9_0_cast} + {{19{chain_9_0_cast_2[1]}}, chain_9_0_cast_2}; // @[PeGroup.cs:138]
+  assign chain_9_1_cast = chain_9_1[37:18]; // @[PeGroup.cs:138]
+  assign chain_9_1_cast_1 = chain_9_1[17:0]; // @[PeGroup.cs:138]
+  assign chain_9_1_cast_2 = {1'b0, chain_9_1_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_9_1_add = {{1{chain_9_1_cast[19]}}, chain_9_1_cast} + {{19{chain_9_1_cast_2[1]}}, chain_9_1_cast_2}; // @[PeGroup.cs:138]
+  assign chain_9_0_add_1 = {{1{chain_9_0_add[20]}}, chain_9_0_add} + {{1{chain_9_1_add[20]}}, chain_9_1_add}; // @[PeGroup.cs:138]
+  assign chain_9_2_cast = chain_9_2[37:18]; // @[PeGroup.cs:138]
+  assign chain_9_2_cast_1 = chain_9_2[17:0]; // @[PeGroup.cs:138]
+  assign chain_9_2_cast_2 = {1'b0, chain_9_2_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_9_2_add = {{1{chain_9_2_cast[19]}}, chain_9_2_cast} + {{19{chain_9_2_cast_2[1]}}, chain_9_2_cast_2}; // @[PeGroup.cs:138]
+  assign chain_9_3_cast = chain_9_3[37:18]; // @[PeGroup.cs:138]
+  assign chain_9_3_cast_1 = chain_9_3[17:0]; // @[PeGroup.cs:138]
+  assign chain_9_3_cast_2 = {1'b0, chain_9_3_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_9_3_add = {{1{chain_9_3_cast[19]}}, chain_9_3_cast} + {{19{chain_9_3_cast_2[1]}}, chain_9_3_cast_2}; // @[PeGroup.cs:138]
+  assign chain_9_2_add_1 = {{1{chain_9_2_add[20]}}, chain_9_2_add} + {{1{chain_9_3_add[20]}}, chain_9_3_add}; // @[PeGroup.cs:138]
+  assign chain_9_4_cast = chain_9_4[36:18]; // @[PeGroup.cs:138]
+  assign chain_9_4_cast_1 = chain_9_4[17:0]; // @[PeGroup.cs:138]
+  assign chain_9_4_cast_2 = {1'b0, chain_9_4_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_9_0_add_2 = {{1{chain_9_0_cast_1[17]}}, chain_9_0_cast_1} + {{1{chain_9_1_cast_1[17]}}, chain_9_1_cast_1}; // @[PeGroup.cs:138]
+  assign chain_9_2_add_2 = {{1{chain_9_2_cast_1[17]}}, chain_9_2_cast_1} + {{1{chain_9_3_cast_1[17]}}, chain_9_3_cast_1}; // @[PeGroup.cs:138]
+  assign chain_10_0_cast = chain_10_0[37:18]; // @[PeGroup.cs:138]
+  assign chain_10_0_cast_1 = chain_10_0[17:0]; // @[PeGroup.cs:138]
+  assign chain_10_0_cast_2 = {1'b0, chain_10_0_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_10_0_add = {{1{chain_10_0_cast[19]}}, chain_10_0_cast} + {{19{chain_10_0_cast_2[1]}}, chain_10_0_cast_2}; // @[PeGroup.cs:138]
+  assign chain_10_1_cast = chain_10_1[37:18]; // @[PeGroup.cs:138]
+  assign chain_10_1_cast_1 = chain_10_1[17:0]; // @[PeGroup.cs:138]
+  assign chain_10_1_cast_2 = {1'b0, chain_10_1_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_10_1_add = {{1{chain_10_1_cast[19]}}, chain_10_1_cast} + {{19{chain_10_1_cast_2[1]}}, chain_10_1_cast_2}; // @[PeGroup.cs:138]
+  assign chain_10_0_add_1 = {{1{chain_10_0_add[20]}}, chain_10_0_add} + {{1{chain_10_1_add[20]}}, chain_10_1_add}; // @[PeGroup.cs:138]
+  assign chain_10_2_cast = chain_10_2[37:18]; // @[PeGroup.cs:138]
+  assign chain_10_2_cast_1 = chain_10_2[17:0]; // @[PeGroup.cs:138]
+  assign chain_10_2_cast_2 = {1'b0, chain_10_2_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_10_2_add = {{1{chain_10_2_cast[19]}}, chain_10_2_cast} + {{19{chain_10_2_cast_2[1]}}, chain_10_2_cast_2}; // @[PeGroup.cs:138]
+  assign chain_10_3_cast = chain_10_3[37:18]; // @[PeGroup.cs:138]
+  assign chain_10_3_cast_1 = chain_10_3[17:0]; // @[PeGroup.cs:138]
+  assign chain_10_3_cast_2 = {1'b0, chain_10_3_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_10_3_add = {{1{chain_10_3_cast[19]}}, chain_10_3_cast} + {{19{chain_10_3_cast_2[1]}}, chain_10_3_cast_2}; // @[PeGroup.cs:138]
+  assign chain_10_2_add_1 = {{1{chain_10_2_add[20]}}, chain_10_2_add} + {{1{chain_10_3_add[20]}}, chain_10_3_add}; // @[PeGroup.cs:138]
+  assign chain_10_4_cast = chain_10_4[36:18]; // @[PeGroup.cs:138]
+  assign chain_10_4_cast_1 = chain_10_4[17:0]; // @[PeGroup.cs:138]
+  assign chain_10_4_cast_2 = {1'b0, chain_10_4_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_10_0_add_2 = {{1{chain_10_0_cast_1[17]}}, chain_10_0_cast_1} + {{1{chain_10_1_cast_1[17]}}, chain_10_1_cast_1}; // @[PeGroup.cs:138]
+  assign chain_10_2_add_2 = {{1{chain_10_2_cast_1[17]}}, chain_10_2_cast_1} + {{1{chain_10_3_cast_1[17]}}, chain_10_3_cast_1}; // @[PeGroup.cs:138]
+  assign chain_11_0_cast = chain_11_0[37:18]; // @[PeGroup.cs:138]
+  assign chain_11_0_cast_1 = chain_11_0[17:0]; // @[PeGroup.cs:138]
+  assign chain_11_0_cast_2 = {1'b0, chain_11_0_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_11_0_add = {{1{chain_11_0_cast[19]}}, chain_11_0_cast} + {{19{chain_11_0_cast_2[1]}}, chain_11_0_cast_2}; // @[PeGroup.cs:138]
+  assign chain_11_1_cast = chain_11_1[37:18]; // @[PeGroup.cs:138]
+  assign chain_11_1_cast_1 = chain_11_1[17:0]; // @[PeGroup.cs:138]
+  assign chain_11_1_cast_2 = {1'b0, chain_11_1_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_11_1_add = {{1{chain_11_1_cast[19]}}, chain_11_1_cast} + {{19{chain_11_1_cast_2[1]}}, chain_11_1_cast_2}; // @[PeGroup.cs:138]
+  assign chain_11_0_add_1 = {{1{chain_11_0_add[20]}}, chain_11_0_add} + {{1{chain_11_1_add[20]}}, chain_11_1_add}; // @[PeGroup.cs:138]
+  assign chain_11_2_cast = chain_11_2[37:18]; // @[PeGroup.cs:138]
+  assign chain_11_2_cast_1 = chain_11_2[17:0]; // @[PeGroup.cs:138]
+  assign chain_11_2_cast_2 = {1'b0, chain_11_2_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_11_2_add = {{1{chain_11_2_cast[19]}}, chain_11_2_cast} + {{19{chain_11_2_cast_2[1]}}, chain_11_2_cast_2}; // @[PeGroup.cs:138]
+  assign chain_11_3_cast = chain_11_3[37:18]; // @[PeGroup.cs:138]
+  assign chain_11_3_cast_1 = chain_11_3[17:0]; // @[PeGroup.cs:138]
+  assign chain_11_3_cast_2 = {1'b0, chain_11_3_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_11_3_add = {{1{chain_11_3_cast[19]}}, chain_11_3_cast} + {{19{chain_11_3_cast_2[1]}}, chain_11_3_cast_2}; // @[PeGroup.cs:138]
+  assign chain_11_2_add_1 = {{1{chain_11_2_add[20]}}, chain_11_2_add} + {{1{chain_11_3_add[20]}}, chain_11_3_add}; // @[PeGroup.cs:138]
+  assign chain_11_4_cast = chain_11_4[36:18]; // @[PeGroup.cs:138]
+  assign chain_11_4_cast_1 = chain_11_4[17:0]; // @[PeGroup.cs:138]
+  assign chain_11_4_cast_2 = {1'b0, chain_11_4_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_11_0_add_2 = {{1{chain_11_0_cast_1[17]}}, chain_11_0_cast_1} + {{1{chain_11_1_cast_1[17]}}, chain_11_1_cast_1}; // @[PeGroup.cs:138]
+  assign chain_11_2_add_2 = {{1{chain_11_2_cast_1[17]}}, chain_11_2_cast_1} + {{1{chain_11_3_cast_1[17]}}, chain_11_3_cast_1}; // @[PeGroup.cs:138]
+  assign chain_12_0_cast = chain_12_0[37:18]; // @[PeGroup.cs:138]
+  assign chain_12_0_cast_1 = chain_12_0[17:0]; // @[PeGroup.cs:138]
+  assign chain_12_0_cast_2 = {1'b0, chain_12_0_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_12_0_add = {{1{chain_12_0_cast[19]}}, chain_12_0_cast} + {{19{chain_12_0_cast_2[1]}}, chain_12_0_cast_2}; // @[PeGroup.cs:138]
+  assign chain_12_1_cast = chain_12_1[37:18]; // @[PeGroup.cs:138]
+  assign chain_12_1_cast_1 = chain_12_1[17:0]; // @[PeGroup.cs:138]
+  assign chain_12_1_cast_2 = {1'b0, chain_12_1_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_12_1_add = {{1{chain_12_1_cast[19]}}, chain_12_1_cast} + {{19{chain_12_1_cast_2[1]}}, chain_12_1_cast_2}; // @[PeGroup.cs:138]
+  assign chain_12_0_add_1 = {{1{chain_12_0_add[20]}}, chain_12_0_add} + {{1{chain_12_1_add[20]}}, chain_12_1_add}; // @[PeGroup.cs:138]
+  assign chain_12_2_cast = chain_12_2[37:18]; // @[PeGroup.cs:138]
+  assign chain_12_2_cast_1 = chain_12_2[17:0]; // @[PeGroup.cs:138]
+  assign chain_12_2_cast_2 = {1'b0, chain_12_2_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_12_2_add = {{1{chain_12_2_cast[19]}}, chain_12_2_cast} + {{19{chain_12_2_cast_2[1]}}, chain_12_2_cast_2}; // @[PeGroup.cs:138]
+  assign chain_12_3_cast = chain_12_3[37:18]; // @[PeGroup.cs:138]
+  assign chain_12_3_cast_1 = chain_12_3[17:0]; // @[PeGroup.cs:138]
+  assign chain_12_3_cast_2 = {1'b0, chain_12_3_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_12_3_add = {{1{chain_12_3_cast[19]}}, chain_12_3_cast} + {{19{chain_12_3_cast_2[1]}}, chain_12_3_cast_2}; // @[PeGroup.cs:138]
+  assign chain_12_2_add_1 = {{1{chain_12_2_add[20]}}, chain_12_2_add} + {{1{chain_12_3_add[20]}}, chain_12_3_add}; // @[PeGroup.cs:138]
+  assign chain_12_4_cast = chain_12_4[36:18]; // @[PeGroup.cs:138]
+  assign chain_12_4_cast_1 = chain_12_4[17:0]; // @[PeGroup.cs:138]
+  assign chain_12_4_cast_2 = {1'b0, chain_12_4_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_12_0_add_2 = {{1{chain_12_0_cast_1[17]}}, chain_12_0_cast_1} + {{1{chain_12_1_cast_1[17]}}, chain_12_1_cast_1}; // @[PeGroup.cs:138]
+  assign chain_12_2_add_2 = {{1{chain_12_2_cast_1[17]}}, chain_12_2_cast_1} + {{1{chain_12_3_cast_1[17]}}, chain_12_3_cast_1}; // @[PeGroup.cs:138]
+  assign chain_13_0_cast = chain_13_0[37:18]; // @[PeGroup.cs:138]
+  assign chain_13_0_cast_1 = chain_13_0[17:0]; // @[PeGroup.cs:138]
+  assign chain_13_0_cast_2 = {1'b0, chain_13_0_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_13_0_add = {{1{chain_13_0_cast[19]}}, chain_13_0_cast} + {{19{chain_13_0_cast_2[1]}}, chain_13_0_cast_2}; // @[PeGroup.cs:138]
+  assign chain_13_1_cast = chain_13_1[37:18]; // @[PeGroup.cs:138]
+  assign chain_13_1_cast_1 = chain_13_1[17:0]; // @[PeGroup.cs:138]
+  assign chain_13_1_cast_2 = {1'b0, chain_13_1_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_13_1_add = {{1{chain_13_1_cast[19]}}, chain_13_1_cast} + {{19{chain_13_1_cast_2[1]}}, chain_13_1_cast_2}; // @[PeGroup.cs:138]
+  assign chain_13_0_add_1 = {{1{chain_13_0_add[20]}}, chain_13_0_add} + {{1{chain_13_1_add[20]}}, chain_13_1_add}; // @[PeGroup.cs:138]
+  assign chain_13_2_cast = chain_13_2[37:18]; // @[PeGroup.cs:138]
+  assign chain_13_2_cast_1 = chain_13_2[17:0]; // @[PeGroup.cs:138]
+  assign chain_13_2_cast_2 = {1'b0, chain_13_2_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_13_2_add = {{1{chain_13_2_cast[19]}}, chain_13_2_cast} + {{19{chain_13_2_cast_2[1]}}, chain_13_2_cast_2}; // @[PeGroup.cs:138]
+  assign chain_13_3_cast = chain_13_3[37:18]; // @[PeGroup.cs:138]
+  assign chain_13_3_cast_1 = chain_13_3[17:0]; // @[PeGroup.cs:138]
+  assign chain_13_3_cast_2 = {1'b0, chain_13_3_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_13_3_add = {{1{chain_13_3_cast[19]}}, chain_13_3_cast} + {{19{chain_13_3_cast_2[1]}}, chain_13_3_cast_2}; // @[PeGroup.cs:138]
+  assign chain_13_2_add_1 = {{1{chain_13_2_add[20]}}, chain_13_2_add} + {{1{chain_13_3_add[20]}}, chain_13_3_add}; // @[PeGroup.cs:138]
+  assign chain_13_4_cast = chain_13_4[36:18]; // @[PeGroup.cs:138]
+  assign chain_13_4_cast_1 = chain_13_4[17:0]; // @[PeGroup.cs:138]
+  assign chain_13_4_cast_2 = {1'b0, chain_13_4_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_13_0_add_2 = {{1{chain_13_0_cast_1[17]}}, chain_13_0_cast_1} + {{1{chain_13_1_cast_1[17]}}, chain_13_1_cast_1}; // @[PeGroup.cs:138]
+  assign chain_13_2_add_2 = {{1{chain_13_2_cast_1[17]}}, chain_13_2_cast_1} + {{1{chain_13_3_cast_1[17]}}, chain_13_3_cast_1}; // @[PeGroup.cs:138]
+  assign chain_14_0_cast = chain_14_0[37:18]; // @[PeGroup.cs:138]
+  assign chain_14_0_cast_1 = chain_14_0[17:0]; // @[PeGroup.cs:138]
+  assign chain_14_0_cast_2 = {1'b0, chain_14_0_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_14_0_add = {{1{chain_14_0_cast[19]}}, chain_14_0_cast} + {{19{chain_14_0_cast_2[1]}}, chain_14_0_cast_2}; // @[PeGroup.cs:138]
+  assign chain_14_1_cast = chain_14_1[37:18]; // @[PeGroup.cs:138]
+  assign chain_14_1_cast_1 = chain_14_1[17:0]; // @[PeGroup.cs:138]
+  assign chain_14_1_cast_2 = {1'b0, chain_14_1_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_14_1_add = {{1{chain_14_1_cast[19]}}, chain_14_1_cast} + {{19{chain_14_1_cast_2[1]}}, chain_14_1_cast_2}; // @[PeGroup.cs:138]
+  assign chain_14_0_add_1 = {{1{chain_14_0_add[20]}}, chain_14_0_add} + {{1{chain_14_1_add[20]}}, chain_14_1_add}; // @[PeGroup.cs:138]
+  assign chain_14_2_cast = chain_14_2[37:18]; // @[PeGroup.cs:138]
+  assign chain_14_2_cast_1 = chain_14_2[17:0]; // @[PeGroup.cs:138]
+  assign chain_14_2_cast_2 = {1'b0, chain_14_2_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_14_2_add = {{1{chain_14_2_cast[19]}}, chain_14_2_cast} + {{19{chain_14_2_cast_2[1]}}, chain_14_2_cast_2}; // @[PeGroup.cs:138]
+  assign chain_14_3_cast = chain_14_3[37:18]; // @[PeGroup.cs:138]
+  assign chain_14_3_cast_1 = chain_14_3[17:0]; // @[PeGroup.cs:138]
+  assign chain_14_3_cast_2 = {1'b0, chain_14_3_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_14_3_add = {{1{chain_14_3_cast[19]}}, chain_14_3_cast} + {{19{chain_14_3_cast_2[1]}}, chain_14_3_cast_2}; // @[PeGroup.cs:138]
+  assign chain_14_2_add_1 = {{1{chain_14_2_add[20]}}, chain_14_2_add} + {{1{chain_14_3_add[20]}}, chain_14_3_add}; // @[PeGroup.cs:138]
+  assign chain_14_4_cast = chain_14_4[36:18]; // @[PeGroup.cs:138]
+  assign chain_14_4_cast_1 = chain_14_4[17:0]; // @[PeGroup.cs:138]
+  assign chain_14_4_cast_2 = {1'b0, chain_14_4_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_14_0_add_2 = {{1{chain_14_0_cast_1[17]}}, chain_14_0_cast_1} + {{1{chain_14_1_cast_1[17]}}, chain_14_1_cast_1}; // @[PeGroup.cs:138]
+  assign chain_14_2_add_2 = {{1{chain_14_2_cast_1[17]}}, chain_14_2_cast_1} + {{1{chain_14_3_cast_1[17]}}, chain_14_3_cast_1}; // @[PeGroup.cs:138]
+  assign chain_15_0_cast = chain_15_0[37:18]; // @[PeGroup.cs:138]
+  assign chain_15_0_cast_1 = chain_15_0[17:0]; // @[PeGroup.cs:138]
+  assign chain_15_0_cast_2 = {1'b0, chain_15_0_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_15_0_add = {{1{chain_15_0_cast[19]}}, chain_15_0_cast} + {{19{chain_15_0_cast_2[1]}}, chain_15_0_cast_2}; // @[PeGroup.cs:138]
+  assign chain_15_1_cast = chain_15_1[37:18]; // @[PeGroup.cs:138]
+  assign chain_15_1_cast_1 = chain_15_1[17:0]; // @[PeGroup.cs:138]
+  assign chain_15_1_cast_2 = {1'b0, chain_15_1_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_15_1_add = {{1{chain_15_1_cast[19]}}, chain_15_1_cast} + {{19{chain_15_1_cast_2[1]}}, chain_15_1_cast_2}; // @[PeGroup.cs:138]
+  assign chain_15_0_add_1 = {{1{chain_15_0_add[20]}}, chain_15_0_add} + {{1{chain_15_1_add[20]}}, chain_15_1_add}; // @[PeGroup.cs:138]
+  assign chain_15_2_cast = chain_15_2[37:18]; // @[PeGroup.cs:138]
+  assign chain_15_2_cast_1 = chain_15_2[17:0]; // @[PeGroup.cs:138]
+  assign chain_15_2_cast_2 = {1'b0, chain_15_2_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_15_2_add = {{1{chain_15_2_cast[19]}}, chain_15_2_cast} + {{19{chain_15_2_cast_2[1]}}, chain_15_2_cast_2}; // @[PeGroup.cs:138]
+  assign chain_15_3_cast = chain_15_3[37:18]; // @[PeGroup.cs:138]
+  assign chain_15_3_cast_1 = chain_15_3[17:0]; // @[PeGroup.cs:138]
+  assign chain_15_3_cast_2 = {1'b0, chain_15_3_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_15_3_add = {{1{chain_15_3_cast[19]}}, chain_15_3_cast} + {{19{chain_15_3_cast_2[1]}}, chain_15_3_cast_2}; // @[PeGroup.cs:138]
+  assign chain_15_2_add_1 = {{1{chain_15_2_add[20]}}, chain_15_2_add} + {{1{chain_15_3_add[20]}}, chain_15_3_add}; // @[PeGroup.cs:138]
+  assign chain_15_4_cast = chain_15_4[36:18]; // @[PeGroup.cs:138]
+  assign chain_15_4_cast_1 = chain_15_4[17:0]; // @[PeGroup.cs:138]
+  assign chain_15_4_cast_2 = {1'b0, chain_15_4_cast_1[17]}; // @[PeGroup.cs:138]
+  assign chain_15_0_add_2 = {{1{chain_15_0_cast_1[17]}}, chain_15_0_cast_1} + {{1{chain_15_1_cast_1[17]}}, chain_15_1_cast_1}; // @[PeGroup.cs:138]
+  assign chain_15_2_add_2 = {{1{chain_15_2_cast_1[17]}}, chain_15_2_cast_1} + {{1{chain_15_3_cast_1[17]}}, chain_15_3_cast_1}; // @[PeGroup.cs:138]
+  assign dot_0_s1_0_ext = {{8{dot_0_s1_0[23]}}, dot_0_s1_0}; // @[PeGroup.cs:91]
+  assign dot_1_s1_0_ext = {{11{dot_1_s1_0[20]}}, dot_1_s1_0}; // @[PeGroup.cs:91]
+  assign dot_2_s1_0_ext = {{8{dot_2_s1_0[23]}}, dot_2_s1_0}; // @[PeGroup.cs:91]
+  assign dot_3_s1_0_ext = {{11{dot_3_s1_0[20]}}, dot_3_s1_0}; // @[PeGroup.cs:91]
+  assign dot_4_s1_0_ext = {{8{dot_4_s1_0[23]}}, dot_4_s1_0}; // @[PeGroup.cs:91]
+  assign dot_5_s1_0_ext = {{11{dot_5_s1_0[20]}}, dot_5_s1_0}; // @[PeGroup.cs:91]
+  assign dot_6_s1_0_ext = {{8{dot_6_s1_0[23]}}, dot_6_s1_0}; // @[PeGroup.cs:91]
+  assign dot_7_s1_0_ext = {{11{dot_7_s1_0[20]}}, dot_7_s1_0}; // @[PeGroup.cs:91]
+  assign dot_8_s1_0_ext = {{8{dot_8_s1_0[23]}}, dot_8_s1_0}; // @[PeGroup.cs:91]
+  assign dot_9_s1_0_ext = {{11{dot_9_s1_0[20]}}, dot_9_s1_0}; // @[PeGroup.cs:91]
+  assign dot_10_s1_0_ext = {{8{dot_10_s1_0[23]}}, dot_10_s1_0}; // @[PeGroup.cs:91]
+  assign dot_11_s1_0_ext = {{11{dot_11_s1_0[20]}}, dot_11_s1_0}; // @[PeGroup.cs:91]
+  assign dot_12_s1_0_ext = {{8{dot_12_s1_0[23]}}, dot_12_s1_0}; // @[PeGroup.cs:91]
+  assign dot_13_s1_0_ext = {{11{dot_13_s1_0[20]}}, dot_13_s1_0}; // @[PeGroup.cs:91]
+  assign dot_14_s1_0_ext = {{8{dot_14_s1_0[23]}}, dot_14_s1_0}; // @[PeGroup.cs:91]
+  assign dot_15_s1_0_ext = {{11{dot_15_s1_0[20]}}, dot_15_s1_0}; // @[PeGroup.cs:91]
+  assign dot_16_s1_0_ext = {{8{dot_16_s1_0[23]}}, dot_16_s1_0}; // @[PeGroup.cs:91]
+  assign dot_17_s1_0_ext = {{11{dot_17_s1_0[20]}}, dot_17_s1_0}; // @[PeGroup.cs:91]
+  assign dot_18_s1_0_ext = {{8{dot_18_s1_0[23]}}, dot_18_s1_0}; // @[PeGroup.cs:91]
+  assign dot_19_s1_0_ext = {{11{dot_19_s1_0[20]}}, dot_19_s1_0}; // @[PeGroup.cs:91]
+  assign dot_20_s1_0_ext = {{8{dot_20_s1_0[23]}}, dot_20_s1_0}; // @[PeGroup.cs:91]
+  assign dot_21_s1_0_ext = {{11{dot_21_s1_0[20]}}, dot_21_s1_0}; // @[PeGroup.cs:91]
+  assign dot_22_s1_0_ext = {{8{dot_22_s1_0[23]}}, dot_22_s1_0}; // @[PeGroup.cs:91]
+  assign dot_23_s1_0_ext = {{11{dot_23_s1_0[20]}}, dot_23_s1_0}; // @[PeGroup.cs:91]
+  assign dot_24_s1_0_ext = {{8{dot_24_s1_0[23]}}, dot_24_s1_0}; // @[PeGroup.cs:91]
+  assign dot_25_s1_0_ext = {{11{dot_25_s1_0[20]}}, dot_25_s1_0}; // @[PeGroup.cs:91]
+  assign dot_26_s1_0_ext = {{8{dot_26_s1_0[23]}}, dot_26_s1_0}; // @[PeGroup.cs:91]
+  assign dot_27_s1_0_ext = {{11{dot_27_s1_0[20]}}, dot_27_s1_0}; // @[PeGroup.cs:91]
+  assign dot_28_s1_0_ext = {{8{dot_28_s1_0[23]}}, dot_28_s1_0}; // @[PeGroup.cs:91]
+  assign dot_29_s1_0_ext = {{11{dot_29_s1_0[20]}}, dot_29_s1_0}; // @[PeGroup.cs:91]
+  assign dot_30_s1_0_ext = {{8{dot_30_s1_0[23]}}, dot_30_s1_0}; // @[PeGroup.cs:91]
+  assign dot_31_s1_0_ext = {{11{dot_31_s1_0[20]}}, dot_31_s1_0}; // @[PeGroup.cs:91]
   assign Acc_0 = acc_0; // @[PeGroup.cs:92]
   assign Acc_1 = acc_1; // @[PeGroup.cs:92]
   assign Acc_2 = acc_2; // @[PeGroup.cs:92]
@@ -9676,2379 +9676,2379 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_0 <= $signed(({{1{packed_0_0_cast[25]}}, packed_0_0_cast} + {{19{w_1_0[7]}}, w_1_0})) * $signed(x_0);
+    packed_0_0 <= $signed(({{1{w_0_0_cast[25]}}, w_0_0_cast} + {{19{w_1_0[7]}}, w_1_0})) * $signed(x_0);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_1 <= $signed(({{1{packed_0_1_cast[25]}}, packed_0_1_cast} + {{19{w_1_1[7]}}, w_1_1})) * $signed(x_1);
+    packed_0_1 <= $signed(({{1{w_0_1_cast[25]}}, w_0_1_cast} + {{19{w_1_1[7]}}, w_1_1})) * $signed(x_1);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_2 <= $signed(({{1{packed_0_2_cast[25]}}, packed_0_2_cast} + {{19{w_1_2[7]}}, w_1_2})) * $signed(x_2);
+    packed_0_2 <= $signed(({{1{w_0_2_cast[25]}}, w_0_2_cast} + {{19{w_1_2[7]}}, w_1_2})) * $signed(x_2);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_3 <= $signed(({{1{packed_0_3_cast[25]}}, packed_0_3_cast} + {{19{w_1_3[7]}}, w_1_3})) * $signed(x_3);
+    packed_0_3 <= $signed(({{1{w_0_3_cast[25]}}, w_0_3_cast} + {{19{w_1_3[7]}}, w_1_3})) * $signed(x_3);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_4 <= $signed(({{1{packed_0_4_cast[25]}}, packed_0_4_cast} + {{19{w_1_4[7]}}, w_1_4})) * $signed(x_4);
+    packed_0_4 <= $signed(({{1{w_0_4_cast[25]}}, w_0_4_cast} + {{19{w_1_4[7]}}, w_1_4})) * $signed(x_4);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_5 <= $signed(({{1{packed_0_5_cast[25]}}, packed_0_5_cast} + {{19{w_1_5[7]}}, w_1_5})) * $signed(x_5);
+    packed_0_5 <= $signed(({{1{w_0_5_cast[25]}}, w_0_5_cast} + {{19{w_1_5[7]}}, w_1_5})) * $signed(x_5);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_6 <= $signed(({{1{packed_0_6_cast[25]}}, packed_0_6_cast} + {{19{w_1_6[7]}}, w_1_6})) * $signed(x_6);
+    packed_0_6 <= $signed(({{1{w_0_6_cast[25]}}, w_0_6_cast} + {{19{w_1_6[7]}}, w_1_6})) * $signed(x_6);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_7 <= $signed(({{1{packed_0_7_cast[25]}}, packed_0_7_cast} + {{19{w_1_7[7]}}, w_1_7})) * $signed(x_7);
+    packed_0_7 <= $signed(({{1{w_0_7_cast[25]}}, w_0_7_cast} + {{19{w_1_7[7]}}, w_1_7})) * $signed(x_7);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_8 <= $signed(({{1{packed_0_8_cast[25]}}, packed_0_8_cast} + {{19{w_1_8[7]}}, w_1_8})) * $signed(x_8);
+    packed_0_8 <= $signed(({{1{w_0_8_cast[25]}}, w_0_8_cast} + {{19{w_1_8[7]}}, w_1_8})) * $signed(x_8);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_9 <= $signed(({{1{packed_0_9_cast[25]}}, packed_0_9_cast} + {{19{w_1_9[7]}}, w_1_9})) * $signed(x_9);
+    packed_0_9 <= $signed(({{1{w_0_9_cast[25]}}, w_0_9_cast} + {{19{w_1_9[7]}}, w_1_9})) * $signed(x_9);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_10 <= $signed(({{1{packed_0_10_cast[25]}}, packed_0_10_cast} + {{19{w_1_10[7]}}, w_1_10})) * $signed(x_10);
+    packed_0_10 <= $signed(({{1{w_0_10_cast[25]}}, w_0_10_cast} + {{19{w_1_10[7]}}, w_1_10})) * $signed(x_10);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_11 <= $signed(({{1{packed_0_11_cast[25]}}, packed_0_11_cast} + {{19{w_1_11[7]}}, w_1_11})) * $signed(x_11);
+    packed_0_11 <= $signed(({{1{w_0_11_cast[25]}}, w_0_11_cast} + {{19{w_1_11[7]}}, w_1_11})) * $signed(x_11);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_12 <= $signed(({{1{packed_0_12_cast[25]}}, packed_0_12_cast} + {{19{w_1_12[7]}}, w_1_12})) * $signed(x_12);
+    packed_0_12 <= $signed(({{1{w_0_12_cast[25]}}, w_0_12_cast} + {{19{w_1_12[7]}}, w_1_12})) * $signed(x_12);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_13 <= $signed(({{1{packed_0_13_cast[25]}}, packed_0_13_cast} + {{19{w_1_13[7]}}, w_1_13})) * $signed(x_13);
+    packed_0_13 <= $signed(({{1{w_0_13_cast[25]}}, w_0_13_cast} + {{19{w_1_13[7]}}, w_1_13})) * $signed(x_13);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_14 <= $signed(({{1{packed_0_14_cast[25]}}, packed_0_14_cast} + {{19{w_1_14[7]}}, w_1_14})) * $signed(x_14);
+    packed_0_14 <= $signed(({{1{w_0_14_cast[25]}}, w_0_14_cast} + {{19{w_1_14[7]}}, w_1_14})) * $signed(x_14);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_15 <= $signed(({{1{packed_0_15_cast[25]}}, packed_0_15_cast} + {{19{w_1_15[7]}}, w_1_15})) * $signed(x_15);
+    packed_0_15 <= $signed(({{1{w_0_15_cast[25]}}, w_0_15_cast} + {{19{w_1_15[7]}}, w_1_15})) * $signed(x_15);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_16 <= $signed(({{1{packed_0_16_cast[25]}}, packed_0_16_cast} + {{19{w_1_16[7]}}, w_1_16})) * $signed(x_16);
+    packed_0_16 <= $signed(({{1{w_0_16_cast[25]}}, w_0_16_cast} + {{19{w_1_16[7]}}, w_1_16})) * $signed(x_16);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_17 <= $signed(({{1{packed_0_17_cast[25]}}, packed_0_17_cast} + {{19{w_1_17[7]}}, w_1_17})) * $signed(x_17);
+    packed_0_17 <= $signed(({{1{w_0_17_cast[25]}}, w_0_17_cast} + {{19{w_1_17[7]}}, w_1_17})) * $signed(x_17);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_18 <= $signed(({{1{packed_0_18_cast[25]}}, packed_0_18_cast} + {{19{w_1_18[7]}}, w_1_18})) * $signed(x_18);
+    packed_0_18 <= $signed(({{1{w_0_18_cast[25]}}, w_0_18_cast} + {{19{w_1_18[7]}}, w_1_18})) * $signed(x_18);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_19 <= $signed(({{1{packed_0_19_cast[25]}}, packed_0_19_cast} + {{19{w_1_19[7]}}, w_1_19})) * $signed(x_19);
+    packed_0_19 <= $signed(({{1{w_0_19_cast[25]}}, w_0_19_cast} + {{19{w_1_19[7]}}, w_1_19})) * $signed(x_19);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_20 <= $signed(({{1{packed_0_20_cast[25]}}, packed_0_20_cast} + {{19{w_1_20[7]}}, w_1_20})) * $signed(x_20);
+    packed_0_20 <= $signed(({{1{w_0_20_cast[25]}}, w_0_20_cast} + {{19{w_1_20[7]}}, w_1_20})) * $signed(x_20);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_21 <= $signed(({{1{packed_0_21_cast[25]}}, packed_0_21_cast} + {{19{w_1_21[7]}}, w_1_21})) * $signed(x_21);
+    packed_0_21 <= $signed(({{1{w_0_21_cast[25]}}, w_0_21_cast} + {{19{w_1_21[7]}}, w_1_21})) * $signed(x_21);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_22 <= $signed(({{1{packed_0_22_cast[25]}}, packed_0_22_cast} + {{19{w_1_22[7]}}, w_1_22})) * $signed(x_22);
+    packed_0_22 <= $signed(({{1{w_0_22_cast[25]}}, w_0_22_cast} + {{19{w_1_22[7]}}, w_1_22})) * $signed(x_22);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_23 <= $signed(({{1{packed_0_23_cast[25]}}, packed_0_23_cast} + {{19{w_1_23[7]}}, w_1_23})) * $signed(x_23);
+    packed_0_23 <= $signed(({{1{w_0_23_cast[25]}}, w_0_23_cast} + {{19{w_1_23[7]}}, w_1_23})) * $signed(x_23);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_24 <= $signed(({{1{packed_0_24_cast[25]}}, packed_0_24_cast} + {{19{w_1_24[7]}}, w_1_24})) * $signed(x_24);
+    packed_0_24 <= $signed(({{1{w_0_24_cast[25]}}, w_0_24_cast} + {{19{w_1_24[7]}}, w_1_24})) * $signed(x_24);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_25 <= $signed(({{1{packed_0_25_cast[25]}}, packed_0_25_cast} + {{19{w_1_25[7]}}, w_1_25})) * $signed(x_25);
+    packed_0_25 <= $signed(({{1{w_0_25_cast[25]}}, w_0_25_cast} + {{19{w_1_25[7]}}, w_1_25})) * $signed(x_25);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_26 <= $signed(({{1{packed_0_26_cast[25]}}, packed_0_26_cast} + {{19{w_1_26[7]}}, w_1_26})) * $signed(x_26);
+    packed_0_26 <= $signed(({{1{w_0_26_cast[25]}}, w_0_26_cast} + {{19{w_1_26[7]}}, w_1_26})) * $signed(x_26);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_27 <= $signed(({{1{packed_0_27_cast[25]}}, packed_0_27_cast} + {{19{w_1_27[7]}}, w_1_27})) * $signed(x_27);
+    packed_0_27 <= $signed(({{1{w_0_27_cast[25]}}, w_0_27_cast} + {{19{w_1_27[7]}}, w_1_27})) * $signed(x_27);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_28 <= $signed(({{1{packed_0_28_cast[25]}}, packed_0_28_cast} + {{19{w_1_28[7]}}, w_1_28})) * $signed(x_28);
+    packed_0_28 <= $signed(({{1{w_0_28_cast[25]}}, w_0_28_cast} + {{19{w_1_28[7]}}, w_1_28})) * $signed(x_28);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_29 <= $signed(({{1{packed_0_29_cast[25]}}, packed_0_29_cast} + {{19{w_1_29[7]}}, w_1_29})) * $signed(x_29);
+    packed_0_29 <= $signed(({{1{w_0_29_cast[25]}}, w_0_29_cast} + {{19{w_1_29[7]}}, w_1_29})) * $signed(x_29);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_30 <= $signed(({{1{packed_0_30_cast[25]}}, packed_0_30_cast} + {{19{w_1_30[7]}}, w_1_30})) * $signed(x_30);
+    packed_0_30 <= $signed(({{1{w_0_30_cast[25]}}, w_0_30_cast} + {{19{w_1_30[7]}}, w_1_30})) * $signed(x_30);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_31 <= $signed(({{1{packed_0_31_cast[25]}}, packed_0_31_cast} + {{19{w_1_31[7]}}, w_1_31})) * $signed(x_31);
+    packed_0_31 <= $signed(({{1{w_0_31_cast[25]}}, w_0_31_cast} + {{19{w_1_31[7]}}, w_1_31})) * $signed(x_31);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_0_0 <= {{1{chain_0_0_add[36]}}, chain_0_0_add} + {{1{chain_0_0_add_1[36]}}, chain_0_0_add_1};
+    chain_0_0 <= {{1{packed_0_0_add_1[36]}}, packed_0_0_add_1} + {{1{packed_0_4_add_1[36]}}, packed_0_4_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_0_1 <= {{1{chain_0_1_add[36]}}, chain_0_1_add} + {{1{chain_0_1_add_1[36]}}, chain_0_1_add_1};
+    chain_0_1 <= {{1{packed_0_7_add_1[36]}}, packed_0_7_add_1} + {{1{packed_0_11_add_1[36]}}, packed_0_11_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_0_2 <= {{1{chain_0_2_add[36]}}, chain_0_2_add} + {{1{chain_0_2_add_1[36]}}, chain_0_2_add_1};
+    chain_0_2 <= {{1{packed_0_14_add_1[36]}}, packed_0_14_add_1} + {{1{packed_0_18_add_1[36]}}, packed_0_18_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_0_3 <= {{1{chain_0_3_add[36]}}, chain_0_3_add} + {{1{chain_0_3_add_1[36]}}, chain_0_3_add_1};
+    chain_0_3 <= {{1{packed_0_21_add_1[36]}}, packed_0_21_add_1} + {{1{packed_0_25_add_1[36]}}, packed_0_25_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_0_4 <= {{1{chain_0_4_add[35]}}, chain_0_4_add} + {{1{chain_0_4_add_1[35]}}, chain_0_4_add_1};
+    chain_0_4 <= {{1{packed_0_28_add[35]}}, packed_0_28_add} + {{1{packed_0_30_add[35]}}, packed_0_30_add};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_0 <= $signed(({{1{packed_1_0_cast[25]}}, packed_1_0_cast} + {{19{w_3_0[7]}}, w_3_0})) * $signed(x_0);
+    packed_1_0 <= $signed(({{1{w_2_0_cast[25]}}, w_2_0_cast} + {{19{w_3_0[7]}}, w_3_0})) * $signed(x_0);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_1 <= $signed(({{1{packed_1_1_cast[25]}}, packed_1_1_cast} + {{19{w_3_1[7]}}, w_3_1})) * $signed(x_1);
+    packed_1_1 <= $signed(({{1{w_2_1_cast[25]}}, w_2_1_cast} + {{19{w_3_1[7]}}, w_3_1})) * $signed(x_1);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_2 <= $signed(({{1{packed_1_2_cast[25]}}, packed_1_2_cast} + {{19{w_3_2[7]}}, w_3_2})) * $signed(x_2);
+    packed_1_2 <= $signed(({{1{w_2_2_cast[25]}}, w_2_2_cast} + {{19{w_3_2[7]}}, w_3_2})) * $signed(x_2);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_3 <= $signed(({{1{packed_1_3_cast[25]}}, packed_1_3_cast} + {{19{w_3_3[7]}}, w_3_3})) * $signed(x_3);
+    packed_1_3 <= $signed(({{1{w_2_3_cast[25]}}, w_2_3_cast} + {{19{w_3_3[7]}}, w_3_3})) * $signed(x_3);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_4 <= $signed(({{1{packed_1_4_cast[25]}}, packed_1_4_cast} + {{19{w_3_4[7]}}, w_3_4})) * $signed(x_4);
+    packed_1_4 <= $signed(({{1{w_2_4_cast[25]}}, w_2_4_cast} + {{19{w_3_4[7]}}, w_3_4})) * $signed(x_4);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_5 <= $signed(({{1{packed_1_5_cast[25]}}, packed_1_5_cast} + {{19{w_3_5[7]}}, w_3_5})) * $signed(x_5);
+    packed_1_5 <= $signed(({{1{w_2_5_cast[25]}}, w_2_5_cast} + {{19{w_3_5[7]}}, w_3_5})) * $signed(x_5);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_6 <= $signed(({{1{packed_1_6_cast[25]}}, packed_1_6_cast} + {{19{w_3_6[7]}}, w_3_6})) * $signed(x_6);
+    packed_1_6 <= $signed(({{1{w_2_6_cast[25]}}, w_2_6_cast} + {{19{w_3_6[7]}}, w_3_6})) * $signed(x_6);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_7 <= $signed(({{1{packed_1_7_cast[25]}}, packed_1_7_cast} + {{19{w_3_7[7]}}, w_3_7})) * $signed(x_7);
+    packed_1_7 <= $signed(({{1{w_2_7_cast[25]}}, w_2_7_cast} + {{19{w_3_7[7]}}, w_3_7})) * $signed(x_7);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_8 <= $signed(({{1{packed_1_8_cast[25]}}, packed_1_8_cast} + {{19{w_3_8[7]}}, w_3_8})) * $signed(x_8);
+    packed_1_8 <= $signed(({{1{w_2_8_cast[25]}}, w_2_8_cast} + {{19{w_3_8[7]}}, w_3_8})) * $signed(x_8);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_9 <= $signed(({{1{packed_1_9_cast[25]}}, packed_1_9_cast} + {{19{w_3_9[7]}}, w_3_9})) * $signed(x_9);
+    packed_1_9 <= $signed(({{1{w_2_9_cast[25]}}, w_2_9_cast} + {{19{w_3_9[7]}}, w_3_9})) * $signed(x_9);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_10 <= $signed(({{1{packed_1_10_cast[25]}}, packed_1_10_cast} + {{19{w_3_10[7]}}, w_3_10})) * $signed(x_10);
+    packed_1_10 <= $signed(({{1{w_2_10_cast[25]}}, w_2_10_cast} + {{19{w_3_10[7]}}, w_3_10})) * $signed(x_10);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_11 <= $signed(({{1{packed_1_11_cast[25]}}, packed_1_11_cast} + {{19{w_3_11[7]}}, w_3_11})) * $signed(x_11);
+    packed_1_11 <= $signed(({{1{w_2_11_cast[25]}}, w_2_11_cast} + {{19{w_3_11[7]}}, w_3_11})) * $signed(x_11);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_12 <= $signed(({{1{packed_1_12_cast[25]}}, packed_1_12_cast} + {{19{w_3_12[7]}}, w_3_12})) * $signed(x_12);
+    packed_1_12 <= $signed(({{1{w_2_12_cast[25]}}, w_2_12_cast} + {{19{w_3_12[7]}}, w_3_12})) * $signed(x_12);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_13 <= $signed(({{1{packed_1_13_cast[25]}}, packed_1_13_cast} + {{19{w_3_13[7]}}, w_3_13})) * $signed(x_13);
+    packed_1_13 <= $signed(({{1{w_2_13_cast[25]}}, w_2_13_cast} + {{19{w_3_13[7]}}, w_3_13})) * $signed(x_13);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_14 <= $signed(({{1{packed_1_14_cast[25]}}, packed_1_14_cast} + {{19{w_3_14[7]}}, w_3_14})) * $signed(x_14);
+    packed_1_14 <= $signed(({{1{w_2_14_cast[25]}}, w_2_14_cast} + {{19{w_3_14[7]}}, w_3_14})) * $signed(x_14);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_15 <= $signed(({{1{packed_1_15_cast[25]}}, packed_1_15_cast} + {{19{w_3_15[7]}}, w_3_15})) * $signed(x_15);
+    packed_1_15 <= $signed(({{1{w_2_15_cast[25]}}, w_2_15_cast} + {{19{w_3_15[7]}}, w_3_15})) * $signed(x_15);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_16 <= $signed(({{1{packed_1_16_cast[25]}}, packed_1_16_cast} + {{19{w_3_16[7]}}, w_3_16})) * $signed(x_16);
+    packed_1_16 <= $signed(({{1{w_2_16_cast[25]}}, w_2_16_cast} + {{19{w_3_16[7]}}, w_3_16})) * $signed(x_16);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_17 <= $signed(({{1{packed_1_17_cast[25]}}, packed_1_17_cast} + {{19{w_3_17[7]}}, w_3_17})) * $signed(x_17);
+    packed_1_17 <= $signed(({{1{w_2_17_cast[25]}}, w_2_17_cast} + {{19{w_3_17[7]}}, w_3_17})) * $signed(x_17);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_18 <= $signed(({{1{packed_1_18_cast[25]}}, packed_1_18_cast} + {{19{w_3_18[7]}}, w_3_18})) * $signed(x_18);
+    packed_1_18 <= $signed(({{1{w_2_18_cast[25]}}, w_2_18_cast} + {{19{w_3_18[7]}}, w_3_18})) * $signed(x_18);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_19 <= $signed(({{1{packed_1_19_cast[25]}}, packed_1_19_cast} + {{19{w_3_19[7]}}, w_3_19})) * $signed(x_19);
+    packed_1_19 <= $signed(({{1{w_2_19_cast[25]}}, w_2_19_cast} + {{19{w_3_19[7]}}, w_3_19})) * $signed(x_19);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_20 <= $signed(({{1{packed_1_20_cast[25]}}, packed_1_20_cast} + {{19{w_3_20[7]}}, w_3_20})) * $signed(x_20);
+    packed_1_20 <= $signed(({{1{w_2_20_cast[25]}}, w_2_20_cast} + {{19{w_3_20[7]}}, w_3_20})) * $signed(x_20);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_21 <= $signed(({{1{packed_1_21_cast[25]}}, packed_1_21_cast} + {{19{w_3_21[7]}}, w_3_21})) * $signed(x_21);
+    packed_1_21 <= $signed(({{1{w_2_21_cast[25]}}, w_2_21_cast} + {{19{w_3_21[7]}}, w_3_21})) * $signed(x_21);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_22 <= $signed(({{1{packed_1_22_cast[25]}}, packed_1_22_cast} + {{19{w_3_22[7]}}, w_3_22})) * $signed(x_22);
+    packed_1_22 <= $signed(({{1{w_2_22_cast[25]}}, w_2_22_cast} + {{19{w_3_22[7]}}, w_3_22})) * $signed(x_22);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_23 <= $signed(({{1{packed_1_23_cast[25]}}, packed_1_23_cast} + {{19{w_3_23[7]}}, w_3_23})) * $signed(x_23);
+    packed_1_23 <= $signed(({{1{w_2_23_cast[25]}}, w_2_23_cast} + {{19{w_3_23[7]}}, w_3_23})) * $signed(x_23);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_24 <= $signed(({{1{packed_1_24_cast[25]}}, packed_1_24_cast} + {{19{w_3_24[7]}}, w_3_24})) * $signed(x_24);
+    packed_1_24 <= $signed(({{1{w_2_24_cast[25]}}, w_2_24_cast} + {{19{w_3_24[7]}}, w_3_24})) * $signed(x_24);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_25 <= $signed(({{1{packed_1_25_cast[25]}}, packed_1_25_cast} + {{19{w_3_25[7]}}, w_3_25})) * $signed(x_25);
+    packed_1_25 <= $signed(({{1{w_2_25_cast[25]}}, w_2_25_cast} + {{19{w_3_25[7]}}, w_3_25})) * $signed(x_25);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_26 <= $signed(({{1{packed_1_26_cast[25]}}, packed_1_26_cast} + {{19{w_3_26[7]}}, w_3_26})) * $signed(x_26);
+    packed_1_26 <= $signed(({{1{w_2_26_cast[25]}}, w_2_26_cast} + {{19{w_3_26[7]}}, w_3_26})) * $signed(x_26);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_27 <= $signed(({{1{packed_1_27_cast[25]}}, packed_1_27_cast} + {{19{w_3_27[7]}}, w_3_27})) * $signed(x_27);
+    packed_1_27 <= $signed(({{1{w_2_27_cast[25]}}, w_2_27_cast} + {{19{w_3_27[7]}}, w_3_27})) * $signed(x_27);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_28 <= $signed(({{1{packed_1_28_cast[25]}}, packed_1_28_cast} + {{19{w_3_28[7]}}, w_3_28})) * $signed(x_28);
+    packed_1_28 <= $signed(({{1{w_2_28_cast[25]}}, w_2_28_cast} + {{19{w_3_28[7]}}, w_3_28})) * $signed(x_28);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_29 <= $signed(({{1{packed_1_29_cast[25]}}, packed_1_29_cast} + {{19{w_3_29[7]}}, w_3_29})) * $signed(x_29);
+    packed_1_29 <= $signed(({{1{w_2_29_cast[25]}}, w_2_29_cast} + {{19{w_3_29[7]}}, w_3_29})) * $signed(x_29);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_30 <= $signed(({{1{packed_1_30_cast[25]}}, packed_1_30_cast} + {{19{w_3_30[7]}}, w_3_30})) * $signed(x_30);
+    packed_1_30 <= $signed(({{1{w_2_30_cast[25]}}, w_2_30_cast} + {{19{w_3_30[7]}}, w_3_30})) * $signed(x_30);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_31 <= $signed(({{1{packed_1_31_cast[25]}}, packed_1_31_cast} + {{19{w_3_31[7]}}, w_3_31})) * $signed(x_31);
+    packed_1_31 <= $signed(({{1{w_2_31_cast[25]}}, w_2_31_cast} + {{19{w_3_31[7]}}, w_3_31})) * $signed(x_31);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_1_0 <= {{1{chain_1_0_add[36]}}, chain_1_0_add} + {{1{chain_1_0_add_1[36]}}, chain_1_0_add_1};
+    chain_1_0 <= {{1{packed_1_0_add_1[36]}}, packed_1_0_add_1} + {{1{packed_1_4_add_1[36]}}, packed_1_4_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_1_1 <= {{1{chain_1_1_add[36]}}, chain_1_1_add} + {{1{chain_1_1_add_1[36]}}, chain_1_1_add_1};
+    chain_1_1 <= {{1{packed_1_7_add_1[36]}}, packed_1_7_add_1} + {{1{packed_1_11_add_1[36]}}, packed_1_11_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_1_2 <= {{1{chain_1_2_add[36]}}, chain_1_2_add} + {{1{chain_1_2_add_1[36]}}, chain_1_2_add_1};
+    chain_1_2 <= {{1{packed_1_14_add_1[36]}}, packed_1_14_add_1} + {{1{packed_1_18_add_1[36]}}, packed_1_18_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_1_3 <= {{1{chain_1_3_add[36]}}, chain_1_3_add} + {{1{chain_1_3_add_1[36]}}, chain_1_3_add_1};
+    chain_1_3 <= {{1{packed_1_21_add_1[36]}}, packed_1_21_add_1} + {{1{packed_1_25_add_1[36]}}, packed_1_25_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_1_4 <= {{1{chain_1_4_add[35]}}, chain_1_4_add} + {{1{chain_1_4_add_1[35]}}, chain_1_4_add_1};
+    chain_1_4 <= {{1{packed_1_28_add[35]}}, packed_1_28_add} + {{1{packed_1_30_add[35]}}, packed_1_30_add};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_0 <= $signed(({{1{packed_2_0_cast[25]}}, packed_2_0_cast} + {{19{w_5_0[7]}}, w_5_0})) * $signed(x_0);
+    packed_2_0 <= $signed(({{1{w_4_0_cast[25]}}, w_4_0_cast} + {{19{w_5_0[7]}}, w_5_0})) * $signed(x_0);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_1 <= $signed(({{1{packed_2_1_cast[25]}}, packed_2_1_cast} + {{19{w_5_1[7]}}, w_5_1})) * $signed(x_1);
+    packed_2_1 <= $signed(({{1{w_4_1_cast[25]}}, w_4_1_cast} + {{19{w_5_1[7]}}, w_5_1})) * $signed(x_1);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_2 <= $signed(({{1{packed_2_2_cast[25]}}, packed_2_2_cast} + {{19{w_5_2[7]}}, w_5_2})) * $signed(x_2);
+    packed_2_2 <= $signed(({{1{w_4_2_cast[25]}}, w_4_2_cast} + {{19{w_5_2[7]}}, w_5_2})) * $signed(x_2);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_3 <= $signed(({{1{packed_2_3_cast[25]}}, packed_2_3_cast} + {{19{w_5_3[7]}}, w_5_3})) * $signed(x_3);
+    packed_2_3 <= $signed(({{1{w_4_3_cast[25]}}, w_4_3_cast} + {{19{w_5_3[7]}}, w_5_3})) * $signed(x_3);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_4 <= $signed(({{1{packed_2_4_cast[25]}}, packed_2_4_cast} + {{19{w_5_4[7]}}, w_5_4})) * $signed(x_4);
+    packed_2_4 <= $signed(({{1{w_4_4_cast[25]}}, w_4_4_cast} + {{19{w_5_4[7]}}, w_5_4})) * $signed(x_4);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_5 <= $signed(({{1{packed_2_5_cast[25]}}, packed_2_5_cast} + {{19{w_5_5[7]}}, w_5_5})) * $signed(x_5);
+    packed_2_5 <= $signed(({{1{w_4_5_cast[25]}}, w_4_5_cast} + {{19{w_5_5[7]}}, w_5_5})) * $signed(x_5);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_6 <= $signed(({{1{packed_2_6_cast[25]}}, packed_2_6_cast} + {{19{w_5_6[7]}}, w_5_6})) * $signed(x_6);
+    packed_2_6 <= $signed(({{1{w_4_6_cast[25]}}, w_4_6_cast} + {{19{w_5_6[7]}}, w_5_6})) * $signed(x_6);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_7 <= $signed(({{1{packed_2_7_cast[25]}}, packed_2_7_cast} + {{19{w_5_7[7]}}, w_5_7})) * $signed(x_7);
+    packed_2_7 <= $signed(({{1{w_4_7_cast[25]}}, w_4_7_cast} + {{19{w_5_7[7]}}, w_5_7})) * $signed(x_7);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_8 <= $signed(({{1{packed_2_8_cast[25]}}, packed_2_8_cast} + {{19{w_5_8[7]}}, w_5_8})) * $signed(x_8);
+    packed_2_8 <= $signed(({{1{w_4_8_cast[25]}}, w_4_8_cast} + {{19{w_5_8[7]}}, w_5_8})) * $signed(x_8);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_9 <= $signed(({{1{packed_2_9_cast[25]}}, packed_2_9_cast} + {{19{w_5_9[7]}}, w_5_9})) * $signed(x_9);
+    packed_2_9 <= $signed(({{1{w_4_9_cast[25]}}, w_4_9_cast} + {{19{w_5_9[7]}}, w_5_9})) * $signed(x_9);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_10 <= $signed(({{1{packed_2_10_cast[25]}}, packed_2_10_cast} + {{19{w_5_10[7]}}, w_5_10})) * $signed(x_10);
+    packed_2_10 <= $signed(({{1{w_4_10_cast[25]}}, w_4_10_cast} + {{19{w_5_10[7]}}, w_5_10})) * $signed(x_10);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_11 <= $signed(({{1{packed_2_11_cast[25]}}, packed_2_11_cast} + {{19{w_5_11[7]}}, w_5_11})) * $signed(x_11);
+    packed_2_11 <= $signed(({{1{w_4_11_cast[25]}}, w_4_11_cast} + {{19{w_5_11[7]}}, w_5_11})) * $signed(x_11);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_12 <= $signed(({{1{packed_2_12_cast[25]}}, packed_2_12_cast} + {{19{w_5_12[7]}}, w_5_12})) * $signed(x_12);
+    packed_2_12 <= $signed(({{1{w_4_12_cast[25]}}, w_4_12_cast} + {{19{w_5_12[7]}}, w_5_12})) * $signed(x_12);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_13 <= $signed(({{1{packed_2_13_cast[25]}}, packed_2_13_cast} + {{19{w_5_13[7]}}, w_5_13})) * $signed(x_13);
+    packed_2_13 <= $signed(({{1{w_4_13_cast[25]}}, w_4_13_cast} + {{19{w_5_13[7]}}, w_5_13})) * $signed(x_13);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_14 <= $signed(({{1{packed_2_14_cast[25]}}, packed_2_14_cast} + {{19{w_5_14[7]}}, w_5_14})) * $signed(x_14);
+    packed_2_14 <= $signed(({{1{w_4_14_cast[25]}}, w_4_14_cast} + {{19{w_5_14[7]}}, w_5_14})) * $signed(x_14);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_15 <= $signed(({{1{packed_2_15_cast[25]}}, packed_2_15_cast} + {{19{w_5_15[7]}}, w_5_15})) * $signed(x_15);
+    packed_2_15 <= $signed(({{1{w_4_15_cast[25]}}, w_4_15_cast} + {{19{w_5_15[7]}}, w_5_15})) * $signed(x_15);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_16 <= $signed(({{1{packed_2_16_cast[25]}}, packed_2_16_cast} + {{19{w_5_16[7]}}, w_5_16})) * $signed(x_16);
+    packed_2_16 <= $signed(({{1{w_4_16_cast[25]}}, w_4_16_cast} + {{19{w_5_16[7]}}, w_5_16})) * $signed(x_16);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_17 <= $signed(({{1{packed_2_17_cast[25]}}, packed_2_17_cast} + {{19{w_5_17[7]}}, w_5_17})) * $signed(x_17);
+    packed_2_17 <= $signed(({{1{w_4_17_cast[25]}}, w_4_17_cast} + {{19{w_5_17[7]}}, w_5_17})) * $signed(x_17);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_18 <= $signed(({{1{packed_2_18_cast[25]}}, packed_2_18_cast} + {{19{w_5_18[7]}}, w_5_18})) * $signed(x_18);
+    packed_2_18 <= $signed(({{1{w_4_18_cast[25]}}, w_4_18_cast} + {{19{w_5_18[7]}}, w_5_18})) * $signed(x_18);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_19 <= $signed(({{1{packed_2_19_cast[25]}}, packed_2_19_cast} + {{19{w_5_19[7]}}, w_5_19})) * $signed(x_19);
+    packed_2_19 <= $signed(({{1{w_4_19_cast[25]}}, w_4_19_cast} + {{19{w_5_19[7]}}, w_5_19})) * $signed(x_19);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_20 <= $signed(({{1{packed_2_20_cast[25]}}, packed_2_20_cast} + {{19{w_5_20[7]}}, w_5_20})) * $signed(x_20);
+    packed_2_20 <= $signed(({{1{w_4_20_cast[25]}}, w_4_20_cast} + {{19{w_5_20[7]}}, w_5_20})) * $signed(x_20);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_21 <= $signed(({{1{packed_2_21_cast[25]}}, packed_2_21_cast} + {{19{w_5_21[7]}}, w_5_21})) * $signed(x_21);
+    packed_2_21 <= $signed(({{1{w_4_21_cast[25]}}, w_4_21_cast} + {{19{w_5_21[7]}}, w_5_21})) * $signed(x_21);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_22 <= $signed(({{1{packed_2_22_cast[25]}}, packed_2_22_cast} + {{19{w_5_22[7]}}, w_5_22})) * $signed(x_22);
+    packed_2_22 <= $signed(({{1{w_4_22_cast[25]}}, w_4_22_cast} + {{19{w_5_22[7]}}, w_5_22})) * $signed(x_22);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_23 <= $signed(({{1{packed_2_23_cast[25]}}, packed_2_23_cast} + {{19{w_5_23[7]}}, w_5_23})) * $signed(x_23);
+    packed_2_23 <= $signed(({{1{w_4_23_cast[25]}}, w_4_23_cast} + {{19{w_5_23[7]}}, w_5_23})) * $signed(x_23);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_24 <= $signed(({{1{packed_2_24_cast[25]}}, packed_2_24_cast} + {{19{w_5_24[7]}}, w_5_24})) * $signed(x_24);
+    packed_2_24 <= $signed(({{1{w_4_24_cast[25]}}, w_4_24_cast} + {{19{w_5_24[7]}}, w_5_24})) * $signed(x_24);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_25 <= $signed(({{1{packed_2_25_cast[25]}}, packed_2_25_cast} + {{19{w_5_25[7]}}, w_5_25})) * $signed(x_25);
+    packed_2_25 <= $signed(({{1{w_4_25_cast[25]}}, w_4_25_cast} + {{19{w_5_25[7]}}, w_5_25})) * $signed(x_25);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_26 <= $signed(({{1{packed_2_26_cast[25]}}, packed_2_26_cast} + {{19{w_5_26[7]}}, w_5_26})) * $signed(x_26);
+    packed_2_26 <= $signed(({{1{w_4_26_cast[25]}}, w_4_26_cast} + {{19{w_5_26[7]}}, w_5_26})) * $signed(x_26);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_27 <= $signed(({{1{packed_2_27_cast[25]}}, packed_2_27_cast} + {{19{w_5_27[7]}}, w_5_27})) * $signed(x_27);
+    packed_2_27 <= $signed(({{1{w_4_27_cast[25]}}, w_4_27_cast} + {{19{w_5_27[7]}}, w_5_27})) * $signed(x_27);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_28 <= $signed(({{1{packed_2_28_cast[25]}}, packed_2_28_cast} + {{19{w_5_28[7]}}, w_5_28})) * $signed(x_28);
+    packed_2_28 <= $signed(({{1{w_4_28_cast[25]}}, w_4_28_cast} + {{19{w_5_28[7]}}, w_5_28})) * $signed(x_28);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_29 <= $signed(({{1{packed_2_29_cast[25]}}, packed_2_29_cast} + {{19{w_5_29[7]}}, w_5_29})) * $signed(x_29);
+    packed_2_29 <= $signed(({{1{w_4_29_cast[25]}}, w_4_29_cast} + {{19{w_5_29[7]}}, w_5_29})) * $signed(x_29);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_30 <= $signed(({{1{packed_2_30_cast[25]}}, packed_2_30_cast} + {{19{w_5_30[7]}}, w_5_30})) * $signed(x_30);
+    packed_2_30 <= $signed(({{1{w_4_30_cast[25]}}, w_4_30_cast} + {{19{w_5_30[7]}}, w_5_30})) * $signed(x_30);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_31 <= $signed(({{1{packed_2_31_cast[25]}}, packed_2_31_cast} + {{19{w_5_31[7]}}, w_5_31})) * $signed(x_31);
+    packed_2_31 <= $signed(({{1{w_4_31_cast[25]}}, w_4_31_cast} + {{19{w_5_31[7]}}, w_5_31})) * $signed(x_31);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_2_0 <= {{1{chain_2_0_add[36]}}, chain_2_0_add} + {{1{chain_2_0_add_1[36]}}, chain_2_0_add_1};
+    chain_2_0 <= {{1{packed_2_0_add_1[36]}}, packed_2_0_add_1} + {{1{packed_2_4_add_1[36]}}, packed_2_4_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_2_1 <= {{1{chain_2_1_add[36]}}, chain_2_1_add} + {{1{chain_2_1_add_1[36]}}, chain_2_1_add_1};
+    chain_2_1 <= {{1{packed_2_7_add_1[36]}}, packed_2_7_add_1} + {{1{packed_2_11_add_1[36]}}, packed_2_11_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_2_2 <= {{1{chain_2_2_add[36]}}, chain_2_2_add} + {{1{chain_2_2_add_1[36]}}, chain_2_2_add_1};
+    chain_2_2 <= {{1{packed_2_14_add_1[36]}}, packed_2_14_add_1} + {{1{packed_2_18_add_1[36]}}, packed_2_18_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_2_3 <= {{1{chain_2_3_add[36]}}, chain_2_3_add} + {{1{chain_2_3_add_1[36]}}, chain_2_3_add_1};
+    chain_2_3 <= {{1{packed_2_21_add_1[36]}}, packed_2_21_add_1} + {{1{packed_2_25_add_1[36]}}, packed_2_25_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_2_4 <= {{1{chain_2_4_add[35]}}, chain_2_4_add} + {{1{chain_2_4_add_1[35]}}, chain_2_4_add_1};
+    chain_2_4 <= {{1{packed_2_28_add[35]}}, packed_2_28_add} + {{1{packed_2_30_add[35]}}, packed_2_30_add};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_0 <= $signed(({{1{packed_3_0_cast[25]}}, packed_3_0_cast} + {{19{w_7_0[7]}}, w_7_0})) * $signed(x_0);
+    packed_3_0 <= $signed(({{1{w_6_0_cast[25]}}, w_6_0_cast} + {{19{w_7_0[7]}}, w_7_0})) * $signed(x_0);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_1 <= $signed(({{1{packed_3_1_cast[25]}}, packed_3_1_cast} + {{19{w_7_1[7]}}, w_7_1})) * $signed(x_1);
+    packed_3_1 <= $signed(({{1{w_6_1_cast[25]}}, w_6_1_cast} + {{19{w_7_1[7]}}, w_7_1})) * $signed(x_1);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_2 <= $signed(({{1{packed_3_2_cast[25]}}, packed_3_2_cast} + {{19{w_7_2[7]}}, w_7_2})) * $signed(x_2);
+    packed_3_2 <= $signed(({{1{w_6_2_cast[25]}}, w_6_2_cast} + {{19{w_7_2[7]}}, w_7_2})) * $signed(x_2);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_3 <= $signed(({{1{packed_3_3_cast[25]}}, packed_3_3_cast} + {{19{w_7_3[7]}}, w_7_3})) * $signed(x_3);
+    packed_3_3 <= $signed(({{1{w_6_3_cast[25]}}, w_6_3_cast} + {{19{w_7_3[7]}}, w_7_3})) * $signed(x_3);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_4 <= $signed(({{1{packed_3_4_cast[25]}}, packed_3_4_cast} + {{19{w_7_4[7]}}, w_7_4})) * $signed(x_4);
+    packed_3_4 <= $signed(({{1{w_6_4_cast[25]}}, w_6_4_cast} + {{19{w_7_4[7]}}, w_7_4})) * $signed(x_4);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_5 <= $signed(({{1{packed_3_5_cast[25]}}, packed_3_5_cast} + {{19{w_7_5[7]}}, w_7_5})) * $signed(x_5);
+    packed_3_5 <= $signed(({{1{w_6_5_cast[25]}}, w_6_5_cast} + {{19{w_7_5[7]}}, w_7_5})) * $signed(x_5);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_6 <= $signed(({{1{packed_3_6_cast[25]}}, packed_3_6_cast} + {{19{w_7_6[7]}}, w_7_6})) * $signed(x_6);
+    packed_3_6 <= $signed(({{1{w_6_6_cast[25]}}, w_6_6_cast} + {{19{w_7_6[7]}}, w_7_6})) * $signed(x_6);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_7 <= $signed(({{1{packed_3_7_cast[25]}}, packed_3_7_cast} + {{19{w_7_7[7]}}, w_7_7})) * $signed(x_7);
+    packed_3_7 <= $signed(({{1{w_6_7_cast[25]}}, w_6_7_cast} + {{19{w_7_7[7]}}, w_7_7})) * $signed(x_7);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_8 <= $signed(({{1{packed_3_8_cast[25]}}, packed_3_8_cast} + {{19{w_7_8[7]}}, w_7_8})) * $signed(x_8);
+    packed_3_8 <= $signed(({{1{w_6_8_cast[25]}}, w_6_8_cast} + {{19{w_7_8[7]}}, w_7_8})) * $signed(x_8);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_9 <= $signed(({{1{packed_3_9_cast[25]}}, packed_3_9_cast} + {{19{w_7_9[7]}}, w_7_9})) * $signed(x_9);
+    packed_3_9 <= $signed(({{1{w_6_9_cast[25]}}, w_6_9_cast} + {{19{w_7_9[7]}}, w_7_9})) * $signed(x_9);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_10 <= $signed(({{1{packed_3_10_cast[25]}}, packed_3_10_cast} + {{19{w_7_10[7]}}, w_7_10})) * $signed(x_10);
+    packed_3_10 <= $signed(({{1{w_6_10_cast[25]}}, w_6_10_cast} + {{19{w_7_10[7]}}, w_7_10})) * $signed(x_10);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_11 <= $signed(({{1{packed_3_11_cast[25]}}, packed_3_11_cast} + {{19{w_7_11[7]}}, w_7_11})) * $signed(x_11);
+    packed_3_11 <= $signed(({{1{w_6_11_cast[25]}}, w_6_11_cast} + {{19{w_7_11[7]}}, w_7_11})) * $signed(x_11);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_12 <= $signed(({{1{packed_3_12_cast[25]}}, packed_3_12_cast} + {{19{w_7_12[7]}}, w_7_12})) * $signed(x_12);
+    packed_3_12 <= $signed(({{1{w_6_12_cast[25]}}, w_6_12_cast} + {{19{w_7_12[7]}}, w_7_12})) * $signed(x_12);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_13 <= $signed(({{1{packed_3_13_cast[25]}}, packed_3_13_cast} + {{19{w_7_13[7]}}, w_7_13})) * $signed(x_13);
+    packed_3_13 <= $signed(({{1{w_6_13_cast[25]}}, w_6_13_cast} + {{19{w_7_13[7]}}, w_7_13})) * $signed(x_13);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_14 <= $signed(({{1{packed_3_14_cast[25]}}, packed_3_14_cast} + {{19{w_7_14[7]}}, w_7_14})) * $signed(x_14);
+    packed_3_14 <= $signed(({{1{w_6_14_cast[25]}}, w_6_14_cast} + {{19{w_7_14[7]}}, w_7_14})) * $signed(x_14);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_15 <= $signed(({{1{packed_3_15_cast[25]}}, packed_3_15_cast} + {{19{w_7_15[7]}}, w_7_15})) * $signed(x_15);
+    packed_3_15 <= $signed(({{1{w_6_15_cast[25]}}, w_6_15_cast} + {{19{w_7_15[7]}}, w_7_15})) * $signed(x_15);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_16 <= $signed(({{1{packed_3_16_cast[25]}}, packed_3_16_cast} + {{19{w_7_16[7]}}, w_7_16})) * $signed(x_16);
+    packed_3_16 <= $signed(({{1{w_6_16_cast[25]}}, w_6_16_cast} + {{19{w_7_16[7]}}, w_7_16})) * $signed(x_16);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_17 <= $signed(({{1{packed_3_17_cast[25]}}, packed_3_17_cast} + {{19{w_7_17[7]}}, w_7_17})) * $signed(x_17);
+    packed_3_17 <= $signed(({{1{w_6_17_cast[25]}}, w_6_17_cast} + {{19{w_7_17[7]}}, w_7_17})) * $signed(x_17);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_18 <= $signed(({{1{packed_3_18_cast[25]}}, packed_3_18_cast} + {{19{w_7_18[7]}}, w_7_18})) * $signed(x_18);
+    packed_3_18 <= $signed(({{1{w_6_18_cast[25]}}, w_6_18_cast} + {{19{w_7_18[7]}}, w_7_18})) * $signed(x_18);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_19 <= $signed(({{1{packed_3_19_cast[25]}}, packed_3_19_cast} + {{19{w_7_19[7]}}, w_7_19})) * $signed(x_19);
+    packed_3_19 <= $signed(({{1{w_6_19_cast[25]}}, w_6_19_cast} + {{19{w_7_19[7]}}, w_7_19})) * $signed(x_19);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_20 <= $signed(({{1{packed_3_20_cast[25]}}, packed_3_20_cast} + {{19{w_7_20[7]}}, w_7_20})) * $signed(x_20);
+    packed_3_20 <= $signed(({{1{w_6_20_cast[25]}}, w_6_20_cast} + {{19{w_7_20[7]}}, w_7_20})) * $signed(x_20);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_21 <= $signed(({{1{packed_3_21_cast[25]}}, packed_3_21_cast} + {{19{w_7_21[7]}}, w_7_21})) * $signed(x_21);
+    packed_3_21 <= $signed(({{1{w_6_21_cast[25]}}, w_6_21_cast} + {{19{w_7_21[7]}}, w_7_21})) * $signed(x_21);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_22 <= $signed(({{1{packed_3_22_cast[25]}}, packed_3_22_cast} + {{19{w_7_22[7]}}, w_7_22})) * $signed(x_22);
+    packed_3_22 <= $signed(({{1{w_6_22_cast[25]}}, w_6_22_cast} + {{19{w_7_22[7]}}, w_7_22})) * $signed(x_22);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_23 <= $signed(({{1{packed_3_23_cast[25]}}, packed_3_23_cast} + {{19{w_7_23[7]}}, w_7_23})) * $signed(x_23);
+    packed_3_23 <= $signed(({{1{w_6_23_cast[25]}}, w_6_23_cast} + {{19{w_7_23[7]}}, w_7_23})) * $signed(x_23);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_24 <= $signed(({{1{packed_3_24_cast[25]}}, packed_3_24_cast} + {{19{w_7_24[7]}}, w_7_24})) * $signed(x_24);
+    packed_3_24 <= $signed(({{1{w_6_24_cast[25]}}, w_6_24_cast} + {{19{w_7_24[7]}}, w_7_24})) * $signed(x_24);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_25 <= $signed(({{1{packed_3_25_cast[25]}}, packed_3_25_cast} + {{19{w_7_25[7]}}, w_7_25})) * $signed(x_25);
+    packed_3_25 <= $signed(({{1{w_6_25_cast[25]}}, w_6_25_cast} + {{19{w_7_25[7]}}, w_7_25})) * $signed(x_25);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_26 <= $signed(({{1{packed_3_26_cast[25]}}, packed_3_26_cast} + {{19{w_7_26[7]}}, w_7_26})) * $signed(x_26);
+    packed_3_26 <= $signed(({{1{w_6_26_cast[25]}}, w_6_26_cast} + {{19{w_7_26[7]}}, w_7_26})) * $signed(x_26);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_27 <= $signed(({{1{packed_3_27_cast[25]}}, packed_3_27_cast} + {{19{w_7_27[7]}}, w_7_27})) * $signed(x_27);
+    packed_3_27 <= $signed(({{1{w_6_27_cast[25]}}, w_6_27_cast} + {{19{w_7_27[7]}}, w_7_27})) * $signed(x_27);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_28 <= $signed(({{1{packed_3_28_cast[25]}}, packed_3_28_cast} + {{19{w_7_28[7]}}, w_7_28})) * $signed(x_28);
+    packed_3_28 <= $signed(({{1{w_6_28_cast[25]}}, w_6_28_cast} + {{19{w_7_28[7]}}, w_7_28})) * $signed(x_28);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_29 <= $signed(({{1{packed_3_29_cast[25]}}, packed_3_29_cast} + {{19{w_7_29[7]}}, w_7_29})) * $signed(x_29);
+    packed_3_29 <= $signed(({{1{w_6_29_cast[25]}}, w_6_29_cast} + {{19{w_7_29[7]}}, w_7_29})) * $signed(x_29);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_30 <= $signed(({{1{packed_3_30_cast[25]}}, packed_3_30_cast} + {{19{w_7_30[7]}}, w_7_30})) * $signed(x_30);
+    packed_3_30 <= $signed(({{1{w_6_30_cast[25]}}, w_6_30_cast} + {{19{w_7_30[7]}}, w_7_30})) * $signed(x_30);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_31 <= $signed(({{1{packed_3_31_cast[25]}}, packed_3_31_cast} + {{19{w_7_31[7]}}, w_7_31})) * $signed(x_31);
+    packed_3_31 <= $signed(({{1{w_6_31_cast[25]}}, w_6_31_cast} + {{19{w_7_31[7]}}, w_7_31})) * $signed(x_31);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_3_0 <= {{1{chain_3_0_add[36]}}, chain_3_0_add} + {{1{chain_3_0_add_1[36]}}, chain_3_0_add_1};
+    chain_3_0 <= {{1{packed_3_0_add_1[36]}}, packed_3_0_add_1} + {{1{packed_3_4_add_1[36]}}, packed_3_4_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_3_1 <= {{1{chain_3_1_add[36]}}, chain_3_1_add} + {{1{chain_3_1_add_1[36]}}, chain_3_1_add_1};
+    chain_3_1 <= {{1{packed_3_7_add_1[36]}}, packed_3_7_add_1} + {{1{packed_3_11_add_1[36]}}, packed_3_11_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_3_2 <= {{1{chain_3_2_add[36]}}, chain_3_2_add} + {{1{chain_3_2_add_1[36]}}, chain_3_2_add_1};
+    chain_3_2 <= {{1{packed_3_14_add_1[36]}}, packed_3_14_add_1} + {{1{packed_3_18_add_1[36]}}, packed_3_18_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_3_3 <= {{1{chain_3_3_add[36]}}, chain_3_3_add} + {{1{chain_3_3_add_1[36]}}, chain_3_3_add_1};
+    chain_3_3 <= {{1{packed_3_21_add_1[36]}}, packed_3_21_add_1} + {{1{packed_3_25_add_1[36]}}, packed_3_25_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_3_4 <= {{1{chain_3_4_add[35]}}, chain_3_4_add} + {{1{chain_3_4_add_1[35]}}, chain_3_4_add_1};
+    chain_3_4 <= {{1{packed_3_28_add[35]}}, packed_3_28_add} + {{1{packed_3_30_add[35]}}, packed_3_30_add};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_0 <= $signed(({{1{packed_4_0_cast[25]}}, packed_4_0_cast} + {{19{w_9_0[7]}}, w_9_0})) * $signed(x_0);
+    packed_4_0 <= $signed(({{1{w_8_0_cast[25]}}, w_8_0_cast} + {{19{w_9_0[7]}}, w_9_0})) * $signed(x_0);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_1 <= $signed(({{1{packed_4_1_cast[25]}}, packed_4_1_cast} + {{19{w_9_1[7]}}, w_9_1})) * $signed(x_1);
+    packed_4_1 <= $signed(({{1{w_8_1_cast[25]}}, w_8_1_cast} + {{19{w_9_1[7]}}, w_9_1})) * $signed(x_1);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_2 <= $signed(({{1{packed_4_2_cast[25]}}, packed_4_2_cast} + {{19{w_9_2[7]}}, w_9_2})) * $signed(x_2);
+    packed_4_2 <= $signed(({{1{w_8_2_cast[25]}}, w_8_2_cast} + {{19{w_9_2[7]}}, w_9_2})) * $signed(x_2);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_3 <= $signed(({{1{packed_4_3_cast[25]}}, packed_4_3_cast} + {{19{w_9_3[7]}}, w_9_3})) * $signed(x_3);
+    packed_4_3 <= $signed(({{1{w_8_3_cast[25]}}, w_8_3_cast} + {{19{w_9_3[7]}}, w_9_3})) * $signed(x_3);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_4 <= $signed(({{1{packed_4_4_cast[25]}}, packed_4_4_cast} + {{19{w_9_4[7]}}, w_9_4})) * $signed(x_4);
+    packed_4_4 <= $signed(({{1{w_8_4_cast[25]}}, w_8_4_cast} + {{19{w_9_4[7]}}, w_9_4})) * $signed(x_4);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_5 <= $signed(({{1{packed_4_5_cast[25]}}, packed_4_5_cast} + {{19{w_9_5[7]}}, w_9_5})) * $signed(x_5);
+    packed_4_5 <= $signed(({{1{w_8_5_cast[25]}}, w_8_5_cast} + {{19{w_9_5[7]}}, w_9_5})) * $signed(x_5);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_6 <= $signed(({{1{packed_4_6_cast[25]}}, packed_4_6_cast} + {{19{w_9_6[7]}}, w_9_6})) * $signed(x_6);
+    packed_4_6 <= $signed(({{1{w_8_6_cast[25]}}, w_8_6_cast} + {{19{w_9_6[7]}}, w_9_6})) * $signed(x_6);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_7 <= $signed(({{1{packed_4_7_cast[25]}}, packed_4_7_cast} + {{19{w_9_7[7]}}, w_9_7})) * $signed(x_7);
+    packed_4_7 <= $signed(({{1{w_8_7_cast[25]}}, w_8_7_cast} + {{19{w_9_7[7]}}, w_9_7})) * $signed(x_7);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_8 <= $signed(({{1{packed_4_8_cast[25]}}, packed_4_8_cast} + {{19{w_9_8[7]}}, w_9_8})) * $signed(x_8);
+    packed_4_8 <= $signed(({{1{w_8_8_cast[25]}}, w_8_8_cast} + {{19{w_9_8[7]}}, w_9_8})) * $signed(x_8);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_9 <= $signed(({{1{packed_4_9_cast[25]}}, packed_4_9_cast} + {{19{w_9_9[7]}}, w_9_9})) * $signed(x_9);
+    packed_4_9 <= $signed(({{1{w_8_9_cast[25]}}, w_8_9_cast} + {{19{w_9_9[7]}}, w_9_9})) * $signed(x_9);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_10 <= $signed(({{1{packed_4_10_cast[25]}}, packed_4_10_cast} + {{19{w_9_10[7]}}, w_9_10})) * $signed(x_10);
+    packed_4_10 <= $signed(({{1{w_8_10_cast[25]}}, w_8_10_cast} + {{19{w_9_10[7]}}, w_9_10})) * $signed(x_10);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_11 <= $signed(({{1{packed_4_11_cast[25]}}, packed_4_11_cast} + {{19{w_9_11[7]}}, w_9_11})) * $signed(x_11);
+    packed_4_11 <= $signed(({{1{w_8_11_cast[25]}}, w_8_11_cast} + {{19{w_9_11[7]}}, w_9_11})) * $signed(x_11);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_12 <= $signed(({{1{packed_4_12_cast[25]}}, packed_4_12_cast} + {{19{w_9_12[7]}}, w_9_12})) * $signed(x_12);
+    packed_4_12 <= $signed(({{1{w_8_12_cast[25]}}, w_8_12_cast} + {{19{w_9_12[7]}}, w_9_12})) * $signed(x_12);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_13 <= $signed(({{1{packed_4_13_cast[25]}}, packed_4_13_cast} + {{19{w_9_13[7]}}, w_9_13})) * $signed(x_13);
+    packed_4_13 <= $signed(({{1{w_8_13_cast[25]}}, w_8_13_cast} + {{19{w_9_13[7]}}, w_9_13})) * $signed(x_13);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_14 <= $signed(({{1{packed_4_14_cast[25]}}, packed_4_14_cast} + {{19{w_9_14[7]}}, w_9_14})) * $signed(x_14);
+    packed_4_14 <= $signed(({{1{w_8_14_cast[25]}}, w_8_14_cast} + {{19{w_9_14[7]}}, w_9_14})) * $signed(x_14);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_15 <= $signed(({{1{packed_4_15_cast[25]}}, packed_4_15_cast} + {{19{w_9_15[7]}}, w_9_15})) * $signed(x_15);
+    packed_4_15 <= $signed(({{1{w_8_15_cast[25]}}, w_8_15_cast} + {{19{w_9_15[7]}}, w_9_15})) * $signed(x_15);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_16 <= $signed(({{1{packed_4_16_cast[25]}}, packed_4_16_cast} + {{19{w_9_16[7]}}, w_9_16})) * $signed(x_16);
+    packed_4_16 <= $signed(({{1{w_8_16_cast[25]}}, w_8_16_cast} + {{19{w_9_16[7]}}, w_9_16})) * $signed(x_16);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_17 <= $signed(({{1{packed_4_17_cast[25]}}, packed_4_17_cast} + {{19{w_9_17[7]}}, w_9_17})) * $signed(x_17);
+    packed_4_17 <= $signed(({{1{w_8_17_cast[25]}}, w_8_17_cast} + {{19{w_9_17[7]}}, w_9_17})) * $signed(x_17);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_18 <= $signed(({{1{packed_4_18_cast[25]}}, packed_4_18_cast} + {{19{w_9_18[7]}}, w_9_18})) * $signed(x_18);
+    packed_4_18 <= $signed(({{1{w_8_18_cast[25]}}, w_8_18_cast} + {{19{w_9_18[7]}}, w_9_18})) * $signed(x_18);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_19 <= $signed(({{1{packed_4_19_cast[25]}}, packed_4_19_cast} + {{19{w_9_19[7]}}, w_9_19})) * $signed(x_19);
+    packed_4_19 <= $signed(({{1{w_8_19_cast[25]}}, w_8_19_cast} + {{19{w_9_19[7]}}, w_9_19})) * $signed(x_19);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_20 <= $signed(({{1{packed_4_20_cast[25]}}, packed_4_20_cast} + {{19{w_9_20[7]}}, w_9_20})) * $signed(x_20);
+    packed_4_20 <= $signed(({{1{w_8_20_cast[25]}}, w_8_20_cast} + {{19{w_9_20[7]}}, w_9_20})) * $signed(x_20);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_21 <= $signed(({{1{packed_4_21_cast[25]}}, packed_4_21_cast} + {{19{w_9_21[7]}}, w_9_21})) * $signed(x_21);
+    packed_4_21 <= $signed(({{1{w_8_21_cast[25]}}, w_8_21_cast} + {{19{w_9_21[7]}}, w_9_21})) * $signed(x_21);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_22 <= $signed(({{1{packed_4_22_cast[25]}}, packed_4_22_cast} + {{19{w_9_22[7]}}, w_9_22})) * $signed(x_22);
+    packed_4_22 <= $signed(({{1{w_8_22_cast[25]}}, w_8_22_cast} + {{19{w_9_22[7]}}, w_9_22})) * $signed(x_22);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_23 <= $signed(({{1{packed_4_23_cast[25]}}, packed_4_23_cast} + {{19{w_9_23[7]}}, w_9_23})) * $signed(x_23);
+    packed_4_23 <= $signed(({{1{w_8_23_cast[25]}}, w_8_23_cast} + {{19{w_9_23[7]}}, w_9_23})) * $signed(x_23);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_24 <= $signed(({{1{packed_4_24_cast[25]}}, packed_4_24_cast} + {{19{w_9_24[7]}}, w_9_24})) * $signed(x_24);
+    packed_4_24 <= $signed(({{1{w_8_24_cast[25]}}, w_8_24_cast} + {{19{w_9_24[7]}}, w_9_24})) * $signed(x_24);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_25 <= $signed(({{1{packed_4_25_cast[25]}}, packed_4_25_cast} + {{19{w_9_25[7]}}, w_9_25})) * $signed(x_25);
+    packed_4_25 <= $signed(({{1{w_8_25_cast[25]}}, w_8_25_cast} + {{19{w_9_25[7]}}, w_9_25})) * $signed(x_25);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_26 <= $signed(({{1{packed_4_26_cast[25]}}, packed_4_26_cast} + {{19{w_9_26[7]}}, w_9_26})) * $signed(x_26);
+    packed_4_26 <= $signed(({{1{w_8_26_cast[25]}}, w_8_26_cast} + {{19{w_9_26[7]}}, w_9_26})) * $signed(x_26);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_27 <= $signed(({{1{packed_4_27_cast[25]}}, packed_4_27_cast} + {{19{w_9_27[7]}}, w_9_27})) * $signed(x_27);
+    packed_4_27 <= $signed(({{1{w_8_27_cast[25]}}, w_8_27_cast} + {{19{w_9_27[7]}}, w_9_27})) * $signed(x_27);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_28 <= $signed(({{1{packed_4_28_cast[25]}}, packed_4_28_cast} + {{19{w_9_28[7]}}, w_9_28})) * $signed(x_28);
+    packed_4_28 <= $signed(({{1{w_8_28_cast[25]}}, w_8_28_cast} + {{19{w_9_28[7]}}, w_9_28})) * $signed(x_28);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_29 <= $signed(({{1{packed_4_29_cast[25]}}, packed_4_29_cast} + {{19{w_9_29[7]}}, w_9_29})) * $signed(x_29);
+    packed_4_29 <= $signed(({{1{w_8_29_cast[25]}}, w_8_29_cast} + {{19{w_9_29[7]}}, w_9_29})) * $signed(x_29);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_30 <= $signed(({{1{packed_4_30_cast[25]}}, packed_4_30_cast} + {{19{w_9_30[7]}}, w_9_30})) * $signed(x_30);
+    packed_4_30 <= $signed(({{1{w_8_30_cast[25]}}, w_8_30_cast} + {{19{w_9_30[7]}}, w_9_30})) * $signed(x_30);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_31 <= $signed(({{1{packed_4_31_cast[25]}}, packed_4_31_cast} + {{19{w_9_31[7]}}, w_9_31})) * $signed(x_31);
+    packed_4_31 <= $signed(({{1{w_8_31_cast[25]}}, w_8_31_cast} + {{19{w_9_31[7]}}, w_9_31})) * $signed(x_31);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_4_0 <= {{1{chain_4_0_add[36]}}, chain_4_0_add} + {{1{chain_4_0_add_1[36]}}, chain_4_0_add_1};
+    chain_4_0 <= {{1{packed_4_0_add_1[36]}}, packed_4_0_add_1} + {{1{packed_4_4_add_1[36]}}, packed_4_4_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_4_1 <= {{1{chain_4_1_add[36]}}, chain_4_1_add} + {{1{chain_4_1_add_1[36]}}, chain_4_1_add_1};
+    chain_4_1 <= {{1{packed_4_7_add_1[36]}}, packed_4_7_add_1} + {{1{packed_4_11_add_1[36]}}, packed_4_11_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_4_2 <= {{1{chain_4_2_add[36]}}, chain_4_2_add} + {{1{chain_4_2_add_1[36]}}, chain_4_2_add_1};
+    chain_4_2 <= {{1{packed_4_14_add_1[36]}}, packed_4_14_add_1} + {{1{packed_4_18_add_1[36]}}, packed_4_18_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_4_3 <= {{1{chain_4_3_add[36]}}, chain_4_3_add} + {{1{chain_4_3_add_1[36]}}, chain_4_3_add_1};
+    chain_4_3 <= {{1{packed_4_21_add_1[36]}}, packed_4_21_add_1} + {{1{packed_4_25_add_1[36]}}, packed_4_25_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_4_4 <= {{1{chain_4_4_add[35]}}, chain_4_4_add} + {{1{chain_4_4_add_1[35]}}, chain_4_4_add_1};
+    chain_4_4 <= {{1{packed_4_28_add[35]}}, packed_4_28_add} + {{1{packed_4_30_add[35]}}, packed_4_30_add};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_0 <= $signed(({{1{packed_5_0_cast[25]}}, packed_5_0_cast} + {{19{w_11_0[7]}}, w_11_0})) * $signed(x_0);
+    packed_5_0 <= $signed(({{1{w_10_0_cast[25]}}, w_10_0_cast} + {{19{w_11_0[7]}}, w_11_0})) * $signed(x_0);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_1 <= $signed(({{1{packed_5_1_cast[25]}}, packed_5_1_cast} + {{19{w_11_1[7]}}, w_11_1})) * $signed(x_1);
+    packed_5_1 <= $signed(({{1{w_10_1_cast[25]}}, w_10_1_cast} + {{19{w_11_1[7]}}, w_11_1})) * $signed(x_1);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_2 <= $signed(({{1{packed_5_2_cast[25]}}, packed_5_2_cast} + {{19{w_11_2[7]}}, w_11_2})) * $signed(x_2);
+    packed_5_2 <= $signed(({{1{w_10_2_cast[25]}}, w_10_2_cast} + {{19{w_11_2[7]}}, w_11_2})) * $signed(x_2);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_3 <= $signed(({{1{packed_5_3_cast[25]}}, packed_5_3_cast} + {{19{w_11_3[7]}}, w_11_3})) * $signed(x_3);
+    packed_5_3 <= $signed(({{1{w_10_3_cast[25]}}, w_10_3_cast} + {{19{w_11_3[7]}}, w_11_3})) * $signed(x_3);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_4 <= $signed(({{1{packed_5_4_cast[25]}}, packed_5_4_cast} + {{19{w_11_4[7]}}, w_11_4})) * $signed(x_4);
+    packed_5_4 <= $signed(({{1{w_10_4_cast[25]}}, w_10_4_cast} + {{19{w_11_4[7]}}, w_11_4})) * $signed(x_4);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_5 <= $signed(({{1{packed_5_5_cast[25]}}, packed_5_5_cast} + {{19{w_11_5[7]}}, w_11_5})) * $signed(x_5);
+    packed_5_5 <= $signed(({{1{w_10_5_cast[25]}}, w_10_5_cast} + {{19{w_11_5[7]}}, w_11_5})) * $signed(x_5);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_6 <= $signed(({{1{packed_5_6_cast[25]}}, packed_5_6_cast} + {{19{w_11_6[7]}}, w_11_6})) * $signed(x_6);
+    packed_5_6 <= $signed(({{1{w_10_6_cast[25]}}, w_10_6_cast} + {{19{w_11_6[7]}}, w_11_6})) * $signed(x_6);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_7 <= $signed(({{1{packed_5_7_cast[25]}}, packed_5_7_cast} + {{19{w_11_7[7]}}, w_11_7})) * $signed(x_7);
+    packed_5_7 <= $signed(({{1{w_10_7_cast[25]}}, w_10_7_cast} + {{19{w_11_7[7]}}, w_11_7})) * $signed(x_7);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_8 <= $signed(({{1{packed_5_8_cast[25]}}, packed_5_8_cast} + {{19{w_11_8[7]}}, w_11_8})) * $signed(x_8);
+    packed_5_8 <= $signed(({{1{w_10_8_cast[25]}}, w_10_8_cast} + {{19{w_11_8[7]}}, w_11_8})) * $signed(x_8);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_9 <= $signed(({{1{packed_5_9_cast[25]}}, packed_5_9_cast} + {{19{w_11_9[7]}}, w_11_9})) * $signed(x_9);
+    packed_5_9 <= $signed(({{1{w_10_9_cast[25]}}, w_10_9_cast} + {{19{w_11_9[7]}}, w_11_9})) * $signed(x_9);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_10 <= $signed(({{1{packed_5_10_cast[25]}}, packed_5_10_cast} + {{19{w_11_10[7]}}, w_11_10})) * $signed(x_10);
+    packed_5_10 <= $signed(({{1{w_10_10_cast[25]}}, w_10_10_cast} + {{19{w_11_10[7]}}, w_11_10})) * $signed(x_10);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_11 <= $signed(({{1{packed_5_11_cast[25]}}, packed_5_11_cast} + {{19{w_11_11[7]}}, w_11_11})) * $signed(x_11);
+    packed_5_11 <= $signed(({{1{w_10_11_cast[25]}}, w_10_11_cast} + {{19{w_11_11[7]}}, w_11_11})) * $signed(x_11);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_12 <= $signed(({{1{packed_5_12_cast[25]}}, packed_5_12_cast} + {{19{w_11_12[7]}}, w_11_12})) * $signed(x_12);
+    packed_5_12 <= $signed(({{1{w_10_12_cast[25]}}, w_10_12_cast} + {{19{w_11_12[7]}}, w_11_12})) * $signed(x_12);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_13 <= $signed(({{1{packed_5_13_cast[25]}}, packed_5_13_cast} + {{19{w_11_13[7]}}, w_11_13})) * $signed(x_13);
+    packed_5_13 <= $signed(({{1{w_10_13_cast[25]}}, w_10_13_cast} + {{19{w_11_13[7]}}, w_11_13})) * $signed(x_13);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_14 <= $signed(({{1{packed_5_14_cast[25]}}, packed_5_14_cast} + {{19{w_11_14[7]}}, w_11_14})) * $signed(x_14);
+    packed_5_14 <= $signed(({{1{w_10_14_cast[25]}}, w_10_14_cast} + {{19{w_11_14[7]}}, w_11_14})) * $signed(x_14);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_15 <= $signed(({{1{packed_5_15_cast[25]}}, packed_5_15_cast} + {{19{w_11_15[7]}}, w_11_15})) * $signed(x_15);
+    packed_5_15 <= $signed(({{1{w_10_15_cast[25]}}, w_10_15_cast} + {{19{w_11_15[7]}}, w_11_15})) * $signed(x_15);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_16 <= $signed(({{1{packed_5_16_cast[25]}}, packed_5_16_cast} + {{19{w_11_16[7]}}, w_11_16})) * $signed(x_16);
+    packed_5_16 <= $signed(({{1{w_10_16_cast[25]}}, w_10_16_cast} + {{19{w_11_16[7]}}, w_11_16})) * $signed(x_16);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_17 <= $signed(({{1{packed_5_17_cast[25]}}, packed_5_17_cast} + {{19{w_11_17[7]}}, w_11_17})) * $signed(x_17);
+    packed_5_17 <= $signed(({{1{w_10_17_cast[25]}}, w_10_17_cast} + {{19{w_11_17[7]}}, w_11_17})) * $signed(x_17);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_18 <= $signed(({{1{packed_5_18_cast[25]}}, packed_5_18_cast} + {{19{w_11_18[7]}}, w_11_18})) * $signed(x_18);
+    packed_5_18 <= $signed(({{1{w_10_18_cast[25]}}, w_10_18_cast} + {{19{w_11_18[7]}}, w_11_18})) * $signed(x_18);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_19 <= $signed(({{1{packed_5_19_cast[25]}}, packed_5_19_cast} + {{19{w_11_19[7]}}, w_11_19})) * $signed(x_19);
+    packed_5_19 <= $signed(({{1{w_10_19_cast[25]}}, w_10_19_cast} + {{19{w_11_19[7]}}, w_11_19})) * $signed(x_19);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_20 <= $signed(({{1{packed_5_20_cast[25]}}, packed_5_20_cast} + {{19{w_11_20[7]}}, w_11_20})) * $signed(x_20);
+    packed_5_20 <= $signed(({{1{w_10_20_cast[25]}}, w_10_20_cast} + {{19{w_11_20[7]}}, w_11_20})) * $signed(x_20);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_21 <= $signed(({{1{packed_5_21_cast[25]}}, packed_5_21_cast} + {{19{w_11_21[7]}}, w_11_21})) * $signed(x_21);
+    packed_5_21 <= $signed(({{1{w_10_21_cast[25]}}, w_10_21_cast} + {{19{w_11_21[7]}}, w_11_21})) * $signed(x_21);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_22 <= $signed(({{1{packed_5_22_cast[25]}}, packed_5_22_cast} + {{19{w_11_22[7]}}, w_11_22})) * $signed(x_22);
+    packed_5_22 <= $signed(({{1{w_10_22_cast[25]}}, w_10_22_cast} + {{19{w_11_22[7]}}, w_11_22})) * $signed(x_22);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_23 <= $signed(({{1{packed_5_23_cast[25]}}, packed_5_23_cast} + {{19{w_11_23[7]}}, w_11_23})) * $signed(x_23);
+    packed_5_23 <= $signed(({{1{w_10_23_cast[25]}}, w_10_23_cast} + {{19{w_11_23[7]}}, w_11_23})) * $signed(x_23);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_24 <= $signed(({{1{packed_5_24_cast[25]}}, packed_5_24_cast} + {{19{w_11_24[7]}}, w_11_24})) * $signed(x_24);
+    packed_5_24 <= $signed(({{1{w_10_24_cast[25]}}, w_10_24_cast} + {{19{w_11_24[7]}}, w_11_24})) * $signed(x_24);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_25 <= $signed(({{1{packed_5_25_cast[25]}}, packed_5_25_cast} + {{19{w_11_25[7]}}, w_11_25})) * $signed(x_25);
+    packed_5_25 <= $signed(({{1{w_10_25_cast[25]}}, w_10_25_cast} + {{19{w_11_25[7]}}, w_11_25})) * $signed(x_25);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_26 <= $signed(({{1{packed_5_26_cast[25]}}, packed_5_26_cast} + {{19{w_11_26[7]}}, w_11_26})) * $signed(x_26);
+    packed_5_26 <= $signed(({{1{w_10_26_cast[25]}}, w_10_26_cast} + {{19{w_11_26[7]}}, w_11_26})) * $signed(x_26);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_27 <= $signed(({{1{packed_5_27_cast[25]}}, packed_5_27_cast} + {{19{w_11_27[7]}}, w_11_27})) * $signed(x_27);
+    packed_5_27 <= $signed(({{1{w_10_27_cast[25]}}, w_10_27_cast} + {{19{w_11_27[7]}}, w_11_27})) * $signed(x_27);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_28 <= $signed(({{1{packed_5_28_cast[25]}}, packed_5_28_cast} + {{19{w_11_28[7]}}, w_11_28})) * $signed(x_28);
+    packed_5_28 <= $signed(({{1{w_10_28_cast[25]}}, w_10_28_cast} + {{19{w_11_28[7]}}, w_11_28})) * $signed(x_28);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_29 <= $signed(({{1{packed_5_29_cast[25]}}, packed_5_29_cast} + {{19{w_11_29[7]}}, w_11_29})) * $signed(x_29);
+    packed_5_29 <= $signed(({{1{w_10_29_cast[25]}}, w_10_29_cast} + {{19{w_11_29[7]}}, w_11_29})) * $signed(x_29);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_30 <= $signed(({{1{packed_5_30_cast[25]}}, packed_5_30_cast} + {{19{w_11_30[7]}}, w_11_30})) * $signed(x_30);
+    packed_5_30 <= $signed(({{1{w_10_30_cast[25]}}, w_10_30_cast} + {{19{w_11_30[7]}}, w_11_30})) * $signed(x_30);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_31 <= $signed(({{1{packed_5_31_cast[25]}}, packed_5_31_cast} + {{19{w_11_31[7]}}, w_11_31})) * $signed(x_31);
+    packed_5_31 <= $signed(({{1{w_10_31_cast[25]}}, w_10_31_cast} + {{19{w_11_31[7]}}, w_11_31})) * $signed(x_31);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_5_0 <= {{1{chain_5_0_add[36]}}, chain_5_0_add} + {{1{chain_5_0_add_1[36]}}, chain_5_0_add_1};
+    chain_5_0 <= {{1{packed_5_0_add_1[36]}}, packed_5_0_add_1} + {{1{packed_5_4_add_1[36]}}, packed_5_4_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_5_1 <= {{1{chain_5_1_add[36]}}, chain_5_1_add} + {{1{chain_5_1_add_1[36]}}, chain_5_1_add_1};
+    chain_5_1 <= {{1{packed_5_7_add_1[36]}}, packed_5_7_add_1} + {{1{packed_5_11_add_1[36]}}, packed_5_11_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_5_2 <= {{1{chain_5_2_add[36]}}, chain_5_2_add} + {{1{chain_5_2_add_1[36]}}, chain_5_2_add_1};
+    chain_5_2 <= {{1{packed_5_14_add_1[36]}}, packed_5_14_add_1} + {{1{packed_5_18_add_1[36]}}, packed_5_18_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_5_3 <= {{1{chain_5_3_add[36]}}, chain_5_3_add} + {{1{chain_5_3_add_1[36]}}, chain_5_3_add_1};
+    chain_5_3 <= {{1{packed_5_21_add_1[36]}}, packed_5_21_add_1} + {{1{packed_5_25_add_1[36]}}, packed_5_25_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_5_4 <= {{1{chain_5_4_add[35]}}, chain_5_4_add} + {{1{chain_5_4_add_1[35]}}, chain_5_4_add_1};
+    chain_5_4 <= {{1{packed_5_28_add[35]}}, packed_5_28_add} + {{1{packed_5_30_add[35]}}, packed_5_30_add};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_0 <= $signed(({{1{packed_6_0_cast[25]}}, packed_6_0_cast} + {{19{w_13_0[7]}}, w_13_0})) * $signed(x_0);
+    packed_6_0 <= $signed(({{1{w_12_0_cast[25]}}, w_12_0_cast} + {{19{w_13_0[7]}}, w_13_0})) * $signed(x_0);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_1 <= $signed(({{1{packed_6_1_cast[25]}}, packed_6_1_cast} + {{19{w_13_1[7]}}, w_13_1})) * $signed(x_1);
+    packed_6_1 <= $signed(({{1{w_12_1_cast[25]}}, w_12_1_cast} + {{19{w_13_1[7]}}, w_13_1})) * $signed(x_1);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_2 <= $signed(({{1{packed_6_2_cast[25]}}, packed_6_2_cast} + {{19{w_13_2[7]}}, w_13_2})) * $signed(x_2);
+    packed_6_2 <= $signed(({{1{w_12_2_cast[25]}}, w_12_2_cast} + {{19{w_13_2[7]}}, w_13_2})) * $signed(x_2);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_3 <= $signed(({{1{packed_6_3_cast[25]}}, packed_6_3_cast} + {{19{w_13_3[7]}}, w_13_3})) * $signed(x_3);
+    packed_6_3 <= $signed(({{1{w_12_3_cast[25]}}, w_12_3_cast} + {{19{w_13_3[7]}}, w_13_3})) * $signed(x_3);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_4 <= $signed(({{1{packed_6_4_cast[25]}}, packed_6_4_cast} + {{19{w_13_4[7]}}, w_13_4})) * $signed(x_4);
+    packed_6_4 <= $signed(({{1{w_12_4_cast[25]}}, w_12_4_cast} + {{19{w_13_4[7]}}, w_13_4})) * $signed(x_4);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_5 <= $signed(({{1{packed_6_5_cast[25]}}, packed_6_5_cast} + {{19{w_13_5[7]}}, w_13_5})) * $signed(x_5);
+    packed_6_5 <= $signed(({{1{w_12_5_cast[25]}}, w_12_5_cast} + {{19{w_13_5[7]}}, w_13_5})) * $signed(x_5);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_6 <= $signed(({{1{packed_6_6_cast[25]}}, packed_6_6_cast} + {{19{w_13_6[7]}}, w_13_6})) * $signed(x_6);
+    packed_6_6 <= $signed(({{1{w_12_6_cast[25]}}, w_12_6_cast} + {{19{w_13_6[7]}}, w_13_6})) * $signed(x_6);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_7 <= $signed(({{1{packed_6_7_cast[25]}}, packed_6_7_cast} + {{19{w_13_7[7]}}, w_13_7})) * $signed(x_7);
+    packed_6_7 <= $signed(({{1{w_12_7_cast[25]}}, w_12_7_cast} + {{19{w_13_7[7]}}, w_13_7})) * $signed(x_7);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_8 <= $signed(({{1{packed_6_8_cast[25]}}, packed_6_8_cast} + {{19{w_13_8[7]}}, w_13_8})) * $signed(x_8);
+    packed_6_8 <= $signed(({{1{w_12_8_cast[25]}}, w_12_8_cast} + {{19{w_13_8[7]}}, w_13_8})) * $signed(x_8);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_9 <= $signed(({{1{packed_6_9_cast[25]}}, packed_6_9_cast} + {{19{w_13_9[7]}}, w_13_9})) * $signed(x_9);
+    packed_6_9 <= $signed(({{1{w_12_9_cast[25]}}, w_12_9_cast} + {{19{w_13_9[7]}}, w_13_9})) * $signed(x_9);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_10 <= $signed(({{1{packed_6_10_cast[25]}}, packed_6_10_cast} + {{19{w_13_10[7]}}, w_13_10})) * $signed(x_10);
+    packed_6_10 <= $signed(({{1{w_12_10_cast[25]}}, w_12_10_cast} + {{19{w_13_10[7]}}, w_13_10})) * $signed(x_10);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_11 <= $signed(({{1{packed_6_11_cast[25]}}, packed_6_11_cast} + {{19{w_13_11[7]}}, w_13_11})) * $signed(x_11);
+    packed_6_11 <= $signed(({{1{w_12_11_cast[25]}}, w_12_11_cast} + {{19{w_13_11[7]}}, w_13_11})) * $signed(x_11);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_12 <= $signed(({{1{packed_6_12_cast[25]}}, packed_6_12_cast} + {{19{w_13_12[7]}}, w_13_12})) * $signed(x_12);
+    packed_6_12 <= $signed(({{1{w_12_12_cast[25]}}, w_12_12_cast} + {{19{w_13_12[7]}}, w_13_12})) * $signed(x_12);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_13 <= $signed(({{1{packed_6_13_cast[25]}}, packed_6_13_cast} + {{19{w_13_13[7]}}, w_13_13})) * $signed(x_13);
+    packed_6_13 <= $signed(({{1{w_12_13_cast[25]}}, w_12_13_cast} + {{19{w_13_13[7]}}, w_13_13})) * $signed(x_13);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_14 <= $signed(({{1{packed_6_14_cast[25]}}, packed_6_14_cast} + {{19{w_13_14[7]}}, w_13_14})) * $signed(x_14);
+    packed_6_14 <= $signed(({{1{w_12_14_cast[25]}}, w_12_14_cast} + {{19{w_13_14[7]}}, w_13_14})) * $signed(x_14);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_15 <= $signed(({{1{packed_6_15_cast[25]}}, packed_6_15_cast} + {{19{w_13_15[7]}}, w_13_15})) * $signed(x_15);
+    packed_6_15 <= $signed(({{1{w_12_15_cast[25]}}, w_12_15_cast} + {{19{w_13_15[7]}}, w_13_15})) * $signed(x_15);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_16 <= $signed(({{1{packed_6_16_cast[25]}}, packed_6_16_cast} + {{19{w_13_16[7]}}, w_13_16})) * $signed(x_16);
+    packed_6_16 <= $signed(({{1{w_12_16_cast[25]}}, w_12_16_cast} + {{19{w_13_16[7]}}, w_13_16})) * $signed(x_16);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_17 <= $signed(({{1{packed_6_17_cast[25]}}, packed_6_17_cast} + {{19{w_13_17[7]}}, w_13_17})) * $signed(x_17);
+    packed_6_17 <= $signed(({{1{w_12_17_cast[25]}}, w_12_17_cast} + {{19{w_13_17[7]}}, w_13_17})) * $signed(x_17);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_18 <= $signed(({{1{packed_6_18_cast[25]}}, packed_6_18_cast} + {{19{w_13_18[7]}}, w_13_18})) * $signed(x_18);
+    packed_6_18 <= $signed(({{1{w_12_18_cast[25]}}, w_12_18_cast} + {{19{w_13_18[7]}}, w_13_18})) * $signed(x_18);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_19 <= $signed(({{1{packed_6_19_cast[25]}}, packed_6_19_cast} + {{19{w_13_19[7]}}, w_13_19})) * $signed(x_19);
+    packed_6_19 <= $signed(({{1{w_12_19_cast[25]}}, w_12_19_cast} + {{19{w_13_19[7]}}, w_13_19})) * $signed(x_19);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_20 <= $signed(({{1{packed_6_20_cast[25]}}, packed_6_20_cast} + {{19{w_13_20[7]}}, w_13_20})) * $signed(x_20);
+    packed_6_20 <= $signed(({{1{w_12_20_cast[25]}}, w_12_20_cast} + {{19{w_13_20[7]}}, w_13_20})) * $signed(x_20);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_21 <= $signed(({{1{packed_6_21_cast[25]}}, packed_6_21_cast} + {{19{w_13_21[7]}}, w_13_21})) * $signed(x_21);
+    packed_6_21 <= $signed(({{1{w_12_21_cast[25]}}, w_12_21_cast} + {{19{w_13_21[7]}}, w_13_21})) * $signed(x_21);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_22 <= $signed(({{1{packed_6_22_cast[25]}}, packed_6_22_cast} + {{19{w_13_22[7]}}, w_13_22})) * $signed(x_22);
+    packed_6_22 <= $signed(({{1{w_12_22_cast[25]}}, w_12_22_cast} + {{19{w_13_22[7]}}, w_13_22})) * $signed(x_22);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_23 <= $signed(({{1{packed_6_23_cast[25]}}, packed_6_23_cast} + {{19{w_13_23[7]}}, w_13_23})) * $signed(x_23);
+    packed_6_23 <= $signed(({{1{w_12_23_cast[25]}}, w_12_23_cast} + {{19{w_13_23[7]}}, w_13_23})) * $signed(x_23);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_24 <= $signed(({{1{packed_6_24_cast[25]}}, packed_6_24_cast} + {{19{w_13_24[7]}}, w_13_24})) * $signed(x_24);
+    packed_6_24 <= $signed(({{1{w_12_24_cast[25]}}, w_12_24_cast} + {{19{w_13_24[7]}}, w_13_24})) * $signed(x_24);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_25 <= $signed(({{1{packed_6_25_cast[25]}}, packed_6_25_cast} + {{19{w_13_25[7]}}, w_13_25})) * $signed(x_25);
+    packed_6_25 <= $signed(({{1{w_12_25_cast[25]}}, w_12_25_cast} + {{19{w_13_25[7]}}, w_13_25})) * $signed(x_25);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_26 <= $signed(({{1{packed_6_26_cast[25]}}, packed_6_26_cast} + {{19{w_13_26[7]}}, w_13_26})) * $signed(x_26);
+    packed_6_26 <= $signed(({{1{w_12_26_cast[25]}}, w_12_26_cast} + {{19{w_13_26[7]}}, w_13_26})) * $signed(x_26);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_27 <= $signed(({{1{packed_6_27_cast[25]}}, packed_6_27_cast} + {{19{w_13_27[7]}}, w_13_27})) * $signed(x_27);
+    packed_6_27 <= $signed(({{1{w_12_27_cast[25]}}, w_12_27_cast} + {{19{w_13_27[7]}}, w_13_27})) * $signed(x_27);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_28 <= $signed(({{1{packed_6_28_cast[25]}}, packed_6_28_cast} + {{19{w_13_28[7]}}, w_13_28})) * $signed(x_28);
+    packed_6_28 <= $signed(({{1{w_12_28_cast[25]}}, w_12_28_cast} + {{19{w_13_28[7]}}, w_13_28})) * $signed(x_28);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_29 <= $signed(({{1{packed_6_29_cast[25]}}, packed_6_29_cast} + {{19{w_13_29[7]}}, w_13_29})) * $signed(x_29);
+    packed_6_29 <= $signed(({{1{w_12_29_cast[25]}}, w_12_29_cast} + {{19{w_13_29[7]}}, w_13_29})) * $signed(x_29);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_30 <= $signed(({{1{packed_6_30_cast[25]}}, packed_6_30_cast} + {{19{w_13_30[7]}}, w_13_30})) * $signed(x_30);
+    packed_6_30 <= $signed(({{1{w_12_30_cast[25]}}, w_12_30_cast} + {{19{w_13_30[7]}}, w_13_30})) * $signed(x_30);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_31 <= $signed(({{1{packed_6_31_cast[25]}}, packed_6_31_cast} + {{19{w_13_31[7]}}, w_13_31})) * $signed(x_31);
+    packed_6_31 <= $signed(({{1{w_12_31_cast[25]}}, w_12_31_cast} + {{19{w_13_31[7]}}, w_13_31})) * $signed(x_31);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_6_0 <= {{1{chain_6_0_add[36]}}, chain_6_0_add} + {{1{chain_6_0_add_1[36]}}, chain_6_0_add_1};
+    chain_6_0 <= {{1{packed_6_0_add_1[36]}}, packed_6_0_add_1} + {{1{packed_6_4_add_1[36]}}, packed_6_4_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_6_1 <= {{1{chain_6_1_add[36]}}, chain_6_1_add} + {{1{chain_6_1_add_1[36]}}, chain_6_1_add_1};
+    chain_6_1 <= {{1{packed_6_7_add_1[36]}}, packed_6_7_add_1} + {{1{packed_6_11_add_1[36]}}, packed_6_11_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_6_2 <= {{1{chain_6_2_add[36]}}, chain_6_2_add} + {{1{chain_6_2_add_1[36]}}, chain_6_2_add_1};
+    chain_6_2 <= {{1{packed_6_14_add_1[36]}}, packed_6_14_add_1} + {{1{packed_6_18_add_1[36]}}, packed_6_18_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_6_3 <= {{1{chain_6_3_add[36]}}, chain_6_3_add} + {{1{chain_6_3_add_1[36]}}, chain_6_3_add_1};
+    chain_6_3 <= {{1{packed_6_21_add_1[36]}}, packed_6_21_add_1} + {{1{packed_6_25_add_1[36]}}, packed_6_25_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_6_4 <= {{1{chain_6_4_add[35]}}, chain_6_4_add} + {{1{chain_6_4_add_1[35]}}, chain_6_4_add_1};
+    chain_6_4 <= {{1{packed_6_28_add[35]}}, packed_6_28_add} + {{1{packed_6_30_add[35]}}, packed_6_30_add};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_0 <= $signed(({{1{packed_7_0_cast[25]}}, packed_7_0_cast} + {{19{w_15_0[7]}}, w_15_0})) * $signed(x_0);
+    packed_7_0 <= $signed(({{1{w_14_0_cast[25]}}, w_14_0_cast} + {{19{w_15_0[7]}}, w_15_0})) * $signed(x_0);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_1 <= $signed(({{1{packed_7_1_cast[25]}}, packed_7_1_cast} + {{19{w_15_1[7]}}, w_15_1})) * $signed(x_1);
+    packed_7_1 <= $signed(({{1{w_14_1_cast[25]}}, w_14_1_cast} + {{19{w_15_1[7]}}, w_15_1})) * $signed(x_1);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_2 <= $signed(({{1{packed_7_2_cast[25]}}, packed_7_2_cast} + {{19{w_15_2[7]}}, w_15_2})) * $signed(x_2);
+    packed_7_2 <= $signed(({{1{w_14_2_cast[25]}}, w_14_2_cast} + {{19{w_15_2[7]}}, w_15_2})) * $signed(x_2);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_3 <= $signed(({{1{packed_7_3_cast[25]}}, packed_7_3_cast} + {{19{w_15_3[7]}}, w_15_3})) * $signed(x_3);
+    packed_7_3 <= $signed(({{1{w_14_3_cast[25]}}, w_14_3_cast} + {{19{w_15_3[7]}}, w_15_3})) * $signed(x_3);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_4 <= $signed(({{1{packed_7_4_cast[25]}}, packed_7_4_cast} + {{19{w_15_4[7]}}, w_15_4})) * $signed(x_4);
+    packed_7_4 <= $signed(({{1{w_14_4_cast[25]}}, w_14_4_cast} + {{19{w_15_4[7]}}, w_15_4})) * $signed(x_4);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_5 <= $signed(({{1{packed_7_5_cast[25]}}, packed_7_5_cast} + {{19{w_15_5[7]}}, w_15_5})) * $signed(x_5);
+    packed_7_5 <= $signed(({{1{w_14_5_cast[25]}}, w_14_5_cast} + {{19{w_15_5[7]}}, w_15_5})) * $signed(x_5);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_6 <= $signed(({{1{packed_7_6_cast[25]}}, packed_7_6_cast} + {{19{w_15_6[7]}}, w_15_6})) * $signed(x_6);
+    packed_7_6 <= $signed(({{1{w_14_6_cast[25]}}, w_14_6_cast} + {{19{w_15_6[7]}}, w_15_6})) * $signed(x_6);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_7 <= $signed(({{1{packed_7_7_cast[25]}}, packed_7_7_cast} + {{19{w_15_7[7]}}, w_15_7})) * $signed(x_7);
+    packed_7_7 <= $signed(({{1{w_14_7_cast[25]}}, w_14_7_cast} + {{19{w_15_7[7]}}, w_15_7})) * $signed(x_7);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_8 <= $signed(({{1{packed_7_8_cast[25]}}, packed_7_8_cast} + {{19{w_15_8[7]}}, w_15_8})) * $signed(x_8);
+    packed_7_8 <= $signed(({{1{w_14_8_cast[25]}}, w_14_8_cast} + {{19{w_15_8[7]}}, w_15_8})) * $signed(x_8);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_9 <= $signed(({{1{packed_7_9_cast[25]}}, packed_7_9_cast} + {{19{w_15_9[7]}}, w_15_9})) * $signed(x_9);
+    packed_7_9 <= $signed(({{1{w_14_9_cast[25]}}, w_14_9_cast} + {{19{w_15_9[7]}}, w_15_9})) * $signed(x_9);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_10 <= $signed(({{1{packed_7_10_cast[25]}}, packed_7_10_cast} + {{19{w_15_10[7]}}, w_15_10})) * $signed(x_10);
+    packed_7_10 <= $signed(({{1{w_14_10_cast[25]}}, w_14_10_cast} + {{19{w_15_10[7]}}, w_15_10})) * $signed(x_10);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_11 <= $signed(({{1{packed_7_11_cast[25]}}, packed_7_11_cast} + {{19{w_15_11[7]}}, w_15_11})) * $signed(x_11);
+    packed_7_11 <= $signed(({{1{w_14_11_cast[25]}}, w_14_11_cast} + {{19{w_15_11[7]}}, w_15_11})) * $signed(x_11);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_12 <= $signed(({{1{packed_7_12_cast[25]}}, packed_7_12_cast} + {{19{w_15_12[7]}}, w_15_12})) * $signed(x_12);
+    packed_7_12 <= $signed(({{1{w_14_12_cast[25]}}, w_14_12_cast} + {{19{w_15_12[7]}}, w_15_12})) * $signed(x_12);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_13 <= $signed(({{1{packed_7_13_cast[25]}}, packed_7_13_cast} + {{19{w_15_13[7]}}, w_15_13})) * $signed(x_13);
+    packed_7_13 <= $signed(({{1{w_14_13_cast[25]}}, w_14_13_cast} + {{19{w_15_13[7]}}, w_15_13})) * $signed(x_13);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_14 <= $signed(({{1{packed_7_14_cast[25]}}, packed_7_14_cast} + {{19{w_15_14[7]}}, w_15_14})) * $signed(x_14);
+    packed_7_14 <= $signed(({{1{w_14_14_cast[25]}}, w_14_14_cast} + {{19{w_15_14[7]}}, w_15_14})) * $signed(x_14);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_15 <= $signed(({{1{packed_7_15_cast[25]}}, packed_7_15_cast} + {{19{w_15_15[7]}}, w_15_15})) * $signed(x_15);
+    packed_7_15 <= $signed(({{1{w_14_15_cast[25]}}, w_14_15_cast} + {{19{w_15_15[7]}}, w_15_15})) * $signed(x_15);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_16 <= $signed(({{1{packed_7_16_cast[25]}}, packed_7_16_cast} + {{19{w_15_16[7]}}, w_15_16})) * $signed(x_16);
+    packed_7_16 <= $signed(({{1{w_14_16_cast[25]}}, w_14_16_cast} + {{19{w_15_16[7]}}, w_15_16})) * $signed(x_16);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_17 <= $signed(({{1{packed_7_17_cast[25]}}, packed_7_17_cast} + {{19{w_15_17[7]}}, w_15_17})) * $signed(x_17);
+    packed_7_17 <= $signed(({{1{w_14_17_cast[25]}}, w_14_17_cast} + {{19{w_15_17[7]}}, w_15_17})) * $signed(x_17);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_18 <= $signed(({{1{packed_7_18_cast[25]}}, packed_7_18_cast} + {{19{w_15_18[7]}}, w_15_18})) * $signed(x_18);
+    packed_7_18 <= $signed(({{1{w_14_18_cast[25]}}, w_14_18_cast} + {{19{w_15_18[7]}}, w_15_18})) * $signed(x_18);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_19 <= $signed(({{1{packed_7_19_cast[25]}}, packed_7_19_cast} + {{19{w_15_19[7]}}, w_15_19})) * $signed(x_19);
+    packed_7_19 <= $signed(({{1{w_14_19_cast[25]}}, w_14_19_cast} + {{19{w_15_19[7]}}, w_15_19})) * $signed(x_19);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_20 <= $signed(({{1{packed_7_20_cast[25]}}, packed_7_20_cast} + {{19{w_15_20[7]}}, w_15_20})) * $signed(x_20);
+    packed_7_20 <= $signed(({{1{w_14_20_cast[25]}}, w_14_20_cast} + {{19{w_15_20[7]}}, w_15_20})) * $signed(x_20);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_21 <= $signed(({{1{packed_7_21_cast[25]}}, packed_7_21_cast} + {{19{w_15_21[7]}}, w_15_21})) * $signed(x_21);
+    packed_7_21 <= $signed(({{1{w_14_21_cast[25]}}, w_14_21_cast} + {{19{w_15_21[7]}}, w_15_21})) * $signed(x_21);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_22 <= $signed(({{1{packed_7_22_cast[25]}}, packed_7_22_cast} + {{19{w_15_22[7]}}, w_15_22})) * $signed(x_22);
+    packed_7_22 <= $signed(({{1{w_14_22_cast[25]}}, w_14_22_cast} + {{19{w_15_22[7]}}, w_15_22})) * $signed(x_22);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_23 <= $signed(({{1{packed_7_23_cast[25]}}, packed_7_23_cast} + {{19{w_15_23[7]}}, w_15_23})) * $signed(x_23);
+    packed_7_23 <= $signed(({{1{w_14_23_cast[25]}}, w_14_23_cast} + {{19{w_15_23[7]}}, w_15_23})) * $signed(x_23);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_24 <= $signed(({{1{packed_7_24_cast[25]}}, packed_7_24_cast} + {{19{w_15_24[7]}}, w_15_24})) * $signed(x_24);
+    packed_7_24 <= $signed(({{1{w_14_24_cast[25]}}, w_14_24_cast} + {{19{w_15_24[7]}}, w_15_24})) * $signed(x_24);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_25 <= $signed(({{1{packed_7_25_cast[25]}}, packed_7_25_cast} + {{19{w_15_25[7]}}, w_15_25})) * $signed(x_25);
+    packed_7_25 <= $signed(({{1{w_14_25_cast[25]}}, w_14_25_cast} + {{19{w_15_25[7]}}, w_15_25})) * $signed(x_25);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_26 <= $signed(({{1{packed_7_26_cast[25]}}, packed_7_26_cast} + {{19{w_15_26[7]}}, w_15_26})) * $signed(x_26);
+    packed_7_26 <= $signed(({{1{w_14_26_cast[25]}}, w_14_26_cast} + {{19{w_15_26[7]}}, w_15_26})) * $signed(x_26);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_27 <= $signed(({{1{packed_7_27_cast[25]}}, packed_7_27_cast} + {{19{w_15_27[7]}}, w_15_27})) * $signed(x_27);
+    packed_7_27 <= $signed(({{1{w_14_27_cast[25]}}, w_14_27_cast} + {{19{w_15_27[7]}}, w_15_27})) * $signed(x_27);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_28 <= $signed(({{1{packed_7_28_cast[25]}}, packed_7_28_cast} + {{19{w_15_28[7]}}, w_15_28})) * $signed(x_28);
+    packed_7_28 <= $signed(({{1{w_14_28_cast[25]}}, w_14_28_cast} + {{19{w_15_28[7]}}, w_15_28})) * $signed(x_28);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_29 <= $signed(({{1{packed_7_29_cast[25]}}, packed_7_29_cast} + {{19{w_15_29[7]}}, w_15_29})) * $signed(x_29);
+    packed_7_29 <= $signed(({{1{w_14_29_cast[25]}}, w_14_29_cast} + {{19{w_15_29[7]}}, w_15_29})) * $signed(x_29);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_30 <= $signed(({{1{packed_7_30_cast[25]}}, packed_7_30_cast} + {{19{w_15_30[7]}}, w_15_30})) * $signed(x_30);
+    packed_7_30 <= $signed(({{1{w_14_30_cast[25]}}, w_14_30_cast} + {{19{w_15_30[7]}}, w_15_30})) * $signed(x_30);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_31 <= $signed(({{1{packed_7_31_cast[25]}}, packed_7_31_cast} + {{19{w_15_31[7]}}, w_15_31})) * $signed(x_31);
+    packed_7_31 <= $signed(({{1{w_14_31_cast[25]}}, w_14_31_cast} + {{19{w_15_31[7]}}, w_15_31})) * $signed(x_31);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_7_0 <= {{1{chain_7_0_add[36]}}, chain_7_0_add} + {{1{chain_7_0_add_1[36]}}, chain_7_0_add_1};
+    chain_7_0 <= {{1{packed_7_0_add_1[36]}}, packed_7_0_add_1} + {{1{packed_7_4_add_1[36]}}, packed_7_4_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_7_1 <= {{1{chain_7_1_add[36]}}, chain_7_1_add} + {{1{chain_7_1_add_1[36]}}, chain_7_1_add_1};
+    chain_7_1 <= {{1{packed_7_7_add_1[36]}}, packed_7_7_add_1} + {{1{packed_7_11_add_1[36]}}, packed_7_11_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_7_2 <= {{1{chain_7_2_add[36]}}, chain_7_2_add} + {{1{chain_7_2_add_1[36]}}, chain_7_2_add_1};
+    chain_7_2 <= {{1{packed_7_14_add_1[36]}}, packed_7_14_add_1} + {{1{packed_7_18_add_1[36]}}, packed_7_18_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_7_3 <= {{1{chain_7_3_add[36]}}, chain_7_3_add} + {{1{chain_7_3_add_1[36]}}, chain_7_3_add_1};
+    chain_7_3 <= {{1{packed_7_21_add_1[36]}}, packed_7_21_add_1} + {{1{packed_7_25_add_1[36]}}, packed_7_25_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_7_4 <= {{1{chain_7_4_add[35]}}, chain_7_4_add} + {{1{chain_7_4_add_1[35]}}, chain_7_4_add_1};
+    chain_7_4 <= {{1{packed_7_28_add[35]}}, packed_7_28_add} + {{1{packed_7_30_add[35]}}, packed_7_30_add};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_0 <= $signed(({{1{packed_8_0_cast[25]}}, packed_8_0_cast} + {{19{w_17_0[7]}}, w_17_0})) * $signed(x_0);
+    packed_8_0 <= $signed(({{1{w_16_0_cast[25]}}, w_16_0_cast} + {{19{w_17_0[7]}}, w_17_0})) * $signed(x_0);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_1 <= $signed(({{1{packed_8_1_cast[25]}}, packed_8_1_cast} + {{19{w_17_1[7]}}, w_17_1})) * $signed(x_1);
+    packed_8_1 <= $signed(({{1{w_16_1_cast[25]}}, w_16_1_cast} + {{19{w_17_1[7]}}, w_17_1})) * $signed(x_1);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_2 <= $signed(({{1{packed_8_2_cast[25]}}, packed_8_2_cast} + {{19{w_17_2[7]}}, w_17_2})) * $signed(x_2);
+    packed_8_2 <= $signed(({{1{w_16_2_cast[25]}}, w_16_2_cast} + {{19{w_17_2[7]}}, w_17_2})) * $signed(x_2);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_3 <= $signed(({{1{packed_8_3_cast[25]}}, packed_8_3_cast} + {{19{w_17_3[7]}}, w_17_3})) * $signed(x_3);
+    packed_8_3 <= $signed(({{1{w_16_3_cast[25]}}, w_16_3_cast} + {{19{w_17_3[7]}}, w_17_3})) * $signed(x_3);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_4 <= $signed(({{1{packed_8_4_cast[25]}}, packed_8_4_cast} + {{19{w_17_4[7]}}, w_17_4})) * $signed(x_4);
+    packed_8_4 <= $signed(({{1{w_16_4_cast[25]}}, w_16_4_cast} + {{19{w_17_4[7]}}, w_17_4})) * $signed(x_4);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_5 <= $signed(({{1{packed_8_5_cast[25]}}, packed_8_5_cast} + {{19{w_17_5[7]}}, w_17_5})) * $signed(x_5);
+    packed_8_5 <= $signed(({{1{w_16_5_cast[25]}}, w_16_5_cast} + {{19{w_17_5[7]}}, w_17_5})) * $signed(x_5);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_6 <= $signed(({{1{packed_8_6_cast[25]}}, packed_8_6_cast} + {{19{w_17_6[7]}}, w_17_6})) * $signed(x_6);
+    packed_8_6 <= $signed(({{1{w_16_6_cast[25]}}, w_16_6_cast} + {{19{w_17_6[7]}}, w_17_6})) * $signed(x_6);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_7 <= $signed(({{1{packed_8_7_cast[25]}}, packed_8_7_cast} + {{19{w_17_7[7]}}, w_17_7})) * $signed(x_7);
+    packed_8_7 <= $signed(({{1{w_16_7_cast[25]}}, w_16_7_cast} + {{19{w_17_7[7]}}, w_17_7})) * $signed(x_7);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_8 <= $signed(({{1{packed_8_8_cast[25]}}, packed_8_8_cast} + {{19{w_17_8[7]}}, w_17_8})) * $signed(x_8);
+    packed_8_8 <= $signed(({{1{w_16_8_cast[25]}}, w_16_8_cast} + {{19{w_17_8[7]}}, w_17_8})) * $signed(x_8);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_9 <= $signed(({{1{packed_8_9_cast[25]}}, packed_8_9_cast} + {{19{w_17_9[7]}}, w_17_9})) * $signed(x_9);
+    packed_8_9 <= $signed(({{1{w_16_9_cast[25]}}, w_16_9_cast} + {{19{w_17_9[7]}}, w_17_9})) * $signed(x_9);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_10 <= $signed(({{1{packed_8_10_cast[25]}}, packed_8_10_cast} + {{19{w_17_10[7]}}, w_17_10})) * $signed(x_10);
+    packed_8_10 <= $signed(({{1{w_16_10_cast[25]}}, w_16_10_cast} + {{19{w_17_10[7]}}, w_17_10})) * $signed(x_10);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_11 <= $signed(({{1{packed_8_11_cast[25]}}, packed_8_11_cast} + {{19{w_17_11[7]}}, w_17_11})) * $signed(x_11);
+    packed_8_11 <= $signed(({{1{w_16_11_cast[25]}}, w_16_11_cast} + {{19{w_17_11[7]}}, w_17_11})) * $signed(x_11);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_12 <= $signed(({{1{packed_8_12_cast[25]}}, packed_8_12_cast} + {{19{w_17_12[7]}}, w_17_12})) * $signed(x_12);
+    packed_8_12 <= $signed(({{1{w_16_12_cast[25]}}, w_16_12_cast} + {{19{w_17_12[7]}}, w_17_12})) * $signed(x_12);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_13 <= $signed(({{1{packed_8_13_cast[25]}}, packed_8_13_cast} + {{19{w_17_13[7]}}, w_17_13})) * $signed(x_13);
+    packed_8_13 <= $signed(({{1{w_16_13_cast[25]}}, w_16_13_cast} + {{19{w_17_13[7]}}, w_17_13})) * $signed(x_13);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_14 <= $signed(({{1{packed_8_14_cast[25]}}, packed_8_14_cast} + {{19{w_17_14[7]}}, w_17_14})) * $signed(x_14);
+    packed_8_14 <= $signed(({{1{w_16_14_cast[25]}}, w_16_14_cast} + {{19{w_17_14[7]}}, w_17_14})) * $signed(x_14);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_15 <= $signed(({{1{packed_8_15_cast[25]}}, packed_8_15_cast} + {{19{w_17_15[7]}}, w_17_15})) * $signed(x_15);
+    packed_8_15 <= $signed(({{1{w_16_15_cast[25]}}, w_16_15_cast} + {{19{w_17_15[7]}}, w_17_15})) * $signed(x_15);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_16 <= $signed(({{1{packed_8_16_cast[25]}}, packed_8_16_cast} + {{19{w_17_16[7]}}, w_17_16})) * $signed(x_16);
+    packed_8_16 <= $signed(({{1{w_16_16_cast[25]}}, w_16_16_cast} + {{19{w_17_16[7]}}, w_17_16})) * $signed(x_16);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_17 <= $signed(({{1{packed_8_17_cast[25]}}, packed_8_17_cast} + {{19{w_17_17[7]}}, w_17_17})) * $signed(x_17);
+    packed_8_17 <= $signed(({{1{w_16_17_cast[25]}}, w_16_17_cast} + {{19{w_17_17[7]}}, w_17_17})) * $signed(x_17);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_18 <= $signed(({{1{packed_8_18_cast[25]}}, packed_8_18_cast} + {{19{w_17_18[7]}}, w_17_18})) * $signed(x_18);
+    packed_8_18 <= $signed(({{1{w_16_18_cast[25]}}, w_16_18_cast} + {{19{w_17_18[7]}}, w_17_18})) * $signed(x_18);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_19 <= $signed(({{1{packed_8_19_cast[25]}}, packed_8_19_cast} + {{19{w_17_19[7]}}, w_17_19})) * $signed(x_19);
+    packed_8_19 <= $signed(({{1{w_16_19_cast[25]}}, w_16_19_cast} + {{19{w_17_19[7]}}, w_17_19})) * $signed(x_19);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_20 <= $signed(({{1{packed_8_20_cast[25]}}, packed_8_20_cast} + {{19{w_17_20[7]}}, w_17_20})) * $signed(x_20);
+    packed_8_20 <= $signed(({{1{w_16_20_cast[25]}}, w_16_20_cast} + {{19{w_17_20[7]}}, w_17_20})) * $signed(x_20);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_21 <= $signed(({{1{packed_8_21_cast[25]}}, packed_8_21_cast} + {{19{w_17_21[7]}}, w_17_21})) * $signed(x_21);
+    packed_8_21 <= $signed(({{1{w_16_21_cast[25]}}, w_16_21_cast} + {{19{w_17_21[7]}}, w_17_21})) * $signed(x_21);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_22 <= $signed(({{1{packed_8_22_cast[25]}}, packed_8_22_cast} + {{19{w_17_22[7]}}, w_17_22})) * $signed(x_22);
+    packed_8_22 <= $signed(({{1{w_16_22_cast[25]}}, w_16_22_cast} + {{19{w_17_22[7]}}, w_17_22})) * $signed(x_22);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_23 <= $signed(({{1{packed_8_23_cast[25]}}, packed_8_23_cast} + {{19{w_17_23[7]}}, w_17_23})) * $signed(x_23);
+    packed_8_23 <= $signed(({{1{w_16_23_cast[25]}}, w_16_23_cast} + {{19{w_17_23[7]}}, w_17_23})) * $signed(x_23);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_24 <= $signed(({{1{packed_8_24_cast[25]}}, packed_8_24_cast} + {{19{w_17_24[7]}}, w_17_24})) * $signed(x_24);
+    packed_8_24 <= $signed(({{1{w_16_24_cast[25]}}, w_16_24_cast} + {{19{w_17_24[7]}}, w_17_24})) * $signed(x_24);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_25 <= $signed(({{1{packed_8_25_cast[25]}}, packed_8_25_cast} + {{19{w_17_25[7]}}, w_17_25})) * $signed(x_25);
+    packed_8_25 <= $signed(({{1{w_16_25_cast[25]}}, w_16_25_cast} + {{19{w_17_25[7]}}, w_17_25})) * $signed(x_25);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_26 <= $signed(({{1{packed_8_26_cast[25]}}, packed_8_26_cast} + {{19{w_17_26[7]}}, w_17_26})) * $signed(x_26);
+    packed_8_26 <= $signed(({{1{w_16_26_cast[25]}}, w_16_26_cast} + {{19{w_17_26[7]}}, w_17_26})) * $signed(x_26);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_27 <= $signed(({{1{packed_8_27_cast[25]}}, packed_8_27_cast} + {{19{w_17_27[7]}}, w_17_27})) * $signed(x_27);
+    packed_8_27 <= $signed(({{1{w_16_27_cast[25]}}, w_16_27_cast} + {{19{w_17_27[7]}}, w_17_27})) * $signed(x_27);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_28 <= $signed(({{1{packed_8_28_cast[25]}}, packed_8_28_cast} + {{19{w_17_28[7]}}, w_17_28})) * $signed(x_28);
+    packed_8_28 <= $signed(({{1{w_16_28_cast[25]}}, w_16_28_cast} + {{19{w_17_28[7]}}, w_17_28})) * $signed(x_28);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_29 <= $signed(({{1{packed_8_29_cast[25]}}, packed_8_29_cast} + {{19{w_17_29[7]}}, w_17_29})) * $signed(x_29);
+    packed_8_29 <= $signed(({{1{w_16_29_cast[25]}}, w_16_29_cast} + {{19{w_17_29[7]}}, w_17_29})) * $signed(x_29);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_30 <= $signed(({{1{packed_8_30_cast[25]}}, packed_8_30_cast} + {{19{w_17_30[7]}}, w_17_30})) * $signed(x_30);
+    packed_8_30 <= $signed(({{1{w_16_30_cast[25]}}, w_16_30_cast} + {{19{w_17_30[7]}}, w_17_30})) * $signed(x_30);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_31 <= $signed(({{1{packed_8_31_cast[25]}}, packed_8_31_cast} + {{19{w_17_31[7]}}, w_17_31})) * $signed(x_31);
+    packed_8_31 <= $signed(({{1{w_16_31_cast[25]}}, w_16_31_cast} + {{19{w_17_31[7]}}, w_17_31})) * $signed(x_31);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_8_0 <= {{1{chain_8_0_add[36]}}, chain_8_0_add} + {{1{chain_8_0_add_1[36]}}, chain_8_0_add_1};
+    chain_8_0 <= {{1{packed_8_0_add_1[36]}}, packed_8_0_add_1} + {{1{packed_8_4_add_1[36]}}, packed_8_4_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_8_1 <= {{1{chain_8_1_add[36]}}, chain_8_1_add} + {{1{chain_8_1_add_1[36]}}, chain_8_1_add_1};
+    chain_8_1 <= {{1{packed_8_7_add_1[36]}}, packed_8_7_add_1} + {{1{packed_8_11_add_1[36]}}, packed_8_11_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_8_2 <= {{1{chain_8_2_add[36]}}, chain_8_2_add} + {{1{chain_8_2_add_1[36]}}, chain_8_2_add_1};
+    chain_8_2 <= {{1{packed_8_14_add_1[36]}}, packed_8_14_add_1} + {{1{packed_8_18_add_1[36]}}, packed_8_18_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_8_3 <= {{1{chain_8_3_add[36]}}, chain_8_3_add} + {{1{chain_8_3_add_1[36]}}, chain_8_3_add_1};
+    chain_8_3 <= {{1{packed_8_21_add_1[36]}}, packed_8_21_add_1} + {{1{packed_8_25_add_1[36]}}, packed_8_25_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_8_4 <= {{1{chain_8_4_add[35]}}, chain_8_4_add} + {{1{chain_8_4_add_1[35]}}, chain_8_4_add_1};
+    chain_8_4 <= {{1{packed_8_28_add[35]}}, packed_8_28_add} + {{1{packed_8_30_add[35]}}, packed_8_30_add};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_0 <= $signed(({{1{packed_9_0_cast[25]}}, packed_9_0_cast} + {{19{w_19_0[7]}}, w_19_0})) * $signed(x_0);
+    packed_9_0 <= $signed(({{1{w_18_0_cast[25]}}, w_18_0_cast} + {{19{w_19_0[7]}}, w_19_0})) * $signed(x_0);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_1 <= $signed(({{1{packed_9_1_cast[25]}}, packed_9_1_cast} + {{19{w_19_1[7]}}, w_19_1})) * $signed(x_1);
+    packed_9_1 <= $signed(({{1{w_18_1_cast[25]}}, w_18_1_cast} + {{19{w_19_1[7]}}, w_19_1})) * $signed(x_1);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_2 <= $signed(({{1{packed_9_2_cast[25]}}, packed_9_2_cast} + {{19{w_19_2[7]}}, w_19_2})) * $signed(x_2);
+    packed_9_2 <= $signed(({{1{w_18_2_cast[25]}}, w_18_2_cast} + {{19{w_19_2[7]}}, w_19_2})) * $signed(x_2);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_3 <= $signed(({{1{packed_9_3_cast[25]}}, packed_9_3_cast} + {{19{w_19_3[7]}}, w_19_3})) * $signed(x_3);
+    packed_9_3 <= $signed(({{1{w_18_3_cast[25]}}, w_18_3_cast} + {{19{w_19_3[7]}}, w_19_3})) * $signed(x_3);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_4 <= $signed(({{1{packed_9_4_cast[25]}}, packed_9_4_cast} + {{19{w_19_4[7]}}, w_19_4})) * $signed(x_4);
+    packed_9_4 <= $signed(({{1{w_18_4_cast[25]}}, w_18_4_cast} + {{19{w_19_4[7]}}, w_19_4})) * $signed(x_4);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_5 <= $signed(({{1{packed_9_5_cast[25]}}, packed_9_5_cast} + {{19{w_19_5[7]}}, w_19_5})) * $signed(x_5);
+    packed_9_5 <= $signed(({{1{w_18_5_cast[25]}}, w_18_5_cast} + {{19{w_19_5[7]}}, w_19_5})) * $signed(x_5);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_6 <= $signed(({{1{packed_9_6_cast[25]}}, packed_9_6_cast} + {{19{w_19_6[7]}}, w_19_6})) * $signed(x_6);
+    packed_9_6 <= $signed(({{1{w_18_6_cast[25]}}, w_18_6_cast} + {{19{w_19_6[7]}}, w_19_6})) * $signed(x_6);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_7 <= $signed(({{1{packed_9_7_cast[25]}}, packed_9_7_cast} + {{19{w_19_7[7]}}, w_19_7})) * $signed(x_7);
+    packed_9_7 <= $signed(({{1{w_18_7_cast[25]}}, w_18_7_cast} + {{19{w_19_7[7]}}, w_19_7})) * $signed(x_7);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_8 <= $signed(({{1{packed_9_8_cast[25]}}, packed_9_8_cast} + {{19{w_19_8[7]}}, w_19_8})) * $signed(x_8);
+    packed_9_8 <= $signed(({{1{w_18_8_cast[25]}}, w_18_8_cast} + {{19{w_19_8[7]}}, w_19_8})) * $signed(x_8);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_9 <= $signed(({{1{packed_9_9_cast[25]}}, packed_9_9_cast} + {{19{w_19_9[7]}}, w_19_9})) * $signed(x_9);
+    packed_9_9 <= $signed(({{1{w_18_9_cast[25]}}, w_18_9_cast} + {{19{w_19_9[7]}}, w_19_9})) * $signed(x_9);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_10 <= $signed(({{1{packed_9_10_cast[25]}}, packed_9_10_cast} + {{19{w_19_10[7]}}, w_19_10})) * $signed(x_10);
+    packed_9_10 <= $signed(({{1{w_18_10_cast[25]}}, w_18_10_cast} + {{19{w_19_10[7]}}, w_19_10})) * $signed(x_10);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_11 <= $signed(({{1{packed_9_11_cast[25]}}, packed_9_11_cast} + {{19{w_19_11[7]}}, w_19_11})) * $signed(x_11);
+    packed_9_11 <= $signed(({{1{w_18_11_cast[25]}}, w_18_11_cast} + {{19{w_19_11[7]}}, w_19_11})) * $signed(x_11);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_12 <= $signed(({{1{packed_9_12_cast[25]}}, packed_9_12_cast} + {{19{w_19_12[7]}}, w_19_12})) * $signed(x_12);
+    packed_9_12 <= $signed(({{1{w_18_12_cast[25]}}, w_18_12_cast} + {{19{w_19_12[7]}}, w_19_12})) * $signed(x_12);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_13 <= $signed(({{1{packed_9_13_cast[25]}}, packed_9_13_cast} + {{19{w_19_13[7]}}, w_19_13})) * $signed(x_13);
+    packed_9_13 <= $signed(({{1{w_18_13_cast[25]}}, w_18_13_cast} + {{19{w_19_13[7]}}, w_19_13})) * $signed(x_13);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_14 <= $signed(({{1{packed_9_14_cast[25]}}, packed_9_14_cast} + {{19{w_19_14[7]}}, w_19_14})) * $signed(x_14);
+    packed_9_14 <= $signed(({{1{w_18_14_cast[25]}}, w_18_14_cast} + {{19{w_19_14[7]}}, w_19_14})) * $signed(x_14);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_15 <= $signed(({{1{packed_9_15_cast[25]}}, packed_9_15_cast} + {{19{w_19_15[7]}}, w_19_15})) * $signed(x_15);
+    packed_9_15 <= $signed(({{1{w_18_15_cast[25]}}, w_18_15_cast} + {{19{w_19_15[7]}}, w_19_15})) * $signed(x_15);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_16 <= $signed(({{1{packed_9_16_cast[25]}}, packed_9_16_cast} + {{19{w_19_16[7]}}, w_19_16})) * $signed(x_16);
+    packed_9_16 <= $signed(({{1{w_18_16_cast[25]}}, w_18_16_cast} + {{19{w_19_16[7]}}, w_19_16})) * $signed(x_16);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_17 <= $signed(({{1{packed_9_17_cast[25]}}, packed_9_17_cast} + {{19{w_19_17[7]}}, w_19_17})) * $signed(x_17);
+    packed_9_17 <= $signed(({{1{w_18_17_cast[25]}}, w_18_17_cast} + {{19{w_19_17[7]}}, w_19_17})) * $signed(x_17);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_18 <= $signed(({{1{packed_9_18_cast[25]}}, packed_9_18_cast} + {{19{w_19_18[7]}}, w_19_18})) * $signed(x_18);
+    packed_9_18 <= $signed(({{1{w_18_18_cast[25]}}, w_18_18_cast} + {{19{w_19_18[7]}}, w_19_18})) * $signed(x_18);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_19 <= $signed(({{1{packed_9_19_cast[25]}}, packed_9_19_cast} + {{19{w_19_19[7]}}, w_19_19})) * $signed(x_19);
+    packed_9_19 <= $signed(({{1{w_18_19_cast[25]}}, w_18_19_cast} + {{19{w_19_19[7]}}, w_19_19})) * $signed(x_19);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_20 <= $signed(({{1{packed_9_20_cast[25]}}, packed_9_20_cast} + {{19{w_19_20[7]}}, w_19_20})) * $signed(x_20);
+    packed_9_20 <= $signed(({{1{w_18_20_cast[25]}}, w_18_20_cast} + {{19{w_19_20[7]}}, w_19_20})) * $signed(x_20);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_21 <= $signed(({{1{packed_9_21_cast[25]}}, packed_9_21_cast} + {{19{w_19_21[7]}}, w_19_21})) * $signed(x_21);
+    packed_9_21 <= $signed(({{1{w_18_21_cast[25]}}, w_18_21_cast} + {{19{w_19_21[7]}}, w_19_21})) * $signed(x_21);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_22 <= $signed(({{1{packed_9_22_cast[25]}}, packed_9_22_cast} + {{19{w_19_22[7]}}, w_19_22})) * $signed(x_22);
+    packed_9_22 <= $signed(({{1{w_18_22_cast[25]}}, w_18_22_cast} + {{19{w_19_22[7]}}, w_19_22})) * $signed(x_22);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_23 <= $signed(({{1{packed_9_23_cast[25]}}, packed_9_23_cast} + {{19{w_19_23[7]}}, w_19_23})) * $signed(x_23);
+    packed_9_23 <= $signed(({{1{w_18_23_cast[25]}}, w_18_23_cast} + {{19{w_19_23[7]}}, w_19_23})) * $signed(x_23);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_24 <= $signed(({{1{packed_9_24_cast[25]}}, packed_9_24_cast} + {{19{w_19_24[7]}}, w_19_24})) * $signed(x_24);
+    packed_9_24 <= $signed(({{1{w_18_24_cast[25]}}, w_18_24_cast} + {{19{w_19_24[7]}}, w_19_24})) * $signed(x_24);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_25 <= $signed(({{1{packed_9_25_cast[25]}}, packed_9_25_cast} + {{19{w_19_25[7]}}, w_19_25})) * $signed(x_25);
+    packed_9_25 <= $signed(({{1{w_18_25_cast[25]}}, w_18_25_cast} + {{19{w_19_25[7]}}, w_19_25})) * $signed(x_25);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_26 <= $signed(({{1{packed_9_26_cast[25]}}, packed_9_26_cast} + {{19{w_19_26[7]}}, w_19_26})) * $signed(x_26);
+    packed_9_26 <= $signed(({{1{w_18_26_cast[25]}}, w_18_26_cast} + {{19{w_19_26[7]}}, w_19_26})) * $signed(x_26);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_27 <= $signed(({{1{packed_9_27_cast[25]}}, packed_9_27_cast} + {{19{w_19_27[7]}}, w_19_27})) * $signed(x_27);
+    packed_9_27 <= $signed(({{1{w_18_27_cast[25]}}, w_18_27_cast} + {{19{w_19_27[7]}}, w_19_27})) * $signed(x_27);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_28 <= $signed(({{1{packed_9_28_cast[25]}}, packed_9_28_cast} + {{19{w_19_28[7]}}, w_19_28})) * $signed(x_28);
+    packed_9_28 <= $signed(({{1{w_18_28_cast[25]}}, w_18_28_cast} + {{19{w_19_28[7]}}, w_19_28})) * $signed(x_28);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_29 <= $signed(({{1{packed_9_29_cast[25]}}, packed_9_29_cast} + {{19{w_19_29[7]}}, w_19_29})) * $signed(x_29);
+    packed_9_29 <= $signed(({{1{w_18_29_cast[25]}}, w_18_29_cast} + {{19{w_19_29[7]}}, w_19_29})) * $signed(x_29);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_30 <= $signed(({{1{packed_9_30_cast[25]}}, packed_9_30_cast} + {{19{w_19_30[7]}}, w_19_30})) * $signed(x_30);
+    packed_9_30 <= $signed(({{1{w_18_30_cast[25]}}, w_18_30_cast} + {{19{w_19_30[7]}}, w_19_30})) * $signed(x_30);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_31 <= $signed(({{1{packed_9_31_cast[25]}}, packed_9_31_cast} + {{19{w_19_31[7]}}, w_19_31})) * $signed(x_31);
+    packed_9_31 <= $signed(({{1{w_18_31_cast[25]}}, w_18_31_cast} + {{19{w_19_31[7]}}, w_19_31})) * $signed(x_31);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_9_0 <= {{1{chain_9_0_add[36]}}, chain_9_0_add} + {{1{chain_9_0_add_1[36]}}, chain_9_0_add_1};
+    chain_9_0 <= {{1{packed_9_0_add_1[36]}}, packed_9_0_add_1} + {{1{packed_9_4_add_1[36]}}, packed_9_4_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_9_1 <= {{1{chain_9_1_add[36]}}, chain_9_1_add} + {{1{chain_9_1_add_1[36]}}, chain_9_1_add_1};
+    chain_9_1 <= {{1{packed_9_7_add_1[36]}}, packed_9_7_add_1} + {{1{packed_9_11_add_1[36]}}, packed_9_11_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_9_2 <= {{1{chain_9_2_add[36]}}, chain_9_2_add} + {{1{chain_9_2_add_1[36]}}, chain_9_2_add_1};
+    chain_9_2 <= {{1{packed_9_14_add_1[36]}}, packed_9_14_add_1} + {{1{packed_9_18_add_1[36]}}, packed_9_18_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_9_3 <= {{1{chain_9_3_add[36]}}, chain_9_3_add} + {{1{chain_9_3_add_1[36]}}, chain_9_3_add_1};
+    chain_9_3 <= {{1{packed_9_21_add_1[36]}}, packed_9_21_add_1} + {{1{packed_9_25_add_1[36]}}, packed_9_25_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_9_4 <= {{1{chain_9_4_add[35]}}, chain_9_4_add} + {{1{chain_9_4_add_1[35]}}, chain_9_4_add_1};
+    chain_9_4 <= {{1{packed_9_28_add[35]}}, packed_9_28_add} + {{1{packed_9_30_add[35]}}, packed_9_30_add};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_0 <= $signed(({{1{packed_10_0_cast[25]}}, packed_10_0_cast} + {{19{w_21_0[7]}}, w_21_0})) * $signed(x_0);
+    packed_10_0 <= $signed(({{1{w_20_0_cast[25]}}, w_20_0_cast} + {{19{w_21_0[7]}}, w_21_0})) * $signed(x_0);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_1 <= $signed(({{1{packed_10_1_cast[25]}}, packed_10_1_cast} + {{19{w_21_1[7]}}, w_21_1})) * $signed(x_1);
+    packed_10_1 <= $signed(({{1{w_20_1_cast[25]}}, w_20_1_cast} + {{19{w_21_1[7]}}, w_21_1})) * $signed(x_1);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_2 <= $signed(({{1{packed_10_2_cast[25]}}, packed_10_2_cast} + {{19{w_21_2[7]}}, w_21_2})) * $signed(x_2);
+    packed_10_2 <= $signed(({{1{w_20_2_cast[25]}}, w_20_2_cast} + {{19{w_21_2[7]}}, w_21_2})) * $signed(x_2);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_3 <= $signed(({{1{packed_10_3_cast[25]}}, packed_10_3_cast} + {{19{w_21_3[7]}}, w_21_3})) * $signed(x_3);
+    packed_10_3 <= $signed(({{1{w_20_3_cast[25]}}, w_20_3_cast} + {{19{w_21_3[7]}}, w_21_3})) * $signed(x_3);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_4 <= $signed(({{1{packed_10_4_cast[25]}}, packed_10_4_cast} + {{19{w_21_4[7]}}, w_21_4})) * $signed(x_4);
+    packed_10_4 <= $signed(({{1{w_20_4_cast[25]}}, w_20_4_cast} + {{19{w_21_4[7]}}, w_21_4})) * $signed(x_4);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_5 <= $signed(({{1{packed_10_5_cast[25]}}, packed_10_5_cast} + {{19{w_21_5[7]}}, w_21_5})) * $signed(x_5);
+    packed_10_5 <= $signed(({{1{w_20_5_cast[25]}}, w_20_5_cast} + {{19{w_21_5[7]}}, w_21_5})) * $signed(x_5);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_6 <= $signed(({{1{packed_10_6_cast[25]}}, packed_10_6_cast} + {{19{w_21_6[7]}}, w_21_6})) * $signed(x_6);
+    packed_10_6 <= $signed(({{1{w_20_6_cast[25]}}, w_20_6_cast} + {{19{w_21_6[7]}}, w_21_6})) * $signed(x_6);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_7 <= $signed(({{1{packed_10_7_cast[25]}}, packed_10_7_cast} + {{19{w_21_7[7]}}, w_21_7})) * $signed(x_7);
+    packed_10_7 <= $signed(({{1{w_20_7_cast[25]}}, w_20_7_cast} + {{19{w_21_7[7]}}, w_21_7})) * $signed(x_7);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_8 <= $signed(({{1{packed_10_8_cast[25]}}, packed_10_8_cast} + {{19{w_21_8[7]}}, w_21_8})) * $signed(x_8);
+    packed_10_8 <= $signed(({{1{w_20_8_cast[25]}}, w_20_8_cast} + {{19{w_21_8[7]}}, w_21_8})) * $signed(x_8);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_9 <= $signed(({{1{packed_10_9_cast[25]}}, packed_10_9_cast} + {{19{w_21_9[7]}}, w_21_9})) * $signed(x_9);
+    packed_10_9 <= $signed(({{1{w_20_9_cast[25]}}, w_20_9_cast} + {{19{w_21_9[7]}}, w_21_9})) * $signed(x_9);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_10 <= $signed(({{1{packed_10_10_cast[25]}}, packed_10_10_cast} + {{19{w_21_10[7]}}, w_21_10})) * $signed(x_10);
+    packed_10_10 <= $signed(({{1{w_20_10_cast[25]}}, w_20_10_cast} + {{19{w_21_10[7]}}, w_21_10})) * $signed(x_10);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_11 <= $signed(({{1{packed_10_11_cast[25]}}, packed_10_11_cast} + {{19{w_21_11[7]}}, w_21_11})) * $signed(x_11);
+    packed_10_11 <= $signed(({{1{w_20_11_cast[25]}}, w_20_11_cast} + {{19{w_21_11[7]}}, w_21_11})) * $signed(x_11);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_12 <= $signed(({{1{packed_10_12_cast[25]}}, packed_10_12_cast} + {{19{w_21_12[7]}}, w_21_12})) * $signed(x_12);
+    packed_10_12 <= $signed(({{1{w_20_12_cast[25]}}, w_20_12_cast} + {{19{w_21_12[7]}}, w_21_12})) * $signed(x_12);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_13 <= $signed(({{1{packed_10_13_cast[25]}}, packed_10_13_cast} + {{19{w_21_13[7]}}, w_21_13})) * $signed(x_13);
+    packed_10_13 <= $signed(({{1{w_20_13_cast[25]}}, w_20_13_cast} + {{19{w_21_13[7]}}, w_21_13})) * $signed(x_13);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_14 <= $signed(({{1{packed_10_14_cast[25]}}, packed_10_14_cast} + {{19{w_21_14[7]}}, w_21_14})) * $signed(x_14);
+    packed_10_14 <= $signed(({{1{w_20_14_cast[25]}}, w_20_14_cast} + {{19{w_21_14[7]}}, w_21_14})) * $signed(x_14);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_15 <= $signed(({{1{packed_10_15_cast[25]}}, packed_10_15_cast} + {{19{w_21_15[7]}}, w_21_15})) * $signed(x_15);
+    packed_10_15 <= $signed(({{1{w_20_15_cast[25]}}, w_20_15_cast} + {{19{w_21_15[7]}}, w_21_15})) * $signed(x_15);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_16 <= $signed(({{1{packed_10_16_cast[25]}}, packed_10_16_cast} + {{19{w_21_16[7]}}, w_21_16})) * $signed(x_16);
+    packed_10_16 <= $signed(({{1{w_20_16_cast[25]}}, w_20_16_cast} + {{19{w_21_16[7]}}, w_21_16})) * $signed(x_16);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_17 <= $signed(({{1{packed_10_17_cast[25]}}, packed_10_17_cast} + {{19{w_21_17[7]}}, w_21_17})) * $signed(x_17);
+    packed_10_17 <= $signed(({{1{w_20_17_cast[25]}}, w_20_17_cast} + {{19{w_21_17[7]}}, w_21_17})) * $signed(x_17);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_18 <= $signed(({{1{packed_10_18_cast[25]}}, packed_10_18_cast} + {{19{w_21_18[7]}}, w_21_18})) * $signed(x_18);
+    packed_10_18 <= $signed(({{1{w_20_18_cast[25]}}, w_20_18_cast} + {{19{w_21_18[7]}}, w_21_18})) * $signed(x_18);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_19 <= $signed(({{1{packed_10_19_cast[25]}}, packed_10_19_cast} + {{19{w_21_19[7]}}, w_21_19})) * $signed(x_19);
+    packed_10_19 <= $signed(({{1{w_20_19_cast[25]}}, w_20_19_cast} + {{19{w_21_19[7]}}, w_21_19})) * $signed(x_19);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_20 <= $signed(({{1{packed_10_20_cast[25]}}, packed_10_20_cast} + {{19{w_21_20[7]}}, w_21_20})) * $signed(x_20);
+    packed_10_20 <= $signed(({{1{w_20_20_cast[25]}}, w_20_20_cast} + {{19{w_21_20[7]}}, w_21_20})) * $signed(x_20);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_21 <= $signed(({{1{packed_10_21_cast[25]}}, packed_10_21_cast} + {{19{w_21_21[7]}}, w_21_21})) * $signed(x_21);
+    packed_10_21 <= $signed(({{1{w_20_21_cast[25]}}, w_20_21_cast} + {{19{w_21_21[7]}}, w_21_21})) * $signed(x_21);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_22 <= $signed(({{1{packed_10_22_cast[25]}}, packed_10_22_cast} + {{19{w_21_22[7]}}, w_21_22})) * $signed(x_22);
+    packed_10_22 <= $signed(({{1{w_20_22_cast[25]}}, w_20_22_cast} + {{19{w_21_22[7]}}, w_21_22})) * $signed(x_22);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_23 <= $signed(({{1{packed_10_23_cast[25]}}, packed_10_23_cast} + {{19{w_21_23[7]}}, w_21_23})) * $signed(x_23);
+    packed_10_23 <= $signed(({{1{w_20_23_cast[25]}}, w_20_23_cast} + {{19{w_21_23[7]}}, w_21_23})) * $signed(x_23);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_24 <= $signed(({{1{packed_10_24_cast[25]}}, packed_10_24_cast} + {{19{w_21_24[7]}}, w_21_24})) * $signed(x_24);
+    packed_10_24 <= $signed(({{1{w_20_24_cast[25]}}, w_20_24_cast} + {{19{w_21_24[7]}}, w_21_24})) * $signed(x_24);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_25 <= $signed(({{1{packed_10_25_cast[25]}}, packed_10_25_cast} + {{19{w_21_25[7]}}, w_21_25})) * $signed(x_25);
+    packed_10_25 <= $signed(({{1{w_20_25_cast[25]}}, w_20_25_cast} + {{19{w_21_25[7]}}, w_21_25})) * $signed(x_25);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_26 <= $signed(({{1{packed_10_26_cast[25]}}, packed_10_26_cast} + {{19{w_21_26[7]}}, w_21_26})) * $signed(x_26);
+    packed_10_26 <= $signed(({{1{w_20_26_cast[25]}}, w_20_26_cast} + {{19{w_21_26[7]}}, w_21_26})) * $signed(x_26);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_27 <= $signed(({{1{packed_10_27_cast[25]}}, packed_10_27_cast} + {{19{w_21_27[7]}}, w_21_27})) * $signed(x_27);
+    packed_10_27 <= $signed(({{1{w_20_27_cast[25]}}, w_20_27_cast} + {{19{w_21_27[7]}}, w_21_27})) * $signed(x_27);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_28 <= $signed(({{1{packed_10_28_cast[25]}}, packed_10_28_cast} + {{19{w_21_28[7]}}, w_21_28})) * $signed(x_28);
+    packed_10_28 <= $signed(({{1{w_20_28_cast[25]}}, w_20_28_cast} + {{19{w_21_28[7]}}, w_21_28})) * $signed(x_28);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_29 <= $signed(({{1{packed_10_29_cast[25]}}, packed_10_29_cast} + {{19{w_21_29[7]}}, w_21_29})) * $signed(x_29);
+    packed_10_29 <= $signed(({{1{w_20_29_cast[25]}}, w_20_29_cast} + {{19{w_21_29[7]}}, w_21_29})) * $signed(x_29);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_30 <= $signed(({{1{packed_10_30_cast[25]}}, packed_10_30_cast} + {{19{w_21_30[7]}}, w_21_30})) * $signed(x_30);
+    packed_10_30 <= $signed(({{1{w_20_30_cast[25]}}, w_20_30_cast} + {{19{w_21_30[7]}}, w_21_30})) * $signed(x_30);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_31 <= $signed(({{1{packed_10_31_cast[25]}}, packed_10_31_cast} + {{19{w_21_31[7]}}, w_21_31})) * $signed(x_31);
+    packed_10_31 <= $signed(({{1{w_20_31_cast[25]}}, w_20_31_cast} + {{19{w_21_31[7]}}, w_21_31})) * $signed(x_31);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_10_0 <= {{1{chain_10_0_add[36]}}, chain_10_0_add} + {{1{chain_10_0_add_1[36]}}, chain_10_0_add_1};
+    chain_10_0 <= {{1{packed_10_0_add_1[36]}}, packed_10_0_add_1} + {{1{packed_10_4_add_1[36]}}, packed_10_4_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_10_1 <= {{1{chain_10_1_add[36]}}, chain_10_1_add} + {{1{chain_10_1_add_1[36]}}, chain_10_1_add_1};
+    chain_10_1 <= {{1{packed_10_7_add_1[36]}}, packed_10_7_add_1} + {{1{packed_10_11_add_1[36]}}, packed_10_11_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_10_2 <= {{1{chain_10_2_add[36]}}, chain_10_2_add} + {{1{chain_10_2_add_1[36]}}, chain_10_2_add_1};
+    chain_10_2 <= {{1{packed_10_14_add_1[36]}}, packed_10_14_add_1} + {{1{packed_10_18_add_1[36]}}, packed_10_18_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_10_3 <= {{1{chain_10_3_add[36]}}, chain_10_3_add} + {{1{chain_10_3_add_1[36]}}, chain_10_3_add_1};
+    chain_10_3 <= {{1{packed_10_21_add_1[36]}}, packed_10_21_add_1} + {{1{packed_10_25_add_1[36]}}, packed_10_25_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_10_4 <= {{1{chain_10_4_add[35]}}, chain_10_4_add} + {{1{chain_10_4_add_1[35]}}, chain_10_4_add_1};
+    chain_10_4 <= {{1{packed_10_28_add[35]}}, packed_10_28_add} + {{1{packed_10_30_add[35]}}, packed_10_30_add};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_0 <= $signed(({{1{packed_11_0_cast[25]}}, packed_11_0_cast} + {{19{w_23_0[7]}}, w_23_0})) * $signed(x_0);
+    packed_11_0 <= $signed(({{1{w_22_0_cast[25]}}, w_22_0_cast} + {{19{w_23_0[7]}}, w_23_0})) * $signed(x_0);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_1 <= $signed(({{1{packed_11_1_cast[25]}}, packed_11_1_cast} + {{19{w_23_1[7]}}, w_23_1})) * $signed(x_1);
+    packed_11_1 <= $signed(({{1{w_22_1_cast[25]}}, w_22_1_cast} + {{19{w_23_1[7]}}, w_23_1})) * $signed(x_1);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_2 <= $signed(({{1{packed_11_2_cast[25]}}, packed_11_2_cast} + {{19{w_23_2[7]}}, w_23_2})) * $signed(x_2);
+    packed_11_2 <= $signed(({{1{w_22_2_cast[25]}}, w_22_2_cast} + {{19{w_23_2[7]}}, w_23_2})) * $signed(x_2);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_3 <= $signed(({{1{packed_11_3_cast[25]}}, packed_11_3_cast} + {{19{w_23_3[7]}}, w_23_3})) * $signed(x_3);
+    packed_11_3 <= $signed(({{1{w_22_3_cast[25]}}, w_22_3_cast} + {{19{w_23_3[7]}}, w_23_3})) * $signed(x_3);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_4 <= $signed(({{1{packed_11_4_cast[25]}}, packed_11_4_cast} + {{19{w_23_4[7]}}, w_23_4})) * $signed(x_4);
+    packed_11_4 <= $signed(({{1{w_22_4_cast[25]}}, w_22_4_cast} + {{19{w_23_4[7]}}, w_23_4})) * $signed(x_4);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_5 <= $signed(({{1{packed_11_5_cast[25]}}, packed_11_5_cast} + {{19{w_23_5[7]}}, w_23_5})) * $signed(x_5);
+    packed_11_5 <= $signed(({{1{w_22_5_cast[25]}}, w_22_5_cast} + {{19{w_23_5[7]}}, w_23_5})) * $signed(x_5);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_6 <= $signed(({{1{packed_11_6_cast[25]}}, packed_11_6_cast} + {{19{w_23_6[7]}}, w_23_6})) * $signed(x_6);
+    packed_11_6 <= $signed(({{1{w_22_6_cast[25]}}, w_22_6_cast} + {{19{w_23_6[7]}}, w_23_6})) * $signed(x_6);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_7 <= $signed(({{1{packed_11_7_cast[25]}}, packed_11_7_cast} + {{19{w_23_7[7]}}, w_23_7})) * $signed(x_7);
+    packed_11_7 <= $signed(({{1{w_22_7_cast[25]}}, w_22_7_cast} + {{19{w_23_7[7]}}, w_23_7})) * $signed(x_7);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_8 <= $signed(({{1{packed_11_8_cast[25]}}, packed_11_8_cast} + {{19{w_23_8[7]}}, w_23_8})) * $signed(x_8);
+    packed_11_8 <= $signed(({{1{w_22_8_cast[25]}}, w_22_8_cast} + {{19{w_23_8[7]}}, w_23_8})) * $signed(x_8);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_9 <= $signed(({{1{packed_11_9_cast[25]}}, packed_11_9_cast} + {{19{w_23_9[7]}}, w_23_9})) * $signed(x_9);
+    packed_11_9 <= $signed(({{1{w_22_9_cast[25]}}, w_22_9_cast} + {{19{w_23_9[7]}}, w_23_9})) * $signed(x_9);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_10 <= $signed(({{1{packed_11_10_cast[25]}}, packed_11_10_cast} + {{19{w_23_10[7]}}, w_23_10})) * $signed(x_10);
+    packed_11_10 <= $signed(({{1{w_22_10_cast[25]}}, w_22_10_cast} + {{19{w_23_10[7]}}, w_23_10})) * $signed(x_10);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_11 <= $signed(({{1{packed_11_11_cast[25]}}, packed_11_11_cast} + {{19{w_23_11[7]}}, w_23_11})) * $signed(x_11);
+    packed_11_11 <= $signed(({{1{w_22_11_cast[25]}}, w_22_11_cast} + {{19{w_23_11[7]}}, w_23_11})) * $signed(x_11);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_12 <= $signed(({{1{packed_11_12_cast[25]}}, packed_11_12_cast} + {{19{w_23_12[7]}}, w_23_12})) * $signed(x_12);
+    packed_11_12 <= $signed(({{1{w_22_12_cast[25]}}, w_22_12_cast} + {{19{w_23_12[7]}}, w_23_12})) * $signed(x_12);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_13 <= $signed(({{1{packed_11_13_cast[25]}}, packed_11_13_cast} + {{19{w_23_13[7]}}, w_23_13})) * $signed(x_13);
+    packed_11_13 <= $signed(({{1{w_22_13_cast[25]}}, w_22_13_cast} + {{19{w_23_13[7]}}, w_23_13})) * $signed(x_13);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_14 <= $signed(({{1{packed_11_14_cast[25]}}, packed_11_14_cast} + {{19{w_23_14[7]}}, w_23_14})) * $signed(x_14);
+    packed_11_14 <= $signed(({{1{w_22_14_cast[25]}}, w_22_14_cast} + {{19{w_23_14[7]}}, w_23_14})) * $signed(x_14);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_15 <= $signed(({{1{packed_11_15_cast[25]}}, packed_11_15_cast} + {{19{w_23_15[7]}}, w_23_15})) * $signed(x_15);
+    packed_11_15 <= $signed(({{1{w_22_15_cast[25]}}, w_22_15_cast} + {{19{w_23_15[7]}}, w_23_15})) * $signed(x_15);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_16 <= $signed(({{1{packed_11_16_cast[25]}}, packed_11_16_cast} + {{19{w_23_16[7]}}, w_23_16})) * $signed(x_16);
+    packed_11_16 <= $signed(({{1{w_22_16_cast[25]}}, w_22_16_cast} + {{19{w_23_16[7]}}, w_23_16})) * $signed(x_16);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_17 <= $signed(({{1{packed_11_17_cast[25]}}, packed_11_17_cast} + {{19{w_23_17[7]}}, w_23_17})) * $signed(x_17);
+    packed_11_17 <= $signed(({{1{w_22_17_cast[25]}}, w_22_17_cast} + {{19{w_23_17[7]}}, w_23_17})) * $signed(x_17);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_18 <= $signed(({{1{packed_11_18_cast[25]}}, packed_11_18_cast} + {{19{w_23_18[7]}}, w_23_18})) * $signed(x_18);
+    packed_11_18 <= $signed(({{1{w_22_18_cast[25]}}, w_22_18_cast} + {{19{w_23_18[7]}}, w_23_18})) * $signed(x_18);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_19 <= $signed(({{1{packed_11_19_cast[25]}}, packed_11_19_cast} + {{19{w_23_19[7]}}, w_23_19})) * $signed(x_19);
+    packed_11_19 <= $signed(({{1{w_22_19_cast[25]}}, w_22_19_cast} + {{19{w_23_19[7]}}, w_23_19})) * $signed(x_19);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_20 <= $signed(({{1{packed_11_20_cast[25]}}, packed_11_20_cast} + {{19{w_23_20[7]}}, w_23_20})) * $signed(x_20);
+    packed_11_20 <= $signed(({{1{w_22_20_cast[25]}}, w_22_20_cast} + {{19{w_23_20[7]}}, w_23_20})) * $signed(x_20);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_21 <= $signed(({{1{packed_11_21_cast[25]}}, packed_11_21_cast} + {{19{w_23_21[7]}}, w_23_21})) * $signed(x_21);
+    packed_11_21 <= $signed(({{1{w_22_21_cast[25]}}, w_22_21_cast} + {{19{w_23_21[7]}}, w_23_21})) * $signed(x_21);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_22 <= $signed(({{1{packed_11_22_cast[25]}}, packed_11_22_cast} + {{19{w_23_22[7]}}, w_23_22})) * $signed(x_22);
+    packed_11_22 <= $signed(({{1{w_22_22_cast[25]}}, w_22_22_cast} + {{19{w_23_22[7]}}, w_23_22})) * $signed(x_22);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_23 <= $signed(({{1{packed_11_23_cast[25]}}, packed_11_23_cast} + {{19{w_23_23[7]}}, w_23_23})) * $signed(x_23);
+    packed_11_23 <= $signed(({{1{w_22_23_cast[25]}}, w_22_23_cast} + {{19{w_23_23[7]}}, w_23_23})) * $signed(x_23);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_24 <= $signed(({{1{packed_11_24_cast[25]}}, packed_11_24_cast} + {{19{w_23_24[7]}}, w_23_24})) * $signed(x_24);
+    packed_11_24 <= $signed(({{1{w_22_24_cast[25]}}, w_22_24_cast} + {{19{w_23_24[7]}}, w_23_24})) * $signed(x_24);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_25 <= $signed(({{1{packed_11_25_cast[25]}}, packed_11_25_cast} + {{19{w_23_25[7]}}, w_23_25})) * $signed(x_25);
+    packed_11_25 <= $signed(({{1{w_22_25_cast[25]}}, w_22_25_cast} + {{19{w_23_25[7]}}, w_23_25})) * $signed(x_25);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_26 <= $signed(({{1{packed_11_26_cast[25]}}, packed_11_26_cast} + {{19{w_23_26[7]}}, w_23_26})) * $signed(x_26);
+    packed_11_26 <= $signed(({{1{w_22_26_cast[25]}}, w_22_26_cast} + {{19{w_23_26[7]}}, w_23_26})) * $signed(x_26);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_27 <= $signed(({{1{packed_11_27_cast[25]}}, packed_11_27_cast} + {{19{w_23_27[7]}}, w_23_27})) * $signed(x_27);
+    packed_11_27 <= $signed(({{1{w_22_27_cast[25]}}, w_22_27_cast} + {{19{w_23_27[7]}}, w_23_27})) * $signed(x_27);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_28 <= $signed(({{1{packed_11_28_cast[25]}}, packed_11_28_cast} + {{19{w_23_28[7]}}, w_23_28})) * $signed(x_28);
+    packed_11_28 <= $signed(({{1{w_22_28_cast[25]}}, w_22_28_cast} + {{19{w_23_28[7]}}, w_23_28})) * $signed(x_28);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_29 <= $signed(({{1{packed_11_29_cast[25]}}, packed_11_29_cast} + {{19{w_23_29[7]}}, w_23_29})) * $signed(x_29);
+    packed_11_29 <= $signed(({{1{w_22_29_cast[25]}}, w_22_29_cast} + {{19{w_23_29[7]}}, w_23_29})) * $signed(x_29);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_30 <= $signed(({{1{packed_11_30_cast[25]}}, packed_11_30_cast} + {{19{w_23_30[7]}}, w_23_30})) * $signed(x_30);
+    packed_11_30 <= $signed(({{1{w_22_30_cast[25]}}, w_22_30_cast} + {{19{w_23_30[7]}}, w_23_30})) * $signed(x_30);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_31 <= $signed(({{1{packed_11_31_cast[25]}}, packed_11_31_cast} + {{19{w_23_31[7]}}, w_23_31})) * $signed(x_31);
+    packed_11_31 <= $signed(({{1{w_22_31_cast[25]}}, w_22_31_cast} + {{19{w_23_31[7]}}, w_23_31})) * $signed(x_31);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_11_0 <= {{1{chain_11_0_add[36]}}, chain_11_0_add} + {{1{chain_11_0_add_1[36]}}, chain_11_0_add_1};
+    chain_11_0 <= {{1{packed_11_0_add_1[36]}}, packed_11_0_add_1} + {{1{packed_11_4_add_1[36]}}, packed_11_4_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_11_1 <= {{1{chain_11_1_add[36]}}, chain_11_1_add} + {{1{chain_11_1_add_1[36]}}, chain_11_1_add_1};
+    chain_11_1 <= {{1{packed_11_7_add_1[36]}}, packed_11_7_add_1} + {{1{packed_11_11_add_1[36]}}, packed_11_11_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_11_2 <= {{1{chain_11_2_add[36]}}, chain_11_2_add} + {{1{chain_11_2_add_1[36]}}, chain_11_2_add_1};
+    chain_11_2 <= {{1{packed_11_14_add_1[36]}}, packed_11_14_add_1} + {{1{packed_11_18_add_1[36]}}, packed_11_18_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_11_3 <= {{1{chain_11_3_add[36]}}, chain_11_3_add} + {{1{chain_11_3_add_1[36]}}, chain_11_3_add_1};
+    chain_11_3 <= {{1{packed_11_21_add_1[36]}}, packed_11_21_add_1} + {{1{packed_11_25_add_1[36]}}, packed_11_25_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_11_4 <= {{1{chain_11_4_add[35]}}, chain_11_4_add} + {{1{chain_11_4_add_1[35]}}, chain_11_4_add_1};
+    chain_11_4 <= {{1{packed_11_28_add[35]}}, packed_11_28_add} + {{1{packed_11_30_add[35]}}, packed_11_30_add};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_0 <= $signed(({{1{packed_12_0_cast[25]}}, packed_12_0_cast} + {{19{w_25_0[7]}}, w_25_0})) * $signed(x_0);
+    packed_12_0 <= $signed(({{1{w_24_0_cast[25]}}, w_24_0_cast} + {{19{w_25_0[7]}}, w_25_0})) * $signed(x_0);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_1 <= $signed(({{1{packed_12_1_cast[25]}}, packed_12_1_cast} + {{19{w_25_1[7]}}, w_25_1})) * $signed(x_1);
+    packed_12_1 <= $signed(({{1{w_24_1_cast[25]}}, w_24_1_cast} + {{19{w_25_1[7]}}, w_25_1})) * $signed(x_1);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_2 <= $signed(({{1{packed_12_2_cast[25]}}, packed_12_2_cast} + {{19{w_25_2[7]}}, w_25_2})) * $signed(x_2);
+    packed_12_2 <= $signed(({{1{w_24_2_cast[25]}}, w_24_2_cast} + {{19{w_25_2[7]}}, w_25_2})) * $signed(x_2);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_3 <= $signed(({{1{packed_12_3_cast[25]}}, packed_12_3_cast} + {{19{w_25_3[7]}}, w_25_3})) * $signed(x_3);
+    packed_12_3 <= $signed(({{1{w_24_3_cast[25]}}, w_24_3_cast} + {{19{w_25_3[7]}}, w_25_3})) * $signed(x_3);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_4 <= $signed(({{1{packed_12_4_cast[25]}}, packed_12_4_cast} + {{19{w_25_4[7]}}, w_25_4})) * $signed(x_4);
+    packed_12_4 <= $signed(({{1{w_24_4_cast[25]}}, w_24_4_cast} + {{19{w_25_4[7]}}, w_25_4})) * $signed(x_4);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_5 <= $signed(({{1{packed_12_5_cast[25]}}, packed_12_5_cast} + {{19{w_25_5[7]}}, w_25_5})) * $signed(x_5);
+    packed_12_5 <= $signed(({{1{w_24_5_cast[25]}}, w_24_5_cast} + {{19{w_25_5[7]}}, w_25_5})) * $signed(x_5);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_6 <= $signed(({{1{packed_12_6_cast[25]}}, packed_12_6_cast} + {{19{w_25_6[7]}}, w_25_6})) * $signed(x_6);
+    packed_12_6 <= $signed(({{1{w_24_6_cast[25]}}, w_24_6_cast} + {{19{w_25_6[7]}}, w_25_6})) * $signed(x_6);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_7 <= $signed(({{1{packed_12_7_cast[25]}}, packed_12_7_cast} + {{19{w_25_7[7]}}, w_25_7})) * $signed(x_7);
+    packed_12_7 <= $signed(({{1{w_24_7_cast[25]}}, w_24_7_cast} + {{19{w_25_7[7]}}, w_25_7})) * $signed(x_7);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_8 <= $signed(({{1{packed_12_8_cast[25]}}, packed_12_8_cast} + {{19{w_25_8[7]}}, w_25_8})) * $signed(x_8);
+    packed_12_8 <= $signed(({{1{w_24_8_cast[25]}}, w_24_8_cast} + {{19{w_25_8[7]}}, w_25_8})) * $signed(x_8);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_9 <= $signed(({{1{packed_12_9_cast[25]}}, packed_12_9_cast} + {{19{w_25_9[7]}}, w_25_9})) * $signed(x_9);
+    packed_12_9 <= $signed(({{1{w_24_9_cast[25]}}, w_24_9_cast} + {{19{w_25_9[7]}}, w_25_9})) * $signed(x_9);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_10 <= $signed(({{1{packed_12_10_cast[25]}}, packed_12_10_cast} + {{19{w_25_10[7]}}, w_25_10})) * $signed(x_10);
+    packed_12_10 <= $signed(({{1{w_24_10_cast[25]}}, w_24_10_cast} + {{19{w_25_10[7]}}, w_25_10})) * $signed(x_10);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_11 <= $signed(({{1{packed_12_11_cast[25]}}, packed_12_11_cast} + {{19{w_25_11[7]}}, w_25_11})) * $signed(x_11);
+    packed_12_11 <= $signed(({{1{w_24_11_cast[25]}}, w_24_11_cast} + {{19{w_25_11[7]}}, w_25_11})) * $signed(x_11);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_12 <= $signed(({{1{packed_12_12_cast[25]}}, packed_12_12_cast} + {{19{w_25_12[7]}}, w_25_12})) * $signed(x_12);
+    packed_12_12 <= $signed(({{1{w_24_12_cast[25]}}, w_24_12_cast} + {{19{w_25_12[7]}}, w_25_12})) * $signed(x_12);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_13 <= $signed(({{1{packed_12_13_cast[25]}}, packed_12_13_cast} + {{19{w_25_13[7]}}, w_25_13})) * $signed(x_13);
+    packed_12_13 <= $signed(({{1{w_24_13_cast[25]}}, w_24_13_cast} + {{19{w_25_13[7]}}, w_25_13})) * $signed(x_13);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_14 <= $signed(({{1{packed_12_14_cast[25]}}, packed_12_14_cast} + {{19{w_25_14[7]}}, w_25_14})) * $signed(x_14);
+    packed_12_14 <= $signed(({{1{w_24_14_cast[25]}}, w_24_14_cast} + {{19{w_25_14[7]}}, w_25_14})) * $signed(x_14);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_15 <= $signed(({{1{packed_12_15_cast[25]}}, packed_12_15_cast} + {{19{w_25_15[7]}}, w_25_15})) * $signed(x_15);
+    packed_12_15 <= $signed(({{1{w_24_15_cast[25]}}, w_24_15_cast} + {{19{w_25_15[7]}}, w_25_15})) * $signed(x_15);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_16 <= $signed(({{1{packed_12_16_cast[25]}}, packed_12_16_cast} + {{19{w_25_16[7]}}, w_25_16})) * $signed(x_16);
+    packed_12_16 <= $signed(({{1{w_24_16_cast[25]}}, w_24_16_cast} + {{19{w_25_16[7]}}, w_25_16})) * $signed(x_16);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_17 <= $signed(({{1{packed_12_17_cast[25]}}, packed_12_17_cast} + {{19{w_25_17[7]}}, w_25_17})) * $signed(x_17);
+    packed_12_17 <= $signed(({{1{w_24_17_cast[25]}}, w_24_17_cast} + {{19{w_25_17[7]}}, w_25_17})) * $signed(x_17);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_18 <= $signed(({{1{packed_12_18_cast[25]}}, packed_12_18_cast} + {{19{w_25_18[7]}}, w_25_18})) * $signed(x_18);
+    packed_12_18 <= $signed(({{1{w_24_18_cast[25]}}, w_24_18_cast} + {{19{w_25_18[7]}}, w_25_18})) * $signed(x_18);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_19 <= $signed(({{1{packed_12_19_cast[25]}}, packed_12_19_cast} + {{19{w_25_19[7]}}, w_25_19})) * $signed(x_19);
+    packed_12_19 <= $signed(({{1{w_24_19_cast[25]}}, w_24_19_cast} + {{19{w_25_19[7]}}, w_25_19})) * $signed(x_19);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_20 <= $signed(({{1{packed_12_20_cast[25]}}, packed_12_20_cast} + {{19{w_25_20[7]}}, w_25_20})) * $signed(x_20);
+    packed_12_20 <= $signed(({{1{w_24_20_cast[25]}}, w_24_20_cast} + {{19{w_25_20[7]}}, w_25_20})) * $signed(x_20);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_21 <= $signed(({{1{packed_12_21_cast[25]}}, packed_12_21_cast} + {{19{w_25_21[7]}}, w_25_21})) * $signed(x_21);
+    packed_12_21 <= $signed(({{1{w_24_21_cast[25]}}, w_24_21_cast} + {{19{w_25_21[7]}}, w_25_21})) * $signed(x_21);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_22 <= $signed(({{1{packed_12_22_cast[25]}}, packed_12_22_cast} + {{19{w_25_22[7]}}, w_25_22})) * $signed(x_22);
+    packed_12_22 <= $signed(({{1{w_24_22_cast[25]}}, w_24_22_cast} + {{19{w_25_22[7]}}, w_25_22})) * $signed(x_22);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_23 <= $signed(({{1{packed_12_23_cast[25]}}, packed_12_23_cast} + {{19{w_25_23[7]}}, w_25_23})) * $signed(x_23);
+    packed_12_23 <= $signed(({{1{w_24_23_cast[25]}}, w_24_23_cast} + {{19{w_25_23[7]}}, w_25_23})) * $signed(x_23);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_24 <= $signed(({{1{packed_12_24_cast[25]}}, packed_12_24_cast} + {{19{w_25_24[7]}}, w_25_24})) * $signed(x_24);
+    packed_12_24 <= $signed(({{1{w_24_24_cast[25]}}, w_24_24_cast} + {{19{w_25_24[7]}}, w_25_24})) * $signed(x_24);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_25 <= $signed(({{1{packed_12_25_cast[25]}}, packed_12_25_cast} + {{19{w_25_25[7]}}, w_25_25})) * $signed(x_25);
+    packed_12_25 <= $signed(({{1{w_24_25_cast[25]}}, w_24_25_cast} + {{19{w_25_25[7]}}, w_25_25})) * $signed(x_25);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_26 <= $signed(({{1{packed_12_26_cast[25]}}, packed_12_26_cast} + {{19{w_25_26[7]}}, w_25_26})) * $signed(x_26);
+    packed_12_26 <= $signed(({{1{w_24_26_cast[25]}}, w_24_26_cast} + {{19{w_25_26[7]}}, w_25_26})) * $signed(x_26);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_27 <= $signed(({{1{packed_12_27_cast[25]}}, packed_12_27_cast} + {{19{w_25_27[7]}}, w_25_27})) * $signed(x_27);
+    packed_12_27 <= $signed(({{1{w_24_27_cast[25]}}, w_24_27_cast} + {{19{w_25_27[7]}}, w_25_27})) * $signed(x_27);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_28 <= $signed(({{1{packed_12_28_cast[25]}}, packed_12_28_cast} + {{19{w_25_28[7]}}, w_25_28})) * $signed(x_28);
+    packed_12_28 <= $signed(({{1{w_24_28_cast[25]}}, w_24_28_cast} + {{19{w_25_28[7]}}, w_25_28})) * $signed(x_28);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_29 <= $signed(({{1{packed_12_29_cast[25]}}, packed_12_29_cast} + {{19{w_25_29[7]}}, w_25_29})) * $signed(x_29);
+    packed_12_29 <= $signed(({{1{w_24_29_cast[25]}}, w_24_29_cast} + {{19{w_25_29[7]}}, w_25_29})) * $signed(x_29);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_30 <= $signed(({{1{packed_12_30_cast[25]}}, packed_12_30_cast} + {{19{w_25_30[7]}}, w_25_30})) * $signed(x_30);
+    packed_12_30 <= $signed(({{1{w_24_30_cast[25]}}, w_24_30_cast} + {{19{w_25_30[7]}}, w_25_30})) * $signed(x_30);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_31 <= $signed(({{1{packed_12_31_cast[25]}}, packed_12_31_cast} + {{19{w_25_31[7]}}, w_25_31})) * $signed(x_31);
+    packed_12_31 <= $signed(({{1{w_24_31_cast[25]}}, w_24_31_cast} + {{19{w_25_31[7]}}, w_25_31})) * $signed(x_31);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_12_0 <= {{1{chain_12_0_add[36]}}, chain_12_0_add} + {{1{chain_12_0_add_1[36]}}, chain_12_0_add_1};
+    chain_12_0 <= {{1{packed_12_0_add_1[36]}}, packed_12_0_add_1} + {{1{packed_12_4_add_1[36]}}, packed_12_4_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_12_1 <= {{1{chain_12_1_add[36]}}, chain_12_1_add} + {{1{chain_12_1_add_1[36]}}, chain_12_1_add_1};
+    chain_12_1 <= {{1{packed_12_7_add_1[36]}}, packed_12_7_add_1} + {{1{packed_12_11_add_1[36]}}, packed_12_11_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_12_2 <= {{1{chain_12_2_add[36]}}, chain_12_2_add} + {{1{chain_12_2_add_1[36]}}, chain_12_2_add_1};
+    chain_12_2 <= {{1{packed_12_14_add_1[36]}}, packed_12_14_add_1} + {{1{packed_12_18_add_1[36]}}, packed_12_18_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_12_3 <= {{1{chain_12_3_add[36]}}, chain_12_3_add} + {{1{chain_12_3_add_1[36]}}, chain_12_3_add_1};
+    chain_12_3 <= {{1{packed_12_21_add_1[36]}}, packed_12_21_add_1} + {{1{packed_12_25_add_1[36]}}, packed_12_25_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_12_4 <= {{1{chain_12_4_add[35]}}, chain_12_4_add} + {{1{chain_12_4_add_1[35]}}, chain_12_4_add_1};
+    chain_12_4 <= {{1{packed_12_28_add[35]}}, packed_12_28_add} + {{1{packed_12_30_add[35]}}, packed_12_30_add};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_0 <= $signed(({{1{packed_13_0_cast[25]}}, packed_13_0_cast} + {{19{w_27_0[7]}}, w_27_0})) * $signed(x_0);
+    packed_13_0 <= $signed(({{1{w_26_0_cast[25]}}, w_26_0_cast} + {{19{w_27_0[7]}}, w_27_0})) * $signed(x_0);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_1 <= $signed(({{1{packed_13_1_cast[25]}}, packed_13_1_cast} + {{19{w_27_1[7]}}, w_27_1})) * $signed(x_1);
+    packed_13_1 <= $signed(({{1{w_26_1_cast[25]}}, w_26_1_cast} + {{19{w_27_1[7]}}, w_27_1})) * $signed(x_1);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_2 <= $signed(({{1{packed_13_2_cast[25]}}, packed_13_2_cast} + {{19{w_27_2[7]}}, w_27_2})) * $signed(x_2);
+    packed_13_2 <= $signed(({{1{w_26_2_cast[25]}}, w_26_2_cast} + {{19{w_27_2[7]}}, w_27_2})) * $signed(x_2);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_3 <= $signed(({{1{packed_13_3_cast[25]}}, packed_13_3_cast} + {{19{w_27_3[7]}}, w_27_3})) * $signed(x_3);
+    packed_13_3 <= $signed(({{1{w_26_3_cast[25]}}, w_26_3_cast} + {{19{w_27_3[7]}}, w_27_3})) * $signed(x_3);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_4 <= $signed(({{1{packed_13_4_cast[25]}}, packed_13_4_cast} + {{19{w_27_4[7]}}, w_27_4})) * $signed(x_4);
+    packed_13_4 <= $signed(({{1{w_26_4_cast[25]}}, w_26_4_cast} + {{19{w_27_4[7]}}, w_27_4})) * $signed(x_4);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_5 <= $signed(({{1{packed_13_5_cast[25]}}, packed_13_5_cast} + {{19{w_27_5[7]}}, w_27_5})) * $signed(x_5);
+    packed_13_5 <= $signed(({{1{w_26_5_cast[25]}}, w_26_5_cast} + {{19{w_27_5[7]}}, w_27_5})) * $signed(x_5);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_6 <= $signed(({{1{packed_13_6_cast[25]}}, packed_13_6_cast} + {{19{w_27_6[7]}}, w_27_6})) * $signed(x_6);
+    packed_13_6 <= $signed(({{1{w_26_6_cast[25]}}, w_26_6_cast} + {{19{w_27_6[7]}}, w_27_6})) * $signed(x_6);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_7 <= $signed(({{1{packed_13_7_cast[25]}}, packed_13_7_cast} + {{19{w_27_7[7]}}, w_27_7})) * $signed(x_7);
+    packed_13_7 <= $signed(({{1{w_26_7_cast[25]}}, w_26_7_cast} + {{19{w_27_7[7]}}, w_27_7})) * $signed(x_7);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_8 <= $signed(({{1{packed_13_8_cast[25]}}, packed_13_8_cast} + {{19{w_27_8[7]}}, w_27_8})) * $signed(x_8);
+    packed_13_8 <= $signed(({{1{w_26_8_cast[25]}}, w_26_8_cast} + {{19{w_27_8[7]}}, w_27_8})) * $signed(x_8);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_9 <= $signed(({{1{packed_13_9_cast[25]}}, packed_13_9_cast} + {{19{w_27_9[7]}}, w_27_9})) * $signed(x_9);
+    packed_13_9 <= $signed(({{1{w_26_9_cast[25]}}, w_26_9_cast} + {{19{w_27_9[7]}}, w_27_9})) * $signed(x_9);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_10 <= $signed(({{1{packed_13_10_cast[25]}}, packed_13_10_cast} + {{19{w_27_10[7]}}, w_27_10})) * $signed(x_10);
+    packed_13_10 <= $signed(({{1{w_26_10_cast[25]}}, w_26_10_cast} + {{19{w_27_10[7]}}, w_27_10})) * $signed(x_10);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_11 <= $signed(({{1{packed_13_11_cast[25]}}, packed_13_11_cast} + {{19{w_27_11[7]}}, w_27_11})) * $signed(x_11);
+    packed_13_11 <= $signed(({{1{w_26_11_cast[25]}}, w_26_11_cast} + {{19{w_27_11[7]}}, w_27_11})) * $signed(x_11);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_12 <= $signed(({{1{packed_13_12_cast[25]}}, packed_13_12_cast} + {{19{w_27_12[7]}}, w_27_12})) * $signed(x_12);
+    packed_13_12 <= $signed(({{1{w_26_12_cast[25]}}, w_26_12_cast} + {{19{w_27_12[7]}}, w_27_12})) * $signed(x_12);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_13 <= $signed(({{1{packed_13_13_cast[25]}}, packed_13_13_cast} + {{19{w_27_13[7]}}, w_27_13})) * $signed(x_13);
+    packed_13_13 <= $signed(({{1{w_26_13_cast[25]}}, w_26_13_cast} + {{19{w_27_13[7]}}, w_27_13})) * $signed(x_13);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_14 <= $signed(({{1{packed_13_14_cast[25]}}, packed_13_14_cast} + {{19{w_27_14[7]}}, w_27_14})) * $signed(x_14);
+    packed_13_14 <= $signed(({{1{w_26_14_cast[25]}}, w_26_14_cast} + {{19{w_27_14[7]}}, w_27_14})) * $signed(x_14);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_15 <= $signed(({{1{packed_13_15_cast[25]}}, packed_13_15_cast} + {{19{w_27_15[7]}}, w_27_15})) * $signed(x_15);
+    packed_13_15 <= $signed(({{1{w_26_15_cast[25]}}, w_26_15_cast} + {{19{w_27_15[7]}}, w_27_15})) * $signed(x_15);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_16 <= $signed(({{1{packed_13_16_cast[25]}}, packed_13_16_cast} + {{19{w_27_16[7]}}, w_27_16})) * $signed(x_16);
+    packed_13_16 <= $signed(({{1{w_26_16_cast[25]}}, w_26_16_cast} + {{19{w_27_16[7]}}, w_27_16})) * $signed(x_16);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_17 <= $signed(({{1{packed_13_17_cast[25]}}, packed_13_17_cast} + {{19{w_27_17[7]}}, w_27_17})) * $signed(x_17);
+    packed_13_17 <= $signed(({{1{w_26_17_cast[25]}}, w_26_17_cast} + {{19{w_27_17[7]}}, w_27_17})) * $signed(x_17);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_18 <= $signed(({{1{packed_13_18_cast[25]}}, packed_13_18_cast} + {{19{w_27_18[7]}}, w_27_18})) * $signed(x_18);
+    packed_13_18 <= $signed(({{1{w_26_18_cast[25]}}, w_26_18_cast} + {{19{w_27_18[7]}}, w_27_18})) * $signed(x_18);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_19 <= $signed(({{1{packed_13_19_cast[25]}}, packed_13_19_cast} + {{19{w_27_19[7]}}, w_27_19})) * $signed(x_19);
+    packed_13_19 <= $signed(({{1{w_26_19_cast[25]}}, w_26_19_cast} + {{19{w_27_19[7]}}, w_27_19})) * $signed(x_19);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_20 <= $signed(({{1{packed_13_20_cast[25]}}, packed_13_20_cast} + {{19{w_27_20[7]}}, w_27_20})) * $signed(x_20);
+    packed_13_20 <= $signed(({{1{w_26_20_cast[25]}}, w_26_20_cast} + {{19{w_27_20[7]}}, w_27_20})) * $signed(x_20);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_21 <= $signed(({{1{packed_13_21_cast[25]}}, packed_13_21_cast} + {{19{w_27_21[7]}}, w_27_21})) * $signed(x_21);
+    packed_13_21 <= $signed(({{1{w_26_21_cast[25]}}, w_26_21_cast} + {{19{w_27_21[7]}}, w_27_21})) * $signed(x_21);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_22 <= $signed(({{1{packed_13_22_cast[25]}}, packed_13_22_cast} + {{19{w_27_22[7]}}, w_27_22})) * $signed(x_22);
+    packed_13_22 <= $signed(({{1{w_26_22_cast[25]}}, w_26_22_cast} + {{19{w_27_22[7]}}, w_27_22})) * $signed(x_22);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_23 <= $signed(({{1{packed_13_23_cast[25]}}, packed_13_23_cast} + {{19{w_27_23[7]}}, w_27_23})) * $signed(x_23);
+    packed_13_23 <= $signed(({{1{w_26_23_cast[25]}}, w_26_23_cast} + {{19{w_27_23[7]}}, w_27_23})) * $signed(x_23);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_24 <= $signed(({{1{packed_13_24_cast[25]}}, packed_13_24_cast} + {{19{w_27_24[7]}}, w_27_24})) * $signed(x_24);
+    packed_13_24 <= $signed(({{1{w_26_24_cast[25]}}, w_26_24_cast} + {{19{w_27_24[7]}}, w_27_24})) * $signed(x_24);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_25 <= $signed(({{1{packed_13_25_cast[25]}}, packed_13_25_cast} + {{19{w_27_25[7]}}, w_27_25})) * $signed(x_25);
+    packed_13_25 <= $signed(({{1{w_26_25_cast[25]}}, w_26_25_cast} + {{19{w_27_25[7]}}, w_27_25})) * $signed(x_25);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_26 <= $signed(({{1{packed_13_26_cast[25]}}, packed_13_26_cast} + {{19{w_27_26[7]}}, w_27_26})) * $signed(x_26);
+    packed_13_26 <= $signed(({{1{w_26_26_cast[25]}}, w_26_26_cast} + {{19{w_27_26[7]}}, w_27_26})) * $signed(x_26);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_27 <= $signed(({{1{packed_13_27_cast[25]}}, packed_13_27_cast} + {{19{w_27_27[7]}}, w_27_27})) * $signed(x_27);
+    packed_13_27 <= $signed(({{1{w_26_27_cast[25]}}, w_26_27_cast} + {{19{w_27_27[7]}}, w_27_27})) * $signed(x_27);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_28 <= $signed(({{1{packed_13_28_cast[25]}}, packed_13_28_cast} + {{19{w_27_28[7]}}, w_27_28})) * $signed(x_28);
+    packed_13_28 <= $signed(({{1{w_26_28_cast[25]}}, w_26_28_cast} + {{19{w_27_28[7]}}, w_27_28})) * $signed(x_28);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_29 <= $signed(({{1{packed_13_29_cast[25]}}, packed_13_29_cast} + {{19{w_27_29[7]}}, w_27_29})) * $signed(x_29);
+    packed_13_29 <= $signed(({{1{w_26_29_cast[25]}}, w_26_29_cast} + {{19{w_27_29[7]}}, w_27_29})) * $signed(x_29);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_30 <= $signed(({{1{packed_13_30_cast[25]}}, packed_13_30_cast} + {{19{w_27_30[7]}}, w_27_30})) * $signed(x_30);
+    packed_13_30 <= $signed(({{1{w_26_30_cast[25]}}, w_26_30_cast} + {{19{w_27_30[7]}}, w_27_30})) * $signed(x_30);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_31 <= $signed(({{1{packed_13_31_cast[25]}}, packed_13_31_cast} + {{19{w_27_31[7]}}, w_27_31})) * $signed(x_31);
+    packed_13_31 <= $signed(({{1{w_26_31_cast[25]}}, w_26_31_cast} + {{19{w_27_31[7]}}, w_27_31})) * $signed(x_31);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_13_0 <= {{1{chain_13_0_add[36]}}, chain_13_0_add} + {{1{chain_13_0_add_1[36]}}, chain_13_0_add_1};
+    chain_13_0 <= {{1{packed_13_0_add_1[36]}}, packed_13_0_add_1} + {{1{packed_13_4_add_1[36]}}, packed_13_4_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_13_1 <= {{1{chain_13_1_add[36]}}, chain_13_1_add} + {{1{chain_13_1_add_1[36]}}, chain_13_1_add_1};
+    chain_13_1 <= {{1{packed_13_7_add_1[36]}}, packed_13_7_add_1} + {{1{packed_13_11_add_1[36]}}, packed_13_11_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_13_2 <= {{1{chain_13_2_add[36]}}, chain_13_2_add} + {{1{chain_13_2_add_1[36]}}, chain_13_2_add_1};
+    chain_13_2 <= {{1{packed_13_14_add_1[36]}}, packed_13_14_add_1} + {{1{packed_13_18_add_1[36]}}, packed_13_18_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_13_3 <= {{1{chain_13_3_add[36]}}, chain_13_3_add} + {{1{chain_13_3_add_1[36]}}, chain_13_3_add_1};
+    chain_13_3 <= {{1{packed_13_21_add_1[36]}}, packed_13_21_add_1} + {{1{packed_13_25_add_1[36]}}, packed_13_25_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_13_4 <= {{1{chain_13_4_add[35]}}, chain_13_4_add} + {{1{chain_13_4_add_1[35]}}, chain_13_4_add_1};
+    chain_13_4 <= {{1{packed_13_28_add[35]}}, packed_13_28_add} + {{1{packed_13_30_add[35]}}, packed_13_30_add};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_0 <= $signed(({{1{packed_14_0_cast[25]}}, packed_14_0_cast} + {{19{w_29_0[7]}}, w_29_0})) * $signed(x_0);
+    packed_14_0 <= $signed(({{1{w_28_0_cast[25]}}, w_28_0_cast} + {{19{w_29_0[7]}}, w_29_0})) * $signed(x_0);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_1 <= $signed(({{1{packed_14_1_cast[25]}}, packed_14_1_cast} + {{19{w_29_1[7]}}, w_29_1})) * $signed(x_1);
+    packed_14_1 <= $signed(({{1{w_28_1_cast[25]}}, w_28_1_cast} + {{19{w_29_1[7]}}, w_29_1})) * $signed(x_1);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_2 <= $signed(({{1{packed_14_2_cast[25]}}, packed_14_2_cast} + {{19{w_29_2[7]}}, w_29_2})) * $signed(x_2);
+    packed_14_2 <= $signed(({{1{w_28_2_cast[25]}}, w_28_2_cast} + {{19{w_29_2[7]}}, w_29_2})) * $signed(x_2);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_3 <= $signed(({{1{packed_14_3_cast[25]}}, packed_14_3_cast} + {{19{w_29_3[7]}}, w_29_3})) * $signed(x_3);
+    packed_14_3 <= $signed(({{1{w_28_3_cast[25]}}, w_28_3_cast} + {{19{w_29_3[7]}}, w_29_3})) * $signed(x_3);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_4 <= $signed(({{1{packed_14_4_cast[25]}}, packed_14_4_cast} + {{19{w_29_4[7]}}, w_29_4})) * $signed(x_4);
+    packed_14_4 <= $signed(({{1{w_28_4_cast[25]}}, w_28_4_cast} + {{19{w_29_4[7]}}, w_29_4})) * $signed(x_4);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_5 <= $signed(({{1{packed_14_5_cast[25]}}, packed_14_5_cast} + {{19{w_29_5[7]}}, w_29_5})) * $signed(x_5);
+    packed_14_5 <= $signed(({{1{w_28_5_cast[25]}}, w_28_5_cast} + {{19{w_29_5[7]}}, w_29_5})) * $signed(x_5);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_6 <= $signed(({{1{packed_14_6_cast[25]}}, packed_14_6_cast} + {{19{w_29_6[7]}}, w_29_6})) * $signed(x_6);
+    packed_14_6 <= $signed(({{1{w_28_6_cast[25]}}, w_28_6_cast} + {{19{w_29_6[7]}}, w_29_6})) * $signed(x_6);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_7 <= $signed(({{1{packed_14_7_cast[25]}}, packed_14_7_cast} + {{19{w_29_7[7]}}, w_29_7})) * $signed(x_7);
+    packed_14_7 <= $signed(({{1{w_28_7_cast[25]}}, w_28_7_cast} + {{19{w_29_7[7]}}, w_29_7})) * $signed(x_7);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_8 <= $signed(({{1{packed_14_8_cast[25]}}, packed_14_8_cast} + {{19{w_29_8[7]}}, w_29_8})) * $signed(x_8);
+    packed_14_8 <= $signed(({{1{w_28_8_cast[25]}}, w_28_8_cast} + {{19{w_29_8[7]}}, w_29_8})) * $signed(x_8);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_9 <= $signed(({{1{packed_14_9_cast[25]}}, packed_14_9_cast} + {{19{w_29_9[7]}}, w_29_9})) * $signed(x_9);
+    packed_14_9 <= $signed(({{1{w_28_9_cast[25]}}, w_28_9_cast} + {{19{w_29_9[7]}}, w_29_9})) * $signed(x_9);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_10 <= $signed(({{1{packed_14_10_cast[25]}}, packed_14_10_cast} + {{19{w_29_10[7]}}, w_29_10})) * $signed(x_10);
+    packed_14_10 <= $signed(({{1{w_28_10_cast[25]}}, w_28_10_cast} + {{19{w_29_10[7]}}, w_29_10})) * $signed(x_10);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_11 <= $signed(({{1{packed_14_11_cast[25]}}, packed_14_11_cast} + {{19{w_29_11[7]}}, w_29_11})) * $signed(x_11);
+    packed_14_11 <= $signed(({{1{w_28_11_cast[25]}}, w_28_11_cast} + {{19{w_29_11[7]}}, w_29_11})) * $signed(x_11);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_12 <= $signed(({{1{packed_14_12_cast[25]}}, packed_14_12_cast} + {{19{w_29_12[7]}}, w_29_12})) * $signed(x_12);
+    packed_14_12 <= $signed(({{1{w_28_12_cast[25]}}, w_28_12_cast} + {{19{w_29_12[7]}}, w_29_12})) * $signed(x_12);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_13 <= $signed(({{1{packed_14_13_cast[25]}}, packed_14_13_cast} + {{19{w_29_13[7]}}, w_29_13})) * $signed(x_13);
+    packed_14_13 <= $signed(({{1{w_28_13_cast[25]}}, w_28_13_cast} + {{19{w_29_13[7]}}, w_29_13})) * $signed(x_13);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_14 <= $signed(({{1{packed_14_14_cast[25]}}, packed_14_14_cast} + {{19{w_29_14[7]}}, w_29_14})) * $signed(x_14);
+    packed_14_14 <= $signed(({{1{w_28_14_cast[25]}}, w_28_14_cast} + {{19{w_29_14[7]}}, w_29_14})) * $signed(x_14);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_15 <= $signed(({{1{packed_14_15_cast[25]}}, packed_14_15_cast} + {{19{w_29_15[7]}}, w_29_15})) * $signed(x_15);
+    packed_14_15 <= $signed(({{1{w_28_15_cast[25]}}, w_28_15_cast} + {{19{w_29_15[7]}}, w_29_15})) * $signed(x_15);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_16 <= $signed(({{1{packed_14_16_cast[25]}}, packed_14_16_cast} + {{19{w_29_16[7]}}, w_29_16})) * $signed(x_16);
+    packed_14_16 <= $signed(({{1{w_28_16_cast[25]}}, w_28_16_cast} + {{19{w_29_16[7]}}, w_29_16})) * $signed(x_16);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_17 <= $signed(({{1{packed_14_17_cast[25]}}, packed_14_17_cast} + {{19{w_29_17[7]}}, w_29_17})) * $signed(x_17);
+    packed_14_17 <= $signed(({{1{w_28_17_cast[25]}}, w_28_17_cast} + {{19{w_29_17[7]}}, w_29_17})) * $signed(x_17);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_18 <= $signed(({{1{packed_14_18_cast[25]}}, packed_14_18_cast} + {{19{w_29_18[7]}}, w_29_18})) * $signed(x_18);
+    packed_14_18 <= $signed(({{1{w_28_18_cast[25]}}, w_28_18_cast} + {{19{w_29_18[7]}}, w_29_18})) * $signed(x_18);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_19 <= $signed(({{1{packed_14_19_cast[25]}}, packed_14_19_cast} + {{19{w_29_19[7]}}, w_29_19})) * $signed(x_19);
+    packed_14_19 <= $signed(({{1{w_28_19_cast[25]}}, w_28_19_cast} + {{19{w_29_19[7]}}, w_29_19})) * $signed(x_19);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_20 <= $signed(({{1{packed_14_20_cast[25]}}, packed_14_20_cast} + {{19{w_29_20[7]}}, w_29_20})) * $signed(x_20);
+    packed_14_20 <= $signed(({{1{w_28_20_cast[25]}}, w_28_20_cast} + {{19{w_29_20[7]}}, w_29_20})) * $signed(x_20);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_21 <= $signed(({{1{packed_14_21_cast[25]}}, packed_14_21_cast} + {{19{w_29_21[7]}}, w_29_21})) * $signed(x_21);
+    packed_14_21 <= $signed(({{1{w_28_21_cast[25]}}, w_28_21_cast} + {{19{w_29_21[7]}}, w_29_21})) * $signed(x_21);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_22 <= $signed(({{1{packed_14_22_cast[25]}}, packed_14_22_cast} + {{19{w_29_22[7]}}, w_29_22})) * $signed(x_22);
+    packed_14_22 <= $signed(({{1{w_28_22_cast[25]}}, w_28_22_cast} + {{19{w_29_22[7]}}, w_29_22})) * $signed(x_22);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_23 <= $signed(({{1{packed_14_23_cast[25]}}, packed_14_23_cast} + {{19{w_29_23[7]}}, w_29_23})) * $signed(x_23);
+    packed_14_23 <= $signed(({{1{w_28_23_cast[25]}}, w_28_23_cast} + {{19{w_29_23[7]}}, w_29_23})) * $signed(x_23);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_24 <= $signed(({{1{packed_14_24_cast[25]}}, packed_14_24_cast} + {{19{w_29_24[7]}}, w_29_24})) * $signed(x_24);
+    packed_14_24 <= $signed(({{1{w_28_24_cast[25]}}, w_28_24_cast} + {{19{w_29_24[7]}}, w_29_24})) * $signed(x_24);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_25 <= $signed(({{1{packed_14_25_cast[25]}}, packed_14_25_cast} + {{19{w_29_25[7]}}, w_29_25})) * $signed(x_25);
+    packed_14_25 <= $signed(({{1{w_28_25_cast[25]}}, w_28_25_cast} + {{19{w_29_25[7]}}, w_29_25})) * $signed(x_25);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_26 <= $signed(({{1{packed_14_26_cast[25]}}, packed_14_26_cast} + {{19{w_29_26[7]}}, w_29_26})) * $signed(x_26);
+    packed_14_26 <= $signed(({{1{w_28_26_cast[25]}}, w_28_26_cast} + {{19{w_29_26[7]}}, w_29_26})) * $signed(x_26);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_27 <= $signed(({{1{packed_14_27_cast[25]}}, packed_14_27_cast} + {{19{w_29_27[7]}}, w_29_27})) * $signed(x_27);
+    packed_14_27 <= $signed(({{1{w_28_27_cast[25]}}, w_28_27_cast} + {{19{w_29_27[7]}}, w_29_27})) * $signed(x_27);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_28 <= $signed(({{1{packed_14_28_cast[25]}}, packed_14_28_cast} + {{19{w_29_28[7]}}, w_29_28})) * $signed(x_28);
+    packed_14_28 <= $signed(({{1{w_28_28_cast[25]}}, w_28_28_cast} + {{19{w_29_28[7]}}, w_29_28})) * $signed(x_28);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_29 <= $signed(({{1{packed_14_29_cast[25]}}, packed_14_29_cast} + {{19{w_29_29[7]}}, w_29_29})) * $signed(x_29);
+    packed_14_29 <= $signed(({{1{w_28_29_cast[25]}}, w_28_29_cast} + {{19{w_29_29[7]}}, w_29_29})) * $signed(x_29);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_30 <= $signed(({{1{packed_14_30_cast[25]}}, packed_14_30_cast} + {{19{w_29_30[7]}}, w_29_30})) * $signed(x_30);
+    packed_14_30 <= $signed(({{1{w_28_30_cast[25]}}, w_28_30_cast} + {{19{w_29_30[7]}}, w_29_30})) * $signed(x_30);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_31 <= $signed(({{1{packed_14_31_cast[25]}}, packed_14_31_cast} + {{19{w_29_31[7]}}, w_29_31})) * $signed(x_31);
+    packed_14_31 <= $signed(({{1{w_28_31_cast[25]}}, w_28_31_cast} + {{19{w_29_31[7]}}, w_29_31})) * $signed(x_31);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_14_0 <= {{1{chain_14_0_add[36]}}, chain_14_0_add} + {{1{chain_14_0_add_1[36]}}, chain_14_0_add_1};
+    chain_14_0 <= {{1{packed_14_0_add_1[36]}}, packed_14_0_add_1} + {{1{packed_14_4_add_1[36]}}, packed_14_4_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_14_1 <= {{1{chain_14_1_add[36]}}, chain_14_1_add} + {{1{chain_14_1_add_1[36]}}, chain_14_1_add_1};
+    chain_14_1 <= {{1{packed_14_7_add_1[36]}}, packed_14_7_add_1} + {{1{packed_14_11_add_1[36]}}, packed_14_11_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_14_2 <= {{1{chain_14_2_add[36]}}, chain_14_2_add} + {{1{chain_14_2_add_1[36]}}, chain_14_2_add_1};
+    chain_14_2 <= {{1{packed_14_14_add_1[36]}}, packed_14_14_add_1} + {{1{packed_14_18_add_1[36]}}, packed_14_18_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_14_3 <= {{1{chain_14_3_add[36]}}, chain_14_3_add} + {{1{chain_14_3_add_1[36]}}, chain_14_3_add_1};
+    chain_14_3 <= {{1{packed_14_21_add_1[36]}}, packed_14_21_add_1} + {{1{packed_14_25_add_1[36]}}, packed_14_25_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_14_4 <= {{1{chain_14_4_add[35]}}, chain_14_4_add} + {{1{chain_14_4_add_1[35]}}, chain_14_4_add_1};
+    chain_14_4 <= {{1{packed_14_28_add[35]}}, packed_14_28_add} + {{1{packed_14_30_add[35]}}, packed_14_30_add};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_0 <= $signed(({{1{packed_15_0_cast[25]}}, packed_15_0_cast} + {{19{w_31_0[7]}}, w_31_0})) * $signed(x_0);
+    packed_15_0 <= $signed(({{1{w_30_0_cast[25]}}, w_30_0_cast} + {{19{w_31_0[7]}}, w_31_0})) * $signed(x_0);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_1 <= $signed(({{1{packed_15_1_cast[25]}}, packed_15_1_cast} + {{19{w_31_1[7]}}, w_31_1})) * $signed(x_1);
+    packed_15_1 <= $signed(({{1{w_30_1_cast[25]}}, w_30_1_cast} + {{19{w_31_1[7]}}, w_31_1})) * $signed(x_1);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_2 <= $signed(({{1{packed_15_2_cast[25]}}, packed_15_2_cast} + {{19{w_31_2[7]}}, w_31_2})) * $signed(x_2);
+    packed_15_2 <= $signed(({{1{w_30_2_cast[25]}}, w_30_2_cast} + {{19{w_31_2[7]}}, w_31_2})) * $signed(x_2);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_3 <= $signed(({{1{packed_15_3_cast[25]}}, packed_15_3_cast} + {{19{w_31_3[7]}}, w_31_3})) * $signed(x_3);
+    packed_15_3 <= $signed(({{1{w_30_3_cast[25]}}, w_30_3_cast} + {{19{w_31_3[7]}}, w_31_3})) * $signed(x_3);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_4 <= $signed(({{1{packed_15_4_cast[25]}}, packed_15_4_cast} + {{19{w_31_4[7]}}, w_31_4})) * $signed(x_4);
+    packed_15_4 <= $signed(({{1{w_30_4_cast[25]}}, w_30_4_cast} + {{19{w_31_4[7]}}, w_31_4})) * $signed(x_4);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_5 <= $signed(({{1{packed_15_5_cast[25]}}, packed_15_5_cast} + {{19{w_31_5[7]}}, w_31_5})) * $signed(x_5);
+    packed_15_5 <= $signed(({{1{w_30_5_cast[25]}}, w_30_5_cast} + {{19{w_31_5[7]}}, w_31_5})) * $signed(x_5);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_6 <= $signed(({{1{packed_15_6_cast[25]}}, packed_15_6_cast} + {{19{w_31_6[7]}}, w_31_6})) * $signed(x_6);
+    packed_15_6 <= $signed(({{1{w_30_6_cast[25]}}, w_30_6_cast} + {{19{w_31_6[7]}}, w_31_6})) * $signed(x_6);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_7 <= $signed(({{1{packed_15_7_cast[25]}}, packed_15_7_cast} + {{19{w_31_7[7]}}, w_31_7})) * $signed(x_7);
+    packed_15_7 <= $signed(({{1{w_30_7_cast[25]}}, w_30_7_cast} + {{19{w_31_7[7]}}, w_31_7})) * $signed(x_7);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_8 <= $signed(({{1{packed_15_8_cast[25]}}, packed_15_8_cast} + {{19{w_31_8[7]}}, w_31_8})) * $signed(x_8);
+    packed_15_8 <= $signed(({{1{w_30_8_cast[25]}}, w_30_8_cast} + {{19{w_31_8[7]}}, w_31_8})) * $signed(x_8);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_9 <= $signed(({{1{packed_15_9_cast[25]}}, packed_15_9_cast} + {{19{w_31_9[7]}}, w_31_9})) * $signed(x_9);
+    packed_15_9 <= $signed(({{1{w_30_9_cast[25]}}, w_30_9_cast} + {{19{w_31_9[7]}}, w_31_9})) * $signed(x_9);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_10 <= $signed(({{1{packed_15_10_cast[25]}}, packed_15_10_cast} + {{19{w_31_10[7]}}, w_31_10})) * $signed(x_10);
+    packed_15_10 <= $signed(({{1{w_30_10_cast[25]}}, w_30_10_cast} + {{19{w_31_10[7]}}, w_31_10})) * $signed(x_10);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_11 <= $signed(({{1{packed_15_11_cast[25]}}, packed_15_11_cast} + {{19{w_31_11[7]}}, w_31_11})) * $signed(x_11);
+    packed_15_11 <= $signed(({{1{w_30_11_cast[25]}}, w_30_11_cast} + {{19{w_31_11[7]}}, w_31_11})) * $signed(x_11);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_12 <= $signed(({{1{packed_15_12_cast[25]}}, packed_15_12_cast} + {{19{w_31_12[7]}}, w_31_12})) * $signed(x_12);
+    packed_15_12 <= $signed(({{1{w_30_12_cast[25]}}, w_30_12_cast} + {{19{w_31_12[7]}}, w_31_12})) * $signed(x_12);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_13 <= $signed(({{1{packed_15_13_cast[25]}}, packed_15_13_cast} + {{19{w_31_13[7]}}, w_31_13})) * $signed(x_13);
+    packed_15_13 <= $signed(({{1{w_30_13_cast[25]}}, w_30_13_cast} + {{19{w_31_13[7]}}, w_31_13})) * $signed(x_13);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_14 <= $signed(({{1{packed_15_14_cast[25]}}, packed_15_14_cast} + {{19{w_31_14[7]}}, w_31_14})) * $signed(x_14);
+    packed_15_14 <= $signed(({{1{w_30_14_cast[25]}}, w_30_14_cast} + {{19{w_31_14[7]}}, w_31_14})) * $signed(x_14);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_15 <= $signed(({{1{packed_15_15_cast[25]}}, packed_15_15_cast} + {{19{w_31_15[7]}}, w_31_15})) * $signed(x_15);
+    packed_15_15 <= $signed(({{1{w_30_15_cast[25]}}, w_30_15_cast} + {{19{w_31_15[7]}}, w_31_15})) * $signed(x_15);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_16 <= $signed(({{1{packed_15_16_cast[25]}}, packed_15_16_cast} + {{19{w_31_16[7]}}, w_31_16})) * $signed(x_16);
+    packed_15_16 <= $signed(({{1{w_30_16_cast[25]}}, w_30_16_cast} + {{19{w_31_16[7]}}, w_31_16})) * $signed(x_16);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_17 <= $signed(({{1{packed_15_17_cast[25]}}, packed_15_17_cast} + {{19{w_31_17[7]}}, w_31_17})) * $signed(x_17);
+    packed_15_17 <= $signed(({{1{w_30_17_cast[25]}}, w_30_17_cast} + {{19{w_31_17[7]}}, w_31_17})) * $signed(x_17);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_18 <= $signed(({{1{packed_15_18_cast[25]}}, packed_15_18_cast} + {{19{w_31_18[7]}}, w_31_18})) * $signed(x_18);
+    packed_15_18 <= $signed(({{1{w_30_18_cast[25]}}, w_30_18_cast} + {{19{w_31_18[7]}}, w_31_18})) * $signed(x_18);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_19 <= $signed(({{1{packed_15_19_cast[25]}}, packed_15_19_cast} + {{19{w_31_19[7]}}, w_31_19})) * $signed(x_19);
+    packed_15_19 <= $signed(({{1{w_30_19_cast[25]}}, w_30_19_cast} + {{19{w_31_19[7]}}, w_31_19})) * $signed(x_19);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_20 <= $signed(({{1{packed_15_20_cast[25]}}, packed_15_20_cast} + {{19{w_31_20[7]}}, w_31_20})) * $signed(x_20);
+    packed_15_20 <= $signed(({{1{w_30_20_cast[25]}}, w_30_20_cast} + {{19{w_31_20[7]}}, w_31_20})) * $signed(x_20);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_21 <= $signed(({{1{packed_15_21_cast[25]}}, packed_15_21_cast} + {{19{w_31_21[7]}}, w_31_21})) * $signed(x_21);
+    packed_15_21 <= $signed(({{1{w_30_21_cast[25]}}, w_30_21_cast} + {{19{w_31_21[7]}}, w_31_21})) * $signed(x_21);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_22 <= $signed(({{1{packed_15_22_cast[25]}}, packed_15_22_cast} + {{19{w_31_22[7]}}, w_31_22})) * $signed(x_22);
+    packed_15_22 <= $signed(({{1{w_30_22_cast[25]}}, w_30_22_cast} + {{19{w_31_22[7]}}, w_31_22})) * $signed(x_22);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_23 <= $signed(({{1{packed_15_23_cast[25]}}, packed_15_23_cast} + {{19{w_31_23[7]}}, w_31_23})) * $signed(x_23);
+    packed_15_23 <= $signed(({{1{w_30_23_cast[25]}}, w_30_23_cast} + {{19{w_31_23[7]}}, w_31_23})) * $signed(x_23);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_24 <= $signed(({{1{packed_15_24_cast[25]}}, packed_15_24_cast} + {{19{w_31_24[7]}}, w_31_24})) * $signed(x_24);
+    packed_15_24 <= $signed(({{1{w_30_24_cast[25]}}, w_30_24_cast} + {{19{w_31_24[7]}}, w_31_24})) * $signed(x_24);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_25 <= $signed(({{1{packed_15_25_cast[25]}}, packed_15_25_cast} + {{19{w_31_25[7]}}, w_31_25})) * $signed(x_25);
+    packed_15_25 <= $signed(({{1{w_30_25_cast[25]}}, w_30_25_cast} + {{19{w_31_25[7]}}, w_31_25})) * $signed(x_25);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_26 <= $signed(({{1{packed_15_26_cast[25]}}, packed_15_26_cast} + {{19{w_31_26[7]}}, w_31_26})) * $signed(x_26);
+    packed_15_26 <= $signed(({{1{w_30_26_cast[25]}}, w_30_26_cast} + {{19{w_31_26[7]}}, w_31_26})) * $signed(x_26);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_27 <= $signed(({{1{packed_15_27_cast[25]}}, packed_15_27_cast} + {{19{w_31_27[7]}}, w_31_27})) * $signed(x_27);
+    packed_15_27 <= $signed(({{1{w_30_27_cast[25]}}, w_30_27_cast} + {{19{w_31_27[7]}}, w_31_27})) * $signed(x_27);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_28 <= $signed(({{1{packed_15_28_cast[25]}}, packed_15_28_cast} + {{19{w_31_28[7]}}, w_31_28})) * $signed(x_28);
+    packed_15_28 <= $signed(({{1{w_30_28_cast[25]}}, w_30_28_cast} + {{19{w_31_28[7]}}, w_31_28})) * $signed(x_28);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_29 <= $signed(({{1{packed_15_29_cast[25]}}, packed_15_29_cast} + {{19{w_31_29[7]}}, w_31_29})) * $signed(x_29);
+    packed_15_29 <= $signed(({{1{w_30_29_cast[25]}}, w_30_29_cast} + {{19{w_31_29[7]}}, w_31_29})) * $signed(x_29);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_30 <= $signed(({{1{packed_15_30_cast[25]}}, packed_15_30_cast} + {{19{w_31_30[7]}}, w_31_30})) * $signed(x_30);
+    packed_15_30 <= $signed(({{1{w_30_30_cast[25]}}, w_30_30_cast} + {{19{w_31_30[7]}}, w_31_30})) * $signed(x_30);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_31 <= $signed(({{1{packed_15_31_cast[25]}}, packed_15_31_cast} + {{19{w_31_31[7]}}, w_31_31})) * $signed(x_31);
+    packed_15_31 <= $signed(({{1{w_30_31_cast[25]}}, w_30_31_cast} + {{19{w_31_31[7]}}, w_31_31})) * $signed(x_31);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_15_0 <= {{1{chain_15_0_add[36]}}, chain_15_0_add} + {{1{chain_15_0_add_1[36]}}, chain_15_0_add_1};
+    chain_15_0 <= {{1{packed_15_0_add_1[36]}}, packed_15_0_add_1} + {{1{packed_15_4_add_1[36]}}, packed_15_4_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_15_1 <= {{1{chain_15_1_add[36]}}, chain_15_1_add} + {{1{chain_15_1_add_1[36]}}, chain_15_1_add_1};
+    chain_15_1 <= {{1{packed_15_7_add_1[36]}}, packed_15_7_add_1} + {{1{packed_15_11_add_1[36]}}, packed_15_11_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_15_2 <= {{1{chain_15_2_add[36]}}, chain_15_2_add} + {{1{chain_15_2_add_1[36]}}, chain_15_2_add_1};
+    chain_15_2 <= {{1{packed_15_14_add_1[36]}}, packed_15_14_add_1} + {{1{packed_15_18_add_1[36]}}, packed_15_18_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_15_3 <= {{1{chain_15_3_add[36]}}, chain_15_3_add} + {{1{chain_15_3_add_1[36]}}, chain_15_3_add_1};
+    chain_15_3 <= {{1{packed_15_21_add_1[36]}}, packed_15_21_add_1} + {{1{packed_15_25_add_1[36]}}, packed_15_25_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
-    chain_15_4 <= {{1{chain_15_4_add[35]}}, chain_15_4_add} + {{1{chain_15_4_add_1[35]}}, chain_15_4_add_1};
+    chain_15_4 <= {{1{packed_15_28_add[35]}}, packed_15_28_add} + {{1{packed_15_30_add[35]}}, packed_15_30_add};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_0_s0_0 <= {{1{dot_0_s0_0_add[21]}}, dot_0_s0_0_add} + {{1{dot_0_s0_0_add_1[21]}}, dot_0_s0_0_add_1};
+    dot_0_s0_0 <= {{1{chain_0_0_add_1[21]}}, chain_0_0_add_1} + {{1{chain_0_2_add_1[21]}}, chain_0_2_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_0_s0_1 <= {{1{dot_0_s0_1_cast[18]}}, dot_0_s0_1_cast} + {{18{dot_0_s0_1_cast_1[1]}}, dot_0_s0_1_cast_1};
+    dot_0_s0_1 <= {{1{chain_0_4_cast[18]}}, chain_0_4_cast} + {{18{chain_0_4_cast_2[1]}}, chain_0_4_cast_2};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12056,11 +12056,11 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_1_s0_0 <= {{1{dot_1_s0_0_add[18]}}, dot_1_s0_0_add} + {{1{dot_1_s0_0_add_1[18]}}, dot_1_s0_0_add_1};
+    dot_1_s0_0 <= {{1{chain_0_0_add_2[18]}}, chain_0_0_add_2} + {{1{chain_0_2_add_2[18]}}, chain_0_2_add_2};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_1_s0_1 <= dot_0_s0_1_cast_1_cast;
+    dot_1_s0_1 <= chain_0_4_cast_1;
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12068,11 +12068,11 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_2_s0_0 <= {{1{dot_2_s0_0_add[21]}}, dot_2_s0_0_add} + {{1{dot_2_s0_0_add_1[21]}}, dot_2_s0_0_add_1};
+    dot_2_s0_0 <= {{1{chain_1_0_add_1[21]}}, chain_1_0_add_1} + {{1{chain_1_2_add_1[21]}}, chain_1_2_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_2_s0_1 <= {{1{dot_2_s0_1_cast[18]}}, dot_2_s0_1_cast} + {{18{dot_2_s0_1_cast_1[1]}}, dot_2_s0_1_cast_1};
+    dot_2_s0_1 <= {{1{chain_1_4_cast[18]}}, chain_1_4_cast} + {{18{chain_1_4_cast_2[1]}}, chain_1_4_cast_2};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12080,11 +12080,11 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_3_s0_0 <= {{1{dot_3_s0_0_add[18]}}, dot_3_s0_0_add} + {{1{dot_3_s0_0_add_1[18]}}, dot_3_s0_0_add_1};
+    dot_3_s0_0 <= {{1{chain_1_0_add_2[18]}}, chain_1_0_add_2} + {{1{chain_1_2_add_2[18]}}, chain_1_2_add_2};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_3_s0_1 <= dot_2_s0_1_cast_1_cast;
+    dot_3_s0_1 <= chain_1_4_cast_1;
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12092,11 +12092,11 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_4_s0_0 <= {{1{dot_4_s0_0_add[21]}}, dot_4_s0_0_add} + {{1{dot_4_s0_0_add_1[21]}}, dot_4_s0_0_add_1};
+    dot_4_s0_0 <= {{1{chain_2_0_add_1[21]}}, chain_2_0_add_1} + {{1{chain_2_2_add_1[21]}}, chain_2_2_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_4_s0_1 <= {{1{dot_4_s0_1_cast[18]}}, dot_4_s0_1_cast} + {{18{dot_4_s0_1_cast_1[1]}}, dot_4_s0_1_cast_1};
+    dot_4_s0_1 <= {{1{chain_2_4_cast[18]}}, chain_2_4_cast} + {{18{chain_2_4_cast_2[1]}}, chain_2_4_cast_2};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12104,11 +12104,11 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_5_s0_0 <= {{1{dot_5_s0_0_add[18]}}, dot_5_s0_0_add} + {{1{dot_5_s0_0_add_1[18]}}, dot_5_s0_0_add_1};
+    dot_5_s0_0 <= {{1{chain_2_0_add_2[18]}}, chain_2_0_add_2} + {{1{chain_2_2_add_2[18]}}, chain_2_2_add_2};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_5_s0_1 <= dot_4_s0_1_cast_1_cast;
+    dot_5_s0_1 <= chain_2_4_cast_1;
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12116,11 +12116,11 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_6_s0_0 <= {{1{dot_6_s0_0_add[21]}}, dot_6_s0_0_add} + {{1{dot_6_s0_0_add_1[21]}}, dot_6_s0_0_add_1};
+    dot_6_s0_0 <= {{1{chain_3_0_add_1[21]}}, chain_3_0_add_1} + {{1{chain_3_2_add_1[21]}}, chain_3_2_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_6_s0_1 <= {{1{dot_6_s0_1_cast[18]}}, dot_6_s0_1_cast} + {{18{dot_6_s0_1_cast_1[1]}}, dot_6_s0_1_cast_1};
+    dot_6_s0_1 <= {{1{chain_3_4_cast[18]}}, chain_3_4_cast} + {{18{chain_3_4_cast_2[1]}}, chain_3_4_cast_2};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12128,11 +12128,11 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_7_s0_0 <= {{1{dot_7_s0_0_add[18]}}, dot_7_s0_0_add} + {{1{dot_7_s0_0_add_1[18]}}, dot_7_s0_0_add_1};
+    dot_7_s0_0 <= {{1{chain_3_0_add_2[18]}}, chain_3_0_add_2} + {{1{chain_3_2_add_2[18]}}, chain_3_2_add_2};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_7_s0_1 <= dot_6_s0_1_cast_1_cast;
+    dot_7_s0_1 <= chain_3_4_cast_1;
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12140,11 +12140,11 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_8_s0_0 <= {{1{dot_8_s0_0_add[21]}}, dot_8_s0_0_add} + {{1{dot_8_s0_0_add_1[21]}}, dot_8_s0_0_add_1};
+    dot_8_s0_0 <= {{1{chain_4_0_add_1[21]}}, chain_4_0_add_1} + {{1{chain_4_2_add_1[21]}}, chain_4_2_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_8_s0_1 <= {{1{dot_8_s0_1_cast[18]}}, dot_8_s0_1_cast} + {{18{dot_8_s0_1_cast_1[1]}}, dot_8_s0_1_cast_1};
+    dot_8_s0_1 <= {{1{chain_4_4_cast[18]}}, chain_4_4_cast} + {{18{chain_4_4_cast_2[1]}}, chain_4_4_cast_2};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12152,11 +12152,11 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_9_s0_0 <= {{1{dot_9_s0_0_add[18]}}, dot_9_s0_0_add} + {{1{dot_9_s0_0_add_1[18]}}, dot_9_s0_0_add_1};
+    dot_9_s0_0 <= {{1{chain_4_0_add_2[18]}}, chain_4_0_add_2} + {{1{chain_4_2_add_2[18]}}, chain_4_2_add_2};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_9_s0_1 <= dot_8_s0_1_cast_1_cast;
+    dot_9_s0_1 <= chain_4_4_cast_1;
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12164,11 +12164,11 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_10_s0_0 <= {{1{dot_10_s0_0_add[21]}}, dot_10_s0_0_add} + {{1{dot_10_s0_0_add_1[21]}}, dot_10_s0_0_add_1};
+    dot_10_s0_0 <= {{1{chain_5_0_add_1[21]}}, chain_5_0_add_1} + {{1{chain_5_2_add_1[21]}}, chain_5_2_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_10_s0_1 <= {{1{dot_10_s0_1_cast[18]}}, dot_10_s0_1_cast} + {{18{dot_10_s0_1_cast_1[1]}}, dot_10_s0_1_cast_1};
+    dot_10_s0_1 <= {{1{chain_5_4_cast[18]}}, chain_5_4_cast} + {{18{chain_5_4_cast_2[1]}}, chain_5_4_cast_2};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12176,11 +12176,11 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_11_s0_0 <= {{1{dot_11_s0_0_add[18]}}, dot_11_s0_0_add} + {{1{dot_11_s0_0_add_1[18]}}, dot_11_s0_0_add_1};
+    dot_11_s0_0 <= {{1{chain_5_0_add_2[18]}}, chain_5_0_add_2} + {{1{chain_5_2_add_2[18]}}, chain_5_2_add_2};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_11_s0_1 <= dot_10_s0_1_cast_1_cast;
+    dot_11_s0_1 <= chain_5_4_cast_1;
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12188,11 +12188,11 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_12_s0_0 <= {{1{dot_12_s0_0_add[21]}}, dot_12_s0_0_add} + {{1{dot_12_s0_0_add_1[21]}}, dot_12_s0_0_add_1};
+    dot_12_s0_0 <= {{1{chain_6_0_add_1[21]}}, chain_6_0_add_1} + {{1{chain_6_2_add_1[21]}}, chain_6_2_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_12_s0_1 <= {{1{dot_12_s0_1_cast[18]}}, dot_12_s0_1_cast} + {{18{dot_12_s0_1_cast_1[1]}}, dot_12_s0_1_cast_1};
+    dot_12_s0_1 <= {{1{chain_6_4_cast[18]}}, chain_6_4_cast} + {{18{chain_6_4_cast_2[1]}}, chain_6_4_cast_2};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12200,11 +12200,11 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_13_s0_0 <= {{1{dot_13_s0_0_add[18]}}, dot_13_s0_0_add} + {{1{dot_13_s0_0_add_1[18]}}, dot_13_s0_0_add_1};
+    dot_13_s0_0 <= {{1{chain_6_0_add_2[18]}}, chain_6_0_add_2} + {{1{chain_6_2_add_2[18]}}, chain_6_2_add_2};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_13_s0_1 <= dot_12_s0_1_cast_1_cast;
+    dot_13_s0_1 <= chain_6_4_cast_1;
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12212,11 +12212,11 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_14_s0_0 <= {{1{dot_14_s0_0_add[21]}}, dot_14_s0_0_add} + {{1{dot_14_s0_0_add_1[21]}}, dot_14_s0_0_add_1};
+    dot_14_s0_0 <= {{1{chain_7_0_add_1[21]}}, chain_7_0_add_1} + {{1{chain_7_2_add_1[21]}}, chain_7_2_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_14_s0_1 <= {{1{dot_14_s0_1_cast[18]}}, dot_14_s0_1_cast} + {{18{dot_14_s0_1_cast_1[1]}}, dot_14_s0_1_cast_1};
+    dot_14_s0_1 <= {{1{chain_7_4_cast[18]}}, chain_7_4_cast} + {{18{chain_7_4_cast_2[1]}}, chain_7_4_cast_2};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12224,11 +12224,11 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_15_s0_0 <= {{1{dot_15_s0_0_add[18]}}, dot_15_s0_0_add} + {{1{dot_15_s0_0_add_1[18]}}, dot_15_s0_0_add_1};
+    dot_15_s0_0 <= {{1{chain_7_0_add_2[18]}}, chain_7_0_add_2} + {{1{chain_7_2_add_2[18]}}, chain_7_2_add_2};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_15_s0_1 <= dot_14_s0_1_cast_1_cast;
+    dot_15_s0_1 <= chain_7_4_cast_1;
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12236,11 +12236,11 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_16_s0_0 <= {{1{dot_16_s0_0_add[21]}}, dot_16_s0_0_add} + {{1{dot_16_s0_0_add_1[21]}}, dot_16_s0_0_add_1};
+    dot_16_s0_0 <= {{1{chain_8_0_add_1[21]}}, chain_8_0_add_1} + {{1{chain_8_2_add_1[21]}}, chain_8_2_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_16_s0_1 <= {{1{dot_16_s0_1_cast[18]}}, dot_16_s0_1_cast} + {{18{dot_16_s0_1_cast_1[1]}}, dot_16_s0_1_cast_1};
+    dot_16_s0_1 <= {{1{chain_8_4_cast[18]}}, chain_8_4_cast} + {{18{chain_8_4_cast_2[1]}}, chain_8_4_cast_2};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12248,11 +12248,11 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_17_s0_0 <= {{1{dot_17_s0_0_add[18]}}, dot_17_s0_0_add} + {{1{dot_17_s0_0_add_1[18]}}, dot_17_s0_0_add_1};
+    dot_17_s0_0 <= {{1{chain_8_0_add_2[18]}}, chain_8_0_add_2} + {{1{chain_8_2_add_2[18]}}, chain_8_2_add_2};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_17_s0_1 <= dot_16_s0_1_cast_1_cast;
+    dot_17_s0_1 <= chain_8_4_cast_1;
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12260,11 +12260,11 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_18_s0_0 <= {{1{dot_18_s0_0_add[21]}}, dot_18_s0_0_add} + {{1{dot_18_s0_0_add_1[21]}}, dot_18_s0_0_add_1};
+    dot_18_s0_0 <= {{1{chain_9_0_add_1[21]}}, chain_9_0_add_1} + {{1{chain_9_2_add_1[21]}}, chain_9_2_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_18_s0_1 <= {{1{dot_18_s0_1_cast[18]}}, dot_18_s0_1_cast} + {{18{dot_18_s0_1_cast_1[1]}}, dot_18_s0_1_cast_1};
+    dot_18_s0_1 <= {{1{chain_9_4_cast[18]}}, chain_9_4_cast} + {{18{chain_9_4_cast_2[1]}}, chain_9_4_cast_2};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12272,11 +12272,11 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_19_s0_0 <= {{1{dot_19_s0_0_add[18]}}, dot_19_s0_0_add} + {{1{dot_19_s0_0_add_1[18]}}, dot_19_s0_0_add_1};
+    dot_19_s0_0 <= {{1{chain_9_0_add_2[18]}}, chain_9_0_add_2} + {{1{chain_9_2_add_2[18]}}, chain_9_2_add_2};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_19_s0_1 <= dot_18_s0_1_cast_1_cast;
+    dot_19_s0_1 <= chain_9_4_cast_1;
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12284,11 +12284,11 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_20_s0_0 <= {{1{dot_20_s0_0_add[21]}}, dot_20_s0_0_add} + {{1{dot_20_s0_0_add_1[21]}}, dot_20_s0_0_add_1};
+    dot_20_s0_0 <= {{1{chain_10_0_add_1[21]}}, chain_10_0_add_1} + {{1{chain_10_2_add_1[21]}}, chain_10_2_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_20_s0_1 <= {{1{dot_20_s0_1_cast[18]}}, dot_20_s0_1_cast} + {{18{dot_20_s0_1_cast_1[1]}}, dot_20_s0_1_cast_1};
+    dot_20_s0_1 <= {{1{chain_10_4_cast[18]}}, chain_10_4_cast} + {{18{chain_10_4_cast_2[1]}}, chain_10_4_cast_2};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12296,11 +12296,11 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_21_s0_0 <= {{1{dot_21_s0_0_add[18]}}, dot_21_s0_0_add} + {{1{dot_21_s0_0_add_1[18]}}, dot_21_s0_0_add_1};
+    dot_21_s0_0 <= {{1{chain_10_0_add_2[18]}}, chain_10_0_add_2} + {{1{chain_10_2_add_2[18]}}, chain_10_2_add_2};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_21_s0_1 <= dot_20_s0_1_cast_1_cast;
+    dot_21_s0_1 <= chain_10_4_cast_1;
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12308,11 +12308,11 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_22_s0_0 <= {{1{dot_22_s0_0_add[21]}}, dot_22_s0_0_add} + {{1{dot_22_s0_0_add_1[21]}}, dot_22_s0_0_add_1};
+    dot_22_s0_0 <= {{1{chain_11_0_add_1[21]}}, chain_11_0_add_1} + {{1{chain_11_2_add_1[21]}}, chain_11_2_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_22_s0_1 <= {{1{dot_22_s0_1_cast[18]}}, dot_22_s0_1_cast} + {{18{dot_22_s0_1_cast_1[1]}}, dot_22_s0_1_cast_1};
+    dot_22_s0_1 <= {{1{chain_11_4_cast[18]}}, chain_11_4_cast} + {{18{chain_11_4_cast_2[1]}}, chain_11_4_cast_2};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12320,11 +12320,11 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_23_s0_0 <= {{1{dot_23_s0_0_add[18]}}, dot_23_s0_0_add} + {{1{dot_23_s0_0_add_1[18]}}, dot_23_s0_0_add_1};
+    dot_23_s0_0 <= {{1{chain_11_0_add_2[18]}}, chain_11_0_add_2} + {{1{chain_11_2_add_2[18]}}, chain_11_2_add_2};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_23_s0_1 <= dot_22_s0_1_cast_1_cast;
+    dot_23_s0_1 <= chain_11_4_cast_1;
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12332,11 +12332,11 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_24_s0_0 <= {{1{dot_24_s0_0_add[21]}}, dot_24_s0_0_add} + {{1{dot_24_s0_0_add_1[21]}}, dot_24_s0_0_add_1};
+    dot_24_s0_0 <= {{1{chain_12_0_add_1[21]}}, chain_12_0_add_1} + {{1{chain_12_2_add_1[21]}}, chain_12_2_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_24_s0_1 <= {{1{dot_24_s0_1_cast[18]}}, dot_24_s0_1_cast} + {{18{dot_24_s0_1_cast_1[1]}}, dot_24_s0_1_cast_1};
+    dot_24_s0_1 <= {{1{chain_12_4_cast[18]}}, chain_12_4_cast} + {{18{chain_12_4_cast_2[1]}}, chain_12_4_cast_2};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12344,11 +12344,11 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_25_s0_0 <= {{1{dot_25_s0_0_add[18]}}, dot_25_s0_0_add} + {{1{dot_25_s0_0_add_1[18]}}, dot_25_s0_0_add_1};
+    dot_25_s0_0 <= {{1{chain_12_0_add_2[18]}}, chain_12_0_add_2} + {{1{chain_12_2_add_2[18]}}, chain_12_2_add_2};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_25_s0_1 <= dot_24_s0_1_cast_1_cast;
+    dot_25_s0_1 <= chain_12_4_cast_1;
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12356,11 +12356,11 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_26_s0_0 <= {{1{dot_26_s0_0_add[21]}}, dot_26_s0_0_add} + {{1{dot_26_s0_0_add_1[21]}}, dot_26_s0_0_add_1};
+    dot_26_s0_0 <= {{1{chain_13_0_add_1[21]}}, chain_13_0_add_1} + {{1{chain_13_2_add_1[21]}}, chain_13_2_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_26_s0_1 <= {{1{dot_26_s0_1_cast[18]}}, dot_26_s0_1_cast} + {{18{dot_26_s0_1_cast_1[1]}}, dot_26_s0_1_cast_1};
+    dot_26_s0_1 <= {{1{chain_13_4_cast[18]}}, chain_13_4_cast} + {{18{chain_13_4_cast_2[1]}}, chain_13_4_cast_2};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12368,11 +12368,11 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_27_s0_0 <= {{1{dot_27_s0_0_add[18]}}, dot_27_s0_0_add} + {{1{dot_27_s0_0_add_1[18]}}, dot_27_s0_0_add_1};
+    dot_27_s0_0 <= {{1{chain_13_0_add_2[18]}}, chain_13_0_add_2} + {{1{chain_13_2_add_2[18]}}, chain_13_2_add_2};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_27_s0_1 <= dot_26_s0_1_cast_1_cast;
+    dot_27_s0_1 <= chain_13_4_cast_1;
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12380,11 +12380,11 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_28_s0_0 <= {{1{dot_28_s0_0_add[21]}}, dot_28_s0_0_add} + {{1{dot_28_s0_0_add_1[21]}}, dot_28_s0_0_add_1};
+    dot_28_s0_0 <= {{1{chain_14_0_add_1[21]}}, chain_14_0_add_1} + {{1{chain_14_2_add_1[21]}}, chain_14_2_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_28_s0_1 <= {{1{dot_28_s0_1_cast[18]}}, dot_28_s0_1_cast} + {{18{dot_28_s0_1_cast_1[1]}}, dot_28_s0_1_cast_1};
+    dot_28_s0_1 <= {{1{chain_14_4_cast[18]}}, chain_14_4_cast} + {{18{chain_14_4_cast_2[1]}}, chain_14_4_cast_2};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12392,11 +12392,11 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_29_s0_0 <= {{1{dot_29_s0_0_add[18]}}, dot_29_s0_0_add} + {{1{dot_29_s0_0_add_1[18]}}, dot_29_s0_0_add_1};
+    dot_29_s0_0 <= {{1{chain_14_0_add_2[18]}}, chain_14_0_add_2} + {{1{chain_14_2_add_2[18]}}, chain_14_2_add_2};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_29_s0_1 <= dot_28_s0_1_cast_1_cast;
+    dot_29_s0_1 <= chain_14_4_cast_1;
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12404,11 +12404,11 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_30_s0_0 <= {{1{dot_30_s0_0_add[21]}}, dot_30_s0_0_add} + {{1{dot_30_s0_0_add_1[21]}}, dot_30_s0_0_add_1};
+    dot_30_s0_0 <= {{1{chain_15_0_add_1[21]}}, chain_15_0_add_1} + {{1{chain_15_2_add_1[21]}}, chain_15_2_add_1};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_30_s0_1 <= {{1{dot_30_s0_1_cast[18]}}, dot_30_s0_1_cast} + {{18{dot_30_s0_1_cast_1[1]}}, dot_30_s0_1_cast_1};
+    dot_30_s0_1 <= {{1{chain_15_4_cast[18]}}, chain_15_4_cast} + {{18{chain_15_4_cast_2[1]}}, chain_15_4_cast_2};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12416,11 +12416,11 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_31_s0_0 <= {{1{dot_31_s0_0_add[18]}}, dot_31_s0_0_add} + {{1{dot_31_s0_0_add_1[18]}}, dot_31_s0_0_add_1};
+    dot_31_s0_0 <= {{1{chain_15_0_add_2[18]}}, chain_15_0_add_2} + {{1{chain_15_2_add_2[18]}}, chain_15_2_add_2};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_31_s0_1 <= dot_30_s0_1_cast_1_cast;
+    dot_31_s0_1 <= chain_15_4_cast_1;
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12484,162 +12484,162 @@ module PeGroup32x32Packed (
 
   always @(posedge clk) begin // @[PeGroup.cs:91]
     if (valid_4)
-      acc_0 <= clear_4 ? acc_0_ext : (acc_0 + acc_0_ext);
+      acc_0 <= clear_4 ? dot_0_s1_0_ext : (acc_0 + dot_0_s1_0_ext);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:91]
     if (valid_4)
-      acc_1 <= clear_4 ? acc_1_ext : (acc_1 + acc_1_ext);
+      acc_1 <= clear_4 ? dot_1_s1_0_ext : (acc_1 + dot_1_s1_0_ext);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:91]
     if (valid_4)
-      acc_2 <= clear_4 ? acc_2_ext : (acc_2 + acc_2_ext);
+      acc_2 <= clear_4 ? dot_2_s1_0_ext : (acc_2 + dot_2_s1_0_ext);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:91]
     if (valid_4)
-      acc_3 <= clear_4 ? acc_3_ext : (acc_3 + acc_3_ext);
+      acc_3 <= clear_4 ? dot_3_s1_0_ext : (acc_3 + dot_3_s1_0_ext);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:91]
     if (valid_4)
-      acc_4 <= clear_4 ? acc_4_ext : (acc_4 + acc_4_ext);
+      acc_4 <= clear_4 ? dot_4_s1_0_ext : (acc_4 + dot_4_s1_0_ext);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:91]
     if (valid_4)
-      acc_5 <= clear_4 ? acc_5_ext : (acc_5 + acc_5_ext);
+      acc_5 <= clear_4 ? dot_5_s1_0_ext : (acc_5 + dot_5_s1_0_ext);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:91]
     if (valid_4)
-      acc_6 <= clear_4 ? acc_6_ext : (acc_6 + acc_6_ext);
+      acc_6 <= clear_4 ? dot_6_s1_0_ext : (acc_6 + dot_6_s1_0_ext);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:91]
     if (valid_4)
-      acc_7 <= clear_4 ? acc_7_ext : (acc_7 + acc_7_ext);
+      acc_7 <= clear_4 ? dot_7_s1_0_ext : (acc_7 + dot_7_s1_0_ext);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:91]
     if (valid_4)
-      acc_8 <= clear_4 ? acc_8_ext : (acc_8 + acc_8_ext);
+      acc_8 <= clear_4 ? dot_8_s1_0_ext : (acc_8 + dot_8_s1_0_ext);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:91]
     if (valid_4)
-      acc_9 <= clear_4 ? acc_9_ext : (acc_9 + acc_9_ext);
+      acc_9 <= clear_4 ? dot_9_s1_0_ext : (acc_9 + dot_9_s1_0_ext);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:91]
     if (valid_4)
-      acc_10 <= clear_4 ? acc_10_ext : (acc_10 + acc_10_ext);
+      acc_10 <= clear_4 ? dot_10_s1_0_ext : (acc_10 + dot_10_s1_0_ext);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:91]
     if (valid_4)
-      acc_11 <= clear_4 ? acc_11_ext : (acc_11 + acc_11_ext);
+      acc_11 <= clear_4 ? dot_11_s1_0_ext : (acc_11 + dot_11_s1_0_ext);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:91]
     if (valid_4)
-      acc_12 <= clear_4 ? acc_12_ext : (acc_12 + acc_12_ext);
+      acc_12 <= clear_4 ? dot_12_s1_0_ext : (acc_12 + dot_12_s1_0_ext);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:91]
     if (valid_4)
-      acc_13 <= clear_4 ? acc_13_ext : (acc_13 + acc_13_ext);
+      acc_13 <= clear_4 ? dot_13_s1_0_ext : (acc_13 + dot_13_s1_0_ext);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:91]
     if (valid_4)
-      acc_14 <= clear_4 ? acc_14_ext : (acc_14 + acc_14_ext);
+      acc_14 <= clear_4 ? dot_14_s1_0_ext : (acc_14 + dot_14_s1_0_ext);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:91]
     if (valid_4)
-      acc_15 <= clear_4 ? acc_15_ext : (acc_15 + acc_15_ext);
+      acc_15 <= clear_4 ? dot_15_s1_0_ext : (acc_15 + dot_15_s1_0_ext);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:91]
     if (valid_4)
-      acc_16 <= clear_4 ? acc_16_ext : (acc_16 + acc_16_ext);
+      acc_16 <= clear_4 ? dot_16_s1_0_ext : (acc_16 + dot_16_s1_0_ext);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:91]
     if (valid_4)
-      acc_17 <= clear_4 ? acc_17_ext : (acc_17 + acc_17_ext);
+      acc_17 <= clear_4 ? dot_17_s1_0_ext : (acc_17 + dot_17_s1_0_ext);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:91]
     if (valid_4)
-      acc_18 <= clear_4 ? acc_18_ext : (acc_18 + acc_18_ext);
+      acc_18 <= clear_4 ? dot_18_s1_0_ext : (acc_18 + dot_18_s1_0_ext);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:91]
     if (valid_4)
-      acc_19 <= clear_4 ? acc_19_ext : (acc_19 + acc_19_ext);
+      acc_19 <= clear_4 ? dot_19_s1_0_ext : (acc_19 + dot_19_s1_0_ext);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:91]
     if (valid_4)
-      acc_20 <= clear_4 ? acc_20_ext : (acc_20 + acc_20_ext);
+      acc_20 <= clear_4 ? dot_20_s1_0_ext : (acc_20 + dot_20_s1_0_ext);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:91]
     if (valid_4)
-      acc_21 <= clear_4 ? acc_21_ext : (acc_21 + acc_21_ext);
+      acc_21 <= clear_4 ? dot_21_s1_0_ext : (acc_21 + dot_21_s1_0_ext);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:91]
     if (valid_4)
-      acc_22 <= clear_4 ? acc_22_ext : (acc_22 + acc_22_ext);
+      acc_22 <= clear_4 ? dot_22_s1_0_ext : (acc_22 + dot_22_s1_0_ext);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:91]
     if (valid_4)
-      acc_23 <= clear_4 ? acc_23_ext : (acc_23 + acc_23_ext);
+      acc_23 <= clear_4 ? dot_23_s1_0_ext : (acc_23 + dot_23_s1_0_ext);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:91]
     if (valid_4)
-      acc_24 <= clear_4 ? acc_24_ext : (acc_24 + acc_24_ext);
+      acc_24 <= clear_4 ? dot_24_s1_0_ext : (acc_24 + dot_24_s1_0_ext);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:91]
     if (valid_4)
-      acc_25 <= clear_4 ? acc_25_ext : (acc_25 + acc_25_ext);
+      acc_25 <= clear_4 ? dot_25_s1_0_ext : (acc_25 + dot_25_s1_0_ext);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:91]
     if (valid_4)
-      acc_26 <= clear_4 ? acc_26_ext : (acc_26 + acc_26_ext);
+      acc_26 <= clear_4 ? dot_26_s1_0_ext : (acc_26 + dot_26_s1_0_ext);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:91]
     if (valid_4)
-      acc_27 <= clear_4 ? acc_27_ext : (acc_27 + acc_27_ext);
+      acc_27 <= clear_4 ? dot_27_s1_0_ext : (acc_27 + dot_27_s1_0_ext);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:91]
     if (valid_4)
-      acc_28 <= clear_4 ? acc_28_ext : (acc_28 + acc_28_ext);
+      acc_28 <= clear_4 ? dot_28_s1_0_ext : (acc_28 + dot_28_s1_0_ext);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:91]
     if (valid_4)
-      acc_29 <= clear_4 ? acc_29_ext : (acc_29 + acc_29_ext);
+      acc_29 <= clear_4 ? dot_29_s1_0_ext : (acc_29 + dot_29_s1_0_ext);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:91]
     if (valid_4)
-      acc_30 <= clear_4 ? acc_30_ext : (acc_30 + acc_30_ext);
+      acc_30 <= clear_4 ? dot_30_s1_0_ext : (acc_30 + dot_30_s1_0_ext);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:91]
     if (valid_4)
-      acc_31 <= clear_4 ? acc_31_ext : (acc_31 + acc_31_ext);
+      acc_31 <= clear_4 ? dot_31_s1_0_ext : (acc_31 + dot_31_s1_0_ext);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:94]

@@ -29,22 +29,22 @@ module Queue128x512Block (
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire write_pointer_and; // @[StreamQueue.cs:46, StreamQueue.cs:52]
-  wire read_pointer_and; // @[StreamQueue.cs:48, StreamQueue.cs:53]
+  wire In_Valid_and; // @[StreamQueue.cs:46, StreamQueue.cs:52]
+  wire stored_counter_Count_and; // @[StreamQueue.cs:48, StreamQueue.cs:53]
   /* verilator lint_on UNUSEDSIGNAL */
 
   (* ram_style = "block" *) reg [127:0] words [0:511]; // @[StreamQueue.cs:22]
 
-  assign write_pointer_and = In_Valid & In_Ready; // @[StreamQueue.cs:46, StreamQueue.cs:52]
-  assign read_pointer_and = (stored_counter_Count != 10'd0) & ((~head_valid) | Out_Ready); // @[StreamQueue.cs:48, StreamQueue.cs:53]
+  assign In_Valid_and = In_Valid & In_Ready; // @[StreamQueue.cs:46, StreamQueue.cs:52]
+  assign stored_counter_Count_and = (stored_counter_Count != 10'd0) & ((~head_valid) | Out_Ready); // @[StreamQueue.cs:48, StreamQueue.cs:53]
   assign In_Ready = held_counter_Count != 10'd512; // @[StreamQueue.cs:56]
   assign Out_Payload = head; // @[StreamQueue.cs:58]
   assign Out_Valid = head_valid; // @[StreamQueue.cs:57]
   assign Count = held_counter_Count; // @[StreamQueue.cs:59]
-  assign stored_counter_Up = write_pointer_and; // @[StreamQueue.cs:36]
-  assign stored_counter_Down = read_pointer_and; // @[StreamQueue.cs:37]
+  assign stored_counter_Up = In_Valid_and; // @[StreamQueue.cs:36]
+  assign stored_counter_Down = stored_counter_Count_and; // @[StreamQueue.cs:37]
   assign stored_counter_Clear = Clear; // @[StreamQueue.cs:38]
-  assign held_counter_Up = write_pointer_and; // @[StreamQueue.cs:39]
+  assign held_counter_Up = In_Valid_and; // @[StreamQueue.cs:39]
   assign held_counter_Down = head_valid & Out_Ready; // @[StreamQueue.cs:40]
   assign held_counter_Clear = Clear; // @[StreamQueue.cs:41]
 
@@ -52,30 +52,30 @@ module Queue128x512Block (
     if (rst)
       write_pointer <= 9'd0;
     else
-      write_pointer <= Clear ? 9'd0 : (write_pointer_and ? (write_pointer + 9'd1) : write_pointer);
+      write_pointer <= Clear ? 9'd0 : (In_Valid_and ? (write_pointer + 9'd1) : write_pointer);
   end
 
   always @(posedge clk) begin // @[StreamQueue.cs:48, StreamQueue.cs:53]
     if (rst)
       read_pointer <= 9'd0;
     else
-      read_pointer <= Clear ? 9'd0 : (read_pointer_and ? (read_pointer + 9'd1) : read_pointer);
+      read_pointer <= Clear ? 9'd0 : (stored_counter_Count_and ? (read_pointer + 9'd1) : read_pointer);
   end
 
   always @(posedge clk) begin // @[StreamQueue.cs:49, StreamQueue.cs:54]
     if (rst)
       head_valid <= 1'b0;
     else
-      head_valid <= Clear ? 1'b0 : (read_pointer_and ? 1'b1 : (Out_Ready ? 1'b0 : head_valid));
+      head_valid <= Clear ? 1'b0 : (stored_counter_Count_and ? 1'b1 : (Out_Ready ? 1'b0 : head_valid));
   end
 
   always @(posedge clk) begin // @[StreamQueue.cs:45]
-    if (write_pointer_and)
+    if (In_Valid_and)
       words[write_pointer] <= In_Payload;
   end
 
   always @(posedge clk) begin // @[StreamQueue.cs:42]
-    if (read_pointer_and)
+    if (stored_counter_Count_and)
       head <= words[read_pointer];
   end
 

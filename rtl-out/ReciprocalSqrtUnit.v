@@ -38,25 +38,23 @@ module ReciprocalSqrtUnit (
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire state_ge; // @[ReciprocalSqrtUnit.cs:85, ReciprocalSqrtUnit.cs:94, ReciprocalSqrtUnit.cs:103, ReciprocalSqrtUnit.cs:116, ReciprocalSqrtUnit.cs:131]
-  wire state_eq; // @[ReciprocalSqrtUnit.cs:85, ReciprocalSqrtUnit.cs:94, ReciprocalSqrtUnit.cs:103, ReciprocalSqrtUnit.cs:116, ReciprocalSqrtUnit.cs:131]
-  wire state_eq_1; // @[ReciprocalSqrtUnit.cs:85, ReciprocalSqrtUnit.cs:94, ReciprocalSqrtUnit.cs:103, ReciprocalSqrtUnit.cs:116, ReciprocalSqrtUnit.cs:131]
-  wire [63:0] count_times_squares_mul; // @[ReciprocalSqrtUnit.cs:86]
-  wire signed [63:0] sum_squared_mul; // @[ReciprocalSqrtUnit.cs:87]
-  wire signed [64:0] v_cast; // @[ReciprocalSqrtUnit.cs:92, ReciprocalSqrtUnit.cs:99]
-  wire [31:0] remainder_ge_cat; // @[ReciprocalSqrtUnit.cs:105, ReciprocalSqrtUnit.cs:111]
+  wire v_ge; // @[ReciprocalSqrtUnit.cs:85, ReciprocalSqrtUnit.cs:94, ReciprocalSqrtUnit.cs:103, ReciprocalSqrtUnit.cs:116, ReciprocalSqrtUnit.cs:131]
+  wire steps_eq; // @[ReciprocalSqrtUnit.cs:85, ReciprocalSqrtUnit.cs:94, ReciprocalSqrtUnit.cs:103, ReciprocalSqrtUnit.cs:116, ReciprocalSqrtUnit.cs:131]
+  wire [63:0] Count_mul; // @[ReciprocalSqrtUnit.cs:86]
+  wire signed [63:0] Sum_mul; // @[ReciprocalSqrtUnit.cs:87]
+  wire signed [64:0] count_times_squares_cast; // @[ReciprocalSqrtUnit.cs:92, ReciprocalSqrtUnit.cs:99]
+  wire [31:0] remainder_cat; // @[ReciprocalSqrtUnit.cs:105, ReciprocalSqrtUnit.cs:111]
   wire remainder_ge; // @[ReciprocalSqrtUnit.cs:105, ReciprocalSqrtUnit.cs:111]
   wire quotient_ge; // @[ReciprocalSqrtUnit.cs:106, ReciprocalSqrtUnit.cs:112, ReciprocalSqrtUnit.cs:125]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign state_ge = v >= $unsigned(82'h40000000); // @[ReciprocalSqrtUnit.cs:85, ReciprocalSqrtUnit.cs:94, ReciprocalSqrtUnit.cs:103, ReciprocalSqrtUnit.cs:116, ReciprocalSqrtUnit.cs:131]
-  assign state_eq = steps == 6'd1; // @[ReciprocalSqrtUnit.cs:85, ReciprocalSqrtUnit.cs:94, ReciprocalSqrtUnit.cs:103, ReciprocalSqrtUnit.cs:116, ReciprocalSqrtUnit.cs:131]
-  assign state_eq_1 = steps == 6'd1; // @[ReciprocalSqrtUnit.cs:85, ReciprocalSqrtUnit.cs:94, ReciprocalSqrtUnit.cs:103, ReciprocalSqrtUnit.cs:116, ReciprocalSqrtUnit.cs:131]
-  assign count_times_squares_mul = Count * Squares; // @[ReciprocalSqrtUnit.cs:86]
-  assign sum_squared_mul = $signed(Sum) * $signed(Sum); // @[ReciprocalSqrtUnit.cs:87]
-  assign v_cast = {1'd0, count_times_squares}; // @[ReciprocalSqrtUnit.cs:92, ReciprocalSqrtUnit.cs:99]
-  assign remainder_ge_cat = {remainder, ((steps == 6'd63) ? 1'b1 : 1'b0)}; // @[ReciprocalSqrtUnit.cs:105, ReciprocalSqrtUnit.cs:111]
-  assign remainder_ge = $unsigned(remainder_ge_cat) >= $unsigned({2'd0, v[29:0]}); // @[ReciprocalSqrtUnit.cs:105, ReciprocalSqrtUnit.cs:111]
+  assign v_ge = v >= $unsigned(82'h40000000); // @[ReciprocalSqrtUnit.cs:85, ReciprocalSqrtUnit.cs:94, ReciprocalSqrtUnit.cs:103, ReciprocalSqrtUnit.cs:116, ReciprocalSqrtUnit.cs:131]
+  assign steps_eq = steps == 6'd1; // @[ReciprocalSqrtUnit.cs:85, ReciprocalSqrtUnit.cs:94, ReciprocalSqrtUnit.cs:103, ReciprocalSqrtUnit.cs:116, ReciprocalSqrtUnit.cs:131]
+  assign Count_mul = Count * Squares; // @[ReciprocalSqrtUnit.cs:86]
+  assign Sum_mul = $signed(Sum) * $signed(Sum); // @[ReciprocalSqrtUnit.cs:87]
+  assign count_times_squares_cast = {1'd0, count_times_squares}; // @[ReciprocalSqrtUnit.cs:92, ReciprocalSqrtUnit.cs:99]
+  assign remainder_cat = {remainder, ((steps == 6'd63) ? 1'b1 : 1'b0)}; // @[ReciprocalSqrtUnit.cs:105, ReciprocalSqrtUnit.cs:111]
+  assign remainder_ge = $unsigned(remainder_cat) >= $unsigned({2'd0, v[29:0]}); // @[ReciprocalSqrtUnit.cs:105, ReciprocalSqrtUnit.cs:111]
   assign quotient_ge = $unsigned({1'd0, quotient}) >= $unsigned(({1'd0, root_value} + {1'd0, bit_})); // @[ReciprocalSqrtUnit.cs:106, ReciprocalSqrtUnit.cs:112, ReciprocalSqrtUnit.cs:125]
   assign Busy = ~(state == RootStep_Idle); // @[ReciprocalSqrtUnit.cs:137]
   assign Done = done; // @[ReciprocalSqrtUnit.cs:138]
@@ -70,21 +68,21 @@ module ReciprocalSqrtUnit (
       case (state)
         RootStep_Idle: state <= Start ? RootStep_Variance : state;
         RootStep_Variance: state <= RootStep_Normalize;
-        RootStep_Normalize: state <= state_ge ? state : RootStep_Divide;
-        RootStep_Divide: state <= state_eq ? RootStep_Root : state;
-        RootStep_Root: state <= state_eq_1 ? RootStep_Idle : state;
+        RootStep_Normalize: state <= v_ge ? state : RootStep_Divide;
+        RootStep_Divide: state <= steps_eq ? RootStep_Root : state;
+        RootStep_Root: state <= steps_eq ? RootStep_Idle : state;
         default: state <= state;
       endcase
   end
 
   always @(posedge clk) begin // @[ReciprocalSqrtUnit.cs:86]
     if (state == RootStep_Idle)
-      count_times_squares <= Start ? count_times_squares_mul : count_times_squares;
+      count_times_squares <= Start ? Count_mul : count_times_squares;
   end
 
   always @(posedge clk) begin // @[ReciprocalSqrtUnit.cs:87]
     if (state == RootStep_Idle)
-      sum_squared <= Start ? sum_squared_mul : sum_squared;
+      sum_squared <= Start ? Sum_mul : sum_squared;
   end
 
   always @(posedge clk) begin // @[ReciprocalSqrtUnit.cs:88]
@@ -95,8 +93,8 @@ module ReciprocalSqrtUnit (
   always @(posedge clk) begin // @[ReciprocalSqrtUnit.cs:92, ReciprocalSqrtUnit.cs:99]
     case (state)
       RootStep_Idle: v <= v;
-      RootStep_Variance: v <= {({{1{v_cast[64]}}, v_cast} - {{2{sum_squared[63]}}, sum_squared}), 16'd0} + {19'd0, epsilon};
-      RootStep_Normalize: v <= state_ge ? {2'd0, v[81:2]} : v;
+      RootStep_Variance: v <= {({{1{count_times_squares_cast[64]}}, count_times_squares_cast} - {{2{sum_squared[63]}}, sum_squared}), 16'd0} + {19'd0, epsilon};
+      RootStep_Normalize: v <= v_ge ? {2'd0, v[81:2]} : v;
       default: v <= v;
     endcase
   end
@@ -105,7 +103,7 @@ module ReciprocalSqrtUnit (
     case (state)
       RootStep_Idle: half_shift <= half_shift;
       RootStep_Variance: half_shift <= 5'd0;
-      RootStep_Normalize: half_shift <= state_ge ? (half_shift + 5'd1) : half_shift;
+      RootStep_Normalize: half_shift <= v_ge ? (half_shift + 5'd1) : half_shift;
       default: half_shift <= half_shift;
     endcase
   end
@@ -114,8 +112,8 @@ module ReciprocalSqrtUnit (
     case (state)
       RootStep_Idle: steps <= steps;
       RootStep_Variance: steps <= steps;
-      RootStep_Normalize: steps <= state_ge ? steps : 6'd63;
-      RootStep_Divide: steps <= state_eq ? 6'd32 : (steps - 6'd1);
+      RootStep_Normalize: steps <= v_ge ? steps : 6'd63;
+      RootStep_Divide: steps <= steps_eq ? 6'd32 : (steps - 6'd1);
       RootStep_Root: steps <= steps - 6'd1;
       default: steps <= steps;
     endcase
@@ -125,8 +123,8 @@ module ReciprocalSqrtUnit (
     case (state)
       RootStep_Idle: remainder <= remainder;
       RootStep_Variance: remainder <= remainder;
-      RootStep_Normalize: remainder <= state_ge ? remainder : 31'd0;
-      RootStep_Divide: remainder <= remainder_ge ? (remainder_ge_cat[30:0] - {1'd0, v[29:0]}) : remainder_ge_cat[30:0];
+      RootStep_Normalize: remainder <= v_ge ? remainder : 31'd0;
+      RootStep_Divide: remainder <= remainder_ge ? (remainder_cat[30:0] - {1'd0, v[29:0]}) : remainder_cat[30:0];
       default: remainder <= remainder;
     endcase
   end
@@ -135,7 +133,7 @@ module ReciprocalSqrtUnit (
     case (state)
       RootStep_Idle: quotient <= quotient;
       RootStep_Variance: quotient <= quotient;
-      RootStep_Normalize: quotient <= state_ge ? quotient : 63'd0;
+      RootStep_Normalize: quotient <= v_ge ? quotient : 63'd0;
       RootStep_Divide: quotient <= {quotient[61:0], remainder_ge};
       RootStep_Root: quotient <= quotient_ge ? (quotient - (root_value + bit_)) : quotient;
       default: quotient <= quotient;
@@ -147,7 +145,7 @@ module ReciprocalSqrtUnit (
       RootStep_Idle: root_value <= root_value;
       RootStep_Variance: root_value <= root_value;
       RootStep_Normalize: root_value <= root_value;
-      RootStep_Divide: root_value <= state_eq ? 63'd0 : root_value;
+      RootStep_Divide: root_value <= steps_eq ? 63'd0 : root_value;
       RootStep_Root: root_value <= quotient_ge ? ({1'd0, root_value[62:1]} + bit_) : {1'd0, root_value[62:1]};
       default: root_value <= root_value;
     endcase
@@ -158,7 +156,7 @@ module ReciprocalSqrtUnit (
       RootStep_Idle: bit_ <= bit_;
       RootStep_Variance: bit_ <= bit_;
       RootStep_Normalize: bit_ <= bit_;
-      RootStep_Divide: bit_ <= state_eq ? 63'h4000000000000000 : bit_;
+      RootStep_Divide: bit_ <= steps_eq ? 63'h4000000000000000 : bit_;
       RootStep_Root: bit_ <= {2'd0, bit_[62:2]};
       default: bit_ <= bit_;
     endcase
@@ -170,7 +168,7 @@ module ReciprocalSqrtUnit (
       RootStep_Variance: result_root <= result_root;
       RootStep_Normalize: result_root <= result_root;
       RootStep_Divide: result_root <= result_root;
-      RootStep_Root: result_root <= state_eq_1 ? (quotient_ge ? (root_value[32:1] + bit_[31:0]) : root_value[32:1]) : result_root;
+      RootStep_Root: result_root <= steps_eq ? (quotient_ge ? (root_value[32:1] + bit_[31:0]) : root_value[32:1]) : result_root;
       default: result_root <= result_root;
     endcase
   end
@@ -181,7 +179,7 @@ module ReciprocalSqrtUnit (
       RootStep_Variance: result_half_shift <= result_half_shift;
       RootStep_Normalize: result_half_shift <= result_half_shift;
       RootStep_Divide: result_half_shift <= result_half_shift;
-      RootStep_Root: result_half_shift <= state_eq_1 ? half_shift : result_half_shift;
+      RootStep_Root: result_half_shift <= steps_eq ? half_shift : result_half_shift;
       default: result_half_shift <= result_half_shift;
     endcase
   end
@@ -195,7 +193,7 @@ module ReciprocalSqrtUnit (
         RootStep_Variance: done <= 1'b0;
         RootStep_Normalize: done <= 1'b0;
         RootStep_Divide: done <= 1'b0;
-        RootStep_Root: done <= state_eq_1 ? 1'b1 : 1'b0;
+        RootStep_Root: done <= steps_eq ? 1'b1 : 1'b0;
         default: done <= 1'b0;
       endcase
   end

@@ -31,57 +31,57 @@ module RegisterQueue9x8 (
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire word_0_and; // @[RegisterQueue.cs:30]
-  wire read_pointer_and; // @[RegisterQueue.cs:33, RegisterQueue.cs:37]
+  wire In_Valid_and; // @[RegisterQueue.cs:30]
+  wire Out_Valid_and; // @[RegisterQueue.cs:33, RegisterQueue.cs:37]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign word_0_and = In_Valid & In_Ready; // @[RegisterQueue.cs:30]
-  assign read_pointer_and = Out_Valid & Out_Ready; // @[RegisterQueue.cs:33, RegisterQueue.cs:37]
+  assign In_Valid_and = In_Valid & In_Ready; // @[RegisterQueue.cs:30]
+  assign Out_Valid_and = Out_Valid & Out_Ready; // @[RegisterQueue.cs:33, RegisterQueue.cs:37]
   assign In_Ready = counter_Count < 4'd8; // @[RegisterQueue.cs:41]
   assign Out_Payload = read_pointer[2] ? (read_pointer[1] ? (read_pointer[0] ? word_7 : word_6) : (read_pointer[0] ? word_5 : word_4)) : (read_pointer[1] ? (read_pointer[0] ? word_3 : word_2) : (read_pointer[0] ? word_1 : word_0)); // @[RegisterQueue.cs:43]
   assign Out_Valid = counter_Count != 4'd0; // @[RegisterQueue.cs:42]
   assign Count = counter_Count; // @[RegisterQueue.cs:44]
-  assign counter_Up = word_0_and; // @[RegisterQueue.cs:24]
-  assign counter_Down = read_pointer_and; // @[RegisterQueue.cs:25]
+  assign counter_Up = In_Valid_and; // @[RegisterQueue.cs:24]
+  assign counter_Down = Out_Valid_and; // @[RegisterQueue.cs:25]
   assign counter_Clear = Clear; // @[RegisterQueue.cs:26]
 
   always @(posedge clk) begin // @[RegisterQueue.cs:30]
-    if (word_0_and & (write_pointer == 3'd0))
+    if (In_Valid_and & (write_pointer == 3'd0))
       word_0 <= In_Payload;
   end
 
   always @(posedge clk) begin // @[RegisterQueue.cs:30]
-    if (word_0_and & (write_pointer == 3'd1))
+    if (In_Valid_and & (write_pointer == 3'd1))
       word_1 <= In_Payload;
   end
 
   always @(posedge clk) begin // @[RegisterQueue.cs:30]
-    if (word_0_and & (write_pointer == 3'd2))
+    if (In_Valid_and & (write_pointer == 3'd2))
       word_2 <= In_Payload;
   end
 
   always @(posedge clk) begin // @[RegisterQueue.cs:30]
-    if (word_0_and & (write_pointer == 3'd3))
+    if (In_Valid_and & (write_pointer == 3'd3))
       word_3 <= In_Payload;
   end
 
   always @(posedge clk) begin // @[RegisterQueue.cs:30]
-    if (word_0_and & (write_pointer == 3'd4))
+    if (In_Valid_and & (write_pointer == 3'd4))
       word_4 <= In_Payload;
   end
 
   always @(posedge clk) begin // @[RegisterQueue.cs:30]
-    if (word_0_and & (write_pointer == 3'd5))
+    if (In_Valid_and & (write_pointer == 3'd5))
       word_5 <= In_Payload;
   end
 
   always @(posedge clk) begin // @[RegisterQueue.cs:30]
-    if (word_0_and & (write_pointer == 3'd6))
+    if (In_Valid_and & (write_pointer == 3'd6))
       word_6 <= In_Payload;
   end
 
   always @(posedge clk) begin // @[RegisterQueue.cs:30]
-    if (word_0_and & (write_pointer == 3'd7))
+    if (In_Valid_and & (write_pointer == 3'd7))
       word_7 <= In_Payload;
   end
 
@@ -89,14 +89,14 @@ module RegisterQueue9x8 (
     if (rst)
       write_pointer <= 3'd0;
     else
-      write_pointer <= Clear ? 3'd0 : (word_0_and ? (write_pointer + 3'd1) : write_pointer);
+      write_pointer <= Clear ? 3'd0 : (In_Valid_and ? (write_pointer + 3'd1) : write_pointer);
   end
 
   always @(posedge clk) begin // @[RegisterQueue.cs:33, RegisterQueue.cs:37]
     if (rst)
       read_pointer <= 3'd0;
     else
-      read_pointer <= Clear ? 3'd0 : (read_pointer_and ? (read_pointer + 3'd1) : read_pointer);
+      read_pointer <= Clear ? 3'd0 : (Out_Valid_and ? (read_pointer + 3'd1) : read_pointer);
   end
 
   UpDownCounter4 counter ( // @[RegisterQueue.cs:20]

@@ -377,134 +377,134 @@ module Requantizer32 (
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire signed [31:0] sum_0_cast; // @[Requantizer.cs:52]
-  wire [51:0] rounding_0_cat; // @[Requantizer.cs:56]
-  wire signed [51:0] q_0_cast_add; // @[Requantizer.cs:58]
-  wire signed [49:0] q_0_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] sum_1_cast; // @[Requantizer.cs:52]
-  wire [51:0] rounding_1_cat; // @[Requantizer.cs:56]
-  wire signed [51:0] q_1_cast_add; // @[Requantizer.cs:58]
-  wire signed [49:0] q_1_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] sum_2_cast; // @[Requantizer.cs:52]
-  wire [51:0] rounding_2_cat; // @[Requantizer.cs:56]
-  wire signed [51:0] q_2_cast_add; // @[Requantizer.cs:58]
-  wire signed [49:0] q_2_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] sum_3_cast; // @[Requantizer.cs:52]
-  wire [51:0] rounding_3_cat; // @[Requantizer.cs:56]
-  wire signed [51:0] q_3_cast_add; // @[Requantizer.cs:58]
-  wire signed [49:0] q_3_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] sum_4_cast; // @[Requantizer.cs:52]
-  wire [51:0] rounding_4_cat; // @[Requantizer.cs:56]
-  wire signed [51:0] q_4_cast_add; // @[Requantizer.cs:58]
-  wire signed [49:0] q_4_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] sum_5_cast; // @[Requantizer.cs:52]
-  wire [51:0] rounding_5_cat; // @[Requantizer.cs:56]
-  wire signed [51:0] q_5_cast_add; // @[Requantizer.cs:58]
-  wire signed [49:0] q_5_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] sum_6_cast; // @[Requantizer.cs:52]
-  wire [51:0] rounding_6_cat; // @[Requantizer.cs:56]
-  wire signed [51:0] q_6_cast_add; // @[Requantizer.cs:58]
-  wire signed [49:0] q_6_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] sum_7_cast; // @[Requantizer.cs:52]
-  wire [51:0] rounding_7_cat; // @[Requantizer.cs:56]
-  wire signed [51:0] q_7_cast_add; // @[Requantizer.cs:58]
-  wire signed [49:0] q_7_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] sum_8_cast; // @[Requantizer.cs:52]
-  wire [51:0] rounding_8_cat; // @[Requantizer.cs:56]
-  wire signed [51:0] q_8_cast_add; // @[Requantizer.cs:58]
-  wire signed [49:0] q_8_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] sum_9_cast; // @[Requantizer.cs:52]
-  wire [51:0] rounding_9_cat; // @[Requantizer.cs:56]
-  wire signed [51:0] q_9_cast_add; // @[Requantizer.cs:58]
-  wire signed [49:0] q_9_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] sum_10_cast; // @[Requantizer.cs:52]
-  wire [51:0] rounding_10_cat; // @[Requantizer.cs:56]
-  wire signed [51:0] q_10_cast_add; // @[Requantizer.cs:58]
-  wire signed [49:0] q_10_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] sum_11_cast; // @[Requantizer.cs:52]
-  wire [51:0] rounding_11_cat; // @[Requantizer.cs:56]
-  wire signed [51:0] q_11_cast_add; // @[Requantizer.cs:58]
-  wire signed [49:0] q_11_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] sum_12_cast; // @[Requantizer.cs:52]
-  wire [51:0] rounding_12_cat; // @[Requantizer.cs:56]
-  wire signed [51:0] q_12_cast_add; // @[Requantizer.cs:58]
-  wire signed [49:0] q_12_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] sum_13_cast; // @[Requantizer.cs:52]
-  wire [51:0] rounding_13_cat; // @[Requantizer.cs:56]
-  wire signed [51:0] q_13_cast_add; // @[Requantizer.cs:58]
-  wire signed [49:0] q_13_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] sum_14_cast; // @[Requantizer.cs:52]
-  wire [51:0] rounding_14_cat; // @[Requantizer.cs:56]
-  wire signed [51:0] q_14_cast_add; // @[Requantizer.cs:58]
-  wire signed [49:0] q_14_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] sum_15_cast; // @[Requantizer.cs:52]
-  wire [51:0] rounding_15_cat; // @[Requantizer.cs:56]
-  wire signed [51:0] q_15_cast_add; // @[Requantizer.cs:58]
-  wire signed [49:0] q_15_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] sum_16_cast; // @[Requantizer.cs:52]
-  wire [51:0] rounding_16_cat; // @[Requantizer.cs:56]
-  wire signed [51:0] q_16_cast_add; // @[Requantizer.cs:58]
-  wire signed [49:0] q_16_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] sum_17_cast; // @[Requantizer.cs:52]
-  wire [51:0] rounding_17_cat; // @[Requantizer.cs:56]
-  wire signed [51:0] q_17_cast_add; // @[Requantizer.cs:58]
-  wire signed [49:0] q_17_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] sum_18_cast; // @[Requantizer.cs:52]
-  wire [51:0] rounding_18_cat; // @[Requantizer.cs:56]
-  wire signed [51:0] q_18_cast_add; // @[Requantizer.cs:58]
-  wire signed [49:0] q_18_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] sum_19_cast; // @[Requantizer.cs:52]
-  wire [51:0] rounding_19_cat; // @[Requantizer.cs:56]
-  wire signed [51:0] q_19_cast_add; // @[Requantizer.cs:58]
-  wire signed [49:0] q_19_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] sum_20_cast; // @[Requantizer.cs:52]
-  wire [51:0] rounding_20_cat; // @[Requantizer.cs:56]
-  wire signed [51:0] q_20_cast_add; // @[Requantizer.cs:58]
-  wire signed [49:0] q_20_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] sum_21_cast; // @[Requantizer.cs:52]
-  wire [51:0] rounding_21_cat; // @[Requantizer.cs:56]
-  wire signed [51:0] q_21_cast_add; // @[Requantizer.cs:58]
-  wire signed [49:0] q_21_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] sum_22_cast; // @[Requantizer.cs:52]
-  wire [51:0] rounding_22_cat; // @[Requantizer.cs:56]
-  wire signed [51:0] q_22_cast_add; // @[Requantizer.cs:58]
-  wire signed [49:0] q_22_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] sum_23_cast; // @[Requantizer.cs:52]
-  wire [51:0] rounding_23_cat; // @[Requantizer.cs:56]
-  wire signed [51:0] q_23_cast_add; // @[Requantizer.cs:58]
-  wire signed [49:0] q_23_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] sum_24_cast; // @[Requantizer.cs:52]
-  wire [51:0] rounding_24_cat; // @[Requantizer.cs:56]
-  wire signed [51:0] q_24_cast_add; // @[Requantizer.cs:58]
-  wire signed [49:0] q_24_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] sum_25_cast; // @[Requantizer.cs:52]
-  wire [51:0] rounding_25_cat; // @[Requantizer.cs:56]
-  wire signed [51:0] q_25_cast_add; // @[Requantizer.cs:58]
-  wire signed [49:0] q_25_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] sum_26_cast; // @[Requantizer.cs:52]
-  wire [51:0] rounding_26_cat; // @[Requantizer.cs:56]
-  wire signed [51:0] q_26_cast_add; // @[Requantizer.cs:58]
-  wire signed [49:0] q_26_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] sum_27_cast; // @[Requantizer.cs:52]
-  wire [51:0] rounding_27_cat; // @[Requantizer.cs:56]
-  wire signed [51:0] q_27_cast_add; // @[Requantizer.cs:58]
-  wire signed [49:0] q_27_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] sum_28_cast; // @[Requantizer.cs:52]
-  wire [51:0] rounding_28_cat; // @[Requantizer.cs:56]
-  wire signed [51:0] q_28_cast_add; // @[Requantizer.cs:58]
-  wire signed [49:0] q_28_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] sum_29_cast; // @[Requantizer.cs:52]
-  wire [51:0] rounding_29_cat; // @[Requantizer.cs:56]
-  wire signed [51:0] q_29_cast_add; // @[Requantizer.cs:58]
-  wire signed [49:0] q_29_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] sum_30_cast; // @[Requantizer.cs:52]
-  wire [51:0] rounding_30_cat; // @[Requantizer.cs:56]
-  wire signed [51:0] q_30_cast_add; // @[Requantizer.cs:58]
-  wire signed [49:0] q_30_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] sum_31_cast; // @[Requantizer.cs:52]
-  wire [51:0] rounding_31_cat; // @[Requantizer.cs:56]
-  wire signed [51:0] q_31_cast_add; // @[Requantizer.cs:58]
-  wire signed [49:0] q_31_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] params_0_cast; // @[Requantizer.cs:52]
+  wire [51:0] product_0_cat; // @[Requantizer.cs:56]
+  wire signed [51:0] rounding_0_add; // @[Requantizer.cs:58]
+  wire signed [49:0] rounding_0_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] params_1_cast; // @[Requantizer.cs:52]
+  wire [51:0] product_1_cat; // @[Requantizer.cs:56]
+  wire signed [51:0] rounding_1_add; // @[Requantizer.cs:58]
+  wire signed [49:0] rounding_1_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] params_2_cast; // @[Requantizer.cs:52]
+  wire [51:0] product_2_cat; // @[Requantizer.cs:56]
+  wire signed [51:0] rounding_2_add; // @[Requantizer.cs:58]
+  wire signed [49:0] rounding_2_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] params_3_cast; // @[Requantizer.cs:52]
+  wire [51:0] product_3_cat; // @[Requantizer.cs:56]
+  wire signed [51:0] rounding_3_add; // @[Requantizer.cs:58]
+  wire signed [49:0] rounding_3_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] params_4_cast; // @[Requantizer.cs:52]
+  wire [51:0] product_4_cat; // @[Requantizer.cs:56]
+  wire signed [51:0] rounding_4_add; // @[Requantizer.cs:58]
+  wire signed [49:0] rounding_4_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] params_5_cast; // @[Requantizer.cs:52]
+  wire [51:0] product_5_cat; // @[Requantizer.cs:56]
+  wire signed [51:0] rounding_5_add; // @[Requantizer.cs:58]
+  wire signed [49:0] rounding_5_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] params_6_cast; // @[Requantizer.cs:52]
+  wire [51:0] product_6_cat; // @[Requantizer.cs:56]
+  wire signed [51:0] rounding_6_add; // @[Requantizer.cs:58]
+  wire signed [49:0] rounding_6_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] params_7_cast; // @[Requantizer.cs:52]
+  wire [51:0] product_7_cat; // @[Requantizer.cs:56]
+  wire signed [51:0] rounding_7_add; // @[Requantizer.cs:58]
+  wire signed [49:0] rounding_7_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] params_8_cast; // @[Requantizer.cs:52]
+  wire [51:0] product_8_cat; // @[Requantizer.cs:56]
+  wire signed [51:0] rounding_8_add; // @[Requantizer.cs:58]
+  wire signed [49:0] rounding_8_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] params_9_cast; // @[Requantizer.cs:52]
+  wire [51:0] product_9_cat; // @[Requantizer.cs:56]
+  wire signed [51:0] rounding_9_add; // @[Requantizer.cs:58]
+  wire signed [49:0] rounding_9_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] params_10_cast; // @[Requantizer.cs:52]
+  wire [51:0] product_10_cat; // @[Requantizer.cs:56]
+  wire signed [51:0] rounding_10_add; // @[Requantizer.cs:58]
+  wire signed [49:0] rounding_10_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] params_11_cast; // @[Requantizer.cs:52]
+  wire [51:0] product_11_cat; // @[Requantizer.cs:56]
+  wire signed [51:0] rounding_11_add; // @[Requantizer.cs:58]
+  wire signed [49:0] rounding_11_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] params_12_cast; // @[Requantizer.cs:52]
+  wire [51:0] product_12_cat; // @[Requantizer.cs:56]
+  wire signed [51:0] rounding_12_add; // @[Requantizer.cs:58]
+  wire signed [49:0] rounding_12_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] params_13_cast; // @[Requantizer.cs:52]
+  wire [51:0] product_13_cat; // @[Requantizer.cs:56]
+  wire signed [51:0] rounding_13_add; // @[Requantizer.cs:58]
+  wire signed [49:0] rounding_13_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] params_14_cast; // @[Requantizer.cs:52]
+  wire [51:0] product_14_cat; // @[Requantizer.cs:56]
+  wire signed [51:0] rounding_14_add; // @[Requantizer.cs:58]
+  wire signed [49:0] rounding_14_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] params_15_cast; // @[Requantizer.cs:52]
+  wire [51:0] product_15_cat; // @[Requantizer.cs:56]
+  wire signed [51:0] rounding_15_add; // @[Requantizer.cs:58]
+  wire signed [49:0] rounding_15_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] params_16_cast; // @[Requantizer.cs:52]
+  wire [51:0] product_16_cat; // @[Requantizer.cs:56]
+  wire signed [51:0] rounding_16_add; // @[Requantizer.cs:58]
+  wire signed [49:0] rounding_16_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] params_17_cast; // @[Requantizer.cs:52]
+  wire [51:0] product_17_cat; // @[Requantizer.cs:56]
+  wire signed [51:0] rounding_17_add; // @[Requantizer.cs:58]
+  wire signed [49:0] rounding_17_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] params_18_cast; // @[Requantizer.cs:52]
+  wire [51:0] product_18_cat; // @[Requantizer.cs:56]
+  wire signed [51:0] rounding_18_add; // @[Requantizer.cs:58]
+  wire signed [49:0] rounding_18_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] params_19_cast; // @[Requantizer.cs:52]
+  wire [51:0] product_19_cat; // @[Requantizer.cs:56]
+  wire signed [51:0] rounding_19_add; // @[Requantizer.cs:58]
+  wire signed [49:0] rounding_19_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] params_20_cast; // @[Requantizer.cs:52]
+  wire [51:0] product_20_cat; // @[Requantizer.cs:56]
+  wire signed [51:0] rounding_20_add; // @[Requantizer.cs:58]
+  wire signed [49:0] rounding_20_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] params_21_cast; // @[Requantizer.cs:52]
+  wire [51:0] product_21_cat; // @[Requantizer.cs:56]
+  wire signed [51:0] rounding_21_add; // @[Requantizer.cs:58]
+  wire signed [49:0] rounding_21_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] params_22_cast; // @[Requantizer.cs:52]
+  wire [51:0] product_22_cat; // @[Requantizer.cs:56]
+  wire signed [51:0] rounding_22_add; // @[Requantizer.cs:58]
+  wire signed [49:0] rounding_22_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] params_23_cast; // @[Requantizer.cs:52]
+  wire [51:0] product_23_cat; // @[Requantizer.cs:56]
+  wire signed [51:0] rounding_23_add; // @[Requantizer.cs:58]
+  wire signed [49:0] rounding_23_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] params_24_cast; // @[Requantizer.cs:52]
+  wire [51:0] product_24_cat; // @[Requantizer.cs:56]
+  wire signed [51:0] rounding_24_add; // @[Requantizer.cs:58]
+  wire signed [49:0] rounding_24_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] params_25_cast; // @[Requantizer.cs:52]
+  wire [51:0] product_25_cat; // @[Requantizer.cs:56]
+  wire signed [51:0] rounding_25_add; // @[Requantizer.cs:58]
+  wire signed [49:0] rounding_25_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] params_26_cast; // @[Requantizer.cs:52]
+  wire [51:0] product_26_cat; // @[Requantizer.cs:56]
+  wire signed [51:0] rounding_26_add; // @[Requantizer.cs:58]
+  wire signed [49:0] rounding_26_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] params_27_cast; // @[Requantizer.cs:52]
+  wire [51:0] product_27_cat; // @[Requantizer.cs:56]
+  wire signed [51:0] rounding_27_add; // @[Requantizer.cs:58]
+  wire signed [49:0] rounding_27_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] params_28_cast; // @[Requantizer.cs:52]
+  wire [51:0] product_28_cat; // @[Requantizer.cs:56]
+  wire signed [51:0] rounding_28_add; // @[Requantizer.cs:58]
+  wire signed [49:0] rounding_28_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] params_29_cast; // @[Requantizer.cs:52]
+  wire [51:0] product_29_cat; // @[Requantizer.cs:56]
+  wire signed [51:0] rounding_29_add; // @[Requantizer.cs:58]
+  wire signed [49:0] rounding_29_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] params_30_cast; // @[Requantizer.cs:52]
+  wire [51:0] product_30_cat; // @[Requantizer.cs:56]
+  wire signed [51:0] rounding_30_add; // @[Requantizer.cs:58]
+  wire signed [49:0] rounding_30_cast; // @[Requantizer.cs:58]
+  wire signed [31:0] params_31_cast; // @[Requantizer.cs:52]
+  wire [51:0] product_31_cat; // @[Requantizer.cs:56]
+  wire signed [51:0] rounding_31_add; // @[Requantizer.cs:58]
+  wire signed [49:0] rounding_31_cast; // @[Requantizer.cs:58]
   /* verilator lint_on UNUSEDSIGNAL */
 
   reg [53:0] table_0 [0:127]; // @[Requantizer.cs:41]
@@ -571,134 +571,134 @@ module Requantizer32 (
 
   reg [53:0] table_31 [0:127]; // @[Requantizer.cs:41]
 
-  assign sum_0_cast = params_0[53:22]; // @[Requantizer.cs:52]
-  assign rounding_0_cat = {{{1{product_0[49]}}, product_0}, 1'b0}; // @[Requantizer.cs:56]
-  assign q_0_cast_add = {{1{rounding_0[50]}}, rounding_0} + 52'd1; // @[Requantizer.cs:58]
-  assign q_0_cast = q_0_cast_add[50:1]; // @[Requantizer.cs:58]
-  assign sum_1_cast = params_1[53:22]; // @[Requantizer.cs:52]
-  assign rounding_1_cat = {{{1{product_1[49]}}, product_1}, 1'b0}; // @[Requantizer.cs:56]
-  assign q_1_cast_add = {{1{rounding_1[50]}}, rounding_1} + 52'd1; // @[Requantizer.cs:58]
-  assign q_1_cast = q_1_cast_add[50:1]; // @[Requantizer.cs:58]
-  assign sum_2_cast = params_2[53:22]; // @[Requantizer.cs:52]
-  assign rounding_2_cat = {{{1{product_2[49]}}, product_2}, 1'b0}; // @[Requantizer.cs:56]
-  assign q_2_cast_add = {{1{rounding_2[50]}}, rounding_2} + 52'd1; // @[Requantizer.cs:58]
-  assign q_2_cast = q_2_cast_add[50:1]; // @[Requantizer.cs:58]
-  assign sum_3_cast = params_3[53:22]; // @[Requantizer.cs:52]
-  assign rounding_3_cat = {{{1{product_3[49]}}, product_3}, 1'b0}; // @[Requantizer.cs:56]
-  assign q_3_cast_add = {{1{rounding_3[50]}}, rounding_3} + 52'd1; // @[Requantizer.cs:58]
-  assign q_3_cast = q_3_cast_add[50:1]; // @[Requantizer.cs:58]
-  assign sum_4_cast = params_4[53:22]; // @[Requantizer.cs:52]
-  assign rounding_4_cat = {{{1{product_4[49]}}, product_4}, 1'b0}; // @[Requantizer.cs:56]
-  assign q_4_cast_add = {{1{rounding_4[50]}}, rounding_4} + 52'd1; // @[Requantizer.cs:58]
-  assign q_4_cast = q_4_cast_add[50:1]; // @[Requantizer.cs:58]
-  assign sum_5_cast = params_5[53:22]; // @[Requantizer.cs:52]
-  assign rounding_5_cat = {{{1{product_5[49]}}, product_5}, 1'b0}; // @[Requantizer.cs:56]
-  assign q_5_cast_add = {{1{rounding_5[50]}}, rounding_5} + 52'd1; // @[Requantizer.cs:58]
-  assign q_5_cast = q_5_cast_add[50:1]; // @[Requantizer.cs:58]
-  assign sum_6_cast = params_6[53:22]; // @[Requantizer.cs:52]
-  assign rounding_6_cat = {{{1{product_6[49]}}, product_6}, 1'b0}; // @[Requantizer.cs:56]
-  assign q_6_cast_add = {{1{rounding_6[50]}}, rounding_6} + 52'd1; // @[Requantizer.cs:58]
-  assign q_6_cast = q_6_cast_add[50:1]; // @[Requantizer.cs:58]
-  assign sum_7_cast = params_7[53:22]; // @[Requantizer.cs:52]
-  assign rounding_7_cat = {{{1{product_7[49]}}, product_7}, 1'b0}; // @[Requantizer.cs:56]
-  assign q_7_cast_add = {{1{rounding_7[50]}}, rounding_7} + 52'd1; // @[Requantizer.cs:58]
-  assign q_7_cast = q_7_cast_add[50:1]; // @[Requantizer.cs:58]
-  assign sum_8_cast = params_8[53:22]; // @[Requantizer.cs:52]
-  assign rounding_8_cat = {{{1{product_8[49]}}, product_8}, 1'b0}; // @[Requantizer.cs:56]
-  assign q_8_cast_add = {{1{rounding_8[50]}}, rounding_8} + 52'd1; // @[Requantizer.cs:58]
-  assign q_8_cast = q_8_cast_add[50:1]; // @[Requantizer.cs:58]
-  assign sum_9_cast = params_9[53:22]; // @[Requantizer.cs:52]
-  assign rounding_9_cat = {{{1{product_9[49]}}, product_9}, 1'b0}; // @[Requantizer.cs:56]
-  assign q_9_cast_add = {{1{rounding_9[50]}}, rounding_9} + 52'd1; // @[Requantizer.cs:58]
-  assign q_9_cast = q_9_cast_add[50:1]; // @[Requantizer.cs:58]
-  assign sum_10_cast = params_10[53:22]; // @[Requantizer.cs:52]
-  assign rounding_10_cat = {{{1{product_10[49]}}, product_10}, 1'b0}; // @[Requantizer.cs:56]
-  assign q_10_cast_add = {{1{rounding_10[50]}}, rounding_10} + 52'd1; // @[Requantizer.cs:58]
-  assign q_10_cast = q_10_cast_add[50:1]; // @[Requantizer.cs:58]
-  assign sum_11_cast = params_11[53:22]; // @[Requantizer.cs:52]
-  assign rounding_11_cat = {{{1{product_11[49]}}, product_11}, 1'b0}; // @[Requantizer.cs:56]
-  assign q_11_cast_add = {{1{rounding_11[50]}}, rounding_11} + 52'd1; // @[Requantizer.cs:58]
-  assign q_11_cast = q_11_cast_add[50:1]; // @[Requantizer.cs:58]
-  assign sum_12_cast = params_12[53:22]; // @[Requantizer.cs:52]
-  assign rounding_12_cat = {{{1{product_12[49]}}, product_12}, 1'b0}; // @[Requantizer.cs:56]
-  assign q_12_cast_add = {{1{rounding_12[50]}}, rounding_12} + 52'd1; // @[Requantizer.cs:58]
-  assign q_12_cast = q_12_cast_add[50:1]; // @[Requantizer.cs:58]
-  assign sum_13_cast = params_13[53:22]; // @[Requantizer.cs:52]
-  assign rounding_13_cat = {{{1{product_13[49]}}, product_13}, 1'b0}; // @[Requantizer.cs:56]
-  assign q_13_cast_add = {{1{rounding_13[50]}}, rounding_13} + 52'd1; // @[Requantizer.cs:58]
-  assign q_13_cast = q_13_cast_add[50:1]; // @[Requantizer.cs:58]
-  assign sum_14_cast = params_14[53:22]; // @[Requantizer.cs:52]
-  assign rounding_14_cat = {{{1{product_14[49]}}, product_14}, 1'b0}; // @[Requantizer.cs:56]
-  assign q_14_cast_add = {{1{rounding_14[50]}}, rounding_14} + 52'd1; // @[Requantizer.cs:58]
-  assign q_14_cast = q_14_cast_add[50:1]; // @[Requantizer.cs:58]
-  assign sum_15_cast = params_15[53:22]; // @[Requantizer.cs:52]
-  assign rounding_15_cat = {{{1{product_15[49]}}, product_15}, 1'b0}; // @[Requantizer.cs:56]
-  assign q_15_cast_add = {{1{rounding_15[50]}}, rounding_15} + 52'd1; // @[Requantizer.cs:58]
-  assign q_15_cast = q_15_cast_add[50:1]; // @[Requantizer.cs:58]
-  assign sum_16_cast = params_16[53:22]; // @[Requantizer.cs:52]
-  assign rounding_16_cat = {{{1{product_16[49]}}, product_16}, 1'b0}; // @[Requantizer.cs:56]
-  assign q_16_cast_add = {{1{rounding_16[50]}}, rounding_16} + 52'd1; // @[Requantizer.cs:58]
-  assign q_16_cast = q_16_cast_add[50:1]; // @[Requantizer.cs:58]
-  assign sum_17_cast = params_17[53:22]; // @[Requantizer.cs:52]
-  assign rounding_17_cat = {{{1{product_17[49]}}, product_17}, 1'b0}; // @[Requantizer.cs:56]
-  assign q_17_cast_add = {{1{rounding_17[50]}}, rounding_17} + 52'd1; // @[Requantizer.cs:58]
-  assign q_17_cast = q_17_cast_add[50:1]; // @[Requantizer.cs:58]
-  assign sum_18_cast = params_18[53:22]; // @[Requantizer.cs:52]
-  assign rounding_18_cat = {{{1{product_18[49]}}, product_18}, 1'b0}; // @[Requantizer.cs:56]
-  assign q_18_cast_add = {{1{rounding_18[50]}}, rounding_18} + 52'd1; // @[Requantizer.cs:58]
-  assign q_18_cast = q_18_cast_add[50:1]; // @[Requantizer.cs:58]
-  assign sum_19_cast = params_19[53:22]; // @[Requantizer.cs:52]
-  assign rounding_19_cat = {{{1{product_19[49]}}, product_19}, 1'b0}; // @[Requantizer.cs:56]
-  assign q_19_cast_add = {{1{rounding_19[50]}}, rounding_19} + 52'd1; // @[Requantizer.cs:58]
-  assign q_19_cast = q_19_cast_add[50:1]; // @[Requantizer.cs:58]
-  assign sum_20_cast = params_20[53:22]; // @[Requantizer.cs:52]
-  assign rounding_20_cat = {{{1{product_20[49]}}, product_20}, 1'b0}; // @[Requantizer.cs:56]
-  assign q_20_cast_add = {{1{rounding_20[50]}}, rounding_20} + 52'd1; // @[Requantizer.cs:58]
-  assign q_20_cast = q_20_cast_add[50:1]; // @[Requantizer.cs:58]
-  assign sum_21_cast = params_21[53:22]; // @[Requantizer.cs:52]
-  assign rounding_21_cat = {{{1{product_21[49]}}, product_21}, 1'b0}; // @[Requantizer.cs:56]
-  assign q_21_cast_add = {{1{rounding_21[50]}}, rounding_21} + 52'd1; // @[Requantizer.cs:58]
-  assign q_21_cast = q_21_cast_add[50:1]; // @[Requantizer.cs:58]
-  assign sum_22_cast = params_22[53:22]; // @[Requantizer.cs:52]
-  assign rounding_22_cat = {{{1{product_22[49]}}, product_22}, 1'b0}; // @[Requantizer.cs:56]
-  assign q_22_cast_add = {{1{rounding_22[50]}}, rounding_22} + 52'd1; // @[Requantizer.cs:58]
-  assign q_22_cast = q_22_cast_add[50:1]; // @[Requantizer.cs:58]
-  assign sum_23_cast = params_23[53:22]; // @[Requantizer.cs:52]
-  assign rounding_23_cat = {{{1{product_23[49]}}, product_23}, 1'b0}; // @[Requantizer.cs:56]
-  assign q_23_cast_add = {{1{rounding_23[50]}}, rounding_23} + 52'd1; // @[Requantizer.cs:58]
-  assign q_23_cast = q_23_cast_add[50:1]; // @[Requantizer.cs:58]
-  assign sum_24_cast = params_24[53:22]; // @[Requantizer.cs:52]
-  assign rounding_24_cat = {{{1{product_24[49]}}, product_24}, 1'b0}; // @[Requantizer.cs:56]
-  assign q_24_cast_add = {{1{rounding_24[50]}}, rounding_24} + 52'd1; // @[Requantizer.cs:58]
-  assign q_24_cast = q_24_cast_add[50:1]; // @[Requantizer.cs:58]
-  assign sum_25_cast = params_25[53:22]; // @[Requantizer.cs:52]
-  assign rounding_25_cat = {{{1{product_25[49]}}, product_25}, 1'b0}; // @[Requantizer.cs:56]
-  assign q_25_cast_add = {{1{rounding_25[50]}}, rounding_25} + 52'd1; // @[Requantizer.cs:58]
-  assign q_25_cast = q_25_cast_add[50:1]; // @[Requantizer.cs:58]
-  assign sum_26_cast = params_26[53:22]; // @[Requantizer.cs:52]
-  assign rounding_26_cat = {{{1{product_26[49]}}, product_26}, 1'b0}; // @[Requantizer.cs:56]
-  assign q_26_cast_add = {{1{rounding_26[50]}}, rounding_26} + 52'd1; // @[Requantizer.cs:58]
-  assign q_26_cast = q_26_cast_add[50:1]; // @[Requantizer.cs:58]
-  assign sum_27_cast = params_27[53:22]; // @[Requantizer.cs:52]
-  assign rounding_27_cat = {{{1{product_27[49]}}, product_27}, 1'b0}; // @[Requantizer.cs:56]
-  assign q_27_cast_add = {{1{rounding_27[50]}}, rounding_27} + 52'd1; // @[Requantizer.cs:58]
-  assign q_27_cast = q_27_cast_add[50:1]; // @[Requantizer.cs:58]
-  assign sum_28_cast = params_28[53:22]; // @[Requantizer.cs:52]
-  assign rounding_28_cat = {{{1{product_28[49]}}, product_28}, 1'b0}; // @[Requantizer.cs:56]
-  assign q_28_cast_add = {{1{rounding_28[50]}}, rounding_28} + 52'd1; // @[Requantizer.cs:58]
-  assign q_28_cast = q_28_cast_add[50:1]; // @[Requantizer.cs:58]
-  assign sum_29_cast = params_29[53:22]; // @[Requantizer.cs:52]
-  assign rounding_29_cat = {{{1{product_29[49]}}, product_29}, 1'b0}; // @[Requantizer.cs:56]
-  assign q_29_cast_add = {{1{rounding_29[50]}}, rounding_29} + 52'd1; // @[Requantizer.cs:58]
-  assign q_29_cast = q_29_cast_add[50:1]; // @[Requantizer.cs:58]
-  assign sum_30_cast = params_30[53:22]; // @[Requantizer.cs:52]
-  assign rounding_30_cat = {{{1{product_30[49]}}, product_30}, 1'b0}; // @[Requantizer.cs:56]
-  assign q_30_cast_add = {{1{rounding_30[50]}}, rounding_30} + 52'd1; // @[Requantizer.cs:58]
-  assign q_30_cast = q_30_cast_add[50:1]; // @[Requantizer.cs:58]
-  assign sum_31_cast = params_31[53:22]; // @[Requantizer.cs:52]
-  assign rounding_31_cat = {{{1{product_31[49]}}, product_31}, 1'b0}; // @[Requantizer.cs:56]
-  assign q_31_cast_add = {{1{rounding_31[50]}}, rounding_31} + 52'd1; // @[Requantizer.cs:58]
-  assign q_31_cast = q_31_cast_add[50:1]; // @[Requantizer.cs:58]
+  assign params_0_cast = params_0[53:22]; // @[Requantizer.cs:52]
+  assign product_0_cat = {{{1{product_0[49]}}, product_0}, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_0_add = {{1{rounding_0[50]}}, rounding_0} + 52'd1; // @[Requantizer.cs:58]
+  assign rounding_0_cast = rounding_0_add[50:1]; // @[Requantizer.cs:58]
+  assign params_1_cast = params_1[53:22]; // @[Requantizer.cs:52]
+  assign product_1_cat = {{{1{product_1[49]}}, product_1}, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_1_add = {{1{rounding_1[50]}}, rounding_1} + 52'd1; // @[Requantizer.cs:58]
+  assign rounding_1_cast = rounding_1_add[50:1]; // @[Requantizer.cs:58]
+  assign params_2_cast = params_2[53:22]; // @[Requantizer.cs:52]
+  assign product_2_cat = {{{1{product_2[49]}}, product_2}, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_2_add = {{1{rounding_2[50]}}, rounding_2} + 52'd1; // @[Requantizer.cs:58]
+  assign rounding_2_cast = rounding_2_add[50:1]; // @[Requantizer.cs:58]
+  assign params_3_cast = params_3[53:22]; // @[Requantizer.cs:52]
+  assign product_3_cat = {{{1{product_3[49]}}, product_3}, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_3_add = {{1{rounding_3[50]}}, rounding_3} + 52'd1; // @[Requantizer.cs:58]
+  assign rounding_3_cast = rounding_3_add[50:1]; // @[Requantizer.cs:58]
+  assign params_4_cast = params_4[53:22]; // @[Requantizer.cs:52]
+  assign product_4_cat = {{{1{product_4[49]}}, product_4}, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_4_add = {{1{rounding_4[50]}}, rounding_4} + 52'd1; // @[Requantizer.cs:58]
+  assign rounding_4_cast = rounding_4_add[50:1]; // @[Requantizer.cs:58]
+  assign params_5_cast = params_5[53:22]; // @[Requantizer.cs:52]
+  assign product_5_cat = {{{1{product_5[49]}}, product_5}, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_5_add = {{1{rounding_5[50]}}, rounding_5} + 52'd1; // @[Requantizer.cs:58]
+  assign rounding_5_cast = rounding_5_add[50:1]; // @[Requantizer.cs:58]
+  assign params_6_cast = params_6[53:22]; // @[Requantizer.cs:52]
+  assign product_6_cat = {{{1{product_6[49]}}, product_6}, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_6_add = {{1{rounding_6[50]}}, rounding_6} + 52'd1; // @[Requantizer.cs:58]
+  assign rounding_6_cast = rounding_6_add[50:1]; // @[Requantizer.cs:58]
+  assign params_7_cast = params_7[53:22]; // @[Requantizer.cs:52]
+  assign product_7_cat = {{{1{product_7[49]}}, product_7}, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_7_add = {{1{rounding_7[50]}}, rounding_7} + 52'd1; // @[Requantizer.cs:58]
+  assign rounding_7_cast = rounding_7_add[50:1]; // @[Requantizer.cs:58]
+  assign params_8_cast = params_8[53:22]; // @[Requantizer.cs:52]
+  assign product_8_cat = {{{1{product_8[49]}}, product_8}, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_8_add = {{1{rounding_8[50]}}, rounding_8} + 52'd1; // @[Requantizer.cs:58]
+  assign rounding_8_cast = rounding_8_add[50:1]; // @[Requantizer.cs:58]
+  assign params_9_cast = params_9[53:22]; // @[Requantizer.cs:52]
+  assign product_9_cat = {{{1{product_9[49]}}, product_9}, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_9_add = {{1{rounding_9[50]}}, rounding_9} + 52'd1; // @[Requantizer.cs:58]
+  assign rounding_9_cast = rounding_9_add[50:1]; // @[Requantizer.cs:58]
+  assign params_10_cast = params_10[53:22]; // @[Requantizer.cs:52]
+  assign product_10_cat = {{{1{product_10[49]}}, product_10}, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_10_add = {{1{rounding_10[50]}}, rounding_10} + 52'd1; // @[Requantizer.cs:58]
+  assign rounding_10_cast = rounding_10_add[50:1]; // @[Requantizer.cs:58]
+  assign params_11_cast = params_11[53:22]; // @[Requantizer.cs:52]
+  assign product_11_cat = {{{1{product_11[49]}}, product_11}, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_11_add = {{1{rounding_11[50]}}, rounding_11} + 52'd1; // @[Requantizer.cs:58]
+  assign rounding_11_cast = rounding_11_add[50:1]; // @[Requantizer.cs:58]
+  assign params_12_cast = params_12[53:22]; // @[Requantizer.cs:52]
+  assign product_12_cat = {{{1{product_12[49]}}, product_12}, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_12_add = {{1{rounding_12[50]}}, rounding_12} + 52'd1; // @[Requantizer.cs:58]
+  assign rounding_12_cast = rounding_12_add[50:1]; // @[Requantizer.cs:58]
+  assign params_13_cast = params_13[53:22]; // @[Requantizer.cs:52]
+  assign product_13_cat = {{{1{product_13[49]}}, product_13}, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_13_add = {{1{rounding_13[50]}}, rounding_13} + 52'd1; // @[Requantizer.cs:58]
+  assign rounding_13_cast = rounding_13_add[50:1]; // @[Requantizer.cs:58]
+  assign params_14_cast = params_14[53:22]; // @[Requantizer.cs:52]
+  assign product_14_cat = {{{1{product_14[49]}}, product_14}, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_14_add = {{1{rounding_14[50]}}, rounding_14} + 52'd1; // @[Requantizer.cs:58]
+  assign rounding_14_cast = rounding_14_add[50:1]; // @[Requantizer.cs:58]
+  assign params_15_cast = params_15[53:22]; // @[Requantizer.cs:52]
+  assign product_15_cat = {{{1{product_15[49]}}, product_15}, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_15_add = {{1{rounding_15[50]}}, rounding_15} + 52'd1; // @[Requantizer.cs:58]
+  assign rounding_15_cast = rounding_15_add[50:1]; // @[Requantizer.cs:58]
+  assign params_16_cast = params_16[53:22]; // @[Requantizer.cs:52]
+  assign product_16_cat = {{{1{product_16[49]}}, product_16}, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_16_add = {{1{rounding_16[50]}}, rounding_16} + 52'd1; // @[Requantizer.cs:58]
+  assign rounding_16_cast = rounding_16_add[50:1]; // @[Requantizer.cs:58]
+  assign params_17_cast = params_17[53:22]; // @[Requantizer.cs:52]
+  assign product_17_cat = {{{1{product_17[49]}}, product_17}, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_17_add = {{1{rounding_17[50]}}, rounding_17} + 52'd1; // @[Requantizer.cs:58]
+  assign rounding_17_cast = rounding_17_add[50:1]; // @[Requantizer.cs:58]
+  assign params_18_cast = params_18[53:22]; // @[Requantizer.cs:52]
+  assign product_18_cat = {{{1{product_18[49]}}, product_18}, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_18_add = {{1{rounding_18[50]}}, rounding_18} + 52'd1; // @[Requantizer.cs:58]
+  assign rounding_18_cast = rounding_18_add[50:1]; // @[Requantizer.cs:58]
+  assign params_19_cast = params_19[53:22]; // @[Requantizer.cs:52]
+  assign product_19_cat = {{{1{product_19[49]}}, product_19}, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_19_add = {{1{rounding_19[50]}}, rounding_19} + 52'd1; // @[Requantizer.cs:58]
+  assign rounding_19_cast = rounding_19_add[50:1]; // @[Requantizer.cs:58]
+  assign params_20_cast = params_20[53:22]; // @[Requantizer.cs:52]
+  assign product_20_cat = {{{1{product_20[49]}}, product_20}, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_20_add = {{1{rounding_20[50]}}, rounding_20} + 52'd1; // @[Requantizer.cs:58]
+  assign rounding_20_cast = rounding_20_add[50:1]; // @[Requantizer.cs:58]
+  assign params_21_cast = params_21[53:22]; // @[Requantizer.cs:52]
+  assign product_21_cat = {{{1{product_21[49]}}, product_21}, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_21_add = {{1{rounding_21[50]}}, rounding_21} + 52'd1; // @[Requantizer.cs:58]
+  assign rounding_21_cast = rounding_21_add[50:1]; // @[Requantizer.cs:58]
+  assign params_22_cast = params_22[53:22]; // @[Requantizer.cs:52]
+  assign product_22_cat = {{{1{product_22[49]}}, product_22}, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_22_add = {{1{rounding_22[50]}}, rounding_22} + 52'd1; // @[Requantizer.cs:58]
+  assign rounding_22_cast = rounding_22_add[50:1]; // @[Requantizer.cs:58]
+  assign params_23_cast = params_23[53:22]; // @[Requantizer.cs:52]
+  assign product_23_cat = {{{1{product_23[49]}}, product_23}, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_23_add = {{1{rounding_23[50]}}, rounding_23} + 52'd1; // @[Requantizer.cs:58]
+  assign rounding_23_cast = rounding_23_add[50:1]; // @[Requantizer.cs:58]
+  assign params_24_cast = params_24[53:22]; // @[Requantizer.cs:52]
+  assign product_24_cat = {{{1{product_24[49]}}, product_24}, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_24_add = {{1{rounding_24[50]}}, rounding_24} + 52'd1; // @[Requantizer.cs:58]
+  assign rounding_24_cast = rounding_24_add[50:1]; // @[Requantizer.cs:58]
+  assign params_25_cast = params_25[53:22]; // @[Requantizer.cs:52]
+  assign product_25_cat = {{{1{product_25[49]}}, product_25}, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_25_add = {{1{rounding_25[50]}}, rounding_25} + 52'd1; // @[Requantizer.cs:58]
+  assign rounding_25_cast = rounding_25_add[50:1]; // @[Requantizer.cs:58]
+  assign params_26_cast = params_26[53:22]; // @[Requantizer.cs:52]
+  assign product_26_cat = {{{1{product_26[49]}}, product_26}, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_26_add = {{1{rounding_26[50]}}, rounding_26} + 52'd1; // @[Requantizer.cs:58]
+  assign rounding_26_cast = rounding_26_add[50:1]; // @[Requantizer.cs:58]
+  assign params_27_cast = params_27[53:22]; // @[Requantizer.cs:52]
+  assign product_27_cat = {{{1{product_27[49]}}, product_27}, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_27_add = {{1{rounding_27[50]}}, rounding_27} + 52'd1; // @[Requantizer.cs:58]
+  assign rounding_27_cast = rounding_27_add[50:1]; // @[Requantizer.cs:58]
+  assign params_28_cast = params_28[53:22]; // @[Requantizer.cs:52]
+  assign product_28_cat = {{{1{product_28[49]}}, product_28}, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_28_add = {{1{rounding_28[50]}}, rounding_28} + 52'd1; // @[Requantizer.cs:58]
+  assign rounding_28_cast = rounding_28_add[50:1]; // @[Requantizer.cs:58]
+  assign params_29_cast = params_29[53:22]; // @[Requantizer.cs:52]
+  assign product_29_cat = {{{1{product_29[49]}}, product_29}, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_29_add = {{1{rounding_29[50]}}, rounding_29} + 52'd1; // @[Requantizer.cs:58]
+  assign rounding_29_cast = rounding_29_add[50:1]; // @[Requantizer.cs:58]
+  assign params_30_cast = params_30[53:22]; // @[Requantizer.cs:52]
+  assign product_30_cat = {{{1{product_30[49]}}, product_30}, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_30_add = {{1{rounding_30[50]}}, rounding_30} + 52'd1; // @[Requantizer.cs:58]
+  assign rounding_30_cast = rounding_30_add[50:1]; // @[Requantizer.cs:58]
+  assign params_31_cast = params_31[53:22]; // @[Requantizer.cs:52]
+  assign product_31_cat = {{{1{product_31[49]}}, product_31}, 1'b0}; // @[Requantizer.cs:56]
+  assign rounding_31_add = {{1{rounding_31[50]}}, rounding_31} + 52'd1; // @[Requantizer.cs:58]
+  assign rounding_31_cast = rounding_31_add[50:1]; // @[Requantizer.cs:58]
   assign OutValid = valid_4; // @[Requantizer.cs:63]
   assign Quantized_0 = q_0; // @[Requantizer.cs:58]
   assign Quantized_1 = q_1; // @[Requantizer.cs:58]
@@ -745,7 +745,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_0 <= {{1{acc_0[31]}}, acc_0} + {{1{sum_0_cast[31]}}, sum_0_cast};
+    sum_0 <= {{1{acc_0[31]}}, acc_0} + {{1{params_0_cast[31]}}, params_0_cast};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -765,11 +765,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_0 <= $signed(rounding_0_cat[50:0]) >>> shift_b_0;
+    rounding_0 <= $signed(product_0_cat[50:0]) >>> shift_b_0;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
-    q_0 <= ($signed(q_0_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_0_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_0_cast_add[8:1]);
+    q_0 <= ($signed(rounding_0_cast) > $signed(50'd127)) ? 8'd127 : (($signed(rounding_0_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounding_0_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
@@ -777,7 +777,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_1 <= {{1{acc_1[31]}}, acc_1} + {{1{sum_1_cast[31]}}, sum_1_cast};
+    sum_1 <= {{1{acc_1[31]}}, acc_1} + {{1{params_1_cast[31]}}, params_1_cast};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -797,11 +797,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_1 <= $signed(rounding_1_cat[50:0]) >>> shift_b_1;
+    rounding_1 <= $signed(product_1_cat[50:0]) >>> shift_b_1;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
-    q_1 <= ($signed(q_1_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_1_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_1_cast_add[8:1]);
+    q_1 <= ($signed(rounding_1_cast) > $signed(50'd127)) ? 8'd127 : (($signed(rounding_1_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounding_1_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
@@ -809,7 +809,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_2 <= {{1{acc_2[31]}}, acc_2} + {{1{sum_2_cast[31]}}, sum_2_cast};
+    sum_2 <= {{1{acc_2[31]}}, acc_2} + {{1{params_2_cast[31]}}, params_2_cast};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -829,11 +829,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_2 <= $signed(rounding_2_cat[50:0]) >>> shift_b_2;
+    rounding_2 <= $signed(product_2_cat[50:0]) >>> shift_b_2;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
-    q_2 <= ($signed(q_2_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_2_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_2_cast_add[8:1]);
+    q_2 <= ($signed(rounding_2_cast) > $signed(50'd127)) ? 8'd127 : (($signed(rounding_2_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounding_2_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
@@ -841,7 +841,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_3 <= {{1{acc_3[31]}}, acc_3} + {{1{sum_3_cast[31]}}, sum_3_cast};
+    sum_3 <= {{1{acc_3[31]}}, acc_3} + {{1{params_3_cast[31]}}, params_3_cast};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -861,11 +861,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_3 <= $signed(rounding_3_cat[50:0]) >>> shift_b_3;
+    rounding_3 <= $signed(product_3_cat[50:0]) >>> shift_b_3;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
-    q_3 <= ($signed(q_3_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_3_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_3_cast_add[8:1]);
+    q_3 <= ($signed(rounding_3_cast) > $signed(50'd127)) ? 8'd127 : (($signed(rounding_3_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounding_3_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
@@ -873,7 +873,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_4 <= {{1{acc_4[31]}}, acc_4} + {{1{sum_4_cast[31]}}, sum_4_cast};
+    sum_4 <= {{1{acc_4[31]}}, acc_4} + {{1{params_4_cast[31]}}, params_4_cast};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -893,11 +893,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_4 <= $signed(rounding_4_cat[50:0]) >>> shift_b_4;
+    rounding_4 <= $signed(product_4_cat[50:0]) >>> shift_b_4;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
-    q_4 <= ($signed(q_4_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_4_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_4_cast_add[8:1]);
+    q_4 <= ($signed(rounding_4_cast) > $signed(50'd127)) ? 8'd127 : (($signed(rounding_4_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounding_4_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
@@ -905,7 +905,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_5 <= {{1{acc_5[31]}}, acc_5} + {{1{sum_5_cast[31]}}, sum_5_cast};
+    sum_5 <= {{1{acc_5[31]}}, acc_5} + {{1{params_5_cast[31]}}, params_5_cast};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -925,11 +925,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_5 <= $signed(rounding_5_cat[50:0]) >>> shift_b_5;
+    rounding_5 <= $signed(product_5_cat[50:0]) >>> shift_b_5;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
-    q_5 <= ($signed(q_5_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_5_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_5_cast_add[8:1]);
+    q_5 <= ($signed(rounding_5_cast) > $signed(50'd127)) ? 8'd127 : (($signed(rounding_5_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounding_5_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
@@ -937,7 +937,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_6 <= {{1{acc_6[31]}}, acc_6} + {{1{sum_6_cast[31]}}, sum_6_cast};
+    sum_6 <= {{1{acc_6[31]}}, acc_6} + {{1{params_6_cast[31]}}, params_6_cast};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -957,11 +957,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_6 <= $signed(rounding_6_cat[50:0]) >>> shift_b_6;
+    rounding_6 <= $signed(product_6_cat[50:0]) >>> shift_b_6;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
-    q_6 <= ($signed(q_6_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_6_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_6_cast_add[8:1]);
+    q_6 <= ($signed(rounding_6_cast) > $signed(50'd127)) ? 8'd127 : (($signed(rounding_6_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounding_6_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
@@ -969,7 +969,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_7 <= {{1{acc_7[31]}}, acc_7} + {{1{sum_7_cast[31]}}, sum_7_cast};
+    sum_7 <= {{1{acc_7[31]}}, acc_7} + {{1{params_7_cast[31]}}, params_7_cast};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -989,11 +989,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_7 <= $signed(rounding_7_cat[50:0]) >>> shift_b_7;
+    rounding_7 <= $signed(product_7_cat[50:0]) >>> shift_b_7;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
-    q_7 <= ($signed(q_7_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_7_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_7_cast_add[8:1]);
+    q_7 <= ($signed(rounding_7_cast) > $signed(50'd127)) ? 8'd127 : (($signed(rounding_7_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounding_7_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
@@ -1001,7 +1001,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_8 <= {{1{acc_8[31]}}, acc_8} + {{1{sum_8_cast[31]}}, sum_8_cast};
+    sum_8 <= {{1{acc_8[31]}}, acc_8} + {{1{params_8_cast[31]}}, params_8_cast};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1021,11 +1021,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_8 <= $signed(rounding_8_cat[50:0]) >>> shift_b_8;
+    rounding_8 <= $signed(product_8_cat[50:0]) >>> shift_b_8;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
-    q_8 <= ($signed(q_8_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_8_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_8_cast_add[8:1]);
+    q_8 <= ($signed(rounding_8_cast) > $signed(50'd127)) ? 8'd127 : (($signed(rounding_8_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounding_8_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
@@ -1033,7 +1033,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_9 <= {{1{acc_9[31]}}, acc_9} + {{1{sum_9_cast[31]}}, sum_9_cast};
+    sum_9 <= {{1{acc_9[31]}}, acc_9} + {{1{params_9_cast[31]}}, params_9_cast};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1053,11 +1053,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_9 <= $signed(rounding_9_cat[50:0]) >>> shift_b_9;
+    rounding_9 <= $signed(product_9_cat[50:0]) >>> shift_b_9;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
-    q_9 <= ($signed(q_9_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_9_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_9_cast_add[8:1]);
+    q_9 <= ($signed(rounding_9_cast) > $signed(50'd127)) ? 8'd127 : (($signed(rounding_9_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounding_9_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
@@ -1065,7 +1065,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_10 <= {{1{acc_10[31]}}, acc_10} + {{1{sum_10_cast[31]}}, sum_10_cast};
+    sum_10 <= {{1{acc_10[31]}}, acc_10} + {{1{params_10_cast[31]}}, params_10_cast};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1085,11 +1085,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_10 <= $signed(rounding_10_cat[50:0]) >>> shift_b_10;
+    rounding_10 <= $signed(product_10_cat[50:0]) >>> shift_b_10;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
-    q_10 <= ($signed(q_10_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_10_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_10_cast_add[8:1]);
+    q_10 <= ($signed(rounding_10_cast) > $signed(50'd127)) ? 8'd127 : (($signed(rounding_10_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounding_10_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
@@ -1097,7 +1097,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_11 <= {{1{acc_11[31]}}, acc_11} + {{1{sum_11_cast[31]}}, sum_11_cast};
+    sum_11 <= {{1{acc_11[31]}}, acc_11} + {{1{params_11_cast[31]}}, params_11_cast};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1117,11 +1117,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_11 <= $signed(rounding_11_cat[50:0]) >>> shift_b_11;
+    rounding_11 <= $signed(product_11_cat[50:0]) >>> shift_b_11;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
-    q_11 <= ($signed(q_11_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_11_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_11_cast_add[8:1]);
+    q_11 <= ($signed(rounding_11_cast) > $signed(50'd127)) ? 8'd127 : (($signed(rounding_11_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounding_11_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
@@ -1129,7 +1129,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_12 <= {{1{acc_12[31]}}, acc_12} + {{1{sum_12_cast[31]}}, sum_12_cast};
+    sum_12 <= {{1{acc_12[31]}}, acc_12} + {{1{params_12_cast[31]}}, params_12_cast};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1149,11 +1149,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_12 <= $signed(rounding_12_cat[50:0]) >>> shift_b_12;
+    rounding_12 <= $signed(product_12_cat[50:0]) >>> shift_b_12;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
-    q_12 <= ($signed(q_12_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_12_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_12_cast_add[8:1]);
+    q_12 <= ($signed(rounding_12_cast) > $signed(50'd127)) ? 8'd127 : (($signed(rounding_12_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounding_12_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
@@ -1161,7 +1161,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_13 <= {{1{acc_13[31]}}, acc_13} + {{1{sum_13_cast[31]}}, sum_13_cast};
+    sum_13 <= {{1{acc_13[31]}}, acc_13} + {{1{params_13_cast[31]}}, params_13_cast};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1181,11 +1181,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_13 <= $signed(rounding_13_cat[50:0]) >>> shift_b_13;
+    rounding_13 <= $signed(product_13_cat[50:0]) >>> shift_b_13;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
-    q_13 <= ($signed(q_13_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_13_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_13_cast_add[8:1]);
+    q_13 <= ($signed(rounding_13_cast) > $signed(50'd127)) ? 8'd127 : (($signed(rounding_13_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounding_13_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
@@ -1193,7 +1193,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_14 <= {{1{acc_14[31]}}, acc_14} + {{1{sum_14_cast[31]}}, sum_14_cast};
+    sum_14 <= {{1{acc_14[31]}}, acc_14} + {{1{params_14_cast[31]}}, params_14_cast};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1213,11 +1213,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_14 <= $signed(rounding_14_cat[50:0]) >>> shift_b_14;
+    rounding_14 <= $signed(product_14_cat[50:0]) >>> shift_b_14;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
-    q_14 <= ($signed(q_14_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_14_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_14_cast_add[8:1]);
+    q_14 <= ($signed(rounding_14_cast) > $signed(50'd127)) ? 8'd127 : (($signed(rounding_14_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounding_14_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
@@ -1225,7 +1225,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_15 <= {{1{acc_15[31]}}, acc_15} + {{1{sum_15_cast[31]}}, sum_15_cast};
+    sum_15 <= {{1{acc_15[31]}}, acc_15} + {{1{params_15_cast[31]}}, params_15_cast};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1245,11 +1245,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_15 <= $signed(rounding_15_cat[50:0]) >>> shift_b_15;
+    rounding_15 <= $signed(product_15_cat[50:0]) >>> shift_b_15;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
-    q_15 <= ($signed(q_15_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_15_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_15_cast_add[8:1]);
+    q_15 <= ($signed(rounding_15_cast) > $signed(50'd127)) ? 8'd127 : (($signed(rounding_15_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounding_15_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
@@ -1257,7 +1257,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_16 <= {{1{acc_16[31]}}, acc_16} + {{1{sum_16_cast[31]}}, sum_16_cast};
+    sum_16 <= {{1{acc_16[31]}}, acc_16} + {{1{params_16_cast[31]}}, params_16_cast};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1277,11 +1277,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_16 <= $signed(rounding_16_cat[50:0]) >>> shift_b_16;
+    rounding_16 <= $signed(product_16_cat[50:0]) >>> shift_b_16;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
-    q_16 <= ($signed(q_16_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_16_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_16_cast_add[8:1]);
+    q_16 <= ($signed(rounding_16_cast) > $signed(50'd127)) ? 8'd127 : (($signed(rounding_16_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounding_16_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
@@ -1289,7 +1289,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_17 <= {{1{acc_17[31]}}, acc_17} + {{1{sum_17_cast[31]}}, sum_17_cast};
+    sum_17 <= {{1{acc_17[31]}}, acc_17} + {{1{params_17_cast[31]}}, params_17_cast};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1309,11 +1309,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_17 <= $signed(rounding_17_cat[50:0]) >>> shift_b_17;
+    rounding_17 <= $signed(product_17_cat[50:0]) >>> shift_b_17;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
-    q_17 <= ($signed(q_17_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_17_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_17_cast_add[8:1]);
+    q_17 <= ($signed(rounding_17_cast) > $signed(50'd127)) ? 8'd127 : (($signed(rounding_17_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounding_17_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
@@ -1321,7 +1321,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_18 <= {{1{acc_18[31]}}, acc_18} + {{1{sum_18_cast[31]}}, sum_18_cast};
+    sum_18 <= {{1{acc_18[31]}}, acc_18} + {{1{params_18_cast[31]}}, params_18_cast};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1341,11 +1341,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_18 <= $signed(rounding_18_cat[50:0]) >>> shift_b_18;
+    rounding_18 <= $signed(product_18_cat[50:0]) >>> shift_b_18;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
-    q_18 <= ($signed(q_18_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_18_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_18_cast_add[8:1]);
+    q_18 <= ($signed(rounding_18_cast) > $signed(50'd127)) ? 8'd127 : (($signed(rounding_18_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounding_18_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
@@ -1353,7 +1353,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_19 <= {{1{acc_19[31]}}, acc_19} + {{1{sum_19_cast[31]}}, sum_19_cast};
+    sum_19 <= {{1{acc_19[31]}}, acc_19} + {{1{params_19_cast[31]}}, params_19_cast};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1373,11 +1373,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_19 <= $signed(rounding_19_cat[50:0]) >>> shift_b_19;
+    rounding_19 <= $signed(product_19_cat[50:0]) >>> shift_b_19;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
-    q_19 <= ($signed(q_19_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_19_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_19_cast_add[8:1]);
+    q_19 <= ($signed(rounding_19_cast) > $signed(50'd127)) ? 8'd127 : (($signed(rounding_19_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounding_19_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
@@ -1385,7 +1385,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_20 <= {{1{acc_20[31]}}, acc_20} + {{1{sum_20_cast[31]}}, sum_20_cast};
+    sum_20 <= {{1{acc_20[31]}}, acc_20} + {{1{params_20_cast[31]}}, params_20_cast};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1405,11 +1405,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_20 <= $signed(rounding_20_cat[50:0]) >>> shift_b_20;
+    rounding_20 <= $signed(product_20_cat[50:0]) >>> shift_b_20;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
-    q_20 <= ($signed(q_20_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_20_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_20_cast_add[8:1]);
+    q_20 <= ($signed(rounding_20_cast) > $signed(50'd127)) ? 8'd127 : (($signed(rounding_20_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounding_20_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
@@ -1417,7 +1417,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_21 <= {{1{acc_21[31]}}, acc_21} + {{1{sum_21_cast[31]}}, sum_21_cast};
+    sum_21 <= {{1{acc_21[31]}}, acc_21} + {{1{params_21_cast[31]}}, params_21_cast};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1437,11 +1437,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_21 <= $signed(rounding_21_cat[50:0]) >>> shift_b_21;
+    rounding_21 <= $signed(product_21_cat[50:0]) >>> shift_b_21;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
-    q_21 <= ($signed(q_21_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_21_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_21_cast_add[8:1]);
+    q_21 <= ($signed(rounding_21_cast) > $signed(50'd127)) ? 8'd127 : (($signed(rounding_21_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounding_21_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
@@ -1449,7 +1449,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_22 <= {{1{acc_22[31]}}, acc_22} + {{1{sum_22_cast[31]}}, sum_22_cast};
+    sum_22 <= {{1{acc_22[31]}}, acc_22} + {{1{params_22_cast[31]}}, params_22_cast};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1469,11 +1469,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_22 <= $signed(rounding_22_cat[50:0]) >>> shift_b_22;
+    rounding_22 <= $signed(product_22_cat[50:0]) >>> shift_b_22;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
-    q_22 <= ($signed(q_22_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_22_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_22_cast_add[8:1]);
+    q_22 <= ($signed(rounding_22_cast) > $signed(50'd127)) ? 8'd127 : (($signed(rounding_22_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounding_22_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
@@ -1481,7 +1481,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_23 <= {{1{acc_23[31]}}, acc_23} + {{1{sum_23_cast[31]}}, sum_23_cast};
+    sum_23 <= {{1{acc_23[31]}}, acc_23} + {{1{params_23_cast[31]}}, params_23_cast};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1501,11 +1501,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_23 <= $signed(rounding_23_cat[50:0]) >>> shift_b_23;
+    rounding_23 <= $signed(product_23_cat[50:0]) >>> shift_b_23;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
-    q_23 <= ($signed(q_23_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_23_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_23_cast_add[8:1]);
+    q_23 <= ($signed(rounding_23_cast) > $signed(50'd127)) ? 8'd127 : (($signed(rounding_23_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounding_23_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
@@ -1513,7 +1513,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_24 <= {{1{acc_24[31]}}, acc_24} + {{1{sum_24_cast[31]}}, sum_24_cast};
+    sum_24 <= {{1{acc_24[31]}}, acc_24} + {{1{params_24_cast[31]}}, params_24_cast};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1533,11 +1533,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_24 <= $signed(rounding_24_cat[50:0]) >>> shift_b_24;
+    rounding_24 <= $signed(product_24_cat[50:0]) >>> shift_b_24;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
-    q_24 <= ($signed(q_24_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_24_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_24_cast_add[8:1]);
+    q_24 <= ($signed(rounding_24_cast) > $signed(50'd127)) ? 8'd127 : (($signed(rounding_24_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounding_24_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
@@ -1545,7 +1545,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_25 <= {{1{acc_25[31]}}, acc_25} + {{1{sum_25_cast[31]}}, sum_25_cast};
+    sum_25 <= {{1{acc_25[31]}}, acc_25} + {{1{params_25_cast[31]}}, params_25_cast};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1565,11 +1565,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_25 <= $signed(rounding_25_cat[50:0]) >>> shift_b_25;
+    rounding_25 <= $signed(product_25_cat[50:0]) >>> shift_b_25;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
-    q_25 <= ($signed(q_25_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_25_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_25_cast_add[8:1]);
+    q_25 <= ($signed(rounding_25_cast) > $signed(50'd127)) ? 8'd127 : (($signed(rounding_25_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounding_25_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
@@ -1577,7 +1577,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_26 <= {{1{acc_26[31]}}, acc_26} + {{1{sum_26_cast[31]}}, sum_26_cast};
+    sum_26 <= {{1{acc_26[31]}}, acc_26} + {{1{params_26_cast[31]}}, params_26_cast};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1597,11 +1597,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_26 <= $signed(rounding_26_cat[50:0]) >>> shift_b_26;
+    rounding_26 <= $signed(product_26_cat[50:0]) >>> shift_b_26;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
-    q_26 <= ($signed(q_26_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_26_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_26_cast_add[8:1]);
+    q_26 <= ($signed(rounding_26_cast) > $signed(50'd127)) ? 8'd127 : (($signed(rounding_26_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounding_26_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
@@ -1609,7 +1609,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_27 <= {{1{acc_27[31]}}, acc_27} + {{1{sum_27_cast[31]}}, sum_27_cast};
+    sum_27 <= {{1{acc_27[31]}}, acc_27} + {{1{params_27_cast[31]}}, params_27_cast};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1629,11 +1629,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_27 <= $signed(rounding_27_cat[50:0]) >>> shift_b_27;
+    rounding_27 <= $signed(product_27_cat[50:0]) >>> shift_b_27;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
-    q_27 <= ($signed(q_27_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_27_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_27_cast_add[8:1]);
+    q_27 <= ($signed(rounding_27_cast) > $signed(50'd127)) ? 8'd127 : (($signed(rounding_27_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounding_27_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
@@ -1641,7 +1641,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_28 <= {{1{acc_28[31]}}, acc_28} + {{1{sum_28_cast[31]}}, sum_28_cast};
+    sum_28 <= {{1{acc_28[31]}}, acc_28} + {{1{params_28_cast[31]}}, params_28_cast};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1661,11 +1661,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_28 <= $signed(rounding_28_cat[50:0]) >>> shift_b_28;
+    rounding_28 <= $signed(product_28_cat[50:0]) >>> shift_b_28;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
-    q_28 <= ($signed(q_28_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_28_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_28_cast_add[8:1]);
+    q_28 <= ($signed(rounding_28_cast) > $signed(50'd127)) ? 8'd127 : (($signed(rounding_28_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounding_28_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
@@ -1673,7 +1673,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_29 <= {{1{acc_29[31]}}, acc_29} + {{1{sum_29_cast[31]}}, sum_29_cast};
+    sum_29 <= {{1{acc_29[31]}}, acc_29} + {{1{params_29_cast[31]}}, params_29_cast};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1693,11 +1693,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_29 <= $signed(rounding_29_cat[50:0]) >>> shift_b_29;
+    rounding_29 <= $signed(product_29_cat[50:0]) >>> shift_b_29;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
-    q_29 <= ($signed(q_29_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_29_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_29_cast_add[8:1]);
+    q_29 <= ($signed(rounding_29_cast) > $signed(50'd127)) ? 8'd127 : (($signed(rounding_29_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounding_29_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
@@ -1705,7 +1705,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_30 <= {{1{acc_30[31]}}, acc_30} + {{1{sum_30_cast[31]}}, sum_30_cast};
+    sum_30 <= {{1{acc_30[31]}}, acc_30} + {{1{params_30_cast[31]}}, params_30_cast};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1725,11 +1725,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_30 <= $signed(rounding_30_cat[50:0]) >>> shift_b_30;
+    rounding_30 <= $signed(product_30_cat[50:0]) >>> shift_b_30;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
-    q_30 <= ($signed(q_30_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_30_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_30_cast_add[8:1]);
+    q_30 <= ($signed(rounding_30_cast) > $signed(50'd127)) ? 8'd127 : (($signed(rounding_30_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounding_30_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
@@ -1737,7 +1737,7 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_31 <= {{1{acc_31[31]}}, acc_31} + {{1{sum_31_cast[31]}}, sum_31_cast};
+    sum_31 <= {{1{acc_31[31]}}, acc_31} + {{1{params_31_cast[31]}}, params_31_cast};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1757,11 +1757,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:56]
-    rounding_31 <= $signed(rounding_31_cat[50:0]) >>> shift_b_31;
+    rounding_31 <= $signed(product_31_cat[50:0]) >>> shift_b_31;
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:58]
-    q_31 <= ($signed(q_31_cast) > $signed(50'd127)) ? 8'd127 : (($signed(q_31_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : q_31_cast_add[8:1]);
+    q_31 <= ($signed(rounding_31_cast) > $signed(50'd127)) ? 8'd127 : (($signed(rounding_31_cast) < $signed(50'h3ffffffffff80)) ? 8'd128 : rounding_31_add[8:1]);
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:62]

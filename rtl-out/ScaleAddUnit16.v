@@ -388,312 +388,312 @@ module ScaleAddUnit16 (
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire signed [16:0] multiplier_a_cast; // @[ScaleAddUnit.cs:63]
-  wire signed [18:0] twice_a_cat_ext; // @[ScaleAddUnit.cs:63]
-  wire [19:0] twice_a_cat; // @[ScaleAddUnit.cs:63]
-  wire signed [18:0] minus_twice_a_cast; // @[ScaleAddUnit.cs:64]
-  wire signed [16:0] multiplier_b_cast; // @[ScaleAddUnit.cs:63]
-  wire signed [18:0] twice_b_cat_ext; // @[ScaleAddUnit.cs:63]
-  wire [19:0] twice_b_cat; // @[ScaleAddUnit.cs:63]
-  wire signed [18:0] minus_twice_b_cast; // @[ScaleAddUnit.cs:64]
-  wire signed [18:0] pick_0_0_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_0_1_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_0_2_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_0_4_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_0_5_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_0_6_mux; // @[ScaleAddUnit.cs:49]
-  wire [27:0] rounding_0_cat; // @[ScaleAddUnit.cs:56]
-  wire signed [27:0] y_0_cast_add; // @[ScaleAddUnit.cs:57]
-  wire signed [25:0] y_0_cast; // @[ScaleAddUnit.cs:57]
-  wire signed [18:0] pick_1_0_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_1_1_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_1_2_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_1_4_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_1_5_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_1_6_mux; // @[ScaleAddUnit.cs:49]
-  wire [27:0] rounding_1_cat; // @[ScaleAddUnit.cs:56]
-  wire signed [27:0] y_1_cast_add; // @[ScaleAddUnit.cs:57]
-  wire signed [25:0] y_1_cast; // @[ScaleAddUnit.cs:57]
-  wire signed [18:0] pick_2_0_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_2_1_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_2_2_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_2_4_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_2_5_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_2_6_mux; // @[ScaleAddUnit.cs:49]
-  wire [27:0] rounding_2_cat; // @[ScaleAddUnit.cs:56]
-  wire signed [27:0] y_2_cast_add; // @[ScaleAddUnit.cs:57]
-  wire signed [25:0] y_2_cast; // @[ScaleAddUnit.cs:57]
-  wire signed [18:0] pick_3_0_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_3_1_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_3_2_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_3_4_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_3_5_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_3_6_mux; // @[ScaleAddUnit.cs:49]
-  wire [27:0] rounding_3_cat; // @[ScaleAddUnit.cs:56]
-  wire signed [27:0] y_3_cast_add; // @[ScaleAddUnit.cs:57]
-  wire signed [25:0] y_3_cast; // @[ScaleAddUnit.cs:57]
-  wire signed [18:0] pick_4_0_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_4_1_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_4_2_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_4_4_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_4_5_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_4_6_mux; // @[ScaleAddUnit.cs:49]
-  wire [27:0] rounding_4_cat; // @[ScaleAddUnit.cs:56]
-  wire signed [27:0] y_4_cast_add; // @[ScaleAddUnit.cs:57]
-  wire signed [25:0] y_4_cast; // @[ScaleAddUnit.cs:57]
-  wire signed [18:0] pick_5_0_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_5_1_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_5_2_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_5_4_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_5_5_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_5_6_mux; // @[ScaleAddUnit.cs:49]
-  wire [27:0] rounding_5_cat; // @[ScaleAddUnit.cs:56]
-  wire signed [27:0] y_5_cast_add; // @[ScaleAddUnit.cs:57]
-  wire signed [25:0] y_5_cast; // @[ScaleAddUnit.cs:57]
-  wire signed [18:0] pick_6_0_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_6_1_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_6_2_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_6_4_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_6_5_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_6_6_mux; // @[ScaleAddUnit.cs:49]
-  wire [27:0] rounding_6_cat; // @[ScaleAddUnit.cs:56]
-  wire signed [27:0] y_6_cast_add; // @[ScaleAddUnit.cs:57]
-  wire signed [25:0] y_6_cast; // @[ScaleAddUnit.cs:57]
-  wire signed [18:0] pick_7_0_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_7_1_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_7_2_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_7_4_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_7_5_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_7_6_mux; // @[ScaleAddUnit.cs:49]
-  wire [27:0] rounding_7_cat; // @[ScaleAddUnit.cs:56]
-  wire signed [27:0] y_7_cast_add; // @[ScaleAddUnit.cs:57]
-  wire signed [25:0] y_7_cast; // @[ScaleAddUnit.cs:57]
-  wire signed [18:0] pick_8_0_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_8_1_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_8_2_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_8_4_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_8_5_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_8_6_mux; // @[ScaleAddUnit.cs:49]
-  wire [27:0] rounding_8_cat; // @[ScaleAddUnit.cs:56]
-  wire signed [27:0] y_8_cast_add; // @[ScaleAddUnit.cs:57]
-  wire signed [25:0] y_8_cast; // @[ScaleAddUnit.cs:57]
-  wire signed [18:0] pick_9_0_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_9_1_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_9_2_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_9_4_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_9_5_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_9_6_mux; // @[ScaleAddUnit.cs:49]
-  wire [27:0] rounding_9_cat; // @[ScaleAddUnit.cs:56]
-  wire signed [27:0] y_9_cast_add; // @[ScaleAddUnit.cs:57]
-  wire signed [25:0] y_9_cast; // @[ScaleAddUnit.cs:57]
-  wire signed [18:0] pick_10_0_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_10_1_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_10_2_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_10_4_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_10_5_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_10_6_mux; // @[ScaleAddUnit.cs:49]
-  wire [27:0] rounding_10_cat; // @[ScaleAddUnit.cs:56]
-  wire signed [27:0] y_10_cast_add; // @[ScaleAddUnit.cs:57]
-  wire signed [25:0] y_10_cast; // @[ScaleAddUnit.cs:57]
-  wire signed [18:0] pick_11_0_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_11_1_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_11_2_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_11_4_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_11_5_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_11_6_mux; // @[ScaleAddUnit.cs:49]
-  wire [27:0] rounding_11_cat; // @[ScaleAddUnit.cs:56]
-  wire signed [27:0] y_11_cast_add; // @[ScaleAddUnit.cs:57]
-  wire signed [25:0] y_11_cast; // @[ScaleAddUnit.cs:57]
-  wire signed [18:0] pick_12_0_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_12_1_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_12_2_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_12_4_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_12_5_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_12_6_mux; // @[ScaleAddUnit.cs:49]
-  wire [27:0] rounding_12_cat; // @[ScaleAddUnit.cs:56]
-  wire signed [27:0] y_12_cast_add; // @[ScaleAddUnit.cs:57]
-  wire signed [25:0] y_12_cast; // @[ScaleAddUnit.cs:57]
-  wire signed [18:0] pick_13_0_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_13_1_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_13_2_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_13_4_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_13_5_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_13_6_mux; // @[ScaleAddUnit.cs:49]
-  wire [27:0] rounding_13_cat; // @[ScaleAddUnit.cs:56]
-  wire signed [27:0] y_13_cast_add; // @[ScaleAddUnit.cs:57]
-  wire signed [25:0] y_13_cast; // @[ScaleAddUnit.cs:57]
-  wire signed [18:0] pick_14_0_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_14_1_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_14_2_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_14_4_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_14_5_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_14_6_mux; // @[ScaleAddUnit.cs:49]
-  wire [27:0] rounding_14_cat; // @[ScaleAddUnit.cs:56]
-  wire signed [27:0] y_14_cast_add; // @[ScaleAddUnit.cs:57]
-  wire signed [25:0] y_14_cast; // @[ScaleAddUnit.cs:57]
-  wire signed [18:0] pick_15_0_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_15_1_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_15_2_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_15_4_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_15_5_mux; // @[ScaleAddUnit.cs:49]
-  wire signed [18:0] pick_15_6_mux; // @[ScaleAddUnit.cs:49]
-  wire [27:0] rounding_15_cat; // @[ScaleAddUnit.cs:56]
-  wire signed [27:0] y_15_cast_add; // @[ScaleAddUnit.cs:57]
-  wire signed [25:0] y_15_cast; // @[ScaleAddUnit.cs:57]
+  wire signed [16:0] MultiplierA_cast; // @[ScaleAddUnit.cs:63]
+  wire signed [18:0] MultiplierA_ext; // @[ScaleAddUnit.cs:63]
+  wire [19:0] MultiplierA_cat; // @[ScaleAddUnit.cs:63]
+  wire signed [18:0] MultiplierA_cast_1; // @[ScaleAddUnit.cs:64]
+  wire signed [16:0] MultiplierB_cast; // @[ScaleAddUnit.cs:63]
+  wire signed [18:0] MultiplierB_ext; // @[ScaleAddUnit.cs:63]
+  wire [19:0] MultiplierB_cat; // @[ScaleAddUnit.cs:63]
+  wire signed [18:0] MultiplierB_cast_1; // @[ScaleAddUnit.cs:64]
+  wire signed [18:0] a_0_mux; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] a_0_mux_1; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] a_0_mux_2; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_0_mux; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_0_mux_1; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_0_mux_2; // @[ScaleAddUnit.cs:49]
+  wire [27:0] sum_0_cat; // @[ScaleAddUnit.cs:56]
+  wire signed [27:0] rounding_0_add; // @[ScaleAddUnit.cs:57]
+  wire signed [25:0] rounding_0_cast; // @[ScaleAddUnit.cs:57]
+  wire signed [18:0] a_1_mux; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] a_1_mux_1; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] a_1_mux_2; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_1_mux; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_1_mux_1; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_1_mux_2; // @[ScaleAddUnit.cs:49]
+  wire [27:0] sum_1_cat; // @[ScaleAddUnit.cs:56]
+  wire signed [27:0] rounding_1_add; // @[ScaleAddUnit.cs:57]
+  wire signed [25:0] rounding_1_cast; // @[ScaleAddUnit.cs:57]
+  wire signed [18:0] a_2_mux; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] a_2_mux_1; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] a_2_mux_2; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_2_mux; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_2_mux_1; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_2_mux_2; // @[ScaleAddUnit.cs:49]
+  wire [27:0] sum_2_cat; // @[ScaleAddUnit.cs:56]
+  wire signed [27:0] rounding_2_add; // @[ScaleAddUnit.cs:57]
+  wire signed [25:0] rounding_2_cast; // @[ScaleAddUnit.cs:57]
+  wire signed [18:0] a_3_mux; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] a_3_mux_1; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] a_3_mux_2; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_3_mux; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_3_mux_1; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_3_mux_2; // @[ScaleAddUnit.cs:49]
+  wire [27:0] sum_3_cat; // @[ScaleAddUnit.cs:56]
+  wire signed [27:0] rounding_3_add; // @[ScaleAddUnit.cs:57]
+  wire signed [25:0] rounding_3_cast; // @[ScaleAddUnit.cs:57]
+  wire signed [18:0] a_4_mux; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] a_4_mux_1; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] a_4_mux_2; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_4_mux; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_4_mux_1; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_4_mux_2; // @[ScaleAddUnit.cs:49]
+  wire [27:0] sum_4_cat; // @[ScaleAddUnit.cs:56]
+  wire signed [27:0] rounding_4_add; // @[ScaleAddUnit.cs:57]
+  wire signed [25:0] rounding_4_cast; // @[ScaleAddUnit.cs:57]
+  wire signed [18:0] a_5_mux; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] a_5_mux_1; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] a_5_mux_2; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_5_mux; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_5_mux_1; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_5_mux_2; // @[ScaleAddUnit.cs:49]
+  wire [27:0] sum_5_cat; // @[ScaleAddUnit.cs:56]
+  wire signed [27:0] rounding_5_add; // @[ScaleAddUnit.cs:57]
+  wire signed [25:0] rounding_5_cast; // @[ScaleAddUnit.cs:57]
+  wire signed [18:0] a_6_mux; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] a_6_mux_1; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] a_6_mux_2; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_6_mux; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_6_mux_1; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_6_mux_2; // @[ScaleAddUnit.cs:49]
+  wire [27:0] sum_6_cat; // @[ScaleAddUnit.cs:56]
+  wire signed [27:0] rounding_6_add; // @[ScaleAddUnit.cs:57]
+  wire signed [25:0] rounding_6_cast; // @[ScaleAddUnit.cs:57]
+  wire signed [18:0] a_7_mux; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] a_7_mux_1; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] a_7_mux_2; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_7_mux; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_7_mux_1; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_7_mux_2; // @[ScaleAddUnit.cs:49]
+  wire [27:0] sum_7_cat; // @[ScaleAddUnit.cs:56]
+  wire signed [27:0] rounding_7_add; // @[ScaleAddUnit.cs:57]
+  wire signed [25:0] rounding_7_cast; // @[ScaleAddUnit.cs:57]
+  wire signed [18:0] a_8_mux; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] a_8_mux_1; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] a_8_mux_2; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_8_mux; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_8_mux_1; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_8_mux_2; // @[ScaleAddUnit.cs:49]
+  wire [27:0] sum_8_cat; // @[ScaleAddUnit.cs:56]
+  wire signed [27:0] rounding_8_add; // @[ScaleAddUnit.cs:57]
+  wire signed [25:0] rounding_8_cast; // @[ScaleAddUnit.cs:57]
+  wire signed [18:0] a_9_mux; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] a_9_mux_1; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] a_9_mux_2; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_9_mux; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_9_mux_1; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_9_mux_2; // @[ScaleAddUnit.cs:49]
+  wire [27:0] sum_9_cat; // @[ScaleAddUnit.cs:56]
+  wire signed [27:0] rounding_9_add; // @[ScaleAddUnit.cs:57]
+  wire signed [25:0] rounding_9_cast; // @[ScaleAddUnit.cs:57]
+  wire signed [18:0] a_10_mux; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] a_10_mux_1; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] a_10_mux_2; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_10_mux; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_10_mux_1; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_10_mux_2; // @[ScaleAddUnit.cs:49]
+  wire [27:0] sum_10_cat; // @[ScaleAddUnit.cs:56]
+  wire signed [27:0] rounding_10_add; // @[ScaleAddUnit.cs:57]
+  wire signed [25:0] rounding_10_cast; // @[ScaleAddUnit.cs:57]
+  wire signed [18:0] a_11_mux; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] a_11_mux_1; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] a_11_mux_2; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_11_mux; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_11_mux_1; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_11_mux_2; // @[ScaleAddUnit.cs:49]
+  wire [27:0] sum_11_cat; // @[ScaleAddUnit.cs:56]
+  wire signed [27:0] rounding_11_add; // @[ScaleAddUnit.cs:57]
+  wire signed [25:0] rounding_11_cast; // @[ScaleAddUnit.cs:57]
+  wire signed [18:0] a_12_mux; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] a_12_mux_1; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] a_12_mux_2; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_12_mux; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_12_mux_1; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_12_mux_2; // @[ScaleAddUnit.cs:49]
+  wire [27:0] sum_12_cat; // @[ScaleAddUnit.cs:56]
+  wire signed [27:0] rounding_12_add; // @[ScaleAddUnit.cs:57]
+  wire signed [25:0] rounding_12_cast; // @[ScaleAddUnit.cs:57]
+  wire signed [18:0] a_13_mux; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] a_13_mux_1; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] a_13_mux_2; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_13_mux; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_13_mux_1; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_13_mux_2; // @[ScaleAddUnit.cs:49]
+  wire [27:0] sum_13_cat; // @[ScaleAddUnit.cs:56]
+  wire signed [27:0] rounding_13_add; // @[ScaleAddUnit.cs:57]
+  wire signed [25:0] rounding_13_cast; // @[ScaleAddUnit.cs:57]
+  wire signed [18:0] a_14_mux; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] a_14_mux_1; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] a_14_mux_2; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_14_mux; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_14_mux_1; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_14_mux_2; // @[ScaleAddUnit.cs:49]
+  wire [27:0] sum_14_cat; // @[ScaleAddUnit.cs:56]
+  wire signed [27:0] rounding_14_add; // @[ScaleAddUnit.cs:57]
+  wire signed [25:0] rounding_14_cast; // @[ScaleAddUnit.cs:57]
+  wire signed [18:0] a_15_mux; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] a_15_mux_1; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] a_15_mux_2; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_15_mux; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_15_mux_1; // @[ScaleAddUnit.cs:49]
+  wire signed [18:0] b_15_mux_2; // @[ScaleAddUnit.cs:49]
+  wire [27:0] sum_15_cat; // @[ScaleAddUnit.cs:56]
+  wire signed [27:0] rounding_15_add; // @[ScaleAddUnit.cs:57]
+  wire signed [25:0] rounding_15_cast; // @[ScaleAddUnit.cs:57]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign multiplier_a_cast = {1'd0, MultiplierA}; // @[ScaleAddUnit.cs:63]
-  assign twice_a_cat_ext = {{2{multiplier_a_cast[16]}}, multiplier_a_cast}; // @[ScaleAddUnit.cs:63]
-  assign twice_a_cat = {twice_a_cat_ext, 1'b0}; // @[ScaleAddUnit.cs:63]
-  assign minus_twice_a_cast = twice_a_cat[18:0]; // @[ScaleAddUnit.cs:64]
-  assign multiplier_b_cast = {1'd0, MultiplierB}; // @[ScaleAddUnit.cs:63]
-  assign twice_b_cat_ext = {{2{multiplier_b_cast[16]}}, multiplier_b_cast}; // @[ScaleAddUnit.cs:63]
-  assign twice_b_cat = {twice_b_cat_ext, 1'b0}; // @[ScaleAddUnit.cs:63]
-  assign minus_twice_b_cast = twice_b_cat[18:0]; // @[ScaleAddUnit.cs:64]
-  assign pick_0_0_mux = (a_0[0] ^ 1'b0) ? (a_0[1] ? minus_a : multiplier_a) : ((((a_0[1] & (~a_0[0])) & (~1'b0)) | (((~a_0[1]) & a_0[0]) & 1'b0)) ? (a_0[1] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_0_1_mux = (a_0[2] ^ a_0[1]) ? (a_0[3] ? minus_a : multiplier_a) : ((((a_0[3] & (~a_0[2])) & (~a_0[1])) | (((~a_0[3]) & a_0[2]) & a_0[1])) ? (a_0[3] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_0_2_mux = (a_0[4] ^ a_0[3]) ? (a_0[5] ? minus_a : multiplier_a) : ((((a_0[5] & (~a_0[4])) & (~a_0[3])) | (((~a_0[5]) & a_0[4]) & a_0[3])) ? (a_0[5] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_0_4_mux = (b_0[0] ^ 1'b0) ? (b_0[1] ? minus_b : multiplier_b) : ((((b_0[1] & (~b_0[0])) & (~1'b0)) | (((~b_0[1]) & b_0[0]) & 1'b0)) ? (b_0[1] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_0_5_mux = (b_0[2] ^ b_0[1]) ? (b_0[3] ? minus_b : multiplier_b) : ((((b_0[3] & (~b_0[2])) & (~b_0[1])) | (((~b_0[3]) & b_0[2]) & b_0[1])) ? (b_0[3] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_0_6_mux = (b_0[4] ^ b_0[3]) ? (b_0[5] ? minus_b : multiplier_b) : ((((b_0[5] & (~b_0[4])) & (~b_0[3])) | (((~b_0[5]) & b_0[4]) & b_0[3])) ? (b_0[5] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign rounding_0_cat = {{{1{sum_0[25]}}, sum_0}, 1'b0}; // @[ScaleAddUnit.cs:56]
-  assign y_0_cast_add = {{1{rounding_0[26]}}, rounding_0} + 28'd1; // @[ScaleAddUnit.cs:57]
-  assign y_0_cast = y_0_cast_add[26:1]; // @[ScaleAddUnit.cs:57]
-  assign pick_1_0_mux = (a_1[0] ^ 1'b0) ? (a_1[1] ? minus_a : multiplier_a) : ((((a_1[1] & (~a_1[0])) & (~1'b0)) | (((~a_1[1]) & a_1[0]) & 1'b0)) ? (a_1[1] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_1_1_mux = (a_1[2] ^ a_1[1]) ? (a_1[3] ? minus_a : multiplier_a) : ((((a_1[3] & (~a_1[2])) & (~a_1[1])) | (((~a_1[3]) & a_1[2]) & a_1[1])) ? (a_1[3] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_1_2_mux = (a_1[4] ^ a_1[3]) ? (a_1[5] ? minus_a : multiplier_a) : ((((a_1[5] & (~a_1[4])) & (~a_1[3])) | (((~a_1[5]) & a_1[4]) & a_1[3])) ? (a_1[5] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_1_4_mux = (b_1[0] ^ 1'b0) ? (b_1[1] ? minus_b : multiplier_b) : ((((b_1[1] & (~b_1[0])) & (~1'b0)) | (((~b_1[1]) & b_1[0]) & 1'b0)) ? (b_1[1] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_1_5_mux = (b_1[2] ^ b_1[1]) ? (b_1[3] ? minus_b : multiplier_b) : ((((b_1[3] & (~b_1[2])) & (~b_1[1])) | (((~b_1[3]) & b_1[2]) & b_1[1])) ? (b_1[3] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_1_6_mux = (b_1[4] ^ b_1[3]) ? (b_1[5] ? minus_b : multiplier_b) : ((((b_1[5] & (~b_1[4])) & (~b_1[3])) | (((~b_1[5]) & b_1[4]) & b_1[3])) ? (b_1[5] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign rounding_1_cat = {{{1{sum_1[25]}}, sum_1}, 1'b0}; // @[ScaleAddUnit.cs:56]
-  assign y_1_cast_add = {{1{rounding_1[26]}}, rounding_1} + 28'd1; // @[ScaleAddUnit.cs:57]
-  assign y_1_cast = y_1_cast_add[26:1]; // @[ScaleAddUnit.cs:57]
-  assign pick_2_0_mux = (a_2[0] ^ 1'b0) ? (a_2[1] ? minus_a : multiplier_a) : ((((a_2[1] & (~a_2[0])) & (~1'b0)) | (((~a_2[1]) & a_2[0]) & 1'b0)) ? (a_2[1] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_2_1_mux = (a_2[2] ^ a_2[1]) ? (a_2[3] ? minus_a : multiplier_a) : ((((a_2[3] & (~a_2[2])) & (~a_2[1])) | (((~a_2[3]) & a_2[2]) & a_2[1])) ? (a_2[3] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_2_2_mux = (a_2[4] ^ a_2[3]) ? (a_2[5] ? minus_a : multiplier_a) : ((((a_2[5] & (~a_2[4])) & (~a_2[3])) | (((~a_2[5]) & a_2[4]) & a_2[3])) ? (a_2[5] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_2_4_mux = (b_2[0] ^ 1'b0) ? (b_2[1] ? minus_b : multiplier_b) : ((((b_2[1] & (~b_2[0])) & (~1'b0)) | (((~b_2[1]) & b_2[0]) & 1'b0)) ? (b_2[1] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_2_5_mux = (b_2[2] ^ b_2[1]) ? (b_2[3] ? minus_b : multiplier_b) : ((((b_2[3] & (~b_2[2])) & (~b_2[1])) | (((~b_2[3]) & b_2[2]) & b_2[1])) ? (b_2[3] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_2_6_mux = (b_2[4] ^ b_2[3]) ? (b_2[5] ? minus_b : multiplier_b) : ((((b_2[5] & (~b_2[4])) & (~b_2[3])) | (((~b_2[5]) & b_2[4]) & b_2[3])) ? (b_2[5] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign rounding_2_cat = {{{1{sum_2[25]}}, sum_2}, 1'b0}; // @[ScaleAddUnit.cs:56]
-  assign y_2_cast_add = {{1{rounding_2[26]}}, rounding_2} + 28'd1; // @[ScaleAddUnit.cs:57]
-  assign y_2_cast = y_2_cast_add[26:1]; // @[ScaleAddUnit.cs:57]
-  assign pick_3_0_mux = (a_3[0] ^ 1'b0) ? (a_3[1] ? minus_a : multiplier_a) : ((((a_3[1] & (~a_3[0])) & (~1'b0)) | (((~a_3[1]) & a_3[0]) & 1'b0)) ? (a_3[1] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_3_1_mux = (a_3[2] ^ a_3[1]) ? (a_3[3] ? minus_a : multiplier_a) : ((((a_3[3] & (~a_3[2])) & (~a_3[1])) | (((~a_3[3]) & a_3[2]) & a_3[1])) ? (a_3[3] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_3_2_mux = (a_3[4] ^ a_3[3]) ? (a_3[5] ? minus_a : multiplier_a) : ((((a_3[5] & (~a_3[4])) & (~a_3[3])) | (((~a_3[5]) & a_3[4]) & a_3[3])) ? (a_3[5] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_3_4_mux = (b_3[0] ^ 1'b0) ? (b_3[1] ? minus_b : multiplier_b) : ((((b_3[1] & (~b_3[0])) & (~1'b0)) | (((~b_3[1]) & b_3[0]) & 1'b0)) ? (b_3[1] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_3_5_mux = (b_3[2] ^ b_3[1]) ? (b_3[3] ? minus_b : multiplier_b) : ((((b_3[3] & (~b_3[2])) & (~b_3[1])) | (((~b_3[3]) & b_3[2]) & b_3[1])) ? (b_3[3] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_3_6_mux = (b_3[4] ^ b_3[3]) ? (b_3[5] ? minus_b : multiplier_b) : ((((b_3[5] & (~b_3[4])) & (~b_3[3])) | (((~b_3[5]) & b_3[4]) & b_3[3])) ? (b_3[5] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign rounding_3_cat = {{{1{sum_3[25]}}, sum_3}, 1'b0}; // @[ScaleAddUnit.cs:56]
-  assign y_3_cast_add = {{1{rounding_3[26]}}, rounding_3} + 28'd1; // @[ScaleAddUnit.cs:57]
-  assign y_3_cast = y_3_cast_add[26:1]; // @[ScaleAddUnit.cs:57]
-  assign pick_4_0_mux = (a_4[0] ^ 1'b0) ? (a_4[1] ? minus_a : multiplier_a) : ((((a_4[1] & (~a_4[0])) & (~1'b0)) | (((~a_4[1]) & a_4[0]) & 1'b0)) ? (a_4[1] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_4_1_mux = (a_4[2] ^ a_4[1]) ? (a_4[3] ? minus_a : multiplier_a) : ((((a_4[3] & (~a_4[2])) & (~a_4[1])) | (((~a_4[3]) & a_4[2]) & a_4[1])) ? (a_4[3] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_4_2_mux = (a_4[4] ^ a_4[3]) ? (a_4[5] ? minus_a : multiplier_a) : ((((a_4[5] & (~a_4[4])) & (~a_4[3])) | (((~a_4[5]) & a_4[4]) & a_4[3])) ? (a_4[5] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_4_4_mux = (b_4[0] ^ 1'b0) ? (b_4[1] ? minus_b : multiplier_b) : ((((b_4[1] & (~b_4[0])) & (~1'b0)) | (((~b_4[1]) & b_4[0]) & 1'b0)) ? (b_4[1] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_4_5_mux = (b_4[2] ^ b_4[1]) ? (b_4[3] ? minus_b : multiplier_b) : ((((b_4[3] & (~b_4[2])) & (~b_4[1])) | (((~b_4[3]) & b_4[2]) & b_4[1])) ? (b_4[3] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_4_6_mux = (b_4[4] ^ b_4[3]) ? (b_4[5] ? minus_b : multiplier_b) : ((((b_4[5] & (~b_4[4])) & (~b_4[3])) | (((~b_4[5]) & b_4[4]) & b_4[3])) ? (b_4[5] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign rounding_4_cat = {{{1{sum_4[25]}}, sum_4}, 1'b0}; // @[ScaleAddUnit.cs:56]
-  assign y_4_cast_add = {{1{rounding_4[26]}}, rounding_4} + 28'd1; // @[ScaleAddUnit.cs:57]
-  assign y_4_cast = y_4_cast_add[26:1]; // @[ScaleAddUnit.cs:57]
-  assign pick_5_0_mux = (a_5[0] ^ 1'b0) ? (a_5[1] ? minus_a : multiplier_a) : ((((a_5[1] & (~a_5[0])) & (~1'b0)) | (((~a_5[1]) & a_5[0]) & 1'b0)) ? (a_5[1] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_5_1_mux = (a_5[2] ^ a_5[1]) ? (a_5[3] ? minus_a : multiplier_a) : ((((a_5[3] & (~a_5[2])) & (~a_5[1])) | (((~a_5[3]) & a_5[2]) & a_5[1])) ? (a_5[3] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_5_2_mux = (a_5[4] ^ a_5[3]) ? (a_5[5] ? minus_a : multiplier_a) : ((((a_5[5] & (~a_5[4])) & (~a_5[3])) | (((~a_5[5]) & a_5[4]) & a_5[3])) ? (a_5[5] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_5_4_mux = (b_5[0] ^ 1'b0) ? (b_5[1] ? minus_b : multiplier_b) : ((((b_5[1] & (~b_5[0])) & (~1'b0)) | (((~b_5[1]) & b_5[0]) & 1'b0)) ? (b_5[1] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_5_5_mux = (b_5[2] ^ b_5[1]) ? (b_5[3] ? minus_b : multiplier_b) : ((((b_5[3] & (~b_5[2])) & (~b_5[1])) | (((~b_5[3]) & b_5[2]) & b_5[1])) ? (b_5[3] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_5_6_mux = (b_5[4] ^ b_5[3]) ? (b_5[5] ? minus_b : multiplier_b) : ((((b_5[5] & (~b_5[4])) & (~b_5[3])) | (((~b_5[5]) & b_5[4]) & b_5[3])) ? (b_5[5] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign rounding_5_cat = {{{1{sum_5[25]}}, sum_5}, 1'b0}; // @[ScaleAddUnit.cs:56]
-  assign y_5_cast_add = {{1{rounding_5[26]}}, rounding_5} + 28'd1; // @[ScaleAddUnit.cs:57]
-  assign y_5_cast = y_5_cast_add[26:1]; // @[ScaleAddUnit.cs:57]
-  assign pick_6_0_mux = (a_6[0] ^ 1'b0) ? (a_6[1] ? minus_a : multiplier_a) : ((((a_6[1] & (~a_6[0])) & (~1'b0)) | (((~a_6[1]) & a_6[0]) & 1'b0)) ? (a_6[1] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_6_1_mux = (a_6[2] ^ a_6[1]) ? (a_6[3] ? minus_a : multiplier_a) : ((((a_6[3] & (~a_6[2])) & (~a_6[1])) | (((~a_6[3]) & a_6[2]) & a_6[1])) ? (a_6[3] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_6_2_mux = (a_6[4] ^ a_6[3]) ? (a_6[5] ? minus_a : multiplier_a) : ((((a_6[5] & (~a_6[4])) & (~a_6[3])) | (((~a_6[5]) & a_6[4]) & a_6[3])) ? (a_6[5] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_6_4_mux = (b_6[0] ^ 1'b0) ? (b_6[1] ? minus_b : multiplier_b) : ((((b_6[1] & (~b_6[0])) & (~1'b0)) | (((~b_6[1]) & b_6[0]) & 1'b0)) ? (b_6[1] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_6_5_mux = (b_6[2] ^ b_6[1]) ? (b_6[3] ? minus_b : multiplier_b) : ((((b_6[3] & (~b_6[2])) & (~b_6[1])) | (((~b_6[3]) & b_6[2]) & b_6[1])) ? (b_6[3] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_6_6_mux = (b_6[4] ^ b_6[3]) ? (b_6[5] ? minus_b : multiplier_b) : ((((b_6[5] & (~b_6[4])) & (~b_6[3])) | (((~b_6[5]) & b_6[4]) & b_6[3])) ? (b_6[5] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign rounding_6_cat = {{{1{sum_6[25]}}, sum_6}, 1'b0}; // @[ScaleAddUnit.cs:56]
-  assign y_6_cast_add = {{1{rounding_6[26]}}, rounding_6} + 28'd1; // @[ScaleAddUnit.cs:57]
-  assign y_6_cast = y_6_cast_add[26:1]; // @[ScaleAddUnit.cs:57]
-  assign pick_7_0_mux = (a_7[0] ^ 1'b0) ? (a_7[1] ? minus_a : multiplier_a) : ((((a_7[1] & (~a_7[0])) & (~1'b0)) | (((~a_7[1]) & a_7[0]) & 1'b0)) ? (a_7[1] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_7_1_mux = (a_7[2] ^ a_7[1]) ? (a_7[3] ? minus_a : multiplier_a) : ((((a_7[3] & (~a_7[2])) & (~a_7[1])) | (((~a_7[3]) & a_7[2]) & a_7[1])) ? (a_7[3] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_7_2_mux = (a_7[4] ^ a_7[3]) ? (a_7[5] ? minus_a : multiplier_a) : ((((a_7[5] & (~a_7[4])) & (~a_7[3])) | (((~a_7[5]) & a_7[4]) & a_7[3])) ? (a_7[5] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_7_4_mux = (b_7[0] ^ 1'b0) ? (b_7[1] ? minus_b : multiplier_b) : ((((b_7[1] & (~b_7[0])) & (~1'b0)) | (((~b_7[1]) & b_7[0]) & 1'b0)) ? (b_7[1] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_7_5_mux = (b_7[2] ^ b_7[1]) ? (b_7[3] ? minus_b : multiplier_b) : ((((b_7[3] & (~b_7[2])) & (~b_7[1])) | (((~b_7[3]) & b_7[2]) & b_7[1])) ? (b_7[3] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_7_6_mux = (b_7[4] ^ b_7[3]) ? (b_7[5] ? minus_b : multiplier_b) : ((((b_7[5] & (~b_7[4])) & (~b_7[3])) | (((~b_7[5]) & b_7[4]) & b_7[3])) ? (b_7[5] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign rounding_7_cat = {{{1{sum_7[25]}}, sum_7}, 1'b0}; // @[ScaleAddUnit.cs:56]
-  assign y_7_cast_add = {{1{rounding_7[26]}}, rounding_7} + 28'd1; // @[ScaleAddUnit.cs:57]
-  assign y_7_cast = y_7_cast_add[26:1]; // @[ScaleAddUnit.cs:57]
-  assign pick_8_0_mux = (a_8[0] ^ 1'b0) ? (a_8[1] ? minus_a : multiplier_a) : ((((a_8[1] & (~a_8[0])) & (~1'b0)) | (((~a_8[1]) & a_8[0]) & 1'b0)) ? (a_8[1] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_8_1_mux = (a_8[2] ^ a_8[1]) ? (a_8[3] ? minus_a : multiplier_a) : ((((a_8[3] & (~a_8[2])) & (~a_8[1])) | (((~a_8[3]) & a_8[2]) & a_8[1])) ? (a_8[3] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_8_2_mux = (a_8[4] ^ a_8[3]) ? (a_8[5] ? minus_a : multiplier_a) : ((((a_8[5] & (~a_8[4])) & (~a_8[3])) | (((~a_8[5]) & a_8[4]) & a_8[3])) ? (a_8[5] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_8_4_mux = (b_8[0] ^ 1'b0) ? (b_8[1] ? minus_b : multiplier_b) : ((((b_8[1] & (~b_8[0])) & (~1'b0)) | (((~b_8[1]) & b_8[0]) & 1'b0)) ? (b_8[1] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_8_5_mux = (b_8[2] ^ b_8[1]) ? (b_8[3] ? minus_b : multiplier_b) : ((((b_8[3] & (~b_8[2])) & (~b_8[1])) | (((~b_8[3]) & b_8[2]) & b_8[1])) ? (b_8[3] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_8_6_mux = (b_8[4] ^ b_8[3]) ? (b_8[5] ? minus_b : multiplier_b) : ((((b_8[5] & (~b_8[4])) & (~b_8[3])) | (((~b_8[5]) & b_8[4]) & b_8[3])) ? (b_8[5] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign rounding_8_cat = {{{1{sum_8[25]}}, sum_8}, 1'b0}; // @[ScaleAddUnit.cs:56]
-  assign y_8_cast_add = {{1{rounding_8[26]}}, rounding_8} + 28'd1; // @[ScaleAddUnit.cs:57]
-  assign y_8_cast = y_8_cast_add[26:1]; // @[ScaleAddUnit.cs:57]
-  assign pick_9_0_mux = (a_9[0] ^ 1'b0) ? (a_9[1] ? minus_a : multiplier_a) : ((((a_9[1] & (~a_9[0])) & (~1'b0)) | (((~a_9[1]) & a_9[0]) & 1'b0)) ? (a_9[1] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_9_1_mux = (a_9[2] ^ a_9[1]) ? (a_9[3] ? minus_a : multiplier_a) : ((((a_9[3] & (~a_9[2])) & (~a_9[1])) | (((~a_9[3]) & a_9[2]) & a_9[1])) ? (a_9[3] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_9_2_mux = (a_9[4] ^ a_9[3]) ? (a_9[5] ? minus_a : multiplier_a) : ((((a_9[5] & (~a_9[4])) & (~a_9[3])) | (((~a_9[5]) & a_9[4]) & a_9[3])) ? (a_9[5] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_9_4_mux = (b_9[0] ^ 1'b0) ? (b_9[1] ? minus_b : multiplier_b) : ((((b_9[1] & (~b_9[0])) & (~1'b0)) | (((~b_9[1]) & b_9[0]) & 1'b0)) ? (b_9[1] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_9_5_mux = (b_9[2] ^ b_9[1]) ? (b_9[3] ? minus_b : multiplier_b) : ((((b_9[3] & (~b_9[2])) & (~b_9[1])) | (((~b_9[3]) & b_9[2]) & b_9[1])) ? (b_9[3] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_9_6_mux = (b_9[4] ^ b_9[3]) ? (b_9[5] ? minus_b : multiplier_b) : ((((b_9[5] & (~b_9[4])) & (~b_9[3])) | (((~b_9[5]) & b_9[4]) & b_9[3])) ? (b_9[5] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign rounding_9_cat = {{{1{sum_9[25]}}, sum_9}, 1'b0}; // @[ScaleAddUnit.cs:56]
-  assign y_9_cast_add = {{1{rounding_9[26]}}, rounding_9} + 28'd1; // @[ScaleAddUnit.cs:57]
-  assign y_9_cast = y_9_cast_add[26:1]; // @[ScaleAddUnit.cs:57]
-  assign pick_10_0_mux = (a_10[0] ^ 1'b0) ? (a_10[1] ? minus_a : multiplier_a) : ((((a_10[1] & (~a_10[0])) & (~1'b0)) | (((~a_10[1]) & a_10[0]) & 1'b0)) ? (a_10[1] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_10_1_mux = (a_10[2] ^ a_10[1]) ? (a_10[3] ? minus_a : multiplier_a) : ((((a_10[3] & (~a_10[2])) & (~a_10[1])) | (((~a_10[3]) & a_10[2]) & a_10[1])) ? (a_10[3] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_10_2_mux = (a_10[4] ^ a_10[3]) ? (a_10[5] ? minus_a : multiplier_a) : ((((a_10[5] & (~a_10[4])) & (~a_10[3])) | (((~a_10[5]) & a_10[4]) & a_10[3])) ? (a_10[5] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_10_4_mux = (b_10[0] ^ 1'b0) ? (b_10[1] ? minus_b : multiplier_b) : ((((b_10[1] & (~b_10[0])) & (~1'b0)) | (((~b_10[1]) & b_10[0]) & 1'b0)) ? (b_10[1] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_10_5_mux = (b_10[2] ^ b_10[1]) ? (b_10[3] ? minus_b : multiplier_b) : ((((b_10[3] & (~b_10[2])) & (~b_10[1])) | (((~b_10[3]) & b_10[2]) & b_10[1])) ? (b_10[3] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_10_6_mux = (b_10[4] ^ b_10[3]) ? (b_10[5] ? minus_b : multiplier_b) : ((((b_10[5] & (~b_10[4])) & (~b_10[3])) | (((~b_10[5]) & b_10[4]) & b_10[3])) ? (b_10[5] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign rounding_10_cat = {{{1{sum_10[25]}}, sum_10}, 1'b0}; // @[ScaleAddUnit.cs:56]
-  assign y_10_cast_add = {{1{rounding_10[26]}}, rounding_10} + 28'd1; // @[ScaleAddUnit.cs:57]
-  assign y_10_cast = y_10_cast_add[26:1]; // @[ScaleAddUnit.cs:57]
-  assign pick_11_0_mux = (a_11[0] ^ 1'b0) ? (a_11[1] ? minus_a : multiplier_a) : ((((a_11[1] & (~a_11[0])) & (~1'b0)) | (((~a_11[1]) & a_11[0]) & 1'b0)) ? (a_11[1] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_11_1_mux = (a_11[2] ^ a_11[1]) ? (a_11[3] ? minus_a : multiplier_a) : ((((a_11[3] & (~a_11[2])) & (~a_11[1])) | (((~a_11[3]) & a_11[2]) & a_11[1])) ? (a_11[3] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_11_2_mux = (a_11[4] ^ a_11[3]) ? (a_11[5] ? minus_a : multiplier_a) : ((((a_11[5] & (~a_11[4])) & (~a_11[3])) | (((~a_11[5]) & a_11[4]) & a_11[3])) ? (a_11[5] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_11_4_mux = (b_11[0] ^ 1'b0) ? (b_11[1] ? minus_b : multiplier_b) : ((((b_11[1] & (~b_11[0])) & (~1'b0)) | (((~b_11[1]) & b_11[0]) & 1'b0)) ? (b_11[1] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_11_5_mux = (b_11[2] ^ b_11[1]) ? (b_11[3] ? minus_b : multiplier_b) : ((((b_11[3] & (~b_11[2])) & (~b_11[1])) | (((~b_11[3]) & b_11[2]) & b_11[1])) ? (b_11[3] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_11_6_mux = (b_11[4] ^ b_11[3]) ? (b_11[5] ? minus_b : multiplier_b) : ((((b_11[5] & (~b_11[4])) & (~b_11[3])) | (((~b_11[5]) & b_11[4]) & b_11[3])) ? (b_11[5] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign rounding_11_cat = {{{1{sum_11[25]}}, sum_11}, 1'b0}; // @[ScaleAddUnit.cs:56]
-  assign y_11_cast_add = {{1{rounding_11[26]}}, rounding_11} + 28'd1; // @[ScaleAddUnit.cs:57]
-  assign y_11_cast = y_11_cast_add[26:1]; // @[ScaleAddUnit.cs:57]
-  assign pick_12_0_mux = (a_12[0] ^ 1'b0) ? (a_12[1] ? minus_a : multiplier_a) : ((((a_12[1] & (~a_12[0])) & (~1'b0)) | (((~a_12[1]) & a_12[0]) & 1'b0)) ? (a_12[1] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_12_1_mux = (a_12[2] ^ a_12[1]) ? (a_12[3] ? minus_a : multiplier_a) : ((((a_12[3] & (~a_12[2])) & (~a_12[1])) | (((~a_12[3]) & a_12[2]) & a_12[1])) ? (a_12[3] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_12_2_mux = (a_12[4] ^ a_12[3]) ? (a_12[5] ? minus_a : multiplier_a) : ((((a_12[5] & (~a_12[4])) & (~a_12[3])) | (((~a_12[5]) & a_12[4]) & a_12[3])) ? (a_12[5] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_12_4_mux = (b_12[0] ^ 1'b0) ? (b_12[1] ? minus_b : multiplier_b) : ((((b_12[1] & (~b_12[0])) & (~1'b0)) | (((~b_12[1]) & b_12[0]) & 1'b0)) ? (b_12[1] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_12_5_mux = (b_12[2] ^ b_12[1]) ? (b_12[3] ? minus_b : multiplier_b) : ((((b_12[3] & (~b_12[2])) & (~b_12[1])) | (((~b_12[3]) & b_12[2]) & b_12[1])) ? (b_12[3] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_12_6_mux = (b_12[4] ^ b_12[3]) ? (b_12[5] ? minus_b : multiplier_b) : ((((b_12[5] & (~b_12[4])) & (~b_12[3])) | (((~b_12[5]) & b_12[4]) & b_12[3])) ? (b_12[5] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign rounding_12_cat = {{{1{sum_12[25]}}, sum_12}, 1'b0}; // @[ScaleAddUnit.cs:56]
-  assign y_12_cast_add = {{1{rounding_12[26]}}, rounding_12} + 28'd1; // @[ScaleAddUnit.cs:57]
-  assign y_12_cast = y_12_cast_add[26:1]; // @[ScaleAddUnit.cs:57]
-  assign pick_13_0_mux = (a_13[0] ^ 1'b0) ? (a_13[1] ? minus_a : multiplier_a) : ((((a_13[1] & (~a_13[0])) & (~1'b0)) | (((~a_13[1]) & a_13[0]) & 1'b0)) ? (a_13[1] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_13_1_mux = (a_13[2] ^ a_13[1]) ? (a_13[3] ? minus_a : multiplier_a) : ((((a_13[3] & (~a_13[2])) & (~a_13[1])) | (((~a_13[3]) & a_13[2]) & a_13[1])) ? (a_13[3] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_13_2_mux = (a_13[4] ^ a_13[3]) ? (a_13[5] ? minus_a : multiplier_a) : ((((a_13[5] & (~a_13[4])) & (~a_13[3])) | (((~a_13[5]) & a_13[4]) & a_13[3])) ? (a_13[5] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_13_4_mux = (b_13[0] ^ 1'b0) ? (b_13[1] ? minus_b : multiplier_b) : ((((b_13[1] & (~b_13[0])) & (~1'b0)) | (((~b_13[1]) & b_13[0]) & 1'b0)) ? (b_13[1] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_13_5_mux = (b_13[2] ^ b_13[1]) ? (b_13[3] ? minus_b : multiplier_b) : ((((b_13[3] & (~b_13[2])) & (~b_13[1])) | (((~b_13[3]) & b_13[2]) & b_13[1])) ? (b_13[3] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_13_6_mux = (b_13[4] ^ b_13[3]) ? (b_13[5] ? minus_b : multiplier_b) : ((((b_13[5] & (~b_13[4])) & (~b_13[3])) | (((~b_13[5]) & b_13[4]) & b_13[3])) ? (b_13[5] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign rounding_13_cat = {{{1{sum_13[25]}}, sum_13}, 1'b0}; // @[ScaleAddUnit.cs:56]
-  assign y_13_cast_add = {{1{rounding_13[26]}}, rounding_13} + 28'd1; // @[ScaleAddUnit.cs:57]
-  assign y_13_cast = y_13_cast_add[26:1]; // @[ScaleAddUnit.cs:57]
-  assign pick_14_0_mux = (a_14[0] ^ 1'b0) ? (a_14[1] ? minus_a : multiplier_a) : ((((a_14[1] & (~a_14[0])) & (~1'b0)) | (((~a_14[1]) & a_14[0]) & 1'b0)) ? (a_14[1] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_14_1_mux = (a_14[2] ^ a_14[1]) ? (a_14[3] ? minus_a : multiplier_a) : ((((a_14[3] & (~a_14[2])) & (~a_14[1])) | (((~a_14[3]) & a_14[2]) & a_14[1])) ? (a_14[3] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_14_2_mux = (a_14[4] ^ a_14[3]) ? (a_14[5] ? minus_a : multiplier_a) : ((((a_14[5] & (~a_14[4])) & (~a_14[3])) | (((~a_14[5]) & a_14[4]) & a_14[3])) ? (a_14[5] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_14_4_mux = (b_14[0] ^ 1'b0) ? (b_14[1] ? minus_b : multiplier_b) : ((((b_14[1] & (~b_14[0])) & (~1'b0)) | (((~b_14[1]) & b_14[0]) & 1'b0)) ? (b_14[1] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_14_5_mux = (b_14[2] ^ b_14[1]) ? (b_14[3] ? minus_b : multiplier_b) : ((((b_14[3] & (~b_14[2])) & (~b_14[1])) | (((~b_14[3]) & b_14[2]) & b_14[1])) ? (b_14[3] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_14_6_mux = (b_14[4] ^ b_14[3]) ? (b_14[5] ? minus_b : multiplier_b) : ((((b_14[5] & (~b_14[4])) & (~b_14[3])) | (((~b_14[5]) & b_14[4]) & b_14[3])) ? (b_14[5] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign rounding_14_cat = {{{1{sum_14[25]}}, sum_14}, 1'b0}; // @[ScaleAddUnit.cs:56]
-  assign y_14_cast_add = {{1{rounding_14[26]}}, rounding_14} + 28'd1; // @[ScaleAddUnit.cs:57]
-  assign y_14_cast = y_14_cast_add[26:1]; // @[ScaleAddUnit.cs:57]
-  assign pick_15_0_mux = (a_15[0] ^ 1'b0) ? (a_15[1] ? minus_a : multiplier_a) : ((((a_15[1] & (~a_15[0])) & (~1'b0)) | (((~a_15[1]) & a_15[0]) & 1'b0)) ? (a_15[1] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_15_1_mux = (a_15[2] ^ a_15[1]) ? (a_15[3] ? minus_a : multiplier_a) : ((((a_15[3] & (~a_15[2])) & (~a_15[1])) | (((~a_15[3]) & a_15[2]) & a_15[1])) ? (a_15[3] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_15_2_mux = (a_15[4] ^ a_15[3]) ? (a_15[5] ? minus_a : multiplier_a) : ((((a_15[5] & (~a_15[4])) & (~a_15[3])) | (((~a_15[5]) & a_15[4]) & a_15[3])) ? (a_15[5] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_15_4_mux = (b_15[0] ^ 1'b0) ? (b_15[1] ? minus_b : multiplier_b) : ((((b_15[1] & (~b_15[0])) & (~1'b0)) | (((~b_15[1]) & b_15[0]) & 1'b0)) ? (b_15[1] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_15_5_mux = (b_15[2] ^ b_15[1]) ? (b_15[3] ? minus_b : multiplier_b) : ((((b_15[3] & (~b_15[2])) & (~b_15[1])) | (((~b_15[3]) & b_15[2]) & b_15[1])) ? (b_15[3] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign pick_15_6_mux = (b_15[4] ^ b_15[3]) ? (b_15[5] ? minus_b : multiplier_b) : ((((b_15[5] & (~b_15[4])) & (~b_15[3])) | (((~b_15[5]) & b_15[4]) & b_15[3])) ? (b_15[5] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
-  assign rounding_15_cat = {{{1{sum_15[25]}}, sum_15}, 1'b0}; // @[ScaleAddUnit.cs:56]
-  assign y_15_cast_add = {{1{rounding_15[26]}}, rounding_15} + 28'd1; // @[ScaleAddUnit.cs:57]
-  assign y_15_cast = y_15_cast_add[26:1]; // @[ScaleAddUnit.cs:57]
+  assign MultiplierA_cast = {1'd0, MultiplierA}; // @[ScaleAddUnit.cs:63]
+  assign MultiplierA_ext = {{2{MultiplierA_cast[16]}}, MultiplierA_cast}; // @[ScaleAddUnit.cs:63]
+  assign MultiplierA_cat = {MultiplierA_ext, 1'b0}; // @[ScaleAddUnit.cs:63]
+  assign MultiplierA_cast_1 = MultiplierA_cat[18:0]; // @[ScaleAddUnit.cs:64]
+  assign MultiplierB_cast = {1'd0, MultiplierB}; // @[ScaleAddUnit.cs:63]
+  assign MultiplierB_ext = {{2{MultiplierB_cast[16]}}, MultiplierB_cast}; // @[ScaleAddUnit.cs:63]
+  assign MultiplierB_cat = {MultiplierB_ext, 1'b0}; // @[ScaleAddUnit.cs:63]
+  assign MultiplierB_cast_1 = MultiplierB_cat[18:0]; // @[ScaleAddUnit.cs:64]
+  assign a_0_mux = (a_0[0] ^ 1'b0) ? (a_0[1] ? minus_a : multiplier_a) : ((((a_0[1] & (~a_0[0])) & (~1'b0)) | (((~a_0[1]) & a_0[0]) & 1'b0)) ? (a_0[1] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign a_0_mux_1 = (a_0[2] ^ a_0[1]) ? (a_0[3] ? minus_a : multiplier_a) : ((((a_0[3] & (~a_0[2])) & (~a_0[1])) | (((~a_0[3]) & a_0[2]) & a_0[1])) ? (a_0[3] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign a_0_mux_2 = (a_0[4] ^ a_0[3]) ? (a_0[5] ? minus_a : multiplier_a) : ((((a_0[5] & (~a_0[4])) & (~a_0[3])) | (((~a_0[5]) & a_0[4]) & a_0[3])) ? (a_0[5] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_0_mux = (b_0[0] ^ 1'b0) ? (b_0[1] ? minus_b : multiplier_b) : ((((b_0[1] & (~b_0[0])) & (~1'b0)) | (((~b_0[1]) & b_0[0]) & 1'b0)) ? (b_0[1] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_0_mux_1 = (b_0[2] ^ b_0[1]) ? (b_0[3] ? minus_b : multiplier_b) : ((((b_0[3] & (~b_0[2])) & (~b_0[1])) | (((~b_0[3]) & b_0[2]) & b_0[1])) ? (b_0[3] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_0_mux_2 = (b_0[4] ^ b_0[3]) ? (b_0[5] ? minus_b : multiplier_b) : ((((b_0[5] & (~b_0[4])) & (~b_0[3])) | (((~b_0[5]) & b_0[4]) & b_0[3])) ? (b_0[5] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign sum_0_cat = {{{1{sum_0[25]}}, sum_0}, 1'b0}; // @[ScaleAddUnit.cs:56]
+  assign rounding_0_add = {{1{rounding_0[26]}}, rounding_0} + 28'd1; // @[ScaleAddUnit.cs:57]
+  assign rounding_0_cast = rounding_0_add[26:1]; // @[ScaleAddUnit.cs:57]
+  assign a_1_mux = (a_1[0] ^ 1'b0) ? (a_1[1] ? minus_a : multiplier_a) : ((((a_1[1] & (~a_1[0])) & (~1'b0)) | (((~a_1[1]) & a_1[0]) & 1'b0)) ? (a_1[1] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign a_1_mux_1 = (a_1[2] ^ a_1[1]) ? (a_1[3] ? minus_a : multiplier_a) : ((((a_1[3] & (~a_1[2])) & (~a_1[1])) | (((~a_1[3]) & a_1[2]) & a_1[1])) ? (a_1[3] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign a_1_mux_2 = (a_1[4] ^ a_1[3]) ? (a_1[5] ? minus_a : multiplier_a) : ((((a_1[5] & (~a_1[4])) & (~a_1[3])) | (((~a_1[5]) & a_1[4]) & a_1[3])) ? (a_1[5] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_1_mux = (b_1[0] ^ 1'b0) ? (b_1[1] ? minus_b : multiplier_b) : ((((b_1[1] & (~b_1[0])) & (~1'b0)) | (((~b_1[1]) & b_1[0]) & 1'b0)) ? (b_1[1] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_1_mux_1 = (b_1[2] ^ b_1[1]) ? (b_1[3] ? minus_b : multiplier_b) : ((((b_1[3] & (~b_1[2])) & (~b_1[1])) | (((~b_1[3]) & b_1[2]) & b_1[1])) ? (b_1[3] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_1_mux_2 = (b_1[4] ^ b_1[3]) ? (b_1[5] ? minus_b : multiplier_b) : ((((b_1[5] & (~b_1[4])) & (~b_1[3])) | (((~b_1[5]) & b_1[4]) & b_1[3])) ? (b_1[5] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign sum_1_cat = {{{1{sum_1[25]}}, sum_1}, 1'b0}; // @[ScaleAddUnit.cs:56]
+  assign rounding_1_add = {{1{rounding_1[26]}}, rounding_1} + 28'd1; // @[ScaleAddUnit.cs:57]
+  assign rounding_1_cast = rounding_1_add[26:1]; // @[ScaleAddUnit.cs:57]
+  assign a_2_mux = (a_2[0] ^ 1'b0) ? (a_2[1] ? minus_a : multiplier_a) : ((((a_2[1] & (~a_2[0])) & (~1'b0)) | (((~a_2[1]) & a_2[0]) & 1'b0)) ? (a_2[1] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign a_2_mux_1 = (a_2[2] ^ a_2[1]) ? (a_2[3] ? minus_a : multiplier_a) : ((((a_2[3] & (~a_2[2])) & (~a_2[1])) | (((~a_2[3]) & a_2[2]) & a_2[1])) ? (a_2[3] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign a_2_mux_2 = (a_2[4] ^ a_2[3]) ? (a_2[5] ? minus_a : multiplier_a) : ((((a_2[5] & (~a_2[4])) & (~a_2[3])) | (((~a_2[5]) & a_2[4]) & a_2[3])) ? (a_2[5] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_2_mux = (b_2[0] ^ 1'b0) ? (b_2[1] ? minus_b : multiplier_b) : ((((b_2[1] & (~b_2[0])) & (~1'b0)) | (((~b_2[1]) & b_2[0]) & 1'b0)) ? (b_2[1] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_2_mux_1 = (b_2[2] ^ b_2[1]) ? (b_2[3] ? minus_b : multiplier_b) : ((((b_2[3] & (~b_2[2])) & (~b_2[1])) | (((~b_2[3]) & b_2[2]) & b_2[1])) ? (b_2[3] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_2_mux_2 = (b_2[4] ^ b_2[3]) ? (b_2[5] ? minus_b : multiplier_b) : ((((b_2[5] & (~b_2[4])) & (~b_2[3])) | (((~b_2[5]) & b_2[4]) & b_2[3])) ? (b_2[5] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign sum_2_cat = {{{1{sum_2[25]}}, sum_2}, 1'b0}; // @[ScaleAddUnit.cs:56]
+  assign rounding_2_add = {{1{rounding_2[26]}}, rounding_2} + 28'd1; // @[ScaleAddUnit.cs:57]
+  assign rounding_2_cast = rounding_2_add[26:1]; // @[ScaleAddUnit.cs:57]
+  assign a_3_mux = (a_3[0] ^ 1'b0) ? (a_3[1] ? minus_a : multiplier_a) : ((((a_3[1] & (~a_3[0])) & (~1'b0)) | (((~a_3[1]) & a_3[0]) & 1'b0)) ? (a_3[1] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign a_3_mux_1 = (a_3[2] ^ a_3[1]) ? (a_3[3] ? minus_a : multiplier_a) : ((((a_3[3] & (~a_3[2])) & (~a_3[1])) | (((~a_3[3]) & a_3[2]) & a_3[1])) ? (a_3[3] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign a_3_mux_2 = (a_3[4] ^ a_3[3]) ? (a_3[5] ? minus_a : multiplier_a) : ((((a_3[5] & (~a_3[4])) & (~a_3[3])) | (((~a_3[5]) & a_3[4]) & a_3[3])) ? (a_3[5] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_3_mux = (b_3[0] ^ 1'b0) ? (b_3[1] ? minus_b : multiplier_b) : ((((b_3[1] & (~b_3[0])) & (~1'b0)) | (((~b_3[1]) & b_3[0]) & 1'b0)) ? (b_3[1] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_3_mux_1 = (b_3[2] ^ b_3[1]) ? (b_3[3] ? minus_b : multiplier_b) : ((((b_3[3] & (~b_3[2])) & (~b_3[1])) | (((~b_3[3]) & b_3[2]) & b_3[1])) ? (b_3[3] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_3_mux_2 = (b_3[4] ^ b_3[3]) ? (b_3[5] ? minus_b : multiplier_b) : ((((b_3[5] & (~b_3[4])) & (~b_3[3])) | (((~b_3[5]) & b_3[4]) & b_3[3])) ? (b_3[5] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign sum_3_cat = {{{1{sum_3[25]}}, sum_3}, 1'b0}; // @[ScaleAddUnit.cs:56]
+  assign rounding_3_add = {{1{rounding_3[26]}}, rounding_3} + 28'd1; // @[ScaleAddUnit.cs:57]
+  assign rounding_3_cast = rounding_3_add[26:1]; // @[ScaleAddUnit.cs:57]
+  assign a_4_mux = (a_4[0] ^ 1'b0) ? (a_4[1] ? minus_a : multiplier_a) : ((((a_4[1] & (~a_4[0])) & (~1'b0)) | (((~a_4[1]) & a_4[0]) & 1'b0)) ? (a_4[1] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign a_4_mux_1 = (a_4[2] ^ a_4[1]) ? (a_4[3] ? minus_a : multiplier_a) : ((((a_4[3] & (~a_4[2])) & (~a_4[1])) | (((~a_4[3]) & a_4[2]) & a_4[1])) ? (a_4[3] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign a_4_mux_2 = (a_4[4] ^ a_4[3]) ? (a_4[5] ? minus_a : multiplier_a) : ((((a_4[5] & (~a_4[4])) & (~a_4[3])) | (((~a_4[5]) & a_4[4]) & a_4[3])) ? (a_4[5] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_4_mux = (b_4[0] ^ 1'b0) ? (b_4[1] ? minus_b : multiplier_b) : ((((b_4[1] & (~b_4[0])) & (~1'b0)) | (((~b_4[1]) & b_4[0]) & 1'b0)) ? (b_4[1] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_4_mux_1 = (b_4[2] ^ b_4[1]) ? (b_4[3] ? minus_b : multiplier_b) : ((((b_4[3] & (~b_4[2])) & (~b_4[1])) | (((~b_4[3]) & b_4[2]) & b_4[1])) ? (b_4[3] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_4_mux_2 = (b_4[4] ^ b_4[3]) ? (b_4[5] ? minus_b : multiplier_b) : ((((b_4[5] & (~b_4[4])) & (~b_4[3])) | (((~b_4[5]) & b_4[4]) & b_4[3])) ? (b_4[5] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign sum_4_cat = {{{1{sum_4[25]}}, sum_4}, 1'b0}; // @[ScaleAddUnit.cs:56]
+  assign rounding_4_add = {{1{rounding_4[26]}}, rounding_4} + 28'd1; // @[ScaleAddUnit.cs:57]
+  assign rounding_4_cast = rounding_4_add[26:1]; // @[ScaleAddUnit.cs:57]
+  assign a_5_mux = (a_5[0] ^ 1'b0) ? (a_5[1] ? minus_a : multiplier_a) : ((((a_5[1] & (~a_5[0])) & (~1'b0)) | (((~a_5[1]) & a_5[0]) & 1'b0)) ? (a_5[1] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign a_5_mux_1 = (a_5[2] ^ a_5[1]) ? (a_5[3] ? minus_a : multiplier_a) : ((((a_5[3] & (~a_5[2])) & (~a_5[1])) | (((~a_5[3]) & a_5[2]) & a_5[1])) ? (a_5[3] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign a_5_mux_2 = (a_5[4] ^ a_5[3]) ? (a_5[5] ? minus_a : multiplier_a) : ((((a_5[5] & (~a_5[4])) & (~a_5[3])) | (((~a_5[5]) & a_5[4]) & a_5[3])) ? (a_5[5] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_5_mux = (b_5[0] ^ 1'b0) ? (b_5[1] ? minus_b : multiplier_b) : ((((b_5[1] & (~b_5[0])) & (~1'b0)) | (((~b_5[1]) & b_5[0]) & 1'b0)) ? (b_5[1] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_5_mux_1 = (b_5[2] ^ b_5[1]) ? (b_5[3] ? minus_b : multiplier_b) : ((((b_5[3] & (~b_5[2])) & (~b_5[1])) | (((~b_5[3]) & b_5[2]) & b_5[1])) ? (b_5[3] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_5_mux_2 = (b_5[4] ^ b_5[3]) ? (b_5[5] ? minus_b : multiplier_b) : ((((b_5[5] & (~b_5[4])) & (~b_5[3])) | (((~b_5[5]) & b_5[4]) & b_5[3])) ? (b_5[5] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign sum_5_cat = {{{1{sum_5[25]}}, sum_5}, 1'b0}; // @[ScaleAddUnit.cs:56]
+  assign rounding_5_add = {{1{rounding_5[26]}}, rounding_5} + 28'd1; // @[ScaleAddUnit.cs:57]
+  assign rounding_5_cast = rounding_5_add[26:1]; // @[ScaleAddUnit.cs:57]
+  assign a_6_mux = (a_6[0] ^ 1'b0) ? (a_6[1] ? minus_a : multiplier_a) : ((((a_6[1] & (~a_6[0])) & (~1'b0)) | (((~a_6[1]) & a_6[0]) & 1'b0)) ? (a_6[1] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign a_6_mux_1 = (a_6[2] ^ a_6[1]) ? (a_6[3] ? minus_a : multiplier_a) : ((((a_6[3] & (~a_6[2])) & (~a_6[1])) | (((~a_6[3]) & a_6[2]) & a_6[1])) ? (a_6[3] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign a_6_mux_2 = (a_6[4] ^ a_6[3]) ? (a_6[5] ? minus_a : multiplier_a) : ((((a_6[5] & (~a_6[4])) & (~a_6[3])) | (((~a_6[5]) & a_6[4]) & a_6[3])) ? (a_6[5] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_6_mux = (b_6[0] ^ 1'b0) ? (b_6[1] ? minus_b : multiplier_b) : ((((b_6[1] & (~b_6[0])) & (~1'b0)) | (((~b_6[1]) & b_6[0]) & 1'b0)) ? (b_6[1] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_6_mux_1 = (b_6[2] ^ b_6[1]) ? (b_6[3] ? minus_b : multiplier_b) : ((((b_6[3] & (~b_6[2])) & (~b_6[1])) | (((~b_6[3]) & b_6[2]) & b_6[1])) ? (b_6[3] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_6_mux_2 = (b_6[4] ^ b_6[3]) ? (b_6[5] ? minus_b : multiplier_b) : ((((b_6[5] & (~b_6[4])) & (~b_6[3])) | (((~b_6[5]) & b_6[4]) & b_6[3])) ? (b_6[5] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign sum_6_cat = {{{1{sum_6[25]}}, sum_6}, 1'b0}; // @[ScaleAddUnit.cs:56]
+  assign rounding_6_add = {{1{rounding_6[26]}}, rounding_6} + 28'd1; // @[ScaleAddUnit.cs:57]
+  assign rounding_6_cast = rounding_6_add[26:1]; // @[ScaleAddUnit.cs:57]
+  assign a_7_mux = (a_7[0] ^ 1'b0) ? (a_7[1] ? minus_a : multiplier_a) : ((((a_7[1] & (~a_7[0])) & (~1'b0)) | (((~a_7[1]) & a_7[0]) & 1'b0)) ? (a_7[1] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign a_7_mux_1 = (a_7[2] ^ a_7[1]) ? (a_7[3] ? minus_a : multiplier_a) : ((((a_7[3] & (~a_7[2])) & (~a_7[1])) | (((~a_7[3]) & a_7[2]) & a_7[1])) ? (a_7[3] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign a_7_mux_2 = (a_7[4] ^ a_7[3]) ? (a_7[5] ? minus_a : multiplier_a) : ((((a_7[5] & (~a_7[4])) & (~a_7[3])) | (((~a_7[5]) & a_7[4]) & a_7[3])) ? (a_7[5] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_7_mux = (b_7[0] ^ 1'b0) ? (b_7[1] ? minus_b : multiplier_b) : ((((b_7[1] & (~b_7[0])) & (~1'b0)) | (((~b_7[1]) & b_7[0]) & 1'b0)) ? (b_7[1] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_7_mux_1 = (b_7[2] ^ b_7[1]) ? (b_7[3] ? minus_b : multiplier_b) : ((((b_7[3] & (~b_7[2])) & (~b_7[1])) | (((~b_7[3]) & b_7[2]) & b_7[1])) ? (b_7[3] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_7_mux_2 = (b_7[4] ^ b_7[3]) ? (b_7[5] ? minus_b : multiplier_b) : ((((b_7[5] & (~b_7[4])) & (~b_7[3])) | (((~b_7[5]) & b_7[4]) & b_7[3])) ? (b_7[5] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign sum_7_cat = {{{1{sum_7[25]}}, sum_7}, 1'b0}; // @[ScaleAddUnit.cs:56]
+  assign rounding_7_add = {{1{rounding_7[26]}}, rounding_7} + 28'd1; // @[ScaleAddUnit.cs:57]
+  assign rounding_7_cast = rounding_7_add[26:1]; // @[ScaleAddUnit.cs:57]
+  assign a_8_mux = (a_8[0] ^ 1'b0) ? (a_8[1] ? minus_a : multiplier_a) : ((((a_8[1] & (~a_8[0])) & (~1'b0)) | (((~a_8[1]) & a_8[0]) & 1'b0)) ? (a_8[1] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign a_8_mux_1 = (a_8[2] ^ a_8[1]) ? (a_8[3] ? minus_a : multiplier_a) : ((((a_8[3] & (~a_8[2])) & (~a_8[1])) | (((~a_8[3]) & a_8[2]) & a_8[1])) ? (a_8[3] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign a_8_mux_2 = (a_8[4] ^ a_8[3]) ? (a_8[5] ? minus_a : multiplier_a) : ((((a_8[5] & (~a_8[4])) & (~a_8[3])) | (((~a_8[5]) & a_8[4]) & a_8[3])) ? (a_8[5] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_8_mux = (b_8[0] ^ 1'b0) ? (b_8[1] ? minus_b : multiplier_b) : ((((b_8[1] & (~b_8[0])) & (~1'b0)) | (((~b_8[1]) & b_8[0]) & 1'b0)) ? (b_8[1] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_8_mux_1 = (b_8[2] ^ b_8[1]) ? (b_8[3] ? minus_b : multiplier_b) : ((((b_8[3] & (~b_8[2])) & (~b_8[1])) | (((~b_8[3]) & b_8[2]) & b_8[1])) ? (b_8[3] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_8_mux_2 = (b_8[4] ^ b_8[3]) ? (b_8[5] ? minus_b : multiplier_b) : ((((b_8[5] & (~b_8[4])) & (~b_8[3])) | (((~b_8[5]) & b_8[4]) & b_8[3])) ? (b_8[5] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign sum_8_cat = {{{1{sum_8[25]}}, sum_8}, 1'b0}; // @[ScaleAddUnit.cs:56]
+  assign rounding_8_add = {{1{rounding_8[26]}}, rounding_8} + 28'd1; // @[ScaleAddUnit.cs:57]
+  assign rounding_8_cast = rounding_8_add[26:1]; // @[ScaleAddUnit.cs:57]
+  assign a_9_mux = (a_9[0] ^ 1'b0) ? (a_9[1] ? minus_a : multiplier_a) : ((((a_9[1] & (~a_9[0])) & (~1'b0)) | (((~a_9[1]) & a_9[0]) & 1'b0)) ? (a_9[1] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign a_9_mux_1 = (a_9[2] ^ a_9[1]) ? (a_9[3] ? minus_a : multiplier_a) : ((((a_9[3] & (~a_9[2])) & (~a_9[1])) | (((~a_9[3]) & a_9[2]) & a_9[1])) ? (a_9[3] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign a_9_mux_2 = (a_9[4] ^ a_9[3]) ? (a_9[5] ? minus_a : multiplier_a) : ((((a_9[5] & (~a_9[4])) & (~a_9[3])) | (((~a_9[5]) & a_9[4]) & a_9[3])) ? (a_9[5] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_9_mux = (b_9[0] ^ 1'b0) ? (b_9[1] ? minus_b : multiplier_b) : ((((b_9[1] & (~b_9[0])) & (~1'b0)) | (((~b_9[1]) & b_9[0]) & 1'b0)) ? (b_9[1] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_9_mux_1 = (b_9[2] ^ b_9[1]) ? (b_9[3] ? minus_b : multiplier_b) : ((((b_9[3] & (~b_9[2])) & (~b_9[1])) | (((~b_9[3]) & b_9[2]) & b_9[1])) ? (b_9[3] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_9_mux_2 = (b_9[4] ^ b_9[3]) ? (b_9[5] ? minus_b : multiplier_b) : ((((b_9[5] & (~b_9[4])) & (~b_9[3])) | (((~b_9[5]) & b_9[4]) & b_9[3])) ? (b_9[5] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign sum_9_cat = {{{1{sum_9[25]}}, sum_9}, 1'b0}; // @[ScaleAddUnit.cs:56]
+  assign rounding_9_add = {{1{rounding_9[26]}}, rounding_9} + 28'd1; // @[ScaleAddUnit.cs:57]
+  assign rounding_9_cast = rounding_9_add[26:1]; // @[ScaleAddUnit.cs:57]
+  assign a_10_mux = (a_10[0] ^ 1'b0) ? (a_10[1] ? minus_a : multiplier_a) : ((((a_10[1] & (~a_10[0])) & (~1'b0)) | (((~a_10[1]) & a_10[0]) & 1'b0)) ? (a_10[1] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign a_10_mux_1 = (a_10[2] ^ a_10[1]) ? (a_10[3] ? minus_a : multiplier_a) : ((((a_10[3] & (~a_10[2])) & (~a_10[1])) | (((~a_10[3]) & a_10[2]) & a_10[1])) ? (a_10[3] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign a_10_mux_2 = (a_10[4] ^ a_10[3]) ? (a_10[5] ? minus_a : multiplier_a) : ((((a_10[5] & (~a_10[4])) & (~a_10[3])) | (((~a_10[5]) & a_10[4]) & a_10[3])) ? (a_10[5] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_10_mux = (b_10[0] ^ 1'b0) ? (b_10[1] ? minus_b : multiplier_b) : ((((b_10[1] & (~b_10[0])) & (~1'b0)) | (((~b_10[1]) & b_10[0]) & 1'b0)) ? (b_10[1] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_10_mux_1 = (b_10[2] ^ b_10[1]) ? (b_10[3] ? minus_b : multiplier_b) : ((((b_10[3] & (~b_10[2])) & (~b_10[1])) | (((~b_10[3]) & b_10[2]) & b_10[1])) ? (b_10[3] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_10_mux_2 = (b_10[4] ^ b_10[3]) ? (b_10[5] ? minus_b : multiplier_b) : ((((b_10[5] & (~b_10[4])) & (~b_10[3])) | (((~b_10[5]) & b_10[4]) & b_10[3])) ? (b_10[5] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign sum_10_cat = {{{1{sum_10[25]}}, sum_10}, 1'b0}; // @[ScaleAddUnit.cs:56]
+  assign rounding_10_add = {{1{rounding_10[26]}}, rounding_10} + 28'd1; // @[ScaleAddUnit.cs:57]
+  assign rounding_10_cast = rounding_10_add[26:1]; // @[ScaleAddUnit.cs:57]
+  assign a_11_mux = (a_11[0] ^ 1'b0) ? (a_11[1] ? minus_a : multiplier_a) : ((((a_11[1] & (~a_11[0])) & (~1'b0)) | (((~a_11[1]) & a_11[0]) & 1'b0)) ? (a_11[1] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign a_11_mux_1 = (a_11[2] ^ a_11[1]) ? (a_11[3] ? minus_a : multiplier_a) : ((((a_11[3] & (~a_11[2])) & (~a_11[1])) | (((~a_11[3]) & a_11[2]) & a_11[1])) ? (a_11[3] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign a_11_mux_2 = (a_11[4] ^ a_11[3]) ? (a_11[5] ? minus_a : multiplier_a) : ((((a_11[5] & (~a_11[4])) & (~a_11[3])) | (((~a_11[5]) & a_11[4]) & a_11[3])) ? (a_11[5] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_11_mux = (b_11[0] ^ 1'b0) ? (b_11[1] ? minus_b : multiplier_b) : ((((b_11[1] & (~b_11[0])) & (~1'b0)) | (((~b_11[1]) & b_11[0]) & 1'b0)) ? (b_11[1] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_11_mux_1 = (b_11[2] ^ b_11[1]) ? (b_11[3] ? minus_b : multiplier_b) : ((((b_11[3] & (~b_11[2])) & (~b_11[1])) | (((~b_11[3]) & b_11[2]) & b_11[1])) ? (b_11[3] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_11_mux_2 = (b_11[4] ^ b_11[3]) ? (b_11[5] ? minus_b : multiplier_b) : ((((b_11[5] & (~b_11[4])) & (~b_11[3])) | (((~b_11[5]) & b_11[4]) & b_11[3])) ? (b_11[5] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign sum_11_cat = {{{1{sum_11[25]}}, sum_11}, 1'b0}; // @[ScaleAddUnit.cs:56]
+  assign rounding_11_add = {{1{rounding_11[26]}}, rounding_11} + 28'd1; // @[ScaleAddUnit.cs:57]
+  assign rounding_11_cast = rounding_11_add[26:1]; // @[ScaleAddUnit.cs:57]
+  assign a_12_mux = (a_12[0] ^ 1'b0) ? (a_12[1] ? minus_a : multiplier_a) : ((((a_12[1] & (~a_12[0])) & (~1'b0)) | (((~a_12[1]) & a_12[0]) & 1'b0)) ? (a_12[1] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign a_12_mux_1 = (a_12[2] ^ a_12[1]) ? (a_12[3] ? minus_a : multiplier_a) : ((((a_12[3] & (~a_12[2])) & (~a_12[1])) | (((~a_12[3]) & a_12[2]) & a_12[1])) ? (a_12[3] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign a_12_mux_2 = (a_12[4] ^ a_12[3]) ? (a_12[5] ? minus_a : multiplier_a) : ((((a_12[5] & (~a_12[4])) & (~a_12[3])) | (((~a_12[5]) & a_12[4]) & a_12[3])) ? (a_12[5] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_12_mux = (b_12[0] ^ 1'b0) ? (b_12[1] ? minus_b : multiplier_b) : ((((b_12[1] & (~b_12[0])) & (~1'b0)) | (((~b_12[1]) & b_12[0]) & 1'b0)) ? (b_12[1] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_12_mux_1 = (b_12[2] ^ b_12[1]) ? (b_12[3] ? minus_b : multiplier_b) : ((((b_12[3] & (~b_12[2])) & (~b_12[1])) | (((~b_12[3]) & b_12[2]) & b_12[1])) ? (b_12[3] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_12_mux_2 = (b_12[4] ^ b_12[3]) ? (b_12[5] ? minus_b : multiplier_b) : ((((b_12[5] & (~b_12[4])) & (~b_12[3])) | (((~b_12[5]) & b_12[4]) & b_12[3])) ? (b_12[5] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign sum_12_cat = {{{1{sum_12[25]}}, sum_12}, 1'b0}; // @[ScaleAddUnit.cs:56]
+  assign rounding_12_add = {{1{rounding_12[26]}}, rounding_12} + 28'd1; // @[ScaleAddUnit.cs:57]
+  assign rounding_12_cast = rounding_12_add[26:1]; // @[ScaleAddUnit.cs:57]
+  assign a_13_mux = (a_13[0] ^ 1'b0) ? (a_13[1] ? minus_a : multiplier_a) : ((((a_13[1] & (~a_13[0])) & (~1'b0)) | (((~a_13[1]) & a_13[0]) & 1'b0)) ? (a_13[1] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign a_13_mux_1 = (a_13[2] ^ a_13[1]) ? (a_13[3] ? minus_a : multiplier_a) : ((((a_13[3] & (~a_13[2])) & (~a_13[1])) | (((~a_13[3]) & a_13[2]) & a_13[1])) ? (a_13[3] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign a_13_mux_2 = (a_13[4] ^ a_13[3]) ? (a_13[5] ? minus_a : multiplier_a) : ((((a_13[5] & (~a_13[4])) & (~a_13[3])) | (((~a_13[5]) & a_13[4]) & a_13[3])) ? (a_13[5] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_13_mux = (b_13[0] ^ 1'b0) ? (b_13[1] ? minus_b : multiplier_b) : ((((b_13[1] & (~b_13[0])) & (~1'b0)) | (((~b_13[1]) & b_13[0]) & 1'b0)) ? (b_13[1] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_13_mux_1 = (b_13[2] ^ b_13[1]) ? (b_13[3] ? minus_b : multiplier_b) : ((((b_13[3] & (~b_13[2])) & (~b_13[1])) | (((~b_13[3]) & b_13[2]) & b_13[1])) ? (b_13[3] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_13_mux_2 = (b_13[4] ^ b_13[3]) ? (b_13[5] ? minus_b : multiplier_b) : ((((b_13[5] & (~b_13[4])) & (~b_13[3])) | (((~b_13[5]) & b_13[4]) & b_13[3])) ? (b_13[5] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign sum_13_cat = {{{1{sum_13[25]}}, sum_13}, 1'b0}; // @[ScaleAddUnit.cs:56]
+  assign rounding_13_add = {{1{rounding_13[26]}}, rounding_13} + 28'd1; // @[ScaleAddUnit.cs:57]
+  assign rounding_13_cast = rounding_13_add[26:1]; // @[ScaleAddUnit.cs:57]
+  assign a_14_mux = (a_14[0] ^ 1'b0) ? (a_14[1] ? minus_a : multiplier_a) : ((((a_14[1] & (~a_14[0])) & (~1'b0)) | (((~a_14[1]) & a_14[0]) & 1'b0)) ? (a_14[1] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign a_14_mux_1 = (a_14[2] ^ a_14[1]) ? (a_14[3] ? minus_a : multiplier_a) : ((((a_14[3] & (~a_14[2])) & (~a_14[1])) | (((~a_14[3]) & a_14[2]) & a_14[1])) ? (a_14[3] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign a_14_mux_2 = (a_14[4] ^ a_14[3]) ? (a_14[5] ? minus_a : multiplier_a) : ((((a_14[5] & (~a_14[4])) & (~a_14[3])) | (((~a_14[5]) & a_14[4]) & a_14[3])) ? (a_14[5] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_14_mux = (b_14[0] ^ 1'b0) ? (b_14[1] ? minus_b : multiplier_b) : ((((b_14[1] & (~b_14[0])) & (~1'b0)) | (((~b_14[1]) & b_14[0]) & 1'b0)) ? (b_14[1] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_14_mux_1 = (b_14[2] ^ b_14[1]) ? (b_14[3] ? minus_b : multiplier_b) : ((((b_14[3] & (~b_14[2])) & (~b_14[1])) | (((~b_14[3]) & b_14[2]) & b_14[1])) ? (b_14[3] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_14_mux_2 = (b_14[4] ^ b_14[3]) ? (b_14[5] ? minus_b : multiplier_b) : ((((b_14[5] & (~b_14[4])) & (~b_14[3])) | (((~b_14[5]) & b_14[4]) & b_14[3])) ? (b_14[5] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign sum_14_cat = {{{1{sum_14[25]}}, sum_14}, 1'b0}; // @[ScaleAddUnit.cs:56]
+  assign rounding_14_add = {{1{rounding_14[26]}}, rounding_14} + 28'd1; // @[ScaleAddUnit.cs:57]
+  assign rounding_14_cast = rounding_14_add[26:1]; // @[ScaleAddUnit.cs:57]
+  assign a_15_mux = (a_15[0] ^ 1'b0) ? (a_15[1] ? minus_a : multiplier_a) : ((((a_15[1] & (~a_15[0])) & (~1'b0)) | (((~a_15[1]) & a_15[0]) & 1'b0)) ? (a_15[1] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign a_15_mux_1 = (a_15[2] ^ a_15[1]) ? (a_15[3] ? minus_a : multiplier_a) : ((((a_15[3] & (~a_15[2])) & (~a_15[1])) | (((~a_15[3]) & a_15[2]) & a_15[1])) ? (a_15[3] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign a_15_mux_2 = (a_15[4] ^ a_15[3]) ? (a_15[5] ? minus_a : multiplier_a) : ((((a_15[5] & (~a_15[4])) & (~a_15[3])) | (((~a_15[5]) & a_15[4]) & a_15[3])) ? (a_15[5] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_15_mux = (b_15[0] ^ 1'b0) ? (b_15[1] ? minus_b : multiplier_b) : ((((b_15[1] & (~b_15[0])) & (~1'b0)) | (((~b_15[1]) & b_15[0]) & 1'b0)) ? (b_15[1] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_15_mux_1 = (b_15[2] ^ b_15[1]) ? (b_15[3] ? minus_b : multiplier_b) : ((((b_15[3] & (~b_15[2])) & (~b_15[1])) | (((~b_15[3]) & b_15[2]) & b_15[1])) ? (b_15[3] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign b_15_mux_2 = (b_15[4] ^ b_15[3]) ? (b_15[5] ? minus_b : multiplier_b) : ((((b_15[5] & (~b_15[4])) & (~b_15[3])) | (((~b_15[5]) & b_15[4]) & b_15[3])) ? (b_15[5] ? minus_twice_b : twice_b) : 19'd0); // @[ScaleAddUnit.cs:49]
+  assign sum_15_cat = {{{1{sum_15[25]}}, sum_15}, 1'b0}; // @[ScaleAddUnit.cs:56]
+  assign rounding_15_add = {{1{rounding_15[26]}}, rounding_15} + 28'd1; // @[ScaleAddUnit.cs:57]
+  assign rounding_15_cast = rounding_15_add[26:1]; // @[ScaleAddUnit.cs:57]
   assign InReady = OutReady; // @[ScaleAddUnit.cs:37]
   assign OutValid = valid_6; // @[ScaleAddUnit.cs:38]
   assign Y_0 = y_0; // @[ScaleAddUnit.cs:57]
@@ -764,42 +764,42 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:63]
     if (OutReady)
-      multiplier_a <= {{2{multiplier_a_cast[16]}}, multiplier_a_cast};
+      multiplier_a <= {{2{MultiplierA_cast[16]}}, MultiplierA_cast};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:63]
     if (OutReady)
-      twice_a <= twice_a_cat[18:0];
+      twice_a <= MultiplierA_cat[18:0];
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:64]
     if (OutReady)
-      minus_a <= 19'd0 - twice_a_cat_ext;
+      minus_a <= 19'd0 - MultiplierA_ext;
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:64]
     if (OutReady)
-      minus_twice_a <= 19'd0 - minus_twice_a_cast;
+      minus_twice_a <= 19'd0 - MultiplierA_cast_1;
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:63]
     if (OutReady)
-      multiplier_b <= {{2{multiplier_b_cast[16]}}, multiplier_b_cast};
+      multiplier_b <= {{2{MultiplierB_cast[16]}}, MultiplierB_cast};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:63]
     if (OutReady)
-      twice_b <= twice_b_cat[18:0];
+      twice_b <= MultiplierB_cat[18:0];
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:64]
     if (OutReady)
-      minus_b <= 19'd0 - twice_b_cat_ext;
+      minus_b <= 19'd0 - MultiplierB_ext;
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:64]
     if (OutReady)
-      minus_twice_b <= 19'd0 - minus_twice_b_cast;
+      minus_twice_b <= 19'd0 - MultiplierB_cast_1;
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:41]
@@ -839,17 +839,17 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_0_0 <= {{6{pick_0_0_mux[18]}}, pick_0_0_mux};
+      pick_0_0 <= {{6{a_0_mux[18]}}, a_0_mux};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_0_1 <= {{{4{pick_0_1_mux[18]}}, pick_0_1_mux}, 2'd0};
+      pick_0_1 <= {{{4{a_0_mux_1[18]}}, a_0_mux_1}, 2'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_0_2 <= {{{2{pick_0_2_mux[18]}}, pick_0_2_mux}, 4'd0};
+      pick_0_2 <= {{{2{a_0_mux_2[18]}}, a_0_mux_2}, 4'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -859,17 +859,17 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_0_4 <= {{6{pick_0_4_mux[18]}}, pick_0_4_mux};
+      pick_0_4 <= {{6{b_0_mux[18]}}, b_0_mux};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_0_5 <= {{{4{pick_0_5_mux[18]}}, pick_0_5_mux}, 2'd0};
+      pick_0_5 <= {{{4{b_0_mux_1[18]}}, b_0_mux_1}, 2'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_0_6 <= {{{2{pick_0_6_mux[18]}}, pick_0_6_mux}, 4'd0};
+      pick_0_6 <= {{{2{b_0_mux_2[18]}}, b_0_mux_2}, 4'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -914,12 +914,12 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:56]
     if (OutReady)
-      rounding_0 <= $signed(rounding_0_cat[26:0]) >>> shift_4;
+      rounding_0 <= $signed(sum_0_cat[26:0]) >>> shift_4;
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:57]
     if (OutReady)
-      y_0 <= ($signed(y_0_cast) > $signed(26'd127)) ? 8'd127 : (($signed(y_0_cast) < $signed(26'h3ffff80)) ? 8'd128 : y_0_cast_add[8:1]);
+      y_0 <= ($signed(rounding_0_cast) > $signed(26'd127)) ? 8'd127 : (($signed(rounding_0_cast) < $signed(26'h3ffff80)) ? 8'd128 : rounding_0_add[8:1]);
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
@@ -934,17 +934,17 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_1_0 <= {{6{pick_1_0_mux[18]}}, pick_1_0_mux};
+      pick_1_0 <= {{6{a_1_mux[18]}}, a_1_mux};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_1_1 <= {{{4{pick_1_1_mux[18]}}, pick_1_1_mux}, 2'd0};
+      pick_1_1 <= {{{4{a_1_mux_1[18]}}, a_1_mux_1}, 2'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_1_2 <= {{{2{pick_1_2_mux[18]}}, pick_1_2_mux}, 4'd0};
+      pick_1_2 <= {{{2{a_1_mux_2[18]}}, a_1_mux_2}, 4'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -954,17 +954,17 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_1_4 <= {{6{pick_1_4_mux[18]}}, pick_1_4_mux};
+      pick_1_4 <= {{6{b_1_mux[18]}}, b_1_mux};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_1_5 <= {{{4{pick_1_5_mux[18]}}, pick_1_5_mux}, 2'd0};
+      pick_1_5 <= {{{4{b_1_mux_1[18]}}, b_1_mux_1}, 2'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_1_6 <= {{{2{pick_1_6_mux[18]}}, pick_1_6_mux}, 4'd0};
+      pick_1_6 <= {{{2{b_1_mux_2[18]}}, b_1_mux_2}, 4'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -1009,12 +1009,12 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:56]
     if (OutReady)
-      rounding_1 <= $signed(rounding_1_cat[26:0]) >>> shift_4;
+      rounding_1 <= $signed(sum_1_cat[26:0]) >>> shift_4;
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:57]
     if (OutReady)
-      y_1 <= ($signed(y_1_cast) > $signed(26'd127)) ? 8'd127 : (($signed(y_1_cast) < $signed(26'h3ffff80)) ? 8'd128 : y_1_cast_add[8:1]);
+      y_1 <= ($signed(rounding_1_cast) > $signed(26'd127)) ? 8'd127 : (($signed(rounding_1_cast) < $signed(26'h3ffff80)) ? 8'd128 : rounding_1_add[8:1]);
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
@@ -1029,17 +1029,17 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_2_0 <= {{6{pick_2_0_mux[18]}}, pick_2_0_mux};
+      pick_2_0 <= {{6{a_2_mux[18]}}, a_2_mux};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_2_1 <= {{{4{pick_2_1_mux[18]}}, pick_2_1_mux}, 2'd0};
+      pick_2_1 <= {{{4{a_2_mux_1[18]}}, a_2_mux_1}, 2'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_2_2 <= {{{2{pick_2_2_mux[18]}}, pick_2_2_mux}, 4'd0};
+      pick_2_2 <= {{{2{a_2_mux_2[18]}}, a_2_mux_2}, 4'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -1049,17 +1049,17 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_2_4 <= {{6{pick_2_4_mux[18]}}, pick_2_4_mux};
+      pick_2_4 <= {{6{b_2_mux[18]}}, b_2_mux};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_2_5 <= {{{4{pick_2_5_mux[18]}}, pick_2_5_mux}, 2'd0};
+      pick_2_5 <= {{{4{b_2_mux_1[18]}}, b_2_mux_1}, 2'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_2_6 <= {{{2{pick_2_6_mux[18]}}, pick_2_6_mux}, 4'd0};
+      pick_2_6 <= {{{2{b_2_mux_2[18]}}, b_2_mux_2}, 4'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -1104,12 +1104,12 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:56]
     if (OutReady)
-      rounding_2 <= $signed(rounding_2_cat[26:0]) >>> shift_4;
+      rounding_2 <= $signed(sum_2_cat[26:0]) >>> shift_4;
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:57]
     if (OutReady)
-      y_2 <= ($signed(y_2_cast) > $signed(26'd127)) ? 8'd127 : (($signed(y_2_cast) < $signed(26'h3ffff80)) ? 8'd128 : y_2_cast_add[8:1]);
+      y_2 <= ($signed(rounding_2_cast) > $signed(26'd127)) ? 8'd127 : (($signed(rounding_2_cast) < $signed(26'h3ffff80)) ? 8'd128 : rounding_2_add[8:1]);
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
@@ -1124,17 +1124,17 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_3_0 <= {{6{pick_3_0_mux[18]}}, pick_3_0_mux};
+      pick_3_0 <= {{6{a_3_mux[18]}}, a_3_mux};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_3_1 <= {{{4{pick_3_1_mux[18]}}, pick_3_1_mux}, 2'd0};
+      pick_3_1 <= {{{4{a_3_mux_1[18]}}, a_3_mux_1}, 2'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_3_2 <= {{{2{pick_3_2_mux[18]}}, pick_3_2_mux}, 4'd0};
+      pick_3_2 <= {{{2{a_3_mux_2[18]}}, a_3_mux_2}, 4'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -1144,17 +1144,17 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_3_4 <= {{6{pick_3_4_mux[18]}}, pick_3_4_mux};
+      pick_3_4 <= {{6{b_3_mux[18]}}, b_3_mux};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_3_5 <= {{{4{pick_3_5_mux[18]}}, pick_3_5_mux}, 2'd0};
+      pick_3_5 <= {{{4{b_3_mux_1[18]}}, b_3_mux_1}, 2'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_3_6 <= {{{2{pick_3_6_mux[18]}}, pick_3_6_mux}, 4'd0};
+      pick_3_6 <= {{{2{b_3_mux_2[18]}}, b_3_mux_2}, 4'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -1199,12 +1199,12 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:56]
     if (OutReady)
-      rounding_3 <= $signed(rounding_3_cat[26:0]) >>> shift_4;
+      rounding_3 <= $signed(sum_3_cat[26:0]) >>> shift_4;
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:57]
     if (OutReady)
-      y_3 <= ($signed(y_3_cast) > $signed(26'd127)) ? 8'd127 : (($signed(y_3_cast) < $signed(26'h3ffff80)) ? 8'd128 : y_3_cast_add[8:1]);
+      y_3 <= ($signed(rounding_3_cast) > $signed(26'd127)) ? 8'd127 : (($signed(rounding_3_cast) < $signed(26'h3ffff80)) ? 8'd128 : rounding_3_add[8:1]);
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
@@ -1219,17 +1219,17 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_4_0 <= {{6{pick_4_0_mux[18]}}, pick_4_0_mux};
+      pick_4_0 <= {{6{a_4_mux[18]}}, a_4_mux};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_4_1 <= {{{4{pick_4_1_mux[18]}}, pick_4_1_mux}, 2'd0};
+      pick_4_1 <= {{{4{a_4_mux_1[18]}}, a_4_mux_1}, 2'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_4_2 <= {{{2{pick_4_2_mux[18]}}, pick_4_2_mux}, 4'd0};
+      pick_4_2 <= {{{2{a_4_mux_2[18]}}, a_4_mux_2}, 4'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -1239,17 +1239,17 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_4_4 <= {{6{pick_4_4_mux[18]}}, pick_4_4_mux};
+      pick_4_4 <= {{6{b_4_mux[18]}}, b_4_mux};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_4_5 <= {{{4{pick_4_5_mux[18]}}, pick_4_5_mux}, 2'd0};
+      pick_4_5 <= {{{4{b_4_mux_1[18]}}, b_4_mux_1}, 2'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_4_6 <= {{{2{pick_4_6_mux[18]}}, pick_4_6_mux}, 4'd0};
+      pick_4_6 <= {{{2{b_4_mux_2[18]}}, b_4_mux_2}, 4'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -1294,12 +1294,12 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:56]
     if (OutReady)
-      rounding_4 <= $signed(rounding_4_cat[26:0]) >>> shift_4;
+      rounding_4 <= $signed(sum_4_cat[26:0]) >>> shift_4;
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:57]
     if (OutReady)
-      y_4 <= ($signed(y_4_cast) > $signed(26'd127)) ? 8'd127 : (($signed(y_4_cast) < $signed(26'h3ffff80)) ? 8'd128 : y_4_cast_add[8:1]);
+      y_4 <= ($signed(rounding_4_cast) > $signed(26'd127)) ? 8'd127 : (($signed(rounding_4_cast) < $signed(26'h3ffff80)) ? 8'd128 : rounding_4_add[8:1]);
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
@@ -1314,17 +1314,17 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_5_0 <= {{6{pick_5_0_mux[18]}}, pick_5_0_mux};
+      pick_5_0 <= {{6{a_5_mux[18]}}, a_5_mux};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_5_1 <= {{{4{pick_5_1_mux[18]}}, pick_5_1_mux}, 2'd0};
+      pick_5_1 <= {{{4{a_5_mux_1[18]}}, a_5_mux_1}, 2'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_5_2 <= {{{2{pick_5_2_mux[18]}}, pick_5_2_mux}, 4'd0};
+      pick_5_2 <= {{{2{a_5_mux_2[18]}}, a_5_mux_2}, 4'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -1334,17 +1334,17 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_5_4 <= {{6{pick_5_4_mux[18]}}, pick_5_4_mux};
+      pick_5_4 <= {{6{b_5_mux[18]}}, b_5_mux};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_5_5 <= {{{4{pick_5_5_mux[18]}}, pick_5_5_mux}, 2'd0};
+      pick_5_5 <= {{{4{b_5_mux_1[18]}}, b_5_mux_1}, 2'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_5_6 <= {{{2{pick_5_6_mux[18]}}, pick_5_6_mux}, 4'd0};
+      pick_5_6 <= {{{2{b_5_mux_2[18]}}, b_5_mux_2}, 4'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -1389,12 +1389,12 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:56]
     if (OutReady)
-      rounding_5 <= $signed(rounding_5_cat[26:0]) >>> shift_4;
+      rounding_5 <= $signed(sum_5_cat[26:0]) >>> shift_4;
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:57]
     if (OutReady)
-      y_5 <= ($signed(y_5_cast) > $signed(26'd127)) ? 8'd127 : (($signed(y_5_cast) < $signed(26'h3ffff80)) ? 8'd128 : y_5_cast_add[8:1]);
+      y_5 <= ($signed(rounding_5_cast) > $signed(26'd127)) ? 8'd127 : (($signed(rounding_5_cast) < $signed(26'h3ffff80)) ? 8'd128 : rounding_5_add[8:1]);
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
@@ -1409,17 +1409,17 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_6_0 <= {{6{pick_6_0_mux[18]}}, pick_6_0_mux};
+      pick_6_0 <= {{6{a_6_mux[18]}}, a_6_mux};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_6_1 <= {{{4{pick_6_1_mux[18]}}, pick_6_1_mux}, 2'd0};
+      pick_6_1 <= {{{4{a_6_mux_1[18]}}, a_6_mux_1}, 2'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_6_2 <= {{{2{pick_6_2_mux[18]}}, pick_6_2_mux}, 4'd0};
+      pick_6_2 <= {{{2{a_6_mux_2[18]}}, a_6_mux_2}, 4'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -1429,17 +1429,17 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_6_4 <= {{6{pick_6_4_mux[18]}}, pick_6_4_mux};
+      pick_6_4 <= {{6{b_6_mux[18]}}, b_6_mux};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_6_5 <= {{{4{pick_6_5_mux[18]}}, pick_6_5_mux}, 2'd0};
+      pick_6_5 <= {{{4{b_6_mux_1[18]}}, b_6_mux_1}, 2'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_6_6 <= {{{2{pick_6_6_mux[18]}}, pick_6_6_mux}, 4'd0};
+      pick_6_6 <= {{{2{b_6_mux_2[18]}}, b_6_mux_2}, 4'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -1484,12 +1484,12 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:56]
     if (OutReady)
-      rounding_6 <= $signed(rounding_6_cat[26:0]) >>> shift_4;
+      rounding_6 <= $signed(sum_6_cat[26:0]) >>> shift_4;
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:57]
     if (OutReady)
-      y_6 <= ($signed(y_6_cast) > $signed(26'd127)) ? 8'd127 : (($signed(y_6_cast) < $signed(26'h3ffff80)) ? 8'd128 : y_6_cast_add[8:1]);
+      y_6 <= ($signed(rounding_6_cast) > $signed(26'd127)) ? 8'd127 : (($signed(rounding_6_cast) < $signed(26'h3ffff80)) ? 8'd128 : rounding_6_add[8:1]);
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
@@ -1504,17 +1504,17 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_7_0 <= {{6{pick_7_0_mux[18]}}, pick_7_0_mux};
+      pick_7_0 <= {{6{a_7_mux[18]}}, a_7_mux};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_7_1 <= {{{4{pick_7_1_mux[18]}}, pick_7_1_mux}, 2'd0};
+      pick_7_1 <= {{{4{a_7_mux_1[18]}}, a_7_mux_1}, 2'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_7_2 <= {{{2{pick_7_2_mux[18]}}, pick_7_2_mux}, 4'd0};
+      pick_7_2 <= {{{2{a_7_mux_2[18]}}, a_7_mux_2}, 4'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -1524,17 +1524,17 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_7_4 <= {{6{pick_7_4_mux[18]}}, pick_7_4_mux};
+      pick_7_4 <= {{6{b_7_mux[18]}}, b_7_mux};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_7_5 <= {{{4{pick_7_5_mux[18]}}, pick_7_5_mux}, 2'd0};
+      pick_7_5 <= {{{4{b_7_mux_1[18]}}, b_7_mux_1}, 2'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_7_6 <= {{{2{pick_7_6_mux[18]}}, pick_7_6_mux}, 4'd0};
+      pick_7_6 <= {{{2{b_7_mux_2[18]}}, b_7_mux_2}, 4'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -1579,12 +1579,12 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:56]
     if (OutReady)
-      rounding_7 <= $signed(rounding_7_cat[26:0]) >>> shift_4;
+      rounding_7 <= $signed(sum_7_cat[26:0]) >>> shift_4;
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:57]
     if (OutReady)
-      y_7 <= ($signed(y_7_cast) > $signed(26'd127)) ? 8'd127 : (($signed(y_7_cast) < $signed(26'h3ffff80)) ? 8'd128 : y_7_cast_add[8:1]);
+      y_7 <= ($signed(rounding_7_cast) > $signed(26'd127)) ? 8'd127 : (($signed(rounding_7_cast) < $signed(26'h3ffff80)) ? 8'd128 : rounding_7_add[8:1]);
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
@@ -1599,17 +1599,17 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_8_0 <= {{6{pick_8_0_mux[18]}}, pick_8_0_mux};
+      pick_8_0 <= {{6{a_8_mux[18]}}, a_8_mux};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_8_1 <= {{{4{pick_8_1_mux[18]}}, pick_8_1_mux}, 2'd0};
+      pick_8_1 <= {{{4{a_8_mux_1[18]}}, a_8_mux_1}, 2'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_8_2 <= {{{2{pick_8_2_mux[18]}}, pick_8_2_mux}, 4'd0};
+      pick_8_2 <= {{{2{a_8_mux_2[18]}}, a_8_mux_2}, 4'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -1619,17 +1619,17 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_8_4 <= {{6{pick_8_4_mux[18]}}, pick_8_4_mux};
+      pick_8_4 <= {{6{b_8_mux[18]}}, b_8_mux};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_8_5 <= {{{4{pick_8_5_mux[18]}}, pick_8_5_mux}, 2'd0};
+      pick_8_5 <= {{{4{b_8_mux_1[18]}}, b_8_mux_1}, 2'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_8_6 <= {{{2{pick_8_6_mux[18]}}, pick_8_6_mux}, 4'd0};
+      pick_8_6 <= {{{2{b_8_mux_2[18]}}, b_8_mux_2}, 4'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -1674,12 +1674,12 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:56]
     if (OutReady)
-      rounding_8 <= $signed(rounding_8_cat[26:0]) >>> shift_4;
+      rounding_8 <= $signed(sum_8_cat[26:0]) >>> shift_4;
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:57]
     if (OutReady)
-      y_8 <= ($signed(y_8_cast) > $signed(26'd127)) ? 8'd127 : (($signed(y_8_cast) < $signed(26'h3ffff80)) ? 8'd128 : y_8_cast_add[8:1]);
+      y_8 <= ($signed(rounding_8_cast) > $signed(26'd127)) ? 8'd127 : (($signed(rounding_8_cast) < $signed(26'h3ffff80)) ? 8'd128 : rounding_8_add[8:1]);
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
@@ -1694,17 +1694,17 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_9_0 <= {{6{pick_9_0_mux[18]}}, pick_9_0_mux};
+      pick_9_0 <= {{6{a_9_mux[18]}}, a_9_mux};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_9_1 <= {{{4{pick_9_1_mux[18]}}, pick_9_1_mux}, 2'd0};
+      pick_9_1 <= {{{4{a_9_mux_1[18]}}, a_9_mux_1}, 2'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_9_2 <= {{{2{pick_9_2_mux[18]}}, pick_9_2_mux}, 4'd0};
+      pick_9_2 <= {{{2{a_9_mux_2[18]}}, a_9_mux_2}, 4'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -1714,17 +1714,17 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_9_4 <= {{6{pick_9_4_mux[18]}}, pick_9_4_mux};
+      pick_9_4 <= {{6{b_9_mux[18]}}, b_9_mux};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_9_5 <= {{{4{pick_9_5_mux[18]}}, pick_9_5_mux}, 2'd0};
+      pick_9_5 <= {{{4{b_9_mux_1[18]}}, b_9_mux_1}, 2'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_9_6 <= {{{2{pick_9_6_mux[18]}}, pick_9_6_mux}, 4'd0};
+      pick_9_6 <= {{{2{b_9_mux_2[18]}}, b_9_mux_2}, 4'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -1769,12 +1769,12 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:56]
     if (OutReady)
-      rounding_9 <= $signed(rounding_9_cat[26:0]) >>> shift_4;
+      rounding_9 <= $signed(sum_9_cat[26:0]) >>> shift_4;
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:57]
     if (OutReady)
-      y_9 <= ($signed(y_9_cast) > $signed(26'd127)) ? 8'd127 : (($signed(y_9_cast) < $signed(26'h3ffff80)) ? 8'd128 : y_9_cast_add[8:1]);
+      y_9 <= ($signed(rounding_9_cast) > $signed(26'd127)) ? 8'd127 : (($signed(rounding_9_cast) < $signed(26'h3ffff80)) ? 8'd128 : rounding_9_add[8:1]);
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
@@ -1789,17 +1789,17 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_10_0 <= {{6{pick_10_0_mux[18]}}, pick_10_0_mux};
+      pick_10_0 <= {{6{a_10_mux[18]}}, a_10_mux};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_10_1 <= {{{4{pick_10_1_mux[18]}}, pick_10_1_mux}, 2'd0};
+      pick_10_1 <= {{{4{a_10_mux_1[18]}}, a_10_mux_1}, 2'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_10_2 <= {{{2{pick_10_2_mux[18]}}, pick_10_2_mux}, 4'd0};
+      pick_10_2 <= {{{2{a_10_mux_2[18]}}, a_10_mux_2}, 4'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -1809,17 +1809,17 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_10_4 <= {{6{pick_10_4_mux[18]}}, pick_10_4_mux};
+      pick_10_4 <= {{6{b_10_mux[18]}}, b_10_mux};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_10_5 <= {{{4{pick_10_5_mux[18]}}, pick_10_5_mux}, 2'd0};
+      pick_10_5 <= {{{4{b_10_mux_1[18]}}, b_10_mux_1}, 2'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_10_6 <= {{{2{pick_10_6_mux[18]}}, pick_10_6_mux}, 4'd0};
+      pick_10_6 <= {{{2{b_10_mux_2[18]}}, b_10_mux_2}, 4'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -1864,12 +1864,12 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:56]
     if (OutReady)
-      rounding_10 <= $signed(rounding_10_cat[26:0]) >>> shift_4;
+      rounding_10 <= $signed(sum_10_cat[26:0]) >>> shift_4;
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:57]
     if (OutReady)
-      y_10 <= ($signed(y_10_cast) > $signed(26'd127)) ? 8'd127 : (($signed(y_10_cast) < $signed(26'h3ffff80)) ? 8'd128 : y_10_cast_add[8:1]);
+      y_10 <= ($signed(rounding_10_cast) > $signed(26'd127)) ? 8'd127 : (($signed(rounding_10_cast) < $signed(26'h3ffff80)) ? 8'd128 : rounding_10_add[8:1]);
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
@@ -1884,17 +1884,17 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_11_0 <= {{6{pick_11_0_mux[18]}}, pick_11_0_mux};
+      pick_11_0 <= {{6{a_11_mux[18]}}, a_11_mux};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_11_1 <= {{{4{pick_11_1_mux[18]}}, pick_11_1_mux}, 2'd0};
+      pick_11_1 <= {{{4{a_11_mux_1[18]}}, a_11_mux_1}, 2'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_11_2 <= {{{2{pick_11_2_mux[18]}}, pick_11_2_mux}, 4'd0};
+      pick_11_2 <= {{{2{a_11_mux_2[18]}}, a_11_mux_2}, 4'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -1904,17 +1904,17 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_11_4 <= {{6{pick_11_4_mux[18]}}, pick_11_4_mux};
+      pick_11_4 <= {{6{b_11_mux[18]}}, b_11_mux};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_11_5 <= {{{4{pick_11_5_mux[18]}}, pick_11_5_mux}, 2'd0};
+      pick_11_5 <= {{{4{b_11_mux_1[18]}}, b_11_mux_1}, 2'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_11_6 <= {{{2{pick_11_6_mux[18]}}, pick_11_6_mux}, 4'd0};
+      pick_11_6 <= {{{2{b_11_mux_2[18]}}, b_11_mux_2}, 4'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -1959,12 +1959,12 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:56]
     if (OutReady)
-      rounding_11 <= $signed(rounding_11_cat[26:0]) >>> shift_4;
+      rounding_11 <= $signed(sum_11_cat[26:0]) >>> shift_4;
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:57]
     if (OutReady)
-      y_11 <= ($signed(y_11_cast) > $signed(26'd127)) ? 8'd127 : (($signed(y_11_cast) < $signed(26'h3ffff80)) ? 8'd128 : y_11_cast_add[8:1]);
+      y_11 <= ($signed(rounding_11_cast) > $signed(26'd127)) ? 8'd127 : (($signed(rounding_11_cast) < $signed(26'h3ffff80)) ? 8'd128 : rounding_11_add[8:1]);
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
@@ -1979,17 +1979,17 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_12_0 <= {{6{pick_12_0_mux[18]}}, pick_12_0_mux};
+      pick_12_0 <= {{6{a_12_mux[18]}}, a_12_mux};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_12_1 <= {{{4{pick_12_1_mux[18]}}, pick_12_1_mux}, 2'd0};
+      pick_12_1 <= {{{4{a_12_mux_1[18]}}, a_12_mux_1}, 2'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_12_2 <= {{{2{pick_12_2_mux[18]}}, pick_12_2_mux}, 4'd0};
+      pick_12_2 <= {{{2{a_12_mux_2[18]}}, a_12_mux_2}, 4'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -1999,17 +1999,17 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_12_4 <= {{6{pick_12_4_mux[18]}}, pick_12_4_mux};
+      pick_12_4 <= {{6{b_12_mux[18]}}, b_12_mux};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_12_5 <= {{{4{pick_12_5_mux[18]}}, pick_12_5_mux}, 2'd0};
+      pick_12_5 <= {{{4{b_12_mux_1[18]}}, b_12_mux_1}, 2'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_12_6 <= {{{2{pick_12_6_mux[18]}}, pick_12_6_mux}, 4'd0};
+      pick_12_6 <= {{{2{b_12_mux_2[18]}}, b_12_mux_2}, 4'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -2054,12 +2054,12 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:56]
     if (OutReady)
-      rounding_12 <= $signed(rounding_12_cat[26:0]) >>> shift_4;
+      rounding_12 <= $signed(sum_12_cat[26:0]) >>> shift_4;
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:57]
     if (OutReady)
-      y_12 <= ($signed(y_12_cast) > $signed(26'd127)) ? 8'd127 : (($signed(y_12_cast) < $signed(26'h3ffff80)) ? 8'd128 : y_12_cast_add[8:1]);
+      y_12 <= ($signed(rounding_12_cast) > $signed(26'd127)) ? 8'd127 : (($signed(rounding_12_cast) < $signed(26'h3ffff80)) ? 8'd128 : rounding_12_add[8:1]);
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
@@ -2074,17 +2074,17 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_13_0 <= {{6{pick_13_0_mux[18]}}, pick_13_0_mux};
+      pick_13_0 <= {{6{a_13_mux[18]}}, a_13_mux};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_13_1 <= {{{4{pick_13_1_mux[18]}}, pick_13_1_mux}, 2'd0};
+      pick_13_1 <= {{{4{a_13_mux_1[18]}}, a_13_mux_1}, 2'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_13_2 <= {{{2{pick_13_2_mux[18]}}, pick_13_2_mux}, 4'd0};
+      pick_13_2 <= {{{2{a_13_mux_2[18]}}, a_13_mux_2}, 4'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -2094,17 +2094,17 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_13_4 <= {{6{pick_13_4_mux[18]}}, pick_13_4_mux};
+      pick_13_4 <= {{6{b_13_mux[18]}}, b_13_mux};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_13_5 <= {{{4{pick_13_5_mux[18]}}, pick_13_5_mux}, 2'd0};
+      pick_13_5 <= {{{4{b_13_mux_1[18]}}, b_13_mux_1}, 2'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_13_6 <= {{{2{pick_13_6_mux[18]}}, pick_13_6_mux}, 4'd0};
+      pick_13_6 <= {{{2{b_13_mux_2[18]}}, b_13_mux_2}, 4'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -2149,12 +2149,12 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:56]
     if (OutReady)
-      rounding_13 <= $signed(rounding_13_cat[26:0]) >>> shift_4;
+      rounding_13 <= $signed(sum_13_cat[26:0]) >>> shift_4;
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:57]
     if (OutReady)
-      y_13 <= ($signed(y_13_cast) > $signed(26'd127)) ? 8'd127 : (($signed(y_13_cast) < $signed(26'h3ffff80)) ? 8'd128 : y_13_cast_add[8:1]);
+      y_13 <= ($signed(rounding_13_cast) > $signed(26'd127)) ? 8'd127 : (($signed(rounding_13_cast) < $signed(26'h3ffff80)) ? 8'd128 : rounding_13_add[8:1]);
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
@@ -2169,17 +2169,17 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_14_0 <= {{6{pick_14_0_mux[18]}}, pick_14_0_mux};
+      pick_14_0 <= {{6{a_14_mux[18]}}, a_14_mux};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_14_1 <= {{{4{pick_14_1_mux[18]}}, pick_14_1_mux}, 2'd0};
+      pick_14_1 <= {{{4{a_14_mux_1[18]}}, a_14_mux_1}, 2'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_14_2 <= {{{2{pick_14_2_mux[18]}}, pick_14_2_mux}, 4'd0};
+      pick_14_2 <= {{{2{a_14_mux_2[18]}}, a_14_mux_2}, 4'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -2189,17 +2189,17 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_14_4 <= {{6{pick_14_4_mux[18]}}, pick_14_4_mux};
+      pick_14_4 <= {{6{b_14_mux[18]}}, b_14_mux};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_14_5 <= {{{4{pick_14_5_mux[18]}}, pick_14_5_mux}, 2'd0};
+      pick_14_5 <= {{{4{b_14_mux_1[18]}}, b_14_mux_1}, 2'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_14_6 <= {{{2{pick_14_6_mux[18]}}, pick_14_6_mux}, 4'd0};
+      pick_14_6 <= {{{2{b_14_mux_2[18]}}, b_14_mux_2}, 4'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -2244,12 +2244,12 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:56]
     if (OutReady)
-      rounding_14 <= $signed(rounding_14_cat[26:0]) >>> shift_4;
+      rounding_14 <= $signed(sum_14_cat[26:0]) >>> shift_4;
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:57]
     if (OutReady)
-      y_14 <= ($signed(y_14_cast) > $signed(26'd127)) ? 8'd127 : (($signed(y_14_cast) < $signed(26'h3ffff80)) ? 8'd128 : y_14_cast_add[8:1]);
+      y_14 <= ($signed(rounding_14_cast) > $signed(26'd127)) ? 8'd127 : (($signed(rounding_14_cast) < $signed(26'h3ffff80)) ? 8'd128 : rounding_14_add[8:1]);
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
@@ -2264,17 +2264,17 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_15_0 <= {{6{pick_15_0_mux[18]}}, pick_15_0_mux};
+      pick_15_0 <= {{6{a_15_mux[18]}}, a_15_mux};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_15_1 <= {{{4{pick_15_1_mux[18]}}, pick_15_1_mux}, 2'd0};
+      pick_15_1 <= {{{4{a_15_mux_1[18]}}, a_15_mux_1}, 2'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_15_2 <= {{{2{pick_15_2_mux[18]}}, pick_15_2_mux}, 4'd0};
+      pick_15_2 <= {{{2{a_15_mux_2[18]}}, a_15_mux_2}, 4'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -2284,17 +2284,17 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_15_4 <= {{6{pick_15_4_mux[18]}}, pick_15_4_mux};
+      pick_15_4 <= {{6{b_15_mux[18]}}, b_15_mux};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_15_5 <= {{{4{pick_15_5_mux[18]}}, pick_15_5_mux}, 2'd0};
+      pick_15_5 <= {{{4{b_15_mux_1[18]}}, b_15_mux_1}, 2'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
     if (OutReady)
-      pick_15_6 <= {{{2{pick_15_6_mux[18]}}, pick_15_6_mux}, 4'd0};
+      pick_15_6 <= {{{2{b_15_mux_2[18]}}, b_15_mux_2}, 4'd0};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -2339,12 +2339,12 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:56]
     if (OutReady)
-      rounding_15 <= $signed(rounding_15_cat[26:0]) >>> shift_4;
+      rounding_15 <= $signed(sum_15_cat[26:0]) >>> shift_4;
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:57]
     if (OutReady)
-      y_15 <= ($signed(y_15_cast) > $signed(26'd127)) ? 8'd127 : (($signed(y_15_cast) < $signed(26'h3ffff80)) ? 8'd128 : y_15_cast_add[8:1]);
+      y_15 <= ($signed(rounding_15_cast) > $signed(26'd127)) ? 8'd127 : (($signed(rounding_15_cast) < $signed(26'h3ffff80)) ? 8'd128 : rounding_15_add[8:1]);
   end
 endmodule
 

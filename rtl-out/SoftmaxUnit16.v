@@ -504,180 +504,180 @@ module SoftmaxUnit16 (
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire signed [31:0] beat_max_1_0_mux; // @[SoftmaxUnit.cs:91]
-  wire signed [31:0] beat_max_1_0_mux_1; // @[SoftmaxUnit.cs:91]
-  wire signed [31:0] beat_max_1_1_mux; // @[SoftmaxUnit.cs:91]
-  wire signed [31:0] beat_max_1_1_mux_1; // @[SoftmaxUnit.cs:91]
-  wire signed [31:0] beat_max_1_2_mux; // @[SoftmaxUnit.cs:91]
-  wire signed [31:0] beat_max_1_2_mux_1; // @[SoftmaxUnit.cs:91]
+  wire signed [31:0] score_3_mux; // @[SoftmaxUnit.cs:91]
+  wire signed [31:0] score_1_mux; // @[SoftmaxUnit.cs:91]
+  wire signed [31:0] score_7_mux; // @[SoftmaxUnit.cs:91]
+  wire signed [31:0] score_5_mux; // @[SoftmaxUnit.cs:91]
+  wire signed [31:0] score_11_mux; // @[SoftmaxUnit.cs:91]
+  wire signed [31:0] score_9_mux; // @[SoftmaxUnit.cs:91]
+  wire signed [31:0] score_15_mux; // @[SoftmaxUnit.cs:91]
+  wire signed [31:0] score_13_mux; // @[SoftmaxUnit.cs:91]
   wire signed [31:0] beat_max_1_3_mux; // @[SoftmaxUnit.cs:91]
-  wire signed [31:0] beat_max_1_3_mux_1; // @[SoftmaxUnit.cs:91]
-  wire signed [31:0] beat_max_2_mux; // @[SoftmaxUnit.cs:91]
-  wire signed [31:0] beat_max_2_mux_1; // @[SoftmaxUnit.cs:91]
-  wire [51:0] u_0_add_shiftright_cat; // @[SoftmaxUnit.cs:105]
-  wire signed [50:0] u_0_add_shiftright; // @[SoftmaxUnit.cs:105]
-  wire signed [51:0] u_0_add; // @[SoftmaxUnit.cs:105]
-  wire [16:0] index_0_add; // @[SoftmaxUnit.cs:110]
-  wire [15:0] exponent_0_shiftright; // @[SoftmaxUnit.cs:113]
-  wire [51:0] u_1_add_shiftright_cat; // @[SoftmaxUnit.cs:105]
-  wire signed [50:0] u_1_add_shiftright; // @[SoftmaxUnit.cs:105]
-  wire signed [51:0] u_1_add; // @[SoftmaxUnit.cs:105]
-  wire [16:0] index_1_add; // @[SoftmaxUnit.cs:110]
-  wire [15:0] exponent_1_shiftright; // @[SoftmaxUnit.cs:113]
-  wire [51:0] u_2_add_shiftright_cat; // @[SoftmaxUnit.cs:105]
-  wire signed [50:0] u_2_add_shiftright; // @[SoftmaxUnit.cs:105]
-  wire signed [51:0] u_2_add; // @[SoftmaxUnit.cs:105]
-  wire [16:0] index_2_add; // @[SoftmaxUnit.cs:110]
-  wire [15:0] exponent_2_shiftright; // @[SoftmaxUnit.cs:113]
-  wire [51:0] u_3_add_shiftright_cat; // @[SoftmaxUnit.cs:105]
-  wire signed [50:0] u_3_add_shiftright; // @[SoftmaxUnit.cs:105]
-  wire signed [51:0] u_3_add; // @[SoftmaxUnit.cs:105]
-  wire [16:0] index_3_add; // @[SoftmaxUnit.cs:110]
-  wire [15:0] exponent_3_shiftright; // @[SoftmaxUnit.cs:113]
-  wire [51:0] u_4_add_shiftright_cat; // @[SoftmaxUnit.cs:105]
-  wire signed [50:0] u_4_add_shiftright; // @[SoftmaxUnit.cs:105]
-  wire signed [51:0] u_4_add; // @[SoftmaxUnit.cs:105]
-  wire [16:0] index_4_add; // @[SoftmaxUnit.cs:110]
-  wire [15:0] exponent_4_shiftright; // @[SoftmaxUnit.cs:113]
-  wire [51:0] u_5_add_shiftright_cat; // @[SoftmaxUnit.cs:105]
-  wire signed [50:0] u_5_add_shiftright; // @[SoftmaxUnit.cs:105]
-  wire signed [51:0] u_5_add; // @[SoftmaxUnit.cs:105]
-  wire [16:0] index_5_add; // @[SoftmaxUnit.cs:110]
-  wire [15:0] exponent_5_shiftright; // @[SoftmaxUnit.cs:113]
-  wire [51:0] u_6_add_shiftright_cat; // @[SoftmaxUnit.cs:105]
-  wire signed [50:0] u_6_add_shiftright; // @[SoftmaxUnit.cs:105]
-  wire signed [51:0] u_6_add; // @[SoftmaxUnit.cs:105]
-  wire [16:0] index_6_add; // @[SoftmaxUnit.cs:110]
-  wire [15:0] exponent_6_shiftright; // @[SoftmaxUnit.cs:113]
-  wire [51:0] u_7_add_shiftright_cat; // @[SoftmaxUnit.cs:105]
-  wire signed [50:0] u_7_add_shiftright; // @[SoftmaxUnit.cs:105]
-  wire signed [51:0] u_7_add; // @[SoftmaxUnit.cs:105]
-  wire [16:0] index_7_add; // @[SoftmaxUnit.cs:110]
-  wire [15:0] exponent_7_shiftright; // @[SoftmaxUnit.cs:113]
-  wire [51:0] u_8_add_shiftright_cat; // @[SoftmaxUnit.cs:105]
-  wire signed [50:0] u_8_add_shiftright; // @[SoftmaxUnit.cs:105]
-  wire signed [51:0] u_8_add; // @[SoftmaxUnit.cs:105]
-  wire [16:0] index_8_add; // @[SoftmaxUnit.cs:110]
-  wire [15:0] exponent_8_shiftright; // @[SoftmaxUnit.cs:113]
-  wire [51:0] u_9_add_shiftright_cat; // @[SoftmaxUnit.cs:105]
-  wire signed [50:0] u_9_add_shiftright; // @[SoftmaxUnit.cs:105]
-  wire signed [51:0] u_9_add; // @[SoftmaxUnit.cs:105]
-  wire [16:0] index_9_add; // @[SoftmaxUnit.cs:110]
-  wire [15:0] exponent_9_shiftright; // @[SoftmaxUnit.cs:113]
-  wire [51:0] u_10_add_shiftright_cat; // @[SoftmaxUnit.cs:105]
-  wire signed [50:0] u_10_add_shiftright; // @[SoftmaxUnit.cs:105]
-  wire signed [51:0] u_10_add; // @[SoftmaxUnit.cs:105]
-  wire [16:0] index_10_add; // @[SoftmaxUnit.cs:110]
-  wire [15:0] exponent_10_shiftright; // @[SoftmaxUnit.cs:113]
-  wire [51:0] u_11_add_shiftright_cat; // @[SoftmaxUnit.cs:105]
-  wire signed [50:0] u_11_add_shiftright; // @[SoftmaxUnit.cs:105]
-  wire signed [51:0] u_11_add; // @[SoftmaxUnit.cs:105]
-  wire [16:0] index_11_add; // @[SoftmaxUnit.cs:110]
-  wire [15:0] exponent_11_shiftright; // @[SoftmaxUnit.cs:113]
-  wire [51:0] u_12_add_shiftright_cat; // @[SoftmaxUnit.cs:105]
-  wire signed [50:0] u_12_add_shiftright; // @[SoftmaxUnit.cs:105]
-  wire signed [51:0] u_12_add; // @[SoftmaxUnit.cs:105]
-  wire [16:0] index_12_add; // @[SoftmaxUnit.cs:110]
-  wire [15:0] exponent_12_shiftright; // @[SoftmaxUnit.cs:113]
-  wire [51:0] u_13_add_shiftright_cat; // @[SoftmaxUnit.cs:105]
-  wire signed [50:0] u_13_add_shiftright; // @[SoftmaxUnit.cs:105]
-  wire signed [51:0] u_13_add; // @[SoftmaxUnit.cs:105]
-  wire [16:0] index_13_add; // @[SoftmaxUnit.cs:110]
-  wire [15:0] exponent_13_shiftright; // @[SoftmaxUnit.cs:113]
-  wire [51:0] u_14_add_shiftright_cat; // @[SoftmaxUnit.cs:105]
-  wire signed [50:0] u_14_add_shiftright; // @[SoftmaxUnit.cs:105]
-  wire signed [51:0] u_14_add; // @[SoftmaxUnit.cs:105]
-  wire [16:0] index_14_add; // @[SoftmaxUnit.cs:110]
-  wire [15:0] exponent_14_shiftright; // @[SoftmaxUnit.cs:113]
-  wire [51:0] u_15_add_shiftright_cat; // @[SoftmaxUnit.cs:105]
-  wire signed [50:0] u_15_add_shiftright; // @[SoftmaxUnit.cs:105]
-  wire signed [51:0] u_15_add; // @[SoftmaxUnit.cs:105]
-  wire [16:0] index_15_add; // @[SoftmaxUnit.cs:110]
-  wire [15:0] exponent_15_shiftright; // @[SoftmaxUnit.cs:113]
+  wire signed [31:0] beat_max_1_1_mux; // @[SoftmaxUnit.cs:91]
+  wire [51:0] product_0_cat; // @[SoftmaxUnit.cs:105]
+  wire signed [50:0] product_0_shiftright; // @[SoftmaxUnit.cs:105]
+  wire signed [51:0] product_0_add; // @[SoftmaxUnit.cs:105]
+  wire [16:0] u_0_add; // @[SoftmaxUnit.cs:110]
+  wire [15:0] entry_0_shiftright; // @[SoftmaxUnit.cs:113]
+  wire [51:0] product_1_cat; // @[SoftmaxUnit.cs:105]
+  wire signed [50:0] product_1_shiftright; // @[SoftmaxUnit.cs:105]
+  wire signed [51:0] product_1_add; // @[SoftmaxUnit.cs:105]
+  wire [16:0] u_1_add; // @[SoftmaxUnit.cs:110]
+  wire [15:0] entry_1_shiftright; // @[SoftmaxUnit.cs:113]
+  wire [51:0] product_2_cat; // @[SoftmaxUnit.cs:105]
+  wire signed [50:0] product_2_shiftright; // @[SoftmaxUnit.cs:105]
+  wire signed [51:0] product_2_add; // @[SoftmaxUnit.cs:105]
+  wire [16:0] u_2_add; // @[SoftmaxUnit.cs:110]
+  wire [15:0] entry_2_shiftright; // @[SoftmaxUnit.cs:113]
+  wire [51:0] product_3_cat; // @[SoftmaxUnit.cs:105]
+  wire signed [50:0] product_3_shiftright; // @[SoftmaxUnit.cs:105]
+  wire signed [51:0] product_3_add; // @[SoftmaxUnit.cs:105]
+  wire [16:0] u_3_add; // @[SoftmaxUnit.cs:110]
+  wire [15:0] entry_3_shiftright; // @[SoftmaxUnit.cs:113]
+  wire [51:0] product_4_cat; // @[SoftmaxUnit.cs:105]
+  wire signed [50:0] product_4_shiftright; // @[SoftmaxUnit.cs:105]
+  wire signed [51:0] product_4_add; // @[SoftmaxUnit.cs:105]
+  wire [16:0] u_4_add; // @[SoftmaxUnit.cs:110]
+  wire [15:0] entry_4_shiftright; // @[SoftmaxUnit.cs:113]
+  wire [51:0] product_5_cat; // @[SoftmaxUnit.cs:105]
+  wire signed [50:0] product_5_shiftright; // @[SoftmaxUnit.cs:105]
+  wire signed [51:0] product_5_add; // @[SoftmaxUnit.cs:105]
+  wire [16:0] u_5_add; // @[SoftmaxUnit.cs:110]
+  wire [15:0] entry_5_shiftright; // @[SoftmaxUnit.cs:113]
+  wire [51:0] product_6_cat; // @[SoftmaxUnit.cs:105]
+  wire signed [50:0] product_6_shiftright; // @[SoftmaxUnit.cs:105]
+  wire signed [51:0] product_6_add; // @[SoftmaxUnit.cs:105]
+  wire [16:0] u_6_add; // @[SoftmaxUnit.cs:110]
+  wire [15:0] entry_6_shiftright; // @[SoftmaxUnit.cs:113]
+  wire [51:0] product_7_cat; // @[SoftmaxUnit.cs:105]
+  wire signed [50:0] product_7_shiftright; // @[SoftmaxUnit.cs:105]
+  wire signed [51:0] product_7_add; // @[SoftmaxUnit.cs:105]
+  wire [16:0] u_7_add; // @[SoftmaxUnit.cs:110]
+  wire [15:0] entry_7_shiftright; // @[SoftmaxUnit.cs:113]
+  wire [51:0] product_8_cat; // @[SoftmaxUnit.cs:105]
+  wire signed [50:0] product_8_shiftright; // @[SoftmaxUnit.cs:105]
+  wire signed [51:0] product_8_add; // @[SoftmaxUnit.cs:105]
+  wire [16:0] u_8_add; // @[SoftmaxUnit.cs:110]
+  wire [15:0] entry_8_shiftright; // @[SoftmaxUnit.cs:113]
+  wire [51:0] product_9_cat; // @[SoftmaxUnit.cs:105]
+  wire signed [50:0] product_9_shiftright; // @[SoftmaxUnit.cs:105]
+  wire signed [51:0] product_9_add; // @[SoftmaxUnit.cs:105]
+  wire [16:0] u_9_add; // @[SoftmaxUnit.cs:110]
+  wire [15:0] entry_9_shiftright; // @[SoftmaxUnit.cs:113]
+  wire [51:0] product_10_cat; // @[SoftmaxUnit.cs:105]
+  wire signed [50:0] product_10_shiftright; // @[SoftmaxUnit.cs:105]
+  wire signed [51:0] product_10_add; // @[SoftmaxUnit.cs:105]
+  wire [16:0] u_10_add; // @[SoftmaxUnit.cs:110]
+  wire [15:0] entry_10_shiftright; // @[SoftmaxUnit.cs:113]
+  wire [51:0] product_11_cat; // @[SoftmaxUnit.cs:105]
+  wire signed [50:0] product_11_shiftright; // @[SoftmaxUnit.cs:105]
+  wire signed [51:0] product_11_add; // @[SoftmaxUnit.cs:105]
+  wire [16:0] u_11_add; // @[SoftmaxUnit.cs:110]
+  wire [15:0] entry_11_shiftright; // @[SoftmaxUnit.cs:113]
+  wire [51:0] product_12_cat; // @[SoftmaxUnit.cs:105]
+  wire signed [50:0] product_12_shiftright; // @[SoftmaxUnit.cs:105]
+  wire signed [51:0] product_12_add; // @[SoftmaxUnit.cs:105]
+  wire [16:0] u_12_add; // @[SoftmaxUnit.cs:110]
+  wire [15:0] entry_12_shiftright; // @[SoftmaxUnit.cs:113]
+  wire [51:0] product_13_cat; // @[SoftmaxUnit.cs:105]
+  wire signed [50:0] product_13_shiftright; // @[SoftmaxUnit.cs:105]
+  wire signed [51:0] product_13_add; // @[SoftmaxUnit.cs:105]
+  wire [16:0] u_13_add; // @[SoftmaxUnit.cs:110]
+  wire [15:0] entry_13_shiftright; // @[SoftmaxUnit.cs:113]
+  wire [51:0] product_14_cat; // @[SoftmaxUnit.cs:105]
+  wire signed [50:0] product_14_shiftright; // @[SoftmaxUnit.cs:105]
+  wire signed [51:0] product_14_add; // @[SoftmaxUnit.cs:105]
+  wire [16:0] u_14_add; // @[SoftmaxUnit.cs:110]
+  wire [15:0] entry_14_shiftright; // @[SoftmaxUnit.cs:113]
+  wire [51:0] product_15_cat; // @[SoftmaxUnit.cs:105]
+  wire signed [50:0] product_15_shiftright; // @[SoftmaxUnit.cs:105]
+  wire signed [51:0] product_15_add; // @[SoftmaxUnit.cs:105]
+  wire [16:0] u_15_add; // @[SoftmaxUnit.cs:110]
+  wire [15:0] entry_15_shiftright; // @[SoftmaxUnit.cs:113]
   wire divide_count_ne; // @[SoftmaxUnit.cs:134, SoftmaxUnit.cs:139]
-  wire [33:0] remainder_ge_cat; // @[SoftmaxUnit.cs:135, SoftmaxUnit.cs:141]
+  wire [33:0] remainder_cat; // @[SoftmaxUnit.cs:135, SoftmaxUnit.cs:141]
   wire remainder_ge; // @[SoftmaxUnit.cs:135, SoftmaxUnit.cs:141]
-  wire signed [41:0] probability_0_sub_cast_add_cast_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] probability_0_sub_cast_add_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [12:0] probability_0_sub_cast_add; // @[SoftmaxUnit.cs:156]
-  wire signed [10:0] probability_0_sub_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [8:0] probability_0_sub_mux; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] probability_0_sub; // @[SoftmaxUnit.cs:156]
-  wire signed [41:0] probability_1_sub_cast_add_cast_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] probability_1_sub_cast_add_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [12:0] probability_1_sub_cast_add; // @[SoftmaxUnit.cs:156]
-  wire signed [10:0] probability_1_sub_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] probability_1_sub; // @[SoftmaxUnit.cs:156]
-  wire signed [41:0] probability_2_sub_cast_add_cast_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] probability_2_sub_cast_add_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [12:0] probability_2_sub_cast_add; // @[SoftmaxUnit.cs:156]
-  wire signed [10:0] probability_2_sub_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] probability_2_sub; // @[SoftmaxUnit.cs:156]
-  wire signed [41:0] probability_3_sub_cast_add_cast_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] probability_3_sub_cast_add_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [12:0] probability_3_sub_cast_add; // @[SoftmaxUnit.cs:156]
-  wire signed [10:0] probability_3_sub_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] probability_3_sub; // @[SoftmaxUnit.cs:156]
-  wire signed [41:0] probability_4_sub_cast_add_cast_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] probability_4_sub_cast_add_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [12:0] probability_4_sub_cast_add; // @[SoftmaxUnit.cs:156]
-  wire signed [10:0] probability_4_sub_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] probability_4_sub; // @[SoftmaxUnit.cs:156]
-  wire signed [41:0] probability_5_sub_cast_add_cast_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] probability_5_sub_cast_add_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [12:0] probability_5_sub_cast_add; // @[SoftmaxUnit.cs:156]
-  wire signed [10:0] probability_5_sub_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] probability_5_sub; // @[SoftmaxUnit.cs:156]
-  wire signed [41:0] probability_6_sub_cast_add_cast_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] probability_6_sub_cast_add_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [12:0] probability_6_sub_cast_add; // @[SoftmaxUnit.cs:156]
-  wire signed [10:0] probability_6_sub_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] probability_6_sub; // @[SoftmaxUnit.cs:156]
-  wire signed [41:0] probability_7_sub_cast_add_cast_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] probability_7_sub_cast_add_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [12:0] probability_7_sub_cast_add; // @[SoftmaxUnit.cs:156]
-  wire signed [10:0] probability_7_sub_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] probability_7_sub; // @[SoftmaxUnit.cs:156]
-  wire signed [41:0] probability_8_sub_cast_add_cast_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] probability_8_sub_cast_add_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [12:0] probability_8_sub_cast_add; // @[SoftmaxUnit.cs:156]
-  wire signed [10:0] probability_8_sub_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] probability_8_sub; // @[SoftmaxUnit.cs:156]
-  wire signed [41:0] probability_9_sub_cast_add_cast_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] probability_9_sub_cast_add_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [12:0] probability_9_sub_cast_add; // @[SoftmaxUnit.cs:156]
-  wire signed [10:0] probability_9_sub_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] probability_9_sub; // @[SoftmaxUnit.cs:156]
-  wire signed [41:0] probability_10_sub_cast_add_cast_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] probability_10_sub_cast_add_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [12:0] probability_10_sub_cast_add; // @[SoftmaxUnit.cs:156]
-  wire signed [10:0] probability_10_sub_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] probability_10_sub; // @[SoftmaxUnit.cs:156]
-  wire signed [41:0] probability_11_sub_cast_add_cast_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] probability_11_sub_cast_add_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [12:0] probability_11_sub_cast_add; // @[SoftmaxUnit.cs:156]
-  wire signed [10:0] probability_11_sub_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] probability_11_sub; // @[SoftmaxUnit.cs:156]
-  wire signed [41:0] probability_12_sub_cast_add_cast_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] probability_12_sub_cast_add_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [12:0] probability_12_sub_cast_add; // @[SoftmaxUnit.cs:156]
-  wire signed [10:0] probability_12_sub_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] probability_12_sub; // @[SoftmaxUnit.cs:156]
-  wire signed [41:0] probability_13_sub_cast_add_cast_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] probability_13_sub_cast_add_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [12:0] probability_13_sub_cast_add; // @[SoftmaxUnit.cs:156]
-  wire signed [10:0] probability_13_sub_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] probability_13_sub; // @[SoftmaxUnit.cs:156]
-  wire signed [41:0] probability_14_sub_cast_add_cast_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] probability_14_sub_cast_add_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [12:0] probability_14_sub_cast_add; // @[SoftmaxUnit.cs:156]
-  wire signed [10:0] probability_14_sub_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] probability_14_sub; // @[SoftmaxUnit.cs:156]
-  wire signed [41:0] probability_15_sub_cast_add_cast_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] probability_15_sub_cast_add_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [12:0] probability_15_sub_cast_add; // @[SoftmaxUnit.cs:156]
-  wire signed [10:0] probability_15_sub_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] probability_15_sub; // @[SoftmaxUnit.cs:156]
+  wire signed [41:0] unsigned_9_cast; // @[SoftmaxUnit.cs:156]
+  wire signed [11:0] unsigned_9_cast_1; // @[SoftmaxUnit.cs:156]
+  wire signed [12:0] unsigned_9_add; // @[SoftmaxUnit.cs:156]
+  wire signed [10:0] unsigned_9_cast_2; // @[SoftmaxUnit.cs:156]
+  wire signed [8:0] unsigned_9_mux; // @[SoftmaxUnit.cs:156]
+  wire signed [11:0] unsigned_9_sub; // @[SoftmaxUnit.cs:156]
+  wire signed [41:0] unsigned_9_cast_3; // @[SoftmaxUnit.cs:156]
+  wire signed [11:0] unsigned_9_cast_4; // @[SoftmaxUnit.cs:156]
+  wire signed [12:0] unsigned_9_add_1; // @[SoftmaxUnit.cs:156]
+  wire signed [10:0] unsigned_9_cast_5; // @[SoftmaxUnit.cs:156]
+  wire signed [11:0] unsigned_9_sub_1; // @[SoftmaxUnit.cs:156]
+  wire signed [41:0] unsigned_9_cast_6; // @[SoftmaxUnit.cs:156]
+  wire signed [11:0] unsigned_9_cast_7; // @[SoftmaxUnit.cs:156]
+  wire signed [12:0] unsigned_9_add_2; // @[SoftmaxUnit.cs:156]
+  wire signed [10:0] unsigned_9_cast_8; // @[SoftmaxUnit.cs:156]
+  wire signed [11:0] unsigned_9_sub_2; // @[SoftmaxUnit.cs:156]
+  wire signed [41:0] unsigned_9_cast_9; // @[SoftmaxUnit.cs:156]
+  wire signed [11:0] unsigned_9_cast_10; // @[SoftmaxUnit.cs:156]
+  wire signed [12:0] unsigned_9_add_3; // @[SoftmaxUnit.cs:156]
+  wire signed [10:0] unsigned_9_cast_11; // @[SoftmaxUnit.cs:156]
+  wire signed [11:0] unsigned_9_sub_3; // @[SoftmaxUnit.cs:156]
+  wire signed [41:0] unsigned_9_cast_12; // @[SoftmaxUnit.cs:156]
+  wire signed [11:0] unsigned_9_cast_13; // @[SoftmaxUnit.cs:156]
+  wire signed [12:0] unsigned_9_add_4; // @[SoftmaxUnit.cs:156]
+  wire signed [10:0] unsigned_9_cast_14; // @[SoftmaxUnit.cs:156]
+  wire signed [11:0] unsigned_9_sub_4; // @[SoftmaxUnit.cs:156]
+  wire signed [41:0] unsigned_9_cast_15; // @[SoftmaxUnit.cs:156]
+  wire signed [11:0] unsigned_9_cast_16; // @[SoftmaxUnit.cs:156]
+  wire signed [12:0] unsigned_9_add_5; // @[SoftmaxUnit.cs:156]
+  wire signed [10:0] unsigned_9_cast_17; // @[SoftmaxUnit.cs:156]
+  wire signed [11:0] unsigned_9_sub_5; // @[SoftmaxUnit.cs:156]
+  wire signed [41:0] unsigned_9_cast_18; // @[SoftmaxUnit.cs:156]
+  wire signed [11:0] unsigned_9_cast_19; // @[SoftmaxUnit.cs:156]
+  wire signed [12:0] unsigned_9_add_6; // @[SoftmaxUnit.cs:156]
+  wire signed [10:0] unsigned_9_cast_20; // @[SoftmaxUnit.cs:156]
+  wire signed [11:0] unsigned_9_sub_6; // @[SoftmaxUnit.cs:156]
+  wire signed [41:0] unsigned_9_cast_21; // @[SoftmaxUnit.cs:156]
+  wire signed [11:0] unsigned_9_cast_22; // @[SoftmaxUnit.cs:156]
+  wire signed [12:0] unsigned_9_add_7; // @[SoftmaxUnit.cs:156]
+  wire signed [10:0] unsigned_9_cast_23; // @[SoftmaxUnit.cs:156]
+  wire signed [11:0] unsigned_9_sub_7; // @[SoftmaxUnit.cs:156]
+  wire signed [41:0] unsigned_9_cast_24; // @[SoftmaxUnit.cs:156]
+  wire signed [11:0] unsigned_9_cast_25; // @[SoftmaxUnit.cs:156]
+  wire signed [12:0] unsigned_9_add_8; // @[SoftmaxUnit.cs:156]
+  wire signed [10:0] unsigned_9_cast_26; // @[SoftmaxUnit.cs:156]
+  wire signed [11:0] unsigned_9_sub_8; // @[SoftmaxUnit.cs:156]
+  wire signed [41:0] unsigned_9_cast_27; // @[SoftmaxUnit.cs:156]
+  wire signed [11:0] unsigned_9_cast_28; // @[SoftmaxUnit.cs:156]
+  wire signed [12:0] unsigned_9_add_9; // @[SoftmaxUnit.cs:156]
+  wire signed [10:0] unsigned_9_cast_29; // @[SoftmaxUnit.cs:156]
+  wire signed [11:0] unsigned_9_sub_9; // @[SoftmaxUnit.cs:156]
+  wire signed [41:0] unsigned_9_cast_30; // @[SoftmaxUnit.cs:156]
+  wire signed [11:0] unsigned_9_cast_31; // @[SoftmaxUnit.cs:156]
+  wire signed [12:0] unsigned_9_add_10; // @[SoftmaxUnit.cs:156]
+  wire signed [10:0] unsigned_9_cast_32; // @[SoftmaxUnit.cs:156]
+  wire signed [11:0] unsigned_9_sub_10; // @[SoftmaxUnit.cs:156]
+  wire signed [41:0] unsigned_9_cast_33; // @[SoftmaxUnit.cs:156]
+  wire signed [11:0] unsigned_9_cast_34; // @[SoftmaxUnit.cs:156]
+  wire signed [12:0] unsigned_9_add_11; // @[SoftmaxUnit.cs:156]
+  wire signed [10:0] unsigned_9_cast_35; // @[SoftmaxUnit.cs:156]
+  wire signed [11:0] unsigned_9_sub_11; // @[SoftmaxUnit.cs:156]
+  wire signed [41:0] unsigned_9_cast_36; // @[SoftmaxUnit.cs:156]
+  wire signed [11:0] unsigned_9_cast_37; // @[SoftmaxUnit.cs:156]
+  wire signed [12:0] unsigned_9_add_12; // @[SoftmaxUnit.cs:156]
+  wire signed [10:0] unsigned_9_cast_38; // @[SoftmaxUnit.cs:156]
+  wire signed [11:0] unsigned_9_sub_12; // @[SoftmaxUnit.cs:156]
+  wire signed [41:0] unsigned_9_cast_39; // @[SoftmaxUnit.cs:156]
+  wire signed [11:0] unsigned_9_cast_40; // @[SoftmaxUnit.cs:156]
+  wire signed [12:0] unsigned_9_add_13; // @[SoftmaxUnit.cs:156]
+  wire signed [10:0] unsigned_9_cast_41; // @[SoftmaxUnit.cs:156]
+  wire signed [11:0] unsigned_9_sub_13; // @[SoftmaxUnit.cs:156]
+  wire signed [41:0] unsigned_9_cast_42; // @[SoftmaxUnit.cs:156]
+  wire signed [11:0] unsigned_9_cast_43; // @[SoftmaxUnit.cs:156]
+  wire signed [12:0] unsigned_9_add_14; // @[SoftmaxUnit.cs:156]
+  wire signed [10:0] unsigned_9_cast_44; // @[SoftmaxUnit.cs:156]
+  wire signed [11:0] unsigned_9_sub_14; // @[SoftmaxUnit.cs:156]
+  wire signed [41:0] unsigned_9_cast_45; // @[SoftmaxUnit.cs:156]
+  wire signed [11:0] unsigned_9_cast_46; // @[SoftmaxUnit.cs:156]
+  wire signed [12:0] unsigned_9_add_15; // @[SoftmaxUnit.cs:156]
+  wire signed [10:0] unsigned_9_cast_47; // @[SoftmaxUnit.cs:156]
+  wire signed [11:0] unsigned_9_sub_15; // @[SoftmaxUnit.cs:156]
   /* verilator lint_on UNUSEDSIGNAL */
 
   reg [15:0] exponent_table_0 [0:256]; // @[SoftmaxUnit.cs:109]
@@ -4856,180 +4856,180 @@ module SoftmaxUnit16 (
     exponent_table_15[256] = 16'h4000;
   end
 
-  assign beat_max_1_0_mux = ($signed(score_3) > $signed(score_2)) ? score_3 : score_2; // @[SoftmaxUnit.cs:91]
-  assign beat_max_1_0_mux_1 = ($signed(score_1) > $signed(score_0)) ? score_1 : score_0; // @[SoftmaxUnit.cs:91]
-  assign beat_max_1_1_mux = ($signed(score_7) > $signed(score_6)) ? score_7 : score_6; // @[SoftmaxUnit.cs:91]
-  assign beat_max_1_1_mux_1 = ($signed(score_5) > $signed(score_4)) ? score_5 : score_4; // @[SoftmaxUnit.cs:91]
-  assign beat_max_1_2_mux = ($signed(score_11) > $signed(score_10)) ? score_11 : score_10; // @[SoftmaxUnit.cs:91]
-  assign beat_max_1_2_mux_1 = ($signed(score_9) > $signed(score_8)) ? score_9 : score_8; // @[SoftmaxUnit.cs:91]
-  assign beat_max_1_3_mux = ($signed(score_15) > $signed(score_14)) ? score_15 : score_14; // @[SoftmaxUnit.cs:91]
-  assign beat_max_1_3_mux_1 = ($signed(score_13) > $signed(score_12)) ? score_13 : score_12; // @[SoftmaxUnit.cs:91]
-  assign beat_max_2_mux = ($signed(beat_max_1_3) > $signed(beat_max_1_2)) ? beat_max_1_3 : beat_max_1_2; // @[SoftmaxUnit.cs:91]
-  assign beat_max_2_mux_1 = ($signed(beat_max_1_1) > $signed(beat_max_1_0)) ? beat_max_1_1 : beat_max_1_0; // @[SoftmaxUnit.cs:91]
-  assign u_0_add_shiftright_cat = {{{1{product_0[49]}}, product_0}, 1'b0}; // @[SoftmaxUnit.cs:105]
-  assign u_0_add_shiftright = $signed(u_0_add_shiftright_cat[50:0]) >>> shift_4; // @[SoftmaxUnit.cs:105]
-  assign u_0_add = {{1{u_0_add_shiftright[50]}}, u_0_add_shiftright} + 52'd1; // @[SoftmaxUnit.cs:105]
-  assign index_0_add = {1'd0, u_0[15:0]} + 17'd128; // @[SoftmaxUnit.cs:110]
-  assign exponent_0_shiftright = entry_0 >> shift_by_7_0; // @[SoftmaxUnit.cs:113]
-  assign u_1_add_shiftright_cat = {{{1{product_1[49]}}, product_1}, 1'b0}; // @[SoftmaxUnit.cs:105]
-  assign u_1_add_shiftright = $signed(u_1_add_shiftright_cat[50:0]) >>> shift_4; // @[SoftmaxUnit.cs:105]
-  assign u_1_add = {{1{u_1_add_shiftright[50]}}, u_1_add_shiftright} + 52'd1; // @[SoftmaxUnit.cs:105]
-  assign index_1_add = {1'd0, u_1[15:0]} + 17'd128; // @[SoftmaxUnit.cs:110]
-  assign exponent_1_shiftright = entry_1 >> shift_by_7_1; // @[SoftmaxUnit.cs:113]
-  assign u_2_add_shiftright_cat = {{{1{product_2[49]}}, product_2}, 1'b0}; // @[SoftmaxUnit.cs:105]
-  assign u_2_add_shiftright = $signed(u_2_add_shiftright_cat[50:0]) >>> shift_4; // @[SoftmaxUnit.cs:105]
-  assign u_2_add = {{1{u_2_add_shiftright[50]}}, u_2_add_shiftright} + 52'd1; // @[SoftmaxUnit.cs:105]
-  assign index_2_add = {1'd0, u_2[15:0]} + 17'd128; // @[SoftmaxUnit.cs:110]
-  assign exponent_2_shiftright = entry_2 >> shift_by_7_2; // @[SoftmaxUnit.cs:113]
-  assign u_3_add_shiftright_cat = {{{1{product_3[49]}}, product_3}, 1'b0}; // @[SoftmaxUnit.cs:105]
-  assign u_3_add_shiftright = $signed(u_3_add_shiftright_cat[50:0]) >>> shift_4; // @[SoftmaxUnit.cs:105]
-  assign u_3_add = {{1{u_3_add_shiftright[50]}}, u_3_add_shiftright} + 52'd1; // @[SoftmaxUnit.cs:105]
-  assign index_3_add = {1'd0, u_3[15:0]} + 17'd128; // @[SoftmaxUnit.cs:110]
-  assign exponent_3_shiftright = entry_3 >> shift_by_7_3; // @[SoftmaxUnit.cs:113]
-  assign u_4_add_shiftright_cat = {{{1{product_4[49]}}, product_4}, 1'b0}; // @[SoftmaxUnit.cs:105]
-  assign u_4_add_shiftright = $signed(u_4_add_shiftright_cat[50:0]) >>> shift_4; // @[SoftmaxUnit.cs:105]
-  assign u_4_add = {{1{u_4_add_shiftright[50]}}, u_4_add_shiftright} + 52'd1; // @[SoftmaxUnit.cs:105]
-  assign index_4_add = {1'd0, u_4[15:0]} + 17'd128; // @[SoftmaxUnit.cs:110]
-  assign exponent_4_shiftright = entry_4 >> shift_by_7_4; // @[SoftmaxUnit.cs:113]
-  assign u_5_add_shiftright_cat = {{{1{product_5[49]}}, product_5}, 1'b0}; // @[SoftmaxUnit.cs:105]
-  assign u_5_add_shiftright = $signed(u_5_add_shiftright_cat[50:0]) >>> shift_4; // @[SoftmaxUnit.cs:105]
-  assign u_5_add = {{1{u_5_add_shiftright[50]}}, u_5_add_shiftright} + 52'd1; // @[SoftmaxUnit.cs:105]
-  assign index_5_add = {1'd0, u_5[15:0]} + 17'd128; // @[SoftmaxUnit.cs:110]
-  assign exponent_5_shiftright = entry_5 >> shift_by_7_5; // @[SoftmaxUnit.cs:113]
-  assign u_6_add_shiftright_cat = {{{1{product_6[49]}}, product_6}, 1'b0}; // @[SoftmaxUnit.cs:105]
-  assign u_6_add_shiftright = $signed(u_6_add_shiftright_cat[50:0]) >>> shift_4; // @[SoftmaxUnit.cs:105]
-  assign u_6_add = {{1{u_6_add_shiftright[50]}}, u_6_add_shiftright} + 52'd1; // @[SoftmaxUnit.cs:105]
-  assign index_6_add = {1'd0, u_6[15:0]} + 17'd128; // @[SoftmaxUnit.cs:110]
-  assign exponent_6_shiftright = entry_6 >> shift_by_7_6; // @[SoftmaxUnit.cs:113]
-  assign u_7_add_shiftright_cat = {{{1{product_7[49]}}, product_7}, 1'b0}; // @[SoftmaxUnit.cs:105]
-  assign u_7_add_shiftright = $signed(u_7_add_shiftright_cat[50:0]) >>> shift_4; // @[SoftmaxUnit.cs:105]
-  assign u_7_add = {{1{u_7_add_shiftright[50]}}, u_7_add_shiftright} + 52'd1; // @[SoftmaxUnit.cs:105]
-  assign index_7_add = {1'd0, u_7[15:0]} + 17'd128; // @[SoftmaxUnit.cs:110]
-  assign exponent_7_shiftright = entry_7 >> shift_by_7_7; // @[SoftmaxUnit.cs:113]
-  assign u_8_add_shiftright_cat = {{{1{product_8[49]}}, product_8}, 1'b0}; // @[SoftmaxUnit.cs:105]
-  assign u_8_add_shiftright = $signed(u_8_add_shiftright_cat[50:0]) >>> shift_4; // @[SoftmaxUnit.cs:105]
-  assign u_8_add = {{1{u_8_add_shiftright[50]}}, u_8_add_shiftright} + 52'd1; // @[SoftmaxUnit.cs:105]
-  assign index_8_add = {1'd0, u_8[15:0]} + 17'd128; // @[SoftmaxUnit.cs:110]
-  assign exponent_8_shiftright = entry_8 >> shift_by_7_8; // @[SoftmaxUnit.cs:113]
-  assign u_9_add_shiftright_cat = {{{1{product_9[49]}}, product_9}, 1'b0}; // @[SoftmaxUnit.cs:105]
-  assign u_9_add_shiftright = $signed(u_9_add_shiftright_cat[50:0]) >>> shift_4; // @[SoftmaxUnit.cs:105]
-  assign u_9_add = {{1{u_9_add_shiftright[50]}}, u_9_add_shiftright} + 52'd1; // @[SoftmaxUnit.cs:105]
-  assign index_9_add = {1'd0, u_9[15:0]} + 17'd128; // @[SoftmaxUnit.cs:110]
-  assign exponent_9_shiftright = entry_9 >> shift_by_7_9; // @[SoftmaxUnit.cs:113]
-  assign u_10_add_shiftright_cat = {{{1{product_10[49]}}, product_10}, 1'b0}; // @[SoftmaxUnit.cs:105]
-  assign u_10_add_shiftright = $signed(u_10_add_shiftright_cat[50:0]) >>> shift_4; // @[SoftmaxUnit.cs:105]
-  assign u_10_add = {{1{u_10_add_shiftright[50]}}, u_10_add_shiftright} + 52'd1; // @[SoftmaxUnit.cs:105]
-  assign index_10_add = {1'd0, u_10[15:0]} + 17'd128; // @[SoftmaxUnit.cs:110]
-  assign exponent_10_shiftright = entry_10 >> shift_by_7_10; // @[SoftmaxUnit.cs:113]
-  assign u_11_add_shiftright_cat = {{{1{product_11[49]}}, product_11}, 1'b0}; // @[SoftmaxUnit.cs:105]
-  assign u_11_add_shiftright = $signed(u_11_add_shiftright_cat[50:0]) >>> shift_4; // @[SoftmaxUnit.cs:105]
-  assign u_11_add = {{1{u_11_add_shiftright[50]}}, u_11_add_shiftright} + 52'd1; // @[SoftmaxUnit.cs:105]
-  assign index_11_add = {1'd0, u_11[15:0]} + 17'd128; // @[SoftmaxUnit.cs:110]
-  assign exponent_11_shiftright = entry_11 >> shift_by_7_11; // @[SoftmaxUnit.cs:113]
-  assign u_12_add_shiftright_cat = {{{1{product_12[49]}}, product_12}, 1'b0}; // @[SoftmaxUnit.cs:105]
-  assign u_12_add_shiftright = $signed(u_12_add_shiftright_cat[50:0]) >>> shift_4; // @[SoftmaxUnit.cs:105]
-  assign u_12_add = {{1{u_12_add_shiftright[50]}}, u_12_add_shiftright} + 52'd1; // @[SoftmaxUnit.cs:105]
-  assign index_12_add = {1'd0, u_12[15:0]} + 17'd128; // @[SoftmaxUnit.cs:110]
-  assign exponent_12_shiftright = entry_12 >> shift_by_7_12; // @[SoftmaxUnit.cs:113]
-  assign u_13_add_shiftright_cat = {{{1{product_13[49]}}, product_13}, 1'b0}; // @[SoftmaxUnit.cs:105]
-  assign u_13_add_shiftright = $signed(u_13_add_shiftright_cat[50:0]) >>> shift_4; // @[SoftmaxUnit.cs:105]
-  assign u_13_add = {{1{u_13_add_shiftright[50]}}, u_13_add_shiftright} + 52'd1; // @[SoftmaxUnit.cs:105]
-  assign index_13_add = {1'd0, u_13[15:0]} + 17'd128; // @[SoftmaxUnit.cs:110]
-  assign exponent_13_shiftright = entry_13 >> shift_by_7_13; // @[SoftmaxUnit.cs:113]
-  assign u_14_add_shiftright_cat = {{{1{product_14[49]}}, product_14}, 1'b0}; // @[SoftmaxUnit.cs:105]
-  assign u_14_add_shiftright = $signed(u_14_add_shiftright_cat[50:0]) >>> shift_4; // @[SoftmaxUnit.cs:105]
-  assign u_14_add = {{1{u_14_add_shiftright[50]}}, u_14_add_shiftright} + 52'd1; // @[SoftmaxUnit.cs:105]
-  assign index_14_add = {1'd0, u_14[15:0]} + 17'd128; // @[SoftmaxUnit.cs:110]
-  assign exponent_14_shiftright = entry_14 >> shift_by_7_14; // @[SoftmaxUnit.cs:113]
-  assign u_15_add_shiftright_cat = {{{1{product_15[49]}}, product_15}, 1'b0}; // @[SoftmaxUnit.cs:105]
-  assign u_15_add_shiftright = $signed(u_15_add_shiftright_cat[50:0]) >>> shift_4; // @[SoftmaxUnit.cs:105]
-  assign u_15_add = {{1{u_15_add_shiftright[50]}}, u_15_add_shiftright} + 52'd1; // @[SoftmaxUnit.cs:105]
-  assign index_15_add = {1'd0, u_15[15:0]} + 17'd128; // @[SoftmaxUnit.cs:110]
-  assign exponent_15_shiftright = entry_15 >> shift_by_7_15; // @[SoftmaxUnit.cs:113]
+  assign score_3_mux = ($signed(score_3) > $signed(score_2)) ? score_3 : score_2; // @[SoftmaxUnit.cs:91]
+  assign score_1_mux = ($signed(score_1) > $signed(score_0)) ? score_1 : score_0; // @[SoftmaxUnit.cs:91]
+  assign score_7_mux = ($signed(score_7) > $signed(score_6)) ? score_7 : score_6; // @[SoftmaxUnit.cs:91]
+  assign score_5_mux = ($signed(score_5) > $signed(score_4)) ? score_5 : score_4; // @[SoftmaxUnit.cs:91]
+  assign score_11_mux = ($signed(score_11) > $signed(score_10)) ? score_11 : score_10; // @[SoftmaxUnit.cs:91]
+  assign score_9_mux = ($signed(score_9) > $signed(score_8)) ? score_9 : score_8; // @[SoftmaxUnit.cs:91]
+  assign score_15_mux = ($signed(score_15) > $signed(score_14)) ? score_15 : score_14; // @[SoftmaxUnit.cs:91]
+  assign score_13_mux = ($signed(score_13) > $signed(score_12)) ? score_13 : score_12; // @[SoftmaxUnit.cs:91]
+  assign beat_max_1_3_mux = ($signed(beat_max_1_3) > $signed(beat_max_1_2)) ? beat_max_1_3 : beat_max_1_2; // @[SoftmaxUnit.cs:91]
+  assign beat_max_1_1_mux = ($signed(beat_max_1_1) > $signed(beat_max_1_0)) ? beat_max_1_1 : beat_max_1_0; // @[SoftmaxUnit.cs:91]
+  assign product_0_cat = {{{1{product_0[49]}}, product_0}, 1'b0}; // @[SoftmaxUnit.cs:105]
+  assign product_0_shiftright = $signed(product_0_cat[50:0]) >>> shift_4; // @[SoftmaxUnit.cs:105]
+  assign product_0_add = {{1{product_0_shiftright[50]}}, product_0_shiftright} + 52'd1; // @[SoftmaxUnit.cs:105]
+  assign u_0_add = {1'd0, u_0[15:0]} + 17'd128; // @[SoftmaxUnit.cs:110]
+  assign entry_0_shiftright = entry_0 >> shift_by_7_0; // @[SoftmaxUnit.cs:113]
+  assign product_1_cat = {{{1{product_1[49]}}, product_1}, 1'b0}; // @[SoftmaxUnit.cs:105]
+  assign product_1_shiftright = $signed(product_1_cat[50:0]) >>> shift_4; // @[SoftmaxUnit.cs:105]
+  assign product_1_add = {{1{product_1_shiftright[50]}}, product_1_shiftright} + 52'd1; // @[SoftmaxUnit.cs:105]
+  assign u_1_add = {1'd0, u_1[15:0]} + 17'd128; // @[SoftmaxUnit.cs:110]
+  assign entry_1_shiftright = entry_1 >> shift_by_7_1; // @[SoftmaxUnit.cs:113]
+  assign product_2_cat = {{{1{product_2[49]}}, product_2}, 1'b0}; // @[SoftmaxUnit.cs:105]
+  assign product_2_shiftright = $signed(product_2_cat[50:0]) >>> shift_4; // @[SoftmaxUnit.cs:105]
+  assign product_2_add = {{1{product_2_shiftright[50]}}, product_2_shiftright} + 52'd1; // @[SoftmaxUnit.cs:105]
+  assign u_2_add = {1'd0, u_2[15:0]} + 17'd128; // @[SoftmaxUnit.cs:110]
+  assign entry_2_shiftright = entry_2 >> shift_by_7_2; // @[SoftmaxUnit.cs:113]
+  assign product_3_cat = {{{1{product_3[49]}}, product_3}, 1'b0}; // @[SoftmaxUnit.cs:105]
+  assign product_3_shiftright = $signed(product_3_cat[50:0]) >>> shift_4; // @[SoftmaxUnit.cs:105]
+  assign product_3_add = {{1{product_3_shiftright[50]}}, product_3_shiftright} + 52'd1; // @[SoftmaxUnit.cs:105]
+  assign u_3_add = {1'd0, u_3[15:0]} + 17'd128; // @[SoftmaxUnit.cs:110]
+  assign entry_3_shiftright = entry_3 >> shift_by_7_3; // @[SoftmaxUnit.cs:113]
+  assign product_4_cat = {{{1{product_4[49]}}, product_4}, 1'b0}; // @[SoftmaxUnit.cs:105]
+  assign product_4_shiftright = $signed(product_4_cat[50:0]) >>> shift_4; // @[SoftmaxUnit.cs:105]
+  assign product_4_add = {{1{product_4_shiftright[50]}}, product_4_shiftright} + 52'd1; // @[SoftmaxUnit.cs:105]
+  assign u_4_add = {1'd0, u_4[15:0]} + 17'd128; // @[SoftmaxUnit.cs:110]
+  assign entry_4_shiftright = entry_4 >> shift_by_7_4; // @[SoftmaxUnit.cs:113]
+  assign product_5_cat = {{{1{product_5[49]}}, product_5}, 1'b0}; // @[SoftmaxUnit.cs:105]
+  assign product_5_shiftright = $signed(product_5_cat[50:0]) >>> shift_4; // @[SoftmaxUnit.cs:105]
+  assign product_5_add = {{1{product_5_shiftright[50]}}, product_5_shiftright} + 52'd1; // @[SoftmaxUnit.cs:105]
+  assign u_5_add = {1'd0, u_5[15:0]} + 17'd128; // @[SoftmaxUnit.cs:110]
+  assign entry_5_shiftright = entry_5 >> shift_by_7_5; // @[SoftmaxUnit.cs:113]
+  assign product_6_cat = {{{1{product_6[49]}}, product_6}, 1'b0}; // @[SoftmaxUnit.cs:105]
+  assign product_6_shiftright = $signed(product_6_cat[50:0]) >>> shift_4; // @[SoftmaxUnit.cs:105]
+  assign product_6_add = {{1{product_6_shiftright[50]}}, product_6_shiftright} + 52'd1; // @[SoftmaxUnit.cs:105]
+  assign u_6_add = {1'd0, u_6[15:0]} + 17'd128; // @[SoftmaxUnit.cs:110]
+  assign entry_6_shiftright = entry_6 >> shift_by_7_6; // @[SoftmaxUnit.cs:113]
+  assign product_7_cat = {{{1{product_7[49]}}, product_7}, 1'b0}; // @[SoftmaxUnit.cs:105]
+  assign product_7_shiftright = $signed(product_7_cat[50:0]) >>> shift_4; // @[SoftmaxUnit.cs:105]
+  assign product_7_add = {{1{product_7_shiftright[50]}}, product_7_shiftright} + 52'd1; // @[SoftmaxUnit.cs:105]
+  assign u_7_add = {1'd0, u_7[15:0]} + 17'd128; // @[SoftmaxUnit.cs:110]
+  assign entry_7_shiftright = entry_7 >> shift_by_7_7; // @[SoftmaxUnit.cs:113]
+  assign product_8_cat = {{{1{product_8[49]}}, product_8}, 1'b0}; // @[SoftmaxUnit.cs:105]
+  assign product_8_shiftright = $signed(product_8_cat[50:0]) >>> shift_4; // @[SoftmaxUnit.cs:105]
+  assign product_8_add = {{1{product_8_shiftright[50]}}, product_8_shiftright} + 52'd1; // @[SoftmaxUnit.cs:105]
+  assign u_8_add = {1'd0, u_8[15:0]} + 17'd128; // @[SoftmaxUnit.cs:110]
+  assign entry_8_shiftright = entry_8 >> shift_by_7_8; // @[SoftmaxUnit.cs:113]
+  assign product_9_cat = {{{1{product_9[49]}}, product_9}, 1'b0}; // @[SoftmaxUnit.cs:105]
+  assign product_9_shiftright = $signed(product_9_cat[50:0]) >>> shift_4; // @[SoftmaxUnit.cs:105]
+  assign product_9_add = {{1{product_9_shiftright[50]}}, product_9_shiftright} + 52'd1; // @[SoftmaxUnit.cs:105]
+  assign u_9_add = {1'd0, u_9[15:0]} + 17'd128; // @[SoftmaxUnit.cs:110]
+  assign entry_9_shiftright = entry_9 >> shift_by_7_9; // @[SoftmaxUnit.cs:113]
+  assign product_10_cat = {{{1{product_10[49]}}, product_10}, 1'b0}; // @[SoftmaxUnit.cs:105]
+  assign product_10_shiftright = $signed(product_10_cat[50:0]) >>> shift_4; // @[SoftmaxUnit.cs:105]
+  assign product_10_add = {{1{product_10_shiftright[50]}}, product_10_shiftright} + 52'd1; // @[SoftmaxUnit.cs:105]
+  assign u_10_add = {1'd0, u_10[15:0]} + 17'd128; // @[SoftmaxUnit.cs:110]
+  assign entry_10_shiftright = entry_10 >> shift_by_7_10; // @[SoftmaxUnit.cs:113]
+  assign product_11_cat = {{{1{product_11[49]}}, product_11}, 1'b0}; // @[SoftmaxUnit.cs:105]
+  assign product_11_shiftright = $signed(product_11_cat[50:0]) >>> shift_4; // @[SoftmaxUnit.cs:105]
+  assign product_11_add = {{1{product_11_shiftright[50]}}, product_11_shiftright} + 52'd1; // @[SoftmaxUnit.cs:105]
+  assign u_11_add = {1'd0, u_11[15:0]} + 17'd128; // @[SoftmaxUnit.cs:110]
+  assign entry_11_shiftright = entry_11 >> shift_by_7_11; // @[SoftmaxUnit.cs:113]
+  assign product_12_cat = {{{1{product_12[49]}}, product_12}, 1'b0}; // @[SoftmaxUnit.cs:105]
+  assign product_12_shiftright = $signed(product_12_cat[50:0]) >>> shift_4; // @[SoftmaxUnit.cs:105]
+  assign product_12_add = {{1{product_12_shiftright[50]}}, product_12_shiftright} + 52'd1; // @[SoftmaxUnit.cs:105]
+  assign u_12_add = {1'd0, u_12[15:0]} + 17'd128; // @[SoftmaxUnit.cs:110]
+  assign entry_12_shiftright = entry_12 >> shift_by_7_12; // @[SoftmaxUnit.cs:113]
+  assign product_13_cat = {{{1{product_13[49]}}, product_13}, 1'b0}; // @[SoftmaxUnit.cs:105]
+  assign product_13_shiftright = $signed(product_13_cat[50:0]) >>> shift_4; // @[SoftmaxUnit.cs:105]
+  assign product_13_add = {{1{product_13_shiftright[50]}}, product_13_shiftright} + 52'd1; // @[SoftmaxUnit.cs:105]
+  assign u_13_add = {1'd0, u_13[15:0]} + 17'd128; // @[SoftmaxUnit.cs:110]
+  assign entry_13_shiftright = entry_13 >> shift_by_7_13; // @[SoftmaxUnit.cs:113]
+  assign product_14_cat = {{{1{product_14[49]}}, product_14}, 1'b0}; // @[SoftmaxUnit.cs:105]
+  assign product_14_shiftright = $signed(product_14_cat[50:0]) >>> shift_4; // @[SoftmaxUnit.cs:105]
+  assign product_14_add = {{1{product_14_shiftright[50]}}, product_14_shiftright} + 52'd1; // @[SoftmaxUnit.cs:105]
+  assign u_14_add = {1'd0, u_14[15:0]} + 17'd128; // @[SoftmaxUnit.cs:110]
+  assign entry_14_shiftright = entry_14 >> shift_by_7_14; // @[SoftmaxUnit.cs:113]
+  assign product_15_cat = {{{1{product_15[49]}}, product_15}, 1'b0}; // @[SoftmaxUnit.cs:105]
+  assign product_15_shiftright = $signed(product_15_cat[50:0]) >>> shift_4; // @[SoftmaxUnit.cs:105]
+  assign product_15_add = {{1{product_15_shiftright[50]}}, product_15_shiftright} + 52'd1; // @[SoftmaxUnit.cs:105]
+  assign u_15_add = {1'd0, u_15[15:0]} + 17'd128; // @[SoftmaxUnit.cs:110]
+  assign entry_15_shiftright = entry_15 >> shift_by_7_15; // @[SoftmaxUnit.cs:113]
   assign divide_count_ne = divide_count != 6'd0; // @[SoftmaxUnit.cs:134, SoftmaxUnit.cs:139]
-  assign remainder_ge_cat = {remainder, ((divide_count == 6'd32) ? 1'b1 : 1'b0)}; // @[SoftmaxUnit.cs:135, SoftmaxUnit.cs:141]
-  assign remainder_ge = $unsigned(remainder_ge_cat) >= $unsigned({2'd0, divisor}); // @[SoftmaxUnit.cs:135, SoftmaxUnit.cs:141]
-  assign probability_0_sub_cast_add_cast_cast = {1'd0, (unsigned_9 ? ({scaled_0, 8'd0} - {8'd0, scaled_0}) : {1'd0, ({scaled_0, 7'd0} - {7'd0, scaled_0})})}; // @[SoftmaxUnit.cs:156]
-  assign probability_0_sub_cast_add_cast = probability_0_sub_cast_add_cast_cast[41:30]; // @[SoftmaxUnit.cs:156]
-  assign probability_0_sub_cast_add = {{1{probability_0_sub_cast_add_cast[11]}}, probability_0_sub_cast_add_cast} + 13'd1; // @[SoftmaxUnit.cs:156]
-  assign probability_0_sub_cast = probability_0_sub_cast_add[11:1]; // @[SoftmaxUnit.cs:156]
-  assign probability_0_sub_mux = unsigned_9 ? 9'd128 : 9'd0; // @[SoftmaxUnit.cs:156]
-  assign probability_0_sub = {{1{probability_0_sub_cast[10]}}, probability_0_sub_cast} - {{3{probability_0_sub_mux[8]}}, probability_0_sub_mux}; // @[SoftmaxUnit.cs:156]
-  assign probability_1_sub_cast_add_cast_cast = {1'd0, (unsigned_9 ? ({scaled_1, 8'd0} - {8'd0, scaled_1}) : {1'd0, ({scaled_1, 7'd0} - {7'd0, scaled_1})})}; // @[SoftmaxUnit.cs:156]
-  assign probability_1_sub_cast_add_cast = probability_1_sub_cast_add_cast_cast[41:30]; // @[SoftmaxUnit.cs:156]
-  assign probability_1_sub_cast_add = {{1{probability_1_sub_cast_add_cast[11]}}, probability_1_sub_cast_add_cast} + 13'd1; // @[SoftmaxUnit.cs:156]
-  assign probability_1_sub_cast = probability_1_sub_cast_add[11:1]; // @[SoftmaxUnit.cs:156]
-  assign probability_1_sub = {{1{probability_1_sub_cast[10]}}, probability_1_sub_cast} - {{3{probability_0_sub_mux[8]}}, probability_0_sub_mux}; // @[SoftmaxUnit.cs:156]
-  assign probability_2_sub_cast_add_cast_cast = {1'd0, (unsigned_9 ? ({scaled_2, 8'd0} - {8'd0, scaled_2}) : {1'd0, ({scaled_2, 7'd0} - {7'd0, scaled_2})})}; // @[SoftmaxUnit.cs:156]
-  assign probability_2_sub_cast_add_cast = probability_2_sub_cast_add_cast_cast[41:30]; // @[SoftmaxUnit.cs:156]
-  assign probability_2_sub_cast_add = {{1{probability_2_sub_cast_add_cast[11]}}, probability_2_sub_cast_add_cast} + 13'd1; // @[SoftmaxUnit.cs:156]
-  assign probability_2_sub_cast = probability_2_sub_cast_add[11:1]; // @[SoftmaxUnit.cs:156]
-  assign probability_2_sub = {{1{probability_2_sub_cast[10]}}, probability_2_sub_cast} - {{3{probability_0_sub_mux[8]}}, probability_0_sub_mux}; // @[SoftmaxUnit.cs:156]
-  assign probability_3_sub_cast_add_cast_cast = {1'd0, (unsigned_9 ? ({scaled_3, 8'd0} - {8'd0, scaled_3}) : {1'd0, ({scaled_3, 7'd0} - {7'd0, scaled_3})})}; // @[SoftmaxUnit.cs:156]
-  assign probability_3_sub_cast_add_cast = probability_3_sub_cast_add_cast_cast[41:30]; // @[SoftmaxUnit.cs:156]
-  assign probability_3_sub_cast_add = {{1{probability_3_sub_cast_add_cast[11]}}, probability_3_sub_cast_add_cast} + 13'd1; // @[SoftmaxUnit.cs:156]
-  assign probability_3_sub_cast = probability_3_sub_cast_add[11:1]; // @[SoftmaxUnit.cs:156]
-  assign probability_3_sub = {{1{probability_3_sub_cast[10]}}, probability_3_sub_cast} - {{3{probability_0_sub_mux[8]}}, probability_0_sub_mux}; // @[SoftmaxUnit.cs:156]
-  assign probability_4_sub_cast_add_cast_cast = {1'd0, (unsigned_9 ? ({scaled_4, 8'd0} - {8'd0, scaled_4}) : {1'd0, ({scaled_4, 7'd0} - {7'd0, scaled_4})})}; // @[SoftmaxUnit.cs:156]
-  assign probability_4_sub_cast_add_cast = probability_4_sub_cast_add_cast_cast[41:30]; // @[SoftmaxUnit.cs:156]
-  assign probability_4_sub_cast_add = {{1{probability_4_sub_cast_add_cast[11]}}, probability_4_sub_cast_add_cast} + 13'd1; // @[SoftmaxUnit.cs:156]
-  assign probability_4_sub_cast = probability_4_sub_cast_add[11:1]; // @[SoftmaxUnit.cs:156]
-  assign probability_4_sub = {{1{probability_4_sub_cast[10]}}, probability_4_sub_cast} - {{3{probability_0_sub_mux[8]}}, probability_0_sub_mux}; // @[SoftmaxUnit.cs:156]
-  assign probability_5_sub_cast_add_cast_cast = {1'd0, (unsigned_9 ? ({scaled_5, 8'd0} - {8'd0, scaled_5}) : {1'd0, ({scaled_5, 7'd0} - {7'd0, scaled_5})})}; // @[SoftmaxUnit.cs:156]
-  assign probability_5_sub_cast_add_cast = probability_5_sub_cast_add_cast_cast[41:30]; // @[SoftmaxUnit.cs:156]
-  assign probability_5_sub_cast_add = {{1{probability_5_sub_cast_add_cast[11]}}, probability_5_sub_cast_add_cast} + 13'd1; // @[SoftmaxUnit.cs:156]
-  assign probability_5_sub_cast = probability_5_sub_cast_add[11:1]; // @[SoftmaxUnit.cs:156]
-  assign probability_5_sub = {{1{probability_5_sub_cast[10]}}, probability_5_sub_cast} - {{3{probability_0_sub_mux[8]}}, probability_0_sub_mux}; // @[SoftmaxUnit.cs:156]
-  assign probability_6_sub_cast_add_cast_cast = {1'd0, (unsigned_9 ? ({scaled_6, 8'd0} - {8'd0, scaled_6}) : {1'd0, ({scaled_6, 7'd0} - {7'd0, scaled_6})})}; // @[SoftmaxUnit.cs:156]
-  assign probability_6_sub_cast_add_cast = probability_6_sub_cast_add_cast_cast[41:30]; // @[SoftmaxUnit.cs:156]
-  assign probability_6_sub_cast_add = {{1{probability_6_sub_cast_add_cast[11]}}, probability_6_sub_cast_add_cast} + 13'd1; // @[SoftmaxUnit.cs:156]
-  assign probability_6_sub_cast = probability_6_sub_cast_add[11:1]; // @[SoftmaxUnit.cs:156]
-  assign probability_6_sub = {{1{probability_6_sub_cast[10]}}, probability_6_sub_cast} - {{3{probability_0_sub_mux[8]}}, probability_0_sub_mux}; // @[SoftmaxUnit.cs:156]
-  assign probability_7_sub_cast_add_cast_cast = {1'd0, (unsigned_9 ? ({scaled_7, 8'd0} - {8'd0, scaled_7}) : {1'd0, ({scaled_7, 7'd0} - {7'd0, scaled_7})})}; // @[SoftmaxUnit.cs:156]
-  assign probability_7_sub_cast_add_cast = probability_7_sub_cast_add_cast_cast[41:30]; // @[SoftmaxUnit.cs:156]
-  assign probability_7_sub_cast_add = {{1{probability_7_sub_cast_add_cast[11]}}, probability_7_sub_cast_add_cast} + 13'd1; // @[SoftmaxUnit.cs:156]
-  assign probability_7_sub_cast = probability_7_sub_cast_add[11:1]; // @[SoftmaxUnit.cs:156]
-  assign probability_7_sub = {{1{probability_7_sub_cast[10]}}, probability_7_sub_cast} - {{3{probability_0_sub_mux[8]}}, probability_0_sub_mux}; // @[SoftmaxUnit.cs:156]
-  assign probability_8_sub_cast_add_cast_cast = {1'd0, (unsigned_9 ? ({scaled_8, 8'd0} - {8'd0, scaled_8}) : {1'd0, ({scaled_8, 7'd0} - {7'd0, scaled_8})})}; // @[SoftmaxUnit.cs:156]
-  assign probability_8_sub_cast_add_cast = probability_8_sub_cast_add_cast_cast[41:30]; // @[SoftmaxUnit.cs:156]
-  assign probability_8_sub_cast_add = {{1{probability_8_sub_cast_add_cast[11]}}, probability_8_sub_cast_add_cast} + 13'd1; // @[SoftmaxUnit.cs:156]
-  assign probability_8_sub_cast = probability_8_sub_cast_add[11:1]; // @[SoftmaxUnit.cs:156]
-  assign probability_8_sub = {{1{probability_8_sub_cast[10]}}, probability_8_sub_cast} - {{3{probability_0_sub_mux[8]}}, probability_0_sub_mux}; // @[SoftmaxUnit.cs:156]
-  assign probability_9_sub_cast_add_cast_cast = {1'd0, (unsigned_9 ? ({scaled_9, 8'd0} - {8'd0, scaled_9}) : {1'd0, ({scaled_9, 7'd0} - {7'd0, scaled_9})})}; // @[SoftmaxUnit.cs:156]
-  assign probability_9_sub_cast_add_cast = probability_9_sub_cast_add_cast_cast[41:30]; // @[SoftmaxUnit.cs:156]
-  assign probability_9_sub_cast_add = {{1{probability_9_sub_cast_add_cast[11]}}, probability_9_sub_cast_add_cast} + 13'd1; // @[SoftmaxUnit.cs:156]
-  assign probability_9_sub_cast = probability_9_sub_cast_add[11:1]; // @[SoftmaxUnit.cs:156]
-  assign probability_9_sub = {{1{probability_9_sub_cast[10]}}, probability_9_sub_cast} - {{3{probability_0_sub_mux[8]}}, probability_0_sub_mux}; // @[SoftmaxUnit.cs:156]
-  assign probability_10_sub_cast_add_cast_cast = {1'd0, (unsigned_9 ? ({scaled_10, 8'd0} - {8'd0, scaled_10}) : {1'd0, ({scaled_10, 7'd0} - {7'd0, scaled_10})})}; // @[SoftmaxUnit.cs:156]
-  assign probability_10_sub_cast_add_cast = probability_10_sub_cast_add_cast_cast[41:30]; // @[SoftmaxUnit.cs:156]
-  assign probability_10_sub_cast_add = {{1{probability_10_sub_cast_add_cast[11]}}, probability_10_sub_cast_add_cast} + 13'd1; // @[SoftmaxUnit.cs:156]
-  assign probability_10_sub_cast = probability_10_sub_cast_add[11:1]; // @[SoftmaxUnit.cs:156]
-  assign probability_10_sub = {{1{probability_10_sub_cast[10]}}, probability_10_sub_cast} - {{3{probability_0_sub_mux[8]}}, probability_0_sub_mux}; // @[SoftmaxUnit.cs:156]
-  assign probability_11_sub_cast_add_cast_cast = {1'd0, (unsigned_9 ? ({scaled_11, 8'd0} - {8'd0, scaled_11}) : {1'd0, ({scaled_11, 7'd0} - {7'd0, scaled_11})})}; // @[SoftmaxUnit.cs:156]
-  assign probability_11_sub_cast_add_cast = probability_11_sub_cast_add_cast_cast[41:30]; // @[SoftmaxUnit.cs:156]
-  assign probability_11_sub_cast_add = {{1{probability_11_sub_cast_add_cast[11]}}, probability_11_sub_cast_add_cast} + 13'd1; // @[SoftmaxUnit.cs:156]
-  assign probability_11_sub_cast = probability_11_sub_cast_add[11:1]; // @[SoftmaxUnit.cs:156]
-  assign probability_11_sub = {{1{probability_11_sub_cast[10]}}, probability_11_sub_cast} - {{3{probability_0_sub_mux[8]}}, probability_0_sub_mux}; // @[SoftmaxUnit.cs:156]
-  assign probability_12_sub_cast_add_cast_cast = {1'd0, (unsigned_9 ? ({scaled_12, 8'd0} - {8'd0, scaled_12}) : {1'd0, ({scaled_12, 7'd0} - {7'd0, scaled_12})})}; // @[SoftmaxUnit.cs:156]
-  assign probability_12_sub_cast_add_cast = probability_12_sub_cast_add_cast_cast[41:30]; // @[SoftmaxUnit.cs:156]
-  assign probability_12_sub_cast_add = {{1{probability_12_sub_cast_add_cast[11]}}, probability_12_sub_cast_add_cast} + 13'd1; // @[SoftmaxUnit.cs:156]
-  assign probability_12_sub_cast = probability_12_sub_cast_add[11:1]; // @[SoftmaxUnit.cs:156]
-  assign probability_12_sub = {{1{probability_12_sub_cast[10]}}, probability_12_sub_cast} - {{3{probability_0_sub_mux[8]}}, probability_0_sub_mux}; // @[SoftmaxUnit.cs:156]
-  assign probability_13_sub_cast_add_cast_cast = {1'd0, (unsigned_9 ? ({scaled_13, 8'd0} - {8'd0, scaled_13}) : {1'd0, ({scaled_13, 7'd0} - {7'd0, scaled_13})})}; // @[SoftmaxUnit.cs:156]
-  assign probability_13_sub_cast_add_cast = probability_13_sub_cast_add_cast_cast[41:30]; // @[SoftmaxUnit.cs:156]
-  assign probability_13_sub_cast_add = {{1{probability_13_sub_cast_add_cast[11]}}, probability_13_sub_cast_add_cast} + 13'd1; // @[SoftmaxUnit.cs:156]
-  assign probability_13_sub_cast = probability_13_sub_cast_add[11:1]; // @[SoftmaxUnit.cs:156]
-  assign probability_13_sub = {{1{probability_13_sub_cast[10]}}, probability_13_sub_cast} - {{3{probability_0_sub_mux[8]}}, probability_0_sub_mux}; // @[SoftmaxUnit.cs:156]
-  assign probability_14_sub_cast_add_cast_cast = {1'd0, (unsigned_9 ? ({scaled_14, 8'd0} - {8'd0, scaled_14}) : {1'd0, ({scaled_14, 7'd0} - {7'd0, scaled_14})})}; // @[SoftmaxUnit.cs:156]
-  assign probability_14_sub_cast_add_cast = probability_14_sub_cast_add_cast_cast[41:30]; // @[SoftmaxUnit.cs:156]
-  assign probability_14_sub_cast_add = {{1{probability_14_sub_cast_add_cast[11]}}, probability_14_sub_cast_add_cast} + 13'd1; // @[SoftmaxUnit.cs:156]
-  assign probability_14_sub_cast = probability_14_sub_cast_add[11:1]; // @[SoftmaxUnit.cs:156]
-  assign probability_14_sub = {{1{probability_14_sub_cast[10]}}, probability_14_sub_cast} - {{3{probability_0_sub_mux[8]}}, probability_0_sub_mux}; // @[SoftmaxUnit.cs:156]
-  assign probability_15_sub_cast_add_cast_cast = {1'd0, (unsigned_9 ? ({scaled_15, 8'd0} - {8'd0, scaled_15}) : {1'd0, ({scaled_15, 7'd0} - {7'd0, scaled_15})})}; // @[SoftmaxUnit.cs:156]
-  assign probability_15_sub_cast_add_cast = probability_15_sub_cast_add_cast_cast[41:30]; // @[SoftmaxUnit.cs:156]
-  assign probability_15_sub_cast_add = {{1{probability_15_sub_cast_add_cast[11]}}, probability_15_sub_cast_add_cast} + 13'd1; // @[SoftmaxUnit.cs:156]
-  assign probability_15_sub_cast = probability_15_sub_cast_add[11:1]; // @[SoftmaxUnit.cs:156]
-  assign probability_15_sub = {{1{probability_15_sub_cast[10]}}, probability_15_sub_cast} - {{3{probability_0_sub_mux[8]}}, probability_0_sub_mux}; // @[SoftmaxUnit.cs:156]
+  assign remainder_cat = {remainder, ((divide_count == 6'd32) ? 1'b1 : 1'b0)}; // @[SoftmaxUnit.cs:135, SoftmaxUnit.cs:141]
+  assign remainder_ge = $unsigned(remainder_cat) >= $unsigned({2'd0, divisor}); // @[SoftmaxUnit.cs:135, SoftmaxUnit.cs:141]
+  assign unsigned_9_cast = {1'd0, (unsigned_9 ? ({scaled_0, 8'd0} - {8'd0, scaled_0}) : {1'd0, ({scaled_0, 7'd0} - {7'd0, scaled_0})})}; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_1 = unsigned_9_cast[41:30]; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_add = {{1{unsigned_9_cast_1[11]}}, unsigned_9_cast_1} + 13'd1; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_2 = unsigned_9_add[11:1]; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_mux = unsigned_9 ? 9'd128 : 9'd0; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_sub = {{1{unsigned_9_cast_2[10]}}, unsigned_9_cast_2} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_3 = {1'd0, (unsigned_9 ? ({scaled_1, 8'd0} - {8'd0, scaled_1}) : {1'd0, ({scaled_1, 7'd0} - {7'd0, scaled_1})})}; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_4 = unsigned_9_cast_3[41:30]; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_add_1 = {{1{unsigned_9_cast_4[11]}}, unsigned_9_cast_4} + 13'd1; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_5 = unsigned_9_add_1[11:1]; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_sub_1 = {{1{unsigned_9_cast_5[10]}}, unsigned_9_cast_5} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_6 = {1'd0, (unsigned_9 ? ({scaled_2, 8'd0} - {8'd0, scaled_2}) : {1'd0, ({scaled_2, 7'd0} - {7'd0, scaled_2})})}; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_7 = unsigned_9_cast_6[41:30]; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_add_2 = {{1{unsigned_9_cast_7[11]}}, unsigned_9_cast_7} + 13'd1; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_8 = unsigned_9_add_2[11:1]; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_sub_2 = {{1{unsigned_9_cast_8[10]}}, unsigned_9_cast_8} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_9 = {1'd0, (unsigned_9 ? ({scaled_3, 8'd0} - {8'd0, scaled_3}) : {1'd0, ({scaled_3, 7'd0} - {7'd0, scaled_3})})}; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_10 = unsigned_9_cast_9[41:30]; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_add_3 = {{1{unsigned_9_cast_10[11]}}, unsigned_9_cast_10} + 13'd1; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_11 = unsigned_9_add_3[11:1]; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_sub_3 = {{1{unsigned_9_cast_11[10]}}, unsigned_9_cast_11} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_12 = {1'd0, (unsigned_9 ? ({scaled_4, 8'd0} - {8'd0, scaled_4}) : {1'd0, ({scaled_4, 7'd0} - {7'd0, scaled_4})})}; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_13 = unsigned_9_cast_12[41:30]; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_add_4 = {{1{unsigned_9_cast_13[11]}}, unsigned_9_cast_13} + 13'd1; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_14 = unsigned_9_add_4[11:1]; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_sub_4 = {{1{unsigned_9_cast_14[10]}}, unsigned_9_cast_14} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_15 = {1'd0, (unsigned_9 ? ({scaled_5, 8'd0} - {8'd0, scaled_5}) : {1'd0, ({scaled_5, 7'd0} - {7'd0, scaled_5})})}; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_16 = unsigned_9_cast_15[41:30]; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_add_5 = {{1{unsigned_9_cast_16[11]}}, unsigned_9_cast_16} + 13'd1; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_17 = unsigned_9_add_5[11:1]; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_sub_5 = {{1{unsigned_9_cast_17[10]}}, unsigned_9_cast_17} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_18 = {1'd0, (unsigned_9 ? ({scaled_6, 8'd0} - {8'd0, scaled_6}) : {1'd0, ({scaled_6, 7'd0} - {7'd0, scaled_6})})}; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_19 = unsigned_9_cast_18[41:30]; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_add_6 = {{1{unsigned_9_cast_19[11]}}, unsigned_9_cast_19} + 13'd1; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_20 = unsigned_9_add_6[11:1]; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_sub_6 = {{1{unsigned_9_cast_20[10]}}, unsigned_9_cast_20} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_21 = {1'd0, (unsigned_9 ? ({scaled_7, 8'd0} - {8'd0, scaled_7}) : {1'd0, ({scaled_7, 7'd0} - {7'd0, scaled_7})})}; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_22 = unsigned_9_cast_21[41:30]; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_add_7 = {{1{unsigned_9_cast_22[11]}}, unsigned_9_cast_22} + 13'd1; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_23 = unsigned_9_add_7[11:1]; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_sub_7 = {{1{unsigned_9_cast_23[10]}}, unsigned_9_cast_23} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_24 = {1'd0, (unsigned_9 ? ({scaled_8, 8'd0} - {8'd0, scaled_8}) : {1'd0, ({scaled_8, 7'd0} - {7'd0, scaled_8})})}; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_25 = unsigned_9_cast_24[41:30]; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_add_8 = {{1{unsigned_9_cast_25[11]}}, unsigned_9_cast_25} + 13'd1; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_26 = unsigned_9_add_8[11:1]; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_sub_8 = {{1{unsigned_9_cast_26[10]}}, unsigned_9_cast_26} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_27 = {1'd0, (unsigned_9 ? ({scaled_9, 8'd0} - {8'd0, scaled_9}) : {1'd0, ({scaled_9, 7'd0} - {7'd0, scaled_9})})}; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_28 = unsigned_9_cast_27[41:30]; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_add_9 = {{1{unsigned_9_cast_28[11]}}, unsigned_9_cast_28} + 13'd1; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_29 = unsigned_9_add_9[11:1]; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_sub_9 = {{1{unsigned_9_cast_29[10]}}, unsigned_9_cast_29} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_30 = {1'd0, (unsigned_9 ? ({scaled_10, 8'd0} - {8'd0, scaled_10}) : {1'd0, ({scaled_10, 7'd0} - {7'd0, scaled_10})})}; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_31 = unsigned_9_cast_30[41:30]; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_add_10 = {{1{unsigned_9_cast_31[11]}}, unsigned_9_cast_31} + 13'd1; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_32 = unsigned_9_add_10[11:1]; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_sub_10 = {{1{unsigned_9_cast_32[10]}}, unsigned_9_cast_32} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_33 = {1'd0, (unsigned_9 ? ({scaled_11, 8'd0} - {8'd0, scaled_11}) : {1'd0, ({scaled_11, 7'd0} - {7'd0, scaled_11})})}; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_34 = unsigned_9_cast_33[41:30]; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_add_11 = {{1{unsigned_9_cast_34[11]}}, unsigned_9_cast_34} + 13'd1; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_35 = unsigned_9_add_11[11:1]; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_sub_11 = {{1{unsigned_9_cast_35[10]}}, unsigned_9_cast_35} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_36 = {1'd0, (unsigned_9 ? ({scaled_12, 8'd0} - {8'd0, scaled_12}) : {1'd0, ({scaled_12, 7'd0} - {7'd0, scaled_12})})}; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_37 = unsigned_9_cast_36[41:30]; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_add_12 = {{1{unsigned_9_cast_37[11]}}, unsigned_9_cast_37} + 13'd1; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_38 = unsigned_9_add_12[11:1]; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_sub_12 = {{1{unsigned_9_cast_38[10]}}, unsigned_9_cast_38} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_39 = {1'd0, (unsigned_9 ? ({scaled_13, 8'd0} - {8'd0, scaled_13}) : {1'd0, ({scaled_13, 7'd0} - {7'd0, scaled_13})})}; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_40 = unsigned_9_cast_39[41:30]; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_add_13 = {{1{unsigned_9_cast_40[11]}}, unsigned_9_cast_40} + 13'd1; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_41 = unsigned_9_add_13[11:1]; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_sub_13 = {{1{unsigned_9_cast_41[10]}}, unsigned_9_cast_41} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_42 = {1'd0, (unsigned_9 ? ({scaled_14, 8'd0} - {8'd0, scaled_14}) : {1'd0, ({scaled_14, 7'd0} - {7'd0, scaled_14})})}; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_43 = unsigned_9_cast_42[41:30]; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_add_14 = {{1{unsigned_9_cast_43[11]}}, unsigned_9_cast_43} + 13'd1; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_44 = unsigned_9_add_14[11:1]; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_sub_14 = {{1{unsigned_9_cast_44[10]}}, unsigned_9_cast_44} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_45 = {1'd0, (unsigned_9 ? ({scaled_15, 8'd0} - {8'd0, scaled_15}) : {1'd0, ({scaled_15, 7'd0} - {7'd0, scaled_15})})}; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_46 = unsigned_9_cast_45[41:30]; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_add_15 = {{1{unsigned_9_cast_46[11]}}, unsigned_9_cast_46} + 13'd1; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_cast_47 = unsigned_9_add_15[11:1]; // @[SoftmaxUnit.cs:156]
+  assign unsigned_9_sub_15 = {{1{unsigned_9_cast_47[10]}}, unsigned_9_cast_47} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:156]
   assign InReady = OutReady; // @[SoftmaxUnit.cs:59]
   assign OutValid = valid_10 & (pass_10 == 2'd2); // @[SoftmaxUnit.cs:159]
   assign Probabilities_0 = OutValid ? probability_0 : 8'd0; // @[SoftmaxUnit.cs:157]
@@ -6059,27 +6059,27 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:91]
     if (OutReady)
-      beat_max_1_0 <= ($signed(beat_max_1_0_mux) > $signed(beat_max_1_0_mux_1)) ? beat_max_1_0_mux : beat_max_1_0_mux_1;
+      beat_max_1_0 <= ($signed(score_3_mux) > $signed(score_1_mux)) ? score_3_mux : score_1_mux;
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:91]
     if (OutReady)
-      beat_max_1_1 <= ($signed(beat_max_1_1_mux) > $signed(beat_max_1_1_mux_1)) ? beat_max_1_1_mux : beat_max_1_1_mux_1;
+      beat_max_1_1 <= ($signed(score_7_mux) > $signed(score_5_mux)) ? score_7_mux : score_5_mux;
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:91]
     if (OutReady)
-      beat_max_1_2 <= ($signed(beat_max_1_2_mux) > $signed(beat_max_1_2_mux_1)) ? beat_max_1_2_mux : beat_max_1_2_mux_1;
+      beat_max_1_2 <= ($signed(score_11_mux) > $signed(score_9_mux)) ? score_11_mux : score_9_mux;
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:91]
     if (OutReady)
-      beat_max_1_3 <= ($signed(beat_max_1_3_mux) > $signed(beat_max_1_3_mux_1)) ? beat_max_1_3_mux : beat_max_1_3_mux_1;
+      beat_max_1_3 <= ($signed(score_15_mux) > $signed(score_13_mux)) ? score_15_mux : score_13_mux;
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:91]
     if (OutReady)
-      beat_max_2 <= ($signed(beat_max_2_mux) > $signed(beat_max_2_mux_1)) ? beat_max_2_mux : beat_max_2_mux_1;
+      beat_max_2 <= ($signed(beat_max_1_3_mux) > $signed(beat_max_1_1_mux)) ? beat_max_1_3_mux : beat_max_1_1_mux;
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:103]
@@ -6104,12 +6104,12 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:105]
     if (OutReady)
-      u_0 <= u_0_add[50:1];
+      u_0 <= product_0_add[50:1];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:110]
     if (OutReady)
-      index_0 <= index_0_add[16:8];
+      index_0 <= u_0_add[16:8];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:111]
@@ -6134,7 +6134,7 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:113]
     if (OutReady)
-      exponent_0 <= (out_of_range_7_0 | (~lane_valid_7_0)) ? 16'd0 : exponent_0_shiftright;
+      exponent_0 <= (out_of_range_7_0 | (~lane_valid_7_0)) ? 16'd0 : entry_0_shiftright;
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:103]
@@ -6159,12 +6159,12 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:105]
     if (OutReady)
-      u_1 <= u_1_add[50:1];
+      u_1 <= product_1_add[50:1];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:110]
     if (OutReady)
-      index_1 <= index_1_add[16:8];
+      index_1 <= u_1_add[16:8];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:111]
@@ -6189,7 +6189,7 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:113]
     if (OutReady)
-      exponent_1 <= (out_of_range_7_1 | (~lane_valid_7_1)) ? 16'd0 : exponent_1_shiftright;
+      exponent_1 <= (out_of_range_7_1 | (~lane_valid_7_1)) ? 16'd0 : entry_1_shiftright;
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:103]
@@ -6214,12 +6214,12 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:105]
     if (OutReady)
-      u_2 <= u_2_add[50:1];
+      u_2 <= product_2_add[50:1];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:110]
     if (OutReady)
-      index_2 <= index_2_add[16:8];
+      index_2 <= u_2_add[16:8];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:111]
@@ -6244,7 +6244,7 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:113]
     if (OutReady)
-      exponent_2 <= (out_of_range_7_2 | (~lane_valid_7_2)) ? 16'd0 : exponent_2_shiftright;
+      exponent_2 <= (out_of_range_7_2 | (~lane_valid_7_2)) ? 16'd0 : entry_2_shiftright;
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:103]
@@ -6269,12 +6269,12 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:105]
     if (OutReady)
-      u_3 <= u_3_add[50:1];
+      u_3 <= product_3_add[50:1];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:110]
     if (OutReady)
-      index_3 <= index_3_add[16:8];
+      index_3 <= u_3_add[16:8];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:111]
@@ -6299,7 +6299,7 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:113]
     if (OutReady)
-      exponent_3 <= (out_of_range_7_3 | (~lane_valid_7_3)) ? 16'd0 : exponent_3_shiftright;
+      exponent_3 <= (out_of_range_7_3 | (~lane_valid_7_3)) ? 16'd0 : entry_3_shiftright;
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:103]
@@ -6324,12 +6324,12 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:105]
     if (OutReady)
-      u_4 <= u_4_add[50:1];
+      u_4 <= product_4_add[50:1];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:110]
     if (OutReady)
-      index_4 <= index_4_add[16:8];
+      index_4 <= u_4_add[16:8];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:111]
@@ -6354,7 +6354,7 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:113]
     if (OutReady)
-      exponent_4 <= (out_of_range_7_4 | (~lane_valid_7_4)) ? 16'd0 : exponent_4_shiftright;
+      exponent_4 <= (out_of_range_7_4 | (~lane_valid_7_4)) ? 16'd0 : entry_4_shiftright;
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:103]
@@ -6379,12 +6379,12 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:105]
     if (OutReady)
-      u_5 <= u_5_add[50:1];
+      u_5 <= product_5_add[50:1];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:110]
     if (OutReady)
-      index_5 <= index_5_add[16:8];
+      index_5 <= u_5_add[16:8];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:111]
@@ -6409,7 +6409,7 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:113]
     if (OutReady)
-      exponent_5 <= (out_of_range_7_5 | (~lane_valid_7_5)) ? 16'd0 : exponent_5_shiftright;
+      exponent_5 <= (out_of_range_7_5 | (~lane_valid_7_5)) ? 16'd0 : entry_5_shiftright;
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:103]
@@ -6434,12 +6434,12 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:105]
     if (OutReady)
-      u_6 <= u_6_add[50:1];
+      u_6 <= product_6_add[50:1];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:110]
     if (OutReady)
-      index_6 <= index_6_add[16:8];
+      index_6 <= u_6_add[16:8];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:111]
@@ -6464,7 +6464,7 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:113]
     if (OutReady)
-      exponent_6 <= (out_of_range_7_6 | (~lane_valid_7_6)) ? 16'd0 : exponent_6_shiftright;
+      exponent_6 <= (out_of_range_7_6 | (~lane_valid_7_6)) ? 16'd0 : entry_6_shiftright;
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:103]
@@ -6489,12 +6489,12 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:105]
     if (OutReady)
-      u_7 <= u_7_add[50:1];
+      u_7 <= product_7_add[50:1];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:110]
     if (OutReady)
-      index_7 <= index_7_add[16:8];
+      index_7 <= u_7_add[16:8];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:111]
@@ -6519,7 +6519,7 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:113]
     if (OutReady)
-      exponent_7 <= (out_of_range_7_7 | (~lane_valid_7_7)) ? 16'd0 : exponent_7_shiftright;
+      exponent_7 <= (out_of_range_7_7 | (~lane_valid_7_7)) ? 16'd0 : entry_7_shiftright;
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:103]
@@ -6544,12 +6544,12 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:105]
     if (OutReady)
-      u_8 <= u_8_add[50:1];
+      u_8 <= product_8_add[50:1];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:110]
     if (OutReady)
-      index_8 <= index_8_add[16:8];
+      index_8 <= u_8_add[16:8];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:111]
@@ -6574,7 +6574,7 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:113]
     if (OutReady)
-      exponent_8 <= (out_of_range_7_8 | (~lane_valid_7_8)) ? 16'd0 : exponent_8_shiftright;
+      exponent_8 <= (out_of_range_7_8 | (~lane_valid_7_8)) ? 16'd0 : entry_8_shiftright;
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:103]
@@ -6599,12 +6599,12 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:105]
     if (OutReady)
-      u_9 <= u_9_add[50:1];
+      u_9 <= product_9_add[50:1];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:110]
     if (OutReady)
-      index_9 <= index_9_add[16:8];
+      index_9 <= u_9_add[16:8];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:111]
@@ -6629,7 +6629,7 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:113]
     if (OutReady)
-      exponent_9 <= (out_of_range_7_9 | (~lane_valid_7_9)) ? 16'd0 : exponent_9_shiftright;
+      exponent_9 <= (out_of_range_7_9 | (~lane_valid_7_9)) ? 16'd0 : entry_9_shiftright;
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:103]
@@ -6654,12 +6654,12 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:105]
     if (OutReady)
-      u_10 <= u_10_add[50:1];
+      u_10 <= product_10_add[50:1];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:110]
     if (OutReady)
-      index_10 <= index_10_add[16:8];
+      index_10 <= u_10_add[16:8];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:111]
@@ -6684,7 +6684,7 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:113]
     if (OutReady)
-      exponent_10 <= (out_of_range_7_10 | (~lane_valid_7_10)) ? 16'd0 : exponent_10_shiftright;
+      exponent_10 <= (out_of_range_7_10 | (~lane_valid_7_10)) ? 16'd0 : entry_10_shiftright;
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:103]
@@ -6709,12 +6709,12 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:105]
     if (OutReady)
-      u_11 <= u_11_add[50:1];
+      u_11 <= product_11_add[50:1];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:110]
     if (OutReady)
-      index_11 <= index_11_add[16:8];
+      index_11 <= u_11_add[16:8];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:111]
@@ -6739,7 +6739,7 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:113]
     if (OutReady)
-      exponent_11 <= (out_of_range_7_11 | (~lane_valid_7_11)) ? 16'd0 : exponent_11_shiftright;
+      exponent_11 <= (out_of_range_7_11 | (~lane_valid_7_11)) ? 16'd0 : entry_11_shiftright;
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:103]
@@ -6764,12 +6764,12 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:105]
     if (OutReady)
-      u_12 <= u_12_add[50:1];
+      u_12 <= product_12_add[50:1];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:110]
     if (OutReady)
-      index_12 <= index_12_add[16:8];
+      index_12 <= u_12_add[16:8];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:111]
@@ -6794,7 +6794,7 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:113]
     if (OutReady)
-      exponent_12 <= (out_of_range_7_12 | (~lane_valid_7_12)) ? 16'd0 : exponent_12_shiftright;
+      exponent_12 <= (out_of_range_7_12 | (~lane_valid_7_12)) ? 16'd0 : entry_12_shiftright;
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:103]
@@ -6819,12 +6819,12 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:105]
     if (OutReady)
-      u_13 <= u_13_add[50:1];
+      u_13 <= product_13_add[50:1];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:110]
     if (OutReady)
-      index_13 <= index_13_add[16:8];
+      index_13 <= u_13_add[16:8];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:111]
@@ -6849,7 +6849,7 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:113]
     if (OutReady)
-      exponent_13 <= (out_of_range_7_13 | (~lane_valid_7_13)) ? 16'd0 : exponent_13_shiftright;
+      exponent_13 <= (out_of_range_7_13 | (~lane_valid_7_13)) ? 16'd0 : entry_13_shiftright;
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:103]
@@ -6874,12 +6874,12 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:105]
     if (OutReady)
-      u_14 <= u_14_add[50:1];
+      u_14 <= product_14_add[50:1];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:110]
     if (OutReady)
-      index_14 <= index_14_add[16:8];
+      index_14 <= u_14_add[16:8];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:111]
@@ -6904,7 +6904,7 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:113]
     if (OutReady)
-      exponent_14 <= (out_of_range_7_14 | (~lane_valid_7_14)) ? 16'd0 : exponent_14_shiftright;
+      exponent_14 <= (out_of_range_7_14 | (~lane_valid_7_14)) ? 16'd0 : entry_14_shiftright;
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:103]
@@ -6929,12 +6929,12 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:105]
     if (OutReady)
-      u_15 <= u_15_add[50:1];
+      u_15 <= product_15_add[50:1];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:110]
     if (OutReady)
-      index_15 <= index_15_add[16:8];
+      index_15 <= u_15_add[16:8];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:111]
@@ -6959,7 +6959,7 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:113]
     if (OutReady)
-      exponent_15 <= (out_of_range_7_15 | (~lane_valid_7_15)) ? 16'd0 : exponent_15_shiftright;
+      exponent_15 <= (out_of_range_7_15 | (~lane_valid_7_15)) ? 16'd0 : entry_15_shiftright;
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:121]
@@ -7004,7 +7004,7 @@ module SoftmaxUnit16 (
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:135, SoftmaxUnit.cs:141]
-    remainder <= divide_count_ne ? (remainder_ge ? (remainder_ge_cat[32:0] - {1'd0, divisor}) : remainder_ge_cat[32:0]) : (Divide ? 33'd0 : remainder);
+    remainder <= divide_count_ne ? (remainder_ge ? (remainder_cat[32:0] - {1'd0, divisor}) : remainder_cat[32:0]) : (Divide ? 33'd0 : remainder);
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:136, SoftmaxUnit.cs:142]
@@ -7018,7 +7018,7 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:156]
     if (OutReady)
-      probability_0 <= ($signed(probability_0_sub) > $signed(12'd127)) ? 8'd127 : (($signed(probability_0_sub) < $signed(12'hf80)) ? 8'd128 : (probability_0_sub_cast_add[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
+      probability_0 <= ($signed(unsigned_9_sub) > $signed(12'd127)) ? 8'd127 : (($signed(unsigned_9_sub) < $signed(12'hf80)) ? 8'd128 : (unsigned_9_add[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:152]
@@ -7028,7 +7028,7 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:156]
     if (OutReady)
-      probability_1 <= ($signed(probability_1_sub) > $signed(12'd127)) ? 8'd127 : (($signed(probability_1_sub) < $signed(12'hf80)) ? 8'd128 : (probability_1_sub_cast_add[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
+      probability_1 <= ($signed(unsigned_9_sub_1) > $signed(12'd127)) ? 8'd127 : (($signed(unsigned_9_sub_1) < $signed(12'hf80)) ? 8'd128 : (unsigned_9_add_1[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:152]
@@ -7038,7 +7038,7 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:156]
     if (OutReady)
-      probability_2 <= ($signed(probability_2_sub) > $signed(12'd127)) ? 8'd127 : (($signed(probability_2_sub) < $signed(12'hf80)) ? 8'd128 : (probability_2_sub_cast_add[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
+      probability_2 <= ($signed(unsigned_9_sub_2) > $signed(12'd127)) ? 8'd127 : (($signed(unsigned_9_sub_2) < $signed(12'hf80)) ? 8'd128 : (unsigned_9_add_2[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:152]
@@ -7048,7 +7048,7 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:156]
     if (OutReady)
-      probability_3 <= ($signed(probability_3_sub) > $signed(12'd127)) ? 8'd127 : (($signed(probability_3_sub) < $signed(12'hf80)) ? 8'd128 : (probability_3_sub_cast_add[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
+      probability_3 <= ($signed(unsigned_9_sub_3) > $signed(12'd127)) ? 8'd127 : (($signed(unsigned_9_sub_3) < $signed(12'hf80)) ? 8'd128 : (unsigned_9_add_3[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:152]
@@ -7058,7 +7058,7 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:156]
     if (OutReady)
-      probability_4 <= ($signed(probability_4_sub) > $signed(12'd127)) ? 8'd127 : (($signed(probability_4_sub) < $signed(12'hf80)) ? 8'd128 : (probability_4_sub_cast_add[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
+      probability_4 <= ($signed(unsigned_9_sub_4) > $signed(12'd127)) ? 8'd127 : (($signed(unsigned_9_sub_4) < $signed(12'hf80)) ? 8'd128 : (unsigned_9_add_4[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:152]
@@ -7068,7 +7068,7 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:156]
     if (OutReady)
-      probability_5 <= ($signed(probability_5_sub) > $signed(12'd127)) ? 8'd127 : (($signed(probability_5_sub) < $signed(12'hf80)) ? 8'd128 : (probability_5_sub_cast_add[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
+      probability_5 <= ($signed(unsigned_9_sub_5) > $signed(12'd127)) ? 8'd127 : (($signed(unsigned_9_sub_5) < $signed(12'hf80)) ? 8'd128 : (unsigned_9_add_5[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:152]
@@ -7078,7 +7078,7 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:156]
     if (OutReady)
-      probability_6 <= ($signed(probability_6_sub) > $signed(12'd127)) ? 8'd127 : (($signed(probability_6_sub) < $signed(12'hf80)) ? 8'd128 : (probability_6_sub_cast_add[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
+      probability_6 <= ($signed(unsigned_9_sub_6) > $signed(12'd127)) ? 8'd127 : (($signed(unsigned_9_sub_6) < $signed(12'hf80)) ? 8'd128 : (unsigned_9_add_6[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:152]
@@ -7088,7 +7088,7 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:156]
     if (OutReady)
-      probability_7 <= ($signed(probability_7_sub) > $signed(12'd127)) ? 8'd127 : (($signed(probability_7_sub) < $signed(12'hf80)) ? 8'd128 : (probability_7_sub_cast_add[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
+      probability_7 <= ($signed(unsigned_9_sub_7) > $signed(12'd127)) ? 8'd127 : (($signed(unsigned_9_sub_7) < $signed(12'hf80)) ? 8'd128 : (unsigned_9_add_7[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:152]
@@ -7098,7 +7098,7 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:156]
     if (OutReady)
-      probability_8 <= ($signed(probability_8_sub) > $signed(12'd127)) ? 8'd127 : (($signed(probability_8_sub) < $signed(12'hf80)) ? 8'd128 : (probability_8_sub_cast_add[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
+      probability_8 <= ($signed(unsigned_9_sub_8) > $signed(12'd127)) ? 8'd127 : (($signed(unsigned_9_sub_8) < $signed(12'hf80)) ? 8'd128 : (unsigned_9_add_8[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:152]
@@ -7108,7 +7108,7 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:156]
     if (OutReady)
-      probability_9 <= ($signed(probability_9_sub) > $signed(12'd127)) ? 8'd127 : (($signed(probability_9_sub) < $signed(12'hf80)) ? 8'd128 : (probability_9_sub_cast_add[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
+      probability_9 <= ($signed(unsigned_9_sub_9) > $signed(12'd127)) ? 8'd127 : (($signed(unsigned_9_sub_9) < $signed(12'hf80)) ? 8'd128 : (unsigned_9_add_9[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:152]
@@ -7118,7 +7118,7 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:156]
     if (OutReady)
-      probability_10 <= ($signed(probability_10_sub) > $signed(12'd127)) ? 8'd127 : (($signed(probability_10_sub) < $signed(12'hf80)) ? 8'd128 : (probability_10_sub_cast_add[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
+      probability_10 <= ($signed(unsigned_9_sub_10) > $signed(12'd127)) ? 8'd127 : (($signed(unsigned_9_sub_10) < $signed(12'hf80)) ? 8'd128 : (unsigned_9_add_10[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:152]
@@ -7128,7 +7128,7 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:156]
     if (OutReady)
-      probability_11 <= ($signed(probability_11_sub) > $signed(12'd127)) ? 8'd127 : (($signed(probability_11_sub) < $signed(12'hf80)) ? 8'd128 : (probability_11_sub_cast_add[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
+      probability_11 <= ($signed(unsigned_9_sub_11) > $signed(12'd127)) ? 8'd127 : (($signed(unsigned_9_sub_11) < $signed(12'hf80)) ? 8'd128 : (unsigned_9_add_11[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:152]
@@ -7138,7 +7138,7 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:156]
     if (OutReady)
-      probability_12 <= ($signed(probability_12_sub) > $signed(12'd127)) ? 8'd127 : (($signed(probability_12_sub) < $signed(12'hf80)) ? 8'd128 : (probability_12_sub_cast_add[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
+      probability_12 <= ($signed(unsigned_9_sub_12) > $signed(12'd127)) ? 8'd127 : (($signed(unsigned_9_sub_12) < $signed(12'hf80)) ? 8'd128 : (unsigned_9_add_12[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:152]
@@ -7148,7 +7148,7 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:156]
     if (OutReady)
-      probability_13 <= ($signed(probability_13_sub) > $signed(12'd127)) ? 8'd127 : (($signed(probability_13_sub) < $signed(12'hf80)) ? 8'd128 : (probability_13_sub_cast_add[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
+      probability_13 <= ($signed(unsigned_9_sub_13) > $signed(12'd127)) ? 8'd127 : (($signed(unsigned_9_sub_13) < $signed(12'hf80)) ? 8'd128 : (unsigned_9_add_13[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:152]
@@ -7158,7 +7158,7 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:156]
     if (OutReady)
-      probability_14 <= ($signed(probability_14_sub) > $signed(12'd127)) ? 8'd127 : (($signed(probability_14_sub) < $signed(12'hf80)) ? 8'd128 : (probability_14_sub_cast_add[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
+      probability_14 <= ($signed(unsigned_9_sub_14) > $signed(12'd127)) ? 8'd127 : (($signed(unsigned_9_sub_14) < $signed(12'hf80)) ? 8'd128 : (unsigned_9_add_14[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:152]
@@ -7168,7 +7168,7 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:156]
     if (OutReady)
-      probability_15 <= ($signed(probability_15_sub) > $signed(12'd127)) ? 8'd127 : (($signed(probability_15_sub) < $signed(12'hf80)) ? 8'd128 : (probability_15_sub_cast_add[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
+      probability_15 <= ($signed(unsigned_9_sub_15) > $signed(12'd127)) ? 8'd127 : (($signed(unsigned_9_sub_15) < $signed(12'hf80)) ? 8'd128 : (unsigned_9_add_15[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:110]

@@ -268,34 +268,32 @@ module StoreEngine (
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire BytesWritten_and; // @[StoreEngine.cs:205]
-  wire [31:0] run_bytes_or_mul; // @[StoreEngine.cs:54]
-  wire run_bytes_or; // @[StoreEngine.cs:54]
-  wire [31:0] run_bytes_mul_mul; // @[StoreEngine.cs:54]
-  wire [47:0] run_bytes_mul; // @[StoreEngine.cs:54]
-  wire bursts_Out_Ready_eq; // @[StoreEngine.cs:199]
-  wire aw_valid_and; // @[StoreEngine.cs:73, StoreEngine.cs:76, StoreEngine.cs:222]
-  wire issued_eq; // @[StoreEngine.cs:81, StoreEngine.cs:216]
-  wire reading_and_and; // @[StoreEngine.cs:120, StoreEngine.cs:209, StoreEngine.cs:221]
+  wire axi_wvalid_and; // @[StoreEngine.cs:205]
+  wire [31:0] Control_Instruction_mul; // @[StoreEngine.cs:54]
+  wire Control_Instruction_or; // @[StoreEngine.cs:54]
+  wire [47:0] Control_Instruction_mul_1; // @[StoreEngine.cs:54]
+  wire beat_in_burst_eq; // @[StoreEngine.cs:199]
+  wire walker_Valid_and; // @[StoreEngine.cs:73, StoreEngine.cs:76, StoreEngine.cs:222]
+  wire setup_eq; // @[StoreEngine.cs:81, StoreEngine.cs:216]
   wire reading_and; // @[StoreEngine.cs:120, StoreEngine.cs:209, StoreEngine.cs:221]
-  wire reading_eq; // @[StoreEngine.cs:120, StoreEngine.cs:209, StoreEngine.cs:221]
+  wire reading_and_1; // @[StoreEngine.cs:120, StoreEngine.cs:209, StoreEngine.cs:221]
+  wire row_in_chunk_eq; // @[StoreEngine.cs:120, StoreEngine.cs:209, StoreEngine.cs:221]
   wire emit_left_ne; // @[StoreEngine.cs:174, StoreEngine.cs:178, StoreEngine.cs:224]
-  wire done_and; // @[StoreEngine.cs:231]
+  wire busy_and; // @[StoreEngine.cs:231]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign BytesWritten_and = axi_wvalid & axi_wready; // @[StoreEngine.cs:205]
-  assign run_bytes_or_mul = $unsigned(Control_Instruction[110:95]) * 16'd32; // @[StoreEngine.cs:54]
-  assign run_bytes_or = (Control_Instruction[158:127] == run_bytes_or_mul) | (Control_Instruction[126:111] == 16'd1); // @[StoreEngine.cs:54]
-  assign run_bytes_mul_mul = $unsigned(Control_Instruction[110:95]) * 16'd32; // @[StoreEngine.cs:54]
-  assign run_bytes_mul = $unsigned(run_bytes_mul_mul) * $unsigned(Control_Instruction[126:111]); // @[StoreEngine.cs:54]
-  assign bursts_Out_Ready_eq = beat_in_burst == bursts_Out_Payload; // @[StoreEngine.cs:199]
-  assign aw_valid_and = (walker_Valid & ((~aw_valid) | axi_awready)) & bursts_In_Ready; // @[StoreEngine.cs:73, StoreEngine.cs:76, StoreEngine.cs:222]
-  assign issued_eq = setup == 2'd1; // @[StoreEngine.cs:81, StoreEngine.cs:216]
-  assign reading_and_and = ((reading & (beats_Count <= $unsigned(5'd11))) & (~in_flight)) & (emit_left <= $unsigned(8'd2)); // @[StoreEngine.cs:120, StoreEngine.cs:209, StoreEngine.cs:221]
-  assign reading_and = reading_and_and & Read_Granted; // @[StoreEngine.cs:120, StoreEngine.cs:209, StoreEngine.cs:221]
-  assign reading_eq = row_in_chunk == (Control_Instruction[110:95] - 16'd1); // @[StoreEngine.cs:120, StoreEngine.cs:209, StoreEngine.cs:221]
+  assign axi_wvalid_and = axi_wvalid & axi_wready; // @[StoreEngine.cs:205]
+  assign Control_Instruction_mul = $unsigned(Control_Instruction[110:95]) * 16'd32; // @[StoreEngine.cs:54]
+  assign Control_Instruction_or = (Control_Instruction[158:127] == Control_Instruction_mul) | (Control_Instruction[126:111] == 16'd1); // @[StoreEngine.cs:54]
+  assign Control_Instruction_mul_1 = $unsigned(Control_Instruction_mul) * $unsigned(Control_Instruction[126:111]); // @[StoreEngine.cs:54]
+  assign beat_in_burst_eq = beat_in_burst == bursts_Out_Payload; // @[StoreEngine.cs:199]
+  assign walker_Valid_and = (walker_Valid & ((~aw_valid) | axi_awready)) & bursts_In_Ready; // @[StoreEngine.cs:73, StoreEngine.cs:76, StoreEngine.cs:222]
+  assign setup_eq = setup == 2'd1; // @[StoreEngine.cs:81, StoreEngine.cs:216]
+  assign reading_and = ((reading & (beats_Count <= $unsigned(5'd11))) & (~in_flight)) & (emit_left <= $unsigned(8'd2)); // @[StoreEngine.cs:120, StoreEngine.cs:209, StoreEngine.cs:221]
+  assign reading_and_1 = reading_and & Read_Granted; // @[StoreEngine.cs:120, StoreEngine.cs:209, StoreEngine.cs:221]
+  assign row_in_chunk_eq = row_in_chunk == (Control_Instruction[110:95] - 16'd1); // @[StoreEngine.cs:120, StoreEngine.cs:209, StoreEngine.cs:221]
   assign emit_left_ne = emit_left != 8'd0; // @[StoreEngine.cs:174, StoreEngine.cs:178, StoreEngine.cs:224]
-  assign done_and = (((((((((busy & (setup == 2'd0)) & (~walker_Active)) & (~aw_valid)) & (~reading)) & (~in_flight)) & (emit_left == 8'd0)) & (~beats_Out_Valid)) & (beats_Count == 5'd0)) & (issued == answered)) & (~axi_bvalid); // @[StoreEngine.cs:231]
+  assign busy_and = (((((((((busy & (setup == 2'd0)) & (~walker_Active)) & (~aw_valid)) & (~reading)) & (~in_flight)) & (emit_left == 8'd0)) & (~beats_Out_Valid)) & (beats_Count == 5'd0)) & (issued == answered)) & (~axi_bvalid); // @[StoreEngine.cs:231]
   assign Control_Busy = busy; // @[StoreEngine.cs:233]
   assign Control_Done = done; // @[StoreEngine.cs:234]
   assign Control_Stalled = 1'b0; // @[StoreEngine.cs:235]
@@ -315,8 +313,8 @@ module StoreEngine (
   assign Read_Group = Control_Instruction[77:76]; // @[StoreEngine.cs:107]
   assign Read_Address = chunk_row + row_in_chunk[12:0]; // @[StoreEngine.cs:108]
   assign BadResponse = axi_bvalid & (axi_bresp != 2'd0); // @[StoreEngine.cs:85]
-  assign BytesWritten = BytesWritten_and ? ((((((((((((((((5'd0 + {4'd0, (beats_Out_Payload[128] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[129] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[130] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[131] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[132] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[133] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[134] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[135] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[136] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[137] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[138] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[139] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[140] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[141] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[142] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[143] ? 1'b1 : 1'b0)}) : 5'd0; // @[StoreEngine.cs:205]
-  assign Waiting = ((busy & (setup == 2'd0)) & (~BytesWritten_and)) & (((walker_Active | aw_valid) | (~beats_Out_Valid)) | (issued != answered)); // @[StoreEngine.cs:237]
+  assign BytesWritten = axi_wvalid_and ? ((((((((((((((((5'd0 + {4'd0, (beats_Out_Payload[128] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[129] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[130] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[131] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[132] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[133] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[134] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[135] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[136] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[137] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[138] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[139] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[140] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[141] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[142] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[143] ? 1'b1 : 1'b0)}) : 5'd0; // @[StoreEngine.cs:205]
+  assign Waiting = ((busy & (setup == 2'd0)) & (~axi_wvalid_and)) & (((walker_Active | aw_valid) | (~beats_Out_Valid)) | (issued != answered)); // @[StoreEngine.cs:237]
   assign dma_address_Instruction = Control_Instruction; // @[StoreEngine.cs:38]
   assign dma_address_Bases_0 = Bases_0; // @[StoreEngine.cs:39]
   assign dma_address_Bases_1 = Bases_1; // @[StoreEngine.cs:39]
@@ -335,11 +333,11 @@ module StoreEngine (
   assign walker_Taken = (walker_Valid & ((~aw_valid) | axi_awready)) & bursts_In_Ready; // @[StoreEngine.cs:70]
   assign bursts_In_Payload = aw_length; // @[StoreEngine.cs:80]
   assign bursts_In_Valid = axi_awvalid & axi_awready; // @[StoreEngine.cs:79]
-  assign bursts_Out_Ready = BytesWritten_and & bursts_Out_Ready_eq; // @[StoreEngine.cs:199]
+  assign bursts_Out_Ready = axi_wvalid_and & beat_in_burst_eq; // @[StoreEngine.cs:199]
   assign bursts_Clear = Control_Abort; // @[StoreEngine.cs:60]
   assign beats_In_Payload = {16'hffff, ((part == 8'd1) ? {held_31, held_30, held_29, held_28, held_27, held_26, held_25, held_24, held_23, held_22, held_21, held_20, held_19, held_18, held_17, held_16} : {held_15, held_14, held_13, held_12, held_11, held_10, held_9, held_8, held_7, held_6, held_5, held_4, held_3, held_2, held_1, held_0})}; // @[StoreEngine.cs:185]
   assign beats_In_Valid = emit_left != 8'd0; // @[StoreEngine.cs:184]
-  assign beats_Out_Ready = BytesWritten_and; // @[StoreEngine.cs:198]
+  assign beats_Out_Ready = axi_wvalid_and; // @[StoreEngine.cs:198]
   assign beats_Clear = Control_Abort; // @[StoreEngine.cs:89]
   assign room_is_reserved = {beats_In_Ready, bursts_Count}; // @[StoreEngine.cs:228]
 
@@ -351,11 +349,11 @@ module StoreEngine (
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:54]
-    run_bytes <= run_bytes_or ? run_bytes_mul : {16'd0, run_bytes_mul_mul};
+    run_bytes <= Control_Instruction_or ? Control_Instruction_mul_1 : {16'd0, Control_Instruction_mul};
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:55]
-    runs <= run_bytes_or ? 16'd1 : Control_Instruction[126:111];
+    runs <= Control_Instruction_or ? 16'd1 : Control_Instruction[126:111];
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:56]
@@ -366,16 +364,16 @@ module StoreEngine (
     if (rst)
       aw_valid <= 1'b0;
     else
-      aw_valid <= Control_Abort ? 1'b0 : (aw_valid_and ? 1'b1 : (axi_awready ? 1'b0 : aw_valid));
+      aw_valid <= Control_Abort ? 1'b0 : (walker_Valid_and ? 1'b1 : (axi_awready ? 1'b0 : aw_valid));
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:74]
-    if (aw_valid_and)
+    if (walker_Valid_and)
       aw_address <= walker_BurstAddress;
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:75]
-    if (aw_valid_and)
+    if (walker_Valid_and)
       aw_length <= walker_BurstBeats - 9'd1;
   end
 
@@ -383,44 +381,44 @@ module StoreEngine (
     if (rst)
       issued <= 24'd0;
     else
-      issued <= issued_eq ? 24'd0 : ((axi_awvalid & axi_awready) ? (issued + 24'd1) : issued);
+      issued <= setup_eq ? 24'd0 : ((axi_awvalid & axi_awready) ? (issued + 24'd1) : issued);
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:83, StoreEngine.cs:217]
     if (rst)
       answered <= 24'd0;
     else
-      answered <= issued_eq ? 24'd0 : (axi_bvalid ? (answered + 24'd1) : answered);
+      answered <= setup_eq ? 24'd0 : (axi_bvalid ? (answered + 24'd1) : answered);
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:120, StoreEngine.cs:209, StoreEngine.cs:221]
     if (rst)
       reading <= 1'b0;
     else
-      reading <= Control_Abort ? 1'b0 : (issued_eq ? 1'b1 : (reading_and ? ((reading_eq & (chunk == (Control_Instruction[126:111] - 16'd1))) ? 1'b0 : reading) : reading));
+      reading <= Control_Abort ? 1'b0 : (setup_eq ? 1'b1 : (reading_and_1 ? ((row_in_chunk_eq & (chunk == (Control_Instruction[126:111] - 16'd1))) ? 1'b0 : reading) : reading));
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:115, StoreEngine.cs:119, StoreEngine.cs:210]
-    row_in_chunk <= issued_eq ? 16'd0 : (reading_and ? (reading_eq ? 16'd0 : (row_in_chunk + 16'd1)) : row_in_chunk);
+    row_in_chunk <= setup_eq ? 16'd0 : (reading_and_1 ? (row_in_chunk_eq ? 16'd0 : (row_in_chunk + 16'd1)) : row_in_chunk);
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:116, StoreEngine.cs:211]
-    chunk <= issued_eq ? 16'd0 : (reading_and ? (reading_eq ? (chunk + 16'd1) : chunk) : chunk);
+    chunk <= setup_eq ? 16'd0 : (reading_and_1 ? (row_in_chunk_eq ? (chunk + 16'd1) : chunk) : chunk);
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:117, StoreEngine.cs:212]
-    chunk_row <= issued_eq ? Control_Instruction[91:79] : (reading_and ? (reading_eq ? (chunk_row + Control_Instruction[171:159]) : chunk_row) : chunk_row);
+    chunk_row <= setup_eq ? Control_Instruction[91:79] : (reading_and_1 ? (row_in_chunk_eq ? (chunk_row + Control_Instruction[171:159]) : chunk_row) : chunk_row);
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:118, StoreEngine.cs:213]
-    consumer_chunk <= issued_eq ? dma_address_Address : (reading_and ? (reading_eq ? (consumer_chunk + {8'd0, Control_Instruction[158:127]}) : consumer_chunk) : consumer_chunk);
+    consumer_chunk <= setup_eq ? dma_address_Address : (reading_and_1 ? (row_in_chunk_eq ? (consumer_chunk + {8'd0, Control_Instruction[158:127]}) : consumer_chunk) : consumer_chunk);
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:110]
     if (rst)
       in_flight <= 1'b0;
     else
-      in_flight <= reading_and;
+      in_flight <= reading_and_1;
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:174, StoreEngine.cs:178, StoreEngine.cs:224]
@@ -602,7 +600,7 @@ module StoreEngine (
     if (rst)
       beat_in_burst <= 9'd0;
     else
-      beat_in_burst <= Control_Abort ? 9'd0 : (BytesWritten_and ? (bursts_Out_Ready_eq ? 9'd0 : (beat_in_burst + 9'd1)) : beat_in_burst);
+      beat_in_burst <= Control_Abort ? 9'd0 : (axi_wvalid_and ? (beat_in_burst_eq ? 9'd0 : (beat_in_burst + 9'd1)) : beat_in_burst);
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:232]
@@ -623,7 +621,7 @@ module StoreEngine (
     if (rst)
       done <= 1'b0;
     else
-      done <= done_and & (~finished_before);
+      done <= busy_and & (~finished_before);
   end
 
   DmaAddress dma_address ( // @[StoreEngine.cs:37]

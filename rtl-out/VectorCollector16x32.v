@@ -108,20 +108,20 @@ module VectorCollector16x32 (
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire LastWritten_and; // @[VectorCollector.cs:89]
-  wire LastWritten_eq; // @[VectorCollector.cs:89]
-  wire LastWritten_eq_1; // @[VectorCollector.cs:89]
-  wire collected_0_and; // @[VectorCollector.cs:59]
+  wire full_and; // @[VectorCollector.cs:89]
+  wire write_block_eq; // @[VectorCollector.cs:89]
+  wire write_pixel_eq; // @[VectorCollector.cs:89]
+  wire InValid_and; // @[VectorCollector.cs:59]
   wire collect_beat_eq; // @[VectorCollector.cs:62, VectorCollector.cs:72, VectorCollector.cs:86]
-  wire write_pixel_not; // @[VectorCollector.cs:68, VectorCollector.cs:79]
+  wire write_block_not; // @[VectorCollector.cs:68, VectorCollector.cs:79]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign LastWritten_and = full & WriteGranted; // @[VectorCollector.cs:89]
-  assign LastWritten_eq = write_block == BlocksLast; // @[VectorCollector.cs:89]
-  assign LastWritten_eq_1 = write_pixel == PixelsLast; // @[VectorCollector.cs:89]
-  assign collected_0_and = InValid & InReady; // @[VectorCollector.cs:59]
+  assign full_and = full & WriteGranted; // @[VectorCollector.cs:89]
+  assign write_block_eq = write_block == BlocksLast; // @[VectorCollector.cs:89]
+  assign write_pixel_eq = write_pixel == PixelsLast; // @[VectorCollector.cs:89]
+  assign InValid_and = InValid & InReady; // @[VectorCollector.cs:59]
   assign collect_beat_eq = collect_beat == 2'd1; // @[VectorCollector.cs:62, VectorCollector.cs:72, VectorCollector.cs:86]
-  assign write_pixel_not = ~LastWritten_eq; // @[VectorCollector.cs:68, VectorCollector.cs:79]
+  assign write_block_not = ~write_block_eq; // @[VectorCollector.cs:68, VectorCollector.cs:79]
   assign InReady = (~full) | WriteGranted; // @[VectorCollector.cs:51]
   assign WriteValid = full; // @[VectorCollector.cs:46]
   assign WriteAddress = write_base + write_block[12:0]; // @[VectorCollector.cs:47]
@@ -157,165 +157,165 @@ module VectorCollector16x32 (
   assign WriteData_29 = collected_29; // @[VectorCollector.cs:49]
   assign WriteData_30 = collected_30; // @[VectorCollector.cs:49]
   assign WriteData_31 = collected_31; // @[VectorCollector.cs:49]
-  assign LastWritten = ((writes_left & LastWritten_and) & LastWritten_eq) & LastWritten_eq_1; // @[VectorCollector.cs:89]
+  assign LastWritten = ((writes_left & full_and) & write_block_eq) & write_pixel_eq; // @[VectorCollector.cs:89]
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
-    if (collected_0_and & (collect_beat == 2'd0))
+    if (InValid_and & (collect_beat == 2'd0))
       collected_0 <= InBeat_0;
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
-    if (collected_0_and & (collect_beat == 2'd0))
+    if (InValid_and & (collect_beat == 2'd0))
       collected_1 <= InBeat_1;
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
-    if (collected_0_and & (collect_beat == 2'd0))
+    if (InValid_and & (collect_beat == 2'd0))
       collected_2 <= InBeat_2;
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
-    if (collected_0_and & (collect_beat == 2'd0))
+    if (InValid_and & (collect_beat == 2'd0))
       collected_3 <= InBeat_3;
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
-    if (collected_0_and & (collect_beat == 2'd0))
+    if (InValid_and & (collect_beat == 2'd0))
       collected_4 <= InBeat_4;
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
-    if (collected_0_and & (collect_beat == 2'd0))
+    if (InValid_and & (collect_beat == 2'd0))
       collected_5 <= InBeat_5;
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
-    if (collected_0_and & (collect_beat == 2'd0))
+    if (InValid_and & (collect_beat == 2'd0))
       collected_6 <= InBeat_6;
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
-    if (collected_0_and & (collect_beat == 2'd0))
+    if (InValid_and & (collect_beat == 2'd0))
       collected_7 <= InBeat_7;
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
-    if (collected_0_and & (collect_beat == 2'd0))
+    if (InValid_and & (collect_beat == 2'd0))
       collected_8 <= InBeat_8;
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
-    if (collected_0_and & (collect_beat == 2'd0))
+    if (InValid_and & (collect_beat == 2'd0))
       collected_9 <= InBeat_9;
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
-    if (collected_0_and & (collect_beat == 2'd0))
+    if (InValid_and & (collect_beat == 2'd0))
       collected_10 <= InBeat_10;
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
-    if (collected_0_and & (collect_beat == 2'd0))
+    if (InValid_and & (collect_beat == 2'd0))
       collected_11 <= InBeat_11;
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
-    if (collected_0_and & (collect_beat == 2'd0))
+    if (InValid_and & (collect_beat == 2'd0))
       collected_12 <= InBeat_12;
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
-    if (collected_0_and & (collect_beat == 2'd0))
+    if (InValid_and & (collect_beat == 2'd0))
       collected_13 <= InBeat_13;
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
-    if (collected_0_and & (collect_beat == 2'd0))
+    if (InValid_and & (collect_beat == 2'd0))
       collected_14 <= InBeat_14;
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
-    if (collected_0_and & (collect_beat == 2'd0))
+    if (InValid_and & (collect_beat == 2'd0))
       collected_15 <= InBeat_15;
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
-    if (collected_0_and & (collect_beat == 2'd1))
+    if (InValid_and & (collect_beat == 2'd1))
       collected_16 <= InBeat_0;
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
-    if (collected_0_and & (collect_beat == 2'd1))
+    if (InValid_and & (collect_beat == 2'd1))
       collected_17 <= InBeat_1;
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
-    if (collected_0_and & (collect_beat == 2'd1))
+    if (InValid_and & (collect_beat == 2'd1))
       collected_18 <= InBeat_2;
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
-    if (collected_0_and & (collect_beat == 2'd1))
+    if (InValid_and & (collect_beat == 2'd1))
       collected_19 <= InBeat_3;
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
-    if (collected_0_and & (collect_beat == 2'd1))
+    if (InValid_and & (collect_beat == 2'd1))
       collected_20 <= InBeat_4;
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
-    if (collected_0_and & (collect_beat == 2'd1))
+    if (InValid_and & (collect_beat == 2'd1))
       collected_21 <= InBeat_5;
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
-    if (collected_0_and & (collect_beat == 2'd1))
+    if (InValid_and & (collect_beat == 2'd1))
       collected_22 <= InBeat_6;
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
-    if (collected_0_and & (collect_beat == 2'd1))
+    if (InValid_and & (collect_beat == 2'd1))
       collected_23 <= InBeat_7;
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
-    if (collected_0_and & (collect_beat == 2'd1))
+    if (InValid_and & (collect_beat == 2'd1))
       collected_24 <= InBeat_8;
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
-    if (collected_0_and & (collect_beat == 2'd1))
+    if (InValid_and & (collect_beat == 2'd1))
       collected_25 <= InBeat_9;
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
-    if (collected_0_and & (collect_beat == 2'd1))
+    if (InValid_and & (collect_beat == 2'd1))
       collected_26 <= InBeat_10;
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
-    if (collected_0_and & (collect_beat == 2'd1))
+    if (InValid_and & (collect_beat == 2'd1))
       collected_27 <= InBeat_11;
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
-    if (collected_0_and & (collect_beat == 2'd1))
+    if (InValid_and & (collect_beat == 2'd1))
       collected_28 <= InBeat_12;
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
-    if (collected_0_and & (collect_beat == 2'd1))
+    if (InValid_and & (collect_beat == 2'd1))
       collected_29 <= InBeat_13;
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
-    if (collected_0_and & (collect_beat == 2'd1))
+    if (InValid_and & (collect_beat == 2'd1))
       collected_30 <= InBeat_14;
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
-    if (collected_0_and & (collect_beat == 2'd1))
+    if (InValid_and & (collect_beat == 2'd1))
       collected_31 <= InBeat_15;
   end
 
@@ -323,33 +323,33 @@ module VectorCollector16x32 (
     if (rst)
       collect_beat <= 2'd0;
     else
-      collect_beat <= Abort ? 2'd0 : (Start ? 2'd0 : (collected_0_and ? (collect_beat_eq ? 2'd0 : (collect_beat + 2'd1)) : collect_beat));
+      collect_beat <= Abort ? 2'd0 : (Start ? 2'd0 : (InValid_and ? (collect_beat_eq ? 2'd0 : (collect_beat + 2'd1)) : collect_beat));
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:63, VectorCollector.cs:85]
     if (rst)
       full <= 1'b0;
     else
-      full <= Abort ? 1'b0 : ((collected_0_and & collect_beat_eq) ? 1'b1 : (LastWritten_and ? 1'b0 : full));
+      full <= Abort ? 1'b0 : ((InValid_and & collect_beat_eq) ? 1'b1 : (full_and ? 1'b0 : full));
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:68, VectorCollector.cs:79]
-    write_pixel <= Start ? 16'd0 : (LastWritten_and ? (write_pixel_not ? write_pixel : (write_pixel + 16'd1)) : write_pixel);
+    write_pixel <= Start ? 16'd0 : (full_and ? (write_block_not ? write_pixel : (write_pixel + 16'd1)) : write_pixel);
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:69, VectorCollector.cs:75, VectorCollector.cs:77]
-    write_block <= Start ? 16'd0 : (LastWritten_and ? (write_pixel_not ? (write_block + 16'd1) : 16'd0) : write_block);
+    write_block <= Start ? 16'd0 : (full_and ? (write_block_not ? (write_block + 16'd1) : 16'd0) : write_block);
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:70, VectorCollector.cs:78]
-    write_base <= Start ? Destination : (LastWritten_and ? (write_pixel_not ? write_base : (write_base + DestinationStride)) : write_base);
+    write_base <= Start ? Destination : (full_and ? (write_block_not ? write_base : (write_base + DestinationStride)) : write_base);
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:71, VectorCollector.cs:80, VectorCollector.cs:87]
     if (rst)
       writes_left <= 1'b0;
     else
-      writes_left <= Abort ? 1'b0 : (Start ? WritesRows : (LastWritten_and ? (write_pixel_not ? writes_left : (LastWritten_eq_1 ? 1'b0 : writes_left)) : writes_left));
+      writes_left <= Abort ? 1'b0 : (Start ? WritesRows : (full_and ? (write_block_not ? writes_left : (write_pixel_eq ? 1'b0 : writes_left)) : writes_left));
   end
 endmodule
 

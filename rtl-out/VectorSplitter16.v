@@ -78,19 +78,19 @@ module VectorSplitter16 (
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire Rows_Ready_and_and; // @[VectorSplitter.cs:48]
-  wire Rows_Ready_and; // @[VectorSplitter.cs:48]
-  wire Rows_Ready_eq; // @[VectorSplitter.cs:48]
+  wire Rows_Valid_and; // @[VectorSplitter.cs:48]
+  wire Rows_Valid_and_1; // @[VectorSplitter.cs:48]
+  wire beat_eq; // @[VectorSplitter.cs:48]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign Rows_Ready_and_and = Rows_Valid & Running; // @[VectorSplitter.cs:48]
-  assign Rows_Ready_and = Rows_Ready_and_and & UnitReady; // @[VectorSplitter.cs:48]
-  assign Rows_Ready_eq = beat == ((Scores ? 2'd2 : 2'd2) - 2'd1); // @[VectorSplitter.cs:48]
-  assign Rows_Ready = Rows_Ready_and & Rows_Ready_eq; // @[VectorSplitter.cs:48]
-  assign Valid = Rows_Ready_and_and; // @[VectorSplitter.cs:49]
-  assign Taken = Rows_Ready_and; // @[VectorSplitter.cs:50]
+  assign Rows_Valid_and = Rows_Valid & Running; // @[VectorSplitter.cs:48]
+  assign Rows_Valid_and_1 = Rows_Valid_and & UnitReady; // @[VectorSplitter.cs:48]
+  assign beat_eq = beat == ((Scores ? 2'd2 : 2'd2) - 2'd1); // @[VectorSplitter.cs:48]
+  assign Rows_Ready = Rows_Valid_and_1 & beat_eq; // @[VectorSplitter.cs:48]
+  assign Valid = Rows_Valid_and; // @[VectorSplitter.cs:49]
+  assign Taken = Rows_Valid_and_1; // @[VectorSplitter.cs:50]
   assign Beat = beat; // @[VectorSplitter.cs:51]
-  assign LastBeat = Rows_Ready_eq; // @[VectorSplitter.cs:52]
+  assign LastBeat = beat_eq; // @[VectorSplitter.cs:52]
   assign A_0 = (beat == 2'd1) ? Rows_Payload_Data[135:128] : Rows_Payload_Data[7:0]; // @[VectorSplitter.cs:40]
   assign A_1 = (beat == 2'd1) ? Rows_Payload_Data[143:136] : Rows_Payload_Data[15:8]; // @[VectorSplitter.cs:40]
   assign A_2 = (beat == 2'd1) ? Rows_Payload_Data[151:144] : Rows_Payload_Data[23:16]; // @[VectorSplitter.cs:40]
@@ -145,7 +145,7 @@ module VectorSplitter16 (
     if (rst)
       beat <= 2'd0;
     else
-      beat <= Restart ? 2'd0 : (Rows_Ready_and ? (Rows_Ready_eq ? 2'd0 : (beat + 2'd1)) : beat);
+      beat <= Restart ? 2'd0 : (Rows_Valid_and_1 ? (beat_eq ? 2'd0 : (beat + 2'd1)) : beat);
   end
 endmodule
 

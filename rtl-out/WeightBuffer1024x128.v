@@ -2132,137 +2132,137 @@ module WeightBuffer1024x128 (
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire fill_bank_and_not; // @[WeightBuffer.cs:41]
-  wire fill_bank_and; // @[WeightBuffer.cs:41]
-  wire fill_bank_and_1; // @[WeightBuffer.cs:41]
-  wire [127:0] banks_0_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_0_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_1_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_1_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_2_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_2_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_3_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_3_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_4_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_4_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_5_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_5_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_6_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_6_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_7_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_7_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_8_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_8_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_9_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_9_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_10_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_10_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_11_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_11_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_12_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_12_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_13_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_13_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_14_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_14_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_15_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_15_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_16_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_16_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_17_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_17_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_18_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_18_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_19_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_19_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_20_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_20_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_21_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_21_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_22_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_22_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_23_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_23_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_24_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_24_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_25_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_25_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_26_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_26_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_27_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_27_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_28_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_28_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_29_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_29_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_30_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_30_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_31_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_31_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_32_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_32_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_33_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_33_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_34_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_34_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_35_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_35_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_36_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_36_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_37_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_37_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_38_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_38_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_39_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_39_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_40_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_40_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_41_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_41_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_42_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_42_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_43_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_43_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_44_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_44_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_45_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_45_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_46_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_46_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_47_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_47_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_48_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_48_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_49_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_49_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_50_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_50_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_51_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_51_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_52_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_52_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_53_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_53_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_54_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_54_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_55_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_55_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_56_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_56_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_57_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_57_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_58_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_58_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_59_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_59_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_60_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_60_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_61_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_61_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_62_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_62_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] banks_63_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] banks_63_bits; // @[WeightBuffer.cs:56]
+  wire fill_bank_not; // @[WeightBuffer.cs:41]
+  wire full_1_and; // @[WeightBuffer.cs:41]
+  wire full_0_and; // @[WeightBuffer.cs:41]
+  wire [127:0] FillPort_Data_15_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_31_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_1; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_47_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_2; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_63_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_3; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_79_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_4; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_95_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_5; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_111_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_6; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_127_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_7; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_143_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_8; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_159_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_9; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_175_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_10; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_191_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_11; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_207_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_12; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_223_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_13; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_239_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_14; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_255_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_15; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_271_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_16; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_287_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_17; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_303_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_18; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_319_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_19; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_335_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_20; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_351_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_21; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_367_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_22; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_383_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_23; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_399_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_24; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_415_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_25; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_431_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_26; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_447_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_27; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_463_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_28; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_479_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_29; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_495_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_30; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_511_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_31; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_527_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_32; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_543_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_33; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_559_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_34; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_575_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_35; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_591_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_36; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_607_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_37; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_623_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_38; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_639_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_39; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_655_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_40; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_671_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_41; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_687_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_42; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_703_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_43; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_719_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_44; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_735_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_45; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_751_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_46; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_767_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_47; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_783_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_48; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_799_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_49; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_815_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_50; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_831_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_51; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_847_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_52; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_863_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_53; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_879_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_54; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_895_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_55; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_911_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_56; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_927_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_57; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_943_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_58; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_959_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_59; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_975_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_60; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_991_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_61; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_1007_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_62; // @[WeightBuffer.cs:56]
+  wire [127:0] FillPort_Data_1023_cat; // @[WeightBuffer.cs:56]
+  wire [15:0] FillPort_Bytes_bits_63; // @[WeightBuffer.cs:56]
   /* verilator lint_on UNUSEDSIGNAL */
 
   (* ram_style = "block" *) reg [127:0] banks_0 [0:255]; // @[WeightBuffer.cs:55]
@@ -2393,137 +2393,137 @@ module WeightBuffer1024x128 (
 
   (* ram_style = "block" *) reg [127:0] banks_63 [0:255]; // @[WeightBuffer.cs:55]
 
-  assign fill_bank_and_not = ~fill_bank; // @[WeightBuffer.cs:41]
-  assign fill_bank_and = (full_1 | (FillPort_Done & fill_bank)) & (~(DrainPort_Done & fill_bank_and_not)); // @[WeightBuffer.cs:41]
-  assign fill_bank_and_1 = (full_0 | (FillPort_Done & (~fill_bank))) & (~(DrainPort_Done & (~fill_bank_and_not))); // @[WeightBuffer.cs:41]
-  assign banks_0_cat = {FillPort_Data_15, FillPort_Data_14, FillPort_Data_13, FillPort_Data_12, FillPort_Data_11, FillPort_Data_10, FillPort_Data_9, FillPort_Data_8, FillPort_Data_7, FillPort_Data_6, FillPort_Data_5, FillPort_Data_4, FillPort_Data_3, FillPort_Data_2, FillPort_Data_1, FillPort_Data_0}; // @[WeightBuffer.cs:56]
-  assign banks_0_bits = FillPort_Bytes[15:0]; // @[WeightBuffer.cs:56]
-  assign banks_1_cat = {FillPort_Data_31, FillPort_Data_30, FillPort_Data_29, FillPort_Data_28, FillPort_Data_27, FillPort_Data_26, FillPort_Data_25, FillPort_Data_24, FillPort_Data_23, FillPort_Data_22, FillPort_Data_21, FillPort_Data_20, FillPort_Data_19, FillPort_Data_18, FillPort_Data_17, FillPort_Data_16}; // @[WeightBuffer.cs:56]
-  assign banks_1_bits = FillPort_Bytes[31:16]; // @[WeightBuffer.cs:56]
-  assign banks_2_cat = {FillPort_Data_47, FillPort_Data_46, FillPort_Data_45, FillPort_Data_44, FillPort_Data_43, FillPort_Data_42, FillPort_Data_41, FillPort_Data_40, FillPort_Data_39, FillPort_Data_38, FillPort_Data_37, FillPort_Data_36, FillPort_Data_35, FillPort_Data_34, FillPort_Data_33, FillPort_Data_32}; // @[WeightBuffer.cs:56]
-  assign banks_2_bits = FillPort_Bytes[47:32]; // @[WeightBuffer.cs:56]
-  assign banks_3_cat = {FillPort_Data_63, FillPort_Data_62, FillPort_Data_61, FillPort_Data_60, FillPort_Data_59, FillPort_Data_58, FillPort_Data_57, FillPort_Data_56, FillPort_Data_55, FillPort_Data_54, FillPort_Data_53, FillPort_Data_52, FillPort_Data_51, FillPort_Data_50, FillPort_Data_49, FillPort_Data_48}; // @[WeightBuffer.cs:56]
-  assign banks_3_bits = FillPort_Bytes[63:48]; // @[WeightBuffer.cs:56]
-  assign banks_4_cat = {FillPort_Data_79, FillPort_Data_78, FillPort_Data_77, FillPort_Data_76, FillPort_Data_75, FillPort_Data_74, FillPort_Data_73, FillPort_Data_72, FillPort_Data_71, FillPort_Data_70, FillPort_Data_69, FillPort_Data_68, FillPort_Data_67, FillPort_Data_66, FillPort_Data_65, FillPort_Data_64}; // @[WeightBuffer.cs:56]
-  assign banks_4_bits = FillPort_Bytes[79:64]; // @[WeightBuffer.cs:56]
-  assign banks_5_cat = {FillPort_Data_95, FillPort_Data_94, FillPort_Data_93, FillPort_Data_92, FillPort_Data_91, FillPort_Data_90, FillPort_Data_89, FillPort_Data_88, FillPort_Data_87, FillPort_Data_86, FillPort_Data_85, FillPort_Data_84, FillPort_Data_83, FillPort_Data_82, FillPort_Data_81, FillPort_Data_80}; // @[WeightBuffer.cs:56]
-  assign banks_5_bits = FillPort_Bytes[95:80]; // @[WeightBuffer.cs:56]
-  assign banks_6_cat = {FillPort_Data_111, FillPort_Data_110, FillPort_Data_109, FillPort_Data_108, FillPort_Data_107, FillPort_Data_106, FillPort_Data_105, FillPort_Data_104, FillPort_Data_103, FillPort_Data_102, FillPort_Data_101, FillPort_Data_100, FillPort_Data_99, FillPort_Data_98, FillPort_Data_97, FillPort_Data_96}; // @[WeightBuffer.cs:56]
-  assign banks_6_bits = FillPort_Bytes[111:96]; // @[WeightBuffer.cs:56]
-  assign banks_7_cat = {FillPort_Data_127, FillPort_Data_126, FillPort_Data_125, FillPort_Data_124, FillPort_Data_123, FillPort_Data_122, FillPort_Data_121, FillPort_Data_120, FillPort_Data_119, FillPort_Data_118, FillPort_Data_117, FillPort_Data_116, FillPort_Data_115, FillPort_Data_114, FillPort_Data_113, FillPort_Data_112}; // @[WeightBuffer.cs:56]
-  assign banks_7_bits = FillPort_Bytes[127:112]; // @[WeightBuffer.cs:56]
-  assign banks_8_cat = {FillPort_Data_143, FillPort_Data_142, FillPort_Data_141, FillPort_Data_140, FillPort_Data_139, FillPort_Data_138, FillPort_Data_137, FillPort_Data_136, FillPort_Data_135, FillPort_Data_134, FillPort_Data_133, FillPort_Data_132, FillPort_Data_131, FillPort_Data_130, FillPort_Data_129, FillPort_Data_128}; // @[WeightBuffer.cs:56]
-  assign banks_8_bits = FillPort_Bytes[143:128]; // @[WeightBuffer.cs:56]
-  assign banks_9_cat = {FillPort_Data_159, FillPort_Data_158, FillPort_Data_157, FillPort_Data_156, FillPort_Data_155, FillPort_Data_154, FillPort_Data_153, FillPort_Data_152, FillPort_Data_151, FillPort_Data_150, FillPort_Data_149, FillPort_Data_148, FillPort_Data_147, FillPort_Data_146, FillPort_Data_145, FillPort_Data_144}; // @[WeightBuffer.cs:56]
-  assign banks_9_bits = FillPort_Bytes[159:144]; // @[WeightBuffer.cs:56]
-  assign banks_10_cat = {FillPort_Data_175, FillPort_Data_174, FillPort_Data_173, FillPort_Data_172, FillPort_Data_171, FillPort_Data_170, FillPort_Data_169, FillPort_Data_168, FillPort_Data_167, FillPort_Data_166, FillPort_Data_165, FillPort_Data_164, FillPort_Data_163, FillPort_Data_162, FillPort_Data_161, FillPort_Data_160}; // @[WeightBuffer.cs:56]
-  assign banks_10_bits = FillPort_Bytes[175:160]; // @[WeightBuffer.cs:56]
-  assign banks_11_cat = {FillPort_Data_191, FillPort_Data_190, FillPort_Data_189, FillPort_Data_188, FillPort_Data_187, FillPort_Data_186, FillPort_Data_185, FillPort_Data_184, FillPort_Data_183, FillPort_Data_182, FillPort_Data_181, FillPort_Data_180, FillPort_Data_179, FillPort_Data_178, FillPort_Data_177, FillPort_Data_176}; // @[WeightBuffer.cs:56]
-  assign banks_11_bits = FillPort_Bytes[191:176]; // @[WeightBuffer.cs:56]
-  assign banks_12_cat = {FillPort_Data_207, FillPort_Data_206, FillPort_Data_205, FillPort_Data_204, FillPort_Data_203, FillPort_Data_202, FillPort_Data_201, FillPort_Data_200, FillPort_Data_199, FillPort_Data_198, FillPort_Data_197, FillPort_Data_196, FillPort_Data_195, FillPort_Data_194, FillPort_Data_193, FillPort_Data_192}; // @[WeightBuffer.cs:56]
-  assign banks_12_bits = FillPort_Bytes[207:192]; // @[WeightBuffer.cs:56]
-  assign banks_13_cat = {FillPort_Data_223, FillPort_Data_222, FillPort_Data_221, FillPort_Data_220, FillPort_Data_219, FillPort_Data_218, FillPort_Data_217, FillPort_Data_216, FillPort_Data_215, FillPort_Data_214, FillPort_Data_213, FillPort_Data_212, FillPort_Data_211, FillPort_Data_210, FillPort_Data_209, FillPort_Data_208}; // @[WeightBuffer.cs:56]
-  assign banks_13_bits = FillPort_Bytes[223:208]; // @[WeightBuffer.cs:56]
-  assign banks_14_cat = {FillPort_Data_239, FillPort_Data_238, FillPort_Data_237, FillPort_Data_236, FillPort_Data_235, FillPort_Data_234, FillPort_Data_233, FillPort_Data_232, FillPort_Data_231, FillPort_Data_230, FillPort_Data_229, FillPort_Data_228, FillPort_Data_227, FillPort_Data_226, FillPort_Data_225, FillPort_Data_224}; // @[WeightBuffer.cs:56]
-  assign banks_14_bits = FillPort_Bytes[239:224]; // @[WeightBuffer.cs:56]
-  assign banks_15_cat = {FillPort_Data_255, FillPort_Data_254, FillPort_Data_253, FillPort_Data_252, FillPort_Data_251, FillPort_Data_250, FillPort_Data_249, FillPort_Data_248, FillPort_Data_247, FillPort_Data_246, FillPort_Data_245, FillPort_Data_244, FillPort_Data_243, FillPort_Data_242, FillPort_Data_241, FillPort_Data_240}; // @[WeightBuffer.cs:56]
-  assign banks_15_bits = FillPort_Bytes[255:240]; // @[WeightBuffer.cs:56]
-  assign banks_16_cat = {FillPort_Data_271, FillPort_Data_270, FillPort_Data_269, FillPort_Data_268, FillPort_Data_267, FillPort_Data_266, FillPort_Data_265, FillPort_Data_264, FillPort_Data_263, FillPort_Data_262, FillPort_Data_261, FillPort_Data_260, FillPort_Data_259, FillPort_Data_258, FillPort_Data_257, FillPort_Data_256}; // @[WeightBuffer.cs:56]
-  assign banks_16_bits = FillPort_Bytes[271:256]; // @[WeightBuffer.cs:56]
-  assign banks_17_cat = {FillPort_Data_287, FillPort_Data_286, FillPort_Data_285, FillPort_Data_284, FillPort_Data_283, FillPort_Data_282, FillPort_Data_281, FillPort_Data_280, FillPort_Data_279, FillPort_Data_278, FillPort_Data_277, FillPort_Data_276, FillPort_Data_275, FillPort_Data_274, FillPort_Data_273, FillPort_Data_272}; // @[WeightBuffer.cs:56]
-  assign banks_17_bits = FillPort_Bytes[287:272]; // @[WeightBuffer.cs:56]
-  assign banks_18_cat = {FillPort_Data_303, FillPort_Data_302, FillPort_Data_301, FillPort_Data_300, FillPort_Data_299, FillPort_Data_298, FillPort_Data_297, FillPort_Data_296, FillPort_Data_295, FillPort_Data_294, FillPort_Data_293, FillPort_Data_292, FillPort_Data_291, FillPort_Data_290, FillPort_Data_289, FillPort_Data_288}; // @[WeightBuffer.cs:56]
-  assign banks_18_bits = FillPort_Bytes[303:288]; // @[WeightBuffer.cs:56]
-  assign banks_19_cat = {FillPort_Data_319, FillPort_Data_318, FillPort_Data_317, FillPort_Data_316, FillPort_Data_315, FillPort_Data_314, FillPort_Data_313, FillPort_Data_312, FillPort_Data_311, FillPort_Data_310, FillPort_Data_309, FillPort_Data_308, FillPort_Data_307, FillPort_Data_306, FillPort_Data_305, FillPort_Data_304}; // @[WeightBuffer.cs:56]
-  assign banks_19_bits = FillPort_Bytes[319:304]; // @[WeightBuffer.cs:56]
-  assign banks_20_cat = {FillPort_Data_335, FillPort_Data_334, FillPort_Data_333, FillPort_Data_332, FillPort_Data_331, FillPort_Data_330, FillPort_Data_329, FillPort_Data_328, FillPort_Data_327, FillPort_Data_326, FillPort_Data_325, FillPort_Data_324, FillPort_Data_323, FillPort_Data_322, FillPort_Data_321, FillPort_Data_320}; // @[WeightBuffer.cs:56]
-  assign banks_20_bits = FillPort_Bytes[335:320]; // @[WeightBuffer.cs:56]
-  assign banks_21_cat = {FillPort_Data_351, FillPort_Data_350, FillPort_Data_349, FillPort_Data_348, FillPort_Data_347, FillPort_Data_346, FillPort_Data_345, FillPort_Data_344, FillPort_Data_343, FillPort_Data_342, FillPort_Data_341, FillPort_Data_340, FillPort_Data_339, FillPort_Data_338, FillPort_Data_337, FillPort_Data_336}; // @[WeightBuffer.cs:56]
-  assign banks_21_bits = FillPort_Bytes[351:336]; // @[WeightBuffer.cs:56]
-  assign banks_22_cat = {FillPort_Data_367, FillPort_Data_366, FillPort_Data_365, FillPort_Data_364, FillPort_Data_363, FillPort_Data_362, FillPort_Data_361, FillPort_Data_360, FillPort_Data_359, FillPort_Data_358, FillPort_Data_357, FillPort_Data_356, FillPort_Data_355, FillPort_Data_354, FillPort_Data_353, FillPort_Data_352}; // @[WeightBuffer.cs:56]
-  assign banks_22_bits = FillPort_Bytes[367:352]; // @[WeightBuffer.cs:56]
-  assign banks_23_cat = {FillPort_Data_383, FillPort_Data_382, FillPort_Data_381, FillPort_Data_380, FillPort_Data_379, FillPort_Data_378, FillPort_Data_377, FillPort_Data_376, FillPort_Data_375, FillPort_Data_374, FillPort_Data_373, FillPort_Data_372, FillPort_Data_371, FillPort_Data_370, FillPort_Data_369, FillPort_Data_368}; // @[WeightBuffer.cs:56]
-  assign banks_23_bits = FillPort_Bytes[383:368]; // @[WeightBuffer.cs:56]
-  assign banks_24_cat = {FillPort_Data_399, FillPort_Data_398, FillPort_Data_397, FillPort_Data_396, FillPort_Data_395, FillPort_Data_394, FillPort_Data_393, FillPort_Data_392, FillPort_Data_391, FillPort_Data_390, FillPort_Data_389, FillPort_Data_388, FillPort_Data_387, FillPort_Data_386, FillPort_Data_385, FillPort_Data_384}; // @[WeightBuffer.cs:56]
-  assign banks_24_bits = FillPort_Bytes[399:384]; // @[WeightBuffer.cs:56]
-  assign banks_25_cat = {FillPort_Data_415, FillPort_Data_414, FillPort_Data_413, FillPort_Data_412, FillPort_Data_411, FillPort_Data_410, FillPort_Data_409, FillPort_Data_408, FillPort_Data_407, FillPort_Data_406, FillPort_Data_405, FillPort_Data_404, FillPort_Data_403, FillPort_Data_402, FillPort_Data_401, FillPort_Data_400}; // @[WeightBuffer.cs:56]
-  assign banks_25_bits = FillPort_Bytes[415:400]; // @[WeightBuffer.cs:56]
-  assign banks_26_cat = {FillPort_Data_431, FillPort_Data_430, FillPort_Data_429, FillPort_Data_428, FillPort_Data_427, FillPort_Data_426, FillPort_Data_425, FillPort_Data_424, FillPort_Data_423, FillPort_Data_422, FillPort_Data_421, FillPort_Data_420, FillPort_Data_419, FillPort_Data_418, FillPort_Data_417, FillPort_Data_416}; // @[WeightBuffer.cs:56]
-  assign banks_26_bits = FillPort_Bytes[431:416]; // @[WeightBuffer.cs:56]
-  assign banks_27_cat = {FillPort_Data_447, FillPort_Data_446, FillPort_Data_445, FillPort_Data_444, FillPort_Data_443, FillPort_Data_442, FillPort_Data_441, FillPort_Data_440, FillPort_Data_439, FillPort_Data_438, FillPort_Data_437, FillPort_Data_436, FillPort_Data_435, FillPort_Data_434, FillPort_Data_433, FillPort_Data_432}; // @[WeightBuffer.cs:56]
-  assign banks_27_bits = FillPort_Bytes[447:432]; // @[WeightBuffer.cs:56]
-  assign banks_28_cat = {FillPort_Data_463, FillPort_Data_462, FillPort_Data_461, FillPort_Data_460, FillPort_Data_459, FillPort_Data_458, FillPort_Data_457, FillPort_Data_456, FillPort_Data_455, FillPort_Data_454, FillPort_Data_453, FillPort_Data_452, FillPort_Data_451, FillPort_Data_450, FillPort_Data_449, FillPort_Data_448}; // @[WeightBuffer.cs:56]
-  assign banks_28_bits = FillPort_Bytes[463:448]; // @[WeightBuffer.cs:56]
-  assign banks_29_cat = {FillPort_Data_479, FillPort_Data_478, FillPort_Data_477, FillPort_Data_476, FillPort_Data_475, FillPort_Data_474, FillPort_Data_473, FillPort_Data_472, FillPort_Data_471, FillPort_Data_470, FillPort_Data_469, FillPort_Data_468, FillPort_Data_467, FillPort_Data_466, FillPort_Data_465, FillPort_Data_464}; // @[WeightBuffer.cs:56]
-  assign banks_29_bits = FillPort_Bytes[479:464]; // @[WeightBuffer.cs:56]
-  assign banks_30_cat = {FillPort_Data_495, FillPort_Data_494, FillPort_Data_493, FillPort_Data_492, FillPort_Data_491, FillPort_Data_490, FillPort_Data_489, FillPort_Data_488, FillPort_Data_487, FillPort_Data_486, FillPort_Data_485, FillPort_Data_484, FillPort_Data_483, FillPort_Data_482, FillPort_Data_481, FillPort_Data_480}; // @[WeightBuffer.cs:56]
-  assign banks_30_bits = FillPort_Bytes[495:480]; // @[WeightBuffer.cs:56]
-  assign banks_31_cat = {FillPort_Data_511, FillPort_Data_510, FillPort_Data_509, FillPort_Data_508, FillPort_Data_507, FillPort_Data_506, FillPort_Data_505, FillPort_Data_504, FillPort_Data_503, FillPort_Data_502, FillPort_Data_501, FillPort_Data_500, FillPort_Data_499, FillPort_Data_498, FillPort_Data_497, FillPort_Data_496}; // @[WeightBuffer.cs:56]
-  assign banks_31_bits = FillPort_Bytes[511:496]; // @[WeightBuffer.cs:56]
-  assign banks_32_cat = {FillPort_Data_527, FillPort_Data_526, FillPort_Data_525, FillPort_Data_524, FillPort_Data_523, FillPort_Data_522, FillPort_Data_521, FillPort_Data_520, FillPort_Data_519, FillPort_Data_518, FillPort_Data_517, FillPort_Data_516, FillPort_Data_515, FillPort_Data_514, FillPort_Data_513, FillPort_Data_512}; // @[WeightBuffer.cs:56]
-  assign banks_32_bits = FillPort_Bytes[527:512]; // @[WeightBuffer.cs:56]
-  assign banks_33_cat = {FillPort_Data_543, FillPort_Data_542, FillPort_Data_541, FillPort_Data_540, FillPort_Data_539, FillPort_Data_538, FillPort_Data_537, FillPort_Data_536, FillPort_Data_535, FillPort_Data_534, FillPort_Data_533, FillPort_Data_532, FillPort_Data_531, FillPort_Data_530, FillPort_Data_529, FillPort_Data_528}; // @[WeightBuffer.cs:56]
-  assign banks_33_bits = FillPort_Bytes[543:528]; // @[WeightBuffer.cs:56]
-  assign banks_34_cat = {FillPort_Data_559, FillPort_Data_558, FillPort_Data_557, FillPort_Data_556, FillPort_Data_555, FillPort_Data_554, FillPort_Data_553, FillPort_Data_552, FillPort_Data_551, FillPort_Data_550, FillPort_Data_549, FillPort_Data_548, FillPort_Data_547, FillPort_Data_546, FillPort_Data_545, FillPort_Data_544}; // @[WeightBuffer.cs:56]
-  assign banks_34_bits = FillPort_Bytes[559:544]; // @[WeightBuffer.cs:56]
-  assign banks_35_cat = {FillPort_Data_575, FillPort_Data_574, FillPort_Data_573, FillPort_Data_572, FillPort_Data_571, FillPort_Data_570, FillPort_Data_569, FillPort_Data_568, FillPort_Data_567, FillPort_Data_566, FillPort_Data_565, FillPort_Data_564, FillPort_Data_563, FillPort_Data_562, FillPort_Data_561, FillPort_Data_560}; // @[WeightBuffer.cs:56]
-  assign banks_35_bits = FillPort_Bytes[575:560]; // @[WeightBuffer.cs:56]
-  assign banks_36_cat = {FillPort_Data_591, FillPort_Data_590, FillPort_Data_589, FillPort_Data_588, FillPort_Data_587, FillPort_Data_586, FillPort_Data_585, FillPort_Data_584, FillPort_Data_583, FillPort_Data_582, FillPort_Data_581, FillPort_Data_580, FillPort_Data_579, FillPort_Data_578, FillPort_Data_577, FillPort_Data_576}; // @[WeightBuffer.cs:56]
-  assign banks_36_bits = FillPort_Bytes[591:576]; // @[WeightBuffer.cs:56]
-  assign banks_37_cat = {FillPort_Data_607, FillPort_Data_606, FillPort_Data_605, FillPort_Data_604, FillPort_Data_603, FillPort_Data_602, FillPort_Data_601, FillPort_Data_600, FillPort_Data_599, FillPort_Data_598, FillPort_Data_597, FillPort_Data_596, FillPort_Data_595, FillPort_Data_594, FillPort_Data_593, FillPort_Data_592}; // @[WeightBuffer.cs:56]
-  assign banks_37_bits = FillPort_Bytes[607:592]; // @[WeightBuffer.cs:56]
-  assign banks_38_cat = {FillPort_Data_623, FillPort_Data_622, FillPort_Data_621, FillPort_Data_620, FillPort_Data_619, FillPort_Data_618, FillPort_Data_617, FillPort_Data_616, FillPort_Data_615, FillPort_Data_614, FillPort_Data_613, FillPort_Data_612, FillPort_Data_611, FillPort_Data_610, FillPort_Data_609, FillPort_Data_608}; // @[WeightBuffer.cs:56]
-  assign banks_38_bits = FillPort_Bytes[623:608]; // @[WeightBuffer.cs:56]
-  assign banks_39_cat = {FillPort_Data_639, FillPort_Data_638, FillPort_Data_637, FillPort_Data_636, FillPort_Data_635, FillPort_Data_634, FillPort_Data_633, FillPort_Data_632, FillPort_Data_631, FillPort_Data_630, FillPort_Data_629, FillPort_Data_628, FillPort_Data_627, FillPort_Data_626, FillPort_Data_625, FillPort_Data_624}; // @[WeightBuffer.cs:56]
-  assign banks_39_bits = FillPort_Bytes[639:624]; // @[WeightBuffer.cs:56]
-  assign banks_40_cat = {FillPort_Data_655, FillPort_Data_654, FillPort_Data_653, FillPort_Data_652, FillPort_Data_651, FillPort_Data_650, FillPort_Data_649, FillPort_Data_648, FillPort_Data_647, FillPort_Data_646, FillPort_Data_645, FillPort_Data_644, FillPort_Data_643, FillPort_Data_642, FillPort_Data_641, FillPort_Data_640}; // @[WeightBuffer.cs:56]
-  assign banks_40_bits = FillPort_Bytes[655:640]; // @[WeightBuffer.cs:56]
-  assign banks_41_cat = {FillPort_Data_671, FillPort_Data_670, FillPort_Data_669, FillPort_Data_668, FillPort_Data_667, FillPort_Data_666, FillPort_Data_665, FillPort_Data_664, FillPort_Data_663, FillPort_Data_662, FillPort_Data_661, FillPort_Data_660, FillPort_Data_659, FillPort_Data_658, FillPort_Data_657, FillPort_Data_656}; // @[WeightBuffer.cs:56]
-  assign banks_41_bits = FillPort_Bytes[671:656]; // @[WeightBuffer.cs:56]
-  assign banks_42_cat = {FillPort_Data_687, FillPort_Data_686, FillPort_Data_685, FillPort_Data_684, FillPort_Data_683, FillPort_Data_682, FillPort_Data_681, FillPort_Data_680, FillPort_Data_679, FillPort_Data_678, FillPort_Data_677, FillPort_Data_676, FillPort_Data_675, FillPort_Data_674, FillPort_Data_673, FillPort_Data_672}; // @[WeightBuffer.cs:56]
-  assign banks_42_bits = FillPort_Bytes[687:672]; // @[WeightBuffer.cs:56]
-  assign banks_43_cat = {FillPort_Data_703, FillPort_Data_702, FillPort_Data_701, FillPort_Data_700, FillPort_Data_699, FillPort_Data_698, FillPort_Data_697, FillPort_Data_696, FillPort_Data_695, FillPort_Data_694, FillPort_Data_693, FillPort_Data_692, FillPort_Data_691, FillPort_Data_690, FillPort_Data_689, FillPort_Data_688}; // @[WeightBuffer.cs:56]
-  assign banks_43_bits = FillPort_Bytes[703:688]; // @[WeightBuffer.cs:56]
-  assign banks_44_cat = {FillPort_Data_719, FillPort_Data_718, FillPort_Data_717, FillPort_Data_716, FillPort_Data_715, FillPort_Data_714, FillPort_Data_713, FillPort_Data_712, FillPort_Data_711, FillPort_Data_710, FillPort_Data_709, FillPort_Data_708, FillPort_Data_707, FillPort_Data_706, FillPort_Data_705, FillPort_Data_704}; // @[WeightBuffer.cs:56]
-  assign banks_44_bits = FillPort_Bytes[719:704]; // @[WeightBuffer.cs:56]
-  assign banks_45_cat = {FillPort_Data_735, FillPort_Data_734, FillPort_Data_733, FillPort_Data_732, FillPort_Data_731, FillPort_Data_730, FillPort_Data_729, FillPort_Data_728, FillPort_Data_727, FillPort_Data_726, FillPort_Data_725, FillPort_Data_724, FillPort_Data_723, FillPort_Data_722, FillPort_Data_721, FillPort_Data_720}; // @[WeightBuffer.cs:56]
-  assign banks_45_bits = FillPort_Bytes[735:720]; // @[WeightBuffer.cs:56]
-  assign banks_46_cat = {FillPort_Data_751, FillPort_Data_750, FillPort_Data_749, FillPort_Data_748, FillPort_Data_747, FillPort_Data_746, FillPort_Data_745, FillPort_Data_744, FillPort_Data_743, FillPort_Data_742, FillPort_Data_741, FillPort_Data_740, FillPort_Data_739, FillPort_Data_738, FillPort_Data_737, FillPort_Data_736}; // @[WeightBuffer.cs:56]
-  assign banks_46_bits = FillPort_Bytes[751:736]; // @[WeightBuffer.cs:56]
-  assign banks_47_cat = {FillPort_Data_767, FillPort_Data_766, FillPort_Data_765, FillPort_Data_764, FillPort_Data_763, FillPort_Data_762, FillPort_Data_761, FillPort_Data_760, FillPort_Data_759, FillPort_Data_758, FillPort_Data_757, FillPort_Data_756, FillPort_Data_755, FillPort_Data_754, FillPort_Data_753, FillPort_Data_752}; // @[WeightBuffer.cs:56]
-  assign banks_47_bits = FillPort_Bytes[767:752]; // @[WeightBuffer.cs:56]
-  assign banks_48_cat = {FillPort_Data_783, FillPort_Data_782, FillPort_Data_781, FillPort_Data_780, FillPort_Data_779, FillPort_Data_778, FillPort_Data_777, FillPort_Data_776, FillPort_Data_775, FillPort_Data_774, FillPort_Data_773, FillPort_Data_772, FillPort_Data_771, FillPort_Data_770, FillPort_Data_769, FillPort_Data_768}; // @[WeightBuffer.cs:56]
-  assign banks_48_bits = FillPort_Bytes[783:768]; // @[WeightBuffer.cs:56]
-  assign banks_49_cat = {FillPort_Data_799, FillPort_Data_798, FillPort_Data_797, FillPort_Data_796, FillPort_Data_795, FillPort_Data_794, FillPort_Data_793, FillPort_Data_792, FillPort_Data_791, FillPort_Data_790, FillPort_Data_789, FillPort_Data_788, FillPort_Data_787, FillPort_Data_786, FillPort_Data_785, FillPort_Data_784}; // @[WeightBuffer.cs:56]
-  assign banks_49_bits = FillPort_Bytes[799:784]; // @[WeightBuffer.cs:56]
-  assign banks_50_cat = {FillPort_Data_815, FillPort_Data_814, FillPort_Data_813, FillPort_Data_812, FillPort_Data_811, FillPort_Data_810, FillPort_Data_809, FillPort_Data_808, FillPort_Data_807, FillPort_Data_806, FillPort_Data_805, FillPort_Data_804, FillPort_Data_803, FillPort_Data_802, FillPort_Data_801, FillPort_Data_800}; // @[WeightBuffer.cs:56]
-  assign banks_50_bits = FillPort_Bytes[815:800]; // @[WeightBuffer.cs:56]
-  assign banks_51_cat = {FillPort_Data_831, FillPort_Data_830, FillPort_Data_829, FillPort_Data_828, FillPort_Data_827, FillPort_Data_826, FillPort_Data_825, FillPort_Data_824, FillPort_Data_823, FillPort_Data_822, FillPort_Data_821, FillPort_Data_820, FillPort_Data_819, FillPort_Data_818, FillPort_Data_817, FillPort_Data_816}; // @[WeightBuffer.cs:56]
-  assign banks_51_bits = FillPort_Bytes[831:816]; // @[WeightBuffer.cs:56]
-  assign banks_52_cat = {FillPort_Data_847, FillPort_Data_846, FillPort_Data_845, FillPort_Data_844, FillPort_Data_843, FillPort_Data_842, FillPort_Data_841, FillPort_Data_840, FillPort_Data_839, FillPort_Data_838, FillPort_Data_837, FillPort_Data_836, FillPort_Data_835, FillPort_Data_834, FillPort_Data_833, FillPort_Data_832}; // @[WeightBuffer.cs:56]
-  assign banks_52_bits = FillPort_Bytes[847:832]; // @[WeightBuffer.cs:56]
-  assign banks_53_cat = {FillPort_Data_863, FillPort_Data_862, FillPort_Data_861, FillPort_Data_860, FillPort_Data_859, FillPort_Data_858, FillPort_Data_857, FillPort_Data_856, FillPort_Data_855, FillPort_Data_854, FillPort_Data_853, FillPort_Data_852, FillPort_Data_851, FillPort_Data_850, FillPort_Data_849, FillPort_Data_848}; // @[WeightBuffer.cs:56]
-  assign banks_53_bits = FillPort_Bytes[863:848]; // @[WeightBuffer.cs:56]
-  assign banks_54_cat = {FillPort_Data_879, FillPort_Data_878, FillPort_Data_877, FillPort_Data_876, FillPort_Data_875, FillPort_Data_874, FillPort_Data_873, FillPort_Data_872, FillPort_Data_871, FillPort_Data_870, FillPort_Data_869, FillPort_Data_868, FillPort_Data_867, FillPort_Data_866, FillPort_Data_865, FillPort_Data_864}; // @[WeightBuffer.cs:56]
-  assign banks_54_bits = FillPort_Bytes[879:864]; // @[WeightBuffer.cs:56]
-  assign banks_55_cat = {FillPort_Data_895, FillPort_Data_894, FillPort_Data_893, FillPort_Data_892, FillPort_Data_891, FillPort_Data_890, FillPort_Data_889, FillPort_Data_888, FillPort_Data_887, FillPort_Data_886, FillPort_Data_885, FillPort_Data_884, FillPort_Data_883, FillPort_Data_882, FillPort_Data_881, FillPort_Data_880}; // @[WeightBuffer.cs:56]
-  assign banks_55_bits = FillPort_Bytes[895:880]; // @[WeightBuffer.cs:56]
-  assign banks_56_cat = {FillPort_Data_911, FillPort_Data_910, FillPort_Data_909, FillPort_Data_908, FillPort_Data_907, FillPort_Data_906, FillPort_Data_905, FillPort_Data_904, FillPort_Data_903, FillPort_Data_902, FillPort_Data_901, FillPort_Data_900, FillPort_Data_899, FillPort_Data_898, FillPort_Data_897, FillPort_Data_896}; // @[WeightBuffer.cs:56]
-  assign banks_56_bits = FillPort_Bytes[911:896]; // @[WeightBuffer.cs:56]
-  assign banks_57_cat = {FillPort_Data_927, FillPort_Data_926, FillPort_Data_925, FillPort_Data_924, FillPort_Data_923, FillPort_Data_922, FillPort_Data_921, FillPort_Data_920, FillPort_Data_919, FillPort_Data_918, FillPort_Data_917, FillPort_Data_916, FillPort_Data_915, FillPort_Data_914, FillPort_Data_913, FillPort_Data_912}; // @[WeightBuffer.cs:56]
-  assign banks_57_bits = FillPort_Bytes[927:912]; // @[WeightBuffer.cs:56]
-  assign banks_58_cat = {FillPort_Data_943, FillPort_Data_942, FillPort_Data_941, FillPort_Data_940, FillPort_Data_939, FillPort_Data_938, FillPort_Data_937, FillPort_Data_936, FillPort_Data_935, FillPort_Data_934, FillPort_Data_933, FillPort_Data_932, FillPort_Data_931, FillPort_Data_930, FillPort_Data_929, FillPort_Data_928}; // @[WeightBuffer.cs:56]
-  assign banks_58_bits = FillPort_Bytes[943:928]; // @[WeightBuffer.cs:56]
-  assign banks_59_cat = {FillPort_Data_959, FillPort_Data_958, FillPort_Data_957, FillPort_Data_956, FillPort_Data_955, FillPort_Data_954, FillPort_Data_953, FillPort_Data_952, FillPort_Data_951, FillPort_Data_950, FillPort_Data_949, FillPort_Data_948, FillPort_Data_947, FillPort_Data_946, FillPort_Data_945, FillPort_Data_944}; // @[WeightBuffer.cs:56]
-  assign banks_59_bits = FillPort_Bytes[959:944]; // @[WeightBuffer.cs:56]
-  assign banks_60_cat = {FillPort_Data_975, FillPort_Data_974, FillPort_Data_973, FillPort_Data_972, FillPort_Data_971, FillPort_Data_970, FillPort_Data_969, FillPort_Data_968, FillPort_Data_967, FillPort_Data_966, FillPort_Data_965, FillPort_Data_964, FillPort_Data_963, FillPort_Data_962, FillPort_Data_961, FillPort_Data_960}; // @[WeightBuffer.cs:56]
-  assign banks_60_bits = FillPort_Bytes[975:960]; // @[WeightBuffer.cs:56]
-  assign banks_61_cat = {FillPort_Data_991, FillPort_Data_990, FillPort_Data_989, FillPort_Data_988, FillPort_Data_987, FillPort_Data_986, FillPort_Data_985, FillPort_Data_984, FillPort_Data_983, FillPort_Data_982, FillPort_Data_981, FillPort_Data_980, FillPort_Data_979, FillPort_Data_978, FillPort_Data_977, FillPort_Data_976}; // @[WeightBuffer.cs:56]
-  assign banks_61_bits = FillPort_Bytes[991:976]; // @[WeightBuffer.cs:56]
-  assign banks_62_cat = {FillPort_Data_1007, FillPort_Data_1006, FillPort_Data_1005, FillPort_Data_1004, FillPort_Data_1003, FillPort_Data_1002, FillPort_Data_1001, FillPort_Data_1000, FillPort_Data_999, FillPort_Data_998, FillPort_Data_997, FillPort_Data_996, FillPort_Data_995, FillPort_Data_994, FillPort_Data_993, FillPort_Data_992}; // @[WeightBuffer.cs:56]
-  assign banks_62_bits = FillPort_Bytes[1007:992]; // @[WeightBuffer.cs:56]
-  assign banks_63_cat = {FillPort_Data_1023, FillPort_Data_1022, FillPort_Data_1021, FillPort_Data_1020, FillPort_Data_1019, FillPort_Data_1018, FillPort_Data_1017, FillPort_Data_1016, FillPort_Data_1015, FillPort_Data_1014, FillPort_Data_1013, FillPort_Data_1012, FillPort_Data_1011, FillPort_Data_1010, FillPort_Data_1009, FillPort_Data_1008}; // @[WeightBuffer.cs:56]
-  assign banks_63_bits = FillPort_Bytes[1023:1008]; // @[WeightBuffer.cs:56]
+  assign fill_bank_not = ~fill_bank; // @[WeightBuffer.cs:41]
+  assign full_1_and = (full_1 | (FillPort_Done & fill_bank)) & (~(DrainPort_Done & fill_bank_not)); // @[WeightBuffer.cs:41]
+  assign full_0_and = (full_0 | (FillPort_Done & (~fill_bank))) & (~(DrainPort_Done & (~fill_bank_not))); // @[WeightBuffer.cs:41]
+  assign FillPort_Data_15_cat = {FillPort_Data_15, FillPort_Data_14, FillPort_Data_13, FillPort_Data_12, FillPort_Data_11, FillPort_Data_10, FillPort_Data_9, FillPort_Data_8, FillPort_Data_7, FillPort_Data_6, FillPort_Data_5, FillPort_Data_4, FillPort_Data_3, FillPort_Data_2, FillPort_Data_1, FillPort_Data_0}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits = FillPort_Bytes[15:0]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_31_cat = {FillPort_Data_31, FillPort_Data_30, FillPort_Data_29, FillPort_Data_28, FillPort_Data_27, FillPort_Data_26, FillPort_Data_25, FillPort_Data_24, FillPort_Data_23, FillPort_Data_22, FillPort_Data_21, FillPort_Data_20, FillPort_Data_19, FillPort_Data_18, FillPort_Data_17, FillPort_Data_16}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_1 = FillPort_Bytes[31:16]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_47_cat = {FillPort_Data_47, FillPort_Data_46, FillPort_Data_45, FillPort_Data_44, FillPort_Data_43, FillPort_Data_42, FillPort_Data_41, FillPort_Data_40, FillPort_Data_39, FillPort_Data_38, FillPort_Data_37, FillPort_Data_36, FillPort_Data_35, FillPort_Data_34, FillPort_Data_33, FillPort_Data_32}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_2 = FillPort_Bytes[47:32]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_63_cat = {FillPort_Data_63, FillPort_Data_62, FillPort_Data_61, FillPort_Data_60, FillPort_Data_59, FillPort_Data_58, FillPort_Data_57, FillPort_Data_56, FillPort_Data_55, FillPort_Data_54, FillPort_Data_53, FillPort_Data_52, FillPort_Data_51, FillPort_Data_50, FillPort_Data_49, FillPort_Data_48}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_3 = FillPort_Bytes[63:48]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_79_cat = {FillPort_Data_79, FillPort_Data_78, FillPort_Data_77, FillPort_Data_76, FillPort_Data_75, FillPort_Data_74, FillPort_Data_73, FillPort_Data_72, FillPort_Data_71, FillPort_Data_70, FillPort_Data_69, FillPort_Data_68, FillPort_Data_67, FillPort_Data_66, FillPort_Data_65, FillPort_Data_64}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_4 = FillPort_Bytes[79:64]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_95_cat = {FillPort_Data_95, FillPort_Data_94, FillPort_Data_93, FillPort_Data_92, FillPort_Data_91, FillPort_Data_90, FillPort_Data_89, FillPort_Data_88, FillPort_Data_87, FillPort_Data_86, FillPort_Data_85, FillPort_Data_84, FillPort_Data_83, FillPort_Data_82, FillPort_Data_81, FillPort_Data_80}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_5 = FillPort_Bytes[95:80]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_111_cat = {FillPort_Data_111, FillPort_Data_110, FillPort_Data_109, FillPort_Data_108, FillPort_Data_107, FillPort_Data_106, FillPort_Data_105, FillPort_Data_104, FillPort_Data_103, FillPort_Data_102, FillPort_Data_101, FillPort_Data_100, FillPort_Data_99, FillPort_Data_98, FillPort_Data_97, FillPort_Data_96}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_6 = FillPort_Bytes[111:96]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_127_cat = {FillPort_Data_127, FillPort_Data_126, FillPort_Data_125, FillPort_Data_124, FillPort_Data_123, FillPort_Data_122, FillPort_Data_121, FillPort_Data_120, FillPort_Data_119, FillPort_Data_118, FillPort_Data_117, FillPort_Data_116, FillPort_Data_115, FillPort_Data_114, FillPort_Data_113, FillPort_Data_112}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_7 = FillPort_Bytes[127:112]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_143_cat = {FillPort_Data_143, FillPort_Data_142, FillPort_Data_141, FillPort_Data_140, FillPort_Data_139, FillPort_Data_138, FillPort_Data_137, FillPort_Data_136, FillPort_Data_135, FillPort_Data_134, FillPort_Data_133, FillPort_Data_132, FillPort_Data_131, FillPort_Data_130, FillPort_Data_129, FillPort_Data_128}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_8 = FillPort_Bytes[143:128]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_159_cat = {FillPort_Data_159, FillPort_Data_158, FillPort_Data_157, FillPort_Data_156, FillPort_Data_155, FillPort_Data_154, FillPort_Data_153, FillPort_Data_152, FillPort_Data_151, FillPort_Data_150, FillPort_Data_149, FillPort_Data_148, FillPort_Data_147, FillPort_Data_146, FillPort_Data_145, FillPort_Data_144}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_9 = FillPort_Bytes[159:144]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_175_cat = {FillPort_Data_175, FillPort_Data_174, FillPort_Data_173, FillPort_Data_172, FillPort_Data_171, FillPort_Data_170, FillPort_Data_169, FillPort_Data_168, FillPort_Data_167, FillPort_Data_166, FillPort_Data_165, FillPort_Data_164, FillPort_Data_163, FillPort_Data_162, FillPort_Data_161, FillPort_Data_160}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_10 = FillPort_Bytes[175:160]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_191_cat = {FillPort_Data_191, FillPort_Data_190, FillPort_Data_189, FillPort_Data_188, FillPort_Data_187, FillPort_Data_186, FillPort_Data_185, FillPort_Data_184, FillPort_Data_183, FillPort_Data_182, FillPort_Data_181, FillPort_Data_180, FillPort_Data_179, FillPort_Data_178, FillPort_Data_177, FillPort_Data_176}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_11 = FillPort_Bytes[191:176]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_207_cat = {FillPort_Data_207, FillPort_Data_206, FillPort_Data_205, FillPort_Data_204, FillPort_Data_203, FillPort_Data_202, FillPort_Data_201, FillPort_Data_200, FillPort_Data_199, FillPort_Data_198, FillPort_Data_197, FillPort_Data_196, FillPort_Data_195, FillPort_Data_194, FillPort_Data_193, FillPort_Data_192}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_12 = FillPort_Bytes[207:192]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_223_cat = {FillPort_Data_223, FillPort_Data_222, FillPort_Data_221, FillPort_Data_220, FillPort_Data_219, FillPort_Data_218, FillPort_Data_217, FillPort_Data_216, FillPort_Data_215, FillPort_Data_214, FillPort_Data_213, FillPort_Data_212, FillPort_Data_211, FillPort_Data_210, FillPort_Data_209, FillPort_Data_208}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_13 = FillPort_Bytes[223:208]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_239_cat = {FillPort_Data_239, FillPort_Data_238, FillPort_Data_237, FillPort_Data_236, FillPort_Data_235, FillPort_Data_234, FillPort_Data_233, FillPort_Data_232, FillPort_Data_231, FillPort_Data_230, FillPort_Data_229, FillPort_Data_228, FillPort_Data_227, FillPort_Data_226, FillPort_Data_225, FillPort_Data_224}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_14 = FillPort_Bytes[239:224]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_255_cat = {FillPort_Data_255, FillPort_Data_254, FillPort_Data_253, FillPort_Data_252, FillPort_Data_251, FillPort_Data_250, FillPort_Data_249, FillPort_Data_248, FillPort_Data_247, FillPort_Data_246, FillPort_Data_245, FillPort_Data_244, FillPort_Data_243, FillPort_Data_242, FillPort_Data_241, FillPort_Data_240}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_15 = FillPort_Bytes[255:240]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_271_cat = {FillPort_Data_271, FillPort_Data_270, FillPort_Data_269, FillPort_Data_268, FillPort_Data_267, FillPort_Data_266, FillPort_Data_265, FillPort_Data_264, FillPort_Data_263, FillPort_Data_262, FillPort_Data_261, FillPort_Data_260, FillPort_Data_259, FillPort_Data_258, FillPort_Data_257, FillPort_Data_256}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_16 = FillPort_Bytes[271:256]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_287_cat = {FillPort_Data_287, FillPort_Data_286, FillPort_Data_285, FillPort_Data_284, FillPort_Data_283, FillPort_Data_282, FillPort_Data_281, FillPort_Data_280, FillPort_Data_279, FillPort_Data_278, FillPort_Data_277, FillPort_Data_276, FillPort_Data_275, FillPort_Data_274, FillPort_Data_273, FillPort_Data_272}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_17 = FillPort_Bytes[287:272]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_303_cat = {FillPort_Data_303, FillPort_Data_302, FillPort_Data_301, FillPort_Data_300, FillPort_Data_299, FillPort_Data_298, FillPort_Data_297, FillPort_Data_296, FillPort_Data_295, FillPort_Data_294, FillPort_Data_293, FillPort_Data_292, FillPort_Data_291, FillPort_Data_290, FillPort_Data_289, FillPort_Data_288}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_18 = FillPort_Bytes[303:288]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_319_cat = {FillPort_Data_319, FillPort_Data_318, FillPort_Data_317, FillPort_Data_316, FillPort_Data_315, FillPort_Data_314, FillPort_Data_313, FillPort_Data_312, FillPort_Data_311, FillPort_Data_310, FillPort_Data_309, FillPort_Data_308, FillPort_Data_307, FillPort_Data_306, FillPort_Data_305, FillPort_Data_304}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_19 = FillPort_Bytes[319:304]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_335_cat = {FillPort_Data_335, FillPort_Data_334, FillPort_Data_333, FillPort_Data_332, FillPort_Data_331, FillPort_Data_330, FillPort_Data_329, FillPort_Data_328, FillPort_Data_327, FillPort_Data_326, FillPort_Data_325, FillPort_Data_324, FillPort_Data_323, FillPort_Data_322, FillPort_Data_321, FillPort_Data_320}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_20 = FillPort_Bytes[335:320]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_351_cat = {FillPort_Data_351, FillPort_Data_350, FillPort_Data_349, FillPort_Data_348, FillPort_Data_347, FillPort_Data_346, FillPort_Data_345, FillPort_Data_344, FillPort_Data_343, FillPort_Data_342, FillPort_Data_341, FillPort_Data_340, FillPort_Data_339, FillPort_Data_338, FillPort_Data_337, FillPort_Data_336}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_21 = FillPort_Bytes[351:336]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_367_cat = {FillPort_Data_367, FillPort_Data_366, FillPort_Data_365, FillPort_Data_364, FillPort_Data_363, FillPort_Data_362, FillPort_Data_361, FillPort_Data_360, FillPort_Data_359, FillPort_Data_358, FillPort_Data_357, FillPort_Data_356, FillPort_Data_355, FillPort_Data_354, FillPort_Data_353, FillPort_Data_352}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_22 = FillPort_Bytes[367:352]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_383_cat = {FillPort_Data_383, FillPort_Data_382, FillPort_Data_381, FillPort_Data_380, FillPort_Data_379, FillPort_Data_378, FillPort_Data_377, FillPort_Data_376, FillPort_Data_375, FillPort_Data_374, FillPort_Data_373, FillPort_Data_372, FillPort_Data_371, FillPort_Data_370, FillPort_Data_369, FillPort_Data_368}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_23 = FillPort_Bytes[383:368]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_399_cat = {FillPort_Data_399, FillPort_Data_398, FillPort_Data_397, FillPort_Data_396, FillPort_Data_395, FillPort_Data_394, FillPort_Data_393, FillPort_Data_392, FillPort_Data_391, FillPort_Data_390, FillPort_Data_389, FillPort_Data_388, FillPort_Data_387, FillPort_Data_386, FillPort_Data_385, FillPort_Data_384}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_24 = FillPort_Bytes[399:384]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_415_cat = {FillPort_Data_415, FillPort_Data_414, FillPort_Data_413, FillPort_Data_412, FillPort_Data_411, FillPort_Data_410, FillPort_Data_409, FillPort_Data_408, FillPort_Data_407, FillPort_Data_406, FillPort_Data_405, FillPort_Data_404, FillPort_Data_403, FillPort_Data_402, FillPort_Data_401, FillPort_Data_400}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_25 = FillPort_Bytes[415:400]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_431_cat = {FillPort_Data_431, FillPort_Data_430, FillPort_Data_429, FillPort_Data_428, FillPort_Data_427, FillPort_Data_426, FillPort_Data_425, FillPort_Data_424, FillPort_Data_423, FillPort_Data_422, FillPort_Data_421, FillPort_Data_420, FillPort_Data_419, FillPort_Data_418, FillPort_Data_417, FillPort_Data_416}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_26 = FillPort_Bytes[431:416]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_447_cat = {FillPort_Data_447, FillPort_Data_446, FillPort_Data_445, FillPort_Data_444, FillPort_Data_443, FillPort_Data_442, FillPort_Data_441, FillPort_Data_440, FillPort_Data_439, FillPort_Data_438, FillPort_Data_437, FillPort_Data_436, FillPort_Data_435, FillPort_Data_434, FillPort_Data_433, FillPort_Data_432}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_27 = FillPort_Bytes[447:432]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_463_cat = {FillPort_Data_463, FillPort_Data_462, FillPort_Data_461, FillPort_Data_460, FillPort_Data_459, FillPort_Data_458, FillPort_Data_457, FillPort_Data_456, FillPort_Data_455, FillPort_Data_454, FillPort_Data_453, FillPort_Data_452, FillPort_Data_451, FillPort_Data_450, FillPort_Data_449, FillPort_Data_448}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_28 = FillPort_Bytes[463:448]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_479_cat = {FillPort_Data_479, FillPort_Data_478, FillPort_Data_477, FillPort_Data_476, FillPort_Data_475, FillPort_Data_474, FillPort_Data_473, FillPort_Data_472, FillPort_Data_471, FillPort_Data_470, FillPort_Data_469, FillPort_Data_468, FillPort_Data_467, FillPort_Data_466, FillPort_Data_465, FillPort_Data_464}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_29 = FillPort_Bytes[479:464]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_495_cat = {FillPort_Data_495, FillPort_Data_494, FillPort_Data_493, FillPort_Data_492, FillPort_Data_491, FillPort_Data_490, FillPort_Data_489, FillPort_Data_488, FillPort_Data_487, FillPort_Data_486, FillPort_Data_485, FillPort_Data_484, FillPort_Data_483, FillPort_Data_482, FillPort_Data_481, FillPort_Data_480}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_30 = FillPort_Bytes[495:480]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_511_cat = {FillPort_Data_511, FillPort_Data_510, FillPort_Data_509, FillPort_Data_508, FillPort_Data_507, FillPort_Data_506, FillPort_Data_505, FillPort_Data_504, FillPort_Data_503, FillPort_Data_502, FillPort_Data_501, FillPort_Data_500, FillPort_Data_499, FillPort_Data_498, FillPort_Data_497, FillPort_Data_496}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_31 = FillPort_Bytes[511:496]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_527_cat = {FillPort_Data_527, FillPort_Data_526, FillPort_Data_525, FillPort_Data_524, FillPort_Data_523, FillPort_Data_522, FillPort_Data_521, FillPort_Data_520, FillPort_Data_519, FillPort_Data_518, FillPort_Data_517, FillPort_Data_516, FillPort_Data_515, FillPort_Data_514, FillPort_Data_513, FillPort_Data_512}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_32 = FillPort_Bytes[527:512]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_543_cat = {FillPort_Data_543, FillPort_Data_542, FillPort_Data_541, FillPort_Data_540, FillPort_Data_539, FillPort_Data_538, FillPort_Data_537, FillPort_Data_536, FillPort_Data_535, FillPort_Data_534, FillPort_Data_533, FillPort_Data_532, FillPort_Data_531, FillPort_Data_530, FillPort_Data_529, FillPort_Data_528}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_33 = FillPort_Bytes[543:528]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_559_cat = {FillPort_Data_559, FillPort_Data_558, FillPort_Data_557, FillPort_Data_556, FillPort_Data_555, FillPort_Data_554, FillPort_Data_553, FillPort_Data_552, FillPort_Data_551, FillPort_Data_550, FillPort_Data_549, FillPort_Data_548, FillPort_Data_547, FillPort_Data_546, FillPort_Data_545, FillPort_Data_544}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_34 = FillPort_Bytes[559:544]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_575_cat = {FillPort_Data_575, FillPort_Data_574, FillPort_Data_573, FillPort_Data_572, FillPort_Data_571, FillPort_Data_570, FillPort_Data_569, FillPort_Data_568, FillPort_Data_567, FillPort_Data_566, FillPort_Data_565, FillPort_Data_564, FillPort_Data_563, FillPort_Data_562, FillPort_Data_561, FillPort_Data_560}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_35 = FillPort_Bytes[575:560]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_591_cat = {FillPort_Data_591, FillPort_Data_590, FillPort_Data_589, FillPort_Data_588, FillPort_Data_587, FillPort_Data_586, FillPort_Data_585, FillPort_Data_584, FillPort_Data_583, FillPort_Data_582, FillPort_Data_581, FillPort_Data_580, FillPort_Data_579, FillPort_Data_578, FillPort_Data_577, FillPort_Data_576}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_36 = FillPort_Bytes[591:576]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_607_cat = {FillPort_Data_607, FillPort_Data_606, FillPort_Data_605, FillPort_Data_604, FillPort_Data_603, FillPort_Data_602, FillPort_Data_601, FillPort_Data_600, FillPort_Data_599, FillPort_Data_598, FillPort_Data_597, FillPort_Data_596, FillPort_Data_595, FillPort_Data_594, FillPort_Data_593, FillPort_Data_592}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_37 = FillPort_Bytes[607:592]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_623_cat = {FillPort_Data_623, FillPort_Data_622, FillPort_Data_621, FillPort_Data_620, FillPort_Data_619, FillPort_Data_618, FillPort_Data_617, FillPort_Data_616, FillPort_Data_615, FillPort_Data_614, FillPort_Data_613, FillPort_Data_612, FillPort_Data_611, FillPort_Data_610, FillPort_Data_609, FillPort_Data_608}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_38 = FillPort_Bytes[623:608]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_639_cat = {FillPort_Data_639, FillPort_Data_638, FillPort_Data_637, FillPort_Data_636, FillPort_Data_635, FillPort_Data_634, FillPort_Data_633, FillPort_Data_632, FillPort_Data_631, FillPort_Data_630, FillPort_Data_629, FillPort_Data_628, FillPort_Data_627, FillPort_Data_626, FillPort_Data_625, FillPort_Data_624}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_39 = FillPort_Bytes[639:624]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_655_cat = {FillPort_Data_655, FillPort_Data_654, FillPort_Data_653, FillPort_Data_652, FillPort_Data_651, FillPort_Data_650, FillPort_Data_649, FillPort_Data_648, FillPort_Data_647, FillPort_Data_646, FillPort_Data_645, FillPort_Data_644, FillPort_Data_643, FillPort_Data_642, FillPort_Data_641, FillPort_Data_640}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_40 = FillPort_Bytes[655:640]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_671_cat = {FillPort_Data_671, FillPort_Data_670, FillPort_Data_669, FillPort_Data_668, FillPort_Data_667, FillPort_Data_666, FillPort_Data_665, FillPort_Data_664, FillPort_Data_663, FillPort_Data_662, FillPort_Data_661, FillPort_Data_660, FillPort_Data_659, FillPort_Data_658, FillPort_Data_657, FillPort_Data_656}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_41 = FillPort_Bytes[671:656]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_687_cat = {FillPort_Data_687, FillPort_Data_686, FillPort_Data_685, FillPort_Data_684, FillPort_Data_683, FillPort_Data_682, FillPort_Data_681, FillPort_Data_680, FillPort_Data_679, FillPort_Data_678, FillPort_Data_677, FillPort_Data_676, FillPort_Data_675, FillPort_Data_674, FillPort_Data_673, FillPort_Data_672}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_42 = FillPort_Bytes[687:672]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_703_cat = {FillPort_Data_703, FillPort_Data_702, FillPort_Data_701, FillPort_Data_700, FillPort_Data_699, FillPort_Data_698, FillPort_Data_697, FillPort_Data_696, FillPort_Data_695, FillPort_Data_694, FillPort_Data_693, FillPort_Data_692, FillPort_Data_691, FillPort_Data_690, FillPort_Data_689, FillPort_Data_688}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_43 = FillPort_Bytes[703:688]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_719_cat = {FillPort_Data_719, FillPort_Data_718, FillPort_Data_717, FillPort_Data_716, FillPort_Data_715, FillPort_Data_714, FillPort_Data_713, FillPort_Data_712, FillPort_Data_711, FillPort_Data_710, FillPort_Data_709, FillPort_Data_708, FillPort_Data_707, FillPort_Data_706, FillPort_Data_705, FillPort_Data_704}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_44 = FillPort_Bytes[719:704]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_735_cat = {FillPort_Data_735, FillPort_Data_734, FillPort_Data_733, FillPort_Data_732, FillPort_Data_731, FillPort_Data_730, FillPort_Data_729, FillPort_Data_728, FillPort_Data_727, FillPort_Data_726, FillPort_Data_725, FillPort_Data_724, FillPort_Data_723, FillPort_Data_722, FillPort_Data_721, FillPort_Data_720}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_45 = FillPort_Bytes[735:720]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_751_cat = {FillPort_Data_751, FillPort_Data_750, FillPort_Data_749, FillPort_Data_748, FillPort_Data_747, FillPort_Data_746, FillPort_Data_745, FillPort_Data_744, FillPort_Data_743, FillPort_Data_742, FillPort_Data_741, FillPort_Data_740, FillPort_Data_739, FillPort_Data_738, FillPort_Data_737, FillPort_Data_736}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_46 = FillPort_Bytes[751:736]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_767_cat = {FillPort_Data_767, FillPort_Data_766, FillPort_Data_765, FillPort_Data_764, FillPort_Data_763, FillPort_Data_762, FillPort_Data_761, FillPort_Data_760, FillPort_Data_759, FillPort_Data_758, FillPort_Data_757, FillPort_Data_756, FillPort_Data_755, FillPort_Data_754, FillPort_Data_753, FillPort_Data_752}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_47 = FillPort_Bytes[767:752]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_783_cat = {FillPort_Data_783, FillPort_Data_782, FillPort_Data_781, FillPort_Data_780, FillPort_Data_779, FillPort_Data_778, FillPort_Data_777, FillPort_Data_776, FillPort_Data_775, FillPort_Data_774, FillPort_Data_773, FillPort_Data_772, FillPort_Data_771, FillPort_Data_770, FillPort_Data_769, FillPort_Data_768}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_48 = FillPort_Bytes[783:768]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_799_cat = {FillPort_Data_799, FillPort_Data_798, FillPort_Data_797, FillPort_Data_796, FillPort_Data_795, FillPort_Data_794, FillPort_Data_793, FillPort_Data_792, FillPort_Data_791, FillPort_Data_790, FillPort_Data_789, FillPort_Data_788, FillPort_Data_787, FillPort_Data_786, FillPort_Data_785, FillPort_Data_784}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_49 = FillPort_Bytes[799:784]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_815_cat = {FillPort_Data_815, FillPort_Data_814, FillPort_Data_813, FillPort_Data_812, FillPort_Data_811, FillPort_Data_810, FillPort_Data_809, FillPort_Data_808, FillPort_Data_807, FillPort_Data_806, FillPort_Data_805, FillPort_Data_804, FillPort_Data_803, FillPort_Data_802, FillPort_Data_801, FillPort_Data_800}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_50 = FillPort_Bytes[815:800]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_831_cat = {FillPort_Data_831, FillPort_Data_830, FillPort_Data_829, FillPort_Data_828, FillPort_Data_827, FillPort_Data_826, FillPort_Data_825, FillPort_Data_824, FillPort_Data_823, FillPort_Data_822, FillPort_Data_821, FillPort_Data_820, FillPort_Data_819, FillPort_Data_818, FillPort_Data_817, FillPort_Data_816}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_51 = FillPort_Bytes[831:816]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_847_cat = {FillPort_Data_847, FillPort_Data_846, FillPort_Data_845, FillPort_Data_844, FillPort_Data_843, FillPort_Data_842, FillPort_Data_841, FillPort_Data_840, FillPort_Data_839, FillPort_Data_838, FillPort_Data_837, FillPort_Data_836, FillPort_Data_835, FillPort_Data_834, FillPort_Data_833, FillPort_Data_832}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_52 = FillPort_Bytes[847:832]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_863_cat = {FillPort_Data_863, FillPort_Data_862, FillPort_Data_861, FillPort_Data_860, FillPort_Data_859, FillPort_Data_858, FillPort_Data_857, FillPort_Data_856, FillPort_Data_855, FillPort_Data_854, FillPort_Data_853, FillPort_Data_852, FillPort_Data_851, FillPort_Data_850, FillPort_Data_849, FillPort_Data_848}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_53 = FillPort_Bytes[863:848]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_879_cat = {FillPort_Data_879, FillPort_Data_878, FillPort_Data_877, FillPort_Data_876, FillPort_Data_875, FillPort_Data_874, FillPort_Data_873, FillPort_Data_872, FillPort_Data_871, FillPort_Data_870, FillPort_Data_869, FillPort_Data_868, FillPort_Data_867, FillPort_Data_866, FillPort_Data_865, FillPort_Data_864}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_54 = FillPort_Bytes[879:864]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_895_cat = {FillPort_Data_895, FillPort_Data_894, FillPort_Data_893, FillPort_Data_892, FillPort_Data_891, FillPort_Data_890, FillPort_Data_889, FillPort_Data_888, FillPort_Data_887, FillPort_Data_886, FillPort_Data_885, FillPort_Data_884, FillPort_Data_883, FillPort_Data_882, FillPort_Data_881, FillPort_Data_880}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_55 = FillPort_Bytes[895:880]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_911_cat = {FillPort_Data_911, FillPort_Data_910, FillPort_Data_909, FillPort_Data_908, FillPort_Data_907, FillPort_Data_906, FillPort_Data_905, FillPort_Data_904, FillPort_Data_903, FillPort_Data_902, FillPort_Data_901, FillPort_Data_900, FillPort_Data_899, FillPort_Data_898, FillPort_Data_897, FillPort_Data_896}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_56 = FillPort_Bytes[911:896]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_927_cat = {FillPort_Data_927, FillPort_Data_926, FillPort_Data_925, FillPort_Data_924, FillPort_Data_923, FillPort_Data_922, FillPort_Data_921, FillPort_Data_920, FillPort_Data_919, FillPort_Data_918, FillPort_Data_917, FillPort_Data_916, FillPort_Data_915, FillPort_Data_914, FillPort_Data_913, FillPort_Data_912}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_57 = FillPort_Bytes[927:912]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_943_cat = {FillPort_Data_943, FillPort_Data_942, FillPort_Data_941, FillPort_Data_940, FillPort_Data_939, FillPort_Data_938, FillPort_Data_937, FillPort_Data_936, FillPort_Data_935, FillPort_Data_934, FillPort_Data_933, FillPort_Data_932, FillPort_Data_931, FillPort_Data_930, FillPort_Data_929, FillPort_Data_928}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_58 = FillPort_Bytes[943:928]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_959_cat = {FillPort_Data_959, FillPort_Data_958, FillPort_Data_957, FillPort_Data_956, FillPort_Data_955, FillPort_Data_954, FillPort_Data_953, FillPort_Data_952, FillPort_Data_951, FillPort_Data_950, FillPort_Data_949, FillPort_Data_948, FillPort_Data_947, FillPort_Data_946, FillPort_Data_945, FillPort_Data_944}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_59 = FillPort_Bytes[959:944]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_975_cat = {FillPort_Data_975, FillPort_Data_974, FillPort_Data_973, FillPort_Data_972, FillPort_Data_971, FillPort_Data_970, FillPort_Data_969, FillPort_Data_968, FillPort_Data_967, FillPort_Data_966, FillPort_Data_965, FillPort_Data_964, FillPort_Data_963, FillPort_Data_962, FillPort_Data_961, FillPort_Data_960}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_60 = FillPort_Bytes[975:960]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_991_cat = {FillPort_Data_991, FillPort_Data_990, FillPort_Data_989, FillPort_Data_988, FillPort_Data_987, FillPort_Data_986, FillPort_Data_985, FillPort_Data_984, FillPort_Data_983, FillPort_Data_982, FillPort_Data_981, FillPort_Data_980, FillPort_Data_979, FillPort_Data_978, FillPort_Data_977, FillPort_Data_976}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_61 = FillPort_Bytes[991:976]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_1007_cat = {FillPort_Data_1007, FillPort_Data_1006, FillPort_Data_1005, FillPort_Data_1004, FillPort_Data_1003, FillPort_Data_1002, FillPort_Data_1001, FillPort_Data_1000, FillPort_Data_999, FillPort_Data_998, FillPort_Data_997, FillPort_Data_996, FillPort_Data_995, FillPort_Data_994, FillPort_Data_993, FillPort_Data_992}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_62 = FillPort_Bytes[1007:992]; // @[WeightBuffer.cs:56]
+  assign FillPort_Data_1023_cat = {FillPort_Data_1023, FillPort_Data_1022, FillPort_Data_1021, FillPort_Data_1020, FillPort_Data_1019, FillPort_Data_1018, FillPort_Data_1017, FillPort_Data_1016, FillPort_Data_1015, FillPort_Data_1014, FillPort_Data_1013, FillPort_Data_1012, FillPort_Data_1011, FillPort_Data_1010, FillPort_Data_1009, FillPort_Data_1008}; // @[WeightBuffer.cs:56]
+  assign FillPort_Bytes_bits_63 = FillPort_Bytes[1023:1008]; // @[WeightBuffer.cs:56]
   assign FillPort_CanFill = ~(fill_bank ? full_1 : full_0); // @[WeightBuffer.cs:62]
   assign DrainPort_Data_0 = read_0[7:0]; // @[WeightBuffer.cs:59]
   assign DrainPort_Data_1 = read_0[15:8]; // @[WeightBuffer.cs:59]
@@ -3554,7 +3554,7 @@ module WeightBuffer1024x128 (
   always @(posedge clk) begin // @[WeightBuffer.cs:41]
     if (rst)
       fill_bank <= 1'b0;
-    else if ((fill_bank ? fill_bank_and : fill_bank_and_1) & (~(fill_bank ? fill_bank_and_1 : fill_bank_and)))
+    else if ((fill_bank ? full_1_and : full_0_and) & (~(fill_bank ? full_0_and : full_1_and)))
       fill_bank <= ~fill_bank;
   end
 
@@ -3562,2574 +3562,2574 @@ module WeightBuffer1024x128 (
     if (rst)
       full_0 <= 1'b0;
     else
-      full_0 <= fill_bank_and_1;
+      full_0 <= full_0_and;
   end
 
   always @(posedge clk) begin // @[WeightBuffer.cs:38]
     if (rst)
       full_1 <= 1'b0;
     else
-      full_1 <= fill_bank_and;
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_0_bits[0])
-      banks_0[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_0_cat[7:0];
-    if ((FillPort_Write) && banks_0_bits[1])
-      banks_0[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_0_cat[15:8];
-    if ((FillPort_Write) && banks_0_bits[2])
-      banks_0[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_0_cat[23:16];
-    if ((FillPort_Write) && banks_0_bits[3])
-      banks_0[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_0_cat[31:24];
-    if ((FillPort_Write) && banks_0_bits[4])
-      banks_0[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_0_cat[39:32];
-    if ((FillPort_Write) && banks_0_bits[5])
-      banks_0[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_0_cat[47:40];
-    if ((FillPort_Write) && banks_0_bits[6])
-      banks_0[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_0_cat[55:48];
-    if ((FillPort_Write) && banks_0_bits[7])
-      banks_0[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_0_cat[63:56];
-    if ((FillPort_Write) && banks_0_bits[8])
-      banks_0[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_0_cat[71:64];
-    if ((FillPort_Write) && banks_0_bits[9])
-      banks_0[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_0_cat[79:72];
-    if ((FillPort_Write) && banks_0_bits[10])
-      banks_0[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_0_cat[87:80];
-    if ((FillPort_Write) && banks_0_bits[11])
-      banks_0[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_0_cat[95:88];
-    if ((FillPort_Write) && banks_0_bits[12])
-      banks_0[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_0_cat[103:96];
-    if ((FillPort_Write) && banks_0_bits[13])
-      banks_0[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_0_cat[111:104];
-    if ((FillPort_Write) && banks_0_bits[14])
-      banks_0[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_0_cat[119:112];
-    if ((FillPort_Write) && banks_0_bits[15])
-      banks_0[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_0_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_1_bits[0])
-      banks_1[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_1_cat[7:0];
-    if ((FillPort_Write) && banks_1_bits[1])
-      banks_1[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_1_cat[15:8];
-    if ((FillPort_Write) && banks_1_bits[2])
-      banks_1[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_1_cat[23:16];
-    if ((FillPort_Write) && banks_1_bits[3])
-      banks_1[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_1_cat[31:24];
-    if ((FillPort_Write) && banks_1_bits[4])
-      banks_1[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_1_cat[39:32];
-    if ((FillPort_Write) && banks_1_bits[5])
-      banks_1[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_1_cat[47:40];
-    if ((FillPort_Write) && banks_1_bits[6])
-      banks_1[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_1_cat[55:48];
-    if ((FillPort_Write) && banks_1_bits[7])
-      banks_1[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_1_cat[63:56];
-    if ((FillPort_Write) && banks_1_bits[8])
-      banks_1[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_1_cat[71:64];
-    if ((FillPort_Write) && banks_1_bits[9])
-      banks_1[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_1_cat[79:72];
-    if ((FillPort_Write) && banks_1_bits[10])
-      banks_1[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_1_cat[87:80];
-    if ((FillPort_Write) && banks_1_bits[11])
-      banks_1[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_1_cat[95:88];
-    if ((FillPort_Write) && banks_1_bits[12])
-      banks_1[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_1_cat[103:96];
-    if ((FillPort_Write) && banks_1_bits[13])
-      banks_1[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_1_cat[111:104];
-    if ((FillPort_Write) && banks_1_bits[14])
-      banks_1[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_1_cat[119:112];
-    if ((FillPort_Write) && banks_1_bits[15])
-      banks_1[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_1_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_2_bits[0])
-      banks_2[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_2_cat[7:0];
-    if ((FillPort_Write) && banks_2_bits[1])
-      banks_2[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_2_cat[15:8];
-    if ((FillPort_Write) && banks_2_bits[2])
-      banks_2[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_2_cat[23:16];
-    if ((FillPort_Write) && banks_2_bits[3])
-      banks_2[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_2_cat[31:24];
-    if ((FillPort_Write) && banks_2_bits[4])
-      banks_2[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_2_cat[39:32];
-    if ((FillPort_Write) && banks_2_bits[5])
-      banks_2[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_2_cat[47:40];
-    if ((FillPort_Write) && banks_2_bits[6])
-      banks_2[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_2_cat[55:48];
-    if ((FillPort_Write) && banks_2_bits[7])
-      banks_2[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_2_cat[63:56];
-    if ((FillPort_Write) && banks_2_bits[8])
-      banks_2[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_2_cat[71:64];
-    if ((FillPort_Write) && banks_2_bits[9])
-      banks_2[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_2_cat[79:72];
-    if ((FillPort_Write) && banks_2_bits[10])
-      banks_2[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_2_cat[87:80];
-    if ((FillPort_Write) && banks_2_bits[11])
-      banks_2[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_2_cat[95:88];
-    if ((FillPort_Write) && banks_2_bits[12])
-      banks_2[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_2_cat[103:96];
-    if ((FillPort_Write) && banks_2_bits[13])
-      banks_2[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_2_cat[111:104];
-    if ((FillPort_Write) && banks_2_bits[14])
-      banks_2[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_2_cat[119:112];
-    if ((FillPort_Write) && banks_2_bits[15])
-      banks_2[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_2_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_3_bits[0])
-      banks_3[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_3_cat[7:0];
-    if ((FillPort_Write) && banks_3_bits[1])
-      banks_3[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_3_cat[15:8];
-    if ((FillPort_Write) && banks_3_bits[2])
-      banks_3[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_3_cat[23:16];
-    if ((FillPort_Write) && banks_3_bits[3])
-      banks_3[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_3_cat[31:24];
-    if ((FillPort_Write) && banks_3_bits[4])
-      banks_3[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_3_cat[39:32];
-    if ((FillPort_Write) && banks_3_bits[5])
-      banks_3[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_3_cat[47:40];
-    if ((FillPort_Write) && banks_3_bits[6])
-      banks_3[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_3_cat[55:48];
-    if ((FillPort_Write) && banks_3_bits[7])
-      banks_3[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_3_cat[63:56];
-    if ((FillPort_Write) && banks_3_bits[8])
-      banks_3[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_3_cat[71:64];
-    if ((FillPort_Write) && banks_3_bits[9])
-      banks_3[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_3_cat[79:72];
-    if ((FillPort_Write) && banks_3_bits[10])
-      banks_3[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_3_cat[87:80];
-    if ((FillPort_Write) && banks_3_bits[11])
-      banks_3[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_3_cat[95:88];
-    if ((FillPort_Write) && banks_3_bits[12])
-      banks_3[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_3_cat[103:96];
-    if ((FillPort_Write) && banks_3_bits[13])
-      banks_3[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_3_cat[111:104];
-    if ((FillPort_Write) && banks_3_bits[14])
-      banks_3[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_3_cat[119:112];
-    if ((FillPort_Write) && banks_3_bits[15])
-      banks_3[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_3_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_4_bits[0])
-      banks_4[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_4_cat[7:0];
-    if ((FillPort_Write) && banks_4_bits[1])
-      banks_4[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_4_cat[15:8];
-    if ((FillPort_Write) && banks_4_bits[2])
-      banks_4[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_4_cat[23:16];
-    if ((FillPort_Write) && banks_4_bits[3])
-      banks_4[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_4_cat[31:24];
-    if ((FillPort_Write) && banks_4_bits[4])
-      banks_4[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_4_cat[39:32];
-    if ((FillPort_Write) && banks_4_bits[5])
-      banks_4[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_4_cat[47:40];
-    if ((FillPort_Write) && banks_4_bits[6])
-      banks_4[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_4_cat[55:48];
-    if ((FillPort_Write) && banks_4_bits[7])
-      banks_4[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_4_cat[63:56];
-    if ((FillPort_Write) && banks_4_bits[8])
-      banks_4[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_4_cat[71:64];
-    if ((FillPort_Write) && banks_4_bits[9])
-      banks_4[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_4_cat[79:72];
-    if ((FillPort_Write) && banks_4_bits[10])
-      banks_4[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_4_cat[87:80];
-    if ((FillPort_Write) && banks_4_bits[11])
-      banks_4[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_4_cat[95:88];
-    if ((FillPort_Write) && banks_4_bits[12])
-      banks_4[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_4_cat[103:96];
-    if ((FillPort_Write) && banks_4_bits[13])
-      banks_4[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_4_cat[111:104];
-    if ((FillPort_Write) && banks_4_bits[14])
-      banks_4[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_4_cat[119:112];
-    if ((FillPort_Write) && banks_4_bits[15])
-      banks_4[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_4_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_5_bits[0])
-      banks_5[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_5_cat[7:0];
-    if ((FillPort_Write) && banks_5_bits[1])
-      banks_5[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_5_cat[15:8];
-    if ((FillPort_Write) && banks_5_bits[2])
-      banks_5[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_5_cat[23:16];
-    if ((FillPort_Write) && banks_5_bits[3])
-      banks_5[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_5_cat[31:24];
-    if ((FillPort_Write) && banks_5_bits[4])
-      banks_5[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_5_cat[39:32];
-    if ((FillPort_Write) && banks_5_bits[5])
-      banks_5[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_5_cat[47:40];
-    if ((FillPort_Write) && banks_5_bits[6])
-      banks_5[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_5_cat[55:48];
-    if ((FillPort_Write) && banks_5_bits[7])
-      banks_5[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_5_cat[63:56];
-    if ((FillPort_Write) && banks_5_bits[8])
-      banks_5[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_5_cat[71:64];
-    if ((FillPort_Write) && banks_5_bits[9])
-      banks_5[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_5_cat[79:72];
-    if ((FillPort_Write) && banks_5_bits[10])
-      banks_5[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_5_cat[87:80];
-    if ((FillPort_Write) && banks_5_bits[11])
-      banks_5[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_5_cat[95:88];
-    if ((FillPort_Write) && banks_5_bits[12])
-      banks_5[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_5_cat[103:96];
-    if ((FillPort_Write) && banks_5_bits[13])
-      banks_5[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_5_cat[111:104];
-    if ((FillPort_Write) && banks_5_bits[14])
-      banks_5[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_5_cat[119:112];
-    if ((FillPort_Write) && banks_5_bits[15])
-      banks_5[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_5_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_6_bits[0])
-      banks_6[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_6_cat[7:0];
-    if ((FillPort_Write) && banks_6_bits[1])
-      banks_6[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_6_cat[15:8];
-    if ((FillPort_Write) && banks_6_bits[2])
-      banks_6[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_6_cat[23:16];
-    if ((FillPort_Write) && banks_6_bits[3])
-      banks_6[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_6_cat[31:24];
-    if ((FillPort_Write) && banks_6_bits[4])
-      banks_6[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_6_cat[39:32];
-    if ((FillPort_Write) && banks_6_bits[5])
-      banks_6[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_6_cat[47:40];
-    if ((FillPort_Write) && banks_6_bits[6])
-      banks_6[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_6_cat[55:48];
-    if ((FillPort_Write) && banks_6_bits[7])
-      banks_6[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_6_cat[63:56];
-    if ((FillPort_Write) && banks_6_bits[8])
-      banks_6[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_6_cat[71:64];
-    if ((FillPort_Write) && banks_6_bits[9])
-      banks_6[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_6_cat[79:72];
-    if ((FillPort_Write) && banks_6_bits[10])
-      banks_6[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_6_cat[87:80];
-    if ((FillPort_Write) && banks_6_bits[11])
-      banks_6[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_6_cat[95:88];
-    if ((FillPort_Write) && banks_6_bits[12])
-      banks_6[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_6_cat[103:96];
-    if ((FillPort_Write) && banks_6_bits[13])
-      banks_6[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_6_cat[111:104];
-    if ((FillPort_Write) && banks_6_bits[14])
-      banks_6[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_6_cat[119:112];
-    if ((FillPort_Write) && banks_6_bits[15])
-      banks_6[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_6_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_7_bits[0])
-      banks_7[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_7_cat[7:0];
-    if ((FillPort_Write) && banks_7_bits[1])
-      banks_7[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_7_cat[15:8];
-    if ((FillPort_Write) && banks_7_bits[2])
-      banks_7[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_7_cat[23:16];
-    if ((FillPort_Write) && banks_7_bits[3])
-      banks_7[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_7_cat[31:24];
-    if ((FillPort_Write) && banks_7_bits[4])
-      banks_7[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_7_cat[39:32];
-    if ((FillPort_Write) && banks_7_bits[5])
-      banks_7[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_7_cat[47:40];
-    if ((FillPort_Write) && banks_7_bits[6])
-      banks_7[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_7_cat[55:48];
-    if ((FillPort_Write) && banks_7_bits[7])
-      banks_7[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_7_cat[63:56];
-    if ((FillPort_Write) && banks_7_bits[8])
-      banks_7[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_7_cat[71:64];
-    if ((FillPort_Write) && banks_7_bits[9])
-      banks_7[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_7_cat[79:72];
-    if ((FillPort_Write) && banks_7_bits[10])
-      banks_7[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_7_cat[87:80];
-    if ((FillPort_Write) && banks_7_bits[11])
-      banks_7[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_7_cat[95:88];
-    if ((FillPort_Write) && banks_7_bits[12])
-      banks_7[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_7_cat[103:96];
-    if ((FillPort_Write) && banks_7_bits[13])
-      banks_7[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_7_cat[111:104];
-    if ((FillPort_Write) && banks_7_bits[14])
-      banks_7[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_7_cat[119:112];
-    if ((FillPort_Write) && banks_7_bits[15])
-      banks_7[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_7_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_8_bits[0])
-      banks_8[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_8_cat[7:0];
-    if ((FillPort_Write) && banks_8_bits[1])
-      banks_8[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_8_cat[15:8];
-    if ((FillPort_Write) && banks_8_bits[2])
-      banks_8[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_8_cat[23:16];
-    if ((FillPort_Write) && banks_8_bits[3])
-      banks_8[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_8_cat[31:24];
-    if ((FillPort_Write) && banks_8_bits[4])
-      banks_8[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_8_cat[39:32];
-    if ((FillPort_Write) && banks_8_bits[5])
-      banks_8[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_8_cat[47:40];
-    if ((FillPort_Write) && banks_8_bits[6])
-      banks_8[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_8_cat[55:48];
-    if ((FillPort_Write) && banks_8_bits[7])
-      banks_8[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_8_cat[63:56];
-    if ((FillPort_Write) && banks_8_bits[8])
-      banks_8[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_8_cat[71:64];
-    if ((FillPort_Write) && banks_8_bits[9])
-      banks_8[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_8_cat[79:72];
-    if ((FillPort_Write) && banks_8_bits[10])
-      banks_8[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_8_cat[87:80];
-    if ((FillPort_Write) && banks_8_bits[11])
-      banks_8[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_8_cat[95:88];
-    if ((FillPort_Write) && banks_8_bits[12])
-      banks_8[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_8_cat[103:96];
-    if ((FillPort_Write) && banks_8_bits[13])
-      banks_8[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_8_cat[111:104];
-    if ((FillPort_Write) && banks_8_bits[14])
-      banks_8[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_8_cat[119:112];
-    if ((FillPort_Write) && banks_8_bits[15])
-      banks_8[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_8_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_9_bits[0])
-      banks_9[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_9_cat[7:0];
-    if ((FillPort_Write) && banks_9_bits[1])
-      banks_9[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_9_cat[15:8];
-    if ((FillPort_Write) && banks_9_bits[2])
-      banks_9[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_9_cat[23:16];
-    if ((FillPort_Write) && banks_9_bits[3])
-      banks_9[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_9_cat[31:24];
-    if ((FillPort_Write) && banks_9_bits[4])
-      banks_9[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_9_cat[39:32];
-    if ((FillPort_Write) && banks_9_bits[5])
-      banks_9[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_9_cat[47:40];
-    if ((FillPort_Write) && banks_9_bits[6])
-      banks_9[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_9_cat[55:48];
-    if ((FillPort_Write) && banks_9_bits[7])
-      banks_9[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_9_cat[63:56];
-    if ((FillPort_Write) && banks_9_bits[8])
-      banks_9[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_9_cat[71:64];
-    if ((FillPort_Write) && banks_9_bits[9])
-      banks_9[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_9_cat[79:72];
-    if ((FillPort_Write) && banks_9_bits[10])
-      banks_9[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_9_cat[87:80];
-    if ((FillPort_Write) && banks_9_bits[11])
-      banks_9[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_9_cat[95:88];
-    if ((FillPort_Write) && banks_9_bits[12])
-      banks_9[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_9_cat[103:96];
-    if ((FillPort_Write) && banks_9_bits[13])
-      banks_9[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_9_cat[111:104];
-    if ((FillPort_Write) && banks_9_bits[14])
-      banks_9[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_9_cat[119:112];
-    if ((FillPort_Write) && banks_9_bits[15])
-      banks_9[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_9_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_10_bits[0])
-      banks_10[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_10_cat[7:0];
-    if ((FillPort_Write) && banks_10_bits[1])
-      banks_10[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_10_cat[15:8];
-    if ((FillPort_Write) && banks_10_bits[2])
-      banks_10[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_10_cat[23:16];
-    if ((FillPort_Write) && banks_10_bits[3])
-      banks_10[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_10_cat[31:24];
-    if ((FillPort_Write) && banks_10_bits[4])
-      banks_10[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_10_cat[39:32];
-    if ((FillPort_Write) && banks_10_bits[5])
-      banks_10[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_10_cat[47:40];
-    if ((FillPort_Write) && banks_10_bits[6])
-      banks_10[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_10_cat[55:48];
-    if ((FillPort_Write) && banks_10_bits[7])
-      banks_10[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_10_cat[63:56];
-    if ((FillPort_Write) && banks_10_bits[8])
-      banks_10[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_10_cat[71:64];
-    if ((FillPort_Write) && banks_10_bits[9])
-      banks_10[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_10_cat[79:72];
-    if ((FillPort_Write) && banks_10_bits[10])
-      banks_10[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_10_cat[87:80];
-    if ((FillPort_Write) && banks_10_bits[11])
-      banks_10[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_10_cat[95:88];
-    if ((FillPort_Write) && banks_10_bits[12])
-      banks_10[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_10_cat[103:96];
-    if ((FillPort_Write) && banks_10_bits[13])
-      banks_10[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_10_cat[111:104];
-    if ((FillPort_Write) && banks_10_bits[14])
-      banks_10[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_10_cat[119:112];
-    if ((FillPort_Write) && banks_10_bits[15])
-      banks_10[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_10_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_11_bits[0])
-      banks_11[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_11_cat[7:0];
-    if ((FillPort_Write) && banks_11_bits[1])
-      banks_11[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_11_cat[15:8];
-    if ((FillPort_Write) && banks_11_bits[2])
-      banks_11[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_11_cat[23:16];
-    if ((FillPort_Write) && banks_11_bits[3])
-      banks_11[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_11_cat[31:24];
-    if ((FillPort_Write) && banks_11_bits[4])
-      banks_11[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_11_cat[39:32];
-    if ((FillPort_Write) && banks_11_bits[5])
-      banks_11[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_11_cat[47:40];
-    if ((FillPort_Write) && banks_11_bits[6])
-      banks_11[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_11_cat[55:48];
-    if ((FillPort_Write) && banks_11_bits[7])
-      banks_11[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_11_cat[63:56];
-    if ((FillPort_Write) && banks_11_bits[8])
-      banks_11[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_11_cat[71:64];
-    if ((FillPort_Write) && banks_11_bits[9])
-      banks_11[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_11_cat[79:72];
-    if ((FillPort_Write) && banks_11_bits[10])
-      banks_11[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_11_cat[87:80];
-    if ((FillPort_Write) && banks_11_bits[11])
-      banks_11[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_11_cat[95:88];
-    if ((FillPort_Write) && banks_11_bits[12])
-      banks_11[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_11_cat[103:96];
-    if ((FillPort_Write) && banks_11_bits[13])
-      banks_11[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_11_cat[111:104];
-    if ((FillPort_Write) && banks_11_bits[14])
-      banks_11[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_11_cat[119:112];
-    if ((FillPort_Write) && banks_11_bits[15])
-      banks_11[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_11_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_12_bits[0])
-      banks_12[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_12_cat[7:0];
-    if ((FillPort_Write) && banks_12_bits[1])
-      banks_12[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_12_cat[15:8];
-    if ((FillPort_Write) && banks_12_bits[2])
-      banks_12[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_12_cat[23:16];
-    if ((FillPort_Write) && banks_12_bits[3])
-      banks_12[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_12_cat[31:24];
-    if ((FillPort_Write) && banks_12_bits[4])
-      banks_12[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_12_cat[39:32];
-    if ((FillPort_Write) && banks_12_bits[5])
-      banks_12[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_12_cat[47:40];
-    if ((FillPort_Write) && banks_12_bits[6])
-      banks_12[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_12_cat[55:48];
-    if ((FillPort_Write) && banks_12_bits[7])
-      banks_12[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_12_cat[63:56];
-    if ((FillPort_Write) && banks_12_bits[8])
-      banks_12[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_12_cat[71:64];
-    if ((FillPort_Write) && banks_12_bits[9])
-      banks_12[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_12_cat[79:72];
-    if ((FillPort_Write) && banks_12_bits[10])
-      banks_12[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_12_cat[87:80];
-    if ((FillPort_Write) && banks_12_bits[11])
-      banks_12[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_12_cat[95:88];
-    if ((FillPort_Write) && banks_12_bits[12])
-      banks_12[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_12_cat[103:96];
-    if ((FillPort_Write) && banks_12_bits[13])
-      banks_12[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_12_cat[111:104];
-    if ((FillPort_Write) && banks_12_bits[14])
-      banks_12[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_12_cat[119:112];
-    if ((FillPort_Write) && banks_12_bits[15])
-      banks_12[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_12_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_13_bits[0])
-      banks_13[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_13_cat[7:0];
-    if ((FillPort_Write) && banks_13_bits[1])
-      banks_13[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_13_cat[15:8];
-    if ((FillPort_Write) && banks_13_bits[2])
-      banks_13[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_13_cat[23:16];
-    if ((FillPort_Write) && banks_13_bits[3])
-      banks_13[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_13_cat[31:24];
-    if ((FillPort_Write) && banks_13_bits[4])
-      banks_13[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_13_cat[39:32];
-    if ((FillPort_Write) && banks_13_bits[5])
-      banks_13[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_13_cat[47:40];
-    if ((FillPort_Write) && banks_13_bits[6])
-      banks_13[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_13_cat[55:48];
-    if ((FillPort_Write) && banks_13_bits[7])
-      banks_13[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_13_cat[63:56];
-    if ((FillPort_Write) && banks_13_bits[8])
-      banks_13[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_13_cat[71:64];
-    if ((FillPort_Write) && banks_13_bits[9])
-      banks_13[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_13_cat[79:72];
-    if ((FillPort_Write) && banks_13_bits[10])
-      banks_13[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_13_cat[87:80];
-    if ((FillPort_Write) && banks_13_bits[11])
-      banks_13[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_13_cat[95:88];
-    if ((FillPort_Write) && banks_13_bits[12])
-      banks_13[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_13_cat[103:96];
-    if ((FillPort_Write) && banks_13_bits[13])
-      banks_13[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_13_cat[111:104];
-    if ((FillPort_Write) && banks_13_bits[14])
-      banks_13[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_13_cat[119:112];
-    if ((FillPort_Write) && banks_13_bits[15])
-      banks_13[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_13_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_14_bits[0])
-      banks_14[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_14_cat[7:0];
-    if ((FillPort_Write) && banks_14_bits[1])
-      banks_14[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_14_cat[15:8];
-    if ((FillPort_Write) && banks_14_bits[2])
-      banks_14[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_14_cat[23:16];
-    if ((FillPort_Write) && banks_14_bits[3])
-      banks_14[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_14_cat[31:24];
-    if ((FillPort_Write) && banks_14_bits[4])
-      banks_14[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_14_cat[39:32];
-    if ((FillPort_Write) && banks_14_bits[5])
-      banks_14[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_14_cat[47:40];
-    if ((FillPort_Write) && banks_14_bits[6])
-      banks_14[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_14_cat[55:48];
-    if ((FillPort_Write) && banks_14_bits[7])
-      banks_14[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_14_cat[63:56];
-    if ((FillPort_Write) && banks_14_bits[8])
-      banks_14[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_14_cat[71:64];
-    if ((FillPort_Write) && banks_14_bits[9])
-      banks_14[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_14_cat[79:72];
-    if ((FillPort_Write) && banks_14_bits[10])
-      banks_14[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_14_cat[87:80];
-    if ((FillPort_Write) && banks_14_bits[11])
-      banks_14[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_14_cat[95:88];
-    if ((FillPort_Write) && banks_14_bits[12])
-      banks_14[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_14_cat[103:96];
-    if ((FillPort_Write) && banks_14_bits[13])
-      banks_14[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_14_cat[111:104];
-    if ((FillPort_Write) && banks_14_bits[14])
-      banks_14[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_14_cat[119:112];
-    if ((FillPort_Write) && banks_14_bits[15])
-      banks_14[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_14_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_15_bits[0])
-      banks_15[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_15_cat[7:0];
-    if ((FillPort_Write) && banks_15_bits[1])
-      banks_15[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_15_cat[15:8];
-    if ((FillPort_Write) && banks_15_bits[2])
-      banks_15[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_15_cat[23:16];
-    if ((FillPort_Write) && banks_15_bits[3])
-      banks_15[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_15_cat[31:24];
-    if ((FillPort_Write) && banks_15_bits[4])
-      banks_15[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_15_cat[39:32];
-    if ((FillPort_Write) && banks_15_bits[5])
-      banks_15[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_15_cat[47:40];
-    if ((FillPort_Write) && banks_15_bits[6])
-      banks_15[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_15_cat[55:48];
-    if ((FillPort_Write) && banks_15_bits[7])
-      banks_15[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_15_cat[63:56];
-    if ((FillPort_Write) && banks_15_bits[8])
-      banks_15[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_15_cat[71:64];
-    if ((FillPort_Write) && banks_15_bits[9])
-      banks_15[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_15_cat[79:72];
-    if ((FillPort_Write) && banks_15_bits[10])
-      banks_15[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_15_cat[87:80];
-    if ((FillPort_Write) && banks_15_bits[11])
-      banks_15[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_15_cat[95:88];
-    if ((FillPort_Write) && banks_15_bits[12])
-      banks_15[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_15_cat[103:96];
-    if ((FillPort_Write) && banks_15_bits[13])
-      banks_15[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_15_cat[111:104];
-    if ((FillPort_Write) && banks_15_bits[14])
-      banks_15[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_15_cat[119:112];
-    if ((FillPort_Write) && banks_15_bits[15])
-      banks_15[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_15_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_16_bits[0])
-      banks_16[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_16_cat[7:0];
-    if ((FillPort_Write) && banks_16_bits[1])
-      banks_16[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_16_cat[15:8];
-    if ((FillPort_Write) && banks_16_bits[2])
-      banks_16[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_16_cat[23:16];
-    if ((FillPort_Write) && banks_16_bits[3])
-      banks_16[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_16_cat[31:24];
-    if ((FillPort_Write) && banks_16_bits[4])
-      banks_16[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_16_cat[39:32];
-    if ((FillPort_Write) && banks_16_bits[5])
-      banks_16[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_16_cat[47:40];
-    if ((FillPort_Write) && banks_16_bits[6])
-      banks_16[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_16_cat[55:48];
-    if ((FillPort_Write) && banks_16_bits[7])
-      banks_16[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_16_cat[63:56];
-    if ((FillPort_Write) && banks_16_bits[8])
-      banks_16[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_16_cat[71:64];
-    if ((FillPort_Write) && banks_16_bits[9])
-      banks_16[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_16_cat[79:72];
-    if ((FillPort_Write) && banks_16_bits[10])
-      banks_16[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_16_cat[87:80];
-    if ((FillPort_Write) && banks_16_bits[11])
-      banks_16[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_16_cat[95:88];
-    if ((FillPort_Write) && banks_16_bits[12])
-      banks_16[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_16_cat[103:96];
-    if ((FillPort_Write) && banks_16_bits[13])
-      banks_16[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_16_cat[111:104];
-    if ((FillPort_Write) && banks_16_bits[14])
-      banks_16[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_16_cat[119:112];
-    if ((FillPort_Write) && banks_16_bits[15])
-      banks_16[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_16_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_17_bits[0])
-      banks_17[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_17_cat[7:0];
-    if ((FillPort_Write) && banks_17_bits[1])
-      banks_17[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_17_cat[15:8];
-    if ((FillPort_Write) && banks_17_bits[2])
-      banks_17[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_17_cat[23:16];
-    if ((FillPort_Write) && banks_17_bits[3])
-      banks_17[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_17_cat[31:24];
-    if ((FillPort_Write) && banks_17_bits[4])
-      banks_17[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_17_cat[39:32];
-    if ((FillPort_Write) && banks_17_bits[5])
-      banks_17[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_17_cat[47:40];
-    if ((FillPort_Write) && banks_17_bits[6])
-      banks_17[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_17_cat[55:48];
-    if ((FillPort_Write) && banks_17_bits[7])
-      banks_17[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_17_cat[63:56];
-    if ((FillPort_Write) && banks_17_bits[8])
-      banks_17[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_17_cat[71:64];
-    if ((FillPort_Write) && banks_17_bits[9])
-      banks_17[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_17_cat[79:72];
-    if ((FillPort_Write) && banks_17_bits[10])
-      banks_17[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_17_cat[87:80];
-    if ((FillPort_Write) && banks_17_bits[11])
-      banks_17[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_17_cat[95:88];
-    if ((FillPort_Write) && banks_17_bits[12])
-      banks_17[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_17_cat[103:96];
-    if ((FillPort_Write) && banks_17_bits[13])
-      banks_17[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_17_cat[111:104];
-    if ((FillPort_Write) && banks_17_bits[14])
-      banks_17[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_17_cat[119:112];
-    if ((FillPort_Write) && banks_17_bits[15])
-      banks_17[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_17_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_18_bits[0])
-      banks_18[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_18_cat[7:0];
-    if ((FillPort_Write) && banks_18_bits[1])
-      banks_18[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_18_cat[15:8];
-    if ((FillPort_Write) && banks_18_bits[2])
-      banks_18[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_18_cat[23:16];
-    if ((FillPort_Write) && banks_18_bits[3])
-      banks_18[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_18_cat[31:24];
-    if ((FillPort_Write) && banks_18_bits[4])
-      banks_18[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_18_cat[39:32];
-    if ((FillPort_Write) && banks_18_bits[5])
-      banks_18[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_18_cat[47:40];
-    if ((FillPort_Write) && banks_18_bits[6])
-      banks_18[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_18_cat[55:48];
-    if ((FillPort_Write) && banks_18_bits[7])
-      banks_18[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_18_cat[63:56];
-    if ((FillPort_Write) && banks_18_bits[8])
-      banks_18[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_18_cat[71:64];
-    if ((FillPort_Write) && banks_18_bits[9])
-      banks_18[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_18_cat[79:72];
-    if ((FillPort_Write) && banks_18_bits[10])
-      banks_18[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_18_cat[87:80];
-    if ((FillPort_Write) && banks_18_bits[11])
-      banks_18[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_18_cat[95:88];
-    if ((FillPort_Write) && banks_18_bits[12])
-      banks_18[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_18_cat[103:96];
-    if ((FillPort_Write) && banks_18_bits[13])
-      banks_18[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_18_cat[111:104];
-    if ((FillPort_Write) && banks_18_bits[14])
-      banks_18[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_18_cat[119:112];
-    if ((FillPort_Write) && banks_18_bits[15])
-      banks_18[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_18_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_19_bits[0])
-      banks_19[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_19_cat[7:0];
-    if ((FillPort_Write) && banks_19_bits[1])
-      banks_19[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_19_cat[15:8];
-    if ((FillPort_Write) && banks_19_bits[2])
-      banks_19[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_19_cat[23:16];
-    if ((FillPort_Write) && banks_19_bits[3])
-      banks_19[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_19_cat[31:24];
-    if ((FillPort_Write) && banks_19_bits[4])
-      banks_19[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_19_cat[39:32];
-    if ((FillPort_Write) && banks_19_bits[5])
-      banks_19[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_19_cat[47:40];
-    if ((FillPort_Write) && banks_19_bits[6])
-      banks_19[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_19_cat[55:48];
-    if ((FillPort_Write) && banks_19_bits[7])
-      banks_19[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_19_cat[63:56];
-    if ((FillPort_Write) && banks_19_bits[8])
-      banks_19[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_19_cat[71:64];
-    if ((FillPort_Write) && banks_19_bits[9])
-      banks_19[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_19_cat[79:72];
-    if ((FillPort_Write) && banks_19_bits[10])
-      banks_19[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_19_cat[87:80];
-    if ((FillPort_Write) && banks_19_bits[11])
-      banks_19[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_19_cat[95:88];
-    if ((FillPort_Write) && banks_19_bits[12])
-      banks_19[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_19_cat[103:96];
-    if ((FillPort_Write) && banks_19_bits[13])
-      banks_19[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_19_cat[111:104];
-    if ((FillPort_Write) && banks_19_bits[14])
-      banks_19[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_19_cat[119:112];
-    if ((FillPort_Write) && banks_19_bits[15])
-      banks_19[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_19_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_20_bits[0])
-      banks_20[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_20_cat[7:0];
-    if ((FillPort_Write) && banks_20_bits[1])
-      banks_20[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_20_cat[15:8];
-    if ((FillPort_Write) && banks_20_bits[2])
-      banks_20[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_20_cat[23:16];
-    if ((FillPort_Write) && banks_20_bits[3])
-      banks_20[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_20_cat[31:24];
-    if ((FillPort_Write) && banks_20_bits[4])
-      banks_20[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_20_cat[39:32];
-    if ((FillPort_Write) && banks_20_bits[5])
-      banks_20[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_20_cat[47:40];
-    if ((FillPort_Write) && banks_20_bits[6])
-      banks_20[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_20_cat[55:48];
-    if ((FillPort_Write) && banks_20_bits[7])
-      banks_20[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_20_cat[63:56];
-    if ((FillPort_Write) && banks_20_bits[8])
-      banks_20[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_20_cat[71:64];
-    if ((FillPort_Write) && banks_20_bits[9])
-      banks_20[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_20_cat[79:72];
-    if ((FillPort_Write) && banks_20_bits[10])
-      banks_20[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_20_cat[87:80];
-    if ((FillPort_Write) && banks_20_bits[11])
-      banks_20[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_20_cat[95:88];
-    if ((FillPort_Write) && banks_20_bits[12])
-      banks_20[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_20_cat[103:96];
-    if ((FillPort_Write) && banks_20_bits[13])
-      banks_20[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_20_cat[111:104];
-    if ((FillPort_Write) && banks_20_bits[14])
-      banks_20[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_20_cat[119:112];
-    if ((FillPort_Write) && banks_20_bits[15])
-      banks_20[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_20_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_21_bits[0])
-      banks_21[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_21_cat[7:0];
-    if ((FillPort_Write) && banks_21_bits[1])
-      banks_21[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_21_cat[15:8];
-    if ((FillPort_Write) && banks_21_bits[2])
-      banks_21[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_21_cat[23:16];
-    if ((FillPort_Write) && banks_21_bits[3])
-      banks_21[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_21_cat[31:24];
-    if ((FillPort_Write) && banks_21_bits[4])
-      banks_21[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_21_cat[39:32];
-    if ((FillPort_Write) && banks_21_bits[5])
-      banks_21[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_21_cat[47:40];
-    if ((FillPort_Write) && banks_21_bits[6])
-      banks_21[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_21_cat[55:48];
-    if ((FillPort_Write) && banks_21_bits[7])
-      banks_21[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_21_cat[63:56];
-    if ((FillPort_Write) && banks_21_bits[8])
-      banks_21[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_21_cat[71:64];
-    if ((FillPort_Write) && banks_21_bits[9])
-      banks_21[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_21_cat[79:72];
-    if ((FillPort_Write) && banks_21_bits[10])
-      banks_21[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_21_cat[87:80];
-    if ((FillPort_Write) && banks_21_bits[11])
-      banks_21[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_21_cat[95:88];
-    if ((FillPort_Write) && banks_21_bits[12])
-      banks_21[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_21_cat[103:96];
-    if ((FillPort_Write) && banks_21_bits[13])
-      banks_21[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_21_cat[111:104];
-    if ((FillPort_Write) && banks_21_bits[14])
-      banks_21[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_21_cat[119:112];
-    if ((FillPort_Write) && banks_21_bits[15])
-      banks_21[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_21_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_22_bits[0])
-      banks_22[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_22_cat[7:0];
-    if ((FillPort_Write) && banks_22_bits[1])
-      banks_22[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_22_cat[15:8];
-    if ((FillPort_Write) && banks_22_bits[2])
-      banks_22[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_22_cat[23:16];
-    if ((FillPort_Write) && banks_22_bits[3])
-      banks_22[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_22_cat[31:24];
-    if ((FillPort_Write) && banks_22_bits[4])
-      banks_22[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_22_cat[39:32];
-    if ((FillPort_Write) && banks_22_bits[5])
-      banks_22[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_22_cat[47:40];
-    if ((FillPort_Write) && banks_22_bits[6])
-      banks_22[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_22_cat[55:48];
-    if ((FillPort_Write) && banks_22_bits[7])
-      banks_22[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_22_cat[63:56];
-    if ((FillPort_Write) && banks_22_bits[8])
-      banks_22[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_22_cat[71:64];
-    if ((FillPort_Write) && banks_22_bits[9])
-      banks_22[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_22_cat[79:72];
-    if ((FillPort_Write) && banks_22_bits[10])
-      banks_22[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_22_cat[87:80];
-    if ((FillPort_Write) && banks_22_bits[11])
-      banks_22[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_22_cat[95:88];
-    if ((FillPort_Write) && banks_22_bits[12])
-      banks_22[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_22_cat[103:96];
-    if ((FillPort_Write) && banks_22_bits[13])
-      banks_22[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_22_cat[111:104];
-    if ((FillPort_Write) && banks_22_bits[14])
-      banks_22[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_22_cat[119:112];
-    if ((FillPort_Write) && banks_22_bits[15])
-      banks_22[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_22_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_23_bits[0])
-      banks_23[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_23_cat[7:0];
-    if ((FillPort_Write) && banks_23_bits[1])
-      banks_23[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_23_cat[15:8];
-    if ((FillPort_Write) && banks_23_bits[2])
-      banks_23[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_23_cat[23:16];
-    if ((FillPort_Write) && banks_23_bits[3])
-      banks_23[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_23_cat[31:24];
-    if ((FillPort_Write) && banks_23_bits[4])
-      banks_23[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_23_cat[39:32];
-    if ((FillPort_Write) && banks_23_bits[5])
-      banks_23[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_23_cat[47:40];
-    if ((FillPort_Write) && banks_23_bits[6])
-      banks_23[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_23_cat[55:48];
-    if ((FillPort_Write) && banks_23_bits[7])
-      banks_23[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_23_cat[63:56];
-    if ((FillPort_Write) && banks_23_bits[8])
-      banks_23[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_23_cat[71:64];
-    if ((FillPort_Write) && banks_23_bits[9])
-      banks_23[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_23_cat[79:72];
-    if ((FillPort_Write) && banks_23_bits[10])
-      banks_23[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_23_cat[87:80];
-    if ((FillPort_Write) && banks_23_bits[11])
-      banks_23[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_23_cat[95:88];
-    if ((FillPort_Write) && banks_23_bits[12])
-      banks_23[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_23_cat[103:96];
-    if ((FillPort_Write) && banks_23_bits[13])
-      banks_23[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_23_cat[111:104];
-    if ((FillPort_Write) && banks_23_bits[14])
-      banks_23[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_23_cat[119:112];
-    if ((FillPort_Write) && banks_23_bits[15])
-      banks_23[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_23_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_24_bits[0])
-      banks_24[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_24_cat[7:0];
-    if ((FillPort_Write) && banks_24_bits[1])
-      banks_24[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_24_cat[15:8];
-    if ((FillPort_Write) && banks_24_bits[2])
-      banks_24[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_24_cat[23:16];
-    if ((FillPort_Write) && banks_24_bits[3])
-      banks_24[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_24_cat[31:24];
-    if ((FillPort_Write) && banks_24_bits[4])
-      banks_24[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_24_cat[39:32];
-    if ((FillPort_Write) && banks_24_bits[5])
-      banks_24[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_24_cat[47:40];
-    if ((FillPort_Write) && banks_24_bits[6])
-      banks_24[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_24_cat[55:48];
-    if ((FillPort_Write) && banks_24_bits[7])
-      banks_24[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_24_cat[63:56];
-    if ((FillPort_Write) && banks_24_bits[8])
-      banks_24[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_24_cat[71:64];
-    if ((FillPort_Write) && banks_24_bits[9])
-      banks_24[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_24_cat[79:72];
-    if ((FillPort_Write) && banks_24_bits[10])
-      banks_24[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_24_cat[87:80];
-    if ((FillPort_Write) && banks_24_bits[11])
-      banks_24[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_24_cat[95:88];
-    if ((FillPort_Write) && banks_24_bits[12])
-      banks_24[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_24_cat[103:96];
-    if ((FillPort_Write) && banks_24_bits[13])
-      banks_24[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_24_cat[111:104];
-    if ((FillPort_Write) && banks_24_bits[14])
-      banks_24[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_24_cat[119:112];
-    if ((FillPort_Write) && banks_24_bits[15])
-      banks_24[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_24_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_25_bits[0])
-      banks_25[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_25_cat[7:0];
-    if ((FillPort_Write) && banks_25_bits[1])
-      banks_25[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_25_cat[15:8];
-    if ((FillPort_Write) && banks_25_bits[2])
-      banks_25[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_25_cat[23:16];
-    if ((FillPort_Write) && banks_25_bits[3])
-      banks_25[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_25_cat[31:24];
-    if ((FillPort_Write) && banks_25_bits[4])
-      banks_25[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_25_cat[39:32];
-    if ((FillPort_Write) && banks_25_bits[5])
-      banks_25[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_25_cat[47:40];
-    if ((FillPort_Write) && banks_25_bits[6])
-      banks_25[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_25_cat[55:48];
-    if ((FillPort_Write) && banks_25_bits[7])
-      banks_25[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_25_cat[63:56];
-    if ((FillPort_Write) && banks_25_bits[8])
-      banks_25[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_25_cat[71:64];
-    if ((FillPort_Write) && banks_25_bits[9])
-      banks_25[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_25_cat[79:72];
-    if ((FillPort_Write) && banks_25_bits[10])
-      banks_25[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_25_cat[87:80];
-    if ((FillPort_Write) && banks_25_bits[11])
-      banks_25[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_25_cat[95:88];
-    if ((FillPort_Write) && banks_25_bits[12])
-      banks_25[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_25_cat[103:96];
-    if ((FillPort_Write) && banks_25_bits[13])
-      banks_25[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_25_cat[111:104];
-    if ((FillPort_Write) && banks_25_bits[14])
-      banks_25[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_25_cat[119:112];
-    if ((FillPort_Write) && banks_25_bits[15])
-      banks_25[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_25_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_26_bits[0])
-      banks_26[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_26_cat[7:0];
-    if ((FillPort_Write) && banks_26_bits[1])
-      banks_26[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_26_cat[15:8];
-    if ((FillPort_Write) && banks_26_bits[2])
-      banks_26[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_26_cat[23:16];
-    if ((FillPort_Write) && banks_26_bits[3])
-      banks_26[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_26_cat[31:24];
-    if ((FillPort_Write) && banks_26_bits[4])
-      banks_26[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_26_cat[39:32];
-    if ((FillPort_Write) && banks_26_bits[5])
-      banks_26[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_26_cat[47:40];
-    if ((FillPort_Write) && banks_26_bits[6])
-      banks_26[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_26_cat[55:48];
-    if ((FillPort_Write) && banks_26_bits[7])
-      banks_26[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_26_cat[63:56];
-    if ((FillPort_Write) && banks_26_bits[8])
-      banks_26[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_26_cat[71:64];
-    if ((FillPort_Write) && banks_26_bits[9])
-      banks_26[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_26_cat[79:72];
-    if ((FillPort_Write) && banks_26_bits[10])
-      banks_26[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_26_cat[87:80];
-    if ((FillPort_Write) && banks_26_bits[11])
-      banks_26[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_26_cat[95:88];
-    if ((FillPort_Write) && banks_26_bits[12])
-      banks_26[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_26_cat[103:96];
-    if ((FillPort_Write) && banks_26_bits[13])
-      banks_26[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_26_cat[111:104];
-    if ((FillPort_Write) && banks_26_bits[14])
-      banks_26[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_26_cat[119:112];
-    if ((FillPort_Write) && banks_26_bits[15])
-      banks_26[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_26_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_27_bits[0])
-      banks_27[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_27_cat[7:0];
-    if ((FillPort_Write) && banks_27_bits[1])
-      banks_27[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_27_cat[15:8];
-    if ((FillPort_Write) && banks_27_bits[2])
-      banks_27[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_27_cat[23:16];
-    if ((FillPort_Write) && banks_27_bits[3])
-      banks_27[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_27_cat[31:24];
-    if ((FillPort_Write) && banks_27_bits[4])
-      banks_27[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_27_cat[39:32];
-    if ((FillPort_Write) && banks_27_bits[5])
-      banks_27[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_27_cat[47:40];
-    if ((FillPort_Write) && banks_27_bits[6])
-      banks_27[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_27_cat[55:48];
-    if ((FillPort_Write) && banks_27_bits[7])
-      banks_27[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_27_cat[63:56];
-    if ((FillPort_Write) && banks_27_bits[8])
-      banks_27[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_27_cat[71:64];
-    if ((FillPort_Write) && banks_27_bits[9])
-      banks_27[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_27_cat[79:72];
-    if ((FillPort_Write) && banks_27_bits[10])
-      banks_27[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_27_cat[87:80];
-    if ((FillPort_Write) && banks_27_bits[11])
-      banks_27[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_27_cat[95:88];
-    if ((FillPort_Write) && banks_27_bits[12])
-      banks_27[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_27_cat[103:96];
-    if ((FillPort_Write) && banks_27_bits[13])
-      banks_27[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_27_cat[111:104];
-    if ((FillPort_Write) && banks_27_bits[14])
-      banks_27[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_27_cat[119:112];
-    if ((FillPort_Write) && banks_27_bits[15])
-      banks_27[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_27_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_28_bits[0])
-      banks_28[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_28_cat[7:0];
-    if ((FillPort_Write) && banks_28_bits[1])
-      banks_28[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_28_cat[15:8];
-    if ((FillPort_Write) && banks_28_bits[2])
-      banks_28[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_28_cat[23:16];
-    if ((FillPort_Write) && banks_28_bits[3])
-      banks_28[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_28_cat[31:24];
-    if ((FillPort_Write) && banks_28_bits[4])
-      banks_28[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_28_cat[39:32];
-    if ((FillPort_Write) && banks_28_bits[5])
-      banks_28[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_28_cat[47:40];
-    if ((FillPort_Write) && banks_28_bits[6])
-      banks_28[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_28_cat[55:48];
-    if ((FillPort_Write) && banks_28_bits[7])
-      banks_28[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_28_cat[63:56];
-    if ((FillPort_Write) && banks_28_bits[8])
-      banks_28[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_28_cat[71:64];
-    if ((FillPort_Write) && banks_28_bits[9])
-      banks_28[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_28_cat[79:72];
-    if ((FillPort_Write) && banks_28_bits[10])
-      banks_28[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_28_cat[87:80];
-    if ((FillPort_Write) && banks_28_bits[11])
-      banks_28[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_28_cat[95:88];
-    if ((FillPort_Write) && banks_28_bits[12])
-      banks_28[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_28_cat[103:96];
-    if ((FillPort_Write) && banks_28_bits[13])
-      banks_28[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_28_cat[111:104];
-    if ((FillPort_Write) && banks_28_bits[14])
-      banks_28[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_28_cat[119:112];
-    if ((FillPort_Write) && banks_28_bits[15])
-      banks_28[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_28_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_29_bits[0])
-      banks_29[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_29_cat[7:0];
-    if ((FillPort_Write) && banks_29_bits[1])
-      banks_29[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_29_cat[15:8];
-    if ((FillPort_Write) && banks_29_bits[2])
-      banks_29[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_29_cat[23:16];
-    if ((FillPort_Write) && banks_29_bits[3])
-      banks_29[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_29_cat[31:24];
-    if ((FillPort_Write) && banks_29_bits[4])
-      banks_29[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_29_cat[39:32];
-    if ((FillPort_Write) && banks_29_bits[5])
-      banks_29[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_29_cat[47:40];
-    if ((FillPort_Write) && banks_29_bits[6])
-      banks_29[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_29_cat[55:48];
-    if ((FillPort_Write) && banks_29_bits[7])
-      banks_29[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_29_cat[63:56];
-    if ((FillPort_Write) && banks_29_bits[8])
-      banks_29[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_29_cat[71:64];
-    if ((FillPort_Write) && banks_29_bits[9])
-      banks_29[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_29_cat[79:72];
-    if ((FillPort_Write) && banks_29_bits[10])
-      banks_29[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_29_cat[87:80];
-    if ((FillPort_Write) && banks_29_bits[11])
-      banks_29[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_29_cat[95:88];
-    if ((FillPort_Write) && banks_29_bits[12])
-      banks_29[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_29_cat[103:96];
-    if ((FillPort_Write) && banks_29_bits[13])
-      banks_29[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_29_cat[111:104];
-    if ((FillPort_Write) && banks_29_bits[14])
-      banks_29[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_29_cat[119:112];
-    if ((FillPort_Write) && banks_29_bits[15])
-      banks_29[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_29_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_30_bits[0])
-      banks_30[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_30_cat[7:0];
-    if ((FillPort_Write) && banks_30_bits[1])
-      banks_30[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_30_cat[15:8];
-    if ((FillPort_Write) && banks_30_bits[2])
-      banks_30[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_30_cat[23:16];
-    if ((FillPort_Write) && banks_30_bits[3])
-      banks_30[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_30_cat[31:24];
-    if ((FillPort_Write) && banks_30_bits[4])
-      banks_30[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_30_cat[39:32];
-    if ((FillPort_Write) && banks_30_bits[5])
-      banks_30[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_30_cat[47:40];
-    if ((FillPort_Write) && banks_30_bits[6])
-      banks_30[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_30_cat[55:48];
-    if ((FillPort_Write) && banks_30_bits[7])
-      banks_30[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_30_cat[63:56];
-    if ((FillPort_Write) && banks_30_bits[8])
-      banks_30[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_30_cat[71:64];
-    if ((FillPort_Write) && banks_30_bits[9])
-      banks_30[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_30_cat[79:72];
-    if ((FillPort_Write) && banks_30_bits[10])
-      banks_30[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_30_cat[87:80];
-    if ((FillPort_Write) && banks_30_bits[11])
-      banks_30[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_30_cat[95:88];
-    if ((FillPort_Write) && banks_30_bits[12])
-      banks_30[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_30_cat[103:96];
-    if ((FillPort_Write) && banks_30_bits[13])
-      banks_30[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_30_cat[111:104];
-    if ((FillPort_Write) && banks_30_bits[14])
-      banks_30[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_30_cat[119:112];
-    if ((FillPort_Write) && banks_30_bits[15])
-      banks_30[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_30_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_31_bits[0])
-      banks_31[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_31_cat[7:0];
-    if ((FillPort_Write) && banks_31_bits[1])
-      banks_31[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_31_cat[15:8];
-    if ((FillPort_Write) && banks_31_bits[2])
-      banks_31[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_31_cat[23:16];
-    if ((FillPort_Write) && banks_31_bits[3])
-      banks_31[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_31_cat[31:24];
-    if ((FillPort_Write) && banks_31_bits[4])
-      banks_31[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_31_cat[39:32];
-    if ((FillPort_Write) && banks_31_bits[5])
-      banks_31[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_31_cat[47:40];
-    if ((FillPort_Write) && banks_31_bits[6])
-      banks_31[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_31_cat[55:48];
-    if ((FillPort_Write) && banks_31_bits[7])
-      banks_31[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_31_cat[63:56];
-    if ((FillPort_Write) && banks_31_bits[8])
-      banks_31[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_31_cat[71:64];
-    if ((FillPort_Write) && banks_31_bits[9])
-      banks_31[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_31_cat[79:72];
-    if ((FillPort_Write) && banks_31_bits[10])
-      banks_31[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_31_cat[87:80];
-    if ((FillPort_Write) && banks_31_bits[11])
-      banks_31[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_31_cat[95:88];
-    if ((FillPort_Write) && banks_31_bits[12])
-      banks_31[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_31_cat[103:96];
-    if ((FillPort_Write) && banks_31_bits[13])
-      banks_31[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_31_cat[111:104];
-    if ((FillPort_Write) && banks_31_bits[14])
-      banks_31[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_31_cat[119:112];
-    if ((FillPort_Write) && banks_31_bits[15])
-      banks_31[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_31_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_32_bits[0])
-      banks_32[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_32_cat[7:0];
-    if ((FillPort_Write) && banks_32_bits[1])
-      banks_32[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_32_cat[15:8];
-    if ((FillPort_Write) && banks_32_bits[2])
-      banks_32[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_32_cat[23:16];
-    if ((FillPort_Write) && banks_32_bits[3])
-      banks_32[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_32_cat[31:24];
-    if ((FillPort_Write) && banks_32_bits[4])
-      banks_32[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_32_cat[39:32];
-    if ((FillPort_Write) && banks_32_bits[5])
-      banks_32[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_32_cat[47:40];
-    if ((FillPort_Write) && banks_32_bits[6])
-      banks_32[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_32_cat[55:48];
-    if ((FillPort_Write) && banks_32_bits[7])
-      banks_32[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_32_cat[63:56];
-    if ((FillPort_Write) && banks_32_bits[8])
-      banks_32[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_32_cat[71:64];
-    if ((FillPort_Write) && banks_32_bits[9])
-      banks_32[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_32_cat[79:72];
-    if ((FillPort_Write) && banks_32_bits[10])
-      banks_32[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_32_cat[87:80];
-    if ((FillPort_Write) && banks_32_bits[11])
-      banks_32[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_32_cat[95:88];
-    if ((FillPort_Write) && banks_32_bits[12])
-      banks_32[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_32_cat[103:96];
-    if ((FillPort_Write) && banks_32_bits[13])
-      banks_32[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_32_cat[111:104];
-    if ((FillPort_Write) && banks_32_bits[14])
-      banks_32[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_32_cat[119:112];
-    if ((FillPort_Write) && banks_32_bits[15])
-      banks_32[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_32_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_33_bits[0])
-      banks_33[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_33_cat[7:0];
-    if ((FillPort_Write) && banks_33_bits[1])
-      banks_33[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_33_cat[15:8];
-    if ((FillPort_Write) && banks_33_bits[2])
-      banks_33[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_33_cat[23:16];
-    if ((FillPort_Write) && banks_33_bits[3])
-      banks_33[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_33_cat[31:24];
-    if ((FillPort_Write) && banks_33_bits[4])
-      banks_33[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_33_cat[39:32];
-    if ((FillPort_Write) && banks_33_bits[5])
-      banks_33[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_33_cat[47:40];
-    if ((FillPort_Write) && banks_33_bits[6])
-      banks_33[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_33_cat[55:48];
-    if ((FillPort_Write) && banks_33_bits[7])
-      banks_33[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_33_cat[63:56];
-    if ((FillPort_Write) && banks_33_bits[8])
-      banks_33[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_33_cat[71:64];
-    if ((FillPort_Write) && banks_33_bits[9])
-      banks_33[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_33_cat[79:72];
-    if ((FillPort_Write) && banks_33_bits[10])
-      banks_33[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_33_cat[87:80];
-    if ((FillPort_Write) && banks_33_bits[11])
-      banks_33[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_33_cat[95:88];
-    if ((FillPort_Write) && banks_33_bits[12])
-      banks_33[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_33_cat[103:96];
-    if ((FillPort_Write) && banks_33_bits[13])
-      banks_33[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_33_cat[111:104];
-    if ((FillPort_Write) && banks_33_bits[14])
-      banks_33[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_33_cat[119:112];
-    if ((FillPort_Write) && banks_33_bits[15])
-      banks_33[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_33_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_34_bits[0])
-      banks_34[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_34_cat[7:0];
-    if ((FillPort_Write) && banks_34_bits[1])
-      banks_34[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_34_cat[15:8];
-    if ((FillPort_Write) && banks_34_bits[2])
-      banks_34[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_34_cat[23:16];
-    if ((FillPort_Write) && banks_34_bits[3])
-      banks_34[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_34_cat[31:24];
-    if ((FillPort_Write) && banks_34_bits[4])
-      banks_34[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_34_cat[39:32];
-    if ((FillPort_Write) && banks_34_bits[5])
-      banks_34[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_34_cat[47:40];
-    if ((FillPort_Write) && banks_34_bits[6])
-      banks_34[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_34_cat[55:48];
-    if ((FillPort_Write) && banks_34_bits[7])
-      banks_34[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_34_cat[63:56];
-    if ((FillPort_Write) && banks_34_bits[8])
-      banks_34[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_34_cat[71:64];
-    if ((FillPort_Write) && banks_34_bits[9])
-      banks_34[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_34_cat[79:72];
-    if ((FillPort_Write) && banks_34_bits[10])
-      banks_34[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_34_cat[87:80];
-    if ((FillPort_Write) && banks_34_bits[11])
-      banks_34[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_34_cat[95:88];
-    if ((FillPort_Write) && banks_34_bits[12])
-      banks_34[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_34_cat[103:96];
-    if ((FillPort_Write) && banks_34_bits[13])
-      banks_34[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_34_cat[111:104];
-    if ((FillPort_Write) && banks_34_bits[14])
-      banks_34[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_34_cat[119:112];
-    if ((FillPort_Write) && banks_34_bits[15])
-      banks_34[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_34_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_35_bits[0])
-      banks_35[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_35_cat[7:0];
-    if ((FillPort_Write) && banks_35_bits[1])
-      banks_35[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_35_cat[15:8];
-    if ((FillPort_Write) && banks_35_bits[2])
-      banks_35[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_35_cat[23:16];
-    if ((FillPort_Write) && banks_35_bits[3])
-      banks_35[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_35_cat[31:24];
-    if ((FillPort_Write) && banks_35_bits[4])
-      banks_35[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_35_cat[39:32];
-    if ((FillPort_Write) && banks_35_bits[5])
-      banks_35[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_35_cat[47:40];
-    if ((FillPort_Write) && banks_35_bits[6])
-      banks_35[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_35_cat[55:48];
-    if ((FillPort_Write) && banks_35_bits[7])
-      banks_35[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_35_cat[63:56];
-    if ((FillPort_Write) && banks_35_bits[8])
-      banks_35[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_35_cat[71:64];
-    if ((FillPort_Write) && banks_35_bits[9])
-      banks_35[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_35_cat[79:72];
-    if ((FillPort_Write) && banks_35_bits[10])
-      banks_35[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_35_cat[87:80];
-    if ((FillPort_Write) && banks_35_bits[11])
-      banks_35[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_35_cat[95:88];
-    if ((FillPort_Write) && banks_35_bits[12])
-      banks_35[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_35_cat[103:96];
-    if ((FillPort_Write) && banks_35_bits[13])
-      banks_35[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_35_cat[111:104];
-    if ((FillPort_Write) && banks_35_bits[14])
-      banks_35[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_35_cat[119:112];
-    if ((FillPort_Write) && banks_35_bits[15])
-      banks_35[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_35_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_36_bits[0])
-      banks_36[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_36_cat[7:0];
-    if ((FillPort_Write) && banks_36_bits[1])
-      banks_36[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_36_cat[15:8];
-    if ((FillPort_Write) && banks_36_bits[2])
-      banks_36[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_36_cat[23:16];
-    if ((FillPort_Write) && banks_36_bits[3])
-      banks_36[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_36_cat[31:24];
-    if ((FillPort_Write) && banks_36_bits[4])
-      banks_36[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_36_cat[39:32];
-    if ((FillPort_Write) && banks_36_bits[5])
-      banks_36[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_36_cat[47:40];
-    if ((FillPort_Write) && banks_36_bits[6])
-      banks_36[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_36_cat[55:48];
-    if ((FillPort_Write) && banks_36_bits[7])
-      banks_36[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_36_cat[63:56];
-    if ((FillPort_Write) && banks_36_bits[8])
-      banks_36[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_36_cat[71:64];
-    if ((FillPort_Write) && banks_36_bits[9])
-      banks_36[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_36_cat[79:72];
-    if ((FillPort_Write) && banks_36_bits[10])
-      banks_36[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_36_cat[87:80];
-    if ((FillPort_Write) && banks_36_bits[11])
-      banks_36[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_36_cat[95:88];
-    if ((FillPort_Write) && banks_36_bits[12])
-      banks_36[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_36_cat[103:96];
-    if ((FillPort_Write) && banks_36_bits[13])
-      banks_36[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_36_cat[111:104];
-    if ((FillPort_Write) && banks_36_bits[14])
-      banks_36[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_36_cat[119:112];
-    if ((FillPort_Write) && banks_36_bits[15])
-      banks_36[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_36_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_37_bits[0])
-      banks_37[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_37_cat[7:0];
-    if ((FillPort_Write) && banks_37_bits[1])
-      banks_37[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_37_cat[15:8];
-    if ((FillPort_Write) && banks_37_bits[2])
-      banks_37[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_37_cat[23:16];
-    if ((FillPort_Write) && banks_37_bits[3])
-      banks_37[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_37_cat[31:24];
-    if ((FillPort_Write) && banks_37_bits[4])
-      banks_37[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_37_cat[39:32];
-    if ((FillPort_Write) && banks_37_bits[5])
-      banks_37[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_37_cat[47:40];
-    if ((FillPort_Write) && banks_37_bits[6])
-      banks_37[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_37_cat[55:48];
-    if ((FillPort_Write) && banks_37_bits[7])
-      banks_37[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_37_cat[63:56];
-    if ((FillPort_Write) && banks_37_bits[8])
-      banks_37[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_37_cat[71:64];
-    if ((FillPort_Write) && banks_37_bits[9])
-      banks_37[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_37_cat[79:72];
-    if ((FillPort_Write) && banks_37_bits[10])
-      banks_37[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_37_cat[87:80];
-    if ((FillPort_Write) && banks_37_bits[11])
-      banks_37[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_37_cat[95:88];
-    if ((FillPort_Write) && banks_37_bits[12])
-      banks_37[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_37_cat[103:96];
-    if ((FillPort_Write) && banks_37_bits[13])
-      banks_37[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_37_cat[111:104];
-    if ((FillPort_Write) && banks_37_bits[14])
-      banks_37[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_37_cat[119:112];
-    if ((FillPort_Write) && banks_37_bits[15])
-      banks_37[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_37_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_38_bits[0])
-      banks_38[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_38_cat[7:0];
-    if ((FillPort_Write) && banks_38_bits[1])
-      banks_38[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_38_cat[15:8];
-    if ((FillPort_Write) && banks_38_bits[2])
-      banks_38[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_38_cat[23:16];
-    if ((FillPort_Write) && banks_38_bits[3])
-      banks_38[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_38_cat[31:24];
-    if ((FillPort_Write) && banks_38_bits[4])
-      banks_38[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_38_cat[39:32];
-    if ((FillPort_Write) && banks_38_bits[5])
-      banks_38[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_38_cat[47:40];
-    if ((FillPort_Write) && banks_38_bits[6])
-      banks_38[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_38_cat[55:48];
-    if ((FillPort_Write) && banks_38_bits[7])
-      banks_38[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_38_cat[63:56];
-    if ((FillPort_Write) && banks_38_bits[8])
-      banks_38[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_38_cat[71:64];
-    if ((FillPort_Write) && banks_38_bits[9])
-      banks_38[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_38_cat[79:72];
-    if ((FillPort_Write) && banks_38_bits[10])
-      banks_38[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_38_cat[87:80];
-    if ((FillPort_Write) && banks_38_bits[11])
-      banks_38[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_38_cat[95:88];
-    if ((FillPort_Write) && banks_38_bits[12])
-      banks_38[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_38_cat[103:96];
-    if ((FillPort_Write) && banks_38_bits[13])
-      banks_38[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_38_cat[111:104];
-    if ((FillPort_Write) && banks_38_bits[14])
-      banks_38[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_38_cat[119:112];
-    if ((FillPort_Write) && banks_38_bits[15])
-      banks_38[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_38_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_39_bits[0])
-      banks_39[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_39_cat[7:0];
-    if ((FillPort_Write) && banks_39_bits[1])
-      banks_39[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_39_cat[15:8];
-    if ((FillPort_Write) && banks_39_bits[2])
-      banks_39[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_39_cat[23:16];
-    if ((FillPort_Write) && banks_39_bits[3])
-      banks_39[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_39_cat[31:24];
-    if ((FillPort_Write) && banks_39_bits[4])
-      banks_39[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_39_cat[39:32];
-    if ((FillPort_Write) && banks_39_bits[5])
-      banks_39[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_39_cat[47:40];
-    if ((FillPort_Write) && banks_39_bits[6])
-      banks_39[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_39_cat[55:48];
-    if ((FillPort_Write) && banks_39_bits[7])
-      banks_39[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_39_cat[63:56];
-    if ((FillPort_Write) && banks_39_bits[8])
-      banks_39[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_39_cat[71:64];
-    if ((FillPort_Write) && banks_39_bits[9])
-      banks_39[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_39_cat[79:72];
-    if ((FillPort_Write) && banks_39_bits[10])
-      banks_39[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_39_cat[87:80];
-    if ((FillPort_Write) && banks_39_bits[11])
-      banks_39[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_39_cat[95:88];
-    if ((FillPort_Write) && banks_39_bits[12])
-      banks_39[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_39_cat[103:96];
-    if ((FillPort_Write) && banks_39_bits[13])
-      banks_39[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_39_cat[111:104];
-    if ((FillPort_Write) && banks_39_bits[14])
-      banks_39[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_39_cat[119:112];
-    if ((FillPort_Write) && banks_39_bits[15])
-      banks_39[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_39_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_40_bits[0])
-      banks_40[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_40_cat[7:0];
-    if ((FillPort_Write) && banks_40_bits[1])
-      banks_40[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_40_cat[15:8];
-    if ((FillPort_Write) && banks_40_bits[2])
-      banks_40[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_40_cat[23:16];
-    if ((FillPort_Write) && banks_40_bits[3])
-      banks_40[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_40_cat[31:24];
-    if ((FillPort_Write) && banks_40_bits[4])
-      banks_40[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_40_cat[39:32];
-    if ((FillPort_Write) && banks_40_bits[5])
-      banks_40[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_40_cat[47:40];
-    if ((FillPort_Write) && banks_40_bits[6])
-      banks_40[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_40_cat[55:48];
-    if ((FillPort_Write) && banks_40_bits[7])
-      banks_40[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_40_cat[63:56];
-    if ((FillPort_Write) && banks_40_bits[8])
-      banks_40[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_40_cat[71:64];
-    if ((FillPort_Write) && banks_40_bits[9])
-      banks_40[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_40_cat[79:72];
-    if ((FillPort_Write) && banks_40_bits[10])
-      banks_40[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_40_cat[87:80];
-    if ((FillPort_Write) && banks_40_bits[11])
-      banks_40[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_40_cat[95:88];
-    if ((FillPort_Write) && banks_40_bits[12])
-      banks_40[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_40_cat[103:96];
-    if ((FillPort_Write) && banks_40_bits[13])
-      banks_40[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_40_cat[111:104];
-    if ((FillPort_Write) && banks_40_bits[14])
-      banks_40[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_40_cat[119:112];
-    if ((FillPort_Write) && banks_40_bits[15])
-      banks_40[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_40_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_41_bits[0])
-      banks_41[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_41_cat[7:0];
-    if ((FillPort_Write) && banks_41_bits[1])
-      banks_41[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_41_cat[15:8];
-    if ((FillPort_Write) && banks_41_bits[2])
-      banks_41[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_41_cat[23:16];
-    if ((FillPort_Write) && banks_41_bits[3])
-      banks_41[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_41_cat[31:24];
-    if ((FillPort_Write) && banks_41_bits[4])
-      banks_41[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_41_cat[39:32];
-    if ((FillPort_Write) && banks_41_bits[5])
-      banks_41[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_41_cat[47:40];
-    if ((FillPort_Write) && banks_41_bits[6])
-      banks_41[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_41_cat[55:48];
-    if ((FillPort_Write) && banks_41_bits[7])
-      banks_41[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_41_cat[63:56];
-    if ((FillPort_Write) && banks_41_bits[8])
-      banks_41[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_41_cat[71:64];
-    if ((FillPort_Write) && banks_41_bits[9])
-      banks_41[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_41_cat[79:72];
-    if ((FillPort_Write) && banks_41_bits[10])
-      banks_41[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_41_cat[87:80];
-    if ((FillPort_Write) && banks_41_bits[11])
-      banks_41[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_41_cat[95:88];
-    if ((FillPort_Write) && banks_41_bits[12])
-      banks_41[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_41_cat[103:96];
-    if ((FillPort_Write) && banks_41_bits[13])
-      banks_41[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_41_cat[111:104];
-    if ((FillPort_Write) && banks_41_bits[14])
-      banks_41[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_41_cat[119:112];
-    if ((FillPort_Write) && banks_41_bits[15])
-      banks_41[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_41_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_42_bits[0])
-      banks_42[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_42_cat[7:0];
-    if ((FillPort_Write) && banks_42_bits[1])
-      banks_42[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_42_cat[15:8];
-    if ((FillPort_Write) && banks_42_bits[2])
-      banks_42[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_42_cat[23:16];
-    if ((FillPort_Write) && banks_42_bits[3])
-      banks_42[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_42_cat[31:24];
-    if ((FillPort_Write) && banks_42_bits[4])
-      banks_42[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_42_cat[39:32];
-    if ((FillPort_Write) && banks_42_bits[5])
-      banks_42[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_42_cat[47:40];
-    if ((FillPort_Write) && banks_42_bits[6])
-      banks_42[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_42_cat[55:48];
-    if ((FillPort_Write) && banks_42_bits[7])
-      banks_42[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_42_cat[63:56];
-    if ((FillPort_Write) && banks_42_bits[8])
-      banks_42[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_42_cat[71:64];
-    if ((FillPort_Write) && banks_42_bits[9])
-      banks_42[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_42_cat[79:72];
-    if ((FillPort_Write) && banks_42_bits[10])
-      banks_42[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_42_cat[87:80];
-    if ((FillPort_Write) && banks_42_bits[11])
-      banks_42[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_42_cat[95:88];
-    if ((FillPort_Write) && banks_42_bits[12])
-      banks_42[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_42_cat[103:96];
-    if ((FillPort_Write) && banks_42_bits[13])
-      banks_42[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_42_cat[111:104];
-    if ((FillPort_Write) && banks_42_bits[14])
-      banks_42[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_42_cat[119:112];
-    if ((FillPort_Write) && banks_42_bits[15])
-      banks_42[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_42_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_43_bits[0])
-      banks_43[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_43_cat[7:0];
-    if ((FillPort_Write) && banks_43_bits[1])
-      banks_43[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_43_cat[15:8];
-    if ((FillPort_Write) && banks_43_bits[2])
-      banks_43[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_43_cat[23:16];
-    if ((FillPort_Write) && banks_43_bits[3])
-      banks_43[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_43_cat[31:24];
-    if ((FillPort_Write) && banks_43_bits[4])
-      banks_43[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_43_cat[39:32];
-    if ((FillPort_Write) && banks_43_bits[5])
-      banks_43[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_43_cat[47:40];
-    if ((FillPort_Write) && banks_43_bits[6])
-      banks_43[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_43_cat[55:48];
-    if ((FillPort_Write) && banks_43_bits[7])
-      banks_43[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_43_cat[63:56];
-    if ((FillPort_Write) && banks_43_bits[8])
-      banks_43[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_43_cat[71:64];
-    if ((FillPort_Write) && banks_43_bits[9])
-      banks_43[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_43_cat[79:72];
-    if ((FillPort_Write) && banks_43_bits[10])
-      banks_43[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_43_cat[87:80];
-    if ((FillPort_Write) && banks_43_bits[11])
-      banks_43[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_43_cat[95:88];
-    if ((FillPort_Write) && banks_43_bits[12])
-      banks_43[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_43_cat[103:96];
-    if ((FillPort_Write) && banks_43_bits[13])
-      banks_43[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_43_cat[111:104];
-    if ((FillPort_Write) && banks_43_bits[14])
-      banks_43[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_43_cat[119:112];
-    if ((FillPort_Write) && banks_43_bits[15])
-      banks_43[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_43_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_44_bits[0])
-      banks_44[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_44_cat[7:0];
-    if ((FillPort_Write) && banks_44_bits[1])
-      banks_44[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_44_cat[15:8];
-    if ((FillPort_Write) && banks_44_bits[2])
-      banks_44[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_44_cat[23:16];
-    if ((FillPort_Write) && banks_44_bits[3])
-      banks_44[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_44_cat[31:24];
-    if ((FillPort_Write) && banks_44_bits[4])
-      banks_44[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_44_cat[39:32];
-    if ((FillPort_Write) && banks_44_bits[5])
-      banks_44[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_44_cat[47:40];
-    if ((FillPort_Write) && banks_44_bits[6])
-      banks_44[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_44_cat[55:48];
-    if ((FillPort_Write) && banks_44_bits[7])
-      banks_44[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_44_cat[63:56];
-    if ((FillPort_Write) && banks_44_bits[8])
-      banks_44[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_44_cat[71:64];
-    if ((FillPort_Write) && banks_44_bits[9])
-      banks_44[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_44_cat[79:72];
-    if ((FillPort_Write) && banks_44_bits[10])
-      banks_44[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_44_cat[87:80];
-    if ((FillPort_Write) && banks_44_bits[11])
-      banks_44[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_44_cat[95:88];
-    if ((FillPort_Write) && banks_44_bits[12])
-      banks_44[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_44_cat[103:96];
-    if ((FillPort_Write) && banks_44_bits[13])
-      banks_44[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_44_cat[111:104];
-    if ((FillPort_Write) && banks_44_bits[14])
-      banks_44[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_44_cat[119:112];
-    if ((FillPort_Write) && banks_44_bits[15])
-      banks_44[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_44_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_45_bits[0])
-      banks_45[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_45_cat[7:0];
-    if ((FillPort_Write) && banks_45_bits[1])
-      banks_45[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_45_cat[15:8];
-    if ((FillPort_Write) && banks_45_bits[2])
-      banks_45[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_45_cat[23:16];
-    if ((FillPort_Write) && banks_45_bits[3])
-      banks_45[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_45_cat[31:24];
-    if ((FillPort_Write) && banks_45_bits[4])
-      banks_45[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_45_cat[39:32];
-    if ((FillPort_Write) && banks_45_bits[5])
-      banks_45[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_45_cat[47:40];
-    if ((FillPort_Write) && banks_45_bits[6])
-      banks_45[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_45_cat[55:48];
-    if ((FillPort_Write) && banks_45_bits[7])
-      banks_45[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_45_cat[63:56];
-    if ((FillPort_Write) && banks_45_bits[8])
-      banks_45[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_45_cat[71:64];
-    if ((FillPort_Write) && banks_45_bits[9])
-      banks_45[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_45_cat[79:72];
-    if ((FillPort_Write) && banks_45_bits[10])
-      banks_45[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_45_cat[87:80];
-    if ((FillPort_Write) && banks_45_bits[11])
-      banks_45[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_45_cat[95:88];
-    if ((FillPort_Write) && banks_45_bits[12])
-      banks_45[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_45_cat[103:96];
-    if ((FillPort_Write) && banks_45_bits[13])
-      banks_45[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_45_cat[111:104];
-    if ((FillPort_Write) && banks_45_bits[14])
-      banks_45[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_45_cat[119:112];
-    if ((FillPort_Write) && banks_45_bits[15])
-      banks_45[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_45_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_46_bits[0])
-      banks_46[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_46_cat[7:0];
-    if ((FillPort_Write) && banks_46_bits[1])
-      banks_46[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_46_cat[15:8];
-    if ((FillPort_Write) && banks_46_bits[2])
-      banks_46[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_46_cat[23:16];
-    if ((FillPort_Write) && banks_46_bits[3])
-      banks_46[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_46_cat[31:24];
-    if ((FillPort_Write) && banks_46_bits[4])
-      banks_46[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_46_cat[39:32];
-    if ((FillPort_Write) && banks_46_bits[5])
-      banks_46[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_46_cat[47:40];
-    if ((FillPort_Write) && banks_46_bits[6])
-      banks_46[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_46_cat[55:48];
-    if ((FillPort_Write) && banks_46_bits[7])
-      banks_46[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_46_cat[63:56];
-    if ((FillPort_Write) && banks_46_bits[8])
-      banks_46[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_46_cat[71:64];
-    if ((FillPort_Write) && banks_46_bits[9])
-      banks_46[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_46_cat[79:72];
-    if ((FillPort_Write) && banks_46_bits[10])
-      banks_46[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_46_cat[87:80];
-    if ((FillPort_Write) && banks_46_bits[11])
-      banks_46[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_46_cat[95:88];
-    if ((FillPort_Write) && banks_46_bits[12])
-      banks_46[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_46_cat[103:96];
-    if ((FillPort_Write) && banks_46_bits[13])
-      banks_46[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_46_cat[111:104];
-    if ((FillPort_Write) && banks_46_bits[14])
-      banks_46[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_46_cat[119:112];
-    if ((FillPort_Write) && banks_46_bits[15])
-      banks_46[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_46_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_47_bits[0])
-      banks_47[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_47_cat[7:0];
-    if ((FillPort_Write) && banks_47_bits[1])
-      banks_47[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_47_cat[15:8];
-    if ((FillPort_Write) && banks_47_bits[2])
-      banks_47[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_47_cat[23:16];
-    if ((FillPort_Write) && banks_47_bits[3])
-      banks_47[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_47_cat[31:24];
-    if ((FillPort_Write) && banks_47_bits[4])
-      banks_47[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_47_cat[39:32];
-    if ((FillPort_Write) && banks_47_bits[5])
-      banks_47[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_47_cat[47:40];
-    if ((FillPort_Write) && banks_47_bits[6])
-      banks_47[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_47_cat[55:48];
-    if ((FillPort_Write) && banks_47_bits[7])
-      banks_47[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_47_cat[63:56];
-    if ((FillPort_Write) && banks_47_bits[8])
-      banks_47[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_47_cat[71:64];
-    if ((FillPort_Write) && banks_47_bits[9])
-      banks_47[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_47_cat[79:72];
-    if ((FillPort_Write) && banks_47_bits[10])
-      banks_47[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_47_cat[87:80];
-    if ((FillPort_Write) && banks_47_bits[11])
-      banks_47[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_47_cat[95:88];
-    if ((FillPort_Write) && banks_47_bits[12])
-      banks_47[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_47_cat[103:96];
-    if ((FillPort_Write) && banks_47_bits[13])
-      banks_47[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_47_cat[111:104];
-    if ((FillPort_Write) && banks_47_bits[14])
-      banks_47[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_47_cat[119:112];
-    if ((FillPort_Write) && banks_47_bits[15])
-      banks_47[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_47_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_48_bits[0])
-      banks_48[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_48_cat[7:0];
-    if ((FillPort_Write) && banks_48_bits[1])
-      banks_48[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_48_cat[15:8];
-    if ((FillPort_Write) && banks_48_bits[2])
-      banks_48[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_48_cat[23:16];
-    if ((FillPort_Write) && banks_48_bits[3])
-      banks_48[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_48_cat[31:24];
-    if ((FillPort_Write) && banks_48_bits[4])
-      banks_48[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_48_cat[39:32];
-    if ((FillPort_Write) && banks_48_bits[5])
-      banks_48[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_48_cat[47:40];
-    if ((FillPort_Write) && banks_48_bits[6])
-      banks_48[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_48_cat[55:48];
-    if ((FillPort_Write) && banks_48_bits[7])
-      banks_48[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_48_cat[63:56];
-    if ((FillPort_Write) && banks_48_bits[8])
-      banks_48[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_48_cat[71:64];
-    if ((FillPort_Write) && banks_48_bits[9])
-      banks_48[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_48_cat[79:72];
-    if ((FillPort_Write) && banks_48_bits[10])
-      banks_48[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_48_cat[87:80];
-    if ((FillPort_Write) && banks_48_bits[11])
-      banks_48[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_48_cat[95:88];
-    if ((FillPort_Write) && banks_48_bits[12])
-      banks_48[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_48_cat[103:96];
-    if ((FillPort_Write) && banks_48_bits[13])
-      banks_48[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_48_cat[111:104];
-    if ((FillPort_Write) && banks_48_bits[14])
-      banks_48[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_48_cat[119:112];
-    if ((FillPort_Write) && banks_48_bits[15])
-      banks_48[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_48_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_49_bits[0])
-      banks_49[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_49_cat[7:0];
-    if ((FillPort_Write) && banks_49_bits[1])
-      banks_49[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_49_cat[15:8];
-    if ((FillPort_Write) && banks_49_bits[2])
-      banks_49[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_49_cat[23:16];
-    if ((FillPort_Write) && banks_49_bits[3])
-      banks_49[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_49_cat[31:24];
-    if ((FillPort_Write) && banks_49_bits[4])
-      banks_49[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_49_cat[39:32];
-    if ((FillPort_Write) && banks_49_bits[5])
-      banks_49[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_49_cat[47:40];
-    if ((FillPort_Write) && banks_49_bits[6])
-      banks_49[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_49_cat[55:48];
-    if ((FillPort_Write) && banks_49_bits[7])
-      banks_49[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_49_cat[63:56];
-    if ((FillPort_Write) && banks_49_bits[8])
-      banks_49[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_49_cat[71:64];
-    if ((FillPort_Write) && banks_49_bits[9])
-      banks_49[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_49_cat[79:72];
-    if ((FillPort_Write) && banks_49_bits[10])
-      banks_49[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_49_cat[87:80];
-    if ((FillPort_Write) && banks_49_bits[11])
-      banks_49[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_49_cat[95:88];
-    if ((FillPort_Write) && banks_49_bits[12])
-      banks_49[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_49_cat[103:96];
-    if ((FillPort_Write) && banks_49_bits[13])
-      banks_49[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_49_cat[111:104];
-    if ((FillPort_Write) && banks_49_bits[14])
-      banks_49[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_49_cat[119:112];
-    if ((FillPort_Write) && banks_49_bits[15])
-      banks_49[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_49_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_50_bits[0])
-      banks_50[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_50_cat[7:0];
-    if ((FillPort_Write) && banks_50_bits[1])
-      banks_50[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_50_cat[15:8];
-    if ((FillPort_Write) && banks_50_bits[2])
-      banks_50[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_50_cat[23:16];
-    if ((FillPort_Write) && banks_50_bits[3])
-      banks_50[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_50_cat[31:24];
-    if ((FillPort_Write) && banks_50_bits[4])
-      banks_50[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_50_cat[39:32];
-    if ((FillPort_Write) && banks_50_bits[5])
-      banks_50[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_50_cat[47:40];
-    if ((FillPort_Write) && banks_50_bits[6])
-      banks_50[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_50_cat[55:48];
-    if ((FillPort_Write) && banks_50_bits[7])
-      banks_50[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_50_cat[63:56];
-    if ((FillPort_Write) && banks_50_bits[8])
-      banks_50[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_50_cat[71:64];
-    if ((FillPort_Write) && banks_50_bits[9])
-      banks_50[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_50_cat[79:72];
-    if ((FillPort_Write) && banks_50_bits[10])
-      banks_50[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_50_cat[87:80];
-    if ((FillPort_Write) && banks_50_bits[11])
-      banks_50[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_50_cat[95:88];
-    if ((FillPort_Write) && banks_50_bits[12])
-      banks_50[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_50_cat[103:96];
-    if ((FillPort_Write) && banks_50_bits[13])
-      banks_50[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_50_cat[111:104];
-    if ((FillPort_Write) && banks_50_bits[14])
-      banks_50[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_50_cat[119:112];
-    if ((FillPort_Write) && banks_50_bits[15])
-      banks_50[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_50_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_51_bits[0])
-      banks_51[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_51_cat[7:0];
-    if ((FillPort_Write) && banks_51_bits[1])
-      banks_51[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_51_cat[15:8];
-    if ((FillPort_Write) && banks_51_bits[2])
-      banks_51[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_51_cat[23:16];
-    if ((FillPort_Write) && banks_51_bits[3])
-      banks_51[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_51_cat[31:24];
-    if ((FillPort_Write) && banks_51_bits[4])
-      banks_51[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_51_cat[39:32];
-    if ((FillPort_Write) && banks_51_bits[5])
-      banks_51[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_51_cat[47:40];
-    if ((FillPort_Write) && banks_51_bits[6])
-      banks_51[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_51_cat[55:48];
-    if ((FillPort_Write) && banks_51_bits[7])
-      banks_51[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_51_cat[63:56];
-    if ((FillPort_Write) && banks_51_bits[8])
-      banks_51[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_51_cat[71:64];
-    if ((FillPort_Write) && banks_51_bits[9])
-      banks_51[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_51_cat[79:72];
-    if ((FillPort_Write) && banks_51_bits[10])
-      banks_51[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_51_cat[87:80];
-    if ((FillPort_Write) && banks_51_bits[11])
-      banks_51[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_51_cat[95:88];
-    if ((FillPort_Write) && banks_51_bits[12])
-      banks_51[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_51_cat[103:96];
-    if ((FillPort_Write) && banks_51_bits[13])
-      banks_51[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_51_cat[111:104];
-    if ((FillPort_Write) && banks_51_bits[14])
-      banks_51[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_51_cat[119:112];
-    if ((FillPort_Write) && banks_51_bits[15])
-      banks_51[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_51_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_52_bits[0])
-      banks_52[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_52_cat[7:0];
-    if ((FillPort_Write) && banks_52_bits[1])
-      banks_52[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_52_cat[15:8];
-    if ((FillPort_Write) && banks_52_bits[2])
-      banks_52[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_52_cat[23:16];
-    if ((FillPort_Write) && banks_52_bits[3])
-      banks_52[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_52_cat[31:24];
-    if ((FillPort_Write) && banks_52_bits[4])
-      banks_52[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_52_cat[39:32];
-    if ((FillPort_Write) && banks_52_bits[5])
-      banks_52[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_52_cat[47:40];
-    if ((FillPort_Write) && banks_52_bits[6])
-      banks_52[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_52_cat[55:48];
-    if ((FillPort_Write) && banks_52_bits[7])
-      banks_52[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_52_cat[63:56];
-    if ((FillPort_Write) && banks_52_bits[8])
-      banks_52[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_52_cat[71:64];
-    if ((FillPort_Write) && banks_52_bits[9])
-      banks_52[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_52_cat[79:72];
-    if ((FillPort_Write) && banks_52_bits[10])
-      banks_52[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_52_cat[87:80];
-    if ((FillPort_Write) && banks_52_bits[11])
-      banks_52[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_52_cat[95:88];
-    if ((FillPort_Write) && banks_52_bits[12])
-      banks_52[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_52_cat[103:96];
-    if ((FillPort_Write) && banks_52_bits[13])
-      banks_52[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_52_cat[111:104];
-    if ((FillPort_Write) && banks_52_bits[14])
-      banks_52[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_52_cat[119:112];
-    if ((FillPort_Write) && banks_52_bits[15])
-      banks_52[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_52_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_53_bits[0])
-      banks_53[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_53_cat[7:0];
-    if ((FillPort_Write) && banks_53_bits[1])
-      banks_53[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_53_cat[15:8];
-    if ((FillPort_Write) && banks_53_bits[2])
-      banks_53[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_53_cat[23:16];
-    if ((FillPort_Write) && banks_53_bits[3])
-      banks_53[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_53_cat[31:24];
-    if ((FillPort_Write) && banks_53_bits[4])
-      banks_53[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_53_cat[39:32];
-    if ((FillPort_Write) && banks_53_bits[5])
-      banks_53[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_53_cat[47:40];
-    if ((FillPort_Write) && banks_53_bits[6])
-      banks_53[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_53_cat[55:48];
-    if ((FillPort_Write) && banks_53_bits[7])
-      banks_53[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_53_cat[63:56];
-    if ((FillPort_Write) && banks_53_bits[8])
-      banks_53[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_53_cat[71:64];
-    if ((FillPort_Write) && banks_53_bits[9])
-      banks_53[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_53_cat[79:72];
-    if ((FillPort_Write) && banks_53_bits[10])
-      banks_53[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_53_cat[87:80];
-    if ((FillPort_Write) && banks_53_bits[11])
-      banks_53[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_53_cat[95:88];
-    if ((FillPort_Write) && banks_53_bits[12])
-      banks_53[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_53_cat[103:96];
-    if ((FillPort_Write) && banks_53_bits[13])
-      banks_53[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_53_cat[111:104];
-    if ((FillPort_Write) && banks_53_bits[14])
-      banks_53[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_53_cat[119:112];
-    if ((FillPort_Write) && banks_53_bits[15])
-      banks_53[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_53_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_54_bits[0])
-      banks_54[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_54_cat[7:0];
-    if ((FillPort_Write) && banks_54_bits[1])
-      banks_54[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_54_cat[15:8];
-    if ((FillPort_Write) && banks_54_bits[2])
-      banks_54[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_54_cat[23:16];
-    if ((FillPort_Write) && banks_54_bits[3])
-      banks_54[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_54_cat[31:24];
-    if ((FillPort_Write) && banks_54_bits[4])
-      banks_54[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_54_cat[39:32];
-    if ((FillPort_Write) && banks_54_bits[5])
-      banks_54[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_54_cat[47:40];
-    if ((FillPort_Write) && banks_54_bits[6])
-      banks_54[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_54_cat[55:48];
-    if ((FillPort_Write) && banks_54_bits[7])
-      banks_54[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_54_cat[63:56];
-    if ((FillPort_Write) && banks_54_bits[8])
-      banks_54[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_54_cat[71:64];
-    if ((FillPort_Write) && banks_54_bits[9])
-      banks_54[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_54_cat[79:72];
-    if ((FillPort_Write) && banks_54_bits[10])
-      banks_54[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_54_cat[87:80];
-    if ((FillPort_Write) && banks_54_bits[11])
-      banks_54[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_54_cat[95:88];
-    if ((FillPort_Write) && banks_54_bits[12])
-      banks_54[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_54_cat[103:96];
-    if ((FillPort_Write) && banks_54_bits[13])
-      banks_54[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_54_cat[111:104];
-    if ((FillPort_Write) && banks_54_bits[14])
-      banks_54[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_54_cat[119:112];
-    if ((FillPort_Write) && banks_54_bits[15])
-      banks_54[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_54_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_55_bits[0])
-      banks_55[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_55_cat[7:0];
-    if ((FillPort_Write) && banks_55_bits[1])
-      banks_55[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_55_cat[15:8];
-    if ((FillPort_Write) && banks_55_bits[2])
-      banks_55[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_55_cat[23:16];
-    if ((FillPort_Write) && banks_55_bits[3])
-      banks_55[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_55_cat[31:24];
-    if ((FillPort_Write) && banks_55_bits[4])
-      banks_55[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_55_cat[39:32];
-    if ((FillPort_Write) && banks_55_bits[5])
-      banks_55[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_55_cat[47:40];
-    if ((FillPort_Write) && banks_55_bits[6])
-      banks_55[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_55_cat[55:48];
-    if ((FillPort_Write) && banks_55_bits[7])
-      banks_55[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_55_cat[63:56];
-    if ((FillPort_Write) && banks_55_bits[8])
-      banks_55[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_55_cat[71:64];
-    if ((FillPort_Write) && banks_55_bits[9])
-      banks_55[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_55_cat[79:72];
-    if ((FillPort_Write) && banks_55_bits[10])
-      banks_55[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_55_cat[87:80];
-    if ((FillPort_Write) && banks_55_bits[11])
-      banks_55[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_55_cat[95:88];
-    if ((FillPort_Write) && banks_55_bits[12])
-      banks_55[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_55_cat[103:96];
-    if ((FillPort_Write) && banks_55_bits[13])
-      banks_55[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_55_cat[111:104];
-    if ((FillPort_Write) && banks_55_bits[14])
-      banks_55[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_55_cat[119:112];
-    if ((FillPort_Write) && banks_55_bits[15])
-      banks_55[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_55_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_56_bits[0])
-      banks_56[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_56_cat[7:0];
-    if ((FillPort_Write) && banks_56_bits[1])
-      banks_56[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_56_cat[15:8];
-    if ((FillPort_Write) && banks_56_bits[2])
-      banks_56[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_56_cat[23:16];
-    if ((FillPort_Write) && banks_56_bits[3])
-      banks_56[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_56_cat[31:24];
-    if ((FillPort_Write) && banks_56_bits[4])
-      banks_56[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_56_cat[39:32];
-    if ((FillPort_Write) && banks_56_bits[5])
-      banks_56[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_56_cat[47:40];
-    if ((FillPort_Write) && banks_56_bits[6])
-      banks_56[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_56_cat[55:48];
-    if ((FillPort_Write) && banks_56_bits[7])
-      banks_56[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_56_cat[63:56];
-    if ((FillPort_Write) && banks_56_bits[8])
-      banks_56[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_56_cat[71:64];
-    if ((FillPort_Write) && banks_56_bits[9])
-      banks_56[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_56_cat[79:72];
-    if ((FillPort_Write) && banks_56_bits[10])
-      banks_56[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_56_cat[87:80];
-    if ((FillPort_Write) && banks_56_bits[11])
-      banks_56[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_56_cat[95:88];
-    if ((FillPort_Write) && banks_56_bits[12])
-      banks_56[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_56_cat[103:96];
-    if ((FillPort_Write) && banks_56_bits[13])
-      banks_56[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_56_cat[111:104];
-    if ((FillPort_Write) && banks_56_bits[14])
-      banks_56[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_56_cat[119:112];
-    if ((FillPort_Write) && banks_56_bits[15])
-      banks_56[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_56_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_57_bits[0])
-      banks_57[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_57_cat[7:0];
-    if ((FillPort_Write) && banks_57_bits[1])
-      banks_57[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_57_cat[15:8];
-    if ((FillPort_Write) && banks_57_bits[2])
-      banks_57[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_57_cat[23:16];
-    if ((FillPort_Write) && banks_57_bits[3])
-      banks_57[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_57_cat[31:24];
-    if ((FillPort_Write) && banks_57_bits[4])
-      banks_57[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_57_cat[39:32];
-    if ((FillPort_Write) && banks_57_bits[5])
-      banks_57[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_57_cat[47:40];
-    if ((FillPort_Write) && banks_57_bits[6])
-      banks_57[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_57_cat[55:48];
-    if ((FillPort_Write) && banks_57_bits[7])
-      banks_57[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_57_cat[63:56];
-    if ((FillPort_Write) && banks_57_bits[8])
-      banks_57[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_57_cat[71:64];
-    if ((FillPort_Write) && banks_57_bits[9])
-      banks_57[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_57_cat[79:72];
-    if ((FillPort_Write) && banks_57_bits[10])
-      banks_57[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_57_cat[87:80];
-    if ((FillPort_Write) && banks_57_bits[11])
-      banks_57[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_57_cat[95:88];
-    if ((FillPort_Write) && banks_57_bits[12])
-      banks_57[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_57_cat[103:96];
-    if ((FillPort_Write) && banks_57_bits[13])
-      banks_57[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_57_cat[111:104];
-    if ((FillPort_Write) && banks_57_bits[14])
-      banks_57[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_57_cat[119:112];
-    if ((FillPort_Write) && banks_57_bits[15])
-      banks_57[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_57_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_58_bits[0])
-      banks_58[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_58_cat[7:0];
-    if ((FillPort_Write) && banks_58_bits[1])
-      banks_58[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_58_cat[15:8];
-    if ((FillPort_Write) && banks_58_bits[2])
-      banks_58[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_58_cat[23:16];
-    if ((FillPort_Write) && banks_58_bits[3])
-      banks_58[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_58_cat[31:24];
-    if ((FillPort_Write) && banks_58_bits[4])
-      banks_58[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_58_cat[39:32];
-    if ((FillPort_Write) && banks_58_bits[5])
-      banks_58[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_58_cat[47:40];
-    if ((FillPort_Write) && banks_58_bits[6])
-      banks_58[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_58_cat[55:48];
-    if ((FillPort_Write) && banks_58_bits[7])
-      banks_58[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_58_cat[63:56];
-    if ((FillPort_Write) && banks_58_bits[8])
-      banks_58[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_58_cat[71:64];
-    if ((FillPort_Write) && banks_58_bits[9])
-      banks_58[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_58_cat[79:72];
-    if ((FillPort_Write) && banks_58_bits[10])
-      banks_58[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_58_cat[87:80];
-    if ((FillPort_Write) && banks_58_bits[11])
-      banks_58[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_58_cat[95:88];
-    if ((FillPort_Write) && banks_58_bits[12])
-      banks_58[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_58_cat[103:96];
-    if ((FillPort_Write) && banks_58_bits[13])
-      banks_58[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_58_cat[111:104];
-    if ((FillPort_Write) && banks_58_bits[14])
-      banks_58[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_58_cat[119:112];
-    if ((FillPort_Write) && banks_58_bits[15])
-      banks_58[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_58_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_59_bits[0])
-      banks_59[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_59_cat[7:0];
-    if ((FillPort_Write) && banks_59_bits[1])
-      banks_59[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_59_cat[15:8];
-    if ((FillPort_Write) && banks_59_bits[2])
-      banks_59[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_59_cat[23:16];
-    if ((FillPort_Write) && banks_59_bits[3])
-      banks_59[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_59_cat[31:24];
-    if ((FillPort_Write) && banks_59_bits[4])
-      banks_59[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_59_cat[39:32];
-    if ((FillPort_Write) && banks_59_bits[5])
-      banks_59[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_59_cat[47:40];
-    if ((FillPort_Write) && banks_59_bits[6])
-      banks_59[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_59_cat[55:48];
-    if ((FillPort_Write) && banks_59_bits[7])
-      banks_59[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_59_cat[63:56];
-    if ((FillPort_Write) && banks_59_bits[8])
-      banks_59[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_59_cat[71:64];
-    if ((FillPort_Write) && banks_59_bits[9])
-      banks_59[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_59_cat[79:72];
-    if ((FillPort_Write) && banks_59_bits[10])
-      banks_59[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_59_cat[87:80];
-    if ((FillPort_Write) && banks_59_bits[11])
-      banks_59[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_59_cat[95:88];
-    if ((FillPort_Write) && banks_59_bits[12])
-      banks_59[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_59_cat[103:96];
-    if ((FillPort_Write) && banks_59_bits[13])
-      banks_59[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_59_cat[111:104];
-    if ((FillPort_Write) && banks_59_bits[14])
-      banks_59[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_59_cat[119:112];
-    if ((FillPort_Write) && banks_59_bits[15])
-      banks_59[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_59_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_60_bits[0])
-      banks_60[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_60_cat[7:0];
-    if ((FillPort_Write) && banks_60_bits[1])
-      banks_60[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_60_cat[15:8];
-    if ((FillPort_Write) && banks_60_bits[2])
-      banks_60[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_60_cat[23:16];
-    if ((FillPort_Write) && banks_60_bits[3])
-      banks_60[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_60_cat[31:24];
-    if ((FillPort_Write) && banks_60_bits[4])
-      banks_60[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_60_cat[39:32];
-    if ((FillPort_Write) && banks_60_bits[5])
-      banks_60[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_60_cat[47:40];
-    if ((FillPort_Write) && banks_60_bits[6])
-      banks_60[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_60_cat[55:48];
-    if ((FillPort_Write) && banks_60_bits[7])
-      banks_60[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_60_cat[63:56];
-    if ((FillPort_Write) && banks_60_bits[8])
-      banks_60[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_60_cat[71:64];
-    if ((FillPort_Write) && banks_60_bits[9])
-      banks_60[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_60_cat[79:72];
-    if ((FillPort_Write) && banks_60_bits[10])
-      banks_60[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_60_cat[87:80];
-    if ((FillPort_Write) && banks_60_bits[11])
-      banks_60[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_60_cat[95:88];
-    if ((FillPort_Write) && banks_60_bits[12])
-      banks_60[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_60_cat[103:96];
-    if ((FillPort_Write) && banks_60_bits[13])
-      banks_60[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_60_cat[111:104];
-    if ((FillPort_Write) && banks_60_bits[14])
-      banks_60[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_60_cat[119:112];
-    if ((FillPort_Write) && banks_60_bits[15])
-      banks_60[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_60_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_61_bits[0])
-      banks_61[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_61_cat[7:0];
-    if ((FillPort_Write) && banks_61_bits[1])
-      banks_61[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_61_cat[15:8];
-    if ((FillPort_Write) && banks_61_bits[2])
-      banks_61[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_61_cat[23:16];
-    if ((FillPort_Write) && banks_61_bits[3])
-      banks_61[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_61_cat[31:24];
-    if ((FillPort_Write) && banks_61_bits[4])
-      banks_61[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_61_cat[39:32];
-    if ((FillPort_Write) && banks_61_bits[5])
-      banks_61[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_61_cat[47:40];
-    if ((FillPort_Write) && banks_61_bits[6])
-      banks_61[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_61_cat[55:48];
-    if ((FillPort_Write) && banks_61_bits[7])
-      banks_61[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_61_cat[63:56];
-    if ((FillPort_Write) && banks_61_bits[8])
-      banks_61[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_61_cat[71:64];
-    if ((FillPort_Write) && banks_61_bits[9])
-      banks_61[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_61_cat[79:72];
-    if ((FillPort_Write) && banks_61_bits[10])
-      banks_61[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_61_cat[87:80];
-    if ((FillPort_Write) && banks_61_bits[11])
-      banks_61[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_61_cat[95:88];
-    if ((FillPort_Write) && banks_61_bits[12])
-      banks_61[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_61_cat[103:96];
-    if ((FillPort_Write) && banks_61_bits[13])
-      banks_61[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_61_cat[111:104];
-    if ((FillPort_Write) && banks_61_bits[14])
-      banks_61[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_61_cat[119:112];
-    if ((FillPort_Write) && banks_61_bits[15])
-      banks_61[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_61_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_62_bits[0])
-      banks_62[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_62_cat[7:0];
-    if ((FillPort_Write) && banks_62_bits[1])
-      banks_62[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_62_cat[15:8];
-    if ((FillPort_Write) && banks_62_bits[2])
-      banks_62[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_62_cat[23:16];
-    if ((FillPort_Write) && banks_62_bits[3])
-      banks_62[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_62_cat[31:24];
-    if ((FillPort_Write) && banks_62_bits[4])
-      banks_62[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_62_cat[39:32];
-    if ((FillPort_Write) && banks_62_bits[5])
-      banks_62[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_62_cat[47:40];
-    if ((FillPort_Write) && banks_62_bits[6])
-      banks_62[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_62_cat[55:48];
-    if ((FillPort_Write) && banks_62_bits[7])
-      banks_62[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_62_cat[63:56];
-    if ((FillPort_Write) && banks_62_bits[8])
-      banks_62[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_62_cat[71:64];
-    if ((FillPort_Write) && banks_62_bits[9])
-      banks_62[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_62_cat[79:72];
-    if ((FillPort_Write) && banks_62_bits[10])
-      banks_62[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_62_cat[87:80];
-    if ((FillPort_Write) && banks_62_bits[11])
-      banks_62[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_62_cat[95:88];
-    if ((FillPort_Write) && banks_62_bits[12])
-      banks_62[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_62_cat[103:96];
-    if ((FillPort_Write) && banks_62_bits[13])
-      banks_62[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_62_cat[111:104];
-    if ((FillPort_Write) && banks_62_bits[14])
-      banks_62[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_62_cat[119:112];
-    if ((FillPort_Write) && banks_62_bits[15])
-      banks_62[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_62_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
-    if ((FillPort_Write) && banks_63_bits[0])
-      banks_63[$unsigned({fill_bank, FillPort_Address})][7:0] <= banks_63_cat[7:0];
-    if ((FillPort_Write) && banks_63_bits[1])
-      banks_63[$unsigned({fill_bank, FillPort_Address})][15:8] <= banks_63_cat[15:8];
-    if ((FillPort_Write) && banks_63_bits[2])
-      banks_63[$unsigned({fill_bank, FillPort_Address})][23:16] <= banks_63_cat[23:16];
-    if ((FillPort_Write) && banks_63_bits[3])
-      banks_63[$unsigned({fill_bank, FillPort_Address})][31:24] <= banks_63_cat[31:24];
-    if ((FillPort_Write) && banks_63_bits[4])
-      banks_63[$unsigned({fill_bank, FillPort_Address})][39:32] <= banks_63_cat[39:32];
-    if ((FillPort_Write) && banks_63_bits[5])
-      banks_63[$unsigned({fill_bank, FillPort_Address})][47:40] <= banks_63_cat[47:40];
-    if ((FillPort_Write) && banks_63_bits[6])
-      banks_63[$unsigned({fill_bank, FillPort_Address})][55:48] <= banks_63_cat[55:48];
-    if ((FillPort_Write) && banks_63_bits[7])
-      banks_63[$unsigned({fill_bank, FillPort_Address})][63:56] <= banks_63_cat[63:56];
-    if ((FillPort_Write) && banks_63_bits[8])
-      banks_63[$unsigned({fill_bank, FillPort_Address})][71:64] <= banks_63_cat[71:64];
-    if ((FillPort_Write) && banks_63_bits[9])
-      banks_63[$unsigned({fill_bank, FillPort_Address})][79:72] <= banks_63_cat[79:72];
-    if ((FillPort_Write) && banks_63_bits[10])
-      banks_63[$unsigned({fill_bank, FillPort_Address})][87:80] <= banks_63_cat[87:80];
-    if ((FillPort_Write) && banks_63_bits[11])
-      banks_63[$unsigned({fill_bank, FillPort_Address})][95:88] <= banks_63_cat[95:88];
-    if ((FillPort_Write) && banks_63_bits[12])
-      banks_63[$unsigned({fill_bank, FillPort_Address})][103:96] <= banks_63_cat[103:96];
-    if ((FillPort_Write) && banks_63_bits[13])
-      banks_63[$unsigned({fill_bank, FillPort_Address})][111:104] <= banks_63_cat[111:104];
-    if ((FillPort_Write) && banks_63_bits[14])
-      banks_63[$unsigned({fill_bank, FillPort_Address})][119:112] <= banks_63_cat[119:112];
-    if ((FillPort_Write) && banks_63_bits[15])
-      banks_63[$unsigned({fill_bank, FillPort_Address})][127:120] <= banks_63_cat[127:120];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_0 <= banks_0[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_1 <= banks_1[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_2 <= banks_2[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_3 <= banks_3[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_4 <= banks_4[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_5 <= banks_5[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_6 <= banks_6[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_7 <= banks_7[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_8 <= banks_8[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_9 <= banks_9[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_10 <= banks_10[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_11 <= banks_11[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_12 <= banks_12[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_13 <= banks_13[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_14 <= banks_14[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_15 <= banks_15[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_16 <= banks_16[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_17 <= banks_17[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_18 <= banks_18[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_19 <= banks_19[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_20 <= banks_20[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_21 <= banks_21[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_22 <= banks_22[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_23 <= banks_23[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_24 <= banks_24[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_25 <= banks_25[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_26 <= banks_26[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_27 <= banks_27[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_28 <= banks_28[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_29 <= banks_29[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_30 <= banks_30[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_31 <= banks_31[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_32 <= banks_32[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_33 <= banks_33[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_34 <= banks_34[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_35 <= banks_35[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_36 <= banks_36[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_37 <= banks_37[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_38 <= banks_38[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_39 <= banks_39[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_40 <= banks_40[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_41 <= banks_41[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_42 <= banks_42[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_43 <= banks_43[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_44 <= banks_44[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_45 <= banks_45[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_46 <= banks_46[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_47 <= banks_47[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_48 <= banks_48[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_49 <= banks_49[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_50 <= banks_50[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_51 <= banks_51[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_52 <= banks_52[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_53 <= banks_53[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_54 <= banks_54[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_55 <= banks_55[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_56 <= banks_56[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_57 <= banks_57[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_58 <= banks_58[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_59 <= banks_59[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_60 <= banks_60[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_61 <= banks_61[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_62 <= banks_62[$unsigned({fill_bank_and_not, DrainPort_Address})];
-  end
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
-    if (1'b1)
-      read_63 <= banks_63[$unsigned({fill_bank_and_not, DrainPort_Address})];
+      full_1 <= full_1_and;
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits[0])
+      banks_0[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_15_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits[1])
+      banks_0[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_15_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits[2])
+      banks_0[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_15_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits[3])
+      banks_0[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_15_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits[4])
+      banks_0[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_15_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits[5])
+      banks_0[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_15_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits[6])
+      banks_0[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_15_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits[7])
+      banks_0[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_15_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits[8])
+      banks_0[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_15_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits[9])
+      banks_0[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_15_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits[10])
+      banks_0[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_15_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits[11])
+      banks_0[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_15_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits[12])
+      banks_0[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_15_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits[13])
+      banks_0[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_15_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits[14])
+      banks_0[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_15_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits[15])
+      banks_0[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_15_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_1[0])
+      banks_1[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_31_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_1[1])
+      banks_1[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_31_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_1[2])
+      banks_1[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_31_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_1[3])
+      banks_1[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_31_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_1[4])
+      banks_1[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_31_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_1[5])
+      banks_1[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_31_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_1[6])
+      banks_1[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_31_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_1[7])
+      banks_1[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_31_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_1[8])
+      banks_1[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_31_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_1[9])
+      banks_1[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_31_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_1[10])
+      banks_1[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_31_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_1[11])
+      banks_1[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_31_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_1[12])
+      banks_1[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_31_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_1[13])
+      banks_1[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_31_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_1[14])
+      banks_1[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_31_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_1[15])
+      banks_1[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_31_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_2[0])
+      banks_2[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_47_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_2[1])
+      banks_2[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_47_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_2[2])
+      banks_2[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_47_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_2[3])
+      banks_2[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_47_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_2[4])
+      banks_2[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_47_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_2[5])
+      banks_2[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_47_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_2[6])
+      banks_2[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_47_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_2[7])
+      banks_2[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_47_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_2[8])
+      banks_2[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_47_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_2[9])
+      banks_2[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_47_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_2[10])
+      banks_2[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_47_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_2[11])
+      banks_2[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_47_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_2[12])
+      banks_2[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_47_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_2[13])
+      banks_2[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_47_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_2[14])
+      banks_2[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_47_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_2[15])
+      banks_2[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_47_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_3[0])
+      banks_3[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_63_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_3[1])
+      banks_3[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_63_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_3[2])
+      banks_3[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_63_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_3[3])
+      banks_3[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_63_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_3[4])
+      banks_3[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_63_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_3[5])
+      banks_3[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_63_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_3[6])
+      banks_3[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_63_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_3[7])
+      banks_3[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_63_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_3[8])
+      banks_3[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_63_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_3[9])
+      banks_3[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_63_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_3[10])
+      banks_3[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_63_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_3[11])
+      banks_3[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_63_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_3[12])
+      banks_3[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_63_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_3[13])
+      banks_3[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_63_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_3[14])
+      banks_3[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_63_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_3[15])
+      banks_3[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_63_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_4[0])
+      banks_4[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_79_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_4[1])
+      banks_4[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_79_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_4[2])
+      banks_4[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_79_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_4[3])
+      banks_4[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_79_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_4[4])
+      banks_4[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_79_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_4[5])
+      banks_4[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_79_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_4[6])
+      banks_4[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_79_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_4[7])
+      banks_4[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_79_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_4[8])
+      banks_4[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_79_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_4[9])
+      banks_4[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_79_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_4[10])
+      banks_4[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_79_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_4[11])
+      banks_4[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_79_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_4[12])
+      banks_4[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_79_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_4[13])
+      banks_4[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_79_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_4[14])
+      banks_4[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_79_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_4[15])
+      banks_4[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_79_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_5[0])
+      banks_5[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_95_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_5[1])
+      banks_5[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_95_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_5[2])
+      banks_5[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_95_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_5[3])
+      banks_5[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_95_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_5[4])
+      banks_5[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_95_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_5[5])
+      banks_5[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_95_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_5[6])
+      banks_5[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_95_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_5[7])
+      banks_5[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_95_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_5[8])
+      banks_5[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_95_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_5[9])
+      banks_5[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_95_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_5[10])
+      banks_5[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_95_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_5[11])
+      banks_5[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_95_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_5[12])
+      banks_5[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_95_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_5[13])
+      banks_5[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_95_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_5[14])
+      banks_5[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_95_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_5[15])
+      banks_5[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_95_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_6[0])
+      banks_6[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_111_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_6[1])
+      banks_6[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_111_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_6[2])
+      banks_6[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_111_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_6[3])
+      banks_6[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_111_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_6[4])
+      banks_6[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_111_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_6[5])
+      banks_6[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_111_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_6[6])
+      banks_6[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_111_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_6[7])
+      banks_6[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_111_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_6[8])
+      banks_6[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_111_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_6[9])
+      banks_6[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_111_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_6[10])
+      banks_6[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_111_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_6[11])
+      banks_6[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_111_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_6[12])
+      banks_6[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_111_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_6[13])
+      banks_6[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_111_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_6[14])
+      banks_6[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_111_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_6[15])
+      banks_6[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_111_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_7[0])
+      banks_7[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_127_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_7[1])
+      banks_7[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_127_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_7[2])
+      banks_7[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_127_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_7[3])
+      banks_7[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_127_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_7[4])
+      banks_7[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_127_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_7[5])
+      banks_7[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_127_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_7[6])
+      banks_7[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_127_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_7[7])
+      banks_7[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_127_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_7[8])
+      banks_7[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_127_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_7[9])
+      banks_7[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_127_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_7[10])
+      banks_7[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_127_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_7[11])
+      banks_7[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_127_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_7[12])
+      banks_7[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_127_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_7[13])
+      banks_7[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_127_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_7[14])
+      banks_7[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_127_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_7[15])
+      banks_7[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_127_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_8[0])
+      banks_8[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_143_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_8[1])
+      banks_8[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_143_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_8[2])
+      banks_8[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_143_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_8[3])
+      banks_8[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_143_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_8[4])
+      banks_8[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_143_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_8[5])
+      banks_8[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_143_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_8[6])
+      banks_8[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_143_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_8[7])
+      banks_8[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_143_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_8[8])
+      banks_8[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_143_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_8[9])
+      banks_8[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_143_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_8[10])
+      banks_8[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_143_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_8[11])
+      banks_8[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_143_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_8[12])
+      banks_8[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_143_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_8[13])
+      banks_8[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_143_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_8[14])
+      banks_8[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_143_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_8[15])
+      banks_8[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_143_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_9[0])
+      banks_9[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_159_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_9[1])
+      banks_9[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_159_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_9[2])
+      banks_9[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_159_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_9[3])
+      banks_9[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_159_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_9[4])
+      banks_9[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_159_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_9[5])
+      banks_9[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_159_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_9[6])
+      banks_9[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_159_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_9[7])
+      banks_9[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_159_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_9[8])
+      banks_9[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_159_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_9[9])
+      banks_9[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_159_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_9[10])
+      banks_9[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_159_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_9[11])
+      banks_9[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_159_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_9[12])
+      banks_9[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_159_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_9[13])
+      banks_9[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_159_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_9[14])
+      banks_9[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_159_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_9[15])
+      banks_9[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_159_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_10[0])
+      banks_10[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_175_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_10[1])
+      banks_10[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_175_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_10[2])
+      banks_10[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_175_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_10[3])
+      banks_10[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_175_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_10[4])
+      banks_10[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_175_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_10[5])
+      banks_10[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_175_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_10[6])
+      banks_10[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_175_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_10[7])
+      banks_10[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_175_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_10[8])
+      banks_10[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_175_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_10[9])
+      banks_10[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_175_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_10[10])
+      banks_10[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_175_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_10[11])
+      banks_10[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_175_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_10[12])
+      banks_10[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_175_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_10[13])
+      banks_10[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_175_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_10[14])
+      banks_10[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_175_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_10[15])
+      banks_10[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_175_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_11[0])
+      banks_11[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_191_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_11[1])
+      banks_11[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_191_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_11[2])
+      banks_11[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_191_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_11[3])
+      banks_11[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_191_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_11[4])
+      banks_11[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_191_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_11[5])
+      banks_11[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_191_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_11[6])
+      banks_11[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_191_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_11[7])
+      banks_11[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_191_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_11[8])
+      banks_11[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_191_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_11[9])
+      banks_11[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_191_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_11[10])
+      banks_11[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_191_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_11[11])
+      banks_11[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_191_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_11[12])
+      banks_11[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_191_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_11[13])
+      banks_11[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_191_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_11[14])
+      banks_11[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_191_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_11[15])
+      banks_11[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_191_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_12[0])
+      banks_12[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_207_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_12[1])
+      banks_12[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_207_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_12[2])
+      banks_12[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_207_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_12[3])
+      banks_12[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_207_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_12[4])
+      banks_12[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_207_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_12[5])
+      banks_12[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_207_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_12[6])
+      banks_12[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_207_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_12[7])
+      banks_12[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_207_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_12[8])
+      banks_12[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_207_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_12[9])
+      banks_12[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_207_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_12[10])
+      banks_12[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_207_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_12[11])
+      banks_12[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_207_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_12[12])
+      banks_12[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_207_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_12[13])
+      banks_12[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_207_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_12[14])
+      banks_12[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_207_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_12[15])
+      banks_12[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_207_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_13[0])
+      banks_13[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_223_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_13[1])
+      banks_13[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_223_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_13[2])
+      banks_13[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_223_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_13[3])
+      banks_13[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_223_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_13[4])
+      banks_13[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_223_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_13[5])
+      banks_13[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_223_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_13[6])
+      banks_13[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_223_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_13[7])
+      banks_13[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_223_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_13[8])
+      banks_13[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_223_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_13[9])
+      banks_13[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_223_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_13[10])
+      banks_13[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_223_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_13[11])
+      banks_13[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_223_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_13[12])
+      banks_13[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_223_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_13[13])
+      banks_13[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_223_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_13[14])
+      banks_13[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_223_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_13[15])
+      banks_13[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_223_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_14[0])
+      banks_14[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_239_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_14[1])
+      banks_14[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_239_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_14[2])
+      banks_14[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_239_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_14[3])
+      banks_14[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_239_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_14[4])
+      banks_14[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_239_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_14[5])
+      banks_14[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_239_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_14[6])
+      banks_14[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_239_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_14[7])
+      banks_14[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_239_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_14[8])
+      banks_14[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_239_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_14[9])
+      banks_14[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_239_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_14[10])
+      banks_14[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_239_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_14[11])
+      banks_14[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_239_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_14[12])
+      banks_14[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_239_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_14[13])
+      banks_14[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_239_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_14[14])
+      banks_14[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_239_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_14[15])
+      banks_14[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_239_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_15[0])
+      banks_15[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_255_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_15[1])
+      banks_15[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_255_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_15[2])
+      banks_15[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_255_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_15[3])
+      banks_15[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_255_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_15[4])
+      banks_15[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_255_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_15[5])
+      banks_15[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_255_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_15[6])
+      banks_15[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_255_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_15[7])
+      banks_15[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_255_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_15[8])
+      banks_15[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_255_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_15[9])
+      banks_15[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_255_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_15[10])
+      banks_15[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_255_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_15[11])
+      banks_15[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_255_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_15[12])
+      banks_15[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_255_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_15[13])
+      banks_15[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_255_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_15[14])
+      banks_15[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_255_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_15[15])
+      banks_15[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_255_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_16[0])
+      banks_16[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_271_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_16[1])
+      banks_16[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_271_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_16[2])
+      banks_16[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_271_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_16[3])
+      banks_16[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_271_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_16[4])
+      banks_16[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_271_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_16[5])
+      banks_16[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_271_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_16[6])
+      banks_16[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_271_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_16[7])
+      banks_16[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_271_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_16[8])
+      banks_16[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_271_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_16[9])
+      banks_16[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_271_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_16[10])
+      banks_16[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_271_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_16[11])
+      banks_16[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_271_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_16[12])
+      banks_16[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_271_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_16[13])
+      banks_16[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_271_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_16[14])
+      banks_16[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_271_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_16[15])
+      banks_16[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_271_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_17[0])
+      banks_17[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_287_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_17[1])
+      banks_17[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_287_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_17[2])
+      banks_17[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_287_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_17[3])
+      banks_17[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_287_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_17[4])
+      banks_17[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_287_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_17[5])
+      banks_17[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_287_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_17[6])
+      banks_17[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_287_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_17[7])
+      banks_17[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_287_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_17[8])
+      banks_17[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_287_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_17[9])
+      banks_17[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_287_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_17[10])
+      banks_17[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_287_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_17[11])
+      banks_17[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_287_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_17[12])
+      banks_17[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_287_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_17[13])
+      banks_17[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_287_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_17[14])
+      banks_17[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_287_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_17[15])
+      banks_17[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_287_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_18[0])
+      banks_18[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_303_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_18[1])
+      banks_18[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_303_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_18[2])
+      banks_18[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_303_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_18[3])
+      banks_18[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_303_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_18[4])
+      banks_18[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_303_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_18[5])
+      banks_18[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_303_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_18[6])
+      banks_18[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_303_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_18[7])
+      banks_18[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_303_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_18[8])
+      banks_18[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_303_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_18[9])
+      banks_18[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_303_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_18[10])
+      banks_18[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_303_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_18[11])
+      banks_18[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_303_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_18[12])
+      banks_18[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_303_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_18[13])
+      banks_18[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_303_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_18[14])
+      banks_18[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_303_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_18[15])
+      banks_18[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_303_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_19[0])
+      banks_19[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_319_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_19[1])
+      banks_19[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_319_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_19[2])
+      banks_19[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_319_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_19[3])
+      banks_19[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_319_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_19[4])
+      banks_19[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_319_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_19[5])
+      banks_19[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_319_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_19[6])
+      banks_19[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_319_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_19[7])
+      banks_19[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_319_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_19[8])
+      banks_19[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_319_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_19[9])
+      banks_19[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_319_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_19[10])
+      banks_19[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_319_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_19[11])
+      banks_19[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_319_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_19[12])
+      banks_19[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_319_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_19[13])
+      banks_19[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_319_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_19[14])
+      banks_19[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_319_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_19[15])
+      banks_19[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_319_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_20[0])
+      banks_20[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_335_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_20[1])
+      banks_20[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_335_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_20[2])
+      banks_20[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_335_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_20[3])
+      banks_20[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_335_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_20[4])
+      banks_20[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_335_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_20[5])
+      banks_20[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_335_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_20[6])
+      banks_20[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_335_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_20[7])
+      banks_20[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_335_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_20[8])
+      banks_20[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_335_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_20[9])
+      banks_20[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_335_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_20[10])
+      banks_20[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_335_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_20[11])
+      banks_20[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_335_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_20[12])
+      banks_20[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_335_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_20[13])
+      banks_20[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_335_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_20[14])
+      banks_20[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_335_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_20[15])
+      banks_20[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_335_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_21[0])
+      banks_21[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_351_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_21[1])
+      banks_21[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_351_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_21[2])
+      banks_21[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_351_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_21[3])
+      banks_21[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_351_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_21[4])
+      banks_21[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_351_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_21[5])
+      banks_21[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_351_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_21[6])
+      banks_21[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_351_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_21[7])
+      banks_21[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_351_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_21[8])
+      banks_21[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_351_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_21[9])
+      banks_21[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_351_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_21[10])
+      banks_21[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_351_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_21[11])
+      banks_21[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_351_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_21[12])
+      banks_21[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_351_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_21[13])
+      banks_21[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_351_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_21[14])
+      banks_21[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_351_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_21[15])
+      banks_21[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_351_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_22[0])
+      banks_22[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_367_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_22[1])
+      banks_22[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_367_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_22[2])
+      banks_22[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_367_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_22[3])
+      banks_22[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_367_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_22[4])
+      banks_22[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_367_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_22[5])
+      banks_22[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_367_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_22[6])
+      banks_22[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_367_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_22[7])
+      banks_22[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_367_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_22[8])
+      banks_22[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_367_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_22[9])
+      banks_22[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_367_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_22[10])
+      banks_22[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_367_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_22[11])
+      banks_22[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_367_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_22[12])
+      banks_22[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_367_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_22[13])
+      banks_22[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_367_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_22[14])
+      banks_22[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_367_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_22[15])
+      banks_22[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_367_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_23[0])
+      banks_23[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_383_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_23[1])
+      banks_23[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_383_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_23[2])
+      banks_23[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_383_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_23[3])
+      banks_23[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_383_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_23[4])
+      banks_23[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_383_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_23[5])
+      banks_23[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_383_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_23[6])
+      banks_23[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_383_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_23[7])
+      banks_23[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_383_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_23[8])
+      banks_23[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_383_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_23[9])
+      banks_23[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_383_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_23[10])
+      banks_23[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_383_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_23[11])
+      banks_23[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_383_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_23[12])
+      banks_23[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_383_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_23[13])
+      banks_23[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_383_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_23[14])
+      banks_23[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_383_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_23[15])
+      banks_23[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_383_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_24[0])
+      banks_24[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_399_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_24[1])
+      banks_24[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_399_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_24[2])
+      banks_24[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_399_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_24[3])
+      banks_24[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_399_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_24[4])
+      banks_24[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_399_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_24[5])
+      banks_24[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_399_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_24[6])
+      banks_24[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_399_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_24[7])
+      banks_24[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_399_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_24[8])
+      banks_24[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_399_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_24[9])
+      banks_24[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_399_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_24[10])
+      banks_24[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_399_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_24[11])
+      banks_24[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_399_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_24[12])
+      banks_24[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_399_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_24[13])
+      banks_24[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_399_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_24[14])
+      banks_24[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_399_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_24[15])
+      banks_24[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_399_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_25[0])
+      banks_25[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_415_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_25[1])
+      banks_25[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_415_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_25[2])
+      banks_25[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_415_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_25[3])
+      banks_25[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_415_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_25[4])
+      banks_25[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_415_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_25[5])
+      banks_25[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_415_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_25[6])
+      banks_25[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_415_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_25[7])
+      banks_25[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_415_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_25[8])
+      banks_25[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_415_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_25[9])
+      banks_25[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_415_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_25[10])
+      banks_25[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_415_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_25[11])
+      banks_25[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_415_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_25[12])
+      banks_25[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_415_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_25[13])
+      banks_25[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_415_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_25[14])
+      banks_25[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_415_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_25[15])
+      banks_25[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_415_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_26[0])
+      banks_26[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_431_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_26[1])
+      banks_26[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_431_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_26[2])
+      banks_26[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_431_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_26[3])
+      banks_26[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_431_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_26[4])
+      banks_26[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_431_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_26[5])
+      banks_26[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_431_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_26[6])
+      banks_26[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_431_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_26[7])
+      banks_26[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_431_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_26[8])
+      banks_26[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_431_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_26[9])
+      banks_26[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_431_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_26[10])
+      banks_26[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_431_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_26[11])
+      banks_26[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_431_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_26[12])
+      banks_26[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_431_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_26[13])
+      banks_26[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_431_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_26[14])
+      banks_26[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_431_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_26[15])
+      banks_26[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_431_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_27[0])
+      banks_27[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_447_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_27[1])
+      banks_27[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_447_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_27[2])
+      banks_27[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_447_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_27[3])
+      banks_27[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_447_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_27[4])
+      banks_27[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_447_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_27[5])
+      banks_27[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_447_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_27[6])
+      banks_27[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_447_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_27[7])
+      banks_27[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_447_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_27[8])
+      banks_27[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_447_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_27[9])
+      banks_27[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_447_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_27[10])
+      banks_27[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_447_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_27[11])
+      banks_27[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_447_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_27[12])
+      banks_27[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_447_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_27[13])
+      banks_27[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_447_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_27[14])
+      banks_27[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_447_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_27[15])
+      banks_27[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_447_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_28[0])
+      banks_28[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_463_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_28[1])
+      banks_28[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_463_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_28[2])
+      banks_28[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_463_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_28[3])
+      banks_28[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_463_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_28[4])
+      banks_28[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_463_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_28[5])
+      banks_28[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_463_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_28[6])
+      banks_28[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_463_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_28[7])
+      banks_28[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_463_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_28[8])
+      banks_28[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_463_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_28[9])
+      banks_28[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_463_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_28[10])
+      banks_28[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_463_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_28[11])
+      banks_28[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_463_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_28[12])
+      banks_28[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_463_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_28[13])
+      banks_28[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_463_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_28[14])
+      banks_28[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_463_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_28[15])
+      banks_28[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_463_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_29[0])
+      banks_29[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_479_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_29[1])
+      banks_29[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_479_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_29[2])
+      banks_29[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_479_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_29[3])
+      banks_29[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_479_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_29[4])
+      banks_29[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_479_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_29[5])
+      banks_29[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_479_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_29[6])
+      banks_29[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_479_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_29[7])
+      banks_29[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_479_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_29[8])
+      banks_29[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_479_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_29[9])
+      banks_29[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_479_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_29[10])
+      banks_29[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_479_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_29[11])
+      banks_29[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_479_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_29[12])
+      banks_29[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_479_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_29[13])
+      banks_29[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_479_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_29[14])
+      banks_29[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_479_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_29[15])
+      banks_29[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_479_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_30[0])
+      banks_30[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_495_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_30[1])
+      banks_30[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_495_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_30[2])
+      banks_30[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_495_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_30[3])
+      banks_30[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_495_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_30[4])
+      banks_30[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_495_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_30[5])
+      banks_30[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_495_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_30[6])
+      banks_30[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_495_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_30[7])
+      banks_30[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_495_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_30[8])
+      banks_30[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_495_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_30[9])
+      banks_30[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_495_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_30[10])
+      banks_30[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_495_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_30[11])
+      banks_30[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_495_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_30[12])
+      banks_30[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_495_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_30[13])
+      banks_30[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_495_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_30[14])
+      banks_30[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_495_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_30[15])
+      banks_30[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_495_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_31[0])
+      banks_31[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_511_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_31[1])
+      banks_31[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_511_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_31[2])
+      banks_31[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_511_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_31[3])
+      banks_31[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_511_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_31[4])
+      banks_31[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_511_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_31[5])
+      banks_31[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_511_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_31[6])
+      banks_31[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_511_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_31[7])
+      banks_31[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_511_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_31[8])
+      banks_31[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_511_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_31[9])
+      banks_31[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_511_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_31[10])
+      banks_31[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_511_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_31[11])
+      banks_31[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_511_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_31[12])
+      banks_31[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_511_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_31[13])
+      banks_31[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_511_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_31[14])
+      banks_31[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_511_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_31[15])
+      banks_31[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_511_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_32[0])
+      banks_32[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_527_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_32[1])
+      banks_32[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_527_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_32[2])
+      banks_32[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_527_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_32[3])
+      banks_32[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_527_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_32[4])
+      banks_32[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_527_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_32[5])
+      banks_32[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_527_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_32[6])
+      banks_32[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_527_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_32[7])
+      banks_32[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_527_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_32[8])
+      banks_32[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_527_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_32[9])
+      banks_32[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_527_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_32[10])
+      banks_32[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_527_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_32[11])
+      banks_32[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_527_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_32[12])
+      banks_32[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_527_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_32[13])
+      banks_32[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_527_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_32[14])
+      banks_32[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_527_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_32[15])
+      banks_32[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_527_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_33[0])
+      banks_33[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_543_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_33[1])
+      banks_33[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_543_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_33[2])
+      banks_33[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_543_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_33[3])
+      banks_33[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_543_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_33[4])
+      banks_33[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_543_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_33[5])
+      banks_33[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_543_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_33[6])
+      banks_33[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_543_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_33[7])
+      banks_33[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_543_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_33[8])
+      banks_33[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_543_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_33[9])
+      banks_33[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_543_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_33[10])
+      banks_33[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_543_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_33[11])
+      banks_33[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_543_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_33[12])
+      banks_33[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_543_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_33[13])
+      banks_33[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_543_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_33[14])
+      banks_33[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_543_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_33[15])
+      banks_33[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_543_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_34[0])
+      banks_34[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_559_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_34[1])
+      banks_34[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_559_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_34[2])
+      banks_34[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_559_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_34[3])
+      banks_34[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_559_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_34[4])
+      banks_34[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_559_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_34[5])
+      banks_34[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_559_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_34[6])
+      banks_34[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_559_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_34[7])
+      banks_34[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_559_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_34[8])
+      banks_34[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_559_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_34[9])
+      banks_34[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_559_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_34[10])
+      banks_34[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_559_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_34[11])
+      banks_34[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_559_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_34[12])
+      banks_34[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_559_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_34[13])
+      banks_34[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_559_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_34[14])
+      banks_34[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_559_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_34[15])
+      banks_34[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_559_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_35[0])
+      banks_35[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_575_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_35[1])
+      banks_35[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_575_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_35[2])
+      banks_35[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_575_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_35[3])
+      banks_35[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_575_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_35[4])
+      banks_35[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_575_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_35[5])
+      banks_35[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_575_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_35[6])
+      banks_35[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_575_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_35[7])
+      banks_35[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_575_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_35[8])
+      banks_35[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_575_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_35[9])
+      banks_35[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_575_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_35[10])
+      banks_35[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_575_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_35[11])
+      banks_35[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_575_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_35[12])
+      banks_35[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_575_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_35[13])
+      banks_35[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_575_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_35[14])
+      banks_35[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_575_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_35[15])
+      banks_35[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_575_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_36[0])
+      banks_36[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_591_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_36[1])
+      banks_36[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_591_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_36[2])
+      banks_36[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_591_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_36[3])
+      banks_36[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_591_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_36[4])
+      banks_36[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_591_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_36[5])
+      banks_36[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_591_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_36[6])
+      banks_36[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_591_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_36[7])
+      banks_36[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_591_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_36[8])
+      banks_36[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_591_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_36[9])
+      banks_36[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_591_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_36[10])
+      banks_36[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_591_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_36[11])
+      banks_36[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_591_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_36[12])
+      banks_36[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_591_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_36[13])
+      banks_36[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_591_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_36[14])
+      banks_36[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_591_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_36[15])
+      banks_36[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_591_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_37[0])
+      banks_37[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_607_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_37[1])
+      banks_37[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_607_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_37[2])
+      banks_37[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_607_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_37[3])
+      banks_37[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_607_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_37[4])
+      banks_37[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_607_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_37[5])
+      banks_37[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_607_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_37[6])
+      banks_37[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_607_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_37[7])
+      banks_37[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_607_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_37[8])
+      banks_37[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_607_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_37[9])
+      banks_37[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_607_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_37[10])
+      banks_37[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_607_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_37[11])
+      banks_37[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_607_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_37[12])
+      banks_37[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_607_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_37[13])
+      banks_37[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_607_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_37[14])
+      banks_37[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_607_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_37[15])
+      banks_37[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_607_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_38[0])
+      banks_38[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_623_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_38[1])
+      banks_38[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_623_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_38[2])
+      banks_38[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_623_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_38[3])
+      banks_38[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_623_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_38[4])
+      banks_38[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_623_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_38[5])
+      banks_38[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_623_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_38[6])
+      banks_38[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_623_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_38[7])
+      banks_38[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_623_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_38[8])
+      banks_38[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_623_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_38[9])
+      banks_38[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_623_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_38[10])
+      banks_38[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_623_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_38[11])
+      banks_38[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_623_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_38[12])
+      banks_38[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_623_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_38[13])
+      banks_38[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_623_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_38[14])
+      banks_38[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_623_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_38[15])
+      banks_38[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_623_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_39[0])
+      banks_39[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_639_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_39[1])
+      banks_39[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_639_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_39[2])
+      banks_39[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_639_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_39[3])
+      banks_39[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_639_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_39[4])
+      banks_39[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_639_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_39[5])
+      banks_39[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_639_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_39[6])
+      banks_39[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_639_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_39[7])
+      banks_39[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_639_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_39[8])
+      banks_39[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_639_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_39[9])
+      banks_39[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_639_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_39[10])
+      banks_39[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_639_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_39[11])
+      banks_39[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_639_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_39[12])
+      banks_39[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_639_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_39[13])
+      banks_39[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_639_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_39[14])
+      banks_39[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_639_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_39[15])
+      banks_39[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_639_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_40[0])
+      banks_40[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_655_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_40[1])
+      banks_40[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_655_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_40[2])
+      banks_40[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_655_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_40[3])
+      banks_40[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_655_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_40[4])
+      banks_40[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_655_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_40[5])
+      banks_40[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_655_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_40[6])
+      banks_40[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_655_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_40[7])
+      banks_40[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_655_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_40[8])
+      banks_40[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_655_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_40[9])
+      banks_40[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_655_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_40[10])
+      banks_40[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_655_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_40[11])
+      banks_40[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_655_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_40[12])
+      banks_40[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_655_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_40[13])
+      banks_40[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_655_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_40[14])
+      banks_40[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_655_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_40[15])
+      banks_40[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_655_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_41[0])
+      banks_41[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_671_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_41[1])
+      banks_41[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_671_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_41[2])
+      banks_41[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_671_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_41[3])
+      banks_41[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_671_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_41[4])
+      banks_41[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_671_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_41[5])
+      banks_41[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_671_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_41[6])
+      banks_41[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_671_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_41[7])
+      banks_41[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_671_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_41[8])
+      banks_41[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_671_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_41[9])
+      banks_41[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_671_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_41[10])
+      banks_41[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_671_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_41[11])
+      banks_41[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_671_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_41[12])
+      banks_41[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_671_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_41[13])
+      banks_41[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_671_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_41[14])
+      banks_41[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_671_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_41[15])
+      banks_41[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_671_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_42[0])
+      banks_42[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_687_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_42[1])
+      banks_42[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_687_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_42[2])
+      banks_42[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_687_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_42[3])
+      banks_42[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_687_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_42[4])
+      banks_42[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_687_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_42[5])
+      banks_42[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_687_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_42[6])
+      banks_42[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_687_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_42[7])
+      banks_42[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_687_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_42[8])
+      banks_42[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_687_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_42[9])
+      banks_42[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_687_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_42[10])
+      banks_42[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_687_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_42[11])
+      banks_42[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_687_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_42[12])
+      banks_42[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_687_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_42[13])
+      banks_42[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_687_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_42[14])
+      banks_42[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_687_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_42[15])
+      banks_42[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_687_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_43[0])
+      banks_43[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_703_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_43[1])
+      banks_43[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_703_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_43[2])
+      banks_43[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_703_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_43[3])
+      banks_43[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_703_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_43[4])
+      banks_43[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_703_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_43[5])
+      banks_43[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_703_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_43[6])
+      banks_43[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_703_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_43[7])
+      banks_43[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_703_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_43[8])
+      banks_43[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_703_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_43[9])
+      banks_43[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_703_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_43[10])
+      banks_43[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_703_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_43[11])
+      banks_43[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_703_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_43[12])
+      banks_43[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_703_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_43[13])
+      banks_43[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_703_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_43[14])
+      banks_43[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_703_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_43[15])
+      banks_43[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_703_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_44[0])
+      banks_44[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_719_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_44[1])
+      banks_44[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_719_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_44[2])
+      banks_44[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_719_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_44[3])
+      banks_44[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_719_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_44[4])
+      banks_44[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_719_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_44[5])
+      banks_44[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_719_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_44[6])
+      banks_44[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_719_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_44[7])
+      banks_44[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_719_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_44[8])
+      banks_44[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_719_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_44[9])
+      banks_44[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_719_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_44[10])
+      banks_44[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_719_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_44[11])
+      banks_44[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_719_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_44[12])
+      banks_44[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_719_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_44[13])
+      banks_44[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_719_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_44[14])
+      banks_44[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_719_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_44[15])
+      banks_44[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_719_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_45[0])
+      banks_45[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_735_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_45[1])
+      banks_45[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_735_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_45[2])
+      banks_45[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_735_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_45[3])
+      banks_45[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_735_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_45[4])
+      banks_45[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_735_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_45[5])
+      banks_45[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_735_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_45[6])
+      banks_45[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_735_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_45[7])
+      banks_45[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_735_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_45[8])
+      banks_45[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_735_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_45[9])
+      banks_45[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_735_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_45[10])
+      banks_45[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_735_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_45[11])
+      banks_45[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_735_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_45[12])
+      banks_45[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_735_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_45[13])
+      banks_45[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_735_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_45[14])
+      banks_45[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_735_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_45[15])
+      banks_45[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_735_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_46[0])
+      banks_46[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_751_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_46[1])
+      banks_46[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_751_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_46[2])
+      banks_46[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_751_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_46[3])
+      banks_46[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_751_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_46[4])
+      banks_46[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_751_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_46[5])
+      banks_46[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_751_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_46[6])
+      banks_46[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_751_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_46[7])
+      banks_46[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_751_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_46[8])
+      banks_46[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_751_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_46[9])
+      banks_46[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_751_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_46[10])
+      banks_46[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_751_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_46[11])
+      banks_46[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_751_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_46[12])
+      banks_46[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_751_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_46[13])
+      banks_46[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_751_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_46[14])
+      banks_46[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_751_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_46[15])
+      banks_46[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_751_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_47[0])
+      banks_47[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_767_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_47[1])
+      banks_47[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_767_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_47[2])
+      banks_47[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_767_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_47[3])
+      banks_47[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_767_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_47[4])
+      banks_47[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_767_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_47[5])
+      banks_47[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_767_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_47[6])
+      banks_47[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_767_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_47[7])
+      banks_47[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_767_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_47[8])
+      banks_47[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_767_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_47[9])
+      banks_47[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_767_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_47[10])
+      banks_47[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_767_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_47[11])
+      banks_47[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_767_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_47[12])
+      banks_47[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_767_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_47[13])
+      banks_47[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_767_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_47[14])
+      banks_47[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_767_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_47[15])
+      banks_47[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_767_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_48[0])
+      banks_48[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_783_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_48[1])
+      banks_48[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_783_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_48[2])
+      banks_48[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_783_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_48[3])
+      banks_48[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_783_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_48[4])
+      banks_48[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_783_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_48[5])
+      banks_48[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_783_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_48[6])
+      banks_48[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_783_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_48[7])
+      banks_48[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_783_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_48[8])
+      banks_48[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_783_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_48[9])
+      banks_48[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_783_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_48[10])
+      banks_48[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_783_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_48[11])
+      banks_48[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_783_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_48[12])
+      banks_48[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_783_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_48[13])
+      banks_48[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_783_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_48[14])
+      banks_48[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_783_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_48[15])
+      banks_48[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_783_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_49[0])
+      banks_49[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_799_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_49[1])
+      banks_49[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_799_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_49[2])
+      banks_49[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_799_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_49[3])
+      banks_49[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_799_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_49[4])
+      banks_49[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_799_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_49[5])
+      banks_49[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_799_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_49[6])
+      banks_49[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_799_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_49[7])
+      banks_49[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_799_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_49[8])
+      banks_49[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_799_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_49[9])
+      banks_49[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_799_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_49[10])
+      banks_49[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_799_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_49[11])
+      banks_49[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_799_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_49[12])
+      banks_49[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_799_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_49[13])
+      banks_49[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_799_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_49[14])
+      banks_49[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_799_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_49[15])
+      banks_49[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_799_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_50[0])
+      banks_50[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_815_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_50[1])
+      banks_50[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_815_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_50[2])
+      banks_50[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_815_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_50[3])
+      banks_50[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_815_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_50[4])
+      banks_50[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_815_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_50[5])
+      banks_50[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_815_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_50[6])
+      banks_50[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_815_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_50[7])
+      banks_50[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_815_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_50[8])
+      banks_50[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_815_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_50[9])
+      banks_50[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_815_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_50[10])
+      banks_50[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_815_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_50[11])
+      banks_50[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_815_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_50[12])
+      banks_50[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_815_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_50[13])
+      banks_50[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_815_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_50[14])
+      banks_50[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_815_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_50[15])
+      banks_50[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_815_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_51[0])
+      banks_51[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_831_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_51[1])
+      banks_51[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_831_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_51[2])
+      banks_51[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_831_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_51[3])
+      banks_51[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_831_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_51[4])
+      banks_51[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_831_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_51[5])
+      banks_51[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_831_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_51[6])
+      banks_51[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_831_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_51[7])
+      banks_51[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_831_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_51[8])
+      banks_51[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_831_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_51[9])
+      banks_51[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_831_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_51[10])
+      banks_51[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_831_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_51[11])
+      banks_51[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_831_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_51[12])
+      banks_51[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_831_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_51[13])
+      banks_51[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_831_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_51[14])
+      banks_51[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_831_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_51[15])
+      banks_51[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_831_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_52[0])
+      banks_52[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_847_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_52[1])
+      banks_52[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_847_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_52[2])
+      banks_52[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_847_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_52[3])
+      banks_52[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_847_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_52[4])
+      banks_52[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_847_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_52[5])
+      banks_52[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_847_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_52[6])
+      banks_52[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_847_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_52[7])
+      banks_52[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_847_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_52[8])
+      banks_52[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_847_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_52[9])
+      banks_52[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_847_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_52[10])
+      banks_52[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_847_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_52[11])
+      banks_52[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_847_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_52[12])
+      banks_52[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_847_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_52[13])
+      banks_52[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_847_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_52[14])
+      banks_52[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_847_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_52[15])
+      banks_52[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_847_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_53[0])
+      banks_53[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_863_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_53[1])
+      banks_53[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_863_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_53[2])
+      banks_53[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_863_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_53[3])
+      banks_53[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_863_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_53[4])
+      banks_53[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_863_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_53[5])
+      banks_53[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_863_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_53[6])
+      banks_53[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_863_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_53[7])
+      banks_53[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_863_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_53[8])
+      banks_53[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_863_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_53[9])
+      banks_53[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_863_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_53[10])
+      banks_53[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_863_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_53[11])
+      banks_53[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_863_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_53[12])
+      banks_53[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_863_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_53[13])
+      banks_53[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_863_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_53[14])
+      banks_53[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_863_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_53[15])
+      banks_53[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_863_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_54[0])
+      banks_54[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_879_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_54[1])
+      banks_54[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_879_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_54[2])
+      banks_54[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_879_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_54[3])
+      banks_54[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_879_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_54[4])
+      banks_54[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_879_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_54[5])
+      banks_54[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_879_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_54[6])
+      banks_54[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_879_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_54[7])
+      banks_54[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_879_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_54[8])
+      banks_54[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_879_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_54[9])
+      banks_54[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_879_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_54[10])
+      banks_54[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_879_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_54[11])
+      banks_54[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_879_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_54[12])
+      banks_54[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_879_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_54[13])
+      banks_54[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_879_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_54[14])
+      banks_54[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_879_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_54[15])
+      banks_54[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_879_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_55[0])
+      banks_55[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_895_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_55[1])
+      banks_55[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_895_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_55[2])
+      banks_55[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_895_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_55[3])
+      banks_55[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_895_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_55[4])
+      banks_55[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_895_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_55[5])
+      banks_55[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_895_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_55[6])
+      banks_55[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_895_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_55[7])
+      banks_55[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_895_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_55[8])
+      banks_55[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_895_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_55[9])
+      banks_55[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_895_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_55[10])
+      banks_55[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_895_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_55[11])
+      banks_55[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_895_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_55[12])
+      banks_55[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_895_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_55[13])
+      banks_55[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_895_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_55[14])
+      banks_55[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_895_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_55[15])
+      banks_55[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_895_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_56[0])
+      banks_56[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_911_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_56[1])
+      banks_56[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_911_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_56[2])
+      banks_56[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_911_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_56[3])
+      banks_56[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_911_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_56[4])
+      banks_56[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_911_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_56[5])
+      banks_56[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_911_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_56[6])
+      banks_56[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_911_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_56[7])
+      banks_56[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_911_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_56[8])
+      banks_56[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_911_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_56[9])
+      banks_56[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_911_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_56[10])
+      banks_56[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_911_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_56[11])
+      banks_56[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_911_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_56[12])
+      banks_56[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_911_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_56[13])
+      banks_56[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_911_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_56[14])
+      banks_56[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_911_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_56[15])
+      banks_56[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_911_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_57[0])
+      banks_57[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_927_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_57[1])
+      banks_57[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_927_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_57[2])
+      banks_57[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_927_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_57[3])
+      banks_57[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_927_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_57[4])
+      banks_57[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_927_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_57[5])
+      banks_57[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_927_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_57[6])
+      banks_57[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_927_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_57[7])
+      banks_57[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_927_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_57[8])
+      banks_57[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_927_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_57[9])
+      banks_57[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_927_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_57[10])
+      banks_57[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_927_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_57[11])
+      banks_57[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_927_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_57[12])
+      banks_57[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_927_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_57[13])
+      banks_57[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_927_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_57[14])
+      banks_57[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_927_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_57[15])
+      banks_57[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_927_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_58[0])
+      banks_58[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_943_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_58[1])
+      banks_58[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_943_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_58[2])
+      banks_58[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_943_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_58[3])
+      banks_58[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_943_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_58[4])
+      banks_58[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_943_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_58[5])
+      banks_58[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_943_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_58[6])
+      banks_58[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_943_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_58[7])
+      banks_58[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_943_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_58[8])
+      banks_58[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_943_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_58[9])
+      banks_58[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_943_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_58[10])
+      banks_58[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_943_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_58[11])
+      banks_58[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_943_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_58[12])
+      banks_58[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_943_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_58[13])
+      banks_58[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_943_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_58[14])
+      banks_58[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_943_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_58[15])
+      banks_58[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_943_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_59[0])
+      banks_59[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_959_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_59[1])
+      banks_59[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_959_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_59[2])
+      banks_59[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_959_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_59[3])
+      banks_59[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_959_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_59[4])
+      banks_59[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_959_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_59[5])
+      banks_59[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_959_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_59[6])
+      banks_59[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_959_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_59[7])
+      banks_59[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_959_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_59[8])
+      banks_59[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_959_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_59[9])
+      banks_59[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_959_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_59[10])
+      banks_59[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_959_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_59[11])
+      banks_59[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_959_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_59[12])
+      banks_59[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_959_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_59[13])
+      banks_59[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_959_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_59[14])
+      banks_59[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_959_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_59[15])
+      banks_59[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_959_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_60[0])
+      banks_60[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_975_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_60[1])
+      banks_60[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_975_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_60[2])
+      banks_60[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_975_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_60[3])
+      banks_60[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_975_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_60[4])
+      banks_60[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_975_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_60[5])
+      banks_60[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_975_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_60[6])
+      banks_60[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_975_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_60[7])
+      banks_60[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_975_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_60[8])
+      banks_60[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_975_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_60[9])
+      banks_60[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_975_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_60[10])
+      banks_60[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_975_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_60[11])
+      banks_60[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_975_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_60[12])
+      banks_60[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_975_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_60[13])
+      banks_60[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_975_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_60[14])
+      banks_60[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_975_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_60[15])
+      banks_60[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_975_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_61[0])
+      banks_61[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_991_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_61[1])
+      banks_61[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_991_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_61[2])
+      banks_61[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_991_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_61[3])
+      banks_61[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_991_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_61[4])
+      banks_61[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_991_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_61[5])
+      banks_61[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_991_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_61[6])
+      banks_61[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_991_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_61[7])
+      banks_61[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_991_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_61[8])
+      banks_61[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_991_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_61[9])
+      banks_61[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_991_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_61[10])
+      banks_61[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_991_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_61[11])
+      banks_61[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_991_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_61[12])
+      banks_61[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_991_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_61[13])
+      banks_61[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_991_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_61[14])
+      banks_61[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_991_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_61[15])
+      banks_61[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_991_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_62[0])
+      banks_62[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_1007_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_62[1])
+      banks_62[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_1007_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_62[2])
+      banks_62[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_1007_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_62[3])
+      banks_62[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_1007_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_62[4])
+      banks_62[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_1007_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_62[5])
+      banks_62[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_1007_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_62[6])
+      banks_62[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_1007_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_62[7])
+      banks_62[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_1007_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_62[8])
+      banks_62[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_1007_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_62[9])
+      banks_62[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_1007_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_62[10])
+      banks_62[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_1007_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_62[11])
+      banks_62[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_1007_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_62[12])
+      banks_62[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_1007_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_62[13])
+      banks_62[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_1007_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_62[14])
+      banks_62[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_1007_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_62[15])
+      banks_62[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_1007_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+    if ((FillPort_Write) && FillPort_Bytes_bits_63[0])
+      banks_63[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_1023_cat[7:0];
+    if ((FillPort_Write) && FillPort_Bytes_bits_63[1])
+      banks_63[$unsigned({fill_bank, FillPort_Address})][15:8] <= FillPort_Data_1023_cat[15:8];
+    if ((FillPort_Write) && FillPort_Bytes_bits_63[2])
+      banks_63[$unsigned({fill_bank, FillPort_Address})][23:16] <= FillPort_Data_1023_cat[23:16];
+    if ((FillPort_Write) && FillPort_Bytes_bits_63[3])
+      banks_63[$unsigned({fill_bank, FillPort_Address})][31:24] <= FillPort_Data_1023_cat[31:24];
+    if ((FillPort_Write) && FillPort_Bytes_bits_63[4])
+      banks_63[$unsigned({fill_bank, FillPort_Address})][39:32] <= FillPort_Data_1023_cat[39:32];
+    if ((FillPort_Write) && FillPort_Bytes_bits_63[5])
+      banks_63[$unsigned({fill_bank, FillPort_Address})][47:40] <= FillPort_Data_1023_cat[47:40];
+    if ((FillPort_Write) && FillPort_Bytes_bits_63[6])
+      banks_63[$unsigned({fill_bank, FillPort_Address})][55:48] <= FillPort_Data_1023_cat[55:48];
+    if ((FillPort_Write) && FillPort_Bytes_bits_63[7])
+      banks_63[$unsigned({fill_bank, FillPort_Address})][63:56] <= FillPort_Data_1023_cat[63:56];
+    if ((FillPort_Write) && FillPort_Bytes_bits_63[8])
+      banks_63[$unsigned({fill_bank, FillPort_Address})][71:64] <= FillPort_Data_1023_cat[71:64];
+    if ((FillPort_Write) && FillPort_Bytes_bits_63[9])
+      banks_63[$unsigned({fill_bank, FillPort_Address})][79:72] <= FillPort_Data_1023_cat[79:72];
+    if ((FillPort_Write) && FillPort_Bytes_bits_63[10])
+      banks_63[$unsigned({fill_bank, FillPort_Address})][87:80] <= FillPort_Data_1023_cat[87:80];
+    if ((FillPort_Write) && FillPort_Bytes_bits_63[11])
+      banks_63[$unsigned({fill_bank, FillPort_Address})][95:88] <= FillPort_Data_1023_cat[95:88];
+    if ((FillPort_Write) && FillPort_Bytes_bits_63[12])
+      banks_63[$unsigned({fill_bank, FillPort_Address})][103:96] <= FillPort_Data_1023_cat[103:96];
+    if ((FillPort_Write) && FillPort_Bytes_bits_63[13])
+      banks_63[$unsigned({fill_bank, FillPort_Address})][111:104] <= FillPort_Data_1023_cat[111:104];
+    if ((FillPort_Write) && FillPort_Bytes_bits_63[14])
+      banks_63[$unsigned({fill_bank, FillPort_Address})][119:112] <= FillPort_Data_1023_cat[119:112];
+    if ((FillPort_Write) && FillPort_Bytes_bits_63[15])
+      banks_63[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_1023_cat[127:120];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_0 <= banks_0[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_1 <= banks_1[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_2 <= banks_2[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_3 <= banks_3[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_4 <= banks_4[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_5 <= banks_5[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_6 <= banks_6[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_7 <= banks_7[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_8 <= banks_8[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_9 <= banks_9[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_10 <= banks_10[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_11 <= banks_11[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_12 <= banks_12[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_13 <= banks_13[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_14 <= banks_14[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_15 <= banks_15[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_16 <= banks_16[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_17 <= banks_17[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_18 <= banks_18[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_19 <= banks_19[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_20 <= banks_20[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_21 <= banks_21[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_22 <= banks_22[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_23 <= banks_23[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_24 <= banks_24[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_25 <= banks_25[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_26 <= banks_26[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_27 <= banks_27[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_28 <= banks_28[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_29 <= banks_29[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_30 <= banks_30[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_31 <= banks_31[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_32 <= banks_32[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_33 <= banks_33[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_34 <= banks_34[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_35 <= banks_35[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_36 <= banks_36[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_37 <= banks_37[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_38 <= banks_38[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_39 <= banks_39[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_40 <= banks_40[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_41 <= banks_41[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_42 <= banks_42[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_43 <= banks_43[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_44 <= banks_44[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_45 <= banks_45[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_46 <= banks_46[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_47 <= banks_47[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_48 <= banks_48[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_49 <= banks_49[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_50 <= banks_50[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_51 <= banks_51[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_52 <= banks_52[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_53 <= banks_53[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_54 <= banks_54[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_55 <= banks_55[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_56 <= banks_56[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_57 <= banks_57[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_58 <= banks_58[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_59 <= banks_59[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_60 <= banks_60[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_61 <= banks_61[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_62 <= banks_62[$unsigned({fill_bank_not, DrainPort_Address})];
+  end
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+    if (1'b1)
+      read_63 <= banks_63[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 endmodule
 

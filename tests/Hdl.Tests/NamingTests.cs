@@ -107,4 +107,41 @@ public sealed class NamingTests
              ("Out_Payload", Ir.NetKind.Output), ("Out_Valid", Ir.NetKind.Output), ("Out_Ready", Ir.NetKind.Input)],
             ports);
     }
+
+    /// <summary>Two registers whose next values slice the same sum, each built anew in C#: Verilog needs the sum named to slice it.</summary>
+    private sealed class TwiceBuilt : Module
+    {
+        public TwiceBuilt()
+        {
+            A = Input(UInt(8));
+            B = Input(UInt(8));
+            High = Output(UInt(4));
+            Low = Output(UInt(4));
+            var high = Reg(UInt(4), 0, name: "high");
+            var low = Reg(UInt(4), 0, name: "low");
+            high.Assign((A + B)[7, 4]);
+            low.Assign((A + B)[8, 5]);
+            High.Assign(high);
+            Low.Assign(low);
+        }
+
+        public UInt A { get; }
+
+        public UInt B { get; }
+
+        public UInt High { get; }
+
+        public UInt Low { get; }
+    }
+
+    [Fact]
+    public void An_expression_built_twice_is_one_temporary_named_after_what_it_reads()
+    {
+        var verilog = HdlFlow.For(() => new TwiceBuilt()).Run().ThrowIfFailed().Verilog.Single(f => f.Name == "TwiceBuilt.v").Text;
+        var temporaries = verilog.Split('\n').Where(l => l.TrimStart().StartsWith("wire", StringComparison.Ordinal)).ToList();
+        Assert.True(temporaries.Count == 1, verilog);
+        Assert.Contains("A_add;", temporaries[0], StringComparison.Ordinal);
+        Assert.Contains("A_add[7:4]", verilog, StringComparison.Ordinal);
+        Assert.Contains("A_add[8:5]", verilog, StringComparison.Ordinal);
+    }
 }

@@ -12,7 +12,7 @@ public sealed record TemporaryWire(string Name, Shape Shape, string Value, strin
 /// so no Verilog context widening happens. Where Verilog would change the meaning of a nested
 /// operator (a signed multiply or arithmetic shift inside an unsigned expression, a part-select of
 /// an expression) or a shared subexpression would be printed twice, the operator moves to a
-/// temporary wire named after the signal it feeds.
+/// temporary wire named after the first signal it reads; equal expressions share one.
 /// </summary>
 internal sealed class VerilogExpression(Func<string, string> uniqueName, IReadOnlyDictionary<Expr, int> uses)
 {
@@ -156,12 +156,27 @@ internal sealed class VerilogExpression(Func<string, string> uniqueName, IReadOn
             CastExpr => "cast",
             _ => "value",
         };
-        var name = uniqueName($"{consumer}_{kind}");
-        var text = Top(e, name);
+        // Named after what it reads (in_not for ~in), so the same operation on the same signal, built
+        // twice in C#, reads as one wire and is declared once.
+        var basis = $"{FirstNet(e) ?? consumer}_{kind}";
+        var text = Top(e, basis);
+        if (byText.TryGetValue((e.Shape, text), out var shared))
+        {
+            spilled[e] = shared;
+            return shared;
+        }
+        var name = uniqueName(basis);
         spilled[e] = name;
+        byText[(e.Shape, text)] = name;
         Temporaries.Add(new TemporaryWire(name, e.Shape, text, Locator));
         return name;
     }
+
+    /// <summary>The temporaries by shape and printed value: an equal expression prints the same text, so it reuses the wire.</summary>
+    private readonly Dictionary<(Shape, string), string> byText = [];
+
+    /// <summary>The first signal <paramref name="e"/> reads, depth first, or null for constants and memory reads.</summary>
+    private static string? FirstNet(Expr e) => e is NetRef r ? r.Net.Name : e.Operands.Select(FirstNet).FirstOrDefault(n => n is not null);
 
     /// <summary>Leaves as short to print again as to name: not worth a temporary when shared.</summary>
     private static bool IsCheap(Expr e) => e is NetRef or Const || e is SliceExpr { Operand: NetRef } || e is CastExpr c && IsCheap(c.Operand);

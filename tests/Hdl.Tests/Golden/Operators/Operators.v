@@ -40,21 +40,21 @@ module Operators (
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire signed [15:0] mac_mul; // @[Designs.cs:69]
-  wire [8:0] middle_add; // @[Designs.cs:83]
-  wire [7:0] picked_bit_shiftright; // @[Designs.cs:85]
-  wire [1:0] selected_bits; // @[Designs.cs:92]
+  wire signed [15:0] s_mul; // @[Designs.cs:69]
+  wire [8:0] a_add; // @[Designs.cs:83]
+  wire [7:0] a_shiftright; // @[Designs.cs:85]
+  wire [1:0] amount_bits; // @[Designs.cs:92]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign mac_mul = $signed(s) * $signed(t); // @[Designs.cs:69]
-  assign middle_add = {1'd0, a} + {1'd0, b}; // @[Designs.cs:83]
-  assign picked_bit_shiftright = a >> amount; // @[Designs.cs:85]
-  assign selected_bits = amount[1:0]; // @[Designs.cs:92]
+  assign s_mul = $signed(s) * $signed(t); // @[Designs.cs:69]
+  assign a_add = {1'd0, a} + {1'd0, b}; // @[Designs.cs:83]
+  assign a_shiftright = a >> amount; // @[Designs.cs:85]
+  assign amount_bits = amount[1:0]; // @[Designs.cs:92]
   assign sum = {1'd0, a} + {1'd0, b}; // @[Designs.cs:65]
   assign difference = {1'd0, a} - {1'd0, b}; // @[Designs.cs:66]
   assign product = a * b; // @[Designs.cs:67]
   assign signed_product = $signed(s) * $signed(t); // @[Designs.cs:68]
-  assign mac = {{1{mac_mul[15]}}, mac_mul} + {{9{s[7]}}, s}; // @[Designs.cs:69]
+  assign mac = {{1{s_mul[15]}}, s_mul} + {{9{s[7]}}, s}; // @[Designs.cs:69]
   assign bits = (a & b) | (a ^ (~b)); // @[Designs.cs:70]
   assign less = a < b; // @[Designs.cs:71]
   assign signed_less = $signed(s) < $signed(t); // @[Designs.cs:72]
@@ -68,16 +68,16 @@ module Operators (
   assign signed_static_right = s[7:2]; // @[Designs.cs:80]
   assign chosen = select ? a : b; // @[Designs.cs:81]
   assign joined = {a, b}; // @[Designs.cs:82]
-  assign middle = middle_add[6:3]; // @[Designs.cs:83]
+  assign middle = a_add[6:3]; // @[Designs.cs:83]
   assign top_bit = a[7]; // @[Designs.cs:84]
-  assign picked_bit = picked_bit_shiftright[0]; // @[Designs.cs:85]
+  assign picked_bit = a_shiftright[0]; // @[Designs.cs:85]
   assign widened = {{4{s[7]}}, s}; // @[Designs.cs:86]
   assign negated = 9'd0 - {{1{s[7]}}, s}; // @[Designs.cs:87]
   assign reinterpret = s; // @[Designs.cs:88]
   assign parity = ^a; // @[Designs.cs:89]
   assign any = |b; // @[Designs.cs:90]
   assign wrapped = s + t; // @[Designs.cs:91]
-  assign selected = selected_bits[1] ? (amount[0] ? (a | b) : (a & b)) : (amount[0] ? b : a); // @[Designs.cs:92]
+  assign selected = amount_bits[1] ? (amount[0] ? (a | b) : (a & b)) : (amount[0] ? b : a); // @[Designs.cs:92]
 endmodule
 
 `default_nettype wire
