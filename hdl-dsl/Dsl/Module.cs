@@ -110,11 +110,13 @@ public abstract class Module
     /// <summary>
     /// A register in <paramref name="domain"/> (default: <see cref="Domain"/>). With <paramref name="reset"/>
     /// it takes that value on reset; without, it has no reset (best for DSP and SRL inference). It
-    /// holds its value on cycles where nothing assigns it.
+    /// holds its value on cycles where nothing assigns it. With <paramref name="init"/> it holds that
+    /// value from power-up, before any reset (the flip-flop's INIT on the FPGA; the IR simulator,
+    /// Verilator and Icarus start it there); without, it starts at 0 in the simulators.
     /// </summary>
-    protected T Reg<T>(HdlType<T> type, long? reset = null, Bool? enable = null, ClockDomain? domain = null, string? name = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    protected T Reg<T>(HdlType<T> type, long? reset = null, Bool? enable = null, ClockDomain? domain = null, string? name = null, long? init = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
-        var value = type.Create(RegisterFactory(reset, enable, domain, new(file, line)));
+        var value = type.Create(RegisterFactory(reset, enable, domain, new(file, line), init));
         if (name is not null)
             NameValue(value, name);
         else
@@ -223,7 +225,7 @@ public abstract class Module
         }
     }
 
-    private NetFactory RegisterFactory(long? reset, Bool? enable, ClockDomain? domain, SourceLocation location)
+    private NetFactory RegisterFactory(long? reset, Bool? enable, ClockDomain? domain, SourceLocation location, long? init = null)
     {
         var clock = domain ?? Domain;
         UseDomain(clock);
@@ -233,17 +235,16 @@ public abstract class Module
             UseReset(clock);
         return new NetFactory(this, NetKind.Register, location, net =>
         {
-            BigInteger? resetBits = null;
-            if (reset is { } r)
+            BigInteger? Bits(long? value, string what)
             {
+                if (value is not { } v)
+                    return null;
                 var fits = net.Shape.Signed
-                    ? r >= -(BigInteger.One << (net.Width - 1)) && r < BigInteger.One << (net.Width - 1)
-                    : r >= 0 && r < BigInteger.One << net.Width;
-                if (!fits)
-                    throw new HdlException($"reset value {r} does not fit in {net.Shape}", location);
-                resetBits = Hw.Pattern(r, net.Width);
+                    ? v >= -(BigInteger.One << (net.Width - 1)) && v < BigInteger.One << (net.Width - 1)
+                    : v >= 0 && v < BigInteger.One << net.Width;
+                return fits ? Hw.Pattern(v, net.Width) : throw new HdlException($"{what} {v} does not fit in {net.Shape}", location);
             }
-            net.Register = new RegisterInfo(clock, resetBits) { Enable = enable?.Expr };
+            net.Register = new RegisterInfo(clock, Bits(reset, "reset value")) { Enable = enable?.Expr, InitialValue = Bits(init, "initial value") };
             return net;
         });
     }
@@ -364,7 +365,7 @@ public abstract class Module
     /// <summary>A register of an enum type that resets to <paramref name="reset"/>.</summary>
     protected EnumValue<TEnum> Reg<TEnum>(EnumType<TEnum> type, TEnum reset, Bool? enable = null, ClockDomain? domain = null, string? name = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) where TEnum : struct, System.Enum
     {
-        var value = Reg(type, Convert.ToInt64(reset, System.Globalization.CultureInfo.InvariantCulture), enable, domain, name, file, line);
+        var value = Reg(type, Convert.ToInt64(reset, System.Globalization.CultureInfo.InvariantCulture), enable, domain, name, null, file, line);
         value.Net!.Register!.ResetName = (NamedConst)EnumValue<TEnum>.Of(reset).Expr;
         return value;
     }

@@ -23,6 +23,13 @@ public sealed class RegisterInfo(ClockDomain domain, System.Numerics.BigInteger?
     /// <summary>The value taken on reset; <c>null</c> for a register without reset.</summary>
     public System.Numerics.BigInteger? ResetValue { get; } = resetValue;
 
+    /// <summary>
+    /// The value at power-up (the FPGA's INIT of the flip-flop, a declaration initializer in the Verilog)
+    /// before any reset; <c>null</c>: the register starts at 0 in every simulator, and at whatever the
+    /// synthesis tool chooses on the part.
+    /// </summary>
+    public System.Numerics.BigInteger? InitialValue { get; internal set; }
+
     /// <summary>The named constant the reset value came from (an enum member), printed by name; <c>null</c> when none.</summary>
     public NamedConst? ResetName { get; internal set; }
 

@@ -120,12 +120,12 @@ public sealed record IcarusSimulation
     private static string Testbench(Design design, PortLayout layout, long cycles)
     {
         string Range(int width) => width == 1 ? "" : $"[{width - 1}:0]";
-        var registers = new List<string>();
+        var registers = new List<object>();
         var memories = new List<object>();
         foreach (var (path, module) in design.InstanceTree().Where(i => !i.Module.IsBlackBox))
         {
             var prefix = path.Length == 0 ? "" : path.Replace('/', '.') + ".";
-            registers.AddRange(module.Nets.Where(n => n.Kind is NetKind.Register or NetKind.MemoryReadData || n.IsLatch).Select(n => prefix + n.Name));
+            registers.AddRange(module.Nets.Where(n => n.Kind is NetKind.Register or NetKind.MemoryReadData || n.IsLatch).Select(n => new { Name = prefix + n.Name, Value = n.Register?.InitialValue is { } initial ? $"{n.Width}'h{initial:x}" : "0" }));
             memories.AddRange(module.Memories.Where(m => m.Init is null).Select(m => new { Name = prefix + m.Name, m.Depth }));
         }
         return TemplateText.Render("testbench.v.sbn", new

@@ -89,6 +89,8 @@ internal sealed class IrEngine<T> : IrEngine where T : struct, IBinaryInteger<T>
                     info.Domain.IsAsyncReset,
                     info.Domain.Edge == Hdl.ClockEdge.Falling,
                     Bits<T>.FromBigInteger(info.ResetValue ?? 0, net.Width)));
+                if (info.InitialValue is { } initial)
+                    values[Slot(net)] = Bits<T>.FromBigInteger(initial, net.Width);
             }
             foreach (var memory in module.Memories)
             {

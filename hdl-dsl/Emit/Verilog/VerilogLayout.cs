@@ -131,7 +131,9 @@ internal static class VerilogLayout
 
         // An enum's members as a person lists them: in value order, one enum after another.
         var localparams = printer.NamedConstants.Values.OrderBy(c => c.Family, StringComparer.Ordinal).ThenBy(c => c.Value).ThenBy(c => c.Name, StringComparer.Ordinal).Select(c => new LocalparamView(Range(c.Width), c.Name, VerilogExpression.Literal(c.Value, c.Width))).ToList();
-        var declarations = module.Nets.Where(n => !n.IsUnusedSink).Select(n => new DeclarationView(Attributes(n.Attributes), n.Kind is NetKind.Register or NetKind.MemoryReadData || n.IsLatch || cases.Any(c => c.Name == n.Name) ? "reg" : "wire", n.Shape.Signed, Range(n.Width), n.Name, Locator(n.Location))).ToList();
+        var declarations = module.Nets.Where(n => !n.IsUnusedSink).Select(n => new DeclarationView(Attributes(n.Attributes), n.Kind is NetKind.Register or NetKind.MemoryReadData || n.IsLatch || cases.Any(c => c.Name == n.Name) ? "reg" : "wire", n.Shape.Signed, Range(n.Width), n.Name, Locator(n.Location),
+            // The power-up value as a declaration initializer: Vivado takes it as the flip-flop's INIT, and every simulator starts there.
+            n.Register?.InitialValue is { } initial ? VerilogExpression.Literal(initial, n.Width) : "")).ToList();
         var unused = module.Nets.Where(n => n.IsUnusedSink).Select(n => new DeclarationView("", "wire", n.Shape.Signed, Range(n.Width), n.Name, Locator(n.Location))).ToList();
         var temporaries = printer.Temporaries.Select(t => new DeclarationView("", "wire", t.Shape.Signed, Range(t.Shape.Width), t.Name, t.Locator)).ToList();
         assigns.InsertRange(0, printer.Temporaries.Select(t => new AssignView(t.Name, t.Value, t.Locator)));

@@ -3,7 +3,7 @@ namespace DiffAcc.Hdl.Emit.Verilog;
 // The data a module template prints. Every decision (names, order, temporaries, enables) is made
 // before these are filled; the template only lays out Verilog syntax around them.
 
-internal sealed record DeclarationView(string Attributes, string Kind, bool Signed, string Range, string Name, string Locator);
+internal sealed record DeclarationView(string Attributes, string Kind, bool Signed, string Range, string Name, string Locator, string Init = "");
 
 internal sealed record PortView(string Attributes, string Direction, bool Signed, string Range, string Name, string Locator);
 
