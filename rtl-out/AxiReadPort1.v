@@ -78,7 +78,10 @@ module AxiReadPort1 (
     if (rst)
       ar_valid <= 1'b0;
     else
-      ar_valid <= client_0_Valid_and ? 1'b1 : (axi_arready ? 1'b0 : ar_valid);
+      if (client_0_Valid_and)
+        ar_valid <= 1'b1;
+      else if (axi_arready)
+        ar_valid <= 1'b0;
   end
 
   always @(posedge clk) begin // @[AxiReadPort.cs:87]

@@ -89,7 +89,10 @@ module AxiReadPort2 (
     if (rst)
       ar_valid <= 1'b0;
     else
-      ar_valid <= client_1_Valid_and ? 1'b1 : (axi_arready ? 1'b0 : ar_valid);
+      if (client_1_Valid_and)
+        ar_valid <= 1'b1;
+      else if (axi_arready)
+        ar_valid <= 1'b0;
   end
 
   always @(posedge clk) begin // @[AxiReadPort.cs:87]

@@ -11479,14 +11479,22 @@ module ComputeEngine4x32x32 (
     if (rst)
       draining <= 6'd0;
     else
-      draining <= Control_Abort ? 6'd0 : (last_issued ? 6'd14 : ((draining != 6'd0) ? (draining - 6'd1) : draining));
+      if (Control_Abort)
+        draining <= 6'd0;
+      else if (last_issued)
+        draining <= 6'd14;
+      else if (draining != 6'd0)
+        draining <= draining - 6'd1;
   end
 
   always @(posedge clk) begin // @[ComputeEngine.cs:136]
     if (rst)
       busy <= 1'b0;
     else
-      busy <= Control_Start ? 1'b1 : ((draining_eq | Control_Abort) ? 1'b0 : busy);
+      if (Control_Start)
+        busy <= 1'b1;
+      else if (draining_eq | Control_Abort)
+        busy <= 1'b0;
   end
 
   always @(posedge clk) begin // @[ComputeEngine.cs:92]

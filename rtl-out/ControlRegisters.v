@@ -110,15 +110,12 @@ module ControlRegisters (
   wire [63:0] base2_hi_cat; // @[ControlRegisters.cs:174]
   wire [63:0] base3_hi_cat; // @[ControlRegisters.cs:174]
   wire [31:0] s_axi_wstrb_cat; // @[ControlRegisters.cs:81]
-  wire busy_and; // @[ControlRegisters.cs:89, ControlRegisters.cs:105]
-  wire s_axi_awvalid_and_1; // @[ControlRegisters.cs:89, ControlRegisters.cs:105]
-  wire busy_and_1; // @[ControlRegisters.cs:93, ControlRegisters.cs:98]
-  wire s_axi_arvalid_and; // @[ControlRegisters.cs:132]
   wire [5:0] s_axi_araddr_bits; // @[ControlRegisters.cs:158]
   wire s_axi_araddr_bits_1; // @[ControlRegisters.cs:158]
   wire s_axi_araddr_bits_2; // @[ControlRegisters.cs:158]
   wire s_axi_araddr_bits_3; // @[ControlRegisters.cs:158]
   wire s_axi_araddr_bits_4; // @[ControlRegisters.cs:158]
+  wire s_axi_arvalid_and; // @[ControlRegisters.cs:166]
   /* verilator lint_on UNUSEDSIGNAL */
 
   assign s_axi_awvalid_and = (s_axi_awvalid & s_axi_wvalid) & (~write_response); // @[ControlRegisters.cs:109]
@@ -128,15 +125,12 @@ module ControlRegisters (
   assign base2_hi_cat = {base2_hi, base2_lo}; // @[ControlRegisters.cs:174]
   assign base3_hi_cat = {base3_hi, base3_lo}; // @[ControlRegisters.cs:174]
   assign s_axi_wstrb_cat = {(s_axi_wstrb[3] ? 8'd255 : 8'd0), (s_axi_wstrb[2] ? 8'd255 : 8'd0), (s_axi_wstrb[1] ? 8'd255 : 8'd0), (s_axi_wstrb[0] ? 8'd255 : 8'd0)}; // @[ControlRegisters.cs:81]
-  assign busy_and = busy & end_in; // @[ControlRegisters.cs:89, ControlRegisters.cs:105]
-  assign s_axi_awvalid_and_1 = ((s_axi_awvalid_and & (s_axi_awaddr == 8'd16)) & s_axi_wdata[0]) & (~busy); // @[ControlRegisters.cs:89, ControlRegisters.cs:105]
-  assign busy_and_1 = (busy & error_in) & (error_code == MachineError_None); // @[ControlRegisters.cs:93, ControlRegisters.cs:98]
-  assign s_axi_arvalid_and = s_axi_arvalid & (~read_valid); // @[ControlRegisters.cs:132]
   assign s_axi_araddr_bits = s_axi_araddr[7:2]; // @[ControlRegisters.cs:158]
   assign s_axi_araddr_bits_1 = s_axi_araddr_bits[4]; // @[ControlRegisters.cs:158]
   assign s_axi_araddr_bits_2 = s_axi_araddr_bits[3]; // @[ControlRegisters.cs:158]
   assign s_axi_araddr_bits_3 = s_axi_araddr_bits[2]; // @[ControlRegisters.cs:158]
   assign s_axi_araddr_bits_4 = s_axi_araddr_bits[1]; // @[ControlRegisters.cs:158]
+  assign s_axi_arvalid_and = s_axi_arvalid & (~read_valid); // @[ControlRegisters.cs:166]
   assign s_axi_awready = (s_axi_awvalid & s_axi_wvalid) & (~write_response); // @[ControlRegisters.cs:69]
   assign s_axi_wready = (s_axi_awvalid & s_axi_wvalid) & (~write_response); // @[ControlRegisters.cs:70]
   assign s_axi_bresp = 2'd0; // @[ControlRegisters.cs:72]
@@ -307,130 +301,184 @@ module ControlRegisters (
     if (rst)
       busy <= 1'b0;
     else
-      busy <= busy_and ? 1'b0 : (s_axi_awvalid_and_1 ? 1'b1 : busy);
+      if (busy & end_in)
+        busy <= 1'b0;
+      else if (((s_axi_awvalid_and & (s_axi_awaddr == 8'd16)) & s_axi_wdata[0]) & (~busy))
+        busy <= 1'b1;
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:90, ControlRegisters.cs:106]
     if (rst)
       done <= 1'b0;
     else
-      done <= busy_and ? 1'b1 : (s_axi_awvalid_and_1 ? 1'b0 : done);
+      if (busy & end_in)
+        done <= 1'b1;
+      else if (((s_axi_awvalid_and & (s_axi_awaddr == 8'd16)) & s_axi_wdata[0]) & (~busy))
+        done <= 1'b0;
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:91, ControlRegisters.cs:101]
     if (rst)
       error <= 1'b0;
     else
-      error <= (busy & error_in) ? 1'b1 : (s_axi_awvalid_and_1 ? 1'b0 : error);
+      if (busy & error_in)
+        error <= 1'b1;
+      else if (((s_axi_awvalid_and & (s_axi_awaddr == 8'd16)) & s_axi_wdata[0]) & (~busy))
+        error <= 1'b0;
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:92, ControlRegisters.cs:102]
     if (rst)
       deadlock <= 1'b0;
     else
-      deadlock <= ((busy & error_in) & (error_code_in == MachineError_Deadlock)) ? 1'b1 : (s_axi_awvalid_and_1 ? 1'b0 : deadlock);
+      if ((busy & error_in) & (error_code_in == MachineError_Deadlock))
+        deadlock <= 1'b1;
+      else if (((s_axi_awvalid_and & (s_axi_awaddr == 8'd16)) & s_axi_wdata[0]) & (~busy))
+        deadlock <= 1'b0;
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:84, ControlRegisters.cs:107]
     if (rst)
       irq_status <= 1'b0;
     else
-      irq_status <= busy_and ? 1'b1 : (((s_axi_awvalid_and & (s_axi_awaddr == 8'd28)) & s_axi_wdata[0]) ? 1'b0 : irq_status);
+      if (busy & end_in)
+        irq_status <= 1'b1;
+      else if ((s_axi_awvalid_and & (s_axi_awaddr == 8'd28)) & s_axi_wdata[0])
+        irq_status <= 1'b0;
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:93, ControlRegisters.cs:98]
     if (rst)
       error_code <= MachineError_None;
     else
-      error_code <= busy_and_1 ? error_code_in : (s_axi_awvalid_and_1 ? MachineError_None : error_code);
+      if ((busy & error_in) & (error_code == MachineError_None))
+        error_code <= error_code_in;
+      else if (((s_axi_awvalid_and & (s_axi_awaddr == 8'd16)) & s_axi_wdata[0]) & (~busy))
+        error_code <= MachineError_None;
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:94, ControlRegisters.cs:99]
     if (rst)
       error_pc <= 32'd0;
     else
-      error_pc <= busy_and_1 ? error_pc_in : (s_axi_awvalid_and_1 ? 32'd0 : error_pc);
+      if ((busy & error_in) & (error_code == MachineError_None))
+        error_pc <= error_pc_in;
+      else if (((s_axi_awvalid_and & (s_axi_awaddr == 8'd16)) & s_axi_wdata[0]) & (~busy))
+        error_pc <= 32'd0;
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:73]
     if (rst)
       write_response <= 1'b0;
     else
-      write_response <= s_axi_awvalid_and ? 1'b1 : (s_axi_bready ? 1'b0 : write_response);
+      if (s_axi_awvalid_and)
+        write_response <= 1'b1;
+      else if (s_axi_bready)
+        write_response <= 1'b0;
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
     if (rst)
       cycles <= 64'd0;
     else
-      cycles <= s_axi_awvalid_and_1 ? 64'd0 : (busy ? (cycles + {57'd0, (counting_in[0] ? 7'd1 : 7'd0)}) : cycles);
+      if (((s_axi_awvalid_and & (s_axi_awaddr == 8'd16)) & s_axi_wdata[0]) & (~busy))
+        cycles <= 64'd0;
+      else if (busy)
+        cycles <= cycles + {57'd0, (counting_in[0] ? 7'd1 : 7'd0)};
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
     if (rst)
       pe_busy <= 64'd0;
     else
-      pe_busy <= s_axi_awvalid_and_1 ? 64'd0 : (busy ? (pe_busy + {57'd0, (counting_in[1] ? 7'd1 : 7'd0)}) : pe_busy);
+      if (((s_axi_awvalid_and & (s_axi_awaddr == 8'd16)) & s_axi_wdata[0]) & (~busy))
+        pe_busy <= 64'd0;
+      else if (busy)
+        pe_busy <= pe_busy + {57'd0, (counting_in[1] ? 7'd1 : 7'd0)};
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
     if (rst)
       dma_wait <= 64'd0;
     else
-      dma_wait <= s_axi_awvalid_and_1 ? 64'd0 : (busy ? (dma_wait + {57'd0, (counting_in[2] ? 7'd1 : 7'd0)}) : dma_wait);
+      if (((s_axi_awvalid_and & (s_axi_awaddr == 8'd16)) & s_axi_wdata[0]) & (~busy))
+        dma_wait <= 64'd0;
+      else if (busy)
+        dma_wait <= dma_wait + {57'd0, (counting_in[2] ? 7'd1 : 7'd0)};
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
     if (rst)
       dependency_wait <= 64'd0;
     else
-      dependency_wait <= s_axi_awvalid_and_1 ? 64'd0 : (busy ? (dependency_wait + {57'd0, (counting_in[3] ? 7'd1 : 7'd0)}) : dependency_wait);
+      if (((s_axi_awvalid_and & (s_axi_awaddr == 8'd16)) & s_axi_wdata[0]) & (~busy))
+        dependency_wait <= 64'd0;
+      else if (busy)
+        dependency_wait <= dependency_wait + {57'd0, (counting_in[3] ? 7'd1 : 7'd0)};
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
     if (rst)
       vector_busy <= 64'd0;
     else
-      vector_busy <= s_axi_awvalid_and_1 ? 64'd0 : (busy ? (vector_busy + {57'd0, (counting_in[4] ? 7'd1 : 7'd0)}) : vector_busy);
+      if (((s_axi_awvalid_and & (s_axi_awaddr == 8'd16)) & s_axi_wdata[0]) & (~busy))
+        vector_busy <= 64'd0;
+      else if (busy)
+        vector_busy <= vector_busy + {57'd0, (counting_in[4] ? 7'd1 : 7'd0)};
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
     if (rst)
       bytes_read <= 64'd0;
     else
-      bytes_read <= s_axi_awvalid_and_1 ? 64'd0 : (busy ? (bytes_read + {57'd0, bytes_read_in}) : bytes_read);
+      if (((s_axi_awvalid_and & (s_axi_awaddr == 8'd16)) & s_axi_wdata[0]) & (~busy))
+        bytes_read <= 64'd0;
+      else if (busy)
+        bytes_read <= bytes_read + {57'd0, bytes_read_in};
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
     if (rst)
       bytes_written <= 64'd0;
     else
-      bytes_written <= s_axi_awvalid_and_1 ? 64'd0 : (busy ? (bytes_written + {57'd0, {2'd0, bytes_written_in}}) : bytes_written);
+      if (((s_axi_awvalid_and & (s_axi_awaddr == 8'd16)) & s_axi_wdata[0]) & (~busy))
+        bytes_written <= 64'd0;
+      else if (busy)
+        bytes_written <= bytes_written + {57'd0, {2'd0, bytes_written_in}};
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
     if (rst)
       instructions <= 64'd0;
     else
-      instructions <= s_axi_awvalid_and_1 ? 64'd0 : (busy ? (instructions + {57'd0, (counting_in[7] ? 7'd1 : 7'd0)}) : instructions);
+      if (((s_axi_awvalid_and & (s_axi_awaddr == 8'd16)) & s_axi_wdata[0]) & (~busy))
+        instructions <= 64'd0;
+      else if (busy)
+        instructions <= instructions + {57'd0, (counting_in[7] ? 7'd1 : 7'd0)};
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
     if (rst)
       weight_wait <= 64'd0;
     else
-      weight_wait <= s_axi_awvalid_and_1 ? 64'd0 : (busy ? (weight_wait + {57'd0, (counting_in[8] ? 7'd1 : 7'd0)}) : weight_wait);
+      if (((s_axi_awvalid_and & (s_axi_awaddr == 8'd16)) & s_axi_wdata[0]) & (~busy))
+        weight_wait <= 64'd0;
+      else if (busy)
+        weight_wait <= weight_wait + {57'd0, (counting_in[8] ? 7'd1 : 7'd0)};
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:132]
     if (rst)
       read_valid <= 1'b0;
     else
-      read_valid <= s_axi_arvalid_and ? 1'b1 : (s_axi_rready ? 1'b0 : read_valid);
+      if (s_axi_arvalid & (~read_valid))
+        read_valid <= 1'b1;
+      else if (s_axi_rready)
+        read_valid <= 1'b0;
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:158]
-    if (s_axi_arvalid_and)
+    if (s_axi_arvalid & (~read_valid))
       read_data <= s_axi_araddr_bits[5] ? (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? latched_high : weight_wait[31:0])))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? latched_high : instructions[31:0]) : (s_axi_araddr[2] ? latched_high : bytes_written[31:0])) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? latched_high : bytes_read[31:0]) : (s_axi_araddr[2] ? latched_high : vector_busy[31:0]))) : (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? latched_high : dependency_wait[31:0]) : (s_axi_araddr[2] ? latched_high : dma_wait[31:0])) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? latched_high : pe_busy[31:0]) : (s_axi_araddr[2] ? latched_high : cycles[31:0]))))) : (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? base3_hi : base3_lo) : (s_axi_araddr[2] ? base2_hi : base2_lo)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? base1_hi : base1_lo) : (s_axi_araddr[2] ? base0_hi : base0_lo)))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? {8'd0, engine_state_in} : error_pc) : (s_axi_araddr[2] ? {29'd0, error_code} : step)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? step_group : program_length) : (s_axi_araddr[2] ? program_hi : program_lo))) : (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? {31'd0, irq_status} : {31'd0, irq_enable}) : (s_axi_araddr[2] ? {28'd0, {deadlock, error, done, busy}} : 32'd0)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'h807090d) : (s_axi_araddr[2] ? 32'h10202004 : 32'hd1fa0001)))));
   end
 

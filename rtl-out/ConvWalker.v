@@ -97,24 +97,20 @@ module ConvWalker (
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire setup_and; // @[ConvWalker.cs:103, ConvWalker.cs:250, ConvWalker.cs:256]
-  wire setup_and_1; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  wire walking_and; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
   wire ci_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  wire ci_not; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
   wire [1:0] Instruction_mux; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
   wire kx_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  wire kx_not; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
   wire ky_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  wire ky_not; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
   wire ox_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  wire ox_not; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
   wire oy_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  wire oy_not; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
   wire co_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  wire co_not; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
   wire [27:0] Instruction_mul; // @[ConvWalker.cs:106]
   wire [19:0] Instruction_mul_1; // @[ConvWalker.cs:107]
+  wire oy_not; // @[ConvWalker.cs:157, ConvWalker.cs:187, ConvWalker.cs:189]
+  wire ox_not; // @[ConvWalker.cs:158, ConvWalker.cs:184, ConvWalker.cs:186]
+  wire ky_not; // @[ConvWalker.cs:159, ConvWalker.cs:177, ConvWalker.cs:180]
+  wire kx_not; // @[ConvWalker.cs:160, ConvWalker.cs:174, ConvWalker.cs:176]
+  wire ci_not; // @[ConvWalker.cs:161, ConvWalker.cs:171, ConvWalker.cs:173]
   wire [6:0] weight_row_add; // @[ConvWalker.cs:162, ConvWalker.cs:170, ConvWalker.cs:181, ConvWalker.cs:192]
   wire [6:0] weight_base_add; // @[ConvWalker.cs:162, ConvWalker.cs:170, ConvWalker.cs:181, ConvWalker.cs:192]
   wire [8:0] acc_pixel_add; // @[ConvWalker.cs:164, ConvWalker.cs:182, ConvWalker.cs:193]
@@ -139,24 +135,20 @@ module ConvWalker (
   wire [27:0] Instruction_mul_4; // @[ConvWalker.cs:231]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign setup_and = (setup == 2'd1) & (~WeightValid); // @[ConvWalker.cs:103, ConvWalker.cs:250, ConvWalker.cs:256]
-  assign setup_and_1 = (setup == 2'd1) & WeightValid; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  assign walking_and = walking & advance; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
   assign ci_eq = ci == ci_last; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  assign ci_not = ~ci_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
   assign Instruction_mux = Instruction[103] ? 2'd2 : 2'd0; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
   assign kx_eq = kx == Instruction_mux; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  assign kx_not = ~kx_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
   assign ky_eq = ky == Instruction_mux; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  assign ky_not = ~ky_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
   assign ox_eq = ox == ox_last; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  assign ox_not = ~ox_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
   assign oy_eq = oy == oy_last; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  assign oy_not = ~oy_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
   assign co_eq = co == co_last; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  assign co_not = ~co_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
   assign Instruction_mul = $unsigned(Instruction[95:84]) * $unsigned(Instruction[55:40]); // @[ConvWalker.cs:106]
   assign Instruction_mul_1 = $unsigned((Instruction[103] ? 4'd9 : 4'd1)) * $unsigned(Instruction[71:56]); // @[ConvWalker.cs:107]
+  assign oy_not = ~oy_eq; // @[ConvWalker.cs:157, ConvWalker.cs:187, ConvWalker.cs:189]
+  assign ox_not = ~ox_eq; // @[ConvWalker.cs:158, ConvWalker.cs:184, ConvWalker.cs:186]
+  assign ky_not = ~ky_eq; // @[ConvWalker.cs:159, ConvWalker.cs:177, ConvWalker.cs:180]
+  assign kx_not = ~kx_eq; // @[ConvWalker.cs:160, ConvWalker.cs:174, ConvWalker.cs:176]
+  assign ci_not = ~ci_eq; // @[ConvWalker.cs:161, ConvWalker.cs:171, ConvWalker.cs:173]
   assign weight_row_add = weight_row + 7'd1; // @[ConvWalker.cs:162, ConvWalker.cs:170, ConvWalker.cs:181, ConvWalker.cs:192]
   assign weight_base_add = weight_base + block_rows; // @[ConvWalker.cs:162, ConvWalker.cs:170, ConvWalker.cs:181, ConvWalker.cs:192]
   assign acc_pixel_add = acc_pixel + Instruction[137:129]; // @[ConvWalker.cs:164, ConvWalker.cs:182, ConvWalker.cs:193]
@@ -207,14 +199,32 @@ module ConvWalker (
     if (rst)
       setup <= 2'd0;
     else
-      setup <= Abort ? 2'd0 : (setup_and ? 2'd1 : (Start ? 2'd2 : ((setup != 2'd0) ? (setup - 2'd1) : setup)));
+      if (Abort)
+        setup <= 2'd0;
+      else if ((setup == 2'd1) & (~WeightValid))
+        setup <= 2'd1;
+      else if (Start)
+        setup <= 2'd2;
+      else if (setup != 2'd0)
+        setup <= setup - 2'd1;
   end
 
   always @(posedge clk) begin // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
     if (rst)
       walking <= 1'b0;
     else
-      walking <= Abort ? 1'b0 : (setup_and_1 ? 1'b1 : (walking_and ? (ci_not ? walking : (kx_not ? walking : (ky_not ? walking : (ox_not ? walking : (oy_not ? walking : (co_not ? walking : 1'b0)))))) : walking));
+      if (Abort)
+        walking <= 1'b0;
+      else if ((setup == 2'd1) & WeightValid)
+        walking <= 1'b1;
+      else if (walking & advance)
+        if (!(~ci_eq))
+          if (!(~kx_eq))
+            if (!(~ky_eq))
+              if (!(~ox_eq))
+                if (!(~oy_eq))
+                  if (!(~co_eq))
+                    walking <= 1'b0;
   end
 
   always @(posedge clk) begin // @[ConvWalker.cs:106]
@@ -228,51 +238,116 @@ module ConvWalker (
   end
 
   always @(posedge clk) begin // @[ConvWalker.cs:156, ConvWalker.cs:196]
-    co <= setup_and_1 ? 16'd0 : (walking_and ? (ci_not ? co : (kx_not ? co : (ky_not ? co : (ox_not ? co : (oy_not ? co : (co_not ? (co + 16'd1) : co)))))) : co);
+    if ((setup == 2'd1) & WeightValid)
+      co <= 16'd0;
+    else if (walking & advance)
+      if (!(~ci_eq))
+        if (!(~kx_eq))
+          if (!(~ky_eq))
+            if (!(~ox_eq))
+              if (!(~oy_eq))
+                if (~co_eq)
+                  co <= co + 16'd1;
   end
 
   always @(posedge clk) begin // @[ConvWalker.cs:157, ConvWalker.cs:187, ConvWalker.cs:189]
-    oy <= setup_and_1 ? 12'd0 : (walking_and ? (ci_not ? oy : (kx_not ? oy : (ky_not ? oy : (ox_not ? oy : (oy_not ? (oy + 12'd1) : 12'd0))))) : oy);
+    if ((setup == 2'd1) & WeightValid)
+      oy <= 12'd0;
+    else if (walking & advance)
+      if (!(~ci_eq))
+        if (!(~kx_eq))
+          if (!(~ky_eq))
+            if (!(~ox_eq))
+              oy <= oy_not ? (oy + 12'd1) : 12'd0;
   end
 
   always @(posedge clk) begin // @[ConvWalker.cs:158, ConvWalker.cs:184, ConvWalker.cs:186]
-    ox <= setup_and_1 ? 12'd0 : (walking_and ? (ci_not ? ox : (kx_not ? ox : (ky_not ? ox : (ox_not ? (ox + 12'd1) : 12'd0)))) : ox);
+    if ((setup == 2'd1) & WeightValid)
+      ox <= 12'd0;
+    else if (walking & advance)
+      if (!(~ci_eq))
+        if (!(~kx_eq))
+          if (!(~ky_eq))
+            ox <= ox_not ? (ox + 12'd1) : 12'd0;
   end
 
   always @(posedge clk) begin // @[ConvWalker.cs:159, ConvWalker.cs:177, ConvWalker.cs:180]
-    ky <= setup_and_1 ? 2'd0 : (walking_and ? (ci_not ? ky : (kx_not ? ky : (ky_not ? (ky + 2'd1) : 2'd0))) : ky);
+    if ((setup == 2'd1) & WeightValid)
+      ky <= 2'd0;
+    else if (walking & advance)
+      if (!(~ci_eq))
+        if (!(~kx_eq))
+          ky <= ky_not ? (ky + 2'd1) : 2'd0;
   end
 
   always @(posedge clk) begin // @[ConvWalker.cs:160, ConvWalker.cs:174, ConvWalker.cs:176]
-    kx <= setup_and_1 ? 2'd0 : (walking_and ? (ci_not ? kx : (kx_not ? (kx + 2'd1) : 2'd0)) : kx);
+    if ((setup == 2'd1) & WeightValid)
+      kx <= 2'd0;
+    else if (walking & advance)
+      if (!(~ci_eq))
+        kx <= kx_not ? (kx + 2'd1) : 2'd0;
   end
 
   always @(posedge clk) begin // @[ConvWalker.cs:161, ConvWalker.cs:171, ConvWalker.cs:173]
-    ci <= setup_and_1 ? 16'd0 : (walking_and ? (ci_not ? (ci + 16'd1) : 16'd0) : ci);
+    if ((setup == 2'd1) & WeightValid)
+      ci <= 16'd0;
+    else if (walking & advance)
+      ci <= ci_not ? (ci + 16'd1) : 16'd0;
   end
 
   always @(posedge clk) begin // @[ConvWalker.cs:162, ConvWalker.cs:170, ConvWalker.cs:181, ConvWalker.cs:192]
-    weight_row <= setup_and_1 ? 7'd0 : (walking_and ? (ci_not ? weight_row_add : (kx_not ? weight_row_add : (ky_not ? weight_row_add : (ox_not ? weight_base : (oy_not ? weight_base : weight_base_add))))) : weight_row);
+    if ((setup == 2'd1) & WeightValid)
+      weight_row <= 7'd0;
+    else if (walking & advance)
+      weight_row <= ci_not ? weight_row_add : (kx_not ? weight_row_add : (ky_not ? weight_row_add : (ox_not ? weight_base : (oy_not ? weight_base : weight_base_add))));
   end
 
   always @(posedge clk) begin // @[ConvWalker.cs:163, ConvWalker.cs:191]
-    weight_base <= setup_and_1 ? 7'd0 : (walking_and ? (ci_not ? weight_base : (kx_not ? weight_base : (ky_not ? weight_base : (ox_not ? weight_base : (oy_not ? weight_base : weight_base_add))))) : weight_base);
+    if ((setup == 2'd1) & WeightValid)
+      weight_base <= 7'd0;
+    else if (walking & advance)
+      if (!ci_not)
+        if (!kx_not)
+          if (!ky_not)
+            if (!ox_not)
+              if (!oy_not)
+                weight_base <= weight_base_add;
   end
 
   always @(posedge clk) begin // @[ConvWalker.cs:164, ConvWalker.cs:182, ConvWalker.cs:193]
-    acc_pixel <= setup_and_1 ? Instruction[203:195] : (walking_and ? (ci_not ? acc_pixel : (kx_not ? acc_pixel : (ky_not ? acc_pixel : (ox_not ? acc_pixel_add : (oy_not ? acc_pixel_add : (acc_base + 9'd1)))))) : acc_pixel);
+    if ((setup == 2'd1) & WeightValid)
+      acc_pixel <= Instruction[203:195];
+    else if (walking & advance)
+      if (!ci_not)
+        if (!kx_not)
+          if (!ky_not)
+            acc_pixel <= ox_not ? acc_pixel_add : (oy_not ? acc_pixel_add : (acc_base + 9'd1));
   end
 
   always @(posedge clk) begin // @[ConvWalker.cs:165, ConvWalker.cs:194]
-    acc_base <= setup_and_1 ? Instruction[203:195] : (walking_and ? (ci_not ? acc_base : (kx_not ? acc_base : (ky_not ? acc_base : (ox_not ? acc_base : (oy_not ? acc_base : (acc_base + 9'd1)))))) : acc_base);
+    if ((setup == 2'd1) & WeightValid)
+      acc_base <= Instruction[203:195];
+    else if (walking & advance)
+      if (!ci_not)
+        if (!kx_not)
+          if (!ky_not)
+            if (!ox_not)
+              if (!oy_not)
+                acc_base <= acc_base + 9'd1;
   end
 
   always @(posedge clk) begin // @[ConvWalker.cs:166, ConvWalker.cs:183, ConvWalker.cs:195]
-    out_pixel <= setup_and_1 ? Instruction[175:163] : (walking_and ? (ci_not ? out_pixel : (kx_not ? out_pixel : (ky_not ? out_pixel : (ox_not ? out_pixel_add : (oy_not ? out_pixel_add : out_base))))) : out_pixel);
+    if ((setup == 2'd1) & WeightValid)
+      out_pixel <= Instruction[175:163];
+    else if (walking & advance)
+      if (!ci_not)
+        if (!kx_not)
+          if (!ky_not)
+            out_pixel <= ox_not ? out_pixel_add : (oy_not ? out_pixel_add : out_base);
   end
 
   always @(posedge clk) begin // @[ConvWalker.cs:167]
-    if (setup_and_1)
+    if ((setup == 2'd1) & WeightValid)
       out_base <= Instruction[175:163];
   end
 

@@ -231,75 +231,35 @@ module Dispatcher (
   wire queue_store_Out_Valid_and; // @[Dispatcher.cs:200]
   wire queue_weight_Out_Valid_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   wire queue_weight_Out_Valid_and_2; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire given_load_to_weight_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire queue_weight_Out_Valid_and_3; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   wire queue_compute_Out_Valid_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   wire queue_compute_Out_Valid_and_2; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire given_load_to_compute_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire queue_compute_Out_Valid_and_3; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   wire queue_vector_Out_Valid_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   wire queue_vector_Out_Valid_and_2; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire given_load_to_vector_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire queue_vector_Out_Valid_and_3; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   wire queue_store_Out_Valid_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   wire queue_store_Out_Valid_and_2; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire given_load_to_store_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire queue_store_Out_Valid_and_3; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   wire queue_load_Out_Valid_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   wire queue_load_Out_Valid_and_2; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire given_weight_to_load_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_compute_Out_Valid_and_3; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_vector_Out_Valid_and_3; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_store_Out_Valid_and_3; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   wire queue_load_Out_Valid_and_3; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire queue_compute_Out_Valid_and_4; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire given_weight_to_compute_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire queue_compute_Out_Valid_and_5; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_weight_Out_Valid_and_3; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   wire queue_vector_Out_Valid_and_4; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire given_weight_to_vector_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire queue_vector_Out_Valid_and_5; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   wire queue_store_Out_Valid_and_4; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire given_weight_to_store_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire queue_store_Out_Valid_and_5; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   wire queue_load_Out_Valid_and_4; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire given_compute_to_load_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire queue_load_Out_Valid_and_5; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   wire queue_weight_Out_Valid_and_4; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire given_compute_to_weight_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_compute_Out_Valid_and_4; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_store_Out_Valid_and_5; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_load_Out_Valid_and_5; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   wire queue_weight_Out_Valid_and_5; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire queue_vector_Out_Valid_and_6; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire given_compute_to_vector_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire queue_vector_Out_Valid_and_7; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire queue_store_Out_Valid_and_6; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire given_compute_to_store_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire queue_store_Out_Valid_and_7; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire queue_load_Out_Valid_and_6; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire given_vector_to_load_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire queue_load_Out_Valid_and_7; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire queue_weight_Out_Valid_and_6; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire given_vector_to_weight_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire queue_weight_Out_Valid_and_7; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire queue_compute_Out_Valid_and_6; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire given_vector_to_compute_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire queue_compute_Out_Valid_and_7; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire queue_store_Out_Valid_and_8; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire given_vector_to_store_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire queue_store_Out_Valid_and_9; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire queue_load_Out_Valid_and_8; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire given_store_to_load_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire queue_load_Out_Valid_and_9; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire queue_weight_Out_Valid_and_8; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire given_store_to_weight_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire queue_weight_Out_Valid_and_9; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire queue_compute_Out_Valid_and_8; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire given_store_to_compute_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire queue_compute_Out_Valid_and_9; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire queue_vector_Out_Valid_and_8; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire given_store_to_vector_and; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire queue_vector_Out_Valid_and_9; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_compute_Out_Valid_and_5; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  wire queue_vector_Out_Valid_and_5; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   wire [4:0] current_load_bits; // @[Dispatcher.cs:130]
   wire [4:0] current_weight_bits; // @[Dispatcher.cs:130]
   wire [4:0] current_compute_bits; // @[Dispatcher.cs:130]
   wire [4:0] current_vector_bits; // @[Dispatcher.cs:130]
   wire [4:0] current_store_bits; // @[Dispatcher.cs:130]
-  wire quiet_dispatch_and; // @[Dispatcher.cs:179, Dispatcher.cs:188]
+  wire quiet_dispatch_and; // @[Dispatcher.cs:180]
   /* verilator lint_on UNUSEDSIGNAL */
 
   assign halted_and = (~halted) & (~ended); // @[Dispatcher.cs:163]
@@ -341,75 +301,35 @@ module Dispatcher (
   assign queue_store_Out_Valid_and = (queue_store_Out_Valid & engine_4_Busy_and) & (~queue_store_Out_Payload_and); // @[Dispatcher.cs:200]
   assign queue_weight_Out_Valid_and_1 = ((queue_weight_Out_Valid & engine_1_Busy_and) & queue_weight_Out_Payload_and) & (~ended); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign queue_weight_Out_Valid_and_2 = queue_weight_Out_Valid_and_1 & queue_weight_Out_Payload_bits[5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign given_load_to_weight_and = given_load_to_weight & (~queue_weight_Out_Valid_and_2); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_weight_Out_Valid_and_3 = queue_weight_Out_Valid_and_2 & (~given_load_to_weight); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign queue_compute_Out_Valid_and_1 = ((queue_compute_Out_Valid & engine_2_Busy_and) & queue_compute_Out_Payload_and) & (~ended); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign queue_compute_Out_Valid_and_2 = queue_compute_Out_Valid_and_1 & queue_compute_Out_Payload_bits[5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign given_load_to_compute_and = given_load_to_compute & (~queue_compute_Out_Valid_and_2); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_compute_Out_Valid_and_3 = queue_compute_Out_Valid_and_2 & (~given_load_to_compute); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign queue_vector_Out_Valid_and_1 = ((queue_vector_Out_Valid & engine_3_Busy_and) & queue_vector_Out_Payload_and) & (~ended); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign queue_vector_Out_Valid_and_2 = queue_vector_Out_Valid_and_1 & queue_vector_Out_Payload_bits[5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign given_load_to_vector_and = given_load_to_vector & (~queue_vector_Out_Valid_and_2); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_vector_Out_Valid_and_3 = queue_vector_Out_Valid_and_2 & (~given_load_to_vector); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign queue_store_Out_Valid_and_1 = ((queue_store_Out_Valid & engine_4_Busy_and) & queue_store_Out_Payload_and) & (~ended); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign queue_store_Out_Valid_and_2 = queue_store_Out_Valid_and_1 & queue_store_Out_Payload_bits[5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign given_load_to_store_and = given_load_to_store & (~queue_store_Out_Valid_and_2); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_store_Out_Valid_and_3 = queue_store_Out_Valid_and_2 & (~given_load_to_store); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign queue_load_Out_Valid_and_1 = ((queue_load_Out_Valid & engine_0_Busy_and) & queue_load_Out_Payload_and) & (~ended); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign queue_load_Out_Valid_and_2 = queue_load_Out_Valid_and_1 & queue_load_Out_Payload_bits_1[1]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign given_weight_to_load_and = given_weight_to_load & (~queue_load_Out_Valid_and_2); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_load_Out_Valid_and_3 = queue_load_Out_Valid_and_2 & (~given_weight_to_load); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_compute_Out_Valid_and_4 = queue_compute_Out_Valid_and_1 & queue_compute_Out_Payload_bits_1[1]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign given_weight_to_compute_and = given_weight_to_compute & (~queue_compute_Out_Valid_and_4); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_compute_Out_Valid_and_5 = queue_compute_Out_Valid_and_4 & (~given_weight_to_compute); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_vector_Out_Valid_and_4 = queue_vector_Out_Valid_and_1 & queue_vector_Out_Payload_bits_1[1]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign given_weight_to_vector_and = given_weight_to_vector & (~queue_vector_Out_Valid_and_4); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_vector_Out_Valid_and_5 = queue_vector_Out_Valid_and_4 & (~given_weight_to_vector); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_store_Out_Valid_and_4 = queue_store_Out_Valid_and_1 & queue_store_Out_Payload_bits_1[1]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign given_weight_to_store_and = given_weight_to_store & (~queue_store_Out_Valid_and_4); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_store_Out_Valid_and_5 = queue_store_Out_Valid_and_4 & (~given_weight_to_store); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_load_Out_Valid_and_4 = queue_load_Out_Valid_and_1 & queue_load_Out_Payload_bits_1[2]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign given_compute_to_load_and = given_compute_to_load & (~queue_load_Out_Valid_and_4); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_load_Out_Valid_and_5 = queue_load_Out_Valid_and_4 & (~given_compute_to_load); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_weight_Out_Valid_and_4 = queue_weight_Out_Valid_and_1 & queue_weight_Out_Payload_bits_1[2]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign given_compute_to_weight_and = given_compute_to_weight & (~queue_weight_Out_Valid_and_4); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_weight_Out_Valid_and_5 = queue_weight_Out_Valid_and_4 & (~given_compute_to_weight); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_vector_Out_Valid_and_6 = queue_vector_Out_Valid_and_1 & queue_vector_Out_Payload_bits_1[2]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign given_compute_to_vector_and = given_compute_to_vector & (~queue_vector_Out_Valid_and_6); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_vector_Out_Valid_and_7 = queue_vector_Out_Valid_and_6 & (~given_compute_to_vector); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_store_Out_Valid_and_6 = queue_store_Out_Valid_and_1 & queue_store_Out_Payload_bits_1[2]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign given_compute_to_store_and = given_compute_to_store & (~queue_store_Out_Valid_and_6); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_store_Out_Valid_and_7 = queue_store_Out_Valid_and_6 & (~given_compute_to_store); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_load_Out_Valid_and_6 = queue_load_Out_Valid_and_1 & queue_load_Out_Payload_bits_1[3]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign given_vector_to_load_and = given_vector_to_load & (~queue_load_Out_Valid_and_6); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_load_Out_Valid_and_7 = queue_load_Out_Valid_and_6 & (~given_vector_to_load); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_weight_Out_Valid_and_6 = queue_weight_Out_Valid_and_1 & queue_weight_Out_Payload_bits_1[3]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign given_vector_to_weight_and = given_vector_to_weight & (~queue_weight_Out_Valid_and_6); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_weight_Out_Valid_and_7 = queue_weight_Out_Valid_and_6 & (~given_vector_to_weight); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_compute_Out_Valid_and_6 = queue_compute_Out_Valid_and_1 & queue_compute_Out_Payload_bits_1[3]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign given_vector_to_compute_and = given_vector_to_compute & (~queue_compute_Out_Valid_and_6); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_compute_Out_Valid_and_7 = queue_compute_Out_Valid_and_6 & (~given_vector_to_compute); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_store_Out_Valid_and_8 = queue_store_Out_Valid_and_1 & queue_store_Out_Payload_bits_1[3]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign given_vector_to_store_and = given_vector_to_store & (~queue_store_Out_Valid_and_8); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_store_Out_Valid_and_9 = queue_store_Out_Valid_and_8 & (~given_vector_to_store); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_load_Out_Valid_and_8 = queue_load_Out_Valid_and_1 & queue_load_Out_Payload_bits_1[4]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign given_store_to_load_and = given_store_to_load & (~queue_load_Out_Valid_and_8); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_load_Out_Valid_and_9 = queue_load_Out_Valid_and_8 & (~given_store_to_load); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_weight_Out_Valid_and_8 = queue_weight_Out_Valid_and_1 & queue_weight_Out_Payload_bits_1[4]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign given_store_to_weight_and = given_store_to_weight & (~queue_weight_Out_Valid_and_8); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_weight_Out_Valid_and_9 = queue_weight_Out_Valid_and_8 & (~given_store_to_weight); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_compute_Out_Valid_and_8 = queue_compute_Out_Valid_and_1 & queue_compute_Out_Payload_bits_1[4]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign given_store_to_compute_and = given_store_to_compute & (~queue_compute_Out_Valid_and_8); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_compute_Out_Valid_and_9 = queue_compute_Out_Valid_and_8 & (~given_store_to_compute); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_vector_Out_Valid_and_8 = queue_vector_Out_Valid_and_1 & queue_vector_Out_Payload_bits_1[4]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign given_store_to_vector_and = given_store_to_vector & (~queue_vector_Out_Valid_and_8); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_vector_Out_Valid_and_9 = queue_vector_Out_Valid_and_8 & (~given_store_to_vector); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_compute_Out_Valid_and_3 = queue_compute_Out_Valid_and_1 & queue_compute_Out_Payload_bits_1[1]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_vector_Out_Valid_and_3 = queue_vector_Out_Valid_and_1 & queue_vector_Out_Payload_bits_1[1]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_store_Out_Valid_and_3 = queue_store_Out_Valid_and_1 & queue_store_Out_Payload_bits_1[1]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_load_Out_Valid_and_3 = queue_load_Out_Valid_and_1 & queue_load_Out_Payload_bits_1[2]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_weight_Out_Valid_and_3 = queue_weight_Out_Valid_and_1 & queue_weight_Out_Payload_bits_1[2]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_vector_Out_Valid_and_4 = queue_vector_Out_Valid_and_1 & queue_vector_Out_Payload_bits_1[2]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_store_Out_Valid_and_4 = queue_store_Out_Valid_and_1 & queue_store_Out_Payload_bits_1[2]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_load_Out_Valid_and_4 = queue_load_Out_Valid_and_1 & queue_load_Out_Payload_bits_1[3]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_weight_Out_Valid_and_4 = queue_weight_Out_Valid_and_1 & queue_weight_Out_Payload_bits_1[3]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_compute_Out_Valid_and_4 = queue_compute_Out_Valid_and_1 & queue_compute_Out_Payload_bits_1[3]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_store_Out_Valid_and_5 = queue_store_Out_Valid_and_1 & queue_store_Out_Payload_bits_1[3]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_load_Out_Valid_and_5 = queue_load_Out_Valid_and_1 & queue_load_Out_Payload_bits_1[4]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_weight_Out_Valid_and_5 = queue_weight_Out_Valid_and_1 & queue_weight_Out_Payload_bits_1[4]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_compute_Out_Valid_and_5 = queue_compute_Out_Valid_and_1 & queue_compute_Out_Payload_bits_1[4]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_vector_Out_Valid_and_5 = queue_vector_Out_Valid_and_1 & queue_vector_Out_Payload_bits_1[4]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign current_load_bits = current_load[14:10]; // @[Dispatcher.cs:130]
   assign current_weight_bits = current_weight[14:10]; // @[Dispatcher.cs:130]
   assign current_compute_bits = current_compute[14:10]; // @[Dispatcher.cs:130]
   assign current_vector_bits = current_vector[14:10]; // @[Dispatcher.cs:130]
   assign current_store_bits = current_store[14:10]; // @[Dispatcher.cs:130]
-  assign quiet_dispatch_and = (((((quiet_dispatch & (~ended)) & quiet_load) & quiet_weight) & quiet_compute) & quiet_vector) & quiet_store; // @[Dispatcher.cs:179, Dispatcher.cs:188]
+  assign quiet_dispatch_and = (((((quiet_dispatch & (~ended)) & quiet_load) & quiet_weight) & quiet_compute) & quiet_vector) & quiet_store; // @[Dispatcher.cs:180]
   assign FetchReady = FetchValid_and & ((((FetchClass[8] & (~FetchClass[6])) & (~FetchClass[7])) & ((((((1'b0 | (FetchClass[0] & queue_load_In_Ready)) | (FetchClass[1] & queue_weight_In_Ready)) | (FetchClass[2] & queue_compute_In_Ready)) | (FetchClass[3] & queue_vector_In_Ready)) | (FetchClass[4] & queue_store_In_Ready)) | FetchClass[5])) | ((FetchClass[6] | FetchClass[7]) & engine_0_Busy_and_1)); // @[Dispatcher.cs:163]
   assign engine_0_Start = start_load; // @[Dispatcher.cs:112]
   assign engine_0_Instruction = current_load; // @[Dispatcher.cs:113]
@@ -460,301 +380,512 @@ module Dispatcher (
   assign queue_store_Clear = Start; // @[Dispatcher.cs:86]
 
   always @(posedge clk) begin // @[Dispatcher.cs:167, Dispatcher.cs:185]
-    step_group <= Start ? InitialStepGroup : ((FetchValid_and_1 & FetchClass[5]) ? FetchInstruction[31:16] : step_group);
+    if (Start)
+      step_group <= InitialStepGroup;
+    else if (FetchValid_and_1 & FetchClass[5])
+      step_group <= FetchInstruction[31:16];
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:169, Dispatcher.cs:186, Dispatcher.cs:191]
     if (rst)
       halted <= 1'b0;
     else
-      halted <= Halt ? 1'b1 : (Start ? 1'b0 : ((FetchValid_and_2 | Halt) ? 1'b1 : halted));
+      if (Halt)
+        halted <= 1'b1;
+      else if (Start)
+        halted <= 1'b0;
+      else if (FetchValid_and_2 | Halt)
+        halted <= 1'b1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:182, Dispatcher.cs:187]
     if (rst)
       ended <= 1'b1;
     else
-      ended <= Start ? 1'b0 : (FetchValid_or ? 1'b1 : ended);
+      if (Start)
+        ended <= 1'b0;
+      else if (FetchValid_or)
+        ended <= 1'b1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_load_to_weight <= 8'd0;
     else
-      tokens_load_to_weight <= Start ? 8'd0 : (given_load_to_weight_and ? (tokens_load_to_weight + 8'd1) : (queue_weight_Out_Valid_and_3 ? (tokens_load_to_weight - 8'd1) : tokens_load_to_weight));
+      if (Start)
+        tokens_load_to_weight <= 8'd0;
+      else if (given_load_to_weight & (~queue_weight_Out_Valid_and_2))
+        tokens_load_to_weight <= tokens_load_to_weight + 8'd1;
+      else if (queue_weight_Out_Valid_and_2 & (~given_load_to_weight))
+        tokens_load_to_weight <= tokens_load_to_weight - 8'd1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_load_to_weight <= 1'b0;
     else
-      has_tokens_load_to_weight <= Start ? 1'b0 : (given_load_to_weight_and ? 1'b1 : (queue_weight_Out_Valid_and_3 ? (tokens_load_to_weight != 8'd1) : has_tokens_load_to_weight));
+      if (Start)
+        has_tokens_load_to_weight <= 1'b0;
+      else if (given_load_to_weight & (~queue_weight_Out_Valid_and_2))
+        has_tokens_load_to_weight <= 1'b1;
+      else if (queue_weight_Out_Valid_and_2 & (~given_load_to_weight))
+        has_tokens_load_to_weight <= tokens_load_to_weight != 8'd1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_load_to_compute <= 8'd0;
     else
-      tokens_load_to_compute <= Start ? 8'd0 : (given_load_to_compute_and ? (tokens_load_to_compute + 8'd1) : (queue_compute_Out_Valid_and_3 ? (tokens_load_to_compute - 8'd1) : tokens_load_to_compute));
+      if (Start)
+        tokens_load_to_compute <= 8'd0;
+      else if (given_load_to_compute & (~queue_compute_Out_Valid_and_2))
+        tokens_load_to_compute <= tokens_load_to_compute + 8'd1;
+      else if (queue_compute_Out_Valid_and_2 & (~given_load_to_compute))
+        tokens_load_to_compute <= tokens_load_to_compute - 8'd1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_load_to_compute <= 1'b0;
     else
-      has_tokens_load_to_compute <= Start ? 1'b0 : (given_load_to_compute_and ? 1'b1 : (queue_compute_Out_Valid_and_3 ? (tokens_load_to_compute != 8'd1) : has_tokens_load_to_compute));
+      if (Start)
+        has_tokens_load_to_compute <= 1'b0;
+      else if (given_load_to_compute & (~queue_compute_Out_Valid_and_2))
+        has_tokens_load_to_compute <= 1'b1;
+      else if (queue_compute_Out_Valid_and_2 & (~given_load_to_compute))
+        has_tokens_load_to_compute <= tokens_load_to_compute != 8'd1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_load_to_vector <= 8'd0;
     else
-      tokens_load_to_vector <= Start ? 8'd0 : (given_load_to_vector_and ? (tokens_load_to_vector + 8'd1) : (queue_vector_Out_Valid_and_3 ? (tokens_load_to_vector - 8'd1) : tokens_load_to_vector));
+      if (Start)
+        tokens_load_to_vector <= 8'd0;
+      else if (given_load_to_vector & (~queue_vector_Out_Valid_and_2))
+        tokens_load_to_vector <= tokens_load_to_vector + 8'd1;
+      else if (queue_vector_Out_Valid_and_2 & (~given_load_to_vector))
+        tokens_load_to_vector <= tokens_load_to_vector - 8'd1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_load_to_vector <= 1'b0;
     else
-      has_tokens_load_to_vector <= Start ? 1'b0 : (given_load_to_vector_and ? 1'b1 : (queue_vector_Out_Valid_and_3 ? (tokens_load_to_vector != 8'd1) : has_tokens_load_to_vector));
+      if (Start)
+        has_tokens_load_to_vector <= 1'b0;
+      else if (given_load_to_vector & (~queue_vector_Out_Valid_and_2))
+        has_tokens_load_to_vector <= 1'b1;
+      else if (queue_vector_Out_Valid_and_2 & (~given_load_to_vector))
+        has_tokens_load_to_vector <= tokens_load_to_vector != 8'd1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_load_to_store <= 8'd0;
     else
-      tokens_load_to_store <= Start ? 8'd0 : (given_load_to_store_and ? (tokens_load_to_store + 8'd1) : (queue_store_Out_Valid_and_3 ? (tokens_load_to_store - 8'd1) : tokens_load_to_store));
+      if (Start)
+        tokens_load_to_store <= 8'd0;
+      else if (given_load_to_store & (~queue_store_Out_Valid_and_2))
+        tokens_load_to_store <= tokens_load_to_store + 8'd1;
+      else if (queue_store_Out_Valid_and_2 & (~given_load_to_store))
+        tokens_load_to_store <= tokens_load_to_store - 8'd1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_load_to_store <= 1'b0;
     else
-      has_tokens_load_to_store <= Start ? 1'b0 : (given_load_to_store_and ? 1'b1 : (queue_store_Out_Valid_and_3 ? (tokens_load_to_store != 8'd1) : has_tokens_load_to_store));
+      if (Start)
+        has_tokens_load_to_store <= 1'b0;
+      else if (given_load_to_store & (~queue_store_Out_Valid_and_2))
+        has_tokens_load_to_store <= 1'b1;
+      else if (queue_store_Out_Valid_and_2 & (~given_load_to_store))
+        has_tokens_load_to_store <= tokens_load_to_store != 8'd1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_weight_to_load <= 8'd0;
     else
-      tokens_weight_to_load <= Start ? 8'd0 : (given_weight_to_load_and ? (tokens_weight_to_load + 8'd1) : (queue_load_Out_Valid_and_3 ? (tokens_weight_to_load - 8'd1) : tokens_weight_to_load));
+      if (Start)
+        tokens_weight_to_load <= 8'd0;
+      else if (given_weight_to_load & (~queue_load_Out_Valid_and_2))
+        tokens_weight_to_load <= tokens_weight_to_load + 8'd1;
+      else if (queue_load_Out_Valid_and_2 & (~given_weight_to_load))
+        tokens_weight_to_load <= tokens_weight_to_load - 8'd1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_weight_to_load <= 1'b0;
     else
-      has_tokens_weight_to_load <= Start ? 1'b0 : (given_weight_to_load_and ? 1'b1 : (queue_load_Out_Valid_and_3 ? (tokens_weight_to_load != 8'd1) : has_tokens_weight_to_load));
+      if (Start)
+        has_tokens_weight_to_load <= 1'b0;
+      else if (given_weight_to_load & (~queue_load_Out_Valid_and_2))
+        has_tokens_weight_to_load <= 1'b1;
+      else if (queue_load_Out_Valid_and_2 & (~given_weight_to_load))
+        has_tokens_weight_to_load <= tokens_weight_to_load != 8'd1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_weight_to_compute <= 8'd0;
     else
-      tokens_weight_to_compute <= Start ? 8'd0 : (given_weight_to_compute_and ? (tokens_weight_to_compute + 8'd1) : (queue_compute_Out_Valid_and_5 ? (tokens_weight_to_compute - 8'd1) : tokens_weight_to_compute));
+      if (Start)
+        tokens_weight_to_compute <= 8'd0;
+      else if (given_weight_to_compute & (~queue_compute_Out_Valid_and_3))
+        tokens_weight_to_compute <= tokens_weight_to_compute + 8'd1;
+      else if (queue_compute_Out_Valid_and_3 & (~given_weight_to_compute))
+        tokens_weight_to_compute <= tokens_weight_to_compute - 8'd1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_weight_to_compute <= 1'b0;
     else
-      has_tokens_weight_to_compute <= Start ? 1'b0 : (given_weight_to_compute_and ? 1'b1 : (queue_compute_Out_Valid_and_5 ? (tokens_weight_to_compute != 8'd1) : has_tokens_weight_to_compute));
+      if (Start)
+        has_tokens_weight_to_compute <= 1'b0;
+      else if (given_weight_to_compute & (~queue_compute_Out_Valid_and_3))
+        has_tokens_weight_to_compute <= 1'b1;
+      else if (queue_compute_Out_Valid_and_3 & (~given_weight_to_compute))
+        has_tokens_weight_to_compute <= tokens_weight_to_compute != 8'd1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_weight_to_vector <= 8'd0;
     else
-      tokens_weight_to_vector <= Start ? 8'd0 : (given_weight_to_vector_and ? (tokens_weight_to_vector + 8'd1) : (queue_vector_Out_Valid_and_5 ? (tokens_weight_to_vector - 8'd1) : tokens_weight_to_vector));
+      if (Start)
+        tokens_weight_to_vector <= 8'd0;
+      else if (given_weight_to_vector & (~queue_vector_Out_Valid_and_3))
+        tokens_weight_to_vector <= tokens_weight_to_vector + 8'd1;
+      else if (queue_vector_Out_Valid_and_3 & (~given_weight_to_vector))
+        tokens_weight_to_vector <= tokens_weight_to_vector - 8'd1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_weight_to_vector <= 1'b0;
     else
-      has_tokens_weight_to_vector <= Start ? 1'b0 : (given_weight_to_vector_and ? 1'b1 : (queue_vector_Out_Valid_and_5 ? (tokens_weight_to_vector != 8'd1) : has_tokens_weight_to_vector));
+      if (Start)
+        has_tokens_weight_to_vector <= 1'b0;
+      else if (given_weight_to_vector & (~queue_vector_Out_Valid_and_3))
+        has_tokens_weight_to_vector <= 1'b1;
+      else if (queue_vector_Out_Valid_and_3 & (~given_weight_to_vector))
+        has_tokens_weight_to_vector <= tokens_weight_to_vector != 8'd1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_weight_to_store <= 8'd0;
     else
-      tokens_weight_to_store <= Start ? 8'd0 : (given_weight_to_store_and ? (tokens_weight_to_store + 8'd1) : (queue_store_Out_Valid_and_5 ? (tokens_weight_to_store - 8'd1) : tokens_weight_to_store));
+      if (Start)
+        tokens_weight_to_store <= 8'd0;
+      else if (given_weight_to_store & (~queue_store_Out_Valid_and_3))
+        tokens_weight_to_store <= tokens_weight_to_store + 8'd1;
+      else if (queue_store_Out_Valid_and_3 & (~given_weight_to_store))
+        tokens_weight_to_store <= tokens_weight_to_store - 8'd1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_weight_to_store <= 1'b0;
     else
-      has_tokens_weight_to_store <= Start ? 1'b0 : (given_weight_to_store_and ? 1'b1 : (queue_store_Out_Valid_and_5 ? (tokens_weight_to_store != 8'd1) : has_tokens_weight_to_store));
+      if (Start)
+        has_tokens_weight_to_store <= 1'b0;
+      else if (given_weight_to_store & (~queue_store_Out_Valid_and_3))
+        has_tokens_weight_to_store <= 1'b1;
+      else if (queue_store_Out_Valid_and_3 & (~given_weight_to_store))
+        has_tokens_weight_to_store <= tokens_weight_to_store != 8'd1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_compute_to_load <= 8'd0;
     else
-      tokens_compute_to_load <= Start ? 8'd0 : (given_compute_to_load_and ? (tokens_compute_to_load + 8'd1) : (queue_load_Out_Valid_and_5 ? (tokens_compute_to_load - 8'd1) : tokens_compute_to_load));
+      if (Start)
+        tokens_compute_to_load <= 8'd0;
+      else if (given_compute_to_load & (~queue_load_Out_Valid_and_3))
+        tokens_compute_to_load <= tokens_compute_to_load + 8'd1;
+      else if (queue_load_Out_Valid_and_3 & (~given_compute_to_load))
+        tokens_compute_to_load <= tokens_compute_to_load - 8'd1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_compute_to_load <= 1'b0;
     else
-      has_tokens_compute_to_load <= Start ? 1'b0 : (given_compute_to_load_and ? 1'b1 : (queue_load_Out_Valid_and_5 ? (tokens_compute_to_load != 8'd1) : has_tokens_compute_to_load));
+      if (Start)
+        has_tokens_compute_to_load <= 1'b0;
+      else if (given_compute_to_load & (~queue_load_Out_Valid_and_3))
+        has_tokens_compute_to_load <= 1'b1;
+      else if (queue_load_Out_Valid_and_3 & (~given_compute_to_load))
+        has_tokens_compute_to_load <= tokens_compute_to_load != 8'd1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_compute_to_weight <= 8'd0;
     else
-      tokens_compute_to_weight <= Start ? 8'd0 : (given_compute_to_weight_and ? (tokens_compute_to_weight + 8'd1) : (queue_weight_Out_Valid_and_5 ? (tokens_compute_to_weight - 8'd1) : tokens_compute_to_weight));
+      if (Start)
+        tokens_compute_to_weight <= 8'd0;
+      else if (given_compute_to_weight & (~queue_weight_Out_Valid_and_3))
+        tokens_compute_to_weight <= tokens_compute_to_weight + 8'd1;
+      else if (queue_weight_Out_Valid_and_3 & (~given_compute_to_weight))
+        tokens_compute_to_weight <= tokens_compute_to_weight - 8'd1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_compute_to_weight <= 1'b0;
     else
-      has_tokens_compute_to_weight <= Start ? 1'b0 : (given_compute_to_weight_and ? 1'b1 : (queue_weight_Out_Valid_and_5 ? (tokens_compute_to_weight != 8'd1) : has_tokens_compute_to_weight));
+      if (Start)
+        has_tokens_compute_to_weight <= 1'b0;
+      else if (given_compute_to_weight & (~queue_weight_Out_Valid_and_3))
+        has_tokens_compute_to_weight <= 1'b1;
+      else if (queue_weight_Out_Valid_and_3 & (~given_compute_to_weight))
+        has_tokens_compute_to_weight <= tokens_compute_to_weight != 8'd1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_compute_to_vector <= 8'd0;
     else
-      tokens_compute_to_vector <= Start ? 8'd0 : (given_compute_to_vector_and ? (tokens_compute_to_vector + 8'd1) : (queue_vector_Out_Valid_and_7 ? (tokens_compute_to_vector - 8'd1) : tokens_compute_to_vector));
+      if (Start)
+        tokens_compute_to_vector <= 8'd0;
+      else if (given_compute_to_vector & (~queue_vector_Out_Valid_and_4))
+        tokens_compute_to_vector <= tokens_compute_to_vector + 8'd1;
+      else if (queue_vector_Out_Valid_and_4 & (~given_compute_to_vector))
+        tokens_compute_to_vector <= tokens_compute_to_vector - 8'd1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_compute_to_vector <= 1'b0;
     else
-      has_tokens_compute_to_vector <= Start ? 1'b0 : (given_compute_to_vector_and ? 1'b1 : (queue_vector_Out_Valid_and_7 ? (tokens_compute_to_vector != 8'd1) : has_tokens_compute_to_vector));
+      if (Start)
+        has_tokens_compute_to_vector <= 1'b0;
+      else if (given_compute_to_vector & (~queue_vector_Out_Valid_and_4))
+        has_tokens_compute_to_vector <= 1'b1;
+      else if (queue_vector_Out_Valid_and_4 & (~given_compute_to_vector))
+        has_tokens_compute_to_vector <= tokens_compute_to_vector != 8'd1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_compute_to_store <= 8'd0;
     else
-      tokens_compute_to_store <= Start ? 8'd0 : (given_compute_to_store_and ? (tokens_compute_to_store + 8'd1) : (queue_store_Out_Valid_and_7 ? (tokens_compute_to_store - 8'd1) : tokens_compute_to_store));
+      if (Start)
+        tokens_compute_to_store <= 8'd0;
+      else if (given_compute_to_store & (~queue_store_Out_Valid_and_4))
+        tokens_compute_to_store <= tokens_compute_to_store + 8'd1;
+      else if (queue_store_Out_Valid_and_4 & (~given_compute_to_store))
+        tokens_compute_to_store <= tokens_compute_to_store - 8'd1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_compute_to_store <= 1'b0;
     else
-      has_tokens_compute_to_store <= Start ? 1'b0 : (given_compute_to_store_and ? 1'b1 : (queue_store_Out_Valid_and_7 ? (tokens_compute_to_store != 8'd1) : has_tokens_compute_to_store));
+      if (Start)
+        has_tokens_compute_to_store <= 1'b0;
+      else if (given_compute_to_store & (~queue_store_Out_Valid_and_4))
+        has_tokens_compute_to_store <= 1'b1;
+      else if (queue_store_Out_Valid_and_4 & (~given_compute_to_store))
+        has_tokens_compute_to_store <= tokens_compute_to_store != 8'd1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_vector_to_load <= 8'd0;
     else
-      tokens_vector_to_load <= Start ? 8'd0 : (given_vector_to_load_and ? (tokens_vector_to_load + 8'd1) : (queue_load_Out_Valid_and_7 ? (tokens_vector_to_load - 8'd1) : tokens_vector_to_load));
+      if (Start)
+        tokens_vector_to_load <= 8'd0;
+      else if (given_vector_to_load & (~queue_load_Out_Valid_and_4))
+        tokens_vector_to_load <= tokens_vector_to_load + 8'd1;
+      else if (queue_load_Out_Valid_and_4 & (~given_vector_to_load))
+        tokens_vector_to_load <= tokens_vector_to_load - 8'd1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_vector_to_load <= 1'b0;
     else
-      has_tokens_vector_to_load <= Start ? 1'b0 : (given_vector_to_load_and ? 1'b1 : (queue_load_Out_Valid_and_7 ? (tokens_vector_to_load != 8'd1) : has_tokens_vector_to_load));
+      if (Start)
+        has_tokens_vector_to_load <= 1'b0;
+      else if (given_vector_to_load & (~queue_load_Out_Valid_and_4))
+        has_tokens_vector_to_load <= 1'b1;
+      else if (queue_load_Out_Valid_and_4 & (~given_vector_to_load))
+        has_tokens_vector_to_load <= tokens_vector_to_load != 8'd1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_vector_to_weight <= 8'd0;
     else
-      tokens_vector_to_weight <= Start ? 8'd0 : (given_vector_to_weight_and ? (tokens_vector_to_weight + 8'd1) : (queue_weight_Out_Valid_and_7 ? (tokens_vector_to_weight - 8'd1) : tokens_vector_to_weight));
+      if (Start)
+        tokens_vector_to_weight <= 8'd0;
+      else if (given_vector_to_weight & (~queue_weight_Out_Valid_and_4))
+        tokens_vector_to_weight <= tokens_vector_to_weight + 8'd1;
+      else if (queue_weight_Out_Valid_and_4 & (~given_vector_to_weight))
+        tokens_vector_to_weight <= tokens_vector_to_weight - 8'd1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_vector_to_weight <= 1'b0;
     else
-      has_tokens_vector_to_weight <= Start ? 1'b0 : (given_vector_to_weight_and ? 1'b1 : (queue_weight_Out_Valid_and_7 ? (tokens_vector_to_weight != 8'd1) : has_tokens_vector_to_weight));
+      if (Start)
+        has_tokens_vector_to_weight <= 1'b0;
+      else if (given_vector_to_weight & (~queue_weight_Out_Valid_and_4))
+        has_tokens_vector_to_weight <= 1'b1;
+      else if (queue_weight_Out_Valid_and_4 & (~given_vector_to_weight))
+        has_tokens_vector_to_weight <= tokens_vector_to_weight != 8'd1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_vector_to_compute <= 8'd0;
     else
-      tokens_vector_to_compute <= Start ? 8'd0 : (given_vector_to_compute_and ? (tokens_vector_to_compute + 8'd1) : (queue_compute_Out_Valid_and_7 ? (tokens_vector_to_compute - 8'd1) : tokens_vector_to_compute));
+      if (Start)
+        tokens_vector_to_compute <= 8'd0;
+      else if (given_vector_to_compute & (~queue_compute_Out_Valid_and_4))
+        tokens_vector_to_compute <= tokens_vector_to_compute + 8'd1;
+      else if (queue_compute_Out_Valid_and_4 & (~given_vector_to_compute))
+        tokens_vector_to_compute <= tokens_vector_to_compute - 8'd1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_vector_to_compute <= 1'b0;
     else
-      has_tokens_vector_to_compute <= Start ? 1'b0 : (given_vector_to_compute_and ? 1'b1 : (queue_compute_Out_Valid_and_7 ? (tokens_vector_to_compute != 8'd1) : has_tokens_vector_to_compute));
+      if (Start)
+        has_tokens_vector_to_compute <= 1'b0;
+      else if (given_vector_to_compute & (~queue_compute_Out_Valid_and_4))
+        has_tokens_vector_to_compute <= 1'b1;
+      else if (queue_compute_Out_Valid_and_4 & (~given_vector_to_compute))
+        has_tokens_vector_to_compute <= tokens_vector_to_compute != 8'd1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_vector_to_store <= 8'd0;
     else
-      tokens_vector_to_store <= Start ? 8'd0 : (given_vector_to_store_and ? (tokens_vector_to_store + 8'd1) : (queue_store_Out_Valid_and_9 ? (tokens_vector_to_store - 8'd1) : tokens_vector_to_store));
+      if (Start)
+        tokens_vector_to_store <= 8'd0;
+      else if (given_vector_to_store & (~queue_store_Out_Valid_and_5))
+        tokens_vector_to_store <= tokens_vector_to_store + 8'd1;
+      else if (queue_store_Out_Valid_and_5 & (~given_vector_to_store))
+        tokens_vector_to_store <= tokens_vector_to_store - 8'd1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_vector_to_store <= 1'b0;
     else
-      has_tokens_vector_to_store <= Start ? 1'b0 : (given_vector_to_store_and ? 1'b1 : (queue_store_Out_Valid_and_9 ? (tokens_vector_to_store != 8'd1) : has_tokens_vector_to_store));
+      if (Start)
+        has_tokens_vector_to_store <= 1'b0;
+      else if (given_vector_to_store & (~queue_store_Out_Valid_and_5))
+        has_tokens_vector_to_store <= 1'b1;
+      else if (queue_store_Out_Valid_and_5 & (~given_vector_to_store))
+        has_tokens_vector_to_store <= tokens_vector_to_store != 8'd1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_store_to_load <= 8'd0;
     else
-      tokens_store_to_load <= Start ? 8'd0 : (given_store_to_load_and ? (tokens_store_to_load + 8'd1) : (queue_load_Out_Valid_and_9 ? (tokens_store_to_load - 8'd1) : tokens_store_to_load));
+      if (Start)
+        tokens_store_to_load <= 8'd0;
+      else if (given_store_to_load & (~queue_load_Out_Valid_and_5))
+        tokens_store_to_load <= tokens_store_to_load + 8'd1;
+      else if (queue_load_Out_Valid_and_5 & (~given_store_to_load))
+        tokens_store_to_load <= tokens_store_to_load - 8'd1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_store_to_load <= 1'b0;
     else
-      has_tokens_store_to_load <= Start ? 1'b0 : (given_store_to_load_and ? 1'b1 : (queue_load_Out_Valid_and_9 ? (tokens_store_to_load != 8'd1) : has_tokens_store_to_load));
+      if (Start)
+        has_tokens_store_to_load <= 1'b0;
+      else if (given_store_to_load & (~queue_load_Out_Valid_and_5))
+        has_tokens_store_to_load <= 1'b1;
+      else if (queue_load_Out_Valid_and_5 & (~given_store_to_load))
+        has_tokens_store_to_load <= tokens_store_to_load != 8'd1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_store_to_weight <= 8'd0;
     else
-      tokens_store_to_weight <= Start ? 8'd0 : (given_store_to_weight_and ? (tokens_store_to_weight + 8'd1) : (queue_weight_Out_Valid_and_9 ? (tokens_store_to_weight - 8'd1) : tokens_store_to_weight));
+      if (Start)
+        tokens_store_to_weight <= 8'd0;
+      else if (given_store_to_weight & (~queue_weight_Out_Valid_and_5))
+        tokens_store_to_weight <= tokens_store_to_weight + 8'd1;
+      else if (queue_weight_Out_Valid_and_5 & (~given_store_to_weight))
+        tokens_store_to_weight <= tokens_store_to_weight - 8'd1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_store_to_weight <= 1'b0;
     else
-      has_tokens_store_to_weight <= Start ? 1'b0 : (given_store_to_weight_and ? 1'b1 : (queue_weight_Out_Valid_and_9 ? (tokens_store_to_weight != 8'd1) : has_tokens_store_to_weight));
+      if (Start)
+        has_tokens_store_to_weight <= 1'b0;
+      else if (given_store_to_weight & (~queue_weight_Out_Valid_and_5))
+        has_tokens_store_to_weight <= 1'b1;
+      else if (queue_weight_Out_Valid_and_5 & (~given_store_to_weight))
+        has_tokens_store_to_weight <= tokens_store_to_weight != 8'd1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_store_to_compute <= 8'd0;
     else
-      tokens_store_to_compute <= Start ? 8'd0 : (given_store_to_compute_and ? (tokens_store_to_compute + 8'd1) : (queue_compute_Out_Valid_and_9 ? (tokens_store_to_compute - 8'd1) : tokens_store_to_compute));
+      if (Start)
+        tokens_store_to_compute <= 8'd0;
+      else if (given_store_to_compute & (~queue_compute_Out_Valid_and_5))
+        tokens_store_to_compute <= tokens_store_to_compute + 8'd1;
+      else if (queue_compute_Out_Valid_and_5 & (~given_store_to_compute))
+        tokens_store_to_compute <= tokens_store_to_compute - 8'd1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_store_to_compute <= 1'b0;
     else
-      has_tokens_store_to_compute <= Start ? 1'b0 : (given_store_to_compute_and ? 1'b1 : (queue_compute_Out_Valid_and_9 ? (tokens_store_to_compute != 8'd1) : has_tokens_store_to_compute));
+      if (Start)
+        has_tokens_store_to_compute <= 1'b0;
+      else if (given_store_to_compute & (~queue_compute_Out_Valid_and_5))
+        has_tokens_store_to_compute <= 1'b1;
+      else if (queue_compute_Out_Valid_and_5 & (~given_store_to_compute))
+        has_tokens_store_to_compute <= tokens_store_to_compute != 8'd1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
     if (rst)
       tokens_store_to_vector <= 8'd0;
     else
-      tokens_store_to_vector <= Start ? 8'd0 : (given_store_to_vector_and ? (tokens_store_to_vector + 8'd1) : (queue_vector_Out_Valid_and_9 ? (tokens_store_to_vector - 8'd1) : tokens_store_to_vector));
+      if (Start)
+        tokens_store_to_vector <= 8'd0;
+      else if (given_store_to_vector & (~queue_vector_Out_Valid_and_5))
+        tokens_store_to_vector <= tokens_store_to_vector + 8'd1;
+      else if (queue_vector_Out_Valid_and_5 & (~given_store_to_vector))
+        tokens_store_to_vector <= tokens_store_to_vector - 8'd1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:137, Dispatcher.cs:141, Dispatcher.cs:146]
     if (rst)
       has_tokens_store_to_vector <= 1'b0;
     else
-      has_tokens_store_to_vector <= Start ? 1'b0 : (given_store_to_vector_and ? 1'b1 : (queue_vector_Out_Valid_and_9 ? (tokens_store_to_vector != 8'd1) : has_tokens_store_to_vector));
+      if (Start)
+        has_tokens_store_to_vector <= 1'b0;
+      else if (given_store_to_vector & (~queue_vector_Out_Valid_and_5))
+        has_tokens_store_to_vector <= 1'b1;
+      else if (queue_vector_Out_Valid_and_5 & (~given_store_to_vector))
+        has_tokens_store_to_vector <= tokens_store_to_vector != 8'd1;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:111]
@@ -986,7 +1117,13 @@ module Dispatcher (
     if (rst)
       quiet_cycles <= 5'd0;
     else
-      quiet_cycles <= Start ? 5'd0 : (quiet_dispatch_and ? ((quiet_cycles == 5'd16) ? quiet_cycles : (quiet_cycles + 5'd1)) : 5'd0);
+      if (Start)
+        quiet_cycles <= 5'd0;
+      else if ((((((quiet_dispatch & (~ended)) & quiet_load) & quiet_weight) & quiet_compute) & quiet_vector) & quiet_store)
+        if (!(quiet_cycles == 5'd16))
+          quiet_cycles <= quiet_cycles + 5'd1;
+      else
+        quiet_cycles <= 5'd0;
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:177]
@@ -1042,7 +1179,7 @@ module Dispatcher (
     if (rst)
       overflowing <= 20'd0;
     else
-      overflowing <= {(((given_load_to_weight & (~queue_weight_Out_Valid_and_2)) & (tokens_load_to_weight == 8'd255)) & (~Start)), (((given_load_to_compute & (~queue_compute_Out_Valid_and_2)) & (tokens_load_to_compute == 8'd255)) & (~Start)), (((given_load_to_vector & (~queue_vector_Out_Valid_and_2)) & (tokens_load_to_vector == 8'd255)) & (~Start)), (((given_load_to_store & (~queue_store_Out_Valid_and_2)) & (tokens_load_to_store == 8'd255)) & (~Start)), (((given_weight_to_load & (~queue_load_Out_Valid_and_2)) & (tokens_weight_to_load == 8'd255)) & (~Start)), (((given_weight_to_compute & (~queue_compute_Out_Valid_and_4)) & (tokens_weight_to_compute == 8'd255)) & (~Start)), (((given_weight_to_vector & (~queue_vector_Out_Valid_and_4)) & (tokens_weight_to_vector == 8'd255)) & (~Start)), (((given_weight_to_store & (~queue_store_Out_Valid_and_4)) & (tokens_weight_to_store == 8'd255)) & (~Start)), (((given_compute_to_load & (~queue_load_Out_Valid_and_4)) & (tokens_compute_to_load == 8'd255)) & (~Start)), (((given_compute_to_weight & (~queue_weight_Out_Valid_and_4)) & (tokens_compute_to_weight == 8'd255)) & (~Start)), (((given_compute_to_vector & (~queue_vector_Out_Valid_and_6)) & (tokens_compute_to_vector == 8'd255)) & (~Start)), (((given_compute_to_store & (~queue_store_Out_Valid_and_6)) & (tokens_compute_to_store == 8'd255)) & (~Start)), (((given_vector_to_load & (~queue_load_Out_Valid_and_6)) & (tokens_vector_to_load == 8'd255)) & (~Start)), (((given_vector_to_weight & (~queue_weight_Out_Valid_and_6)) & (tokens_vector_to_weight == 8'd255)) & (~Start)), (((given_vector_to_compute & (~queue_compute_Out_Valid_and_6)) & (tokens_vector_to_compute == 8'd255)) & (~Start)), (((given_vector_to_store & (~queue_store_Out_Valid_and_8)) & (tokens_vector_to_store == 8'd255)) & (~Start)), (((given_store_to_load & (~queue_load_Out_Valid_and_8)) & (tokens_store_to_load == 8'd255)) & (~Start)), (((given_store_to_weight & (~queue_weight_Out_Valid_and_8)) & (tokens_store_to_weight == 8'd255)) & (~Start)), (((given_store_to_compute & (~queue_compute_Out_Valid_and_8)) & (tokens_store_to_compute == 8'd255)) & (~Start)), (((given_store_to_vector & (~queue_vector_Out_Valid_and_8)) & (tokens_store_to_vector == 8'd255)) & (~Start))};
+      overflowing <= {(((given_load_to_weight & (~queue_weight_Out_Valid_and_2)) & (tokens_load_to_weight == 8'd255)) & (~Start)), (((given_load_to_compute & (~queue_compute_Out_Valid_and_2)) & (tokens_load_to_compute == 8'd255)) & (~Start)), (((given_load_to_vector & (~queue_vector_Out_Valid_and_2)) & (tokens_load_to_vector == 8'd255)) & (~Start)), (((given_load_to_store & (~queue_store_Out_Valid_and_2)) & (tokens_load_to_store == 8'd255)) & (~Start)), (((given_weight_to_load & (~queue_load_Out_Valid_and_2)) & (tokens_weight_to_load == 8'd255)) & (~Start)), (((given_weight_to_compute & (~queue_compute_Out_Valid_and_3)) & (tokens_weight_to_compute == 8'd255)) & (~Start)), (((given_weight_to_vector & (~queue_vector_Out_Valid_and_3)) & (tokens_weight_to_vector == 8'd255)) & (~Start)), (((given_weight_to_store & (~queue_store_Out_Valid_and_3)) & (tokens_weight_to_store == 8'd255)) & (~Start)), (((given_compute_to_load & (~queue_load_Out_Valid_and_3)) & (tokens_compute_to_load == 8'd255)) & (~Start)), (((given_compute_to_weight & (~queue_weight_Out_Valid_and_3)) & (tokens_compute_to_weight == 8'd255)) & (~Start)), (((given_compute_to_vector & (~queue_vector_Out_Valid_and_4)) & (tokens_compute_to_vector == 8'd255)) & (~Start)), (((given_compute_to_store & (~queue_store_Out_Valid_and_4)) & (tokens_compute_to_store == 8'd255)) & (~Start)), (((given_vector_to_load & (~queue_load_Out_Valid_and_4)) & (tokens_vector_to_load == 8'd255)) & (~Start)), (((given_vector_to_weight & (~queue_weight_Out_Valid_and_4)) & (tokens_vector_to_weight == 8'd255)) & (~Start)), (((given_vector_to_compute & (~queue_compute_Out_Valid_and_4)) & (tokens_vector_to_compute == 8'd255)) & (~Start)), (((given_vector_to_store & (~queue_store_Out_Valid_and_5)) & (tokens_vector_to_store == 8'd255)) & (~Start)), (((given_store_to_load & (~queue_load_Out_Valid_and_5)) & (tokens_store_to_load == 8'd255)) & (~Start)), (((given_store_to_weight & (~queue_weight_Out_Valid_and_5)) & (tokens_store_to_weight == 8'd255)) & (~Start)), (((given_store_to_compute & (~queue_compute_Out_Valid_and_5)) & (tokens_store_to_compute == 8'd255)) & (~Start)), (((given_store_to_vector & (~queue_vector_Out_Valid_and_5)) & (tokens_store_to_vector == 8'd255)) & (~Start))};
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:195]

@@ -39,27 +39,19 @@ module DmaBursts256x512 (
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire active_and; // @[DmaBursts.cs:126, DmaBursts.cs:129, DmaBursts.cs:148]
-  wire run_beats_le; // @[DmaBursts.cs:126, DmaBursts.cs:129, DmaBursts.cs:148]
-  wire Abort_mux; // @[DmaBursts.cs:126, DmaBursts.cs:129, DmaBursts.cs:148]
+  wire run_beats_le; // @[DmaBursts.cs:130, DmaBursts.cs:138, DmaBursts.cs:143]
   wire [43:0] to_page_cat; // @[DmaBursts.cs:130, DmaBursts.cs:138, DmaBursts.cs:143]
   wire [49:0] Address_add; // @[DmaBursts.cs:133, DmaBursts.cs:139, DmaBursts.cs:146]
   wire [49:0] next_start_add; // @[DmaBursts.cs:133, DmaBursts.cs:139, DmaBursts.cs:146]
-  wire Start_or; // @[DmaBursts.cs:117, DmaBursts.cs:120, DmaBursts.cs:153]
   wire [9:0] arrived_mux; // @[DmaBursts.cs:99]
-  wire [9:0] arrived_add; // @[DmaBursts.cs:99]
   wire [9:0] freed_mux; // @[DmaBursts.cs:101]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign active_and = ((active & (run_beats != 24'd0)) & ((~candidate) | move)) & (~Abort); // @[DmaBursts.cs:126, DmaBursts.cs:129, DmaBursts.cs:148]
-  assign run_beats_le = run_beats <= $unsigned({15'd0, to_page}); // @[DmaBursts.cs:126, DmaBursts.cs:129, DmaBursts.cs:148]
-  assign Abort_mux = Abort ? 1'b0 : active; // @[DmaBursts.cs:126, DmaBursts.cs:129, DmaBursts.cs:148]
+  assign run_beats_le = run_beats <= $unsigned({15'd0, to_page}); // @[DmaBursts.cs:130, DmaBursts.cs:138, DmaBursts.cs:143]
   assign to_page_cat = {{31'd0, to_page}, 4'd0}; // @[DmaBursts.cs:130, DmaBursts.cs:138, DmaBursts.cs:143]
   assign Address_add = {1'd0, ({1'd0, {44'd0, Address[3:0]}} + {1'd0, RunBytes})} + 50'd15; // @[DmaBursts.cs:133, DmaBursts.cs:139, DmaBursts.cs:146]
   assign next_start_add = {1'd0, ({1'd0, {44'd0, next_start[3:0]}} + {1'd0, RunBytes})} + 50'd15; // @[DmaBursts.cs:133, DmaBursts.cs:139, DmaBursts.cs:146]
-  assign Start_or = Start | Abort; // @[DmaBursts.cs:117, DmaBursts.cs:120, DmaBursts.cs:153]
   assign arrived_mux = arrived ? (headroom + 10'd1) : headroom; // @[DmaBursts.cs:99]
-  assign arrived_add = arrived_mux + {1'd0, ((offered & (~Taken)) ? offer_beats : 9'd0)}; // @[DmaBursts.cs:99]
   assign freed_mux = freed ? (space + 10'd1) : space; // @[DmaBursts.cs:101]
   assign Valid = offered; // @[DmaBursts.cs:121]
   assign BurstAddress = offer_address; // @[DmaBursts.cs:122]
@@ -71,43 +63,76 @@ module DmaBursts256x512 (
     if (rst)
       active <= 1'b0;
     else
-      active <= Start ? 1'b1 : (active_and ? (run_beats_le ? ((runs_left == 16'd1) ? 1'b0 : Abort_mux) : Abort_mux) : Abort_mux);
+      if (Start)
+        active <= 1'b1;
+      else if (((active & (run_beats != 24'd0)) & ((~candidate) | move)) & (~Abort))
+        if (run_beats <= $unsigned({15'd0, to_page}))
+          if (runs_left == 16'd1)
+            active <= 1'b0;
+          else if (Abort)
+            active <= 1'b0;
+        else if (Abort)
+          active <= 1'b0;
+      else if (Abort)
+        active <= 1'b0;
   end
 
   always @(posedge clk) begin // @[DmaBursts.cs:130, DmaBursts.cs:138, DmaBursts.cs:143]
-    run_address <= Start ? {Address[39:4], 4'd0} : (active_and ? (run_beats_le ? {next_start[39:4], 4'd0} : (run_address + to_page_cat[39:0])) : run_address);
+    if (Start)
+      run_address <= {Address[39:4], 4'd0};
+    else if (((active & (run_beats != 24'd0)) & ((~candidate) | move)) & (~Abort))
+      run_address <= run_beats_le ? {next_start[39:4], 4'd0} : (run_address + to_page_cat[39:0]);
   end
 
   always @(posedge clk) begin // @[DmaBursts.cs:60]
-    to_page <= Start ? (9'd256 - {1'd0, Address[11:4]}) : (active_and ? (run_beats_le ? (9'd256 - {1'd0, next_start[11:4]}) : (1'b1 ? 9'd256 : (to_page - 9'd256))) : to_page);
+    if (Start)
+      to_page <= 9'd256 - {1'd0, Address[11:4]};
+    else if (((active & (run_beats != 24'd0)) & ((~candidate) | move)) & (~Abort))
+      to_page <= run_beats_le ? (9'd256 - {1'd0, next_start[11:4]}) : (1'b1 ? 9'd256 : (to_page - 9'd256));
   end
 
   always @(posedge clk) begin // @[DmaBursts.cs:132, DmaBursts.cs:145]
-    next_start <= Start ? (Address + {8'd0, Stride}) : (active_and ? (run_beats_le ? (next_start + {8'd0, Stride}) : next_start) : next_start);
+    if (Start)
+      next_start <= Address + {8'd0, Stride};
+    else if (((active & (run_beats != 24'd0)) & ((~candidate) | move)) & (~Abort))
+      if (run_beats_le)
+        next_start <= next_start + {8'd0, Stride};
   end
 
   always @(posedge clk) begin // @[DmaBursts.cs:133, DmaBursts.cs:139, DmaBursts.cs:146]
-    run_beats <= Start ? Address_add[27:4] : (active_and ? (run_beats_le ? ((runs_left == 16'd1) ? 24'd0 : next_start_add[27:4]) : (run_beats - {15'd0, to_page})) : run_beats);
+    if (Start)
+      run_beats <= Address_add[27:4];
+    else if (((active & (run_beats != 24'd0)) & ((~candidate) | move)) & (~Abort))
+      run_beats <= run_beats_le ? ((runs_left == 16'd1) ? 24'd0 : next_start_add[27:4]) : (run_beats - {15'd0, to_page});
   end
 
   always @(posedge clk) begin // @[DmaBursts.cs:134, DmaBursts.cs:147]
-    runs_left <= Start ? Runs : (active_and ? (run_beats_le ? (runs_left - 16'd1) : runs_left) : runs_left);
+    if (Start)
+      runs_left <= Runs;
+    else if (((active & (run_beats != 24'd0)) & ((~candidate) | move)) & (~Abort))
+      if (run_beats_le)
+        runs_left <= runs_left - 16'd1;
   end
 
   always @(posedge clk) begin // @[DmaBursts.cs:117, DmaBursts.cs:120, DmaBursts.cs:153]
     if (rst)
       candidate <= 1'b0;
     else
-      candidate <= Start_or ? 1'b0 : (active_and ? 1'b1 : (move ? 1'b0 : candidate));
+      if (Start | Abort)
+        candidate <= 1'b0;
+      else if (((active & (run_beats != 24'd0)) & ((~candidate) | move)) & (~Abort))
+        candidate <= 1'b1;
+      else if (move)
+        candidate <= 1'b0;
   end
 
   always @(posedge clk) begin // @[DmaBursts.cs:118]
-    if (active_and)
+    if (((active & (run_beats != 24'd0)) & ((~candidate) | move)) & (~Abort))
       candidate_address <= run_address;
   end
 
   always @(posedge clk) begin // @[DmaBursts.cs:119]
-    if (active_and)
+    if (((active & (run_beats != 24'd0)) & ((~candidate) | move)) & (~Abort))
       candidate_beats <= run_beats_le ? run_beats[8:0] : to_page;
   end
 
@@ -115,7 +140,12 @@ module DmaBursts256x512 (
     if (rst)
       offered <= 1'b0;
     else
-      offered <= Start_or ? 1'b0 : (move ? 1'b1 : (Taken ? 1'b0 : offered));
+      if (Start | Abort)
+        offered <= 1'b0;
+      else if (move)
+        offered <= 1'b1;
+      else if (Taken)
+        offered <= 1'b0;
   end
 
   always @(posedge clk) begin // @[DmaBursts.cs:112]
@@ -132,14 +162,24 @@ module DmaBursts256x512 (
     if (rst)
       headroom <= 10'd512;
     else
-      headroom <= Abort ? arrived_add : (move ? (arrived_mux - {1'd0, candidate_beats}) : arrived_mux);
+      if (Abort)
+        headroom <= arrived_mux + {1'd0, ((offered & (~Taken)) ? offer_beats : 9'd0)};
+      else if (move)
+        headroom <= arrived_mux - {1'd0, candidate_beats};
+      else if (arrived)
+        headroom <= headroom + 10'd1;
   end
 
   always @(posedge clk) begin // @[DmaBursts.cs:101]
     if (rst)
       space <= 10'd512;
     else
-      space <= Abort ? arrived_add : (move ? (freed_mux - {1'd0, candidate_beats}) : freed_mux);
+      if (Abort)
+        space <= arrived_mux + {1'd0, ((offered & (~Taken)) ? offer_beats : 9'd0)};
+      else if (move)
+        space <= freed_mux - {1'd0, candidate_beats};
+      else if (freed)
+        space <= space + 10'd1;
   end
 
   always @(posedge clk) begin // @[DmaBursts.cs:85]

@@ -69,8 +69,6 @@ module GroupNormFinishWalk16x512 (
   wire channel_eq; // @[GroupNormFinishWalk.cs:93, GroupNormFinishWalk.cs:123]
   wire group_last_eq; // @[GroupNormFinishWalk.cs:93, GroupNormFinishWalk.cs:123]
   wire [15:0] group_last_add; // @[GroupNormFinishWalk.cs:97, GroupNormFinishWalk.cs:107, GroupNormFinishWalk.cs:108, GroupNormFinishWalk.cs:117, GroupNormFinishWalk.cs:125]
-  wire signed [31:0] summed_mux; // @[GroupNormFinishWalk.cs:74, GroupNormFinishWalk.cs:100, GroupNormFinishWalk.cs:118]
-  wire [42:0] summed_mux_1; // @[GroupNormFinishWalk.cs:75, GroupNormFinishWalk.cs:101, GroupNormFinishWalk.cs:119]
   wire signed [34:0] ReadSum_shiftleft; // @[GroupNormFinishWalk.cs:70]
   wire [49:0] ReadSquares_shiftleft; // @[GroupNormFinishWalk.cs:71]
   /* verilator lint_on UNUSEDSIGNAL */
@@ -83,8 +81,6 @@ module GroupNormFinishWalk16x512 (
   assign channel_eq = channel == group_last; // @[GroupNormFinishWalk.cs:93, GroupNormFinishWalk.cs:123]
   assign group_last_eq = group_last == channels_last; // @[GroupNormFinishWalk.cs:93, GroupNormFinishWalk.cs:123]
   assign group_last_add = group_last + 16'd1; // @[GroupNormFinishWalk.cs:97, GroupNormFinishWalk.cs:107, GroupNormFinishWalk.cs:108, GroupNormFinishWalk.cs:117, GroupNormFinishWalk.cs:125]
-  assign summed_mux = summed ? (group_sum + shifted_sum) : group_sum; // @[GroupNormFinishWalk.cs:74, GroupNormFinishWalk.cs:100, GroupNormFinishWalk.cs:118]
-  assign summed_mux_1 = summed ? (group_squares + shifted_squares) : group_squares; // @[GroupNormFinishWalk.cs:75, GroupNormFinishWalk.cs:101, GroupNormFinishWalk.cs:119]
   assign ReadSum_shiftleft = {{7{ReadSum[27]}}, ReadSum} << exponent; // @[GroupNormFinishWalk.cs:70]
   assign ReadSquares_shiftleft = {15'd0, ReadSquares} << {exponent, 1'b0}; // @[GroupNormFinishWalk.cs:71]
   assign ReadIndex = channel[8:4]; // @[GroupNormFinishWalk.cs:64]
@@ -107,19 +103,63 @@ module GroupNormFinishWalk16x512 (
     if (rst)
       finish_state <= FinishStep_Idle;
     else
-      finish_state <= Abort ? FinishStep_Idle : (Start ? FinishStep_Summing : (finish_state_eq ? (channel_eq ? FinishStep_Rooting : finish_state) : (finish_state_eq_1 ? (reciprocal_sqrt_Done ? FinishStep_Storing : finish_state) : (finish_state_eq_2 ? (channel_eq ? (group_last_eq ? FinishStep_Idle : FinishStep_Summing) : finish_state) : finish_state))));
+      if (Abort)
+        finish_state <= FinishStep_Idle;
+      else if (Start)
+        finish_state <= FinishStep_Summing;
+      else
+        case (finish_state)
+          FinishStep_Summing:
+            if (channel_eq)
+              finish_state <= FinishStep_Rooting;
+          FinishStep_Rooting:
+            if (reciprocal_sqrt_Done)
+              finish_state <= FinishStep_Storing;
+          FinishStep_Storing:
+            if (channel_eq)
+              finish_state <= group_last_eq ? FinishStep_Idle : FinishStep_Summing;
+          default: ;
+        endcase
   end
 
   always @(posedge clk) begin // @[GroupNormFinishWalk.cs:97, GroupNormFinishWalk.cs:107, GroupNormFinishWalk.cs:108, GroupNormFinishWalk.cs:117, GroupNormFinishWalk.cs:125]
-    channel <= Start ? 16'd0 : (finish_state_eq ? (channel_eq ? group_first : (channel + 16'd1)) : (finish_state_eq_1 ? channel : (finish_state_eq_2 ? (channel_eq ? group_last_add : (channel + 16'd1)) : channel)));
+    if (Start)
+      channel <= 16'd0;
+    else
+      case (finish_state)
+        FinishStep_Summing: channel <= channel_eq ? group_first : (channel + 16'd1);
+        FinishStep_Rooting: ;
+        FinishStep_Storing: channel <= channel_eq ? group_last_add : (channel + 16'd1);
+        default: ;
+      endcase
   end
 
   always @(posedge clk) begin // @[GroupNormFinishWalk.cs:98, GroupNormFinishWalk.cs:115]
-    group_first <= Start ? 16'd0 : (finish_state_eq ? group_first : (finish_state_eq_1 ? group_first : (finish_state_eq_2 ? (channel_eq ? group_last_add : group_first) : group_first)));
+    if (Start)
+      group_first <= 16'd0;
+    else
+      case (finish_state)
+        FinishStep_Summing: ;
+        FinishStep_Rooting: ;
+        FinishStep_Storing:
+          if (channel_eq)
+            group_first <= group_last_add;
+        default: ;
+      endcase
   end
 
   always @(posedge clk) begin // @[GroupNormFinishWalk.cs:99, GroupNormFinishWalk.cs:116]
-    group_last <= Start ? (ChannelsPerGroup - 16'd1) : (finish_state_eq ? group_last : (finish_state_eq_1 ? group_last : (finish_state_eq_2 ? (channel_eq ? (group_last + ChannelsPerGroup) : group_last) : group_last)));
+    if (Start)
+      group_last <= ChannelsPerGroup - 16'd1;
+    else
+      case (finish_state)
+        FinishStep_Summing: ;
+        FinishStep_Rooting: ;
+        FinishStep_Storing:
+          if (channel_eq)
+            group_last <= group_last + ChannelsPerGroup;
+        default: ;
+      endcase
   end
 
   always @(posedge clk) begin // @[GroupNormFinishWalk.cs:56]
@@ -141,11 +181,47 @@ module GroupNormFinishWalk16x512 (
   end
 
   always @(posedge clk) begin // @[GroupNormFinishWalk.cs:74, GroupNormFinishWalk.cs:100, GroupNormFinishWalk.cs:118]
-    group_sum <= Start ? 32'd0 : (finish_state_eq ? summed_mux : (finish_state_eq_1 ? summed_mux : (finish_state_eq_2 ? (channel_eq ? 32'd0 : summed_mux) : summed_mux)));
+    if (Start)
+      group_sum <= 32'd0;
+    else
+      case (finish_state)
+        FinishStep_Summing:
+          if (summed)
+            group_sum <= group_sum + shifted_sum;
+        FinishStep_Rooting:
+          if (summed)
+            group_sum <= group_sum + shifted_sum;
+        FinishStep_Storing:
+          if (channel_eq)
+            group_sum <= 32'd0;
+          else if (summed)
+            group_sum <= group_sum + shifted_sum;
+        default:
+          if (summed)
+            group_sum <= group_sum + shifted_sum;
+      endcase
   end
 
   always @(posedge clk) begin // @[GroupNormFinishWalk.cs:75, GroupNormFinishWalk.cs:101, GroupNormFinishWalk.cs:119]
-    group_squares <= Start ? 43'd0 : (finish_state_eq ? summed_mux_1 : (finish_state_eq_1 ? summed_mux_1 : (finish_state_eq_2 ? (channel_eq ? 43'd0 : summed_mux_1) : summed_mux_1)));
+    if (Start)
+      group_squares <= 43'd0;
+    else
+      case (finish_state)
+        FinishStep_Summing:
+          if (summed)
+            group_squares <= group_squares + shifted_squares;
+        FinishStep_Rooting:
+          if (summed)
+            group_squares <= group_squares + shifted_squares;
+        FinishStep_Storing:
+          if (channel_eq)
+            group_squares <= 43'd0;
+          else if (summed)
+            group_squares <= group_squares + shifted_squares;
+        default:
+          if (summed)
+            group_squares <= group_squares + shifted_squares;
+      endcase
   end
 
   always @(posedge clk) begin // @[GroupNormFinishWalk.cs:70]
@@ -160,7 +236,10 @@ module GroupNormFinishWalk16x512 (
     if (rst)
       root_started <= 1'b0;
     else
-      root_started <= reciprocal_sqrt_Start ? 1'b1 : ((~(finish_state == FinishStep_Rooting)) ? 1'b0 : root_started);
+      if (reciprocal_sqrt_Start)
+        root_started <= 1'b1;
+      else if (~(finish_state == FinishStep_Rooting))
+        root_started <= 1'b0;
   end
 
   always @(posedge clk) begin // @[GroupNormFinishWalk.cs:79]

@@ -66,9 +66,7 @@ module InstructionFetch (
   wire beats_Out_Payload_or_2; // @[InstructionFetch.cs:66]
   wire beats_Out_Payload_or_3; // @[InstructionFetch.cs:66]
   wire beats_Out_Payload_or_4; // @[InstructionFetch.cs:66]
-  wire beats_Out_Valid_and; // @[InstructionFetch.cs:67, InstructionFetch.cs:68, InstructionFetch.cs:80]
-  wire beats_Out_Valid_and_1; // @[InstructionFetch.cs:67, InstructionFetch.cs:68, InstructionFetch.cs:80]
-  wire [31:0] index_add; // @[InstructionFetch.cs:75, InstructionFetch.cs:81]
+  wire [31:0] index_add; // @[InstructionFetch.cs:76, InstructionFetch.cs:82]
   /* verilator lint_on UNUSEDSIGNAL */
 
   assign ProgramAddress_eq = ProgramAddress[4:0] == 5'd0; // @[InstructionFetch.cs:52]
@@ -81,9 +79,7 @@ module InstructionFetch (
   assign beats_Out_Payload_or_2 = 1'b0 | (beats_Out_Payload[4:0] == 5'd6); // @[InstructionFetch.cs:66]
   assign beats_Out_Payload_or_3 = (((((1'b0 | (beats_Out_Payload[4:0] == 5'd7)) | (beats_Out_Payload[4:0] == 5'd8)) | (beats_Out_Payload[4:0] == 5'd9)) | (beats_Out_Payload[4:0] == 5'd10)) | (beats_Out_Payload[4:0] == 5'd11)) | (beats_Out_Payload[4:0] == 5'd12); // @[InstructionFetch.cs:66]
   assign beats_Out_Payload_or_4 = 1'b0 | (beats_Out_Payload[4:0] == 5'd2); // @[InstructionFetch.cs:66]
-  assign beats_Out_Valid_and = beats_Out_Valid & (~half); // @[InstructionFetch.cs:67, InstructionFetch.cs:68, InstructionFetch.cs:80]
-  assign beats_Out_Valid_and_1 = (beats_Out_Valid & half) & Ready; // @[InstructionFetch.cs:67, InstructionFetch.cs:68, InstructionFetch.cs:80]
-  assign index_add = index + 32'd1; // @[InstructionFetch.cs:75, InstructionFetch.cs:81]
+  assign index_add = index + 32'd1; // @[InstructionFetch.cs:76, InstructionFetch.cs:82]
   assign Read_Valid = walker_Valid; // @[InstructionFetch.cs:46]
   assign Read_Address = walker_BurstAddress; // @[InstructionFetch.cs:47]
   assign Read_Beats = walker_BurstBeats; // @[InstructionFetch.cs:48]
@@ -122,21 +118,32 @@ module InstructionFetch (
     if (rst)
       half <= 1'b0;
     else
-      half <= Start ? 1'b0 : (beats_Out_Valid_and ? 1'b1 : (beats_Out_Valid_and_1 ? 1'b0 : half));
+      if (Start)
+        half <= 1'b0;
+      else if (beats_Out_Valid & (~half))
+        half <= 1'b1;
+      else if ((beats_Out_Valid & half) & Ready)
+        half <= 1'b0;
   end
 
   always @(posedge clk) begin // @[InstructionFetch.cs:75, InstructionFetch.cs:81]
     if (rst)
       index <= 32'd0;
     else
-      index <= Start ? 32'd0 : (beats_Out_Valid_and_1 ? index_add : index);
+      if (Start)
+        index <= 32'd0;
+      else if ((beats_Out_Valid & half) & Ready)
+        index <= index + 32'd1;
   end
 
   always @(posedge clk) begin // @[InstructionFetch.cs:76, InstructionFetch.cs:82]
     if (rst)
       exhausted <= 1'b0;
     else
-      exhausted <= Start ? (ProgramLength == 32'd0) : (beats_Out_Valid_and_1 ? (index_add == ProgramLength) : exhausted);
+      if (Start)
+        exhausted <= ProgramLength == 32'd0;
+      else if ((beats_Out_Valid & half) & Ready)
+        exhausted <= index_add == ProgramLength;
   end
 
   Queue128x32Distributed beats ( // @[InstructionFetch.cs:33]

@@ -158,19 +158,17 @@ module LoadEngine (
   wire [30:0] Control_Instruction_shiftleft; // @[LoadEngine.cs:73]
   wire [31:0] Control_Instruction_mux; // @[LoadEngine.cs:73]
   wire [47:0] Control_Instruction_mul_1; // @[LoadEngine.cs:73]
-  wire setup_eq; // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
-  wire Control_Instruction_and_1; // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
   wire beats_Out_Valid_and_1; // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
-  wire beats_Out_Valid_and_2; // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
-  wire at_chunk_end_and; // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
-  wire beats_Out_Valid_mux; // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
-  wire entry_eq; // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
   wire [3:0] offset_add; // @[LoadEngine.cs:140, LoadEngine.cs:151, LoadEngine.cs:221]
   wire [15:0] row_in_chunk_add; // @[LoadEngine.cs:143, LoadEngine.cs:155, LoadEngine.cs:223]
-  wire [15:0] chunk_add; // @[LoadEngine.cs:146, LoadEngine.cs:224]
-  wire beats_Out_Valid_and_3; // @[LoadEngine.cs:127, LoadEngine.cs:132, LoadEngine.cs:229]
-  wire beats_Out_Valid_mux_1; // @[LoadEngine.cs:96, LoadEngine.cs:161, LoadEngine.cs:212]
-  wire beats_Out_Valid_mux_2; // @[LoadEngine.cs:97, LoadEngine.cs:127, LoadEngine.cs:133, LoadEngine.cs:207]
+  wire Control_Instruction_and_1; // @[LoadEngine.cs:204, LoadEngine.cs:206, LoadEngine.cs:230]
+  wire beats_Out_Valid_and_2; // @[LoadEngine.cs:96, LoadEngine.cs:161, LoadEngine.cs:212]
+  wire at_chunk_end_and; // @[LoadEngine.cs:96, LoadEngine.cs:161, LoadEngine.cs:212]
+  wire beats_Out_Valid_mux; // @[LoadEngine.cs:96, LoadEngine.cs:161, LoadEngine.cs:212]
+  wire entry_eq; // @[LoadEngine.cs:96, LoadEngine.cs:161, LoadEngine.cs:212]
+  wire [15:0] chunk_add; // @[LoadEngine.cs:147, LoadEngine.cs:226]
+  wire beats_Out_Valid_and_3; // @[LoadEngine.cs:97, LoadEngine.cs:127, LoadEngine.cs:133, LoadEngine.cs:207]
+  wire beats_Out_Valid_mux_1; // @[LoadEngine.cs:97, LoadEngine.cs:127, LoadEngine.cs:133, LoadEngine.cs:207]
   wire [19:0] Control_Instruction_cat; // @[LoadEngine.cs:201]
   /* verilator lint_on UNUSEDSIGNAL */
 
@@ -183,19 +181,17 @@ module LoadEngine (
   assign Control_Instruction_shiftleft = {15'd0, Control_Instruction[110:95]} << (Control_Instruction_and ? 4'd8 : 4'd4); // @[LoadEngine.cs:73]
   assign Control_Instruction_mux = Control_Instruction_eq ? {1'd0, Control_Instruction_shiftleft} : Control_Instruction_mul; // @[LoadEngine.cs:73]
   assign Control_Instruction_mul_1 = $unsigned(Control_Instruction_mux) * $unsigned(Control_Instruction[126:111]); // @[LoadEngine.cs:73]
-  assign setup_eq = setup == 2'd1; // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
-  assign Control_Instruction_and_1 = Control_Instruction_and & (byte_index != 4'd15); // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
   assign beats_Out_Valid_and_1 = ((beats_Out_Valid & consuming) & (~Control_Instruction_eq)) & (part == 1'b1); // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
-  assign beats_Out_Valid_and_2 = beats_Out_Valid_and_1 & Write_Granted; // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
-  assign at_chunk_end_and = at_chunk_end & at_last_chunk; // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
-  assign beats_Out_Valid_mux = beats_Out_Valid_and_2 ? (at_chunk_end_and ? 1'b0 : consuming) : consuming; // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
-  assign entry_eq = entry == entries_last; // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
   assign offset_add = offset + 4'd0; // @[LoadEngine.cs:140, LoadEngine.cs:151, LoadEngine.cs:221]
   assign row_in_chunk_add = row_in_chunk + 16'd1; // @[LoadEngine.cs:143, LoadEngine.cs:155, LoadEngine.cs:223]
-  assign chunk_add = chunk + 16'd1; // @[LoadEngine.cs:146, LoadEngine.cs:224]
-  assign beats_Out_Valid_and_3 = ((beats_Out_Valid & consuming) & (~Control_Instruction_eq)) & (part != 1'b1); // @[LoadEngine.cs:127, LoadEngine.cs:132, LoadEngine.cs:229]
-  assign beats_Out_Valid_mux_1 = beats_Out_Valid_and_2 ? (at_chunk_end_and ? 1'b1 : 1'b0) : 1'b0; // @[LoadEngine.cs:96, LoadEngine.cs:161, LoadEngine.cs:212]
-  assign beats_Out_Valid_mux_2 = beats_Out_Valid_and_2 ? 1'b1 : (beats_Out_Valid_and_3 ? 1'b1 : 1'b0); // @[LoadEngine.cs:97, LoadEngine.cs:127, LoadEngine.cs:133, LoadEngine.cs:207]
+  assign Control_Instruction_and_1 = Control_Instruction_and & (byte_index != 4'd15); // @[LoadEngine.cs:204, LoadEngine.cs:206, LoadEngine.cs:230]
+  assign beats_Out_Valid_and_2 = beats_Out_Valid_and_1 & Write_Granted; // @[LoadEngine.cs:96, LoadEngine.cs:161, LoadEngine.cs:212]
+  assign at_chunk_end_and = at_chunk_end & at_last_chunk; // @[LoadEngine.cs:96, LoadEngine.cs:161, LoadEngine.cs:212]
+  assign beats_Out_Valid_mux = beats_Out_Valid_and_2 ? (at_chunk_end_and ? 1'b1 : 1'b0) : 1'b0; // @[LoadEngine.cs:96, LoadEngine.cs:161, LoadEngine.cs:212]
+  assign entry_eq = entry == entries_last; // @[LoadEngine.cs:96, LoadEngine.cs:161, LoadEngine.cs:212]
+  assign chunk_add = chunk + 16'd1; // @[LoadEngine.cs:147, LoadEngine.cs:226]
+  assign beats_Out_Valid_and_3 = ((beats_Out_Valid & consuming) & (~Control_Instruction_eq)) & (part != 1'b1); // @[LoadEngine.cs:97, LoadEngine.cs:127, LoadEngine.cs:133, LoadEngine.cs:207]
+  assign beats_Out_Valid_mux_1 = beats_Out_Valid_and_2 ? 1'b1 : (beats_Out_Valid_and_3 ? 1'b1 : 1'b0); // @[LoadEngine.cs:97, LoadEngine.cs:127, LoadEngine.cs:133, LoadEngine.cs:207]
   assign Control_Instruction_cat = {Control_Instruction[110:95], 4'd0}; // @[LoadEngine.cs:201]
   assign Control_Busy = busy; // @[LoadEngine.cs:241]
   assign Control_Done = done; // @[LoadEngine.cs:242]
@@ -284,15 +280,20 @@ module LoadEngine (
   assign bursts_Freed = beats_Out_Valid & beats_Out_Ready; // @[DmaBursts.cs:204]
   assign bursts_Arrived = Read_DataValid; // @[DmaBursts.cs:205]
   assign bursts_Taken = Read_Valid & Read_Ready; // @[DmaBursts.cs:209]
-  assign done = beats_Out_Valid_and ? (Control_Instruction_and_1 ? beats_Out_Valid_mux_1 : (entry_eq ? 1'b1 : beats_Out_Valid_mux_1)) : beats_Out_Valid_mux_1; // @[LoadEngine.cs:96, LoadEngine.cs:161, LoadEngine.cs:212]
-  assign pop = beats_Out_Valid_and ? (Control_Instruction_and_1 ? beats_Out_Valid_mux_2 : 1'b1) : beats_Out_Valid_mux_2; // @[LoadEngine.cs:97, LoadEngine.cs:127, LoadEngine.cs:133, LoadEngine.cs:207]
+  assign done = beats_Out_Valid_and ? (Control_Instruction_and_1 ? beats_Out_Valid_mux : (entry_eq ? 1'b1 : beats_Out_Valid_mux)) : beats_Out_Valid_mux; // @[LoadEngine.cs:96, LoadEngine.cs:161, LoadEngine.cs:212]
+  assign pop = beats_Out_Valid_and ? (Control_Instruction_and_1 ? beats_Out_Valid_mux_1 : 1'b1) : beats_Out_Valid_mux_1; // @[LoadEngine.cs:97, LoadEngine.cs:127, LoadEngine.cs:133, LoadEngine.cs:207]
   assign room_is_reserved = {beats_In_Ready, beats_Count, bursts_Active}; // @[LoadEngine.cs:238]
 
   always @(posedge clk) begin // @[LoadEngine.cs:57, LoadEngine.cs:235]
     if (rst)
       setup <= 2'd0;
     else
-      setup <= Control_Abort ? 2'd0 : (Control_Start ? 2'd2 : ((setup != 2'd0) ? (setup - 2'd1) : setup));
+      if (Control_Abort)
+        setup <= 2'd0;
+      else if (Control_Start)
+        setup <= 2'd2;
+      else if (setup != 2'd0)
+        setup <= setup - 2'd1;
   end
 
   always @(posedge clk) begin // @[LoadEngine.cs:61]
@@ -331,47 +332,101 @@ module LoadEngine (
     if (rst)
       consuming <= 1'b0;
     else
-      consuming <= Control_Abort ? 1'b0 : (setup_eq ? 1'b1 : (beats_Out_Valid_and ? (Control_Instruction_and_1 ? beats_Out_Valid_mux : (entry_eq ? 1'b0 : beats_Out_Valid_mux)) : beats_Out_Valid_mux));
+      if (Control_Abort)
+        consuming <= 1'b0;
+      else if (setup == 2'd1)
+        consuming <= 1'b1;
+      else if (beats_Out_Valid_and)
+        if (Control_Instruction_and & (byte_index != 4'd15)) begin
+          if (beats_Out_Valid_and_1 & Write_Granted)
+            if (at_chunk_end & at_last_chunk)
+              consuming <= 1'b0;
+        end
+        else if (entry == entries_last)
+          consuming <= 1'b0;
+        else if (beats_Out_Valid_and_1 & Write_Granted)
+          if (at_chunk_end & at_last_chunk)
+            consuming <= 1'b0;
+      else if (beats_Out_Valid_and_1 & Write_Granted)
+        if (at_chunk_end & at_last_chunk)
+          consuming <= 1'b0;
   end
 
   always @(posedge clk) begin // @[LoadEngine.cs:140, LoadEngine.cs:151, LoadEngine.cs:221]
-    offset <= setup_eq ? dma_address_Address[3:0] : (beats_Out_Valid_and_2 ? (at_chunk_end ? ((~contiguous) ? (consumer_chunk[3:0] + Control_Instruction[130:127]) : offset_add) : offset_add) : offset);
+    if (setup == 2'd1)
+      offset <= dma_address_Address[3:0];
+    else if (beats_Out_Valid_and_1 & Write_Granted)
+      offset <= at_chunk_end ? ((~contiguous) ? (consumer_chunk[3:0] + Control_Instruction[130:127]) : offset_add) : offset_add;
   end
 
   always @(posedge clk) begin // @[LoadEngine.cs:150, LoadEngine.cs:222]
-    consumer_chunk <= setup_eq ? dma_address_Address : (beats_Out_Valid_and_2 ? (at_chunk_end ? (consumer_chunk + {8'd0, Control_Instruction[158:127]}) : consumer_chunk) : consumer_chunk);
+    if (setup == 2'd1)
+      consumer_chunk <= dma_address_Address;
+    else if (beats_Out_Valid_and_1 & Write_Granted)
+      if (at_chunk_end)
+        consumer_chunk <= consumer_chunk + {8'd0, Control_Instruction[158:127]};
   end
 
   always @(posedge clk) begin // @[LoadEngine.cs:143, LoadEngine.cs:155, LoadEngine.cs:223]
-    row_in_chunk <= setup_eq ? 16'd0 : (beats_Out_Valid_and_2 ? (at_chunk_end ? 16'd0 : row_in_chunk_add) : row_in_chunk);
+    if (setup == 2'd1)
+      row_in_chunk <= 16'd0;
+    else if (beats_Out_Valid_and_1 & Write_Granted)
+      row_in_chunk <= at_chunk_end ? 16'd0 : row_in_chunk_add;
   end
 
   always @(posedge clk) begin // @[LoadEngine.cs:146, LoadEngine.cs:224]
-    chunk <= setup_eq ? 16'd0 : (beats_Out_Valid_and_2 ? (at_chunk_end ? chunk_add : chunk) : chunk);
+    if (setup == 2'd1)
+      chunk <= 16'd0;
+    else if (beats_Out_Valid_and_1 & Write_Granted)
+      if (at_chunk_end)
+        chunk <= chunk + 16'd1;
   end
 
   always @(posedge clk) begin // @[LoadEngine.cs:148, LoadEngine.cs:227]
-    chunk_row <= setup_eq ? Control_Instruction[91:79] : (beats_Out_Valid_and_2 ? (at_chunk_end ? (chunk_row + Control_Instruction[171:159]) : chunk_row) : chunk_row);
+    if (setup == 2'd1)
+      chunk_row <= Control_Instruction[91:79];
+    else if (beats_Out_Valid_and_1 & Write_Granted)
+      if (at_chunk_end)
+        chunk_row <= chunk_row + Control_Instruction[171:159];
   end
 
   always @(posedge clk) begin // @[LoadEngine.cs:208, LoadEngine.cs:228]
-    entry <= setup_eq ? 16'd0 : (beats_Out_Valid_and ? (Control_Instruction_and_1 ? entry : (entry + 16'd1)) : entry);
+    if (setup == 2'd1)
+      entry <= 16'd0;
+    else if (beats_Out_Valid_and)
+      if (!(Control_Instruction_and & (byte_index != 4'd15)))
+        entry <= entry + 16'd1;
   end
 
   always @(posedge clk) begin // @[LoadEngine.cs:127, LoadEngine.cs:132, LoadEngine.cs:229]
-    part <= setup_eq ? 1'b0 : (beats_Out_Valid_and_2 ? 1'b0 : (beats_Out_Valid_and_3 ? (part + 1'b1) : part));
+    if (setup == 2'd1)
+      part <= 1'b0;
+    else if (beats_Out_Valid_and_1 & Write_Granted)
+      part <= 1'b0;
+    else if (((beats_Out_Valid & consuming) & (~Control_Instruction_eq)) & (part != 1'b1))
+      part <= part + 1'b1;
   end
 
   always @(posedge clk) begin // @[LoadEngine.cs:204, LoadEngine.cs:206, LoadEngine.cs:230]
-    byte_index <= setup_eq ? 4'd0 : (beats_Out_Valid_and ? (Control_Instruction_and_1 ? (byte_index + 4'd1) : 4'd0) : byte_index);
+    if (setup == 2'd1)
+      byte_index <= 4'd0;
+    else if (beats_Out_Valid_and)
+      byte_index <= Control_Instruction_and_1 ? (byte_index + 4'd1) : 4'd0;
   end
 
   always @(posedge clk) begin // @[LoadEngine.cs:144, LoadEngine.cs:156, LoadEngine.cs:225]
-    at_chunk_end <= setup_eq ? one_row : (beats_Out_Valid_and_2 ? (at_chunk_end ? one_row : (row_in_chunk_add == rows_last)) : at_chunk_end);
+    if (setup == 2'd1)
+      at_chunk_end <= one_row;
+    else if (beats_Out_Valid_and_2)
+      at_chunk_end <= at_chunk_end ? one_row : (row_in_chunk_add == rows_last);
   end
 
   always @(posedge clk) begin // @[LoadEngine.cs:147, LoadEngine.cs:226]
-    at_last_chunk <= setup_eq ? one_chunk : (beats_Out_Valid_and_2 ? (at_chunk_end ? (chunk_add == chunks_last) : at_last_chunk) : at_last_chunk);
+    if (setup == 2'd1)
+      at_last_chunk <= one_chunk;
+    else if (beats_Out_Valid_and_2)
+      if (at_chunk_end)
+        at_last_chunk <= chunk_add == chunks_last;
   end
 
   always @(posedge clk) begin // @[LoadEngine.cs:117]
@@ -392,7 +447,10 @@ module LoadEngine (
     if (rst)
       busy <= 1'b0;
     else
-      busy <= Control_Start ? 1'b1 : ((done | Control_Abort) ? 1'b0 : busy);
+      if (Control_Start)
+        busy <= 1'b1;
+      else if (done | Control_Abort)
+        busy <= 1'b0;
   end
 
   DmaAddress dma_address ( // @[LoadEngine.cs:47]

@@ -27,24 +27,16 @@ module Queue1044x4Distributed (
   wire [2:0] held_counter_Count; // @[StreamQueue.cs:31]
   reg [1043:0] head; // @[StreamQueue.cs:42]
 
-  // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire In_Valid_and; // @[StreamQueue.cs:46, StreamQueue.cs:52]
-  wire stored_counter_Count_and; // @[StreamQueue.cs:48, StreamQueue.cs:53]
-  /* verilator lint_on UNUSEDSIGNAL */
-
   (* ram_style = "distributed" *) reg [1043:0] words [0:3]; // @[StreamQueue.cs:22]
 
-  assign In_Valid_and = In_Valid & In_Ready; // @[StreamQueue.cs:46, StreamQueue.cs:52]
-  assign stored_counter_Count_and = (stored_counter_Count != 3'd0) & ((~head_valid) | Out_Ready); // @[StreamQueue.cs:48, StreamQueue.cs:53]
   assign In_Ready = held_counter_Count != 3'd4; // @[StreamQueue.cs:56]
   assign Out_Payload = head; // @[StreamQueue.cs:58]
   assign Out_Valid = head_valid; // @[StreamQueue.cs:57]
   assign Count = held_counter_Count; // @[StreamQueue.cs:59]
-  assign stored_counter_Up = In_Valid_and; // @[StreamQueue.cs:36]
-  assign stored_counter_Down = stored_counter_Count_and; // @[StreamQueue.cs:37]
+  assign stored_counter_Up = In_Valid & In_Ready; // @[StreamQueue.cs:36]
+  assign stored_counter_Down = (stored_counter_Count != 3'd0) & ((~head_valid) | Out_Ready); // @[StreamQueue.cs:37]
   assign stored_counter_Clear = Clear; // @[StreamQueue.cs:38]
-  assign held_counter_Up = In_Valid_and; // @[StreamQueue.cs:39]
+  assign held_counter_Up = In_Valid & In_Ready; // @[StreamQueue.cs:39]
   assign held_counter_Down = head_valid & Out_Ready; // @[StreamQueue.cs:40]
   assign held_counter_Clear = Clear; // @[StreamQueue.cs:41]
 
@@ -52,30 +44,41 @@ module Queue1044x4Distributed (
     if (rst)
       write_pointer <= 2'd0;
     else
-      write_pointer <= Clear ? 2'd0 : (In_Valid_and ? (write_pointer + 2'd1) : write_pointer);
+      if (Clear)
+        write_pointer <= 2'd0;
+      else if (In_Valid & In_Ready)
+        write_pointer <= write_pointer + 2'd1;
   end
 
   always @(posedge clk) begin // @[StreamQueue.cs:48, StreamQueue.cs:53]
     if (rst)
       read_pointer <= 2'd0;
     else
-      read_pointer <= Clear ? 2'd0 : (stored_counter_Count_and ? (read_pointer + 2'd1) : read_pointer);
+      if (Clear)
+        read_pointer <= 2'd0;
+      else if ((stored_counter_Count != 3'd0) & ((~head_valid) | Out_Ready))
+        read_pointer <= read_pointer + 2'd1;
   end
 
   always @(posedge clk) begin // @[StreamQueue.cs:49, StreamQueue.cs:54]
     if (rst)
       head_valid <= 1'b0;
     else
-      head_valid <= Clear ? 1'b0 : (stored_counter_Count_and ? 1'b1 : (Out_Ready ? 1'b0 : head_valid));
+      if (Clear)
+        head_valid <= 1'b0;
+      else if ((stored_counter_Count != 3'd0) & ((~head_valid) | Out_Ready))
+        head_valid <= 1'b1;
+      else if (Out_Ready)
+        head_valid <= 1'b0;
   end
 
   always @(posedge clk) begin // @[StreamQueue.cs:45]
-    if (In_Valid_and)
+    if (In_Valid & In_Ready)
       words[write_pointer] <= In_Payload;
   end
 
   always @(posedge clk) begin // @[StreamQueue.cs:42]
-    if (stored_counter_Count_and)
+    if ((stored_counter_Count != 3'd0) & ((~head_valid) | Out_Ready))
       head <= words[read_pointer];
   end
 

@@ -38,24 +38,18 @@ module ReciprocalSqrtUnit (
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire v_ge; // @[ReciprocalSqrtUnit.cs:85, ReciprocalSqrtUnit.cs:94, ReciprocalSqrtUnit.cs:103, ReciprocalSqrtUnit.cs:116, ReciprocalSqrtUnit.cs:131]
-  wire steps_eq; // @[ReciprocalSqrtUnit.cs:85, ReciprocalSqrtUnit.cs:94, ReciprocalSqrtUnit.cs:103, ReciprocalSqrtUnit.cs:116, ReciprocalSqrtUnit.cs:131]
-  wire [63:0] Count_mul; // @[ReciprocalSqrtUnit.cs:86]
-  wire signed [63:0] Sum_mul; // @[ReciprocalSqrtUnit.cs:87]
   wire signed [64:0] count_times_squares_cast; // @[ReciprocalSqrtUnit.cs:92, ReciprocalSqrtUnit.cs:99]
+  wire steps_eq; // @[ReciprocalSqrtUnit.cs:104, ReciprocalSqrtUnit.cs:113, ReciprocalSqrtUnit.cs:119, ReciprocalSqrtUnit.cs:128]
   wire [31:0] remainder_cat; // @[ReciprocalSqrtUnit.cs:105, ReciprocalSqrtUnit.cs:111]
   wire remainder_ge; // @[ReciprocalSqrtUnit.cs:105, ReciprocalSqrtUnit.cs:111]
-  wire quotient_ge; // @[ReciprocalSqrtUnit.cs:106, ReciprocalSqrtUnit.cs:112, ReciprocalSqrtUnit.cs:125]
+  wire quotient_ge; // @[ReciprocalSqrtUnit.cs:117, ReciprocalSqrtUnit.cs:126]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign v_ge = v >= $unsigned(82'h40000000); // @[ReciprocalSqrtUnit.cs:85, ReciprocalSqrtUnit.cs:94, ReciprocalSqrtUnit.cs:103, ReciprocalSqrtUnit.cs:116, ReciprocalSqrtUnit.cs:131]
-  assign steps_eq = steps == 6'd1; // @[ReciprocalSqrtUnit.cs:85, ReciprocalSqrtUnit.cs:94, ReciprocalSqrtUnit.cs:103, ReciprocalSqrtUnit.cs:116, ReciprocalSqrtUnit.cs:131]
-  assign Count_mul = Count * Squares; // @[ReciprocalSqrtUnit.cs:86]
-  assign Sum_mul = $signed(Sum) * $signed(Sum); // @[ReciprocalSqrtUnit.cs:87]
   assign count_times_squares_cast = {1'd0, count_times_squares}; // @[ReciprocalSqrtUnit.cs:92, ReciprocalSqrtUnit.cs:99]
+  assign steps_eq = steps == 6'd1; // @[ReciprocalSqrtUnit.cs:104, ReciprocalSqrtUnit.cs:113, ReciprocalSqrtUnit.cs:119, ReciprocalSqrtUnit.cs:128]
   assign remainder_cat = {remainder, ((steps == 6'd63) ? 1'b1 : 1'b0)}; // @[ReciprocalSqrtUnit.cs:105, ReciprocalSqrtUnit.cs:111]
   assign remainder_ge = $unsigned(remainder_cat) >= $unsigned({2'd0, v[29:0]}); // @[ReciprocalSqrtUnit.cs:105, ReciprocalSqrtUnit.cs:111]
-  assign quotient_ge = $unsigned({1'd0, quotient}) >= $unsigned(({1'd0, root_value} + {1'd0, bit_})); // @[ReciprocalSqrtUnit.cs:106, ReciprocalSqrtUnit.cs:112, ReciprocalSqrtUnit.cs:125]
+  assign quotient_ge = $unsigned({1'd0, quotient}) >= $unsigned(({1'd0, root_value} + {1'd0, bit_})); // @[ReciprocalSqrtUnit.cs:117, ReciprocalSqrtUnit.cs:126]
   assign Busy = ~(state == RootStep_Idle); // @[ReciprocalSqrtUnit.cs:137]
   assign Done = done; // @[ReciprocalSqrtUnit.cs:138]
   assign Root = result_root; // @[ReciprocalSqrtUnit.cs:139]
@@ -66,121 +60,152 @@ module ReciprocalSqrtUnit (
       state <= RootStep_Idle;
     else
       case (state)
-        RootStep_Idle: state <= Start ? RootStep_Variance : state;
+        RootStep_Idle:
+          if (Start)
+            state <= RootStep_Variance;
         RootStep_Variance: state <= RootStep_Normalize;
-        RootStep_Normalize: state <= v_ge ? state : RootStep_Divide;
-        RootStep_Divide: state <= steps_eq ? RootStep_Root : state;
-        RootStep_Root: state <= steps_eq ? RootStep_Idle : state;
-        default: state <= state;
+        RootStep_Normalize:
+          if (!(v >= $unsigned(82'h40000000)))
+            state <= RootStep_Divide;
+        RootStep_Divide:
+          if (steps == 6'd1)
+            state <= RootStep_Root;
+        RootStep_Root:
+          if (steps == 6'd1)
+            state <= RootStep_Idle;
+        default: ;
       endcase
   end
 
   always @(posedge clk) begin // @[ReciprocalSqrtUnit.cs:86]
     if (state == RootStep_Idle)
-      count_times_squares <= Start ? Count_mul : count_times_squares;
+      if (Start)
+        count_times_squares <= Count * Squares;
   end
 
   always @(posedge clk) begin // @[ReciprocalSqrtUnit.cs:87]
     if (state == RootStep_Idle)
-      sum_squared <= Start ? Sum_mul : sum_squared;
+      if (Start)
+        sum_squared <= $signed(Sum) * $signed(Sum);
   end
 
   always @(posedge clk) begin // @[ReciprocalSqrtUnit.cs:88]
     if (state == RootStep_Idle)
-      epsilon <= Start ? EpsilonTerm : epsilon;
+      if (Start)
+        epsilon <= EpsilonTerm;
   end
 
   always @(posedge clk) begin // @[ReciprocalSqrtUnit.cs:92, ReciprocalSqrtUnit.cs:99]
     case (state)
-      RootStep_Idle: v <= v;
+      RootStep_Idle: ;
       RootStep_Variance: v <= {({{1{count_times_squares_cast[64]}}, count_times_squares_cast} - {{2{sum_squared[63]}}, sum_squared}), 16'd0} + {19'd0, epsilon};
-      RootStep_Normalize: v <= v_ge ? {2'd0, v[81:2]} : v;
-      default: v <= v;
+      RootStep_Normalize:
+        if (v >= $unsigned(82'h40000000))
+          v <= {2'd0, v[81:2]};
+      default: ;
     endcase
   end
 
   always @(posedge clk) begin // @[ReciprocalSqrtUnit.cs:93, ReciprocalSqrtUnit.cs:100]
     case (state)
-      RootStep_Idle: half_shift <= half_shift;
+      RootStep_Idle: ;
       RootStep_Variance: half_shift <= 5'd0;
-      RootStep_Normalize: half_shift <= v_ge ? (half_shift + 5'd1) : half_shift;
-      default: half_shift <= half_shift;
+      RootStep_Normalize:
+        if (v >= $unsigned(82'h40000000))
+          half_shift <= half_shift + 5'd1;
+      default: ;
     endcase
   end
 
   always @(posedge clk) begin // @[ReciprocalSqrtUnit.cs:104, ReciprocalSqrtUnit.cs:113, ReciprocalSqrtUnit.cs:119, ReciprocalSqrtUnit.cs:128]
     case (state)
-      RootStep_Idle: steps <= steps;
-      RootStep_Variance: steps <= steps;
-      RootStep_Normalize: steps <= v_ge ? steps : 6'd63;
+      RootStep_Idle: ;
+      RootStep_Variance: ;
+      RootStep_Normalize:
+        if (!(v >= $unsigned(82'h40000000)))
+          steps <= 6'd63;
       RootStep_Divide: steps <= steps_eq ? 6'd32 : (steps - 6'd1);
       RootStep_Root: steps <= steps - 6'd1;
-      default: steps <= steps;
+      default: ;
     endcase
   end
 
   always @(posedge clk) begin // @[ReciprocalSqrtUnit.cs:105, ReciprocalSqrtUnit.cs:111]
     case (state)
-      RootStep_Idle: remainder <= remainder;
-      RootStep_Variance: remainder <= remainder;
-      RootStep_Normalize: remainder <= v_ge ? remainder : 31'd0;
+      RootStep_Idle: ;
+      RootStep_Variance: ;
+      RootStep_Normalize:
+        if (!(v >= $unsigned(82'h40000000)))
+          remainder <= 31'd0;
       RootStep_Divide: remainder <= remainder_ge ? (remainder_cat[30:0] - {1'd0, v[29:0]}) : remainder_cat[30:0];
-      default: remainder <= remainder;
+      default: ;
     endcase
   end
 
   always @(posedge clk) begin // @[ReciprocalSqrtUnit.cs:106, ReciprocalSqrtUnit.cs:112, ReciprocalSqrtUnit.cs:125]
     case (state)
-      RootStep_Idle: quotient <= quotient;
-      RootStep_Variance: quotient <= quotient;
-      RootStep_Normalize: quotient <= v_ge ? quotient : 63'd0;
+      RootStep_Idle: ;
+      RootStep_Variance: ;
+      RootStep_Normalize:
+        if (!(v >= $unsigned(82'h40000000)))
+          quotient <= 63'd0;
       RootStep_Divide: quotient <= {quotient[61:0], remainder_ge};
-      RootStep_Root: quotient <= quotient_ge ? (quotient - (root_value + bit_)) : quotient;
-      default: quotient <= quotient;
+      RootStep_Root:
+        if ($unsigned({1'd0, quotient}) >= $unsigned(({1'd0, root_value} + {1'd0, bit_})))
+          quotient <= quotient - (root_value + bit_);
+      default: ;
     endcase
   end
 
   always @(posedge clk) begin // @[ReciprocalSqrtUnit.cs:117, ReciprocalSqrtUnit.cs:126]
     case (state)
-      RootStep_Idle: root_value <= root_value;
-      RootStep_Variance: root_value <= root_value;
-      RootStep_Normalize: root_value <= root_value;
-      RootStep_Divide: root_value <= steps_eq ? 63'd0 : root_value;
+      RootStep_Idle: ;
+      RootStep_Variance: ;
+      RootStep_Normalize: ;
+      RootStep_Divide:
+        if (steps_eq)
+          root_value <= 63'd0;
       RootStep_Root: root_value <= quotient_ge ? ({1'd0, root_value[62:1]} + bit_) : {1'd0, root_value[62:1]};
-      default: root_value <= root_value;
+      default: ;
     endcase
   end
 
   always @(posedge clk) begin // @[ReciprocalSqrtUnit.cs:118, ReciprocalSqrtUnit.cs:127]
     case (state)
-      RootStep_Idle: bit_ <= bit_;
-      RootStep_Variance: bit_ <= bit_;
-      RootStep_Normalize: bit_ <= bit_;
-      RootStep_Divide: bit_ <= steps_eq ? 63'h4000000000000000 : bit_;
+      RootStep_Idle: ;
+      RootStep_Variance: ;
+      RootStep_Normalize: ;
+      RootStep_Divide:
+        if (steps_eq)
+          bit_ <= 63'h4000000000000000;
       RootStep_Root: bit_ <= {2'd0, bit_[62:2]};
-      default: bit_ <= bit_;
+      default: ;
     endcase
   end
 
   always @(posedge clk) begin // @[ReciprocalSqrtUnit.cs:132]
     case (state)
-      RootStep_Idle: result_root <= result_root;
-      RootStep_Variance: result_root <= result_root;
-      RootStep_Normalize: result_root <= result_root;
-      RootStep_Divide: result_root <= result_root;
-      RootStep_Root: result_root <= steps_eq ? (quotient_ge ? (root_value[32:1] + bit_[31:0]) : root_value[32:1]) : result_root;
-      default: result_root <= result_root;
+      RootStep_Idle: ;
+      RootStep_Variance: ;
+      RootStep_Normalize: ;
+      RootStep_Divide: ;
+      RootStep_Root:
+        if (steps == 6'd1)
+          result_root <= quotient_ge ? (root_value[32:1] + bit_[31:0]) : root_value[32:1];
+      default: ;
     endcase
   end
 
   always @(posedge clk) begin // @[ReciprocalSqrtUnit.cs:133]
     case (state)
-      RootStep_Idle: result_half_shift <= result_half_shift;
-      RootStep_Variance: result_half_shift <= result_half_shift;
-      RootStep_Normalize: result_half_shift <= result_half_shift;
-      RootStep_Divide: result_half_shift <= result_half_shift;
-      RootStep_Root: result_half_shift <= steps_eq ? half_shift : result_half_shift;
-      default: result_half_shift <= result_half_shift;
+      RootStep_Idle: ;
+      RootStep_Variance: ;
+      RootStep_Normalize: ;
+      RootStep_Divide: ;
+      RootStep_Root:
+        if (steps == 6'd1)
+          result_half_shift <= half_shift;
+      default: ;
     endcase
   end
 

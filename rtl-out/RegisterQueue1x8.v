@@ -32,17 +32,15 @@ module RegisterQueue1x8 (
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
   wire In_Valid_and; // @[RegisterQueue.cs:30]
-  wire Out_Valid_and; // @[RegisterQueue.cs:33, RegisterQueue.cs:37]
   /* verilator lint_on UNUSEDSIGNAL */
 
   assign In_Valid_and = In_Valid & In_Ready; // @[RegisterQueue.cs:30]
-  assign Out_Valid_and = Out_Valid & Out_Ready; // @[RegisterQueue.cs:33, RegisterQueue.cs:37]
   assign In_Ready = counter_Count < 4'd8; // @[RegisterQueue.cs:41]
   assign Out_Payload = read_pointer[2] ? (read_pointer[1] ? (read_pointer[0] ? word_7 : word_6) : (read_pointer[0] ? word_5 : word_4)) : (read_pointer[1] ? (read_pointer[0] ? word_3 : word_2) : (read_pointer[0] ? word_1 : word_0)); // @[RegisterQueue.cs:43]
   assign Out_Valid = counter_Count != 4'd0; // @[RegisterQueue.cs:42]
   assign Count = counter_Count; // @[RegisterQueue.cs:44]
   assign counter_Up = In_Valid_and; // @[RegisterQueue.cs:24]
-  assign counter_Down = Out_Valid_and; // @[RegisterQueue.cs:25]
+  assign counter_Down = Out_Valid & Out_Ready; // @[RegisterQueue.cs:25]
   assign counter_Clear = Clear; // @[RegisterQueue.cs:26]
 
   always @(posedge clk) begin // @[RegisterQueue.cs:30]
@@ -89,14 +87,20 @@ module RegisterQueue1x8 (
     if (rst)
       write_pointer <= 3'd0;
     else
-      write_pointer <= Clear ? 3'd0 : (In_Valid_and ? (write_pointer + 3'd1) : write_pointer);
+      if (Clear)
+        write_pointer <= 3'd0;
+      else if (In_Valid_and)
+        write_pointer <= write_pointer + 3'd1;
   end
 
   always @(posedge clk) begin // @[RegisterQueue.cs:33, RegisterQueue.cs:37]
     if (rst)
       read_pointer <= 3'd0;
     else
-      read_pointer <= Clear ? 3'd0 : (Out_Valid_and ? (read_pointer + 3'd1) : read_pointer);
+      if (Clear)
+        read_pointer <= 3'd0;
+      else if (Out_Valid & Out_Ready)
+        read_pointer <= read_pointer + 3'd1;
   end
 
   UpDownCounter4 counter ( // @[RegisterQueue.cs:20]

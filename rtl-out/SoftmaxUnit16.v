@@ -468,39 +468,39 @@ module SoftmaxUnit16 (
   reg [5:0] divide_count; // @[SoftmaxUnit.cs:124]
   reg [31:0] divisor; // @[SoftmaxUnit.cs:125]
   reg [32:0] remainder; // @[SoftmaxUnit.cs:126]
-  reg [31:0] reciprocal; // @[SoftmaxUnit.cs:127]
-  reg [32:0] scaled_0; // @[SoftmaxUnit.cs:152]
-  reg signed [7:0] probability_0; // @[SoftmaxUnit.cs:156]
-  reg [32:0] scaled_1; // @[SoftmaxUnit.cs:152]
-  reg signed [7:0] probability_1; // @[SoftmaxUnit.cs:156]
-  reg [32:0] scaled_2; // @[SoftmaxUnit.cs:152]
-  reg signed [7:0] probability_2; // @[SoftmaxUnit.cs:156]
-  reg [32:0] scaled_3; // @[SoftmaxUnit.cs:152]
-  reg signed [7:0] probability_3; // @[SoftmaxUnit.cs:156]
-  reg [32:0] scaled_4; // @[SoftmaxUnit.cs:152]
-  reg signed [7:0] probability_4; // @[SoftmaxUnit.cs:156]
-  reg [32:0] scaled_5; // @[SoftmaxUnit.cs:152]
-  reg signed [7:0] probability_5; // @[SoftmaxUnit.cs:156]
-  reg [32:0] scaled_6; // @[SoftmaxUnit.cs:152]
-  reg signed [7:0] probability_6; // @[SoftmaxUnit.cs:156]
-  reg [32:0] scaled_7; // @[SoftmaxUnit.cs:152]
-  reg signed [7:0] probability_7; // @[SoftmaxUnit.cs:156]
-  reg [32:0] scaled_8; // @[SoftmaxUnit.cs:152]
-  reg signed [7:0] probability_8; // @[SoftmaxUnit.cs:156]
-  reg [32:0] scaled_9; // @[SoftmaxUnit.cs:152]
-  reg signed [7:0] probability_9; // @[SoftmaxUnit.cs:156]
-  reg [32:0] scaled_10; // @[SoftmaxUnit.cs:152]
-  reg signed [7:0] probability_10; // @[SoftmaxUnit.cs:156]
-  reg [32:0] scaled_11; // @[SoftmaxUnit.cs:152]
-  reg signed [7:0] probability_11; // @[SoftmaxUnit.cs:156]
-  reg [32:0] scaled_12; // @[SoftmaxUnit.cs:152]
-  reg signed [7:0] probability_12; // @[SoftmaxUnit.cs:156]
-  reg [32:0] scaled_13; // @[SoftmaxUnit.cs:152]
-  reg signed [7:0] probability_13; // @[SoftmaxUnit.cs:156]
-  reg [32:0] scaled_14; // @[SoftmaxUnit.cs:152]
-  reg signed [7:0] probability_14; // @[SoftmaxUnit.cs:156]
-  reg [32:0] scaled_15; // @[SoftmaxUnit.cs:152]
-  reg signed [7:0] probability_15; // @[SoftmaxUnit.cs:156]
+  reg [16:0] reciprocal; // @[SoftmaxUnit.cs:128]
+  reg [32:0] scaled_0; // @[SoftmaxUnit.cs:153]
+  reg signed [7:0] probability_0; // @[SoftmaxUnit.cs:157]
+  reg [32:0] scaled_1; // @[SoftmaxUnit.cs:153]
+  reg signed [7:0] probability_1; // @[SoftmaxUnit.cs:157]
+  reg [32:0] scaled_2; // @[SoftmaxUnit.cs:153]
+  reg signed [7:0] probability_2; // @[SoftmaxUnit.cs:157]
+  reg [32:0] scaled_3; // @[SoftmaxUnit.cs:153]
+  reg signed [7:0] probability_3; // @[SoftmaxUnit.cs:157]
+  reg [32:0] scaled_4; // @[SoftmaxUnit.cs:153]
+  reg signed [7:0] probability_4; // @[SoftmaxUnit.cs:157]
+  reg [32:0] scaled_5; // @[SoftmaxUnit.cs:153]
+  reg signed [7:0] probability_5; // @[SoftmaxUnit.cs:157]
+  reg [32:0] scaled_6; // @[SoftmaxUnit.cs:153]
+  reg signed [7:0] probability_6; // @[SoftmaxUnit.cs:157]
+  reg [32:0] scaled_7; // @[SoftmaxUnit.cs:153]
+  reg signed [7:0] probability_7; // @[SoftmaxUnit.cs:157]
+  reg [32:0] scaled_8; // @[SoftmaxUnit.cs:153]
+  reg signed [7:0] probability_8; // @[SoftmaxUnit.cs:157]
+  reg [32:0] scaled_9; // @[SoftmaxUnit.cs:153]
+  reg signed [7:0] probability_9; // @[SoftmaxUnit.cs:157]
+  reg [32:0] scaled_10; // @[SoftmaxUnit.cs:153]
+  reg signed [7:0] probability_10; // @[SoftmaxUnit.cs:157]
+  reg [32:0] scaled_11; // @[SoftmaxUnit.cs:153]
+  reg signed [7:0] probability_11; // @[SoftmaxUnit.cs:157]
+  reg [32:0] scaled_12; // @[SoftmaxUnit.cs:153]
+  reg signed [7:0] probability_12; // @[SoftmaxUnit.cs:157]
+  reg [32:0] scaled_13; // @[SoftmaxUnit.cs:153]
+  reg signed [7:0] probability_13; // @[SoftmaxUnit.cs:157]
+  reg [32:0] scaled_14; // @[SoftmaxUnit.cs:153]
+  reg signed [7:0] probability_14; // @[SoftmaxUnit.cs:157]
+  reg [32:0] scaled_15; // @[SoftmaxUnit.cs:153]
+  reg signed [7:0] probability_15; // @[SoftmaxUnit.cs:157]
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
@@ -594,90 +594,89 @@ module SoftmaxUnit16 (
   wire signed [51:0] product_15_add; // @[SoftmaxUnit.cs:105]
   wire [16:0] u_15_add; // @[SoftmaxUnit.cs:110]
   wire [15:0] entry_15_shiftright; // @[SoftmaxUnit.cs:113]
-  wire divide_count_ne; // @[SoftmaxUnit.cs:134, SoftmaxUnit.cs:139]
-  wire [33:0] remainder_cat; // @[SoftmaxUnit.cs:135, SoftmaxUnit.cs:141]
-  wire remainder_ge; // @[SoftmaxUnit.cs:135, SoftmaxUnit.cs:141]
-  wire signed [41:0] unsigned_9_cast; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] unsigned_9_cast_1; // @[SoftmaxUnit.cs:156]
-  wire signed [12:0] unsigned_9_add; // @[SoftmaxUnit.cs:156]
-  wire signed [10:0] unsigned_9_cast_2; // @[SoftmaxUnit.cs:156]
-  wire signed [8:0] unsigned_9_mux; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] unsigned_9_sub; // @[SoftmaxUnit.cs:156]
-  wire signed [41:0] unsigned_9_cast_3; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] unsigned_9_cast_4; // @[SoftmaxUnit.cs:156]
-  wire signed [12:0] unsigned_9_add_1; // @[SoftmaxUnit.cs:156]
-  wire signed [10:0] unsigned_9_cast_5; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] unsigned_9_sub_1; // @[SoftmaxUnit.cs:156]
-  wire signed [41:0] unsigned_9_cast_6; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] unsigned_9_cast_7; // @[SoftmaxUnit.cs:156]
-  wire signed [12:0] unsigned_9_add_2; // @[SoftmaxUnit.cs:156]
-  wire signed [10:0] unsigned_9_cast_8; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] unsigned_9_sub_2; // @[SoftmaxUnit.cs:156]
-  wire signed [41:0] unsigned_9_cast_9; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] unsigned_9_cast_10; // @[SoftmaxUnit.cs:156]
-  wire signed [12:0] unsigned_9_add_3; // @[SoftmaxUnit.cs:156]
-  wire signed [10:0] unsigned_9_cast_11; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] unsigned_9_sub_3; // @[SoftmaxUnit.cs:156]
-  wire signed [41:0] unsigned_9_cast_12; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] unsigned_9_cast_13; // @[SoftmaxUnit.cs:156]
-  wire signed [12:0] unsigned_9_add_4; // @[SoftmaxUnit.cs:156]
-  wire signed [10:0] unsigned_9_cast_14; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] unsigned_9_sub_4; // @[SoftmaxUnit.cs:156]
-  wire signed [41:0] unsigned_9_cast_15; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] unsigned_9_cast_16; // @[SoftmaxUnit.cs:156]
-  wire signed [12:0] unsigned_9_add_5; // @[SoftmaxUnit.cs:156]
-  wire signed [10:0] unsigned_9_cast_17; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] unsigned_9_sub_5; // @[SoftmaxUnit.cs:156]
-  wire signed [41:0] unsigned_9_cast_18; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] unsigned_9_cast_19; // @[SoftmaxUnit.cs:156]
-  wire signed [12:0] unsigned_9_add_6; // @[SoftmaxUnit.cs:156]
-  wire signed [10:0] unsigned_9_cast_20; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] unsigned_9_sub_6; // @[SoftmaxUnit.cs:156]
-  wire signed [41:0] unsigned_9_cast_21; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] unsigned_9_cast_22; // @[SoftmaxUnit.cs:156]
-  wire signed [12:0] unsigned_9_add_7; // @[SoftmaxUnit.cs:156]
-  wire signed [10:0] unsigned_9_cast_23; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] unsigned_9_sub_7; // @[SoftmaxUnit.cs:156]
-  wire signed [41:0] unsigned_9_cast_24; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] unsigned_9_cast_25; // @[SoftmaxUnit.cs:156]
-  wire signed [12:0] unsigned_9_add_8; // @[SoftmaxUnit.cs:156]
-  wire signed [10:0] unsigned_9_cast_26; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] unsigned_9_sub_8; // @[SoftmaxUnit.cs:156]
-  wire signed [41:0] unsigned_9_cast_27; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] unsigned_9_cast_28; // @[SoftmaxUnit.cs:156]
-  wire signed [12:0] unsigned_9_add_9; // @[SoftmaxUnit.cs:156]
-  wire signed [10:0] unsigned_9_cast_29; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] unsigned_9_sub_9; // @[SoftmaxUnit.cs:156]
-  wire signed [41:0] unsigned_9_cast_30; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] unsigned_9_cast_31; // @[SoftmaxUnit.cs:156]
-  wire signed [12:0] unsigned_9_add_10; // @[SoftmaxUnit.cs:156]
-  wire signed [10:0] unsigned_9_cast_32; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] unsigned_9_sub_10; // @[SoftmaxUnit.cs:156]
-  wire signed [41:0] unsigned_9_cast_33; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] unsigned_9_cast_34; // @[SoftmaxUnit.cs:156]
-  wire signed [12:0] unsigned_9_add_11; // @[SoftmaxUnit.cs:156]
-  wire signed [10:0] unsigned_9_cast_35; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] unsigned_9_sub_11; // @[SoftmaxUnit.cs:156]
-  wire signed [41:0] unsigned_9_cast_36; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] unsigned_9_cast_37; // @[SoftmaxUnit.cs:156]
-  wire signed [12:0] unsigned_9_add_12; // @[SoftmaxUnit.cs:156]
-  wire signed [10:0] unsigned_9_cast_38; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] unsigned_9_sub_12; // @[SoftmaxUnit.cs:156]
-  wire signed [41:0] unsigned_9_cast_39; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] unsigned_9_cast_40; // @[SoftmaxUnit.cs:156]
-  wire signed [12:0] unsigned_9_add_13; // @[SoftmaxUnit.cs:156]
-  wire signed [10:0] unsigned_9_cast_41; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] unsigned_9_sub_13; // @[SoftmaxUnit.cs:156]
-  wire signed [41:0] unsigned_9_cast_42; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] unsigned_9_cast_43; // @[SoftmaxUnit.cs:156]
-  wire signed [12:0] unsigned_9_add_14; // @[SoftmaxUnit.cs:156]
-  wire signed [10:0] unsigned_9_cast_44; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] unsigned_9_sub_14; // @[SoftmaxUnit.cs:156]
-  wire signed [41:0] unsigned_9_cast_45; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] unsigned_9_cast_46; // @[SoftmaxUnit.cs:156]
-  wire signed [12:0] unsigned_9_add_15; // @[SoftmaxUnit.cs:156]
-  wire signed [10:0] unsigned_9_cast_47; // @[SoftmaxUnit.cs:156]
-  wire signed [11:0] unsigned_9_sub_15; // @[SoftmaxUnit.cs:156]
+  wire [33:0] remainder_cat; // @[SoftmaxUnit.cs:136, SoftmaxUnit.cs:142]
+  wire remainder_ge; // @[SoftmaxUnit.cs:136, SoftmaxUnit.cs:142]
+  wire signed [41:0] unsigned_9_cast; // @[SoftmaxUnit.cs:157]
+  wire signed [11:0] unsigned_9_cast_1; // @[SoftmaxUnit.cs:157]
+  wire signed [12:0] unsigned_9_add; // @[SoftmaxUnit.cs:157]
+  wire signed [10:0] unsigned_9_cast_2; // @[SoftmaxUnit.cs:157]
+  wire signed [8:0] unsigned_9_mux; // @[SoftmaxUnit.cs:157]
+  wire signed [11:0] unsigned_9_sub; // @[SoftmaxUnit.cs:157]
+  wire signed [41:0] unsigned_9_cast_3; // @[SoftmaxUnit.cs:157]
+  wire signed [11:0] unsigned_9_cast_4; // @[SoftmaxUnit.cs:157]
+  wire signed [12:0] unsigned_9_add_1; // @[SoftmaxUnit.cs:157]
+  wire signed [10:0] unsigned_9_cast_5; // @[SoftmaxUnit.cs:157]
+  wire signed [11:0] unsigned_9_sub_1; // @[SoftmaxUnit.cs:157]
+  wire signed [41:0] unsigned_9_cast_6; // @[SoftmaxUnit.cs:157]
+  wire signed [11:0] unsigned_9_cast_7; // @[SoftmaxUnit.cs:157]
+  wire signed [12:0] unsigned_9_add_2; // @[SoftmaxUnit.cs:157]
+  wire signed [10:0] unsigned_9_cast_8; // @[SoftmaxUnit.cs:157]
+  wire signed [11:0] unsigned_9_sub_2; // @[SoftmaxUnit.cs:157]
+  wire signed [41:0] unsigned_9_cast_9; // @[SoftmaxUnit.cs:157]
+  wire signed [11:0] unsigned_9_cast_10; // @[SoftmaxUnit.cs:157]
+  wire signed [12:0] unsigned_9_add_3; // @[SoftmaxUnit.cs:157]
+  wire signed [10:0] unsigned_9_cast_11; // @[SoftmaxUnit.cs:157]
+  wire signed [11:0] unsigned_9_sub_3; // @[SoftmaxUnit.cs:157]
+  wire signed [41:0] unsigned_9_cast_12; // @[SoftmaxUnit.cs:157]
+  wire signed [11:0] unsigned_9_cast_13; // @[SoftmaxUnit.cs:157]
+  wire signed [12:0] unsigned_9_add_4; // @[SoftmaxUnit.cs:157]
+  wire signed [10:0] unsigned_9_cast_14; // @[SoftmaxUnit.cs:157]
+  wire signed [11:0] unsigned_9_sub_4; // @[SoftmaxUnit.cs:157]
+  wire signed [41:0] unsigned_9_cast_15; // @[SoftmaxUnit.cs:157]
+  wire signed [11:0] unsigned_9_cast_16; // @[SoftmaxUnit.cs:157]
+  wire signed [12:0] unsigned_9_add_5; // @[SoftmaxUnit.cs:157]
+  wire signed [10:0] unsigned_9_cast_17; // @[SoftmaxUnit.cs:157]
+  wire signed [11:0] unsigned_9_sub_5; // @[SoftmaxUnit.cs:157]
+  wire signed [41:0] unsigned_9_cast_18; // @[SoftmaxUnit.cs:157]
+  wire signed [11:0] unsigned_9_cast_19; // @[SoftmaxUnit.cs:157]
+  wire signed [12:0] unsigned_9_add_6; // @[SoftmaxUnit.cs:157]
+  wire signed [10:0] unsigned_9_cast_20; // @[SoftmaxUnit.cs:157]
+  wire signed [11:0] unsigned_9_sub_6; // @[SoftmaxUnit.cs:157]
+  wire signed [41:0] unsigned_9_cast_21; // @[SoftmaxUnit.cs:157]
+  wire signed [11:0] unsigned_9_cast_22; // @[SoftmaxUnit.cs:157]
+  wire signed [12:0] unsigned_9_add_7; // @[SoftmaxUnit.cs:157]
+  wire signed [10:0] unsigned_9_cast_23; // @[SoftmaxUnit.cs:157]
+  wire signed [11:0] unsigned_9_sub_7; // @[SoftmaxUnit.cs:157]
+  wire signed [41:0] unsigned_9_cast_24; // @[SoftmaxUnit.cs:157]
+  wire signed [11:0] unsigned_9_cast_25; // @[SoftmaxUnit.cs:157]
+  wire signed [12:0] unsigned_9_add_8; // @[SoftmaxUnit.cs:157]
+  wire signed [10:0] unsigned_9_cast_26; // @[SoftmaxUnit.cs:157]
+  wire signed [11:0] unsigned_9_sub_8; // @[SoftmaxUnit.cs:157]
+  wire signed [41:0] unsigned_9_cast_27; // @[SoftmaxUnit.cs:157]
+  wire signed [11:0] unsigned_9_cast_28; // @[SoftmaxUnit.cs:157]
+  wire signed [12:0] unsigned_9_add_9; // @[SoftmaxUnit.cs:157]
+  wire signed [10:0] unsigned_9_cast_29; // @[SoftmaxUnit.cs:157]
+  wire signed [11:0] unsigned_9_sub_9; // @[SoftmaxUnit.cs:157]
+  wire signed [41:0] unsigned_9_cast_30; // @[SoftmaxUnit.cs:157]
+  wire signed [11:0] unsigned_9_cast_31; // @[SoftmaxUnit.cs:157]
+  wire signed [12:0] unsigned_9_add_10; // @[SoftmaxUnit.cs:157]
+  wire signed [10:0] unsigned_9_cast_32; // @[SoftmaxUnit.cs:157]
+  wire signed [11:0] unsigned_9_sub_10; // @[SoftmaxUnit.cs:157]
+  wire signed [41:0] unsigned_9_cast_33; // @[SoftmaxUnit.cs:157]
+  wire signed [11:0] unsigned_9_cast_34; // @[SoftmaxUnit.cs:157]
+  wire signed [12:0] unsigned_9_add_11; // @[SoftmaxUnit.cs:157]
+  wire signed [10:0] unsigned_9_cast_35; // @[SoftmaxUnit.cs:157]
+  wire signed [11:0] unsigned_9_sub_11; // @[SoftmaxUnit.cs:157]
+  wire signed [41:0] unsigned_9_cast_36; // @[SoftmaxUnit.cs:157]
+  wire signed [11:0] unsigned_9_cast_37; // @[SoftmaxUnit.cs:157]
+  wire signed [12:0] unsigned_9_add_12; // @[SoftmaxUnit.cs:157]
+  wire signed [10:0] unsigned_9_cast_38; // @[SoftmaxUnit.cs:157]
+  wire signed [11:0] unsigned_9_sub_12; // @[SoftmaxUnit.cs:157]
+  wire signed [41:0] unsigned_9_cast_39; // @[SoftmaxUnit.cs:157]
+  wire signed [11:0] unsigned_9_cast_40; // @[SoftmaxUnit.cs:157]
+  wire signed [12:0] unsigned_9_add_13; // @[SoftmaxUnit.cs:157]
+  wire signed [10:0] unsigned_9_cast_41; // @[SoftmaxUnit.cs:157]
+  wire signed [11:0] unsigned_9_sub_13; // @[SoftmaxUnit.cs:157]
+  wire signed [41:0] unsigned_9_cast_42; // @[SoftmaxUnit.cs:157]
+  wire signed [11:0] unsigned_9_cast_43; // @[SoftmaxUnit.cs:157]
+  wire signed [12:0] unsigned_9_add_14; // @[SoftmaxUnit.cs:157]
+  wire signed [10:0] unsigned_9_cast_44; // @[SoftmaxUnit.cs:157]
+  wire signed [11:0] unsigned_9_sub_14; // @[SoftmaxUnit.cs:157]
+  wire signed [41:0] unsigned_9_cast_45; // @[SoftmaxUnit.cs:157]
+  wire signed [11:0] unsigned_9_cast_46; // @[SoftmaxUnit.cs:157]
+  wire signed [12:0] unsigned_9_add_15; // @[SoftmaxUnit.cs:157]
+  wire signed [10:0] unsigned_9_cast_47; // @[SoftmaxUnit.cs:157]
+  wire signed [11:0] unsigned_9_sub_15; // @[SoftmaxUnit.cs:157]
   /* verilator lint_on UNUSEDSIGNAL */
 
   reg [15:0] exponent_table_0 [0:256]; // @[SoftmaxUnit.cs:109]
@@ -4946,109 +4945,108 @@ module SoftmaxUnit16 (
   assign product_15_add = {{1{product_15_shiftright[50]}}, product_15_shiftright} + 52'd1; // @[SoftmaxUnit.cs:105]
   assign u_15_add = {1'd0, u_15[15:0]} + 17'd128; // @[SoftmaxUnit.cs:110]
   assign entry_15_shiftright = entry_15 >> shift_by_7_15; // @[SoftmaxUnit.cs:113]
-  assign divide_count_ne = divide_count != 6'd0; // @[SoftmaxUnit.cs:134, SoftmaxUnit.cs:139]
-  assign remainder_cat = {remainder, ((divide_count == 6'd32) ? 1'b1 : 1'b0)}; // @[SoftmaxUnit.cs:135, SoftmaxUnit.cs:141]
-  assign remainder_ge = $unsigned(remainder_cat) >= $unsigned({2'd0, divisor}); // @[SoftmaxUnit.cs:135, SoftmaxUnit.cs:141]
-  assign unsigned_9_cast = {1'd0, (unsigned_9 ? ({scaled_0, 8'd0} - {8'd0, scaled_0}) : {1'd0, ({scaled_0, 7'd0} - {7'd0, scaled_0})})}; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_1 = unsigned_9_cast[41:30]; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_add = {{1{unsigned_9_cast_1[11]}}, unsigned_9_cast_1} + 13'd1; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_2 = unsigned_9_add[11:1]; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_mux = unsigned_9 ? 9'd128 : 9'd0; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_sub = {{1{unsigned_9_cast_2[10]}}, unsigned_9_cast_2} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_3 = {1'd0, (unsigned_9 ? ({scaled_1, 8'd0} - {8'd0, scaled_1}) : {1'd0, ({scaled_1, 7'd0} - {7'd0, scaled_1})})}; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_4 = unsigned_9_cast_3[41:30]; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_add_1 = {{1{unsigned_9_cast_4[11]}}, unsigned_9_cast_4} + 13'd1; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_5 = unsigned_9_add_1[11:1]; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_sub_1 = {{1{unsigned_9_cast_5[10]}}, unsigned_9_cast_5} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_6 = {1'd0, (unsigned_9 ? ({scaled_2, 8'd0} - {8'd0, scaled_2}) : {1'd0, ({scaled_2, 7'd0} - {7'd0, scaled_2})})}; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_7 = unsigned_9_cast_6[41:30]; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_add_2 = {{1{unsigned_9_cast_7[11]}}, unsigned_9_cast_7} + 13'd1; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_8 = unsigned_9_add_2[11:1]; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_sub_2 = {{1{unsigned_9_cast_8[10]}}, unsigned_9_cast_8} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_9 = {1'd0, (unsigned_9 ? ({scaled_3, 8'd0} - {8'd0, scaled_3}) : {1'd0, ({scaled_3, 7'd0} - {7'd0, scaled_3})})}; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_10 = unsigned_9_cast_9[41:30]; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_add_3 = {{1{unsigned_9_cast_10[11]}}, unsigned_9_cast_10} + 13'd1; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_11 = unsigned_9_add_3[11:1]; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_sub_3 = {{1{unsigned_9_cast_11[10]}}, unsigned_9_cast_11} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_12 = {1'd0, (unsigned_9 ? ({scaled_4, 8'd0} - {8'd0, scaled_4}) : {1'd0, ({scaled_4, 7'd0} - {7'd0, scaled_4})})}; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_13 = unsigned_9_cast_12[41:30]; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_add_4 = {{1{unsigned_9_cast_13[11]}}, unsigned_9_cast_13} + 13'd1; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_14 = unsigned_9_add_4[11:1]; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_sub_4 = {{1{unsigned_9_cast_14[10]}}, unsigned_9_cast_14} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_15 = {1'd0, (unsigned_9 ? ({scaled_5, 8'd0} - {8'd0, scaled_5}) : {1'd0, ({scaled_5, 7'd0} - {7'd0, scaled_5})})}; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_16 = unsigned_9_cast_15[41:30]; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_add_5 = {{1{unsigned_9_cast_16[11]}}, unsigned_9_cast_16} + 13'd1; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_17 = unsigned_9_add_5[11:1]; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_sub_5 = {{1{unsigned_9_cast_17[10]}}, unsigned_9_cast_17} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_18 = {1'd0, (unsigned_9 ? ({scaled_6, 8'd0} - {8'd0, scaled_6}) : {1'd0, ({scaled_6, 7'd0} - {7'd0, scaled_6})})}; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_19 = unsigned_9_cast_18[41:30]; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_add_6 = {{1{unsigned_9_cast_19[11]}}, unsigned_9_cast_19} + 13'd1; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_20 = unsigned_9_add_6[11:1]; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_sub_6 = {{1{unsigned_9_cast_20[10]}}, unsigned_9_cast_20} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_21 = {1'd0, (unsigned_9 ? ({scaled_7, 8'd0} - {8'd0, scaled_7}) : {1'd0, ({scaled_7, 7'd0} - {7'd0, scaled_7})})}; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_22 = unsigned_9_cast_21[41:30]; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_add_7 = {{1{unsigned_9_cast_22[11]}}, unsigned_9_cast_22} + 13'd1; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_23 = unsigned_9_add_7[11:1]; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_sub_7 = {{1{unsigned_9_cast_23[10]}}, unsigned_9_cast_23} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_24 = {1'd0, (unsigned_9 ? ({scaled_8, 8'd0} - {8'd0, scaled_8}) : {1'd0, ({scaled_8, 7'd0} - {7'd0, scaled_8})})}; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_25 = unsigned_9_cast_24[41:30]; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_add_8 = {{1{unsigned_9_cast_25[11]}}, unsigned_9_cast_25} + 13'd1; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_26 = unsigned_9_add_8[11:1]; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_sub_8 = {{1{unsigned_9_cast_26[10]}}, unsigned_9_cast_26} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_27 = {1'd0, (unsigned_9 ? ({scaled_9, 8'd0} - {8'd0, scaled_9}) : {1'd0, ({scaled_9, 7'd0} - {7'd0, scaled_9})})}; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_28 = unsigned_9_cast_27[41:30]; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_add_9 = {{1{unsigned_9_cast_28[11]}}, unsigned_9_cast_28} + 13'd1; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_29 = unsigned_9_add_9[11:1]; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_sub_9 = {{1{unsigned_9_cast_29[10]}}, unsigned_9_cast_29} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_30 = {1'd0, (unsigned_9 ? ({scaled_10, 8'd0} - {8'd0, scaled_10}) : {1'd0, ({scaled_10, 7'd0} - {7'd0, scaled_10})})}; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_31 = unsigned_9_cast_30[41:30]; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_add_10 = {{1{unsigned_9_cast_31[11]}}, unsigned_9_cast_31} + 13'd1; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_32 = unsigned_9_add_10[11:1]; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_sub_10 = {{1{unsigned_9_cast_32[10]}}, unsigned_9_cast_32} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_33 = {1'd0, (unsigned_9 ? ({scaled_11, 8'd0} - {8'd0, scaled_11}) : {1'd0, ({scaled_11, 7'd0} - {7'd0, scaled_11})})}; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_34 = unsigned_9_cast_33[41:30]; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_add_11 = {{1{unsigned_9_cast_34[11]}}, unsigned_9_cast_34} + 13'd1; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_35 = unsigned_9_add_11[11:1]; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_sub_11 = {{1{unsigned_9_cast_35[10]}}, unsigned_9_cast_35} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_36 = {1'd0, (unsigned_9 ? ({scaled_12, 8'd0} - {8'd0, scaled_12}) : {1'd0, ({scaled_12, 7'd0} - {7'd0, scaled_12})})}; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_37 = unsigned_9_cast_36[41:30]; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_add_12 = {{1{unsigned_9_cast_37[11]}}, unsigned_9_cast_37} + 13'd1; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_38 = unsigned_9_add_12[11:1]; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_sub_12 = {{1{unsigned_9_cast_38[10]}}, unsigned_9_cast_38} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_39 = {1'd0, (unsigned_9 ? ({scaled_13, 8'd0} - {8'd0, scaled_13}) : {1'd0, ({scaled_13, 7'd0} - {7'd0, scaled_13})})}; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_40 = unsigned_9_cast_39[41:30]; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_add_13 = {{1{unsigned_9_cast_40[11]}}, unsigned_9_cast_40} + 13'd1; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_41 = unsigned_9_add_13[11:1]; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_sub_13 = {{1{unsigned_9_cast_41[10]}}, unsigned_9_cast_41} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_42 = {1'd0, (unsigned_9 ? ({scaled_14, 8'd0} - {8'd0, scaled_14}) : {1'd0, ({scaled_14, 7'd0} - {7'd0, scaled_14})})}; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_43 = unsigned_9_cast_42[41:30]; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_add_14 = {{1{unsigned_9_cast_43[11]}}, unsigned_9_cast_43} + 13'd1; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_44 = unsigned_9_add_14[11:1]; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_sub_14 = {{1{unsigned_9_cast_44[10]}}, unsigned_9_cast_44} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_45 = {1'd0, (unsigned_9 ? ({scaled_15, 8'd0} - {8'd0, scaled_15}) : {1'd0, ({scaled_15, 7'd0} - {7'd0, scaled_15})})}; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_46 = unsigned_9_cast_45[41:30]; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_add_15 = {{1{unsigned_9_cast_46[11]}}, unsigned_9_cast_46} + 13'd1; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_cast_47 = unsigned_9_add_15[11:1]; // @[SoftmaxUnit.cs:156]
-  assign unsigned_9_sub_15 = {{1{unsigned_9_cast_47[10]}}, unsigned_9_cast_47} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:156]
+  assign remainder_cat = {remainder, ((divide_count == 6'd32) ? 1'b1 : 1'b0)}; // @[SoftmaxUnit.cs:136, SoftmaxUnit.cs:142]
+  assign remainder_ge = $unsigned(remainder_cat) >= $unsigned({2'd0, divisor}); // @[SoftmaxUnit.cs:136, SoftmaxUnit.cs:142]
+  assign unsigned_9_cast = {1'd0, (unsigned_9 ? ({scaled_0, 8'd0} - {8'd0, scaled_0}) : {1'd0, ({scaled_0, 7'd0} - {7'd0, scaled_0})})}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_1 = unsigned_9_cast[41:30]; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_add = {{1{unsigned_9_cast_1[11]}}, unsigned_9_cast_1} + 13'd1; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_2 = unsigned_9_add[11:1]; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_mux = unsigned_9 ? 9'd128 : 9'd0; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_sub = {{1{unsigned_9_cast_2[10]}}, unsigned_9_cast_2} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_3 = {1'd0, (unsigned_9 ? ({scaled_1, 8'd0} - {8'd0, scaled_1}) : {1'd0, ({scaled_1, 7'd0} - {7'd0, scaled_1})})}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_4 = unsigned_9_cast_3[41:30]; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_add_1 = {{1{unsigned_9_cast_4[11]}}, unsigned_9_cast_4} + 13'd1; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_5 = unsigned_9_add_1[11:1]; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_sub_1 = {{1{unsigned_9_cast_5[10]}}, unsigned_9_cast_5} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_6 = {1'd0, (unsigned_9 ? ({scaled_2, 8'd0} - {8'd0, scaled_2}) : {1'd0, ({scaled_2, 7'd0} - {7'd0, scaled_2})})}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_7 = unsigned_9_cast_6[41:30]; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_add_2 = {{1{unsigned_9_cast_7[11]}}, unsigned_9_cast_7} + 13'd1; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_8 = unsigned_9_add_2[11:1]; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_sub_2 = {{1{unsigned_9_cast_8[10]}}, unsigned_9_cast_8} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_9 = {1'd0, (unsigned_9 ? ({scaled_3, 8'd0} - {8'd0, scaled_3}) : {1'd0, ({scaled_3, 7'd0} - {7'd0, scaled_3})})}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_10 = unsigned_9_cast_9[41:30]; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_add_3 = {{1{unsigned_9_cast_10[11]}}, unsigned_9_cast_10} + 13'd1; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_11 = unsigned_9_add_3[11:1]; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_sub_3 = {{1{unsigned_9_cast_11[10]}}, unsigned_9_cast_11} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_12 = {1'd0, (unsigned_9 ? ({scaled_4, 8'd0} - {8'd0, scaled_4}) : {1'd0, ({scaled_4, 7'd0} - {7'd0, scaled_4})})}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_13 = unsigned_9_cast_12[41:30]; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_add_4 = {{1{unsigned_9_cast_13[11]}}, unsigned_9_cast_13} + 13'd1; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_14 = unsigned_9_add_4[11:1]; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_sub_4 = {{1{unsigned_9_cast_14[10]}}, unsigned_9_cast_14} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_15 = {1'd0, (unsigned_9 ? ({scaled_5, 8'd0} - {8'd0, scaled_5}) : {1'd0, ({scaled_5, 7'd0} - {7'd0, scaled_5})})}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_16 = unsigned_9_cast_15[41:30]; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_add_5 = {{1{unsigned_9_cast_16[11]}}, unsigned_9_cast_16} + 13'd1; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_17 = unsigned_9_add_5[11:1]; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_sub_5 = {{1{unsigned_9_cast_17[10]}}, unsigned_9_cast_17} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_18 = {1'd0, (unsigned_9 ? ({scaled_6, 8'd0} - {8'd0, scaled_6}) : {1'd0, ({scaled_6, 7'd0} - {7'd0, scaled_6})})}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_19 = unsigned_9_cast_18[41:30]; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_add_6 = {{1{unsigned_9_cast_19[11]}}, unsigned_9_cast_19} + 13'd1; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_20 = unsigned_9_add_6[11:1]; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_sub_6 = {{1{unsigned_9_cast_20[10]}}, unsigned_9_cast_20} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_21 = {1'd0, (unsigned_9 ? ({scaled_7, 8'd0} - {8'd0, scaled_7}) : {1'd0, ({scaled_7, 7'd0} - {7'd0, scaled_7})})}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_22 = unsigned_9_cast_21[41:30]; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_add_7 = {{1{unsigned_9_cast_22[11]}}, unsigned_9_cast_22} + 13'd1; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_23 = unsigned_9_add_7[11:1]; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_sub_7 = {{1{unsigned_9_cast_23[10]}}, unsigned_9_cast_23} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_24 = {1'd0, (unsigned_9 ? ({scaled_8, 8'd0} - {8'd0, scaled_8}) : {1'd0, ({scaled_8, 7'd0} - {7'd0, scaled_8})})}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_25 = unsigned_9_cast_24[41:30]; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_add_8 = {{1{unsigned_9_cast_25[11]}}, unsigned_9_cast_25} + 13'd1; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_26 = unsigned_9_add_8[11:1]; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_sub_8 = {{1{unsigned_9_cast_26[10]}}, unsigned_9_cast_26} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_27 = {1'd0, (unsigned_9 ? ({scaled_9, 8'd0} - {8'd0, scaled_9}) : {1'd0, ({scaled_9, 7'd0} - {7'd0, scaled_9})})}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_28 = unsigned_9_cast_27[41:30]; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_add_9 = {{1{unsigned_9_cast_28[11]}}, unsigned_9_cast_28} + 13'd1; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_29 = unsigned_9_add_9[11:1]; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_sub_9 = {{1{unsigned_9_cast_29[10]}}, unsigned_9_cast_29} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_30 = {1'd0, (unsigned_9 ? ({scaled_10, 8'd0} - {8'd0, scaled_10}) : {1'd0, ({scaled_10, 7'd0} - {7'd0, scaled_10})})}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_31 = unsigned_9_cast_30[41:30]; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_add_10 = {{1{unsigned_9_cast_31[11]}}, unsigned_9_cast_31} + 13'd1; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_32 = unsigned_9_add_10[11:1]; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_sub_10 = {{1{unsigned_9_cast_32[10]}}, unsigned_9_cast_32} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_33 = {1'd0, (unsigned_9 ? ({scaled_11, 8'd0} - {8'd0, scaled_11}) : {1'd0, ({scaled_11, 7'd0} - {7'd0, scaled_11})})}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_34 = unsigned_9_cast_33[41:30]; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_add_11 = {{1{unsigned_9_cast_34[11]}}, unsigned_9_cast_34} + 13'd1; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_35 = unsigned_9_add_11[11:1]; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_sub_11 = {{1{unsigned_9_cast_35[10]}}, unsigned_9_cast_35} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_36 = {1'd0, (unsigned_9 ? ({scaled_12, 8'd0} - {8'd0, scaled_12}) : {1'd0, ({scaled_12, 7'd0} - {7'd0, scaled_12})})}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_37 = unsigned_9_cast_36[41:30]; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_add_12 = {{1{unsigned_9_cast_37[11]}}, unsigned_9_cast_37} + 13'd1; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_38 = unsigned_9_add_12[11:1]; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_sub_12 = {{1{unsigned_9_cast_38[10]}}, unsigned_9_cast_38} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_39 = {1'd0, (unsigned_9 ? ({scaled_13, 8'd0} - {8'd0, scaled_13}) : {1'd0, ({scaled_13, 7'd0} - {7'd0, scaled_13})})}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_40 = unsigned_9_cast_39[41:30]; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_add_13 = {{1{unsigned_9_cast_40[11]}}, unsigned_9_cast_40} + 13'd1; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_41 = unsigned_9_add_13[11:1]; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_sub_13 = {{1{unsigned_9_cast_41[10]}}, unsigned_9_cast_41} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_42 = {1'd0, (unsigned_9 ? ({scaled_14, 8'd0} - {8'd0, scaled_14}) : {1'd0, ({scaled_14, 7'd0} - {7'd0, scaled_14})})}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_43 = unsigned_9_cast_42[41:30]; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_add_14 = {{1{unsigned_9_cast_43[11]}}, unsigned_9_cast_43} + 13'd1; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_44 = unsigned_9_add_14[11:1]; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_sub_14 = {{1{unsigned_9_cast_44[10]}}, unsigned_9_cast_44} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_45 = {1'd0, (unsigned_9 ? ({scaled_15, 8'd0} - {8'd0, scaled_15}) : {1'd0, ({scaled_15, 7'd0} - {7'd0, scaled_15})})}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_46 = unsigned_9_cast_45[41:30]; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_add_15 = {{1{unsigned_9_cast_46[11]}}, unsigned_9_cast_46} + 13'd1; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_cast_47 = unsigned_9_add_15[11:1]; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_sub_15 = {{1{unsigned_9_cast_47[10]}}, unsigned_9_cast_47} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
   assign InReady = OutReady; // @[SoftmaxUnit.cs:59]
-  assign OutValid = valid_10 & (pass_10 == 2'd2); // @[SoftmaxUnit.cs:159]
-  assign Probabilities_0 = OutValid ? probability_0 : 8'd0; // @[SoftmaxUnit.cs:157]
-  assign Probabilities_1 = OutValid ? probability_1 : 8'd0; // @[SoftmaxUnit.cs:157]
-  assign Probabilities_2 = OutValid ? probability_2 : 8'd0; // @[SoftmaxUnit.cs:157]
-  assign Probabilities_3 = OutValid ? probability_3 : 8'd0; // @[SoftmaxUnit.cs:157]
-  assign Probabilities_4 = OutValid ? probability_4 : 8'd0; // @[SoftmaxUnit.cs:157]
-  assign Probabilities_5 = OutValid ? probability_5 : 8'd0; // @[SoftmaxUnit.cs:157]
-  assign Probabilities_6 = OutValid ? probability_6 : 8'd0; // @[SoftmaxUnit.cs:157]
-  assign Probabilities_7 = OutValid ? probability_7 : 8'd0; // @[SoftmaxUnit.cs:157]
-  assign Probabilities_8 = OutValid ? probability_8 : 8'd0; // @[SoftmaxUnit.cs:157]
-  assign Probabilities_9 = OutValid ? probability_9 : 8'd0; // @[SoftmaxUnit.cs:157]
-  assign Probabilities_10 = OutValid ? probability_10 : 8'd0; // @[SoftmaxUnit.cs:157]
-  assign Probabilities_11 = OutValid ? probability_11 : 8'd0; // @[SoftmaxUnit.cs:157]
-  assign Probabilities_12 = OutValid ? probability_12 : 8'd0; // @[SoftmaxUnit.cs:157]
-  assign Probabilities_13 = OutValid ? probability_13 : 8'd0; // @[SoftmaxUnit.cs:157]
-  assign Probabilities_14 = OutValid ? probability_14 : 8'd0; // @[SoftmaxUnit.cs:157]
-  assign Probabilities_15 = OutValid ? probability_15 : 8'd0; // @[SoftmaxUnit.cs:157]
-  assign Busy = divide_count != 6'd0; // @[SoftmaxUnit.cs:144]
+  assign OutValid = valid_10 & (pass_10 == 2'd2); // @[SoftmaxUnit.cs:160]
+  assign Probabilities_0 = OutValid ? probability_0 : 8'd0; // @[SoftmaxUnit.cs:158]
+  assign Probabilities_1 = OutValid ? probability_1 : 8'd0; // @[SoftmaxUnit.cs:158]
+  assign Probabilities_2 = OutValid ? probability_2 : 8'd0; // @[SoftmaxUnit.cs:158]
+  assign Probabilities_3 = OutValid ? probability_3 : 8'd0; // @[SoftmaxUnit.cs:158]
+  assign Probabilities_4 = OutValid ? probability_4 : 8'd0; // @[SoftmaxUnit.cs:158]
+  assign Probabilities_5 = OutValid ? probability_5 : 8'd0; // @[SoftmaxUnit.cs:158]
+  assign Probabilities_6 = OutValid ? probability_6 : 8'd0; // @[SoftmaxUnit.cs:158]
+  assign Probabilities_7 = OutValid ? probability_7 : 8'd0; // @[SoftmaxUnit.cs:158]
+  assign Probabilities_8 = OutValid ? probability_8 : 8'd0; // @[SoftmaxUnit.cs:158]
+  assign Probabilities_9 = OutValid ? probability_9 : 8'd0; // @[SoftmaxUnit.cs:158]
+  assign Probabilities_10 = OutValid ? probability_10 : 8'd0; // @[SoftmaxUnit.cs:158]
+  assign Probabilities_11 = OutValid ? probability_11 : 8'd0; // @[SoftmaxUnit.cs:158]
+  assign Probabilities_12 = OutValid ? probability_12 : 8'd0; // @[SoftmaxUnit.cs:158]
+  assign Probabilities_13 = OutValid ? probability_13 : 8'd0; // @[SoftmaxUnit.cs:158]
+  assign Probabilities_14 = OutValid ? probability_14 : 8'd0; // @[SoftmaxUnit.cs:158]
+  assign Probabilities_15 = OutValid ? probability_15 : 8'd0; // @[SoftmaxUnit.cs:158]
+  assign Busy = divide_count != 6'd0; // @[SoftmaxUnit.cs:145]
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:60]
     if (rst)
@@ -6054,7 +6052,8 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:96]
     if ((OutReady & valid_2) & (pass_2 == 2'd0))
-      row_max <= (row_start_2 | ($signed(beat_max_2) > $signed(row_max))) ? beat_max_2 : row_max;
+      if (row_start_2 | ($signed(beat_max_2) > $signed(row_max)))
+        row_max <= beat_max_2;
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:91]
@@ -6992,181 +6991,192 @@ module SoftmaxUnit16 (
       beat_sum <= {1'd0, ({1'd0, beat_sum_0} + {1'd0, beat_sum_1})} + {1'd0, ({1'd0, beat_sum_2} + {1'd0, beat_sum_3})};
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:134, SoftmaxUnit.cs:139]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:135, SoftmaxUnit.cs:140]
     if (rst)
       divide_count <= 6'd0;
     else
-      divide_count <= divide_count_ne ? (divide_count - 6'd1) : (Divide ? 6'd32 : divide_count);
+      if (divide_count != 6'd0)
+        divide_count <= divide_count - 6'd1;
+      else if (Divide)
+        divide_count <= 6'd32;
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:140]
-    divisor <= divide_count_ne ? divisor : (Divide ? sum : divisor);
-  end
-
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:135, SoftmaxUnit.cs:141]
-    remainder <= divide_count_ne ? (remainder_ge ? (remainder_cat[32:0] - {1'd0, divisor}) : remainder_cat[32:0]) : (Divide ? 33'd0 : remainder);
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:141]
+    if (!(divide_count != 6'd0))
+      if (Divide)
+        divisor <= sum;
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:136, SoftmaxUnit.cs:142]
-    reciprocal <= divide_count_ne ? {reciprocal[30:0], remainder_ge} : (Divide ? 32'd0 : reciprocal);
+    if (divide_count != 6'd0)
+      remainder <= remainder_ge ? (remainder_cat[32:0] - {1'd0, divisor}) : remainder_cat[32:0];
+    else if (Divide)
+      remainder <= 33'd0;
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:152]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:137, SoftmaxUnit.cs:143]
+    if (divide_count != 6'd0)
+      reciprocal <= {reciprocal[15:0], remainder_ge};
+    else if (Divide)
+      reciprocal <= 17'd0;
+  end
+
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:153]
     if (OutReady)
-      scaled_0 <= exponent_0 * $unsigned(reciprocal[16:0]);
+      scaled_0 <= exponent_0 * reciprocal;
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:156]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:157]
     if (OutReady)
       probability_0 <= ($signed(unsigned_9_sub) > $signed(12'd127)) ? 8'd127 : (($signed(unsigned_9_sub) < $signed(12'hf80)) ? 8'd128 : (unsigned_9_add[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:152]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:153]
     if (OutReady)
-      scaled_1 <= exponent_1 * $unsigned(reciprocal[16:0]);
+      scaled_1 <= exponent_1 * reciprocal;
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:156]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:157]
     if (OutReady)
       probability_1 <= ($signed(unsigned_9_sub_1) > $signed(12'd127)) ? 8'd127 : (($signed(unsigned_9_sub_1) < $signed(12'hf80)) ? 8'd128 : (unsigned_9_add_1[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:152]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:153]
     if (OutReady)
-      scaled_2 <= exponent_2 * $unsigned(reciprocal[16:0]);
+      scaled_2 <= exponent_2 * reciprocal;
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:156]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:157]
     if (OutReady)
       probability_2 <= ($signed(unsigned_9_sub_2) > $signed(12'd127)) ? 8'd127 : (($signed(unsigned_9_sub_2) < $signed(12'hf80)) ? 8'd128 : (unsigned_9_add_2[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:152]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:153]
     if (OutReady)
-      scaled_3 <= exponent_3 * $unsigned(reciprocal[16:0]);
+      scaled_3 <= exponent_3 * reciprocal;
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:156]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:157]
     if (OutReady)
       probability_3 <= ($signed(unsigned_9_sub_3) > $signed(12'd127)) ? 8'd127 : (($signed(unsigned_9_sub_3) < $signed(12'hf80)) ? 8'd128 : (unsigned_9_add_3[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:152]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:153]
     if (OutReady)
-      scaled_4 <= exponent_4 * $unsigned(reciprocal[16:0]);
+      scaled_4 <= exponent_4 * reciprocal;
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:156]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:157]
     if (OutReady)
       probability_4 <= ($signed(unsigned_9_sub_4) > $signed(12'd127)) ? 8'd127 : (($signed(unsigned_9_sub_4) < $signed(12'hf80)) ? 8'd128 : (unsigned_9_add_4[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:152]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:153]
     if (OutReady)
-      scaled_5 <= exponent_5 * $unsigned(reciprocal[16:0]);
+      scaled_5 <= exponent_5 * reciprocal;
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:156]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:157]
     if (OutReady)
       probability_5 <= ($signed(unsigned_9_sub_5) > $signed(12'd127)) ? 8'd127 : (($signed(unsigned_9_sub_5) < $signed(12'hf80)) ? 8'd128 : (unsigned_9_add_5[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:152]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:153]
     if (OutReady)
-      scaled_6 <= exponent_6 * $unsigned(reciprocal[16:0]);
+      scaled_6 <= exponent_6 * reciprocal;
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:156]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:157]
     if (OutReady)
       probability_6 <= ($signed(unsigned_9_sub_6) > $signed(12'd127)) ? 8'd127 : (($signed(unsigned_9_sub_6) < $signed(12'hf80)) ? 8'd128 : (unsigned_9_add_6[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:152]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:153]
     if (OutReady)
-      scaled_7 <= exponent_7 * $unsigned(reciprocal[16:0]);
+      scaled_7 <= exponent_7 * reciprocal;
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:156]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:157]
     if (OutReady)
       probability_7 <= ($signed(unsigned_9_sub_7) > $signed(12'd127)) ? 8'd127 : (($signed(unsigned_9_sub_7) < $signed(12'hf80)) ? 8'd128 : (unsigned_9_add_7[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:152]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:153]
     if (OutReady)
-      scaled_8 <= exponent_8 * $unsigned(reciprocal[16:0]);
+      scaled_8 <= exponent_8 * reciprocal;
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:156]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:157]
     if (OutReady)
       probability_8 <= ($signed(unsigned_9_sub_8) > $signed(12'd127)) ? 8'd127 : (($signed(unsigned_9_sub_8) < $signed(12'hf80)) ? 8'd128 : (unsigned_9_add_8[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:152]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:153]
     if (OutReady)
-      scaled_9 <= exponent_9 * $unsigned(reciprocal[16:0]);
+      scaled_9 <= exponent_9 * reciprocal;
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:156]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:157]
     if (OutReady)
       probability_9 <= ($signed(unsigned_9_sub_9) > $signed(12'd127)) ? 8'd127 : (($signed(unsigned_9_sub_9) < $signed(12'hf80)) ? 8'd128 : (unsigned_9_add_9[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:152]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:153]
     if (OutReady)
-      scaled_10 <= exponent_10 * $unsigned(reciprocal[16:0]);
+      scaled_10 <= exponent_10 * reciprocal;
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:156]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:157]
     if (OutReady)
       probability_10 <= ($signed(unsigned_9_sub_10) > $signed(12'd127)) ? 8'd127 : (($signed(unsigned_9_sub_10) < $signed(12'hf80)) ? 8'd128 : (unsigned_9_add_10[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:152]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:153]
     if (OutReady)
-      scaled_11 <= exponent_11 * $unsigned(reciprocal[16:0]);
+      scaled_11 <= exponent_11 * reciprocal;
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:156]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:157]
     if (OutReady)
       probability_11 <= ($signed(unsigned_9_sub_11) > $signed(12'd127)) ? 8'd127 : (($signed(unsigned_9_sub_11) < $signed(12'hf80)) ? 8'd128 : (unsigned_9_add_11[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:152]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:153]
     if (OutReady)
-      scaled_12 <= exponent_12 * $unsigned(reciprocal[16:0]);
+      scaled_12 <= exponent_12 * reciprocal;
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:156]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:157]
     if (OutReady)
       probability_12 <= ($signed(unsigned_9_sub_12) > $signed(12'd127)) ? 8'd127 : (($signed(unsigned_9_sub_12) < $signed(12'hf80)) ? 8'd128 : (unsigned_9_add_12[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:152]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:153]
     if (OutReady)
-      scaled_13 <= exponent_13 * $unsigned(reciprocal[16:0]);
+      scaled_13 <= exponent_13 * reciprocal;
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:156]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:157]
     if (OutReady)
       probability_13 <= ($signed(unsigned_9_sub_13) > $signed(12'd127)) ? 8'd127 : (($signed(unsigned_9_sub_13) < $signed(12'hf80)) ? 8'd128 : (unsigned_9_add_13[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:152]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:153]
     if (OutReady)
-      scaled_14 <= exponent_14 * $unsigned(reciprocal[16:0]);
+      scaled_14 <= exponent_14 * reciprocal;
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:156]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:157]
     if (OutReady)
       probability_14 <= ($signed(unsigned_9_sub_14) > $signed(12'd127)) ? 8'd127 : (($signed(unsigned_9_sub_14) < $signed(12'hf80)) ? 8'd128 : (unsigned_9_add_14[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:152]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:153]
     if (OutReady)
-      scaled_15 <= exponent_15 * $unsigned(reciprocal[16:0]);
+      scaled_15 <= exponent_15 * reciprocal;
   end
 
-  always @(posedge clk) begin // @[SoftmaxUnit.cs:156]
+  always @(posedge clk) begin // @[SoftmaxUnit.cs:157]
     if (OutReady)
       probability_15 <= ($signed(unsigned_9_sub_15) > $signed(12'd127)) ? 8'd127 : (($signed(unsigned_9_sub_15) < $signed(12'hf80)) ? 8'd128 : (unsigned_9_add_15[8:1] - (unsigned_9 ? 8'd128 : 8'd0)));
   end

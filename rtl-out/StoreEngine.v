@@ -273,12 +273,8 @@ module StoreEngine (
   wire Control_Instruction_or; // @[StoreEngine.cs:54]
   wire [47:0] Control_Instruction_mul_1; // @[StoreEngine.cs:54]
   wire beat_in_burst_eq; // @[StoreEngine.cs:199]
-  wire walker_Valid_and; // @[StoreEngine.cs:73, StoreEngine.cs:76, StoreEngine.cs:222]
-  wire setup_eq; // @[StoreEngine.cs:81, StoreEngine.cs:216]
   wire reading_and; // @[StoreEngine.cs:120, StoreEngine.cs:209, StoreEngine.cs:221]
-  wire reading_and_1; // @[StoreEngine.cs:120, StoreEngine.cs:209, StoreEngine.cs:221]
   wire row_in_chunk_eq; // @[StoreEngine.cs:120, StoreEngine.cs:209, StoreEngine.cs:221]
-  wire emit_left_ne; // @[StoreEngine.cs:174, StoreEngine.cs:178, StoreEngine.cs:224]
   wire busy_and; // @[StoreEngine.cs:231]
   /* verilator lint_on UNUSEDSIGNAL */
 
@@ -287,12 +283,8 @@ module StoreEngine (
   assign Control_Instruction_or = (Control_Instruction[158:127] == Control_Instruction_mul) | (Control_Instruction[126:111] == 16'd1); // @[StoreEngine.cs:54]
   assign Control_Instruction_mul_1 = $unsigned(Control_Instruction_mul) * $unsigned(Control_Instruction[126:111]); // @[StoreEngine.cs:54]
   assign beat_in_burst_eq = beat_in_burst == bursts_Out_Payload; // @[StoreEngine.cs:199]
-  assign walker_Valid_and = (walker_Valid & ((~aw_valid) | axi_awready)) & bursts_In_Ready; // @[StoreEngine.cs:73, StoreEngine.cs:76, StoreEngine.cs:222]
-  assign setup_eq = setup == 2'd1; // @[StoreEngine.cs:81, StoreEngine.cs:216]
   assign reading_and = ((reading & (beats_Count <= $unsigned(5'd11))) & (~in_flight)) & (emit_left <= $unsigned(8'd2)); // @[StoreEngine.cs:120, StoreEngine.cs:209, StoreEngine.cs:221]
-  assign reading_and_1 = reading_and & Read_Granted; // @[StoreEngine.cs:120, StoreEngine.cs:209, StoreEngine.cs:221]
   assign row_in_chunk_eq = row_in_chunk == (Control_Instruction[110:95] - 16'd1); // @[StoreEngine.cs:120, StoreEngine.cs:209, StoreEngine.cs:221]
-  assign emit_left_ne = emit_left != 8'd0; // @[StoreEngine.cs:174, StoreEngine.cs:178, StoreEngine.cs:224]
   assign busy_and = (((((((((busy & (setup == 2'd0)) & (~walker_Active)) & (~aw_valid)) & (~reading)) & (~in_flight)) & (emit_left == 8'd0)) & (~beats_Out_Valid)) & (beats_Count == 5'd0)) & (issued == answered)) & (~axi_bvalid); // @[StoreEngine.cs:231]
   assign Control_Busy = busy; // @[StoreEngine.cs:233]
   assign Control_Done = done; // @[StoreEngine.cs:234]
@@ -345,7 +337,12 @@ module StoreEngine (
     if (rst)
       setup <= 2'd0;
     else
-      setup <= Control_Abort ? 2'd0 : (Control_Start ? 2'd2 : ((setup != 2'd0) ? (setup - 2'd1) : setup));
+      if (Control_Abort)
+        setup <= 2'd0;
+      else if (Control_Start)
+        setup <= 2'd2;
+      else if (setup != 2'd0)
+        setup <= setup - 2'd1;
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:54]
@@ -364,16 +361,21 @@ module StoreEngine (
     if (rst)
       aw_valid <= 1'b0;
     else
-      aw_valid <= Control_Abort ? 1'b0 : (walker_Valid_and ? 1'b1 : (axi_awready ? 1'b0 : aw_valid));
+      if (Control_Abort)
+        aw_valid <= 1'b0;
+      else if ((walker_Valid & ((~aw_valid) | axi_awready)) & bursts_In_Ready)
+        aw_valid <= 1'b1;
+      else if (axi_awready)
+        aw_valid <= 1'b0;
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:74]
-    if (walker_Valid_and)
+    if ((walker_Valid & ((~aw_valid) | axi_awready)) & bursts_In_Ready)
       aw_address <= walker_BurstAddress;
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:75]
-    if (walker_Valid_and)
+    if ((walker_Valid & ((~aw_valid) | axi_awready)) & bursts_In_Ready)
       aw_length <= walker_BurstBeats - 9'd1;
   end
 
@@ -381,51 +383,83 @@ module StoreEngine (
     if (rst)
       issued <= 24'd0;
     else
-      issued <= setup_eq ? 24'd0 : ((axi_awvalid & axi_awready) ? (issued + 24'd1) : issued);
+      if (setup == 2'd1)
+        issued <= 24'd0;
+      else if (axi_awvalid & axi_awready)
+        issued <= issued + 24'd1;
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:83, StoreEngine.cs:217]
     if (rst)
       answered <= 24'd0;
     else
-      answered <= setup_eq ? 24'd0 : (axi_bvalid ? (answered + 24'd1) : answered);
+      if (setup == 2'd1)
+        answered <= 24'd0;
+      else if (axi_bvalid)
+        answered <= answered + 24'd1;
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:120, StoreEngine.cs:209, StoreEngine.cs:221]
     if (rst)
       reading <= 1'b0;
     else
-      reading <= Control_Abort ? 1'b0 : (setup_eq ? 1'b1 : (reading_and_1 ? ((row_in_chunk_eq & (chunk == (Control_Instruction[126:111] - 16'd1))) ? 1'b0 : reading) : reading));
+      if (Control_Abort)
+        reading <= 1'b0;
+      else if (setup == 2'd1)
+        reading <= 1'b1;
+      else if (reading_and & Read_Granted)
+        if (row_in_chunk_eq & (chunk == (Control_Instruction[126:111] - 16'd1)))
+          reading <= 1'b0;
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:115, StoreEngine.cs:119, StoreEngine.cs:210]
-    row_in_chunk <= setup_eq ? 16'd0 : (reading_and_1 ? (row_in_chunk_eq ? 16'd0 : (row_in_chunk + 16'd1)) : row_in_chunk);
+    if (setup == 2'd1)
+      row_in_chunk <= 16'd0;
+    else if (reading_and & Read_Granted)
+      row_in_chunk <= row_in_chunk_eq ? 16'd0 : (row_in_chunk + 16'd1);
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:116, StoreEngine.cs:211]
-    chunk <= setup_eq ? 16'd0 : (reading_and_1 ? (row_in_chunk_eq ? (chunk + 16'd1) : chunk) : chunk);
+    if (setup == 2'd1)
+      chunk <= 16'd0;
+    else if (reading_and & Read_Granted)
+      if (row_in_chunk_eq)
+        chunk <= chunk + 16'd1;
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:117, StoreEngine.cs:212]
-    chunk_row <= setup_eq ? Control_Instruction[91:79] : (reading_and_1 ? (row_in_chunk_eq ? (chunk_row + Control_Instruction[171:159]) : chunk_row) : chunk_row);
+    if (setup == 2'd1)
+      chunk_row <= Control_Instruction[91:79];
+    else if (reading_and & Read_Granted)
+      if (row_in_chunk_eq)
+        chunk_row <= chunk_row + Control_Instruction[171:159];
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:118, StoreEngine.cs:213]
-    consumer_chunk <= setup_eq ? dma_address_Address : (reading_and_1 ? (row_in_chunk_eq ? (consumer_chunk + {8'd0, Control_Instruction[158:127]}) : consumer_chunk) : consumer_chunk);
+    if (setup == 2'd1)
+      consumer_chunk <= dma_address_Address;
+    else if (reading_and & Read_Granted)
+      if (row_in_chunk_eq)
+        consumer_chunk <= consumer_chunk + {8'd0, Control_Instruction[158:127]};
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:110]
     if (rst)
       in_flight <= 1'b0;
     else
-      in_flight <= reading_and_1;
+      in_flight <= reading_and & Read_Granted;
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:174, StoreEngine.cs:178, StoreEngine.cs:224]
     if (rst)
       emit_left <= 8'd0;
     else
-      emit_left <= Control_Abort ? 8'd0 : (in_flight ? 8'd2 : (emit_left_ne ? (emit_left - 8'd1) : emit_left));
+      if (Control_Abort)
+        emit_left <= 8'd0;
+      else if (in_flight)
+        emit_left <= 8'd2;
+      else if (emit_left != 8'd0)
+        emit_left <= emit_left - 8'd1;
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:122]
@@ -593,21 +627,30 @@ module StoreEngine (
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:175, StoreEngine.cs:179]
-    part <= in_flight ? 8'd0 : (emit_left_ne ? (part + 8'd1) : part);
+    if (in_flight)
+      part <= 8'd0;
+    else if (emit_left != 8'd0)
+      part <= part + 8'd1;
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:200, StoreEngine.cs:225]
     if (rst)
       beat_in_burst <= 9'd0;
     else
-      beat_in_burst <= Control_Abort ? 9'd0 : (axi_wvalid_and ? (beat_in_burst_eq ? 9'd0 : (beat_in_burst + 9'd1)) : beat_in_burst);
+      if (Control_Abort)
+        beat_in_burst <= 9'd0;
+      else if (axi_wvalid_and)
+        beat_in_burst <= beat_in_burst_eq ? 9'd0 : (beat_in_burst + 9'd1);
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:232]
     if (rst)
       busy <= 1'b0;
     else
-      busy <= Control_Start ? 1'b1 : ((done | Control_Abort) ? 1'b0 : busy);
+      if (Control_Start)
+        busy <= 1'b1;
+      else if (done | Control_Abort)
+        busy <= 1'b0;
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:231]

@@ -14,35 +14,42 @@ module UpDownCounter5 (
   reg [4:0] count_plus_one; // @[UpDownCounter.cs:24]
   reg [4:0] count_minus_one; // @[UpDownCounter.cs:25]
 
-  // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire Up_and; // @[UpDownCounter.cs:31, UpDownCounter.cs:36, UpDownCounter.cs:41]
-  wire Down_and; // @[UpDownCounter.cs:31, UpDownCounter.cs:36, UpDownCounter.cs:41]
-  /* verilator lint_on UNUSEDSIGNAL */
-
-  assign Up_and = Up & (~Down); // @[UpDownCounter.cs:31, UpDownCounter.cs:36, UpDownCounter.cs:41]
-  assign Down_and = Down & (~Up); // @[UpDownCounter.cs:31, UpDownCounter.cs:36, UpDownCounter.cs:41]
   assign Count = count; // @[UpDownCounter.cs:45]
 
   always @(posedge clk) begin // @[UpDownCounter.cs:31, UpDownCounter.cs:36, UpDownCounter.cs:41]
     if (rst)
       count <= 5'd0;
     else
-      count <= Clear ? 5'd0 : (Up_and ? count_plus_one : (Down_and ? count_minus_one : count));
+      if (Clear)
+        count <= 5'd0;
+      else if (Up & (~Down))
+        count <= count_plus_one;
+      else if (Down & (~Up))
+        count <= count_minus_one;
   end
 
   always @(posedge clk) begin // @[UpDownCounter.cs:32, UpDownCounter.cs:35, UpDownCounter.cs:42]
     if (rst)
       count_plus_one <= 5'd1;
     else
-      count_plus_one <= Clear ? 5'd1 : (Up_and ? (count_plus_one + 5'd1) : (Down_and ? count : count_plus_one));
+      if (Clear)
+        count_plus_one <= 5'd1;
+      else if (Up & (~Down))
+        count_plus_one <= count_plus_one + 5'd1;
+      else if (Down & (~Up))
+        count_plus_one <= count;
   end
 
   always @(posedge clk) begin // @[UpDownCounter.cs:30, UpDownCounter.cs:37, UpDownCounter.cs:43]
     if (rst)
       count_minus_one <= 5'd31;
     else
-      count_minus_one <= Clear ? 5'd31 : (Up_and ? count : (Down_and ? (count_minus_one - 5'd1) : count_minus_one));
+      if (Clear)
+        count_minus_one <= 5'd31;
+      else if (Up & (~Down))
+        count_minus_one <= count;
+      else if (Down & (~Up))
+        count_minus_one <= count_minus_one - 5'd1;
   end
 endmodule
 

@@ -113,7 +113,7 @@ module VectorCollector16x32 (
   wire write_pixel_eq; // @[VectorCollector.cs:89]
   wire InValid_and; // @[VectorCollector.cs:59]
   wire collect_beat_eq; // @[VectorCollector.cs:62, VectorCollector.cs:72, VectorCollector.cs:86]
-  wire write_block_not; // @[VectorCollector.cs:68, VectorCollector.cs:79]
+  wire write_block_not; // @[VectorCollector.cs:69, VectorCollector.cs:75, VectorCollector.cs:77]
   /* verilator lint_on UNUSEDSIGNAL */
 
   assign full_and = full & WriteGranted; // @[VectorCollector.cs:89]
@@ -121,7 +121,7 @@ module VectorCollector16x32 (
   assign write_pixel_eq = write_pixel == PixelsLast; // @[VectorCollector.cs:89]
   assign InValid_and = InValid & InReady; // @[VectorCollector.cs:59]
   assign collect_beat_eq = collect_beat == 2'd1; // @[VectorCollector.cs:62, VectorCollector.cs:72, VectorCollector.cs:86]
-  assign write_block_not = ~write_block_eq; // @[VectorCollector.cs:68, VectorCollector.cs:79]
+  assign write_block_not = ~write_block_eq; // @[VectorCollector.cs:69, VectorCollector.cs:75, VectorCollector.cs:77]
   assign InReady = (~full) | WriteGranted; // @[VectorCollector.cs:51]
   assign WriteValid = full; // @[VectorCollector.cs:46]
   assign WriteAddress = write_base + write_block[12:0]; // @[VectorCollector.cs:47]
@@ -323,33 +323,61 @@ module VectorCollector16x32 (
     if (rst)
       collect_beat <= 2'd0;
     else
-      collect_beat <= Abort ? 2'd0 : (Start ? 2'd0 : (InValid_and ? (collect_beat_eq ? 2'd0 : (collect_beat + 2'd1)) : collect_beat));
+      if (Abort)
+        collect_beat <= 2'd0;
+      else if (Start)
+        collect_beat <= 2'd0;
+      else if (InValid_and)
+        collect_beat <= collect_beat_eq ? 2'd0 : (collect_beat + 2'd1);
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:63, VectorCollector.cs:85]
     if (rst)
       full <= 1'b0;
     else
-      full <= Abort ? 1'b0 : ((InValid_and & collect_beat_eq) ? 1'b1 : (full_and ? 1'b0 : full));
+      if (Abort)
+        full <= 1'b0;
+      else if (InValid_and & collect_beat_eq)
+        full <= 1'b1;
+      else if (full_and)
+        full <= 1'b0;
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:68, VectorCollector.cs:79]
-    write_pixel <= Start ? 16'd0 : (full_and ? (write_block_not ? write_pixel : (write_pixel + 16'd1)) : write_pixel);
+    if (Start)
+      write_pixel <= 16'd0;
+    else if (full_and)
+      if (!(~write_block_eq))
+        write_pixel <= write_pixel + 16'd1;
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:69, VectorCollector.cs:75, VectorCollector.cs:77]
-    write_block <= Start ? 16'd0 : (full_and ? (write_block_not ? (write_block + 16'd1) : 16'd0) : write_block);
+    if (Start)
+      write_block <= 16'd0;
+    else if (full_and)
+      write_block <= write_block_not ? (write_block + 16'd1) : 16'd0;
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:70, VectorCollector.cs:78]
-    write_base <= Start ? Destination : (full_and ? (write_block_not ? write_base : (write_base + DestinationStride)) : write_base);
+    if (Start)
+      write_base <= Destination;
+    else if (full_and)
+      if (!write_block_not)
+        write_base <= write_base + DestinationStride;
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:71, VectorCollector.cs:80, VectorCollector.cs:87]
     if (rst)
       writes_left <= 1'b0;
     else
-      writes_left <= Abort ? 1'b0 : (Start ? WritesRows : (full_and ? (write_block_not ? writes_left : (write_pixel_eq ? 1'b0 : writes_left)) : writes_left));
+      if (Abort)
+        writes_left <= 1'b0;
+      else if (Start)
+        writes_left <= WritesRows;
+      else if (full_and)
+        if (!write_block_not)
+          if (write_pixel_eq)
+            writes_left <= 1'b0;
   end
 endmodule
 

@@ -1027,9 +1027,6 @@ module VectorEngine16 (
   wire [20:0] reader_Rows_Payload_Block_cat_13; // @[VectorEngine.cs:194]
   wire [20:0] reader_Rows_Payload_Block_cat_14; // @[VectorEngine.cs:194]
   wire [20:0] reader_Rows_Payload_Block_cat_15; // @[VectorEngine.cs:194]
-  wire softmax_phase_eq; // @[VectorEngine.cs:115, VectorEngine.cs:117, VectorEngine.cs:208, VectorEngine.cs:209, VectorEngine.cs:210]
-  wire [1:0] Control_Start_mux; // @[VectorEngine.cs:115, VectorEngine.cs:117, VectorEngine.cs:208, VectorEngine.cs:209, VectorEngine.cs:210]
-  wire [3:0] Control_Start_mux_1; // @[VectorEngine.cs:118, VectorEngine.cs:207]
   wire Control_Instruction_eq_3; // @[VectorEngine.cs:100]
   wire Control_Instruction_and; // @[VectorEngine.cs:100]
   wire Control_Instruction_eq_4; // @[VectorEngine.cs:212]
@@ -1060,9 +1057,6 @@ module VectorEngine16 (
   assign reader_Rows_Payload_Block_cat_13 = {reader_Rows_Payload_Block, splitter_Beat[0], 4'd13}; // @[VectorEngine.cs:194]
   assign reader_Rows_Payload_Block_cat_14 = {reader_Rows_Payload_Block, splitter_Beat[0], 4'd14}; // @[VectorEngine.cs:194]
   assign reader_Rows_Payload_Block_cat_15 = {reader_Rows_Payload_Block, splitter_Beat[0], 4'd15}; // @[VectorEngine.cs:194]
-  assign softmax_phase_eq = softmax_phase == SoftmaxPhase_Draining; // @[VectorEngine.cs:115, VectorEngine.cs:117, VectorEngine.cs:208, VectorEngine.cs:209, VectorEngine.cs:210]
-  assign Control_Start_mux = Control_Start ? SoftmaxPhase_Flowing : (reader_SumPassRead ? SoftmaxPhase_Draining : softmax_phase); // @[VectorEngine.cs:115, VectorEngine.cs:117, VectorEngine.cs:208, VectorEngine.cs:209, VectorEngine.cs:210]
-  assign Control_Start_mux_1 = Control_Start ? drained : (reader_SumPassRead ? 4'd0 : drained); // @[VectorEngine.cs:118, VectorEngine.cs:207]
   assign Control_Instruction_eq_3 = Control_Instruction[4:0] == 5'd8; // @[VectorEngine.cs:100]
   assign Control_Instruction_and = Control_Instruction_eq_3 & Control_Instruction[135]; // @[VectorEngine.cs:100]
   assign Control_Instruction_eq_4 = Control_Instruction[4:0] == 5'd7; // @[VectorEngine.cs:212]
@@ -1592,7 +1586,10 @@ module VectorEngine16 (
     if (rst)
       busy <= 1'b0;
     else
-      busy <= Control_Start ? 1'b1 : ((done | Control_Abort) ? 1'b0 : busy);
+      if (Control_Start)
+        busy <= 1'b1;
+      else if (done | Control_Abort)
+        busy <= 1'b0;
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:80]
@@ -1618,11 +1615,46 @@ module VectorEngine16 (
     if (rst)
       softmax_phase <= SoftmaxPhase_Flowing;
     else
-      softmax_phase <= Control_Abort ? SoftmaxPhase_Flowing : (softmax_phase_eq ? ((drained == 4'd12) ? SoftmaxPhase_Dividing : Control_Start_mux) : ((softmax_phase == SoftmaxPhase_Dividing) ? ((~softmax_Busy) ? SoftmaxPhase_Flowing : Control_Start_mux) : Control_Start_mux));
+      if (Control_Abort)
+        softmax_phase <= SoftmaxPhase_Flowing;
+      else
+        case (softmax_phase)
+          SoftmaxPhase_Draining:
+            if (drained == 4'd12)
+              softmax_phase <= SoftmaxPhase_Dividing;
+            else if (Control_Start)
+              softmax_phase <= SoftmaxPhase_Flowing;
+            else if (reader_SumPassRead)
+              softmax_phase <= SoftmaxPhase_Draining;
+          SoftmaxPhase_Dividing:
+            if (~softmax_Busy)
+              softmax_phase <= SoftmaxPhase_Flowing;
+            else if (Control_Start)
+              softmax_phase <= SoftmaxPhase_Flowing;
+            else if (reader_SumPassRead)
+              softmax_phase <= SoftmaxPhase_Draining;
+          default:
+            if (Control_Start)
+              softmax_phase <= SoftmaxPhase_Flowing;
+            else if (reader_SumPassRead)
+              softmax_phase <= SoftmaxPhase_Draining;
+        endcase
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:118, VectorEngine.cs:207]
-    drained <= softmax_phase_eq ? ((((((splitter_Taken & Control_Instruction_eq) & (reader_Rows_Payload_Pass == 2'd1)) & splitter_LastBeat) & (reader_Rows_Payload_Block == acc_rows_last)) | (drained != 4'd0)) ? ((softmax_InReady & (drained != 4'd12)) ? (drained + 4'd1) : Control_Start_mux_1) : Control_Start_mux_1) : Control_Start_mux_1;
+    if (softmax_phase == SoftmaxPhase_Draining)
+      if (((((splitter_Taken & Control_Instruction_eq) & (reader_Rows_Payload_Pass == 2'd1)) & splitter_LastBeat) & (reader_Rows_Payload_Block == acc_rows_last)) | (drained != 4'd0))
+        if (softmax_InReady & (drained != 4'd12))
+          drained <= drained + 4'd1;
+        else if (!Control_Start)
+          if (reader_SumPassRead)
+            drained <= 4'd0;
+      else if (!Control_Start)
+        if (reader_SumPassRead)
+          drained <= 4'd0;
+    else if (!Control_Start)
+      if (reader_SumPassRead)
+        drained <= 4'd0;
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:254]

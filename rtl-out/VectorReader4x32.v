@@ -329,12 +329,11 @@ module VectorReader4x32 (
   wire read_block_eq; // @[VectorReader.cs:111]
   wire [255:0] read_group_cat; // @[VectorReader.cs:126]
   wire reading_and_1; // @[VectorReader.cs:133, VectorReader.cs:150, VectorReader.cs:163]
-  wire reading_and_2; // @[VectorReader.cs:133, VectorReader.cs:150, VectorReader.cs:163]
-  wire TwoOperands_and; // @[VectorReader.cs:133, VectorReader.cs:150, VectorReader.cs:163]
-  wire read_block_not; // @[VectorReader.cs:133, VectorReader.cs:150, VectorReader.cs:163]
-  wire read_block_not_1; // @[VectorReader.cs:133, VectorReader.cs:150, VectorReader.cs:163]
-  wire read_pass_eq; // @[VectorReader.cs:133, VectorReader.cs:150, VectorReader.cs:163]
-  wire read_pixel_eq; // @[VectorReader.cs:132, VectorReader.cs:151, VectorReader.cs:164, VectorReader.cs:168]
+  wire read_block_not; // @[VectorReader.cs:134, VectorReader.cs:145, VectorReader.cs:147, VectorReader.cs:156, VectorReader.cs:158]
+  wire read_block_not_1; // @[VectorReader.cs:134, VectorReader.cs:145, VectorReader.cs:147, VectorReader.cs:156, VectorReader.cs:158]
+  wire read_pass_eq; // @[VectorReader.cs:135, VectorReader.cs:161, VectorReader.cs:165]
+  wire TwoOperands_and; // @[VectorReader.cs:136, VectorReader.cs:142, VectorReader.cs:144]
+  wire reading_and_2; // @[VectorReader.cs:128]
   /* verilator lint_on UNUSEDSIGNAL */
 
   assign in_flight_mux = in_flight ? (rows_Count < $unsigned(3'd2)) : (rows_Count < $unsigned(3'd3)); // @[VectorReader.cs:104]
@@ -342,12 +341,11 @@ module VectorReader4x32 (
   assign read_block_eq = read_block == AccRowsLast; // @[VectorReader.cs:111]
   assign read_group_cat = {((read_group == 2'd3) ? ReadData_127 : ((read_group == 2'd2) ? ReadData_95 : ((read_group == 2'd1) ? ReadData_63 : ReadData_31))), ((read_group == 2'd3) ? ReadData_126 : ((read_group == 2'd2) ? ReadData_94 : ((read_group == 2'd1) ? ReadData_62 : ReadData_30))), ((read_group == 2'd3) ? ReadData_125 : ((read_group == 2'd2) ? ReadData_93 : ((read_group == 2'd1) ? ReadData_61 : ReadData_29))), ((read_group == 2'd3) ? ReadData_124 : ((read_group == 2'd2) ? ReadData_92 : ((read_group == 2'd1) ? ReadData_60 : ReadData_28))), ((read_group == 2'd3) ? ReadData_123 : ((read_group == 2'd2) ? ReadData_91 : ((read_group == 2'd1) ? ReadData_59 : ReadData_27))), ((read_group == 2'd3) ? ReadData_122 : ((read_group == 2'd2) ? ReadData_90 : ((read_group == 2'd1) ? ReadData_58 : ReadData_26))), ((read_group == 2'd3) ? ReadData_121 : ((read_group == 2'd2) ? ReadData_89 : ((read_group == 2'd1) ? ReadData_57 : ReadData_25))), ((read_group == 2'd3) ? ReadData_120 : ((read_group == 2'd2) ? ReadData_88 : ((read_group == 2'd1) ? ReadData_56 : ReadData_24))), ((read_group == 2'd3) ? ReadData_119 : ((read_group == 2'd2) ? ReadData_87 : ((read_group == 2'd1) ? ReadData_55 : ReadData_23))), ((read_group == 2'd3) ? ReadData_118 : ((read_group == 2'd2) ? ReadData_86 : ((read_group == 2'd1) ? ReadData_54 : ReadData_22))), ((read_group == 2'd3) ? ReadData_117 : ((read_group == 2'd2) ? ReadData_85 : ((read_group == 2'd1) ? ReadData_53 : ReadData_21))), ((read_group == 2'd3) ? ReadData_116 : ((read_group == 2'd2) ? ReadData_84 : ((read_group == 2'd1) ? ReadData_52 : ReadData_20))), ((read_group == 2'd3) ? ReadData_115 : ((read_group == 2'd2) ? ReadData_83 : ((read_group == 2'd1) ? ReadData_51 : ReadData_19))), ((read_group == 2'd3) ? ReadData_114 : ((read_group == 2'd2) ? ReadData_82 : ((read_group == 2'd1) ? ReadData_50 : ReadData_18))), ((read_group == 2'd3) ? ReadData_113 : ((read_group == 2'd2) ? ReadData_81 : ((read_group == 2'd1) ? ReadData_49 : ReadData_17))), ((read_group == 2'd3) ? ReadData_112 : ((read_group == 2'd2) ? ReadData_80 : ((read_group == 2'd1) ? ReadData_48 : ReadData_16))), ((read_group == 2'd3) ? ReadData_111 : ((read_group == 2'd2) ? ReadData_79 : ((read_group == 2'd1) ? ReadData_47 : ReadData_15))), ((read_group == 2'd3) ? ReadData_110 : ((read_group == 2'd2) ? ReadData_78 : ((read_group == 2'd1) ? ReadData_46 : ReadData_14))), ((read_group == 2'd3) ? ReadData_109 : ((read_group == 2'd2) ? ReadData_77 : ((read_group == 2'd1) ? ReadData_45 : ReadData_13))), ((read_group == 2'd3) ? ReadData_108 : ((read_group == 2'd2) ? ReadData_76 : ((read_group == 2'd1) ? ReadData_44 : ReadData_12))), ((read_group == 2'd3) ? ReadData_107 : ((read_group == 2'd2) ? ReadData_75 : ((read_group == 2'd1) ? ReadData_43 : ReadData_11))), ((read_group == 2'd3) ? ReadData_106 : ((read_group == 2'd2) ? ReadData_74 : ((read_group == 2'd1) ? ReadData_42 : ReadData_10))), ((read_group == 2'd3) ? ReadData_105 : ((read_group == 2'd2) ? ReadData_73 : ((read_group == 2'd1) ? ReadData_41 : ReadData_9))), ((read_group == 2'd3) ? ReadData_104 : ((read_group == 2'd2) ? ReadData_72 : ((read_group == 2'd1) ? ReadData_40 : ReadData_8))), ((read_group == 2'd3) ? ReadData_103 : ((read_group == 2'd2) ? ReadData_71 : ((read_group == 2'd1) ? ReadData_39 : ReadData_7))), ((read_group == 2'd3) ? ReadData_102 : ((read_group == 2'd2) ? ReadData_70 : ((read_group == 2'd1) ? ReadData_38 : ReadData_6))), ((read_group == 2'd3) ? ReadData_101 : ((read_group == 2'd2) ? ReadData_69 : ((read_group == 2'd1) ? ReadData_37 : ReadData_5))), ((read_group == 2'd3) ? ReadData_100 : ((read_group == 2'd2) ? ReadData_68 : ((read_group == 2'd1) ? ReadData_36 : ReadData_4))), ((read_group == 2'd3) ? ReadData_99 : ((read_group == 2'd2) ? ReadData_67 : ((read_group == 2'd1) ? ReadData_35 : ReadData_3))), ((read_group == 2'd3) ? ReadData_98 : ((read_group == 2'd2) ? ReadData_66 : ((read_group == 2'd1) ? ReadData_34 : ReadData_2))), ((read_group == 2'd3) ? ReadData_97 : ((read_group == 2'd2) ? ReadData_65 : ((read_group == 2'd1) ? ReadData_33 : ReadData_1))), ((read_group == 2'd3) ? ReadData_96 : ((read_group == 2'd2) ? ReadData_64 : ((read_group == 2'd1) ? ReadData_32 : ReadData_0)))}; // @[VectorReader.cs:126]
   assign reading_and_1 = (reading & (~FromAccumulators)) & in_flight_mux; // @[VectorReader.cs:133, VectorReader.cs:150, VectorReader.cs:163]
-  assign reading_and_2 = reading_and_1 & Read_Granted; // @[VectorReader.cs:133, VectorReader.cs:150, VectorReader.cs:163]
-  assign TwoOperands_and = TwoOperands & (~read_second); // @[VectorReader.cs:133, VectorReader.cs:150, VectorReader.cs:163]
-  assign read_block_not = ~(read_block == BlocksLast); // @[VectorReader.cs:133, VectorReader.cs:150, VectorReader.cs:163]
-  assign read_block_not_1 = ~read_block_eq; // @[VectorReader.cs:133, VectorReader.cs:150, VectorReader.cs:163]
-  assign read_pass_eq = read_pass == 2'd2; // @[VectorReader.cs:133, VectorReader.cs:150, VectorReader.cs:163]
-  assign read_pixel_eq = read_pixel == PixelsLast; // @[VectorReader.cs:132, VectorReader.cs:151, VectorReader.cs:164, VectorReader.cs:168]
+  assign read_block_not = ~(read_block == BlocksLast); // @[VectorReader.cs:134, VectorReader.cs:145, VectorReader.cs:147, VectorReader.cs:156, VectorReader.cs:158]
+  assign read_block_not_1 = ~read_block_eq; // @[VectorReader.cs:134, VectorReader.cs:145, VectorReader.cs:147, VectorReader.cs:156, VectorReader.cs:158]
+  assign read_pass_eq = read_pass == 2'd2; // @[VectorReader.cs:135, VectorReader.cs:161, VectorReader.cs:165]
+  assign TwoOperands_and = TwoOperands & (~read_second); // @[VectorReader.cs:136, VectorReader.cs:142, VectorReader.cs:144]
+  assign reading_and_2 = reading_and_1 & Read_Granted; // @[VectorReader.cs:128]
   assign Read_Valid = (reading & (~FromAccumulators)) & in_flight_mux; // @[VectorReader.cs:104]
   assign Read_Group = Group; // @[VectorReader.cs:105]
   assign Read_Address = (read_second ? read_base_b : read_base) + read_block[12:0]; // @[VectorReader.cs:106]
@@ -367,34 +365,80 @@ module VectorReader4x32 (
   assign queue_ready = rows_In_Ready; // @[VectorReader.cs:179]
 
   always @(posedge clk) begin // @[VectorReader.cs:133, VectorReader.cs:150, VectorReader.cs:163]
-    read_pixel <= Start ? 16'd0 : (reading_and_2 ? (TwoOperands_and ? read_pixel : (read_block_not ? read_pixel : (read_pixel + 16'd1))) : (reading_and ? (read_block_not_1 ? read_pixel : (read_pass_eq ? (read_pixel + 16'd1) : read_pixel)) : read_pixel));
+    if (Start)
+      read_pixel <= 16'd0;
+    else if (reading_and_1 & Read_Granted)
+      if (!(TwoOperands & (~read_second)))
+        if (!(~(read_block == BlocksLast)))
+          read_pixel <= read_pixel + 16'd1;
+    else if (reading_and)
+      if (!(~read_block_eq))
+        if (read_pass == 2'd2)
+          read_pixel <= read_pixel + 16'd1;
   end
 
   always @(posedge clk) begin // @[VectorReader.cs:134, VectorReader.cs:145, VectorReader.cs:147, VectorReader.cs:156, VectorReader.cs:158]
-    read_block <= Start ? 16'd0 : (reading_and_2 ? (TwoOperands_and ? read_block : (read_block_not ? (read_block + 16'd1) : 16'd0)) : (reading_and ? (read_block_not_1 ? (read_block + 16'd1) : 16'd0) : read_block));
+    if (Start)
+      read_block <= 16'd0;
+    else if (reading_and_1 & Read_Granted)
+      if (!(TwoOperands & (~read_second)))
+        read_block <= read_block_not ? (read_block + 16'd1) : 16'd0;
+    else if (reading_and)
+      read_block <= read_block_not_1 ? (read_block + 16'd1) : 16'd0;
   end
 
   always @(posedge clk) begin // @[VectorReader.cs:135, VectorReader.cs:161, VectorReader.cs:165]
-    read_pass <= Start ? 2'd0 : (reading_and_2 ? read_pass : (reading_and ? (read_block_not_1 ? read_pass : (read_pass_eq ? 2'd0 : (read_pass + 2'd1))) : read_pass));
+    if (Start)
+      read_pass <= 2'd0;
+    else if (!(reading_and_1 & Read_Granted))
+      if (reading_and)
+        if (!read_block_not_1)
+          read_pass <= read_pass_eq ? 2'd0 : (read_pass + 2'd1);
   end
 
   always @(posedge clk) begin // @[VectorReader.cs:137, VectorReader.cs:148]
-    read_base <= Start ? (FromAccumulators ? 13'd0 : Source) : (reading_and_2 ? (TwoOperands_and ? read_base : (read_block_not ? read_base : (read_base + SourceStride))) : read_base);
+    if (Start)
+      read_base <= FromAccumulators ? 13'd0 : Source;
+    else if (reading_and_1 & Read_Granted)
+      if (!(TwoOperands & (~read_second)))
+        if (!read_block_not)
+          read_base <= read_base + SourceStride;
   end
 
   always @(posedge clk) begin // @[VectorReader.cs:138, VectorReader.cs:149]
-    read_base_b <= Start ? SourceB : (reading_and_2 ? (TwoOperands_and ? read_base_b : (read_block_not ? read_base_b : (read_base_b + SourceStride))) : read_base_b);
+    if (Start)
+      read_base_b <= SourceB;
+    else if (reading_and_1 & Read_Granted)
+      if (!(TwoOperands & (~read_second)))
+        if (!read_block_not)
+          read_base_b <= read_base_b + SourceStride;
   end
 
   always @(posedge clk) begin // @[VectorReader.cs:136, VectorReader.cs:142, VectorReader.cs:144]
-    read_second <= Start ? 1'b0 : (reading_and_2 ? (TwoOperands_and ? 1'b1 : 1'b0) : read_second);
+    if (Start)
+      read_second <= 1'b0;
+    else if (reading_and_1 & Read_Granted)
+      read_second <= TwoOperands_and ? 1'b1 : 1'b0;
   end
 
   always @(posedge clk) begin // @[VectorReader.cs:132, VectorReader.cs:151, VectorReader.cs:164, VectorReader.cs:168]
     if (rst)
       reading <= 1'b0;
     else
-      reading <= Abort ? 1'b0 : (Start ? Reads : (reading_and_2 ? (TwoOperands_and ? reading : (read_block_not ? reading : (read_pixel_eq ? 1'b0 : reading))) : (reading_and ? (read_block_not_1 ? reading : (read_pass_eq ? (read_pixel_eq ? 1'b0 : reading) : reading)) : reading)));
+      if (Abort)
+        reading <= 1'b0;
+      else if (Start)
+        reading <= Reads;
+      else if (reading_and_1 & Read_Granted)
+        if (!TwoOperands_and)
+          if (!read_block_not)
+            if (read_pixel == PixelsLast)
+              reading <= 1'b0;
+      else if (reading_and)
+        if (!read_block_not_1)
+          if (read_pass_eq)
+            if (read_pixel == PixelsLast)
+              reading <= 1'b0;
   end
 
   always @(posedge clk) begin // @[VectorReader.cs:128]
@@ -410,7 +454,13 @@ module VectorReader4x32 (
   end
 
   always @(posedge clk) begin // @[VectorReader.cs:139, VectorReader.cs:162]
-    acc_base <= Start ? AccSource : (reading_and_2 ? acc_base : (reading_and ? (read_block_not_1 ? acc_base : (read_pass_eq ? (acc_base + AccRowsPerRow) : acc_base)) : acc_base));
+    if (Start)
+      acc_base <= AccSource;
+    else if (!reading_and_2)
+      if (reading_and)
+        if (!read_block_not_1)
+          if (read_pass_eq)
+            acc_base <= acc_base + AccRowsPerRow;
   end
 
   always @(posedge clk) begin // @[VectorReader.cs:114]

@@ -145,7 +145,10 @@ module VectorSplitter16 (
     if (rst)
       beat <= 2'd0;
     else
-      beat <= Restart ? 2'd0 : (Rows_Valid_and_1 ? (beat_eq ? 2'd0 : (beat + 2'd1)) : beat);
+      if (Restart)
+        beat <= 2'd0;
+      else if (Rows_Valid_and_1)
+        beat <= beat_eq ? 2'd0 : (beat + 2'd1);
   end
 endmodule
 

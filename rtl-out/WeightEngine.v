@@ -1371,16 +1371,11 @@ module WeightEngine (
   wire signed [7:0] read_group_mux_29; // @[WeightEngine.cs:179]
   wire signed [7:0] read_group_mux_30; // @[WeightEngine.cs:179]
   wire signed [7:0] read_group_mux_31; // @[WeightEngine.cs:179]
-  wire setup_eq; // @[WeightEngine.cs:193, WeightEngine.cs:201, WeightEngine.cs:212]
   wire chunk_eq_32; // @[WeightEngine.cs:193, WeightEngine.cs:201, WeightEngine.cs:212]
-  wire filling_or; // @[WeightEngine.cs:193, WeightEngine.cs:201, WeightEngine.cs:212]
-  wire rows_left_eq; // @[WeightEngine.cs:193, WeightEngine.cs:201, WeightEngine.cs:212]
   wire [31:0] Control_Instruction_mul; // @[WeightEngine.cs:190, WeightEngine.cs:203]
-  wire filling_and_2; // @[WeightEngine.cs:159, WeightEngine.cs:205]
-  wire move_state_eq; // @[WeightEngine.cs:159, WeightEngine.cs:205]
-  wire move_state_eq_1; // @[WeightEngine.cs:159, WeightEngine.cs:205]
-  wire move_state_eq_2; // @[WeightEngine.cs:159, WeightEngine.cs:205]
-  wire in_block_eq; // @[WeightEngine.cs:159, WeightEngine.cs:205]
+  wire filling_or; // @[WeightEngine.cs:97, WeightEngine.cs:195]
+  wire rows_left_eq; // @[WeightEngine.cs:97, WeightEngine.cs:195]
+  wire in_block_eq; // @[WeightEngine.cs:158, WeightEngine.cs:160, WeightEngine.cs:206]
   wire [21:0] in_block_mul; // @[WeightEngine.cs:147]
   wire [21:0] out_block_mul; // @[WeightEngine.cs:147]
   wire [39:0] Control_Instruction_mul_1; // @[WeightEngine.cs:147]
@@ -1486,16 +1481,11 @@ module WeightEngine (
   assign read_group_mux_29 = (read_group == 2'd3) ? ActData_125 : ((read_group == 2'd2) ? ActData_93 : ((read_group == 2'd1) ? ActData_61 : ActData_29)); // @[WeightEngine.cs:179]
   assign read_group_mux_30 = (read_group == 2'd3) ? ActData_126 : ((read_group == 2'd2) ? ActData_94 : ((read_group == 2'd1) ? ActData_62 : ActData_30)); // @[WeightEngine.cs:179]
   assign read_group_mux_31 = (read_group == 2'd3) ? ActData_127 : ((read_group == 2'd2) ? ActData_95 : ((read_group == 2'd1) ? ActData_63 : ActData_31)); // @[WeightEngine.cs:179]
-  assign setup_eq = setup == 2'd1; // @[WeightEngine.cs:193, WeightEngine.cs:201, WeightEngine.cs:212]
   assign chunk_eq_32 = chunk == ((Control_Instruction[19] ? 6'd32 : 6'd32) - 6'd1); // @[WeightEngine.cs:193, WeightEngine.cs:201, WeightEngine.cs:212]
-  assign filling_or = (filling_and & slice_eq) | (filling_and_1 & chunk_eq_32); // @[WeightEngine.cs:193, WeightEngine.cs:201, WeightEngine.cs:212]
-  assign rows_left_eq = rows_left == 17'd1; // @[WeightEngine.cs:193, WeightEngine.cs:201, WeightEngine.cs:212]
   assign Control_Instruction_mul = $unsigned(Control_Instruction[67:52]) * $unsigned(Control_Instruction[83:68]); // @[WeightEngine.cs:190, WeightEngine.cs:203]
-  assign filling_and_2 = filling & Control_Instruction_eq; // @[WeightEngine.cs:159, WeightEngine.cs:205]
-  assign move_state_eq = move_state == MoveStep_Prepare; // @[WeightEngine.cs:159, WeightEngine.cs:205]
-  assign move_state_eq_1 = move_state == MoveStep_Request; // @[WeightEngine.cs:159, WeightEngine.cs:205]
-  assign move_state_eq_2 = move_state == MoveStep_Arrive; // @[WeightEngine.cs:159, WeightEngine.cs:205]
-  assign in_block_eq = in_block == (Control_Instruction[83:68] - 16'd1); // @[WeightEngine.cs:159, WeightEngine.cs:205]
+  assign filling_or = (filling_and & slice_eq) | (filling_and_1 & chunk_eq_32); // @[WeightEngine.cs:97, WeightEngine.cs:195]
+  assign rows_left_eq = rows_left == 17'd1; // @[WeightEngine.cs:97, WeightEngine.cs:195]
+  assign in_block_eq = in_block == (Control_Instruction[83:68] - 16'd1); // @[WeightEngine.cs:158, WeightEngine.cs:160, WeightEngine.cs:206]
   assign in_block_mul = in_block * 6'd32; // @[WeightEngine.cs:147]
   assign out_block_mul = out_block * 6'd32; // @[WeightEngine.cs:147]
   assign Control_Instruction_mul_1 = $unsigned((Control_Instruction[19] ? {1'd0, ({1'd0, in_block_mul} + {17'd0, chunk})} : {1'd0, ({1'd0, out_block_mul} + {17'd0, chunk})})) * $unsigned(Control_Instruction[51:36]); // @[WeightEngine.cs:147]
@@ -2581,7 +2571,12 @@ module WeightEngine (
     if (rst)
       setup <= 2'd0;
     else
-      setup <= Control_Abort ? 2'd0 : (Control_Start ? 2'd2 : ((setup != 2'd0) ? (setup - 2'd1) : setup));
+      if (Control_Abort)
+        setup <= 2'd0;
+      else if (Control_Start)
+        setup <= 2'd2;
+      else if (setup != 2'd0)
+        setup <= setup - 2'd1;
   end
 
   always @(posedge clk) begin // @[WeightEngine.cs:60]
@@ -2592,46 +2587,101 @@ module WeightEngine (
     if (rst)
       filling <= 1'b0;
     else
-      filling <= Control_Abort ? 1'b0 : (setup_eq ? 1'b1 : (filling_or ? (rows_left_eq ? 1'b0 : filling) : filling));
+      if (Control_Abort)
+        filling <= 1'b0;
+      else if (setup == 2'd1)
+        filling <= 1'b1;
+      else if ((filling_and & slice_eq) | (filling_and_1 & chunk_eq_32))
+        if (rows_left == 17'd1)
+          filling <= 1'b0;
   end
 
   always @(posedge clk) begin // @[WeightEngine.cs:189, WeightEngine.cs:202]
-    row_address <= setup_eq ? (Control_Instruction_eq ? Control_Instruction[90:84] : Control_Instruction[82:76]) : (filling_or ? (row_address + 7'd1) : row_address);
+    if (setup == 2'd1)
+      row_address <= Control_Instruction_eq ? Control_Instruction[90:84] : Control_Instruction[82:76];
+    else if ((filling_and & slice_eq) | (filling_and_1 & chunk_eq_32))
+      row_address <= row_address + 7'd1;
   end
 
   always @(posedge clk) begin // @[WeightEngine.cs:190, WeightEngine.cs:203]
-    rows_left <= setup_eq ? (Control_Instruction_eq ? Control_Instruction_mul[16:0] : {1'd0, Control_Instruction[107:92]}) : (filling_or ? (rows_left - 17'd1) : rows_left);
+    if (setup == 2'd1)
+      rows_left <= Control_Instruction_eq ? Control_Instruction_mul[16:0] : {1'd0, Control_Instruction[107:92]};
+    else if ((filling_and & slice_eq) | (filling_and_1 & chunk_eq_32))
+      rows_left <= rows_left - 17'd1;
   end
 
   always @(posedge clk) begin // @[WeightEngine.cs:105, WeightEngine.cs:204]
     if (rst)
       slice <= 5'd0;
     else
-      slice <= setup_eq ? 5'd0 : (filling_and ? (slice_eq ? 5'd0 : (slice + 5'd1)) : slice);
+      if (setup == 2'd1)
+        slice <= 5'd0;
+      else if (filling_and)
+        slice <= slice_eq ? 5'd0 : (slice + 5'd1);
   end
 
   always @(posedge clk) begin // @[WeightEngine.cs:159, WeightEngine.cs:205]
-    out_block <= setup_eq ? 16'd0 : (filling_and_2 ? (move_state_eq ? out_block : (move_state_eq_1 ? out_block : (move_state_eq_2 ? (chunk_eq_32 ? (in_block_eq ? (out_block + 16'd1) : out_block) : out_block) : out_block))) : out_block);
+    if (setup == 2'd1)
+      out_block <= 16'd0;
+    else if (filling & Control_Instruction_eq)
+      case (move_state)
+        MoveStep_Prepare: ;
+        MoveStep_Request: ;
+        MoveStep_Arrive:
+          if (chunk_eq_32)
+            if (in_block == (Control_Instruction[83:68] - 16'd1))
+              out_block <= out_block + 16'd1;
+        default: ;
+      endcase
   end
 
   always @(posedge clk) begin // @[WeightEngine.cs:158, WeightEngine.cs:160, WeightEngine.cs:206]
-    in_block <= setup_eq ? 16'd0 : (filling_and_2 ? (move_state_eq ? in_block : (move_state_eq_1 ? in_block : (move_state_eq_2 ? (chunk_eq_32 ? (in_block_eq ? 16'd0 : (in_block + 16'd1)) : in_block) : in_block))) : in_block);
+    if (setup == 2'd1)
+      in_block <= 16'd0;
+    else if (filling & Control_Instruction_eq)
+      case (move_state)
+        MoveStep_Prepare: ;
+        MoveStep_Request: ;
+        MoveStep_Arrive:
+          if (chunk_eq_32)
+            in_block <= in_block_eq ? 16'd0 : (in_block + 16'd1);
+        default: ;
+      endcase
   end
 
   always @(posedge clk) begin // @[WeightEngine.cs:155, WeightEngine.cs:161, WeightEngine.cs:207]
-    chunk <= setup_eq ? 6'd0 : (filling_and_2 ? (move_state_eq ? chunk : (move_state_eq_1 ? chunk : (move_state_eq_2 ? (chunk_eq_32 ? 6'd0 : (chunk + 6'd1)) : chunk))) : chunk);
+    if (setup == 2'd1)
+      chunk <= 6'd0;
+    else if (filling & Control_Instruction_eq)
+      case (move_state)
+        MoveStep_Prepare: ;
+        MoveStep_Request: ;
+        MoveStep_Arrive: chunk <= chunk_eq_32 ? 6'd0 : (chunk + 6'd1);
+        default: ;
+      endcase
   end
 
   always @(posedge clk) begin // @[WeightEngine.cs:148, WeightEngine.cs:149, WeightEngine.cs:152, WeightEngine.cs:208]
     if (rst)
       move_state <= MoveStep_Prepare;
     else
-      move_state <= setup_eq ? MoveStep_Prepare : (filling_and_2 ? (move_state_eq ? MoveStep_Request : (move_state_eq_1 ? (ActRead_Granted ? MoveStep_Arrive : move_state) : (move_state_eq_2 ? MoveStep_Prepare : move_state))) : move_state);
+      if (setup == 2'd1)
+        move_state <= MoveStep_Prepare;
+      else if (filling & Control_Instruction_eq)
+        case (move_state)
+          MoveStep_Prepare: move_state <= MoveStep_Request;
+          MoveStep_Request:
+            if (ActRead_Granted)
+              move_state <= MoveStep_Arrive;
+          MoveStep_Arrive: move_state <= MoveStep_Prepare;
+          default: ;
+        endcase
   end
 
   always @(posedge clk) begin // @[WeightEngine.cs:147]
-    if (filling_and_2)
-      source_row <= move_state_eq ? ((Control_Instruction[32:20] + Control_Instruction_mul_1[12:0]) + (Control_Instruction[19] ? out_block_mul[17:5] : in_block[12:0])) : source_row;
+    if (filling & Control_Instruction_eq)
+      if (move_state == MoveStep_Prepare)
+        source_row <= (Control_Instruction[32:20] + Control_Instruction_mul_1[12:0]) + (Control_Instruction[19] ? out_block_mul[17:5] : in_block[12:0]);
   end
 
   always @(posedge clk) begin // @[WeightEngine.cs:122]
@@ -2649,7 +2699,10 @@ module WeightEngine (
     if (rst)
       busy <= 1'b0;
     else
-      busy <= Control_Start ? 1'b1 : ((finished | Control_Abort) ? 1'b0 : busy);
+      if (Control_Start)
+        busy <= 1'b1;
+      else if (finished | Control_Abort)
+        busy <= 1'b0;
   end
 
   always @(posedge clk) begin // @[WeightEngine.cs:218]

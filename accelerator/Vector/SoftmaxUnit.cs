@@ -124,7 +124,8 @@ public sealed class SoftmaxUnit : StreamPipeline
         var count = Reg(UInt(6), reset: 0, name: "divide_count");
         var divisor = Reg(UInt(32), name: "divisor");
         var remainder = Reg(UInt(33), name: "remainder");
-        var reciprocal = Reg(UInt(32), name: "reciprocal");
+        // 17 bits: R <= 2^16, so the quotient bits above them are 0 and leave the register unread.
+        var reciprocal = Reg(UInt(17), name: "reciprocal");
         var busy = count != 0;
         var numeratorBit = Mux(count == DivideCycles, Hw.Lit(1, 1), Hw.Lit(0, 1));
         var trial = Cat(remainder, numeratorBit);
@@ -133,13 +134,13 @@ public sealed class SoftmaxUnit : StreamPipeline
         {
             count.Assign((count - 1).Truncate(6));
             remainder.Assign(Mux(fits, (trial - divisor).Truncate(33), trial.Truncate(33)));
-            reciprocal.Assign(Cat(reciprocal[30, 0], fits));
+            reciprocal.Assign(Cat(reciprocal[15, 0], fits));
         }).ElseWhen(Divide, () =>
         {
             count.Assign(Hw.Lit(DivideCycles, 6));
             divisor.Assign(sum);
             remainder.Assign(Hw.Lit(0, 33));
-            reciprocal.Assign(Hw.Lit(0, 32));
+            reciprocal.Assign(Hw.Lit(0, 17));
         });
         Busy.Assign(busy);
 
@@ -149,7 +150,7 @@ public sealed class SoftmaxUnit : StreamPipeline
         for (var l = 0; l < lanes; l++)
         {
             // R < 2^17 for any row (its maximum contributes 2^15 to the sum): one 16 x 17 product; x 127 and x 255 are a shift and a subtraction.
-            var scaled = Stage(exponents[l] * reciprocal[16, 0], $"scaled_{l}");
+            var scaled = Stage(exponents[l] * reciprocal, $"scaled_{l}");
             var times127 = ((scaled << 7) - scaled).Truncate(scaled.Width + 7).ZeroExtend(scaled.Width + 8);
             var times255 = ((scaled << 8) - scaled).Truncate(scaled.Width + 8);
             var rounded = FixedPointLogic.RoundingShift(Mux(unsignedFormat, times255, times127).ToSInt(), 31);

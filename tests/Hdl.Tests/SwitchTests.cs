@@ -63,6 +63,10 @@ public sealed class SwitchTests
         var verilog = flow.ThrowIfFailed().Verilog.Single(f => f.Name == "TrafficLight.v").Text;
         Assert.Contains("Light_RedAmber, Light_Amber:", verilog, StringComparison.Ordinal);
         Assert.Contains("case (state)", verilog, StringComparison.Ordinal);
+        // A member's arm that keeps the state on some path is an if, as a person writes it, not `state <= Go ? ... : state`.
+        Assert.Contains("        Light_Red:\n          if (Go)\n            state <= Light_RedAmber;\n", verilog, StringComparison.Ordinal);
+        Assert.Contains("        default:\n          if (~Go)\n            state <= Light_Amber;\n", verilog, StringComparison.Ordinal);
+        Assert.DoesNotContain(": state;", verilog, StringComparison.Ordinal);
         // The members in value order, as the enum lists them (by name they would read Amber, Green, Red, RedAmber).
         var members = verilog.Split('\n').Where(l => l.TrimStart().StartsWith("localparam", StringComparison.Ordinal)).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[^3]).ToList();
         Assert.Equal(["Light_Red", "Light_RedAmber", "Light_Green", "Light_Amber"], members);
@@ -124,5 +128,28 @@ public sealed class SwitchTests
         var error = Assert.Throws<HdlException>(() => HdlFlow.For(() => new DefaultAfterEveryMember()).Run());
         Assert.Equal(SourceMarker.Line("default"), error.Location.Line);
         Assert.Contains("the Default would never apply", error.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class Decoder : Module
+    {
+        public Decoder()
+        {
+            var state = Input(Enum<Light>(), "state");
+            var y = Output(UInt(2), "y");
+            Switch(state)
+                .Is([Light.Red, Light.RedAmber], () => y.Assign(1))
+                .Is(Light.Green, () => y.Assign(2))
+                .Is(Light.Amber, () => y.Assign(3));
+        }
+    }
+
+    [Fact]
+    public void An_output_a_switch_drives_is_a_reg_set_in_an_always_case()
+    {
+        var verilog = HdlFlow.For(() => new Decoder()).Run().ThrowIfFailed().Verilog.Single(f => f.Name == "Decoder.v").Text;
+        Assert.Contains("output reg [1:0] y", verilog, StringComparison.Ordinal);
+        Assert.Contains("always @* begin", verilog, StringComparison.Ordinal);
+        Assert.Contains("Light_Red, Light_RedAmber: y = 2'd1;", verilog, StringComparison.Ordinal);
+        Assert.DoesNotContain("assign y", verilog, StringComparison.Ordinal);
     }
 }

@@ -79,10 +79,16 @@ public sealed class StateMachineTests
         Assert.Contains("localparam [1:0] Phase_Drain = 2'd3;", verilog, StringComparison.Ordinal);
         Assert.Contains("""
                   case (state)
-                    Phase_Idle: state <= Start ? Phase_Load : state;
+                    Phase_Idle:
+                      if (Start)
+                        state <= Phase_Load;
                     Phase_Load: state <= Phase_Run;
-                    Phase_Run: state <= (left == 4'd0) ? Phase_Drain : state;
-                    default: state <= Ready ? Phase_Idle : state;
+                    Phase_Run:
+                      if (left == 4'd0)
+                        state <= Phase_Drain;
+                    default:
+                      if (Ready)
+                        state <= Phase_Idle;
                   endcase
             """, verilog, StringComparison.Ordinal);
         Assert.Contains("""

@@ -66,7 +66,6 @@ internal static class VerilogLayout
                 }
                 var domain = reg.Domain;
                 var resetName = domain.ResetPort ?? "";
-                var nextCase = Case(value, net.Name);
                 registers.Add(new RegisterView(
                     net.Name,
                     ClockEvent(domain),
@@ -74,11 +73,10 @@ internal static class VerilogLayout
                     domain.IsResetActiveLow ? $"!{resetName}" : resetName,
                     reg.ResetName is { } named ? printer.Top(named, net.Name) : reg.ResetValue is { } r ? VerilogExpression.Literal(r, net.Width) : null,
                     enable,
-                    nextCase is null ? printer.Top(value, net.Name) : "",
-                    nextCase,
+                    RegisterStatements.Lines(value, net, printer),
                     locator));
             }
-            else if (net.Kind == NetKind.Wire && Case(value, net.Name) is { } valueCase)
+            else if (net.Kind is NetKind.Wire or NetKind.Output && Case(value, net.Name) is { } valueCase)
             {
                 cases.Add(new CombinationalCaseView(net.Name, valueCase, locator));
             }
@@ -87,6 +85,9 @@ internal static class VerilogLayout
                 assigns.Add(new AssignView(net.Name, printer.Top(value, net.Name), locator));
             }
         }
+
+        // An output a case drives is assigned in an always block, so it is declared reg.
+        ports = [.. ports.Select(p => cases.Any(c => c.Name == p.Name) ? p with { Kind = "reg" } : p)];
 
         var memories = new List<MemoryView>();
         var writes = new List<MemoryWriteView>();

@@ -5,7 +5,7 @@ namespace DiffAcc.Hdl.Emit.Verilog;
 
 internal sealed record DeclarationView(string Attributes, string Kind, bool Signed, string Range, string Name, string Locator, string Init = "");
 
-internal sealed record PortView(string Attributes, string Direction, bool Signed, string Range, string Name, string Locator);
+internal sealed record PortView(string Attributes, string Direction, bool Signed, string Range, string Name, string Locator, string Kind = "wire");
 
 internal sealed record AssignView(string Target, string Value, string Locator);
 
@@ -13,7 +13,8 @@ internal sealed record LocalparamView(string Range, string Name, string Value);
 
 internal sealed record LatchView(string Name, string Enable, string Data, string Locator);
 
-internal sealed record RegisterView(string Name, string Clock, string AsyncReset, string ResetCondition, string? ResetValue, string? Enable, string Next, CaseView? Case, string Locator);
+/// <summary>A register's always block: its reset, its clock enable, and its next value as one statement (<see cref="RegisterStatements"/>), line by line.</summary>
+internal sealed record RegisterView(string Name, string Clock, string AsyncReset, string ResetCondition, string? ResetValue, string? Enable, IReadOnlyList<string> Body, string Locator);
 
 internal sealed record CaseArmView(string Label, string Value);
 

@@ -21,7 +21,12 @@ module Counter (
     if (rst)
       count <= 8'd0;
     else
-      count <= Load ? Value : ((Up & (~Down)) ? (count + 8'd1) : ((Down & (~Up)) ? (count - 8'd1) : count));
+      if (Load)
+        count <= Value;
+      else if (Up & (~Down))
+        count <= count + 8'd1;
+      else if (Down & (~Up))
+        count <= count - 8'd1;
   end
 endmodule
 
