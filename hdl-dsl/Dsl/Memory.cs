@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using DiffAcc.Hdl.Ir;
 
@@ -74,15 +75,22 @@ public sealed class Memory<T> : IMemoryHandle where T : Signal
     }
 
     /// <summary>
-    /// Clears every word to 0 while the reset of <paramref name="domain"/> (default: the module's) is
-    /// asserted, synchronously or asynchronously as the domain's reset is. Only flip-flops can do
-    /// this: block RAM and LUT RAM contents have no reset on UltraScale+, so the memory becomes
+    /// Sets every word to <paramref name="value"/> (default 0; e.g. 1 for a table of 2-bit saturating
+    /// counters that start weakly not-taken) while the reset of <paramref name="domain"/> (default: the
+    /// module's) is asserted, synchronously or asynchronously as the domain's reset is. Only flip-flops
+    /// can do this: block RAM and LUT RAM contents have no reset on UltraScale+, so the memory becomes
     /// register-style (a memory made as Block or Distributed is refused); keep it small. For a large
     /// RAM, clear it with writes instead.
     /// </summary>
-    public Memory<T> ClearOnReset(ClockDomain? domain = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    public Memory<T> ClearOnReset(ClockDomain? domain = null, long value = 0, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         var location = new SourceLocation(file, line);
+        var width = Definition.Word.Width;
+        var fits = Definition.Word.Signed
+            ? value >= -(BigInteger.One << (width - 1)) && value < BigInteger.One << (width - 1)
+            : value >= 0 && value < BigInteger.One << width;
+        if (!fits)
+            throw new HdlException($"memory '{Definition.Name}' cannot clear to {value}: it does not fit in a word of {Definition.Word}", location);
         var clock = domain ?? module.Domain;
         if (Definition.Style is RamStyle.Block or RamStyle.Distributed)
             throw new HdlException($"memory '{Definition.Name}' is {(Definition.Style == RamStyle.Block ? "block RAM" : "LUT RAM")}, whose contents cannot be reset on UltraScale+; make it RamStyle.Registers (small memories) or clear it with writes", location);
@@ -91,6 +99,7 @@ public sealed class Memory<T> : IMemoryHandle where T : Signal
         module.UseReset(clock);
         Definition.Style = RamStyle.Registers;
         Definition.ClearDomain = clock;
+        Definition.ClearValue = Hw.Pattern(value, width);
         Definition.ClearLocation = location;
         return this;
     }

@@ -37,6 +37,9 @@ public sealed class MemoryDef(string name, Shape word, int depth, SourceLocation
     /// <summary>Set by <c>ClearOnReset</c>: every word becomes 0 while this domain's reset is asserted (register-style memories only).</summary>
     public ClockDomain? ClearDomain { get; internal set; }
 
+    /// <summary>The value every word takes on that reset (0 unless <c>ClearOnReset(value: ...)</c> says otherwise).</summary>
+    public System.Numerics.BigInteger ClearValue { get; internal set; }
+
     /// <summary>Where <c>ClearOnReset</c> was called.</summary>
     public SourceLocation ClearLocation { get; internal set; }
 

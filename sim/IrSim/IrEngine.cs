@@ -95,7 +95,7 @@ internal sealed class IrEngine<T> : IrEngine where T : struct, IBinaryInteger<T>
             foreach (var memory in module.Memories)
             {
                 var clear = memory.ClearDomain is not { } cleared ? null
-                    : new ClearState(Slot(module.Ports.First(p => p.ResetOf is not null && p.Name == cleared.ResetPort)), cleared.IsResetActiveLow, cleared.IsAsyncReset, cleared.Edge == Hdl.ClockEdge.Falling);
+                    : new ClearState(Slot(module.Ports.First(p => p.ResetOf is not null && p.Name == cleared.ResetPort)), cleared.IsResetActiveLow, cleared.IsAsyncReset, cleared.Edge == Hdl.ClockEdge.Falling, Bits<T>.FromBigInteger(memory.ClearValue, memory.Word.Width));
                 mems.Add(new MemoryState(
                     words[memory],
                     clear,
@@ -166,9 +166,9 @@ internal sealed class IrEngine<T> : IrEngine where T : struct, IBinaryInteger<T>
             }
             foreach (var m in memories)
             {
-                if (m.Clear is { Async: true } clear && Asserted(clear) && m.Contents.Any(w => w != T.Zero))
+                if (m.Clear is { Async: true } clear && Asserted(clear) && m.Contents.Any(w => w != clear.Value))
                 {
-                    Array.Clear(m.Contents);
+                    Array.Fill(m.Contents, clear.Value);
                     changed = true;
                 }
             }
@@ -211,10 +211,10 @@ internal sealed class IrEngine<T> : IrEngine where T : struct, IBinaryInteger<T>
         }
         foreach (var m in memories)
         {
-            // A memory cleared on reset takes no writes while the reset holds it at zero.
+            // A memory cleared on reset takes no writes while the reset holds it at its clear value.
             if (m.Clear is { } clear && clear.Falling == falling && Asserted(clear))
             {
-                Array.Clear(m.Contents);
+                Array.Fill(m.Contents, clear.Value);
                 continue;
             }
             foreach (var port in m.Writes)
@@ -278,7 +278,7 @@ internal sealed class IrEngine<T> : IrEngine where T : struct, IBinaryInteger<T>
 
     private sealed record ReadPortState(int Slot, Func<T[], T> Address, Func<T[], T> Enable, bool Falling);
 
-    private sealed record ClearState(int ResetSlot, bool ActiveLow, bool Async, bool Falling);
+    private sealed record ClearState(int ResetSlot, bool ActiveLow, bool Async, bool Falling, T Value);
 
     private sealed record MemoryState(T[] Contents, ClearState? Clear, T WordMask, int ByteWidth, int WordWidth, WritePortState[] Writes, ReadPortState[] Reads)
     {

@@ -117,4 +117,66 @@ public sealed class MemoryClearTests
         Assert.Contains("clears on the reset of clock domain 'sys'", error.Message, StringComparison.Ordinal);
         Assert.Equal(SourceMarker.Line("wrong"), error.Location.Line);
     }
+
+    /// <summary>A table of 2-bit saturating counters that starts at 01 (weakly not taken), as a branch predictor's does.</summary>
+    private sealed class Predictor : Module
+    {
+        public Predictor()
+        {
+            Index = Input(UInt(2));
+            Taken = Input(Bool());
+            Update = Input(Bool());
+            Counter = Output(UInt(2));
+            var table = Mem(UInt(2), 4, name: "table").ClearOnReset(value: 1);
+            var now = table.ReadAsync(Index, name: "counter");
+            var up = Mux(now == 3, now, now.AddWrap(1));
+            var down = Mux(now == 0, now, (now - 1).Truncate(2));
+            When(Update, () => table.Write(Index, Mux(Taken, up, down)));
+            Counter.Assign(now);
+        }
+
+        public UInt Index { get; }
+
+        public Bool Taken { get; }
+
+        public Bool Update { get; }
+
+        public UInt Counter { get; }
+    }
+
+    [Fact]
+    public async Task A_memory_clears_to_its_given_value_in_every_simulator()
+    {
+        var design = await SimulatorsAgree.OnRandomStimulusAsync(() => new Predictor(), 12, 3000);
+        // `table` is a Verilog keyword, so the memory prints as table_.
+        Assert.Contains("table_[table__word] <= 2'd1;", design.Verilog.Single(f => f.Name == "Predictor.v").Text, StringComparison.Ordinal);
+        var dut = new Predictor();
+        var sim = new IrSimulator(HdlFlow.For(() => dut).Run().ThrowIfFailed().Design);
+        sim.Poke("rst", 1);
+        sim.Tick();
+        sim.Poke("rst", 0);
+        foreach (var index in new[] { 0, 1, 2, 3 })
+        {
+            sim.Poke(dut.Index, (ulong)index);
+            sim.Eval();
+            Assert.Equal(1UL, sim.Peek(dut.Counter));
+        }
+    }
+
+    private sealed class ClearTooWide : Module
+    {
+        public ClearTooWide()
+        {
+            var table = Mem(UInt(2), 4, name: "table");
+            table.ClearOnReset(value: 4); // @mark too-wide
+        }
+    }
+
+    [Fact]
+    public void A_clear_value_that_does_not_fit_a_word_is_an_error_at_its_line()
+    {
+        var e = Assert.Throws<HdlException>(() => HdlFlow.For(() => new ClearTooWide()).Run());
+        Assert.Equal(SourceMarker.Line("too-wide"), e.Location.Line);
+        Assert.Contains("cannot clear to 4: it does not fit in a word of", e.Message, StringComparison.Ordinal);
+    }
 }

@@ -101,7 +101,7 @@ internal static class VerilogLayout
                 cleared.IsResetActiveLow ? $"!{cleared.ResetPort}" : cleared.ResetPort!,
                 clearIndex,
                 memory.Depth,
-                VerilogExpression.Literal(0, memory.Word.Width));
+                VerilogExpression.Literal(memory.ClearValue, memory.Word.Width));
             memories.Add(new MemoryView(attributes, memory.Word.Signed, Range(memory.Word.Width), memory.Name, memory.Depth, Locator(memory.Location),
                 memory.Init is null || memory.InitFromFile ? [] : [.. memory.Init.Select((v, i) => new MemoryInitView(i, VerilogExpression.Literal(v, memory.Word.Width)))],
                 memory.InitFromFile ? InitFileName(module, memory) : null,

@@ -32,7 +32,7 @@ internal sealed record ByteLaneView(int Index, string Range);
 internal sealed record MemoryWriteView(string Clock, string Memory, string Enable, string Address, string Data, IReadOnlyList<ByteLaneView> Lanes, string? ByteEnable, MemoryClearView? Clear, string Locator);
 
 /// <summary>A memory cleared while a reset is asserted: a loop over its words in the write process.</summary>
-internal sealed record MemoryClearView(string AsyncReset, string ResetCondition, string Index, int Depth, string Zero);
+internal sealed record MemoryClearView(string AsyncReset, string ResetCondition, string Index, int Depth, string Value);
 
 internal sealed record MemoryReadView(string Clock, string Memory, string Enable, string Address, string Data, string Locator);
 
