@@ -1119,9 +1119,10 @@ module Dispatcher (
     else
       if (Start)
         quiet_cycles <= 5'd0;
-      else if ((((((quiet_dispatch & (~ended)) & quiet_load) & quiet_weight) & quiet_compute) & quiet_vector) & quiet_store)
+      else if ((((((quiet_dispatch & (~ended)) & quiet_load) & quiet_weight) & quiet_compute) & quiet_vector) & quiet_store) begin
         if (!(quiet_cycles == 5'd16))
           quiet_cycles <= quiet_cycles + 5'd1;
+      end
       else
         quiet_cycles <= 5'd0;
   end

@@ -63,14 +63,16 @@ module DmaBursts256x0 (
     else
       if (Start)
         active <= 1'b1;
-      else if (((active & (run_beats != 24'd0)) & ((~candidate) | move)) & (~Abort))
-        if (run_beats <= $unsigned({15'd0, to_page}))
+      else if (((active & (run_beats != 24'd0)) & ((~candidate) | move)) & (~Abort)) begin
+        if (run_beats <= $unsigned({15'd0, to_page})) begin
           if (runs_left == 16'd1)
             active <= 1'b0;
           else if (Abort)
             active <= 1'b0;
+        end
         else if (Abort)
           active <= 1'b0;
+      end
       else if (Abort)
         active <= 1'b0;
   end

@@ -79,14 +79,16 @@ module DmaBursts32x32r34 (
     else
       if (Start)
         active <= 1'b1;
-      else if (((active & (run_beats != 34'd0)) & ((~candidate) | move)) & (~Abort))
-        if (run_beats <= $unsigned({25'd0, limit}))
+      else if (((active & (run_beats != 34'd0)) & ((~candidate) | move)) & (~Abort)) begin
+        if (run_beats <= $unsigned({25'd0, limit})) begin
           if (runs_left == 16'd1)
             active <= 1'b0;
           else if (Abort)
             active <= 1'b0;
+        end
         else if (Abort)
           active <= 1'b0;
+      end
       else if (Abort)
         active <= 1'b0;
   end

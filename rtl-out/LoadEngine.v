@@ -336,7 +336,7 @@ module LoadEngine (
         consuming <= 1'b0;
       else if (setup == 2'd1)
         consuming <= 1'b1;
-      else if (beats_Out_Valid_and)
+      else if (beats_Out_Valid_and) begin
         if (Control_Instruction_and & (byte_index != 4'd15)) begin
           if (beats_Out_Valid_and_1 & Write_Granted)
             if (at_chunk_end & at_last_chunk)
@@ -347,6 +347,7 @@ module LoadEngine (
         else if (beats_Out_Valid_and_1 & Write_Granted)
           if (at_chunk_end & at_last_chunk)
             consuming <= 1'b0;
+      end
       else if (beats_Out_Valid_and_1 & Write_Granted)
         if (at_chunk_end & at_last_chunk)
           consuming <= 1'b0;

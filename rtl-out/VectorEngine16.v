@@ -1642,16 +1642,18 @@ module VectorEngine16 (
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:118, VectorEngine.cs:207]
-    if (softmax_phase == SoftmaxPhase_Draining)
-      if (((((splitter_Taken & Control_Instruction_eq) & (reader_Rows_Payload_Pass == 2'd1)) & splitter_LastBeat) & (reader_Rows_Payload_Block == acc_rows_last)) | (drained != 4'd0))
+    if (softmax_phase == SoftmaxPhase_Draining) begin
+      if (((((splitter_Taken & Control_Instruction_eq) & (reader_Rows_Payload_Pass == 2'd1)) & splitter_LastBeat) & (reader_Rows_Payload_Block == acc_rows_last)) | (drained != 4'd0)) begin
         if (softmax_InReady & (drained != 4'd12))
           drained <= drained + 4'd1;
         else if (!Control_Start)
           if (reader_SumPassRead)
             drained <= 4'd0;
+      end
       else if (!Control_Start)
         if (reader_SumPassRead)
           drained <= 4'd0;
+    end
     else if (!Control_Start)
       if (reader_SumPassRead)
         drained <= 4'd0;

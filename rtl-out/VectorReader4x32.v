@@ -367,10 +367,11 @@ module VectorReader4x32 (
   always @(posedge clk) begin // @[VectorReader.cs:133, VectorReader.cs:150, VectorReader.cs:163]
     if (Start)
       read_pixel <= 16'd0;
-    else if (reading_and_1 & Read_Granted)
+    else if (reading_and_1 & Read_Granted) begin
       if (!(TwoOperands & (~read_second)))
         if (!(~(read_block == BlocksLast)))
           read_pixel <= read_pixel + 16'd1;
+    end
     else if (reading_and)
       if (!(~read_block_eq))
         if (read_pass == 2'd2)
@@ -380,9 +381,10 @@ module VectorReader4x32 (
   always @(posedge clk) begin // @[VectorReader.cs:134, VectorReader.cs:145, VectorReader.cs:147, VectorReader.cs:156, VectorReader.cs:158]
     if (Start)
       read_block <= 16'd0;
-    else if (reading_and_1 & Read_Granted)
+    else if (reading_and_1 & Read_Granted) begin
       if (!(TwoOperands & (~read_second)))
         read_block <= read_block_not ? (read_block + 16'd1) : 16'd0;
+    end
     else if (reading_and)
       read_block <= read_block_not_1 ? (read_block + 16'd1) : 16'd0;
   end
@@ -429,11 +431,12 @@ module VectorReader4x32 (
         reading <= 1'b0;
       else if (Start)
         reading <= Reads;
-      else if (reading_and_1 & Read_Granted)
+      else if (reading_and_1 & Read_Granted) begin
         if (!TwoOperands_and)
           if (!read_block_not)
             if (read_pixel == PixelsLast)
               reading <= 1'b0;
+      end
       else if (reading_and)
         if (!read_block_not_1)
           if (read_pass_eq)

@@ -68,8 +68,8 @@ internal static class RegisterStatements
                 break;
             case If i:
                 lines.Add($"{indent}{prefix}if ({i.Condition})");
-                // An inner if without an else would take this one's else: keep it in a block.
-                var wrap = i.Else is not null && i.Then is If { Else: null };
+                // An inner if that ends without an else would take this one's else: keep it in a block.
+                var wrap = i.Else is not null && EndsOpen(i.Then);
                 if (wrap)
                 {
                     lines[^1] += " begin";
@@ -108,6 +108,9 @@ internal static class RegisterStatements
             }
         }
     }
+
+    /// <summary>Whether <paramref name="s"/> prints an <c>if</c> that a following <c>else</c> would attach to.</summary>
+    private static bool EndsOpen(Statement? s) => s is If i && (i.Then is null || i.Else is null || EndsOpen(i.Else));
 
     private static string Not(string condition)
         => condition.All(c => char.IsLetterOrDigit(c) || c == '_') ? $"!{condition}" : $"!({condition})";
