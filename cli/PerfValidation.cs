@@ -42,7 +42,21 @@ internal static class PerfValidation
         var verilated = RtlRunner.Build(config, vcd is not null);
         var runner = new RtlRunner(verilated) { Ddr = DdrTiming.Testbench, VcdPath = vcd };
         var model = CycleModel.For(config).WithDdr(DdrTiming.Testbench);
-        var results = Compare(compiled, runner, model, only, timeline ? PrintTimeline : null);
+        IReadOnlyList<CycleComparison> results = [];
+        var runs = only?.Count ?? (compiled.Layers.Count + 1);
+        if (timeline)
+        {
+            // The timeline prints as it goes; a live progress bar would tear it.
+            results = Compare(compiled, runner, model, only, PrintTimeline);
+        }
+        else
+        {
+            AnsiConsole.Progress().Start(context =>
+            {
+                var task = context.AddTask($"{runs} runs on the RTL and the cycle model", maxValue: runs);
+                results = Compare(compiled, runner, model, only, progress: new SynchronousProgress(done => task.Value = done));
+            });
+        }
         AnsiConsole.Write(Table(results, config));
         var forward = only is null ? results[^1] : null;
         var layers = only is null ? results.Take(results.Count - 1).ToList() : results;
@@ -66,7 +80,7 @@ internal static class PerfValidation
     }
 
     /// <summary>Each layer alone, then the whole forward (last) unless <paramref name="only"/> names the layers.</summary>
-    public static IReadOnlyList<CycleComparison> Compare(CompiledUNet compiled, RtlRunner runner, CycleModel model, IReadOnlyList<CompiledLayer>? only = null, Action<string, CycleEstimate>? timeline = null)
+    public static IReadOnlyList<CycleComparison> Compare(CompiledUNet compiled, RtlRunner runner, CycleModel model, IReadOnlyList<CompiledLayer>? only = null, Action<string, CycleEstimate>? timeline = null, IProgress<int>? progress = null)
     {
         var layout = compiled.Layout();
         var registers = compiled.Registers(layout, 0);
@@ -92,6 +106,7 @@ internal static class PerfValidation
             var run = runner.Run(program.Count, ddr, layout.ProgramAddress, registers);
             var estimate = model.Run(program, registers);
             timeline?.Invoke(name, estimate);
+            progress?.Report(results.Count + 1);
             return new CycleComparison(name, estimate.Cycles, run.Counters![RegisterMap.Cycles.Name]);
         }
     }
