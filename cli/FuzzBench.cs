@@ -33,7 +33,7 @@ internal static class FuzzBench
             Console.Error.WriteLine("error: --simulators needs ir (the reference) and at least one of verilator, icarus");
             return 1;
         }
-        var settings = $"designs {designs}, seed {seed}, cycles {cycles}, simulators {string.Join(",", simulators.Select(x => x.ToString().ToLowerInvariant()))}, max-width {maxWidth}, {(fallingEdges ? "falling edges" : "rising only")}";
+        var settings = new FuzzSettings(designs, seed, cycles, [.. simulators.Select(x => x.ToString().ToLowerInvariant())], maxWidth, fallingEdges);
         // Whole batches of 50 designs to each shard: a batch is built and run as one design, so a
         // shard's batches are the single run's and their results the same.
         var fuzz = DifferentialFuzz.Create().WithSeed(seed).WithDesigns(designs).WithCycles(cycles).WithSimulators([.. simulators]).WithMaxWidth(maxWidth).WithFallingEdges(fallingEdges);
@@ -67,7 +67,7 @@ internal static class FuzzBench
             reducedLines.Add($"seed {reduced.Seed} still disagrees under {reduced.Simulator} with {reduced.Operations} operations ({reduced.Mismatch}); Verilog in {folder}");
         }
         var summary = new FuzzSummary(count, report?.Batches ?? 0, report?.Cycles ?? 0, [.. report?.Errors ?? []], [.. (report?.Disagreements ?? []).Select(d => d.ToString())], reducedLines, Math.Round(watch.Elapsed.TotalSeconds, 1));
-        return Finish(new ShardFile<FuzzSummary>(Command, settings, shard.Index, shard.Count, summary), seed, json);
+        return Finish(new ShardFile<FuzzSummary>(Command, System.Text.Json.JsonSerializer.Serialize(settings), shard.Index, shard.Count, summary), json);
     }
 
     /// <summary><c>bench fuzz --merge</c>: the shards' summaries as one run's.</summary>
@@ -78,14 +78,13 @@ internal static class FuzzBench
             return 1;
         var results = shards.Select(s => s.Result).ToList();
         var merged = new FuzzSummary(results.Sum(r => r.Designs), results.Sum(r => r.Batches), results.Sum(r => r.Cycles), [.. results.SelectMany(r => r.Errors)], [.. results.SelectMany(r => r.Disagreements)], [.. results.SelectMany(r => r.Reduced)], Math.Round(results.Sum(r => r.Seconds), 1));
-        var seed = int.Parse(shards[0].Settings.Split(", ").Single(p => p.StartsWith("seed ", StringComparison.Ordinal))[5..], System.Globalization.CultureInfo.InvariantCulture);
-        return Finish(shards[0] with { Shard = 1, Shards = 1, Result = merged }, seed, json);
+        return Finish(shards[0] with { Shard = 1, Shards = 1, Result = merged }, json);
     }
 
     private const string Command = "bench fuzz";
 
     /// <summary>Prints a run's (or a shard's, or the merged shards') findings and table; writes its JSON.</summary>
-    private static int Finish(ShardFile<FuzzSummary> run, int seed, FileInfo? json)
+    private static int Finish(ShardFile<FuzzSummary> run, FileInfo? json)
     {
         var summary = run.Result;
         foreach (var error in summary.Errors)
@@ -94,15 +93,14 @@ internal static class FuzzBench
             Console.Error.WriteLine($"disagreement: {disagreement}");
         foreach (var reduced in summary.Reduced)
             Console.Error.WriteLine($"reduced: {reduced}");
-        var settings = run.Settings.Split(", ");
-        string Setting(string name) => settings.Single(p => p.StartsWith(name + " ", StringComparison.Ordinal))[(name.Length + 1)..];
+        var settings = System.Text.Json.JsonSerializer.Deserialize<FuzzSettings>(run.Settings)!;
         var table = new Table().AddColumn("figure").AddColumn(new TableColumn("value").RightAligned());
         table.AddRow("run", run.Shards == 1 ? "whole" : $"shard {run.Shard}/{run.Shards}");
-        table.AddRow("designs", $"{summary.Designs} of {Setting("designs")} from seed {seed}");
-        table.AddRow("simulators", $"ir (reference), {string.Join(", ", Setting("simulators").Split(',').Where(s => s != "ir"))}");
-        table.AddRow("designs' settings", $"values up to {Setting("max-width")} bits, {(settings[^1] == "falling edges" ? "half on the falling edge" : "rising edge only")}");
+        table.AddRow("designs", $"{summary.Designs} of {settings.Designs} from seed {settings.Seed}");
+        table.AddRow("simulators", $"ir (reference), {string.Join(", ", settings.Simulators.Where(s => s != "ir"))}");
+        table.AddRow("designs' settings", $"values up to {settings.MaxWidth} bits, {(settings.FallingEdges ? "half on the falling edge" : "rising edge only")}");
         table.AddRow("batches (one build per simulator each)", summary.Batches.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        table.AddRow("cycles per batch, total", $"{long.Parse(Setting("cycles"), System.Globalization.CultureInfo.InvariantCulture):#,0}, {summary.Cycles:#,0}");
+        table.AddRow("cycles per batch, total", $"{settings.Cycles:#,0}, {summary.Cycles:#,0}");
         table.AddRow("disagreements", summary.Disagreements.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
         table.AddRow("errors", summary.Errors.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
         table.AddRow("time", $"{summary.Seconds:0.0} s");
@@ -125,3 +123,12 @@ internal sealed record FuzzSummary(
     [property: JsonPropertyName("disagreements")] IReadOnlyList<string> Disagreements,
     [property: JsonPropertyName("reduced")] IReadOnlyList<string> Reduced,
     [property: JsonPropertyName("seconds")] double Seconds);
+
+/// <summary>What every shard of one fuzzing run shares; its JSON is the shard file's settings.</summary>
+internal sealed record FuzzSettings(
+    [property: JsonPropertyName("designs")] int Designs,
+    [property: JsonPropertyName("seed")] int Seed,
+    [property: JsonPropertyName("cycles")] long Cycles,
+    [property: JsonPropertyName("simulators")] IReadOnlyList<string> Simulators,
+    [property: JsonPropertyName("max_width")] int MaxWidth,
+    [property: JsonPropertyName("falling_edges")] bool FallingEdges);
