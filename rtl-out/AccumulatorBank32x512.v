@@ -7,104 +7,11 @@ module AccumulatorBank32x512 (
   input wire Add, // @[AccumulatorBank.cs:23]
   input wire AddFirst, // @[AccumulatorBank.cs:24]
   input wire [8:0] AddAddress, // @[AccumulatorBank.cs:25]
-  input wire signed [31:0] AddValues_0, // @[AccumulatorBank.cs:26]
-  input wire signed [31:0] AddValues_1, // @[AccumulatorBank.cs:26]
-  input wire signed [31:0] AddValues_2, // @[AccumulatorBank.cs:26]
-  input wire signed [31:0] AddValues_3, // @[AccumulatorBank.cs:26]
-  input wire signed [31:0] AddValues_4, // @[AccumulatorBank.cs:26]
-  input wire signed [31:0] AddValues_5, // @[AccumulatorBank.cs:26]
-  input wire signed [31:0] AddValues_6, // @[AccumulatorBank.cs:26]
-  input wire signed [31:0] AddValues_7, // @[AccumulatorBank.cs:26]
-  input wire signed [31:0] AddValues_8, // @[AccumulatorBank.cs:26]
-  input wire signed [31:0] AddValues_9, // @[AccumulatorBank.cs:26]
-  input wire signed [31:0] AddValues_10, // @[AccumulatorBank.cs:26]
-  input wire signed [31:0] AddValues_11, // @[AccumulatorBank.cs:26]
-  input wire signed [31:0] AddValues_12, // @[AccumulatorBank.cs:26]
-  input wire signed [31:0] AddValues_13, // @[AccumulatorBank.cs:26]
-  input wire signed [31:0] AddValues_14, // @[AccumulatorBank.cs:26]
-  input wire signed [31:0] AddValues_15, // @[AccumulatorBank.cs:26]
-  input wire signed [31:0] AddValues_16, // @[AccumulatorBank.cs:26]
-  input wire signed [31:0] AddValues_17, // @[AccumulatorBank.cs:26]
-  input wire signed [31:0] AddValues_18, // @[AccumulatorBank.cs:26]
-  input wire signed [31:0] AddValues_19, // @[AccumulatorBank.cs:26]
-  input wire signed [31:0] AddValues_20, // @[AccumulatorBank.cs:26]
-  input wire signed [31:0] AddValues_21, // @[AccumulatorBank.cs:26]
-  input wire signed [31:0] AddValues_22, // @[AccumulatorBank.cs:26]
-  input wire signed [31:0] AddValues_23, // @[AccumulatorBank.cs:26]
-  input wire signed [31:0] AddValues_24, // @[AccumulatorBank.cs:26]
-  input wire signed [31:0] AddValues_25, // @[AccumulatorBank.cs:26]
-  input wire signed [31:0] AddValues_26, // @[AccumulatorBank.cs:26]
-  input wire signed [31:0] AddValues_27, // @[AccumulatorBank.cs:26]
-  input wire signed [31:0] AddValues_28, // @[AccumulatorBank.cs:26]
-  input wire signed [31:0] AddValues_29, // @[AccumulatorBank.cs:26]
-  input wire signed [31:0] AddValues_30, // @[AccumulatorBank.cs:26]
-  input wire signed [31:0] AddValues_31, // @[AccumulatorBank.cs:26]
+  input wire [1023:0] AddValues, // @[AccumulatorBank.cs:26]
   input wire [8:0] ReadAddress, // @[AccumulatorBank.cs:27]
-  output wire signed [31:0] ReadData_0, // @[AccumulatorBank.cs:28]
-  output wire signed [31:0] ReadData_1, // @[AccumulatorBank.cs:28]
-  output wire signed [31:0] ReadData_2, // @[AccumulatorBank.cs:28]
-  output wire signed [31:0] ReadData_3, // @[AccumulatorBank.cs:28]
-  output wire signed [31:0] ReadData_4, // @[AccumulatorBank.cs:28]
-  output wire signed [31:0] ReadData_5, // @[AccumulatorBank.cs:28]
-  output wire signed [31:0] ReadData_6, // @[AccumulatorBank.cs:28]
-  output wire signed [31:0] ReadData_7, // @[AccumulatorBank.cs:28]
-  output wire signed [31:0] ReadData_8, // @[AccumulatorBank.cs:28]
-  output wire signed [31:0] ReadData_9, // @[AccumulatorBank.cs:28]
-  output wire signed [31:0] ReadData_10, // @[AccumulatorBank.cs:28]
-  output wire signed [31:0] ReadData_11, // @[AccumulatorBank.cs:28]
-  output wire signed [31:0] ReadData_12, // @[AccumulatorBank.cs:28]
-  output wire signed [31:0] ReadData_13, // @[AccumulatorBank.cs:28]
-  output wire signed [31:0] ReadData_14, // @[AccumulatorBank.cs:28]
-  output wire signed [31:0] ReadData_15, // @[AccumulatorBank.cs:28]
-  output wire signed [31:0] ReadData_16, // @[AccumulatorBank.cs:28]
-  output wire signed [31:0] ReadData_17, // @[AccumulatorBank.cs:28]
-  output wire signed [31:0] ReadData_18, // @[AccumulatorBank.cs:28]
-  output wire signed [31:0] ReadData_19, // @[AccumulatorBank.cs:28]
-  output wire signed [31:0] ReadData_20, // @[AccumulatorBank.cs:28]
-  output wire signed [31:0] ReadData_21, // @[AccumulatorBank.cs:28]
-  output wire signed [31:0] ReadData_22, // @[AccumulatorBank.cs:28]
-  output wire signed [31:0] ReadData_23, // @[AccumulatorBank.cs:28]
-  output wire signed [31:0] ReadData_24, // @[AccumulatorBank.cs:28]
-  output wire signed [31:0] ReadData_25, // @[AccumulatorBank.cs:28]
-  output wire signed [31:0] ReadData_26, // @[AccumulatorBank.cs:28]
-  output wire signed [31:0] ReadData_27, // @[AccumulatorBank.cs:28]
-  output wire signed [31:0] ReadData_28, // @[AccumulatorBank.cs:28]
-  output wire signed [31:0] ReadData_29, // @[AccumulatorBank.cs:28]
-  output wire signed [31:0] ReadData_30, // @[AccumulatorBank.cs:28]
-  output wire signed [31:0] ReadData_31, // @[AccumulatorBank.cs:28]
+  output wire [1023:0] ReadData, // @[AccumulatorBank.cs:28]
   output wire SumValid, // @[AccumulatorBank.cs:29]
-  output wire signed [31:0] Sum_0, // @[AccumulatorBank.cs:30]
-  output wire signed [31:0] Sum_1, // @[AccumulatorBank.cs:30]
-  output wire signed [31:0] Sum_2, // @[AccumulatorBank.cs:30]
-  output wire signed [31:0] Sum_3, // @[AccumulatorBank.cs:30]
-  output wire signed [31:0] Sum_4, // @[AccumulatorBank.cs:30]
-  output wire signed [31:0] Sum_5, // @[AccumulatorBank.cs:30]
-  output wire signed [31:0] Sum_6, // @[AccumulatorBank.cs:30]
-  output wire signed [31:0] Sum_7, // @[AccumulatorBank.cs:30]
-  output wire signed [31:0] Sum_8, // @[AccumulatorBank.cs:30]
-  output wire signed [31:0] Sum_9, // @[AccumulatorBank.cs:30]
-  output wire signed [31:0] Sum_10, // @[AccumulatorBank.cs:30]
-  output wire signed [31:0] Sum_11, // @[AccumulatorBank.cs:30]
-  output wire signed [31:0] Sum_12, // @[AccumulatorBank.cs:30]
-  output wire signed [31:0] Sum_13, // @[AccumulatorBank.cs:30]
-  output wire signed [31:0] Sum_14, // @[AccumulatorBank.cs:30]
-  output wire signed [31:0] Sum_15, // @[AccumulatorBank.cs:30]
-  output wire signed [31:0] Sum_16, // @[AccumulatorBank.cs:30]
-  output wire signed [31:0] Sum_17, // @[AccumulatorBank.cs:30]
-  output wire signed [31:0] Sum_18, // @[AccumulatorBank.cs:30]
-  output wire signed [31:0] Sum_19, // @[AccumulatorBank.cs:30]
-  output wire signed [31:0] Sum_20, // @[AccumulatorBank.cs:30]
-  output wire signed [31:0] Sum_21, // @[AccumulatorBank.cs:30]
-  output wire signed [31:0] Sum_22, // @[AccumulatorBank.cs:30]
-  output wire signed [31:0] Sum_23, // @[AccumulatorBank.cs:30]
-  output wire signed [31:0] Sum_24, // @[AccumulatorBank.cs:30]
-  output wire signed [31:0] Sum_25, // @[AccumulatorBank.cs:30]
-  output wire signed [31:0] Sum_26, // @[AccumulatorBank.cs:30]
-  output wire signed [31:0] Sum_27, // @[AccumulatorBank.cs:30]
-  output wire signed [31:0] Sum_28, // @[AccumulatorBank.cs:30]
-  output wire signed [31:0] Sum_29, // @[AccumulatorBank.cs:30]
-  output wire signed [31:0] Sum_30, // @[AccumulatorBank.cs:30]
-  output wire signed [31:0] Sum_31 // @[AccumulatorBank.cs:30]
+  output wire [1023:0] Sum // @[AccumulatorBank.cs:30]
 );
 
   reg [1023:0] old_row; // @[AccumulatorBank.cs:33]
@@ -219,71 +126,71 @@ module AccumulatorBank32x512 (
   assign pending_first_mux_29 = pending_first ? pending_value_29 : (forward_mux[959:928] + pending_value_29); // @[AccumulatorBank.cs:55]
   assign pending_first_mux_30 = pending_first ? pending_value_30 : (forward_mux[991:960] + pending_value_30); // @[AccumulatorBank.cs:55]
   assign pending_first_mux_31 = pending_first ? pending_value_31 : (forward_mux[1023:992] + pending_value_31); // @[AccumulatorBank.cs:55]
-  assign ReadData_0 = read_row[31:0]; // @[AccumulatorBank.cs:60]
-  assign ReadData_1 = read_row[63:32]; // @[AccumulatorBank.cs:60]
-  assign ReadData_2 = read_row[95:64]; // @[AccumulatorBank.cs:60]
-  assign ReadData_3 = read_row[127:96]; // @[AccumulatorBank.cs:60]
-  assign ReadData_4 = read_row[159:128]; // @[AccumulatorBank.cs:60]
-  assign ReadData_5 = read_row[191:160]; // @[AccumulatorBank.cs:60]
-  assign ReadData_6 = read_row[223:192]; // @[AccumulatorBank.cs:60]
-  assign ReadData_7 = read_row[255:224]; // @[AccumulatorBank.cs:60]
-  assign ReadData_8 = read_row[287:256]; // @[AccumulatorBank.cs:60]
-  assign ReadData_9 = read_row[319:288]; // @[AccumulatorBank.cs:60]
-  assign ReadData_10 = read_row[351:320]; // @[AccumulatorBank.cs:60]
-  assign ReadData_11 = read_row[383:352]; // @[AccumulatorBank.cs:60]
-  assign ReadData_12 = read_row[415:384]; // @[AccumulatorBank.cs:60]
-  assign ReadData_13 = read_row[447:416]; // @[AccumulatorBank.cs:60]
-  assign ReadData_14 = read_row[479:448]; // @[AccumulatorBank.cs:60]
-  assign ReadData_15 = read_row[511:480]; // @[AccumulatorBank.cs:60]
-  assign ReadData_16 = read_row[543:512]; // @[AccumulatorBank.cs:60]
-  assign ReadData_17 = read_row[575:544]; // @[AccumulatorBank.cs:60]
-  assign ReadData_18 = read_row[607:576]; // @[AccumulatorBank.cs:60]
-  assign ReadData_19 = read_row[639:608]; // @[AccumulatorBank.cs:60]
-  assign ReadData_20 = read_row[671:640]; // @[AccumulatorBank.cs:60]
-  assign ReadData_21 = read_row[703:672]; // @[AccumulatorBank.cs:60]
-  assign ReadData_22 = read_row[735:704]; // @[AccumulatorBank.cs:60]
-  assign ReadData_23 = read_row[767:736]; // @[AccumulatorBank.cs:60]
-  assign ReadData_24 = read_row[799:768]; // @[AccumulatorBank.cs:60]
-  assign ReadData_25 = read_row[831:800]; // @[AccumulatorBank.cs:60]
-  assign ReadData_26 = read_row[863:832]; // @[AccumulatorBank.cs:60]
-  assign ReadData_27 = read_row[895:864]; // @[AccumulatorBank.cs:60]
-  assign ReadData_28 = read_row[927:896]; // @[AccumulatorBank.cs:60]
-  assign ReadData_29 = read_row[959:928]; // @[AccumulatorBank.cs:60]
-  assign ReadData_30 = read_row[991:960]; // @[AccumulatorBank.cs:60]
-  assign ReadData_31 = read_row[1023:992]; // @[AccumulatorBank.cs:60]
+  assign ReadData[31:0] = read_row[31:0]; // @[AccumulatorBank.cs:60]
+  assign ReadData[63:32] = read_row[63:32]; // @[AccumulatorBank.cs:60]
+  assign ReadData[95:64] = read_row[95:64]; // @[AccumulatorBank.cs:60]
+  assign ReadData[127:96] = read_row[127:96]; // @[AccumulatorBank.cs:60]
+  assign ReadData[159:128] = read_row[159:128]; // @[AccumulatorBank.cs:60]
+  assign ReadData[191:160] = read_row[191:160]; // @[AccumulatorBank.cs:60]
+  assign ReadData[223:192] = read_row[223:192]; // @[AccumulatorBank.cs:60]
+  assign ReadData[255:224] = read_row[255:224]; // @[AccumulatorBank.cs:60]
+  assign ReadData[287:256] = read_row[287:256]; // @[AccumulatorBank.cs:60]
+  assign ReadData[319:288] = read_row[319:288]; // @[AccumulatorBank.cs:60]
+  assign ReadData[351:320] = read_row[351:320]; // @[AccumulatorBank.cs:60]
+  assign ReadData[383:352] = read_row[383:352]; // @[AccumulatorBank.cs:60]
+  assign ReadData[415:384] = read_row[415:384]; // @[AccumulatorBank.cs:60]
+  assign ReadData[447:416] = read_row[447:416]; // @[AccumulatorBank.cs:60]
+  assign ReadData[479:448] = read_row[479:448]; // @[AccumulatorBank.cs:60]
+  assign ReadData[511:480] = read_row[511:480]; // @[AccumulatorBank.cs:60]
+  assign ReadData[543:512] = read_row[543:512]; // @[AccumulatorBank.cs:60]
+  assign ReadData[575:544] = read_row[575:544]; // @[AccumulatorBank.cs:60]
+  assign ReadData[607:576] = read_row[607:576]; // @[AccumulatorBank.cs:60]
+  assign ReadData[639:608] = read_row[639:608]; // @[AccumulatorBank.cs:60]
+  assign ReadData[671:640] = read_row[671:640]; // @[AccumulatorBank.cs:60]
+  assign ReadData[703:672] = read_row[703:672]; // @[AccumulatorBank.cs:60]
+  assign ReadData[735:704] = read_row[735:704]; // @[AccumulatorBank.cs:60]
+  assign ReadData[767:736] = read_row[767:736]; // @[AccumulatorBank.cs:60]
+  assign ReadData[799:768] = read_row[799:768]; // @[AccumulatorBank.cs:60]
+  assign ReadData[831:800] = read_row[831:800]; // @[AccumulatorBank.cs:60]
+  assign ReadData[863:832] = read_row[863:832]; // @[AccumulatorBank.cs:60]
+  assign ReadData[895:864] = read_row[895:864]; // @[AccumulatorBank.cs:60]
+  assign ReadData[927:896] = read_row[927:896]; // @[AccumulatorBank.cs:60]
+  assign ReadData[959:928] = read_row[959:928]; // @[AccumulatorBank.cs:60]
+  assign ReadData[991:960] = read_row[991:960]; // @[AccumulatorBank.cs:60]
+  assign ReadData[1023:992] = read_row[1023:992]; // @[AccumulatorBank.cs:60]
   assign SumValid = pending; // @[AccumulatorBank.cs:53]
-  assign Sum_0 = pending ? pending_first_mux : 32'd0; // @[AccumulatorBank.cs:55]
-  assign Sum_1 = pending ? pending_first_mux_1 : 32'd0; // @[AccumulatorBank.cs:55]
-  assign Sum_2 = pending ? pending_first_mux_2 : 32'd0; // @[AccumulatorBank.cs:55]
-  assign Sum_3 = pending ? pending_first_mux_3 : 32'd0; // @[AccumulatorBank.cs:55]
-  assign Sum_4 = pending ? pending_first_mux_4 : 32'd0; // @[AccumulatorBank.cs:55]
-  assign Sum_5 = pending ? pending_first_mux_5 : 32'd0; // @[AccumulatorBank.cs:55]
-  assign Sum_6 = pending ? pending_first_mux_6 : 32'd0; // @[AccumulatorBank.cs:55]
-  assign Sum_7 = pending ? pending_first_mux_7 : 32'd0; // @[AccumulatorBank.cs:55]
-  assign Sum_8 = pending ? pending_first_mux_8 : 32'd0; // @[AccumulatorBank.cs:55]
-  assign Sum_9 = pending ? pending_first_mux_9 : 32'd0; // @[AccumulatorBank.cs:55]
-  assign Sum_10 = pending ? pending_first_mux_10 : 32'd0; // @[AccumulatorBank.cs:55]
-  assign Sum_11 = pending ? pending_first_mux_11 : 32'd0; // @[AccumulatorBank.cs:55]
-  assign Sum_12 = pending ? pending_first_mux_12 : 32'd0; // @[AccumulatorBank.cs:55]
-  assign Sum_13 = pending ? pending_first_mux_13 : 32'd0; // @[AccumulatorBank.cs:55]
-  assign Sum_14 = pending ? pending_first_mux_14 : 32'd0; // @[AccumulatorBank.cs:55]
-  assign Sum_15 = pending ? pending_first_mux_15 : 32'd0; // @[AccumulatorBank.cs:55]
-  assign Sum_16 = pending ? pending_first_mux_16 : 32'd0; // @[AccumulatorBank.cs:55]
-  assign Sum_17 = pending ? pending_first_mux_17 : 32'd0; // @[AccumulatorBank.cs:55]
-  assign Sum_18 = pending ? pending_first_mux_18 : 32'd0; // @[AccumulatorBank.cs:55]
-  assign Sum_19 = pending ? pending_first_mux_19 : 32'd0; // @[AccumulatorBank.cs:55]
-  assign Sum_20 = pending ? pending_first_mux_20 : 32'd0; // @[AccumulatorBank.cs:55]
-  assign Sum_21 = pending ? pending_first_mux_21 : 32'd0; // @[AccumulatorBank.cs:55]
-  assign Sum_22 = pending ? pending_first_mux_22 : 32'd0; // @[AccumulatorBank.cs:55]
-  assign Sum_23 = pending ? pending_first_mux_23 : 32'd0; // @[AccumulatorBank.cs:55]
-  assign Sum_24 = pending ? pending_first_mux_24 : 32'd0; // @[AccumulatorBank.cs:55]
-  assign Sum_25 = pending ? pending_first_mux_25 : 32'd0; // @[AccumulatorBank.cs:55]
-  assign Sum_26 = pending ? pending_first_mux_26 : 32'd0; // @[AccumulatorBank.cs:55]
-  assign Sum_27 = pending ? pending_first_mux_27 : 32'd0; // @[AccumulatorBank.cs:55]
-  assign Sum_28 = pending ? pending_first_mux_28 : 32'd0; // @[AccumulatorBank.cs:55]
-  assign Sum_29 = pending ? pending_first_mux_29 : 32'd0; // @[AccumulatorBank.cs:55]
-  assign Sum_30 = pending ? pending_first_mux_30 : 32'd0; // @[AccumulatorBank.cs:55]
-  assign Sum_31 = pending ? pending_first_mux_31 : 32'd0; // @[AccumulatorBank.cs:55]
+  assign Sum[31:0] = pending ? pending_first_mux : 32'd0; // @[AccumulatorBank.cs:55]
+  assign Sum[63:32] = pending ? pending_first_mux_1 : 32'd0; // @[AccumulatorBank.cs:55]
+  assign Sum[95:64] = pending ? pending_first_mux_2 : 32'd0; // @[AccumulatorBank.cs:55]
+  assign Sum[127:96] = pending ? pending_first_mux_3 : 32'd0; // @[AccumulatorBank.cs:55]
+  assign Sum[159:128] = pending ? pending_first_mux_4 : 32'd0; // @[AccumulatorBank.cs:55]
+  assign Sum[191:160] = pending ? pending_first_mux_5 : 32'd0; // @[AccumulatorBank.cs:55]
+  assign Sum[223:192] = pending ? pending_first_mux_6 : 32'd0; // @[AccumulatorBank.cs:55]
+  assign Sum[255:224] = pending ? pending_first_mux_7 : 32'd0; // @[AccumulatorBank.cs:55]
+  assign Sum[287:256] = pending ? pending_first_mux_8 : 32'd0; // @[AccumulatorBank.cs:55]
+  assign Sum[319:288] = pending ? pending_first_mux_9 : 32'd0; // @[AccumulatorBank.cs:55]
+  assign Sum[351:320] = pending ? pending_first_mux_10 : 32'd0; // @[AccumulatorBank.cs:55]
+  assign Sum[383:352] = pending ? pending_first_mux_11 : 32'd0; // @[AccumulatorBank.cs:55]
+  assign Sum[415:384] = pending ? pending_first_mux_12 : 32'd0; // @[AccumulatorBank.cs:55]
+  assign Sum[447:416] = pending ? pending_first_mux_13 : 32'd0; // @[AccumulatorBank.cs:55]
+  assign Sum[479:448] = pending ? pending_first_mux_14 : 32'd0; // @[AccumulatorBank.cs:55]
+  assign Sum[511:480] = pending ? pending_first_mux_15 : 32'd0; // @[AccumulatorBank.cs:55]
+  assign Sum[543:512] = pending ? pending_first_mux_16 : 32'd0; // @[AccumulatorBank.cs:55]
+  assign Sum[575:544] = pending ? pending_first_mux_17 : 32'd0; // @[AccumulatorBank.cs:55]
+  assign Sum[607:576] = pending ? pending_first_mux_18 : 32'd0; // @[AccumulatorBank.cs:55]
+  assign Sum[639:608] = pending ? pending_first_mux_19 : 32'd0; // @[AccumulatorBank.cs:55]
+  assign Sum[671:640] = pending ? pending_first_mux_20 : 32'd0; // @[AccumulatorBank.cs:55]
+  assign Sum[703:672] = pending ? pending_first_mux_21 : 32'd0; // @[AccumulatorBank.cs:55]
+  assign Sum[735:704] = pending ? pending_first_mux_22 : 32'd0; // @[AccumulatorBank.cs:55]
+  assign Sum[767:736] = pending ? pending_first_mux_23 : 32'd0; // @[AccumulatorBank.cs:55]
+  assign Sum[799:768] = pending ? pending_first_mux_24 : 32'd0; // @[AccumulatorBank.cs:55]
+  assign Sum[831:800] = pending ? pending_first_mux_25 : 32'd0; // @[AccumulatorBank.cs:55]
+  assign Sum[863:832] = pending ? pending_first_mux_26 : 32'd0; // @[AccumulatorBank.cs:55]
+  assign Sum[895:864] = pending ? pending_first_mux_27 : 32'd0; // @[AccumulatorBank.cs:55]
+  assign Sum[927:896] = pending ? pending_first_mux_28 : 32'd0; // @[AccumulatorBank.cs:55]
+  assign Sum[959:928] = pending ? pending_first_mux_29 : 32'd0; // @[AccumulatorBank.cs:55]
+  assign Sum[991:960] = pending ? pending_first_mux_30 : 32'd0; // @[AccumulatorBank.cs:55]
+  assign Sum[1023:992] = pending ? pending_first_mux_31 : 32'd0; // @[AccumulatorBank.cs:55]
 
   always @(posedge clk) begin // @[AccumulatorBank.cs:34]
     if (rst)
@@ -301,131 +208,131 @@ module AccumulatorBank32x512 (
   end
 
   always @(posedge clk) begin // @[AccumulatorBank.cs:37]
-    pending_value_0 <= AddValues_0;
+    pending_value_0 <= AddValues[31:0];
   end
 
   always @(posedge clk) begin // @[AccumulatorBank.cs:37]
-    pending_value_1 <= AddValues_1;
+    pending_value_1 <= AddValues[63:32];
   end
 
   always @(posedge clk) begin // @[AccumulatorBank.cs:37]
-    pending_value_2 <= AddValues_2;
+    pending_value_2 <= AddValues[95:64];
   end
 
   always @(posedge clk) begin // @[AccumulatorBank.cs:37]
-    pending_value_3 <= AddValues_3;
+    pending_value_3 <= AddValues[127:96];
   end
 
   always @(posedge clk) begin // @[AccumulatorBank.cs:37]
-    pending_value_4 <= AddValues_4;
+    pending_value_4 <= AddValues[159:128];
   end
 
   always @(posedge clk) begin // @[AccumulatorBank.cs:37]
-    pending_value_5 <= AddValues_5;
+    pending_value_5 <= AddValues[191:160];
   end
 
   always @(posedge clk) begin // @[AccumulatorBank.cs:37]
-    pending_value_6 <= AddValues_6;
+    pending_value_6 <= AddValues[223:192];
   end
 
   always @(posedge clk) begin // @[AccumulatorBank.cs:37]
-    pending_value_7 <= AddValues_7;
+    pending_value_7 <= AddValues[255:224];
   end
 
   always @(posedge clk) begin // @[AccumulatorBank.cs:37]
-    pending_value_8 <= AddValues_8;
+    pending_value_8 <= AddValues[287:256];
   end
 
   always @(posedge clk) begin // @[AccumulatorBank.cs:37]
-    pending_value_9 <= AddValues_9;
+    pending_value_9 <= AddValues[319:288];
   end
 
   always @(posedge clk) begin // @[AccumulatorBank.cs:37]
-    pending_value_10 <= AddValues_10;
+    pending_value_10 <= AddValues[351:320];
   end
 
   always @(posedge clk) begin // @[AccumulatorBank.cs:37]
-    pending_value_11 <= AddValues_11;
+    pending_value_11 <= AddValues[383:352];
   end
 
   always @(posedge clk) begin // @[AccumulatorBank.cs:37]
-    pending_value_12 <= AddValues_12;
+    pending_value_12 <= AddValues[415:384];
   end
 
   always @(posedge clk) begin // @[AccumulatorBank.cs:37]
-    pending_value_13 <= AddValues_13;
+    pending_value_13 <= AddValues[447:416];
   end
 
   always @(posedge clk) begin // @[AccumulatorBank.cs:37]
-    pending_value_14 <= AddValues_14;
+    pending_value_14 <= AddValues[479:448];
   end
 
   always @(posedge clk) begin // @[AccumulatorBank.cs:37]
-    pending_value_15 <= AddValues_15;
+    pending_value_15 <= AddValues[511:480];
   end
 
   always @(posedge clk) begin // @[AccumulatorBank.cs:37]
-    pending_value_16 <= AddValues_16;
+    pending_value_16 <= AddValues[543:512];
   end
 
   always @(posedge clk) begin // @[AccumulatorBank.cs:37]
-    pending_value_17 <= AddValues_17;
+    pending_value_17 <= AddValues[575:544];
   end
 
   always @(posedge clk) begin // @[AccumulatorBank.cs:37]
-    pending_value_18 <= AddValues_18;
+    pending_value_18 <= AddValues[607:576];
   end
 
   always @(posedge clk) begin // @[AccumulatorBank.cs:37]
-    pending_value_19 <= AddValues_19;
+    pending_value_19 <= AddValues[639:608];
   end
 
   always @(posedge clk) begin // @[AccumulatorBank.cs:37]
-    pending_value_20 <= AddValues_20;
+    pending_value_20 <= AddValues[671:640];
   end
 
   always @(posedge clk) begin // @[AccumulatorBank.cs:37]
-    pending_value_21 <= AddValues_21;
+    pending_value_21 <= AddValues[703:672];
   end
 
   always @(posedge clk) begin // @[AccumulatorBank.cs:37]
-    pending_value_22 <= AddValues_22;
+    pending_value_22 <= AddValues[735:704];
   end
 
   always @(posedge clk) begin // @[AccumulatorBank.cs:37]
-    pending_value_23 <= AddValues_23;
+    pending_value_23 <= AddValues[767:736];
   end
 
   always @(posedge clk) begin // @[AccumulatorBank.cs:37]
-    pending_value_24 <= AddValues_24;
+    pending_value_24 <= AddValues[799:768];
   end
 
   always @(posedge clk) begin // @[AccumulatorBank.cs:37]
-    pending_value_25 <= AddValues_25;
+    pending_value_25 <= AddValues[831:800];
   end
 
   always @(posedge clk) begin // @[AccumulatorBank.cs:37]
-    pending_value_26 <= AddValues_26;
+    pending_value_26 <= AddValues[863:832];
   end
 
   always @(posedge clk) begin // @[AccumulatorBank.cs:37]
-    pending_value_27 <= AddValues_27;
+    pending_value_27 <= AddValues[895:864];
   end
 
   always @(posedge clk) begin // @[AccumulatorBank.cs:37]
-    pending_value_28 <= AddValues_28;
+    pending_value_28 <= AddValues[927:896];
   end
 
   always @(posedge clk) begin // @[AccumulatorBank.cs:37]
-    pending_value_29 <= AddValues_29;
+    pending_value_29 <= AddValues[959:928];
   end
 
   always @(posedge clk) begin // @[AccumulatorBank.cs:37]
-    pending_value_30 <= AddValues_30;
+    pending_value_30 <= AddValues[991:960];
   end
 
   always @(posedge clk) begin // @[AccumulatorBank.cs:37]
-    pending_value_31 <= AddValues_31;
+    pending_value_31 <= AddValues[1023:992];
   end
 
   always @(posedge clk) begin // @[AccumulatorBank.cs:56]

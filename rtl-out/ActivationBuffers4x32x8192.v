@@ -10,134 +10,7 @@ module ActivationBuffers4x32x8192 (
   input wire [3:0] ComputeWrite_Mask, // @[ActivationBuffers.cs:31]
   input wire [12:0] ComputeWrite_Address, // @[ActivationBuffers.cs:31]
   input wire [31:0] ComputeWrite_Lanes, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_0, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_1, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_2, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_3, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_4, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_5, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_6, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_7, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_8, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_9, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_10, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_11, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_12, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_13, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_14, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_15, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_16, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_17, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_18, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_19, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_20, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_21, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_22, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_23, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_24, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_25, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_26, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_27, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_28, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_29, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_30, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_31, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_32, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_33, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_34, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_35, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_36, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_37, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_38, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_39, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_40, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_41, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_42, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_43, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_44, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_45, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_46, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_47, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_48, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_49, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_50, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_51, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_52, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_53, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_54, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_55, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_56, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_57, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_58, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_59, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_60, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_61, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_62, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_63, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_64, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_65, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_66, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_67, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_68, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_69, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_70, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_71, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_72, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_73, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_74, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_75, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_76, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_77, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_78, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_79, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_80, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_81, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_82, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_83, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_84, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_85, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_86, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_87, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_88, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_89, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_90, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_91, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_92, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_93, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_94, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_95, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_96, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_97, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_98, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_99, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_100, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_101, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_102, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_103, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_104, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_105, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_106, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_107, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_108, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_109, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_110, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_111, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_112, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_113, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_114, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_115, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_116, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_117, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_118, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_119, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_120, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_121, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_122, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_123, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_124, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_125, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_126, // @[ActivationBuffers.cs:31]
-  input wire signed [7:0] ComputeWrite_Data_127, // @[ActivationBuffers.cs:31]
+  input wire [1023:0] ComputeWrite_Data, // @[ActivationBuffers.cs:31]
   input wire StoreRead_Valid, // @[ActivationBuffers.cs:32]
   input wire [1:0] StoreRead_Group, // @[ActivationBuffers.cs:32]
   input wire [12:0] StoreRead_Address, // @[ActivationBuffers.cs:32]
@@ -153,481 +26,44 @@ module ActivationBuffers4x32x8192 (
   input wire VectorWrite_Valid, // @[ActivationBuffers.cs:35]
   input wire [1:0] VectorWrite_Group, // @[ActivationBuffers.cs:35]
   input wire [12:0] VectorWrite_Address, // @[ActivationBuffers.cs:35]
-  input wire signed [7:0] VectorWrite_Data_0, // @[ActivationBuffers.cs:35]
-  input wire signed [7:0] VectorWrite_Data_1, // @[ActivationBuffers.cs:35]
-  input wire signed [7:0] VectorWrite_Data_2, // @[ActivationBuffers.cs:35]
-  input wire signed [7:0] VectorWrite_Data_3, // @[ActivationBuffers.cs:35]
-  input wire signed [7:0] VectorWrite_Data_4, // @[ActivationBuffers.cs:35]
-  input wire signed [7:0] VectorWrite_Data_5, // @[ActivationBuffers.cs:35]
-  input wire signed [7:0] VectorWrite_Data_6, // @[ActivationBuffers.cs:35]
-  input wire signed [7:0] VectorWrite_Data_7, // @[ActivationBuffers.cs:35]
-  input wire signed [7:0] VectorWrite_Data_8, // @[ActivationBuffers.cs:35]
-  input wire signed [7:0] VectorWrite_Data_9, // @[ActivationBuffers.cs:35]
-  input wire signed [7:0] VectorWrite_Data_10, // @[ActivationBuffers.cs:35]
-  input wire signed [7:0] VectorWrite_Data_11, // @[ActivationBuffers.cs:35]
-  input wire signed [7:0] VectorWrite_Data_12, // @[ActivationBuffers.cs:35]
-  input wire signed [7:0] VectorWrite_Data_13, // @[ActivationBuffers.cs:35]
-  input wire signed [7:0] VectorWrite_Data_14, // @[ActivationBuffers.cs:35]
-  input wire signed [7:0] VectorWrite_Data_15, // @[ActivationBuffers.cs:35]
-  input wire signed [7:0] VectorWrite_Data_16, // @[ActivationBuffers.cs:35]
-  input wire signed [7:0] VectorWrite_Data_17, // @[ActivationBuffers.cs:35]
-  input wire signed [7:0] VectorWrite_Data_18, // @[ActivationBuffers.cs:35]
-  input wire signed [7:0] VectorWrite_Data_19, // @[ActivationBuffers.cs:35]
-  input wire signed [7:0] VectorWrite_Data_20, // @[ActivationBuffers.cs:35]
-  input wire signed [7:0] VectorWrite_Data_21, // @[ActivationBuffers.cs:35]
-  input wire signed [7:0] VectorWrite_Data_22, // @[ActivationBuffers.cs:35]
-  input wire signed [7:0] VectorWrite_Data_23, // @[ActivationBuffers.cs:35]
-  input wire signed [7:0] VectorWrite_Data_24, // @[ActivationBuffers.cs:35]
-  input wire signed [7:0] VectorWrite_Data_25, // @[ActivationBuffers.cs:35]
-  input wire signed [7:0] VectorWrite_Data_26, // @[ActivationBuffers.cs:35]
-  input wire signed [7:0] VectorWrite_Data_27, // @[ActivationBuffers.cs:35]
-  input wire signed [7:0] VectorWrite_Data_28, // @[ActivationBuffers.cs:35]
-  input wire signed [7:0] VectorWrite_Data_29, // @[ActivationBuffers.cs:35]
-  input wire signed [7:0] VectorWrite_Data_30, // @[ActivationBuffers.cs:35]
-  input wire signed [7:0] VectorWrite_Data_31, // @[ActivationBuffers.cs:35]
+  input wire [255:0] VectorWrite_Data, // @[ActivationBuffers.cs:35]
   output wire VectorWrite_Granted, // @[ActivationBuffers.cs:35]
   input wire LoadWrite_Valid, // @[ActivationBuffers.cs:36]
   input wire [1:0] LoadWrite_Group, // @[ActivationBuffers.cs:36]
   input wire [12:0] LoadWrite_Address, // @[ActivationBuffers.cs:36]
-  input wire signed [7:0] LoadWrite_Data_0, // @[ActivationBuffers.cs:36]
-  input wire signed [7:0] LoadWrite_Data_1, // @[ActivationBuffers.cs:36]
-  input wire signed [7:0] LoadWrite_Data_2, // @[ActivationBuffers.cs:36]
-  input wire signed [7:0] LoadWrite_Data_3, // @[ActivationBuffers.cs:36]
-  input wire signed [7:0] LoadWrite_Data_4, // @[ActivationBuffers.cs:36]
-  input wire signed [7:0] LoadWrite_Data_5, // @[ActivationBuffers.cs:36]
-  input wire signed [7:0] LoadWrite_Data_6, // @[ActivationBuffers.cs:36]
-  input wire signed [7:0] LoadWrite_Data_7, // @[ActivationBuffers.cs:36]
-  input wire signed [7:0] LoadWrite_Data_8, // @[ActivationBuffers.cs:36]
-  input wire signed [7:0] LoadWrite_Data_9, // @[ActivationBuffers.cs:36]
-  input wire signed [7:0] LoadWrite_Data_10, // @[ActivationBuffers.cs:36]
-  input wire signed [7:0] LoadWrite_Data_11, // @[ActivationBuffers.cs:36]
-  input wire signed [7:0] LoadWrite_Data_12, // @[ActivationBuffers.cs:36]
-  input wire signed [7:0] LoadWrite_Data_13, // @[ActivationBuffers.cs:36]
-  input wire signed [7:0] LoadWrite_Data_14, // @[ActivationBuffers.cs:36]
-  input wire signed [7:0] LoadWrite_Data_15, // @[ActivationBuffers.cs:36]
-  input wire signed [7:0] LoadWrite_Data_16, // @[ActivationBuffers.cs:36]
-  input wire signed [7:0] LoadWrite_Data_17, // @[ActivationBuffers.cs:36]
-  input wire signed [7:0] LoadWrite_Data_18, // @[ActivationBuffers.cs:36]
-  input wire signed [7:0] LoadWrite_Data_19, // @[ActivationBuffers.cs:36]
-  input wire signed [7:0] LoadWrite_Data_20, // @[ActivationBuffers.cs:36]
-  input wire signed [7:0] LoadWrite_Data_21, // @[ActivationBuffers.cs:36]
-  input wire signed [7:0] LoadWrite_Data_22, // @[ActivationBuffers.cs:36]
-  input wire signed [7:0] LoadWrite_Data_23, // @[ActivationBuffers.cs:36]
-  input wire signed [7:0] LoadWrite_Data_24, // @[ActivationBuffers.cs:36]
-  input wire signed [7:0] LoadWrite_Data_25, // @[ActivationBuffers.cs:36]
-  input wire signed [7:0] LoadWrite_Data_26, // @[ActivationBuffers.cs:36]
-  input wire signed [7:0] LoadWrite_Data_27, // @[ActivationBuffers.cs:36]
-  input wire signed [7:0] LoadWrite_Data_28, // @[ActivationBuffers.cs:36]
-  input wire signed [7:0] LoadWrite_Data_29, // @[ActivationBuffers.cs:36]
-  input wire signed [7:0] LoadWrite_Data_30, // @[ActivationBuffers.cs:36]
-  input wire signed [7:0] LoadWrite_Data_31, // @[ActivationBuffers.cs:36]
+  input wire [255:0] LoadWrite_Data, // @[ActivationBuffers.cs:36]
   output wire LoadWrite_Granted, // @[ActivationBuffers.cs:36]
-  output wire signed [7:0] ReadData_0, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_1, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_2, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_3, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_4, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_5, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_6, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_7, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_8, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_9, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_10, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_11, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_12, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_13, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_14, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_15, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_16, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_17, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_18, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_19, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_20, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_21, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_22, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_23, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_24, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_25, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_26, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_27, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_28, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_29, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_30, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_31, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_32, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_33, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_34, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_35, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_36, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_37, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_38, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_39, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_40, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_41, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_42, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_43, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_44, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_45, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_46, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_47, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_48, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_49, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_50, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_51, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_52, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_53, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_54, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_55, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_56, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_57, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_58, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_59, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_60, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_61, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_62, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_63, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_64, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_65, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_66, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_67, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_68, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_69, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_70, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_71, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_72, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_73, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_74, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_75, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_76, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_77, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_78, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_79, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_80, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_81, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_82, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_83, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_84, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_85, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_86, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_87, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_88, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_89, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_90, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_91, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_92, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_93, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_94, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_95, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_96, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_97, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_98, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_99, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_100, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_101, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_102, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_103, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_104, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_105, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_106, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_107, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_108, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_109, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_110, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_111, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_112, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_113, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_114, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_115, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_116, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_117, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_118, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_119, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_120, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_121, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_122, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_123, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_124, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_125, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_126, // @[ActivationBuffers.cs:37]
-  output wire signed [7:0] ReadData_127 // @[ActivationBuffers.cs:37]
+  output wire [1023:0] ReadData // @[ActivationBuffers.cs:37]
 );
 
   wire group_0_WriteEnable; // @[ActivationBuffers.cs:43]
   wire [31:0] group_0_WriteLanes; // @[ActivationBuffers.cs:43]
   wire [12:0] group_0_WriteAddress; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_WriteData_0; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_WriteData_1; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_WriteData_2; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_WriteData_3; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_WriteData_4; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_WriteData_5; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_WriteData_6; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_WriteData_7; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_WriteData_8; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_WriteData_9; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_WriteData_10; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_WriteData_11; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_WriteData_12; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_WriteData_13; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_WriteData_14; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_WriteData_15; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_WriteData_16; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_WriteData_17; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_WriteData_18; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_WriteData_19; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_WriteData_20; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_WriteData_21; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_WriteData_22; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_WriteData_23; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_WriteData_24; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_WriteData_25; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_WriteData_26; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_WriteData_27; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_WriteData_28; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_WriteData_29; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_WriteData_30; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_WriteData_31; // @[ActivationBuffers.cs:43]
+  wire [255:0] group_0_WriteData; // @[ActivationBuffers.cs:43]
   wire group_0_ReadEnable; // @[ActivationBuffers.cs:43]
   wire [12:0] group_0_ReadAddress; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_ReadData_0; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_ReadData_1; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_ReadData_2; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_ReadData_3; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_ReadData_4; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_ReadData_5; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_ReadData_6; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_ReadData_7; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_ReadData_8; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_ReadData_9; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_ReadData_10; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_ReadData_11; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_ReadData_12; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_ReadData_13; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_ReadData_14; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_ReadData_15; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_ReadData_16; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_ReadData_17; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_ReadData_18; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_ReadData_19; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_ReadData_20; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_ReadData_21; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_ReadData_22; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_ReadData_23; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_ReadData_24; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_ReadData_25; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_ReadData_26; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_ReadData_27; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_ReadData_28; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_ReadData_29; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_ReadData_30; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_0_ReadData_31; // @[ActivationBuffers.cs:43]
+  wire [255:0] group_0_ReadData; // @[ActivationBuffers.cs:43]
   wire group_1_WriteEnable; // @[ActivationBuffers.cs:43]
   wire [31:0] group_1_WriteLanes; // @[ActivationBuffers.cs:43]
   wire [12:0] group_1_WriteAddress; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_WriteData_0; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_WriteData_1; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_WriteData_2; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_WriteData_3; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_WriteData_4; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_WriteData_5; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_WriteData_6; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_WriteData_7; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_WriteData_8; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_WriteData_9; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_WriteData_10; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_WriteData_11; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_WriteData_12; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_WriteData_13; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_WriteData_14; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_WriteData_15; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_WriteData_16; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_WriteData_17; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_WriteData_18; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_WriteData_19; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_WriteData_20; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_WriteData_21; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_WriteData_22; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_WriteData_23; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_WriteData_24; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_WriteData_25; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_WriteData_26; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_WriteData_27; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_WriteData_28; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_WriteData_29; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_WriteData_30; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_WriteData_31; // @[ActivationBuffers.cs:43]
+  wire [255:0] group_1_WriteData; // @[ActivationBuffers.cs:43]
   wire group_1_ReadEnable; // @[ActivationBuffers.cs:43]
   wire [12:0] group_1_ReadAddress; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_ReadData_0; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_ReadData_1; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_ReadData_2; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_ReadData_3; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_ReadData_4; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_ReadData_5; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_ReadData_6; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_ReadData_7; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_ReadData_8; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_ReadData_9; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_ReadData_10; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_ReadData_11; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_ReadData_12; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_ReadData_13; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_ReadData_14; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_ReadData_15; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_ReadData_16; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_ReadData_17; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_ReadData_18; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_ReadData_19; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_ReadData_20; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_ReadData_21; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_ReadData_22; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_ReadData_23; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_ReadData_24; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_ReadData_25; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_ReadData_26; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_ReadData_27; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_ReadData_28; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_ReadData_29; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_ReadData_30; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_1_ReadData_31; // @[ActivationBuffers.cs:43]
+  wire [255:0] group_1_ReadData; // @[ActivationBuffers.cs:43]
   wire group_2_WriteEnable; // @[ActivationBuffers.cs:43]
   wire [31:0] group_2_WriteLanes; // @[ActivationBuffers.cs:43]
   wire [12:0] group_2_WriteAddress; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_WriteData_0; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_WriteData_1; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_WriteData_2; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_WriteData_3; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_WriteData_4; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_WriteData_5; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_WriteData_6; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_WriteData_7; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_WriteData_8; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_WriteData_9; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_WriteData_10; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_WriteData_11; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_WriteData_12; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_WriteData_13; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_WriteData_14; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_WriteData_15; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_WriteData_16; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_WriteData_17; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_WriteData_18; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_WriteData_19; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_WriteData_20; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_WriteData_21; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_WriteData_22; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_WriteData_23; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_WriteData_24; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_WriteData_25; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_WriteData_26; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_WriteData_27; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_WriteData_28; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_WriteData_29; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_WriteData_30; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_WriteData_31; // @[ActivationBuffers.cs:43]
+  wire [255:0] group_2_WriteData; // @[ActivationBuffers.cs:43]
   wire group_2_ReadEnable; // @[ActivationBuffers.cs:43]
   wire [12:0] group_2_ReadAddress; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_ReadData_0; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_ReadData_1; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_ReadData_2; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_ReadData_3; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_ReadData_4; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_ReadData_5; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_ReadData_6; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_ReadData_7; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_ReadData_8; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_ReadData_9; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_ReadData_10; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_ReadData_11; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_ReadData_12; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_ReadData_13; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_ReadData_14; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_ReadData_15; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_ReadData_16; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_ReadData_17; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_ReadData_18; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_ReadData_19; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_ReadData_20; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_ReadData_21; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_ReadData_22; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_ReadData_23; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_ReadData_24; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_ReadData_25; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_ReadData_26; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_ReadData_27; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_ReadData_28; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_ReadData_29; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_ReadData_30; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_2_ReadData_31; // @[ActivationBuffers.cs:43]
+  wire [255:0] group_2_ReadData; // @[ActivationBuffers.cs:43]
   wire group_3_WriteEnable; // @[ActivationBuffers.cs:43]
   wire [31:0] group_3_WriteLanes; // @[ActivationBuffers.cs:43]
   wire [12:0] group_3_WriteAddress; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_WriteData_0; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_WriteData_1; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_WriteData_2; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_WriteData_3; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_WriteData_4; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_WriteData_5; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_WriteData_6; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_WriteData_7; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_WriteData_8; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_WriteData_9; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_WriteData_10; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_WriteData_11; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_WriteData_12; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_WriteData_13; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_WriteData_14; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_WriteData_15; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_WriteData_16; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_WriteData_17; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_WriteData_18; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_WriteData_19; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_WriteData_20; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_WriteData_21; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_WriteData_22; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_WriteData_23; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_WriteData_24; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_WriteData_25; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_WriteData_26; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_WriteData_27; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_WriteData_28; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_WriteData_29; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_WriteData_30; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_WriteData_31; // @[ActivationBuffers.cs:43]
+  wire [255:0] group_3_WriteData; // @[ActivationBuffers.cs:43]
   wire group_3_ReadEnable; // @[ActivationBuffers.cs:43]
   wire [12:0] group_3_ReadAddress; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_ReadData_0; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_ReadData_1; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_ReadData_2; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_ReadData_3; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_ReadData_4; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_ReadData_5; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_ReadData_6; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_ReadData_7; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_ReadData_8; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_ReadData_9; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_ReadData_10; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_ReadData_11; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_ReadData_12; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_ReadData_13; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_ReadData_14; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_ReadData_15; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_ReadData_16; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_ReadData_17; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_ReadData_18; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_ReadData_19; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_ReadData_20; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_ReadData_21; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_ReadData_22; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_ReadData_23; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_ReadData_24; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_ReadData_25; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_ReadData_26; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_ReadData_27; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_ReadData_28; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_ReadData_29; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_ReadData_30; // @[ActivationBuffers.cs:43]
-  wire signed [7:0] group_3_ReadData_31; // @[ActivationBuffers.cs:43]
+  wire [255:0] group_3_ReadData; // @[ActivationBuffers.cs:43]
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
@@ -687,280 +123,280 @@ module ActivationBuffers4x32x8192 (
   assign VectorRead_Granted = (((1'b0 | VectorRead_Valid_and) | VectorRead_Valid_and_1) | VectorRead_Valid_and_2) | VectorRead_Valid_and_3; // @[ActivationBuffers.cs:78]
   assign VectorWrite_Granted = (((1'b0 | VectorWrite_Valid_and) | VectorWrite_Valid_and_1) | VectorWrite_Valid_and_2) | VectorWrite_Valid_and_3; // @[ActivationBuffers.cs:79]
   assign LoadWrite_Granted = (((1'b0 | LoadWrite_Valid_and) | LoadWrite_Valid_and_1) | LoadWrite_Valid_and_2) | LoadWrite_Valid_and_3; // @[ActivationBuffers.cs:80]
-  assign ReadData_0 = group_0_ReadData_0; // @[ActivationBuffers.cs:62]
-  assign ReadData_1 = group_0_ReadData_1; // @[ActivationBuffers.cs:62]
-  assign ReadData_2 = group_0_ReadData_2; // @[ActivationBuffers.cs:62]
-  assign ReadData_3 = group_0_ReadData_3; // @[ActivationBuffers.cs:62]
-  assign ReadData_4 = group_0_ReadData_4; // @[ActivationBuffers.cs:62]
-  assign ReadData_5 = group_0_ReadData_5; // @[ActivationBuffers.cs:62]
-  assign ReadData_6 = group_0_ReadData_6; // @[ActivationBuffers.cs:62]
-  assign ReadData_7 = group_0_ReadData_7; // @[ActivationBuffers.cs:62]
-  assign ReadData_8 = group_0_ReadData_8; // @[ActivationBuffers.cs:62]
-  assign ReadData_9 = group_0_ReadData_9; // @[ActivationBuffers.cs:62]
-  assign ReadData_10 = group_0_ReadData_10; // @[ActivationBuffers.cs:62]
-  assign ReadData_11 = group_0_ReadData_11; // @[ActivationBuffers.cs:62]
-  assign ReadData_12 = group_0_ReadData_12; // @[ActivationBuffers.cs:62]
-  assign ReadData_13 = group_0_ReadData_13; // @[ActivationBuffers.cs:62]
-  assign ReadData_14 = group_0_ReadData_14; // @[ActivationBuffers.cs:62]
-  assign ReadData_15 = group_0_ReadData_15; // @[ActivationBuffers.cs:62]
-  assign ReadData_16 = group_0_ReadData_16; // @[ActivationBuffers.cs:62]
-  assign ReadData_17 = group_0_ReadData_17; // @[ActivationBuffers.cs:62]
-  assign ReadData_18 = group_0_ReadData_18; // @[ActivationBuffers.cs:62]
-  assign ReadData_19 = group_0_ReadData_19; // @[ActivationBuffers.cs:62]
-  assign ReadData_20 = group_0_ReadData_20; // @[ActivationBuffers.cs:62]
-  assign ReadData_21 = group_0_ReadData_21; // @[ActivationBuffers.cs:62]
-  assign ReadData_22 = group_0_ReadData_22; // @[ActivationBuffers.cs:62]
-  assign ReadData_23 = group_0_ReadData_23; // @[ActivationBuffers.cs:62]
-  assign ReadData_24 = group_0_ReadData_24; // @[ActivationBuffers.cs:62]
-  assign ReadData_25 = group_0_ReadData_25; // @[ActivationBuffers.cs:62]
-  assign ReadData_26 = group_0_ReadData_26; // @[ActivationBuffers.cs:62]
-  assign ReadData_27 = group_0_ReadData_27; // @[ActivationBuffers.cs:62]
-  assign ReadData_28 = group_0_ReadData_28; // @[ActivationBuffers.cs:62]
-  assign ReadData_29 = group_0_ReadData_29; // @[ActivationBuffers.cs:62]
-  assign ReadData_30 = group_0_ReadData_30; // @[ActivationBuffers.cs:62]
-  assign ReadData_31 = group_0_ReadData_31; // @[ActivationBuffers.cs:62]
-  assign ReadData_32 = group_1_ReadData_0; // @[ActivationBuffers.cs:62]
-  assign ReadData_33 = group_1_ReadData_1; // @[ActivationBuffers.cs:62]
-  assign ReadData_34 = group_1_ReadData_2; // @[ActivationBuffers.cs:62]
-  assign ReadData_35 = group_1_ReadData_3; // @[ActivationBuffers.cs:62]
-  assign ReadData_36 = group_1_ReadData_4; // @[ActivationBuffers.cs:62]
-  assign ReadData_37 = group_1_ReadData_5; // @[ActivationBuffers.cs:62]
-  assign ReadData_38 = group_1_ReadData_6; // @[ActivationBuffers.cs:62]
-  assign ReadData_39 = group_1_ReadData_7; // @[ActivationBuffers.cs:62]
-  assign ReadData_40 = group_1_ReadData_8; // @[ActivationBuffers.cs:62]
-  assign ReadData_41 = group_1_ReadData_9; // @[ActivationBuffers.cs:62]
-  assign ReadData_42 = group_1_ReadData_10; // @[ActivationBuffers.cs:62]
-  assign ReadData_43 = group_1_ReadData_11; // @[ActivationBuffers.cs:62]
-  assign ReadData_44 = group_1_ReadData_12; // @[ActivationBuffers.cs:62]
-  assign ReadData_45 = group_1_ReadData_13; // @[ActivationBuffers.cs:62]
-  assign ReadData_46 = group_1_ReadData_14; // @[ActivationBuffers.cs:62]
-  assign ReadData_47 = group_1_ReadData_15; // @[ActivationBuffers.cs:62]
-  assign ReadData_48 = group_1_ReadData_16; // @[ActivationBuffers.cs:62]
-  assign ReadData_49 = group_1_ReadData_17; // @[ActivationBuffers.cs:62]
-  assign ReadData_50 = group_1_ReadData_18; // @[ActivationBuffers.cs:62]
-  assign ReadData_51 = group_1_ReadData_19; // @[ActivationBuffers.cs:62]
-  assign ReadData_52 = group_1_ReadData_20; // @[ActivationBuffers.cs:62]
-  assign ReadData_53 = group_1_ReadData_21; // @[ActivationBuffers.cs:62]
-  assign ReadData_54 = group_1_ReadData_22; // @[ActivationBuffers.cs:62]
-  assign ReadData_55 = group_1_ReadData_23; // @[ActivationBuffers.cs:62]
-  assign ReadData_56 = group_1_ReadData_24; // @[ActivationBuffers.cs:62]
-  assign ReadData_57 = group_1_ReadData_25; // @[ActivationBuffers.cs:62]
-  assign ReadData_58 = group_1_ReadData_26; // @[ActivationBuffers.cs:62]
-  assign ReadData_59 = group_1_ReadData_27; // @[ActivationBuffers.cs:62]
-  assign ReadData_60 = group_1_ReadData_28; // @[ActivationBuffers.cs:62]
-  assign ReadData_61 = group_1_ReadData_29; // @[ActivationBuffers.cs:62]
-  assign ReadData_62 = group_1_ReadData_30; // @[ActivationBuffers.cs:62]
-  assign ReadData_63 = group_1_ReadData_31; // @[ActivationBuffers.cs:62]
-  assign ReadData_64 = group_2_ReadData_0; // @[ActivationBuffers.cs:62]
-  assign ReadData_65 = group_2_ReadData_1; // @[ActivationBuffers.cs:62]
-  assign ReadData_66 = group_2_ReadData_2; // @[ActivationBuffers.cs:62]
-  assign ReadData_67 = group_2_ReadData_3; // @[ActivationBuffers.cs:62]
-  assign ReadData_68 = group_2_ReadData_4; // @[ActivationBuffers.cs:62]
-  assign ReadData_69 = group_2_ReadData_5; // @[ActivationBuffers.cs:62]
-  assign ReadData_70 = group_2_ReadData_6; // @[ActivationBuffers.cs:62]
-  assign ReadData_71 = group_2_ReadData_7; // @[ActivationBuffers.cs:62]
-  assign ReadData_72 = group_2_ReadData_8; // @[ActivationBuffers.cs:62]
-  assign ReadData_73 = group_2_ReadData_9; // @[ActivationBuffers.cs:62]
-  assign ReadData_74 = group_2_ReadData_10; // @[ActivationBuffers.cs:62]
-  assign ReadData_75 = group_2_ReadData_11; // @[ActivationBuffers.cs:62]
-  assign ReadData_76 = group_2_ReadData_12; // @[ActivationBuffers.cs:62]
-  assign ReadData_77 = group_2_ReadData_13; // @[ActivationBuffers.cs:62]
-  assign ReadData_78 = group_2_ReadData_14; // @[ActivationBuffers.cs:62]
-  assign ReadData_79 = group_2_ReadData_15; // @[ActivationBuffers.cs:62]
-  assign ReadData_80 = group_2_ReadData_16; // @[ActivationBuffers.cs:62]
-  assign ReadData_81 = group_2_ReadData_17; // @[ActivationBuffers.cs:62]
-  assign ReadData_82 = group_2_ReadData_18; // @[ActivationBuffers.cs:62]
-  assign ReadData_83 = group_2_ReadData_19; // @[ActivationBuffers.cs:62]
-  assign ReadData_84 = group_2_ReadData_20; // @[ActivationBuffers.cs:62]
-  assign ReadData_85 = group_2_ReadData_21; // @[ActivationBuffers.cs:62]
-  assign ReadData_86 = group_2_ReadData_22; // @[ActivationBuffers.cs:62]
-  assign ReadData_87 = group_2_ReadData_23; // @[ActivationBuffers.cs:62]
-  assign ReadData_88 = group_2_ReadData_24; // @[ActivationBuffers.cs:62]
-  assign ReadData_89 = group_2_ReadData_25; // @[ActivationBuffers.cs:62]
-  assign ReadData_90 = group_2_ReadData_26; // @[ActivationBuffers.cs:62]
-  assign ReadData_91 = group_2_ReadData_27; // @[ActivationBuffers.cs:62]
-  assign ReadData_92 = group_2_ReadData_28; // @[ActivationBuffers.cs:62]
-  assign ReadData_93 = group_2_ReadData_29; // @[ActivationBuffers.cs:62]
-  assign ReadData_94 = group_2_ReadData_30; // @[ActivationBuffers.cs:62]
-  assign ReadData_95 = group_2_ReadData_31; // @[ActivationBuffers.cs:62]
-  assign ReadData_96 = group_3_ReadData_0; // @[ActivationBuffers.cs:62]
-  assign ReadData_97 = group_3_ReadData_1; // @[ActivationBuffers.cs:62]
-  assign ReadData_98 = group_3_ReadData_2; // @[ActivationBuffers.cs:62]
-  assign ReadData_99 = group_3_ReadData_3; // @[ActivationBuffers.cs:62]
-  assign ReadData_100 = group_3_ReadData_4; // @[ActivationBuffers.cs:62]
-  assign ReadData_101 = group_3_ReadData_5; // @[ActivationBuffers.cs:62]
-  assign ReadData_102 = group_3_ReadData_6; // @[ActivationBuffers.cs:62]
-  assign ReadData_103 = group_3_ReadData_7; // @[ActivationBuffers.cs:62]
-  assign ReadData_104 = group_3_ReadData_8; // @[ActivationBuffers.cs:62]
-  assign ReadData_105 = group_3_ReadData_9; // @[ActivationBuffers.cs:62]
-  assign ReadData_106 = group_3_ReadData_10; // @[ActivationBuffers.cs:62]
-  assign ReadData_107 = group_3_ReadData_11; // @[ActivationBuffers.cs:62]
-  assign ReadData_108 = group_3_ReadData_12; // @[ActivationBuffers.cs:62]
-  assign ReadData_109 = group_3_ReadData_13; // @[ActivationBuffers.cs:62]
-  assign ReadData_110 = group_3_ReadData_14; // @[ActivationBuffers.cs:62]
-  assign ReadData_111 = group_3_ReadData_15; // @[ActivationBuffers.cs:62]
-  assign ReadData_112 = group_3_ReadData_16; // @[ActivationBuffers.cs:62]
-  assign ReadData_113 = group_3_ReadData_17; // @[ActivationBuffers.cs:62]
-  assign ReadData_114 = group_3_ReadData_18; // @[ActivationBuffers.cs:62]
-  assign ReadData_115 = group_3_ReadData_19; // @[ActivationBuffers.cs:62]
-  assign ReadData_116 = group_3_ReadData_20; // @[ActivationBuffers.cs:62]
-  assign ReadData_117 = group_3_ReadData_21; // @[ActivationBuffers.cs:62]
-  assign ReadData_118 = group_3_ReadData_22; // @[ActivationBuffers.cs:62]
-  assign ReadData_119 = group_3_ReadData_23; // @[ActivationBuffers.cs:62]
-  assign ReadData_120 = group_3_ReadData_24; // @[ActivationBuffers.cs:62]
-  assign ReadData_121 = group_3_ReadData_25; // @[ActivationBuffers.cs:62]
-  assign ReadData_122 = group_3_ReadData_26; // @[ActivationBuffers.cs:62]
-  assign ReadData_123 = group_3_ReadData_27; // @[ActivationBuffers.cs:62]
-  assign ReadData_124 = group_3_ReadData_28; // @[ActivationBuffers.cs:62]
-  assign ReadData_125 = group_3_ReadData_29; // @[ActivationBuffers.cs:62]
-  assign ReadData_126 = group_3_ReadData_30; // @[ActivationBuffers.cs:62]
-  assign ReadData_127 = group_3_ReadData_31; // @[ActivationBuffers.cs:62]
+  assign ReadData[7:0] = group_0_ReadData[7:0]; // @[ActivationBuffers.cs:62]
+  assign ReadData[15:8] = group_0_ReadData[15:8]; // @[ActivationBuffers.cs:62]
+  assign ReadData[23:16] = group_0_ReadData[23:16]; // @[ActivationBuffers.cs:62]
+  assign ReadData[31:24] = group_0_ReadData[31:24]; // @[ActivationBuffers.cs:62]
+  assign ReadData[39:32] = group_0_ReadData[39:32]; // @[ActivationBuffers.cs:62]
+  assign ReadData[47:40] = group_0_ReadData[47:40]; // @[ActivationBuffers.cs:62]
+  assign ReadData[55:48] = group_0_ReadData[55:48]; // @[ActivationBuffers.cs:62]
+  assign ReadData[63:56] = group_0_ReadData[63:56]; // @[ActivationBuffers.cs:62]
+  assign ReadData[71:64] = group_0_ReadData[71:64]; // @[ActivationBuffers.cs:62]
+  assign ReadData[79:72] = group_0_ReadData[79:72]; // @[ActivationBuffers.cs:62]
+  assign ReadData[87:80] = group_0_ReadData[87:80]; // @[ActivationBuffers.cs:62]
+  assign ReadData[95:88] = group_0_ReadData[95:88]; // @[ActivationBuffers.cs:62]
+  assign ReadData[103:96] = group_0_ReadData[103:96]; // @[ActivationBuffers.cs:62]
+  assign ReadData[111:104] = group_0_ReadData[111:104]; // @[ActivationBuffers.cs:62]
+  assign ReadData[119:112] = group_0_ReadData[119:112]; // @[ActivationBuffers.cs:62]
+  assign ReadData[127:120] = group_0_ReadData[127:120]; // @[ActivationBuffers.cs:62]
+  assign ReadData[135:128] = group_0_ReadData[135:128]; // @[ActivationBuffers.cs:62]
+  assign ReadData[143:136] = group_0_ReadData[143:136]; // @[ActivationBuffers.cs:62]
+  assign ReadData[151:144] = group_0_ReadData[151:144]; // @[ActivationBuffers.cs:62]
+  assign ReadData[159:152] = group_0_ReadData[159:152]; // @[ActivationBuffers.cs:62]
+  assign ReadData[167:160] = group_0_ReadData[167:160]; // @[ActivationBuffers.cs:62]
+  assign ReadData[175:168] = group_0_ReadData[175:168]; // @[ActivationBuffers.cs:62]
+  assign ReadData[183:176] = group_0_ReadData[183:176]; // @[ActivationBuffers.cs:62]
+  assign ReadData[191:184] = group_0_ReadData[191:184]; // @[ActivationBuffers.cs:62]
+  assign ReadData[199:192] = group_0_ReadData[199:192]; // @[ActivationBuffers.cs:62]
+  assign ReadData[207:200] = group_0_ReadData[207:200]; // @[ActivationBuffers.cs:62]
+  assign ReadData[215:208] = group_0_ReadData[215:208]; // @[ActivationBuffers.cs:62]
+  assign ReadData[223:216] = group_0_ReadData[223:216]; // @[ActivationBuffers.cs:62]
+  assign ReadData[231:224] = group_0_ReadData[231:224]; // @[ActivationBuffers.cs:62]
+  assign ReadData[239:232] = group_0_ReadData[239:232]; // @[ActivationBuffers.cs:62]
+  assign ReadData[247:240] = group_0_ReadData[247:240]; // @[ActivationBuffers.cs:62]
+  assign ReadData[255:248] = group_0_ReadData[255:248]; // @[ActivationBuffers.cs:62]
+  assign ReadData[263:256] = group_1_ReadData[7:0]; // @[ActivationBuffers.cs:62]
+  assign ReadData[271:264] = group_1_ReadData[15:8]; // @[ActivationBuffers.cs:62]
+  assign ReadData[279:272] = group_1_ReadData[23:16]; // @[ActivationBuffers.cs:62]
+  assign ReadData[287:280] = group_1_ReadData[31:24]; // @[ActivationBuffers.cs:62]
+  assign ReadData[295:288] = group_1_ReadData[39:32]; // @[ActivationBuffers.cs:62]
+  assign ReadData[303:296] = group_1_ReadData[47:40]; // @[ActivationBuffers.cs:62]
+  assign ReadData[311:304] = group_1_ReadData[55:48]; // @[ActivationBuffers.cs:62]
+  assign ReadData[319:312] = group_1_ReadData[63:56]; // @[ActivationBuffers.cs:62]
+  assign ReadData[327:320] = group_1_ReadData[71:64]; // @[ActivationBuffers.cs:62]
+  assign ReadData[335:328] = group_1_ReadData[79:72]; // @[ActivationBuffers.cs:62]
+  assign ReadData[343:336] = group_1_ReadData[87:80]; // @[ActivationBuffers.cs:62]
+  assign ReadData[351:344] = group_1_ReadData[95:88]; // @[ActivationBuffers.cs:62]
+  assign ReadData[359:352] = group_1_ReadData[103:96]; // @[ActivationBuffers.cs:62]
+  assign ReadData[367:360] = group_1_ReadData[111:104]; // @[ActivationBuffers.cs:62]
+  assign ReadData[375:368] = group_1_ReadData[119:112]; // @[ActivationBuffers.cs:62]
+  assign ReadData[383:376] = group_1_ReadData[127:120]; // @[ActivationBuffers.cs:62]
+  assign ReadData[391:384] = group_1_ReadData[135:128]; // @[ActivationBuffers.cs:62]
+  assign ReadData[399:392] = group_1_ReadData[143:136]; // @[ActivationBuffers.cs:62]
+  assign ReadData[407:400] = group_1_ReadData[151:144]; // @[ActivationBuffers.cs:62]
+  assign ReadData[415:408] = group_1_ReadData[159:152]; // @[ActivationBuffers.cs:62]
+  assign ReadData[423:416] = group_1_ReadData[167:160]; // @[ActivationBuffers.cs:62]
+  assign ReadData[431:424] = group_1_ReadData[175:168]; // @[ActivationBuffers.cs:62]
+  assign ReadData[439:432] = group_1_ReadData[183:176]; // @[ActivationBuffers.cs:62]
+  assign ReadData[447:440] = group_1_ReadData[191:184]; // @[ActivationBuffers.cs:62]
+  assign ReadData[455:448] = group_1_ReadData[199:192]; // @[ActivationBuffers.cs:62]
+  assign ReadData[463:456] = group_1_ReadData[207:200]; // @[ActivationBuffers.cs:62]
+  assign ReadData[471:464] = group_1_ReadData[215:208]; // @[ActivationBuffers.cs:62]
+  assign ReadData[479:472] = group_1_ReadData[223:216]; // @[ActivationBuffers.cs:62]
+  assign ReadData[487:480] = group_1_ReadData[231:224]; // @[ActivationBuffers.cs:62]
+  assign ReadData[495:488] = group_1_ReadData[239:232]; // @[ActivationBuffers.cs:62]
+  assign ReadData[503:496] = group_1_ReadData[247:240]; // @[ActivationBuffers.cs:62]
+  assign ReadData[511:504] = group_1_ReadData[255:248]; // @[ActivationBuffers.cs:62]
+  assign ReadData[519:512] = group_2_ReadData[7:0]; // @[ActivationBuffers.cs:62]
+  assign ReadData[527:520] = group_2_ReadData[15:8]; // @[ActivationBuffers.cs:62]
+  assign ReadData[535:528] = group_2_ReadData[23:16]; // @[ActivationBuffers.cs:62]
+  assign ReadData[543:536] = group_2_ReadData[31:24]; // @[ActivationBuffers.cs:62]
+  assign ReadData[551:544] = group_2_ReadData[39:32]; // @[ActivationBuffers.cs:62]
+  assign ReadData[559:552] = group_2_ReadData[47:40]; // @[ActivationBuffers.cs:62]
+  assign ReadData[567:560] = group_2_ReadData[55:48]; // @[ActivationBuffers.cs:62]
+  assign ReadData[575:568] = group_2_ReadData[63:56]; // @[ActivationBuffers.cs:62]
+  assign ReadData[583:576] = group_2_ReadData[71:64]; // @[ActivationBuffers.cs:62]
+  assign ReadData[591:584] = group_2_ReadData[79:72]; // @[ActivationBuffers.cs:62]
+  assign ReadData[599:592] = group_2_ReadData[87:80]; // @[ActivationBuffers.cs:62]
+  assign ReadData[607:600] = group_2_ReadData[95:88]; // @[ActivationBuffers.cs:62]
+  assign ReadData[615:608] = group_2_ReadData[103:96]; // @[ActivationBuffers.cs:62]
+  assign ReadData[623:616] = group_2_ReadData[111:104]; // @[ActivationBuffers.cs:62]
+  assign ReadData[631:624] = group_2_ReadData[119:112]; // @[ActivationBuffers.cs:62]
+  assign ReadData[639:632] = group_2_ReadData[127:120]; // @[ActivationBuffers.cs:62]
+  assign ReadData[647:640] = group_2_ReadData[135:128]; // @[ActivationBuffers.cs:62]
+  assign ReadData[655:648] = group_2_ReadData[143:136]; // @[ActivationBuffers.cs:62]
+  assign ReadData[663:656] = group_2_ReadData[151:144]; // @[ActivationBuffers.cs:62]
+  assign ReadData[671:664] = group_2_ReadData[159:152]; // @[ActivationBuffers.cs:62]
+  assign ReadData[679:672] = group_2_ReadData[167:160]; // @[ActivationBuffers.cs:62]
+  assign ReadData[687:680] = group_2_ReadData[175:168]; // @[ActivationBuffers.cs:62]
+  assign ReadData[695:688] = group_2_ReadData[183:176]; // @[ActivationBuffers.cs:62]
+  assign ReadData[703:696] = group_2_ReadData[191:184]; // @[ActivationBuffers.cs:62]
+  assign ReadData[711:704] = group_2_ReadData[199:192]; // @[ActivationBuffers.cs:62]
+  assign ReadData[719:712] = group_2_ReadData[207:200]; // @[ActivationBuffers.cs:62]
+  assign ReadData[727:720] = group_2_ReadData[215:208]; // @[ActivationBuffers.cs:62]
+  assign ReadData[735:728] = group_2_ReadData[223:216]; // @[ActivationBuffers.cs:62]
+  assign ReadData[743:736] = group_2_ReadData[231:224]; // @[ActivationBuffers.cs:62]
+  assign ReadData[751:744] = group_2_ReadData[239:232]; // @[ActivationBuffers.cs:62]
+  assign ReadData[759:752] = group_2_ReadData[247:240]; // @[ActivationBuffers.cs:62]
+  assign ReadData[767:760] = group_2_ReadData[255:248]; // @[ActivationBuffers.cs:62]
+  assign ReadData[775:768] = group_3_ReadData[7:0]; // @[ActivationBuffers.cs:62]
+  assign ReadData[783:776] = group_3_ReadData[15:8]; // @[ActivationBuffers.cs:62]
+  assign ReadData[791:784] = group_3_ReadData[23:16]; // @[ActivationBuffers.cs:62]
+  assign ReadData[799:792] = group_3_ReadData[31:24]; // @[ActivationBuffers.cs:62]
+  assign ReadData[807:800] = group_3_ReadData[39:32]; // @[ActivationBuffers.cs:62]
+  assign ReadData[815:808] = group_3_ReadData[47:40]; // @[ActivationBuffers.cs:62]
+  assign ReadData[823:816] = group_3_ReadData[55:48]; // @[ActivationBuffers.cs:62]
+  assign ReadData[831:824] = group_3_ReadData[63:56]; // @[ActivationBuffers.cs:62]
+  assign ReadData[839:832] = group_3_ReadData[71:64]; // @[ActivationBuffers.cs:62]
+  assign ReadData[847:840] = group_3_ReadData[79:72]; // @[ActivationBuffers.cs:62]
+  assign ReadData[855:848] = group_3_ReadData[87:80]; // @[ActivationBuffers.cs:62]
+  assign ReadData[863:856] = group_3_ReadData[95:88]; // @[ActivationBuffers.cs:62]
+  assign ReadData[871:864] = group_3_ReadData[103:96]; // @[ActivationBuffers.cs:62]
+  assign ReadData[879:872] = group_3_ReadData[111:104]; // @[ActivationBuffers.cs:62]
+  assign ReadData[887:880] = group_3_ReadData[119:112]; // @[ActivationBuffers.cs:62]
+  assign ReadData[895:888] = group_3_ReadData[127:120]; // @[ActivationBuffers.cs:62]
+  assign ReadData[903:896] = group_3_ReadData[135:128]; // @[ActivationBuffers.cs:62]
+  assign ReadData[911:904] = group_3_ReadData[143:136]; // @[ActivationBuffers.cs:62]
+  assign ReadData[919:912] = group_3_ReadData[151:144]; // @[ActivationBuffers.cs:62]
+  assign ReadData[927:920] = group_3_ReadData[159:152]; // @[ActivationBuffers.cs:62]
+  assign ReadData[935:928] = group_3_ReadData[167:160]; // @[ActivationBuffers.cs:62]
+  assign ReadData[943:936] = group_3_ReadData[175:168]; // @[ActivationBuffers.cs:62]
+  assign ReadData[951:944] = group_3_ReadData[183:176]; // @[ActivationBuffers.cs:62]
+  assign ReadData[959:952] = group_3_ReadData[191:184]; // @[ActivationBuffers.cs:62]
+  assign ReadData[967:960] = group_3_ReadData[199:192]; // @[ActivationBuffers.cs:62]
+  assign ReadData[975:968] = group_3_ReadData[207:200]; // @[ActivationBuffers.cs:62]
+  assign ReadData[983:976] = group_3_ReadData[215:208]; // @[ActivationBuffers.cs:62]
+  assign ReadData[991:984] = group_3_ReadData[223:216]; // @[ActivationBuffers.cs:62]
+  assign ReadData[999:992] = group_3_ReadData[231:224]; // @[ActivationBuffers.cs:62]
+  assign ReadData[1007:1000] = group_3_ReadData[239:232]; // @[ActivationBuffers.cs:62]
+  assign ReadData[1015:1008] = group_3_ReadData[247:240]; // @[ActivationBuffers.cs:62]
+  assign ReadData[1023:1016] = group_3_ReadData[255:248]; // @[ActivationBuffers.cs:62]
   assign group_0_WriteEnable = (ComputeWrite_Mask[0] | VectorWrite_Valid_and) | LoadWrite_Valid_and; // @[ActivationBuffers.cs:67]
   assign group_0_WriteLanes = ComputeWrite_Mask[0] ? ComputeWrite_Lanes : 32'hffffffff; // @[ActivationBuffers.cs:69]
   assign group_0_WriteAddress = ComputeWrite_Mask[0] ? ComputeWrite_Address : (VectorWrite_Valid_and ? VectorWrite_Address : LoadWrite_Address); // @[ActivationBuffers.cs:68]
-  assign group_0_WriteData_0 = ComputeWrite_Mask[0] ? ComputeWrite_Data_0 : (VectorWrite_Valid_and ? VectorWrite_Data_0 : LoadWrite_Data_0); // @[ActivationBuffers.cs:71]
-  assign group_0_WriteData_1 = ComputeWrite_Mask[0] ? ComputeWrite_Data_1 : (VectorWrite_Valid_and ? VectorWrite_Data_1 : LoadWrite_Data_1); // @[ActivationBuffers.cs:71]
-  assign group_0_WriteData_2 = ComputeWrite_Mask[0] ? ComputeWrite_Data_2 : (VectorWrite_Valid_and ? VectorWrite_Data_2 : LoadWrite_Data_2); // @[ActivationBuffers.cs:71]
-  assign group_0_WriteData_3 = ComputeWrite_Mask[0] ? ComputeWrite_Data_3 : (VectorWrite_Valid_and ? VectorWrite_Data_3 : LoadWrite_Data_3); // @[ActivationBuffers.cs:71]
-  assign group_0_WriteData_4 = ComputeWrite_Mask[0] ? ComputeWrite_Data_4 : (VectorWrite_Valid_and ? VectorWrite_Data_4 : LoadWrite_Data_4); // @[ActivationBuffers.cs:71]
-  assign group_0_WriteData_5 = ComputeWrite_Mask[0] ? ComputeWrite_Data_5 : (VectorWrite_Valid_and ? VectorWrite_Data_5 : LoadWrite_Data_5); // @[ActivationBuffers.cs:71]
-  assign group_0_WriteData_6 = ComputeWrite_Mask[0] ? ComputeWrite_Data_6 : (VectorWrite_Valid_and ? VectorWrite_Data_6 : LoadWrite_Data_6); // @[ActivationBuffers.cs:71]
-  assign group_0_WriteData_7 = ComputeWrite_Mask[0] ? ComputeWrite_Data_7 : (VectorWrite_Valid_and ? VectorWrite_Data_7 : LoadWrite_Data_7); // @[ActivationBuffers.cs:71]
-  assign group_0_WriteData_8 = ComputeWrite_Mask[0] ? ComputeWrite_Data_8 : (VectorWrite_Valid_and ? VectorWrite_Data_8 : LoadWrite_Data_8); // @[ActivationBuffers.cs:71]
-  assign group_0_WriteData_9 = ComputeWrite_Mask[0] ? ComputeWrite_Data_9 : (VectorWrite_Valid_and ? VectorWrite_Data_9 : LoadWrite_Data_9); // @[ActivationBuffers.cs:71]
-  assign group_0_WriteData_10 = ComputeWrite_Mask[0] ? ComputeWrite_Data_10 : (VectorWrite_Valid_and ? VectorWrite_Data_10 : LoadWrite_Data_10); // @[ActivationBuffers.cs:71]
-  assign group_0_WriteData_11 = ComputeWrite_Mask[0] ? ComputeWrite_Data_11 : (VectorWrite_Valid_and ? VectorWrite_Data_11 : LoadWrite_Data_11); // @[ActivationBuffers.cs:71]
-  assign group_0_WriteData_12 = ComputeWrite_Mask[0] ? ComputeWrite_Data_12 : (VectorWrite_Valid_and ? VectorWrite_Data_12 : LoadWrite_Data_12); // @[ActivationBuffers.cs:71]
-  assign group_0_WriteData_13 = ComputeWrite_Mask[0] ? ComputeWrite_Data_13 : (VectorWrite_Valid_and ? VectorWrite_Data_13 : LoadWrite_Data_13); // @[ActivationBuffers.cs:71]
-  assign group_0_WriteData_14 = ComputeWrite_Mask[0] ? ComputeWrite_Data_14 : (VectorWrite_Valid_and ? VectorWrite_Data_14 : LoadWrite_Data_14); // @[ActivationBuffers.cs:71]
-  assign group_0_WriteData_15 = ComputeWrite_Mask[0] ? ComputeWrite_Data_15 : (VectorWrite_Valid_and ? VectorWrite_Data_15 : LoadWrite_Data_15); // @[ActivationBuffers.cs:71]
-  assign group_0_WriteData_16 = ComputeWrite_Mask[0] ? ComputeWrite_Data_16 : (VectorWrite_Valid_and ? VectorWrite_Data_16 : LoadWrite_Data_16); // @[ActivationBuffers.cs:71]
-  assign group_0_WriteData_17 = ComputeWrite_Mask[0] ? ComputeWrite_Data_17 : (VectorWrite_Valid_and ? VectorWrite_Data_17 : LoadWrite_Data_17); // @[ActivationBuffers.cs:71]
-  assign group_0_WriteData_18 = ComputeWrite_Mask[0] ? ComputeWrite_Data_18 : (VectorWrite_Valid_and ? VectorWrite_Data_18 : LoadWrite_Data_18); // @[ActivationBuffers.cs:71]
-  assign group_0_WriteData_19 = ComputeWrite_Mask[0] ? ComputeWrite_Data_19 : (VectorWrite_Valid_and ? VectorWrite_Data_19 : LoadWrite_Data_19); // @[ActivationBuffers.cs:71]
-  assign group_0_WriteData_20 = ComputeWrite_Mask[0] ? ComputeWrite_Data_20 : (VectorWrite_Valid_and ? VectorWrite_Data_20 : LoadWrite_Data_20); // @[ActivationBuffers.cs:71]
-  assign group_0_WriteData_21 = ComputeWrite_Mask[0] ? ComputeWrite_Data_21 : (VectorWrite_Valid_and ? VectorWrite_Data_21 : LoadWrite_Data_21); // @[ActivationBuffers.cs:71]
-  assign group_0_WriteData_22 = ComputeWrite_Mask[0] ? ComputeWrite_Data_22 : (VectorWrite_Valid_and ? VectorWrite_Data_22 : LoadWrite_Data_22); // @[ActivationBuffers.cs:71]
-  assign group_0_WriteData_23 = ComputeWrite_Mask[0] ? ComputeWrite_Data_23 : (VectorWrite_Valid_and ? VectorWrite_Data_23 : LoadWrite_Data_23); // @[ActivationBuffers.cs:71]
-  assign group_0_WriteData_24 = ComputeWrite_Mask[0] ? ComputeWrite_Data_24 : (VectorWrite_Valid_and ? VectorWrite_Data_24 : LoadWrite_Data_24); // @[ActivationBuffers.cs:71]
-  assign group_0_WriteData_25 = ComputeWrite_Mask[0] ? ComputeWrite_Data_25 : (VectorWrite_Valid_and ? VectorWrite_Data_25 : LoadWrite_Data_25); // @[ActivationBuffers.cs:71]
-  assign group_0_WriteData_26 = ComputeWrite_Mask[0] ? ComputeWrite_Data_26 : (VectorWrite_Valid_and ? VectorWrite_Data_26 : LoadWrite_Data_26); // @[ActivationBuffers.cs:71]
-  assign group_0_WriteData_27 = ComputeWrite_Mask[0] ? ComputeWrite_Data_27 : (VectorWrite_Valid_and ? VectorWrite_Data_27 : LoadWrite_Data_27); // @[ActivationBuffers.cs:71]
-  assign group_0_WriteData_28 = ComputeWrite_Mask[0] ? ComputeWrite_Data_28 : (VectorWrite_Valid_and ? VectorWrite_Data_28 : LoadWrite_Data_28); // @[ActivationBuffers.cs:71]
-  assign group_0_WriteData_29 = ComputeWrite_Mask[0] ? ComputeWrite_Data_29 : (VectorWrite_Valid_and ? VectorWrite_Data_29 : LoadWrite_Data_29); // @[ActivationBuffers.cs:71]
-  assign group_0_WriteData_30 = ComputeWrite_Mask[0] ? ComputeWrite_Data_30 : (VectorWrite_Valid_and ? VectorWrite_Data_30 : LoadWrite_Data_30); // @[ActivationBuffers.cs:71]
-  assign group_0_WriteData_31 = ComputeWrite_Mask[0] ? ComputeWrite_Data_31 : (VectorWrite_Valid_and ? VectorWrite_Data_31 : LoadWrite_Data_31); // @[ActivationBuffers.cs:71]
+  assign group_0_WriteData[7:0] = ComputeWrite_Mask[0] ? ComputeWrite_Data[7:0] : (VectorWrite_Valid_and ? VectorWrite_Data[7:0] : LoadWrite_Data[7:0]); // @[ActivationBuffers.cs:71]
+  assign group_0_WriteData[15:8] = ComputeWrite_Mask[0] ? ComputeWrite_Data[15:8] : (VectorWrite_Valid_and ? VectorWrite_Data[15:8] : LoadWrite_Data[15:8]); // @[ActivationBuffers.cs:71]
+  assign group_0_WriteData[23:16] = ComputeWrite_Mask[0] ? ComputeWrite_Data[23:16] : (VectorWrite_Valid_and ? VectorWrite_Data[23:16] : LoadWrite_Data[23:16]); // @[ActivationBuffers.cs:71]
+  assign group_0_WriteData[31:24] = ComputeWrite_Mask[0] ? ComputeWrite_Data[31:24] : (VectorWrite_Valid_and ? VectorWrite_Data[31:24] : LoadWrite_Data[31:24]); // @[ActivationBuffers.cs:71]
+  assign group_0_WriteData[39:32] = ComputeWrite_Mask[0] ? ComputeWrite_Data[39:32] : (VectorWrite_Valid_and ? VectorWrite_Data[39:32] : LoadWrite_Data[39:32]); // @[ActivationBuffers.cs:71]
+  assign group_0_WriteData[47:40] = ComputeWrite_Mask[0] ? ComputeWrite_Data[47:40] : (VectorWrite_Valid_and ? VectorWrite_Data[47:40] : LoadWrite_Data[47:40]); // @[ActivationBuffers.cs:71]
+  assign group_0_WriteData[55:48] = ComputeWrite_Mask[0] ? ComputeWrite_Data[55:48] : (VectorWrite_Valid_and ? VectorWrite_Data[55:48] : LoadWrite_Data[55:48]); // @[ActivationBuffers.cs:71]
+  assign group_0_WriteData[63:56] = ComputeWrite_Mask[0] ? ComputeWrite_Data[63:56] : (VectorWrite_Valid_and ? VectorWrite_Data[63:56] : LoadWrite_Data[63:56]); // @[ActivationBuffers.cs:71]
+  assign group_0_WriteData[71:64] = ComputeWrite_Mask[0] ? ComputeWrite_Data[71:64] : (VectorWrite_Valid_and ? VectorWrite_Data[71:64] : LoadWrite_Data[71:64]); // @[ActivationBuffers.cs:71]
+  assign group_0_WriteData[79:72] = ComputeWrite_Mask[0] ? ComputeWrite_Data[79:72] : (VectorWrite_Valid_and ? VectorWrite_Data[79:72] : LoadWrite_Data[79:72]); // @[ActivationBuffers.cs:71]
+  assign group_0_WriteData[87:80] = ComputeWrite_Mask[0] ? ComputeWrite_Data[87:80] : (VectorWrite_Valid_and ? VectorWrite_Data[87:80] : LoadWrite_Data[87:80]); // @[ActivationBuffers.cs:71]
+  assign group_0_WriteData[95:88] = ComputeWrite_Mask[0] ? ComputeWrite_Data[95:88] : (VectorWrite_Valid_and ? VectorWrite_Data[95:88] : LoadWrite_Data[95:88]); // @[ActivationBuffers.cs:71]
+  assign group_0_WriteData[103:96] = ComputeWrite_Mask[0] ? ComputeWrite_Data[103:96] : (VectorWrite_Valid_and ? VectorWrite_Data[103:96] : LoadWrite_Data[103:96]); // @[ActivationBuffers.cs:71]
+  assign group_0_WriteData[111:104] = ComputeWrite_Mask[0] ? ComputeWrite_Data[111:104] : (VectorWrite_Valid_and ? VectorWrite_Data[111:104] : LoadWrite_Data[111:104]); // @[ActivationBuffers.cs:71]
+  assign group_0_WriteData[119:112] = ComputeWrite_Mask[0] ? ComputeWrite_Data[119:112] : (VectorWrite_Valid_and ? VectorWrite_Data[119:112] : LoadWrite_Data[119:112]); // @[ActivationBuffers.cs:71]
+  assign group_0_WriteData[127:120] = ComputeWrite_Mask[0] ? ComputeWrite_Data[127:120] : (VectorWrite_Valid_and ? VectorWrite_Data[127:120] : LoadWrite_Data[127:120]); // @[ActivationBuffers.cs:71]
+  assign group_0_WriteData[135:128] = ComputeWrite_Mask[0] ? ComputeWrite_Data[135:128] : (VectorWrite_Valid_and ? VectorWrite_Data[135:128] : LoadWrite_Data[135:128]); // @[ActivationBuffers.cs:71]
+  assign group_0_WriteData[143:136] = ComputeWrite_Mask[0] ? ComputeWrite_Data[143:136] : (VectorWrite_Valid_and ? VectorWrite_Data[143:136] : LoadWrite_Data[143:136]); // @[ActivationBuffers.cs:71]
+  assign group_0_WriteData[151:144] = ComputeWrite_Mask[0] ? ComputeWrite_Data[151:144] : (VectorWrite_Valid_and ? VectorWrite_Data[151:144] : LoadWrite_Data[151:144]); // @[ActivationBuffers.cs:71]
+  assign group_0_WriteData[159:152] = ComputeWrite_Mask[0] ? ComputeWrite_Data[159:152] : (VectorWrite_Valid_and ? VectorWrite_Data[159:152] : LoadWrite_Data[159:152]); // @[ActivationBuffers.cs:71]
+  assign group_0_WriteData[167:160] = ComputeWrite_Mask[0] ? ComputeWrite_Data[167:160] : (VectorWrite_Valid_and ? VectorWrite_Data[167:160] : LoadWrite_Data[167:160]); // @[ActivationBuffers.cs:71]
+  assign group_0_WriteData[175:168] = ComputeWrite_Mask[0] ? ComputeWrite_Data[175:168] : (VectorWrite_Valid_and ? VectorWrite_Data[175:168] : LoadWrite_Data[175:168]); // @[ActivationBuffers.cs:71]
+  assign group_0_WriteData[183:176] = ComputeWrite_Mask[0] ? ComputeWrite_Data[183:176] : (VectorWrite_Valid_and ? VectorWrite_Data[183:176] : LoadWrite_Data[183:176]); // @[ActivationBuffers.cs:71]
+  assign group_0_WriteData[191:184] = ComputeWrite_Mask[0] ? ComputeWrite_Data[191:184] : (VectorWrite_Valid_and ? VectorWrite_Data[191:184] : LoadWrite_Data[191:184]); // @[ActivationBuffers.cs:71]
+  assign group_0_WriteData[199:192] = ComputeWrite_Mask[0] ? ComputeWrite_Data[199:192] : (VectorWrite_Valid_and ? VectorWrite_Data[199:192] : LoadWrite_Data[199:192]); // @[ActivationBuffers.cs:71]
+  assign group_0_WriteData[207:200] = ComputeWrite_Mask[0] ? ComputeWrite_Data[207:200] : (VectorWrite_Valid_and ? VectorWrite_Data[207:200] : LoadWrite_Data[207:200]); // @[ActivationBuffers.cs:71]
+  assign group_0_WriteData[215:208] = ComputeWrite_Mask[0] ? ComputeWrite_Data[215:208] : (VectorWrite_Valid_and ? VectorWrite_Data[215:208] : LoadWrite_Data[215:208]); // @[ActivationBuffers.cs:71]
+  assign group_0_WriteData[223:216] = ComputeWrite_Mask[0] ? ComputeWrite_Data[223:216] : (VectorWrite_Valid_and ? VectorWrite_Data[223:216] : LoadWrite_Data[223:216]); // @[ActivationBuffers.cs:71]
+  assign group_0_WriteData[231:224] = ComputeWrite_Mask[0] ? ComputeWrite_Data[231:224] : (VectorWrite_Valid_and ? VectorWrite_Data[231:224] : LoadWrite_Data[231:224]); // @[ActivationBuffers.cs:71]
+  assign group_0_WriteData[239:232] = ComputeWrite_Mask[0] ? ComputeWrite_Data[239:232] : (VectorWrite_Valid_and ? VectorWrite_Data[239:232] : LoadWrite_Data[239:232]); // @[ActivationBuffers.cs:71]
+  assign group_0_WriteData[247:240] = ComputeWrite_Mask[0] ? ComputeWrite_Data[247:240] : (VectorWrite_Valid_and ? VectorWrite_Data[247:240] : LoadWrite_Data[247:240]); // @[ActivationBuffers.cs:71]
+  assign group_0_WriteData[255:248] = ComputeWrite_Mask[0] ? ComputeWrite_Data[255:248] : (VectorWrite_Valid_and ? VectorWrite_Data[255:248] : LoadWrite_Data[255:248]); // @[ActivationBuffers.cs:71]
   assign group_0_ReadEnable = ((StoreRead_Valid_and | WeightRead_Valid_and) | VectorRead_Valid_and) | ComputeRead_Valid_and; // @[ActivationBuffers.cs:54]
   assign group_0_ReadAddress = StoreRead_Valid_and ? StoreRead_Address : (WeightRead_Valid_and ? WeightRead_Address : (VectorRead_Valid_and ? VectorRead_Address : ComputeRead_Address)); // @[ActivationBuffers.cs:56]
   assign group_1_WriteEnable = (ComputeWrite_Mask[1] | VectorWrite_Valid_and_1) | LoadWrite_Valid_and_1; // @[ActivationBuffers.cs:67]
   assign group_1_WriteLanes = ComputeWrite_Mask[1] ? ComputeWrite_Lanes : 32'hffffffff; // @[ActivationBuffers.cs:69]
   assign group_1_WriteAddress = ComputeWrite_Mask[1] ? ComputeWrite_Address : (VectorWrite_Valid_and_1 ? VectorWrite_Address : LoadWrite_Address); // @[ActivationBuffers.cs:68]
-  assign group_1_WriteData_0 = ComputeWrite_Mask[1] ? ComputeWrite_Data_32 : (VectorWrite_Valid_and_1 ? VectorWrite_Data_0 : LoadWrite_Data_0); // @[ActivationBuffers.cs:71]
-  assign group_1_WriteData_1 = ComputeWrite_Mask[1] ? ComputeWrite_Data_33 : (VectorWrite_Valid_and_1 ? VectorWrite_Data_1 : LoadWrite_Data_1); // @[ActivationBuffers.cs:71]
-  assign group_1_WriteData_2 = ComputeWrite_Mask[1] ? ComputeWrite_Data_34 : (VectorWrite_Valid_and_1 ? VectorWrite_Data_2 : LoadWrite_Data_2); // @[ActivationBuffers.cs:71]
-  assign group_1_WriteData_3 = ComputeWrite_Mask[1] ? ComputeWrite_Data_35 : (VectorWrite_Valid_and_1 ? VectorWrite_Data_3 : LoadWrite_Data_3); // @[ActivationBuffers.cs:71]
-  assign group_1_WriteData_4 = ComputeWrite_Mask[1] ? ComputeWrite_Data_36 : (VectorWrite_Valid_and_1 ? VectorWrite_Data_4 : LoadWrite_Data_4); // @[ActivationBuffers.cs:71]
-  assign group_1_WriteData_5 = ComputeWrite_Mask[1] ? ComputeWrite_Data_37 : (VectorWrite_Valid_and_1 ? VectorWrite_Data_5 : LoadWrite_Data_5); // @[ActivationBuffers.cs:71]
-  assign group_1_WriteData_6 = ComputeWrite_Mask[1] ? ComputeWrite_Data_38 : (VectorWrite_Valid_and_1 ? VectorWrite_Data_6 : LoadWrite_Data_6); // @[ActivationBuffers.cs:71]
-  assign group_1_WriteData_7 = ComputeWrite_Mask[1] ? ComputeWrite_Data_39 : (VectorWrite_Valid_and_1 ? VectorWrite_Data_7 : LoadWrite_Data_7); // @[ActivationBuffers.cs:71]
-  assign group_1_WriteData_8 = ComputeWrite_Mask[1] ? ComputeWrite_Data_40 : (VectorWrite_Valid_and_1 ? VectorWrite_Data_8 : LoadWrite_Data_8); // @[ActivationBuffers.cs:71]
-  assign group_1_WriteData_9 = ComputeWrite_Mask[1] ? ComputeWrite_Data_41 : (VectorWrite_Valid_and_1 ? VectorWrite_Data_9 : LoadWrite_Data_9); // @[ActivationBuffers.cs:71]
-  assign group_1_WriteData_10 = ComputeWrite_Mask[1] ? ComputeWrite_Data_42 : (VectorWrite_Valid_and_1 ? VectorWrite_Data_10 : LoadWrite_Data_10); // @[ActivationBuffers.cs:71]
-  assign group_1_WriteData_11 = ComputeWrite_Mask[1] ? ComputeWrite_Data_43 : (VectorWrite_Valid_and_1 ? VectorWrite_Data_11 : LoadWrite_Data_11); // @[ActivationBuffers.cs:71]
-  assign group_1_WriteData_12 = ComputeWrite_Mask[1] ? ComputeWrite_Data_44 : (VectorWrite_Valid_and_1 ? VectorWrite_Data_12 : LoadWrite_Data_12); // @[ActivationBuffers.cs:71]
-  assign group_1_WriteData_13 = ComputeWrite_Mask[1] ? ComputeWrite_Data_45 : (VectorWrite_Valid_and_1 ? VectorWrite_Data_13 : LoadWrite_Data_13); // @[ActivationBuffers.cs:71]
-  assign group_1_WriteData_14 = ComputeWrite_Mask[1] ? ComputeWrite_Data_46 : (VectorWrite_Valid_and_1 ? VectorWrite_Data_14 : LoadWrite_Data_14); // @[ActivationBuffers.cs:71]
-  assign group_1_WriteData_15 = ComputeWrite_Mask[1] ? ComputeWrite_Data_47 : (VectorWrite_Valid_and_1 ? VectorWrite_Data_15 : LoadWrite_Data_15); // @[ActivationBuffers.cs:71]
-  assign group_1_WriteData_16 = ComputeWrite_Mask[1] ? ComputeWrite_Data_48 : (VectorWrite_Valid_and_1 ? VectorWrite_Data_16 : LoadWrite_Data_16); // @[ActivationBuffers.cs:71]
-  assign group_1_WriteData_17 = ComputeWrite_Mask[1] ? ComputeWrite_Data_49 : (VectorWrite_Valid_and_1 ? VectorWrite_Data_17 : LoadWrite_Data_17); // @[ActivationBuffers.cs:71]
-  assign group_1_WriteData_18 = ComputeWrite_Mask[1] ? ComputeWrite_Data_50 : (VectorWrite_Valid_and_1 ? VectorWrite_Data_18 : LoadWrite_Data_18); // @[ActivationBuffers.cs:71]
-  assign group_1_WriteData_19 = ComputeWrite_Mask[1] ? ComputeWrite_Data_51 : (VectorWrite_Valid_and_1 ? VectorWrite_Data_19 : LoadWrite_Data_19); // @[ActivationBuffers.cs:71]
-  assign group_1_WriteData_20 = ComputeWrite_Mask[1] ? ComputeWrite_Data_52 : (VectorWrite_Valid_and_1 ? VectorWrite_Data_20 : LoadWrite_Data_20); // @[ActivationBuffers.cs:71]
-  assign group_1_WriteData_21 = ComputeWrite_Mask[1] ? ComputeWrite_Data_53 : (VectorWrite_Valid_and_1 ? VectorWrite_Data_21 : LoadWrite_Data_21); // @[ActivationBuffers.cs:71]
-  assign group_1_WriteData_22 = ComputeWrite_Mask[1] ? ComputeWrite_Data_54 : (VectorWrite_Valid_and_1 ? VectorWrite_Data_22 : LoadWrite_Data_22); // @[ActivationBuffers.cs:71]
-  assign group_1_WriteData_23 = ComputeWrite_Mask[1] ? ComputeWrite_Data_55 : (VectorWrite_Valid_and_1 ? VectorWrite_Data_23 : LoadWrite_Data_23); // @[ActivationBuffers.cs:71]
-  assign group_1_WriteData_24 = ComputeWrite_Mask[1] ? ComputeWrite_Data_56 : (VectorWrite_Valid_and_1 ? VectorWrite_Data_24 : LoadWrite_Data_24); // @[ActivationBuffers.cs:71]
-  assign group_1_WriteData_25 = ComputeWrite_Mask[1] ? ComputeWrite_Data_57 : (VectorWrite_Valid_and_1 ? VectorWrite_Data_25 : LoadWrite_Data_25); // @[ActivationBuffers.cs:71]
-  assign group_1_WriteData_26 = ComputeWrite_Mask[1] ? ComputeWrite_Data_58 : (VectorWrite_Valid_and_1 ? VectorWrite_Data_26 : LoadWrite_Data_26); // @[ActivationBuffers.cs:71]
-  assign group_1_WriteData_27 = ComputeWrite_Mask[1] ? ComputeWrite_Data_59 : (VectorWrite_Valid_and_1 ? VectorWrite_Data_27 : LoadWrite_Data_27); // @[ActivationBuffers.cs:71]
-  assign group_1_WriteData_28 = ComputeWrite_Mask[1] ? ComputeWrite_Data_60 : (VectorWrite_Valid_and_1 ? VectorWrite_Data_28 : LoadWrite_Data_28); // @[ActivationBuffers.cs:71]
-  assign group_1_WriteData_29 = ComputeWrite_Mask[1] ? ComputeWrite_Data_61 : (VectorWrite_Valid_and_1 ? VectorWrite_Data_29 : LoadWrite_Data_29); // @[ActivationBuffers.cs:71]
-  assign group_1_WriteData_30 = ComputeWrite_Mask[1] ? ComputeWrite_Data_62 : (VectorWrite_Valid_and_1 ? VectorWrite_Data_30 : LoadWrite_Data_30); // @[ActivationBuffers.cs:71]
-  assign group_1_WriteData_31 = ComputeWrite_Mask[1] ? ComputeWrite_Data_63 : (VectorWrite_Valid_and_1 ? VectorWrite_Data_31 : LoadWrite_Data_31); // @[ActivationBuffers.cs:71]
+  assign group_1_WriteData[7:0] = ComputeWrite_Mask[1] ? ComputeWrite_Data[263:256] : (VectorWrite_Valid_and_1 ? VectorWrite_Data[7:0] : LoadWrite_Data[7:0]); // @[ActivationBuffers.cs:71]
+  assign group_1_WriteData[15:8] = ComputeWrite_Mask[1] ? ComputeWrite_Data[271:264] : (VectorWrite_Valid_and_1 ? VectorWrite_Data[15:8] : LoadWrite_Data[15:8]); // @[ActivationBuffers.cs:71]
+  assign group_1_WriteData[23:16] = ComputeWrite_Mask[1] ? ComputeWrite_Data[279:272] : (VectorWrite_Valid_and_1 ? VectorWrite_Data[23:16] : LoadWrite_Data[23:16]); // @[ActivationBuffers.cs:71]
+  assign group_1_WriteData[31:24] = ComputeWrite_Mask[1] ? ComputeWrite_Data[287:280] : (VectorWrite_Valid_and_1 ? VectorWrite_Data[31:24] : LoadWrite_Data[31:24]); // @[ActivationBuffers.cs:71]
+  assign group_1_WriteData[39:32] = ComputeWrite_Mask[1] ? ComputeWrite_Data[295:288] : (VectorWrite_Valid_and_1 ? VectorWrite_Data[39:32] : LoadWrite_Data[39:32]); // @[ActivationBuffers.cs:71]
+  assign group_1_WriteData[47:40] = ComputeWrite_Mask[1] ? ComputeWrite_Data[303:296] : (VectorWrite_Valid_and_1 ? VectorWrite_Data[47:40] : LoadWrite_Data[47:40]); // @[ActivationBuffers.cs:71]
+  assign group_1_WriteData[55:48] = ComputeWrite_Mask[1] ? ComputeWrite_Data[311:304] : (VectorWrite_Valid_and_1 ? VectorWrite_Data[55:48] : LoadWrite_Data[55:48]); // @[ActivationBuffers.cs:71]
+  assign group_1_WriteData[63:56] = ComputeWrite_Mask[1] ? ComputeWrite_Data[319:312] : (VectorWrite_Valid_and_1 ? VectorWrite_Data[63:56] : LoadWrite_Data[63:56]); // @[ActivationBuffers.cs:71]
+  assign group_1_WriteData[71:64] = ComputeWrite_Mask[1] ? ComputeWrite_Data[327:320] : (VectorWrite_Valid_and_1 ? VectorWrite_Data[71:64] : LoadWrite_Data[71:64]); // @[ActivationBuffers.cs:71]
+  assign group_1_WriteData[79:72] = ComputeWrite_Mask[1] ? ComputeWrite_Data[335:328] : (VectorWrite_Valid_and_1 ? VectorWrite_Data[79:72] : LoadWrite_Data[79:72]); // @[ActivationBuffers.cs:71]
+  assign group_1_WriteData[87:80] = ComputeWrite_Mask[1] ? ComputeWrite_Data[343:336] : (VectorWrite_Valid_and_1 ? VectorWrite_Data[87:80] : LoadWrite_Data[87:80]); // @[ActivationBuffers.cs:71]
+  assign group_1_WriteData[95:88] = ComputeWrite_Mask[1] ? ComputeWrite_Data[351:344] : (VectorWrite_Valid_and_1 ? VectorWrite_Data[95:88] : LoadWrite_Data[95:88]); // @[ActivationBuffers.cs:71]
+  assign group_1_WriteData[103:96] = ComputeWrite_Mask[1] ? ComputeWrite_Data[359:352] : (VectorWrite_Valid_and_1 ? VectorWrite_Data[103:96] : LoadWrite_Data[103:96]); // @[ActivationBuffers.cs:71]
+  assign group_1_WriteData[111:104] = ComputeWrite_Mask[1] ? ComputeWrite_Data[367:360] : (VectorWrite_Valid_and_1 ? VectorWrite_Data[111:104] : LoadWrite_Data[111:104]); // @[ActivationBuffers.cs:71]
+  assign group_1_WriteData[119:112] = ComputeWrite_Mask[1] ? ComputeWrite_Data[375:368] : (VectorWrite_Valid_and_1 ? VectorWrite_Data[119:112] : LoadWrite_Data[119:112]); // @[ActivationBuffers.cs:71]
+  assign group_1_WriteData[127:120] = ComputeWrite_Mask[1] ? ComputeWrite_Data[383:376] : (VectorWrite_Valid_and_1 ? VectorWrite_Data[127:120] : LoadWrite_Data[127:120]); // @[ActivationBuffers.cs:71]
+  assign group_1_WriteData[135:128] = ComputeWrite_Mask[1] ? ComputeWrite_Data[391:384] : (VectorWrite_Valid_and_1 ? VectorWrite_Data[135:128] : LoadWrite_Data[135:128]); // @[ActivationBuffers.cs:71]
+  assign group_1_WriteData[143:136] = ComputeWrite_Mask[1] ? ComputeWrite_Data[399:392] : (VectorWrite_Valid_and_1 ? VectorWrite_Data[143:136] : LoadWrite_Data[143:136]); // @[ActivationBuffers.cs:71]
+  assign group_1_WriteData[151:144] = ComputeWrite_Mask[1] ? ComputeWrite_Data[407:400] : (VectorWrite_Valid_and_1 ? VectorWrite_Data[151:144] : LoadWrite_Data[151:144]); // @[ActivationBuffers.cs:71]
+  assign group_1_WriteData[159:152] = ComputeWrite_Mask[1] ? ComputeWrite_Data[415:408] : (VectorWrite_Valid_and_1 ? VectorWrite_Data[159:152] : LoadWrite_Data[159:152]); // @[ActivationBuffers.cs:71]
+  assign group_1_WriteData[167:160] = ComputeWrite_Mask[1] ? ComputeWrite_Data[423:416] : (VectorWrite_Valid_and_1 ? VectorWrite_Data[167:160] : LoadWrite_Data[167:160]); // @[ActivationBuffers.cs:71]
+  assign group_1_WriteData[175:168] = ComputeWrite_Mask[1] ? ComputeWrite_Data[431:424] : (VectorWrite_Valid_and_1 ? VectorWrite_Data[175:168] : LoadWrite_Data[175:168]); // @[ActivationBuffers.cs:71]
+  assign group_1_WriteData[183:176] = ComputeWrite_Mask[1] ? ComputeWrite_Data[439:432] : (VectorWrite_Valid_and_1 ? VectorWrite_Data[183:176] : LoadWrite_Data[183:176]); // @[ActivationBuffers.cs:71]
+  assign group_1_WriteData[191:184] = ComputeWrite_Mask[1] ? ComputeWrite_Data[447:440] : (VectorWrite_Valid_and_1 ? VectorWrite_Data[191:184] : LoadWrite_Data[191:184]); // @[ActivationBuffers.cs:71]
+  assign group_1_WriteData[199:192] = ComputeWrite_Mask[1] ? ComputeWrite_Data[455:448] : (VectorWrite_Valid_and_1 ? VectorWrite_Data[199:192] : LoadWrite_Data[199:192]); // @[ActivationBuffers.cs:71]
+  assign group_1_WriteData[207:200] = ComputeWrite_Mask[1] ? ComputeWrite_Data[463:456] : (VectorWrite_Valid_and_1 ? VectorWrite_Data[207:200] : LoadWrite_Data[207:200]); // @[ActivationBuffers.cs:71]
+  assign group_1_WriteData[215:208] = ComputeWrite_Mask[1] ? ComputeWrite_Data[471:464] : (VectorWrite_Valid_and_1 ? VectorWrite_Data[215:208] : LoadWrite_Data[215:208]); // @[ActivationBuffers.cs:71]
+  assign group_1_WriteData[223:216] = ComputeWrite_Mask[1] ? ComputeWrite_Data[479:472] : (VectorWrite_Valid_and_1 ? VectorWrite_Data[223:216] : LoadWrite_Data[223:216]); // @[ActivationBuffers.cs:71]
+  assign group_1_WriteData[231:224] = ComputeWrite_Mask[1] ? ComputeWrite_Data[487:480] : (VectorWrite_Valid_and_1 ? VectorWrite_Data[231:224] : LoadWrite_Data[231:224]); // @[ActivationBuffers.cs:71]
+  assign group_1_WriteData[239:232] = ComputeWrite_Mask[1] ? ComputeWrite_Data[495:488] : (VectorWrite_Valid_and_1 ? VectorWrite_Data[239:232] : LoadWrite_Data[239:232]); // @[ActivationBuffers.cs:71]
+  assign group_1_WriteData[247:240] = ComputeWrite_Mask[1] ? ComputeWrite_Data[503:496] : (VectorWrite_Valid_and_1 ? VectorWrite_Data[247:240] : LoadWrite_Data[247:240]); // @[ActivationBuffers.cs:71]
+  assign group_1_WriteData[255:248] = ComputeWrite_Mask[1] ? ComputeWrite_Data[511:504] : (VectorWrite_Valid_and_1 ? VectorWrite_Data[255:248] : LoadWrite_Data[255:248]); // @[ActivationBuffers.cs:71]
   assign group_1_ReadEnable = ((StoreRead_Valid_and_1 | WeightRead_Valid_and_1) | VectorRead_Valid_and_1) | ComputeRead_Valid_and_1; // @[ActivationBuffers.cs:54]
   assign group_1_ReadAddress = StoreRead_Valid_and_1 ? StoreRead_Address : (WeightRead_Valid_and_1 ? WeightRead_Address : (VectorRead_Valid_and_1 ? VectorRead_Address : ComputeRead_Address)); // @[ActivationBuffers.cs:56]
   assign group_2_WriteEnable = (ComputeWrite_Mask[2] | VectorWrite_Valid_and_2) | LoadWrite_Valid_and_2; // @[ActivationBuffers.cs:67]
   assign group_2_WriteLanes = ComputeWrite_Mask[2] ? ComputeWrite_Lanes : 32'hffffffff; // @[ActivationBuffers.cs:69]
   assign group_2_WriteAddress = ComputeWrite_Mask[2] ? ComputeWrite_Address : (VectorWrite_Valid_and_2 ? VectorWrite_Address : LoadWrite_Address); // @[ActivationBuffers.cs:68]
-  assign group_2_WriteData_0 = ComputeWrite_Mask[2] ? ComputeWrite_Data_64 : (VectorWrite_Valid_and_2 ? VectorWrite_Data_0 : LoadWrite_Data_0); // @[ActivationBuffers.cs:71]
-  assign group_2_WriteData_1 = ComputeWrite_Mask[2] ? ComputeWrite_Data_65 : (VectorWrite_Valid_and_2 ? VectorWrite_Data_1 : LoadWrite_Data_1); // @[ActivationBuffers.cs:71]
-  assign group_2_WriteData_2 = ComputeWrite_Mask[2] ? ComputeWrite_Data_66 : (VectorWrite_Valid_and_2 ? VectorWrite_Data_2 : LoadWrite_Data_2); // @[ActivationBuffers.cs:71]
-  assign group_2_WriteData_3 = ComputeWrite_Mask[2] ? ComputeWrite_Data_67 : (VectorWrite_Valid_and_2 ? VectorWrite_Data_3 : LoadWrite_Data_3); // @[ActivationBuffers.cs:71]
-  assign group_2_WriteData_4 = ComputeWrite_Mask[2] ? ComputeWrite_Data_68 : (VectorWrite_Valid_and_2 ? VectorWrite_Data_4 : LoadWrite_Data_4); // @[ActivationBuffers.cs:71]
-  assign group_2_WriteData_5 = ComputeWrite_Mask[2] ? ComputeWrite_Data_69 : (VectorWrite_Valid_and_2 ? VectorWrite_Data_5 : LoadWrite_Data_5); // @[ActivationBuffers.cs:71]
-  assign group_2_WriteData_6 = ComputeWrite_Mask[2] ? ComputeWrite_Data_70 : (VectorWrite_Valid_and_2 ? VectorWrite_Data_6 : LoadWrite_Data_6); // @[ActivationBuffers.cs:71]
-  assign group_2_WriteData_7 = ComputeWrite_Mask[2] ? ComputeWrite_Data_71 : (VectorWrite_Valid_and_2 ? VectorWrite_Data_7 : LoadWrite_Data_7); // @[ActivationBuffers.cs:71]
-  assign group_2_WriteData_8 = ComputeWrite_Mask[2] ? ComputeWrite_Data_72 : (VectorWrite_Valid_and_2 ? VectorWrite_Data_8 : LoadWrite_Data_8); // @[ActivationBuffers.cs:71]
-  assign group_2_WriteData_9 = ComputeWrite_Mask[2] ? ComputeWrite_Data_73 : (VectorWrite_Valid_and_2 ? VectorWrite_Data_9 : LoadWrite_Data_9); // @[ActivationBuffers.cs:71]
-  assign group_2_WriteData_10 = ComputeWrite_Mask[2] ? ComputeWrite_Data_74 : (VectorWrite_Valid_and_2 ? VectorWrite_Data_10 : LoadWrite_Data_10); // @[ActivationBuffers.cs:71]
-  assign group_2_WriteData_11 = ComputeWrite_Mask[2] ? ComputeWrite_Data_75 : (VectorWrite_Valid_and_2 ? VectorWrite_Data_11 : LoadWrite_Data_11); // @[ActivationBuffers.cs:71]
-  assign group_2_WriteData_12 = ComputeWrite_Mask[2] ? ComputeWrite_Data_76 : (VectorWrite_Valid_and_2 ? VectorWrite_Data_12 : LoadWrite_Data_12); // @[ActivationBuffers.cs:71]
-  assign group_2_WriteData_13 = ComputeWrite_Mask[2] ? ComputeWrite_Data_77 : (VectorWrite_Valid_and_2 ? VectorWrite_Data_13 : LoadWrite_Data_13); // @[ActivationBuffers.cs:71]
-  assign group_2_WriteData_14 = ComputeWrite_Mask[2] ? ComputeWrite_Data_78 : (VectorWrite_Valid_and_2 ? VectorWrite_Data_14 : LoadWrite_Data_14); // @[ActivationBuffers.cs:71]
-  assign group_2_WriteData_15 = ComputeWrite_Mask[2] ? ComputeWrite_Data_79 : (VectorWrite_Valid_and_2 ? VectorWrite_Data_15 : LoadWrite_Data_15); // @[ActivationBuffers.cs:71]
-  assign group_2_WriteData_16 = ComputeWrite_Mask[2] ? ComputeWrite_Data_80 : (VectorWrite_Valid_and_2 ? VectorWrite_Data_16 : LoadWrite_Data_16); // @[ActivationBuffers.cs:71]
-  assign group_2_WriteData_17 = ComputeWrite_Mask[2] ? ComputeWrite_Data_81 : (VectorWrite_Valid_and_2 ? VectorWrite_Data_17 : LoadWrite_Data_17); // @[ActivationBuffers.cs:71]
-  assign group_2_WriteData_18 = ComputeWrite_Mask[2] ? ComputeWrite_Data_82 : (VectorWrite_Valid_and_2 ? VectorWrite_Data_18 : LoadWrite_Data_18); // @[ActivationBuffers.cs:71]
-  assign group_2_WriteData_19 = ComputeWrite_Mask[2] ? ComputeWrite_Data_83 : (VectorWrite_Valid_and_2 ? VectorWrite_Data_19 : LoadWrite_Data_19); // @[ActivationBuffers.cs:71]
-  assign group_2_WriteData_20 = ComputeWrite_Mask[2] ? ComputeWrite_Data_84 : (VectorWrite_Valid_and_2 ? VectorWrite_Data_20 : LoadWrite_Data_20); // @[ActivationBuffers.cs:71]
-  assign group_2_WriteData_21 = ComputeWrite_Mask[2] ? ComputeWrite_Data_85 : (VectorWrite_Valid_and_2 ? VectorWrite_Data_21 : LoadWrite_Data_21); // @[ActivationBuffers.cs:71]
-  assign group_2_WriteData_22 = ComputeWrite_Mask[2] ? ComputeWrite_Data_86 : (VectorWrite_Valid_and_2 ? VectorWrite_Data_22 : LoadWrite_Data_22); // @[ActivationBuffers.cs:71]
-  assign group_2_WriteData_23 = ComputeWrite_Mask[2] ? ComputeWrite_Data_87 : (VectorWrite_Valid_and_2 ? VectorWrite_Data_23 : LoadWrite_Data_23); // @[ActivationBuffers.cs:71]
-  assign group_2_WriteData_24 = ComputeWrite_Mask[2] ? ComputeWrite_Data_88 : (VectorWrite_Valid_and_2 ? VectorWrite_Data_24 : LoadWrite_Data_24); // @[ActivationBuffers.cs:71]
-  assign group_2_WriteData_25 = ComputeWrite_Mask[2] ? ComputeWrite_Data_89 : (VectorWrite_Valid_and_2 ? VectorWrite_Data_25 : LoadWrite_Data_25); // @[ActivationBuffers.cs:71]
-  assign group_2_WriteData_26 = ComputeWrite_Mask[2] ? ComputeWrite_Data_90 : (VectorWrite_Valid_and_2 ? VectorWrite_Data_26 : LoadWrite_Data_26); // @[ActivationBuffers.cs:71]
-  assign group_2_WriteData_27 = ComputeWrite_Mask[2] ? ComputeWrite_Data_91 : (VectorWrite_Valid_and_2 ? VectorWrite_Data_27 : LoadWrite_Data_27); // @[ActivationBuffers.cs:71]
-  assign group_2_WriteData_28 = ComputeWrite_Mask[2] ? ComputeWrite_Data_92 : (VectorWrite_Valid_and_2 ? VectorWrite_Data_28 : LoadWrite_Data_28); // @[ActivationBuffers.cs:71]
-  assign group_2_WriteData_29 = ComputeWrite_Mask[2] ? ComputeWrite_Data_93 : (VectorWrite_Valid_and_2 ? VectorWrite_Data_29 : LoadWrite_Data_29); // @[ActivationBuffers.cs:71]
-  assign group_2_WriteData_30 = ComputeWrite_Mask[2] ? ComputeWrite_Data_94 : (VectorWrite_Valid_and_2 ? VectorWrite_Data_30 : LoadWrite_Data_30); // @[ActivationBuffers.cs:71]
-  assign group_2_WriteData_31 = ComputeWrite_Mask[2] ? ComputeWrite_Data_95 : (VectorWrite_Valid_and_2 ? VectorWrite_Data_31 : LoadWrite_Data_31); // @[ActivationBuffers.cs:71]
+  assign group_2_WriteData[7:0] = ComputeWrite_Mask[2] ? ComputeWrite_Data[519:512] : (VectorWrite_Valid_and_2 ? VectorWrite_Data[7:0] : LoadWrite_Data[7:0]); // @[ActivationBuffers.cs:71]
+  assign group_2_WriteData[15:8] = ComputeWrite_Mask[2] ? ComputeWrite_Data[527:520] : (VectorWrite_Valid_and_2 ? VectorWrite_Data[15:8] : LoadWrite_Data[15:8]); // @[ActivationBuffers.cs:71]
+  assign group_2_WriteData[23:16] = ComputeWrite_Mask[2] ? ComputeWrite_Data[535:528] : (VectorWrite_Valid_and_2 ? VectorWrite_Data[23:16] : LoadWrite_Data[23:16]); // @[ActivationBuffers.cs:71]
+  assign group_2_WriteData[31:24] = ComputeWrite_Mask[2] ? ComputeWrite_Data[543:536] : (VectorWrite_Valid_and_2 ? VectorWrite_Data[31:24] : LoadWrite_Data[31:24]); // @[ActivationBuffers.cs:71]
+  assign group_2_WriteData[39:32] = ComputeWrite_Mask[2] ? ComputeWrite_Data[551:544] : (VectorWrite_Valid_and_2 ? VectorWrite_Data[39:32] : LoadWrite_Data[39:32]); // @[ActivationBuffers.cs:71]
+  assign group_2_WriteData[47:40] = ComputeWrite_Mask[2] ? ComputeWrite_Data[559:552] : (VectorWrite_Valid_and_2 ? VectorWrite_Data[47:40] : LoadWrite_Data[47:40]); // @[ActivationBuffers.cs:71]
+  assign group_2_WriteData[55:48] = ComputeWrite_Mask[2] ? ComputeWrite_Data[567:560] : (VectorWrite_Valid_and_2 ? VectorWrite_Data[55:48] : LoadWrite_Data[55:48]); // @[ActivationBuffers.cs:71]
+  assign group_2_WriteData[63:56] = ComputeWrite_Mask[2] ? ComputeWrite_Data[575:568] : (VectorWrite_Valid_and_2 ? VectorWrite_Data[63:56] : LoadWrite_Data[63:56]); // @[ActivationBuffers.cs:71]
+  assign group_2_WriteData[71:64] = ComputeWrite_Mask[2] ? ComputeWrite_Data[583:576] : (VectorWrite_Valid_and_2 ? VectorWrite_Data[71:64] : LoadWrite_Data[71:64]); // @[ActivationBuffers.cs:71]
+  assign group_2_WriteData[79:72] = ComputeWrite_Mask[2] ? ComputeWrite_Data[591:584] : (VectorWrite_Valid_and_2 ? VectorWrite_Data[79:72] : LoadWrite_Data[79:72]); // @[ActivationBuffers.cs:71]
+  assign group_2_WriteData[87:80] = ComputeWrite_Mask[2] ? ComputeWrite_Data[599:592] : (VectorWrite_Valid_and_2 ? VectorWrite_Data[87:80] : LoadWrite_Data[87:80]); // @[ActivationBuffers.cs:71]
+  assign group_2_WriteData[95:88] = ComputeWrite_Mask[2] ? ComputeWrite_Data[607:600] : (VectorWrite_Valid_and_2 ? VectorWrite_Data[95:88] : LoadWrite_Data[95:88]); // @[ActivationBuffers.cs:71]
+  assign group_2_WriteData[103:96] = ComputeWrite_Mask[2] ? ComputeWrite_Data[615:608] : (VectorWrite_Valid_and_2 ? VectorWrite_Data[103:96] : LoadWrite_Data[103:96]); // @[ActivationBuffers.cs:71]
+  assign group_2_WriteData[111:104] = ComputeWrite_Mask[2] ? ComputeWrite_Data[623:616] : (VectorWrite_Valid_and_2 ? VectorWrite_Data[111:104] : LoadWrite_Data[111:104]); // @[ActivationBuffers.cs:71]
+  assign group_2_WriteData[119:112] = ComputeWrite_Mask[2] ? ComputeWrite_Data[631:624] : (VectorWrite_Valid_and_2 ? VectorWrite_Data[119:112] : LoadWrite_Data[119:112]); // @[ActivationBuffers.cs:71]
+  assign group_2_WriteData[127:120] = ComputeWrite_Mask[2] ? ComputeWrite_Data[639:632] : (VectorWrite_Valid_and_2 ? VectorWrite_Data[127:120] : LoadWrite_Data[127:120]); // @[ActivationBuffers.cs:71]
+  assign group_2_WriteData[135:128] = ComputeWrite_Mask[2] ? ComputeWrite_Data[647:640] : (VectorWrite_Valid_and_2 ? VectorWrite_Data[135:128] : LoadWrite_Data[135:128]); // @[ActivationBuffers.cs:71]
+  assign group_2_WriteData[143:136] = ComputeWrite_Mask[2] ? ComputeWrite_Data[655:648] : (VectorWrite_Valid_and_2 ? VectorWrite_Data[143:136] : LoadWrite_Data[143:136]); // @[ActivationBuffers.cs:71]
+  assign group_2_WriteData[151:144] = ComputeWrite_Mask[2] ? ComputeWrite_Data[663:656] : (VectorWrite_Valid_and_2 ? VectorWrite_Data[151:144] : LoadWrite_Data[151:144]); // @[ActivationBuffers.cs:71]
+  assign group_2_WriteData[159:152] = ComputeWrite_Mask[2] ? ComputeWrite_Data[671:664] : (VectorWrite_Valid_and_2 ? VectorWrite_Data[159:152] : LoadWrite_Data[159:152]); // @[ActivationBuffers.cs:71]
+  assign group_2_WriteData[167:160] = ComputeWrite_Mask[2] ? ComputeWrite_Data[679:672] : (VectorWrite_Valid_and_2 ? VectorWrite_Data[167:160] : LoadWrite_Data[167:160]); // @[ActivationBuffers.cs:71]
+  assign group_2_WriteData[175:168] = ComputeWrite_Mask[2] ? ComputeWrite_Data[687:680] : (VectorWrite_Valid_and_2 ? VectorWrite_Data[175:168] : LoadWrite_Data[175:168]); // @[ActivationBuffers.cs:71]
+  assign group_2_WriteData[183:176] = ComputeWrite_Mask[2] ? ComputeWrite_Data[695:688] : (VectorWrite_Valid_and_2 ? VectorWrite_Data[183:176] : LoadWrite_Data[183:176]); // @[ActivationBuffers.cs:71]
+  assign group_2_WriteData[191:184] = ComputeWrite_Mask[2] ? ComputeWrite_Data[703:696] : (VectorWrite_Valid_and_2 ? VectorWrite_Data[191:184] : LoadWrite_Data[191:184]); // @[ActivationBuffers.cs:71]
+  assign group_2_WriteData[199:192] = ComputeWrite_Mask[2] ? ComputeWrite_Data[711:704] : (VectorWrite_Valid_and_2 ? VectorWrite_Data[199:192] : LoadWrite_Data[199:192]); // @[ActivationBuffers.cs:71]
+  assign group_2_WriteData[207:200] = ComputeWrite_Mask[2] ? ComputeWrite_Data[719:712] : (VectorWrite_Valid_and_2 ? VectorWrite_Data[207:200] : LoadWrite_Data[207:200]); // @[ActivationBuffers.cs:71]
+  assign group_2_WriteData[215:208] = ComputeWrite_Mask[2] ? ComputeWrite_Data[727:720] : (VectorWrite_Valid_and_2 ? VectorWrite_Data[215:208] : LoadWrite_Data[215:208]); // @[ActivationBuffers.cs:71]
+  assign group_2_WriteData[223:216] = ComputeWrite_Mask[2] ? ComputeWrite_Data[735:728] : (VectorWrite_Valid_and_2 ? VectorWrite_Data[223:216] : LoadWrite_Data[223:216]); // @[ActivationBuffers.cs:71]
+  assign group_2_WriteData[231:224] = ComputeWrite_Mask[2] ? ComputeWrite_Data[743:736] : (VectorWrite_Valid_and_2 ? VectorWrite_Data[231:224] : LoadWrite_Data[231:224]); // @[ActivationBuffers.cs:71]
+  assign group_2_WriteData[239:232] = ComputeWrite_Mask[2] ? ComputeWrite_Data[751:744] : (VectorWrite_Valid_and_2 ? VectorWrite_Data[239:232] : LoadWrite_Data[239:232]); // @[ActivationBuffers.cs:71]
+  assign group_2_WriteData[247:240] = ComputeWrite_Mask[2] ? ComputeWrite_Data[759:752] : (VectorWrite_Valid_and_2 ? VectorWrite_Data[247:240] : LoadWrite_Data[247:240]); // @[ActivationBuffers.cs:71]
+  assign group_2_WriteData[255:248] = ComputeWrite_Mask[2] ? ComputeWrite_Data[767:760] : (VectorWrite_Valid_and_2 ? VectorWrite_Data[255:248] : LoadWrite_Data[255:248]); // @[ActivationBuffers.cs:71]
   assign group_2_ReadEnable = ((StoreRead_Valid_and_2 | WeightRead_Valid_and_2) | VectorRead_Valid_and_2) | ComputeRead_Valid_and_2; // @[ActivationBuffers.cs:54]
   assign group_2_ReadAddress = StoreRead_Valid_and_2 ? StoreRead_Address : (WeightRead_Valid_and_2 ? WeightRead_Address : (VectorRead_Valid_and_2 ? VectorRead_Address : ComputeRead_Address)); // @[ActivationBuffers.cs:56]
   assign group_3_WriteEnable = (ComputeWrite_Mask[3] | VectorWrite_Valid_and_3) | LoadWrite_Valid_and_3; // @[ActivationBuffers.cs:67]
   assign group_3_WriteLanes = ComputeWrite_Mask[3] ? ComputeWrite_Lanes : 32'hffffffff; // @[ActivationBuffers.cs:69]
   assign group_3_WriteAddress = ComputeWrite_Mask[3] ? ComputeWrite_Address : (VectorWrite_Valid_and_3 ? VectorWrite_Address : LoadWrite_Address); // @[ActivationBuffers.cs:68]
-  assign group_3_WriteData_0 = ComputeWrite_Mask[3] ? ComputeWrite_Data_96 : (VectorWrite_Valid_and_3 ? VectorWrite_Data_0 : LoadWrite_Data_0); // @[ActivationBuffers.cs:71]
-  assign group_3_WriteData_1 = ComputeWrite_Mask[3] ? ComputeWrite_Data_97 : (VectorWrite_Valid_and_3 ? VectorWrite_Data_1 : LoadWrite_Data_1); // @[ActivationBuffers.cs:71]
-  assign group_3_WriteData_2 = ComputeWrite_Mask[3] ? ComputeWrite_Data_98 : (VectorWrite_Valid_and_3 ? VectorWrite_Data_2 : LoadWrite_Data_2); // @[ActivationBuffers.cs:71]
-  assign group_3_WriteData_3 = ComputeWrite_Mask[3] ? ComputeWrite_Data_99 : (VectorWrite_Valid_and_3 ? VectorWrite_Data_3 : LoadWrite_Data_3); // @[ActivationBuffers.cs:71]
-  assign group_3_WriteData_4 = ComputeWrite_Mask[3] ? ComputeWrite_Data_100 : (VectorWrite_Valid_and_3 ? VectorWrite_Data_4 : LoadWrite_Data_4); // @[ActivationBuffers.cs:71]
-  assign group_3_WriteData_5 = ComputeWrite_Mask[3] ? ComputeWrite_Data_101 : (VectorWrite_Valid_and_3 ? VectorWrite_Data_5 : LoadWrite_Data_5); // @[ActivationBuffers.cs:71]
-  assign group_3_WriteData_6 = ComputeWrite_Mask[3] ? ComputeWrite_Data_102 : (VectorWrite_Valid_and_3 ? VectorWrite_Data_6 : LoadWrite_Data_6); // @[ActivationBuffers.cs:71]
-  assign group_3_WriteData_7 = ComputeWrite_Mask[3] ? ComputeWrite_Data_103 : (VectorWrite_Valid_and_3 ? VectorWrite_Data_7 : LoadWrite_Data_7); // @[ActivationBuffers.cs:71]
-  assign group_3_WriteData_8 = ComputeWrite_Mask[3] ? ComputeWrite_Data_104 : (VectorWrite_Valid_and_3 ? VectorWrite_Data_8 : LoadWrite_Data_8); // @[ActivationBuffers.cs:71]
-  assign group_3_WriteData_9 = ComputeWrite_Mask[3] ? ComputeWrite_Data_105 : (VectorWrite_Valid_and_3 ? VectorWrite_Data_9 : LoadWrite_Data_9); // @[ActivationBuffers.cs:71]
-  assign group_3_WriteData_10 = ComputeWrite_Mask[3] ? ComputeWrite_Data_106 : (VectorWrite_Valid_and_3 ? VectorWrite_Data_10 : LoadWrite_Data_10); // @[ActivationBuffers.cs:71]
-  assign group_3_WriteData_11 = ComputeWrite_Mask[3] ? ComputeWrite_Data_107 : (VectorWrite_Valid_and_3 ? VectorWrite_Data_11 : LoadWrite_Data_11); // @[ActivationBuffers.cs:71]
-  assign group_3_WriteData_12 = ComputeWrite_Mask[3] ? ComputeWrite_Data_108 : (VectorWrite_Valid_and_3 ? VectorWrite_Data_12 : LoadWrite_Data_12); // @[ActivationBuffers.cs:71]
-  assign group_3_WriteData_13 = ComputeWrite_Mask[3] ? ComputeWrite_Data_109 : (VectorWrite_Valid_and_3 ? VectorWrite_Data_13 : LoadWrite_Data_13); // @[ActivationBuffers.cs:71]
-  assign group_3_WriteData_14 = ComputeWrite_Mask[3] ? ComputeWrite_Data_110 : (VectorWrite_Valid_and_3 ? VectorWrite_Data_14 : LoadWrite_Data_14); // @[ActivationBuffers.cs:71]
-  assign group_3_WriteData_15 = ComputeWrite_Mask[3] ? ComputeWrite_Data_111 : (VectorWrite_Valid_and_3 ? VectorWrite_Data_15 : LoadWrite_Data_15); // @[ActivationBuffers.cs:71]
-  assign group_3_WriteData_16 = ComputeWrite_Mask[3] ? ComputeWrite_Data_112 : (VectorWrite_Valid_and_3 ? VectorWrite_Data_16 : LoadWrite_Data_16); // @[ActivationBuffers.cs:71]
-  assign group_3_WriteData_17 = ComputeWrite_Mask[3] ? ComputeWrite_Data_113 : (VectorWrite_Valid_and_3 ? VectorWrite_Data_17 : LoadWrite_Data_17); // @[ActivationBuffers.cs:71]
-  assign group_3_WriteData_18 = ComputeWrite_Mask[3] ? ComputeWrite_Data_114 : (VectorWrite_Valid_and_3 ? VectorWrite_Data_18 : LoadWrite_Data_18); // @[ActivationBuffers.cs:71]
-  assign group_3_WriteData_19 = ComputeWrite_Mask[3] ? ComputeWrite_Data_115 : (VectorWrite_Valid_and_3 ? VectorWrite_Data_19 : LoadWrite_Data_19); // @[ActivationBuffers.cs:71]
-  assign group_3_WriteData_20 = ComputeWrite_Mask[3] ? ComputeWrite_Data_116 : (VectorWrite_Valid_and_3 ? VectorWrite_Data_20 : LoadWrite_Data_20); // @[ActivationBuffers.cs:71]
-  assign group_3_WriteData_21 = ComputeWrite_Mask[3] ? ComputeWrite_Data_117 : (VectorWrite_Valid_and_3 ? VectorWrite_Data_21 : LoadWrite_Data_21); // @[ActivationBuffers.cs:71]
-  assign group_3_WriteData_22 = ComputeWrite_Mask[3] ? ComputeWrite_Data_118 : (VectorWrite_Valid_and_3 ? VectorWrite_Data_22 : LoadWrite_Data_22); // @[ActivationBuffers.cs:71]
-  assign group_3_WriteData_23 = ComputeWrite_Mask[3] ? ComputeWrite_Data_119 : (VectorWrite_Valid_and_3 ? VectorWrite_Data_23 : LoadWrite_Data_23); // @[ActivationBuffers.cs:71]
-  assign group_3_WriteData_24 = ComputeWrite_Mask[3] ? ComputeWrite_Data_120 : (VectorWrite_Valid_and_3 ? VectorWrite_Data_24 : LoadWrite_Data_24); // @[ActivationBuffers.cs:71]
-  assign group_3_WriteData_25 = ComputeWrite_Mask[3] ? ComputeWrite_Data_121 : (VectorWrite_Valid_and_3 ? VectorWrite_Data_25 : LoadWrite_Data_25); // @[ActivationBuffers.cs:71]
-  assign group_3_WriteData_26 = ComputeWrite_Mask[3] ? ComputeWrite_Data_122 : (VectorWrite_Valid_and_3 ? VectorWrite_Data_26 : LoadWrite_Data_26); // @[ActivationBuffers.cs:71]
-  assign group_3_WriteData_27 = ComputeWrite_Mask[3] ? ComputeWrite_Data_123 : (VectorWrite_Valid_and_3 ? VectorWrite_Data_27 : LoadWrite_Data_27); // @[ActivationBuffers.cs:71]
-  assign group_3_WriteData_28 = ComputeWrite_Mask[3] ? ComputeWrite_Data_124 : (VectorWrite_Valid_and_3 ? VectorWrite_Data_28 : LoadWrite_Data_28); // @[ActivationBuffers.cs:71]
-  assign group_3_WriteData_29 = ComputeWrite_Mask[3] ? ComputeWrite_Data_125 : (VectorWrite_Valid_and_3 ? VectorWrite_Data_29 : LoadWrite_Data_29); // @[ActivationBuffers.cs:71]
-  assign group_3_WriteData_30 = ComputeWrite_Mask[3] ? ComputeWrite_Data_126 : (VectorWrite_Valid_and_3 ? VectorWrite_Data_30 : LoadWrite_Data_30); // @[ActivationBuffers.cs:71]
-  assign group_3_WriteData_31 = ComputeWrite_Mask[3] ? ComputeWrite_Data_127 : (VectorWrite_Valid_and_3 ? VectorWrite_Data_31 : LoadWrite_Data_31); // @[ActivationBuffers.cs:71]
+  assign group_3_WriteData[7:0] = ComputeWrite_Mask[3] ? ComputeWrite_Data[775:768] : (VectorWrite_Valid_and_3 ? VectorWrite_Data[7:0] : LoadWrite_Data[7:0]); // @[ActivationBuffers.cs:71]
+  assign group_3_WriteData[15:8] = ComputeWrite_Mask[3] ? ComputeWrite_Data[783:776] : (VectorWrite_Valid_and_3 ? VectorWrite_Data[15:8] : LoadWrite_Data[15:8]); // @[ActivationBuffers.cs:71]
+  assign group_3_WriteData[23:16] = ComputeWrite_Mask[3] ? ComputeWrite_Data[791:784] : (VectorWrite_Valid_and_3 ? VectorWrite_Data[23:16] : LoadWrite_Data[23:16]); // @[ActivationBuffers.cs:71]
+  assign group_3_WriteData[31:24] = ComputeWrite_Mask[3] ? ComputeWrite_Data[799:792] : (VectorWrite_Valid_and_3 ? VectorWrite_Data[31:24] : LoadWrite_Data[31:24]); // @[ActivationBuffers.cs:71]
+  assign group_3_WriteData[39:32] = ComputeWrite_Mask[3] ? ComputeWrite_Data[807:800] : (VectorWrite_Valid_and_3 ? VectorWrite_Data[39:32] : LoadWrite_Data[39:32]); // @[ActivationBuffers.cs:71]
+  assign group_3_WriteData[47:40] = ComputeWrite_Mask[3] ? ComputeWrite_Data[815:808] : (VectorWrite_Valid_and_3 ? VectorWrite_Data[47:40] : LoadWrite_Data[47:40]); // @[ActivationBuffers.cs:71]
+  assign group_3_WriteData[55:48] = ComputeWrite_Mask[3] ? ComputeWrite_Data[823:816] : (VectorWrite_Valid_and_3 ? VectorWrite_Data[55:48] : LoadWrite_Data[55:48]); // @[ActivationBuffers.cs:71]
+  assign group_3_WriteData[63:56] = ComputeWrite_Mask[3] ? ComputeWrite_Data[831:824] : (VectorWrite_Valid_and_3 ? VectorWrite_Data[63:56] : LoadWrite_Data[63:56]); // @[ActivationBuffers.cs:71]
+  assign group_3_WriteData[71:64] = ComputeWrite_Mask[3] ? ComputeWrite_Data[839:832] : (VectorWrite_Valid_and_3 ? VectorWrite_Data[71:64] : LoadWrite_Data[71:64]); // @[ActivationBuffers.cs:71]
+  assign group_3_WriteData[79:72] = ComputeWrite_Mask[3] ? ComputeWrite_Data[847:840] : (VectorWrite_Valid_and_3 ? VectorWrite_Data[79:72] : LoadWrite_Data[79:72]); // @[ActivationBuffers.cs:71]
+  assign group_3_WriteData[87:80] = ComputeWrite_Mask[3] ? ComputeWrite_Data[855:848] : (VectorWrite_Valid_and_3 ? VectorWrite_Data[87:80] : LoadWrite_Data[87:80]); // @[ActivationBuffers.cs:71]
+  assign group_3_WriteData[95:88] = ComputeWrite_Mask[3] ? ComputeWrite_Data[863:856] : (VectorWrite_Valid_and_3 ? VectorWrite_Data[95:88] : LoadWrite_Data[95:88]); // @[ActivationBuffers.cs:71]
+  assign group_3_WriteData[103:96] = ComputeWrite_Mask[3] ? ComputeWrite_Data[871:864] : (VectorWrite_Valid_and_3 ? VectorWrite_Data[103:96] : LoadWrite_Data[103:96]); // @[ActivationBuffers.cs:71]
+  assign group_3_WriteData[111:104] = ComputeWrite_Mask[3] ? ComputeWrite_Data[879:872] : (VectorWrite_Valid_and_3 ? VectorWrite_Data[111:104] : LoadWrite_Data[111:104]); // @[ActivationBuffers.cs:71]
+  assign group_3_WriteData[119:112] = ComputeWrite_Mask[3] ? ComputeWrite_Data[887:880] : (VectorWrite_Valid_and_3 ? VectorWrite_Data[119:112] : LoadWrite_Data[119:112]); // @[ActivationBuffers.cs:71]
+  assign group_3_WriteData[127:120] = ComputeWrite_Mask[3] ? ComputeWrite_Data[895:888] : (VectorWrite_Valid_and_3 ? VectorWrite_Data[127:120] : LoadWrite_Data[127:120]); // @[ActivationBuffers.cs:71]
+  assign group_3_WriteData[135:128] = ComputeWrite_Mask[3] ? ComputeWrite_Data[903:896] : (VectorWrite_Valid_and_3 ? VectorWrite_Data[135:128] : LoadWrite_Data[135:128]); // @[ActivationBuffers.cs:71]
+  assign group_3_WriteData[143:136] = ComputeWrite_Mask[3] ? ComputeWrite_Data[911:904] : (VectorWrite_Valid_and_3 ? VectorWrite_Data[143:136] : LoadWrite_Data[143:136]); // @[ActivationBuffers.cs:71]
+  assign group_3_WriteData[151:144] = ComputeWrite_Mask[3] ? ComputeWrite_Data[919:912] : (VectorWrite_Valid_and_3 ? VectorWrite_Data[151:144] : LoadWrite_Data[151:144]); // @[ActivationBuffers.cs:71]
+  assign group_3_WriteData[159:152] = ComputeWrite_Mask[3] ? ComputeWrite_Data[927:920] : (VectorWrite_Valid_and_3 ? VectorWrite_Data[159:152] : LoadWrite_Data[159:152]); // @[ActivationBuffers.cs:71]
+  assign group_3_WriteData[167:160] = ComputeWrite_Mask[3] ? ComputeWrite_Data[935:928] : (VectorWrite_Valid_and_3 ? VectorWrite_Data[167:160] : LoadWrite_Data[167:160]); // @[ActivationBuffers.cs:71]
+  assign group_3_WriteData[175:168] = ComputeWrite_Mask[3] ? ComputeWrite_Data[943:936] : (VectorWrite_Valid_and_3 ? VectorWrite_Data[175:168] : LoadWrite_Data[175:168]); // @[ActivationBuffers.cs:71]
+  assign group_3_WriteData[183:176] = ComputeWrite_Mask[3] ? ComputeWrite_Data[951:944] : (VectorWrite_Valid_and_3 ? VectorWrite_Data[183:176] : LoadWrite_Data[183:176]); // @[ActivationBuffers.cs:71]
+  assign group_3_WriteData[191:184] = ComputeWrite_Mask[3] ? ComputeWrite_Data[959:952] : (VectorWrite_Valid_and_3 ? VectorWrite_Data[191:184] : LoadWrite_Data[191:184]); // @[ActivationBuffers.cs:71]
+  assign group_3_WriteData[199:192] = ComputeWrite_Mask[3] ? ComputeWrite_Data[967:960] : (VectorWrite_Valid_and_3 ? VectorWrite_Data[199:192] : LoadWrite_Data[199:192]); // @[ActivationBuffers.cs:71]
+  assign group_3_WriteData[207:200] = ComputeWrite_Mask[3] ? ComputeWrite_Data[975:968] : (VectorWrite_Valid_and_3 ? VectorWrite_Data[207:200] : LoadWrite_Data[207:200]); // @[ActivationBuffers.cs:71]
+  assign group_3_WriteData[215:208] = ComputeWrite_Mask[3] ? ComputeWrite_Data[983:976] : (VectorWrite_Valid_and_3 ? VectorWrite_Data[215:208] : LoadWrite_Data[215:208]); // @[ActivationBuffers.cs:71]
+  assign group_3_WriteData[223:216] = ComputeWrite_Mask[3] ? ComputeWrite_Data[991:984] : (VectorWrite_Valid_and_3 ? VectorWrite_Data[223:216] : LoadWrite_Data[223:216]); // @[ActivationBuffers.cs:71]
+  assign group_3_WriteData[231:224] = ComputeWrite_Mask[3] ? ComputeWrite_Data[999:992] : (VectorWrite_Valid_and_3 ? VectorWrite_Data[231:224] : LoadWrite_Data[231:224]); // @[ActivationBuffers.cs:71]
+  assign group_3_WriteData[239:232] = ComputeWrite_Mask[3] ? ComputeWrite_Data[1007:1000] : (VectorWrite_Valid_and_3 ? VectorWrite_Data[239:232] : LoadWrite_Data[239:232]); // @[ActivationBuffers.cs:71]
+  assign group_3_WriteData[247:240] = ComputeWrite_Mask[3] ? ComputeWrite_Data[1015:1008] : (VectorWrite_Valid_and_3 ? VectorWrite_Data[247:240] : LoadWrite_Data[247:240]); // @[ActivationBuffers.cs:71]
+  assign group_3_WriteData[255:248] = ComputeWrite_Mask[3] ? ComputeWrite_Data[1023:1016] : (VectorWrite_Valid_and_3 ? VectorWrite_Data[255:248] : LoadWrite_Data[255:248]); // @[ActivationBuffers.cs:71]
   assign group_3_ReadEnable = ((StoreRead_Valid_and_3 | WeightRead_Valid_and_3) | VectorRead_Valid_and_3) | ComputeRead_Valid_and_3; // @[ActivationBuffers.cs:54]
   assign group_3_ReadAddress = StoreRead_Valid_and_3 ? StoreRead_Address : (WeightRead_Valid_and_3 ? WeightRead_Address : (VectorRead_Valid_and_3 ? VectorRead_Address : ComputeRead_Address)); // @[ActivationBuffers.cs:56]
 
@@ -969,72 +405,10 @@ module ActivationBuffers4x32x8192 (
     .WriteEnable(group_0_WriteEnable),
     .WriteLanes(group_0_WriteLanes),
     .WriteAddress(group_0_WriteAddress),
-    .WriteData_0(group_0_WriteData_0),
-    .WriteData_1(group_0_WriteData_1),
-    .WriteData_2(group_0_WriteData_2),
-    .WriteData_3(group_0_WriteData_3),
-    .WriteData_4(group_0_WriteData_4),
-    .WriteData_5(group_0_WriteData_5),
-    .WriteData_6(group_0_WriteData_6),
-    .WriteData_7(group_0_WriteData_7),
-    .WriteData_8(group_0_WriteData_8),
-    .WriteData_9(group_0_WriteData_9),
-    .WriteData_10(group_0_WriteData_10),
-    .WriteData_11(group_0_WriteData_11),
-    .WriteData_12(group_0_WriteData_12),
-    .WriteData_13(group_0_WriteData_13),
-    .WriteData_14(group_0_WriteData_14),
-    .WriteData_15(group_0_WriteData_15),
-    .WriteData_16(group_0_WriteData_16),
-    .WriteData_17(group_0_WriteData_17),
-    .WriteData_18(group_0_WriteData_18),
-    .WriteData_19(group_0_WriteData_19),
-    .WriteData_20(group_0_WriteData_20),
-    .WriteData_21(group_0_WriteData_21),
-    .WriteData_22(group_0_WriteData_22),
-    .WriteData_23(group_0_WriteData_23),
-    .WriteData_24(group_0_WriteData_24),
-    .WriteData_25(group_0_WriteData_25),
-    .WriteData_26(group_0_WriteData_26),
-    .WriteData_27(group_0_WriteData_27),
-    .WriteData_28(group_0_WriteData_28),
-    .WriteData_29(group_0_WriteData_29),
-    .WriteData_30(group_0_WriteData_30),
-    .WriteData_31(group_0_WriteData_31),
+    .WriteData(group_0_WriteData),
     .ReadEnable(group_0_ReadEnable),
     .ReadAddress(group_0_ReadAddress),
-    .ReadData_0(group_0_ReadData_0),
-    .ReadData_1(group_0_ReadData_1),
-    .ReadData_2(group_0_ReadData_2),
-    .ReadData_3(group_0_ReadData_3),
-    .ReadData_4(group_0_ReadData_4),
-    .ReadData_5(group_0_ReadData_5),
-    .ReadData_6(group_0_ReadData_6),
-    .ReadData_7(group_0_ReadData_7),
-    .ReadData_8(group_0_ReadData_8),
-    .ReadData_9(group_0_ReadData_9),
-    .ReadData_10(group_0_ReadData_10),
-    .ReadData_11(group_0_ReadData_11),
-    .ReadData_12(group_0_ReadData_12),
-    .ReadData_13(group_0_ReadData_13),
-    .ReadData_14(group_0_ReadData_14),
-    .ReadData_15(group_0_ReadData_15),
-    .ReadData_16(group_0_ReadData_16),
-    .ReadData_17(group_0_ReadData_17),
-    .ReadData_18(group_0_ReadData_18),
-    .ReadData_19(group_0_ReadData_19),
-    .ReadData_20(group_0_ReadData_20),
-    .ReadData_21(group_0_ReadData_21),
-    .ReadData_22(group_0_ReadData_22),
-    .ReadData_23(group_0_ReadData_23),
-    .ReadData_24(group_0_ReadData_24),
-    .ReadData_25(group_0_ReadData_25),
-    .ReadData_26(group_0_ReadData_26),
-    .ReadData_27(group_0_ReadData_27),
-    .ReadData_28(group_0_ReadData_28),
-    .ReadData_29(group_0_ReadData_29),
-    .ReadData_30(group_0_ReadData_30),
-    .ReadData_31(group_0_ReadData_31)
+    .ReadData(group_0_ReadData)
   );
 
   ActivationBuffer32x8192 group_1 ( // @[ActivationBuffers.cs:43]
@@ -1042,72 +416,10 @@ module ActivationBuffers4x32x8192 (
     .WriteEnable(group_1_WriteEnable),
     .WriteLanes(group_1_WriteLanes),
     .WriteAddress(group_1_WriteAddress),
-    .WriteData_0(group_1_WriteData_0),
-    .WriteData_1(group_1_WriteData_1),
-    .WriteData_2(group_1_WriteData_2),
-    .WriteData_3(group_1_WriteData_3),
-    .WriteData_4(group_1_WriteData_4),
-    .WriteData_5(group_1_WriteData_5),
-    .WriteData_6(group_1_WriteData_6),
-    .WriteData_7(group_1_WriteData_7),
-    .WriteData_8(group_1_WriteData_8),
-    .WriteData_9(group_1_WriteData_9),
-    .WriteData_10(group_1_WriteData_10),
-    .WriteData_11(group_1_WriteData_11),
-    .WriteData_12(group_1_WriteData_12),
-    .WriteData_13(group_1_WriteData_13),
-    .WriteData_14(group_1_WriteData_14),
-    .WriteData_15(group_1_WriteData_15),
-    .WriteData_16(group_1_WriteData_16),
-    .WriteData_17(group_1_WriteData_17),
-    .WriteData_18(group_1_WriteData_18),
-    .WriteData_19(group_1_WriteData_19),
-    .WriteData_20(group_1_WriteData_20),
-    .WriteData_21(group_1_WriteData_21),
-    .WriteData_22(group_1_WriteData_22),
-    .WriteData_23(group_1_WriteData_23),
-    .WriteData_24(group_1_WriteData_24),
-    .WriteData_25(group_1_WriteData_25),
-    .WriteData_26(group_1_WriteData_26),
-    .WriteData_27(group_1_WriteData_27),
-    .WriteData_28(group_1_WriteData_28),
-    .WriteData_29(group_1_WriteData_29),
-    .WriteData_30(group_1_WriteData_30),
-    .WriteData_31(group_1_WriteData_31),
+    .WriteData(group_1_WriteData),
     .ReadEnable(group_1_ReadEnable),
     .ReadAddress(group_1_ReadAddress),
-    .ReadData_0(group_1_ReadData_0),
-    .ReadData_1(group_1_ReadData_1),
-    .ReadData_2(group_1_ReadData_2),
-    .ReadData_3(group_1_ReadData_3),
-    .ReadData_4(group_1_ReadData_4),
-    .ReadData_5(group_1_ReadData_5),
-    .ReadData_6(group_1_ReadData_6),
-    .ReadData_7(group_1_ReadData_7),
-    .ReadData_8(group_1_ReadData_8),
-    .ReadData_9(group_1_ReadData_9),
-    .ReadData_10(group_1_ReadData_10),
-    .ReadData_11(group_1_ReadData_11),
-    .ReadData_12(group_1_ReadData_12),
-    .ReadData_13(group_1_ReadData_13),
-    .ReadData_14(group_1_ReadData_14),
-    .ReadData_15(group_1_ReadData_15),
-    .ReadData_16(group_1_ReadData_16),
-    .ReadData_17(group_1_ReadData_17),
-    .ReadData_18(group_1_ReadData_18),
-    .ReadData_19(group_1_ReadData_19),
-    .ReadData_20(group_1_ReadData_20),
-    .ReadData_21(group_1_ReadData_21),
-    .ReadData_22(group_1_ReadData_22),
-    .ReadData_23(group_1_ReadData_23),
-    .ReadData_24(group_1_ReadData_24),
-    .ReadData_25(group_1_ReadData_25),
-    .ReadData_26(group_1_ReadData_26),
-    .ReadData_27(group_1_ReadData_27),
-    .ReadData_28(group_1_ReadData_28),
-    .ReadData_29(group_1_ReadData_29),
-    .ReadData_30(group_1_ReadData_30),
-    .ReadData_31(group_1_ReadData_31)
+    .ReadData(group_1_ReadData)
   );
 
   ActivationBuffer32x8192 group_2 ( // @[ActivationBuffers.cs:43]
@@ -1115,72 +427,10 @@ module ActivationBuffers4x32x8192 (
     .WriteEnable(group_2_WriteEnable),
     .WriteLanes(group_2_WriteLanes),
     .WriteAddress(group_2_WriteAddress),
-    .WriteData_0(group_2_WriteData_0),
-    .WriteData_1(group_2_WriteData_1),
-    .WriteData_2(group_2_WriteData_2),
-    .WriteData_3(group_2_WriteData_3),
-    .WriteData_4(group_2_WriteData_4),
-    .WriteData_5(group_2_WriteData_5),
-    .WriteData_6(group_2_WriteData_6),
-    .WriteData_7(group_2_WriteData_7),
-    .WriteData_8(group_2_WriteData_8),
-    .WriteData_9(group_2_WriteData_9),
-    .WriteData_10(group_2_WriteData_10),
-    .WriteData_11(group_2_WriteData_11),
-    .WriteData_12(group_2_WriteData_12),
-    .WriteData_13(group_2_WriteData_13),
-    .WriteData_14(group_2_WriteData_14),
-    .WriteData_15(group_2_WriteData_15),
-    .WriteData_16(group_2_WriteData_16),
-    .WriteData_17(group_2_WriteData_17),
-    .WriteData_18(group_2_WriteData_18),
-    .WriteData_19(group_2_WriteData_19),
-    .WriteData_20(group_2_WriteData_20),
-    .WriteData_21(group_2_WriteData_21),
-    .WriteData_22(group_2_WriteData_22),
-    .WriteData_23(group_2_WriteData_23),
-    .WriteData_24(group_2_WriteData_24),
-    .WriteData_25(group_2_WriteData_25),
-    .WriteData_26(group_2_WriteData_26),
-    .WriteData_27(group_2_WriteData_27),
-    .WriteData_28(group_2_WriteData_28),
-    .WriteData_29(group_2_WriteData_29),
-    .WriteData_30(group_2_WriteData_30),
-    .WriteData_31(group_2_WriteData_31),
+    .WriteData(group_2_WriteData),
     .ReadEnable(group_2_ReadEnable),
     .ReadAddress(group_2_ReadAddress),
-    .ReadData_0(group_2_ReadData_0),
-    .ReadData_1(group_2_ReadData_1),
-    .ReadData_2(group_2_ReadData_2),
-    .ReadData_3(group_2_ReadData_3),
-    .ReadData_4(group_2_ReadData_4),
-    .ReadData_5(group_2_ReadData_5),
-    .ReadData_6(group_2_ReadData_6),
-    .ReadData_7(group_2_ReadData_7),
-    .ReadData_8(group_2_ReadData_8),
-    .ReadData_9(group_2_ReadData_9),
-    .ReadData_10(group_2_ReadData_10),
-    .ReadData_11(group_2_ReadData_11),
-    .ReadData_12(group_2_ReadData_12),
-    .ReadData_13(group_2_ReadData_13),
-    .ReadData_14(group_2_ReadData_14),
-    .ReadData_15(group_2_ReadData_15),
-    .ReadData_16(group_2_ReadData_16),
-    .ReadData_17(group_2_ReadData_17),
-    .ReadData_18(group_2_ReadData_18),
-    .ReadData_19(group_2_ReadData_19),
-    .ReadData_20(group_2_ReadData_20),
-    .ReadData_21(group_2_ReadData_21),
-    .ReadData_22(group_2_ReadData_22),
-    .ReadData_23(group_2_ReadData_23),
-    .ReadData_24(group_2_ReadData_24),
-    .ReadData_25(group_2_ReadData_25),
-    .ReadData_26(group_2_ReadData_26),
-    .ReadData_27(group_2_ReadData_27),
-    .ReadData_28(group_2_ReadData_28),
-    .ReadData_29(group_2_ReadData_29),
-    .ReadData_30(group_2_ReadData_30),
-    .ReadData_31(group_2_ReadData_31)
+    .ReadData(group_2_ReadData)
   );
 
   ActivationBuffer32x8192 group_3 ( // @[ActivationBuffers.cs:43]
@@ -1188,72 +438,10 @@ module ActivationBuffers4x32x8192 (
     .WriteEnable(group_3_WriteEnable),
     .WriteLanes(group_3_WriteLanes),
     .WriteAddress(group_3_WriteAddress),
-    .WriteData_0(group_3_WriteData_0),
-    .WriteData_1(group_3_WriteData_1),
-    .WriteData_2(group_3_WriteData_2),
-    .WriteData_3(group_3_WriteData_3),
-    .WriteData_4(group_3_WriteData_4),
-    .WriteData_5(group_3_WriteData_5),
-    .WriteData_6(group_3_WriteData_6),
-    .WriteData_7(group_3_WriteData_7),
-    .WriteData_8(group_3_WriteData_8),
-    .WriteData_9(group_3_WriteData_9),
-    .WriteData_10(group_3_WriteData_10),
-    .WriteData_11(group_3_WriteData_11),
-    .WriteData_12(group_3_WriteData_12),
-    .WriteData_13(group_3_WriteData_13),
-    .WriteData_14(group_3_WriteData_14),
-    .WriteData_15(group_3_WriteData_15),
-    .WriteData_16(group_3_WriteData_16),
-    .WriteData_17(group_3_WriteData_17),
-    .WriteData_18(group_3_WriteData_18),
-    .WriteData_19(group_3_WriteData_19),
-    .WriteData_20(group_3_WriteData_20),
-    .WriteData_21(group_3_WriteData_21),
-    .WriteData_22(group_3_WriteData_22),
-    .WriteData_23(group_3_WriteData_23),
-    .WriteData_24(group_3_WriteData_24),
-    .WriteData_25(group_3_WriteData_25),
-    .WriteData_26(group_3_WriteData_26),
-    .WriteData_27(group_3_WriteData_27),
-    .WriteData_28(group_3_WriteData_28),
-    .WriteData_29(group_3_WriteData_29),
-    .WriteData_30(group_3_WriteData_30),
-    .WriteData_31(group_3_WriteData_31),
+    .WriteData(group_3_WriteData),
     .ReadEnable(group_3_ReadEnable),
     .ReadAddress(group_3_ReadAddress),
-    .ReadData_0(group_3_ReadData_0),
-    .ReadData_1(group_3_ReadData_1),
-    .ReadData_2(group_3_ReadData_2),
-    .ReadData_3(group_3_ReadData_3),
-    .ReadData_4(group_3_ReadData_4),
-    .ReadData_5(group_3_ReadData_5),
-    .ReadData_6(group_3_ReadData_6),
-    .ReadData_7(group_3_ReadData_7),
-    .ReadData_8(group_3_ReadData_8),
-    .ReadData_9(group_3_ReadData_9),
-    .ReadData_10(group_3_ReadData_10),
-    .ReadData_11(group_3_ReadData_11),
-    .ReadData_12(group_3_ReadData_12),
-    .ReadData_13(group_3_ReadData_13),
-    .ReadData_14(group_3_ReadData_14),
-    .ReadData_15(group_3_ReadData_15),
-    .ReadData_16(group_3_ReadData_16),
-    .ReadData_17(group_3_ReadData_17),
-    .ReadData_18(group_3_ReadData_18),
-    .ReadData_19(group_3_ReadData_19),
-    .ReadData_20(group_3_ReadData_20),
-    .ReadData_21(group_3_ReadData_21),
-    .ReadData_22(group_3_ReadData_22),
-    .ReadData_23(group_3_ReadData_23),
-    .ReadData_24(group_3_ReadData_24),
-    .ReadData_25(group_3_ReadData_25),
-    .ReadData_26(group_3_ReadData_26),
-    .ReadData_27(group_3_ReadData_27),
-    .ReadData_28(group_3_ReadData_28),
-    .ReadData_29(group_3_ReadData_29),
-    .ReadData_30(group_3_ReadData_30),
-    .ReadData_31(group_3_ReadData_31)
+    .ReadData(group_3_ReadData)
   );
 endmodule
 

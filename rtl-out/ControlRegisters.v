@@ -26,25 +26,14 @@ module ControlRegisters (
   output wire [31:0] ProgramLength, // @[ControlRegisters.cs:22]
   output wire [15:0] Step, // @[ControlRegisters.cs:23]
   output wire [15:0] StepGroup, // @[ControlRegisters.cs:24]
-  output wire [39:0] Bases_0, // @[ControlRegisters.cs:25]
-  output wire [39:0] Bases_1, // @[ControlRegisters.cs:25]
-  output wire [39:0] Bases_2, // @[ControlRegisters.cs:25]
-  output wire [39:0] Bases_3, // @[ControlRegisters.cs:25]
+  output wire [159:0] Bases, // @[ControlRegisters.cs:25]
   output wire Interrupt, // @[ControlRegisters.cs:26]
   input wire End, // @[ControlRegisters.cs:27]
   input wire Error, // @[ControlRegisters.cs:28]
   input wire [2:0] ErrorCode, // @[ControlRegisters.cs:29]
   input wire [31:0] ErrorPc, // @[ControlRegisters.cs:30]
   input wire [23:0] EngineState, // @[ControlRegisters.cs:31]
-  input wire Counting_0, // @[ControlRegisters.cs:32]
-  input wire Counting_1, // @[ControlRegisters.cs:32]
-  input wire Counting_2, // @[ControlRegisters.cs:32]
-  input wire Counting_3, // @[ControlRegisters.cs:32]
-  input wire Counting_4, // @[ControlRegisters.cs:32]
-  input wire Counting_5, // @[ControlRegisters.cs:32]
-  input wire Counting_6, // @[ControlRegisters.cs:32]
-  input wire Counting_7, // @[ControlRegisters.cs:32]
-  input wire Counting_8, // @[ControlRegisters.cs:32]
+  input wire [8:0] Counting, // @[ControlRegisters.cs:32]
   input wire [6:0] BytesRead, // @[ControlRegisters.cs:33]
   input wire [4:0] BytesWritten // @[ControlRegisters.cs:34]
 );
@@ -110,11 +99,10 @@ module ControlRegisters (
   wire [63:0] base2_hi_cat; // @[ControlRegisters.cs:174]
   wire [63:0] base3_hi_cat; // @[ControlRegisters.cs:174]
   wire [31:0] s_axi_wstrb_cat; // @[ControlRegisters.cs:81]
-  wire [5:0] s_axi_araddr_bits; // @[ControlRegisters.cs:158]
+  wire s_axi_araddr_bits; // @[ControlRegisters.cs:158]
   wire s_axi_araddr_bits_1; // @[ControlRegisters.cs:158]
   wire s_axi_araddr_bits_2; // @[ControlRegisters.cs:158]
   wire s_axi_araddr_bits_3; // @[ControlRegisters.cs:158]
-  wire s_axi_araddr_bits_4; // @[ControlRegisters.cs:158]
   wire s_axi_arvalid_and; // @[ControlRegisters.cs:166]
   /* verilator lint_on UNUSEDSIGNAL */
 
@@ -125,11 +113,10 @@ module ControlRegisters (
   assign base2_hi_cat = {base2_hi, base2_lo}; // @[ControlRegisters.cs:174]
   assign base3_hi_cat = {base3_hi, base3_lo}; // @[ControlRegisters.cs:174]
   assign s_axi_wstrb_cat = {(s_axi_wstrb[3] ? 8'd255 : 8'd0), (s_axi_wstrb[2] ? 8'd255 : 8'd0), (s_axi_wstrb[1] ? 8'd255 : 8'd0), (s_axi_wstrb[0] ? 8'd255 : 8'd0)}; // @[ControlRegisters.cs:81]
-  assign s_axi_araddr_bits = s_axi_araddr[7:2]; // @[ControlRegisters.cs:158]
-  assign s_axi_araddr_bits_1 = s_axi_araddr_bits[4]; // @[ControlRegisters.cs:158]
-  assign s_axi_araddr_bits_2 = s_axi_araddr_bits[3]; // @[ControlRegisters.cs:158]
-  assign s_axi_araddr_bits_3 = s_axi_araddr_bits[2]; // @[ControlRegisters.cs:158]
-  assign s_axi_araddr_bits_4 = s_axi_araddr_bits[1]; // @[ControlRegisters.cs:158]
+  assign s_axi_araddr_bits = s_axi_araddr[6]; // @[ControlRegisters.cs:158]
+  assign s_axi_araddr_bits_1 = s_axi_araddr[5]; // @[ControlRegisters.cs:158]
+  assign s_axi_araddr_bits_2 = s_axi_araddr[4]; // @[ControlRegisters.cs:158]
+  assign s_axi_araddr_bits_3 = s_axi_araddr[3]; // @[ControlRegisters.cs:158]
   assign s_axi_arvalid_and = s_axi_arvalid & (~read_valid); // @[ControlRegisters.cs:166]
   assign s_axi_awready = (s_axi_awvalid & s_axi_wvalid) & (~write_response); // @[ControlRegisters.cs:69]
   assign s_axi_wready = (s_axi_awvalid & s_axi_wvalid) & (~write_response); // @[ControlRegisters.cs:70]
@@ -144,10 +131,10 @@ module ControlRegisters (
   assign ProgramLength = program_length; // @[ControlRegisters.cs:170]
   assign Step = step[15:0]; // @[ControlRegisters.cs:171]
   assign StepGroup = step_group[15:0]; // @[ControlRegisters.cs:172]
-  assign Bases_0 = base0_hi_cat[39:0]; // @[ControlRegisters.cs:174]
-  assign Bases_1 = base1_hi_cat[39:0]; // @[ControlRegisters.cs:174]
-  assign Bases_2 = base2_hi_cat[39:0]; // @[ControlRegisters.cs:174]
-  assign Bases_3 = base3_hi_cat[39:0]; // @[ControlRegisters.cs:174]
+  assign Bases[39:0] = base0_hi_cat[39:0]; // @[ControlRegisters.cs:174]
+  assign Bases[79:40] = base1_hi_cat[39:0]; // @[ControlRegisters.cs:174]
+  assign Bases[119:80] = base2_hi_cat[39:0]; // @[ControlRegisters.cs:174]
+  assign Bases[159:120] = base3_hi_cat[39:0]; // @[ControlRegisters.cs:174]
   assign Interrupt = irq_status & irq_enable; // @[ControlRegisters.cs:110]
   assign byte_in_word = s_axi_araddr[1:0]; // @[ControlRegisters.cs:154]
   assign amounts_elsewhere = {counting_in[5], counting_in[6]}; // @[ControlRegisters.cs:168]
@@ -182,7 +169,7 @@ module ControlRegisters (
     if (rst)
       counting_in <= 9'd0;
     else
-      counting_in <= {Counting_8, Counting_7, Counting_6, Counting_5, Counting_4, Counting_3, Counting_2, Counting_1, Counting_0};
+      counting_in <= {Counting[8], Counting[7], Counting[6], Counting[5], Counting[4], Counting[3], Counting[2], Counting[1], Counting[0]};
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:45]
@@ -479,12 +466,12 @@ module ControlRegisters (
 
   always @(posedge clk) begin // @[ControlRegisters.cs:158]
     if (s_axi_arvalid & (~read_valid))
-      read_data <= s_axi_araddr_bits[5] ? (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? latched_high : weight_wait[31:0])))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? latched_high : instructions[31:0]) : (s_axi_araddr[2] ? latched_high : bytes_written[31:0])) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? latched_high : bytes_read[31:0]) : (s_axi_araddr[2] ? latched_high : vector_busy[31:0]))) : (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? latched_high : dependency_wait[31:0]) : (s_axi_araddr[2] ? latched_high : dma_wait[31:0])) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? latched_high : pe_busy[31:0]) : (s_axi_araddr[2] ? latched_high : cycles[31:0]))))) : (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? base3_hi : base3_lo) : (s_axi_araddr[2] ? base2_hi : base2_lo)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? base1_hi : base1_lo) : (s_axi_araddr[2] ? base0_hi : base0_lo)))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? {8'd0, engine_state_in} : error_pc) : (s_axi_araddr[2] ? {29'd0, error_code} : step)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? step_group : program_length) : (s_axi_araddr[2] ? program_hi : program_lo))) : (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? {31'd0, irq_status} : {31'd0, irq_enable}) : (s_axi_araddr[2] ? {28'd0, {deadlock, error, done, busy}} : 32'd0)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'h807090d) : (s_axi_araddr[2] ? 32'h10202004 : 32'hd1fa0001)))));
+      read_data <= s_axi_araddr[7] ? (s_axi_araddr_bits ? (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? latched_high : weight_wait[31:0])))) : (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? latched_high : instructions[31:0]) : (s_axi_araddr[2] ? latched_high : bytes_written[31:0])) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? latched_high : bytes_read[31:0]) : (s_axi_araddr[2] ? latched_high : vector_busy[31:0]))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? latched_high : dependency_wait[31:0]) : (s_axi_araddr[2] ? latched_high : dma_wait[31:0])) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? latched_high : pe_busy[31:0]) : (s_axi_araddr[2] ? latched_high : cycles[31:0]))))) : (s_axi_araddr_bits ? (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? base3_hi : base3_lo) : (s_axi_araddr[2] ? base2_hi : base2_lo)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? base1_hi : base1_lo) : (s_axi_araddr[2] ? base0_hi : base0_lo)))) : (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? {8'd0, engine_state_in} : error_pc) : (s_axi_araddr[2] ? {29'd0, error_code} : step)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? step_group : program_length) : (s_axi_araddr[2] ? program_hi : program_lo))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? {31'd0, irq_status} : {31'd0, irq_enable}) : (s_axi_araddr[2] ? {28'd0, {deadlock, error, done, busy}} : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'h807090d) : (s_axi_araddr[2] ? 32'h10202004 : 32'hd1fa0001)))));
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:166]
-    if (s_axi_arvalid_and & (s_axi_araddr_bits[5] ? (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0))) : (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b1)))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 1'b0 : 1'b1) : (s_axi_araddr[2] ? 1'b0 : 1'b1)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 1'b0 : 1'b1) : (s_axi_araddr[2] ? 1'b0 : 1'b1))) : (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 1'b0 : 1'b1) : (s_axi_araddr[2] ? 1'b0 : 1'b1)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 1'b0 : 1'b1) : (s_axi_araddr[2] ? 1'b0 : 1'b1))))) : (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0))) : (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0))) : (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)))))))
-      latched_high <= s_axi_araddr_bits[5] ? (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : weight_wait[63:32])))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : instructions[63:32]) : (s_axi_araddr[2] ? 32'd0 : bytes_written[63:32])) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : bytes_read[63:32]) : (s_axi_araddr[2] ? 32'd0 : vector_busy[63:32]))) : (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : dependency_wait[63:32]) : (s_axi_araddr[2] ? 32'd0 : dma_wait[63:32])) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : pe_busy[63:32]) : (s_axi_araddr[2] ? 32'd0 : cycles[63:32]))))) : (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (s_axi_araddr_bits_3 ? (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_4 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)))));
+    if (s_axi_arvalid_and & (s_axi_araddr[7] ? (s_axi_araddr_bits ? (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b1)))) : (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b1) : (s_axi_araddr[2] ? 1'b0 : 1'b1)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b1) : (s_axi_araddr[2] ? 1'b0 : 1'b1))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b1) : (s_axi_araddr[2] ? 1'b0 : 1'b1)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b1) : (s_axi_araddr[2] ? 1'b0 : 1'b1))))) : (s_axi_araddr_bits ? (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)))) : (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)))))))
+      latched_high <= s_axi_araddr[7] ? (s_axi_araddr_bits ? (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : weight_wait[63:32])))) : (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : instructions[63:32]) : (s_axi_araddr[2] ? 32'd0 : bytes_written[63:32])) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : bytes_read[63:32]) : (s_axi_araddr[2] ? 32'd0 : vector_busy[63:32]))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : dependency_wait[63:32]) : (s_axi_araddr[2] ? 32'd0 : dma_wait[63:32])) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : pe_busy[63:32]) : (s_axi_araddr[2] ? 32'd0 : cycles[63:32]))))) : (s_axi_araddr_bits ? (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)))) : (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)))));
   end
 endmodule
 

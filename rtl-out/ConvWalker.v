@@ -119,19 +119,15 @@ module ConvWalker (
   wire [15:0] Instruction_add; // @[ConvWalker.cs:211]
   wire [21:0] Instruction_mul_2; // @[ConvWalker.cs:211]
   wire ci_and; // @[ConvWalker.cs:214]
-  wire signed [13:0] Instruction_cast; // @[ConvWalker.cs:216]
-  wire signed [2:0] ky_cast; // @[ConvWalker.cs:216]
+  wire [13:0] Instruction_ext; // @[ConvWalker.cs:216]
+  wire [2:0] ky_ext; // @[ConvWalker.cs:216]
   wire signed [14:0] Instruction_add_1; // @[ConvWalker.cs:216]
-  wire signed [2:0] Instruction_cast_1; // @[ConvWalker.cs:216]
-  wire signed [13:0] Instruction_cast_2; // @[ConvWalker.cs:217]
-  wire signed [2:0] kx_cast; // @[ConvWalker.cs:217]
+  wire [13:0] Instruction_ext_1; // @[ConvWalker.cs:217]
+  wire [2:0] kx_ext; // @[ConvWalker.cs:217]
   wire signed [14:0] Instruction_add_2; // @[ConvWalker.cs:217]
-  wire signed [2:0] Instruction_cast_3; // @[ConvWalker.cs:217]
-  wire signed [13:0] Instruction_cast_4; // @[ConvWalker.cs:229]
-  wire signed [13:0] Instruction_cast_5; // @[ConvWalker.cs:229]
-  wire [15:0] grid_y_cast; // @[ConvWalker.cs:230]
+  wire [13:0] Instruction_ext_2; // @[ConvWalker.cs:229]
+  wire [13:0] Instruction_ext_3; // @[ConvWalker.cs:229]
   wire [35:0] Instruction_mul_3; // @[ConvWalker.cs:230]
-  wire [15:0] grid_x_cast; // @[ConvWalker.cs:231]
   wire [27:0] Instruction_mul_4; // @[ConvWalker.cs:231]
   /* verilator lint_on UNUSEDSIGNAL */
 
@@ -157,20 +153,16 @@ module ConvWalker (
   assign Instruction_add = Instruction[160:145] + co; // @[ConvWalker.cs:211]
   assign Instruction_mul_2 = $unsigned(Instruction_add) * 6'd32; // @[ConvWalker.cs:211]
   assign ci_and = (ci_eq & kx_eq) & ky_eq; // @[ConvWalker.cs:214]
-  assign Instruction_cast = {1'd0, (Instruction[104] ? {oy, 1'b0} : {1'd0, oy})}; // @[ConvWalker.cs:216]
-  assign ky_cast = {1'd0, ky}; // @[ConvWalker.cs:216]
-  assign Instruction_add_1 = {{1{Instruction_cast[13]}}, Instruction_cast} + {{12{ky_cast[2]}}, ky_cast}; // @[ConvWalker.cs:216]
-  assign Instruction_cast_1 = Instruction[99:97]; // @[ConvWalker.cs:216]
-  assign Instruction_cast_2 = {1'd0, (Instruction[104] ? {ox, 1'b0} : {1'd0, ox})}; // @[ConvWalker.cs:217]
-  assign kx_cast = {1'd0, kx}; // @[ConvWalker.cs:217]
-  assign Instruction_add_2 = {{1{Instruction_cast_2[13]}}, Instruction_cast_2} + {{12{kx_cast[2]}}, kx_cast}; // @[ConvWalker.cs:217]
-  assign Instruction_cast_3 = Instruction[102:100]; // @[ConvWalker.cs:217]
-  assign Instruction_cast_4 = {1'd0, (Instruction[96] ? {Instruction[83:72], 1'b0} : {1'd0, Instruction[83:72]})}; // @[ConvWalker.cs:229]
-  assign Instruction_cast_5 = {1'd0, (Instruction[96] ? {Instruction[95:84], 1'b0} : {1'd0, Instruction[95:84]})}; // @[ConvWalker.cs:229]
-  assign grid_y_cast = grid_y; // @[ConvWalker.cs:230]
-  assign Instruction_mul_3 = $unsigned((Instruction[96] ? grid_y_cast[12:1] : grid_y[11:0])) * row_stride; // @[ConvWalker.cs:230]
-  assign grid_x_cast = grid_x; // @[ConvWalker.cs:231]
-  assign Instruction_mul_4 = $unsigned((Instruction[96] ? grid_x_cast[12:1] : grid_x[11:0])) * $unsigned(Instruction[55:40]); // @[ConvWalker.cs:231]
+  assign Instruction_ext = {1'd0, (Instruction[104] ? {oy, 1'b0} : {1'd0, oy})}; // @[ConvWalker.cs:216]
+  assign ky_ext = {1'd0, ky}; // @[ConvWalker.cs:216]
+  assign Instruction_add_1 = {{1{Instruction_ext[13]}}, Instruction_ext} + {{12{ky_ext[2]}}, ky_ext}; // @[ConvWalker.cs:216]
+  assign Instruction_ext_1 = {1'd0, (Instruction[104] ? {ox, 1'b0} : {1'd0, ox})}; // @[ConvWalker.cs:217]
+  assign kx_ext = {1'd0, kx}; // @[ConvWalker.cs:217]
+  assign Instruction_add_2 = {{1{Instruction_ext_1[13]}}, Instruction_ext_1} + {{12{kx_ext[2]}}, kx_ext}; // @[ConvWalker.cs:217]
+  assign Instruction_ext_2 = {1'd0, (Instruction[96] ? {Instruction[83:72], 1'b0} : {1'd0, Instruction[83:72]})}; // @[ConvWalker.cs:229]
+  assign Instruction_ext_3 = {1'd0, (Instruction[96] ? {Instruction[95:84], 1'b0} : {1'd0, Instruction[95:84]})}; // @[ConvWalker.cs:229]
+  assign Instruction_mul_3 = $unsigned((Instruction[96] ? grid_y[12:1] : grid_y[11:0])) * row_stride; // @[ConvWalker.cs:230]
+  assign Instruction_mul_4 = $unsigned((Instruction[96] ? grid_x[12:1] : grid_x[11:0])) * $unsigned(Instruction[55:40]); // @[ConvWalker.cs:231]
   assign ReadValid = valid_3 & inside_3; // @[ConvWalker.cs:238]
   assign ReadAddress = address_3; // @[ConvWalker.cs:239]
   assign Inside = inside_3; // @[ConvWalker.cs:240]
@@ -380,12 +372,12 @@ module ConvWalker (
 
   always @(posedge clk) begin // @[ConvWalker.cs:216]
     if (advance)
-      grid_y <= {{1{Instruction_add_1[14]}}, Instruction_add_1} + {{13{Instruction_cast_1[2]}}, Instruction_cast_1};
+      grid_y <= {{1{Instruction_add_1[14]}}, Instruction_add_1} + {{13{Instruction[99]}}, Instruction[99:97]};
   end
 
   always @(posedge clk) begin // @[ConvWalker.cs:217]
     if (advance)
-      grid_x <= {{1{Instruction_add_2[14]}}, Instruction_add_2} + {{13{Instruction_cast_3[2]}}, Instruction_cast_3};
+      grid_x <= {{1{Instruction_add_2[14]}}, Instruction_add_2} + {{13{Instruction[102]}}, Instruction[102:100]};
   end
 
   always @(posedge clk) begin // @[ConvWalker.cs:218]
@@ -402,7 +394,7 @@ module ConvWalker (
 
   always @(posedge clk) begin // @[ConvWalker.cs:229]
     if (advance)
-      inside_2 <= ((($signed(grid_y) >= $signed(16'd0)) & ($signed(grid_y) < $signed({{2{Instruction_cast_4[13]}}, Instruction_cast_4}))) & ($signed(grid_x) >= $signed(16'd0))) & ($signed(grid_x) < $signed({{2{Instruction_cast_5[13]}}, Instruction_cast_5}));
+      inside_2 <= ((($signed(grid_y) >= $signed(16'd0)) & ($signed(grid_y) < $signed({{2{Instruction_ext_2[13]}}, Instruction_ext_2}))) & ($signed(grid_x) >= $signed(16'd0))) & ($signed(grid_x) < $signed({{2{Instruction_ext_3[13]}}, Instruction_ext_3}));
   end
 
   always @(posedge clk) begin // @[ConvWalker.cs:230]

@@ -7,38 +7,7 @@ module ConvWriteBack32x32 (
   input wire [1:0] Mode, // @[ConvWriteBack.cs:23]
   input wire Selected, // @[ConvWriteBack.cs:24]
   input wire [2:0] Exponent, // @[ConvWriteBack.cs:25]
-  input wire signed [31:0] Sums_0, // @[ConvWriteBack.cs:26]
-  input wire signed [31:0] Sums_1, // @[ConvWriteBack.cs:26]
-  input wire signed [31:0] Sums_2, // @[ConvWriteBack.cs:26]
-  input wire signed [31:0] Sums_3, // @[ConvWriteBack.cs:26]
-  input wire signed [31:0] Sums_4, // @[ConvWriteBack.cs:26]
-  input wire signed [31:0] Sums_5, // @[ConvWriteBack.cs:26]
-  input wire signed [31:0] Sums_6, // @[ConvWriteBack.cs:26]
-  input wire signed [31:0] Sums_7, // @[ConvWriteBack.cs:26]
-  input wire signed [31:0] Sums_8, // @[ConvWriteBack.cs:26]
-  input wire signed [31:0] Sums_9, // @[ConvWriteBack.cs:26]
-  input wire signed [31:0] Sums_10, // @[ConvWriteBack.cs:26]
-  input wire signed [31:0] Sums_11, // @[ConvWriteBack.cs:26]
-  input wire signed [31:0] Sums_12, // @[ConvWriteBack.cs:26]
-  input wire signed [31:0] Sums_13, // @[ConvWriteBack.cs:26]
-  input wire signed [31:0] Sums_14, // @[ConvWriteBack.cs:26]
-  input wire signed [31:0] Sums_15, // @[ConvWriteBack.cs:26]
-  input wire signed [31:0] Sums_16, // @[ConvWriteBack.cs:26]
-  input wire signed [31:0] Sums_17, // @[ConvWriteBack.cs:26]
-  input wire signed [31:0] Sums_18, // @[ConvWriteBack.cs:26]
-  input wire signed [31:0] Sums_19, // @[ConvWriteBack.cs:26]
-  input wire signed [31:0] Sums_20, // @[ConvWriteBack.cs:26]
-  input wire signed [31:0] Sums_21, // @[ConvWriteBack.cs:26]
-  input wire signed [31:0] Sums_22, // @[ConvWriteBack.cs:26]
-  input wire signed [31:0] Sums_23, // @[ConvWriteBack.cs:26]
-  input wire signed [31:0] Sums_24, // @[ConvWriteBack.cs:26]
-  input wire signed [31:0] Sums_25, // @[ConvWriteBack.cs:26]
-  input wire signed [31:0] Sums_26, // @[ConvWriteBack.cs:26]
-  input wire signed [31:0] Sums_27, // @[ConvWriteBack.cs:26]
-  input wire signed [31:0] Sums_28, // @[ConvWriteBack.cs:26]
-  input wire signed [31:0] Sums_29, // @[ConvWriteBack.cs:26]
-  input wire signed [31:0] Sums_30, // @[ConvWriteBack.cs:26]
-  input wire signed [31:0] Sums_31, // @[ConvWriteBack.cs:26]
+  input wire [1023:0] Sums, // @[ConvWriteBack.cs:26]
   input wire SumLast, // @[ConvWriteBack.cs:27]
   input wire [8:0] SumAcc, // @[ConvWriteBack.cs:28]
   input wire [3:0] SumBlock, // @[ConvWriteBack.cs:29]
@@ -53,206 +22,20 @@ module ConvWriteBack32x32 (
   input wire [15:0] Table_Multiplier, // @[ConvWriteBack.cs:33]
   input wire [5:0] Table_Shift, // @[ConvWriteBack.cs:33]
   input wire [8:0] AccReadAddress, // @[ConvWriteBack.cs:34]
-  output wire signed [31:0] AccReadData_0, // @[ConvWriteBack.cs:35]
-  output wire signed [31:0] AccReadData_1, // @[ConvWriteBack.cs:35]
-  output wire signed [31:0] AccReadData_2, // @[ConvWriteBack.cs:35]
-  output wire signed [31:0] AccReadData_3, // @[ConvWriteBack.cs:35]
-  output wire signed [31:0] AccReadData_4, // @[ConvWriteBack.cs:35]
-  output wire signed [31:0] AccReadData_5, // @[ConvWriteBack.cs:35]
-  output wire signed [31:0] AccReadData_6, // @[ConvWriteBack.cs:35]
-  output wire signed [31:0] AccReadData_7, // @[ConvWriteBack.cs:35]
-  output wire signed [31:0] AccReadData_8, // @[ConvWriteBack.cs:35]
-  output wire signed [31:0] AccReadData_9, // @[ConvWriteBack.cs:35]
-  output wire signed [31:0] AccReadData_10, // @[ConvWriteBack.cs:35]
-  output wire signed [31:0] AccReadData_11, // @[ConvWriteBack.cs:35]
-  output wire signed [31:0] AccReadData_12, // @[ConvWriteBack.cs:35]
-  output wire signed [31:0] AccReadData_13, // @[ConvWriteBack.cs:35]
-  output wire signed [31:0] AccReadData_14, // @[ConvWriteBack.cs:35]
-  output wire signed [31:0] AccReadData_15, // @[ConvWriteBack.cs:35]
-  output wire signed [31:0] AccReadData_16, // @[ConvWriteBack.cs:35]
-  output wire signed [31:0] AccReadData_17, // @[ConvWriteBack.cs:35]
-  output wire signed [31:0] AccReadData_18, // @[ConvWriteBack.cs:35]
-  output wire signed [31:0] AccReadData_19, // @[ConvWriteBack.cs:35]
-  output wire signed [31:0] AccReadData_20, // @[ConvWriteBack.cs:35]
-  output wire signed [31:0] AccReadData_21, // @[ConvWriteBack.cs:35]
-  output wire signed [31:0] AccReadData_22, // @[ConvWriteBack.cs:35]
-  output wire signed [31:0] AccReadData_23, // @[ConvWriteBack.cs:35]
-  output wire signed [31:0] AccReadData_24, // @[ConvWriteBack.cs:35]
-  output wire signed [31:0] AccReadData_25, // @[ConvWriteBack.cs:35]
-  output wire signed [31:0] AccReadData_26, // @[ConvWriteBack.cs:35]
-  output wire signed [31:0] AccReadData_27, // @[ConvWriteBack.cs:35]
-  output wire signed [31:0] AccReadData_28, // @[ConvWriteBack.cs:35]
-  output wire signed [31:0] AccReadData_29, // @[ConvWriteBack.cs:35]
-  output wire signed [31:0] AccReadData_30, // @[ConvWriteBack.cs:35]
-  output wire signed [31:0] AccReadData_31, // @[ConvWriteBack.cs:35]
-  output wire signed [7:0] Row_0, // @[ConvWriteBack.cs:36]
-  output wire signed [7:0] Row_1, // @[ConvWriteBack.cs:36]
-  output wire signed [7:0] Row_2, // @[ConvWriteBack.cs:36]
-  output wire signed [7:0] Row_3, // @[ConvWriteBack.cs:36]
-  output wire signed [7:0] Row_4, // @[ConvWriteBack.cs:36]
-  output wire signed [7:0] Row_5, // @[ConvWriteBack.cs:36]
-  output wire signed [7:0] Row_6, // @[ConvWriteBack.cs:36]
-  output wire signed [7:0] Row_7, // @[ConvWriteBack.cs:36]
-  output wire signed [7:0] Row_8, // @[ConvWriteBack.cs:36]
-  output wire signed [7:0] Row_9, // @[ConvWriteBack.cs:36]
-  output wire signed [7:0] Row_10, // @[ConvWriteBack.cs:36]
-  output wire signed [7:0] Row_11, // @[ConvWriteBack.cs:36]
-  output wire signed [7:0] Row_12, // @[ConvWriteBack.cs:36]
-  output wire signed [7:0] Row_13, // @[ConvWriteBack.cs:36]
-  output wire signed [7:0] Row_14, // @[ConvWriteBack.cs:36]
-  output wire signed [7:0] Row_15, // @[ConvWriteBack.cs:36]
-  output wire signed [7:0] Row_16, // @[ConvWriteBack.cs:36]
-  output wire signed [7:0] Row_17, // @[ConvWriteBack.cs:36]
-  output wire signed [7:0] Row_18, // @[ConvWriteBack.cs:36]
-  output wire signed [7:0] Row_19, // @[ConvWriteBack.cs:36]
-  output wire signed [7:0] Row_20, // @[ConvWriteBack.cs:36]
-  output wire signed [7:0] Row_21, // @[ConvWriteBack.cs:36]
-  output wire signed [7:0] Row_22, // @[ConvWriteBack.cs:36]
-  output wire signed [7:0] Row_23, // @[ConvWriteBack.cs:36]
-  output wire signed [7:0] Row_24, // @[ConvWriteBack.cs:36]
-  output wire signed [7:0] Row_25, // @[ConvWriteBack.cs:36]
-  output wire signed [7:0] Row_26, // @[ConvWriteBack.cs:36]
-  output wire signed [7:0] Row_27, // @[ConvWriteBack.cs:36]
-  output wire signed [7:0] Row_28, // @[ConvWriteBack.cs:36]
-  output wire signed [7:0] Row_29, // @[ConvWriteBack.cs:36]
-  output wire signed [7:0] Row_30, // @[ConvWriteBack.cs:36]
-  output wire signed [7:0] Row_31 // @[ConvWriteBack.cs:36]
+  output wire [1023:0] AccReadData, // @[ConvWriteBack.cs:35]
+  output wire [255:0] Row // @[ConvWriteBack.cs:36]
 );
 
   wire partials_Add; // @[ConvWriteBack.cs:42]
   wire partials_AddFirst; // @[ConvWriteBack.cs:42]
   wire [8:0] partials_AddAddress; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_AddValues_0; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_AddValues_1; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_AddValues_2; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_AddValues_3; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_AddValues_4; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_AddValues_5; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_AddValues_6; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_AddValues_7; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_AddValues_8; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_AddValues_9; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_AddValues_10; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_AddValues_11; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_AddValues_12; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_AddValues_13; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_AddValues_14; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_AddValues_15; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_AddValues_16; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_AddValues_17; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_AddValues_18; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_AddValues_19; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_AddValues_20; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_AddValues_21; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_AddValues_22; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_AddValues_23; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_AddValues_24; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_AddValues_25; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_AddValues_26; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_AddValues_27; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_AddValues_28; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_AddValues_29; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_AddValues_30; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_AddValues_31; // @[ConvWriteBack.cs:42]
+  wire [1023:0] partials_AddValues; // @[ConvWriteBack.cs:42]
   wire [8:0] partials_ReadAddress; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_ReadData_0; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_ReadData_1; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_ReadData_2; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_ReadData_3; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_ReadData_4; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_ReadData_5; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_ReadData_6; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_ReadData_7; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_ReadData_8; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_ReadData_9; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_ReadData_10; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_ReadData_11; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_ReadData_12; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_ReadData_13; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_ReadData_14; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_ReadData_15; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_ReadData_16; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_ReadData_17; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_ReadData_18; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_ReadData_19; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_ReadData_20; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_ReadData_21; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_ReadData_22; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_ReadData_23; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_ReadData_24; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_ReadData_25; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_ReadData_26; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_ReadData_27; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_ReadData_28; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_ReadData_29; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_ReadData_30; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_ReadData_31; // @[ConvWriteBack.cs:42]
+  wire [1023:0] partials_ReadData; // @[ConvWriteBack.cs:42]
   wire partials_SumValid; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_Sum_0; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_Sum_1; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_Sum_2; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_Sum_3; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_Sum_4; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_Sum_5; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_Sum_6; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_Sum_7; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_Sum_8; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_Sum_9; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_Sum_10; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_Sum_11; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_Sum_12; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_Sum_13; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_Sum_14; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_Sum_15; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_Sum_16; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_Sum_17; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_Sum_18; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_Sum_19; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_Sum_20; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_Sum_21; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_Sum_22; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_Sum_23; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_Sum_24; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_Sum_25; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_Sum_26; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_Sum_27; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_Sum_28; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_Sum_29; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_Sum_30; // @[ConvWriteBack.cs:42]
-  wire signed [31:0] partials_Sum_31; // @[ConvWriteBack.cs:42]
+  wire [1023:0] partials_Sum; // @[ConvWriteBack.cs:42]
   wire requantizer_InValid; // @[ConvWriteBack.cs:51]
-  wire signed [31:0] requantizer_Accumulators_0; // @[ConvWriteBack.cs:51]
-  wire signed [31:0] requantizer_Accumulators_1; // @[ConvWriteBack.cs:51]
-  wire signed [31:0] requantizer_Accumulators_2; // @[ConvWriteBack.cs:51]
-  wire signed [31:0] requantizer_Accumulators_3; // @[ConvWriteBack.cs:51]
-  wire signed [31:0] requantizer_Accumulators_4; // @[ConvWriteBack.cs:51]
-  wire signed [31:0] requantizer_Accumulators_5; // @[ConvWriteBack.cs:51]
-  wire signed [31:0] requantizer_Accumulators_6; // @[ConvWriteBack.cs:51]
-  wire signed [31:0] requantizer_Accumulators_7; // @[ConvWriteBack.cs:51]
-  wire signed [31:0] requantizer_Accumulators_8; // @[ConvWriteBack.cs:51]
-  wire signed [31:0] requantizer_Accumulators_9; // @[ConvWriteBack.cs:51]
-  wire signed [31:0] requantizer_Accumulators_10; // @[ConvWriteBack.cs:51]
-  wire signed [31:0] requantizer_Accumulators_11; // @[ConvWriteBack.cs:51]
-  wire signed [31:0] requantizer_Accumulators_12; // @[ConvWriteBack.cs:51]
-  wire signed [31:0] requantizer_Accumulators_13; // @[ConvWriteBack.cs:51]
-  wire signed [31:0] requantizer_Accumulators_14; // @[ConvWriteBack.cs:51]
-  wire signed [31:0] requantizer_Accumulators_15; // @[ConvWriteBack.cs:51]
-  wire signed [31:0] requantizer_Accumulators_16; // @[ConvWriteBack.cs:51]
-  wire signed [31:0] requantizer_Accumulators_17; // @[ConvWriteBack.cs:51]
-  wire signed [31:0] requantizer_Accumulators_18; // @[ConvWriteBack.cs:51]
-  wire signed [31:0] requantizer_Accumulators_19; // @[ConvWriteBack.cs:51]
-  wire signed [31:0] requantizer_Accumulators_20; // @[ConvWriteBack.cs:51]
-  wire signed [31:0] requantizer_Accumulators_21; // @[ConvWriteBack.cs:51]
-  wire signed [31:0] requantizer_Accumulators_22; // @[ConvWriteBack.cs:51]
-  wire signed [31:0] requantizer_Accumulators_23; // @[ConvWriteBack.cs:51]
-  wire signed [31:0] requantizer_Accumulators_24; // @[ConvWriteBack.cs:51]
-  wire signed [31:0] requantizer_Accumulators_25; // @[ConvWriteBack.cs:51]
-  wire signed [31:0] requantizer_Accumulators_26; // @[ConvWriteBack.cs:51]
-  wire signed [31:0] requantizer_Accumulators_27; // @[ConvWriteBack.cs:51]
-  wire signed [31:0] requantizer_Accumulators_28; // @[ConvWriteBack.cs:51]
-  wire signed [31:0] requantizer_Accumulators_29; // @[ConvWriteBack.cs:51]
-  wire signed [31:0] requantizer_Accumulators_30; // @[ConvWriteBack.cs:51]
-  wire signed [31:0] requantizer_Accumulators_31; // @[ConvWriteBack.cs:51]
+  wire [1023:0] requantizer_Accumulators; // @[ConvWriteBack.cs:51]
   wire [3:0] requantizer_ChannelBlock; // @[ConvWriteBack.cs:51]
   wire [2:0] requantizer_StepGroup; // @[ConvWriteBack.cs:51]
   wire requantizer_Table_Write; // @[ConvWriteBack.cs:51]
@@ -263,38 +46,7 @@ module ConvWriteBack32x32 (
   wire [15:0] requantizer_Table_Multiplier; // @[ConvWriteBack.cs:51]
   wire [5:0] requantizer_Table_Shift; // @[ConvWriteBack.cs:51]
   wire requantizer_OutValid; // @[ConvWriteBack.cs:51]
-  wire signed [7:0] requantizer_Quantized_0; // @[ConvWriteBack.cs:51]
-  wire signed [7:0] requantizer_Quantized_1; // @[ConvWriteBack.cs:51]
-  wire signed [7:0] requantizer_Quantized_2; // @[ConvWriteBack.cs:51]
-  wire signed [7:0] requantizer_Quantized_3; // @[ConvWriteBack.cs:51]
-  wire signed [7:0] requantizer_Quantized_4; // @[ConvWriteBack.cs:51]
-  wire signed [7:0] requantizer_Quantized_5; // @[ConvWriteBack.cs:51]
-  wire signed [7:0] requantizer_Quantized_6; // @[ConvWriteBack.cs:51]
-  wire signed [7:0] requantizer_Quantized_7; // @[ConvWriteBack.cs:51]
-  wire signed [7:0] requantizer_Quantized_8; // @[ConvWriteBack.cs:51]
-  wire signed [7:0] requantizer_Quantized_9; // @[ConvWriteBack.cs:51]
-  wire signed [7:0] requantizer_Quantized_10; // @[ConvWriteBack.cs:51]
-  wire signed [7:0] requantizer_Quantized_11; // @[ConvWriteBack.cs:51]
-  wire signed [7:0] requantizer_Quantized_12; // @[ConvWriteBack.cs:51]
-  wire signed [7:0] requantizer_Quantized_13; // @[ConvWriteBack.cs:51]
-  wire signed [7:0] requantizer_Quantized_14; // @[ConvWriteBack.cs:51]
-  wire signed [7:0] requantizer_Quantized_15; // @[ConvWriteBack.cs:51]
-  wire signed [7:0] requantizer_Quantized_16; // @[ConvWriteBack.cs:51]
-  wire signed [7:0] requantizer_Quantized_17; // @[ConvWriteBack.cs:51]
-  wire signed [7:0] requantizer_Quantized_18; // @[ConvWriteBack.cs:51]
-  wire signed [7:0] requantizer_Quantized_19; // @[ConvWriteBack.cs:51]
-  wire signed [7:0] requantizer_Quantized_20; // @[ConvWriteBack.cs:51]
-  wire signed [7:0] requantizer_Quantized_21; // @[ConvWriteBack.cs:51]
-  wire signed [7:0] requantizer_Quantized_22; // @[ConvWriteBack.cs:51]
-  wire signed [7:0] requantizer_Quantized_23; // @[ConvWriteBack.cs:51]
-  wire signed [7:0] requantizer_Quantized_24; // @[ConvWriteBack.cs:51]
-  wire signed [7:0] requantizer_Quantized_25; // @[ConvWriteBack.cs:51]
-  wire signed [7:0] requantizer_Quantized_26; // @[ConvWriteBack.cs:51]
-  wire signed [7:0] requantizer_Quantized_27; // @[ConvWriteBack.cs:51]
-  wire signed [7:0] requantizer_Quantized_28; // @[ConvWriteBack.cs:51]
-  wire signed [7:0] requantizer_Quantized_29; // @[ConvWriteBack.cs:51]
-  wire signed [7:0] requantizer_Quantized_30; // @[ConvWriteBack.cs:51]
-  wire signed [7:0] requantizer_Quantized_31; // @[ConvWriteBack.cs:51]
+  wire [255:0] requantizer_Quantized; // @[ConvWriteBack.cs:51]
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
@@ -372,38 +124,38 @@ module ConvWriteBack32x32 (
   /* verilator lint_on UNUSEDSIGNAL */
 
   assign Mode_eq = Mode == 2'd0; // @[ConvWriteBack.cs:43]
-  assign Sums_0_shiftleft = {{7{Sums_0[31]}}, Sums_0} << Exponent; // @[ConvWriteBack.cs:47]
-  assign Sums_1_shiftleft = {{7{Sums_1[31]}}, Sums_1} << Exponent; // @[ConvWriteBack.cs:47]
-  assign Sums_2_shiftleft = {{7{Sums_2[31]}}, Sums_2} << Exponent; // @[ConvWriteBack.cs:47]
-  assign Sums_3_shiftleft = {{7{Sums_3[31]}}, Sums_3} << Exponent; // @[ConvWriteBack.cs:47]
-  assign Sums_4_shiftleft = {{7{Sums_4[31]}}, Sums_4} << Exponent; // @[ConvWriteBack.cs:47]
-  assign Sums_5_shiftleft = {{7{Sums_5[31]}}, Sums_5} << Exponent; // @[ConvWriteBack.cs:47]
-  assign Sums_6_shiftleft = {{7{Sums_6[31]}}, Sums_6} << Exponent; // @[ConvWriteBack.cs:47]
-  assign Sums_7_shiftleft = {{7{Sums_7[31]}}, Sums_7} << Exponent; // @[ConvWriteBack.cs:47]
-  assign Sums_8_shiftleft = {{7{Sums_8[31]}}, Sums_8} << Exponent; // @[ConvWriteBack.cs:47]
-  assign Sums_9_shiftleft = {{7{Sums_9[31]}}, Sums_9} << Exponent; // @[ConvWriteBack.cs:47]
-  assign Sums_10_shiftleft = {{7{Sums_10[31]}}, Sums_10} << Exponent; // @[ConvWriteBack.cs:47]
-  assign Sums_11_shiftleft = {{7{Sums_11[31]}}, Sums_11} << Exponent; // @[ConvWriteBack.cs:47]
-  assign Sums_12_shiftleft = {{7{Sums_12[31]}}, Sums_12} << Exponent; // @[ConvWriteBack.cs:47]
-  assign Sums_13_shiftleft = {{7{Sums_13[31]}}, Sums_13} << Exponent; // @[ConvWriteBack.cs:47]
-  assign Sums_14_shiftleft = {{7{Sums_14[31]}}, Sums_14} << Exponent; // @[ConvWriteBack.cs:47]
-  assign Sums_15_shiftleft = {{7{Sums_15[31]}}, Sums_15} << Exponent; // @[ConvWriteBack.cs:47]
-  assign Sums_16_shiftleft = {{7{Sums_16[31]}}, Sums_16} << Exponent; // @[ConvWriteBack.cs:47]
-  assign Sums_17_shiftleft = {{7{Sums_17[31]}}, Sums_17} << Exponent; // @[ConvWriteBack.cs:47]
-  assign Sums_18_shiftleft = {{7{Sums_18[31]}}, Sums_18} << Exponent; // @[ConvWriteBack.cs:47]
-  assign Sums_19_shiftleft = {{7{Sums_19[31]}}, Sums_19} << Exponent; // @[ConvWriteBack.cs:47]
-  assign Sums_20_shiftleft = {{7{Sums_20[31]}}, Sums_20} << Exponent; // @[ConvWriteBack.cs:47]
-  assign Sums_21_shiftleft = {{7{Sums_21[31]}}, Sums_21} << Exponent; // @[ConvWriteBack.cs:47]
-  assign Sums_22_shiftleft = {{7{Sums_22[31]}}, Sums_22} << Exponent; // @[ConvWriteBack.cs:47]
-  assign Sums_23_shiftleft = {{7{Sums_23[31]}}, Sums_23} << Exponent; // @[ConvWriteBack.cs:47]
-  assign Sums_24_shiftleft = {{7{Sums_24[31]}}, Sums_24} << Exponent; // @[ConvWriteBack.cs:47]
-  assign Sums_25_shiftleft = {{7{Sums_25[31]}}, Sums_25} << Exponent; // @[ConvWriteBack.cs:47]
-  assign Sums_26_shiftleft = {{7{Sums_26[31]}}, Sums_26} << Exponent; // @[ConvWriteBack.cs:47]
-  assign Sums_27_shiftleft = {{7{Sums_27[31]}}, Sums_27} << Exponent; // @[ConvWriteBack.cs:47]
-  assign Sums_28_shiftleft = {{7{Sums_28[31]}}, Sums_28} << Exponent; // @[ConvWriteBack.cs:47]
-  assign Sums_29_shiftleft = {{7{Sums_29[31]}}, Sums_29} << Exponent; // @[ConvWriteBack.cs:47]
-  assign Sums_30_shiftleft = {{7{Sums_30[31]}}, Sums_30} << Exponent; // @[ConvWriteBack.cs:47]
-  assign Sums_31_shiftleft = {{7{Sums_31[31]}}, Sums_31} << Exponent; // @[ConvWriteBack.cs:47]
+  assign Sums_0_shiftleft = {{7{Sums[31]}}, Sums[31:0]} << Exponent; // @[ConvWriteBack.cs:47]
+  assign Sums_1_shiftleft = {{7{Sums[63]}}, Sums[63:32]} << Exponent; // @[ConvWriteBack.cs:47]
+  assign Sums_2_shiftleft = {{7{Sums[95]}}, Sums[95:64]} << Exponent; // @[ConvWriteBack.cs:47]
+  assign Sums_3_shiftleft = {{7{Sums[127]}}, Sums[127:96]} << Exponent; // @[ConvWriteBack.cs:47]
+  assign Sums_4_shiftleft = {{7{Sums[159]}}, Sums[159:128]} << Exponent; // @[ConvWriteBack.cs:47]
+  assign Sums_5_shiftleft = {{7{Sums[191]}}, Sums[191:160]} << Exponent; // @[ConvWriteBack.cs:47]
+  assign Sums_6_shiftleft = {{7{Sums[223]}}, Sums[223:192]} << Exponent; // @[ConvWriteBack.cs:47]
+  assign Sums_7_shiftleft = {{7{Sums[255]}}, Sums[255:224]} << Exponent; // @[ConvWriteBack.cs:47]
+  assign Sums_8_shiftleft = {{7{Sums[287]}}, Sums[287:256]} << Exponent; // @[ConvWriteBack.cs:47]
+  assign Sums_9_shiftleft = {{7{Sums[319]}}, Sums[319:288]} << Exponent; // @[ConvWriteBack.cs:47]
+  assign Sums_10_shiftleft = {{7{Sums[351]}}, Sums[351:320]} << Exponent; // @[ConvWriteBack.cs:47]
+  assign Sums_11_shiftleft = {{7{Sums[383]}}, Sums[383:352]} << Exponent; // @[ConvWriteBack.cs:47]
+  assign Sums_12_shiftleft = {{7{Sums[415]}}, Sums[415:384]} << Exponent; // @[ConvWriteBack.cs:47]
+  assign Sums_13_shiftleft = {{7{Sums[447]}}, Sums[447:416]} << Exponent; // @[ConvWriteBack.cs:47]
+  assign Sums_14_shiftleft = {{7{Sums[479]}}, Sums[479:448]} << Exponent; // @[ConvWriteBack.cs:47]
+  assign Sums_15_shiftleft = {{7{Sums[511]}}, Sums[511:480]} << Exponent; // @[ConvWriteBack.cs:47]
+  assign Sums_16_shiftleft = {{7{Sums[543]}}, Sums[543:512]} << Exponent; // @[ConvWriteBack.cs:47]
+  assign Sums_17_shiftleft = {{7{Sums[575]}}, Sums[575:544]} << Exponent; // @[ConvWriteBack.cs:47]
+  assign Sums_18_shiftleft = {{7{Sums[607]}}, Sums[607:576]} << Exponent; // @[ConvWriteBack.cs:47]
+  assign Sums_19_shiftleft = {{7{Sums[639]}}, Sums[639:608]} << Exponent; // @[ConvWriteBack.cs:47]
+  assign Sums_20_shiftleft = {{7{Sums[671]}}, Sums[671:640]} << Exponent; // @[ConvWriteBack.cs:47]
+  assign Sums_21_shiftleft = {{7{Sums[703]}}, Sums[703:672]} << Exponent; // @[ConvWriteBack.cs:47]
+  assign Sums_22_shiftleft = {{7{Sums[735]}}, Sums[735:704]} << Exponent; // @[ConvWriteBack.cs:47]
+  assign Sums_23_shiftleft = {{7{Sums[767]}}, Sums[767:736]} << Exponent; // @[ConvWriteBack.cs:47]
+  assign Sums_24_shiftleft = {{7{Sums[799]}}, Sums[799:768]} << Exponent; // @[ConvWriteBack.cs:47]
+  assign Sums_25_shiftleft = {{7{Sums[831]}}, Sums[831:800]} << Exponent; // @[ConvWriteBack.cs:47]
+  assign Sums_26_shiftleft = {{7{Sums[863]}}, Sums[863:832]} << Exponent; // @[ConvWriteBack.cs:47]
+  assign Sums_27_shiftleft = {{7{Sums[895]}}, Sums[895:864]} << Exponent; // @[ConvWriteBack.cs:47]
+  assign Sums_28_shiftleft = {{7{Sums[927]}}, Sums[927:896]} << Exponent; // @[ConvWriteBack.cs:47]
+  assign Sums_29_shiftleft = {{7{Sums[959]}}, Sums[959:928]} << Exponent; // @[ConvWriteBack.cs:47]
+  assign Sums_30_shiftleft = {{7{Sums[991]}}, Sums[991:960]} << Exponent; // @[ConvWriteBack.cs:47]
+  assign Sums_31_shiftleft = {{7{Sums[1023]}}, Sums[1023:992]} << Exponent; // @[ConvWriteBack.cs:47]
   assign Mode_eq_1 = Mode == 2'd3; // @[ConvWriteBack.cs:52]
   assign Sums_0_cast = Sums_0_shiftleft[31:0]; // @[ConvWriteBack.cs:54]
   assign Sums_1_cast = Sums_1_shiftleft[31:0]; // @[ConvWriteBack.cs:54]
@@ -437,139 +189,77 @@ module ConvWriteBack32x32 (
   assign Sums_29_cast = Sums_29_shiftleft[31:0]; // @[ConvWriteBack.cs:54]
   assign Sums_30_cast = Sums_30_shiftleft[31:0]; // @[ConvWriteBack.cs:54]
   assign Sums_31_cast = Sums_31_shiftleft[31:0]; // @[ConvWriteBack.cs:54]
-  assign AccReadData_0 = partials_ReadData_0; // @[ConvWriteBack.cs:49]
-  assign AccReadData_1 = partials_ReadData_1; // @[ConvWriteBack.cs:49]
-  assign AccReadData_2 = partials_ReadData_2; // @[ConvWriteBack.cs:49]
-  assign AccReadData_3 = partials_ReadData_3; // @[ConvWriteBack.cs:49]
-  assign AccReadData_4 = partials_ReadData_4; // @[ConvWriteBack.cs:49]
-  assign AccReadData_5 = partials_ReadData_5; // @[ConvWriteBack.cs:49]
-  assign AccReadData_6 = partials_ReadData_6; // @[ConvWriteBack.cs:49]
-  assign AccReadData_7 = partials_ReadData_7; // @[ConvWriteBack.cs:49]
-  assign AccReadData_8 = partials_ReadData_8; // @[ConvWriteBack.cs:49]
-  assign AccReadData_9 = partials_ReadData_9; // @[ConvWriteBack.cs:49]
-  assign AccReadData_10 = partials_ReadData_10; // @[ConvWriteBack.cs:49]
-  assign AccReadData_11 = partials_ReadData_11; // @[ConvWriteBack.cs:49]
-  assign AccReadData_12 = partials_ReadData_12; // @[ConvWriteBack.cs:49]
-  assign AccReadData_13 = partials_ReadData_13; // @[ConvWriteBack.cs:49]
-  assign AccReadData_14 = partials_ReadData_14; // @[ConvWriteBack.cs:49]
-  assign AccReadData_15 = partials_ReadData_15; // @[ConvWriteBack.cs:49]
-  assign AccReadData_16 = partials_ReadData_16; // @[ConvWriteBack.cs:49]
-  assign AccReadData_17 = partials_ReadData_17; // @[ConvWriteBack.cs:49]
-  assign AccReadData_18 = partials_ReadData_18; // @[ConvWriteBack.cs:49]
-  assign AccReadData_19 = partials_ReadData_19; // @[ConvWriteBack.cs:49]
-  assign AccReadData_20 = partials_ReadData_20; // @[ConvWriteBack.cs:49]
-  assign AccReadData_21 = partials_ReadData_21; // @[ConvWriteBack.cs:49]
-  assign AccReadData_22 = partials_ReadData_22; // @[ConvWriteBack.cs:49]
-  assign AccReadData_23 = partials_ReadData_23; // @[ConvWriteBack.cs:49]
-  assign AccReadData_24 = partials_ReadData_24; // @[ConvWriteBack.cs:49]
-  assign AccReadData_25 = partials_ReadData_25; // @[ConvWriteBack.cs:49]
-  assign AccReadData_26 = partials_ReadData_26; // @[ConvWriteBack.cs:49]
-  assign AccReadData_27 = partials_ReadData_27; // @[ConvWriteBack.cs:49]
-  assign AccReadData_28 = partials_ReadData_28; // @[ConvWriteBack.cs:49]
-  assign AccReadData_29 = partials_ReadData_29; // @[ConvWriteBack.cs:49]
-  assign AccReadData_30 = partials_ReadData_30; // @[ConvWriteBack.cs:49]
-  assign AccReadData_31 = partials_ReadData_31; // @[ConvWriteBack.cs:49]
-  assign Row_0 = requantizer_Quantized_0; // @[ConvWriteBack.cs:60]
-  assign Row_1 = requantizer_Quantized_1; // @[ConvWriteBack.cs:60]
-  assign Row_2 = requantizer_Quantized_2; // @[ConvWriteBack.cs:60]
-  assign Row_3 = requantizer_Quantized_3; // @[ConvWriteBack.cs:60]
-  assign Row_4 = requantizer_Quantized_4; // @[ConvWriteBack.cs:60]
-  assign Row_5 = requantizer_Quantized_5; // @[ConvWriteBack.cs:60]
-  assign Row_6 = requantizer_Quantized_6; // @[ConvWriteBack.cs:60]
-  assign Row_7 = requantizer_Quantized_7; // @[ConvWriteBack.cs:60]
-  assign Row_8 = requantizer_Quantized_8; // @[ConvWriteBack.cs:60]
-  assign Row_9 = requantizer_Quantized_9; // @[ConvWriteBack.cs:60]
-  assign Row_10 = requantizer_Quantized_10; // @[ConvWriteBack.cs:60]
-  assign Row_11 = requantizer_Quantized_11; // @[ConvWriteBack.cs:60]
-  assign Row_12 = requantizer_Quantized_12; // @[ConvWriteBack.cs:60]
-  assign Row_13 = requantizer_Quantized_13; // @[ConvWriteBack.cs:60]
-  assign Row_14 = requantizer_Quantized_14; // @[ConvWriteBack.cs:60]
-  assign Row_15 = requantizer_Quantized_15; // @[ConvWriteBack.cs:60]
-  assign Row_16 = requantizer_Quantized_16; // @[ConvWriteBack.cs:60]
-  assign Row_17 = requantizer_Quantized_17; // @[ConvWriteBack.cs:60]
-  assign Row_18 = requantizer_Quantized_18; // @[ConvWriteBack.cs:60]
-  assign Row_19 = requantizer_Quantized_19; // @[ConvWriteBack.cs:60]
-  assign Row_20 = requantizer_Quantized_20; // @[ConvWriteBack.cs:60]
-  assign Row_21 = requantizer_Quantized_21; // @[ConvWriteBack.cs:60]
-  assign Row_22 = requantizer_Quantized_22; // @[ConvWriteBack.cs:60]
-  assign Row_23 = requantizer_Quantized_23; // @[ConvWriteBack.cs:60]
-  assign Row_24 = requantizer_Quantized_24; // @[ConvWriteBack.cs:60]
-  assign Row_25 = requantizer_Quantized_25; // @[ConvWriteBack.cs:60]
-  assign Row_26 = requantizer_Quantized_26; // @[ConvWriteBack.cs:60]
-  assign Row_27 = requantizer_Quantized_27; // @[ConvWriteBack.cs:60]
-  assign Row_28 = requantizer_Quantized_28; // @[ConvWriteBack.cs:60]
-  assign Row_29 = requantizer_Quantized_29; // @[ConvWriteBack.cs:60]
-  assign Row_30 = requantizer_Quantized_30; // @[ConvWriteBack.cs:60]
-  assign Row_31 = requantizer_Quantized_31; // @[ConvWriteBack.cs:60]
+  assign AccReadData = partials_ReadData; // @[ConvWriteBack.cs:49]
+  assign Row = requantizer_Quantized; // @[ConvWriteBack.cs:60]
   assign partials_Add = (SumLast & (~Mode_eq)) & Selected; // @[ConvWriteBack.cs:43]
   assign partials_AddFirst = Mode == 2'd1; // @[ConvWriteBack.cs:44]
   assign partials_AddAddress = SumAcc; // @[ConvWriteBack.cs:45]
-  assign partials_AddValues_0 = Sums_0_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
-  assign partials_AddValues_1 = Sums_1_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
-  assign partials_AddValues_2 = Sums_2_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
-  assign partials_AddValues_3 = Sums_3_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
-  assign partials_AddValues_4 = Sums_4_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
-  assign partials_AddValues_5 = Sums_5_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
-  assign partials_AddValues_6 = Sums_6_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
-  assign partials_AddValues_7 = Sums_7_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
-  assign partials_AddValues_8 = Sums_8_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
-  assign partials_AddValues_9 = Sums_9_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
-  assign partials_AddValues_10 = Sums_10_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
-  assign partials_AddValues_11 = Sums_11_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
-  assign partials_AddValues_12 = Sums_12_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
-  assign partials_AddValues_13 = Sums_13_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
-  assign partials_AddValues_14 = Sums_14_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
-  assign partials_AddValues_15 = Sums_15_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
-  assign partials_AddValues_16 = Sums_16_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
-  assign partials_AddValues_17 = Sums_17_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
-  assign partials_AddValues_18 = Sums_18_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
-  assign partials_AddValues_19 = Sums_19_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
-  assign partials_AddValues_20 = Sums_20_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
-  assign partials_AddValues_21 = Sums_21_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
-  assign partials_AddValues_22 = Sums_22_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
-  assign partials_AddValues_23 = Sums_23_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
-  assign partials_AddValues_24 = Sums_24_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
-  assign partials_AddValues_25 = Sums_25_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
-  assign partials_AddValues_26 = Sums_26_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
-  assign partials_AddValues_27 = Sums_27_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
-  assign partials_AddValues_28 = Sums_28_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
-  assign partials_AddValues_29 = Sums_29_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
-  assign partials_AddValues_30 = Sums_30_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
-  assign partials_AddValues_31 = Sums_31_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
+  assign partials_AddValues[31:0] = Sums_0_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
+  assign partials_AddValues[63:32] = Sums_1_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
+  assign partials_AddValues[95:64] = Sums_2_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
+  assign partials_AddValues[127:96] = Sums_3_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
+  assign partials_AddValues[159:128] = Sums_4_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
+  assign partials_AddValues[191:160] = Sums_5_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
+  assign partials_AddValues[223:192] = Sums_6_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
+  assign partials_AddValues[255:224] = Sums_7_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
+  assign partials_AddValues[287:256] = Sums_8_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
+  assign partials_AddValues[319:288] = Sums_9_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
+  assign partials_AddValues[351:320] = Sums_10_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
+  assign partials_AddValues[383:352] = Sums_11_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
+  assign partials_AddValues[415:384] = Sums_12_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
+  assign partials_AddValues[447:416] = Sums_13_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
+  assign partials_AddValues[479:448] = Sums_14_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
+  assign partials_AddValues[511:480] = Sums_15_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
+  assign partials_AddValues[543:512] = Sums_16_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
+  assign partials_AddValues[575:544] = Sums_17_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
+  assign partials_AddValues[607:576] = Sums_18_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
+  assign partials_AddValues[639:608] = Sums_19_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
+  assign partials_AddValues[671:640] = Sums_20_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
+  assign partials_AddValues[703:672] = Sums_21_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
+  assign partials_AddValues[735:704] = Sums_22_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
+  assign partials_AddValues[767:736] = Sums_23_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
+  assign partials_AddValues[799:768] = Sums_24_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
+  assign partials_AddValues[831:800] = Sums_25_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
+  assign partials_AddValues[863:832] = Sums_26_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
+  assign partials_AddValues[895:864] = Sums_27_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
+  assign partials_AddValues[927:896] = Sums_28_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
+  assign partials_AddValues[959:928] = Sums_29_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
+  assign partials_AddValues[991:960] = Sums_30_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
+  assign partials_AddValues[1023:992] = Sums_31_shiftleft[31:0]; // @[ConvWriteBack.cs:47]
   assign partials_ReadAddress = AccReadAddress; // @[ConvWriteBack.cs:48]
   assign requantizer_InValid = Mode_eq_1 ? (BankSumLast & partials_SumValid) : (SumLast & Mode_eq); // @[ConvWriteBack.cs:52]
-  assign requantizer_Accumulators_0 = Mode_eq_1 ? partials_Sum_0 : Sums_0_cast; // @[ConvWriteBack.cs:54]
-  assign requantizer_Accumulators_1 = Mode_eq_1 ? partials_Sum_1 : Sums_1_cast; // @[ConvWriteBack.cs:54]
-  assign requantizer_Accumulators_2 = Mode_eq_1 ? partials_Sum_2 : Sums_2_cast; // @[ConvWriteBack.cs:54]
-  assign requantizer_Accumulators_3 = Mode_eq_1 ? partials_Sum_3 : Sums_3_cast; // @[ConvWriteBack.cs:54]
-  assign requantizer_Accumulators_4 = Mode_eq_1 ? partials_Sum_4 : Sums_4_cast; // @[ConvWriteBack.cs:54]
-  assign requantizer_Accumulators_5 = Mode_eq_1 ? partials_Sum_5 : Sums_5_cast; // @[ConvWriteBack.cs:54]
-  assign requantizer_Accumulators_6 = Mode_eq_1 ? partials_Sum_6 : Sums_6_cast; // @[ConvWriteBack.cs:54]
-  assign requantizer_Accumulators_7 = Mode_eq_1 ? partials_Sum_7 : Sums_7_cast; // @[ConvWriteBack.cs:54]
-  assign requantizer_Accumulators_8 = Mode_eq_1 ? partials_Sum_8 : Sums_8_cast; // @[ConvWriteBack.cs:54]
-  assign requantizer_Accumulators_9 = Mode_eq_1 ? partials_Sum_9 : Sums_9_cast; // @[ConvWriteBack.cs:54]
-  assign requantizer_Accumulators_10 = Mode_eq_1 ? partials_Sum_10 : Sums_10_cast; // @[ConvWriteBack.cs:54]
-  assign requantizer_Accumulators_11 = Mode_eq_1 ? partials_Sum_11 : Sums_11_cast; // @[ConvWriteBack.cs:54]
-  assign requantizer_Accumulators_12 = Mode_eq_1 ? partials_Sum_12 : Sums_12_cast; // @[ConvWriteBack.cs:54]
-  assign requantizer_Accumulators_13 = Mode_eq_1 ? partials_Sum_13 : Sums_13_cast; // @[ConvWriteBack.cs:54]
-  assign requantizer_Accumulators_14 = Mode_eq_1 ? partials_Sum_14 : Sums_14_cast; // @[ConvWriteBack.cs:54]
-  assign requantizer_Accumulators_15 = Mode_eq_1 ? partials_Sum_15 : Sums_15_cast; // @[ConvWriteBack.cs:54]
-  assign requantizer_Accumulators_16 = Mode_eq_1 ? partials_Sum_16 : Sums_16_cast; // @[ConvWriteBack.cs:54]
-  assign requantizer_Accumulators_17 = Mode_eq_1 ? partials_Sum_17 : Sums_17_cast; // @[ConvWriteBack.cs:54]
-  assign requantizer_Accumulators_18 = Mode_eq_1 ? partials_Sum_18 : Sums_18_cast; // @[ConvWriteBack.cs:54]
-  assign requantizer_Accumulators_19 = Mode_eq_1 ? partials_Sum_19 : Sums_19_cast; // @[ConvWriteBack.cs:54]
-  assign requantizer_Accumulators_20 = Mode_eq_1 ? partials_Sum_20 : Sums_20_cast; // @[ConvWriteBack.cs:54]
-  assign requantizer_Accumulators_21 = Mode_eq_1 ? partials_Sum_21 : Sums_21_cast; // @[ConvWriteBack.cs:54]
-  assign requantizer_Accumulators_22 = Mode_eq_1 ? partials_Sum_22 : Sums_22_cast; // @[ConvWriteBack.cs:54]
-  assign requantizer_Accumulators_23 = Mode_eq_1 ? partials_Sum_23 : Sums_23_cast; // @[ConvWriteBack.cs:54]
-  assign requantizer_Accumulators_24 = Mode_eq_1 ? partials_Sum_24 : Sums_24_cast; // @[ConvWriteBack.cs:54]
-  assign requantizer_Accumulators_25 = Mode_eq_1 ? partials_Sum_25 : Sums_25_cast; // @[ConvWriteBack.cs:54]
-  assign requantizer_Accumulators_26 = Mode_eq_1 ? partials_Sum_26 : Sums_26_cast; // @[ConvWriteBack.cs:54]
-  assign requantizer_Accumulators_27 = Mode_eq_1 ? partials_Sum_27 : Sums_27_cast; // @[ConvWriteBack.cs:54]
-  assign requantizer_Accumulators_28 = Mode_eq_1 ? partials_Sum_28 : Sums_28_cast; // @[ConvWriteBack.cs:54]
-  assign requantizer_Accumulators_29 = Mode_eq_1 ? partials_Sum_29 : Sums_29_cast; // @[ConvWriteBack.cs:54]
-  assign requantizer_Accumulators_30 = Mode_eq_1 ? partials_Sum_30 : Sums_30_cast; // @[ConvWriteBack.cs:54]
-  assign requantizer_Accumulators_31 = Mode_eq_1 ? partials_Sum_31 : Sums_31_cast; // @[ConvWriteBack.cs:54]
+  assign requantizer_Accumulators[31:0] = Mode_eq_1 ? partials_Sum[31:0] : Sums_0_cast; // @[ConvWriteBack.cs:54]
+  assign requantizer_Accumulators[63:32] = Mode_eq_1 ? partials_Sum[63:32] : Sums_1_cast; // @[ConvWriteBack.cs:54]
+  assign requantizer_Accumulators[95:64] = Mode_eq_1 ? partials_Sum[95:64] : Sums_2_cast; // @[ConvWriteBack.cs:54]
+  assign requantizer_Accumulators[127:96] = Mode_eq_1 ? partials_Sum[127:96] : Sums_3_cast; // @[ConvWriteBack.cs:54]
+  assign requantizer_Accumulators[159:128] = Mode_eq_1 ? partials_Sum[159:128] : Sums_4_cast; // @[ConvWriteBack.cs:54]
+  assign requantizer_Accumulators[191:160] = Mode_eq_1 ? partials_Sum[191:160] : Sums_5_cast; // @[ConvWriteBack.cs:54]
+  assign requantizer_Accumulators[223:192] = Mode_eq_1 ? partials_Sum[223:192] : Sums_6_cast; // @[ConvWriteBack.cs:54]
+  assign requantizer_Accumulators[255:224] = Mode_eq_1 ? partials_Sum[255:224] : Sums_7_cast; // @[ConvWriteBack.cs:54]
+  assign requantizer_Accumulators[287:256] = Mode_eq_1 ? partials_Sum[287:256] : Sums_8_cast; // @[ConvWriteBack.cs:54]
+  assign requantizer_Accumulators[319:288] = Mode_eq_1 ? partials_Sum[319:288] : Sums_9_cast; // @[ConvWriteBack.cs:54]
+  assign requantizer_Accumulators[351:320] = Mode_eq_1 ? partials_Sum[351:320] : Sums_10_cast; // @[ConvWriteBack.cs:54]
+  assign requantizer_Accumulators[383:352] = Mode_eq_1 ? partials_Sum[383:352] : Sums_11_cast; // @[ConvWriteBack.cs:54]
+  assign requantizer_Accumulators[415:384] = Mode_eq_1 ? partials_Sum[415:384] : Sums_12_cast; // @[ConvWriteBack.cs:54]
+  assign requantizer_Accumulators[447:416] = Mode_eq_1 ? partials_Sum[447:416] : Sums_13_cast; // @[ConvWriteBack.cs:54]
+  assign requantizer_Accumulators[479:448] = Mode_eq_1 ? partials_Sum[479:448] : Sums_14_cast; // @[ConvWriteBack.cs:54]
+  assign requantizer_Accumulators[511:480] = Mode_eq_1 ? partials_Sum[511:480] : Sums_15_cast; // @[ConvWriteBack.cs:54]
+  assign requantizer_Accumulators[543:512] = Mode_eq_1 ? partials_Sum[543:512] : Sums_16_cast; // @[ConvWriteBack.cs:54]
+  assign requantizer_Accumulators[575:544] = Mode_eq_1 ? partials_Sum[575:544] : Sums_17_cast; // @[ConvWriteBack.cs:54]
+  assign requantizer_Accumulators[607:576] = Mode_eq_1 ? partials_Sum[607:576] : Sums_18_cast; // @[ConvWriteBack.cs:54]
+  assign requantizer_Accumulators[639:608] = Mode_eq_1 ? partials_Sum[639:608] : Sums_19_cast; // @[ConvWriteBack.cs:54]
+  assign requantizer_Accumulators[671:640] = Mode_eq_1 ? partials_Sum[671:640] : Sums_20_cast; // @[ConvWriteBack.cs:54]
+  assign requantizer_Accumulators[703:672] = Mode_eq_1 ? partials_Sum[703:672] : Sums_21_cast; // @[ConvWriteBack.cs:54]
+  assign requantizer_Accumulators[735:704] = Mode_eq_1 ? partials_Sum[735:704] : Sums_22_cast; // @[ConvWriteBack.cs:54]
+  assign requantizer_Accumulators[767:736] = Mode_eq_1 ? partials_Sum[767:736] : Sums_23_cast; // @[ConvWriteBack.cs:54]
+  assign requantizer_Accumulators[799:768] = Mode_eq_1 ? partials_Sum[799:768] : Sums_24_cast; // @[ConvWriteBack.cs:54]
+  assign requantizer_Accumulators[831:800] = Mode_eq_1 ? partials_Sum[831:800] : Sums_25_cast; // @[ConvWriteBack.cs:54]
+  assign requantizer_Accumulators[863:832] = Mode_eq_1 ? partials_Sum[863:832] : Sums_26_cast; // @[ConvWriteBack.cs:54]
+  assign requantizer_Accumulators[895:864] = Mode_eq_1 ? partials_Sum[895:864] : Sums_27_cast; // @[ConvWriteBack.cs:54]
+  assign requantizer_Accumulators[927:896] = Mode_eq_1 ? partials_Sum[927:896] : Sums_28_cast; // @[ConvWriteBack.cs:54]
+  assign requantizer_Accumulators[959:928] = Mode_eq_1 ? partials_Sum[959:928] : Sums_29_cast; // @[ConvWriteBack.cs:54]
+  assign requantizer_Accumulators[991:960] = Mode_eq_1 ? partials_Sum[991:960] : Sums_30_cast; // @[ConvWriteBack.cs:54]
+  assign requantizer_Accumulators[1023:992] = Mode_eq_1 ? partials_Sum[1023:992] : Sums_31_cast; // @[ConvWriteBack.cs:54]
   assign requantizer_ChannelBlock = Mode_eq_1 ? BankSumBlock : SumBlock; // @[ConvWriteBack.cs:55]
   assign requantizer_StepGroup = StepGroup; // @[ConvWriteBack.cs:56]
   assign requantizer_Table_Write = Table_Write; // @[ConvWriteBack.cs:57]
@@ -587,142 +277,18 @@ module ConvWriteBack32x32 (
     .Add(partials_Add),
     .AddFirst(partials_AddFirst),
     .AddAddress(partials_AddAddress),
-    .AddValues_0(partials_AddValues_0),
-    .AddValues_1(partials_AddValues_1),
-    .AddValues_2(partials_AddValues_2),
-    .AddValues_3(partials_AddValues_3),
-    .AddValues_4(partials_AddValues_4),
-    .AddValues_5(partials_AddValues_5),
-    .AddValues_6(partials_AddValues_6),
-    .AddValues_7(partials_AddValues_7),
-    .AddValues_8(partials_AddValues_8),
-    .AddValues_9(partials_AddValues_9),
-    .AddValues_10(partials_AddValues_10),
-    .AddValues_11(partials_AddValues_11),
-    .AddValues_12(partials_AddValues_12),
-    .AddValues_13(partials_AddValues_13),
-    .AddValues_14(partials_AddValues_14),
-    .AddValues_15(partials_AddValues_15),
-    .AddValues_16(partials_AddValues_16),
-    .AddValues_17(partials_AddValues_17),
-    .AddValues_18(partials_AddValues_18),
-    .AddValues_19(partials_AddValues_19),
-    .AddValues_20(partials_AddValues_20),
-    .AddValues_21(partials_AddValues_21),
-    .AddValues_22(partials_AddValues_22),
-    .AddValues_23(partials_AddValues_23),
-    .AddValues_24(partials_AddValues_24),
-    .AddValues_25(partials_AddValues_25),
-    .AddValues_26(partials_AddValues_26),
-    .AddValues_27(partials_AddValues_27),
-    .AddValues_28(partials_AddValues_28),
-    .AddValues_29(partials_AddValues_29),
-    .AddValues_30(partials_AddValues_30),
-    .AddValues_31(partials_AddValues_31),
+    .AddValues(partials_AddValues),
     .ReadAddress(partials_ReadAddress),
-    .ReadData_0(partials_ReadData_0),
-    .ReadData_1(partials_ReadData_1),
-    .ReadData_2(partials_ReadData_2),
-    .ReadData_3(partials_ReadData_3),
-    .ReadData_4(partials_ReadData_4),
-    .ReadData_5(partials_ReadData_5),
-    .ReadData_6(partials_ReadData_6),
-    .ReadData_7(partials_ReadData_7),
-    .ReadData_8(partials_ReadData_8),
-    .ReadData_9(partials_ReadData_9),
-    .ReadData_10(partials_ReadData_10),
-    .ReadData_11(partials_ReadData_11),
-    .ReadData_12(partials_ReadData_12),
-    .ReadData_13(partials_ReadData_13),
-    .ReadData_14(partials_ReadData_14),
-    .ReadData_15(partials_ReadData_15),
-    .ReadData_16(partials_ReadData_16),
-    .ReadData_17(partials_ReadData_17),
-    .ReadData_18(partials_ReadData_18),
-    .ReadData_19(partials_ReadData_19),
-    .ReadData_20(partials_ReadData_20),
-    .ReadData_21(partials_ReadData_21),
-    .ReadData_22(partials_ReadData_22),
-    .ReadData_23(partials_ReadData_23),
-    .ReadData_24(partials_ReadData_24),
-    .ReadData_25(partials_ReadData_25),
-    .ReadData_26(partials_ReadData_26),
-    .ReadData_27(partials_ReadData_27),
-    .ReadData_28(partials_ReadData_28),
-    .ReadData_29(partials_ReadData_29),
-    .ReadData_30(partials_ReadData_30),
-    .ReadData_31(partials_ReadData_31),
+    .ReadData(partials_ReadData),
     .SumValid(partials_SumValid),
-    .Sum_0(partials_Sum_0),
-    .Sum_1(partials_Sum_1),
-    .Sum_2(partials_Sum_2),
-    .Sum_3(partials_Sum_3),
-    .Sum_4(partials_Sum_4),
-    .Sum_5(partials_Sum_5),
-    .Sum_6(partials_Sum_6),
-    .Sum_7(partials_Sum_7),
-    .Sum_8(partials_Sum_8),
-    .Sum_9(partials_Sum_9),
-    .Sum_10(partials_Sum_10),
-    .Sum_11(partials_Sum_11),
-    .Sum_12(partials_Sum_12),
-    .Sum_13(partials_Sum_13),
-    .Sum_14(partials_Sum_14),
-    .Sum_15(partials_Sum_15),
-    .Sum_16(partials_Sum_16),
-    .Sum_17(partials_Sum_17),
-    .Sum_18(partials_Sum_18),
-    .Sum_19(partials_Sum_19),
-    .Sum_20(partials_Sum_20),
-    .Sum_21(partials_Sum_21),
-    .Sum_22(partials_Sum_22),
-    .Sum_23(partials_Sum_23),
-    .Sum_24(partials_Sum_24),
-    .Sum_25(partials_Sum_25),
-    .Sum_26(partials_Sum_26),
-    .Sum_27(partials_Sum_27),
-    .Sum_28(partials_Sum_28),
-    .Sum_29(partials_Sum_29),
-    .Sum_30(partials_Sum_30),
-    .Sum_31(partials_Sum_31)
+    .Sum(partials_Sum)
   );
 
   Requantizer32 requantizer ( // @[ConvWriteBack.cs:51]
     .clk(clk),
     .rst(rst),
     .InValid(requantizer_InValid),
-    .Accumulators_0(requantizer_Accumulators_0),
-    .Accumulators_1(requantizer_Accumulators_1),
-    .Accumulators_2(requantizer_Accumulators_2),
-    .Accumulators_3(requantizer_Accumulators_3),
-    .Accumulators_4(requantizer_Accumulators_4),
-    .Accumulators_5(requantizer_Accumulators_5),
-    .Accumulators_6(requantizer_Accumulators_6),
-    .Accumulators_7(requantizer_Accumulators_7),
-    .Accumulators_8(requantizer_Accumulators_8),
-    .Accumulators_9(requantizer_Accumulators_9),
-    .Accumulators_10(requantizer_Accumulators_10),
-    .Accumulators_11(requantizer_Accumulators_11),
-    .Accumulators_12(requantizer_Accumulators_12),
-    .Accumulators_13(requantizer_Accumulators_13),
-    .Accumulators_14(requantizer_Accumulators_14),
-    .Accumulators_15(requantizer_Accumulators_15),
-    .Accumulators_16(requantizer_Accumulators_16),
-    .Accumulators_17(requantizer_Accumulators_17),
-    .Accumulators_18(requantizer_Accumulators_18),
-    .Accumulators_19(requantizer_Accumulators_19),
-    .Accumulators_20(requantizer_Accumulators_20),
-    .Accumulators_21(requantizer_Accumulators_21),
-    .Accumulators_22(requantizer_Accumulators_22),
-    .Accumulators_23(requantizer_Accumulators_23),
-    .Accumulators_24(requantizer_Accumulators_24),
-    .Accumulators_25(requantizer_Accumulators_25),
-    .Accumulators_26(requantizer_Accumulators_26),
-    .Accumulators_27(requantizer_Accumulators_27),
-    .Accumulators_28(requantizer_Accumulators_28),
-    .Accumulators_29(requantizer_Accumulators_29),
-    .Accumulators_30(requantizer_Accumulators_30),
-    .Accumulators_31(requantizer_Accumulators_31),
+    .Accumulators(requantizer_Accumulators),
     .ChannelBlock(requantizer_ChannelBlock),
     .StepGroup(requantizer_StepGroup),
     .Table_Write(requantizer_Table_Write),
@@ -733,38 +299,7 @@ module ConvWriteBack32x32 (
     .Table_Multiplier(requantizer_Table_Multiplier),
     .Table_Shift(requantizer_Table_Shift),
     .OutValid(requantizer_OutValid),
-    .Quantized_0(requantizer_Quantized_0),
-    .Quantized_1(requantizer_Quantized_1),
-    .Quantized_2(requantizer_Quantized_2),
-    .Quantized_3(requantizer_Quantized_3),
-    .Quantized_4(requantizer_Quantized_4),
-    .Quantized_5(requantizer_Quantized_5),
-    .Quantized_6(requantizer_Quantized_6),
-    .Quantized_7(requantizer_Quantized_7),
-    .Quantized_8(requantizer_Quantized_8),
-    .Quantized_9(requantizer_Quantized_9),
-    .Quantized_10(requantizer_Quantized_10),
-    .Quantized_11(requantizer_Quantized_11),
-    .Quantized_12(requantizer_Quantized_12),
-    .Quantized_13(requantizer_Quantized_13),
-    .Quantized_14(requantizer_Quantized_14),
-    .Quantized_15(requantizer_Quantized_15),
-    .Quantized_16(requantizer_Quantized_16),
-    .Quantized_17(requantizer_Quantized_17),
-    .Quantized_18(requantizer_Quantized_18),
-    .Quantized_19(requantizer_Quantized_19),
-    .Quantized_20(requantizer_Quantized_20),
-    .Quantized_21(requantizer_Quantized_21),
-    .Quantized_22(requantizer_Quantized_22),
-    .Quantized_23(requantizer_Quantized_23),
-    .Quantized_24(requantizer_Quantized_24),
-    .Quantized_25(requantizer_Quantized_25),
-    .Quantized_26(requantizer_Quantized_26),
-    .Quantized_27(requantizer_Quantized_27),
-    .Quantized_28(requantizer_Quantized_28),
-    .Quantized_29(requantizer_Quantized_29),
-    .Quantized_30(requantizer_Quantized_30),
-    .Quantized_31(requantizer_Quantized_31)
+    .Quantized(requantizer_Quantized)
   );
 endmodule
 

@@ -209,24 +209,14 @@ module Dispatcher (
   wire deadlocked_and; // @[Dispatcher.cs:192]
   wire FetchValid_or; // @[Dispatcher.cs:192]
   wire FetchValid_and_2; // @[Dispatcher.cs:196]
-  wire [255:0] queue_load_Out_Payload_bits; // @[Dispatcher.cs:200]
-  wire [4:0] queue_load_Out_Payload_bits_1; // @[Dispatcher.cs:200]
   wire queue_load_Out_Payload_and; // @[Dispatcher.cs:200]
   wire queue_load_Out_Valid_and; // @[Dispatcher.cs:200]
-  wire [255:0] queue_weight_Out_Payload_bits; // @[Dispatcher.cs:200]
-  wire [4:0] queue_weight_Out_Payload_bits_1; // @[Dispatcher.cs:200]
   wire queue_weight_Out_Payload_and; // @[Dispatcher.cs:200]
   wire queue_weight_Out_Valid_and; // @[Dispatcher.cs:200]
-  wire [255:0] queue_compute_Out_Payload_bits; // @[Dispatcher.cs:200]
-  wire [4:0] queue_compute_Out_Payload_bits_1; // @[Dispatcher.cs:200]
   wire queue_compute_Out_Payload_and; // @[Dispatcher.cs:200]
   wire queue_compute_Out_Valid_and; // @[Dispatcher.cs:200]
-  wire [255:0] queue_vector_Out_Payload_bits; // @[Dispatcher.cs:200]
-  wire [4:0] queue_vector_Out_Payload_bits_1; // @[Dispatcher.cs:200]
   wire queue_vector_Out_Payload_and; // @[Dispatcher.cs:200]
   wire queue_vector_Out_Valid_and; // @[Dispatcher.cs:200]
-  wire [255:0] queue_store_Out_Payload_bits; // @[Dispatcher.cs:200]
-  wire [4:0] queue_store_Out_Payload_bits_1; // @[Dispatcher.cs:200]
   wire queue_store_Out_Payload_and; // @[Dispatcher.cs:200]
   wire queue_store_Out_Valid_and; // @[Dispatcher.cs:200]
   wire queue_weight_Out_Valid_and_1; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
@@ -254,11 +244,6 @@ module Dispatcher (
   wire queue_weight_Out_Valid_and_5; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   wire queue_compute_Out_Valid_and_5; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   wire queue_vector_Out_Valid_and_5; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  wire [4:0] current_load_bits; // @[Dispatcher.cs:130]
-  wire [4:0] current_weight_bits; // @[Dispatcher.cs:130]
-  wire [4:0] current_compute_bits; // @[Dispatcher.cs:130]
-  wire [4:0] current_vector_bits; // @[Dispatcher.cs:130]
-  wire [4:0] current_store_bits; // @[Dispatcher.cs:130]
   wire quiet_dispatch_and; // @[Dispatcher.cs:180]
   /* verilator lint_on UNUSEDSIGNAL */
 
@@ -279,56 +264,41 @@ module Dispatcher (
   assign deadlocked_and = deadlocked & (~ended); // @[Dispatcher.cs:192]
   assign FetchValid_or = (((FetchValid_and_1 & FetchClass[7]) | (((halted_and & (~FetchValid)) & FetchExhausted) & engine_0_Busy_and_1)) | ((halted & (~ended)) & (((((1'b1 & engine_0_Busy_and) & engine_1_Busy_and) & engine_2_Busy_and) & engine_3_Busy_and) & engine_4_Busy_and))) | deadlocked_and; // @[Dispatcher.cs:192]
   assign FetchValid_and_2 = FetchValid_and & (~FetchClass[8]); // @[Dispatcher.cs:196]
-  assign queue_load_Out_Payload_bits = queue_load_Out_Payload[255:0]; // @[Dispatcher.cs:200]
-  assign queue_load_Out_Payload_bits_1 = queue_load_Out_Payload_bits[9:5]; // @[Dispatcher.cs:200]
-  assign queue_load_Out_Payload_and = (((1'b1 & ((~queue_load_Out_Payload_bits_1[1]) | has_tokens_weight_to_load)) & ((~queue_load_Out_Payload_bits_1[2]) | has_tokens_compute_to_load)) & ((~queue_load_Out_Payload_bits_1[3]) | has_tokens_vector_to_load)) & ((~queue_load_Out_Payload_bits_1[4]) | has_tokens_store_to_load); // @[Dispatcher.cs:200]
+  assign queue_load_Out_Payload_and = (((1'b1 & ((~queue_load_Out_Payload[6]) | has_tokens_weight_to_load)) & ((~queue_load_Out_Payload[7]) | has_tokens_compute_to_load)) & ((~queue_load_Out_Payload[8]) | has_tokens_vector_to_load)) & ((~queue_load_Out_Payload[9]) | has_tokens_store_to_load); // @[Dispatcher.cs:200]
   assign queue_load_Out_Valid_and = (queue_load_Out_Valid & engine_0_Busy_and) & (~queue_load_Out_Payload_and); // @[Dispatcher.cs:200]
-  assign queue_weight_Out_Payload_bits = queue_weight_Out_Payload[255:0]; // @[Dispatcher.cs:200]
-  assign queue_weight_Out_Payload_bits_1 = queue_weight_Out_Payload_bits[9:5]; // @[Dispatcher.cs:200]
-  assign queue_weight_Out_Payload_and = (((1'b1 & ((~queue_weight_Out_Payload_bits[5]) | has_tokens_load_to_weight)) & ((~queue_weight_Out_Payload_bits_1[2]) | has_tokens_compute_to_weight)) & ((~queue_weight_Out_Payload_bits_1[3]) | has_tokens_vector_to_weight)) & ((~queue_weight_Out_Payload_bits_1[4]) | has_tokens_store_to_weight); // @[Dispatcher.cs:200]
+  assign queue_weight_Out_Payload_and = (((1'b1 & ((~queue_weight_Out_Payload[5]) | has_tokens_load_to_weight)) & ((~queue_weight_Out_Payload[7]) | has_tokens_compute_to_weight)) & ((~queue_weight_Out_Payload[8]) | has_tokens_vector_to_weight)) & ((~queue_weight_Out_Payload[9]) | has_tokens_store_to_weight); // @[Dispatcher.cs:200]
   assign queue_weight_Out_Valid_and = (queue_weight_Out_Valid & engine_1_Busy_and) & (~queue_weight_Out_Payload_and); // @[Dispatcher.cs:200]
-  assign queue_compute_Out_Payload_bits = queue_compute_Out_Payload[255:0]; // @[Dispatcher.cs:200]
-  assign queue_compute_Out_Payload_bits_1 = queue_compute_Out_Payload_bits[9:5]; // @[Dispatcher.cs:200]
-  assign queue_compute_Out_Payload_and = (((1'b1 & ((~queue_compute_Out_Payload_bits[5]) | has_tokens_load_to_compute)) & ((~queue_compute_Out_Payload_bits_1[1]) | has_tokens_weight_to_compute)) & ((~queue_compute_Out_Payload_bits_1[3]) | has_tokens_vector_to_compute)) & ((~queue_compute_Out_Payload_bits_1[4]) | has_tokens_store_to_compute); // @[Dispatcher.cs:200]
+  assign queue_compute_Out_Payload_and = (((1'b1 & ((~queue_compute_Out_Payload[5]) | has_tokens_load_to_compute)) & ((~queue_compute_Out_Payload[6]) | has_tokens_weight_to_compute)) & ((~queue_compute_Out_Payload[8]) | has_tokens_vector_to_compute)) & ((~queue_compute_Out_Payload[9]) | has_tokens_store_to_compute); // @[Dispatcher.cs:200]
   assign queue_compute_Out_Valid_and = (queue_compute_Out_Valid & engine_2_Busy_and) & (~queue_compute_Out_Payload_and); // @[Dispatcher.cs:200]
-  assign queue_vector_Out_Payload_bits = queue_vector_Out_Payload[255:0]; // @[Dispatcher.cs:200]
-  assign queue_vector_Out_Payload_bits_1 = queue_vector_Out_Payload_bits[9:5]; // @[Dispatcher.cs:200]
-  assign queue_vector_Out_Payload_and = (((1'b1 & ((~queue_vector_Out_Payload_bits[5]) | has_tokens_load_to_vector)) & ((~queue_vector_Out_Payload_bits_1[1]) | has_tokens_weight_to_vector)) & ((~queue_vector_Out_Payload_bits_1[2]) | has_tokens_compute_to_vector)) & ((~queue_vector_Out_Payload_bits_1[4]) | has_tokens_store_to_vector); // @[Dispatcher.cs:200]
+  assign queue_vector_Out_Payload_and = (((1'b1 & ((~queue_vector_Out_Payload[5]) | has_tokens_load_to_vector)) & ((~queue_vector_Out_Payload[6]) | has_tokens_weight_to_vector)) & ((~queue_vector_Out_Payload[7]) | has_tokens_compute_to_vector)) & ((~queue_vector_Out_Payload[9]) | has_tokens_store_to_vector); // @[Dispatcher.cs:200]
   assign queue_vector_Out_Valid_and = (queue_vector_Out_Valid & engine_3_Busy_and) & (~queue_vector_Out_Payload_and); // @[Dispatcher.cs:200]
-  assign queue_store_Out_Payload_bits = queue_store_Out_Payload[255:0]; // @[Dispatcher.cs:200]
-  assign queue_store_Out_Payload_bits_1 = queue_store_Out_Payload_bits[9:5]; // @[Dispatcher.cs:200]
-  assign queue_store_Out_Payload_and = (((1'b1 & ((~queue_store_Out_Payload_bits[5]) | has_tokens_load_to_store)) & ((~queue_store_Out_Payload_bits_1[1]) | has_tokens_weight_to_store)) & ((~queue_store_Out_Payload_bits_1[2]) | has_tokens_compute_to_store)) & ((~queue_store_Out_Payload_bits_1[3]) | has_tokens_vector_to_store); // @[Dispatcher.cs:200]
+  assign queue_store_Out_Payload_and = (((1'b1 & ((~queue_store_Out_Payload[5]) | has_tokens_load_to_store)) & ((~queue_store_Out_Payload[6]) | has_tokens_weight_to_store)) & ((~queue_store_Out_Payload[7]) | has_tokens_compute_to_store)) & ((~queue_store_Out_Payload[8]) | has_tokens_vector_to_store); // @[Dispatcher.cs:200]
   assign queue_store_Out_Valid_and = (queue_store_Out_Valid & engine_4_Busy_and) & (~queue_store_Out_Payload_and); // @[Dispatcher.cs:200]
   assign queue_weight_Out_Valid_and_1 = ((queue_weight_Out_Valid & engine_1_Busy_and) & queue_weight_Out_Payload_and) & (~ended); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_weight_Out_Valid_and_2 = queue_weight_Out_Valid_and_1 & queue_weight_Out_Payload_bits[5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_weight_Out_Valid_and_2 = queue_weight_Out_Valid_and_1 & queue_weight_Out_Payload[5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign queue_compute_Out_Valid_and_1 = ((queue_compute_Out_Valid & engine_2_Busy_and) & queue_compute_Out_Payload_and) & (~ended); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_compute_Out_Valid_and_2 = queue_compute_Out_Valid_and_1 & queue_compute_Out_Payload_bits[5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_compute_Out_Valid_and_2 = queue_compute_Out_Valid_and_1 & queue_compute_Out_Payload[5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign queue_vector_Out_Valid_and_1 = ((queue_vector_Out_Valid & engine_3_Busy_and) & queue_vector_Out_Payload_and) & (~ended); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_vector_Out_Valid_and_2 = queue_vector_Out_Valid_and_1 & queue_vector_Out_Payload_bits[5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_vector_Out_Valid_and_2 = queue_vector_Out_Valid_and_1 & queue_vector_Out_Payload[5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign queue_store_Out_Valid_and_1 = ((queue_store_Out_Valid & engine_4_Busy_and) & queue_store_Out_Payload_and) & (~ended); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_store_Out_Valid_and_2 = queue_store_Out_Valid_and_1 & queue_store_Out_Payload_bits[5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_store_Out_Valid_and_2 = queue_store_Out_Valid_and_1 & queue_store_Out_Payload[5]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign queue_load_Out_Valid_and_1 = ((queue_load_Out_Valid & engine_0_Busy_and) & queue_load_Out_Payload_and) & (~ended); // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_load_Out_Valid_and_2 = queue_load_Out_Valid_and_1 & queue_load_Out_Payload_bits_1[1]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_compute_Out_Valid_and_3 = queue_compute_Out_Valid_and_1 & queue_compute_Out_Payload_bits_1[1]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_vector_Out_Valid_and_3 = queue_vector_Out_Valid_and_1 & queue_vector_Out_Payload_bits_1[1]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_store_Out_Valid_and_3 = queue_store_Out_Valid_and_1 & queue_store_Out_Payload_bits_1[1]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_load_Out_Valid_and_3 = queue_load_Out_Valid_and_1 & queue_load_Out_Payload_bits_1[2]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_weight_Out_Valid_and_3 = queue_weight_Out_Valid_and_1 & queue_weight_Out_Payload_bits_1[2]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_vector_Out_Valid_and_4 = queue_vector_Out_Valid_and_1 & queue_vector_Out_Payload_bits_1[2]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_store_Out_Valid_and_4 = queue_store_Out_Valid_and_1 & queue_store_Out_Payload_bits_1[2]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_load_Out_Valid_and_4 = queue_load_Out_Valid_and_1 & queue_load_Out_Payload_bits_1[3]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_weight_Out_Valid_and_4 = queue_weight_Out_Valid_and_1 & queue_weight_Out_Payload_bits_1[3]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_compute_Out_Valid_and_4 = queue_compute_Out_Valid_and_1 & queue_compute_Out_Payload_bits_1[3]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_store_Out_Valid_and_5 = queue_store_Out_Valid_and_1 & queue_store_Out_Payload_bits_1[3]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_load_Out_Valid_and_5 = queue_load_Out_Valid_and_1 & queue_load_Out_Payload_bits_1[4]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_weight_Out_Valid_and_5 = queue_weight_Out_Valid_and_1 & queue_weight_Out_Payload_bits_1[4]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_compute_Out_Valid_and_5 = queue_compute_Out_Valid_and_1 & queue_compute_Out_Payload_bits_1[4]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign queue_vector_Out_Valid_and_5 = queue_vector_Out_Valid_and_1 & queue_vector_Out_Payload_bits_1[4]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
-  assign current_load_bits = current_load[14:10]; // @[Dispatcher.cs:130]
-  assign current_weight_bits = current_weight[14:10]; // @[Dispatcher.cs:130]
-  assign current_compute_bits = current_compute[14:10]; // @[Dispatcher.cs:130]
-  assign current_vector_bits = current_vector[14:10]; // @[Dispatcher.cs:130]
-  assign current_store_bits = current_store[14:10]; // @[Dispatcher.cs:130]
+  assign queue_load_Out_Valid_and_2 = queue_load_Out_Valid_and_1 & queue_load_Out_Payload[6]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_compute_Out_Valid_and_3 = queue_compute_Out_Valid_and_1 & queue_compute_Out_Payload[6]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_vector_Out_Valid_and_3 = queue_vector_Out_Valid_and_1 & queue_vector_Out_Payload[6]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_store_Out_Valid_and_3 = queue_store_Out_Valid_and_1 & queue_store_Out_Payload[6]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_load_Out_Valid_and_3 = queue_load_Out_Valid_and_1 & queue_load_Out_Payload[7]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_weight_Out_Valid_and_3 = queue_weight_Out_Valid_and_1 & queue_weight_Out_Payload[7]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_vector_Out_Valid_and_4 = queue_vector_Out_Valid_and_1 & queue_vector_Out_Payload[7]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_store_Out_Valid_and_4 = queue_store_Out_Valid_and_1 & queue_store_Out_Payload[7]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_load_Out_Valid_and_4 = queue_load_Out_Valid_and_1 & queue_load_Out_Payload[8]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_weight_Out_Valid_and_4 = queue_weight_Out_Valid_and_1 & queue_weight_Out_Payload[8]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_compute_Out_Valid_and_4 = queue_compute_Out_Valid_and_1 & queue_compute_Out_Payload[8]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_store_Out_Valid_and_5 = queue_store_Out_Valid_and_1 & queue_store_Out_Payload[8]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_load_Out_Valid_and_5 = queue_load_Out_Valid_and_1 & queue_load_Out_Payload[9]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_weight_Out_Valid_and_5 = queue_weight_Out_Valid_and_1 & queue_weight_Out_Payload[9]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_compute_Out_Valid_and_5 = queue_compute_Out_Valid_and_1 & queue_compute_Out_Payload[9]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
+  assign queue_vector_Out_Valid_and_5 = queue_vector_Out_Valid_and_1 & queue_vector_Out_Payload[9]; // @[Dispatcher.cs:136, Dispatcher.cs:140, Dispatcher.cs:145]
   assign quiet_dispatch_and = (((((quiet_dispatch & (~ended)) & quiet_load) & quiet_weight) & quiet_compute) & quiet_vector) & quiet_store; // @[Dispatcher.cs:180]
   assign FetchReady = FetchValid_and & ((((FetchClass[8] & (~FetchClass[6])) & (~FetchClass[7])) & ((((((1'b0 | (FetchClass[0] & queue_load_In_Ready)) | (FetchClass[1] & queue_weight_In_Ready)) | (FetchClass[2] & queue_compute_In_Ready)) | (FetchClass[3] & queue_vector_In_Ready)) | (FetchClass[4] & queue_store_In_Ready)) | FetchClass[5])) | ((FetchClass[6] | FetchClass[7]) & engine_0_Busy_and_1)); // @[Dispatcher.cs:163]
   assign engine_0_Start = start_load; // @[Dispatcher.cs:112]
@@ -977,28 +947,28 @@ module Dispatcher (
     if (rst)
       given_load_to_weight <= 1'b0;
     else
-      given_load_to_weight <= (engine_0_Done & current_load_bits[1]) & (~Start);
+      given_load_to_weight <= (engine_0_Done & current_load[11]) & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_load_to_compute <= 1'b0;
     else
-      given_load_to_compute <= (engine_0_Done & current_load_bits[2]) & (~Start);
+      given_load_to_compute <= (engine_0_Done & current_load[12]) & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_load_to_vector <= 1'b0;
     else
-      given_load_to_vector <= (engine_0_Done & current_load_bits[3]) & (~Start);
+      given_load_to_vector <= (engine_0_Done & current_load[13]) & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_load_to_store <= 1'b0;
     else
-      given_load_to_store <= (engine_0_Done & current_load_bits[4]) & (~Start);
+      given_load_to_store <= (engine_0_Done & current_load[14]) & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:130]
@@ -1012,21 +982,21 @@ module Dispatcher (
     if (rst)
       given_weight_to_compute <= 1'b0;
     else
-      given_weight_to_compute <= (engine_1_Done & current_weight_bits[2]) & (~Start);
+      given_weight_to_compute <= (engine_1_Done & current_weight[12]) & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_weight_to_vector <= 1'b0;
     else
-      given_weight_to_vector <= (engine_1_Done & current_weight_bits[3]) & (~Start);
+      given_weight_to_vector <= (engine_1_Done & current_weight[13]) & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_weight_to_store <= 1'b0;
     else
-      given_weight_to_store <= (engine_1_Done & current_weight_bits[4]) & (~Start);
+      given_weight_to_store <= (engine_1_Done & current_weight[14]) & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:130]
@@ -1040,21 +1010,21 @@ module Dispatcher (
     if (rst)
       given_compute_to_weight <= 1'b0;
     else
-      given_compute_to_weight <= (engine_2_Done & current_compute_bits[1]) & (~Start);
+      given_compute_to_weight <= (engine_2_Done & current_compute[11]) & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_compute_to_vector <= 1'b0;
     else
-      given_compute_to_vector <= (engine_2_Done & current_compute_bits[3]) & (~Start);
+      given_compute_to_vector <= (engine_2_Done & current_compute[13]) & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_compute_to_store <= 1'b0;
     else
-      given_compute_to_store <= (engine_2_Done & current_compute_bits[4]) & (~Start);
+      given_compute_to_store <= (engine_2_Done & current_compute[14]) & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:130]
@@ -1068,21 +1038,21 @@ module Dispatcher (
     if (rst)
       given_vector_to_weight <= 1'b0;
     else
-      given_vector_to_weight <= (engine_3_Done & current_vector_bits[1]) & (~Start);
+      given_vector_to_weight <= (engine_3_Done & current_vector[11]) & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_vector_to_compute <= 1'b0;
     else
-      given_vector_to_compute <= (engine_3_Done & current_vector_bits[2]) & (~Start);
+      given_vector_to_compute <= (engine_3_Done & current_vector[12]) & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_vector_to_store <= 1'b0;
     else
-      given_vector_to_store <= (engine_3_Done & current_vector_bits[4]) & (~Start);
+      given_vector_to_store <= (engine_3_Done & current_vector[14]) & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:130]
@@ -1096,21 +1066,21 @@ module Dispatcher (
     if (rst)
       given_store_to_weight <= 1'b0;
     else
-      given_store_to_weight <= (engine_4_Done & current_store_bits[1]) & (~Start);
+      given_store_to_weight <= (engine_4_Done & current_store[11]) & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_store_to_compute <= 1'b0;
     else
-      given_store_to_compute <= (engine_4_Done & current_store_bits[2]) & (~Start);
+      given_store_to_compute <= (engine_4_Done & current_store[12]) & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:130]
     if (rst)
       given_store_to_vector <= 1'b0;
     else
-      given_store_to_vector <= (engine_4_Done & current_store_bits[3]) & (~Start);
+      given_store_to_vector <= (engine_4_Done & current_store[13]) & (~Start);
   end
 
   always @(posedge clk) begin // @[Dispatcher.cs:179, Dispatcher.cs:188]

@@ -4,10 +4,7 @@
 module DmaAddress (
   input wire clk,
   input wire [255:0] Instruction, // @[DmaAddress.cs:18]
-  input wire [39:0] Bases_0, // @[DmaAddress.cs:19]
-  input wire [39:0] Bases_1, // @[DmaAddress.cs:19]
-  input wire [39:0] Bases_2, // @[DmaAddress.cs:19]
-  input wire [39:0] Bases_3, // @[DmaAddress.cs:19]
+  input wire [159:0] Bases, // @[DmaAddress.cs:19]
   input wire [15:0] Step, // @[DmaAddress.cs:20]
   input wire [15:0] StepGroup, // @[DmaAddress.cs:21]
   output wire [39:0] Address // @[DmaAddress.cs:22]
@@ -30,7 +27,7 @@ module DmaAddress (
   end
 
   always @(posedge clk) begin // @[DmaAddress.cs:30]
-    start_address <= ((Instruction[17:16] == 2'd3) ? Bases_3 : ((Instruction[17:16] == 2'd2) ? Bases_2 : ((Instruction[17:16] == 2'd1) ? Bases_1 : Bases_0))) + {8'd0, Instruction[49:18]};
+    start_address <= ((Instruction[17:16] == 2'd3) ? Bases[159:120] : ((Instruction[17:16] == 2'd2) ? Bases[119:80] : ((Instruction[17:16] == 2'd1) ? Bases[79:40] : Bases[39:0]))) + {8'd0, Instruction[49:18]};
   end
 
   always @(posedge clk) begin // @[DmaAddress.cs:31]

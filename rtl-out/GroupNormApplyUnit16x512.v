@@ -6,22 +6,7 @@ module GroupNormApplyUnit16x512 (
   input wire rst,
   input wire InValid, // @[GroupNormApplyUnit.cs:36]
   input wire OutReady, // @[GroupNormApplyUnit.cs:37]
-  input wire signed [7:0] X_0, // @[GroupNormApplyUnit.cs:38]
-  input wire signed [7:0] X_1, // @[GroupNormApplyUnit.cs:38]
-  input wire signed [7:0] X_2, // @[GroupNormApplyUnit.cs:38]
-  input wire signed [7:0] X_3, // @[GroupNormApplyUnit.cs:38]
-  input wire signed [7:0] X_4, // @[GroupNormApplyUnit.cs:38]
-  input wire signed [7:0] X_5, // @[GroupNormApplyUnit.cs:38]
-  input wire signed [7:0] X_6, // @[GroupNormApplyUnit.cs:38]
-  input wire signed [7:0] X_7, // @[GroupNormApplyUnit.cs:38]
-  input wire signed [7:0] X_8, // @[GroupNormApplyUnit.cs:38]
-  input wire signed [7:0] X_9, // @[GroupNormApplyUnit.cs:38]
-  input wire signed [7:0] X_10, // @[GroupNormApplyUnit.cs:38]
-  input wire signed [7:0] X_11, // @[GroupNormApplyUnit.cs:38]
-  input wire signed [7:0] X_12, // @[GroupNormApplyUnit.cs:38]
-  input wire signed [7:0] X_13, // @[GroupNormApplyUnit.cs:38]
-  input wire signed [7:0] X_14, // @[GroupNormApplyUnit.cs:38]
-  input wire signed [7:0] X_15, // @[GroupNormApplyUnit.cs:38]
+  input wire [127:0] X, // @[GroupNormApplyUnit.cs:38]
   input wire [4:0] Index, // @[GroupNormApplyUnit.cs:39]
   input wire [20:0] Count, // @[GroupNormApplyUnit.cs:40]
   input wire Result_Write, // @[GroupNormApplyUnit.cs:41]
@@ -39,22 +24,7 @@ module GroupNormApplyUnit16x512 (
   input wire [2:0] ChannelExponent, // @[GroupNormApplyUnit.cs:48]
   output wire InReady, // @[GroupNormApplyUnit.cs:49]
   output wire OutValid, // @[GroupNormApplyUnit.cs:50]
-  output wire signed [7:0] Y_0, // @[GroupNormApplyUnit.cs:51]
-  output wire signed [7:0] Y_1, // @[GroupNormApplyUnit.cs:51]
-  output wire signed [7:0] Y_2, // @[GroupNormApplyUnit.cs:51]
-  output wire signed [7:0] Y_3, // @[GroupNormApplyUnit.cs:51]
-  output wire signed [7:0] Y_4, // @[GroupNormApplyUnit.cs:51]
-  output wire signed [7:0] Y_5, // @[GroupNormApplyUnit.cs:51]
-  output wire signed [7:0] Y_6, // @[GroupNormApplyUnit.cs:51]
-  output wire signed [7:0] Y_7, // @[GroupNormApplyUnit.cs:51]
-  output wire signed [7:0] Y_8, // @[GroupNormApplyUnit.cs:51]
-  output wire signed [7:0] Y_9, // @[GroupNormApplyUnit.cs:51]
-  output wire signed [7:0] Y_10, // @[GroupNormApplyUnit.cs:51]
-  output wire signed [7:0] Y_11, // @[GroupNormApplyUnit.cs:51]
-  output wire signed [7:0] Y_12, // @[GroupNormApplyUnit.cs:51]
-  output wire signed [7:0] Y_13, // @[GroupNormApplyUnit.cs:51]
-  output wire signed [7:0] Y_14, // @[GroupNormApplyUnit.cs:51]
-  output wire signed [7:0] Y_15 // @[GroupNormApplyUnit.cs:51]
+  output wire [127:0] Y // @[GroupNormApplyUnit.cs:51]
 );
 
   reg valid_0; // @[GroupNormApplyUnit.cs:54]
@@ -439,7 +409,6 @@ module GroupNormApplyUnit16x512 (
   /* verilator lint_off UNUSEDSIGNAL */
   wire signed [14:0] x1_0_shiftleft; // @[GroupNormApplyUnit.cs:76]
   wire signed [33:0] Count_mul; // @[GroupNormApplyUnit.cs:76]
-  wire signed [31:0] result_0_cast; // @[GroupNormApplyUnit.cs:76]
   wire [69:0] product_0_cat; // @[GroupNormApplyUnit.cs:79]
   wire signed [68:0] product_0_shiftright; // @[GroupNormApplyUnit.cs:79]
   wire signed [69:0] product_0_add; // @[GroupNormApplyUnit.cs:79]
@@ -449,7 +418,6 @@ module GroupNormApplyUnit16x512 (
   wire signed [56:0] rounding_0_cast; // @[GroupNormApplyUnit.cs:82]
   wire signed [14:0] x1_1_shiftleft; // @[GroupNormApplyUnit.cs:76]
   wire signed [33:0] Count_mul_1; // @[GroupNormApplyUnit.cs:76]
-  wire signed [31:0] result_1_cast; // @[GroupNormApplyUnit.cs:76]
   wire [69:0] product_1_cat; // @[GroupNormApplyUnit.cs:79]
   wire signed [68:0] product_1_shiftright; // @[GroupNormApplyUnit.cs:79]
   wire signed [69:0] product_1_add; // @[GroupNormApplyUnit.cs:79]
@@ -459,7 +427,6 @@ module GroupNormApplyUnit16x512 (
   wire signed [56:0] rounding_1_cast; // @[GroupNormApplyUnit.cs:82]
   wire signed [14:0] x1_2_shiftleft; // @[GroupNormApplyUnit.cs:76]
   wire signed [33:0] Count_mul_2; // @[GroupNormApplyUnit.cs:76]
-  wire signed [31:0] result_2_cast; // @[GroupNormApplyUnit.cs:76]
   wire [69:0] product_2_cat; // @[GroupNormApplyUnit.cs:79]
   wire signed [68:0] product_2_shiftright; // @[GroupNormApplyUnit.cs:79]
   wire signed [69:0] product_2_add; // @[GroupNormApplyUnit.cs:79]
@@ -469,7 +436,6 @@ module GroupNormApplyUnit16x512 (
   wire signed [56:0] rounding_2_cast; // @[GroupNormApplyUnit.cs:82]
   wire signed [14:0] x1_3_shiftleft; // @[GroupNormApplyUnit.cs:76]
   wire signed [33:0] Count_mul_3; // @[GroupNormApplyUnit.cs:76]
-  wire signed [31:0] result_3_cast; // @[GroupNormApplyUnit.cs:76]
   wire [69:0] product_3_cat; // @[GroupNormApplyUnit.cs:79]
   wire signed [68:0] product_3_shiftright; // @[GroupNormApplyUnit.cs:79]
   wire signed [69:0] product_3_add; // @[GroupNormApplyUnit.cs:79]
@@ -479,7 +445,6 @@ module GroupNormApplyUnit16x512 (
   wire signed [56:0] rounding_3_cast; // @[GroupNormApplyUnit.cs:82]
   wire signed [14:0] x1_4_shiftleft; // @[GroupNormApplyUnit.cs:76]
   wire signed [33:0] Count_mul_4; // @[GroupNormApplyUnit.cs:76]
-  wire signed [31:0] result_4_cast; // @[GroupNormApplyUnit.cs:76]
   wire [69:0] product_4_cat; // @[GroupNormApplyUnit.cs:79]
   wire signed [68:0] product_4_shiftright; // @[GroupNormApplyUnit.cs:79]
   wire signed [69:0] product_4_add; // @[GroupNormApplyUnit.cs:79]
@@ -489,7 +454,6 @@ module GroupNormApplyUnit16x512 (
   wire signed [56:0] rounding_4_cast; // @[GroupNormApplyUnit.cs:82]
   wire signed [14:0] x1_5_shiftleft; // @[GroupNormApplyUnit.cs:76]
   wire signed [33:0] Count_mul_5; // @[GroupNormApplyUnit.cs:76]
-  wire signed [31:0] result_5_cast; // @[GroupNormApplyUnit.cs:76]
   wire [69:0] product_5_cat; // @[GroupNormApplyUnit.cs:79]
   wire signed [68:0] product_5_shiftright; // @[GroupNormApplyUnit.cs:79]
   wire signed [69:0] product_5_add; // @[GroupNormApplyUnit.cs:79]
@@ -499,7 +463,6 @@ module GroupNormApplyUnit16x512 (
   wire signed [56:0] rounding_5_cast; // @[GroupNormApplyUnit.cs:82]
   wire signed [14:0] x1_6_shiftleft; // @[GroupNormApplyUnit.cs:76]
   wire signed [33:0] Count_mul_6; // @[GroupNormApplyUnit.cs:76]
-  wire signed [31:0] result_6_cast; // @[GroupNormApplyUnit.cs:76]
   wire [69:0] product_6_cat; // @[GroupNormApplyUnit.cs:79]
   wire signed [68:0] product_6_shiftright; // @[GroupNormApplyUnit.cs:79]
   wire signed [69:0] product_6_add; // @[GroupNormApplyUnit.cs:79]
@@ -509,7 +472,6 @@ module GroupNormApplyUnit16x512 (
   wire signed [56:0] rounding_6_cast; // @[GroupNormApplyUnit.cs:82]
   wire signed [14:0] x1_7_shiftleft; // @[GroupNormApplyUnit.cs:76]
   wire signed [33:0] Count_mul_7; // @[GroupNormApplyUnit.cs:76]
-  wire signed [31:0] result_7_cast; // @[GroupNormApplyUnit.cs:76]
   wire [69:0] product_7_cat; // @[GroupNormApplyUnit.cs:79]
   wire signed [68:0] product_7_shiftright; // @[GroupNormApplyUnit.cs:79]
   wire signed [69:0] product_7_add; // @[GroupNormApplyUnit.cs:79]
@@ -519,7 +481,6 @@ module GroupNormApplyUnit16x512 (
   wire signed [56:0] rounding_7_cast; // @[GroupNormApplyUnit.cs:82]
   wire signed [14:0] x1_8_shiftleft; // @[GroupNormApplyUnit.cs:76]
   wire signed [33:0] Count_mul_8; // @[GroupNormApplyUnit.cs:76]
-  wire signed [31:0] result_8_cast; // @[GroupNormApplyUnit.cs:76]
   wire [69:0] product_8_cat; // @[GroupNormApplyUnit.cs:79]
   wire signed [68:0] product_8_shiftright; // @[GroupNormApplyUnit.cs:79]
   wire signed [69:0] product_8_add; // @[GroupNormApplyUnit.cs:79]
@@ -529,7 +490,6 @@ module GroupNormApplyUnit16x512 (
   wire signed [56:0] rounding_8_cast; // @[GroupNormApplyUnit.cs:82]
   wire signed [14:0] x1_9_shiftleft; // @[GroupNormApplyUnit.cs:76]
   wire signed [33:0] Count_mul_9; // @[GroupNormApplyUnit.cs:76]
-  wire signed [31:0] result_9_cast; // @[GroupNormApplyUnit.cs:76]
   wire [69:0] product_9_cat; // @[GroupNormApplyUnit.cs:79]
   wire signed [68:0] product_9_shiftright; // @[GroupNormApplyUnit.cs:79]
   wire signed [69:0] product_9_add; // @[GroupNormApplyUnit.cs:79]
@@ -539,7 +499,6 @@ module GroupNormApplyUnit16x512 (
   wire signed [56:0] rounding_9_cast; // @[GroupNormApplyUnit.cs:82]
   wire signed [14:0] x1_10_shiftleft; // @[GroupNormApplyUnit.cs:76]
   wire signed [33:0] Count_mul_10; // @[GroupNormApplyUnit.cs:76]
-  wire signed [31:0] result_10_cast; // @[GroupNormApplyUnit.cs:76]
   wire [69:0] product_10_cat; // @[GroupNormApplyUnit.cs:79]
   wire signed [68:0] product_10_shiftright; // @[GroupNormApplyUnit.cs:79]
   wire signed [69:0] product_10_add; // @[GroupNormApplyUnit.cs:79]
@@ -549,7 +508,6 @@ module GroupNormApplyUnit16x512 (
   wire signed [56:0] rounding_10_cast; // @[GroupNormApplyUnit.cs:82]
   wire signed [14:0] x1_11_shiftleft; // @[GroupNormApplyUnit.cs:76]
   wire signed [33:0] Count_mul_11; // @[GroupNormApplyUnit.cs:76]
-  wire signed [31:0] result_11_cast; // @[GroupNormApplyUnit.cs:76]
   wire [69:0] product_11_cat; // @[GroupNormApplyUnit.cs:79]
   wire signed [68:0] product_11_shiftright; // @[GroupNormApplyUnit.cs:79]
   wire signed [69:0] product_11_add; // @[GroupNormApplyUnit.cs:79]
@@ -559,7 +517,6 @@ module GroupNormApplyUnit16x512 (
   wire signed [56:0] rounding_11_cast; // @[GroupNormApplyUnit.cs:82]
   wire signed [14:0] x1_12_shiftleft; // @[GroupNormApplyUnit.cs:76]
   wire signed [33:0] Count_mul_12; // @[GroupNormApplyUnit.cs:76]
-  wire signed [31:0] result_12_cast; // @[GroupNormApplyUnit.cs:76]
   wire [69:0] product_12_cat; // @[GroupNormApplyUnit.cs:79]
   wire signed [68:0] product_12_shiftright; // @[GroupNormApplyUnit.cs:79]
   wire signed [69:0] product_12_add; // @[GroupNormApplyUnit.cs:79]
@@ -569,7 +526,6 @@ module GroupNormApplyUnit16x512 (
   wire signed [56:0] rounding_12_cast; // @[GroupNormApplyUnit.cs:82]
   wire signed [14:0] x1_13_shiftleft; // @[GroupNormApplyUnit.cs:76]
   wire signed [33:0] Count_mul_13; // @[GroupNormApplyUnit.cs:76]
-  wire signed [31:0] result_13_cast; // @[GroupNormApplyUnit.cs:76]
   wire [69:0] product_13_cat; // @[GroupNormApplyUnit.cs:79]
   wire signed [68:0] product_13_shiftright; // @[GroupNormApplyUnit.cs:79]
   wire signed [69:0] product_13_add; // @[GroupNormApplyUnit.cs:79]
@@ -579,7 +535,6 @@ module GroupNormApplyUnit16x512 (
   wire signed [56:0] rounding_13_cast; // @[GroupNormApplyUnit.cs:82]
   wire signed [14:0] x1_14_shiftleft; // @[GroupNormApplyUnit.cs:76]
   wire signed [33:0] Count_mul_14; // @[GroupNormApplyUnit.cs:76]
-  wire signed [31:0] result_14_cast; // @[GroupNormApplyUnit.cs:76]
   wire [69:0] product_14_cat; // @[GroupNormApplyUnit.cs:79]
   wire signed [68:0] product_14_shiftright; // @[GroupNormApplyUnit.cs:79]
   wire signed [69:0] product_14_add; // @[GroupNormApplyUnit.cs:79]
@@ -589,7 +544,6 @@ module GroupNormApplyUnit16x512 (
   wire signed [56:0] rounding_14_cast; // @[GroupNormApplyUnit.cs:82]
   wire signed [14:0] x1_15_shiftleft; // @[GroupNormApplyUnit.cs:76]
   wire signed [33:0] Count_mul_15; // @[GroupNormApplyUnit.cs:76]
-  wire signed [31:0] result_15_cast; // @[GroupNormApplyUnit.cs:76]
   wire [69:0] product_15_cat; // @[GroupNormApplyUnit.cs:79]
   wire signed [68:0] product_15_shiftright; // @[GroupNormApplyUnit.cs:79]
   wire signed [69:0] product_15_add; // @[GroupNormApplyUnit.cs:79]
@@ -665,7 +619,6 @@ module GroupNormApplyUnit16x512 (
 
   assign x1_0_shiftleft = {{7{x1_0[7]}}, x1_0} << entry_0[2:0]; // @[GroupNormApplyUnit.cs:76]
   assign Count_mul = $signed({1'd0, Count}) * $signed(x1_0_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
-  assign result_0_cast = result_0[68:37]; // @[GroupNormApplyUnit.cs:76]
   assign product_0_cat = {{{1{product_0[67]}}, product_0}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
   assign product_0_shiftright = $signed(product_0_cat[68:0]) >>> normalize_shift_0_1; // @[GroupNormApplyUnit.cs:79]
   assign product_0_add = {{1{product_0_shiftright[68]}}, product_0_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
@@ -675,7 +628,6 @@ module GroupNormApplyUnit16x512 (
   assign rounding_0_cast = rounding_0_add[57:1]; // @[GroupNormApplyUnit.cs:82]
   assign x1_1_shiftleft = {{7{x1_1[7]}}, x1_1} << entry_1[2:0]; // @[GroupNormApplyUnit.cs:76]
   assign Count_mul_1 = $signed({1'd0, Count}) * $signed(x1_1_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
-  assign result_1_cast = result_1[68:37]; // @[GroupNormApplyUnit.cs:76]
   assign product_1_cat = {{{1{product_1[67]}}, product_1}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
   assign product_1_shiftright = $signed(product_1_cat[68:0]) >>> normalize_shift_1_1; // @[GroupNormApplyUnit.cs:79]
   assign product_1_add = {{1{product_1_shiftright[68]}}, product_1_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
@@ -685,7 +637,6 @@ module GroupNormApplyUnit16x512 (
   assign rounding_1_cast = rounding_1_add[57:1]; // @[GroupNormApplyUnit.cs:82]
   assign x1_2_shiftleft = {{7{x1_2[7]}}, x1_2} << entry_2[2:0]; // @[GroupNormApplyUnit.cs:76]
   assign Count_mul_2 = $signed({1'd0, Count}) * $signed(x1_2_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
-  assign result_2_cast = result_2[68:37]; // @[GroupNormApplyUnit.cs:76]
   assign product_2_cat = {{{1{product_2[67]}}, product_2}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
   assign product_2_shiftright = $signed(product_2_cat[68:0]) >>> normalize_shift_2_1; // @[GroupNormApplyUnit.cs:79]
   assign product_2_add = {{1{product_2_shiftright[68]}}, product_2_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
@@ -695,7 +646,6 @@ module GroupNormApplyUnit16x512 (
   assign rounding_2_cast = rounding_2_add[57:1]; // @[GroupNormApplyUnit.cs:82]
   assign x1_3_shiftleft = {{7{x1_3[7]}}, x1_3} << entry_3[2:0]; // @[GroupNormApplyUnit.cs:76]
   assign Count_mul_3 = $signed({1'd0, Count}) * $signed(x1_3_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
-  assign result_3_cast = result_3[68:37]; // @[GroupNormApplyUnit.cs:76]
   assign product_3_cat = {{{1{product_3[67]}}, product_3}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
   assign product_3_shiftright = $signed(product_3_cat[68:0]) >>> normalize_shift_3_1; // @[GroupNormApplyUnit.cs:79]
   assign product_3_add = {{1{product_3_shiftright[68]}}, product_3_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
@@ -705,7 +655,6 @@ module GroupNormApplyUnit16x512 (
   assign rounding_3_cast = rounding_3_add[57:1]; // @[GroupNormApplyUnit.cs:82]
   assign x1_4_shiftleft = {{7{x1_4[7]}}, x1_4} << entry_4[2:0]; // @[GroupNormApplyUnit.cs:76]
   assign Count_mul_4 = $signed({1'd0, Count}) * $signed(x1_4_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
-  assign result_4_cast = result_4[68:37]; // @[GroupNormApplyUnit.cs:76]
   assign product_4_cat = {{{1{product_4[67]}}, product_4}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
   assign product_4_shiftright = $signed(product_4_cat[68:0]) >>> normalize_shift_4_1; // @[GroupNormApplyUnit.cs:79]
   assign product_4_add = {{1{product_4_shiftright[68]}}, product_4_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
@@ -715,7 +664,6 @@ module GroupNormApplyUnit16x512 (
   assign rounding_4_cast = rounding_4_add[57:1]; // @[GroupNormApplyUnit.cs:82]
   assign x1_5_shiftleft = {{7{x1_5[7]}}, x1_5} << entry_5[2:0]; // @[GroupNormApplyUnit.cs:76]
   assign Count_mul_5 = $signed({1'd0, Count}) * $signed(x1_5_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
-  assign result_5_cast = result_5[68:37]; // @[GroupNormApplyUnit.cs:76]
   assign product_5_cat = {{{1{product_5[67]}}, product_5}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
   assign product_5_shiftright = $signed(product_5_cat[68:0]) >>> normalize_shift_5_1; // @[GroupNormApplyUnit.cs:79]
   assign product_5_add = {{1{product_5_shiftright[68]}}, product_5_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
@@ -725,7 +673,6 @@ module GroupNormApplyUnit16x512 (
   assign rounding_5_cast = rounding_5_add[57:1]; // @[GroupNormApplyUnit.cs:82]
   assign x1_6_shiftleft = {{7{x1_6[7]}}, x1_6} << entry_6[2:0]; // @[GroupNormApplyUnit.cs:76]
   assign Count_mul_6 = $signed({1'd0, Count}) * $signed(x1_6_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
-  assign result_6_cast = result_6[68:37]; // @[GroupNormApplyUnit.cs:76]
   assign product_6_cat = {{{1{product_6[67]}}, product_6}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
   assign product_6_shiftright = $signed(product_6_cat[68:0]) >>> normalize_shift_6_1; // @[GroupNormApplyUnit.cs:79]
   assign product_6_add = {{1{product_6_shiftright[68]}}, product_6_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
@@ -735,7 +682,6 @@ module GroupNormApplyUnit16x512 (
   assign rounding_6_cast = rounding_6_add[57:1]; // @[GroupNormApplyUnit.cs:82]
   assign x1_7_shiftleft = {{7{x1_7[7]}}, x1_7} << entry_7[2:0]; // @[GroupNormApplyUnit.cs:76]
   assign Count_mul_7 = $signed({1'd0, Count}) * $signed(x1_7_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
-  assign result_7_cast = result_7[68:37]; // @[GroupNormApplyUnit.cs:76]
   assign product_7_cat = {{{1{product_7[67]}}, product_7}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
   assign product_7_shiftright = $signed(product_7_cat[68:0]) >>> normalize_shift_7_1; // @[GroupNormApplyUnit.cs:79]
   assign product_7_add = {{1{product_7_shiftright[68]}}, product_7_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
@@ -745,7 +691,6 @@ module GroupNormApplyUnit16x512 (
   assign rounding_7_cast = rounding_7_add[57:1]; // @[GroupNormApplyUnit.cs:82]
   assign x1_8_shiftleft = {{7{x1_8[7]}}, x1_8} << entry_8[2:0]; // @[GroupNormApplyUnit.cs:76]
   assign Count_mul_8 = $signed({1'd0, Count}) * $signed(x1_8_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
-  assign result_8_cast = result_8[68:37]; // @[GroupNormApplyUnit.cs:76]
   assign product_8_cat = {{{1{product_8[67]}}, product_8}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
   assign product_8_shiftright = $signed(product_8_cat[68:0]) >>> normalize_shift_8_1; // @[GroupNormApplyUnit.cs:79]
   assign product_8_add = {{1{product_8_shiftright[68]}}, product_8_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
@@ -755,7 +700,6 @@ module GroupNormApplyUnit16x512 (
   assign rounding_8_cast = rounding_8_add[57:1]; // @[GroupNormApplyUnit.cs:82]
   assign x1_9_shiftleft = {{7{x1_9[7]}}, x1_9} << entry_9[2:0]; // @[GroupNormApplyUnit.cs:76]
   assign Count_mul_9 = $signed({1'd0, Count}) * $signed(x1_9_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
-  assign result_9_cast = result_9[68:37]; // @[GroupNormApplyUnit.cs:76]
   assign product_9_cat = {{{1{product_9[67]}}, product_9}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
   assign product_9_shiftright = $signed(product_9_cat[68:0]) >>> normalize_shift_9_1; // @[GroupNormApplyUnit.cs:79]
   assign product_9_add = {{1{product_9_shiftright[68]}}, product_9_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
@@ -765,7 +709,6 @@ module GroupNormApplyUnit16x512 (
   assign rounding_9_cast = rounding_9_add[57:1]; // @[GroupNormApplyUnit.cs:82]
   assign x1_10_shiftleft = {{7{x1_10[7]}}, x1_10} << entry_10[2:0]; // @[GroupNormApplyUnit.cs:76]
   assign Count_mul_10 = $signed({1'd0, Count}) * $signed(x1_10_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
-  assign result_10_cast = result_10[68:37]; // @[GroupNormApplyUnit.cs:76]
   assign product_10_cat = {{{1{product_10[67]}}, product_10}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
   assign product_10_shiftright = $signed(product_10_cat[68:0]) >>> normalize_shift_10_1; // @[GroupNormApplyUnit.cs:79]
   assign product_10_add = {{1{product_10_shiftright[68]}}, product_10_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
@@ -775,7 +718,6 @@ module GroupNormApplyUnit16x512 (
   assign rounding_10_cast = rounding_10_add[57:1]; // @[GroupNormApplyUnit.cs:82]
   assign x1_11_shiftleft = {{7{x1_11[7]}}, x1_11} << entry_11[2:0]; // @[GroupNormApplyUnit.cs:76]
   assign Count_mul_11 = $signed({1'd0, Count}) * $signed(x1_11_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
-  assign result_11_cast = result_11[68:37]; // @[GroupNormApplyUnit.cs:76]
   assign product_11_cat = {{{1{product_11[67]}}, product_11}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
   assign product_11_shiftright = $signed(product_11_cat[68:0]) >>> normalize_shift_11_1; // @[GroupNormApplyUnit.cs:79]
   assign product_11_add = {{1{product_11_shiftright[68]}}, product_11_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
@@ -785,7 +727,6 @@ module GroupNormApplyUnit16x512 (
   assign rounding_11_cast = rounding_11_add[57:1]; // @[GroupNormApplyUnit.cs:82]
   assign x1_12_shiftleft = {{7{x1_12[7]}}, x1_12} << entry_12[2:0]; // @[GroupNormApplyUnit.cs:76]
   assign Count_mul_12 = $signed({1'd0, Count}) * $signed(x1_12_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
-  assign result_12_cast = result_12[68:37]; // @[GroupNormApplyUnit.cs:76]
   assign product_12_cat = {{{1{product_12[67]}}, product_12}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
   assign product_12_shiftright = $signed(product_12_cat[68:0]) >>> normalize_shift_12_1; // @[GroupNormApplyUnit.cs:79]
   assign product_12_add = {{1{product_12_shiftright[68]}}, product_12_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
@@ -795,7 +736,6 @@ module GroupNormApplyUnit16x512 (
   assign rounding_12_cast = rounding_12_add[57:1]; // @[GroupNormApplyUnit.cs:82]
   assign x1_13_shiftleft = {{7{x1_13[7]}}, x1_13} << entry_13[2:0]; // @[GroupNormApplyUnit.cs:76]
   assign Count_mul_13 = $signed({1'd0, Count}) * $signed(x1_13_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
-  assign result_13_cast = result_13[68:37]; // @[GroupNormApplyUnit.cs:76]
   assign product_13_cat = {{{1{product_13[67]}}, product_13}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
   assign product_13_shiftright = $signed(product_13_cat[68:0]) >>> normalize_shift_13_1; // @[GroupNormApplyUnit.cs:79]
   assign product_13_add = {{1{product_13_shiftright[68]}}, product_13_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
@@ -805,7 +745,6 @@ module GroupNormApplyUnit16x512 (
   assign rounding_13_cast = rounding_13_add[57:1]; // @[GroupNormApplyUnit.cs:82]
   assign x1_14_shiftleft = {{7{x1_14[7]}}, x1_14} << entry_14[2:0]; // @[GroupNormApplyUnit.cs:76]
   assign Count_mul_14 = $signed({1'd0, Count}) * $signed(x1_14_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
-  assign result_14_cast = result_14[68:37]; // @[GroupNormApplyUnit.cs:76]
   assign product_14_cat = {{{1{product_14[67]}}, product_14}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
   assign product_14_shiftright = $signed(product_14_cat[68:0]) >>> normalize_shift_14_1; // @[GroupNormApplyUnit.cs:79]
   assign product_14_add = {{1{product_14_shiftright[68]}}, product_14_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
@@ -815,7 +754,6 @@ module GroupNormApplyUnit16x512 (
   assign rounding_14_cast = rounding_14_add[57:1]; // @[GroupNormApplyUnit.cs:82]
   assign x1_15_shiftleft = {{7{x1_15[7]}}, x1_15} << entry_15[2:0]; // @[GroupNormApplyUnit.cs:76]
   assign Count_mul_15 = $signed({1'd0, Count}) * $signed(x1_15_shiftleft[11:0]); // @[GroupNormApplyUnit.cs:76]
-  assign result_15_cast = result_15[68:37]; // @[GroupNormApplyUnit.cs:76]
   assign product_15_cat = {{{1{product_15[67]}}, product_15}, 1'b0}; // @[GroupNormApplyUnit.cs:79]
   assign product_15_shiftright = $signed(product_15_cat[68:0]) >>> normalize_shift_15_1; // @[GroupNormApplyUnit.cs:79]
   assign product_15_add = {{1{product_15_shiftright[68]}}, product_15_shiftright} + 70'd1; // @[GroupNormApplyUnit.cs:79]
@@ -825,22 +763,22 @@ module GroupNormApplyUnit16x512 (
   assign rounding_15_cast = rounding_15_add[57:1]; // @[GroupNormApplyUnit.cs:82]
   assign InReady = OutReady; // @[GroupNormApplyUnit.cs:53]
   assign OutValid = valid_7; // @[GroupNormApplyUnit.cs:85]
-  assign Y_0 = OutValid ? y_0 : 8'd0; // @[GroupNormApplyUnit.cs:83]
-  assign Y_1 = OutValid ? y_1 : 8'd0; // @[GroupNormApplyUnit.cs:83]
-  assign Y_2 = OutValid ? y_2 : 8'd0; // @[GroupNormApplyUnit.cs:83]
-  assign Y_3 = OutValid ? y_3 : 8'd0; // @[GroupNormApplyUnit.cs:83]
-  assign Y_4 = OutValid ? y_4 : 8'd0; // @[GroupNormApplyUnit.cs:83]
-  assign Y_5 = OutValid ? y_5 : 8'd0; // @[GroupNormApplyUnit.cs:83]
-  assign Y_6 = OutValid ? y_6 : 8'd0; // @[GroupNormApplyUnit.cs:83]
-  assign Y_7 = OutValid ? y_7 : 8'd0; // @[GroupNormApplyUnit.cs:83]
-  assign Y_8 = OutValid ? y_8 : 8'd0; // @[GroupNormApplyUnit.cs:83]
-  assign Y_9 = OutValid ? y_9 : 8'd0; // @[GroupNormApplyUnit.cs:83]
-  assign Y_10 = OutValid ? y_10 : 8'd0; // @[GroupNormApplyUnit.cs:83]
-  assign Y_11 = OutValid ? y_11 : 8'd0; // @[GroupNormApplyUnit.cs:83]
-  assign Y_12 = OutValid ? y_12 : 8'd0; // @[GroupNormApplyUnit.cs:83]
-  assign Y_13 = OutValid ? y_13 : 8'd0; // @[GroupNormApplyUnit.cs:83]
-  assign Y_14 = OutValid ? y_14 : 8'd0; // @[GroupNormApplyUnit.cs:83]
-  assign Y_15 = OutValid ? y_15 : 8'd0; // @[GroupNormApplyUnit.cs:83]
+  assign Y[7:0] = OutValid ? y_0 : 8'd0; // @[GroupNormApplyUnit.cs:83]
+  assign Y[15:8] = OutValid ? y_1 : 8'd0; // @[GroupNormApplyUnit.cs:83]
+  assign Y[23:16] = OutValid ? y_2 : 8'd0; // @[GroupNormApplyUnit.cs:83]
+  assign Y[31:24] = OutValid ? y_3 : 8'd0; // @[GroupNormApplyUnit.cs:83]
+  assign Y[39:32] = OutValid ? y_4 : 8'd0; // @[GroupNormApplyUnit.cs:83]
+  assign Y[47:40] = OutValid ? y_5 : 8'd0; // @[GroupNormApplyUnit.cs:83]
+  assign Y[55:48] = OutValid ? y_6 : 8'd0; // @[GroupNormApplyUnit.cs:83]
+  assign Y[63:56] = OutValid ? y_7 : 8'd0; // @[GroupNormApplyUnit.cs:83]
+  assign Y[71:64] = OutValid ? y_8 : 8'd0; // @[GroupNormApplyUnit.cs:83]
+  assign Y[79:72] = OutValid ? y_9 : 8'd0; // @[GroupNormApplyUnit.cs:83]
+  assign Y[87:80] = OutValid ? y_10 : 8'd0; // @[GroupNormApplyUnit.cs:83]
+  assign Y[95:88] = OutValid ? y_11 : 8'd0; // @[GroupNormApplyUnit.cs:83]
+  assign Y[103:96] = OutValid ? y_12 : 8'd0; // @[GroupNormApplyUnit.cs:83]
+  assign Y[111:104] = OutValid ? y_13 : 8'd0; // @[GroupNormApplyUnit.cs:83]
+  assign Y[119:112] = OutValid ? y_14 : 8'd0; // @[GroupNormApplyUnit.cs:83]
+  assign Y[127:120] = OutValid ? y_15 : 8'd0; // @[GroupNormApplyUnit.cs:83]
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:54]
     if (rst)
@@ -905,7 +843,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
     if (OutReady)
-      x0_0 <= X_0;
+      x0_0 <= X[7:0];
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
@@ -965,7 +903,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
-      centered_0 <= {{1{Count_mul[33]}}, Count_mul} - {{3{result_0_cast[31]}}, result_0_cast};
+      centered_0 <= {{1{Count_mul[33]}}, Count_mul} - {{3{result_0[68]}}, result_0[68:37]};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
@@ -1010,7 +948,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
     if (OutReady)
-      x0_1 <= X_1;
+      x0_1 <= X[15:8];
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
@@ -1070,7 +1008,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
-      centered_1 <= {{1{Count_mul_1[33]}}, Count_mul_1} - {{3{result_1_cast[31]}}, result_1_cast};
+      centered_1 <= {{1{Count_mul_1[33]}}, Count_mul_1} - {{3{result_1[68]}}, result_1[68:37]};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
@@ -1115,7 +1053,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
     if (OutReady)
-      x0_2 <= X_2;
+      x0_2 <= X[23:16];
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
@@ -1175,7 +1113,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
-      centered_2 <= {{1{Count_mul_2[33]}}, Count_mul_2} - {{3{result_2_cast[31]}}, result_2_cast};
+      centered_2 <= {{1{Count_mul_2[33]}}, Count_mul_2} - {{3{result_2[68]}}, result_2[68:37]};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
@@ -1220,7 +1158,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
     if (OutReady)
-      x0_3 <= X_3;
+      x0_3 <= X[31:24];
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
@@ -1280,7 +1218,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
-      centered_3 <= {{1{Count_mul_3[33]}}, Count_mul_3} - {{3{result_3_cast[31]}}, result_3_cast};
+      centered_3 <= {{1{Count_mul_3[33]}}, Count_mul_3} - {{3{result_3[68]}}, result_3[68:37]};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
@@ -1325,7 +1263,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
     if (OutReady)
-      x0_4 <= X_4;
+      x0_4 <= X[39:32];
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
@@ -1385,7 +1323,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
-      centered_4 <= {{1{Count_mul_4[33]}}, Count_mul_4} - {{3{result_4_cast[31]}}, result_4_cast};
+      centered_4 <= {{1{Count_mul_4[33]}}, Count_mul_4} - {{3{result_4[68]}}, result_4[68:37]};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
@@ -1430,7 +1368,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
     if (OutReady)
-      x0_5 <= X_5;
+      x0_5 <= X[47:40];
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
@@ -1490,7 +1428,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
-      centered_5 <= {{1{Count_mul_5[33]}}, Count_mul_5} - {{3{result_5_cast[31]}}, result_5_cast};
+      centered_5 <= {{1{Count_mul_5[33]}}, Count_mul_5} - {{3{result_5[68]}}, result_5[68:37]};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
@@ -1535,7 +1473,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
     if (OutReady)
-      x0_6 <= X_6;
+      x0_6 <= X[55:48];
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
@@ -1595,7 +1533,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
-      centered_6 <= {{1{Count_mul_6[33]}}, Count_mul_6} - {{3{result_6_cast[31]}}, result_6_cast};
+      centered_6 <= {{1{Count_mul_6[33]}}, Count_mul_6} - {{3{result_6[68]}}, result_6[68:37]};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
@@ -1640,7 +1578,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
     if (OutReady)
-      x0_7 <= X_7;
+      x0_7 <= X[63:56];
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
@@ -1700,7 +1638,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
-      centered_7 <= {{1{Count_mul_7[33]}}, Count_mul_7} - {{3{result_7_cast[31]}}, result_7_cast};
+      centered_7 <= {{1{Count_mul_7[33]}}, Count_mul_7} - {{3{result_7[68]}}, result_7[68:37]};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
@@ -1745,7 +1683,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
     if (OutReady)
-      x0_8 <= X_8;
+      x0_8 <= X[71:64];
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
@@ -1805,7 +1743,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
-      centered_8 <= {{1{Count_mul_8[33]}}, Count_mul_8} - {{3{result_8_cast[31]}}, result_8_cast};
+      centered_8 <= {{1{Count_mul_8[33]}}, Count_mul_8} - {{3{result_8[68]}}, result_8[68:37]};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
@@ -1850,7 +1788,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
     if (OutReady)
-      x0_9 <= X_9;
+      x0_9 <= X[79:72];
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
@@ -1910,7 +1848,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
-      centered_9 <= {{1{Count_mul_9[33]}}, Count_mul_9} - {{3{result_9_cast[31]}}, result_9_cast};
+      centered_9 <= {{1{Count_mul_9[33]}}, Count_mul_9} - {{3{result_9[68]}}, result_9[68:37]};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
@@ -1955,7 +1893,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
     if (OutReady)
-      x0_10 <= X_10;
+      x0_10 <= X[87:80];
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
@@ -2015,7 +1953,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
-      centered_10 <= {{1{Count_mul_10[33]}}, Count_mul_10} - {{3{result_10_cast[31]}}, result_10_cast};
+      centered_10 <= {{1{Count_mul_10[33]}}, Count_mul_10} - {{3{result_10[68]}}, result_10[68:37]};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
@@ -2060,7 +1998,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
     if (OutReady)
-      x0_11 <= X_11;
+      x0_11 <= X[95:88];
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
@@ -2120,7 +2058,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
-      centered_11 <= {{1{Count_mul_11[33]}}, Count_mul_11} - {{3{result_11_cast[31]}}, result_11_cast};
+      centered_11 <= {{1{Count_mul_11[33]}}, Count_mul_11} - {{3{result_11[68]}}, result_11[68:37]};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
@@ -2165,7 +2103,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
     if (OutReady)
-      x0_12 <= X_12;
+      x0_12 <= X[103:96];
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
@@ -2225,7 +2163,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
-      centered_12 <= {{1{Count_mul_12[33]}}, Count_mul_12} - {{3{result_12_cast[31]}}, result_12_cast};
+      centered_12 <= {{1{Count_mul_12[33]}}, Count_mul_12} - {{3{result_12[68]}}, result_12[68:37]};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
@@ -2270,7 +2208,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
     if (OutReady)
-      x0_13 <= X_13;
+      x0_13 <= X[111:104];
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
@@ -2330,7 +2268,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
-      centered_13 <= {{1{Count_mul_13[33]}}, Count_mul_13} - {{3{result_13_cast[31]}}, result_13_cast};
+      centered_13 <= {{1{Count_mul_13[33]}}, Count_mul_13} - {{3{result_13[68]}}, result_13[68:37]};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
@@ -2375,7 +2313,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
     if (OutReady)
-      x0_14 <= X_14;
+      x0_14 <= X[119:112];
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
@@ -2435,7 +2373,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
-      centered_14 <= {{1{Count_mul_14[33]}}, Count_mul_14} - {{3{result_14_cast[31]}}, result_14_cast};
+      centered_14 <= {{1{Count_mul_14[33]}}, Count_mul_14} - {{3{result_14[68]}}, result_14[68:37]};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]
@@ -2480,7 +2418,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
     if (OutReady)
-      x0_15 <= X_15;
+      x0_15 <= X[127:120];
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:65]
@@ -2540,7 +2478,7 @@ module GroupNormApplyUnit16x512 (
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:76]
     if (OutReady)
-      centered_15 <= {{1{Count_mul_15[33]}}, Count_mul_15} - {{3{result_15_cast[31]}}, result_15_cast};
+      centered_15 <= {{1{Count_mul_15[33]}}, Count_mul_15} - {{3{result_15[68]}}, result_15[68:37]};
   end
 
   always @(posedge clk) begin // @[GroupNormApplyUnit.cs:77]

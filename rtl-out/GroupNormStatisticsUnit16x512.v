@@ -5,22 +5,7 @@ module GroupNormStatisticsUnit16x512 (
   input wire clk,
   input wire rst,
   input wire InValid, // @[GroupNormStatisticsUnit.cs:27]
-  input wire signed [7:0] X_0, // @[GroupNormStatisticsUnit.cs:28]
-  input wire signed [7:0] X_1, // @[GroupNormStatisticsUnit.cs:28]
-  input wire signed [7:0] X_2, // @[GroupNormStatisticsUnit.cs:28]
-  input wire signed [7:0] X_3, // @[GroupNormStatisticsUnit.cs:28]
-  input wire signed [7:0] X_4, // @[GroupNormStatisticsUnit.cs:28]
-  input wire signed [7:0] X_5, // @[GroupNormStatisticsUnit.cs:28]
-  input wire signed [7:0] X_6, // @[GroupNormStatisticsUnit.cs:28]
-  input wire signed [7:0] X_7, // @[GroupNormStatisticsUnit.cs:28]
-  input wire signed [7:0] X_8, // @[GroupNormStatisticsUnit.cs:28]
-  input wire signed [7:0] X_9, // @[GroupNormStatisticsUnit.cs:28]
-  input wire signed [7:0] X_10, // @[GroupNormStatisticsUnit.cs:28]
-  input wire signed [7:0] X_11, // @[GroupNormStatisticsUnit.cs:28]
-  input wire signed [7:0] X_12, // @[GroupNormStatisticsUnit.cs:28]
-  input wire signed [7:0] X_13, // @[GroupNormStatisticsUnit.cs:28]
-  input wire signed [7:0] X_14, // @[GroupNormStatisticsUnit.cs:28]
-  input wire signed [7:0] X_15, // @[GroupNormStatisticsUnit.cs:28]
+  input wire [127:0] X, // @[GroupNormStatisticsUnit.cs:28]
   input wire [4:0] Index, // @[GroupNormStatisticsUnit.cs:29]
   input wire First, // @[GroupNormStatisticsUnit.cs:30]
   input wire [4:0] ReadIndex, // @[GroupNormStatisticsUnit.cs:31]
@@ -304,67 +289,67 @@ module GroupNormStatisticsUnit16x512 (
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:39]
-    x0_0 <= X_0;
+    x0_0 <= X[7:0];
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:39]
-    x0_1 <= X_1;
+    x0_1 <= X[15:8];
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:39]
-    x0_2 <= X_2;
+    x0_2 <= X[23:16];
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:39]
-    x0_3 <= X_3;
+    x0_3 <= X[31:24];
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:39]
-    x0_4 <= X_4;
+    x0_4 <= X[39:32];
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:39]
-    x0_5 <= X_5;
+    x0_5 <= X[47:40];
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:39]
-    x0_6 <= X_6;
+    x0_6 <= X[55:48];
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:39]
-    x0_7 <= X_7;
+    x0_7 <= X[63:56];
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:39]
-    x0_8 <= X_8;
+    x0_8 <= X[71:64];
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:39]
-    x0_9 <= X_9;
+    x0_9 <= X[79:72];
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:39]
-    x0_10 <= X_10;
+    x0_10 <= X[87:80];
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:39]
-    x0_11 <= X_11;
+    x0_11 <= X[95:88];
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:39]
-    x0_12 <= X_12;
+    x0_12 <= X[103:96];
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:39]
-    x0_13 <= X_13;
+    x0_13 <= X[111:104];
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:39]
-    x0_14 <= X_14;
+    x0_14 <= X[119:112];
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:39]
-    x0_15 <= X_15;
+    x0_15 <= X[127:120];
   end
 
   always @(posedge clk) begin // @[GroupNormStatisticsUnit.cs:40]

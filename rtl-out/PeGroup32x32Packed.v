@@ -4,1096 +4,11 @@
 module PeGroup32x32Packed (
   input wire clk,
   input wire rst,
-  input wire signed [7:0] Weights_0, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_1, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_2, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_3, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_4, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_5, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_6, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_7, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_8, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_9, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_10, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_11, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_12, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_13, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_14, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_15, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_16, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_17, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_18, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_19, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_20, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_21, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_22, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_23, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_24, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_25, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_26, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_27, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_28, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_29, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_30, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_31, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_32, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_33, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_34, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_35, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_36, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_37, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_38, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_39, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_40, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_41, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_42, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_43, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_44, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_45, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_46, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_47, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_48, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_49, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_50, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_51, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_52, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_53, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_54, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_55, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_56, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_57, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_58, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_59, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_60, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_61, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_62, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_63, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_64, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_65, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_66, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_67, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_68, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_69, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_70, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_71, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_72, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_73, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_74, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_75, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_76, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_77, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_78, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_79, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_80, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_81, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_82, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_83, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_84, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_85, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_86, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_87, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_88, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_89, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_90, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_91, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_92, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_93, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_94, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_95, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_96, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_97, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_98, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_99, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_100, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_101, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_102, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_103, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_104, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_105, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_106, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_107, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_108, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_109, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_110, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_111, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_112, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_113, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_114, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_115, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_116, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_117, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_118, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_119, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_120, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_121, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_122, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_123, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_124, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_125, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_126, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_127, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_128, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_129, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_130, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_131, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_132, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_133, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_134, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_135, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_136, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_137, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_138, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_139, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_140, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_141, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_142, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_143, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_144, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_145, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_146, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_147, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_148, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_149, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_150, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_151, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_152, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_153, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_154, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_155, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_156, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_157, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_158, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_159, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_160, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_161, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_162, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_163, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_164, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_165, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_166, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_167, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_168, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_169, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_170, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_171, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_172, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_173, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_174, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_175, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_176, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_177, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_178, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_179, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_180, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_181, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_182, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_183, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_184, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_185, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_186, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_187, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_188, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_189, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_190, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_191, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_192, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_193, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_194, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_195, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_196, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_197, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_198, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_199, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_200, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_201, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_202, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_203, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_204, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_205, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_206, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_207, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_208, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_209, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_210, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_211, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_212, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_213, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_214, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_215, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_216, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_217, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_218, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_219, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_220, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_221, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_222, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_223, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_224, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_225, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_226, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_227, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_228, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_229, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_230, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_231, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_232, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_233, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_234, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_235, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_236, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_237, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_238, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_239, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_240, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_241, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_242, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_243, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_244, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_245, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_246, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_247, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_248, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_249, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_250, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_251, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_252, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_253, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_254, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_255, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_256, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_257, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_258, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_259, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_260, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_261, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_262, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_263, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_264, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_265, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_266, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_267, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_268, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_269, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_270, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_271, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_272, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_273, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_274, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_275, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_276, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_277, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_278, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_279, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_280, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_281, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_282, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_283, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_284, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_285, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_286, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_287, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_288, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_289, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_290, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_291, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_292, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_293, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_294, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_295, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_296, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_297, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_298, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_299, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_300, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_301, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_302, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_303, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_304, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_305, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_306, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_307, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_308, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_309, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_310, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_311, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_312, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_313, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_314, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_315, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_316, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_317, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_318, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_319, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_320, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_321, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_322, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_323, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_324, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_325, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_326, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_327, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_328, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_329, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_330, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_331, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_332, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_333, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_334, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_335, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_336, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_337, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_338, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_339, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_340, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_341, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_342, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_343, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_344, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_345, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_346, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_347, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_348, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_349, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_350, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_351, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_352, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_353, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_354, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_355, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_356, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_357, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_358, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_359, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_360, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_361, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_362, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_363, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_364, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_365, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_366, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_367, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_368, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_369, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_370, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_371, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_372, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_373, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_374, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_375, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_376, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_377, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_378, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_379, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_380, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_381, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_382, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_383, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_384, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_385, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_386, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_387, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_388, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_389, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_390, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_391, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_392, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_393, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_394, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_395, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_396, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_397, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_398, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_399, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_400, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_401, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_402, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_403, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_404, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_405, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_406, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_407, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_408, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_409, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_410, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_411, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_412, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_413, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_414, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_415, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_416, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_417, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_418, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_419, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_420, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_421, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_422, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_423, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_424, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_425, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_426, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_427, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_428, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_429, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_430, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_431, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_432, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_433, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_434, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_435, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_436, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_437, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_438, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_439, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_440, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_441, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_442, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_443, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_444, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_445, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_446, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_447, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_448, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_449, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_450, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_451, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_452, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_453, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_454, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_455, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_456, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_457, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_458, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_459, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_460, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_461, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_462, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_463, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_464, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_465, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_466, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_467, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_468, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_469, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_470, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_471, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_472, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_473, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_474, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_475, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_476, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_477, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_478, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_479, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_480, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_481, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_482, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_483, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_484, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_485, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_486, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_487, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_488, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_489, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_490, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_491, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_492, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_493, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_494, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_495, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_496, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_497, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_498, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_499, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_500, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_501, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_502, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_503, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_504, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_505, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_506, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_507, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_508, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_509, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_510, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_511, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_512, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_513, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_514, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_515, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_516, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_517, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_518, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_519, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_520, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_521, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_522, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_523, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_524, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_525, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_526, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_527, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_528, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_529, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_530, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_531, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_532, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_533, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_534, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_535, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_536, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_537, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_538, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_539, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_540, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_541, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_542, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_543, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_544, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_545, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_546, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_547, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_548, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_549, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_550, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_551, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_552, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_553, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_554, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_555, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_556, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_557, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_558, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_559, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_560, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_561, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_562, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_563, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_564, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_565, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_566, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_567, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_568, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_569, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_570, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_571, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_572, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_573, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_574, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_575, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_576, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_577, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_578, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_579, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_580, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_581, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_582, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_583, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_584, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_585, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_586, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_587, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_588, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_589, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_590, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_591, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_592, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_593, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_594, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_595, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_596, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_597, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_598, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_599, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_600, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_601, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_602, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_603, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_604, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_605, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_606, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_607, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_608, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_609, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_610, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_611, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_612, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_613, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_614, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_615, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_616, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_617, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_618, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_619, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_620, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_621, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_622, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_623, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_624, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_625, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_626, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_627, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_628, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_629, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_630, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_631, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_632, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_633, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_634, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_635, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_636, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_637, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_638, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_639, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_640, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_641, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_642, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_643, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_644, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_645, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_646, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_647, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_648, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_649, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_650, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_651, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_652, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_653, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_654, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_655, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_656, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_657, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_658, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_659, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_660, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_661, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_662, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_663, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_664, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_665, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_666, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_667, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_668, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_669, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_670, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_671, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_672, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_673, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_674, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_675, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_676, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_677, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_678, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_679, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_680, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_681, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_682, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_683, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_684, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_685, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_686, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_687, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_688, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_689, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_690, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_691, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_692, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_693, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_694, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_695, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_696, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_697, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_698, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_699, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_700, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_701, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_702, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_703, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_704, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_705, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_706, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_707, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_708, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_709, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_710, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_711, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_712, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_713, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_714, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_715, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_716, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_717, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_718, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_719, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_720, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_721, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_722, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_723, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_724, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_725, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_726, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_727, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_728, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_729, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_730, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_731, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_732, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_733, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_734, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_735, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_736, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_737, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_738, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_739, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_740, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_741, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_742, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_743, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_744, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_745, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_746, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_747, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_748, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_749, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_750, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_751, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_752, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_753, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_754, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_755, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_756, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_757, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_758, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_759, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_760, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_761, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_762, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_763, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_764, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_765, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_766, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_767, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_768, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_769, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_770, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_771, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_772, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_773, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_774, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_775, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_776, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_777, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_778, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_779, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_780, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_781, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_782, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_783, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_784, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_785, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_786, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_787, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_788, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_789, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_790, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_791, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_792, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_793, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_794, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_795, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_796, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_797, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_798, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_799, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_800, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_801, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_802, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_803, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_804, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_805, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_806, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_807, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_808, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_809, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_810, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_811, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_812, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_813, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_814, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_815, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_816, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_817, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_818, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_819, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_820, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_821, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_822, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_823, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_824, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_825, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_826, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_827, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_828, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_829, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_830, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_831, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_832, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_833, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_834, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_835, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_836, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_837, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_838, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_839, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_840, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_841, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_842, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_843, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_844, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_845, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_846, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_847, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_848, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_849, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_850, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_851, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_852, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_853, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_854, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_855, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_856, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_857, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_858, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_859, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_860, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_861, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_862, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_863, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_864, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_865, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_866, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_867, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_868, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_869, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_870, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_871, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_872, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_873, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_874, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_875, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_876, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_877, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_878, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_879, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_880, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_881, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_882, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_883, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_884, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_885, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_886, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_887, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_888, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_889, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_890, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_891, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_892, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_893, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_894, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_895, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_896, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_897, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_898, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_899, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_900, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_901, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_902, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_903, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_904, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_905, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_906, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_907, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_908, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_909, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_910, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_911, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_912, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_913, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_914, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_915, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_916, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_917, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_918, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_919, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_920, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_921, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_922, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_923, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_924, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_925, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_926, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_927, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_928, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_929, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_930, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_931, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_932, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_933, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_934, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_935, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_936, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_937, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_938, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_939, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_940, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_941, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_942, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_943, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_944, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_945, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_946, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_947, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_948, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_949, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_950, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_951, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_952, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_953, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_954, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_955, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_956, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_957, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_958, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_959, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_960, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_961, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_962, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_963, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_964, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_965, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_966, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_967, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_968, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_969, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_970, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_971, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_972, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_973, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_974, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_975, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_976, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_977, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_978, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_979, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_980, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_981, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_982, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_983, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_984, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_985, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_986, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_987, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_988, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_989, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_990, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_991, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_992, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_993, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_994, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_995, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_996, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_997, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_998, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_999, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_1000, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_1001, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_1002, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_1003, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_1004, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_1005, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_1006, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_1007, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_1008, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_1009, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_1010, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_1011, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_1012, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_1013, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_1014, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_1015, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_1016, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_1017, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_1018, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_1019, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_1020, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_1021, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_1022, // @[PeGroup.cs:22]
-  input wire signed [7:0] Weights_1023, // @[PeGroup.cs:22]
-  input wire signed [7:0] Acts_0, // @[PeGroup.cs:23]
-  input wire signed [7:0] Acts_1, // @[PeGroup.cs:23]
-  input wire signed [7:0] Acts_2, // @[PeGroup.cs:23]
-  input wire signed [7:0] Acts_3, // @[PeGroup.cs:23]
-  input wire signed [7:0] Acts_4, // @[PeGroup.cs:23]
-  input wire signed [7:0] Acts_5, // @[PeGroup.cs:23]
-  input wire signed [7:0] Acts_6, // @[PeGroup.cs:23]
-  input wire signed [7:0] Acts_7, // @[PeGroup.cs:23]
-  input wire signed [7:0] Acts_8, // @[PeGroup.cs:23]
-  input wire signed [7:0] Acts_9, // @[PeGroup.cs:23]
-  input wire signed [7:0] Acts_10, // @[PeGroup.cs:23]
-  input wire signed [7:0] Acts_11, // @[PeGroup.cs:23]
-  input wire signed [7:0] Acts_12, // @[PeGroup.cs:23]
-  input wire signed [7:0] Acts_13, // @[PeGroup.cs:23]
-  input wire signed [7:0] Acts_14, // @[PeGroup.cs:23]
-  input wire signed [7:0] Acts_15, // @[PeGroup.cs:23]
-  input wire signed [7:0] Acts_16, // @[PeGroup.cs:23]
-  input wire signed [7:0] Acts_17, // @[PeGroup.cs:23]
-  input wire signed [7:0] Acts_18, // @[PeGroup.cs:23]
-  input wire signed [7:0] Acts_19, // @[PeGroup.cs:23]
-  input wire signed [7:0] Acts_20, // @[PeGroup.cs:23]
-  input wire signed [7:0] Acts_21, // @[PeGroup.cs:23]
-  input wire signed [7:0] Acts_22, // @[PeGroup.cs:23]
-  input wire signed [7:0] Acts_23, // @[PeGroup.cs:23]
-  input wire signed [7:0] Acts_24, // @[PeGroup.cs:23]
-  input wire signed [7:0] Acts_25, // @[PeGroup.cs:23]
-  input wire signed [7:0] Acts_26, // @[PeGroup.cs:23]
-  input wire signed [7:0] Acts_27, // @[PeGroup.cs:23]
-  input wire signed [7:0] Acts_28, // @[PeGroup.cs:23]
-  input wire signed [7:0] Acts_29, // @[PeGroup.cs:23]
-  input wire signed [7:0] Acts_30, // @[PeGroup.cs:23]
-  input wire signed [7:0] Acts_31, // @[PeGroup.cs:23]
+  input wire [8191:0] Weights, // @[PeGroup.cs:22]
+  input wire [255:0] Acts, // @[PeGroup.cs:23]
   input wire InValid, // @[PeGroup.cs:24]
   input wire Clear, // @[PeGroup.cs:25]
-  output wire signed [31:0] Acc_0, // @[PeGroup.cs:26]
-  output wire signed [31:0] Acc_1, // @[PeGroup.cs:26]
-  output wire signed [31:0] Acc_2, // @[PeGroup.cs:26]
-  output wire signed [31:0] Acc_3, // @[PeGroup.cs:26]
-  output wire signed [31:0] Acc_4, // @[PeGroup.cs:26]
-  output wire signed [31:0] Acc_5, // @[PeGroup.cs:26]
-  output wire signed [31:0] Acc_6, // @[PeGroup.cs:26]
-  output wire signed [31:0] Acc_7, // @[PeGroup.cs:26]
-  output wire signed [31:0] Acc_8, // @[PeGroup.cs:26]
-  output wire signed [31:0] Acc_9, // @[PeGroup.cs:26]
-  output wire signed [31:0] Acc_10, // @[PeGroup.cs:26]
-  output wire signed [31:0] Acc_11, // @[PeGroup.cs:26]
-  output wire signed [31:0] Acc_12, // @[PeGroup.cs:26]
-  output wire signed [31:0] Acc_13, // @[PeGroup.cs:26]
-  output wire signed [31:0] Acc_14, // @[PeGroup.cs:26]
-  output wire signed [31:0] Acc_15, // @[PeGroup.cs:26]
-  output wire signed [31:0] Acc_16, // @[PeGroup.cs:26]
-  output wire signed [31:0] Acc_17, // @[PeGroup.cs:26]
-  output wire signed [31:0] Acc_18, // @[PeGroup.cs:26]
-  output wire signed [31:0] Acc_19, // @[PeGroup.cs:26]
-  output wire signed [31:0] Acc_20, // @[PeGroup.cs:26]
-  output wire signed [31:0] Acc_21, // @[PeGroup.cs:26]
-  output wire signed [31:0] Acc_22, // @[PeGroup.cs:26]
-  output wire signed [31:0] Acc_23, // @[PeGroup.cs:26]
-  output wire signed [31:0] Acc_24, // @[PeGroup.cs:26]
-  output wire signed [31:0] Acc_25, // @[PeGroup.cs:26]
-  output wire signed [31:0] Acc_26, // @[PeGroup.cs:26]
-  output wire signed [31:0] Acc_27, // @[PeGroup.cs:26]
-  output wire signed [31:0] Acc_28, // @[PeGroup.cs:26]
-  output wire signed [31:0] Acc_29, // @[PeGroup.cs:26]
-  output wire signed [31:0] Acc_30, // @[PeGroup.cs:26]
-  output wire signed [31:0] Acc_31, // @[PeGroup.cs:26]
+  output wire [1023:0] Acc, // @[PeGroup.cs:26]
   output wire OutValid // @[PeGroup.cs:27]
 );
 
@@ -2887,38 +1802,38 @@ module PeGroup32x32Packed (
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire signed [25:0] w_0_0_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_0_1_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_0_2_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_0_3_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_0_4_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_0_5_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_0_6_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_0_7_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_0_8_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_0_9_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_0_10_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_0_11_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_0_12_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_0_13_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_0_14_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_0_15_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_0_16_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_0_17_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_0_18_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_0_19_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_0_20_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_0_21_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_0_22_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_0_23_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_0_24_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_0_25_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_0_26_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_0_27_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_0_28_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_0_29_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_0_30_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_0_31_cast; // @[PeGroup.cs:43]
+  wire [25:0] w_0_0_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_0_1_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_0_2_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_0_3_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_0_4_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_0_5_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_0_6_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_0_7_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_0_8_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_0_9_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_0_10_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_0_11_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_0_12_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_0_13_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_0_14_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_0_15_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_0_16_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_0_17_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_0_18_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_0_19_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_0_20_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_0_21_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_0_22_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_0_23_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_0_24_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_0_25_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_0_26_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_0_27_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_0_28_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_0_29_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_0_30_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_0_31_cat; // @[PeGroup.cs:43]
   wire signed [35:0] packed_0_0_add; // @[PeGroup.cs:50]
   wire signed [35:0] packed_0_2_add; // @[PeGroup.cs:50]
   wire signed [36:0] packed_0_0_add_1; // @[PeGroup.cs:50]
@@ -2941,38 +1856,38 @@ module PeGroup32x32Packed (
   wire signed [36:0] packed_0_25_add_1; // @[PeGroup.cs:50]
   wire signed [35:0] packed_0_28_add; // @[PeGroup.cs:50]
   wire signed [35:0] packed_0_30_add; // @[PeGroup.cs:50]
-  wire signed [25:0] w_2_0_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_2_1_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_2_2_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_2_3_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_2_4_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_2_5_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_2_6_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_2_7_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_2_8_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_2_9_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_2_10_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_2_11_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_2_12_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_2_13_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_2_14_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_2_15_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_2_16_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_2_17_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_2_18_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_2_19_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_2_20_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_2_21_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_2_22_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_2_23_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_2_24_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_2_25_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_2_26_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_2_27_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_2_28_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_2_29_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_2_30_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_2_31_cast; // @[PeGroup.cs:43]
+  wire [25:0] w_2_0_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_2_1_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_2_2_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_2_3_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_2_4_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_2_5_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_2_6_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_2_7_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_2_8_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_2_9_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_2_10_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_2_11_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_2_12_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_2_13_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_2_14_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_2_15_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_2_16_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_2_17_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_2_18_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_2_19_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_2_20_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_2_21_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_2_22_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_2_23_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_2_24_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_2_25_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_2_26_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_2_27_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_2_28_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_2_29_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_2_30_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_2_31_cat; // @[PeGroup.cs:43]
   wire signed [35:0] packed_1_0_add; // @[PeGroup.cs:50]
   wire signed [35:0] packed_1_2_add; // @[PeGroup.cs:50]
   wire signed [36:0] packed_1_0_add_1; // @[PeGroup.cs:50]
@@ -2995,38 +1910,38 @@ module PeGroup32x32Packed (
   wire signed [36:0] packed_1_25_add_1; // @[PeGroup.cs:50]
   wire signed [35:0] packed_1_28_add; // @[PeGroup.cs:50]
   wire signed [35:0] packed_1_30_add; // @[PeGroup.cs:50]
-  wire signed [25:0] w_4_0_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_4_1_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_4_2_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_4_3_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_4_4_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_4_5_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_4_6_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_4_7_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_4_8_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_4_9_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_4_10_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_4_11_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_4_12_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_4_13_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_4_14_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_4_15_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_4_16_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_4_17_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_4_18_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_4_19_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_4_20_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_4_21_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_4_22_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_4_23_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_4_24_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_4_25_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_4_26_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_4_27_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_4_28_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_4_29_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_4_30_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_4_31_cast; // @[PeGroup.cs:43]
+  wire [25:0] w_4_0_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_4_1_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_4_2_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_4_3_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_4_4_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_4_5_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_4_6_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_4_7_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_4_8_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_4_9_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_4_10_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_4_11_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_4_12_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_4_13_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_4_14_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_4_15_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_4_16_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_4_17_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_4_18_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_4_19_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_4_20_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_4_21_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_4_22_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_4_23_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_4_24_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_4_25_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_4_26_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_4_27_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_4_28_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_4_29_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_4_30_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_4_31_cat; // @[PeGroup.cs:43]
   wire signed [35:0] packed_2_0_add; // @[PeGroup.cs:50]
   wire signed [35:0] packed_2_2_add; // @[PeGroup.cs:50]
   wire signed [36:0] packed_2_0_add_1; // @[PeGroup.cs:50]
@@ -3049,38 +1964,38 @@ module PeGroup32x32Packed (
   wire signed [36:0] packed_2_25_add_1; // @[PeGroup.cs:50]
   wire signed [35:0] packed_2_28_add; // @[PeGroup.cs:50]
   wire signed [35:0] packed_2_30_add; // @[PeGroup.cs:50]
-  wire signed [25:0] w_6_0_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_6_1_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_6_2_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_6_3_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_6_4_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_6_5_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_6_6_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_6_7_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_6_8_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_6_9_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_6_10_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_6_11_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_6_12_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_6_13_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_6_14_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_6_15_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_6_16_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_6_17_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_6_18_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_6_19_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_6_20_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_6_21_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_6_22_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_6_23_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_6_24_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_6_25_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_6_26_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_6_27_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_6_28_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_6_29_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_6_30_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_6_31_cast; // @[PeGroup.cs:43]
+  wire [25:0] w_6_0_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_6_1_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_6_2_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_6_3_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_6_4_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_6_5_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_6_6_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_6_7_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_6_8_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_6_9_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_6_10_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_6_11_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_6_12_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_6_13_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_6_14_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_6_15_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_6_16_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_6_17_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_6_18_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_6_19_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_6_20_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_6_21_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_6_22_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_6_23_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_6_24_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_6_25_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_6_26_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_6_27_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_6_28_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_6_29_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_6_30_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_6_31_cat; // @[PeGroup.cs:43]
   wire signed [35:0] packed_3_0_add; // @[PeGroup.cs:50]
   wire signed [35:0] packed_3_2_add; // @[PeGroup.cs:50]
   wire signed [36:0] packed_3_0_add_1; // @[PeGroup.cs:50]
@@ -3103,38 +2018,38 @@ module PeGroup32x32Packed (
   wire signed [36:0] packed_3_25_add_1; // @[PeGroup.cs:50]
   wire signed [35:0] packed_3_28_add; // @[PeGroup.cs:50]
   wire signed [35:0] packed_3_30_add; // @[PeGroup.cs:50]
-  wire signed [25:0] w_8_0_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_8_1_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_8_2_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_8_3_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_8_4_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_8_5_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_8_6_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_8_7_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_8_8_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_8_9_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_8_10_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_8_11_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_8_12_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_8_13_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_8_14_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_8_15_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_8_16_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_8_17_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_8_18_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_8_19_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_8_20_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_8_21_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_8_22_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_8_23_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_8_24_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_8_25_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_8_26_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_8_27_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_8_28_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_8_29_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_8_30_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_8_31_cast; // @[PeGroup.cs:43]
+  wire [25:0] w_8_0_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_8_1_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_8_2_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_8_3_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_8_4_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_8_5_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_8_6_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_8_7_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_8_8_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_8_9_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_8_10_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_8_11_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_8_12_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_8_13_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_8_14_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_8_15_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_8_16_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_8_17_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_8_18_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_8_19_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_8_20_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_8_21_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_8_22_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_8_23_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_8_24_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_8_25_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_8_26_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_8_27_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_8_28_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_8_29_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_8_30_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_8_31_cat; // @[PeGroup.cs:43]
   wire signed [35:0] packed_4_0_add; // @[PeGroup.cs:50]
   wire signed [35:0] packed_4_2_add; // @[PeGroup.cs:50]
   wire signed [36:0] packed_4_0_add_1; // @[PeGroup.cs:50]
@@ -3157,38 +2072,38 @@ module PeGroup32x32Packed (
   wire signed [36:0] packed_4_25_add_1; // @[PeGroup.cs:50]
   wire signed [35:0] packed_4_28_add; // @[PeGroup.cs:50]
   wire signed [35:0] packed_4_30_add; // @[PeGroup.cs:50]
-  wire signed [25:0] w_10_0_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_10_1_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_10_2_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_10_3_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_10_4_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_10_5_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_10_6_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_10_7_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_10_8_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_10_9_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_10_10_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_10_11_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_10_12_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_10_13_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_10_14_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_10_15_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_10_16_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_10_17_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_10_18_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_10_19_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_10_20_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_10_21_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_10_22_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_10_23_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_10_24_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_10_25_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_10_26_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_10_27_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_10_28_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_10_29_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_10_30_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_10_31_cast; // @[PeGroup.cs:43]
+  wire [25:0] w_10_0_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_10_1_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_10_2_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_10_3_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_10_4_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_10_5_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_10_6_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_10_7_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_10_8_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_10_9_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_10_10_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_10_11_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_10_12_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_10_13_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_10_14_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_10_15_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_10_16_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_10_17_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_10_18_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_10_19_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_10_20_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_10_21_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_10_22_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_10_23_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_10_24_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_10_25_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_10_26_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_10_27_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_10_28_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_10_29_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_10_30_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_10_31_cat; // @[PeGroup.cs:43]
   wire signed [35:0] packed_5_0_add; // @[PeGroup.cs:50]
   wire signed [35:0] packed_5_2_add; // @[PeGroup.cs:50]
   wire signed [36:0] packed_5_0_add_1; // @[PeGroup.cs:50]
@@ -3211,38 +2126,38 @@ module PeGroup32x32Packed (
   wire signed [36:0] packed_5_25_add_1; // @[PeGroup.cs:50]
   wire signed [35:0] packed_5_28_add; // @[PeGroup.cs:50]
   wire signed [35:0] packed_5_30_add; // @[PeGroup.cs:50]
-  wire signed [25:0] w_12_0_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_12_1_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_12_2_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_12_3_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_12_4_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_12_5_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_12_6_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_12_7_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_12_8_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_12_9_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_12_10_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_12_11_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_12_12_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_12_13_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_12_14_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_12_15_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_12_16_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_12_17_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_12_18_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_12_19_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_12_20_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_12_21_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_12_22_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_12_23_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_12_24_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_12_25_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_12_26_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_12_27_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_12_28_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_12_29_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_12_30_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_12_31_cast; // @[PeGroup.cs:43]
+  wire [25:0] w_12_0_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_12_1_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_12_2_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_12_3_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_12_4_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_12_5_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_12_6_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_12_7_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_12_8_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_12_9_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_12_10_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_12_11_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_12_12_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_12_13_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_12_14_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_12_15_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_12_16_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_12_17_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_12_18_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_12_19_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_12_20_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_12_21_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_12_22_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_12_23_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_12_24_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_12_25_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_12_26_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_12_27_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_12_28_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_12_29_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_12_30_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_12_31_cat; // @[PeGroup.cs:43]
   wire signed [35:0] packed_6_0_add; // @[PeGroup.cs:50]
   wire signed [35:0] packed_6_2_add; // @[PeGroup.cs:50]
   wire signed [36:0] packed_6_0_add_1; // @[PeGroup.cs:50]
@@ -3265,38 +2180,38 @@ module PeGroup32x32Packed (
   wire signed [36:0] packed_6_25_add_1; // @[PeGroup.cs:50]
   wire signed [35:0] packed_6_28_add; // @[PeGroup.cs:50]
   wire signed [35:0] packed_6_30_add; // @[PeGroup.cs:50]
-  wire signed [25:0] w_14_0_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_14_1_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_14_2_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_14_3_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_14_4_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_14_5_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_14_6_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_14_7_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_14_8_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_14_9_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_14_10_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_14_11_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_14_12_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_14_13_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_14_14_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_14_15_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_14_16_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_14_17_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_14_18_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_14_19_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_14_20_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_14_21_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_14_22_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_14_23_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_14_24_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_14_25_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_14_26_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_14_27_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_14_28_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_14_29_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_14_30_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_14_31_cast; // @[PeGroup.cs:43]
+  wire [25:0] w_14_0_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_14_1_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_14_2_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_14_3_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_14_4_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_14_5_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_14_6_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_14_7_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_14_8_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_14_9_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_14_10_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_14_11_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_14_12_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_14_13_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_14_14_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_14_15_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_14_16_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_14_17_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_14_18_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_14_19_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_14_20_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_14_21_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_14_22_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_14_23_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_14_24_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_14_25_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_14_26_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_14_27_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_14_28_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_14_29_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_14_30_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_14_31_cat; // @[PeGroup.cs:43]
   wire signed [35:0] packed_7_0_add; // @[PeGroup.cs:50]
   wire signed [35:0] packed_7_2_add; // @[PeGroup.cs:50]
   wire signed [36:0] packed_7_0_add_1; // @[PeGroup.cs:50]
@@ -3319,38 +2234,38 @@ module PeGroup32x32Packed (
   wire signed [36:0] packed_7_25_add_1; // @[PeGroup.cs:50]
   wire signed [35:0] packed_7_28_add; // @[PeGroup.cs:50]
   wire signed [35:0] packed_7_30_add; // @[PeGroup.cs:50]
-  wire signed [25:0] w_16_0_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_16_1_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_16_2_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_16_3_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_16_4_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_16_5_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_16_6_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_16_7_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_16_8_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_16_9_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_16_10_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_16_11_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_16_12_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_16_13_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_16_14_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_16_15_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_16_16_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_16_17_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_16_18_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_16_19_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_16_20_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_16_21_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_16_22_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_16_23_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_16_24_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_16_25_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_16_26_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_16_27_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_16_28_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_16_29_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_16_30_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_16_31_cast; // @[PeGroup.cs:43]
+  wire [25:0] w_16_0_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_16_1_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_16_2_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_16_3_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_16_4_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_16_5_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_16_6_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_16_7_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_16_8_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_16_9_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_16_10_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_16_11_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_16_12_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_16_13_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_16_14_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_16_15_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_16_16_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_16_17_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_16_18_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_16_19_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_16_20_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_16_21_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_16_22_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_16_23_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_16_24_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_16_25_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_16_26_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_16_27_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_16_28_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_16_29_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_16_30_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_16_31_cat; // @[PeGroup.cs:43]
   wire signed [35:0] packed_8_0_add; // @[PeGroup.cs:50]
   wire signed [35:0] packed_8_2_add; // @[PeGroup.cs:50]
   wire signed [36:0] packed_8_0_add_1; // @[PeGroup.cs:50]
@@ -3373,38 +2288,38 @@ module PeGroup32x32Packed (
   wire signed [36:0] packed_8_25_add_1; // @[PeGroup.cs:50]
   wire signed [35:0] packed_8_28_add; // @[PeGroup.cs:50]
   wire signed [35:0] packed_8_30_add; // @[PeGroup.cs:50]
-  wire signed [25:0] w_18_0_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_18_1_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_18_2_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_18_3_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_18_4_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_18_5_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_18_6_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_18_7_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_18_8_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_18_9_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_18_10_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_18_11_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_18_12_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_18_13_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_18_14_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_18_15_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_18_16_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_18_17_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_18_18_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_18_19_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_18_20_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_18_21_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_18_22_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_18_23_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_18_24_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_18_25_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_18_26_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_18_27_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_18_28_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_18_29_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_18_30_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_18_31_cast; // @[PeGroup.cs:43]
+  wire [25:0] w_18_0_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_18_1_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_18_2_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_18_3_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_18_4_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_18_5_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_18_6_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_18_7_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_18_8_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_18_9_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_18_10_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_18_11_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_18_12_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_18_13_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_18_14_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_18_15_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_18_16_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_18_17_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_18_18_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_18_19_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_18_20_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_18_21_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_18_22_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_18_23_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_18_24_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_18_25_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_18_26_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_18_27_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_18_28_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_18_29_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_18_30_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_18_31_cat; // @[PeGroup.cs:43]
   wire signed [35:0] packed_9_0_add; // @[PeGroup.cs:50]
   wire signed [35:0] packed_9_2_add; // @[PeGroup.cs:50]
   wire signed [36:0] packed_9_0_add_1; // @[PeGroup.cs:50]
@@ -3427,38 +2342,38 @@ module PeGroup32x32Packed (
   wire signed [36:0] packed_9_25_add_1; // @[PeGroup.cs:50]
   wire signed [35:0] packed_9_28_add; // @[PeGroup.cs:50]
   wire signed [35:0] packed_9_30_add; // @[PeGroup.cs:50]
-  wire signed [25:0] w_20_0_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_20_1_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_20_2_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_20_3_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_20_4_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_20_5_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_20_6_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_20_7_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_20_8_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_20_9_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_20_10_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_20_11_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_20_12_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_20_13_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_20_14_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_20_15_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_20_16_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_20_17_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_20_18_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_20_19_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_20_20_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_20_21_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_20_22_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_20_23_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_20_24_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_20_25_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_20_26_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_20_27_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_20_28_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_20_29_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_20_30_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_20_31_cast; // @[PeGroup.cs:43]
+  wire [25:0] w_20_0_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_20_1_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_20_2_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_20_3_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_20_4_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_20_5_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_20_6_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_20_7_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_20_8_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_20_9_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_20_10_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_20_11_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_20_12_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_20_13_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_20_14_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_20_15_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_20_16_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_20_17_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_20_18_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_20_19_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_20_20_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_20_21_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_20_22_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_20_23_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_20_24_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_20_25_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_20_26_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_20_27_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_20_28_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_20_29_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_20_30_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_20_31_cat; // @[PeGroup.cs:43]
   wire signed [35:0] packed_10_0_add; // @[PeGroup.cs:50]
   wire signed [35:0] packed_10_2_add; // @[PeGroup.cs:50]
   wire signed [36:0] packed_10_0_add_1; // @[PeGroup.cs:50]
@@ -3481,38 +2396,38 @@ module PeGroup32x32Packed (
   wire signed [36:0] packed_10_25_add_1; // @[PeGroup.cs:50]
   wire signed [35:0] packed_10_28_add; // @[PeGroup.cs:50]
   wire signed [35:0] packed_10_30_add; // @[PeGroup.cs:50]
-  wire signed [25:0] w_22_0_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_22_1_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_22_2_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_22_3_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_22_4_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_22_5_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_22_6_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_22_7_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_22_8_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_22_9_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_22_10_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_22_11_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_22_12_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_22_13_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_22_14_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_22_15_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_22_16_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_22_17_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_22_18_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_22_19_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_22_20_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_22_21_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_22_22_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_22_23_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_22_24_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_22_25_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_22_26_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_22_27_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_22_28_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_22_29_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_22_30_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_22_31_cast; // @[PeGroup.cs:43]
+  wire [25:0] w_22_0_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_22_1_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_22_2_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_22_3_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_22_4_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_22_5_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_22_6_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_22_7_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_22_8_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_22_9_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_22_10_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_22_11_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_22_12_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_22_13_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_22_14_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_22_15_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_22_16_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_22_17_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_22_18_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_22_19_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_22_20_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_22_21_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_22_22_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_22_23_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_22_24_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_22_25_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_22_26_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_22_27_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_22_28_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_22_29_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_22_30_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_22_31_cat; // @[PeGroup.cs:43]
   wire signed [35:0] packed_11_0_add; // @[PeGroup.cs:50]
   wire signed [35:0] packed_11_2_add; // @[PeGroup.cs:50]
   wire signed [36:0] packed_11_0_add_1; // @[PeGroup.cs:50]
@@ -3535,38 +2450,38 @@ module PeGroup32x32Packed (
   wire signed [36:0] packed_11_25_add_1; // @[PeGroup.cs:50]
   wire signed [35:0] packed_11_28_add; // @[PeGroup.cs:50]
   wire signed [35:0] packed_11_30_add; // @[PeGroup.cs:50]
-  wire signed [25:0] w_24_0_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_24_1_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_24_2_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_24_3_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_24_4_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_24_5_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_24_6_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_24_7_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_24_8_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_24_9_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_24_10_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_24_11_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_24_12_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_24_13_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_24_14_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_24_15_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_24_16_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_24_17_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_24_18_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_24_19_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_24_20_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_24_21_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_24_22_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_24_23_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_24_24_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_24_25_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_24_26_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_24_27_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_24_28_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_24_29_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_24_30_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_24_31_cast; // @[PeGroup.cs:43]
+  wire [25:0] w_24_0_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_24_1_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_24_2_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_24_3_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_24_4_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_24_5_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_24_6_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_24_7_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_24_8_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_24_9_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_24_10_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_24_11_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_24_12_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_24_13_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_24_14_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_24_15_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_24_16_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_24_17_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_24_18_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_24_19_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_24_20_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_24_21_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_24_22_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_24_23_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_24_24_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_24_25_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_24_26_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_24_27_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_24_28_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_24_29_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_24_30_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_24_31_cat; // @[PeGroup.cs:43]
   wire signed [35:0] packed_12_0_add; // @[PeGroup.cs:50]
   wire signed [35:0] packed_12_2_add; // @[PeGroup.cs:50]
   wire signed [36:0] packed_12_0_add_1; // @[PeGroup.cs:50]
@@ -3589,38 +2504,38 @@ module PeGroup32x32Packed (
   wire signed [36:0] packed_12_25_add_1; // @[PeGroup.cs:50]
   wire signed [35:0] packed_12_28_add; // @[PeGroup.cs:50]
   wire signed [35:0] packed_12_30_add; // @[PeGroup.cs:50]
-  wire signed [25:0] w_26_0_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_26_1_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_26_2_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_26_3_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_26_4_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_26_5_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_26_6_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_26_7_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_26_8_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_26_9_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_26_10_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_26_11_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_26_12_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_26_13_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_26_14_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_26_15_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_26_16_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_26_17_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_26_18_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_26_19_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_26_20_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_26_21_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_26_22_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_26_23_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_26_24_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_26_25_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_26_26_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_26_27_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_26_28_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_26_29_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_26_30_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_26_31_cast; // @[PeGroup.cs:43]
+  wire [25:0] w_26_0_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_26_1_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_26_2_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_26_3_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_26_4_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_26_5_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_26_6_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_26_7_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_26_8_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_26_9_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_26_10_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_26_11_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_26_12_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_26_13_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_26_14_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_26_15_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_26_16_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_26_17_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_26_18_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_26_19_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_26_20_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_26_21_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_26_22_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_26_23_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_26_24_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_26_25_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_26_26_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_26_27_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_26_28_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_26_29_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_26_30_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_26_31_cat; // @[PeGroup.cs:43]
   wire signed [35:0] packed_13_0_add; // @[PeGroup.cs:50]
   wire signed [35:0] packed_13_2_add; // @[PeGroup.cs:50]
   wire signed [36:0] packed_13_0_add_1; // @[PeGroup.cs:50]
@@ -3643,38 +2558,38 @@ module PeGroup32x32Packed (
   wire signed [36:0] packed_13_25_add_1; // @[PeGroup.cs:50]
   wire signed [35:0] packed_13_28_add; // @[PeGroup.cs:50]
   wire signed [35:0] packed_13_30_add; // @[PeGroup.cs:50]
-  wire signed [25:0] w_28_0_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_28_1_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_28_2_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_28_3_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_28_4_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_28_5_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_28_6_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_28_7_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_28_8_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_28_9_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_28_10_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_28_11_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_28_12_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_28_13_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_28_14_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_28_15_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_28_16_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_28_17_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_28_18_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_28_19_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_28_20_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_28_21_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_28_22_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_28_23_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_28_24_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_28_25_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_28_26_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_28_27_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_28_28_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_28_29_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_28_30_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_28_31_cast; // @[PeGroup.cs:43]
+  wire [25:0] w_28_0_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_28_1_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_28_2_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_28_3_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_28_4_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_28_5_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_28_6_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_28_7_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_28_8_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_28_9_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_28_10_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_28_11_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_28_12_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_28_13_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_28_14_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_28_15_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_28_16_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_28_17_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_28_18_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_28_19_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_28_20_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_28_21_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_28_22_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_28_23_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_28_24_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_28_25_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_28_26_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_28_27_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_28_28_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_28_29_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_28_30_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_28_31_cat; // @[PeGroup.cs:43]
   wire signed [35:0] packed_14_0_add; // @[PeGroup.cs:50]
   wire signed [35:0] packed_14_2_add; // @[PeGroup.cs:50]
   wire signed [36:0] packed_14_0_add_1; // @[PeGroup.cs:50]
@@ -3697,38 +2612,38 @@ module PeGroup32x32Packed (
   wire signed [36:0] packed_14_25_add_1; // @[PeGroup.cs:50]
   wire signed [35:0] packed_14_28_add; // @[PeGroup.cs:50]
   wire signed [35:0] packed_14_30_add; // @[PeGroup.cs:50]
-  wire signed [25:0] w_30_0_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_30_1_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_30_2_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_30_3_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_30_4_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_30_5_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_30_6_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_30_7_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_30_8_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_30_9_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_30_10_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_30_11_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_30_12_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_30_13_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_30_14_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_30_15_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_30_16_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_30_17_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_30_18_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_30_19_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_30_20_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_30_21_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_30_22_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_30_23_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_30_24_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_30_25_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_30_26_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_30_27_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_30_28_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_30_29_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_30_30_cast; // @[PeGroup.cs:43]
-  wire signed [25:0] w_30_31_cast; // @[PeGroup.cs:43]
+  wire [25:0] w_30_0_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_30_1_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_30_2_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_30_3_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_30_4_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_30_5_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_30_6_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_30_7_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_30_8_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_30_9_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_30_10_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_30_11_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_30_12_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_30_13_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_30_14_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_30_15_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_30_16_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_30_17_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_30_18_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_30_19_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_30_20_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_30_21_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_30_22_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_30_23_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_30_24_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_30_25_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_30_26_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_30_27_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_30_28_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_30_29_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_30_30_cat; // @[PeGroup.cs:43]
+  wire [25:0] w_30_31_cat; // @[PeGroup.cs:43]
   wire signed [35:0] packed_15_0_add; // @[PeGroup.cs:50]
   wire signed [35:0] packed_15_2_add; // @[PeGroup.cs:50]
   wire signed [36:0] packed_15_0_add_1; // @[PeGroup.cs:50]
@@ -3751,372 +2666,212 @@ module PeGroup32x32Packed (
   wire signed [36:0] packed_15_25_add_1; // @[PeGroup.cs:50]
   wire signed [35:0] packed_15_28_add; // @[PeGroup.cs:50]
   wire signed [35:0] packed_15_30_add; // @[PeGroup.cs:50]
-  wire signed [19:0] chain_0_0_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_0_0_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_0_0_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_0_0_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_0_0_add; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_0_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_0_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_0_1_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_0_1_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_0_1_add; // @[PeGroup.cs:138]
   wire signed [21:0] chain_0_0_add_1; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_0_2_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_0_2_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_0_2_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_0_2_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_0_2_add; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_0_3_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_0_3_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_0_3_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_0_3_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_0_3_add; // @[PeGroup.cs:138]
   wire signed [21:0] chain_0_2_add_1; // @[PeGroup.cs:138]
-  wire signed [18:0] chain_0_4_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_0_4_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_0_4_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_0_4_cat; // @[PeGroup.cs:138]
   wire signed [18:0] chain_0_0_add_2; // @[PeGroup.cs:138]
   wire signed [18:0] chain_0_2_add_2; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_1_0_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_1_0_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_1_0_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_1_0_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_1_0_add; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_1_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_1_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_1_1_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_1_1_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_1_1_add; // @[PeGroup.cs:138]
   wire signed [21:0] chain_1_0_add_1; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_1_2_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_1_2_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_1_2_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_1_2_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_1_2_add; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_1_3_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_1_3_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_1_3_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_1_3_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_1_3_add; // @[PeGroup.cs:138]
   wire signed [21:0] chain_1_2_add_1; // @[PeGroup.cs:138]
-  wire signed [18:0] chain_1_4_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_1_4_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_1_4_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_1_4_cat; // @[PeGroup.cs:138]
   wire signed [18:0] chain_1_0_add_2; // @[PeGroup.cs:138]
   wire signed [18:0] chain_1_2_add_2; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_2_0_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_2_0_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_2_0_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_2_0_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_2_0_add; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_2_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_2_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_2_1_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_2_1_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_2_1_add; // @[PeGroup.cs:138]
   wire signed [21:0] chain_2_0_add_1; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_2_2_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_2_2_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_2_2_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_2_2_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_2_2_add; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_2_3_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_2_3_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_2_3_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_2_3_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_2_3_add; // @[PeGroup.cs:138]
   wire signed [21:0] chain_2_2_add_1; // @[PeGroup.cs:138]
-  wire signed [18:0] chain_2_4_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_2_4_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_2_4_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_2_4_cat; // @[PeGroup.cs:138]
   wire signed [18:0] chain_2_0_add_2; // @[PeGroup.cs:138]
   wire signed [18:0] chain_2_2_add_2; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_3_0_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_3_0_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_3_0_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_3_0_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_3_0_add; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_3_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_3_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_3_1_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_3_1_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_3_1_add; // @[PeGroup.cs:138]
   wire signed [21:0] chain_3_0_add_1; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_3_2_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_3_2_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_3_2_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_3_2_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_3_2_add; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_3_3_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_3_3_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_3_3_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_3_3_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_3_3_add; // @[PeGroup.cs:138]
   wire signed [21:0] chain_3_2_add_1; // @[PeGroup.cs:138]
-  wire signed [18:0] chain_3_4_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_3_4_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_3_4_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_3_4_cat; // @[PeGroup.cs:138]
   wire signed [18:0] chain_3_0_add_2; // @[PeGroup.cs:138]
   wire signed [18:0] chain_3_2_add_2; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_4_0_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_4_0_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_4_0_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_4_0_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_4_0_add; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_4_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_4_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_4_1_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_4_1_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_4_1_add; // @[PeGroup.cs:138]
   wire signed [21:0] chain_4_0_add_1; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_4_2_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_4_2_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_4_2_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_4_2_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_4_2_add; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_4_3_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_4_3_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_4_3_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_4_3_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_4_3_add; // @[PeGroup.cs:138]
   wire signed [21:0] chain_4_2_add_1; // @[PeGroup.cs:138]
-  wire signed [18:0] chain_4_4_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_4_4_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_4_4_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_4_4_cat; // @[PeGroup.cs:138]
   wire signed [18:0] chain_4_0_add_2; // @[PeGroup.cs:138]
   wire signed [18:0] chain_4_2_add_2; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_5_0_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_5_0_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_5_0_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_5_0_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_5_0_add; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_5_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_5_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_5_1_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_5_1_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_5_1_add; // @[PeGroup.cs:138]
   wire signed [21:0] chain_5_0_add_1; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_5_2_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_5_2_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_5_2_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_5_2_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_5_2_add; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_5_3_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_5_3_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_5_3_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_5_3_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_5_3_add; // @[PeGroup.cs:138]
   wire signed [21:0] chain_5_2_add_1; // @[PeGroup.cs:138]
-  wire signed [18:0] chain_5_4_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_5_4_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_5_4_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_5_4_cat; // @[PeGroup.cs:138]
   wire signed [18:0] chain_5_0_add_2; // @[PeGroup.cs:138]
   wire signed [18:0] chain_5_2_add_2; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_6_0_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_6_0_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_6_0_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_6_0_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_6_0_add; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_6_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_6_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_6_1_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_6_1_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_6_1_add; // @[PeGroup.cs:138]
   wire signed [21:0] chain_6_0_add_1; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_6_2_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_6_2_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_6_2_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_6_2_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_6_2_add; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_6_3_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_6_3_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_6_3_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_6_3_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_6_3_add; // @[PeGroup.cs:138]
   wire signed [21:0] chain_6_2_add_1; // @[PeGroup.cs:138]
-  wire signed [18:0] chain_6_4_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_6_4_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_6_4_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_6_4_cat; // @[PeGroup.cs:138]
   wire signed [18:0] chain_6_0_add_2; // @[PeGroup.cs:138]
   wire signed [18:0] chain_6_2_add_2; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_7_0_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_7_0_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_7_0_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_7_0_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_7_0_add; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_7_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_7_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_7_1_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_7_1_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_7_1_add; // @[PeGroup.cs:138]
   wire signed [21:0] chain_7_0_add_1; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_7_2_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_7_2_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_7_2_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_7_2_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_7_2_add; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_7_3_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_7_3_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_7_3_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_7_3_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_7_3_add; // @[PeGroup.cs:138]
   wire signed [21:0] chain_7_2_add_1; // @[PeGroup.cs:138]
-  wire signed [18:0] chain_7_4_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_7_4_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_7_4_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_7_4_cat; // @[PeGroup.cs:138]
   wire signed [18:0] chain_7_0_add_2; // @[PeGroup.cs:138]
   wire signed [18:0] chain_7_2_add_2; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_8_0_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_8_0_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_8_0_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_8_0_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_8_0_add; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_8_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_8_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_8_1_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_8_1_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_8_1_add; // @[PeGroup.cs:138]
   wire signed [21:0] chain_8_0_add_1; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_8_2_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_8_2_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_8_2_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_8_2_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_8_2_add; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_8_3_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_8_3_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_8_3_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_8_3_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_8_3_add; // @[PeGroup.cs:138]
   wire signed [21:0] chain_8_2_add_1; // @[PeGroup.cs:138]
-  wire signed [18:0] chain_8_4_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_8_4_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_8_4_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_8_4_cat; // @[PeGroup.cs:138]
   wire signed [18:0] chain_8_0_add_2; // @[PeGroup.cs:138]
   wire signed [18:0] chain_8_2_add_2; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_9_0_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_9_0_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_9_0_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_9_0_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_9_0_add; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_9_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_9_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_9_1_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_9_1_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_9_1_add; // @[PeGroup.cs:138]
   wire signed [21:0] chain_9_0_add_1; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_9_2_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_9_2_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_9_2_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_9_2_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_9_2_add; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_9_3_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_9_3_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_9_3_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_9_3_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_9_3_add; // @[PeGroup.cs:138]
   wire signed [21:0] chain_9_2_add_1; // @[PeGroup.cs:138]
-  wire signed [18:0] chain_9_4_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_9_4_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_9_4_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_9_4_cat; // @[PeGroup.cs:138]
   wire signed [18:0] chain_9_0_add_2; // @[PeGroup.cs:138]
   wire signed [18:0] chain_9_2_add_2; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_10_0_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_10_0_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_10_0_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_10_0_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_10_0_add; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_10_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_10_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_10_1_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_10_1_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_10_1_add; // @[PeGroup.cs:138]
   wire signed [21:0] chain_10_0_add_1; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_10_2_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_10_2_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_10_2_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_10_2_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_10_2_add; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_10_3_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_10_3_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_10_3_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_10_3_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_10_3_add; // @[PeGroup.cs:138]
   wire signed [21:0] chain_10_2_add_1; // @[PeGroup.cs:138]
-  wire signed [18:0] chain_10_4_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_10_4_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_10_4_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_10_4_cat; // @[PeGroup.cs:138]
   wire signed [18:0] chain_10_0_add_2; // @[PeGroup.cs:138]
   wire signed [18:0] chain_10_2_add_2; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_11_0_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_11_0_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_11_0_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_11_0_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_11_0_add; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_11_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_11_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_11_1_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_11_1_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_11_1_add; // @[PeGroup.cs:138]
   wire signed [21:0] chain_11_0_add_1; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_11_2_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_11_2_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_11_2_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_11_2_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_11_2_add; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_11_3_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_11_3_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_11_3_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_11_3_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_11_3_add; // @[PeGroup.cs:138]
   wire signed [21:0] chain_11_2_add_1; // @[PeGroup.cs:138]
-  wire signed [18:0] chain_11_4_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_11_4_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_11_4_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_11_4_cat; // @[PeGroup.cs:138]
   wire signed [18:0] chain_11_0_add_2; // @[PeGroup.cs:138]
   wire signed [18:0] chain_11_2_add_2; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_12_0_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_12_0_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_12_0_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_12_0_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_12_0_add; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_12_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_12_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_12_1_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_12_1_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_12_1_add; // @[PeGroup.cs:138]
   wire signed [21:0] chain_12_0_add_1; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_12_2_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_12_2_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_12_2_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_12_2_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_12_2_add; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_12_3_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_12_3_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_12_3_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_12_3_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_12_3_add; // @[PeGroup.cs:138]
   wire signed [21:0] chain_12_2_add_1; // @[PeGroup.cs:138]
-  wire signed [18:0] chain_12_4_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_12_4_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_12_4_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_12_4_cat; // @[PeGroup.cs:138]
   wire signed [18:0] chain_12_0_add_2; // @[PeGroup.cs:138]
   wire signed [18:0] chain_12_2_add_2; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_13_0_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_13_0_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_13_0_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_13_0_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_13_0_add; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_13_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_13_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_13_1_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_13_1_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_13_1_add; // @[PeGroup.cs:138]
   wire signed [21:0] chain_13_0_add_1; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_13_2_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_13_2_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_13_2_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_13_2_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_13_2_add; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_13_3_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_13_3_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_13_3_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_13_3_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_13_3_add; // @[PeGroup.cs:138]
   wire signed [21:0] chain_13_2_add_1; // @[PeGroup.cs:138]
-  wire signed [18:0] chain_13_4_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_13_4_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_13_4_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_13_4_cat; // @[PeGroup.cs:138]
   wire signed [18:0] chain_13_0_add_2; // @[PeGroup.cs:138]
   wire signed [18:0] chain_13_2_add_2; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_14_0_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_14_0_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_14_0_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_14_0_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_14_0_add; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_14_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_14_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_14_1_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_14_1_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_14_1_add; // @[PeGroup.cs:138]
   wire signed [21:0] chain_14_0_add_1; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_14_2_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_14_2_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_14_2_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_14_2_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_14_2_add; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_14_3_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_14_3_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_14_3_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_14_3_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_14_3_add; // @[PeGroup.cs:138]
   wire signed [21:0] chain_14_2_add_1; // @[PeGroup.cs:138]
-  wire signed [18:0] chain_14_4_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_14_4_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_14_4_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_14_4_cat; // @[PeGroup.cs:138]
   wire signed [18:0] chain_14_0_add_2; // @[PeGroup.cs:138]
   wire signed [18:0] chain_14_2_add_2; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_15_0_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_15_0_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_15_0_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_15_0_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_15_0_add; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_15_1_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_15_1_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_15_1_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_15_1_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_15_1_add; // @[PeGroup.cs:138]
   wire signed [21:0] chain_15_0_add_1; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_15_2_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_15_2_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_15_2_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_15_2_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_15_2_add; // @[PeGroup.cs:138]
-  wire signed [19:0] chain_15_3_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_15_3_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_15_3_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_15_3_cat; // @[PeGroup.cs:138]
   wire signed [20:0] chain_15_3_add; // @[PeGroup.cs:138]
   wire signed [21:0] chain_15_2_add_1; // @[PeGroup.cs:138]
-  wire signed [18:0] chain_15_4_cast; // @[PeGroup.cs:138]
-  wire signed [17:0] chain_15_4_cast_1; // @[PeGroup.cs:138]
-  wire signed [1:0] chain_15_4_cast_2; // @[PeGroup.cs:138]
+  wire [1:0] chain_15_4_cat; // @[PeGroup.cs:138]
   wire signed [18:0] chain_15_0_add_2; // @[PeGroup.cs:138]
   wire signed [18:0] chain_15_2_add_2; // @[PeGroup.cs:138]
   wire signed [31:0] dot_0_s1_0_ext; // @[PeGroup.cs:91]
@@ -4153,38 +2908,38 @@ module PeGroup32x32Packed (
   wire signed [31:0] dot_31_s1_0_ext; // @[PeGroup.cs:91]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign w_0_0_cast = {w_0_0, 18'd0}; // @[PeGroup.cs:43]
-  assign w_0_1_cast = {w_0_1, 18'd0}; // @[PeGroup.cs:43]
-  assign w_0_2_cast = {w_0_2, 18'd0}; // @[PeGroup.cs:43]
-  assign w_0_3_cast = {w_0_3, 18'd0}; // @[PeGroup.cs:43]
-  assign w_0_4_cast = {w_0_4, 18'd0}; // @[PeGroup.cs:43]
-  assign w_0_5_cast = {w_0_5, 18'd0}; // @[PeGroup.cs:43]
-  assign w_0_6_cast = {w_0_6, 18'd0}; // @[PeGroup.cs:43]
-  assign w_0_7_cast = {w_0_7, 18'd0}; // @[PeGroup.cs:43]
-  assign w_0_8_cast = {w_0_8, 18'd0}; // @[PeGroup.cs:43]
-  assign w_0_9_cast = {w_0_9, 18'd0}; // @[PeGroup.cs:43]
-  assign w_0_10_cast = {w_0_10, 18'd0}; // @[PeGroup.cs:43]
-  assign w_0_11_cast = {w_0_11, 18'd0}; // @[PeGroup.cs:43]
-  assign w_0_12_cast = {w_0_12, 18'd0}; // @[PeGroup.cs:43]
-  assign w_0_13_cast = {w_0_13, 18'd0}; // @[PeGroup.cs:43]
-  assign w_0_14_cast = {w_0_14, 18'd0}; // @[PeGroup.cs:43]
-  assign w_0_15_cast = {w_0_15, 18'd0}; // @[PeGroup.cs:43]
-  assign w_0_16_cast = {w_0_16, 18'd0}; // @[PeGroup.cs:43]
-  assign w_0_17_cast = {w_0_17, 18'd0}; // @[PeGroup.cs:43]
-  assign w_0_18_cast = {w_0_18, 18'd0}; // @[PeGroup.cs:43]
-  assign w_0_19_cast = {w_0_19, 18'd0}; // @[PeGroup.cs:43]
-  assign w_0_20_cast = {w_0_20, 18'd0}; // @[PeGroup.cs:43]
-  assign w_0_21_cast = {w_0_21, 18'd0}; // @[PeGroup.cs:43]
-  assign w_0_22_cast = {w_0_22, 18'd0}; // @[PeGroup.cs:43]
-  assign w_0_23_cast = {w_0_23, 18'd0}; // @[PeGroup.cs:43]
-  assign w_0_24_cast = {w_0_24, 18'd0}; // @[PeGroup.cs:43]
-  assign w_0_25_cast = {w_0_25, 18'd0}; // @[PeGroup.cs:43]
-  assign w_0_26_cast = {w_0_26, 18'd0}; // @[PeGroup.cs:43]
-  assign w_0_27_cast = {w_0_27, 18'd0}; // @[PeGroup.cs:43]
-  assign w_0_28_cast = {w_0_28, 18'd0}; // @[PeGroup.cs:43]
-  assign w_0_29_cast = {w_0_29, 18'd0}; // @[PeGroup.cs:43]
-  assign w_0_30_cast = {w_0_30, 18'd0}; // @[PeGroup.cs:43]
-  assign w_0_31_cast = {w_0_31, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_0_cat = {w_0_0, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_1_cat = {w_0_1, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_2_cat = {w_0_2, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_3_cat = {w_0_3, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_4_cat = {w_0_4, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_5_cat = {w_0_5, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_6_cat = {w_0_6, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_7_cat = {w_0_7, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_8_cat = {w_0_8, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_9_cat = {w_0_9, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_10_cat = {w_0_10, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_11_cat = {w_0_11, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_12_cat = {w_0_12, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_13_cat = {w_0_13, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_14_cat = {w_0_14, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_15_cat = {w_0_15, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_16_cat = {w_0_16, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_17_cat = {w_0_17, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_18_cat = {w_0_18, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_19_cat = {w_0_19, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_20_cat = {w_0_20, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_21_cat = {w_0_21, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_22_cat = {w_0_22, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_23_cat = {w_0_23, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_24_cat = {w_0_24, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_25_cat = {w_0_25, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_26_cat = {w_0_26, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_27_cat = {w_0_27, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_28_cat = {w_0_28, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_29_cat = {w_0_29, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_30_cat = {w_0_30, 18'd0}; // @[PeGroup.cs:43]
+  assign w_0_31_cat = {w_0_31, 18'd0}; // @[PeGroup.cs:43]
   assign packed_0_0_add = {{1{packed_0_0[34]}}, packed_0_0} + {{1{packed_0_1[34]}}, packed_0_1}; // @[PeGroup.cs:50]
   assign packed_0_2_add = {{1{packed_0_2[34]}}, packed_0_2} + {{1{packed_0_3[34]}}, packed_0_3}; // @[PeGroup.cs:50]
   assign packed_0_0_add_1 = {{1{packed_0_0_add[35]}}, packed_0_0_add} + {{1{packed_0_2_add[35]}}, packed_0_2_add}; // @[PeGroup.cs:50]
@@ -4207,38 +2962,38 @@ module PeGroup32x32Packed (
   assign packed_0_25_add_1 = {{1{packed_0_25_add[35]}}, packed_0_25_add} + {{2{packed_0_27[34]}}, packed_0_27}; // @[PeGroup.cs:50]
   assign packed_0_28_add = {{1{packed_0_28[34]}}, packed_0_28} + {{1{packed_0_29[34]}}, packed_0_29}; // @[PeGroup.cs:50]
   assign packed_0_30_add = {{1{packed_0_30[34]}}, packed_0_30} + {{1{packed_0_31[34]}}, packed_0_31}; // @[PeGroup.cs:50]
-  assign w_2_0_cast = {w_2_0, 18'd0}; // @[PeGroup.cs:43]
-  assign w_2_1_cast = {w_2_1, 18'd0}; // @[PeGroup.cs:43]
-  assign w_2_2_cast = {w_2_2, 18'd0}; // @[PeGroup.cs:43]
-  assign w_2_3_cast = {w_2_3, 18'd0}; // @[PeGroup.cs:43]
-  assign w_2_4_cast = {w_2_4, 18'd0}; // @[PeGroup.cs:43]
-  assign w_2_5_cast = {w_2_5, 18'd0}; // @[PeGroup.cs:43]
-  assign w_2_6_cast = {w_2_6, 18'd0}; // @[PeGroup.cs:43]
-  assign w_2_7_cast = {w_2_7, 18'd0}; // @[PeGroup.cs:43]
-  assign w_2_8_cast = {w_2_8, 18'd0}; // @[PeGroup.cs:43]
-  assign w_2_9_cast = {w_2_9, 18'd0}; // @[PeGroup.cs:43]
-  assign w_2_10_cast = {w_2_10, 18'd0}; // @[PeGroup.cs:43]
-  assign w_2_11_cast = {w_2_11, 18'd0}; // @[PeGroup.cs:43]
-  assign w_2_12_cast = {w_2_12, 18'd0}; // @[PeGroup.cs:43]
-  assign w_2_13_cast = {w_2_13, 18'd0}; // @[PeGroup.cs:43]
-  assign w_2_14_cast = {w_2_14, 18'd0}; // @[PeGroup.cs:43]
-  assign w_2_15_cast = {w_2_15, 18'd0}; // @[PeGroup.cs:43]
-  assign w_2_16_cast = {w_2_16, 18'd0}; // @[PeGroup.cs:43]
-  assign w_2_17_cast = {w_2_17, 18'd0}; // @[PeGroup.cs:43]
-  assign w_2_18_cast = {w_2_18, 18'd0}; // @[PeGroup.cs:43]
-  assign w_2_19_cast = {w_2_19, 18'd0}; // @[PeGroup.cs:43]
-  assign w_2_20_cast = {w_2_20, 18'd0}; // @[PeGroup.cs:43]
-  assign w_2_21_cast = {w_2_21, 18'd0}; // @[PeGroup.cs:43]
-  assign w_2_22_cast = {w_2_22, 18'd0}; // @[PeGroup.cs:43]
-  assign w_2_23_cast = {w_2_23, 18'd0}; // @[PeGroup.cs:43]
-  assign w_2_24_cast = {w_2_24, 18'd0}; // @[PeGroup.cs:43]
-  assign w_2_25_cast = {w_2_25, 18'd0}; // @[PeGroup.cs:43]
-  assign w_2_26_cast = {w_2_26, 18'd0}; // @[PeGroup.cs:43]
-  assign w_2_27_cast = {w_2_27, 18'd0}; // @[PeGroup.cs:43]
-  assign w_2_28_cast = {w_2_28, 18'd0}; // @[PeGroup.cs:43]
-  assign w_2_29_cast = {w_2_29, 18'd0}; // @[PeGroup.cs:43]
-  assign w_2_30_cast = {w_2_30, 18'd0}; // @[PeGroup.cs:43]
-  assign w_2_31_cast = {w_2_31, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_0_cat = {w_2_0, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_1_cat = {w_2_1, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_2_cat = {w_2_2, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_3_cat = {w_2_3, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_4_cat = {w_2_4, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_5_cat = {w_2_5, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_6_cat = {w_2_6, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_7_cat = {w_2_7, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_8_cat = {w_2_8, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_9_cat = {w_2_9, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_10_cat = {w_2_10, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_11_cat = {w_2_11, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_12_cat = {w_2_12, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_13_cat = {w_2_13, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_14_cat = {w_2_14, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_15_cat = {w_2_15, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_16_cat = {w_2_16, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_17_cat = {w_2_17, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_18_cat = {w_2_18, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_19_cat = {w_2_19, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_20_cat = {w_2_20, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_21_cat = {w_2_21, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_22_cat = {w_2_22, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_23_cat = {w_2_23, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_24_cat = {w_2_24, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_25_cat = {w_2_25, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_26_cat = {w_2_26, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_27_cat = {w_2_27, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_28_cat = {w_2_28, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_29_cat = {w_2_29, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_30_cat = {w_2_30, 18'd0}; // @[PeGroup.cs:43]
+  assign w_2_31_cat = {w_2_31, 18'd0}; // @[PeGroup.cs:43]
   assign packed_1_0_add = {{1{packed_1_0[34]}}, packed_1_0} + {{1{packed_1_1[34]}}, packed_1_1}; // @[PeGroup.cs:50]
   assign packed_1_2_add = {{1{packed_1_2[34]}}, packed_1_2} + {{1{packed_1_3[34]}}, packed_1_3}; // @[PeGroup.cs:50]
   assign packed_1_0_add_1 = {{1{packed_1_0_add[35]}}, packed_1_0_add} + {{1{packed_1_2_add[35]}}, packed_1_2_add}; // @[PeGroup.cs:50]
@@ -4261,38 +3016,38 @@ module PeGroup32x32Packed (
   assign packed_1_25_add_1 = {{1{packed_1_25_add[35]}}, packed_1_25_add} + {{2{packed_1_27[34]}}, packed_1_27}; // @[PeGroup.cs:50]
   assign packed_1_28_add = {{1{packed_1_28[34]}}, packed_1_28} + {{1{packed_1_29[34]}}, packed_1_29}; // @[PeGroup.cs:50]
   assign packed_1_30_add = {{1{packed_1_30[34]}}, packed_1_30} + {{1{packed_1_31[34]}}, packed_1_31}; // @[PeGroup.cs:50]
-  assign w_4_0_cast = {w_4_0, 18'd0}; // @[PeGroup.cs:43]
-  assign w_4_1_cast = {w_4_1, 18'd0}; // @[PeGroup.cs:43]
-  assign w_4_2_cast = {w_4_2, 18'd0}; // @[PeGroup.cs:43]
-  assign w_4_3_cast = {w_4_3, 18'd0}; // @[PeGroup.cs:43]
-  assign w_4_4_cast = {w_4_4, 18'd0}; // @[PeGroup.cs:43]
-  assign w_4_5_cast = {w_4_5, 18'd0}; // @[PeGroup.cs:43]
-  assign w_4_6_cast = {w_4_6, 18'd0}; // @[PeGroup.cs:43]
-  assign w_4_7_cast = {w_4_7, 18'd0}; // @[PeGroup.cs:43]
-  assign w_4_8_cast = {w_4_8, 18'd0}; // @[PeGroup.cs:43]
-  assign w_4_9_cast = {w_4_9, 18'd0}; // @[PeGroup.cs:43]
-  assign w_4_10_cast = {w_4_10, 18'd0}; // @[PeGroup.cs:43]
-  assign w_4_11_cast = {w_4_11, 18'd0}; // @[PeGroup.cs:43]
-  assign w_4_12_cast = {w_4_12, 18'd0}; // @[PeGroup.cs:43]
-  assign w_4_13_cast = {w_4_13, 18'd0}; // @[PeGroup.cs:43]
-  assign w_4_14_cast = {w_4_14, 18'd0}; // @[PeGroup.cs:43]
-  assign w_4_15_cast = {w_4_15, 18'd0}; // @[PeGroup.cs:43]
-  assign w_4_16_cast = {w_4_16, 18'd0}; // @[PeGroup.cs:43]
-  assign w_4_17_cast = {w_4_17, 18'd0}; // @[PeGroup.cs:43]
-  assign w_4_18_cast = {w_4_18, 18'd0}; // @[PeGroup.cs:43]
-  assign w_4_19_cast = {w_4_19, 18'd0}; // @[PeGroup.cs:43]
-  assign w_4_20_cast = {w_4_20, 18'd0}; // @[PeGroup.cs:43]
-  assign w_4_21_cast = {w_4_21, 18'd0}; // @[PeGroup.cs:43]
-  assign w_4_22_cast = {w_4_22, 18'd0}; // @[PeGroup.cs:43]
-  assign w_4_23_cast = {w_4_23, 18'd0}; // @[PeGroup.cs:43]
-  assign w_4_24_cast = {w_4_24, 18'd0}; // @[PeGroup.cs:43]
-  assign w_4_25_cast = {w_4_25, 18'd0}; // @[PeGroup.cs:43]
-  assign w_4_26_cast = {w_4_26, 18'd0}; // @[PeGroup.cs:43]
-  assign w_4_27_cast = {w_4_27, 18'd0}; // @[PeGroup.cs:43]
-  assign w_4_28_cast = {w_4_28, 18'd0}; // @[PeGroup.cs:43]
-  assign w_4_29_cast = {w_4_29, 18'd0}; // @[PeGroup.cs:43]
-  assign w_4_30_cast = {w_4_30, 18'd0}; // @[PeGroup.cs:43]
-  assign w_4_31_cast = {w_4_31, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_0_cat = {w_4_0, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_1_cat = {w_4_1, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_2_cat = {w_4_2, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_3_cat = {w_4_3, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_4_cat = {w_4_4, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_5_cat = {w_4_5, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_6_cat = {w_4_6, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_7_cat = {w_4_7, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_8_cat = {w_4_8, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_9_cat = {w_4_9, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_10_cat = {w_4_10, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_11_cat = {w_4_11, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_12_cat = {w_4_12, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_13_cat = {w_4_13, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_14_cat = {w_4_14, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_15_cat = {w_4_15, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_16_cat = {w_4_16, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_17_cat = {w_4_17, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_18_cat = {w_4_18, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_19_cat = {w_4_19, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_20_cat = {w_4_20, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_21_cat = {w_4_21, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_22_cat = {w_4_22, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_23_cat = {w_4_23, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_24_cat = {w_4_24, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_25_cat = {w_4_25, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_26_cat = {w_4_26, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_27_cat = {w_4_27, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_28_cat = {w_4_28, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_29_cat = {w_4_29, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_30_cat = {w_4_30, 18'd0}; // @[PeGroup.cs:43]
+  assign w_4_31_cat = {w_4_31, 18'd0}; // @[PeGroup.cs:43]
   assign packed_2_0_add = {{1{packed_2_0[34]}}, packed_2_0} + {{1{packed_2_1[34]}}, packed_2_1}; // @[PeGroup.cs:50]
   assign packed_2_2_add = {{1{packed_2_2[34]}}, packed_2_2} + {{1{packed_2_3[34]}}, packed_2_3}; // @[PeGroup.cs:50]
   assign packed_2_0_add_1 = {{1{packed_2_0_add[35]}}, packed_2_0_add} + {{1{packed_2_2_add[35]}}, packed_2_2_add}; // @[PeGroup.cs:50]
@@ -4315,38 +3070,38 @@ module PeGroup32x32Packed (
   assign packed_2_25_add_1 = {{1{packed_2_25_add[35]}}, packed_2_25_add} + {{2{packed_2_27[34]}}, packed_2_27}; // @[PeGroup.cs:50]
   assign packed_2_28_add = {{1{packed_2_28[34]}}, packed_2_28} + {{1{packed_2_29[34]}}, packed_2_29}; // @[PeGroup.cs:50]
   assign packed_2_30_add = {{1{packed_2_30[34]}}, packed_2_30} + {{1{packed_2_31[34]}}, packed_2_31}; // @[PeGroup.cs:50]
-  assign w_6_0_cast = {w_6_0, 18'd0}; // @[PeGroup.cs:43]
-  assign w_6_1_cast = {w_6_1, 18'd0}; // @[PeGroup.cs:43]
-  assign w_6_2_cast = {w_6_2, 18'd0}; // @[PeGroup.cs:43]
-  assign w_6_3_cast = {w_6_3, 18'd0}; // @[PeGroup.cs:43]
-  assign w_6_4_cast = {w_6_4, 18'd0}; // @[PeGroup.cs:43]
-  assign w_6_5_cast = {w_6_5, 18'd0}; // @[PeGroup.cs:43]
-  assign w_6_6_cast = {w_6_6, 18'd0}; // @[PeGroup.cs:43]
-  assign w_6_7_cast = {w_6_7, 18'd0}; // @[PeGroup.cs:43]
-  assign w_6_8_cast = {w_6_8, 18'd0}; // @[PeGroup.cs:43]
-  assign w_6_9_cast = {w_6_9, 18'd0}; // @[PeGroup.cs:43]
-  assign w_6_10_cast = {w_6_10, 18'd0}; // @[PeGroup.cs:43]
-  assign w_6_11_cast = {w_6_11, 18'd0}; // @[PeGroup.cs:43]
-  assign w_6_12_cast = {w_6_12, 18'd0}; // @[PeGroup.cs:43]
-  assign w_6_13_cast = {w_6_13, 18'd0}; // @[PeGroup.cs:43]
-  assign w_6_14_cast = {w_6_14, 18'd0}; // @[PeGroup.cs:43]
-  assign w_6_15_cast = {w_6_15, 18'd0}; // @[PeGroup.cs:43]
-  assign w_6_16_cast = {w_6_16, 18'd0}; // @[PeGroup.cs:43]
-  assign w_6_17_cast = {w_6_17, 18'd0}; // @[PeGroup.cs:43]
-  assign w_6_18_cast = {w_6_18, 18'd0}; // @[PeGroup.cs:43]
-  assign w_6_19_cast = {w_6_19, 18'd0}; // @[PeGroup.cs:43]
-  assign w_6_20_cast = {w_6_20, 18'd0}; // @[PeGroup.cs:43]
-  assign w_6_21_cast = {w_6_21, 18'd0}; // @[PeGroup.cs:43]
-  assign w_6_22_cast = {w_6_22, 18'd0}; // @[PeGroup.cs:43]
-  assign w_6_23_cast = {w_6_23, 18'd0}; // @[PeGroup.cs:43]
-  assign w_6_24_cast = {w_6_24, 18'd0}; // @[PeGroup.cs:43]
-  assign w_6_25_cast = {w_6_25, 18'd0}; // @[PeGroup.cs:43]
-  assign w_6_26_cast = {w_6_26, 18'd0}; // @[PeGroup.cs:43]
-  assign w_6_27_cast = {w_6_27, 18'd0}; // @[PeGroup.cs:43]
-  assign w_6_28_cast = {w_6_28, 18'd0}; // @[PeGroup.cs:43]
-  assign w_6_29_cast = {w_6_29, 18'd0}; // @[PeGroup.cs:43]
-  assign w_6_30_cast = {w_6_30, 18'd0}; // @[PeGroup.cs:43]
-  assign w_6_31_cast = {w_6_31, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_0_cat = {w_6_0, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_1_cat = {w_6_1, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_2_cat = {w_6_2, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_3_cat = {w_6_3, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_4_cat = {w_6_4, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_5_cat = {w_6_5, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_6_cat = {w_6_6, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_7_cat = {w_6_7, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_8_cat = {w_6_8, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_9_cat = {w_6_9, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_10_cat = {w_6_10, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_11_cat = {w_6_11, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_12_cat = {w_6_12, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_13_cat = {w_6_13, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_14_cat = {w_6_14, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_15_cat = {w_6_15, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_16_cat = {w_6_16, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_17_cat = {w_6_17, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_18_cat = {w_6_18, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_19_cat = {w_6_19, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_20_cat = {w_6_20, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_21_cat = {w_6_21, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_22_cat = {w_6_22, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_23_cat = {w_6_23, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_24_cat = {w_6_24, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_25_cat = {w_6_25, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_26_cat = {w_6_26, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_27_cat = {w_6_27, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_28_cat = {w_6_28, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_29_cat = {w_6_29, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_30_cat = {w_6_30, 18'd0}; // @[PeGroup.cs:43]
+  assign w_6_31_cat = {w_6_31, 18'd0}; // @[PeGroup.cs:43]
   assign packed_3_0_add = {{1{packed_3_0[34]}}, packed_3_0} + {{1{packed_3_1[34]}}, packed_3_1}; // @[PeGroup.cs:50]
   assign packed_3_2_add = {{1{packed_3_2[34]}}, packed_3_2} + {{1{packed_3_3[34]}}, packed_3_3}; // @[PeGroup.cs:50]
   assign packed_3_0_add_1 = {{1{packed_3_0_add[35]}}, packed_3_0_add} + {{1{packed_3_2_add[35]}}, packed_3_2_add}; // @[PeGroup.cs:50]
@@ -4369,38 +3124,38 @@ module PeGroup32x32Packed (
   assign packed_3_25_add_1 = {{1{packed_3_25_add[35]}}, packed_3_25_add} + {{2{packed_3_27[34]}}, packed_3_27}; // @[PeGroup.cs:50]
   assign packed_3_28_add = {{1{packed_3_28[34]}}, packed_3_28} + {{1{packed_3_29[34]}}, packed_3_29}; // @[PeGroup.cs:50]
   assign packed_3_30_add = {{1{packed_3_30[34]}}, packed_3_30} + {{1{packed_3_31[34]}}, packed_3_31}; // @[PeGroup.cs:50]
-  assign w_8_0_cast = {w_8_0, 18'd0}; // @[PeGroup.cs:43]
-  assign w_8_1_cast = {w_8_1, 18'd0}; // @[PeGroup.cs:43]
-  assign w_8_2_cast = {w_8_2, 18'd0}; // @[PeGroup.cs:43]
-  assign w_8_3_cast = {w_8_3, 18'd0}; // @[PeGroup.cs:43]
-  assign w_8_4_cast = {w_8_4, 18'd0}; // @[PeGroup.cs:43]
-  assign w_8_5_cast = {w_8_5, 18'd0}; // @[PeGroup.cs:43]
-  assign w_8_6_cast = {w_8_6, 18'd0}; // @[PeGroup.cs:43]
-  assign w_8_7_cast = {w_8_7, 18'd0}; // @[PeGroup.cs:43]
-  assign w_8_8_cast = {w_8_8, 18'd0}; // @[PeGroup.cs:43]
-  assign w_8_9_cast = {w_8_9, 18'd0}; // @[PeGroup.cs:43]
-  assign w_8_10_cast = {w_8_10, 18'd0}; // @[PeGroup.cs:43]
-  assign w_8_11_cast = {w_8_11, 18'd0}; // @[PeGroup.cs:43]
-  assign w_8_12_cast = {w_8_12, 18'd0}; // @[PeGroup.cs:43]
-  assign w_8_13_cast = {w_8_13, 18'd0}; // @[PeGroup.cs:43]
-  assign w_8_14_cast = {w_8_14, 18'd0}; // @[PeGroup.cs:43]
-  assign w_8_15_cast = {w_8_15, 18'd0}; // @[PeGroup.cs:43]
-  assign w_8_16_cast = {w_8_16, 18'd0}; // @[PeGroup.cs:43]
-  assign w_8_17_cast = {w_8_17, 18'd0}; // @[PeGroup.cs:43]
-  assign w_8_18_cast = {w_8_18, 18'd0}; // @[PeGroup.cs:43]
-  assign w_8_19_cast = {w_8_19, 18'd0}; // @[PeGroup.cs:43]
-  assign w_8_20_cast = {w_8_20, 18'd0}; // @[PeGroup.cs:43]
-  assign w_8_21_cast = {w_8_21, 18'd0}; // @[PeGroup.cs:43]
-  assign w_8_22_cast = {w_8_22, 18'd0}; // @[PeGroup.cs:43]
-  assign w_8_23_cast = {w_8_23, 18'd0}; // @[PeGroup.cs:43]
-  assign w_8_24_cast = {w_8_24, 18'd0}; // @[PeGroup.cs:43]
-  assign w_8_25_cast = {w_8_25, 18'd0}; // @[PeGroup.cs:43]
-  assign w_8_26_cast = {w_8_26, 18'd0}; // @[PeGroup.cs:43]
-  assign w_8_27_cast = {w_8_27, 18'd0}; // @[PeGroup.cs:43]
-  assign w_8_28_cast = {w_8_28, 18'd0}; // @[PeGroup.cs:43]
-  assign w_8_29_cast = {w_8_29, 18'd0}; // @[PeGroup.cs:43]
-  assign w_8_30_cast = {w_8_30, 18'd0}; // @[PeGroup.cs:43]
-  assign w_8_31_cast = {w_8_31, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_0_cat = {w_8_0, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_1_cat = {w_8_1, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_2_cat = {w_8_2, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_3_cat = {w_8_3, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_4_cat = {w_8_4, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_5_cat = {w_8_5, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_6_cat = {w_8_6, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_7_cat = {w_8_7, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_8_cat = {w_8_8, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_9_cat = {w_8_9, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_10_cat = {w_8_10, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_11_cat = {w_8_11, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_12_cat = {w_8_12, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_13_cat = {w_8_13, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_14_cat = {w_8_14, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_15_cat = {w_8_15, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_16_cat = {w_8_16, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_17_cat = {w_8_17, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_18_cat = {w_8_18, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_19_cat = {w_8_19, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_20_cat = {w_8_20, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_21_cat = {w_8_21, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_22_cat = {w_8_22, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_23_cat = {w_8_23, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_24_cat = {w_8_24, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_25_cat = {w_8_25, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_26_cat = {w_8_26, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_27_cat = {w_8_27, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_28_cat = {w_8_28, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_29_cat = {w_8_29, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_30_cat = {w_8_30, 18'd0}; // @[PeGroup.cs:43]
+  assign w_8_31_cat = {w_8_31, 18'd0}; // @[PeGroup.cs:43]
   assign packed_4_0_add = {{1{packed_4_0[34]}}, packed_4_0} + {{1{packed_4_1[34]}}, packed_4_1}; // @[PeGroup.cs:50]
   assign packed_4_2_add = {{1{packed_4_2[34]}}, packed_4_2} + {{1{packed_4_3[34]}}, packed_4_3}; // @[PeGroup.cs:50]
   assign packed_4_0_add_1 = {{1{packed_4_0_add[35]}}, packed_4_0_add} + {{1{packed_4_2_add[35]}}, packed_4_2_add}; // @[PeGroup.cs:50]
@@ -4423,38 +3178,38 @@ module PeGroup32x32Packed (
   assign packed_4_25_add_1 = {{1{packed_4_25_add[35]}}, packed_4_25_add} + {{2{packed_4_27[34]}}, packed_4_27}; // @[PeGroup.cs:50]
   assign packed_4_28_add = {{1{packed_4_28[34]}}, packed_4_28} + {{1{packed_4_29[34]}}, packed_4_29}; // @[PeGroup.cs:50]
   assign packed_4_30_add = {{1{packed_4_30[34]}}, packed_4_30} + {{1{packed_4_31[34]}}, packed_4_31}; // @[PeGroup.cs:50]
-  assign w_10_0_cast = {w_10_0, 18'd0}; // @[PeGroup.cs:43]
-  assign w_10_1_cast = {w_10_1, 18'd0}; // @[PeGroup.cs:43]
-  assign w_10_2_cast = {w_10_2, 18'd0}; // @[PeGroup.cs:43]
-  assign w_10_3_cast = {w_10_3, 18'd0}; // @[PeGroup.cs:43]
-  assign w_10_4_cast = {w_10_4, 18'd0}; // @[PeGroup.cs:43]
-  assign w_10_5_cast = {w_10_5, 18'd0}; // @[PeGroup.cs:43]
-  assign w_10_6_cast = {w_10_6, 18'd0}; // @[PeGroup.cs:43]
-  assign w_10_7_cast = {w_10_7, 18'd0}; // @[PeGroup.cs:43]
-  assign w_10_8_cast = {w_10_8, 18'd0}; // @[PeGroup.cs:43]
-  assign w_10_9_cast = {w_10_9, 18'd0}; // @[PeGroup.cs:43]
-  assign w_10_10_cast = {w_10_10, 18'd0}; // @[PeGroup.cs:43]
-  assign w_10_11_cast = {w_10_11, 18'd0}; // @[PeGroup.cs:43]
-  assign w_10_12_cast = {w_10_12, 18'd0}; // @[PeGroup.cs:43]
-  assign w_10_13_cast = {w_10_13, 18'd0}; // @[PeGroup.cs:43]
-  assign w_10_14_cast = {w_10_14, 18'd0}; // @[PeGroup.cs:43]
-  assign w_10_15_cast = {w_10_15, 18'd0}; // @[PeGroup.cs:43]
-  assign w_10_16_cast = {w_10_16, 18'd0}; // @[PeGroup.cs:43]
-  assign w_10_17_cast = {w_10_17, 18'd0}; // @[PeGroup.cs:43]
-  assign w_10_18_cast = {w_10_18, 18'd0}; // @[PeGroup.cs:43]
-  assign w_10_19_cast = {w_10_19, 18'd0}; // @[PeGroup.cs:43]
-  assign w_10_20_cast = {w_10_20, 18'd0}; // @[PeGroup.cs:43]
-  assign w_10_21_cast = {w_10_21, 18'd0}; // @[PeGroup.cs:43]
-  assign w_10_22_cast = {w_10_22, 18'd0}; // @[PeGroup.cs:43]
-  assign w_10_23_cast = {w_10_23, 18'd0}; // @[PeGroup.cs:43]
-  assign w_10_24_cast = {w_10_24, 18'd0}; // @[PeGroup.cs:43]
-  assign w_10_25_cast = {w_10_25, 18'd0}; // @[PeGroup.cs:43]
-  assign w_10_26_cast = {w_10_26, 18'd0}; // @[PeGroup.cs:43]
-  assign w_10_27_cast = {w_10_27, 18'd0}; // @[PeGroup.cs:43]
-  assign w_10_28_cast = {w_10_28, 18'd0}; // @[PeGroup.cs:43]
-  assign w_10_29_cast = {w_10_29, 18'd0}; // @[PeGroup.cs:43]
-  assign w_10_30_cast = {w_10_30, 18'd0}; // @[PeGroup.cs:43]
-  assign w_10_31_cast = {w_10_31, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_0_cat = {w_10_0, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_1_cat = {w_10_1, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_2_cat = {w_10_2, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_3_cat = {w_10_3, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_4_cat = {w_10_4, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_5_cat = {w_10_5, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_6_cat = {w_10_6, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_7_cat = {w_10_7, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_8_cat = {w_10_8, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_9_cat = {w_10_9, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_10_cat = {w_10_10, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_11_cat = {w_10_11, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_12_cat = {w_10_12, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_13_cat = {w_10_13, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_14_cat = {w_10_14, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_15_cat = {w_10_15, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_16_cat = {w_10_16, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_17_cat = {w_10_17, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_18_cat = {w_10_18, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_19_cat = {w_10_19, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_20_cat = {w_10_20, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_21_cat = {w_10_21, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_22_cat = {w_10_22, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_23_cat = {w_10_23, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_24_cat = {w_10_24, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_25_cat = {w_10_25, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_26_cat = {w_10_26, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_27_cat = {w_10_27, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_28_cat = {w_10_28, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_29_cat = {w_10_29, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_30_cat = {w_10_30, 18'd0}; // @[PeGroup.cs:43]
+  assign w_10_31_cat = {w_10_31, 18'd0}; // @[PeGroup.cs:43]
   assign packed_5_0_add = {{1{packed_5_0[34]}}, packed_5_0} + {{1{packed_5_1[34]}}, packed_5_1}; // @[PeGroup.cs:50]
   assign packed_5_2_add = {{1{packed_5_2[34]}}, packed_5_2} + {{1{packed_5_3[34]}}, packed_5_3}; // @[PeGroup.cs:50]
   assign packed_5_0_add_1 = {{1{packed_5_0_add[35]}}, packed_5_0_add} + {{1{packed_5_2_add[35]}}, packed_5_2_add}; // @[PeGroup.cs:50]
@@ -4477,38 +3232,38 @@ module PeGroup32x32Packed (
   assign packed_5_25_add_1 = {{1{packed_5_25_add[35]}}, packed_5_25_add} + {{2{packed_5_27[34]}}, packed_5_27}; // @[PeGroup.cs:50]
   assign packed_5_28_add = {{1{packed_5_28[34]}}, packed_5_28} + {{1{packed_5_29[34]}}, packed_5_29}; // @[PeGroup.cs:50]
   assign packed_5_30_add = {{1{packed_5_30[34]}}, packed_5_30} + {{1{packed_5_31[34]}}, packed_5_31}; // @[PeGroup.cs:50]
-  assign w_12_0_cast = {w_12_0, 18'd0}; // @[PeGroup.cs:43]
-  assign w_12_1_cast = {w_12_1, 18'd0}; // @[PeGroup.cs:43]
-  assign w_12_2_cast = {w_12_2, 18'd0}; // @[PeGroup.cs:43]
-  assign w_12_3_cast = {w_12_3, 18'd0}; // @[PeGroup.cs:43]
-  assign w_12_4_cast = {w_12_4, 18'd0}; // @[PeGroup.cs:43]
-  assign w_12_5_cast = {w_12_5, 18'd0}; // @[PeGroup.cs:43]
-  assign w_12_6_cast = {w_12_6, 18'd0}; // @[PeGroup.cs:43]
-  assign w_12_7_cast = {w_12_7, 18'd0}; // @[PeGroup.cs:43]
-  assign w_12_8_cast = {w_12_8, 18'd0}; // @[PeGroup.cs:43]
-  assign w_12_9_cast = {w_12_9, 18'd0}; // @[PeGroup.cs:43]
-  assign w_12_10_cast = {w_12_10, 18'd0}; // @[PeGroup.cs:43]
-  assign w_12_11_cast = {w_12_11, 18'd0}; // @[PeGroup.cs:43]
-  assign w_12_12_cast = {w_12_12, 18'd0}; // @[PeGroup.cs:43]
-  assign w_12_13_cast = {w_12_13, 18'd0}; // @[PeGroup.cs:43]
-  assign w_12_14_cast = {w_12_14, 18'd0}; // @[PeGroup.cs:43]
-  assign w_12_15_cast = {w_12_15, 18'd0}; // @[PeGroup.cs:43]
-  assign w_12_16_cast = {w_12_16, 18'd0}; // @[PeGroup.cs:43]
-  assign w_12_17_cast = {w_12_17, 18'd0}; // @[PeGroup.cs:43]
-  assign w_12_18_cast = {w_12_18, 18'd0}; // @[PeGroup.cs:43]
-  assign w_12_19_cast = {w_12_19, 18'd0}; // @[PeGroup.cs:43]
-  assign w_12_20_cast = {w_12_20, 18'd0}; // @[PeGroup.cs:43]
-  assign w_12_21_cast = {w_12_21, 18'd0}; // @[PeGroup.cs:43]
-  assign w_12_22_cast = {w_12_22, 18'd0}; // @[PeGroup.cs:43]
-  assign w_12_23_cast = {w_12_23, 18'd0}; // @[PeGroup.cs:43]
-  assign w_12_24_cast = {w_12_24, 18'd0}; // @[PeGroup.cs:43]
-  assign w_12_25_cast = {w_12_25, 18'd0}; // @[PeGroup.cs:43]
-  assign w_12_26_cast = {w_12_26, 18'd0}; // @[PeGroup.cs:43]
-  assign w_12_27_cast = {w_12_27, 18'd0}; // @[PeGroup.cs:43]
-  assign w_12_28_cast = {w_12_28, 18'd0}; // @[PeGroup.cs:43]
-  assign w_12_29_cast = {w_12_29, 18'd0}; // @[PeGroup.cs:43]
-  assign w_12_30_cast = {w_12_30, 18'd0}; // @[PeGroup.cs:43]
-  assign w_12_31_cast = {w_12_31, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_0_cat = {w_12_0, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_1_cat = {w_12_1, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_2_cat = {w_12_2, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_3_cat = {w_12_3, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_4_cat = {w_12_4, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_5_cat = {w_12_5, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_6_cat = {w_12_6, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_7_cat = {w_12_7, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_8_cat = {w_12_8, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_9_cat = {w_12_9, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_10_cat = {w_12_10, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_11_cat = {w_12_11, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_12_cat = {w_12_12, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_13_cat = {w_12_13, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_14_cat = {w_12_14, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_15_cat = {w_12_15, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_16_cat = {w_12_16, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_17_cat = {w_12_17, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_18_cat = {w_12_18, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_19_cat = {w_12_19, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_20_cat = {w_12_20, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_21_cat = {w_12_21, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_22_cat = {w_12_22, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_23_cat = {w_12_23, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_24_cat = {w_12_24, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_25_cat = {w_12_25, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_26_cat = {w_12_26, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_27_cat = {w_12_27, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_28_cat = {w_12_28, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_29_cat = {w_12_29, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_30_cat = {w_12_30, 18'd0}; // @[PeGroup.cs:43]
+  assign w_12_31_cat = {w_12_31, 18'd0}; // @[PeGroup.cs:43]
   assign packed_6_0_add = {{1{packed_6_0[34]}}, packed_6_0} + {{1{packed_6_1[34]}}, packed_6_1}; // @[PeGroup.cs:50]
   assign packed_6_2_add = {{1{packed_6_2[34]}}, packed_6_2} + {{1{packed_6_3[34]}}, packed_6_3}; // @[PeGroup.cs:50]
   assign packed_6_0_add_1 = {{1{packed_6_0_add[35]}}, packed_6_0_add} + {{1{packed_6_2_add[35]}}, packed_6_2_add}; // @[PeGroup.cs:50]
@@ -4531,38 +3286,38 @@ module PeGroup32x32Packed (
   assign packed_6_25_add_1 = {{1{packed_6_25_add[35]}}, packed_6_25_add} + {{2{packed_6_27[34]}}, packed_6_27}; // @[PeGroup.cs:50]
   assign packed_6_28_add = {{1{packed_6_28[34]}}, packed_6_28} + {{1{packed_6_29[34]}}, packed_6_29}; // @[PeGroup.cs:50]
   assign packed_6_30_add = {{1{packed_6_30[34]}}, packed_6_30} + {{1{packed_6_31[34]}}, packed_6_31}; // @[PeGroup.cs:50]
-  assign w_14_0_cast = {w_14_0, 18'd0}; // @[PeGroup.cs:43]
-  assign w_14_1_cast = {w_14_1, 18'd0}; // @[PeGroup.cs:43]
-  assign w_14_2_cast = {w_14_2, 18'd0}; // @[PeGroup.cs:43]
-  assign w_14_3_cast = {w_14_3, 18'd0}; // @[PeGroup.cs:43]
-  assign w_14_4_cast = {w_14_4, 18'd0}; // @[PeGroup.cs:43]
-  assign w_14_5_cast = {w_14_5, 18'd0}; // @[PeGroup.cs:43]
-  assign w_14_6_cast = {w_14_6, 18'd0}; // @[PeGroup.cs:43]
-  assign w_14_7_cast = {w_14_7, 18'd0}; // @[PeGroup.cs:43]
-  assign w_14_8_cast = {w_14_8, 18'd0}; // @[PeGroup.cs:43]
-  assign w_14_9_cast = {w_14_9, 18'd0}; // @[PeGroup.cs:43]
-  assign w_14_10_cast = {w_14_10, 18'd0}; // @[PeGroup.cs:43]
-  assign w_14_11_cast = {w_14_11, 18'd0}; // @[PeGroup.cs:43]
-  assign w_14_12_cast = {w_14_12, 18'd0}; // @[PeGroup.cs:43]
-  assign w_14_13_cast = {w_14_13, 18'd0}; // @[PeGroup.cs:43]
-  assign w_14_14_cast = {w_14_14, 18'd0}; // @[PeGroup.cs:43]
-  assign w_14_15_cast = {w_14_15, 18'd0}; // @[PeGroup.cs:43]
-  assign w_14_16_cast = {w_14_16, 18'd0}; // @[PeGroup.cs:43]
-  assign w_14_17_cast = {w_14_17, 18'd0}; // @[PeGroup.cs:43]
-  assign w_14_18_cast = {w_14_18, 18'd0}; // @[PeGroup.cs:43]
-  assign w_14_19_cast = {w_14_19, 18'd0}; // @[PeGroup.cs:43]
-  assign w_14_20_cast = {w_14_20, 18'd0}; // @[PeGroup.cs:43]
-  assign w_14_21_cast = {w_14_21, 18'd0}; // @[PeGroup.cs:43]
-  assign w_14_22_cast = {w_14_22, 18'd0}; // @[PeGroup.cs:43]
-  assign w_14_23_cast = {w_14_23, 18'd0}; // @[PeGroup.cs:43]
-  assign w_14_24_cast = {w_14_24, 18'd0}; // @[PeGroup.cs:43]
-  assign w_14_25_cast = {w_14_25, 18'd0}; // @[PeGroup.cs:43]
-  assign w_14_26_cast = {w_14_26, 18'd0}; // @[PeGroup.cs:43]
-  assign w_14_27_cast = {w_14_27, 18'd0}; // @[PeGroup.cs:43]
-  assign w_14_28_cast = {w_14_28, 18'd0}; // @[PeGroup.cs:43]
-  assign w_14_29_cast = {w_14_29, 18'd0}; // @[PeGroup.cs:43]
-  assign w_14_30_cast = {w_14_30, 18'd0}; // @[PeGroup.cs:43]
-  assign w_14_31_cast = {w_14_31, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_0_cat = {w_14_0, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_1_cat = {w_14_1, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_2_cat = {w_14_2, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_3_cat = {w_14_3, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_4_cat = {w_14_4, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_5_cat = {w_14_5, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_6_cat = {w_14_6, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_7_cat = {w_14_7, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_8_cat = {w_14_8, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_9_cat = {w_14_9, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_10_cat = {w_14_10, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_11_cat = {w_14_11, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_12_cat = {w_14_12, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_13_cat = {w_14_13, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_14_cat = {w_14_14, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_15_cat = {w_14_15, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_16_cat = {w_14_16, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_17_cat = {w_14_17, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_18_cat = {w_14_18, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_19_cat = {w_14_19, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_20_cat = {w_14_20, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_21_cat = {w_14_21, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_22_cat = {w_14_22, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_23_cat = {w_14_23, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_24_cat = {w_14_24, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_25_cat = {w_14_25, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_26_cat = {w_14_26, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_27_cat = {w_14_27, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_28_cat = {w_14_28, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_29_cat = {w_14_29, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_30_cat = {w_14_30, 18'd0}; // @[PeGroup.cs:43]
+  assign w_14_31_cat = {w_14_31, 18'd0}; // @[PeGroup.cs:43]
   assign packed_7_0_add = {{1{packed_7_0[34]}}, packed_7_0} + {{1{packed_7_1[34]}}, packed_7_1}; // @[PeGroup.cs:50]
   assign packed_7_2_add = {{1{packed_7_2[34]}}, packed_7_2} + {{1{packed_7_3[34]}}, packed_7_3}; // @[PeGroup.cs:50]
   assign packed_7_0_add_1 = {{1{packed_7_0_add[35]}}, packed_7_0_add} + {{1{packed_7_2_add[35]}}, packed_7_2_add}; // @[PeGroup.cs:50]
@@ -4585,38 +3340,38 @@ module PeGroup32x32Packed (
   assign packed_7_25_add_1 = {{1{packed_7_25_add[35]}}, packed_7_25_add} + {{2{packed_7_27[34]}}, packed_7_27}; // @[PeGroup.cs:50]
   assign packed_7_28_add = {{1{packed_7_28[34]}}, packed_7_28} + {{1{packed_7_29[34]}}, packed_7_29}; // @[PeGroup.cs:50]
   assign packed_7_30_add = {{1{packed_7_30[34]}}, packed_7_30} + {{1{packed_7_31[34]}}, packed_7_31}; // @[PeGroup.cs:50]
-  assign w_16_0_cast = {w_16_0, 18'd0}; // @[PeGroup.cs:43]
-  assign w_16_1_cast = {w_16_1, 18'd0}; // @[PeGroup.cs:43]
-  assign w_16_2_cast = {w_16_2, 18'd0}; // @[PeGroup.cs:43]
-  assign w_16_3_cast = {w_16_3, 18'd0}; // @[PeGroup.cs:43]
-  assign w_16_4_cast = {w_16_4, 18'd0}; // @[PeGroup.cs:43]
-  assign w_16_5_cast = {w_16_5, 18'd0}; // @[PeGroup.cs:43]
-  assign w_16_6_cast = {w_16_6, 18'd0}; // @[PeGroup.cs:43]
-  assign w_16_7_cast = {w_16_7, 18'd0}; // @[PeGroup.cs:43]
-  assign w_16_8_cast = {w_16_8, 18'd0}; // @[PeGroup.cs:43]
-  assign w_16_9_cast = {w_16_9, 18'd0}; // @[PeGroup.cs:43]
-  assign w_16_10_cast = {w_16_10, 18'd0}; // @[PeGroup.cs:43]
-  assign w_16_11_cast = {w_16_11, 18'd0}; // @[PeGroup.cs:43]
-  assign w_16_12_cast = {w_16_12, 18'd0}; // @[PeGroup.cs:43]
-  assign w_16_13_cast = {w_16_13, 18'd0}; // @[PeGroup.cs:43]
-  assign w_16_14_cast = {w_16_14, 18'd0}; // @[PeGroup.cs:43]
-  assign w_16_15_cast = {w_16_15, 18'd0}; // @[PeGroup.cs:43]
-  assign w_16_16_cast = {w_16_16, 18'd0}; // @[PeGroup.cs:43]
-  assign w_16_17_cast = {w_16_17, 18'd0}; // @[PeGroup.cs:43]
-  assign w_16_18_cast = {w_16_18, 18'd0}; // @[PeGroup.cs:43]
-  assign w_16_19_cast = {w_16_19, 18'd0}; // @[PeGroup.cs:43]
-  assign w_16_20_cast = {w_16_20, 18'd0}; // @[PeGroup.cs:43]
-  assign w_16_21_cast = {w_16_21, 18'd0}; // @[PeGroup.cs:43]
-  assign w_16_22_cast = {w_16_22, 18'd0}; // @[PeGroup.cs:43]
-  assign w_16_23_cast = {w_16_23, 18'd0}; // @[PeGroup.cs:43]
-  assign w_16_24_cast = {w_16_24, 18'd0}; // @[PeGroup.cs:43]
-  assign w_16_25_cast = {w_16_25, 18'd0}; // @[PeGroup.cs:43]
-  assign w_16_26_cast = {w_16_26, 18'd0}; // @[PeGroup.cs:43]
-  assign w_16_27_cast = {w_16_27, 18'd0}; // @[PeGroup.cs:43]
-  assign w_16_28_cast = {w_16_28, 18'd0}; // @[PeGroup.cs:43]
-  assign w_16_29_cast = {w_16_29, 18'd0}; // @[PeGroup.cs:43]
-  assign w_16_30_cast = {w_16_30, 18'd0}; // @[PeGroup.cs:43]
-  assign w_16_31_cast = {w_16_31, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_0_cat = {w_16_0, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_1_cat = {w_16_1, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_2_cat = {w_16_2, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_3_cat = {w_16_3, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_4_cat = {w_16_4, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_5_cat = {w_16_5, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_6_cat = {w_16_6, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_7_cat = {w_16_7, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_8_cat = {w_16_8, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_9_cat = {w_16_9, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_10_cat = {w_16_10, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_11_cat = {w_16_11, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_12_cat = {w_16_12, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_13_cat = {w_16_13, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_14_cat = {w_16_14, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_15_cat = {w_16_15, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_16_cat = {w_16_16, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_17_cat = {w_16_17, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_18_cat = {w_16_18, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_19_cat = {w_16_19, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_20_cat = {w_16_20, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_21_cat = {w_16_21, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_22_cat = {w_16_22, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_23_cat = {w_16_23, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_24_cat = {w_16_24, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_25_cat = {w_16_25, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_26_cat = {w_16_26, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_27_cat = {w_16_27, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_28_cat = {w_16_28, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_29_cat = {w_16_29, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_30_cat = {w_16_30, 18'd0}; // @[PeGroup.cs:43]
+  assign w_16_31_cat = {w_16_31, 18'd0}; // @[PeGroup.cs:43]
   assign packed_8_0_add = {{1{packed_8_0[34]}}, packed_8_0} + {{1{packed_8_1[34]}}, packed_8_1}; // @[PeGroup.cs:50]
   assign packed_8_2_add = {{1{packed_8_2[34]}}, packed_8_2} + {{1{packed_8_3[34]}}, packed_8_3}; // @[PeGroup.cs:50]
   assign packed_8_0_add_1 = {{1{packed_8_0_add[35]}}, packed_8_0_add} + {{1{packed_8_2_add[35]}}, packed_8_2_add}; // @[PeGroup.cs:50]
@@ -4639,38 +3394,38 @@ module PeGroup32x32Packed (
   assign packed_8_25_add_1 = {{1{packed_8_25_add[35]}}, packed_8_25_add} + {{2{packed_8_27[34]}}, packed_8_27}; // @[PeGroup.cs:50]
   assign packed_8_28_add = {{1{packed_8_28[34]}}, packed_8_28} + {{1{packed_8_29[34]}}, packed_8_29}; // @[PeGroup.cs:50]
   assign packed_8_30_add = {{1{packed_8_30[34]}}, packed_8_30} + {{1{packed_8_31[34]}}, packed_8_31}; // @[PeGroup.cs:50]
-  assign w_18_0_cast = {w_18_0, 18'd0}; // @[PeGroup.cs:43]
-  assign w_18_1_cast = {w_18_1, 18'd0}; // @[PeGroup.cs:43]
-  assign w_18_2_cast = {w_18_2, 18'd0}; // @[PeGroup.cs:43]
-  assign w_18_3_cast = {w_18_3, 18'd0}; // @[PeGroup.cs:43]
-  assign w_18_4_cast = {w_18_4, 18'd0}; // @[PeGroup.cs:43]
-  assign w_18_5_cast = {w_18_5, 18'd0}; // @[PeGroup.cs:43]
-  assign w_18_6_cast = {w_18_6, 18'd0}; // @[PeGroup.cs:43]
-  assign w_18_7_cast = {w_18_7, 18'd0}; // @[PeGroup.cs:43]
-  assign w_18_8_cast = {w_18_8, 18'd0}; // @[PeGroup.cs:43]
-  assign w_18_9_cast = {w_18_9, 18'd0}; // @[PeGroup.cs:43]
-  assign w_18_10_cast = {w_18_10, 18'd0}; // @[PeGroup.cs:43]
-  assign w_18_11_cast = {w_18_11, 18'd0}; // @[PeGroup.cs:43]
-  assign w_18_12_cast = {w_18_12, 18'd0}; // @[PeGroup.cs:43]
-  assign w_18_13_cast = {w_18_13, 18'd0}; // @[PeGroup.cs:43]
-  assign w_18_14_cast = {w_18_14, 18'd0}; // @[PeGroup.cs:43]
-  assign w_18_15_cast = {w_18_15, 18'd0}; // @[PeGroup.cs:43]
-  assign w_18_16_cast = {w_18_16, 18'd0}; // @[PeGroup.cs:43]
-  assign w_18_17_cast = {w_18_17, 18'd0}; // @[PeGroup.cs:43]
-  assign w_18_18_cast = {w_18_18, 18'd0}; // @[PeGroup.cs:43]
-  assign w_18_19_cast = {w_18_19, 18'd0}; // @[PeGroup.cs:43]
-  assign w_18_20_cast = {w_18_20, 18'd0}; // @[PeGroup.cs:43]
-  assign w_18_21_cast = {w_18_21, 18'd0}; // @[PeGroup.cs:43]
-  assign w_18_22_cast = {w_18_22, 18'd0}; // @[PeGroup.cs:43]
-  assign w_18_23_cast = {w_18_23, 18'd0}; // @[PeGroup.cs:43]
-  assign w_18_24_cast = {w_18_24, 18'd0}; // @[PeGroup.cs:43]
-  assign w_18_25_cast = {w_18_25, 18'd0}; // @[PeGroup.cs:43]
-  assign w_18_26_cast = {w_18_26, 18'd0}; // @[PeGroup.cs:43]
-  assign w_18_27_cast = {w_18_27, 18'd0}; // @[PeGroup.cs:43]
-  assign w_18_28_cast = {w_18_28, 18'd0}; // @[PeGroup.cs:43]
-  assign w_18_29_cast = {w_18_29, 18'd0}; // @[PeGroup.cs:43]
-  assign w_18_30_cast = {w_18_30, 18'd0}; // @[PeGroup.cs:43]
-  assign w_18_31_cast = {w_18_31, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_0_cat = {w_18_0, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_1_cat = {w_18_1, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_2_cat = {w_18_2, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_3_cat = {w_18_3, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_4_cat = {w_18_4, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_5_cat = {w_18_5, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_6_cat = {w_18_6, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_7_cat = {w_18_7, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_8_cat = {w_18_8, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_9_cat = {w_18_9, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_10_cat = {w_18_10, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_11_cat = {w_18_11, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_12_cat = {w_18_12, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_13_cat = {w_18_13, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_14_cat = {w_18_14, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_15_cat = {w_18_15, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_16_cat = {w_18_16, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_17_cat = {w_18_17, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_18_cat = {w_18_18, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_19_cat = {w_18_19, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_20_cat = {w_18_20, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_21_cat = {w_18_21, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_22_cat = {w_18_22, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_23_cat = {w_18_23, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_24_cat = {w_18_24, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_25_cat = {w_18_25, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_26_cat = {w_18_26, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_27_cat = {w_18_27, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_28_cat = {w_18_28, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_29_cat = {w_18_29, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_30_cat = {w_18_30, 18'd0}; // @[PeGroup.cs:43]
+  assign w_18_31_cat = {w_18_31, 18'd0}; // @[PeGroup.cs:43]
   assign packed_9_0_add = {{1{packed_9_0[34]}}, packed_9_0} + {{1{packed_9_1[34]}}, packed_9_1}; // @[PeGroup.cs:50]
   assign packed_9_2_add = {{1{packed_9_2[34]}}, packed_9_2} + {{1{packed_9_3[34]}}, packed_9_3}; // @[PeGroup.cs:50]
   assign packed_9_0_add_1 = {{1{packed_9_0_add[35]}}, packed_9_0_add} + {{1{packed_9_2_add[35]}}, packed_9_2_add}; // @[PeGroup.cs:50]
@@ -4693,38 +3448,38 @@ module PeGroup32x32Packed (
   assign packed_9_25_add_1 = {{1{packed_9_25_add[35]}}, packed_9_25_add} + {{2{packed_9_27[34]}}, packed_9_27}; // @[PeGroup.cs:50]
   assign packed_9_28_add = {{1{packed_9_28[34]}}, packed_9_28} + {{1{packed_9_29[34]}}, packed_9_29}; // @[PeGroup.cs:50]
   assign packed_9_30_add = {{1{packed_9_30[34]}}, packed_9_30} + {{1{packed_9_31[34]}}, packed_9_31}; // @[PeGroup.cs:50]
-  assign w_20_0_cast = {w_20_0, 18'd0}; // @[PeGroup.cs:43]
-  assign w_20_1_cast = {w_20_1, 18'd0}; // @[PeGroup.cs:43]
-  assign w_20_2_cast = {w_20_2, 18'd0}; // @[PeGroup.cs:43]
-  assign w_20_3_cast = {w_20_3, 18'd0}; // @[PeGroup.cs:43]
-  assign w_20_4_cast = {w_20_4, 18'd0}; // @[PeGroup.cs:43]
-  assign w_20_5_cast = {w_20_5, 18'd0}; // @[PeGroup.cs:43]
-  assign w_20_6_cast = {w_20_6, 18'd0}; // @[PeGroup.cs:43]
-  assign w_20_7_cast = {w_20_7, 18'd0}; // @[PeGroup.cs:43]
-  assign w_20_8_cast = {w_20_8, 18'd0}; // @[PeGroup.cs:43]
-  assign w_20_9_cast = {w_20_9, 18'd0}; // @[PeGroup.cs:43]
-  assign w_20_10_cast = {w_20_10, 18'd0}; // @[PeGroup.cs:43]
-  assign w_20_11_cast = {w_20_11, 18'd0}; // @[PeGroup.cs:43]
-  assign w_20_12_cast = {w_20_12, 18'd0}; // @[PeGroup.cs:43]
-  assign w_20_13_cast = {w_20_13, 18'd0}; // @[PeGroup.cs:43]
-  assign w_20_14_cast = {w_20_14, 18'd0}; // @[PeGroup.cs:43]
-  assign w_20_15_cast = {w_20_15, 18'd0}; // @[PeGroup.cs:43]
-  assign w_20_16_cast = {w_20_16, 18'd0}; // @[PeGroup.cs:43]
-  assign w_20_17_cast = {w_20_17, 18'd0}; // @[PeGroup.cs:43]
-  assign w_20_18_cast = {w_20_18, 18'd0}; // @[PeGroup.cs:43]
-  assign w_20_19_cast = {w_20_19, 18'd0}; // @[PeGroup.cs:43]
-  assign w_20_20_cast = {w_20_20, 18'd0}; // @[PeGroup.cs:43]
-  assign w_20_21_cast = {w_20_21, 18'd0}; // @[PeGroup.cs:43]
-  assign w_20_22_cast = {w_20_22, 18'd0}; // @[PeGroup.cs:43]
-  assign w_20_23_cast = {w_20_23, 18'd0}; // @[PeGroup.cs:43]
-  assign w_20_24_cast = {w_20_24, 18'd0}; // @[PeGroup.cs:43]
-  assign w_20_25_cast = {w_20_25, 18'd0}; // @[PeGroup.cs:43]
-  assign w_20_26_cast = {w_20_26, 18'd0}; // @[PeGroup.cs:43]
-  assign w_20_27_cast = {w_20_27, 18'd0}; // @[PeGroup.cs:43]
-  assign w_20_28_cast = {w_20_28, 18'd0}; // @[PeGroup.cs:43]
-  assign w_20_29_cast = {w_20_29, 18'd0}; // @[PeGroup.cs:43]
-  assign w_20_30_cast = {w_20_30, 18'd0}; // @[PeGroup.cs:43]
-  assign w_20_31_cast = {w_20_31, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_0_cat = {w_20_0, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_1_cat = {w_20_1, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_2_cat = {w_20_2, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_3_cat = {w_20_3, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_4_cat = {w_20_4, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_5_cat = {w_20_5, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_6_cat = {w_20_6, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_7_cat = {w_20_7, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_8_cat = {w_20_8, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_9_cat = {w_20_9, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_10_cat = {w_20_10, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_11_cat = {w_20_11, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_12_cat = {w_20_12, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_13_cat = {w_20_13, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_14_cat = {w_20_14, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_15_cat = {w_20_15, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_16_cat = {w_20_16, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_17_cat = {w_20_17, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_18_cat = {w_20_18, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_19_cat = {w_20_19, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_20_cat = {w_20_20, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_21_cat = {w_20_21, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_22_cat = {w_20_22, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_23_cat = {w_20_23, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_24_cat = {w_20_24, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_25_cat = {w_20_25, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_26_cat = {w_20_26, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_27_cat = {w_20_27, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_28_cat = {w_20_28, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_29_cat = {w_20_29, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_30_cat = {w_20_30, 18'd0}; // @[PeGroup.cs:43]
+  assign w_20_31_cat = {w_20_31, 18'd0}; // @[PeGroup.cs:43]
   assign packed_10_0_add = {{1{packed_10_0[34]}}, packed_10_0} + {{1{packed_10_1[34]}}, packed_10_1}; // @[PeGroup.cs:50]
   assign packed_10_2_add = {{1{packed_10_2[34]}}, packed_10_2} + {{1{packed_10_3[34]}}, packed_10_3}; // @[PeGroup.cs:50]
   assign packed_10_0_add_1 = {{1{packed_10_0_add[35]}}, packed_10_0_add} + {{1{packed_10_2_add[35]}}, packed_10_2_add}; // @[PeGroup.cs:50]
@@ -4747,38 +3502,38 @@ module PeGroup32x32Packed (
   assign packed_10_25_add_1 = {{1{packed_10_25_add[35]}}, packed_10_25_add} + {{2{packed_10_27[34]}}, packed_10_27}; // @[PeGroup.cs:50]
   assign packed_10_28_add = {{1{packed_10_28[34]}}, packed_10_28} + {{1{packed_10_29[34]}}, packed_10_29}; // @[PeGroup.cs:50]
   assign packed_10_30_add = {{1{packed_10_30[34]}}, packed_10_30} + {{1{packed_10_31[34]}}, packed_10_31}; // @[PeGroup.cs:50]
-  assign w_22_0_cast = {w_22_0, 18'd0}; // @[PeGroup.cs:43]
-  assign w_22_1_cast = {w_22_1, 18'd0}; // @[PeGroup.cs:43]
-  assign w_22_2_cast = {w_22_2, 18'd0}; // @[PeGroup.cs:43]
-  assign w_22_3_cast = {w_22_3, 18'd0}; // @[PeGroup.cs:43]
-  assign w_22_4_cast = {w_22_4, 18'd0}; // @[PeGroup.cs:43]
-  assign w_22_5_cast = {w_22_5, 18'd0}; // @[PeGroup.cs:43]
-  assign w_22_6_cast = {w_22_6, 18'd0}; // @[PeGroup.cs:43]
-  assign w_22_7_cast = {w_22_7, 18'd0}; // @[PeGroup.cs:43]
-  assign w_22_8_cast = {w_22_8, 18'd0}; // @[PeGroup.cs:43]
-  assign w_22_9_cast = {w_22_9, 18'd0}; // @[PeGroup.cs:43]
-  assign w_22_10_cast = {w_22_10, 18'd0}; // @[PeGroup.cs:43]
-  assign w_22_11_cast = {w_22_11, 18'd0}; // @[PeGroup.cs:43]
-  assign w_22_12_cast = {w_22_12, 18'd0}; // @[PeGroup.cs:43]
-  assign w_22_13_cast = {w_22_13, 18'd0}; // @[PeGroup.cs:43]
-  assign w_22_14_cast = {w_22_14, 18'd0}; // @[PeGroup.cs:43]
-  assign w_22_15_cast = {w_22_15, 18'd0}; // @[PeGroup.cs:43]
-  assign w_22_16_cast = {w_22_16, 18'd0}; // @[PeGroup.cs:43]
-  assign w_22_17_cast = {w_22_17, 18'd0}; // @[PeGroup.cs:43]
-  assign w_22_18_cast = {w_22_18, 18'd0}; // @[PeGroup.cs:43]
-  assign w_22_19_cast = {w_22_19, 18'd0}; // @[PeGroup.cs:43]
-  assign w_22_20_cast = {w_22_20, 18'd0}; // @[PeGroup.cs:43]
-  assign w_22_21_cast = {w_22_21, 18'd0}; // @[PeGroup.cs:43]
-  assign w_22_22_cast = {w_22_22, 18'd0}; // @[PeGroup.cs:43]
-  assign w_22_23_cast = {w_22_23, 18'd0}; // @[PeGroup.cs:43]
-  assign w_22_24_cast = {w_22_24, 18'd0}; // @[PeGroup.cs:43]
-  assign w_22_25_cast = {w_22_25, 18'd0}; // @[PeGroup.cs:43]
-  assign w_22_26_cast = {w_22_26, 18'd0}; // @[PeGroup.cs:43]
-  assign w_22_27_cast = {w_22_27, 18'd0}; // @[PeGroup.cs:43]
-  assign w_22_28_cast = {w_22_28, 18'd0}; // @[PeGroup.cs:43]
-  assign w_22_29_cast = {w_22_29, 18'd0}; // @[PeGroup.cs:43]
-  assign w_22_30_cast = {w_22_30, 18'd0}; // @[PeGroup.cs:43]
-  assign w_22_31_cast = {w_22_31, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_0_cat = {w_22_0, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_1_cat = {w_22_1, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_2_cat = {w_22_2, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_3_cat = {w_22_3, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_4_cat = {w_22_4, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_5_cat = {w_22_5, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_6_cat = {w_22_6, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_7_cat = {w_22_7, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_8_cat = {w_22_8, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_9_cat = {w_22_9, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_10_cat = {w_22_10, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_11_cat = {w_22_11, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_12_cat = {w_22_12, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_13_cat = {w_22_13, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_14_cat = {w_22_14, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_15_cat = {w_22_15, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_16_cat = {w_22_16, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_17_cat = {w_22_17, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_18_cat = {w_22_18, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_19_cat = {w_22_19, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_20_cat = {w_22_20, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_21_cat = {w_22_21, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_22_cat = {w_22_22, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_23_cat = {w_22_23, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_24_cat = {w_22_24, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_25_cat = {w_22_25, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_26_cat = {w_22_26, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_27_cat = {w_22_27, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_28_cat = {w_22_28, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_29_cat = {w_22_29, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_30_cat = {w_22_30, 18'd0}; // @[PeGroup.cs:43]
+  assign w_22_31_cat = {w_22_31, 18'd0}; // @[PeGroup.cs:43]
   assign packed_11_0_add = {{1{packed_11_0[34]}}, packed_11_0} + {{1{packed_11_1[34]}}, packed_11_1}; // @[PeGroup.cs:50]
   assign packed_11_2_add = {{1{packed_11_2[34]}}, packed_11_2} + {{1{packed_11_3[34]}}, packed_11_3}; // @[PeGroup.cs:50]
   assign packed_11_0_add_1 = {{1{packed_11_0_add[35]}}, packed_11_0_add} + {{1{packed_11_2_add[35]}}, packed_11_2_add}; // @[PeGroup.cs:50]
@@ -4801,38 +3556,38 @@ module PeGroup32x32Packed (
   assign packed_11_25_add_1 = {{1{packed_11_25_add[35]}}, packed_11_25_add} + {{2{packed_11_27[34]}}, packed_11_27}; // @[PeGroup.cs:50]
   assign packed_11_28_add = {{1{packed_11_28[34]}}, packed_11_28} + {{1{packed_11_29[34]}}, packed_11_29}; // @[PeGroup.cs:50]
   assign packed_11_30_add = {{1{packed_11_30[34]}}, packed_11_30} + {{1{packed_11_31[34]}}, packed_11_31}; // @[PeGroup.cs:50]
-  assign w_24_0_cast = {w_24_0, 18'd0}; // @[PeGroup.cs:43]
-  assign w_24_1_cast = {w_24_1, 18'd0}; // @[PeGroup.cs:43]
-  assign w_24_2_cast = {w_24_2, 18'd0}; // @[PeGroup.cs:43]
-  assign w_24_3_cast = {w_24_3, 18'd0}; // @[PeGroup.cs:43]
-  assign w_24_4_cast = {w_24_4, 18'd0}; // @[PeGroup.cs:43]
-  assign w_24_5_cast = {w_24_5, 18'd0}; // @[PeGroup.cs:43]
-  assign w_24_6_cast = {w_24_6, 18'd0}; // @[PeGroup.cs:43]
-  assign w_24_7_cast = {w_24_7, 18'd0}; // @[PeGroup.cs:43]
-  assign w_24_8_cast = {w_24_8, 18'd0}; // @[PeGroup.cs:43]
-  assign w_24_9_cast = {w_24_9, 18'd0}; // @[PeGroup.cs:43]
-  assign w_24_10_cast = {w_24_10, 18'd0}; // @[PeGroup.cs:43]
-  assign w_24_11_cast = {w_24_11, 18'd0}; // @[PeGroup.cs:43]
-  assign w_24_12_cast = {w_24_12, 18'd0}; // @[PeGroup.cs:43]
-  assign w_24_13_cast = {w_24_13, 18'd0}; // @[PeGroup.cs:43]
-  assign w_24_14_cast = {w_24_14, 18'd0}; // @[PeGroup.cs:43]
-  assign w_24_15_cast = {w_24_15, 18'd0}; // @[PeGroup.cs:43]
-  assign w_24_16_cast = {w_24_16, 18'd0}; // @[PeGroup.cs:43]
-  assign w_24_17_cast = {w_24_17, 18'd0}; // @[PeGroup.cs:43]
-  assign w_24_18_cast = {w_24_18, 18'd0}; // @[PeGroup.cs:43]
-  assign w_24_19_cast = {w_24_19, 18'd0}; // @[PeGroup.cs:43]
-  assign w_24_20_cast = {w_24_20, 18'd0}; // @[PeGroup.cs:43]
-  assign w_24_21_cast = {w_24_21, 18'd0}; // @[PeGroup.cs:43]
-  assign w_24_22_cast = {w_24_22, 18'd0}; // @[PeGroup.cs:43]
-  assign w_24_23_cast = {w_24_23, 18'd0}; // @[PeGroup.cs:43]
-  assign w_24_24_cast = {w_24_24, 18'd0}; // @[PeGroup.cs:43]
-  assign w_24_25_cast = {w_24_25, 18'd0}; // @[PeGroup.cs:43]
-  assign w_24_26_cast = {w_24_26, 18'd0}; // @[PeGroup.cs:43]
-  assign w_24_27_cast = {w_24_27, 18'd0}; // @[PeGroup.cs:43]
-  assign w_24_28_cast = {w_24_28, 18'd0}; // @[PeGroup.cs:43]
-  assign w_24_29_cast = {w_24_29, 18'd0}; // @[PeGroup.cs:43]
-  assign w_24_30_cast = {w_24_30, 18'd0}; // @[PeGroup.cs:43]
-  assign w_24_31_cast = {w_24_31, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_0_cat = {w_24_0, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_1_cat = {w_24_1, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_2_cat = {w_24_2, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_3_cat = {w_24_3, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_4_cat = {w_24_4, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_5_cat = {w_24_5, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_6_cat = {w_24_6, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_7_cat = {w_24_7, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_8_cat = {w_24_8, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_9_cat = {w_24_9, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_10_cat = {w_24_10, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_11_cat = {w_24_11, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_12_cat = {w_24_12, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_13_cat = {w_24_13, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_14_cat = {w_24_14, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_15_cat = {w_24_15, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_16_cat = {w_24_16, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_17_cat = {w_24_17, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_18_cat = {w_24_18, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_19_cat = {w_24_19, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_20_cat = {w_24_20, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_21_cat = {w_24_21, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_22_cat = {w_24_22, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_23_cat = {w_24_23, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_24_cat = {w_24_24, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_25_cat = {w_24_25, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_26_cat = {w_24_26, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_27_cat = {w_24_27, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_28_cat = {w_24_28, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_29_cat = {w_24_29, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_30_cat = {w_24_30, 18'd0}; // @[PeGroup.cs:43]
+  assign w_24_31_cat = {w_24_31, 18'd0}; // @[PeGroup.cs:43]
   assign packed_12_0_add = {{1{packed_12_0[34]}}, packed_12_0} + {{1{packed_12_1[34]}}, packed_12_1}; // @[PeGroup.cs:50]
   assign packed_12_2_add = {{1{packed_12_2[34]}}, packed_12_2} + {{1{packed_12_3[34]}}, packed_12_3}; // @[PeGroup.cs:50]
   assign packed_12_0_add_1 = {{1{packed_12_0_add[35]}}, packed_12_0_add} + {{1{packed_12_2_add[35]}}, packed_12_2_add}; // @[PeGroup.cs:50]
@@ -4855,38 +3610,38 @@ module PeGroup32x32Packed (
   assign packed_12_25_add_1 = {{1{packed_12_25_add[35]}}, packed_12_25_add} + {{2{packed_12_27[34]}}, packed_12_27}; // @[PeGroup.cs:50]
   assign packed_12_28_add = {{1{packed_12_28[34]}}, packed_12_28} + {{1{packed_12_29[34]}}, packed_12_29}; // @[PeGroup.cs:50]
   assign packed_12_30_add = {{1{packed_12_30[34]}}, packed_12_30} + {{1{packed_12_31[34]}}, packed_12_31}; // @[PeGroup.cs:50]
-  assign w_26_0_cast = {w_26_0, 18'd0}; // @[PeGroup.cs:43]
-  assign w_26_1_cast = {w_26_1, 18'd0}; // @[PeGroup.cs:43]
-  assign w_26_2_cast = {w_26_2, 18'd0}; // @[PeGroup.cs:43]
-  assign w_26_3_cast = {w_26_3, 18'd0}; // @[PeGroup.cs:43]
-  assign w_26_4_cast = {w_26_4, 18'd0}; // @[PeGroup.cs:43]
-  assign w_26_5_cast = {w_26_5, 18'd0}; // @[PeGroup.cs:43]
-  assign w_26_6_cast = {w_26_6, 18'd0}; // @[PeGroup.cs:43]
-  assign w_26_7_cast = {w_26_7, 18'd0}; // @[PeGroup.cs:43]
-  assign w_26_8_cast = {w_26_8, 18'd0}; // @[PeGroup.cs:43]
-  assign w_26_9_cast = {w_26_9, 18'd0}; // @[PeGroup.cs:43]
-  assign w_26_10_cast = {w_26_10, 18'd0}; // @[PeGroup.cs:43]
-  assign w_26_11_cast = {w_26_11, 18'd0}; // @[PeGroup.cs:43]
-  assign w_26_12_cast = {w_26_12, 18'd0}; // @[PeGroup.cs:43]
-  assign w_26_13_cast = {w_26_13, 18'd0}; // @[PeGroup.cs:43]
-  assign w_26_14_cast = {w_26_14, 18'd0}; // @[PeGroup.cs:43]
-  assign w_26_15_cast = {w_26_15, 18'd0}; // @[PeGroup.cs:43]
-  assign w_26_16_cast = {w_26_16, 18'd0}; // @[PeGroup.cs:43]
-  assign w_26_17_cast = {w_26_17, 18'd0}; // @[PeGroup.cs:43]
-  assign w_26_18_cast = {w_26_18, 18'd0}; // @[PeGroup.cs:43]
-  assign w_26_19_cast = {w_26_19, 18'd0}; // @[PeGroup.cs:43]
-  assign w_26_20_cast = {w_26_20, 18'd0}; // @[PeGroup.cs:43]
-  assign w_26_21_cast = {w_26_21, 18'd0}; // @[PeGroup.cs:43]
-  assign w_26_22_cast = {w_26_22, 18'd0}; // @[PeGroup.cs:43]
-  assign w_26_23_cast = {w_26_23, 18'd0}; // @[PeGroup.cs:43]
-  assign w_26_24_cast = {w_26_24, 18'd0}; // @[PeGroup.cs:43]
-  assign w_26_25_cast = {w_26_25, 18'd0}; // @[PeGroup.cs:43]
-  assign w_26_26_cast = {w_26_26, 18'd0}; // @[PeGroup.cs:43]
-  assign w_26_27_cast = {w_26_27, 18'd0}; // @[PeGroup.cs:43]
-  assign w_26_28_cast = {w_26_28, 18'd0}; // @[PeGroup.cs:43]
-  assign w_26_29_cast = {w_26_29, 18'd0}; // @[PeGroup.cs:43]
-  assign w_26_30_cast = {w_26_30, 18'd0}; // @[PeGroup.cs:43]
-  assign w_26_31_cast = {w_26_31, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_0_cat = {w_26_0, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_1_cat = {w_26_1, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_2_cat = {w_26_2, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_3_cat = {w_26_3, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_4_cat = {w_26_4, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_5_cat = {w_26_5, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_6_cat = {w_26_6, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_7_cat = {w_26_7, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_8_cat = {w_26_8, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_9_cat = {w_26_9, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_10_cat = {w_26_10, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_11_cat = {w_26_11, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_12_cat = {w_26_12, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_13_cat = {w_26_13, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_14_cat = {w_26_14, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_15_cat = {w_26_15, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_16_cat = {w_26_16, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_17_cat = {w_26_17, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_18_cat = {w_26_18, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_19_cat = {w_26_19, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_20_cat = {w_26_20, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_21_cat = {w_26_21, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_22_cat = {w_26_22, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_23_cat = {w_26_23, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_24_cat = {w_26_24, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_25_cat = {w_26_25, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_26_cat = {w_26_26, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_27_cat = {w_26_27, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_28_cat = {w_26_28, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_29_cat = {w_26_29, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_30_cat = {w_26_30, 18'd0}; // @[PeGroup.cs:43]
+  assign w_26_31_cat = {w_26_31, 18'd0}; // @[PeGroup.cs:43]
   assign packed_13_0_add = {{1{packed_13_0[34]}}, packed_13_0} + {{1{packed_13_1[34]}}, packed_13_1}; // @[PeGroup.cs:50]
   assign packed_13_2_add = {{1{packed_13_2[34]}}, packed_13_2} + {{1{packed_13_3[34]}}, packed_13_3}; // @[PeGroup.cs:50]
   assign packed_13_0_add_1 = {{1{packed_13_0_add[35]}}, packed_13_0_add} + {{1{packed_13_2_add[35]}}, packed_13_2_add}; // @[PeGroup.cs:50]
@@ -4909,38 +3664,38 @@ module PeGroup32x32Packed (
   assign packed_13_25_add_1 = {{1{packed_13_25_add[35]}}, packed_13_25_add} + {{2{packed_13_27[34]}}, packed_13_27}; // @[PeGroup.cs:50]
   assign packed_13_28_add = {{1{packed_13_28[34]}}, packed_13_28} + {{1{packed_13_29[34]}}, packed_13_29}; // @[PeGroup.cs:50]
   assign packed_13_30_add = {{1{packed_13_30[34]}}, packed_13_30} + {{1{packed_13_31[34]}}, packed_13_31}; // @[PeGroup.cs:50]
-  assign w_28_0_cast = {w_28_0, 18'd0}; // @[PeGroup.cs:43]
-  assign w_28_1_cast = {w_28_1, 18'd0}; // @[PeGroup.cs:43]
-  assign w_28_2_cast = {w_28_2, 18'd0}; // @[PeGroup.cs:43]
-  assign w_28_3_cast = {w_28_3, 18'd0}; // @[PeGroup.cs:43]
-  assign w_28_4_cast = {w_28_4, 18'd0}; // @[PeGroup.cs:43]
-  assign w_28_5_cast = {w_28_5, 18'd0}; // @[PeGroup.cs:43]
-  assign w_28_6_cast = {w_28_6, 18'd0}; // @[PeGroup.cs:43]
-  assign w_28_7_cast = {w_28_7, 18'd0}; // @[PeGroup.cs:43]
-  assign w_28_8_cast = {w_28_8, 18'd0}; // @[PeGroup.cs:43]
-  assign w_28_9_cast = {w_28_9, 18'd0}; // @[PeGroup.cs:43]
-  assign w_28_10_cast = {w_28_10, 18'd0}; // @[PeGroup.cs:43]
-  assign w_28_11_cast = {w_28_11, 18'd0}; // @[PeGroup.cs:43]
-  assign w_28_12_cast = {w_28_12, 18'd0}; // @[PeGroup.cs:43]
-  assign w_28_13_cast = {w_28_13, 18'd0}; // @[PeGroup.cs:43]
-  assign w_28_14_cast = {w_28_14, 18'd0}; // @[PeGroup.cs:43]
-  assign w_28_15_cast = {w_28_15, 18'd0}; // @[PeGroup.cs:43]
-  assign w_28_16_cast = {w_28_16, 18'd0}; // @[PeGroup.cs:43]
-  assign w_28_17_cast = {w_28_17, 18'd0}; // @[PeGroup.cs:43]
-  assign w_28_18_cast = {w_28_18, 18'd0}; // @[PeGroup.cs:43]
-  assign w_28_19_cast = {w_28_19, 18'd0}; // @[PeGroup.cs:43]
-  assign w_28_20_cast = {w_28_20, 18'd0}; // @[PeGroup.cs:43]
-  assign w_28_21_cast = {w_28_21, 18'd0}; // @[PeGroup.cs:43]
-  assign w_28_22_cast = {w_28_22, 18'd0}; // @[PeGroup.cs:43]
-  assign w_28_23_cast = {w_28_23, 18'd0}; // @[PeGroup.cs:43]
-  assign w_28_24_cast = {w_28_24, 18'd0}; // @[PeGroup.cs:43]
-  assign w_28_25_cast = {w_28_25, 18'd0}; // @[PeGroup.cs:43]
-  assign w_28_26_cast = {w_28_26, 18'd0}; // @[PeGroup.cs:43]
-  assign w_28_27_cast = {w_28_27, 18'd0}; // @[PeGroup.cs:43]
-  assign w_28_28_cast = {w_28_28, 18'd0}; // @[PeGroup.cs:43]
-  assign w_28_29_cast = {w_28_29, 18'd0}; // @[PeGroup.cs:43]
-  assign w_28_30_cast = {w_28_30, 18'd0}; // @[PeGroup.cs:43]
-  assign w_28_31_cast = {w_28_31, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_0_cat = {w_28_0, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_1_cat = {w_28_1, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_2_cat = {w_28_2, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_3_cat = {w_28_3, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_4_cat = {w_28_4, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_5_cat = {w_28_5, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_6_cat = {w_28_6, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_7_cat = {w_28_7, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_8_cat = {w_28_8, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_9_cat = {w_28_9, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_10_cat = {w_28_10, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_11_cat = {w_28_11, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_12_cat = {w_28_12, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_13_cat = {w_28_13, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_14_cat = {w_28_14, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_15_cat = {w_28_15, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_16_cat = {w_28_16, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_17_cat = {w_28_17, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_18_cat = {w_28_18, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_19_cat = {w_28_19, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_20_cat = {w_28_20, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_21_cat = {w_28_21, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_22_cat = {w_28_22, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_23_cat = {w_28_23, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_24_cat = {w_28_24, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_25_cat = {w_28_25, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_26_cat = {w_28_26, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_27_cat = {w_28_27, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_28_cat = {w_28_28, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_29_cat = {w_28_29, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_30_cat = {w_28_30, 18'd0}; // @[PeGroup.cs:43]
+  assign w_28_31_cat = {w_28_31, 18'd0}; // @[PeGroup.cs:43]
   assign packed_14_0_add = {{1{packed_14_0[34]}}, packed_14_0} + {{1{packed_14_1[34]}}, packed_14_1}; // @[PeGroup.cs:50]
   assign packed_14_2_add = {{1{packed_14_2[34]}}, packed_14_2} + {{1{packed_14_3[34]}}, packed_14_3}; // @[PeGroup.cs:50]
   assign packed_14_0_add_1 = {{1{packed_14_0_add[35]}}, packed_14_0_add} + {{1{packed_14_2_add[35]}}, packed_14_2_add}; // @[PeGroup.cs:50]
@@ -4963,38 +3718,38 @@ module PeGroup32x32Packed (
   assign packed_14_25_add_1 = {{1{packed_14_25_add[35]}}, packed_14_25_add} + {{2{packed_14_27[34]}}, packed_14_27}; // @[PeGroup.cs:50]
   assign packed_14_28_add = {{1{packed_14_28[34]}}, packed_14_28} + {{1{packed_14_29[34]}}, packed_14_29}; // @[PeGroup.cs:50]
   assign packed_14_30_add = {{1{packed_14_30[34]}}, packed_14_30} + {{1{packed_14_31[34]}}, packed_14_31}; // @[PeGroup.cs:50]
-  assign w_30_0_cast = {w_30_0, 18'd0}; // @[PeGroup.cs:43]
-  assign w_30_1_cast = {w_30_1, 18'd0}; // @[PeGroup.cs:43]
-  assign w_30_2_cast = {w_30_2, 18'd0}; // @[PeGroup.cs:43]
-  assign w_30_3_cast = {w_30_3, 18'd0}; // @[PeGroup.cs:43]
-  assign w_30_4_cast = {w_30_4, 18'd0}; // @[PeGroup.cs:43]
-  assign w_30_5_cast = {w_30_5, 18'd0}; // @[PeGroup.cs:43]
-  assign w_30_6_cast = {w_30_6, 18'd0}; // @[PeGroup.cs:43]
-  assign w_30_7_cast = {w_30_7, 18'd0}; // @[PeGroup.cs:43]
-  assign w_30_8_cast = {w_30_8, 18'd0}; // @[PeGroup.cs:43]
-  assign w_30_9_cast = {w_30_9, 18'd0}; // @[PeGroup.cs:43]
-  assign w_30_10_cast = {w_30_10, 18'd0}; // @[PeGroup.cs:43]
-  assign w_30_11_cast = {w_30_11, 18'd0}; // @[PeGroup.cs:43]
-  assign w_30_12_cast = {w_30_12, 18'd0}; // @[PeGroup.cs:43]
-  assign w_30_13_cast = {w_30_13, 18'd0}; // @[PeGroup.cs:43]
-  assign w_30_14_cast = {w_30_14, 18'd0}; // @[PeGroup.cs:43]
-  assign w_30_15_cast = {w_30_15, 18'd0}; // @[PeGroup.cs:43]
-  assign w_30_16_cast = {w_30_16, 18'd0}; // @[PeGroup.cs:43]
-  assign w_30_17_cast = {w_30_17, 18'd0}; // @[PeGroup.cs:43]
-  assign w_30_18_cast = {w_30_18, 18'd0}; // @[PeGroup.cs:43]
-  assign w_30_19_cast = {w_30_19, 18'd0}; // @[PeGroup.cs:43]
-  assign w_30_20_cast = {w_30_20, 18'd0}; // @[PeGroup.cs:43]
-  assign w_30_21_cast = {w_30_21, 18'd0}; // @[PeGroup.cs:43]
-  assign w_30_22_cast = {w_30_22, 18'd0}; // @[PeGroup.cs:43]
-  assign w_30_23_cast = {w_30_23, 18'd0}; // @[PeGroup.cs:43]
-  assign w_30_24_cast = {w_30_24, 18'd0}; // @[PeGroup.cs:43]
-  assign w_30_25_cast = {w_30_25, 18'd0}; // @[PeGroup.cs:43]
-  assign w_30_26_cast = {w_30_26, 18'd0}; // @[PeGroup.cs:43]
-  assign w_30_27_cast = {w_30_27, 18'd0}; // @[PeGroup.cs:43]
-  assign w_30_28_cast = {w_30_28, 18'd0}; // @[PeGroup.cs:43]
-  assign w_30_29_cast = {w_30_29, 18'd0}; // @[PeGroup.cs:43]
-  assign w_30_30_cast = {w_30_30, 18'd0}; // @[PeGroup.cs:43]
-  assign w_30_31_cast = {w_30_31, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_0_cat = {w_30_0, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_1_cat = {w_30_1, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_2_cat = {w_30_2, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_3_cat = {w_30_3, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_4_cat = {w_30_4, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_5_cat = {w_30_5, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_6_cat = {w_30_6, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_7_cat = {w_30_7, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_8_cat = {w_30_8, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_9_cat = {w_30_9, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_10_cat = {w_30_10, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_11_cat = {w_30_11, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_12_cat = {w_30_12, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_13_cat = {w_30_13, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_14_cat = {w_30_14, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_15_cat = {w_30_15, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_16_cat = {w_30_16, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_17_cat = {w_30_17, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_18_cat = {w_30_18, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_19_cat = {w_30_19, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_20_cat = {w_30_20, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_21_cat = {w_30_21, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_22_cat = {w_30_22, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_23_cat = {w_30_23, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_24_cat = {w_30_24, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_25_cat = {w_30_25, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_26_cat = {w_30_26, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_27_cat = {w_30_27, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_28_cat = {w_30_28, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_29_cat = {w_30_29, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_30_cat = {w_30_30, 18'd0}; // @[PeGroup.cs:43]
+  assign w_30_31_cat = {w_30_31, 18'd0}; // @[PeGroup.cs:43]
   assign packed_15_0_add = {{1{packed_15_0[34]}}, packed_15_0} + {{1{packed_15_1[34]}}, packed_15_1}; // @[PeGroup.cs:50]
   assign packed_15_2_add = {{1{packed_15_2[34]}}, packed_15_2} + {{1{packed_15_3[34]}}, packed_15_3}; // @[PeGroup.cs:50]
   assign packed_15_0_add_1 = {{1{packed_15_0_add[35]}}, packed_15_0_add} + {{1{packed_15_2_add[35]}}, packed_15_2_add}; // @[PeGroup.cs:50]
@@ -5017,374 +3772,214 @@ module PeGroup32x32Packed (
   assign packed_15_25_add_1 = {{1{packed_15_25_add[35]}}, packed_15_25_add} + {{2{packed_15_27[34]}}, packed_15_27}; // @[PeGroup.cs:50]
   assign packed_15_28_add = {{1{packed_15_28[34]}}, packed_15_28} + {{1{packed_15_29[34]}}, packed_15_29}; // @[PeGroup.cs:50]
   assign packed_15_30_add = {{1{packed_15_30[34]}}, packed_15_30} + {{1{packed_15_31[34]}}, packed_15_31}; // @[PeGroup.cs:50]
-  assign chain_0_0_cast = chain_0_0[37:18]; // @[PeGroup.cs:138]
-  assign chain_0_0_cast_1 = chain_0_0[17:0]; // @[PeGroup.cs:138]
-  assign chain_0_0_cast_2 = {1'b0, chain_0_0_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_0_0_add = {{1{chain_0_0_cast[19]}}, chain_0_0_cast} + {{19{chain_0_0_cast_2[1]}}, chain_0_0_cast_2}; // @[PeGroup.cs:138]
-  assign chain_0_1_cast = chain_0_1[37:18]; // @[PeGroup.cs:138]
-  assign chain_0_1_cast_1 = chain_0_1[17:0]; // @[PeGroup.cs:138]
-  assign chain_0_1_cast_2 = {1'b0, chain_0_1_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_0_1_add = {{1{chain_0_1_cast[19]}}, chain_0_1_cast} + {{19{chain_0_1_cast_2[1]}}, chain_0_1_cast_2}; // @[PeGroup.cs:138]
+  assign chain_0_0_cat = {1'b0, chain_0_0[17]}; // @[PeGroup.cs:138]
+  assign chain_0_0_add = {{1{chain_0_0[37]}}, chain_0_0[37:18]} + {{19{chain_0_0_cat[1]}}, chain_0_0_cat}; // @[PeGroup.cs:138]
+  assign chain_0_1_cat = {1'b0, chain_0_1[17]}; // @[PeGroup.cs:138]
+  assign chain_0_1_add = {{1{chain_0_1[37]}}, chain_0_1[37:18]} + {{19{chain_0_1_cat[1]}}, chain_0_1_cat}; // @[PeGroup.cs:138]
   assign chain_0_0_add_1 = {{1{chain_0_0_add[20]}}, chain_0_0_add} + {{1{chain_0_1_add[20]}}, chain_0_1_add}; // @[PeGroup.cs:138]
-  assign chain_0_2_cast = chain_0_2[37:18]; // @[PeGroup.cs:138]
-  assign chain_0_2_cast_1 = chain_0_2[17:0]; // @[PeGroup.cs:138]
-  assign chain_0_2_cast_2 = {1'b0, chain_0_2_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_0_2_add = {{1{chain_0_2_cast[19]}}, chain_0_2_cast} + {{19{chain_0_2_cast_2[1]}}, chain_0_2_cast_2}; // @[PeGroup.cs:138]
-  assign chain_0_3_cast = chain_0_3[37:18]; // @[PeGroup.cs:138]
-  assign chain_0_3_cast_1 = chain_0_3[17:0]; // @[PeGroup.cs:138]
-  assign chain_0_3_cast_2 = {1'b0, chain_0_3_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_0_3_add = {{1{chain_0_3_cast[19]}}, chain_0_3_cast} + {{19{chain_0_3_cast_2[1]}}, chain_0_3_cast_2}; // @[PeGroup.cs:138]
+  assign chain_0_2_cat = {1'b0, chain_0_2[17]}; // @[PeGroup.cs:138]
+  assign chain_0_2_add = {{1{chain_0_2[37]}}, chain_0_2[37:18]} + {{19{chain_0_2_cat[1]}}, chain_0_2_cat}; // @[PeGroup.cs:138]
+  assign chain_0_3_cat = {1'b0, chain_0_3[17]}; // @[PeGroup.cs:138]
+  assign chain_0_3_add = {{1{chain_0_3[37]}}, chain_0_3[37:18]} + {{19{chain_0_3_cat[1]}}, chain_0_3_cat}; // @[PeGroup.cs:138]
   assign chain_0_2_add_1 = {{1{chain_0_2_add[20]}}, chain_0_2_add} + {{1{chain_0_3_add[20]}}, chain_0_3_add}; // @[PeGroup.cs:138]
-  assign chain_0_4_cast = chain_0_4[36:18]; // @[PeGroup.cs:138]
-  assign chain_0_4_cast_1 = chain_0_4[17:0]; // @[PeGroup.cs:138]
-  assign chain_0_4_cast_2 = {1'b0, chain_0_4_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_0_0_add_2 = {{1{chain_0_0_cast_1[17]}}, chain_0_0_cast_1} + {{1{chain_0_1_cast_1[17]}}, chain_0_1_cast_1}; // @[PeGroup.cs:138]
-  assign chain_0_2_add_2 = {{1{chain_0_2_cast_1[17]}}, chain_0_2_cast_1} + {{1{chain_0_3_cast_1[17]}}, chain_0_3_cast_1}; // @[PeGroup.cs:138]
-  assign chain_1_0_cast = chain_1_0[37:18]; // @[PeGroup.cs:138]
-  assign chain_1_0_cast_1 = chain_1_0[17:0]; // @[PeGroup.cs:138]
-  assign chain_1_0_cast_2 = {1'b0, chain_1_0_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_1_0_add = {{1{chain_1_0_cast[19]}}, chain_1_0_cast} + {{19{chain_1_0_cast_2[1]}}, chain_1_0_cast_2}; // @[PeGroup.cs:138]
-  assign chain_1_1_cast = chain_1_1[37:18]; // @[PeGroup.cs:138]
-  assign chain_1_1_cast_1 = chain_1_1[17:0]; // @[PeGroup.cs:138]
-  assign chain_1_1_cast_2 = {1'b0, chain_1_1_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_1_1_add = {{1{chain_1_1_cast[19]}}, chain_1_1_cast} + {{19{chain_1_1_cast_2[1]}}, chain_1_1_cast_2}; // @[PeGroup.cs:138]
+  assign chain_0_4_cat = {1'b0, chain_0_4[17]}; // @[PeGroup.cs:138]
+  assign chain_0_0_add_2 = {{1{chain_0_0[17]}}, chain_0_0[17:0]} + {{1{chain_0_1[17]}}, chain_0_1[17:0]}; // @[PeGroup.cs:138]
+  assign chain_0_2_add_2 = {{1{chain_0_2[17]}}, chain_0_2[17:0]} + {{1{chain_0_3[17]}}, chain_0_3[17:0]}; // @[PeGroup.cs:138]
+  assign chain_1_0_cat = {1'b0, chain_1_0[17]}; // @[PeGroup.cs:138]
+  assign chain_1_0_add = {{1{chain_1_0[37]}}, chain_1_0[37:18]} + {{19{chain_1_0_cat[1]}}, chain_1_0_cat}; // @[PeGroup.cs:138]
+  assign chain_1_1_cat = {1'b0, chain_1_1[17]}; // @[PeGroup.cs:138]
+  assign chain_1_1_add = {{1{chain_1_1[37]}}, chain_1_1[37:18]} + {{19{chain_1_1_cat[1]}}, chain_1_1_cat}; // @[PeGroup.cs:138]
   assign chain_1_0_add_1 = {{1{chain_1_0_add[20]}}, chain_1_0_add} + {{1{chain_1_1_add[20]}}, chain_1_1_add}; // @[PeGroup.cs:138]
-  assign chain_1_2_cast = chain_1_2[37:18]; // @[PeGroup.cs:138]
-  assign chain_1_2_cast_1 = chain_1_2[17:0]; // @[PeGroup.cs:138]
-  assign chain_1_2_cast_2 = {1'b0, chain_1_2_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_1_2_add = {{1{chain_1_2_cast[19]}}, chain_1_2_cast} + {{19{chain_1_2_cast_2[1]}}, chain_1_2_cast_2}; // @[PeGroup.cs:138]
-  assign chain_1_3_cast = chain_1_3[37:18]; // @[PeGroup.cs:138]
-  assign chain_1_3_cast_1 = chain_1_3[17:0]; // @[PeGroup.cs:138]
-  assign chain_1_3_cast_2 = {1'b0, chain_1_3_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_1_3_add = {{1{chain_1_3_cast[19]}}, chain_1_3_cast} + {{19{chain_1_3_cast_2[1]}}, chain_1_3_cast_2}; // @[PeGroup.cs:138]
+  assign chain_1_2_cat = {1'b0, chain_1_2[17]}; // @[PeGroup.cs:138]
+  assign chain_1_2_add = {{1{chain_1_2[37]}}, chain_1_2[37:18]} + {{19{chain_1_2_cat[1]}}, chain_1_2_cat}; // @[PeGroup.cs:138]
+  assign chain_1_3_cat = {1'b0, chain_1_3[17]}; // @[PeGroup.cs:138]
+  assign chain_1_3_add = {{1{chain_1_3[37]}}, chain_1_3[37:18]} + {{19{chain_1_3_cat[1]}}, chain_1_3_cat}; // @[PeGroup.cs:138]
   assign chain_1_2_add_1 = {{1{chain_1_2_add[20]}}, chain_1_2_add} + {{1{chain_1_3_add[20]}}, chain_1_3_add}; // @[PeGroup.cs:138]
-  assign chain_1_4_cast = chain_1_4[36:18]; // @[PeGroup.cs:138]
-  assign chain_1_4_cast_1 = chain_1_4[17:0]; // @[PeGroup.cs:138]
-  assign chain_1_4_cast_2 = {1'b0, chain_1_4_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_1_0_add_2 = {{1{chain_1_0_cast_1[17]}}, chain_1_0_cast_1} + {{1{chain_1_1_cast_1[17]}}, chain_1_1_cast_1}; // @[PeGroup.cs:138]
-  assign chain_1_2_add_2 = {{1{chain_1_2_cast_1[17]}}, chain_1_2_cast_1} + {{1{chain_1_3_cast_1[17]}}, chain_1_3_cast_1}; // @[PeGroup.cs:138]
-  assign chain_2_0_cast = chain_2_0[37:18]; // @[PeGroup.cs:138]
-  assign chain_2_0_cast_1 = chain_2_0[17:0]; // @[PeGroup.cs:138]
-  assign chain_2_0_cast_2 = {1'b0, chain_2_0_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_2_0_add = {{1{chain_2_0_cast[19]}}, chain_2_0_cast} + {{19{chain_2_0_cast_2[1]}}, chain_2_0_cast_2}; // @[PeGroup.cs:138]
-  assign chain_2_1_cast = chain_2_1[37:18]; // @[PeGroup.cs:138]
-  assign chain_2_1_cast_1 = chain_2_1[17:0]; // @[PeGroup.cs:138]
-  assign chain_2_1_cast_2 = {1'b0, chain_2_1_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_2_1_add = {{1{chain_2_1_cast[19]}}, chain_2_1_cast} + {{19{chain_2_1_cast_2[1]}}, chain_2_1_cast_2}; // @[PeGroup.cs:138]
+  assign chain_1_4_cat = {1'b0, chain_1_4[17]}; // @[PeGroup.cs:138]
+  assign chain_1_0_add_2 = {{1{chain_1_0[17]}}, chain_1_0[17:0]} + {{1{chain_1_1[17]}}, chain_1_1[17:0]}; // @[PeGroup.cs:138]
+  assign chain_1_2_add_2 = {{1{chain_1_2[17]}}, chain_1_2[17:0]} + {{1{chain_1_3[17]}}, chain_1_3[17:0]}; // @[PeGroup.cs:138]
+  assign chain_2_0_cat = {1'b0, chain_2_0[17]}; // @[PeGroup.cs:138]
+  assign chain_2_0_add = {{1{chain_2_0[37]}}, chain_2_0[37:18]} + {{19{chain_2_0_cat[1]}}, chain_2_0_cat}; // @[PeGroup.cs:138]
+  assign chain_2_1_cat = {1'b0, chain_2_1[17]}; // @[PeGroup.cs:138]
+  assign chain_2_1_add = {{1{chain_2_1[37]}}, chain_2_1[37:18]} + {{19{chain_2_1_cat[1]}}, chain_2_1_cat}; // @[PeGroup.cs:138]
   assign chain_2_0_add_1 = {{1{chain_2_0_add[20]}}, chain_2_0_add} + {{1{chain_2_1_add[20]}}, chain_2_1_add}; // @[PeGroup.cs:138]
-  assign chain_2_2_cast = chain_2_2[37:18]; // @[PeGroup.cs:138]
-  assign chain_2_2_cast_1 = chain_2_2[17:0]; // @[PeGroup.cs:138]
-  assign chain_2_2_cast_2 = {1'b0, chain_2_2_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_2_2_add = {{1{chain_2_2_cast[19]}}, chain_2_2_cast} + {{19{chain_2_2_cast_2[1]}}, chain_2_2_cast_2}; // @[PeGroup.cs:138]
-  assign chain_2_3_cast = chain_2_3[37:18]; // @[PeGroup.cs:138]
-  assign chain_2_3_cast_1 = chain_2_3[17:0]; // @[PeGroup.cs:138]
-  assign chain_2_3_cast_2 = {1'b0, chain_2_3_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_2_3_add = {{1{chain_2_3_cast[19]}}, chain_2_3_cast} + {{19{chain_2_3_cast_2[1]}}, chain_2_3_cast_2}; // @[PeGroup.cs:138]
+  assign chain_2_2_cat = {1'b0, chain_2_2[17]}; // @[PeGroup.cs:138]
+  assign chain_2_2_add = {{1{chain_2_2[37]}}, chain_2_2[37:18]} + {{19{chain_2_2_cat[1]}}, chain_2_2_cat}; // @[PeGroup.cs:138]
+  assign chain_2_3_cat = {1'b0, chain_2_3[17]}; // @[PeGroup.cs:138]
+  assign chain_2_3_add = {{1{chain_2_3[37]}}, chain_2_3[37:18]} + {{19{chain_2_3_cat[1]}}, chain_2_3_cat}; // @[PeGroup.cs:138]
   assign chain_2_2_add_1 = {{1{chain_2_2_add[20]}}, chain_2_2_add} + {{1{chain_2_3_add[20]}}, chain_2_3_add}; // @[PeGroup.cs:138]
-  assign chain_2_4_cast = chain_2_4[36:18]; // @[PeGroup.cs:138]
-  assign chain_2_4_cast_1 = chain_2_4[17:0]; // @[PeGroup.cs:138]
-  assign chain_2_4_cast_2 = {1'b0, chain_2_4_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_2_0_add_2 = {{1{chain_2_0_cast_1[17]}}, chain_2_0_cast_1} + {{1{chain_2_1_cast_1[17]}}, chain_2_1_cast_1}; // @[PeGroup.cs:138]
-  assign chain_2_2_add_2 = {{1{chain_2_2_cast_1[17]}}, chain_2_2_cast_1} + {{1{chain_2_3_cast_1[17]}}, chain_2_3_cast_1}; // @[PeGroup.cs:138]
-  assign chain_3_0_cast = chain_3_0[37:18]; // @[PeGroup.cs:138]
-  assign chain_3_0_cast_1 = chain_3_0[17:0]; // @[PeGroup.cs:138]
-  assign chain_3_0_cast_2 = {1'b0, chain_3_0_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_3_0_add = {{1{chain_3_0_cast[19]}}, chain_3_0_cast} + {{19{chain_3_0_cast_2[1]}}, chain_3_0_cast_2}; // @[PeGroup.cs:138]
-  assign chain_3_1_cast = chain_3_1[37:18]; // @[PeGroup.cs:138]
-  assign chain_3_1_cast_1 = chain_3_1[17:0]; // @[PeGroup.cs:138]
-  assign chain_3_1_cast_2 = {1'b0, chain_3_1_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_3_1_add = {{1{chain_3_1_cast[19]}}, chain_3_1_cast} + {{19{chain_3_1_cast_2[1]}}, chain_3_1_cast_2}; // @[PeGroup.cs:138]
+  assign chain_2_4_cat = {1'b0, chain_2_4[17]}; // @[PeGroup.cs:138]
+  assign chain_2_0_add_2 = {{1{chain_2_0[17]}}, chain_2_0[17:0]} + {{1{chain_2_1[17]}}, chain_2_1[17:0]}; // @[PeGroup.cs:138]
+  assign chain_2_2_add_2 = {{1{chain_2_2[17]}}, chain_2_2[17:0]} + {{1{chain_2_3[17]}}, chain_2_3[17:0]}; // @[PeGroup.cs:138]
+  assign chain_3_0_cat = {1'b0, chain_3_0[17]}; // @[PeGroup.cs:138]
+  assign chain_3_0_add = {{1{chain_3_0[37]}}, chain_3_0[37:18]} + {{19{chain_3_0_cat[1]}}, chain_3_0_cat}; // @[PeGroup.cs:138]
+  assign chain_3_1_cat = {1'b0, chain_3_1[17]}; // @[PeGroup.cs:138]
+  assign chain_3_1_add = {{1{chain_3_1[37]}}, chain_3_1[37:18]} + {{19{chain_3_1_cat[1]}}, chain_3_1_cat}; // @[PeGroup.cs:138]
   assign chain_3_0_add_1 = {{1{chain_3_0_add[20]}}, chain_3_0_add} + {{1{chain_3_1_add[20]}}, chain_3_1_add}; // @[PeGroup.cs:138]
-  assign chain_3_2_cast = chain_3_2[37:18]; // @[PeGroup.cs:138]
-  assign chain_3_2_cast_1 = chain_3_2[17:0]; // @[PeGroup.cs:138]
-  assign chain_3_2_cast_2 = {1'b0, chain_3_2_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_3_2_add = {{1{chain_3_2_cast[19]}}, chain_3_2_cast} + {{19{chain_3_2_cast_2[1]}}, chain_3_2_cast_2}; // @[PeGroup.cs:138]
-  assign chain_3_3_cast = chain_3_3[37:18]; // @[PeGroup.cs:138]
-  assign chain_3_3_cast_1 = chain_3_3[17:0]; // @[PeGroup.cs:138]
-  assign chain_3_3_cast_2 = {1'b0, chain_3_3_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_3_3_add = {{1{chain_3_3_cast[19]}}, chain_3_3_cast} + {{19{chain_3_3_cast_2[1]}}, chain_3_3_cast_2}; // @[PeGroup.cs:138]
+  assign chain_3_2_cat = {1'b0, chain_3_2[17]}; // @[PeGroup.cs:138]
+  assign chain_3_2_add = {{1{chain_3_2[37]}}, chain_3_2[37:18]} + {{19{chain_3_2_cat[1]}}, chain_3_2_cat}; // @[PeGroup.cs:138]
+  assign chain_3_3_cat = {1'b0, chain_3_3[17]}; // @[PeGroup.cs:138]
+  assign chain_3_3_add = {{1{chain_3_3[37]}}, chain_3_3[37:18]} + {{19{chain_3_3_cat[1]}}, chain_3_3_cat}; // @[PeGroup.cs:138]
   assign chain_3_2_add_1 = {{1{chain_3_2_add[20]}}, chain_3_2_add} + {{1{chain_3_3_add[20]}}, chain_3_3_add}; // @[PeGroup.cs:138]
-  assign chain_3_4_cast = chain_3_4[36:18]; // @[PeGroup.cs:138]
-  assign chain_3_4_cast_1 = chain_3_4[17:0]; // @[PeGroup.cs:138]
-  assign chain_3_4_cast_2 = {1'b0, chain_3_4_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_3_0_add_2 = {{1{chain_3_0_cast_1[17]}}, chain_3_0_cast_1} + {{1{chain_3_1_cast_1[17]}}, chain_3_1_cast_1}; // @[PeGroup.cs:138]
-  assign chain_3_2_add_2 = {{1{chain_3_2_cast_1[17]}}, chain_3_2_cast_1} + {{1{chain_3_3_cast_1[17]}}, chain_3_3_cast_1}; // @[PeGroup.cs:138]
-  assign chain_4_0_cast = chain_4_0[37:18]; // @[PeGroup.cs:138]
-  assign chain_4_0_cast_1 = chain_4_0[17:0]; // @[PeGroup.cs:138]
-  assign chain_4_0_cast_2 = {1'b0, chain_4_0_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_4_0_add = {{1{chain_4_0_cast[19]}}, chain_4_0_cast} + {{19{chain_4_0_cast_2[1]}}, chain_4_0_cast_2}; // @[PeGroup.cs:138]
-  assign chain_4_1_cast = chain_4_1[37:18]; // @[PeGroup.cs:138]
-  assign chain_4_1_cast_1 = chain_4_1[17:0]; // @[PeGroup.cs:138]
-  assign chain_4_1_cast_2 = {1'b0, chain_4_1_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_4_1_add = {{1{chain_4_1_cast[19]}}, chain_4_1_cast} + {{19{chain_4_1_cast_2[1]}}, chain_4_1_cast_2}; // @[PeGroup.cs:138]
+  assign chain_3_4_cat = {1'b0, chain_3_4[17]}; // @[PeGroup.cs:138]
+  assign chain_3_0_add_2 = {{1{chain_3_0[17]}}, chain_3_0[17:0]} + {{1{chain_3_1[17]}}, chain_3_1[17:0]}; // @[PeGroup.cs:138]
+  assign chain_3_2_add_2 = {{1{chain_3_2[17]}}, chain_3_2[17:0]} + {{1{chain_3_3[17]}}, chain_3_3[17:0]}; // @[PeGroup.cs:138]
+  assign chain_4_0_cat = {1'b0, chain_4_0[17]}; // @[PeGroup.cs:138]
+  assign chain_4_0_add = {{1{chain_4_0[37]}}, chain_4_0[37:18]} + {{19{chain_4_0_cat[1]}}, chain_4_0_cat}; // @[PeGroup.cs:138]
+  assign chain_4_1_cat = {1'b0, chain_4_1[17]}; // @[PeGroup.cs:138]
+  assign chain_4_1_add = {{1{chain_4_1[37]}}, chain_4_1[37:18]} + {{19{chain_4_1_cat[1]}}, chain_4_1_cat}; // @[PeGroup.cs:138]
   assign chain_4_0_add_1 = {{1{chain_4_0_add[20]}}, chain_4_0_add} + {{1{chain_4_1_add[20]}}, chain_4_1_add}; // @[PeGroup.cs:138]
-  assign chain_4_2_cast = chain_4_2[37:18]; // @[PeGroup.cs:138]
-  assign chain_4_2_cast_1 = chain_4_2[17:0]; // @[PeGroup.cs:138]
-  assign chain_4_2_cast_2 = {1'b0, chain_4_2_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_4_2_add = {{1{chain_4_2_cast[19]}}, chain_4_2_cast} + {{19{chain_4_2_cast_2[1]}}, chain_4_2_cast_2}; // @[PeGroup.cs:138]
-  assign chain_4_3_cast = chain_4_3[37:18]; // @[PeGroup.cs:138]
-  assign chain_4_3_cast_1 = chain_4_3[17:0]; // @[PeGroup.cs:138]
-  assign chain_4_3_cast_2 = {1'b0, chain_4_3_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_4_3_add = {{1{chain_4_3_cast[19]}}, chain_4_3_cast} + {{19{chain_4_3_cast_2[1]}}, chain_4_3_cast_2}; // @[PeGroup.cs:138]
+  assign chain_4_2_cat = {1'b0, chain_4_2[17]}; // @[PeGroup.cs:138]
+  assign chain_4_2_add = {{1{chain_4_2[37]}}, chain_4_2[37:18]} + {{19{chain_4_2_cat[1]}}, chain_4_2_cat}; // @[PeGroup.cs:138]
+  assign chain_4_3_cat = {1'b0, chain_4_3[17]}; // @[PeGroup.cs:138]
+  assign chain_4_3_add = {{1{chain_4_3[37]}}, chain_4_3[37:18]} + {{19{chain_4_3_cat[1]}}, chain_4_3_cat}; // @[PeGroup.cs:138]
   assign chain_4_2_add_1 = {{1{chain_4_2_add[20]}}, chain_4_2_add} + {{1{chain_4_3_add[20]}}, chain_4_3_add}; // @[PeGroup.cs:138]
-  assign chain_4_4_cast = chain_4_4[36:18]; // @[PeGroup.cs:138]
-  assign chain_4_4_cast_1 = chain_4_4[17:0]; // @[PeGroup.cs:138]
-  assign chain_4_4_cast_2 = {1'b0, chain_4_4_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_4_0_add_2 = {{1{chain_4_0_cast_1[17]}}, chain_4_0_cast_1} + {{1{chain_4_1_cast_1[17]}}, chain_4_1_cast_1}; // @[PeGroup.cs:138]
-  assign chain_4_2_add_2 = {{1{chain_4_2_cast_1[17]}}, chain_4_2_cast_1} + {{1{chain_4_3_cast_1[17]}}, chain_4_3_cast_1}; // @[PeGroup.cs:138]
-  assign chain_5_0_cast = chain_5_0[37:18]; // @[PeGroup.cs:138]
-  assign chain_5_0_cast_1 = chain_5_0[17:0]; // @[PeGroup.cs:138]
-  assign chain_5_0_cast_2 = {1'b0, chain_5_0_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_5_0_add = {{1{chain_5_0_cast[19]}}, chain_5_0_cast} + {{19{chain_5_0_cast_2[1]}}, chain_5_0_cast_2}; // @[PeGroup.cs:138]
-  assign chain_5_1_cast = chain_5_1[37:18]; // @[PeGroup.cs:138]
-  assign chain_5_1_cast_1 = chain_5_1[17:0]; // @[PeGroup.cs:138]
-  assign chain_5_1_cast_2 = {1'b0, chain_5_1_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_5_1_add = {{1{chain_5_1_cast[19]}}, chain_5_1_cast} + {{19{chain_5_1_cast_2[1]}}, chain_5_1_cast_2}; // @[PeGroup.cs:138]
+  assign chain_4_4_cat = {1'b0, chain_4_4[17]}; // @[PeGroup.cs:138]
+  assign chain_4_0_add_2 = {{1{chain_4_0[17]}}, chain_4_0[17:0]} + {{1{chain_4_1[17]}}, chain_4_1[17:0]}; // @[PeGroup.cs:138]
+  assign chain_4_2_add_2 = {{1{chain_4_2[17]}}, chain_4_2[17:0]} + {{1{chain_4_3[17]}}, chain_4_3[17:0]}; // @[PeGroup.cs:138]
+  assign chain_5_0_cat = {1'b0, chain_5_0[17]}; // @[PeGroup.cs:138]
+  assign chain_5_0_add = {{1{chain_5_0[37]}}, chain_5_0[37:18]} + {{19{chain_5_0_cat[1]}}, chain_5_0_cat}; // @[PeGroup.cs:138]
+  assign chain_5_1_cat = {1'b0, chain_5_1[17]}; // @[PeGroup.cs:138]
+  assign chain_5_1_add = {{1{chain_5_1[37]}}, chain_5_1[37:18]} + {{19{chain_5_1_cat[1]}}, chain_5_1_cat}; // @[PeGroup.cs:138]
   assign chain_5_0_add_1 = {{1{chain_5_0_add[20]}}, chain_5_0_add} + {{1{chain_5_1_add[20]}}, chain_5_1_add}; // @[PeGroup.cs:138]
-  assign chain_5_2_cast = chain_5_2[37:18]; // @[PeGroup.cs:138]
-  assign chain_5_2_cast_1 = chain_5_2[17:0]; // @[PeGroup.cs:138]
-  assign chain_5_2_cast_2 = {1'b0, chain_5_2_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_5_2_add = {{1{chain_5_2_cast[19]}}, chain_5_2_cast} + {{19{chain_5_2_cast_2[1]}}, chain_5_2_cast_2}; // @[PeGroup.cs:138]
-  assign chain_5_3_cast = chain_5_3[37:18]; // @[PeGroup.cs:138]
-  assign chain_5_3_cast_1 = chain_5_3[17:0]; // @[PeGroup.cs:138]
-  assign chain_5_3_cast_2 = {1'b0, chain_5_3_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_5_3_add = {{1{chain_5_3_cast[19]}}, chain_5_3_cast} + {{19{chain_5_3_cast_2[1]}}, chain_5_3_cast_2}; // @[PeGroup.cs:138]
+  assign chain_5_2_cat = {1'b0, chain_5_2[17]}; // @[PeGroup.cs:138]
+  assign chain_5_2_add = {{1{chain_5_2[37]}}, chain_5_2[37:18]} + {{19{chain_5_2_cat[1]}}, chain_5_2_cat}; // @[PeGroup.cs:138]
+  assign chain_5_3_cat = {1'b0, chain_5_3[17]}; // @[PeGroup.cs:138]
+  assign chain_5_3_add = {{1{chain_5_3[37]}}, chain_5_3[37:18]} + {{19{chain_5_3_cat[1]}}, chain_5_3_cat}; // @[PeGroup.cs:138]
   assign chain_5_2_add_1 = {{1{chain_5_2_add[20]}}, chain_5_2_add} + {{1{chain_5_3_add[20]}}, chain_5_3_add}; // @[PeGroup.cs:138]
-  assign chain_5_4_cast = chain_5_4[36:18]; // @[PeGroup.cs:138]
-  assign chain_5_4_cast_1 = chain_5_4[17:0]; // @[PeGroup.cs:138]
-  assign chain_5_4_cast_2 = {1'b0, chain_5_4_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_5_0_add_2 = {{1{chain_5_0_cast_1[17]}}, chain_5_0_cast_1} + {{1{chain_5_1_cast_1[17]}}, chain_5_1_cast_1}; // @[PeGroup.cs:138]
-  assign chain_5_2_add_2 = {{1{chain_5_2_cast_1[17]}}, chain_5_2_cast_1} + {{1{chain_5_3_cast_1[17]}}, chain_5_3_cast_1}; // @[PeGroup.cs:138]
-  assign chain_6_0_cast = chain_6_0[37:18]; // @[PeGroup.cs:138]
-  assign chain_6_0_cast_1 = chain_6_0[17:0]; // @[PeGroup.cs:138]
-  assign chain_6_0_cast_2 = {1'b0, chain_6_0_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_6_0_add = {{1{chain_6_0_cast[19]}}, chain_6_0_cast} + {{19{chain_6_0_cast_2[1]}}, chain_6_0_cast_2}; // @[PeGroup.cs:138]
-  assign chain_6_1_cast = chain_6_1[37:18]; // @[PeGroup.cs:138]
-  assign chain_6_1_cast_1 = chain_6_1[17:0]; // @[PeGroup.cs:138]
-  assign chain_6_1_cast_2 = {1'b0, chain_6_1_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_6_1_add = {{1{chain_6_1_cast[19]}}, chain_6_1_cast} + {{19{chain_6_1_cast_2[1]}}, chain_6_1_cast_2}; // @[PeGroup.cs:138]
+  assign chain_5_4_cat = {1'b0, chain_5_4[17]}; // @[PeGroup.cs:138]
+  assign chain_5_0_add_2 = {{1{chain_5_0[17]}}, chain_5_0[17:0]} + {{1{chain_5_1[17]}}, chain_5_1[17:0]}; // @[PeGroup.cs:138]
+  assign chain_5_2_add_2 = {{1{chain_5_2[17]}}, chain_5_2[17:0]} + {{1{chain_5_3[17]}}, chain_5_3[17:0]}; // @[PeGroup.cs:138]
+  assign chain_6_0_cat = {1'b0, chain_6_0[17]}; // @[PeGroup.cs:138]
+  assign chain_6_0_add = {{1{chain_6_0[37]}}, chain_6_0[37:18]} + {{19{chain_6_0_cat[1]}}, chain_6_0_cat}; // @[PeGroup.cs:138]
+  assign chain_6_1_cat = {1'b0, chain_6_1[17]}; // @[PeGroup.cs:138]
+  assign chain_6_1_add = {{1{chain_6_1[37]}}, chain_6_1[37:18]} + {{19{chain_6_1_cat[1]}}, chain_6_1_cat}; // @[PeGroup.cs:138]
   assign chain_6_0_add_1 = {{1{chain_6_0_add[20]}}, chain_6_0_add} + {{1{chain_6_1_add[20]}}, chain_6_1_add}; // @[PeGroup.cs:138]
-  assign chain_6_2_cast = chain_6_2[37:18]; // @[PeGroup.cs:138]
-  assign chain_6_2_cast_1 = chain_6_2[17:0]; // @[PeGroup.cs:138]
-  assign chain_6_2_cast_2 = {1'b0, chain_6_2_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_6_2_add = {{1{chain_6_2_cast[19]}}, chain_6_2_cast} + {{19{chain_6_2_cast_2[1]}}, chain_6_2_cast_2}; // @[PeGroup.cs:138]
-  assign chain_6_3_cast = chain_6_3[37:18]; // @[PeGroup.cs:138]
-  assign chain_6_3_cast_1 = chain_6_3[17:0]; // @[PeGroup.cs:138]
-  assign chain_6_3_cast_2 = {1'b0, chain_6_3_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_6_3_add = {{1{chain_6_3_cast[19]}}, chain_6_3_cast} + {{19{chain_6_3_cast_2[1]}}, chain_6_3_cast_2}; // @[PeGroup.cs:138]
+  assign chain_6_2_cat = {1'b0, chain_6_2[17]}; // @[PeGroup.cs:138]
+  assign chain_6_2_add = {{1{chain_6_2[37]}}, chain_6_2[37:18]} + {{19{chain_6_2_cat[1]}}, chain_6_2_cat}; // @[PeGroup.cs:138]
+  assign chain_6_3_cat = {1'b0, chain_6_3[17]}; // @[PeGroup.cs:138]
+  assign chain_6_3_add = {{1{chain_6_3[37]}}, chain_6_3[37:18]} + {{19{chain_6_3_cat[1]}}, chain_6_3_cat}; // @[PeGroup.cs:138]
   assign chain_6_2_add_1 = {{1{chain_6_2_add[20]}}, chain_6_2_add} + {{1{chain_6_3_add[20]}}, chain_6_3_add}; // @[PeGroup.cs:138]
-  assign chain_6_4_cast = chain_6_4[36:18]; // @[PeGroup.cs:138]
-  assign chain_6_4_cast_1 = chain_6_4[17:0]; // @[PeGroup.cs:138]
-  assign chain_6_4_cast_2 = {1'b0, chain_6_4_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_6_0_add_2 = {{1{chain_6_0_cast_1[17]}}, chain_6_0_cast_1} + {{1{chain_6_1_cast_1[17]}}, chain_6_1_cast_1}; // @[PeGroup.cs:138]
-  assign chain_6_2_add_2 = {{1{chain_6_2_cast_1[17]}}, chain_6_2_cast_1} + {{1{chain_6_3_cast_1[17]}}, chain_6_3_cast_1}; // @[PeGroup.cs:138]
-  assign chain_7_0_cast = chain_7_0[37:18]; // @[PeGroup.cs:138]
-  assign chain_7_0_cast_1 = chain_7_0[17:0]; // @[PeGroup.cs:138]
-  assign chain_7_0_cast_2 = {1'b0, chain_7_0_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_7_0_add = {{1{chain_7_0_cast[19]}}, chain_7_0_cast} + {{19{chain_7_0_cast_2[1]}}, chain_7_0_cast_2}; // @[PeGroup.cs:138]
-  assign chain_7_1_cast = chain_7_1[37:18]; // @[PeGroup.cs:138]
-  assign chain_7_1_cast_1 = chain_7_1[17:0]; // @[PeGroup.cs:138]
-  assign chain_7_1_cast_2 = {1'b0, chain_7_1_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_7_1_add = {{1{chain_7_1_cast[19]}}, chain_7_1_cast} + {{19{chain_7_1_cast_2[1]}}, chain_7_1_cast_2}; // @[PeGroup.cs:138]
+  assign chain_6_4_cat = {1'b0, chain_6_4[17]}; // @[PeGroup.cs:138]
+  assign chain_6_0_add_2 = {{1{chain_6_0[17]}}, chain_6_0[17:0]} + {{1{chain_6_1[17]}}, chain_6_1[17:0]}; // @[PeGroup.cs:138]
+  assign chain_6_2_add_2 = {{1{chain_6_2[17]}}, chain_6_2[17:0]} + {{1{chain_6_3[17]}}, chain_6_3[17:0]}; // @[PeGroup.cs:138]
+  assign chain_7_0_cat = {1'b0, chain_7_0[17]}; // @[PeGroup.cs:138]
+  assign chain_7_0_add = {{1{chain_7_0[37]}}, chain_7_0[37:18]} + {{19{chain_7_0_cat[1]}}, chain_7_0_cat}; // @[PeGroup.cs:138]
+  assign chain_7_1_cat = {1'b0, chain_7_1[17]}; // @[PeGroup.cs:138]
+  assign chain_7_1_add = {{1{chain_7_1[37]}}, chain_7_1[37:18]} + {{19{chain_7_1_cat[1]}}, chain_7_1_cat}; // @[PeGroup.cs:138]
   assign chain_7_0_add_1 = {{1{chain_7_0_add[20]}}, chain_7_0_add} + {{1{chain_7_1_add[20]}}, chain_7_1_add}; // @[PeGroup.cs:138]
-  assign chain_7_2_cast = chain_7_2[37:18]; // @[PeGroup.cs:138]
-  assign chain_7_2_cast_1 = chain_7_2[17:0]; // @[PeGroup.cs:138]
-  assign chain_7_2_cast_2 = {1'b0, chain_7_2_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_7_2_add = {{1{chain_7_2_cast[19]}}, chain_7_2_cast} + {{19{chain_7_2_cast_2[1]}}, chain_7_2_cast_2}; // @[PeGroup.cs:138]
-  assign chain_7_3_cast = chain_7_3[37:18]; // @[PeGroup.cs:138]
-  assign chain_7_3_cast_1 = chain_7_3[17:0]; // @[PeGroup.cs:138]
-  assign chain_7_3_cast_2 = {1'b0, chain_7_3_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_7_3_add = {{1{chain_7_3_cast[19]}}, chain_7_3_cast} + {{19{chain_7_3_cast_2[1]}}, chain_7_3_cast_2}; // @[PeGroup.cs:138]
+  assign chain_7_2_cat = {1'b0, chain_7_2[17]}; // @[PeGroup.cs:138]
+  assign chain_7_2_add = {{1{chain_7_2[37]}}, chain_7_2[37:18]} + {{19{chain_7_2_cat[1]}}, chain_7_2_cat}; // @[PeGroup.cs:138]
+  assign chain_7_3_cat = {1'b0, chain_7_3[17]}; // @[PeGroup.cs:138]
+  assign chain_7_3_add = {{1{chain_7_3[37]}}, chain_7_3[37:18]} + {{19{chain_7_3_cat[1]}}, chain_7_3_cat}; // @[PeGroup.cs:138]
   assign chain_7_2_add_1 = {{1{chain_7_2_add[20]}}, chain_7_2_add} + {{1{chain_7_3_add[20]}}, chain_7_3_add}; // @[PeGroup.cs:138]
-  assign chain_7_4_cast = chain_7_4[36:18]; // @[PeGroup.cs:138]
-  assign chain_7_4_cast_1 = chain_7_4[17:0]; // @[PeGroup.cs:138]
-  assign chain_7_4_cast_2 = {1'b0, chain_7_4_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_7_0_add_2 = {{1{chain_7_0_cast_1[17]}}, chain_7_0_cast_1} + {{1{chain_7_1_cast_1[17]}}, chain_7_1_cast_1}; // @[PeGroup.cs:138]
-  assign chain_7_2_add_2 = {{1{chain_7_2_cast_1[17]}}, chain_7_2_cast_1} + {{1{chain_7_3_cast_1[17]}}, chain_7_3_cast_1}; // @[PeGroup.cs:138]
-  assign chain_8_0_cast = chain_8_0[37:18]; // @[PeGroup.cs:138]
-  assign chain_8_0_cast_1 = chain_8_0[17:0]; // @[PeGroup.cs:138]
-  assign chain_8_0_cast_2 = {1'b0, chain_8_0_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_8_0_add = {{1{chain_8_0_cast[19]}}, chain_8_0_cast} + {{19{chain_8_0_cast_2[1]}}, chain_8_0_cast_2}; // @[PeGroup.cs:138]
-  assign chain_8_1_cast = chain_8_1[37:18]; // @[PeGroup.cs:138]
-  assign chain_8_1_cast_1 = chain_8_1[17:0]; // @[PeGroup.cs:138]
-  assign chain_8_1_cast_2 = {1'b0, chain_8_1_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_8_1_add = {{1{chain_8_1_cast[19]}}, chain_8_1_cast} + {{19{chain_8_1_cast_2[1]}}, chain_8_1_cast_2}; // @[PeGroup.cs:138]
+  assign chain_7_4_cat = {1'b0, chain_7_4[17]}; // @[PeGroup.cs:138]
+  assign chain_7_0_add_2 = {{1{chain_7_0[17]}}, chain_7_0[17:0]} + {{1{chain_7_1[17]}}, chain_7_1[17:0]}; // @[PeGroup.cs:138]
+  assign chain_7_2_add_2 = {{1{chain_7_2[17]}}, chain_7_2[17:0]} + {{1{chain_7_3[17]}}, chain_7_3[17:0]}; // @[PeGroup.cs:138]
+  assign chain_8_0_cat = {1'b0, chain_8_0[17]}; // @[PeGroup.cs:138]
+  assign chain_8_0_add = {{1{chain_8_0[37]}}, chain_8_0[37:18]} + {{19{chain_8_0_cat[1]}}, chain_8_0_cat}; // @[PeGroup.cs:138]
+  assign chain_8_1_cat = {1'b0, chain_8_1[17]}; // @[PeGroup.cs:138]
+  assign chain_8_1_add = {{1{chain_8_1[37]}}, chain_8_1[37:18]} + {{19{chain_8_1_cat[1]}}, chain_8_1_cat}; // @[PeGroup.cs:138]
   assign chain_8_0_add_1 = {{1{chain_8_0_add[20]}}, chain_8_0_add} + {{1{chain_8_1_add[20]}}, chain_8_1_add}; // @[PeGroup.cs:138]
-  assign chain_8_2_cast = chain_8_2[37:18]; // @[PeGroup.cs:138]
-  assign chain_8_2_cast_1 = chain_8_2[17:0]; // @[PeGroup.cs:138]
-  assign chain_8_2_cast_2 = {1'b0, chain_8_2_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_8_2_add = {{1{chain_8_2_cast[19]}}, chain_8_2_cast} + {{19{chain_8_2_cast_2[1]}}, chain_8_2_cast_2}; // @[PeGroup.cs:138]
-  assign chain_8_3_cast = chain_8_3[37:18]; // @[PeGroup.cs:138]
-  assign chain_8_3_cast_1 = chain_8_3[17:0]; // @[PeGroup.cs:138]
-  assign chain_8_3_cast_2 = {1'b0, chain_8_3_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_8_3_add = {{1{chain_8_3_cast[19]}}, chain_8_3_cast} + {{19{chain_8_3_cast_2[1]}}, chain_8_3_cast_2}; // @[PeGroup.cs:138]
+  assign chain_8_2_cat = {1'b0, chain_8_2[17]}; // @[PeGroup.cs:138]
+  assign chain_8_2_add = {{1{chain_8_2[37]}}, chain_8_2[37:18]} + {{19{chain_8_2_cat[1]}}, chain_8_2_cat}; // @[PeGroup.cs:138]
+  assign chain_8_3_cat = {1'b0, chain_8_3[17]}; // @[PeGroup.cs:138]
+  assign chain_8_3_add = {{1{chain_8_3[37]}}, chain_8_3[37:18]} + {{19{chain_8_3_cat[1]}}, chain_8_3_cat}; // @[PeGroup.cs:138]
   assign chain_8_2_add_1 = {{1{chain_8_2_add[20]}}, chain_8_2_add} + {{1{chain_8_3_add[20]}}, chain_8_3_add}; // @[PeGroup.cs:138]
-  assign chain_8_4_cast = chain_8_4[36:18]; // @[PeGroup.cs:138]
-  assign chain_8_4_cast_1 = chain_8_4[17:0]; // @[PeGroup.cs:138]
-  assign chain_8_4_cast_2 = {1'b0, chain_8_4_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_8_0_add_2 = {{1{chain_8_0_cast_1[17]}}, chain_8_0_cast_1} + {{1{chain_8_1_cast_1[17]}}, chain_8_1_cast_1}; // @[PeGroup.cs:138]
-  assign chain_8_2_add_2 = {{1{chain_8_2_cast_1[17]}}, chain_8_2_cast_1} + {{1{chain_8_3_cast_1[17]}}, chain_8_3_cast_1}; // @[PeGroup.cs:138]
-  assign chain_9_0_cast = chain_9_0[37:18]; // @[PeGroup.cs:138]
-  assign chain_9_0_cast_1 = chain_9_0[17:0]; // @[PeGroup.cs:138]
-  assign chain_9_0_cast_2 = {1'b0, chain_9_0_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_9_0_add = {{1{chain_9_0_cast[19]}}, chain_9_0_cast} + {{19{chain_9_0_cast_2[1]}}, chain_9_0_cast_2}; // @[PeGroup.cs:138]
-  assign chain_9_1_cast = chain_9_1[37:18]; // @[PeGroup.cs:138]
-  assign chain_9_1_cast_1 = chain_9_1[17:0]; // @[PeGroup.cs:138]
-  assign chain_9_1_cast_2 = {1'b0, chain_9_1_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_9_1_add = {{1{chain_9_1_cast[19]}}, chain_9_1_cast} + {{19{chain_9_1_cast_2[1]}}, chain_9_1_cast_2}; // @[PeGroup.cs:138]
+  assign chain_8_4_cat = {1'b0, chain_8_4[17]}; // @[PeGroup.cs:138]
+  assign chain_8_0_add_2 = {{1{chain_8_0[17]}}, chain_8_0[17:0]} + {{1{chain_8_1[17]}}, chain_8_1[17:0]}; // @[PeGroup.cs:138]
+  assign chain_8_2_add_2 = {{1{chain_8_2[17]}}, chain_8_2[17:0]} + {{1{chain_8_3[17]}}, chain_8_3[17:0]}; // @[PeGroup.cs:138]
+  assign chain_9_0_cat = {1'b0, chain_9_0[17]}; // @[PeGroup.cs:138]
+  assign chain_9_0_add = {{1{chain_9_0[37]}}, chain_9_0[37:18]} + {{19{chain_9_0_cat[1]}}, chain_9_0_cat}; // @[PeGroup.cs:138]
+  assign chain_9_1_cat = {1'b0, chain_9_1[17]}; // @[PeGroup.cs:138]
+  assign chain_9_1_add = {{1{chain_9_1[37]}}, chain_9_1[37:18]} + {{19{chain_9_1_cat[1]}}, chain_9_1_cat}; // @[PeGroup.cs:138]
   assign chain_9_0_add_1 = {{1{chain_9_0_add[20]}}, chain_9_0_add} + {{1{chain_9_1_add[20]}}, chain_9_1_add}; // @[PeGroup.cs:138]
-  assign chain_9_2_cast = chain_9_2[37:18]; // @[PeGroup.cs:138]
-  assign chain_9_2_cast_1 = chain_9_2[17:0]; // @[PeGroup.cs:138]
-  assign chain_9_2_cast_2 = {1'b0, chain_9_2_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_9_2_add = {{1{chain_9_2_cast[19]}}, chain_9_2_cast} + {{19{chain_9_2_cast_2[1]}}, chain_9_2_cast_2}; // @[PeGroup.cs:138]
-  assign chain_9_3_cast = chain_9_3[37:18]; // @[PeGroup.cs:138]
-  assign chain_9_3_cast_1 = chain_9_3[17:0]; // @[PeGroup.cs:138]
-  assign chain_9_3_cast_2 = {1'b0, chain_9_3_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_9_3_add = {{1{chain_9_3_cast[19]}}, chain_9_3_cast} + {{19{chain_9_3_cast_2[1]}}, chain_9_3_cast_2}; // @[PeGroup.cs:138]
+  assign chain_9_2_cat = {1'b0, chain_9_2[17]}; // @[PeGroup.cs:138]
+  assign chain_9_2_add = {{1{chain_9_2[37]}}, chain_9_2[37:18]} + {{19{chain_9_2_cat[1]}}, chain_9_2_cat}; // @[PeGroup.cs:138]
+  assign chain_9_3_cat = {1'b0, chain_9_3[17]}; // @[PeGroup.cs:138]
+  assign chain_9_3_add = {{1{chain_9_3[37]}}, chain_9_3[37:18]} + {{19{chain_9_3_cat[1]}}, chain_9_3_cat}; // @[PeGroup.cs:138]
   assign chain_9_2_add_1 = {{1{chain_9_2_add[20]}}, chain_9_2_add} + {{1{chain_9_3_add[20]}}, chain_9_3_add}; // @[PeGroup.cs:138]
-  assign chain_9_4_cast = chain_9_4[36:18]; // @[PeGroup.cs:138]
-  assign chain_9_4_cast_1 = chain_9_4[17:0]; // @[PeGroup.cs:138]
-  assign chain_9_4_cast_2 = {1'b0, chain_9_4_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_9_0_add_2 = {{1{chain_9_0_cast_1[17]}}, chain_9_0_cast_1} + {{1{chain_9_1_cast_1[17]}}, chain_9_1_cast_1}; // @[PeGroup.cs:138]
-  assign chain_9_2_add_2 = {{1{chain_9_2_cast_1[17]}}, chain_9_2_cast_1} + {{1{chain_9_3_cast_1[17]}}, chain_9_3_cast_1}; // @[PeGroup.cs:138]
-  assign chain_10_0_cast = chain_10_0[37:18]; // @[PeGroup.cs:138]
-  assign chain_10_0_cast_1 = chain_10_0[17:0]; // @[PeGroup.cs:138]
-  assign chain_10_0_cast_2 = {1'b0, chain_10_0_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_10_0_add = {{1{chain_10_0_cast[19]}}, chain_10_0_cast} + {{19{chain_10_0_cast_2[1]}}, chain_10_0_cast_2}; // @[PeGroup.cs:138]
-  assign chain_10_1_cast = chain_10_1[37:18]; // @[PeGroup.cs:138]
-  assign chain_10_1_cast_1 = chain_10_1[17:0]; // @[PeGroup.cs:138]
-  assign chain_10_1_cast_2 = {1'b0, chain_10_1_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_10_1_add = {{1{chain_10_1_cast[19]}}, chain_10_1_cast} + {{19{chain_10_1_cast_2[1]}}, chain_10_1_cast_2}; // @[PeGroup.cs:138]
+  assign chain_9_4_cat = {1'b0, chain_9_4[17]}; // @[PeGroup.cs:138]
+  assign chain_9_0_add_2 = {{1{chain_9_0[17]}}, chain_9_0[17:0]} + {{1{chain_9_1[17]}}, chain_9_1[17:0]}; // @[PeGroup.cs:138]
+  assign chain_9_2_add_2 = {{1{chain_9_2[17]}}, chain_9_2[17:0]} + {{1{chain_9_3[17]}}, chain_9_3[17:0]}; // @[PeGroup.cs:138]
+  assign chain_10_0_cat = {1'b0, chain_10_0[17]}; // @[PeGroup.cs:138]
+  assign chain_10_0_add = {{1{chain_10_0[37]}}, chain_10_0[37:18]} + {{19{chain_10_0_cat[1]}}, chain_10_0_cat}; // @[PeGroup.cs:138]
+  assign chain_10_1_cat = {1'b0, chain_10_1[17]}; // @[PeGroup.cs:138]
+  assign chain_10_1_add = {{1{chain_10_1[37]}}, chain_10_1[37:18]} + {{19{chain_10_1_cat[1]}}, chain_10_1_cat}; // @[PeGroup.cs:138]
   assign chain_10_0_add_1 = {{1{chain_10_0_add[20]}}, chain_10_0_add} + {{1{chain_10_1_add[20]}}, chain_10_1_add}; // @[PeGroup.cs:138]
-  assign chain_10_2_cast = chain_10_2[37:18]; // @[PeGroup.cs:138]
-  assign chain_10_2_cast_1 = chain_10_2[17:0]; // @[PeGroup.cs:138]
-  assign chain_10_2_cast_2 = {1'b0, chain_10_2_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_10_2_add = {{1{chain_10_2_cast[19]}}, chain_10_2_cast} + {{19{chain_10_2_cast_2[1]}}, chain_10_2_cast_2}; // @[PeGroup.cs:138]
-  assign chain_10_3_cast = chain_10_3[37:18]; // @[PeGroup.cs:138]
-  assign chain_10_3_cast_1 = chain_10_3[17:0]; // @[PeGroup.cs:138]
-  assign chain_10_3_cast_2 = {1'b0, chain_10_3_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_10_3_add = {{1{chain_10_3_cast[19]}}, chain_10_3_cast} + {{19{chain_10_3_cast_2[1]}}, chain_10_3_cast_2}; // @[PeGroup.cs:138]
+  assign chain_10_2_cat = {1'b0, chain_10_2[17]}; // @[PeGroup.cs:138]
+  assign chain_10_2_add = {{1{chain_10_2[37]}}, chain_10_2[37:18]} + {{19{chain_10_2_cat[1]}}, chain_10_2_cat}; // @[PeGroup.cs:138]
+  assign chain_10_3_cat = {1'b0, chain_10_3[17]}; // @[PeGroup.cs:138]
+  assign chain_10_3_add = {{1{chain_10_3[37]}}, chain_10_3[37:18]} + {{19{chain_10_3_cat[1]}}, chain_10_3_cat}; // @[PeGroup.cs:138]
   assign chain_10_2_add_1 = {{1{chain_10_2_add[20]}}, chain_10_2_add} + {{1{chain_10_3_add[20]}}, chain_10_3_add}; // @[PeGroup.cs:138]
-  assign chain_10_4_cast = chain_10_4[36:18]; // @[PeGroup.cs:138]
-  assign chain_10_4_cast_1 = chain_10_4[17:0]; // @[PeGroup.cs:138]
-  assign chain_10_4_cast_2 = {1'b0, chain_10_4_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_10_0_add_2 = {{1{chain_10_0_cast_1[17]}}, chain_10_0_cast_1} + {{1{chain_10_1_cast_1[17]}}, chain_10_1_cast_1}; // @[PeGroup.cs:138]
-  assign chain_10_2_add_2 = {{1{chain_10_2_cast_1[17]}}, chain_10_2_cast_1} + {{1{chain_10_3_cast_1[17]}}, chain_10_3_cast_1}; // @[PeGroup.cs:138]
-  assign chain_11_0_cast = chain_11_0[37:18]; // @[PeGroup.cs:138]
-  assign chain_11_0_cast_1 = chain_11_0[17:0]; // @[PeGroup.cs:138]
-  assign chain_11_0_cast_2 = {1'b0, chain_11_0_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_11_0_add = {{1{chain_11_0_cast[19]}}, chain_11_0_cast} + {{19{chain_11_0_cast_2[1]}}, chain_11_0_cast_2}; // @[PeGroup.cs:138]
-  assign chain_11_1_cast = chain_11_1[37:18]; // @[PeGroup.cs:138]
-  assign chain_11_1_cast_1 = chain_11_1[17:0]; // @[PeGroup.cs:138]
-  assign chain_11_1_cast_2 = {1'b0, chain_11_1_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_11_1_add = {{1{chain_11_1_cast[19]}}, chain_11_1_cast} + {{19{chain_11_1_cast_2[1]}}, chain_11_1_cast_2}; // @[PeGroup.cs:138]
+  assign chain_10_4_cat = {1'b0, chain_10_4[17]}; // @[PeGroup.cs:138]
+  assign chain_10_0_add_2 = {{1{chain_10_0[17]}}, chain_10_0[17:0]} + {{1{chain_10_1[17]}}, chain_10_1[17:0]}; // @[PeGroup.cs:138]
+  assign chain_10_2_add_2 = {{1{chain_10_2[17]}}, chain_10_2[17:0]} + {{1{chain_10_3[17]}}, chain_10_3[17:0]}; // @[PeGroup.cs:138]
+  assign chain_11_0_cat = {1'b0, chain_11_0[17]}; // @[PeGroup.cs:138]
+  assign chain_11_0_add = {{1{chain_11_0[37]}}, chain_11_0[37:18]} + {{19{chain_11_0_cat[1]}}, chain_11_0_cat}; // @[PeGroup.cs:138]
+  assign chain_11_1_cat = {1'b0, chain_11_1[17]}; // @[PeGroup.cs:138]
+  assign chain_11_1_add = {{1{chain_11_1[37]}}, chain_11_1[37:18]} + {{19{chain_11_1_cat[1]}}, chain_11_1_cat}; // @[PeGroup.cs:138]
   assign chain_11_0_add_1 = {{1{chain_11_0_add[20]}}, chain_11_0_add} + {{1{chain_11_1_add[20]}}, chain_11_1_add}; // @[PeGroup.cs:138]
-  assign chain_11_2_cast = chain_11_2[37:18]; // @[PeGroup.cs:138]
-  assign chain_11_2_cast_1 = chain_11_2[17:0]; // @[PeGroup.cs:138]
-  assign chain_11_2_cast_2 = {1'b0, chain_11_2_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_11_2_add = {{1{chain_11_2_cast[19]}}, chain_11_2_cast} + {{19{chain_11_2_cast_2[1]}}, chain_11_2_cast_2}; // @[PeGroup.cs:138]
-  assign chain_11_3_cast = chain_11_3[37:18]; // @[PeGroup.cs:138]
-  assign chain_11_3_cast_1 = chain_11_3[17:0]; // @[PeGroup.cs:138]
-  assign chain_11_3_cast_2 = {1'b0, chain_11_3_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_11_3_add = {{1{chain_11_3_cast[19]}}, chain_11_3_cast} + {{19{chain_11_3_cast_2[1]}}, chain_11_3_cast_2}; // @[PeGroup.cs:138]
+  assign chain_11_2_cat = {1'b0, chain_11_2[17]}; // @[PeGroup.cs:138]
+  assign chain_11_2_add = {{1{chain_11_2[37]}}, chain_11_2[37:18]} + {{19{chain_11_2_cat[1]}}, chain_11_2_cat}; // @[PeGroup.cs:138]
+  assign chain_11_3_cat = {1'b0, chain_11_3[17]}; // @[PeGroup.cs:138]
+  assign chain_11_3_add = {{1{chain_11_3[37]}}, chain_11_3[37:18]} + {{19{chain_11_3_cat[1]}}, chain_11_3_cat}; // @[PeGroup.cs:138]
   assign chain_11_2_add_1 = {{1{chain_11_2_add[20]}}, chain_11_2_add} + {{1{chain_11_3_add[20]}}, chain_11_3_add}; // @[PeGroup.cs:138]
-  assign chain_11_4_cast = chain_11_4[36:18]; // @[PeGroup.cs:138]
-  assign chain_11_4_cast_1 = chain_11_4[17:0]; // @[PeGroup.cs:138]
-  assign chain_11_4_cast_2 = {1'b0, chain_11_4_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_11_0_add_2 = {{1{chain_11_0_cast_1[17]}}, chain_11_0_cast_1} + {{1{chain_11_1_cast_1[17]}}, chain_11_1_cast_1}; // @[PeGroup.cs:138]
-  assign chain_11_2_add_2 = {{1{chain_11_2_cast_1[17]}}, chain_11_2_cast_1} + {{1{chain_11_3_cast_1[17]}}, chain_11_3_cast_1}; // @[PeGroup.cs:138]
-  assign chain_12_0_cast = chain_12_0[37:18]; // @[PeGroup.cs:138]
-  assign chain_12_0_cast_1 = chain_12_0[17:0]; // @[PeGroup.cs:138]
-  assign chain_12_0_cast_2 = {1'b0, chain_12_0_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_12_0_add = {{1{chain_12_0_cast[19]}}, chain_12_0_cast} + {{19{chain_12_0_cast_2[1]}}, chain_12_0_cast_2}; // @[PeGroup.cs:138]
-  assign chain_12_1_cast = chain_12_1[37:18]; // @[PeGroup.cs:138]
-  assign chain_12_1_cast_1 = chain_12_1[17:0]; // @[PeGroup.cs:138]
-  assign chain_12_1_cast_2 = {1'b0, chain_12_1_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_12_1_add = {{1{chain_12_1_cast[19]}}, chain_12_1_cast} + {{19{chain_12_1_cast_2[1]}}, chain_12_1_cast_2}; // @[PeGroup.cs:138]
+  assign chain_11_4_cat = {1'b0, chain_11_4[17]}; // @[PeGroup.cs:138]
+  assign chain_11_0_add_2 = {{1{chain_11_0[17]}}, chain_11_0[17:0]} + {{1{chain_11_1[17]}}, chain_11_1[17:0]}; // @[PeGroup.cs:138]
+  assign chain_11_2_add_2 = {{1{chain_11_2[17]}}, chain_11_2[17:0]} + {{1{chain_11_3[17]}}, chain_11_3[17:0]}; // @[PeGroup.cs:138]
+  assign chain_12_0_cat = {1'b0, chain_12_0[17]}; // @[PeGroup.cs:138]
+  assign chain_12_0_add = {{1{chain_12_0[37]}}, chain_12_0[37:18]} + {{19{chain_12_0_cat[1]}}, chain_12_0_cat}; // @[PeGroup.cs:138]
+  assign chain_12_1_cat = {1'b0, chain_12_1[17]}; // @[PeGroup.cs:138]
+  assign chain_12_1_add = {{1{chain_12_1[37]}}, chain_12_1[37:18]} + {{19{chain_12_1_cat[1]}}, chain_12_1_cat}; // @[PeGroup.cs:138]
   assign chain_12_0_add_1 = {{1{chain_12_0_add[20]}}, chain_12_0_add} + {{1{chain_12_1_add[20]}}, chain_12_1_add}; // @[PeGroup.cs:138]
-  assign chain_12_2_cast = chain_12_2[37:18]; // @[PeGroup.cs:138]
-  assign chain_12_2_cast_1 = chain_12_2[17:0]; // @[PeGroup.cs:138]
-  assign chain_12_2_cast_2 = {1'b0, chain_12_2_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_12_2_add = {{1{chain_12_2_cast[19]}}, chain_12_2_cast} + {{19{chain_12_2_cast_2[1]}}, chain_12_2_cast_2}; // @[PeGroup.cs:138]
-  assign chain_12_3_cast = chain_12_3[37:18]; // @[PeGroup.cs:138]
-  assign chain_12_3_cast_1 = chain_12_3[17:0]; // @[PeGroup.cs:138]
-  assign chain_12_3_cast_2 = {1'b0, chain_12_3_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_12_3_add = {{1{chain_12_3_cast[19]}}, chain_12_3_cast} + {{19{chain_12_3_cast_2[1]}}, chain_12_3_cast_2}; // @[PeGroup.cs:138]
+  assign chain_12_2_cat = {1'b0, chain_12_2[17]}; // @[PeGroup.cs:138]
+  assign chain_12_2_add = {{1{chain_12_2[37]}}, chain_12_2[37:18]} + {{19{chain_12_2_cat[1]}}, chain_12_2_cat}; // @[PeGroup.cs:138]
+  assign chain_12_3_cat = {1'b0, chain_12_3[17]}; // @[PeGroup.cs:138]
+  assign chain_12_3_add = {{1{chain_12_3[37]}}, chain_12_3[37:18]} + {{19{chain_12_3_cat[1]}}, chain_12_3_cat}; // @[PeGroup.cs:138]
   assign chain_12_2_add_1 = {{1{chain_12_2_add[20]}}, chain_12_2_add} + {{1{chain_12_3_add[20]}}, chain_12_3_add}; // @[PeGroup.cs:138]
-  assign chain_12_4_cast = chain_12_4[36:18]; // @[PeGroup.cs:138]
-  assign chain_12_4_cast_1 = chain_12_4[17:0]; // @[PeGroup.cs:138]
-  assign chain_12_4_cast_2 = {1'b0, chain_12_4_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_12_0_add_2 = {{1{chain_12_0_cast_1[17]}}, chain_12_0_cast_1} + {{1{chain_12_1_cast_1[17]}}, chain_12_1_cast_1}; // @[PeGroup.cs:138]
-  assign chain_12_2_add_2 = {{1{chain_12_2_cast_1[17]}}, chain_12_2_cast_1} + {{1{chain_12_3_cast_1[17]}}, chain_12_3_cast_1}; // @[PeGroup.cs:138]
-  assign chain_13_0_cast = chain_13_0[37:18]; // @[PeGroup.cs:138]
-  assign chain_13_0_cast_1 = chain_13_0[17:0]; // @[PeGroup.cs:138]
-  assign chain_13_0_cast_2 = {1'b0, chain_13_0_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_13_0_add = {{1{chain_13_0_cast[19]}}, chain_13_0_cast} + {{19{chain_13_0_cast_2[1]}}, chain_13_0_cast_2}; // @[PeGroup.cs:138]
-  assign chain_13_1_cast = chain_13_1[37:18]; // @[PeGroup.cs:138]
-  assign chain_13_1_cast_1 = chain_13_1[17:0]; // @[PeGroup.cs:138]
-  assign chain_13_1_cast_2 = {1'b0, chain_13_1_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_13_1_add = {{1{chain_13_1_cast[19]}}, chain_13_1_cast} + {{19{chain_13_1_cast_2[1]}}, chain_13_1_cast_2}; // @[PeGroup.cs:138]
+  assign chain_12_4_cat = {1'b0, chain_12_4[17]}; // @[PeGroup.cs:138]
+  assign chain_12_0_add_2 = {{1{chain_12_0[17]}}, chain_12_0[17:0]} + {{1{chain_12_1[17]}}, chain_12_1[17:0]}; // @[PeGroup.cs:138]
+  assign chain_12_2_add_2 = {{1{chain_12_2[17]}}, chain_12_2[17:0]} + {{1{chain_12_3[17]}}, chain_12_3[17:0]}; // @[PeGroup.cs:138]
+  assign chain_13_0_cat = {1'b0, chain_13_0[17]}; // @[PeGroup.cs:138]
+  assign chain_13_0_add = {{1{chain_13_0[37]}}, chain_13_0[37:18]} + {{19{chain_13_0_cat[1]}}, chain_13_0_cat}; // @[PeGroup.cs:138]
+  assign chain_13_1_cat = {1'b0, chain_13_1[17]}; // @[PeGroup.cs:138]
+  assign chain_13_1_add = {{1{chain_13_1[37]}}, chain_13_1[37:18]} + {{19{chain_13_1_cat[1]}}, chain_13_1_cat}; // @[PeGroup.cs:138]
   assign chain_13_0_add_1 = {{1{chain_13_0_add[20]}}, chain_13_0_add} + {{1{chain_13_1_add[20]}}, chain_13_1_add}; // @[PeGroup.cs:138]
-  assign chain_13_2_cast = chain_13_2[37:18]; // @[PeGroup.cs:138]
-  assign chain_13_2_cast_1 = chain_13_2[17:0]; // @[PeGroup.cs:138]
-  assign chain_13_2_cast_2 = {1'b0, chain_13_2_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_13_2_add = {{1{chain_13_2_cast[19]}}, chain_13_2_cast} + {{19{chain_13_2_cast_2[1]}}, chain_13_2_cast_2}; // @[PeGroup.cs:138]
-  assign chain_13_3_cast = chain_13_3[37:18]; // @[PeGroup.cs:138]
-  assign chain_13_3_cast_1 = chain_13_3[17:0]; // @[PeGroup.cs:138]
-  assign chain_13_3_cast_2 = {1'b0, chain_13_3_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_13_3_add = {{1{chain_13_3_cast[19]}}, chain_13_3_cast} + {{19{chain_13_3_cast_2[1]}}, chain_13_3_cast_2}; // @[PeGroup.cs:138]
+  assign chain_13_2_cat = {1'b0, chain_13_2[17]}; // @[PeGroup.cs:138]
+  assign chain_13_2_add = {{1{chain_13_2[37]}}, chain_13_2[37:18]} + {{19{chain_13_2_cat[1]}}, chain_13_2_cat}; // @[PeGroup.cs:138]
+  assign chain_13_3_cat = {1'b0, chain_13_3[17]}; // @[PeGroup.cs:138]
+  assign chain_13_3_add = {{1{chain_13_3[37]}}, chain_13_3[37:18]} + {{19{chain_13_3_cat[1]}}, chain_13_3_cat}; // @[PeGroup.cs:138]
   assign chain_13_2_add_1 = {{1{chain_13_2_add[20]}}, chain_13_2_add} + {{1{chain_13_3_add[20]}}, chain_13_3_add}; // @[PeGroup.cs:138]
-  assign chain_13_4_cast = chain_13_4[36:18]; // @[PeGroup.cs:138]
-  assign chain_13_4_cast_1 = chain_13_4[17:0]; // @[PeGroup.cs:138]
-  assign chain_13_4_cast_2 = {1'b0, chain_13_4_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_13_0_add_2 = {{1{chain_13_0_cast_1[17]}}, chain_13_0_cast_1} + {{1{chain_13_1_cast_1[17]}}, chain_13_1_cast_1}; // @[PeGroup.cs:138]
-  assign chain_13_2_add_2 = {{1{chain_13_2_cast_1[17]}}, chain_13_2_cast_1} + {{1{chain_13_3_cast_1[17]}}, chain_13_3_cast_1}; // @[PeGroup.cs:138]
-  assign chain_14_0_cast = chain_14_0[37:18]; // @[PeGroup.cs:138]
-  assign chain_14_0_cast_1 = chain_14_0[17:0]; // @[PeGroup.cs:138]
-  assign chain_14_0_cast_2 = {1'b0, chain_14_0_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_14_0_add = {{1{chain_14_0_cast[19]}}, chain_14_0_cast} + {{19{chain_14_0_cast_2[1]}}, chain_14_0_cast_2}; // @[PeGroup.cs:138]
-  assign chain_14_1_cast = chain_14_1[37:18]; // @[PeGroup.cs:138]
-  assign chain_14_1_cast_1 = chain_14_1[17:0]; // @[PeGroup.cs:138]
-  assign chain_14_1_cast_2 = {1'b0, chain_14_1_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_14_1_add = {{1{chain_14_1_cast[19]}}, chain_14_1_cast} + {{19{chain_14_1_cast_2[1]}}, chain_14_1_cast_2}; // @[PeGroup.cs:138]
+  assign chain_13_4_cat = {1'b0, chain_13_4[17]}; // @[PeGroup.cs:138]
+  assign chain_13_0_add_2 = {{1{chain_13_0[17]}}, chain_13_0[17:0]} + {{1{chain_13_1[17]}}, chain_13_1[17:0]}; // @[PeGroup.cs:138]
+  assign chain_13_2_add_2 = {{1{chain_13_2[17]}}, chain_13_2[17:0]} + {{1{chain_13_3[17]}}, chain_13_3[17:0]}; // @[PeGroup.cs:138]
+  assign chain_14_0_cat = {1'b0, chain_14_0[17]}; // @[PeGroup.cs:138]
+  assign chain_14_0_add = {{1{chain_14_0[37]}}, chain_14_0[37:18]} + {{19{chain_14_0_cat[1]}}, chain_14_0_cat}; // @[PeGroup.cs:138]
+  assign chain_14_1_cat = {1'b0, chain_14_1[17]}; // @[PeGroup.cs:138]
+  assign chain_14_1_add = {{1{chain_14_1[37]}}, chain_14_1[37:18]} + {{19{chain_14_1_cat[1]}}, chain_14_1_cat}; // @[PeGroup.cs:138]
   assign chain_14_0_add_1 = {{1{chain_14_0_add[20]}}, chain_14_0_add} + {{1{chain_14_1_add[20]}}, chain_14_1_add}; // @[PeGroup.cs:138]
-  assign chain_14_2_cast = chain_14_2[37:18]; // @[PeGroup.cs:138]
-  assign chain_14_2_cast_1 = chain_14_2[17:0]; // @[PeGroup.cs:138]
-  assign chain_14_2_cast_2 = {1'b0, chain_14_2_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_14_2_add = {{1{chain_14_2_cast[19]}}, chain_14_2_cast} + {{19{chain_14_2_cast_2[1]}}, chain_14_2_cast_2}; // @[PeGroup.cs:138]
-  assign chain_14_3_cast = chain_14_3[37:18]; // @[PeGroup.cs:138]
-  assign chain_14_3_cast_1 = chain_14_3[17:0]; // @[PeGroup.cs:138]
-  assign chain_14_3_cast_2 = {1'b0, chain_14_3_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_14_3_add = {{1{chain_14_3_cast[19]}}, chain_14_3_cast} + {{19{chain_14_3_cast_2[1]}}, chain_14_3_cast_2}; // @[PeGroup.cs:138]
+  assign chain_14_2_cat = {1'b0, chain_14_2[17]}; // @[PeGroup.cs:138]
+  assign chain_14_2_add = {{1{chain_14_2[37]}}, chain_14_2[37:18]} + {{19{chain_14_2_cat[1]}}, chain_14_2_cat}; // @[PeGroup.cs:138]
+  assign chain_14_3_cat = {1'b0, chain_14_3[17]}; // @[PeGroup.cs:138]
+  assign chain_14_3_add = {{1{chain_14_3[37]}}, chain_14_3[37:18]} + {{19{chain_14_3_cat[1]}}, chain_14_3_cat}; // @[PeGroup.cs:138]
   assign chain_14_2_add_1 = {{1{chain_14_2_add[20]}}, chain_14_2_add} + {{1{chain_14_3_add[20]}}, chain_14_3_add}; // @[PeGroup.cs:138]
-  assign chain_14_4_cast = chain_14_4[36:18]; // @[PeGroup.cs:138]
-  assign chain_14_4_cast_1 = chain_14_4[17:0]; // @[PeGroup.cs:138]
-  assign chain_14_4_cast_2 = {1'b0, chain_14_4_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_14_0_add_2 = {{1{chain_14_0_cast_1[17]}}, chain_14_0_cast_1} + {{1{chain_14_1_cast_1[17]}}, chain_14_1_cast_1}; // @[PeGroup.cs:138]
-  assign chain_14_2_add_2 = {{1{chain_14_2_cast_1[17]}}, chain_14_2_cast_1} + {{1{chain_14_3_cast_1[17]}}, chain_14_3_cast_1}; // @[PeGroup.cs:138]
-  assign chain_15_0_cast = chain_15_0[37:18]; // @[PeGroup.cs:138]
-  assign chain_15_0_cast_1 = chain_15_0[17:0]; // @[PeGroup.cs:138]
-  assign chain_15_0_cast_2 = {1'b0, chain_15_0_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_15_0_add = {{1{chain_15_0_cast[19]}}, chain_15_0_cast} + {{19{chain_15_0_cast_2[1]}}, chain_15_0_cast_2}; // @[PeGroup.cs:138]
-  assign chain_15_1_cast = chain_15_1[37:18]; // @[PeGroup.cs:138]
-  assign chain_15_1_cast_1 = chain_15_1[17:0]; // @[PeGroup.cs:138]
-  assign chain_15_1_cast_2 = {1'b0, chain_15_1_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_15_1_add = {{1{chain_15_1_cast[19]}}, chain_15_1_cast} + {{19{chain_15_1_cast_2[1]}}, chain_15_1_cast_2}; // @[PeGroup.cs:138]
+  assign chain_14_4_cat = {1'b0, chain_14_4[17]}; // @[PeGroup.cs:138]
+  assign chain_14_0_add_2 = {{1{chain_14_0[17]}}, chain_14_0[17:0]} + {{1{chain_14_1[17]}}, chain_14_1[17:0]}; // @[PeGroup.cs:138]
+  assign chain_14_2_add_2 = {{1{chain_14_2[17]}}, chain_14_2[17:0]} + {{1{chain_14_3[17]}}, chain_14_3[17:0]}; // @[PeGroup.cs:138]
+  assign chain_15_0_cat = {1'b0, chain_15_0[17]}; // @[PeGroup.cs:138]
+  assign chain_15_0_add = {{1{chain_15_0[37]}}, chain_15_0[37:18]} + {{19{chain_15_0_cat[1]}}, chain_15_0_cat}; // @[PeGroup.cs:138]
+  assign chain_15_1_cat = {1'b0, chain_15_1[17]}; // @[PeGroup.cs:138]
+  assign chain_15_1_add = {{1{chain_15_1[37]}}, chain_15_1[37:18]} + {{19{chain_15_1_cat[1]}}, chain_15_1_cat}; // @[PeGroup.cs:138]
   assign chain_15_0_add_1 = {{1{chain_15_0_add[20]}}, chain_15_0_add} + {{1{chain_15_1_add[20]}}, chain_15_1_add}; // @[PeGroup.cs:138]
-  assign chain_15_2_cast = chain_15_2[37:18]; // @[PeGroup.cs:138]
-  assign chain_15_2_cast_1 = chain_15_2[17:0]; // @[PeGroup.cs:138]
-  assign chain_15_2_cast_2 = {1'b0, chain_15_2_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_15_2_add = {{1{chain_15_2_cast[19]}}, chain_15_2_cast} + {{19{chain_15_2_cast_2[1]}}, chain_15_2_cast_2}; // @[PeGroup.cs:138]
-  assign chain_15_3_cast = chain_15_3[37:18]; // @[PeGroup.cs:138]
-  assign chain_15_3_cast_1 = chain_15_3[17:0]; // @[PeGroup.cs:138]
-  assign chain_15_3_cast_2 = {1'b0, chain_15_3_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_15_3_add = {{1{chain_15_3_cast[19]}}, chain_15_3_cast} + {{19{chain_15_3_cast_2[1]}}, chain_15_3_cast_2}; // @[PeGroup.cs:138]
+  assign chain_15_2_cat = {1'b0, chain_15_2[17]}; // @[PeGroup.cs:138]
+  assign chain_15_2_add = {{1{chain_15_2[37]}}, chain_15_2[37:18]} + {{19{chain_15_2_cat[1]}}, chain_15_2_cat}; // @[PeGroup.cs:138]
+  assign chain_15_3_cat = {1'b0, chain_15_3[17]}; // @[PeGroup.cs:138]
+  assign chain_15_3_add = {{1{chain_15_3[37]}}, chain_15_3[37:18]} + {{19{chain_15_3_cat[1]}}, chain_15_3_cat}; // @[PeGroup.cs:138]
   assign chain_15_2_add_1 = {{1{chain_15_2_add[20]}}, chain_15_2_add} + {{1{chain_15_3_add[20]}}, chain_15_3_add}; // @[PeGroup.cs:138]
-  assign chain_15_4_cast = chain_15_4[36:18]; // @[PeGroup.cs:138]
-  assign chain_15_4_cast_1 = chain_15_4[17:0]; // @[PeGroup.cs:138]
-  assign chain_15_4_cast_2 = {1'b0, chain_15_4_cast_1[17]}; // @[PeGroup.cs:138]
-  assign chain_15_0_add_2 = {{1{chain_15_0_cast_1[17]}}, chain_15_0_cast_1} + {{1{chain_15_1_cast_1[17]}}, chain_15_1_cast_1}; // @[PeGroup.cs:138]
-  assign chain_15_2_add_2 = {{1{chain_15_2_cast_1[17]}}, chain_15_2_cast_1} + {{1{chain_15_3_cast_1[17]}}, chain_15_3_cast_1}; // @[PeGroup.cs:138]
+  assign chain_15_4_cat = {1'b0, chain_15_4[17]}; // @[PeGroup.cs:138]
+  assign chain_15_0_add_2 = {{1{chain_15_0[17]}}, chain_15_0[17:0]} + {{1{chain_15_1[17]}}, chain_15_1[17:0]}; // @[PeGroup.cs:138]
+  assign chain_15_2_add_2 = {{1{chain_15_2[17]}}, chain_15_2[17:0]} + {{1{chain_15_3[17]}}, chain_15_3[17:0]}; // @[PeGroup.cs:138]
   assign dot_0_s1_0_ext = {{8{dot_0_s1_0[23]}}, dot_0_s1_0}; // @[PeGroup.cs:91]
   assign dot_1_s1_0_ext = {{11{dot_1_s1_0[20]}}, dot_1_s1_0}; // @[PeGroup.cs:91]
   assign dot_2_s1_0_ext = {{8{dot_2_s1_0[23]}}, dot_2_s1_0}; // @[PeGroup.cs:91]
@@ -5417,4390 +4012,4390 @@ module PeGroup32x32Packed (
   assign dot_29_s1_0_ext = {{11{dot_29_s1_0[20]}}, dot_29_s1_0}; // @[PeGroup.cs:91]
   assign dot_30_s1_0_ext = {{8{dot_30_s1_0[23]}}, dot_30_s1_0}; // @[PeGroup.cs:91]
   assign dot_31_s1_0_ext = {{11{dot_31_s1_0[20]}}, dot_31_s1_0}; // @[PeGroup.cs:91]
-  assign Acc_0 = acc_0; // @[PeGroup.cs:92]
-  assign Acc_1 = acc_1; // @[PeGroup.cs:92]
-  assign Acc_2 = acc_2; // @[PeGroup.cs:92]
-  assign Acc_3 = acc_3; // @[PeGroup.cs:92]
-  assign Acc_4 = acc_4; // @[PeGroup.cs:92]
-  assign Acc_5 = acc_5; // @[PeGroup.cs:92]
-  assign Acc_6 = acc_6; // @[PeGroup.cs:92]
-  assign Acc_7 = acc_7; // @[PeGroup.cs:92]
-  assign Acc_8 = acc_8; // @[PeGroup.cs:92]
-  assign Acc_9 = acc_9; // @[PeGroup.cs:92]
-  assign Acc_10 = acc_10; // @[PeGroup.cs:92]
-  assign Acc_11 = acc_11; // @[PeGroup.cs:92]
-  assign Acc_12 = acc_12; // @[PeGroup.cs:92]
-  assign Acc_13 = acc_13; // @[PeGroup.cs:92]
-  assign Acc_14 = acc_14; // @[PeGroup.cs:92]
-  assign Acc_15 = acc_15; // @[PeGroup.cs:92]
-  assign Acc_16 = acc_16; // @[PeGroup.cs:92]
-  assign Acc_17 = acc_17; // @[PeGroup.cs:92]
-  assign Acc_18 = acc_18; // @[PeGroup.cs:92]
-  assign Acc_19 = acc_19; // @[PeGroup.cs:92]
-  assign Acc_20 = acc_20; // @[PeGroup.cs:92]
-  assign Acc_21 = acc_21; // @[PeGroup.cs:92]
-  assign Acc_22 = acc_22; // @[PeGroup.cs:92]
-  assign Acc_23 = acc_23; // @[PeGroup.cs:92]
-  assign Acc_24 = acc_24; // @[PeGroup.cs:92]
-  assign Acc_25 = acc_25; // @[PeGroup.cs:92]
-  assign Acc_26 = acc_26; // @[PeGroup.cs:92]
-  assign Acc_27 = acc_27; // @[PeGroup.cs:92]
-  assign Acc_28 = acc_28; // @[PeGroup.cs:92]
-  assign Acc_29 = acc_29; // @[PeGroup.cs:92]
-  assign Acc_30 = acc_30; // @[PeGroup.cs:92]
-  assign Acc_31 = acc_31; // @[PeGroup.cs:92]
+  assign Acc[31:0] = acc_0; // @[PeGroup.cs:92]
+  assign Acc[63:32] = acc_1; // @[PeGroup.cs:92]
+  assign Acc[95:64] = acc_2; // @[PeGroup.cs:92]
+  assign Acc[127:96] = acc_3; // @[PeGroup.cs:92]
+  assign Acc[159:128] = acc_4; // @[PeGroup.cs:92]
+  assign Acc[191:160] = acc_5; // @[PeGroup.cs:92]
+  assign Acc[223:192] = acc_6; // @[PeGroup.cs:92]
+  assign Acc[255:224] = acc_7; // @[PeGroup.cs:92]
+  assign Acc[287:256] = acc_8; // @[PeGroup.cs:92]
+  assign Acc[319:288] = acc_9; // @[PeGroup.cs:92]
+  assign Acc[351:320] = acc_10; // @[PeGroup.cs:92]
+  assign Acc[383:352] = acc_11; // @[PeGroup.cs:92]
+  assign Acc[415:384] = acc_12; // @[PeGroup.cs:92]
+  assign Acc[447:416] = acc_13; // @[PeGroup.cs:92]
+  assign Acc[479:448] = acc_14; // @[PeGroup.cs:92]
+  assign Acc[511:480] = acc_15; // @[PeGroup.cs:92]
+  assign Acc[543:512] = acc_16; // @[PeGroup.cs:92]
+  assign Acc[575:544] = acc_17; // @[PeGroup.cs:92]
+  assign Acc[607:576] = acc_18; // @[PeGroup.cs:92]
+  assign Acc[639:608] = acc_19; // @[PeGroup.cs:92]
+  assign Acc[671:640] = acc_20; // @[PeGroup.cs:92]
+  assign Acc[703:672] = acc_21; // @[PeGroup.cs:92]
+  assign Acc[735:704] = acc_22; // @[PeGroup.cs:92]
+  assign Acc[767:736] = acc_23; // @[PeGroup.cs:92]
+  assign Acc[799:768] = acc_24; // @[PeGroup.cs:92]
+  assign Acc[831:800] = acc_25; // @[PeGroup.cs:92]
+  assign Acc[863:832] = acc_26; // @[PeGroup.cs:92]
+  assign Acc[895:864] = acc_27; // @[PeGroup.cs:92]
+  assign Acc[927:896] = acc_28; // @[PeGroup.cs:92]
+  assign Acc[959:928] = acc_29; // @[PeGroup.cs:92]
+  assign Acc[991:960] = acc_30; // @[PeGroup.cs:92]
+  assign Acc[1023:992] = acc_31; // @[PeGroup.cs:92]
   assign OutValid = out_valid; // @[PeGroup.cs:94]
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_0_0 <= Weights_0;
+    w_0_0 <= Weights[7:0];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_0_1 <= Weights_1;
+    w_0_1 <= Weights[15:8];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_0_2 <= Weights_2;
+    w_0_2 <= Weights[23:16];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_0_3 <= Weights_3;
+    w_0_3 <= Weights[31:24];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_0_4 <= Weights_4;
+    w_0_4 <= Weights[39:32];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_0_5 <= Weights_5;
+    w_0_5 <= Weights[47:40];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_0_6 <= Weights_6;
+    w_0_6 <= Weights[55:48];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_0_7 <= Weights_7;
+    w_0_7 <= Weights[63:56];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_0_8 <= Weights_8;
+    w_0_8 <= Weights[71:64];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_0_9 <= Weights_9;
+    w_0_9 <= Weights[79:72];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_0_10 <= Weights_10;
+    w_0_10 <= Weights[87:80];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_0_11 <= Weights_11;
+    w_0_11 <= Weights[95:88];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_0_12 <= Weights_12;
+    w_0_12 <= Weights[103:96];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_0_13 <= Weights_13;
+    w_0_13 <= Weights[111:104];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_0_14 <= Weights_14;
+    w_0_14 <= Weights[119:112];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_0_15 <= Weights_15;
+    w_0_15 <= Weights[127:120];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_0_16 <= Weights_16;
+    w_0_16 <= Weights[135:128];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_0_17 <= Weights_17;
+    w_0_17 <= Weights[143:136];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_0_18 <= Weights_18;
+    w_0_18 <= Weights[151:144];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_0_19 <= Weights_19;
+    w_0_19 <= Weights[159:152];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_0_20 <= Weights_20;
+    w_0_20 <= Weights[167:160];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_0_21 <= Weights_21;
+    w_0_21 <= Weights[175:168];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_0_22 <= Weights_22;
+    w_0_22 <= Weights[183:176];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_0_23 <= Weights_23;
+    w_0_23 <= Weights[191:184];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_0_24 <= Weights_24;
+    w_0_24 <= Weights[199:192];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_0_25 <= Weights_25;
+    w_0_25 <= Weights[207:200];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_0_26 <= Weights_26;
+    w_0_26 <= Weights[215:208];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_0_27 <= Weights_27;
+    w_0_27 <= Weights[223:216];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_0_28 <= Weights_28;
+    w_0_28 <= Weights[231:224];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_0_29 <= Weights_29;
+    w_0_29 <= Weights[239:232];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_0_30 <= Weights_30;
+    w_0_30 <= Weights[247:240];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_0_31 <= Weights_31;
+    w_0_31 <= Weights[255:248];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_1_0 <= Weights_32;
+    w_1_0 <= Weights[263:256];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_1_1 <= Weights_33;
+    w_1_1 <= Weights[271:264];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_1_2 <= Weights_34;
+    w_1_2 <= Weights[279:272];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_1_3 <= Weights_35;
+    w_1_3 <= Weights[287:280];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_1_4 <= Weights_36;
+    w_1_4 <= Weights[295:288];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_1_5 <= Weights_37;
+    w_1_5 <= Weights[303:296];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_1_6 <= Weights_38;
+    w_1_6 <= Weights[311:304];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_1_7 <= Weights_39;
+    w_1_7 <= Weights[319:312];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_1_8 <= Weights_40;
+    w_1_8 <= Weights[327:320];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_1_9 <= Weights_41;
+    w_1_9 <= Weights[335:328];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_1_10 <= Weights_42;
+    w_1_10 <= Weights[343:336];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_1_11 <= Weights_43;
+    w_1_11 <= Weights[351:344];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_1_12 <= Weights_44;
+    w_1_12 <= Weights[359:352];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_1_13 <= Weights_45;
+    w_1_13 <= Weights[367:360];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_1_14 <= Weights_46;
+    w_1_14 <= Weights[375:368];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_1_15 <= Weights_47;
+    w_1_15 <= Weights[383:376];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_1_16 <= Weights_48;
+    w_1_16 <= Weights[391:384];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_1_17 <= Weights_49;
+    w_1_17 <= Weights[399:392];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_1_18 <= Weights_50;
+    w_1_18 <= Weights[407:400];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_1_19 <= Weights_51;
+    w_1_19 <= Weights[415:408];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_1_20 <= Weights_52;
+    w_1_20 <= Weights[423:416];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_1_21 <= Weights_53;
+    w_1_21 <= Weights[431:424];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_1_22 <= Weights_54;
+    w_1_22 <= Weights[439:432];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_1_23 <= Weights_55;
+    w_1_23 <= Weights[447:440];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_1_24 <= Weights_56;
+    w_1_24 <= Weights[455:448];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_1_25 <= Weights_57;
+    w_1_25 <= Weights[463:456];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_1_26 <= Weights_58;
+    w_1_26 <= Weights[471:464];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_1_27 <= Weights_59;
+    w_1_27 <= Weights[479:472];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_1_28 <= Weights_60;
+    w_1_28 <= Weights[487:480];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_1_29 <= Weights_61;
+    w_1_29 <= Weights[495:488];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_1_30 <= Weights_62;
+    w_1_30 <= Weights[503:496];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_1_31 <= Weights_63;
+    w_1_31 <= Weights[511:504];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_2_0 <= Weights_64;
+    w_2_0 <= Weights[519:512];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_2_1 <= Weights_65;
+    w_2_1 <= Weights[527:520];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_2_2 <= Weights_66;
+    w_2_2 <= Weights[535:528];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_2_3 <= Weights_67;
+    w_2_3 <= Weights[543:536];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_2_4 <= Weights_68;
+    w_2_4 <= Weights[551:544];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_2_5 <= Weights_69;
+    w_2_5 <= Weights[559:552];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_2_6 <= Weights_70;
+    w_2_6 <= Weights[567:560];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_2_7 <= Weights_71;
+    w_2_7 <= Weights[575:568];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_2_8 <= Weights_72;
+    w_2_8 <= Weights[583:576];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_2_9 <= Weights_73;
+    w_2_9 <= Weights[591:584];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_2_10 <= Weights_74;
+    w_2_10 <= Weights[599:592];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_2_11 <= Weights_75;
+    w_2_11 <= Weights[607:600];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_2_12 <= Weights_76;
+    w_2_12 <= Weights[615:608];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_2_13 <= Weights_77;
+    w_2_13 <= Weights[623:616];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_2_14 <= Weights_78;
+    w_2_14 <= Weights[631:624];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_2_15 <= Weights_79;
+    w_2_15 <= Weights[639:632];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_2_16 <= Weights_80;
+    w_2_16 <= Weights[647:640];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_2_17 <= Weights_81;
+    w_2_17 <= Weights[655:648];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_2_18 <= Weights_82;
+    w_2_18 <= Weights[663:656];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_2_19 <= Weights_83;
+    w_2_19 <= Weights[671:664];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_2_20 <= Weights_84;
+    w_2_20 <= Weights[679:672];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_2_21 <= Weights_85;
+    w_2_21 <= Weights[687:680];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_2_22 <= Weights_86;
+    w_2_22 <= Weights[695:688];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_2_23 <= Weights_87;
+    w_2_23 <= Weights[703:696];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_2_24 <= Weights_88;
+    w_2_24 <= Weights[711:704];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_2_25 <= Weights_89;
+    w_2_25 <= Weights[719:712];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_2_26 <= Weights_90;
+    w_2_26 <= Weights[727:720];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_2_27 <= Weights_91;
+    w_2_27 <= Weights[735:728];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_2_28 <= Weights_92;
+    w_2_28 <= Weights[743:736];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_2_29 <= Weights_93;
+    w_2_29 <= Weights[751:744];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_2_30 <= Weights_94;
+    w_2_30 <= Weights[759:752];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_2_31 <= Weights_95;
+    w_2_31 <= Weights[767:760];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_3_0 <= Weights_96;
+    w_3_0 <= Weights[775:768];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_3_1 <= Weights_97;
+    w_3_1 <= Weights[783:776];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_3_2 <= Weights_98;
+    w_3_2 <= Weights[791:784];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_3_3 <= Weights_99;
+    w_3_3 <= Weights[799:792];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_3_4 <= Weights_100;
+    w_3_4 <= Weights[807:800];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_3_5 <= Weights_101;
+    w_3_5 <= Weights[815:808];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_3_6 <= Weights_102;
+    w_3_6 <= Weights[823:816];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_3_7 <= Weights_103;
+    w_3_7 <= Weights[831:824];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_3_8 <= Weights_104;
+    w_3_8 <= Weights[839:832];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_3_9 <= Weights_105;
+    w_3_9 <= Weights[847:840];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_3_10 <= Weights_106;
+    w_3_10 <= Weights[855:848];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_3_11 <= Weights_107;
+    w_3_11 <= Weights[863:856];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_3_12 <= Weights_108;
+    w_3_12 <= Weights[871:864];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_3_13 <= Weights_109;
+    w_3_13 <= Weights[879:872];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_3_14 <= Weights_110;
+    w_3_14 <= Weights[887:880];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_3_15 <= Weights_111;
+    w_3_15 <= Weights[895:888];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_3_16 <= Weights_112;
+    w_3_16 <= Weights[903:896];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_3_17 <= Weights_113;
+    w_3_17 <= Weights[911:904];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_3_18 <= Weights_114;
+    w_3_18 <= Weights[919:912];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_3_19 <= Weights_115;
+    w_3_19 <= Weights[927:920];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_3_20 <= Weights_116;
+    w_3_20 <= Weights[935:928];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_3_21 <= Weights_117;
+    w_3_21 <= Weights[943:936];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_3_22 <= Weights_118;
+    w_3_22 <= Weights[951:944];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_3_23 <= Weights_119;
+    w_3_23 <= Weights[959:952];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_3_24 <= Weights_120;
+    w_3_24 <= Weights[967:960];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_3_25 <= Weights_121;
+    w_3_25 <= Weights[975:968];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_3_26 <= Weights_122;
+    w_3_26 <= Weights[983:976];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_3_27 <= Weights_123;
+    w_3_27 <= Weights[991:984];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_3_28 <= Weights_124;
+    w_3_28 <= Weights[999:992];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_3_29 <= Weights_125;
+    w_3_29 <= Weights[1007:1000];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_3_30 <= Weights_126;
+    w_3_30 <= Weights[1015:1008];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_3_31 <= Weights_127;
+    w_3_31 <= Weights[1023:1016];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_4_0 <= Weights_128;
+    w_4_0 <= Weights[1031:1024];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_4_1 <= Weights_129;
+    w_4_1 <= Weights[1039:1032];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_4_2 <= Weights_130;
+    w_4_2 <= Weights[1047:1040];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_4_3 <= Weights_131;
+    w_4_3 <= Weights[1055:1048];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_4_4 <= Weights_132;
+    w_4_4 <= Weights[1063:1056];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_4_5 <= Weights_133;
+    w_4_5 <= Weights[1071:1064];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_4_6 <= Weights_134;
+    w_4_6 <= Weights[1079:1072];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_4_7 <= Weights_135;
+    w_4_7 <= Weights[1087:1080];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_4_8 <= Weights_136;
+    w_4_8 <= Weights[1095:1088];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_4_9 <= Weights_137;
+    w_4_9 <= Weights[1103:1096];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_4_10 <= Weights_138;
+    w_4_10 <= Weights[1111:1104];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_4_11 <= Weights_139;
+    w_4_11 <= Weights[1119:1112];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_4_12 <= Weights_140;
+    w_4_12 <= Weights[1127:1120];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_4_13 <= Weights_141;
+    w_4_13 <= Weights[1135:1128];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_4_14 <= Weights_142;
+    w_4_14 <= Weights[1143:1136];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_4_15 <= Weights_143;
+    w_4_15 <= Weights[1151:1144];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_4_16 <= Weights_144;
+    w_4_16 <= Weights[1159:1152];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_4_17 <= Weights_145;
+    w_4_17 <= Weights[1167:1160];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_4_18 <= Weights_146;
+    w_4_18 <= Weights[1175:1168];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_4_19 <= Weights_147;
+    w_4_19 <= Weights[1183:1176];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_4_20 <= Weights_148;
+    w_4_20 <= Weights[1191:1184];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_4_21 <= Weights_149;
+    w_4_21 <= Weights[1199:1192];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_4_22 <= Weights_150;
+    w_4_22 <= Weights[1207:1200];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_4_23 <= Weights_151;
+    w_4_23 <= Weights[1215:1208];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_4_24 <= Weights_152;
+    w_4_24 <= Weights[1223:1216];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_4_25 <= Weights_153;
+    w_4_25 <= Weights[1231:1224];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_4_26 <= Weights_154;
+    w_4_26 <= Weights[1239:1232];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_4_27 <= Weights_155;
+    w_4_27 <= Weights[1247:1240];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_4_28 <= Weights_156;
+    w_4_28 <= Weights[1255:1248];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_4_29 <= Weights_157;
+    w_4_29 <= Weights[1263:1256];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_4_30 <= Weights_158;
+    w_4_30 <= Weights[1271:1264];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_4_31 <= Weights_159;
+    w_4_31 <= Weights[1279:1272];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_5_0 <= Weights_160;
+    w_5_0 <= Weights[1287:1280];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_5_1 <= Weights_161;
+    w_5_1 <= Weights[1295:1288];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_5_2 <= Weights_162;
+    w_5_2 <= Weights[1303:1296];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_5_3 <= Weights_163;
+    w_5_3 <= Weights[1311:1304];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_5_4 <= Weights_164;
+    w_5_4 <= Weights[1319:1312];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_5_5 <= Weights_165;
+    w_5_5 <= Weights[1327:1320];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_5_6 <= Weights_166;
+    w_5_6 <= Weights[1335:1328];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_5_7 <= Weights_167;
+    w_5_7 <= Weights[1343:1336];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_5_8 <= Weights_168;
+    w_5_8 <= Weights[1351:1344];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_5_9 <= Weights_169;
+    w_5_9 <= Weights[1359:1352];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_5_10 <= Weights_170;
+    w_5_10 <= Weights[1367:1360];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_5_11 <= Weights_171;
+    w_5_11 <= Weights[1375:1368];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_5_12 <= Weights_172;
+    w_5_12 <= Weights[1383:1376];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_5_13 <= Weights_173;
+    w_5_13 <= Weights[1391:1384];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_5_14 <= Weights_174;
+    w_5_14 <= Weights[1399:1392];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_5_15 <= Weights_175;
+    w_5_15 <= Weights[1407:1400];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_5_16 <= Weights_176;
+    w_5_16 <= Weights[1415:1408];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_5_17 <= Weights_177;
+    w_5_17 <= Weights[1423:1416];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_5_18 <= Weights_178;
+    w_5_18 <= Weights[1431:1424];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_5_19 <= Weights_179;
+    w_5_19 <= Weights[1439:1432];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_5_20 <= Weights_180;
+    w_5_20 <= Weights[1447:1440];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_5_21 <= Weights_181;
+    w_5_21 <= Weights[1455:1448];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_5_22 <= Weights_182;
+    w_5_22 <= Weights[1463:1456];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_5_23 <= Weights_183;
+    w_5_23 <= Weights[1471:1464];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_5_24 <= Weights_184;
+    w_5_24 <= Weights[1479:1472];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_5_25 <= Weights_185;
+    w_5_25 <= Weights[1487:1480];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_5_26 <= Weights_186;
+    w_5_26 <= Weights[1495:1488];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_5_27 <= Weights_187;
+    w_5_27 <= Weights[1503:1496];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_5_28 <= Weights_188;
+    w_5_28 <= Weights[1511:1504];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_5_29 <= Weights_189;
+    w_5_29 <= Weights[1519:1512];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_5_30 <= Weights_190;
+    w_5_30 <= Weights[1527:1520];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_5_31 <= Weights_191;
+    w_5_31 <= Weights[1535:1528];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_6_0 <= Weights_192;
+    w_6_0 <= Weights[1543:1536];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_6_1 <= Weights_193;
+    w_6_1 <= Weights[1551:1544];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_6_2 <= Weights_194;
+    w_6_2 <= Weights[1559:1552];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_6_3 <= Weights_195;
+    w_6_3 <= Weights[1567:1560];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_6_4 <= Weights_196;
+    w_6_4 <= Weights[1575:1568];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_6_5 <= Weights_197;
+    w_6_5 <= Weights[1583:1576];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_6_6 <= Weights_198;
+    w_6_6 <= Weights[1591:1584];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_6_7 <= Weights_199;
+    w_6_7 <= Weights[1599:1592];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_6_8 <= Weights_200;
+    w_6_8 <= Weights[1607:1600];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_6_9 <= Weights_201;
+    w_6_9 <= Weights[1615:1608];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_6_10 <= Weights_202;
+    w_6_10 <= Weights[1623:1616];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_6_11 <= Weights_203;
+    w_6_11 <= Weights[1631:1624];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_6_12 <= Weights_204;
+    w_6_12 <= Weights[1639:1632];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_6_13 <= Weights_205;
+    w_6_13 <= Weights[1647:1640];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_6_14 <= Weights_206;
+    w_6_14 <= Weights[1655:1648];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_6_15 <= Weights_207;
+    w_6_15 <= Weights[1663:1656];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_6_16 <= Weights_208;
+    w_6_16 <= Weights[1671:1664];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_6_17 <= Weights_209;
+    w_6_17 <= Weights[1679:1672];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_6_18 <= Weights_210;
+    w_6_18 <= Weights[1687:1680];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_6_19 <= Weights_211;
+    w_6_19 <= Weights[1695:1688];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_6_20 <= Weights_212;
+    w_6_20 <= Weights[1703:1696];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_6_21 <= Weights_213;
+    w_6_21 <= Weights[1711:1704];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_6_22 <= Weights_214;
+    w_6_22 <= Weights[1719:1712];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_6_23 <= Weights_215;
+    w_6_23 <= Weights[1727:1720];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_6_24 <= Weights_216;
+    w_6_24 <= Weights[1735:1728];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_6_25 <= Weights_217;
+    w_6_25 <= Weights[1743:1736];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_6_26 <= Weights_218;
+    w_6_26 <= Weights[1751:1744];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_6_27 <= Weights_219;
+    w_6_27 <= Weights[1759:1752];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_6_28 <= Weights_220;
+    w_6_28 <= Weights[1767:1760];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_6_29 <= Weights_221;
+    w_6_29 <= Weights[1775:1768];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_6_30 <= Weights_222;
+    w_6_30 <= Weights[1783:1776];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_6_31 <= Weights_223;
+    w_6_31 <= Weights[1791:1784];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_7_0 <= Weights_224;
+    w_7_0 <= Weights[1799:1792];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_7_1 <= Weights_225;
+    w_7_1 <= Weights[1807:1800];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_7_2 <= Weights_226;
+    w_7_2 <= Weights[1815:1808];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_7_3 <= Weights_227;
+    w_7_3 <= Weights[1823:1816];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_7_4 <= Weights_228;
+    w_7_4 <= Weights[1831:1824];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_7_5 <= Weights_229;
+    w_7_5 <= Weights[1839:1832];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_7_6 <= Weights_230;
+    w_7_6 <= Weights[1847:1840];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_7_7 <= Weights_231;
+    w_7_7 <= Weights[1855:1848];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_7_8 <= Weights_232;
+    w_7_8 <= Weights[1863:1856];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_7_9 <= Weights_233;
+    w_7_9 <= Weights[1871:1864];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_7_10 <= Weights_234;
+    w_7_10 <= Weights[1879:1872];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_7_11 <= Weights_235;
+    w_7_11 <= Weights[1887:1880];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_7_12 <= Weights_236;
+    w_7_12 <= Weights[1895:1888];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_7_13 <= Weights_237;
+    w_7_13 <= Weights[1903:1896];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_7_14 <= Weights_238;
+    w_7_14 <= Weights[1911:1904];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_7_15 <= Weights_239;
+    w_7_15 <= Weights[1919:1912];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_7_16 <= Weights_240;
+    w_7_16 <= Weights[1927:1920];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_7_17 <= Weights_241;
+    w_7_17 <= Weights[1935:1928];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_7_18 <= Weights_242;
+    w_7_18 <= Weights[1943:1936];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_7_19 <= Weights_243;
+    w_7_19 <= Weights[1951:1944];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_7_20 <= Weights_244;
+    w_7_20 <= Weights[1959:1952];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_7_21 <= Weights_245;
+    w_7_21 <= Weights[1967:1960];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_7_22 <= Weights_246;
+    w_7_22 <= Weights[1975:1968];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_7_23 <= Weights_247;
+    w_7_23 <= Weights[1983:1976];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_7_24 <= Weights_248;
+    w_7_24 <= Weights[1991:1984];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_7_25 <= Weights_249;
+    w_7_25 <= Weights[1999:1992];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_7_26 <= Weights_250;
+    w_7_26 <= Weights[2007:2000];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_7_27 <= Weights_251;
+    w_7_27 <= Weights[2015:2008];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_7_28 <= Weights_252;
+    w_7_28 <= Weights[2023:2016];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_7_29 <= Weights_253;
+    w_7_29 <= Weights[2031:2024];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_7_30 <= Weights_254;
+    w_7_30 <= Weights[2039:2032];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_7_31 <= Weights_255;
+    w_7_31 <= Weights[2047:2040];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_8_0 <= Weights_256;
+    w_8_0 <= Weights[2055:2048];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_8_1 <= Weights_257;
+    w_8_1 <= Weights[2063:2056];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_8_2 <= Weights_258;
+    w_8_2 <= Weights[2071:2064];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_8_3 <= Weights_259;
+    w_8_3 <= Weights[2079:2072];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_8_4 <= Weights_260;
+    w_8_4 <= Weights[2087:2080];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_8_5 <= Weights_261;
+    w_8_5 <= Weights[2095:2088];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_8_6 <= Weights_262;
+    w_8_6 <= Weights[2103:2096];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_8_7 <= Weights_263;
+    w_8_7 <= Weights[2111:2104];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_8_8 <= Weights_264;
+    w_8_8 <= Weights[2119:2112];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_8_9 <= Weights_265;
+    w_8_9 <= Weights[2127:2120];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_8_10 <= Weights_266;
+    w_8_10 <= Weights[2135:2128];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_8_11 <= Weights_267;
+    w_8_11 <= Weights[2143:2136];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_8_12 <= Weights_268;
+    w_8_12 <= Weights[2151:2144];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_8_13 <= Weights_269;
+    w_8_13 <= Weights[2159:2152];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_8_14 <= Weights_270;
+    w_8_14 <= Weights[2167:2160];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_8_15 <= Weights_271;
+    w_8_15 <= Weights[2175:2168];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_8_16 <= Weights_272;
+    w_8_16 <= Weights[2183:2176];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_8_17 <= Weights_273;
+    w_8_17 <= Weights[2191:2184];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_8_18 <= Weights_274;
+    w_8_18 <= Weights[2199:2192];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_8_19 <= Weights_275;
+    w_8_19 <= Weights[2207:2200];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_8_20 <= Weights_276;
+    w_8_20 <= Weights[2215:2208];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_8_21 <= Weights_277;
+    w_8_21 <= Weights[2223:2216];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_8_22 <= Weights_278;
+    w_8_22 <= Weights[2231:2224];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_8_23 <= Weights_279;
+    w_8_23 <= Weights[2239:2232];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_8_24 <= Weights_280;
+    w_8_24 <= Weights[2247:2240];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_8_25 <= Weights_281;
+    w_8_25 <= Weights[2255:2248];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_8_26 <= Weights_282;
+    w_8_26 <= Weights[2263:2256];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_8_27 <= Weights_283;
+    w_8_27 <= Weights[2271:2264];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_8_28 <= Weights_284;
+    w_8_28 <= Weights[2279:2272];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_8_29 <= Weights_285;
+    w_8_29 <= Weights[2287:2280];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_8_30 <= Weights_286;
+    w_8_30 <= Weights[2295:2288];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_8_31 <= Weights_287;
+    w_8_31 <= Weights[2303:2296];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_9_0 <= Weights_288;
+    w_9_0 <= Weights[2311:2304];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_9_1 <= Weights_289;
+    w_9_1 <= Weights[2319:2312];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_9_2 <= Weights_290;
+    w_9_2 <= Weights[2327:2320];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_9_3 <= Weights_291;
+    w_9_3 <= Weights[2335:2328];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_9_4 <= Weights_292;
+    w_9_4 <= Weights[2343:2336];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_9_5 <= Weights_293;
+    w_9_5 <= Weights[2351:2344];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_9_6 <= Weights_294;
+    w_9_6 <= Weights[2359:2352];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_9_7 <= Weights_295;
+    w_9_7 <= Weights[2367:2360];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_9_8 <= Weights_296;
+    w_9_8 <= Weights[2375:2368];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_9_9 <= Weights_297;
+    w_9_9 <= Weights[2383:2376];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_9_10 <= Weights_298;
+    w_9_10 <= Weights[2391:2384];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_9_11 <= Weights_299;
+    w_9_11 <= Weights[2399:2392];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_9_12 <= Weights_300;
+    w_9_12 <= Weights[2407:2400];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_9_13 <= Weights_301;
+    w_9_13 <= Weights[2415:2408];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_9_14 <= Weights_302;
+    w_9_14 <= Weights[2423:2416];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_9_15 <= Weights_303;
+    w_9_15 <= Weights[2431:2424];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_9_16 <= Weights_304;
+    w_9_16 <= Weights[2439:2432];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_9_17 <= Weights_305;
+    w_9_17 <= Weights[2447:2440];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_9_18 <= Weights_306;
+    w_9_18 <= Weights[2455:2448];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_9_19 <= Weights_307;
+    w_9_19 <= Weights[2463:2456];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_9_20 <= Weights_308;
+    w_9_20 <= Weights[2471:2464];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_9_21 <= Weights_309;
+    w_9_21 <= Weights[2479:2472];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_9_22 <= Weights_310;
+    w_9_22 <= Weights[2487:2480];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_9_23 <= Weights_311;
+    w_9_23 <= Weights[2495:2488];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_9_24 <= Weights_312;
+    w_9_24 <= Weights[2503:2496];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_9_25 <= Weights_313;
+    w_9_25 <= Weights[2511:2504];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_9_26 <= Weights_314;
+    w_9_26 <= Weights[2519:2512];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_9_27 <= Weights_315;
+    w_9_27 <= Weights[2527:2520];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_9_28 <= Weights_316;
+    w_9_28 <= Weights[2535:2528];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_9_29 <= Weights_317;
+    w_9_29 <= Weights[2543:2536];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_9_30 <= Weights_318;
+    w_9_30 <= Weights[2551:2544];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_9_31 <= Weights_319;
+    w_9_31 <= Weights[2559:2552];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_10_0 <= Weights_320;
+    w_10_0 <= Weights[2567:2560];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_10_1 <= Weights_321;
+    w_10_1 <= Weights[2575:2568];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_10_2 <= Weights_322;
+    w_10_2 <= Weights[2583:2576];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_10_3 <= Weights_323;
+    w_10_3 <= Weights[2591:2584];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_10_4 <= Weights_324;
+    w_10_4 <= Weights[2599:2592];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_10_5 <= Weights_325;
+    w_10_5 <= Weights[2607:2600];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_10_6 <= Weights_326;
+    w_10_6 <= Weights[2615:2608];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_10_7 <= Weights_327;
+    w_10_7 <= Weights[2623:2616];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_10_8 <= Weights_328;
+    w_10_8 <= Weights[2631:2624];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_10_9 <= Weights_329;
+    w_10_9 <= Weights[2639:2632];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_10_10 <= Weights_330;
+    w_10_10 <= Weights[2647:2640];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_10_11 <= Weights_331;
+    w_10_11 <= Weights[2655:2648];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_10_12 <= Weights_332;
+    w_10_12 <= Weights[2663:2656];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_10_13 <= Weights_333;
+    w_10_13 <= Weights[2671:2664];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_10_14 <= Weights_334;
+    w_10_14 <= Weights[2679:2672];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_10_15 <= Weights_335;
+    w_10_15 <= Weights[2687:2680];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_10_16 <= Weights_336;
+    w_10_16 <= Weights[2695:2688];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_10_17 <= Weights_337;
+    w_10_17 <= Weights[2703:2696];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_10_18 <= Weights_338;
+    w_10_18 <= Weights[2711:2704];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_10_19 <= Weights_339;
+    w_10_19 <= Weights[2719:2712];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_10_20 <= Weights_340;
+    w_10_20 <= Weights[2727:2720];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_10_21 <= Weights_341;
+    w_10_21 <= Weights[2735:2728];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_10_22 <= Weights_342;
+    w_10_22 <= Weights[2743:2736];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_10_23 <= Weights_343;
+    w_10_23 <= Weights[2751:2744];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_10_24 <= Weights_344;
+    w_10_24 <= Weights[2759:2752];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_10_25 <= Weights_345;
+    w_10_25 <= Weights[2767:2760];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_10_26 <= Weights_346;
+    w_10_26 <= Weights[2775:2768];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_10_27 <= Weights_347;
+    w_10_27 <= Weights[2783:2776];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_10_28 <= Weights_348;
+    w_10_28 <= Weights[2791:2784];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_10_29 <= Weights_349;
+    w_10_29 <= Weights[2799:2792];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_10_30 <= Weights_350;
+    w_10_30 <= Weights[2807:2800];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_10_31 <= Weights_351;
+    w_10_31 <= Weights[2815:2808];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_11_0 <= Weights_352;
+    w_11_0 <= Weights[2823:2816];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_11_1 <= Weights_353;
+    w_11_1 <= Weights[2831:2824];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_11_2 <= Weights_354;
+    w_11_2 <= Weights[2839:2832];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_11_3 <= Weights_355;
+    w_11_3 <= Weights[2847:2840];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_11_4 <= Weights_356;
+    w_11_4 <= Weights[2855:2848];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_11_5 <= Weights_357;
+    w_11_5 <= Weights[2863:2856];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_11_6 <= Weights_358;
+    w_11_6 <= Weights[2871:2864];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_11_7 <= Weights_359;
+    w_11_7 <= Weights[2879:2872];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_11_8 <= Weights_360;
+    w_11_8 <= Weights[2887:2880];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_11_9 <= Weights_361;
+    w_11_9 <= Weights[2895:2888];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_11_10 <= Weights_362;
+    w_11_10 <= Weights[2903:2896];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_11_11 <= Weights_363;
+    w_11_11 <= Weights[2911:2904];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_11_12 <= Weights_364;
+    w_11_12 <= Weights[2919:2912];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_11_13 <= Weights_365;
+    w_11_13 <= Weights[2927:2920];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_11_14 <= Weights_366;
+    w_11_14 <= Weights[2935:2928];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_11_15 <= Weights_367;
+    w_11_15 <= Weights[2943:2936];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_11_16 <= Weights_368;
+    w_11_16 <= Weights[2951:2944];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_11_17 <= Weights_369;
+    w_11_17 <= Weights[2959:2952];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_11_18 <= Weights_370;
+    w_11_18 <= Weights[2967:2960];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_11_19 <= Weights_371;
+    w_11_19 <= Weights[2975:2968];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_11_20 <= Weights_372;
+    w_11_20 <= Weights[2983:2976];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_11_21 <= Weights_373;
+    w_11_21 <= Weights[2991:2984];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_11_22 <= Weights_374;
+    w_11_22 <= Weights[2999:2992];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_11_23 <= Weights_375;
+    w_11_23 <= Weights[3007:3000];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_11_24 <= Weights_376;
+    w_11_24 <= Weights[3015:3008];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_11_25 <= Weights_377;
+    w_11_25 <= Weights[3023:3016];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_11_26 <= Weights_378;
+    w_11_26 <= Weights[3031:3024];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_11_27 <= Weights_379;
+    w_11_27 <= Weights[3039:3032];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_11_28 <= Weights_380;
+    w_11_28 <= Weights[3047:3040];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_11_29 <= Weights_381;
+    w_11_29 <= Weights[3055:3048];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_11_30 <= Weights_382;
+    w_11_30 <= Weights[3063:3056];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_11_31 <= Weights_383;
+    w_11_31 <= Weights[3071:3064];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_12_0 <= Weights_384;
+    w_12_0 <= Weights[3079:3072];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_12_1 <= Weights_385;
+    w_12_1 <= Weights[3087:3080];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_12_2 <= Weights_386;
+    w_12_2 <= Weights[3095:3088];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_12_3 <= Weights_387;
+    w_12_3 <= Weights[3103:3096];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_12_4 <= Weights_388;
+    w_12_4 <= Weights[3111:3104];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_12_5 <= Weights_389;
+    w_12_5 <= Weights[3119:3112];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_12_6 <= Weights_390;
+    w_12_6 <= Weights[3127:3120];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_12_7 <= Weights_391;
+    w_12_7 <= Weights[3135:3128];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_12_8 <= Weights_392;
+    w_12_8 <= Weights[3143:3136];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_12_9 <= Weights_393;
+    w_12_9 <= Weights[3151:3144];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_12_10 <= Weights_394;
+    w_12_10 <= Weights[3159:3152];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_12_11 <= Weights_395;
+    w_12_11 <= Weights[3167:3160];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_12_12 <= Weights_396;
+    w_12_12 <= Weights[3175:3168];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_12_13 <= Weights_397;
+    w_12_13 <= Weights[3183:3176];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_12_14 <= Weights_398;
+    w_12_14 <= Weights[3191:3184];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_12_15 <= Weights_399;
+    w_12_15 <= Weights[3199:3192];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_12_16 <= Weights_400;
+    w_12_16 <= Weights[3207:3200];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_12_17 <= Weights_401;
+    w_12_17 <= Weights[3215:3208];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_12_18 <= Weights_402;
+    w_12_18 <= Weights[3223:3216];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_12_19 <= Weights_403;
+    w_12_19 <= Weights[3231:3224];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_12_20 <= Weights_404;
+    w_12_20 <= Weights[3239:3232];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_12_21 <= Weights_405;
+    w_12_21 <= Weights[3247:3240];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_12_22 <= Weights_406;
+    w_12_22 <= Weights[3255:3248];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_12_23 <= Weights_407;
+    w_12_23 <= Weights[3263:3256];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_12_24 <= Weights_408;
+    w_12_24 <= Weights[3271:3264];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_12_25 <= Weights_409;
+    w_12_25 <= Weights[3279:3272];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_12_26 <= Weights_410;
+    w_12_26 <= Weights[3287:3280];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_12_27 <= Weights_411;
+    w_12_27 <= Weights[3295:3288];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_12_28 <= Weights_412;
+    w_12_28 <= Weights[3303:3296];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_12_29 <= Weights_413;
+    w_12_29 <= Weights[3311:3304];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_12_30 <= Weights_414;
+    w_12_30 <= Weights[3319:3312];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_12_31 <= Weights_415;
+    w_12_31 <= Weights[3327:3320];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_13_0 <= Weights_416;
+    w_13_0 <= Weights[3335:3328];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_13_1 <= Weights_417;
+    w_13_1 <= Weights[3343:3336];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_13_2 <= Weights_418;
+    w_13_2 <= Weights[3351:3344];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_13_3 <= Weights_419;
+    w_13_3 <= Weights[3359:3352];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_13_4 <= Weights_420;
+    w_13_4 <= Weights[3367:3360];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_13_5 <= Weights_421;
+    w_13_5 <= Weights[3375:3368];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_13_6 <= Weights_422;
+    w_13_6 <= Weights[3383:3376];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_13_7 <= Weights_423;
+    w_13_7 <= Weights[3391:3384];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_13_8 <= Weights_424;
+    w_13_8 <= Weights[3399:3392];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_13_9 <= Weights_425;
+    w_13_9 <= Weights[3407:3400];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_13_10 <= Weights_426;
+    w_13_10 <= Weights[3415:3408];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_13_11 <= Weights_427;
+    w_13_11 <= Weights[3423:3416];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_13_12 <= Weights_428;
+    w_13_12 <= Weights[3431:3424];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_13_13 <= Weights_429;
+    w_13_13 <= Weights[3439:3432];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_13_14 <= Weights_430;
+    w_13_14 <= Weights[3447:3440];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_13_15 <= Weights_431;
+    w_13_15 <= Weights[3455:3448];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_13_16 <= Weights_432;
+    w_13_16 <= Weights[3463:3456];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_13_17 <= Weights_433;
+    w_13_17 <= Weights[3471:3464];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_13_18 <= Weights_434;
+    w_13_18 <= Weights[3479:3472];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_13_19 <= Weights_435;
+    w_13_19 <= Weights[3487:3480];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_13_20 <= Weights_436;
+    w_13_20 <= Weights[3495:3488];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_13_21 <= Weights_437;
+    w_13_21 <= Weights[3503:3496];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_13_22 <= Weights_438;
+    w_13_22 <= Weights[3511:3504];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_13_23 <= Weights_439;
+    w_13_23 <= Weights[3519:3512];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_13_24 <= Weights_440;
+    w_13_24 <= Weights[3527:3520];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_13_25 <= Weights_441;
+    w_13_25 <= Weights[3535:3528];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_13_26 <= Weights_442;
+    w_13_26 <= Weights[3543:3536];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_13_27 <= Weights_443;
+    w_13_27 <= Weights[3551:3544];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_13_28 <= Weights_444;
+    w_13_28 <= Weights[3559:3552];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_13_29 <= Weights_445;
+    w_13_29 <= Weights[3567:3560];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_13_30 <= Weights_446;
+    w_13_30 <= Weights[3575:3568];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_13_31 <= Weights_447;
+    w_13_31 <= Weights[3583:3576];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_14_0 <= Weights_448;
+    w_14_0 <= Weights[3591:3584];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_14_1 <= Weights_449;
+    w_14_1 <= Weights[3599:3592];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_14_2 <= Weights_450;
+    w_14_2 <= Weights[3607:3600];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_14_3 <= Weights_451;
+    w_14_3 <= Weights[3615:3608];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_14_4 <= Weights_452;
+    w_14_4 <= Weights[3623:3616];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_14_5 <= Weights_453;
+    w_14_5 <= Weights[3631:3624];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_14_6 <= Weights_454;
+    w_14_6 <= Weights[3639:3632];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_14_7 <= Weights_455;
+    w_14_7 <= Weights[3647:3640];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_14_8 <= Weights_456;
+    w_14_8 <= Weights[3655:3648];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_14_9 <= Weights_457;
+    w_14_9 <= Weights[3663:3656];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_14_10 <= Weights_458;
+    w_14_10 <= Weights[3671:3664];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_14_11 <= Weights_459;
+    w_14_11 <= Weights[3679:3672];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_14_12 <= Weights_460;
+    w_14_12 <= Weights[3687:3680];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_14_13 <= Weights_461;
+    w_14_13 <= Weights[3695:3688];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_14_14 <= Weights_462;
+    w_14_14 <= Weights[3703:3696];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_14_15 <= Weights_463;
+    w_14_15 <= Weights[3711:3704];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_14_16 <= Weights_464;
+    w_14_16 <= Weights[3719:3712];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_14_17 <= Weights_465;
+    w_14_17 <= Weights[3727:3720];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_14_18 <= Weights_466;
+    w_14_18 <= Weights[3735:3728];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_14_19 <= Weights_467;
+    w_14_19 <= Weights[3743:3736];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_14_20 <= Weights_468;
+    w_14_20 <= Weights[3751:3744];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_14_21 <= Weights_469;
+    w_14_21 <= Weights[3759:3752];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_14_22 <= Weights_470;
+    w_14_22 <= Weights[3767:3760];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_14_23 <= Weights_471;
+    w_14_23 <= Weights[3775:3768];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_14_24 <= Weights_472;
+    w_14_24 <= Weights[3783:3776];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_14_25 <= Weights_473;
+    w_14_25 <= Weights[3791:3784];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_14_26 <= Weights_474;
+    w_14_26 <= Weights[3799:3792];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_14_27 <= Weights_475;
+    w_14_27 <= Weights[3807:3800];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_14_28 <= Weights_476;
+    w_14_28 <= Weights[3815:3808];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_14_29 <= Weights_477;
+    w_14_29 <= Weights[3823:3816];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_14_30 <= Weights_478;
+    w_14_30 <= Weights[3831:3824];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_14_31 <= Weights_479;
+    w_14_31 <= Weights[3839:3832];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_15_0 <= Weights_480;
+    w_15_0 <= Weights[3847:3840];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_15_1 <= Weights_481;
+    w_15_1 <= Weights[3855:3848];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_15_2 <= Weights_482;
+    w_15_2 <= Weights[3863:3856];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_15_3 <= Weights_483;
+    w_15_3 <= Weights[3871:3864];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_15_4 <= Weights_484;
+    w_15_4 <= Weights[3879:3872];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_15_5 <= Weights_485;
+    w_15_5 <= Weights[3887:3880];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_15_6 <= Weights_486;
+    w_15_6 <= Weights[3895:3888];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_15_7 <= Weights_487;
+    w_15_7 <= Weights[3903:3896];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_15_8 <= Weights_488;
+    w_15_8 <= Weights[3911:3904];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_15_9 <= Weights_489;
+    w_15_9 <= Weights[3919:3912];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_15_10 <= Weights_490;
+    w_15_10 <= Weights[3927:3920];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_15_11 <= Weights_491;
+    w_15_11 <= Weights[3935:3928];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_15_12 <= Weights_492;
+    w_15_12 <= Weights[3943:3936];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_15_13 <= Weights_493;
+    w_15_13 <= Weights[3951:3944];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_15_14 <= Weights_494;
+    w_15_14 <= Weights[3959:3952];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_15_15 <= Weights_495;
+    w_15_15 <= Weights[3967:3960];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_15_16 <= Weights_496;
+    w_15_16 <= Weights[3975:3968];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_15_17 <= Weights_497;
+    w_15_17 <= Weights[3983:3976];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_15_18 <= Weights_498;
+    w_15_18 <= Weights[3991:3984];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_15_19 <= Weights_499;
+    w_15_19 <= Weights[3999:3992];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_15_20 <= Weights_500;
+    w_15_20 <= Weights[4007:4000];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_15_21 <= Weights_501;
+    w_15_21 <= Weights[4015:4008];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_15_22 <= Weights_502;
+    w_15_22 <= Weights[4023:4016];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_15_23 <= Weights_503;
+    w_15_23 <= Weights[4031:4024];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_15_24 <= Weights_504;
+    w_15_24 <= Weights[4039:4032];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_15_25 <= Weights_505;
+    w_15_25 <= Weights[4047:4040];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_15_26 <= Weights_506;
+    w_15_26 <= Weights[4055:4048];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_15_27 <= Weights_507;
+    w_15_27 <= Weights[4063:4056];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_15_28 <= Weights_508;
+    w_15_28 <= Weights[4071:4064];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_15_29 <= Weights_509;
+    w_15_29 <= Weights[4079:4072];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_15_30 <= Weights_510;
+    w_15_30 <= Weights[4087:4080];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_15_31 <= Weights_511;
+    w_15_31 <= Weights[4095:4088];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_16_0 <= Weights_512;
+    w_16_0 <= Weights[4103:4096];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_16_1 <= Weights_513;
+    w_16_1 <= Weights[4111:4104];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_16_2 <= Weights_514;
+    w_16_2 <= Weights[4119:4112];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_16_3 <= Weights_515;
+    w_16_3 <= Weights[4127:4120];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_16_4 <= Weights_516;
+    w_16_4 <= Weights[4135:4128];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_16_5 <= Weights_517;
+    w_16_5 <= Weights[4143:4136];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_16_6 <= Weights_518;
+    w_16_6 <= Weights[4151:4144];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_16_7 <= Weights_519;
+    w_16_7 <= Weights[4159:4152];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_16_8 <= Weights_520;
+    w_16_8 <= Weights[4167:4160];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_16_9 <= Weights_521;
+    w_16_9 <= Weights[4175:4168];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_16_10 <= Weights_522;
+    w_16_10 <= Weights[4183:4176];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_16_11 <= Weights_523;
+    w_16_11 <= Weights[4191:4184];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_16_12 <= Weights_524;
+    w_16_12 <= Weights[4199:4192];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_16_13 <= Weights_525;
+    w_16_13 <= Weights[4207:4200];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_16_14 <= Weights_526;
+    w_16_14 <= Weights[4215:4208];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_16_15 <= Weights_527;
+    w_16_15 <= Weights[4223:4216];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_16_16 <= Weights_528;
+    w_16_16 <= Weights[4231:4224];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_16_17 <= Weights_529;
+    w_16_17 <= Weights[4239:4232];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_16_18 <= Weights_530;
+    w_16_18 <= Weights[4247:4240];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_16_19 <= Weights_531;
+    w_16_19 <= Weights[4255:4248];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_16_20 <= Weights_532;
+    w_16_20 <= Weights[4263:4256];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_16_21 <= Weights_533;
+    w_16_21 <= Weights[4271:4264];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_16_22 <= Weights_534;
+    w_16_22 <= Weights[4279:4272];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_16_23 <= Weights_535;
+    w_16_23 <= Weights[4287:4280];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_16_24 <= Weights_536;
+    w_16_24 <= Weights[4295:4288];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_16_25 <= Weights_537;
+    w_16_25 <= Weights[4303:4296];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_16_26 <= Weights_538;
+    w_16_26 <= Weights[4311:4304];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_16_27 <= Weights_539;
+    w_16_27 <= Weights[4319:4312];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_16_28 <= Weights_540;
+    w_16_28 <= Weights[4327:4320];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_16_29 <= Weights_541;
+    w_16_29 <= Weights[4335:4328];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_16_30 <= Weights_542;
+    w_16_30 <= Weights[4343:4336];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_16_31 <= Weights_543;
+    w_16_31 <= Weights[4351:4344];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_17_0 <= Weights_544;
+    w_17_0 <= Weights[4359:4352];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_17_1 <= Weights_545;
+    w_17_1 <= Weights[4367:4360];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_17_2 <= Weights_546;
+    w_17_2 <= Weights[4375:4368];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_17_3 <= Weights_547;
+    w_17_3 <= Weights[4383:4376];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_17_4 <= Weights_548;
+    w_17_4 <= Weights[4391:4384];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_17_5 <= Weights_549;
+    w_17_5 <= Weights[4399:4392];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_17_6 <= Weights_550;
+    w_17_6 <= Weights[4407:4400];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_17_7 <= Weights_551;
+    w_17_7 <= Weights[4415:4408];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_17_8 <= Weights_552;
+    w_17_8 <= Weights[4423:4416];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_17_9 <= Weights_553;
+    w_17_9 <= Weights[4431:4424];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_17_10 <= Weights_554;
+    w_17_10 <= Weights[4439:4432];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_17_11 <= Weights_555;
+    w_17_11 <= Weights[4447:4440];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_17_12 <= Weights_556;
+    w_17_12 <= Weights[4455:4448];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_17_13 <= Weights_557;
+    w_17_13 <= Weights[4463:4456];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_17_14 <= Weights_558;
+    w_17_14 <= Weights[4471:4464];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_17_15 <= Weights_559;
+    w_17_15 <= Weights[4479:4472];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_17_16 <= Weights_560;
+    w_17_16 <= Weights[4487:4480];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_17_17 <= Weights_561;
+    w_17_17 <= Weights[4495:4488];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_17_18 <= Weights_562;
+    w_17_18 <= Weights[4503:4496];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_17_19 <= Weights_563;
+    w_17_19 <= Weights[4511:4504];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_17_20 <= Weights_564;
+    w_17_20 <= Weights[4519:4512];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_17_21 <= Weights_565;
+    w_17_21 <= Weights[4527:4520];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_17_22 <= Weights_566;
+    w_17_22 <= Weights[4535:4528];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_17_23 <= Weights_567;
+    w_17_23 <= Weights[4543:4536];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_17_24 <= Weights_568;
+    w_17_24 <= Weights[4551:4544];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_17_25 <= Weights_569;
+    w_17_25 <= Weights[4559:4552];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_17_26 <= Weights_570;
+    w_17_26 <= Weights[4567:4560];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_17_27 <= Weights_571;
+    w_17_27 <= Weights[4575:4568];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_17_28 <= Weights_572;
+    w_17_28 <= Weights[4583:4576];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_17_29 <= Weights_573;
+    w_17_29 <= Weights[4591:4584];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_17_30 <= Weights_574;
+    w_17_30 <= Weights[4599:4592];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_17_31 <= Weights_575;
+    w_17_31 <= Weights[4607:4600];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_18_0 <= Weights_576;
+    w_18_0 <= Weights[4615:4608];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_18_1 <= Weights_577;
+    w_18_1 <= Weights[4623:4616];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_18_2 <= Weights_578;
+    w_18_2 <= Weights[4631:4624];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_18_3 <= Weights_579;
+    w_18_3 <= Weights[4639:4632];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_18_4 <= Weights_580;
+    w_18_4 <= Weights[4647:4640];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_18_5 <= Weights_581;
+    w_18_5 <= Weights[4655:4648];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_18_6 <= Weights_582;
+    w_18_6 <= Weights[4663:4656];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_18_7 <= Weights_583;
+    w_18_7 <= Weights[4671:4664];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_18_8 <= Weights_584;
+    w_18_8 <= Weights[4679:4672];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_18_9 <= Weights_585;
+    w_18_9 <= Weights[4687:4680];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_18_10 <= Weights_586;
+    w_18_10 <= Weights[4695:4688];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_18_11 <= Weights_587;
+    w_18_11 <= Weights[4703:4696];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_18_12 <= Weights_588;
+    w_18_12 <= Weights[4711:4704];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_18_13 <= Weights_589;
+    w_18_13 <= Weights[4719:4712];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_18_14 <= Weights_590;
+    w_18_14 <= Weights[4727:4720];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_18_15 <= Weights_591;
+    w_18_15 <= Weights[4735:4728];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_18_16 <= Weights_592;
+    w_18_16 <= Weights[4743:4736];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_18_17 <= Weights_593;
+    w_18_17 <= Weights[4751:4744];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_18_18 <= Weights_594;
+    w_18_18 <= Weights[4759:4752];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_18_19 <= Weights_595;
+    w_18_19 <= Weights[4767:4760];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_18_20 <= Weights_596;
+    w_18_20 <= Weights[4775:4768];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_18_21 <= Weights_597;
+    w_18_21 <= Weights[4783:4776];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_18_22 <= Weights_598;
+    w_18_22 <= Weights[4791:4784];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_18_23 <= Weights_599;
+    w_18_23 <= Weights[4799:4792];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_18_24 <= Weights_600;
+    w_18_24 <= Weights[4807:4800];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_18_25 <= Weights_601;
+    w_18_25 <= Weights[4815:4808];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_18_26 <= Weights_602;
+    w_18_26 <= Weights[4823:4816];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_18_27 <= Weights_603;
+    w_18_27 <= Weights[4831:4824];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_18_28 <= Weights_604;
+    w_18_28 <= Weights[4839:4832];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_18_29 <= Weights_605;
+    w_18_29 <= Weights[4847:4840];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_18_30 <= Weights_606;
+    w_18_30 <= Weights[4855:4848];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_18_31 <= Weights_607;
+    w_18_31 <= Weights[4863:4856];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_19_0 <= Weights_608;
+    w_19_0 <= Weights[4871:4864];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_19_1 <= Weights_609;
+    w_19_1 <= Weights[4879:4872];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_19_2 <= Weights_610;
+    w_19_2 <= Weights[4887:4880];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_19_3 <= Weights_611;
+    w_19_3 <= Weights[4895:4888];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_19_4 <= Weights_612;
+    w_19_4 <= Weights[4903:4896];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_19_5 <= Weights_613;
+    w_19_5 <= Weights[4911:4904];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_19_6 <= Weights_614;
+    w_19_6 <= Weights[4919:4912];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_19_7 <= Weights_615;
+    w_19_7 <= Weights[4927:4920];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_19_8 <= Weights_616;
+    w_19_8 <= Weights[4935:4928];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_19_9 <= Weights_617;
+    w_19_9 <= Weights[4943:4936];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_19_10 <= Weights_618;
+    w_19_10 <= Weights[4951:4944];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_19_11 <= Weights_619;
+    w_19_11 <= Weights[4959:4952];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_19_12 <= Weights_620;
+    w_19_12 <= Weights[4967:4960];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_19_13 <= Weights_621;
+    w_19_13 <= Weights[4975:4968];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_19_14 <= Weights_622;
+    w_19_14 <= Weights[4983:4976];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_19_15 <= Weights_623;
+    w_19_15 <= Weights[4991:4984];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_19_16 <= Weights_624;
+    w_19_16 <= Weights[4999:4992];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_19_17 <= Weights_625;
+    w_19_17 <= Weights[5007:5000];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_19_18 <= Weights_626;
+    w_19_18 <= Weights[5015:5008];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_19_19 <= Weights_627;
+    w_19_19 <= Weights[5023:5016];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_19_20 <= Weights_628;
+    w_19_20 <= Weights[5031:5024];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_19_21 <= Weights_629;
+    w_19_21 <= Weights[5039:5032];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_19_22 <= Weights_630;
+    w_19_22 <= Weights[5047:5040];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_19_23 <= Weights_631;
+    w_19_23 <= Weights[5055:5048];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_19_24 <= Weights_632;
+    w_19_24 <= Weights[5063:5056];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_19_25 <= Weights_633;
+    w_19_25 <= Weights[5071:5064];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_19_26 <= Weights_634;
+    w_19_26 <= Weights[5079:5072];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_19_27 <= Weights_635;
+    w_19_27 <= Weights[5087:5080];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_19_28 <= Weights_636;
+    w_19_28 <= Weights[5095:5088];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_19_29 <= Weights_637;
+    w_19_29 <= Weights[5103:5096];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_19_30 <= Weights_638;
+    w_19_30 <= Weights[5111:5104];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_19_31 <= Weights_639;
+    w_19_31 <= Weights[5119:5112];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_20_0 <= Weights_640;
+    w_20_0 <= Weights[5127:5120];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_20_1 <= Weights_641;
+    w_20_1 <= Weights[5135:5128];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_20_2 <= Weights_642;
+    w_20_2 <= Weights[5143:5136];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_20_3 <= Weights_643;
+    w_20_3 <= Weights[5151:5144];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_20_4 <= Weights_644;
+    w_20_4 <= Weights[5159:5152];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_20_5 <= Weights_645;
+    w_20_5 <= Weights[5167:5160];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_20_6 <= Weights_646;
+    w_20_6 <= Weights[5175:5168];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_20_7 <= Weights_647;
+    w_20_7 <= Weights[5183:5176];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_20_8 <= Weights_648;
+    w_20_8 <= Weights[5191:5184];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_20_9 <= Weights_649;
+    w_20_9 <= Weights[5199:5192];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_20_10 <= Weights_650;
+    w_20_10 <= Weights[5207:5200];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_20_11 <= Weights_651;
+    w_20_11 <= Weights[5215:5208];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_20_12 <= Weights_652;
+    w_20_12 <= Weights[5223:5216];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_20_13 <= Weights_653;
+    w_20_13 <= Weights[5231:5224];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_20_14 <= Weights_654;
+    w_20_14 <= Weights[5239:5232];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_20_15 <= Weights_655;
+    w_20_15 <= Weights[5247:5240];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_20_16 <= Weights_656;
+    w_20_16 <= Weights[5255:5248];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_20_17 <= Weights_657;
+    w_20_17 <= Weights[5263:5256];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_20_18 <= Weights_658;
+    w_20_18 <= Weights[5271:5264];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_20_19 <= Weights_659;
+    w_20_19 <= Weights[5279:5272];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_20_20 <= Weights_660;
+    w_20_20 <= Weights[5287:5280];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_20_21 <= Weights_661;
+    w_20_21 <= Weights[5295:5288];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_20_22 <= Weights_662;
+    w_20_22 <= Weights[5303:5296];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_20_23 <= Weights_663;
+    w_20_23 <= Weights[5311:5304];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_20_24 <= Weights_664;
+    w_20_24 <= Weights[5319:5312];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_20_25 <= Weights_665;
+    w_20_25 <= Weights[5327:5320];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_20_26 <= Weights_666;
+    w_20_26 <= Weights[5335:5328];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_20_27 <= Weights_667;
+    w_20_27 <= Weights[5343:5336];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_20_28 <= Weights_668;
+    w_20_28 <= Weights[5351:5344];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_20_29 <= Weights_669;
+    w_20_29 <= Weights[5359:5352];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_20_30 <= Weights_670;
+    w_20_30 <= Weights[5367:5360];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_20_31 <= Weights_671;
+    w_20_31 <= Weights[5375:5368];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_21_0 <= Weights_672;
+    w_21_0 <= Weights[5383:5376];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_21_1 <= Weights_673;
+    w_21_1 <= Weights[5391:5384];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_21_2 <= Weights_674;
+    w_21_2 <= Weights[5399:5392];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_21_3 <= Weights_675;
+    w_21_3 <= Weights[5407:5400];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_21_4 <= Weights_676;
+    w_21_4 <= Weights[5415:5408];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_21_5 <= Weights_677;
+    w_21_5 <= Weights[5423:5416];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_21_6 <= Weights_678;
+    w_21_6 <= Weights[5431:5424];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_21_7 <= Weights_679;
+    w_21_7 <= Weights[5439:5432];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_21_8 <= Weights_680;
+    w_21_8 <= Weights[5447:5440];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_21_9 <= Weights_681;
+    w_21_9 <= Weights[5455:5448];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_21_10 <= Weights_682;
+    w_21_10 <= Weights[5463:5456];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_21_11 <= Weights_683;
+    w_21_11 <= Weights[5471:5464];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_21_12 <= Weights_684;
+    w_21_12 <= Weights[5479:5472];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_21_13 <= Weights_685;
+    w_21_13 <= Weights[5487:5480];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_21_14 <= Weights_686;
+    w_21_14 <= Weights[5495:5488];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_21_15 <= Weights_687;
+    w_21_15 <= Weights[5503:5496];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_21_16 <= Weights_688;
+    w_21_16 <= Weights[5511:5504];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_21_17 <= Weights_689;
+    w_21_17 <= Weights[5519:5512];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_21_18 <= Weights_690;
+    w_21_18 <= Weights[5527:5520];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_21_19 <= Weights_691;
+    w_21_19 <= Weights[5535:5528];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_21_20 <= Weights_692;
+    w_21_20 <= Weights[5543:5536];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_21_21 <= Weights_693;
+    w_21_21 <= Weights[5551:5544];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_21_22 <= Weights_694;
+    w_21_22 <= Weights[5559:5552];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_21_23 <= Weights_695;
+    w_21_23 <= Weights[5567:5560];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_21_24 <= Weights_696;
+    w_21_24 <= Weights[5575:5568];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_21_25 <= Weights_697;
+    w_21_25 <= Weights[5583:5576];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_21_26 <= Weights_698;
+    w_21_26 <= Weights[5591:5584];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_21_27 <= Weights_699;
+    w_21_27 <= Weights[5599:5592];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_21_28 <= Weights_700;
+    w_21_28 <= Weights[5607:5600];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_21_29 <= Weights_701;
+    w_21_29 <= Weights[5615:5608];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_21_30 <= Weights_702;
+    w_21_30 <= Weights[5623:5616];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_21_31 <= Weights_703;
+    w_21_31 <= Weights[5631:5624];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_22_0 <= Weights_704;
+    w_22_0 <= Weights[5639:5632];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_22_1 <= Weights_705;
+    w_22_1 <= Weights[5647:5640];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_22_2 <= Weights_706;
+    w_22_2 <= Weights[5655:5648];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_22_3 <= Weights_707;
+    w_22_3 <= Weights[5663:5656];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_22_4 <= Weights_708;
+    w_22_4 <= Weights[5671:5664];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_22_5 <= Weights_709;
+    w_22_5 <= Weights[5679:5672];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_22_6 <= Weights_710;
+    w_22_6 <= Weights[5687:5680];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_22_7 <= Weights_711;
+    w_22_7 <= Weights[5695:5688];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_22_8 <= Weights_712;
+    w_22_8 <= Weights[5703:5696];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_22_9 <= Weights_713;
+    w_22_9 <= Weights[5711:5704];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_22_10 <= Weights_714;
+    w_22_10 <= Weights[5719:5712];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_22_11 <= Weights_715;
+    w_22_11 <= Weights[5727:5720];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_22_12 <= Weights_716;
+    w_22_12 <= Weights[5735:5728];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_22_13 <= Weights_717;
+    w_22_13 <= Weights[5743:5736];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_22_14 <= Weights_718;
+    w_22_14 <= Weights[5751:5744];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_22_15 <= Weights_719;
+    w_22_15 <= Weights[5759:5752];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_22_16 <= Weights_720;
+    w_22_16 <= Weights[5767:5760];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_22_17 <= Weights_721;
+    w_22_17 <= Weights[5775:5768];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_22_18 <= Weights_722;
+    w_22_18 <= Weights[5783:5776];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_22_19 <= Weights_723;
+    w_22_19 <= Weights[5791:5784];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_22_20 <= Weights_724;
+    w_22_20 <= Weights[5799:5792];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_22_21 <= Weights_725;
+    w_22_21 <= Weights[5807:5800];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_22_22 <= Weights_726;
+    w_22_22 <= Weights[5815:5808];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_22_23 <= Weights_727;
+    w_22_23 <= Weights[5823:5816];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_22_24 <= Weights_728;
+    w_22_24 <= Weights[5831:5824];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_22_25 <= Weights_729;
+    w_22_25 <= Weights[5839:5832];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_22_26 <= Weights_730;
+    w_22_26 <= Weights[5847:5840];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_22_27 <= Weights_731;
+    w_22_27 <= Weights[5855:5848];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_22_28 <= Weights_732;
+    w_22_28 <= Weights[5863:5856];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_22_29 <= Weights_733;
+    w_22_29 <= Weights[5871:5864];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_22_30 <= Weights_734;
+    w_22_30 <= Weights[5879:5872];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_22_31 <= Weights_735;
+    w_22_31 <= Weights[5887:5880];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_23_0 <= Weights_736;
+    w_23_0 <= Weights[5895:5888];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_23_1 <= Weights_737;
+    w_23_1 <= Weights[5903:5896];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_23_2 <= Weights_738;
+    w_23_2 <= Weights[5911:5904];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_23_3 <= Weights_739;
+    w_23_3 <= Weights[5919:5912];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_23_4 <= Weights_740;
+    w_23_4 <= Weights[5927:5920];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_23_5 <= Weights_741;
+    w_23_5 <= Weights[5935:5928];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_23_6 <= Weights_742;
+    w_23_6 <= Weights[5943:5936];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_23_7 <= Weights_743;
+    w_23_7 <= Weights[5951:5944];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_23_8 <= Weights_744;
+    w_23_8 <= Weights[5959:5952];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_23_9 <= Weights_745;
+    w_23_9 <= Weights[5967:5960];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_23_10 <= Weights_746;
+    w_23_10 <= Weights[5975:5968];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_23_11 <= Weights_747;
+    w_23_11 <= Weights[5983:5976];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_23_12 <= Weights_748;
+    w_23_12 <= Weights[5991:5984];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_23_13 <= Weights_749;
+    w_23_13 <= Weights[5999:5992];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_23_14 <= Weights_750;
+    w_23_14 <= Weights[6007:6000];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_23_15 <= Weights_751;
+    w_23_15 <= Weights[6015:6008];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_23_16 <= Weights_752;
+    w_23_16 <= Weights[6023:6016];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_23_17 <= Weights_753;
+    w_23_17 <= Weights[6031:6024];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_23_18 <= Weights_754;
+    w_23_18 <= Weights[6039:6032];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_23_19 <= Weights_755;
+    w_23_19 <= Weights[6047:6040];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_23_20 <= Weights_756;
+    w_23_20 <= Weights[6055:6048];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_23_21 <= Weights_757;
+    w_23_21 <= Weights[6063:6056];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_23_22 <= Weights_758;
+    w_23_22 <= Weights[6071:6064];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_23_23 <= Weights_759;
+    w_23_23 <= Weights[6079:6072];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_23_24 <= Weights_760;
+    w_23_24 <= Weights[6087:6080];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_23_25 <= Weights_761;
+    w_23_25 <= Weights[6095:6088];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_23_26 <= Weights_762;
+    w_23_26 <= Weights[6103:6096];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_23_27 <= Weights_763;
+    w_23_27 <= Weights[6111:6104];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_23_28 <= Weights_764;
+    w_23_28 <= Weights[6119:6112];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_23_29 <= Weights_765;
+    w_23_29 <= Weights[6127:6120];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_23_30 <= Weights_766;
+    w_23_30 <= Weights[6135:6128];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_23_31 <= Weights_767;
+    w_23_31 <= Weights[6143:6136];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_24_0 <= Weights_768;
+    w_24_0 <= Weights[6151:6144];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_24_1 <= Weights_769;
+    w_24_1 <= Weights[6159:6152];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_24_2 <= Weights_770;
+    w_24_2 <= Weights[6167:6160];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_24_3 <= Weights_771;
+    w_24_3 <= Weights[6175:6168];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_24_4 <= Weights_772;
+    w_24_4 <= Weights[6183:6176];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_24_5 <= Weights_773;
+    w_24_5 <= Weights[6191:6184];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_24_6 <= Weights_774;
+    w_24_6 <= Weights[6199:6192];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_24_7 <= Weights_775;
+    w_24_7 <= Weights[6207:6200];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_24_8 <= Weights_776;
+    w_24_8 <= Weights[6215:6208];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_24_9 <= Weights_777;
+    w_24_9 <= Weights[6223:6216];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_24_10 <= Weights_778;
+    w_24_10 <= Weights[6231:6224];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_24_11 <= Weights_779;
+    w_24_11 <= Weights[6239:6232];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_24_12 <= Weights_780;
+    w_24_12 <= Weights[6247:6240];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_24_13 <= Weights_781;
+    w_24_13 <= Weights[6255:6248];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_24_14 <= Weights_782;
+    w_24_14 <= Weights[6263:6256];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_24_15 <= Weights_783;
+    w_24_15 <= Weights[6271:6264];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_24_16 <= Weights_784;
+    w_24_16 <= Weights[6279:6272];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_24_17 <= Weights_785;
+    w_24_17 <= Weights[6287:6280];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_24_18 <= Weights_786;
+    w_24_18 <= Weights[6295:6288];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_24_19 <= Weights_787;
+    w_24_19 <= Weights[6303:6296];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_24_20 <= Weights_788;
+    w_24_20 <= Weights[6311:6304];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_24_21 <= Weights_789;
+    w_24_21 <= Weights[6319:6312];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_24_22 <= Weights_790;
+    w_24_22 <= Weights[6327:6320];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_24_23 <= Weights_791;
+    w_24_23 <= Weights[6335:6328];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_24_24 <= Weights_792;
+    w_24_24 <= Weights[6343:6336];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_24_25 <= Weights_793;
+    w_24_25 <= Weights[6351:6344];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_24_26 <= Weights_794;
+    w_24_26 <= Weights[6359:6352];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_24_27 <= Weights_795;
+    w_24_27 <= Weights[6367:6360];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_24_28 <= Weights_796;
+    w_24_28 <= Weights[6375:6368];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_24_29 <= Weights_797;
+    w_24_29 <= Weights[6383:6376];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_24_30 <= Weights_798;
+    w_24_30 <= Weights[6391:6384];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_24_31 <= Weights_799;
+    w_24_31 <= Weights[6399:6392];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_25_0 <= Weights_800;
+    w_25_0 <= Weights[6407:6400];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_25_1 <= Weights_801;
+    w_25_1 <= Weights[6415:6408];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_25_2 <= Weights_802;
+    w_25_2 <= Weights[6423:6416];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_25_3 <= Weights_803;
+    w_25_3 <= Weights[6431:6424];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_25_4 <= Weights_804;
+    w_25_4 <= Weights[6439:6432];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_25_5 <= Weights_805;
+    w_25_5 <= Weights[6447:6440];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_25_6 <= Weights_806;
+    w_25_6 <= Weights[6455:6448];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_25_7 <= Weights_807;
+    w_25_7 <= Weights[6463:6456];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_25_8 <= Weights_808;
+    w_25_8 <= Weights[6471:6464];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_25_9 <= Weights_809;
+    w_25_9 <= Weights[6479:6472];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_25_10 <= Weights_810;
+    w_25_10 <= Weights[6487:6480];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_25_11 <= Weights_811;
+    w_25_11 <= Weights[6495:6488];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_25_12 <= Weights_812;
+    w_25_12 <= Weights[6503:6496];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_25_13 <= Weights_813;
+    w_25_13 <= Weights[6511:6504];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_25_14 <= Weights_814;
+    w_25_14 <= Weights[6519:6512];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_25_15 <= Weights_815;
+    w_25_15 <= Weights[6527:6520];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_25_16 <= Weights_816;
+    w_25_16 <= Weights[6535:6528];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_25_17 <= Weights_817;
+    w_25_17 <= Weights[6543:6536];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_25_18 <= Weights_818;
+    w_25_18 <= Weights[6551:6544];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_25_19 <= Weights_819;
+    w_25_19 <= Weights[6559:6552];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_25_20 <= Weights_820;
+    w_25_20 <= Weights[6567:6560];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_25_21 <= Weights_821;
+    w_25_21 <= Weights[6575:6568];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_25_22 <= Weights_822;
+    w_25_22 <= Weights[6583:6576];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_25_23 <= Weights_823;
+    w_25_23 <= Weights[6591:6584];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_25_24 <= Weights_824;
+    w_25_24 <= Weights[6599:6592];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_25_25 <= Weights_825;
+    w_25_25 <= Weights[6607:6600];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_25_26 <= Weights_826;
+    w_25_26 <= Weights[6615:6608];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_25_27 <= Weights_827;
+    w_25_27 <= Weights[6623:6616];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_25_28 <= Weights_828;
+    w_25_28 <= Weights[6631:6624];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_25_29 <= Weights_829;
+    w_25_29 <= Weights[6639:6632];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_25_30 <= Weights_830;
+    w_25_30 <= Weights[6647:6640];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_25_31 <= Weights_831;
+    w_25_31 <= Weights[6655:6648];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_26_0 <= Weights_832;
+    w_26_0 <= Weights[6663:6656];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_26_1 <= Weights_833;
+    w_26_1 <= Weights[6671:6664];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_26_2 <= Weights_834;
+    w_26_2 <= Weights[6679:6672];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_26_3 <= Weights_835;
+    w_26_3 <= Weights[6687:6680];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_26_4 <= Weights_836;
+    w_26_4 <= Weights[6695:6688];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_26_5 <= Weights_837;
+    w_26_5 <= Weights[6703:6696];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_26_6 <= Weights_838;
+    w_26_6 <= Weights[6711:6704];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_26_7 <= Weights_839;
+    w_26_7 <= Weights[6719:6712];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_26_8 <= Weights_840;
+    w_26_8 <= Weights[6727:6720];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_26_9 <= Weights_841;
+    w_26_9 <= Weights[6735:6728];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_26_10 <= Weights_842;
+    w_26_10 <= Weights[6743:6736];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_26_11 <= Weights_843;
+    w_26_11 <= Weights[6751:6744];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_26_12 <= Weights_844;
+    w_26_12 <= Weights[6759:6752];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_26_13 <= Weights_845;
+    w_26_13 <= Weights[6767:6760];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_26_14 <= Weights_846;
+    w_26_14 <= Weights[6775:6768];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_26_15 <= Weights_847;
+    w_26_15 <= Weights[6783:6776];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_26_16 <= Weights_848;
+    w_26_16 <= Weights[6791:6784];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_26_17 <= Weights_849;
+    w_26_17 <= Weights[6799:6792];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_26_18 <= Weights_850;
+    w_26_18 <= Weights[6807:6800];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_26_19 <= Weights_851;
+    w_26_19 <= Weights[6815:6808];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_26_20 <= Weights_852;
+    w_26_20 <= Weights[6823:6816];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_26_21 <= Weights_853;
+    w_26_21 <= Weights[6831:6824];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_26_22 <= Weights_854;
+    w_26_22 <= Weights[6839:6832];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_26_23 <= Weights_855;
+    w_26_23 <= Weights[6847:6840];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_26_24 <= Weights_856;
+    w_26_24 <= Weights[6855:6848];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_26_25 <= Weights_857;
+    w_26_25 <= Weights[6863:6856];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_26_26 <= Weights_858;
+    w_26_26 <= Weights[6871:6864];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_26_27 <= Weights_859;
+    w_26_27 <= Weights[6879:6872];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_26_28 <= Weights_860;
+    w_26_28 <= Weights[6887:6880];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_26_29 <= Weights_861;
+    w_26_29 <= Weights[6895:6888];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_26_30 <= Weights_862;
+    w_26_30 <= Weights[6903:6896];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_26_31 <= Weights_863;
+    w_26_31 <= Weights[6911:6904];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_27_0 <= Weights_864;
+    w_27_0 <= Weights[6919:6912];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_27_1 <= Weights_865;
+    w_27_1 <= Weights[6927:6920];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_27_2 <= Weights_866;
+    w_27_2 <= Weights[6935:6928];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_27_3 <= Weights_867;
+    w_27_3 <= Weights[6943:6936];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_27_4 <= Weights_868;
+    w_27_4 <= Weights[6951:6944];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_27_5 <= Weights_869;
+    w_27_5 <= Weights[6959:6952];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_27_6 <= Weights_870;
+    w_27_6 <= Weights[6967:6960];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_27_7 <= Weights_871;
+    w_27_7 <= Weights[6975:6968];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_27_8 <= Weights_872;
+    w_27_8 <= Weights[6983:6976];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_27_9 <= Weights_873;
+    w_27_9 <= Weights[6991:6984];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_27_10 <= Weights_874;
+    w_27_10 <= Weights[6999:6992];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_27_11 <= Weights_875;
+    w_27_11 <= Weights[7007:7000];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_27_12 <= Weights_876;
+    w_27_12 <= Weights[7015:7008];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_27_13 <= Weights_877;
+    w_27_13 <= Weights[7023:7016];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_27_14 <= Weights_878;
+    w_27_14 <= Weights[7031:7024];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_27_15 <= Weights_879;
+    w_27_15 <= Weights[7039:7032];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_27_16 <= Weights_880;
+    w_27_16 <= Weights[7047:7040];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_27_17 <= Weights_881;
+    w_27_17 <= Weights[7055:7048];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_27_18 <= Weights_882;
+    w_27_18 <= Weights[7063:7056];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_27_19 <= Weights_883;
+    w_27_19 <= Weights[7071:7064];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_27_20 <= Weights_884;
+    w_27_20 <= Weights[7079:7072];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_27_21 <= Weights_885;
+    w_27_21 <= Weights[7087:7080];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_27_22 <= Weights_886;
+    w_27_22 <= Weights[7095:7088];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_27_23 <= Weights_887;
+    w_27_23 <= Weights[7103:7096];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_27_24 <= Weights_888;
+    w_27_24 <= Weights[7111:7104];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_27_25 <= Weights_889;
+    w_27_25 <= Weights[7119:7112];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_27_26 <= Weights_890;
+    w_27_26 <= Weights[7127:7120];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_27_27 <= Weights_891;
+    w_27_27 <= Weights[7135:7128];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_27_28 <= Weights_892;
+    w_27_28 <= Weights[7143:7136];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_27_29 <= Weights_893;
+    w_27_29 <= Weights[7151:7144];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_27_30 <= Weights_894;
+    w_27_30 <= Weights[7159:7152];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_27_31 <= Weights_895;
+    w_27_31 <= Weights[7167:7160];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_28_0 <= Weights_896;
+    w_28_0 <= Weights[7175:7168];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_28_1 <= Weights_897;
+    w_28_1 <= Weights[7183:7176];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_28_2 <= Weights_898;
+    w_28_2 <= Weights[7191:7184];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_28_3 <= Weights_899;
+    w_28_3 <= Weights[7199:7192];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_28_4 <= Weights_900;
+    w_28_4 <= Weights[7207:7200];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_28_5 <= Weights_901;
+    w_28_5 <= Weights[7215:7208];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_28_6 <= Weights_902;
+    w_28_6 <= Weights[7223:7216];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_28_7 <= Weights_903;
+    w_28_7 <= Weights[7231:7224];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_28_8 <= Weights_904;
+    w_28_8 <= Weights[7239:7232];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_28_9 <= Weights_905;
+    w_28_9 <= Weights[7247:7240];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_28_10 <= Weights_906;
+    w_28_10 <= Weights[7255:7248];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_28_11 <= Weights_907;
+    w_28_11 <= Weights[7263:7256];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_28_12 <= Weights_908;
+    w_28_12 <= Weights[7271:7264];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_28_13 <= Weights_909;
+    w_28_13 <= Weights[7279:7272];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_28_14 <= Weights_910;
+    w_28_14 <= Weights[7287:7280];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_28_15 <= Weights_911;
+    w_28_15 <= Weights[7295:7288];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_28_16 <= Weights_912;
+    w_28_16 <= Weights[7303:7296];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_28_17 <= Weights_913;
+    w_28_17 <= Weights[7311:7304];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_28_18 <= Weights_914;
+    w_28_18 <= Weights[7319:7312];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_28_19 <= Weights_915;
+    w_28_19 <= Weights[7327:7320];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_28_20 <= Weights_916;
+    w_28_20 <= Weights[7335:7328];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_28_21 <= Weights_917;
+    w_28_21 <= Weights[7343:7336];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_28_22 <= Weights_918;
+    w_28_22 <= Weights[7351:7344];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_28_23 <= Weights_919;
+    w_28_23 <= Weights[7359:7352];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_28_24 <= Weights_920;
+    w_28_24 <= Weights[7367:7360];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_28_25 <= Weights_921;
+    w_28_25 <= Weights[7375:7368];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_28_26 <= Weights_922;
+    w_28_26 <= Weights[7383:7376];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_28_27 <= Weights_923;
+    w_28_27 <= Weights[7391:7384];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_28_28 <= Weights_924;
+    w_28_28 <= Weights[7399:7392];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_28_29 <= Weights_925;
+    w_28_29 <= Weights[7407:7400];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_28_30 <= Weights_926;
+    w_28_30 <= Weights[7415:7408];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_28_31 <= Weights_927;
+    w_28_31 <= Weights[7423:7416];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_29_0 <= Weights_928;
+    w_29_0 <= Weights[7431:7424];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_29_1 <= Weights_929;
+    w_29_1 <= Weights[7439:7432];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_29_2 <= Weights_930;
+    w_29_2 <= Weights[7447:7440];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_29_3 <= Weights_931;
+    w_29_3 <= Weights[7455:7448];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_29_4 <= Weights_932;
+    w_29_4 <= Weights[7463:7456];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_29_5 <= Weights_933;
+    w_29_5 <= Weights[7471:7464];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_29_6 <= Weights_934;
+    w_29_6 <= Weights[7479:7472];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_29_7 <= Weights_935;
+    w_29_7 <= Weights[7487:7480];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_29_8 <= Weights_936;
+    w_29_8 <= Weights[7495:7488];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_29_9 <= Weights_937;
+    w_29_9 <= Weights[7503:7496];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_29_10 <= Weights_938;
+    w_29_10 <= Weights[7511:7504];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_29_11 <= Weights_939;
+    w_29_11 <= Weights[7519:7512];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_29_12 <= Weights_940;
+    w_29_12 <= Weights[7527:7520];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_29_13 <= Weights_941;
+    w_29_13 <= Weights[7535:7528];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_29_14 <= Weights_942;
+    w_29_14 <= Weights[7543:7536];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_29_15 <= Weights_943;
+    w_29_15 <= Weights[7551:7544];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_29_16 <= Weights_944;
+    w_29_16 <= Weights[7559:7552];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_29_17 <= Weights_945;
+    w_29_17 <= Weights[7567:7560];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_29_18 <= Weights_946;
+    w_29_18 <= Weights[7575:7568];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_29_19 <= Weights_947;
+    w_29_19 <= Weights[7583:7576];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_29_20 <= Weights_948;
+    w_29_20 <= Weights[7591:7584];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_29_21 <= Weights_949;
+    w_29_21 <= Weights[7599:7592];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_29_22 <= Weights_950;
+    w_29_22 <= Weights[7607:7600];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_29_23 <= Weights_951;
+    w_29_23 <= Weights[7615:7608];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_29_24 <= Weights_952;
+    w_29_24 <= Weights[7623:7616];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_29_25 <= Weights_953;
+    w_29_25 <= Weights[7631:7624];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_29_26 <= Weights_954;
+    w_29_26 <= Weights[7639:7632];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_29_27 <= Weights_955;
+    w_29_27 <= Weights[7647:7640];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_29_28 <= Weights_956;
+    w_29_28 <= Weights[7655:7648];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_29_29 <= Weights_957;
+    w_29_29 <= Weights[7663:7656];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_29_30 <= Weights_958;
+    w_29_30 <= Weights[7671:7664];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_29_31 <= Weights_959;
+    w_29_31 <= Weights[7679:7672];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_30_0 <= Weights_960;
+    w_30_0 <= Weights[7687:7680];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_30_1 <= Weights_961;
+    w_30_1 <= Weights[7695:7688];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_30_2 <= Weights_962;
+    w_30_2 <= Weights[7703:7696];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_30_3 <= Weights_963;
+    w_30_3 <= Weights[7711:7704];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_30_4 <= Weights_964;
+    w_30_4 <= Weights[7719:7712];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_30_5 <= Weights_965;
+    w_30_5 <= Weights[7727:7720];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_30_6 <= Weights_966;
+    w_30_6 <= Weights[7735:7728];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_30_7 <= Weights_967;
+    w_30_7 <= Weights[7743:7736];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_30_8 <= Weights_968;
+    w_30_8 <= Weights[7751:7744];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_30_9 <= Weights_969;
+    w_30_9 <= Weights[7759:7752];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_30_10 <= Weights_970;
+    w_30_10 <= Weights[7767:7760];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_30_11 <= Weights_971;
+    w_30_11 <= Weights[7775:7768];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_30_12 <= Weights_972;
+    w_30_12 <= Weights[7783:7776];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_30_13 <= Weights_973;
+    w_30_13 <= Weights[7791:7784];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_30_14 <= Weights_974;
+    w_30_14 <= Weights[7799:7792];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_30_15 <= Weights_975;
+    w_30_15 <= Weights[7807:7800];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_30_16 <= Weights_976;
+    w_30_16 <= Weights[7815:7808];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_30_17 <= Weights_977;
+    w_30_17 <= Weights[7823:7816];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_30_18 <= Weights_978;
+    w_30_18 <= Weights[7831:7824];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_30_19 <= Weights_979;
+    w_30_19 <= Weights[7839:7832];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_30_20 <= Weights_980;
+    w_30_20 <= Weights[7847:7840];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_30_21 <= Weights_981;
+    w_30_21 <= Weights[7855:7848];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_30_22 <= Weights_982;
+    w_30_22 <= Weights[7863:7856];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_30_23 <= Weights_983;
+    w_30_23 <= Weights[7871:7864];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_30_24 <= Weights_984;
+    w_30_24 <= Weights[7879:7872];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_30_25 <= Weights_985;
+    w_30_25 <= Weights[7887:7880];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_30_26 <= Weights_986;
+    w_30_26 <= Weights[7895:7888];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_30_27 <= Weights_987;
+    w_30_27 <= Weights[7903:7896];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_30_28 <= Weights_988;
+    w_30_28 <= Weights[7911:7904];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_30_29 <= Weights_989;
+    w_30_29 <= Weights[7919:7912];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_30_30 <= Weights_990;
+    w_30_30 <= Weights[7927:7920];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_30_31 <= Weights_991;
+    w_30_31 <= Weights[7935:7928];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_31_0 <= Weights_992;
+    w_31_0 <= Weights[7943:7936];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_31_1 <= Weights_993;
+    w_31_1 <= Weights[7951:7944];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_31_2 <= Weights_994;
+    w_31_2 <= Weights[7959:7952];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_31_3 <= Weights_995;
+    w_31_3 <= Weights[7967:7960];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_31_4 <= Weights_996;
+    w_31_4 <= Weights[7975:7968];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_31_5 <= Weights_997;
+    w_31_5 <= Weights[7983:7976];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_31_6 <= Weights_998;
+    w_31_6 <= Weights[7991:7984];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_31_7 <= Weights_999;
+    w_31_7 <= Weights[7999:7992];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_31_8 <= Weights_1000;
+    w_31_8 <= Weights[8007:8000];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_31_9 <= Weights_1001;
+    w_31_9 <= Weights[8015:8008];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_31_10 <= Weights_1002;
+    w_31_10 <= Weights[8023:8016];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_31_11 <= Weights_1003;
+    w_31_11 <= Weights[8031:8024];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_31_12 <= Weights_1004;
+    w_31_12 <= Weights[8039:8032];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_31_13 <= Weights_1005;
+    w_31_13 <= Weights[8047:8040];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_31_14 <= Weights_1006;
+    w_31_14 <= Weights[8055:8048];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_31_15 <= Weights_1007;
+    w_31_15 <= Weights[8063:8056];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_31_16 <= Weights_1008;
+    w_31_16 <= Weights[8071:8064];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_31_17 <= Weights_1009;
+    w_31_17 <= Weights[8079:8072];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_31_18 <= Weights_1010;
+    w_31_18 <= Weights[8087:8080];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_31_19 <= Weights_1011;
+    w_31_19 <= Weights[8095:8088];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_31_20 <= Weights_1012;
+    w_31_20 <= Weights[8103:8096];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_31_21 <= Weights_1013;
+    w_31_21 <= Weights[8111:8104];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_31_22 <= Weights_1014;
+    w_31_22 <= Weights[8119:8112];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_31_23 <= Weights_1015;
+    w_31_23 <= Weights[8127:8120];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_31_24 <= Weights_1016;
+    w_31_24 <= Weights[8135:8128];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_31_25 <= Weights_1017;
+    w_31_25 <= Weights[8143:8136];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_31_26 <= Weights_1018;
+    w_31_26 <= Weights[8151:8144];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_31_27 <= Weights_1019;
+    w_31_27 <= Weights[8159:8152];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_31_28 <= Weights_1020;
+    w_31_28 <= Weights[8167:8160];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_31_29 <= Weights_1021;
+    w_31_29 <= Weights[8175:8168];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_31_30 <= Weights_1022;
+    w_31_30 <= Weights[8183:8176];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:30]
-    w_31_31 <= Weights_1023;
+    w_31_31 <= Weights[8191:8184];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:31]
-    x_0 <= Acts_0;
+    x_0 <= Acts[7:0];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:31]
-    x_1 <= Acts_1;
+    x_1 <= Acts[15:8];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:31]
-    x_2 <= Acts_2;
+    x_2 <= Acts[23:16];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:31]
-    x_3 <= Acts_3;
+    x_3 <= Acts[31:24];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:31]
-    x_4 <= Acts_4;
+    x_4 <= Acts[39:32];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:31]
-    x_5 <= Acts_5;
+    x_5 <= Acts[47:40];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:31]
-    x_6 <= Acts_6;
+    x_6 <= Acts[55:48];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:31]
-    x_7 <= Acts_7;
+    x_7 <= Acts[63:56];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:31]
-    x_8 <= Acts_8;
+    x_8 <= Acts[71:64];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:31]
-    x_9 <= Acts_9;
+    x_9 <= Acts[79:72];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:31]
-    x_10 <= Acts_10;
+    x_10 <= Acts[87:80];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:31]
-    x_11 <= Acts_11;
+    x_11 <= Acts[95:88];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:31]
-    x_12 <= Acts_12;
+    x_12 <= Acts[103:96];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:31]
-    x_13 <= Acts_13;
+    x_13 <= Acts[111:104];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:31]
-    x_14 <= Acts_14;
+    x_14 <= Acts[119:112];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:31]
-    x_15 <= Acts_15;
+    x_15 <= Acts[127:120];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:31]
-    x_16 <= Acts_16;
+    x_16 <= Acts[135:128];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:31]
-    x_17 <= Acts_17;
+    x_17 <= Acts[143:136];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:31]
-    x_18 <= Acts_18;
+    x_18 <= Acts[151:144];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:31]
-    x_19 <= Acts_19;
+    x_19 <= Acts[159:152];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:31]
-    x_20 <= Acts_20;
+    x_20 <= Acts[167:160];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:31]
-    x_21 <= Acts_21;
+    x_21 <= Acts[175:168];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:31]
-    x_22 <= Acts_22;
+    x_22 <= Acts[183:176];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:31]
-    x_23 <= Acts_23;
+    x_23 <= Acts[191:184];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:31]
-    x_24 <= Acts_24;
+    x_24 <= Acts[199:192];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:31]
-    x_25 <= Acts_25;
+    x_25 <= Acts[207:200];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:31]
-    x_26 <= Acts_26;
+    x_26 <= Acts[215:208];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:31]
-    x_27 <= Acts_27;
+    x_27 <= Acts[223:216];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:31]
-    x_28 <= Acts_28;
+    x_28 <= Acts[231:224];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:31]
-    x_29 <= Acts_29;
+    x_29 <= Acts[239:232];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:31]
-    x_30 <= Acts_30;
+    x_30 <= Acts[247:240];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:31]
-    x_31 <= Acts_31;
+    x_31 <= Acts[255:248];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_0 <= $signed(({{1{w_0_0_cast[25]}}, w_0_0_cast} + {{19{w_1_0[7]}}, w_1_0})) * $signed(x_0);
+    packed_0_0 <= $signed(({{1{w_0_0_cat[25]}}, w_0_0_cat} + {{19{w_1_0[7]}}, w_1_0})) * $signed(x_0);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_1 <= $signed(({{1{w_0_1_cast[25]}}, w_0_1_cast} + {{19{w_1_1[7]}}, w_1_1})) * $signed(x_1);
+    packed_0_1 <= $signed(({{1{w_0_1_cat[25]}}, w_0_1_cat} + {{19{w_1_1[7]}}, w_1_1})) * $signed(x_1);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_2 <= $signed(({{1{w_0_2_cast[25]}}, w_0_2_cast} + {{19{w_1_2[7]}}, w_1_2})) * $signed(x_2);
+    packed_0_2 <= $signed(({{1{w_0_2_cat[25]}}, w_0_2_cat} + {{19{w_1_2[7]}}, w_1_2})) * $signed(x_2);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_3 <= $signed(({{1{w_0_3_cast[25]}}, w_0_3_cast} + {{19{w_1_3[7]}}, w_1_3})) * $signed(x_3);
+    packed_0_3 <= $signed(({{1{w_0_3_cat[25]}}, w_0_3_cat} + {{19{w_1_3[7]}}, w_1_3})) * $signed(x_3);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_4 <= $signed(({{1{w_0_4_cast[25]}}, w_0_4_cast} + {{19{w_1_4[7]}}, w_1_4})) * $signed(x_4);
+    packed_0_4 <= $signed(({{1{w_0_4_cat[25]}}, w_0_4_cat} + {{19{w_1_4[7]}}, w_1_4})) * $signed(x_4);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_5 <= $signed(({{1{w_0_5_cast[25]}}, w_0_5_cast} + {{19{w_1_5[7]}}, w_1_5})) * $signed(x_5);
+    packed_0_5 <= $signed(({{1{w_0_5_cat[25]}}, w_0_5_cat} + {{19{w_1_5[7]}}, w_1_5})) * $signed(x_5);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_6 <= $signed(({{1{w_0_6_cast[25]}}, w_0_6_cast} + {{19{w_1_6[7]}}, w_1_6})) * $signed(x_6);
+    packed_0_6 <= $signed(({{1{w_0_6_cat[25]}}, w_0_6_cat} + {{19{w_1_6[7]}}, w_1_6})) * $signed(x_6);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_7 <= $signed(({{1{w_0_7_cast[25]}}, w_0_7_cast} + {{19{w_1_7[7]}}, w_1_7})) * $signed(x_7);
+    packed_0_7 <= $signed(({{1{w_0_7_cat[25]}}, w_0_7_cat} + {{19{w_1_7[7]}}, w_1_7})) * $signed(x_7);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_8 <= $signed(({{1{w_0_8_cast[25]}}, w_0_8_cast} + {{19{w_1_8[7]}}, w_1_8})) * $signed(x_8);
+    packed_0_8 <= $signed(({{1{w_0_8_cat[25]}}, w_0_8_cat} + {{19{w_1_8[7]}}, w_1_8})) * $signed(x_8);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_9 <= $signed(({{1{w_0_9_cast[25]}}, w_0_9_cast} + {{19{w_1_9[7]}}, w_1_9})) * $signed(x_9);
+    packed_0_9 <= $signed(({{1{w_0_9_cat[25]}}, w_0_9_cat} + {{19{w_1_9[7]}}, w_1_9})) * $signed(x_9);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_10 <= $signed(({{1{w_0_10_cast[25]}}, w_0_10_cast} + {{19{w_1_10[7]}}, w_1_10})) * $signed(x_10);
+    packed_0_10 <= $signed(({{1{w_0_10_cat[25]}}, w_0_10_cat} + {{19{w_1_10[7]}}, w_1_10})) * $signed(x_10);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_11 <= $signed(({{1{w_0_11_cast[25]}}, w_0_11_cast} + {{19{w_1_11[7]}}, w_1_11})) * $signed(x_11);
+    packed_0_11 <= $signed(({{1{w_0_11_cat[25]}}, w_0_11_cat} + {{19{w_1_11[7]}}, w_1_11})) * $signed(x_11);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_12 <= $signed(({{1{w_0_12_cast[25]}}, w_0_12_cast} + {{19{w_1_12[7]}}, w_1_12})) * $signed(x_12);
+    packed_0_12 <= $signed(({{1{w_0_12_cat[25]}}, w_0_12_cat} + {{19{w_1_12[7]}}, w_1_12})) * $signed(x_12);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_13 <= $signed(({{1{w_0_13_cast[25]}}, w_0_13_cast} + {{19{w_1_13[7]}}, w_1_13})) * $signed(x_13);
+    packed_0_13 <= $signed(({{1{w_0_13_cat[25]}}, w_0_13_cat} + {{19{w_1_13[7]}}, w_1_13})) * $signed(x_13);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_14 <= $signed(({{1{w_0_14_cast[25]}}, w_0_14_cast} + {{19{w_1_14[7]}}, w_1_14})) * $signed(x_14);
+    packed_0_14 <= $signed(({{1{w_0_14_cat[25]}}, w_0_14_cat} + {{19{w_1_14[7]}}, w_1_14})) * $signed(x_14);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_15 <= $signed(({{1{w_0_15_cast[25]}}, w_0_15_cast} + {{19{w_1_15[7]}}, w_1_15})) * $signed(x_15);
+    packed_0_15 <= $signed(({{1{w_0_15_cat[25]}}, w_0_15_cat} + {{19{w_1_15[7]}}, w_1_15})) * $signed(x_15);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_16 <= $signed(({{1{w_0_16_cast[25]}}, w_0_16_cast} + {{19{w_1_16[7]}}, w_1_16})) * $signed(x_16);
+    packed_0_16 <= $signed(({{1{w_0_16_cat[25]}}, w_0_16_cat} + {{19{w_1_16[7]}}, w_1_16})) * $signed(x_16);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_17 <= $signed(({{1{w_0_17_cast[25]}}, w_0_17_cast} + {{19{w_1_17[7]}}, w_1_17})) * $signed(x_17);
+    packed_0_17 <= $signed(({{1{w_0_17_cat[25]}}, w_0_17_cat} + {{19{w_1_17[7]}}, w_1_17})) * $signed(x_17);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_18 <= $signed(({{1{w_0_18_cast[25]}}, w_0_18_cast} + {{19{w_1_18[7]}}, w_1_18})) * $signed(x_18);
+    packed_0_18 <= $signed(({{1{w_0_18_cat[25]}}, w_0_18_cat} + {{19{w_1_18[7]}}, w_1_18})) * $signed(x_18);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_19 <= $signed(({{1{w_0_19_cast[25]}}, w_0_19_cast} + {{19{w_1_19[7]}}, w_1_19})) * $signed(x_19);
+    packed_0_19 <= $signed(({{1{w_0_19_cat[25]}}, w_0_19_cat} + {{19{w_1_19[7]}}, w_1_19})) * $signed(x_19);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_20 <= $signed(({{1{w_0_20_cast[25]}}, w_0_20_cast} + {{19{w_1_20[7]}}, w_1_20})) * $signed(x_20);
+    packed_0_20 <= $signed(({{1{w_0_20_cat[25]}}, w_0_20_cat} + {{19{w_1_20[7]}}, w_1_20})) * $signed(x_20);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_21 <= $signed(({{1{w_0_21_cast[25]}}, w_0_21_cast} + {{19{w_1_21[7]}}, w_1_21})) * $signed(x_21);
+    packed_0_21 <= $signed(({{1{w_0_21_cat[25]}}, w_0_21_cat} + {{19{w_1_21[7]}}, w_1_21})) * $signed(x_21);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_22 <= $signed(({{1{w_0_22_cast[25]}}, w_0_22_cast} + {{19{w_1_22[7]}}, w_1_22})) * $signed(x_22);
+    packed_0_22 <= $signed(({{1{w_0_22_cat[25]}}, w_0_22_cat} + {{19{w_1_22[7]}}, w_1_22})) * $signed(x_22);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_23 <= $signed(({{1{w_0_23_cast[25]}}, w_0_23_cast} + {{19{w_1_23[7]}}, w_1_23})) * $signed(x_23);
+    packed_0_23 <= $signed(({{1{w_0_23_cat[25]}}, w_0_23_cat} + {{19{w_1_23[7]}}, w_1_23})) * $signed(x_23);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_24 <= $signed(({{1{w_0_24_cast[25]}}, w_0_24_cast} + {{19{w_1_24[7]}}, w_1_24})) * $signed(x_24);
+    packed_0_24 <= $signed(({{1{w_0_24_cat[25]}}, w_0_24_cat} + {{19{w_1_24[7]}}, w_1_24})) * $signed(x_24);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_25 <= $signed(({{1{w_0_25_cast[25]}}, w_0_25_cast} + {{19{w_1_25[7]}}, w_1_25})) * $signed(x_25);
+    packed_0_25 <= $signed(({{1{w_0_25_cat[25]}}, w_0_25_cat} + {{19{w_1_25[7]}}, w_1_25})) * $signed(x_25);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_26 <= $signed(({{1{w_0_26_cast[25]}}, w_0_26_cast} + {{19{w_1_26[7]}}, w_1_26})) * $signed(x_26);
+    packed_0_26 <= $signed(({{1{w_0_26_cat[25]}}, w_0_26_cat} + {{19{w_1_26[7]}}, w_1_26})) * $signed(x_26);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_27 <= $signed(({{1{w_0_27_cast[25]}}, w_0_27_cast} + {{19{w_1_27[7]}}, w_1_27})) * $signed(x_27);
+    packed_0_27 <= $signed(({{1{w_0_27_cat[25]}}, w_0_27_cat} + {{19{w_1_27[7]}}, w_1_27})) * $signed(x_27);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_28 <= $signed(({{1{w_0_28_cast[25]}}, w_0_28_cast} + {{19{w_1_28[7]}}, w_1_28})) * $signed(x_28);
+    packed_0_28 <= $signed(({{1{w_0_28_cat[25]}}, w_0_28_cat} + {{19{w_1_28[7]}}, w_1_28})) * $signed(x_28);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_29 <= $signed(({{1{w_0_29_cast[25]}}, w_0_29_cast} + {{19{w_1_29[7]}}, w_1_29})) * $signed(x_29);
+    packed_0_29 <= $signed(({{1{w_0_29_cat[25]}}, w_0_29_cat} + {{19{w_1_29[7]}}, w_1_29})) * $signed(x_29);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_30 <= $signed(({{1{w_0_30_cast[25]}}, w_0_30_cast} + {{19{w_1_30[7]}}, w_1_30})) * $signed(x_30);
+    packed_0_30 <= $signed(({{1{w_0_30_cat[25]}}, w_0_30_cat} + {{19{w_1_30[7]}}, w_1_30})) * $signed(x_30);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_0_31 <= $signed(({{1{w_0_31_cast[25]}}, w_0_31_cast} + {{19{w_1_31[7]}}, w_1_31})) * $signed(x_31);
+    packed_0_31 <= $signed(({{1{w_0_31_cat[25]}}, w_0_31_cat} + {{19{w_1_31[7]}}, w_1_31})) * $signed(x_31);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
@@ -9824,131 +8419,131 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_0 <= $signed(({{1{w_2_0_cast[25]}}, w_2_0_cast} + {{19{w_3_0[7]}}, w_3_0})) * $signed(x_0);
+    packed_1_0 <= $signed(({{1{w_2_0_cat[25]}}, w_2_0_cat} + {{19{w_3_0[7]}}, w_3_0})) * $signed(x_0);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_1 <= $signed(({{1{w_2_1_cast[25]}}, w_2_1_cast} + {{19{w_3_1[7]}}, w_3_1})) * $signed(x_1);
+    packed_1_1 <= $signed(({{1{w_2_1_cat[25]}}, w_2_1_cat} + {{19{w_3_1[7]}}, w_3_1})) * $signed(x_1);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_2 <= $signed(({{1{w_2_2_cast[25]}}, w_2_2_cast} + {{19{w_3_2[7]}}, w_3_2})) * $signed(x_2);
+    packed_1_2 <= $signed(({{1{w_2_2_cat[25]}}, w_2_2_cat} + {{19{w_3_2[7]}}, w_3_2})) * $signed(x_2);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_3 <= $signed(({{1{w_2_3_cast[25]}}, w_2_3_cast} + {{19{w_3_3[7]}}, w_3_3})) * $signed(x_3);
+    packed_1_3 <= $signed(({{1{w_2_3_cat[25]}}, w_2_3_cat} + {{19{w_3_3[7]}}, w_3_3})) * $signed(x_3);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_4 <= $signed(({{1{w_2_4_cast[25]}}, w_2_4_cast} + {{19{w_3_4[7]}}, w_3_4})) * $signed(x_4);
+    packed_1_4 <= $signed(({{1{w_2_4_cat[25]}}, w_2_4_cat} + {{19{w_3_4[7]}}, w_3_4})) * $signed(x_4);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_5 <= $signed(({{1{w_2_5_cast[25]}}, w_2_5_cast} + {{19{w_3_5[7]}}, w_3_5})) * $signed(x_5);
+    packed_1_5 <= $signed(({{1{w_2_5_cat[25]}}, w_2_5_cat} + {{19{w_3_5[7]}}, w_3_5})) * $signed(x_5);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_6 <= $signed(({{1{w_2_6_cast[25]}}, w_2_6_cast} + {{19{w_3_6[7]}}, w_3_6})) * $signed(x_6);
+    packed_1_6 <= $signed(({{1{w_2_6_cat[25]}}, w_2_6_cat} + {{19{w_3_6[7]}}, w_3_6})) * $signed(x_6);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_7 <= $signed(({{1{w_2_7_cast[25]}}, w_2_7_cast} + {{19{w_3_7[7]}}, w_3_7})) * $signed(x_7);
+    packed_1_7 <= $signed(({{1{w_2_7_cat[25]}}, w_2_7_cat} + {{19{w_3_7[7]}}, w_3_7})) * $signed(x_7);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_8 <= $signed(({{1{w_2_8_cast[25]}}, w_2_8_cast} + {{19{w_3_8[7]}}, w_3_8})) * $signed(x_8);
+    packed_1_8 <= $signed(({{1{w_2_8_cat[25]}}, w_2_8_cat} + {{19{w_3_8[7]}}, w_3_8})) * $signed(x_8);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_9 <= $signed(({{1{w_2_9_cast[25]}}, w_2_9_cast} + {{19{w_3_9[7]}}, w_3_9})) * $signed(x_9);
+    packed_1_9 <= $signed(({{1{w_2_9_cat[25]}}, w_2_9_cat} + {{19{w_3_9[7]}}, w_3_9})) * $signed(x_9);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_10 <= $signed(({{1{w_2_10_cast[25]}}, w_2_10_cast} + {{19{w_3_10[7]}}, w_3_10})) * $signed(x_10);
+    packed_1_10 <= $signed(({{1{w_2_10_cat[25]}}, w_2_10_cat} + {{19{w_3_10[7]}}, w_3_10})) * $signed(x_10);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_11 <= $signed(({{1{w_2_11_cast[25]}}, w_2_11_cast} + {{19{w_3_11[7]}}, w_3_11})) * $signed(x_11);
+    packed_1_11 <= $signed(({{1{w_2_11_cat[25]}}, w_2_11_cat} + {{19{w_3_11[7]}}, w_3_11})) * $signed(x_11);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_12 <= $signed(({{1{w_2_12_cast[25]}}, w_2_12_cast} + {{19{w_3_12[7]}}, w_3_12})) * $signed(x_12);
+    packed_1_12 <= $signed(({{1{w_2_12_cat[25]}}, w_2_12_cat} + {{19{w_3_12[7]}}, w_3_12})) * $signed(x_12);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_13 <= $signed(({{1{w_2_13_cast[25]}}, w_2_13_cast} + {{19{w_3_13[7]}}, w_3_13})) * $signed(x_13);
+    packed_1_13 <= $signed(({{1{w_2_13_cat[25]}}, w_2_13_cat} + {{19{w_3_13[7]}}, w_3_13})) * $signed(x_13);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_14 <= $signed(({{1{w_2_14_cast[25]}}, w_2_14_cast} + {{19{w_3_14[7]}}, w_3_14})) * $signed(x_14);
+    packed_1_14 <= $signed(({{1{w_2_14_cat[25]}}, w_2_14_cat} + {{19{w_3_14[7]}}, w_3_14})) * $signed(x_14);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_15 <= $signed(({{1{w_2_15_cast[25]}}, w_2_15_cast} + {{19{w_3_15[7]}}, w_3_15})) * $signed(x_15);
+    packed_1_15 <= $signed(({{1{w_2_15_cat[25]}}, w_2_15_cat} + {{19{w_3_15[7]}}, w_3_15})) * $signed(x_15);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_16 <= $signed(({{1{w_2_16_cast[25]}}, w_2_16_cast} + {{19{w_3_16[7]}}, w_3_16})) * $signed(x_16);
+    packed_1_16 <= $signed(({{1{w_2_16_cat[25]}}, w_2_16_cat} + {{19{w_3_16[7]}}, w_3_16})) * $signed(x_16);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_17 <= $signed(({{1{w_2_17_cast[25]}}, w_2_17_cast} + {{19{w_3_17[7]}}, w_3_17})) * $signed(x_17);
+    packed_1_17 <= $signed(({{1{w_2_17_cat[25]}}, w_2_17_cat} + {{19{w_3_17[7]}}, w_3_17})) * $signed(x_17);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_18 <= $signed(({{1{w_2_18_cast[25]}}, w_2_18_cast} + {{19{w_3_18[7]}}, w_3_18})) * $signed(x_18);
+    packed_1_18 <= $signed(({{1{w_2_18_cat[25]}}, w_2_18_cat} + {{19{w_3_18[7]}}, w_3_18})) * $signed(x_18);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_19 <= $signed(({{1{w_2_19_cast[25]}}, w_2_19_cast} + {{19{w_3_19[7]}}, w_3_19})) * $signed(x_19);
+    packed_1_19 <= $signed(({{1{w_2_19_cat[25]}}, w_2_19_cat} + {{19{w_3_19[7]}}, w_3_19})) * $signed(x_19);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_20 <= $signed(({{1{w_2_20_cast[25]}}, w_2_20_cast} + {{19{w_3_20[7]}}, w_3_20})) * $signed(x_20);
+    packed_1_20 <= $signed(({{1{w_2_20_cat[25]}}, w_2_20_cat} + {{19{w_3_20[7]}}, w_3_20})) * $signed(x_20);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_21 <= $signed(({{1{w_2_21_cast[25]}}, w_2_21_cast} + {{19{w_3_21[7]}}, w_3_21})) * $signed(x_21);
+    packed_1_21 <= $signed(({{1{w_2_21_cat[25]}}, w_2_21_cat} + {{19{w_3_21[7]}}, w_3_21})) * $signed(x_21);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_22 <= $signed(({{1{w_2_22_cast[25]}}, w_2_22_cast} + {{19{w_3_22[7]}}, w_3_22})) * $signed(x_22);
+    packed_1_22 <= $signed(({{1{w_2_22_cat[25]}}, w_2_22_cat} + {{19{w_3_22[7]}}, w_3_22})) * $signed(x_22);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_23 <= $signed(({{1{w_2_23_cast[25]}}, w_2_23_cast} + {{19{w_3_23[7]}}, w_3_23})) * $signed(x_23);
+    packed_1_23 <= $signed(({{1{w_2_23_cat[25]}}, w_2_23_cat} + {{19{w_3_23[7]}}, w_3_23})) * $signed(x_23);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_24 <= $signed(({{1{w_2_24_cast[25]}}, w_2_24_cast} + {{19{w_3_24[7]}}, w_3_24})) * $signed(x_24);
+    packed_1_24 <= $signed(({{1{w_2_24_cat[25]}}, w_2_24_cat} + {{19{w_3_24[7]}}, w_3_24})) * $signed(x_24);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_25 <= $signed(({{1{w_2_25_cast[25]}}, w_2_25_cast} + {{19{w_3_25[7]}}, w_3_25})) * $signed(x_25);
+    packed_1_25 <= $signed(({{1{w_2_25_cat[25]}}, w_2_25_cat} + {{19{w_3_25[7]}}, w_3_25})) * $signed(x_25);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_26 <= $signed(({{1{w_2_26_cast[25]}}, w_2_26_cast} + {{19{w_3_26[7]}}, w_3_26})) * $signed(x_26);
+    packed_1_26 <= $signed(({{1{w_2_26_cat[25]}}, w_2_26_cat} + {{19{w_3_26[7]}}, w_3_26})) * $signed(x_26);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_27 <= $signed(({{1{w_2_27_cast[25]}}, w_2_27_cast} + {{19{w_3_27[7]}}, w_3_27})) * $signed(x_27);
+    packed_1_27 <= $signed(({{1{w_2_27_cat[25]}}, w_2_27_cat} + {{19{w_3_27[7]}}, w_3_27})) * $signed(x_27);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_28 <= $signed(({{1{w_2_28_cast[25]}}, w_2_28_cast} + {{19{w_3_28[7]}}, w_3_28})) * $signed(x_28);
+    packed_1_28 <= $signed(({{1{w_2_28_cat[25]}}, w_2_28_cat} + {{19{w_3_28[7]}}, w_3_28})) * $signed(x_28);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_29 <= $signed(({{1{w_2_29_cast[25]}}, w_2_29_cast} + {{19{w_3_29[7]}}, w_3_29})) * $signed(x_29);
+    packed_1_29 <= $signed(({{1{w_2_29_cat[25]}}, w_2_29_cat} + {{19{w_3_29[7]}}, w_3_29})) * $signed(x_29);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_30 <= $signed(({{1{w_2_30_cast[25]}}, w_2_30_cast} + {{19{w_3_30[7]}}, w_3_30})) * $signed(x_30);
+    packed_1_30 <= $signed(({{1{w_2_30_cat[25]}}, w_2_30_cat} + {{19{w_3_30[7]}}, w_3_30})) * $signed(x_30);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_1_31 <= $signed(({{1{w_2_31_cast[25]}}, w_2_31_cast} + {{19{w_3_31[7]}}, w_3_31})) * $signed(x_31);
+    packed_1_31 <= $signed(({{1{w_2_31_cat[25]}}, w_2_31_cat} + {{19{w_3_31[7]}}, w_3_31})) * $signed(x_31);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
@@ -9972,131 +8567,131 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_0 <= $signed(({{1{w_4_0_cast[25]}}, w_4_0_cast} + {{19{w_5_0[7]}}, w_5_0})) * $signed(x_0);
+    packed_2_0 <= $signed(({{1{w_4_0_cat[25]}}, w_4_0_cat} + {{19{w_5_0[7]}}, w_5_0})) * $signed(x_0);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_1 <= $signed(({{1{w_4_1_cast[25]}}, w_4_1_cast} + {{19{w_5_1[7]}}, w_5_1})) * $signed(x_1);
+    packed_2_1 <= $signed(({{1{w_4_1_cat[25]}}, w_4_1_cat} + {{19{w_5_1[7]}}, w_5_1})) * $signed(x_1);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_2 <= $signed(({{1{w_4_2_cast[25]}}, w_4_2_cast} + {{19{w_5_2[7]}}, w_5_2})) * $signed(x_2);
+    packed_2_2 <= $signed(({{1{w_4_2_cat[25]}}, w_4_2_cat} + {{19{w_5_2[7]}}, w_5_2})) * $signed(x_2);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_3 <= $signed(({{1{w_4_3_cast[25]}}, w_4_3_cast} + {{19{w_5_3[7]}}, w_5_3})) * $signed(x_3);
+    packed_2_3 <= $signed(({{1{w_4_3_cat[25]}}, w_4_3_cat} + {{19{w_5_3[7]}}, w_5_3})) * $signed(x_3);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_4 <= $signed(({{1{w_4_4_cast[25]}}, w_4_4_cast} + {{19{w_5_4[7]}}, w_5_4})) * $signed(x_4);
+    packed_2_4 <= $signed(({{1{w_4_4_cat[25]}}, w_4_4_cat} + {{19{w_5_4[7]}}, w_5_4})) * $signed(x_4);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_5 <= $signed(({{1{w_4_5_cast[25]}}, w_4_5_cast} + {{19{w_5_5[7]}}, w_5_5})) * $signed(x_5);
+    packed_2_5 <= $signed(({{1{w_4_5_cat[25]}}, w_4_5_cat} + {{19{w_5_5[7]}}, w_5_5})) * $signed(x_5);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_6 <= $signed(({{1{w_4_6_cast[25]}}, w_4_6_cast} + {{19{w_5_6[7]}}, w_5_6})) * $signed(x_6);
+    packed_2_6 <= $signed(({{1{w_4_6_cat[25]}}, w_4_6_cat} + {{19{w_5_6[7]}}, w_5_6})) * $signed(x_6);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_7 <= $signed(({{1{w_4_7_cast[25]}}, w_4_7_cast} + {{19{w_5_7[7]}}, w_5_7})) * $signed(x_7);
+    packed_2_7 <= $signed(({{1{w_4_7_cat[25]}}, w_4_7_cat} + {{19{w_5_7[7]}}, w_5_7})) * $signed(x_7);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_8 <= $signed(({{1{w_4_8_cast[25]}}, w_4_8_cast} + {{19{w_5_8[7]}}, w_5_8})) * $signed(x_8);
+    packed_2_8 <= $signed(({{1{w_4_8_cat[25]}}, w_4_8_cat} + {{19{w_5_8[7]}}, w_5_8})) * $signed(x_8);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_9 <= $signed(({{1{w_4_9_cast[25]}}, w_4_9_cast} + {{19{w_5_9[7]}}, w_5_9})) * $signed(x_9);
+    packed_2_9 <= $signed(({{1{w_4_9_cat[25]}}, w_4_9_cat} + {{19{w_5_9[7]}}, w_5_9})) * $signed(x_9);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_10 <= $signed(({{1{w_4_10_cast[25]}}, w_4_10_cast} + {{19{w_5_10[7]}}, w_5_10})) * $signed(x_10);
+    packed_2_10 <= $signed(({{1{w_4_10_cat[25]}}, w_4_10_cat} + {{19{w_5_10[7]}}, w_5_10})) * $signed(x_10);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_11 <= $signed(({{1{w_4_11_cast[25]}}, w_4_11_cast} + {{19{w_5_11[7]}}, w_5_11})) * $signed(x_11);
+    packed_2_11 <= $signed(({{1{w_4_11_cat[25]}}, w_4_11_cat} + {{19{w_5_11[7]}}, w_5_11})) * $signed(x_11);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_12 <= $signed(({{1{w_4_12_cast[25]}}, w_4_12_cast} + {{19{w_5_12[7]}}, w_5_12})) * $signed(x_12);
+    packed_2_12 <= $signed(({{1{w_4_12_cat[25]}}, w_4_12_cat} + {{19{w_5_12[7]}}, w_5_12})) * $signed(x_12);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_13 <= $signed(({{1{w_4_13_cast[25]}}, w_4_13_cast} + {{19{w_5_13[7]}}, w_5_13})) * $signed(x_13);
+    packed_2_13 <= $signed(({{1{w_4_13_cat[25]}}, w_4_13_cat} + {{19{w_5_13[7]}}, w_5_13})) * $signed(x_13);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_14 <= $signed(({{1{w_4_14_cast[25]}}, w_4_14_cast} + {{19{w_5_14[7]}}, w_5_14})) * $signed(x_14);
+    packed_2_14 <= $signed(({{1{w_4_14_cat[25]}}, w_4_14_cat} + {{19{w_5_14[7]}}, w_5_14})) * $signed(x_14);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_15 <= $signed(({{1{w_4_15_cast[25]}}, w_4_15_cast} + {{19{w_5_15[7]}}, w_5_15})) * $signed(x_15);
+    packed_2_15 <= $signed(({{1{w_4_15_cat[25]}}, w_4_15_cat} + {{19{w_5_15[7]}}, w_5_15})) * $signed(x_15);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_16 <= $signed(({{1{w_4_16_cast[25]}}, w_4_16_cast} + {{19{w_5_16[7]}}, w_5_16})) * $signed(x_16);
+    packed_2_16 <= $signed(({{1{w_4_16_cat[25]}}, w_4_16_cat} + {{19{w_5_16[7]}}, w_5_16})) * $signed(x_16);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_17 <= $signed(({{1{w_4_17_cast[25]}}, w_4_17_cast} + {{19{w_5_17[7]}}, w_5_17})) * $signed(x_17);
+    packed_2_17 <= $signed(({{1{w_4_17_cat[25]}}, w_4_17_cat} + {{19{w_5_17[7]}}, w_5_17})) * $signed(x_17);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_18 <= $signed(({{1{w_4_18_cast[25]}}, w_4_18_cast} + {{19{w_5_18[7]}}, w_5_18})) * $signed(x_18);
+    packed_2_18 <= $signed(({{1{w_4_18_cat[25]}}, w_4_18_cat} + {{19{w_5_18[7]}}, w_5_18})) * $signed(x_18);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_19 <= $signed(({{1{w_4_19_cast[25]}}, w_4_19_cast} + {{19{w_5_19[7]}}, w_5_19})) * $signed(x_19);
+    packed_2_19 <= $signed(({{1{w_4_19_cat[25]}}, w_4_19_cat} + {{19{w_5_19[7]}}, w_5_19})) * $signed(x_19);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_20 <= $signed(({{1{w_4_20_cast[25]}}, w_4_20_cast} + {{19{w_5_20[7]}}, w_5_20})) * $signed(x_20);
+    packed_2_20 <= $signed(({{1{w_4_20_cat[25]}}, w_4_20_cat} + {{19{w_5_20[7]}}, w_5_20})) * $signed(x_20);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_21 <= $signed(({{1{w_4_21_cast[25]}}, w_4_21_cast} + {{19{w_5_21[7]}}, w_5_21})) * $signed(x_21);
+    packed_2_21 <= $signed(({{1{w_4_21_cat[25]}}, w_4_21_cat} + {{19{w_5_21[7]}}, w_5_21})) * $signed(x_21);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_22 <= $signed(({{1{w_4_22_cast[25]}}, w_4_22_cast} + {{19{w_5_22[7]}}, w_5_22})) * $signed(x_22);
+    packed_2_22 <= $signed(({{1{w_4_22_cat[25]}}, w_4_22_cat} + {{19{w_5_22[7]}}, w_5_22})) * $signed(x_22);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_23 <= $signed(({{1{w_4_23_cast[25]}}, w_4_23_cast} + {{19{w_5_23[7]}}, w_5_23})) * $signed(x_23);
+    packed_2_23 <= $signed(({{1{w_4_23_cat[25]}}, w_4_23_cat} + {{19{w_5_23[7]}}, w_5_23})) * $signed(x_23);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_24 <= $signed(({{1{w_4_24_cast[25]}}, w_4_24_cast} + {{19{w_5_24[7]}}, w_5_24})) * $signed(x_24);
+    packed_2_24 <= $signed(({{1{w_4_24_cat[25]}}, w_4_24_cat} + {{19{w_5_24[7]}}, w_5_24})) * $signed(x_24);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_25 <= $signed(({{1{w_4_25_cast[25]}}, w_4_25_cast} + {{19{w_5_25[7]}}, w_5_25})) * $signed(x_25);
+    packed_2_25 <= $signed(({{1{w_4_25_cat[25]}}, w_4_25_cat} + {{19{w_5_25[7]}}, w_5_25})) * $signed(x_25);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_26 <= $signed(({{1{w_4_26_cast[25]}}, w_4_26_cast} + {{19{w_5_26[7]}}, w_5_26})) * $signed(x_26);
+    packed_2_26 <= $signed(({{1{w_4_26_cat[25]}}, w_4_26_cat} + {{19{w_5_26[7]}}, w_5_26})) * $signed(x_26);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_27 <= $signed(({{1{w_4_27_cast[25]}}, w_4_27_cast} + {{19{w_5_27[7]}}, w_5_27})) * $signed(x_27);
+    packed_2_27 <= $signed(({{1{w_4_27_cat[25]}}, w_4_27_cat} + {{19{w_5_27[7]}}, w_5_27})) * $signed(x_27);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_28 <= $signed(({{1{w_4_28_cast[25]}}, w_4_28_cast} + {{19{w_5_28[7]}}, w_5_28})) * $signed(x_28);
+    packed_2_28 <= $signed(({{1{w_4_28_cat[25]}}, w_4_28_cat} + {{19{w_5_28[7]}}, w_5_28})) * $signed(x_28);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_29 <= $signed(({{1{w_4_29_cast[25]}}, w_4_29_cast} + {{19{w_5_29[7]}}, w_5_29})) * $signed(x_29);
+    packed_2_29 <= $signed(({{1{w_4_29_cat[25]}}, w_4_29_cat} + {{19{w_5_29[7]}}, w_5_29})) * $signed(x_29);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_30 <= $signed(({{1{w_4_30_cast[25]}}, w_4_30_cast} + {{19{w_5_30[7]}}, w_5_30})) * $signed(x_30);
+    packed_2_30 <= $signed(({{1{w_4_30_cat[25]}}, w_4_30_cat} + {{19{w_5_30[7]}}, w_5_30})) * $signed(x_30);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_2_31 <= $signed(({{1{w_4_31_cast[25]}}, w_4_31_cast} + {{19{w_5_31[7]}}, w_5_31})) * $signed(x_31);
+    packed_2_31 <= $signed(({{1{w_4_31_cat[25]}}, w_4_31_cat} + {{19{w_5_31[7]}}, w_5_31})) * $signed(x_31);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
@@ -10120,131 +8715,131 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_0 <= $signed(({{1{w_6_0_cast[25]}}, w_6_0_cast} + {{19{w_7_0[7]}}, w_7_0})) * $signed(x_0);
+    packed_3_0 <= $signed(({{1{w_6_0_cat[25]}}, w_6_0_cat} + {{19{w_7_0[7]}}, w_7_0})) * $signed(x_0);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_1 <= $signed(({{1{w_6_1_cast[25]}}, w_6_1_cast} + {{19{w_7_1[7]}}, w_7_1})) * $signed(x_1);
+    packed_3_1 <= $signed(({{1{w_6_1_cat[25]}}, w_6_1_cat} + {{19{w_7_1[7]}}, w_7_1})) * $signed(x_1);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_2 <= $signed(({{1{w_6_2_cast[25]}}, w_6_2_cast} + {{19{w_7_2[7]}}, w_7_2})) * $signed(x_2);
+    packed_3_2 <= $signed(({{1{w_6_2_cat[25]}}, w_6_2_cat} + {{19{w_7_2[7]}}, w_7_2})) * $signed(x_2);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_3 <= $signed(({{1{w_6_3_cast[25]}}, w_6_3_cast} + {{19{w_7_3[7]}}, w_7_3})) * $signed(x_3);
+    packed_3_3 <= $signed(({{1{w_6_3_cat[25]}}, w_6_3_cat} + {{19{w_7_3[7]}}, w_7_3})) * $signed(x_3);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_4 <= $signed(({{1{w_6_4_cast[25]}}, w_6_4_cast} + {{19{w_7_4[7]}}, w_7_4})) * $signed(x_4);
+    packed_3_4 <= $signed(({{1{w_6_4_cat[25]}}, w_6_4_cat} + {{19{w_7_4[7]}}, w_7_4})) * $signed(x_4);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_5 <= $signed(({{1{w_6_5_cast[25]}}, w_6_5_cast} + {{19{w_7_5[7]}}, w_7_5})) * $signed(x_5);
+    packed_3_5 <= $signed(({{1{w_6_5_cat[25]}}, w_6_5_cat} + {{19{w_7_5[7]}}, w_7_5})) * $signed(x_5);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_6 <= $signed(({{1{w_6_6_cast[25]}}, w_6_6_cast} + {{19{w_7_6[7]}}, w_7_6})) * $signed(x_6);
+    packed_3_6 <= $signed(({{1{w_6_6_cat[25]}}, w_6_6_cat} + {{19{w_7_6[7]}}, w_7_6})) * $signed(x_6);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_7 <= $signed(({{1{w_6_7_cast[25]}}, w_6_7_cast} + {{19{w_7_7[7]}}, w_7_7})) * $signed(x_7);
+    packed_3_7 <= $signed(({{1{w_6_7_cat[25]}}, w_6_7_cat} + {{19{w_7_7[7]}}, w_7_7})) * $signed(x_7);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_8 <= $signed(({{1{w_6_8_cast[25]}}, w_6_8_cast} + {{19{w_7_8[7]}}, w_7_8})) * $signed(x_8);
+    packed_3_8 <= $signed(({{1{w_6_8_cat[25]}}, w_6_8_cat} + {{19{w_7_8[7]}}, w_7_8})) * $signed(x_8);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_9 <= $signed(({{1{w_6_9_cast[25]}}, w_6_9_cast} + {{19{w_7_9[7]}}, w_7_9})) * $signed(x_9);
+    packed_3_9 <= $signed(({{1{w_6_9_cat[25]}}, w_6_9_cat} + {{19{w_7_9[7]}}, w_7_9})) * $signed(x_9);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_10 <= $signed(({{1{w_6_10_cast[25]}}, w_6_10_cast} + {{19{w_7_10[7]}}, w_7_10})) * $signed(x_10);
+    packed_3_10 <= $signed(({{1{w_6_10_cat[25]}}, w_6_10_cat} + {{19{w_7_10[7]}}, w_7_10})) * $signed(x_10);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_11 <= $signed(({{1{w_6_11_cast[25]}}, w_6_11_cast} + {{19{w_7_11[7]}}, w_7_11})) * $signed(x_11);
+    packed_3_11 <= $signed(({{1{w_6_11_cat[25]}}, w_6_11_cat} + {{19{w_7_11[7]}}, w_7_11})) * $signed(x_11);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_12 <= $signed(({{1{w_6_12_cast[25]}}, w_6_12_cast} + {{19{w_7_12[7]}}, w_7_12})) * $signed(x_12);
+    packed_3_12 <= $signed(({{1{w_6_12_cat[25]}}, w_6_12_cat} + {{19{w_7_12[7]}}, w_7_12})) * $signed(x_12);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_13 <= $signed(({{1{w_6_13_cast[25]}}, w_6_13_cast} + {{19{w_7_13[7]}}, w_7_13})) * $signed(x_13);
+    packed_3_13 <= $signed(({{1{w_6_13_cat[25]}}, w_6_13_cat} + {{19{w_7_13[7]}}, w_7_13})) * $signed(x_13);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_14 <= $signed(({{1{w_6_14_cast[25]}}, w_6_14_cast} + {{19{w_7_14[7]}}, w_7_14})) * $signed(x_14);
+    packed_3_14 <= $signed(({{1{w_6_14_cat[25]}}, w_6_14_cat} + {{19{w_7_14[7]}}, w_7_14})) * $signed(x_14);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_15 <= $signed(({{1{w_6_15_cast[25]}}, w_6_15_cast} + {{19{w_7_15[7]}}, w_7_15})) * $signed(x_15);
+    packed_3_15 <= $signed(({{1{w_6_15_cat[25]}}, w_6_15_cat} + {{19{w_7_15[7]}}, w_7_15})) * $signed(x_15);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_16 <= $signed(({{1{w_6_16_cast[25]}}, w_6_16_cast} + {{19{w_7_16[7]}}, w_7_16})) * $signed(x_16);
+    packed_3_16 <= $signed(({{1{w_6_16_cat[25]}}, w_6_16_cat} + {{19{w_7_16[7]}}, w_7_16})) * $signed(x_16);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_17 <= $signed(({{1{w_6_17_cast[25]}}, w_6_17_cast} + {{19{w_7_17[7]}}, w_7_17})) * $signed(x_17);
+    packed_3_17 <= $signed(({{1{w_6_17_cat[25]}}, w_6_17_cat} + {{19{w_7_17[7]}}, w_7_17})) * $signed(x_17);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_18 <= $signed(({{1{w_6_18_cast[25]}}, w_6_18_cast} + {{19{w_7_18[7]}}, w_7_18})) * $signed(x_18);
+    packed_3_18 <= $signed(({{1{w_6_18_cat[25]}}, w_6_18_cat} + {{19{w_7_18[7]}}, w_7_18})) * $signed(x_18);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_19 <= $signed(({{1{w_6_19_cast[25]}}, w_6_19_cast} + {{19{w_7_19[7]}}, w_7_19})) * $signed(x_19);
+    packed_3_19 <= $signed(({{1{w_6_19_cat[25]}}, w_6_19_cat} + {{19{w_7_19[7]}}, w_7_19})) * $signed(x_19);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_20 <= $signed(({{1{w_6_20_cast[25]}}, w_6_20_cast} + {{19{w_7_20[7]}}, w_7_20})) * $signed(x_20);
+    packed_3_20 <= $signed(({{1{w_6_20_cat[25]}}, w_6_20_cat} + {{19{w_7_20[7]}}, w_7_20})) * $signed(x_20);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_21 <= $signed(({{1{w_6_21_cast[25]}}, w_6_21_cast} + {{19{w_7_21[7]}}, w_7_21})) * $signed(x_21);
+    packed_3_21 <= $signed(({{1{w_6_21_cat[25]}}, w_6_21_cat} + {{19{w_7_21[7]}}, w_7_21})) * $signed(x_21);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_22 <= $signed(({{1{w_6_22_cast[25]}}, w_6_22_cast} + {{19{w_7_22[7]}}, w_7_22})) * $signed(x_22);
+    packed_3_22 <= $signed(({{1{w_6_22_cat[25]}}, w_6_22_cat} + {{19{w_7_22[7]}}, w_7_22})) * $signed(x_22);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_23 <= $signed(({{1{w_6_23_cast[25]}}, w_6_23_cast} + {{19{w_7_23[7]}}, w_7_23})) * $signed(x_23);
+    packed_3_23 <= $signed(({{1{w_6_23_cat[25]}}, w_6_23_cat} + {{19{w_7_23[7]}}, w_7_23})) * $signed(x_23);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_24 <= $signed(({{1{w_6_24_cast[25]}}, w_6_24_cast} + {{19{w_7_24[7]}}, w_7_24})) * $signed(x_24);
+    packed_3_24 <= $signed(({{1{w_6_24_cat[25]}}, w_6_24_cat} + {{19{w_7_24[7]}}, w_7_24})) * $signed(x_24);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_25 <= $signed(({{1{w_6_25_cast[25]}}, w_6_25_cast} + {{19{w_7_25[7]}}, w_7_25})) * $signed(x_25);
+    packed_3_25 <= $signed(({{1{w_6_25_cat[25]}}, w_6_25_cat} + {{19{w_7_25[7]}}, w_7_25})) * $signed(x_25);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_26 <= $signed(({{1{w_6_26_cast[25]}}, w_6_26_cast} + {{19{w_7_26[7]}}, w_7_26})) * $signed(x_26);
+    packed_3_26 <= $signed(({{1{w_6_26_cat[25]}}, w_6_26_cat} + {{19{w_7_26[7]}}, w_7_26})) * $signed(x_26);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_27 <= $signed(({{1{w_6_27_cast[25]}}, w_6_27_cast} + {{19{w_7_27[7]}}, w_7_27})) * $signed(x_27);
+    packed_3_27 <= $signed(({{1{w_6_27_cat[25]}}, w_6_27_cat} + {{19{w_7_27[7]}}, w_7_27})) * $signed(x_27);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_28 <= $signed(({{1{w_6_28_cast[25]}}, w_6_28_cast} + {{19{w_7_28[7]}}, w_7_28})) * $signed(x_28);
+    packed_3_28 <= $signed(({{1{w_6_28_cat[25]}}, w_6_28_cat} + {{19{w_7_28[7]}}, w_7_28})) * $signed(x_28);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_29 <= $signed(({{1{w_6_29_cast[25]}}, w_6_29_cast} + {{19{w_7_29[7]}}, w_7_29})) * $signed(x_29);
+    packed_3_29 <= $signed(({{1{w_6_29_cat[25]}}, w_6_29_cat} + {{19{w_7_29[7]}}, w_7_29})) * $signed(x_29);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_30 <= $signed(({{1{w_6_30_cast[25]}}, w_6_30_cast} + {{19{w_7_30[7]}}, w_7_30})) * $signed(x_30);
+    packed_3_30 <= $signed(({{1{w_6_30_cat[25]}}, w_6_30_cat} + {{19{w_7_30[7]}}, w_7_30})) * $signed(x_30);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_3_31 <= $signed(({{1{w_6_31_cast[25]}}, w_6_31_cast} + {{19{w_7_31[7]}}, w_7_31})) * $signed(x_31);
+    packed_3_31 <= $signed(({{1{w_6_31_cat[25]}}, w_6_31_cat} + {{19{w_7_31[7]}}, w_7_31})) * $signed(x_31);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
@@ -10268,131 +8863,131 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_0 <= $signed(({{1{w_8_0_cast[25]}}, w_8_0_cast} + {{19{w_9_0[7]}}, w_9_0})) * $signed(x_0);
+    packed_4_0 <= $signed(({{1{w_8_0_cat[25]}}, w_8_0_cat} + {{19{w_9_0[7]}}, w_9_0})) * $signed(x_0);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_1 <= $signed(({{1{w_8_1_cast[25]}}, w_8_1_cast} + {{19{w_9_1[7]}}, w_9_1})) * $signed(x_1);
+    packed_4_1 <= $signed(({{1{w_8_1_cat[25]}}, w_8_1_cat} + {{19{w_9_1[7]}}, w_9_1})) * $signed(x_1);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_2 <= $signed(({{1{w_8_2_cast[25]}}, w_8_2_cast} + {{19{w_9_2[7]}}, w_9_2})) * $signed(x_2);
+    packed_4_2 <= $signed(({{1{w_8_2_cat[25]}}, w_8_2_cat} + {{19{w_9_2[7]}}, w_9_2})) * $signed(x_2);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_3 <= $signed(({{1{w_8_3_cast[25]}}, w_8_3_cast} + {{19{w_9_3[7]}}, w_9_3})) * $signed(x_3);
+    packed_4_3 <= $signed(({{1{w_8_3_cat[25]}}, w_8_3_cat} + {{19{w_9_3[7]}}, w_9_3})) * $signed(x_3);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_4 <= $signed(({{1{w_8_4_cast[25]}}, w_8_4_cast} + {{19{w_9_4[7]}}, w_9_4})) * $signed(x_4);
+    packed_4_4 <= $signed(({{1{w_8_4_cat[25]}}, w_8_4_cat} + {{19{w_9_4[7]}}, w_9_4})) * $signed(x_4);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_5 <= $signed(({{1{w_8_5_cast[25]}}, w_8_5_cast} + {{19{w_9_5[7]}}, w_9_5})) * $signed(x_5);
+    packed_4_5 <= $signed(({{1{w_8_5_cat[25]}}, w_8_5_cat} + {{19{w_9_5[7]}}, w_9_5})) * $signed(x_5);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_6 <= $signed(({{1{w_8_6_cast[25]}}, w_8_6_cast} + {{19{w_9_6[7]}}, w_9_6})) * $signed(x_6);
+    packed_4_6 <= $signed(({{1{w_8_6_cat[25]}}, w_8_6_cat} + {{19{w_9_6[7]}}, w_9_6})) * $signed(x_6);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_7 <= $signed(({{1{w_8_7_cast[25]}}, w_8_7_cast} + {{19{w_9_7[7]}}, w_9_7})) * $signed(x_7);
+    packed_4_7 <= $signed(({{1{w_8_7_cat[25]}}, w_8_7_cat} + {{19{w_9_7[7]}}, w_9_7})) * $signed(x_7);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_8 <= $signed(({{1{w_8_8_cast[25]}}, w_8_8_cast} + {{19{w_9_8[7]}}, w_9_8})) * $signed(x_8);
+    packed_4_8 <= $signed(({{1{w_8_8_cat[25]}}, w_8_8_cat} + {{19{w_9_8[7]}}, w_9_8})) * $signed(x_8);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_9 <= $signed(({{1{w_8_9_cast[25]}}, w_8_9_cast} + {{19{w_9_9[7]}}, w_9_9})) * $signed(x_9);
+    packed_4_9 <= $signed(({{1{w_8_9_cat[25]}}, w_8_9_cat} + {{19{w_9_9[7]}}, w_9_9})) * $signed(x_9);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_10 <= $signed(({{1{w_8_10_cast[25]}}, w_8_10_cast} + {{19{w_9_10[7]}}, w_9_10})) * $signed(x_10);
+    packed_4_10 <= $signed(({{1{w_8_10_cat[25]}}, w_8_10_cat} + {{19{w_9_10[7]}}, w_9_10})) * $signed(x_10);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_11 <= $signed(({{1{w_8_11_cast[25]}}, w_8_11_cast} + {{19{w_9_11[7]}}, w_9_11})) * $signed(x_11);
+    packed_4_11 <= $signed(({{1{w_8_11_cat[25]}}, w_8_11_cat} + {{19{w_9_11[7]}}, w_9_11})) * $signed(x_11);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_12 <= $signed(({{1{w_8_12_cast[25]}}, w_8_12_cast} + {{19{w_9_12[7]}}, w_9_12})) * $signed(x_12);
+    packed_4_12 <= $signed(({{1{w_8_12_cat[25]}}, w_8_12_cat} + {{19{w_9_12[7]}}, w_9_12})) * $signed(x_12);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_13 <= $signed(({{1{w_8_13_cast[25]}}, w_8_13_cast} + {{19{w_9_13[7]}}, w_9_13})) * $signed(x_13);
+    packed_4_13 <= $signed(({{1{w_8_13_cat[25]}}, w_8_13_cat} + {{19{w_9_13[7]}}, w_9_13})) * $signed(x_13);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_14 <= $signed(({{1{w_8_14_cast[25]}}, w_8_14_cast} + {{19{w_9_14[7]}}, w_9_14})) * $signed(x_14);
+    packed_4_14 <= $signed(({{1{w_8_14_cat[25]}}, w_8_14_cat} + {{19{w_9_14[7]}}, w_9_14})) * $signed(x_14);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_15 <= $signed(({{1{w_8_15_cast[25]}}, w_8_15_cast} + {{19{w_9_15[7]}}, w_9_15})) * $signed(x_15);
+    packed_4_15 <= $signed(({{1{w_8_15_cat[25]}}, w_8_15_cat} + {{19{w_9_15[7]}}, w_9_15})) * $signed(x_15);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_16 <= $signed(({{1{w_8_16_cast[25]}}, w_8_16_cast} + {{19{w_9_16[7]}}, w_9_16})) * $signed(x_16);
+    packed_4_16 <= $signed(({{1{w_8_16_cat[25]}}, w_8_16_cat} + {{19{w_9_16[7]}}, w_9_16})) * $signed(x_16);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_17 <= $signed(({{1{w_8_17_cast[25]}}, w_8_17_cast} + {{19{w_9_17[7]}}, w_9_17})) * $signed(x_17);
+    packed_4_17 <= $signed(({{1{w_8_17_cat[25]}}, w_8_17_cat} + {{19{w_9_17[7]}}, w_9_17})) * $signed(x_17);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_18 <= $signed(({{1{w_8_18_cast[25]}}, w_8_18_cast} + {{19{w_9_18[7]}}, w_9_18})) * $signed(x_18);
+    packed_4_18 <= $signed(({{1{w_8_18_cat[25]}}, w_8_18_cat} + {{19{w_9_18[7]}}, w_9_18})) * $signed(x_18);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_19 <= $signed(({{1{w_8_19_cast[25]}}, w_8_19_cast} + {{19{w_9_19[7]}}, w_9_19})) * $signed(x_19);
+    packed_4_19 <= $signed(({{1{w_8_19_cat[25]}}, w_8_19_cat} + {{19{w_9_19[7]}}, w_9_19})) * $signed(x_19);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_20 <= $signed(({{1{w_8_20_cast[25]}}, w_8_20_cast} + {{19{w_9_20[7]}}, w_9_20})) * $signed(x_20);
+    packed_4_20 <= $signed(({{1{w_8_20_cat[25]}}, w_8_20_cat} + {{19{w_9_20[7]}}, w_9_20})) * $signed(x_20);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_21 <= $signed(({{1{w_8_21_cast[25]}}, w_8_21_cast} + {{19{w_9_21[7]}}, w_9_21})) * $signed(x_21);
+    packed_4_21 <= $signed(({{1{w_8_21_cat[25]}}, w_8_21_cat} + {{19{w_9_21[7]}}, w_9_21})) * $signed(x_21);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_22 <= $signed(({{1{w_8_22_cast[25]}}, w_8_22_cast} + {{19{w_9_22[7]}}, w_9_22})) * $signed(x_22);
+    packed_4_22 <= $signed(({{1{w_8_22_cat[25]}}, w_8_22_cat} + {{19{w_9_22[7]}}, w_9_22})) * $signed(x_22);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_23 <= $signed(({{1{w_8_23_cast[25]}}, w_8_23_cast} + {{19{w_9_23[7]}}, w_9_23})) * $signed(x_23);
+    packed_4_23 <= $signed(({{1{w_8_23_cat[25]}}, w_8_23_cat} + {{19{w_9_23[7]}}, w_9_23})) * $signed(x_23);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_24 <= $signed(({{1{w_8_24_cast[25]}}, w_8_24_cast} + {{19{w_9_24[7]}}, w_9_24})) * $signed(x_24);
+    packed_4_24 <= $signed(({{1{w_8_24_cat[25]}}, w_8_24_cat} + {{19{w_9_24[7]}}, w_9_24})) * $signed(x_24);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_25 <= $signed(({{1{w_8_25_cast[25]}}, w_8_25_cast} + {{19{w_9_25[7]}}, w_9_25})) * $signed(x_25);
+    packed_4_25 <= $signed(({{1{w_8_25_cat[25]}}, w_8_25_cat} + {{19{w_9_25[7]}}, w_9_25})) * $signed(x_25);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_26 <= $signed(({{1{w_8_26_cast[25]}}, w_8_26_cast} + {{19{w_9_26[7]}}, w_9_26})) * $signed(x_26);
+    packed_4_26 <= $signed(({{1{w_8_26_cat[25]}}, w_8_26_cat} + {{19{w_9_26[7]}}, w_9_26})) * $signed(x_26);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_27 <= $signed(({{1{w_8_27_cast[25]}}, w_8_27_cast} + {{19{w_9_27[7]}}, w_9_27})) * $signed(x_27);
+    packed_4_27 <= $signed(({{1{w_8_27_cat[25]}}, w_8_27_cat} + {{19{w_9_27[7]}}, w_9_27})) * $signed(x_27);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_28 <= $signed(({{1{w_8_28_cast[25]}}, w_8_28_cast} + {{19{w_9_28[7]}}, w_9_28})) * $signed(x_28);
+    packed_4_28 <= $signed(({{1{w_8_28_cat[25]}}, w_8_28_cat} + {{19{w_9_28[7]}}, w_9_28})) * $signed(x_28);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_29 <= $signed(({{1{w_8_29_cast[25]}}, w_8_29_cast} + {{19{w_9_29[7]}}, w_9_29})) * $signed(x_29);
+    packed_4_29 <= $signed(({{1{w_8_29_cat[25]}}, w_8_29_cat} + {{19{w_9_29[7]}}, w_9_29})) * $signed(x_29);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_30 <= $signed(({{1{w_8_30_cast[25]}}, w_8_30_cast} + {{19{w_9_30[7]}}, w_9_30})) * $signed(x_30);
+    packed_4_30 <= $signed(({{1{w_8_30_cat[25]}}, w_8_30_cat} + {{19{w_9_30[7]}}, w_9_30})) * $signed(x_30);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_4_31 <= $signed(({{1{w_8_31_cast[25]}}, w_8_31_cast} + {{19{w_9_31[7]}}, w_9_31})) * $signed(x_31);
+    packed_4_31 <= $signed(({{1{w_8_31_cat[25]}}, w_8_31_cat} + {{19{w_9_31[7]}}, w_9_31})) * $signed(x_31);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
@@ -10416,131 +9011,131 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_0 <= $signed(({{1{w_10_0_cast[25]}}, w_10_0_cast} + {{19{w_11_0[7]}}, w_11_0})) * $signed(x_0);
+    packed_5_0 <= $signed(({{1{w_10_0_cat[25]}}, w_10_0_cat} + {{19{w_11_0[7]}}, w_11_0})) * $signed(x_0);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_1 <= $signed(({{1{w_10_1_cast[25]}}, w_10_1_cast} + {{19{w_11_1[7]}}, w_11_1})) * $signed(x_1);
+    packed_5_1 <= $signed(({{1{w_10_1_cat[25]}}, w_10_1_cat} + {{19{w_11_1[7]}}, w_11_1})) * $signed(x_1);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_2 <= $signed(({{1{w_10_2_cast[25]}}, w_10_2_cast} + {{19{w_11_2[7]}}, w_11_2})) * $signed(x_2);
+    packed_5_2 <= $signed(({{1{w_10_2_cat[25]}}, w_10_2_cat} + {{19{w_11_2[7]}}, w_11_2})) * $signed(x_2);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_3 <= $signed(({{1{w_10_3_cast[25]}}, w_10_3_cast} + {{19{w_11_3[7]}}, w_11_3})) * $signed(x_3);
+    packed_5_3 <= $signed(({{1{w_10_3_cat[25]}}, w_10_3_cat} + {{19{w_11_3[7]}}, w_11_3})) * $signed(x_3);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_4 <= $signed(({{1{w_10_4_cast[25]}}, w_10_4_cast} + {{19{w_11_4[7]}}, w_11_4})) * $signed(x_4);
+    packed_5_4 <= $signed(({{1{w_10_4_cat[25]}}, w_10_4_cat} + {{19{w_11_4[7]}}, w_11_4})) * $signed(x_4);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_5 <= $signed(({{1{w_10_5_cast[25]}}, w_10_5_cast} + {{19{w_11_5[7]}}, w_11_5})) * $signed(x_5);
+    packed_5_5 <= $signed(({{1{w_10_5_cat[25]}}, w_10_5_cat} + {{19{w_11_5[7]}}, w_11_5})) * $signed(x_5);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_6 <= $signed(({{1{w_10_6_cast[25]}}, w_10_6_cast} + {{19{w_11_6[7]}}, w_11_6})) * $signed(x_6);
+    packed_5_6 <= $signed(({{1{w_10_6_cat[25]}}, w_10_6_cat} + {{19{w_11_6[7]}}, w_11_6})) * $signed(x_6);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_7 <= $signed(({{1{w_10_7_cast[25]}}, w_10_7_cast} + {{19{w_11_7[7]}}, w_11_7})) * $signed(x_7);
+    packed_5_7 <= $signed(({{1{w_10_7_cat[25]}}, w_10_7_cat} + {{19{w_11_7[7]}}, w_11_7})) * $signed(x_7);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_8 <= $signed(({{1{w_10_8_cast[25]}}, w_10_8_cast} + {{19{w_11_8[7]}}, w_11_8})) * $signed(x_8);
+    packed_5_8 <= $signed(({{1{w_10_8_cat[25]}}, w_10_8_cat} + {{19{w_11_8[7]}}, w_11_8})) * $signed(x_8);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_9 <= $signed(({{1{w_10_9_cast[25]}}, w_10_9_cast} + {{19{w_11_9[7]}}, w_11_9})) * $signed(x_9);
+    packed_5_9 <= $signed(({{1{w_10_9_cat[25]}}, w_10_9_cat} + {{19{w_11_9[7]}}, w_11_9})) * $signed(x_9);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_10 <= $signed(({{1{w_10_10_cast[25]}}, w_10_10_cast} + {{19{w_11_10[7]}}, w_11_10})) * $signed(x_10);
+    packed_5_10 <= $signed(({{1{w_10_10_cat[25]}}, w_10_10_cat} + {{19{w_11_10[7]}}, w_11_10})) * $signed(x_10);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_11 <= $signed(({{1{w_10_11_cast[25]}}, w_10_11_cast} + {{19{w_11_11[7]}}, w_11_11})) * $signed(x_11);
+    packed_5_11 <= $signed(({{1{w_10_11_cat[25]}}, w_10_11_cat} + {{19{w_11_11[7]}}, w_11_11})) * $signed(x_11);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_12 <= $signed(({{1{w_10_12_cast[25]}}, w_10_12_cast} + {{19{w_11_12[7]}}, w_11_12})) * $signed(x_12);
+    packed_5_12 <= $signed(({{1{w_10_12_cat[25]}}, w_10_12_cat} + {{19{w_11_12[7]}}, w_11_12})) * $signed(x_12);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_13 <= $signed(({{1{w_10_13_cast[25]}}, w_10_13_cast} + {{19{w_11_13[7]}}, w_11_13})) * $signed(x_13);
+    packed_5_13 <= $signed(({{1{w_10_13_cat[25]}}, w_10_13_cat} + {{19{w_11_13[7]}}, w_11_13})) * $signed(x_13);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_14 <= $signed(({{1{w_10_14_cast[25]}}, w_10_14_cast} + {{19{w_11_14[7]}}, w_11_14})) * $signed(x_14);
+    packed_5_14 <= $signed(({{1{w_10_14_cat[25]}}, w_10_14_cat} + {{19{w_11_14[7]}}, w_11_14})) * $signed(x_14);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_15 <= $signed(({{1{w_10_15_cast[25]}}, w_10_15_cast} + {{19{w_11_15[7]}}, w_11_15})) * $signed(x_15);
+    packed_5_15 <= $signed(({{1{w_10_15_cat[25]}}, w_10_15_cat} + {{19{w_11_15[7]}}, w_11_15})) * $signed(x_15);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_16 <= $signed(({{1{w_10_16_cast[25]}}, w_10_16_cast} + {{19{w_11_16[7]}}, w_11_16})) * $signed(x_16);
+    packed_5_16 <= $signed(({{1{w_10_16_cat[25]}}, w_10_16_cat} + {{19{w_11_16[7]}}, w_11_16})) * $signed(x_16);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_17 <= $signed(({{1{w_10_17_cast[25]}}, w_10_17_cast} + {{19{w_11_17[7]}}, w_11_17})) * $signed(x_17);
+    packed_5_17 <= $signed(({{1{w_10_17_cat[25]}}, w_10_17_cat} + {{19{w_11_17[7]}}, w_11_17})) * $signed(x_17);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_18 <= $signed(({{1{w_10_18_cast[25]}}, w_10_18_cast} + {{19{w_11_18[7]}}, w_11_18})) * $signed(x_18);
+    packed_5_18 <= $signed(({{1{w_10_18_cat[25]}}, w_10_18_cat} + {{19{w_11_18[7]}}, w_11_18})) * $signed(x_18);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_19 <= $signed(({{1{w_10_19_cast[25]}}, w_10_19_cast} + {{19{w_11_19[7]}}, w_11_19})) * $signed(x_19);
+    packed_5_19 <= $signed(({{1{w_10_19_cat[25]}}, w_10_19_cat} + {{19{w_11_19[7]}}, w_11_19})) * $signed(x_19);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_20 <= $signed(({{1{w_10_20_cast[25]}}, w_10_20_cast} + {{19{w_11_20[7]}}, w_11_20})) * $signed(x_20);
+    packed_5_20 <= $signed(({{1{w_10_20_cat[25]}}, w_10_20_cat} + {{19{w_11_20[7]}}, w_11_20})) * $signed(x_20);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_21 <= $signed(({{1{w_10_21_cast[25]}}, w_10_21_cast} + {{19{w_11_21[7]}}, w_11_21})) * $signed(x_21);
+    packed_5_21 <= $signed(({{1{w_10_21_cat[25]}}, w_10_21_cat} + {{19{w_11_21[7]}}, w_11_21})) * $signed(x_21);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_22 <= $signed(({{1{w_10_22_cast[25]}}, w_10_22_cast} + {{19{w_11_22[7]}}, w_11_22})) * $signed(x_22);
+    packed_5_22 <= $signed(({{1{w_10_22_cat[25]}}, w_10_22_cat} + {{19{w_11_22[7]}}, w_11_22})) * $signed(x_22);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_23 <= $signed(({{1{w_10_23_cast[25]}}, w_10_23_cast} + {{19{w_11_23[7]}}, w_11_23})) * $signed(x_23);
+    packed_5_23 <= $signed(({{1{w_10_23_cat[25]}}, w_10_23_cat} + {{19{w_11_23[7]}}, w_11_23})) * $signed(x_23);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_24 <= $signed(({{1{w_10_24_cast[25]}}, w_10_24_cast} + {{19{w_11_24[7]}}, w_11_24})) * $signed(x_24);
+    packed_5_24 <= $signed(({{1{w_10_24_cat[25]}}, w_10_24_cat} + {{19{w_11_24[7]}}, w_11_24})) * $signed(x_24);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_25 <= $signed(({{1{w_10_25_cast[25]}}, w_10_25_cast} + {{19{w_11_25[7]}}, w_11_25})) * $signed(x_25);
+    packed_5_25 <= $signed(({{1{w_10_25_cat[25]}}, w_10_25_cat} + {{19{w_11_25[7]}}, w_11_25})) * $signed(x_25);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_26 <= $signed(({{1{w_10_26_cast[25]}}, w_10_26_cast} + {{19{w_11_26[7]}}, w_11_26})) * $signed(x_26);
+    packed_5_26 <= $signed(({{1{w_10_26_cat[25]}}, w_10_26_cat} + {{19{w_11_26[7]}}, w_11_26})) * $signed(x_26);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_27 <= $signed(({{1{w_10_27_cast[25]}}, w_10_27_cast} + {{19{w_11_27[7]}}, w_11_27})) * $signed(x_27);
+    packed_5_27 <= $signed(({{1{w_10_27_cat[25]}}, w_10_27_cat} + {{19{w_11_27[7]}}, w_11_27})) * $signed(x_27);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_28 <= $signed(({{1{w_10_28_cast[25]}}, w_10_28_cast} + {{19{w_11_28[7]}}, w_11_28})) * $signed(x_28);
+    packed_5_28 <= $signed(({{1{w_10_28_cat[25]}}, w_10_28_cat} + {{19{w_11_28[7]}}, w_11_28})) * $signed(x_28);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_29 <= $signed(({{1{w_10_29_cast[25]}}, w_10_29_cast} + {{19{w_11_29[7]}}, w_11_29})) * $signed(x_29);
+    packed_5_29 <= $signed(({{1{w_10_29_cat[25]}}, w_10_29_cat} + {{19{w_11_29[7]}}, w_11_29})) * $signed(x_29);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_30 <= $signed(({{1{w_10_30_cast[25]}}, w_10_30_cast} + {{19{w_11_30[7]}}, w_11_30})) * $signed(x_30);
+    packed_5_30 <= $signed(({{1{w_10_30_cat[25]}}, w_10_30_cat} + {{19{w_11_30[7]}}, w_11_30})) * $signed(x_30);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_5_31 <= $signed(({{1{w_10_31_cast[25]}}, w_10_31_cast} + {{19{w_11_31[7]}}, w_11_31})) * $signed(x_31);
+    packed_5_31 <= $signed(({{1{w_10_31_cat[25]}}, w_10_31_cat} + {{19{w_11_31[7]}}, w_11_31})) * $signed(x_31);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
@@ -10564,131 +9159,131 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_0 <= $signed(({{1{w_12_0_cast[25]}}, w_12_0_cast} + {{19{w_13_0[7]}}, w_13_0})) * $signed(x_0);
+    packed_6_0 <= $signed(({{1{w_12_0_cat[25]}}, w_12_0_cat} + {{19{w_13_0[7]}}, w_13_0})) * $signed(x_0);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_1 <= $signed(({{1{w_12_1_cast[25]}}, w_12_1_cast} + {{19{w_13_1[7]}}, w_13_1})) * $signed(x_1);
+    packed_6_1 <= $signed(({{1{w_12_1_cat[25]}}, w_12_1_cat} + {{19{w_13_1[7]}}, w_13_1})) * $signed(x_1);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_2 <= $signed(({{1{w_12_2_cast[25]}}, w_12_2_cast} + {{19{w_13_2[7]}}, w_13_2})) * $signed(x_2);
+    packed_6_2 <= $signed(({{1{w_12_2_cat[25]}}, w_12_2_cat} + {{19{w_13_2[7]}}, w_13_2})) * $signed(x_2);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_3 <= $signed(({{1{w_12_3_cast[25]}}, w_12_3_cast} + {{19{w_13_3[7]}}, w_13_3})) * $signed(x_3);
+    packed_6_3 <= $signed(({{1{w_12_3_cat[25]}}, w_12_3_cat} + {{19{w_13_3[7]}}, w_13_3})) * $signed(x_3);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_4 <= $signed(({{1{w_12_4_cast[25]}}, w_12_4_cast} + {{19{w_13_4[7]}}, w_13_4})) * $signed(x_4);
+    packed_6_4 <= $signed(({{1{w_12_4_cat[25]}}, w_12_4_cat} + {{19{w_13_4[7]}}, w_13_4})) * $signed(x_4);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_5 <= $signed(({{1{w_12_5_cast[25]}}, w_12_5_cast} + {{19{w_13_5[7]}}, w_13_5})) * $signed(x_5);
+    packed_6_5 <= $signed(({{1{w_12_5_cat[25]}}, w_12_5_cat} + {{19{w_13_5[7]}}, w_13_5})) * $signed(x_5);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_6 <= $signed(({{1{w_12_6_cast[25]}}, w_12_6_cast} + {{19{w_13_6[7]}}, w_13_6})) * $signed(x_6);
+    packed_6_6 <= $signed(({{1{w_12_6_cat[25]}}, w_12_6_cat} + {{19{w_13_6[7]}}, w_13_6})) * $signed(x_6);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_7 <= $signed(({{1{w_12_7_cast[25]}}, w_12_7_cast} + {{19{w_13_7[7]}}, w_13_7})) * $signed(x_7);
+    packed_6_7 <= $signed(({{1{w_12_7_cat[25]}}, w_12_7_cat} + {{19{w_13_7[7]}}, w_13_7})) * $signed(x_7);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_8 <= $signed(({{1{w_12_8_cast[25]}}, w_12_8_cast} + {{19{w_13_8[7]}}, w_13_8})) * $signed(x_8);
+    packed_6_8 <= $signed(({{1{w_12_8_cat[25]}}, w_12_8_cat} + {{19{w_13_8[7]}}, w_13_8})) * $signed(x_8);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_9 <= $signed(({{1{w_12_9_cast[25]}}, w_12_9_cast} + {{19{w_13_9[7]}}, w_13_9})) * $signed(x_9);
+    packed_6_9 <= $signed(({{1{w_12_9_cat[25]}}, w_12_9_cat} + {{19{w_13_9[7]}}, w_13_9})) * $signed(x_9);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_10 <= $signed(({{1{w_12_10_cast[25]}}, w_12_10_cast} + {{19{w_13_10[7]}}, w_13_10})) * $signed(x_10);
+    packed_6_10 <= $signed(({{1{w_12_10_cat[25]}}, w_12_10_cat} + {{19{w_13_10[7]}}, w_13_10})) * $signed(x_10);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_11 <= $signed(({{1{w_12_11_cast[25]}}, w_12_11_cast} + {{19{w_13_11[7]}}, w_13_11})) * $signed(x_11);
+    packed_6_11 <= $signed(({{1{w_12_11_cat[25]}}, w_12_11_cat} + {{19{w_13_11[7]}}, w_13_11})) * $signed(x_11);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_12 <= $signed(({{1{w_12_12_cast[25]}}, w_12_12_cast} + {{19{w_13_12[7]}}, w_13_12})) * $signed(x_12);
+    packed_6_12 <= $signed(({{1{w_12_12_cat[25]}}, w_12_12_cat} + {{19{w_13_12[7]}}, w_13_12})) * $signed(x_12);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_13 <= $signed(({{1{w_12_13_cast[25]}}, w_12_13_cast} + {{19{w_13_13[7]}}, w_13_13})) * $signed(x_13);
+    packed_6_13 <= $signed(({{1{w_12_13_cat[25]}}, w_12_13_cat} + {{19{w_13_13[7]}}, w_13_13})) * $signed(x_13);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_14 <= $signed(({{1{w_12_14_cast[25]}}, w_12_14_cast} + {{19{w_13_14[7]}}, w_13_14})) * $signed(x_14);
+    packed_6_14 <= $signed(({{1{w_12_14_cat[25]}}, w_12_14_cat} + {{19{w_13_14[7]}}, w_13_14})) * $signed(x_14);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_15 <= $signed(({{1{w_12_15_cast[25]}}, w_12_15_cast} + {{19{w_13_15[7]}}, w_13_15})) * $signed(x_15);
+    packed_6_15 <= $signed(({{1{w_12_15_cat[25]}}, w_12_15_cat} + {{19{w_13_15[7]}}, w_13_15})) * $signed(x_15);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_16 <= $signed(({{1{w_12_16_cast[25]}}, w_12_16_cast} + {{19{w_13_16[7]}}, w_13_16})) * $signed(x_16);
+    packed_6_16 <= $signed(({{1{w_12_16_cat[25]}}, w_12_16_cat} + {{19{w_13_16[7]}}, w_13_16})) * $signed(x_16);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_17 <= $signed(({{1{w_12_17_cast[25]}}, w_12_17_cast} + {{19{w_13_17[7]}}, w_13_17})) * $signed(x_17);
+    packed_6_17 <= $signed(({{1{w_12_17_cat[25]}}, w_12_17_cat} + {{19{w_13_17[7]}}, w_13_17})) * $signed(x_17);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_18 <= $signed(({{1{w_12_18_cast[25]}}, w_12_18_cast} + {{19{w_13_18[7]}}, w_13_18})) * $signed(x_18);
+    packed_6_18 <= $signed(({{1{w_12_18_cat[25]}}, w_12_18_cat} + {{19{w_13_18[7]}}, w_13_18})) * $signed(x_18);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_19 <= $signed(({{1{w_12_19_cast[25]}}, w_12_19_cast} + {{19{w_13_19[7]}}, w_13_19})) * $signed(x_19);
+    packed_6_19 <= $signed(({{1{w_12_19_cat[25]}}, w_12_19_cat} + {{19{w_13_19[7]}}, w_13_19})) * $signed(x_19);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_20 <= $signed(({{1{w_12_20_cast[25]}}, w_12_20_cast} + {{19{w_13_20[7]}}, w_13_20})) * $signed(x_20);
+    packed_6_20 <= $signed(({{1{w_12_20_cat[25]}}, w_12_20_cat} + {{19{w_13_20[7]}}, w_13_20})) * $signed(x_20);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_21 <= $signed(({{1{w_12_21_cast[25]}}, w_12_21_cast} + {{19{w_13_21[7]}}, w_13_21})) * $signed(x_21);
+    packed_6_21 <= $signed(({{1{w_12_21_cat[25]}}, w_12_21_cat} + {{19{w_13_21[7]}}, w_13_21})) * $signed(x_21);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_22 <= $signed(({{1{w_12_22_cast[25]}}, w_12_22_cast} + {{19{w_13_22[7]}}, w_13_22})) * $signed(x_22);
+    packed_6_22 <= $signed(({{1{w_12_22_cat[25]}}, w_12_22_cat} + {{19{w_13_22[7]}}, w_13_22})) * $signed(x_22);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_23 <= $signed(({{1{w_12_23_cast[25]}}, w_12_23_cast} + {{19{w_13_23[7]}}, w_13_23})) * $signed(x_23);
+    packed_6_23 <= $signed(({{1{w_12_23_cat[25]}}, w_12_23_cat} + {{19{w_13_23[7]}}, w_13_23})) * $signed(x_23);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_24 <= $signed(({{1{w_12_24_cast[25]}}, w_12_24_cast} + {{19{w_13_24[7]}}, w_13_24})) * $signed(x_24);
+    packed_6_24 <= $signed(({{1{w_12_24_cat[25]}}, w_12_24_cat} + {{19{w_13_24[7]}}, w_13_24})) * $signed(x_24);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_25 <= $signed(({{1{w_12_25_cast[25]}}, w_12_25_cast} + {{19{w_13_25[7]}}, w_13_25})) * $signed(x_25);
+    packed_6_25 <= $signed(({{1{w_12_25_cat[25]}}, w_12_25_cat} + {{19{w_13_25[7]}}, w_13_25})) * $signed(x_25);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_26 <= $signed(({{1{w_12_26_cast[25]}}, w_12_26_cast} + {{19{w_13_26[7]}}, w_13_26})) * $signed(x_26);
+    packed_6_26 <= $signed(({{1{w_12_26_cat[25]}}, w_12_26_cat} + {{19{w_13_26[7]}}, w_13_26})) * $signed(x_26);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_27 <= $signed(({{1{w_12_27_cast[25]}}, w_12_27_cast} + {{19{w_13_27[7]}}, w_13_27})) * $signed(x_27);
+    packed_6_27 <= $signed(({{1{w_12_27_cat[25]}}, w_12_27_cat} + {{19{w_13_27[7]}}, w_13_27})) * $signed(x_27);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_28 <= $signed(({{1{w_12_28_cast[25]}}, w_12_28_cast} + {{19{w_13_28[7]}}, w_13_28})) * $signed(x_28);
+    packed_6_28 <= $signed(({{1{w_12_28_cat[25]}}, w_12_28_cat} + {{19{w_13_28[7]}}, w_13_28})) * $signed(x_28);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_29 <= $signed(({{1{w_12_29_cast[25]}}, w_12_29_cast} + {{19{w_13_29[7]}}, w_13_29})) * $signed(x_29);
+    packed_6_29 <= $signed(({{1{w_12_29_cat[25]}}, w_12_29_cat} + {{19{w_13_29[7]}}, w_13_29})) * $signed(x_29);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_30 <= $signed(({{1{w_12_30_cast[25]}}, w_12_30_cast} + {{19{w_13_30[7]}}, w_13_30})) * $signed(x_30);
+    packed_6_30 <= $signed(({{1{w_12_30_cat[25]}}, w_12_30_cat} + {{19{w_13_30[7]}}, w_13_30})) * $signed(x_30);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_6_31 <= $signed(({{1{w_12_31_cast[25]}}, w_12_31_cast} + {{19{w_13_31[7]}}, w_13_31})) * $signed(x_31);
+    packed_6_31 <= $signed(({{1{w_12_31_cat[25]}}, w_12_31_cat} + {{19{w_13_31[7]}}, w_13_31})) * $signed(x_31);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
@@ -10712,131 +9307,131 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_0 <= $signed(({{1{w_14_0_cast[25]}}, w_14_0_cast} + {{19{w_15_0[7]}}, w_15_0})) * $signed(x_0);
+    packed_7_0 <= $signed(({{1{w_14_0_cat[25]}}, w_14_0_cat} + {{19{w_15_0[7]}}, w_15_0})) * $signed(x_0);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_1 <= $signed(({{1{w_14_1_cast[25]}}, w_14_1_cast} + {{19{w_15_1[7]}}, w_15_1})) * $signed(x_1);
+    packed_7_1 <= $signed(({{1{w_14_1_cat[25]}}, w_14_1_cat} + {{19{w_15_1[7]}}, w_15_1})) * $signed(x_1);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_2 <= $signed(({{1{w_14_2_cast[25]}}, w_14_2_cast} + {{19{w_15_2[7]}}, w_15_2})) * $signed(x_2);
+    packed_7_2 <= $signed(({{1{w_14_2_cat[25]}}, w_14_2_cat} + {{19{w_15_2[7]}}, w_15_2})) * $signed(x_2);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_3 <= $signed(({{1{w_14_3_cast[25]}}, w_14_3_cast} + {{19{w_15_3[7]}}, w_15_3})) * $signed(x_3);
+    packed_7_3 <= $signed(({{1{w_14_3_cat[25]}}, w_14_3_cat} + {{19{w_15_3[7]}}, w_15_3})) * $signed(x_3);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_4 <= $signed(({{1{w_14_4_cast[25]}}, w_14_4_cast} + {{19{w_15_4[7]}}, w_15_4})) * $signed(x_4);
+    packed_7_4 <= $signed(({{1{w_14_4_cat[25]}}, w_14_4_cat} + {{19{w_15_4[7]}}, w_15_4})) * $signed(x_4);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_5 <= $signed(({{1{w_14_5_cast[25]}}, w_14_5_cast} + {{19{w_15_5[7]}}, w_15_5})) * $signed(x_5);
+    packed_7_5 <= $signed(({{1{w_14_5_cat[25]}}, w_14_5_cat} + {{19{w_15_5[7]}}, w_15_5})) * $signed(x_5);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_6 <= $signed(({{1{w_14_6_cast[25]}}, w_14_6_cast} + {{19{w_15_6[7]}}, w_15_6})) * $signed(x_6);
+    packed_7_6 <= $signed(({{1{w_14_6_cat[25]}}, w_14_6_cat} + {{19{w_15_6[7]}}, w_15_6})) * $signed(x_6);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_7 <= $signed(({{1{w_14_7_cast[25]}}, w_14_7_cast} + {{19{w_15_7[7]}}, w_15_7})) * $signed(x_7);
+    packed_7_7 <= $signed(({{1{w_14_7_cat[25]}}, w_14_7_cat} + {{19{w_15_7[7]}}, w_15_7})) * $signed(x_7);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_8 <= $signed(({{1{w_14_8_cast[25]}}, w_14_8_cast} + {{19{w_15_8[7]}}, w_15_8})) * $signed(x_8);
+    packed_7_8 <= $signed(({{1{w_14_8_cat[25]}}, w_14_8_cat} + {{19{w_15_8[7]}}, w_15_8})) * $signed(x_8);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_9 <= $signed(({{1{w_14_9_cast[25]}}, w_14_9_cast} + {{19{w_15_9[7]}}, w_15_9})) * $signed(x_9);
+    packed_7_9 <= $signed(({{1{w_14_9_cat[25]}}, w_14_9_cat} + {{19{w_15_9[7]}}, w_15_9})) * $signed(x_9);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_10 <= $signed(({{1{w_14_10_cast[25]}}, w_14_10_cast} + {{19{w_15_10[7]}}, w_15_10})) * $signed(x_10);
+    packed_7_10 <= $signed(({{1{w_14_10_cat[25]}}, w_14_10_cat} + {{19{w_15_10[7]}}, w_15_10})) * $signed(x_10);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_11 <= $signed(({{1{w_14_11_cast[25]}}, w_14_11_cast} + {{19{w_15_11[7]}}, w_15_11})) * $signed(x_11);
+    packed_7_11 <= $signed(({{1{w_14_11_cat[25]}}, w_14_11_cat} + {{19{w_15_11[7]}}, w_15_11})) * $signed(x_11);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_12 <= $signed(({{1{w_14_12_cast[25]}}, w_14_12_cast} + {{19{w_15_12[7]}}, w_15_12})) * $signed(x_12);
+    packed_7_12 <= $signed(({{1{w_14_12_cat[25]}}, w_14_12_cat} + {{19{w_15_12[7]}}, w_15_12})) * $signed(x_12);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_13 <= $signed(({{1{w_14_13_cast[25]}}, w_14_13_cast} + {{19{w_15_13[7]}}, w_15_13})) * $signed(x_13);
+    packed_7_13 <= $signed(({{1{w_14_13_cat[25]}}, w_14_13_cat} + {{19{w_15_13[7]}}, w_15_13})) * $signed(x_13);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_14 <= $signed(({{1{w_14_14_cast[25]}}, w_14_14_cast} + {{19{w_15_14[7]}}, w_15_14})) * $signed(x_14);
+    packed_7_14 <= $signed(({{1{w_14_14_cat[25]}}, w_14_14_cat} + {{19{w_15_14[7]}}, w_15_14})) * $signed(x_14);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_15 <= $signed(({{1{w_14_15_cast[25]}}, w_14_15_cast} + {{19{w_15_15[7]}}, w_15_15})) * $signed(x_15);
+    packed_7_15 <= $signed(({{1{w_14_15_cat[25]}}, w_14_15_cat} + {{19{w_15_15[7]}}, w_15_15})) * $signed(x_15);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_16 <= $signed(({{1{w_14_16_cast[25]}}, w_14_16_cast} + {{19{w_15_16[7]}}, w_15_16})) * $signed(x_16);
+    packed_7_16 <= $signed(({{1{w_14_16_cat[25]}}, w_14_16_cat} + {{19{w_15_16[7]}}, w_15_16})) * $signed(x_16);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_17 <= $signed(({{1{w_14_17_cast[25]}}, w_14_17_cast} + {{19{w_15_17[7]}}, w_15_17})) * $signed(x_17);
+    packed_7_17 <= $signed(({{1{w_14_17_cat[25]}}, w_14_17_cat} + {{19{w_15_17[7]}}, w_15_17})) * $signed(x_17);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_18 <= $signed(({{1{w_14_18_cast[25]}}, w_14_18_cast} + {{19{w_15_18[7]}}, w_15_18})) * $signed(x_18);
+    packed_7_18 <= $signed(({{1{w_14_18_cat[25]}}, w_14_18_cat} + {{19{w_15_18[7]}}, w_15_18})) * $signed(x_18);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_19 <= $signed(({{1{w_14_19_cast[25]}}, w_14_19_cast} + {{19{w_15_19[7]}}, w_15_19})) * $signed(x_19);
+    packed_7_19 <= $signed(({{1{w_14_19_cat[25]}}, w_14_19_cat} + {{19{w_15_19[7]}}, w_15_19})) * $signed(x_19);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_20 <= $signed(({{1{w_14_20_cast[25]}}, w_14_20_cast} + {{19{w_15_20[7]}}, w_15_20})) * $signed(x_20);
+    packed_7_20 <= $signed(({{1{w_14_20_cat[25]}}, w_14_20_cat} + {{19{w_15_20[7]}}, w_15_20})) * $signed(x_20);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_21 <= $signed(({{1{w_14_21_cast[25]}}, w_14_21_cast} + {{19{w_15_21[7]}}, w_15_21})) * $signed(x_21);
+    packed_7_21 <= $signed(({{1{w_14_21_cat[25]}}, w_14_21_cat} + {{19{w_15_21[7]}}, w_15_21})) * $signed(x_21);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_22 <= $signed(({{1{w_14_22_cast[25]}}, w_14_22_cast} + {{19{w_15_22[7]}}, w_15_22})) * $signed(x_22);
+    packed_7_22 <= $signed(({{1{w_14_22_cat[25]}}, w_14_22_cat} + {{19{w_15_22[7]}}, w_15_22})) * $signed(x_22);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_23 <= $signed(({{1{w_14_23_cast[25]}}, w_14_23_cast} + {{19{w_15_23[7]}}, w_15_23})) * $signed(x_23);
+    packed_7_23 <= $signed(({{1{w_14_23_cat[25]}}, w_14_23_cat} + {{19{w_15_23[7]}}, w_15_23})) * $signed(x_23);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_24 <= $signed(({{1{w_14_24_cast[25]}}, w_14_24_cast} + {{19{w_15_24[7]}}, w_15_24})) * $signed(x_24);
+    packed_7_24 <= $signed(({{1{w_14_24_cat[25]}}, w_14_24_cat} + {{19{w_15_24[7]}}, w_15_24})) * $signed(x_24);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_25 <= $signed(({{1{w_14_25_cast[25]}}, w_14_25_cast} + {{19{w_15_25[7]}}, w_15_25})) * $signed(x_25);
+    packed_7_25 <= $signed(({{1{w_14_25_cat[25]}}, w_14_25_cat} + {{19{w_15_25[7]}}, w_15_25})) * $signed(x_25);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_26 <= $signed(({{1{w_14_26_cast[25]}}, w_14_26_cast} + {{19{w_15_26[7]}}, w_15_26})) * $signed(x_26);
+    packed_7_26 <= $signed(({{1{w_14_26_cat[25]}}, w_14_26_cat} + {{19{w_15_26[7]}}, w_15_26})) * $signed(x_26);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_27 <= $signed(({{1{w_14_27_cast[25]}}, w_14_27_cast} + {{19{w_15_27[7]}}, w_15_27})) * $signed(x_27);
+    packed_7_27 <= $signed(({{1{w_14_27_cat[25]}}, w_14_27_cat} + {{19{w_15_27[7]}}, w_15_27})) * $signed(x_27);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_28 <= $signed(({{1{w_14_28_cast[25]}}, w_14_28_cast} + {{19{w_15_28[7]}}, w_15_28})) * $signed(x_28);
+    packed_7_28 <= $signed(({{1{w_14_28_cat[25]}}, w_14_28_cat} + {{19{w_15_28[7]}}, w_15_28})) * $signed(x_28);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_29 <= $signed(({{1{w_14_29_cast[25]}}, w_14_29_cast} + {{19{w_15_29[7]}}, w_15_29})) * $signed(x_29);
+    packed_7_29 <= $signed(({{1{w_14_29_cat[25]}}, w_14_29_cat} + {{19{w_15_29[7]}}, w_15_29})) * $signed(x_29);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_30 <= $signed(({{1{w_14_30_cast[25]}}, w_14_30_cast} + {{19{w_15_30[7]}}, w_15_30})) * $signed(x_30);
+    packed_7_30 <= $signed(({{1{w_14_30_cat[25]}}, w_14_30_cat} + {{19{w_15_30[7]}}, w_15_30})) * $signed(x_30);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_7_31 <= $signed(({{1{w_14_31_cast[25]}}, w_14_31_cast} + {{19{w_15_31[7]}}, w_15_31})) * $signed(x_31);
+    packed_7_31 <= $signed(({{1{w_14_31_cat[25]}}, w_14_31_cat} + {{19{w_15_31[7]}}, w_15_31})) * $signed(x_31);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
@@ -10860,131 +9455,131 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_0 <= $signed(({{1{w_16_0_cast[25]}}, w_16_0_cast} + {{19{w_17_0[7]}}, w_17_0})) * $signed(x_0);
+    packed_8_0 <= $signed(({{1{w_16_0_cat[25]}}, w_16_0_cat} + {{19{w_17_0[7]}}, w_17_0})) * $signed(x_0);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_1 <= $signed(({{1{w_16_1_cast[25]}}, w_16_1_cast} + {{19{w_17_1[7]}}, w_17_1})) * $signed(x_1);
+    packed_8_1 <= $signed(({{1{w_16_1_cat[25]}}, w_16_1_cat} + {{19{w_17_1[7]}}, w_17_1})) * $signed(x_1);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_2 <= $signed(({{1{w_16_2_cast[25]}}, w_16_2_cast} + {{19{w_17_2[7]}}, w_17_2})) * $signed(x_2);
+    packed_8_2 <= $signed(({{1{w_16_2_cat[25]}}, w_16_2_cat} + {{19{w_17_2[7]}}, w_17_2})) * $signed(x_2);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_3 <= $signed(({{1{w_16_3_cast[25]}}, w_16_3_cast} + {{19{w_17_3[7]}}, w_17_3})) * $signed(x_3);
+    packed_8_3 <= $signed(({{1{w_16_3_cat[25]}}, w_16_3_cat} + {{19{w_17_3[7]}}, w_17_3})) * $signed(x_3);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_4 <= $signed(({{1{w_16_4_cast[25]}}, w_16_4_cast} + {{19{w_17_4[7]}}, w_17_4})) * $signed(x_4);
+    packed_8_4 <= $signed(({{1{w_16_4_cat[25]}}, w_16_4_cat} + {{19{w_17_4[7]}}, w_17_4})) * $signed(x_4);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_5 <= $signed(({{1{w_16_5_cast[25]}}, w_16_5_cast} + {{19{w_17_5[7]}}, w_17_5})) * $signed(x_5);
+    packed_8_5 <= $signed(({{1{w_16_5_cat[25]}}, w_16_5_cat} + {{19{w_17_5[7]}}, w_17_5})) * $signed(x_5);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_6 <= $signed(({{1{w_16_6_cast[25]}}, w_16_6_cast} + {{19{w_17_6[7]}}, w_17_6})) * $signed(x_6);
+    packed_8_6 <= $signed(({{1{w_16_6_cat[25]}}, w_16_6_cat} + {{19{w_17_6[7]}}, w_17_6})) * $signed(x_6);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_7 <= $signed(({{1{w_16_7_cast[25]}}, w_16_7_cast} + {{19{w_17_7[7]}}, w_17_7})) * $signed(x_7);
+    packed_8_7 <= $signed(({{1{w_16_7_cat[25]}}, w_16_7_cat} + {{19{w_17_7[7]}}, w_17_7})) * $signed(x_7);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_8 <= $signed(({{1{w_16_8_cast[25]}}, w_16_8_cast} + {{19{w_17_8[7]}}, w_17_8})) * $signed(x_8);
+    packed_8_8 <= $signed(({{1{w_16_8_cat[25]}}, w_16_8_cat} + {{19{w_17_8[7]}}, w_17_8})) * $signed(x_8);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_9 <= $signed(({{1{w_16_9_cast[25]}}, w_16_9_cast} + {{19{w_17_9[7]}}, w_17_9})) * $signed(x_9);
+    packed_8_9 <= $signed(({{1{w_16_9_cat[25]}}, w_16_9_cat} + {{19{w_17_9[7]}}, w_17_9})) * $signed(x_9);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_10 <= $signed(({{1{w_16_10_cast[25]}}, w_16_10_cast} + {{19{w_17_10[7]}}, w_17_10})) * $signed(x_10);
+    packed_8_10 <= $signed(({{1{w_16_10_cat[25]}}, w_16_10_cat} + {{19{w_17_10[7]}}, w_17_10})) * $signed(x_10);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_11 <= $signed(({{1{w_16_11_cast[25]}}, w_16_11_cast} + {{19{w_17_11[7]}}, w_17_11})) * $signed(x_11);
+    packed_8_11 <= $signed(({{1{w_16_11_cat[25]}}, w_16_11_cat} + {{19{w_17_11[7]}}, w_17_11})) * $signed(x_11);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_12 <= $signed(({{1{w_16_12_cast[25]}}, w_16_12_cast} + {{19{w_17_12[7]}}, w_17_12})) * $signed(x_12);
+    packed_8_12 <= $signed(({{1{w_16_12_cat[25]}}, w_16_12_cat} + {{19{w_17_12[7]}}, w_17_12})) * $signed(x_12);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_13 <= $signed(({{1{w_16_13_cast[25]}}, w_16_13_cast} + {{19{w_17_13[7]}}, w_17_13})) * $signed(x_13);
+    packed_8_13 <= $signed(({{1{w_16_13_cat[25]}}, w_16_13_cat} + {{19{w_17_13[7]}}, w_17_13})) * $signed(x_13);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_14 <= $signed(({{1{w_16_14_cast[25]}}, w_16_14_cast} + {{19{w_17_14[7]}}, w_17_14})) * $signed(x_14);
+    packed_8_14 <= $signed(({{1{w_16_14_cat[25]}}, w_16_14_cat} + {{19{w_17_14[7]}}, w_17_14})) * $signed(x_14);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_15 <= $signed(({{1{w_16_15_cast[25]}}, w_16_15_cast} + {{19{w_17_15[7]}}, w_17_15})) * $signed(x_15);
+    packed_8_15 <= $signed(({{1{w_16_15_cat[25]}}, w_16_15_cat} + {{19{w_17_15[7]}}, w_17_15})) * $signed(x_15);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_16 <= $signed(({{1{w_16_16_cast[25]}}, w_16_16_cast} + {{19{w_17_16[7]}}, w_17_16})) * $signed(x_16);
+    packed_8_16 <= $signed(({{1{w_16_16_cat[25]}}, w_16_16_cat} + {{19{w_17_16[7]}}, w_17_16})) * $signed(x_16);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_17 <= $signed(({{1{w_16_17_cast[25]}}, w_16_17_cast} + {{19{w_17_17[7]}}, w_17_17})) * $signed(x_17);
+    packed_8_17 <= $signed(({{1{w_16_17_cat[25]}}, w_16_17_cat} + {{19{w_17_17[7]}}, w_17_17})) * $signed(x_17);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_18 <= $signed(({{1{w_16_18_cast[25]}}, w_16_18_cast} + {{19{w_17_18[7]}}, w_17_18})) * $signed(x_18);
+    packed_8_18 <= $signed(({{1{w_16_18_cat[25]}}, w_16_18_cat} + {{19{w_17_18[7]}}, w_17_18})) * $signed(x_18);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_19 <= $signed(({{1{w_16_19_cast[25]}}, w_16_19_cast} + {{19{w_17_19[7]}}, w_17_19})) * $signed(x_19);
+    packed_8_19 <= $signed(({{1{w_16_19_cat[25]}}, w_16_19_cat} + {{19{w_17_19[7]}}, w_17_19})) * $signed(x_19);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_20 <= $signed(({{1{w_16_20_cast[25]}}, w_16_20_cast} + {{19{w_17_20[7]}}, w_17_20})) * $signed(x_20);
+    packed_8_20 <= $signed(({{1{w_16_20_cat[25]}}, w_16_20_cat} + {{19{w_17_20[7]}}, w_17_20})) * $signed(x_20);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_21 <= $signed(({{1{w_16_21_cast[25]}}, w_16_21_cast} + {{19{w_17_21[7]}}, w_17_21})) * $signed(x_21);
+    packed_8_21 <= $signed(({{1{w_16_21_cat[25]}}, w_16_21_cat} + {{19{w_17_21[7]}}, w_17_21})) * $signed(x_21);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_22 <= $signed(({{1{w_16_22_cast[25]}}, w_16_22_cast} + {{19{w_17_22[7]}}, w_17_22})) * $signed(x_22);
+    packed_8_22 <= $signed(({{1{w_16_22_cat[25]}}, w_16_22_cat} + {{19{w_17_22[7]}}, w_17_22})) * $signed(x_22);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_23 <= $signed(({{1{w_16_23_cast[25]}}, w_16_23_cast} + {{19{w_17_23[7]}}, w_17_23})) * $signed(x_23);
+    packed_8_23 <= $signed(({{1{w_16_23_cat[25]}}, w_16_23_cat} + {{19{w_17_23[7]}}, w_17_23})) * $signed(x_23);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_24 <= $signed(({{1{w_16_24_cast[25]}}, w_16_24_cast} + {{19{w_17_24[7]}}, w_17_24})) * $signed(x_24);
+    packed_8_24 <= $signed(({{1{w_16_24_cat[25]}}, w_16_24_cat} + {{19{w_17_24[7]}}, w_17_24})) * $signed(x_24);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_25 <= $signed(({{1{w_16_25_cast[25]}}, w_16_25_cast} + {{19{w_17_25[7]}}, w_17_25})) * $signed(x_25);
+    packed_8_25 <= $signed(({{1{w_16_25_cat[25]}}, w_16_25_cat} + {{19{w_17_25[7]}}, w_17_25})) * $signed(x_25);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_26 <= $signed(({{1{w_16_26_cast[25]}}, w_16_26_cast} + {{19{w_17_26[7]}}, w_17_26})) * $signed(x_26);
+    packed_8_26 <= $signed(({{1{w_16_26_cat[25]}}, w_16_26_cat} + {{19{w_17_26[7]}}, w_17_26})) * $signed(x_26);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_27 <= $signed(({{1{w_16_27_cast[25]}}, w_16_27_cast} + {{19{w_17_27[7]}}, w_17_27})) * $signed(x_27);
+    packed_8_27 <= $signed(({{1{w_16_27_cat[25]}}, w_16_27_cat} + {{19{w_17_27[7]}}, w_17_27})) * $signed(x_27);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_28 <= $signed(({{1{w_16_28_cast[25]}}, w_16_28_cast} + {{19{w_17_28[7]}}, w_17_28})) * $signed(x_28);
+    packed_8_28 <= $signed(({{1{w_16_28_cat[25]}}, w_16_28_cat} + {{19{w_17_28[7]}}, w_17_28})) * $signed(x_28);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_29 <= $signed(({{1{w_16_29_cast[25]}}, w_16_29_cast} + {{19{w_17_29[7]}}, w_17_29})) * $signed(x_29);
+    packed_8_29 <= $signed(({{1{w_16_29_cat[25]}}, w_16_29_cat} + {{19{w_17_29[7]}}, w_17_29})) * $signed(x_29);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_30 <= $signed(({{1{w_16_30_cast[25]}}, w_16_30_cast} + {{19{w_17_30[7]}}, w_17_30})) * $signed(x_30);
+    packed_8_30 <= $signed(({{1{w_16_30_cat[25]}}, w_16_30_cat} + {{19{w_17_30[7]}}, w_17_30})) * $signed(x_30);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_8_31 <= $signed(({{1{w_16_31_cast[25]}}, w_16_31_cast} + {{19{w_17_31[7]}}, w_17_31})) * $signed(x_31);
+    packed_8_31 <= $signed(({{1{w_16_31_cat[25]}}, w_16_31_cat} + {{19{w_17_31[7]}}, w_17_31})) * $signed(x_31);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
@@ -11008,131 +9603,131 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_0 <= $signed(({{1{w_18_0_cast[25]}}, w_18_0_cast} + {{19{w_19_0[7]}}, w_19_0})) * $signed(x_0);
+    packed_9_0 <= $signed(({{1{w_18_0_cat[25]}}, w_18_0_cat} + {{19{w_19_0[7]}}, w_19_0})) * $signed(x_0);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_1 <= $signed(({{1{w_18_1_cast[25]}}, w_18_1_cast} + {{19{w_19_1[7]}}, w_19_1})) * $signed(x_1);
+    packed_9_1 <= $signed(({{1{w_18_1_cat[25]}}, w_18_1_cat} + {{19{w_19_1[7]}}, w_19_1})) * $signed(x_1);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_2 <= $signed(({{1{w_18_2_cast[25]}}, w_18_2_cast} + {{19{w_19_2[7]}}, w_19_2})) * $signed(x_2);
+    packed_9_2 <= $signed(({{1{w_18_2_cat[25]}}, w_18_2_cat} + {{19{w_19_2[7]}}, w_19_2})) * $signed(x_2);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_3 <= $signed(({{1{w_18_3_cast[25]}}, w_18_3_cast} + {{19{w_19_3[7]}}, w_19_3})) * $signed(x_3);
+    packed_9_3 <= $signed(({{1{w_18_3_cat[25]}}, w_18_3_cat} + {{19{w_19_3[7]}}, w_19_3})) * $signed(x_3);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_4 <= $signed(({{1{w_18_4_cast[25]}}, w_18_4_cast} + {{19{w_19_4[7]}}, w_19_4})) * $signed(x_4);
+    packed_9_4 <= $signed(({{1{w_18_4_cat[25]}}, w_18_4_cat} + {{19{w_19_4[7]}}, w_19_4})) * $signed(x_4);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_5 <= $signed(({{1{w_18_5_cast[25]}}, w_18_5_cast} + {{19{w_19_5[7]}}, w_19_5})) * $signed(x_5);
+    packed_9_5 <= $signed(({{1{w_18_5_cat[25]}}, w_18_5_cat} + {{19{w_19_5[7]}}, w_19_5})) * $signed(x_5);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_6 <= $signed(({{1{w_18_6_cast[25]}}, w_18_6_cast} + {{19{w_19_6[7]}}, w_19_6})) * $signed(x_6);
+    packed_9_6 <= $signed(({{1{w_18_6_cat[25]}}, w_18_6_cat} + {{19{w_19_6[7]}}, w_19_6})) * $signed(x_6);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_7 <= $signed(({{1{w_18_7_cast[25]}}, w_18_7_cast} + {{19{w_19_7[7]}}, w_19_7})) * $signed(x_7);
+    packed_9_7 <= $signed(({{1{w_18_7_cat[25]}}, w_18_7_cat} + {{19{w_19_7[7]}}, w_19_7})) * $signed(x_7);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_8 <= $signed(({{1{w_18_8_cast[25]}}, w_18_8_cast} + {{19{w_19_8[7]}}, w_19_8})) * $signed(x_8);
+    packed_9_8 <= $signed(({{1{w_18_8_cat[25]}}, w_18_8_cat} + {{19{w_19_8[7]}}, w_19_8})) * $signed(x_8);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_9 <= $signed(({{1{w_18_9_cast[25]}}, w_18_9_cast} + {{19{w_19_9[7]}}, w_19_9})) * $signed(x_9);
+    packed_9_9 <= $signed(({{1{w_18_9_cat[25]}}, w_18_9_cat} + {{19{w_19_9[7]}}, w_19_9})) * $signed(x_9);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_10 <= $signed(({{1{w_18_10_cast[25]}}, w_18_10_cast} + {{19{w_19_10[7]}}, w_19_10})) * $signed(x_10);
+    packed_9_10 <= $signed(({{1{w_18_10_cat[25]}}, w_18_10_cat} + {{19{w_19_10[7]}}, w_19_10})) * $signed(x_10);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_11 <= $signed(({{1{w_18_11_cast[25]}}, w_18_11_cast} + {{19{w_19_11[7]}}, w_19_11})) * $signed(x_11);
+    packed_9_11 <= $signed(({{1{w_18_11_cat[25]}}, w_18_11_cat} + {{19{w_19_11[7]}}, w_19_11})) * $signed(x_11);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_12 <= $signed(({{1{w_18_12_cast[25]}}, w_18_12_cast} + {{19{w_19_12[7]}}, w_19_12})) * $signed(x_12);
+    packed_9_12 <= $signed(({{1{w_18_12_cat[25]}}, w_18_12_cat} + {{19{w_19_12[7]}}, w_19_12})) * $signed(x_12);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_13 <= $signed(({{1{w_18_13_cast[25]}}, w_18_13_cast} + {{19{w_19_13[7]}}, w_19_13})) * $signed(x_13);
+    packed_9_13 <= $signed(({{1{w_18_13_cat[25]}}, w_18_13_cat} + {{19{w_19_13[7]}}, w_19_13})) * $signed(x_13);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_14 <= $signed(({{1{w_18_14_cast[25]}}, w_18_14_cast} + {{19{w_19_14[7]}}, w_19_14})) * $signed(x_14);
+    packed_9_14 <= $signed(({{1{w_18_14_cat[25]}}, w_18_14_cat} + {{19{w_19_14[7]}}, w_19_14})) * $signed(x_14);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_15 <= $signed(({{1{w_18_15_cast[25]}}, w_18_15_cast} + {{19{w_19_15[7]}}, w_19_15})) * $signed(x_15);
+    packed_9_15 <= $signed(({{1{w_18_15_cat[25]}}, w_18_15_cat} + {{19{w_19_15[7]}}, w_19_15})) * $signed(x_15);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_16 <= $signed(({{1{w_18_16_cast[25]}}, w_18_16_cast} + {{19{w_19_16[7]}}, w_19_16})) * $signed(x_16);
+    packed_9_16 <= $signed(({{1{w_18_16_cat[25]}}, w_18_16_cat} + {{19{w_19_16[7]}}, w_19_16})) * $signed(x_16);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_17 <= $signed(({{1{w_18_17_cast[25]}}, w_18_17_cast} + {{19{w_19_17[7]}}, w_19_17})) * $signed(x_17);
+    packed_9_17 <= $signed(({{1{w_18_17_cat[25]}}, w_18_17_cat} + {{19{w_19_17[7]}}, w_19_17})) * $signed(x_17);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_18 <= $signed(({{1{w_18_18_cast[25]}}, w_18_18_cast} + {{19{w_19_18[7]}}, w_19_18})) * $signed(x_18);
+    packed_9_18 <= $signed(({{1{w_18_18_cat[25]}}, w_18_18_cat} + {{19{w_19_18[7]}}, w_19_18})) * $signed(x_18);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_19 <= $signed(({{1{w_18_19_cast[25]}}, w_18_19_cast} + {{19{w_19_19[7]}}, w_19_19})) * $signed(x_19);
+    packed_9_19 <= $signed(({{1{w_18_19_cat[25]}}, w_18_19_cat} + {{19{w_19_19[7]}}, w_19_19})) * $signed(x_19);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_20 <= $signed(({{1{w_18_20_cast[25]}}, w_18_20_cast} + {{19{w_19_20[7]}}, w_19_20})) * $signed(x_20);
+    packed_9_20 <= $signed(({{1{w_18_20_cat[25]}}, w_18_20_cat} + {{19{w_19_20[7]}}, w_19_20})) * $signed(x_20);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_21 <= $signed(({{1{w_18_21_cast[25]}}, w_18_21_cast} + {{19{w_19_21[7]}}, w_19_21})) * $signed(x_21);
+    packed_9_21 <= $signed(({{1{w_18_21_cat[25]}}, w_18_21_cat} + {{19{w_19_21[7]}}, w_19_21})) * $signed(x_21);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_22 <= $signed(({{1{w_18_22_cast[25]}}, w_18_22_cast} + {{19{w_19_22[7]}}, w_19_22})) * $signed(x_22);
+    packed_9_22 <= $signed(({{1{w_18_22_cat[25]}}, w_18_22_cat} + {{19{w_19_22[7]}}, w_19_22})) * $signed(x_22);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_23 <= $signed(({{1{w_18_23_cast[25]}}, w_18_23_cast} + {{19{w_19_23[7]}}, w_19_23})) * $signed(x_23);
+    packed_9_23 <= $signed(({{1{w_18_23_cat[25]}}, w_18_23_cat} + {{19{w_19_23[7]}}, w_19_23})) * $signed(x_23);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_24 <= $signed(({{1{w_18_24_cast[25]}}, w_18_24_cast} + {{19{w_19_24[7]}}, w_19_24})) * $signed(x_24);
+    packed_9_24 <= $signed(({{1{w_18_24_cat[25]}}, w_18_24_cat} + {{19{w_19_24[7]}}, w_19_24})) * $signed(x_24);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_25 <= $signed(({{1{w_18_25_cast[25]}}, w_18_25_cast} + {{19{w_19_25[7]}}, w_19_25})) * $signed(x_25);
+    packed_9_25 <= $signed(({{1{w_18_25_cat[25]}}, w_18_25_cat} + {{19{w_19_25[7]}}, w_19_25})) * $signed(x_25);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_26 <= $signed(({{1{w_18_26_cast[25]}}, w_18_26_cast} + {{19{w_19_26[7]}}, w_19_26})) * $signed(x_26);
+    packed_9_26 <= $signed(({{1{w_18_26_cat[25]}}, w_18_26_cat} + {{19{w_19_26[7]}}, w_19_26})) * $signed(x_26);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_27 <= $signed(({{1{w_18_27_cast[25]}}, w_18_27_cast} + {{19{w_19_27[7]}}, w_19_27})) * $signed(x_27);
+    packed_9_27 <= $signed(({{1{w_18_27_cat[25]}}, w_18_27_cat} + {{19{w_19_27[7]}}, w_19_27})) * $signed(x_27);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_28 <= $signed(({{1{w_18_28_cast[25]}}, w_18_28_cast} + {{19{w_19_28[7]}}, w_19_28})) * $signed(x_28);
+    packed_9_28 <= $signed(({{1{w_18_28_cat[25]}}, w_18_28_cat} + {{19{w_19_28[7]}}, w_19_28})) * $signed(x_28);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_29 <= $signed(({{1{w_18_29_cast[25]}}, w_18_29_cast} + {{19{w_19_29[7]}}, w_19_29})) * $signed(x_29);
+    packed_9_29 <= $signed(({{1{w_18_29_cat[25]}}, w_18_29_cat} + {{19{w_19_29[7]}}, w_19_29})) * $signed(x_29);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_30 <= $signed(({{1{w_18_30_cast[25]}}, w_18_30_cast} + {{19{w_19_30[7]}}, w_19_30})) * $signed(x_30);
+    packed_9_30 <= $signed(({{1{w_18_30_cat[25]}}, w_18_30_cat} + {{19{w_19_30[7]}}, w_19_30})) * $signed(x_30);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_9_31 <= $signed(({{1{w_18_31_cast[25]}}, w_18_31_cast} + {{19{w_19_31[7]}}, w_19_31})) * $signed(x_31);
+    packed_9_31 <= $signed(({{1{w_18_31_cat[25]}}, w_18_31_cat} + {{19{w_19_31[7]}}, w_19_31})) * $signed(x_31);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
@@ -11156,131 +9751,131 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_0 <= $signed(({{1{w_20_0_cast[25]}}, w_20_0_cast} + {{19{w_21_0[7]}}, w_21_0})) * $signed(x_0);
+    packed_10_0 <= $signed(({{1{w_20_0_cat[25]}}, w_20_0_cat} + {{19{w_21_0[7]}}, w_21_0})) * $signed(x_0);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_1 <= $signed(({{1{w_20_1_cast[25]}}, w_20_1_cast} + {{19{w_21_1[7]}}, w_21_1})) * $signed(x_1);
+    packed_10_1 <= $signed(({{1{w_20_1_cat[25]}}, w_20_1_cat} + {{19{w_21_1[7]}}, w_21_1})) * $signed(x_1);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_2 <= $signed(({{1{w_20_2_cast[25]}}, w_20_2_cast} + {{19{w_21_2[7]}}, w_21_2})) * $signed(x_2);
+    packed_10_2 <= $signed(({{1{w_20_2_cat[25]}}, w_20_2_cat} + {{19{w_21_2[7]}}, w_21_2})) * $signed(x_2);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_3 <= $signed(({{1{w_20_3_cast[25]}}, w_20_3_cast} + {{19{w_21_3[7]}}, w_21_3})) * $signed(x_3);
+    packed_10_3 <= $signed(({{1{w_20_3_cat[25]}}, w_20_3_cat} + {{19{w_21_3[7]}}, w_21_3})) * $signed(x_3);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_4 <= $signed(({{1{w_20_4_cast[25]}}, w_20_4_cast} + {{19{w_21_4[7]}}, w_21_4})) * $signed(x_4);
+    packed_10_4 <= $signed(({{1{w_20_4_cat[25]}}, w_20_4_cat} + {{19{w_21_4[7]}}, w_21_4})) * $signed(x_4);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_5 <= $signed(({{1{w_20_5_cast[25]}}, w_20_5_cast} + {{19{w_21_5[7]}}, w_21_5})) * $signed(x_5);
+    packed_10_5 <= $signed(({{1{w_20_5_cat[25]}}, w_20_5_cat} + {{19{w_21_5[7]}}, w_21_5})) * $signed(x_5);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_6 <= $signed(({{1{w_20_6_cast[25]}}, w_20_6_cast} + {{19{w_21_6[7]}}, w_21_6})) * $signed(x_6);
+    packed_10_6 <= $signed(({{1{w_20_6_cat[25]}}, w_20_6_cat} + {{19{w_21_6[7]}}, w_21_6})) * $signed(x_6);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_7 <= $signed(({{1{w_20_7_cast[25]}}, w_20_7_cast} + {{19{w_21_7[7]}}, w_21_7})) * $signed(x_7);
+    packed_10_7 <= $signed(({{1{w_20_7_cat[25]}}, w_20_7_cat} + {{19{w_21_7[7]}}, w_21_7})) * $signed(x_7);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_8 <= $signed(({{1{w_20_8_cast[25]}}, w_20_8_cast} + {{19{w_21_8[7]}}, w_21_8})) * $signed(x_8);
+    packed_10_8 <= $signed(({{1{w_20_8_cat[25]}}, w_20_8_cat} + {{19{w_21_8[7]}}, w_21_8})) * $signed(x_8);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_9 <= $signed(({{1{w_20_9_cast[25]}}, w_20_9_cast} + {{19{w_21_9[7]}}, w_21_9})) * $signed(x_9);
+    packed_10_9 <= $signed(({{1{w_20_9_cat[25]}}, w_20_9_cat} + {{19{w_21_9[7]}}, w_21_9})) * $signed(x_9);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_10 <= $signed(({{1{w_20_10_cast[25]}}, w_20_10_cast} + {{19{w_21_10[7]}}, w_21_10})) * $signed(x_10);
+    packed_10_10 <= $signed(({{1{w_20_10_cat[25]}}, w_20_10_cat} + {{19{w_21_10[7]}}, w_21_10})) * $signed(x_10);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_11 <= $signed(({{1{w_20_11_cast[25]}}, w_20_11_cast} + {{19{w_21_11[7]}}, w_21_11})) * $signed(x_11);
+    packed_10_11 <= $signed(({{1{w_20_11_cat[25]}}, w_20_11_cat} + {{19{w_21_11[7]}}, w_21_11})) * $signed(x_11);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_12 <= $signed(({{1{w_20_12_cast[25]}}, w_20_12_cast} + {{19{w_21_12[7]}}, w_21_12})) * $signed(x_12);
+    packed_10_12 <= $signed(({{1{w_20_12_cat[25]}}, w_20_12_cat} + {{19{w_21_12[7]}}, w_21_12})) * $signed(x_12);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_13 <= $signed(({{1{w_20_13_cast[25]}}, w_20_13_cast} + {{19{w_21_13[7]}}, w_21_13})) * $signed(x_13);
+    packed_10_13 <= $signed(({{1{w_20_13_cat[25]}}, w_20_13_cat} + {{19{w_21_13[7]}}, w_21_13})) * $signed(x_13);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_14 <= $signed(({{1{w_20_14_cast[25]}}, w_20_14_cast} + {{19{w_21_14[7]}}, w_21_14})) * $signed(x_14);
+    packed_10_14 <= $signed(({{1{w_20_14_cat[25]}}, w_20_14_cat} + {{19{w_21_14[7]}}, w_21_14})) * $signed(x_14);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_15 <= $signed(({{1{w_20_15_cast[25]}}, w_20_15_cast} + {{19{w_21_15[7]}}, w_21_15})) * $signed(x_15);
+    packed_10_15 <= $signed(({{1{w_20_15_cat[25]}}, w_20_15_cat} + {{19{w_21_15[7]}}, w_21_15})) * $signed(x_15);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_16 <= $signed(({{1{w_20_16_cast[25]}}, w_20_16_cast} + {{19{w_21_16[7]}}, w_21_16})) * $signed(x_16);
+    packed_10_16 <= $signed(({{1{w_20_16_cat[25]}}, w_20_16_cat} + {{19{w_21_16[7]}}, w_21_16})) * $signed(x_16);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_17 <= $signed(({{1{w_20_17_cast[25]}}, w_20_17_cast} + {{19{w_21_17[7]}}, w_21_17})) * $signed(x_17);
+    packed_10_17 <= $signed(({{1{w_20_17_cat[25]}}, w_20_17_cat} + {{19{w_21_17[7]}}, w_21_17})) * $signed(x_17);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_18 <= $signed(({{1{w_20_18_cast[25]}}, w_20_18_cast} + {{19{w_21_18[7]}}, w_21_18})) * $signed(x_18);
+    packed_10_18 <= $signed(({{1{w_20_18_cat[25]}}, w_20_18_cat} + {{19{w_21_18[7]}}, w_21_18})) * $signed(x_18);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_19 <= $signed(({{1{w_20_19_cast[25]}}, w_20_19_cast} + {{19{w_21_19[7]}}, w_21_19})) * $signed(x_19);
+    packed_10_19 <= $signed(({{1{w_20_19_cat[25]}}, w_20_19_cat} + {{19{w_21_19[7]}}, w_21_19})) * $signed(x_19);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_20 <= $signed(({{1{w_20_20_cast[25]}}, w_20_20_cast} + {{19{w_21_20[7]}}, w_21_20})) * $signed(x_20);
+    packed_10_20 <= $signed(({{1{w_20_20_cat[25]}}, w_20_20_cat} + {{19{w_21_20[7]}}, w_21_20})) * $signed(x_20);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_21 <= $signed(({{1{w_20_21_cast[25]}}, w_20_21_cast} + {{19{w_21_21[7]}}, w_21_21})) * $signed(x_21);
+    packed_10_21 <= $signed(({{1{w_20_21_cat[25]}}, w_20_21_cat} + {{19{w_21_21[7]}}, w_21_21})) * $signed(x_21);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_22 <= $signed(({{1{w_20_22_cast[25]}}, w_20_22_cast} + {{19{w_21_22[7]}}, w_21_22})) * $signed(x_22);
+    packed_10_22 <= $signed(({{1{w_20_22_cat[25]}}, w_20_22_cat} + {{19{w_21_22[7]}}, w_21_22})) * $signed(x_22);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_23 <= $signed(({{1{w_20_23_cast[25]}}, w_20_23_cast} + {{19{w_21_23[7]}}, w_21_23})) * $signed(x_23);
+    packed_10_23 <= $signed(({{1{w_20_23_cat[25]}}, w_20_23_cat} + {{19{w_21_23[7]}}, w_21_23})) * $signed(x_23);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_24 <= $signed(({{1{w_20_24_cast[25]}}, w_20_24_cast} + {{19{w_21_24[7]}}, w_21_24})) * $signed(x_24);
+    packed_10_24 <= $signed(({{1{w_20_24_cat[25]}}, w_20_24_cat} + {{19{w_21_24[7]}}, w_21_24})) * $signed(x_24);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_25 <= $signed(({{1{w_20_25_cast[25]}}, w_20_25_cast} + {{19{w_21_25[7]}}, w_21_25})) * $signed(x_25);
+    packed_10_25 <= $signed(({{1{w_20_25_cat[25]}}, w_20_25_cat} + {{19{w_21_25[7]}}, w_21_25})) * $signed(x_25);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_26 <= $signed(({{1{w_20_26_cast[25]}}, w_20_26_cast} + {{19{w_21_26[7]}}, w_21_26})) * $signed(x_26);
+    packed_10_26 <= $signed(({{1{w_20_26_cat[25]}}, w_20_26_cat} + {{19{w_21_26[7]}}, w_21_26})) * $signed(x_26);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_27 <= $signed(({{1{w_20_27_cast[25]}}, w_20_27_cast} + {{19{w_21_27[7]}}, w_21_27})) * $signed(x_27);
+    packed_10_27 <= $signed(({{1{w_20_27_cat[25]}}, w_20_27_cat} + {{19{w_21_27[7]}}, w_21_27})) * $signed(x_27);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_28 <= $signed(({{1{w_20_28_cast[25]}}, w_20_28_cast} + {{19{w_21_28[7]}}, w_21_28})) * $signed(x_28);
+    packed_10_28 <= $signed(({{1{w_20_28_cat[25]}}, w_20_28_cat} + {{19{w_21_28[7]}}, w_21_28})) * $signed(x_28);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_29 <= $signed(({{1{w_20_29_cast[25]}}, w_20_29_cast} + {{19{w_21_29[7]}}, w_21_29})) * $signed(x_29);
+    packed_10_29 <= $signed(({{1{w_20_29_cat[25]}}, w_20_29_cat} + {{19{w_21_29[7]}}, w_21_29})) * $signed(x_29);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_30 <= $signed(({{1{w_20_30_cast[25]}}, w_20_30_cast} + {{19{w_21_30[7]}}, w_21_30})) * $signed(x_30);
+    packed_10_30 <= $signed(({{1{w_20_30_cat[25]}}, w_20_30_cat} + {{19{w_21_30[7]}}, w_21_30})) * $signed(x_30);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_10_31 <= $signed(({{1{w_20_31_cast[25]}}, w_20_31_cast} + {{19{w_21_31[7]}}, w_21_31})) * $signed(x_31);
+    packed_10_31 <= $signed(({{1{w_20_31_cat[25]}}, w_20_31_cat} + {{19{w_21_31[7]}}, w_21_31})) * $signed(x_31);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
@@ -11304,131 +9899,131 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_0 <= $signed(({{1{w_22_0_cast[25]}}, w_22_0_cast} + {{19{w_23_0[7]}}, w_23_0})) * $signed(x_0);
+    packed_11_0 <= $signed(({{1{w_22_0_cat[25]}}, w_22_0_cat} + {{19{w_23_0[7]}}, w_23_0})) * $signed(x_0);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_1 <= $signed(({{1{w_22_1_cast[25]}}, w_22_1_cast} + {{19{w_23_1[7]}}, w_23_1})) * $signed(x_1);
+    packed_11_1 <= $signed(({{1{w_22_1_cat[25]}}, w_22_1_cat} + {{19{w_23_1[7]}}, w_23_1})) * $signed(x_1);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_2 <= $signed(({{1{w_22_2_cast[25]}}, w_22_2_cast} + {{19{w_23_2[7]}}, w_23_2})) * $signed(x_2);
+    packed_11_2 <= $signed(({{1{w_22_2_cat[25]}}, w_22_2_cat} + {{19{w_23_2[7]}}, w_23_2})) * $signed(x_2);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_3 <= $signed(({{1{w_22_3_cast[25]}}, w_22_3_cast} + {{19{w_23_3[7]}}, w_23_3})) * $signed(x_3);
+    packed_11_3 <= $signed(({{1{w_22_3_cat[25]}}, w_22_3_cat} + {{19{w_23_3[7]}}, w_23_3})) * $signed(x_3);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_4 <= $signed(({{1{w_22_4_cast[25]}}, w_22_4_cast} + {{19{w_23_4[7]}}, w_23_4})) * $signed(x_4);
+    packed_11_4 <= $signed(({{1{w_22_4_cat[25]}}, w_22_4_cat} + {{19{w_23_4[7]}}, w_23_4})) * $signed(x_4);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_5 <= $signed(({{1{w_22_5_cast[25]}}, w_22_5_cast} + {{19{w_23_5[7]}}, w_23_5})) * $signed(x_5);
+    packed_11_5 <= $signed(({{1{w_22_5_cat[25]}}, w_22_5_cat} + {{19{w_23_5[7]}}, w_23_5})) * $signed(x_5);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_6 <= $signed(({{1{w_22_6_cast[25]}}, w_22_6_cast} + {{19{w_23_6[7]}}, w_23_6})) * $signed(x_6);
+    packed_11_6 <= $signed(({{1{w_22_6_cat[25]}}, w_22_6_cat} + {{19{w_23_6[7]}}, w_23_6})) * $signed(x_6);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_7 <= $signed(({{1{w_22_7_cast[25]}}, w_22_7_cast} + {{19{w_23_7[7]}}, w_23_7})) * $signed(x_7);
+    packed_11_7 <= $signed(({{1{w_22_7_cat[25]}}, w_22_7_cat} + {{19{w_23_7[7]}}, w_23_7})) * $signed(x_7);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_8 <= $signed(({{1{w_22_8_cast[25]}}, w_22_8_cast} + {{19{w_23_8[7]}}, w_23_8})) * $signed(x_8);
+    packed_11_8 <= $signed(({{1{w_22_8_cat[25]}}, w_22_8_cat} + {{19{w_23_8[7]}}, w_23_8})) * $signed(x_8);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_9 <= $signed(({{1{w_22_9_cast[25]}}, w_22_9_cast} + {{19{w_23_9[7]}}, w_23_9})) * $signed(x_9);
+    packed_11_9 <= $signed(({{1{w_22_9_cat[25]}}, w_22_9_cat} + {{19{w_23_9[7]}}, w_23_9})) * $signed(x_9);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_10 <= $signed(({{1{w_22_10_cast[25]}}, w_22_10_cast} + {{19{w_23_10[7]}}, w_23_10})) * $signed(x_10);
+    packed_11_10 <= $signed(({{1{w_22_10_cat[25]}}, w_22_10_cat} + {{19{w_23_10[7]}}, w_23_10})) * $signed(x_10);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_11 <= $signed(({{1{w_22_11_cast[25]}}, w_22_11_cast} + {{19{w_23_11[7]}}, w_23_11})) * $signed(x_11);
+    packed_11_11 <= $signed(({{1{w_22_11_cat[25]}}, w_22_11_cat} + {{19{w_23_11[7]}}, w_23_11})) * $signed(x_11);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_12 <= $signed(({{1{w_22_12_cast[25]}}, w_22_12_cast} + {{19{w_23_12[7]}}, w_23_12})) * $signed(x_12);
+    packed_11_12 <= $signed(({{1{w_22_12_cat[25]}}, w_22_12_cat} + {{19{w_23_12[7]}}, w_23_12})) * $signed(x_12);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_13 <= $signed(({{1{w_22_13_cast[25]}}, w_22_13_cast} + {{19{w_23_13[7]}}, w_23_13})) * $signed(x_13);
+    packed_11_13 <= $signed(({{1{w_22_13_cat[25]}}, w_22_13_cat} + {{19{w_23_13[7]}}, w_23_13})) * $signed(x_13);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_14 <= $signed(({{1{w_22_14_cast[25]}}, w_22_14_cast} + {{19{w_23_14[7]}}, w_23_14})) * $signed(x_14);
+    packed_11_14 <= $signed(({{1{w_22_14_cat[25]}}, w_22_14_cat} + {{19{w_23_14[7]}}, w_23_14})) * $signed(x_14);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_15 <= $signed(({{1{w_22_15_cast[25]}}, w_22_15_cast} + {{19{w_23_15[7]}}, w_23_15})) * $signed(x_15);
+    packed_11_15 <= $signed(({{1{w_22_15_cat[25]}}, w_22_15_cat} + {{19{w_23_15[7]}}, w_23_15})) * $signed(x_15);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_16 <= $signed(({{1{w_22_16_cast[25]}}, w_22_16_cast} + {{19{w_23_16[7]}}, w_23_16})) * $signed(x_16);
+    packed_11_16 <= $signed(({{1{w_22_16_cat[25]}}, w_22_16_cat} + {{19{w_23_16[7]}}, w_23_16})) * $signed(x_16);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_17 <= $signed(({{1{w_22_17_cast[25]}}, w_22_17_cast} + {{19{w_23_17[7]}}, w_23_17})) * $signed(x_17);
+    packed_11_17 <= $signed(({{1{w_22_17_cat[25]}}, w_22_17_cat} + {{19{w_23_17[7]}}, w_23_17})) * $signed(x_17);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_18 <= $signed(({{1{w_22_18_cast[25]}}, w_22_18_cast} + {{19{w_23_18[7]}}, w_23_18})) * $signed(x_18);
+    packed_11_18 <= $signed(({{1{w_22_18_cat[25]}}, w_22_18_cat} + {{19{w_23_18[7]}}, w_23_18})) * $signed(x_18);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_19 <= $signed(({{1{w_22_19_cast[25]}}, w_22_19_cast} + {{19{w_23_19[7]}}, w_23_19})) * $signed(x_19);
+    packed_11_19 <= $signed(({{1{w_22_19_cat[25]}}, w_22_19_cat} + {{19{w_23_19[7]}}, w_23_19})) * $signed(x_19);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_20 <= $signed(({{1{w_22_20_cast[25]}}, w_22_20_cast} + {{19{w_23_20[7]}}, w_23_20})) * $signed(x_20);
+    packed_11_20 <= $signed(({{1{w_22_20_cat[25]}}, w_22_20_cat} + {{19{w_23_20[7]}}, w_23_20})) * $signed(x_20);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_21 <= $signed(({{1{w_22_21_cast[25]}}, w_22_21_cast} + {{19{w_23_21[7]}}, w_23_21})) * $signed(x_21);
+    packed_11_21 <= $signed(({{1{w_22_21_cat[25]}}, w_22_21_cat} + {{19{w_23_21[7]}}, w_23_21})) * $signed(x_21);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_22 <= $signed(({{1{w_22_22_cast[25]}}, w_22_22_cast} + {{19{w_23_22[7]}}, w_23_22})) * $signed(x_22);
+    packed_11_22 <= $signed(({{1{w_22_22_cat[25]}}, w_22_22_cat} + {{19{w_23_22[7]}}, w_23_22})) * $signed(x_22);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_23 <= $signed(({{1{w_22_23_cast[25]}}, w_22_23_cast} + {{19{w_23_23[7]}}, w_23_23})) * $signed(x_23);
+    packed_11_23 <= $signed(({{1{w_22_23_cat[25]}}, w_22_23_cat} + {{19{w_23_23[7]}}, w_23_23})) * $signed(x_23);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_24 <= $signed(({{1{w_22_24_cast[25]}}, w_22_24_cast} + {{19{w_23_24[7]}}, w_23_24})) * $signed(x_24);
+    packed_11_24 <= $signed(({{1{w_22_24_cat[25]}}, w_22_24_cat} + {{19{w_23_24[7]}}, w_23_24})) * $signed(x_24);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_25 <= $signed(({{1{w_22_25_cast[25]}}, w_22_25_cast} + {{19{w_23_25[7]}}, w_23_25})) * $signed(x_25);
+    packed_11_25 <= $signed(({{1{w_22_25_cat[25]}}, w_22_25_cat} + {{19{w_23_25[7]}}, w_23_25})) * $signed(x_25);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_26 <= $signed(({{1{w_22_26_cast[25]}}, w_22_26_cast} + {{19{w_23_26[7]}}, w_23_26})) * $signed(x_26);
+    packed_11_26 <= $signed(({{1{w_22_26_cat[25]}}, w_22_26_cat} + {{19{w_23_26[7]}}, w_23_26})) * $signed(x_26);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_27 <= $signed(({{1{w_22_27_cast[25]}}, w_22_27_cast} + {{19{w_23_27[7]}}, w_23_27})) * $signed(x_27);
+    packed_11_27 <= $signed(({{1{w_22_27_cat[25]}}, w_22_27_cat} + {{19{w_23_27[7]}}, w_23_27})) * $signed(x_27);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_28 <= $signed(({{1{w_22_28_cast[25]}}, w_22_28_cast} + {{19{w_23_28[7]}}, w_23_28})) * $signed(x_28);
+    packed_11_28 <= $signed(({{1{w_22_28_cat[25]}}, w_22_28_cat} + {{19{w_23_28[7]}}, w_23_28})) * $signed(x_28);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_29 <= $signed(({{1{w_22_29_cast[25]}}, w_22_29_cast} + {{19{w_23_29[7]}}, w_23_29})) * $signed(x_29);
+    packed_11_29 <= $signed(({{1{w_22_29_cat[25]}}, w_22_29_cat} + {{19{w_23_29[7]}}, w_23_29})) * $signed(x_29);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_30 <= $signed(({{1{w_22_30_cast[25]}}, w_22_30_cast} + {{19{w_23_30[7]}}, w_23_30})) * $signed(x_30);
+    packed_11_30 <= $signed(({{1{w_22_30_cat[25]}}, w_22_30_cat} + {{19{w_23_30[7]}}, w_23_30})) * $signed(x_30);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_11_31 <= $signed(({{1{w_22_31_cast[25]}}, w_22_31_cast} + {{19{w_23_31[7]}}, w_23_31})) * $signed(x_31);
+    packed_11_31 <= $signed(({{1{w_22_31_cat[25]}}, w_22_31_cat} + {{19{w_23_31[7]}}, w_23_31})) * $signed(x_31);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
@@ -11452,131 +10047,131 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_0 <= $signed(({{1{w_24_0_cast[25]}}, w_24_0_cast} + {{19{w_25_0[7]}}, w_25_0})) * $signed(x_0);
+    packed_12_0 <= $signed(({{1{w_24_0_cat[25]}}, w_24_0_cat} + {{19{w_25_0[7]}}, w_25_0})) * $signed(x_0);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_1 <= $signed(({{1{w_24_1_cast[25]}}, w_24_1_cast} + {{19{w_25_1[7]}}, w_25_1})) * $signed(x_1);
+    packed_12_1 <= $signed(({{1{w_24_1_cat[25]}}, w_24_1_cat} + {{19{w_25_1[7]}}, w_25_1})) * $signed(x_1);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_2 <= $signed(({{1{w_24_2_cast[25]}}, w_24_2_cast} + {{19{w_25_2[7]}}, w_25_2})) * $signed(x_2);
+    packed_12_2 <= $signed(({{1{w_24_2_cat[25]}}, w_24_2_cat} + {{19{w_25_2[7]}}, w_25_2})) * $signed(x_2);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_3 <= $signed(({{1{w_24_3_cast[25]}}, w_24_3_cast} + {{19{w_25_3[7]}}, w_25_3})) * $signed(x_3);
+    packed_12_3 <= $signed(({{1{w_24_3_cat[25]}}, w_24_3_cat} + {{19{w_25_3[7]}}, w_25_3})) * $signed(x_3);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_4 <= $signed(({{1{w_24_4_cast[25]}}, w_24_4_cast} + {{19{w_25_4[7]}}, w_25_4})) * $signed(x_4);
+    packed_12_4 <= $signed(({{1{w_24_4_cat[25]}}, w_24_4_cat} + {{19{w_25_4[7]}}, w_25_4})) * $signed(x_4);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_5 <= $signed(({{1{w_24_5_cast[25]}}, w_24_5_cast} + {{19{w_25_5[7]}}, w_25_5})) * $signed(x_5);
+    packed_12_5 <= $signed(({{1{w_24_5_cat[25]}}, w_24_5_cat} + {{19{w_25_5[7]}}, w_25_5})) * $signed(x_5);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_6 <= $signed(({{1{w_24_6_cast[25]}}, w_24_6_cast} + {{19{w_25_6[7]}}, w_25_6})) * $signed(x_6);
+    packed_12_6 <= $signed(({{1{w_24_6_cat[25]}}, w_24_6_cat} + {{19{w_25_6[7]}}, w_25_6})) * $signed(x_6);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_7 <= $signed(({{1{w_24_7_cast[25]}}, w_24_7_cast} + {{19{w_25_7[7]}}, w_25_7})) * $signed(x_7);
+    packed_12_7 <= $signed(({{1{w_24_7_cat[25]}}, w_24_7_cat} + {{19{w_25_7[7]}}, w_25_7})) * $signed(x_7);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_8 <= $signed(({{1{w_24_8_cast[25]}}, w_24_8_cast} + {{19{w_25_8[7]}}, w_25_8})) * $signed(x_8);
+    packed_12_8 <= $signed(({{1{w_24_8_cat[25]}}, w_24_8_cat} + {{19{w_25_8[7]}}, w_25_8})) * $signed(x_8);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_9 <= $signed(({{1{w_24_9_cast[25]}}, w_24_9_cast} + {{19{w_25_9[7]}}, w_25_9})) * $signed(x_9);
+    packed_12_9 <= $signed(({{1{w_24_9_cat[25]}}, w_24_9_cat} + {{19{w_25_9[7]}}, w_25_9})) * $signed(x_9);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_10 <= $signed(({{1{w_24_10_cast[25]}}, w_24_10_cast} + {{19{w_25_10[7]}}, w_25_10})) * $signed(x_10);
+    packed_12_10 <= $signed(({{1{w_24_10_cat[25]}}, w_24_10_cat} + {{19{w_25_10[7]}}, w_25_10})) * $signed(x_10);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_11 <= $signed(({{1{w_24_11_cast[25]}}, w_24_11_cast} + {{19{w_25_11[7]}}, w_25_11})) * $signed(x_11);
+    packed_12_11 <= $signed(({{1{w_24_11_cat[25]}}, w_24_11_cat} + {{19{w_25_11[7]}}, w_25_11})) * $signed(x_11);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_12 <= $signed(({{1{w_24_12_cast[25]}}, w_24_12_cast} + {{19{w_25_12[7]}}, w_25_12})) * $signed(x_12);
+    packed_12_12 <= $signed(({{1{w_24_12_cat[25]}}, w_24_12_cat} + {{19{w_25_12[7]}}, w_25_12})) * $signed(x_12);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_13 <= $signed(({{1{w_24_13_cast[25]}}, w_24_13_cast} + {{19{w_25_13[7]}}, w_25_13})) * $signed(x_13);
+    packed_12_13 <= $signed(({{1{w_24_13_cat[25]}}, w_24_13_cat} + {{19{w_25_13[7]}}, w_25_13})) * $signed(x_13);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_14 <= $signed(({{1{w_24_14_cast[25]}}, w_24_14_cast} + {{19{w_25_14[7]}}, w_25_14})) * $signed(x_14);
+    packed_12_14 <= $signed(({{1{w_24_14_cat[25]}}, w_24_14_cat} + {{19{w_25_14[7]}}, w_25_14})) * $signed(x_14);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_15 <= $signed(({{1{w_24_15_cast[25]}}, w_24_15_cast} + {{19{w_25_15[7]}}, w_25_15})) * $signed(x_15);
+    packed_12_15 <= $signed(({{1{w_24_15_cat[25]}}, w_24_15_cat} + {{19{w_25_15[7]}}, w_25_15})) * $signed(x_15);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_16 <= $signed(({{1{w_24_16_cast[25]}}, w_24_16_cast} + {{19{w_25_16[7]}}, w_25_16})) * $signed(x_16);
+    packed_12_16 <= $signed(({{1{w_24_16_cat[25]}}, w_24_16_cat} + {{19{w_25_16[7]}}, w_25_16})) * $signed(x_16);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_17 <= $signed(({{1{w_24_17_cast[25]}}, w_24_17_cast} + {{19{w_25_17[7]}}, w_25_17})) * $signed(x_17);
+    packed_12_17 <= $signed(({{1{w_24_17_cat[25]}}, w_24_17_cat} + {{19{w_25_17[7]}}, w_25_17})) * $signed(x_17);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_18 <= $signed(({{1{w_24_18_cast[25]}}, w_24_18_cast} + {{19{w_25_18[7]}}, w_25_18})) * $signed(x_18);
+    packed_12_18 <= $signed(({{1{w_24_18_cat[25]}}, w_24_18_cat} + {{19{w_25_18[7]}}, w_25_18})) * $signed(x_18);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_19 <= $signed(({{1{w_24_19_cast[25]}}, w_24_19_cast} + {{19{w_25_19[7]}}, w_25_19})) * $signed(x_19);
+    packed_12_19 <= $signed(({{1{w_24_19_cat[25]}}, w_24_19_cat} + {{19{w_25_19[7]}}, w_25_19})) * $signed(x_19);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_20 <= $signed(({{1{w_24_20_cast[25]}}, w_24_20_cast} + {{19{w_25_20[7]}}, w_25_20})) * $signed(x_20);
+    packed_12_20 <= $signed(({{1{w_24_20_cat[25]}}, w_24_20_cat} + {{19{w_25_20[7]}}, w_25_20})) * $signed(x_20);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_21 <= $signed(({{1{w_24_21_cast[25]}}, w_24_21_cast} + {{19{w_25_21[7]}}, w_25_21})) * $signed(x_21);
+    packed_12_21 <= $signed(({{1{w_24_21_cat[25]}}, w_24_21_cat} + {{19{w_25_21[7]}}, w_25_21})) * $signed(x_21);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_22 <= $signed(({{1{w_24_22_cast[25]}}, w_24_22_cast} + {{19{w_25_22[7]}}, w_25_22})) * $signed(x_22);
+    packed_12_22 <= $signed(({{1{w_24_22_cat[25]}}, w_24_22_cat} + {{19{w_25_22[7]}}, w_25_22})) * $signed(x_22);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_23 <= $signed(({{1{w_24_23_cast[25]}}, w_24_23_cast} + {{19{w_25_23[7]}}, w_25_23})) * $signed(x_23);
+    packed_12_23 <= $signed(({{1{w_24_23_cat[25]}}, w_24_23_cat} + {{19{w_25_23[7]}}, w_25_23})) * $signed(x_23);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_24 <= $signed(({{1{w_24_24_cast[25]}}, w_24_24_cast} + {{19{w_25_24[7]}}, w_25_24})) * $signed(x_24);
+    packed_12_24 <= $signed(({{1{w_24_24_cat[25]}}, w_24_24_cat} + {{19{w_25_24[7]}}, w_25_24})) * $signed(x_24);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_25 <= $signed(({{1{w_24_25_cast[25]}}, w_24_25_cast} + {{19{w_25_25[7]}}, w_25_25})) * $signed(x_25);
+    packed_12_25 <= $signed(({{1{w_24_25_cat[25]}}, w_24_25_cat} + {{19{w_25_25[7]}}, w_25_25})) * $signed(x_25);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_26 <= $signed(({{1{w_24_26_cast[25]}}, w_24_26_cast} + {{19{w_25_26[7]}}, w_25_26})) * $signed(x_26);
+    packed_12_26 <= $signed(({{1{w_24_26_cat[25]}}, w_24_26_cat} + {{19{w_25_26[7]}}, w_25_26})) * $signed(x_26);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_27 <= $signed(({{1{w_24_27_cast[25]}}, w_24_27_cast} + {{19{w_25_27[7]}}, w_25_27})) * $signed(x_27);
+    packed_12_27 <= $signed(({{1{w_24_27_cat[25]}}, w_24_27_cat} + {{19{w_25_27[7]}}, w_25_27})) * $signed(x_27);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_28 <= $signed(({{1{w_24_28_cast[25]}}, w_24_28_cast} + {{19{w_25_28[7]}}, w_25_28})) * $signed(x_28);
+    packed_12_28 <= $signed(({{1{w_24_28_cat[25]}}, w_24_28_cat} + {{19{w_25_28[7]}}, w_25_28})) * $signed(x_28);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_29 <= $signed(({{1{w_24_29_cast[25]}}, w_24_29_cast} + {{19{w_25_29[7]}}, w_25_29})) * $signed(x_29);
+    packed_12_29 <= $signed(({{1{w_24_29_cat[25]}}, w_24_29_cat} + {{19{w_25_29[7]}}, w_25_29})) * $signed(x_29);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_30 <= $signed(({{1{w_24_30_cast[25]}}, w_24_30_cast} + {{19{w_25_30[7]}}, w_25_30})) * $signed(x_30);
+    packed_12_30 <= $signed(({{1{w_24_30_cat[25]}}, w_24_30_cat} + {{19{w_25_30[7]}}, w_25_30})) * $signed(x_30);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_12_31 <= $signed(({{1{w_24_31_cast[25]}}, w_24_31_cast} + {{19{w_25_31[7]}}, w_25_31})) * $signed(x_31);
+    packed_12_31 <= $signed(({{1{w_24_31_cat[25]}}, w_24_31_cat} + {{19{w_25_31[7]}}, w_25_31})) * $signed(x_31);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
@@ -11600,131 +10195,131 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_0 <= $signed(({{1{w_26_0_cast[25]}}, w_26_0_cast} + {{19{w_27_0[7]}}, w_27_0})) * $signed(x_0);
+    packed_13_0 <= $signed(({{1{w_26_0_cat[25]}}, w_26_0_cat} + {{19{w_27_0[7]}}, w_27_0})) * $signed(x_0);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_1 <= $signed(({{1{w_26_1_cast[25]}}, w_26_1_cast} + {{19{w_27_1[7]}}, w_27_1})) * $signed(x_1);
+    packed_13_1 <= $signed(({{1{w_26_1_cat[25]}}, w_26_1_cat} + {{19{w_27_1[7]}}, w_27_1})) * $signed(x_1);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_2 <= $signed(({{1{w_26_2_cast[25]}}, w_26_2_cast} + {{19{w_27_2[7]}}, w_27_2})) * $signed(x_2);
+    packed_13_2 <= $signed(({{1{w_26_2_cat[25]}}, w_26_2_cat} + {{19{w_27_2[7]}}, w_27_2})) * $signed(x_2);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_3 <= $signed(({{1{w_26_3_cast[25]}}, w_26_3_cast} + {{19{w_27_3[7]}}, w_27_3})) * $signed(x_3);
+    packed_13_3 <= $signed(({{1{w_26_3_cat[25]}}, w_26_3_cat} + {{19{w_27_3[7]}}, w_27_3})) * $signed(x_3);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_4 <= $signed(({{1{w_26_4_cast[25]}}, w_26_4_cast} + {{19{w_27_4[7]}}, w_27_4})) * $signed(x_4);
+    packed_13_4 <= $signed(({{1{w_26_4_cat[25]}}, w_26_4_cat} + {{19{w_27_4[7]}}, w_27_4})) * $signed(x_4);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_5 <= $signed(({{1{w_26_5_cast[25]}}, w_26_5_cast} + {{19{w_27_5[7]}}, w_27_5})) * $signed(x_5);
+    packed_13_5 <= $signed(({{1{w_26_5_cat[25]}}, w_26_5_cat} + {{19{w_27_5[7]}}, w_27_5})) * $signed(x_5);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_6 <= $signed(({{1{w_26_6_cast[25]}}, w_26_6_cast} + {{19{w_27_6[7]}}, w_27_6})) * $signed(x_6);
+    packed_13_6 <= $signed(({{1{w_26_6_cat[25]}}, w_26_6_cat} + {{19{w_27_6[7]}}, w_27_6})) * $signed(x_6);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_7 <= $signed(({{1{w_26_7_cast[25]}}, w_26_7_cast} + {{19{w_27_7[7]}}, w_27_7})) * $signed(x_7);
+    packed_13_7 <= $signed(({{1{w_26_7_cat[25]}}, w_26_7_cat} + {{19{w_27_7[7]}}, w_27_7})) * $signed(x_7);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_8 <= $signed(({{1{w_26_8_cast[25]}}, w_26_8_cast} + {{19{w_27_8[7]}}, w_27_8})) * $signed(x_8);
+    packed_13_8 <= $signed(({{1{w_26_8_cat[25]}}, w_26_8_cat} + {{19{w_27_8[7]}}, w_27_8})) * $signed(x_8);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_9 <= $signed(({{1{w_26_9_cast[25]}}, w_26_9_cast} + {{19{w_27_9[7]}}, w_27_9})) * $signed(x_9);
+    packed_13_9 <= $signed(({{1{w_26_9_cat[25]}}, w_26_9_cat} + {{19{w_27_9[7]}}, w_27_9})) * $signed(x_9);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_10 <= $signed(({{1{w_26_10_cast[25]}}, w_26_10_cast} + {{19{w_27_10[7]}}, w_27_10})) * $signed(x_10);
+    packed_13_10 <= $signed(({{1{w_26_10_cat[25]}}, w_26_10_cat} + {{19{w_27_10[7]}}, w_27_10})) * $signed(x_10);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_11 <= $signed(({{1{w_26_11_cast[25]}}, w_26_11_cast} + {{19{w_27_11[7]}}, w_27_11})) * $signed(x_11);
+    packed_13_11 <= $signed(({{1{w_26_11_cat[25]}}, w_26_11_cat} + {{19{w_27_11[7]}}, w_27_11})) * $signed(x_11);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_12 <= $signed(({{1{w_26_12_cast[25]}}, w_26_12_cast} + {{19{w_27_12[7]}}, w_27_12})) * $signed(x_12);
+    packed_13_12 <= $signed(({{1{w_26_12_cat[25]}}, w_26_12_cat} + {{19{w_27_12[7]}}, w_27_12})) * $signed(x_12);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_13 <= $signed(({{1{w_26_13_cast[25]}}, w_26_13_cast} + {{19{w_27_13[7]}}, w_27_13})) * $signed(x_13);
+    packed_13_13 <= $signed(({{1{w_26_13_cat[25]}}, w_26_13_cat} + {{19{w_27_13[7]}}, w_27_13})) * $signed(x_13);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_14 <= $signed(({{1{w_26_14_cast[25]}}, w_26_14_cast} + {{19{w_27_14[7]}}, w_27_14})) * $signed(x_14);
+    packed_13_14 <= $signed(({{1{w_26_14_cat[25]}}, w_26_14_cat} + {{19{w_27_14[7]}}, w_27_14})) * $signed(x_14);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_15 <= $signed(({{1{w_26_15_cast[25]}}, w_26_15_cast} + {{19{w_27_15[7]}}, w_27_15})) * $signed(x_15);
+    packed_13_15 <= $signed(({{1{w_26_15_cat[25]}}, w_26_15_cat} + {{19{w_27_15[7]}}, w_27_15})) * $signed(x_15);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_16 <= $signed(({{1{w_26_16_cast[25]}}, w_26_16_cast} + {{19{w_27_16[7]}}, w_27_16})) * $signed(x_16);
+    packed_13_16 <= $signed(({{1{w_26_16_cat[25]}}, w_26_16_cat} + {{19{w_27_16[7]}}, w_27_16})) * $signed(x_16);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_17 <= $signed(({{1{w_26_17_cast[25]}}, w_26_17_cast} + {{19{w_27_17[7]}}, w_27_17})) * $signed(x_17);
+    packed_13_17 <= $signed(({{1{w_26_17_cat[25]}}, w_26_17_cat} + {{19{w_27_17[7]}}, w_27_17})) * $signed(x_17);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_18 <= $signed(({{1{w_26_18_cast[25]}}, w_26_18_cast} + {{19{w_27_18[7]}}, w_27_18})) * $signed(x_18);
+    packed_13_18 <= $signed(({{1{w_26_18_cat[25]}}, w_26_18_cat} + {{19{w_27_18[7]}}, w_27_18})) * $signed(x_18);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_19 <= $signed(({{1{w_26_19_cast[25]}}, w_26_19_cast} + {{19{w_27_19[7]}}, w_27_19})) * $signed(x_19);
+    packed_13_19 <= $signed(({{1{w_26_19_cat[25]}}, w_26_19_cat} + {{19{w_27_19[7]}}, w_27_19})) * $signed(x_19);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_20 <= $signed(({{1{w_26_20_cast[25]}}, w_26_20_cast} + {{19{w_27_20[7]}}, w_27_20})) * $signed(x_20);
+    packed_13_20 <= $signed(({{1{w_26_20_cat[25]}}, w_26_20_cat} + {{19{w_27_20[7]}}, w_27_20})) * $signed(x_20);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_21 <= $signed(({{1{w_26_21_cast[25]}}, w_26_21_cast} + {{19{w_27_21[7]}}, w_27_21})) * $signed(x_21);
+    packed_13_21 <= $signed(({{1{w_26_21_cat[25]}}, w_26_21_cat} + {{19{w_27_21[7]}}, w_27_21})) * $signed(x_21);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_22 <= $signed(({{1{w_26_22_cast[25]}}, w_26_22_cast} + {{19{w_27_22[7]}}, w_27_22})) * $signed(x_22);
+    packed_13_22 <= $signed(({{1{w_26_22_cat[25]}}, w_26_22_cat} + {{19{w_27_22[7]}}, w_27_22})) * $signed(x_22);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_23 <= $signed(({{1{w_26_23_cast[25]}}, w_26_23_cast} + {{19{w_27_23[7]}}, w_27_23})) * $signed(x_23);
+    packed_13_23 <= $signed(({{1{w_26_23_cat[25]}}, w_26_23_cat} + {{19{w_27_23[7]}}, w_27_23})) * $signed(x_23);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_24 <= $signed(({{1{w_26_24_cast[25]}}, w_26_24_cast} + {{19{w_27_24[7]}}, w_27_24})) * $signed(x_24);
+    packed_13_24 <= $signed(({{1{w_26_24_cat[25]}}, w_26_24_cat} + {{19{w_27_24[7]}}, w_27_24})) * $signed(x_24);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_25 <= $signed(({{1{w_26_25_cast[25]}}, w_26_25_cast} + {{19{w_27_25[7]}}, w_27_25})) * $signed(x_25);
+    packed_13_25 <= $signed(({{1{w_26_25_cat[25]}}, w_26_25_cat} + {{19{w_27_25[7]}}, w_27_25})) * $signed(x_25);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_26 <= $signed(({{1{w_26_26_cast[25]}}, w_26_26_cast} + {{19{w_27_26[7]}}, w_27_26})) * $signed(x_26);
+    packed_13_26 <= $signed(({{1{w_26_26_cat[25]}}, w_26_26_cat} + {{19{w_27_26[7]}}, w_27_26})) * $signed(x_26);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_27 <= $signed(({{1{w_26_27_cast[25]}}, w_26_27_cast} + {{19{w_27_27[7]}}, w_27_27})) * $signed(x_27);
+    packed_13_27 <= $signed(({{1{w_26_27_cat[25]}}, w_26_27_cat} + {{19{w_27_27[7]}}, w_27_27})) * $signed(x_27);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_28 <= $signed(({{1{w_26_28_cast[25]}}, w_26_28_cast} + {{19{w_27_28[7]}}, w_27_28})) * $signed(x_28);
+    packed_13_28 <= $signed(({{1{w_26_28_cat[25]}}, w_26_28_cat} + {{19{w_27_28[7]}}, w_27_28})) * $signed(x_28);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_29 <= $signed(({{1{w_26_29_cast[25]}}, w_26_29_cast} + {{19{w_27_29[7]}}, w_27_29})) * $signed(x_29);
+    packed_13_29 <= $signed(({{1{w_26_29_cat[25]}}, w_26_29_cat} + {{19{w_27_29[7]}}, w_27_29})) * $signed(x_29);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_30 <= $signed(({{1{w_26_30_cast[25]}}, w_26_30_cast} + {{19{w_27_30[7]}}, w_27_30})) * $signed(x_30);
+    packed_13_30 <= $signed(({{1{w_26_30_cat[25]}}, w_26_30_cat} + {{19{w_27_30[7]}}, w_27_30})) * $signed(x_30);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_13_31 <= $signed(({{1{w_26_31_cast[25]}}, w_26_31_cast} + {{19{w_27_31[7]}}, w_27_31})) * $signed(x_31);
+    packed_13_31 <= $signed(({{1{w_26_31_cat[25]}}, w_26_31_cat} + {{19{w_27_31[7]}}, w_27_31})) * $signed(x_31);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
@@ -11748,131 +10343,131 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_0 <= $signed(({{1{w_28_0_cast[25]}}, w_28_0_cast} + {{19{w_29_0[7]}}, w_29_0})) * $signed(x_0);
+    packed_14_0 <= $signed(({{1{w_28_0_cat[25]}}, w_28_0_cat} + {{19{w_29_0[7]}}, w_29_0})) * $signed(x_0);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_1 <= $signed(({{1{w_28_1_cast[25]}}, w_28_1_cast} + {{19{w_29_1[7]}}, w_29_1})) * $signed(x_1);
+    packed_14_1 <= $signed(({{1{w_28_1_cat[25]}}, w_28_1_cat} + {{19{w_29_1[7]}}, w_29_1})) * $signed(x_1);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_2 <= $signed(({{1{w_28_2_cast[25]}}, w_28_2_cast} + {{19{w_29_2[7]}}, w_29_2})) * $signed(x_2);
+    packed_14_2 <= $signed(({{1{w_28_2_cat[25]}}, w_28_2_cat} + {{19{w_29_2[7]}}, w_29_2})) * $signed(x_2);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_3 <= $signed(({{1{w_28_3_cast[25]}}, w_28_3_cast} + {{19{w_29_3[7]}}, w_29_3})) * $signed(x_3);
+    packed_14_3 <= $signed(({{1{w_28_3_cat[25]}}, w_28_3_cat} + {{19{w_29_3[7]}}, w_29_3})) * $signed(x_3);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_4 <= $signed(({{1{w_28_4_cast[25]}}, w_28_4_cast} + {{19{w_29_4[7]}}, w_29_4})) * $signed(x_4);
+    packed_14_4 <= $signed(({{1{w_28_4_cat[25]}}, w_28_4_cat} + {{19{w_29_4[7]}}, w_29_4})) * $signed(x_4);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_5 <= $signed(({{1{w_28_5_cast[25]}}, w_28_5_cast} + {{19{w_29_5[7]}}, w_29_5})) * $signed(x_5);
+    packed_14_5 <= $signed(({{1{w_28_5_cat[25]}}, w_28_5_cat} + {{19{w_29_5[7]}}, w_29_5})) * $signed(x_5);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_6 <= $signed(({{1{w_28_6_cast[25]}}, w_28_6_cast} + {{19{w_29_6[7]}}, w_29_6})) * $signed(x_6);
+    packed_14_6 <= $signed(({{1{w_28_6_cat[25]}}, w_28_6_cat} + {{19{w_29_6[7]}}, w_29_6})) * $signed(x_6);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_7 <= $signed(({{1{w_28_7_cast[25]}}, w_28_7_cast} + {{19{w_29_7[7]}}, w_29_7})) * $signed(x_7);
+    packed_14_7 <= $signed(({{1{w_28_7_cat[25]}}, w_28_7_cat} + {{19{w_29_7[7]}}, w_29_7})) * $signed(x_7);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_8 <= $signed(({{1{w_28_8_cast[25]}}, w_28_8_cast} + {{19{w_29_8[7]}}, w_29_8})) * $signed(x_8);
+    packed_14_8 <= $signed(({{1{w_28_8_cat[25]}}, w_28_8_cat} + {{19{w_29_8[7]}}, w_29_8})) * $signed(x_8);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_9 <= $signed(({{1{w_28_9_cast[25]}}, w_28_9_cast} + {{19{w_29_9[7]}}, w_29_9})) * $signed(x_9);
+    packed_14_9 <= $signed(({{1{w_28_9_cat[25]}}, w_28_9_cat} + {{19{w_29_9[7]}}, w_29_9})) * $signed(x_9);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_10 <= $signed(({{1{w_28_10_cast[25]}}, w_28_10_cast} + {{19{w_29_10[7]}}, w_29_10})) * $signed(x_10);
+    packed_14_10 <= $signed(({{1{w_28_10_cat[25]}}, w_28_10_cat} + {{19{w_29_10[7]}}, w_29_10})) * $signed(x_10);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_11 <= $signed(({{1{w_28_11_cast[25]}}, w_28_11_cast} + {{19{w_29_11[7]}}, w_29_11})) * $signed(x_11);
+    packed_14_11 <= $signed(({{1{w_28_11_cat[25]}}, w_28_11_cat} + {{19{w_29_11[7]}}, w_29_11})) * $signed(x_11);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_12 <= $signed(({{1{w_28_12_cast[25]}}, w_28_12_cast} + {{19{w_29_12[7]}}, w_29_12})) * $signed(x_12);
+    packed_14_12 <= $signed(({{1{w_28_12_cat[25]}}, w_28_12_cat} + {{19{w_29_12[7]}}, w_29_12})) * $signed(x_12);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_13 <= $signed(({{1{w_28_13_cast[25]}}, w_28_13_cast} + {{19{w_29_13[7]}}, w_29_13})) * $signed(x_13);
+    packed_14_13 <= $signed(({{1{w_28_13_cat[25]}}, w_28_13_cat} + {{19{w_29_13[7]}}, w_29_13})) * $signed(x_13);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_14 <= $signed(({{1{w_28_14_cast[25]}}, w_28_14_cast} + {{19{w_29_14[7]}}, w_29_14})) * $signed(x_14);
+    packed_14_14 <= $signed(({{1{w_28_14_cat[25]}}, w_28_14_cat} + {{19{w_29_14[7]}}, w_29_14})) * $signed(x_14);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_15 <= $signed(({{1{w_28_15_cast[25]}}, w_28_15_cast} + {{19{w_29_15[7]}}, w_29_15})) * $signed(x_15);
+    packed_14_15 <= $signed(({{1{w_28_15_cat[25]}}, w_28_15_cat} + {{19{w_29_15[7]}}, w_29_15})) * $signed(x_15);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_16 <= $signed(({{1{w_28_16_cast[25]}}, w_28_16_cast} + {{19{w_29_16[7]}}, w_29_16})) * $signed(x_16);
+    packed_14_16 <= $signed(({{1{w_28_16_cat[25]}}, w_28_16_cat} + {{19{w_29_16[7]}}, w_29_16})) * $signed(x_16);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_17 <= $signed(({{1{w_28_17_cast[25]}}, w_28_17_cast} + {{19{w_29_17[7]}}, w_29_17})) * $signed(x_17);
+    packed_14_17 <= $signed(({{1{w_28_17_cat[25]}}, w_28_17_cat} + {{19{w_29_17[7]}}, w_29_17})) * $signed(x_17);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_18 <= $signed(({{1{w_28_18_cast[25]}}, w_28_18_cast} + {{19{w_29_18[7]}}, w_29_18})) * $signed(x_18);
+    packed_14_18 <= $signed(({{1{w_28_18_cat[25]}}, w_28_18_cat} + {{19{w_29_18[7]}}, w_29_18})) * $signed(x_18);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_19 <= $signed(({{1{w_28_19_cast[25]}}, w_28_19_cast} + {{19{w_29_19[7]}}, w_29_19})) * $signed(x_19);
+    packed_14_19 <= $signed(({{1{w_28_19_cat[25]}}, w_28_19_cat} + {{19{w_29_19[7]}}, w_29_19})) * $signed(x_19);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_20 <= $signed(({{1{w_28_20_cast[25]}}, w_28_20_cast} + {{19{w_29_20[7]}}, w_29_20})) * $signed(x_20);
+    packed_14_20 <= $signed(({{1{w_28_20_cat[25]}}, w_28_20_cat} + {{19{w_29_20[7]}}, w_29_20})) * $signed(x_20);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_21 <= $signed(({{1{w_28_21_cast[25]}}, w_28_21_cast} + {{19{w_29_21[7]}}, w_29_21})) * $signed(x_21);
+    packed_14_21 <= $signed(({{1{w_28_21_cat[25]}}, w_28_21_cat} + {{19{w_29_21[7]}}, w_29_21})) * $signed(x_21);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_22 <= $signed(({{1{w_28_22_cast[25]}}, w_28_22_cast} + {{19{w_29_22[7]}}, w_29_22})) * $signed(x_22);
+    packed_14_22 <= $signed(({{1{w_28_22_cat[25]}}, w_28_22_cat} + {{19{w_29_22[7]}}, w_29_22})) * $signed(x_22);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_23 <= $signed(({{1{w_28_23_cast[25]}}, w_28_23_cast} + {{19{w_29_23[7]}}, w_29_23})) * $signed(x_23);
+    packed_14_23 <= $signed(({{1{w_28_23_cat[25]}}, w_28_23_cat} + {{19{w_29_23[7]}}, w_29_23})) * $signed(x_23);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_24 <= $signed(({{1{w_28_24_cast[25]}}, w_28_24_cast} + {{19{w_29_24[7]}}, w_29_24})) * $signed(x_24);
+    packed_14_24 <= $signed(({{1{w_28_24_cat[25]}}, w_28_24_cat} + {{19{w_29_24[7]}}, w_29_24})) * $signed(x_24);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_25 <= $signed(({{1{w_28_25_cast[25]}}, w_28_25_cast} + {{19{w_29_25[7]}}, w_29_25})) * $signed(x_25);
+    packed_14_25 <= $signed(({{1{w_28_25_cat[25]}}, w_28_25_cat} + {{19{w_29_25[7]}}, w_29_25})) * $signed(x_25);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_26 <= $signed(({{1{w_28_26_cast[25]}}, w_28_26_cast} + {{19{w_29_26[7]}}, w_29_26})) * $signed(x_26);
+    packed_14_26 <= $signed(({{1{w_28_26_cat[25]}}, w_28_26_cat} + {{19{w_29_26[7]}}, w_29_26})) * $signed(x_26);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_27 <= $signed(({{1{w_28_27_cast[25]}}, w_28_27_cast} + {{19{w_29_27[7]}}, w_29_27})) * $signed(x_27);
+    packed_14_27 <= $signed(({{1{w_28_27_cat[25]}}, w_28_27_cat} + {{19{w_29_27[7]}}, w_29_27})) * $signed(x_27);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_28 <= $signed(({{1{w_28_28_cast[25]}}, w_28_28_cast} + {{19{w_29_28[7]}}, w_29_28})) * $signed(x_28);
+    packed_14_28 <= $signed(({{1{w_28_28_cat[25]}}, w_28_28_cat} + {{19{w_29_28[7]}}, w_29_28})) * $signed(x_28);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_29 <= $signed(({{1{w_28_29_cast[25]}}, w_28_29_cast} + {{19{w_29_29[7]}}, w_29_29})) * $signed(x_29);
+    packed_14_29 <= $signed(({{1{w_28_29_cat[25]}}, w_28_29_cat} + {{19{w_29_29[7]}}, w_29_29})) * $signed(x_29);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_30 <= $signed(({{1{w_28_30_cast[25]}}, w_28_30_cast} + {{19{w_29_30[7]}}, w_29_30})) * $signed(x_30);
+    packed_14_30 <= $signed(({{1{w_28_30_cat[25]}}, w_28_30_cat} + {{19{w_29_30[7]}}, w_29_30})) * $signed(x_30);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_14_31 <= $signed(({{1{w_28_31_cast[25]}}, w_28_31_cast} + {{19{w_29_31[7]}}, w_29_31})) * $signed(x_31);
+    packed_14_31 <= $signed(({{1{w_28_31_cat[25]}}, w_28_31_cat} + {{19{w_29_31[7]}}, w_29_31})) * $signed(x_31);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
@@ -11896,131 +10491,131 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_0 <= $signed(({{1{w_30_0_cast[25]}}, w_30_0_cast} + {{19{w_31_0[7]}}, w_31_0})) * $signed(x_0);
+    packed_15_0 <= $signed(({{1{w_30_0_cat[25]}}, w_30_0_cat} + {{19{w_31_0[7]}}, w_31_0})) * $signed(x_0);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_1 <= $signed(({{1{w_30_1_cast[25]}}, w_30_1_cast} + {{19{w_31_1[7]}}, w_31_1})) * $signed(x_1);
+    packed_15_1 <= $signed(({{1{w_30_1_cat[25]}}, w_30_1_cat} + {{19{w_31_1[7]}}, w_31_1})) * $signed(x_1);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_2 <= $signed(({{1{w_30_2_cast[25]}}, w_30_2_cast} + {{19{w_31_2[7]}}, w_31_2})) * $signed(x_2);
+    packed_15_2 <= $signed(({{1{w_30_2_cat[25]}}, w_30_2_cat} + {{19{w_31_2[7]}}, w_31_2})) * $signed(x_2);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_3 <= $signed(({{1{w_30_3_cast[25]}}, w_30_3_cast} + {{19{w_31_3[7]}}, w_31_3})) * $signed(x_3);
+    packed_15_3 <= $signed(({{1{w_30_3_cat[25]}}, w_30_3_cat} + {{19{w_31_3[7]}}, w_31_3})) * $signed(x_3);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_4 <= $signed(({{1{w_30_4_cast[25]}}, w_30_4_cast} + {{19{w_31_4[7]}}, w_31_4})) * $signed(x_4);
+    packed_15_4 <= $signed(({{1{w_30_4_cat[25]}}, w_30_4_cat} + {{19{w_31_4[7]}}, w_31_4})) * $signed(x_4);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_5 <= $signed(({{1{w_30_5_cast[25]}}, w_30_5_cast} + {{19{w_31_5[7]}}, w_31_5})) * $signed(x_5);
+    packed_15_5 <= $signed(({{1{w_30_5_cat[25]}}, w_30_5_cat} + {{19{w_31_5[7]}}, w_31_5})) * $signed(x_5);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_6 <= $signed(({{1{w_30_6_cast[25]}}, w_30_6_cast} + {{19{w_31_6[7]}}, w_31_6})) * $signed(x_6);
+    packed_15_6 <= $signed(({{1{w_30_6_cat[25]}}, w_30_6_cat} + {{19{w_31_6[7]}}, w_31_6})) * $signed(x_6);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_7 <= $signed(({{1{w_30_7_cast[25]}}, w_30_7_cast} + {{19{w_31_7[7]}}, w_31_7})) * $signed(x_7);
+    packed_15_7 <= $signed(({{1{w_30_7_cat[25]}}, w_30_7_cat} + {{19{w_31_7[7]}}, w_31_7})) * $signed(x_7);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_8 <= $signed(({{1{w_30_8_cast[25]}}, w_30_8_cast} + {{19{w_31_8[7]}}, w_31_8})) * $signed(x_8);
+    packed_15_8 <= $signed(({{1{w_30_8_cat[25]}}, w_30_8_cat} + {{19{w_31_8[7]}}, w_31_8})) * $signed(x_8);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_9 <= $signed(({{1{w_30_9_cast[25]}}, w_30_9_cast} + {{19{w_31_9[7]}}, w_31_9})) * $signed(x_9);
+    packed_15_9 <= $signed(({{1{w_30_9_cat[25]}}, w_30_9_cat} + {{19{w_31_9[7]}}, w_31_9})) * $signed(x_9);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_10 <= $signed(({{1{w_30_10_cast[25]}}, w_30_10_cast} + {{19{w_31_10[7]}}, w_31_10})) * $signed(x_10);
+    packed_15_10 <= $signed(({{1{w_30_10_cat[25]}}, w_30_10_cat} + {{19{w_31_10[7]}}, w_31_10})) * $signed(x_10);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_11 <= $signed(({{1{w_30_11_cast[25]}}, w_30_11_cast} + {{19{w_31_11[7]}}, w_31_11})) * $signed(x_11);
+    packed_15_11 <= $signed(({{1{w_30_11_cat[25]}}, w_30_11_cat} + {{19{w_31_11[7]}}, w_31_11})) * $signed(x_11);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_12 <= $signed(({{1{w_30_12_cast[25]}}, w_30_12_cast} + {{19{w_31_12[7]}}, w_31_12})) * $signed(x_12);
+    packed_15_12 <= $signed(({{1{w_30_12_cat[25]}}, w_30_12_cat} + {{19{w_31_12[7]}}, w_31_12})) * $signed(x_12);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_13 <= $signed(({{1{w_30_13_cast[25]}}, w_30_13_cast} + {{19{w_31_13[7]}}, w_31_13})) * $signed(x_13);
+    packed_15_13 <= $signed(({{1{w_30_13_cat[25]}}, w_30_13_cat} + {{19{w_31_13[7]}}, w_31_13})) * $signed(x_13);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_14 <= $signed(({{1{w_30_14_cast[25]}}, w_30_14_cast} + {{19{w_31_14[7]}}, w_31_14})) * $signed(x_14);
+    packed_15_14 <= $signed(({{1{w_30_14_cat[25]}}, w_30_14_cat} + {{19{w_31_14[7]}}, w_31_14})) * $signed(x_14);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_15 <= $signed(({{1{w_30_15_cast[25]}}, w_30_15_cast} + {{19{w_31_15[7]}}, w_31_15})) * $signed(x_15);
+    packed_15_15 <= $signed(({{1{w_30_15_cat[25]}}, w_30_15_cat} + {{19{w_31_15[7]}}, w_31_15})) * $signed(x_15);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_16 <= $signed(({{1{w_30_16_cast[25]}}, w_30_16_cast} + {{19{w_31_16[7]}}, w_31_16})) * $signed(x_16);
+    packed_15_16 <= $signed(({{1{w_30_16_cat[25]}}, w_30_16_cat} + {{19{w_31_16[7]}}, w_31_16})) * $signed(x_16);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_17 <= $signed(({{1{w_30_17_cast[25]}}, w_30_17_cast} + {{19{w_31_17[7]}}, w_31_17})) * $signed(x_17);
+    packed_15_17 <= $signed(({{1{w_30_17_cat[25]}}, w_30_17_cat} + {{19{w_31_17[7]}}, w_31_17})) * $signed(x_17);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_18 <= $signed(({{1{w_30_18_cast[25]}}, w_30_18_cast} + {{19{w_31_18[7]}}, w_31_18})) * $signed(x_18);
+    packed_15_18 <= $signed(({{1{w_30_18_cat[25]}}, w_30_18_cat} + {{19{w_31_18[7]}}, w_31_18})) * $signed(x_18);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_19 <= $signed(({{1{w_30_19_cast[25]}}, w_30_19_cast} + {{19{w_31_19[7]}}, w_31_19})) * $signed(x_19);
+    packed_15_19 <= $signed(({{1{w_30_19_cat[25]}}, w_30_19_cat} + {{19{w_31_19[7]}}, w_31_19})) * $signed(x_19);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_20 <= $signed(({{1{w_30_20_cast[25]}}, w_30_20_cast} + {{19{w_31_20[7]}}, w_31_20})) * $signed(x_20);
+    packed_15_20 <= $signed(({{1{w_30_20_cat[25]}}, w_30_20_cat} + {{19{w_31_20[7]}}, w_31_20})) * $signed(x_20);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_21 <= $signed(({{1{w_30_21_cast[25]}}, w_30_21_cast} + {{19{w_31_21[7]}}, w_31_21})) * $signed(x_21);
+    packed_15_21 <= $signed(({{1{w_30_21_cat[25]}}, w_30_21_cat} + {{19{w_31_21[7]}}, w_31_21})) * $signed(x_21);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_22 <= $signed(({{1{w_30_22_cast[25]}}, w_30_22_cast} + {{19{w_31_22[7]}}, w_31_22})) * $signed(x_22);
+    packed_15_22 <= $signed(({{1{w_30_22_cat[25]}}, w_30_22_cat} + {{19{w_31_22[7]}}, w_31_22})) * $signed(x_22);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_23 <= $signed(({{1{w_30_23_cast[25]}}, w_30_23_cast} + {{19{w_31_23[7]}}, w_31_23})) * $signed(x_23);
+    packed_15_23 <= $signed(({{1{w_30_23_cat[25]}}, w_30_23_cat} + {{19{w_31_23[7]}}, w_31_23})) * $signed(x_23);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_24 <= $signed(({{1{w_30_24_cast[25]}}, w_30_24_cast} + {{19{w_31_24[7]}}, w_31_24})) * $signed(x_24);
+    packed_15_24 <= $signed(({{1{w_30_24_cat[25]}}, w_30_24_cat} + {{19{w_31_24[7]}}, w_31_24})) * $signed(x_24);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_25 <= $signed(({{1{w_30_25_cast[25]}}, w_30_25_cast} + {{19{w_31_25[7]}}, w_31_25})) * $signed(x_25);
+    packed_15_25 <= $signed(({{1{w_30_25_cat[25]}}, w_30_25_cat} + {{19{w_31_25[7]}}, w_31_25})) * $signed(x_25);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_26 <= $signed(({{1{w_30_26_cast[25]}}, w_30_26_cast} + {{19{w_31_26[7]}}, w_31_26})) * $signed(x_26);
+    packed_15_26 <= $signed(({{1{w_30_26_cat[25]}}, w_30_26_cat} + {{19{w_31_26[7]}}, w_31_26})) * $signed(x_26);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_27 <= $signed(({{1{w_30_27_cast[25]}}, w_30_27_cast} + {{19{w_31_27[7]}}, w_31_27})) * $signed(x_27);
+    packed_15_27 <= $signed(({{1{w_30_27_cat[25]}}, w_30_27_cat} + {{19{w_31_27[7]}}, w_31_27})) * $signed(x_27);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_28 <= $signed(({{1{w_30_28_cast[25]}}, w_30_28_cast} + {{19{w_31_28[7]}}, w_31_28})) * $signed(x_28);
+    packed_15_28 <= $signed(({{1{w_30_28_cat[25]}}, w_30_28_cat} + {{19{w_31_28[7]}}, w_31_28})) * $signed(x_28);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_29 <= $signed(({{1{w_30_29_cast[25]}}, w_30_29_cast} + {{19{w_31_29[7]}}, w_31_29})) * $signed(x_29);
+    packed_15_29 <= $signed(({{1{w_30_29_cat[25]}}, w_30_29_cat} + {{19{w_31_29[7]}}, w_31_29})) * $signed(x_29);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_30 <= $signed(({{1{w_30_30_cast[25]}}, w_30_30_cast} + {{19{w_31_30[7]}}, w_31_30})) * $signed(x_30);
+    packed_15_30 <= $signed(({{1{w_30_30_cat[25]}}, w_30_30_cat} + {{19{w_31_30[7]}}, w_31_30})) * $signed(x_30);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:43]
-    packed_15_31 <= $signed(({{1{w_30_31_cast[25]}}, w_30_31_cast} + {{19{w_31_31[7]}}, w_31_31})) * $signed(x_31);
+    packed_15_31 <= $signed(({{1{w_30_31_cat[25]}}, w_30_31_cat} + {{19{w_31_31[7]}}, w_31_31})) * $signed(x_31);
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:50]
@@ -12048,7 +10643,7 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_0_s0_1 <= {{1{chain_0_4_cast[18]}}, chain_0_4_cast} + {{18{chain_0_4_cast_2[1]}}, chain_0_4_cast_2};
+    dot_0_s0_1 <= {{1{chain_0_4[36]}}, chain_0_4[36:18]} + {{18{chain_0_4_cat[1]}}, chain_0_4_cat};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12060,7 +10655,7 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_1_s0_1 <= chain_0_4_cast_1;
+    dot_1_s0_1 <= chain_0_4[17:0];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12072,7 +10667,7 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_2_s0_1 <= {{1{chain_1_4_cast[18]}}, chain_1_4_cast} + {{18{chain_1_4_cast_2[1]}}, chain_1_4_cast_2};
+    dot_2_s0_1 <= {{1{chain_1_4[36]}}, chain_1_4[36:18]} + {{18{chain_1_4_cat[1]}}, chain_1_4_cat};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12084,7 +10679,7 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_3_s0_1 <= chain_1_4_cast_1;
+    dot_3_s0_1 <= chain_1_4[17:0];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12096,7 +10691,7 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_4_s0_1 <= {{1{chain_2_4_cast[18]}}, chain_2_4_cast} + {{18{chain_2_4_cast_2[1]}}, chain_2_4_cast_2};
+    dot_4_s0_1 <= {{1{chain_2_4[36]}}, chain_2_4[36:18]} + {{18{chain_2_4_cat[1]}}, chain_2_4_cat};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12108,7 +10703,7 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_5_s0_1 <= chain_2_4_cast_1;
+    dot_5_s0_1 <= chain_2_4[17:0];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12120,7 +10715,7 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_6_s0_1 <= {{1{chain_3_4_cast[18]}}, chain_3_4_cast} + {{18{chain_3_4_cast_2[1]}}, chain_3_4_cast_2};
+    dot_6_s0_1 <= {{1{chain_3_4[36]}}, chain_3_4[36:18]} + {{18{chain_3_4_cat[1]}}, chain_3_4_cat};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12132,7 +10727,7 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_7_s0_1 <= chain_3_4_cast_1;
+    dot_7_s0_1 <= chain_3_4[17:0];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12144,7 +10739,7 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_8_s0_1 <= {{1{chain_4_4_cast[18]}}, chain_4_4_cast} + {{18{chain_4_4_cast_2[1]}}, chain_4_4_cast_2};
+    dot_8_s0_1 <= {{1{chain_4_4[36]}}, chain_4_4[36:18]} + {{18{chain_4_4_cat[1]}}, chain_4_4_cat};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12156,7 +10751,7 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_9_s0_1 <= chain_4_4_cast_1;
+    dot_9_s0_1 <= chain_4_4[17:0];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12168,7 +10763,7 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_10_s0_1 <= {{1{chain_5_4_cast[18]}}, chain_5_4_cast} + {{18{chain_5_4_cast_2[1]}}, chain_5_4_cast_2};
+    dot_10_s0_1 <= {{1{chain_5_4[36]}}, chain_5_4[36:18]} + {{18{chain_5_4_cat[1]}}, chain_5_4_cat};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12180,7 +10775,7 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_11_s0_1 <= chain_5_4_cast_1;
+    dot_11_s0_1 <= chain_5_4[17:0];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12192,7 +10787,7 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_12_s0_1 <= {{1{chain_6_4_cast[18]}}, chain_6_4_cast} + {{18{chain_6_4_cast_2[1]}}, chain_6_4_cast_2};
+    dot_12_s0_1 <= {{1{chain_6_4[36]}}, chain_6_4[36:18]} + {{18{chain_6_4_cat[1]}}, chain_6_4_cat};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12204,7 +10799,7 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_13_s0_1 <= chain_6_4_cast_1;
+    dot_13_s0_1 <= chain_6_4[17:0];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12216,7 +10811,7 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_14_s0_1 <= {{1{chain_7_4_cast[18]}}, chain_7_4_cast} + {{18{chain_7_4_cast_2[1]}}, chain_7_4_cast_2};
+    dot_14_s0_1 <= {{1{chain_7_4[36]}}, chain_7_4[36:18]} + {{18{chain_7_4_cat[1]}}, chain_7_4_cat};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12228,7 +10823,7 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_15_s0_1 <= chain_7_4_cast_1;
+    dot_15_s0_1 <= chain_7_4[17:0];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12240,7 +10835,7 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_16_s0_1 <= {{1{chain_8_4_cast[18]}}, chain_8_4_cast} + {{18{chain_8_4_cast_2[1]}}, chain_8_4_cast_2};
+    dot_16_s0_1 <= {{1{chain_8_4[36]}}, chain_8_4[36:18]} + {{18{chain_8_4_cat[1]}}, chain_8_4_cat};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12252,7 +10847,7 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_17_s0_1 <= chain_8_4_cast_1;
+    dot_17_s0_1 <= chain_8_4[17:0];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12264,7 +10859,7 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_18_s0_1 <= {{1{chain_9_4_cast[18]}}, chain_9_4_cast} + {{18{chain_9_4_cast_2[1]}}, chain_9_4_cast_2};
+    dot_18_s0_1 <= {{1{chain_9_4[36]}}, chain_9_4[36:18]} + {{18{chain_9_4_cat[1]}}, chain_9_4_cat};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12276,7 +10871,7 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_19_s0_1 <= chain_9_4_cast_1;
+    dot_19_s0_1 <= chain_9_4[17:0];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12288,7 +10883,7 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_20_s0_1 <= {{1{chain_10_4_cast[18]}}, chain_10_4_cast} + {{18{chain_10_4_cast_2[1]}}, chain_10_4_cast_2};
+    dot_20_s0_1 <= {{1{chain_10_4[36]}}, chain_10_4[36:18]} + {{18{chain_10_4_cat[1]}}, chain_10_4_cat};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12300,7 +10895,7 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_21_s0_1 <= chain_10_4_cast_1;
+    dot_21_s0_1 <= chain_10_4[17:0];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12312,7 +10907,7 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_22_s0_1 <= {{1{chain_11_4_cast[18]}}, chain_11_4_cast} + {{18{chain_11_4_cast_2[1]}}, chain_11_4_cast_2};
+    dot_22_s0_1 <= {{1{chain_11_4[36]}}, chain_11_4[36:18]} + {{18{chain_11_4_cat[1]}}, chain_11_4_cat};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12324,7 +10919,7 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_23_s0_1 <= chain_11_4_cast_1;
+    dot_23_s0_1 <= chain_11_4[17:0];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12336,7 +10931,7 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_24_s0_1 <= {{1{chain_12_4_cast[18]}}, chain_12_4_cast} + {{18{chain_12_4_cast_2[1]}}, chain_12_4_cast_2};
+    dot_24_s0_1 <= {{1{chain_12_4[36]}}, chain_12_4[36:18]} + {{18{chain_12_4_cat[1]}}, chain_12_4_cat};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12348,7 +10943,7 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_25_s0_1 <= chain_12_4_cast_1;
+    dot_25_s0_1 <= chain_12_4[17:0];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12360,7 +10955,7 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_26_s0_1 <= {{1{chain_13_4_cast[18]}}, chain_13_4_cast} + {{18{chain_13_4_cast_2[1]}}, chain_13_4_cast_2};
+    dot_26_s0_1 <= {{1{chain_13_4[36]}}, chain_13_4[36:18]} + {{18{chain_13_4_cat[1]}}, chain_13_4_cat};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12372,7 +10967,7 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_27_s0_1 <= chain_13_4_cast_1;
+    dot_27_s0_1 <= chain_13_4[17:0];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12384,7 +10979,7 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_28_s0_1 <= {{1{chain_14_4_cast[18]}}, chain_14_4_cast} + {{18{chain_14_4_cast_2[1]}}, chain_14_4_cast_2};
+    dot_28_s0_1 <= {{1{chain_14_4[36]}}, chain_14_4[36:18]} + {{18{chain_14_4_cat[1]}}, chain_14_4_cat};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12396,7 +10991,7 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_29_s0_1 <= chain_14_4_cast_1;
+    dot_29_s0_1 <= chain_14_4[17:0];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12408,7 +11003,7 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_30_s0_1 <= {{1{chain_15_4_cast[18]}}, chain_15_4_cast} + {{18{chain_15_4_cast_2[1]}}, chain_15_4_cast_2};
+    dot_30_s0_1 <= {{1{chain_15_4[36]}}, chain_15_4[36:18]} + {{18{chain_15_4_cat[1]}}, chain_15_4_cat};
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
@@ -12420,7 +11015,7 @@ module PeGroup32x32Packed (
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]
-    dot_31_s0_1 <= chain_15_4_cast_1;
+    dot_31_s0_1 <= chain_15_4[17:0];
   end
 
   always @(posedge clk) begin // @[PeGroup.cs:138]

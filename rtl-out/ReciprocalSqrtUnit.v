@@ -38,14 +38,14 @@ module ReciprocalSqrtUnit (
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire signed [64:0] count_times_squares_cast; // @[ReciprocalSqrtUnit.cs:92, ReciprocalSqrtUnit.cs:99]
+  wire [64:0] count_times_squares_ext; // @[ReciprocalSqrtUnit.cs:92, ReciprocalSqrtUnit.cs:99]
   wire steps_eq; // @[ReciprocalSqrtUnit.cs:104, ReciprocalSqrtUnit.cs:113, ReciprocalSqrtUnit.cs:119, ReciprocalSqrtUnit.cs:128]
   wire [31:0] remainder_cat; // @[ReciprocalSqrtUnit.cs:105, ReciprocalSqrtUnit.cs:111]
   wire remainder_ge; // @[ReciprocalSqrtUnit.cs:105, ReciprocalSqrtUnit.cs:111]
   wire quotient_ge; // @[ReciprocalSqrtUnit.cs:117, ReciprocalSqrtUnit.cs:126]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign count_times_squares_cast = {1'd0, count_times_squares}; // @[ReciprocalSqrtUnit.cs:92, ReciprocalSqrtUnit.cs:99]
+  assign count_times_squares_ext = {1'd0, count_times_squares}; // @[ReciprocalSqrtUnit.cs:92, ReciprocalSqrtUnit.cs:99]
   assign steps_eq = steps == 6'd1; // @[ReciprocalSqrtUnit.cs:104, ReciprocalSqrtUnit.cs:113, ReciprocalSqrtUnit.cs:119, ReciprocalSqrtUnit.cs:128]
   assign remainder_cat = {remainder, ((steps == 6'd63) ? 1'b1 : 1'b0)}; // @[ReciprocalSqrtUnit.cs:105, ReciprocalSqrtUnit.cs:111]
   assign remainder_ge = $unsigned(remainder_cat) >= $unsigned({2'd0, v[29:0]}); // @[ReciprocalSqrtUnit.cs:105, ReciprocalSqrtUnit.cs:111]
@@ -98,7 +98,7 @@ module ReciprocalSqrtUnit (
   always @(posedge clk) begin // @[ReciprocalSqrtUnit.cs:92, ReciprocalSqrtUnit.cs:99]
     case (state)
       RootStep_Idle: ;
-      RootStep_Variance: v <= {({{1{count_times_squares_cast[64]}}, count_times_squares_cast} - {{2{sum_squared[63]}}, sum_squared}), 16'd0} + {19'd0, epsilon};
+      RootStep_Variance: v <= {({{1{count_times_squares_ext[64]}}, count_times_squares_ext} - {{2{sum_squared[63]}}, sum_squared}), 16'd0} + {19'd0, epsilon};
       RootStep_Normalize:
         if (v >= $unsigned(82'h40000000))
           v <= {2'd0, v[81:2]};

@@ -5,38 +5,7 @@ module Requantizer32 (
   input wire clk,
   input wire rst,
   input wire InValid, // @[Requantizer.cs:27]
-  input wire signed [31:0] Accumulators_0, // @[Requantizer.cs:28]
-  input wire signed [31:0] Accumulators_1, // @[Requantizer.cs:28]
-  input wire signed [31:0] Accumulators_2, // @[Requantizer.cs:28]
-  input wire signed [31:0] Accumulators_3, // @[Requantizer.cs:28]
-  input wire signed [31:0] Accumulators_4, // @[Requantizer.cs:28]
-  input wire signed [31:0] Accumulators_5, // @[Requantizer.cs:28]
-  input wire signed [31:0] Accumulators_6, // @[Requantizer.cs:28]
-  input wire signed [31:0] Accumulators_7, // @[Requantizer.cs:28]
-  input wire signed [31:0] Accumulators_8, // @[Requantizer.cs:28]
-  input wire signed [31:0] Accumulators_9, // @[Requantizer.cs:28]
-  input wire signed [31:0] Accumulators_10, // @[Requantizer.cs:28]
-  input wire signed [31:0] Accumulators_11, // @[Requantizer.cs:28]
-  input wire signed [31:0] Accumulators_12, // @[Requantizer.cs:28]
-  input wire signed [31:0] Accumulators_13, // @[Requantizer.cs:28]
-  input wire signed [31:0] Accumulators_14, // @[Requantizer.cs:28]
-  input wire signed [31:0] Accumulators_15, // @[Requantizer.cs:28]
-  input wire signed [31:0] Accumulators_16, // @[Requantizer.cs:28]
-  input wire signed [31:0] Accumulators_17, // @[Requantizer.cs:28]
-  input wire signed [31:0] Accumulators_18, // @[Requantizer.cs:28]
-  input wire signed [31:0] Accumulators_19, // @[Requantizer.cs:28]
-  input wire signed [31:0] Accumulators_20, // @[Requantizer.cs:28]
-  input wire signed [31:0] Accumulators_21, // @[Requantizer.cs:28]
-  input wire signed [31:0] Accumulators_22, // @[Requantizer.cs:28]
-  input wire signed [31:0] Accumulators_23, // @[Requantizer.cs:28]
-  input wire signed [31:0] Accumulators_24, // @[Requantizer.cs:28]
-  input wire signed [31:0] Accumulators_25, // @[Requantizer.cs:28]
-  input wire signed [31:0] Accumulators_26, // @[Requantizer.cs:28]
-  input wire signed [31:0] Accumulators_27, // @[Requantizer.cs:28]
-  input wire signed [31:0] Accumulators_28, // @[Requantizer.cs:28]
-  input wire signed [31:0] Accumulators_29, // @[Requantizer.cs:28]
-  input wire signed [31:0] Accumulators_30, // @[Requantizer.cs:28]
-  input wire signed [31:0] Accumulators_31, // @[Requantizer.cs:28]
+  input wire [1023:0] Accumulators, // @[Requantizer.cs:28]
   input wire [3:0] ChannelBlock, // @[Requantizer.cs:29]
   input wire [2:0] StepGroup, // @[Requantizer.cs:30]
   input wire Table_Write, // @[Requantizer.cs:31]
@@ -47,38 +16,7 @@ module Requantizer32 (
   input wire [15:0] Table_Multiplier, // @[Requantizer.cs:31]
   input wire [5:0] Table_Shift, // @[Requantizer.cs:31]
   output wire OutValid, // @[Requantizer.cs:32]
-  output wire signed [7:0] Quantized_0, // @[Requantizer.cs:33]
-  output wire signed [7:0] Quantized_1, // @[Requantizer.cs:33]
-  output wire signed [7:0] Quantized_2, // @[Requantizer.cs:33]
-  output wire signed [7:0] Quantized_3, // @[Requantizer.cs:33]
-  output wire signed [7:0] Quantized_4, // @[Requantizer.cs:33]
-  output wire signed [7:0] Quantized_5, // @[Requantizer.cs:33]
-  output wire signed [7:0] Quantized_6, // @[Requantizer.cs:33]
-  output wire signed [7:0] Quantized_7, // @[Requantizer.cs:33]
-  output wire signed [7:0] Quantized_8, // @[Requantizer.cs:33]
-  output wire signed [7:0] Quantized_9, // @[Requantizer.cs:33]
-  output wire signed [7:0] Quantized_10, // @[Requantizer.cs:33]
-  output wire signed [7:0] Quantized_11, // @[Requantizer.cs:33]
-  output wire signed [7:0] Quantized_12, // @[Requantizer.cs:33]
-  output wire signed [7:0] Quantized_13, // @[Requantizer.cs:33]
-  output wire signed [7:0] Quantized_14, // @[Requantizer.cs:33]
-  output wire signed [7:0] Quantized_15, // @[Requantizer.cs:33]
-  output wire signed [7:0] Quantized_16, // @[Requantizer.cs:33]
-  output wire signed [7:0] Quantized_17, // @[Requantizer.cs:33]
-  output wire signed [7:0] Quantized_18, // @[Requantizer.cs:33]
-  output wire signed [7:0] Quantized_19, // @[Requantizer.cs:33]
-  output wire signed [7:0] Quantized_20, // @[Requantizer.cs:33]
-  output wire signed [7:0] Quantized_21, // @[Requantizer.cs:33]
-  output wire signed [7:0] Quantized_22, // @[Requantizer.cs:33]
-  output wire signed [7:0] Quantized_23, // @[Requantizer.cs:33]
-  output wire signed [7:0] Quantized_24, // @[Requantizer.cs:33]
-  output wire signed [7:0] Quantized_25, // @[Requantizer.cs:33]
-  output wire signed [7:0] Quantized_26, // @[Requantizer.cs:33]
-  output wire signed [7:0] Quantized_27, // @[Requantizer.cs:33]
-  output wire signed [7:0] Quantized_28, // @[Requantizer.cs:33]
-  output wire signed [7:0] Quantized_29, // @[Requantizer.cs:33]
-  output wire signed [7:0] Quantized_30, // @[Requantizer.cs:33]
-  output wire signed [7:0] Quantized_31 // @[Requantizer.cs:33]
+  output wire [255:0] Quantized // @[Requantizer.cs:33]
 );
 
   reg valid_0; // @[Requantizer.cs:38]
@@ -377,131 +315,99 @@ module Requantizer32 (
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire signed [31:0] params_0_cast; // @[Requantizer.cs:52]
   wire [51:0] product_0_cat; // @[Requantizer.cs:56]
   wire signed [51:0] rounding_0_add; // @[Requantizer.cs:58]
   wire signed [49:0] rounding_0_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] params_1_cast; // @[Requantizer.cs:52]
   wire [51:0] product_1_cat; // @[Requantizer.cs:56]
   wire signed [51:0] rounding_1_add; // @[Requantizer.cs:58]
   wire signed [49:0] rounding_1_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] params_2_cast; // @[Requantizer.cs:52]
   wire [51:0] product_2_cat; // @[Requantizer.cs:56]
   wire signed [51:0] rounding_2_add; // @[Requantizer.cs:58]
   wire signed [49:0] rounding_2_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] params_3_cast; // @[Requantizer.cs:52]
   wire [51:0] product_3_cat; // @[Requantizer.cs:56]
   wire signed [51:0] rounding_3_add; // @[Requantizer.cs:58]
   wire signed [49:0] rounding_3_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] params_4_cast; // @[Requantizer.cs:52]
   wire [51:0] product_4_cat; // @[Requantizer.cs:56]
   wire signed [51:0] rounding_4_add; // @[Requantizer.cs:58]
   wire signed [49:0] rounding_4_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] params_5_cast; // @[Requantizer.cs:52]
   wire [51:0] product_5_cat; // @[Requantizer.cs:56]
   wire signed [51:0] rounding_5_add; // @[Requantizer.cs:58]
   wire signed [49:0] rounding_5_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] params_6_cast; // @[Requantizer.cs:52]
   wire [51:0] product_6_cat; // @[Requantizer.cs:56]
   wire signed [51:0] rounding_6_add; // @[Requantizer.cs:58]
   wire signed [49:0] rounding_6_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] params_7_cast; // @[Requantizer.cs:52]
   wire [51:0] product_7_cat; // @[Requantizer.cs:56]
   wire signed [51:0] rounding_7_add; // @[Requantizer.cs:58]
   wire signed [49:0] rounding_7_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] params_8_cast; // @[Requantizer.cs:52]
   wire [51:0] product_8_cat; // @[Requantizer.cs:56]
   wire signed [51:0] rounding_8_add; // @[Requantizer.cs:58]
   wire signed [49:0] rounding_8_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] params_9_cast; // @[Requantizer.cs:52]
   wire [51:0] product_9_cat; // @[Requantizer.cs:56]
   wire signed [51:0] rounding_9_add; // @[Requantizer.cs:58]
   wire signed [49:0] rounding_9_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] params_10_cast; // @[Requantizer.cs:52]
   wire [51:0] product_10_cat; // @[Requantizer.cs:56]
   wire signed [51:0] rounding_10_add; // @[Requantizer.cs:58]
   wire signed [49:0] rounding_10_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] params_11_cast; // @[Requantizer.cs:52]
   wire [51:0] product_11_cat; // @[Requantizer.cs:56]
   wire signed [51:0] rounding_11_add; // @[Requantizer.cs:58]
   wire signed [49:0] rounding_11_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] params_12_cast; // @[Requantizer.cs:52]
   wire [51:0] product_12_cat; // @[Requantizer.cs:56]
   wire signed [51:0] rounding_12_add; // @[Requantizer.cs:58]
   wire signed [49:0] rounding_12_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] params_13_cast; // @[Requantizer.cs:52]
   wire [51:0] product_13_cat; // @[Requantizer.cs:56]
   wire signed [51:0] rounding_13_add; // @[Requantizer.cs:58]
   wire signed [49:0] rounding_13_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] params_14_cast; // @[Requantizer.cs:52]
   wire [51:0] product_14_cat; // @[Requantizer.cs:56]
   wire signed [51:0] rounding_14_add; // @[Requantizer.cs:58]
   wire signed [49:0] rounding_14_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] params_15_cast; // @[Requantizer.cs:52]
   wire [51:0] product_15_cat; // @[Requantizer.cs:56]
   wire signed [51:0] rounding_15_add; // @[Requantizer.cs:58]
   wire signed [49:0] rounding_15_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] params_16_cast; // @[Requantizer.cs:52]
   wire [51:0] product_16_cat; // @[Requantizer.cs:56]
   wire signed [51:0] rounding_16_add; // @[Requantizer.cs:58]
   wire signed [49:0] rounding_16_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] params_17_cast; // @[Requantizer.cs:52]
   wire [51:0] product_17_cat; // @[Requantizer.cs:56]
   wire signed [51:0] rounding_17_add; // @[Requantizer.cs:58]
   wire signed [49:0] rounding_17_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] params_18_cast; // @[Requantizer.cs:52]
   wire [51:0] product_18_cat; // @[Requantizer.cs:56]
   wire signed [51:0] rounding_18_add; // @[Requantizer.cs:58]
   wire signed [49:0] rounding_18_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] params_19_cast; // @[Requantizer.cs:52]
   wire [51:0] product_19_cat; // @[Requantizer.cs:56]
   wire signed [51:0] rounding_19_add; // @[Requantizer.cs:58]
   wire signed [49:0] rounding_19_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] params_20_cast; // @[Requantizer.cs:52]
   wire [51:0] product_20_cat; // @[Requantizer.cs:56]
   wire signed [51:0] rounding_20_add; // @[Requantizer.cs:58]
   wire signed [49:0] rounding_20_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] params_21_cast; // @[Requantizer.cs:52]
   wire [51:0] product_21_cat; // @[Requantizer.cs:56]
   wire signed [51:0] rounding_21_add; // @[Requantizer.cs:58]
   wire signed [49:0] rounding_21_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] params_22_cast; // @[Requantizer.cs:52]
   wire [51:0] product_22_cat; // @[Requantizer.cs:56]
   wire signed [51:0] rounding_22_add; // @[Requantizer.cs:58]
   wire signed [49:0] rounding_22_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] params_23_cast; // @[Requantizer.cs:52]
   wire [51:0] product_23_cat; // @[Requantizer.cs:56]
   wire signed [51:0] rounding_23_add; // @[Requantizer.cs:58]
   wire signed [49:0] rounding_23_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] params_24_cast; // @[Requantizer.cs:52]
   wire [51:0] product_24_cat; // @[Requantizer.cs:56]
   wire signed [51:0] rounding_24_add; // @[Requantizer.cs:58]
   wire signed [49:0] rounding_24_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] params_25_cast; // @[Requantizer.cs:52]
   wire [51:0] product_25_cat; // @[Requantizer.cs:56]
   wire signed [51:0] rounding_25_add; // @[Requantizer.cs:58]
   wire signed [49:0] rounding_25_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] params_26_cast; // @[Requantizer.cs:52]
   wire [51:0] product_26_cat; // @[Requantizer.cs:56]
   wire signed [51:0] rounding_26_add; // @[Requantizer.cs:58]
   wire signed [49:0] rounding_26_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] params_27_cast; // @[Requantizer.cs:52]
   wire [51:0] product_27_cat; // @[Requantizer.cs:56]
   wire signed [51:0] rounding_27_add; // @[Requantizer.cs:58]
   wire signed [49:0] rounding_27_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] params_28_cast; // @[Requantizer.cs:52]
   wire [51:0] product_28_cat; // @[Requantizer.cs:56]
   wire signed [51:0] rounding_28_add; // @[Requantizer.cs:58]
   wire signed [49:0] rounding_28_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] params_29_cast; // @[Requantizer.cs:52]
   wire [51:0] product_29_cat; // @[Requantizer.cs:56]
   wire signed [51:0] rounding_29_add; // @[Requantizer.cs:58]
   wire signed [49:0] rounding_29_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] params_30_cast; // @[Requantizer.cs:52]
   wire [51:0] product_30_cat; // @[Requantizer.cs:56]
   wire signed [51:0] rounding_30_add; // @[Requantizer.cs:58]
   wire signed [49:0] rounding_30_cast; // @[Requantizer.cs:58]
-  wire signed [31:0] params_31_cast; // @[Requantizer.cs:52]
   wire [51:0] product_31_cat; // @[Requantizer.cs:56]
   wire signed [51:0] rounding_31_add; // @[Requantizer.cs:58]
   wire signed [49:0] rounding_31_cast; // @[Requantizer.cs:58]
@@ -571,167 +477,135 @@ module Requantizer32 (
 
   reg [53:0] table_31 [0:127]; // @[Requantizer.cs:41]
 
-  assign params_0_cast = params_0[53:22]; // @[Requantizer.cs:52]
   assign product_0_cat = {{{1{product_0[49]}}, product_0}, 1'b0}; // @[Requantizer.cs:56]
   assign rounding_0_add = {{1{rounding_0[50]}}, rounding_0} + 52'd1; // @[Requantizer.cs:58]
   assign rounding_0_cast = rounding_0_add[50:1]; // @[Requantizer.cs:58]
-  assign params_1_cast = params_1[53:22]; // @[Requantizer.cs:52]
   assign product_1_cat = {{{1{product_1[49]}}, product_1}, 1'b0}; // @[Requantizer.cs:56]
   assign rounding_1_add = {{1{rounding_1[50]}}, rounding_1} + 52'd1; // @[Requantizer.cs:58]
   assign rounding_1_cast = rounding_1_add[50:1]; // @[Requantizer.cs:58]
-  assign params_2_cast = params_2[53:22]; // @[Requantizer.cs:52]
   assign product_2_cat = {{{1{product_2[49]}}, product_2}, 1'b0}; // @[Requantizer.cs:56]
   assign rounding_2_add = {{1{rounding_2[50]}}, rounding_2} + 52'd1; // @[Requantizer.cs:58]
   assign rounding_2_cast = rounding_2_add[50:1]; // @[Requantizer.cs:58]
-  assign params_3_cast = params_3[53:22]; // @[Requantizer.cs:52]
   assign product_3_cat = {{{1{product_3[49]}}, product_3}, 1'b0}; // @[Requantizer.cs:56]
   assign rounding_3_add = {{1{rounding_3[50]}}, rounding_3} + 52'd1; // @[Requantizer.cs:58]
   assign rounding_3_cast = rounding_3_add[50:1]; // @[Requantizer.cs:58]
-  assign params_4_cast = params_4[53:22]; // @[Requantizer.cs:52]
   assign product_4_cat = {{{1{product_4[49]}}, product_4}, 1'b0}; // @[Requantizer.cs:56]
   assign rounding_4_add = {{1{rounding_4[50]}}, rounding_4} + 52'd1; // @[Requantizer.cs:58]
   assign rounding_4_cast = rounding_4_add[50:1]; // @[Requantizer.cs:58]
-  assign params_5_cast = params_5[53:22]; // @[Requantizer.cs:52]
   assign product_5_cat = {{{1{product_5[49]}}, product_5}, 1'b0}; // @[Requantizer.cs:56]
   assign rounding_5_add = {{1{rounding_5[50]}}, rounding_5} + 52'd1; // @[Requantizer.cs:58]
   assign rounding_5_cast = rounding_5_add[50:1]; // @[Requantizer.cs:58]
-  assign params_6_cast = params_6[53:22]; // @[Requantizer.cs:52]
   assign product_6_cat = {{{1{product_6[49]}}, product_6}, 1'b0}; // @[Requantizer.cs:56]
   assign rounding_6_add = {{1{rounding_6[50]}}, rounding_6} + 52'd1; // @[Requantizer.cs:58]
   assign rounding_6_cast = rounding_6_add[50:1]; // @[Requantizer.cs:58]
-  assign params_7_cast = params_7[53:22]; // @[Requantizer.cs:52]
   assign product_7_cat = {{{1{product_7[49]}}, product_7}, 1'b0}; // @[Requantizer.cs:56]
   assign rounding_7_add = {{1{rounding_7[50]}}, rounding_7} + 52'd1; // @[Requantizer.cs:58]
   assign rounding_7_cast = rounding_7_add[50:1]; // @[Requantizer.cs:58]
-  assign params_8_cast = params_8[53:22]; // @[Requantizer.cs:52]
   assign product_8_cat = {{{1{product_8[49]}}, product_8}, 1'b0}; // @[Requantizer.cs:56]
   assign rounding_8_add = {{1{rounding_8[50]}}, rounding_8} + 52'd1; // @[Requantizer.cs:58]
   assign rounding_8_cast = rounding_8_add[50:1]; // @[Requantizer.cs:58]
-  assign params_9_cast = params_9[53:22]; // @[Requantizer.cs:52]
   assign product_9_cat = {{{1{product_9[49]}}, product_9}, 1'b0}; // @[Requantizer.cs:56]
   assign rounding_9_add = {{1{rounding_9[50]}}, rounding_9} + 52'd1; // @[Requantizer.cs:58]
   assign rounding_9_cast = rounding_9_add[50:1]; // @[Requantizer.cs:58]
-  assign params_10_cast = params_10[53:22]; // @[Requantizer.cs:52]
   assign product_10_cat = {{{1{product_10[49]}}, product_10}, 1'b0}; // @[Requantizer.cs:56]
   assign rounding_10_add = {{1{rounding_10[50]}}, rounding_10} + 52'd1; // @[Requantizer.cs:58]
   assign rounding_10_cast = rounding_10_add[50:1]; // @[Requantizer.cs:58]
-  assign params_11_cast = params_11[53:22]; // @[Requantizer.cs:52]
   assign product_11_cat = {{{1{product_11[49]}}, product_11}, 1'b0}; // @[Requantizer.cs:56]
   assign rounding_11_add = {{1{rounding_11[50]}}, rounding_11} + 52'd1; // @[Requantizer.cs:58]
   assign rounding_11_cast = rounding_11_add[50:1]; // @[Requantizer.cs:58]
-  assign params_12_cast = params_12[53:22]; // @[Requantizer.cs:52]
   assign product_12_cat = {{{1{product_12[49]}}, product_12}, 1'b0}; // @[Requantizer.cs:56]
   assign rounding_12_add = {{1{rounding_12[50]}}, rounding_12} + 52'd1; // @[Requantizer.cs:58]
   assign rounding_12_cast = rounding_12_add[50:1]; // @[Requantizer.cs:58]
-  assign params_13_cast = params_13[53:22]; // @[Requantizer.cs:52]
   assign product_13_cat = {{{1{product_13[49]}}, product_13}, 1'b0}; // @[Requantizer.cs:56]
   assign rounding_13_add = {{1{rounding_13[50]}}, rounding_13} + 52'd1; // @[Requantizer.cs:58]
   assign rounding_13_cast = rounding_13_add[50:1]; // @[Requantizer.cs:58]
-  assign params_14_cast = params_14[53:22]; // @[Requantizer.cs:52]
   assign product_14_cat = {{{1{product_14[49]}}, product_14}, 1'b0}; // @[Requantizer.cs:56]
   assign rounding_14_add = {{1{rounding_14[50]}}, rounding_14} + 52'd1; // @[Requantizer.cs:58]
   assign rounding_14_cast = rounding_14_add[50:1]; // @[Requantizer.cs:58]
-  assign params_15_cast = params_15[53:22]; // @[Requantizer.cs:52]
   assign product_15_cat = {{{1{product_15[49]}}, product_15}, 1'b0}; // @[Requantizer.cs:56]
   assign rounding_15_add = {{1{rounding_15[50]}}, rounding_15} + 52'd1; // @[Requantizer.cs:58]
   assign rounding_15_cast = rounding_15_add[50:1]; // @[Requantizer.cs:58]
-  assign params_16_cast = params_16[53:22]; // @[Requantizer.cs:52]
   assign product_16_cat = {{{1{product_16[49]}}, product_16}, 1'b0}; // @[Requantizer.cs:56]
   assign rounding_16_add = {{1{rounding_16[50]}}, rounding_16} + 52'd1; // @[Requantizer.cs:58]
   assign rounding_16_cast = rounding_16_add[50:1]; // @[Requantizer.cs:58]
-  assign params_17_cast = params_17[53:22]; // @[Requantizer.cs:52]
   assign product_17_cat = {{{1{product_17[49]}}, product_17}, 1'b0}; // @[Requantizer.cs:56]
   assign rounding_17_add = {{1{rounding_17[50]}}, rounding_17} + 52'd1; // @[Requantizer.cs:58]
   assign rounding_17_cast = rounding_17_add[50:1]; // @[Requantizer.cs:58]
-  assign params_18_cast = params_18[53:22]; // @[Requantizer.cs:52]
   assign product_18_cat = {{{1{product_18[49]}}, product_18}, 1'b0}; // @[Requantizer.cs:56]
   assign rounding_18_add = {{1{rounding_18[50]}}, rounding_18} + 52'd1; // @[Requantizer.cs:58]
   assign rounding_18_cast = rounding_18_add[50:1]; // @[Requantizer.cs:58]
-  assign params_19_cast = params_19[53:22]; // @[Requantizer.cs:52]
   assign product_19_cat = {{{1{product_19[49]}}, product_19}, 1'b0}; // @[Requantizer.cs:56]
   assign rounding_19_add = {{1{rounding_19[50]}}, rounding_19} + 52'd1; // @[Requantizer.cs:58]
   assign rounding_19_cast = rounding_19_add[50:1]; // @[Requantizer.cs:58]
-  assign params_20_cast = params_20[53:22]; // @[Requantizer.cs:52]
   assign product_20_cat = {{{1{product_20[49]}}, product_20}, 1'b0}; // @[Requantizer.cs:56]
   assign rounding_20_add = {{1{rounding_20[50]}}, rounding_20} + 52'd1; // @[Requantizer.cs:58]
   assign rounding_20_cast = rounding_20_add[50:1]; // @[Requantizer.cs:58]
-  assign params_21_cast = params_21[53:22]; // @[Requantizer.cs:52]
   assign product_21_cat = {{{1{product_21[49]}}, product_21}, 1'b0}; // @[Requantizer.cs:56]
   assign rounding_21_add = {{1{rounding_21[50]}}, rounding_21} + 52'd1; // @[Requantizer.cs:58]
   assign rounding_21_cast = rounding_21_add[50:1]; // @[Requantizer.cs:58]
-  assign params_22_cast = params_22[53:22]; // @[Requantizer.cs:52]
   assign product_22_cat = {{{1{product_22[49]}}, product_22}, 1'b0}; // @[Requantizer.cs:56]
   assign rounding_22_add = {{1{rounding_22[50]}}, rounding_22} + 52'd1; // @[Requantizer.cs:58]
   assign rounding_22_cast = rounding_22_add[50:1]; // @[Requantizer.cs:58]
-  assign params_23_cast = params_23[53:22]; // @[Requantizer.cs:52]
   assign product_23_cat = {{{1{product_23[49]}}, product_23}, 1'b0}; // @[Requantizer.cs:56]
   assign rounding_23_add = {{1{rounding_23[50]}}, rounding_23} + 52'd1; // @[Requantizer.cs:58]
   assign rounding_23_cast = rounding_23_add[50:1]; // @[Requantizer.cs:58]
-  assign params_24_cast = params_24[53:22]; // @[Requantizer.cs:52]
   assign product_24_cat = {{{1{product_24[49]}}, product_24}, 1'b0}; // @[Requantizer.cs:56]
   assign rounding_24_add = {{1{rounding_24[50]}}, rounding_24} + 52'd1; // @[Requantizer.cs:58]
   assign rounding_24_cast = rounding_24_add[50:1]; // @[Requantizer.cs:58]
-  assign params_25_cast = params_25[53:22]; // @[Requantizer.cs:52]
   assign product_25_cat = {{{1{product_25[49]}}, product_25}, 1'b0}; // @[Requantizer.cs:56]
   assign rounding_25_add = {{1{rounding_25[50]}}, rounding_25} + 52'd1; // @[Requantizer.cs:58]
   assign rounding_25_cast = rounding_25_add[50:1]; // @[Requantizer.cs:58]
-  assign params_26_cast = params_26[53:22]; // @[Requantizer.cs:52]
   assign product_26_cat = {{{1{product_26[49]}}, product_26}, 1'b0}; // @[Requantizer.cs:56]
   assign rounding_26_add = {{1{rounding_26[50]}}, rounding_26} + 52'd1; // @[Requantizer.cs:58]
   assign rounding_26_cast = rounding_26_add[50:1]; // @[Requantizer.cs:58]
-  assign params_27_cast = params_27[53:22]; // @[Requantizer.cs:52]
   assign product_27_cat = {{{1{product_27[49]}}, product_27}, 1'b0}; // @[Requantizer.cs:56]
   assign rounding_27_add = {{1{rounding_27[50]}}, rounding_27} + 52'd1; // @[Requantizer.cs:58]
   assign rounding_27_cast = rounding_27_add[50:1]; // @[Requantizer.cs:58]
-  assign params_28_cast = params_28[53:22]; // @[Requantizer.cs:52]
   assign product_28_cat = {{{1{product_28[49]}}, product_28}, 1'b0}; // @[Requantizer.cs:56]
   assign rounding_28_add = {{1{rounding_28[50]}}, rounding_28} + 52'd1; // @[Requantizer.cs:58]
   assign rounding_28_cast = rounding_28_add[50:1]; // @[Requantizer.cs:58]
-  assign params_29_cast = params_29[53:22]; // @[Requantizer.cs:52]
   assign product_29_cat = {{{1{product_29[49]}}, product_29}, 1'b0}; // @[Requantizer.cs:56]
   assign rounding_29_add = {{1{rounding_29[50]}}, rounding_29} + 52'd1; // @[Requantizer.cs:58]
   assign rounding_29_cast = rounding_29_add[50:1]; // @[Requantizer.cs:58]
-  assign params_30_cast = params_30[53:22]; // @[Requantizer.cs:52]
   assign product_30_cat = {{{1{product_30[49]}}, product_30}, 1'b0}; // @[Requantizer.cs:56]
   assign rounding_30_add = {{1{rounding_30[50]}}, rounding_30} + 52'd1; // @[Requantizer.cs:58]
   assign rounding_30_cast = rounding_30_add[50:1]; // @[Requantizer.cs:58]
-  assign params_31_cast = params_31[53:22]; // @[Requantizer.cs:52]
   assign product_31_cat = {{{1{product_31[49]}}, product_31}, 1'b0}; // @[Requantizer.cs:56]
   assign rounding_31_add = {{1{rounding_31[50]}}, rounding_31} + 52'd1; // @[Requantizer.cs:58]
   assign rounding_31_cast = rounding_31_add[50:1]; // @[Requantizer.cs:58]
   assign OutValid = valid_4; // @[Requantizer.cs:63]
-  assign Quantized_0 = q_0; // @[Requantizer.cs:58]
-  assign Quantized_1 = q_1; // @[Requantizer.cs:58]
-  assign Quantized_2 = q_2; // @[Requantizer.cs:58]
-  assign Quantized_3 = q_3; // @[Requantizer.cs:58]
-  assign Quantized_4 = q_4; // @[Requantizer.cs:58]
-  assign Quantized_5 = q_5; // @[Requantizer.cs:58]
-  assign Quantized_6 = q_6; // @[Requantizer.cs:58]
-  assign Quantized_7 = q_7; // @[Requantizer.cs:58]
-  assign Quantized_8 = q_8; // @[Requantizer.cs:58]
-  assign Quantized_9 = q_9; // @[Requantizer.cs:58]
-  assign Quantized_10 = q_10; // @[Requantizer.cs:58]
-  assign Quantized_11 = q_11; // @[Requantizer.cs:58]
-  assign Quantized_12 = q_12; // @[Requantizer.cs:58]
-  assign Quantized_13 = q_13; // @[Requantizer.cs:58]
-  assign Quantized_14 = q_14; // @[Requantizer.cs:58]
-  assign Quantized_15 = q_15; // @[Requantizer.cs:58]
-  assign Quantized_16 = q_16; // @[Requantizer.cs:58]
-  assign Quantized_17 = q_17; // @[Requantizer.cs:58]
-  assign Quantized_18 = q_18; // @[Requantizer.cs:58]
-  assign Quantized_19 = q_19; // @[Requantizer.cs:58]
-  assign Quantized_20 = q_20; // @[Requantizer.cs:58]
-  assign Quantized_21 = q_21; // @[Requantizer.cs:58]
-  assign Quantized_22 = q_22; // @[Requantizer.cs:58]
-  assign Quantized_23 = q_23; // @[Requantizer.cs:58]
-  assign Quantized_24 = q_24; // @[Requantizer.cs:58]
-  assign Quantized_25 = q_25; // @[Requantizer.cs:58]
-  assign Quantized_26 = q_26; // @[Requantizer.cs:58]
-  assign Quantized_27 = q_27; // @[Requantizer.cs:58]
-  assign Quantized_28 = q_28; // @[Requantizer.cs:58]
-  assign Quantized_29 = q_29; // @[Requantizer.cs:58]
-  assign Quantized_30 = q_30; // @[Requantizer.cs:58]
-  assign Quantized_31 = q_31; // @[Requantizer.cs:58]
+  assign Quantized[7:0] = q_0; // @[Requantizer.cs:58]
+  assign Quantized[15:8] = q_1; // @[Requantizer.cs:58]
+  assign Quantized[23:16] = q_2; // @[Requantizer.cs:58]
+  assign Quantized[31:24] = q_3; // @[Requantizer.cs:58]
+  assign Quantized[39:32] = q_4; // @[Requantizer.cs:58]
+  assign Quantized[47:40] = q_5; // @[Requantizer.cs:58]
+  assign Quantized[55:48] = q_6; // @[Requantizer.cs:58]
+  assign Quantized[63:56] = q_7; // @[Requantizer.cs:58]
+  assign Quantized[71:64] = q_8; // @[Requantizer.cs:58]
+  assign Quantized[79:72] = q_9; // @[Requantizer.cs:58]
+  assign Quantized[87:80] = q_10; // @[Requantizer.cs:58]
+  assign Quantized[95:88] = q_11; // @[Requantizer.cs:58]
+  assign Quantized[103:96] = q_12; // @[Requantizer.cs:58]
+  assign Quantized[111:104] = q_13; // @[Requantizer.cs:58]
+  assign Quantized[119:112] = q_14; // @[Requantizer.cs:58]
+  assign Quantized[127:120] = q_15; // @[Requantizer.cs:58]
+  assign Quantized[135:128] = q_16; // @[Requantizer.cs:58]
+  assign Quantized[143:136] = q_17; // @[Requantizer.cs:58]
+  assign Quantized[151:144] = q_18; // @[Requantizer.cs:58]
+  assign Quantized[159:152] = q_19; // @[Requantizer.cs:58]
+  assign Quantized[167:160] = q_20; // @[Requantizer.cs:58]
+  assign Quantized[175:168] = q_21; // @[Requantizer.cs:58]
+  assign Quantized[183:176] = q_22; // @[Requantizer.cs:58]
+  assign Quantized[191:184] = q_23; // @[Requantizer.cs:58]
+  assign Quantized[199:192] = q_24; // @[Requantizer.cs:58]
+  assign Quantized[207:200] = q_25; // @[Requantizer.cs:58]
+  assign Quantized[215:208] = q_26; // @[Requantizer.cs:58]
+  assign Quantized[223:216] = q_27; // @[Requantizer.cs:58]
+  assign Quantized[231:224] = q_28; // @[Requantizer.cs:58]
+  assign Quantized[239:232] = q_29; // @[Requantizer.cs:58]
+  assign Quantized[247:240] = q_30; // @[Requantizer.cs:58]
+  assign Quantized[255:248] = q_31; // @[Requantizer.cs:58]
 
   always @(posedge clk) begin // @[Requantizer.cs:38]
     if (rst)
@@ -741,11 +615,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
-    acc_0 <= Accumulators_0;
+    acc_0 <= Accumulators[31:0];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_0 <= {{1{acc_0[31]}}, acc_0} + {{1{params_0_cast[31]}}, params_0_cast};
+    sum_0 <= {{1{acc_0[31]}}, acc_0} + {{1{params_0[53]}}, params_0[53:22]};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -773,11 +647,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
-    acc_1 <= Accumulators_1;
+    acc_1 <= Accumulators[63:32];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_1 <= {{1{acc_1[31]}}, acc_1} + {{1{params_1_cast[31]}}, params_1_cast};
+    sum_1 <= {{1{acc_1[31]}}, acc_1} + {{1{params_1[53]}}, params_1[53:22]};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -805,11 +679,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
-    acc_2 <= Accumulators_2;
+    acc_2 <= Accumulators[95:64];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_2 <= {{1{acc_2[31]}}, acc_2} + {{1{params_2_cast[31]}}, params_2_cast};
+    sum_2 <= {{1{acc_2[31]}}, acc_2} + {{1{params_2[53]}}, params_2[53:22]};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -837,11 +711,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
-    acc_3 <= Accumulators_3;
+    acc_3 <= Accumulators[127:96];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_3 <= {{1{acc_3[31]}}, acc_3} + {{1{params_3_cast[31]}}, params_3_cast};
+    sum_3 <= {{1{acc_3[31]}}, acc_3} + {{1{params_3[53]}}, params_3[53:22]};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -869,11 +743,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
-    acc_4 <= Accumulators_4;
+    acc_4 <= Accumulators[159:128];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_4 <= {{1{acc_4[31]}}, acc_4} + {{1{params_4_cast[31]}}, params_4_cast};
+    sum_4 <= {{1{acc_4[31]}}, acc_4} + {{1{params_4[53]}}, params_4[53:22]};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -901,11 +775,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
-    acc_5 <= Accumulators_5;
+    acc_5 <= Accumulators[191:160];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_5 <= {{1{acc_5[31]}}, acc_5} + {{1{params_5_cast[31]}}, params_5_cast};
+    sum_5 <= {{1{acc_5[31]}}, acc_5} + {{1{params_5[53]}}, params_5[53:22]};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -933,11 +807,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
-    acc_6 <= Accumulators_6;
+    acc_6 <= Accumulators[223:192];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_6 <= {{1{acc_6[31]}}, acc_6} + {{1{params_6_cast[31]}}, params_6_cast};
+    sum_6 <= {{1{acc_6[31]}}, acc_6} + {{1{params_6[53]}}, params_6[53:22]};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -965,11 +839,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
-    acc_7 <= Accumulators_7;
+    acc_7 <= Accumulators[255:224];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_7 <= {{1{acc_7[31]}}, acc_7} + {{1{params_7_cast[31]}}, params_7_cast};
+    sum_7 <= {{1{acc_7[31]}}, acc_7} + {{1{params_7[53]}}, params_7[53:22]};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -997,11 +871,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
-    acc_8 <= Accumulators_8;
+    acc_8 <= Accumulators[287:256];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_8 <= {{1{acc_8[31]}}, acc_8} + {{1{params_8_cast[31]}}, params_8_cast};
+    sum_8 <= {{1{acc_8[31]}}, acc_8} + {{1{params_8[53]}}, params_8[53:22]};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1029,11 +903,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
-    acc_9 <= Accumulators_9;
+    acc_9 <= Accumulators[319:288];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_9 <= {{1{acc_9[31]}}, acc_9} + {{1{params_9_cast[31]}}, params_9_cast};
+    sum_9 <= {{1{acc_9[31]}}, acc_9} + {{1{params_9[53]}}, params_9[53:22]};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1061,11 +935,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
-    acc_10 <= Accumulators_10;
+    acc_10 <= Accumulators[351:320];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_10 <= {{1{acc_10[31]}}, acc_10} + {{1{params_10_cast[31]}}, params_10_cast};
+    sum_10 <= {{1{acc_10[31]}}, acc_10} + {{1{params_10[53]}}, params_10[53:22]};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1093,11 +967,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
-    acc_11 <= Accumulators_11;
+    acc_11 <= Accumulators[383:352];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_11 <= {{1{acc_11[31]}}, acc_11} + {{1{params_11_cast[31]}}, params_11_cast};
+    sum_11 <= {{1{acc_11[31]}}, acc_11} + {{1{params_11[53]}}, params_11[53:22]};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1125,11 +999,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
-    acc_12 <= Accumulators_12;
+    acc_12 <= Accumulators[415:384];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_12 <= {{1{acc_12[31]}}, acc_12} + {{1{params_12_cast[31]}}, params_12_cast};
+    sum_12 <= {{1{acc_12[31]}}, acc_12} + {{1{params_12[53]}}, params_12[53:22]};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1157,11 +1031,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
-    acc_13 <= Accumulators_13;
+    acc_13 <= Accumulators[447:416];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_13 <= {{1{acc_13[31]}}, acc_13} + {{1{params_13_cast[31]}}, params_13_cast};
+    sum_13 <= {{1{acc_13[31]}}, acc_13} + {{1{params_13[53]}}, params_13[53:22]};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1189,11 +1063,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
-    acc_14 <= Accumulators_14;
+    acc_14 <= Accumulators[479:448];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_14 <= {{1{acc_14[31]}}, acc_14} + {{1{params_14_cast[31]}}, params_14_cast};
+    sum_14 <= {{1{acc_14[31]}}, acc_14} + {{1{params_14[53]}}, params_14[53:22]};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1221,11 +1095,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
-    acc_15 <= Accumulators_15;
+    acc_15 <= Accumulators[511:480];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_15 <= {{1{acc_15[31]}}, acc_15} + {{1{params_15_cast[31]}}, params_15_cast};
+    sum_15 <= {{1{acc_15[31]}}, acc_15} + {{1{params_15[53]}}, params_15[53:22]};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1253,11 +1127,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
-    acc_16 <= Accumulators_16;
+    acc_16 <= Accumulators[543:512];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_16 <= {{1{acc_16[31]}}, acc_16} + {{1{params_16_cast[31]}}, params_16_cast};
+    sum_16 <= {{1{acc_16[31]}}, acc_16} + {{1{params_16[53]}}, params_16[53:22]};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1285,11 +1159,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
-    acc_17 <= Accumulators_17;
+    acc_17 <= Accumulators[575:544];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_17 <= {{1{acc_17[31]}}, acc_17} + {{1{params_17_cast[31]}}, params_17_cast};
+    sum_17 <= {{1{acc_17[31]}}, acc_17} + {{1{params_17[53]}}, params_17[53:22]};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1317,11 +1191,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
-    acc_18 <= Accumulators_18;
+    acc_18 <= Accumulators[607:576];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_18 <= {{1{acc_18[31]}}, acc_18} + {{1{params_18_cast[31]}}, params_18_cast};
+    sum_18 <= {{1{acc_18[31]}}, acc_18} + {{1{params_18[53]}}, params_18[53:22]};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1349,11 +1223,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
-    acc_19 <= Accumulators_19;
+    acc_19 <= Accumulators[639:608];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_19 <= {{1{acc_19[31]}}, acc_19} + {{1{params_19_cast[31]}}, params_19_cast};
+    sum_19 <= {{1{acc_19[31]}}, acc_19} + {{1{params_19[53]}}, params_19[53:22]};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1381,11 +1255,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
-    acc_20 <= Accumulators_20;
+    acc_20 <= Accumulators[671:640];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_20 <= {{1{acc_20[31]}}, acc_20} + {{1{params_20_cast[31]}}, params_20_cast};
+    sum_20 <= {{1{acc_20[31]}}, acc_20} + {{1{params_20[53]}}, params_20[53:22]};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1413,11 +1287,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
-    acc_21 <= Accumulators_21;
+    acc_21 <= Accumulators[703:672];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_21 <= {{1{acc_21[31]}}, acc_21} + {{1{params_21_cast[31]}}, params_21_cast};
+    sum_21 <= {{1{acc_21[31]}}, acc_21} + {{1{params_21[53]}}, params_21[53:22]};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1445,11 +1319,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
-    acc_22 <= Accumulators_22;
+    acc_22 <= Accumulators[735:704];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_22 <= {{1{acc_22[31]}}, acc_22} + {{1{params_22_cast[31]}}, params_22_cast};
+    sum_22 <= {{1{acc_22[31]}}, acc_22} + {{1{params_22[53]}}, params_22[53:22]};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1477,11 +1351,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
-    acc_23 <= Accumulators_23;
+    acc_23 <= Accumulators[767:736];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_23 <= {{1{acc_23[31]}}, acc_23} + {{1{params_23_cast[31]}}, params_23_cast};
+    sum_23 <= {{1{acc_23[31]}}, acc_23} + {{1{params_23[53]}}, params_23[53:22]};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1509,11 +1383,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
-    acc_24 <= Accumulators_24;
+    acc_24 <= Accumulators[799:768];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_24 <= {{1{acc_24[31]}}, acc_24} + {{1{params_24_cast[31]}}, params_24_cast};
+    sum_24 <= {{1{acc_24[31]}}, acc_24} + {{1{params_24[53]}}, params_24[53:22]};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1541,11 +1415,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
-    acc_25 <= Accumulators_25;
+    acc_25 <= Accumulators[831:800];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_25 <= {{1{acc_25[31]}}, acc_25} + {{1{params_25_cast[31]}}, params_25_cast};
+    sum_25 <= {{1{acc_25[31]}}, acc_25} + {{1{params_25[53]}}, params_25[53:22]};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1573,11 +1447,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
-    acc_26 <= Accumulators_26;
+    acc_26 <= Accumulators[863:832];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_26 <= {{1{acc_26[31]}}, acc_26} + {{1{params_26_cast[31]}}, params_26_cast};
+    sum_26 <= {{1{acc_26[31]}}, acc_26} + {{1{params_26[53]}}, params_26[53:22]};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1605,11 +1479,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
-    acc_27 <= Accumulators_27;
+    acc_27 <= Accumulators[895:864];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_27 <= {{1{acc_27[31]}}, acc_27} + {{1{params_27_cast[31]}}, params_27_cast};
+    sum_27 <= {{1{acc_27[31]}}, acc_27} + {{1{params_27[53]}}, params_27[53:22]};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1637,11 +1511,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
-    acc_28 <= Accumulators_28;
+    acc_28 <= Accumulators[927:896];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_28 <= {{1{acc_28[31]}}, acc_28} + {{1{params_28_cast[31]}}, params_28_cast};
+    sum_28 <= {{1{acc_28[31]}}, acc_28} + {{1{params_28[53]}}, params_28[53:22]};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1669,11 +1543,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
-    acc_29 <= Accumulators_29;
+    acc_29 <= Accumulators[959:928];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_29 <= {{1{acc_29[31]}}, acc_29} + {{1{params_29_cast[31]}}, params_29_cast};
+    sum_29 <= {{1{acc_29[31]}}, acc_29} + {{1{params_29[53]}}, params_29[53:22]};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1701,11 +1575,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
-    acc_30 <= Accumulators_30;
+    acc_30 <= Accumulators[991:960];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_30 <= {{1{acc_30[31]}}, acc_30} + {{1{params_30_cast[31]}}, params_30_cast};
+    sum_30 <= {{1{acc_30[31]}}, acc_30} + {{1{params_30[53]}}, params_30[53:22]};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]
@@ -1733,11 +1607,11 @@ module Requantizer32 (
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:48]
-    acc_31 <= Accumulators_31;
+    acc_31 <= Accumulators[1023:992];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:52]
-    sum_31 <= {{1{acc_31[31]}}, acc_31} + {{1{params_31_cast[31]}}, params_31_cast};
+    sum_31 <= {{1{acc_31[31]}}, acc_31} + {{1{params_31[53]}}, params_31[53:22]};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:53]

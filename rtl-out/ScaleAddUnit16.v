@@ -6,59 +6,14 @@ module ScaleAddUnit16 (
   input wire rst,
   input wire InValid, // @[ScaleAddUnit.cs:26]
   input wire OutReady, // @[ScaleAddUnit.cs:27]
-  input wire signed [7:0] A_0, // @[ScaleAddUnit.cs:28]
-  input wire signed [7:0] A_1, // @[ScaleAddUnit.cs:28]
-  input wire signed [7:0] A_2, // @[ScaleAddUnit.cs:28]
-  input wire signed [7:0] A_3, // @[ScaleAddUnit.cs:28]
-  input wire signed [7:0] A_4, // @[ScaleAddUnit.cs:28]
-  input wire signed [7:0] A_5, // @[ScaleAddUnit.cs:28]
-  input wire signed [7:0] A_6, // @[ScaleAddUnit.cs:28]
-  input wire signed [7:0] A_7, // @[ScaleAddUnit.cs:28]
-  input wire signed [7:0] A_8, // @[ScaleAddUnit.cs:28]
-  input wire signed [7:0] A_9, // @[ScaleAddUnit.cs:28]
-  input wire signed [7:0] A_10, // @[ScaleAddUnit.cs:28]
-  input wire signed [7:0] A_11, // @[ScaleAddUnit.cs:28]
-  input wire signed [7:0] A_12, // @[ScaleAddUnit.cs:28]
-  input wire signed [7:0] A_13, // @[ScaleAddUnit.cs:28]
-  input wire signed [7:0] A_14, // @[ScaleAddUnit.cs:28]
-  input wire signed [7:0] A_15, // @[ScaleAddUnit.cs:28]
-  input wire signed [7:0] B_0, // @[ScaleAddUnit.cs:29]
-  input wire signed [7:0] B_1, // @[ScaleAddUnit.cs:29]
-  input wire signed [7:0] B_2, // @[ScaleAddUnit.cs:29]
-  input wire signed [7:0] B_3, // @[ScaleAddUnit.cs:29]
-  input wire signed [7:0] B_4, // @[ScaleAddUnit.cs:29]
-  input wire signed [7:0] B_5, // @[ScaleAddUnit.cs:29]
-  input wire signed [7:0] B_6, // @[ScaleAddUnit.cs:29]
-  input wire signed [7:0] B_7, // @[ScaleAddUnit.cs:29]
-  input wire signed [7:0] B_8, // @[ScaleAddUnit.cs:29]
-  input wire signed [7:0] B_9, // @[ScaleAddUnit.cs:29]
-  input wire signed [7:0] B_10, // @[ScaleAddUnit.cs:29]
-  input wire signed [7:0] B_11, // @[ScaleAddUnit.cs:29]
-  input wire signed [7:0] B_12, // @[ScaleAddUnit.cs:29]
-  input wire signed [7:0] B_13, // @[ScaleAddUnit.cs:29]
-  input wire signed [7:0] B_14, // @[ScaleAddUnit.cs:29]
-  input wire signed [7:0] B_15, // @[ScaleAddUnit.cs:29]
+  input wire [127:0] A, // @[ScaleAddUnit.cs:28]
+  input wire [127:0] B, // @[ScaleAddUnit.cs:29]
   input wire [15:0] MultiplierA, // @[ScaleAddUnit.cs:30]
   input wire [15:0] MultiplierB, // @[ScaleAddUnit.cs:31]
   input wire [5:0] Shift, // @[ScaleAddUnit.cs:32]
   output wire InReady, // @[ScaleAddUnit.cs:33]
   output wire OutValid, // @[ScaleAddUnit.cs:34]
-  output wire signed [7:0] Y_0, // @[ScaleAddUnit.cs:35]
-  output wire signed [7:0] Y_1, // @[ScaleAddUnit.cs:35]
-  output wire signed [7:0] Y_2, // @[ScaleAddUnit.cs:35]
-  output wire signed [7:0] Y_3, // @[ScaleAddUnit.cs:35]
-  output wire signed [7:0] Y_4, // @[ScaleAddUnit.cs:35]
-  output wire signed [7:0] Y_5, // @[ScaleAddUnit.cs:35]
-  output wire signed [7:0] Y_6, // @[ScaleAddUnit.cs:35]
-  output wire signed [7:0] Y_7, // @[ScaleAddUnit.cs:35]
-  output wire signed [7:0] Y_8, // @[ScaleAddUnit.cs:35]
-  output wire signed [7:0] Y_9, // @[ScaleAddUnit.cs:35]
-  output wire signed [7:0] Y_10, // @[ScaleAddUnit.cs:35]
-  output wire signed [7:0] Y_11, // @[ScaleAddUnit.cs:35]
-  output wire signed [7:0] Y_12, // @[ScaleAddUnit.cs:35]
-  output wire signed [7:0] Y_13, // @[ScaleAddUnit.cs:35]
-  output wire signed [7:0] Y_14, // @[ScaleAddUnit.cs:35]
-  output wire signed [7:0] Y_15 // @[ScaleAddUnit.cs:35]
+  output wire [127:0] Y // @[ScaleAddUnit.cs:35]
 );
 
   reg valid_0; // @[ScaleAddUnit.cs:38]
@@ -388,14 +343,14 @@ module ScaleAddUnit16 (
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire signed [16:0] MultiplierA_cast; // @[ScaleAddUnit.cs:63]
-  wire signed [18:0] MultiplierA_ext; // @[ScaleAddUnit.cs:63]
+  wire [16:0] MultiplierA_ext; // @[ScaleAddUnit.cs:63]
+  wire signed [18:0] MultiplierA_ext_1; // @[ScaleAddUnit.cs:63]
   wire [19:0] MultiplierA_cat; // @[ScaleAddUnit.cs:63]
-  wire signed [18:0] MultiplierA_cast_1; // @[ScaleAddUnit.cs:64]
-  wire signed [16:0] MultiplierB_cast; // @[ScaleAddUnit.cs:63]
-  wire signed [18:0] MultiplierB_ext; // @[ScaleAddUnit.cs:63]
+  wire signed [18:0] MultiplierA_cast; // @[ScaleAddUnit.cs:64]
+  wire [16:0] MultiplierB_ext; // @[ScaleAddUnit.cs:63]
+  wire signed [18:0] MultiplierB_ext_1; // @[ScaleAddUnit.cs:63]
   wire [19:0] MultiplierB_cat; // @[ScaleAddUnit.cs:63]
-  wire signed [18:0] MultiplierB_cast_1; // @[ScaleAddUnit.cs:64]
+  wire signed [18:0] MultiplierB_cast; // @[ScaleAddUnit.cs:64]
   wire signed [18:0] a_0_mux; // @[ScaleAddUnit.cs:49]
   wire signed [18:0] a_0_mux_1; // @[ScaleAddUnit.cs:49]
   wire signed [18:0] a_0_mux_2; // @[ScaleAddUnit.cs:49]
@@ -542,14 +497,14 @@ module ScaleAddUnit16 (
   wire signed [25:0] rounding_15_cast; // @[ScaleAddUnit.cs:57]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign MultiplierA_cast = {1'd0, MultiplierA}; // @[ScaleAddUnit.cs:63]
-  assign MultiplierA_ext = {{2{MultiplierA_cast[16]}}, MultiplierA_cast}; // @[ScaleAddUnit.cs:63]
-  assign MultiplierA_cat = {MultiplierA_ext, 1'b0}; // @[ScaleAddUnit.cs:63]
-  assign MultiplierA_cast_1 = MultiplierA_cat[18:0]; // @[ScaleAddUnit.cs:64]
-  assign MultiplierB_cast = {1'd0, MultiplierB}; // @[ScaleAddUnit.cs:63]
-  assign MultiplierB_ext = {{2{MultiplierB_cast[16]}}, MultiplierB_cast}; // @[ScaleAddUnit.cs:63]
-  assign MultiplierB_cat = {MultiplierB_ext, 1'b0}; // @[ScaleAddUnit.cs:63]
-  assign MultiplierB_cast_1 = MultiplierB_cat[18:0]; // @[ScaleAddUnit.cs:64]
+  assign MultiplierA_ext = {1'd0, MultiplierA}; // @[ScaleAddUnit.cs:63]
+  assign MultiplierA_ext_1 = {{2{MultiplierA_ext[16]}}, MultiplierA_ext}; // @[ScaleAddUnit.cs:63]
+  assign MultiplierA_cat = {MultiplierA_ext_1, 1'b0}; // @[ScaleAddUnit.cs:63]
+  assign MultiplierA_cast = MultiplierA_cat[18:0]; // @[ScaleAddUnit.cs:64]
+  assign MultiplierB_ext = {1'd0, MultiplierB}; // @[ScaleAddUnit.cs:63]
+  assign MultiplierB_ext_1 = {{2{MultiplierB_ext[16]}}, MultiplierB_ext}; // @[ScaleAddUnit.cs:63]
+  assign MultiplierB_cat = {MultiplierB_ext_1, 1'b0}; // @[ScaleAddUnit.cs:63]
+  assign MultiplierB_cast = MultiplierB_cat[18:0]; // @[ScaleAddUnit.cs:64]
   assign a_0_mux = (a_0[0] ^ 1'b0) ? (a_0[1] ? minus_a : multiplier_a) : ((((a_0[1] & (~a_0[0])) & (~1'b0)) | (((~a_0[1]) & a_0[0]) & 1'b0)) ? (a_0[1] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
   assign a_0_mux_1 = (a_0[2] ^ a_0[1]) ? (a_0[3] ? minus_a : multiplier_a) : ((((a_0[3] & (~a_0[2])) & (~a_0[1])) | (((~a_0[3]) & a_0[2]) & a_0[1])) ? (a_0[3] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
   assign a_0_mux_2 = (a_0[4] ^ a_0[3]) ? (a_0[5] ? minus_a : multiplier_a) : ((((a_0[5] & (~a_0[4])) & (~a_0[3])) | (((~a_0[5]) & a_0[4]) & a_0[3])) ? (a_0[5] ? minus_twice_a : twice_a) : 19'd0); // @[ScaleAddUnit.cs:49]
@@ -696,22 +651,22 @@ module ScaleAddUnit16 (
   assign rounding_15_cast = rounding_15_add[26:1]; // @[ScaleAddUnit.cs:57]
   assign InReady = OutReady; // @[ScaleAddUnit.cs:37]
   assign OutValid = valid_6; // @[ScaleAddUnit.cs:38]
-  assign Y_0 = y_0; // @[ScaleAddUnit.cs:57]
-  assign Y_1 = y_1; // @[ScaleAddUnit.cs:57]
-  assign Y_2 = y_2; // @[ScaleAddUnit.cs:57]
-  assign Y_3 = y_3; // @[ScaleAddUnit.cs:57]
-  assign Y_4 = y_4; // @[ScaleAddUnit.cs:57]
-  assign Y_5 = y_5; // @[ScaleAddUnit.cs:57]
-  assign Y_6 = y_6; // @[ScaleAddUnit.cs:57]
-  assign Y_7 = y_7; // @[ScaleAddUnit.cs:57]
-  assign Y_8 = y_8; // @[ScaleAddUnit.cs:57]
-  assign Y_9 = y_9; // @[ScaleAddUnit.cs:57]
-  assign Y_10 = y_10; // @[ScaleAddUnit.cs:57]
-  assign Y_11 = y_11; // @[ScaleAddUnit.cs:57]
-  assign Y_12 = y_12; // @[ScaleAddUnit.cs:57]
-  assign Y_13 = y_13; // @[ScaleAddUnit.cs:57]
-  assign Y_14 = y_14; // @[ScaleAddUnit.cs:57]
-  assign Y_15 = y_15; // @[ScaleAddUnit.cs:57]
+  assign Y[7:0] = y_0; // @[ScaleAddUnit.cs:57]
+  assign Y[15:8] = y_1; // @[ScaleAddUnit.cs:57]
+  assign Y[23:16] = y_2; // @[ScaleAddUnit.cs:57]
+  assign Y[31:24] = y_3; // @[ScaleAddUnit.cs:57]
+  assign Y[39:32] = y_4; // @[ScaleAddUnit.cs:57]
+  assign Y[47:40] = y_5; // @[ScaleAddUnit.cs:57]
+  assign Y[55:48] = y_6; // @[ScaleAddUnit.cs:57]
+  assign Y[63:56] = y_7; // @[ScaleAddUnit.cs:57]
+  assign Y[71:64] = y_8; // @[ScaleAddUnit.cs:57]
+  assign Y[79:72] = y_9; // @[ScaleAddUnit.cs:57]
+  assign Y[87:80] = y_10; // @[ScaleAddUnit.cs:57]
+  assign Y[95:88] = y_11; // @[ScaleAddUnit.cs:57]
+  assign Y[103:96] = y_12; // @[ScaleAddUnit.cs:57]
+  assign Y[111:104] = y_13; // @[ScaleAddUnit.cs:57]
+  assign Y[119:112] = y_14; // @[ScaleAddUnit.cs:57]
+  assign Y[127:120] = y_15; // @[ScaleAddUnit.cs:57]
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:38]
     if (rst)
@@ -764,7 +719,7 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:63]
     if (OutReady)
-      multiplier_a <= {{2{MultiplierA_cast[16]}}, MultiplierA_cast};
+      multiplier_a <= {{2{MultiplierA_ext[16]}}, MultiplierA_ext};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:63]
@@ -774,17 +729,17 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:64]
     if (OutReady)
-      minus_a <= 19'd0 - MultiplierA_ext;
+      minus_a <= 19'd0 - MultiplierA_ext_1;
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:64]
     if (OutReady)
-      minus_twice_a <= 19'd0 - MultiplierA_cast_1;
+      minus_twice_a <= 19'd0 - MultiplierA_cast;
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:63]
     if (OutReady)
-      multiplier_b <= {{2{MultiplierB_cast[16]}}, MultiplierB_cast};
+      multiplier_b <= {{2{MultiplierB_ext[16]}}, MultiplierB_ext};
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:63]
@@ -794,12 +749,12 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:64]
     if (OutReady)
-      minus_b <= 19'd0 - MultiplierB_ext;
+      minus_b <= 19'd0 - MultiplierB_ext_1;
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:64]
     if (OutReady)
-      minus_twice_b <= 19'd0 - MultiplierB_cast_1;
+      minus_twice_b <= 19'd0 - MultiplierB_cast;
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:41]
@@ -829,12 +784,12 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
     if (OutReady)
-      a_0 <= A_0;
+      a_0 <= A[7:0];
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:47]
     if (OutReady)
-      b_0 <= B_0;
+      b_0 <= B[7:0];
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -924,12 +879,12 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
     if (OutReady)
-      a_1 <= A_1;
+      a_1 <= A[15:8];
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:47]
     if (OutReady)
-      b_1 <= B_1;
+      b_1 <= B[15:8];
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -1019,12 +974,12 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
     if (OutReady)
-      a_2 <= A_2;
+      a_2 <= A[23:16];
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:47]
     if (OutReady)
-      b_2 <= B_2;
+      b_2 <= B[23:16];
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -1114,12 +1069,12 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
     if (OutReady)
-      a_3 <= A_3;
+      a_3 <= A[31:24];
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:47]
     if (OutReady)
-      b_3 <= B_3;
+      b_3 <= B[31:24];
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -1209,12 +1164,12 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
     if (OutReady)
-      a_4 <= A_4;
+      a_4 <= A[39:32];
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:47]
     if (OutReady)
-      b_4 <= B_4;
+      b_4 <= B[39:32];
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -1304,12 +1259,12 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
     if (OutReady)
-      a_5 <= A_5;
+      a_5 <= A[47:40];
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:47]
     if (OutReady)
-      b_5 <= B_5;
+      b_5 <= B[47:40];
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -1399,12 +1354,12 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
     if (OutReady)
-      a_6 <= A_6;
+      a_6 <= A[55:48];
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:47]
     if (OutReady)
-      b_6 <= B_6;
+      b_6 <= B[55:48];
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -1494,12 +1449,12 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
     if (OutReady)
-      a_7 <= A_7;
+      a_7 <= A[63:56];
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:47]
     if (OutReady)
-      b_7 <= B_7;
+      b_7 <= B[63:56];
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -1589,12 +1544,12 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
     if (OutReady)
-      a_8 <= A_8;
+      a_8 <= A[71:64];
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:47]
     if (OutReady)
-      b_8 <= B_8;
+      b_8 <= B[71:64];
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -1684,12 +1639,12 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
     if (OutReady)
-      a_9 <= A_9;
+      a_9 <= A[79:72];
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:47]
     if (OutReady)
-      b_9 <= B_9;
+      b_9 <= B[79:72];
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -1779,12 +1734,12 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
     if (OutReady)
-      a_10 <= A_10;
+      a_10 <= A[87:80];
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:47]
     if (OutReady)
-      b_10 <= B_10;
+      b_10 <= B[87:80];
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -1874,12 +1829,12 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
     if (OutReady)
-      a_11 <= A_11;
+      a_11 <= A[95:88];
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:47]
     if (OutReady)
-      b_11 <= B_11;
+      b_11 <= B[95:88];
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -1969,12 +1924,12 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
     if (OutReady)
-      a_12 <= A_12;
+      a_12 <= A[103:96];
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:47]
     if (OutReady)
-      b_12 <= B_12;
+      b_12 <= B[103:96];
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -2064,12 +2019,12 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
     if (OutReady)
-      a_13 <= A_13;
+      a_13 <= A[111:104];
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:47]
     if (OutReady)
-      b_13 <= B_13;
+      b_13 <= B[111:104];
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -2159,12 +2114,12 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
     if (OutReady)
-      a_14 <= A_14;
+      a_14 <= A[119:112];
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:47]
     if (OutReady)
-      b_14 <= B_14;
+      b_14 <= B[119:112];
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]
@@ -2254,12 +2209,12 @@ module ScaleAddUnit16 (
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:46]
     if (OutReady)
-      a_15 <= A_15;
+      a_15 <= A[127:120];
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:47]
     if (OutReady)
-      b_15 <= B_15;
+      b_15 <= B[127:120];
   end
 
   always @(posedge clk) begin // @[ScaleAddUnit.cs:49]

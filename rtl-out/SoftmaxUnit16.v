@@ -6,38 +6,8 @@ module SoftmaxUnit16 (
   input wire rst,
   input wire InValid, // @[SoftmaxUnit.cs:44]
   input wire OutReady, // @[SoftmaxUnit.cs:45]
-  input wire signed [31:0] Scores_0, // @[SoftmaxUnit.cs:46]
-  input wire signed [31:0] Scores_1, // @[SoftmaxUnit.cs:46]
-  input wire signed [31:0] Scores_2, // @[SoftmaxUnit.cs:46]
-  input wire signed [31:0] Scores_3, // @[SoftmaxUnit.cs:46]
-  input wire signed [31:0] Scores_4, // @[SoftmaxUnit.cs:46]
-  input wire signed [31:0] Scores_5, // @[SoftmaxUnit.cs:46]
-  input wire signed [31:0] Scores_6, // @[SoftmaxUnit.cs:46]
-  input wire signed [31:0] Scores_7, // @[SoftmaxUnit.cs:46]
-  input wire signed [31:0] Scores_8, // @[SoftmaxUnit.cs:46]
-  input wire signed [31:0] Scores_9, // @[SoftmaxUnit.cs:46]
-  input wire signed [31:0] Scores_10, // @[SoftmaxUnit.cs:46]
-  input wire signed [31:0] Scores_11, // @[SoftmaxUnit.cs:46]
-  input wire signed [31:0] Scores_12, // @[SoftmaxUnit.cs:46]
-  input wire signed [31:0] Scores_13, // @[SoftmaxUnit.cs:46]
-  input wire signed [31:0] Scores_14, // @[SoftmaxUnit.cs:46]
-  input wire signed [31:0] Scores_15, // @[SoftmaxUnit.cs:46]
-  input wire LaneValid_0, // @[SoftmaxUnit.cs:47]
-  input wire LaneValid_1, // @[SoftmaxUnit.cs:47]
-  input wire LaneValid_2, // @[SoftmaxUnit.cs:47]
-  input wire LaneValid_3, // @[SoftmaxUnit.cs:47]
-  input wire LaneValid_4, // @[SoftmaxUnit.cs:47]
-  input wire LaneValid_5, // @[SoftmaxUnit.cs:47]
-  input wire LaneValid_6, // @[SoftmaxUnit.cs:47]
-  input wire LaneValid_7, // @[SoftmaxUnit.cs:47]
-  input wire LaneValid_8, // @[SoftmaxUnit.cs:47]
-  input wire LaneValid_9, // @[SoftmaxUnit.cs:47]
-  input wire LaneValid_10, // @[SoftmaxUnit.cs:47]
-  input wire LaneValid_11, // @[SoftmaxUnit.cs:47]
-  input wire LaneValid_12, // @[SoftmaxUnit.cs:47]
-  input wire LaneValid_13, // @[SoftmaxUnit.cs:47]
-  input wire LaneValid_14, // @[SoftmaxUnit.cs:47]
-  input wire LaneValid_15, // @[SoftmaxUnit.cs:47]
+  input wire [511:0] Scores, // @[SoftmaxUnit.cs:46]
+  input wire [15:0] LaneValid, // @[SoftmaxUnit.cs:47]
   input wire [1:0] Pass, // @[SoftmaxUnit.cs:48]
   input wire RowStart, // @[SoftmaxUnit.cs:49]
   input wire Unsigned, // @[SoftmaxUnit.cs:50]
@@ -46,22 +16,7 @@ module SoftmaxUnit16 (
   input wire Divide, // @[SoftmaxUnit.cs:53]
   output wire InReady, // @[SoftmaxUnit.cs:54]
   output wire OutValid, // @[SoftmaxUnit.cs:55]
-  output wire signed [7:0] Probabilities_0, // @[SoftmaxUnit.cs:56]
-  output wire signed [7:0] Probabilities_1, // @[SoftmaxUnit.cs:56]
-  output wire signed [7:0] Probabilities_2, // @[SoftmaxUnit.cs:56]
-  output wire signed [7:0] Probabilities_3, // @[SoftmaxUnit.cs:56]
-  output wire signed [7:0] Probabilities_4, // @[SoftmaxUnit.cs:56]
-  output wire signed [7:0] Probabilities_5, // @[SoftmaxUnit.cs:56]
-  output wire signed [7:0] Probabilities_6, // @[SoftmaxUnit.cs:56]
-  output wire signed [7:0] Probabilities_7, // @[SoftmaxUnit.cs:56]
-  output wire signed [7:0] Probabilities_8, // @[SoftmaxUnit.cs:56]
-  output wire signed [7:0] Probabilities_9, // @[SoftmaxUnit.cs:56]
-  output wire signed [7:0] Probabilities_10, // @[SoftmaxUnit.cs:56]
-  output wire signed [7:0] Probabilities_11, // @[SoftmaxUnit.cs:56]
-  output wire signed [7:0] Probabilities_12, // @[SoftmaxUnit.cs:56]
-  output wire signed [7:0] Probabilities_13, // @[SoftmaxUnit.cs:56]
-  output wire signed [7:0] Probabilities_14, // @[SoftmaxUnit.cs:56]
-  output wire signed [7:0] Probabilities_15, // @[SoftmaxUnit.cs:56]
+  output wire [127:0] Probabilities, // @[SoftmaxUnit.cs:56]
   output wire Busy // @[SoftmaxUnit.cs:57]
 );
 
@@ -596,86 +551,54 @@ module SoftmaxUnit16 (
   wire [15:0] entry_15_shiftright; // @[SoftmaxUnit.cs:113]
   wire [33:0] remainder_cat; // @[SoftmaxUnit.cs:136, SoftmaxUnit.cs:142]
   wire remainder_ge; // @[SoftmaxUnit.cs:136, SoftmaxUnit.cs:142]
-  wire signed [41:0] unsigned_9_cast; // @[SoftmaxUnit.cs:157]
-  wire signed [11:0] unsigned_9_cast_1; // @[SoftmaxUnit.cs:157]
+  wire [41:0] unsigned_9_ext; // @[SoftmaxUnit.cs:157]
   wire signed [12:0] unsigned_9_add; // @[SoftmaxUnit.cs:157]
-  wire signed [10:0] unsigned_9_cast_2; // @[SoftmaxUnit.cs:157]
   wire signed [8:0] unsigned_9_mux; // @[SoftmaxUnit.cs:157]
   wire signed [11:0] unsigned_9_sub; // @[SoftmaxUnit.cs:157]
-  wire signed [41:0] unsigned_9_cast_3; // @[SoftmaxUnit.cs:157]
-  wire signed [11:0] unsigned_9_cast_4; // @[SoftmaxUnit.cs:157]
+  wire [41:0] unsigned_9_ext_1; // @[SoftmaxUnit.cs:157]
   wire signed [12:0] unsigned_9_add_1; // @[SoftmaxUnit.cs:157]
-  wire signed [10:0] unsigned_9_cast_5; // @[SoftmaxUnit.cs:157]
   wire signed [11:0] unsigned_9_sub_1; // @[SoftmaxUnit.cs:157]
-  wire signed [41:0] unsigned_9_cast_6; // @[SoftmaxUnit.cs:157]
-  wire signed [11:0] unsigned_9_cast_7; // @[SoftmaxUnit.cs:157]
+  wire [41:0] unsigned_9_ext_2; // @[SoftmaxUnit.cs:157]
   wire signed [12:0] unsigned_9_add_2; // @[SoftmaxUnit.cs:157]
-  wire signed [10:0] unsigned_9_cast_8; // @[SoftmaxUnit.cs:157]
   wire signed [11:0] unsigned_9_sub_2; // @[SoftmaxUnit.cs:157]
-  wire signed [41:0] unsigned_9_cast_9; // @[SoftmaxUnit.cs:157]
-  wire signed [11:0] unsigned_9_cast_10; // @[SoftmaxUnit.cs:157]
+  wire [41:0] unsigned_9_ext_3; // @[SoftmaxUnit.cs:157]
   wire signed [12:0] unsigned_9_add_3; // @[SoftmaxUnit.cs:157]
-  wire signed [10:0] unsigned_9_cast_11; // @[SoftmaxUnit.cs:157]
   wire signed [11:0] unsigned_9_sub_3; // @[SoftmaxUnit.cs:157]
-  wire signed [41:0] unsigned_9_cast_12; // @[SoftmaxUnit.cs:157]
-  wire signed [11:0] unsigned_9_cast_13; // @[SoftmaxUnit.cs:157]
+  wire [41:0] unsigned_9_ext_4; // @[SoftmaxUnit.cs:157]
   wire signed [12:0] unsigned_9_add_4; // @[SoftmaxUnit.cs:157]
-  wire signed [10:0] unsigned_9_cast_14; // @[SoftmaxUnit.cs:157]
   wire signed [11:0] unsigned_9_sub_4; // @[SoftmaxUnit.cs:157]
-  wire signed [41:0] unsigned_9_cast_15; // @[SoftmaxUnit.cs:157]
-  wire signed [11:0] unsigned_9_cast_16; // @[SoftmaxUnit.cs:157]
+  wire [41:0] unsigned_9_ext_5; // @[SoftmaxUnit.cs:157]
   wire signed [12:0] unsigned_9_add_5; // @[SoftmaxUnit.cs:157]
-  wire signed [10:0] unsigned_9_cast_17; // @[SoftmaxUnit.cs:157]
   wire signed [11:0] unsigned_9_sub_5; // @[SoftmaxUnit.cs:157]
-  wire signed [41:0] unsigned_9_cast_18; // @[SoftmaxUnit.cs:157]
-  wire signed [11:0] unsigned_9_cast_19; // @[SoftmaxUnit.cs:157]
+  wire [41:0] unsigned_9_ext_6; // @[SoftmaxUnit.cs:157]
   wire signed [12:0] unsigned_9_add_6; // @[SoftmaxUnit.cs:157]
-  wire signed [10:0] unsigned_9_cast_20; // @[SoftmaxUnit.cs:157]
   wire signed [11:0] unsigned_9_sub_6; // @[SoftmaxUnit.cs:157]
-  wire signed [41:0] unsigned_9_cast_21; // @[SoftmaxUnit.cs:157]
-  wire signed [11:0] unsigned_9_cast_22; // @[SoftmaxUnit.cs:157]
+  wire [41:0] unsigned_9_ext_7; // @[SoftmaxUnit.cs:157]
   wire signed [12:0] unsigned_9_add_7; // @[SoftmaxUnit.cs:157]
-  wire signed [10:0] unsigned_9_cast_23; // @[SoftmaxUnit.cs:157]
   wire signed [11:0] unsigned_9_sub_7; // @[SoftmaxUnit.cs:157]
-  wire signed [41:0] unsigned_9_cast_24; // @[SoftmaxUnit.cs:157]
-  wire signed [11:0] unsigned_9_cast_25; // @[SoftmaxUnit.cs:157]
+  wire [41:0] unsigned_9_ext_8; // @[SoftmaxUnit.cs:157]
   wire signed [12:0] unsigned_9_add_8; // @[SoftmaxUnit.cs:157]
-  wire signed [10:0] unsigned_9_cast_26; // @[SoftmaxUnit.cs:157]
   wire signed [11:0] unsigned_9_sub_8; // @[SoftmaxUnit.cs:157]
-  wire signed [41:0] unsigned_9_cast_27; // @[SoftmaxUnit.cs:157]
-  wire signed [11:0] unsigned_9_cast_28; // @[SoftmaxUnit.cs:157]
+  wire [41:0] unsigned_9_ext_9; // @[SoftmaxUnit.cs:157]
   wire signed [12:0] unsigned_9_add_9; // @[SoftmaxUnit.cs:157]
-  wire signed [10:0] unsigned_9_cast_29; // @[SoftmaxUnit.cs:157]
   wire signed [11:0] unsigned_9_sub_9; // @[SoftmaxUnit.cs:157]
-  wire signed [41:0] unsigned_9_cast_30; // @[SoftmaxUnit.cs:157]
-  wire signed [11:0] unsigned_9_cast_31; // @[SoftmaxUnit.cs:157]
+  wire [41:0] unsigned_9_ext_10; // @[SoftmaxUnit.cs:157]
   wire signed [12:0] unsigned_9_add_10; // @[SoftmaxUnit.cs:157]
-  wire signed [10:0] unsigned_9_cast_32; // @[SoftmaxUnit.cs:157]
   wire signed [11:0] unsigned_9_sub_10; // @[SoftmaxUnit.cs:157]
-  wire signed [41:0] unsigned_9_cast_33; // @[SoftmaxUnit.cs:157]
-  wire signed [11:0] unsigned_9_cast_34; // @[SoftmaxUnit.cs:157]
+  wire [41:0] unsigned_9_ext_11; // @[SoftmaxUnit.cs:157]
   wire signed [12:0] unsigned_9_add_11; // @[SoftmaxUnit.cs:157]
-  wire signed [10:0] unsigned_9_cast_35; // @[SoftmaxUnit.cs:157]
   wire signed [11:0] unsigned_9_sub_11; // @[SoftmaxUnit.cs:157]
-  wire signed [41:0] unsigned_9_cast_36; // @[SoftmaxUnit.cs:157]
-  wire signed [11:0] unsigned_9_cast_37; // @[SoftmaxUnit.cs:157]
+  wire [41:0] unsigned_9_ext_12; // @[SoftmaxUnit.cs:157]
   wire signed [12:0] unsigned_9_add_12; // @[SoftmaxUnit.cs:157]
-  wire signed [10:0] unsigned_9_cast_38; // @[SoftmaxUnit.cs:157]
   wire signed [11:0] unsigned_9_sub_12; // @[SoftmaxUnit.cs:157]
-  wire signed [41:0] unsigned_9_cast_39; // @[SoftmaxUnit.cs:157]
-  wire signed [11:0] unsigned_9_cast_40; // @[SoftmaxUnit.cs:157]
+  wire [41:0] unsigned_9_ext_13; // @[SoftmaxUnit.cs:157]
   wire signed [12:0] unsigned_9_add_13; // @[SoftmaxUnit.cs:157]
-  wire signed [10:0] unsigned_9_cast_41; // @[SoftmaxUnit.cs:157]
   wire signed [11:0] unsigned_9_sub_13; // @[SoftmaxUnit.cs:157]
-  wire signed [41:0] unsigned_9_cast_42; // @[SoftmaxUnit.cs:157]
-  wire signed [11:0] unsigned_9_cast_43; // @[SoftmaxUnit.cs:157]
+  wire [41:0] unsigned_9_ext_14; // @[SoftmaxUnit.cs:157]
   wire signed [12:0] unsigned_9_add_14; // @[SoftmaxUnit.cs:157]
-  wire signed [10:0] unsigned_9_cast_44; // @[SoftmaxUnit.cs:157]
   wire signed [11:0] unsigned_9_sub_14; // @[SoftmaxUnit.cs:157]
-  wire signed [41:0] unsigned_9_cast_45; // @[SoftmaxUnit.cs:157]
-  wire signed [11:0] unsigned_9_cast_46; // @[SoftmaxUnit.cs:157]
+  wire [41:0] unsigned_9_ext_15; // @[SoftmaxUnit.cs:157]
   wire signed [12:0] unsigned_9_add_15; // @[SoftmaxUnit.cs:157]
-  wire signed [10:0] unsigned_9_cast_47; // @[SoftmaxUnit.cs:157]
   wire signed [11:0] unsigned_9_sub_15; // @[SoftmaxUnit.cs:157]
   /* verilator lint_on UNUSEDSIGNAL */
 
@@ -4947,105 +4870,73 @@ module SoftmaxUnit16 (
   assign entry_15_shiftright = entry_15 >> shift_by_7_15; // @[SoftmaxUnit.cs:113]
   assign remainder_cat = {remainder, ((divide_count == 6'd32) ? 1'b1 : 1'b0)}; // @[SoftmaxUnit.cs:136, SoftmaxUnit.cs:142]
   assign remainder_ge = $unsigned(remainder_cat) >= $unsigned({2'd0, divisor}); // @[SoftmaxUnit.cs:136, SoftmaxUnit.cs:142]
-  assign unsigned_9_cast = {1'd0, (unsigned_9 ? ({scaled_0, 8'd0} - {8'd0, scaled_0}) : {1'd0, ({scaled_0, 7'd0} - {7'd0, scaled_0})})}; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_1 = unsigned_9_cast[41:30]; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_add = {{1{unsigned_9_cast_1[11]}}, unsigned_9_cast_1} + 13'd1; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_2 = unsigned_9_add[11:1]; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_ext = {1'd0, (unsigned_9 ? ({scaled_0, 8'd0} - {8'd0, scaled_0}) : {1'd0, ({scaled_0, 7'd0} - {7'd0, scaled_0})})}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_add = {{1{unsigned_9_ext[41]}}, unsigned_9_ext[41:30]} + 13'd1; // @[SoftmaxUnit.cs:157]
   assign unsigned_9_mux = unsigned_9 ? 9'd128 : 9'd0; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_sub = {{1{unsigned_9_cast_2[10]}}, unsigned_9_cast_2} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_3 = {1'd0, (unsigned_9 ? ({scaled_1, 8'd0} - {8'd0, scaled_1}) : {1'd0, ({scaled_1, 7'd0} - {7'd0, scaled_1})})}; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_4 = unsigned_9_cast_3[41:30]; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_add_1 = {{1{unsigned_9_cast_4[11]}}, unsigned_9_cast_4} + 13'd1; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_5 = unsigned_9_add_1[11:1]; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_sub_1 = {{1{unsigned_9_cast_5[10]}}, unsigned_9_cast_5} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_6 = {1'd0, (unsigned_9 ? ({scaled_2, 8'd0} - {8'd0, scaled_2}) : {1'd0, ({scaled_2, 7'd0} - {7'd0, scaled_2})})}; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_7 = unsigned_9_cast_6[41:30]; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_add_2 = {{1{unsigned_9_cast_7[11]}}, unsigned_9_cast_7} + 13'd1; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_8 = unsigned_9_add_2[11:1]; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_sub_2 = {{1{unsigned_9_cast_8[10]}}, unsigned_9_cast_8} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_9 = {1'd0, (unsigned_9 ? ({scaled_3, 8'd0} - {8'd0, scaled_3}) : {1'd0, ({scaled_3, 7'd0} - {7'd0, scaled_3})})}; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_10 = unsigned_9_cast_9[41:30]; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_add_3 = {{1{unsigned_9_cast_10[11]}}, unsigned_9_cast_10} + 13'd1; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_11 = unsigned_9_add_3[11:1]; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_sub_3 = {{1{unsigned_9_cast_11[10]}}, unsigned_9_cast_11} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_12 = {1'd0, (unsigned_9 ? ({scaled_4, 8'd0} - {8'd0, scaled_4}) : {1'd0, ({scaled_4, 7'd0} - {7'd0, scaled_4})})}; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_13 = unsigned_9_cast_12[41:30]; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_add_4 = {{1{unsigned_9_cast_13[11]}}, unsigned_9_cast_13} + 13'd1; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_14 = unsigned_9_add_4[11:1]; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_sub_4 = {{1{unsigned_9_cast_14[10]}}, unsigned_9_cast_14} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_15 = {1'd0, (unsigned_9 ? ({scaled_5, 8'd0} - {8'd0, scaled_5}) : {1'd0, ({scaled_5, 7'd0} - {7'd0, scaled_5})})}; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_16 = unsigned_9_cast_15[41:30]; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_add_5 = {{1{unsigned_9_cast_16[11]}}, unsigned_9_cast_16} + 13'd1; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_17 = unsigned_9_add_5[11:1]; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_sub_5 = {{1{unsigned_9_cast_17[10]}}, unsigned_9_cast_17} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_18 = {1'd0, (unsigned_9 ? ({scaled_6, 8'd0} - {8'd0, scaled_6}) : {1'd0, ({scaled_6, 7'd0} - {7'd0, scaled_6})})}; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_19 = unsigned_9_cast_18[41:30]; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_add_6 = {{1{unsigned_9_cast_19[11]}}, unsigned_9_cast_19} + 13'd1; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_20 = unsigned_9_add_6[11:1]; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_sub_6 = {{1{unsigned_9_cast_20[10]}}, unsigned_9_cast_20} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_21 = {1'd0, (unsigned_9 ? ({scaled_7, 8'd0} - {8'd0, scaled_7}) : {1'd0, ({scaled_7, 7'd0} - {7'd0, scaled_7})})}; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_22 = unsigned_9_cast_21[41:30]; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_add_7 = {{1{unsigned_9_cast_22[11]}}, unsigned_9_cast_22} + 13'd1; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_23 = unsigned_9_add_7[11:1]; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_sub_7 = {{1{unsigned_9_cast_23[10]}}, unsigned_9_cast_23} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_24 = {1'd0, (unsigned_9 ? ({scaled_8, 8'd0} - {8'd0, scaled_8}) : {1'd0, ({scaled_8, 7'd0} - {7'd0, scaled_8})})}; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_25 = unsigned_9_cast_24[41:30]; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_add_8 = {{1{unsigned_9_cast_25[11]}}, unsigned_9_cast_25} + 13'd1; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_26 = unsigned_9_add_8[11:1]; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_sub_8 = {{1{unsigned_9_cast_26[10]}}, unsigned_9_cast_26} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_27 = {1'd0, (unsigned_9 ? ({scaled_9, 8'd0} - {8'd0, scaled_9}) : {1'd0, ({scaled_9, 7'd0} - {7'd0, scaled_9})})}; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_28 = unsigned_9_cast_27[41:30]; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_add_9 = {{1{unsigned_9_cast_28[11]}}, unsigned_9_cast_28} + 13'd1; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_29 = unsigned_9_add_9[11:1]; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_sub_9 = {{1{unsigned_9_cast_29[10]}}, unsigned_9_cast_29} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_30 = {1'd0, (unsigned_9 ? ({scaled_10, 8'd0} - {8'd0, scaled_10}) : {1'd0, ({scaled_10, 7'd0} - {7'd0, scaled_10})})}; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_31 = unsigned_9_cast_30[41:30]; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_add_10 = {{1{unsigned_9_cast_31[11]}}, unsigned_9_cast_31} + 13'd1; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_32 = unsigned_9_add_10[11:1]; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_sub_10 = {{1{unsigned_9_cast_32[10]}}, unsigned_9_cast_32} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_33 = {1'd0, (unsigned_9 ? ({scaled_11, 8'd0} - {8'd0, scaled_11}) : {1'd0, ({scaled_11, 7'd0} - {7'd0, scaled_11})})}; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_34 = unsigned_9_cast_33[41:30]; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_add_11 = {{1{unsigned_9_cast_34[11]}}, unsigned_9_cast_34} + 13'd1; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_35 = unsigned_9_add_11[11:1]; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_sub_11 = {{1{unsigned_9_cast_35[10]}}, unsigned_9_cast_35} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_36 = {1'd0, (unsigned_9 ? ({scaled_12, 8'd0} - {8'd0, scaled_12}) : {1'd0, ({scaled_12, 7'd0} - {7'd0, scaled_12})})}; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_37 = unsigned_9_cast_36[41:30]; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_add_12 = {{1{unsigned_9_cast_37[11]}}, unsigned_9_cast_37} + 13'd1; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_38 = unsigned_9_add_12[11:1]; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_sub_12 = {{1{unsigned_9_cast_38[10]}}, unsigned_9_cast_38} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_39 = {1'd0, (unsigned_9 ? ({scaled_13, 8'd0} - {8'd0, scaled_13}) : {1'd0, ({scaled_13, 7'd0} - {7'd0, scaled_13})})}; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_40 = unsigned_9_cast_39[41:30]; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_add_13 = {{1{unsigned_9_cast_40[11]}}, unsigned_9_cast_40} + 13'd1; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_41 = unsigned_9_add_13[11:1]; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_sub_13 = {{1{unsigned_9_cast_41[10]}}, unsigned_9_cast_41} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_42 = {1'd0, (unsigned_9 ? ({scaled_14, 8'd0} - {8'd0, scaled_14}) : {1'd0, ({scaled_14, 7'd0} - {7'd0, scaled_14})})}; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_43 = unsigned_9_cast_42[41:30]; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_add_14 = {{1{unsigned_9_cast_43[11]}}, unsigned_9_cast_43} + 13'd1; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_44 = unsigned_9_add_14[11:1]; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_sub_14 = {{1{unsigned_9_cast_44[10]}}, unsigned_9_cast_44} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_45 = {1'd0, (unsigned_9 ? ({scaled_15, 8'd0} - {8'd0, scaled_15}) : {1'd0, ({scaled_15, 7'd0} - {7'd0, scaled_15})})}; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_46 = unsigned_9_cast_45[41:30]; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_add_15 = {{1{unsigned_9_cast_46[11]}}, unsigned_9_cast_46} + 13'd1; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_cast_47 = unsigned_9_add_15[11:1]; // @[SoftmaxUnit.cs:157]
-  assign unsigned_9_sub_15 = {{1{unsigned_9_cast_47[10]}}, unsigned_9_cast_47} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_sub = {{1{unsigned_9_add[11]}}, unsigned_9_add[11:1]} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_ext_1 = {1'd0, (unsigned_9 ? ({scaled_1, 8'd0} - {8'd0, scaled_1}) : {1'd0, ({scaled_1, 7'd0} - {7'd0, scaled_1})})}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_add_1 = {{1{unsigned_9_ext_1[41]}}, unsigned_9_ext_1[41:30]} + 13'd1; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_sub_1 = {{1{unsigned_9_add_1[11]}}, unsigned_9_add_1[11:1]} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_ext_2 = {1'd0, (unsigned_9 ? ({scaled_2, 8'd0} - {8'd0, scaled_2}) : {1'd0, ({scaled_2, 7'd0} - {7'd0, scaled_2})})}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_add_2 = {{1{unsigned_9_ext_2[41]}}, unsigned_9_ext_2[41:30]} + 13'd1; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_sub_2 = {{1{unsigned_9_add_2[11]}}, unsigned_9_add_2[11:1]} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_ext_3 = {1'd0, (unsigned_9 ? ({scaled_3, 8'd0} - {8'd0, scaled_3}) : {1'd0, ({scaled_3, 7'd0} - {7'd0, scaled_3})})}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_add_3 = {{1{unsigned_9_ext_3[41]}}, unsigned_9_ext_3[41:30]} + 13'd1; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_sub_3 = {{1{unsigned_9_add_3[11]}}, unsigned_9_add_3[11:1]} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_ext_4 = {1'd0, (unsigned_9 ? ({scaled_4, 8'd0} - {8'd0, scaled_4}) : {1'd0, ({scaled_4, 7'd0} - {7'd0, scaled_4})})}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_add_4 = {{1{unsigned_9_ext_4[41]}}, unsigned_9_ext_4[41:30]} + 13'd1; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_sub_4 = {{1{unsigned_9_add_4[11]}}, unsigned_9_add_4[11:1]} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_ext_5 = {1'd0, (unsigned_9 ? ({scaled_5, 8'd0} - {8'd0, scaled_5}) : {1'd0, ({scaled_5, 7'd0} - {7'd0, scaled_5})})}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_add_5 = {{1{unsigned_9_ext_5[41]}}, unsigned_9_ext_5[41:30]} + 13'd1; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_sub_5 = {{1{unsigned_9_add_5[11]}}, unsigned_9_add_5[11:1]} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_ext_6 = {1'd0, (unsigned_9 ? ({scaled_6, 8'd0} - {8'd0, scaled_6}) : {1'd0, ({scaled_6, 7'd0} - {7'd0, scaled_6})})}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_add_6 = {{1{unsigned_9_ext_6[41]}}, unsigned_9_ext_6[41:30]} + 13'd1; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_sub_6 = {{1{unsigned_9_add_6[11]}}, unsigned_9_add_6[11:1]} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_ext_7 = {1'd0, (unsigned_9 ? ({scaled_7, 8'd0} - {8'd0, scaled_7}) : {1'd0, ({scaled_7, 7'd0} - {7'd0, scaled_7})})}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_add_7 = {{1{unsigned_9_ext_7[41]}}, unsigned_9_ext_7[41:30]} + 13'd1; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_sub_7 = {{1{unsigned_9_add_7[11]}}, unsigned_9_add_7[11:1]} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_ext_8 = {1'd0, (unsigned_9 ? ({scaled_8, 8'd0} - {8'd0, scaled_8}) : {1'd0, ({scaled_8, 7'd0} - {7'd0, scaled_8})})}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_add_8 = {{1{unsigned_9_ext_8[41]}}, unsigned_9_ext_8[41:30]} + 13'd1; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_sub_8 = {{1{unsigned_9_add_8[11]}}, unsigned_9_add_8[11:1]} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_ext_9 = {1'd0, (unsigned_9 ? ({scaled_9, 8'd0} - {8'd0, scaled_9}) : {1'd0, ({scaled_9, 7'd0} - {7'd0, scaled_9})})}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_add_9 = {{1{unsigned_9_ext_9[41]}}, unsigned_9_ext_9[41:30]} + 13'd1; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_sub_9 = {{1{unsigned_9_add_9[11]}}, unsigned_9_add_9[11:1]} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_ext_10 = {1'd0, (unsigned_9 ? ({scaled_10, 8'd0} - {8'd0, scaled_10}) : {1'd0, ({scaled_10, 7'd0} - {7'd0, scaled_10})})}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_add_10 = {{1{unsigned_9_ext_10[41]}}, unsigned_9_ext_10[41:30]} + 13'd1; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_sub_10 = {{1{unsigned_9_add_10[11]}}, unsigned_9_add_10[11:1]} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_ext_11 = {1'd0, (unsigned_9 ? ({scaled_11, 8'd0} - {8'd0, scaled_11}) : {1'd0, ({scaled_11, 7'd0} - {7'd0, scaled_11})})}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_add_11 = {{1{unsigned_9_ext_11[41]}}, unsigned_9_ext_11[41:30]} + 13'd1; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_sub_11 = {{1{unsigned_9_add_11[11]}}, unsigned_9_add_11[11:1]} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_ext_12 = {1'd0, (unsigned_9 ? ({scaled_12, 8'd0} - {8'd0, scaled_12}) : {1'd0, ({scaled_12, 7'd0} - {7'd0, scaled_12})})}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_add_12 = {{1{unsigned_9_ext_12[41]}}, unsigned_9_ext_12[41:30]} + 13'd1; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_sub_12 = {{1{unsigned_9_add_12[11]}}, unsigned_9_add_12[11:1]} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_ext_13 = {1'd0, (unsigned_9 ? ({scaled_13, 8'd0} - {8'd0, scaled_13}) : {1'd0, ({scaled_13, 7'd0} - {7'd0, scaled_13})})}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_add_13 = {{1{unsigned_9_ext_13[41]}}, unsigned_9_ext_13[41:30]} + 13'd1; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_sub_13 = {{1{unsigned_9_add_13[11]}}, unsigned_9_add_13[11:1]} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_ext_14 = {1'd0, (unsigned_9 ? ({scaled_14, 8'd0} - {8'd0, scaled_14}) : {1'd0, ({scaled_14, 7'd0} - {7'd0, scaled_14})})}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_add_14 = {{1{unsigned_9_ext_14[41]}}, unsigned_9_ext_14[41:30]} + 13'd1; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_sub_14 = {{1{unsigned_9_add_14[11]}}, unsigned_9_add_14[11:1]} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_ext_15 = {1'd0, (unsigned_9 ? ({scaled_15, 8'd0} - {8'd0, scaled_15}) : {1'd0, ({scaled_15, 7'd0} - {7'd0, scaled_15})})}; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_add_15 = {{1{unsigned_9_ext_15[41]}}, unsigned_9_ext_15[41:30]} + 13'd1; // @[SoftmaxUnit.cs:157]
+  assign unsigned_9_sub_15 = {{1{unsigned_9_add_15[11]}}, unsigned_9_add_15[11:1]} - {{3{unsigned_9_mux[8]}}, unsigned_9_mux}; // @[SoftmaxUnit.cs:157]
   assign InReady = OutReady; // @[SoftmaxUnit.cs:59]
   assign OutValid = valid_10 & (pass_10 == 2'd2); // @[SoftmaxUnit.cs:160]
-  assign Probabilities_0 = OutValid ? probability_0 : 8'd0; // @[SoftmaxUnit.cs:158]
-  assign Probabilities_1 = OutValid ? probability_1 : 8'd0; // @[SoftmaxUnit.cs:158]
-  assign Probabilities_2 = OutValid ? probability_2 : 8'd0; // @[SoftmaxUnit.cs:158]
-  assign Probabilities_3 = OutValid ? probability_3 : 8'd0; // @[SoftmaxUnit.cs:158]
-  assign Probabilities_4 = OutValid ? probability_4 : 8'd0; // @[SoftmaxUnit.cs:158]
-  assign Probabilities_5 = OutValid ? probability_5 : 8'd0; // @[SoftmaxUnit.cs:158]
-  assign Probabilities_6 = OutValid ? probability_6 : 8'd0; // @[SoftmaxUnit.cs:158]
-  assign Probabilities_7 = OutValid ? probability_7 : 8'd0; // @[SoftmaxUnit.cs:158]
-  assign Probabilities_8 = OutValid ? probability_8 : 8'd0; // @[SoftmaxUnit.cs:158]
-  assign Probabilities_9 = OutValid ? probability_9 : 8'd0; // @[SoftmaxUnit.cs:158]
-  assign Probabilities_10 = OutValid ? probability_10 : 8'd0; // @[SoftmaxUnit.cs:158]
-  assign Probabilities_11 = OutValid ? probability_11 : 8'd0; // @[SoftmaxUnit.cs:158]
-  assign Probabilities_12 = OutValid ? probability_12 : 8'd0; // @[SoftmaxUnit.cs:158]
-  assign Probabilities_13 = OutValid ? probability_13 : 8'd0; // @[SoftmaxUnit.cs:158]
-  assign Probabilities_14 = OutValid ? probability_14 : 8'd0; // @[SoftmaxUnit.cs:158]
-  assign Probabilities_15 = OutValid ? probability_15 : 8'd0; // @[SoftmaxUnit.cs:158]
+  assign Probabilities[7:0] = OutValid ? probability_0 : 8'd0; // @[SoftmaxUnit.cs:158]
+  assign Probabilities[15:8] = OutValid ? probability_1 : 8'd0; // @[SoftmaxUnit.cs:158]
+  assign Probabilities[23:16] = OutValid ? probability_2 : 8'd0; // @[SoftmaxUnit.cs:158]
+  assign Probabilities[31:24] = OutValid ? probability_3 : 8'd0; // @[SoftmaxUnit.cs:158]
+  assign Probabilities[39:32] = OutValid ? probability_4 : 8'd0; // @[SoftmaxUnit.cs:158]
+  assign Probabilities[47:40] = OutValid ? probability_5 : 8'd0; // @[SoftmaxUnit.cs:158]
+  assign Probabilities[55:48] = OutValid ? probability_6 : 8'd0; // @[SoftmaxUnit.cs:158]
+  assign Probabilities[63:56] = OutValid ? probability_7 : 8'd0; // @[SoftmaxUnit.cs:158]
+  assign Probabilities[71:64] = OutValid ? probability_8 : 8'd0; // @[SoftmaxUnit.cs:158]
+  assign Probabilities[79:72] = OutValid ? probability_9 : 8'd0; // @[SoftmaxUnit.cs:158]
+  assign Probabilities[87:80] = OutValid ? probability_10 : 8'd0; // @[SoftmaxUnit.cs:158]
+  assign Probabilities[95:88] = OutValid ? probability_11 : 8'd0; // @[SoftmaxUnit.cs:158]
+  assign Probabilities[103:96] = OutValid ? probability_12 : 8'd0; // @[SoftmaxUnit.cs:158]
+  assign Probabilities[111:104] = OutValid ? probability_13 : 8'd0; // @[SoftmaxUnit.cs:158]
+  assign Probabilities[119:112] = OutValid ? probability_14 : 8'd0; // @[SoftmaxUnit.cs:158]
+  assign Probabilities[127:120] = OutValid ? probability_15 : 8'd0; // @[SoftmaxUnit.cs:158]
   assign Busy = divide_count != 6'd0; // @[SoftmaxUnit.cs:145]
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:60]
@@ -5287,162 +5178,162 @@ module SoftmaxUnit16 (
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:71]
     if (OutReady)
-      score_0 <= LaneValid_0 ? Scores_0 : 32'h80000000;
+      score_0 <= LaneValid[0] ? Scores[31:0] : 32'h80000000;
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:71]
     if (OutReady)
-      score_1 <= LaneValid_1 ? Scores_1 : 32'h80000000;
+      score_1 <= LaneValid[1] ? Scores[63:32] : 32'h80000000;
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:71]
     if (OutReady)
-      score_2 <= LaneValid_2 ? Scores_2 : 32'h80000000;
+      score_2 <= LaneValid[2] ? Scores[95:64] : 32'h80000000;
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:71]
     if (OutReady)
-      score_3 <= LaneValid_3 ? Scores_3 : 32'h80000000;
+      score_3 <= LaneValid[3] ? Scores[127:96] : 32'h80000000;
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:71]
     if (OutReady)
-      score_4 <= LaneValid_4 ? Scores_4 : 32'h80000000;
+      score_4 <= LaneValid[4] ? Scores[159:128] : 32'h80000000;
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:71]
     if (OutReady)
-      score_5 <= LaneValid_5 ? Scores_5 : 32'h80000000;
+      score_5 <= LaneValid[5] ? Scores[191:160] : 32'h80000000;
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:71]
     if (OutReady)
-      score_6 <= LaneValid_6 ? Scores_6 : 32'h80000000;
+      score_6 <= LaneValid[6] ? Scores[223:192] : 32'h80000000;
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:71]
     if (OutReady)
-      score_7 <= LaneValid_7 ? Scores_7 : 32'h80000000;
+      score_7 <= LaneValid[7] ? Scores[255:224] : 32'h80000000;
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:71]
     if (OutReady)
-      score_8 <= LaneValid_8 ? Scores_8 : 32'h80000000;
+      score_8 <= LaneValid[8] ? Scores[287:256] : 32'h80000000;
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:71]
     if (OutReady)
-      score_9 <= LaneValid_9 ? Scores_9 : 32'h80000000;
+      score_9 <= LaneValid[9] ? Scores[319:288] : 32'h80000000;
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:71]
     if (OutReady)
-      score_10 <= LaneValid_10 ? Scores_10 : 32'h80000000;
+      score_10 <= LaneValid[10] ? Scores[351:320] : 32'h80000000;
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:71]
     if (OutReady)
-      score_11 <= LaneValid_11 ? Scores_11 : 32'h80000000;
+      score_11 <= LaneValid[11] ? Scores[383:352] : 32'h80000000;
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:71]
     if (OutReady)
-      score_12 <= LaneValid_12 ? Scores_12 : 32'h80000000;
+      score_12 <= LaneValid[12] ? Scores[415:384] : 32'h80000000;
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:71]
     if (OutReady)
-      score_13 <= LaneValid_13 ? Scores_13 : 32'h80000000;
+      score_13 <= LaneValid[13] ? Scores[447:416] : 32'h80000000;
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:71]
     if (OutReady)
-      score_14 <= LaneValid_14 ? Scores_14 : 32'h80000000;
+      score_14 <= LaneValid[14] ? Scores[479:448] : 32'h80000000;
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:71]
     if (OutReady)
-      score_15 <= LaneValid_15 ? Scores_15 : 32'h80000000;
+      score_15 <= LaneValid[15] ? Scores[511:480] : 32'h80000000;
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:73]
     if (OutReady)
-      lane_valid_0_0 <= LaneValid_0;
+      lane_valid_0_0 <= LaneValid[0];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:73]
     if (OutReady)
-      lane_valid_0_1 <= LaneValid_1;
+      lane_valid_0_1 <= LaneValid[1];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:73]
     if (OutReady)
-      lane_valid_0_2 <= LaneValid_2;
+      lane_valid_0_2 <= LaneValid[2];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:73]
     if (OutReady)
-      lane_valid_0_3 <= LaneValid_3;
+      lane_valid_0_3 <= LaneValid[3];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:73]
     if (OutReady)
-      lane_valid_0_4 <= LaneValid_4;
+      lane_valid_0_4 <= LaneValid[4];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:73]
     if (OutReady)
-      lane_valid_0_5 <= LaneValid_5;
+      lane_valid_0_5 <= LaneValid[5];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:73]
     if (OutReady)
-      lane_valid_0_6 <= LaneValid_6;
+      lane_valid_0_6 <= LaneValid[6];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:73]
     if (OutReady)
-      lane_valid_0_7 <= LaneValid_7;
+      lane_valid_0_7 <= LaneValid[7];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:73]
     if (OutReady)
-      lane_valid_0_8 <= LaneValid_8;
+      lane_valid_0_8 <= LaneValid[8];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:73]
     if (OutReady)
-      lane_valid_0_9 <= LaneValid_9;
+      lane_valid_0_9 <= LaneValid[9];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:73]
     if (OutReady)
-      lane_valid_0_10 <= LaneValid_10;
+      lane_valid_0_10 <= LaneValid[10];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:73]
     if (OutReady)
-      lane_valid_0_11 <= LaneValid_11;
+      lane_valid_0_11 <= LaneValid[11];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:73]
     if (OutReady)
-      lane_valid_0_12 <= LaneValid_12;
+      lane_valid_0_12 <= LaneValid[12];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:73]
     if (OutReady)
-      lane_valid_0_13 <= LaneValid_13;
+      lane_valid_0_13 <= LaneValid[13];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:73]
     if (OutReady)
-      lane_valid_0_14 <= LaneValid_14;
+      lane_valid_0_14 <= LaneValid[14];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:73]
     if (OutReady)
-      lane_valid_0_15 <= LaneValid_15;
+      lane_valid_0_15 <= LaneValid[15];
   end
 
   always @(posedge clk) begin // @[SoftmaxUnit.cs:75]

@@ -11,10 +11,7 @@ module StoreEngine (
   output wire Control_Busy, // @[StoreEngine.cs:28]
   output wire Control_Done, // @[StoreEngine.cs:28]
   output wire Control_Stalled, // @[StoreEngine.cs:28]
-  input wire [39:0] Bases_0, // @[StoreEngine.cs:29]
-  input wire [39:0] Bases_1, // @[StoreEngine.cs:29]
-  input wire [39:0] Bases_2, // @[StoreEngine.cs:29]
-  input wire [39:0] Bases_3, // @[StoreEngine.cs:29]
+  input wire [159:0] Bases, // @[StoreEngine.cs:29]
   input wire [15:0] Step, // @[StoreEngine.cs:30]
   output wire [39:0] axi_awaddr, // @[StoreEngine.cs:31]
   output wire [7:0] axi_awlen, // @[StoreEngine.cs:31]
@@ -36,144 +33,14 @@ module StoreEngine (
   output wire [1:0] Read_Group, // @[StoreEngine.cs:32]
   output wire [12:0] Read_Address, // @[StoreEngine.cs:32]
   input wire Read_Granted, // @[StoreEngine.cs:32]
-  input wire signed [7:0] ReadData_0, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_1, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_2, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_3, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_4, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_5, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_6, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_7, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_8, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_9, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_10, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_11, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_12, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_13, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_14, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_15, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_16, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_17, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_18, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_19, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_20, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_21, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_22, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_23, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_24, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_25, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_26, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_27, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_28, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_29, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_30, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_31, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_32, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_33, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_34, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_35, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_36, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_37, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_38, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_39, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_40, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_41, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_42, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_43, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_44, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_45, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_46, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_47, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_48, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_49, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_50, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_51, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_52, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_53, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_54, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_55, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_56, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_57, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_58, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_59, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_60, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_61, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_62, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_63, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_64, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_65, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_66, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_67, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_68, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_69, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_70, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_71, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_72, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_73, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_74, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_75, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_76, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_77, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_78, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_79, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_80, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_81, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_82, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_83, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_84, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_85, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_86, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_87, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_88, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_89, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_90, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_91, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_92, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_93, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_94, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_95, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_96, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_97, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_98, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_99, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_100, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_101, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_102, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_103, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_104, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_105, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_106, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_107, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_108, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_109, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_110, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_111, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_112, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_113, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_114, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_115, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_116, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_117, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_118, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_119, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_120, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_121, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_122, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_123, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_124, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_125, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_126, // @[StoreEngine.cs:33]
-  input wire signed [7:0] ReadData_127, // @[StoreEngine.cs:33]
+  input wire [1023:0] ReadData, // @[StoreEngine.cs:33]
   output wire BadResponse, // @[StoreEngine.cs:84]
   output wire [4:0] BytesWritten, // @[StoreEngine.cs:201]
   output wire Waiting // @[StoreEngine.cs:236]
 );
 
   wire [255:0] dma_address_Instruction; // @[StoreEngine.cs:37]
-  wire [39:0] dma_address_Bases_0; // @[StoreEngine.cs:37]
-  wire [39:0] dma_address_Bases_1; // @[StoreEngine.cs:37]
-  wire [39:0] dma_address_Bases_2; // @[StoreEngine.cs:37]
-  wire [39:0] dma_address_Bases_3; // @[StoreEngine.cs:37]
+  wire [159:0] dma_address_Bases; // @[StoreEngine.cs:37]
   wire [15:0] dma_address_Step; // @[StoreEngine.cs:37]
   wire [15:0] dma_address_StepGroup; // @[StoreEngine.cs:37]
   wire [39:0] dma_address_Address; // @[StoreEngine.cs:37]
@@ -308,10 +175,7 @@ module StoreEngine (
   assign BytesWritten = axi_wvalid_and ? ((((((((((((((((5'd0 + {4'd0, (beats_Out_Payload[128] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[129] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[130] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[131] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[132] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[133] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[134] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[135] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[136] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[137] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[138] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[139] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[140] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[141] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[142] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[143] ? 1'b1 : 1'b0)}) : 5'd0; // @[StoreEngine.cs:205]
   assign Waiting = ((busy & (setup == 2'd0)) & (~axi_wvalid_and)) & (((walker_Active | aw_valid) | (~beats_Out_Valid)) | (issued != answered)); // @[StoreEngine.cs:237]
   assign dma_address_Instruction = Control_Instruction; // @[StoreEngine.cs:38]
-  assign dma_address_Bases_0 = Bases_0; // @[StoreEngine.cs:39]
-  assign dma_address_Bases_1 = Bases_1; // @[StoreEngine.cs:39]
-  assign dma_address_Bases_2 = Bases_2; // @[StoreEngine.cs:39]
-  assign dma_address_Bases_3 = Bases_3; // @[StoreEngine.cs:39]
+  assign dma_address_Bases = Bases; // @[StoreEngine.cs:39]
   assign dma_address_Step = Step; // @[StoreEngine.cs:40]
   assign dma_address_StepGroup = Control_StepGroup; // @[StoreEngine.cs:41]
   assign walker_Start = setup == 2'd1; // @[StoreEngine.cs:51]
@@ -468,162 +332,162 @@ module StoreEngine (
 
   always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
-      held_0 <= (read_group == 2'd3) ? ReadData_96 : ((read_group == 2'd2) ? ReadData_64 : ((read_group == 2'd1) ? ReadData_32 : ReadData_0));
+      held_0 <= (read_group == 2'd3) ? ReadData[775:768] : ((read_group == 2'd2) ? ReadData[519:512] : ((read_group == 2'd1) ? ReadData[263:256] : ReadData[7:0]));
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
-      held_1 <= (read_group == 2'd3) ? ReadData_97 : ((read_group == 2'd2) ? ReadData_65 : ((read_group == 2'd1) ? ReadData_33 : ReadData_1));
+      held_1 <= (read_group == 2'd3) ? ReadData[783:776] : ((read_group == 2'd2) ? ReadData[527:520] : ((read_group == 2'd1) ? ReadData[271:264] : ReadData[15:8]));
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
-      held_2 <= (read_group == 2'd3) ? ReadData_98 : ((read_group == 2'd2) ? ReadData_66 : ((read_group == 2'd1) ? ReadData_34 : ReadData_2));
+      held_2 <= (read_group == 2'd3) ? ReadData[791:784] : ((read_group == 2'd2) ? ReadData[535:528] : ((read_group == 2'd1) ? ReadData[279:272] : ReadData[23:16]));
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
-      held_3 <= (read_group == 2'd3) ? ReadData_99 : ((read_group == 2'd2) ? ReadData_67 : ((read_group == 2'd1) ? ReadData_35 : ReadData_3));
+      held_3 <= (read_group == 2'd3) ? ReadData[799:792] : ((read_group == 2'd2) ? ReadData[543:536] : ((read_group == 2'd1) ? ReadData[287:280] : ReadData[31:24]));
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
-      held_4 <= (read_group == 2'd3) ? ReadData_100 : ((read_group == 2'd2) ? ReadData_68 : ((read_group == 2'd1) ? ReadData_36 : ReadData_4));
+      held_4 <= (read_group == 2'd3) ? ReadData[807:800] : ((read_group == 2'd2) ? ReadData[551:544] : ((read_group == 2'd1) ? ReadData[295:288] : ReadData[39:32]));
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
-      held_5 <= (read_group == 2'd3) ? ReadData_101 : ((read_group == 2'd2) ? ReadData_69 : ((read_group == 2'd1) ? ReadData_37 : ReadData_5));
+      held_5 <= (read_group == 2'd3) ? ReadData[815:808] : ((read_group == 2'd2) ? ReadData[559:552] : ((read_group == 2'd1) ? ReadData[303:296] : ReadData[47:40]));
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
-      held_6 <= (read_group == 2'd3) ? ReadData_102 : ((read_group == 2'd2) ? ReadData_70 : ((read_group == 2'd1) ? ReadData_38 : ReadData_6));
+      held_6 <= (read_group == 2'd3) ? ReadData[823:816] : ((read_group == 2'd2) ? ReadData[567:560] : ((read_group == 2'd1) ? ReadData[311:304] : ReadData[55:48]));
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
-      held_7 <= (read_group == 2'd3) ? ReadData_103 : ((read_group == 2'd2) ? ReadData_71 : ((read_group == 2'd1) ? ReadData_39 : ReadData_7));
+      held_7 <= (read_group == 2'd3) ? ReadData[831:824] : ((read_group == 2'd2) ? ReadData[575:568] : ((read_group == 2'd1) ? ReadData[319:312] : ReadData[63:56]));
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
-      held_8 <= (read_group == 2'd3) ? ReadData_104 : ((read_group == 2'd2) ? ReadData_72 : ((read_group == 2'd1) ? ReadData_40 : ReadData_8));
+      held_8 <= (read_group == 2'd3) ? ReadData[839:832] : ((read_group == 2'd2) ? ReadData[583:576] : ((read_group == 2'd1) ? ReadData[327:320] : ReadData[71:64]));
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
-      held_9 <= (read_group == 2'd3) ? ReadData_105 : ((read_group == 2'd2) ? ReadData_73 : ((read_group == 2'd1) ? ReadData_41 : ReadData_9));
+      held_9 <= (read_group == 2'd3) ? ReadData[847:840] : ((read_group == 2'd2) ? ReadData[591:584] : ((read_group == 2'd1) ? ReadData[335:328] : ReadData[79:72]));
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
-      held_10 <= (read_group == 2'd3) ? ReadData_106 : ((read_group == 2'd2) ? ReadData_74 : ((read_group == 2'd1) ? ReadData_42 : ReadData_10));
+      held_10 <= (read_group == 2'd3) ? ReadData[855:848] : ((read_group == 2'd2) ? ReadData[599:592] : ((read_group == 2'd1) ? ReadData[343:336] : ReadData[87:80]));
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
-      held_11 <= (read_group == 2'd3) ? ReadData_107 : ((read_group == 2'd2) ? ReadData_75 : ((read_group == 2'd1) ? ReadData_43 : ReadData_11));
+      held_11 <= (read_group == 2'd3) ? ReadData[863:856] : ((read_group == 2'd2) ? ReadData[607:600] : ((read_group == 2'd1) ? ReadData[351:344] : ReadData[95:88]));
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
-      held_12 <= (read_group == 2'd3) ? ReadData_108 : ((read_group == 2'd2) ? ReadData_76 : ((read_group == 2'd1) ? ReadData_44 : ReadData_12));
+      held_12 <= (read_group == 2'd3) ? ReadData[871:864] : ((read_group == 2'd2) ? ReadData[615:608] : ((read_group == 2'd1) ? ReadData[359:352] : ReadData[103:96]));
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
-      held_13 <= (read_group == 2'd3) ? ReadData_109 : ((read_group == 2'd2) ? ReadData_77 : ((read_group == 2'd1) ? ReadData_45 : ReadData_13));
+      held_13 <= (read_group == 2'd3) ? ReadData[879:872] : ((read_group == 2'd2) ? ReadData[623:616] : ((read_group == 2'd1) ? ReadData[367:360] : ReadData[111:104]));
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
-      held_14 <= (read_group == 2'd3) ? ReadData_110 : ((read_group == 2'd2) ? ReadData_78 : ((read_group == 2'd1) ? ReadData_46 : ReadData_14));
+      held_14 <= (read_group == 2'd3) ? ReadData[887:880] : ((read_group == 2'd2) ? ReadData[631:624] : ((read_group == 2'd1) ? ReadData[375:368] : ReadData[119:112]));
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
-      held_15 <= (read_group == 2'd3) ? ReadData_111 : ((read_group == 2'd2) ? ReadData_79 : ((read_group == 2'd1) ? ReadData_47 : ReadData_15));
+      held_15 <= (read_group == 2'd3) ? ReadData[895:888] : ((read_group == 2'd2) ? ReadData[639:632] : ((read_group == 2'd1) ? ReadData[383:376] : ReadData[127:120]));
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
-      held_16 <= (read_group == 2'd3) ? ReadData_112 : ((read_group == 2'd2) ? ReadData_80 : ((read_group == 2'd1) ? ReadData_48 : ReadData_16));
+      held_16 <= (read_group == 2'd3) ? ReadData[903:896] : ((read_group == 2'd2) ? ReadData[647:640] : ((read_group == 2'd1) ? ReadData[391:384] : ReadData[135:128]));
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
-      held_17 <= (read_group == 2'd3) ? ReadData_113 : ((read_group == 2'd2) ? ReadData_81 : ((read_group == 2'd1) ? ReadData_49 : ReadData_17));
+      held_17 <= (read_group == 2'd3) ? ReadData[911:904] : ((read_group == 2'd2) ? ReadData[655:648] : ((read_group == 2'd1) ? ReadData[399:392] : ReadData[143:136]));
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
-      held_18 <= (read_group == 2'd3) ? ReadData_114 : ((read_group == 2'd2) ? ReadData_82 : ((read_group == 2'd1) ? ReadData_50 : ReadData_18));
+      held_18 <= (read_group == 2'd3) ? ReadData[919:912] : ((read_group == 2'd2) ? ReadData[663:656] : ((read_group == 2'd1) ? ReadData[407:400] : ReadData[151:144]));
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
-      held_19 <= (read_group == 2'd3) ? ReadData_115 : ((read_group == 2'd2) ? ReadData_83 : ((read_group == 2'd1) ? ReadData_51 : ReadData_19));
+      held_19 <= (read_group == 2'd3) ? ReadData[927:920] : ((read_group == 2'd2) ? ReadData[671:664] : ((read_group == 2'd1) ? ReadData[415:408] : ReadData[159:152]));
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
-      held_20 <= (read_group == 2'd3) ? ReadData_116 : ((read_group == 2'd2) ? ReadData_84 : ((read_group == 2'd1) ? ReadData_52 : ReadData_20));
+      held_20 <= (read_group == 2'd3) ? ReadData[935:928] : ((read_group == 2'd2) ? ReadData[679:672] : ((read_group == 2'd1) ? ReadData[423:416] : ReadData[167:160]));
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
-      held_21 <= (read_group == 2'd3) ? ReadData_117 : ((read_group == 2'd2) ? ReadData_85 : ((read_group == 2'd1) ? ReadData_53 : ReadData_21));
+      held_21 <= (read_group == 2'd3) ? ReadData[943:936] : ((read_group == 2'd2) ? ReadData[687:680] : ((read_group == 2'd1) ? ReadData[431:424] : ReadData[175:168]));
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
-      held_22 <= (read_group == 2'd3) ? ReadData_118 : ((read_group == 2'd2) ? ReadData_86 : ((read_group == 2'd1) ? ReadData_54 : ReadData_22));
+      held_22 <= (read_group == 2'd3) ? ReadData[951:944] : ((read_group == 2'd2) ? ReadData[695:688] : ((read_group == 2'd1) ? ReadData[439:432] : ReadData[183:176]));
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
-      held_23 <= (read_group == 2'd3) ? ReadData_119 : ((read_group == 2'd2) ? ReadData_87 : ((read_group == 2'd1) ? ReadData_55 : ReadData_23));
+      held_23 <= (read_group == 2'd3) ? ReadData[959:952] : ((read_group == 2'd2) ? ReadData[703:696] : ((read_group == 2'd1) ? ReadData[447:440] : ReadData[191:184]));
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
-      held_24 <= (read_group == 2'd3) ? ReadData_120 : ((read_group == 2'd2) ? ReadData_88 : ((read_group == 2'd1) ? ReadData_56 : ReadData_24));
+      held_24 <= (read_group == 2'd3) ? ReadData[967:960] : ((read_group == 2'd2) ? ReadData[711:704] : ((read_group == 2'd1) ? ReadData[455:448] : ReadData[199:192]));
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
-      held_25 <= (read_group == 2'd3) ? ReadData_121 : ((read_group == 2'd2) ? ReadData_89 : ((read_group == 2'd1) ? ReadData_57 : ReadData_25));
+      held_25 <= (read_group == 2'd3) ? ReadData[975:968] : ((read_group == 2'd2) ? ReadData[719:712] : ((read_group == 2'd1) ? ReadData[463:456] : ReadData[207:200]));
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
-      held_26 <= (read_group == 2'd3) ? ReadData_122 : ((read_group == 2'd2) ? ReadData_90 : ((read_group == 2'd1) ? ReadData_58 : ReadData_26));
+      held_26 <= (read_group == 2'd3) ? ReadData[983:976] : ((read_group == 2'd2) ? ReadData[727:720] : ((read_group == 2'd1) ? ReadData[471:464] : ReadData[215:208]));
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
-      held_27 <= (read_group == 2'd3) ? ReadData_123 : ((read_group == 2'd2) ? ReadData_91 : ((read_group == 2'd1) ? ReadData_59 : ReadData_27));
+      held_27 <= (read_group == 2'd3) ? ReadData[991:984] : ((read_group == 2'd2) ? ReadData[735:728] : ((read_group == 2'd1) ? ReadData[479:472] : ReadData[223:216]));
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
-      held_28 <= (read_group == 2'd3) ? ReadData_124 : ((read_group == 2'd2) ? ReadData_92 : ((read_group == 2'd1) ? ReadData_60 : ReadData_28));
+      held_28 <= (read_group == 2'd3) ? ReadData[999:992] : ((read_group == 2'd2) ? ReadData[743:736] : ((read_group == 2'd1) ? ReadData[487:480] : ReadData[231:224]));
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
-      held_29 <= (read_group == 2'd3) ? ReadData_125 : ((read_group == 2'd2) ? ReadData_93 : ((read_group == 2'd1) ? ReadData_61 : ReadData_29));
+      held_29 <= (read_group == 2'd3) ? ReadData[1007:1000] : ((read_group == 2'd2) ? ReadData[751:744] : ((read_group == 2'd1) ? ReadData[495:488] : ReadData[239:232]));
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
-      held_30 <= (read_group == 2'd3) ? ReadData_126 : ((read_group == 2'd2) ? ReadData_94 : ((read_group == 2'd1) ? ReadData_62 : ReadData_30));
+      held_30 <= (read_group == 2'd3) ? ReadData[1015:1008] : ((read_group == 2'd2) ? ReadData[759:752] : ((read_group == 2'd1) ? ReadData[503:496] : ReadData[247:240]));
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:172]
     if (in_flight)
-      held_31 <= (read_group == 2'd3) ? ReadData_127 : ((read_group == 2'd2) ? ReadData_95 : ((read_group == 2'd1) ? ReadData_63 : ReadData_31));
+      held_31 <= (read_group == 2'd3) ? ReadData[1023:1016] : ((read_group == 2'd2) ? ReadData[767:760] : ((read_group == 2'd1) ? ReadData[511:504] : ReadData[255:248]));
   end
 
   always @(posedge clk) begin // @[StoreEngine.cs:175, StoreEngine.cs:179]
@@ -670,10 +534,7 @@ module StoreEngine (
   DmaAddress dma_address ( // @[StoreEngine.cs:37]
     .clk(clk),
     .Instruction(dma_address_Instruction),
-    .Bases_0(dma_address_Bases_0),
-    .Bases_1(dma_address_Bases_1),
-    .Bases_2(dma_address_Bases_2),
-    .Bases_3(dma_address_Bases_3),
+    .Bases(dma_address_Bases),
     .Step(dma_address_Step),
     .StepGroup(dma_address_StepGroup),
     .Address(dma_address_Address)

@@ -12,57 +12,11 @@ module VectorCollector16x32 (
   input wire [15:0] BlocksLast, // @[VectorCollector.cs:28]
   input wire [15:0] PixelsLast, // @[VectorCollector.cs:29]
   input wire InValid, // @[VectorCollector.cs:30]
-  input wire signed [7:0] InBeat_0, // @[VectorCollector.cs:31]
-  input wire signed [7:0] InBeat_1, // @[VectorCollector.cs:31]
-  input wire signed [7:0] InBeat_2, // @[VectorCollector.cs:31]
-  input wire signed [7:0] InBeat_3, // @[VectorCollector.cs:31]
-  input wire signed [7:0] InBeat_4, // @[VectorCollector.cs:31]
-  input wire signed [7:0] InBeat_5, // @[VectorCollector.cs:31]
-  input wire signed [7:0] InBeat_6, // @[VectorCollector.cs:31]
-  input wire signed [7:0] InBeat_7, // @[VectorCollector.cs:31]
-  input wire signed [7:0] InBeat_8, // @[VectorCollector.cs:31]
-  input wire signed [7:0] InBeat_9, // @[VectorCollector.cs:31]
-  input wire signed [7:0] InBeat_10, // @[VectorCollector.cs:31]
-  input wire signed [7:0] InBeat_11, // @[VectorCollector.cs:31]
-  input wire signed [7:0] InBeat_12, // @[VectorCollector.cs:31]
-  input wire signed [7:0] InBeat_13, // @[VectorCollector.cs:31]
-  input wire signed [7:0] InBeat_14, // @[VectorCollector.cs:31]
-  input wire signed [7:0] InBeat_15, // @[VectorCollector.cs:31]
+  input wire [127:0] InBeat, // @[VectorCollector.cs:31]
   output wire InReady, // @[VectorCollector.cs:32]
   output wire WriteValid, // @[VectorCollector.cs:33]
   output wire [12:0] WriteAddress, // @[VectorCollector.cs:34]
-  output wire signed [7:0] WriteData_0, // @[VectorCollector.cs:35]
-  output wire signed [7:0] WriteData_1, // @[VectorCollector.cs:35]
-  output wire signed [7:0] WriteData_2, // @[VectorCollector.cs:35]
-  output wire signed [7:0] WriteData_3, // @[VectorCollector.cs:35]
-  output wire signed [7:0] WriteData_4, // @[VectorCollector.cs:35]
-  output wire signed [7:0] WriteData_5, // @[VectorCollector.cs:35]
-  output wire signed [7:0] WriteData_6, // @[VectorCollector.cs:35]
-  output wire signed [7:0] WriteData_7, // @[VectorCollector.cs:35]
-  output wire signed [7:0] WriteData_8, // @[VectorCollector.cs:35]
-  output wire signed [7:0] WriteData_9, // @[VectorCollector.cs:35]
-  output wire signed [7:0] WriteData_10, // @[VectorCollector.cs:35]
-  output wire signed [7:0] WriteData_11, // @[VectorCollector.cs:35]
-  output wire signed [7:0] WriteData_12, // @[VectorCollector.cs:35]
-  output wire signed [7:0] WriteData_13, // @[VectorCollector.cs:35]
-  output wire signed [7:0] WriteData_14, // @[VectorCollector.cs:35]
-  output wire signed [7:0] WriteData_15, // @[VectorCollector.cs:35]
-  output wire signed [7:0] WriteData_16, // @[VectorCollector.cs:35]
-  output wire signed [7:0] WriteData_17, // @[VectorCollector.cs:35]
-  output wire signed [7:0] WriteData_18, // @[VectorCollector.cs:35]
-  output wire signed [7:0] WriteData_19, // @[VectorCollector.cs:35]
-  output wire signed [7:0] WriteData_20, // @[VectorCollector.cs:35]
-  output wire signed [7:0] WriteData_21, // @[VectorCollector.cs:35]
-  output wire signed [7:0] WriteData_22, // @[VectorCollector.cs:35]
-  output wire signed [7:0] WriteData_23, // @[VectorCollector.cs:35]
-  output wire signed [7:0] WriteData_24, // @[VectorCollector.cs:35]
-  output wire signed [7:0] WriteData_25, // @[VectorCollector.cs:35]
-  output wire signed [7:0] WriteData_26, // @[VectorCollector.cs:35]
-  output wire signed [7:0] WriteData_27, // @[VectorCollector.cs:35]
-  output wire signed [7:0] WriteData_28, // @[VectorCollector.cs:35]
-  output wire signed [7:0] WriteData_29, // @[VectorCollector.cs:35]
-  output wire signed [7:0] WriteData_30, // @[VectorCollector.cs:35]
-  output wire signed [7:0] WriteData_31, // @[VectorCollector.cs:35]
+  output wire [255:0] WriteData, // @[VectorCollector.cs:35]
   input wire WriteGranted, // @[VectorCollector.cs:36]
   output wire LastWritten // @[VectorCollector.cs:37]
 );
@@ -125,198 +79,198 @@ module VectorCollector16x32 (
   assign InReady = (~full) | WriteGranted; // @[VectorCollector.cs:51]
   assign WriteValid = full; // @[VectorCollector.cs:46]
   assign WriteAddress = write_base + write_block[12:0]; // @[VectorCollector.cs:47]
-  assign WriteData_0 = collected_0; // @[VectorCollector.cs:49]
-  assign WriteData_1 = collected_1; // @[VectorCollector.cs:49]
-  assign WriteData_2 = collected_2; // @[VectorCollector.cs:49]
-  assign WriteData_3 = collected_3; // @[VectorCollector.cs:49]
-  assign WriteData_4 = collected_4; // @[VectorCollector.cs:49]
-  assign WriteData_5 = collected_5; // @[VectorCollector.cs:49]
-  assign WriteData_6 = collected_6; // @[VectorCollector.cs:49]
-  assign WriteData_7 = collected_7; // @[VectorCollector.cs:49]
-  assign WriteData_8 = collected_8; // @[VectorCollector.cs:49]
-  assign WriteData_9 = collected_9; // @[VectorCollector.cs:49]
-  assign WriteData_10 = collected_10; // @[VectorCollector.cs:49]
-  assign WriteData_11 = collected_11; // @[VectorCollector.cs:49]
-  assign WriteData_12 = collected_12; // @[VectorCollector.cs:49]
-  assign WriteData_13 = collected_13; // @[VectorCollector.cs:49]
-  assign WriteData_14 = collected_14; // @[VectorCollector.cs:49]
-  assign WriteData_15 = collected_15; // @[VectorCollector.cs:49]
-  assign WriteData_16 = collected_16; // @[VectorCollector.cs:49]
-  assign WriteData_17 = collected_17; // @[VectorCollector.cs:49]
-  assign WriteData_18 = collected_18; // @[VectorCollector.cs:49]
-  assign WriteData_19 = collected_19; // @[VectorCollector.cs:49]
-  assign WriteData_20 = collected_20; // @[VectorCollector.cs:49]
-  assign WriteData_21 = collected_21; // @[VectorCollector.cs:49]
-  assign WriteData_22 = collected_22; // @[VectorCollector.cs:49]
-  assign WriteData_23 = collected_23; // @[VectorCollector.cs:49]
-  assign WriteData_24 = collected_24; // @[VectorCollector.cs:49]
-  assign WriteData_25 = collected_25; // @[VectorCollector.cs:49]
-  assign WriteData_26 = collected_26; // @[VectorCollector.cs:49]
-  assign WriteData_27 = collected_27; // @[VectorCollector.cs:49]
-  assign WriteData_28 = collected_28; // @[VectorCollector.cs:49]
-  assign WriteData_29 = collected_29; // @[VectorCollector.cs:49]
-  assign WriteData_30 = collected_30; // @[VectorCollector.cs:49]
-  assign WriteData_31 = collected_31; // @[VectorCollector.cs:49]
+  assign WriteData[7:0] = collected_0; // @[VectorCollector.cs:49]
+  assign WriteData[15:8] = collected_1; // @[VectorCollector.cs:49]
+  assign WriteData[23:16] = collected_2; // @[VectorCollector.cs:49]
+  assign WriteData[31:24] = collected_3; // @[VectorCollector.cs:49]
+  assign WriteData[39:32] = collected_4; // @[VectorCollector.cs:49]
+  assign WriteData[47:40] = collected_5; // @[VectorCollector.cs:49]
+  assign WriteData[55:48] = collected_6; // @[VectorCollector.cs:49]
+  assign WriteData[63:56] = collected_7; // @[VectorCollector.cs:49]
+  assign WriteData[71:64] = collected_8; // @[VectorCollector.cs:49]
+  assign WriteData[79:72] = collected_9; // @[VectorCollector.cs:49]
+  assign WriteData[87:80] = collected_10; // @[VectorCollector.cs:49]
+  assign WriteData[95:88] = collected_11; // @[VectorCollector.cs:49]
+  assign WriteData[103:96] = collected_12; // @[VectorCollector.cs:49]
+  assign WriteData[111:104] = collected_13; // @[VectorCollector.cs:49]
+  assign WriteData[119:112] = collected_14; // @[VectorCollector.cs:49]
+  assign WriteData[127:120] = collected_15; // @[VectorCollector.cs:49]
+  assign WriteData[135:128] = collected_16; // @[VectorCollector.cs:49]
+  assign WriteData[143:136] = collected_17; // @[VectorCollector.cs:49]
+  assign WriteData[151:144] = collected_18; // @[VectorCollector.cs:49]
+  assign WriteData[159:152] = collected_19; // @[VectorCollector.cs:49]
+  assign WriteData[167:160] = collected_20; // @[VectorCollector.cs:49]
+  assign WriteData[175:168] = collected_21; // @[VectorCollector.cs:49]
+  assign WriteData[183:176] = collected_22; // @[VectorCollector.cs:49]
+  assign WriteData[191:184] = collected_23; // @[VectorCollector.cs:49]
+  assign WriteData[199:192] = collected_24; // @[VectorCollector.cs:49]
+  assign WriteData[207:200] = collected_25; // @[VectorCollector.cs:49]
+  assign WriteData[215:208] = collected_26; // @[VectorCollector.cs:49]
+  assign WriteData[223:216] = collected_27; // @[VectorCollector.cs:49]
+  assign WriteData[231:224] = collected_28; // @[VectorCollector.cs:49]
+  assign WriteData[239:232] = collected_29; // @[VectorCollector.cs:49]
+  assign WriteData[247:240] = collected_30; // @[VectorCollector.cs:49]
+  assign WriteData[255:248] = collected_31; // @[VectorCollector.cs:49]
   assign LastWritten = ((writes_left & full_and) & write_block_eq) & write_pixel_eq; // @[VectorCollector.cs:89]
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
     if (InValid_and & (collect_beat == 2'd0))
-      collected_0 <= InBeat_0;
+      collected_0 <= InBeat[7:0];
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
     if (InValid_and & (collect_beat == 2'd0))
-      collected_1 <= InBeat_1;
+      collected_1 <= InBeat[15:8];
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
     if (InValid_and & (collect_beat == 2'd0))
-      collected_2 <= InBeat_2;
+      collected_2 <= InBeat[23:16];
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
     if (InValid_and & (collect_beat == 2'd0))
-      collected_3 <= InBeat_3;
+      collected_3 <= InBeat[31:24];
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
     if (InValid_and & (collect_beat == 2'd0))
-      collected_4 <= InBeat_4;
+      collected_4 <= InBeat[39:32];
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
     if (InValid_and & (collect_beat == 2'd0))
-      collected_5 <= InBeat_5;
+      collected_5 <= InBeat[47:40];
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
     if (InValid_and & (collect_beat == 2'd0))
-      collected_6 <= InBeat_6;
+      collected_6 <= InBeat[55:48];
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
     if (InValid_and & (collect_beat == 2'd0))
-      collected_7 <= InBeat_7;
+      collected_7 <= InBeat[63:56];
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
     if (InValid_and & (collect_beat == 2'd0))
-      collected_8 <= InBeat_8;
+      collected_8 <= InBeat[71:64];
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
     if (InValid_and & (collect_beat == 2'd0))
-      collected_9 <= InBeat_9;
+      collected_9 <= InBeat[79:72];
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
     if (InValid_and & (collect_beat == 2'd0))
-      collected_10 <= InBeat_10;
+      collected_10 <= InBeat[87:80];
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
     if (InValid_and & (collect_beat == 2'd0))
-      collected_11 <= InBeat_11;
+      collected_11 <= InBeat[95:88];
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
     if (InValid_and & (collect_beat == 2'd0))
-      collected_12 <= InBeat_12;
+      collected_12 <= InBeat[103:96];
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
     if (InValid_and & (collect_beat == 2'd0))
-      collected_13 <= InBeat_13;
+      collected_13 <= InBeat[111:104];
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
     if (InValid_and & (collect_beat == 2'd0))
-      collected_14 <= InBeat_14;
+      collected_14 <= InBeat[119:112];
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
     if (InValid_and & (collect_beat == 2'd0))
-      collected_15 <= InBeat_15;
+      collected_15 <= InBeat[127:120];
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
     if (InValid_and & (collect_beat == 2'd1))
-      collected_16 <= InBeat_0;
+      collected_16 <= InBeat[7:0];
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
     if (InValid_and & (collect_beat == 2'd1))
-      collected_17 <= InBeat_1;
+      collected_17 <= InBeat[15:8];
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
     if (InValid_and & (collect_beat == 2'd1))
-      collected_18 <= InBeat_2;
+      collected_18 <= InBeat[23:16];
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
     if (InValid_and & (collect_beat == 2'd1))
-      collected_19 <= InBeat_3;
+      collected_19 <= InBeat[31:24];
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
     if (InValid_and & (collect_beat == 2'd1))
-      collected_20 <= InBeat_4;
+      collected_20 <= InBeat[39:32];
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
     if (InValid_and & (collect_beat == 2'd1))
-      collected_21 <= InBeat_5;
+      collected_21 <= InBeat[47:40];
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
     if (InValid_and & (collect_beat == 2'd1))
-      collected_22 <= InBeat_6;
+      collected_22 <= InBeat[55:48];
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
     if (InValid_and & (collect_beat == 2'd1))
-      collected_23 <= InBeat_7;
+      collected_23 <= InBeat[63:56];
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
     if (InValid_and & (collect_beat == 2'd1))
-      collected_24 <= InBeat_8;
+      collected_24 <= InBeat[71:64];
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
     if (InValid_and & (collect_beat == 2'd1))
-      collected_25 <= InBeat_9;
+      collected_25 <= InBeat[79:72];
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
     if (InValid_and & (collect_beat == 2'd1))
-      collected_26 <= InBeat_10;
+      collected_26 <= InBeat[87:80];
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
     if (InValid_and & (collect_beat == 2'd1))
-      collected_27 <= InBeat_11;
+      collected_27 <= InBeat[95:88];
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
     if (InValid_and & (collect_beat == 2'd1))
-      collected_28 <= InBeat_12;
+      collected_28 <= InBeat[103:96];
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
     if (InValid_and & (collect_beat == 2'd1))
-      collected_29 <= InBeat_13;
+      collected_29 <= InBeat[111:104];
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
     if (InValid_and & (collect_beat == 2'd1))
-      collected_30 <= InBeat_14;
+      collected_30 <= InBeat[119:112];
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:59]
     if (InValid_and & (collect_beat == 2'd1))
-      collected_31 <= InBeat_15;
+      collected_31 <= InBeat[127:120];
   end
 
   always @(posedge clk) begin // @[VectorCollector.cs:62, VectorCollector.cs:72, VectorCollector.cs:86]

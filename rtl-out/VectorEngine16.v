@@ -18,296 +18,11 @@ module VectorEngine16 (
   output wire Write_Valid, // @[VectorEngine.cs:37]
   output wire [1:0] Write_Group, // @[VectorEngine.cs:37]
   output wire [12:0] Write_Address, // @[VectorEngine.cs:37]
-  output wire signed [7:0] Write_Data_0, // @[VectorEngine.cs:37]
-  output wire signed [7:0] Write_Data_1, // @[VectorEngine.cs:37]
-  output wire signed [7:0] Write_Data_2, // @[VectorEngine.cs:37]
-  output wire signed [7:0] Write_Data_3, // @[VectorEngine.cs:37]
-  output wire signed [7:0] Write_Data_4, // @[VectorEngine.cs:37]
-  output wire signed [7:0] Write_Data_5, // @[VectorEngine.cs:37]
-  output wire signed [7:0] Write_Data_6, // @[VectorEngine.cs:37]
-  output wire signed [7:0] Write_Data_7, // @[VectorEngine.cs:37]
-  output wire signed [7:0] Write_Data_8, // @[VectorEngine.cs:37]
-  output wire signed [7:0] Write_Data_9, // @[VectorEngine.cs:37]
-  output wire signed [7:0] Write_Data_10, // @[VectorEngine.cs:37]
-  output wire signed [7:0] Write_Data_11, // @[VectorEngine.cs:37]
-  output wire signed [7:0] Write_Data_12, // @[VectorEngine.cs:37]
-  output wire signed [7:0] Write_Data_13, // @[VectorEngine.cs:37]
-  output wire signed [7:0] Write_Data_14, // @[VectorEngine.cs:37]
-  output wire signed [7:0] Write_Data_15, // @[VectorEngine.cs:37]
-  output wire signed [7:0] Write_Data_16, // @[VectorEngine.cs:37]
-  output wire signed [7:0] Write_Data_17, // @[VectorEngine.cs:37]
-  output wire signed [7:0] Write_Data_18, // @[VectorEngine.cs:37]
-  output wire signed [7:0] Write_Data_19, // @[VectorEngine.cs:37]
-  output wire signed [7:0] Write_Data_20, // @[VectorEngine.cs:37]
-  output wire signed [7:0] Write_Data_21, // @[VectorEngine.cs:37]
-  output wire signed [7:0] Write_Data_22, // @[VectorEngine.cs:37]
-  output wire signed [7:0] Write_Data_23, // @[VectorEngine.cs:37]
-  output wire signed [7:0] Write_Data_24, // @[VectorEngine.cs:37]
-  output wire signed [7:0] Write_Data_25, // @[VectorEngine.cs:37]
-  output wire signed [7:0] Write_Data_26, // @[VectorEngine.cs:37]
-  output wire signed [7:0] Write_Data_27, // @[VectorEngine.cs:37]
-  output wire signed [7:0] Write_Data_28, // @[VectorEngine.cs:37]
-  output wire signed [7:0] Write_Data_29, // @[VectorEngine.cs:37]
-  output wire signed [7:0] Write_Data_30, // @[VectorEngine.cs:37]
-  output wire signed [7:0] Write_Data_31, // @[VectorEngine.cs:37]
+  output wire [255:0] Write_Data, // @[VectorEngine.cs:37]
   input wire Write_Granted, // @[VectorEngine.cs:37]
-  input wire signed [7:0] ReadData_0, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_1, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_2, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_3, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_4, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_5, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_6, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_7, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_8, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_9, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_10, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_11, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_12, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_13, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_14, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_15, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_16, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_17, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_18, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_19, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_20, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_21, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_22, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_23, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_24, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_25, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_26, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_27, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_28, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_29, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_30, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_31, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_32, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_33, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_34, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_35, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_36, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_37, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_38, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_39, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_40, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_41, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_42, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_43, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_44, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_45, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_46, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_47, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_48, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_49, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_50, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_51, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_52, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_53, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_54, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_55, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_56, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_57, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_58, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_59, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_60, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_61, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_62, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_63, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_64, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_65, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_66, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_67, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_68, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_69, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_70, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_71, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_72, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_73, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_74, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_75, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_76, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_77, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_78, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_79, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_80, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_81, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_82, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_83, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_84, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_85, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_86, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_87, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_88, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_89, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_90, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_91, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_92, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_93, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_94, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_95, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_96, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_97, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_98, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_99, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_100, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_101, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_102, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_103, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_104, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_105, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_106, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_107, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_108, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_109, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_110, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_111, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_112, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_113, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_114, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_115, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_116, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_117, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_118, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_119, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_120, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_121, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_122, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_123, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_124, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_125, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_126, // @[VectorEngine.cs:38]
-  input wire signed [7:0] ReadData_127, // @[VectorEngine.cs:38]
+  input wire [1023:0] ReadData, // @[VectorEngine.cs:38]
   output wire [8:0] AccReadAddress, // @[VectorEngine.cs:39]
-  input wire signed [31:0] AccReadData_0, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_1, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_2, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_3, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_4, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_5, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_6, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_7, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_8, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_9, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_10, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_11, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_12, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_13, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_14, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_15, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_16, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_17, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_18, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_19, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_20, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_21, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_22, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_23, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_24, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_25, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_26, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_27, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_28, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_29, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_30, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_31, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_32, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_33, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_34, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_35, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_36, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_37, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_38, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_39, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_40, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_41, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_42, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_43, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_44, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_45, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_46, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_47, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_48, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_49, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_50, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_51, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_52, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_53, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_54, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_55, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_56, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_57, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_58, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_59, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_60, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_61, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_62, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_63, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_64, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_65, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_66, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_67, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_68, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_69, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_70, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_71, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_72, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_73, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_74, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_75, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_76, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_77, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_78, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_79, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_80, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_81, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_82, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_83, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_84, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_85, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_86, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_87, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_88, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_89, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_90, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_91, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_92, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_93, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_94, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_95, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_96, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_97, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_98, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_99, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_100, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_101, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_102, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_103, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_104, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_105, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_106, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_107, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_108, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_109, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_110, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_111, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_112, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_113, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_114, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_115, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_116, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_117, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_118, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_119, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_120, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_121, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_122, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_123, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_124, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_125, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_126, // @[VectorEngine.cs:40]
-  input wire signed [31:0] AccReadData_127, // @[VectorEngine.cs:40]
+  input wire [4095:0] AccReadData, // @[VectorEngine.cs:40]
   input wire Tables_Activation, // @[VectorEngine.cs:41]
   input wire Tables_ActivationSlot, // @[VectorEngine.cs:41]
   input wire [7:0] Tables_ActivationIndex, // @[VectorEngine.cs:41]
@@ -336,38 +51,8 @@ module VectorEngine16 (
   reg [15:0] acc_rows_last; // @[VectorEngine.cs:89]
   wire softmax_InValid; // @[VectorEngine.cs:91]
   wire softmax_OutReady; // @[VectorEngine.cs:91]
-  wire signed [31:0] softmax_Scores_0; // @[VectorEngine.cs:91]
-  wire signed [31:0] softmax_Scores_1; // @[VectorEngine.cs:91]
-  wire signed [31:0] softmax_Scores_2; // @[VectorEngine.cs:91]
-  wire signed [31:0] softmax_Scores_3; // @[VectorEngine.cs:91]
-  wire signed [31:0] softmax_Scores_4; // @[VectorEngine.cs:91]
-  wire signed [31:0] softmax_Scores_5; // @[VectorEngine.cs:91]
-  wire signed [31:0] softmax_Scores_6; // @[VectorEngine.cs:91]
-  wire signed [31:0] softmax_Scores_7; // @[VectorEngine.cs:91]
-  wire signed [31:0] softmax_Scores_8; // @[VectorEngine.cs:91]
-  wire signed [31:0] softmax_Scores_9; // @[VectorEngine.cs:91]
-  wire signed [31:0] softmax_Scores_10; // @[VectorEngine.cs:91]
-  wire signed [31:0] softmax_Scores_11; // @[VectorEngine.cs:91]
-  wire signed [31:0] softmax_Scores_12; // @[VectorEngine.cs:91]
-  wire signed [31:0] softmax_Scores_13; // @[VectorEngine.cs:91]
-  wire signed [31:0] softmax_Scores_14; // @[VectorEngine.cs:91]
-  wire signed [31:0] softmax_Scores_15; // @[VectorEngine.cs:91]
-  wire softmax_LaneValid_0; // @[VectorEngine.cs:91]
-  wire softmax_LaneValid_1; // @[VectorEngine.cs:91]
-  wire softmax_LaneValid_2; // @[VectorEngine.cs:91]
-  wire softmax_LaneValid_3; // @[VectorEngine.cs:91]
-  wire softmax_LaneValid_4; // @[VectorEngine.cs:91]
-  wire softmax_LaneValid_5; // @[VectorEngine.cs:91]
-  wire softmax_LaneValid_6; // @[VectorEngine.cs:91]
-  wire softmax_LaneValid_7; // @[VectorEngine.cs:91]
-  wire softmax_LaneValid_8; // @[VectorEngine.cs:91]
-  wire softmax_LaneValid_9; // @[VectorEngine.cs:91]
-  wire softmax_LaneValid_10; // @[VectorEngine.cs:91]
-  wire softmax_LaneValid_11; // @[VectorEngine.cs:91]
-  wire softmax_LaneValid_12; // @[VectorEngine.cs:91]
-  wire softmax_LaneValid_13; // @[VectorEngine.cs:91]
-  wire softmax_LaneValid_14; // @[VectorEngine.cs:91]
-  wire softmax_LaneValid_15; // @[VectorEngine.cs:91]
+  wire [511:0] softmax_Scores; // @[VectorEngine.cs:91]
+  wire [15:0] softmax_LaneValid; // @[VectorEngine.cs:91]
   wire [1:0] softmax_Pass; // @[VectorEngine.cs:91]
   wire softmax_RowStart; // @[VectorEngine.cs:91]
   wire softmax_Unsigned; // @[VectorEngine.cs:91]
@@ -376,22 +61,7 @@ module VectorEngine16 (
   wire softmax_Divide; // @[VectorEngine.cs:91]
   wire softmax_InReady; // @[VectorEngine.cs:91]
   wire softmax_OutValid; // @[VectorEngine.cs:91]
-  wire signed [7:0] softmax_Probabilities_0; // @[VectorEngine.cs:91]
-  wire signed [7:0] softmax_Probabilities_1; // @[VectorEngine.cs:91]
-  wire signed [7:0] softmax_Probabilities_2; // @[VectorEngine.cs:91]
-  wire signed [7:0] softmax_Probabilities_3; // @[VectorEngine.cs:91]
-  wire signed [7:0] softmax_Probabilities_4; // @[VectorEngine.cs:91]
-  wire signed [7:0] softmax_Probabilities_5; // @[VectorEngine.cs:91]
-  wire signed [7:0] softmax_Probabilities_6; // @[VectorEngine.cs:91]
-  wire signed [7:0] softmax_Probabilities_7; // @[VectorEngine.cs:91]
-  wire signed [7:0] softmax_Probabilities_8; // @[VectorEngine.cs:91]
-  wire signed [7:0] softmax_Probabilities_9; // @[VectorEngine.cs:91]
-  wire signed [7:0] softmax_Probabilities_10; // @[VectorEngine.cs:91]
-  wire signed [7:0] softmax_Probabilities_11; // @[VectorEngine.cs:91]
-  wire signed [7:0] softmax_Probabilities_12; // @[VectorEngine.cs:91]
-  wire signed [7:0] softmax_Probabilities_13; // @[VectorEngine.cs:91]
-  wire signed [7:0] softmax_Probabilities_14; // @[VectorEngine.cs:91]
-  wire signed [7:0] softmax_Probabilities_15; // @[VectorEngine.cs:91]
+  wire [127:0] softmax_Probabilities; // @[VectorEngine.cs:91]
   wire softmax_Busy; // @[VectorEngine.cs:91]
   reg [1:0] softmax_phase; // @[VectorEngine.cs:92]
   reg [3:0] drained; // @[VectorEngine.cs:93]
@@ -414,263 +84,9 @@ module VectorEngine16 (
   wire [1:0] reader_Read_Group; // @[VectorEngine.cs:95]
   wire [12:0] reader_Read_Address; // @[VectorEngine.cs:95]
   wire reader_Read_Granted; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_0; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_1; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_2; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_3; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_4; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_5; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_6; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_7; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_8; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_9; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_10; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_11; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_12; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_13; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_14; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_15; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_16; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_17; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_18; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_19; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_20; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_21; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_22; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_23; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_24; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_25; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_26; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_27; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_28; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_29; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_30; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_31; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_32; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_33; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_34; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_35; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_36; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_37; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_38; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_39; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_40; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_41; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_42; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_43; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_44; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_45; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_46; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_47; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_48; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_49; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_50; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_51; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_52; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_53; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_54; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_55; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_56; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_57; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_58; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_59; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_60; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_61; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_62; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_63; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_64; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_65; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_66; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_67; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_68; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_69; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_70; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_71; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_72; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_73; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_74; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_75; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_76; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_77; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_78; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_79; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_80; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_81; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_82; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_83; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_84; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_85; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_86; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_87; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_88; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_89; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_90; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_91; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_92; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_93; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_94; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_95; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_96; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_97; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_98; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_99; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_100; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_101; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_102; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_103; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_104; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_105; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_106; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_107; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_108; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_109; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_110; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_111; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_112; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_113; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_114; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_115; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_116; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_117; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_118; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_119; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_120; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_121; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_122; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_123; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_124; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_125; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_126; // @[VectorEngine.cs:95]
-  wire signed [7:0] reader_ReadData_127; // @[VectorEngine.cs:95]
+  wire [1023:0] reader_ReadData; // @[VectorEngine.cs:95]
   wire [8:0] reader_AccReadAddress; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_0; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_1; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_2; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_3; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_4; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_5; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_6; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_7; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_8; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_9; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_10; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_11; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_12; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_13; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_14; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_15; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_16; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_17; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_18; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_19; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_20; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_21; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_22; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_23; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_24; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_25; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_26; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_27; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_28; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_29; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_30; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_31; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_32; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_33; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_34; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_35; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_36; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_37; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_38; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_39; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_40; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_41; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_42; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_43; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_44; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_45; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_46; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_47; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_48; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_49; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_50; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_51; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_52; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_53; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_54; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_55; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_56; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_57; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_58; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_59; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_60; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_61; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_62; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_63; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_64; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_65; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_66; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_67; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_68; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_69; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_70; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_71; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_72; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_73; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_74; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_75; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_76; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_77; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_78; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_79; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_80; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_81; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_82; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_83; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_84; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_85; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_86; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_87; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_88; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_89; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_90; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_91; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_92; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_93; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_94; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_95; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_96; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_97; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_98; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_99; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_100; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_101; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_102; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_103; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_104; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_105; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_106; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_107; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_108; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_109; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_110; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_111; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_112; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_113; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_114; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_115; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_116; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_117; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_118; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_119; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_120; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_121; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_122; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_123; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_124; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_125; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_126; // @[VectorEngine.cs:95]
-  wire signed [31:0] reader_AccReadData_127; // @[VectorEngine.cs:95]
+  wire [4095:0] reader_AccReadData; // @[VectorEngine.cs:95]
   wire [1023:0] reader_Rows_Payload_Data; // @[VectorEngine.cs:95]
   wire [15:0] reader_Rows_Payload_Block; // @[VectorEngine.cs:95]
   wire reader_Rows_Payload_First; // @[VectorEngine.cs:95]
@@ -695,73 +111,13 @@ module VectorEngine16 (
   wire splitter_Taken; // @[VectorEngine.cs:122]
   wire [1:0] splitter_Beat; // @[VectorEngine.cs:122]
   wire splitter_LastBeat; // @[VectorEngine.cs:122]
-  wire signed [7:0] splitter_A_0; // @[VectorEngine.cs:122]
-  wire signed [7:0] splitter_A_1; // @[VectorEngine.cs:122]
-  wire signed [7:0] splitter_A_2; // @[VectorEngine.cs:122]
-  wire signed [7:0] splitter_A_3; // @[VectorEngine.cs:122]
-  wire signed [7:0] splitter_A_4; // @[VectorEngine.cs:122]
-  wire signed [7:0] splitter_A_5; // @[VectorEngine.cs:122]
-  wire signed [7:0] splitter_A_6; // @[VectorEngine.cs:122]
-  wire signed [7:0] splitter_A_7; // @[VectorEngine.cs:122]
-  wire signed [7:0] splitter_A_8; // @[VectorEngine.cs:122]
-  wire signed [7:0] splitter_A_9; // @[VectorEngine.cs:122]
-  wire signed [7:0] splitter_A_10; // @[VectorEngine.cs:122]
-  wire signed [7:0] splitter_A_11; // @[VectorEngine.cs:122]
-  wire signed [7:0] splitter_A_12; // @[VectorEngine.cs:122]
-  wire signed [7:0] splitter_A_13; // @[VectorEngine.cs:122]
-  wire signed [7:0] splitter_A_14; // @[VectorEngine.cs:122]
-  wire signed [7:0] splitter_A_15; // @[VectorEngine.cs:122]
-  wire signed [7:0] splitter_B_0; // @[VectorEngine.cs:122]
-  wire signed [7:0] splitter_B_1; // @[VectorEngine.cs:122]
-  wire signed [7:0] splitter_B_2; // @[VectorEngine.cs:122]
-  wire signed [7:0] splitter_B_3; // @[VectorEngine.cs:122]
-  wire signed [7:0] splitter_B_4; // @[VectorEngine.cs:122]
-  wire signed [7:0] splitter_B_5; // @[VectorEngine.cs:122]
-  wire signed [7:0] splitter_B_6; // @[VectorEngine.cs:122]
-  wire signed [7:0] splitter_B_7; // @[VectorEngine.cs:122]
-  wire signed [7:0] splitter_B_8; // @[VectorEngine.cs:122]
-  wire signed [7:0] splitter_B_9; // @[VectorEngine.cs:122]
-  wire signed [7:0] splitter_B_10; // @[VectorEngine.cs:122]
-  wire signed [7:0] splitter_B_11; // @[VectorEngine.cs:122]
-  wire signed [7:0] splitter_B_12; // @[VectorEngine.cs:122]
-  wire signed [7:0] splitter_B_13; // @[VectorEngine.cs:122]
-  wire signed [7:0] splitter_B_14; // @[VectorEngine.cs:122]
-  wire signed [7:0] splitter_B_15; // @[VectorEngine.cs:122]
-  wire signed [31:0] splitter_Score_0; // @[VectorEngine.cs:122]
-  wire signed [31:0] splitter_Score_1; // @[VectorEngine.cs:122]
-  wire signed [31:0] splitter_Score_2; // @[VectorEngine.cs:122]
-  wire signed [31:0] splitter_Score_3; // @[VectorEngine.cs:122]
-  wire signed [31:0] splitter_Score_4; // @[VectorEngine.cs:122]
-  wire signed [31:0] splitter_Score_5; // @[VectorEngine.cs:122]
-  wire signed [31:0] splitter_Score_6; // @[VectorEngine.cs:122]
-  wire signed [31:0] splitter_Score_7; // @[VectorEngine.cs:122]
-  wire signed [31:0] splitter_Score_8; // @[VectorEngine.cs:122]
-  wire signed [31:0] splitter_Score_9; // @[VectorEngine.cs:122]
-  wire signed [31:0] splitter_Score_10; // @[VectorEngine.cs:122]
-  wire signed [31:0] splitter_Score_11; // @[VectorEngine.cs:122]
-  wire signed [31:0] splitter_Score_12; // @[VectorEngine.cs:122]
-  wire signed [31:0] splitter_Score_13; // @[VectorEngine.cs:122]
-  wire signed [31:0] splitter_Score_14; // @[VectorEngine.cs:122]
-  wire signed [31:0] splitter_Score_15; // @[VectorEngine.cs:122]
+  wire [127:0] splitter_A; // @[VectorEngine.cs:122]
+  wire [127:0] splitter_B; // @[VectorEngine.cs:122]
+  wire [511:0] splitter_Score; // @[VectorEngine.cs:122]
   wire splitter_ready; // @[VectorEngine.cs:134]
   wire table__InValid; // @[VectorEngine.cs:140]
   wire table__OutReady; // @[VectorEngine.cs:140]
-  wire signed [7:0] table__X_0; // @[VectorEngine.cs:140]
-  wire signed [7:0] table__X_1; // @[VectorEngine.cs:140]
-  wire signed [7:0] table__X_2; // @[VectorEngine.cs:140]
-  wire signed [7:0] table__X_3; // @[VectorEngine.cs:140]
-  wire signed [7:0] table__X_4; // @[VectorEngine.cs:140]
-  wire signed [7:0] table__X_5; // @[VectorEngine.cs:140]
-  wire signed [7:0] table__X_6; // @[VectorEngine.cs:140]
-  wire signed [7:0] table__X_7; // @[VectorEngine.cs:140]
-  wire signed [7:0] table__X_8; // @[VectorEngine.cs:140]
-  wire signed [7:0] table__X_9; // @[VectorEngine.cs:140]
-  wire signed [7:0] table__X_10; // @[VectorEngine.cs:140]
-  wire signed [7:0] table__X_11; // @[VectorEngine.cs:140]
-  wire signed [7:0] table__X_12; // @[VectorEngine.cs:140]
-  wire signed [7:0] table__X_13; // @[VectorEngine.cs:140]
-  wire signed [7:0] table__X_14; // @[VectorEngine.cs:140]
-  wire signed [7:0] table__X_15; // @[VectorEngine.cs:140]
+  wire [127:0] table__X; // @[VectorEngine.cs:140]
   wire table__Slot; // @[VectorEngine.cs:140]
   wire table__TableWrite; // @[VectorEngine.cs:140]
   wire table__TableSlot; // @[VectorEngine.cs:140]
@@ -769,94 +125,19 @@ module VectorEngine16 (
   wire signed [7:0] table__TableValue; // @[VectorEngine.cs:140]
   wire table__InReady; // @[VectorEngine.cs:140]
   wire table__OutValid; // @[VectorEngine.cs:140]
-  wire signed [7:0] table__Y_0; // @[VectorEngine.cs:140]
-  wire signed [7:0] table__Y_1; // @[VectorEngine.cs:140]
-  wire signed [7:0] table__Y_2; // @[VectorEngine.cs:140]
-  wire signed [7:0] table__Y_3; // @[VectorEngine.cs:140]
-  wire signed [7:0] table__Y_4; // @[VectorEngine.cs:140]
-  wire signed [7:0] table__Y_5; // @[VectorEngine.cs:140]
-  wire signed [7:0] table__Y_6; // @[VectorEngine.cs:140]
-  wire signed [7:0] table__Y_7; // @[VectorEngine.cs:140]
-  wire signed [7:0] table__Y_8; // @[VectorEngine.cs:140]
-  wire signed [7:0] table__Y_9; // @[VectorEngine.cs:140]
-  wire signed [7:0] table__Y_10; // @[VectorEngine.cs:140]
-  wire signed [7:0] table__Y_11; // @[VectorEngine.cs:140]
-  wire signed [7:0] table__Y_12; // @[VectorEngine.cs:140]
-  wire signed [7:0] table__Y_13; // @[VectorEngine.cs:140]
-  wire signed [7:0] table__Y_14; // @[VectorEngine.cs:140]
-  wire signed [7:0] table__Y_15; // @[VectorEngine.cs:140]
+  wire [127:0] table__Y; // @[VectorEngine.cs:140]
   wire add_InValid; // @[VectorEngine.cs:141]
   wire add_OutReady; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_A_0; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_A_1; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_A_2; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_A_3; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_A_4; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_A_5; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_A_6; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_A_7; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_A_8; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_A_9; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_A_10; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_A_11; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_A_12; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_A_13; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_A_14; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_A_15; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_B_0; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_B_1; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_B_2; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_B_3; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_B_4; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_B_5; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_B_6; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_B_7; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_B_8; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_B_9; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_B_10; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_B_11; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_B_12; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_B_13; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_B_14; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_B_15; // @[VectorEngine.cs:141]
+  wire [127:0] add_A; // @[VectorEngine.cs:141]
+  wire [127:0] add_B; // @[VectorEngine.cs:141]
   wire [15:0] add_MultiplierA; // @[VectorEngine.cs:141]
   wire [15:0] add_MultiplierB; // @[VectorEngine.cs:141]
   wire [5:0] add_Shift; // @[VectorEngine.cs:141]
   wire add_InReady; // @[VectorEngine.cs:141]
   wire add_OutValid; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_Y_0; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_Y_1; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_Y_2; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_Y_3; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_Y_4; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_Y_5; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_Y_6; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_Y_7; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_Y_8; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_Y_9; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_Y_10; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_Y_11; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_Y_12; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_Y_13; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_Y_14; // @[VectorEngine.cs:141]
-  wire signed [7:0] add_Y_15; // @[VectorEngine.cs:141]
+  wire [127:0] add_Y; // @[VectorEngine.cs:141]
   wire statistics_InValid; // @[VectorEngine.cs:142]
-  wire signed [7:0] statistics_X_0; // @[VectorEngine.cs:142]
-  wire signed [7:0] statistics_X_1; // @[VectorEngine.cs:142]
-  wire signed [7:0] statistics_X_2; // @[VectorEngine.cs:142]
-  wire signed [7:0] statistics_X_3; // @[VectorEngine.cs:142]
-  wire signed [7:0] statistics_X_4; // @[VectorEngine.cs:142]
-  wire signed [7:0] statistics_X_5; // @[VectorEngine.cs:142]
-  wire signed [7:0] statistics_X_6; // @[VectorEngine.cs:142]
-  wire signed [7:0] statistics_X_7; // @[VectorEngine.cs:142]
-  wire signed [7:0] statistics_X_8; // @[VectorEngine.cs:142]
-  wire signed [7:0] statistics_X_9; // @[VectorEngine.cs:142]
-  wire signed [7:0] statistics_X_10; // @[VectorEngine.cs:142]
-  wire signed [7:0] statistics_X_11; // @[VectorEngine.cs:142]
-  wire signed [7:0] statistics_X_12; // @[VectorEngine.cs:142]
-  wire signed [7:0] statistics_X_13; // @[VectorEngine.cs:142]
-  wire signed [7:0] statistics_X_14; // @[VectorEngine.cs:142]
-  wire signed [7:0] statistics_X_15; // @[VectorEngine.cs:142]
+  wire [127:0] statistics_X; // @[VectorEngine.cs:142]
   wire [4:0] statistics_Index; // @[VectorEngine.cs:142]
   wire statistics_First; // @[VectorEngine.cs:142]
   wire [4:0] statistics_ReadIndex; // @[VectorEngine.cs:142]
@@ -865,22 +146,7 @@ module VectorEngine16 (
   wire [34:0] statistics_ReadSquares; // @[VectorEngine.cs:142]
   wire normalize_InValid; // @[VectorEngine.cs:143]
   wire normalize_OutReady; // @[VectorEngine.cs:143]
-  wire signed [7:0] normalize_X_0; // @[VectorEngine.cs:143]
-  wire signed [7:0] normalize_X_1; // @[VectorEngine.cs:143]
-  wire signed [7:0] normalize_X_2; // @[VectorEngine.cs:143]
-  wire signed [7:0] normalize_X_3; // @[VectorEngine.cs:143]
-  wire signed [7:0] normalize_X_4; // @[VectorEngine.cs:143]
-  wire signed [7:0] normalize_X_5; // @[VectorEngine.cs:143]
-  wire signed [7:0] normalize_X_6; // @[VectorEngine.cs:143]
-  wire signed [7:0] normalize_X_7; // @[VectorEngine.cs:143]
-  wire signed [7:0] normalize_X_8; // @[VectorEngine.cs:143]
-  wire signed [7:0] normalize_X_9; // @[VectorEngine.cs:143]
-  wire signed [7:0] normalize_X_10; // @[VectorEngine.cs:143]
-  wire signed [7:0] normalize_X_11; // @[VectorEngine.cs:143]
-  wire signed [7:0] normalize_X_12; // @[VectorEngine.cs:143]
-  wire signed [7:0] normalize_X_13; // @[VectorEngine.cs:143]
-  wire signed [7:0] normalize_X_14; // @[VectorEngine.cs:143]
-  wire signed [7:0] normalize_X_15; // @[VectorEngine.cs:143]
+  wire [127:0] normalize_X; // @[VectorEngine.cs:143]
   wire [4:0] normalize_Index; // @[VectorEngine.cs:143]
   wire [20:0] normalize_Count; // @[VectorEngine.cs:143]
   wire normalize_Result_Write; // @[VectorEngine.cs:143]
@@ -898,22 +164,7 @@ module VectorEngine16 (
   wire [2:0] normalize_ChannelExponent; // @[VectorEngine.cs:143]
   wire normalize_InReady; // @[VectorEngine.cs:143]
   wire normalize_OutValid; // @[VectorEngine.cs:143]
-  wire signed [7:0] normalize_Y_0; // @[VectorEngine.cs:143]
-  wire signed [7:0] normalize_Y_1; // @[VectorEngine.cs:143]
-  wire signed [7:0] normalize_Y_2; // @[VectorEngine.cs:143]
-  wire signed [7:0] normalize_Y_3; // @[VectorEngine.cs:143]
-  wire signed [7:0] normalize_Y_4; // @[VectorEngine.cs:143]
-  wire signed [7:0] normalize_Y_5; // @[VectorEngine.cs:143]
-  wire signed [7:0] normalize_Y_6; // @[VectorEngine.cs:143]
-  wire signed [7:0] normalize_Y_7; // @[VectorEngine.cs:143]
-  wire signed [7:0] normalize_Y_8; // @[VectorEngine.cs:143]
-  wire signed [7:0] normalize_Y_9; // @[VectorEngine.cs:143]
-  wire signed [7:0] normalize_Y_10; // @[VectorEngine.cs:143]
-  wire signed [7:0] normalize_Y_11; // @[VectorEngine.cs:143]
-  wire signed [7:0] normalize_Y_12; // @[VectorEngine.cs:143]
-  wire signed [7:0] normalize_Y_13; // @[VectorEngine.cs:143]
-  wire signed [7:0] normalize_Y_14; // @[VectorEngine.cs:143]
-  wire signed [7:0] normalize_Y_15; // @[VectorEngine.cs:143]
+  wire [127:0] normalize_Y; // @[VectorEngine.cs:143]
   wire collector_ready; // @[VectorEngine.cs:144]
   wire collector_Start; // @[VectorEngine.cs:217]
   wire collector_Abort; // @[VectorEngine.cs:217]
@@ -923,57 +174,11 @@ module VectorEngine16 (
   wire [15:0] collector_BlocksLast; // @[VectorEngine.cs:217]
   wire [15:0] collector_PixelsLast; // @[VectorEngine.cs:217]
   wire collector_InValid; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_InBeat_0; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_InBeat_1; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_InBeat_2; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_InBeat_3; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_InBeat_4; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_InBeat_5; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_InBeat_6; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_InBeat_7; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_InBeat_8; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_InBeat_9; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_InBeat_10; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_InBeat_11; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_InBeat_12; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_InBeat_13; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_InBeat_14; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_InBeat_15; // @[VectorEngine.cs:217]
+  wire [127:0] collector_InBeat; // @[VectorEngine.cs:217]
   wire collector_InReady; // @[VectorEngine.cs:217]
   wire collector_WriteValid; // @[VectorEngine.cs:217]
   wire [12:0] collector_WriteAddress; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_WriteData_0; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_WriteData_1; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_WriteData_2; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_WriteData_3; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_WriteData_4; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_WriteData_5; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_WriteData_6; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_WriteData_7; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_WriteData_8; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_WriteData_9; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_WriteData_10; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_WriteData_11; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_WriteData_12; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_WriteData_13; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_WriteData_14; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_WriteData_15; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_WriteData_16; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_WriteData_17; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_WriteData_18; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_WriteData_19; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_WriteData_20; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_WriteData_21; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_WriteData_22; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_WriteData_23; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_WriteData_24; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_WriteData_25; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_WriteData_26; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_WriteData_27; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_WriteData_28; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_WriteData_29; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_WriteData_30; // @[VectorEngine.cs:217]
-  wire signed [7:0] collector_WriteData_31; // @[VectorEngine.cs:217]
+  wire [255:0] collector_WriteData; // @[VectorEngine.cs:217]
   wire collector_WriteGranted; // @[VectorEngine.cs:217]
   wire collector_LastWritten; // @[VectorEngine.cs:217]
   wire finish_Start; // @[VectorEngine.cs:235]
@@ -1010,7 +215,6 @@ module VectorEngine16 (
   wire busy_and; // @[VectorEngine.cs:255]
   wire Control_Instruction_eq_1; // @[VectorEngine.cs:255]
   wire Control_Instruction_eq_2; // @[VectorEngine.cs:255]
-  wire [15:0] Control_Instruction_bits; // @[VectorEngine.cs:87]
   wire [20:0] reader_Rows_Payload_Block_cat; // @[VectorEngine.cs:194]
   wire [20:0] reader_Rows_Payload_Block_cat_1; // @[VectorEngine.cs:194]
   wire [20:0] reader_Rows_Payload_Block_cat_2; // @[VectorEngine.cs:194]
@@ -1040,7 +244,6 @@ module VectorEngine16 (
   assign busy_and = (busy & (~setup)) & (~Control_Start); // @[VectorEngine.cs:255]
   assign Control_Instruction_eq_1 = Control_Instruction[4:0] == 5'd9; // @[VectorEngine.cs:255]
   assign Control_Instruction_eq_2 = Control_Instruction[4:0] == 5'd10; // @[VectorEngine.cs:255]
-  assign Control_Instruction_bits = Control_Instruction[82:67]; // @[VectorEngine.cs:87]
   assign reader_Rows_Payload_Block_cat = {reader_Rows_Payload_Block, splitter_Beat[0], 4'd0}; // @[VectorEngine.cs:194]
   assign reader_Rows_Payload_Block_cat_1 = {reader_Rows_Payload_Block, splitter_Beat[0], 4'd1}; // @[VectorEngine.cs:194]
   assign reader_Rows_Payload_Block_cat_2 = {reader_Rows_Payload_Block, splitter_Beat[0], 4'd2}; // @[VectorEngine.cs:194]
@@ -1071,74 +274,28 @@ module VectorEngine16 (
   assign Write_Valid = collector_WriteValid; // @[VectorEngine.cs:228]
   assign Write_Group = Control_Instruction_eq ? Control_Instruction[17:16] : Control_Instruction[17:16]; // @[VectorEngine.cs:229]
   assign Write_Address = collector_WriteAddress; // @[VectorEngine.cs:230]
-  assign Write_Data_0 = collector_WriteData_0; // @[VectorEngine.cs:231]
-  assign Write_Data_1 = collector_WriteData_1; // @[VectorEngine.cs:231]
-  assign Write_Data_2 = collector_WriteData_2; // @[VectorEngine.cs:231]
-  assign Write_Data_3 = collector_WriteData_3; // @[VectorEngine.cs:231]
-  assign Write_Data_4 = collector_WriteData_4; // @[VectorEngine.cs:231]
-  assign Write_Data_5 = collector_WriteData_5; // @[VectorEngine.cs:231]
-  assign Write_Data_6 = collector_WriteData_6; // @[VectorEngine.cs:231]
-  assign Write_Data_7 = collector_WriteData_7; // @[VectorEngine.cs:231]
-  assign Write_Data_8 = collector_WriteData_8; // @[VectorEngine.cs:231]
-  assign Write_Data_9 = collector_WriteData_9; // @[VectorEngine.cs:231]
-  assign Write_Data_10 = collector_WriteData_10; // @[VectorEngine.cs:231]
-  assign Write_Data_11 = collector_WriteData_11; // @[VectorEngine.cs:231]
-  assign Write_Data_12 = collector_WriteData_12; // @[VectorEngine.cs:231]
-  assign Write_Data_13 = collector_WriteData_13; // @[VectorEngine.cs:231]
-  assign Write_Data_14 = collector_WriteData_14; // @[VectorEngine.cs:231]
-  assign Write_Data_15 = collector_WriteData_15; // @[VectorEngine.cs:231]
-  assign Write_Data_16 = collector_WriteData_16; // @[VectorEngine.cs:231]
-  assign Write_Data_17 = collector_WriteData_17; // @[VectorEngine.cs:231]
-  assign Write_Data_18 = collector_WriteData_18; // @[VectorEngine.cs:231]
-  assign Write_Data_19 = collector_WriteData_19; // @[VectorEngine.cs:231]
-  assign Write_Data_20 = collector_WriteData_20; // @[VectorEngine.cs:231]
-  assign Write_Data_21 = collector_WriteData_21; // @[VectorEngine.cs:231]
-  assign Write_Data_22 = collector_WriteData_22; // @[VectorEngine.cs:231]
-  assign Write_Data_23 = collector_WriteData_23; // @[VectorEngine.cs:231]
-  assign Write_Data_24 = collector_WriteData_24; // @[VectorEngine.cs:231]
-  assign Write_Data_25 = collector_WriteData_25; // @[VectorEngine.cs:231]
-  assign Write_Data_26 = collector_WriteData_26; // @[VectorEngine.cs:231]
-  assign Write_Data_27 = collector_WriteData_27; // @[VectorEngine.cs:231]
-  assign Write_Data_28 = collector_WriteData_28; // @[VectorEngine.cs:231]
-  assign Write_Data_29 = collector_WriteData_29; // @[VectorEngine.cs:231]
-  assign Write_Data_30 = collector_WriteData_30; // @[VectorEngine.cs:231]
-  assign Write_Data_31 = collector_WriteData_31; // @[VectorEngine.cs:231]
+  assign Write_Data = collector_WriteData; // @[VectorEngine.cs:231]
   assign AccReadAddress = reader_AccReadAddress; // @[VectorEngine.cs:113]
   assign done = busy_and & ((collector_LastWritten | (Control_Instruction_eq_1 & statistics_end_1)) | (Control_Instruction_eq_2 & finish_Done)); // @[VectorEngine.cs:255]
   assign softmax_InValid = splitter_Valid & Control_Instruction_eq; // @[VectorEngine.cs:181]
   assign softmax_OutReady = collector_ready; // @[VectorEngine.cs:201]
-  assign softmax_Scores_0 = splitter_Score_0; // @[VectorEngine.cs:184]
-  assign softmax_Scores_1 = splitter_Score_1; // @[VectorEngine.cs:184]
-  assign softmax_Scores_2 = splitter_Score_2; // @[VectorEngine.cs:184]
-  assign softmax_Scores_3 = splitter_Score_3; // @[VectorEngine.cs:184]
-  assign softmax_Scores_4 = splitter_Score_4; // @[VectorEngine.cs:184]
-  assign softmax_Scores_5 = splitter_Score_5; // @[VectorEngine.cs:184]
-  assign softmax_Scores_6 = splitter_Score_6; // @[VectorEngine.cs:184]
-  assign softmax_Scores_7 = splitter_Score_7; // @[VectorEngine.cs:184]
-  assign softmax_Scores_8 = splitter_Score_8; // @[VectorEngine.cs:184]
-  assign softmax_Scores_9 = splitter_Score_9; // @[VectorEngine.cs:184]
-  assign softmax_Scores_10 = splitter_Score_10; // @[VectorEngine.cs:184]
-  assign softmax_Scores_11 = splitter_Score_11; // @[VectorEngine.cs:184]
-  assign softmax_Scores_12 = splitter_Score_12; // @[VectorEngine.cs:184]
-  assign softmax_Scores_13 = splitter_Score_13; // @[VectorEngine.cs:184]
-  assign softmax_Scores_14 = splitter_Score_14; // @[VectorEngine.cs:184]
-  assign softmax_Scores_15 = splitter_Score_15; // @[VectorEngine.cs:184]
-  assign softmax_LaneValid_0 = $unsigned(reader_Rows_Payload_Block_cat[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:194]
-  assign softmax_LaneValid_1 = $unsigned(reader_Rows_Payload_Block_cat_1[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:194]
-  assign softmax_LaneValid_2 = $unsigned(reader_Rows_Payload_Block_cat_2[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:194]
-  assign softmax_LaneValid_3 = $unsigned(reader_Rows_Payload_Block_cat_3[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:194]
-  assign softmax_LaneValid_4 = $unsigned(reader_Rows_Payload_Block_cat_4[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:194]
-  assign softmax_LaneValid_5 = $unsigned(reader_Rows_Payload_Block_cat_5[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:194]
-  assign softmax_LaneValid_6 = $unsigned(reader_Rows_Payload_Block_cat_6[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:194]
-  assign softmax_LaneValid_7 = $unsigned(reader_Rows_Payload_Block_cat_7[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:194]
-  assign softmax_LaneValid_8 = $unsigned(reader_Rows_Payload_Block_cat_8[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:194]
-  assign softmax_LaneValid_9 = $unsigned(reader_Rows_Payload_Block_cat_9[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:194]
-  assign softmax_LaneValid_10 = $unsigned(reader_Rows_Payload_Block_cat_10[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:194]
-  assign softmax_LaneValid_11 = $unsigned(reader_Rows_Payload_Block_cat_11[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:194]
-  assign softmax_LaneValid_12 = $unsigned(reader_Rows_Payload_Block_cat_12[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:194]
-  assign softmax_LaneValid_13 = $unsigned(reader_Rows_Payload_Block_cat_13[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:194]
-  assign softmax_LaneValid_14 = $unsigned(reader_Rows_Payload_Block_cat_14[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:194]
-  assign softmax_LaneValid_15 = $unsigned(reader_Rows_Payload_Block_cat_15[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:194]
+  assign softmax_Scores = splitter_Score; // @[VectorEngine.cs:184]
+  assign softmax_LaneValid[0] = $unsigned(reader_Rows_Payload_Block_cat[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:194]
+  assign softmax_LaneValid[1] = $unsigned(reader_Rows_Payload_Block_cat_1[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:194]
+  assign softmax_LaneValid[2] = $unsigned(reader_Rows_Payload_Block_cat_2[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:194]
+  assign softmax_LaneValid[3] = $unsigned(reader_Rows_Payload_Block_cat_3[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:194]
+  assign softmax_LaneValid[4] = $unsigned(reader_Rows_Payload_Block_cat_4[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:194]
+  assign softmax_LaneValid[5] = $unsigned(reader_Rows_Payload_Block_cat_5[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:194]
+  assign softmax_LaneValid[6] = $unsigned(reader_Rows_Payload_Block_cat_6[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:194]
+  assign softmax_LaneValid[7] = $unsigned(reader_Rows_Payload_Block_cat_7[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:194]
+  assign softmax_LaneValid[8] = $unsigned(reader_Rows_Payload_Block_cat_8[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:194]
+  assign softmax_LaneValid[9] = $unsigned(reader_Rows_Payload_Block_cat_9[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:194]
+  assign softmax_LaneValid[10] = $unsigned(reader_Rows_Payload_Block_cat_10[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:194]
+  assign softmax_LaneValid[11] = $unsigned(reader_Rows_Payload_Block_cat_11[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:194]
+  assign softmax_LaneValid[12] = $unsigned(reader_Rows_Payload_Block_cat_12[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:194]
+  assign softmax_LaneValid[13] = $unsigned(reader_Rows_Payload_Block_cat_13[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:194]
+  assign softmax_LaneValid[14] = $unsigned(reader_Rows_Payload_Block_cat_14[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:194]
+  assign softmax_LaneValid[15] = $unsigned(reader_Rows_Payload_Block_cat_15[16:0]) < $unsigned({1'd0, Control_Instruction[118:103]}); // @[VectorEngine.cs:194]
   assign softmax_Pass = reader_Rows_Payload_Pass; // @[VectorEngine.cs:196]
   assign softmax_RowStart = reader_Rows_Payload_PassStart & (splitter_Beat == 2'd0); // @[VectorEngine.cs:197]
   assign softmax_Unsigned = Control_Instruction[119]; // @[VectorEngine.cs:198]
@@ -1155,268 +312,14 @@ module VectorEngine16 (
   assign reader_SourceB = Control_Instruction[127:115]; // @[VectorEngine.cs:103]
   assign reader_SourceStride = Control_Instruction[79:67]; // @[VectorEngine.cs:104]
   assign reader_AccSource = Control_Instruction[27:19]; // @[VectorEngine.cs:105]
-  assign reader_AccRowsPerRow = Control_Instruction_bits[13:5]; // @[VectorEngine.cs:106]
+  assign reader_AccRowsPerRow = Control_Instruction[80:72]; // @[VectorEngine.cs:106]
   assign reader_BlocksLast = blocks_last; // @[VectorEngine.cs:107]
   assign reader_PixelsLast = pixels_last; // @[VectorEngine.cs:108]
   assign reader_AccRowsLast = acc_rows_last; // @[VectorEngine.cs:109]
   assign reader_AccReadAllowed = softmax_phase == SoftmaxPhase_Flowing; // @[VectorEngine.cs:110]
   assign reader_Read_Granted = Read_Granted; // @[VectorEngine.cs:111]
-  assign reader_ReadData_0 = ReadData_0; // @[VectorEngine.cs:112]
-  assign reader_ReadData_1 = ReadData_1; // @[VectorEngine.cs:112]
-  assign reader_ReadData_2 = ReadData_2; // @[VectorEngine.cs:112]
-  assign reader_ReadData_3 = ReadData_3; // @[VectorEngine.cs:112]
-  assign reader_ReadData_4 = ReadData_4; // @[VectorEngine.cs:112]
-  assign reader_ReadData_5 = ReadData_5; // @[VectorEngine.cs:112]
-  assign reader_ReadData_6 = ReadData_6; // @[VectorEngine.cs:112]
-  assign reader_ReadData_7 = ReadData_7; // @[VectorEngine.cs:112]
-  assign reader_ReadData_8 = ReadData_8; // @[VectorEngine.cs:112]
-  assign reader_ReadData_9 = ReadData_9; // @[VectorEngine.cs:112]
-  assign reader_ReadData_10 = ReadData_10; // @[VectorEngine.cs:112]
-  assign reader_ReadData_11 = ReadData_11; // @[VectorEngine.cs:112]
-  assign reader_ReadData_12 = ReadData_12; // @[VectorEngine.cs:112]
-  assign reader_ReadData_13 = ReadData_13; // @[VectorEngine.cs:112]
-  assign reader_ReadData_14 = ReadData_14; // @[VectorEngine.cs:112]
-  assign reader_ReadData_15 = ReadData_15; // @[VectorEngine.cs:112]
-  assign reader_ReadData_16 = ReadData_16; // @[VectorEngine.cs:112]
-  assign reader_ReadData_17 = ReadData_17; // @[VectorEngine.cs:112]
-  assign reader_ReadData_18 = ReadData_18; // @[VectorEngine.cs:112]
-  assign reader_ReadData_19 = ReadData_19; // @[VectorEngine.cs:112]
-  assign reader_ReadData_20 = ReadData_20; // @[VectorEngine.cs:112]
-  assign reader_ReadData_21 = ReadData_21; // @[VectorEngine.cs:112]
-  assign reader_ReadData_22 = ReadData_22; // @[VectorEngine.cs:112]
-  assign reader_ReadData_23 = ReadData_23; // @[VectorEngine.cs:112]
-  assign reader_ReadData_24 = ReadData_24; // @[VectorEngine.cs:112]
-  assign reader_ReadData_25 = ReadData_25; // @[VectorEngine.cs:112]
-  assign reader_ReadData_26 = ReadData_26; // @[VectorEngine.cs:112]
-  assign reader_ReadData_27 = ReadData_27; // @[VectorEngine.cs:112]
-  assign reader_ReadData_28 = ReadData_28; // @[VectorEngine.cs:112]
-  assign reader_ReadData_29 = ReadData_29; // @[VectorEngine.cs:112]
-  assign reader_ReadData_30 = ReadData_30; // @[VectorEngine.cs:112]
-  assign reader_ReadData_31 = ReadData_31; // @[VectorEngine.cs:112]
-  assign reader_ReadData_32 = ReadData_32; // @[VectorEngine.cs:112]
-  assign reader_ReadData_33 = ReadData_33; // @[VectorEngine.cs:112]
-  assign reader_ReadData_34 = ReadData_34; // @[VectorEngine.cs:112]
-  assign reader_ReadData_35 = ReadData_35; // @[VectorEngine.cs:112]
-  assign reader_ReadData_36 = ReadData_36; // @[VectorEngine.cs:112]
-  assign reader_ReadData_37 = ReadData_37; // @[VectorEngine.cs:112]
-  assign reader_ReadData_38 = ReadData_38; // @[VectorEngine.cs:112]
-  assign reader_ReadData_39 = ReadData_39; // @[VectorEngine.cs:112]
-  assign reader_ReadData_40 = ReadData_40; // @[VectorEngine.cs:112]
-  assign reader_ReadData_41 = ReadData_41; // @[VectorEngine.cs:112]
-  assign reader_ReadData_42 = ReadData_42; // @[VectorEngine.cs:112]
-  assign reader_ReadData_43 = ReadData_43; // @[VectorEngine.cs:112]
-  assign reader_ReadData_44 = ReadData_44; // @[VectorEngine.cs:112]
-  assign reader_ReadData_45 = ReadData_45; // @[VectorEngine.cs:112]
-  assign reader_ReadData_46 = ReadData_46; // @[VectorEngine.cs:112]
-  assign reader_ReadData_47 = ReadData_47; // @[VectorEngine.cs:112]
-  assign reader_ReadData_48 = ReadData_48; // @[VectorEngine.cs:112]
-  assign reader_ReadData_49 = ReadData_49; // @[VectorEngine.cs:112]
-  assign reader_ReadData_50 = ReadData_50; // @[VectorEngine.cs:112]
-  assign reader_ReadData_51 = ReadData_51; // @[VectorEngine.cs:112]
-  assign reader_ReadData_52 = ReadData_52; // @[VectorEngine.cs:112]
-  assign reader_ReadData_53 = ReadData_53; // @[VectorEngine.cs:112]
-  assign reader_ReadData_54 = ReadData_54; // @[VectorEngine.cs:112]
-  assign reader_ReadData_55 = ReadData_55; // @[VectorEngine.cs:112]
-  assign reader_ReadData_56 = ReadData_56; // @[VectorEngine.cs:112]
-  assign reader_ReadData_57 = ReadData_57; // @[VectorEngine.cs:112]
-  assign reader_ReadData_58 = ReadData_58; // @[VectorEngine.cs:112]
-  assign reader_ReadData_59 = ReadData_59; // @[VectorEngine.cs:112]
-  assign reader_ReadData_60 = ReadData_60; // @[VectorEngine.cs:112]
-  assign reader_ReadData_61 = ReadData_61; // @[VectorEngine.cs:112]
-  assign reader_ReadData_62 = ReadData_62; // @[VectorEngine.cs:112]
-  assign reader_ReadData_63 = ReadData_63; // @[VectorEngine.cs:112]
-  assign reader_ReadData_64 = ReadData_64; // @[VectorEngine.cs:112]
-  assign reader_ReadData_65 = ReadData_65; // @[VectorEngine.cs:112]
-  assign reader_ReadData_66 = ReadData_66; // @[VectorEngine.cs:112]
-  assign reader_ReadData_67 = ReadData_67; // @[VectorEngine.cs:112]
-  assign reader_ReadData_68 = ReadData_68; // @[VectorEngine.cs:112]
-  assign reader_ReadData_69 = ReadData_69; // @[VectorEngine.cs:112]
-  assign reader_ReadData_70 = ReadData_70; // @[VectorEngine.cs:112]
-  assign reader_ReadData_71 = ReadData_71; // @[VectorEngine.cs:112]
-  assign reader_ReadData_72 = ReadData_72; // @[VectorEngine.cs:112]
-  assign reader_ReadData_73 = ReadData_73; // @[VectorEngine.cs:112]
-  assign reader_ReadData_74 = ReadData_74; // @[VectorEngine.cs:112]
-  assign reader_ReadData_75 = ReadData_75; // @[VectorEngine.cs:112]
-  assign reader_ReadData_76 = ReadData_76; // @[VectorEngine.cs:112]
-  assign reader_ReadData_77 = ReadData_77; // @[VectorEngine.cs:112]
-  assign reader_ReadData_78 = ReadData_78; // @[VectorEngine.cs:112]
-  assign reader_ReadData_79 = ReadData_79; // @[VectorEngine.cs:112]
-  assign reader_ReadData_80 = ReadData_80; // @[VectorEngine.cs:112]
-  assign reader_ReadData_81 = ReadData_81; // @[VectorEngine.cs:112]
-  assign reader_ReadData_82 = ReadData_82; // @[VectorEngine.cs:112]
-  assign reader_ReadData_83 = ReadData_83; // @[VectorEngine.cs:112]
-  assign reader_ReadData_84 = ReadData_84; // @[VectorEngine.cs:112]
-  assign reader_ReadData_85 = ReadData_85; // @[VectorEngine.cs:112]
-  assign reader_ReadData_86 = ReadData_86; // @[VectorEngine.cs:112]
-  assign reader_ReadData_87 = ReadData_87; // @[VectorEngine.cs:112]
-  assign reader_ReadData_88 = ReadData_88; // @[VectorEngine.cs:112]
-  assign reader_ReadData_89 = ReadData_89; // @[VectorEngine.cs:112]
-  assign reader_ReadData_90 = ReadData_90; // @[VectorEngine.cs:112]
-  assign reader_ReadData_91 = ReadData_91; // @[VectorEngine.cs:112]
-  assign reader_ReadData_92 = ReadData_92; // @[VectorEngine.cs:112]
-  assign reader_ReadData_93 = ReadData_93; // @[VectorEngine.cs:112]
-  assign reader_ReadData_94 = ReadData_94; // @[VectorEngine.cs:112]
-  assign reader_ReadData_95 = ReadData_95; // @[VectorEngine.cs:112]
-  assign reader_ReadData_96 = ReadData_96; // @[VectorEngine.cs:112]
-  assign reader_ReadData_97 = ReadData_97; // @[VectorEngine.cs:112]
-  assign reader_ReadData_98 = ReadData_98; // @[VectorEngine.cs:112]
-  assign reader_ReadData_99 = ReadData_99; // @[VectorEngine.cs:112]
-  assign reader_ReadData_100 = ReadData_100; // @[VectorEngine.cs:112]
-  assign reader_ReadData_101 = ReadData_101; // @[VectorEngine.cs:112]
-  assign reader_ReadData_102 = ReadData_102; // @[VectorEngine.cs:112]
-  assign reader_ReadData_103 = ReadData_103; // @[VectorEngine.cs:112]
-  assign reader_ReadData_104 = ReadData_104; // @[VectorEngine.cs:112]
-  assign reader_ReadData_105 = ReadData_105; // @[VectorEngine.cs:112]
-  assign reader_ReadData_106 = ReadData_106; // @[VectorEngine.cs:112]
-  assign reader_ReadData_107 = ReadData_107; // @[VectorEngine.cs:112]
-  assign reader_ReadData_108 = ReadData_108; // @[VectorEngine.cs:112]
-  assign reader_ReadData_109 = ReadData_109; // @[VectorEngine.cs:112]
-  assign reader_ReadData_110 = ReadData_110; // @[VectorEngine.cs:112]
-  assign reader_ReadData_111 = ReadData_111; // @[VectorEngine.cs:112]
-  assign reader_ReadData_112 = ReadData_112; // @[VectorEngine.cs:112]
-  assign reader_ReadData_113 = ReadData_113; // @[VectorEngine.cs:112]
-  assign reader_ReadData_114 = ReadData_114; // @[VectorEngine.cs:112]
-  assign reader_ReadData_115 = ReadData_115; // @[VectorEngine.cs:112]
-  assign reader_ReadData_116 = ReadData_116; // @[VectorEngine.cs:112]
-  assign reader_ReadData_117 = ReadData_117; // @[VectorEngine.cs:112]
-  assign reader_ReadData_118 = ReadData_118; // @[VectorEngine.cs:112]
-  assign reader_ReadData_119 = ReadData_119; // @[VectorEngine.cs:112]
-  assign reader_ReadData_120 = ReadData_120; // @[VectorEngine.cs:112]
-  assign reader_ReadData_121 = ReadData_121; // @[VectorEngine.cs:112]
-  assign reader_ReadData_122 = ReadData_122; // @[VectorEngine.cs:112]
-  assign reader_ReadData_123 = ReadData_123; // @[VectorEngine.cs:112]
-  assign reader_ReadData_124 = ReadData_124; // @[VectorEngine.cs:112]
-  assign reader_ReadData_125 = ReadData_125; // @[VectorEngine.cs:112]
-  assign reader_ReadData_126 = ReadData_126; // @[VectorEngine.cs:112]
-  assign reader_ReadData_127 = ReadData_127; // @[VectorEngine.cs:112]
-  assign reader_AccReadData_0 = AccReadData_0; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_1 = AccReadData_1; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_2 = AccReadData_2; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_3 = AccReadData_3; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_4 = AccReadData_4; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_5 = AccReadData_5; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_6 = AccReadData_6; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_7 = AccReadData_7; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_8 = AccReadData_8; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_9 = AccReadData_9; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_10 = AccReadData_10; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_11 = AccReadData_11; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_12 = AccReadData_12; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_13 = AccReadData_13; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_14 = AccReadData_14; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_15 = AccReadData_15; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_16 = AccReadData_16; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_17 = AccReadData_17; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_18 = AccReadData_18; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_19 = AccReadData_19; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_20 = AccReadData_20; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_21 = AccReadData_21; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_22 = AccReadData_22; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_23 = AccReadData_23; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_24 = AccReadData_24; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_25 = AccReadData_25; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_26 = AccReadData_26; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_27 = AccReadData_27; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_28 = AccReadData_28; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_29 = AccReadData_29; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_30 = AccReadData_30; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_31 = AccReadData_31; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_32 = AccReadData_32; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_33 = AccReadData_33; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_34 = AccReadData_34; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_35 = AccReadData_35; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_36 = AccReadData_36; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_37 = AccReadData_37; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_38 = AccReadData_38; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_39 = AccReadData_39; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_40 = AccReadData_40; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_41 = AccReadData_41; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_42 = AccReadData_42; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_43 = AccReadData_43; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_44 = AccReadData_44; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_45 = AccReadData_45; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_46 = AccReadData_46; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_47 = AccReadData_47; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_48 = AccReadData_48; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_49 = AccReadData_49; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_50 = AccReadData_50; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_51 = AccReadData_51; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_52 = AccReadData_52; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_53 = AccReadData_53; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_54 = AccReadData_54; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_55 = AccReadData_55; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_56 = AccReadData_56; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_57 = AccReadData_57; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_58 = AccReadData_58; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_59 = AccReadData_59; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_60 = AccReadData_60; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_61 = AccReadData_61; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_62 = AccReadData_62; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_63 = AccReadData_63; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_64 = AccReadData_64; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_65 = AccReadData_65; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_66 = AccReadData_66; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_67 = AccReadData_67; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_68 = AccReadData_68; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_69 = AccReadData_69; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_70 = AccReadData_70; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_71 = AccReadData_71; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_72 = AccReadData_72; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_73 = AccReadData_73; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_74 = AccReadData_74; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_75 = AccReadData_75; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_76 = AccReadData_76; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_77 = AccReadData_77; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_78 = AccReadData_78; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_79 = AccReadData_79; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_80 = AccReadData_80; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_81 = AccReadData_81; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_82 = AccReadData_82; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_83 = AccReadData_83; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_84 = AccReadData_84; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_85 = AccReadData_85; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_86 = AccReadData_86; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_87 = AccReadData_87; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_88 = AccReadData_88; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_89 = AccReadData_89; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_90 = AccReadData_90; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_91 = AccReadData_91; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_92 = AccReadData_92; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_93 = AccReadData_93; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_94 = AccReadData_94; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_95 = AccReadData_95; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_96 = AccReadData_96; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_97 = AccReadData_97; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_98 = AccReadData_98; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_99 = AccReadData_99; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_100 = AccReadData_100; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_101 = AccReadData_101; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_102 = AccReadData_102; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_103 = AccReadData_103; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_104 = AccReadData_104; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_105 = AccReadData_105; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_106 = AccReadData_106; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_107 = AccReadData_107; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_108 = AccReadData_108; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_109 = AccReadData_109; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_110 = AccReadData_110; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_111 = AccReadData_111; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_112 = AccReadData_112; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_113 = AccReadData_113; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_114 = AccReadData_114; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_115 = AccReadData_115; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_116 = AccReadData_116; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_117 = AccReadData_117; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_118 = AccReadData_118; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_119 = AccReadData_119; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_120 = AccReadData_120; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_121 = AccReadData_121; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_122 = AccReadData_122; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_123 = AccReadData_123; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_124 = AccReadData_124; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_125 = AccReadData_125; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_126 = AccReadData_126; // @[VectorEngine.cs:114]
-  assign reader_AccReadData_127 = AccReadData_127; // @[VectorEngine.cs:114]
+  assign reader_ReadData = ReadData; // @[VectorEngine.cs:112]
+  assign reader_AccReadData = AccReadData; // @[VectorEngine.cs:114]
   assign reader_Rows_Ready = splitter_Rows_Ready; // @[VectorEngine.cs:123]
   assign splitter_Rows_Payload_Data = reader_Rows_Payload_Data; // @[VectorEngine.cs:123]
   assign splitter_Rows_Payload_Block = reader_Rows_Payload_Block; // @[VectorEngine.cs:123]
@@ -1431,22 +334,22 @@ module VectorEngine16 (
   assign splitter_ready = Control_Instruction_eq_4 ? table__InReady : (Control_Instruction_eq_3 ? add_InReady : (Control_Instruction_eq_5 ? normalize_InReady : (Control_Instruction_eq ? softmax_InReady : Control_Instruction_eq_1))); // @[VectorEngine.cs:212]
   assign table__InValid = Control_Instruction_and_1 ? normalize_OutValid : (splitter_Valid & Control_Instruction_eq_4); // @[VectorEngine.cs:151]
   assign table__OutReady = collector_ready; // @[VectorEngine.cs:153]
-  assign table__X_0 = Control_Instruction_and_1 ? normalize_Y_0 : splitter_A_0; // @[VectorEngine.cs:152]
-  assign table__X_1 = Control_Instruction_and_1 ? normalize_Y_1 : splitter_A_1; // @[VectorEngine.cs:152]
-  assign table__X_2 = Control_Instruction_and_1 ? normalize_Y_2 : splitter_A_2; // @[VectorEngine.cs:152]
-  assign table__X_3 = Control_Instruction_and_1 ? normalize_Y_3 : splitter_A_3; // @[VectorEngine.cs:152]
-  assign table__X_4 = Control_Instruction_and_1 ? normalize_Y_4 : splitter_A_4; // @[VectorEngine.cs:152]
-  assign table__X_5 = Control_Instruction_and_1 ? normalize_Y_5 : splitter_A_5; // @[VectorEngine.cs:152]
-  assign table__X_6 = Control_Instruction_and_1 ? normalize_Y_6 : splitter_A_6; // @[VectorEngine.cs:152]
-  assign table__X_7 = Control_Instruction_and_1 ? normalize_Y_7 : splitter_A_7; // @[VectorEngine.cs:152]
-  assign table__X_8 = Control_Instruction_and_1 ? normalize_Y_8 : splitter_A_8; // @[VectorEngine.cs:152]
-  assign table__X_9 = Control_Instruction_and_1 ? normalize_Y_9 : splitter_A_9; // @[VectorEngine.cs:152]
-  assign table__X_10 = Control_Instruction_and_1 ? normalize_Y_10 : splitter_A_10; // @[VectorEngine.cs:152]
-  assign table__X_11 = Control_Instruction_and_1 ? normalize_Y_11 : splitter_A_11; // @[VectorEngine.cs:152]
-  assign table__X_12 = Control_Instruction_and_1 ? normalize_Y_12 : splitter_A_12; // @[VectorEngine.cs:152]
-  assign table__X_13 = Control_Instruction_and_1 ? normalize_Y_13 : splitter_A_13; // @[VectorEngine.cs:152]
-  assign table__X_14 = Control_Instruction_and_1 ? normalize_Y_14 : splitter_A_14; // @[VectorEngine.cs:152]
-  assign table__X_15 = Control_Instruction_and_1 ? normalize_Y_15 : splitter_A_15; // @[VectorEngine.cs:152]
+  assign table__X[7:0] = Control_Instruction_and_1 ? normalize_Y[7:0] : splitter_A[7:0]; // @[VectorEngine.cs:152]
+  assign table__X[15:8] = Control_Instruction_and_1 ? normalize_Y[15:8] : splitter_A[15:8]; // @[VectorEngine.cs:152]
+  assign table__X[23:16] = Control_Instruction_and_1 ? normalize_Y[23:16] : splitter_A[23:16]; // @[VectorEngine.cs:152]
+  assign table__X[31:24] = Control_Instruction_and_1 ? normalize_Y[31:24] : splitter_A[31:24]; // @[VectorEngine.cs:152]
+  assign table__X[39:32] = Control_Instruction_and_1 ? normalize_Y[39:32] : splitter_A[39:32]; // @[VectorEngine.cs:152]
+  assign table__X[47:40] = Control_Instruction_and_1 ? normalize_Y[47:40] : splitter_A[47:40]; // @[VectorEngine.cs:152]
+  assign table__X[55:48] = Control_Instruction_and_1 ? normalize_Y[55:48] : splitter_A[55:48]; // @[VectorEngine.cs:152]
+  assign table__X[63:56] = Control_Instruction_and_1 ? normalize_Y[63:56] : splitter_A[63:56]; // @[VectorEngine.cs:152]
+  assign table__X[71:64] = Control_Instruction_and_1 ? normalize_Y[71:64] : splitter_A[71:64]; // @[VectorEngine.cs:152]
+  assign table__X[79:72] = Control_Instruction_and_1 ? normalize_Y[79:72] : splitter_A[79:72]; // @[VectorEngine.cs:152]
+  assign table__X[87:80] = Control_Instruction_and_1 ? normalize_Y[87:80] : splitter_A[87:80]; // @[VectorEngine.cs:152]
+  assign table__X[95:88] = Control_Instruction_and_1 ? normalize_Y[95:88] : splitter_A[95:88]; // @[VectorEngine.cs:152]
+  assign table__X[103:96] = Control_Instruction_and_1 ? normalize_Y[103:96] : splitter_A[103:96]; // @[VectorEngine.cs:152]
+  assign table__X[111:104] = Control_Instruction_and_1 ? normalize_Y[111:104] : splitter_A[111:104]; // @[VectorEngine.cs:152]
+  assign table__X[119:112] = Control_Instruction_and_1 ? normalize_Y[119:112] : splitter_A[119:112]; // @[VectorEngine.cs:152]
+  assign table__X[127:120] = Control_Instruction_and_1 ? normalize_Y[127:120] : splitter_A[127:120]; // @[VectorEngine.cs:152]
   assign table__Slot = Control_Instruction_eq_4 ? Control_Instruction[115] : Control_Instruction[136]; // @[VectorEngine.cs:150]
   assign table__TableWrite = Tables_Activation; // @[VectorEngine.cs:146]
   assign table__TableSlot = Tables_ActivationSlot; // @[VectorEngine.cs:147]
@@ -1454,80 +357,35 @@ module VectorEngine16 (
   assign table__TableValue = Tables_ActivationValue; // @[VectorEngine.cs:149]
   assign add_InValid = splitter_Valid & Control_Instruction_eq_3; // @[VectorEngine.cs:155]
   assign add_OutReady = collector_ready; // @[VectorEngine.cs:161]
-  assign add_A_0 = splitter_A_0; // @[VectorEngine.cs:159]
-  assign add_A_1 = splitter_A_1; // @[VectorEngine.cs:159]
-  assign add_A_2 = splitter_A_2; // @[VectorEngine.cs:159]
-  assign add_A_3 = splitter_A_3; // @[VectorEngine.cs:159]
-  assign add_A_4 = splitter_A_4; // @[VectorEngine.cs:159]
-  assign add_A_5 = splitter_A_5; // @[VectorEngine.cs:159]
-  assign add_A_6 = splitter_A_6; // @[VectorEngine.cs:159]
-  assign add_A_7 = splitter_A_7; // @[VectorEngine.cs:159]
-  assign add_A_8 = splitter_A_8; // @[VectorEngine.cs:159]
-  assign add_A_9 = splitter_A_9; // @[VectorEngine.cs:159]
-  assign add_A_10 = splitter_A_10; // @[VectorEngine.cs:159]
-  assign add_A_11 = splitter_A_11; // @[VectorEngine.cs:159]
-  assign add_A_12 = splitter_A_12; // @[VectorEngine.cs:159]
-  assign add_A_13 = splitter_A_13; // @[VectorEngine.cs:159]
-  assign add_A_14 = splitter_A_14; // @[VectorEngine.cs:159]
-  assign add_A_15 = splitter_A_15; // @[VectorEngine.cs:159]
-  assign add_B_0 = Control_Instruction_and ? 8'd0 : splitter_B_0; // @[VectorEngine.cs:160]
-  assign add_B_1 = Control_Instruction_and ? 8'd0 : splitter_B_1; // @[VectorEngine.cs:160]
-  assign add_B_2 = Control_Instruction_and ? 8'd0 : splitter_B_2; // @[VectorEngine.cs:160]
-  assign add_B_3 = Control_Instruction_and ? 8'd0 : splitter_B_3; // @[VectorEngine.cs:160]
-  assign add_B_4 = Control_Instruction_and ? 8'd0 : splitter_B_4; // @[VectorEngine.cs:160]
-  assign add_B_5 = Control_Instruction_and ? 8'd0 : splitter_B_5; // @[VectorEngine.cs:160]
-  assign add_B_6 = Control_Instruction_and ? 8'd0 : splitter_B_6; // @[VectorEngine.cs:160]
-  assign add_B_7 = Control_Instruction_and ? 8'd0 : splitter_B_7; // @[VectorEngine.cs:160]
-  assign add_B_8 = Control_Instruction_and ? 8'd0 : splitter_B_8; // @[VectorEngine.cs:160]
-  assign add_B_9 = Control_Instruction_and ? 8'd0 : splitter_B_9; // @[VectorEngine.cs:160]
-  assign add_B_10 = Control_Instruction_and ? 8'd0 : splitter_B_10; // @[VectorEngine.cs:160]
-  assign add_B_11 = Control_Instruction_and ? 8'd0 : splitter_B_11; // @[VectorEngine.cs:160]
-  assign add_B_12 = Control_Instruction_and ? 8'd0 : splitter_B_12; // @[VectorEngine.cs:160]
-  assign add_B_13 = Control_Instruction_and ? 8'd0 : splitter_B_13; // @[VectorEngine.cs:160]
-  assign add_B_14 = Control_Instruction_and ? 8'd0 : splitter_B_14; // @[VectorEngine.cs:160]
-  assign add_B_15 = Control_Instruction_and ? 8'd0 : splitter_B_15; // @[VectorEngine.cs:160]
+  assign add_A = splitter_A; // @[VectorEngine.cs:159]
+  assign add_B[7:0] = Control_Instruction_and ? 8'd0 : splitter_B[7:0]; // @[VectorEngine.cs:160]
+  assign add_B[15:8] = Control_Instruction_and ? 8'd0 : splitter_B[15:8]; // @[VectorEngine.cs:160]
+  assign add_B[23:16] = Control_Instruction_and ? 8'd0 : splitter_B[23:16]; // @[VectorEngine.cs:160]
+  assign add_B[31:24] = Control_Instruction_and ? 8'd0 : splitter_B[31:24]; // @[VectorEngine.cs:160]
+  assign add_B[39:32] = Control_Instruction_and ? 8'd0 : splitter_B[39:32]; // @[VectorEngine.cs:160]
+  assign add_B[47:40] = Control_Instruction_and ? 8'd0 : splitter_B[47:40]; // @[VectorEngine.cs:160]
+  assign add_B[55:48] = Control_Instruction_and ? 8'd0 : splitter_B[55:48]; // @[VectorEngine.cs:160]
+  assign add_B[63:56] = Control_Instruction_and ? 8'd0 : splitter_B[63:56]; // @[VectorEngine.cs:160]
+  assign add_B[71:64] = Control_Instruction_and ? 8'd0 : splitter_B[71:64]; // @[VectorEngine.cs:160]
+  assign add_B[79:72] = Control_Instruction_and ? 8'd0 : splitter_B[79:72]; // @[VectorEngine.cs:160]
+  assign add_B[87:80] = Control_Instruction_and ? 8'd0 : splitter_B[87:80]; // @[VectorEngine.cs:160]
+  assign add_B[95:88] = Control_Instruction_and ? 8'd0 : splitter_B[95:88]; // @[VectorEngine.cs:160]
+  assign add_B[103:96] = Control_Instruction_and ? 8'd0 : splitter_B[103:96]; // @[VectorEngine.cs:160]
+  assign add_B[111:104] = Control_Instruction_and ? 8'd0 : splitter_B[111:104]; // @[VectorEngine.cs:160]
+  assign add_B[119:112] = Control_Instruction_and ? 8'd0 : splitter_B[119:112]; // @[VectorEngine.cs:160]
+  assign add_B[127:120] = Control_Instruction_and ? 8'd0 : splitter_B[127:120]; // @[VectorEngine.cs:160]
   assign add_MultiplierA = parameter_[15:0]; // @[VectorEngine.cs:156]
   assign add_MultiplierB = parameter_[31:16]; // @[VectorEngine.cs:157]
   assign add_Shift = parameter_[37:32]; // @[VectorEngine.cs:158]
   assign statistics_InValid = splitter_Valid & Control_Instruction_eq_1; // @[VectorEngine.cs:163]
-  assign statistics_X_0 = splitter_A_0; // @[VectorEngine.cs:166]
-  assign statistics_X_1 = splitter_A_1; // @[VectorEngine.cs:166]
-  assign statistics_X_2 = splitter_A_2; // @[VectorEngine.cs:166]
-  assign statistics_X_3 = splitter_A_3; // @[VectorEngine.cs:166]
-  assign statistics_X_4 = splitter_A_4; // @[VectorEngine.cs:166]
-  assign statistics_X_5 = splitter_A_5; // @[VectorEngine.cs:166]
-  assign statistics_X_6 = splitter_A_6; // @[VectorEngine.cs:166]
-  assign statistics_X_7 = splitter_A_7; // @[VectorEngine.cs:166]
-  assign statistics_X_8 = splitter_A_8; // @[VectorEngine.cs:166]
-  assign statistics_X_9 = splitter_A_9; // @[VectorEngine.cs:166]
-  assign statistics_X_10 = splitter_A_10; // @[VectorEngine.cs:166]
-  assign statistics_X_11 = splitter_A_11; // @[VectorEngine.cs:166]
-  assign statistics_X_12 = splitter_A_12; // @[VectorEngine.cs:166]
-  assign statistics_X_13 = splitter_A_13; // @[VectorEngine.cs:166]
-  assign statistics_X_14 = splitter_A_14; // @[VectorEngine.cs:166]
-  assign statistics_X_15 = splitter_A_15; // @[VectorEngine.cs:166]
+  assign statistics_X = splitter_A; // @[VectorEngine.cs:166]
   assign statistics_Index = {((Control_Instruction_eq_1 ? Control_Instruction[86:83] : Control_Instruction[118:115]) + reader_Rows_Payload_Block[3:0]), 1'b0} | {4'd0, splitter_Beat[0]}; // @[VectorEngine.cs:164]
   assign statistics_First = Control_Instruction[99] & reader_Rows_Payload_First; // @[VectorEngine.cs:165]
   assign statistics_ReadIndex = finish_ReadIndex; // @[VectorEngine.cs:245]
   assign statistics_ReadLane = finish_ReadLane; // @[VectorEngine.cs:246]
   assign normalize_InValid = splitter_Valid & Control_Instruction_eq_5; // @[VectorEngine.cs:168]
   assign normalize_OutReady = Control_Instruction_and_1 ? table__InReady : collector_ready; // @[VectorEngine.cs:172]
-  assign normalize_X_0 = splitter_A_0; // @[VectorEngine.cs:171]
-  assign normalize_X_1 = splitter_A_1; // @[VectorEngine.cs:171]
-  assign normalize_X_2 = splitter_A_2; // @[VectorEngine.cs:171]
-  assign normalize_X_3 = splitter_A_3; // @[VectorEngine.cs:171]
-  assign normalize_X_4 = splitter_A_4; // @[VectorEngine.cs:171]
-  assign normalize_X_5 = splitter_A_5; // @[VectorEngine.cs:171]
-  assign normalize_X_6 = splitter_A_6; // @[VectorEngine.cs:171]
-  assign normalize_X_7 = splitter_A_7; // @[VectorEngine.cs:171]
-  assign normalize_X_8 = splitter_A_8; // @[VectorEngine.cs:171]
-  assign normalize_X_9 = splitter_A_9; // @[VectorEngine.cs:171]
-  assign normalize_X_10 = splitter_A_10; // @[VectorEngine.cs:171]
-  assign normalize_X_11 = splitter_A_11; // @[VectorEngine.cs:171]
-  assign normalize_X_12 = splitter_A_12; // @[VectorEngine.cs:171]
-  assign normalize_X_13 = splitter_A_13; // @[VectorEngine.cs:171]
-  assign normalize_X_14 = splitter_A_14; // @[VectorEngine.cs:171]
-  assign normalize_X_15 = splitter_A_15; // @[VectorEngine.cs:171]
+  assign normalize_X = splitter_A; // @[VectorEngine.cs:171]
   assign normalize_Index = {((Control_Instruction_eq_1 ? Control_Instruction[86:83] : Control_Instruction[118:115]) + reader_Rows_Payload_Block[3:0]), 1'b0} | {4'd0, splitter_Beat[0]}; // @[VectorEngine.cs:169]
   assign normalize_Count = parameter_[20:0]; // @[VectorEngine.cs:170]
   assign normalize_Result_Write = finish_Result_Write; // @[VectorEngine.cs:249]
@@ -1552,22 +410,22 @@ module VectorEngine16 (
   assign collector_BlocksLast = blocks_last; // @[VectorEngine.cs:223]
   assign collector_PixelsLast = pixels_last; // @[VectorEngine.cs:224]
   assign collector_InValid = ((Control_Instruction_eq_4 | Control_Instruction_and_1) ? table__OutValid : (Control_Instruction_eq_3 ? add_OutValid : (Control_Instruction_eq_5 ? normalize_OutValid : (softmax_OutValid & Control_Instruction_eq)))) & busy_and; // @[VectorEngine.cs:225]
-  assign collector_InBeat_0 = (Control_Instruction_eq_4 | Control_Instruction_and_1) ? table__Y_0 : (Control_Instruction_eq_3 ? add_Y_0 : (Control_Instruction_eq_5 ? normalize_Y_0 : softmax_Probabilities_0)); // @[VectorEngine.cs:226]
-  assign collector_InBeat_1 = (Control_Instruction_eq_4 | Control_Instruction_and_1) ? table__Y_1 : (Control_Instruction_eq_3 ? add_Y_1 : (Control_Instruction_eq_5 ? normalize_Y_1 : softmax_Probabilities_1)); // @[VectorEngine.cs:226]
-  assign collector_InBeat_2 = (Control_Instruction_eq_4 | Control_Instruction_and_1) ? table__Y_2 : (Control_Instruction_eq_3 ? add_Y_2 : (Control_Instruction_eq_5 ? normalize_Y_2 : softmax_Probabilities_2)); // @[VectorEngine.cs:226]
-  assign collector_InBeat_3 = (Control_Instruction_eq_4 | Control_Instruction_and_1) ? table__Y_3 : (Control_Instruction_eq_3 ? add_Y_3 : (Control_Instruction_eq_5 ? normalize_Y_3 : softmax_Probabilities_3)); // @[VectorEngine.cs:226]
-  assign collector_InBeat_4 = (Control_Instruction_eq_4 | Control_Instruction_and_1) ? table__Y_4 : (Control_Instruction_eq_3 ? add_Y_4 : (Control_Instruction_eq_5 ? normalize_Y_4 : softmax_Probabilities_4)); // @[VectorEngine.cs:226]
-  assign collector_InBeat_5 = (Control_Instruction_eq_4 | Control_Instruction_and_1) ? table__Y_5 : (Control_Instruction_eq_3 ? add_Y_5 : (Control_Instruction_eq_5 ? normalize_Y_5 : softmax_Probabilities_5)); // @[VectorEngine.cs:226]
-  assign collector_InBeat_6 = (Control_Instruction_eq_4 | Control_Instruction_and_1) ? table__Y_6 : (Control_Instruction_eq_3 ? add_Y_6 : (Control_Instruction_eq_5 ? normalize_Y_6 : softmax_Probabilities_6)); // @[VectorEngine.cs:226]
-  assign collector_InBeat_7 = (Control_Instruction_eq_4 | Control_Instruction_and_1) ? table__Y_7 : (Control_Instruction_eq_3 ? add_Y_7 : (Control_Instruction_eq_5 ? normalize_Y_7 : softmax_Probabilities_7)); // @[VectorEngine.cs:226]
-  assign collector_InBeat_8 = (Control_Instruction_eq_4 | Control_Instruction_and_1) ? table__Y_8 : (Control_Instruction_eq_3 ? add_Y_8 : (Control_Instruction_eq_5 ? normalize_Y_8 : softmax_Probabilities_8)); // @[VectorEngine.cs:226]
-  assign collector_InBeat_9 = (Control_Instruction_eq_4 | Control_Instruction_and_1) ? table__Y_9 : (Control_Instruction_eq_3 ? add_Y_9 : (Control_Instruction_eq_5 ? normalize_Y_9 : softmax_Probabilities_9)); // @[VectorEngine.cs:226]
-  assign collector_InBeat_10 = (Control_Instruction_eq_4 | Control_Instruction_and_1) ? table__Y_10 : (Control_Instruction_eq_3 ? add_Y_10 : (Control_Instruction_eq_5 ? normalize_Y_10 : softmax_Probabilities_10)); // @[VectorEngine.cs:226]
-  assign collector_InBeat_11 = (Control_Instruction_eq_4 | Control_Instruction_and_1) ? table__Y_11 : (Control_Instruction_eq_3 ? add_Y_11 : (Control_Instruction_eq_5 ? normalize_Y_11 : softmax_Probabilities_11)); // @[VectorEngine.cs:226]
-  assign collector_InBeat_12 = (Control_Instruction_eq_4 | Control_Instruction_and_1) ? table__Y_12 : (Control_Instruction_eq_3 ? add_Y_12 : (Control_Instruction_eq_5 ? normalize_Y_12 : softmax_Probabilities_12)); // @[VectorEngine.cs:226]
-  assign collector_InBeat_13 = (Control_Instruction_eq_4 | Control_Instruction_and_1) ? table__Y_13 : (Control_Instruction_eq_3 ? add_Y_13 : (Control_Instruction_eq_5 ? normalize_Y_13 : softmax_Probabilities_13)); // @[VectorEngine.cs:226]
-  assign collector_InBeat_14 = (Control_Instruction_eq_4 | Control_Instruction_and_1) ? table__Y_14 : (Control_Instruction_eq_3 ? add_Y_14 : (Control_Instruction_eq_5 ? normalize_Y_14 : softmax_Probabilities_14)); // @[VectorEngine.cs:226]
-  assign collector_InBeat_15 = (Control_Instruction_eq_4 | Control_Instruction_and_1) ? table__Y_15 : (Control_Instruction_eq_3 ? add_Y_15 : (Control_Instruction_eq_5 ? normalize_Y_15 : softmax_Probabilities_15)); // @[VectorEngine.cs:226]
+  assign collector_InBeat[7:0] = (Control_Instruction_eq_4 | Control_Instruction_and_1) ? table__Y[7:0] : (Control_Instruction_eq_3 ? add_Y[7:0] : (Control_Instruction_eq_5 ? normalize_Y[7:0] : softmax_Probabilities[7:0])); // @[VectorEngine.cs:226]
+  assign collector_InBeat[15:8] = (Control_Instruction_eq_4 | Control_Instruction_and_1) ? table__Y[15:8] : (Control_Instruction_eq_3 ? add_Y[15:8] : (Control_Instruction_eq_5 ? normalize_Y[15:8] : softmax_Probabilities[15:8])); // @[VectorEngine.cs:226]
+  assign collector_InBeat[23:16] = (Control_Instruction_eq_4 | Control_Instruction_and_1) ? table__Y[23:16] : (Control_Instruction_eq_3 ? add_Y[23:16] : (Control_Instruction_eq_5 ? normalize_Y[23:16] : softmax_Probabilities[23:16])); // @[VectorEngine.cs:226]
+  assign collector_InBeat[31:24] = (Control_Instruction_eq_4 | Control_Instruction_and_1) ? table__Y[31:24] : (Control_Instruction_eq_3 ? add_Y[31:24] : (Control_Instruction_eq_5 ? normalize_Y[31:24] : softmax_Probabilities[31:24])); // @[VectorEngine.cs:226]
+  assign collector_InBeat[39:32] = (Control_Instruction_eq_4 | Control_Instruction_and_1) ? table__Y[39:32] : (Control_Instruction_eq_3 ? add_Y[39:32] : (Control_Instruction_eq_5 ? normalize_Y[39:32] : softmax_Probabilities[39:32])); // @[VectorEngine.cs:226]
+  assign collector_InBeat[47:40] = (Control_Instruction_eq_4 | Control_Instruction_and_1) ? table__Y[47:40] : (Control_Instruction_eq_3 ? add_Y[47:40] : (Control_Instruction_eq_5 ? normalize_Y[47:40] : softmax_Probabilities[47:40])); // @[VectorEngine.cs:226]
+  assign collector_InBeat[55:48] = (Control_Instruction_eq_4 | Control_Instruction_and_1) ? table__Y[55:48] : (Control_Instruction_eq_3 ? add_Y[55:48] : (Control_Instruction_eq_5 ? normalize_Y[55:48] : softmax_Probabilities[55:48])); // @[VectorEngine.cs:226]
+  assign collector_InBeat[63:56] = (Control_Instruction_eq_4 | Control_Instruction_and_1) ? table__Y[63:56] : (Control_Instruction_eq_3 ? add_Y[63:56] : (Control_Instruction_eq_5 ? normalize_Y[63:56] : softmax_Probabilities[63:56])); // @[VectorEngine.cs:226]
+  assign collector_InBeat[71:64] = (Control_Instruction_eq_4 | Control_Instruction_and_1) ? table__Y[71:64] : (Control_Instruction_eq_3 ? add_Y[71:64] : (Control_Instruction_eq_5 ? normalize_Y[71:64] : softmax_Probabilities[71:64])); // @[VectorEngine.cs:226]
+  assign collector_InBeat[79:72] = (Control_Instruction_eq_4 | Control_Instruction_and_1) ? table__Y[79:72] : (Control_Instruction_eq_3 ? add_Y[79:72] : (Control_Instruction_eq_5 ? normalize_Y[79:72] : softmax_Probabilities[79:72])); // @[VectorEngine.cs:226]
+  assign collector_InBeat[87:80] = (Control_Instruction_eq_4 | Control_Instruction_and_1) ? table__Y[87:80] : (Control_Instruction_eq_3 ? add_Y[87:80] : (Control_Instruction_eq_5 ? normalize_Y[87:80] : softmax_Probabilities[87:80])); // @[VectorEngine.cs:226]
+  assign collector_InBeat[95:88] = (Control_Instruction_eq_4 | Control_Instruction_and_1) ? table__Y[95:88] : (Control_Instruction_eq_3 ? add_Y[95:88] : (Control_Instruction_eq_5 ? normalize_Y[95:88] : softmax_Probabilities[95:88])); // @[VectorEngine.cs:226]
+  assign collector_InBeat[103:96] = (Control_Instruction_eq_4 | Control_Instruction_and_1) ? table__Y[103:96] : (Control_Instruction_eq_3 ? add_Y[103:96] : (Control_Instruction_eq_5 ? normalize_Y[103:96] : softmax_Probabilities[103:96])); // @[VectorEngine.cs:226]
+  assign collector_InBeat[111:104] = (Control_Instruction_eq_4 | Control_Instruction_and_1) ? table__Y[111:104] : (Control_Instruction_eq_3 ? add_Y[111:104] : (Control_Instruction_eq_5 ? normalize_Y[111:104] : softmax_Probabilities[111:104])); // @[VectorEngine.cs:226]
+  assign collector_InBeat[119:112] = (Control_Instruction_eq_4 | Control_Instruction_and_1) ? table__Y[119:112] : (Control_Instruction_eq_3 ? add_Y[119:112] : (Control_Instruction_eq_5 ? normalize_Y[119:112] : softmax_Probabilities[119:112])); // @[VectorEngine.cs:226]
+  assign collector_InBeat[127:120] = (Control_Instruction_eq_4 | Control_Instruction_and_1) ? table__Y[127:120] : (Control_Instruction_eq_3 ? add_Y[127:120] : (Control_Instruction_eq_5 ? normalize_Y[127:120] : softmax_Probabilities[127:120])); // @[VectorEngine.cs:226]
   assign collector_WriteGranted = Write_Granted; // @[VectorEngine.cs:232]
   assign finish_Start = Control_Start & Control_Instruction_eq_2; // @[VectorEngine.cs:236]
   assign finish_Abort = Control_Abort; // @[VectorEngine.cs:237]
@@ -1600,7 +458,7 @@ module VectorEngine16 (
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:87]
-    blocks_last <= (Control_Instruction_eq ? {5'd0, Control_Instruction_bits[15:5]} : Control_Instruction[66:51]) - 16'd1;
+    blocks_last <= (Control_Instruction_eq ? {5'd0, Control_Instruction[82:72]} : Control_Instruction[66:51]) - 16'd1;
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:88]
@@ -1608,7 +466,7 @@ module VectorEngine16 (
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:89]
-    acc_rows_last <= {4'd0, ({1'd0, Control_Instruction_bits[15:5]} - 12'd1)};
+    acc_rows_last <= {4'd0, ({1'd0, Control_Instruction[82:72]} - 12'd1)};
   end
 
   always @(posedge clk) begin // @[VectorEngine.cs:115, VectorEngine.cs:117, VectorEngine.cs:208, VectorEngine.cs:209, VectorEngine.cs:210]
@@ -1688,38 +546,8 @@ module VectorEngine16 (
     .rst(rst),
     .InValid(softmax_InValid),
     .OutReady(softmax_OutReady),
-    .Scores_0(softmax_Scores_0),
-    .Scores_1(softmax_Scores_1),
-    .Scores_2(softmax_Scores_2),
-    .Scores_3(softmax_Scores_3),
-    .Scores_4(softmax_Scores_4),
-    .Scores_5(softmax_Scores_5),
-    .Scores_6(softmax_Scores_6),
-    .Scores_7(softmax_Scores_7),
-    .Scores_8(softmax_Scores_8),
-    .Scores_9(softmax_Scores_9),
-    .Scores_10(softmax_Scores_10),
-    .Scores_11(softmax_Scores_11),
-    .Scores_12(softmax_Scores_12),
-    .Scores_13(softmax_Scores_13),
-    .Scores_14(softmax_Scores_14),
-    .Scores_15(softmax_Scores_15),
-    .LaneValid_0(softmax_LaneValid_0),
-    .LaneValid_1(softmax_LaneValid_1),
-    .LaneValid_2(softmax_LaneValid_2),
-    .LaneValid_3(softmax_LaneValid_3),
-    .LaneValid_4(softmax_LaneValid_4),
-    .LaneValid_5(softmax_LaneValid_5),
-    .LaneValid_6(softmax_LaneValid_6),
-    .LaneValid_7(softmax_LaneValid_7),
-    .LaneValid_8(softmax_LaneValid_8),
-    .LaneValid_9(softmax_LaneValid_9),
-    .LaneValid_10(softmax_LaneValid_10),
-    .LaneValid_11(softmax_LaneValid_11),
-    .LaneValid_12(softmax_LaneValid_12),
-    .LaneValid_13(softmax_LaneValid_13),
-    .LaneValid_14(softmax_LaneValid_14),
-    .LaneValid_15(softmax_LaneValid_15),
+    .Scores(softmax_Scores),
+    .LaneValid(softmax_LaneValid),
     .Pass(softmax_Pass),
     .RowStart(softmax_RowStart),
     .Unsigned(softmax_Unsigned),
@@ -1728,22 +556,7 @@ module VectorEngine16 (
     .Divide(softmax_Divide),
     .InReady(softmax_InReady),
     .OutValid(softmax_OutValid),
-    .Probabilities_0(softmax_Probabilities_0),
-    .Probabilities_1(softmax_Probabilities_1),
-    .Probabilities_2(softmax_Probabilities_2),
-    .Probabilities_3(softmax_Probabilities_3),
-    .Probabilities_4(softmax_Probabilities_4),
-    .Probabilities_5(softmax_Probabilities_5),
-    .Probabilities_6(softmax_Probabilities_6),
-    .Probabilities_7(softmax_Probabilities_7),
-    .Probabilities_8(softmax_Probabilities_8),
-    .Probabilities_9(softmax_Probabilities_9),
-    .Probabilities_10(softmax_Probabilities_10),
-    .Probabilities_11(softmax_Probabilities_11),
-    .Probabilities_12(softmax_Probabilities_12),
-    .Probabilities_13(softmax_Probabilities_13),
-    .Probabilities_14(softmax_Probabilities_14),
-    .Probabilities_15(softmax_Probabilities_15),
+    .Probabilities(softmax_Probabilities),
     .Busy(softmax_Busy)
   );
 
@@ -1769,263 +582,9 @@ module VectorEngine16 (
     .Read_Group(reader_Read_Group),
     .Read_Address(reader_Read_Address),
     .Read_Granted(reader_Read_Granted),
-    .ReadData_0(reader_ReadData_0),
-    .ReadData_1(reader_ReadData_1),
-    .ReadData_2(reader_ReadData_2),
-    .ReadData_3(reader_ReadData_3),
-    .ReadData_4(reader_ReadData_4),
-    .ReadData_5(reader_ReadData_5),
-    .ReadData_6(reader_ReadData_6),
-    .ReadData_7(reader_ReadData_7),
-    .ReadData_8(reader_ReadData_8),
-    .ReadData_9(reader_ReadData_9),
-    .ReadData_10(reader_ReadData_10),
-    .ReadData_11(reader_ReadData_11),
-    .ReadData_12(reader_ReadData_12),
-    .ReadData_13(reader_ReadData_13),
-    .ReadData_14(reader_ReadData_14),
-    .ReadData_15(reader_ReadData_15),
-    .ReadData_16(reader_ReadData_16),
-    .ReadData_17(reader_ReadData_17),
-    .ReadData_18(reader_ReadData_18),
-    .ReadData_19(reader_ReadData_19),
-    .ReadData_20(reader_ReadData_20),
-    .ReadData_21(reader_ReadData_21),
-    .ReadData_22(reader_ReadData_22),
-    .ReadData_23(reader_ReadData_23),
-    .ReadData_24(reader_ReadData_24),
-    .ReadData_25(reader_ReadData_25),
-    .ReadData_26(reader_ReadData_26),
-    .ReadData_27(reader_ReadData_27),
-    .ReadData_28(reader_ReadData_28),
-    .ReadData_29(reader_ReadData_29),
-    .ReadData_30(reader_ReadData_30),
-    .ReadData_31(reader_ReadData_31),
-    .ReadData_32(reader_ReadData_32),
-    .ReadData_33(reader_ReadData_33),
-    .ReadData_34(reader_ReadData_34),
-    .ReadData_35(reader_ReadData_35),
-    .ReadData_36(reader_ReadData_36),
-    .ReadData_37(reader_ReadData_37),
-    .ReadData_38(reader_ReadData_38),
-    .ReadData_39(reader_ReadData_39),
-    .ReadData_40(reader_ReadData_40),
-    .ReadData_41(reader_ReadData_41),
-    .ReadData_42(reader_ReadData_42),
-    .ReadData_43(reader_ReadData_43),
-    .ReadData_44(reader_ReadData_44),
-    .ReadData_45(reader_ReadData_45),
-    .ReadData_46(reader_ReadData_46),
-    .ReadData_47(reader_ReadData_47),
-    .ReadData_48(reader_ReadData_48),
-    .ReadData_49(reader_ReadData_49),
-    .ReadData_50(reader_ReadData_50),
-    .ReadData_51(reader_ReadData_51),
-    .ReadData_52(reader_ReadData_52),
-    .ReadData_53(reader_ReadData_53),
-    .ReadData_54(reader_ReadData_54),
-    .ReadData_55(reader_ReadData_55),
-    .ReadData_56(reader_ReadData_56),
-    .ReadData_57(reader_ReadData_57),
-    .ReadData_58(reader_ReadData_58),
-    .ReadData_59(reader_ReadData_59),
-    .ReadData_60(reader_ReadData_60),
-    .ReadData_61(reader_ReadData_61),
-    .ReadData_62(reader_ReadData_62),
-    .ReadData_63(reader_ReadData_63),
-    .ReadData_64(reader_ReadData_64),
-    .ReadData_65(reader_ReadData_65),
-    .ReadData_66(reader_ReadData_66),
-    .ReadData_67(reader_ReadData_67),
-    .ReadData_68(reader_ReadData_68),
-    .ReadData_69(reader_ReadData_69),
-    .ReadData_70(reader_ReadData_70),
-    .ReadData_71(reader_ReadData_71),
-    .ReadData_72(reader_ReadData_72),
-    .ReadData_73(reader_ReadData_73),
-    .ReadData_74(reader_ReadData_74),
-    .ReadData_75(reader_ReadData_75),
-    .ReadData_76(reader_ReadData_76),
-    .ReadData_77(reader_ReadData_77),
-    .ReadData_78(reader_ReadData_78),
-    .ReadData_79(reader_ReadData_79),
-    .ReadData_80(reader_ReadData_80),
-    .ReadData_81(reader_ReadData_81),
-    .ReadData_82(reader_ReadData_82),
-    .ReadData_83(reader_ReadData_83),
-    .ReadData_84(reader_ReadData_84),
-    .ReadData_85(reader_ReadData_85),
-    .ReadData_86(reader_ReadData_86),
-    .ReadData_87(reader_ReadData_87),
-    .ReadData_88(reader_ReadData_88),
-    .ReadData_89(reader_ReadData_89),
-    .ReadData_90(reader_ReadData_90),
-    .ReadData_91(reader_ReadData_91),
-    .ReadData_92(reader_ReadData_92),
-    .ReadData_93(reader_ReadData_93),
-    .ReadData_94(reader_ReadData_94),
-    .ReadData_95(reader_ReadData_95),
-    .ReadData_96(reader_ReadData_96),
-    .ReadData_97(reader_ReadData_97),
-    .ReadData_98(reader_ReadData_98),
-    .ReadData_99(reader_ReadData_99),
-    .ReadData_100(reader_ReadData_100),
-    .ReadData_101(reader_ReadData_101),
-    .ReadData_102(reader_ReadData_102),
-    .ReadData_103(reader_ReadData_103),
-    .ReadData_104(reader_ReadData_104),
-    .ReadData_105(reader_ReadData_105),
-    .ReadData_106(reader_ReadData_106),
-    .ReadData_107(reader_ReadData_107),
-    .ReadData_108(reader_ReadData_108),
-    .ReadData_109(reader_ReadData_109),
-    .ReadData_110(reader_ReadData_110),
-    .ReadData_111(reader_ReadData_111),
-    .ReadData_112(reader_ReadData_112),
-    .ReadData_113(reader_ReadData_113),
-    .ReadData_114(reader_ReadData_114),
-    .ReadData_115(reader_ReadData_115),
-    .ReadData_116(reader_ReadData_116),
-    .ReadData_117(reader_ReadData_117),
-    .ReadData_118(reader_ReadData_118),
-    .ReadData_119(reader_ReadData_119),
-    .ReadData_120(reader_ReadData_120),
-    .ReadData_121(reader_ReadData_121),
-    .ReadData_122(reader_ReadData_122),
-    .ReadData_123(reader_ReadData_123),
-    .ReadData_124(reader_ReadData_124),
-    .ReadData_125(reader_ReadData_125),
-    .ReadData_126(reader_ReadData_126),
-    .ReadData_127(reader_ReadData_127),
+    .ReadData(reader_ReadData),
     .AccReadAddress(reader_AccReadAddress),
-    .AccReadData_0(reader_AccReadData_0),
-    .AccReadData_1(reader_AccReadData_1),
-    .AccReadData_2(reader_AccReadData_2),
-    .AccReadData_3(reader_AccReadData_3),
-    .AccReadData_4(reader_AccReadData_4),
-    .AccReadData_5(reader_AccReadData_5),
-    .AccReadData_6(reader_AccReadData_6),
-    .AccReadData_7(reader_AccReadData_7),
-    .AccReadData_8(reader_AccReadData_8),
-    .AccReadData_9(reader_AccReadData_9),
-    .AccReadData_10(reader_AccReadData_10),
-    .AccReadData_11(reader_AccReadData_11),
-    .AccReadData_12(reader_AccReadData_12),
-    .AccReadData_13(reader_AccReadData_13),
-    .AccReadData_14(reader_AccReadData_14),
-    .AccReadData_15(reader_AccReadData_15),
-    .AccReadData_16(reader_AccReadData_16),
-    .AccReadData_17(reader_AccReadData_17),
-    .AccReadData_18(reader_AccReadData_18),
-    .AccReadData_19(reader_AccReadData_19),
-    .AccReadData_20(reader_AccReadData_20),
-    .AccReadData_21(reader_AccReadData_21),
-    .AccReadData_22(reader_AccReadData_22),
-    .AccReadData_23(reader_AccReadData_23),
-    .AccReadData_24(reader_AccReadData_24),
-    .AccReadData_25(reader_AccReadData_25),
-    .AccReadData_26(reader_AccReadData_26),
-    .AccReadData_27(reader_AccReadData_27),
-    .AccReadData_28(reader_AccReadData_28),
-    .AccReadData_29(reader_AccReadData_29),
-    .AccReadData_30(reader_AccReadData_30),
-    .AccReadData_31(reader_AccReadData_31),
-    .AccReadData_32(reader_AccReadData_32),
-    .AccReadData_33(reader_AccReadData_33),
-    .AccReadData_34(reader_AccReadData_34),
-    .AccReadData_35(reader_AccReadData_35),
-    .AccReadData_36(reader_AccReadData_36),
-    .AccReadData_37(reader_AccReadData_37),
-    .AccReadData_38(reader_AccReadData_38),
-    .AccReadData_39(reader_AccReadData_39),
-    .AccReadData_40(reader_AccReadData_40),
-    .AccReadData_41(reader_AccReadData_41),
-    .AccReadData_42(reader_AccReadData_42),
-    .AccReadData_43(reader_AccReadData_43),
-    .AccReadData_44(reader_AccReadData_44),
-    .AccReadData_45(reader_AccReadData_45),
-    .AccReadData_46(reader_AccReadData_46),
-    .AccReadData_47(reader_AccReadData_47),
-    .AccReadData_48(reader_AccReadData_48),
-    .AccReadData_49(reader_AccReadData_49),
-    .AccReadData_50(reader_AccReadData_50),
-    .AccReadData_51(reader_AccReadData_51),
-    .AccReadData_52(reader_AccReadData_52),
-    .AccReadData_53(reader_AccReadData_53),
-    .AccReadData_54(reader_AccReadData_54),
-    .AccReadData_55(reader_AccReadData_55),
-    .AccReadData_56(reader_AccReadData_56),
-    .AccReadData_57(reader_AccReadData_57),
-    .AccReadData_58(reader_AccReadData_58),
-    .AccReadData_59(reader_AccReadData_59),
-    .AccReadData_60(reader_AccReadData_60),
-    .AccReadData_61(reader_AccReadData_61),
-    .AccReadData_62(reader_AccReadData_62),
-    .AccReadData_63(reader_AccReadData_63),
-    .AccReadData_64(reader_AccReadData_64),
-    .AccReadData_65(reader_AccReadData_65),
-    .AccReadData_66(reader_AccReadData_66),
-    .AccReadData_67(reader_AccReadData_67),
-    .AccReadData_68(reader_AccReadData_68),
-    .AccReadData_69(reader_AccReadData_69),
-    .AccReadData_70(reader_AccReadData_70),
-    .AccReadData_71(reader_AccReadData_71),
-    .AccReadData_72(reader_AccReadData_72),
-    .AccReadData_73(reader_AccReadData_73),
-    .AccReadData_74(reader_AccReadData_74),
-    .AccReadData_75(reader_AccReadData_75),
-    .AccReadData_76(reader_AccReadData_76),
-    .AccReadData_77(reader_AccReadData_77),
-    .AccReadData_78(reader_AccReadData_78),
-    .AccReadData_79(reader_AccReadData_79),
-    .AccReadData_80(reader_AccReadData_80),
-    .AccReadData_81(reader_AccReadData_81),
-    .AccReadData_82(reader_AccReadData_82),
-    .AccReadData_83(reader_AccReadData_83),
-    .AccReadData_84(reader_AccReadData_84),
-    .AccReadData_85(reader_AccReadData_85),
-    .AccReadData_86(reader_AccReadData_86),
-    .AccReadData_87(reader_AccReadData_87),
-    .AccReadData_88(reader_AccReadData_88),
-    .AccReadData_89(reader_AccReadData_89),
-    .AccReadData_90(reader_AccReadData_90),
-    .AccReadData_91(reader_AccReadData_91),
-    .AccReadData_92(reader_AccReadData_92),
-    .AccReadData_93(reader_AccReadData_93),
-    .AccReadData_94(reader_AccReadData_94),
-    .AccReadData_95(reader_AccReadData_95),
-    .AccReadData_96(reader_AccReadData_96),
-    .AccReadData_97(reader_AccReadData_97),
-    .AccReadData_98(reader_AccReadData_98),
-    .AccReadData_99(reader_AccReadData_99),
-    .AccReadData_100(reader_AccReadData_100),
-    .AccReadData_101(reader_AccReadData_101),
-    .AccReadData_102(reader_AccReadData_102),
-    .AccReadData_103(reader_AccReadData_103),
-    .AccReadData_104(reader_AccReadData_104),
-    .AccReadData_105(reader_AccReadData_105),
-    .AccReadData_106(reader_AccReadData_106),
-    .AccReadData_107(reader_AccReadData_107),
-    .AccReadData_108(reader_AccReadData_108),
-    .AccReadData_109(reader_AccReadData_109),
-    .AccReadData_110(reader_AccReadData_110),
-    .AccReadData_111(reader_AccReadData_111),
-    .AccReadData_112(reader_AccReadData_112),
-    .AccReadData_113(reader_AccReadData_113),
-    .AccReadData_114(reader_AccReadData_114),
-    .AccReadData_115(reader_AccReadData_115),
-    .AccReadData_116(reader_AccReadData_116),
-    .AccReadData_117(reader_AccReadData_117),
-    .AccReadData_118(reader_AccReadData_118),
-    .AccReadData_119(reader_AccReadData_119),
-    .AccReadData_120(reader_AccReadData_120),
-    .AccReadData_121(reader_AccReadData_121),
-    .AccReadData_122(reader_AccReadData_122),
-    .AccReadData_123(reader_AccReadData_123),
-    .AccReadData_124(reader_AccReadData_124),
-    .AccReadData_125(reader_AccReadData_125),
-    .AccReadData_126(reader_AccReadData_126),
-    .AccReadData_127(reader_AccReadData_127),
+    .AccReadData(reader_AccReadData),
     .Rows_Payload_Data(reader_Rows_Payload_Data),
     .Rows_Payload_Block(reader_Rows_Payload_Block),
     .Rows_Payload_First(reader_Rows_Payload_First),
@@ -2055,54 +614,9 @@ module VectorEngine16 (
     .Taken(splitter_Taken),
     .Beat(splitter_Beat),
     .LastBeat(splitter_LastBeat),
-    .A_0(splitter_A_0),
-    .A_1(splitter_A_1),
-    .A_2(splitter_A_2),
-    .A_3(splitter_A_3),
-    .A_4(splitter_A_4),
-    .A_5(splitter_A_5),
-    .A_6(splitter_A_6),
-    .A_7(splitter_A_7),
-    .A_8(splitter_A_8),
-    .A_9(splitter_A_9),
-    .A_10(splitter_A_10),
-    .A_11(splitter_A_11),
-    .A_12(splitter_A_12),
-    .A_13(splitter_A_13),
-    .A_14(splitter_A_14),
-    .A_15(splitter_A_15),
-    .B_0(splitter_B_0),
-    .B_1(splitter_B_1),
-    .B_2(splitter_B_2),
-    .B_3(splitter_B_3),
-    .B_4(splitter_B_4),
-    .B_5(splitter_B_5),
-    .B_6(splitter_B_6),
-    .B_7(splitter_B_7),
-    .B_8(splitter_B_8),
-    .B_9(splitter_B_9),
-    .B_10(splitter_B_10),
-    .B_11(splitter_B_11),
-    .B_12(splitter_B_12),
-    .B_13(splitter_B_13),
-    .B_14(splitter_B_14),
-    .B_15(splitter_B_15),
-    .Score_0(splitter_Score_0),
-    .Score_1(splitter_Score_1),
-    .Score_2(splitter_Score_2),
-    .Score_3(splitter_Score_3),
-    .Score_4(splitter_Score_4),
-    .Score_5(splitter_Score_5),
-    .Score_6(splitter_Score_6),
-    .Score_7(splitter_Score_7),
-    .Score_8(splitter_Score_8),
-    .Score_9(splitter_Score_9),
-    .Score_10(splitter_Score_10),
-    .Score_11(splitter_Score_11),
-    .Score_12(splitter_Score_12),
-    .Score_13(splitter_Score_13),
-    .Score_14(splitter_Score_14),
-    .Score_15(splitter_Score_15)
+    .A(splitter_A),
+    .B(splitter_B),
+    .Score(splitter_Score)
   );
 
   ActivationTableUnit16x2 table_ ( // @[VectorEngine.cs:140]
@@ -2110,22 +624,7 @@ module VectorEngine16 (
     .rst(rst),
     .InValid(table__InValid),
     .OutReady(table__OutReady),
-    .X_0(table__X_0),
-    .X_1(table__X_1),
-    .X_2(table__X_2),
-    .X_3(table__X_3),
-    .X_4(table__X_4),
-    .X_5(table__X_5),
-    .X_6(table__X_6),
-    .X_7(table__X_7),
-    .X_8(table__X_8),
-    .X_9(table__X_9),
-    .X_10(table__X_10),
-    .X_11(table__X_11),
-    .X_12(table__X_12),
-    .X_13(table__X_13),
-    .X_14(table__X_14),
-    .X_15(table__X_15),
+    .X(table__X),
     .Slot(table__Slot),
     .TableWrite(table__TableWrite),
     .TableSlot(table__TableSlot),
@@ -2133,22 +632,7 @@ module VectorEngine16 (
     .TableValue(table__TableValue),
     .InReady(table__InReady),
     .OutValid(table__OutValid),
-    .Y_0(table__Y_0),
-    .Y_1(table__Y_1),
-    .Y_2(table__Y_2),
-    .Y_3(table__Y_3),
-    .Y_4(table__Y_4),
-    .Y_5(table__Y_5),
-    .Y_6(table__Y_6),
-    .Y_7(table__Y_7),
-    .Y_8(table__Y_8),
-    .Y_9(table__Y_9),
-    .Y_10(table__Y_10),
-    .Y_11(table__Y_11),
-    .Y_12(table__Y_12),
-    .Y_13(table__Y_13),
-    .Y_14(table__Y_14),
-    .Y_15(table__Y_15)
+    .Y(table__Y)
   );
 
   ScaleAddUnit16 add ( // @[VectorEngine.cs:141]
@@ -2156,81 +640,21 @@ module VectorEngine16 (
     .rst(rst),
     .InValid(add_InValid),
     .OutReady(add_OutReady),
-    .A_0(add_A_0),
-    .A_1(add_A_1),
-    .A_2(add_A_2),
-    .A_3(add_A_3),
-    .A_4(add_A_4),
-    .A_5(add_A_5),
-    .A_6(add_A_6),
-    .A_7(add_A_7),
-    .A_8(add_A_8),
-    .A_9(add_A_9),
-    .A_10(add_A_10),
-    .A_11(add_A_11),
-    .A_12(add_A_12),
-    .A_13(add_A_13),
-    .A_14(add_A_14),
-    .A_15(add_A_15),
-    .B_0(add_B_0),
-    .B_1(add_B_1),
-    .B_2(add_B_2),
-    .B_3(add_B_3),
-    .B_4(add_B_4),
-    .B_5(add_B_5),
-    .B_6(add_B_6),
-    .B_7(add_B_7),
-    .B_8(add_B_8),
-    .B_9(add_B_9),
-    .B_10(add_B_10),
-    .B_11(add_B_11),
-    .B_12(add_B_12),
-    .B_13(add_B_13),
-    .B_14(add_B_14),
-    .B_15(add_B_15),
+    .A(add_A),
+    .B(add_B),
     .MultiplierA(add_MultiplierA),
     .MultiplierB(add_MultiplierB),
     .Shift(add_Shift),
     .InReady(add_InReady),
     .OutValid(add_OutValid),
-    .Y_0(add_Y_0),
-    .Y_1(add_Y_1),
-    .Y_2(add_Y_2),
-    .Y_3(add_Y_3),
-    .Y_4(add_Y_4),
-    .Y_5(add_Y_5),
-    .Y_6(add_Y_6),
-    .Y_7(add_Y_7),
-    .Y_8(add_Y_8),
-    .Y_9(add_Y_9),
-    .Y_10(add_Y_10),
-    .Y_11(add_Y_11),
-    .Y_12(add_Y_12),
-    .Y_13(add_Y_13),
-    .Y_14(add_Y_14),
-    .Y_15(add_Y_15)
+    .Y(add_Y)
   );
 
   GroupNormStatisticsUnit16x512 statistics ( // @[VectorEngine.cs:142]
     .clk(clk),
     .rst(rst),
     .InValid(statistics_InValid),
-    .X_0(statistics_X_0),
-    .X_1(statistics_X_1),
-    .X_2(statistics_X_2),
-    .X_3(statistics_X_3),
-    .X_4(statistics_X_4),
-    .X_5(statistics_X_5),
-    .X_6(statistics_X_6),
-    .X_7(statistics_X_7),
-    .X_8(statistics_X_8),
-    .X_9(statistics_X_9),
-    .X_10(statistics_X_10),
-    .X_11(statistics_X_11),
-    .X_12(statistics_X_12),
-    .X_13(statistics_X_13),
-    .X_14(statistics_X_14),
-    .X_15(statistics_X_15),
+    .X(statistics_X),
     .Index(statistics_Index),
     .First(statistics_First),
     .ReadIndex(statistics_ReadIndex),
@@ -2244,22 +668,7 @@ module VectorEngine16 (
     .rst(rst),
     .InValid(normalize_InValid),
     .OutReady(normalize_OutReady),
-    .X_0(normalize_X_0),
-    .X_1(normalize_X_1),
-    .X_2(normalize_X_2),
-    .X_3(normalize_X_3),
-    .X_4(normalize_X_4),
-    .X_5(normalize_X_5),
-    .X_6(normalize_X_6),
-    .X_7(normalize_X_7),
-    .X_8(normalize_X_8),
-    .X_9(normalize_X_9),
-    .X_10(normalize_X_10),
-    .X_11(normalize_X_11),
-    .X_12(normalize_X_12),
-    .X_13(normalize_X_13),
-    .X_14(normalize_X_14),
-    .X_15(normalize_X_15),
+    .X(normalize_X),
     .Index(normalize_Index),
     .Count(normalize_Count),
     .Result_Write(normalize_Result_Write),
@@ -2277,22 +686,7 @@ module VectorEngine16 (
     .ChannelExponent(normalize_ChannelExponent),
     .InReady(normalize_InReady),
     .OutValid(normalize_OutValid),
-    .Y_0(normalize_Y_0),
-    .Y_1(normalize_Y_1),
-    .Y_2(normalize_Y_2),
-    .Y_3(normalize_Y_3),
-    .Y_4(normalize_Y_4),
-    .Y_5(normalize_Y_5),
-    .Y_6(normalize_Y_6),
-    .Y_7(normalize_Y_7),
-    .Y_8(normalize_Y_8),
-    .Y_9(normalize_Y_9),
-    .Y_10(normalize_Y_10),
-    .Y_11(normalize_Y_11),
-    .Y_12(normalize_Y_12),
-    .Y_13(normalize_Y_13),
-    .Y_14(normalize_Y_14),
-    .Y_15(normalize_Y_15)
+    .Y(normalize_Y)
   );
 
   VectorCollector16x32 collector ( // @[VectorEngine.cs:217]
@@ -2306,57 +700,11 @@ module VectorEngine16 (
     .BlocksLast(collector_BlocksLast),
     .PixelsLast(collector_PixelsLast),
     .InValid(collector_InValid),
-    .InBeat_0(collector_InBeat_0),
-    .InBeat_1(collector_InBeat_1),
-    .InBeat_2(collector_InBeat_2),
-    .InBeat_3(collector_InBeat_3),
-    .InBeat_4(collector_InBeat_4),
-    .InBeat_5(collector_InBeat_5),
-    .InBeat_6(collector_InBeat_6),
-    .InBeat_7(collector_InBeat_7),
-    .InBeat_8(collector_InBeat_8),
-    .InBeat_9(collector_InBeat_9),
-    .InBeat_10(collector_InBeat_10),
-    .InBeat_11(collector_InBeat_11),
-    .InBeat_12(collector_InBeat_12),
-    .InBeat_13(collector_InBeat_13),
-    .InBeat_14(collector_InBeat_14),
-    .InBeat_15(collector_InBeat_15),
+    .InBeat(collector_InBeat),
     .InReady(collector_InReady),
     .WriteValid(collector_WriteValid),
     .WriteAddress(collector_WriteAddress),
-    .WriteData_0(collector_WriteData_0),
-    .WriteData_1(collector_WriteData_1),
-    .WriteData_2(collector_WriteData_2),
-    .WriteData_3(collector_WriteData_3),
-    .WriteData_4(collector_WriteData_4),
-    .WriteData_5(collector_WriteData_5),
-    .WriteData_6(collector_WriteData_6),
-    .WriteData_7(collector_WriteData_7),
-    .WriteData_8(collector_WriteData_8),
-    .WriteData_9(collector_WriteData_9),
-    .WriteData_10(collector_WriteData_10),
-    .WriteData_11(collector_WriteData_11),
-    .WriteData_12(collector_WriteData_12),
-    .WriteData_13(collector_WriteData_13),
-    .WriteData_14(collector_WriteData_14),
-    .WriteData_15(collector_WriteData_15),
-    .WriteData_16(collector_WriteData_16),
-    .WriteData_17(collector_WriteData_17),
-    .WriteData_18(collector_WriteData_18),
-    .WriteData_19(collector_WriteData_19),
-    .WriteData_20(collector_WriteData_20),
-    .WriteData_21(collector_WriteData_21),
-    .WriteData_22(collector_WriteData_22),
-    .WriteData_23(collector_WriteData_23),
-    .WriteData_24(collector_WriteData_24),
-    .WriteData_25(collector_WriteData_25),
-    .WriteData_26(collector_WriteData_26),
-    .WriteData_27(collector_WriteData_27),
-    .WriteData_28(collector_WriteData_28),
-    .WriteData_29(collector_WriteData_29),
-    .WriteData_30(collector_WriteData_30),
-    .WriteData_31(collector_WriteData_31),
+    .WriteData(collector_WriteData),
     .WriteGranted(collector_WriteGranted),
     .LastWritten(collector_LastWritten)
   );

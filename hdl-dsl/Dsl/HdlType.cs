@@ -42,7 +42,16 @@ public sealed class VecType<T>(int count, HdlType<T> element) : HdlType<Vec<T>>
     public HdlType<T> Element { get; } = element;
 
     internal override Vec<T> Create(NetFactory factory)
-        => new([.. Enumerable.Range(0, Count).Select(_ => Element.Create(factory))]);
+    {
+        var elements = Enumerable.Range(0, Count).Select(_ => Element.Create(factory)).ToArray();
+        if (Count > 1 && elements.All(e => e is Signal))
+        {
+            var vector = new NetVector();
+            foreach (var element in elements)
+                vector.Add(((Signal)(object)element!).Net!);
+        }
+        return new(elements);
+    }
 }
 
 /// <summary>A record of named fields; <typeparamref name="T"/> is the user's <see cref="Bundle"/> class.</summary>

@@ -35,6 +35,8 @@ internal sealed class StructuralKey
                 text.Append(" unused");
             if (net.IsLatch)
                 text.Append(" latch");
+            if (net.Vector is { } vector)
+                text.Append(" V").Append(net.VectorIndex).Append('/').Append(vector.Elements.Count);
             if (net.Register is { } reg)
             {
                 text.Append(" R ").Append(reg.Domain.Name).Append(' ').Append(reg.ResetValue?.ToString() ?? "-").Append(reg.ResetName?.Name).Append(reg.IsSynchronizerStage ? " S" : "");

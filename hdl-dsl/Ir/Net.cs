@@ -95,6 +95,12 @@ public sealed class Net
 
     internal object? Owner { get; set; }
 
+    /// <summary>The Vec of bits this net is an element of, or <c>null</c>.</summary>
+    public NetVector? Vector { get; internal set; }
+
+    /// <summary>The element's index in <see cref="Vector"/>.</summary>
+    public int VectorIndex { get; internal set; }
+
     public int Width => Shape.Width;
 
     public bool IsPort => Kind is NetKind.Input or NetKind.Output;

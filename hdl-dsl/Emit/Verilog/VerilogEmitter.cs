@@ -13,7 +13,7 @@ public static class VerilogEmitter
         var files = new List<EmittedFile>();
         foreach (var module in design.Modules.Where(m => !m.IsBlackBox))
         {
-            var view = VerilogLayout.Build(ModuleLowering.Of(module));
+            var view = VerilogLayout.Build(ModuleLowering.Of(module), isTop: ReferenceEquals(module, design.Top));
             files.Add(new EmittedFile($"{module.Name}.v", TemplateText.Render("module.sbn", view)));
         }
         files.Add(new EmittedFile(FileListName, TemplateText.Render("filelist.sbn", new { Files = files.Select(f => f.Name).ToList() })));

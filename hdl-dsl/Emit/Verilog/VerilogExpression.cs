@@ -14,7 +14,7 @@ public sealed record TemporaryWire(string Name, Shape Shape, string Value, strin
 /// an expression) or a shared subexpression would be printed twice, the operator moves to a
 /// temporary wire named after the first signal it reads; equal expressions share one.
 /// </summary>
-internal sealed class VerilogExpression(Func<string, string> uniqueName, IReadOnlyDictionary<Expr, int> uses)
+internal sealed class VerilogExpression(Func<string, string> uniqueName, IReadOnlyDictionary<Expr, int> uses, IReadOnlyDictionary<Net, PackedElement> packed)
 {
     private readonly Dictionary<Expr, string> spilled = new(ReferenceEqualityComparer.Instance);
 
@@ -52,6 +52,10 @@ internal sealed class VerilogExpression(Func<string, string> uniqueName, IReadOn
             return Spill(e, consumer);
         switch (e)
         {
+            case NetRef r when packed.TryGetValue(r.Net, out var element):
+                // A part-select is unsigned in Verilog, but no operator here takes its signedness from an
+                // operand (the signed ones state theirs), so a signed lane prints as its bits too.
+                return element.Text;
             case NetRef r:
                 return r.Net.Name;
             case NamedConst n:
@@ -73,17 +77,15 @@ internal sealed class VerilogExpression(Func<string, string> uniqueName, IReadOn
             case SliceExpr s when s.Operand is Const c:
                 return Literal((c.Value >> s.Low) & ((BigInteger.One << s.Width) - 1), s.Width);
             case SliceExpr s:
-                var source = Reference(s.Operand, consumer);
-                return s.Operand.Width == 1 ? source : s.High == s.Low ? $"{source}[{s.Low}]" : $"{source}[{s.High}:{s.Low}]";
+                return Bits(s.Operand, s.High, s.Low, consumer);
             case ExtendExpr { Operand: Const c } x:
                 var negative = c.Shape.Signed && !(c.Value >> (c.Width - 1)).IsZero;
                 return Literal(negative ? c.Value | (((BigInteger.One << x.Width) - 1) ^ ((BigInteger.One << c.Width) - 1)) : c.Value, x.Width);
             case ExtendExpr x when !x.Operand.Shape.Signed:
                 return $"{{{x.Width - x.Operand.Width}'d0, {Print(x.Operand, consumer, true)}}}";
             case ExtendExpr x:
-                var operand = Reference(x.Operand, consumer);
-                var sign = x.Operand.Width == 1 ? operand : $"{operand}[{x.Operand.Width - 1}]";
-                return $"{{{{{x.Width - x.Operand.Width}{{{sign}}}}}, {operand}}}";
+                var top = x.Operand.Width - 1;
+                return $"{{{{{x.Width - x.Operand.Width}{{{Bits(x.Operand, top, top, consumer)}}}}}, {Bits(x.Operand, top, 0, consumer)}}}";
             case MemoryReadExpr m when (m.Memory.Depth & (m.Memory.Depth - 1)) == 0 && m.Address.Width <= m.Memory.AddressWidth:
                 return $"{m.Memory.Name}[{Print(m.Address, consumer, true)}]";
             case MemoryReadExpr m:
@@ -97,6 +99,37 @@ internal sealed class VerilogExpression(Func<string, string> uniqueName, IReadOn
             default:
                 throw new InvalidOperationException($"cannot print {e.GetType().Name}: the design has unresolved errors");
         }
+    }
+
+    /// <summary>
+    /// Bits <paramref name="high"/>..<paramref name="low"/> of <paramref name="e"/>: a part-select of a name
+    /// (Verilog-2005 selects only from names). Casts print nothing and slices of slices add up, so both
+    /// select from the signal below them instead of a temporary.
+    /// </summary>
+    private string Bits(Expr e, int high, int low, string consumer)
+    {
+        while (true)
+        {
+            if (e is CastExpr cast)
+            {
+                e = cast.Operand;
+            }
+            else if (e is SliceExpr inner && !spilled.ContainsKey(e))
+            {
+                (high, low) = (inner.Low + high, inner.Low + low);
+                e = inner.Operand;
+            }
+            else
+            {
+                break;
+            }
+        }
+        if (e is Const c)
+            return Literal((c.Value >> low) & ((BigInteger.One << (high - low + 1)) - 1), high - low + 1);
+        if (e is NetRef r && packed.TryGetValue(r.Net, out var element))
+            return element.Bits(high, low);
+        var source = Reference(e, consumer);
+        return e.Width == 1 ? source : high == low ? $"{source}[{low}]" : high == e.Width - 1 && low == 0 ? source : $"{source}[{high}:{low}]";
     }
 
     private string Binary(BinaryExpr b, string consumer)
@@ -141,7 +174,7 @@ internal sealed class VerilogExpression(Func<string, string> uniqueName, IReadOn
     private static string AsUnsigned(Expr e, string text) => e is NetRef { Net.Shape.Signed: false } or Const ? text : $"$unsigned({text})";
 
     /// <summary>A plain name for <paramref name="e"/>: part-selects need one in Verilog-2005.</summary>
-    public string Reference(Expr e, string consumer) => e is NetRef r ? r.Net.Name : spilled.GetValueOrDefault(e) ?? Spill(e, consumer);
+    public string Reference(Expr e, string consumer) => e is NetRef r && !packed.ContainsKey(r.Net) ? r.Net.Name : spilled.GetValueOrDefault(e) ?? Spill(e, consumer);
 
     private string Spill(Expr e, string consumer)
     {

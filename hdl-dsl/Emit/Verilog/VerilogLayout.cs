@@ -10,7 +10,7 @@ namespace DiffAcc.Hdl.Emit.Verilog;
 /// </summary>
 internal static class VerilogLayout
 {
-    public static ModuleView Build(ModuleLowering lowering)
+    public static ModuleView Build(ModuleLowering lowering, bool isTop)
     {
         var module = lowering.Module;
         var drivers = lowering.Drivers;
@@ -33,9 +33,15 @@ internal static class VerilogLayout
                 VerilogExpression.CountUses(value, uses);
             }
         }
-        var printer = new VerilogExpression(Unique, uses);
+        var packed = PackedVectors.Of(module, isTop, Unique, out var packedPorts, out var instanceWires);
+        var printer = new VerilogExpression(Unique, uses, packed);
+        // A packed vector is declared where its element 0 would be; its other elements print nothing of their own.
+        var packedAt = packedPorts.Concat(instanceWires).ToDictionary(v => v.Elements[0]);
 
-        var ports = module.Ports.Select(p => new PortView(Attributes(p.Attributes), p.Kind == NetKind.Input ? "input" : "output", p.Shape.Signed, Range(p.Width), p.Name, Locator(p.Location))).ToList();
+        var ports = module.Ports.Where(p => !packed.ContainsKey(p) || packedAt.ContainsKey(p)).Select(p => packedAt.TryGetValue(p, out var vector)
+            ? new PortView("", p.Kind == NetKind.Input ? "input" : "output", false, Range(vector.Width), vector.Name, Locator(p.Location))
+            : new PortView(Attributes(p.Attributes), p.Kind == NetKind.Input ? "input" : "output", p.Shape.Signed, Range(p.Width), p.Name, Locator(p.Location))).ToList();
+        var copies = WholeCopies(packedPorts.Concat(instanceWires), packed, values, drivers, latchParts);
 
         var assigns = new List<AssignView>();
         var registers = new List<RegisterView>();
@@ -75,6 +81,13 @@ internal static class VerilogLayout
                     enable,
                     RegisterStatements.Lines(value, net, printer),
                     locator));
+            }
+            else if (packed.TryGetValue(net, out var element))
+            {
+                if (element.Low == 0 && copies.TryGetValue(element.Vector, out var source))
+                    assigns.Add(new AssignView(element.Vector, source, locator));
+                else if (!copies.ContainsKey(element.Vector))
+                    assigns.Add(new AssignView(element.Text, printer.Top(value, net.Name), locator));
             }
             else if (net.Kind is NetKind.Wire or NetKind.Output && Case(value, net.Name) is { } valueCase)
             {
@@ -127,12 +140,14 @@ internal static class VerilogLayout
             i.Definition.Name,
             i.Name,
             [.. i.Definition.Parameters.Select(p => new ParameterView(p.Key, Parameter(p.Value)))],
-            [.. i.Bindings.Select(b => new ConnectionView(b.ChildPort.Name, b.ParentNet.Name))],
+            Connections(i, packed),
             Locator(i.Location))).ToList();
 
         // An enum's members as a person lists them: in value order, one enum after another.
         var localparams = printer.NamedConstants.Values.OrderBy(c => c.Family, StringComparer.Ordinal).ThenBy(c => c.Value).ThenBy(c => c.Name, StringComparer.Ordinal).Select(c => new LocalparamView(Range(c.Width), c.Name, VerilogExpression.Literal(c.Value, c.Width))).ToList();
-        var declarations = module.Nets.Where(n => !n.IsUnusedSink).Select(n => new DeclarationView(Attributes(n.Attributes), n.Kind is NetKind.Register or NetKind.MemoryReadData || n.IsLatch || cases.Any(c => c.Name == n.Name) ? "reg" : "wire", n.Shape.Signed, Range(n.Width), n.Name, Locator(n.Location),
+        var declarations = module.Nets.Where(n => !n.IsUnusedSink && (!packed.ContainsKey(n) || packedAt.ContainsKey(n))).Select(n => packedAt.TryGetValue(n, out var vector)
+            ? new DeclarationView("", "wire", false, Range(vector.Width), vector.Name, Locator(n.Location))
+            : new DeclarationView(Attributes(n.Attributes), n.Kind is NetKind.Register or NetKind.MemoryReadData || n.IsLatch || cases.Any(c => c.Name == n.Name) ? "reg" : "wire", n.Shape.Signed, Range(n.Width), n.Name, Locator(n.Location),
             // The power-up value as a declaration initializer: Vivado takes it as the flip-flop's INIT, and every simulator starts there.
             n.Register?.InitialValue is { } initial ? VerilogExpression.Literal(initial, n.Width) : "")).ToList();
         var unused = module.Nets.Where(n => n.IsUnusedSink).Select(n => new DeclarationView("", "wire", n.Shape.Signed, Range(n.Width), n.Name, Locator(n.Location))).ToList();
@@ -140,6 +155,51 @@ internal static class VerilogLayout
         assigns.InsertRange(0, printer.Temporaries.Select(t => new AssignView(t.Name, t.Value, t.Locator)));
 
         return new ModuleView(module.Name, $"{module.ClassName} ({module.Location})", ports, localparams, declarations, unused, temporaries, memories, assigns, registers, cases, latches, writes, reads, instances);
+    }
+
+    /// <summary>An instance's port connections: one per packed vector, else one per port.</summary>
+    private static List<ConnectionView> Connections(InstanceDef instance, Dictionary<Net, PackedElement> packed)
+    {
+        var childVectors = PackedVectors.Ports(instance.Definition, isTop: false);
+        var vectorOf = childVectors.SelectMany(v => v.Elements.Select(e => (e, v))).ToDictionary(p => p.e, p => p.v);
+        var connections = new List<ConnectionView>();
+        foreach (var (child, parent) in instance.Bindings)
+        {
+            if (!vectorOf.TryGetValue(child, out var vector))
+                connections.Add(new ConnectionView(child.Name, parent.Name));
+            else if (ReferenceEquals(vector.Elements[0], child))
+                connections.Add(new ConnectionView(vector.Name, packed[parent].Vector));
+        }
+        return connections;
+    }
+
+    /// <summary>
+    /// The packed vectors driven element by element from the same elements of one other packed vector
+    /// of the same width: each prints as one <c>assign target = source;</c>. By target name, the source name.
+    /// </summary>
+    private static Dictionary<string, string> WholeCopies(IEnumerable<PackedVector> vectors, Dictionary<Net, PackedElement> packed, IReadOnlyDictionary<Net, Expr> values, IReadOnlyDictionary<Net, NetDriver> drivers, IReadOnlyDictionary<Net, (Expr Enable, Expr Data)> latches)
+    {
+        var all = vectors.ToList();
+        var widths = all.ToDictionary(v => v.Name, v => v.Width, StringComparer.Ordinal);
+        var copies = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var vector in all)
+        {
+            string? source = null;
+            foreach (var net in vector.Elements)
+            {
+                var value = drivers.ContainsKey(net) && !latches.ContainsKey(net) ? values[net] : null;
+                while (value is CastExpr cast)
+                    value = cast.Operand;
+                if (value is not NetRef r || !packed.TryGetValue(r.Net, out var from) || from.Low != packed[net].Low || from.Width != net.Width || (source ??= from.Vector) != from.Vector)
+                {
+                    source = null;
+                    break;
+                }
+            }
+            if (source is not null && source != vector.Name && widths[source] == vector.Width)
+                copies[vector.Name] = source;
+        }
+        return copies;
     }
 
     private static string ClockEvent(ClockDomain domain) => $"{(domain.Edge == ClockEdge.Falling ? "negedge" : "posedge")} {domain.ClockPort}";

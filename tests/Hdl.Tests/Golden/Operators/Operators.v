@@ -43,13 +43,11 @@ module Operators (
   wire signed [15:0] s_mul; // @[Designs.cs:69]
   wire [8:0] a_add; // @[Designs.cs:83]
   wire [7:0] a_shiftright; // @[Designs.cs:85]
-  wire [1:0] amount_bits; // @[Designs.cs:92]
   /* verilator lint_on UNUSEDSIGNAL */
 
   assign s_mul = $signed(s) * $signed(t); // @[Designs.cs:69]
   assign a_add = {1'd0, a} + {1'd0, b}; // @[Designs.cs:83]
   assign a_shiftright = a >> amount; // @[Designs.cs:85]
-  assign amount_bits = amount[1:0]; // @[Designs.cs:92]
   assign sum = {1'd0, a} + {1'd0, b}; // @[Designs.cs:65]
   assign difference = {1'd0, a} - {1'd0, b}; // @[Designs.cs:66]
   assign product = a * b; // @[Designs.cs:67]
@@ -77,7 +75,7 @@ module Operators (
   assign parity = ^a; // @[Designs.cs:89]
   assign any = |b; // @[Designs.cs:90]
   assign wrapped = s + t; // @[Designs.cs:91]
-  assign selected = amount_bits[1] ? (amount[0] ? (a | b) : (a & b)) : (amount[0] ? b : a); // @[Designs.cs:92]
+  assign selected = amount[1] ? (amount[0] ? (a | b) : (a & b)) : (amount[0] ? b : a); // @[Designs.cs:92]
 endmodule
 
 `default_nettype wire
