@@ -107,7 +107,7 @@ public sealed class DiffAccTop : Module
         registers.End.Assign(dispatcher.End);
         var axiError = weightReads.Aggregate(dataRead.Error | store.BadResponse, (error, port) => error | port.Error);
         registers.Error.Assign(dispatcher.Error | fetch.Misaligned | axiError);
-        registers.ErrorCode.Assign(Mux(dispatcher.Error, dispatcher.ErrorCode, Mux(fetch.Misaligned, EnumValue<MachineError>.Of(MachineError.MisalignedProgram), EnumValue<MachineError>.Of(MachineError.AxiResponse))));
+        registers.ErrorCode.Assign(Mux(dispatcher.Error, dispatcher.ErrorCode, Mux(fetch.Misaligned, MachineError.MisalignedProgram, MachineError.AxiResponse)));
         registers.ErrorPc.Assign(dispatcher.ErrorPc);
         registers.EngineState.Assign(dispatcher.EngineState);
         var counting = new Dictionary<PerformanceCounter, Bool>

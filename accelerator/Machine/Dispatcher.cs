@@ -194,7 +194,7 @@ public sealed class Dispatcher : Module
         var overflowing = RegNext(Cat([.. overflows]), reset: 0, name: "overflowing");
         var overflowed = RegNext((overflowing != 0) & !Start, reset: 0, name: "overflowed");
         Error.Assign(unknown | overflowed | deadlock);
-        ErrorCode.Assign(Mux(unknown, EnumValue<MachineError>.Of(MachineError.UnknownOpcode), Mux(overflowed, EnumValue<MachineError>.Of(MachineError.SemaphoreOverflow), EnumValue<MachineError>.Of(MachineError.Deadlock))));
+        ErrorCode.Assign(Mux(unknown, MachineError.UnknownOpcode, Mux(overflowed, MachineError.SemaphoreOverflow, MachineError.Deadlock)));
         ErrorPc.Assign(FetchIndex);
         Dispatched.Assign(dispatch);
         DependencyWait.Assign(Enumerable.Range(0, engines).Aggregate(Hw.False, (any, e) => any | blockedOnTokens[e]));

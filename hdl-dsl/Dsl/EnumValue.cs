@@ -45,6 +45,20 @@ public sealed class EnumValue<TEnum> : UInt where TEnum : struct, System.Enum
 
     internal override Signal Wrap(Expr expr) => new EnumValue<TEnum>(expr);
 
+    internal override EnumMembers EnumMembers => EnumType<TEnum>.Members;
+
+    /// <summary>
+    /// Bits taken as a value of the enum on purpose (an opcode field of an instruction word): at most as
+    /// wide as the enum; a pattern that is no member is the designer's to rule out.
+    /// </summary>
+    public static EnumValue<TEnum> FromBits(UInt bits, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        var width = EnumType<TEnum>.Instance.Shape.Width;
+        if (bits.Width > width)
+            throw new HdlException($"FromBits: {bits.Width} bits do not fit enum {typeof(TEnum).Name} ({width} bits); slice the field first", new(file, line));
+        return new(Signal.Fit(new CastExpr(bits.Expr, false), width));
+    }
+
     internal override Signal OnNet(Net net)
     {
         net.Enum = EnumType<TEnum>.Members;

@@ -44,8 +44,23 @@ public static class Hw
     public static T Mux<T>(Bool condition, T whenTrue, T whenFalse) where T : Signal
     {
         var width = Math.Max(whenTrue.Width, whenFalse.Width);
-        return (T)whenTrue.Wrap(new MuxExpr(condition.Expr, Signal.Fit(whenTrue.Expr, width), Signal.Fit(whenFalse.Expr, width)));
+        var mux = new MuxExpr(condition.Expr, Signal.Fit(whenTrue.Expr, width), Signal.Fit(whenFalse.Expr, width));
+        // Of an enum only when both sides are: a member or a raw UInt makes a plain UInt.
+        return (T)(whenTrue.GetType() == whenFalse.GetType() ? whenTrue.Wrap(mux) : mux.Shape.Signed ? new SInt(mux) : new UInt(mux));
     }
+
+    /// <summary><c>condition ? whenTrue : whenFalse</c> of two members: a value of their enum.</summary>
+    /// <remarks>The caller's location only tells this overload apart from the one for signals, whose parameters are the same.</remarks>
+    public static EnumValue<TEnum> Mux<TEnum>(Bool condition, TEnum whenTrue, TEnum whenFalse, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) where TEnum : struct, System.Enum
+        => Mux(condition, EnumValue<TEnum>.Of(whenTrue), EnumValue<TEnum>.Of(whenFalse));
+
+    /// <summary><c>condition ? whenTrue : whenFalse</c> of an enum value and a member.</summary>
+    public static EnumValue<TEnum> Mux<TEnum>(Bool condition, EnumValue<TEnum> whenTrue, TEnum whenFalse) where TEnum : struct, System.Enum
+        => Mux(condition, whenTrue, EnumValue<TEnum>.Of(whenFalse));
+
+    /// <summary><c>condition ? whenTrue : whenFalse</c> of a member and an enum value.</summary>
+    public static EnumValue<TEnum> Mux<TEnum>(Bool condition, TEnum whenTrue, EnumValue<TEnum> whenFalse) where TEnum : struct, System.Enum
+        => Mux(condition, EnumValue<TEnum>.Of(whenTrue), whenFalse);
 
     /// <summary>Concatenation, most significant part first.</summary>
     public static UInt Cat(params Signal[] parts)

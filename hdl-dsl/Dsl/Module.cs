@@ -92,6 +92,16 @@ public abstract class Module
 
     protected static T Mux<T>(Bool condition, T whenTrue, T whenFalse) where T : Signal => Hw.Mux(condition, whenTrue, whenFalse);
 
+    /// <summary><c>condition ? whenTrue : whenFalse</c> of two members of an enum: <c>Mux(done, State.Done, State.Error)</c>.</summary>
+    protected static EnumValue<TEnum> Mux<TEnum>(Bool condition, TEnum whenTrue, TEnum whenFalse, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) where TEnum : struct, System.Enum
+        => Hw.Mux(condition, whenTrue, whenFalse, file, line);
+
+    /// <summary><c>condition ? whenTrue : whenFalse</c> of an enum value and a member.</summary>
+    protected static EnumValue<TEnum> Mux<TEnum>(Bool condition, EnumValue<TEnum> whenTrue, TEnum whenFalse) where TEnum : struct, System.Enum => Hw.Mux(condition, whenTrue, whenFalse);
+
+    /// <summary><c>condition ? whenTrue : whenFalse</c> of a member and an enum value.</summary>
+    protected static EnumValue<TEnum> Mux<TEnum>(Bool condition, TEnum whenTrue, EnumValue<TEnum> whenFalse) where TEnum : struct, System.Enum => Hw.Mux(condition, whenTrue, whenFalse);
+
     protected static UInt Cat(params Signal[] parts) => Hw.Cat(parts);
 
     protected static UInt Fill(int count, Signal value, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) => Hw.Fill(count, value, file, line);

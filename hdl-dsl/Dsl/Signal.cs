@@ -33,6 +33,9 @@ public abstract class Signal
 
     internal abstract Signal Wrap(Expr expr);
 
+    /// <summary>For a value of a C# enum type (an operator result too): the enum's members; <c>null</c> otherwise.</summary>
+    internal virtual EnumMembers? EnumMembers => null;
+
     /// <summary>A signal of this signal's own type on <paramref name="net"/> (a Bool stays a Bool, an enum value an enum value).</summary>
     internal virtual Signal OnNet(Net net) => net.Shape.Signed ? new SInt(net) : this is Bool ? new Bool(net) : new UInt(net);
 
@@ -51,6 +54,13 @@ public abstract class Signal
     internal void ConnectFrom(Signal source, SourceLocation location)
     {
         var net = Net ?? throw new HdlException("only a port, wire or register can be assigned; this is the result of an operator", location);
+        // An enum signal holds only its members: a raw UInt or another enum's value is a mistake the
+        // widths cannot catch; decoding bits on purpose says so with FromBits.
+        if (net.Enum is { } members && (source.Net?.Enum ?? source.EnumMembers) is var from && !ReferenceEquals(from, members))
+        {
+            var what = from is null ? $"a {source.Shape} value" : $"a value of enum {from.Name}";
+            throw new HdlException($"'{net.Name}' is of enum {members.Name} but is assigned {what}; assign a member ({members.Name}.{members.Members[0].Member}), a {members.Name} value, or decode bits on purpose with EnumValue<{members.Name}>.FromBits(...)", location);
+        }
         var (target, module) = DrivingSide(net, location);
         module.Record(new Connect(target, source.Expr, location));
     }
