@@ -51,6 +51,8 @@ internal static class GenerateCommand
             Console.Error.WriteLine($"error: {e.Message}");
             return 1;
         }
+        foreach (var warning in result.Warnings)
+            Console.Error.WriteLine(warning);
         if (!result.Succeeded)
         {
             foreach (var diagnostic in result.Diagnostics)
@@ -72,7 +74,7 @@ internal static class GenerateCommand
         foreach (var file in files)
             table.AddRow(Path.GetRelativePath(Environment.CurrentDirectory, file), File.ReadLines(file).Count().ToString(System.Globalization.CultureInfo.InvariantCulture));
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"[green]{result.Design.Top.Name}[/]: {result.Design.Modules.Count} module(s), 0 errors, in {watch.Elapsed.TotalSeconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)} s.");
+        AnsiConsole.MarkupLine($"[green]{result.Design.Top.Name}[/]: {result.Design.Modules.Count} module(s), 0 errors, {result.Warnings.Count} warning(s), in {watch.Elapsed.TotalSeconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)} s.");
         return 0;
     }
 }

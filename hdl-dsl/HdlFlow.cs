@@ -40,21 +40,27 @@ public sealed record HdlFlow
     {
         var design = Elaborator.Elaborate(Top());
         var context = new CheckContext(design);
-        var diagnostics = Checks.SelectMany(c => c.Run(context)).ToList();
+        var found = Checks.SelectMany(c => c.Run(context)).ToList();
         if (!Checks.Any(c => c is LatchCheck))
-            diagnostics.AddRange(new LatchCheck().Run(context).Select(d => d with { Message = $"cannot be emitted (LatchCheck is off, but hdl-dsl prints only the latches made with Latch(...)): {d.Message}" }));
+            found.AddRange(new LatchCheck().Run(context).Select(d => d with { Message = $"cannot be emitted (LatchCheck is off, but hdl-dsl prints only the latches made with Latch(...)): {d.Message}" }));
+        var diagnostics = found.Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        var warnings = found.Where(d => d.Severity == DiagnosticSeverity.Warning).ToList();
         if (diagnostics.Count > 0)
-            return new HdlResult(design, diagnostics, [], null);
-        return new HdlResult(design, diagnostics, VerilogEmitter.Emit(design), XdcEmitter.Emit(design, Part));
+            return new HdlResult(design, diagnostics, [], null) { Warnings = warnings };
+        return new HdlResult(design, diagnostics, VerilogEmitter.Emit(design), XdcEmitter.Emit(design, Part)) { Warnings = warnings };
     }
 }
 
-/// <summary>What a flow produced: the design, every diagnostic, and the files when there were no errors.</summary>
+/// <summary>What a flow produced: the design, every error and warning, and the files when there were no errors.</summary>
 public sealed class HdlResult(Design design, IReadOnlyList<Diagnostic> diagnostics, IReadOnlyList<EmittedFile> verilog, EmittedFile? xdc)
 {
     public Design Design { get; } = design;
 
+    /// <summary>The errors: any one of them stops the flow before emission.</summary>
     public IReadOnlyList<Diagnostic> Diagnostics { get; } = diagnostics;
+
+    /// <summary>What the checks warn about (unread input bits); the design was emitted all the same.</summary>
+    public IReadOnlyList<Diagnostic> Warnings { get; init; } = [];
 
     public IReadOnlyList<EmittedFile> Verilog { get; } = verilog;
 

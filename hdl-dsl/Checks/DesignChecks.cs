@@ -2,7 +2,7 @@ using DiffAcc.Hdl.Ir;
 
 namespace DiffAcc.Hdl.Checks;
 
-/// <summary>The standard set of checks; all of them run and all their errors are reported together.</summary>
+/// <summary>The standard set of checks; all of them run and all their errors and warnings are reported together.</summary>
 public static class DesignChecks
 {
     public static IReadOnlyList<IDesignCheck> All { get; } =
@@ -19,6 +19,7 @@ public static class DesignChecks
         new CombinationalLoopCheck(),
         new ClockCrossingCheck(),
         new MemoryClearCheck(),
+        new UnusedInputCheck(),
     ];
 
     public static IReadOnlyList<Diagnostic> Run(Design design, IEnumerable<IDesignCheck>? checks = null)

@@ -73,7 +73,7 @@ public sealed class GenerateCommandTests
         var (code, output, error) = CommandLine.Run("generate", "--preset", "small", "--out", Path.Combine(directory, "rtl"), "--constraints", Path.Combine(directory, "xdc"));
         Assert.True(code == 0, output + error);
         Assert.True(File.Exists(Path.Combine(directory, "rtl", "DiffAccTop.v")));
-        Assert.Matches(@"\d+ module\(s\), 0 errors, in \d+\.\d s\.", output);
+        Assert.Matches(@"\d+ module\(s\), 0 errors, 0 warning\(s\), in \d+\.\d s\.", output);
         Assert.Contains("#define DIFFACC_TN 8", File.ReadAllText(Path.Combine(directory, "rtl", "diffacc_isa.h")));
         Assert.True(File.Exists(Path.Combine(directory, "xdc", "DiffAccTop.xdc")));
         Assert.Empty(Directory.EnumerateFiles(directory, "*.tmp", SearchOption.AllDirectories));
