@@ -5,7 +5,7 @@ namespace DiffAcc.Sim.Fuzz;
 
 /// <summary>
 /// A random, well-formed design made from a seed: mixed widths, signed and unsigned values,
-/// registers with and without reset under When/Otherwise, a memory (indexed by values and by
+/// registers with and without reset under When/ElseWhen/Otherwise chains (nested ones too), a memory (indexed by values and by
 /// products of narrower ones), muxes, static and dynamic
 /// shifts, comparisons, concatenations, slices and casts. Values stay within <c>maxWidth</c> bits
 /// (64 by default; wider ones run the IR simulator on big integers); with <c>fallingEdges</c> half of
@@ -171,8 +171,20 @@ public sealed class RandomDesign : Module
     private void AssignRegister(Signal register)
     {
         var value = Pick(register.Shape.Signed);
-        switch (random.Next(3))
+        switch (random.Next(5))
         {
+            case 3:
+                // An inner chain without an else inside an outer one with an else: the else belongs to the outer if.
+                var (inner, last) = (Pick(register.Shape.Signed), Pick(register.Shape.Signed));
+                When(Condition(), () => When(Condition(), () => Connect(register, value)).ElseWhen(Condition(), () => Connect(register, inner)))
+                    .Otherwise(() => Connect(register, last));
+                break;
+            case 4:
+                // Chains nested in both arms, one that ends in an else and one that does not.
+                var (second, third) = (Pick(register.Shape.Signed), Pick(register.Shape.Signed));
+                When(Condition(), () => When(Condition(), () => Connect(register, value)))
+                    .ElseWhen(Condition(), () => When(Condition(), () => Connect(register, second)).Otherwise(() => Connect(register, third)));
+                break;
             case 0:
                 Connect(register, value);
                 break;
