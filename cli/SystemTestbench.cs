@@ -105,7 +105,11 @@ internal sealed class SystemTestbench(string name, AcceleratorConfig config, Fun
         if (expect == SystemExpectation.Watchdog)
             return $"the program ended before the watchdog: {report}";
         if (expect == SystemExpectation.Deadlock)
-            return report.Deadlock && report.ErrorCode == MachineError.Deadlock ? null : $"expected a deadlock, got {report}";
+        {
+            // ERROR_PC names the earliest instruction that waits, as the dispatcher's model finds it.
+            var waiting = WaitingIndex(program);
+            return report.Deadlock && report.ErrorCode == MachineError.Deadlock && report.ErrorPc == (uint)waiting ? null : $"expected a deadlock naming instruction {waiting}, got {report}";
+        }
         if (expect == SystemExpectation.UnknownOpcode)
             return report.Error && report.ErrorCode == MachineError.UnknownOpcode && report.ErrorPc == (uint)(program.Count / 2) ? null : $"expected an unknown-opcode error at instruction {program.Count / 2}, got {report}";
         if (expect == SystemExpectation.SemaphoreOverflow)
@@ -154,4 +158,20 @@ internal sealed class SystemTestbench(string name, AcceleratorConfig config, Fun
 
     internal static AxiHostScript Script(MachineRegisters registers, long programAddress, int instructions, long watchdogCycles)
         => RtlMachine.Script(registers, programAddress, instructions, watchdogCycles);
+
+    /// <summary>The instruction a deadlocked program waits with, by the dispatcher's model; -1 when it does not deadlock.</summary>
+    private static int WaitingIndex(IReadOnlyList<Instruction> program)
+    {
+        try
+        {
+            foreach (var _ in TokenSchedule.Run(program, 0))
+            {
+            }
+        }
+        catch (DeadlockException e)
+        {
+            return e.WaitingIndex;
+        }
+        return -1;
+    }
 }

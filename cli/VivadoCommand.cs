@@ -68,6 +68,7 @@ internal static class VivadoCommand
         files.Add(VivadoBuild.Emit(design, config.Part.Name, verilog, standalone, rtlFolder: "ip/rtl", outOfContext: true));
         files.Add(Zcu102System.BlockDesignScript(config, design));
         files.Add(Zcu102System.ProjectScript(config, design));
+        files.Add(Zcu102System.DeviceTreeOverlay(config, design));
         files.Add(new EmittedFile("host/diffacc_isa.h", IsaDocument.CHeader(config)));
         files.AddRange(HostDriver.Board.Select(f => f with { Name = $"host/{f.Name}" }));
         files.Add(new EmittedFile("README.md", TemplateText.Render("vivado-readme.md.sbn", new

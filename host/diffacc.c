@@ -13,6 +13,12 @@ static const uint32_t counter_registers[DIFFACC_COUNTERS] = {
     DIFFACC_REG_BYTES_READ_LO, DIFFACC_REG_BYTES_WRITTEN_LO, DIFFACC_REG_INSTRUCTIONS_LO, DIFFACC_REG_WEIGHT_WAIT_LO,
 };
 
+const char *diffacc_error_name(uint32_t code)
+{
+    static const char *const names[] = DIFFACC_ERROR_NAMES;
+    return code < sizeof names / sizeof names[0] ? names[code] : "UNKNOWN";
+}
+
 static uint64_t align4k(uint64_t bytes) { return (bytes + 4095u) / 4096u * 4096u; }
 
 diffacc_layout diffacc_model_layout(void)

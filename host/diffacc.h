@@ -48,6 +48,9 @@ typedef struct diffacc_report {
 
 extern const char *const diffacc_counter_names[DIFFACC_COUNTERS];
 
+/* The name of an ERROR_CODE value (DIFFACC_ERROR_NAMES of diffacc_isa.h), "UNKNOWN" beyond them. */
+const char *diffacc_error_name(uint32_t code);
+
 diffacc_layout diffacc_model_layout(void);
 
 /* 0 when the accelerator's ID and shape are the ones the model was compiled for; otherwise -1 and a reason. */

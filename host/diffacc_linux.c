@@ -138,14 +138,14 @@ int main(int argc, char **argv)
             fprintf(stderr, "error: cannot open %s: %s\n", uio, strerror(errno));
             return 1;
         }
-        bus.registers = map(bus.uio, 0, 0x10000, uio);
+        bus.registers = map(bus.uio, 0, DIFFACC_REG_WINDOW_BYTES, uio);
     } else {
         mem = open("/dev/mem", O_RDWR | O_SYNC);
         if (mem < 0) {
             fprintf(stderr, "error: cannot open /dev/mem (run as root, or use --uio): %s\n", strerror(errno));
             return 1;
         }
-        bus.registers = map(mem, registers, 0x10000, "the registers");
+        bus.registers = map(mem, registers, DIFFACC_REG_WINDOW_BYTES, "the registers");
     }
     if (udmabuf) {
         char path[256];

@@ -39,7 +39,7 @@ static void print_report(FILE *log, unsigned step, const diffacc_report *report)
     fprintf(log, "step %u (timestep %u, step group %u): %s, status 0x%x", step, (unsigned)diffacc_model_timesteps[step], (unsigned)diffacc_model_step_groups[step],
         !report->interrupted ? "no interrupt before the timeout" : (report->status & DIFFACC_STATUS_ERROR) ? "error" : "done", (unsigned)report->status);
     if (report->status & DIFFACC_STATUS_ERROR)
-        fprintf(log, ", error code %u at instruction %u, engines 0x%x", (unsigned)report->error_code, (unsigned)report->error_pc, (unsigned)report->engine_state);
+        fprintf(log, ", error %s (code %u) at instruction %u, engines 0x%x", diffacc_error_name(report->error_code), (unsigned)report->error_code, (unsigned)report->error_pc, (unsigned)report->engine_state);
     for (i = 0; i < DIFFACC_COUNTERS; ++i)
         fprintf(log, "%s %s %llu", i ? "," : ";", diffacc_counter_names[i], (unsigned long long)report->counters[i]);
     fprintf(log, "\n");

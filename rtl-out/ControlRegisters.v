@@ -4,7 +4,7 @@
 module ControlRegisters (
   input wire clk,
   input wire rst,
-  input wire [7:0] s_axi_awaddr, // @[ControlRegisters.cs:19]
+  input wire [11:0] s_axi_awaddr, // @[ControlRegisters.cs:19]
   input wire s_axi_awvalid, // @[ControlRegisters.cs:19]
   output wire s_axi_awready, // @[ControlRegisters.cs:19]
   input wire [31:0] s_axi_wdata, // @[ControlRegisters.cs:19]
@@ -14,7 +14,7 @@ module ControlRegisters (
   output wire [1:0] s_axi_bresp, // @[ControlRegisters.cs:19]
   output wire s_axi_bvalid, // @[ControlRegisters.cs:19]
   input wire s_axi_bready, // @[ControlRegisters.cs:19]
-  input wire [7:0] s_axi_araddr, // @[ControlRegisters.cs:19]
+  input wire [11:0] s_axi_araddr, // @[ControlRegisters.cs:19]
   input wire s_axi_arvalid, // @[ControlRegisters.cs:19]
   output wire s_axi_arready, // @[ControlRegisters.cs:19]
   output wire [31:0] s_axi_rdata, // @[ControlRegisters.cs:19]
@@ -86,38 +86,38 @@ module ControlRegisters (
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [1:0] byte_in_word; // @[ControlRegisters.cs:154]
-  wire [1:0] amounts_elsewhere; // @[ControlRegisters.cs:168]
+  wire [1:0] byte_in_word; // @[ControlRegisters.cs:155]
+  wire [1:0] amounts_elsewhere; // @[ControlRegisters.cs:169]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
   wire s_axi_awvalid_and; // @[ControlRegisters.cs:109]
-  wire [63:0] program_hi_cat; // @[ControlRegisters.cs:169]
-  wire [63:0] base0_hi_cat; // @[ControlRegisters.cs:174]
-  wire [63:0] base1_hi_cat; // @[ControlRegisters.cs:174]
-  wire [63:0] base2_hi_cat; // @[ControlRegisters.cs:174]
-  wire [63:0] base3_hi_cat; // @[ControlRegisters.cs:174]
+  wire [63:0] program_hi_cat; // @[ControlRegisters.cs:170]
+  wire [63:0] base0_hi_cat; // @[ControlRegisters.cs:175]
+  wire [63:0] base1_hi_cat; // @[ControlRegisters.cs:175]
+  wire [63:0] base2_hi_cat; // @[ControlRegisters.cs:175]
+  wire [63:0] base3_hi_cat; // @[ControlRegisters.cs:175]
   wire [31:0] s_axi_wstrb_cat; // @[ControlRegisters.cs:81]
-  wire s_axi_araddr_bits; // @[ControlRegisters.cs:158]
-  wire s_axi_araddr_bits_1; // @[ControlRegisters.cs:158]
-  wire s_axi_araddr_bits_2; // @[ControlRegisters.cs:158]
-  wire s_axi_araddr_bits_3; // @[ControlRegisters.cs:158]
-  wire s_axi_arvalid_and; // @[ControlRegisters.cs:166]
+  wire s_axi_araddr_bits; // @[ControlRegisters.cs:159]
+  wire s_axi_araddr_bits_1; // @[ControlRegisters.cs:159]
+  wire s_axi_araddr_bits_2; // @[ControlRegisters.cs:159]
+  wire s_axi_araddr_bits_3; // @[ControlRegisters.cs:159]
+  wire s_axi_arvalid_and; // @[ControlRegisters.cs:167]
   /* verilator lint_on UNUSEDSIGNAL */
 
   assign s_axi_awvalid_and = (s_axi_awvalid & s_axi_wvalid) & (~write_response); // @[ControlRegisters.cs:109]
-  assign program_hi_cat = {program_hi, program_lo}; // @[ControlRegisters.cs:169]
-  assign base0_hi_cat = {base0_hi, base0_lo}; // @[ControlRegisters.cs:174]
-  assign base1_hi_cat = {base1_hi, base1_lo}; // @[ControlRegisters.cs:174]
-  assign base2_hi_cat = {base2_hi, base2_lo}; // @[ControlRegisters.cs:174]
-  assign base3_hi_cat = {base3_hi, base3_lo}; // @[ControlRegisters.cs:174]
+  assign program_hi_cat = {program_hi, program_lo}; // @[ControlRegisters.cs:170]
+  assign base0_hi_cat = {base0_hi, base0_lo}; // @[ControlRegisters.cs:175]
+  assign base1_hi_cat = {base1_hi, base1_lo}; // @[ControlRegisters.cs:175]
+  assign base2_hi_cat = {base2_hi, base2_lo}; // @[ControlRegisters.cs:175]
+  assign base3_hi_cat = {base3_hi, base3_lo}; // @[ControlRegisters.cs:175]
   assign s_axi_wstrb_cat = {(s_axi_wstrb[3] ? 8'd255 : 8'd0), (s_axi_wstrb[2] ? 8'd255 : 8'd0), (s_axi_wstrb[1] ? 8'd255 : 8'd0), (s_axi_wstrb[0] ? 8'd255 : 8'd0)}; // @[ControlRegisters.cs:81]
-  assign s_axi_araddr_bits = s_axi_araddr[6]; // @[ControlRegisters.cs:158]
-  assign s_axi_araddr_bits_1 = s_axi_araddr[5]; // @[ControlRegisters.cs:158]
-  assign s_axi_araddr_bits_2 = s_axi_araddr[4]; // @[ControlRegisters.cs:158]
-  assign s_axi_araddr_bits_3 = s_axi_araddr[3]; // @[ControlRegisters.cs:158]
-  assign s_axi_arvalid_and = s_axi_arvalid & (~read_valid); // @[ControlRegisters.cs:166]
+  assign s_axi_araddr_bits = s_axi_araddr[6]; // @[ControlRegisters.cs:159]
+  assign s_axi_araddr_bits_1 = s_axi_araddr[5]; // @[ControlRegisters.cs:159]
+  assign s_axi_araddr_bits_2 = s_axi_araddr[4]; // @[ControlRegisters.cs:159]
+  assign s_axi_araddr_bits_3 = s_axi_araddr[3]; // @[ControlRegisters.cs:159]
+  assign s_axi_arvalid_and = s_axi_arvalid & (~read_valid); // @[ControlRegisters.cs:167]
   assign s_axi_awready = (s_axi_awvalid & s_axi_wvalid) & (~write_response); // @[ControlRegisters.cs:69]
   assign s_axi_wready = (s_axi_awvalid & s_axi_wvalid) & (~write_response); // @[ControlRegisters.cs:70]
   assign s_axi_bresp = 2'd0; // @[ControlRegisters.cs:72]
@@ -126,18 +126,18 @@ module ControlRegisters (
   assign s_axi_rdata = read_data; // @[ControlRegisters.cs:131]
   assign s_axi_rresp = 2'd0; // @[ControlRegisters.cs:130]
   assign s_axi_rvalid = read_valid; // @[ControlRegisters.cs:129]
-  assign Start = ((s_axi_awvalid_and & (s_axi_awaddr == 8'd16)) & s_axi_wdata[0]) & (~busy); // @[ControlRegisters.cs:109]
-  assign ProgramAddress = program_hi_cat[39:0]; // @[ControlRegisters.cs:169]
-  assign ProgramLength = program_length; // @[ControlRegisters.cs:170]
-  assign Step = step[15:0]; // @[ControlRegisters.cs:171]
-  assign StepGroup = step_group[15:0]; // @[ControlRegisters.cs:172]
-  assign Bases[39:0] = base0_hi_cat[39:0]; // @[ControlRegisters.cs:174]
-  assign Bases[79:40] = base1_hi_cat[39:0]; // @[ControlRegisters.cs:174]
-  assign Bases[119:80] = base2_hi_cat[39:0]; // @[ControlRegisters.cs:174]
-  assign Bases[159:120] = base3_hi_cat[39:0]; // @[ControlRegisters.cs:174]
+  assign Start = ((s_axi_awvalid_and & (s_axi_awaddr == 12'd16)) & s_axi_wdata[0]) & (~busy); // @[ControlRegisters.cs:109]
+  assign ProgramAddress = program_hi_cat[39:0]; // @[ControlRegisters.cs:170]
+  assign ProgramLength = program_length; // @[ControlRegisters.cs:171]
+  assign Step = step[15:0]; // @[ControlRegisters.cs:172]
+  assign StepGroup = step_group[15:0]; // @[ControlRegisters.cs:173]
+  assign Bases[39:0] = base0_hi_cat[39:0]; // @[ControlRegisters.cs:175]
+  assign Bases[79:40] = base1_hi_cat[39:0]; // @[ControlRegisters.cs:175]
+  assign Bases[119:80] = base2_hi_cat[39:0]; // @[ControlRegisters.cs:175]
+  assign Bases[159:120] = base3_hi_cat[39:0]; // @[ControlRegisters.cs:175]
   assign Interrupt = irq_status & irq_enable; // @[ControlRegisters.cs:110]
-  assign byte_in_word = s_axi_araddr[1:0]; // @[ControlRegisters.cs:154]
-  assign amounts_elsewhere = {counting_in[5], counting_in[6]}; // @[ControlRegisters.cs:168]
+  assign byte_in_word = s_axi_araddr[1:0]; // @[ControlRegisters.cs:155]
+  assign amounts_elsewhere = {counting_in[5], counting_in[6]}; // @[ControlRegisters.cs:169]
 
   always @(posedge clk) begin // @[ControlRegisters.cs:39]
     if (rst)
@@ -189,98 +189,98 @@ module ControlRegisters (
   always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       program_lo <= 32'd0;
-    else if (s_axi_awvalid_and & (s_axi_awaddr == 8'd32))
+    else if (s_axi_awvalid_and & (s_axi_awaddr == 12'd32))
       program_lo <= (s_axi_wdata & s_axi_wstrb_cat) | (program_lo & (~s_axi_wstrb_cat));
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       program_hi <= 32'd0;
-    else if (s_axi_awvalid_and & (s_axi_awaddr == 8'd36))
+    else if (s_axi_awvalid_and & (s_axi_awaddr == 12'd36))
       program_hi <= (s_axi_wdata & s_axi_wstrb_cat) | (program_hi & (~s_axi_wstrb_cat));
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       program_length <= 32'd0;
-    else if (s_axi_awvalid_and & (s_axi_awaddr == 8'd40))
+    else if (s_axi_awvalid_and & (s_axi_awaddr == 12'd40))
       program_length <= (s_axi_wdata & s_axi_wstrb_cat) | (program_length & (~s_axi_wstrb_cat));
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       step_group <= 32'd0;
-    else if (s_axi_awvalid_and & (s_axi_awaddr == 8'd44))
+    else if (s_axi_awvalid_and & (s_axi_awaddr == 12'd44))
       step_group <= (s_axi_wdata & s_axi_wstrb_cat) | (step_group & (~s_axi_wstrb_cat));
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       step <= 32'd0;
-    else if (s_axi_awvalid_and & (s_axi_awaddr == 8'd48))
+    else if (s_axi_awvalid_and & (s_axi_awaddr == 12'd48))
       step <= (s_axi_wdata & s_axi_wstrb_cat) | (step & (~s_axi_wstrb_cat));
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       irq_enable <= 1'b0;
-    else if (s_axi_awvalid_and & (s_axi_awaddr == 8'd24))
+    else if (s_axi_awvalid_and & (s_axi_awaddr == 12'd24))
       irq_enable <= (s_axi_wdata[0] & s_axi_wstrb_cat[0]) | (irq_enable & (~s_axi_wstrb_cat[0]));
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       base0_lo <= 32'd0;
-    else if (s_axi_awvalid_and & (s_axi_awaddr == 8'd64))
+    else if (s_axi_awvalid_and & (s_axi_awaddr == 12'd64))
       base0_lo <= (s_axi_wdata & s_axi_wstrb_cat) | (base0_lo & (~s_axi_wstrb_cat));
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       base0_hi <= 32'd0;
-    else if (s_axi_awvalid_and & (s_axi_awaddr == 8'd68))
+    else if (s_axi_awvalid_and & (s_axi_awaddr == 12'd68))
       base0_hi <= (s_axi_wdata & s_axi_wstrb_cat) | (base0_hi & (~s_axi_wstrb_cat));
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       base1_lo <= 32'd0;
-    else if (s_axi_awvalid_and & (s_axi_awaddr == 8'd72))
+    else if (s_axi_awvalid_and & (s_axi_awaddr == 12'd72))
       base1_lo <= (s_axi_wdata & s_axi_wstrb_cat) | (base1_lo & (~s_axi_wstrb_cat));
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       base1_hi <= 32'd0;
-    else if (s_axi_awvalid_and & (s_axi_awaddr == 8'd76))
+    else if (s_axi_awvalid_and & (s_axi_awaddr == 12'd76))
       base1_hi <= (s_axi_wdata & s_axi_wstrb_cat) | (base1_hi & (~s_axi_wstrb_cat));
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       base2_lo <= 32'd0;
-    else if (s_axi_awvalid_and & (s_axi_awaddr == 8'd80))
+    else if (s_axi_awvalid_and & (s_axi_awaddr == 12'd80))
       base2_lo <= (s_axi_wdata & s_axi_wstrb_cat) | (base2_lo & (~s_axi_wstrb_cat));
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       base2_hi <= 32'd0;
-    else if (s_axi_awvalid_and & (s_axi_awaddr == 8'd84))
+    else if (s_axi_awvalid_and & (s_axi_awaddr == 12'd84))
       base2_hi <= (s_axi_wdata & s_axi_wstrb_cat) | (base2_hi & (~s_axi_wstrb_cat));
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       base3_lo <= 32'd0;
-    else if (s_axi_awvalid_and & (s_axi_awaddr == 8'd88))
+    else if (s_axi_awvalid_and & (s_axi_awaddr == 12'd88))
       base3_lo <= (s_axi_wdata & s_axi_wstrb_cat) | (base3_lo & (~s_axi_wstrb_cat));
   end
 
   always @(posedge clk) begin // @[ControlRegisters.cs:81]
     if (rst)
       base3_hi <= 32'd0;
-    else if (s_axi_awvalid_and & (s_axi_awaddr == 8'd92))
+    else if (s_axi_awvalid_and & (s_axi_awaddr == 12'd92))
       base3_hi <= (s_axi_wdata & s_axi_wstrb_cat) | (base3_hi & (~s_axi_wstrb_cat));
   end
 
@@ -290,7 +290,7 @@ module ControlRegisters (
     else
       if (busy & end_in)
         busy <= 1'b0;
-      else if (((s_axi_awvalid_and & (s_axi_awaddr == 8'd16)) & s_axi_wdata[0]) & (~busy))
+      else if (((s_axi_awvalid_and & (s_axi_awaddr == 12'd16)) & s_axi_wdata[0]) & (~busy))
         busy <= 1'b1;
   end
 
@@ -300,7 +300,7 @@ module ControlRegisters (
     else
       if (busy & end_in)
         done <= 1'b1;
-      else if (((s_axi_awvalid_and & (s_axi_awaddr == 8'd16)) & s_axi_wdata[0]) & (~busy))
+      else if (((s_axi_awvalid_and & (s_axi_awaddr == 12'd16)) & s_axi_wdata[0]) & (~busy))
         done <= 1'b0;
   end
 
@@ -310,7 +310,7 @@ module ControlRegisters (
     else
       if (busy & error_in)
         error <= 1'b1;
-      else if (((s_axi_awvalid_and & (s_axi_awaddr == 8'd16)) & s_axi_wdata[0]) & (~busy))
+      else if (((s_axi_awvalid_and & (s_axi_awaddr == 12'd16)) & s_axi_wdata[0]) & (~busy))
         error <= 1'b0;
   end
 
@@ -320,7 +320,7 @@ module ControlRegisters (
     else
       if ((busy & error_in) & (error_code_in == MachineError_Deadlock))
         deadlock <= 1'b1;
-      else if (((s_axi_awvalid_and & (s_axi_awaddr == 8'd16)) & s_axi_wdata[0]) & (~busy))
+      else if (((s_axi_awvalid_and & (s_axi_awaddr == 12'd16)) & s_axi_wdata[0]) & (~busy))
         deadlock <= 1'b0;
   end
 
@@ -330,7 +330,7 @@ module ControlRegisters (
     else
       if (busy & end_in)
         irq_status <= 1'b1;
-      else if ((s_axi_awvalid_and & (s_axi_awaddr == 8'd28)) & s_axi_wdata[0])
+      else if ((s_axi_awvalid_and & (s_axi_awaddr == 12'd28)) & s_axi_wdata[0])
         irq_status <= 1'b0;
   end
 
@@ -340,7 +340,7 @@ module ControlRegisters (
     else
       if ((busy & error_in) & (error_code == MachineError_None))
         error_code <= error_code_in;
-      else if (((s_axi_awvalid_and & (s_axi_awaddr == 8'd16)) & s_axi_wdata[0]) & (~busy))
+      else if (((s_axi_awvalid_and & (s_axi_awaddr == 12'd16)) & s_axi_wdata[0]) & (~busy))
         error_code <= MachineError_None;
   end
 
@@ -350,7 +350,7 @@ module ControlRegisters (
     else
       if ((busy & error_in) & (error_code == MachineError_None))
         error_pc <= error_pc_in;
-      else if (((s_axi_awvalid_and & (s_axi_awaddr == 8'd16)) & s_axi_wdata[0]) & (~busy))
+      else if (((s_axi_awvalid_and & (s_axi_awaddr == 12'd16)) & s_axi_wdata[0]) & (~busy))
         error_pc <= 32'd0;
   end
 
@@ -368,7 +368,7 @@ module ControlRegisters (
     if (rst)
       cycles <= 64'd0;
     else
-      if (((s_axi_awvalid_and & (s_axi_awaddr == 8'd16)) & s_axi_wdata[0]) & (~busy))
+      if (((s_axi_awvalid_and & (s_axi_awaddr == 12'd16)) & s_axi_wdata[0]) & (~busy))
         cycles <= 64'd0;
       else if (busy)
         cycles <= cycles + {57'd0, (counting_in[0] ? 7'd1 : 7'd0)};
@@ -378,7 +378,7 @@ module ControlRegisters (
     if (rst)
       pe_busy <= 64'd0;
     else
-      if (((s_axi_awvalid_and & (s_axi_awaddr == 8'd16)) & s_axi_wdata[0]) & (~busy))
+      if (((s_axi_awvalid_and & (s_axi_awaddr == 12'd16)) & s_axi_wdata[0]) & (~busy))
         pe_busy <= 64'd0;
       else if (busy)
         pe_busy <= pe_busy + {57'd0, (counting_in[1] ? 7'd1 : 7'd0)};
@@ -388,7 +388,7 @@ module ControlRegisters (
     if (rst)
       dma_wait <= 64'd0;
     else
-      if (((s_axi_awvalid_and & (s_axi_awaddr == 8'd16)) & s_axi_wdata[0]) & (~busy))
+      if (((s_axi_awvalid_and & (s_axi_awaddr == 12'd16)) & s_axi_wdata[0]) & (~busy))
         dma_wait <= 64'd0;
       else if (busy)
         dma_wait <= dma_wait + {57'd0, (counting_in[2] ? 7'd1 : 7'd0)};
@@ -398,7 +398,7 @@ module ControlRegisters (
     if (rst)
       dependency_wait <= 64'd0;
     else
-      if (((s_axi_awvalid_and & (s_axi_awaddr == 8'd16)) & s_axi_wdata[0]) & (~busy))
+      if (((s_axi_awvalid_and & (s_axi_awaddr == 12'd16)) & s_axi_wdata[0]) & (~busy))
         dependency_wait <= 64'd0;
       else if (busy)
         dependency_wait <= dependency_wait + {57'd0, (counting_in[3] ? 7'd1 : 7'd0)};
@@ -408,7 +408,7 @@ module ControlRegisters (
     if (rst)
       vector_busy <= 64'd0;
     else
-      if (((s_axi_awvalid_and & (s_axi_awaddr == 8'd16)) & s_axi_wdata[0]) & (~busy))
+      if (((s_axi_awvalid_and & (s_axi_awaddr == 12'd16)) & s_axi_wdata[0]) & (~busy))
         vector_busy <= 64'd0;
       else if (busy)
         vector_busy <= vector_busy + {57'd0, (counting_in[4] ? 7'd1 : 7'd0)};
@@ -418,7 +418,7 @@ module ControlRegisters (
     if (rst)
       bytes_read <= 64'd0;
     else
-      if (((s_axi_awvalid_and & (s_axi_awaddr == 8'd16)) & s_axi_wdata[0]) & (~busy))
+      if (((s_axi_awvalid_and & (s_axi_awaddr == 12'd16)) & s_axi_wdata[0]) & (~busy))
         bytes_read <= 64'd0;
       else if (busy)
         bytes_read <= bytes_read + {57'd0, bytes_read_in};
@@ -428,7 +428,7 @@ module ControlRegisters (
     if (rst)
       bytes_written <= 64'd0;
     else
-      if (((s_axi_awvalid_and & (s_axi_awaddr == 8'd16)) & s_axi_wdata[0]) & (~busy))
+      if (((s_axi_awvalid_and & (s_axi_awaddr == 12'd16)) & s_axi_wdata[0]) & (~busy))
         bytes_written <= 64'd0;
       else if (busy)
         bytes_written <= bytes_written + {57'd0, {2'd0, bytes_written_in}};
@@ -438,7 +438,7 @@ module ControlRegisters (
     if (rst)
       instructions <= 64'd0;
     else
-      if (((s_axi_awvalid_and & (s_axi_awaddr == 8'd16)) & s_axi_wdata[0]) & (~busy))
+      if (((s_axi_awvalid_and & (s_axi_awaddr == 12'd16)) & s_axi_wdata[0]) & (~busy))
         instructions <= 64'd0;
       else if (busy)
         instructions <= instructions + {57'd0, (counting_in[7] ? 7'd1 : 7'd0)};
@@ -448,7 +448,7 @@ module ControlRegisters (
     if (rst)
       weight_wait <= 64'd0;
     else
-      if (((s_axi_awvalid_and & (s_axi_awaddr == 8'd16)) & s_axi_wdata[0]) & (~busy))
+      if (((s_axi_awvalid_and & (s_axi_awaddr == 12'd16)) & s_axi_wdata[0]) & (~busy))
         weight_wait <= 64'd0;
       else if (busy)
         weight_wait <= weight_wait + {57'd0, (counting_in[8] ? 7'd1 : 7'd0)};
@@ -464,14 +464,14 @@ module ControlRegisters (
         read_valid <= 1'b0;
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:158]
+  always @(posedge clk) begin // @[ControlRegisters.cs:159]
     if (s_axi_arvalid & (~read_valid))
-      read_data <= s_axi_araddr[7] ? (s_axi_araddr_bits ? (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? latched_high : weight_wait[31:0])))) : (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? latched_high : instructions[31:0]) : (s_axi_araddr[2] ? latched_high : bytes_written[31:0])) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? latched_high : bytes_read[31:0]) : (s_axi_araddr[2] ? latched_high : vector_busy[31:0]))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? latched_high : dependency_wait[31:0]) : (s_axi_araddr[2] ? latched_high : dma_wait[31:0])) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? latched_high : pe_busy[31:0]) : (s_axi_araddr[2] ? latched_high : cycles[31:0]))))) : (s_axi_araddr_bits ? (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? base3_hi : base3_lo) : (s_axi_araddr[2] ? base2_hi : base2_lo)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? base1_hi : base1_lo) : (s_axi_araddr[2] ? base0_hi : base0_lo)))) : (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? {8'd0, engine_state_in} : error_pc) : (s_axi_araddr[2] ? {29'd0, error_code} : step)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? step_group : program_length) : (s_axi_araddr[2] ? program_hi : program_lo))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? {31'd0, irq_status} : {31'd0, irq_enable}) : (s_axi_araddr[2] ? {28'd0, {deadlock, error, done, busy}} : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'h807090d) : (s_axi_araddr[2] ? 32'h10202004 : 32'hd1fa0001)))));
+      read_data <= (s_axi_araddr[11:8] != 4'd0) ? 32'd0 : (s_axi_araddr[7] ? (s_axi_araddr_bits ? (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? latched_high : weight_wait[31:0])))) : (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? latched_high : instructions[31:0]) : (s_axi_araddr[2] ? latched_high : bytes_written[31:0])) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? latched_high : bytes_read[31:0]) : (s_axi_araddr[2] ? latched_high : vector_busy[31:0]))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? latched_high : dependency_wait[31:0]) : (s_axi_araddr[2] ? latched_high : dma_wait[31:0])) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? latched_high : pe_busy[31:0]) : (s_axi_araddr[2] ? latched_high : cycles[31:0]))))) : (s_axi_araddr_bits ? (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? base3_hi : base3_lo) : (s_axi_araddr[2] ? base2_hi : base2_lo)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? base1_hi : base1_lo) : (s_axi_araddr[2] ? base0_hi : base0_lo)))) : (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? {8'd0, engine_state_in} : error_pc) : (s_axi_araddr[2] ? {29'd0, error_code} : step)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? step_group : program_length) : (s_axi_araddr[2] ? program_hi : program_lo))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? {31'd0, irq_status} : {31'd0, irq_enable}) : (s_axi_araddr[2] ? {28'd0, {deadlock, error, done, busy}} : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'h807090d) : (s_axi_araddr[2] ? 32'h10202004 : 32'hd1fa0001))))));
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:166]
-    if (s_axi_arvalid_and & (s_axi_araddr[7] ? (s_axi_araddr_bits ? (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b1)))) : (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b1) : (s_axi_araddr[2] ? 1'b0 : 1'b1)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b1) : (s_axi_araddr[2] ? 1'b0 : 1'b1))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b1) : (s_axi_araddr[2] ? 1'b0 : 1'b1)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b1) : (s_axi_araddr[2] ? 1'b0 : 1'b1))))) : (s_axi_araddr_bits ? (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)))) : (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)))))))
-      latched_high <= s_axi_araddr[7] ? (s_axi_araddr_bits ? (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : weight_wait[63:32])))) : (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : instructions[63:32]) : (s_axi_araddr[2] ? 32'd0 : bytes_written[63:32])) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : bytes_read[63:32]) : (s_axi_araddr[2] ? 32'd0 : vector_busy[63:32]))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : dependency_wait[63:32]) : (s_axi_araddr[2] ? 32'd0 : dma_wait[63:32])) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : pe_busy[63:32]) : (s_axi_araddr[2] ? 32'd0 : cycles[63:32]))))) : (s_axi_araddr_bits ? (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)))) : (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)))));
+  always @(posedge clk) begin // @[ControlRegisters.cs:167]
+    if (s_axi_arvalid_and & ((s_axi_araddr[11:8] != 4'd0) ? 1'b0 : (s_axi_araddr[7] ? (s_axi_araddr_bits ? (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b1)))) : (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b1) : (s_axi_araddr[2] ? 1'b0 : 1'b1)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b1) : (s_axi_araddr[2] ? 1'b0 : 1'b1))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b1) : (s_axi_araddr[2] ? 1'b0 : 1'b1)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b1) : (s_axi_araddr[2] ? 1'b0 : 1'b1))))) : (s_axi_araddr_bits ? (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)))) : (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0))))))))
+      latched_high <= (s_axi_araddr[11:8] != 4'd0) ? 32'd0 : (s_axi_araddr[7] ? (s_axi_araddr_bits ? (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : weight_wait[63:32])))) : (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : instructions[63:32]) : (s_axi_araddr[2] ? 32'd0 : bytes_written[63:32])) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : bytes_read[63:32]) : (s_axi_araddr[2] ? 32'd0 : vector_busy[63:32]))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : dependency_wait[63:32]) : (s_axi_araddr[2] ? 32'd0 : dma_wait[63:32])) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : pe_busy[63:32]) : (s_axi_araddr[2] ? 32'd0 : cycles[63:32]))))) : (s_axi_araddr_bits ? (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)))) : (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))))));
   end
 endmodule
 

@@ -4,7 +4,7 @@
 module DiffAccTop (
   input wire clk,
   input wire rst,
-  input wire [7:0] s_axi_control_awaddr, // @[DiffAccTop.cs:27]
+  input wire [11:0] s_axi_control_awaddr, // @[DiffAccTop.cs:27]
   input wire s_axi_control_awvalid, // @[DiffAccTop.cs:27]
   output wire s_axi_control_awready, // @[DiffAccTop.cs:27]
   input wire [31:0] s_axi_control_wdata, // @[DiffAccTop.cs:27]
@@ -14,7 +14,7 @@ module DiffAccTop (
   output wire [1:0] s_axi_control_bresp, // @[DiffAccTop.cs:27]
   output wire s_axi_control_bvalid, // @[DiffAccTop.cs:27]
   input wire s_axi_control_bready, // @[DiffAccTop.cs:27]
-  input wire [7:0] s_axi_control_araddr, // @[DiffAccTop.cs:27]
+  input wire [11:0] s_axi_control_araddr, // @[DiffAccTop.cs:27]
   input wire s_axi_control_arvalid, // @[DiffAccTop.cs:27]
   output wire s_axi_control_arready, // @[DiffAccTop.cs:27]
   output wire [31:0] s_axi_control_rdata, // @[DiffAccTop.cs:27]
@@ -82,7 +82,7 @@ module DiffAccTop (
   localparam [2:0] MachineError_AxiResponse = 3'd2;
   localparam [2:0] MachineError_MisalignedProgram = 3'd3;
 
-  wire [7:0] registers_s_axi_awaddr; // @[DiffAccTop.cs:32]
+  wire [11:0] registers_s_axi_awaddr; // @[DiffAccTop.cs:32]
   wire registers_s_axi_awvalid; // @[DiffAccTop.cs:32]
   wire registers_s_axi_awready; // @[DiffAccTop.cs:32]
   wire [31:0] registers_s_axi_wdata; // @[DiffAccTop.cs:32]
@@ -92,7 +92,7 @@ module DiffAccTop (
   wire [1:0] registers_s_axi_bresp; // @[DiffAccTop.cs:32]
   wire registers_s_axi_bvalid; // @[DiffAccTop.cs:32]
   wire registers_s_axi_bready; // @[DiffAccTop.cs:32]
-  wire [7:0] registers_s_axi_araddr; // @[DiffAccTop.cs:32]
+  wire [11:0] registers_s_axi_araddr; // @[DiffAccTop.cs:32]
   wire registers_s_axi_arvalid; // @[DiffAccTop.cs:32]
   wire registers_s_axi_arready; // @[DiffAccTop.cs:32]
   wire [31:0] registers_s_axi_rdata; // @[DiffAccTop.cs:32]

@@ -21,7 +21,8 @@
 #define DIFFACC_STEP_GROUPS 8
 #define DIFFACC_ACTIVATION_TABLE_SLOTS 2
 
-/* Registers of s_axi_control (byte offsets). */
+/* Registers of s_axi_control (byte offsets) in a window of this many bytes: map all of it. */
+#define DIFFACC_REG_WINDOW_BYTES 0x1000u
 #define DIFFACC_REG_ID 0x00u
 #define DIFFACC_REG_SHAPE 0x04u
 #define DIFFACC_REG_CAPACITY 0x08u
@@ -77,6 +78,8 @@
 #define DIFFACC_ERROR_MISALIGNED_PROGRAM 3
 #define DIFFACC_ERROR_SEMAPHORE_OVERFLOW 4
 #define DIFFACC_ERROR_DEADLOCK 5
+/* Their names by code, for an initializer: static const char *const names[] = DIFFACC_ERROR_NAMES; */
+#define DIFFACC_ERROR_NAMES { "NONE", "UNKNOWN_OPCODE", "AXI_RESPONSE", "MISALIGNED_PROGRAM", "SEMAPHORE_OVERFLOW", "DEADLOCK" }
 
 /* Instructions: 32 bytes, little-endian; fields as (offset, bits). */
 #define DIFFACC_INSTRUCTION_BYTES 32

@@ -4,7 +4,7 @@ Queue128x32Distributed.v
 DmaBursts32x32r34.v
 InstructionFetch.v
 UpDownCounter4.v
-Queue272x8Distributed.v
+Queue304x8Distributed.v
 Dispatcher.v
 RegisterQueue1x8.v
 AxiReadPort2.v

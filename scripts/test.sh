@@ -12,6 +12,8 @@ done
 [ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] || need+=(dataset-fashion-mnist)
 # tclsh runs the generated Vivado scripts against stubs of Vivado's commands.
 command -v tclsh >/dev/null 2>&1 || need+=(tcl)
+# dtc compiles the device-tree overlay diffacc vivado writes.
+command -v dtc >/dev/null 2>&1 || need+=(device-tree-compiler)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing ${need[*]} with apt-get ..."
   if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
@@ -27,6 +29,7 @@ if [ ${#need[@]} -gt 0 ]; then
   done
   [ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] || { echo "error: Fashion-MNIST is still missing after apt-get install dataset-fashion-mnist" >&2; exit 1; }
   command -v tclsh >/dev/null 2>&1 || { echo "error: tclsh is still missing after apt-get install tcl" >&2; exit 1; }
+  command -v dtc >/dev/null 2>&1 || { echo "error: dtc is still missing after apt-get install device-tree-compiler" >&2; exit 1; }
 fi
 
 echo "== dotnet format --verify-no-changes"

@@ -45,6 +45,9 @@ public static class IsaDocument
             Macro = Macro(t.Name),
             Members = Enum.GetValues(t).Cast<Enum>().Select(v => new { Name = Macro(v.ToString()), Value = Convert.ToInt32(v, CultureInfo.InvariantCulture) }).ToList(),
         }).ToList(),
+        RegisterWindow = Hex(RegisterMap.WindowBytes),
+        // Codes run 0, 1, 2, ... so the names are an array a driver indexes with ERROR_CODE.
+        ErrorNames = string.Join(", ", Enum.GetValues<MachineError>().OrderBy(e => (int)e).Select(e => $"\"{Macro(e.ToString())}\"")),
         Magic = Hex(RegisterMap.Magic | (uint)RegisterMap.Version),
         RegisterMap.Version,
         Config = config is null ? null : new

@@ -49,8 +49,13 @@ public static class ProgramValidation
         {
             problems.Add(e.Message);
         }
-        foreach (var (from, to, count) in UntakenTokens(program))
-            problems.Add($"{count} token(s) from {from.ToString().ToUpperInvariant()} to {to.ToString().ToUpperInvariant()} are given but never taken");
+        foreach (var (from, to, count, givers) in UntakenTokens(program))
+        {
+            // Tokens are counts, so the surplus is the last givers': name them, as a person would look for them.
+            var surplus = givers.TakeLast(count).ToList();
+            var named = string.Join(", ", surplus.Take(5).Select(i => $"{i} ({InstructionSet.Format(program[i]).Mnemonic})")) + (surplus.Count > 5 ? $" and {surplus.Count - 5} more" : "");
+            problems.Add($"{count} token(s) from {from.ToString().ToUpperInvariant()} to {to.ToString().ToUpperInvariant()} are given but never taken: the surplus is given by instruction {named}");
+        }
         return problems;
     }
 
@@ -62,16 +67,16 @@ public static class ProgramValidation
     /// </summary>
     public static IEnumerable<string> InstructionProblems(AcceleratorConfig config, Instruction instruction) => Fields(config, instruction);
 
-    private static IEnumerable<(Engine From, Engine To, int Count)> UntakenTokens(IReadOnlyList<Instruction> program)
+    private static IEnumerable<(Engine From, Engine To, int Count, IReadOnlyList<int> Givers)> UntakenTokens(IReadOnlyList<Instruction> program)
     {
         foreach (var from in EngineSets.Queued)
         {
             foreach (var to in EngineSets.Queued)
             {
-                var given = program.Count(p => InstructionSet.Format(p).Engine == from && p.Signal.HasFlag(EngineSets.Of(to)));
+                var givers = Enumerable.Range(0, program.Count).Where(i => InstructionSet.Format(program[i]).Engine == from && program[i].Signal.HasFlag(EngineSets.Of(to))).ToList();
                 var taken = program.Count(p => InstructionSet.Format(p).Engine == to && p.Wait.HasFlag(EngineSets.Of(from)));
-                if (given > taken)
-                    yield return (from, to, given - taken);
+                if (givers.Count > taken)
+                    yield return (from, to, givers.Count - taken, givers);
             }
         }
     }

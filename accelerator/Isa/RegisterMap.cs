@@ -30,8 +30,18 @@ public sealed record PerformanceCounter(string Name, int Offset, string Meaning)
 /// </summary>
 public static class RegisterMap
 {
-    /// <summary>Bytes of address space the slave decodes.</summary>
-    public const int AddressBits = 8;
+    /// <summary>
+    /// Address bits of the slave: a 4 KB window, the same in the slave, component.xml, the block design
+    /// and the driver's mapping (one page; Vivado's smallest address segment). The registers sit in its
+    /// first <see cref="FileBytes"/>; the rest reads 0 and ignores writes, so no register aliases.
+    /// </summary>
+    public const int AddressBits = 12;
+
+    /// <summary>Bytes of the register window: <c>1 &lt;&lt; AddressBits</c>.</summary>
+    public const int WindowBytes = 1 << AddressBits;
+
+    /// <summary>Bytes of the window that hold registers.</summary>
+    public const int FileBytes = 256;
 
     /// <summary>The value of <see cref="Id"/>: "DIFFACC" 0xD1FA plus the ISA version.</summary>
     public const uint Magic = 0xD1FA0000;
@@ -64,7 +74,7 @@ public static class RegisterMap
 
     public static Register ErrorCode { get; } = new("ERROR_CODE", 0x34, RegisterAccess.ReadOnly, "0 none, 1 unknown opcode, 2 AXI error response, 3 program address not 32-byte aligned, 4 semaphore overflow, 5 deadlock (every engine waits and nothing can move)");
 
-    public static Register ErrorPc { get; } = new("ERROR_PC", 0x38, RegisterAccess.ReadOnly, "index of the instruction that caused the error");
+    public static Register ErrorPc { get; } = new("ERROR_PC", 0x38, RegisterAccess.ReadOnly, "index of the instruction that caused the error; for a deadlock, the earliest instruction that waits (for a token or its weight bank)");
 
     public static Register EngineState { get; } = new("ENGINE_STATE", 0x3C, RegisterAccess.ReadOnly, "per engine (LOAD 3:0, WEIGHT 7:4, COMPUTE 11:8, VECTOR 15:12, STORE 19:16): bit 0 running, bit 1 its next instruction waits for tokens, bit 2 queue not empty, bit 3 waits for a weight bank; the dispatcher: bit 20 holds an instruction for a full queue, bit 21 waits in SYNC/FINISH, bit 22 stopped by an error");
 
@@ -89,7 +99,7 @@ public static class RegisterMap
 
     public static PerformanceCounter BytesWritten { get; } = new("BYTES_WRITTEN", 0xB0, "bytes written (strobes set) on the data AXI port");
 
-    public static PerformanceCounter Instructions { get; } = new("INSTRUCTIONS", 0xB8, "instructions dispatched");
+    public static PerformanceCounter Instructions { get; } = new("INSTRUCTIONS", 0xB8, "instructions dispatched, SET_STEP, SYNC and FINISH included (the program's length when it ends with FINISH)");
 
     public static PerformanceCounter WeightWait { get; } = new("WEIGHT_WAIT", 0xC0, "cycles a CONV waited for a complete weight bank");
 

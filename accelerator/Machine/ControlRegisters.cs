@@ -148,8 +148,9 @@ public sealed class ControlRegisters : Module
             values.Add((RegisterMap.Counters[i].High, latchedHigh));
         }
         // The register file is a word-indexed table read through a balanced multiplexer tree on the address
-        // bits (a priority chain of compares was 10 levels deep); words without a register read zero.
-        var words = 1 << (RegisterMap.AddressBits - 2);
+        // bits (a priority chain of compares was 10 levels deep); words without a register, and the window
+        // beyond the table (Select reads zero there), read zero.
+        var words = RegisterMap.FileBytes / 4;
         var wordIndex = Bus.ArAddr[RegisterMap.AddressBits - 1, 2];
         Unused(Bus.ArAddr[1, 0], "byte_in_word");
         var table = Enumerable.Range(0, words).Select(_ => (UInt)Lit(0, 32)).ToArray();

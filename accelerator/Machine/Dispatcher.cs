@@ -23,6 +23,9 @@ public sealed class Dispatcher : Module
 
     private const int DeadlockCycles = 16;
 
+    /// <summary>Bits of an instruction's index (FetchIndex, ERROR_PC).</summary>
+    private const int IndexBits = 32;
+
     public Dispatcher(AcceleratorConfig config)
     {
         Domain = config.ClockDomain;
@@ -78,13 +81,16 @@ public sealed class Dispatcher : Module
         var current = new UInt[engines];
         var isEngine = new Bool[engines];
         var pendingStart = new Bool[engines];
+        var waits = new Bool[engines];
+        var waitingIndex = new UInt[engines];
         for (var e = 0; e < engines; e++)
         {
             var engine = (Engine)e;
             isEngine[e] = fetchClass[e];
-            var queue = queues[e] = Instance(new StreamQueue<UInt>(UInt(InstructionSet.Bits + stepBits), QueueDepth, RamStyle.Distributed, config.ClockDomain), $"queue_{Names[e]}");
+            // Each entry carries its instruction's index, so a deadlock can name the instruction that waits.
+            var queue = queues[e] = Instance(new StreamQueue<UInt>(UInt(IndexBits + stepBits + InstructionSet.Bits), QueueDepth, RamStyle.Distributed, config.ClockDomain), $"queue_{Names[e]}");
             queue.Clear.Assign(Start);
-            queue.In.Payload.Assign(Cat(stepGroup, word));
+            queue.In.Payload.Assign(Cat(FetchIndex, stepGroup, word));
             var head = queue.Out.Payload[InstructionSet.Bits - 1, 0];
             var waitMask = InstructionFields.Wait(head);
             var ok = Hw.True;
@@ -97,6 +103,7 @@ public sealed class Dispatcher : Module
             var pending = pendingStart[e] = Reg(Bool(), reset: 0, name: $"start_{Names[e]}");
             var instruction = current[e] = Reg(UInt(InstructionSet.Bits), name: $"current_{Names[e]}");
             var instructionStepGroup = Reg(UInt(stepBits), name: $"current_step_group_{Names[e]}");
+            var instructionIndex = Reg(UInt(IndexBits), name: $"current_index_{Names[e]}");
             var control = Engines[e];
             idle[e] = !control.Busy & !pending;
             empty[e] = queue.Count == 0;
@@ -107,6 +114,7 @@ public sealed class Dispatcher : Module
             {
                 instruction.Assign(head_[InstructionSet.Bits - 1, 0]);
                 instructionStepGroup.Assign(head_[InstructionSet.Bits + stepBits - 1, InstructionSet.Bits]);
+                instructionIndex.Assign(head_[IndexBits + stepBits + InstructionSet.Bits - 1, stepBits + InstructionSet.Bits]);
             });
             pending.Assign(go & !Start);
             control.Start.Assign(pending);
@@ -114,6 +122,9 @@ public sealed class Dispatcher : Module
             control.StepGroup.Assign(instructionStepGroup);
             control.Abort.Assign(Start);
             blockedOnTokens[e] = queue.Out.Valid & idle[e] & !ok;
+            // The instruction this engine waits with: the head that lacks a token, or the running one stalled on its weight bank.
+            waits[e] = blockedOnTokens[e] | (control.Busy & control.Stalled);
+            waitingIndex[e] = Mux(blockedOnTokens[e], queue.Out.Payload[IndexBits + stepBits + InstructionSet.Bits - 1, stepBits + InstructionSet.Bits], instructionIndex);
             quiet[e] = (idle[e] & (empty[e] | blockedOnTokens[e])) | (control.Busy & control.Stalled);
         }
 
@@ -178,6 +189,29 @@ public sealed class Dispatcher : Module
         var stuck = quietBefore.Aggregate(RegNext(dispatcherQuiet & !Start, reset: 0, name: "quiet_dispatch") & !ended, (all, quietEngine) => all & quietEngine);
         When(stuck, () => quietCycles.Assign(Mux(quietCycles == DeadlockCycles, quietCycles, (quietCycles + 1).Resize(5)))).Otherwise(() => quietCycles.Assign(0));
         var deadlock = RegNext(stuck & (quietCycles == DeadlockCycles - 1) & !Start, reset: 0, name: "deadlocked") & !ended;
+        // While stuck nothing moves, so the earliest waiting instruction is found one engine a cycle (a
+        // select, then a compare, each a stage) well within the quiet cycles before the deadlock is declared.
+        var scan = Reg(UInt(Hw.BitsFor(engines + 1)), reset: 0, name: "waiting_scan");
+        var scanned = Reg(Bool(), reset: 0, name: "waiting_scanned");
+        var scannedIndex = Reg(UInt(IndexBits), name: "waiting_scanned_index");
+        var found = Reg(Bool(), reset: 0, name: "waiting_found");
+        var waitingPc = Reg(UInt(IndexBits), name: "waiting_pc");
+        When(stuck, () =>
+        {
+            When(scan != engines, () => scan.Assign((scan + 1).Resize(scan.Width)));
+            scanned.Assign((scan != engines) & Hw.VecOf(waits).Select(scan));
+            scannedIndex.Assign(Hw.VecOf(waitingIndex).Select(scan));
+            When(scanned & (!found | (scannedIndex < waitingPc)), () =>
+            {
+                found.Assign(true);
+                waitingPc.Assign(scannedIndex);
+            });
+        }).Otherwise(() =>
+        {
+            scan.Assign(0);
+            scanned.Assign(false);
+            found.Assign(false);
+        });
         var end = finishing | deadlock;
         When(end, () => ended.Assign(true));
         When(Start, () =>
@@ -195,7 +229,8 @@ public sealed class Dispatcher : Module
         var overflowed = RegNext((overflowing != 0) & !Start, reset: 0, name: "overflowed");
         Error.Assign(unknown | overflowed | deadlock);
         ErrorCode.Assign(Mux(unknown, MachineError.UnknownOpcode, Mux(overflowed, MachineError.SemaphoreOverflow, MachineError.Deadlock)));
-        ErrorPc.Assign(FetchIndex);
+        // A deadlock names the earliest instruction that waits; the other errors the instruction fetched.
+        ErrorPc.Assign(Mux(!unknown & !overflowed & found, waitingPc, FetchIndex));
         Dispatched.Assign(dispatch);
         DependencyWait.Assign(Enumerable.Range(0, engines).Aggregate(Hw.False, (any, e) => any | blockedOnTokens[e]));
         var state = new List<Signal>();

@@ -99,7 +99,7 @@ public sealed record CycleModel
             {
                 if (dispatch.Drained)
                     return Finish();
-                throw new DeadlockException(dispatch.DescribeDeadlock());
+                throw new DeadlockException(dispatch.DescribeDeadlock(), dispatch.WaitingIndex());
             }
             var earliest = candidates.Min(c => c.Launch);
             var (engine, launchAt) = candidates.Where(c => c.Launch <= earliest + LaunchWindow).OrderBy(c => BufferReadPorts.Rank((Engine)c.Engine)).ThenBy(c => c.Launch).First();

@@ -30,7 +30,7 @@ public static class AcceleratorIp
     public const long ControlAddress = 0xA000_0000;
 
     /// <summary>The size of that mapping: the smallest the address editor assigns.</summary>
-    public const long ControlRange = 0x1_0000;
+    public const long ControlRange = Isa.RegisterMap.WindowBytes;
 
     public static string Vlnv(Design design) => $"{Vendor}:{Library}:{design.Top.Name}:{Version}";
 

@@ -36,6 +36,32 @@ public static class Zcu102System
         Masters = MasterPorts(config).Select(m => new { Name = m.Master, Hp = m.HpPort, Gp = m.HpPort + 2 }).ToList(),
     }, typeof(Zcu102System).Assembly));
 
+    /// <summary>The interrupt pl_ps_irq0[0] as the A53s' GIC numbers it (shared peripheral interrupt 89, IRQ 121).</summary>
+    public const int InterruptSpi = 89;
+
+    /// <summary>The DMA window the overlay's u-dma-buf allocates (the CIFAR UNet's program, image and work regions fit).</summary>
+    public const long DmaBytes = 256L << 20;
+
+    /// <summary>
+    /// The device-tree overlay (<c>diffacc.dtso</c>) that goes with the bitstream: the fpga-manager
+    /// firmware and pl_clk0's rate, the registers and interrupt as a generic-uio node, and the DMA
+    /// window as a u-dma-buf buffer.
+    /// </summary>
+    public static EmittedFile DeviceTreeOverlay(AcceleratorConfig config, Design design) => new($"{BlockDesign}.dtso", TemplateText.Render("diffacc.dtso.sbn", new
+    {
+        Design = BlockDesign,
+        Top = design.Top.Name,
+        ClockHz = ((long)Math.Round(config.ClockMHz * 1e6)).ToString(CultureInfo.InvariantCulture),
+        ControlAddressHex = AcceleratorIp.ControlAddress.ToString("x", CultureInfo.InvariantCulture),
+        ControlAddressText = $"0x{AcceleratorIp.ControlAddress:X8}",
+        ControlAddressCell = $"0x{AcceleratorIp.ControlAddress:x}",
+        ControlRangeCell = $"0x{AcceleratorIp.ControlRange:x}",
+        ControlRangeText = $"{AcceleratorIp.ControlRange / 1024} KB",
+        Spi = InterruptSpi,
+        Udmabuf = "udmabuf0",
+        DmaBytesCell = $"0x{DmaBytes:x}",
+    }, typeof(Zcu102System).Assembly));
+
     public static EmittedFile ProjectScript(AcceleratorConfig config, Design design) => new("system.tcl", TemplateText.Render("system.tcl.sbn", new
     {
         Design = BlockDesign,

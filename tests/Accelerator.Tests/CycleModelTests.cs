@@ -147,6 +147,8 @@ public sealed class CycleModelTests
     {
         var deadlock = Assert.Throws<DeadlockException>(() => Run(new Activate { Pixels = 1, Blocks = 1, SrcStride = 1, Wait = Engines.Load }));
         Assert.Contains("instruction", deadlock.Message, StringComparison.Ordinal);
+        // ERROR_PC's value: the instruction that waits, not FINISH.
+        Assert.Equal(0, deadlock.WaitingIndex);
     }
 
     /// <summary>
@@ -174,6 +176,9 @@ public sealed class CycleModelTests
         var ordered = Assert.Throws<DeadlockException>(() => TokenSchedule.Run(program, 0).ToList());
         var timed = Assert.Throws<DeadlockException>(() => CycleModel.For(Config).WithDdr(Fixed).Run(program, Registers));
         Assert.Equal(ordered.Message, timed.Message);
+        // The earliest of the waiting heads: the first LOAD, not the one the dispatcher holds.
+        Assert.Equal(0, ordered.WaitingIndex);
+        Assert.Equal(0, timed.WaitingIndex);
         Assert.Contains($"the dispatcher holds instruction {DispatchRules.QueueDepth} (LOAD) for the full LOAD queue", ordered.Message);
     }
 }

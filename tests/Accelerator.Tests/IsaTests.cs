@@ -99,7 +99,14 @@ public sealed class IsaTests
         var e = Assert.Throws<ProgramException>(() => new ProgramBuilder(Config).Add(new Load { Group = 0, Rows = 4, Chunks = 1, Signal = Engines.Store }).Build());
         Assert.Contains("the program does not end with FINISH", e.Message);
         e = Assert.Throws<ProgramException>(() => new ProgramBuilder(Config).Add(new Load { Group = 0, Rows = 4, Chunks = 1, Signal = Engines.Store }, new Finish()).Build());
-        Assert.Contains("1 token(s) from LOAD to STORE are given but never taken", e.Message);
+        Assert.Contains("1 token(s) from LOAD to STORE are given but never taken: the surplus is given by instruction 0 (LOAD)", e.Message);
+        // Two givers and one taker: the later giver's token is the one left.
+        e = Assert.Throws<ProgramException>(() => new ProgramBuilder(Config).Add(
+            new Load { Group = 0, Rows = 4, Chunks = 1, Signal = Engines.Store },
+            new Load { Group = 0, Rows = 4, Chunks = 1, Signal = Engines.Store },
+            new Store { Group = 0, Rows = 4, Chunks = 1, Wait = Engines.Load },
+            new Finish()).Build());
+        Assert.Contains("1 token(s) from LOAD to STORE are given but never taken: the surplus is given by instruction 1 (LOAD)", e.Message);
     }
 
     [Fact]

@@ -131,6 +131,46 @@ public sealed partial class VivadoCommandTests
             .ToDictionary(m => m.Groups[3].Value, m => (m.Groups[1].Value == "input" ? "in" : "out", m.Groups[2].Success ? int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) + 1 : 1));
 
     [Fact]
+    public async Task One_register_window_size_everywhere_and_the_overlay_compiles_with_dtc()
+    {
+        var folder = Folder.Value;
+        var window = RegisterMap.WindowBytes;
+        Assert.Equal(4096, window);
+        // The slave decodes the whole window: its address ports are 12 bits.
+        Assert.Equal(12, TopPorts(folder)["s_axi_control_awaddr"].Width);
+        Assert.Equal(12, TopPorts(folder)["s_axi_control_araddr"].Width);
+        var xml = XDocument.Load(Path.Combine(folder, "ip", "component.xml"));
+        Assert.Equal(window, ParseNumber(xml.Descendants(Spirit + "addressBlock").Single().Element(Spirit + "range")!.Value));
+        var bd = File.ReadAllText(Path.Combine(folder, "bd.tcl"));
+        Assert.Contains($"-offset 0xA0000000 -range 0x{window:X8}", bd, StringComparison.Ordinal);
+        var header = File.ReadAllText(Path.Combine(folder, "host", "diffacc_isa.h"));
+        Assert.Contains($"#define DIFFACC_REG_WINDOW_BYTES 0x{window:X}u", header, StringComparison.Ordinal);
+        var driver = File.ReadAllText(Path.Combine(folder, "host", "diffacc_linux.c"));
+        Assert.Equal(2, Regex.Matches(driver, "DIFFACC_REG_WINDOW_BYTES").Count);
+        Assert.DoesNotContain("0x10000", driver, StringComparison.Ordinal);
+
+        var overlay = File.ReadAllText(Path.Combine(folder, "diffacc.dtso"));
+        Assert.Contains($"reg = <0x0 0xa0000000 0x0 0x{window:x}>;", overlay, StringComparison.Ordinal);
+        Assert.Contains("interrupts = <0 89 4>;", overlay, StringComparison.Ordinal);
+        Assert.Contains("firmware-name = \"diffacc.bin\";", overlay, StringComparison.Ordinal);
+        Assert.Contains("assigned-clock-rates = <300000000>;", overlay, StringComparison.Ordinal);
+        Assert.Contains("compatible = \"generic-uio\";", overlay, StringComparison.Ordinal);
+        var dtbo = Path.Combine(folder, "diffacc.dtbo");
+        var dtc = await CliWrap.Cli.Wrap("dtc").WithArguments(["-@", "-I", "dts", "-O", "dtb", "-o", dtbo, "diffacc.dtso"]).WithWorkingDirectory(folder)
+            .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();
+        Assert.True(dtc.ExitCode == 0, dtc.StandardError);
+        // Back to source: the node, and fixups for the base tree's labels the overlay refers to.
+        var back = await CliWrap.Cli.Wrap("dtc").WithArguments(["-I", "dtb", "-O", "dts", dtbo]).WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();
+        Assert.True(back.ExitCode == 0, back.StandardError);
+        Assert.Contains("diffacc@a0000000", back.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("__fixups__", back.StandardOutput, StringComparison.Ordinal);
+        foreach (var label in new[] { "fpga_full", "amba", "gic", "zynqmp_clk" })
+            Assert.Contains($"{label} = ", back.StandardOutput, StringComparison.Ordinal);
+    }
+
+    private static int ParseNumber(string text) => text.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? Convert.ToInt32(text[2..], 16) : int.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
+
+    [Fact]
     public void The_component_declares_exactly_the_tops_ports_with_direction_and_width_and_the_isa_register_map()
     {
         var folder = Folder.Value;

@@ -79,7 +79,7 @@ proc report_timing_summary {args} {
     record report_timing_summary [dict get $o -file]
 }
 proc write_bitstream {args} {
-    set o [options write_bitstream $args {-force} {}]
+    set o [options write_bitstream $args {-force -bin_file} {}]
     if {[llength [dict get $o positional]] != 1} { fail "write_bitstream: one file expected" }
     record write_bitstream {*}[dict get $o positional]
 }

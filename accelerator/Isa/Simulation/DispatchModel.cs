@@ -187,6 +187,16 @@ public sealed class DispatchModel<T>
     }
 
     /// <summary>Why nothing can move: each engine's head and what it waits for, and what holds the dispatcher.</summary>
+    /// <summary>
+    /// In a deadlock, the instruction ERROR_PC names: the earliest in the program among those at the
+    /// head of a queue (each waits for a token or its weight bank), else the one the dispatcher holds.
+    /// </summary>
+    public int WaitingIndex()
+    {
+        var heads = Enumerable.Range(0, Engines).Select(Head).Where(h => h is not null).Select(h => h!.Value.Index).ToList();
+        return heads.Count > 0 ? heads.Min() : Math.Min(Pc, Program.Count - 1);
+    }
+
     public string DescribeDeadlock()
     {
         if (Drained)

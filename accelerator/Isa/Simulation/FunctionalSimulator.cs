@@ -6,6 +6,7 @@ namespace DiffAcc.Accelerator.Isa.Simulation;
 /// <summary>Counts of a run that the hardware's performance counters report too.</summary>
 public sealed record FunctionalStatistics
 {
+    /// <summary>Instructions dispatched: every one up to and including FINISH (control instructions too), as the INSTRUCTIONS counter.</summary>
     public long Instructions { get; init; }
 
     /// <summary>Cycles the PE groups take a term: output blocks x pixels x taps x input blocks of every CONV.</summary>
@@ -58,7 +59,10 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
         {
             throw new MachineFault(e.Message);
         }
-        return new FunctionalRun(machine.Ddr, machine.Statistics with { BytesRead = machine.Statistics.BytesRead + ((long)program.Count * InstructionSet.Bytes) }, machine.Tracker.Races, machine.Tracker.RaceCount);
+        // INSTRUCTIONS counts what the dispatcher dispatched, as the hardware's counter does: every
+        // instruction up to and including FINISH (SET_STEP and SYNC too), all of them without one.
+        var finish = program.Select((p, i) => (p, i)).FirstOrDefault(x => x.p is Finish, (null!, program.Count - 1)).i;
+        return new FunctionalRun(machine.Ddr, machine.Statistics with { Instructions = finish + 1, BytesRead = machine.Statistics.BytesRead + ((long)program.Count * InstructionSet.Bytes) }, machine.Tracker.Races, machine.Tracker.RaceCount);
     }
 
     private sealed class Machine
@@ -122,7 +126,6 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
             // alignment, is a fault here, named as the checked builder names it.
             if (ProgramValidation.InstructionProblems(c, step.Instruction).FirstOrDefault() is { } problem)
                 throw new MachineFault($"{step.Name}: {problem}");
-            Statistics = Statistics with { Instructions = Statistics.Instructions + 1 };
             switch (step.Instruction)
             {
                 case Load i: Load(step, i); break;

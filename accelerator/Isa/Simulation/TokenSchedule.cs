@@ -13,7 +13,11 @@ public sealed record ScheduledInstruction(int Index, Instruction Instruction, En
 }
 
 /// <summary>A program that stops with work left: every engine waits and nothing can move.</summary>
-public sealed class DeadlockException(string message) : Exception(message);
+public sealed class DeadlockException(string message, int waitingIndex) : Exception(message)
+{
+    /// <summary>What ERROR_PC reads after the deadlock: the earliest instruction that waits (see <see cref="DispatchModel{T}.WaitingIndex"/>).</summary>
+    public int WaitingIndex { get; } = waitingIndex;
+}
 
 /// <summary>
 /// Runs a program's control flow the way the hardware does, without data, by the dispatcher's rules
@@ -55,7 +59,7 @@ public static class TokenSchedule
                     next = (e, head.Index);
             }
             if (next is null)
-                throw new DeadlockException(dispatch.DescribeDeadlock());
+                throw new DeadlockException(dispatch.DescribeDeadlock(), dispatch.WaitingIndex());
 
             var engine = next.Value.Engine;
             var started = dispatch.Start((Engine)engine);
