@@ -12,9 +12,10 @@ namespace DiffAcc.Sim.Tests;
 /// </summary>
 public sealed class PackedVectorTests
 {
-    private sealed class Lanes : Module
+    /// <summary>The ports both test modules have: Vecs of signed, unsigned and Bool lanes, and a scalar or two.</summary>
+    private abstract class LanePorts : Module
     {
-        public Lanes()
+        protected LanePorts()
         {
             In = Input(Vec(4, SInt(8)));
             Flags = Input(Vec(3, Bool()));
@@ -24,15 +25,6 @@ public sealed class PackedVectorTests
             Low = Output(Vec(4, UInt(3)));
             Negative = Output(Vec(4, Bool()));
             Chosen = Output(SInt(8));
-            for (var i = 0; i < 4; i++)
-            {
-                // A signed lane in arithmetic, a comparison and an arithmetic shift: $signed of a part-select.
-                Out[i].Assign(Hw.Mux(Flags[i % 3], In[i] >> Shift, (In[i] + In[(i + 1) % 4]).Truncate(8)));
-                Wide[i].Assign(In[i].SignExtend(12));
-                Low[i].Assign(In[i].AsUInt()[4, 2]);
-                Negative[i].Assign(In[i] < Hw.SLit(0, 8));
-            }
-            Chosen.Assign(In.Select(Shift[1, 0]));
         }
 
         public Vec<SInt> In { get; }
@@ -52,23 +44,31 @@ public sealed class PackedVectorTests
         public SInt Chosen { get; }
     }
 
-    private sealed class Chain : Module
+    private sealed class Lanes : LanePorts
+    {
+        public Lanes()
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                // A signed lane in arithmetic, a comparison and an arithmetic shift.
+                Out[i].Assign(Hw.Mux(Flags[i % 3], In[i] >> Shift, (In[i] + In[(i + 1) % 4]).Truncate(8)));
+                Wide[i].Assign(In[i].SignExtend(12));
+                Low[i].Assign(In[i].AsUInt()[4, 2]);
+                Negative[i].Assign(In[i] < Hw.SLit(0, 8));
+            }
+            Chosen.Assign(In.Select(Shift[1, 0]));
+        }
+    }
+
+    private sealed class Chain : LanePorts
     {
         public Chain()
         {
-            A = Input(Vec(4, SInt(8)));
-            Flags = Input(Vec(3, Bool()));
-            Shift = Input(UInt(3));
-            Out = Output(Vec(4, SInt(8)));
-            Wide = Output(Vec(4, SInt(12)));
-            Low = Output(Vec(4, UInt(3)));
-            Negative = Output(Vec(4, Bool()));
-            Chosen = Output(SInt(8));
             Reversed = Output(Vec(4, SInt(8)));
             var first = Instance(new Lanes(), "first");
             var second = Instance(new Lanes(), "second");
             var third = Instance(new Lanes(), "third");
-            first.In.ConnectFrom(A);
+            first.In.ConnectFrom(In);
             first.Flags.ConnectFrom(Flags);
             first.Shift.Assign(Shift);
             // Lane for lane from another instance's vector: one assign of the whole vector.
@@ -89,22 +89,6 @@ public sealed class PackedVectorTests
         }
 
         public Vec<SInt> Reversed { get; }
-
-        public Vec<SInt> A { get; }
-
-        public Vec<Bool> Flags { get; }
-
-        public UInt Shift { get; }
-
-        public Vec<SInt> Out { get; }
-
-        public Vec<SInt> Wide { get; }
-
-        public Vec<UInt> Low { get; }
-
-        public Vec<Bool> Negative { get; }
-
-        public SInt Chosen { get; }
     }
 
     [Fact]
@@ -121,7 +105,7 @@ public sealed class PackedVectorTests
         Assert.DoesNotContain("[7:0] In_0,", lanes, StringComparison.Ordinal);
         var chain = design.Verilog.Single(f => f.Name == "Chain.v").Text;
         // The top keeps one port per lane; its instances take one connection per vector.
-        Assert.Contains("input wire signed [7:0] A_0,", chain, StringComparison.Ordinal);
+        Assert.Contains("input wire signed [7:0] In_0,", chain, StringComparison.Ordinal);
         Assert.Contains(".In(second_In)", chain, StringComparison.Ordinal);
         Assert.Contains("assign second_In = first_Out;", chain, StringComparison.Ordinal);
         Assert.Contains("assign second_Flags[1] = first_Negative[2];", chain, StringComparison.Ordinal);
