@@ -71,73 +71,73 @@ module ControlRegisters (
   reg [2:0] error_code; // @[ControlRegisters.cs:63]
   reg [31:0] error_pc; // @[ControlRegisters.cs:64]
   reg write_response; // @[ControlRegisters.cs:67]
-  reg [63:0] cycles; // @[ControlRegisters.cs:113]
-  reg [63:0] pe_busy; // @[ControlRegisters.cs:113]
-  reg [63:0] dma_wait; // @[ControlRegisters.cs:113]
-  reg [63:0] dependency_wait; // @[ControlRegisters.cs:113]
-  reg [63:0] vector_busy; // @[ControlRegisters.cs:113]
-  reg [63:0] bytes_read; // @[ControlRegisters.cs:113]
-  reg [63:0] bytes_written; // @[ControlRegisters.cs:113]
-  reg [63:0] instructions; // @[ControlRegisters.cs:113]
-  reg [63:0] weight_wait; // @[ControlRegisters.cs:113]
-  reg read_valid; // @[ControlRegisters.cs:124]
-  reg [31:0] read_data; // @[ControlRegisters.cs:125]
-  reg [31:0] latched_high; // @[ControlRegisters.cs:126]
+  reg [63:0] cycles; // @[ControlRegisters.cs:115]
+  reg [63:0] pe_busy; // @[ControlRegisters.cs:115]
+  reg [63:0] dma_wait; // @[ControlRegisters.cs:115]
+  reg [63:0] dependency_wait; // @[ControlRegisters.cs:115]
+  reg [63:0] vector_busy; // @[ControlRegisters.cs:115]
+  reg [63:0] bytes_read; // @[ControlRegisters.cs:115]
+  reg [63:0] bytes_written; // @[ControlRegisters.cs:115]
+  reg [63:0] instructions; // @[ControlRegisters.cs:115]
+  reg [63:0] weight_wait; // @[ControlRegisters.cs:115]
+  reg read_valid; // @[ControlRegisters.cs:126]
+  reg [31:0] read_data; // @[ControlRegisters.cs:127]
+  reg [31:0] latched_high; // @[ControlRegisters.cs:128]
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [1:0] byte_in_word; // @[ControlRegisters.cs:155]
-  wire [1:0] amounts_elsewhere; // @[ControlRegisters.cs:169]
+  wire [1:0] byte_in_word; // @[ControlRegisters.cs:157]
+  wire [1:0] amounts_elsewhere; // @[ControlRegisters.cs:171]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire s_axi_awvalid_and; // @[ControlRegisters.cs:109]
-  wire [63:0] program_hi_cat; // @[ControlRegisters.cs:170]
-  wire [63:0] base0_hi_cat; // @[ControlRegisters.cs:175]
-  wire [63:0] base1_hi_cat; // @[ControlRegisters.cs:175]
-  wire [63:0] base2_hi_cat; // @[ControlRegisters.cs:175]
-  wire [63:0] base3_hi_cat; // @[ControlRegisters.cs:175]
+  wire s_axi_awvalid_and; // @[ControlRegisters.cs:111]
+  wire [63:0] program_hi_cat; // @[ControlRegisters.cs:172]
+  wire [63:0] base0_hi_cat; // @[ControlRegisters.cs:177]
+  wire [63:0] base1_hi_cat; // @[ControlRegisters.cs:177]
+  wire [63:0] base2_hi_cat; // @[ControlRegisters.cs:177]
+  wire [63:0] base3_hi_cat; // @[ControlRegisters.cs:177]
   wire [31:0] s_axi_wstrb_cat; // @[ControlRegisters.cs:81]
-  wire s_axi_araddr_bits; // @[ControlRegisters.cs:159]
-  wire s_axi_araddr_bits_1; // @[ControlRegisters.cs:159]
-  wire s_axi_araddr_bits_2; // @[ControlRegisters.cs:159]
-  wire s_axi_araddr_bits_3; // @[ControlRegisters.cs:159]
-  wire s_axi_arvalid_and; // @[ControlRegisters.cs:167]
+  wire s_axi_araddr_bits; // @[ControlRegisters.cs:161]
+  wire s_axi_araddr_bits_1; // @[ControlRegisters.cs:161]
+  wire s_axi_araddr_bits_2; // @[ControlRegisters.cs:161]
+  wire s_axi_araddr_bits_3; // @[ControlRegisters.cs:161]
+  wire s_axi_arvalid_and; // @[ControlRegisters.cs:169]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign s_axi_awvalid_and = (s_axi_awvalid & s_axi_wvalid) & (~write_response); // @[ControlRegisters.cs:109]
-  assign program_hi_cat = {program_hi, program_lo}; // @[ControlRegisters.cs:170]
-  assign base0_hi_cat = {base0_hi, base0_lo}; // @[ControlRegisters.cs:175]
-  assign base1_hi_cat = {base1_hi, base1_lo}; // @[ControlRegisters.cs:175]
-  assign base2_hi_cat = {base2_hi, base2_lo}; // @[ControlRegisters.cs:175]
-  assign base3_hi_cat = {base3_hi, base3_lo}; // @[ControlRegisters.cs:175]
+  assign s_axi_awvalid_and = (s_axi_awvalid & s_axi_wvalid) & (~write_response); // @[ControlRegisters.cs:111]
+  assign program_hi_cat = {program_hi, program_lo}; // @[ControlRegisters.cs:172]
+  assign base0_hi_cat = {base0_hi, base0_lo}; // @[ControlRegisters.cs:177]
+  assign base1_hi_cat = {base1_hi, base1_lo}; // @[ControlRegisters.cs:177]
+  assign base2_hi_cat = {base2_hi, base2_lo}; // @[ControlRegisters.cs:177]
+  assign base3_hi_cat = {base3_hi, base3_lo}; // @[ControlRegisters.cs:177]
   assign s_axi_wstrb_cat = {(s_axi_wstrb[3] ? 8'd255 : 8'd0), (s_axi_wstrb[2] ? 8'd255 : 8'd0), (s_axi_wstrb[1] ? 8'd255 : 8'd0), (s_axi_wstrb[0] ? 8'd255 : 8'd0)}; // @[ControlRegisters.cs:81]
-  assign s_axi_araddr_bits = s_axi_araddr[6]; // @[ControlRegisters.cs:159]
-  assign s_axi_araddr_bits_1 = s_axi_araddr[5]; // @[ControlRegisters.cs:159]
-  assign s_axi_araddr_bits_2 = s_axi_araddr[4]; // @[ControlRegisters.cs:159]
-  assign s_axi_araddr_bits_3 = s_axi_araddr[3]; // @[ControlRegisters.cs:159]
-  assign s_axi_arvalid_and = s_axi_arvalid & (~read_valid); // @[ControlRegisters.cs:167]
+  assign s_axi_araddr_bits = s_axi_araddr[6]; // @[ControlRegisters.cs:161]
+  assign s_axi_araddr_bits_1 = s_axi_araddr[5]; // @[ControlRegisters.cs:161]
+  assign s_axi_araddr_bits_2 = s_axi_araddr[4]; // @[ControlRegisters.cs:161]
+  assign s_axi_araddr_bits_3 = s_axi_araddr[3]; // @[ControlRegisters.cs:161]
+  assign s_axi_arvalid_and = s_axi_arvalid & (~read_valid); // @[ControlRegisters.cs:169]
   assign s_axi_awready = (s_axi_awvalid & s_axi_wvalid) & (~write_response); // @[ControlRegisters.cs:69]
   assign s_axi_wready = (s_axi_awvalid & s_axi_wvalid) & (~write_response); // @[ControlRegisters.cs:70]
   assign s_axi_bresp = 2'd0; // @[ControlRegisters.cs:72]
   assign s_axi_bvalid = write_response; // @[ControlRegisters.cs:71]
-  assign s_axi_arready = s_axi_arvalid & (~read_valid); // @[ControlRegisters.cs:128]
-  assign s_axi_rdata = read_data; // @[ControlRegisters.cs:131]
-  assign s_axi_rresp = 2'd0; // @[ControlRegisters.cs:130]
-  assign s_axi_rvalid = read_valid; // @[ControlRegisters.cs:129]
-  assign Start = ((s_axi_awvalid_and & (s_axi_awaddr == 12'd16)) & s_axi_wdata[0]) & (~busy); // @[ControlRegisters.cs:109]
-  assign ProgramAddress = program_hi_cat[39:0]; // @[ControlRegisters.cs:170]
-  assign ProgramLength = program_length; // @[ControlRegisters.cs:171]
-  assign Step = step[15:0]; // @[ControlRegisters.cs:172]
-  assign StepGroup = step_group[15:0]; // @[ControlRegisters.cs:173]
-  assign Bases[39:0] = base0_hi_cat[39:0]; // @[ControlRegisters.cs:175]
-  assign Bases[79:40] = base1_hi_cat[39:0]; // @[ControlRegisters.cs:175]
-  assign Bases[119:80] = base2_hi_cat[39:0]; // @[ControlRegisters.cs:175]
-  assign Bases[159:120] = base3_hi_cat[39:0]; // @[ControlRegisters.cs:175]
-  assign Interrupt = irq_status & irq_enable; // @[ControlRegisters.cs:110]
-  assign byte_in_word = s_axi_araddr[1:0]; // @[ControlRegisters.cs:155]
-  assign amounts_elsewhere = {counting_in[5], counting_in[6]}; // @[ControlRegisters.cs:169]
+  assign s_axi_arready = s_axi_arvalid & (~read_valid); // @[ControlRegisters.cs:130]
+  assign s_axi_rdata = read_data; // @[ControlRegisters.cs:133]
+  assign s_axi_rresp = 2'd0; // @[ControlRegisters.cs:132]
+  assign s_axi_rvalid = read_valid; // @[ControlRegisters.cs:131]
+  assign Start = ((s_axi_awvalid_and & (s_axi_awaddr == 12'd16)) & s_axi_wdata[0]) & (~busy); // @[ControlRegisters.cs:111]
+  assign ProgramAddress = program_hi_cat[39:0]; // @[ControlRegisters.cs:172]
+  assign ProgramLength = program_length; // @[ControlRegisters.cs:173]
+  assign Step = step[15:0]; // @[ControlRegisters.cs:174]
+  assign StepGroup = step_group[15:0]; // @[ControlRegisters.cs:175]
+  assign Bases[39:0] = base0_hi_cat[39:0]; // @[ControlRegisters.cs:177]
+  assign Bases[79:40] = base1_hi_cat[39:0]; // @[ControlRegisters.cs:177]
+  assign Bases[119:80] = base2_hi_cat[39:0]; // @[ControlRegisters.cs:177]
+  assign Bases[159:120] = base3_hi_cat[39:0]; // @[ControlRegisters.cs:177]
+  assign Interrupt = irq_status & irq_enable; // @[ControlRegisters.cs:112]
+  assign byte_in_word = s_axi_araddr[1:0]; // @[ControlRegisters.cs:157]
+  assign amounts_elsewhere = {counting_in[5], counting_in[6]}; // @[ControlRegisters.cs:171]
 
   always @(posedge clk) begin // @[ControlRegisters.cs:39]
     if (rst)
@@ -284,7 +284,7 @@ module ControlRegisters (
       base3_hi <= (s_axi_wdata & s_axi_wstrb_cat) | (base3_hi & (~s_axi_wstrb_cat));
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:89, ControlRegisters.cs:105]
+  always @(posedge clk) begin // @[ControlRegisters.cs:89, ControlRegisters.cs:107]
     if (rst)
       busy <= 1'b0;
     else
@@ -294,7 +294,7 @@ module ControlRegisters (
         busy <= 1'b1;
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:90, ControlRegisters.cs:106]
+  always @(posedge clk) begin // @[ControlRegisters.cs:92, ControlRegisters.cs:108]
     if (rst)
       done <= 1'b0;
     else
@@ -304,7 +304,7 @@ module ControlRegisters (
         done <= 1'b0;
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:91, ControlRegisters.cs:101]
+  always @(posedge clk) begin // @[ControlRegisters.cs:93, ControlRegisters.cs:103]
     if (rst)
       error <= 1'b0;
     else
@@ -314,7 +314,7 @@ module ControlRegisters (
         error <= 1'b0;
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:92, ControlRegisters.cs:102]
+  always @(posedge clk) begin // @[ControlRegisters.cs:94, ControlRegisters.cs:104]
     if (rst)
       deadlock <= 1'b0;
     else
@@ -324,17 +324,19 @@ module ControlRegisters (
         deadlock <= 1'b0;
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:84, ControlRegisters.cs:107]
+  always @(posedge clk) begin // @[ControlRegisters.cs:84, ControlRegisters.cs:91, ControlRegisters.cs:109]
     if (rst)
       irq_status <= 1'b0;
     else
       if (busy & end_in)
         irq_status <= 1'b1;
+      else if (((s_axi_awvalid_and & (s_axi_awaddr == 12'd16)) & s_axi_wdata[0]) & (~busy))
+        irq_status <= 1'b0;
       else if ((s_axi_awvalid_and & (s_axi_awaddr == 12'd28)) & s_axi_wdata[0])
         irq_status <= 1'b0;
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:93, ControlRegisters.cs:98]
+  always @(posedge clk) begin // @[ControlRegisters.cs:95, ControlRegisters.cs:100]
     if (rst)
       error_code <= MachineError_None;
     else
@@ -344,7 +346,7 @@ module ControlRegisters (
         error_code <= MachineError_None;
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:94, ControlRegisters.cs:99]
+  always @(posedge clk) begin // @[ControlRegisters.cs:96, ControlRegisters.cs:101]
     if (rst)
       error_pc <= 32'd0;
     else
@@ -364,7 +366,7 @@ module ControlRegisters (
         write_response <= 1'b0;
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
+  always @(posedge clk) begin // @[ControlRegisters.cs:121, ControlRegisters.cs:122]
     if (rst)
       cycles <= 64'd0;
     else
@@ -374,7 +376,7 @@ module ControlRegisters (
         cycles <= cycles + {57'd0, (counting_in[0] ? 7'd1 : 7'd0)};
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
+  always @(posedge clk) begin // @[ControlRegisters.cs:121, ControlRegisters.cs:122]
     if (rst)
       pe_busy <= 64'd0;
     else
@@ -384,7 +386,7 @@ module ControlRegisters (
         pe_busy <= pe_busy + {57'd0, (counting_in[1] ? 7'd1 : 7'd0)};
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
+  always @(posedge clk) begin // @[ControlRegisters.cs:121, ControlRegisters.cs:122]
     if (rst)
       dma_wait <= 64'd0;
     else
@@ -394,7 +396,7 @@ module ControlRegisters (
         dma_wait <= dma_wait + {57'd0, (counting_in[2] ? 7'd1 : 7'd0)};
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
+  always @(posedge clk) begin // @[ControlRegisters.cs:121, ControlRegisters.cs:122]
     if (rst)
       dependency_wait <= 64'd0;
     else
@@ -404,7 +406,7 @@ module ControlRegisters (
         dependency_wait <= dependency_wait + {57'd0, (counting_in[3] ? 7'd1 : 7'd0)};
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
+  always @(posedge clk) begin // @[ControlRegisters.cs:121, ControlRegisters.cs:122]
     if (rst)
       vector_busy <= 64'd0;
     else
@@ -414,7 +416,7 @@ module ControlRegisters (
         vector_busy <= vector_busy + {57'd0, (counting_in[4] ? 7'd1 : 7'd0)};
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
+  always @(posedge clk) begin // @[ControlRegisters.cs:121, ControlRegisters.cs:122]
     if (rst)
       bytes_read <= 64'd0;
     else
@@ -424,7 +426,7 @@ module ControlRegisters (
         bytes_read <= bytes_read + {57'd0, bytes_read_in};
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
+  always @(posedge clk) begin // @[ControlRegisters.cs:121, ControlRegisters.cs:122]
     if (rst)
       bytes_written <= 64'd0;
     else
@@ -434,7 +436,7 @@ module ControlRegisters (
         bytes_written <= bytes_written + {57'd0, {2'd0, bytes_written_in}};
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
+  always @(posedge clk) begin // @[ControlRegisters.cs:121, ControlRegisters.cs:122]
     if (rst)
       instructions <= 64'd0;
     else
@@ -444,7 +446,7 @@ module ControlRegisters (
         instructions <= instructions + {57'd0, (counting_in[7] ? 7'd1 : 7'd0)};
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:119, ControlRegisters.cs:120]
+  always @(posedge clk) begin // @[ControlRegisters.cs:121, ControlRegisters.cs:122]
     if (rst)
       weight_wait <= 64'd0;
     else
@@ -454,7 +456,7 @@ module ControlRegisters (
         weight_wait <= weight_wait + {57'd0, (counting_in[8] ? 7'd1 : 7'd0)};
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:132]
+  always @(posedge clk) begin // @[ControlRegisters.cs:134]
     if (rst)
       read_valid <= 1'b0;
     else
@@ -464,12 +466,12 @@ module ControlRegisters (
         read_valid <= 1'b0;
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:159]
+  always @(posedge clk) begin // @[ControlRegisters.cs:161]
     if (s_axi_arvalid & (~read_valid))
       read_data <= (s_axi_araddr[11:8] != 4'd0) ? 32'd0 : (s_axi_araddr[7] ? (s_axi_araddr_bits ? (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? latched_high : weight_wait[31:0])))) : (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? latched_high : instructions[31:0]) : (s_axi_araddr[2] ? latched_high : bytes_written[31:0])) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? latched_high : bytes_read[31:0]) : (s_axi_araddr[2] ? latched_high : vector_busy[31:0]))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? latched_high : dependency_wait[31:0]) : (s_axi_araddr[2] ? latched_high : dma_wait[31:0])) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? latched_high : pe_busy[31:0]) : (s_axi_araddr[2] ? latched_high : cycles[31:0]))))) : (s_axi_araddr_bits ? (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? base3_hi : base3_lo) : (s_axi_araddr[2] ? base2_hi : base2_lo)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? base1_hi : base1_lo) : (s_axi_araddr[2] ? base0_hi : base0_lo)))) : (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? {8'd0, engine_state_in} : error_pc) : (s_axi_araddr[2] ? {29'd0, error_code} : step)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? step_group : program_length) : (s_axi_araddr[2] ? program_hi : program_lo))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? {31'd0, irq_status} : {31'd0, irq_enable}) : (s_axi_araddr[2] ? {28'd0, {deadlock, error, done, busy}} : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'h807090d) : (s_axi_araddr[2] ? 32'h10202004 : 32'hd1fa0001))))));
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:167]
+  always @(posedge clk) begin // @[ControlRegisters.cs:169]
     if (s_axi_arvalid_and & ((s_axi_araddr[11:8] != 4'd0) ? 1'b0 : (s_axi_araddr[7] ? (s_axi_araddr_bits ? (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b1)))) : (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b1) : (s_axi_araddr[2] ? 1'b0 : 1'b1)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b1) : (s_axi_araddr[2] ? 1'b0 : 1'b1))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b1) : (s_axi_araddr[2] ? 1'b0 : 1'b1)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b1) : (s_axi_araddr[2] ? 1'b0 : 1'b1))))) : (s_axi_araddr_bits ? (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)))) : (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0))))))))
       latched_high <= (s_axi_araddr[11:8] != 4'd0) ? 32'd0 : (s_axi_araddr[7] ? (s_axi_araddr_bits ? (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : weight_wait[63:32])))) : (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : instructions[63:32]) : (s_axi_araddr[2] ? 32'd0 : bytes_written[63:32])) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : bytes_read[63:32]) : (s_axi_araddr[2] ? 32'd0 : vector_busy[63:32]))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : dependency_wait[63:32]) : (s_axi_araddr[2] ? 32'd0 : dma_wait[63:32])) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : pe_busy[63:32]) : (s_axi_araddr[2] ? 32'd0 : cycles[63:32]))))) : (s_axi_araddr_bits ? (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)))) : (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))))));
   end

@@ -60,7 +60,7 @@ public static class RegisterMap
 
     public static Register InterruptEnable { get; } = new("IRQ_ENABLE", 0x18, RegisterAccess.ReadWrite, "bit 0: raise the interrupt when a program ends (done or error)");
 
-    public static Register InterruptStatus { get; } = new("IRQ_STATUS", 0x1C, RegisterAccess.WriteOneToClear, "bit 0: a program ended; write 1 to clear");
+    public static Register InterruptStatus { get; } = new("IRQ_STATUS", 0x1C, RegisterAccess.WriteOneToClear, "bit 0: a program ended; write 1 to clear (START clears it too)");
 
     public static Register ProgramLow { get; } = new("PROGRAM_LO", 0x20, RegisterAccess.ReadWrite, "DDR address of the first instruction, bits 31:0 (32-byte aligned)");
 

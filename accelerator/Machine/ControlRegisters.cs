@@ -87,6 +87,8 @@ public sealed class ControlRegisters : Module
         When(start, () =>
         {
             busy.Assign(true);
+            // A stale interrupt of an earlier program must not end the new one's wait at once.
+            interruptStatus.Assign(false);
             done.Assign(false);
             error.Assign(false);
             deadlock.Assign(false);

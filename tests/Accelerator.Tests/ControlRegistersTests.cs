@@ -69,4 +69,31 @@ public sealed class ControlRegistersTests
         Assert.True(host.Write(RegisterMap.Control.Offset, 1));
         Assert.Equal(1u, host.Read(RegisterMap.Status.Offset) & 1);
     }
+
+    [Fact]
+    public void Start_clears_the_interrupt_an_earlier_program_left()
+    {
+        ControlRegisters? dut = null;
+        var design = HdlFlow.For(() => dut = new ControlRegisters(Presets.Small)).Run().ThrowIfFailed();
+        var sim = new IrSimulator(design.Design);
+        sim.Poke("rst", 1);
+        sim.Tick();
+        sim.Poke("rst", 0);
+        var host = new Host(sim, dut!);
+        host.Write(RegisterMap.InterruptEnable.Offset, 1);
+        Assert.True(host.Write(RegisterMap.Control.Offset, 1));
+        // The program ends (the end is registered on its way in); nobody clears its interrupt.
+        sim.Poke(dut!.End, true);
+        sim.Tick();
+        sim.Poke(dut.End, false);
+        sim.Tick();
+        sim.Eval();
+        Assert.True(sim.Peek(dut.Interrupt));
+        Assert.Equal(1u, host.Read(RegisterMap.InterruptStatus.Offset));
+        // The next START: the stale interrupt is gone, so only this program's end raises it again.
+        Assert.True(host.Write(RegisterMap.Control.Offset, 1));
+        Assert.Equal(0u, host.Read(RegisterMap.InterruptStatus.Offset));
+        sim.Eval();
+        Assert.False(sim.Peek(dut.Interrupt));
+    }
 }
