@@ -120,6 +120,13 @@ int diffacc_run_step(const diffacc_device *device, unsigned step, uint32_t timeo
     diffacc_layout layout = diffacc_model_layout();
     uint64_t window = device->dma_phys;
     unsigned i;
+    memset(report, 0, sizeof *report);
+    /* A program a timed-out host left running ignores START: say so rather than wait for nothing. */
+    report->status = device->read32(device->context, DIFFACC_REG_STATUS);
+    if (report->status & DIFFACC_STATUS_BUSY) {
+        report->busy_before = 1;
+        return -1;
+    }
     /* The same register sequence as the C# HostProtocol: bases, program, step, interrupt, start. */
     write64(device, DIFFACC_REG_BASE0_LO, window + layout.image + DIFFACC_MODEL_CONSTANTS_OFFSET);
     write64(device, DIFFACC_REG_BASE1_LO, window + layout.work);

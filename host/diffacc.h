@@ -44,6 +44,7 @@ typedef struct diffacc_report {
     uint32_t status, error_code, error_pc, engine_state, id;
     uint64_t counters[DIFFACC_COUNTERS];
     int interrupted; /* 0: the timeout passed without an interrupt */
+    int busy_before; /* 1: an earlier program was still running, so nothing was started */
 } diffacc_report;
 
 extern const char *const diffacc_counter_names[DIFFACC_COUNTERS];

@@ -36,6 +36,10 @@ void diffacc_usage(FILE *out)
 static void print_report(FILE *log, unsigned step, const diffacc_report *report)
 {
     unsigned i;
+    if (report->busy_before) {
+        fprintf(log, "step %u: not started: the accelerator is still busy with an earlier program (status 0x%x); reload the bitstream to reset it\n", step, (unsigned)report->status);
+        return;
+    }
     fprintf(log, "step %u (timestep %u, step group %u): %s, status 0x%x", step, (unsigned)diffacc_model_timesteps[step], (unsigned)diffacc_model_step_groups[step],
         !report->interrupted ? "no interrupt before the timeout" : (report->status & DIFFACC_STATUS_ERROR) ? "error" : "done", (unsigned)report->status);
     if (report->status & DIFFACC_STATUS_ERROR)

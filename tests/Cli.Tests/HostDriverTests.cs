@@ -152,7 +152,7 @@ public sealed class HostDriverTests
     }
 
     /// <summary>
-    /// The ordering points of a step: the stale interrupt cleared, then a barrier, then START; the
+    /// The ordering points of a step: BUSY checked, the stale interrupt cleared, then a barrier, then START; the
     /// interrupt, then a barrier, then the first read of the result. On aarch64 the barrier is a DSB.
     /// </summary>
     [Fact]
@@ -164,7 +164,10 @@ public sealed class HostDriverTests
         var clear = library.IndexOf("DIFFACC_REG_IRQ_STATUS, 1);", StringComparison.Ordinal);
         var start = library.IndexOf("DIFFACC_REG_CONTROL, 1);", StringComparison.Ordinal);
         var wait = library.IndexOf("device->wait_interrupt(", StringComparison.Ordinal);
-        var status = library.IndexOf("read32(device->context, DIFFACC_REG_STATUS)", StringComparison.Ordinal);
+        // The status read after the wait (the first one, before START, checks that nothing still runs).
+        var busy = library.IndexOf("read32(device->context, DIFFACC_REG_STATUS)", StringComparison.Ordinal);
+        Assert.True(busy >= 0 && busy < clear && library[busy..clear].Contains("DIFFACC_STATUS_BUSY", StringComparison.Ordinal), "a step checks BUSY before it starts");
+        var status = library.IndexOf("read32(device->context, DIFFACC_REG_STATUS)", wait, StringComparison.Ordinal);
         Assert.True(clear >= 0 && clear < start, "IRQ_STATUS is cleared before START");
         Assert.Contains("DIFFACC_BARRIER();", library[clear..start], StringComparison.Ordinal);
         Assert.True(wait > start && status > wait);
