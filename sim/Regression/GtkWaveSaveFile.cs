@@ -1,5 +1,6 @@
 using System.Globalization;
 using DiffAcc.Hdl.Emit;
+using DiffAcc.Hdl.Emit.Verilog;
 using DiffAcc.Hdl.Ir;
 
 namespace DiffAcc.Sim.Regression;
@@ -17,7 +18,11 @@ public static class GtkWaveSaveFile
         var groups = design.InstanceTree().Where(i => !i.Module.IsBlackBox).Select(i =>
         {
             var scope = i.Path.Length == 0 ? $"TOP.{design.Top.Name}" : $"TOP.{design.Top.Name}.{i.Path.Replace('/', '.')}";
+            // A Vec port below the top is one packed vector in the Verilog, so in the VCD too: listed once, whole.
+            var packed = PackedVectors.Ports(i.Module, ReferenceEquals(i.Module, design.Top)).SelectMany(v => v.Elements.Select((e, k) => (e, v, k))).ToDictionary(x => x.e, x => (Vector: x.v, First: x.k == 0));
             var signals = i.Module.Ports.Concat(i.Module.Nets.Where(n => n.Kind == NetKind.Register))
+                .Where(n => !packed.TryGetValue(n, out var p) || p.First)
+                .Select(n => packed.TryGetValue(n, out var p) ? (p.Vector.Name, p.Vector.Width, Enum: (EnumMembers?)null) : (n.Name, n.Width, n.Enum))
                 .Select(n => new
                 {
                     Name = n.Width == 1 ? $"{scope}.{n.Name}" : $"{scope}.{n.Name}[{n.Width - 1}:0]",

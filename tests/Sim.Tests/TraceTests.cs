@@ -1,5 +1,6 @@
 using DiffAcc.Hdl;
 using DiffAcc.Hdl.Examples;
+using DiffAcc.Sim.IrSim;
 using DiffAcc.Sim.Regression;
 using DiffAcc.Sim.Verilator;
 
@@ -49,6 +50,55 @@ public sealed class TraceTests
         Assert.Contains("-pe_1_1\n", text);
         Assert.Contains("TOP.MacArray2x2.pe_1_1.acc[31:0]", text);
         Assert.Contains("TOP.MacArray2x2.Accs_3[31:0]", text);
+    }
+
+    private sealed class LaneChild : Module
+    {
+        public LaneChild()
+        {
+            In = Input(Vec(2, UInt(4)));
+            Out = Output(Vec(2, UInt(4)));
+            Out.ConnectFrom([In[1], In[0]]);
+        }
+
+        public Vec<UInt> In { get; }
+
+        public Vec<UInt> Out { get; }
+    }
+
+    private sealed class LaneParent : Module
+    {
+        public LaneParent()
+        {
+            A = Input(Vec(2, UInt(4)));
+            B = Output(Vec(2, UInt(4)));
+            var child = Instance(new LaneChild(), "child");
+            child.In.ConnectFrom(A);
+            B.ConnectFrom(child.Out);
+        }
+
+        public Vec<UInt> A { get; }
+
+        public Vec<UInt> B { get; }
+    }
+
+    [Fact]
+    public async Task The_save_file_names_a_childs_packed_Vec_ports_as_the_VCD_has_them()
+    {
+        var design = HdlFlow.For(() => new LaneParent()).Run().ThrowIfFailed();
+        var model = await VerilatorBuild.For(design).WithTrace().BuildAsync();
+        var vcd = Path.Combine(Directory.CreateTempSubdirectory("diffacc-trace-").FullName, "lanes.vcd");
+        var result = await Cosimulation.Of(model).WithStimulus(new RandomStimulus(design.Design, 3)).WithModel(new IrSimulator(design.Design)).WithCycles(20).WithTrace(vcd).RunAsync();
+        Assert.True(result.Passed, string.Join("\n", result.Mismatches));
+        var text = GtkWaveSaveFile.For(design.Design, vcd);
+        Assert.Contains("TOP.LaneParent.child.In[7:0]", text, StringComparison.Ordinal);
+        Assert.Contains("TOP.LaneParent.A_0[3:0]", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("child.In_0", text, StringComparison.Ordinal);
+        // Every signal the save file lists for the child is in the VCD's scope of the child.
+        var child = Vcd.Read(vcd, "TOP.LaneParent.child");
+        var listed = text.Split('\n').Where(l => l.StartsWith("TOP.LaneParent.child.", StringComparison.Ordinal)).Select(l => l["TOP.LaneParent.child.".Length..].Split('[')[0]).ToList();
+        Assert.Equal(["In", "Out"], listed);
+        Assert.All(listed, name => Assert.Contains(name, child.Signals));
     }
 
     /// <summary>Just enough of a VCD reader for the test: the signals of one scope and their value changes.</summary>
