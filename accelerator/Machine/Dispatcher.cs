@@ -23,8 +23,11 @@ public sealed class Dispatcher : Module
 
     private const int DeadlockCycles = 16;
 
-    /// <summary>Bits of an instruction's index (FetchIndex, ERROR_PC).</summary>
+    /// <summary>Bits of an instruction's index (FetchIndex, ERROR_PC, and the top of a queue entry).</summary>
     private const int IndexBits = 32;
+
+    /// <summary>The instruction index in a queue entry, which is <c>{index, step group, instruction}</c>.</summary>
+    private static UInt EntryIndex(UInt entry, int stepBits) => entry[IndexBits + stepBits + InstructionSet.Bits - 1, stepBits + InstructionSet.Bits];
 
     public Dispatcher(AcceleratorConfig config)
     {
@@ -37,14 +40,14 @@ public sealed class Dispatcher : Module
         FetchValid = Input(Bool());
         FetchReady = Output(Bool());
         FetchInstruction = Input(UInt(InstructionSet.Bits));
-        FetchIndex = Input(UInt(32));
+        FetchIndex = Input(UInt(IndexBits));
         FetchExhausted = Input(Bool());
         FetchClass = Input(UInt(ClassBits));
         Engines = Output(Hw.Vec(engines, EngineControl.Of(config)), name: "engine");
         End = Output(Bool());
         Error = Output(Bool());
         ErrorCode = Output(Enum<MachineError>());
-        ErrorPc = Output(UInt(32));
+        ErrorPc = Output(UInt(IndexBits));
         Dispatched = Output(Bool());
         DependencyWait = Output(Bool());
         EngineState = Output(UInt(24));
@@ -114,7 +117,7 @@ public sealed class Dispatcher : Module
             {
                 instruction.Assign(head_[InstructionSet.Bits - 1, 0]);
                 instructionStepGroup.Assign(head_[InstructionSet.Bits + stepBits - 1, InstructionSet.Bits]);
-                instructionIndex.Assign(head_[IndexBits + stepBits + InstructionSet.Bits - 1, stepBits + InstructionSet.Bits]);
+                instructionIndex.Assign(EntryIndex(head_, stepBits));
             });
             pending.Assign(go & !Start);
             control.Start.Assign(pending);
@@ -124,7 +127,7 @@ public sealed class Dispatcher : Module
             blockedOnTokens[e] = queue.Out.Valid & idle[e] & !ok;
             // The instruction this engine waits with: the head that lacks a token, or the running one stalled on its weight bank.
             waits[e] = blockedOnTokens[e] | (control.Busy & control.Stalled);
-            waitingIndex[e] = Mux(blockedOnTokens[e], queue.Out.Payload[IndexBits + stepBits + InstructionSet.Bits - 1, stepBits + InstructionSet.Bits], instructionIndex);
+            waitingIndex[e] = Mux(blockedOnTokens[e], EntryIndex(queue.Out.Payload, stepBits), instructionIndex);
             quiet[e] = (idle[e] & (empty[e] | blockedOnTokens[e])) | (control.Busy & control.Stalled);
         }
 

@@ -46,8 +46,8 @@ public sealed class ControlRegistersTests
         }
     }
 
-    [Fact]
-    public void Registers_answer_in_the_first_256_bytes_and_the_rest_of_the_window_reads_zero_and_ignores_writes()
+    /// <summary>The register file of the small preset under the IR simulator, reset, with a host on its bus.</summary>
+    private static (IrSimulator Sim, ControlRegisters Dut, Host Host) AfterReset()
     {
         ControlRegisters? dut = null;
         var design = HdlFlow.For(() => dut = new ControlRegisters(Presets.Small)).Run().ThrowIfFailed();
@@ -55,10 +55,16 @@ public sealed class ControlRegistersTests
         sim.Poke("rst", 1);
         sim.Tick();
         sim.Poke("rst", 0);
-        var host = new Host(sim, dut!);
+        return (sim, dut!, new Host(sim, dut!));
+    }
+
+    [Fact]
+    public void Registers_answer_in_the_first_256_bytes_and_the_rest_of_the_window_reads_zero_and_ignores_writes()
+    {
+        var (sim, dut, host) = AfterReset();
 
         Assert.Equal(RegisterMap.Magic | (uint)RegisterMap.Version, host.Read(RegisterMap.Id.Offset));
-        Assert.Equal(RegisterMap.WindowBytes, 1 << dut!.Bus.ArAddr.Width);
+        Assert.Equal(RegisterMap.WindowBytes, 1 << dut.Bus.ArAddr.Width);
         foreach (var alias in new[] { 0x100, 0x800, RegisterMap.WindowBytes - RegisterMap.FileBytes })
             Assert.Equal(0u, host.Read(alias + RegisterMap.Id.Offset));
 
@@ -73,17 +79,11 @@ public sealed class ControlRegistersTests
     [Fact]
     public void Start_clears_the_interrupt_an_earlier_program_left()
     {
-        ControlRegisters? dut = null;
-        var design = HdlFlow.For(() => dut = new ControlRegisters(Presets.Small)).Run().ThrowIfFailed();
-        var sim = new IrSimulator(design.Design);
-        sim.Poke("rst", 1);
-        sim.Tick();
-        sim.Poke("rst", 0);
-        var host = new Host(sim, dut!);
+        var (sim, dut, host) = AfterReset();
         host.Write(RegisterMap.InterruptEnable.Offset, 1);
         Assert.True(host.Write(RegisterMap.Control.Offset, 1));
         // The program ends (the end is registered on its way in); nobody clears its interrupt.
-        sim.Poke(dut!.End, true);
+        sim.Poke(dut.End, true);
         sim.Tick();
         sim.Poke(dut.End, false);
         sim.Tick();
