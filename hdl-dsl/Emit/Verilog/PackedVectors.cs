@@ -44,9 +44,13 @@ public static class PackedVectors
         return result;
     }
 
-    /// <summary>The packed vectors of one module: its own ports and its instances' packed port wires, by element.</summary>
-    internal static Dictionary<Net, PackedElement> Of(ModuleDef module, bool isTop, Func<string, string> uniqueName, out IReadOnlyList<PackedVector> ports, out IReadOnlyList<PackedVector> instanceWires)
+    /// <summary>
+    /// The packed vectors of one module: its own ports and its instances' packed port wires, by element;
+    /// <paramref name="childPorts"/> gives each instantiated definition's packed ports (once per definition).
+    /// </summary>
+    internal static Dictionary<Net, PackedElement> Of(ModuleDef module, bool isTop, Func<string, string> uniqueName, out IReadOnlyList<PackedVector> ports, out IReadOnlyList<PackedVector> instanceWires, out IReadOnlyDictionary<ModuleDef, IReadOnlyList<PackedVector>> childPorts)
     {
+        var children = new Dictionary<ModuleDef, IReadOnlyList<PackedVector>>(ReferenceEqualityComparer.Instance);
         var elements = new Dictionary<Net, PackedElement>(ReferenceEqualityComparer.Instance);
         ports = Ports(module, isTop);
         foreach (var p in ports)
@@ -58,7 +62,9 @@ public static class PackedVectors
         foreach (var instance in module.Instances)
         {
             var parentOf = instance.Bindings.ToDictionary(b => b.ChildPort, b => b.ParentNet);
-            foreach (var childVector in Ports(instance.Definition, isTop: false))
+            if (!children.TryGetValue(instance.Definition, out var vectors))
+                children[instance.Definition] = vectors = Ports(instance.Definition, isTop: false);
+            foreach (var childVector in vectors)
             {
                 var parentNets = childVector.Elements.Select(e => parentOf[e]).ToList();
                 var name = uniqueName($"{instance.Name}_{childVector.Name}");
@@ -67,6 +73,7 @@ public static class PackedVectors
             }
         }
         instanceWires = wires;
+        childPorts = children;
         return elements;
     }
 

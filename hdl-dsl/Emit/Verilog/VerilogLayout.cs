@@ -33,7 +33,7 @@ internal static class VerilogLayout
                 VerilogExpression.CountUses(value, uses);
             }
         }
-        var packed = PackedVectors.Of(module, isTop, Unique, out var packedPorts, out var instanceWires);
+        var packed = PackedVectors.Of(module, isTop, Unique, out var packedPorts, out var instanceWires, out var childPorts);
         var printer = new VerilogExpression(Unique, uses, packed);
         // A packed vector is declared where its element 0 would be; its other elements print nothing of their own.
         var packedAt = packedPorts.Concat(instanceWires).ToDictionary(v => v.Elements[0]);
@@ -140,7 +140,7 @@ internal static class VerilogLayout
             i.Definition.Name,
             i.Name,
             [.. i.Definition.Parameters.Select(p => new ParameterView(p.Key, Parameter(p.Value)))],
-            Connections(i, packed),
+            Connections(i, childPorts[i.Definition], packed),
             Locator(i.Location))).ToList();
 
         // An enum's members as a person lists them: in value order, one enum after another.
@@ -158,9 +158,8 @@ internal static class VerilogLayout
     }
 
     /// <summary>An instance's port connections: one per packed vector, else one per port.</summary>
-    private static List<ConnectionView> Connections(InstanceDef instance, Dictionary<Net, PackedElement> packed)
+    private static List<ConnectionView> Connections(InstanceDef instance, IReadOnlyList<PackedVector> childVectors, Dictionary<Net, PackedElement> packed)
     {
-        var childVectors = PackedVectors.Ports(instance.Definition, isTop: false);
         var vectorOf = childVectors.SelectMany(v => v.Elements.Select(e => (e, v))).ToDictionary(p => p.e, p => p.v);
         var connections = new List<ConnectionView>();
         foreach (var (child, parent) in instance.Bindings)
