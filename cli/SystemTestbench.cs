@@ -35,6 +35,18 @@ internal enum SystemExpectation
 
     /// <summary>An engine gives another more tokens than a semaphore counts: the machine reports the overflow.</summary>
     SemaphoreOverflow,
+
+    /// <summary>
+    /// A read burst answers SLVERR: the program stops with the error and the instruction whose read it was,
+    /// writes nothing more, and a rerun of it matches the functional simulator byte for byte.
+    /// </summary>
+    ReadErrorThenRerun,
+
+    /// <summary>A write burst's response is SLVERR: as <see cref="ReadErrorThenRerun"/>, naming the STORE.</summary>
+    WriteErrorThenRerun,
+
+    /// <summary>The host aborts while a CONV runs: the program stops with ABORTED, and a rerun matches byte for byte.</summary>
+    AbortThenRerun,
 }
 
 /// <summary>
@@ -51,6 +63,21 @@ internal sealed class SystemTestbench(string name, AcceleratorConfig config, Fun
 
     public string Name { get; } = name;
 
+    /// <summary>The read or write burst that answers SLVERR (counted from 1 over all ports), or the cycle after START at which the host aborts.</summary>
+    public long FaultAt { get; init; }
+
+    /// <summary>
+    /// Cycles after the fault (the error response, the abort's write response) within which a new AXI address
+    /// or a strobed write beat may still appear: the fault is registered twice before the engines stop, and a
+    /// request the port took meanwhile goes out a cycle later.
+    /// </summary>
+    public const long IssueAfterFault = 4;
+
+    /// <summary>Cycles from the settled, drained machine (the later of the fault plus the settling time and the last AXI response) to the interrupt.</summary>
+    public const long EndAfterDrain = 8;
+
+    private bool Reruns => expect is SystemExpectation.ReadErrorThenRerun or SystemExpectation.WriteErrorThenRerun or SystemExpectation.AbortThenRerun;
+
     public async Task<TestbenchResult> RunAsync(TestbenchOptions options, CancellationToken cancellation)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
@@ -61,8 +88,12 @@ internal sealed class SystemTestbench(string name, AcceleratorConfig config, Fun
             var expected = new FunctionalSimulator(config).Run(s.Program, s.Image, s.Registers);
             IReadOnlyList<Instruction> program = breakProgram is null ? s.Program.Instructions : breakProgram(s);
             var (image, programAddress) = Place(s.Image, program, expect == SystemExpectation.UnknownOpcode, expect == SystemExpectation.MisalignedProgram);
-            var script = Script(s.Registers, programAddress, program.Count, expect == SystemExpectation.Watchdog ? 300 : watchdogCycles);
+            var script = Reruns ? FaultThenRerun(s.Registers, programAddress, program.Count) : Script(s.Registers, programAddress, program.Count, expect == SystemExpectation.Watchdog ? 300 : watchdogCycles);
             var run = AxiSystemRun.Of(model).WithDdr(image.Address, image.Bytes).WithScript(script).WithSeed(seed).WithLatency(Ddr.Min, Ddr.Max).WithBackPressure(Ddr.Ready, Ddr.Gap);
+            if (expect == SystemExpectation.ReadErrorThenRerun)
+                run = run.WithReadError(FaultAt);
+            if (expect == SystemExpectation.WriteErrorThenRerun)
+                run = run.WithWriteError(FaultAt);
             string? trace = null;
             if (options.Trace)
             {
@@ -71,7 +102,7 @@ internal sealed class SystemTestbench(string name, AcceleratorConfig config, Fun
                 run = run.WithTrace(trace).WithMaxCycles(options.TraceCycles);
             }
             var result = await run.RunAsync(cancellation);
-            var failure = Check(s, expected, image, result, program);
+            var failure = Check(s, expected, image, result, program, programAddress);
             return new TestbenchResult(Name, result.Cycles, watch.Elapsed, failure is null, failure, trace);
         }
         catch (Exception e) when (e is SimulationException or HdlException or Hdl.Checks.DesignErrorsException or MachineFault or ProgramException)
@@ -84,14 +115,16 @@ internal sealed class SystemTestbench(string name, AcceleratorConfig config, Fun
     public static async Task<VerilatorModel> Build(AcceleratorConfig config, bool trace, CancellationToken cancellation)
         => (await RtlMachine.BuildAsync(config, trace, cancellation)).Model;
 
-    private string? Check(Scenario s, FunctionalRun expected, DdrImage image, AxiSystemResult result, IReadOnlyList<Instruction> program)
+    private string? Check(Scenario s, FunctionalRun expected, DdrImage image, AxiSystemResult result, IReadOnlyList<Instruction> program, long programAddress)
     {
         if (result.Violations.Count > 0)
             return $"AXI rule broken: {string.Join("; ", result.Violations.Take(3))}";
         if (result.Stop != "script")
             return $"the harness stopped at cycle {result.Cycles}: {result.Stop}";
-        var start = result.Events.Last(e => e.Operation == "write" && e.Address == (ulong)RegisterMap.Control.Offset);
-        var wait = result.Events.Single(e => e.Operation == "wait-interrupt");
+        if (Reruns && CheckFault(s, image, result, program, programAddress) is { } fault)
+            return fault;
+        var start = result.Events.Last(e => e.Operation == "write" && e.Address == (ulong)RegisterMap.Control.Offset && e.Value == 1);
+        var wait = result.Events.Last(e => e.Operation == "wait-interrupt");
         var reads = result.Events.SkipWhile(e => e != wait).Where(e => e.Operation == "read").Select(e => (uint)e.Value).ToList();
         var report = HostProtocol.Report(reads);
         if (wait.Timeout)
@@ -138,6 +171,9 @@ internal sealed class SystemTestbench(string name, AcceleratorConfig config, Fun
         Same("BYTES_READ", report[RegisterMap.BytesRead], expected.Statistics.BytesRead);
         Same("BYTES_WRITTEN", report[RegisterMap.BytesWritten], expected.Statistics.BytesWritten);
         Same("INSTRUCTIONS", report[RegisterMap.Instructions], program.Count);
+        // The harness counts the traffic of both runs.
+        if (Reruns)
+            return problems.Count == 0 ? null : $"performance counters of the rerun: {string.Join("; ", problems)}";
         var readBeats = result.Ports.Sum(p => p.ReadBeats);
         Same("BYTES_READ (against the harness's read beats)", report[RegisterMap.BytesRead], readBeats * 16);
         Same("BYTES_WRITTEN (against the harness's strobes)", report[RegisterMap.BytesWritten], result.Ports.Sum(p => p.BytesWritten));
@@ -158,6 +194,83 @@ internal sealed class SystemTestbench(string name, AcceleratorConfig config, Fun
 
     internal static AxiHostScript Script(MachineRegisters registers, long programAddress, int instructions, long watchdogCycles)
         => RtlMachine.Script(registers, programAddress, instructions, watchdogCycles);
+
+    /// <summary>
+    /// The program started, faulted (by the harness's SLVERR or, <see cref="FaultAt"/> cycles in, the host's
+    /// abort after reading ENGINE_STATE), reported, and started again on the same DDR.
+    /// </summary>
+    private AxiHostScript FaultThenRerun(MachineRegisters registers, long programAddress, int instructions)
+    {
+        var script = AxiHostScript.Empty;
+        foreach (var access in HostProtocol.Start(registers, programAddress, instructions))
+            script = script.Write(access.Offset, access.Value);
+        if (expect == SystemExpectation.AbortThenRerun)
+            script = script.Wait(FaultAt).Read(RegisterMap.EngineState.Offset).Write(RegisterMap.Control.Offset, 2);
+        script = script.WaitInterrupt(watchdogCycles);
+        foreach (var access in HostProtocol.Finish())
+            script = access.Write ? script.Write(access.Offset, access.Value) : script.Read(access.Offset);
+        var rerun = Script(registers, programAddress, instructions, watchdogCycles);
+        return script with { Operations = script.Operations.AddRange(rerun.Operations) };
+    }
+
+    /// <summary>What the faulted first run must show: the error and its instruction, no write after the fault, a bounded stop.</summary>
+    private string? CheckFault(Scenario s, DdrImage image, AxiSystemResult result, IReadOnlyList<Instruction> program, long programAddress)
+    {
+        var wait = result.Events.First(e => e.Operation == "wait-interrupt");
+        var reads = result.Events.SkipWhile(e => e != wait).Where(e => e.Operation == "read").Take(HostProtocol.Finish().Count(a => !a.Write)).Select(e => (uint)e.Value).ToList();
+        var report = HostProtocol.Report(reads);
+        if (wait.Timeout)
+            return $"the faulted program did not end within {wait.Value} cycles; {report}";
+        long faultCycle;
+        if (expect == SystemExpectation.AbortThenRerun)
+        {
+            var probe = result.Events.First(e => e.Operation == "read" && e.Address == (ulong)RegisterMap.EngineState.Offset);
+            // ENGINE_STATE bits 11:8 are COMPUTE's; bit 8 says it runs.
+            if ((probe.Value & (1u << 8)) == 0)
+                return $"the abort at cycle {FaultAt} did not come while a CONV ran: ENGINE_STATE 0x{probe.Value:x}";
+            faultCycle = result.Events.First(e => e.Operation == "write" && e.Address == (ulong)RegisterMap.Control.Offset && e.Value == 2).Cycle;
+            if (report.ErrorCode != MachineError.Aborted)
+                return $"expected the first run to end ABORTED, got {report}";
+        }
+        else
+        {
+            if (result.FirstErrorCycle < 0)
+                return $"no SLVERR was given: the program has fewer than {FaultAt} {(expect == SystemExpectation.ReadErrorThenRerun ? "read" : "write")} bursts";
+            faultCycle = result.FirstErrorCycle;
+            if (report.ErrorCode != MachineError.AxiResponse)
+                return $"expected the first run to end with an AXI error response, got {report}";
+            var named = FaultedInstruction(s, program, programAddress, (long)result.FirstErrorAddress);
+            if (!named.Contains((int)report.ErrorPc))
+                return $"ERROR_PC {report.ErrorPc} does not name the instruction of the failed burst at 0x{result.FirstErrorAddress:x} ({(named.Count == 0 ? "none found" : string.Join(", ", named))})";
+        }
+        if (!report.Done || !report.Error || report.Busy)
+            return $"the faulted program did not end with an error: {report}";
+        if (wait.LastWrite > faultCycle + IssueAfterFault)
+            return $"a write beat with byte strobes was taken at cycle {wait.LastWrite}, {wait.LastWrite - faultCycle} cycles after the fault at cycle {faultCycle}";
+        if (wait.LastRequest > faultCycle + IssueAfterFault)
+            return $"a new AXI address went out at cycle {wait.LastRequest}, {wait.LastRequest - faultCycle} cycles after the fault at cycle {faultCycle}";
+        var drained = Math.Max(faultCycle + Accelerator.Machine.Dispatcher.SettleCycles, wait.LastResponse);
+        if (wait.Cycle > drained + EndAfterDrain)
+            return $"the interrupt came at cycle {wait.Cycle}, {wait.Cycle - drained} cycles after the machine settled and drained (fault at {faultCycle}, last response at {wait.LastResponse}); at most {EndAfterDrain}";
+        return null;
+    }
+
+    /// <summary>The instructions whose DDR transfers include the burst at <paramref name="address"/> (the next instruction to fetch, for the program's own bytes).</summary>
+    private List<int> FaultedInstruction(Scenario s, IReadOnlyList<Instruction> program, long programAddress, long address)
+    {
+        if (address >= programAddress && address < programAddress + ((long)program.Count * InstructionSet.Bytes))
+            return [.. Enumerable.Range(0, program.Count + 1)];
+        var found = new List<int>();
+        var stepGroup = s.Registers.StepGroup;
+        for (var i = 0; i < program.Count; i++)
+        {
+            if (program[i] is SetStep set)
+                stepGroup = set.StepGroup;
+            if (program[i] is DmaInstruction dma && dma.Runs(config, s.Registers, stepGroup).Any(r => address >= (r.Address & ~15L) && address < r.Address + r.Bytes))
+                found.Add(i);
+        }
+        return found;
+    }
 
     /// <summary>The instruction a deadlocked program waits with, by the dispatcher's model; -1 when it does not deadlock.</summary>
     private static int WaitingIndex(IReadOnlyList<Instruction> program)

@@ -25,6 +25,12 @@ internal static class SystemTestbenches
         // 256 loads each give VECTOR a token that it never takes: one more than its 8-bit semaphore counts.
         new SystemTestbench("system-semaphore-overflow", Config, () => SystemScenarios.Get("conv1x1", Config), 16, SystemExpectation.SemaphoreOverflow,
             s => [.. Enumerable.Repeat<Instruction>(s.Program.Instructions.OfType<Load>().First() with { Wait = Engines.None, Signal = Engines.Vector }, 256), .. s.Program.Instructions]),
+        // Faults mid-program: each must stop the program cleanly, and the same program run again must be bit-exact.
+        // The strided copy moves a burst per pixel, so the SLVERR lands mid-transfer; at cycle 1,200 the first
+        // CONV of conv1x1 runs with the second weight set's bank full, which the rerun must not find so.
+        new SystemTestbench("system-read-error", Config, () => SystemScenarios.Get("strided-copy", Config), 17, SystemExpectation.ReadErrorThenRerun) { FaultAt = 8 },
+        new SystemTestbench("system-write-error", Config, () => SystemScenarios.Get("strided-copy", Config), 18, SystemExpectation.WriteErrorThenRerun) { FaultAt = 4 },
+        new SystemTestbench("system-abort", Config, () => SystemScenarios.Get("conv1x1", Config), 19, SystemExpectation.AbortThenRerun) { FaultAt = 1_200 },
         new SystemTestbench("system-misaligned-program", Config, () => SystemScenarios.Get("conv1x1", Config), 15, SystemExpectation.MisalignedProgram),
     ];
 }

@@ -141,8 +141,15 @@ int diffacc_run_step(const diffacc_device *device, unsigned step, uint32_t timeo
     device->write32(device->context, DIFFACC_REG_IRQ_STATUS, 1);
     /* The sample and the registers above reach the accelerator before it starts. */
     DIFFACC_BARRIER();
-    device->write32(device->context, DIFFACC_REG_CONTROL, 1);
+    device->write32(device->context, DIFFACC_REG_CONTROL, DIFFACC_CONTROL_START);
     report->interrupted = device->wait_interrupt(device->context, timeout_ms);
+    if (!report->interrupted) {
+        /* Left running, the program would keep writing DDR and make the next START be ignored. An abort
+         * ends it once the AXI transfers in flight complete: microseconds, so the short wait is ample. */
+        device->write32(device->context, DIFFACC_REG_CONTROL, DIFFACC_CONTROL_ABORT);
+        report->aborted = 1;
+        report->stopped = device->wait_interrupt(device->context, DIFFACC_ABORT_WAIT_MS);
+    }
     /* Nothing of the prediction is read before the interrupt. */
     DIFFACC_BARRIER();
     report->status = device->read32(device->context, DIFFACC_REG_STATUS);

@@ -23,6 +23,9 @@
 
 #define DIFFACC_COUNTERS 9
 
+/* How long a step waits for an aborted program to end (it ends within microseconds of the abort). */
+#define DIFFACC_ABORT_WAIT_MS 100u
+
 typedef struct diffacc_device {
     void *context;
     uint32_t (*read32)(void *context, uint32_t offset);
@@ -45,6 +48,8 @@ typedef struct diffacc_report {
     uint64_t counters[DIFFACC_COUNTERS];
     int interrupted; /* 0: the timeout passed without an interrupt */
     int busy_before; /* 1: an earlier program was still running, so nothing was started */
+    int aborted;     /* 1: no interrupt before the timeout, so the driver aborted the program */
+    int stopped;     /* after an abort: 1 when the machine ended the program (the interrupt came) */
 } diffacc_report;
 
 extern const char *const diffacc_counter_names[DIFFACC_COUNTERS];

@@ -37,11 +37,12 @@ static void print_report(FILE *log, unsigned step, const diffacc_report *report)
 {
     unsigned i;
     if (report->busy_before) {
-        fprintf(log, "step %u: not started: the accelerator is still busy with an earlier program (status 0x%x); reload the bitstream to reset it\n", step, (unsigned)report->status);
+        fprintf(log, "step %u: not started: the accelerator is still busy with an earlier program (status 0x%x); wait for it, or abort it (write 0x%x to CONTROL)\n", step, (unsigned)report->status, DIFFACC_CONTROL_ABORT);
         return;
     }
     fprintf(log, "step %u (timestep %u, step group %u): %s, status 0x%x", step, (unsigned)diffacc_model_timesteps[step], (unsigned)diffacc_model_step_groups[step],
-        !report->interrupted ? "no interrupt before the timeout" : (report->status & DIFFACC_STATUS_ERROR) ? "error" : "done", (unsigned)report->status);
+        !report->interrupted ? (!report->stopped ? "no interrupt before the timeout, and the abort did not end the program" : "no interrupt before the timeout, aborted")
+        : (report->status & DIFFACC_STATUS_ERROR) ? "error" : "done", (unsigned)report->status);
     if (report->status & DIFFACC_STATUS_ERROR)
         fprintf(log, ", error %s (code %u) at instruction %u, engines 0x%x", diffacc_error_name(report->error_code), (unsigned)report->error_code, (unsigned)report->error_pc, (unsigned)report->engine_state);
     for (i = 0; i < DIFFACC_COUNTERS; ++i)

@@ -24,57 +24,61 @@ module AxiReadPort1 (
   output wire client_0_DataValid, // @[AxiReadPort.cs:56]
   output wire [127:0] client_0_Data, // @[AxiReadPort.cs:56]
   output wire Error, // @[AxiReadPort.cs:57]
-  output wire Beat // @[AxiReadPort.cs:58]
+  output wire ErrorClient, // @[AxiReadPort.cs:58]
+  output wire Idle, // @[AxiReadPort.cs:59]
+  output wire Beat // @[AxiReadPort.cs:60]
 );
 
-  wire tags_In_Payload; // @[AxiReadPort.cs:60]
-  wire tags_In_Valid; // @[AxiReadPort.cs:60]
-  wire tags_In_Ready; // @[AxiReadPort.cs:60]
-  wire tags_Out_Payload; // @[AxiReadPort.cs:60]
-  wire tags_Out_Valid; // @[AxiReadPort.cs:60]
-  wire tags_Out_Ready; // @[AxiReadPort.cs:60]
-  wire [3:0] tags_Count; // @[AxiReadPort.cs:60]
-  wire tags_Clear; // @[AxiReadPort.cs:60]
-  reg ar_valid; // @[AxiReadPort.cs:61]
-  reg [39:0] ar_address; // @[AxiReadPort.cs:62]
-  reg [7:0] ar_length; // @[AxiReadPort.cs:63]
-  reg ar_client; // @[AxiReadPort.cs:64]
+  wire tags_In_Payload; // @[AxiReadPort.cs:62]
+  wire tags_In_Valid; // @[AxiReadPort.cs:62]
+  wire tags_In_Ready; // @[AxiReadPort.cs:62]
+  wire tags_Out_Payload; // @[AxiReadPort.cs:62]
+  wire tags_Out_Valid; // @[AxiReadPort.cs:62]
+  wire tags_Out_Ready; // @[AxiReadPort.cs:62]
+  wire [3:0] tags_Count; // @[AxiReadPort.cs:62]
+  wire tags_Clear; // @[AxiReadPort.cs:62]
+  reg ar_valid; // @[AxiReadPort.cs:63]
+  reg [39:0] ar_address; // @[AxiReadPort.cs:64]
+  reg [7:0] ar_length; // @[AxiReadPort.cs:65]
+  reg ar_client; // @[AxiReadPort.cs:66]
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [1:0] tags_always_ready; // @[AxiReadPort.cs:108]
-  wire [8:0] beats_0; // @[AxiReadPort.cs:110]
+  wire [1:0] tags_always_ready; // @[AxiReadPort.cs:112]
+  wire [8:0] beats_0; // @[AxiReadPort.cs:114]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire client_0_Valid_and; // @[AxiReadPort.cs:76]
-  wire client_0_Valid_mux; // @[AxiReadPort.cs:76]
+  wire client_0_Valid_and; // @[AxiReadPort.cs:78]
+  wire client_0_Valid_mux; // @[AxiReadPort.cs:78]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign client_0_Valid_and = ((1'b0 | client_0_Valid) & ((~ar_valid) | axi_arready)) & (tags_Count < $unsigned(4'd7)); // @[AxiReadPort.cs:76]
-  assign client_0_Valid_mux = client_0_Valid ? 1'b0 : 1'b0; // @[AxiReadPort.cs:76]
+  assign client_0_Valid_and = ((1'b0 | client_0_Valid) & ((~ar_valid) | axi_arready)) & (tags_Count < $unsigned(4'd7)); // @[AxiReadPort.cs:78]
+  assign client_0_Valid_mux = client_0_Valid ? 1'b0 : 1'b0; // @[AxiReadPort.cs:78]
   assign axi_araddr = ar_address; // @[Axi.cs:50]
   assign axi_arlen = ar_length; // @[Axi.cs:51]
   assign axi_arsize = 3'd4; // @[Axi.cs:52]
   assign axi_arburst = 2'd1; // @[Axi.cs:53]
   assign axi_arcache = 4'd3; // @[Axi.cs:54]
   assign axi_arprot = 3'd0; // @[Axi.cs:55]
-  assign axi_arvalid = ar_valid; // @[AxiReadPort.cs:91]
-  assign axi_rready = 1'b1; // @[AxiReadPort.cs:97]
-  assign client_0_Ready = client_0_Valid_and & (client_0_Valid_mux == 1'b0); // @[AxiReadPort.cs:76]
-  assign client_0_DataValid = axi_rvalid & (tags_Out_Payload == 1'b0); // @[AxiReadPort.cs:102]
-  assign client_0_Data = axi_rdata; // @[AxiReadPort.cs:103]
-  assign Error = axi_rvalid & (axi_rresp != 2'd0); // @[AxiReadPort.cs:105]
-  assign Beat = axi_rvalid; // @[AxiReadPort.cs:106]
-  assign tags_In_Payload = ar_client; // @[AxiReadPort.cs:94]
-  assign tags_In_Valid = axi_arvalid & axi_arready; // @[AxiReadPort.cs:93]
-  assign tags_Out_Ready = axi_rvalid & axi_rlast; // @[AxiReadPort.cs:99]
-  assign tags_Clear = 1'b0; // @[AxiReadPort.cs:95]
-  assign tags_always_ready = {tags_In_Ready, tags_Out_Valid}; // @[AxiReadPort.cs:108]
-  assign beats_0 = client_0_Beats; // @[AxiReadPort.cs:110]
+  assign axi_arvalid = ar_valid; // @[AxiReadPort.cs:93]
+  assign axi_rready = 1'b1; // @[AxiReadPort.cs:99]
+  assign client_0_Ready = client_0_Valid_and & (client_0_Valid_mux == 1'b0); // @[AxiReadPort.cs:78]
+  assign client_0_DataValid = axi_rvalid & (tags_Out_Payload == 1'b0); // @[AxiReadPort.cs:104]
+  assign client_0_Data = axi_rdata; // @[AxiReadPort.cs:105]
+  assign Error = axi_rvalid & (axi_rresp != 2'd0); // @[AxiReadPort.cs:107]
+  assign ErrorClient = tags_Out_Payload; // @[AxiReadPort.cs:108]
+  assign Idle = (~ar_valid) & (tags_Count == 4'd0); // @[AxiReadPort.cs:109]
+  assign Beat = axi_rvalid; // @[AxiReadPort.cs:110]
+  assign tags_In_Payload = ar_client; // @[AxiReadPort.cs:96]
+  assign tags_In_Valid = axi_arvalid & axi_arready; // @[AxiReadPort.cs:95]
+  assign tags_Out_Ready = axi_rvalid & axi_rlast; // @[AxiReadPort.cs:101]
+  assign tags_Clear = 1'b0; // @[AxiReadPort.cs:97]
+  assign tags_always_ready = {tags_In_Ready, tags_Out_Valid}; // @[AxiReadPort.cs:112]
+  assign beats_0 = client_0_Beats; // @[AxiReadPort.cs:114]
 
-  always @(posedge clk) begin // @[AxiReadPort.cs:86, AxiReadPort.cs:90]
+  always @(posedge clk) begin // @[AxiReadPort.cs:88, AxiReadPort.cs:92]
     if (rst)
       ar_valid <= 1'b0;
     else
@@ -84,22 +88,22 @@ module AxiReadPort1 (
         ar_valid <= 1'b0;
   end
 
-  always @(posedge clk) begin // @[AxiReadPort.cs:87]
+  always @(posedge clk) begin // @[AxiReadPort.cs:89]
     if (client_0_Valid_and)
       ar_address <= client_0_Address;
   end
 
-  always @(posedge clk) begin // @[AxiReadPort.cs:88]
+  always @(posedge clk) begin // @[AxiReadPort.cs:90]
     if (client_0_Valid_and)
       ar_length <= client_0_Beats[7:0] - 8'd1;
   end
 
-  always @(posedge clk) begin // @[AxiReadPort.cs:89]
+  always @(posedge clk) begin // @[AxiReadPort.cs:91]
     if (client_0_Valid_and)
       ar_client <= client_0_Valid_mux;
   end
 
-  RegisterQueue1x8 tags ( // @[AxiReadPort.cs:60]
+  RegisterQueue1x8 tags ( // @[AxiReadPort.cs:62]
     .clk(clk),
     .rst(rst),
     .In_Payload(tags_In_Payload),

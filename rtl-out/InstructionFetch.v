@@ -5,116 +5,117 @@ module InstructionFetch (
   input wire clk,
   input wire rst,
   input wire Start, // @[InstructionFetch.cs:21]
-  input wire [39:0] ProgramAddress, // @[InstructionFetch.cs:22]
-  input wire [31:0] ProgramLength, // @[InstructionFetch.cs:23]
-  output wire Read_Valid, // @[InstructionFetch.cs:24]
-  output wire [39:0] Read_Address, // @[InstructionFetch.cs:24]
-  output wire [8:0] Read_Beats, // @[InstructionFetch.cs:24]
-  input wire Read_Ready, // @[InstructionFetch.cs:24]
-  input wire Read_DataValid, // @[InstructionFetch.cs:24]
-  input wire [127:0] Read_Data, // @[InstructionFetch.cs:24]
-  output wire Valid, // @[InstructionFetch.cs:25]
-  input wire Ready, // @[InstructionFetch.cs:26]
-  output wire [255:0] Instruction, // @[InstructionFetch.cs:27]
-  output wire [31:0] Index, // @[InstructionFetch.cs:28]
-  output wire Exhausted, // @[InstructionFetch.cs:29]
-  output wire Misaligned, // @[InstructionFetch.cs:30]
-  output wire [8:0] Class // @[InstructionFetch.cs:31]
+  input wire Stop, // @[InstructionFetch.cs:22]
+  input wire [39:0] ProgramAddress, // @[InstructionFetch.cs:23]
+  input wire [31:0] ProgramLength, // @[InstructionFetch.cs:24]
+  output wire Read_Valid, // @[InstructionFetch.cs:25]
+  output wire [39:0] Read_Address, // @[InstructionFetch.cs:25]
+  output wire [8:0] Read_Beats, // @[InstructionFetch.cs:25]
+  input wire Read_Ready, // @[InstructionFetch.cs:25]
+  input wire Read_DataValid, // @[InstructionFetch.cs:25]
+  input wire [127:0] Read_Data, // @[InstructionFetch.cs:25]
+  output wire Valid, // @[InstructionFetch.cs:26]
+  input wire Ready, // @[InstructionFetch.cs:27]
+  output wire [255:0] Instruction, // @[InstructionFetch.cs:28]
+  output wire [31:0] Index, // @[InstructionFetch.cs:29]
+  output wire Exhausted, // @[InstructionFetch.cs:30]
+  output wire Misaligned, // @[InstructionFetch.cs:31]
+  output wire [8:0] Class // @[InstructionFetch.cs:32]
 );
 
-  wire [127:0] beats_In_Payload; // @[InstructionFetch.cs:33]
-  wire beats_In_Valid; // @[InstructionFetch.cs:33]
-  wire beats_In_Ready; // @[InstructionFetch.cs:33]
-  wire [127:0] beats_Out_Payload; // @[InstructionFetch.cs:33]
-  wire beats_Out_Valid; // @[InstructionFetch.cs:33]
-  wire beats_Out_Ready; // @[InstructionFetch.cs:33]
-  wire [5:0] beats_Count; // @[InstructionFetch.cs:33]
-  wire beats_Clear; // @[InstructionFetch.cs:33]
-  wire walker_Start; // @[InstructionFetch.cs:37]
-  wire walker_Abort; // @[InstructionFetch.cs:37]
-  wire [39:0] walker_Address; // @[InstructionFetch.cs:37]
-  wire [47:0] walker_RunBytes; // @[InstructionFetch.cs:37]
-  wire [15:0] walker_Runs; // @[InstructionFetch.cs:37]
-  wire [31:0] walker_Stride; // @[InstructionFetch.cs:37]
-  wire walker_Freed; // @[InstructionFetch.cs:37]
-  wire walker_Arrived; // @[InstructionFetch.cs:37]
-  wire walker_Taken; // @[InstructionFetch.cs:37]
-  wire walker_Valid; // @[InstructionFetch.cs:37]
-  wire [39:0] walker_BurstAddress; // @[InstructionFetch.cs:37]
-  wire [8:0] walker_BurstBeats; // @[InstructionFetch.cs:37]
-  wire walker_Active; // @[InstructionFetch.cs:37]
-  reg [127:0] low; // @[InstructionFetch.cs:55]
-  reg [8:0] class_; // @[InstructionFetch.cs:58]
-  reg half; // @[InstructionFetch.cs:59]
-  reg [31:0] index; // @[InstructionFetch.cs:60]
-  reg exhausted; // @[InstructionFetch.cs:71]
+  wire [127:0] beats_In_Payload; // @[InstructionFetch.cs:34]
+  wire beats_In_Valid; // @[InstructionFetch.cs:34]
+  wire beats_In_Ready; // @[InstructionFetch.cs:34]
+  wire [127:0] beats_Out_Payload; // @[InstructionFetch.cs:34]
+  wire beats_Out_Valid; // @[InstructionFetch.cs:34]
+  wire beats_Out_Ready; // @[InstructionFetch.cs:34]
+  wire [5:0] beats_Count; // @[InstructionFetch.cs:34]
+  wire beats_Clear; // @[InstructionFetch.cs:34]
+  wire walker_Start; // @[InstructionFetch.cs:38]
+  wire walker_Abort; // @[InstructionFetch.cs:38]
+  wire [39:0] walker_Address; // @[InstructionFetch.cs:38]
+  wire [47:0] walker_RunBytes; // @[InstructionFetch.cs:38]
+  wire [15:0] walker_Runs; // @[InstructionFetch.cs:38]
+  wire [31:0] walker_Stride; // @[InstructionFetch.cs:38]
+  wire walker_Freed; // @[InstructionFetch.cs:38]
+  wire walker_Arrived; // @[InstructionFetch.cs:38]
+  wire walker_Taken; // @[InstructionFetch.cs:38]
+  wire walker_Valid; // @[InstructionFetch.cs:38]
+  wire [39:0] walker_BurstAddress; // @[InstructionFetch.cs:38]
+  wire [8:0] walker_BurstBeats; // @[InstructionFetch.cs:38]
+  wire walker_Active; // @[InstructionFetch.cs:38]
+  reg [127:0] low; // @[InstructionFetch.cs:56]
+  reg [8:0] class_; // @[InstructionFetch.cs:59]
+  reg half; // @[InstructionFetch.cs:60]
+  reg [31:0] index; // @[InstructionFetch.cs:61]
+  reg exhausted; // @[InstructionFetch.cs:72]
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [7:0] room_is_reserved; // @[InstructionFetch.cs:89]
+  wire [7:0] room_is_reserved; // @[InstructionFetch.cs:90]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire ProgramAddress_eq; // @[InstructionFetch.cs:52]
-  wire [52:0] ProgramLength_cat; // @[InstructionFetch.cs:41]
-  wire beats_Out_Payload_eq; // @[InstructionFetch.cs:66]
-  wire beats_Out_Payload_eq_1; // @[InstructionFetch.cs:66]
-  wire beats_Out_Payload_eq_2; // @[InstructionFetch.cs:66]
-  wire beats_Out_Payload_or; // @[InstructionFetch.cs:66]
-  wire beats_Out_Payload_or_1; // @[InstructionFetch.cs:66]
-  wire beats_Out_Payload_or_2; // @[InstructionFetch.cs:66]
-  wire beats_Out_Payload_or_3; // @[InstructionFetch.cs:66]
-  wire beats_Out_Payload_or_4; // @[InstructionFetch.cs:66]
-  wire [31:0] index_add; // @[InstructionFetch.cs:76, InstructionFetch.cs:82]
+  wire ProgramAddress_eq; // @[InstructionFetch.cs:53]
+  wire [52:0] ProgramLength_cat; // @[InstructionFetch.cs:42]
+  wire beats_Out_Payload_eq; // @[InstructionFetch.cs:67]
+  wire beats_Out_Payload_eq_1; // @[InstructionFetch.cs:67]
+  wire beats_Out_Payload_eq_2; // @[InstructionFetch.cs:67]
+  wire beats_Out_Payload_or; // @[InstructionFetch.cs:67]
+  wire beats_Out_Payload_or_1; // @[InstructionFetch.cs:67]
+  wire beats_Out_Payload_or_2; // @[InstructionFetch.cs:67]
+  wire beats_Out_Payload_or_3; // @[InstructionFetch.cs:67]
+  wire beats_Out_Payload_or_4; // @[InstructionFetch.cs:67]
+  wire [31:0] index_add; // @[InstructionFetch.cs:77, InstructionFetch.cs:83]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign ProgramAddress_eq = ProgramAddress[4:0] == 5'd0; // @[InstructionFetch.cs:52]
-  assign ProgramLength_cat = {{16'd0, ProgramLength}, 5'd0}; // @[InstructionFetch.cs:41]
-  assign beats_Out_Payload_eq = beats_Out_Payload[4:0] == 5'd13; // @[InstructionFetch.cs:66]
-  assign beats_Out_Payload_eq_1 = beats_Out_Payload[4:0] == 5'd14; // @[InstructionFetch.cs:66]
-  assign beats_Out_Payload_eq_2 = beats_Out_Payload[4:0] == 5'd15; // @[InstructionFetch.cs:66]
-  assign beats_Out_Payload_or = (1'b0 | (beats_Out_Payload[4:0] == 5'd1)) | (beats_Out_Payload[4:0] == 5'd3); // @[InstructionFetch.cs:66]
-  assign beats_Out_Payload_or_1 = (1'b0 | (beats_Out_Payload[4:0] == 5'd4)) | (beats_Out_Payload[4:0] == 5'd5); // @[InstructionFetch.cs:66]
-  assign beats_Out_Payload_or_2 = 1'b0 | (beats_Out_Payload[4:0] == 5'd6); // @[InstructionFetch.cs:66]
-  assign beats_Out_Payload_or_3 = (((((1'b0 | (beats_Out_Payload[4:0] == 5'd7)) | (beats_Out_Payload[4:0] == 5'd8)) | (beats_Out_Payload[4:0] == 5'd9)) | (beats_Out_Payload[4:0] == 5'd10)) | (beats_Out_Payload[4:0] == 5'd11)) | (beats_Out_Payload[4:0] == 5'd12); // @[InstructionFetch.cs:66]
-  assign beats_Out_Payload_or_4 = 1'b0 | (beats_Out_Payload[4:0] == 5'd2); // @[InstructionFetch.cs:66]
-  assign index_add = index + 32'd1; // @[InstructionFetch.cs:76, InstructionFetch.cs:82]
-  assign Read_Valid = walker_Valid; // @[InstructionFetch.cs:46]
-  assign Read_Address = walker_BurstAddress; // @[InstructionFetch.cs:47]
-  assign Read_Beats = walker_BurstBeats; // @[InstructionFetch.cs:48]
-  assign Valid = beats_Out_Valid & half; // @[InstructionFetch.cs:84]
-  assign Instruction = {beats_Out_Payload, low}; // @[InstructionFetch.cs:85]
-  assign Index = index; // @[InstructionFetch.cs:86]
-  assign Exhausted = exhausted; // @[InstructionFetch.cs:87]
-  assign Misaligned = Start & (~ProgramAddress_eq); // @[InstructionFetch.cs:52]
-  assign Class = class_; // @[InstructionFetch.cs:88]
-  assign beats_In_Payload = Read_Data; // @[InstructionFetch.cs:51]
-  assign beats_In_Valid = Read_DataValid; // @[InstructionFetch.cs:50]
-  assign beats_Out_Ready = beats_Out_Valid & ((~half) | Ready); // @[InstructionFetch.cs:62]
-  assign beats_Clear = Start; // @[InstructionFetch.cs:34]
-  assign walker_Start = Start; // @[InstructionFetch.cs:38]
-  assign walker_Abort = Start; // @[InstructionFetch.cs:39]
-  assign walker_Address = ProgramAddress; // @[InstructionFetch.cs:40]
-  assign walker_RunBytes = ProgramAddress_eq ? ProgramLength_cat[47:0] : 48'd0; // @[InstructionFetch.cs:41]
-  assign walker_Runs = 16'd1; // @[InstructionFetch.cs:42]
-  assign walker_Stride = 32'd0; // @[InstructionFetch.cs:43]
-  assign walker_Freed = beats_Out_Valid & beats_Out_Ready; // @[InstructionFetch.cs:45]
-  assign walker_Arrived = Read_DataValid; // @[InstructionFetch.cs:44]
-  assign walker_Taken = Read_Valid & Read_Ready; // @[InstructionFetch.cs:49]
-  assign room_is_reserved = {beats_In_Ready, beats_Count, walker_Active}; // @[InstructionFetch.cs:89]
+  assign ProgramAddress_eq = ProgramAddress[4:0] == 5'd0; // @[InstructionFetch.cs:53]
+  assign ProgramLength_cat = {{16'd0, ProgramLength}, 5'd0}; // @[InstructionFetch.cs:42]
+  assign beats_Out_Payload_eq = beats_Out_Payload[4:0] == 5'd13; // @[InstructionFetch.cs:67]
+  assign beats_Out_Payload_eq_1 = beats_Out_Payload[4:0] == 5'd14; // @[InstructionFetch.cs:67]
+  assign beats_Out_Payload_eq_2 = beats_Out_Payload[4:0] == 5'd15; // @[InstructionFetch.cs:67]
+  assign beats_Out_Payload_or = (1'b0 | (beats_Out_Payload[4:0] == 5'd1)) | (beats_Out_Payload[4:0] == 5'd3); // @[InstructionFetch.cs:67]
+  assign beats_Out_Payload_or_1 = (1'b0 | (beats_Out_Payload[4:0] == 5'd4)) | (beats_Out_Payload[4:0] == 5'd5); // @[InstructionFetch.cs:67]
+  assign beats_Out_Payload_or_2 = 1'b0 | (beats_Out_Payload[4:0] == 5'd6); // @[InstructionFetch.cs:67]
+  assign beats_Out_Payload_or_3 = (((((1'b0 | (beats_Out_Payload[4:0] == 5'd7)) | (beats_Out_Payload[4:0] == 5'd8)) | (beats_Out_Payload[4:0] == 5'd9)) | (beats_Out_Payload[4:0] == 5'd10)) | (beats_Out_Payload[4:0] == 5'd11)) | (beats_Out_Payload[4:0] == 5'd12); // @[InstructionFetch.cs:67]
+  assign beats_Out_Payload_or_4 = 1'b0 | (beats_Out_Payload[4:0] == 5'd2); // @[InstructionFetch.cs:67]
+  assign index_add = index + 32'd1; // @[InstructionFetch.cs:77, InstructionFetch.cs:83]
+  assign Read_Valid = walker_Valid; // @[InstructionFetch.cs:47]
+  assign Read_Address = walker_BurstAddress; // @[InstructionFetch.cs:48]
+  assign Read_Beats = walker_BurstBeats; // @[InstructionFetch.cs:49]
+  assign Valid = beats_Out_Valid & half; // @[InstructionFetch.cs:85]
+  assign Instruction = {beats_Out_Payload, low}; // @[InstructionFetch.cs:86]
+  assign Index = index; // @[InstructionFetch.cs:87]
+  assign Exhausted = exhausted; // @[InstructionFetch.cs:88]
+  assign Misaligned = Start & (~ProgramAddress_eq); // @[InstructionFetch.cs:53]
+  assign Class = class_; // @[InstructionFetch.cs:89]
+  assign beats_In_Payload = Read_Data; // @[InstructionFetch.cs:52]
+  assign beats_In_Valid = Read_DataValid; // @[InstructionFetch.cs:51]
+  assign beats_Out_Ready = beats_Out_Valid & ((~half) | Ready); // @[InstructionFetch.cs:63]
+  assign beats_Clear = Start; // @[InstructionFetch.cs:35]
+  assign walker_Start = Start; // @[InstructionFetch.cs:39]
+  assign walker_Abort = Start | Stop; // @[InstructionFetch.cs:40]
+  assign walker_Address = ProgramAddress; // @[InstructionFetch.cs:41]
+  assign walker_RunBytes = ProgramAddress_eq ? ProgramLength_cat[47:0] : 48'd0; // @[InstructionFetch.cs:42]
+  assign walker_Runs = 16'd1; // @[InstructionFetch.cs:43]
+  assign walker_Stride = 32'd0; // @[InstructionFetch.cs:44]
+  assign walker_Freed = beats_Out_Valid & beats_Out_Ready; // @[InstructionFetch.cs:46]
+  assign walker_Arrived = Read_DataValid; // @[InstructionFetch.cs:45]
+  assign walker_Taken = Read_Valid & Read_Ready; // @[InstructionFetch.cs:50]
+  assign room_is_reserved = {beats_In_Ready, beats_Count, walker_Active}; // @[InstructionFetch.cs:90]
 
-  always @(posedge clk) begin // @[InstructionFetch.cs:65]
+  always @(posedge clk) begin // @[InstructionFetch.cs:66]
     if (beats_Out_Valid & (~half))
       low <= beats_Out_Payload;
   end
 
-  always @(posedge clk) begin // @[InstructionFetch.cs:66]
+  always @(posedge clk) begin // @[InstructionFetch.cs:67]
     if (beats_Out_Valid & (~half))
       class_ <= {(((((((beats_Out_Payload_eq | beats_Out_Payload_eq_1) | beats_Out_Payload_eq_2) | beats_Out_Payload_or) | beats_Out_Payload_or_1) | beats_Out_Payload_or_2) | beats_Out_Payload_or_3) | beats_Out_Payload_or_4), beats_Out_Payload_eq_2, beats_Out_Payload_eq_1, beats_Out_Payload_eq, beats_Out_Payload_or_4, beats_Out_Payload_or_3, beats_Out_Payload_or_2, beats_Out_Payload_or_1, beats_Out_Payload_or};
   end
 
-  always @(posedge clk) begin // @[InstructionFetch.cs:67, InstructionFetch.cs:68, InstructionFetch.cs:80]
+  always @(posedge clk) begin // @[InstructionFetch.cs:68, InstructionFetch.cs:69, InstructionFetch.cs:81]
     if (rst)
       half <= 1'b0;
     else
@@ -126,7 +127,7 @@ module InstructionFetch (
         half <= 1'b0;
   end
 
-  always @(posedge clk) begin // @[InstructionFetch.cs:75, InstructionFetch.cs:81]
+  always @(posedge clk) begin // @[InstructionFetch.cs:76, InstructionFetch.cs:82]
     if (rst)
       index <= 32'd0;
     else
@@ -136,7 +137,7 @@ module InstructionFetch (
         index <= index + 32'd1;
   end
 
-  always @(posedge clk) begin // @[InstructionFetch.cs:76, InstructionFetch.cs:82]
+  always @(posedge clk) begin // @[InstructionFetch.cs:77, InstructionFetch.cs:83]
     if (rst)
       exhausted <= 1'b0;
     else
@@ -146,7 +147,7 @@ module InstructionFetch (
         exhausted <= index_add == ProgramLength;
   end
 
-  Queue128x32Distributed beats ( // @[InstructionFetch.cs:33]
+  Queue128x32Distributed beats ( // @[InstructionFetch.cs:34]
     .clk(clk),
     .rst(rst),
     .In_Payload(beats_In_Payload),
@@ -159,7 +160,7 @@ module InstructionFetch (
     .Clear(beats_Clear)
   );
 
-  DmaBursts32x32r34 walker ( // @[InstructionFetch.cs:37]
+  DmaBursts32x32r34 walker ( // @[InstructionFetch.cs:38]
     .clk(clk),
     .rst(rst),
     .Start(walker_Start),

@@ -9,6 +9,7 @@ module WeightBuffer1024x128 (
   input wire [1023:0] FillPort_Bytes, // @[WeightBuffer.cs:28]
   input wire [8191:0] FillPort_Data, // @[WeightBuffer.cs:28]
   input wire FillPort_Done, // @[WeightBuffer.cs:28]
+  input wire FillPort_Clear, // @[WeightBuffer.cs:28]
   output wire FillPort_CanFill, // @[WeightBuffer.cs:28]
   input wire [6:0] DrainPort_Address, // @[WeightBuffer.cs:29]
   output wire [8191:0] DrainPort_Data, // @[WeightBuffer.cs:29]
@@ -19,1514 +20,1517 @@ module WeightBuffer1024x128 (
   reg fill_bank; // @[WeightBuffer.cs:31]
   reg full_0; // @[WeightBuffer.cs:32]
   reg full_1; // @[WeightBuffer.cs:33]
-  reg [127:0] read_0; // @[WeightBuffer.cs:57]
-  reg [127:0] read_1; // @[WeightBuffer.cs:57]
-  reg [127:0] read_2; // @[WeightBuffer.cs:57]
-  reg [127:0] read_3; // @[WeightBuffer.cs:57]
-  reg [127:0] read_4; // @[WeightBuffer.cs:57]
-  reg [127:0] read_5; // @[WeightBuffer.cs:57]
-  reg [127:0] read_6; // @[WeightBuffer.cs:57]
-  reg [127:0] read_7; // @[WeightBuffer.cs:57]
-  reg [127:0] read_8; // @[WeightBuffer.cs:57]
-  reg [127:0] read_9; // @[WeightBuffer.cs:57]
-  reg [127:0] read_10; // @[WeightBuffer.cs:57]
-  reg [127:0] read_11; // @[WeightBuffer.cs:57]
-  reg [127:0] read_12; // @[WeightBuffer.cs:57]
-  reg [127:0] read_13; // @[WeightBuffer.cs:57]
-  reg [127:0] read_14; // @[WeightBuffer.cs:57]
-  reg [127:0] read_15; // @[WeightBuffer.cs:57]
-  reg [127:0] read_16; // @[WeightBuffer.cs:57]
-  reg [127:0] read_17; // @[WeightBuffer.cs:57]
-  reg [127:0] read_18; // @[WeightBuffer.cs:57]
-  reg [127:0] read_19; // @[WeightBuffer.cs:57]
-  reg [127:0] read_20; // @[WeightBuffer.cs:57]
-  reg [127:0] read_21; // @[WeightBuffer.cs:57]
-  reg [127:0] read_22; // @[WeightBuffer.cs:57]
-  reg [127:0] read_23; // @[WeightBuffer.cs:57]
-  reg [127:0] read_24; // @[WeightBuffer.cs:57]
-  reg [127:0] read_25; // @[WeightBuffer.cs:57]
-  reg [127:0] read_26; // @[WeightBuffer.cs:57]
-  reg [127:0] read_27; // @[WeightBuffer.cs:57]
-  reg [127:0] read_28; // @[WeightBuffer.cs:57]
-  reg [127:0] read_29; // @[WeightBuffer.cs:57]
-  reg [127:0] read_30; // @[WeightBuffer.cs:57]
-  reg [127:0] read_31; // @[WeightBuffer.cs:57]
-  reg [127:0] read_32; // @[WeightBuffer.cs:57]
-  reg [127:0] read_33; // @[WeightBuffer.cs:57]
-  reg [127:0] read_34; // @[WeightBuffer.cs:57]
-  reg [127:0] read_35; // @[WeightBuffer.cs:57]
-  reg [127:0] read_36; // @[WeightBuffer.cs:57]
-  reg [127:0] read_37; // @[WeightBuffer.cs:57]
-  reg [127:0] read_38; // @[WeightBuffer.cs:57]
-  reg [127:0] read_39; // @[WeightBuffer.cs:57]
-  reg [127:0] read_40; // @[WeightBuffer.cs:57]
-  reg [127:0] read_41; // @[WeightBuffer.cs:57]
-  reg [127:0] read_42; // @[WeightBuffer.cs:57]
-  reg [127:0] read_43; // @[WeightBuffer.cs:57]
-  reg [127:0] read_44; // @[WeightBuffer.cs:57]
-  reg [127:0] read_45; // @[WeightBuffer.cs:57]
-  reg [127:0] read_46; // @[WeightBuffer.cs:57]
-  reg [127:0] read_47; // @[WeightBuffer.cs:57]
-  reg [127:0] read_48; // @[WeightBuffer.cs:57]
-  reg [127:0] read_49; // @[WeightBuffer.cs:57]
-  reg [127:0] read_50; // @[WeightBuffer.cs:57]
-  reg [127:0] read_51; // @[WeightBuffer.cs:57]
-  reg [127:0] read_52; // @[WeightBuffer.cs:57]
-  reg [127:0] read_53; // @[WeightBuffer.cs:57]
-  reg [127:0] read_54; // @[WeightBuffer.cs:57]
-  reg [127:0] read_55; // @[WeightBuffer.cs:57]
-  reg [127:0] read_56; // @[WeightBuffer.cs:57]
-  reg [127:0] read_57; // @[WeightBuffer.cs:57]
-  reg [127:0] read_58; // @[WeightBuffer.cs:57]
-  reg [127:0] read_59; // @[WeightBuffer.cs:57]
-  reg [127:0] read_60; // @[WeightBuffer.cs:57]
-  reg [127:0] read_61; // @[WeightBuffer.cs:57]
-  reg [127:0] read_62; // @[WeightBuffer.cs:57]
-  reg [127:0] read_63; // @[WeightBuffer.cs:57]
+  reg [127:0] read_0; // @[WeightBuffer.cs:64]
+  reg [127:0] read_1; // @[WeightBuffer.cs:64]
+  reg [127:0] read_2; // @[WeightBuffer.cs:64]
+  reg [127:0] read_3; // @[WeightBuffer.cs:64]
+  reg [127:0] read_4; // @[WeightBuffer.cs:64]
+  reg [127:0] read_5; // @[WeightBuffer.cs:64]
+  reg [127:0] read_6; // @[WeightBuffer.cs:64]
+  reg [127:0] read_7; // @[WeightBuffer.cs:64]
+  reg [127:0] read_8; // @[WeightBuffer.cs:64]
+  reg [127:0] read_9; // @[WeightBuffer.cs:64]
+  reg [127:0] read_10; // @[WeightBuffer.cs:64]
+  reg [127:0] read_11; // @[WeightBuffer.cs:64]
+  reg [127:0] read_12; // @[WeightBuffer.cs:64]
+  reg [127:0] read_13; // @[WeightBuffer.cs:64]
+  reg [127:0] read_14; // @[WeightBuffer.cs:64]
+  reg [127:0] read_15; // @[WeightBuffer.cs:64]
+  reg [127:0] read_16; // @[WeightBuffer.cs:64]
+  reg [127:0] read_17; // @[WeightBuffer.cs:64]
+  reg [127:0] read_18; // @[WeightBuffer.cs:64]
+  reg [127:0] read_19; // @[WeightBuffer.cs:64]
+  reg [127:0] read_20; // @[WeightBuffer.cs:64]
+  reg [127:0] read_21; // @[WeightBuffer.cs:64]
+  reg [127:0] read_22; // @[WeightBuffer.cs:64]
+  reg [127:0] read_23; // @[WeightBuffer.cs:64]
+  reg [127:0] read_24; // @[WeightBuffer.cs:64]
+  reg [127:0] read_25; // @[WeightBuffer.cs:64]
+  reg [127:0] read_26; // @[WeightBuffer.cs:64]
+  reg [127:0] read_27; // @[WeightBuffer.cs:64]
+  reg [127:0] read_28; // @[WeightBuffer.cs:64]
+  reg [127:0] read_29; // @[WeightBuffer.cs:64]
+  reg [127:0] read_30; // @[WeightBuffer.cs:64]
+  reg [127:0] read_31; // @[WeightBuffer.cs:64]
+  reg [127:0] read_32; // @[WeightBuffer.cs:64]
+  reg [127:0] read_33; // @[WeightBuffer.cs:64]
+  reg [127:0] read_34; // @[WeightBuffer.cs:64]
+  reg [127:0] read_35; // @[WeightBuffer.cs:64]
+  reg [127:0] read_36; // @[WeightBuffer.cs:64]
+  reg [127:0] read_37; // @[WeightBuffer.cs:64]
+  reg [127:0] read_38; // @[WeightBuffer.cs:64]
+  reg [127:0] read_39; // @[WeightBuffer.cs:64]
+  reg [127:0] read_40; // @[WeightBuffer.cs:64]
+  reg [127:0] read_41; // @[WeightBuffer.cs:64]
+  reg [127:0] read_42; // @[WeightBuffer.cs:64]
+  reg [127:0] read_43; // @[WeightBuffer.cs:64]
+  reg [127:0] read_44; // @[WeightBuffer.cs:64]
+  reg [127:0] read_45; // @[WeightBuffer.cs:64]
+  reg [127:0] read_46; // @[WeightBuffer.cs:64]
+  reg [127:0] read_47; // @[WeightBuffer.cs:64]
+  reg [127:0] read_48; // @[WeightBuffer.cs:64]
+  reg [127:0] read_49; // @[WeightBuffer.cs:64]
+  reg [127:0] read_50; // @[WeightBuffer.cs:64]
+  reg [127:0] read_51; // @[WeightBuffer.cs:64]
+  reg [127:0] read_52; // @[WeightBuffer.cs:64]
+  reg [127:0] read_53; // @[WeightBuffer.cs:64]
+  reg [127:0] read_54; // @[WeightBuffer.cs:64]
+  reg [127:0] read_55; // @[WeightBuffer.cs:64]
+  reg [127:0] read_56; // @[WeightBuffer.cs:64]
+  reg [127:0] read_57; // @[WeightBuffer.cs:64]
+  reg [127:0] read_58; // @[WeightBuffer.cs:64]
+  reg [127:0] read_59; // @[WeightBuffer.cs:64]
+  reg [127:0] read_60; // @[WeightBuffer.cs:64]
+  reg [127:0] read_61; // @[WeightBuffer.cs:64]
+  reg [127:0] read_62; // @[WeightBuffer.cs:64]
+  reg [127:0] read_63; // @[WeightBuffer.cs:64]
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire fill_bank_not; // @[WeightBuffer.cs:41]
-  wire full_1_and; // @[WeightBuffer.cs:41]
-  wire full_0_and; // @[WeightBuffer.cs:41]
-  wire [127:0] FillPort_Data_15_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_31_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_1; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_47_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_2; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_63_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_3; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_79_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_4; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_95_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_5; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_111_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_6; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_127_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_7; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_143_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_8; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_159_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_9; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_175_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_10; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_191_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_11; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_207_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_12; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_223_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_13; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_239_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_14; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_255_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_15; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_271_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_16; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_287_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_17; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_303_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_18; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_319_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_19; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_335_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_20; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_351_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_21; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_367_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_22; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_383_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_23; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_399_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_24; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_415_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_25; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_431_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_26; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_447_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_27; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_463_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_28; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_479_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_29; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_495_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_30; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_511_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_31; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_527_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_32; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_543_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_33; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_559_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_34; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_575_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_35; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_591_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_36; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_607_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_37; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_623_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_38; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_639_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_39; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_655_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_40; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_671_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_41; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_687_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_42; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_703_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_43; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_719_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_44; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_735_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_45; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_751_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_46; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_767_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_47; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_783_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_48; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_799_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_49; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_815_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_50; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_831_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_51; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_847_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_52; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_863_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_53; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_879_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_54; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_895_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_55; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_911_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_56; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_927_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_57; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_943_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_58; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_959_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_59; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_975_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_60; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_991_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_61; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_1007_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_62; // @[WeightBuffer.cs:56]
-  wire [127:0] FillPort_Data_1023_cat; // @[WeightBuffer.cs:56]
-  wire [15:0] FillPort_Bytes_bits_63; // @[WeightBuffer.cs:56]
+  wire fill_bank_not; // @[WeightBuffer.cs:41, WeightBuffer.cs:47]
+  wire full_1_and; // @[WeightBuffer.cs:41, WeightBuffer.cs:47]
+  wire full_0_and; // @[WeightBuffer.cs:41, WeightBuffer.cs:47]
+  wire [127:0] FillPort_Data_15_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_31_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_1; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_47_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_2; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_63_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_3; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_79_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_4; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_95_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_5; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_111_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_6; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_127_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_7; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_143_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_8; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_159_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_9; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_175_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_10; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_191_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_11; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_207_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_12; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_223_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_13; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_239_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_14; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_255_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_15; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_271_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_16; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_287_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_17; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_303_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_18; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_319_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_19; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_335_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_20; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_351_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_21; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_367_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_22; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_383_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_23; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_399_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_24; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_415_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_25; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_431_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_26; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_447_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_27; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_463_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_28; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_479_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_29; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_495_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_30; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_511_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_31; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_527_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_32; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_543_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_33; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_559_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_34; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_575_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_35; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_591_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_36; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_607_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_37; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_623_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_38; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_639_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_39; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_655_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_40; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_671_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_41; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_687_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_42; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_703_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_43; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_719_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_44; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_735_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_45; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_751_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_46; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_767_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_47; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_783_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_48; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_799_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_49; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_815_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_50; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_831_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_51; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_847_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_52; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_863_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_53; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_879_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_54; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_895_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_55; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_911_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_56; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_927_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_57; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_943_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_58; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_959_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_59; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_975_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_60; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_991_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_61; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_1007_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_62; // @[WeightBuffer.cs:63]
+  wire [127:0] FillPort_Data_1023_cat; // @[WeightBuffer.cs:63]
+  wire [15:0] FillPort_Bytes_bits_63; // @[WeightBuffer.cs:63]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  (* ram_style = "block" *) reg [127:0] banks_0 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_0 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_1 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_1 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_2 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_2 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_3 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_3 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_4 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_4 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_5 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_5 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_6 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_6 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_7 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_7 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_8 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_8 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_9 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_9 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_10 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_10 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_11 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_11 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_12 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_12 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_13 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_13 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_14 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_14 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_15 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_15 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_16 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_16 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_17 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_17 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_18 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_18 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_19 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_19 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_20 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_20 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_21 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_21 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_22 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_22 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_23 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_23 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_24 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_24 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_25 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_25 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_26 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_26 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_27 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_27 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_28 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_28 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_29 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_29 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_30 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_30 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_31 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_31 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_32 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_32 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_33 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_33 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_34 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_34 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_35 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_35 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_36 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_36 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_37 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_37 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_38 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_38 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_39 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_39 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_40 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_40 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_41 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_41 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_42 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_42 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_43 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_43 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_44 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_44 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_45 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_45 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_46 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_46 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_47 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_47 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_48 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_48 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_49 [0:255]; // @[WeightBuffer.cs:55]
+  (* ram_style = "block" *) reg [127:0] banks_49 [0:255]; // @[WeightBuffer.cs:62]
 
-  (* ram_style = "block" *) reg [127:0] banks_50 [0:255]; // @[WeightBuffer.cs:55]
-
-  (* ram_style = "block" *) reg [127:0] banks_51 [0:255]; // @[WeightBuffer.cs:55]
-
-  (* ram_style = "block" *) reg [127:0] banks_52 [0:255]; // @[WeightBuffer.cs:55]
-
-  (* ram_style = "block" *) reg [127:0] banks_53 [0:255]; // @[WeightBuffer.cs:55]
-
-  (* ram_style = "block" *) reg [127:0] banks_54 [0:255]; // @[WeightBuffer.cs:55]
-
-  (* ram_style = "block" *) reg [127:0] banks_55 [0:255]; // @[WeightBuffer.cs:55]
-
-  (* ram_style = "block" *) reg [127:0] banks_56 [0:255]; // @[WeightBuffer.cs:55]
-
-  (* ram_style = "block" *) reg [127:0] banks_57 [0:255]; // @[WeightBuffer.cs:55]
-
-  (* ram_style = "block" *) reg [127:0] banks_58 [0:255]; // @[WeightBuffer.cs:55]
-
-  (* ram_style = "block" *) reg [127:0] banks_59 [0:255]; // @[WeightBuffer.cs:55]
-
-  (* ram_style = "block" *) reg [127:0] banks_60 [0:255]; // @[WeightBuffer.cs:55]
-
-  (* ram_style = "block" *) reg [127:0] banks_61 [0:255]; // @[WeightBuffer.cs:55]
-
-  (* ram_style = "block" *) reg [127:0] banks_62 [0:255]; // @[WeightBuffer.cs:55]
-
-  (* ram_style = "block" *) reg [127:0] banks_63 [0:255]; // @[WeightBuffer.cs:55]
-
-  assign fill_bank_not = ~fill_bank; // @[WeightBuffer.cs:41]
-  assign full_1_and = (full_1 | (FillPort_Done & fill_bank)) & (~(DrainPort_Done & fill_bank_not)); // @[WeightBuffer.cs:41]
-  assign full_0_and = (full_0 | (FillPort_Done & (~fill_bank))) & (~(DrainPort_Done & (~fill_bank_not))); // @[WeightBuffer.cs:41]
-  assign FillPort_Data_15_cat = {FillPort_Data[127:120], FillPort_Data[119:112], FillPort_Data[111:104], FillPort_Data[103:96], FillPort_Data[95:88], FillPort_Data[87:80], FillPort_Data[79:72], FillPort_Data[71:64], FillPort_Data[63:56], FillPort_Data[55:48], FillPort_Data[47:40], FillPort_Data[39:32], FillPort_Data[31:24], FillPort_Data[23:16], FillPort_Data[15:8], FillPort_Data[7:0]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits = FillPort_Bytes[15:0]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_31_cat = {FillPort_Data[255:248], FillPort_Data[247:240], FillPort_Data[239:232], FillPort_Data[231:224], FillPort_Data[223:216], FillPort_Data[215:208], FillPort_Data[207:200], FillPort_Data[199:192], FillPort_Data[191:184], FillPort_Data[183:176], FillPort_Data[175:168], FillPort_Data[167:160], FillPort_Data[159:152], FillPort_Data[151:144], FillPort_Data[143:136], FillPort_Data[135:128]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_1 = FillPort_Bytes[31:16]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_47_cat = {FillPort_Data[383:376], FillPort_Data[375:368], FillPort_Data[367:360], FillPort_Data[359:352], FillPort_Data[351:344], FillPort_Data[343:336], FillPort_Data[335:328], FillPort_Data[327:320], FillPort_Data[319:312], FillPort_Data[311:304], FillPort_Data[303:296], FillPort_Data[295:288], FillPort_Data[287:280], FillPort_Data[279:272], FillPort_Data[271:264], FillPort_Data[263:256]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_2 = FillPort_Bytes[47:32]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_63_cat = {FillPort_Data[511:504], FillPort_Data[503:496], FillPort_Data[495:488], FillPort_Data[487:480], FillPort_Data[479:472], FillPort_Data[471:464], FillPort_Data[463:456], FillPort_Data[455:448], FillPort_Data[447:440], FillPort_Data[439:432], FillPort_Data[431:424], FillPort_Data[423:416], FillPort_Data[415:408], FillPort_Data[407:400], FillPort_Data[399:392], FillPort_Data[391:384]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_3 = FillPort_Bytes[63:48]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_79_cat = {FillPort_Data[639:632], FillPort_Data[631:624], FillPort_Data[623:616], FillPort_Data[615:608], FillPort_Data[607:600], FillPort_Data[599:592], FillPort_Data[591:584], FillPort_Data[583:576], FillPort_Data[575:568], FillPort_Data[567:560], FillPort_Data[559:552], FillPort_Data[551:544], FillPort_Data[543:536], FillPort_Data[535:528], FillPort_Data[527:520], FillPort_Data[519:512]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_4 = FillPort_Bytes[79:64]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_95_cat = {FillPort_Data[767:760], FillPort_Data[759:752], FillPort_Data[751:744], FillPort_Data[743:736], FillPort_Data[735:728], FillPort_Data[727:720], FillPort_Data[719:712], FillPort_Data[711:704], FillPort_Data[703:696], FillPort_Data[695:688], FillPort_Data[687:680], FillPort_Data[679:672], FillPort_Data[671:664], FillPort_Data[663:656], FillPort_Data[655:648], FillPort_Data[647:640]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_5 = FillPort_Bytes[95:80]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_111_cat = {FillPort_Data[895:888], FillPort_Data[887:880], FillPort_Data[879:872], FillPort_Data[871:864], FillPort_Data[863:856], FillPort_Data[855:848], FillPort_Data[847:840], FillPort_Data[839:832], FillPort_Data[831:824], FillPort_Data[823:816], FillPort_Data[815:808], FillPort_Data[807:800], FillPort_Data[799:792], FillPort_Data[791:784], FillPort_Data[783:776], FillPort_Data[775:768]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_6 = FillPort_Bytes[111:96]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_127_cat = {FillPort_Data[1023:1016], FillPort_Data[1015:1008], FillPort_Data[1007:1000], FillPort_Data[999:992], FillPort_Data[991:984], FillPort_Data[983:976], FillPort_Data[975:968], FillPort_Data[967:960], FillPort_Data[959:952], FillPort_Data[951:944], FillPort_Data[943:936], FillPort_Data[935:928], FillPort_Data[927:920], FillPort_Data[919:912], FillPort_Data[911:904], FillPort_Data[903:896]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_7 = FillPort_Bytes[127:112]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_143_cat = {FillPort_Data[1151:1144], FillPort_Data[1143:1136], FillPort_Data[1135:1128], FillPort_Data[1127:1120], FillPort_Data[1119:1112], FillPort_Data[1111:1104], FillPort_Data[1103:1096], FillPort_Data[1095:1088], FillPort_Data[1087:1080], FillPort_Data[1079:1072], FillPort_Data[1071:1064], FillPort_Data[1063:1056], FillPort_Data[1055:1048], FillPort_Data[1047:1040], FillPort_Data[1039:1032], FillPort_Data[1031:1024]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_8 = FillPort_Bytes[143:128]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_159_cat = {FillPort_Data[1279:1272], FillPort_Data[1271:1264], FillPort_Data[1263:1256], FillPort_Data[1255:1248], FillPort_Data[1247:1240], FillPort_Data[1239:1232], FillPort_Data[1231:1224], FillPort_Data[1223:1216], FillPort_Data[1215:1208], FillPort_Data[1207:1200], FillPort_Data[1199:1192], FillPort_Data[1191:1184], FillPort_Data[1183:1176], FillPort_Data[1175:1168], FillPort_Data[1167:1160], FillPort_Data[1159:1152]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_9 = FillPort_Bytes[159:144]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_175_cat = {FillPort_Data[1407:1400], FillPort_Data[1399:1392], FillPort_Data[1391:1384], FillPort_Data[1383:1376], FillPort_Data[1375:1368], FillPort_Data[1367:1360], FillPort_Data[1359:1352], FillPort_Data[1351:1344], FillPort_Data[1343:1336], FillPort_Data[1335:1328], FillPort_Data[1327:1320], FillPort_Data[1319:1312], FillPort_Data[1311:1304], FillPort_Data[1303:1296], FillPort_Data[1295:1288], FillPort_Data[1287:1280]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_10 = FillPort_Bytes[175:160]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_191_cat = {FillPort_Data[1535:1528], FillPort_Data[1527:1520], FillPort_Data[1519:1512], FillPort_Data[1511:1504], FillPort_Data[1503:1496], FillPort_Data[1495:1488], FillPort_Data[1487:1480], FillPort_Data[1479:1472], FillPort_Data[1471:1464], FillPort_Data[1463:1456], FillPort_Data[1455:1448], FillPort_Data[1447:1440], FillPort_Data[1439:1432], FillPort_Data[1431:1424], FillPort_Data[1423:1416], FillPort_Data[1415:1408]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_11 = FillPort_Bytes[191:176]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_207_cat = {FillPort_Data[1663:1656], FillPort_Data[1655:1648], FillPort_Data[1647:1640], FillPort_Data[1639:1632], FillPort_Data[1631:1624], FillPort_Data[1623:1616], FillPort_Data[1615:1608], FillPort_Data[1607:1600], FillPort_Data[1599:1592], FillPort_Data[1591:1584], FillPort_Data[1583:1576], FillPort_Data[1575:1568], FillPort_Data[1567:1560], FillPort_Data[1559:1552], FillPort_Data[1551:1544], FillPort_Data[1543:1536]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_12 = FillPort_Bytes[207:192]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_223_cat = {FillPort_Data[1791:1784], FillPort_Data[1783:1776], FillPort_Data[1775:1768], FillPort_Data[1767:1760], FillPort_Data[1759:1752], FillPort_Data[1751:1744], FillPort_Data[1743:1736], FillPort_Data[1735:1728], FillPort_Data[1727:1720], FillPort_Data[1719:1712], FillPort_Data[1711:1704], FillPort_Data[1703:1696], FillPort_Data[1695:1688], FillPort_Data[1687:1680], FillPort_Data[1679:1672], FillPort_Data[1671:1664]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_13 = FillPort_Bytes[223:208]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_239_cat = {FillPort_Data[1919:1912], FillPort_Data[1911:1904], FillPort_Data[1903:1896], FillPort_Data[1895:1888], FillPort_Data[1887:1880], FillPort_Data[1879:1872], FillPort_Data[1871:1864], FillPort_Data[1863:1856], FillPort_Data[1855:1848], FillPort_Data[1847:1840], FillPort_Data[1839:1832], FillPort_Data[1831:1824], FillPort_Data[1823:1816], FillPort_Data[1815:1808], FillPort_Data[1807:1800], FillPort_Data[1799:1792]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_14 = FillPort_Bytes[239:224]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_255_cat = {FillPort_Data[2047:2040], FillPort_Data[2039:2032], FillPort_Data[2031:2024], FillPort_Data[2023:2016], FillPort_Data[2015:2008], FillPort_Data[2007:2000], FillPort_Data[1999:1992], FillPort_Data[1991:1984], FillPort_Data[1983:1976], FillPort_Data[1975:1968], FillPort_Data[1967:1960], FillPort_Data[1959:1952], FillPort_Data[1951:1944], FillPort_Data[1943:1936], FillPort_Data[1935:1928], FillPort_Data[1927:1920]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_15 = FillPort_Bytes[255:240]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_271_cat = {FillPort_Data[2175:2168], FillPort_Data[2167:2160], FillPort_Data[2159:2152], FillPort_Data[2151:2144], FillPort_Data[2143:2136], FillPort_Data[2135:2128], FillPort_Data[2127:2120], FillPort_Data[2119:2112], FillPort_Data[2111:2104], FillPort_Data[2103:2096], FillPort_Data[2095:2088], FillPort_Data[2087:2080], FillPort_Data[2079:2072], FillPort_Data[2071:2064], FillPort_Data[2063:2056], FillPort_Data[2055:2048]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_16 = FillPort_Bytes[271:256]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_287_cat = {FillPort_Data[2303:2296], FillPort_Data[2295:2288], FillPort_Data[2287:2280], FillPort_Data[2279:2272], FillPort_Data[2271:2264], FillPort_Data[2263:2256], FillPort_Data[2255:2248], FillPort_Data[2247:2240], FillPort_Data[2239:2232], FillPort_Data[2231:2224], FillPort_Data[2223:2216], FillPort_Data[2215:2208], FillPort_Data[2207:2200], FillPort_Data[2199:2192], FillPort_Data[2191:2184], FillPort_Data[2183:2176]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_17 = FillPort_Bytes[287:272]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_303_cat = {FillPort_Data[2431:2424], FillPort_Data[2423:2416], FillPort_Data[2415:2408], FillPort_Data[2407:2400], FillPort_Data[2399:2392], FillPort_Data[2391:2384], FillPort_Data[2383:2376], FillPort_Data[2375:2368], FillPort_Data[2367:2360], FillPort_Data[2359:2352], FillPort_Data[2351:2344], FillPort_Data[2343:2336], FillPort_Data[2335:2328], FillPort_Data[2327:2320], FillPort_Data[2319:2312], FillPort_Data[2311:2304]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_18 = FillPort_Bytes[303:288]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_319_cat = {FillPort_Data[2559:2552], FillPort_Data[2551:2544], FillPort_Data[2543:2536], FillPort_Data[2535:2528], FillPort_Data[2527:2520], FillPort_Data[2519:2512], FillPort_Data[2511:2504], FillPort_Data[2503:2496], FillPort_Data[2495:2488], FillPort_Data[2487:2480], FillPort_Data[2479:2472], FillPort_Data[2471:2464], FillPort_Data[2463:2456], FillPort_Data[2455:2448], FillPort_Data[2447:2440], FillPort_Data[2439:2432]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_19 = FillPort_Bytes[319:304]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_335_cat = {FillPort_Data[2687:2680], FillPort_Data[2679:2672], FillPort_Data[2671:2664], FillPort_Data[2663:2656], FillPort_Data[2655:2648], FillPort_Data[2647:2640], FillPort_Data[2639:2632], FillPort_Data[2631:2624], FillPort_Data[2623:2616], FillPort_Data[2615:2608], FillPort_Data[2607:2600], FillPort_Data[2599:2592], FillPort_Data[2591:2584], FillPort_Data[2583:2576], FillPort_Data[2575:2568], FillPort_Data[2567:2560]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_20 = FillPort_Bytes[335:320]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_351_cat = {FillPort_Data[2815:2808], FillPort_Data[2807:2800], FillPort_Data[2799:2792], FillPort_Data[2791:2784], FillPort_Data[2783:2776], FillPort_Data[2775:2768], FillPort_Data[2767:2760], FillPort_Data[2759:2752], FillPort_Data[2751:2744], FillPort_Data[2743:2736], FillPort_Data[2735:2728], FillPort_Data[2727:2720], FillPort_Data[2719:2712], FillPort_Data[2711:2704], FillPort_Data[2703:2696], FillPort_Data[2695:2688]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_21 = FillPort_Bytes[351:336]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_367_cat = {FillPort_Data[2943:2936], FillPort_Data[2935:2928], FillPort_Data[2927:2920], FillPort_Data[2919:2912], FillPort_Data[2911:2904], FillPort_Data[2903:2896], FillPort_Data[2895:2888], FillPort_Data[2887:2880], FillPort_Data[2879:2872], FillPort_Data[2871:2864], FillPort_Data[2863:2856], FillPort_Data[2855:2848], FillPort_Data[2847:2840], FillPort_Data[2839:2832], FillPort_Data[2831:2824], FillPort_Data[2823:2816]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_22 = FillPort_Bytes[367:352]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_383_cat = {FillPort_Data[3071:3064], FillPort_Data[3063:3056], FillPort_Data[3055:3048], FillPort_Data[3047:3040], FillPort_Data[3039:3032], FillPort_Data[3031:3024], FillPort_Data[3023:3016], FillPort_Data[3015:3008], FillPort_Data[3007:3000], FillPort_Data[2999:2992], FillPort_Data[2991:2984], FillPort_Data[2983:2976], FillPort_Data[2975:2968], FillPort_Data[2967:2960], FillPort_Data[2959:2952], FillPort_Data[2951:2944]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_23 = FillPort_Bytes[383:368]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_399_cat = {FillPort_Data[3199:3192], FillPort_Data[3191:3184], FillPort_Data[3183:3176], FillPort_Data[3175:3168], FillPort_Data[3167:3160], FillPort_Data[3159:3152], FillPort_Data[3151:3144], FillPort_Data[3143:3136], FillPort_Data[3135:3128], FillPort_Data[3127:3120], FillPort_Data[3119:3112], FillPort_Data[3111:3104], FillPort_Data[3103:3096], FillPort_Data[3095:3088], FillPort_Data[3087:3080], FillPort_Data[3079:3072]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_24 = FillPort_Bytes[399:384]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_415_cat = {FillPort_Data[3327:3320], FillPort_Data[3319:3312], FillPort_Data[3311:3304], FillPort_Data[3303:3296], FillPort_Data[3295:3288], FillPort_Data[3287:3280], FillPort_Data[3279:3272], FillPort_Data[3271:3264], FillPort_Data[3263:3256], FillPort_Data[3255:3248], FillPort_Data[3247:3240], FillPort_Data[3239:3232], FillPort_Data[3231:3224], FillPort_Data[3223:3216], FillPort_Data[3215:3208], FillPort_Data[3207:3200]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_25 = FillPort_Bytes[415:400]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_431_cat = {FillPort_Data[3455:3448], FillPort_Data[3447:3440], FillPort_Data[3439:3432], FillPort_Data[3431:3424], FillPort_Data[3423:3416], FillPort_Data[3415:3408], FillPort_Data[3407:3400], FillPort_Data[3399:3392], FillPort_Data[3391:3384], FillPort_Data[3383:3376], FillPort_Data[3375:3368], FillPort_Data[3367:3360], FillPort_Data[3359:3352], FillPort_Data[3351:3344], FillPort_Data[3343:3336], FillPort_Data[3335:3328]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_26 = FillPort_Bytes[431:416]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_447_cat = {FillPort_Data[3583:3576], FillPort_Data[3575:3568], FillPort_Data[3567:3560], FillPort_Data[3559:3552], FillPort_Data[3551:3544], FillPort_Data[3543:3536], FillPort_Data[3535:3528], FillPort_Data[3527:3520], FillPort_Data[3519:3512], FillPort_Data[3511:3504], FillPort_Data[3503:3496], FillPort_Data[3495:3488], FillPort_Data[3487:3480], FillPort_Data[3479:3472], FillPort_Data[3471:3464], FillPort_Data[3463:3456]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_27 = FillPort_Bytes[447:432]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_463_cat = {FillPort_Data[3711:3704], FillPort_Data[3703:3696], FillPort_Data[3695:3688], FillPort_Data[3687:3680], FillPort_Data[3679:3672], FillPort_Data[3671:3664], FillPort_Data[3663:3656], FillPort_Data[3655:3648], FillPort_Data[3647:3640], FillPort_Data[3639:3632], FillPort_Data[3631:3624], FillPort_Data[3623:3616], FillPort_Data[3615:3608], FillPort_Data[3607:3600], FillPort_Data[3599:3592], FillPort_Data[3591:3584]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_28 = FillPort_Bytes[463:448]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_479_cat = {FillPort_Data[3839:3832], FillPort_Data[3831:3824], FillPort_Data[3823:3816], FillPort_Data[3815:3808], FillPort_Data[3807:3800], FillPort_Data[3799:3792], FillPort_Data[3791:3784], FillPort_Data[3783:3776], FillPort_Data[3775:3768], FillPort_Data[3767:3760], FillPort_Data[3759:3752], FillPort_Data[3751:3744], FillPort_Data[3743:3736], FillPort_Data[3735:3728], FillPort_Data[3727:3720], FillPort_Data[3719:3712]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_29 = FillPort_Bytes[479:464]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_495_cat = {FillPort_Data[3967:3960], FillPort_Data[3959:3952], FillPort_Data[3951:3944], FillPort_Data[3943:3936], FillPort_Data[3935:3928], FillPort_Data[3927:3920], FillPort_Data[3919:3912], FillPort_Data[3911:3904], FillPort_Data[3903:3896], FillPort_Data[3895:3888], FillPort_Data[3887:3880], FillPort_Data[3879:3872], FillPort_Data[3871:3864], FillPort_Data[3863:3856], FillPort_Data[3855:3848], FillPort_Data[3847:3840]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_30 = FillPort_Bytes[495:480]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_511_cat = {FillPort_Data[4095:4088], FillPort_Data[4087:4080], FillPort_Data[4079:4072], FillPort_Data[4071:4064], FillPort_Data[4063:4056], FillPort_Data[4055:4048], FillPort_Data[4047:4040], FillPort_Data[4039:4032], FillPort_Data[4031:4024], FillPort_Data[4023:4016], FillPort_Data[4015:4008], FillPort_Data[4007:4000], FillPort_Data[3999:3992], FillPort_Data[3991:3984], FillPort_Data[3983:3976], FillPort_Data[3975:3968]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_31 = FillPort_Bytes[511:496]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_527_cat = {FillPort_Data[4223:4216], FillPort_Data[4215:4208], FillPort_Data[4207:4200], FillPort_Data[4199:4192], FillPort_Data[4191:4184], FillPort_Data[4183:4176], FillPort_Data[4175:4168], FillPort_Data[4167:4160], FillPort_Data[4159:4152], FillPort_Data[4151:4144], FillPort_Data[4143:4136], FillPort_Data[4135:4128], FillPort_Data[4127:4120], FillPort_Data[4119:4112], FillPort_Data[4111:4104], FillPort_Data[4103:4096]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_32 = FillPort_Bytes[527:512]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_543_cat = {FillPort_Data[4351:4344], FillPort_Data[4343:4336], FillPort_Data[4335:4328], FillPort_Data[4327:4320], FillPort_Data[4319:4312], FillPort_Data[4311:4304], FillPort_Data[4303:4296], FillPort_Data[4295:4288], FillPort_Data[4287:4280], FillPort_Data[4279:4272], FillPort_Data[4271:4264], FillPort_Data[4263:4256], FillPort_Data[4255:4248], FillPort_Data[4247:4240], FillPort_Data[4239:4232], FillPort_Data[4231:4224]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_33 = FillPort_Bytes[543:528]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_559_cat = {FillPort_Data[4479:4472], FillPort_Data[4471:4464], FillPort_Data[4463:4456], FillPort_Data[4455:4448], FillPort_Data[4447:4440], FillPort_Data[4439:4432], FillPort_Data[4431:4424], FillPort_Data[4423:4416], FillPort_Data[4415:4408], FillPort_Data[4407:4400], FillPort_Data[4399:4392], FillPort_Data[4391:4384], FillPort_Data[4383:4376], FillPort_Data[4375:4368], FillPort_Data[4367:4360], FillPort_Data[4359:4352]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_34 = FillPort_Bytes[559:544]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_575_cat = {FillPort_Data[4607:4600], FillPort_Data[4599:4592], FillPort_Data[4591:4584], FillPort_Data[4583:4576], FillPort_Data[4575:4568], FillPort_Data[4567:4560], FillPort_Data[4559:4552], FillPort_Data[4551:4544], FillPort_Data[4543:4536], FillPort_Data[4535:4528], FillPort_Data[4527:4520], FillPort_Data[4519:4512], FillPort_Data[4511:4504], FillPort_Data[4503:4496], FillPort_Data[4495:4488], FillPort_Data[4487:4480]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_35 = FillPort_Bytes[575:560]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_591_cat = {FillPort_Data[4735:4728], FillPort_Data[4727:4720], FillPort_Data[4719:4712], FillPort_Data[4711:4704], FillPort_Data[4703:4696], FillPort_Data[4695:4688], FillPort_Data[4687:4680], FillPort_Data[4679:4672], FillPort_Data[4671:4664], FillPort_Data[4663:4656], FillPort_Data[4655:4648], FillPort_Data[4647:4640], FillPort_Data[4639:4632], FillPort_Data[4631:4624], FillPort_Data[4623:4616], FillPort_Data[4615:4608]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_36 = FillPort_Bytes[591:576]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_607_cat = {FillPort_Data[4863:4856], FillPort_Data[4855:4848], FillPort_Data[4847:4840], FillPort_Data[4839:4832], FillPort_Data[4831:4824], FillPort_Data[4823:4816], FillPort_Data[4815:4808], FillPort_Data[4807:4800], FillPort_Data[4799:4792], FillPort_Data[4791:4784], FillPort_Data[4783:4776], FillPort_Data[4775:4768], FillPort_Data[4767:4760], FillPort_Data[4759:4752], FillPort_Data[4751:4744], FillPort_Data[4743:4736]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_37 = FillPort_Bytes[607:592]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_623_cat = {FillPort_Data[4991:4984], FillPort_Data[4983:4976], FillPort_Data[4975:4968], FillPort_Data[4967:4960], FillPort_Data[4959:4952], FillPort_Data[4951:4944], FillPort_Data[4943:4936], FillPort_Data[4935:4928], FillPort_Data[4927:4920], FillPort_Data[4919:4912], FillPort_Data[4911:4904], FillPort_Data[4903:4896], FillPort_Data[4895:4888], FillPort_Data[4887:4880], FillPort_Data[4879:4872], FillPort_Data[4871:4864]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_38 = FillPort_Bytes[623:608]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_639_cat = {FillPort_Data[5119:5112], FillPort_Data[5111:5104], FillPort_Data[5103:5096], FillPort_Data[5095:5088], FillPort_Data[5087:5080], FillPort_Data[5079:5072], FillPort_Data[5071:5064], FillPort_Data[5063:5056], FillPort_Data[5055:5048], FillPort_Data[5047:5040], FillPort_Data[5039:5032], FillPort_Data[5031:5024], FillPort_Data[5023:5016], FillPort_Data[5015:5008], FillPort_Data[5007:5000], FillPort_Data[4999:4992]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_39 = FillPort_Bytes[639:624]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_655_cat = {FillPort_Data[5247:5240], FillPort_Data[5239:5232], FillPort_Data[5231:5224], FillPort_Data[5223:5216], FillPort_Data[5215:5208], FillPort_Data[5207:5200], FillPort_Data[5199:5192], FillPort_Data[5191:5184], FillPort_Data[5183:5176], FillPort_Data[5175:5168], FillPort_Data[5167:5160], FillPort_Data[5159:5152], FillPort_Data[5151:5144], FillPort_Data[5143:5136], FillPort_Data[5135:5128], FillPort_Data[5127:5120]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_40 = FillPort_Bytes[655:640]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_671_cat = {FillPort_Data[5375:5368], FillPort_Data[5367:5360], FillPort_Data[5359:5352], FillPort_Data[5351:5344], FillPort_Data[5343:5336], FillPort_Data[5335:5328], FillPort_Data[5327:5320], FillPort_Data[5319:5312], FillPort_Data[5311:5304], FillPort_Data[5303:5296], FillPort_Data[5295:5288], FillPort_Data[5287:5280], FillPort_Data[5279:5272], FillPort_Data[5271:5264], FillPort_Data[5263:5256], FillPort_Data[5255:5248]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_41 = FillPort_Bytes[671:656]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_687_cat = {FillPort_Data[5503:5496], FillPort_Data[5495:5488], FillPort_Data[5487:5480], FillPort_Data[5479:5472], FillPort_Data[5471:5464], FillPort_Data[5463:5456], FillPort_Data[5455:5448], FillPort_Data[5447:5440], FillPort_Data[5439:5432], FillPort_Data[5431:5424], FillPort_Data[5423:5416], FillPort_Data[5415:5408], FillPort_Data[5407:5400], FillPort_Data[5399:5392], FillPort_Data[5391:5384], FillPort_Data[5383:5376]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_42 = FillPort_Bytes[687:672]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_703_cat = {FillPort_Data[5631:5624], FillPort_Data[5623:5616], FillPort_Data[5615:5608], FillPort_Data[5607:5600], FillPort_Data[5599:5592], FillPort_Data[5591:5584], FillPort_Data[5583:5576], FillPort_Data[5575:5568], FillPort_Data[5567:5560], FillPort_Data[5559:5552], FillPort_Data[5551:5544], FillPort_Data[5543:5536], FillPort_Data[5535:5528], FillPort_Data[5527:5520], FillPort_Data[5519:5512], FillPort_Data[5511:5504]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_43 = FillPort_Bytes[703:688]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_719_cat = {FillPort_Data[5759:5752], FillPort_Data[5751:5744], FillPort_Data[5743:5736], FillPort_Data[5735:5728], FillPort_Data[5727:5720], FillPort_Data[5719:5712], FillPort_Data[5711:5704], FillPort_Data[5703:5696], FillPort_Data[5695:5688], FillPort_Data[5687:5680], FillPort_Data[5679:5672], FillPort_Data[5671:5664], FillPort_Data[5663:5656], FillPort_Data[5655:5648], FillPort_Data[5647:5640], FillPort_Data[5639:5632]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_44 = FillPort_Bytes[719:704]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_735_cat = {FillPort_Data[5887:5880], FillPort_Data[5879:5872], FillPort_Data[5871:5864], FillPort_Data[5863:5856], FillPort_Data[5855:5848], FillPort_Data[5847:5840], FillPort_Data[5839:5832], FillPort_Data[5831:5824], FillPort_Data[5823:5816], FillPort_Data[5815:5808], FillPort_Data[5807:5800], FillPort_Data[5799:5792], FillPort_Data[5791:5784], FillPort_Data[5783:5776], FillPort_Data[5775:5768], FillPort_Data[5767:5760]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_45 = FillPort_Bytes[735:720]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_751_cat = {FillPort_Data[6015:6008], FillPort_Data[6007:6000], FillPort_Data[5999:5992], FillPort_Data[5991:5984], FillPort_Data[5983:5976], FillPort_Data[5975:5968], FillPort_Data[5967:5960], FillPort_Data[5959:5952], FillPort_Data[5951:5944], FillPort_Data[5943:5936], FillPort_Data[5935:5928], FillPort_Data[5927:5920], FillPort_Data[5919:5912], FillPort_Data[5911:5904], FillPort_Data[5903:5896], FillPort_Data[5895:5888]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_46 = FillPort_Bytes[751:736]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_767_cat = {FillPort_Data[6143:6136], FillPort_Data[6135:6128], FillPort_Data[6127:6120], FillPort_Data[6119:6112], FillPort_Data[6111:6104], FillPort_Data[6103:6096], FillPort_Data[6095:6088], FillPort_Data[6087:6080], FillPort_Data[6079:6072], FillPort_Data[6071:6064], FillPort_Data[6063:6056], FillPort_Data[6055:6048], FillPort_Data[6047:6040], FillPort_Data[6039:6032], FillPort_Data[6031:6024], FillPort_Data[6023:6016]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_47 = FillPort_Bytes[767:752]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_783_cat = {FillPort_Data[6271:6264], FillPort_Data[6263:6256], FillPort_Data[6255:6248], FillPort_Data[6247:6240], FillPort_Data[6239:6232], FillPort_Data[6231:6224], FillPort_Data[6223:6216], FillPort_Data[6215:6208], FillPort_Data[6207:6200], FillPort_Data[6199:6192], FillPort_Data[6191:6184], FillPort_Data[6183:6176], FillPort_Data[6175:6168], FillPort_Data[6167:6160], FillPort_Data[6159:6152], FillPort_Data[6151:6144]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_48 = FillPort_Bytes[783:768]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_799_cat = {FillPort_Data[6399:6392], FillPort_Data[6391:6384], FillPort_Data[6383:6376], FillPort_Data[6375:6368], FillPort_Data[6367:6360], FillPort_Data[6359:6352], FillPort_Data[6351:6344], FillPort_Data[6343:6336], FillPort_Data[6335:6328], FillPort_Data[6327:6320], FillPort_Data[6319:6312], FillPort_Data[6311:6304], FillPort_Data[6303:6296], FillPort_Data[6295:6288], FillPort_Data[6287:6280], FillPort_Data[6279:6272]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_49 = FillPort_Bytes[799:784]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_815_cat = {FillPort_Data[6527:6520], FillPort_Data[6519:6512], FillPort_Data[6511:6504], FillPort_Data[6503:6496], FillPort_Data[6495:6488], FillPort_Data[6487:6480], FillPort_Data[6479:6472], FillPort_Data[6471:6464], FillPort_Data[6463:6456], FillPort_Data[6455:6448], FillPort_Data[6447:6440], FillPort_Data[6439:6432], FillPort_Data[6431:6424], FillPort_Data[6423:6416], FillPort_Data[6415:6408], FillPort_Data[6407:6400]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_50 = FillPort_Bytes[815:800]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_831_cat = {FillPort_Data[6655:6648], FillPort_Data[6647:6640], FillPort_Data[6639:6632], FillPort_Data[6631:6624], FillPort_Data[6623:6616], FillPort_Data[6615:6608], FillPort_Data[6607:6600], FillPort_Data[6599:6592], FillPort_Data[6591:6584], FillPort_Data[6583:6576], FillPort_Data[6575:6568], FillPort_Data[6567:6560], FillPort_Data[6559:6552], FillPort_Data[6551:6544], FillPort_Data[6543:6536], FillPort_Data[6535:6528]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_51 = FillPort_Bytes[831:816]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_847_cat = {FillPort_Data[6783:6776], FillPort_Data[6775:6768], FillPort_Data[6767:6760], FillPort_Data[6759:6752], FillPort_Data[6751:6744], FillPort_Data[6743:6736], FillPort_Data[6735:6728], FillPort_Data[6727:6720], FillPort_Data[6719:6712], FillPort_Data[6711:6704], FillPort_Data[6703:6696], FillPort_Data[6695:6688], FillPort_Data[6687:6680], FillPort_Data[6679:6672], FillPort_Data[6671:6664], FillPort_Data[6663:6656]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_52 = FillPort_Bytes[847:832]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_863_cat = {FillPort_Data[6911:6904], FillPort_Data[6903:6896], FillPort_Data[6895:6888], FillPort_Data[6887:6880], FillPort_Data[6879:6872], FillPort_Data[6871:6864], FillPort_Data[6863:6856], FillPort_Data[6855:6848], FillPort_Data[6847:6840], FillPort_Data[6839:6832], FillPort_Data[6831:6824], FillPort_Data[6823:6816], FillPort_Data[6815:6808], FillPort_Data[6807:6800], FillPort_Data[6799:6792], FillPort_Data[6791:6784]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_53 = FillPort_Bytes[863:848]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_879_cat = {FillPort_Data[7039:7032], FillPort_Data[7031:7024], FillPort_Data[7023:7016], FillPort_Data[7015:7008], FillPort_Data[7007:7000], FillPort_Data[6999:6992], FillPort_Data[6991:6984], FillPort_Data[6983:6976], FillPort_Data[6975:6968], FillPort_Data[6967:6960], FillPort_Data[6959:6952], FillPort_Data[6951:6944], FillPort_Data[6943:6936], FillPort_Data[6935:6928], FillPort_Data[6927:6920], FillPort_Data[6919:6912]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_54 = FillPort_Bytes[879:864]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_895_cat = {FillPort_Data[7167:7160], FillPort_Data[7159:7152], FillPort_Data[7151:7144], FillPort_Data[7143:7136], FillPort_Data[7135:7128], FillPort_Data[7127:7120], FillPort_Data[7119:7112], FillPort_Data[7111:7104], FillPort_Data[7103:7096], FillPort_Data[7095:7088], FillPort_Data[7087:7080], FillPort_Data[7079:7072], FillPort_Data[7071:7064], FillPort_Data[7063:7056], FillPort_Data[7055:7048], FillPort_Data[7047:7040]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_55 = FillPort_Bytes[895:880]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_911_cat = {FillPort_Data[7295:7288], FillPort_Data[7287:7280], FillPort_Data[7279:7272], FillPort_Data[7271:7264], FillPort_Data[7263:7256], FillPort_Data[7255:7248], FillPort_Data[7247:7240], FillPort_Data[7239:7232], FillPort_Data[7231:7224], FillPort_Data[7223:7216], FillPort_Data[7215:7208], FillPort_Data[7207:7200], FillPort_Data[7199:7192], FillPort_Data[7191:7184], FillPort_Data[7183:7176], FillPort_Data[7175:7168]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_56 = FillPort_Bytes[911:896]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_927_cat = {FillPort_Data[7423:7416], FillPort_Data[7415:7408], FillPort_Data[7407:7400], FillPort_Data[7399:7392], FillPort_Data[7391:7384], FillPort_Data[7383:7376], FillPort_Data[7375:7368], FillPort_Data[7367:7360], FillPort_Data[7359:7352], FillPort_Data[7351:7344], FillPort_Data[7343:7336], FillPort_Data[7335:7328], FillPort_Data[7327:7320], FillPort_Data[7319:7312], FillPort_Data[7311:7304], FillPort_Data[7303:7296]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_57 = FillPort_Bytes[927:912]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_943_cat = {FillPort_Data[7551:7544], FillPort_Data[7543:7536], FillPort_Data[7535:7528], FillPort_Data[7527:7520], FillPort_Data[7519:7512], FillPort_Data[7511:7504], FillPort_Data[7503:7496], FillPort_Data[7495:7488], FillPort_Data[7487:7480], FillPort_Data[7479:7472], FillPort_Data[7471:7464], FillPort_Data[7463:7456], FillPort_Data[7455:7448], FillPort_Data[7447:7440], FillPort_Data[7439:7432], FillPort_Data[7431:7424]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_58 = FillPort_Bytes[943:928]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_959_cat = {FillPort_Data[7679:7672], FillPort_Data[7671:7664], FillPort_Data[7663:7656], FillPort_Data[7655:7648], FillPort_Data[7647:7640], FillPort_Data[7639:7632], FillPort_Data[7631:7624], FillPort_Data[7623:7616], FillPort_Data[7615:7608], FillPort_Data[7607:7600], FillPort_Data[7599:7592], FillPort_Data[7591:7584], FillPort_Data[7583:7576], FillPort_Data[7575:7568], FillPort_Data[7567:7560], FillPort_Data[7559:7552]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_59 = FillPort_Bytes[959:944]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_975_cat = {FillPort_Data[7807:7800], FillPort_Data[7799:7792], FillPort_Data[7791:7784], FillPort_Data[7783:7776], FillPort_Data[7775:7768], FillPort_Data[7767:7760], FillPort_Data[7759:7752], FillPort_Data[7751:7744], FillPort_Data[7743:7736], FillPort_Data[7735:7728], FillPort_Data[7727:7720], FillPort_Data[7719:7712], FillPort_Data[7711:7704], FillPort_Data[7703:7696], FillPort_Data[7695:7688], FillPort_Data[7687:7680]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_60 = FillPort_Bytes[975:960]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_991_cat = {FillPort_Data[7935:7928], FillPort_Data[7927:7920], FillPort_Data[7919:7912], FillPort_Data[7911:7904], FillPort_Data[7903:7896], FillPort_Data[7895:7888], FillPort_Data[7887:7880], FillPort_Data[7879:7872], FillPort_Data[7871:7864], FillPort_Data[7863:7856], FillPort_Data[7855:7848], FillPort_Data[7847:7840], FillPort_Data[7839:7832], FillPort_Data[7831:7824], FillPort_Data[7823:7816], FillPort_Data[7815:7808]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_61 = FillPort_Bytes[991:976]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_1007_cat = {FillPort_Data[8063:8056], FillPort_Data[8055:8048], FillPort_Data[8047:8040], FillPort_Data[8039:8032], FillPort_Data[8031:8024], FillPort_Data[8023:8016], FillPort_Data[8015:8008], FillPort_Data[8007:8000], FillPort_Data[7999:7992], FillPort_Data[7991:7984], FillPort_Data[7983:7976], FillPort_Data[7975:7968], FillPort_Data[7967:7960], FillPort_Data[7959:7952], FillPort_Data[7951:7944], FillPort_Data[7943:7936]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_62 = FillPort_Bytes[1007:992]; // @[WeightBuffer.cs:56]
-  assign FillPort_Data_1023_cat = {FillPort_Data[8191:8184], FillPort_Data[8183:8176], FillPort_Data[8175:8168], FillPort_Data[8167:8160], FillPort_Data[8159:8152], FillPort_Data[8151:8144], FillPort_Data[8143:8136], FillPort_Data[8135:8128], FillPort_Data[8127:8120], FillPort_Data[8119:8112], FillPort_Data[8111:8104], FillPort_Data[8103:8096], FillPort_Data[8095:8088], FillPort_Data[8087:8080], FillPort_Data[8079:8072], FillPort_Data[8071:8064]}; // @[WeightBuffer.cs:56]
-  assign FillPort_Bytes_bits_63 = FillPort_Bytes[1023:1008]; // @[WeightBuffer.cs:56]
-  assign FillPort_CanFill = ~(fill_bank ? full_1 : full_0); // @[WeightBuffer.cs:62]
-  assign DrainPort_Data[7:0] = read_0[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[15:8] = read_0[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[23:16] = read_0[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[31:24] = read_0[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[39:32] = read_0[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[47:40] = read_0[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[55:48] = read_0[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[63:56] = read_0[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[71:64] = read_0[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[79:72] = read_0[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[87:80] = read_0[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[95:88] = read_0[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[103:96] = read_0[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[111:104] = read_0[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[119:112] = read_0[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[127:120] = read_0[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[135:128] = read_1[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[143:136] = read_1[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[151:144] = read_1[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[159:152] = read_1[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[167:160] = read_1[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[175:168] = read_1[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[183:176] = read_1[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[191:184] = read_1[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[199:192] = read_1[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[207:200] = read_1[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[215:208] = read_1[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[223:216] = read_1[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[231:224] = read_1[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[239:232] = read_1[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[247:240] = read_1[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[255:248] = read_1[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[263:256] = read_2[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[271:264] = read_2[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[279:272] = read_2[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[287:280] = read_2[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[295:288] = read_2[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[303:296] = read_2[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[311:304] = read_2[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[319:312] = read_2[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[327:320] = read_2[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[335:328] = read_2[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[343:336] = read_2[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[351:344] = read_2[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[359:352] = read_2[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[367:360] = read_2[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[375:368] = read_2[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[383:376] = read_2[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[391:384] = read_3[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[399:392] = read_3[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[407:400] = read_3[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[415:408] = read_3[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[423:416] = read_3[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[431:424] = read_3[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[439:432] = read_3[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[447:440] = read_3[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[455:448] = read_3[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[463:456] = read_3[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[471:464] = read_3[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[479:472] = read_3[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[487:480] = read_3[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[495:488] = read_3[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[503:496] = read_3[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[511:504] = read_3[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[519:512] = read_4[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[527:520] = read_4[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[535:528] = read_4[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[543:536] = read_4[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[551:544] = read_4[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[559:552] = read_4[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[567:560] = read_4[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[575:568] = read_4[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[583:576] = read_4[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[591:584] = read_4[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[599:592] = read_4[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[607:600] = read_4[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[615:608] = read_4[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[623:616] = read_4[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[631:624] = read_4[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[639:632] = read_4[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[647:640] = read_5[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[655:648] = read_5[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[663:656] = read_5[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[671:664] = read_5[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[679:672] = read_5[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[687:680] = read_5[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[695:688] = read_5[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[703:696] = read_5[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[711:704] = read_5[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[719:712] = read_5[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[727:720] = read_5[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[735:728] = read_5[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[743:736] = read_5[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[751:744] = read_5[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[759:752] = read_5[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[767:760] = read_5[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[775:768] = read_6[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[783:776] = read_6[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[791:784] = read_6[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[799:792] = read_6[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[807:800] = read_6[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[815:808] = read_6[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[823:816] = read_6[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[831:824] = read_6[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[839:832] = read_6[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[847:840] = read_6[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[855:848] = read_6[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[863:856] = read_6[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[871:864] = read_6[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[879:872] = read_6[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[887:880] = read_6[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[895:888] = read_6[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[903:896] = read_7[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[911:904] = read_7[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[919:912] = read_7[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[927:920] = read_7[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[935:928] = read_7[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[943:936] = read_7[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[951:944] = read_7[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[959:952] = read_7[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[967:960] = read_7[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[975:968] = read_7[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[983:976] = read_7[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[991:984] = read_7[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[999:992] = read_7[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1007:1000] = read_7[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1015:1008] = read_7[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1023:1016] = read_7[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1031:1024] = read_8[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1039:1032] = read_8[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1047:1040] = read_8[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1055:1048] = read_8[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1063:1056] = read_8[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1071:1064] = read_8[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1079:1072] = read_8[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1087:1080] = read_8[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1095:1088] = read_8[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1103:1096] = read_8[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1111:1104] = read_8[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1119:1112] = read_8[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1127:1120] = read_8[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1135:1128] = read_8[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1143:1136] = read_8[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1151:1144] = read_8[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1159:1152] = read_9[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1167:1160] = read_9[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1175:1168] = read_9[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1183:1176] = read_9[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1191:1184] = read_9[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1199:1192] = read_9[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1207:1200] = read_9[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1215:1208] = read_9[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1223:1216] = read_9[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1231:1224] = read_9[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1239:1232] = read_9[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1247:1240] = read_9[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1255:1248] = read_9[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1263:1256] = read_9[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1271:1264] = read_9[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1279:1272] = read_9[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1287:1280] = read_10[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1295:1288] = read_10[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1303:1296] = read_10[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1311:1304] = read_10[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1319:1312] = read_10[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1327:1320] = read_10[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1335:1328] = read_10[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1343:1336] = read_10[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1351:1344] = read_10[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1359:1352] = read_10[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1367:1360] = read_10[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1375:1368] = read_10[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1383:1376] = read_10[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1391:1384] = read_10[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1399:1392] = read_10[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1407:1400] = read_10[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1415:1408] = read_11[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1423:1416] = read_11[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1431:1424] = read_11[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1439:1432] = read_11[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1447:1440] = read_11[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1455:1448] = read_11[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1463:1456] = read_11[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1471:1464] = read_11[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1479:1472] = read_11[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1487:1480] = read_11[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1495:1488] = read_11[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1503:1496] = read_11[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1511:1504] = read_11[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1519:1512] = read_11[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1527:1520] = read_11[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1535:1528] = read_11[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1543:1536] = read_12[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1551:1544] = read_12[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1559:1552] = read_12[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1567:1560] = read_12[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1575:1568] = read_12[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1583:1576] = read_12[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1591:1584] = read_12[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1599:1592] = read_12[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1607:1600] = read_12[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1615:1608] = read_12[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1623:1616] = read_12[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1631:1624] = read_12[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1639:1632] = read_12[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1647:1640] = read_12[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1655:1648] = read_12[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1663:1656] = read_12[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1671:1664] = read_13[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1679:1672] = read_13[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1687:1680] = read_13[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1695:1688] = read_13[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1703:1696] = read_13[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1711:1704] = read_13[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1719:1712] = read_13[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1727:1720] = read_13[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1735:1728] = read_13[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1743:1736] = read_13[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1751:1744] = read_13[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1759:1752] = read_13[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1767:1760] = read_13[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1775:1768] = read_13[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1783:1776] = read_13[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1791:1784] = read_13[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1799:1792] = read_14[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1807:1800] = read_14[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1815:1808] = read_14[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1823:1816] = read_14[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1831:1824] = read_14[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1839:1832] = read_14[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1847:1840] = read_14[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1855:1848] = read_14[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1863:1856] = read_14[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1871:1864] = read_14[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1879:1872] = read_14[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1887:1880] = read_14[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1895:1888] = read_14[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1903:1896] = read_14[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1911:1904] = read_14[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1919:1912] = read_14[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1927:1920] = read_15[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1935:1928] = read_15[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1943:1936] = read_15[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1951:1944] = read_15[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1959:1952] = read_15[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1967:1960] = read_15[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1975:1968] = read_15[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1983:1976] = read_15[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1991:1984] = read_15[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[1999:1992] = read_15[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2007:2000] = read_15[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2015:2008] = read_15[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2023:2016] = read_15[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2031:2024] = read_15[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2039:2032] = read_15[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2047:2040] = read_15[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2055:2048] = read_16[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2063:2056] = read_16[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2071:2064] = read_16[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2079:2072] = read_16[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2087:2080] = read_16[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2095:2088] = read_16[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2103:2096] = read_16[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2111:2104] = read_16[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2119:2112] = read_16[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2127:2120] = read_16[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2135:2128] = read_16[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2143:2136] = read_16[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2151:2144] = read_16[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2159:2152] = read_16[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2167:2160] = read_16[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2175:2168] = read_16[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2183:2176] = read_17[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2191:2184] = read_17[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2199:2192] = read_17[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2207:2200] = read_17[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2215:2208] = read_17[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2223:2216] = read_17[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2231:2224] = read_17[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2239:2232] = read_17[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2247:2240] = read_17[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2255:2248] = read_17[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2263:2256] = read_17[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2271:2264] = read_17[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2279:2272] = read_17[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2287:2280] = read_17[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2295:2288] = read_17[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2303:2296] = read_17[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2311:2304] = read_18[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2319:2312] = read_18[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2327:2320] = read_18[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2335:2328] = read_18[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2343:2336] = read_18[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2351:2344] = read_18[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2359:2352] = read_18[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2367:2360] = read_18[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2375:2368] = read_18[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2383:2376] = read_18[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2391:2384] = read_18[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2399:2392] = read_18[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2407:2400] = read_18[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2415:2408] = read_18[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2423:2416] = read_18[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2431:2424] = read_18[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2439:2432] = read_19[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2447:2440] = read_19[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2455:2448] = read_19[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2463:2456] = read_19[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2471:2464] = read_19[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2479:2472] = read_19[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2487:2480] = read_19[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2495:2488] = read_19[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2503:2496] = read_19[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2511:2504] = read_19[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2519:2512] = read_19[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2527:2520] = read_19[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2535:2528] = read_19[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2543:2536] = read_19[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2551:2544] = read_19[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2559:2552] = read_19[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2567:2560] = read_20[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2575:2568] = read_20[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2583:2576] = read_20[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2591:2584] = read_20[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2599:2592] = read_20[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2607:2600] = read_20[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2615:2608] = read_20[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2623:2616] = read_20[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2631:2624] = read_20[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2639:2632] = read_20[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2647:2640] = read_20[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2655:2648] = read_20[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2663:2656] = read_20[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2671:2664] = read_20[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2679:2672] = read_20[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2687:2680] = read_20[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2695:2688] = read_21[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2703:2696] = read_21[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2711:2704] = read_21[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2719:2712] = read_21[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2727:2720] = read_21[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2735:2728] = read_21[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2743:2736] = read_21[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2751:2744] = read_21[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2759:2752] = read_21[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2767:2760] = read_21[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2775:2768] = read_21[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2783:2776] = read_21[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2791:2784] = read_21[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2799:2792] = read_21[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2807:2800] = read_21[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2815:2808] = read_21[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2823:2816] = read_22[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2831:2824] = read_22[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2839:2832] = read_22[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2847:2840] = read_22[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2855:2848] = read_22[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2863:2856] = read_22[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2871:2864] = read_22[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2879:2872] = read_22[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2887:2880] = read_22[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2895:2888] = read_22[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2903:2896] = read_22[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2911:2904] = read_22[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2919:2912] = read_22[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2927:2920] = read_22[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2935:2928] = read_22[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2943:2936] = read_22[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2951:2944] = read_23[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2959:2952] = read_23[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2967:2960] = read_23[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2975:2968] = read_23[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2983:2976] = read_23[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2991:2984] = read_23[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[2999:2992] = read_23[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3007:3000] = read_23[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3015:3008] = read_23[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3023:3016] = read_23[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3031:3024] = read_23[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3039:3032] = read_23[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3047:3040] = read_23[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3055:3048] = read_23[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3063:3056] = read_23[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3071:3064] = read_23[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3079:3072] = read_24[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3087:3080] = read_24[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3095:3088] = read_24[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3103:3096] = read_24[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3111:3104] = read_24[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3119:3112] = read_24[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3127:3120] = read_24[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3135:3128] = read_24[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3143:3136] = read_24[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3151:3144] = read_24[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3159:3152] = read_24[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3167:3160] = read_24[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3175:3168] = read_24[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3183:3176] = read_24[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3191:3184] = read_24[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3199:3192] = read_24[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3207:3200] = read_25[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3215:3208] = read_25[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3223:3216] = read_25[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3231:3224] = read_25[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3239:3232] = read_25[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3247:3240] = read_25[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3255:3248] = read_25[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3263:3256] = read_25[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3271:3264] = read_25[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3279:3272] = read_25[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3287:3280] = read_25[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3295:3288] = read_25[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3303:3296] = read_25[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3311:3304] = read_25[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3319:3312] = read_25[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3327:3320] = read_25[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3335:3328] = read_26[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3343:3336] = read_26[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3351:3344] = read_26[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3359:3352] = read_26[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3367:3360] = read_26[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3375:3368] = read_26[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3383:3376] = read_26[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3391:3384] = read_26[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3399:3392] = read_26[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3407:3400] = read_26[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3415:3408] = read_26[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3423:3416] = read_26[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3431:3424] = read_26[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3439:3432] = read_26[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3447:3440] = read_26[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3455:3448] = read_26[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3463:3456] = read_27[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3471:3464] = read_27[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3479:3472] = read_27[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3487:3480] = read_27[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3495:3488] = read_27[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3503:3496] = read_27[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3511:3504] = read_27[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3519:3512] = read_27[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3527:3520] = read_27[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3535:3528] = read_27[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3543:3536] = read_27[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3551:3544] = read_27[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3559:3552] = read_27[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3567:3560] = read_27[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3575:3568] = read_27[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3583:3576] = read_27[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3591:3584] = read_28[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3599:3592] = read_28[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3607:3600] = read_28[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3615:3608] = read_28[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3623:3616] = read_28[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3631:3624] = read_28[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3639:3632] = read_28[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3647:3640] = read_28[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3655:3648] = read_28[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3663:3656] = read_28[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3671:3664] = read_28[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3679:3672] = read_28[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3687:3680] = read_28[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3695:3688] = read_28[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3703:3696] = read_28[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3711:3704] = read_28[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3719:3712] = read_29[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3727:3720] = read_29[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3735:3728] = read_29[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3743:3736] = read_29[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3751:3744] = read_29[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3759:3752] = read_29[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3767:3760] = read_29[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3775:3768] = read_29[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3783:3776] = read_29[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3791:3784] = read_29[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3799:3792] = read_29[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3807:3800] = read_29[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3815:3808] = read_29[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3823:3816] = read_29[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3831:3824] = read_29[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3839:3832] = read_29[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3847:3840] = read_30[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3855:3848] = read_30[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3863:3856] = read_30[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3871:3864] = read_30[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3879:3872] = read_30[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3887:3880] = read_30[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3895:3888] = read_30[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3903:3896] = read_30[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3911:3904] = read_30[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3919:3912] = read_30[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3927:3920] = read_30[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3935:3928] = read_30[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3943:3936] = read_30[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3951:3944] = read_30[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3959:3952] = read_30[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3967:3960] = read_30[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3975:3968] = read_31[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3983:3976] = read_31[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3991:3984] = read_31[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[3999:3992] = read_31[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4007:4000] = read_31[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4015:4008] = read_31[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4023:4016] = read_31[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4031:4024] = read_31[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4039:4032] = read_31[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4047:4040] = read_31[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4055:4048] = read_31[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4063:4056] = read_31[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4071:4064] = read_31[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4079:4072] = read_31[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4087:4080] = read_31[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4095:4088] = read_31[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4103:4096] = read_32[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4111:4104] = read_32[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4119:4112] = read_32[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4127:4120] = read_32[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4135:4128] = read_32[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4143:4136] = read_32[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4151:4144] = read_32[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4159:4152] = read_32[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4167:4160] = read_32[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4175:4168] = read_32[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4183:4176] = read_32[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4191:4184] = read_32[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4199:4192] = read_32[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4207:4200] = read_32[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4215:4208] = read_32[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4223:4216] = read_32[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4231:4224] = read_33[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4239:4232] = read_33[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4247:4240] = read_33[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4255:4248] = read_33[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4263:4256] = read_33[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4271:4264] = read_33[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4279:4272] = read_33[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4287:4280] = read_33[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4295:4288] = read_33[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4303:4296] = read_33[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4311:4304] = read_33[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4319:4312] = read_33[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4327:4320] = read_33[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4335:4328] = read_33[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4343:4336] = read_33[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4351:4344] = read_33[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4359:4352] = read_34[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4367:4360] = read_34[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4375:4368] = read_34[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4383:4376] = read_34[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4391:4384] = read_34[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4399:4392] = read_34[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4407:4400] = read_34[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4415:4408] = read_34[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4423:4416] = read_34[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4431:4424] = read_34[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4439:4432] = read_34[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4447:4440] = read_34[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4455:4448] = read_34[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4463:4456] = read_34[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4471:4464] = read_34[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4479:4472] = read_34[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4487:4480] = read_35[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4495:4488] = read_35[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4503:4496] = read_35[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4511:4504] = read_35[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4519:4512] = read_35[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4527:4520] = read_35[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4535:4528] = read_35[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4543:4536] = read_35[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4551:4544] = read_35[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4559:4552] = read_35[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4567:4560] = read_35[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4575:4568] = read_35[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4583:4576] = read_35[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4591:4584] = read_35[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4599:4592] = read_35[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4607:4600] = read_35[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4615:4608] = read_36[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4623:4616] = read_36[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4631:4624] = read_36[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4639:4632] = read_36[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4647:4640] = read_36[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4655:4648] = read_36[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4663:4656] = read_36[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4671:4664] = read_36[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4679:4672] = read_36[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4687:4680] = read_36[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4695:4688] = read_36[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4703:4696] = read_36[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4711:4704] = read_36[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4719:4712] = read_36[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4727:4720] = read_36[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4735:4728] = read_36[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4743:4736] = read_37[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4751:4744] = read_37[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4759:4752] = read_37[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4767:4760] = read_37[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4775:4768] = read_37[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4783:4776] = read_37[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4791:4784] = read_37[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4799:4792] = read_37[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4807:4800] = read_37[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4815:4808] = read_37[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4823:4816] = read_37[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4831:4824] = read_37[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4839:4832] = read_37[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4847:4840] = read_37[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4855:4848] = read_37[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4863:4856] = read_37[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4871:4864] = read_38[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4879:4872] = read_38[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4887:4880] = read_38[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4895:4888] = read_38[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4903:4896] = read_38[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4911:4904] = read_38[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4919:4912] = read_38[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4927:4920] = read_38[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4935:4928] = read_38[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4943:4936] = read_38[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4951:4944] = read_38[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4959:4952] = read_38[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4967:4960] = read_38[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4975:4968] = read_38[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4983:4976] = read_38[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4991:4984] = read_38[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[4999:4992] = read_39[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5007:5000] = read_39[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5015:5008] = read_39[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5023:5016] = read_39[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5031:5024] = read_39[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5039:5032] = read_39[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5047:5040] = read_39[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5055:5048] = read_39[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5063:5056] = read_39[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5071:5064] = read_39[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5079:5072] = read_39[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5087:5080] = read_39[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5095:5088] = read_39[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5103:5096] = read_39[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5111:5104] = read_39[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5119:5112] = read_39[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5127:5120] = read_40[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5135:5128] = read_40[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5143:5136] = read_40[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5151:5144] = read_40[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5159:5152] = read_40[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5167:5160] = read_40[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5175:5168] = read_40[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5183:5176] = read_40[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5191:5184] = read_40[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5199:5192] = read_40[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5207:5200] = read_40[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5215:5208] = read_40[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5223:5216] = read_40[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5231:5224] = read_40[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5239:5232] = read_40[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5247:5240] = read_40[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5255:5248] = read_41[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5263:5256] = read_41[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5271:5264] = read_41[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5279:5272] = read_41[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5287:5280] = read_41[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5295:5288] = read_41[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5303:5296] = read_41[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5311:5304] = read_41[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5319:5312] = read_41[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5327:5320] = read_41[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5335:5328] = read_41[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5343:5336] = read_41[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5351:5344] = read_41[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5359:5352] = read_41[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5367:5360] = read_41[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5375:5368] = read_41[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5383:5376] = read_42[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5391:5384] = read_42[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5399:5392] = read_42[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5407:5400] = read_42[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5415:5408] = read_42[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5423:5416] = read_42[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5431:5424] = read_42[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5439:5432] = read_42[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5447:5440] = read_42[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5455:5448] = read_42[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5463:5456] = read_42[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5471:5464] = read_42[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5479:5472] = read_42[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5487:5480] = read_42[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5495:5488] = read_42[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5503:5496] = read_42[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5511:5504] = read_43[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5519:5512] = read_43[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5527:5520] = read_43[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5535:5528] = read_43[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5543:5536] = read_43[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5551:5544] = read_43[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5559:5552] = read_43[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5567:5560] = read_43[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5575:5568] = read_43[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5583:5576] = read_43[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5591:5584] = read_43[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5599:5592] = read_43[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5607:5600] = read_43[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5615:5608] = read_43[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5623:5616] = read_43[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5631:5624] = read_43[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5639:5632] = read_44[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5647:5640] = read_44[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5655:5648] = read_44[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5663:5656] = read_44[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5671:5664] = read_44[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5679:5672] = read_44[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5687:5680] = read_44[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5695:5688] = read_44[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5703:5696] = read_44[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5711:5704] = read_44[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5719:5712] = read_44[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5727:5720] = read_44[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5735:5728] = read_44[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5743:5736] = read_44[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5751:5744] = read_44[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5759:5752] = read_44[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5767:5760] = read_45[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5775:5768] = read_45[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5783:5776] = read_45[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5791:5784] = read_45[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5799:5792] = read_45[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5807:5800] = read_45[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5815:5808] = read_45[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5823:5816] = read_45[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5831:5824] = read_45[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5839:5832] = read_45[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5847:5840] = read_45[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5855:5848] = read_45[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5863:5856] = read_45[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5871:5864] = read_45[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5879:5872] = read_45[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5887:5880] = read_45[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5895:5888] = read_46[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5903:5896] = read_46[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5911:5904] = read_46[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5919:5912] = read_46[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5927:5920] = read_46[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5935:5928] = read_46[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5943:5936] = read_46[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5951:5944] = read_46[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5959:5952] = read_46[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5967:5960] = read_46[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5975:5968] = read_46[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5983:5976] = read_46[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5991:5984] = read_46[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[5999:5992] = read_46[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6007:6000] = read_46[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6015:6008] = read_46[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6023:6016] = read_47[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6031:6024] = read_47[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6039:6032] = read_47[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6047:6040] = read_47[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6055:6048] = read_47[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6063:6056] = read_47[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6071:6064] = read_47[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6079:6072] = read_47[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6087:6080] = read_47[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6095:6088] = read_47[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6103:6096] = read_47[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6111:6104] = read_47[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6119:6112] = read_47[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6127:6120] = read_47[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6135:6128] = read_47[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6143:6136] = read_47[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6151:6144] = read_48[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6159:6152] = read_48[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6167:6160] = read_48[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6175:6168] = read_48[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6183:6176] = read_48[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6191:6184] = read_48[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6199:6192] = read_48[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6207:6200] = read_48[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6215:6208] = read_48[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6223:6216] = read_48[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6231:6224] = read_48[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6239:6232] = read_48[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6247:6240] = read_48[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6255:6248] = read_48[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6263:6256] = read_48[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6271:6264] = read_48[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6279:6272] = read_49[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6287:6280] = read_49[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6295:6288] = read_49[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6303:6296] = read_49[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6311:6304] = read_49[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6319:6312] = read_49[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6327:6320] = read_49[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6335:6328] = read_49[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6343:6336] = read_49[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6351:6344] = read_49[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6359:6352] = read_49[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6367:6360] = read_49[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6375:6368] = read_49[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6383:6376] = read_49[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6391:6384] = read_49[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6399:6392] = read_49[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6407:6400] = read_50[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6415:6408] = read_50[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6423:6416] = read_50[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6431:6424] = read_50[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6439:6432] = read_50[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6447:6440] = read_50[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6455:6448] = read_50[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6463:6456] = read_50[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6471:6464] = read_50[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6479:6472] = read_50[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6487:6480] = read_50[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6495:6488] = read_50[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6503:6496] = read_50[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6511:6504] = read_50[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6519:6512] = read_50[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6527:6520] = read_50[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6535:6528] = read_51[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6543:6536] = read_51[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6551:6544] = read_51[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6559:6552] = read_51[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6567:6560] = read_51[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6575:6568] = read_51[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6583:6576] = read_51[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6591:6584] = read_51[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6599:6592] = read_51[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6607:6600] = read_51[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6615:6608] = read_51[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6623:6616] = read_51[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6631:6624] = read_51[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6639:6632] = read_51[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6647:6640] = read_51[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6655:6648] = read_51[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6663:6656] = read_52[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6671:6664] = read_52[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6679:6672] = read_52[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6687:6680] = read_52[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6695:6688] = read_52[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6703:6696] = read_52[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6711:6704] = read_52[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6719:6712] = read_52[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6727:6720] = read_52[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6735:6728] = read_52[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6743:6736] = read_52[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6751:6744] = read_52[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6759:6752] = read_52[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6767:6760] = read_52[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6775:6768] = read_52[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6783:6776] = read_52[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6791:6784] = read_53[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6799:6792] = read_53[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6807:6800] = read_53[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6815:6808] = read_53[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6823:6816] = read_53[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6831:6824] = read_53[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6839:6832] = read_53[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6847:6840] = read_53[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6855:6848] = read_53[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6863:6856] = read_53[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6871:6864] = read_53[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6879:6872] = read_53[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6887:6880] = read_53[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6895:6888] = read_53[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6903:6896] = read_53[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6911:6904] = read_53[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6919:6912] = read_54[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6927:6920] = read_54[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6935:6928] = read_54[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6943:6936] = read_54[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6951:6944] = read_54[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6959:6952] = read_54[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6967:6960] = read_54[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6975:6968] = read_54[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6983:6976] = read_54[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6991:6984] = read_54[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[6999:6992] = read_54[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7007:7000] = read_54[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7015:7008] = read_54[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7023:7016] = read_54[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7031:7024] = read_54[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7039:7032] = read_54[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7047:7040] = read_55[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7055:7048] = read_55[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7063:7056] = read_55[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7071:7064] = read_55[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7079:7072] = read_55[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7087:7080] = read_55[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7095:7088] = read_55[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7103:7096] = read_55[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7111:7104] = read_55[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7119:7112] = read_55[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7127:7120] = read_55[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7135:7128] = read_55[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7143:7136] = read_55[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7151:7144] = read_55[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7159:7152] = read_55[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7167:7160] = read_55[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7175:7168] = read_56[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7183:7176] = read_56[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7191:7184] = read_56[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7199:7192] = read_56[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7207:7200] = read_56[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7215:7208] = read_56[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7223:7216] = read_56[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7231:7224] = read_56[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7239:7232] = read_56[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7247:7240] = read_56[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7255:7248] = read_56[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7263:7256] = read_56[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7271:7264] = read_56[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7279:7272] = read_56[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7287:7280] = read_56[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7295:7288] = read_56[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7303:7296] = read_57[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7311:7304] = read_57[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7319:7312] = read_57[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7327:7320] = read_57[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7335:7328] = read_57[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7343:7336] = read_57[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7351:7344] = read_57[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7359:7352] = read_57[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7367:7360] = read_57[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7375:7368] = read_57[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7383:7376] = read_57[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7391:7384] = read_57[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7399:7392] = read_57[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7407:7400] = read_57[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7415:7408] = read_57[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7423:7416] = read_57[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7431:7424] = read_58[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7439:7432] = read_58[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7447:7440] = read_58[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7455:7448] = read_58[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7463:7456] = read_58[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7471:7464] = read_58[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7479:7472] = read_58[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7487:7480] = read_58[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7495:7488] = read_58[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7503:7496] = read_58[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7511:7504] = read_58[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7519:7512] = read_58[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7527:7520] = read_58[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7535:7528] = read_58[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7543:7536] = read_58[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7551:7544] = read_58[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7559:7552] = read_59[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7567:7560] = read_59[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7575:7568] = read_59[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7583:7576] = read_59[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7591:7584] = read_59[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7599:7592] = read_59[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7607:7600] = read_59[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7615:7608] = read_59[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7623:7616] = read_59[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7631:7624] = read_59[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7639:7632] = read_59[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7647:7640] = read_59[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7655:7648] = read_59[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7663:7656] = read_59[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7671:7664] = read_59[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7679:7672] = read_59[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7687:7680] = read_60[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7695:7688] = read_60[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7703:7696] = read_60[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7711:7704] = read_60[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7719:7712] = read_60[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7727:7720] = read_60[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7735:7728] = read_60[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7743:7736] = read_60[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7751:7744] = read_60[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7759:7752] = read_60[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7767:7760] = read_60[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7775:7768] = read_60[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7783:7776] = read_60[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7791:7784] = read_60[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7799:7792] = read_60[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7807:7800] = read_60[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7815:7808] = read_61[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7823:7816] = read_61[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7831:7824] = read_61[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7839:7832] = read_61[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7847:7840] = read_61[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7855:7848] = read_61[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7863:7856] = read_61[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7871:7864] = read_61[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7879:7872] = read_61[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7887:7880] = read_61[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7895:7888] = read_61[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7903:7896] = read_61[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7911:7904] = read_61[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7919:7912] = read_61[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7927:7920] = read_61[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7935:7928] = read_61[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7943:7936] = read_62[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7951:7944] = read_62[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7959:7952] = read_62[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7967:7960] = read_62[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7975:7968] = read_62[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7983:7976] = read_62[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7991:7984] = read_62[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[7999:7992] = read_62[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[8007:8000] = read_62[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[8015:8008] = read_62[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[8023:8016] = read_62[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[8031:8024] = read_62[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[8039:8032] = read_62[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[8047:8040] = read_62[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[8055:8048] = read_62[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[8063:8056] = read_62[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[8071:8064] = read_63[7:0]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[8079:8072] = read_63[15:8]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[8087:8080] = read_63[23:16]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[8095:8088] = read_63[31:24]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[8103:8096] = read_63[39:32]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[8111:8104] = read_63[47:40]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[8119:8112] = read_63[55:48]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[8127:8120] = read_63[63:56]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[8135:8128] = read_63[71:64]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[8143:8136] = read_63[79:72]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[8151:8144] = read_63[87:80]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[8159:8152] = read_63[95:88]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[8167:8160] = read_63[103:96]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[8175:8168] = read_63[111:104]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[8183:8176] = read_63[119:112]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Data[8191:8184] = read_63[127:120]; // @[WeightBuffer.cs:59]
-  assign DrainPort_Valid = fill_bank ? full_0 : full_1; // @[WeightBuffer.cs:63]
-
-  always @(posedge clk) begin // @[WeightBuffer.cs:41]
+  (* ram_style = "block" *) reg [127:0] banks_50 [0:255]; // @[WeightBuffer.cs:62]
+
+  (* ram_style = "block" *) reg [127:0] banks_51 [0:255]; // @[WeightBuffer.cs:62]
+
+  (* ram_style = "block" *) reg [127:0] banks_52 [0:255]; // @[WeightBuffer.cs:62]
+
+  (* ram_style = "block" *) reg [127:0] banks_53 [0:255]; // @[WeightBuffer.cs:62]
+
+  (* ram_style = "block" *) reg [127:0] banks_54 [0:255]; // @[WeightBuffer.cs:62]
+
+  (* ram_style = "block" *) reg [127:0] banks_55 [0:255]; // @[WeightBuffer.cs:62]
+
+  (* ram_style = "block" *) reg [127:0] banks_56 [0:255]; // @[WeightBuffer.cs:62]
+
+  (* ram_style = "block" *) reg [127:0] banks_57 [0:255]; // @[WeightBuffer.cs:62]
+
+  (* ram_style = "block" *) reg [127:0] banks_58 [0:255]; // @[WeightBuffer.cs:62]
+
+  (* ram_style = "block" *) reg [127:0] banks_59 [0:255]; // @[WeightBuffer.cs:62]
+
+  (* ram_style = "block" *) reg [127:0] banks_60 [0:255]; // @[WeightBuffer.cs:62]
+
+  (* ram_style = "block" *) reg [127:0] banks_61 [0:255]; // @[WeightBuffer.cs:62]
+
+  (* ram_style = "block" *) reg [127:0] banks_62 [0:255]; // @[WeightBuffer.cs:62]
+
+  (* ram_style = "block" *) reg [127:0] banks_63 [0:255]; // @[WeightBuffer.cs:62]
+
+  assign fill_bank_not = ~fill_bank; // @[WeightBuffer.cs:41, WeightBuffer.cs:47]
+  assign full_1_and = (full_1 | (FillPort_Done & fill_bank)) & (~(DrainPort_Done & fill_bank_not)); // @[WeightBuffer.cs:41, WeightBuffer.cs:47]
+  assign full_0_and = (full_0 | (FillPort_Done & (~fill_bank))) & (~(DrainPort_Done & (~fill_bank_not))); // @[WeightBuffer.cs:41, WeightBuffer.cs:47]
+  assign FillPort_Data_15_cat = {FillPort_Data[127:120], FillPort_Data[119:112], FillPort_Data[111:104], FillPort_Data[103:96], FillPort_Data[95:88], FillPort_Data[87:80], FillPort_Data[79:72], FillPort_Data[71:64], FillPort_Data[63:56], FillPort_Data[55:48], FillPort_Data[47:40], FillPort_Data[39:32], FillPort_Data[31:24], FillPort_Data[23:16], FillPort_Data[15:8], FillPort_Data[7:0]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits = FillPort_Bytes[15:0]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_31_cat = {FillPort_Data[255:248], FillPort_Data[247:240], FillPort_Data[239:232], FillPort_Data[231:224], FillPort_Data[223:216], FillPort_Data[215:208], FillPort_Data[207:200], FillPort_Data[199:192], FillPort_Data[191:184], FillPort_Data[183:176], FillPort_Data[175:168], FillPort_Data[167:160], FillPort_Data[159:152], FillPort_Data[151:144], FillPort_Data[143:136], FillPort_Data[135:128]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_1 = FillPort_Bytes[31:16]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_47_cat = {FillPort_Data[383:376], FillPort_Data[375:368], FillPort_Data[367:360], FillPort_Data[359:352], FillPort_Data[351:344], FillPort_Data[343:336], FillPort_Data[335:328], FillPort_Data[327:320], FillPort_Data[319:312], FillPort_Data[311:304], FillPort_Data[303:296], FillPort_Data[295:288], FillPort_Data[287:280], FillPort_Data[279:272], FillPort_Data[271:264], FillPort_Data[263:256]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_2 = FillPort_Bytes[47:32]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_63_cat = {FillPort_Data[511:504], FillPort_Data[503:496], FillPort_Data[495:488], FillPort_Data[487:480], FillPort_Data[479:472], FillPort_Data[471:464], FillPort_Data[463:456], FillPort_Data[455:448], FillPort_Data[447:440], FillPort_Data[439:432], FillPort_Data[431:424], FillPort_Data[423:416], FillPort_Data[415:408], FillPort_Data[407:400], FillPort_Data[399:392], FillPort_Data[391:384]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_3 = FillPort_Bytes[63:48]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_79_cat = {FillPort_Data[639:632], FillPort_Data[631:624], FillPort_Data[623:616], FillPort_Data[615:608], FillPort_Data[607:600], FillPort_Data[599:592], FillPort_Data[591:584], FillPort_Data[583:576], FillPort_Data[575:568], FillPort_Data[567:560], FillPort_Data[559:552], FillPort_Data[551:544], FillPort_Data[543:536], FillPort_Data[535:528], FillPort_Data[527:520], FillPort_Data[519:512]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_4 = FillPort_Bytes[79:64]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_95_cat = {FillPort_Data[767:760], FillPort_Data[759:752], FillPort_Data[751:744], FillPort_Data[743:736], FillPort_Data[735:728], FillPort_Data[727:720], FillPort_Data[719:712], FillPort_Data[711:704], FillPort_Data[703:696], FillPort_Data[695:688], FillPort_Data[687:680], FillPort_Data[679:672], FillPort_Data[671:664], FillPort_Data[663:656], FillPort_Data[655:648], FillPort_Data[647:640]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_5 = FillPort_Bytes[95:80]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_111_cat = {FillPort_Data[895:888], FillPort_Data[887:880], FillPort_Data[879:872], FillPort_Data[871:864], FillPort_Data[863:856], FillPort_Data[855:848], FillPort_Data[847:840], FillPort_Data[839:832], FillPort_Data[831:824], FillPort_Data[823:816], FillPort_Data[815:808], FillPort_Data[807:800], FillPort_Data[799:792], FillPort_Data[791:784], FillPort_Data[783:776], FillPort_Data[775:768]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_6 = FillPort_Bytes[111:96]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_127_cat = {FillPort_Data[1023:1016], FillPort_Data[1015:1008], FillPort_Data[1007:1000], FillPort_Data[999:992], FillPort_Data[991:984], FillPort_Data[983:976], FillPort_Data[975:968], FillPort_Data[967:960], FillPort_Data[959:952], FillPort_Data[951:944], FillPort_Data[943:936], FillPort_Data[935:928], FillPort_Data[927:920], FillPort_Data[919:912], FillPort_Data[911:904], FillPort_Data[903:896]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_7 = FillPort_Bytes[127:112]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_143_cat = {FillPort_Data[1151:1144], FillPort_Data[1143:1136], FillPort_Data[1135:1128], FillPort_Data[1127:1120], FillPort_Data[1119:1112], FillPort_Data[1111:1104], FillPort_Data[1103:1096], FillPort_Data[1095:1088], FillPort_Data[1087:1080], FillPort_Data[1079:1072], FillPort_Data[1071:1064], FillPort_Data[1063:1056], FillPort_Data[1055:1048], FillPort_Data[1047:1040], FillPort_Data[1039:1032], FillPort_Data[1031:1024]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_8 = FillPort_Bytes[143:128]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_159_cat = {FillPort_Data[1279:1272], FillPort_Data[1271:1264], FillPort_Data[1263:1256], FillPort_Data[1255:1248], FillPort_Data[1247:1240], FillPort_Data[1239:1232], FillPort_Data[1231:1224], FillPort_Data[1223:1216], FillPort_Data[1215:1208], FillPort_Data[1207:1200], FillPort_Data[1199:1192], FillPort_Data[1191:1184], FillPort_Data[1183:1176], FillPort_Data[1175:1168], FillPort_Data[1167:1160], FillPort_Data[1159:1152]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_9 = FillPort_Bytes[159:144]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_175_cat = {FillPort_Data[1407:1400], FillPort_Data[1399:1392], FillPort_Data[1391:1384], FillPort_Data[1383:1376], FillPort_Data[1375:1368], FillPort_Data[1367:1360], FillPort_Data[1359:1352], FillPort_Data[1351:1344], FillPort_Data[1343:1336], FillPort_Data[1335:1328], FillPort_Data[1327:1320], FillPort_Data[1319:1312], FillPort_Data[1311:1304], FillPort_Data[1303:1296], FillPort_Data[1295:1288], FillPort_Data[1287:1280]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_10 = FillPort_Bytes[175:160]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_191_cat = {FillPort_Data[1535:1528], FillPort_Data[1527:1520], FillPort_Data[1519:1512], FillPort_Data[1511:1504], FillPort_Data[1503:1496], FillPort_Data[1495:1488], FillPort_Data[1487:1480], FillPort_Data[1479:1472], FillPort_Data[1471:1464], FillPort_Data[1463:1456], FillPort_Data[1455:1448], FillPort_Data[1447:1440], FillPort_Data[1439:1432], FillPort_Data[1431:1424], FillPort_Data[1423:1416], FillPort_Data[1415:1408]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_11 = FillPort_Bytes[191:176]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_207_cat = {FillPort_Data[1663:1656], FillPort_Data[1655:1648], FillPort_Data[1647:1640], FillPort_Data[1639:1632], FillPort_Data[1631:1624], FillPort_Data[1623:1616], FillPort_Data[1615:1608], FillPort_Data[1607:1600], FillPort_Data[1599:1592], FillPort_Data[1591:1584], FillPort_Data[1583:1576], FillPort_Data[1575:1568], FillPort_Data[1567:1560], FillPort_Data[1559:1552], FillPort_Data[1551:1544], FillPort_Data[1543:1536]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_12 = FillPort_Bytes[207:192]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_223_cat = {FillPort_Data[1791:1784], FillPort_Data[1783:1776], FillPort_Data[1775:1768], FillPort_Data[1767:1760], FillPort_Data[1759:1752], FillPort_Data[1751:1744], FillPort_Data[1743:1736], FillPort_Data[1735:1728], FillPort_Data[1727:1720], FillPort_Data[1719:1712], FillPort_Data[1711:1704], FillPort_Data[1703:1696], FillPort_Data[1695:1688], FillPort_Data[1687:1680], FillPort_Data[1679:1672], FillPort_Data[1671:1664]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_13 = FillPort_Bytes[223:208]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_239_cat = {FillPort_Data[1919:1912], FillPort_Data[1911:1904], FillPort_Data[1903:1896], FillPort_Data[1895:1888], FillPort_Data[1887:1880], FillPort_Data[1879:1872], FillPort_Data[1871:1864], FillPort_Data[1863:1856], FillPort_Data[1855:1848], FillPort_Data[1847:1840], FillPort_Data[1839:1832], FillPort_Data[1831:1824], FillPort_Data[1823:1816], FillPort_Data[1815:1808], FillPort_Data[1807:1800], FillPort_Data[1799:1792]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_14 = FillPort_Bytes[239:224]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_255_cat = {FillPort_Data[2047:2040], FillPort_Data[2039:2032], FillPort_Data[2031:2024], FillPort_Data[2023:2016], FillPort_Data[2015:2008], FillPort_Data[2007:2000], FillPort_Data[1999:1992], FillPort_Data[1991:1984], FillPort_Data[1983:1976], FillPort_Data[1975:1968], FillPort_Data[1967:1960], FillPort_Data[1959:1952], FillPort_Data[1951:1944], FillPort_Data[1943:1936], FillPort_Data[1935:1928], FillPort_Data[1927:1920]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_15 = FillPort_Bytes[255:240]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_271_cat = {FillPort_Data[2175:2168], FillPort_Data[2167:2160], FillPort_Data[2159:2152], FillPort_Data[2151:2144], FillPort_Data[2143:2136], FillPort_Data[2135:2128], FillPort_Data[2127:2120], FillPort_Data[2119:2112], FillPort_Data[2111:2104], FillPort_Data[2103:2096], FillPort_Data[2095:2088], FillPort_Data[2087:2080], FillPort_Data[2079:2072], FillPort_Data[2071:2064], FillPort_Data[2063:2056], FillPort_Data[2055:2048]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_16 = FillPort_Bytes[271:256]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_287_cat = {FillPort_Data[2303:2296], FillPort_Data[2295:2288], FillPort_Data[2287:2280], FillPort_Data[2279:2272], FillPort_Data[2271:2264], FillPort_Data[2263:2256], FillPort_Data[2255:2248], FillPort_Data[2247:2240], FillPort_Data[2239:2232], FillPort_Data[2231:2224], FillPort_Data[2223:2216], FillPort_Data[2215:2208], FillPort_Data[2207:2200], FillPort_Data[2199:2192], FillPort_Data[2191:2184], FillPort_Data[2183:2176]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_17 = FillPort_Bytes[287:272]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_303_cat = {FillPort_Data[2431:2424], FillPort_Data[2423:2416], FillPort_Data[2415:2408], FillPort_Data[2407:2400], FillPort_Data[2399:2392], FillPort_Data[2391:2384], FillPort_Data[2383:2376], FillPort_Data[2375:2368], FillPort_Data[2367:2360], FillPort_Data[2359:2352], FillPort_Data[2351:2344], FillPort_Data[2343:2336], FillPort_Data[2335:2328], FillPort_Data[2327:2320], FillPort_Data[2319:2312], FillPort_Data[2311:2304]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_18 = FillPort_Bytes[303:288]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_319_cat = {FillPort_Data[2559:2552], FillPort_Data[2551:2544], FillPort_Data[2543:2536], FillPort_Data[2535:2528], FillPort_Data[2527:2520], FillPort_Data[2519:2512], FillPort_Data[2511:2504], FillPort_Data[2503:2496], FillPort_Data[2495:2488], FillPort_Data[2487:2480], FillPort_Data[2479:2472], FillPort_Data[2471:2464], FillPort_Data[2463:2456], FillPort_Data[2455:2448], FillPort_Data[2447:2440], FillPort_Data[2439:2432]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_19 = FillPort_Bytes[319:304]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_335_cat = {FillPort_Data[2687:2680], FillPort_Data[2679:2672], FillPort_Data[2671:2664], FillPort_Data[2663:2656], FillPort_Data[2655:2648], FillPort_Data[2647:2640], FillPort_Data[2639:2632], FillPort_Data[2631:2624], FillPort_Data[2623:2616], FillPort_Data[2615:2608], FillPort_Data[2607:2600], FillPort_Data[2599:2592], FillPort_Data[2591:2584], FillPort_Data[2583:2576], FillPort_Data[2575:2568], FillPort_Data[2567:2560]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_20 = FillPort_Bytes[335:320]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_351_cat = {FillPort_Data[2815:2808], FillPort_Data[2807:2800], FillPort_Data[2799:2792], FillPort_Data[2791:2784], FillPort_Data[2783:2776], FillPort_Data[2775:2768], FillPort_Data[2767:2760], FillPort_Data[2759:2752], FillPort_Data[2751:2744], FillPort_Data[2743:2736], FillPort_Data[2735:2728], FillPort_Data[2727:2720], FillPort_Data[2719:2712], FillPort_Data[2711:2704], FillPort_Data[2703:2696], FillPort_Data[2695:2688]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_21 = FillPort_Bytes[351:336]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_367_cat = {FillPort_Data[2943:2936], FillPort_Data[2935:2928], FillPort_Data[2927:2920], FillPort_Data[2919:2912], FillPort_Data[2911:2904], FillPort_Data[2903:2896], FillPort_Data[2895:2888], FillPort_Data[2887:2880], FillPort_Data[2879:2872], FillPort_Data[2871:2864], FillPort_Data[2863:2856], FillPort_Data[2855:2848], FillPort_Data[2847:2840], FillPort_Data[2839:2832], FillPort_Data[2831:2824], FillPort_Data[2823:2816]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_22 = FillPort_Bytes[367:352]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_383_cat = {FillPort_Data[3071:3064], FillPort_Data[3063:3056], FillPort_Data[3055:3048], FillPort_Data[3047:3040], FillPort_Data[3039:3032], FillPort_Data[3031:3024], FillPort_Data[3023:3016], FillPort_Data[3015:3008], FillPort_Data[3007:3000], FillPort_Data[2999:2992], FillPort_Data[2991:2984], FillPort_Data[2983:2976], FillPort_Data[2975:2968], FillPort_Data[2967:2960], FillPort_Data[2959:2952], FillPort_Data[2951:2944]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_23 = FillPort_Bytes[383:368]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_399_cat = {FillPort_Data[3199:3192], FillPort_Data[3191:3184], FillPort_Data[3183:3176], FillPort_Data[3175:3168], FillPort_Data[3167:3160], FillPort_Data[3159:3152], FillPort_Data[3151:3144], FillPort_Data[3143:3136], FillPort_Data[3135:3128], FillPort_Data[3127:3120], FillPort_Data[3119:3112], FillPort_Data[3111:3104], FillPort_Data[3103:3096], FillPort_Data[3095:3088], FillPort_Data[3087:3080], FillPort_Data[3079:3072]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_24 = FillPort_Bytes[399:384]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_415_cat = {FillPort_Data[3327:3320], FillPort_Data[3319:3312], FillPort_Data[3311:3304], FillPort_Data[3303:3296], FillPort_Data[3295:3288], FillPort_Data[3287:3280], FillPort_Data[3279:3272], FillPort_Data[3271:3264], FillPort_Data[3263:3256], FillPort_Data[3255:3248], FillPort_Data[3247:3240], FillPort_Data[3239:3232], FillPort_Data[3231:3224], FillPort_Data[3223:3216], FillPort_Data[3215:3208], FillPort_Data[3207:3200]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_25 = FillPort_Bytes[415:400]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_431_cat = {FillPort_Data[3455:3448], FillPort_Data[3447:3440], FillPort_Data[3439:3432], FillPort_Data[3431:3424], FillPort_Data[3423:3416], FillPort_Data[3415:3408], FillPort_Data[3407:3400], FillPort_Data[3399:3392], FillPort_Data[3391:3384], FillPort_Data[3383:3376], FillPort_Data[3375:3368], FillPort_Data[3367:3360], FillPort_Data[3359:3352], FillPort_Data[3351:3344], FillPort_Data[3343:3336], FillPort_Data[3335:3328]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_26 = FillPort_Bytes[431:416]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_447_cat = {FillPort_Data[3583:3576], FillPort_Data[3575:3568], FillPort_Data[3567:3560], FillPort_Data[3559:3552], FillPort_Data[3551:3544], FillPort_Data[3543:3536], FillPort_Data[3535:3528], FillPort_Data[3527:3520], FillPort_Data[3519:3512], FillPort_Data[3511:3504], FillPort_Data[3503:3496], FillPort_Data[3495:3488], FillPort_Data[3487:3480], FillPort_Data[3479:3472], FillPort_Data[3471:3464], FillPort_Data[3463:3456]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_27 = FillPort_Bytes[447:432]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_463_cat = {FillPort_Data[3711:3704], FillPort_Data[3703:3696], FillPort_Data[3695:3688], FillPort_Data[3687:3680], FillPort_Data[3679:3672], FillPort_Data[3671:3664], FillPort_Data[3663:3656], FillPort_Data[3655:3648], FillPort_Data[3647:3640], FillPort_Data[3639:3632], FillPort_Data[3631:3624], FillPort_Data[3623:3616], FillPort_Data[3615:3608], FillPort_Data[3607:3600], FillPort_Data[3599:3592], FillPort_Data[3591:3584]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_28 = FillPort_Bytes[463:448]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_479_cat = {FillPort_Data[3839:3832], FillPort_Data[3831:3824], FillPort_Data[3823:3816], FillPort_Data[3815:3808], FillPort_Data[3807:3800], FillPort_Data[3799:3792], FillPort_Data[3791:3784], FillPort_Data[3783:3776], FillPort_Data[3775:3768], FillPort_Data[3767:3760], FillPort_Data[3759:3752], FillPort_Data[3751:3744], FillPort_Data[3743:3736], FillPort_Data[3735:3728], FillPort_Data[3727:3720], FillPort_Data[3719:3712]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_29 = FillPort_Bytes[479:464]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_495_cat = {FillPort_Data[3967:3960], FillPort_Data[3959:3952], FillPort_Data[3951:3944], FillPort_Data[3943:3936], FillPort_Data[3935:3928], FillPort_Data[3927:3920], FillPort_Data[3919:3912], FillPort_Data[3911:3904], FillPort_Data[3903:3896], FillPort_Data[3895:3888], FillPort_Data[3887:3880], FillPort_Data[3879:3872], FillPort_Data[3871:3864], FillPort_Data[3863:3856], FillPort_Data[3855:3848], FillPort_Data[3847:3840]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_30 = FillPort_Bytes[495:480]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_511_cat = {FillPort_Data[4095:4088], FillPort_Data[4087:4080], FillPort_Data[4079:4072], FillPort_Data[4071:4064], FillPort_Data[4063:4056], FillPort_Data[4055:4048], FillPort_Data[4047:4040], FillPort_Data[4039:4032], FillPort_Data[4031:4024], FillPort_Data[4023:4016], FillPort_Data[4015:4008], FillPort_Data[4007:4000], FillPort_Data[3999:3992], FillPort_Data[3991:3984], FillPort_Data[3983:3976], FillPort_Data[3975:3968]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_31 = FillPort_Bytes[511:496]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_527_cat = {FillPort_Data[4223:4216], FillPort_Data[4215:4208], FillPort_Data[4207:4200], FillPort_Data[4199:4192], FillPort_Data[4191:4184], FillPort_Data[4183:4176], FillPort_Data[4175:4168], FillPort_Data[4167:4160], FillPort_Data[4159:4152], FillPort_Data[4151:4144], FillPort_Data[4143:4136], FillPort_Data[4135:4128], FillPort_Data[4127:4120], FillPort_Data[4119:4112], FillPort_Data[4111:4104], FillPort_Data[4103:4096]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_32 = FillPort_Bytes[527:512]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_543_cat = {FillPort_Data[4351:4344], FillPort_Data[4343:4336], FillPort_Data[4335:4328], FillPort_Data[4327:4320], FillPort_Data[4319:4312], FillPort_Data[4311:4304], FillPort_Data[4303:4296], FillPort_Data[4295:4288], FillPort_Data[4287:4280], FillPort_Data[4279:4272], FillPort_Data[4271:4264], FillPort_Data[4263:4256], FillPort_Data[4255:4248], FillPort_Data[4247:4240], FillPort_Data[4239:4232], FillPort_Data[4231:4224]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_33 = FillPort_Bytes[543:528]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_559_cat = {FillPort_Data[4479:4472], FillPort_Data[4471:4464], FillPort_Data[4463:4456], FillPort_Data[4455:4448], FillPort_Data[4447:4440], FillPort_Data[4439:4432], FillPort_Data[4431:4424], FillPort_Data[4423:4416], FillPort_Data[4415:4408], FillPort_Data[4407:4400], FillPort_Data[4399:4392], FillPort_Data[4391:4384], FillPort_Data[4383:4376], FillPort_Data[4375:4368], FillPort_Data[4367:4360], FillPort_Data[4359:4352]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_34 = FillPort_Bytes[559:544]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_575_cat = {FillPort_Data[4607:4600], FillPort_Data[4599:4592], FillPort_Data[4591:4584], FillPort_Data[4583:4576], FillPort_Data[4575:4568], FillPort_Data[4567:4560], FillPort_Data[4559:4552], FillPort_Data[4551:4544], FillPort_Data[4543:4536], FillPort_Data[4535:4528], FillPort_Data[4527:4520], FillPort_Data[4519:4512], FillPort_Data[4511:4504], FillPort_Data[4503:4496], FillPort_Data[4495:4488], FillPort_Data[4487:4480]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_35 = FillPort_Bytes[575:560]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_591_cat = {FillPort_Data[4735:4728], FillPort_Data[4727:4720], FillPort_Data[4719:4712], FillPort_Data[4711:4704], FillPort_Data[4703:4696], FillPort_Data[4695:4688], FillPort_Data[4687:4680], FillPort_Data[4679:4672], FillPort_Data[4671:4664], FillPort_Data[4663:4656], FillPort_Data[4655:4648], FillPort_Data[4647:4640], FillPort_Data[4639:4632], FillPort_Data[4631:4624], FillPort_Data[4623:4616], FillPort_Data[4615:4608]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_36 = FillPort_Bytes[591:576]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_607_cat = {FillPort_Data[4863:4856], FillPort_Data[4855:4848], FillPort_Data[4847:4840], FillPort_Data[4839:4832], FillPort_Data[4831:4824], FillPort_Data[4823:4816], FillPort_Data[4815:4808], FillPort_Data[4807:4800], FillPort_Data[4799:4792], FillPort_Data[4791:4784], FillPort_Data[4783:4776], FillPort_Data[4775:4768], FillPort_Data[4767:4760], FillPort_Data[4759:4752], FillPort_Data[4751:4744], FillPort_Data[4743:4736]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_37 = FillPort_Bytes[607:592]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_623_cat = {FillPort_Data[4991:4984], FillPort_Data[4983:4976], FillPort_Data[4975:4968], FillPort_Data[4967:4960], FillPort_Data[4959:4952], FillPort_Data[4951:4944], FillPort_Data[4943:4936], FillPort_Data[4935:4928], FillPort_Data[4927:4920], FillPort_Data[4919:4912], FillPort_Data[4911:4904], FillPort_Data[4903:4896], FillPort_Data[4895:4888], FillPort_Data[4887:4880], FillPort_Data[4879:4872], FillPort_Data[4871:4864]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_38 = FillPort_Bytes[623:608]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_639_cat = {FillPort_Data[5119:5112], FillPort_Data[5111:5104], FillPort_Data[5103:5096], FillPort_Data[5095:5088], FillPort_Data[5087:5080], FillPort_Data[5079:5072], FillPort_Data[5071:5064], FillPort_Data[5063:5056], FillPort_Data[5055:5048], FillPort_Data[5047:5040], FillPort_Data[5039:5032], FillPort_Data[5031:5024], FillPort_Data[5023:5016], FillPort_Data[5015:5008], FillPort_Data[5007:5000], FillPort_Data[4999:4992]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_39 = FillPort_Bytes[639:624]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_655_cat = {FillPort_Data[5247:5240], FillPort_Data[5239:5232], FillPort_Data[5231:5224], FillPort_Data[5223:5216], FillPort_Data[5215:5208], FillPort_Data[5207:5200], FillPort_Data[5199:5192], FillPort_Data[5191:5184], FillPort_Data[5183:5176], FillPort_Data[5175:5168], FillPort_Data[5167:5160], FillPort_Data[5159:5152], FillPort_Data[5151:5144], FillPort_Data[5143:5136], FillPort_Data[5135:5128], FillPort_Data[5127:5120]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_40 = FillPort_Bytes[655:640]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_671_cat = {FillPort_Data[5375:5368], FillPort_Data[5367:5360], FillPort_Data[5359:5352], FillPort_Data[5351:5344], FillPort_Data[5343:5336], FillPort_Data[5335:5328], FillPort_Data[5327:5320], FillPort_Data[5319:5312], FillPort_Data[5311:5304], FillPort_Data[5303:5296], FillPort_Data[5295:5288], FillPort_Data[5287:5280], FillPort_Data[5279:5272], FillPort_Data[5271:5264], FillPort_Data[5263:5256], FillPort_Data[5255:5248]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_41 = FillPort_Bytes[671:656]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_687_cat = {FillPort_Data[5503:5496], FillPort_Data[5495:5488], FillPort_Data[5487:5480], FillPort_Data[5479:5472], FillPort_Data[5471:5464], FillPort_Data[5463:5456], FillPort_Data[5455:5448], FillPort_Data[5447:5440], FillPort_Data[5439:5432], FillPort_Data[5431:5424], FillPort_Data[5423:5416], FillPort_Data[5415:5408], FillPort_Data[5407:5400], FillPort_Data[5399:5392], FillPort_Data[5391:5384], FillPort_Data[5383:5376]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_42 = FillPort_Bytes[687:672]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_703_cat = {FillPort_Data[5631:5624], FillPort_Data[5623:5616], FillPort_Data[5615:5608], FillPort_Data[5607:5600], FillPort_Data[5599:5592], FillPort_Data[5591:5584], FillPort_Data[5583:5576], FillPort_Data[5575:5568], FillPort_Data[5567:5560], FillPort_Data[5559:5552], FillPort_Data[5551:5544], FillPort_Data[5543:5536], FillPort_Data[5535:5528], FillPort_Data[5527:5520], FillPort_Data[5519:5512], FillPort_Data[5511:5504]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_43 = FillPort_Bytes[703:688]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_719_cat = {FillPort_Data[5759:5752], FillPort_Data[5751:5744], FillPort_Data[5743:5736], FillPort_Data[5735:5728], FillPort_Data[5727:5720], FillPort_Data[5719:5712], FillPort_Data[5711:5704], FillPort_Data[5703:5696], FillPort_Data[5695:5688], FillPort_Data[5687:5680], FillPort_Data[5679:5672], FillPort_Data[5671:5664], FillPort_Data[5663:5656], FillPort_Data[5655:5648], FillPort_Data[5647:5640], FillPort_Data[5639:5632]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_44 = FillPort_Bytes[719:704]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_735_cat = {FillPort_Data[5887:5880], FillPort_Data[5879:5872], FillPort_Data[5871:5864], FillPort_Data[5863:5856], FillPort_Data[5855:5848], FillPort_Data[5847:5840], FillPort_Data[5839:5832], FillPort_Data[5831:5824], FillPort_Data[5823:5816], FillPort_Data[5815:5808], FillPort_Data[5807:5800], FillPort_Data[5799:5792], FillPort_Data[5791:5784], FillPort_Data[5783:5776], FillPort_Data[5775:5768], FillPort_Data[5767:5760]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_45 = FillPort_Bytes[735:720]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_751_cat = {FillPort_Data[6015:6008], FillPort_Data[6007:6000], FillPort_Data[5999:5992], FillPort_Data[5991:5984], FillPort_Data[5983:5976], FillPort_Data[5975:5968], FillPort_Data[5967:5960], FillPort_Data[5959:5952], FillPort_Data[5951:5944], FillPort_Data[5943:5936], FillPort_Data[5935:5928], FillPort_Data[5927:5920], FillPort_Data[5919:5912], FillPort_Data[5911:5904], FillPort_Data[5903:5896], FillPort_Data[5895:5888]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_46 = FillPort_Bytes[751:736]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_767_cat = {FillPort_Data[6143:6136], FillPort_Data[6135:6128], FillPort_Data[6127:6120], FillPort_Data[6119:6112], FillPort_Data[6111:6104], FillPort_Data[6103:6096], FillPort_Data[6095:6088], FillPort_Data[6087:6080], FillPort_Data[6079:6072], FillPort_Data[6071:6064], FillPort_Data[6063:6056], FillPort_Data[6055:6048], FillPort_Data[6047:6040], FillPort_Data[6039:6032], FillPort_Data[6031:6024], FillPort_Data[6023:6016]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_47 = FillPort_Bytes[767:752]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_783_cat = {FillPort_Data[6271:6264], FillPort_Data[6263:6256], FillPort_Data[6255:6248], FillPort_Data[6247:6240], FillPort_Data[6239:6232], FillPort_Data[6231:6224], FillPort_Data[6223:6216], FillPort_Data[6215:6208], FillPort_Data[6207:6200], FillPort_Data[6199:6192], FillPort_Data[6191:6184], FillPort_Data[6183:6176], FillPort_Data[6175:6168], FillPort_Data[6167:6160], FillPort_Data[6159:6152], FillPort_Data[6151:6144]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_48 = FillPort_Bytes[783:768]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_799_cat = {FillPort_Data[6399:6392], FillPort_Data[6391:6384], FillPort_Data[6383:6376], FillPort_Data[6375:6368], FillPort_Data[6367:6360], FillPort_Data[6359:6352], FillPort_Data[6351:6344], FillPort_Data[6343:6336], FillPort_Data[6335:6328], FillPort_Data[6327:6320], FillPort_Data[6319:6312], FillPort_Data[6311:6304], FillPort_Data[6303:6296], FillPort_Data[6295:6288], FillPort_Data[6287:6280], FillPort_Data[6279:6272]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_49 = FillPort_Bytes[799:784]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_815_cat = {FillPort_Data[6527:6520], FillPort_Data[6519:6512], FillPort_Data[6511:6504], FillPort_Data[6503:6496], FillPort_Data[6495:6488], FillPort_Data[6487:6480], FillPort_Data[6479:6472], FillPort_Data[6471:6464], FillPort_Data[6463:6456], FillPort_Data[6455:6448], FillPort_Data[6447:6440], FillPort_Data[6439:6432], FillPort_Data[6431:6424], FillPort_Data[6423:6416], FillPort_Data[6415:6408], FillPort_Data[6407:6400]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_50 = FillPort_Bytes[815:800]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_831_cat = {FillPort_Data[6655:6648], FillPort_Data[6647:6640], FillPort_Data[6639:6632], FillPort_Data[6631:6624], FillPort_Data[6623:6616], FillPort_Data[6615:6608], FillPort_Data[6607:6600], FillPort_Data[6599:6592], FillPort_Data[6591:6584], FillPort_Data[6583:6576], FillPort_Data[6575:6568], FillPort_Data[6567:6560], FillPort_Data[6559:6552], FillPort_Data[6551:6544], FillPort_Data[6543:6536], FillPort_Data[6535:6528]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_51 = FillPort_Bytes[831:816]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_847_cat = {FillPort_Data[6783:6776], FillPort_Data[6775:6768], FillPort_Data[6767:6760], FillPort_Data[6759:6752], FillPort_Data[6751:6744], FillPort_Data[6743:6736], FillPort_Data[6735:6728], FillPort_Data[6727:6720], FillPort_Data[6719:6712], FillPort_Data[6711:6704], FillPort_Data[6703:6696], FillPort_Data[6695:6688], FillPort_Data[6687:6680], FillPort_Data[6679:6672], FillPort_Data[6671:6664], FillPort_Data[6663:6656]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_52 = FillPort_Bytes[847:832]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_863_cat = {FillPort_Data[6911:6904], FillPort_Data[6903:6896], FillPort_Data[6895:6888], FillPort_Data[6887:6880], FillPort_Data[6879:6872], FillPort_Data[6871:6864], FillPort_Data[6863:6856], FillPort_Data[6855:6848], FillPort_Data[6847:6840], FillPort_Data[6839:6832], FillPort_Data[6831:6824], FillPort_Data[6823:6816], FillPort_Data[6815:6808], FillPort_Data[6807:6800], FillPort_Data[6799:6792], FillPort_Data[6791:6784]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_53 = FillPort_Bytes[863:848]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_879_cat = {FillPort_Data[7039:7032], FillPort_Data[7031:7024], FillPort_Data[7023:7016], FillPort_Data[7015:7008], FillPort_Data[7007:7000], FillPort_Data[6999:6992], FillPort_Data[6991:6984], FillPort_Data[6983:6976], FillPort_Data[6975:6968], FillPort_Data[6967:6960], FillPort_Data[6959:6952], FillPort_Data[6951:6944], FillPort_Data[6943:6936], FillPort_Data[6935:6928], FillPort_Data[6927:6920], FillPort_Data[6919:6912]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_54 = FillPort_Bytes[879:864]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_895_cat = {FillPort_Data[7167:7160], FillPort_Data[7159:7152], FillPort_Data[7151:7144], FillPort_Data[7143:7136], FillPort_Data[7135:7128], FillPort_Data[7127:7120], FillPort_Data[7119:7112], FillPort_Data[7111:7104], FillPort_Data[7103:7096], FillPort_Data[7095:7088], FillPort_Data[7087:7080], FillPort_Data[7079:7072], FillPort_Data[7071:7064], FillPort_Data[7063:7056], FillPort_Data[7055:7048], FillPort_Data[7047:7040]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_55 = FillPort_Bytes[895:880]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_911_cat = {FillPort_Data[7295:7288], FillPort_Data[7287:7280], FillPort_Data[7279:7272], FillPort_Data[7271:7264], FillPort_Data[7263:7256], FillPort_Data[7255:7248], FillPort_Data[7247:7240], FillPort_Data[7239:7232], FillPort_Data[7231:7224], FillPort_Data[7223:7216], FillPort_Data[7215:7208], FillPort_Data[7207:7200], FillPort_Data[7199:7192], FillPort_Data[7191:7184], FillPort_Data[7183:7176], FillPort_Data[7175:7168]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_56 = FillPort_Bytes[911:896]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_927_cat = {FillPort_Data[7423:7416], FillPort_Data[7415:7408], FillPort_Data[7407:7400], FillPort_Data[7399:7392], FillPort_Data[7391:7384], FillPort_Data[7383:7376], FillPort_Data[7375:7368], FillPort_Data[7367:7360], FillPort_Data[7359:7352], FillPort_Data[7351:7344], FillPort_Data[7343:7336], FillPort_Data[7335:7328], FillPort_Data[7327:7320], FillPort_Data[7319:7312], FillPort_Data[7311:7304], FillPort_Data[7303:7296]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_57 = FillPort_Bytes[927:912]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_943_cat = {FillPort_Data[7551:7544], FillPort_Data[7543:7536], FillPort_Data[7535:7528], FillPort_Data[7527:7520], FillPort_Data[7519:7512], FillPort_Data[7511:7504], FillPort_Data[7503:7496], FillPort_Data[7495:7488], FillPort_Data[7487:7480], FillPort_Data[7479:7472], FillPort_Data[7471:7464], FillPort_Data[7463:7456], FillPort_Data[7455:7448], FillPort_Data[7447:7440], FillPort_Data[7439:7432], FillPort_Data[7431:7424]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_58 = FillPort_Bytes[943:928]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_959_cat = {FillPort_Data[7679:7672], FillPort_Data[7671:7664], FillPort_Data[7663:7656], FillPort_Data[7655:7648], FillPort_Data[7647:7640], FillPort_Data[7639:7632], FillPort_Data[7631:7624], FillPort_Data[7623:7616], FillPort_Data[7615:7608], FillPort_Data[7607:7600], FillPort_Data[7599:7592], FillPort_Data[7591:7584], FillPort_Data[7583:7576], FillPort_Data[7575:7568], FillPort_Data[7567:7560], FillPort_Data[7559:7552]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_59 = FillPort_Bytes[959:944]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_975_cat = {FillPort_Data[7807:7800], FillPort_Data[7799:7792], FillPort_Data[7791:7784], FillPort_Data[7783:7776], FillPort_Data[7775:7768], FillPort_Data[7767:7760], FillPort_Data[7759:7752], FillPort_Data[7751:7744], FillPort_Data[7743:7736], FillPort_Data[7735:7728], FillPort_Data[7727:7720], FillPort_Data[7719:7712], FillPort_Data[7711:7704], FillPort_Data[7703:7696], FillPort_Data[7695:7688], FillPort_Data[7687:7680]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_60 = FillPort_Bytes[975:960]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_991_cat = {FillPort_Data[7935:7928], FillPort_Data[7927:7920], FillPort_Data[7919:7912], FillPort_Data[7911:7904], FillPort_Data[7903:7896], FillPort_Data[7895:7888], FillPort_Data[7887:7880], FillPort_Data[7879:7872], FillPort_Data[7871:7864], FillPort_Data[7863:7856], FillPort_Data[7855:7848], FillPort_Data[7847:7840], FillPort_Data[7839:7832], FillPort_Data[7831:7824], FillPort_Data[7823:7816], FillPort_Data[7815:7808]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_61 = FillPort_Bytes[991:976]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_1007_cat = {FillPort_Data[8063:8056], FillPort_Data[8055:8048], FillPort_Data[8047:8040], FillPort_Data[8039:8032], FillPort_Data[8031:8024], FillPort_Data[8023:8016], FillPort_Data[8015:8008], FillPort_Data[8007:8000], FillPort_Data[7999:7992], FillPort_Data[7991:7984], FillPort_Data[7983:7976], FillPort_Data[7975:7968], FillPort_Data[7967:7960], FillPort_Data[7959:7952], FillPort_Data[7951:7944], FillPort_Data[7943:7936]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_62 = FillPort_Bytes[1007:992]; // @[WeightBuffer.cs:63]
+  assign FillPort_Data_1023_cat = {FillPort_Data[8191:8184], FillPort_Data[8183:8176], FillPort_Data[8175:8168], FillPort_Data[8167:8160], FillPort_Data[8159:8152], FillPort_Data[8151:8144], FillPort_Data[8143:8136], FillPort_Data[8135:8128], FillPort_Data[8127:8120], FillPort_Data[8119:8112], FillPort_Data[8111:8104], FillPort_Data[8103:8096], FillPort_Data[8095:8088], FillPort_Data[8087:8080], FillPort_Data[8079:8072], FillPort_Data[8071:8064]}; // @[WeightBuffer.cs:63]
+  assign FillPort_Bytes_bits_63 = FillPort_Bytes[1023:1008]; // @[WeightBuffer.cs:63]
+  assign FillPort_CanFill = ~(fill_bank ? full_1 : full_0); // @[WeightBuffer.cs:69]
+  assign DrainPort_Data[7:0] = read_0[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[15:8] = read_0[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[23:16] = read_0[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[31:24] = read_0[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[39:32] = read_0[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[47:40] = read_0[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[55:48] = read_0[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[63:56] = read_0[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[71:64] = read_0[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[79:72] = read_0[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[87:80] = read_0[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[95:88] = read_0[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[103:96] = read_0[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[111:104] = read_0[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[119:112] = read_0[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[127:120] = read_0[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[135:128] = read_1[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[143:136] = read_1[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[151:144] = read_1[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[159:152] = read_1[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[167:160] = read_1[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[175:168] = read_1[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[183:176] = read_1[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[191:184] = read_1[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[199:192] = read_1[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[207:200] = read_1[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[215:208] = read_1[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[223:216] = read_1[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[231:224] = read_1[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[239:232] = read_1[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[247:240] = read_1[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[255:248] = read_1[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[263:256] = read_2[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[271:264] = read_2[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[279:272] = read_2[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[287:280] = read_2[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[295:288] = read_2[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[303:296] = read_2[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[311:304] = read_2[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[319:312] = read_2[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[327:320] = read_2[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[335:328] = read_2[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[343:336] = read_2[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[351:344] = read_2[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[359:352] = read_2[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[367:360] = read_2[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[375:368] = read_2[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[383:376] = read_2[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[391:384] = read_3[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[399:392] = read_3[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[407:400] = read_3[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[415:408] = read_3[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[423:416] = read_3[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[431:424] = read_3[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[439:432] = read_3[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[447:440] = read_3[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[455:448] = read_3[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[463:456] = read_3[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[471:464] = read_3[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[479:472] = read_3[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[487:480] = read_3[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[495:488] = read_3[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[503:496] = read_3[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[511:504] = read_3[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[519:512] = read_4[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[527:520] = read_4[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[535:528] = read_4[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[543:536] = read_4[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[551:544] = read_4[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[559:552] = read_4[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[567:560] = read_4[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[575:568] = read_4[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[583:576] = read_4[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[591:584] = read_4[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[599:592] = read_4[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[607:600] = read_4[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[615:608] = read_4[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[623:616] = read_4[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[631:624] = read_4[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[639:632] = read_4[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[647:640] = read_5[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[655:648] = read_5[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[663:656] = read_5[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[671:664] = read_5[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[679:672] = read_5[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[687:680] = read_5[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[695:688] = read_5[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[703:696] = read_5[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[711:704] = read_5[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[719:712] = read_5[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[727:720] = read_5[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[735:728] = read_5[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[743:736] = read_5[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[751:744] = read_5[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[759:752] = read_5[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[767:760] = read_5[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[775:768] = read_6[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[783:776] = read_6[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[791:784] = read_6[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[799:792] = read_6[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[807:800] = read_6[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[815:808] = read_6[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[823:816] = read_6[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[831:824] = read_6[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[839:832] = read_6[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[847:840] = read_6[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[855:848] = read_6[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[863:856] = read_6[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[871:864] = read_6[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[879:872] = read_6[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[887:880] = read_6[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[895:888] = read_6[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[903:896] = read_7[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[911:904] = read_7[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[919:912] = read_7[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[927:920] = read_7[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[935:928] = read_7[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[943:936] = read_7[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[951:944] = read_7[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[959:952] = read_7[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[967:960] = read_7[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[975:968] = read_7[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[983:976] = read_7[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[991:984] = read_7[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[999:992] = read_7[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1007:1000] = read_7[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1015:1008] = read_7[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1023:1016] = read_7[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1031:1024] = read_8[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1039:1032] = read_8[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1047:1040] = read_8[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1055:1048] = read_8[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1063:1056] = read_8[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1071:1064] = read_8[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1079:1072] = read_8[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1087:1080] = read_8[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1095:1088] = read_8[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1103:1096] = read_8[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1111:1104] = read_8[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1119:1112] = read_8[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1127:1120] = read_8[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1135:1128] = read_8[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1143:1136] = read_8[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1151:1144] = read_8[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1159:1152] = read_9[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1167:1160] = read_9[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1175:1168] = read_9[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1183:1176] = read_9[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1191:1184] = read_9[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1199:1192] = read_9[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1207:1200] = read_9[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1215:1208] = read_9[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1223:1216] = read_9[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1231:1224] = read_9[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1239:1232] = read_9[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1247:1240] = read_9[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1255:1248] = read_9[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1263:1256] = read_9[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1271:1264] = read_9[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1279:1272] = read_9[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1287:1280] = read_10[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1295:1288] = read_10[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1303:1296] = read_10[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1311:1304] = read_10[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1319:1312] = read_10[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1327:1320] = read_10[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1335:1328] = read_10[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1343:1336] = read_10[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1351:1344] = read_10[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1359:1352] = read_10[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1367:1360] = read_10[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1375:1368] = read_10[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1383:1376] = read_10[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1391:1384] = read_10[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1399:1392] = read_10[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1407:1400] = read_10[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1415:1408] = read_11[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1423:1416] = read_11[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1431:1424] = read_11[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1439:1432] = read_11[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1447:1440] = read_11[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1455:1448] = read_11[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1463:1456] = read_11[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1471:1464] = read_11[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1479:1472] = read_11[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1487:1480] = read_11[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1495:1488] = read_11[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1503:1496] = read_11[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1511:1504] = read_11[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1519:1512] = read_11[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1527:1520] = read_11[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1535:1528] = read_11[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1543:1536] = read_12[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1551:1544] = read_12[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1559:1552] = read_12[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1567:1560] = read_12[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1575:1568] = read_12[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1583:1576] = read_12[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1591:1584] = read_12[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1599:1592] = read_12[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1607:1600] = read_12[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1615:1608] = read_12[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1623:1616] = read_12[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1631:1624] = read_12[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1639:1632] = read_12[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1647:1640] = read_12[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1655:1648] = read_12[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1663:1656] = read_12[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1671:1664] = read_13[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1679:1672] = read_13[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1687:1680] = read_13[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1695:1688] = read_13[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1703:1696] = read_13[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1711:1704] = read_13[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1719:1712] = read_13[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1727:1720] = read_13[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1735:1728] = read_13[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1743:1736] = read_13[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1751:1744] = read_13[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1759:1752] = read_13[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1767:1760] = read_13[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1775:1768] = read_13[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1783:1776] = read_13[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1791:1784] = read_13[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1799:1792] = read_14[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1807:1800] = read_14[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1815:1808] = read_14[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1823:1816] = read_14[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1831:1824] = read_14[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1839:1832] = read_14[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1847:1840] = read_14[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1855:1848] = read_14[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1863:1856] = read_14[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1871:1864] = read_14[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1879:1872] = read_14[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1887:1880] = read_14[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1895:1888] = read_14[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1903:1896] = read_14[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1911:1904] = read_14[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1919:1912] = read_14[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1927:1920] = read_15[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1935:1928] = read_15[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1943:1936] = read_15[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1951:1944] = read_15[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1959:1952] = read_15[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1967:1960] = read_15[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1975:1968] = read_15[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1983:1976] = read_15[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1991:1984] = read_15[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[1999:1992] = read_15[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2007:2000] = read_15[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2015:2008] = read_15[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2023:2016] = read_15[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2031:2024] = read_15[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2039:2032] = read_15[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2047:2040] = read_15[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2055:2048] = read_16[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2063:2056] = read_16[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2071:2064] = read_16[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2079:2072] = read_16[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2087:2080] = read_16[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2095:2088] = read_16[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2103:2096] = read_16[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2111:2104] = read_16[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2119:2112] = read_16[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2127:2120] = read_16[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2135:2128] = read_16[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2143:2136] = read_16[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2151:2144] = read_16[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2159:2152] = read_16[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2167:2160] = read_16[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2175:2168] = read_16[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2183:2176] = read_17[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2191:2184] = read_17[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2199:2192] = read_17[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2207:2200] = read_17[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2215:2208] = read_17[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2223:2216] = read_17[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2231:2224] = read_17[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2239:2232] = read_17[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2247:2240] = read_17[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2255:2248] = read_17[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2263:2256] = read_17[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2271:2264] = read_17[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2279:2272] = read_17[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2287:2280] = read_17[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2295:2288] = read_17[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2303:2296] = read_17[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2311:2304] = read_18[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2319:2312] = read_18[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2327:2320] = read_18[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2335:2328] = read_18[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2343:2336] = read_18[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2351:2344] = read_18[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2359:2352] = read_18[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2367:2360] = read_18[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2375:2368] = read_18[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2383:2376] = read_18[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2391:2384] = read_18[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2399:2392] = read_18[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2407:2400] = read_18[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2415:2408] = read_18[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2423:2416] = read_18[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2431:2424] = read_18[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2439:2432] = read_19[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2447:2440] = read_19[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2455:2448] = read_19[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2463:2456] = read_19[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2471:2464] = read_19[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2479:2472] = read_19[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2487:2480] = read_19[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2495:2488] = read_19[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2503:2496] = read_19[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2511:2504] = read_19[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2519:2512] = read_19[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2527:2520] = read_19[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2535:2528] = read_19[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2543:2536] = read_19[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2551:2544] = read_19[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2559:2552] = read_19[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2567:2560] = read_20[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2575:2568] = read_20[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2583:2576] = read_20[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2591:2584] = read_20[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2599:2592] = read_20[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2607:2600] = read_20[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2615:2608] = read_20[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2623:2616] = read_20[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2631:2624] = read_20[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2639:2632] = read_20[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2647:2640] = read_20[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2655:2648] = read_20[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2663:2656] = read_20[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2671:2664] = read_20[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2679:2672] = read_20[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2687:2680] = read_20[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2695:2688] = read_21[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2703:2696] = read_21[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2711:2704] = read_21[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2719:2712] = read_21[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2727:2720] = read_21[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2735:2728] = read_21[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2743:2736] = read_21[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2751:2744] = read_21[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2759:2752] = read_21[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2767:2760] = read_21[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2775:2768] = read_21[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2783:2776] = read_21[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2791:2784] = read_21[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2799:2792] = read_21[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2807:2800] = read_21[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2815:2808] = read_21[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2823:2816] = read_22[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2831:2824] = read_22[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2839:2832] = read_22[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2847:2840] = read_22[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2855:2848] = read_22[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2863:2856] = read_22[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2871:2864] = read_22[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2879:2872] = read_22[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2887:2880] = read_22[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2895:2888] = read_22[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2903:2896] = read_22[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2911:2904] = read_22[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2919:2912] = read_22[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2927:2920] = read_22[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2935:2928] = read_22[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2943:2936] = read_22[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2951:2944] = read_23[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2959:2952] = read_23[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2967:2960] = read_23[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2975:2968] = read_23[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2983:2976] = read_23[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2991:2984] = read_23[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[2999:2992] = read_23[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3007:3000] = read_23[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3015:3008] = read_23[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3023:3016] = read_23[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3031:3024] = read_23[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3039:3032] = read_23[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3047:3040] = read_23[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3055:3048] = read_23[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3063:3056] = read_23[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3071:3064] = read_23[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3079:3072] = read_24[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3087:3080] = read_24[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3095:3088] = read_24[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3103:3096] = read_24[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3111:3104] = read_24[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3119:3112] = read_24[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3127:3120] = read_24[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3135:3128] = read_24[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3143:3136] = read_24[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3151:3144] = read_24[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3159:3152] = read_24[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3167:3160] = read_24[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3175:3168] = read_24[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3183:3176] = read_24[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3191:3184] = read_24[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3199:3192] = read_24[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3207:3200] = read_25[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3215:3208] = read_25[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3223:3216] = read_25[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3231:3224] = read_25[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3239:3232] = read_25[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3247:3240] = read_25[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3255:3248] = read_25[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3263:3256] = read_25[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3271:3264] = read_25[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3279:3272] = read_25[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3287:3280] = read_25[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3295:3288] = read_25[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3303:3296] = read_25[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3311:3304] = read_25[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3319:3312] = read_25[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3327:3320] = read_25[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3335:3328] = read_26[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3343:3336] = read_26[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3351:3344] = read_26[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3359:3352] = read_26[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3367:3360] = read_26[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3375:3368] = read_26[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3383:3376] = read_26[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3391:3384] = read_26[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3399:3392] = read_26[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3407:3400] = read_26[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3415:3408] = read_26[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3423:3416] = read_26[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3431:3424] = read_26[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3439:3432] = read_26[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3447:3440] = read_26[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3455:3448] = read_26[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3463:3456] = read_27[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3471:3464] = read_27[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3479:3472] = read_27[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3487:3480] = read_27[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3495:3488] = read_27[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3503:3496] = read_27[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3511:3504] = read_27[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3519:3512] = read_27[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3527:3520] = read_27[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3535:3528] = read_27[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3543:3536] = read_27[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3551:3544] = read_27[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3559:3552] = read_27[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3567:3560] = read_27[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3575:3568] = read_27[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3583:3576] = read_27[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3591:3584] = read_28[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3599:3592] = read_28[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3607:3600] = read_28[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3615:3608] = read_28[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3623:3616] = read_28[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3631:3624] = read_28[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3639:3632] = read_28[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3647:3640] = read_28[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3655:3648] = read_28[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3663:3656] = read_28[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3671:3664] = read_28[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3679:3672] = read_28[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3687:3680] = read_28[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3695:3688] = read_28[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3703:3696] = read_28[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3711:3704] = read_28[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3719:3712] = read_29[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3727:3720] = read_29[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3735:3728] = read_29[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3743:3736] = read_29[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3751:3744] = read_29[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3759:3752] = read_29[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3767:3760] = read_29[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3775:3768] = read_29[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3783:3776] = read_29[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3791:3784] = read_29[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3799:3792] = read_29[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3807:3800] = read_29[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3815:3808] = read_29[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3823:3816] = read_29[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3831:3824] = read_29[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3839:3832] = read_29[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3847:3840] = read_30[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3855:3848] = read_30[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3863:3856] = read_30[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3871:3864] = read_30[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3879:3872] = read_30[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3887:3880] = read_30[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3895:3888] = read_30[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3903:3896] = read_30[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3911:3904] = read_30[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3919:3912] = read_30[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3927:3920] = read_30[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3935:3928] = read_30[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3943:3936] = read_30[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3951:3944] = read_30[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3959:3952] = read_30[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3967:3960] = read_30[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3975:3968] = read_31[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3983:3976] = read_31[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3991:3984] = read_31[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[3999:3992] = read_31[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4007:4000] = read_31[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4015:4008] = read_31[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4023:4016] = read_31[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4031:4024] = read_31[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4039:4032] = read_31[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4047:4040] = read_31[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4055:4048] = read_31[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4063:4056] = read_31[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4071:4064] = read_31[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4079:4072] = read_31[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4087:4080] = read_31[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4095:4088] = read_31[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4103:4096] = read_32[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4111:4104] = read_32[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4119:4112] = read_32[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4127:4120] = read_32[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4135:4128] = read_32[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4143:4136] = read_32[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4151:4144] = read_32[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4159:4152] = read_32[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4167:4160] = read_32[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4175:4168] = read_32[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4183:4176] = read_32[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4191:4184] = read_32[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4199:4192] = read_32[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4207:4200] = read_32[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4215:4208] = read_32[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4223:4216] = read_32[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4231:4224] = read_33[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4239:4232] = read_33[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4247:4240] = read_33[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4255:4248] = read_33[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4263:4256] = read_33[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4271:4264] = read_33[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4279:4272] = read_33[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4287:4280] = read_33[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4295:4288] = read_33[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4303:4296] = read_33[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4311:4304] = read_33[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4319:4312] = read_33[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4327:4320] = read_33[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4335:4328] = read_33[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4343:4336] = read_33[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4351:4344] = read_33[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4359:4352] = read_34[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4367:4360] = read_34[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4375:4368] = read_34[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4383:4376] = read_34[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4391:4384] = read_34[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4399:4392] = read_34[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4407:4400] = read_34[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4415:4408] = read_34[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4423:4416] = read_34[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4431:4424] = read_34[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4439:4432] = read_34[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4447:4440] = read_34[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4455:4448] = read_34[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4463:4456] = read_34[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4471:4464] = read_34[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4479:4472] = read_34[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4487:4480] = read_35[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4495:4488] = read_35[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4503:4496] = read_35[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4511:4504] = read_35[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4519:4512] = read_35[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4527:4520] = read_35[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4535:4528] = read_35[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4543:4536] = read_35[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4551:4544] = read_35[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4559:4552] = read_35[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4567:4560] = read_35[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4575:4568] = read_35[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4583:4576] = read_35[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4591:4584] = read_35[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4599:4592] = read_35[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4607:4600] = read_35[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4615:4608] = read_36[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4623:4616] = read_36[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4631:4624] = read_36[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4639:4632] = read_36[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4647:4640] = read_36[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4655:4648] = read_36[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4663:4656] = read_36[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4671:4664] = read_36[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4679:4672] = read_36[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4687:4680] = read_36[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4695:4688] = read_36[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4703:4696] = read_36[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4711:4704] = read_36[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4719:4712] = read_36[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4727:4720] = read_36[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4735:4728] = read_36[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4743:4736] = read_37[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4751:4744] = read_37[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4759:4752] = read_37[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4767:4760] = read_37[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4775:4768] = read_37[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4783:4776] = read_37[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4791:4784] = read_37[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4799:4792] = read_37[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4807:4800] = read_37[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4815:4808] = read_37[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4823:4816] = read_37[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4831:4824] = read_37[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4839:4832] = read_37[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4847:4840] = read_37[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4855:4848] = read_37[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4863:4856] = read_37[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4871:4864] = read_38[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4879:4872] = read_38[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4887:4880] = read_38[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4895:4888] = read_38[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4903:4896] = read_38[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4911:4904] = read_38[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4919:4912] = read_38[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4927:4920] = read_38[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4935:4928] = read_38[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4943:4936] = read_38[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4951:4944] = read_38[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4959:4952] = read_38[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4967:4960] = read_38[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4975:4968] = read_38[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4983:4976] = read_38[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4991:4984] = read_38[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[4999:4992] = read_39[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5007:5000] = read_39[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5015:5008] = read_39[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5023:5016] = read_39[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5031:5024] = read_39[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5039:5032] = read_39[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5047:5040] = read_39[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5055:5048] = read_39[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5063:5056] = read_39[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5071:5064] = read_39[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5079:5072] = read_39[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5087:5080] = read_39[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5095:5088] = read_39[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5103:5096] = read_39[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5111:5104] = read_39[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5119:5112] = read_39[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5127:5120] = read_40[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5135:5128] = read_40[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5143:5136] = read_40[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5151:5144] = read_40[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5159:5152] = read_40[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5167:5160] = read_40[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5175:5168] = read_40[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5183:5176] = read_40[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5191:5184] = read_40[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5199:5192] = read_40[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5207:5200] = read_40[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5215:5208] = read_40[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5223:5216] = read_40[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5231:5224] = read_40[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5239:5232] = read_40[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5247:5240] = read_40[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5255:5248] = read_41[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5263:5256] = read_41[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5271:5264] = read_41[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5279:5272] = read_41[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5287:5280] = read_41[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5295:5288] = read_41[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5303:5296] = read_41[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5311:5304] = read_41[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5319:5312] = read_41[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5327:5320] = read_41[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5335:5328] = read_41[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5343:5336] = read_41[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5351:5344] = read_41[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5359:5352] = read_41[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5367:5360] = read_41[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5375:5368] = read_41[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5383:5376] = read_42[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5391:5384] = read_42[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5399:5392] = read_42[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5407:5400] = read_42[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5415:5408] = read_42[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5423:5416] = read_42[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5431:5424] = read_42[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5439:5432] = read_42[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5447:5440] = read_42[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5455:5448] = read_42[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5463:5456] = read_42[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5471:5464] = read_42[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5479:5472] = read_42[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5487:5480] = read_42[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5495:5488] = read_42[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5503:5496] = read_42[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5511:5504] = read_43[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5519:5512] = read_43[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5527:5520] = read_43[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5535:5528] = read_43[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5543:5536] = read_43[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5551:5544] = read_43[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5559:5552] = read_43[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5567:5560] = read_43[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5575:5568] = read_43[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5583:5576] = read_43[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5591:5584] = read_43[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5599:5592] = read_43[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5607:5600] = read_43[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5615:5608] = read_43[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5623:5616] = read_43[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5631:5624] = read_43[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5639:5632] = read_44[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5647:5640] = read_44[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5655:5648] = read_44[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5663:5656] = read_44[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5671:5664] = read_44[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5679:5672] = read_44[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5687:5680] = read_44[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5695:5688] = read_44[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5703:5696] = read_44[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5711:5704] = read_44[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5719:5712] = read_44[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5727:5720] = read_44[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5735:5728] = read_44[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5743:5736] = read_44[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5751:5744] = read_44[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5759:5752] = read_44[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5767:5760] = read_45[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5775:5768] = read_45[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5783:5776] = read_45[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5791:5784] = read_45[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5799:5792] = read_45[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5807:5800] = read_45[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5815:5808] = read_45[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5823:5816] = read_45[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5831:5824] = read_45[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5839:5832] = read_45[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5847:5840] = read_45[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5855:5848] = read_45[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5863:5856] = read_45[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5871:5864] = read_45[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5879:5872] = read_45[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5887:5880] = read_45[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5895:5888] = read_46[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5903:5896] = read_46[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5911:5904] = read_46[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5919:5912] = read_46[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5927:5920] = read_46[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5935:5928] = read_46[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5943:5936] = read_46[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5951:5944] = read_46[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5959:5952] = read_46[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5967:5960] = read_46[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5975:5968] = read_46[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5983:5976] = read_46[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5991:5984] = read_46[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[5999:5992] = read_46[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6007:6000] = read_46[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6015:6008] = read_46[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6023:6016] = read_47[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6031:6024] = read_47[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6039:6032] = read_47[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6047:6040] = read_47[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6055:6048] = read_47[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6063:6056] = read_47[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6071:6064] = read_47[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6079:6072] = read_47[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6087:6080] = read_47[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6095:6088] = read_47[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6103:6096] = read_47[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6111:6104] = read_47[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6119:6112] = read_47[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6127:6120] = read_47[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6135:6128] = read_47[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6143:6136] = read_47[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6151:6144] = read_48[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6159:6152] = read_48[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6167:6160] = read_48[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6175:6168] = read_48[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6183:6176] = read_48[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6191:6184] = read_48[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6199:6192] = read_48[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6207:6200] = read_48[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6215:6208] = read_48[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6223:6216] = read_48[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6231:6224] = read_48[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6239:6232] = read_48[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6247:6240] = read_48[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6255:6248] = read_48[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6263:6256] = read_48[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6271:6264] = read_48[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6279:6272] = read_49[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6287:6280] = read_49[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6295:6288] = read_49[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6303:6296] = read_49[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6311:6304] = read_49[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6319:6312] = read_49[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6327:6320] = read_49[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6335:6328] = read_49[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6343:6336] = read_49[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6351:6344] = read_49[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6359:6352] = read_49[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6367:6360] = read_49[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6375:6368] = read_49[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6383:6376] = read_49[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6391:6384] = read_49[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6399:6392] = read_49[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6407:6400] = read_50[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6415:6408] = read_50[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6423:6416] = read_50[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6431:6424] = read_50[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6439:6432] = read_50[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6447:6440] = read_50[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6455:6448] = read_50[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6463:6456] = read_50[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6471:6464] = read_50[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6479:6472] = read_50[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6487:6480] = read_50[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6495:6488] = read_50[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6503:6496] = read_50[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6511:6504] = read_50[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6519:6512] = read_50[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6527:6520] = read_50[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6535:6528] = read_51[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6543:6536] = read_51[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6551:6544] = read_51[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6559:6552] = read_51[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6567:6560] = read_51[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6575:6568] = read_51[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6583:6576] = read_51[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6591:6584] = read_51[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6599:6592] = read_51[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6607:6600] = read_51[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6615:6608] = read_51[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6623:6616] = read_51[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6631:6624] = read_51[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6639:6632] = read_51[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6647:6640] = read_51[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6655:6648] = read_51[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6663:6656] = read_52[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6671:6664] = read_52[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6679:6672] = read_52[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6687:6680] = read_52[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6695:6688] = read_52[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6703:6696] = read_52[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6711:6704] = read_52[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6719:6712] = read_52[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6727:6720] = read_52[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6735:6728] = read_52[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6743:6736] = read_52[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6751:6744] = read_52[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6759:6752] = read_52[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6767:6760] = read_52[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6775:6768] = read_52[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6783:6776] = read_52[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6791:6784] = read_53[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6799:6792] = read_53[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6807:6800] = read_53[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6815:6808] = read_53[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6823:6816] = read_53[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6831:6824] = read_53[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6839:6832] = read_53[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6847:6840] = read_53[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6855:6848] = read_53[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6863:6856] = read_53[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6871:6864] = read_53[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6879:6872] = read_53[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6887:6880] = read_53[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6895:6888] = read_53[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6903:6896] = read_53[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6911:6904] = read_53[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6919:6912] = read_54[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6927:6920] = read_54[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6935:6928] = read_54[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6943:6936] = read_54[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6951:6944] = read_54[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6959:6952] = read_54[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6967:6960] = read_54[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6975:6968] = read_54[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6983:6976] = read_54[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6991:6984] = read_54[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[6999:6992] = read_54[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7007:7000] = read_54[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7015:7008] = read_54[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7023:7016] = read_54[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7031:7024] = read_54[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7039:7032] = read_54[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7047:7040] = read_55[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7055:7048] = read_55[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7063:7056] = read_55[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7071:7064] = read_55[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7079:7072] = read_55[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7087:7080] = read_55[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7095:7088] = read_55[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7103:7096] = read_55[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7111:7104] = read_55[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7119:7112] = read_55[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7127:7120] = read_55[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7135:7128] = read_55[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7143:7136] = read_55[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7151:7144] = read_55[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7159:7152] = read_55[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7167:7160] = read_55[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7175:7168] = read_56[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7183:7176] = read_56[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7191:7184] = read_56[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7199:7192] = read_56[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7207:7200] = read_56[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7215:7208] = read_56[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7223:7216] = read_56[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7231:7224] = read_56[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7239:7232] = read_56[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7247:7240] = read_56[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7255:7248] = read_56[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7263:7256] = read_56[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7271:7264] = read_56[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7279:7272] = read_56[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7287:7280] = read_56[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7295:7288] = read_56[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7303:7296] = read_57[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7311:7304] = read_57[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7319:7312] = read_57[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7327:7320] = read_57[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7335:7328] = read_57[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7343:7336] = read_57[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7351:7344] = read_57[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7359:7352] = read_57[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7367:7360] = read_57[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7375:7368] = read_57[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7383:7376] = read_57[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7391:7384] = read_57[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7399:7392] = read_57[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7407:7400] = read_57[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7415:7408] = read_57[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7423:7416] = read_57[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7431:7424] = read_58[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7439:7432] = read_58[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7447:7440] = read_58[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7455:7448] = read_58[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7463:7456] = read_58[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7471:7464] = read_58[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7479:7472] = read_58[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7487:7480] = read_58[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7495:7488] = read_58[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7503:7496] = read_58[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7511:7504] = read_58[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7519:7512] = read_58[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7527:7520] = read_58[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7535:7528] = read_58[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7543:7536] = read_58[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7551:7544] = read_58[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7559:7552] = read_59[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7567:7560] = read_59[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7575:7568] = read_59[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7583:7576] = read_59[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7591:7584] = read_59[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7599:7592] = read_59[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7607:7600] = read_59[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7615:7608] = read_59[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7623:7616] = read_59[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7631:7624] = read_59[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7639:7632] = read_59[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7647:7640] = read_59[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7655:7648] = read_59[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7663:7656] = read_59[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7671:7664] = read_59[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7679:7672] = read_59[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7687:7680] = read_60[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7695:7688] = read_60[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7703:7696] = read_60[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7711:7704] = read_60[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7719:7712] = read_60[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7727:7720] = read_60[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7735:7728] = read_60[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7743:7736] = read_60[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7751:7744] = read_60[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7759:7752] = read_60[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7767:7760] = read_60[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7775:7768] = read_60[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7783:7776] = read_60[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7791:7784] = read_60[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7799:7792] = read_60[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7807:7800] = read_60[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7815:7808] = read_61[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7823:7816] = read_61[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7831:7824] = read_61[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7839:7832] = read_61[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7847:7840] = read_61[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7855:7848] = read_61[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7863:7856] = read_61[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7871:7864] = read_61[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7879:7872] = read_61[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7887:7880] = read_61[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7895:7888] = read_61[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7903:7896] = read_61[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7911:7904] = read_61[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7919:7912] = read_61[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7927:7920] = read_61[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7935:7928] = read_61[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7943:7936] = read_62[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7951:7944] = read_62[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7959:7952] = read_62[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7967:7960] = read_62[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7975:7968] = read_62[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7983:7976] = read_62[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7991:7984] = read_62[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[7999:7992] = read_62[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[8007:8000] = read_62[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[8015:8008] = read_62[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[8023:8016] = read_62[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[8031:8024] = read_62[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[8039:8032] = read_62[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[8047:8040] = read_62[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[8055:8048] = read_62[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[8063:8056] = read_62[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[8071:8064] = read_63[7:0]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[8079:8072] = read_63[15:8]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[8087:8080] = read_63[23:16]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[8095:8088] = read_63[31:24]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[8103:8096] = read_63[39:32]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[8111:8104] = read_63[47:40]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[8119:8112] = read_63[55:48]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[8127:8120] = read_63[63:56]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[8135:8128] = read_63[71:64]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[8143:8136] = read_63[79:72]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[8151:8144] = read_63[87:80]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[8159:8152] = read_63[95:88]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[8167:8160] = read_63[103:96]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[8175:8168] = read_63[111:104]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[8183:8176] = read_63[119:112]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Data[8191:8184] = read_63[127:120]; // @[WeightBuffer.cs:66]
+  assign DrainPort_Valid = fill_bank ? full_0 : full_1; // @[WeightBuffer.cs:70]
+
+  always @(posedge clk) begin // @[WeightBuffer.cs:41, WeightBuffer.cs:47]
     if (rst)
       fill_bank <= 1'b0;
-    else if ((fill_bank ? full_1_and : full_0_and) & (~(fill_bank ? full_0_and : full_1_and)))
-      fill_bank <= ~fill_bank;
+    else
+      if (FillPort_Clear)
+        fill_bank <= 1'b0;
+      else if ((fill_bank ? full_1_and : full_0_and) & (~(fill_bank ? full_0_and : full_1_and)))
+        fill_bank <= ~fill_bank;
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:37]
+  always @(posedge clk) begin // @[WeightBuffer.cs:37, WeightBuffer.cs:45]
     if (rst)
       full_0 <= 1'b0;
     else
-      full_0 <= full_0_and;
+      full_0 <= FillPort_Clear ? 1'b0 : full_0_and;
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:38]
+  always @(posedge clk) begin // @[WeightBuffer.cs:38, WeightBuffer.cs:46]
     if (rst)
       full_1 <= 1'b0;
     else
-      full_1 <= full_1_and;
+      full_1 <= FillPort_Clear ? 1'b0 : full_1_and;
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits[0])
       banks_0[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_15_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits[1])
@@ -1561,7 +1565,7 @@ module WeightBuffer1024x128 (
       banks_0[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_15_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_1[0])
       banks_1[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_31_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_1[1])
@@ -1596,7 +1600,7 @@ module WeightBuffer1024x128 (
       banks_1[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_31_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_2[0])
       banks_2[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_47_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_2[1])
@@ -1631,7 +1635,7 @@ module WeightBuffer1024x128 (
       banks_2[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_47_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_3[0])
       banks_3[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_63_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_3[1])
@@ -1666,7 +1670,7 @@ module WeightBuffer1024x128 (
       banks_3[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_63_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_4[0])
       banks_4[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_79_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_4[1])
@@ -1701,7 +1705,7 @@ module WeightBuffer1024x128 (
       banks_4[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_79_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_5[0])
       banks_5[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_95_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_5[1])
@@ -1736,7 +1740,7 @@ module WeightBuffer1024x128 (
       banks_5[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_95_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_6[0])
       banks_6[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_111_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_6[1])
@@ -1771,7 +1775,7 @@ module WeightBuffer1024x128 (
       banks_6[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_111_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_7[0])
       banks_7[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_127_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_7[1])
@@ -1806,7 +1810,7 @@ module WeightBuffer1024x128 (
       banks_7[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_127_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_8[0])
       banks_8[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_143_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_8[1])
@@ -1841,7 +1845,7 @@ module WeightBuffer1024x128 (
       banks_8[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_143_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_9[0])
       banks_9[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_159_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_9[1])
@@ -1876,7 +1880,7 @@ module WeightBuffer1024x128 (
       banks_9[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_159_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_10[0])
       banks_10[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_175_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_10[1])
@@ -1911,7 +1915,7 @@ module WeightBuffer1024x128 (
       banks_10[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_175_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_11[0])
       banks_11[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_191_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_11[1])
@@ -1946,7 +1950,7 @@ module WeightBuffer1024x128 (
       banks_11[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_191_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_12[0])
       banks_12[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_207_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_12[1])
@@ -1981,7 +1985,7 @@ module WeightBuffer1024x128 (
       banks_12[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_207_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_13[0])
       banks_13[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_223_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_13[1])
@@ -2016,7 +2020,7 @@ module WeightBuffer1024x128 (
       banks_13[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_223_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_14[0])
       banks_14[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_239_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_14[1])
@@ -2051,7 +2055,7 @@ module WeightBuffer1024x128 (
       banks_14[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_239_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_15[0])
       banks_15[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_255_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_15[1])
@@ -2086,7 +2090,7 @@ module WeightBuffer1024x128 (
       banks_15[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_255_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_16[0])
       banks_16[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_271_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_16[1])
@@ -2121,7 +2125,7 @@ module WeightBuffer1024x128 (
       banks_16[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_271_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_17[0])
       banks_17[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_287_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_17[1])
@@ -2156,7 +2160,7 @@ module WeightBuffer1024x128 (
       banks_17[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_287_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_18[0])
       banks_18[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_303_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_18[1])
@@ -2191,7 +2195,7 @@ module WeightBuffer1024x128 (
       banks_18[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_303_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_19[0])
       banks_19[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_319_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_19[1])
@@ -2226,7 +2230,7 @@ module WeightBuffer1024x128 (
       banks_19[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_319_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_20[0])
       banks_20[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_335_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_20[1])
@@ -2261,7 +2265,7 @@ module WeightBuffer1024x128 (
       banks_20[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_335_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_21[0])
       banks_21[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_351_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_21[1])
@@ -2296,7 +2300,7 @@ module WeightBuffer1024x128 (
       banks_21[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_351_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_22[0])
       banks_22[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_367_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_22[1])
@@ -2331,7 +2335,7 @@ module WeightBuffer1024x128 (
       banks_22[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_367_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_23[0])
       banks_23[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_383_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_23[1])
@@ -2366,7 +2370,7 @@ module WeightBuffer1024x128 (
       banks_23[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_383_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_24[0])
       banks_24[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_399_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_24[1])
@@ -2401,7 +2405,7 @@ module WeightBuffer1024x128 (
       banks_24[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_399_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_25[0])
       banks_25[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_415_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_25[1])
@@ -2436,7 +2440,7 @@ module WeightBuffer1024x128 (
       banks_25[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_415_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_26[0])
       banks_26[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_431_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_26[1])
@@ -2471,7 +2475,7 @@ module WeightBuffer1024x128 (
       banks_26[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_431_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_27[0])
       banks_27[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_447_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_27[1])
@@ -2506,7 +2510,7 @@ module WeightBuffer1024x128 (
       banks_27[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_447_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_28[0])
       banks_28[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_463_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_28[1])
@@ -2541,7 +2545,7 @@ module WeightBuffer1024x128 (
       banks_28[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_463_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_29[0])
       banks_29[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_479_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_29[1])
@@ -2576,7 +2580,7 @@ module WeightBuffer1024x128 (
       banks_29[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_479_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_30[0])
       banks_30[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_495_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_30[1])
@@ -2611,7 +2615,7 @@ module WeightBuffer1024x128 (
       banks_30[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_495_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_31[0])
       banks_31[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_511_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_31[1])
@@ -2646,7 +2650,7 @@ module WeightBuffer1024x128 (
       banks_31[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_511_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_32[0])
       banks_32[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_527_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_32[1])
@@ -2681,7 +2685,7 @@ module WeightBuffer1024x128 (
       banks_32[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_527_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_33[0])
       banks_33[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_543_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_33[1])
@@ -2716,7 +2720,7 @@ module WeightBuffer1024x128 (
       banks_33[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_543_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_34[0])
       banks_34[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_559_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_34[1])
@@ -2751,7 +2755,7 @@ module WeightBuffer1024x128 (
       banks_34[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_559_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_35[0])
       banks_35[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_575_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_35[1])
@@ -2786,7 +2790,7 @@ module WeightBuffer1024x128 (
       banks_35[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_575_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_36[0])
       banks_36[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_591_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_36[1])
@@ -2821,7 +2825,7 @@ module WeightBuffer1024x128 (
       banks_36[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_591_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_37[0])
       banks_37[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_607_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_37[1])
@@ -2856,7 +2860,7 @@ module WeightBuffer1024x128 (
       banks_37[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_607_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_38[0])
       banks_38[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_623_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_38[1])
@@ -2891,7 +2895,7 @@ module WeightBuffer1024x128 (
       banks_38[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_623_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_39[0])
       banks_39[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_639_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_39[1])
@@ -2926,7 +2930,7 @@ module WeightBuffer1024x128 (
       banks_39[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_639_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_40[0])
       banks_40[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_655_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_40[1])
@@ -2961,7 +2965,7 @@ module WeightBuffer1024x128 (
       banks_40[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_655_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_41[0])
       banks_41[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_671_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_41[1])
@@ -2996,7 +3000,7 @@ module WeightBuffer1024x128 (
       banks_41[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_671_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_42[0])
       banks_42[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_687_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_42[1])
@@ -3031,7 +3035,7 @@ module WeightBuffer1024x128 (
       banks_42[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_687_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_43[0])
       banks_43[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_703_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_43[1])
@@ -3066,7 +3070,7 @@ module WeightBuffer1024x128 (
       banks_43[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_703_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_44[0])
       banks_44[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_719_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_44[1])
@@ -3101,7 +3105,7 @@ module WeightBuffer1024x128 (
       banks_44[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_719_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_45[0])
       banks_45[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_735_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_45[1])
@@ -3136,7 +3140,7 @@ module WeightBuffer1024x128 (
       banks_45[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_735_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_46[0])
       banks_46[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_751_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_46[1])
@@ -3171,7 +3175,7 @@ module WeightBuffer1024x128 (
       banks_46[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_751_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_47[0])
       banks_47[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_767_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_47[1])
@@ -3206,7 +3210,7 @@ module WeightBuffer1024x128 (
       banks_47[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_767_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_48[0])
       banks_48[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_783_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_48[1])
@@ -3241,7 +3245,7 @@ module WeightBuffer1024x128 (
       banks_48[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_783_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_49[0])
       banks_49[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_799_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_49[1])
@@ -3276,7 +3280,7 @@ module WeightBuffer1024x128 (
       banks_49[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_799_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_50[0])
       banks_50[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_815_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_50[1])
@@ -3311,7 +3315,7 @@ module WeightBuffer1024x128 (
       banks_50[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_815_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_51[0])
       banks_51[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_831_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_51[1])
@@ -3346,7 +3350,7 @@ module WeightBuffer1024x128 (
       banks_51[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_831_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_52[0])
       banks_52[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_847_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_52[1])
@@ -3381,7 +3385,7 @@ module WeightBuffer1024x128 (
       banks_52[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_847_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_53[0])
       banks_53[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_863_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_53[1])
@@ -3416,7 +3420,7 @@ module WeightBuffer1024x128 (
       banks_53[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_863_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_54[0])
       banks_54[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_879_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_54[1])
@@ -3451,7 +3455,7 @@ module WeightBuffer1024x128 (
       banks_54[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_879_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_55[0])
       banks_55[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_895_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_55[1])
@@ -3486,7 +3490,7 @@ module WeightBuffer1024x128 (
       banks_55[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_895_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_56[0])
       banks_56[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_911_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_56[1])
@@ -3521,7 +3525,7 @@ module WeightBuffer1024x128 (
       banks_56[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_911_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_57[0])
       banks_57[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_927_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_57[1])
@@ -3556,7 +3560,7 @@ module WeightBuffer1024x128 (
       banks_57[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_927_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_58[0])
       banks_58[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_943_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_58[1])
@@ -3591,7 +3595,7 @@ module WeightBuffer1024x128 (
       banks_58[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_943_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_59[0])
       banks_59[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_959_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_59[1])
@@ -3626,7 +3630,7 @@ module WeightBuffer1024x128 (
       banks_59[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_959_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_60[0])
       banks_60[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_975_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_60[1])
@@ -3661,7 +3665,7 @@ module WeightBuffer1024x128 (
       banks_60[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_975_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_61[0])
       banks_61[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_991_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_61[1])
@@ -3696,7 +3700,7 @@ module WeightBuffer1024x128 (
       banks_61[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_991_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_62[0])
       banks_62[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_1007_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_62[1])
@@ -3731,7 +3735,7 @@ module WeightBuffer1024x128 (
       banks_62[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_1007_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:56]
+  always @(posedge clk) begin // @[WeightBuffer.cs:63]
     if ((FillPort_Write) && FillPort_Bytes_bits_63[0])
       banks_63[$unsigned({fill_bank, FillPort_Address})][7:0] <= FillPort_Data_1023_cat[7:0];
     if ((FillPort_Write) && FillPort_Bytes_bits_63[1])
@@ -3766,322 +3770,322 @@ module WeightBuffer1024x128 (
       banks_63[$unsigned({fill_bank, FillPort_Address})][127:120] <= FillPort_Data_1023_cat[127:120];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_0 <= banks_0[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_1 <= banks_1[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_2 <= banks_2[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_3 <= banks_3[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_4 <= banks_4[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_5 <= banks_5[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_6 <= banks_6[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_7 <= banks_7[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_8 <= banks_8[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_9 <= banks_9[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_10 <= banks_10[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_11 <= banks_11[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_12 <= banks_12[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_13 <= banks_13[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_14 <= banks_14[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_15 <= banks_15[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_16 <= banks_16[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_17 <= banks_17[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_18 <= banks_18[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_19 <= banks_19[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_20 <= banks_20[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_21 <= banks_21[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_22 <= banks_22[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_23 <= banks_23[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_24 <= banks_24[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_25 <= banks_25[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_26 <= banks_26[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_27 <= banks_27[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_28 <= banks_28[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_29 <= banks_29[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_30 <= banks_30[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_31 <= banks_31[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_32 <= banks_32[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_33 <= banks_33[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_34 <= banks_34[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_35 <= banks_35[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_36 <= banks_36[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_37 <= banks_37[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_38 <= banks_38[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_39 <= banks_39[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_40 <= banks_40[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_41 <= banks_41[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_42 <= banks_42[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_43 <= banks_43[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_44 <= banks_44[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_45 <= banks_45[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_46 <= banks_46[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_47 <= banks_47[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_48 <= banks_48[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_49 <= banks_49[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_50 <= banks_50[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_51 <= banks_51[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_52 <= banks_52[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_53 <= banks_53[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_54 <= banks_54[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_55 <= banks_55[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_56 <= banks_56[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_57 <= banks_57[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_58 <= banks_58[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_59 <= banks_59[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_60 <= banks_60[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_61 <= banks_61[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_62 <= banks_62[$unsigned({fill_bank_not, DrainPort_Address})];
   end
 
-  always @(posedge clk) begin // @[WeightBuffer.cs:57]
+  always @(posedge clk) begin // @[WeightBuffer.cs:64]
     if (1'b1)
       read_63 <= banks_63[$unsigned({fill_bank_not, DrainPort_Address})];
   end

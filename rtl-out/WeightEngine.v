@@ -23,6 +23,7 @@ module WeightEngine (
   output wire [1023:0] FillPort_Bytes, // @[WeightEngine.cs:41]
   output wire [8191:0] FillPort_Data, // @[WeightEngine.cs:41]
   output wire FillPort_Done, // @[WeightEngine.cs:41]
+  output wire FillPort_Clear, // @[WeightEngine.cs:41]
   input wire FillPort_CanFill, // @[WeightEngine.cs:41]
   output wire read_Valid, // @[WeightEngine.cs:61]
   output wire [39:0] read_Address, // @[WeightEngine.cs:61]
@@ -36,7 +37,7 @@ module WeightEngine (
   input wire read1_Ready, // @[WeightEngine.cs:61]
   input wire read1_DataValid, // @[WeightEngine.cs:61]
   input wire [127:0] read1_Data, // @[WeightEngine.cs:61]
-  output wire Waiting // @[WeightEngine.cs:223]
+  output wire Waiting // @[WeightEngine.cs:224]
 );
 
   localparam [1:0] MoveStep_Prepare = 2'd0;
@@ -104,8 +105,8 @@ module WeightEngine (
   reg [12:0] source_row; // @[WeightEngine.cs:117]
   reg [1:0] read_group; // @[WeightEngine.cs:122]
   reg fill_done; // @[WeightEngine.cs:185]
-  reg busy; // @[WeightEngine.cs:217]
-  reg finished; // @[WeightEngine.cs:218]
+  reg busy; // @[WeightEngine.cs:218]
+  reg finished; // @[WeightEngine.cs:219]
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
@@ -215,11 +216,11 @@ module WeightEngine (
   wire signed [7:0] read_group_mux_29; // @[WeightEngine.cs:179]
   wire signed [7:0] read_group_mux_30; // @[WeightEngine.cs:179]
   wire signed [7:0] read_group_mux_31; // @[WeightEngine.cs:179]
-  wire chunk_eq_32; // @[WeightEngine.cs:193, WeightEngine.cs:201, WeightEngine.cs:212]
-  wire [31:0] Control_Instruction_mul; // @[WeightEngine.cs:190, WeightEngine.cs:203]
+  wire chunk_eq_32; // @[WeightEngine.cs:193, WeightEngine.cs:202, WeightEngine.cs:213]
+  wire [31:0] Control_Instruction_mul; // @[WeightEngine.cs:190, WeightEngine.cs:204]
   wire filling_or; // @[WeightEngine.cs:97, WeightEngine.cs:195]
   wire rows_left_eq; // @[WeightEngine.cs:97, WeightEngine.cs:195]
-  wire in_block_eq; // @[WeightEngine.cs:158, WeightEngine.cs:160, WeightEngine.cs:206]
+  wire in_block_eq; // @[WeightEngine.cs:158, WeightEngine.cs:160, WeightEngine.cs:207]
   wire [21:0] in_block_mul; // @[WeightEngine.cs:147]
   wire [21:0] out_block_mul; // @[WeightEngine.cs:147]
   wire [39:0] Control_Instruction_mul_1; // @[WeightEngine.cs:147]
@@ -325,17 +326,17 @@ module WeightEngine (
   assign read_group_mux_29 = (read_group == 2'd3) ? ActData[1007:1000] : ((read_group == 2'd2) ? ActData[751:744] : ((read_group == 2'd1) ? ActData[495:488] : ActData[239:232])); // @[WeightEngine.cs:179]
   assign read_group_mux_30 = (read_group == 2'd3) ? ActData[1015:1008] : ((read_group == 2'd2) ? ActData[759:752] : ((read_group == 2'd1) ? ActData[503:496] : ActData[247:240])); // @[WeightEngine.cs:179]
   assign read_group_mux_31 = (read_group == 2'd3) ? ActData[1023:1016] : ((read_group == 2'd2) ? ActData[767:760] : ((read_group == 2'd1) ? ActData[511:504] : ActData[255:248])); // @[WeightEngine.cs:179]
-  assign chunk_eq_32 = chunk == ((Control_Instruction[19] ? 6'd32 : 6'd32) - 6'd1); // @[WeightEngine.cs:193, WeightEngine.cs:201, WeightEngine.cs:212]
-  assign Control_Instruction_mul = $unsigned(Control_Instruction[67:52]) * $unsigned(Control_Instruction[83:68]); // @[WeightEngine.cs:190, WeightEngine.cs:203]
+  assign chunk_eq_32 = chunk == ((Control_Instruction[19] ? 6'd32 : 6'd32) - 6'd1); // @[WeightEngine.cs:193, WeightEngine.cs:202, WeightEngine.cs:213]
+  assign Control_Instruction_mul = $unsigned(Control_Instruction[67:52]) * $unsigned(Control_Instruction[83:68]); // @[WeightEngine.cs:190, WeightEngine.cs:204]
   assign filling_or = (filling_and & slice_eq) | (filling_and_1 & chunk_eq_32); // @[WeightEngine.cs:97, WeightEngine.cs:195]
   assign rows_left_eq = rows_left == 17'd1; // @[WeightEngine.cs:97, WeightEngine.cs:195]
-  assign in_block_eq = in_block == (Control_Instruction[83:68] - 16'd1); // @[WeightEngine.cs:158, WeightEngine.cs:160, WeightEngine.cs:206]
+  assign in_block_eq = in_block == (Control_Instruction[83:68] - 16'd1); // @[WeightEngine.cs:158, WeightEngine.cs:160, WeightEngine.cs:207]
   assign in_block_mul = in_block * 6'd32; // @[WeightEngine.cs:147]
   assign out_block_mul = out_block * 6'd32; // @[WeightEngine.cs:147]
   assign Control_Instruction_mul_1 = $unsigned((Control_Instruction[19] ? {1'd0, ({1'd0, in_block_mul} + {17'd0, chunk})} : {1'd0, ({1'd0, out_block_mul} + {17'd0, chunk})})) * $unsigned(Control_Instruction[51:36]); // @[WeightEngine.cs:147]
-  assign Control_Busy = busy; // @[WeightEngine.cs:220]
-  assign Control_Done = finished; // @[WeightEngine.cs:221]
-  assign Control_Stalled = filling & (~FillPort_CanFill); // @[WeightEngine.cs:222]
+  assign Control_Busy = busy; // @[WeightEngine.cs:221]
+  assign Control_Done = finished; // @[WeightEngine.cs:222]
+  assign Control_Stalled = filling & (~FillPort_CanFill); // @[WeightEngine.cs:223]
   assign ActRead_Valid = ((filling & Control_Instruction_eq) & (move_state == MoveStep_Request)) & FillPort_CanFill; // @[WeightEngine.cs:119]
   assign ActRead_Group = Control_Instruction[17:16]; // @[WeightEngine.cs:120]
   assign ActRead_Address = source_row; // @[WeightEngine.cs:121]
@@ -1367,13 +1368,14 @@ module WeightEngine (
   assign FillPort_Data[8183:8176] = Control_Instruction_eq ? (Control_Instruction[19] ? read_group_mux_31 : read_group_mux_30) : beats1_Out_Payload[119:112]; // @[WeightEngine.cs:179]
   assign FillPort_Data[8191:8184] = Control_Instruction_eq ? (Control_Instruction[19] ? read_group_mux_31 : read_group_mux_31) : beats1_Out_Payload[127:120]; // @[WeightEngine.cs:179]
   assign FillPort_Done = fill_done; // @[WeightEngine.cs:198]
+  assign FillPort_Clear = Control_Abort; // @[WeightEngine.cs:199]
   assign read_Valid = bursts_Valid; // @[DmaBursts.cs:206]
   assign read_Address = bursts_BurstAddress; // @[DmaBursts.cs:207]
   assign read_Beats = bursts_BurstBeats; // @[DmaBursts.cs:208]
   assign read1_Valid = bursts1_Valid; // @[DmaBursts.cs:206]
   assign read1_Address = bursts1_BurstAddress; // @[DmaBursts.cs:207]
   assign read1_Beats = bursts1_BurstBeats; // @[DmaBursts.cs:208]
-  assign Waiting = (filling & (~Control_Instruction_eq)) & (~beats_Out_Valid_and); // @[WeightEngine.cs:224]
+  assign Waiting = (filling & (~Control_Instruction_eq)) & (~beats_Out_Valid_and); // @[WeightEngine.cs:225]
   assign dma_address_Instruction = Control_Instruction; // @[WeightEngine.cs:48]
   assign dma_address_Bases = Bases; // @[WeightEngine.cs:49]
   assign dma_address_Step = Step; // @[WeightEngine.cs:50]
@@ -1408,7 +1410,7 @@ module WeightEngine (
   assign room_is_reserved1 = {beats1_In_Ready, beats1_Count, bursts1_Active}; // @[WeightEngine.cs:87]
   assign done = filling_or ? (rows_left_eq ? 1'b1 : 1'b0) : 1'b0; // @[WeightEngine.cs:97, WeightEngine.cs:195]
 
-  always @(posedge clk) begin // @[WeightEngine.cs:53, WeightEngine.cs:213]
+  always @(posedge clk) begin // @[WeightEngine.cs:53, WeightEngine.cs:214]
     if (rst)
       setup <= 2'd0;
     else
@@ -1424,7 +1426,7 @@ module WeightEngine (
     rows <= Control_Instruction[107:92];
   end
 
-  always @(posedge clk) begin // @[WeightEngine.cs:193, WeightEngine.cs:201, WeightEngine.cs:212]
+  always @(posedge clk) begin // @[WeightEngine.cs:193, WeightEngine.cs:202, WeightEngine.cs:213]
     if (rst)
       filling <= 1'b0;
     else
@@ -1437,21 +1439,21 @@ module WeightEngine (
           filling <= 1'b0;
   end
 
-  always @(posedge clk) begin // @[WeightEngine.cs:189, WeightEngine.cs:202]
+  always @(posedge clk) begin // @[WeightEngine.cs:189, WeightEngine.cs:203]
     if (setup == 2'd1)
       row_address <= Control_Instruction_eq ? Control_Instruction[90:84] : Control_Instruction[82:76];
     else if ((filling_and & slice_eq) | (filling_and_1 & chunk_eq_32))
       row_address <= row_address + 7'd1;
   end
 
-  always @(posedge clk) begin // @[WeightEngine.cs:190, WeightEngine.cs:203]
+  always @(posedge clk) begin // @[WeightEngine.cs:190, WeightEngine.cs:204]
     if (setup == 2'd1)
       rows_left <= Control_Instruction_eq ? Control_Instruction_mul[16:0] : {1'd0, Control_Instruction[107:92]};
     else if ((filling_and & slice_eq) | (filling_and_1 & chunk_eq_32))
       rows_left <= rows_left - 17'd1;
   end
 
-  always @(posedge clk) begin // @[WeightEngine.cs:105, WeightEngine.cs:204]
+  always @(posedge clk) begin // @[WeightEngine.cs:105, WeightEngine.cs:205]
     if (rst)
       slice <= 5'd0;
     else
@@ -1461,7 +1463,7 @@ module WeightEngine (
         slice <= slice_eq ? 5'd0 : (slice + 5'd1);
   end
 
-  always @(posedge clk) begin // @[WeightEngine.cs:159, WeightEngine.cs:205]
+  always @(posedge clk) begin // @[WeightEngine.cs:159, WeightEngine.cs:206]
     if (setup == 2'd1)
       out_block <= 16'd0;
     else if (filling & Control_Instruction_eq)
@@ -1476,7 +1478,7 @@ module WeightEngine (
       endcase
   end
 
-  always @(posedge clk) begin // @[WeightEngine.cs:158, WeightEngine.cs:160, WeightEngine.cs:206]
+  always @(posedge clk) begin // @[WeightEngine.cs:158, WeightEngine.cs:160, WeightEngine.cs:207]
     if (setup == 2'd1)
       in_block <= 16'd0;
     else if (filling & Control_Instruction_eq)
@@ -1490,7 +1492,7 @@ module WeightEngine (
       endcase
   end
 
-  always @(posedge clk) begin // @[WeightEngine.cs:155, WeightEngine.cs:161, WeightEngine.cs:207]
+  always @(posedge clk) begin // @[WeightEngine.cs:155, WeightEngine.cs:161, WeightEngine.cs:208]
     if (setup == 2'd1)
       chunk <= 6'd0;
     else if (filling & Control_Instruction_eq)
@@ -1502,7 +1504,7 @@ module WeightEngine (
       endcase
   end
 
-  always @(posedge clk) begin // @[WeightEngine.cs:148, WeightEngine.cs:149, WeightEngine.cs:152, WeightEngine.cs:208]
+  always @(posedge clk) begin // @[WeightEngine.cs:148, WeightEngine.cs:149, WeightEngine.cs:152, WeightEngine.cs:209]
     if (rst)
       move_state <= MoveStep_Prepare;
     else
@@ -1536,7 +1538,7 @@ module WeightEngine (
       fill_done <= filling_or ? (rows_left_eq ? (Control_Instruction_eq ? Control_Instruction[100] : Control_Instruction[108]) : 1'b0) : 1'b0;
   end
 
-  always @(posedge clk) begin // @[WeightEngine.cs:219]
+  always @(posedge clk) begin // @[WeightEngine.cs:220]
     if (rst)
       busy <= 1'b0;
     else
@@ -1546,7 +1548,7 @@ module WeightEngine (
         busy <= 1'b0;
   end
 
-  always @(posedge clk) begin // @[WeightEngine.cs:218]
+  always @(posedge clk) begin // @[WeightEngine.cs:219]
     if (rst)
       finished <= 1'b0;
     else

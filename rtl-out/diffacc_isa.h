@@ -65,6 +65,10 @@
 #define DIFFACC_REG_WEIGHT_WAIT_LO 0xC0u
 #define DIFFACC_REG_WEIGHT_WAIT_HI 0xC4u
 
+/* CONTROL bits: start a program while idle; abort the running one (it ends with DIFFACC_ERROR_ABORTED). */
+#define DIFFACC_CONTROL_START 0x1u
+#define DIFFACC_CONTROL_ABORT 0x2u
+
 /* STATUS bits. */
 #define DIFFACC_STATUS_BUSY 0x1u
 #define DIFFACC_STATUS_DONE 0x2u
@@ -78,8 +82,9 @@
 #define DIFFACC_ERROR_MISALIGNED_PROGRAM 3
 #define DIFFACC_ERROR_SEMAPHORE_OVERFLOW 4
 #define DIFFACC_ERROR_DEADLOCK 5
+#define DIFFACC_ERROR_ABORTED 6
 /* Their names by code, for an initializer: static const char *const names[] = DIFFACC_ERROR_NAMES; */
-#define DIFFACC_ERROR_NAMES { "NONE", "UNKNOWN_OPCODE", "AXI_RESPONSE", "MISALIGNED_PROGRAM", "SEMAPHORE_OVERFLOW", "DEADLOCK" }
+#define DIFFACC_ERROR_NAMES { "NONE", "UNKNOWN_OPCODE", "AXI_RESPONSE", "MISALIGNED_PROGRAM", "SEMAPHORE_OVERFLOW", "DEADLOCK", "ABORTED" }
 
 /* Instructions: 32 bytes, little-endian; fields as (offset, bits). */
 #define DIFFACC_INSTRUCTION_BYTES 32

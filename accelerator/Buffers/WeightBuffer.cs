@@ -39,6 +39,13 @@ public sealed class WeightBuffer : Module
         var fillFull = Mux(fillBank, next1, next0);
         var computeFull = Mux(fillBank, next0, next1);
         When(fillFull & !computeFull, () => fillBank.Assign(!fillBank));
+        // A program stopped midway may leave a bank full that no one will drain: the next one starts empty.
+        When(FillPort.Clear, () =>
+        {
+            full0.Assign(false);
+            full1.Assign(false);
+            fillBank.Assign(false);
+        });
 
         // Both banks share each memory (the bank is the top address bit): filling writes one bank while
         // compute reads the other, one write and one read port, and no multiplexer between the banks.
@@ -89,6 +96,7 @@ public sealed class WeightFill : Bundle
         Bytes = f.Field(Hw.UInt(rowBytes));
         Data = f.Field(Hw.Vec(rowBytes, Hw.SInt(8)));
         Done = f.Field(Hw.Bool());
+        Clear = f.Field(Hw.Bool());
         CanFill = f.Flipped(Hw.Bool());
     }
 
@@ -103,6 +111,9 @@ public sealed class WeightFill : Bundle
 
     /// <summary>Pulse: the fill bank is complete.</summary>
     public Bool Done { get; }
+
+    /// <summary>Pulse: empty both banks (a new program, or one stopped midway); the rows keep their bytes.</summary>
+    public Bool Clear { get; }
 
     /// <summary>The fill bank may be written.</summary>
     public Bool CanFill { get; }

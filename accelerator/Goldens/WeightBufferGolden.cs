@@ -14,7 +14,7 @@ public sealed class WeightBufferGolden(int rowBytes, int depth)
 
     public bool ComputeValid => full[1 - fillBank];
 
-    public void Tick(bool write, int writeAddress, ReadOnlySpan<bool> writeBytes, ReadOnlySpan<sbyte> writeData, bool fillDone, int readAddress, bool computeDone, bool reset)
+    public void Tick(bool write, int writeAddress, ReadOnlySpan<bool> writeBytes, ReadOnlySpan<sbyte> writeData, bool fillDone, int readAddress, bool computeDone, bool reset, bool clear = false)
     {
         var computeBank = 1 - fillBank;
         ReadData = (sbyte[])banks[computeBank][readAddress % depth].Clone();
@@ -27,7 +27,7 @@ public sealed class WeightBufferGolden(int rowBytes, int depth)
                     target[i] = writeData[i];
             }
         }
-        if (reset)
+        if (reset || clear)
         {
             full[0] = full[1] = false;
             fillBank = 0;

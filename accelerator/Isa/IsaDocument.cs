@@ -50,6 +50,7 @@ public static class IsaDocument
         ErrorNames = string.Join(", ", Enum.GetValues<MachineError>().OrderBy(e => (int)e).Select(e => $"\"{Macro(e.ToString())}\"")),
         Magic = Hex(RegisterMap.Magic | (uint)RegisterMap.Version),
         RegisterMap.Version,
+        SettleCycles = Simulation.DispatchRules.SettleCycles,
         Config = config is null ? null : new
         {
             config.Name,

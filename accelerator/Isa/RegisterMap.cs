@@ -54,7 +54,7 @@ public static class RegisterMap
 
     public static Register Capacity { get; } = new("CAPACITY", 0x08, RegisterAccess.ReadOnly, "log2 activation buffer rows [7:0], log2 accumulator rows [15:8], log2 weight rows [23:16], requantizer table slots [31:24]");
 
-    public static Register Control { get; } = new("CONTROL", 0x10, RegisterAccess.WriteOnly, "bit 0: start the program at PROGRAM (ignored while busy)");
+    public static Register Control { get; } = new("CONTROL", 0x10, RegisterAccess.WriteOnly, "bit 0: start the program at PROGRAM (ignored while busy); bit 1: abort the running program (ignored while idle): nothing more is dispatched or issued, the engines stop, the AXI transactions in flight complete (write beats already owed go with no byte strobes) and the program ends with error 6");
 
     public static Register Status { get; } = new("STATUS", 0x14, RegisterAccess.ReadOnly, "bit 0 busy, bit 1 done, bit 2 error, bit 3 deadlock (every engine waits for a token and nothing else can move)");
 
@@ -72,9 +72,9 @@ public static class RegisterMap
 
     public static Register Step { get; } = new("STEP", 0x30, RegisterAccess.ReadWrite, "denoising step index for STEP-relative addresses");
 
-    public static Register ErrorCode { get; } = new("ERROR_CODE", 0x34, RegisterAccess.ReadOnly, "0 none, 1 unknown opcode, 2 AXI error response, 3 program address not 32-byte aligned, 4 semaphore overflow, 5 deadlock (every engine waits and nothing can move)");
+    public static Register ErrorCode { get; } = new("ERROR_CODE", 0x34, RegisterAccess.ReadOnly, "0 none, 1 unknown opcode, 2 AXI error response (SLVERR or DECERR; the program stops as for an abort), 3 program address not 32-byte aligned, 4 semaphore overflow, 5 deadlock (every engine waits and nothing can move), 6 aborted by the host (CONTROL bit 1)");
 
-    public static Register ErrorPc { get; } = new("ERROR_PC", 0x38, RegisterAccess.ReadOnly, "index of the instruction that caused the error; for a deadlock, the earliest instruction that waits (for a token or its weight bank)");
+    public static Register ErrorPc { get; } = new("ERROR_PC", 0x38, RegisterAccess.ReadOnly, "index of the instruction that caused the error; for an AXI error, the instruction whose transfer got the response (for an instruction fetch, the next instruction to dispatch); for a deadlock, the earliest instruction that waits (for a token or its weight bank); for an abort, the next instruction to dispatch");
 
     public static Register EngineState { get; } = new("ENGINE_STATE", 0x3C, RegisterAccess.ReadOnly, "per engine (LOAD 3:0, WEIGHT 7:4, COMPUTE 11:8, VECTOR 15:12, STORE 19:16): bit 0 running, bit 1 its next instruction waits for tokens, bit 2 queue not empty, bit 3 waits for a weight bank; the dispatcher: bit 20 holds an instruction for a full queue, bit 21 waits in SYNC/FINISH, bit 22 stopped by an error");
 
@@ -121,4 +121,5 @@ public enum MachineError
     MisalignedProgram = 3,
     SemaphoreOverflow = 4,
     Deadlock = 5,
+    Aborted = 6,
 }

@@ -40,7 +40,7 @@ public sealed class AxiReadClient : Bundle
 /// The read side of an AXI4 master port shared by several engines: requests are taken in priority
 /// order (client 0 first), each burst's client is remembered in order, and RREADY stays high because
 /// every client asked only for data it can hold. Up to <see cref="Outstanding"/> bursts are in flight.
-/// An error response pulses <see cref="Error"/>.
+/// An error response pulses <see cref="Error"/> and names its client.
 /// </summary>
 public sealed class AxiReadPort : Module
 {
@@ -55,6 +55,8 @@ public sealed class AxiReadPort : Module
         Axi = Output(Axi4Read.Of(shape), name: "axi");
         Requests = Input(Hw.Vec(clients, AxiReadClient.Of(shape.AddressBits)), name: "client");
         Error = Output(Bool());
+        ErrorClient = Output(UInt(tagBits));
+        Idle = Output(Bool());
         Beat = Output(Bool());
 
         var tags = Instance(new RegisterQueue<UInt>(UInt(tagBits), Outstanding, config.ClockDomain), "tags");
@@ -103,6 +105,8 @@ public sealed class AxiReadPort : Module
             Requests[c].Data.Assign(Axi.R.Payload.Data);
         }
         Error.Assign(beat & (Axi.R.Payload.Resp != 0));
+        ErrorClient.Assign(tags.Out.Payload);
+        Idle.Assign(!arValid & (tags.Count == 0));
         Beat.Assign(beat);
         // A request is taken only while a tag can be kept, and data comes only for tagged bursts.
         Unused(Cat(tags.In.Ready, tags.Out.Valid), "tags_always_ready");
@@ -122,6 +126,12 @@ public sealed class AxiReadPort : Module
 
     /// <summary>Pulse: a read beat came with SLVERR or DECERR.</summary>
     public Bool Error { get; }
+
+    /// <summary>The client whose burst the beat of <see cref="Error"/> belongs to.</summary>
+    public UInt ErrorClient { get; }
+
+    /// <summary>No read address waits and no burst is outstanding.</summary>
+    public Bool Idle { get; }
 
     /// <summary>A read data beat moves this cycle.</summary>
     public Bool Beat { get; }

@@ -18,6 +18,7 @@ public sealed class ControlRegisters : Module
         var stepBits = AcceleratorConfig.StepGroupBits;
         Bus = Input(AxiLite.Of(RegisterMap.AddressBits), name: "s_axi");
         Start = Output(Bool());
+        Abort = Output(Bool());
         ProgramAddress = Output(UInt(MachineShape.AddressBits));
         ProgramLength = Output(UInt(32));
         Step = Output(UInt(16));
@@ -109,6 +110,7 @@ public sealed class ControlRegisters : Module
             interruptStatus.Assign(true);
         });
         Start.Assign(start);
+        Abort.Assign(WriteTo(RegisterMap.Control) & Bus.WData[1] & busy);
         Interrupt.Assign(interruptStatus & interruptEnable[0]);
 
         // ---- performance counters: 64 bits, counting while busy; reading the low word latches the high one ----
@@ -183,6 +185,9 @@ public sealed class ControlRegisters : Module
 
     /// <summary>Pulse: CONTROL.start was written while idle.</summary>
     public Bool Start { get; }
+
+    /// <summary>Pulse: CONTROL.abort was written while a program runs.</summary>
+    public Bool Abort { get; }
 
     public UInt ProgramAddress { get; }
 

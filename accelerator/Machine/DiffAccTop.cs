@@ -13,7 +13,8 @@ namespace DiffAcc.Accelerator.Machine;
 /// PE groups; with several weight ports also <c>m_axi_weights1</c>, ..., each reading its share of every
 /// weight row) — and <c>interrupt</c>. Inside: the control registers, instruction fetch, the
 /// dispatcher with its queues and token semaphores, the five engines, the activation buffers and the
-/// ping-pong weight buffer.
+/// ping-pong weight buffer. An AXI error response or the host's abort stops a program cleanly: see
+/// <see cref="Dispatcher"/>.
 /// </summary>
 public sealed class DiffAccTop : Module
 {
@@ -46,6 +47,7 @@ public sealed class DiffAccTop : Module
 
         // Program control.
         fetch.Start.Assign(registers.Start);
+        fetch.Stop.Assign(dispatcher.Stop);
         fetch.ProgramAddress.Assign(registers.ProgramAddress);
         fetch.ProgramLength.Assign(registers.ProgramLength);
         dispatcher.Start.Assign(registers.Start);
@@ -103,11 +105,24 @@ public sealed class DiffAccTop : Module
         compute.AccReadAddress.Assign(vector.AccReadAddress);
         vector.AccReadData.ConnectFrom(compute.AccReadData);
 
+        // Faults stop the program: an error response names the engine whose transfer it ended (the data
+        // port's client 0 is the fetch, client 1 LOAD), the host's abort the next instruction.
+        UInt Source(int source) => Lit(source, Dispatcher.SourceBits);
+        var weightError = weightReads.Aggregate(Hw.False, (error, port) => error | port.Error);
+        var axiError = dataRead.Error | store.BadResponse | weightError;
+        dispatcher.Fault.Assign(axiError | registers.Abort);
+        dispatcher.FaultCode.Assign(Mux(axiError, MachineError.AxiResponse, MachineError.Aborted));
+        dispatcher.FaultSource.Assign(Mux(dataRead.Error, Mux(dataRead.ErrorClient == 0, Source(Dispatcher.FetchSource), Source((int)Engine.Load)),
+            Mux(store.BadResponse, Source((int)Engine.Store), Mux(weightError, Source((int)Engine.Weight), Source(Dispatcher.FetchSource)))));
+        // A weights port serves the weight engine alone.
+        for (var p = 0; p < weightReads.Count; p++)
+            Unused(weightReads[p].ErrorClient, $"weight_error_client{p}");
+        dispatcher.Drained.Assign(weightReads.Aggregate(dataRead.Idle & store.AxiIdle, (idle, port) => idle & port.Idle));
+
         // Status, errors and counters.
         registers.End.Assign(dispatcher.End);
-        var axiError = weightReads.Aggregate(dataRead.Error | store.BadResponse, (error, port) => error | port.Error);
-        registers.Error.Assign(dispatcher.Error | fetch.Misaligned | axiError);
-        registers.ErrorCode.Assign(Mux(dispatcher.Error, dispatcher.ErrorCode, Mux(fetch.Misaligned, MachineError.MisalignedProgram, MachineError.AxiResponse)));
+        registers.Error.Assign(dispatcher.Error | fetch.Misaligned);
+        registers.ErrorCode.Assign(Mux(dispatcher.Error, dispatcher.ErrorCode, MachineError.MisalignedProgram));
         registers.ErrorPc.Assign(dispatcher.ErrorPc);
         registers.EngineState.Assign(dispatcher.EngineState);
         var counting = new Dictionary<PerformanceCounter, Bool>

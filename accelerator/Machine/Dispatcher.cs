@@ -13,7 +13,9 @@ namespace DiffAcc.Accelerator.Machine;
 /// is idle and a token is waiting from every engine in its wait mask; when it is done it gives a token to
 /// every engine in its signal mask (one counting semaphore per ordered pair of engines). An unknown opcode
 /// stops dispatch and ends the program once the running instructions finish; a state in which nothing can
-/// move for 16 cycles is reported as a deadlock and ends it too.
+/// move for 16 cycles is reported as a deadlock and ends it too. A fault (an AXI error response, the
+/// host's abort) stops everything at once: the engines are aborted and the program ends when the AXI
+/// ports have drained.
 /// </summary>
 public sealed class Dispatcher : Module
 {
@@ -22,6 +24,8 @@ public sealed class Dispatcher : Module
     private const int SemaphoreBits = 8;
 
     private const int DeadlockCycles = 16;
+
+    public const int SettleCycles = Isa.Simulation.DispatchRules.SettleCycles;
 
     /// <summary>Bits of an instruction's index (FetchIndex, ERROR_PC, and the top of a queue entry).</summary>
     private const int IndexBits = 32;
@@ -43,6 +47,11 @@ public sealed class Dispatcher : Module
         FetchIndex = Input(UInt(IndexBits));
         FetchExhausted = Input(Bool());
         FetchClass = Input(UInt(ClassBits));
+        Fault = Input(Bool());
+        FaultCode = Input(Enum<MachineError>());
+        FaultSource = Input(UInt(SourceBits));
+        Drained = Input(Bool());
+        Stop = Output(Bool());
         Engines = Output(Hw.Vec(engines, EngineControl.Of(config)), name: "engine");
         End = Output(Bool());
         Error = Output(Bool());
@@ -57,7 +66,16 @@ public sealed class Dispatcher : Module
         var stepGroup = Reg(UInt(stepBits), name: "step_group");
         var halted = Reg(Bool(), reset: 0, name: "halted");
         var ended = Reg(Bool(), reset: 1, name: "ended");
-        var active = !halted & !ended;
+        // A fault (an AXI error response, the host's abort) stops the program: nothing more is dispatched or
+        // launched, the engines are aborted a cycle later, and the program ends once the AXI ports are idle.
+        // The fault arrives through registers: its sources end deep in the AXI response logic.
+        var faultIn = RegNext(Fault & !Start, reset: 0, name: "fault_in");
+        var faultCode = RegNext(FaultCode, name: "fault_code_in");
+        var faultSource = RegNext(FaultSource, name: "fault_source_in");
+        var stopping = Reg(Bool(), reset: 0, name: "stopping");
+        var faultNow = faultIn & !ended & !stopping & !Start;
+        var stopEngines = RegNext(faultNow, reset: 0, name: "stop_engines");
+        var active = !halted & !ended & !stopping;
 
         // ---- semaphores: count[from, to] tokens given by engine 'from' and not yet taken by 'to' ----
         // Whether a count is nonzero is kept in a flip-flop of its own, so that a launch does not wait on an 8-bit compare.
@@ -86,6 +104,7 @@ public sealed class Dispatcher : Module
         var pendingStart = new Bool[engines];
         var waits = new Bool[engines];
         var waitingIndex = new UInt[engines];
+        var runningIndex = new UInt[engines];
         for (var e = 0; e < engines; e++)
         {
             var engine = (Engine)e;
@@ -106,11 +125,11 @@ public sealed class Dispatcher : Module
             var pending = pendingStart[e] = Reg(Bool(), reset: 0, name: $"start_{Names[e]}");
             var instruction = current[e] = Reg(UInt(InstructionSet.Bits), name: $"current_{Names[e]}");
             var instructionStepGroup = Reg(UInt(stepBits), name: $"current_step_group_{Names[e]}");
-            var instructionIndex = Reg(UInt(IndexBits), name: $"current_index_{Names[e]}");
+            var instructionIndex = runningIndex[e] = Reg(UInt(IndexBits), name: $"current_index_{Names[e]}");
             var control = Engines[e];
             idle[e] = !control.Busy & !pending;
             empty[e] = queue.Count == 0;
-            launch[e] = queue.Out.Valid & idle[e] & ok & !ended;
+            launch[e] = queue.Out.Valid & idle[e] & ok & !ended & !stopping;
             queue.Out.Ready.Assign(launch[e]);
             var (go, head_) = (launch[e], queue.Out.Payload);
             When(go, () =>
@@ -120,10 +139,11 @@ public sealed class Dispatcher : Module
                 instructionIndex.Assign(EntryIndex(head_, stepBits));
             });
             pending.Assign(go & !Start);
-            control.Start.Assign(pending);
+            // An instruction launched in the cycle of the fault never starts: its abort comes with it.
+            control.Start.Assign(pending & !stopEngines);
             control.Instruction.Assign(instruction);
             control.StepGroup.Assign(instructionStepGroup);
-            control.Abort.Assign(Start);
+            control.Abort.Assign(Start | stopEngines);
             blockedOnTokens[e] = queue.Out.Valid & idle[e] & !ok;
             // The instruction this engine waits with: the head that lacks a token, or the running one stalled on its weight bank.
             waits[e] = blockedOnTokens[e] | (control.Busy & control.Stalled);
@@ -189,7 +209,7 @@ public sealed class Dispatcher : Module
         // The quiet test ends every engine's handshakes, so its parts are registered and the count runs a
         // cycle late; nothing moves in a deadlock, and a deadlock found after the program ended is not one.
         var quietBefore = Enumerable.Range(0, engines).Select(e => RegNext(quiet[e] & !Start, reset: 0, name: $"quiet_{Names[e]}")).ToArray();
-        var stuck = quietBefore.Aggregate(RegNext(dispatcherQuiet & !Start, reset: 0, name: "quiet_dispatch") & !ended, (all, quietEngine) => all & quietEngine);
+        var stuck = quietBefore.Aggregate(RegNext(dispatcherQuiet & !Start, reset: 0, name: "quiet_dispatch") & !ended & !stopping, (all, quietEngine) => all & quietEngine);
         When(stuck, () => quietCycles.Assign(Mux(quietCycles == DeadlockCycles, quietCycles, (quietCycles + 1).Resize(5)))).Otherwise(() => quietCycles.Assign(0));
         var deadlock = RegNext(stuck & (quietCycles == DeadlockCycles - 1) & !Start, reset: 0, name: "deadlocked") & !ended;
         // While stuck nothing moves, so the earliest waiting instruction is found one engine a cycle (a
@@ -215,13 +235,21 @@ public sealed class Dispatcher : Module
             scanned.Assign(false);
             found.Assign(false);
         });
-        var end = finishing | deadlock;
+        // A stopped program ends when the engines are idle, the AXI ports have nothing in flight and the
+        // pipelines have settled: at least SettleCycles after the fault, at most that after the last response.
+        var settleCycles = Reg(UInt(Hw.BitsFor(SettleCycles)), reset: 0, name: "settle_cycles");
+        When(stopping & (settleCycles != SettleCycles), () => settleCycles.Assign((settleCycles + 1).Resize(settleCycles.Width)));
+        var stopped = stopping & !ended & (settleCycles == SettleCycles) & Drained & noneRunning;
+        When(faultNow, () => stopping.Assign(true));
+        var end = Mux(stopping, stopped, finishing | deadlock);
         When(end, () => ended.Assign(true));
         When(Start, () =>
         {
             stepGroup.Assign(InitialStepGroup);
             halted.Assign(false);
             ended.Assign(false);
+            stopping.Assign(false);
+            settleCycles.Assign(0);
             quietCycles.Assign(0);
         });
         // A halt in the cycle of the start (the program address is misaligned) stops the new program.
@@ -230,19 +258,28 @@ public sealed class Dispatcher : Module
         // An overflow is reported two cycles after it happens: each semaphore's is registered, then their OR.
         var overflowing = RegNext(Cat([.. overflows]), reset: 0, name: "overflowing");
         var overflowed = RegNext((overflowing != 0) & !Start, reset: 0, name: "overflowed");
-        Error.Assign(unknown | overflowed | deadlock);
-        ErrorCode.Assign(Mux(unknown, MachineError.UnknownOpcode, Mux(overflowed, MachineError.SemaphoreOverflow, MachineError.Deadlock)));
-        // A deadlock names the earliest instruction that waits; the other errors the instruction fetched.
-        ErrorPc.Assign(Mux(!unknown & !overflowed & found, waitingPc, FetchIndex));
+        Error.Assign(unknown | overflowed | deadlock | faultNow);
+        ErrorCode.Assign(Mux(unknown, MachineError.UnknownOpcode, Mux(overflowed, MachineError.SemaphoreOverflow, Mux(faultNow, faultCode, MachineError.Deadlock))));
+        // A deadlock names the earliest instruction that waits; a fault the instruction of the engine it came
+        // from (its running one) or, from the fetch or the host, the instruction fetched; the others that one too.
+        var faultPc = Hw.VecOf([.. runningIndex, FetchIndex]).Select(faultSource);
+        ErrorPc.Assign(Mux(!unknown & !overflowed & faultNow, faultPc, Mux(!unknown & !overflowed & found, waitingPc, FetchIndex)));
+        Stop.Assign(stopEngines);
         Dispatched.Assign(dispatch);
         DependencyWait.Assign(Enumerable.Range(0, engines).Aggregate(Hw.False, (any, e) => any | blockedOnTokens[e]));
         var state = new List<Signal>();
         for (var e = engines - 1; e >= 0; e--)
             state.Add(Cat(Engines[e].Stalled, !empty[e], blockedOnTokens[e], Engines[e].Busy));
-        EngineState.Assign(Cat([Lit(0, 1), halted, (isSync | isFinish) & FetchValid & !dispatch, FetchValid & !dispatch & !isSync & !isFinish & known, .. state]));
+        EngineState.Assign(Cat([Lit(0, 1), halted | stopping, (isSync | isFinish) & FetchValid & !dispatch, FetchValid & !dispatch & !isSync & !isFinish & known, .. state]));
     }
 
     private static readonly string[] Names = [.. EngineSets.Queued.Select(e => e.ToString().ToLowerInvariant())];
+
+    /// <summary>Bits of <see cref="FaultSource"/>: an engine's number, or <see cref="FetchSource"/>.</summary>
+    public static int SourceBits => Hw.BitsFor(EngineSets.Queued.Count + 1);
+
+    /// <summary>The <see cref="FaultSource"/> of a fault that no engine's instruction caused (the instruction fetch, the host).</summary>
+    public static int FetchSource => EngineSets.Queued.Count;
 
     /// <summary>Bits of <see cref="Classify"/>'s answer.</summary>
     public static int ClassBits => EngineSets.Queued.Count + 4;
@@ -298,6 +335,20 @@ public sealed class Dispatcher : Module
     public EnumValue<MachineError> ErrorCode { get; }
 
     public UInt ErrorPc { get; }
+
+    /// <summary>A fault: the program stops (see <see cref="FaultCode"/>, <see cref="FaultSource"/>); the first one counts.</summary>
+    public Bool Fault { get; }
+
+    public EnumValue<MachineError> FaultCode { get; }
+
+    /// <summary>The engine (its number in <see cref="EngineSets.Queued"/>) whose running instruction the fault belongs to, or <see cref="FetchSource"/>.</summary>
+    public UInt FaultSource { get; }
+
+    /// <summary>Nothing is in flight on any AXI port: a stopped program may end.</summary>
+    public Bool Drained { get; }
+
+    /// <summary>Pulse: the program stops; the instruction fetch asks for nothing more.</summary>
+    public Bool Stop { get; }
 
     public Bool Dispatched { get; }
 

@@ -19,6 +19,7 @@ public sealed class InstructionFetch : Module
     {
         Domain = config.ClockDomain;
         Start = Input(Bool());
+        Stop = Input(Bool());
         ProgramAddress = Input(UInt(MachineShape.AddressBits));
         ProgramLength = Input(UInt(32));
         Read = Output(AxiReadClient.Of(MachineShape.AddressBits));
@@ -36,7 +37,7 @@ public sealed class InstructionFetch : Module
         var aligned = ProgramAddress[4, 0] == 0;
         var walker = Instance(new DmaBursts(config, QueueBeats, QueueBeats, runBeatBits: 34), "walker");
         walker.Start.Assign(Start);
-        walker.Abort.Assign(Start);
+        walker.Abort.Assign(Start | Stop);
         walker.Address.Assign(ProgramAddress);
         walker.RunBytes.Assign(Mux(aligned, (ProgramLength.ZeroExtend(48) << 5).Resize(48), Lit(0, 48)));
         walker.Runs.Assign(Lit(1, 16));
@@ -93,6 +94,9 @@ public sealed class InstructionFetch : Module
 
     /// <summary>Pulse: fetch from the start of the program.</summary>
     public Bool Start { get; }
+
+    /// <summary>Pulse: the program stops (an abort or an error): ask for no more bursts.</summary>
+    public Bool Stop { get; }
 
     public UInt ProgramAddress { get; }
 

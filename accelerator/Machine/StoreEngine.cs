@@ -12,7 +12,8 @@ namespace DiffAcc.Accelerator.Machine;
 /// rows <c>ActRow + k·ActStride + r</c> and packs them into 16-byte beats with their strobes (a row
 /// may share a beat with its neighbours or span several beats); the write side sends a queued beat only
 /// within a burst whose address was accepted, with WLAST on its last beat. The store is done when every
-/// burst has its write response.
+/// burst has its write response. An abort stops the walk and the reader at once; the bursts already
+/// addressed are finished with unstrobed beats (<see cref="AxiIdle"/> says when).
 /// </summary>
 public sealed class StoreEngine : Module
 {
@@ -56,8 +57,9 @@ public sealed class StoreEngine : Module
         walker.Stride.Assign(RegNext(store[f => f.DdrStride], name: "stride"));
         walker.Freed.Assign(false);
         walker.Arrived.Assign(false);
+        // A burst whose address went out is owed its beats even after an abort, so its length stays queued.
         var bursts = Instance(new RegisterQueue<UInt>(UInt(9), 8, config.ClockDomain), "bursts");
-        bursts.Clear.Assign(Control.Abort);
+        bursts.Clear.Assign(false);
         var addressing = walker.Active;
         var awValid = Reg(Bool(), reset: 0, name: "aw_valid");
         var awAddress = Reg(UInt(MachineShape.AddressBits), name: "aw_address");
@@ -186,23 +188,27 @@ public sealed class StoreEngine : Module
         }
 
         // ---- write side ----
+        // After an abort the bursts whose addresses went out still get their beats, as AXI requires, but
+        // with no byte strobes: the slave's handshakes end and nothing more is written.
+        var flushing = Reg(Bool(), reset: 0, name: "flushing");
+        When(Control.Abort, () => flushing.Assign(true)).ElseWhen(!awValid & !bursts.Out.Valid, () => flushing.Assign(false));
         var beatInBurst = Reg(UInt(9), reset: 0, name: "beat_in_burst");
         var burstLast = bursts.Out.Payload;
-        var wValid = beats.Out.Valid & bursts.Out.Valid;
+        var wValid = (beats.Out.Valid | flushing) & bursts.Out.Valid;
         var lastBeat = beatInBurst == burstLast;
         Axi.W.Valid.Assign(wValid);
-        Axi.W.Payload.Data.Assign(beats.Out.Payload[127, 0]);
-        Axi.W.Payload.Strb.Assign(beats.Out.Payload[143, 128]);
+        Axi.W.Payload.Data.Assign(Mux(flushing, Lit(0, 128), beats.Out.Payload[127, 0]));
+        Axi.W.Payload.Strb.Assign(Mux(flushing, Lit(0, 16), beats.Out.Payload[143, 128]));
         Axi.W.Payload.Last.Assign(lastBeat);
         var sent = Axi.W.Fire;
-        beats.Out.Ready.Assign(sent);
+        beats.Out.Ready.Assign(sent & !flushing);
         bursts.Out.Ready.Assign(sent & lastBeat);
         When(sent, () => beatInBurst.Assign(Mux(lastBeat, Lit(0, 9), (beatInBurst + 1).Resize(9))));
         BytesWritten = Output(UInt(5));
         UInt count = Lit(0, 5);
         for (var b = 0; b < 16; b++)
             count = (count + Mux(beats.Out.Payload[128 + b], Lit(1, 1), Lit(0, 1))).Resize(5);
-        BytesWritten.Assign(Mux(sent, count, Lit(0, 5)));
+        BytesWritten.Assign(Mux(sent & !flushing, count, Lit(0, 5)));
 
         When(setup == 1, () =>
         {
@@ -218,11 +224,10 @@ public sealed class StoreEngine : Module
         });
         When(Control.Abort, () =>
         {
+            // An address on offer stays until it is taken (AXI allows no withdrawal); its beats are flushed.
             reading.Assign(false);
-            awValid.Assign(false);
             setup.Assign(0);
             emitLeft.Assign(0);
-            beatInBurst.Assign(0);
         });
 
         Unused(Cat(beats.In.Ready, bursts.Count), "room_is_reserved");
@@ -235,6 +240,8 @@ public sealed class StoreEngine : Module
         Control.Stalled.Assign(false);
         Waiting = Output(Bool());
         Waiting.Assign(busy & (setup == 0) & !sent & (addressing | awValid | !beats.Out.Valid | (issued != answered)));
+        AxiIdle = Output(Bool());
+        AxiIdle.Assign(!awValid & !bursts.Out.Valid & (issued == answered));
     }
 
     public AcceleratorConfig Config { get; }
@@ -258,6 +265,9 @@ public sealed class StoreEngine : Module
 
     /// <summary>Bytes written this cycle (strobes of the beat that moved).</summary>
     public UInt BytesWritten { get; private set; }
+
+    /// <summary>No write address waits, no burst is owed beats and every burst has its response.</summary>
+    public Bool AxiIdle { get; private set; }
 
     /// <summary>Running but no data beat moved this cycle.</summary>
     public Bool Waiting { get; private set; }

@@ -196,6 +196,7 @@ public sealed class WeightEngine : Module
             });
         });
         FillPort.Done.Assign(fillDone);
+        FillPort.Clear.Assign(Control.Abort);
         When(setup == 1, () =>
         {
             filling.Assign(true);

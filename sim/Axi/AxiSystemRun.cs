@@ -14,7 +14,20 @@ public sealed record HostEvent(
     [property: JsonPropertyName("address")] ulong Address,
     [property: JsonPropertyName("value")] ulong Value,
     [property: JsonPropertyName("cycle")] long Cycle,
-    [property: JsonPropertyName("timeout")] bool Timeout);
+    [property: JsonPropertyName("timeout")] bool Timeout)
+{
+    /// <summary>The last cycle, up to this event, in which a write beat with a byte strobe was taken; -1 before any.</summary>
+    [JsonPropertyName("last_write")]
+    public long LastWrite { get; init; } = -1;
+
+    /// <summary>The last cycle, up to this event, in which a new read or write address appeared on any port; -1 before any.</summary>
+    [JsonPropertyName("last_request")]
+    public long LastRequest { get; init; } = -1;
+
+    /// <summary>The last cycle, up to this event, in which a read beat or a write response was handed over; -1 before any.</summary>
+    [JsonPropertyName("last_response")]
+    public long LastResponse { get; init; } = -1;
+}
 
 /// <summary>Traffic on one AXI4 master port.</summary>
 public sealed record AxiPortCounts(
@@ -34,6 +47,15 @@ public sealed record AxiSystemResult(
     [property: JsonPropertyName("ports")] IReadOnlyList<AxiPortCounts> Ports,
     [property: JsonPropertyName("violations")] IReadOnlyList<string> Violations)
 {
+    /// <summary>The cycle the first error response (an injected SLVERR) was handed over; -1 if none was.</summary>
+    [JsonPropertyName("first_error_cycle")]
+    public long FirstErrorCycle { get; init; } = -1;
+
+    /// <summary>The address of the burst the first error response answered.</summary>
+    [JsonPropertyName("first_error_address")]
+    public ulong FirstErrorAddress { get; init; }
+
+
     /// <summary>The exit code of a host program built into the harness (0 without one).</summary>
     [JsonPropertyName("host_exit")]
     public int HostExit { get; init; }
@@ -88,6 +110,12 @@ public sealed record AxiSystemRun
 
     public int Outstanding { get; init; } = 8;
 
+    /// <summary>The read burst (counted over all ports from 1) whose beats answer SLVERR; 0 for none.</summary>
+    public long ReadError { get; init; }
+
+    /// <summary>The write burst (counted over all ports from 1) whose response is SLVERR; 0 for none.</summary>
+    public long WriteError { get; init; }
+
     public long MaxCycles { get; init; } = 50_000_000;
 
     public string? VcdPath { get; init; }
@@ -109,6 +137,12 @@ public sealed record AxiSystemRun
     public AxiSystemRun WithBackPressure(double ready, double gap) => this with { Ready = ready, Gap = gap };
 
     public AxiSystemRun WithOutstanding(int bursts) => this with { Outstanding = bursts };
+
+    /// <summary>The <paramref name="burst"/>th read burst (from 1, over all ports) answers SLVERR on every beat.</summary>
+    public AxiSystemRun WithReadError(long burst) => this with { ReadError = burst };
+
+    /// <summary>The <paramref name="burst"/>th write burst (from 1, over all ports) gets an SLVERR response.</summary>
+    public AxiSystemRun WithWriteError(long burst) => this with { WriteError = burst };
 
     public AxiSystemRun WithMaxCycles(long cycles) => this with { MaxCycles = cycles };
 
@@ -133,6 +167,8 @@ public sealed record AxiSystemRun
                 "--ddr", ddr, "--ddr-out", ddrOut, "--ddr-base", I(DdrAddress), .. HostArguments is null ? ["--script", script] : Array.Empty<string>(), "--seed", Seed.ToString(CultureInfo.InvariantCulture),
                 "--latency", I(Latency.Min), I(Latency.Max), "--ready", D(Ready), "--gap", D(Gap), "--outstanding", I(Outstanding), "--max-cycles", I(MaxCycles),
                 .. VcdPath is null ? Array.Empty<string>() : ["--vcd", Path.GetFullPath(VcdPath)],
+                .. ReadError == 0 ? Array.Empty<string>() : ["--error-read", I(ReadError)],
+                .. WriteError == 0 ? Array.Empty<string>() : ["--error-write", I(WriteError)],
                 .. HostArguments is null ? Array.Empty<string>() : ["--", .. HostArguments],
             ];
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);

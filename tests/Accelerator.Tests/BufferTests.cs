@@ -28,7 +28,7 @@ public sealed class BufferTests
                 bytes[i] = ((enables >> i) & 1) != 0;
             }
             ulong In(string name, ReadOnlySpan<ulong> record) => record[ports.Input(name).Offset];
-            golden.Tick(In("FillPort_Write", inputs) != 0, (int)In("FillPort_Address", inputs), bytes, row, In("FillPort_Done", inputs) != 0, (int)In("DrainPort_Address", inputs), In("DrainPort_Done", inputs) != 0, In("rst", inputs) != 0);
+            golden.Tick(In("FillPort_Write", inputs) != 0, (int)In("FillPort_Address", inputs), bytes, row, In("FillPort_Done", inputs) != 0, (int)In("DrainPort_Address", inputs), In("DrainPort_Done", inputs) != 0, In("rst", inputs) != 0, In("FillPort_Clear", inputs) != 0);
         }
     }
 
@@ -55,6 +55,7 @@ public sealed class BufferTests
             inner.Fill(cycle, inputs);
             inputs[ports.Input("FillPort_Done").Offset] = random.Next(20) == 0 ? 1UL : 0UL;
             inputs[ports.Input("DrainPort_Done").Offset] = random.Next(25) == 0 ? 1UL : 0UL;
+            inputs[ports.Input("FillPort_Clear").Offset] = random.Next(400) == 0 ? 1UL : 0UL;
             inputs[ports.Input("rst").Offset] = cycle < 2 || random.Next(3000) == 0 ? 1UL : 0UL;
         }
     }

@@ -21,20 +21,53 @@ namespace DiffAcc.Cli.Tests;
 /// registers under random DDR latency and back-pressure, and dumps DDR, which must equal the functional
 /// simulator's byte for byte; the Linux backend compiles warning-free.
 /// </summary>
-public sealed class HostDriverTests
+public sealed class HostDriverTests(HostDriverTests.SimulatedBoard board) : IClassFixture<HostDriverTests.SimulatedBoard>
 {
+    /// <summary>The shipped model compiled for the small preset and saved, and DiffAccTop's harness with the driver built in: shared by the runs.</summary>
+    public sealed class SimulatedBoard : IAsyncLifetime
+    {
+        public AcceleratorConfig Config { get; } = Presets.Small;
+
+        public CompiledUNet Compiled { get; private set; } = null!;
+
+        public string Folder { get; } = Directory.CreateTempSubdirectory("diffacc-host-").FullName;
+
+        public VerilatorModel Simulator { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            var model = QuantizedUNet.Load(UNet2D.Load(ModelOptions.ShippedUNet), ModelOptions.ShippedQuantization);
+            Compiled = UNetCompiler.Compile(model, Config, new DdimScheduler(NoiseSchedule.Ddpm, 2).Timesteps);
+            Compiled.Save(Folder);
+            var harness = new AxiSystemHarness().WithHostProgram(HostDriver.Simulation(IsaDocument.CHeader(Config), Compiled.Header()));
+            var design = HdlFlow.For(() => new DiffAccTop(Config)).Run().ThrowIfFailed();
+            Simulator = await VerilatorBuild.For(design).WithHarness(harness).BuildAsync();
+        }
+
+        public Task DisposeAsync()
+        {
+            Directory.Delete(Folder, recursive: true);
+            return Task.CompletedTask;
+        }
+
+        /// <summary>The driver's one forward of step 1 on a zero sample, as <c>diffacc-run --forward</c> runs it.</summary>
+        public AxiSystemRun Forward(string timeoutMs)
+        {
+            var layout = Compiled.Layout();
+            var samplePath = Path.Combine(Folder, "zero.f32");
+            File.WriteAllBytes(samplePath, new byte[Compiled.Batch * Compiled.Sample.Channels * Compiled.Sample.Height * Compiled.Sample.Width * sizeof(float)]);
+            return AxiSystemRun.Of(Simulator).WithDdr(layout.Address, new byte[layout.Bytes]).WithSeed(9).WithLatency(40, 160).WithBackPressure(0.6, 0.25)
+                .WithHostProgram("--program", Path.Combine(Folder, "program.bin"), "--image", Path.Combine(Folder, "image.bin"), "--forward", "1", "--sample", samplePath, "--dump", Path.Combine(Folder, "dump-zero.bin"), "--timeout-ms", timeoutMs)
+                .WithMaxCycles(60_000_000);
+        }
+    }
+
     [Fact]
     public async Task One_forward_through_the_C_driver_in_simulation_is_bit_exact_against_the_functional_simulator()
     {
-        var config = Presets.Small;
-        var model = QuantizedUNet.Load(UNet2D.Load(ModelOptions.ShippedUNet), ModelOptions.ShippedQuantization);
-        var compiled = UNetCompiler.Compile(model, config, new DdimScheduler(NoiseSchedule.Ddpm, 2).Timesteps);
-        var folder = Directory.CreateTempSubdirectory("diffacc-host-").FullName;
-        compiled.Save(folder);
-
-        var harness = new AxiSystemHarness().WithHostProgram(HostDriver.Simulation(IsaDocument.CHeader(config), compiled.Header()));
-        var design = HdlFlow.For(() => new DiffAccTop(config)).Run().ThrowIfFailed();
-        var simulator = await VerilatorBuild.For(design).WithHarness(harness).BuildAsync();
+        var compiled = board.Compiled;
+        var folder = board.Folder;
+        var simulator = board.Simulator;
 
         // A sample with values beyond the step's range and exact rounding ties, so quantization saturates and rounds.
         const int step = 1;
@@ -65,6 +98,30 @@ public sealed class HostDriverTests
         Assert.Equal(functional, run.Ddr);
         // The prediction is not trivially zero: the forward ran.
         Assert.Contains(compiled.Read(new DiffAcc.Accelerator.Isa.Simulation.DdrImage(layout.Address, dump), layout, compiled.Output, 0), v => v != 0);
+    }
+
+    /// <summary>
+    /// A step that outlives its timeout (1 ms: a forward takes longer) is aborted by the driver: the machine ends
+    /// it, reports ABORTED and is idle, and the driver says so and fails the step.
+    /// </summary>
+    [Fact]
+    public async Task A_step_past_its_timeout_is_aborted_and_the_machine_ends_it()
+    {
+        var run = await board.Forward("1").RunAsync();
+        Assert.True(run.Completed, $"stop {run.Stop}, violations [{string.Join("; ", run.Violations)}]: {run.HostLog}");
+        Assert.NotEqual(0, run.HostExit);
+        Assert.Contains("no interrupt before the timeout, aborted, status 0x6", run.HostLog, StringComparison.Ordinal);
+        Assert.Contains("error ABORTED (code 6)", run.HostLog, StringComparison.Ordinal);
+    }
+
+    /// <summary>An SLVERR on a read mid-forward stops the program; the driver names the error and the instruction.</summary>
+    [Fact]
+    public async Task An_AXI_error_response_is_reported_by_name_with_its_instruction()
+    {
+        var run = await board.Forward("200").WithReadError(40).RunAsync();
+        Assert.True(run.Completed && run.FirstErrorCycle >= 0, $"stop {run.Stop}, error at {run.FirstErrorCycle}, violations [{string.Join("; ", run.Violations)}]: {run.HostLog}");
+        Assert.NotEqual(0, run.HostExit);
+        Assert.Matches(@": error, status 0x6, error AXI_RESPONSE \(code 2\) at instruction \d+", run.HostLog);
     }
 
     [Theory]
@@ -162,7 +219,7 @@ public sealed class HostDriverTests
         var header = HostDriver.Board.Single(f => f.Name == "diffacc.h").Text;
         Assert.Contains("#define DIFFACC_BARRIER() __asm__ __volatile__(\"dsb sy\" ::: \"memory\")", header, StringComparison.Ordinal);
         var clear = library.IndexOf("DIFFACC_REG_IRQ_STATUS, 1);", StringComparison.Ordinal);
-        var start = library.IndexOf("DIFFACC_REG_CONTROL, 1);", StringComparison.Ordinal);
+        var start = library.IndexOf("DIFFACC_REG_CONTROL, DIFFACC_CONTROL_START);", StringComparison.Ordinal);
         var wait = library.IndexOf("device->wait_interrupt(", StringComparison.Ordinal);
         // The status read after the wait (the first one, before START, checks that nothing still runs).
         var busy = library.IndexOf("read32(device->context, DIFFACC_REG_STATUS)", StringComparison.Ordinal);

@@ -50,6 +50,19 @@ public static class DmaAddressing
             _ => 0,
         } * instruction.StepStride);
 
+    /// <summary>Every DDR byte run <paramref name="instruction"/> reads or writes, under the step group stamped on it.</summary>
+    public static IEnumerable<(long Address, long Bytes)> Runs(this DmaInstruction instruction, Configuration.AcceleratorConfig config, MachineRegisters registers, int stepGroup)
+    {
+        var address = instruction.Address(registers, stepGroup);
+        return instruction switch
+        {
+            ActivationTransfer t => t.Runs(address, config.Tn),
+            LoadTable t => [(address, (long)t.Count * (t.Kind == TableKind.Activation ? 256 : DataWord.Bytes))],
+            LoadWeights w => [(address, (long)w.Rows * config.Tm * config.Tn)],
+            _ => [],
+        };
+    }
+
     /// <summary>The DDR byte runs of a 2-D transfer from <paramref name="address"/>: one run when the chunks are back to back, else one per chunk.</summary>
     public static IEnumerable<(long Address, long Bytes)> Runs(this ActivationTransfer transfer, long address, int tn)
     {

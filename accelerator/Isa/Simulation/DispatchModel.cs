@@ -8,6 +8,13 @@ public static class DispatchRules
 
     /// <summary>The weight buffer's banks: sets that may be complete or in use at once.</summary>
     public const int WeightBanks = 2;
+
+    /// <summary>
+    /// Cycles a stopped program (an AXI error response, the host's abort) waits, at least, before it ends:
+    /// longer than any engine's pipeline, so that nothing an aborted instruction had under way still moves
+    /// when the next program starts.
+    /// </summary>
+    public const int SettleCycles = 63;
 }
 
 /// <summary>An instruction waiting in its engine's queue: where it is in the program, the step group stamped at dispatch, and the dispatch event.</summary>
