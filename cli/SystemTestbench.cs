@@ -47,6 +47,12 @@ internal enum SystemExpectation
 
     /// <summary>The host aborts while a CONV runs: the program stops with ABORTED, and a rerun matches byte for byte.</summary>
     AbortThenRerun,
+
+    /// <summary>
+    /// A DMA instruction reaches outside the DMA windows: the machine issues none of its bursts outside them, stops
+    /// with ERROR_CODE 7 naming the instruction the functional simulator names, and writes nothing the windows forbid.
+    /// </summary>
+    WindowViolation,
 }
 
 /// <summary>
@@ -76,6 +82,9 @@ internal sealed class SystemTestbench(string name, AcceleratorConfig config, Fun
     /// <summary>Cycles from the settled, drained machine (the later of the fault plus the settling time and the last AXI response) to the interrupt.</summary>
     public const long EndAfterDrain = 8;
 
+    /// <summary>The DMA windows the host sets, from the DDR image with the program placed (none: unchecked).</summary>
+    public Func<DdrImage, IReadOnlyList<DmaWindow>>? Windows { get; init; }
+
     private bool Reruns => expect is SystemExpectation.ReadErrorThenRerun or SystemExpectation.WriteErrorThenRerun or SystemExpectation.AbortThenRerun;
 
     public async Task<TestbenchResult> RunAsync(TestbenchOptions options, CancellationToken cancellation)
@@ -88,7 +97,8 @@ internal sealed class SystemTestbench(string name, AcceleratorConfig config, Fun
             var expected = new FunctionalSimulator(config).Run(s.Program, s.Image, s.Registers);
             IReadOnlyList<Instruction> program = breakProgram is null ? s.Program.Instructions : breakProgram(s);
             var (image, programAddress) = Place(s.Image, program, expect == SystemExpectation.UnknownOpcode, expect == SystemExpectation.MisalignedProgram);
-            var script = Reruns ? FaultThenRerun(s.Registers, programAddress, program.Count) : Script(s.Registers, programAddress, program.Count, expect == SystemExpectation.Watchdog ? 300 : watchdogCycles);
+            var registers = Windows is null ? s.Registers : s.Registers with { Windows = Windows(image) };
+            var script = Reruns ? FaultThenRerun(registers, programAddress, program.Count) : Script(registers, programAddress, program.Count, expect == SystemExpectation.Watchdog ? 300 : watchdogCycles);
             var run = AxiSystemRun.Of(model).WithDdr(image.Address, image.Bytes).WithScript(script).WithSeed(seed).WithLatency(Ddr.Min, Ddr.Max).WithBackPressure(Ddr.Ready, Ddr.Gap);
             if (expect == SystemExpectation.ReadErrorThenRerun)
                 run = run.WithReadError(FaultAt);
@@ -102,7 +112,7 @@ internal sealed class SystemTestbench(string name, AcceleratorConfig config, Fun
                 run = run.WithTrace(trace).WithMaxCycles(options.TraceCycles);
             }
             var result = await run.RunAsync(cancellation);
-            var failure = Check(s, expected, image, result, program, programAddress);
+            var failure = expect == SystemExpectation.WindowViolation ? CheckWindows(s, image, registers, result, program) : Check(s, expected, image, result, program, programAddress);
             return new TestbenchResult(Name, result.Cycles, watch.Elapsed, failure is null, failure, trace);
         }
         catch (Exception e) when (e is SimulationException or HdlException or Hdl.Checks.DesignErrorsException or MachineFault or ProgramException)
@@ -252,6 +262,35 @@ internal sealed class SystemTestbench(string name, AcceleratorConfig config, Fun
         var drained = Math.Max(faultCycle + Accelerator.Machine.Dispatcher.SettleCycles, wait.LastResponse);
         if (wait.Cycle > drained + EndAfterDrain)
             return $"the interrupt came at cycle {wait.Cycle}, {wait.Cycle - drained} cycles after the machine settled and drained (fault at {faultCycle}, last response at {wait.LastResponse}); at most {EndAfterDrain}";
+        return null;
+    }
+
+    /// <summary>The window fault the functional simulator finds, reported alike by the machine; no burst outside the image, no write where none is allowed.</summary>
+    private string? CheckWindows(Scenario s, DdrImage image, MachineRegisters registers, AxiSystemResult result, IReadOnlyList<Instruction> program)
+    {
+        if (result.Violations.Count > 0)
+            return $"AXI rule broken (a burst outside the windows went out?): {string.Join("; ", result.Violations.Take(3))}";
+        if (result.Stop != "script")
+            return $"the harness stopped at cycle {result.Cycles}: {result.Stop}";
+        MachineFault fault;
+        try
+        {
+            new FunctionalSimulator(config).Run(program, s.Image, registers);
+            return "the functional simulator found no DMA window fault in the program";
+        }
+        catch (MachineFault e) when (e.Code == MachineError.DmaWindow)
+        {
+            fault = e;
+        }
+        var wait = result.Events.Single(e => e.Operation == "wait-interrupt");
+        var report = HostProtocol.Report([.. result.Events.SkipWhile(e => e != wait).Where(e => e.Operation == "read").Select(e => (uint)e.Value)]);
+        if (wait.Timeout)
+            return $"the program did not end within {wait.Value} cycles; {report}";
+        if (!report.Done || !report.Error || report.Busy || report.ErrorCode != MachineError.DmaWindow || report.ErrorPc != (uint)fault.Instruction)
+            return $"expected a DMA window error at instruction {fault.Instruction} ({fault.Message}), got {report}";
+        var writable = registers.Windows.Where(w => w.Write).ToList();
+        if (writable.Count == 0 && wait.LastWrite >= 0)
+            return $"a byte was written at cycle {wait.LastWrite} though no window allows a write";
         return null;
     }
 

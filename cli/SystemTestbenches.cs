@@ -1,5 +1,6 @@
 using DiffAcc.Accelerator.Configuration;
 using DiffAcc.Accelerator.Isa;
+using DiffAcc.Accelerator.Isa.Simulation;
 using DiffAcc.Accelerator.Scenarios;
 using DiffAcc.Sim.Regression;
 
@@ -31,6 +32,13 @@ internal static class SystemTestbenches
         new SystemTestbench("system-read-error", Config, () => SystemScenarios.Get("strided-copy", Config), 17, SystemExpectation.ReadErrorThenRerun) { FaultAt = 8 },
         new SystemTestbench("system-write-error", Config, () => SystemScenarios.Get("strided-copy", Config), 18, SystemExpectation.WriteErrorThenRerun) { FaultAt = 4 },
         new SystemTestbench("system-abort", Config, () => SystemScenarios.Get("conv1x1", Config), 19, SystemExpectation.AbortThenRerun) { FaultAt = 1_200 },
+        // DMA windows: a LOAD from a wild address (far outside DDR, which the harness would flag), and STOREs into
+        // a DDR image the windows make read-only. Neither may reach DDR; both stop with ERROR_CODE 7.
+        new SystemTestbench("system-window-load", Config, () => SystemScenarios.Get("conv1x1", Config), 20, SystemExpectation.WindowViolation,
+            s => [.. s.Program.Instructions.Select((i, k) => k == s.Program.Instructions.ToList().FindIndex(x => x is Load) ? ((Load)i) with { Offset = ((Load)i).Offset + 0x1000_0000 } : i)])
+        { Windows = image => [DmaWindow.Covering(image.Address, image.Bytes.Length, write: true)] },
+        new SystemTestbench("system-window-store", Config, () => SystemScenarios.Get("conv1x1", Config), 21, SystemExpectation.WindowViolation)
+        { Windows = image => [DmaWindow.Covering(image.Address, image.Bytes.Length, write: false)] },
         new SystemTestbench("system-misaligned-program", Config, () => SystemScenarios.Get("conv1x1", Config), 15, SystemExpectation.MisalignedProgram),
     ];
 }

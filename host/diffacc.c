@@ -115,6 +115,13 @@ static void write64(const diffacc_device *device, uint32_t offset, uint64_t valu
     device->write32(device->context, offset + 4, (uint32_t)(value >> 32));
 }
 
+/* DMA window i: the whole pages of [base, base + bytes) with its access bits (1 read, 2 write). */
+static void set_window(const diffacc_device *device, unsigned i, uint64_t base, uint64_t bytes)
+{
+    write64(device, DIFFACC_REG_WINDOW0_BASE_LO + 12u * i, base);
+    device->write32(device->context, DIFFACC_REG_WINDOW0_SIZE + 12u * i, (uint32_t)align4k(bytes));
+}
+
 int diffacc_run_step(const diffacc_device *device, unsigned step, uint32_t timeout_ms, diffacc_report *report)
 {
     diffacc_layout layout = diffacc_model_layout();
@@ -132,6 +139,13 @@ int diffacc_run_step(const diffacc_device *device, unsigned step, uint32_t timeo
     write64(device, DIFFACC_REG_BASE1_LO, window + layout.work);
     write64(device, DIFFACC_REG_BASE2_LO, window + layout.image + DIFFACC_MODEL_STEP_GROUP_TABLES_OFFSET);
     write64(device, DIFFACC_REG_BASE3_LO, window + layout.image + DIFFACC_MODEL_STEP_TABLES_OFFSET);
+    /* The accelerator reaches nothing but its buffer: the image and the program read-only, the work region
+     * (sample, activations, prediction) read-write; any other burst stops the program (DIFFACC_ERROR_DMA_WINDOW). */
+    set_window(device, 0, window + layout.image, layout.work - layout.image);
+    set_window(device, 1, window + layout.work, layout.program - layout.work);
+    set_window(device, 2, window + layout.program, layout.bytes - layout.program);
+    set_window(device, 3, 0, 0);
+    device->write32(device->context, DIFFACC_REG_WINDOW_ACCESS, 0x1u | (0x3u << 2) | (0x1u << 4));
     write64(device, DIFFACC_REG_PROGRAM_LO, window + layout.program);
     device->write32(device->context, DIFFACC_REG_PROGRAM_LENGTH, DIFFACC_MODEL_INSTRUCTIONS);
     device->write32(device->context, DIFFACC_REG_STEP, step);

@@ -28,265 +28,436 @@ module ControlRegisters (
   output wire [15:0] Step, // @[ControlRegisters.cs:24]
   output wire [15:0] StepGroup, // @[ControlRegisters.cs:25]
   output wire [159:0] Bases, // @[ControlRegisters.cs:26]
-  output wire Interrupt, // @[ControlRegisters.cs:27]
-  input wire End, // @[ControlRegisters.cs:28]
-  input wire Error, // @[ControlRegisters.cs:29]
-  input wire [2:0] ErrorCode, // @[ControlRegisters.cs:30]
-  input wire [31:0] ErrorPc, // @[ControlRegisters.cs:31]
-  input wire [23:0] EngineState, // @[ControlRegisters.cs:32]
-  input wire [8:0] Counting, // @[ControlRegisters.cs:33]
-  input wire [6:0] BytesRead, // @[ControlRegisters.cs:34]
-  input wire [4:0] BytesWritten // @[ControlRegisters.cs:35]
+  output wire [27:0] Windows_0_First, // @[ControlRegisters.cs:27]
+  output wire [28:0] Windows_0_End, // @[ControlRegisters.cs:27]
+  output wire Windows_0_Read, // @[ControlRegisters.cs:27]
+  output wire Windows_0_Write, // @[ControlRegisters.cs:27]
+  output wire [27:0] Windows_1_First, // @[ControlRegisters.cs:27]
+  output wire [28:0] Windows_1_End, // @[ControlRegisters.cs:27]
+  output wire Windows_1_Read, // @[ControlRegisters.cs:27]
+  output wire Windows_1_Write, // @[ControlRegisters.cs:27]
+  output wire [27:0] Windows_2_First, // @[ControlRegisters.cs:27]
+  output wire [28:0] Windows_2_End, // @[ControlRegisters.cs:27]
+  output wire Windows_2_Read, // @[ControlRegisters.cs:27]
+  output wire Windows_2_Write, // @[ControlRegisters.cs:27]
+  output wire [27:0] Windows_3_First, // @[ControlRegisters.cs:27]
+  output wire [28:0] Windows_3_End, // @[ControlRegisters.cs:27]
+  output wire Windows_3_Read, // @[ControlRegisters.cs:27]
+  output wire Windows_3_Write, // @[ControlRegisters.cs:27]
+  output wire WindowsChecked, // @[ControlRegisters.cs:28]
+  output wire Interrupt, // @[ControlRegisters.cs:29]
+  input wire End, // @[ControlRegisters.cs:30]
+  input wire Error, // @[ControlRegisters.cs:31]
+  input wire [2:0] ErrorCode, // @[ControlRegisters.cs:32]
+  input wire [31:0] ErrorPc, // @[ControlRegisters.cs:33]
+  input wire [23:0] EngineState, // @[ControlRegisters.cs:34]
+  input wire [8:0] Counting, // @[ControlRegisters.cs:35]
+  input wire [6:0] BytesRead, // @[ControlRegisters.cs:36]
+  input wire [4:0] BytesWritten // @[ControlRegisters.cs:37]
 );
 
   localparam [2:0] MachineError_None = 3'd0;
   localparam [2:0] MachineError_Deadlock = 3'd5;
 
-  reg end_in; // @[ControlRegisters.cs:40]
-  reg error_in; // @[ControlRegisters.cs:41]
-  reg [2:0] error_code_in; // @[ControlRegisters.cs:42]
-  reg [31:0] error_pc_in; // @[ControlRegisters.cs:43]
-  reg [23:0] engine_state_in; // @[ControlRegisters.cs:44]
-  reg [8:0] counting_in; // @[ControlRegisters.cs:45]
-  reg [6:0] bytes_read_in; // @[ControlRegisters.cs:46]
-  reg [4:0] bytes_written_in; // @[ControlRegisters.cs:47]
-  reg [31:0] program_lo; // @[ControlRegisters.cs:51]
-  reg [31:0] program_hi; // @[ControlRegisters.cs:51]
-  reg [31:0] program_length; // @[ControlRegisters.cs:51]
-  reg [31:0] step_group; // @[ControlRegisters.cs:51]
-  reg [31:0] step; // @[ControlRegisters.cs:51]
-  reg irq_enable; // @[ControlRegisters.cs:51]
-  reg [31:0] base0_lo; // @[ControlRegisters.cs:51]
-  reg [31:0] base0_hi; // @[ControlRegisters.cs:51]
-  reg [31:0] base1_lo; // @[ControlRegisters.cs:51]
-  reg [31:0] base1_hi; // @[ControlRegisters.cs:51]
-  reg [31:0] base2_lo; // @[ControlRegisters.cs:51]
-  reg [31:0] base2_hi; // @[ControlRegisters.cs:51]
-  reg [31:0] base3_lo; // @[ControlRegisters.cs:51]
-  reg [31:0] base3_hi; // @[ControlRegisters.cs:51]
-  reg busy; // @[ControlRegisters.cs:59]
-  reg done; // @[ControlRegisters.cs:60]
-  reg error; // @[ControlRegisters.cs:61]
-  reg deadlock; // @[ControlRegisters.cs:62]
-  reg irq_status; // @[ControlRegisters.cs:63]
-  reg [2:0] error_code; // @[ControlRegisters.cs:64]
-  reg [31:0] error_pc; // @[ControlRegisters.cs:65]
-  reg write_response; // @[ControlRegisters.cs:68]
-  reg [63:0] cycles; // @[ControlRegisters.cs:117]
-  reg [63:0] pe_busy; // @[ControlRegisters.cs:117]
-  reg [63:0] dma_wait; // @[ControlRegisters.cs:117]
-  reg [63:0] dependency_wait; // @[ControlRegisters.cs:117]
-  reg [63:0] vector_busy; // @[ControlRegisters.cs:117]
-  reg [63:0] bytes_read; // @[ControlRegisters.cs:117]
-  reg [63:0] bytes_written; // @[ControlRegisters.cs:117]
-  reg [63:0] instructions; // @[ControlRegisters.cs:117]
-  reg [63:0] weight_wait; // @[ControlRegisters.cs:117]
-  reg read_valid; // @[ControlRegisters.cs:128]
-  reg [31:0] read_data; // @[ControlRegisters.cs:129]
-  reg [31:0] latched_high; // @[ControlRegisters.cs:130]
+  reg end_in; // @[ControlRegisters.cs:42]
+  reg error_in; // @[ControlRegisters.cs:43]
+  reg [2:0] error_code_in; // @[ControlRegisters.cs:44]
+  reg [31:0] error_pc_in; // @[ControlRegisters.cs:45]
+  reg [23:0] engine_state_in; // @[ControlRegisters.cs:46]
+  reg [8:0] counting_in; // @[ControlRegisters.cs:47]
+  reg [6:0] bytes_read_in; // @[ControlRegisters.cs:48]
+  reg [4:0] bytes_written_in; // @[ControlRegisters.cs:49]
+  reg [31:0] program_lo; // @[ControlRegisters.cs:53]
+  reg [31:0] program_hi; // @[ControlRegisters.cs:53]
+  reg [31:0] program_length; // @[ControlRegisters.cs:53]
+  reg [31:0] step_group; // @[ControlRegisters.cs:53]
+  reg [31:0] step; // @[ControlRegisters.cs:53]
+  reg irq_enable; // @[ControlRegisters.cs:53]
+  reg [31:0] base0_lo; // @[ControlRegisters.cs:53]
+  reg [31:0] base0_hi; // @[ControlRegisters.cs:53]
+  reg [31:0] base1_lo; // @[ControlRegisters.cs:53]
+  reg [31:0] base1_hi; // @[ControlRegisters.cs:53]
+  reg [31:0] base2_lo; // @[ControlRegisters.cs:53]
+  reg [31:0] base2_hi; // @[ControlRegisters.cs:53]
+  reg [31:0] base3_lo; // @[ControlRegisters.cs:53]
+  reg [31:0] base3_hi; // @[ControlRegisters.cs:53]
+  reg [31:0] window0_base_lo; // @[ControlRegisters.cs:53]
+  reg [31:0] window0_base_hi; // @[ControlRegisters.cs:53]
+  reg [31:0] window0_size; // @[ControlRegisters.cs:53]
+  reg [31:0] window1_base_lo; // @[ControlRegisters.cs:53]
+  reg [31:0] window1_base_hi; // @[ControlRegisters.cs:53]
+  reg [31:0] window1_size; // @[ControlRegisters.cs:53]
+  reg [31:0] window2_base_lo; // @[ControlRegisters.cs:53]
+  reg [31:0] window2_base_hi; // @[ControlRegisters.cs:53]
+  reg [31:0] window2_size; // @[ControlRegisters.cs:53]
+  reg [31:0] window3_base_lo; // @[ControlRegisters.cs:53]
+  reg [31:0] window3_base_hi; // @[ControlRegisters.cs:53]
+  reg [31:0] window3_size; // @[ControlRegisters.cs:53]
+  reg [7:0] window_access; // @[ControlRegisters.cs:53]
+  reg busy; // @[ControlRegisters.cs:63]
+  reg done; // @[ControlRegisters.cs:64]
+  reg error; // @[ControlRegisters.cs:65]
+  reg deadlock; // @[ControlRegisters.cs:66]
+  reg irq_status; // @[ControlRegisters.cs:67]
+  reg [2:0] error_code; // @[ControlRegisters.cs:68]
+  reg [31:0] error_pc; // @[ControlRegisters.cs:69]
+  reg write_response; // @[ControlRegisters.cs:72]
+  reg [63:0] cycles; // @[ControlRegisters.cs:121]
+  reg [63:0] pe_busy; // @[ControlRegisters.cs:121]
+  reg [63:0] dma_wait; // @[ControlRegisters.cs:121]
+  reg [63:0] dependency_wait; // @[ControlRegisters.cs:121]
+  reg [63:0] vector_busy; // @[ControlRegisters.cs:121]
+  reg [63:0] bytes_read; // @[ControlRegisters.cs:121]
+  reg [63:0] bytes_written; // @[ControlRegisters.cs:121]
+  reg [63:0] instructions; // @[ControlRegisters.cs:121]
+  reg [63:0] weight_wait; // @[ControlRegisters.cs:121]
+  reg read_valid; // @[ControlRegisters.cs:132]
+  reg [31:0] read_data; // @[ControlRegisters.cs:133]
+  reg [31:0] latched_high; // @[ControlRegisters.cs:134]
+  reg [27:0] window0_first; // @[ControlRegisters.cs:190]
+  reg [28:0] window0_end; // @[ControlRegisters.cs:191]
+  reg [27:0] window1_first; // @[ControlRegisters.cs:190]
+  reg [28:0] window1_end; // @[ControlRegisters.cs:191]
+  reg [27:0] window2_first; // @[ControlRegisters.cs:190]
+  reg [28:0] window2_end; // @[ControlRegisters.cs:191]
+  reg [27:0] window3_first; // @[ControlRegisters.cs:190]
+  reg [28:0] window3_end; // @[ControlRegisters.cs:191]
+  reg windows_checked; // @[ControlRegisters.cs:197]
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [1:0] byte_in_word; // @[ControlRegisters.cs:159]
-  wire [1:0] amounts_elsewhere; // @[ControlRegisters.cs:173]
+  wire [1:0] byte_in_word; // @[ControlRegisters.cs:163]
+  wire [1:0] amounts_elsewhere; // @[ControlRegisters.cs:177]
+  wire [47:0] window0_below_a_page; // @[ControlRegisters.cs:195]
+  wire [47:0] window1_below_a_page; // @[ControlRegisters.cs:195]
+  wire [47:0] window2_below_a_page; // @[ControlRegisters.cs:195]
+  wire [47:0] window3_below_a_page; // @[ControlRegisters.cs:195]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire s_axi_awvalid_and; // @[ControlRegisters.cs:112]
-  wire [63:0] program_hi_cat; // @[ControlRegisters.cs:174]
-  wire [63:0] base0_hi_cat; // @[ControlRegisters.cs:179]
-  wire [63:0] base1_hi_cat; // @[ControlRegisters.cs:179]
-  wire [63:0] base2_hi_cat; // @[ControlRegisters.cs:179]
-  wire [63:0] base3_hi_cat; // @[ControlRegisters.cs:179]
-  wire [31:0] s_axi_wstrb_cat; // @[ControlRegisters.cs:82]
-  wire s_axi_araddr_bits; // @[ControlRegisters.cs:163]
-  wire s_axi_araddr_bits_1; // @[ControlRegisters.cs:163]
-  wire s_axi_araddr_bits_2; // @[ControlRegisters.cs:163]
-  wire s_axi_araddr_bits_3; // @[ControlRegisters.cs:163]
-  wire s_axi_arvalid_and; // @[ControlRegisters.cs:171]
+  wire s_axi_awvalid_and; // @[ControlRegisters.cs:116]
+  wire [63:0] program_hi_cat; // @[ControlRegisters.cs:178]
+  wire [63:0] base0_hi_cat; // @[ControlRegisters.cs:183]
+  wire [63:0] base1_hi_cat; // @[ControlRegisters.cs:183]
+  wire [63:0] base2_hi_cat; // @[ControlRegisters.cs:183]
+  wire [63:0] base3_hi_cat; // @[ControlRegisters.cs:183]
+  wire [31:0] s_axi_wstrb_cat; // @[ControlRegisters.cs:86]
+  wire s_axi_araddr_bits; // @[ControlRegisters.cs:167]
+  wire s_axi_araddr_bits_1; // @[ControlRegisters.cs:167]
+  wire s_axi_araddr_bits_2; // @[ControlRegisters.cs:167]
+  wire s_axi_araddr_bits_3; // @[ControlRegisters.cs:167]
+  wire s_axi_arvalid_and; // @[ControlRegisters.cs:175]
+  wire [63:0] window0_base_hi_cat; // @[ControlRegisters.cs:190]
+  wire [27:0] window0_base_hi_bits; // @[ControlRegisters.cs:191]
+  wire [63:0] window1_base_hi_cat; // @[ControlRegisters.cs:190]
+  wire [27:0] window1_base_hi_bits; // @[ControlRegisters.cs:191]
+  wire [63:0] window2_base_hi_cat; // @[ControlRegisters.cs:190]
+  wire [27:0] window2_base_hi_bits; // @[ControlRegisters.cs:191]
+  wire [63:0] window3_base_hi_cat; // @[ControlRegisters.cs:190]
+  wire [27:0] window3_base_hi_bits; // @[ControlRegisters.cs:191]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign s_axi_awvalid_and = (s_axi_awvalid & s_axi_wvalid) & (~write_response); // @[ControlRegisters.cs:112]
-  assign program_hi_cat = {program_hi, program_lo}; // @[ControlRegisters.cs:174]
-  assign base0_hi_cat = {base0_hi, base0_lo}; // @[ControlRegisters.cs:179]
-  assign base1_hi_cat = {base1_hi, base1_lo}; // @[ControlRegisters.cs:179]
-  assign base2_hi_cat = {base2_hi, base2_lo}; // @[ControlRegisters.cs:179]
-  assign base3_hi_cat = {base3_hi, base3_lo}; // @[ControlRegisters.cs:179]
-  assign s_axi_wstrb_cat = {(s_axi_wstrb[3] ? 8'd255 : 8'd0), (s_axi_wstrb[2] ? 8'd255 : 8'd0), (s_axi_wstrb[1] ? 8'd255 : 8'd0), (s_axi_wstrb[0] ? 8'd255 : 8'd0)}; // @[ControlRegisters.cs:82]
-  assign s_axi_araddr_bits = s_axi_araddr[6]; // @[ControlRegisters.cs:163]
-  assign s_axi_araddr_bits_1 = s_axi_araddr[5]; // @[ControlRegisters.cs:163]
-  assign s_axi_araddr_bits_2 = s_axi_araddr[4]; // @[ControlRegisters.cs:163]
-  assign s_axi_araddr_bits_3 = s_axi_araddr[3]; // @[ControlRegisters.cs:163]
-  assign s_axi_arvalid_and = s_axi_arvalid & (~read_valid); // @[ControlRegisters.cs:171]
-  assign s_axi_awready = (s_axi_awvalid & s_axi_wvalid) & (~write_response); // @[ControlRegisters.cs:70]
-  assign s_axi_wready = (s_axi_awvalid & s_axi_wvalid) & (~write_response); // @[ControlRegisters.cs:71]
-  assign s_axi_bresp = 2'd0; // @[ControlRegisters.cs:73]
-  assign s_axi_bvalid = write_response; // @[ControlRegisters.cs:72]
-  assign s_axi_arready = s_axi_arvalid & (~read_valid); // @[ControlRegisters.cs:132]
-  assign s_axi_rdata = read_data; // @[ControlRegisters.cs:135]
-  assign s_axi_rresp = 2'd0; // @[ControlRegisters.cs:134]
-  assign s_axi_rvalid = read_valid; // @[ControlRegisters.cs:133]
-  assign Start = ((s_axi_awvalid_and & (s_axi_awaddr == 12'd16)) & s_axi_wdata[0]) & (~busy); // @[ControlRegisters.cs:112]
-  assign Abort = ((s_axi_awvalid_and & (s_axi_awaddr == 12'd16)) & s_axi_wdata[1]) & busy; // @[ControlRegisters.cs:113]
-  assign ProgramAddress = program_hi_cat[39:0]; // @[ControlRegisters.cs:174]
-  assign ProgramLength = program_length; // @[ControlRegisters.cs:175]
-  assign Step = step[15:0]; // @[ControlRegisters.cs:176]
-  assign StepGroup = step_group[15:0]; // @[ControlRegisters.cs:177]
-  assign Bases[39:0] = base0_hi_cat[39:0]; // @[ControlRegisters.cs:179]
-  assign Bases[79:40] = base1_hi_cat[39:0]; // @[ControlRegisters.cs:179]
-  assign Bases[119:80] = base2_hi_cat[39:0]; // @[ControlRegisters.cs:179]
-  assign Bases[159:120] = base3_hi_cat[39:0]; // @[ControlRegisters.cs:179]
-  assign Interrupt = irq_status & irq_enable; // @[ControlRegisters.cs:114]
-  assign byte_in_word = s_axi_araddr[1:0]; // @[ControlRegisters.cs:159]
-  assign amounts_elsewhere = {counting_in[5], counting_in[6]}; // @[ControlRegisters.cs:173]
+  assign s_axi_awvalid_and = (s_axi_awvalid & s_axi_wvalid) & (~write_response); // @[ControlRegisters.cs:116]
+  assign program_hi_cat = {program_hi, program_lo}; // @[ControlRegisters.cs:178]
+  assign base0_hi_cat = {base0_hi, base0_lo}; // @[ControlRegisters.cs:183]
+  assign base1_hi_cat = {base1_hi, base1_lo}; // @[ControlRegisters.cs:183]
+  assign base2_hi_cat = {base2_hi, base2_lo}; // @[ControlRegisters.cs:183]
+  assign base3_hi_cat = {base3_hi, base3_lo}; // @[ControlRegisters.cs:183]
+  assign s_axi_wstrb_cat = {(s_axi_wstrb[3] ? 8'd255 : 8'd0), (s_axi_wstrb[2] ? 8'd255 : 8'd0), (s_axi_wstrb[1] ? 8'd255 : 8'd0), (s_axi_wstrb[0] ? 8'd255 : 8'd0)}; // @[ControlRegisters.cs:86]
+  assign s_axi_araddr_bits = s_axi_araddr[6]; // @[ControlRegisters.cs:167]
+  assign s_axi_araddr_bits_1 = s_axi_araddr[5]; // @[ControlRegisters.cs:167]
+  assign s_axi_araddr_bits_2 = s_axi_araddr[4]; // @[ControlRegisters.cs:167]
+  assign s_axi_araddr_bits_3 = s_axi_araddr[3]; // @[ControlRegisters.cs:167]
+  assign s_axi_arvalid_and = s_axi_arvalid & (~read_valid); // @[ControlRegisters.cs:175]
+  assign window0_base_hi_cat = {window0_base_hi, window0_base_lo}; // @[ControlRegisters.cs:190]
+  assign window0_base_hi_bits = window0_base_hi_cat[39:12]; // @[ControlRegisters.cs:191]
+  assign window1_base_hi_cat = {window1_base_hi, window1_base_lo}; // @[ControlRegisters.cs:190]
+  assign window1_base_hi_bits = window1_base_hi_cat[39:12]; // @[ControlRegisters.cs:191]
+  assign window2_base_hi_cat = {window2_base_hi, window2_base_lo}; // @[ControlRegisters.cs:190]
+  assign window2_base_hi_bits = window2_base_hi_cat[39:12]; // @[ControlRegisters.cs:191]
+  assign window3_base_hi_cat = {window3_base_hi, window3_base_lo}; // @[ControlRegisters.cs:190]
+  assign window3_base_hi_bits = window3_base_hi_cat[39:12]; // @[ControlRegisters.cs:191]
+  assign s_axi_awready = (s_axi_awvalid & s_axi_wvalid) & (~write_response); // @[ControlRegisters.cs:74]
+  assign s_axi_wready = (s_axi_awvalid & s_axi_wvalid) & (~write_response); // @[ControlRegisters.cs:75]
+  assign s_axi_bresp = 2'd0; // @[ControlRegisters.cs:77]
+  assign s_axi_bvalid = write_response; // @[ControlRegisters.cs:76]
+  assign s_axi_arready = s_axi_arvalid & (~read_valid); // @[ControlRegisters.cs:136]
+  assign s_axi_rdata = read_data; // @[ControlRegisters.cs:139]
+  assign s_axi_rresp = 2'd0; // @[ControlRegisters.cs:138]
+  assign s_axi_rvalid = read_valid; // @[ControlRegisters.cs:137]
+  assign Start = ((s_axi_awvalid_and & (s_axi_awaddr == 12'd16)) & s_axi_wdata[0]) & (~busy); // @[ControlRegisters.cs:116]
+  assign Abort = ((s_axi_awvalid_and & (s_axi_awaddr == 12'd16)) & s_axi_wdata[1]) & busy; // @[ControlRegisters.cs:117]
+  assign ProgramAddress = program_hi_cat[39:0]; // @[ControlRegisters.cs:178]
+  assign ProgramLength = program_length; // @[ControlRegisters.cs:179]
+  assign Step = step[15:0]; // @[ControlRegisters.cs:180]
+  assign StepGroup = step_group[15:0]; // @[ControlRegisters.cs:181]
+  assign Bases[39:0] = base0_hi_cat[39:0]; // @[ControlRegisters.cs:183]
+  assign Bases[79:40] = base1_hi_cat[39:0]; // @[ControlRegisters.cs:183]
+  assign Bases[119:80] = base2_hi_cat[39:0]; // @[ControlRegisters.cs:183]
+  assign Bases[159:120] = base3_hi_cat[39:0]; // @[ControlRegisters.cs:183]
+  assign Windows_0_First = window0_first; // @[ControlRegisters.cs:190]
+  assign Windows_0_End = window0_end; // @[ControlRegisters.cs:191]
+  assign Windows_0_Read = window_access[0]; // @[ControlRegisters.cs:192]
+  assign Windows_0_Write = window_access[1]; // @[ControlRegisters.cs:193]
+  assign Windows_1_First = window1_first; // @[ControlRegisters.cs:190]
+  assign Windows_1_End = window1_end; // @[ControlRegisters.cs:191]
+  assign Windows_1_Read = window_access[2]; // @[ControlRegisters.cs:192]
+  assign Windows_1_Write = window_access[3]; // @[ControlRegisters.cs:193]
+  assign Windows_2_First = window2_first; // @[ControlRegisters.cs:190]
+  assign Windows_2_End = window2_end; // @[ControlRegisters.cs:191]
+  assign Windows_2_Read = window_access[4]; // @[ControlRegisters.cs:192]
+  assign Windows_2_Write = window_access[5]; // @[ControlRegisters.cs:193]
+  assign Windows_3_First = window3_first; // @[ControlRegisters.cs:190]
+  assign Windows_3_End = window3_end; // @[ControlRegisters.cs:191]
+  assign Windows_3_Read = window_access[6]; // @[ControlRegisters.cs:192]
+  assign Windows_3_Write = window_access[7]; // @[ControlRegisters.cs:193]
+  assign WindowsChecked = windows_checked; // @[ControlRegisters.cs:197]
+  assign Interrupt = irq_status & irq_enable; // @[ControlRegisters.cs:118]
+  assign byte_in_word = s_axi_araddr[1:0]; // @[ControlRegisters.cs:163]
+  assign amounts_elsewhere = {counting_in[5], counting_in[6]}; // @[ControlRegisters.cs:177]
+  assign window0_below_a_page = {window0_base_hi[31:8], window0_base_lo[11:0], window0_size[11:0]}; // @[ControlRegisters.cs:195]
+  assign window1_below_a_page = {window1_base_hi[31:8], window1_base_lo[11:0], window1_size[11:0]}; // @[ControlRegisters.cs:195]
+  assign window2_below_a_page = {window2_base_hi[31:8], window2_base_lo[11:0], window2_size[11:0]}; // @[ControlRegisters.cs:195]
+  assign window3_below_a_page = {window3_base_hi[31:8], window3_base_lo[11:0], window3_size[11:0]}; // @[ControlRegisters.cs:195]
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:40]
+  always @(posedge clk) begin // @[ControlRegisters.cs:42]
     if (rst)
       end_in <= 1'b0;
     else
       end_in <= End;
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:41]
+  always @(posedge clk) begin // @[ControlRegisters.cs:43]
     if (rst)
       error_in <= 1'b0;
     else
       error_in <= Error;
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:42]
+  always @(posedge clk) begin // @[ControlRegisters.cs:44]
     error_code_in <= ErrorCode;
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:43]
+  always @(posedge clk) begin // @[ControlRegisters.cs:45]
     error_pc_in <= ErrorPc;
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:44]
+  always @(posedge clk) begin // @[ControlRegisters.cs:46]
     engine_state_in <= EngineState;
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:45]
+  always @(posedge clk) begin // @[ControlRegisters.cs:47]
     if (rst)
       counting_in <= 9'd0;
     else
       counting_in <= {Counting[8], Counting[7], Counting[6], Counting[5], Counting[4], Counting[3], Counting[2], Counting[1], Counting[0]};
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:46]
+  always @(posedge clk) begin // @[ControlRegisters.cs:48]
     if (rst)
       bytes_read_in <= 7'd0;
     else
       bytes_read_in <= BytesRead;
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:47]
+  always @(posedge clk) begin // @[ControlRegisters.cs:49]
     if (rst)
       bytes_written_in <= 5'd0;
     else
       bytes_written_in <= BytesWritten;
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:82]
+  always @(posedge clk) begin // @[ControlRegisters.cs:86]
     if (rst)
       program_lo <= 32'd0;
     else if (s_axi_awvalid_and & (s_axi_awaddr == 12'd32))
       program_lo <= (s_axi_wdata & s_axi_wstrb_cat) | (program_lo & (~s_axi_wstrb_cat));
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:82]
+  always @(posedge clk) begin // @[ControlRegisters.cs:86]
     if (rst)
       program_hi <= 32'd0;
     else if (s_axi_awvalid_and & (s_axi_awaddr == 12'd36))
       program_hi <= (s_axi_wdata & s_axi_wstrb_cat) | (program_hi & (~s_axi_wstrb_cat));
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:82]
+  always @(posedge clk) begin // @[ControlRegisters.cs:86]
     if (rst)
       program_length <= 32'd0;
     else if (s_axi_awvalid_and & (s_axi_awaddr == 12'd40))
       program_length <= (s_axi_wdata & s_axi_wstrb_cat) | (program_length & (~s_axi_wstrb_cat));
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:82]
+  always @(posedge clk) begin // @[ControlRegisters.cs:86]
     if (rst)
       step_group <= 32'd0;
     else if (s_axi_awvalid_and & (s_axi_awaddr == 12'd44))
       step_group <= (s_axi_wdata & s_axi_wstrb_cat) | (step_group & (~s_axi_wstrb_cat));
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:82]
+  always @(posedge clk) begin // @[ControlRegisters.cs:86]
     if (rst)
       step <= 32'd0;
     else if (s_axi_awvalid_and & (s_axi_awaddr == 12'd48))
       step <= (s_axi_wdata & s_axi_wstrb_cat) | (step & (~s_axi_wstrb_cat));
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:82]
+  always @(posedge clk) begin // @[ControlRegisters.cs:86]
     if (rst)
       irq_enable <= 1'b0;
     else if (s_axi_awvalid_and & (s_axi_awaddr == 12'd24))
       irq_enable <= (s_axi_wdata[0] & s_axi_wstrb_cat[0]) | (irq_enable & (~s_axi_wstrb_cat[0]));
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:82]
+  always @(posedge clk) begin // @[ControlRegisters.cs:86]
     if (rst)
       base0_lo <= 32'd0;
     else if (s_axi_awvalid_and & (s_axi_awaddr == 12'd64))
       base0_lo <= (s_axi_wdata & s_axi_wstrb_cat) | (base0_lo & (~s_axi_wstrb_cat));
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:82]
+  always @(posedge clk) begin // @[ControlRegisters.cs:86]
     if (rst)
       base0_hi <= 32'd0;
     else if (s_axi_awvalid_and & (s_axi_awaddr == 12'd68))
       base0_hi <= (s_axi_wdata & s_axi_wstrb_cat) | (base0_hi & (~s_axi_wstrb_cat));
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:82]
+  always @(posedge clk) begin // @[ControlRegisters.cs:86]
     if (rst)
       base1_lo <= 32'd0;
     else if (s_axi_awvalid_and & (s_axi_awaddr == 12'd72))
       base1_lo <= (s_axi_wdata & s_axi_wstrb_cat) | (base1_lo & (~s_axi_wstrb_cat));
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:82]
+  always @(posedge clk) begin // @[ControlRegisters.cs:86]
     if (rst)
       base1_hi <= 32'd0;
     else if (s_axi_awvalid_and & (s_axi_awaddr == 12'd76))
       base1_hi <= (s_axi_wdata & s_axi_wstrb_cat) | (base1_hi & (~s_axi_wstrb_cat));
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:82]
+  always @(posedge clk) begin // @[ControlRegisters.cs:86]
     if (rst)
       base2_lo <= 32'd0;
     else if (s_axi_awvalid_and & (s_axi_awaddr == 12'd80))
       base2_lo <= (s_axi_wdata & s_axi_wstrb_cat) | (base2_lo & (~s_axi_wstrb_cat));
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:82]
+  always @(posedge clk) begin // @[ControlRegisters.cs:86]
     if (rst)
       base2_hi <= 32'd0;
     else if (s_axi_awvalid_and & (s_axi_awaddr == 12'd84))
       base2_hi <= (s_axi_wdata & s_axi_wstrb_cat) | (base2_hi & (~s_axi_wstrb_cat));
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:82]
+  always @(posedge clk) begin // @[ControlRegisters.cs:86]
     if (rst)
       base3_lo <= 32'd0;
     else if (s_axi_awvalid_and & (s_axi_awaddr == 12'd88))
       base3_lo <= (s_axi_wdata & s_axi_wstrb_cat) | (base3_lo & (~s_axi_wstrb_cat));
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:82]
+  always @(posedge clk) begin // @[ControlRegisters.cs:86]
     if (rst)
       base3_hi <= 32'd0;
     else if (s_axi_awvalid_and & (s_axi_awaddr == 12'd92))
       base3_hi <= (s_axi_wdata & s_axi_wstrb_cat) | (base3_hi & (~s_axi_wstrb_cat));
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:90, ControlRegisters.cs:108]
+  always @(posedge clk) begin // @[ControlRegisters.cs:86]
+    if (rst)
+      window0_base_lo <= 32'd0;
+    else if (s_axi_awvalid_and & (s_axi_awaddr == 12'd200))
+      window0_base_lo <= (s_axi_wdata & s_axi_wstrb_cat) | (window0_base_lo & (~s_axi_wstrb_cat));
+  end
+
+  always @(posedge clk) begin // @[ControlRegisters.cs:86]
+    if (rst)
+      window0_base_hi <= 32'd0;
+    else if (s_axi_awvalid_and & (s_axi_awaddr == 12'd204))
+      window0_base_hi <= (s_axi_wdata & s_axi_wstrb_cat) | (window0_base_hi & (~s_axi_wstrb_cat));
+  end
+
+  always @(posedge clk) begin // @[ControlRegisters.cs:86]
+    if (rst)
+      window0_size <= 32'd0;
+    else if (s_axi_awvalid_and & (s_axi_awaddr == 12'd208))
+      window0_size <= (s_axi_wdata & s_axi_wstrb_cat) | (window0_size & (~s_axi_wstrb_cat));
+  end
+
+  always @(posedge clk) begin // @[ControlRegisters.cs:86]
+    if (rst)
+      window1_base_lo <= 32'd0;
+    else if (s_axi_awvalid_and & (s_axi_awaddr == 12'd212))
+      window1_base_lo <= (s_axi_wdata & s_axi_wstrb_cat) | (window1_base_lo & (~s_axi_wstrb_cat));
+  end
+
+  always @(posedge clk) begin // @[ControlRegisters.cs:86]
+    if (rst)
+      window1_base_hi <= 32'd0;
+    else if (s_axi_awvalid_and & (s_axi_awaddr == 12'd216))
+      window1_base_hi <= (s_axi_wdata & s_axi_wstrb_cat) | (window1_base_hi & (~s_axi_wstrb_cat));
+  end
+
+  always @(posedge clk) begin // @[ControlRegisters.cs:86]
+    if (rst)
+      window1_size <= 32'd0;
+    else if (s_axi_awvalid_and & (s_axi_awaddr == 12'd220))
+      window1_size <= (s_axi_wdata & s_axi_wstrb_cat) | (window1_size & (~s_axi_wstrb_cat));
+  end
+
+  always @(posedge clk) begin // @[ControlRegisters.cs:86]
+    if (rst)
+      window2_base_lo <= 32'd0;
+    else if (s_axi_awvalid_and & (s_axi_awaddr == 12'd224))
+      window2_base_lo <= (s_axi_wdata & s_axi_wstrb_cat) | (window2_base_lo & (~s_axi_wstrb_cat));
+  end
+
+  always @(posedge clk) begin // @[ControlRegisters.cs:86]
+    if (rst)
+      window2_base_hi <= 32'd0;
+    else if (s_axi_awvalid_and & (s_axi_awaddr == 12'd228))
+      window2_base_hi <= (s_axi_wdata & s_axi_wstrb_cat) | (window2_base_hi & (~s_axi_wstrb_cat));
+  end
+
+  always @(posedge clk) begin // @[ControlRegisters.cs:86]
+    if (rst)
+      window2_size <= 32'd0;
+    else if (s_axi_awvalid_and & (s_axi_awaddr == 12'd232))
+      window2_size <= (s_axi_wdata & s_axi_wstrb_cat) | (window2_size & (~s_axi_wstrb_cat));
+  end
+
+  always @(posedge clk) begin // @[ControlRegisters.cs:86]
+    if (rst)
+      window3_base_lo <= 32'd0;
+    else if (s_axi_awvalid_and & (s_axi_awaddr == 12'd236))
+      window3_base_lo <= (s_axi_wdata & s_axi_wstrb_cat) | (window3_base_lo & (~s_axi_wstrb_cat));
+  end
+
+  always @(posedge clk) begin // @[ControlRegisters.cs:86]
+    if (rst)
+      window3_base_hi <= 32'd0;
+    else if (s_axi_awvalid_and & (s_axi_awaddr == 12'd240))
+      window3_base_hi <= (s_axi_wdata & s_axi_wstrb_cat) | (window3_base_hi & (~s_axi_wstrb_cat));
+  end
+
+  always @(posedge clk) begin // @[ControlRegisters.cs:86]
+    if (rst)
+      window3_size <= 32'd0;
+    else if (s_axi_awvalid_and & (s_axi_awaddr == 12'd244))
+      window3_size <= (s_axi_wdata & s_axi_wstrb_cat) | (window3_size & (~s_axi_wstrb_cat));
+  end
+
+  always @(posedge clk) begin // @[ControlRegisters.cs:86]
+    if (rst)
+      window_access <= 8'd0;
+    else if (s_axi_awvalid_and & (s_axi_awaddr == 12'd248))
+      window_access <= (s_axi_wdata[7:0] & s_axi_wstrb_cat[7:0]) | (window_access & (~s_axi_wstrb_cat[7:0]));
+  end
+
+  always @(posedge clk) begin // @[ControlRegisters.cs:94, ControlRegisters.cs:112]
     if (rst)
       busy <= 1'b0;
     else
@@ -296,7 +467,7 @@ module ControlRegisters (
         busy <= 1'b1;
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:93, ControlRegisters.cs:109]
+  always @(posedge clk) begin // @[ControlRegisters.cs:97, ControlRegisters.cs:113]
     if (rst)
       done <= 1'b0;
     else
@@ -306,7 +477,7 @@ module ControlRegisters (
         done <= 1'b0;
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:94, ControlRegisters.cs:104]
+  always @(posedge clk) begin // @[ControlRegisters.cs:98, ControlRegisters.cs:108]
     if (rst)
       error <= 1'b0;
     else
@@ -316,7 +487,7 @@ module ControlRegisters (
         error <= 1'b0;
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:95, ControlRegisters.cs:105]
+  always @(posedge clk) begin // @[ControlRegisters.cs:99, ControlRegisters.cs:109]
     if (rst)
       deadlock <= 1'b0;
     else
@@ -326,7 +497,7 @@ module ControlRegisters (
         deadlock <= 1'b0;
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:85, ControlRegisters.cs:92, ControlRegisters.cs:110]
+  always @(posedge clk) begin // @[ControlRegisters.cs:89, ControlRegisters.cs:96, ControlRegisters.cs:114]
     if (rst)
       irq_status <= 1'b0;
     else
@@ -338,7 +509,7 @@ module ControlRegisters (
         irq_status <= 1'b0;
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:96, ControlRegisters.cs:101]
+  always @(posedge clk) begin // @[ControlRegisters.cs:100, ControlRegisters.cs:105]
     if (rst)
       error_code <= MachineError_None;
     else
@@ -348,7 +519,7 @@ module ControlRegisters (
         error_code <= MachineError_None;
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:97, ControlRegisters.cs:102]
+  always @(posedge clk) begin // @[ControlRegisters.cs:101, ControlRegisters.cs:106]
     if (rst)
       error_pc <= 32'd0;
     else
@@ -358,7 +529,7 @@ module ControlRegisters (
         error_pc <= 32'd0;
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:74]
+  always @(posedge clk) begin // @[ControlRegisters.cs:78]
     if (rst)
       write_response <= 1'b0;
     else
@@ -368,7 +539,7 @@ module ControlRegisters (
         write_response <= 1'b0;
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:123, ControlRegisters.cs:124]
+  always @(posedge clk) begin // @[ControlRegisters.cs:127, ControlRegisters.cs:128]
     if (rst)
       cycles <= 64'd0;
     else
@@ -378,7 +549,7 @@ module ControlRegisters (
         cycles <= cycles + {57'd0, (counting_in[0] ? 7'd1 : 7'd0)};
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:123, ControlRegisters.cs:124]
+  always @(posedge clk) begin // @[ControlRegisters.cs:127, ControlRegisters.cs:128]
     if (rst)
       pe_busy <= 64'd0;
     else
@@ -388,7 +559,7 @@ module ControlRegisters (
         pe_busy <= pe_busy + {57'd0, (counting_in[1] ? 7'd1 : 7'd0)};
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:123, ControlRegisters.cs:124]
+  always @(posedge clk) begin // @[ControlRegisters.cs:127, ControlRegisters.cs:128]
     if (rst)
       dma_wait <= 64'd0;
     else
@@ -398,7 +569,7 @@ module ControlRegisters (
         dma_wait <= dma_wait + {57'd0, (counting_in[2] ? 7'd1 : 7'd0)};
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:123, ControlRegisters.cs:124]
+  always @(posedge clk) begin // @[ControlRegisters.cs:127, ControlRegisters.cs:128]
     if (rst)
       dependency_wait <= 64'd0;
     else
@@ -408,7 +579,7 @@ module ControlRegisters (
         dependency_wait <= dependency_wait + {57'd0, (counting_in[3] ? 7'd1 : 7'd0)};
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:123, ControlRegisters.cs:124]
+  always @(posedge clk) begin // @[ControlRegisters.cs:127, ControlRegisters.cs:128]
     if (rst)
       vector_busy <= 64'd0;
     else
@@ -418,7 +589,7 @@ module ControlRegisters (
         vector_busy <= vector_busy + {57'd0, (counting_in[4] ? 7'd1 : 7'd0)};
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:123, ControlRegisters.cs:124]
+  always @(posedge clk) begin // @[ControlRegisters.cs:127, ControlRegisters.cs:128]
     if (rst)
       bytes_read <= 64'd0;
     else
@@ -428,7 +599,7 @@ module ControlRegisters (
         bytes_read <= bytes_read + {57'd0, bytes_read_in};
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:123, ControlRegisters.cs:124]
+  always @(posedge clk) begin // @[ControlRegisters.cs:127, ControlRegisters.cs:128]
     if (rst)
       bytes_written <= 64'd0;
     else
@@ -438,7 +609,7 @@ module ControlRegisters (
         bytes_written <= bytes_written + {57'd0, {2'd0, bytes_written_in}};
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:123, ControlRegisters.cs:124]
+  always @(posedge clk) begin // @[ControlRegisters.cs:127, ControlRegisters.cs:128]
     if (rst)
       instructions <= 64'd0;
     else
@@ -448,7 +619,7 @@ module ControlRegisters (
         instructions <= instructions + {57'd0, (counting_in[7] ? 7'd1 : 7'd0)};
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:123, ControlRegisters.cs:124]
+  always @(posedge clk) begin // @[ControlRegisters.cs:127, ControlRegisters.cs:128]
     if (rst)
       weight_wait <= 64'd0;
     else
@@ -458,7 +629,7 @@ module ControlRegisters (
         weight_wait <= weight_wait + {57'd0, (counting_in[8] ? 7'd1 : 7'd0)};
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:136]
+  always @(posedge clk) begin // @[ControlRegisters.cs:140]
     if (rst)
       read_valid <= 1'b0;
     else
@@ -468,14 +639,53 @@ module ControlRegisters (
         read_valid <= 1'b0;
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:163]
+  always @(posedge clk) begin // @[ControlRegisters.cs:167]
     if (s_axi_arvalid & (~read_valid))
-      read_data <= (s_axi_araddr[11:8] != 4'd0) ? 32'd0 : (s_axi_araddr[7] ? (s_axi_araddr_bits ? (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? latched_high : weight_wait[31:0])))) : (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? latched_high : instructions[31:0]) : (s_axi_araddr[2] ? latched_high : bytes_written[31:0])) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? latched_high : bytes_read[31:0]) : (s_axi_araddr[2] ? latched_high : vector_busy[31:0]))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? latched_high : dependency_wait[31:0]) : (s_axi_araddr[2] ? latched_high : dma_wait[31:0])) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? latched_high : pe_busy[31:0]) : (s_axi_araddr[2] ? latched_high : cycles[31:0]))))) : (s_axi_araddr_bits ? (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? base3_hi : base3_lo) : (s_axi_araddr[2] ? base2_hi : base2_lo)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? base1_hi : base1_lo) : (s_axi_araddr[2] ? base0_hi : base0_lo)))) : (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? {8'd0, engine_state_in} : error_pc) : (s_axi_araddr[2] ? {29'd0, error_code} : step)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? step_group : program_length) : (s_axi_araddr[2] ? program_hi : program_lo))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? {31'd0, irq_status} : {31'd0, irq_enable}) : (s_axi_araddr[2] ? {28'd0, {deadlock, error, done, busy}} : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'h807090d) : (s_axi_araddr[2] ? 32'h10202004 : 32'hd1fa0001))))));
+      read_data <= (s_axi_araddr[11:8] != 4'd0) ? 32'd0 : (s_axi_araddr[7] ? (s_axi_araddr_bits ? (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : {24'd0, window_access}) : (s_axi_araddr[2] ? window3_size : window3_base_hi)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? window3_base_lo : window2_size) : (s_axi_araddr[2] ? window2_base_hi : window2_base_lo))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? window1_size : window1_base_hi) : (s_axi_araddr[2] ? window1_base_lo : window0_size)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? window0_base_hi : window0_base_lo) : (s_axi_araddr[2] ? latched_high : weight_wait[31:0])))) : (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? latched_high : instructions[31:0]) : (s_axi_araddr[2] ? latched_high : bytes_written[31:0])) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? latched_high : bytes_read[31:0]) : (s_axi_araddr[2] ? latched_high : vector_busy[31:0]))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? latched_high : dependency_wait[31:0]) : (s_axi_araddr[2] ? latched_high : dma_wait[31:0])) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? latched_high : pe_busy[31:0]) : (s_axi_araddr[2] ? latched_high : cycles[31:0]))))) : (s_axi_araddr_bits ? (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? base3_hi : base3_lo) : (s_axi_araddr[2] ? base2_hi : base2_lo)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? base1_hi : base1_lo) : (s_axi_araddr[2] ? base0_hi : base0_lo)))) : (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? {8'd0, engine_state_in} : error_pc) : (s_axi_araddr[2] ? {29'd0, error_code} : step)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? step_group : program_length) : (s_axi_araddr[2] ? program_hi : program_lo))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? {31'd0, irq_status} : {31'd0, irq_enable}) : (s_axi_araddr[2] ? {28'd0, {deadlock, error, done, busy}} : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'h807090d) : (s_axi_araddr[2] ? 32'h10202004 : 32'hd1fa0001))))));
   end
 
-  always @(posedge clk) begin // @[ControlRegisters.cs:171]
+  always @(posedge clk) begin // @[ControlRegisters.cs:175]
     if (s_axi_arvalid_and & ((s_axi_araddr[11:8] != 4'd0) ? 1'b0 : (s_axi_araddr[7] ? (s_axi_araddr_bits ? (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b1)))) : (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b1) : (s_axi_araddr[2] ? 1'b0 : 1'b1)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b1) : (s_axi_araddr[2] ? 1'b0 : 1'b1))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b1) : (s_axi_araddr[2] ? 1'b0 : 1'b1)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b1) : (s_axi_araddr[2] ? 1'b0 : 1'b1))))) : (s_axi_araddr_bits ? (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)))) : (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 1'b0 : 1'b0) : (s_axi_araddr[2] ? 1'b0 : 1'b0))))))))
       latched_high <= (s_axi_araddr[11:8] != 4'd0) ? 32'd0 : (s_axi_araddr[7] ? (s_axi_araddr_bits ? (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : weight_wait[63:32])))) : (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : instructions[63:32]) : (s_axi_araddr[2] ? 32'd0 : bytes_written[63:32])) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : bytes_read[63:32]) : (s_axi_araddr[2] ? 32'd0 : vector_busy[63:32]))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : dependency_wait[63:32]) : (s_axi_araddr[2] ? 32'd0 : dma_wait[63:32])) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : pe_busy[63:32]) : (s_axi_araddr[2] ? 32'd0 : cycles[63:32]))))) : (s_axi_araddr_bits ? (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)))) : (s_axi_araddr_bits_1 ? (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))) : (s_axi_araddr_bits_2 ? (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0)) : (s_axi_araddr_bits_3 ? (s_axi_araddr[2] ? 32'd0 : 32'd0) : (s_axi_araddr[2] ? 32'd0 : 32'd0))))));
+  end
+
+  always @(posedge clk) begin // @[ControlRegisters.cs:190]
+    window0_first <= window0_base_hi_cat[39:12];
+  end
+
+  always @(posedge clk) begin // @[ControlRegisters.cs:191]
+    window0_end <= {1'd0, window0_base_hi_bits} + {9'd0, window0_size[31:12]};
+  end
+
+  always @(posedge clk) begin // @[ControlRegisters.cs:190]
+    window1_first <= window1_base_hi_cat[39:12];
+  end
+
+  always @(posedge clk) begin // @[ControlRegisters.cs:191]
+    window1_end <= {1'd0, window1_base_hi_bits} + {9'd0, window1_size[31:12]};
+  end
+
+  always @(posedge clk) begin // @[ControlRegisters.cs:190]
+    window2_first <= window2_base_hi_cat[39:12];
+  end
+
+  always @(posedge clk) begin // @[ControlRegisters.cs:191]
+    window2_end <= {1'd0, window2_base_hi_bits} + {9'd0, window2_size[31:12]};
+  end
+
+  always @(posedge clk) begin // @[ControlRegisters.cs:190]
+    window3_first <= window3_base_hi_cat[39:12];
+  end
+
+  always @(posedge clk) begin // @[ControlRegisters.cs:191]
+    window3_end <= {1'd0, window3_base_hi_bits} + {9'd0, window3_size[31:12]};
+  end
+
+  always @(posedge clk) begin // @[ControlRegisters.cs:197]
+    if (rst)
+      windows_checked <= 1'b0;
+    else
+      windows_checked <= (((1'b0 | (window0_size[31:12] != 20'd0)) | (window1_size[31:12] != 20'd0)) | (window2_size[31:12] != 20'd0)) | (window3_size[31:12] != 20'd0);
   end
 endmodule
 

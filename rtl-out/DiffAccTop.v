@@ -82,6 +82,7 @@ module DiffAccTop (
   localparam [2:0] MachineError_AxiResponse = 3'd2;
   localparam [2:0] MachineError_MisalignedProgram = 3'd3;
   localparam [2:0] MachineError_Aborted = 3'd6;
+  localparam [2:0] MachineError_DmaWindow = 3'd7;
 
   wire [11:0] registers_s_axi_awaddr; // @[DiffAccTop.cs:33]
   wire registers_s_axi_awvalid; // @[DiffAccTop.cs:33]
@@ -107,6 +108,23 @@ module DiffAccTop (
   wire [15:0] registers_Step; // @[DiffAccTop.cs:33]
   wire [15:0] registers_StepGroup; // @[DiffAccTop.cs:33]
   wire [159:0] registers_Bases; // @[DiffAccTop.cs:33]
+  wire [27:0] registers_Windows_0_First; // @[DiffAccTop.cs:33]
+  wire [28:0] registers_Windows_0_End; // @[DiffAccTop.cs:33]
+  wire registers_Windows_0_Read; // @[DiffAccTop.cs:33]
+  wire registers_Windows_0_Write; // @[DiffAccTop.cs:33]
+  wire [27:0] registers_Windows_1_First; // @[DiffAccTop.cs:33]
+  wire [28:0] registers_Windows_1_End; // @[DiffAccTop.cs:33]
+  wire registers_Windows_1_Read; // @[DiffAccTop.cs:33]
+  wire registers_Windows_1_Write; // @[DiffAccTop.cs:33]
+  wire [27:0] registers_Windows_2_First; // @[DiffAccTop.cs:33]
+  wire [28:0] registers_Windows_2_End; // @[DiffAccTop.cs:33]
+  wire registers_Windows_2_Read; // @[DiffAccTop.cs:33]
+  wire registers_Windows_2_Write; // @[DiffAccTop.cs:33]
+  wire [27:0] registers_Windows_3_First; // @[DiffAccTop.cs:33]
+  wire [28:0] registers_Windows_3_End; // @[DiffAccTop.cs:33]
+  wire registers_Windows_3_Read; // @[DiffAccTop.cs:33]
+  wire registers_Windows_3_Write; // @[DiffAccTop.cs:33]
+  wire registers_WindowsChecked; // @[DiffAccTop.cs:33]
   wire registers_Interrupt; // @[DiffAccTop.cs:33]
   wire registers_End; // @[DiffAccTop.cs:33]
   wire registers_Error; // @[DiffAccTop.cs:33]
@@ -133,6 +151,24 @@ module DiffAccTop (
   wire fetch_Exhausted; // @[DiffAccTop.cs:36]
   wire fetch_Misaligned; // @[DiffAccTop.cs:36]
   wire [8:0] fetch_Class; // @[DiffAccTop.cs:36]
+  wire [27:0] fetch_Windows_0_First; // @[DiffAccTop.cs:36]
+  wire [28:0] fetch_Windows_0_End; // @[DiffAccTop.cs:36]
+  wire fetch_Windows_0_Read; // @[DiffAccTop.cs:36]
+  wire fetch_Windows_0_Write; // @[DiffAccTop.cs:36]
+  wire [27:0] fetch_Windows_1_First; // @[DiffAccTop.cs:36]
+  wire [28:0] fetch_Windows_1_End; // @[DiffAccTop.cs:36]
+  wire fetch_Windows_1_Read; // @[DiffAccTop.cs:36]
+  wire fetch_Windows_1_Write; // @[DiffAccTop.cs:36]
+  wire [27:0] fetch_Windows_2_First; // @[DiffAccTop.cs:36]
+  wire [28:0] fetch_Windows_2_End; // @[DiffAccTop.cs:36]
+  wire fetch_Windows_2_Read; // @[DiffAccTop.cs:36]
+  wire fetch_Windows_2_Write; // @[DiffAccTop.cs:36]
+  wire [27:0] fetch_Windows_3_First; // @[DiffAccTop.cs:36]
+  wire [28:0] fetch_Windows_3_End; // @[DiffAccTop.cs:36]
+  wire fetch_Windows_3_Read; // @[DiffAccTop.cs:36]
+  wire fetch_Windows_3_Write; // @[DiffAccTop.cs:36]
+  wire fetch_WindowsChecked; // @[DiffAccTop.cs:36]
+  wire fetch_WindowViolation; // @[DiffAccTop.cs:36]
   wire dispatcher_Start; // @[DiffAccTop.cs:37]
   wire dispatcher_Halt; // @[DiffAccTop.cs:37]
   wire [15:0] dispatcher_InitialStepGroup; // @[DiffAccTop.cs:37]
@@ -309,6 +345,24 @@ module DiffAccTop (
   wire load_ExponentWrite; // @[DiffAccTop.cs:40]
   wire [2:0] load_ExponentA; // @[DiffAccTop.cs:40]
   wire [2:0] load_ExponentB; // @[DiffAccTop.cs:40]
+  wire [27:0] load_Windows_0_First; // @[DiffAccTop.cs:40]
+  wire [28:0] load_Windows_0_End; // @[DiffAccTop.cs:40]
+  wire load_Windows_0_Read; // @[DiffAccTop.cs:40]
+  wire load_Windows_0_Write; // @[DiffAccTop.cs:40]
+  wire [27:0] load_Windows_1_First; // @[DiffAccTop.cs:40]
+  wire [28:0] load_Windows_1_End; // @[DiffAccTop.cs:40]
+  wire load_Windows_1_Read; // @[DiffAccTop.cs:40]
+  wire load_Windows_1_Write; // @[DiffAccTop.cs:40]
+  wire [27:0] load_Windows_2_First; // @[DiffAccTop.cs:40]
+  wire [28:0] load_Windows_2_End; // @[DiffAccTop.cs:40]
+  wire load_Windows_2_Read; // @[DiffAccTop.cs:40]
+  wire load_Windows_2_Write; // @[DiffAccTop.cs:40]
+  wire [27:0] load_Windows_3_First; // @[DiffAccTop.cs:40]
+  wire [28:0] load_Windows_3_End; // @[DiffAccTop.cs:40]
+  wire load_Windows_3_Read; // @[DiffAccTop.cs:40]
+  wire load_Windows_3_Write; // @[DiffAccTop.cs:40]
+  wire load_WindowsChecked; // @[DiffAccTop.cs:40]
+  wire load_WindowViolation; // @[DiffAccTop.cs:40]
   wire load_Waiting; // @[DiffAccTop.cs:40]
   wire weight_Control_Start; // @[DiffAccTop.cs:41]
   wire [255:0] weight_Control_Instruction; // @[DiffAccTop.cs:41]
@@ -343,6 +397,24 @@ module DiffAccTop (
   wire weight_read1_Ready; // @[DiffAccTop.cs:41]
   wire weight_read1_DataValid; // @[DiffAccTop.cs:41]
   wire [127:0] weight_read1_Data; // @[DiffAccTop.cs:41]
+  wire [27:0] weight_Windows_0_First; // @[DiffAccTop.cs:41]
+  wire [28:0] weight_Windows_0_End; // @[DiffAccTop.cs:41]
+  wire weight_Windows_0_Read; // @[DiffAccTop.cs:41]
+  wire weight_Windows_0_Write; // @[DiffAccTop.cs:41]
+  wire [27:0] weight_Windows_1_First; // @[DiffAccTop.cs:41]
+  wire [28:0] weight_Windows_1_End; // @[DiffAccTop.cs:41]
+  wire weight_Windows_1_Read; // @[DiffAccTop.cs:41]
+  wire weight_Windows_1_Write; // @[DiffAccTop.cs:41]
+  wire [27:0] weight_Windows_2_First; // @[DiffAccTop.cs:41]
+  wire [28:0] weight_Windows_2_End; // @[DiffAccTop.cs:41]
+  wire weight_Windows_2_Read; // @[DiffAccTop.cs:41]
+  wire weight_Windows_2_Write; // @[DiffAccTop.cs:41]
+  wire [27:0] weight_Windows_3_First; // @[DiffAccTop.cs:41]
+  wire [28:0] weight_Windows_3_End; // @[DiffAccTop.cs:41]
+  wire weight_Windows_3_Read; // @[DiffAccTop.cs:41]
+  wire weight_Windows_3_Write; // @[DiffAccTop.cs:41]
+  wire weight_WindowsChecked; // @[DiffAccTop.cs:41]
+  wire weight_WindowViolation; // @[DiffAccTop.cs:41]
   wire weight_Waiting; // @[DiffAccTop.cs:41]
   wire compute_Control_Start; // @[DiffAccTop.cs:42]
   wire [255:0] compute_Control_Instruction; // @[DiffAccTop.cs:42]
@@ -441,6 +513,24 @@ module DiffAccTop (
   wire [12:0] store_Read_Address; // @[DiffAccTop.cs:44]
   wire store_Read_Granted; // @[DiffAccTop.cs:44]
   wire [1023:0] store_ReadData; // @[DiffAccTop.cs:44]
+  wire [27:0] store_Windows_0_First; // @[DiffAccTop.cs:44]
+  wire [28:0] store_Windows_0_End; // @[DiffAccTop.cs:44]
+  wire store_Windows_0_Read; // @[DiffAccTop.cs:44]
+  wire store_Windows_0_Write; // @[DiffAccTop.cs:44]
+  wire [27:0] store_Windows_1_First; // @[DiffAccTop.cs:44]
+  wire [28:0] store_Windows_1_End; // @[DiffAccTop.cs:44]
+  wire store_Windows_1_Read; // @[DiffAccTop.cs:44]
+  wire store_Windows_1_Write; // @[DiffAccTop.cs:44]
+  wire [27:0] store_Windows_2_First; // @[DiffAccTop.cs:44]
+  wire [28:0] store_Windows_2_End; // @[DiffAccTop.cs:44]
+  wire store_Windows_2_Read; // @[DiffAccTop.cs:44]
+  wire store_Windows_2_Write; // @[DiffAccTop.cs:44]
+  wire [27:0] store_Windows_3_First; // @[DiffAccTop.cs:44]
+  wire [28:0] store_Windows_3_End; // @[DiffAccTop.cs:44]
+  wire store_Windows_3_Read; // @[DiffAccTop.cs:44]
+  wire store_Windows_3_Write; // @[DiffAccTop.cs:44]
+  wire store_WindowsChecked; // @[DiffAccTop.cs:44]
+  wire store_WindowViolation; // @[DiffAccTop.cs:44]
   wire store_BadResponse; // @[DiffAccTop.cs:44]
   wire [4:0] store_BytesWritten; // @[DiffAccTop.cs:44]
   wire store_Waiting; // @[DiffAccTop.cs:44]
@@ -490,18 +580,20 @@ module DiffAccTop (
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire weight_error_client0; // @[DiffAccTop.cs:119]
-  wire weight_error_client1; // @[DiffAccTop.cs:119]
+  wire weight_error_client0; // @[DiffAccTop.cs:126]
+  wire weight_error_client1; // @[DiffAccTop.cs:126]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire weight_read_Error_or; // @[DiffAccTop.cs:113]
-  wire data_read_Error_or; // @[DiffAccTop.cs:113]
+  wire weight_read_Error_or; // @[DiffAccTop.cs:119]
+  wire data_read_Error_or; // @[DiffAccTop.cs:119]
+  wire fetch_WindowViolation_or; // @[DiffAccTop.cs:119]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign weight_read_Error_or = (1'b0 | weight_read_Error) | weight_read1_Error; // @[DiffAccTop.cs:113]
-  assign data_read_Error_or = (data_read_Error | store_BadResponse) | weight_read_Error_or; // @[DiffAccTop.cs:113]
+  assign weight_read_Error_or = (1'b0 | weight_read_Error) | weight_read1_Error; // @[DiffAccTop.cs:119]
+  assign data_read_Error_or = (data_read_Error | store_BadResponse) | weight_read_Error_or; // @[DiffAccTop.cs:119]
+  assign fetch_WindowViolation_or = ((fetch_WindowViolation | load_WindowViolation) | weight_WindowViolation) | store_WindowViolation; // @[DiffAccTop.cs:119]
   assign s_axi_control_awready = registers_s_axi_awready; // @[DiffAccTop.cs:34]
   assign s_axi_control_wready = registers_s_axi_wready; // @[DiffAccTop.cs:34]
   assign s_axi_control_bresp = registers_s_axi_bresp; // @[DiffAccTop.cs:34]
@@ -510,42 +602,42 @@ module DiffAccTop (
   assign s_axi_control_rdata = registers_s_axi_rdata; // @[DiffAccTop.cs:34]
   assign s_axi_control_rresp = registers_s_axi_rresp; // @[DiffAccTop.cs:34]
   assign s_axi_control_rvalid = registers_s_axi_rvalid; // @[DiffAccTop.cs:34]
-  assign m_axi_data_awaddr = store_axi_awaddr; // @[DiffAccTop.cs:77]
-  assign m_axi_data_awlen = store_axi_awlen; // @[DiffAccTop.cs:77]
-  assign m_axi_data_awsize = store_axi_awsize; // @[DiffAccTop.cs:77]
-  assign m_axi_data_awburst = store_axi_awburst; // @[DiffAccTop.cs:77]
-  assign m_axi_data_awcache = store_axi_awcache; // @[DiffAccTop.cs:77]
-  assign m_axi_data_awprot = store_axi_awprot; // @[DiffAccTop.cs:77]
-  assign m_axi_data_awvalid = store_axi_awvalid; // @[DiffAccTop.cs:77]
-  assign m_axi_data_wdata = store_axi_wdata; // @[DiffAccTop.cs:77]
-  assign m_axi_data_wstrb = store_axi_wstrb; // @[DiffAccTop.cs:77]
-  assign m_axi_data_wlast = store_axi_wlast; // @[DiffAccTop.cs:77]
-  assign m_axi_data_wvalid = store_axi_wvalid; // @[DiffAccTop.cs:77]
-  assign m_axi_data_bready = store_axi_bready; // @[DiffAccTop.cs:77]
-  assign m_axi_data_araddr = data_read_axi_araddr; // @[DiffAccTop.cs:76]
-  assign m_axi_data_arlen = data_read_axi_arlen; // @[DiffAccTop.cs:76]
-  assign m_axi_data_arsize = data_read_axi_arsize; // @[DiffAccTop.cs:76]
-  assign m_axi_data_arburst = data_read_axi_arburst; // @[DiffAccTop.cs:76]
-  assign m_axi_data_arcache = data_read_axi_arcache; // @[DiffAccTop.cs:76]
-  assign m_axi_data_arprot = data_read_axi_arprot; // @[DiffAccTop.cs:76]
-  assign m_axi_data_arvalid = data_read_axi_arvalid; // @[DiffAccTop.cs:76]
-  assign m_axi_data_rready = data_read_axi_rready; // @[DiffAccTop.cs:76]
-  assign m_axi_weights_araddr = weight_read_axi_araddr; // @[DiffAccTop.cs:81]
-  assign m_axi_weights_arlen = weight_read_axi_arlen; // @[DiffAccTop.cs:81]
-  assign m_axi_weights_arsize = weight_read_axi_arsize; // @[DiffAccTop.cs:81]
-  assign m_axi_weights_arburst = weight_read_axi_arburst; // @[DiffAccTop.cs:81]
-  assign m_axi_weights_arcache = weight_read_axi_arcache; // @[DiffAccTop.cs:81]
-  assign m_axi_weights_arprot = weight_read_axi_arprot; // @[DiffAccTop.cs:81]
-  assign m_axi_weights_arvalid = weight_read_axi_arvalid; // @[DiffAccTop.cs:81]
-  assign m_axi_weights_rready = weight_read_axi_rready; // @[DiffAccTop.cs:81]
-  assign m_axi_weights1_araddr = weight_read1_axi_araddr; // @[DiffAccTop.cs:81]
-  assign m_axi_weights1_arlen = weight_read1_axi_arlen; // @[DiffAccTop.cs:81]
-  assign m_axi_weights1_arsize = weight_read1_axi_arsize; // @[DiffAccTop.cs:81]
-  assign m_axi_weights1_arburst = weight_read1_axi_arburst; // @[DiffAccTop.cs:81]
-  assign m_axi_weights1_arcache = weight_read1_axi_arcache; // @[DiffAccTop.cs:81]
-  assign m_axi_weights1_arprot = weight_read1_axi_arprot; // @[DiffAccTop.cs:81]
-  assign m_axi_weights1_arvalid = weight_read1_axi_arvalid; // @[DiffAccTop.cs:81]
-  assign m_axi_weights1_rready = weight_read1_axi_rready; // @[DiffAccTop.cs:81]
+  assign m_axi_data_awaddr = store_axi_awaddr; // @[DiffAccTop.cs:82]
+  assign m_axi_data_awlen = store_axi_awlen; // @[DiffAccTop.cs:82]
+  assign m_axi_data_awsize = store_axi_awsize; // @[DiffAccTop.cs:82]
+  assign m_axi_data_awburst = store_axi_awburst; // @[DiffAccTop.cs:82]
+  assign m_axi_data_awcache = store_axi_awcache; // @[DiffAccTop.cs:82]
+  assign m_axi_data_awprot = store_axi_awprot; // @[DiffAccTop.cs:82]
+  assign m_axi_data_awvalid = store_axi_awvalid; // @[DiffAccTop.cs:82]
+  assign m_axi_data_wdata = store_axi_wdata; // @[DiffAccTop.cs:82]
+  assign m_axi_data_wstrb = store_axi_wstrb; // @[DiffAccTop.cs:82]
+  assign m_axi_data_wlast = store_axi_wlast; // @[DiffAccTop.cs:82]
+  assign m_axi_data_wvalid = store_axi_wvalid; // @[DiffAccTop.cs:82]
+  assign m_axi_data_bready = store_axi_bready; // @[DiffAccTop.cs:82]
+  assign m_axi_data_araddr = data_read_axi_araddr; // @[DiffAccTop.cs:81]
+  assign m_axi_data_arlen = data_read_axi_arlen; // @[DiffAccTop.cs:81]
+  assign m_axi_data_arsize = data_read_axi_arsize; // @[DiffAccTop.cs:81]
+  assign m_axi_data_arburst = data_read_axi_arburst; // @[DiffAccTop.cs:81]
+  assign m_axi_data_arcache = data_read_axi_arcache; // @[DiffAccTop.cs:81]
+  assign m_axi_data_arprot = data_read_axi_arprot; // @[DiffAccTop.cs:81]
+  assign m_axi_data_arvalid = data_read_axi_arvalid; // @[DiffAccTop.cs:81]
+  assign m_axi_data_rready = data_read_axi_rready; // @[DiffAccTop.cs:81]
+  assign m_axi_weights_araddr = weight_read_axi_araddr; // @[DiffAccTop.cs:86]
+  assign m_axi_weights_arlen = weight_read_axi_arlen; // @[DiffAccTop.cs:86]
+  assign m_axi_weights_arsize = weight_read_axi_arsize; // @[DiffAccTop.cs:86]
+  assign m_axi_weights_arburst = weight_read_axi_arburst; // @[DiffAccTop.cs:86]
+  assign m_axi_weights_arcache = weight_read_axi_arcache; // @[DiffAccTop.cs:86]
+  assign m_axi_weights_arprot = weight_read_axi_arprot; // @[DiffAccTop.cs:86]
+  assign m_axi_weights_arvalid = weight_read_axi_arvalid; // @[DiffAccTop.cs:86]
+  assign m_axi_weights_rready = weight_read_axi_rready; // @[DiffAccTop.cs:86]
+  assign m_axi_weights1_araddr = weight_read1_axi_araddr; // @[DiffAccTop.cs:86]
+  assign m_axi_weights1_arlen = weight_read1_axi_arlen; // @[DiffAccTop.cs:86]
+  assign m_axi_weights1_arsize = weight_read1_axi_arsize; // @[DiffAccTop.cs:86]
+  assign m_axi_weights1_arburst = weight_read1_axi_arburst; // @[DiffAccTop.cs:86]
+  assign m_axi_weights1_arcache = weight_read1_axi_arcache; // @[DiffAccTop.cs:86]
+  assign m_axi_weights1_arprot = weight_read1_axi_arprot; // @[DiffAccTop.cs:86]
+  assign m_axi_weights1_arvalid = weight_read1_axi_arvalid; // @[DiffAccTop.cs:86]
+  assign m_axi_weights1_rready = weight_read1_axi_rready; // @[DiffAccTop.cs:86]
   assign irq = registers_Interrupt; // @[DiffAccTop.cs:35]
   assign registers_s_axi_awaddr = s_axi_control_awaddr; // @[DiffAccTop.cs:34]
   assign registers_s_axi_awvalid = s_axi_control_awvalid; // @[DiffAccTop.cs:34]
@@ -556,30 +648,47 @@ module DiffAccTop (
   assign registers_s_axi_araddr = s_axi_control_araddr; // @[DiffAccTop.cs:34]
   assign registers_s_axi_arvalid = s_axi_control_arvalid; // @[DiffAccTop.cs:34]
   assign registers_s_axi_rready = s_axi_control_rready; // @[DiffAccTop.cs:34]
-  assign registers_End = dispatcher_End; // @[DiffAccTop.cs:123]
-  assign registers_Error = dispatcher_Error | fetch_Misaligned; // @[DiffAccTop.cs:124]
-  assign registers_ErrorCode = dispatcher_Error ? dispatcher_ErrorCode : MachineError_MisalignedProgram; // @[DiffAccTop.cs:125]
-  assign registers_ErrorPc = dispatcher_ErrorPc; // @[DiffAccTop.cs:126]
-  assign registers_EngineState = dispatcher_EngineState; // @[DiffAccTop.cs:127]
-  assign registers_Counting[0] = 1'b1; // @[DiffAccTop.cs:141]
-  assign registers_Counting[1] = compute_Issued; // @[DiffAccTop.cs:141]
-  assign registers_Counting[2] = (load_Waiting | weight_Waiting) | store_Waiting; // @[DiffAccTop.cs:141]
-  assign registers_Counting[3] = dispatcher_DependencyWait; // @[DiffAccTop.cs:141]
-  assign registers_Counting[4] = vector_Control_Busy; // @[DiffAccTop.cs:141]
-  assign registers_Counting[5] = 1'b0; // @[DiffAccTop.cs:141]
-  assign registers_Counting[6] = 1'b0; // @[DiffAccTop.cs:141]
-  assign registers_Counting[7] = dispatcher_Dispatched; // @[DiffAccTop.cs:141]
-  assign registers_Counting[8] = compute_Control_Stalled; // @[DiffAccTop.cs:141]
-  assign registers_BytesRead = {(({2'd0, data_read_Beat} + {2'd0, weight_read_Beat}) + {2'd0, weight_read1_Beat}), 4'd0}; // @[DiffAccTop.cs:144]
-  assign registers_BytesWritten = store_BytesWritten; // @[DiffAccTop.cs:145]
+  assign registers_End = dispatcher_End; // @[DiffAccTop.cs:130]
+  assign registers_Error = dispatcher_Error | fetch_Misaligned; // @[DiffAccTop.cs:131]
+  assign registers_ErrorCode = dispatcher_Error ? dispatcher_ErrorCode : MachineError_MisalignedProgram; // @[DiffAccTop.cs:132]
+  assign registers_ErrorPc = dispatcher_ErrorPc; // @[DiffAccTop.cs:133]
+  assign registers_EngineState = dispatcher_EngineState; // @[DiffAccTop.cs:134]
+  assign registers_Counting[0] = 1'b1; // @[DiffAccTop.cs:148]
+  assign registers_Counting[1] = compute_Issued; // @[DiffAccTop.cs:148]
+  assign registers_Counting[2] = (load_Waiting | weight_Waiting) | store_Waiting; // @[DiffAccTop.cs:148]
+  assign registers_Counting[3] = dispatcher_DependencyWait; // @[DiffAccTop.cs:148]
+  assign registers_Counting[4] = vector_Control_Busy; // @[DiffAccTop.cs:148]
+  assign registers_Counting[5] = 1'b0; // @[DiffAccTop.cs:148]
+  assign registers_Counting[6] = 1'b0; // @[DiffAccTop.cs:148]
+  assign registers_Counting[7] = dispatcher_Dispatched; // @[DiffAccTop.cs:148]
+  assign registers_Counting[8] = compute_Control_Stalled; // @[DiffAccTop.cs:148]
+  assign registers_BytesRead = {(({2'd0, data_read_Beat} + {2'd0, weight_read_Beat}) + {2'd0, weight_read1_Beat}), 4'd0}; // @[DiffAccTop.cs:151]
+  assign registers_BytesWritten = store_BytesWritten; // @[DiffAccTop.cs:152]
   assign fetch_Start = registers_Start; // @[DiffAccTop.cs:49]
   assign fetch_Stop = dispatcher_Stop; // @[DiffAccTop.cs:50]
   assign fetch_ProgramAddress = registers_ProgramAddress; // @[DiffAccTop.cs:51]
   assign fetch_ProgramLength = registers_ProgramLength; // @[DiffAccTop.cs:52]
-  assign fetch_Read_Ready = data_read_client_0_Ready; // @[DiffAccTop.cs:74]
-  assign fetch_Read_DataValid = data_read_client_0_DataValid; // @[DiffAccTop.cs:74]
-  assign fetch_Read_Data = data_read_client_0_Data; // @[DiffAccTop.cs:74]
+  assign fetch_Read_Ready = data_read_client_0_Ready; // @[DiffAccTop.cs:79]
+  assign fetch_Read_DataValid = data_read_client_0_DataValid; // @[DiffAccTop.cs:79]
+  assign fetch_Read_Data = data_read_client_0_Data; // @[DiffAccTop.cs:79]
   assign fetch_Ready = dispatcher_FetchReady; // @[DiffAccTop.cs:57]
+  assign fetch_Windows_0_First = registers_Windows_0_First; // @[DiffAccTop.cs:74]
+  assign fetch_Windows_0_End = registers_Windows_0_End; // @[DiffAccTop.cs:74]
+  assign fetch_Windows_0_Read = registers_Windows_0_Read; // @[DiffAccTop.cs:74]
+  assign fetch_Windows_0_Write = registers_Windows_0_Write; // @[DiffAccTop.cs:74]
+  assign fetch_Windows_1_First = registers_Windows_1_First; // @[DiffAccTop.cs:74]
+  assign fetch_Windows_1_End = registers_Windows_1_End; // @[DiffAccTop.cs:74]
+  assign fetch_Windows_1_Read = registers_Windows_1_Read; // @[DiffAccTop.cs:74]
+  assign fetch_Windows_1_Write = registers_Windows_1_Write; // @[DiffAccTop.cs:74]
+  assign fetch_Windows_2_First = registers_Windows_2_First; // @[DiffAccTop.cs:74]
+  assign fetch_Windows_2_End = registers_Windows_2_End; // @[DiffAccTop.cs:74]
+  assign fetch_Windows_2_Read = registers_Windows_2_Read; // @[DiffAccTop.cs:74]
+  assign fetch_Windows_2_Write = registers_Windows_2_Write; // @[DiffAccTop.cs:74]
+  assign fetch_Windows_3_First = registers_Windows_3_First; // @[DiffAccTop.cs:74]
+  assign fetch_Windows_3_End = registers_Windows_3_End; // @[DiffAccTop.cs:74]
+  assign fetch_Windows_3_Read = registers_Windows_3_Read; // @[DiffAccTop.cs:74]
+  assign fetch_Windows_3_Write = registers_Windows_3_Write; // @[DiffAccTop.cs:74]
+  assign fetch_WindowsChecked = registers_WindowsChecked; // @[DiffAccTop.cs:75]
   assign dispatcher_Start = registers_Start; // @[DiffAccTop.cs:53]
   assign dispatcher_Halt = fetch_Misaligned; // @[DiffAccTop.cs:54]
   assign dispatcher_InitialStepGroup = registers_StepGroup; // @[DiffAccTop.cs:55]
@@ -588,10 +697,10 @@ module DiffAccTop (
   assign dispatcher_FetchIndex = fetch_Index; // @[DiffAccTop.cs:59]
   assign dispatcher_FetchExhausted = fetch_Exhausted; // @[DiffAccTop.cs:60]
   assign dispatcher_FetchClass = fetch_Class; // @[DiffAccTop.cs:61]
-  assign dispatcher_Fault = data_read_Error_or | registers_Abort; // @[DiffAccTop.cs:113]
-  assign dispatcher_FaultCode = data_read_Error_or ? MachineError_AxiResponse : MachineError_Aborted; // @[DiffAccTop.cs:114]
-  assign dispatcher_FaultSource = data_read_Error ? ((data_read_ErrorClient == 1'b0) ? 3'd5 : 3'd0) : (store_BadResponse ? 3'd4 : (weight_read_Error_or ? 3'd1 : 3'd5)); // @[DiffAccTop.cs:115]
-  assign dispatcher_Drained = ((data_read_Idle & store_AxiIdle) & weight_read_Idle) & weight_read1_Idle; // @[DiffAccTop.cs:120]
+  assign dispatcher_Fault = (data_read_Error_or | fetch_WindowViolation_or) | registers_Abort; // @[DiffAccTop.cs:119]
+  assign dispatcher_FaultCode = data_read_Error_or ? MachineError_AxiResponse : (fetch_WindowViolation_or ? MachineError_DmaWindow : MachineError_Aborted); // @[DiffAccTop.cs:120]
+  assign dispatcher_FaultSource = data_read_Error ? ((data_read_ErrorClient == 1'b0) ? 3'd5 : 3'd0) : (store_BadResponse ? 3'd4 : (weight_read_Error_or ? 3'd1 : (load_WindowViolation ? 3'd0 : (weight_WindowViolation ? 3'd1 : (store_WindowViolation ? 3'd4 : 3'd5))))); // @[DiffAccTop.cs:121]
+  assign dispatcher_Drained = ((data_read_Idle & store_AxiIdle) & weight_read_Idle) & weight_read1_Idle; // @[DiffAccTop.cs:127]
   assign dispatcher_engine_0_Busy = load_Control_Busy; // @[DiffAccTop.cs:62]
   assign dispatcher_engine_0_Done = load_Control_Done; // @[DiffAccTop.cs:62]
   assign dispatcher_engine_0_Stalled = load_Control_Stalled; // @[DiffAccTop.cs:62]
@@ -607,146 +716,197 @@ module DiffAccTop (
   assign dispatcher_engine_4_Busy = store_Control_Busy; // @[DiffAccTop.cs:66]
   assign dispatcher_engine_4_Done = store_Control_Done; // @[DiffAccTop.cs:66]
   assign dispatcher_engine_4_Stalled = store_Control_Stalled; // @[DiffAccTop.cs:66]
-  assign data_read_axi_arready = m_axi_data_arready; // @[DiffAccTop.cs:76]
-  assign data_read_axi_rdata = m_axi_data_rdata; // @[DiffAccTop.cs:76]
-  assign data_read_axi_rresp = m_axi_data_rresp; // @[DiffAccTop.cs:76]
-  assign data_read_axi_rlast = m_axi_data_rlast; // @[DiffAccTop.cs:76]
-  assign data_read_axi_rvalid = m_axi_data_rvalid; // @[DiffAccTop.cs:76]
-  assign data_read_client_0_Valid = fetch_Read_Valid; // @[DiffAccTop.cs:74]
-  assign data_read_client_0_Address = fetch_Read_Address; // @[DiffAccTop.cs:74]
-  assign data_read_client_0_Beats = fetch_Read_Beats; // @[DiffAccTop.cs:74]
-  assign data_read_client_1_Valid = load_Read_Valid; // @[DiffAccTop.cs:75]
-  assign data_read_client_1_Address = load_Read_Address; // @[DiffAccTop.cs:75]
-  assign data_read_client_1_Beats = load_Read_Beats; // @[DiffAccTop.cs:75]
-  assign weight_read_axi_arready = m_axi_weights_arready; // @[DiffAccTop.cs:81]
-  assign weight_read_axi_rdata = m_axi_weights_rdata; // @[DiffAccTop.cs:81]
-  assign weight_read_axi_rresp = m_axi_weights_rresp; // @[DiffAccTop.cs:81]
-  assign weight_read_axi_rlast = m_axi_weights_rlast; // @[DiffAccTop.cs:81]
-  assign weight_read_axi_rvalid = m_axi_weights_rvalid; // @[DiffAccTop.cs:81]
-  assign weight_read_client_0_Valid = weight_read_Valid; // @[DiffAccTop.cs:80]
-  assign weight_read_client_0_Address = weight_read_Address; // @[DiffAccTop.cs:80]
-  assign weight_read_client_0_Beats = weight_read_Beats; // @[DiffAccTop.cs:80]
-  assign weight_read1_axi_arready = m_axi_weights1_arready; // @[DiffAccTop.cs:81]
-  assign weight_read1_axi_rdata = m_axi_weights1_rdata; // @[DiffAccTop.cs:81]
-  assign weight_read1_axi_rresp = m_axi_weights1_rresp; // @[DiffAccTop.cs:81]
-  assign weight_read1_axi_rlast = m_axi_weights1_rlast; // @[DiffAccTop.cs:81]
-  assign weight_read1_axi_rvalid = m_axi_weights1_rvalid; // @[DiffAccTop.cs:81]
-  assign weight_read1_client_0_Valid = weight_read1_Valid; // @[DiffAccTop.cs:80]
-  assign weight_read1_client_0_Address = weight_read1_Address; // @[DiffAccTop.cs:80]
-  assign weight_read1_client_0_Beats = weight_read1_Beats; // @[DiffAccTop.cs:80]
+  assign data_read_axi_arready = m_axi_data_arready; // @[DiffAccTop.cs:81]
+  assign data_read_axi_rdata = m_axi_data_rdata; // @[DiffAccTop.cs:81]
+  assign data_read_axi_rresp = m_axi_data_rresp; // @[DiffAccTop.cs:81]
+  assign data_read_axi_rlast = m_axi_data_rlast; // @[DiffAccTop.cs:81]
+  assign data_read_axi_rvalid = m_axi_data_rvalid; // @[DiffAccTop.cs:81]
+  assign data_read_client_0_Valid = fetch_Read_Valid; // @[DiffAccTop.cs:79]
+  assign data_read_client_0_Address = fetch_Read_Address; // @[DiffAccTop.cs:79]
+  assign data_read_client_0_Beats = fetch_Read_Beats; // @[DiffAccTop.cs:79]
+  assign data_read_client_1_Valid = load_Read_Valid; // @[DiffAccTop.cs:80]
+  assign data_read_client_1_Address = load_Read_Address; // @[DiffAccTop.cs:80]
+  assign data_read_client_1_Beats = load_Read_Beats; // @[DiffAccTop.cs:80]
+  assign weight_read_axi_arready = m_axi_weights_arready; // @[DiffAccTop.cs:86]
+  assign weight_read_axi_rdata = m_axi_weights_rdata; // @[DiffAccTop.cs:86]
+  assign weight_read_axi_rresp = m_axi_weights_rresp; // @[DiffAccTop.cs:86]
+  assign weight_read_axi_rlast = m_axi_weights_rlast; // @[DiffAccTop.cs:86]
+  assign weight_read_axi_rvalid = m_axi_weights_rvalid; // @[DiffAccTop.cs:86]
+  assign weight_read_client_0_Valid = weight_read_Valid; // @[DiffAccTop.cs:85]
+  assign weight_read_client_0_Address = weight_read_Address; // @[DiffAccTop.cs:85]
+  assign weight_read_client_0_Beats = weight_read_Beats; // @[DiffAccTop.cs:85]
+  assign weight_read1_axi_arready = m_axi_weights1_arready; // @[DiffAccTop.cs:86]
+  assign weight_read1_axi_rdata = m_axi_weights1_rdata; // @[DiffAccTop.cs:86]
+  assign weight_read1_axi_rresp = m_axi_weights1_rresp; // @[DiffAccTop.cs:86]
+  assign weight_read1_axi_rlast = m_axi_weights1_rlast; // @[DiffAccTop.cs:86]
+  assign weight_read1_axi_rvalid = m_axi_weights1_rvalid; // @[DiffAccTop.cs:86]
+  assign weight_read1_client_0_Valid = weight_read1_Valid; // @[DiffAccTop.cs:85]
+  assign weight_read1_client_0_Address = weight_read1_Address; // @[DiffAccTop.cs:85]
+  assign weight_read1_client_0_Beats = weight_read1_Beats; // @[DiffAccTop.cs:85]
   assign load_Control_Start = dispatcher_engine_0_Start; // @[DiffAccTop.cs:62]
   assign load_Control_Instruction = dispatcher_engine_0_Instruction; // @[DiffAccTop.cs:62]
   assign load_Control_StepGroup = dispatcher_engine_0_StepGroup; // @[DiffAccTop.cs:62]
   assign load_Control_Abort = dispatcher_engine_0_Abort; // @[DiffAccTop.cs:62]
   assign load_Bases = registers_Bases; // @[DiffAccTop.cs:69]
   assign load_Step = registers_Step; // @[DiffAccTop.cs:70]
-  assign load_Read_Ready = data_read_client_1_Ready; // @[DiffAccTop.cs:75]
-  assign load_Read_DataValid = data_read_client_1_DataValid; // @[DiffAccTop.cs:75]
-  assign load_Read_Data = data_read_client_1_Data; // @[DiffAccTop.cs:75]
-  assign load_Write_Granted = activations_LoadWrite_Granted; // @[DiffAccTop.cs:85]
+  assign load_Read_Ready = data_read_client_1_Ready; // @[DiffAccTop.cs:80]
+  assign load_Read_DataValid = data_read_client_1_DataValid; // @[DiffAccTop.cs:80]
+  assign load_Read_Data = data_read_client_1_Data; // @[DiffAccTop.cs:80]
+  assign load_Write_Granted = activations_LoadWrite_Granted; // @[DiffAccTop.cs:90]
+  assign load_Windows_0_First = registers_Windows_0_First; // @[DiffAccTop.cs:74]
+  assign load_Windows_0_End = registers_Windows_0_End; // @[DiffAccTop.cs:74]
+  assign load_Windows_0_Read = registers_Windows_0_Read; // @[DiffAccTop.cs:74]
+  assign load_Windows_0_Write = registers_Windows_0_Write; // @[DiffAccTop.cs:74]
+  assign load_Windows_1_First = registers_Windows_1_First; // @[DiffAccTop.cs:74]
+  assign load_Windows_1_End = registers_Windows_1_End; // @[DiffAccTop.cs:74]
+  assign load_Windows_1_Read = registers_Windows_1_Read; // @[DiffAccTop.cs:74]
+  assign load_Windows_1_Write = registers_Windows_1_Write; // @[DiffAccTop.cs:74]
+  assign load_Windows_2_First = registers_Windows_2_First; // @[DiffAccTop.cs:74]
+  assign load_Windows_2_End = registers_Windows_2_End; // @[DiffAccTop.cs:74]
+  assign load_Windows_2_Read = registers_Windows_2_Read; // @[DiffAccTop.cs:74]
+  assign load_Windows_2_Write = registers_Windows_2_Write; // @[DiffAccTop.cs:74]
+  assign load_Windows_3_First = registers_Windows_3_First; // @[DiffAccTop.cs:74]
+  assign load_Windows_3_End = registers_Windows_3_End; // @[DiffAccTop.cs:74]
+  assign load_Windows_3_Read = registers_Windows_3_Read; // @[DiffAccTop.cs:74]
+  assign load_Windows_3_Write = registers_Windows_3_Write; // @[DiffAccTop.cs:74]
+  assign load_WindowsChecked = registers_WindowsChecked; // @[DiffAccTop.cs:75]
   assign weight_Control_Start = dispatcher_engine_1_Start; // @[DiffAccTop.cs:63]
   assign weight_Control_Instruction = dispatcher_engine_1_Instruction; // @[DiffAccTop.cs:63]
   assign weight_Control_StepGroup = dispatcher_engine_1_StepGroup; // @[DiffAccTop.cs:63]
   assign weight_Control_Abort = dispatcher_engine_1_Abort; // @[DiffAccTop.cs:63]
   assign weight_Bases = registers_Bases; // @[DiffAccTop.cs:69]
   assign weight_Step = registers_Step; // @[DiffAccTop.cs:70]
-  assign weight_ActRead_Granted = activations_WeightRead_Granted; // @[DiffAccTop.cs:87]
-  assign weight_ActData = activations_ReadData; // @[DiffAccTop.cs:94]
-  assign weight_FillPort_CanFill = weights_FillPort_CanFill; // @[DiffAccTop.cs:96]
-  assign weight_read_Ready = weight_read_client_0_Ready; // @[DiffAccTop.cs:80]
-  assign weight_read_DataValid = weight_read_client_0_DataValid; // @[DiffAccTop.cs:80]
-  assign weight_read_Data = weight_read_client_0_Data; // @[DiffAccTop.cs:80]
-  assign weight_read1_Ready = weight_read1_client_0_Ready; // @[DiffAccTop.cs:80]
-  assign weight_read1_DataValid = weight_read1_client_0_DataValid; // @[DiffAccTop.cs:80]
-  assign weight_read1_Data = weight_read1_client_0_Data; // @[DiffAccTop.cs:80]
+  assign weight_ActRead_Granted = activations_WeightRead_Granted; // @[DiffAccTop.cs:92]
+  assign weight_ActData = activations_ReadData; // @[DiffAccTop.cs:99]
+  assign weight_FillPort_CanFill = weights_FillPort_CanFill; // @[DiffAccTop.cs:101]
+  assign weight_read_Ready = weight_read_client_0_Ready; // @[DiffAccTop.cs:85]
+  assign weight_read_DataValid = weight_read_client_0_DataValid; // @[DiffAccTop.cs:85]
+  assign weight_read_Data = weight_read_client_0_Data; // @[DiffAccTop.cs:85]
+  assign weight_read1_Ready = weight_read1_client_0_Ready; // @[DiffAccTop.cs:85]
+  assign weight_read1_DataValid = weight_read1_client_0_DataValid; // @[DiffAccTop.cs:85]
+  assign weight_read1_Data = weight_read1_client_0_Data; // @[DiffAccTop.cs:85]
+  assign weight_Windows_0_First = registers_Windows_0_First; // @[DiffAccTop.cs:74]
+  assign weight_Windows_0_End = registers_Windows_0_End; // @[DiffAccTop.cs:74]
+  assign weight_Windows_0_Read = registers_Windows_0_Read; // @[DiffAccTop.cs:74]
+  assign weight_Windows_0_Write = registers_Windows_0_Write; // @[DiffAccTop.cs:74]
+  assign weight_Windows_1_First = registers_Windows_1_First; // @[DiffAccTop.cs:74]
+  assign weight_Windows_1_End = registers_Windows_1_End; // @[DiffAccTop.cs:74]
+  assign weight_Windows_1_Read = registers_Windows_1_Read; // @[DiffAccTop.cs:74]
+  assign weight_Windows_1_Write = registers_Windows_1_Write; // @[DiffAccTop.cs:74]
+  assign weight_Windows_2_First = registers_Windows_2_First; // @[DiffAccTop.cs:74]
+  assign weight_Windows_2_End = registers_Windows_2_End; // @[DiffAccTop.cs:74]
+  assign weight_Windows_2_Read = registers_Windows_2_Read; // @[DiffAccTop.cs:74]
+  assign weight_Windows_2_Write = registers_Windows_2_Write; // @[DiffAccTop.cs:74]
+  assign weight_Windows_3_First = registers_Windows_3_First; // @[DiffAccTop.cs:74]
+  assign weight_Windows_3_End = registers_Windows_3_End; // @[DiffAccTop.cs:74]
+  assign weight_Windows_3_Read = registers_Windows_3_Read; // @[DiffAccTop.cs:74]
+  assign weight_Windows_3_Write = registers_Windows_3_Write; // @[DiffAccTop.cs:74]
+  assign weight_WindowsChecked = registers_WindowsChecked; // @[DiffAccTop.cs:75]
   assign compute_Control_Start = dispatcher_engine_2_Start; // @[DiffAccTop.cs:64]
   assign compute_Control_Instruction = dispatcher_engine_2_Instruction; // @[DiffAccTop.cs:64]
   assign compute_Control_StepGroup = dispatcher_engine_2_StepGroup; // @[DiffAccTop.cs:64]
   assign compute_Control_Abort = dispatcher_engine_2_Abort; // @[DiffAccTop.cs:64]
-  assign compute_ActRead_Granted = activations_ComputeRead_Granted; // @[DiffAccTop.cs:90]
-  assign compute_ActData = activations_ReadData; // @[DiffAccTop.cs:92]
-  assign compute_Weights_Data = weights_DrainPort_Data; // @[DiffAccTop.cs:97]
-  assign compute_Weights_Valid = weights_DrainPort_Valid; // @[DiffAccTop.cs:97]
-  assign compute_Table_Write = load_Requantizer_Write; // @[DiffAccTop.cs:98]
-  assign compute_Table_Lane = load_Requantizer_Lane; // @[DiffAccTop.cs:98]
-  assign compute_Table_StepGroup = load_Requantizer_StepGroup; // @[DiffAccTop.cs:98]
-  assign compute_Table_ChannelBlock = load_Requantizer_ChannelBlock; // @[DiffAccTop.cs:98]
-  assign compute_Table_Bias = load_Requantizer_Bias; // @[DiffAccTop.cs:98]
-  assign compute_Table_Multiplier = load_Requantizer_Multiplier; // @[DiffAccTop.cs:98]
-  assign compute_Table_Shift = load_Requantizer_Shift; // @[DiffAccTop.cs:98]
-  assign compute_PadWrite = load_PadWrite; // @[DiffAccTop.cs:99]
-  assign compute_PadValue = load_PadValue; // @[DiffAccTop.cs:100]
-  assign compute_ExponentWrite = load_ExponentWrite; // @[DiffAccTop.cs:101]
-  assign compute_ExponentA = load_ExponentA; // @[DiffAccTop.cs:102]
-  assign compute_ExponentB = load_ExponentB; // @[DiffAccTop.cs:103]
-  assign compute_AccReadAddress = vector_AccReadAddress; // @[DiffAccTop.cs:105]
+  assign compute_ActRead_Granted = activations_ComputeRead_Granted; // @[DiffAccTop.cs:95]
+  assign compute_ActData = activations_ReadData; // @[DiffAccTop.cs:97]
+  assign compute_Weights_Data = weights_DrainPort_Data; // @[DiffAccTop.cs:102]
+  assign compute_Weights_Valid = weights_DrainPort_Valid; // @[DiffAccTop.cs:102]
+  assign compute_Table_Write = load_Requantizer_Write; // @[DiffAccTop.cs:103]
+  assign compute_Table_Lane = load_Requantizer_Lane; // @[DiffAccTop.cs:103]
+  assign compute_Table_StepGroup = load_Requantizer_StepGroup; // @[DiffAccTop.cs:103]
+  assign compute_Table_ChannelBlock = load_Requantizer_ChannelBlock; // @[DiffAccTop.cs:103]
+  assign compute_Table_Bias = load_Requantizer_Bias; // @[DiffAccTop.cs:103]
+  assign compute_Table_Multiplier = load_Requantizer_Multiplier; // @[DiffAccTop.cs:103]
+  assign compute_Table_Shift = load_Requantizer_Shift; // @[DiffAccTop.cs:103]
+  assign compute_PadWrite = load_PadWrite; // @[DiffAccTop.cs:104]
+  assign compute_PadValue = load_PadValue; // @[DiffAccTop.cs:105]
+  assign compute_ExponentWrite = load_ExponentWrite; // @[DiffAccTop.cs:106]
+  assign compute_ExponentA = load_ExponentA; // @[DiffAccTop.cs:107]
+  assign compute_ExponentB = load_ExponentB; // @[DiffAccTop.cs:108]
+  assign compute_AccReadAddress = vector_AccReadAddress; // @[DiffAccTop.cs:110]
   assign vector_Control_Start = dispatcher_engine_3_Start; // @[DiffAccTop.cs:65]
   assign vector_Control_Instruction = dispatcher_engine_3_Instruction; // @[DiffAccTop.cs:65]
   assign vector_Control_StepGroup = dispatcher_engine_3_StepGroup; // @[DiffAccTop.cs:65]
   assign vector_Control_Abort = dispatcher_engine_3_Abort; // @[DiffAccTop.cs:65]
-  assign vector_Read_Granted = activations_VectorRead_Granted; // @[DiffAccTop.cs:88]
-  assign vector_Write_Granted = activations_VectorWrite_Granted; // @[DiffAccTop.cs:89]
-  assign vector_ReadData = activations_ReadData; // @[DiffAccTop.cs:95]
-  assign vector_AccReadData = compute_AccReadData; // @[DiffAccTop.cs:106]
-  assign vector_Tables_Activation = load_Tables_Activation; // @[DiffAccTop.cs:104]
-  assign vector_Tables_ActivationSlot = load_Tables_ActivationSlot; // @[DiffAccTop.cs:104]
-  assign vector_Tables_ActivationIndex = load_Tables_ActivationIndex; // @[DiffAccTop.cs:104]
-  assign vector_Tables_ActivationValue = load_Tables_ActivationValue; // @[DiffAccTop.cs:104]
-  assign vector_Tables_Channel = load_Tables_Channel; // @[DiffAccTop.cs:104]
-  assign vector_Tables_ChannelNumber = load_Tables_ChannelNumber; // @[DiffAccTop.cs:104]
-  assign vector_Tables_ChannelGain = load_Tables_ChannelGain; // @[DiffAccTop.cs:104]
-  assign vector_Tables_ChannelOffset = load_Tables_ChannelOffset; // @[DiffAccTop.cs:104]
-  assign vector_Tables_ChannelShift = load_Tables_ChannelShift; // @[DiffAccTop.cs:104]
-  assign vector_Tables_ChannelExponent = load_Tables_ChannelExponent; // @[DiffAccTop.cs:104]
-  assign vector_Tables_Parameter = load_Tables_Parameter; // @[DiffAccTop.cs:104]
-  assign vector_Tables_ParameterSlot = load_Tables_ParameterSlot; // @[DiffAccTop.cs:104]
-  assign vector_Tables_ParameterWord = load_Tables_ParameterWord; // @[DiffAccTop.cs:104]
+  assign vector_Read_Granted = activations_VectorRead_Granted; // @[DiffAccTop.cs:93]
+  assign vector_Write_Granted = activations_VectorWrite_Granted; // @[DiffAccTop.cs:94]
+  assign vector_ReadData = activations_ReadData; // @[DiffAccTop.cs:100]
+  assign vector_AccReadData = compute_AccReadData; // @[DiffAccTop.cs:111]
+  assign vector_Tables_Activation = load_Tables_Activation; // @[DiffAccTop.cs:109]
+  assign vector_Tables_ActivationSlot = load_Tables_ActivationSlot; // @[DiffAccTop.cs:109]
+  assign vector_Tables_ActivationIndex = load_Tables_ActivationIndex; // @[DiffAccTop.cs:109]
+  assign vector_Tables_ActivationValue = load_Tables_ActivationValue; // @[DiffAccTop.cs:109]
+  assign vector_Tables_Channel = load_Tables_Channel; // @[DiffAccTop.cs:109]
+  assign vector_Tables_ChannelNumber = load_Tables_ChannelNumber; // @[DiffAccTop.cs:109]
+  assign vector_Tables_ChannelGain = load_Tables_ChannelGain; // @[DiffAccTop.cs:109]
+  assign vector_Tables_ChannelOffset = load_Tables_ChannelOffset; // @[DiffAccTop.cs:109]
+  assign vector_Tables_ChannelShift = load_Tables_ChannelShift; // @[DiffAccTop.cs:109]
+  assign vector_Tables_ChannelExponent = load_Tables_ChannelExponent; // @[DiffAccTop.cs:109]
+  assign vector_Tables_Parameter = load_Tables_Parameter; // @[DiffAccTop.cs:109]
+  assign vector_Tables_ParameterSlot = load_Tables_ParameterSlot; // @[DiffAccTop.cs:109]
+  assign vector_Tables_ParameterWord = load_Tables_ParameterWord; // @[DiffAccTop.cs:109]
   assign store_Control_Start = dispatcher_engine_4_Start; // @[DiffAccTop.cs:66]
   assign store_Control_Instruction = dispatcher_engine_4_Instruction; // @[DiffAccTop.cs:66]
   assign store_Control_StepGroup = dispatcher_engine_4_StepGroup; // @[DiffAccTop.cs:66]
   assign store_Control_Abort = dispatcher_engine_4_Abort; // @[DiffAccTop.cs:66]
   assign store_Bases = registers_Bases; // @[DiffAccTop.cs:69]
   assign store_Step = registers_Step; // @[DiffAccTop.cs:70]
-  assign store_axi_awready = m_axi_data_awready; // @[DiffAccTop.cs:77]
-  assign store_axi_wready = m_axi_data_wready; // @[DiffAccTop.cs:77]
-  assign store_axi_bresp = m_axi_data_bresp; // @[DiffAccTop.cs:77]
-  assign store_axi_bvalid = m_axi_data_bvalid; // @[DiffAccTop.cs:77]
-  assign store_Read_Granted = activations_StoreRead_Granted; // @[DiffAccTop.cs:86]
-  assign store_ReadData = activations_ReadData; // @[DiffAccTop.cs:93]
-  assign activations_ComputeRead_Valid = compute_ActRead_Valid; // @[DiffAccTop.cs:90]
-  assign activations_ComputeRead_Mask = compute_ActRead_Mask; // @[DiffAccTop.cs:90]
-  assign activations_ComputeRead_Address = compute_ActRead_Address; // @[DiffAccTop.cs:90]
-  assign activations_ComputeWrite_Mask = compute_ActWrite_Mask; // @[DiffAccTop.cs:91]
-  assign activations_ComputeWrite_Address = compute_ActWrite_Address; // @[DiffAccTop.cs:91]
-  assign activations_ComputeWrite_Lanes = compute_ActWrite_Lanes; // @[DiffAccTop.cs:91]
-  assign activations_ComputeWrite_Data = compute_ActWrite_Data; // @[DiffAccTop.cs:91]
-  assign activations_StoreRead_Valid = store_Read_Valid; // @[DiffAccTop.cs:86]
-  assign activations_StoreRead_Group = store_Read_Group; // @[DiffAccTop.cs:86]
-  assign activations_StoreRead_Address = store_Read_Address; // @[DiffAccTop.cs:86]
-  assign activations_WeightRead_Valid = weight_ActRead_Valid; // @[DiffAccTop.cs:87]
-  assign activations_WeightRead_Group = weight_ActRead_Group; // @[DiffAccTop.cs:87]
-  assign activations_WeightRead_Address = weight_ActRead_Address; // @[DiffAccTop.cs:87]
-  assign activations_VectorRead_Valid = vector_Read_Valid; // @[DiffAccTop.cs:88]
-  assign activations_VectorRead_Group = vector_Read_Group; // @[DiffAccTop.cs:88]
-  assign activations_VectorRead_Address = vector_Read_Address; // @[DiffAccTop.cs:88]
-  assign activations_VectorWrite_Valid = vector_Write_Valid; // @[DiffAccTop.cs:89]
-  assign activations_VectorWrite_Group = vector_Write_Group; // @[DiffAccTop.cs:89]
-  assign activations_VectorWrite_Address = vector_Write_Address; // @[DiffAccTop.cs:89]
-  assign activations_VectorWrite_Data = vector_Write_Data; // @[DiffAccTop.cs:89]
-  assign activations_LoadWrite_Valid = load_Write_Valid; // @[DiffAccTop.cs:85]
-  assign activations_LoadWrite_Group = load_Write_Group; // @[DiffAccTop.cs:85]
-  assign activations_LoadWrite_Address = load_Write_Address; // @[DiffAccTop.cs:85]
-  assign activations_LoadWrite_Data = load_Write_Data; // @[DiffAccTop.cs:85]
-  assign weights_FillPort_Write = weight_FillPort_Write; // @[DiffAccTop.cs:96]
-  assign weights_FillPort_Address = weight_FillPort_Address; // @[DiffAccTop.cs:96]
-  assign weights_FillPort_Bytes = weight_FillPort_Bytes; // @[DiffAccTop.cs:96]
-  assign weights_FillPort_Data = weight_FillPort_Data; // @[DiffAccTop.cs:96]
-  assign weights_FillPort_Done = weight_FillPort_Done; // @[DiffAccTop.cs:96]
-  assign weights_FillPort_Clear = weight_FillPort_Clear; // @[DiffAccTop.cs:96]
-  assign weights_DrainPort_Address = compute_Weights_Address; // @[DiffAccTop.cs:97]
-  assign weights_DrainPort_Done = compute_Weights_Done; // @[DiffAccTop.cs:97]
-  assign weight_error_client0 = weight_read_ErrorClient; // @[DiffAccTop.cs:119]
-  assign weight_error_client1 = weight_read1_ErrorClient; // @[DiffAccTop.cs:119]
+  assign store_axi_awready = m_axi_data_awready; // @[DiffAccTop.cs:82]
+  assign store_axi_wready = m_axi_data_wready; // @[DiffAccTop.cs:82]
+  assign store_axi_bresp = m_axi_data_bresp; // @[DiffAccTop.cs:82]
+  assign store_axi_bvalid = m_axi_data_bvalid; // @[DiffAccTop.cs:82]
+  assign store_Read_Granted = activations_StoreRead_Granted; // @[DiffAccTop.cs:91]
+  assign store_ReadData = activations_ReadData; // @[DiffAccTop.cs:98]
+  assign store_Windows_0_First = registers_Windows_0_First; // @[DiffAccTop.cs:74]
+  assign store_Windows_0_End = registers_Windows_0_End; // @[DiffAccTop.cs:74]
+  assign store_Windows_0_Read = registers_Windows_0_Read; // @[DiffAccTop.cs:74]
+  assign store_Windows_0_Write = registers_Windows_0_Write; // @[DiffAccTop.cs:74]
+  assign store_Windows_1_First = registers_Windows_1_First; // @[DiffAccTop.cs:74]
+  assign store_Windows_1_End = registers_Windows_1_End; // @[DiffAccTop.cs:74]
+  assign store_Windows_1_Read = registers_Windows_1_Read; // @[DiffAccTop.cs:74]
+  assign store_Windows_1_Write = registers_Windows_1_Write; // @[DiffAccTop.cs:74]
+  assign store_Windows_2_First = registers_Windows_2_First; // @[DiffAccTop.cs:74]
+  assign store_Windows_2_End = registers_Windows_2_End; // @[DiffAccTop.cs:74]
+  assign store_Windows_2_Read = registers_Windows_2_Read; // @[DiffAccTop.cs:74]
+  assign store_Windows_2_Write = registers_Windows_2_Write; // @[DiffAccTop.cs:74]
+  assign store_Windows_3_First = registers_Windows_3_First; // @[DiffAccTop.cs:74]
+  assign store_Windows_3_End = registers_Windows_3_End; // @[DiffAccTop.cs:74]
+  assign store_Windows_3_Read = registers_Windows_3_Read; // @[DiffAccTop.cs:74]
+  assign store_Windows_3_Write = registers_Windows_3_Write; // @[DiffAccTop.cs:74]
+  assign store_WindowsChecked = registers_WindowsChecked; // @[DiffAccTop.cs:75]
+  assign activations_ComputeRead_Valid = compute_ActRead_Valid; // @[DiffAccTop.cs:95]
+  assign activations_ComputeRead_Mask = compute_ActRead_Mask; // @[DiffAccTop.cs:95]
+  assign activations_ComputeRead_Address = compute_ActRead_Address; // @[DiffAccTop.cs:95]
+  assign activations_ComputeWrite_Mask = compute_ActWrite_Mask; // @[DiffAccTop.cs:96]
+  assign activations_ComputeWrite_Address = compute_ActWrite_Address; // @[DiffAccTop.cs:96]
+  assign activations_ComputeWrite_Lanes = compute_ActWrite_Lanes; // @[DiffAccTop.cs:96]
+  assign activations_ComputeWrite_Data = compute_ActWrite_Data; // @[DiffAccTop.cs:96]
+  assign activations_StoreRead_Valid = store_Read_Valid; // @[DiffAccTop.cs:91]
+  assign activations_StoreRead_Group = store_Read_Group; // @[DiffAccTop.cs:91]
+  assign activations_StoreRead_Address = store_Read_Address; // @[DiffAccTop.cs:91]
+  assign activations_WeightRead_Valid = weight_ActRead_Valid; // @[DiffAccTop.cs:92]
+  assign activations_WeightRead_Group = weight_ActRead_Group; // @[DiffAccTop.cs:92]
+  assign activations_WeightRead_Address = weight_ActRead_Address; // @[DiffAccTop.cs:92]
+  assign activations_VectorRead_Valid = vector_Read_Valid; // @[DiffAccTop.cs:93]
+  assign activations_VectorRead_Group = vector_Read_Group; // @[DiffAccTop.cs:93]
+  assign activations_VectorRead_Address = vector_Read_Address; // @[DiffAccTop.cs:93]
+  assign activations_VectorWrite_Valid = vector_Write_Valid; // @[DiffAccTop.cs:94]
+  assign activations_VectorWrite_Group = vector_Write_Group; // @[DiffAccTop.cs:94]
+  assign activations_VectorWrite_Address = vector_Write_Address; // @[DiffAccTop.cs:94]
+  assign activations_VectorWrite_Data = vector_Write_Data; // @[DiffAccTop.cs:94]
+  assign activations_LoadWrite_Valid = load_Write_Valid; // @[DiffAccTop.cs:90]
+  assign activations_LoadWrite_Group = load_Write_Group; // @[DiffAccTop.cs:90]
+  assign activations_LoadWrite_Address = load_Write_Address; // @[DiffAccTop.cs:90]
+  assign activations_LoadWrite_Data = load_Write_Data; // @[DiffAccTop.cs:90]
+  assign weights_FillPort_Write = weight_FillPort_Write; // @[DiffAccTop.cs:101]
+  assign weights_FillPort_Address = weight_FillPort_Address; // @[DiffAccTop.cs:101]
+  assign weights_FillPort_Bytes = weight_FillPort_Bytes; // @[DiffAccTop.cs:101]
+  assign weights_FillPort_Data = weight_FillPort_Data; // @[DiffAccTop.cs:101]
+  assign weights_FillPort_Done = weight_FillPort_Done; // @[DiffAccTop.cs:101]
+  assign weights_FillPort_Clear = weight_FillPort_Clear; // @[DiffAccTop.cs:101]
+  assign weights_DrainPort_Address = compute_Weights_Address; // @[DiffAccTop.cs:102]
+  assign weights_DrainPort_Done = compute_Weights_Done; // @[DiffAccTop.cs:102]
+  assign weight_error_client0 = weight_read_ErrorClient; // @[DiffAccTop.cs:126]
+  assign weight_error_client1 = weight_read1_ErrorClient; // @[DiffAccTop.cs:126]
 
   ControlRegisters registers ( // @[DiffAccTop.cs:33]
     .clk(clk),
@@ -775,6 +935,23 @@ module DiffAccTop (
     .Step(registers_Step),
     .StepGroup(registers_StepGroup),
     .Bases(registers_Bases),
+    .Windows_0_First(registers_Windows_0_First),
+    .Windows_0_End(registers_Windows_0_End),
+    .Windows_0_Read(registers_Windows_0_Read),
+    .Windows_0_Write(registers_Windows_0_Write),
+    .Windows_1_First(registers_Windows_1_First),
+    .Windows_1_End(registers_Windows_1_End),
+    .Windows_1_Read(registers_Windows_1_Read),
+    .Windows_1_Write(registers_Windows_1_Write),
+    .Windows_2_First(registers_Windows_2_First),
+    .Windows_2_End(registers_Windows_2_End),
+    .Windows_2_Read(registers_Windows_2_Read),
+    .Windows_2_Write(registers_Windows_2_Write),
+    .Windows_3_First(registers_Windows_3_First),
+    .Windows_3_End(registers_Windows_3_End),
+    .Windows_3_Read(registers_Windows_3_Read),
+    .Windows_3_Write(registers_Windows_3_Write),
+    .WindowsChecked(registers_WindowsChecked),
     .Interrupt(registers_Interrupt),
     .End(registers_End),
     .Error(registers_Error),
@@ -805,7 +982,25 @@ module DiffAccTop (
     .Index(fetch_Index),
     .Exhausted(fetch_Exhausted),
     .Misaligned(fetch_Misaligned),
-    .Class(fetch_Class)
+    .Class(fetch_Class),
+    .Windows_0_First(fetch_Windows_0_First),
+    .Windows_0_End(fetch_Windows_0_End),
+    .Windows_0_Read(fetch_Windows_0_Read),
+    .Windows_0_Write(fetch_Windows_0_Write),
+    .Windows_1_First(fetch_Windows_1_First),
+    .Windows_1_End(fetch_Windows_1_End),
+    .Windows_1_Read(fetch_Windows_1_Read),
+    .Windows_1_Write(fetch_Windows_1_Write),
+    .Windows_2_First(fetch_Windows_2_First),
+    .Windows_2_End(fetch_Windows_2_End),
+    .Windows_2_Read(fetch_Windows_2_Read),
+    .Windows_2_Write(fetch_Windows_2_Write),
+    .Windows_3_First(fetch_Windows_3_First),
+    .Windows_3_End(fetch_Windows_3_End),
+    .Windows_3_Read(fetch_Windows_3_Read),
+    .Windows_3_Write(fetch_Windows_3_Write),
+    .WindowsChecked(fetch_WindowsChecked),
+    .WindowViolation(fetch_WindowViolation)
   );
 
   Dispatcher dispatcher ( // @[DiffAccTop.cs:37]
@@ -1007,6 +1202,24 @@ module DiffAccTop (
     .ExponentWrite(load_ExponentWrite),
     .ExponentA(load_ExponentA),
     .ExponentB(load_ExponentB),
+    .Windows_0_First(load_Windows_0_First),
+    .Windows_0_End(load_Windows_0_End),
+    .Windows_0_Read(load_Windows_0_Read),
+    .Windows_0_Write(load_Windows_0_Write),
+    .Windows_1_First(load_Windows_1_First),
+    .Windows_1_End(load_Windows_1_End),
+    .Windows_1_Read(load_Windows_1_Read),
+    .Windows_1_Write(load_Windows_1_Write),
+    .Windows_2_First(load_Windows_2_First),
+    .Windows_2_End(load_Windows_2_End),
+    .Windows_2_Read(load_Windows_2_Read),
+    .Windows_2_Write(load_Windows_2_Write),
+    .Windows_3_First(load_Windows_3_First),
+    .Windows_3_End(load_Windows_3_End),
+    .Windows_3_Read(load_Windows_3_Read),
+    .Windows_3_Write(load_Windows_3_Write),
+    .WindowsChecked(load_WindowsChecked),
+    .WindowViolation(load_WindowViolation),
     .Waiting(load_Waiting)
   );
 
@@ -1046,6 +1259,24 @@ module DiffAccTop (
     .read1_Ready(weight_read1_Ready),
     .read1_DataValid(weight_read1_DataValid),
     .read1_Data(weight_read1_Data),
+    .Windows_0_First(weight_Windows_0_First),
+    .Windows_0_End(weight_Windows_0_End),
+    .Windows_0_Read(weight_Windows_0_Read),
+    .Windows_0_Write(weight_Windows_0_Write),
+    .Windows_1_First(weight_Windows_1_First),
+    .Windows_1_End(weight_Windows_1_End),
+    .Windows_1_Read(weight_Windows_1_Read),
+    .Windows_1_Write(weight_Windows_1_Write),
+    .Windows_2_First(weight_Windows_2_First),
+    .Windows_2_End(weight_Windows_2_End),
+    .Windows_2_Read(weight_Windows_2_Read),
+    .Windows_2_Write(weight_Windows_2_Write),
+    .Windows_3_First(weight_Windows_3_First),
+    .Windows_3_End(weight_Windows_3_End),
+    .Windows_3_Read(weight_Windows_3_Read),
+    .Windows_3_Write(weight_Windows_3_Write),
+    .WindowsChecked(weight_WindowsChecked),
+    .WindowViolation(weight_WindowViolation),
     .Waiting(weight_Waiting)
   );
 
@@ -1159,6 +1390,24 @@ module DiffAccTop (
     .Read_Address(store_Read_Address),
     .Read_Granted(store_Read_Granted),
     .ReadData(store_ReadData),
+    .Windows_0_First(store_Windows_0_First),
+    .Windows_0_End(store_Windows_0_End),
+    .Windows_0_Read(store_Windows_0_Read),
+    .Windows_0_Write(store_Windows_0_Write),
+    .Windows_1_First(store_Windows_1_First),
+    .Windows_1_End(store_Windows_1_End),
+    .Windows_1_Read(store_Windows_1_Read),
+    .Windows_1_Write(store_Windows_1_Write),
+    .Windows_2_First(store_Windows_2_First),
+    .Windows_2_End(store_Windows_2_End),
+    .Windows_2_Read(store_Windows_2_Read),
+    .Windows_2_Write(store_Windows_2_Write),
+    .Windows_3_First(store_Windows_3_First),
+    .Windows_3_End(store_Windows_3_End),
+    .Windows_3_Read(store_Windows_3_Read),
+    .Windows_3_Write(store_Windows_3_Write),
+    .WindowsChecked(store_WindowsChecked),
+    .WindowViolation(store_WindowViolation),
     .BadResponse(store_BadResponse),
     .BytesWritten(store_BytesWritten),
     .Waiting(store_Waiting),

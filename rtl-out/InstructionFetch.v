@@ -20,7 +20,25 @@ module InstructionFetch (
   output wire [31:0] Index, // @[InstructionFetch.cs:29]
   output wire Exhausted, // @[InstructionFetch.cs:30]
   output wire Misaligned, // @[InstructionFetch.cs:31]
-  output wire [8:0] Class // @[InstructionFetch.cs:32]
+  output wire [8:0] Class, // @[InstructionFetch.cs:32]
+  input wire [27:0] Windows_0_First, // @[InstructionFetch.cs:51]
+  input wire [28:0] Windows_0_End, // @[InstructionFetch.cs:51]
+  input wire Windows_0_Read, // @[InstructionFetch.cs:51]
+  input wire Windows_0_Write, // @[InstructionFetch.cs:51]
+  input wire [27:0] Windows_1_First, // @[InstructionFetch.cs:51]
+  input wire [28:0] Windows_1_End, // @[InstructionFetch.cs:51]
+  input wire Windows_1_Read, // @[InstructionFetch.cs:51]
+  input wire Windows_1_Write, // @[InstructionFetch.cs:51]
+  input wire [27:0] Windows_2_First, // @[InstructionFetch.cs:51]
+  input wire [28:0] Windows_2_End, // @[InstructionFetch.cs:51]
+  input wire Windows_2_Read, // @[InstructionFetch.cs:51]
+  input wire Windows_2_Write, // @[InstructionFetch.cs:51]
+  input wire [27:0] Windows_3_First, // @[InstructionFetch.cs:51]
+  input wire [28:0] Windows_3_End, // @[InstructionFetch.cs:51]
+  input wire Windows_3_Read, // @[InstructionFetch.cs:51]
+  input wire Windows_3_Write, // @[InstructionFetch.cs:51]
+  input wire WindowsChecked, // @[InstructionFetch.cs:52]
+  output wire WindowViolation // @[InstructionFetch.cs:54]
 );
 
   wire [127:0] beats_In_Payload; // @[InstructionFetch.cs:34]
@@ -40,59 +58,78 @@ module InstructionFetch (
   wire walker_Freed; // @[InstructionFetch.cs:38]
   wire walker_Arrived; // @[InstructionFetch.cs:38]
   wire walker_Taken; // @[InstructionFetch.cs:38]
+  wire [27:0] walker_Windows_0_First; // @[InstructionFetch.cs:38]
+  wire [28:0] walker_Windows_0_End; // @[InstructionFetch.cs:38]
+  wire walker_Windows_0_Read; // @[InstructionFetch.cs:38]
+  wire walker_Windows_0_Write; // @[InstructionFetch.cs:38]
+  wire [27:0] walker_Windows_1_First; // @[InstructionFetch.cs:38]
+  wire [28:0] walker_Windows_1_End; // @[InstructionFetch.cs:38]
+  wire walker_Windows_1_Read; // @[InstructionFetch.cs:38]
+  wire walker_Windows_1_Write; // @[InstructionFetch.cs:38]
+  wire [27:0] walker_Windows_2_First; // @[InstructionFetch.cs:38]
+  wire [28:0] walker_Windows_2_End; // @[InstructionFetch.cs:38]
+  wire walker_Windows_2_Read; // @[InstructionFetch.cs:38]
+  wire walker_Windows_2_Write; // @[InstructionFetch.cs:38]
+  wire [27:0] walker_Windows_3_First; // @[InstructionFetch.cs:38]
+  wire [28:0] walker_Windows_3_End; // @[InstructionFetch.cs:38]
+  wire walker_Windows_3_Read; // @[InstructionFetch.cs:38]
+  wire walker_Windows_3_Write; // @[InstructionFetch.cs:38]
+  wire walker_WindowsChecked; // @[InstructionFetch.cs:38]
   wire walker_Valid; // @[InstructionFetch.cs:38]
+  wire walker_Violation; // @[InstructionFetch.cs:38]
   wire [39:0] walker_BurstAddress; // @[InstructionFetch.cs:38]
   wire [8:0] walker_BurstBeats; // @[InstructionFetch.cs:38]
   wire walker_Active; // @[InstructionFetch.cs:38]
-  reg [127:0] low; // @[InstructionFetch.cs:56]
-  reg [8:0] class_; // @[InstructionFetch.cs:59]
-  reg half; // @[InstructionFetch.cs:60]
-  reg [31:0] index; // @[InstructionFetch.cs:61]
-  reg exhausted; // @[InstructionFetch.cs:72]
+  reg [127:0] low; // @[InstructionFetch.cs:61]
+  reg [8:0] class_; // @[InstructionFetch.cs:64]
+  reg half; // @[InstructionFetch.cs:65]
+  reg [31:0] index; // @[InstructionFetch.cs:66]
+  reg exhausted; // @[InstructionFetch.cs:77]
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [7:0] room_is_reserved; // @[InstructionFetch.cs:90]
+  wire [7:0] room_is_reserved; // @[InstructionFetch.cs:95]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire ProgramAddress_eq; // @[InstructionFetch.cs:53]
+  wire ProgramAddress_eq; // @[InstructionFetch.cs:58]
   wire [52:0] ProgramLength_cat; // @[InstructionFetch.cs:42]
-  wire beats_Out_Payload_eq; // @[InstructionFetch.cs:67]
-  wire beats_Out_Payload_eq_1; // @[InstructionFetch.cs:67]
-  wire beats_Out_Payload_eq_2; // @[InstructionFetch.cs:67]
-  wire beats_Out_Payload_or; // @[InstructionFetch.cs:67]
-  wire beats_Out_Payload_or_1; // @[InstructionFetch.cs:67]
-  wire beats_Out_Payload_or_2; // @[InstructionFetch.cs:67]
-  wire beats_Out_Payload_or_3; // @[InstructionFetch.cs:67]
-  wire beats_Out_Payload_or_4; // @[InstructionFetch.cs:67]
-  wire [31:0] index_add; // @[InstructionFetch.cs:77, InstructionFetch.cs:83]
+  wire beats_Out_Payload_eq; // @[InstructionFetch.cs:72]
+  wire beats_Out_Payload_eq_1; // @[InstructionFetch.cs:72]
+  wire beats_Out_Payload_eq_2; // @[InstructionFetch.cs:72]
+  wire beats_Out_Payload_or; // @[InstructionFetch.cs:72]
+  wire beats_Out_Payload_or_1; // @[InstructionFetch.cs:72]
+  wire beats_Out_Payload_or_2; // @[InstructionFetch.cs:72]
+  wire beats_Out_Payload_or_3; // @[InstructionFetch.cs:72]
+  wire beats_Out_Payload_or_4; // @[InstructionFetch.cs:72]
+  wire [31:0] index_add; // @[InstructionFetch.cs:82, InstructionFetch.cs:88]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign ProgramAddress_eq = ProgramAddress[4:0] == 5'd0; // @[InstructionFetch.cs:53]
+  assign ProgramAddress_eq = ProgramAddress[4:0] == 5'd0; // @[InstructionFetch.cs:58]
   assign ProgramLength_cat = {{16'd0, ProgramLength}, 5'd0}; // @[InstructionFetch.cs:42]
-  assign beats_Out_Payload_eq = beats_Out_Payload[4:0] == 5'd13; // @[InstructionFetch.cs:67]
-  assign beats_Out_Payload_eq_1 = beats_Out_Payload[4:0] == 5'd14; // @[InstructionFetch.cs:67]
-  assign beats_Out_Payload_eq_2 = beats_Out_Payload[4:0] == 5'd15; // @[InstructionFetch.cs:67]
-  assign beats_Out_Payload_or = (1'b0 | (beats_Out_Payload[4:0] == 5'd1)) | (beats_Out_Payload[4:0] == 5'd3); // @[InstructionFetch.cs:67]
-  assign beats_Out_Payload_or_1 = (1'b0 | (beats_Out_Payload[4:0] == 5'd4)) | (beats_Out_Payload[4:0] == 5'd5); // @[InstructionFetch.cs:67]
-  assign beats_Out_Payload_or_2 = 1'b0 | (beats_Out_Payload[4:0] == 5'd6); // @[InstructionFetch.cs:67]
-  assign beats_Out_Payload_or_3 = (((((1'b0 | (beats_Out_Payload[4:0] == 5'd7)) | (beats_Out_Payload[4:0] == 5'd8)) | (beats_Out_Payload[4:0] == 5'd9)) | (beats_Out_Payload[4:0] == 5'd10)) | (beats_Out_Payload[4:0] == 5'd11)) | (beats_Out_Payload[4:0] == 5'd12); // @[InstructionFetch.cs:67]
-  assign beats_Out_Payload_or_4 = 1'b0 | (beats_Out_Payload[4:0] == 5'd2); // @[InstructionFetch.cs:67]
-  assign index_add = index + 32'd1; // @[InstructionFetch.cs:77, InstructionFetch.cs:83]
+  assign beats_Out_Payload_eq = beats_Out_Payload[4:0] == 5'd13; // @[InstructionFetch.cs:72]
+  assign beats_Out_Payload_eq_1 = beats_Out_Payload[4:0] == 5'd14; // @[InstructionFetch.cs:72]
+  assign beats_Out_Payload_eq_2 = beats_Out_Payload[4:0] == 5'd15; // @[InstructionFetch.cs:72]
+  assign beats_Out_Payload_or = (1'b0 | (beats_Out_Payload[4:0] == 5'd1)) | (beats_Out_Payload[4:0] == 5'd3); // @[InstructionFetch.cs:72]
+  assign beats_Out_Payload_or_1 = (1'b0 | (beats_Out_Payload[4:0] == 5'd4)) | (beats_Out_Payload[4:0] == 5'd5); // @[InstructionFetch.cs:72]
+  assign beats_Out_Payload_or_2 = 1'b0 | (beats_Out_Payload[4:0] == 5'd6); // @[InstructionFetch.cs:72]
+  assign beats_Out_Payload_or_3 = (((((1'b0 | (beats_Out_Payload[4:0] == 5'd7)) | (beats_Out_Payload[4:0] == 5'd8)) | (beats_Out_Payload[4:0] == 5'd9)) | (beats_Out_Payload[4:0] == 5'd10)) | (beats_Out_Payload[4:0] == 5'd11)) | (beats_Out_Payload[4:0] == 5'd12); // @[InstructionFetch.cs:72]
+  assign beats_Out_Payload_or_4 = 1'b0 | (beats_Out_Payload[4:0] == 5'd2); // @[InstructionFetch.cs:72]
+  assign index_add = index + 32'd1; // @[InstructionFetch.cs:82, InstructionFetch.cs:88]
   assign Read_Valid = walker_Valid; // @[InstructionFetch.cs:47]
   assign Read_Address = walker_BurstAddress; // @[InstructionFetch.cs:48]
   assign Read_Beats = walker_BurstBeats; // @[InstructionFetch.cs:49]
-  assign Valid = beats_Out_Valid & half; // @[InstructionFetch.cs:85]
-  assign Instruction = {beats_Out_Payload, low}; // @[InstructionFetch.cs:86]
-  assign Index = index; // @[InstructionFetch.cs:87]
-  assign Exhausted = exhausted; // @[InstructionFetch.cs:88]
-  assign Misaligned = Start & (~ProgramAddress_eq); // @[InstructionFetch.cs:53]
-  assign Class = class_; // @[InstructionFetch.cs:89]
-  assign beats_In_Payload = Read_Data; // @[InstructionFetch.cs:52]
-  assign beats_In_Valid = Read_DataValid; // @[InstructionFetch.cs:51]
-  assign beats_Out_Ready = beats_Out_Valid & ((~half) | Ready); // @[InstructionFetch.cs:63]
+  assign Valid = beats_Out_Valid & half; // @[InstructionFetch.cs:90]
+  assign Instruction = {beats_Out_Payload, low}; // @[InstructionFetch.cs:91]
+  assign Index = index; // @[InstructionFetch.cs:92]
+  assign Exhausted = exhausted; // @[InstructionFetch.cs:93]
+  assign Misaligned = Start & (~ProgramAddress_eq); // @[InstructionFetch.cs:58]
+  assign Class = class_; // @[InstructionFetch.cs:94]
+  assign WindowViolation = walker_Violation; // @[InstructionFetch.cs:55]
+  assign beats_In_Payload = Read_Data; // @[InstructionFetch.cs:57]
+  assign beats_In_Valid = Read_DataValid; // @[InstructionFetch.cs:56]
+  assign beats_Out_Ready = beats_Out_Valid & ((~half) | Ready); // @[InstructionFetch.cs:68]
   assign beats_Clear = Start; // @[InstructionFetch.cs:35]
   assign walker_Start = Start; // @[InstructionFetch.cs:39]
   assign walker_Abort = Start | Stop; // @[InstructionFetch.cs:40]
@@ -103,19 +140,36 @@ module InstructionFetch (
   assign walker_Freed = beats_Out_Valid & beats_Out_Ready; // @[InstructionFetch.cs:46]
   assign walker_Arrived = Read_DataValid; // @[InstructionFetch.cs:45]
   assign walker_Taken = Read_Valid & Read_Ready; // @[InstructionFetch.cs:50]
-  assign room_is_reserved = {beats_In_Ready, beats_Count, walker_Active}; // @[InstructionFetch.cs:90]
+  assign walker_Windows_0_First = Windows_0_First; // @[DmaBursts.cs:224]
+  assign walker_Windows_0_End = Windows_0_End; // @[DmaBursts.cs:224]
+  assign walker_Windows_0_Read = Windows_0_Read; // @[DmaBursts.cs:224]
+  assign walker_Windows_0_Write = Windows_0_Write; // @[DmaBursts.cs:224]
+  assign walker_Windows_1_First = Windows_1_First; // @[DmaBursts.cs:224]
+  assign walker_Windows_1_End = Windows_1_End; // @[DmaBursts.cs:224]
+  assign walker_Windows_1_Read = Windows_1_Read; // @[DmaBursts.cs:224]
+  assign walker_Windows_1_Write = Windows_1_Write; // @[DmaBursts.cs:224]
+  assign walker_Windows_2_First = Windows_2_First; // @[DmaBursts.cs:224]
+  assign walker_Windows_2_End = Windows_2_End; // @[DmaBursts.cs:224]
+  assign walker_Windows_2_Read = Windows_2_Read; // @[DmaBursts.cs:224]
+  assign walker_Windows_2_Write = Windows_2_Write; // @[DmaBursts.cs:224]
+  assign walker_Windows_3_First = Windows_3_First; // @[DmaBursts.cs:224]
+  assign walker_Windows_3_End = Windows_3_End; // @[DmaBursts.cs:224]
+  assign walker_Windows_3_Read = Windows_3_Read; // @[DmaBursts.cs:224]
+  assign walker_Windows_3_Write = Windows_3_Write; // @[DmaBursts.cs:224]
+  assign walker_WindowsChecked = WindowsChecked; // @[DmaBursts.cs:225]
+  assign room_is_reserved = {beats_In_Ready, beats_Count, walker_Active}; // @[InstructionFetch.cs:95]
 
-  always @(posedge clk) begin // @[InstructionFetch.cs:66]
+  always @(posedge clk) begin // @[InstructionFetch.cs:71]
     if (beats_Out_Valid & (~half))
       low <= beats_Out_Payload;
   end
 
-  always @(posedge clk) begin // @[InstructionFetch.cs:67]
+  always @(posedge clk) begin // @[InstructionFetch.cs:72]
     if (beats_Out_Valid & (~half))
       class_ <= {(((((((beats_Out_Payload_eq | beats_Out_Payload_eq_1) | beats_Out_Payload_eq_2) | beats_Out_Payload_or) | beats_Out_Payload_or_1) | beats_Out_Payload_or_2) | beats_Out_Payload_or_3) | beats_Out_Payload_or_4), beats_Out_Payload_eq_2, beats_Out_Payload_eq_1, beats_Out_Payload_eq, beats_Out_Payload_or_4, beats_Out_Payload_or_3, beats_Out_Payload_or_2, beats_Out_Payload_or_1, beats_Out_Payload_or};
   end
 
-  always @(posedge clk) begin // @[InstructionFetch.cs:68, InstructionFetch.cs:69, InstructionFetch.cs:81]
+  always @(posedge clk) begin // @[InstructionFetch.cs:73, InstructionFetch.cs:74, InstructionFetch.cs:86]
     if (rst)
       half <= 1'b0;
     else
@@ -127,7 +181,7 @@ module InstructionFetch (
         half <= 1'b0;
   end
 
-  always @(posedge clk) begin // @[InstructionFetch.cs:76, InstructionFetch.cs:82]
+  always @(posedge clk) begin // @[InstructionFetch.cs:81, InstructionFetch.cs:87]
     if (rst)
       index <= 32'd0;
     else
@@ -137,7 +191,7 @@ module InstructionFetch (
         index <= index + 32'd1;
   end
 
-  always @(posedge clk) begin // @[InstructionFetch.cs:77, InstructionFetch.cs:83]
+  always @(posedge clk) begin // @[InstructionFetch.cs:82, InstructionFetch.cs:88]
     if (rst)
       exhausted <= 1'b0;
     else
@@ -172,7 +226,25 @@ module InstructionFetch (
     .Freed(walker_Freed),
     .Arrived(walker_Arrived),
     .Taken(walker_Taken),
+    .Windows_0_First(walker_Windows_0_First),
+    .Windows_0_End(walker_Windows_0_End),
+    .Windows_0_Read(walker_Windows_0_Read),
+    .Windows_0_Write(walker_Windows_0_Write),
+    .Windows_1_First(walker_Windows_1_First),
+    .Windows_1_End(walker_Windows_1_End),
+    .Windows_1_Read(walker_Windows_1_Read),
+    .Windows_1_Write(walker_Windows_1_Write),
+    .Windows_2_First(walker_Windows_2_First),
+    .Windows_2_End(walker_Windows_2_End),
+    .Windows_2_Read(walker_Windows_2_Read),
+    .Windows_2_Write(walker_Windows_2_Write),
+    .Windows_3_First(walker_Windows_3_First),
+    .Windows_3_End(walker_Windows_3_End),
+    .Windows_3_Read(walker_Windows_3_Read),
+    .Windows_3_Write(walker_Windows_3_Write),
+    .WindowsChecked(walker_WindowsChecked),
     .Valid(walker_Valid),
+    .Violation(walker_Violation),
     .BurstAddress(walker_BurstAddress),
     .BurstBeats(walker_BurstBeats),
     .Active(walker_Active)

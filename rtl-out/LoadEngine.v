@@ -49,7 +49,25 @@ module LoadEngine (
   output wire ExponentWrite, // @[LoadEngine.cs:37]
   output wire [2:0] ExponentA, // @[LoadEngine.cs:38]
   output wire [2:0] ExponentB, // @[LoadEngine.cs:39]
-  output wire Waiting // @[LoadEngine.cs:244]
+  input wire [27:0] Windows_0_First, // @[LoadEngine.cs:77]
+  input wire [28:0] Windows_0_End, // @[LoadEngine.cs:77]
+  input wire Windows_0_Read, // @[LoadEngine.cs:77]
+  input wire Windows_0_Write, // @[LoadEngine.cs:77]
+  input wire [27:0] Windows_1_First, // @[LoadEngine.cs:77]
+  input wire [28:0] Windows_1_End, // @[LoadEngine.cs:77]
+  input wire Windows_1_Read, // @[LoadEngine.cs:77]
+  input wire Windows_1_Write, // @[LoadEngine.cs:77]
+  input wire [27:0] Windows_2_First, // @[LoadEngine.cs:77]
+  input wire [28:0] Windows_2_End, // @[LoadEngine.cs:77]
+  input wire Windows_2_Read, // @[LoadEngine.cs:77]
+  input wire Windows_2_Write, // @[LoadEngine.cs:77]
+  input wire [27:0] Windows_3_First, // @[LoadEngine.cs:77]
+  input wire [28:0] Windows_3_End, // @[LoadEngine.cs:77]
+  input wire Windows_3_Read, // @[LoadEngine.cs:77]
+  input wire Windows_3_Write, // @[LoadEngine.cs:77]
+  input wire WindowsChecked, // @[LoadEngine.cs:78]
+  output wire WindowViolation, // @[LoadEngine.cs:80]
+  output wire Waiting // @[LoadEngine.cs:249]
 );
 
   wire [255:0] dma_address_Instruction; // @[LoadEngine.cs:47]
@@ -80,156 +98,175 @@ module LoadEngine (
   wire bursts_Freed; // @[LoadEngine.cs:67]
   wire bursts_Arrived; // @[LoadEngine.cs:67]
   wire bursts_Taken; // @[LoadEngine.cs:67]
+  wire [27:0] bursts_Windows_0_First; // @[LoadEngine.cs:67]
+  wire [28:0] bursts_Windows_0_End; // @[LoadEngine.cs:67]
+  wire bursts_Windows_0_Read; // @[LoadEngine.cs:67]
+  wire bursts_Windows_0_Write; // @[LoadEngine.cs:67]
+  wire [27:0] bursts_Windows_1_First; // @[LoadEngine.cs:67]
+  wire [28:0] bursts_Windows_1_End; // @[LoadEngine.cs:67]
+  wire bursts_Windows_1_Read; // @[LoadEngine.cs:67]
+  wire bursts_Windows_1_Write; // @[LoadEngine.cs:67]
+  wire [27:0] bursts_Windows_2_First; // @[LoadEngine.cs:67]
+  wire [28:0] bursts_Windows_2_End; // @[LoadEngine.cs:67]
+  wire bursts_Windows_2_Read; // @[LoadEngine.cs:67]
+  wire bursts_Windows_2_Write; // @[LoadEngine.cs:67]
+  wire [27:0] bursts_Windows_3_First; // @[LoadEngine.cs:67]
+  wire [28:0] bursts_Windows_3_End; // @[LoadEngine.cs:67]
+  wire bursts_Windows_3_Read; // @[LoadEngine.cs:67]
+  wire bursts_Windows_3_Write; // @[LoadEngine.cs:67]
+  wire bursts_WindowsChecked; // @[LoadEngine.cs:67]
   wire bursts_Valid; // @[LoadEngine.cs:67]
+  wire bursts_Violation; // @[LoadEngine.cs:67]
   wire [39:0] bursts_BurstAddress; // @[LoadEngine.cs:67]
   wire [8:0] bursts_BurstBeats; // @[LoadEngine.cs:67]
   wire bursts_Active; // @[LoadEngine.cs:67]
   reg [47:0] run_bytes; // @[LoadEngine.cs:73]
   reg [15:0] runs; // @[LoadEngine.cs:74]
   reg [31:0] stride; // @[LoadEngine.cs:75]
-  reg consuming; // @[LoadEngine.cs:79]
-  reg [3:0] offset; // @[LoadEngine.cs:80]
-  reg [39:0] consumer_chunk; // @[LoadEngine.cs:81]
-  reg [15:0] row_in_chunk; // @[LoadEngine.cs:82]
-  reg [15:0] chunk; // @[LoadEngine.cs:83]
-  reg [12:0] chunk_row; // @[LoadEngine.cs:84]
-  reg [15:0] entry; // @[LoadEngine.cs:85]
-  reg part; // @[LoadEngine.cs:86]
-  reg [3:0] byte_index; // @[LoadEngine.cs:87]
-  wire done; // @[LoadEngine.cs:88]
-  reg at_chunk_end; // @[LoadEngine.cs:91]
-  reg at_last_chunk; // @[LoadEngine.cs:92]
-  wire pop; // @[LoadEngine.cs:95]
-  reg [127:0] row_part_0; // @[LoadEngine.cs:113]
-  reg [119:0] later_bytes; // @[LoadEngine.cs:197]
-  reg [15:0] entries_last; // @[LoadEngine.cs:201]
-  reg busy; // @[LoadEngine.cs:239]
+  reg consuming; // @[LoadEngine.cs:84]
+  reg [3:0] offset; // @[LoadEngine.cs:85]
+  reg [39:0] consumer_chunk; // @[LoadEngine.cs:86]
+  reg [15:0] row_in_chunk; // @[LoadEngine.cs:87]
+  reg [15:0] chunk; // @[LoadEngine.cs:88]
+  reg [12:0] chunk_row; // @[LoadEngine.cs:89]
+  reg [15:0] entry; // @[LoadEngine.cs:90]
+  reg part; // @[LoadEngine.cs:91]
+  reg [3:0] byte_index; // @[LoadEngine.cs:92]
+  wire done; // @[LoadEngine.cs:93]
+  reg at_chunk_end; // @[LoadEngine.cs:96]
+  reg at_last_chunk; // @[LoadEngine.cs:97]
+  wire pop; // @[LoadEngine.cs:100]
+  reg [127:0] row_part_0; // @[LoadEngine.cs:118]
+  reg [119:0] later_bytes; // @[LoadEngine.cs:202]
+  reg [15:0] entries_last; // @[LoadEngine.cs:206]
+  reg busy; // @[LoadEngine.cs:244]
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [11:0] room_is_reserved; // @[LoadEngine.cs:238]
+  wire [11:0] room_is_reserved; // @[LoadEngine.cs:243]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire Control_Instruction_eq; // @[LoadEngine.cs:124]
-  wire [255:0] beats_Out_Payload_cat; // @[LoadEngine.cs:122]
-  wire beats_Out_Valid_and; // @[LoadEngine.cs:171]
-  wire [15:0] Control_Instruction_add; // @[LoadEngine.cs:173]
-  wire Control_Instruction_and; // @[LoadEngine.cs:192]
+  wire Control_Instruction_eq; // @[LoadEngine.cs:129]
+  wire [255:0] beats_Out_Payload_cat; // @[LoadEngine.cs:127]
+  wire beats_Out_Valid_and; // @[LoadEngine.cs:176]
+  wire [15:0] Control_Instruction_add; // @[LoadEngine.cs:178]
+  wire Control_Instruction_and; // @[LoadEngine.cs:197]
   wire [31:0] Control_Instruction_mul; // @[LoadEngine.cs:61]
   wire [30:0] Control_Instruction_shiftleft; // @[LoadEngine.cs:73]
   wire [31:0] Control_Instruction_mux; // @[LoadEngine.cs:73]
   wire [47:0] Control_Instruction_mul_1; // @[LoadEngine.cs:73]
-  wire beats_Out_Valid_and_1; // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
-  wire [3:0] offset_add; // @[LoadEngine.cs:140, LoadEngine.cs:151, LoadEngine.cs:221]
-  wire [15:0] row_in_chunk_add; // @[LoadEngine.cs:143, LoadEngine.cs:155, LoadEngine.cs:223]
-  wire Control_Instruction_and_1; // @[LoadEngine.cs:204, LoadEngine.cs:206, LoadEngine.cs:230]
-  wire beats_Out_Valid_and_2; // @[LoadEngine.cs:96, LoadEngine.cs:161, LoadEngine.cs:212]
-  wire at_chunk_end_and; // @[LoadEngine.cs:96, LoadEngine.cs:161, LoadEngine.cs:212]
-  wire beats_Out_Valid_mux; // @[LoadEngine.cs:96, LoadEngine.cs:161, LoadEngine.cs:212]
-  wire entry_eq; // @[LoadEngine.cs:96, LoadEngine.cs:161, LoadEngine.cs:212]
-  wire [15:0] chunk_add; // @[LoadEngine.cs:147, LoadEngine.cs:226]
-  wire beats_Out_Valid_and_3; // @[LoadEngine.cs:97, LoadEngine.cs:127, LoadEngine.cs:133, LoadEngine.cs:207]
-  wire beats_Out_Valid_mux_1; // @[LoadEngine.cs:97, LoadEngine.cs:127, LoadEngine.cs:133, LoadEngine.cs:207]
-  wire [19:0] Control_Instruction_cat; // @[LoadEngine.cs:201]
+  wire beats_Out_Valid_and_1; // @[LoadEngine.cs:165, LoadEngine.cs:216, LoadEngine.cs:225, LoadEngine.cs:239]
+  wire [3:0] offset_add; // @[LoadEngine.cs:145, LoadEngine.cs:156, LoadEngine.cs:226]
+  wire [15:0] row_in_chunk_add; // @[LoadEngine.cs:148, LoadEngine.cs:160, LoadEngine.cs:228]
+  wire Control_Instruction_and_1; // @[LoadEngine.cs:209, LoadEngine.cs:211, LoadEngine.cs:235]
+  wire beats_Out_Valid_and_2; // @[LoadEngine.cs:101, LoadEngine.cs:166, LoadEngine.cs:217]
+  wire at_chunk_end_and; // @[LoadEngine.cs:101, LoadEngine.cs:166, LoadEngine.cs:217]
+  wire beats_Out_Valid_mux; // @[LoadEngine.cs:101, LoadEngine.cs:166, LoadEngine.cs:217]
+  wire entry_eq; // @[LoadEngine.cs:101, LoadEngine.cs:166, LoadEngine.cs:217]
+  wire [15:0] chunk_add; // @[LoadEngine.cs:152, LoadEngine.cs:231]
+  wire beats_Out_Valid_and_3; // @[LoadEngine.cs:102, LoadEngine.cs:132, LoadEngine.cs:138, LoadEngine.cs:212]
+  wire beats_Out_Valid_mux_1; // @[LoadEngine.cs:102, LoadEngine.cs:132, LoadEngine.cs:138, LoadEngine.cs:212]
+  wire [19:0] Control_Instruction_cat; // @[LoadEngine.cs:206]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign Control_Instruction_eq = Control_Instruction[4:0] == 5'd3; // @[LoadEngine.cs:124]
-  assign beats_Out_Payload_cat = {beats_Out_Payload, row_part_0}; // @[LoadEngine.cs:122]
-  assign beats_Out_Valid_and = (beats_Out_Valid & consuming) & Control_Instruction_eq; // @[LoadEngine.cs:171]
-  assign Control_Instruction_add = Control_Instruction[94:79] + entry; // @[LoadEngine.cs:173]
-  assign Control_Instruction_and = Control_Instruction_eq & (Control_Instruction[78:76] == 3'd1); // @[LoadEngine.cs:192]
+  assign Control_Instruction_eq = Control_Instruction[4:0] == 5'd3; // @[LoadEngine.cs:129]
+  assign beats_Out_Payload_cat = {beats_Out_Payload, row_part_0}; // @[LoadEngine.cs:127]
+  assign beats_Out_Valid_and = (beats_Out_Valid & consuming) & Control_Instruction_eq; // @[LoadEngine.cs:176]
+  assign Control_Instruction_add = Control_Instruction[94:79] + entry; // @[LoadEngine.cs:178]
+  assign Control_Instruction_and = Control_Instruction_eq & (Control_Instruction[78:76] == 3'd1); // @[LoadEngine.cs:197]
   assign Control_Instruction_mul = $unsigned(Control_Instruction[110:95]) * 16'd32; // @[LoadEngine.cs:61]
   assign Control_Instruction_shiftleft = {15'd0, Control_Instruction[110:95]} << (Control_Instruction_and ? 4'd8 : 4'd4); // @[LoadEngine.cs:73]
   assign Control_Instruction_mux = Control_Instruction_eq ? {1'd0, Control_Instruction_shiftleft} : Control_Instruction_mul; // @[LoadEngine.cs:73]
   assign Control_Instruction_mul_1 = $unsigned(Control_Instruction_mux) * $unsigned(Control_Instruction[126:111]); // @[LoadEngine.cs:73]
-  assign beats_Out_Valid_and_1 = ((beats_Out_Valid & consuming) & (~Control_Instruction_eq)) & (part == 1'b1); // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
-  assign offset_add = offset + 4'd0; // @[LoadEngine.cs:140, LoadEngine.cs:151, LoadEngine.cs:221]
-  assign row_in_chunk_add = row_in_chunk + 16'd1; // @[LoadEngine.cs:143, LoadEngine.cs:155, LoadEngine.cs:223]
-  assign Control_Instruction_and_1 = Control_Instruction_and & (byte_index != 4'd15); // @[LoadEngine.cs:204, LoadEngine.cs:206, LoadEngine.cs:230]
-  assign beats_Out_Valid_and_2 = beats_Out_Valid_and_1 & Write_Granted; // @[LoadEngine.cs:96, LoadEngine.cs:161, LoadEngine.cs:212]
-  assign at_chunk_end_and = at_chunk_end & at_last_chunk; // @[LoadEngine.cs:96, LoadEngine.cs:161, LoadEngine.cs:212]
-  assign beats_Out_Valid_mux = beats_Out_Valid_and_2 ? (at_chunk_end_and ? 1'b1 : 1'b0) : 1'b0; // @[LoadEngine.cs:96, LoadEngine.cs:161, LoadEngine.cs:212]
-  assign entry_eq = entry == entries_last; // @[LoadEngine.cs:96, LoadEngine.cs:161, LoadEngine.cs:212]
-  assign chunk_add = chunk + 16'd1; // @[LoadEngine.cs:147, LoadEngine.cs:226]
-  assign beats_Out_Valid_and_3 = ((beats_Out_Valid & consuming) & (~Control_Instruction_eq)) & (part != 1'b1); // @[LoadEngine.cs:97, LoadEngine.cs:127, LoadEngine.cs:133, LoadEngine.cs:207]
-  assign beats_Out_Valid_mux_1 = beats_Out_Valid_and_2 ? 1'b1 : (beats_Out_Valid_and_3 ? 1'b1 : 1'b0); // @[LoadEngine.cs:97, LoadEngine.cs:127, LoadEngine.cs:133, LoadEngine.cs:207]
-  assign Control_Instruction_cat = {Control_Instruction[110:95], 4'd0}; // @[LoadEngine.cs:201]
-  assign Control_Busy = busy; // @[LoadEngine.cs:241]
-  assign Control_Done = done; // @[LoadEngine.cs:242]
-  assign Control_Stalled = 1'b0; // @[LoadEngine.cs:243]
-  assign Read_Valid = bursts_Valid; // @[DmaBursts.cs:206]
-  assign Read_Address = bursts_BurstAddress; // @[DmaBursts.cs:207]
-  assign Read_Beats = bursts_BurstBeats; // @[DmaBursts.cs:208]
-  assign Write_Valid = ((beats_Out_Valid & consuming) & (~Control_Instruction_eq)) & (part == 1'b1); // @[LoadEngine.cs:124]
-  assign Write_Group = Control_Instruction[77:76]; // @[LoadEngine.cs:98]
-  assign Write_Address = chunk_row + row_in_chunk[12:0]; // @[LoadEngine.cs:99]
-  assign Write_Data[7:0] = beats_Out_Payload_cat[7:0]; // @[LoadEngine.cs:122]
-  assign Write_Data[15:8] = beats_Out_Payload_cat[15:8]; // @[LoadEngine.cs:122]
-  assign Write_Data[23:16] = beats_Out_Payload_cat[23:16]; // @[LoadEngine.cs:122]
-  assign Write_Data[31:24] = beats_Out_Payload_cat[31:24]; // @[LoadEngine.cs:122]
-  assign Write_Data[39:32] = beats_Out_Payload_cat[39:32]; // @[LoadEngine.cs:122]
-  assign Write_Data[47:40] = beats_Out_Payload_cat[47:40]; // @[LoadEngine.cs:122]
-  assign Write_Data[55:48] = beats_Out_Payload_cat[55:48]; // @[LoadEngine.cs:122]
-  assign Write_Data[63:56] = beats_Out_Payload_cat[63:56]; // @[LoadEngine.cs:122]
-  assign Write_Data[71:64] = beats_Out_Payload_cat[71:64]; // @[LoadEngine.cs:122]
-  assign Write_Data[79:72] = beats_Out_Payload_cat[79:72]; // @[LoadEngine.cs:122]
-  assign Write_Data[87:80] = beats_Out_Payload_cat[87:80]; // @[LoadEngine.cs:122]
-  assign Write_Data[95:88] = beats_Out_Payload_cat[95:88]; // @[LoadEngine.cs:122]
-  assign Write_Data[103:96] = beats_Out_Payload_cat[103:96]; // @[LoadEngine.cs:122]
-  assign Write_Data[111:104] = beats_Out_Payload_cat[111:104]; // @[LoadEngine.cs:122]
-  assign Write_Data[119:112] = beats_Out_Payload_cat[119:112]; // @[LoadEngine.cs:122]
-  assign Write_Data[127:120] = beats_Out_Payload_cat[127:120]; // @[LoadEngine.cs:122]
-  assign Write_Data[135:128] = beats_Out_Payload_cat[135:128]; // @[LoadEngine.cs:122]
-  assign Write_Data[143:136] = beats_Out_Payload_cat[143:136]; // @[LoadEngine.cs:122]
-  assign Write_Data[151:144] = beats_Out_Payload_cat[151:144]; // @[LoadEngine.cs:122]
-  assign Write_Data[159:152] = beats_Out_Payload_cat[159:152]; // @[LoadEngine.cs:122]
-  assign Write_Data[167:160] = beats_Out_Payload_cat[167:160]; // @[LoadEngine.cs:122]
-  assign Write_Data[175:168] = beats_Out_Payload_cat[175:168]; // @[LoadEngine.cs:122]
-  assign Write_Data[183:176] = beats_Out_Payload_cat[183:176]; // @[LoadEngine.cs:122]
-  assign Write_Data[191:184] = beats_Out_Payload_cat[191:184]; // @[LoadEngine.cs:122]
-  assign Write_Data[199:192] = beats_Out_Payload_cat[199:192]; // @[LoadEngine.cs:122]
-  assign Write_Data[207:200] = beats_Out_Payload_cat[207:200]; // @[LoadEngine.cs:122]
-  assign Write_Data[215:208] = beats_Out_Payload_cat[215:208]; // @[LoadEngine.cs:122]
-  assign Write_Data[223:216] = beats_Out_Payload_cat[223:216]; // @[LoadEngine.cs:122]
-  assign Write_Data[231:224] = beats_Out_Payload_cat[231:224]; // @[LoadEngine.cs:122]
-  assign Write_Data[239:232] = beats_Out_Payload_cat[239:232]; // @[LoadEngine.cs:122]
-  assign Write_Data[247:240] = beats_Out_Payload_cat[247:240]; // @[LoadEngine.cs:122]
-  assign Write_Data[255:248] = beats_Out_Payload_cat[255:248]; // @[LoadEngine.cs:122]
-  assign Requantizer_Write = beats_Out_Valid_and & (Control_Instruction[78:76] == 3'd0); // @[LoadEngine.cs:171]
-  assign Requantizer_Lane = Control_Instruction[83:79] + entry[4:0]; // @[LoadEngine.cs:172]
-  assign Requantizer_StepGroup = Control_StepGroup[2:0]; // @[LoadEngine.cs:174]
-  assign Requantizer_ChannelBlock = Control_Instruction_add[8:5]; // @[LoadEngine.cs:173]
-  assign Requantizer_Bias = beats_Out_Payload[31:0]; // @[LoadEngine.cs:175]
-  assign Requantizer_Multiplier = beats_Out_Payload[47:32]; // @[LoadEngine.cs:176]
-  assign Requantizer_Shift = beats_Out_Payload[53:48]; // @[LoadEngine.cs:177]
-  assign Tables_Activation = beats_Out_Valid_and & Control_Instruction_and; // @[LoadEngine.cs:192]
-  assign Tables_ActivationSlot = Control_Instruction[79] + entry[4]; // @[LoadEngine.cs:193]
-  assign Tables_ActivationIndex = {entry[3:0], byte_index}; // @[LoadEngine.cs:194]
-  assign Tables_ActivationValue = (byte_index == 4'd0) ? beats_Out_Payload[7:0] : later_bytes[7:0]; // @[LoadEngine.cs:200]
-  assign Tables_Channel = beats_Out_Valid_and & (Control_Instruction[78:76] == 3'd2); // @[LoadEngine.cs:183]
-  assign Tables_ChannelNumber = Control_Instruction[87:79] + entry[8:0]; // @[LoadEngine.cs:184]
-  assign Tables_ChannelGain = beats_Out_Payload[15:0]; // @[LoadEngine.cs:185]
-  assign Tables_ChannelOffset = beats_Out_Payload[63:22]; // @[LoadEngine.cs:186]
-  assign Tables_ChannelShift = beats_Out_Payload[21:16]; // @[LoadEngine.cs:187]
-  assign Tables_ChannelExponent = beats_Out_Payload[66:64]; // @[LoadEngine.cs:188]
-  assign Tables_Parameter = beats_Out_Valid_and & (Control_Instruction[78:76] == 3'd3); // @[LoadEngine.cs:189]
-  assign Tables_ParameterSlot = Control_Instruction[82:79] + entry[3:0]; // @[LoadEngine.cs:190]
-  assign Tables_ParameterWord = beats_Out_Payload; // @[LoadEngine.cs:191]
-  assign PadWrite = beats_Out_Valid_and & (Control_Instruction[78:76] == 3'd4); // @[LoadEngine.cs:178]
-  assign PadValue = beats_Out_Payload[7:0]; // @[LoadEngine.cs:179]
-  assign ExponentWrite = beats_Out_Valid_and & (Control_Instruction[78:76] == 3'd5); // @[LoadEngine.cs:180]
-  assign ExponentA = beats_Out_Payload[2:0]; // @[LoadEngine.cs:181]
-  assign ExponentB = beats_Out_Payload[5:3]; // @[LoadEngine.cs:182]
-  assign Waiting = ((busy & (setup == 2'd0)) & (~beats_Out_Valid)) & (~Read_DataValid); // @[LoadEngine.cs:245]
+  assign beats_Out_Valid_and_1 = ((beats_Out_Valid & consuming) & (~Control_Instruction_eq)) & (part == 1'b1); // @[LoadEngine.cs:165, LoadEngine.cs:216, LoadEngine.cs:225, LoadEngine.cs:239]
+  assign offset_add = offset + 4'd0; // @[LoadEngine.cs:145, LoadEngine.cs:156, LoadEngine.cs:226]
+  assign row_in_chunk_add = row_in_chunk + 16'd1; // @[LoadEngine.cs:148, LoadEngine.cs:160, LoadEngine.cs:228]
+  assign Control_Instruction_and_1 = Control_Instruction_and & (byte_index != 4'd15); // @[LoadEngine.cs:209, LoadEngine.cs:211, LoadEngine.cs:235]
+  assign beats_Out_Valid_and_2 = beats_Out_Valid_and_1 & Write_Granted; // @[LoadEngine.cs:101, LoadEngine.cs:166, LoadEngine.cs:217]
+  assign at_chunk_end_and = at_chunk_end & at_last_chunk; // @[LoadEngine.cs:101, LoadEngine.cs:166, LoadEngine.cs:217]
+  assign beats_Out_Valid_mux = beats_Out_Valid_and_2 ? (at_chunk_end_and ? 1'b1 : 1'b0) : 1'b0; // @[LoadEngine.cs:101, LoadEngine.cs:166, LoadEngine.cs:217]
+  assign entry_eq = entry == entries_last; // @[LoadEngine.cs:101, LoadEngine.cs:166, LoadEngine.cs:217]
+  assign chunk_add = chunk + 16'd1; // @[LoadEngine.cs:152, LoadEngine.cs:231]
+  assign beats_Out_Valid_and_3 = ((beats_Out_Valid & consuming) & (~Control_Instruction_eq)) & (part != 1'b1); // @[LoadEngine.cs:102, LoadEngine.cs:132, LoadEngine.cs:138, LoadEngine.cs:212]
+  assign beats_Out_Valid_mux_1 = beats_Out_Valid_and_2 ? 1'b1 : (beats_Out_Valid_and_3 ? 1'b1 : 1'b0); // @[LoadEngine.cs:102, LoadEngine.cs:132, LoadEngine.cs:138, LoadEngine.cs:212]
+  assign Control_Instruction_cat = {Control_Instruction[110:95], 4'd0}; // @[LoadEngine.cs:206]
+  assign Control_Busy = busy; // @[LoadEngine.cs:246]
+  assign Control_Done = done; // @[LoadEngine.cs:247]
+  assign Control_Stalled = 1'b0; // @[LoadEngine.cs:248]
+  assign Read_Valid = bursts_Valid; // @[DmaBursts.cs:236]
+  assign Read_Address = bursts_BurstAddress; // @[DmaBursts.cs:237]
+  assign Read_Beats = bursts_BurstBeats; // @[DmaBursts.cs:238]
+  assign Write_Valid = ((beats_Out_Valid & consuming) & (~Control_Instruction_eq)) & (part == 1'b1); // @[LoadEngine.cs:129]
+  assign Write_Group = Control_Instruction[77:76]; // @[LoadEngine.cs:103]
+  assign Write_Address = chunk_row + row_in_chunk[12:0]; // @[LoadEngine.cs:104]
+  assign Write_Data[7:0] = beats_Out_Payload_cat[7:0]; // @[LoadEngine.cs:127]
+  assign Write_Data[15:8] = beats_Out_Payload_cat[15:8]; // @[LoadEngine.cs:127]
+  assign Write_Data[23:16] = beats_Out_Payload_cat[23:16]; // @[LoadEngine.cs:127]
+  assign Write_Data[31:24] = beats_Out_Payload_cat[31:24]; // @[LoadEngine.cs:127]
+  assign Write_Data[39:32] = beats_Out_Payload_cat[39:32]; // @[LoadEngine.cs:127]
+  assign Write_Data[47:40] = beats_Out_Payload_cat[47:40]; // @[LoadEngine.cs:127]
+  assign Write_Data[55:48] = beats_Out_Payload_cat[55:48]; // @[LoadEngine.cs:127]
+  assign Write_Data[63:56] = beats_Out_Payload_cat[63:56]; // @[LoadEngine.cs:127]
+  assign Write_Data[71:64] = beats_Out_Payload_cat[71:64]; // @[LoadEngine.cs:127]
+  assign Write_Data[79:72] = beats_Out_Payload_cat[79:72]; // @[LoadEngine.cs:127]
+  assign Write_Data[87:80] = beats_Out_Payload_cat[87:80]; // @[LoadEngine.cs:127]
+  assign Write_Data[95:88] = beats_Out_Payload_cat[95:88]; // @[LoadEngine.cs:127]
+  assign Write_Data[103:96] = beats_Out_Payload_cat[103:96]; // @[LoadEngine.cs:127]
+  assign Write_Data[111:104] = beats_Out_Payload_cat[111:104]; // @[LoadEngine.cs:127]
+  assign Write_Data[119:112] = beats_Out_Payload_cat[119:112]; // @[LoadEngine.cs:127]
+  assign Write_Data[127:120] = beats_Out_Payload_cat[127:120]; // @[LoadEngine.cs:127]
+  assign Write_Data[135:128] = beats_Out_Payload_cat[135:128]; // @[LoadEngine.cs:127]
+  assign Write_Data[143:136] = beats_Out_Payload_cat[143:136]; // @[LoadEngine.cs:127]
+  assign Write_Data[151:144] = beats_Out_Payload_cat[151:144]; // @[LoadEngine.cs:127]
+  assign Write_Data[159:152] = beats_Out_Payload_cat[159:152]; // @[LoadEngine.cs:127]
+  assign Write_Data[167:160] = beats_Out_Payload_cat[167:160]; // @[LoadEngine.cs:127]
+  assign Write_Data[175:168] = beats_Out_Payload_cat[175:168]; // @[LoadEngine.cs:127]
+  assign Write_Data[183:176] = beats_Out_Payload_cat[183:176]; // @[LoadEngine.cs:127]
+  assign Write_Data[191:184] = beats_Out_Payload_cat[191:184]; // @[LoadEngine.cs:127]
+  assign Write_Data[199:192] = beats_Out_Payload_cat[199:192]; // @[LoadEngine.cs:127]
+  assign Write_Data[207:200] = beats_Out_Payload_cat[207:200]; // @[LoadEngine.cs:127]
+  assign Write_Data[215:208] = beats_Out_Payload_cat[215:208]; // @[LoadEngine.cs:127]
+  assign Write_Data[223:216] = beats_Out_Payload_cat[223:216]; // @[LoadEngine.cs:127]
+  assign Write_Data[231:224] = beats_Out_Payload_cat[231:224]; // @[LoadEngine.cs:127]
+  assign Write_Data[239:232] = beats_Out_Payload_cat[239:232]; // @[LoadEngine.cs:127]
+  assign Write_Data[247:240] = beats_Out_Payload_cat[247:240]; // @[LoadEngine.cs:127]
+  assign Write_Data[255:248] = beats_Out_Payload_cat[255:248]; // @[LoadEngine.cs:127]
+  assign Requantizer_Write = beats_Out_Valid_and & (Control_Instruction[78:76] == 3'd0); // @[LoadEngine.cs:176]
+  assign Requantizer_Lane = Control_Instruction[83:79] + entry[4:0]; // @[LoadEngine.cs:177]
+  assign Requantizer_StepGroup = Control_StepGroup[2:0]; // @[LoadEngine.cs:179]
+  assign Requantizer_ChannelBlock = Control_Instruction_add[8:5]; // @[LoadEngine.cs:178]
+  assign Requantizer_Bias = beats_Out_Payload[31:0]; // @[LoadEngine.cs:180]
+  assign Requantizer_Multiplier = beats_Out_Payload[47:32]; // @[LoadEngine.cs:181]
+  assign Requantizer_Shift = beats_Out_Payload[53:48]; // @[LoadEngine.cs:182]
+  assign Tables_Activation = beats_Out_Valid_and & Control_Instruction_and; // @[LoadEngine.cs:197]
+  assign Tables_ActivationSlot = Control_Instruction[79] + entry[4]; // @[LoadEngine.cs:198]
+  assign Tables_ActivationIndex = {entry[3:0], byte_index}; // @[LoadEngine.cs:199]
+  assign Tables_ActivationValue = (byte_index == 4'd0) ? beats_Out_Payload[7:0] : later_bytes[7:0]; // @[LoadEngine.cs:205]
+  assign Tables_Channel = beats_Out_Valid_and & (Control_Instruction[78:76] == 3'd2); // @[LoadEngine.cs:188]
+  assign Tables_ChannelNumber = Control_Instruction[87:79] + entry[8:0]; // @[LoadEngine.cs:189]
+  assign Tables_ChannelGain = beats_Out_Payload[15:0]; // @[LoadEngine.cs:190]
+  assign Tables_ChannelOffset = beats_Out_Payload[63:22]; // @[LoadEngine.cs:191]
+  assign Tables_ChannelShift = beats_Out_Payload[21:16]; // @[LoadEngine.cs:192]
+  assign Tables_ChannelExponent = beats_Out_Payload[66:64]; // @[LoadEngine.cs:193]
+  assign Tables_Parameter = beats_Out_Valid_and & (Control_Instruction[78:76] == 3'd3); // @[LoadEngine.cs:194]
+  assign Tables_ParameterSlot = Control_Instruction[82:79] + entry[3:0]; // @[LoadEngine.cs:195]
+  assign Tables_ParameterWord = beats_Out_Payload; // @[LoadEngine.cs:196]
+  assign PadWrite = beats_Out_Valid_and & (Control_Instruction[78:76] == 3'd4); // @[LoadEngine.cs:183]
+  assign PadValue = beats_Out_Payload[7:0]; // @[LoadEngine.cs:184]
+  assign ExponentWrite = beats_Out_Valid_and & (Control_Instruction[78:76] == 3'd5); // @[LoadEngine.cs:185]
+  assign ExponentA = beats_Out_Payload[2:0]; // @[LoadEngine.cs:186]
+  assign ExponentB = beats_Out_Payload[5:3]; // @[LoadEngine.cs:187]
+  assign WindowViolation = bursts_Violation; // @[LoadEngine.cs:81]
+  assign Waiting = ((busy & (setup == 2'd0)) & (~beats_Out_Valid)) & (~Read_DataValid); // @[LoadEngine.cs:250]
   assign dma_address_Instruction = Control_Instruction; // @[LoadEngine.cs:48]
   assign dma_address_Bases = Bases; // @[LoadEngine.cs:49]
   assign dma_address_Step = Step; // @[LoadEngine.cs:50]
   assign dma_address_StepGroup = Control_StepGroup; // @[LoadEngine.cs:51]
-  assign beats_In_Payload = Read_Data; // @[DmaBursts.cs:211]
-  assign beats_In_Valid = Read_DataValid; // @[DmaBursts.cs:210]
-  assign beats_Out_Ready = pop; // @[LoadEngine.cs:216]
+  assign beats_In_Payload = Read_Data; // @[DmaBursts.cs:241]
+  assign beats_In_Valid = Read_DataValid; // @[DmaBursts.cs:240]
+  assign beats_Out_Ready = pop; // @[LoadEngine.cs:221]
   assign beats_Clear = Control_Abort; // @[LoadEngine.cs:55]
   assign bursts_Start = setup == 2'd1; // @[LoadEngine.cs:70]
   assign bursts_Abort = Control_Abort; // @[LoadEngine.cs:71]
@@ -237,14 +274,31 @@ module LoadEngine (
   assign bursts_RunBytes = run_bytes; // @[LoadEngine.cs:73]
   assign bursts_Runs = runs; // @[LoadEngine.cs:74]
   assign bursts_Stride = stride; // @[LoadEngine.cs:75]
-  assign bursts_Freed = beats_Out_Valid & beats_Out_Ready; // @[DmaBursts.cs:204]
-  assign bursts_Arrived = Read_DataValid; // @[DmaBursts.cs:205]
-  assign bursts_Taken = Read_Valid & Read_Ready; // @[DmaBursts.cs:209]
-  assign done = beats_Out_Valid_and ? (Control_Instruction_and_1 ? beats_Out_Valid_mux : (entry_eq ? 1'b1 : beats_Out_Valid_mux)) : beats_Out_Valid_mux; // @[LoadEngine.cs:96, LoadEngine.cs:161, LoadEngine.cs:212]
-  assign pop = beats_Out_Valid_and ? (Control_Instruction_and_1 ? beats_Out_Valid_mux_1 : 1'b1) : beats_Out_Valid_mux_1; // @[LoadEngine.cs:97, LoadEngine.cs:127, LoadEngine.cs:133, LoadEngine.cs:207]
-  assign room_is_reserved = {beats_In_Ready, beats_Count, bursts_Active}; // @[LoadEngine.cs:238]
+  assign bursts_Freed = beats_Out_Valid & beats_Out_Ready; // @[DmaBursts.cs:234]
+  assign bursts_Arrived = Read_DataValid; // @[DmaBursts.cs:235]
+  assign bursts_Taken = Read_Valid & Read_Ready; // @[DmaBursts.cs:239]
+  assign bursts_Windows_0_First = Windows_0_First; // @[DmaBursts.cs:224]
+  assign bursts_Windows_0_End = Windows_0_End; // @[DmaBursts.cs:224]
+  assign bursts_Windows_0_Read = Windows_0_Read; // @[DmaBursts.cs:224]
+  assign bursts_Windows_0_Write = Windows_0_Write; // @[DmaBursts.cs:224]
+  assign bursts_Windows_1_First = Windows_1_First; // @[DmaBursts.cs:224]
+  assign bursts_Windows_1_End = Windows_1_End; // @[DmaBursts.cs:224]
+  assign bursts_Windows_1_Read = Windows_1_Read; // @[DmaBursts.cs:224]
+  assign bursts_Windows_1_Write = Windows_1_Write; // @[DmaBursts.cs:224]
+  assign bursts_Windows_2_First = Windows_2_First; // @[DmaBursts.cs:224]
+  assign bursts_Windows_2_End = Windows_2_End; // @[DmaBursts.cs:224]
+  assign bursts_Windows_2_Read = Windows_2_Read; // @[DmaBursts.cs:224]
+  assign bursts_Windows_2_Write = Windows_2_Write; // @[DmaBursts.cs:224]
+  assign bursts_Windows_3_First = Windows_3_First; // @[DmaBursts.cs:224]
+  assign bursts_Windows_3_End = Windows_3_End; // @[DmaBursts.cs:224]
+  assign bursts_Windows_3_Read = Windows_3_Read; // @[DmaBursts.cs:224]
+  assign bursts_Windows_3_Write = Windows_3_Write; // @[DmaBursts.cs:224]
+  assign bursts_WindowsChecked = WindowsChecked; // @[DmaBursts.cs:225]
+  assign done = beats_Out_Valid_and ? (Control_Instruction_and_1 ? beats_Out_Valid_mux : (entry_eq ? 1'b1 : beats_Out_Valid_mux)) : beats_Out_Valid_mux; // @[LoadEngine.cs:101, LoadEngine.cs:166, LoadEngine.cs:217]
+  assign pop = beats_Out_Valid_and ? (Control_Instruction_and_1 ? beats_Out_Valid_mux_1 : 1'b1) : beats_Out_Valid_mux_1; // @[LoadEngine.cs:102, LoadEngine.cs:132, LoadEngine.cs:138, LoadEngine.cs:212]
+  assign room_is_reserved = {beats_In_Ready, beats_Count, bursts_Active}; // @[LoadEngine.cs:243]
 
-  always @(posedge clk) begin // @[LoadEngine.cs:57, LoadEngine.cs:235]
+  always @(posedge clk) begin // @[LoadEngine.cs:57, LoadEngine.cs:240]
     if (rst)
       setup <= 2'd0;
     else
@@ -288,7 +342,7 @@ module LoadEngine (
     stride <= Control_Instruction[158:127];
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:160, LoadEngine.cs:211, LoadEngine.cs:220, LoadEngine.cs:234]
+  always @(posedge clk) begin // @[LoadEngine.cs:165, LoadEngine.cs:216, LoadEngine.cs:225, LoadEngine.cs:239]
     if (rst)
       consuming <= 1'b0;
     else
@@ -313,14 +367,14 @@ module LoadEngine (
           consuming <= 1'b0;
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:140, LoadEngine.cs:151, LoadEngine.cs:221]
+  always @(posedge clk) begin // @[LoadEngine.cs:145, LoadEngine.cs:156, LoadEngine.cs:226]
     if (setup == 2'd1)
       offset <= dma_address_Address[3:0];
     else if (beats_Out_Valid_and_1 & Write_Granted)
       offset <= at_chunk_end ? ((~contiguous) ? (consumer_chunk[3:0] + Control_Instruction[130:127]) : offset_add) : offset_add;
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:150, LoadEngine.cs:222]
+  always @(posedge clk) begin // @[LoadEngine.cs:155, LoadEngine.cs:227]
     if (setup == 2'd1)
       consumer_chunk <= dma_address_Address;
     else if (beats_Out_Valid_and_1 & Write_Granted)
@@ -328,14 +382,14 @@ module LoadEngine (
         consumer_chunk <= consumer_chunk + {8'd0, Control_Instruction[158:127]};
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:143, LoadEngine.cs:155, LoadEngine.cs:223]
+  always @(posedge clk) begin // @[LoadEngine.cs:148, LoadEngine.cs:160, LoadEngine.cs:228]
     if (setup == 2'd1)
       row_in_chunk <= 16'd0;
     else if (beats_Out_Valid_and_1 & Write_Granted)
       row_in_chunk <= at_chunk_end ? 16'd0 : row_in_chunk_add;
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:146, LoadEngine.cs:224]
+  always @(posedge clk) begin // @[LoadEngine.cs:151, LoadEngine.cs:229]
     if (setup == 2'd1)
       chunk <= 16'd0;
     else if (beats_Out_Valid_and_1 & Write_Granted)
@@ -343,7 +397,7 @@ module LoadEngine (
         chunk <= chunk + 16'd1;
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:148, LoadEngine.cs:227]
+  always @(posedge clk) begin // @[LoadEngine.cs:153, LoadEngine.cs:232]
     if (setup == 2'd1)
       chunk_row <= Control_Instruction[91:79];
     else if (beats_Out_Valid_and_1 & Write_Granted)
@@ -351,7 +405,7 @@ module LoadEngine (
         chunk_row <= chunk_row + Control_Instruction[171:159];
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:208, LoadEngine.cs:228]
+  always @(posedge clk) begin // @[LoadEngine.cs:213, LoadEngine.cs:233]
     if (setup == 2'd1)
       entry <= 16'd0;
     else if (beats_Out_Valid_and)
@@ -359,7 +413,7 @@ module LoadEngine (
         entry <= entry + 16'd1;
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:127, LoadEngine.cs:132, LoadEngine.cs:229]
+  always @(posedge clk) begin // @[LoadEngine.cs:132, LoadEngine.cs:137, LoadEngine.cs:234]
     if (setup == 2'd1)
       part <= 1'b0;
     else if (beats_Out_Valid_and_1 & Write_Granted)
@@ -368,21 +422,21 @@ module LoadEngine (
       part <= part + 1'b1;
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:204, LoadEngine.cs:206, LoadEngine.cs:230]
+  always @(posedge clk) begin // @[LoadEngine.cs:209, LoadEngine.cs:211, LoadEngine.cs:235]
     if (setup == 2'd1)
       byte_index <= 4'd0;
     else if (beats_Out_Valid_and)
       byte_index <= Control_Instruction_and_1 ? (byte_index + 4'd1) : 4'd0;
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:144, LoadEngine.cs:156, LoadEngine.cs:225]
+  always @(posedge clk) begin // @[LoadEngine.cs:149, LoadEngine.cs:161, LoadEngine.cs:230]
     if (setup == 2'd1)
       at_chunk_end <= one_row;
     else if (beats_Out_Valid_and_2)
       at_chunk_end <= at_chunk_end ? one_row : (row_in_chunk_add == rows_last);
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:147, LoadEngine.cs:226]
+  always @(posedge clk) begin // @[LoadEngine.cs:152, LoadEngine.cs:231]
     if (setup == 2'd1)
       at_last_chunk <= one_chunk;
     else if (beats_Out_Valid_and_2)
@@ -390,21 +444,21 @@ module LoadEngine (
         at_last_chunk <= chunk_add == chunks_last;
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:117]
+  always @(posedge clk) begin // @[LoadEngine.cs:122]
     if (((beats_Out_Valid & consuming) & (~Control_Instruction_eq)) & (part == 1'b0))
       row_part_0 <= beats_Out_Payload;
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:199]
+  always @(posedge clk) begin // @[LoadEngine.cs:204]
     if (beats_Out_Valid_and & Control_Instruction_and)
       later_bytes <= (byte_index == 4'd0) ? beats_Out_Payload[127:8] : {8'd0, later_bytes[119:8]};
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:201]
+  always @(posedge clk) begin // @[LoadEngine.cs:206]
     entries_last <= (Control_Instruction_and ? Control_Instruction_cat[15:0] : Control_Instruction[110:95]) - 16'd1;
   end
 
-  always @(posedge clk) begin // @[LoadEngine.cs:240]
+  always @(posedge clk) begin // @[LoadEngine.cs:245]
     if (rst)
       busy <= 1'b0;
     else
@@ -448,7 +502,25 @@ module LoadEngine (
     .Freed(bursts_Freed),
     .Arrived(bursts_Arrived),
     .Taken(bursts_Taken),
+    .Windows_0_First(bursts_Windows_0_First),
+    .Windows_0_End(bursts_Windows_0_End),
+    .Windows_0_Read(bursts_Windows_0_Read),
+    .Windows_0_Write(bursts_Windows_0_Write),
+    .Windows_1_First(bursts_Windows_1_First),
+    .Windows_1_End(bursts_Windows_1_End),
+    .Windows_1_Read(bursts_Windows_1_Read),
+    .Windows_1_Write(bursts_Windows_1_Write),
+    .Windows_2_First(bursts_Windows_2_First),
+    .Windows_2_End(bursts_Windows_2_End),
+    .Windows_2_Read(bursts_Windows_2_Read),
+    .Windows_2_Write(bursts_Windows_2_Write),
+    .Windows_3_First(bursts_Windows_3_First),
+    .Windows_3_End(bursts_Windows_3_End),
+    .Windows_3_Read(bursts_Windows_3_Read),
+    .Windows_3_Write(bursts_Windows_3_Write),
+    .WindowsChecked(bursts_WindowsChecked),
     .Valid(bursts_Valid),
+    .Violation(bursts_Violation),
     .BurstAddress(bursts_BurstAddress),
     .BurstBeats(bursts_BurstBeats),
     .Active(bursts_Active)

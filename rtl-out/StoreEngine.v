@@ -34,10 +34,28 @@ module StoreEngine (
   output wire [12:0] Read_Address, // @[StoreEngine.cs:33]
   input wire Read_Granted, // @[StoreEngine.cs:33]
   input wire [1023:0] ReadData, // @[StoreEngine.cs:34]
-  output wire BadResponse, // @[StoreEngine.cs:86]
-  output wire [4:0] BytesWritten, // @[StoreEngine.cs:207]
-  output wire Waiting, // @[StoreEngine.cs:241]
-  output wire AxiIdle // @[StoreEngine.cs:243]
+  input wire [27:0] Windows_0_First, // @[StoreEngine.cs:50]
+  input wire [28:0] Windows_0_End, // @[StoreEngine.cs:50]
+  input wire Windows_0_Read, // @[StoreEngine.cs:50]
+  input wire Windows_0_Write, // @[StoreEngine.cs:50]
+  input wire [27:0] Windows_1_First, // @[StoreEngine.cs:50]
+  input wire [28:0] Windows_1_End, // @[StoreEngine.cs:50]
+  input wire Windows_1_Read, // @[StoreEngine.cs:50]
+  input wire Windows_1_Write, // @[StoreEngine.cs:50]
+  input wire [27:0] Windows_2_First, // @[StoreEngine.cs:50]
+  input wire [28:0] Windows_2_End, // @[StoreEngine.cs:50]
+  input wire Windows_2_Read, // @[StoreEngine.cs:50]
+  input wire Windows_2_Write, // @[StoreEngine.cs:50]
+  input wire [27:0] Windows_3_First, // @[StoreEngine.cs:50]
+  input wire [28:0] Windows_3_End, // @[StoreEngine.cs:50]
+  input wire Windows_3_Read, // @[StoreEngine.cs:50]
+  input wire Windows_3_Write, // @[StoreEngine.cs:50]
+  input wire WindowsChecked, // @[StoreEngine.cs:51]
+  output wire WindowViolation, // @[StoreEngine.cs:53]
+  output wire BadResponse, // @[StoreEngine.cs:91]
+  output wire [4:0] BytesWritten, // @[StoreEngine.cs:212]
+  output wire Waiting, // @[StoreEngine.cs:246]
+  output wire AxiIdle // @[StoreEngine.cs:248]
 );
 
   wire [255:0] dma_address_Instruction; // @[StoreEngine.cs:38]
@@ -55,152 +73,188 @@ module StoreEngine (
   wire walker_Freed; // @[StoreEngine.cs:49]
   wire walker_Arrived; // @[StoreEngine.cs:49]
   wire walker_Taken; // @[StoreEngine.cs:49]
+  wire [27:0] walker_Windows_0_First; // @[StoreEngine.cs:49]
+  wire [28:0] walker_Windows_0_End; // @[StoreEngine.cs:49]
+  wire walker_Windows_0_Read; // @[StoreEngine.cs:49]
+  wire walker_Windows_0_Write; // @[StoreEngine.cs:49]
+  wire [27:0] walker_Windows_1_First; // @[StoreEngine.cs:49]
+  wire [28:0] walker_Windows_1_End; // @[StoreEngine.cs:49]
+  wire walker_Windows_1_Read; // @[StoreEngine.cs:49]
+  wire walker_Windows_1_Write; // @[StoreEngine.cs:49]
+  wire [27:0] walker_Windows_2_First; // @[StoreEngine.cs:49]
+  wire [28:0] walker_Windows_2_End; // @[StoreEngine.cs:49]
+  wire walker_Windows_2_Read; // @[StoreEngine.cs:49]
+  wire walker_Windows_2_Write; // @[StoreEngine.cs:49]
+  wire [27:0] walker_Windows_3_First; // @[StoreEngine.cs:49]
+  wire [28:0] walker_Windows_3_End; // @[StoreEngine.cs:49]
+  wire walker_Windows_3_Read; // @[StoreEngine.cs:49]
+  wire walker_Windows_3_Write; // @[StoreEngine.cs:49]
+  wire walker_WindowsChecked; // @[StoreEngine.cs:49]
   wire walker_Valid; // @[StoreEngine.cs:49]
+  wire walker_Violation; // @[StoreEngine.cs:49]
   wire [39:0] walker_BurstAddress; // @[StoreEngine.cs:49]
   wire [8:0] walker_BurstBeats; // @[StoreEngine.cs:49]
   wire walker_Active; // @[StoreEngine.cs:49]
-  reg [47:0] run_bytes; // @[StoreEngine.cs:55]
-  reg [15:0] runs; // @[StoreEngine.cs:56]
-  reg [31:0] stride; // @[StoreEngine.cs:57]
-  wire [8:0] bursts_In_Payload; // @[StoreEngine.cs:61]
-  wire bursts_In_Valid; // @[StoreEngine.cs:61]
-  wire bursts_In_Ready; // @[StoreEngine.cs:61]
-  wire [8:0] bursts_Out_Payload; // @[StoreEngine.cs:61]
-  wire bursts_Out_Valid; // @[StoreEngine.cs:61]
-  wire bursts_Out_Ready; // @[StoreEngine.cs:61]
-  wire [3:0] bursts_Count; // @[StoreEngine.cs:61]
-  wire bursts_Clear; // @[StoreEngine.cs:61]
-  reg aw_valid; // @[StoreEngine.cs:64]
-  reg [39:0] aw_address; // @[StoreEngine.cs:65]
-  reg [8:0] aw_length; // @[StoreEngine.cs:68]
-  reg [23:0] issued; // @[StoreEngine.cs:69]
-  reg [23:0] answered; // @[StoreEngine.cs:70]
-  wire [143:0] beats_In_Payload; // @[StoreEngine.cs:90]
-  wire beats_In_Valid; // @[StoreEngine.cs:90]
-  wire beats_In_Ready; // @[StoreEngine.cs:90]
-  wire [143:0] beats_Out_Payload; // @[StoreEngine.cs:90]
-  wire beats_Out_Valid; // @[StoreEngine.cs:90]
-  wire beats_Out_Ready; // @[StoreEngine.cs:90]
-  wire [4:0] beats_Count; // @[StoreEngine.cs:90]
-  wire beats_Clear; // @[StoreEngine.cs:90]
-  reg reading; // @[StoreEngine.cs:92]
-  reg [15:0] row_in_chunk; // @[StoreEngine.cs:93]
-  reg [15:0] chunk; // @[StoreEngine.cs:94]
-  reg [12:0] chunk_row; // @[StoreEngine.cs:95]
-  reg [39:0] consumer_chunk; // @[StoreEngine.cs:96]
-  reg in_flight; // @[StoreEngine.cs:97]
-  reg [7:0] emit_left; // @[StoreEngine.cs:100]
-  reg [1:0] read_group; // @[StoreEngine.cs:124]
-  reg [7:0] held_0; // @[StoreEngine.cs:167]
-  reg [7:0] held_1; // @[StoreEngine.cs:167]
-  reg [7:0] held_2; // @[StoreEngine.cs:167]
-  reg [7:0] held_3; // @[StoreEngine.cs:167]
-  reg [7:0] held_4; // @[StoreEngine.cs:167]
-  reg [7:0] held_5; // @[StoreEngine.cs:167]
-  reg [7:0] held_6; // @[StoreEngine.cs:167]
-  reg [7:0] held_7; // @[StoreEngine.cs:167]
-  reg [7:0] held_8; // @[StoreEngine.cs:167]
-  reg [7:0] held_9; // @[StoreEngine.cs:167]
-  reg [7:0] held_10; // @[StoreEngine.cs:167]
-  reg [7:0] held_11; // @[StoreEngine.cs:167]
-  reg [7:0] held_12; // @[StoreEngine.cs:167]
-  reg [7:0] held_13; // @[StoreEngine.cs:167]
-  reg [7:0] held_14; // @[StoreEngine.cs:167]
-  reg [7:0] held_15; // @[StoreEngine.cs:167]
-  reg [7:0] held_16; // @[StoreEngine.cs:167]
-  reg [7:0] held_17; // @[StoreEngine.cs:167]
-  reg [7:0] held_18; // @[StoreEngine.cs:167]
-  reg [7:0] held_19; // @[StoreEngine.cs:167]
-  reg [7:0] held_20; // @[StoreEngine.cs:167]
-  reg [7:0] held_21; // @[StoreEngine.cs:167]
-  reg [7:0] held_22; // @[StoreEngine.cs:167]
-  reg [7:0] held_23; // @[StoreEngine.cs:167]
-  reg [7:0] held_24; // @[StoreEngine.cs:167]
-  reg [7:0] held_25; // @[StoreEngine.cs:167]
-  reg [7:0] held_26; // @[StoreEngine.cs:167]
-  reg [7:0] held_27; // @[StoreEngine.cs:167]
-  reg [7:0] held_28; // @[StoreEngine.cs:167]
-  reg [7:0] held_29; // @[StoreEngine.cs:167]
-  reg [7:0] held_30; // @[StoreEngine.cs:167]
-  reg [7:0] held_31; // @[StoreEngine.cs:167]
-  reg [7:0] part; // @[StoreEngine.cs:168]
-  reg flushing; // @[StoreEngine.cs:193]
-  reg [8:0] beat_in_burst; // @[StoreEngine.cs:195]
-  reg busy; // @[StoreEngine.cs:234]
-  reg finished_before; // @[StoreEngine.cs:236]
-  reg done; // @[StoreEngine.cs:236]
+  reg [47:0] run_bytes; // @[StoreEngine.cs:60]
+  reg [15:0] runs; // @[StoreEngine.cs:61]
+  reg [31:0] stride; // @[StoreEngine.cs:62]
+  wire [8:0] bursts_In_Payload; // @[StoreEngine.cs:66]
+  wire bursts_In_Valid; // @[StoreEngine.cs:66]
+  wire bursts_In_Ready; // @[StoreEngine.cs:66]
+  wire [8:0] bursts_Out_Payload; // @[StoreEngine.cs:66]
+  wire bursts_Out_Valid; // @[StoreEngine.cs:66]
+  wire bursts_Out_Ready; // @[StoreEngine.cs:66]
+  wire [3:0] bursts_Count; // @[StoreEngine.cs:66]
+  wire bursts_Clear; // @[StoreEngine.cs:66]
+  reg aw_valid; // @[StoreEngine.cs:69]
+  reg [39:0] aw_address; // @[StoreEngine.cs:70]
+  reg [8:0] aw_length; // @[StoreEngine.cs:73]
+  reg [23:0] issued; // @[StoreEngine.cs:74]
+  reg [23:0] answered; // @[StoreEngine.cs:75]
+  wire [143:0] beats_In_Payload; // @[StoreEngine.cs:95]
+  wire beats_In_Valid; // @[StoreEngine.cs:95]
+  wire beats_In_Ready; // @[StoreEngine.cs:95]
+  wire [143:0] beats_Out_Payload; // @[StoreEngine.cs:95]
+  wire beats_Out_Valid; // @[StoreEngine.cs:95]
+  wire beats_Out_Ready; // @[StoreEngine.cs:95]
+  wire [4:0] beats_Count; // @[StoreEngine.cs:95]
+  wire beats_Clear; // @[StoreEngine.cs:95]
+  reg reading; // @[StoreEngine.cs:97]
+  reg [15:0] row_in_chunk; // @[StoreEngine.cs:98]
+  reg [15:0] chunk; // @[StoreEngine.cs:99]
+  reg [12:0] chunk_row; // @[StoreEngine.cs:100]
+  reg [39:0] consumer_chunk; // @[StoreEngine.cs:101]
+  reg in_flight; // @[StoreEngine.cs:102]
+  reg [7:0] emit_left; // @[StoreEngine.cs:105]
+  reg [1:0] read_group; // @[StoreEngine.cs:129]
+  reg [7:0] held_0; // @[StoreEngine.cs:172]
+  reg [7:0] held_1; // @[StoreEngine.cs:172]
+  reg [7:0] held_2; // @[StoreEngine.cs:172]
+  reg [7:0] held_3; // @[StoreEngine.cs:172]
+  reg [7:0] held_4; // @[StoreEngine.cs:172]
+  reg [7:0] held_5; // @[StoreEngine.cs:172]
+  reg [7:0] held_6; // @[StoreEngine.cs:172]
+  reg [7:0] held_7; // @[StoreEngine.cs:172]
+  reg [7:0] held_8; // @[StoreEngine.cs:172]
+  reg [7:0] held_9; // @[StoreEngine.cs:172]
+  reg [7:0] held_10; // @[StoreEngine.cs:172]
+  reg [7:0] held_11; // @[StoreEngine.cs:172]
+  reg [7:0] held_12; // @[StoreEngine.cs:172]
+  reg [7:0] held_13; // @[StoreEngine.cs:172]
+  reg [7:0] held_14; // @[StoreEngine.cs:172]
+  reg [7:0] held_15; // @[StoreEngine.cs:172]
+  reg [7:0] held_16; // @[StoreEngine.cs:172]
+  reg [7:0] held_17; // @[StoreEngine.cs:172]
+  reg [7:0] held_18; // @[StoreEngine.cs:172]
+  reg [7:0] held_19; // @[StoreEngine.cs:172]
+  reg [7:0] held_20; // @[StoreEngine.cs:172]
+  reg [7:0] held_21; // @[StoreEngine.cs:172]
+  reg [7:0] held_22; // @[StoreEngine.cs:172]
+  reg [7:0] held_23; // @[StoreEngine.cs:172]
+  reg [7:0] held_24; // @[StoreEngine.cs:172]
+  reg [7:0] held_25; // @[StoreEngine.cs:172]
+  reg [7:0] held_26; // @[StoreEngine.cs:172]
+  reg [7:0] held_27; // @[StoreEngine.cs:172]
+  reg [7:0] held_28; // @[StoreEngine.cs:172]
+  reg [7:0] held_29; // @[StoreEngine.cs:172]
+  reg [7:0] held_30; // @[StoreEngine.cs:172]
+  reg [7:0] held_31; // @[StoreEngine.cs:172]
+  reg [7:0] part; // @[StoreEngine.cs:173]
+  reg flushing; // @[StoreEngine.cs:198]
+  reg [8:0] beat_in_burst; // @[StoreEngine.cs:200]
+  reg busy; // @[StoreEngine.cs:239]
+  reg finished_before; // @[StoreEngine.cs:241]
+  reg done; // @[StoreEngine.cs:241]
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [4:0] room_is_reserved; // @[StoreEngine.cs:233]
+  wire [4:0] room_is_reserved; // @[StoreEngine.cs:238]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire axi_wvalid_and; // @[StoreEngine.cs:211]
-  wire [31:0] Control_Instruction_mul; // @[StoreEngine.cs:55]
-  wire Control_Instruction_or; // @[StoreEngine.cs:55]
-  wire [47:0] Control_Instruction_mul_1; // @[StoreEngine.cs:55]
-  wire beat_in_burst_eq; // @[StoreEngine.cs:205]
-  wire reading_and; // @[StoreEngine.cs:122, StoreEngine.cs:215, StoreEngine.cs:228]
-  wire row_in_chunk_eq; // @[StoreEngine.cs:122, StoreEngine.cs:215, StoreEngine.cs:228]
-  wire busy_and; // @[StoreEngine.cs:236]
+  wire axi_wvalid_and; // @[StoreEngine.cs:216]
+  wire [31:0] Control_Instruction_mul; // @[StoreEngine.cs:60]
+  wire Control_Instruction_or; // @[StoreEngine.cs:60]
+  wire [47:0] Control_Instruction_mul_1; // @[StoreEngine.cs:60]
+  wire beat_in_burst_eq; // @[StoreEngine.cs:210]
+  wire reading_and; // @[StoreEngine.cs:127, StoreEngine.cs:220, StoreEngine.cs:233]
+  wire row_in_chunk_eq; // @[StoreEngine.cs:127, StoreEngine.cs:220, StoreEngine.cs:233]
+  wire busy_and; // @[StoreEngine.cs:241]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign axi_wvalid_and = axi_wvalid & axi_wready; // @[StoreEngine.cs:211]
-  assign Control_Instruction_mul = $unsigned(Control_Instruction[110:95]) * 16'd32; // @[StoreEngine.cs:55]
-  assign Control_Instruction_or = (Control_Instruction[158:127] == Control_Instruction_mul) | (Control_Instruction[126:111] == 16'd1); // @[StoreEngine.cs:55]
-  assign Control_Instruction_mul_1 = $unsigned(Control_Instruction_mul) * $unsigned(Control_Instruction[126:111]); // @[StoreEngine.cs:55]
-  assign beat_in_burst_eq = beat_in_burst == bursts_Out_Payload; // @[StoreEngine.cs:205]
-  assign reading_and = ((reading & (beats_Count <= $unsigned(5'd11))) & (~in_flight)) & (emit_left <= $unsigned(8'd2)); // @[StoreEngine.cs:122, StoreEngine.cs:215, StoreEngine.cs:228]
-  assign row_in_chunk_eq = row_in_chunk == (Control_Instruction[110:95] - 16'd1); // @[StoreEngine.cs:122, StoreEngine.cs:215, StoreEngine.cs:228]
-  assign busy_and = (((((((((busy & (setup == 2'd0)) & (~walker_Active)) & (~aw_valid)) & (~reading)) & (~in_flight)) & (emit_left == 8'd0)) & (~beats_Out_Valid)) & (beats_Count == 5'd0)) & (issued == answered)) & (~axi_bvalid); // @[StoreEngine.cs:236]
-  assign Control_Busy = busy; // @[StoreEngine.cs:238]
-  assign Control_Done = done; // @[StoreEngine.cs:239]
-  assign Control_Stalled = 1'b0; // @[StoreEngine.cs:240]
+  assign axi_wvalid_and = axi_wvalid & axi_wready; // @[StoreEngine.cs:216]
+  assign Control_Instruction_mul = $unsigned(Control_Instruction[110:95]) * 16'd32; // @[StoreEngine.cs:60]
+  assign Control_Instruction_or = (Control_Instruction[158:127] == Control_Instruction_mul) | (Control_Instruction[126:111] == 16'd1); // @[StoreEngine.cs:60]
+  assign Control_Instruction_mul_1 = $unsigned(Control_Instruction_mul) * $unsigned(Control_Instruction[126:111]); // @[StoreEngine.cs:60]
+  assign beat_in_burst_eq = beat_in_burst == bursts_Out_Payload; // @[StoreEngine.cs:210]
+  assign reading_and = ((reading & (beats_Count <= $unsigned(5'd11))) & (~in_flight)) & (emit_left <= $unsigned(8'd2)); // @[StoreEngine.cs:127, StoreEngine.cs:220, StoreEngine.cs:233]
+  assign row_in_chunk_eq = row_in_chunk == (Control_Instruction[110:95] - 16'd1); // @[StoreEngine.cs:127, StoreEngine.cs:220, StoreEngine.cs:233]
+  assign busy_and = (((((((((busy & (setup == 2'd0)) & (~walker_Active)) & (~aw_valid)) & (~reading)) & (~in_flight)) & (emit_left == 8'd0)) & (~beats_Out_Valid)) & (beats_Count == 5'd0)) & (issued == answered)) & (~axi_bvalid); // @[StoreEngine.cs:241]
+  assign Control_Busy = busy; // @[StoreEngine.cs:243]
+  assign Control_Done = done; // @[StoreEngine.cs:244]
+  assign Control_Stalled = 1'b0; // @[StoreEngine.cs:245]
   assign axi_awaddr = aw_address; // @[Axi.cs:50]
   assign axi_awlen = aw_length[7:0]; // @[Axi.cs:51]
   assign axi_awsize = 3'd4; // @[Axi.cs:52]
   assign axi_awburst = 2'd1; // @[Axi.cs:53]
   assign axi_awcache = 4'd3; // @[Axi.cs:54]
   assign axi_awprot = 3'd0; // @[Axi.cs:55]
-  assign axi_awvalid = aw_valid; // @[StoreEngine.cs:79]
-  assign axi_wdata = flushing ? 128'd0 : beats_Out_Payload[127:0]; // @[StoreEngine.cs:200]
-  assign axi_wstrb = flushing ? 16'd0 : beats_Out_Payload[143:128]; // @[StoreEngine.cs:201]
-  assign axi_wlast = beat_in_burst == bursts_Out_Payload; // @[StoreEngine.cs:202]
-  assign axi_wvalid = (beats_Out_Valid | flushing) & bursts_Out_Valid; // @[StoreEngine.cs:199]
-  assign axi_bready = 1'b1; // @[StoreEngine.cs:84]
-  assign Read_Valid = ((reading & (beats_Count <= $unsigned(5'd11))) & (~in_flight)) & (emit_left <= $unsigned(8'd2)); // @[StoreEngine.cs:108]
-  assign Read_Group = Control_Instruction[77:76]; // @[StoreEngine.cs:109]
-  assign Read_Address = chunk_row + row_in_chunk[12:0]; // @[StoreEngine.cs:110]
-  assign BadResponse = axi_bvalid & (axi_bresp != 2'd0); // @[StoreEngine.cs:87]
-  assign BytesWritten = (axi_wvalid_and & (~flushing)) ? ((((((((((((((((5'd0 + {4'd0, (beats_Out_Payload[128] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[129] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[130] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[131] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[132] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[133] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[134] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[135] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[136] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[137] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[138] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[139] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[140] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[141] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[142] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[143] ? 1'b1 : 1'b0)}) : 5'd0; // @[StoreEngine.cs:211]
-  assign Waiting = ((busy & (setup == 2'd0)) & (~axi_wvalid_and)) & (((walker_Active | aw_valid) | (~beats_Out_Valid)) | (issued != answered)); // @[StoreEngine.cs:242]
-  assign AxiIdle = ((~aw_valid) & (~bursts_Out_Valid)) & (issued == answered); // @[StoreEngine.cs:244]
+  assign axi_awvalid = aw_valid; // @[StoreEngine.cs:84]
+  assign axi_wdata = flushing ? 128'd0 : beats_Out_Payload[127:0]; // @[StoreEngine.cs:205]
+  assign axi_wstrb = flushing ? 16'd0 : beats_Out_Payload[143:128]; // @[StoreEngine.cs:206]
+  assign axi_wlast = beat_in_burst == bursts_Out_Payload; // @[StoreEngine.cs:207]
+  assign axi_wvalid = (beats_Out_Valid | flushing) & bursts_Out_Valid; // @[StoreEngine.cs:204]
+  assign axi_bready = 1'b1; // @[StoreEngine.cs:89]
+  assign Read_Valid = ((reading & (beats_Count <= $unsigned(5'd11))) & (~in_flight)) & (emit_left <= $unsigned(8'd2)); // @[StoreEngine.cs:113]
+  assign Read_Group = Control_Instruction[77:76]; // @[StoreEngine.cs:114]
+  assign Read_Address = chunk_row + row_in_chunk[12:0]; // @[StoreEngine.cs:115]
+  assign WindowViolation = walker_Violation; // @[StoreEngine.cs:54]
+  assign BadResponse = axi_bvalid & (axi_bresp != 2'd0); // @[StoreEngine.cs:92]
+  assign BytesWritten = (axi_wvalid_and & (~flushing)) ? ((((((((((((((((5'd0 + {4'd0, (beats_Out_Payload[128] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[129] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[130] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[131] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[132] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[133] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[134] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[135] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[136] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[137] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[138] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[139] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[140] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[141] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[142] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[143] ? 1'b1 : 1'b0)}) : 5'd0; // @[StoreEngine.cs:216]
+  assign Waiting = ((busy & (setup == 2'd0)) & (~axi_wvalid_and)) & (((walker_Active | aw_valid) | (~beats_Out_Valid)) | (issued != answered)); // @[StoreEngine.cs:247]
+  assign AxiIdle = ((~aw_valid) & (~bursts_Out_Valid)) & (issued == answered); // @[StoreEngine.cs:249]
   assign dma_address_Instruction = Control_Instruction; // @[StoreEngine.cs:39]
   assign dma_address_Bases = Bases; // @[StoreEngine.cs:40]
   assign dma_address_Step = Step; // @[StoreEngine.cs:41]
   assign dma_address_StepGroup = Control_StepGroup; // @[StoreEngine.cs:42]
-  assign walker_Start = setup == 2'd1; // @[StoreEngine.cs:52]
-  assign walker_Abort = Control_Abort; // @[StoreEngine.cs:53]
-  assign walker_Address = dma_address_Address; // @[StoreEngine.cs:54]
-  assign walker_RunBytes = run_bytes; // @[StoreEngine.cs:55]
-  assign walker_Runs = runs; // @[StoreEngine.cs:56]
-  assign walker_Stride = stride; // @[StoreEngine.cs:57]
-  assign walker_Freed = 1'b0; // @[StoreEngine.cs:58]
-  assign walker_Arrived = 1'b0; // @[StoreEngine.cs:59]
-  assign walker_Taken = (walker_Valid & ((~aw_valid) | axi_awready)) & bursts_In_Ready; // @[StoreEngine.cs:72]
-  assign bursts_In_Payload = aw_length; // @[StoreEngine.cs:82]
-  assign bursts_In_Valid = axi_awvalid & axi_awready; // @[StoreEngine.cs:81]
-  assign bursts_Out_Ready = axi_wvalid_and & beat_in_burst_eq; // @[StoreEngine.cs:205]
-  assign bursts_Clear = 1'b0; // @[StoreEngine.cs:62]
-  assign beats_In_Payload = {16'hffff, ((part == 8'd1) ? {held_31, held_30, held_29, held_28, held_27, held_26, held_25, held_24, held_23, held_22, held_21, held_20, held_19, held_18, held_17, held_16} : {held_15, held_14, held_13, held_12, held_11, held_10, held_9, held_8, held_7, held_6, held_5, held_4, held_3, held_2, held_1, held_0})}; // @[StoreEngine.cs:187]
-  assign beats_In_Valid = emit_left != 8'd0; // @[StoreEngine.cs:186]
-  assign beats_Out_Ready = axi_wvalid_and & (~flushing); // @[StoreEngine.cs:204]
-  assign beats_Clear = Control_Abort; // @[StoreEngine.cs:91]
-  assign room_is_reserved = {beats_In_Ready, bursts_Count}; // @[StoreEngine.cs:233]
+  assign walker_Start = setup == 2'd1; // @[StoreEngine.cs:57]
+  assign walker_Abort = Control_Abort; // @[StoreEngine.cs:58]
+  assign walker_Address = dma_address_Address; // @[StoreEngine.cs:59]
+  assign walker_RunBytes = run_bytes; // @[StoreEngine.cs:60]
+  assign walker_Runs = runs; // @[StoreEngine.cs:61]
+  assign walker_Stride = stride; // @[StoreEngine.cs:62]
+  assign walker_Freed = 1'b0; // @[StoreEngine.cs:63]
+  assign walker_Arrived = 1'b0; // @[StoreEngine.cs:64]
+  assign walker_Taken = (walker_Valid & ((~aw_valid) | axi_awready)) & bursts_In_Ready; // @[StoreEngine.cs:77]
+  assign walker_Windows_0_First = Windows_0_First; // @[DmaBursts.cs:224]
+  assign walker_Windows_0_End = Windows_0_End; // @[DmaBursts.cs:224]
+  assign walker_Windows_0_Read = Windows_0_Read; // @[DmaBursts.cs:224]
+  assign walker_Windows_0_Write = Windows_0_Write; // @[DmaBursts.cs:224]
+  assign walker_Windows_1_First = Windows_1_First; // @[DmaBursts.cs:224]
+  assign walker_Windows_1_End = Windows_1_End; // @[DmaBursts.cs:224]
+  assign walker_Windows_1_Read = Windows_1_Read; // @[DmaBursts.cs:224]
+  assign walker_Windows_1_Write = Windows_1_Write; // @[DmaBursts.cs:224]
+  assign walker_Windows_2_First = Windows_2_First; // @[DmaBursts.cs:224]
+  assign walker_Windows_2_End = Windows_2_End; // @[DmaBursts.cs:224]
+  assign walker_Windows_2_Read = Windows_2_Read; // @[DmaBursts.cs:224]
+  assign walker_Windows_2_Write = Windows_2_Write; // @[DmaBursts.cs:224]
+  assign walker_Windows_3_First = Windows_3_First; // @[DmaBursts.cs:224]
+  assign walker_Windows_3_End = Windows_3_End; // @[DmaBursts.cs:224]
+  assign walker_Windows_3_Read = Windows_3_Read; // @[DmaBursts.cs:224]
+  assign walker_Windows_3_Write = Windows_3_Write; // @[DmaBursts.cs:224]
+  assign walker_WindowsChecked = WindowsChecked; // @[DmaBursts.cs:225]
+  assign bursts_In_Payload = aw_length; // @[StoreEngine.cs:87]
+  assign bursts_In_Valid = axi_awvalid & axi_awready; // @[StoreEngine.cs:86]
+  assign bursts_Out_Ready = axi_wvalid_and & beat_in_burst_eq; // @[StoreEngine.cs:210]
+  assign bursts_Clear = 1'b0; // @[StoreEngine.cs:67]
+  assign beats_In_Payload = {16'hffff, ((part == 8'd1) ? {held_31, held_30, held_29, held_28, held_27, held_26, held_25, held_24, held_23, held_22, held_21, held_20, held_19, held_18, held_17, held_16} : {held_15, held_14, held_13, held_12, held_11, held_10, held_9, held_8, held_7, held_6, held_5, held_4, held_3, held_2, held_1, held_0})}; // @[StoreEngine.cs:192]
+  assign beats_In_Valid = emit_left != 8'd0; // @[StoreEngine.cs:191]
+  assign beats_Out_Ready = axi_wvalid_and & (~flushing); // @[StoreEngine.cs:209]
+  assign beats_Clear = Control_Abort; // @[StoreEngine.cs:96]
+  assign room_is_reserved = {beats_In_Ready, bursts_Count}; // @[StoreEngine.cs:238]
 
-  always @(posedge clk) begin // @[StoreEngine.cs:44, StoreEngine.cs:229]
+  always @(posedge clk) begin // @[StoreEngine.cs:44, StoreEngine.cs:234]
     if (rst)
       setup <= 2'd0;
     else
@@ -212,19 +266,19 @@ module StoreEngine (
         setup <= setup - 2'd1;
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:55]
+  always @(posedge clk) begin // @[StoreEngine.cs:60]
     run_bytes <= Control_Instruction_or ? Control_Instruction_mul_1 : {16'd0, Control_Instruction_mul};
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:56]
+  always @(posedge clk) begin // @[StoreEngine.cs:61]
     runs <= Control_Instruction_or ? 16'd1 : Control_Instruction[126:111];
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:57]
+  always @(posedge clk) begin // @[StoreEngine.cs:62]
     stride <= Control_Instruction[158:127];
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:75, StoreEngine.cs:78]
+  always @(posedge clk) begin // @[StoreEngine.cs:80, StoreEngine.cs:83]
     if (rst)
       aw_valid <= 1'b0;
     else
@@ -234,17 +288,17 @@ module StoreEngine (
         aw_valid <= 1'b0;
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:76]
+  always @(posedge clk) begin // @[StoreEngine.cs:81]
     if ((walker_Valid & ((~aw_valid) | axi_awready)) & bursts_In_Ready)
       aw_address <= walker_BurstAddress;
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:77]
+  always @(posedge clk) begin // @[StoreEngine.cs:82]
     if ((walker_Valid & ((~aw_valid) | axi_awready)) & bursts_In_Ready)
       aw_length <= walker_BurstBeats - 9'd1;
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:83, StoreEngine.cs:222]
+  always @(posedge clk) begin // @[StoreEngine.cs:88, StoreEngine.cs:227]
     if (rst)
       issued <= 24'd0;
     else
@@ -254,7 +308,7 @@ module StoreEngine (
         issued <= issued + 24'd1;
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:85, StoreEngine.cs:223]
+  always @(posedge clk) begin // @[StoreEngine.cs:90, StoreEngine.cs:228]
     if (rst)
       answered <= 24'd0;
     else
@@ -264,7 +318,7 @@ module StoreEngine (
         answered <= answered + 24'd1;
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:122, StoreEngine.cs:215, StoreEngine.cs:228]
+  always @(posedge clk) begin // @[StoreEngine.cs:127, StoreEngine.cs:220, StoreEngine.cs:233]
     if (rst)
       reading <= 1'b0;
     else
@@ -277,14 +331,14 @@ module StoreEngine (
           reading <= 1'b0;
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:117, StoreEngine.cs:121, StoreEngine.cs:216]
+  always @(posedge clk) begin // @[StoreEngine.cs:122, StoreEngine.cs:126, StoreEngine.cs:221]
     if (setup == 2'd1)
       row_in_chunk <= 16'd0;
     else if (reading_and & Read_Granted)
       row_in_chunk <= row_in_chunk_eq ? 16'd0 : (row_in_chunk + 16'd1);
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:118, StoreEngine.cs:217]
+  always @(posedge clk) begin // @[StoreEngine.cs:123, StoreEngine.cs:222]
     if (setup == 2'd1)
       chunk <= 16'd0;
     else if (reading_and & Read_Granted)
@@ -292,7 +346,7 @@ module StoreEngine (
         chunk <= chunk + 16'd1;
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:119, StoreEngine.cs:218]
+  always @(posedge clk) begin // @[StoreEngine.cs:124, StoreEngine.cs:223]
     if (setup == 2'd1)
       chunk_row <= Control_Instruction[91:79];
     else if (reading_and & Read_Granted)
@@ -300,7 +354,7 @@ module StoreEngine (
         chunk_row <= chunk_row + Control_Instruction[171:159];
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:120, StoreEngine.cs:219]
+  always @(posedge clk) begin // @[StoreEngine.cs:125, StoreEngine.cs:224]
     if (setup == 2'd1)
       consumer_chunk <= dma_address_Address;
     else if (reading_and & Read_Granted)
@@ -308,14 +362,14 @@ module StoreEngine (
         consumer_chunk <= consumer_chunk + {8'd0, Control_Instruction[158:127]};
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:112]
+  always @(posedge clk) begin // @[StoreEngine.cs:117]
     if (rst)
       in_flight <= 1'b0;
     else
       in_flight <= reading_and & Read_Granted;
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:176, StoreEngine.cs:180, StoreEngine.cs:230]
+  always @(posedge clk) begin // @[StoreEngine.cs:181, StoreEngine.cs:185, StoreEngine.cs:235]
     if (rst)
       emit_left <= 8'd0;
     else
@@ -327,178 +381,178 @@ module StoreEngine (
         emit_left <= emit_left - 8'd1;
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:124]
+  always @(posedge clk) begin // @[StoreEngine.cs:129]
     read_group <= Control_Instruction[77:76];
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:174]
+  always @(posedge clk) begin // @[StoreEngine.cs:179]
     if (in_flight)
       held_0 <= (read_group == 2'd3) ? ReadData[775:768] : ((read_group == 2'd2) ? ReadData[519:512] : ((read_group == 2'd1) ? ReadData[263:256] : ReadData[7:0]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:174]
+  always @(posedge clk) begin // @[StoreEngine.cs:179]
     if (in_flight)
       held_1 <= (read_group == 2'd3) ? ReadData[783:776] : ((read_group == 2'd2) ? ReadData[527:520] : ((read_group == 2'd1) ? ReadData[271:264] : ReadData[15:8]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:174]
+  always @(posedge clk) begin // @[StoreEngine.cs:179]
     if (in_flight)
       held_2 <= (read_group == 2'd3) ? ReadData[791:784] : ((read_group == 2'd2) ? ReadData[535:528] : ((read_group == 2'd1) ? ReadData[279:272] : ReadData[23:16]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:174]
+  always @(posedge clk) begin // @[StoreEngine.cs:179]
     if (in_flight)
       held_3 <= (read_group == 2'd3) ? ReadData[799:792] : ((read_group == 2'd2) ? ReadData[543:536] : ((read_group == 2'd1) ? ReadData[287:280] : ReadData[31:24]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:174]
+  always @(posedge clk) begin // @[StoreEngine.cs:179]
     if (in_flight)
       held_4 <= (read_group == 2'd3) ? ReadData[807:800] : ((read_group == 2'd2) ? ReadData[551:544] : ((read_group == 2'd1) ? ReadData[295:288] : ReadData[39:32]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:174]
+  always @(posedge clk) begin // @[StoreEngine.cs:179]
     if (in_flight)
       held_5 <= (read_group == 2'd3) ? ReadData[815:808] : ((read_group == 2'd2) ? ReadData[559:552] : ((read_group == 2'd1) ? ReadData[303:296] : ReadData[47:40]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:174]
+  always @(posedge clk) begin // @[StoreEngine.cs:179]
     if (in_flight)
       held_6 <= (read_group == 2'd3) ? ReadData[823:816] : ((read_group == 2'd2) ? ReadData[567:560] : ((read_group == 2'd1) ? ReadData[311:304] : ReadData[55:48]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:174]
+  always @(posedge clk) begin // @[StoreEngine.cs:179]
     if (in_flight)
       held_7 <= (read_group == 2'd3) ? ReadData[831:824] : ((read_group == 2'd2) ? ReadData[575:568] : ((read_group == 2'd1) ? ReadData[319:312] : ReadData[63:56]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:174]
+  always @(posedge clk) begin // @[StoreEngine.cs:179]
     if (in_flight)
       held_8 <= (read_group == 2'd3) ? ReadData[839:832] : ((read_group == 2'd2) ? ReadData[583:576] : ((read_group == 2'd1) ? ReadData[327:320] : ReadData[71:64]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:174]
+  always @(posedge clk) begin // @[StoreEngine.cs:179]
     if (in_flight)
       held_9 <= (read_group == 2'd3) ? ReadData[847:840] : ((read_group == 2'd2) ? ReadData[591:584] : ((read_group == 2'd1) ? ReadData[335:328] : ReadData[79:72]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:174]
+  always @(posedge clk) begin // @[StoreEngine.cs:179]
     if (in_flight)
       held_10 <= (read_group == 2'd3) ? ReadData[855:848] : ((read_group == 2'd2) ? ReadData[599:592] : ((read_group == 2'd1) ? ReadData[343:336] : ReadData[87:80]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:174]
+  always @(posedge clk) begin // @[StoreEngine.cs:179]
     if (in_flight)
       held_11 <= (read_group == 2'd3) ? ReadData[863:856] : ((read_group == 2'd2) ? ReadData[607:600] : ((read_group == 2'd1) ? ReadData[351:344] : ReadData[95:88]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:174]
+  always @(posedge clk) begin // @[StoreEngine.cs:179]
     if (in_flight)
       held_12 <= (read_group == 2'd3) ? ReadData[871:864] : ((read_group == 2'd2) ? ReadData[615:608] : ((read_group == 2'd1) ? ReadData[359:352] : ReadData[103:96]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:174]
+  always @(posedge clk) begin // @[StoreEngine.cs:179]
     if (in_flight)
       held_13 <= (read_group == 2'd3) ? ReadData[879:872] : ((read_group == 2'd2) ? ReadData[623:616] : ((read_group == 2'd1) ? ReadData[367:360] : ReadData[111:104]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:174]
+  always @(posedge clk) begin // @[StoreEngine.cs:179]
     if (in_flight)
       held_14 <= (read_group == 2'd3) ? ReadData[887:880] : ((read_group == 2'd2) ? ReadData[631:624] : ((read_group == 2'd1) ? ReadData[375:368] : ReadData[119:112]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:174]
+  always @(posedge clk) begin // @[StoreEngine.cs:179]
     if (in_flight)
       held_15 <= (read_group == 2'd3) ? ReadData[895:888] : ((read_group == 2'd2) ? ReadData[639:632] : ((read_group == 2'd1) ? ReadData[383:376] : ReadData[127:120]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:174]
+  always @(posedge clk) begin // @[StoreEngine.cs:179]
     if (in_flight)
       held_16 <= (read_group == 2'd3) ? ReadData[903:896] : ((read_group == 2'd2) ? ReadData[647:640] : ((read_group == 2'd1) ? ReadData[391:384] : ReadData[135:128]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:174]
+  always @(posedge clk) begin // @[StoreEngine.cs:179]
     if (in_flight)
       held_17 <= (read_group == 2'd3) ? ReadData[911:904] : ((read_group == 2'd2) ? ReadData[655:648] : ((read_group == 2'd1) ? ReadData[399:392] : ReadData[143:136]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:174]
+  always @(posedge clk) begin // @[StoreEngine.cs:179]
     if (in_flight)
       held_18 <= (read_group == 2'd3) ? ReadData[919:912] : ((read_group == 2'd2) ? ReadData[663:656] : ((read_group == 2'd1) ? ReadData[407:400] : ReadData[151:144]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:174]
+  always @(posedge clk) begin // @[StoreEngine.cs:179]
     if (in_flight)
       held_19 <= (read_group == 2'd3) ? ReadData[927:920] : ((read_group == 2'd2) ? ReadData[671:664] : ((read_group == 2'd1) ? ReadData[415:408] : ReadData[159:152]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:174]
+  always @(posedge clk) begin // @[StoreEngine.cs:179]
     if (in_flight)
       held_20 <= (read_group == 2'd3) ? ReadData[935:928] : ((read_group == 2'd2) ? ReadData[679:672] : ((read_group == 2'd1) ? ReadData[423:416] : ReadData[167:160]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:174]
+  always @(posedge clk) begin // @[StoreEngine.cs:179]
     if (in_flight)
       held_21 <= (read_group == 2'd3) ? ReadData[943:936] : ((read_group == 2'd2) ? ReadData[687:680] : ((read_group == 2'd1) ? ReadData[431:424] : ReadData[175:168]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:174]
+  always @(posedge clk) begin // @[StoreEngine.cs:179]
     if (in_flight)
       held_22 <= (read_group == 2'd3) ? ReadData[951:944] : ((read_group == 2'd2) ? ReadData[695:688] : ((read_group == 2'd1) ? ReadData[439:432] : ReadData[183:176]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:174]
+  always @(posedge clk) begin // @[StoreEngine.cs:179]
     if (in_flight)
       held_23 <= (read_group == 2'd3) ? ReadData[959:952] : ((read_group == 2'd2) ? ReadData[703:696] : ((read_group == 2'd1) ? ReadData[447:440] : ReadData[191:184]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:174]
+  always @(posedge clk) begin // @[StoreEngine.cs:179]
     if (in_flight)
       held_24 <= (read_group == 2'd3) ? ReadData[967:960] : ((read_group == 2'd2) ? ReadData[711:704] : ((read_group == 2'd1) ? ReadData[455:448] : ReadData[199:192]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:174]
+  always @(posedge clk) begin // @[StoreEngine.cs:179]
     if (in_flight)
       held_25 <= (read_group == 2'd3) ? ReadData[975:968] : ((read_group == 2'd2) ? ReadData[719:712] : ((read_group == 2'd1) ? ReadData[463:456] : ReadData[207:200]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:174]
+  always @(posedge clk) begin // @[StoreEngine.cs:179]
     if (in_flight)
       held_26 <= (read_group == 2'd3) ? ReadData[983:976] : ((read_group == 2'd2) ? ReadData[727:720] : ((read_group == 2'd1) ? ReadData[471:464] : ReadData[215:208]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:174]
+  always @(posedge clk) begin // @[StoreEngine.cs:179]
     if (in_flight)
       held_27 <= (read_group == 2'd3) ? ReadData[991:984] : ((read_group == 2'd2) ? ReadData[735:728] : ((read_group == 2'd1) ? ReadData[479:472] : ReadData[223:216]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:174]
+  always @(posedge clk) begin // @[StoreEngine.cs:179]
     if (in_flight)
       held_28 <= (read_group == 2'd3) ? ReadData[999:992] : ((read_group == 2'd2) ? ReadData[743:736] : ((read_group == 2'd1) ? ReadData[487:480] : ReadData[231:224]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:174]
+  always @(posedge clk) begin // @[StoreEngine.cs:179]
     if (in_flight)
       held_29 <= (read_group == 2'd3) ? ReadData[1007:1000] : ((read_group == 2'd2) ? ReadData[751:744] : ((read_group == 2'd1) ? ReadData[495:488] : ReadData[239:232]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:174]
+  always @(posedge clk) begin // @[StoreEngine.cs:179]
     if (in_flight)
       held_30 <= (read_group == 2'd3) ? ReadData[1015:1008] : ((read_group == 2'd2) ? ReadData[759:752] : ((read_group == 2'd1) ? ReadData[503:496] : ReadData[247:240]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:174]
+  always @(posedge clk) begin // @[StoreEngine.cs:179]
     if (in_flight)
       held_31 <= (read_group == 2'd3) ? ReadData[1023:1016] : ((read_group == 2'd2) ? ReadData[767:760] : ((read_group == 2'd1) ? ReadData[511:504] : ReadData[255:248]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:177, StoreEngine.cs:181]
+  always @(posedge clk) begin // @[StoreEngine.cs:182, StoreEngine.cs:186]
     if (in_flight)
       part <= 8'd0;
     else if (emit_left != 8'd0)
       part <= part + 8'd1;
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:194]
+  always @(posedge clk) begin // @[StoreEngine.cs:199]
     if (rst)
       flushing <= 1'b0;
     else
@@ -508,14 +562,14 @@ module StoreEngine (
         flushing <= 1'b0;
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:206]
+  always @(posedge clk) begin // @[StoreEngine.cs:211]
     if (rst)
       beat_in_burst <= 9'd0;
     else if (axi_wvalid_and)
       beat_in_burst <= beat_in_burst_eq ? 9'd0 : (beat_in_burst + 9'd1);
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:237]
+  always @(posedge clk) begin // @[StoreEngine.cs:242]
     if (rst)
       busy <= 1'b0;
     else
@@ -525,14 +579,14 @@ module StoreEngine (
         busy <= 1'b0;
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:236]
+  always @(posedge clk) begin // @[StoreEngine.cs:241]
     if (rst)
       finished_before <= 1'b0;
     else
       finished_before <= (((((((((busy & (setup == 2'd0)) & (~walker_Active)) & (~aw_valid)) & (~reading)) & (~in_flight)) & (emit_left == 8'd0)) & (~beats_Out_Valid)) & (beats_Count == 5'd0)) & (issued == answered)) & (~axi_bvalid);
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:236]
+  always @(posedge clk) begin // @[StoreEngine.cs:241]
     if (rst)
       done <= 1'b0;
     else
@@ -548,7 +602,7 @@ module StoreEngine (
     .Address(dma_address_Address)
   );
 
-  DmaBursts256x0 walker ( // @[StoreEngine.cs:49]
+  DmaBursts256x0w walker ( // @[StoreEngine.cs:49]
     .clk(clk),
     .rst(rst),
     .Start(walker_Start),
@@ -560,13 +614,31 @@ module StoreEngine (
     .Freed(walker_Freed),
     .Arrived(walker_Arrived),
     .Taken(walker_Taken),
+    .Windows_0_First(walker_Windows_0_First),
+    .Windows_0_End(walker_Windows_0_End),
+    .Windows_0_Read(walker_Windows_0_Read),
+    .Windows_0_Write(walker_Windows_0_Write),
+    .Windows_1_First(walker_Windows_1_First),
+    .Windows_1_End(walker_Windows_1_End),
+    .Windows_1_Read(walker_Windows_1_Read),
+    .Windows_1_Write(walker_Windows_1_Write),
+    .Windows_2_First(walker_Windows_2_First),
+    .Windows_2_End(walker_Windows_2_End),
+    .Windows_2_Read(walker_Windows_2_Read),
+    .Windows_2_Write(walker_Windows_2_Write),
+    .Windows_3_First(walker_Windows_3_First),
+    .Windows_3_End(walker_Windows_3_End),
+    .Windows_3_Read(walker_Windows_3_Read),
+    .Windows_3_Write(walker_Windows_3_Write),
+    .WindowsChecked(walker_WindowsChecked),
     .Valid(walker_Valid),
+    .Violation(walker_Violation),
     .BurstAddress(walker_BurstAddress),
     .BurstBeats(walker_BurstBeats),
     .Active(walker_Active)
   );
 
-  RegisterQueue9x8 bursts ( // @[StoreEngine.cs:61]
+  RegisterQueue9x8 bursts ( // @[StoreEngine.cs:66]
     .clk(clk),
     .rst(rst),
     .In_Payload(bursts_In_Payload),
@@ -579,7 +651,7 @@ module StoreEngine (
     .Clear(bursts_Clear)
   );
 
-  Queue144x16Distributed beats ( // @[StoreEngine.cs:90]
+  Queue144x16Distributed beats ( // @[StoreEngine.cs:95]
     .clk(clk),
     .rst(rst),
     .In_Payload(beats_In_Payload),

@@ -35,7 +35,7 @@ VectorCollector16x32.v
 ReciprocalSqrtUnit.v
 GroupNormFinishWalk16x512.v
 VectorEngine16.v
-DmaBursts256x0.v
+DmaBursts256x0w.v
 RegisterQueue9x8.v
 UpDownCounter5.v
 Queue144x16Distributed.v

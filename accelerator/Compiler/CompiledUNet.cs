@@ -95,6 +95,13 @@ public sealed class CompiledUNet
         Bases = [layout.Address + Regions.ConstantsOffset, layout.WorkAddress, layout.Address + Regions.StepGroupTablesOffset, layout.Address + Regions.StepTablesOffset],
         Step = step,
         StepGroup = StepGroupOfStep[step],
+        // The image (constants) and the program are only read; the work region (samples, activations, outputs) is read and written.
+        Windows =
+        [
+            DmaWindow.Covering(layout.Address, layout.WorkAddress - layout.Address, write: false),
+            DmaWindow.Covering(layout.WorkAddress, layout.ProgramAddress - layout.WorkAddress, write: true),
+            DmaWindow.Covering(layout.ProgramAddress, layout.Address + layout.Bytes - layout.ProgramAddress, write: false),
+        ],
     };
 
     /// <summary>Writes samples <paramref name="first"/> .. of a [N, C, H, W] batch, quantized with the step group's sample scale, into the input slots.</summary>

@@ -23,6 +23,17 @@ public static class HostProtocol
             Write(RegisterMap.Bases[2 * i], (uint)registers.Bases[i]);
             Write(RegisterMap.Bases[(2 * i) + 1], (uint)(registers.Bases[i] >> 32));
         }
+        // Every window is written, empty ones too, so no window of an earlier program stays.
+        uint access = 0;
+        for (var i = 0; i < RegisterMap.Windows; i++)
+        {
+            var window = i < registers.Windows.Count ? registers.Windows[i] : new DmaWindow(0, 0, false, false);
+            Write(RegisterMap.WindowRegisters[3 * i], (uint)window.Base);
+            Write(RegisterMap.WindowRegisters[(3 * i) + 1], (uint)(window.Base >> 32));
+            Write(RegisterMap.WindowRegisters[(3 * i) + 2], checked((uint)window.Size));
+            access |= (window.Read ? 1u : 0) << (2 * i) | (window.Write ? 2u : 0) << (2 * i);
+        }
+        Write(RegisterMap.WindowAccess, access);
         Write(RegisterMap.ProgramLow, (uint)programAddress);
         Write(RegisterMap.ProgramHigh, (uint)(programAddress >> 32));
         Write(RegisterMap.ProgramLength, (uint)instructions);

@@ -72,9 +72,9 @@ public static class RegisterMap
 
     public static Register Step { get; } = new("STEP", 0x30, RegisterAccess.ReadWrite, "denoising step index for STEP-relative addresses");
 
-    public static Register ErrorCode { get; } = new("ERROR_CODE", 0x34, RegisterAccess.ReadOnly, "0 none, 1 unknown opcode, 2 AXI error response (SLVERR or DECERR; the program stops as for an abort), 3 program address not 32-byte aligned, 4 semaphore overflow, 5 deadlock (every engine waits and nothing can move), 6 aborted by the host (CONTROL bit 1)");
+    public static Register ErrorCode { get; } = new("ERROR_CODE", 0x34, RegisterAccess.ReadOnly, "0 none, 1 unknown opcode, 2 AXI error response (SLVERR or DECERR; the program stops as for an abort), 3 program address not 32-byte aligned, 4 semaphore overflow, 5 deadlock (every engine waits and nothing can move), 6 aborted by the host (CONTROL bit 1), 7 a DMA burst outside the windows (not issued; the program stops as for an abort)");
 
-    public static Register ErrorPc { get; } = new("ERROR_PC", 0x38, RegisterAccess.ReadOnly, "index of the instruction that caused the error; for an AXI error, the instruction whose transfer got the response (for an instruction fetch, the next instruction to dispatch); for a deadlock, the earliest instruction that waits (for a token or its weight bank); for an abort, the next instruction to dispatch");
+    public static Register ErrorPc { get; } = new("ERROR_PC", 0x38, RegisterAccess.ReadOnly, "index of the instruction that caused the error; for an AXI error, the instruction whose transfer got the response (for an instruction fetch, the next instruction to dispatch); for a deadlock, the earliest instruction that waits (for a token or its weight bank); for an abort, the next instruction to dispatch; for a DMA window, the instruction whose burst it was (for the fetch, the next instruction to dispatch)");
 
     public static Register EngineState { get; } = new("ENGINE_STATE", 0x3C, RegisterAccess.ReadOnly, "per engine (LOAD 3:0, WEIGHT 7:4, COMPUTE 11:8, VECTOR 15:12, STORE 19:16): bit 0 running, bit 1 its next instruction waits for tokens, bit 2 queue not empty, bit 3 waits for a weight bank; the dispatcher: bit 20 holds an instruction for a full queue, bit 21 waits in SYNC/FINISH, bit 22 stopped by an error");
 
@@ -84,6 +84,22 @@ public static class RegisterMap
         new Register($"BASE{i}_LO", 0x40 + (8 * i), RegisterAccess.ReadWrite, $"DDR base register {i}, bits 31:0"),
         new Register($"BASE{i}_HI", 0x44 + (8 * i), RegisterAccess.ReadWrite, $"DDR base register {i}, bits 63:32"),
     })];
+
+    /// <summary>Bytes of a DMA window's granule: windows start and end on 4 KB pages, as AXI bursts never cross one.</summary>
+    public const int WindowPageBytes = 4096;
+
+    /// <summary>The DMA windows: <see cref="Windows"/> of them, each a base, a size and its access bits in <see cref="WindowAccess"/>.</summary>
+    public const int Windows = 4;
+
+    /// <summary>WINDOW0_BASE_LO, WINDOW0_BASE_HI, WINDOW0_SIZE, WINDOW1_BASE_LO, ...: the DDR every DMA burst must lie in.</summary>
+    public static IReadOnlyList<Register> WindowRegisters { get; } = [.. Enumerable.Range(0, Windows).SelectMany(i => new[]
+    {
+        new Register($"WINDOW{i}_BASE_LO", 0xC8 + (12 * i), RegisterAccess.ReadWrite, $"DMA window {i}: first byte, bits 31:0 (bits 11:0 are ignored: windows are 4 KB pages)"),
+        new Register($"WINDOW{i}_BASE_HI", 0xCC + (12 * i), RegisterAccess.ReadWrite, $"DMA window {i}: first byte, bits 63:32"),
+        new Register($"WINDOW{i}_SIZE", 0xD0 + (12 * i), RegisterAccess.ReadWrite, $"DMA window {i}: bytes (bits 11:0 are ignored; 0: the window is empty)"),
+    })];
+
+    public static Register WindowAccess { get; } = new("WINDOW_ACCESS", 0xF8, RegisterAccess.ReadWrite, "bit 2i: window i may be read, bit 2i+1: written. With every window empty nothing is checked (the reset state); else every burst of a DMA instruction and of the instruction fetch must lie in a window that allows it, and one that does not is not issued: the program stops with ERROR_CODE 7");
 
     public static PerformanceCounter Cycles { get; } = new("CYCLES", 0x80, "cycles from start to the end of the program");
 
@@ -107,7 +123,7 @@ public static class RegisterMap
 
     /// <summary>Every register, in address order.</summary>
     public static IReadOnlyList<Register> All { get; } = [.. new[] { Id, Shape, Capacity, Control, Status, InterruptEnable, InterruptStatus, ProgramLow, ProgramHigh, ProgramLength, StepGroup, Step, ErrorCode, ErrorPc, EngineState }
-        .Concat(Bases).Concat(Counters.SelectMany(c => new[] { c.Low, c.High })).OrderBy(r => r.Offset)];
+        .Concat(Bases).Concat(WindowRegisters).Append(WindowAccess).Concat(Counters.SelectMany(c => new[] { c.Low, c.High })).OrderBy(r => r.Offset)];
 
     public static Register Named(string name) => All.FirstOrDefault(r => r.Name == name) ?? throw new ArgumentException($"no register '{name}'", nameof(name));
 }
@@ -122,4 +138,5 @@ public enum MachineError
     SemaphoreOverflow = 4,
     Deadlock = 5,
     Aborted = 6,
+    DmaWindow = 7,
 }

@@ -24,6 +24,8 @@ public sealed class ControlRegisters : Module
         Step = Output(UInt(16));
         StepGroup = Output(UInt(stepBits));
         Bases = Output(Vec(4, UInt(MachineShape.AddressBits)));
+        Windows = Output(Hw.Vec(RegisterMap.Windows, DmaWindowPages.Of()));
+        WindowsChecked = Output(Bool());
         Interrupt = Output(Bool());
         End = Input(Bool());
         Error = Input(Bool());
@@ -56,6 +58,8 @@ public sealed class ControlRegisters : Module
         var step = Writable("STEP", 32);
         var interruptEnable = Writable("IRQ_ENABLE", 1);
         var bases = Enumerable.Range(0, 4).Select(i => (Low: Writable($"BASE{i}_LO", 32), High: Writable($"BASE{i}_HI", 32))).ToArray();
+        var windows = Enumerable.Range(0, RegisterMap.Windows).Select(i => (Low: Writable($"WINDOW{i}_BASE_LO", 32), High: Writable($"WINDOW{i}_BASE_HI", 32), Size: Writable($"WINDOW{i}_SIZE", 32))).ToArray();
+        var windowAccess = Writable(RegisterMap.WindowAccess.Name, 2 * RegisterMap.Windows);
         var busy = Reg(Bool(), reset: 0, name: "busy");
         var done = Reg(Bool(), reset: 0, name: "done");
         var error = Reg(Bool(), reset: 0, name: "error");
@@ -177,6 +181,20 @@ public sealed class ControlRegisters : Module
         StepGroup.Assign(stepGroup.Resize(stepBits));
         for (var i = 0; i < 4; i++)
             Bases[i].Assign(Cat(bases[i].High, bases[i].Low).Resize(MachineShape.AddressBits));
+        // The windows as pages, registered: the engines compare page numbers and never see the adder.
+        var anyWindow = Hw.False;
+        for (var i = 0; i < RegisterMap.Windows; i++)
+        {
+            var first = Cat(windows[i].High, windows[i].Low)[MachineShape.AddressBits - 1, 12];
+            var pages = windows[i].Size[31, 12];
+            Windows[i].First.Assign(RegNext(first, name: $"window{i}_first"));
+            Windows[i].End.Assign(RegNext((first.ZeroExtend(DmaWindowCheck.PageBits + 1) + pages.ZeroExtend(DmaWindowCheck.PageBits + 1)).Resize(DmaWindowCheck.PageBits + 1), name: $"window{i}_end"));
+            Windows[i].Read.Assign(windowAccess[2 * i]);
+            Windows[i].Write.Assign(windowAccess[(2 * i) + 1]);
+            anyWindow |= pages != 0;
+            Unused(Cat(windows[i].High[31, MachineShape.AddressBits - 32], windows[i].Low[11, 0], windows[i].Size[11, 0]), $"window{i}_below_a_page");
+        }
+        WindowsChecked.Assign(RegNext(anyWindow, reset: 0, name: "windows_checked"));
     }
 
     public override string ModuleName => "ControlRegisters";
@@ -198,6 +216,11 @@ public sealed class ControlRegisters : Module
     public UInt StepGroup { get; }
 
     public Vec<UInt> Bases { get; }
+
+    /// <summary>The DMA windows as pages, and whether any is nonempty (else nothing is checked).</summary>
+    public Vec<DmaWindowPages> Windows { get; }
+
+    public Bool WindowsChecked { get; }
 
     public Bool Interrupt { get; }
 

@@ -69,6 +69,11 @@ public sealed class DiffAccTop : Module
             bases.ConnectFrom(registers.Bases);
             step.Assign(registers.Step);
         }
+        foreach (var (windows, isChecked) in new[] { (fetch.Windows, fetch.WindowsChecked), (load.Windows, load.WindowsChecked), (weight.Windows, weight.WindowsChecked), (store.Windows, store.WindowsChecked) })
+        {
+            windows.ConnectFrom(registers.Windows);
+            isChecked.Assign(registers.WindowsChecked);
+        }
 
         // DDR: the data port's reads serve the fetch first, then LOAD; its writes are STORE's; the weights port is the weight engine's.
         dataRead.Requests[0].ConnectFrom(fetch.Read);
@@ -110,10 +115,12 @@ public sealed class DiffAccTop : Module
         UInt Source(int source) => Lit(source, Dispatcher.SourceBits);
         var weightError = weightReads.Aggregate(Hw.False, (error, port) => error | port.Error);
         var axiError = dataRead.Error | store.BadResponse | weightError;
-        dispatcher.Fault.Assign(axiError | registers.Abort);
-        dispatcher.FaultCode.Assign(Mux(axiError, MachineError.AxiResponse, MachineError.Aborted));
+        var windowError = fetch.WindowViolation | load.WindowViolation | weight.WindowViolation | store.WindowViolation;
+        dispatcher.Fault.Assign(axiError | windowError | registers.Abort);
+        dispatcher.FaultCode.Assign(Mux(axiError, MachineError.AxiResponse, Mux(windowError, MachineError.DmaWindow, MachineError.Aborted)));
         dispatcher.FaultSource.Assign(Mux(dataRead.Error, Mux(dataRead.ErrorClient == 0, Source(Dispatcher.FetchSource), Source((int)Engine.Load)),
-            Mux(store.BadResponse, Source((int)Engine.Store), Mux(weightError, Source((int)Engine.Weight), Source(Dispatcher.FetchSource)))));
+            Mux(store.BadResponse, Source((int)Engine.Store), Mux(weightError, Source((int)Engine.Weight),
+            Mux(load.WindowViolation, Source((int)Engine.Load), Mux(weight.WindowViolation, Source((int)Engine.Weight), Mux(store.WindowViolation, Source((int)Engine.Store), Source(Dispatcher.FetchSource))))))));
         // A weights port serves the weight engine alone.
         for (var p = 0; p < weightReads.Count; p++)
             Unused(weightReads[p].ErrorClient, $"weight_error_client{p}");

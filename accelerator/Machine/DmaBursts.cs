@@ -16,9 +16,10 @@ namespace DiffAcc.Accelerator.Machine;
 /// </summary>
 public sealed class DmaBursts : Module
 {
-    public DmaBursts(Configuration.AcceleratorConfig config, int maxBurst, int queueDepth, int runBeatBits = 24)
+    public DmaBursts(Configuration.AcceleratorConfig config, int maxBurst, int queueDepth, int runBeatBits = 24, bool write = false)
     {
         Domain = config.ClockDomain;
+        IsWrite = write;
         MaxBurst = maxBurst;
         QueueDepth = queueDepth;
         RunBeatBits = runBeatBits;
@@ -32,7 +33,12 @@ public sealed class DmaBursts : Module
         Freed = Input(Bool());
         Arrived = Input(Bool());
         Taken = Input(Bool());
+        Windows = Input(Hw.Vec(Isa.RegisterMap.Windows, DmaWindowPages.Of()));
+        WindowsChecked = Input(Bool());
+        for (var w = 0; w < Windows.Count; w++)
+            Unused(write ? Windows[w].Read : Windows[w].Write, $"window{w}_other_access");
         Valid = Output(Bool());
+        Violation = Output(Bool());
         BurstAddress = Output(UInt(bits));
         BurstBeats = Output(UInt(9));
         Active = Output(Bool());
@@ -69,6 +75,8 @@ public sealed class DmaBursts : Module
         var candidate = Reg(Bool(), reset: 0, name: "candidate");
         var candidateAddress = Reg(UInt(bits), name: "candidate_address");
         var candidateBeats = Reg(UInt(9), name: "candidate_beats");
+        // Whether the candidate may go is decided as it is cut, from the walk's page: no burst crosses a page.
+        var candidateAllowed = Reg(Bool(), name: "candidate_allowed");
         var offered = Reg(Bool(), reset: 0, name: "offered");
         var offerAddress = Reg(UInt(bits), name: "offer_address");
         var offerBeats = Reg(UInt(9), name: "offer_beats");
@@ -104,8 +112,11 @@ public sealed class DmaBursts : Module
         {
             Unused(Cat(Freed, Arrived), "no_credits");
         }
-        move.Assign(candidate & fits & (!offered | Taken) & !Abort);
+        move.Assign(candidate & candidateAllowed & fits & (!offered | Taken) & !Abort);
         var next = active & (runBeats != 0) & (!candidate | move) & !Abort;
+        // A burst outside the DMA windows is never offered: the walk stops and the engine's program is stopped.
+        var refused = candidate & !candidateAllowed & !Abort;
+        Violation.Assign(refused);
         When(move, () =>
         {
             offered.Assign(true);
@@ -117,13 +128,14 @@ public sealed class DmaBursts : Module
             candidate.Assign(true);
             candidateAddress.Assign(runAddress);
             candidateBeats.Assign(burst);
-        }).ElseWhen(move, () => candidate.Assign(false));
+            candidateAllowed.Assign(DmaWindowCheck.Allows(Windows, WindowsChecked, runAddress, write));
+        }).ElseWhen(move | refused, () => candidate.Assign(false));
         Valid.Assign(offered);
         BurstAddress.Assign(offerAddress);
         BurstBeats.Assign(offerBeats);
         Active.Assign(active | candidate | offered);
         // An abort with a start (the instruction fetch's new program) ends the old walk and begins the new one.
-        When(Abort, () => active.Assign(false));
+        When(Abort | refused, () => active.Assign(false));
         When(Start, () =>
         {
             active.Assign(true);
@@ -162,7 +174,10 @@ public sealed class DmaBursts : Module
     /// <summary>Bits of a run's length in beats (the instruction fetch's one run is a whole program).</summary>
     public int RunBeatBits { get; }
 
-    public override string ModuleName => $"DmaBursts{MaxBurst}x{QueueDepth}{(RunBeatBits == 24 ? "" : $"r{RunBeatBits}")}";
+    /// <summary>Writes: the bursts need write access in the DMA windows (else read access).</summary>
+    public bool IsWrite { get; }
+
+    public override string ModuleName => $"DmaBursts{MaxBurst}x{QueueDepth}{(RunBeatBits == 24 ? "" : $"r{RunBeatBits}")}{(IsWrite ? "w" : "")}";
 
     /// <summary>Pulse: the instruction's address and runs are valid.</summary>
     public Bool Start { get; }
@@ -186,7 +201,15 @@ public sealed class DmaBursts : Module
     /// <summary>The burst on offer was taken this cycle.</summary>
     public Bool Taken { get; }
 
+    /// <summary>The DMA windows (<see cref="DmaWindowCheck"/>) and whether they are checked at all.</summary>
+    public Vec<DmaWindowPages> Windows { get; }
+
+    public Bool WindowsChecked { get; }
+
     public Bool Valid { get; }
+
+    /// <summary>Pulse: a burst lay outside the DMA windows; it was not offered, and the walk has stopped.</summary>
+    public Bool Violation { get; }
 
     public UInt BurstAddress { get; }
 
@@ -194,6 +217,13 @@ public sealed class DmaBursts : Module
 
     /// <summary>Runs remain to be asked for, or a burst is on offer.</summary>
     public Bool Active { get; }
+
+    /// <summary>Checks this walker's bursts against <paramref name="windows"/> (when <paramref name="isChecked"/>).</summary>
+    public void CheckAgainst(Vec<DmaWindowPages> windows, Bool isChecked)
+    {
+        Windows.ConnectFrom(windows);
+        WindowsChecked.Assign(isChecked);
+    }
 
     /// <summary>
     /// Wires this walker's reads: its bursts go out on <paramref name="read"/>, their beats into

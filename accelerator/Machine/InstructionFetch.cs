@@ -48,6 +48,11 @@ public sealed class InstructionFetch : Module
         Read.Address.Assign(walker.BurstAddress);
         Read.Beats.Assign(walker.BurstBeats);
         walker.Taken.Assign(Read.Valid & Read.Ready);
+        Windows = Input(Hw.Vec(RegisterMap.Windows, DmaWindowPages.Of()));
+        WindowsChecked = Input(Bool());
+        walker.CheckAgainst(Windows, WindowsChecked);
+        WindowViolation = Output(Bool());
+        WindowViolation.Assign(walker.Violation);
         beats.In.Valid.Assign(Read.DataValid);
         beats.In.Payload.Assign(Read.Data);
         Misaligned.Assign(Start & !aligned);
@@ -94,6 +99,13 @@ public sealed class InstructionFetch : Module
 
     /// <summary>Pulse: fetch from the start of the program.</summary>
     public Bool Start { get; }
+
+    public Vec<DmaWindowPages> Windows { get; private set; }
+
+    public Bool WindowsChecked { get; private set; }
+
+    /// <summary>Pulse: a burst of the program lay outside the DMA windows and was not fetched.</summary>
+    public Bool WindowViolation { get; private set; }
 
     /// <summary>Pulse: the program stops (an abort or an error): ask for no more bursts.</summary>
     public Bool Stop { get; }

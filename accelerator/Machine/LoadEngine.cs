@@ -74,6 +74,11 @@ public sealed class LoadEngine : Module
         bursts.Runs.Assign(RegNext(Mux(isTable | contiguous, Lit(1, 16), load[f => f.Chunks]), name: "runs"));
         bursts.Stride.Assign(RegNext(load[f => f.DdrStride], name: "stride"));
         bursts.Feed(Read, beats);
+        Windows = Input(Hw.Vec(RegisterMap.Windows, DmaWindowPages.Of()));
+        WindowsChecked = Input(Bool());
+        bursts.CheckAgainst(Windows, WindowsChecked);
+        WindowViolation = Output(Bool());
+        WindowViolation.Assign(bursts.Violation);
 
         // ---- consumer side ----
         var consuming = Reg(Bool(), reset: 0, name: "consuming");
@@ -274,6 +279,13 @@ public sealed class LoadEngine : Module
     public UInt ExponentA { get; }
 
     public UInt ExponentB { get; }
+
+    public Vec<DmaWindowPages> Windows { get; private set; }
+
+    public Bool WindowsChecked { get; private set; }
+
+    /// <summary>Pulse: a burst of the running instruction lay outside the DMA windows and was not issued.</summary>
+    public Bool WindowViolation { get; private set; }
 
     /// <summary>Running with nothing to consume and no beat arriving: waiting for DDR.</summary>
     public Bool Waiting { get; private set; }

@@ -46,7 +46,12 @@ public sealed class StoreEngine : Module
         var chunkBytes = (store[f => f.Rows] * (UInt)Lit(tn, 16)).Resize(32);
 
         // ---- address side: each burst's length waits in a queue until its data has gone ----
-        var walker = Instance(new DmaBursts(config, 256, 0), "walker");
+        var walker = Instance(new DmaBursts(config, 256, 0, write: true), "walker");
+        Windows = Input(Hw.Vec(RegisterMap.Windows, DmaWindowPages.Of()));
+        WindowsChecked = Input(Bool());
+        walker.CheckAgainst(Windows, WindowsChecked);
+        WindowViolation = Output(Bool());
+        WindowViolation.Assign(walker.Violation);
         // The walk's sizes are registered: they are decoded from the instruction, which holds still from the
         // engine's start, and wanted only from the walk's start two cycles later.
         walker.Start.Assign(setup == 1);
@@ -265,6 +270,13 @@ public sealed class StoreEngine : Module
 
     /// <summary>Bytes written this cycle (strobes of the beat that moved).</summary>
     public UInt BytesWritten { get; private set; }
+
+    public Vec<DmaWindowPages> Windows { get; private set; }
+
+    public Bool WindowsChecked { get; private set; }
+
+    /// <summary>Pulse: a burst of the running instruction lay outside the DMA windows and was not issued.</summary>
+    public Bool WindowViolation { get; private set; }
 
     /// <summary>No write address waits, no burst is owed beats and every burst has its response.</summary>
     public Bool AxiIdle { get; private set; }

@@ -60,6 +60,10 @@ public sealed class WeightEngine : Module
         var rows = ports == 1 ? null : RegNext(load[f => f.Rows], name: "rows");
         Reads = [.. Enumerable.Range(0, ports).Select(p => Output(AxiReadClient.Of(MachineShape.AddressBits), name: p == 0 ? "read" : $"read{p}"))];
         var beats = new StreamQueue<UInt>[ports];
+        Windows = Input(Hw.Vec(RegisterMap.Windows, DmaWindowPages.Of()));
+        WindowsChecked = Input(Bool());
+        WindowViolation = Output(Bool());
+        var violations = Hw.False;
         for (var p = 0; p < ports; p++)
         {
             var read = Reads[p];
@@ -84,8 +88,11 @@ public sealed class WeightEngine : Module
                 bursts.Stride.Assign(Lit(rowBytes, 32));
             }
             bursts.Feed(read, queue);
+            bursts.CheckAgainst(Windows, WindowsChecked);
+            violations |= bursts.Violation;
             Unused(Cat(queue.In.Ready, queue.Count, bursts.Active), p == 0 ? "room_is_reserved" : $"room_is_reserved{p}");
         }
+        WindowViolation.Assign(violations);
 
         // ---- the fill bank's row being written, a beat or a gathered chunk at a time ----
         var filling = Reg(Bool(), reset: 0, name: "filling");
@@ -244,6 +251,13 @@ public sealed class WeightEngine : Module
 
     /// <summary>Rows into the weight buffer's fill bank.</summary>
     public WeightFill FillPort { get; }
+
+    public Vec<DmaWindowPages> Windows { get; private set; }
+
+    public Bool WindowsChecked { get; private set; }
+
+    /// <summary>Pulse: a burst of the running instruction lay outside the DMA windows and was not issued.</summary>
+    public Bool WindowViolation { get; private set; }
 
     /// <summary>A LOAD_WEIGHTS running with no beat to take: waiting for DDR.</summary>
     public Bool Waiting { get; private set; }

@@ -34,6 +34,34 @@ public sealed class FunctionalSimulatorTests
     }
 
     [Fact]
+    public void The_DMA_window_rule_works_in_whole_pages_by_access()
+    {
+        var windows = new[] { new DmaWindow(0x1000_0000, 0x2000, Read: true, Write: false), new DmaWindow(0x1000_3000, 0x1FFF, Read: true, Write: true) };
+        Assert.True(DmaWindowRule.Allows([], 0x4000_0000, 16, write: true)); // no window: unchecked
+        Assert.True(DmaWindowRule.Allows([new DmaWindow(0x1000_0000, 0xFFF, true, true)], 0x4000_0000, 16, write: true)); // under a page: empty
+        Assert.True(DmaWindowRule.Allows(windows, 0x1000_0000, 0x2000, write: false));
+        Assert.False(DmaWindowRule.Allows(windows, 0x1000_0000, 0x2001, write: false)); // one byte into the page after
+        Assert.False(DmaWindowRule.Allows(windows, 0x0FFF_FFF0, 32, write: false)); // one beat before
+        Assert.False(DmaWindowRule.Allows(windows, 0x1000_0100, 16, write: true)); // read-only
+        Assert.True(DmaWindowRule.Allows(windows, 0x1000_3FF0, 16, write: true)); // the size's low bits are ignored: one page
+        Assert.False(DmaWindowRule.Allows(windows, 0x1000_4000, 16, write: false));
+    }
+
+    [Fact]
+    public void A_store_outside_the_windows_is_a_fault_naming_it()
+    {
+        var scenario = SystemScenarios.Get("conv1x1", Config);
+        var (image, _) = scenario.WithProgram();
+        var readOnly = scenario.Registers with { Windows = [DmaWindow.Covering(image.Address, image.Bytes.Length, write: false)] };
+        var fault = Assert.Throws<MachineFault>(() => new FunctionalSimulator(Config).Run(scenario.Program, scenario.Image, readOnly));
+        Assert.Equal(MachineError.DmaWindow, fault.Code);
+        Assert.Equal(scenario.Program.Instructions.ToList().FindIndex(i => i is Store), fault.Instruction);
+        Assert.Contains("outside the DMA windows", fault.Message, StringComparison.Ordinal);
+        // Writable, the same program runs.
+        new FunctionalSimulator(Config).Run(scenario.Program, scenario.Image, scenario.Registers with { Windows = [DmaWindow.Covering(image.Address, image.Bytes.Length, write: true)] });
+    }
+
+    [Fact]
     public void A_missing_token_is_reported_as_a_race()
     {
         var scenario = SystemScenarios.Get("residual-add", Config);

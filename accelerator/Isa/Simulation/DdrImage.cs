@@ -36,6 +36,51 @@ public sealed record MachineRegisters
     public int Step { get; init; }
 
     public int StepGroup { get; init; }
+
+    /// <summary>The DMA windows (at most <see cref="RegisterMap.Windows"/>); none: DMA is unchecked.</summary>
+    public IReadOnlyList<DmaWindow> Windows { get; init; } = [];
+}
+
+/// <summary>A DMA window: <see cref="Size"/> bytes from <see cref="Base"/>, whole 4 KB pages, readable and or writable.</summary>
+public sealed record DmaWindow(long Base, long Size, bool Read, bool Write)
+{
+    /// <summary>The first page and the page past the last, as the hardware keeps them (the low 12 bits of base and size ignored).</summary>
+    public (long First, long End) Pages => (Base / RegisterMap.WindowPageBytes, (Base / RegisterMap.WindowPageBytes) + ((Size & 0xFFFF_FFFFL) / RegisterMap.WindowPageBytes));
+
+    /// <summary>The window of whole pages that covers <paramref name="bytes"/> bytes from the page-aligned <paramref name="address"/>.</summary>
+    public static DmaWindow Covering(long address, long bytes, bool write)
+    {
+        if (address % RegisterMap.WindowPageBytes != 0)
+            throw new ArgumentException($"a DMA window starts on a 4 KB page, not at 0x{address:x}", nameof(address));
+        return new DmaWindow(address, (bytes + RegisterMap.WindowPageBytes - 1) / RegisterMap.WindowPageBytes * RegisterMap.WindowPageBytes, Read: true, Write: write);
+    }
+}
+
+/// <summary>
+/// The rule the DMA engines and the instruction fetch apply to every burst, defined once for the functional
+/// simulator (the hardware's is <c>DmaWindowCheck</c>): with no nonempty window nothing is checked; else
+/// every page a transfer touches must lie in a window that allows the access.
+/// </summary>
+public static class DmaWindowRule
+{
+    public static bool Checking(IReadOnlyList<DmaWindow> windows) => windows.Any(w => w.Pages.End > w.Pages.First);
+
+    /// <summary>Whether <paramref name="bytes"/> bytes from <paramref name="address"/> may be read (or written).</summary>
+    public static bool Allows(IReadOnlyList<DmaWindow> windows, long address, long bytes, bool write)
+    {
+        if (!Checking(windows) || bytes <= 0)
+            return true;
+        var page = RegisterMap.WindowPageBytes;
+        for (var p = address / page; p <= (address + bytes - 1) / page; p++)
+        {
+            var inside = false;
+            foreach (var w in windows)
+                inside |= (write ? w.Write : w.Read) && p >= w.Pages.First && p < w.Pages.End;
+            if (!inside)
+                return false;
+        }
+        return true;
+    }
 }
 
 /// <summary>Where a DMA instruction's bytes are in DDR, as the machine computes it (<c>DmaAddress</c>, the load and store engines).</summary>
@@ -74,4 +119,11 @@ public static class DmaAddressing
 }
 
 /// <summary>A program did something the machine cannot do correctly: a read of memory nothing wrote, DDR outside the image, a deadlock.</summary>
-public sealed class MachineFault(string message) : Exception(message);
+public sealed class MachineFault(string message, MachineError code = MachineError.None, int instruction = -1) : Exception(message)
+{
+    /// <summary>The ERROR_CODE the hardware reports for this fault, where it reports one (<see cref="MachineError.None"/> where the hardware's behaviour is undefined).</summary>
+    public MachineError Code { get; } = code;
+
+    /// <summary>The ERROR_PC the hardware reports: the faulting instruction's index, or -1.</summary>
+    public int Instruction { get; } = instruction;
+}

@@ -50,6 +50,8 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
     public FunctionalRun Run(IReadOnlyList<Instruction> program, DdrImage image, MachineRegisters registers)
     {
         var machine = new Machine(Config, image.Clone(), registers, program);
+        if (registers.Windows.Count > RegisterMap.Windows)
+            throw new ArgumentException($"{registers.Windows.Count} DMA windows given; the machine has {RegisterMap.Windows}", nameof(registers));
         try
         {
             foreach (var step in TokenSchedule.Run(program, registers.StepGroup))
@@ -126,6 +128,16 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
             // alignment, is a fault here, named as the checked builder names it.
             if (ProgramValidation.InstructionProblems(c, step.Instruction).FirstOrDefault() is { } problem)
                 throw new MachineFault($"{step.Name}: {problem}");
+            // The engines check every burst against the DMA windows before they issue it.
+            if (step.Instruction is DmaInstruction dma)
+            {
+                var write = dma is Store;
+                foreach (var (address, bytes) in dma.Runs(c, registers, step.StepGroup))
+                {
+                    if (!DmaWindowRule.Allows(registers.Windows, address, bytes, write))
+                        throw new MachineFault($"{step.Name} {(write ? "writes" : "reads")} DDR 0x{address:x} .. 0x{address + bytes - 1:x}, outside the DMA windows that allow it", MachineError.DmaWindow, step.Index);
+                }
+            }
             switch (step.Instruction)
             {
                 case Load i: Load(step, i); break;
