@@ -36,7 +36,22 @@ internal static class BenchCommand
         var modelRuns = new Option<int>("--runs") { Description = "Timed forward passes after one warm-up", DefaultValueFactory = _ => 3 }.AtLeast(1);
         var model = new Command("model", "One forward pass of the DDPM CIFAR-10 UNet (random weights): our FP32 engine and int8 model beside PyTorch") { modelRuns };
         model.SetAction((result, token) => ModelBench.RunAsync(Math.Max(1, result.GetValue(modelRuns)), token));
-        return new Command("bench", "Benchmarks that print figures") { hdl, cosim, fuzz, model };
+        var programs = new Option<int>("--programs") { Description = "Random valid programs, each on the functional simulator and the RTL, every DDR byte compared", DefaultValueFactory = _ => 300 };
+        var corrupt = new Option<int>("--corrupt") { Description = "Corrupted programs on the RTL, each of which must end by itself inside its DMA windows", DefaultValueFactory = _ => 2000 };
+        var isaSeed = new Option<int>("--seed") { Description = "Seed of the first program; program i uses seed + i", DefaultValueFactory = _ => 1 };
+        var isaPreset = new Option<string>("--preset") { Description = $"The machine, a named configuration: {string.Join(", ", Accelerator.Configuration.Presets.All.Keys)}", DefaultValueFactory = _ => Accelerator.Configuration.Presets.Small.Name };
+        var isaFuzz = new Command("isa-fuzz", "ISA fuzzing: random valid programs on the functional simulator against the RTL under random DDR timing, and corrupted programs that must neither hang nor reach outside their DMA windows") { programs, corrupt, isaSeed, isaPreset };
+        isaFuzz.SetAction((result, token) =>
+        {
+            var name = result.GetValue(isaPreset)!;
+            if (!Accelerator.Configuration.Presets.All.ContainsKey(name))
+            {
+                Console.Error.WriteLine($"error: --preset: no preset '{name}'; choose from {string.Join(", ", Accelerator.Configuration.Presets.All.Keys)}");
+                return Task.FromResult(1);
+            }
+            return IsaFuzzBench.RunAsync(Accelerator.Configuration.Presets.Get(name), result.GetValue(programs), result.GetValue(corrupt), result.GetValue(isaSeed), token);
+        });
+        return new Command("bench", "Benchmarks that print figures") { hdl, cosim, fuzz, model, isaFuzz };
     }
 
     private static int Hdl(int runs, int size)

@@ -256,7 +256,7 @@ internal sealed class SystemTestbench(string name, AcceleratorConfig config, Fun
         if (!report.Done || !report.Error || report.Busy)
             return $"the faulted program did not end with an error: {report}";
         if (wait.LastWrite > faultCycle + IssueAfterFault)
-            return $"a write beat with byte strobes was taken at cycle {wait.LastWrite}, {wait.LastWrite - faultCycle} cycles after the fault at cycle {faultCycle}";
+            return $"a write beat with byte strobes was offered at cycle {wait.LastWrite}, {wait.LastWrite - faultCycle} cycles after the fault at cycle {faultCycle}";
         if (wait.LastRequest > faultCycle + IssueAfterFault)
             return $"a new AXI address went out at cycle {wait.LastRequest}, {wait.LastRequest - faultCycle} cycles after the fault at cycle {faultCycle}";
         var drained = Math.Max(faultCycle + Accelerator.Machine.Dispatcher.SettleCycles, wait.LastResponse);

@@ -174,7 +174,7 @@ module DmaBursts256x512 (
 
   always @(posedge clk) begin // @[DmaBursts.cs:131]
     if (((active & (run_beats != 24'd0)) & ((~candidate) | move)) & (~Abort))
-      candidate_allowed <= ((~WindowsChecked) | ((((1'b0 | ((Windows_0_Read & ($unsigned(run_address[39:12]) >= Windows_0_First)) & ($unsigned({1'd0, run_address[39:12]}) < Windows_0_End))) | ((Windows_1_Read & ($unsigned(run_address[39:12]) >= Windows_1_First)) & ($unsigned({1'd0, run_address[39:12]}) < Windows_1_End))) | ((Windows_2_Read & ($unsigned(run_address[39:12]) >= Windows_2_First)) & ($unsigned({1'd0, run_address[39:12]}) < Windows_2_End))) | ((Windows_3_Read & ($unsigned(run_address[39:12]) >= Windows_3_First)) & ($unsigned({1'd0, run_address[39:12]}) < Windows_3_End)))) | 1'b1;
+      candidate_allowed <= (~WindowsChecked) | ((((1'b0 | ((Windows_0_Read & ($unsigned(run_address[39:12]) >= Windows_0_First)) & ($unsigned({1'd0, run_address[39:12]}) < Windows_0_End))) | ((Windows_1_Read & ($unsigned(run_address[39:12]) >= Windows_1_First)) & ($unsigned({1'd0, run_address[39:12]}) < Windows_1_End))) | ((Windows_2_Read & ($unsigned(run_address[39:12]) >= Windows_2_First)) & ($unsigned({1'd0, run_address[39:12]}) < Windows_2_End))) | ((Windows_3_Read & ($unsigned(run_address[39:12]) >= Windows_3_First)) & ($unsigned({1'd0, run_address[39:12]}) < Windows_3_End)));
   end
 
   always @(posedge clk) begin // @[DmaBursts.cs:122, DmaBursts.cs:125, DmaBursts.cs:166]

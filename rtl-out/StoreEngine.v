@@ -53,9 +53,9 @@ module StoreEngine (
   input wire WindowsChecked, // @[StoreEngine.cs:51]
   output wire WindowViolation, // @[StoreEngine.cs:53]
   output wire BadResponse, // @[StoreEngine.cs:91]
-  output wire [4:0] BytesWritten, // @[StoreEngine.cs:212]
-  output wire Waiting, // @[StoreEngine.cs:246]
-  output wire AxiIdle // @[StoreEngine.cs:248]
+  output wire [4:0] BytesWritten, // @[StoreEngine.cs:217]
+  output wire Waiting, // @[StoreEngine.cs:251]
+  output wire AxiIdle // @[StoreEngine.cs:253]
 );
 
   wire [255:0] dma_address_Instruction; // @[StoreEngine.cs:38]
@@ -119,81 +119,84 @@ module StoreEngine (
   wire beats_Out_Ready; // @[StoreEngine.cs:95]
   wire [4:0] beats_Count; // @[StoreEngine.cs:95]
   wire beats_Clear; // @[StoreEngine.cs:95]
-  reg reading; // @[StoreEngine.cs:97]
-  reg [15:0] row_in_chunk; // @[StoreEngine.cs:98]
-  reg [15:0] chunk; // @[StoreEngine.cs:99]
-  reg [12:0] chunk_row; // @[StoreEngine.cs:100]
-  reg [39:0] consumer_chunk; // @[StoreEngine.cs:101]
-  reg in_flight; // @[StoreEngine.cs:102]
-  reg [7:0] emit_left; // @[StoreEngine.cs:105]
-  reg [1:0] read_group; // @[StoreEngine.cs:129]
-  reg [7:0] held_0; // @[StoreEngine.cs:172]
-  reg [7:0] held_1; // @[StoreEngine.cs:172]
-  reg [7:0] held_2; // @[StoreEngine.cs:172]
-  reg [7:0] held_3; // @[StoreEngine.cs:172]
-  reg [7:0] held_4; // @[StoreEngine.cs:172]
-  reg [7:0] held_5; // @[StoreEngine.cs:172]
-  reg [7:0] held_6; // @[StoreEngine.cs:172]
-  reg [7:0] held_7; // @[StoreEngine.cs:172]
-  reg [7:0] held_8; // @[StoreEngine.cs:172]
-  reg [7:0] held_9; // @[StoreEngine.cs:172]
-  reg [7:0] held_10; // @[StoreEngine.cs:172]
-  reg [7:0] held_11; // @[StoreEngine.cs:172]
-  reg [7:0] held_12; // @[StoreEngine.cs:172]
-  reg [7:0] held_13; // @[StoreEngine.cs:172]
-  reg [7:0] held_14; // @[StoreEngine.cs:172]
-  reg [7:0] held_15; // @[StoreEngine.cs:172]
-  reg [7:0] held_16; // @[StoreEngine.cs:172]
-  reg [7:0] held_17; // @[StoreEngine.cs:172]
-  reg [7:0] held_18; // @[StoreEngine.cs:172]
-  reg [7:0] held_19; // @[StoreEngine.cs:172]
-  reg [7:0] held_20; // @[StoreEngine.cs:172]
-  reg [7:0] held_21; // @[StoreEngine.cs:172]
-  reg [7:0] held_22; // @[StoreEngine.cs:172]
-  reg [7:0] held_23; // @[StoreEngine.cs:172]
-  reg [7:0] held_24; // @[StoreEngine.cs:172]
-  reg [7:0] held_25; // @[StoreEngine.cs:172]
-  reg [7:0] held_26; // @[StoreEngine.cs:172]
-  reg [7:0] held_27; // @[StoreEngine.cs:172]
-  reg [7:0] held_28; // @[StoreEngine.cs:172]
-  reg [7:0] held_29; // @[StoreEngine.cs:172]
-  reg [7:0] held_30; // @[StoreEngine.cs:172]
-  reg [7:0] held_31; // @[StoreEngine.cs:172]
-  reg [7:0] part; // @[StoreEngine.cs:173]
+  reg reading; // @[StoreEngine.cs:96]
+  reg [15:0] row_in_chunk; // @[StoreEngine.cs:97]
+  reg [15:0] chunk; // @[StoreEngine.cs:98]
+  reg [12:0] chunk_row; // @[StoreEngine.cs:99]
+  reg [39:0] consumer_chunk; // @[StoreEngine.cs:100]
+  reg in_flight; // @[StoreEngine.cs:101]
+  reg [7:0] emit_left; // @[StoreEngine.cs:104]
+  reg [1:0] read_group; // @[StoreEngine.cs:128]
+  reg [7:0] held_0; // @[StoreEngine.cs:171]
+  reg [7:0] held_1; // @[StoreEngine.cs:171]
+  reg [7:0] held_2; // @[StoreEngine.cs:171]
+  reg [7:0] held_3; // @[StoreEngine.cs:171]
+  reg [7:0] held_4; // @[StoreEngine.cs:171]
+  reg [7:0] held_5; // @[StoreEngine.cs:171]
+  reg [7:0] held_6; // @[StoreEngine.cs:171]
+  reg [7:0] held_7; // @[StoreEngine.cs:171]
+  reg [7:0] held_8; // @[StoreEngine.cs:171]
+  reg [7:0] held_9; // @[StoreEngine.cs:171]
+  reg [7:0] held_10; // @[StoreEngine.cs:171]
+  reg [7:0] held_11; // @[StoreEngine.cs:171]
+  reg [7:0] held_12; // @[StoreEngine.cs:171]
+  reg [7:0] held_13; // @[StoreEngine.cs:171]
+  reg [7:0] held_14; // @[StoreEngine.cs:171]
+  reg [7:0] held_15; // @[StoreEngine.cs:171]
+  reg [7:0] held_16; // @[StoreEngine.cs:171]
+  reg [7:0] held_17; // @[StoreEngine.cs:171]
+  reg [7:0] held_18; // @[StoreEngine.cs:171]
+  reg [7:0] held_19; // @[StoreEngine.cs:171]
+  reg [7:0] held_20; // @[StoreEngine.cs:171]
+  reg [7:0] held_21; // @[StoreEngine.cs:171]
+  reg [7:0] held_22; // @[StoreEngine.cs:171]
+  reg [7:0] held_23; // @[StoreEngine.cs:171]
+  reg [7:0] held_24; // @[StoreEngine.cs:171]
+  reg [7:0] held_25; // @[StoreEngine.cs:171]
+  reg [7:0] held_26; // @[StoreEngine.cs:171]
+  reg [7:0] held_27; // @[StoreEngine.cs:171]
+  reg [7:0] held_28; // @[StoreEngine.cs:171]
+  reg [7:0] held_29; // @[StoreEngine.cs:171]
+  reg [7:0] held_30; // @[StoreEngine.cs:171]
+  reg [7:0] held_31; // @[StoreEngine.cs:171]
+  reg [7:0] part; // @[StoreEngine.cs:172]
   reg flushing; // @[StoreEngine.cs:198]
-  reg [8:0] beat_in_burst; // @[StoreEngine.cs:200]
-  reg busy; // @[StoreEngine.cs:239]
-  reg finished_before; // @[StoreEngine.cs:241]
-  reg done; // @[StoreEngine.cs:241]
+  reg abort_waits; // @[StoreEngine.cs:199]
+  reg [8:0] beat_in_burst; // @[StoreEngine.cs:205]
+  reg busy; // @[StoreEngine.cs:244]
+  reg finished_before; // @[StoreEngine.cs:246]
+  reg done; // @[StoreEngine.cs:246]
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [4:0] room_is_reserved; // @[StoreEngine.cs:238]
+  wire [4:0] room_is_reserved; // @[StoreEngine.cs:243]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire axi_wvalid_and; // @[StoreEngine.cs:216]
+  wire axi_wvalid_and; // @[StoreEngine.cs:221]
   wire [31:0] Control_Instruction_mul; // @[StoreEngine.cs:60]
   wire Control_Instruction_or; // @[StoreEngine.cs:60]
   wire [47:0] Control_Instruction_mul_1; // @[StoreEngine.cs:60]
-  wire beat_in_burst_eq; // @[StoreEngine.cs:210]
-  wire reading_and; // @[StoreEngine.cs:127, StoreEngine.cs:220, StoreEngine.cs:233]
-  wire row_in_chunk_eq; // @[StoreEngine.cs:127, StoreEngine.cs:220, StoreEngine.cs:233]
-  wire busy_and; // @[StoreEngine.cs:241]
+  wire beat_in_burst_eq; // @[StoreEngine.cs:215]
+  wire axi_wvalid_and_1; // @[StoreEngine.cs:203]
+  wire reading_and; // @[StoreEngine.cs:126, StoreEngine.cs:225, StoreEngine.cs:238]
+  wire row_in_chunk_eq; // @[StoreEngine.cs:126, StoreEngine.cs:225, StoreEngine.cs:238]
+  wire busy_and; // @[StoreEngine.cs:246]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign axi_wvalid_and = axi_wvalid & axi_wready; // @[StoreEngine.cs:216]
+  assign axi_wvalid_and = axi_wvalid & axi_wready; // @[StoreEngine.cs:221]
   assign Control_Instruction_mul = $unsigned(Control_Instruction[110:95]) * 16'd32; // @[StoreEngine.cs:60]
   assign Control_Instruction_or = (Control_Instruction[158:127] == Control_Instruction_mul) | (Control_Instruction[126:111] == 16'd1); // @[StoreEngine.cs:60]
   assign Control_Instruction_mul_1 = $unsigned(Control_Instruction_mul) * $unsigned(Control_Instruction[126:111]); // @[StoreEngine.cs:60]
-  assign beat_in_burst_eq = beat_in_burst == bursts_Out_Payload; // @[StoreEngine.cs:210]
-  assign reading_and = ((reading & (beats_Count <= $unsigned(5'd11))) & (~in_flight)) & (emit_left <= $unsigned(8'd2)); // @[StoreEngine.cs:127, StoreEngine.cs:220, StoreEngine.cs:233]
-  assign row_in_chunk_eq = row_in_chunk == (Control_Instruction[110:95] - 16'd1); // @[StoreEngine.cs:127, StoreEngine.cs:220, StoreEngine.cs:233]
-  assign busy_and = (((((((((busy & (setup == 2'd0)) & (~walker_Active)) & (~aw_valid)) & (~reading)) & (~in_flight)) & (emit_left == 8'd0)) & (~beats_Out_Valid)) & (beats_Count == 5'd0)) & (issued == answered)) & (~axi_bvalid); // @[StoreEngine.cs:241]
-  assign Control_Busy = busy; // @[StoreEngine.cs:243]
-  assign Control_Done = done; // @[StoreEngine.cs:244]
-  assign Control_Stalled = 1'b0; // @[StoreEngine.cs:245]
+  assign beat_in_burst_eq = beat_in_burst == bursts_Out_Payload; // @[StoreEngine.cs:215]
+  assign axi_wvalid_and_1 = axi_wvalid & (~axi_wready); // @[StoreEngine.cs:203]
+  assign reading_and = ((reading & (beats_Count <= $unsigned(5'd11))) & (~in_flight)) & (emit_left <= $unsigned(8'd2)); // @[StoreEngine.cs:126, StoreEngine.cs:225, StoreEngine.cs:238]
+  assign row_in_chunk_eq = row_in_chunk == (Control_Instruction[110:95] - 16'd1); // @[StoreEngine.cs:126, StoreEngine.cs:225, StoreEngine.cs:238]
+  assign busy_and = (((((((((busy & (setup == 2'd0)) & (~walker_Active)) & (~aw_valid)) & (~reading)) & (~in_flight)) & (emit_left == 8'd0)) & (~beats_Out_Valid)) & (beats_Count == 5'd0)) & (issued == answered)) & (~axi_bvalid); // @[StoreEngine.cs:246]
+  assign Control_Busy = busy; // @[StoreEngine.cs:248]
+  assign Control_Done = done; // @[StoreEngine.cs:249]
+  assign Control_Stalled = 1'b0; // @[StoreEngine.cs:250]
   assign axi_awaddr = aw_address; // @[Axi.cs:50]
   assign axi_awlen = aw_length[7:0]; // @[Axi.cs:51]
   assign axi_awsize = 3'd4; // @[Axi.cs:52]
@@ -201,19 +204,19 @@ module StoreEngine (
   assign axi_awcache = 4'd3; // @[Axi.cs:54]
   assign axi_awprot = 3'd0; // @[Axi.cs:55]
   assign axi_awvalid = aw_valid; // @[StoreEngine.cs:84]
-  assign axi_wdata = flushing ? 128'd0 : beats_Out_Payload[127:0]; // @[StoreEngine.cs:205]
-  assign axi_wstrb = flushing ? 16'd0 : beats_Out_Payload[143:128]; // @[StoreEngine.cs:206]
-  assign axi_wlast = beat_in_burst == bursts_Out_Payload; // @[StoreEngine.cs:207]
-  assign axi_wvalid = (beats_Out_Valid | flushing) & bursts_Out_Valid; // @[StoreEngine.cs:204]
+  assign axi_wdata = flushing ? 128'd0 : beats_Out_Payload[127:0]; // @[StoreEngine.cs:210]
+  assign axi_wstrb = flushing ? 16'd0 : beats_Out_Payload[143:128]; // @[StoreEngine.cs:211]
+  assign axi_wlast = beat_in_burst == bursts_Out_Payload; // @[StoreEngine.cs:212]
+  assign axi_wvalid = (beats_Out_Valid | flushing) & bursts_Out_Valid; // @[StoreEngine.cs:209]
   assign axi_bready = 1'b1; // @[StoreEngine.cs:89]
-  assign Read_Valid = ((reading & (beats_Count <= $unsigned(5'd11))) & (~in_flight)) & (emit_left <= $unsigned(8'd2)); // @[StoreEngine.cs:113]
-  assign Read_Group = Control_Instruction[77:76]; // @[StoreEngine.cs:114]
-  assign Read_Address = chunk_row + row_in_chunk[12:0]; // @[StoreEngine.cs:115]
+  assign Read_Valid = ((reading & (beats_Count <= $unsigned(5'd11))) & (~in_flight)) & (emit_left <= $unsigned(8'd2)); // @[StoreEngine.cs:112]
+  assign Read_Group = Control_Instruction[77:76]; // @[StoreEngine.cs:113]
+  assign Read_Address = chunk_row + row_in_chunk[12:0]; // @[StoreEngine.cs:114]
   assign WindowViolation = walker_Violation; // @[StoreEngine.cs:54]
   assign BadResponse = axi_bvalid & (axi_bresp != 2'd0); // @[StoreEngine.cs:92]
-  assign BytesWritten = (axi_wvalid_and & (~flushing)) ? ((((((((((((((((5'd0 + {4'd0, (beats_Out_Payload[128] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[129] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[130] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[131] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[132] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[133] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[134] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[135] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[136] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[137] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[138] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[139] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[140] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[141] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[142] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[143] ? 1'b1 : 1'b0)}) : 5'd0; // @[StoreEngine.cs:216]
-  assign Waiting = ((busy & (setup == 2'd0)) & (~axi_wvalid_and)) & (((walker_Active | aw_valid) | (~beats_Out_Valid)) | (issued != answered)); // @[StoreEngine.cs:247]
-  assign AxiIdle = ((~aw_valid) & (~bursts_Out_Valid)) & (issued == answered); // @[StoreEngine.cs:249]
+  assign BytesWritten = (axi_wvalid_and & (~flushing)) ? ((((((((((((((((5'd0 + {4'd0, (beats_Out_Payload[128] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[129] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[130] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[131] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[132] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[133] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[134] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[135] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[136] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[137] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[138] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[139] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[140] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[141] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[142] ? 1'b1 : 1'b0)}) + {4'd0, (beats_Out_Payload[143] ? 1'b1 : 1'b0)}) : 5'd0; // @[StoreEngine.cs:221]
+  assign Waiting = ((busy & (setup == 2'd0)) & (~axi_wvalid_and)) & (((walker_Active | aw_valid) | (~beats_Out_Valid)) | (issued != answered)); // @[StoreEngine.cs:252]
+  assign AxiIdle = ((~aw_valid) & (~bursts_Out_Valid)) & (issued == answered); // @[StoreEngine.cs:254]
   assign dma_address_Instruction = Control_Instruction; // @[StoreEngine.cs:39]
   assign dma_address_Bases = Bases; // @[StoreEngine.cs:40]
   assign dma_address_Step = Step; // @[StoreEngine.cs:41]
@@ -246,15 +249,15 @@ module StoreEngine (
   assign walker_WindowsChecked = WindowsChecked; // @[DmaBursts.cs:225]
   assign bursts_In_Payload = aw_length; // @[StoreEngine.cs:87]
   assign bursts_In_Valid = axi_awvalid & axi_awready; // @[StoreEngine.cs:86]
-  assign bursts_Out_Ready = axi_wvalid_and & beat_in_burst_eq; // @[StoreEngine.cs:210]
+  assign bursts_Out_Ready = axi_wvalid_and & beat_in_burst_eq; // @[StoreEngine.cs:215]
   assign bursts_Clear = 1'b0; // @[StoreEngine.cs:67]
-  assign beats_In_Payload = {16'hffff, ((part == 8'd1) ? {held_31, held_30, held_29, held_28, held_27, held_26, held_25, held_24, held_23, held_22, held_21, held_20, held_19, held_18, held_17, held_16} : {held_15, held_14, held_13, held_12, held_11, held_10, held_9, held_8, held_7, held_6, held_5, held_4, held_3, held_2, held_1, held_0})}; // @[StoreEngine.cs:192]
-  assign beats_In_Valid = emit_left != 8'd0; // @[StoreEngine.cs:191]
-  assign beats_Out_Ready = axi_wvalid_and & (~flushing); // @[StoreEngine.cs:209]
-  assign beats_Clear = Control_Abort; // @[StoreEngine.cs:96]
-  assign room_is_reserved = {beats_In_Ready, bursts_Count}; // @[StoreEngine.cs:238]
+  assign beats_In_Payload = {16'hffff, ((part == 8'd1) ? {held_31, held_30, held_29, held_28, held_27, held_26, held_25, held_24, held_23, held_22, held_21, held_20, held_19, held_18, held_17, held_16} : {held_15, held_14, held_13, held_12, held_11, held_10, held_9, held_8, held_7, held_6, held_5, held_4, held_3, held_2, held_1, held_0})}; // @[StoreEngine.cs:191]
+  assign beats_In_Valid = emit_left != 8'd0; // @[StoreEngine.cs:190]
+  assign beats_Out_Ready = axi_wvalid_and & (~flushing); // @[StoreEngine.cs:214]
+  assign beats_Clear = (Control_Abort | abort_waits) & (~axi_wvalid_and_1); // @[StoreEngine.cs:203]
+  assign room_is_reserved = {beats_In_Ready, bursts_Count}; // @[StoreEngine.cs:243]
 
-  always @(posedge clk) begin // @[StoreEngine.cs:44, StoreEngine.cs:234]
+  always @(posedge clk) begin // @[StoreEngine.cs:44, StoreEngine.cs:239]
     if (rst)
       setup <= 2'd0;
     else
@@ -298,7 +301,7 @@ module StoreEngine (
       aw_length <= walker_BurstBeats - 9'd1;
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:88, StoreEngine.cs:227]
+  always @(posedge clk) begin // @[StoreEngine.cs:88, StoreEngine.cs:232]
     if (rst)
       issued <= 24'd0;
     else
@@ -308,7 +311,7 @@ module StoreEngine (
         issued <= issued + 24'd1;
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:90, StoreEngine.cs:228]
+  always @(posedge clk) begin // @[StoreEngine.cs:90, StoreEngine.cs:233]
     if (rst)
       answered <= 24'd0;
     else
@@ -318,7 +321,7 @@ module StoreEngine (
         answered <= answered + 24'd1;
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:127, StoreEngine.cs:220, StoreEngine.cs:233]
+  always @(posedge clk) begin // @[StoreEngine.cs:126, StoreEngine.cs:225, StoreEngine.cs:238]
     if (rst)
       reading <= 1'b0;
     else
@@ -331,14 +334,14 @@ module StoreEngine (
           reading <= 1'b0;
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:122, StoreEngine.cs:126, StoreEngine.cs:221]
+  always @(posedge clk) begin // @[StoreEngine.cs:121, StoreEngine.cs:125, StoreEngine.cs:226]
     if (setup == 2'd1)
       row_in_chunk <= 16'd0;
     else if (reading_and & Read_Granted)
       row_in_chunk <= row_in_chunk_eq ? 16'd0 : (row_in_chunk + 16'd1);
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:123, StoreEngine.cs:222]
+  always @(posedge clk) begin // @[StoreEngine.cs:122, StoreEngine.cs:227]
     if (setup == 2'd1)
       chunk <= 16'd0;
     else if (reading_and & Read_Granted)
@@ -346,7 +349,7 @@ module StoreEngine (
         chunk <= chunk + 16'd1;
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:124, StoreEngine.cs:223]
+  always @(posedge clk) begin // @[StoreEngine.cs:123, StoreEngine.cs:228]
     if (setup == 2'd1)
       chunk_row <= Control_Instruction[91:79];
     else if (reading_and & Read_Granted)
@@ -354,7 +357,7 @@ module StoreEngine (
         chunk_row <= chunk_row + Control_Instruction[171:159];
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:125, StoreEngine.cs:224]
+  always @(posedge clk) begin // @[StoreEngine.cs:124, StoreEngine.cs:229]
     if (setup == 2'd1)
       consumer_chunk <= dma_address_Address;
     else if (reading_and & Read_Granted)
@@ -362,14 +365,14 @@ module StoreEngine (
         consumer_chunk <= consumer_chunk + {8'd0, Control_Instruction[158:127]};
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:117]
+  always @(posedge clk) begin // @[StoreEngine.cs:116]
     if (rst)
       in_flight <= 1'b0;
     else
       in_flight <= reading_and & Read_Granted;
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:181, StoreEngine.cs:185, StoreEngine.cs:235]
+  always @(posedge clk) begin // @[StoreEngine.cs:180, StoreEngine.cs:184, StoreEngine.cs:240]
     if (rst)
       emit_left <= 8'd0;
     else
@@ -381,195 +384,205 @@ module StoreEngine (
         emit_left <= emit_left - 8'd1;
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:129]
+  always @(posedge clk) begin // @[StoreEngine.cs:128]
     read_group <= Control_Instruction[77:76];
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:179]
+  always @(posedge clk) begin // @[StoreEngine.cs:178]
     if (in_flight)
       held_0 <= (read_group == 2'd3) ? ReadData[775:768] : ((read_group == 2'd2) ? ReadData[519:512] : ((read_group == 2'd1) ? ReadData[263:256] : ReadData[7:0]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:179]
+  always @(posedge clk) begin // @[StoreEngine.cs:178]
     if (in_flight)
       held_1 <= (read_group == 2'd3) ? ReadData[783:776] : ((read_group == 2'd2) ? ReadData[527:520] : ((read_group == 2'd1) ? ReadData[271:264] : ReadData[15:8]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:179]
+  always @(posedge clk) begin // @[StoreEngine.cs:178]
     if (in_flight)
       held_2 <= (read_group == 2'd3) ? ReadData[791:784] : ((read_group == 2'd2) ? ReadData[535:528] : ((read_group == 2'd1) ? ReadData[279:272] : ReadData[23:16]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:179]
+  always @(posedge clk) begin // @[StoreEngine.cs:178]
     if (in_flight)
       held_3 <= (read_group == 2'd3) ? ReadData[799:792] : ((read_group == 2'd2) ? ReadData[543:536] : ((read_group == 2'd1) ? ReadData[287:280] : ReadData[31:24]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:179]
+  always @(posedge clk) begin // @[StoreEngine.cs:178]
     if (in_flight)
       held_4 <= (read_group == 2'd3) ? ReadData[807:800] : ((read_group == 2'd2) ? ReadData[551:544] : ((read_group == 2'd1) ? ReadData[295:288] : ReadData[39:32]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:179]
+  always @(posedge clk) begin // @[StoreEngine.cs:178]
     if (in_flight)
       held_5 <= (read_group == 2'd3) ? ReadData[815:808] : ((read_group == 2'd2) ? ReadData[559:552] : ((read_group == 2'd1) ? ReadData[303:296] : ReadData[47:40]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:179]
+  always @(posedge clk) begin // @[StoreEngine.cs:178]
     if (in_flight)
       held_6 <= (read_group == 2'd3) ? ReadData[823:816] : ((read_group == 2'd2) ? ReadData[567:560] : ((read_group == 2'd1) ? ReadData[311:304] : ReadData[55:48]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:179]
+  always @(posedge clk) begin // @[StoreEngine.cs:178]
     if (in_flight)
       held_7 <= (read_group == 2'd3) ? ReadData[831:824] : ((read_group == 2'd2) ? ReadData[575:568] : ((read_group == 2'd1) ? ReadData[319:312] : ReadData[63:56]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:179]
+  always @(posedge clk) begin // @[StoreEngine.cs:178]
     if (in_flight)
       held_8 <= (read_group == 2'd3) ? ReadData[839:832] : ((read_group == 2'd2) ? ReadData[583:576] : ((read_group == 2'd1) ? ReadData[327:320] : ReadData[71:64]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:179]
+  always @(posedge clk) begin // @[StoreEngine.cs:178]
     if (in_flight)
       held_9 <= (read_group == 2'd3) ? ReadData[847:840] : ((read_group == 2'd2) ? ReadData[591:584] : ((read_group == 2'd1) ? ReadData[335:328] : ReadData[79:72]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:179]
+  always @(posedge clk) begin // @[StoreEngine.cs:178]
     if (in_flight)
       held_10 <= (read_group == 2'd3) ? ReadData[855:848] : ((read_group == 2'd2) ? ReadData[599:592] : ((read_group == 2'd1) ? ReadData[343:336] : ReadData[87:80]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:179]
+  always @(posedge clk) begin // @[StoreEngine.cs:178]
     if (in_flight)
       held_11 <= (read_group == 2'd3) ? ReadData[863:856] : ((read_group == 2'd2) ? ReadData[607:600] : ((read_group == 2'd1) ? ReadData[351:344] : ReadData[95:88]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:179]
+  always @(posedge clk) begin // @[StoreEngine.cs:178]
     if (in_flight)
       held_12 <= (read_group == 2'd3) ? ReadData[871:864] : ((read_group == 2'd2) ? ReadData[615:608] : ((read_group == 2'd1) ? ReadData[359:352] : ReadData[103:96]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:179]
+  always @(posedge clk) begin // @[StoreEngine.cs:178]
     if (in_flight)
       held_13 <= (read_group == 2'd3) ? ReadData[879:872] : ((read_group == 2'd2) ? ReadData[623:616] : ((read_group == 2'd1) ? ReadData[367:360] : ReadData[111:104]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:179]
+  always @(posedge clk) begin // @[StoreEngine.cs:178]
     if (in_flight)
       held_14 <= (read_group == 2'd3) ? ReadData[887:880] : ((read_group == 2'd2) ? ReadData[631:624] : ((read_group == 2'd1) ? ReadData[375:368] : ReadData[119:112]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:179]
+  always @(posedge clk) begin // @[StoreEngine.cs:178]
     if (in_flight)
       held_15 <= (read_group == 2'd3) ? ReadData[895:888] : ((read_group == 2'd2) ? ReadData[639:632] : ((read_group == 2'd1) ? ReadData[383:376] : ReadData[127:120]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:179]
+  always @(posedge clk) begin // @[StoreEngine.cs:178]
     if (in_flight)
       held_16 <= (read_group == 2'd3) ? ReadData[903:896] : ((read_group == 2'd2) ? ReadData[647:640] : ((read_group == 2'd1) ? ReadData[391:384] : ReadData[135:128]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:179]
+  always @(posedge clk) begin // @[StoreEngine.cs:178]
     if (in_flight)
       held_17 <= (read_group == 2'd3) ? ReadData[911:904] : ((read_group == 2'd2) ? ReadData[655:648] : ((read_group == 2'd1) ? ReadData[399:392] : ReadData[143:136]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:179]
+  always @(posedge clk) begin // @[StoreEngine.cs:178]
     if (in_flight)
       held_18 <= (read_group == 2'd3) ? ReadData[919:912] : ((read_group == 2'd2) ? ReadData[663:656] : ((read_group == 2'd1) ? ReadData[407:400] : ReadData[151:144]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:179]
+  always @(posedge clk) begin // @[StoreEngine.cs:178]
     if (in_flight)
       held_19 <= (read_group == 2'd3) ? ReadData[927:920] : ((read_group == 2'd2) ? ReadData[671:664] : ((read_group == 2'd1) ? ReadData[415:408] : ReadData[159:152]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:179]
+  always @(posedge clk) begin // @[StoreEngine.cs:178]
     if (in_flight)
       held_20 <= (read_group == 2'd3) ? ReadData[935:928] : ((read_group == 2'd2) ? ReadData[679:672] : ((read_group == 2'd1) ? ReadData[423:416] : ReadData[167:160]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:179]
+  always @(posedge clk) begin // @[StoreEngine.cs:178]
     if (in_flight)
       held_21 <= (read_group == 2'd3) ? ReadData[943:936] : ((read_group == 2'd2) ? ReadData[687:680] : ((read_group == 2'd1) ? ReadData[431:424] : ReadData[175:168]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:179]
+  always @(posedge clk) begin // @[StoreEngine.cs:178]
     if (in_flight)
       held_22 <= (read_group == 2'd3) ? ReadData[951:944] : ((read_group == 2'd2) ? ReadData[695:688] : ((read_group == 2'd1) ? ReadData[439:432] : ReadData[183:176]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:179]
+  always @(posedge clk) begin // @[StoreEngine.cs:178]
     if (in_flight)
       held_23 <= (read_group == 2'd3) ? ReadData[959:952] : ((read_group == 2'd2) ? ReadData[703:696] : ((read_group == 2'd1) ? ReadData[447:440] : ReadData[191:184]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:179]
+  always @(posedge clk) begin // @[StoreEngine.cs:178]
     if (in_flight)
       held_24 <= (read_group == 2'd3) ? ReadData[967:960] : ((read_group == 2'd2) ? ReadData[711:704] : ((read_group == 2'd1) ? ReadData[455:448] : ReadData[199:192]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:179]
+  always @(posedge clk) begin // @[StoreEngine.cs:178]
     if (in_flight)
       held_25 <= (read_group == 2'd3) ? ReadData[975:968] : ((read_group == 2'd2) ? ReadData[719:712] : ((read_group == 2'd1) ? ReadData[463:456] : ReadData[207:200]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:179]
+  always @(posedge clk) begin // @[StoreEngine.cs:178]
     if (in_flight)
       held_26 <= (read_group == 2'd3) ? ReadData[983:976] : ((read_group == 2'd2) ? ReadData[727:720] : ((read_group == 2'd1) ? ReadData[471:464] : ReadData[215:208]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:179]
+  always @(posedge clk) begin // @[StoreEngine.cs:178]
     if (in_flight)
       held_27 <= (read_group == 2'd3) ? ReadData[991:984] : ((read_group == 2'd2) ? ReadData[735:728] : ((read_group == 2'd1) ? ReadData[479:472] : ReadData[223:216]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:179]
+  always @(posedge clk) begin // @[StoreEngine.cs:178]
     if (in_flight)
       held_28 <= (read_group == 2'd3) ? ReadData[999:992] : ((read_group == 2'd2) ? ReadData[743:736] : ((read_group == 2'd1) ? ReadData[487:480] : ReadData[231:224]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:179]
+  always @(posedge clk) begin // @[StoreEngine.cs:178]
     if (in_flight)
       held_29 <= (read_group == 2'd3) ? ReadData[1007:1000] : ((read_group == 2'd2) ? ReadData[751:744] : ((read_group == 2'd1) ? ReadData[495:488] : ReadData[239:232]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:179]
+  always @(posedge clk) begin // @[StoreEngine.cs:178]
     if (in_flight)
       held_30 <= (read_group == 2'd3) ? ReadData[1015:1008] : ((read_group == 2'd2) ? ReadData[759:752] : ((read_group == 2'd1) ? ReadData[503:496] : ReadData[247:240]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:179]
+  always @(posedge clk) begin // @[StoreEngine.cs:178]
     if (in_flight)
       held_31 <= (read_group == 2'd3) ? ReadData[1023:1016] : ((read_group == 2'd2) ? ReadData[767:760] : ((read_group == 2'd1) ? ReadData[511:504] : ReadData[255:248]));
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:182, StoreEngine.cs:186]
+  always @(posedge clk) begin // @[StoreEngine.cs:181, StoreEngine.cs:185]
     if (in_flight)
       part <= 8'd0;
     else if (emit_left != 8'd0)
       part <= part + 8'd1;
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:199]
+  always @(posedge clk) begin // @[StoreEngine.cs:204]
     if (rst)
       flushing <= 1'b0;
     else
-      if (Control_Abort)
+      if ((Control_Abort | abort_waits) & (~axi_wvalid_and_1))
         flushing <= 1'b1;
       else if ((~aw_valid) & (~bursts_Out_Valid))
         flushing <= 1'b0;
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:211]
+  always @(posedge clk) begin // @[StoreEngine.cs:202]
+    if (rst)
+      abort_waits <= 1'b0;
+    else
+      if (Control_Abort & axi_wvalid_and_1)
+        abort_waits <= 1'b1;
+      else if ((Control_Abort | abort_waits) & (~axi_wvalid_and_1))
+        abort_waits <= 1'b0;
+  end
+
+  always @(posedge clk) begin // @[StoreEngine.cs:216]
     if (rst)
       beat_in_burst <= 9'd0;
     else if (axi_wvalid_and)
       beat_in_burst <= beat_in_burst_eq ? 9'd0 : (beat_in_burst + 9'd1);
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:242]
+  always @(posedge clk) begin // @[StoreEngine.cs:247]
     if (rst)
       busy <= 1'b0;
     else
@@ -579,14 +592,14 @@ module StoreEngine (
         busy <= 1'b0;
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:241]
+  always @(posedge clk) begin // @[StoreEngine.cs:246]
     if (rst)
       finished_before <= 1'b0;
     else
       finished_before <= (((((((((busy & (setup == 2'd0)) & (~walker_Active)) & (~aw_valid)) & (~reading)) & (~in_flight)) & (emit_left == 8'd0)) & (~beats_Out_Valid)) & (beats_Count == 5'd0)) & (issued == answered)) & (~axi_bvalid);
   end
 
-  always @(posedge clk) begin // @[StoreEngine.cs:241]
+  always @(posedge clk) begin // @[StoreEngine.cs:246]
     if (rst)
       done <= 1'b0;
     else

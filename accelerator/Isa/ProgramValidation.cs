@@ -6,7 +6,9 @@ namespace DiffAcc.Accelerator.Isa;
 /// <summary>
 /// The checks a program passes before it runs: every field within its configuration's buffers and
 /// tables, the masks name other engines, the program ends with its only FINISH, every token is
-/// taken, and the hardware's queues and weight banks cannot deadlock it.
+/// taken, the hardware's queues and weight banks cannot deadlock it, and no two instructions of different
+/// engines touch the same memory without a token between them (<see cref="HazardAnalysis"/>; DDR by base
+/// register, as the builder knows no addresses).
 /// </summary>
 public static class ProgramValidation
 {
@@ -39,11 +41,14 @@ public static class ProgramValidation
         if (problems.Count > 0)
             return problems;
 
+        // The schedule the hardware may take, with every instruction's footprint: a deadlock, and every pair of
+        // accesses to the same memory that no token orders (the hardware may run them either way round).
         try
         {
-            foreach (var _ in TokenSchedule.Run(program, 0))
-            {
-            }
+            var hazards = HazardAnalysis.Check(config, program);
+            problems.AddRange(hazards.Races.Select(race => $"race: {race}"));
+            if (hazards.RaceCount > hazards.Races.Count)
+                problems.Add($"race: and {hazards.RaceCount - hazards.Races.Count} more unordered access(es)");
         }
         catch (DeadlockException e)
         {

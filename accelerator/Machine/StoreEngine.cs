@@ -93,7 +93,6 @@ public sealed class StoreEngine : Module
 
         // ---- reader and packer: rows into beats with strobes ----
         var beats = Instance(new StreamQueue<UInt>(UInt(128 + 16), BeatQueueDepth, RamStyle.Distributed, config.ClockDomain), "beats");
-        beats.Clear.Assign(Control.Abort);
         var reading = Reg(Bool(), reset: 0, name: "reading");
         var rowInChunk = Reg(UInt(16), name: "row_in_chunk");
         var chunk = Reg(UInt(16), name: "chunk");
@@ -194,9 +193,15 @@ public sealed class StoreEngine : Module
 
         // ---- write side ----
         // After an abort the bursts whose addresses went out still get their beats, as AXI requires, but
-        // with no byte strobes: the slave's handshakes end and nothing more is written.
+        // with no byte strobes: the slave's handshakes end and nothing more is written. A beat already on
+        // offer stays as it is until it is taken (AXI allows no change), so the abort waits for it.
         var flushing = Reg(Bool(), reset: 0, name: "flushing");
-        When(Control.Abort, () => flushing.Assign(true)).ElseWhen(!awValid & !bursts.Out.Valid, () => flushing.Assign(false));
+        var abortWaits = Reg(Bool(), reset: 0, name: "abort_waits");
+        var beatHeld = Axi.W.Valid & !Axi.W.Ready;
+        var stopBeats = (Control.Abort | abortWaits) & !beatHeld;
+        When(Control.Abort & beatHeld, () => abortWaits.Assign(true)).ElseWhen(stopBeats, () => abortWaits.Assign(false));
+        beats.Clear.Assign(stopBeats);
+        When(stopBeats, () => flushing.Assign(true)).ElseWhen(!awValid & !bursts.Out.Valid, () => flushing.Assign(false));
         var beatInBurst = Reg(UInt(9), reset: 0, name: "beat_in_burst");
         var burstLast = bursts.Out.Payload;
         var wValid = (beats.Out.Valid | flushing) & bursts.Out.Valid;

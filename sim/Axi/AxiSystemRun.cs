@@ -16,7 +16,7 @@ public sealed record HostEvent(
     [property: JsonPropertyName("cycle")] long Cycle,
     [property: JsonPropertyName("timeout")] bool Timeout)
 {
-    /// <summary>The last cycle, up to this event, in which a write beat with a byte strobe was taken; -1 before any.</summary>
+    /// <summary>Up to this event, the cycle the last write beat with a byte strobe that was taken was first offered (WVALID rose); -1 before any.</summary>
     [JsonPropertyName("last_write")]
     public long LastWrite { get; init; } = -1;
 

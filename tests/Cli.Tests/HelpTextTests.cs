@@ -10,6 +10,7 @@ public sealed class HelpTextTests
     [InlineData("bench", "cosim")]
     [InlineData("bench", "fuzz")]
     [InlineData("bench", "model")]
+    [InlineData("bench", "isa-fuzz")]
     [InlineData("sim")]
     [InlineData("estimate")]
     [InlineData("timing")]

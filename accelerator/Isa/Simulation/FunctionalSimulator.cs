@@ -84,9 +84,7 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
         private readonly long[] statisticsSquares;
         private readonly (long Sum, long Root, int HalfShift)?[] finished;
         private readonly List<sbyte[]> weightSets = [];
-        private readonly HashSet<long> storedLines;
-        private readonly string[] actSpaces;
-        private readonly string[] accSpaces;
+        private readonly HazardAnalysis hazards;
         private sbyte[] filling;
         private int released;
         private sbyte? padValue;
@@ -109,14 +107,12 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
             statisticsSquares = new long[c.MaxChannels];
             finished = new (long, long, int)?[c.MaxChannels];
             filling = new sbyte[c.WeightRows * c.Tm * c.Tn];
-            storedLines = StoredLines(program);
-            actSpaces = [.. Enumerable.Range(0, c.Groups).Select(g => $"activation buffer {g} row")];
-            accSpaces = [.. Enumerable.Range(0, c.Groups).Select(g => $"accumulator bank {g} row")];
+            hazards = new HazardAnalysis(config, program, registers.StepGroup, DdrSpaces.Physical(registers));
         }
 
         public DdrImage Ddr { get; }
 
-        public HazardTracker Tracker { get; } = new();
+        public HazardTracker Tracker => hazards.Tracker;
 
         public FunctionalStatistics Statistics { get; private set; } = new();
 
@@ -138,6 +134,8 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
                         throw new MachineFault($"{step.Name} {(write ? "writes" : "reads")} DDR 0x{address:x} .. 0x{address + bytes - 1:x}, outside the DMA windows that allow it", MachineError.DmaWindow, step.Index);
                 }
             }
+            // What the instruction touches, against what the tokens order before it (the footprint is the race check's one source).
+            hazards.Apply(step);
             switch (step.Instruction)
             {
                 case Load i: Load(step, i); break;
@@ -171,7 +169,6 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
             {
                 var from = address + (k * i.DdrStride);
                 var row = i.ActRow + (k * i.ActStride);
-                ReadDdr(step, from, (long)i.Rows * c.Tn, false);
                 var index = Ddr.Index(from, (long)i.Rows * c.Tn, step.Name);
                 for (var r = 0; r < i.Rows; r++)
                 {
@@ -197,7 +194,6 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
                     for (var n = 0; n < c.Tn; n++)
                         Ddr.Bytes[index + (r * c.Tn) + n] = (byte)act[i.Group][((row + r) * c.Tn) + n];
                 }
-                Tracker.Write(step, "DDR line", to >> 4, ((to + ((long)i.Rows * c.Tn) - 1) >> 4) - (to >> 4) + 1);
             }
             Statistics = Statistics with { BytesWritten = Statistics.BytesWritten + ((long)i.Chunks * i.Rows * c.Tn) };
         }
@@ -206,7 +202,6 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
         {
             var address = Address(i, step.StepGroup);
             var entryBytes = i.Kind == TableKind.Activation ? 256 : DataWord.Bytes;
-            ReadDdr(step, address, (long)i.Count * entryBytes, false);
             var index = Ddr.Index(address, (long)i.Count * entryBytes, step.Name);
             for (var k = 0; k < i.Count; k++)
             {
@@ -216,27 +211,21 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
                 {
                     case TableKind.Requantization:
                         requant[c.StepGroupSlot(step.StepGroup), slot] = DataWord.Decode<RequantizerEntry>(word).ToParameters();
-                        Tracker.Write(step, $"requantizer table slot {c.StepGroupSlot(step.StepGroup)}, channel", slot, 1);
                         break;
                     case TableKind.GroupNorm:
                         groupNorm[slot] = DataWord.Decode<GroupNormEntry>(word);
-                        Tracker.Write(step, "GroupNorm channel table, channel", slot, 1);
                         break;
                     case TableKind.Activation:
                         activationTables[slot] = [.. word.ToArray().Select(b => (sbyte)b)];
-                        Tracker.Write(step, "activation table slot", slot, 1);
                         break;
                     case TableKind.Padding:
                         padValue = (sbyte)DataWord.Decode<PadValue>(word).Value;
-                        Tracker.Write(step, "pad value", slot, 1);
                         break;
                     case TableKind.InputExponents:
                         inputExponents = DataWord.Decode<InputExponents>(word);
-                        Tracker.Write(step, "input exponents", slot, 1);
                         break;
                     default:
                         parameters[slot] = word.ToArray();
-                        Tracker.Write(step, "parameter slot", slot, 1);
                         break;
                 }
             }
@@ -247,7 +236,6 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
         {
             var address = Address(i, step.StepGroup);
             var bytes = (long)i.Rows * RowBytes;
-            ReadDdr(step, address, bytes, true);
             var index = Ddr.Index(address, bytes, step.Name);
             for (long b = 0; b < bytes; b++)
                 filling[((long)i.FirstRow * RowBytes) + b] = (sbyte)Ddr.Bytes[index + b];
@@ -314,13 +302,11 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
             if (v.PadWithZeroPoint)
             {
                 pad = padValue ?? throw new MachineFault($"{step.Name} pads with the pad value, which no LOAD_TABLE wrote");
-                Tracker.Read(step, "pad value", 0, 1);
             }
             var exponent = 0;
             if (v.Exponent != 0)
             {
                 var exponents = inputExponents ?? throw new MachineFault($"{step.Name} shifts its sums by an input exponent, which no LOAD_TABLE wrote");
-                Tracker.Read(step, "input exponents", 0, 1);
                 exponent = v.Exponent == 1 ? exponents.A : exponents.B;
             }
             // A padding tap reads this row in every input block.
@@ -344,7 +330,7 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
                         }
                     }
                 }
-                foreach (var (first, count) in Runs(read.SelectMany(r => Enumerable.Range(r, v.CinBlocks))))
+                foreach (var (first, count) in InstructionFootprint.Runs(read.SelectMany(r => Enumerable.Range(r, v.CinBlocks))))
                     ReadAct(step, g, first, count, AllLanes);
                 for (var o = 0; o < v.CoutBlocks; o++)
                 {
@@ -409,7 +395,6 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
             for (var m = 0; m < tm; m++)
             {
                 var channel = (block * tm) + m;
-                Tracker.Read(step, $"requantizer table slot {c.StepGroupSlot(step.StepGroup)}, channel", channel, 1);
                 var p = requant[c.StepGroupSlot(step.StepGroup), channel] ?? throw new MachineFault($"{step.Name} requantizes channel {channel} in step group {step.StepGroup} (table slot {c.StepGroupSlot(step.StepGroup)}), whose requantizer entry no LOAD_TABLE wrote");
                 act[g][(outRow * tn) + lane + m] = Requantization.Apply(sums[m], p);
             }
@@ -480,7 +465,6 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
                 for (var ch = first; ch < first + f.ChannelsPerGroup; ch++)
                 {
                     // The exponent comes from the channel table: read at finish, whether or not this channel is applied later.
-                    Tracker.Read(step, "GroupNorm channel table, channel", ch, 1);
                     var e = groupNorm[ch]?.Exponent ?? 0;
                     sum = Wrap(sum + Wrap(statisticsSum[ch] << e, GroupSumBits, true), GroupSumBits, true);
                     squares = Wrap(squares + Wrap(statisticsSquares[ch] << (2 * e), GroupSquareBits, false), GroupSquareBits, false);
@@ -505,7 +489,6 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
                 for (var n = 0; n < tn; n++)
                 {
                     var channel = ((a.ChannelBase + block) * tn) + n;
-                    Tracker.Read(step, "GroupNorm channel table, channel", channel, 1);
                     var entry = groupNorm[channel] ?? throw new MachineFault($"{step.Name} normalizes channel {channel}, whose GroupNorm entry no LOAD_TABLE wrote");
                     // Gain and offset 0 (a padding channel) give 0 whatever the statistics, so such a channel needs no GN_FINISH.
                     sbyte y = 0;
@@ -556,41 +539,16 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
 
         private sbyte[] Table(ScheduledInstruction step, int slot)
         {
-            Tracker.Read(step, "activation table slot", slot, 1);
             return activationTables[slot] ?? throw new MachineFault($"{step.Name} reads activation table slot {slot}, which no LOAD_TABLE wrote");
         }
 
         private T Parameter<T>(ScheduledInstruction step, int slot) where T : DataWord
         {
-            Tracker.Read(step, "parameter slot", slot, 1);
             var word = parameters[slot] ?? throw new MachineFault($"{step.Name} reads parameter slot {slot}, which no LOAD_TABLE wrote");
             return DataWord.Decode<T>(word);
         }
 
-        // ---- memories with their hazard tracking ----
-
-        /// <summary>Ascending row numbers (duplicates allowed) as runs of consecutive rows.</summary>
-        private static IEnumerable<(int First, int Count)> Runs(IEnumerable<int> rows)
-        {
-            int first = -1, count = 0;
-            foreach (var r in rows.Distinct().Order())
-            {
-                if (count > 0 && r == first + count)
-                {
-                    count++;
-                    continue;
-                }
-                if (count > 0)
-                    yield return (first, count);
-                (first, count) = (r, 1);
-            }
-            if (count > 0)
-                yield return (first, count);
-        }
-
-        private string ActSpace(int group) => actSpaces[group];
-
-        private string AccSpace(int group) => accSpaces[group];
+        // ---- memories, each read checked against what was written ----
 
         private ulong AllLanes => c.Tn >= 64 ? ulong.MaxValue : (1UL << c.Tn) - 1;
 
@@ -603,14 +561,12 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
                 if ((actWritten[group][r] & lanes) != lanes)
                     throw new MachineFault($"{step.Name} reads activation buffer {group} row {r} bytes that nothing wrote (written lanes 0x{actWritten[group][r]:x}, read 0x{lanes:x})");
             }
-            Tracker.Read(step, ActSpace(group), row, rows);
         }
 
         private void WriteAct(ScheduledInstruction step, int group, int row, int rows, ulong lanes)
         {
             for (var r = row; r < row + rows; r++)
                 actWritten[group][r] |= lanes;
-            Tracker.Write(step, ActSpace(group), row, rows);
         }
 
         private void ReadAcc(ScheduledInstruction step, int group, int row, int rows)
@@ -620,53 +576,15 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
                 if (!accWritten[group][r])
                     throw new MachineFault($"{step.Name} reads accumulator bank {group} row {r}, which nothing wrote");
             }
-            Tracker.Read(step, AccSpace(group), row, rows);
         }
 
         private void WriteAcc(ScheduledInstruction step, int group, int row, int rows)
         {
             for (var r = row; r < row + rows; r++)
                 accWritten[group][r] = true;
-            Tracker.Write(step, AccSpace(group), row, rows);
-        }
-
-        /// <summary>
-        /// DDR reads are tracked only where some STORE of the program writes (weights and tables are read-only), by 16-byte
-        /// line: the unit of an AXI beat, so a load and a store of different bytes of one line count as touching the same memory.
-        /// </summary>
-        private void ReadDdr(ScheduledInstruction step, long address, long bytes, bool readOnlyData)
-        {
-            if (readOnlyData)
-                return;
-            for (var line = address >> 4; line <= (address + bytes - 1) >> 4; line++)
-            {
-                if (storedLines.Contains(line))
-                    Tracker.Read(step, "DDR line", line, 1);
-            }
         }
 
         private void AddRead(long bytes) => Statistics = Statistics with { BytesRead = Statistics.BytesRead + bytes };
-
-        private HashSet<long> StoredLines(IReadOnlyList<Instruction> program)
-        {
-            var lines = new HashSet<long>();
-            var stepGroup = registers.StepGroup;
-            foreach (var instruction in program)
-            {
-                if (instruction is SetStep s)
-                    stepGroup = s.StepGroup;
-                if (instruction is not Store store)
-                    continue;
-                var address = Address(store, stepGroup);
-                for (var k = 0; k < store.Chunks; k++)
-                {
-                    var from = address + (k * store.DdrStride);
-                    for (var line = from >> 4; line <= (from + ((long)store.Rows * c.Tn) - 1) >> 4; line++)
-                        lines.Add(line);
-                }
-            }
-            return lines;
-        }
 
         private static long Wrap(long value, int bits, bool signed)
         {
