@@ -112,6 +112,7 @@ public sealed record CycleModel
 
             var started = dispatch.Start((Engine)engine);
             var current = started.Instruction;
+            DmaWindowRule.Require(Config, registers, current, started.Queued.StepGroup, started.Queued.Index);
             launches[engine].Add(launchAt);
             if (started.OpensSet)
                 state.BankFree = started.HasBankEvent ? started.BankEvent : 0;

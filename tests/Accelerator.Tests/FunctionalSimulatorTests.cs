@@ -57,6 +57,9 @@ public sealed class FunctionalSimulatorTests
         Assert.Equal(MachineError.DmaWindow, fault.Code);
         Assert.Equal(scenario.Program.Instructions.ToList().FindIndex(i => i is Store), fault.Instruction);
         Assert.Contains("outside the DMA windows", fault.Message, StringComparison.Ordinal);
+        // The cycle model stops at the same instruction.
+        var timed = Assert.Throws<MachineFault>(() => Performance.CycleModel.For(Config).Run(scenario.Program.Instructions, readOnly));
+        Assert.Equal((fault.Code, fault.Instruction, fault.Message), (timed.Code, timed.Instruction, timed.Message));
         // Writable, the same program runs.
         new FunctionalSimulator(Config).Run(scenario.Program, scenario.Image, scenario.Registers with { Windows = [DmaWindow.Covering(image.Address, image.Bytes.Length, write: true)] });
     }

@@ -65,6 +65,22 @@ public static class DmaWindowRule
 {
     public static bool Checking(IReadOnlyList<DmaWindow> windows) => windows.Any(w => w.Pages.End > w.Pages.First);
 
+    /// <summary>
+    /// Stops at a DMA instruction that reaches outside the windows, as the machine does: a <see cref="MachineFault"/>
+    /// with ERROR_CODE 7 and the instruction's index (the functional simulator and the cycle model both call it).
+    /// </summary>
+    public static void Require(Configuration.AcceleratorConfig config, MachineRegisters registers, Instruction instruction, int stepGroup, int index)
+    {
+        if (instruction is not DmaInstruction dma)
+            return;
+        var write = dma is Store;
+        foreach (var (address, bytes) in dma.Runs(config, registers, stepGroup))
+        {
+            if (!Allows(registers.Windows, address, bytes, write))
+                throw new MachineFault($"instruction {index} ({InstructionSet.Format(instruction).Mnemonic}) {(write ? "writes" : "reads")} DDR 0x{address:x} .. 0x{address + bytes - 1:x}, outside the DMA windows that allow it", MachineError.DmaWindow, index);
+        }
+    }
+
     /// <summary>Whether <paramref name="bytes"/> bytes from <paramref name="address"/> may be read (or written).</summary>
     public static bool Allows(IReadOnlyList<DmaWindow> windows, long address, long bytes, bool write)
     {

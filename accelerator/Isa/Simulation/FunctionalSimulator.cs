@@ -125,15 +125,7 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
             if (ProgramValidation.InstructionProblems(c, step.Instruction).FirstOrDefault() is { } problem)
                 throw new MachineFault($"{step.Name}: {problem}");
             // The engines check every burst against the DMA windows before they issue it.
-            if (step.Instruction is DmaInstruction dma)
-            {
-                var write = dma is Store;
-                foreach (var (address, bytes) in dma.Runs(c, registers, step.StepGroup))
-                {
-                    if (!DmaWindowRule.Allows(registers.Windows, address, bytes, write))
-                        throw new MachineFault($"{step.Name} {(write ? "writes" : "reads")} DDR 0x{address:x} .. 0x{address + bytes - 1:x}, outside the DMA windows that allow it", MachineError.DmaWindow, step.Index);
-                }
-            }
+            DmaWindowRule.Require(c, registers, step.Instruction, step.StepGroup, step.Index);
             // What the instruction touches, against what the tokens order before it (the footprint is the race check's one source).
             hazards.Apply(step);
             switch (step.Instruction)
