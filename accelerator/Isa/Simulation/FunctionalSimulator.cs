@@ -307,22 +307,8 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
             {
                 if ((v.GroupMask >> g & 1) == 0)
                     continue;
-                // Every row the instruction reads, checked and tracked once (a row is read once per output block and tap).
-                var read = new SortedSet<int>();
-                for (var oy = 0; oy < v.OutRows; oy++)
-                {
-                    for (var ox = 0; ox < v.OutCols; ox++)
-                    {
-                        for (var tap = 0; tap < taps; tap++)
-                        {
-                            var gy = (oy * stride) + (tap / k) + v.RowOffset;
-                            var gx = (ox * stride) + (tap % k) + v.ColOffset;
-                            if (gy >= 0 && gy < gridRows && gx >= 0 && gx < gridCols)
-                                read.Add(v.InRow + ((((gy >> up) * v.InCols) + (gx >> up)) * v.InPixelStride));
-                        }
-                    }
-                }
-                foreach (var (first, count) in InstructionFootprint.Runs(read.SelectMany(r => Enumerable.Range(r, v.CinBlocks))))
+                // Every row the instruction reads, checked once (a row is read once per output block and tap).
+                foreach (var (first, count) in InstructionFootprint.ConvInputRows(v))
                     ReadAct(step, g, first, count, AllLanes);
                 for (var o = 0; o < v.CoutBlocks; o++)
                 {

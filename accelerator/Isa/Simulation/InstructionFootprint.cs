@@ -127,33 +127,13 @@ public static class InstructionFootprint
             yield return new(PadValue, 0, 1, false);
         if (v.Exponent != 0)
             yield return new(InputExponents, 0, 1, false);
-        var taps = v.Kernel3x3 ? 9 : 1;
-        var k = v.Kernel3x3 ? 3 : 1;
-        var stride = v.Stride2 ? 2 : 1;
-        var up = v.Upsample ? 1 : 0;
-        var gridRows = v.InRows << up;
-        var gridCols = v.InCols << up;
-        // Every input pixel a tap inside the grid reads, each of its CinBlocks rows, as runs of rows.
-        var read = new SortedSet<int>();
-        for (var oy = 0; oy < v.OutRows; oy++)
-        {
-            for (var ox = 0; ox < v.OutCols; ox++)
-            {
-                for (var tap = 0; tap < taps; tap++)
-                {
-                    var gy = (oy * stride) + (tap / k) + v.RowOffset;
-                    var gx = (ox * stride) + (tap % k) + v.ColOffset;
-                    if (gy >= 0 && gy < gridRows && gx >= 0 && gx < gridCols)
-                        read.Add(v.InRow + ((((gy >> up) * v.InCols) + (gx >> up)) * v.InPixelStride));
-                }
-            }
-        }
+        var inputRows = ConvInputRows(v).ToList();
         var requantizes = v.Output is ConvOutput.Requantize or ConvOutput.AccumulatorAddRequantize;
         for (var g = 0; g < c.Groups; g++)
         {
             if ((v.GroupMask >> g & 1) == 0)
                 continue;
-            foreach (var (first, count) in Runs(read.SelectMany(r => Enumerable.Range(r, v.CinBlocks))))
+            foreach (var (first, count) in inputRows)
                 yield return new(ActivationRows(g), first, count, false);
             for (var o = 0; o < v.CoutBlocks; o++)
             {
@@ -174,6 +154,32 @@ public static class InstructionFootprint
                 }
             }
         }
+    }
+
+    /// <summary>The activation rows a CONV reads in each of its groups, as runs: every input pixel a tap inside the grid reads, each of its CinBlocks rows.</summary>
+    public static IEnumerable<(int First, int Count)> ConvInputRows(Conv v)
+    {
+        var taps = v.Kernel3x3 ? 9 : 1;
+        var k = v.Kernel3x3 ? 3 : 1;
+        var stride = v.Stride2 ? 2 : 1;
+        var up = v.Upsample ? 1 : 0;
+        var gridRows = v.InRows << up;
+        var gridCols = v.InCols << up;
+        var read = new SortedSet<int>();
+        for (var oy = 0; oy < v.OutRows; oy++)
+        {
+            for (var ox = 0; ox < v.OutCols; ox++)
+            {
+                for (var tap = 0; tap < taps; tap++)
+                {
+                    var gy = (oy * stride) + (tap / k) + v.RowOffset;
+                    var gx = (ox * stride) + (tap % k) + v.ColOffset;
+                    if (gy >= 0 && gy < gridRows && gx >= 0 && gx < gridCols)
+                        read.Add(v.InRow + ((((gy >> up) * v.InCols) + (gx >> up)) * v.InPixelStride));
+                }
+            }
+        }
+        return Runs(read.SelectMany(r => Enumerable.Range(r, v.CinBlocks)));
     }
 
     private static IEnumerable<(int Src, int Dst, int Block)> Rows(VectorStream s, int dst, int dstStride)
@@ -230,7 +236,7 @@ public static class InstructionFootprint
     }
 
     /// <summary>Row numbers (any order, duplicates allowed) as runs of consecutive rows.</summary>
-    internal static IEnumerable<(int First, int Count)> Runs(IEnumerable<int> rows)
+    private static IEnumerable<(int First, int Count)> Runs(IEnumerable<int> rows)
     {
         int first = -1, count = 0;
         foreach (var r in rows.Distinct().Order())
