@@ -87,12 +87,9 @@ internal static class PerfValidation
         var results = new List<CycleComparison>();
         foreach (var layer in only ?? compiled.Layers)
         {
-            var program = compiled.Program.Instructions.Skip(layer.FirstInstruction).Take(layer.InstructionCount).ToList();
-            if (program[^1] is Sync or Finish)
-                program[^1] = new Finish();
-            else
-                program.Add(new Finish());
-            results.Add(Measure(layer.Name, program));
+            // A layer alone: its tokens from and to the layers around it have no partner here, so they are placed anew.
+            var alone = compiled.Program.Instructions.Skip(layer.FirstInstruction).Take(layer.InstructionCount).Where(i => i is not (Sync or Finish)).Append(new Finish()).ToList();
+            results.Add(Measure(layer.Name, TokenPlacement.Place(model.Config, alone, registers.StepGroup)));
         }
         if (only is null)
             results.Add(Measure("whole forward", compiled.Program.Instructions));

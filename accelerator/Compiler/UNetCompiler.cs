@@ -50,10 +50,11 @@ public static class UNetCompiler
             DmaInstruction { StepMode: StepMode.Step } t => t with { StepStride = ctx.StepTables.Stride },
             _ => i,
         }).Append(new Finish()).ToList();
+        var (overlapped, layers) = OverlappedLayers.Apply(config, instructions, ctx.Layers);
         AcceleratorProgram program;
         try
         {
-            program = new ProgramBuilder(config).Add(instructions).Build();
+            program = new ProgramBuilder(config).Add(overlapped).Build();
         }
         catch (ProgramException e)
         {
@@ -84,7 +85,7 @@ public static class UNetCompiler
             StepGroupOfStep = [.. Enumerable.Range(0, timesteps.Count).Select(ctx.StepGroupOf)],
             SampleScales = [.. Enumerable.Range(0, stepGroups).Select(g => model.Quantization.Scale("sample", g))],
             OutputScales = [.. Enumerable.Range(0, stepGroups).Select(g => model.Quantization.Scale(lowering.OutputTensor!.Point, g))],
-            Layers = ctx.Layers,
+            Layers = layers,
         };
     }
 }
