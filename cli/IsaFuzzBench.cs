@@ -202,12 +202,8 @@ internal static class IsaFuzzBench
                 break;
         }
         var registers = Windowed(p);
-        var script = AxiHostScript.Empty;
-        foreach (var access in HostProtocol.Start(registers, p.ProgramAddress, length))
-            script = script.Write(access.Offset, access.Value);
-        script = script.WaitInterrupt(WatchdogCycles).Read(RegisterMap.EngineState.Offset).Write(RegisterMap.Control.Offset, 2).WaitInterrupt(AbortCycles);
-        foreach (var access in HostProtocol.Finish())
-            script = access.Write ? script.Write(access.Offset, access.Value) : script.Read(access.Offset);
+        var script = RtlMachine.Finish(RtlMachine.Start(AxiHostScript.Empty, registers, p.ProgramAddress, length)
+            .WaitInterrupt(WatchdogCycles).Read(RegisterMap.EngineState.Offset).Write(RegisterMap.Control.Offset, 2).WaitInterrupt(AbortCycles));
         var result = await Run(machine, new DdrImage(p.Image.Address, bytes), script, seed).RunAsync(cancellation);
         if (result.Violations.Count > 0 || result.Stop != "script")
             return (seed, corruption, CorruptOutcome.OutOfWindow, $"{result.Stop}: {string.Join("; ", result.Violations.Take(2))}");

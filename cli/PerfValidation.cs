@@ -98,8 +98,7 @@ internal static class PerfValidation
         CycleComparison Measure(string name, IReadOnlyList<Instruction> program)
         {
             var ddr = compiled.NewDdr(layout);
-            for (var i = 0; i < program.Count; i++)
-                InstructionSet.Encode(program[i], $"instruction {i}").CopyTo(ddr.Bytes, layout.ProgramAddress - layout.Address + (i * InstructionSet.Bytes));
+            AcceleratorProgram.Encode(program).CopyTo(ddr.Bytes, layout.ProgramAddress - layout.Address);
             var run = runner.Run(program.Count, ddr, layout.ProgramAddress, registers);
             var estimate = model.Run(program, registers);
             timeline?.Invoke(name, estimate);

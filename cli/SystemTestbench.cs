@@ -192,9 +192,7 @@ internal sealed class SystemTestbench(string name, AcceleratorConfig config, Fun
 
     private static (DdrImage Image, long ProgramAddress) Place(DdrImage data, IReadOnlyList<Instruction> program, bool corrupt, bool misalign)
     {
-        var code = new byte[program.Count * InstructionSet.Bytes];
-        for (var i = 0; i < program.Count; i++)
-            InstructionSet.Encode(program[i], $"instruction {i}").CopyTo(code, i * InstructionSet.Bytes);
+        var code = AcceleratorProgram.Encode(program);
         if (corrupt)
             code[program.Count / 2 * InstructionSet.Bytes] = 31;
         var (image, programAddress) = DdrImageBuilder.PlaceProgram(data, code);
@@ -211,16 +209,11 @@ internal sealed class SystemTestbench(string name, AcceleratorConfig config, Fun
     /// </summary>
     private AxiHostScript FaultThenRerun(MachineRegisters registers, long programAddress, int instructions)
     {
-        var script = AxiHostScript.Empty;
-        foreach (var access in HostProtocol.Start(registers, programAddress, instructions))
-            script = script.Write(access.Offset, access.Value);
+        var script = RtlMachine.Start(AxiHostScript.Empty, registers, programAddress, instructions);
         if (expect == SystemExpectation.AbortThenRerun)
             script = script.Wait(FaultAt).Read(RegisterMap.EngineState.Offset).Write(RegisterMap.Control.Offset, 2);
-        script = script.WaitInterrupt(watchdogCycles);
-        foreach (var access in HostProtocol.Finish())
-            script = access.Write ? script.Write(access.Offset, access.Value) : script.Read(access.Offset);
-        var rerun = Script(registers, programAddress, instructions, watchdogCycles);
-        return script with { Operations = script.Operations.AddRange(rerun.Operations) };
+        script = RtlMachine.Finish(script.WaitInterrupt(watchdogCycles));
+        return RtlMachine.Finish(RtlMachine.Start(script, registers, programAddress, instructions).WaitInterrupt(watchdogCycles));
     }
 
     /// <summary>What the faulted first run must show: the error and its instruction, no write after the fault, a bounded stop.</summary>

@@ -80,13 +80,15 @@ public sealed record RtlMachine
 
     /// <summary>The host's register accesses (<see cref="HostProtocol"/>) as the AXI4-Lite harness plays them.</summary>
     public static AxiHostScript Script(MachineRegisters registers, long programAddress, int instructions, long watchdogCycles)
-    {
-        var script = AxiHostScript.Empty;
-        foreach (var access in HostProtocol.Start(registers, programAddress, instructions))
-            script = script.Write(access.Offset, access.Value);
-        script = script.WaitInterrupt(watchdogCycles);
-        foreach (var access in HostProtocol.Finish())
-            script = access.Write ? script.Write(access.Offset, access.Value) : script.Read(access.Offset);
-        return script;
-    }
+        => Finish(Start(AxiHostScript.Empty, registers, programAddress, instructions).WaitInterrupt(watchdogCycles));
+
+    /// <summary><paramref name="script"/> then the host's writes up to START (<see cref="HostProtocol.Start"/>).</summary>
+    public static AxiHostScript Start(AxiHostScript script, MachineRegisters registers, long programAddress, int instructions)
+        => Play(script, HostProtocol.Start(registers, programAddress, instructions));
+
+    /// <summary><paramref name="script"/> then the host's reads of the report and the interrupt's clear (<see cref="HostProtocol.Finish"/>).</summary>
+    public static AxiHostScript Finish(AxiHostScript script) => Play(script, HostProtocol.Finish());
+
+    private static AxiHostScript Play(AxiHostScript script, IEnumerable<Host.RegisterAccess> accesses)
+        => accesses.Aggregate(script, (s, access) => access.Write ? s.Write(access.Offset, access.Value) : s.Read(access.Offset));
 }

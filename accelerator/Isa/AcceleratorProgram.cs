@@ -12,11 +12,14 @@ public sealed class AcceleratorProgram
     public int Count => Instructions.Count;
 
     /// <summary>The instructions as the fetch unit reads them: <see cref="InstructionSet.Bytes"/> bytes each, in order.</summary>
-    public byte[] Encode()
+    public byte[] Encode() => Encode(Instructions);
+
+    /// <summary>Any instructions, checked or not, as the fetch unit reads them (tests of what the machine does with a bad program).</summary>
+    public static byte[] Encode(IReadOnlyList<Instruction> instructions)
     {
-        var bytes = new byte[Count * InstructionSet.Bytes];
-        for (var i = 0; i < Count; i++)
-            InstructionSet.Encode(Instructions[i], $"instruction {i}").CopyTo(bytes, i * InstructionSet.Bytes);
+        var bytes = new byte[instructions.Count * InstructionSet.Bytes];
+        for (var i = 0; i < instructions.Count; i++)
+            InstructionSet.Encode(instructions[i], $"instruction {i}").CopyTo(bytes, i * InstructionSet.Bytes);
         return bytes;
     }
 

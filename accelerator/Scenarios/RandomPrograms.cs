@@ -49,22 +49,13 @@ public static class RandomPrograms
             offset = Pages(offset + scenario.Image.Bytes.Length);
         }
         instructions.Add(new Finish());
-        var program = new ProgramBuilder(config).Add(TokenPlacement.Place(config, instructions, registers.StepGroup)).Build().Instructions;
+        var program = new ProgramBuilder(config).Add(TokenPlacement.Place(config, instructions, registers.StepGroup)).Build();
         var bytes = new byte[offset];
         foreach (var (at, kernel) in data)
             kernel.CopyTo(bytes, at);
-        var (placed, programAddress) = DdrImageBuilder.PlaceProgram(new DdrImage(Address, bytes), Encode(program));
+        var (placed, programAddress) = DdrImageBuilder.PlaceProgram(new DdrImage(Address, bytes), program.Encode());
         var image = new DdrImage(Address, [.. placed.Bytes, .. new byte[Pages(placed.Bytes.Length) - placed.Bytes.Length]]);
-        return new RandomProgram(seed, string.Join(" + ", chosen.Select(s => s.Name)), image, programAddress, registers, program);
-    }
-
-    /// <summary>The program's bytes as the machine fetches them.</summary>
-    public static byte[] Encode(IReadOnlyList<Instruction> program)
-    {
-        var code = new byte[program.Count * InstructionSet.Bytes];
-        for (var i = 0; i < program.Count; i++)
-            InstructionSet.Encode(program[i], $"instruction {i}").CopyTo(code, i * InstructionSet.Bytes);
-        return code;
+        return new RandomProgram(seed, string.Join(" + ", chosen.Select(s => s.Name)), image, programAddress, registers, program.Instructions);
     }
 
     private static long Pages(long bytes) => (bytes + RegisterMap.WindowPageBytes - 1) / RegisterMap.WindowPageBytes * RegisterMap.WindowPageBytes;
