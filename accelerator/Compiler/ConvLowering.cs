@@ -86,8 +86,16 @@ internal static class ConvLowering
         var layout = parts == 1
             ? Whole(name, c, x, outRows, outCols, outBlocks, cinBlocks, stride, kernel, padding.Top, gridRows, upsample, passes, chunkBlocks, pipeline)
             : Split(name, c, x, outRows, outCols, outBlocks, cinBlocks, stride, kernel, padding.Top, upsample, passes, chunkBlocks, parts, pipeline);
+        // An input the layer before left in the buffers is read there: one band, every group's window placed
+        // around its rows, and only the rows it does not hold (halo, padding) loaded.
+        var onChip = upsample ? null : ctx.ResidentCopy(x);
+        var inputBase = 0;
+        if (onChip is not null && ResidentWindow(c, x, onChip, ctx.Batch, parts, outRows, outCols, outBlocks, stride, kernel, padding.Top, gridRows, passes, chunkBlocks) is { } around)
+            (layout, inputBase) = around;
+        else
+            onChip = null;
         var (band, copies, inputRegion, outputRegion) = (layout.GroupRows, layout.Copies, layout.InputRegion, layout.OutputRegion);
-        int InBuffer(int b) => b % copies * (inputRegion + outputRegion);
+        int InBuffer(int b) => inputBase + (b % copies * (inputRegion + outputRegion));
         int OutBuffer(int b) => InBuffer(b) + inputRegion;
         var pad = parts == 1 ? default : ctx.PadRows(x.Point, x.Width * cinBlocks * tn);
 
@@ -123,15 +131,28 @@ internal static class ConvLowering
                 }
             }
             var loads = new List<Load>();
-            // Source rows first .. first + rows - 1 of the group's sample into its buffer from row actRow.
-            Load ImageRows((int Group, int Sample, int FirstRow, int Rows) g, int first, int rows, int actRow)
-                => new() { Base = BaseRegister.Work, Group = g.Group, Offset = x.At(g.Sample) + ((long)first * rowBytes), ActRow = actRow, Rows = rows * imageRowBuffer, Chunks = 1 };
+            // Source rows first .. last of the group's sample into its buffer from row actRow, but those the buffer already holds there.
+            IEnumerable<Load> ImageRows((int Group, int Sample, int FirstRow, int Rows) g, int first, int last, int actRow)
+            {
+                Load Rows(int from, int to) => new() { Base = BaseRegister.Work, Group = g.Group, Offset = x.At(g.Sample) + ((long)from * rowBytes), ActRow = actRow + ((from - first) * imageRowBuffer), Rows = (to - from + 1) * imageRowBuffer, Chunks = 1 };
+                var held = onChip?.Find(g.Sample, g.Group);
+                var (from, to) = held is null ? (last + 1, last) : (Math.Max(first, held.FirstRow), Math.Min(last, held.FirstRow + held.Rows - 1));
+                if (from > to)
+                {
+                    yield return Rows(first, last);
+                    yield break;
+                }
+                if (from > first)
+                    yield return Rows(first, from - 1);
+                if (to < last)
+                    yield return Rows(to + 1, last);
+            }
             int inRows, rowOffset;
             if (parts == 1)
             {
                 var (top, bottom) = SourceRows(groupParts[0].FirstRow, groupParts[0].Rows, stride, kernel, padding.Top, gridRows, upsample);
                 (inRows, rowOffset) = (bottom - top + 1, (groupParts[0].FirstRow * stride) - padding.Top - ((upsample ? 2 : 1) * top));
-                loads.AddRange(groupParts.Select(g => ImageRows(g, top, inRows, InBuffer(b))));
+                loads.AddRange(groupParts.SelectMany(g => ImageRows(g, top, bottom, InBuffer(b))));
             }
             else
             {
@@ -155,7 +176,7 @@ internal static class ConvLowering
                     if (first > top)
                         loads.Add(PadLoad(top, Math.Min(first, top + rows) - top));
                     if (last >= first)
-                        loads.Add(ImageRows(g, first, last - first + 1, InBuffer(b) + ((first - top) * imageRowBuffer)));
+                        loads.AddRange(ImageRows(g, first, last, InBuffer(b) + ((first - top) * imageRowBuffer)));
                     var below = Math.Max(first, last + 1);
                     if (top + rows > below)
                         loads.Add(PadLoad(below, top + rows - below));
@@ -217,9 +238,58 @@ internal static class ConvLowering
         }
         var macs = (long)ctx.Batch * outRows * outCols * cout * cin * taps;
         ctx.End($"{x.Channels}x{x.Height}x{x.Width}{(upsample ? " (2x)" : "")} -> {cout}x{outRows}x{outCols}",
-            $"{bands} x {(parts == 1 ? $"{band}" : $"{parts} groups x {band}")} rows{(copies == 2 ? " (2 buffers)" : "")}; {(sets.Count == 1 ? "1 weight set" : $"{sets.Count} weight sets ({chunks} out x {passes} in)")}",
+            $"{bands} x {(parts == 1 ? $"{band}" : $"{parts} groups x {band}")} rows{(copies == 2 ? " (2 buffers)" : "")}{(onChip is null ? "" : ", input in the buffers")}; {(sets.Count == 1 ? "1 weight set" : $"{sets.Count} weight sets ({chunks} out x {passes} in)")}",
             macs);
+        // One band leaves the whole output in the buffers, each group's rows from OutBuffer(0).
+        if (bands == 1)
+        {
+            var held = new List<ResidentPart>();
+            for (var sample = 0; sample < ctx.Batch; sample++)
+            {
+                for (var j = 0; j < parts && j * band < outRows; j++)
+                    held.Add(new ResidentPart(sample, (sample * parts) + j, j * band, Math.Min(band, outRows - (j * band)), OutBuffer(0)));
+            }
+            ctx.KeepResident(output, held);
+        }
         return output;
+    }
+
+    /// <summary>
+    /// The layout of one band for an input resident in the buffers, and the buffer row its windows start at:
+    /// every group's window holds its resident rows where they lie (the same offset in every group, since one
+    /// CONV reads them all), and the window and the output fit the buffer; null when any of it fails.
+    /// </summary>
+    private static (BandLayout Layout, int InputBase)? ResidentWindow(Configuration.AcceleratorConfig c, DdrTensor x, ResidentTensor onChip, int batch, int parts, int outRows, int outCols, int outBlocks, int stride, int kernel, int padTop, int gridRows, int passes, int chunkBlocks)
+    {
+        var rowBuffer = onChip.RowBuffer;
+        int band, inRows, rowOffset;
+        var tops = new List<(int Sample, int Group, int Top)>();
+        if (parts == 1)
+        {
+            band = outRows;
+            var (top, bottom) = SourceRows(0, outRows, stride, kernel, padTop, gridRows, false);
+            (inRows, rowOffset) = (bottom - top + 1, 0);
+            tops.AddRange(Enumerable.Range(0, batch).Select(sample => (sample, sample, top)));
+        }
+        else
+        {
+            band = Ceiling(outRows, parts);
+            (_, inRows, rowOffset) = Window(0, band, stride, kernel, padTop, false);
+            for (var sample = 0; sample < batch; sample++)
+            {
+                for (var j = 0; j < parts && j * band < outRows; j++)
+                    tops.Add((sample, (sample * parts) + j, Window(j * band, band, stride, kernel, padTop, false).Top));
+            }
+        }
+        if (passes > 1 && (long)band * outCols * chunkBlocks > c.AccumulatorRows)
+            return null;
+        var bases = tops.Select(t => onChip.Find(t.Sample, t.Group) is { } part ? part.ActRow - ((part.FirstRow - t.Top) * rowBuffer) : -1).Distinct().ToList();
+        if (bases.Count != 1 || bases[0] < 0)
+            return null;
+        int inputRegion = inRows * x.Width * x.Blocks, outputRegion = band * outCols * outBlocks;
+        if (bases[0] + inputRegion + outputRegion > c.ActivationRows)
+            return null;
+        return (new BandLayout(band, 1, inputRegion, outputRegion, parts == 1 ? 0 : inRows, parts == 1 ? 0 : rowOffset), bases[0]);
     }
 
     /// <summary>

@@ -18,8 +18,27 @@ internal static class ElementwiseLowering
         if (ctx.SplitBlocks(a.Point) is not null || ctx.SplitBlocks(b.Point) is not null)
             throw new CompileException(point, "a concatenation with split scales added without a shortcut convolution: the residual add has one scale per operand");
         var output = ctx.NewTensor(point, a.Channels, a.Height, a.Width, a.Blocks, a.ChannelMap);
+        var onChip = ctx.ResidentCopy(a) ?? ctx.ResidentCopy(b);
+        var place = onChip?.PlaceBeside(onChip.RowBuffer, ctx.Config.ActivationRows);
         ctx.Begin(point, "residual add");
         ctx.Emit(ctx.StepGroupTable(TableKind.Parameters, 0, g => [AddParameters.Of(ResidualAdd.FromScales(ctx.Scale(a.Point, g), ctx.Scale(b.Point, g), ctx.Scale(point, g)))]));
+        if (onChip is not null && place is { } row)
+        {
+            // One operand is where the layer before left it: the other loads beside it, part by part, and the sum stays there.
+            var aHeld = ReferenceEquals(onChip.Tensor, a);
+            var other = aHeld ? b : a;
+            foreach (var part in onChip.Parts)
+            {
+                var pixels = part.Rows * a.Width;
+                var offset = (long)part.FirstRow * a.Width * a.PixelBytes;
+                ctx.Emit(new Load { Base = BaseRegister.Work, Group = part.Group, Offset = other.At(part.Sample) + offset, ActRow = row, Rows = pixels * a.Blocks, Chunks = 1 });
+                ctx.Emit(new Isa.Add { Group = part.Group, Src = aHeld ? part.ActRow : row, SrcB = aHeld ? row : part.ActRow, Pixels = pixels, Blocks = a.Blocks, SrcStride = a.Blocks, Dst = row, DstStride = a.Blocks, Param = 0 });
+                ctx.Emit(new Store { Base = BaseRegister.Work, Group = part.Group, Offset = output.At(part.Sample) + offset, ActRow = row, Rows = pixels * a.Blocks, Chunks = 1 });
+            }
+            ctx.End($"{a.Channels}x{a.Height}x{a.Width}", $"{(aHeld ? "first" : "second")} operand in the buffers, {onChip.Parts.Count} parts", 0);
+            ctx.KeepResident(output, [.. onChip.Parts.Select(p => p with { ActRow = row })]);
+            return output;
+        }
         var bands = Stream(ctx, point, [a, b], output, (group, region, pixels) =>
             [new Isa.Add { Group = group, Src = region, SrcB = region + a.Blocks, Pixels = pixels, Blocks = a.Blocks, SrcStride = 2 * a.Blocks, Dst = region, DstStride = 2 * a.Blocks, Param = 0 }]);
         ctx.End($"{a.Channels}x{a.Height}x{a.Width}", bands.ToString(), 0);

@@ -39,7 +39,12 @@ internal static class GroupNormLowering
         if (count > 1 << 20)
             throw new CompileException(name, $"{count} values per group exceed the 2^20 the GroupNorm unit counts");
         var output = ctx.NewTensor(activationPoint ?? name, x.Channels, x.Height, x.Width, x.Blocks, x.ChannelMap);
-        var bands = StreamBands.For(name, x.Pixels, x.Blocks, c.ActivationRows, c.Name, ctx.GroupsPerSample);
+        var onChip = ctx.ResidentCopy(x);
+        var place = onChip?.PlaceBeside(onChip.RowBuffer, c.ActivationRows);
+        // Else one band of whole rows per group, as the convolution after it splits its rows, so it can stay.
+        var bands = onChip is null || place is null ? StreamBands.For(name, x.Pixels, x.Blocks, c.ActivationRows, c.Name, ctx.GroupsPerSample, ctx.GroupsPerSample, x.Width) : null;
+        var stays = bands is null ? null : Staying(ctx, x, bands);
+        var stayAt = stays?.PlaceBeside(stays.RowBuffer, c.ActivationRows);
 
         ctx.Begin(activationPoint is null ? name : $"{name} + {activationPoint}", activationPoint is null ? "GroupNorm" : "GroupNorm + SiLU");
         var zero = GroupNormEntry.Of(new GroupNormChannel(0, 0, GroupNormChannel.MinShift));
@@ -58,6 +63,13 @@ internal static class GroupNormLowering
         if (activationPoint is not null)
             tables.Add(ctx.StepGroupActivationTables(TableSlot, g => [[.. ctx.SiluTable(name, activationPoint, g).Entries]]));
 
+        if (bands is null)
+        {
+            InPlace(ctx, x, output, onChip!, place!.Value, tables, finishChannels, perGroup, activationPoint is not null);
+            ctx.End($"{x.Channels}x{x.Height}x{x.Width}, {groups} groups", $"in the buffers where the layer before left it, {onChip!.Parts.Count} parts", 0);
+            ctx.KeepResident(output, [.. onChip.Parts.Select(p => p with { ActRow = place.Value })]);
+            return output;
+        }
         for (var sample = 0; sample < ctx.Batch; sample++)
         {
             int GroupOf(int band) => (sample * ctx.GroupsPerSample) + bands.Part(band);
@@ -91,6 +103,7 @@ internal static class GroupNormLowering
                 if (!bands.Resident)
                     ctx.Emit(Load(b, bands.ReusesRegion(b) ? Engines.Store : Engines.None));
                 var region = bands.Region(b);
+                var dst = stayAt ?? region;
                 ctx.Emit(new GroupNormApply
                 {
                     Group = GroupOf(b),
@@ -98,7 +111,7 @@ internal static class GroupNormLowering
                     Pixels = bands[b].Pixels,
                     Blocks = x.Blocks,
                     SrcStride = x.Blocks,
-                    Dst = region,
+                    Dst = dst,
                     DstStride = x.Blocks,
                     ChannelBase = 0,
                     Param = ParameterSlot,
@@ -112,7 +125,7 @@ internal static class GroupNormLowering
                     Base = BaseRegister.Work,
                     Group = GroupOf(b),
                     Offset = output.At(sample) + ((long)bands[b].First * output.PixelBytes),
-                    ActRow = region,
+                    ActRow = dst,
                     Rows = bands[b].Pixels * x.Blocks,
                     Chunks = 1,
                     Wait = Engines.Vector,
@@ -120,7 +133,54 @@ internal static class GroupNormLowering
                 });
             }
         }
-        ctx.End($"{x.Channels}x{x.Height}x{x.Width}, {groups} groups", bands.ToString(), 0);
+        ctx.End($"{x.Channels}x{x.Height}x{x.Width}, {groups} groups", bands.ToString() + (stayAt is null ? "" : ", stays in the buffers"), 0);
+        if (stays is not null && stayAt is { } at)
+            ctx.KeepResident(output, [.. stays.Parts.Select(p => p with { ActRow = at })]);
         return output;
+    }
+
+    /// <summary>
+    /// The loaded bands as parts of the tensor in the buffers, when every band has rows of its own, is whole
+    /// image rows and is the only one of its sample in its group (null otherwise): the output can then stay
+    /// there, applied beside them.
+    /// </summary>
+    private static ResidentTensor? Staying(LoweringContext ctx, DdrTensor x, StreamBands bands)
+    {
+        if (!bands.Resident || bands.Count > ctx.GroupsPerSample || bands.BandPixels % x.Width != 0)
+            return null;
+        var parts = new List<ResidentPart>();
+        for (var sample = 0; sample < ctx.Batch; sample++)
+        {
+            for (var b = 0; b < bands.Count; b++)
+                parts.Add(new ResidentPart(sample, (sample * ctx.GroupsPerSample) + bands.Part(b), bands[b].First / x.Width, bands[b].Pixels / x.Width, bands.Region(b)));
+        }
+        return new ResidentTensor(x, -1, parts);
+    }
+
+    /// <summary>
+    /// The tensor the layer before left in the buffers: statistics over its parts where they lie, then each
+    /// part applied to row <paramref name="place"/> of its group (where the next convolution's window wants
+    /// it) and stored from there. Nothing is loaded; the tokens come from the footprints.
+    /// </summary>
+    private static void InPlace(LoweringContext ctx, DdrTensor x, DdrTensor output, ResidentTensor onChip, int place, IReadOnlyList<LoadTable> tables, int finishChannels, int perGroup, bool applyTable)
+    {
+        for (var sample = 0; sample < ctx.Batch; sample++)
+        {
+            var parts = onChip.Parts.Where(p => p.Sample == sample).OrderBy(p => p.FirstRow).ToList();
+            for (var i = 0; i < parts.Count; i++)
+                ctx.Emit(new GroupNormStatistics { Group = parts[i].Group, Src = parts[i].ActRow, Pixels = parts[i].Rows * x.Width, Blocks = x.Blocks, SrcStride = x.Blocks, ChannelBase = 0, Clear = i == 0 });
+            if (sample == 0)
+            {
+                foreach (var table in tables)
+                    ctx.Emit(table);
+            }
+            ctx.Emit(new GroupNormFinish { Channels = finishChannels, ChannelsPerGroup = perGroup, Param = ParameterSlot });
+            foreach (var part in parts)
+            {
+                var pixels = part.Rows * x.Width;
+                ctx.Emit(new GroupNormApply { Group = part.Group, Src = part.ActRow, Pixels = pixels, Blocks = x.Blocks, SrcStride = x.Blocks, Dst = place, DstStride = x.Blocks, ChannelBase = 0, Param = ParameterSlot, ApplyTable = applyTable, Slot = TableSlot });
+                ctx.Emit(new Store { Base = BaseRegister.Work, Group = part.Group, Offset = output.At(sample) + ((long)part.FirstRow * x.Width * output.PixelBytes), ActRow = place, Rows = pixels * x.Blocks, Chunks = 1 });
+            }
+        }
     }
 }

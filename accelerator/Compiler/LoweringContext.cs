@@ -20,6 +20,7 @@ internal sealed class LoweringContext
     private readonly Dictionary<string, (long Offset, int Bytes)> padRows = new(StringComparer.Ordinal);
     private readonly Dictionary<int, Tensor> timeEmbeddings = [];
     private readonly Dictionary<string, (string A, string B, int ChannelsA, int BlocksA)> splitConcats = new(StringComparer.Ordinal);
+    private ResidentTensor? resident;
 
     public LoweringContext(AcceleratorConfig config, QuantizedUNet model, IReadOnlyList<int> timesteps, int batch)
     {
@@ -151,6 +152,16 @@ internal sealed class LoweringContext
         layers.Add(new CompiledLayer(name, operation, shape, tiling, first, instructions.Count - first, macs));
         open = null;
     }
+
+    /// <summary>Records that the layer just ended left <paramref name="tensor"/> in the buffers as <paramref name="parts"/>.</summary>
+    public void KeepResident(DdrTensor tensor, IReadOnlyList<ResidentPart> parts) => resident = new ResidentTensor(tensor, layers.Count, parts);
+
+    /// <summary>
+    /// The copy of <paramref name="tensor"/> in the buffers, if the last layer ended left it there and no
+    /// layer ended since (the one asking, still open, is the next).
+    /// </summary>
+    public ResidentTensor? ResidentCopy(DdrTensor tensor)
+        => resident is { } r && ReferenceEquals(r.Tensor, tensor) && r.Layer == layers.Count ? r : null;
 
     /// <summary>LOAD_TABLE of a table that depends on the step group: each group's copy at the same offset.</summary>
     public LoadTable StepGroupTable(TableKind kind, int first, Func<int, IReadOnlyList<DataWord>> words)

@@ -37,13 +37,18 @@ internal sealed record StreamBands(int Pixels, int BandPixels, int Slots, int Pa
     /// <summary>Whether band <paramref name="band"/>'s store gives its region to a later band's load.</summary>
     public bool FreesRegion(int band) => band + Slots < Count;
 
-    /// <summary>Bands for <paramref name="rowsPerPixel"/> buffer rows per pixel over <paramref name="parts"/> groups of <paramref name="bufferRows"/> rows.</summary>
-    public static StreamBands For(string layer, int pixels, int rowsPerPixel, int bufferRows, string preset, int parts)
+    /// <summary>
+    /// Bands for <paramref name="rowsPerPixel"/> buffer rows per pixel over <paramref name="parts"/> groups of
+    /// <paramref name="bufferRows"/> rows: at least <paramref name="chunks"/> when several groups hold the tensor,
+    /// each a multiple of <paramref name="rowPixels"/> pixels (whole image rows, which a convolution can read where they lie).
+    /// </summary>
+    public static StreamBands For(string layer, int pixels, int rowsPerPixel, int bufferRows, string preset, int parts, int chunks = ResidentChunks, int rowPixels = 1)
     {
         if (parts > 1)
         {
-            var count = Math.Min(pixels, parts * ((ResidentChunks + parts - 1) / parts));
+            var count = Math.Min(pixels, parts * ((chunks + parts - 1) / parts));
             var bandPixels = (pixels + count - 1) / count;
+            bandPixels = (bandPixels + rowPixels - 1) / rowPixels * rowPixels;
             var bands = (pixels + bandPixels - 1) / bandPixels;
             if ((long)bandPixels * rowsPerPixel * ((bands + parts - 1) / parts) <= bufferRows)
                 return new StreamBands(pixels, bandPixels, bands, parts, bandPixels * rowsPerPixel);
