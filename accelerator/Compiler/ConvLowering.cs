@@ -83,13 +83,19 @@ internal static class ConvLowering
         // Bands smaller than the buffer allows can pay: the first band's load and the last one's store are
         // what does not overlap the array (with several weight sets, each band loads them all again).
         var pipeline = new BandPipeline(parts * ctx.Batch, tn, outCols * coutBlocks * taps * cinBlocks, (long)coutBlocks * taps * cinBlocks * tm * tn, sets.Count, c.WeightPorts);
-        var layout = parts == 1
-            ? Whole(name, c, x, outRows, outCols, outBlocks, cinBlocks, stride, kernel, padding.Top, gridRows, upsample, passes, chunkBlocks, pipeline)
-            : Split(name, c, x, outRows, outCols, outBlocks, cinBlocks, stride, kernel, padding.Top, upsample, passes, chunkBlocks, parts, pipeline);
+        BandLayout? Layout(int bufferRows, bool required) => parts == 1
+            ? Whole(name, c, x, outRows, outCols, outBlocks, cinBlocks, stride, kernel, padding.Top, gridRows, upsample, passes, chunkBlocks, pipeline, bufferRows, required)
+            : Split(name, c, x, outRows, outCols, outBlocks, cinBlocks, stride, kernel, padding.Top, upsample, passes, chunkBlocks, parts, pipeline, bufferRows, required);
+        // Placed above the rows the last layer works in and the tensors still in the buffers, the loads run
+        // while that layer computes; from row 0 when the bands would have to be smaller there.
+        var layout = Layout(c.ActivationRows, true)!;
+        var inUse = ctx.RowsInUse();
+        var inputBase = 0;
+        if (inUse > 0 && inUse < c.ActivationRows && Layout(c.ActivationRows - inUse, false) is { } above && above.GroupRows == layout.GroupRows)
+            (layout, inputBase) = (above, inUse);
         // An input the layer before left in the buffers is read there: one band, every group's window placed
         // around its rows, and only the rows it does not hold (halo, padding) loaded.
         var onChip = upsample ? null : ctx.ResidentCopy(x);
-        var inputBase = 0;
         if (onChip is not null && ResidentWindow(c, x, onChip, ctx.Batch, parts, outRows, outCols, outBlocks, stride, kernel, padding.Top, gridRows, passes, chunkBlocks) is { } around)
             (layout, inputBase) = around;
         else
@@ -300,7 +306,7 @@ internal static class ConvLowering
     private sealed record BandLayout(int GroupRows, int Copies, int InputRegion, int OutputRegion, int InRows, int RowOffset);
 
     /// <summary>One group per sample: bands as large as the buffers allow, each reading the source rows it needs, clipped to the image.</summary>
-    private static BandLayout Whole(string name, Configuration.AcceleratorConfig c, DdrTensor x, int outRows, int outCols, int outBlocks, int cinBlocks, int stride, int kernel, int padTop, int gridRows, bool upsample, int passes, int chunkBlocks, BandPipeline pipeline)
+    private static BandLayout? Whole(string name, Configuration.AcceleratorConfig c, DdrTensor x, int outRows, int outCols, int outBlocks, int cinBlocks, int stride, int kernel, int padTop, int gridRows, bool upsample, int passes, int chunkBlocks, BandPipeline pipeline, int bufferRows, bool required)
     {
         int InputRows(int firstRow, int rows)
         {
@@ -310,7 +316,9 @@ internal static class ConvLowering
         int MaxInputRows(int rows) => Enumerable.Range(0, Ceiling(outRows, rows)).Max(b => InputRows(b * rows, Math.Min(rows, outRows - (b * rows))));
         long InputRegion(int rows) => (long)MaxInputRows(rows) * x.Width * cinBlocks;
         long OutputRegion(int rows) => (long)rows * outCols * outBlocks;
-        var (band, copies) = Fit(outRows, 1, InputRegion, OutputRegion, rows => passes == 1 || (long)rows * outCols * chunkBlocks <= c.AccumulatorRows, c.ActivationRows, pipeline);
+        var (band, copies) = Fit(outRows, 1, InputRegion, OutputRegion, rows => passes == 1 || (long)rows * outCols * chunkBlocks <= c.AccumulatorRows, bufferRows, pipeline);
+        if (band <= 0 && !required)
+            return null;
         if (band <= 0)
             throw TooLarge(name, c, outCols, outBlocks, InputRows(0, 1), x.Width, cinBlocks, passes);
         return new BandLayout(band, copies, (int)InputRegion(band), (int)OutputRegion(band), 0, 0);
@@ -323,13 +331,15 @@ internal static class ConvLowering
     /// output row when the rows do not divide; those rows are computed and not stored. With upsampling
     /// the parts hold an even number of rows, so every window starts at the same parity of the grid.
     /// </summary>
-    private static BandLayout Split(string name, Configuration.AcceleratorConfig c, DdrTensor x, int outRows, int outCols, int outBlocks, int cinBlocks, int stride, int kernel, int padTop, bool upsample, int passes, int chunkBlocks, int parts, BandPipeline pipeline)
+    private static BandLayout? Split(string name, Configuration.AcceleratorConfig c, DdrTensor x, int outRows, int outCols, int outBlocks, int cinBlocks, int stride, int kernel, int padTop, bool upsample, int passes, int chunkBlocks, int parts, BandPipeline pipeline, int bufferRows, bool required)
     {
         var step = upsample && stride % 2 == 1 ? 2 : 1;
         long InputRegion(int rows) => (long)Window(0, rows, stride, kernel, padTop, upsample).Rows * x.Width * cinBlocks;
         long OutputRegion(int rows) => (long)rows * outCols * outBlocks;
         var first = Ceiling(Ceiling(outRows, parts), step) * step;
-        var (band, copies) = Fit(first, step, InputRegion, OutputRegion, rows => passes == 1 || (long)rows * outCols * chunkBlocks <= c.AccumulatorRows, c.ActivationRows, pipeline);
+        var (band, copies) = Fit(first, step, InputRegion, OutputRegion, rows => passes == 1 || (long)rows * outCols * chunkBlocks <= c.AccumulatorRows, bufferRows, pipeline);
+        if (band <= 0 && !required)
+            return null;
         if (band <= 0)
             throw TooLarge(name, c, outCols, outBlocks, Window(0, step, stride, kernel, padTop, upsample).Rows, x.Width, cinBlocks, passes);
         var (_, inRows, rowOffset) = Window(0, band, stride, kernel, padTop, upsample);

@@ -18,10 +18,24 @@ internal static class ElementwiseLowering
         if (ctx.SplitBlocks(a.Point) is not null || ctx.SplitBlocks(b.Point) is not null)
             throw new CompileException(point, "a concatenation with split scales added without a shortcut convolution: the residual add has one scale per operand");
         var output = ctx.NewTensor(point, a.Channels, a.Height, a.Width, a.Blocks, a.ChannelMap);
-        var onChip = ctx.ResidentCopy(a) ?? ctx.ResidentCopy(b);
-        var place = onChip?.PlaceBeside(onChip.RowBuffer, ctx.Config.ActivationRows);
+        var (heldA, heldB) = (ctx.ResidentCopy(a), ctx.ResidentCopy(b));
+        var onChip = heldA ?? heldB;
+        var place = onChip is null ? null : onChip.PlaceBeside(onChip.RowBuffer, ctx.Config.ActivationRows);
         ctx.Begin(point, "residual add");
         ctx.Emit(ctx.StepGroupTable(TableKind.Parameters, 0, g => [AddParameters.Of(ResidualAdd.FromScales(ctx.Scale(a.Point, g), ctx.Scale(b.Point, g), ctx.Scale(point, g)))]));
+        if (heldA is not null && heldB is not null && heldA.Parts.Select(p => p with { ActRow = 0 }).SequenceEqual(heldB.Parts.Select(p => p with { ActRow = 0 })))
+        {
+            // Both operands are where the layers before left them, part for part: the sum replaces the first.
+            foreach (var (pa, pb) in heldA.Parts.Zip(heldB.Parts))
+            {
+                var pixels = pa.Rows * a.Width;
+                ctx.Emit(new Isa.Add { Group = pa.Group, Src = pa.ActRow, SrcB = pb.ActRow, Pixels = pixels, Blocks = a.Blocks, SrcStride = a.Blocks, Dst = pa.ActRow, DstStride = a.Blocks, Param = 0 });
+                ctx.Emit(new Store { Base = BaseRegister.Work, Group = pa.Group, Offset = output.At(pa.Sample) + ((long)pa.FirstRow * a.Width * a.PixelBytes), ActRow = pa.ActRow, Rows = pixels * a.Blocks, Chunks = 1 });
+            }
+            ctx.End($"{a.Channels}x{a.Height}x{a.Width}", $"both operands in the buffers, {heldA.Parts.Count} parts", 0);
+            ctx.KeepResident(output, heldA.Parts);
+            return output;
+        }
         if (onChip is not null && place is { } row)
         {
             // One operand is where the layer before left it: the other loads beside it, part by part, and the sum stays there.

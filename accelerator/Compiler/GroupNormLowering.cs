@@ -40,11 +40,11 @@ internal static class GroupNormLowering
             throw new CompileException(name, $"{count} values per group exceed the 2^20 the GroupNorm unit counts");
         var output = ctx.NewTensor(activationPoint ?? name, x.Channels, x.Height, x.Width, x.Blocks, x.ChannelMap);
         var onChip = ctx.ResidentCopy(x);
-        var place = onChip?.PlaceBeside(onChip.RowBuffer, c.ActivationRows);
+        var place = onChip is null ? null : onChip.PlaceBeside(onChip.RowBuffer, ctx.Config.ActivationRows);
         // Else one band of whole rows per group, as the convolution after it splits its rows, so it can stay.
         var bands = onChip is null || place is null ? StreamBands.For(name, x.Pixels, x.Blocks, c.ActivationRows, c.Name, ctx.GroupsPerSample, ctx.GroupsPerSample, x.Width) : null;
         var stays = bands is null ? null : Staying(ctx, x, bands);
-        var stayAt = stays?.PlaceBeside(stays.RowBuffer, c.ActivationRows);
+        var stayAt = stays is null ? null : stays.PlaceBeside(stays.RowBuffer, ctx.Config.ActivationRows);
 
         ctx.Begin(activationPoint is null ? name : $"{name} + {activationPoint}", activationPoint is null ? "GroupNorm" : "GroupNorm + SiLU");
         var zero = GroupNormEntry.Of(new GroupNormChannel(0, 0, GroupNormChannel.MinShift));
@@ -70,6 +70,7 @@ internal static class GroupNormLowering
             ctx.KeepResident(output, [.. onChip.Parts.Select(p => p with { ActRow = place.Value })]);
             return output;
         }
+        var middles = new List<Store>();
         for (var sample = 0; sample < ctx.Batch; sample++)
         {
             int GroupOf(int band) => (sample * ctx.GroupsPerSample) + bands.Part(band);
@@ -120,6 +121,14 @@ internal static class GroupNormLowering
                     Wait = bands.Resident ? Engines.None : Engines.Load,
                     Signal = Engines.Store,
                 });
+                if (stays is not null)
+                {
+                    var (edges, middle) = PartStores(output, sample, GroupOf(b), bands[b].First / x.Width, bands[b].Pixels / x.Width, dst);
+                    edges.ToList().ForEach(ctx.Emit);
+                    if (middle is not null)
+                        middles.Add(middle);
+                    continue;
+                }
                 ctx.Emit(new Store
                 {
                     Base = BaseRegister.Work,
@@ -132,6 +141,8 @@ internal static class GroupNormLowering
                     Signal = bands.FreesRegion(b) ? Engines.Load : Engines.None,
                 });
             }
+            middles.ForEach(ctx.Emit);
+            middles.Clear();
         }
         ctx.End($"{x.Channels}x{x.Height}x{x.Width}, {groups} groups", bands.ToString() + (stayAt is null ? "" : ", stays in the buffers"), 0);
         if (stays is not null && stayAt is { } at)
@@ -154,7 +165,7 @@ internal static class GroupNormLowering
             for (var b = 0; b < bands.Count; b++)
                 parts.Add(new ResidentPart(sample, (sample * ctx.GroupsPerSample) + bands.Part(b), bands[b].First / x.Width, bands[b].Pixels / x.Width, bands.Region(b)));
         }
-        return new ResidentTensor(x, -1, parts);
+        return new ResidentTensor(x, parts);
     }
 
     /// <summary>
@@ -175,12 +186,28 @@ internal static class GroupNormLowering
                     ctx.Emit(table);
             }
             ctx.Emit(new GroupNormFinish { Channels = finishChannels, ChannelsPerGroup = perGroup, Param = ParameterSlot });
+            var middles = new List<Store>();
             foreach (var part in parts)
             {
-                var pixels = part.Rows * x.Width;
-                ctx.Emit(new GroupNormApply { Group = part.Group, Src = part.ActRow, Pixels = pixels, Blocks = x.Blocks, SrcStride = x.Blocks, Dst = place, DstStride = x.Blocks, ChannelBase = 0, Param = ParameterSlot, ApplyTable = applyTable, Slot = TableSlot });
-                ctx.Emit(new Store { Base = BaseRegister.Work, Group = part.Group, Offset = output.At(sample) + ((long)part.FirstRow * x.Width * output.PixelBytes), ActRow = place, Rows = pixels * x.Blocks, Chunks = 1 });
+                ctx.Emit(new GroupNormApply { Group = part.Group, Src = part.ActRow, Pixels = part.Rows * x.Width, Blocks = x.Blocks, SrcStride = x.Blocks, Dst = place, DstStride = x.Blocks, ChannelBase = 0, Param = ParameterSlot, ApplyTable = applyTable, Slot = TableSlot });
+                var (edges, middle) = PartStores(output, sample, part.Group, part.FirstRow, part.Rows, place);
+                edges.ToList().ForEach(ctx.Emit);
+                if (middle is not null)
+                    middles.Add(middle);
             }
+            middles.ForEach(ctx.Emit);
         }
+    }
+
+    /// <summary>
+    /// The STOREs of a part that stays in the buffers: its first and last image row, which the next
+    /// convolution's neighbouring windows load as their halo, right after the part's apply; then the rows
+    /// between, which nothing waits for, once every part is applied.
+    /// </summary>
+    private static (IReadOnlyList<Store> Edges, Store? Middle) PartStores(DdrTensor output, int sample, int group, int firstRow, int rows, int actRow)
+    {
+        var rowBuffer = output.Width * output.Blocks;
+        Store Rows(int from, int count) => new() { Base = BaseRegister.Work, Group = group, Offset = output.At(sample) + ((long)(firstRow + from) * output.Width * output.PixelBytes), ActRow = actRow + (from * rowBuffer), Rows = count * rowBuffer, Chunks = 1 };
+        return rows <= 2 ? ([Rows(0, rows)], null) : ([Rows(0, 1), Rows(rows - 1, 1)], Rows(1, rows - 2));
     }
 }

@@ -1,5 +1,6 @@
 using DiffAcc.Accelerator.Configuration;
 using DiffAcc.Accelerator.Isa;
+using DiffAcc.Accelerator.Isa.Simulation;
 using DiffAcc.Model.Int8;
 using DiffAcc.Model.Numerics;
 using DiffAcc.Model.Tensors;
@@ -20,7 +21,8 @@ internal sealed class LoweringContext
     private readonly Dictionary<string, (long Offset, int Bytes)> padRows = new(StringComparer.Ordinal);
     private readonly Dictionary<int, Tensor> timeEmbeddings = [];
     private readonly Dictionary<string, (string A, string B, int ChannelsA, int BlocksA)> splitConcats = new(StringComparer.Ordinal);
-    private ResidentTensor? resident;
+    // Tensors left in the buffers, each with the first instruction not yet checked for writing over it.
+    private readonly List<(ResidentTensor Tensor, int Checked)> residents = [];
 
     public LoweringContext(AcceleratorConfig config, QuantizedUNet model, IReadOnlyList<int> timesteps, int batch)
     {
@@ -154,14 +156,57 @@ internal sealed class LoweringContext
     }
 
     /// <summary>Records that the layer just ended left <paramref name="tensor"/> in the buffers as <paramref name="parts"/>.</summary>
-    public void KeepResident(DdrTensor tensor, IReadOnlyList<ResidentPart> parts) => resident = new ResidentTensor(tensor, layers.Count, parts);
+    public void KeepResident(DdrTensor tensor, IReadOnlyList<ResidentPart> parts)
+    {
+        residents.RemoveAll(r => ReferenceEquals(r.Tensor.Tensor, tensor));
+        residents.Add((new ResidentTensor(tensor, parts), instructions.Count));
+    }
+
+    /// <summary>The copy of <paramref name="tensor"/> in the buffers, if a layer left it there and no instruction since wrote over any of its rows.</summary>
+    public ResidentTensor? ResidentCopy(DdrTensor tensor)
+    {
+        var i = residents.FindIndex(r => ReferenceEquals(r.Tensor.Tensor, tensor));
+        if (i < 0)
+            return null;
+        var (resident, from) = residents[i];
+        for (var k = from; k < instructions.Count; k++)
+        {
+            var step = new ScheduledInstruction(k, instructions[k], InstructionSet.Format(instructions[k]).Engine, 0, []);
+            foreach (var access in InstructionFootprint.Of(Config, step, DdrSpaces.PerBase).Where(a => a.Write && !a.Ddr))
+            {
+                if (resident.Parts.Any(p => access.Space == InstructionFootprint.ActivationRows(p.Group) && access.First < resident.Rows(p).End && access.First + access.Count > resident.Rows(p).First))
+                {
+                    residents.RemoveAt(i);
+                    return null;
+                }
+            }
+        }
+        residents[i] = (resident, instructions.Count);
+        return resident;
+    }
+
+    /// <summary>Every tensor still in the buffers but <paramref name="except"/>: what a layer that places new rows would rather keep.</summary>
+    public IEnumerable<ResidentTensor> Residents(DdrTensor? except = null)
+        => [.. residents.Select(r => r.Tensor.Tensor).Where(t => !ReferenceEquals(t, except)).ToList().Select(ResidentCopy).OfType<ResidentTensor>()];
 
     /// <summary>
-    /// The copy of <paramref name="tensor"/> in the buffers, if the last layer ended left it there and no
-    /// layer ended since (the one asking, still open, is the next).
+    /// One past the last activation buffer row, in any group, that the last layer's instructions touch or a tensor
+    /// still in the buffers holds: a layer that places its rows from there can load while the last one computes.
     /// </summary>
-    public ResidentTensor? ResidentCopy(DdrTensor tensor)
-        => resident is { } r && ReferenceEquals(r.Tensor, tensor) && r.Layer == layers.Count ? r : null;
+    public int RowsInUse()
+    {
+        var end = 0;
+        var last = layers.Count == 0 ? 0 : layers[^1].FirstInstruction;
+        for (var k = last; k < instructions.Count; k++)
+        {
+            var step = new ScheduledInstruction(k, instructions[k], InstructionSet.Format(instructions[k]).Engine, 0, []);
+            foreach (var access in InstructionFootprint.Of(Config, step, DdrSpaces.PerBase).Where(a => !a.Ddr && a.Space.StartsWith("activation buffer ", StringComparison.Ordinal)))
+                end = Math.Max(end, (int)(access.First + access.Count));
+        }
+        foreach (var resident in Residents())
+            end = Math.Max(end, resident.Parts.Max(p => resident.Rows(p).End));
+        return end;
+    }
 
     /// <summary>LOAD_TABLE of a table that depends on the step group: each group's copy at the same offset.</summary>
     public LoadTable StepGroupTable(TableKind kind, int first, Func<int, IReadOnlyList<DataWord>> words)

@@ -3,11 +3,11 @@ namespace DiffAcc.Accelerator.Compiler;
 /// <summary>
 /// A tensor that, besides its copy in DDR, still lies in the activation buffers when the layer that
 /// wrote it ends: each part whole image rows of one sample in one group, from buffer row
-/// <see cref="ResidentPart.ActRow"/> on, a pixel's channel blocks together. The next layer reads it
-/// there instead of loading it; any later layer may have written over those rows, so
-/// <see cref="LoweringContext.ResidentCopy"/> hands it only to the layer right after.
+/// <see cref="ResidentPart.ActRow"/> on, a pixel's channel blocks together. A later layer reads it
+/// there instead of loading it, as long as no instruction since wrote over those rows
+/// (<see cref="LoweringContext.ResidentCopy"/> checks by the instructions' footprints).
 /// </summary>
-internal sealed record ResidentTensor(DdrTensor Tensor, int Layer, IReadOnlyList<ResidentPart> Parts)
+internal sealed record ResidentTensor(DdrTensor Tensor, IReadOnlyList<ResidentPart> Parts)
 {
     /// <summary>
     /// Image rows a layer that places a resident output leaves free above and below each part, so a 3x3
