@@ -9,17 +9,23 @@ namespace DiffAcc.Accelerator.Machine;
 
 /// <summary>
 /// GN_FINISH in the vector engine: per group, read its channels' Σx and Σx² from the statistics unit
-/// (each shifted by the channel's exponent, so a group adds Σq·2^e and Σq²·4^e), run the reciprocal
-/// square root machine on the group's sums, then write every channel's result (group sum, root, half
-/// shift) into the normalize unit's table; <see cref="Done"/> pulses after the last group.
+/// (each shifted by the channel's exponent, so a group adds Σq·2^e and Σq²·4^e) and hand the group's sums
+/// to one of <see cref="RootUnits"/> reciprocal square root machines, which run side by side: the groups
+/// go in batches of that many, summed one after another, then, once every machine of the batch is done,
+/// every channel's result (group sum, root, half shift) is written into the normalize unit's table.
+/// <see cref="Done"/> pulses after the last group.
 /// </summary>
 public sealed class GroupNormFinishWalk : Module
 {
+    /// <summary>Reciprocal square root machines: a root takes about 105 cycles, the sums of a group a few.</summary>
+    public const int RootUnits = 4;
+
     private enum FinishStep
     {
         Idle,
         Summing,
-        Rooting,
+        Closing,
+        Waiting,
         Storing,
     }
 
@@ -46,21 +52,27 @@ public sealed class GroupNormFinishWalk : Module
         Result = Output(GroupNormResultWrite.Of(lanes, channelRowBits));
         Done = Output(Bool());
 
-        var rsqrt = Instance(new ReciprocalSqrtUnit(config.ClockDomain), "reciprocal_sqrt");
+        var roots = Enumerable.Range(0, RootUnits).Select(u => Instance(new ReciprocalSqrtUnit(config.ClockDomain), $"reciprocal_sqrt{u}")).ToArray();
         var finishState = Reg(Enum<FinishStep>(), FinishStep.Idle, name: "finish_state");
         var channel = Reg(UInt(16), name: "channel");
-        var groupFirst = Reg(UInt(16), name: "group_first");
-        // The group's last channel and the instruction's, in registers: the channel walk compares against
-        // them instead of against a sum.
+        // The group's last channel, the batch's first and the instruction's last, in registers: the channel
+        // walk compares against them instead of against a sum.
         var groupLast = Reg(UInt(16), name: "group_last");
+        var batchFirst = Reg(UInt(16), name: "batch_first");
         var channelsLast = RegNext((Channels - 1).Resize(16), name: "channels_last");
+        // The group's place in its batch: the machine it goes to, and whose results it stores.
+        var unit = Reg(UInt(Hw.BitsFor(RootUnits)), name: "unit");
+        var closing = Reg(UInt(2), name: "closing");
         // A read issued in a summing cycle arrives a cycle later and is added the cycle after that: the lane
         // multiplexer and the exponent's shifter each end in a register before the group's adders.
         var arrived = RegNext(finishState == FinishStep.Summing, reset: 0, name: "arrived");
         var summed = RegNext(arrived, reset: 0, name: "summed");
         var groupSum = Reg(SInt(ReciprocalSqrtUnit.SumBits), name: "group_sum");
         var groupSquares = Reg(UInt(ReciprocalSqrtUnit.SquaresBits), name: "group_squares");
+        var sums = Enumerable.Range(0, RootUnits).Select(u => Reg(SInt(ReciprocalSqrtUnit.SumBits), name: $"batch_sum{u}")).ToArray();
         var atGroupEnd = channel == groupLast;
+        var lastGroup = groupLast == channelsLast;
+        var lastUnit = unit == (RootUnits - 1);
         ReadIndex.Assign((channel >> System.Numerics.BitOperations.Log2((uint)lanes)).ZeroExtend(16).Resize(channelRowBits));
         ReadLane.Assign(lanes == 1 ? Lit(0, 1) : channel.Resize(laneBits));
         // Each channel's exponent e (its values are q x 2^e) as LOAD_TABLE wrote it, read beside its sums.
@@ -74,28 +86,39 @@ public sealed class GroupNormFinishWalk : Module
             groupSum.Assign(groupSum.AddWrap(shiftedSum));
             groupSquares.Assign(groupSquares.AddWrap(shiftedSquares));
         });
-        // The last channel's sums are added in the second rooting cycle: the machine starts in the third.
-        var rootStarted = Reg(Bool(), reset: 0, name: "root_started");
-        var rootingBefore = RegNext(finishState == FinishStep.Rooting, reset: 0, name: "rooting_before");
-        var rootingTwice = RegNext(rootingBefore & (finishState == FinishStep.Rooting), reset: 0, name: "rooting_twice");
-        rsqrt.Start.Assign((finishState == FinishStep.Rooting) & rootingBefore & rootingTwice & !rootStarted);
-        When(rsqrt.Start, () => rootStarted.Assign(true)).ElseWhen(finishState != FinishStep.Rooting, () => rootStarted.Assign(false));
-        rsqrt.Count.Assign(Count);
-        rsqrt.Sum.Assign(groupSum);
-        rsqrt.Squares.Assign(groupSquares);
-        rsqrt.EpsilonTerm.Assign(EpsilonTerm);
+        // The last channel's sums are added in the second closing cycle: the group's machine starts in the
+        // third, once it is idle (after an abort it may still finish an old root).
+        T ByUnit<T>(Func<int, T> value, Func<Bool, T, T, T> mux) => Enumerable.Range(1, RootUnits - 1).Aggregate(value(0), (chosen, u) => mux(unit == u, value(u), chosen));
+        var unitBusy = ByUnit(u => roots[u].Busy, (c, a, b) => Mux(c, a, b));
+        var starting = (finishState == FinishStep.Closing) & (closing == 0) & !unitBusy;
+        // One pair of multipliers for all the machines: a group's products go to the one it starts.
+        var countTimesSquares = Count * groupSquares;
+        var sumSquared = groupSum * groupSum;
+        for (var u = 0; u < RootUnits; u++)
+        {
+            roots[u].Start.Assign(starting & (unit == u));
+            roots[u].CountTimesSquares.Assign(countTimesSquares);
+            roots[u].SumSquared.Assign(sumSquared);
+            roots[u].EpsilonTerm.Assign(EpsilonTerm);
+            var sum = sums[u];
+            When(roots[u].Start, () => sum.Assign(groupSum));
+            Unused(roots[u].Done, $"root_done{u}");
+        }
+        var anyBusy = roots.Skip(1).Aggregate(roots[0].Busy, (busy, r) => busy | r.Busy);
         Result.Write.Assign(finishState == FinishStep.Storing);
         Result.Lane.Assign(ReadLane);
         Result.Index.Assign(ReadIndex);
-        Result.Sum.Assign(groupSum);
-        Result.Root.Assign(rsqrt.Root);
-        Result.HalfShift.Assign(rsqrt.HalfShift);
+        Result.Sum.Assign(ByUnit(u => sums[u], (c, a, b) => Mux(c, a, b)));
+        Result.Root.Assign(ByUnit(u => roots[u].Root, (c, a, b) => Mux(c, a, b)));
+        Result.HalfShift.Assign(ByUnit(u => roots[u].HalfShift, (c, a, b) => Mux(c, a, b)));
         Done.Assign(false);
+        void NextGroup() => groupLast.Assign((groupLast + ChannelsPerGroup).Resize(16));
         When(Start, () =>
         {
             finishState.Assign(FinishStep.Summing);
             channel.Assign(0);
-            groupFirst.Assign(0);
+            batchFirst.Assign(0);
+            unit.Assign(0);
             groupLast.Assign((ChannelsPerGroup - 1).Resize(16));
             groupSum.Assign(0);
             groupSquares.Assign(0);
@@ -103,29 +126,53 @@ public sealed class GroupNormFinishWalk : Module
         {
             When(atGroupEnd, () =>
             {
-                finishState.Assign(FinishStep.Rooting);
-                channel.Assign(groupFirst);
+                finishState.Assign(FinishStep.Closing);
+                closing.Assign(2);
             }).Otherwise(() => channel.Assign((channel + 1).Resize(16)));
-        }).ElseWhen(finishState == FinishStep.Rooting, () => When(rsqrt.Done, () => finishState.Assign(FinishStep.Storing)))
+        }).ElseWhen(finishState == FinishStep.Closing, () =>
+        {
+            When(closing != 0, () => closing.Assign((closing - 1).Resize(2)));
+            When(starting, () =>
+            {
+                groupSum.Assign(0);
+                groupSquares.Assign(0);
+                When(lastUnit | lastGroup, () =>
+                {
+                    // The batch's sums are all in: back to its first group once every root is done.
+                    finishState.Assign(FinishStep.Waiting);
+                    channel.Assign(batchFirst);
+                    groupLast.Assign((batchFirst + ChannelsPerGroup - 1).Resize(16));
+                    unit.Assign(0);
+                }).Otherwise(() =>
+                {
+                    finishState.Assign(FinishStep.Summing);
+                    channel.Assign((channel + 1).Resize(16));
+                    NextGroup();
+                    unit.Assign((unit + 1).Resize(unit.Width));
+                });
+            });
+        }).ElseWhen(finishState == FinishStep.Waiting, () => When(!anyBusy, () => finishState.Assign(FinishStep.Storing)))
         .ElseWhen(finishState == FinishStep.Storing, () =>
         {
             When(atGroupEnd, () =>
             {
                 var next = (groupLast + 1).Resize(16);
-                groupFirst.Assign(next);
-                groupLast.Assign((groupLast + ChannelsPerGroup).Resize(16));
                 channel.Assign(next);
-                groupSum.Assign(0);
-                groupSquares.Assign(0);
-                When(groupLast == channelsLast, () =>
+                NextGroup();
+                unit.Assign((unit + 1).Resize(unit.Width));
+                When(lastGroup, () =>
                 {
                     finishState.Assign(FinishStep.Idle);
                     Done.Assign(true);
-                }).Otherwise(() => finishState.Assign(FinishStep.Summing));
+                }).ElseWhen(lastUnit, () =>
+                {
+                    finishState.Assign(FinishStep.Summing);
+                    batchFirst.Assign(next);
+                    unit.Assign(0);
+                });
             }).Otherwise(() => channel.Assign((channel + 1).Resize(16)));
         });
         When(Abort, () => finishState.Assign(FinishStep.Idle));
-        Unused(rsqrt.Busy, "root_busy");
     }
 
     public AcceleratorConfig Config { get; }

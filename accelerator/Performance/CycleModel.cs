@@ -4,11 +4,14 @@ using DiffAcc.Accelerator.Isa.Simulation;
 
 namespace DiffAcc.Accelerator.Performance;
 
-/// <summary>One instruction in the cycle model: dispatched into its engine's queue, launched, done.</summary>
-public sealed record TimedInstruction(int Index, Instruction Instruction, Engine Engine, double Dispatch, double Launch, double Done)
+/// <summary>
+/// One instruction in the cycle model: dispatched into its engine's queue, launched, done; a weight
+/// instruction that opens a set also waits <see cref="BankWait"/> cycles for its bank to be released.
+/// </summary>
+public sealed record TimedInstruction(int Index, Instruction Instruction, Engine Engine, double Dispatch, double Launch, double Done, double BankWait = 0)
 {
-    /// <summary>Cycles the engine is busy with it, launch to done.</summary>
-    public double Busy => Done - Launch;
+    /// <summary>Cycles the engine is busy with it, launch to done, but the wait for a weight bank the PE array still reads.</summary>
+    public double Busy => Done - Launch - BankWait;
 }
 
 /// <summary>A program's estimated run: every instruction's times and the cycle its FINISH ends the program.</summary>
@@ -124,7 +127,8 @@ public sealed record CycleModel
             free[engine] = done + 1;
             lastDone = Math.Max(lastDone, done);
             dispatch.Finish(current, (Engine)engine, done + 1, done + TokenCycles);
-            timed.Add(new TimedInstruction(started.Queued.Index, current, (Engine)engine, started.Queued.Dispatched, launchAt, done));
+            var bankWait = started.OpensSet ? Math.Clamp(state.BankFree - (launchAt + 1), 0, done - launchAt) : 0;
+            timed.Add(new TimedInstruction(started.Queued.Index, current, (Engine)engine, started.Queued.Dispatched, launchAt, done, bankWait));
         }
 
         Instruction HeadOf(int engine) => program[dispatch.Head(engine)!.Value.Index];

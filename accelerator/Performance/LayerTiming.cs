@@ -12,7 +12,7 @@ public enum LayerBound
     Dependency,
 }
 
-/// <summary>One compiled layer in a cycle estimate: its window (SYNC to SYNC), its engines' busy cycles, its DDR bytes.</summary>
+/// <summary>One compiled layer in a cycle estimate: its window (from the layers before it done to itself done), its engines' busy cycles, its DDR bytes.</summary>
 public sealed record LayerTiming(string Name, string Operation, long Macs, double Cycles, double PeCycles, double DmaCycles, double VectorCycles, long DdrBytes, LayerBound Bound)
 {
     /// <summary>A layer is bound by its busiest engine when that engine is busy at least this share of the window.</summary>
@@ -27,8 +27,9 @@ public sealed record LayerTiming(string Name, string Operation, long Macs, doubl
         double previous = 0;
         foreach (var layer in compiled.Layers)
         {
-            var last = layer.FirstInstruction + layer.InstructionCount - 1;
-            var end = estimate.Instructions.First(t => t.Index == last).Dispatch;
+            // Layers overlap: a layer's window runs from the cycle the layers before it are all done to the
+            // cycle its own last instruction is (its dispatch runs far ahead of its work).
+            var end = Math.Max(previous, estimate.Instructions.Where(t => t.Index >= layer.FirstInstruction && t.Index < layer.FirstInstruction + layer.InstructionCount).Select(t => t.Done).DefaultIfEmpty(previous).Max());
             var busy = estimate.Busy(layer.FirstInstruction, layer.InstructionCount);
             var dma = new[] { busy[Engine.Load], busy[Engine.Weight], busy[Engine.Store] }.Max();
             var cycles = end - previous;

@@ -1,4 +1,5 @@
 using DiffAcc.Accelerator.Isa;
+using DiffAcc.Accelerator.Machine;
 using DiffAcc.Accelerator.Vector;
 
 namespace DiffAcc.Accelerator.Performance;
@@ -8,7 +9,7 @@ namespace DiffAcc.Accelerator.Performance;
 /// and its unit takes VectorLanes values a cycle, so a row costs the larger of its reads and its
 /// Tn / VectorLanes beats, and the last row leaves through the unit's pipeline and the collector.
 /// SOFTMAX reads each query's scores three times (maximum, sum, probabilities) with the division
-/// between the second and third pass; GN_FINISH sums, roots and stores group by group.
+/// between the second and third pass; GN_FINISH sums a batch of groups, roots them side by side and stores them.
 /// </summary>
 internal sealed class VectorTiming : IInstructionTiming
 {
@@ -22,10 +23,13 @@ internal sealed class VectorTiming : IInstructionTiming
     public const int SoftmaxTurnCycles = (2 * SoftmaxUnit.Latency) + SoftmaxUnit.DivideCycles + 11;
 
     /// <summary>
-    /// A GroupNorm group's reciprocal square root: the machine's fixed cycles, its start (after the last
-    /// channel's sums are read, shifted and added: three cycles) and an average normalization shift.
+    /// A batch of GroupNorm groups' reciprocal square roots, side by side: the machine's fixed cycles, an
+    /// average normalization shift and the turn from the last root to the first store.
     /// </summary>
-    public const int RootCycles = ReciprocalSqrtUnit.FinishCycles + 3 + 8;
+    public const int RootCycles = ReciprocalSqrtUnit.FinishCycles + 8 + 2;
+
+    /// <summary>A group's sums besides one cycle a channel: the last channel's read, shift and add, and the machine's start.</summary>
+    public const int GroupCloseCycles = 3;
 
     public bool Times(Instruction instruction) => instruction is VectorStream or Softmax or GroupNormFinish;
 
@@ -37,7 +41,8 @@ internal sealed class VectorTiming : IInstructionTiming
         {
             case GroupNormFinish finish:
                 var groups = finish.Channels / Math.Max(1, finish.ChannelsPerGroup);
-                return start + 1 + (groups * ((2.0 * finish.ChannelsPerGroup) + RootCycles));
+                var batches = (groups + GroupNormFinishWalk.RootUnits - 1) / GroupNormFinishWalk.RootUnits;
+                return start + 1 + (groups * ((2.0 * finish.ChannelsPerGroup) + GroupCloseCycles)) + (batches * RootCycles);
             case Softmax softmax:
                 var beats = softmax.RowLength / tm * Math.Max(1, tm / lanes);
                 return start + SetupCycles + (softmax.Rows * ((3.0 * beats) + SoftmaxTurnCycles)) + SoftmaxUnit.Latency + TailCycles;

@@ -5,8 +5,9 @@ namespace DiffAcc.Accelerator.Vector;
 
 /// <summary>
 /// GroupNorm's reciprocal square root of one group as a small sequential machine, exactly
-/// <see cref="IntegerGroupNorm.ReciprocalSqrt"/>: on <see cref="Start"/> with the group's count, Σx,
-/// Σx² and eps term, it forms <c>V = (n·Σx² − (Σx)²)·2^16 + E</c>, shifts it by an even amount below
+/// <see cref="IntegerGroupNorm.ReciprocalSqrt"/>: on <see cref="Start"/> with the group's n·Σx², (Σx)²
+/// and eps term (the products come from outside, so the machines side by side in GN_FINISH share one pair
+/// of multipliers), it forms <c>V = (n·Σx² − (Σx)²)·2^16 + E</c>, shifts it by an even amount below
 /// 2^30, computes <c>floor(2^62 / V')</c> by restoring division and its integer square root digit by
 /// digit, in <see cref="FinishCycles"/> + HalfShift cycles while <see cref="Busy"/>; <see cref="Done"/>
 /// pulses when <see cref="Root"/> and <see cref="HalfShift"/> hold the result.
@@ -48,9 +49,8 @@ public sealed class ReciprocalSqrtUnit : Module
     {
         Domain = domain ?? Domain;
         Start = Input(Bool());
-        Count = Input(UInt(CountBits));
-        Sum = Input(SInt(SumBits));
-        Squares = Input(UInt(SquaresBits));
+        CountTimesSquares = Input(UInt(CountBits + SquaresBits));
+        SumSquared = Input(SInt(2 * SumBits));
         EpsilonTerm = Input(UInt(63));
         Busy = Output(Bool());
         Done = Output(Bool());
@@ -83,8 +83,8 @@ public sealed class ReciprocalSqrtUnit : Module
             When(Start, () =>
             {
                 state.Assign(RootStep.Variance);
-                scaledCount.Assign(Count * Squares);
-                sumSquared.Assign(Sum * Sum);
+                scaledCount.Assign(CountTimesSquares);
+                sumSquared.Assign(SumSquared);
                 epsilon.Assign(EpsilonTerm);
             });
         }).ElseWhen(state == RootStep.Variance, () =>
@@ -144,11 +144,11 @@ public sealed class ReciprocalSqrtUnit : Module
 
     public Bool Start { get; }
 
-    public UInt Count { get; }
+    /// <summary>n·Σx²: the group's count times its sum of squares.</summary>
+    public UInt CountTimesSquares { get; }
 
-    public SInt Sum { get; }
-
-    public UInt Squares { get; }
+    /// <summary>(Σx)².</summary>
+    public SInt SumSquared { get; }
 
     public UInt EpsilonTerm { get; }
 

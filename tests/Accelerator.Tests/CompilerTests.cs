@@ -131,6 +131,36 @@ public class CompilerTests
     }
 
     /// <summary>
+    /// Tensors stay in the buffers between layers: a convolution whose input the layer before left there
+    /// loads only single image rows (the halo of its groups' windows), and a GroupNorm or residual add that
+    /// reads a tensor in place loads nothing of it. The values are checked bit for bit by the tests above;
+    /// with the check that nothing wrote over a kept tensor left out, or a window placed one buffer row
+    /// off, the shipped model's comparison fails at the first layer that reads one.
+    /// </summary>
+    [Theory]
+    [InlineData("small", 1)]
+    [InlineData("small", 2)]
+    [InlineData("xczu9eg", 1)]
+    [InlineData("xczu9eg", 4)]
+    public void A_layer_reads_what_the_layer_before_left_in_the_buffers(string preset, int batch)
+    {
+        var scheduler = new DdimScheduler(NoiseSchedule.Ddpm, 50);
+        var compiled = UNetCompiler.Compile(ShippedModel.Quantized.Value, Presets.Get(preset), scheduler.Timesteps, batch);
+        List<Instruction> Of(CompiledLayer layer) => [.. compiled.Program.Instructions.Skip(layer.FirstInstruction).Take(layer.InstructionCount)];
+        var convolutions = compiled.Layers.Where(l => l.Tiling.Contains("input in the buffers", StringComparison.Ordinal)).ToList();
+        var inPlace = compiled.Layers.Where(l => l.Tiling.Contains("in the buffers where the layer before left it", StringComparison.Ordinal) || l.Tiling.Contains("operands in the buffers", StringComparison.Ordinal)).ToList();
+        Assert.True(convolutions.Count >= 10, $"{convolutions.Count} convolutions read their input in the buffers");
+        Assert.True(inPlace.Count >= 10, $"{inPlace.Count} GroupNorms and adds read their input in the buffers");
+        foreach (var layer in convolutions)
+        {
+            var conv = Of(layer).OfType<Conv>().First();
+            Assert.All(Of(layer).OfType<Load>().Where(l => l.Base == BaseRegister.Work), l => Assert.True(l.Rows <= ResidentTensor.HaloRows * conv.InCols * conv.InPixelStride, $"{layer.Name}: {l} loads more than a halo row"));
+        }
+        foreach (var layer in inPlace.Where(l => l.Tiling.Contains("where the layer before", StringComparison.Ordinal) || l.Tiling.Contains("both", StringComparison.Ordinal)))
+            Assert.DoesNotContain(Of(layer).OfType<Load>(), l => l.Base == BaseRegister.Work);
+    }
+
+    /// <summary>
     /// The bit-exact checks (this file's, and <c>Int8Comparison</c> of every <c>sample --compare int8</c>) compare the
     /// program's named tensors; so every byte a STORE writes to the work region must lie in one of them, or a
     /// tensor the program writes would go unchecked. The int8 model's other activation points (a GroupNorm's

@@ -73,9 +73,8 @@ public sealed class GroupNormBlockTests
                 return;
             var (statistics, epsilon) = groups[index];
             Set(layout, inputs, "Start", 1);
-            Set(layout, inputs, "Count", statistics.Count);
-            Set(layout, inputs, "Sum", statistics.Sum);
-            Set(layout, inputs, "Squares", statistics.SumOfSquares);
+            Set(layout, inputs, "CountTimesSquares", statistics.Count * statistics.SumOfSquares);
+            Set(layout, inputs, "SumSquared", statistics.Sum * statistics.Sum);
             Set(layout, inputs, "EpsilonTerm", epsilon);
         }
     }
