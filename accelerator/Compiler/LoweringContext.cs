@@ -169,16 +169,12 @@ internal sealed class LoweringContext
         if (i < 0)
             return null;
         var (resident, from) = residents[i];
-        for (var k = from; k < instructions.Count; k++)
+        foreach (var access in BufferAccesses(from).Where(a => a.Write))
         {
-            var step = new ScheduledInstruction(k, instructions[k], InstructionSet.Format(instructions[k]).Engine, 0, []);
-            foreach (var access in InstructionFootprint.Of(Config, step, DdrSpaces.PerBase).Where(a => a.Write && !a.Ddr))
+            if (resident.Parts.Any(p => access.Space == InstructionFootprint.ActivationRows(p.Group) && access.First < resident.Rows(p).End && access.First + access.Count > resident.Rows(p).First))
             {
-                if (resident.Parts.Any(p => access.Space == InstructionFootprint.ActivationRows(p.Group) && access.First < resident.Rows(p).End && access.First + access.Count > resident.Rows(p).First))
-                {
-                    residents.RemoveAt(i);
-                    return null;
-                }
+                residents.RemoveAt(i);
+                return null;
             }
         }
         residents[i] = (resident, instructions.Count);
@@ -195,18 +191,18 @@ internal sealed class LoweringContext
     /// </summary>
     public int RowsInUse()
     {
-        var end = 0;
-        var last = layers.Count == 0 ? 0 : layers[^1].FirstInstruction;
-        for (var k = last; k < instructions.Count; k++)
-        {
-            var step = new ScheduledInstruction(k, instructions[k], InstructionSet.Format(instructions[k]).Engine, 0, []);
-            foreach (var access in InstructionFootprint.Of(Config, step, DdrSpaces.PerBase).Where(a => !a.Ddr && a.Space.StartsWith("activation buffer ", StringComparison.Ordinal)))
-                end = Math.Max(end, (int)(access.First + access.Count));
-        }
+        var activationRows = Enumerable.Range(0, Config.Groups).Select(InstructionFootprint.ActivationRows).ToHashSet(StringComparer.Ordinal);
+        var end = BufferAccesses(layers.Count == 0 ? 0 : layers[^1].FirstInstruction).Where(a => activationRows.Contains(a.Space)).Select(a => (int)(a.First + a.Count)).DefaultIfEmpty(0).Max();
         foreach (var resident in Residents())
             end = Math.Max(end, resident.Parts.Max(p => resident.Rows(p).End));
         return end;
     }
+
+    /// <summary>What the instructions from <paramref name="from"/> on read and write on chip (their footprints but DDR).</summary>
+    private IEnumerable<MemoryAccess> BufferAccesses(int from)
+        => Enumerable.Range(from, instructions.Count - from)
+            .SelectMany(k => InstructionFootprint.Of(Config, new ScheduledInstruction(k, instructions[k], InstructionSet.Format(instructions[k]).Engine, 0, []), DdrSpaces.PerBase))
+            .Where(a => !a.Ddr);
 
     /// <summary>LOAD_TABLE of a table that depends on the step group: each group's copy at the same offset.</summary>
     public LoadTable StepGroupTable(TableKind kind, int first, Func<int, IReadOnlyList<DataWord>> words)
