@@ -200,14 +200,15 @@ internal static class GroupNormLowering
     }
 
     /// <summary>
-    /// The STOREs of a part that stays in the buffers: its first and last image row, which the next
-    /// convolution's neighbouring windows load as their halo, right after the part's apply; then the rows
-    /// between, which nothing waits for, once every part is applied.
+    /// The STOREs of a part that stays in the buffers: its first and last <see cref="ResidentTensor.HaloRows"/>
+    /// image rows, which the next convolution's neighbouring windows load as their halo, right after the
+    /// part's apply; then the rows between, which nothing waits for, once every part is applied.
     /// </summary>
     private static (IReadOnlyList<Store> Edges, Store? Middle) PartStores(DdrTensor output, int sample, int group, int firstRow, int rows, int actRow)
     {
+        const int halo = ResidentTensor.HaloRows;
         var rowBuffer = output.Width * output.Blocks;
         Store Rows(int from, int count) => new() { Base = BaseRegister.Work, Group = group, Offset = output.At(sample) + ((long)(firstRow + from) * output.Width * output.PixelBytes), ActRow = actRow + (from * rowBuffer), Rows = count * rowBuffer, Chunks = 1 };
-        return rows <= 2 ? ([Rows(0, rows)], null) : ([Rows(0, 1), Rows(rows - 1, 1)], Rows(1, rows - 2));
+        return rows <= 2 * halo ? ([Rows(0, rows)], null) : ([Rows(0, halo), Rows(rows - halo, halo)], Rows(halo, rows - (2 * halo)));
     }
 }

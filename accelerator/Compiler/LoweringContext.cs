@@ -181,9 +181,9 @@ internal sealed class LoweringContext
         return resident;
     }
 
-    /// <summary>Every tensor still in the buffers but <paramref name="except"/>: what a layer that places new rows would rather keep.</summary>
-    public IEnumerable<ResidentTensor> Residents(DdrTensor? except = null)
-        => [.. residents.Select(r => r.Tensor.Tensor).Where(t => !ReferenceEquals(t, except)).ToList().Select(ResidentCopy).OfType<ResidentTensor>()];
+    /// <summary>Every tensor still in the buffers: what a layer that places new rows would rather keep.</summary>
+    public IEnumerable<ResidentTensor> Residents()
+        => [.. residents.Select(r => r.Tensor.Tensor).ToList().Select(ResidentCopy).OfType<ResidentTensor>()];
 
     /// <summary>
     /// One past the last activation buffer row, in any group, that the last layer's instructions touch or a tensor
