@@ -9,8 +9,9 @@ namespace DiffAcc.Accelerator.Compiler;
 
 /// <summary>
 /// What the lowering of every operator shares: the configuration and batch, the model and its scales,
-/// the image's regions, the work region, and the instruction stream with its per-layer record. A layer
-/// owns the buffers, tables and parameter slots until the SYNC that ends it.
+/// the image's regions, the work region, the instruction stream with its per-layer record, and the
+/// tensors layers left in the buffers. A layer owns the tables and parameter slots until the SYNC that
+/// ends it; buffer rows it leaves a tensor in stay readable until an instruction writes over them.
 /// </summary>
 internal sealed class LoweringContext
 {
