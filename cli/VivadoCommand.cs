@@ -82,7 +82,7 @@ internal static class VivadoCommand
             ControlAddress = $"0x{AcceleratorIp.ControlAddress:X8}",
             Board = Zcu102System.Board,
             Pblocks = design.Pblocks.Count,
-            Masters = Zcu102System.MasterPorts(config).Select(m => new { Name = m.Master, Hp = m.HpPort }).ToList(),
+            Masters = Zcu102System.MasterPorts(config).Select(m => new { Name = m.Master, m.Port }).ToList(),
         }, typeof(VivadoCommand).Assembly)));
         return files;
     }

@@ -76,6 +76,32 @@ module DiffAccTop (
   input wire m_axi_weights1_rlast, // @[DiffAccTop.cs:30]
   input wire m_axi_weights1_rvalid, // @[DiffAccTop.cs:30]
   output wire m_axi_weights1_rready, // @[DiffAccTop.cs:30]
+  output wire [39:0] m_axi_weights2_araddr, // @[DiffAccTop.cs:30]
+  output wire [7:0] m_axi_weights2_arlen, // @[DiffAccTop.cs:30]
+  output wire [2:0] m_axi_weights2_arsize, // @[DiffAccTop.cs:30]
+  output wire [1:0] m_axi_weights2_arburst, // @[DiffAccTop.cs:30]
+  output wire [3:0] m_axi_weights2_arcache, // @[DiffAccTop.cs:30]
+  output wire [2:0] m_axi_weights2_arprot, // @[DiffAccTop.cs:30]
+  output wire m_axi_weights2_arvalid, // @[DiffAccTop.cs:30]
+  input wire m_axi_weights2_arready, // @[DiffAccTop.cs:30]
+  input wire [127:0] m_axi_weights2_rdata, // @[DiffAccTop.cs:30]
+  input wire [1:0] m_axi_weights2_rresp, // @[DiffAccTop.cs:30]
+  input wire m_axi_weights2_rlast, // @[DiffAccTop.cs:30]
+  input wire m_axi_weights2_rvalid, // @[DiffAccTop.cs:30]
+  output wire m_axi_weights2_rready, // @[DiffAccTop.cs:30]
+  output wire [39:0] m_axi_weights3_araddr, // @[DiffAccTop.cs:30]
+  output wire [7:0] m_axi_weights3_arlen, // @[DiffAccTop.cs:30]
+  output wire [2:0] m_axi_weights3_arsize, // @[DiffAccTop.cs:30]
+  output wire [1:0] m_axi_weights3_arburst, // @[DiffAccTop.cs:30]
+  output wire [3:0] m_axi_weights3_arcache, // @[DiffAccTop.cs:30]
+  output wire [2:0] m_axi_weights3_arprot, // @[DiffAccTop.cs:30]
+  output wire m_axi_weights3_arvalid, // @[DiffAccTop.cs:30]
+  input wire m_axi_weights3_arready, // @[DiffAccTop.cs:30]
+  input wire [127:0] m_axi_weights3_rdata, // @[DiffAccTop.cs:30]
+  input wire [1:0] m_axi_weights3_rresp, // @[DiffAccTop.cs:30]
+  input wire m_axi_weights3_rlast, // @[DiffAccTop.cs:30]
+  input wire m_axi_weights3_rvalid, // @[DiffAccTop.cs:30]
+  output wire m_axi_weights3_rready, // @[DiffAccTop.cs:30]
   output wire irq // @[DiffAccTop.cs:31]
 );
 
@@ -300,6 +326,52 @@ module DiffAccTop (
   wire weight_read1_ErrorClient; // @[DiffAccTop.cs:39]
   wire weight_read1_Idle; // @[DiffAccTop.cs:39]
   wire weight_read1_Beat; // @[DiffAccTop.cs:39]
+  wire [39:0] weight_read2_axi_araddr; // @[DiffAccTop.cs:39]
+  wire [7:0] weight_read2_axi_arlen; // @[DiffAccTop.cs:39]
+  wire [2:0] weight_read2_axi_arsize; // @[DiffAccTop.cs:39]
+  wire [1:0] weight_read2_axi_arburst; // @[DiffAccTop.cs:39]
+  wire [3:0] weight_read2_axi_arcache; // @[DiffAccTop.cs:39]
+  wire [2:0] weight_read2_axi_arprot; // @[DiffAccTop.cs:39]
+  wire weight_read2_axi_arvalid; // @[DiffAccTop.cs:39]
+  wire weight_read2_axi_arready; // @[DiffAccTop.cs:39]
+  wire [127:0] weight_read2_axi_rdata; // @[DiffAccTop.cs:39]
+  wire [1:0] weight_read2_axi_rresp; // @[DiffAccTop.cs:39]
+  wire weight_read2_axi_rlast; // @[DiffAccTop.cs:39]
+  wire weight_read2_axi_rvalid; // @[DiffAccTop.cs:39]
+  wire weight_read2_axi_rready; // @[DiffAccTop.cs:39]
+  wire weight_read2_client_0_Valid; // @[DiffAccTop.cs:39]
+  wire [39:0] weight_read2_client_0_Address; // @[DiffAccTop.cs:39]
+  wire [8:0] weight_read2_client_0_Beats; // @[DiffAccTop.cs:39]
+  wire weight_read2_client_0_Ready; // @[DiffAccTop.cs:39]
+  wire weight_read2_client_0_DataValid; // @[DiffAccTop.cs:39]
+  wire [127:0] weight_read2_client_0_Data; // @[DiffAccTop.cs:39]
+  wire weight_read2_Error; // @[DiffAccTop.cs:39]
+  wire weight_read2_ErrorClient; // @[DiffAccTop.cs:39]
+  wire weight_read2_Idle; // @[DiffAccTop.cs:39]
+  wire weight_read2_Beat; // @[DiffAccTop.cs:39]
+  wire [39:0] weight_read3_axi_araddr; // @[DiffAccTop.cs:39]
+  wire [7:0] weight_read3_axi_arlen; // @[DiffAccTop.cs:39]
+  wire [2:0] weight_read3_axi_arsize; // @[DiffAccTop.cs:39]
+  wire [1:0] weight_read3_axi_arburst; // @[DiffAccTop.cs:39]
+  wire [3:0] weight_read3_axi_arcache; // @[DiffAccTop.cs:39]
+  wire [2:0] weight_read3_axi_arprot; // @[DiffAccTop.cs:39]
+  wire weight_read3_axi_arvalid; // @[DiffAccTop.cs:39]
+  wire weight_read3_axi_arready; // @[DiffAccTop.cs:39]
+  wire [127:0] weight_read3_axi_rdata; // @[DiffAccTop.cs:39]
+  wire [1:0] weight_read3_axi_rresp; // @[DiffAccTop.cs:39]
+  wire weight_read3_axi_rlast; // @[DiffAccTop.cs:39]
+  wire weight_read3_axi_rvalid; // @[DiffAccTop.cs:39]
+  wire weight_read3_axi_rready; // @[DiffAccTop.cs:39]
+  wire weight_read3_client_0_Valid; // @[DiffAccTop.cs:39]
+  wire [39:0] weight_read3_client_0_Address; // @[DiffAccTop.cs:39]
+  wire [8:0] weight_read3_client_0_Beats; // @[DiffAccTop.cs:39]
+  wire weight_read3_client_0_Ready; // @[DiffAccTop.cs:39]
+  wire weight_read3_client_0_DataValid; // @[DiffAccTop.cs:39]
+  wire [127:0] weight_read3_client_0_Data; // @[DiffAccTop.cs:39]
+  wire weight_read3_Error; // @[DiffAccTop.cs:39]
+  wire weight_read3_ErrorClient; // @[DiffAccTop.cs:39]
+  wire weight_read3_Idle; // @[DiffAccTop.cs:39]
+  wire weight_read3_Beat; // @[DiffAccTop.cs:39]
   wire load_Control_Start; // @[DiffAccTop.cs:40]
   wire [255:0] load_Control_Instruction; // @[DiffAccTop.cs:40]
   wire [15:0] load_Control_StepGroup; // @[DiffAccTop.cs:40]
@@ -397,6 +469,18 @@ module DiffAccTop (
   wire weight_read1_Ready; // @[DiffAccTop.cs:41]
   wire weight_read1_DataValid; // @[DiffAccTop.cs:41]
   wire [127:0] weight_read1_Data; // @[DiffAccTop.cs:41]
+  wire weight_read2_Valid; // @[DiffAccTop.cs:41]
+  wire [39:0] weight_read2_Address; // @[DiffAccTop.cs:41]
+  wire [8:0] weight_read2_Beats; // @[DiffAccTop.cs:41]
+  wire weight_read2_Ready; // @[DiffAccTop.cs:41]
+  wire weight_read2_DataValid; // @[DiffAccTop.cs:41]
+  wire [127:0] weight_read2_Data; // @[DiffAccTop.cs:41]
+  wire weight_read3_Valid; // @[DiffAccTop.cs:41]
+  wire [39:0] weight_read3_Address; // @[DiffAccTop.cs:41]
+  wire [8:0] weight_read3_Beats; // @[DiffAccTop.cs:41]
+  wire weight_read3_Ready; // @[DiffAccTop.cs:41]
+  wire weight_read3_DataValid; // @[DiffAccTop.cs:41]
+  wire [127:0] weight_read3_Data; // @[DiffAccTop.cs:41]
   wire [27:0] weight_Windows_0_First; // @[DiffAccTop.cs:41]
   wire [28:0] weight_Windows_0_End; // @[DiffAccTop.cs:41]
   wire weight_Windows_0_Read; // @[DiffAccTop.cs:41]
@@ -582,6 +666,8 @@ module DiffAccTop (
   /* verilator lint_off UNUSEDSIGNAL */
   wire weight_error_client0; // @[DiffAccTop.cs:126]
   wire weight_error_client1; // @[DiffAccTop.cs:126]
+  wire weight_error_client2; // @[DiffAccTop.cs:126]
+  wire weight_error_client3; // @[DiffAccTop.cs:126]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
@@ -591,7 +677,7 @@ module DiffAccTop (
   wire fetch_WindowViolation_or; // @[DiffAccTop.cs:119]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign weight_read_Error_or = (1'b0 | weight_read_Error) | weight_read1_Error; // @[DiffAccTop.cs:119]
+  assign weight_read_Error_or = (((1'b0 | weight_read_Error) | weight_read1_Error) | weight_read2_Error) | weight_read3_Error; // @[DiffAccTop.cs:119]
   assign data_read_Error_or = (data_read_Error | store_BadResponse) | weight_read_Error_or; // @[DiffAccTop.cs:119]
   assign fetch_WindowViolation_or = ((fetch_WindowViolation | load_WindowViolation) | weight_WindowViolation) | store_WindowViolation; // @[DiffAccTop.cs:119]
   assign s_axi_control_awready = registers_s_axi_awready; // @[DiffAccTop.cs:34]
@@ -638,6 +724,22 @@ module DiffAccTop (
   assign m_axi_weights1_arprot = weight_read1_axi_arprot; // @[DiffAccTop.cs:86]
   assign m_axi_weights1_arvalid = weight_read1_axi_arvalid; // @[DiffAccTop.cs:86]
   assign m_axi_weights1_rready = weight_read1_axi_rready; // @[DiffAccTop.cs:86]
+  assign m_axi_weights2_araddr = weight_read2_axi_araddr; // @[DiffAccTop.cs:86]
+  assign m_axi_weights2_arlen = weight_read2_axi_arlen; // @[DiffAccTop.cs:86]
+  assign m_axi_weights2_arsize = weight_read2_axi_arsize; // @[DiffAccTop.cs:86]
+  assign m_axi_weights2_arburst = weight_read2_axi_arburst; // @[DiffAccTop.cs:86]
+  assign m_axi_weights2_arcache = weight_read2_axi_arcache; // @[DiffAccTop.cs:86]
+  assign m_axi_weights2_arprot = weight_read2_axi_arprot; // @[DiffAccTop.cs:86]
+  assign m_axi_weights2_arvalid = weight_read2_axi_arvalid; // @[DiffAccTop.cs:86]
+  assign m_axi_weights2_rready = weight_read2_axi_rready; // @[DiffAccTop.cs:86]
+  assign m_axi_weights3_araddr = weight_read3_axi_araddr; // @[DiffAccTop.cs:86]
+  assign m_axi_weights3_arlen = weight_read3_axi_arlen; // @[DiffAccTop.cs:86]
+  assign m_axi_weights3_arsize = weight_read3_axi_arsize; // @[DiffAccTop.cs:86]
+  assign m_axi_weights3_arburst = weight_read3_axi_arburst; // @[DiffAccTop.cs:86]
+  assign m_axi_weights3_arcache = weight_read3_axi_arcache; // @[DiffAccTop.cs:86]
+  assign m_axi_weights3_arprot = weight_read3_axi_arprot; // @[DiffAccTop.cs:86]
+  assign m_axi_weights3_arvalid = weight_read3_axi_arvalid; // @[DiffAccTop.cs:86]
+  assign m_axi_weights3_rready = weight_read3_axi_rready; // @[DiffAccTop.cs:86]
   assign irq = registers_Interrupt; // @[DiffAccTop.cs:35]
   assign registers_s_axi_awaddr = s_axi_control_awaddr; // @[DiffAccTop.cs:34]
   assign registers_s_axi_awvalid = s_axi_control_awvalid; // @[DiffAccTop.cs:34]
@@ -662,7 +764,7 @@ module DiffAccTop (
   assign registers_Counting[6] = 1'b0; // @[DiffAccTop.cs:148]
   assign registers_Counting[7] = dispatcher_Dispatched; // @[DiffAccTop.cs:148]
   assign registers_Counting[8] = compute_Control_Stalled; // @[DiffAccTop.cs:148]
-  assign registers_BytesRead = {(({2'd0, data_read_Beat} + {2'd0, weight_read_Beat}) + {2'd0, weight_read1_Beat}), 4'd0}; // @[DiffAccTop.cs:151]
+  assign registers_BytesRead = {(((({2'd0, data_read_Beat} + {2'd0, weight_read_Beat}) + {2'd0, weight_read1_Beat}) + {2'd0, weight_read2_Beat}) + {2'd0, weight_read3_Beat}), 4'd0}; // @[DiffAccTop.cs:151]
   assign registers_BytesWritten = store_BytesWritten; // @[DiffAccTop.cs:152]
   assign fetch_Start = registers_Start; // @[DiffAccTop.cs:49]
   assign fetch_Stop = dispatcher_Stop; // @[DiffAccTop.cs:50]
@@ -700,7 +802,7 @@ module DiffAccTop (
   assign dispatcher_Fault = (data_read_Error_or | fetch_WindowViolation_or) | registers_Abort; // @[DiffAccTop.cs:119]
   assign dispatcher_FaultCode = data_read_Error_or ? MachineError_AxiResponse : (fetch_WindowViolation_or ? MachineError_DmaWindow : MachineError_Aborted); // @[DiffAccTop.cs:120]
   assign dispatcher_FaultSource = data_read_Error ? ((data_read_ErrorClient == 1'b0) ? 3'd5 : 3'd0) : (store_BadResponse ? 3'd4 : (weight_read_Error_or ? 3'd1 : (load_WindowViolation ? 3'd0 : (weight_WindowViolation ? 3'd1 : (store_WindowViolation ? 3'd4 : 3'd5))))); // @[DiffAccTop.cs:121]
-  assign dispatcher_Drained = ((data_read_Idle & store_AxiIdle) & weight_read_Idle) & weight_read1_Idle; // @[DiffAccTop.cs:127]
+  assign dispatcher_Drained = ((((data_read_Idle & store_AxiIdle) & weight_read_Idle) & weight_read1_Idle) & weight_read2_Idle) & weight_read3_Idle; // @[DiffAccTop.cs:127]
   assign dispatcher_engine_0_Busy = load_Control_Busy; // @[DiffAccTop.cs:62]
   assign dispatcher_engine_0_Done = load_Control_Done; // @[DiffAccTop.cs:62]
   assign dispatcher_engine_0_Stalled = load_Control_Stalled; // @[DiffAccTop.cs:62]
@@ -743,6 +845,22 @@ module DiffAccTop (
   assign weight_read1_client_0_Valid = weight_read1_Valid; // @[DiffAccTop.cs:85]
   assign weight_read1_client_0_Address = weight_read1_Address; // @[DiffAccTop.cs:85]
   assign weight_read1_client_0_Beats = weight_read1_Beats; // @[DiffAccTop.cs:85]
+  assign weight_read2_axi_arready = m_axi_weights2_arready; // @[DiffAccTop.cs:86]
+  assign weight_read2_axi_rdata = m_axi_weights2_rdata; // @[DiffAccTop.cs:86]
+  assign weight_read2_axi_rresp = m_axi_weights2_rresp; // @[DiffAccTop.cs:86]
+  assign weight_read2_axi_rlast = m_axi_weights2_rlast; // @[DiffAccTop.cs:86]
+  assign weight_read2_axi_rvalid = m_axi_weights2_rvalid; // @[DiffAccTop.cs:86]
+  assign weight_read2_client_0_Valid = weight_read2_Valid; // @[DiffAccTop.cs:85]
+  assign weight_read2_client_0_Address = weight_read2_Address; // @[DiffAccTop.cs:85]
+  assign weight_read2_client_0_Beats = weight_read2_Beats; // @[DiffAccTop.cs:85]
+  assign weight_read3_axi_arready = m_axi_weights3_arready; // @[DiffAccTop.cs:86]
+  assign weight_read3_axi_rdata = m_axi_weights3_rdata; // @[DiffAccTop.cs:86]
+  assign weight_read3_axi_rresp = m_axi_weights3_rresp; // @[DiffAccTop.cs:86]
+  assign weight_read3_axi_rlast = m_axi_weights3_rlast; // @[DiffAccTop.cs:86]
+  assign weight_read3_axi_rvalid = m_axi_weights3_rvalid; // @[DiffAccTop.cs:86]
+  assign weight_read3_client_0_Valid = weight_read3_Valid; // @[DiffAccTop.cs:85]
+  assign weight_read3_client_0_Address = weight_read3_Address; // @[DiffAccTop.cs:85]
+  assign weight_read3_client_0_Beats = weight_read3_Beats; // @[DiffAccTop.cs:85]
   assign load_Control_Start = dispatcher_engine_0_Start; // @[DiffAccTop.cs:62]
   assign load_Control_Instruction = dispatcher_engine_0_Instruction; // @[DiffAccTop.cs:62]
   assign load_Control_StepGroup = dispatcher_engine_0_StepGroup; // @[DiffAccTop.cs:62]
@@ -785,6 +903,12 @@ module DiffAccTop (
   assign weight_read1_Ready = weight_read1_client_0_Ready; // @[DiffAccTop.cs:85]
   assign weight_read1_DataValid = weight_read1_client_0_DataValid; // @[DiffAccTop.cs:85]
   assign weight_read1_Data = weight_read1_client_0_Data; // @[DiffAccTop.cs:85]
+  assign weight_read2_Ready = weight_read2_client_0_Ready; // @[DiffAccTop.cs:85]
+  assign weight_read2_DataValid = weight_read2_client_0_DataValid; // @[DiffAccTop.cs:85]
+  assign weight_read2_Data = weight_read2_client_0_Data; // @[DiffAccTop.cs:85]
+  assign weight_read3_Ready = weight_read3_client_0_Ready; // @[DiffAccTop.cs:85]
+  assign weight_read3_DataValid = weight_read3_client_0_DataValid; // @[DiffAccTop.cs:85]
+  assign weight_read3_Data = weight_read3_client_0_Data; // @[DiffAccTop.cs:85]
   assign weight_Windows_0_First = registers_Windows_0_First; // @[DiffAccTop.cs:74]
   assign weight_Windows_0_End = registers_Windows_0_End; // @[DiffAccTop.cs:74]
   assign weight_Windows_0_Read = registers_Windows_0_Read; // @[DiffAccTop.cs:74]
@@ -907,6 +1031,8 @@ module DiffAccTop (
   assign weights_DrainPort_Done = compute_Weights_Done; // @[DiffAccTop.cs:102]
   assign weight_error_client0 = weight_read_ErrorClient; // @[DiffAccTop.cs:126]
   assign weight_error_client1 = weight_read1_ErrorClient; // @[DiffAccTop.cs:126]
+  assign weight_error_client2 = weight_read2_ErrorClient; // @[DiffAccTop.cs:126]
+  assign weight_error_client3 = weight_read3_ErrorClient; // @[DiffAccTop.cs:126]
 
   ControlRegisters registers ( // @[DiffAccTop.cs:33]
     .clk(clk),
@@ -1154,6 +1280,62 @@ module DiffAccTop (
     .Beat(weight_read1_Beat)
   );
 
+  AxiReadPort1 weight_read2 ( // @[DiffAccTop.cs:39]
+    .clk(clk),
+    .rst(rst),
+    .axi_araddr(weight_read2_axi_araddr),
+    .axi_arlen(weight_read2_axi_arlen),
+    .axi_arsize(weight_read2_axi_arsize),
+    .axi_arburst(weight_read2_axi_arburst),
+    .axi_arcache(weight_read2_axi_arcache),
+    .axi_arprot(weight_read2_axi_arprot),
+    .axi_arvalid(weight_read2_axi_arvalid),
+    .axi_arready(weight_read2_axi_arready),
+    .axi_rdata(weight_read2_axi_rdata),
+    .axi_rresp(weight_read2_axi_rresp),
+    .axi_rlast(weight_read2_axi_rlast),
+    .axi_rvalid(weight_read2_axi_rvalid),
+    .axi_rready(weight_read2_axi_rready),
+    .client_0_Valid(weight_read2_client_0_Valid),
+    .client_0_Address(weight_read2_client_0_Address),
+    .client_0_Beats(weight_read2_client_0_Beats),
+    .client_0_Ready(weight_read2_client_0_Ready),
+    .client_0_DataValid(weight_read2_client_0_DataValid),
+    .client_0_Data(weight_read2_client_0_Data),
+    .Error(weight_read2_Error),
+    .ErrorClient(weight_read2_ErrorClient),
+    .Idle(weight_read2_Idle),
+    .Beat(weight_read2_Beat)
+  );
+
+  AxiReadPort1 weight_read3 ( // @[DiffAccTop.cs:39]
+    .clk(clk),
+    .rst(rst),
+    .axi_araddr(weight_read3_axi_araddr),
+    .axi_arlen(weight_read3_axi_arlen),
+    .axi_arsize(weight_read3_axi_arsize),
+    .axi_arburst(weight_read3_axi_arburst),
+    .axi_arcache(weight_read3_axi_arcache),
+    .axi_arprot(weight_read3_axi_arprot),
+    .axi_arvalid(weight_read3_axi_arvalid),
+    .axi_arready(weight_read3_axi_arready),
+    .axi_rdata(weight_read3_axi_rdata),
+    .axi_rresp(weight_read3_axi_rresp),
+    .axi_rlast(weight_read3_axi_rlast),
+    .axi_rvalid(weight_read3_axi_rvalid),
+    .axi_rready(weight_read3_axi_rready),
+    .client_0_Valid(weight_read3_client_0_Valid),
+    .client_0_Address(weight_read3_client_0_Address),
+    .client_0_Beats(weight_read3_client_0_Beats),
+    .client_0_Ready(weight_read3_client_0_Ready),
+    .client_0_DataValid(weight_read3_client_0_DataValid),
+    .client_0_Data(weight_read3_client_0_Data),
+    .Error(weight_read3_Error),
+    .ErrorClient(weight_read3_ErrorClient),
+    .Idle(weight_read3_Idle),
+    .Beat(weight_read3_Beat)
+  );
+
   LoadEngine load ( // @[DiffAccTop.cs:40]
     .clk(clk),
     .rst(rst),
@@ -1259,6 +1441,18 @@ module DiffAccTop (
     .read1_Ready(weight_read1_Ready),
     .read1_DataValid(weight_read1_DataValid),
     .read1_Data(weight_read1_Data),
+    .read2_Valid(weight_read2_Valid),
+    .read2_Address(weight_read2_Address),
+    .read2_Beats(weight_read2_Beats),
+    .read2_Ready(weight_read2_Ready),
+    .read2_DataValid(weight_read2_DataValid),
+    .read2_Data(weight_read2_Data),
+    .read3_Valid(weight_read3_Valid),
+    .read3_Address(weight_read3_Address),
+    .read3_Beats(weight_read3_Beats),
+    .read3_Ready(weight_read3_Ready),
+    .read3_DataValid(weight_read3_DataValid),
+    .read3_Data(weight_read3_Data),
     .Windows_0_First(weight_Windows_0_First),
     .Windows_0_End(weight_Windows_0_End),
     .Windows_0_Read(weight_Windows_0_Read),

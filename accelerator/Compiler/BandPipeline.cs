@@ -10,7 +10,7 @@ namespace DiffAcc.Accelerator.Compiler;
 /// several sets, which every band loads again) weights; before the first band comes its load and the
 /// first set's weights, after the last its store. Loads and stores go over the data port's read and
 /// write sides, a beat of <see cref="MachineShape.BeatBytes"/> bytes a cycle after a DDR round trip; the
-/// weights over every weights port; the array computes one term a cycle in every group at once.
+/// weights over every weights port, at most as fast as the DDR controller; the array computes one term a cycle in every group at once.
 /// </summary>
 /// <param name="Groups">Groups the band's rows are loaded into and stored from (each a DMA transfer).</param>
 /// <param name="Tn">Bytes per buffer row.</param>
@@ -36,6 +36,7 @@ internal sealed record BandPipeline(int Groups, int Tn, long TermsPerRow, long W
         return Math.Max(load, firstWeights) + (bands * band) + store;
     }
 
-    // A DMA transfer's address to its first beat is the board's DDR latency (a ZCU102 HP port, about 500 ns).
-    private static double Transfer(long bytes, int ports) => DdrTiming.Board.MeanLatency + (bytes / (double)(MachineShape.BeatBytes * ports));
+    // A DMA transfer's address to its first beat is the board's DDR latency (a ZCU102 HP port, about 500 ns);
+    // several ports together move at most what the board's DDR controller does.
+    private static double Transfer(long bytes, int ports) => DdrTiming.Board.MeanLatency + (bytes / (MachineShape.BeatBytes * Math.Min(ports, DdrTiming.Board.TotalBeatsPerCycle)));
 }

@@ -73,7 +73,7 @@ internal static class ConvLowering
                 int first = ch * chunkBlocks, blocks = Math.Min(chunkBlocks, coutBlocks - first);
                 var (firstIn, inBlocks, exponent) = inputPasses[p];
                 var rows = TensorLayout.ConvWeightRows(weights.Values, cout, logicalInput, kernel, tm, tn, first, blocks, firstIn, inBlocks);
-                sets.Add((ch, p, first, blocks, firstIn, inBlocks, exponent, ctx.Constants.Put(rows)));
+                sets.Add((ch, p, first, blocks, firstIn, inBlocks, exponent, ctx.Constants.Put(WeightPortShares.Arrange(c, rows))));
             }
         }
 

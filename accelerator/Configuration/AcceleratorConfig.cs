@@ -81,7 +81,8 @@ public sealed record AcceleratorConfig
     /// <summary>
     /// AXI4 masters that load weights (<c>m_axi_weights</c>, <c>m_axi_weights1</c>, ...), each on its own
     /// high-performance port: port p reads its share of every weight row (bytes p x Tm Tn / P onwards),
-    /// so a row arrives P beats a cycle. One port keeps each LOAD_WEIGHTS one long stream.
+    /// so a row arrives P beats a cycle; the shares of a LOAD_WEIGHTS lie in DDR one run per port
+    /// (<see cref="Isa.WeightPortShares"/>), so each port streams long bursts.
     /// </summary>
     public int WeightPorts { get; init; } = 1;
 
@@ -95,8 +96,8 @@ public sealed record AcceleratorConfig
 
     public PartInfo Part { get; init; } = PartInfo.Xczu9eg;
 
-    /// <summary>The most weight masters: one per high-performance port beside the data port's.</summary>
-    public const int MaxWeightPorts = 3;
+    /// <summary>The most weight masters: one per high-performance port beside the data port's (S_AXI_HP1 to HP3, then S_AXI_HPC0 used without coherency).</summary>
+    public const int MaxWeightPorts = 4;
 
     public int Macs => Groups * Tm * Tn;
 
@@ -173,7 +174,7 @@ public sealed record AcceleratorConfig
         Need(AdderLevelsPerStage >= 1, nameof(AdderLevelsPerStage), $"must be at least 1, not {AdderLevelsPerStage}");
         Need(VectorLanes is >= 1 and <= 256, nameof(VectorLanes), $"must be 1 to 256, not {VectorLanes}");
         Need(ActivationTableSlots is >= 1 and <= 64, nameof(ActivationTableSlots), $"must be 1 to 64, not {ActivationTableSlots}");
-        Need(WeightPorts is >= 1 and <= MaxWeightPorts, nameof(WeightPorts), $"must be 1 to {MaxWeightPorts} (the ZCU102's S_AXI_HP1 to HP3; HP0 is the data port's), not {WeightPorts}");
+        Need(WeightPorts is >= 1 and <= MaxWeightPorts, nameof(WeightPorts), $"must be 1 to {MaxWeightPorts} (the ZCU102's S_AXI_HP1 to HP3 and HPC0; HP0 is the data port's), not {WeightPorts}");
         Need(ClockMHz is > 0 and <= 800, nameof(ClockMHz), $"must be above 0 and at most 800 MHz, not {ClockMHz}");
         var groupMaskBits = FieldOf<Conv>.Bits(c => c.GroupMask);
         Need(Groups <= groupMaskBits && Groups <= FieldOf<Load>.Max(l => l.Group) + 1, nameof(Groups), $"must be at most {groupMaskBits} (the CONV group mask has {groupMaskBits} bits), not {Groups}");

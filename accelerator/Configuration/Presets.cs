@@ -21,7 +21,7 @@ public static class Presets
         WeightBufferKiB = 128,
         AccumulatorRows = 512,
         VectorLanes = 16,
-        WeightPorts = 2,
+        WeightPorts = 4,
     };
 
     /// <summary>A small build for tests and quick synthesis: 2 groups of 4 x 8 MACs, packed.</summary>
@@ -40,11 +40,11 @@ public static class Presets
 
     /// <summary>
     /// A small build with the default preset's shape where the data paths differ, small enough to simulate
-    /// a whole model: 4 PE groups of 16 x 32 (a buffer row spans two AXI beats), 16 vector lanes and two
-    /// weights ports, each reading half of every weight row. The system scenarios and a whole-model RTL
+    /// a whole model: 4 PE groups of 16 x 32 (a buffer row spans two AXI beats), 16 vector lanes and four
+    /// weights ports, each reading a quarter of every weight row. The system scenarios and a whole-model RTL
     /// run of the tests use it beside <see cref="Small"/>.
     /// </summary>
-    public static AcceleratorConfig SmallWide { get; } = Small with { Name = "small-wide", Groups = 4, Tm = 16, Tn = 32, VectorLanes = 16, MaxChannels = 128, ActivationBufferKiB = 32, WeightBufferKiB = 64, AccumulatorRows = 512, WeightPorts = 2 };
+    public static AcceleratorConfig SmallWide { get; } = Small with { Name = "small-wide", Groups = 4, Tm = 16, Tn = 32, VectorLanes = 16, MaxChannels = 128, ActivationBufferKiB = 32, WeightBufferKiB = 64, AccumulatorRows = 512, WeightPorts = 4 };
 
     /// <summary>The small build without DSP packing, for comparing DSP counts.</summary>
     public static AcceleratorConfig SmallUnpacked { get; } = Small with { Name = "small-unpacked", DspPacking = false };

@@ -41,7 +41,7 @@ public static class HandWrittenConvolution
         // row (o x 9 + tap) x CinBlocks + i for output block o, taps in row-major order (ky x 3 + kx).
         var ddr = new DdrImageBuilder()
             .With("input", TensorLayout.ToHwc(layer.Input, tn, Height, Width, tn))
-            .With("weights", TensorLayout.ConvWeightRows(layer.Weights, tn, tn, 3, tm, tn, 0, blocks))
+            .With("weights", WeightPortShares.Arrange(config, TensorLayout.ConvWeightRows(layer.Weights, tn, tn, 3, tm, tn, 0, blocks)))
             .With("requantization", layer.Requantization.Select(RequantizerEntry.Of))
             .WithOutput("output", Height * Width * tn);
         const int inRow = 0, outRow = 100;

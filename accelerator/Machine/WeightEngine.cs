@@ -53,11 +53,11 @@ public sealed class WeightEngine : Module
         When(Control.Start, () => setup.Assign(2)).ElseWhen(setup != 0, () => setup.Assign((setup - 1).Resize(2)));
 
         // ---- LOAD_WEIGHTS: request side, a stream per weights port ----
-        // With one port a transfer is one run; with P, port p reads bytes p x Tm Tn / P .. of every row, a
-        // run per row, and a row is written when every port's share of it has arrived.
+        // Each port reads one run: with P ports, port p's run holds bytes p x Tm Tn / P .. of every row, and a
+        // row is written when every port's share of it has arrived.
         var ports = config.WeightPorts;
         var shareBytes = rowBytes / ports;
-        var rows = ports == 1 ? null : RegNext(load[f => f.Rows], name: "rows");
+        var runBytes = RegNext((load[f => f.Rows] * (UInt)Lit(shareBytes, Hw.BitsFor(shareBytes + 1))).Resize(48), name: "run_bytes");
         Reads = [.. Enumerable.Range(0, ports).Select(p => Output(AxiReadClient.Of(MachineShape.AddressBits), name: p == 0 ? "read" : $"read{p}"))];
         var beats = new StreamQueue<UInt>[ports];
         Windows = Input(Hw.Vec(RegisterMap.Windows, DmaWindowPages.Of()));
@@ -74,19 +74,12 @@ public sealed class WeightEngine : Module
             // engine's start, and wanted only from the walk's start two cycles later.
             bursts.Start.Assign((setup == 1) & !isMove);
             bursts.Abort.Assign(Control.Abort);
-            bursts.Address.Assign(p == 0 ? address.Address : (address.Address + p * shareBytes).Resize(MachineShape.AddressBits));
-            if (ports == 1)
-            {
-                bursts.RunBytes.Assign(RegNext((load[f => f.Rows] * (UInt)Lit(rowBytes, 16)).Resize(48), name: "run_bytes"));
-                bursts.Runs.Assign(Lit(1, 16));
-                bursts.Stride.Assign(Lit(0, 32));
-            }
-            else
-            {
-                bursts.RunBytes.Assign(Lit(shareBytes, 48));
-                bursts.Runs.Assign(rows!);
-                bursts.Stride.Assign(Lit(rowBytes, 32));
-            }
+            // Port p's shares of all the rows lie in one run after the runs of the ports before it (WeightPortShares).
+            // The offset is registered (a cycle after the run's length) so the address takes one adder; both are wanted from the walk's start.
+            bursts.Address.Assign(p == 0 ? address.Address : (address.Address + RegNext((runBytes * (UInt)Lit(p, Hw.BitsFor(ports))).Resize(MachineShape.AddressBits), name: $"share_offset{p}")).Resize(MachineShape.AddressBits));
+            bursts.RunBytes.Assign(runBytes);
+            bursts.Runs.Assign(Lit(1, 16));
+            bursts.Stride.Assign(Lit(0, 32));
             bursts.Feed(read, queue);
             bursts.CheckAgainst(Windows, WindowsChecked);
             violations |= bursts.Violation;

@@ -154,7 +154,7 @@ public sealed record CycleModel
         CycleEstimate Finish()
         {
             timed.Sort((a, b) => a.Index.CompareTo(b.Index));
-            return new CycleEstimate(Config, Ddr, timed, Math.Max(lastDispatch, lastDone) + FinishCycles, state.DataRead.Beats + state.DataWrite.Beats, state.Weights.Sum(p => p.Beats));
+            return new CycleEstimate(Config, Ddr, timed, Math.Max(lastDispatch, lastDone) + FinishCycles, state.DataRead.Beats + state.DataWrite.Beats, state.Weights.Beats);
         }
     }
 }

@@ -3,9 +3,12 @@ namespace DiffAcc.Accelerator.Performance;
 /// <summary>
 /// One AXI master port in the cycle model: when it can take its next address and its next data beat.
 /// DMA instructions on the same port (a LOAD and the instruction fetch; the weight engine alone on its
-/// port) queue behind each other's bursts; those on different ports overlap.
+/// port) queue behind each other's bursts; those on different ports overlap. Ports that move in step
+/// (the weights ports, each reading its share of the same rows) are timed as one with <c>lanes</c> of
+/// them: their latencies are drawn alike, and their beats are placed together on the DDR controller,
+/// which shares its bandwidth among them evenly.
 /// </summary>
-internal sealed class DdrPort(DdrTiming ddr, int outstanding)
+internal sealed class DdrPort(DdrTiming ddr, int outstanding, DdrController controller, int lanes = 1)
 {
     // Each burst draws its latency as the DDR model does: reads return in order, so a slow burst holds
     // up the ones behind it, which the mean latency alone would miss on streams of short bursts.
@@ -48,12 +51,12 @@ internal sealed class DdrPort(DdrTiming ddr, int outstanding)
                 issue = Math.Max(issue, TakenBy(mustHaveTaken, i));
             address = issue + Ddr.CyclesPerAddress;
             var first = Math.Max(issue + latencies.Next(Ddr.LatencyMin, Ddr.LatencyMax + 1), Math.Max(nextData, lastEnd));
-            lastEnd = Math.Max(first, takeFrom) + (bursts[i] / rate);
-            nextData = first + (bursts[i] / Ddr.ReadBeatsPerCycle);
+            nextData = controller.Transfer(first, bursts[i] * lanes, Ddr.ReadBeatsPerCycle * lanes);
+            lastEnd = Math.Max(Math.Max(first, takeFrom) + (bursts[i] / rate), nextData);
             ends[i] = lastEnd;
             asked += bursts[i];
             cumulative[i] = asked;
-            Beats += bursts[i];
+            Beats += bursts[i] * lanes;
         }
         nextAddress = address;
         return lastEnd;
@@ -77,8 +80,8 @@ internal sealed class DdrPort(DdrTiming ddr, int outstanding)
         var data = Math.Max(start, nextData);
         foreach (var beats in bursts)
         {
-            data += beats / rate;
-            Beats += beats;
+            data = controller.Transfer(data, beats * lanes, rate * lanes);
+            Beats += beats * lanes;
         }
         nextData = data;
         // The last response: a few cycles after the last beat.

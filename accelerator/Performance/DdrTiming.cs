@@ -17,7 +17,15 @@ public sealed record DdrTiming(int LatencyMin, int LatencyMax, double Ready, dou
     /// A ZCU102 HP port at 300 MHz: about 500 ns to the first beat through the interconnect and the
     /// DDR4 controller (150 cycles), and 90 % of the port's 4.8 GB/s sustained.
     /// </summary>
-    public static DdrTiming Board { get; } = new(150, 150, 0.95, 0.05, 8);
+    public static DdrTiming Board { get; } = new(150, 150, 0.95, 0.05, 8) { TotalBeatsPerCycle = 2.85 };
+
+    /// <summary>
+    /// The beats a cycle all ports together can move through the DDR controller; unlimited in the
+    /// Verilator harness, whose ports each have their own memory. On the board: DDR4-2133 on a 64-bit bus
+    /// (17.1 GB/s; the slower of the speeds ZCU102 designs run the PS's DDR at), of which about 80 % is
+    /// kept under several streaming masters: 13.7 GB/s, 2.85 beats of 16 bytes a cycle at 300 MHz.
+    /// </summary>
+    public double TotalBeatsPerCycle { get; init; } = double.PositiveInfinity;
 
     public double MeanLatency => (LatencyMin + LatencyMax) / 2.0;
 

@@ -8,6 +8,9 @@ namespace DiffAcc.Accelerator.Performance;
 internal sealed class MachineTimingState(AcceleratorConfig config, DdrTiming ddr, MachineRegisters registers)
 {
     private int? peLatency;
+    private DdrPort? dataRead;
+    private DdrPort? dataWrite;
+    private DdrPort? weights;
 
     public AcceleratorConfig Config { get; } = config;
 
@@ -18,14 +21,17 @@ internal sealed class MachineTimingState(AcceleratorConfig config, DdrTiming ddr
     /// <summary>Cycles from a term entering a PE group to its sum (the generator's pipeline, built once).</summary>
     public int PeLatency => peLatency ??= new Datapath.PeGroup(Config).Latency;
 
+    /// <summary>The DDR controller every port's transfers share.</summary>
+    private readonly DdrController controller = new(ddr.TotalBeatsPerCycle);
+
     /// <summary>The data port's read side: LOAD, LOAD_TABLE and the instruction fetch.</summary>
-    public DdrPort DataRead { get; } = new(ddr, Math.Min(ddr.Outstanding, AxiReadPort.Outstanding - 1));
+    public DdrPort DataRead => dataRead ??= new(Ddr, Math.Min(Ddr.Outstanding, AxiReadPort.Outstanding - 1), controller);
 
     /// <summary>The data port's write side: STORE.</summary>
-    public DdrPort DataWrite { get; } = new(ddr, ddr.Outstanding);
+    public DdrPort DataWrite => dataWrite ??= new(Ddr, Ddr.Outstanding, controller);
 
-    /// <summary>The weights ports: LOAD_WEIGHTS alone, each port its share of every row.</summary>
-    public IReadOnlyList<DdrPort> Weights { get; } = [.. Enumerable.Range(0, config.WeightPorts).Select(_ => new DdrPort(ddr, Math.Min(ddr.Outstanding, AxiReadPort.Outstanding - 1)))];
+    /// <summary>The weights ports, in step: LOAD_WEIGHTS alone, each port its share of every row.</summary>
+    public DdrPort Weights => weights ??= new(Ddr, Math.Min(Ddr.Outstanding, AxiReadPort.Outstanding - 1), controller, Config.WeightPorts);
 
     /// <summary>The step group stamped on the instruction being timed (SET_STEP changes it within a program).</summary>
     public int StepGroup { get; set; } = registers.StepGroup;

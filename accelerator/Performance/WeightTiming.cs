@@ -31,17 +31,12 @@ internal sealed class WeightTiming : IInstructionTiming
             return last + TailCycles;
         }
         var load = (LoadWeights)instruction;
-        int rowBytes = tm * tn, ports = state.Config.WeightPorts, share = rowBytes / ports;
-        var address = state.Address(load);
-        var end = 0.0;
-        for (var p = 0; p < ports; p++)
-        {
-            var bursts = ports == 1 ? DmaRuns.Bursts(address, (long)load.Rows * rowBytes, 1, 0) : DmaRuns.Bursts(address + (p * share), share, load.Rows, rowBytes);
-            end = Math.Max(end, Stream(state.Weights[p], bursts));
-        }
-        return end + TailCycles;
+        // The ports move in step, each one run of its share of every row (WeightPortShares): one is timed.
+        var share = (long)tm * tn / state.Config.WeightPorts;
+        var bursts = DmaRuns.Bursts(state.Address(load), share * load.Rows, 1, 0);
+        return Stream(state.Weights, bursts) + TailCycles;
 
-        // One port's share: a row is written once every port's share of it is in, a beat of each a cycle.
+        // A row is written once every port's share of it is in, a beat of each a cycle.
         double Stream(DdrPort port, List<int> bursts)
         {
             if (state.BankFree <= start + SetupCycles)

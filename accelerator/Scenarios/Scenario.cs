@@ -38,6 +38,9 @@ public sealed class ScenarioImage(AcceleratorConfig config, long address = 0x100
         return builder.Offset(name);
     }
 
+    /// <summary>Places weight rows (row order) as one LOAD_WEIGHTS reads them on the weights ports (<see cref="WeightPortShares"/>); returns their offset from BASE0.</summary>
+    public long PutWeights(ReadOnlySpan<byte> rows) => Put(WeightPortShares.Arrange(Config, rows));
+
     /// <summary>Reserves <paramref name="length"/> bytes filled with a marker, so unwritten output shows.</summary>
     public long Reserve(int length) => Put(Enumerable.Repeat(DdrImageBuilder.Unwritten, length).ToArray());
 

@@ -53,7 +53,7 @@ public static class SystemScenarios
         int groups = config.Groups, all = (1 << groups) - 1;
         var inputs = Enumerable.Range(0, groups).Select(g => g == 0 ? Edgy(r, cin * h * w) : r.Int8(cin * h * w)).ToArray();
         var inAt = inputs.Select(x => image.Put(TensorLayout.ToHwc(x, cin, h, w, cin))).ToArray();
-        var weightsAt = image.Put(TensorLayout.ConvWeightRows(layer.Weights, cout, cin, 3, tm, tn, 0, cout / tm));
+        var weightsAt = image.PutWeights(TensorLayout.ConvWeightRows(layer.Weights, cout, cin, 3, tm, tn, 0, cout / tm));
         var tableAt = image.Put(layer.Requant.Select(RequantizerEntry.Of));
         var outAt = inputs.Select(_ => image.Reserve(h * w * cout)).ToArray();
         int cinBlocks = cin / tn, band = 4;
@@ -108,7 +108,7 @@ public static class SystemScenarios
         var layer = ConvLayer.Random(r, cin, cout, 3);
         var input = Edgy(r, cin * h * w);
         var inAt = image.Put(TensorLayout.ToHwc(input, cin, h, w, cin));
-        var weightsAt = image.Put(TensorLayout.ConvWeightRows(layer.Weights, cout, cin, 3, tm, tn, 0, cout / tm));
+        var weightsAt = image.PutWeights(TensorLayout.ConvWeightRows(layer.Weights, cout, cin, 3, tm, tn, 0, cout / tm));
         var tableAt = image.Put(layer.Requant.Select(RequantizerEntry.Of));
         var outAt = new[] { image.Reserve(4 * 4 * cout), image.Reserve(4 * 4 * cout) };
         var cinBlocks = cin / tn;
@@ -161,7 +161,7 @@ public static class SystemScenarios
         var inAt = image.Put(TensorLayout.ToHwc(input, cin, h, w, cin));
         var blocks = cout / tm;
         var half = blocks / 2;
-        var weightsAt = new[] { image.Put(TensorLayout.ConvWeightRows(layer.Weights, cout, cin, 1, tm, tn, 0, half)), image.Put(TensorLayout.ConvWeightRows(layer.Weights, cout, cin, 1, tm, tn, half, blocks - half)) };
+        var weightsAt = new[] { image.PutWeights(TensorLayout.ConvWeightRows(layer.Weights, cout, cin, 1, tm, tn, 0, half)), image.PutWeights(TensorLayout.ConvWeightRows(layer.Weights, cout, cin, 1, tm, tn, half, blocks - half)) };
         var tableAt = image.Put(layer.Requant.Select(RequantizerEntry.Of));
         var outAt = image.Reserve(h * w * cout);
         var cinBlocks = cin / tn;
@@ -214,7 +214,7 @@ public static class SystemScenarios
         var inAt = image.Put(TensorLayout.ToHwc(input, cin, h, w, cin));
         var cinBlocks = cin / tn;
         var passes = cinBlocks / passBlocks;
-        var weightsAt = Enumerable.Range(0, passes).Select(p => image.Put(TensorLayout.ConvWeightRows(layer.Weights, cout, cin, 3, tm, tn, 0, cout / tm, p * passBlocks, passBlocks))).ToArray();
+        var weightsAt = Enumerable.Range(0, passes).Select(p => image.PutWeights(TensorLayout.ConvWeightRows(layer.Weights, cout, cin, 3, tm, tn, 0, cout / tm, p * passBlocks, passBlocks))).ToArray();
         var tableAt = image.Put(layer.Requant.Select(RequantizerEntry.Of));
         var exponents = new InputExponents { A = 3, B = 1 };
         var passExponents = new[] { 1, 0, 2 };
@@ -396,7 +396,7 @@ public static class SystemScenarios
         var aAt = image.Put(TensorLayout.ToHwc(a, ca, h, w, ca));
         var bAt = image.Put(TensorLayout.ToHwc(b, cb, h, w, cb));
         var paramsAt = image.Put([AddParameters.Of(ra), AddParameters.Of(rb)]);
-        var weightsAt = image.Put(TensorLayout.ConvWeightRows(layer.Weights, cout, ca + cb, 3, tm, tn, 0, cout / tm));
+        var weightsAt = image.PutWeights(TensorLayout.ConvWeightRows(layer.Weights, cout, ca + cb, 3, tm, tn, 0, cout / tm));
         var tableAt = image.Put(layer.Requant.Select(RequantizerEntry.Of));
         var outAt = image.Reserve(pixels * cout);
         int blocksA = ca / tn, blocksB = cb / tn, blocks = blocksA + blocksB;
@@ -455,7 +455,7 @@ public static class SystemScenarios
         var input = Edgy(r, cin * h * w);
         var image = new ScenarioImage(config);
         var inAt = image.Put(TensorLayout.ToHwc(input, cin, h, w, cin));
-        var weightsAt = image.Put(TensorLayout.ConvWeightRows(layer.Weights, cout, cin, 3, tm, tn, 0, cout / tm));
+        var weightsAt = image.PutWeights(TensorLayout.ConvWeightRows(layer.Weights, cout, cin, 3, tm, tn, 0, cout / tm));
         var tableAt = image.Put(layer.Requant.Select(RequantizerEntry.Of));
         var outAt = image.Reserve(4 * h * w * cout);
         var cinBlocks = cin / tn;
@@ -654,7 +654,7 @@ public static class SystemScenarios
         var input = Edgy(r, cin * h * w);
         var image = new ScenarioImage(config);
         var inAt = image.Put(TensorLayout.ToHwc(input, cin, h, w, cin));
-        var weightsAt = image.Put(TensorLayout.ConvWeightRows(weights, cout, cin, 1, tm, tn, 0, cout / tm));
+        var weightsAt = image.PutWeights(TensorLayout.ConvWeightRows(weights, cout, cin, 1, tm, tn, 0, cout / tm));
         var beyond = (1 << config.StepGroupSlotBits) + 1;
         var decoys = Enumerable.Range(1, beyond - 1).SelectMany(_ => ConvLayer.Random(r, cin, cout, 1).Requant);
         var groupTablesAt = image.Put(layers[0].Requant.Concat(decoys).Concat(layers[1].Requant).Select(RequantizerEntry.Of));
@@ -764,7 +764,7 @@ public static class SystemScenarios
         var inputs = new[] { Edgy(r, cin * h * w), Edgy(r, cin * h * w) };
         var image = new ScenarioImage(config);
         var inAt = inputs.Select(x => image.Put(TensorLayout.ToHwc(x, cin, h, w, cin))).ToArray();
-        var weightsAt = image.Put(TensorLayout.ConvWeightRows(layer.Weights, cout, cin, 3, tm, tn, 0, cout / tm));
+        var weightsAt = image.PutWeights(TensorLayout.ConvWeightRows(layer.Weights, cout, cin, 3, tm, tn, 0, cout / tm));
         var tableAt = image.Put(layer.Requant.Select(RequantizerEntry.Of));
         var padAt = image.Put(zeroPoints.Select(z => new PadValue { Value = z }));
         var outAt = Enumerable.Range(0, 3).Select(_ => inputs.Select(_ => image.Reserve(h * w * cout)).ToArray()).ToArray();

@@ -18,8 +18,15 @@ public static class Zcu102System
 
     public const string BlockDesign = "diffacc";
 
-    /// <summary>The processing system's high-performance slave port of each accelerator master (HP0 is S_AXI_GP2 in the PS's configuration).</summary>
-    public static IReadOnlyList<(string Master, int HpPort)> MasterPorts(AcceleratorConfig config) => [.. AcceleratorIp.Masters(config).Select((m, i) => (m, i))];
+    /// <summary>
+    /// The processing system's slave port of each accelerator master: the data master on S_AXI_HP0, the
+    /// weights masters on HP1 to HP3, and a fourth on S_AXI_HPC0 (its transactions are not marked
+    /// shareable, so the CCI passes them to the DDR without snooping the caches).
+    /// </summary>
+    public static IReadOnlyList<PsSlavePort> MasterPorts(AcceleratorConfig config) => [.. AcceleratorIp.Masters(config).Select((m, i) => new PsSlavePort(m, SlavePorts[i].Port, SlavePorts[i].Gp))];
+
+    // The PS configuration numbers its slave ports S_AXI_GP0 (HPC0), GP1 (HPC1), GP2 to GP5 (HP0 to HP3).
+    private static readonly (string Port, int Gp)[] SlavePorts = [("HP0", 2), ("HP1", 3), ("HP2", 4), ("HP3", 5), ("HPC0", 0)];
 
     public static EmittedFile BlockDesignScript(AcceleratorConfig config, Design design) => new("bd.tcl", TemplateText.Render("bd.tcl.sbn", new
     {
@@ -33,7 +40,7 @@ public static class Zcu102System
         ControlAddress = $"0x{AcceleratorIp.ControlAddress:X8}",
         ControlRange = $"0x{AcceleratorIp.ControlRange:X8}",
         AcceleratorInterrupt = AcceleratorIp.Interrupt,
-        Masters = MasterPorts(config).Select(m => new { Name = m.Master, Hp = m.HpPort, Gp = m.HpPort + 2 }).ToList(),
+        Masters = MasterPorts(config).Select(m => new { Name = m.Master, Port = m.Port, Gp = m.Gp }).ToList(),
     }, typeof(Zcu102System).Assembly));
 
     /// <summary>The interrupt pl_ps_irq0[0] as the A53s' GIC numbers it (shared peripheral interrupt 89, IRQ 121).</summary>
@@ -70,3 +77,6 @@ public static class Zcu102System
         Top = design.Top.Name,
     }, typeof(Zcu102System).Assembly));
 }
+
+/// <summary>An accelerator master and the processing system's slave port it reaches DDR through: <c>S_AXI_{Port}_FPD</c>, clocked by <c>saxi{port}_fpd_aclk</c>, S_AXI_GP{Gp} in the PS's configuration.</summary>
+public sealed record PsSlavePort(string Master, string Port, int Gp);

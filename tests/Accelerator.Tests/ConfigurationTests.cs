@@ -33,8 +33,8 @@ public sealed class ConfigurationTests
     }
 
     [Theory]
-    [InlineData(0, "must be 1 to 3 (the ZCU102's S_AXI_HP1 to HP3; HP0 is the data port's), not 0")]
-    [InlineData(4, "must be 1 to 3 (the ZCU102's S_AXI_HP1 to HP3; HP0 is the data port's), not 4")]
+    [InlineData(0, "must be 1 to 4 (the ZCU102's S_AXI_HP1 to HP3 and HPC0; HP0 is the data port's), not 0")]
+    [InlineData(5, "must be 1 to 4 (the ZCU102's S_AXI_HP1 to HP3 and HPC0; HP0 is the data port's), not 5")]
     [InlineData(3, "must split a weight row of Tm x Tn = 32 bytes into whole 16-byte beats per port, not 3")]
     public void Weight_ports_must_exist_on_the_board_and_split_a_row_into_whole_beats(int ports, string expected)
     {

@@ -95,9 +95,11 @@ public sealed partial class VivadoCommandTests
             commands.Where(c => c is not ("set_property" or "create_bd_cell" or "connect_bd_intf_net" or "connect_bd_net" or "assign_bd_address" or "report_utilization" or "report_timing_summary")).ToList());
         Assert.Contains("create_bd_cell accelerator diffacc_0", run.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("connect_bd_intf_net m_axi_data_interconnect/M00_AXI zynq_ultra_ps_e_0/S_AXI_HP0_FPD", run.StandardOutput, StringComparison.Ordinal);
-        // The default design's two weights masters on HP1 and HP2.
+        // The default design's four weights masters on HP1 to HP3 and HPC0.
         Assert.Contains("connect_bd_intf_net m_axi_weights_interconnect/M00_AXI zynq_ultra_ps_e_0/S_AXI_HP1_FPD", run.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("connect_bd_intf_net m_axi_weights1_interconnect/M00_AXI zynq_ultra_ps_e_0/S_AXI_HP2_FPD", run.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("connect_bd_intf_net m_axi_weights2_interconnect/M00_AXI zynq_ultra_ps_e_0/S_AXI_HP3_FPD", run.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("connect_bd_intf_net m_axi_weights3_interconnect/M00_AXI zynq_ultra_ps_e_0/S_AXI_HPC0_FPD", run.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("connect_bd_net diffacc_0/irq zynq_ultra_ps_e_0/pl_ps_irq0", run.StandardOutput, StringComparison.Ordinal);
         var readme = File.ReadAllText(Path.Combine(folder, "README.md"));
         Assert.Contains("vivado -mode batch -source system.tcl", readme, StringComparison.Ordinal);
@@ -108,7 +110,8 @@ public sealed partial class VivadoCommandTests
     [InlineData("build.tcl", "build.tcl", "place_design", "place_desing", "not a Vivado command")]
     [InlineData("build.tcl", "build.tcl", "-part $part", "-prat $part", "unknown option -prat")]
     [InlineData("build.tcl", "build.tcl", "read_xdc constraints/DiffAccTop.xdc", "read_xdc constraints/Missing.xdc", "no such file")]
-    [InlineData("system.tcl", "bd.tcl", "zynq_ultra_ps_e_0/S_AXI_HP2_FPD]", "zynq_ultra_ps_e_0/S_AXI_HP3_FPD]", "zynq_ultra_ps_e_0 has no interface pin S_AXI_HP3_FPD")]
+    [InlineData("system.tcl", "bd.tcl", "zynq_ultra_ps_e_0/S_AXI_HPC0_FPD]", "zynq_ultra_ps_e_0/S_AXI_HPC1_FPD]", "zynq_ultra_ps_e_0 has no interface pin S_AXI_HPC1_FPD")]
+    [InlineData("system.tcl", "bd.tcl", "    [get_bd_pins zynq_ultra_ps_e_0/saxihpc0_fpd_aclk] \\\n", "", "validate_bd_design: zynq_ultra_ps_e_0/saxihpc0_fpd_aclk is not connected")]
     [InlineData("system.tcl", "bd.tcl", "    [get_bd_pins zynq_ultra_ps_e_0/saxihp2_fpd_aclk] \\\n", "", "validate_bd_design: zynq_ultra_ps_e_0/saxihp2_fpd_aclk is not connected")]
     [InlineData("system.tcl", "bd.tcl", "CONFIG.PSU__USE__M_AXI_GP1 {0}", "CONFIG.PSU__USE__M_AXI_GP1 {1}", "validate_bd_design: zynq_ultra_ps_e_0/maxihpm1_fpd_aclk is not connected")]
     [InlineData("system.tcl", "bd.tcl", "    [get_bd_pins zynq_ultra_ps_e_0/saxihp1_fpd_aclk] \\\n", "", "validate_bd_design: zynq_ultra_ps_e_0/saxihp1_fpd_aclk is not connected")]

@@ -221,11 +221,12 @@ proc cell_pins {cell} {
             foreach {gp port clock} {0 M_AXI_HPM0_FPD maxihpm0_fpd_aclk 1 M_AXI_HPM1_FPD maxihpm1_fpd_aclk 2 M_AXI_HPM0_LPD maxihpm0_lpd_aclk} {
                 if {[config_of $cell CONFIG.PSU__USE__M_AXI_GP$gp 0]} { lappend intf $port; lappend pins $clock; lappend required $clock }
             }
-            foreach hp {0 1 2 3} {
-                set gp [expr {$hp + 2}]
+            # S_AXI_GP0 and GP1 are HPC0 and HPC1, GP2 to GP5 are HP0 to HP3.
+            foreach {gp port} {0 HPC0 1 HPC1 2 HP0 3 HP1 4 HP2 5 HP3} {
                 if {[config_of $cell CONFIG.PSU__USE__S_AXI_GP$gp 0]} {
-                    lappend intf S_AXI_HP${hp}_FPD; lappend pins saxihp${hp}_fpd_aclk; lappend required saxihp${hp}_fpd_aclk
-                    if {[config_of $cell CONFIG.PSU__SAXIGP${gp}__DATA_WIDTH 128] != 128} { fail "S_AXI_HP${hp}_FPD is not 128 bits wide" }
+                    set clock saxi[string tolower $port]_fpd_aclk
+                    lappend intf S_AXI_${port}_FPD; lappend pins $clock; lappend required $clock
+                    if {[config_of $cell CONFIG.PSU__SAXIGP${gp}__DATA_WIDTH 128] != 128} { fail "S_AXI_${port}_FPD is not 128 bits wide" }
                 }
             }
             if {[config_of $cell CONFIG.PSU__FPGA_PL0_ENABLE 0]} { lappend pins pl_clk0 pl_resetn0 }

@@ -229,8 +229,11 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
             var address = Address(i, step.StepGroup);
             var bytes = (long)i.Rows * RowBytes;
             var index = Ddr.Index(address, bytes, step.Name);
-            for (long b = 0; b < bytes; b++)
-                filling[((long)i.FirstRow * RowBytes) + b] = (sbyte)Ddr.Bytes[index + b];
+            for (var r = 0; r < i.Rows; r++)
+            {
+                for (var b = 0; b < RowBytes; b++)
+                    filling[((long)(i.FirstRow + r) * RowBytes) + b] = (sbyte)Ddr.Bytes[index + WeightPortShares.OffsetOf(c, i.Rows, r, b)];
+            }
             AddRead(bytes);
             if (i.Complete)
                 CompleteSet();
