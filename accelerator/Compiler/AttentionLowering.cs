@@ -61,7 +61,9 @@ internal static class AttentionLowering
 
         ctx.Begin(point, "attention");
         ctx.Emit(ctx.StepGroupTable(TableKind.Parameters, ParameterSlot, g => [SoftmaxParameters.Of(LayerConstants.SoftmaxExponent(ctx.Scale(q.Point, g), ctx.Scale(k.Point, g), hd))]));
-        ctx.Emit(ctx.StepGroupTable(TableKind.Requantization, 0, g => [.. Enumerable.Repeat(RequantizerEntry.Of(LayerConstants.AttentionRequantization(ctx.Scale(v.Point, g), ctx.Scale(point, g), format)), hd)]));
+        // The requantizers' table is loaded just before the first P x V product needs it: loaded first, it would
+        // wait for the layer before to stop requantizing, and K's and Q's loads behind it in the load queue too.
+        var requantizationLoaded = false;
         var tiles = (part + tile - 1) / tile;
         for (var sample = 0; sample < ctx.Batch; sample++)
         {
@@ -122,6 +124,11 @@ internal static class AttentionLowering
                     });
                     for (var j = 0; j < parts; j++)
                         ctx.Emit(new Softmax { Group = home + j, Src = 0, Dst = pRegion + (first * keyTn), Rows = queries, RowLength = keysPadded, Keys = pixels, DstStride = keyTn, Param = ParameterSlot, Unsigned = unsigned, Wait = j == 0 ? Engines.Compute : Engines.None, Signal = j == parts - 1 ? Engines.Compute : Engines.None });
+                }
+                if (!requantizationLoaded)
+                {
+                    ctx.Emit(ctx.StepGroupTable(TableKind.Requantization, 0, g => [.. Enumerable.Repeat(RequantizerEntry.Of(LayerConstants.AttentionRequantization(ctx.Scale(v.Point, g), ctx.Scale(point, g), format)), hd)]));
+                    requantizationLoaded = true;
                 }
                 ctx.Emit(Head(v, home, 0, pixels, kvRegion, Engines.Weight, Engines.Weight));
                 ctx.Emit(new MoveWeights { Group = home, Transpose = true, ActRow = kvRegion, PixelStride = headBlocks, OutBlocks = hd / tm, InBlocks = keyTn, Complete = true, Wait = Engines.Load });

@@ -18,12 +18,13 @@ public sealed class MachineTests
         Assert.Empty(result.Diagnostics);
         var top = result.Design.Top;
         Assert.Equal("DiffAccTop", top.Name);
-        Assert.All(top.Ports, p => Assert.Matches("^(clk|rst|irq|s_axi_control_[a-z]+|m_axi_data_[a-z]+|m_axi_weights1?_[a-z]+)$", p.Name));
+        Assert.All(top.Ports, p => Assert.Matches("^(clk|rst|irq|s_axi_control_[a-z]+|m_axi_data_[a-z]+|m_axi_weights[1-3]?_[a-z]+)$", p.Name));
         Assert.Equal(17, top.Ports.Count(p => p.Name.StartsWith("s_axi_control_", StringComparison.Ordinal)));
         Assert.Equal(29, top.Ports.Count(p => p.Name.StartsWith("m_axi_data_", StringComparison.Ordinal)));
-        // Two read-only weight masters, each reading half of every weight row.
+        // Four read-only weight masters, each reading a quarter of every weight row.
         Assert.Equal(13, top.Ports.Count(p => p.Name.StartsWith("m_axi_weights_", StringComparison.Ordinal)));
-        Assert.Equal(13, top.Ports.Count(p => p.Name.StartsWith("m_axi_weights1_", StringComparison.Ordinal)));
+        foreach (var port in new[] { 1, 2, 3 })
+            Assert.Equal(13, top.Ports.Count(p => p.Name.StartsWith($"m_axi_weights{port}_", StringComparison.Ordinal)));
         Assert.Equal(128, top.Ports.Single(p => p.Name == "m_axi_data_wdata").Width);
         Assert.Equal(NetKind.Output, top.Ports.Single(p => p.Name == "irq").Kind);
         // One PE group definition serves the four groups.

@@ -15,11 +15,11 @@ public sealed partial class VivadoCommandTests
 {
     private static readonly XNamespace Spirit = "http://www.spiritconsortium.org/XMLSchema/SPIRIT/1685-2009";
 
-    // The small preset with the default design's two weights masters, so the block design has three HP ports.
+    // The small preset with the default design's four weights masters, so the block design uses HP0 to HP3 and HPC0.
     private static readonly Lazy<string> Folder = new(() =>
     {
         var config = Path.Combine(Directory.CreateTempSubdirectory("diffacc-vivado-config-").FullName, "two-weight-ports.json");
-        File.WriteAllText(config, """{ "preset": "small", "weightPorts": 2 }""");
+        File.WriteAllText(config, """{ "preset": "small", "tm": 8, "weightPorts": 4 }""");
         return Write("--config", config);
     });
 
