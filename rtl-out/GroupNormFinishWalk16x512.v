@@ -13,17 +13,17 @@ module GroupNormFinishWalk16x512 (
   input wire ExponentWrite, // @[GroupNormFinishWalk.cs:45]
   input wire [8:0] ExponentChannel, // @[GroupNormFinishWalk.cs:46]
   input wire [2:0] ExponentValue, // @[GroupNormFinishWalk.cs:47]
-  output wire [4:0] ReadIndex, // @[GroupNormFinishWalk.cs:48]
-  output wire [3:0] ReadLane, // @[GroupNormFinishWalk.cs:49]
-  input wire signed [27:0] ReadSum, // @[GroupNormFinishWalk.cs:50]
-  input wire [34:0] ReadSquares, // @[GroupNormFinishWalk.cs:51]
-  output wire Result_Write, // @[GroupNormFinishWalk.cs:52]
-  output wire [3:0] Result_Lane, // @[GroupNormFinishWalk.cs:52]
-  output wire [4:0] Result_Index, // @[GroupNormFinishWalk.cs:52]
-  output wire signed [31:0] Result_Sum, // @[GroupNormFinishWalk.cs:52]
-  output wire [31:0] Result_Root, // @[GroupNormFinishWalk.cs:52]
-  output wire [4:0] Result_HalfShift, // @[GroupNormFinishWalk.cs:52]
-  output wire Done // @[GroupNormFinishWalk.cs:53]
+  output wire [3:0] StatisticsIndex, // @[GroupNormFinishWalk.cs:49]
+  output wire [4:0] StatisticsLane, // @[GroupNormFinishWalk.cs:50]
+  input wire signed [27:0] ReadSum, // @[GroupNormFinishWalk.cs:51]
+  input wire [34:0] ReadSquares, // @[GroupNormFinishWalk.cs:52]
+  output wire Result_Write, // @[GroupNormFinishWalk.cs:53]
+  output wire [3:0] Result_Lane, // @[GroupNormFinishWalk.cs:53]
+  output wire [4:0] Result_Index, // @[GroupNormFinishWalk.cs:53]
+  output wire signed [31:0] Result_Sum, // @[GroupNormFinishWalk.cs:53]
+  output wire [31:0] Result_Root, // @[GroupNormFinishWalk.cs:53]
+  output wire [4:0] Result_HalfShift, // @[GroupNormFinishWalk.cs:53]
+  output wire Done // @[GroupNormFinishWalk.cs:54]
 );
 
   localparam [2:0] FinishStep_Idle = 3'd0;
@@ -32,128 +32,128 @@ module GroupNormFinishWalk16x512 (
   localparam [2:0] FinishStep_Waiting = 3'd3;
   localparam [2:0] FinishStep_Storing = 3'd4;
 
-  wire reciprocal_sqrt0_Start; // @[GroupNormFinishWalk.cs:55]
-  wire [63:0] reciprocal_sqrt0_CountTimesSquares; // @[GroupNormFinishWalk.cs:55]
-  wire signed [63:0] reciprocal_sqrt0_SumSquared; // @[GroupNormFinishWalk.cs:55]
-  wire [62:0] reciprocal_sqrt0_EpsilonTerm; // @[GroupNormFinishWalk.cs:55]
-  wire reciprocal_sqrt0_Busy; // @[GroupNormFinishWalk.cs:55]
-  wire reciprocal_sqrt0_Done; // @[GroupNormFinishWalk.cs:55]
-  wire [31:0] reciprocal_sqrt0_Root; // @[GroupNormFinishWalk.cs:55]
-  wire [4:0] reciprocal_sqrt0_HalfShift; // @[GroupNormFinishWalk.cs:55]
-  wire reciprocal_sqrt1_Start; // @[GroupNormFinishWalk.cs:55]
-  wire [63:0] reciprocal_sqrt1_CountTimesSquares; // @[GroupNormFinishWalk.cs:55]
-  wire signed [63:0] reciprocal_sqrt1_SumSquared; // @[GroupNormFinishWalk.cs:55]
-  wire [62:0] reciprocal_sqrt1_EpsilonTerm; // @[GroupNormFinishWalk.cs:55]
-  wire reciprocal_sqrt1_Busy; // @[GroupNormFinishWalk.cs:55]
-  wire reciprocal_sqrt1_Done; // @[GroupNormFinishWalk.cs:55]
-  wire [31:0] reciprocal_sqrt1_Root; // @[GroupNormFinishWalk.cs:55]
-  wire [4:0] reciprocal_sqrt1_HalfShift; // @[GroupNormFinishWalk.cs:55]
-  wire reciprocal_sqrt2_Start; // @[GroupNormFinishWalk.cs:55]
-  wire [63:0] reciprocal_sqrt2_CountTimesSquares; // @[GroupNormFinishWalk.cs:55]
-  wire signed [63:0] reciprocal_sqrt2_SumSquared; // @[GroupNormFinishWalk.cs:55]
-  wire [62:0] reciprocal_sqrt2_EpsilonTerm; // @[GroupNormFinishWalk.cs:55]
-  wire reciprocal_sqrt2_Busy; // @[GroupNormFinishWalk.cs:55]
-  wire reciprocal_sqrt2_Done; // @[GroupNormFinishWalk.cs:55]
-  wire [31:0] reciprocal_sqrt2_Root; // @[GroupNormFinishWalk.cs:55]
-  wire [4:0] reciprocal_sqrt2_HalfShift; // @[GroupNormFinishWalk.cs:55]
-  wire reciprocal_sqrt3_Start; // @[GroupNormFinishWalk.cs:55]
-  wire [63:0] reciprocal_sqrt3_CountTimesSquares; // @[GroupNormFinishWalk.cs:55]
-  wire signed [63:0] reciprocal_sqrt3_SumSquared; // @[GroupNormFinishWalk.cs:55]
-  wire [62:0] reciprocal_sqrt3_EpsilonTerm; // @[GroupNormFinishWalk.cs:55]
-  wire reciprocal_sqrt3_Busy; // @[GroupNormFinishWalk.cs:55]
-  wire reciprocal_sqrt3_Done; // @[GroupNormFinishWalk.cs:55]
-  wire [31:0] reciprocal_sqrt3_Root; // @[GroupNormFinishWalk.cs:55]
-  wire [4:0] reciprocal_sqrt3_HalfShift; // @[GroupNormFinishWalk.cs:55]
-  reg [2:0] finish_state; // @[GroupNormFinishWalk.cs:56]
-  reg [15:0] channel; // @[GroupNormFinishWalk.cs:57]
-  reg [15:0] group_last; // @[GroupNormFinishWalk.cs:60]
-  reg [15:0] batch_first; // @[GroupNormFinishWalk.cs:61]
-  reg [15:0] channels_last; // @[GroupNormFinishWalk.cs:62]
-  reg [1:0] unit; // @[GroupNormFinishWalk.cs:64]
-  reg [1:0] closing; // @[GroupNormFinishWalk.cs:65]
-  reg arrived; // @[GroupNormFinishWalk.cs:68]
-  reg summed; // @[GroupNormFinishWalk.cs:69]
-  reg signed [31:0] group_sum; // @[GroupNormFinishWalk.cs:70]
-  reg [42:0] group_squares; // @[GroupNormFinishWalk.cs:71]
-  reg signed [31:0] batch_sum0; // @[GroupNormFinishWalk.cs:72]
-  reg signed [31:0] batch_sum1; // @[GroupNormFinishWalk.cs:72]
-  reg signed [31:0] batch_sum2; // @[GroupNormFinishWalk.cs:72]
-  reg signed [31:0] batch_sum3; // @[GroupNormFinishWalk.cs:72]
-  reg [2:0] exponent; // @[GroupNormFinishWalk.cs:81]
-  reg signed [31:0] shifted_sum; // @[GroupNormFinishWalk.cs:82]
-  reg [42:0] shifted_squares; // @[GroupNormFinishWalk.cs:83]
+  wire reciprocal_sqrt0_Start; // @[GroupNormFinishWalk.cs:56]
+  wire [63:0] reciprocal_sqrt0_CountTimesSquares; // @[GroupNormFinishWalk.cs:56]
+  wire signed [63:0] reciprocal_sqrt0_SumSquared; // @[GroupNormFinishWalk.cs:56]
+  wire [62:0] reciprocal_sqrt0_EpsilonTerm; // @[GroupNormFinishWalk.cs:56]
+  wire reciprocal_sqrt0_Busy; // @[GroupNormFinishWalk.cs:56]
+  wire reciprocal_sqrt0_Done; // @[GroupNormFinishWalk.cs:56]
+  wire [31:0] reciprocal_sqrt0_Root; // @[GroupNormFinishWalk.cs:56]
+  wire [4:0] reciprocal_sqrt0_HalfShift; // @[GroupNormFinishWalk.cs:56]
+  wire reciprocal_sqrt1_Start; // @[GroupNormFinishWalk.cs:56]
+  wire [63:0] reciprocal_sqrt1_CountTimesSquares; // @[GroupNormFinishWalk.cs:56]
+  wire signed [63:0] reciprocal_sqrt1_SumSquared; // @[GroupNormFinishWalk.cs:56]
+  wire [62:0] reciprocal_sqrt1_EpsilonTerm; // @[GroupNormFinishWalk.cs:56]
+  wire reciprocal_sqrt1_Busy; // @[GroupNormFinishWalk.cs:56]
+  wire reciprocal_sqrt1_Done; // @[GroupNormFinishWalk.cs:56]
+  wire [31:0] reciprocal_sqrt1_Root; // @[GroupNormFinishWalk.cs:56]
+  wire [4:0] reciprocal_sqrt1_HalfShift; // @[GroupNormFinishWalk.cs:56]
+  wire reciprocal_sqrt2_Start; // @[GroupNormFinishWalk.cs:56]
+  wire [63:0] reciprocal_sqrt2_CountTimesSquares; // @[GroupNormFinishWalk.cs:56]
+  wire signed [63:0] reciprocal_sqrt2_SumSquared; // @[GroupNormFinishWalk.cs:56]
+  wire [62:0] reciprocal_sqrt2_EpsilonTerm; // @[GroupNormFinishWalk.cs:56]
+  wire reciprocal_sqrt2_Busy; // @[GroupNormFinishWalk.cs:56]
+  wire reciprocal_sqrt2_Done; // @[GroupNormFinishWalk.cs:56]
+  wire [31:0] reciprocal_sqrt2_Root; // @[GroupNormFinishWalk.cs:56]
+  wire [4:0] reciprocal_sqrt2_HalfShift; // @[GroupNormFinishWalk.cs:56]
+  wire reciprocal_sqrt3_Start; // @[GroupNormFinishWalk.cs:56]
+  wire [63:0] reciprocal_sqrt3_CountTimesSquares; // @[GroupNormFinishWalk.cs:56]
+  wire signed [63:0] reciprocal_sqrt3_SumSquared; // @[GroupNormFinishWalk.cs:56]
+  wire [62:0] reciprocal_sqrt3_EpsilonTerm; // @[GroupNormFinishWalk.cs:56]
+  wire reciprocal_sqrt3_Busy; // @[GroupNormFinishWalk.cs:56]
+  wire reciprocal_sqrt3_Done; // @[GroupNormFinishWalk.cs:56]
+  wire [31:0] reciprocal_sqrt3_Root; // @[GroupNormFinishWalk.cs:56]
+  wire [4:0] reciprocal_sqrt3_HalfShift; // @[GroupNormFinishWalk.cs:56]
+  reg [2:0] finish_state; // @[GroupNormFinishWalk.cs:57]
+  reg [15:0] channel; // @[GroupNormFinishWalk.cs:58]
+  reg [15:0] group_last; // @[GroupNormFinishWalk.cs:61]
+  reg [15:0] batch_first; // @[GroupNormFinishWalk.cs:62]
+  reg [15:0] channels_last; // @[GroupNormFinishWalk.cs:63]
+  reg [1:0] unit; // @[GroupNormFinishWalk.cs:65]
+  reg [1:0] closing; // @[GroupNormFinishWalk.cs:66]
+  reg arrived; // @[GroupNormFinishWalk.cs:69]
+  reg summed; // @[GroupNormFinishWalk.cs:70]
+  reg signed [31:0] group_sum; // @[GroupNormFinishWalk.cs:71]
+  reg [42:0] group_squares; // @[GroupNormFinishWalk.cs:72]
+  reg signed [31:0] batch_sum0; // @[GroupNormFinishWalk.cs:73]
+  reg signed [31:0] batch_sum1; // @[GroupNormFinishWalk.cs:73]
+  reg signed [31:0] batch_sum2; // @[GroupNormFinishWalk.cs:73]
+  reg signed [31:0] batch_sum3; // @[GroupNormFinishWalk.cs:73]
+  reg [2:0] exponent; // @[GroupNormFinishWalk.cs:85]
+  reg signed [31:0] shifted_sum; // @[GroupNormFinishWalk.cs:86]
+  reg [42:0] shifted_squares; // @[GroupNormFinishWalk.cs:87]
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire root_done0; // @[GroupNormFinishWalk.cs:105]
-  wire root_done1; // @[GroupNormFinishWalk.cs:105]
-  wire root_done2; // @[GroupNormFinishWalk.cs:105]
-  wire root_done3; // @[GroupNormFinishWalk.cs:105]
+  wire root_done0; // @[GroupNormFinishWalk.cs:109]
+  wire root_done1; // @[GroupNormFinishWalk.cs:109]
+  wire root_done2; // @[GroupNormFinishWalk.cs:109]
+  wire root_done3; // @[GroupNormFinishWalk.cs:109]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire finish_state_eq; // @[GroupNormFinishWalk.cs:114, GroupNormFinishWalk.cs:166]
-  wire finish_state_eq_1; // @[GroupNormFinishWalk.cs:114, GroupNormFinishWalk.cs:166]
-  wire finish_state_eq_2; // @[GroupNormFinishWalk.cs:114, GroupNormFinishWalk.cs:166]
-  wire finish_state_eq_3; // @[GroupNormFinishWalk.cs:114, GroupNormFinishWalk.cs:166]
-  wire channel_eq; // @[GroupNormFinishWalk.cs:114, GroupNormFinishWalk.cs:166]
-  wire group_last_eq; // @[GroupNormFinishWalk.cs:114, GroupNormFinishWalk.cs:166]
-  wire finish_state_and; // @[GroupNormFinishWalk.cs:99]
-  wire unit_eq; // @[GroupNormFinishWalk.cs:118, GroupNormFinishWalk.cs:129, GroupNormFinishWalk.cs:142, GroupNormFinishWalk.cs:148, GroupNormFinishWalk.cs:154, GroupNormFinishWalk.cs:165, GroupNormFinishWalk.cs:169, GroupNormFinishWalk.cs:175]
-  wire unit_or; // @[GroupNormFinishWalk.cs:118, GroupNormFinishWalk.cs:129, GroupNormFinishWalk.cs:142, GroupNormFinishWalk.cs:148, GroupNormFinishWalk.cs:154, GroupNormFinishWalk.cs:165, GroupNormFinishWalk.cs:169, GroupNormFinishWalk.cs:175]
-  wire [15:0] group_last_add; // @[GroupNormFinishWalk.cs:119, GroupNormFinishWalk.cs:131, GroupNormFinishWalk.cs:143, GroupNormFinishWalk.cs:149, GroupNormFinishWalk.cs:160, GroupNormFinishWalk.cs:173]
-  wire [1:0] unit_add; // @[GroupNormFinishWalk.cs:121, GroupNormFinishWalk.cs:145, GroupNormFinishWalk.cs:151, GroupNormFinishWalk.cs:162, GroupNormFinishWalk.cs:171]
-  wire signed [34:0] ReadSum_shiftleft; // @[GroupNormFinishWalk.cs:82]
-  wire [49:0] ReadSquares_shiftleft; // @[GroupNormFinishWalk.cs:83]
+  wire finish_state_eq; // @[GroupNormFinishWalk.cs:118, GroupNormFinishWalk.cs:170]
+  wire finish_state_eq_1; // @[GroupNormFinishWalk.cs:118, GroupNormFinishWalk.cs:170]
+  wire finish_state_eq_2; // @[GroupNormFinishWalk.cs:118, GroupNormFinishWalk.cs:170]
+  wire finish_state_eq_3; // @[GroupNormFinishWalk.cs:118, GroupNormFinishWalk.cs:170]
+  wire channel_eq; // @[GroupNormFinishWalk.cs:118, GroupNormFinishWalk.cs:170]
+  wire group_last_eq; // @[GroupNormFinishWalk.cs:118, GroupNormFinishWalk.cs:170]
+  wire finish_state_and; // @[GroupNormFinishWalk.cs:103]
+  wire unit_eq; // @[GroupNormFinishWalk.cs:122, GroupNormFinishWalk.cs:133, GroupNormFinishWalk.cs:146, GroupNormFinishWalk.cs:152, GroupNormFinishWalk.cs:158, GroupNormFinishWalk.cs:169, GroupNormFinishWalk.cs:173, GroupNormFinishWalk.cs:179]
+  wire unit_or; // @[GroupNormFinishWalk.cs:122, GroupNormFinishWalk.cs:133, GroupNormFinishWalk.cs:146, GroupNormFinishWalk.cs:152, GroupNormFinishWalk.cs:158, GroupNormFinishWalk.cs:169, GroupNormFinishWalk.cs:173, GroupNormFinishWalk.cs:179]
+  wire [15:0] group_last_add; // @[GroupNormFinishWalk.cs:123, GroupNormFinishWalk.cs:135, GroupNormFinishWalk.cs:147, GroupNormFinishWalk.cs:153, GroupNormFinishWalk.cs:164, GroupNormFinishWalk.cs:177]
+  wire [1:0] unit_add; // @[GroupNormFinishWalk.cs:125, GroupNormFinishWalk.cs:149, GroupNormFinishWalk.cs:155, GroupNormFinishWalk.cs:166, GroupNormFinishWalk.cs:175]
+  wire signed [34:0] ReadSum_shiftleft; // @[GroupNormFinishWalk.cs:86]
+  wire [49:0] ReadSquares_shiftleft; // @[GroupNormFinishWalk.cs:87]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  (* ram_style = "distributed" *) reg [2:0] exponents [0:511]; // @[GroupNormFinishWalk.cs:79]
+  (* ram_style = "distributed" *) reg [2:0] exponents [0:511]; // @[GroupNormFinishWalk.cs:83]
 
-  assign finish_state_eq = finish_state == FinishStep_Summing; // @[GroupNormFinishWalk.cs:114, GroupNormFinishWalk.cs:166]
-  assign finish_state_eq_1 = finish_state == FinishStep_Closing; // @[GroupNormFinishWalk.cs:114, GroupNormFinishWalk.cs:166]
-  assign finish_state_eq_2 = finish_state == FinishStep_Waiting; // @[GroupNormFinishWalk.cs:114, GroupNormFinishWalk.cs:166]
-  assign finish_state_eq_3 = finish_state == FinishStep_Storing; // @[GroupNormFinishWalk.cs:114, GroupNormFinishWalk.cs:166]
-  assign channel_eq = channel == group_last; // @[GroupNormFinishWalk.cs:114, GroupNormFinishWalk.cs:166]
-  assign group_last_eq = group_last == channels_last; // @[GroupNormFinishWalk.cs:114, GroupNormFinishWalk.cs:166]
-  assign finish_state_and = ((finish_state == FinishStep_Closing) & (closing == 2'd0)) & (~((unit == 2'd3) ? reciprocal_sqrt3_Busy : ((unit == 2'd2) ? reciprocal_sqrt2_Busy : ((unit == 2'd1) ? reciprocal_sqrt1_Busy : reciprocal_sqrt0_Busy)))); // @[GroupNormFinishWalk.cs:99]
-  assign unit_eq = unit == 2'd3; // @[GroupNormFinishWalk.cs:118, GroupNormFinishWalk.cs:129, GroupNormFinishWalk.cs:142, GroupNormFinishWalk.cs:148, GroupNormFinishWalk.cs:154, GroupNormFinishWalk.cs:165, GroupNormFinishWalk.cs:169, GroupNormFinishWalk.cs:175]
-  assign unit_or = unit_eq | group_last_eq; // @[GroupNormFinishWalk.cs:118, GroupNormFinishWalk.cs:129, GroupNormFinishWalk.cs:142, GroupNormFinishWalk.cs:148, GroupNormFinishWalk.cs:154, GroupNormFinishWalk.cs:165, GroupNormFinishWalk.cs:169, GroupNormFinishWalk.cs:175]
-  assign group_last_add = group_last + 16'd1; // @[GroupNormFinishWalk.cs:119, GroupNormFinishWalk.cs:131, GroupNormFinishWalk.cs:143, GroupNormFinishWalk.cs:149, GroupNormFinishWalk.cs:160, GroupNormFinishWalk.cs:173]
-  assign unit_add = unit + 2'd1; // @[GroupNormFinishWalk.cs:121, GroupNormFinishWalk.cs:145, GroupNormFinishWalk.cs:151, GroupNormFinishWalk.cs:162, GroupNormFinishWalk.cs:171]
-  assign ReadSum_shiftleft = {{7{ReadSum[27]}}, ReadSum} << exponent; // @[GroupNormFinishWalk.cs:82]
-  assign ReadSquares_shiftleft = {15'd0, ReadSquares} << {exponent, 1'b0}; // @[GroupNormFinishWalk.cs:83]
-  assign ReadIndex = channel[8:4]; // @[GroupNormFinishWalk.cs:76]
-  assign ReadLane = channel[3:0]; // @[GroupNormFinishWalk.cs:77]
-  assign Result_Write = finish_state == FinishStep_Storing; // @[GroupNormFinishWalk.cs:108]
-  assign Result_Lane = ReadLane; // @[GroupNormFinishWalk.cs:109]
-  assign Result_Index = ReadIndex; // @[GroupNormFinishWalk.cs:110]
-  assign Result_Sum = (unit == 2'd3) ? batch_sum3 : ((unit == 2'd2) ? batch_sum2 : ((unit == 2'd1) ? batch_sum1 : batch_sum0)); // @[GroupNormFinishWalk.cs:111]
-  assign Result_Root = (unit == 2'd3) ? reciprocal_sqrt3_Root : ((unit == 2'd2) ? reciprocal_sqrt2_Root : ((unit == 2'd1) ? reciprocal_sqrt1_Root : reciprocal_sqrt0_Root)); // @[GroupNormFinishWalk.cs:112]
-  assign Result_HalfShift = (unit == 2'd3) ? reciprocal_sqrt3_HalfShift : ((unit == 2'd2) ? reciprocal_sqrt2_HalfShift : ((unit == 2'd1) ? reciprocal_sqrt1_HalfShift : reciprocal_sqrt0_HalfShift)); // @[GroupNormFinishWalk.cs:113]
-  assign Done = Start ? 1'b0 : (finish_state_eq ? 1'b0 : (finish_state_eq_1 ? 1'b0 : (finish_state_eq_2 ? 1'b0 : (finish_state_eq_3 ? (channel_eq ? (group_last_eq ? 1'b1 : 1'b0) : 1'b0) : 1'b0)))); // @[GroupNormFinishWalk.cs:114, GroupNormFinishWalk.cs:166]
-  assign reciprocal_sqrt0_Start = finish_state_and & (unit == 2'd0); // @[GroupNormFinishWalk.cs:99]
-  assign reciprocal_sqrt0_CountTimesSquares = Count * group_squares; // @[GroupNormFinishWalk.cs:100]
-  assign reciprocal_sqrt0_SumSquared = $signed(group_sum) * $signed(group_sum); // @[GroupNormFinishWalk.cs:101]
-  assign reciprocal_sqrt0_EpsilonTerm = EpsilonTerm; // @[GroupNormFinishWalk.cs:102]
-  assign reciprocal_sqrt1_Start = finish_state_and & (unit == 2'd1); // @[GroupNormFinishWalk.cs:99]
-  assign reciprocal_sqrt1_CountTimesSquares = Count * group_squares; // @[GroupNormFinishWalk.cs:100]
-  assign reciprocal_sqrt1_SumSquared = $signed(group_sum) * $signed(group_sum); // @[GroupNormFinishWalk.cs:101]
-  assign reciprocal_sqrt1_EpsilonTerm = EpsilonTerm; // @[GroupNormFinishWalk.cs:102]
-  assign reciprocal_sqrt2_Start = finish_state_and & (unit == 2'd2); // @[GroupNormFinishWalk.cs:99]
-  assign reciprocal_sqrt2_CountTimesSquares = Count * group_squares; // @[GroupNormFinishWalk.cs:100]
-  assign reciprocal_sqrt2_SumSquared = $signed(group_sum) * $signed(group_sum); // @[GroupNormFinishWalk.cs:101]
-  assign reciprocal_sqrt2_EpsilonTerm = EpsilonTerm; // @[GroupNormFinishWalk.cs:102]
-  assign reciprocal_sqrt3_Start = finish_state_and & (unit == 2'd3); // @[GroupNormFinishWalk.cs:99]
-  assign reciprocal_sqrt3_CountTimesSquares = Count * group_squares; // @[GroupNormFinishWalk.cs:100]
-  assign reciprocal_sqrt3_SumSquared = $signed(group_sum) * $signed(group_sum); // @[GroupNormFinishWalk.cs:101]
-  assign reciprocal_sqrt3_EpsilonTerm = EpsilonTerm; // @[GroupNormFinishWalk.cs:102]
-  assign root_done0 = reciprocal_sqrt0_Done; // @[GroupNormFinishWalk.cs:105]
-  assign root_done1 = reciprocal_sqrt1_Done; // @[GroupNormFinishWalk.cs:105]
-  assign root_done2 = reciprocal_sqrt2_Done; // @[GroupNormFinishWalk.cs:105]
-  assign root_done3 = reciprocal_sqrt3_Done; // @[GroupNormFinishWalk.cs:105]
+  assign finish_state_eq = finish_state == FinishStep_Summing; // @[GroupNormFinishWalk.cs:118, GroupNormFinishWalk.cs:170]
+  assign finish_state_eq_1 = finish_state == FinishStep_Closing; // @[GroupNormFinishWalk.cs:118, GroupNormFinishWalk.cs:170]
+  assign finish_state_eq_2 = finish_state == FinishStep_Waiting; // @[GroupNormFinishWalk.cs:118, GroupNormFinishWalk.cs:170]
+  assign finish_state_eq_3 = finish_state == FinishStep_Storing; // @[GroupNormFinishWalk.cs:118, GroupNormFinishWalk.cs:170]
+  assign channel_eq = channel == group_last; // @[GroupNormFinishWalk.cs:118, GroupNormFinishWalk.cs:170]
+  assign group_last_eq = group_last == channels_last; // @[GroupNormFinishWalk.cs:118, GroupNormFinishWalk.cs:170]
+  assign finish_state_and = ((finish_state == FinishStep_Closing) & (closing == 2'd0)) & (~((unit == 2'd3) ? reciprocal_sqrt3_Busy : ((unit == 2'd2) ? reciprocal_sqrt2_Busy : ((unit == 2'd1) ? reciprocal_sqrt1_Busy : reciprocal_sqrt0_Busy)))); // @[GroupNormFinishWalk.cs:103]
+  assign unit_eq = unit == 2'd3; // @[GroupNormFinishWalk.cs:122, GroupNormFinishWalk.cs:133, GroupNormFinishWalk.cs:146, GroupNormFinishWalk.cs:152, GroupNormFinishWalk.cs:158, GroupNormFinishWalk.cs:169, GroupNormFinishWalk.cs:173, GroupNormFinishWalk.cs:179]
+  assign unit_or = unit_eq | group_last_eq; // @[GroupNormFinishWalk.cs:122, GroupNormFinishWalk.cs:133, GroupNormFinishWalk.cs:146, GroupNormFinishWalk.cs:152, GroupNormFinishWalk.cs:158, GroupNormFinishWalk.cs:169, GroupNormFinishWalk.cs:173, GroupNormFinishWalk.cs:179]
+  assign group_last_add = group_last + 16'd1; // @[GroupNormFinishWalk.cs:123, GroupNormFinishWalk.cs:135, GroupNormFinishWalk.cs:147, GroupNormFinishWalk.cs:153, GroupNormFinishWalk.cs:164, GroupNormFinishWalk.cs:177]
+  assign unit_add = unit + 2'd1; // @[GroupNormFinishWalk.cs:125, GroupNormFinishWalk.cs:149, GroupNormFinishWalk.cs:155, GroupNormFinishWalk.cs:166, GroupNormFinishWalk.cs:175]
+  assign ReadSum_shiftleft = {{7{ReadSum[27]}}, ReadSum} << exponent; // @[GroupNormFinishWalk.cs:86]
+  assign ReadSquares_shiftleft = {15'd0, ReadSquares} << {exponent, 1'b0}; // @[GroupNormFinishWalk.cs:87]
+  assign StatisticsIndex = channel[8:5]; // @[GroupNormFinishWalk.cs:80]
+  assign StatisticsLane = channel[4:0]; // @[GroupNormFinishWalk.cs:81]
+  assign Result_Write = finish_state == FinishStep_Storing; // @[GroupNormFinishWalk.cs:112]
+  assign Result_Lane = channel[3:0]; // @[GroupNormFinishWalk.cs:113]
+  assign Result_Index = channel[8:4]; // @[GroupNormFinishWalk.cs:114]
+  assign Result_Sum = (unit == 2'd3) ? batch_sum3 : ((unit == 2'd2) ? batch_sum2 : ((unit == 2'd1) ? batch_sum1 : batch_sum0)); // @[GroupNormFinishWalk.cs:115]
+  assign Result_Root = (unit == 2'd3) ? reciprocal_sqrt3_Root : ((unit == 2'd2) ? reciprocal_sqrt2_Root : ((unit == 2'd1) ? reciprocal_sqrt1_Root : reciprocal_sqrt0_Root)); // @[GroupNormFinishWalk.cs:116]
+  assign Result_HalfShift = (unit == 2'd3) ? reciprocal_sqrt3_HalfShift : ((unit == 2'd2) ? reciprocal_sqrt2_HalfShift : ((unit == 2'd1) ? reciprocal_sqrt1_HalfShift : reciprocal_sqrt0_HalfShift)); // @[GroupNormFinishWalk.cs:117]
+  assign Done = Start ? 1'b0 : (finish_state_eq ? 1'b0 : (finish_state_eq_1 ? 1'b0 : (finish_state_eq_2 ? 1'b0 : (finish_state_eq_3 ? (channel_eq ? (group_last_eq ? 1'b1 : 1'b0) : 1'b0) : 1'b0)))); // @[GroupNormFinishWalk.cs:118, GroupNormFinishWalk.cs:170]
+  assign reciprocal_sqrt0_Start = finish_state_and & (unit == 2'd0); // @[GroupNormFinishWalk.cs:103]
+  assign reciprocal_sqrt0_CountTimesSquares = Count * group_squares; // @[GroupNormFinishWalk.cs:104]
+  assign reciprocal_sqrt0_SumSquared = $signed(group_sum) * $signed(group_sum); // @[GroupNormFinishWalk.cs:105]
+  assign reciprocal_sqrt0_EpsilonTerm = EpsilonTerm; // @[GroupNormFinishWalk.cs:106]
+  assign reciprocal_sqrt1_Start = finish_state_and & (unit == 2'd1); // @[GroupNormFinishWalk.cs:103]
+  assign reciprocal_sqrt1_CountTimesSquares = Count * group_squares; // @[GroupNormFinishWalk.cs:104]
+  assign reciprocal_sqrt1_SumSquared = $signed(group_sum) * $signed(group_sum); // @[GroupNormFinishWalk.cs:105]
+  assign reciprocal_sqrt1_EpsilonTerm = EpsilonTerm; // @[GroupNormFinishWalk.cs:106]
+  assign reciprocal_sqrt2_Start = finish_state_and & (unit == 2'd2); // @[GroupNormFinishWalk.cs:103]
+  assign reciprocal_sqrt2_CountTimesSquares = Count * group_squares; // @[GroupNormFinishWalk.cs:104]
+  assign reciprocal_sqrt2_SumSquared = $signed(group_sum) * $signed(group_sum); // @[GroupNormFinishWalk.cs:105]
+  assign reciprocal_sqrt2_EpsilonTerm = EpsilonTerm; // @[GroupNormFinishWalk.cs:106]
+  assign reciprocal_sqrt3_Start = finish_state_and & (unit == 2'd3); // @[GroupNormFinishWalk.cs:103]
+  assign reciprocal_sqrt3_CountTimesSquares = Count * group_squares; // @[GroupNormFinishWalk.cs:104]
+  assign reciprocal_sqrt3_SumSquared = $signed(group_sum) * $signed(group_sum); // @[GroupNormFinishWalk.cs:105]
+  assign reciprocal_sqrt3_EpsilonTerm = EpsilonTerm; // @[GroupNormFinishWalk.cs:106]
+  assign root_done0 = reciprocal_sqrt0_Done; // @[GroupNormFinishWalk.cs:109]
+  assign root_done1 = reciprocal_sqrt1_Done; // @[GroupNormFinishWalk.cs:109]
+  assign root_done2 = reciprocal_sqrt2_Done; // @[GroupNormFinishWalk.cs:109]
+  assign root_done3 = reciprocal_sqrt3_Done; // @[GroupNormFinishWalk.cs:109]
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:118, GroupNormFinishWalk.cs:129, GroupNormFinishWalk.cs:142, GroupNormFinishWalk.cs:148, GroupNormFinishWalk.cs:154, GroupNormFinishWalk.cs:165, GroupNormFinishWalk.cs:169, GroupNormFinishWalk.cs:175]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:122, GroupNormFinishWalk.cs:133, GroupNormFinishWalk.cs:146, GroupNormFinishWalk.cs:152, GroupNormFinishWalk.cs:158, GroupNormFinishWalk.cs:169, GroupNormFinishWalk.cs:173, GroupNormFinishWalk.cs:179]
     if (rst)
       finish_state <= FinishStep_Idle;
     else
@@ -182,7 +182,7 @@ module GroupNormFinishWalk16x512 (
         endcase
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:119, GroupNormFinishWalk.cs:131, GroupNormFinishWalk.cs:143, GroupNormFinishWalk.cs:149, GroupNormFinishWalk.cs:160, GroupNormFinishWalk.cs:173]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:123, GroupNormFinishWalk.cs:135, GroupNormFinishWalk.cs:147, GroupNormFinishWalk.cs:153, GroupNormFinishWalk.cs:164, GroupNormFinishWalk.cs:177]
     if (Start)
       channel <= 16'd0;
     else
@@ -199,7 +199,7 @@ module GroupNormFinishWalk16x512 (
       endcase
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:122, GroupNormFinishWalk.cs:144, GroupNormFinishWalk.cs:115]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:126, GroupNormFinishWalk.cs:148, GroupNormFinishWalk.cs:119]
     if (Start)
       group_last <= ChannelsPerGroup - 16'd1;
     else
@@ -216,7 +216,7 @@ module GroupNormFinishWalk16x512 (
       endcase
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:120, GroupNormFinishWalk.cs:170]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:124, GroupNormFinishWalk.cs:174]
     if (Start)
       batch_first <= 16'd0;
     else
@@ -233,11 +233,11 @@ module GroupNormFinishWalk16x512 (
       endcase
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:62]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:63]
     channels_last <= Channels - 16'd1;
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:121, GroupNormFinishWalk.cs:145, GroupNormFinishWalk.cs:151, GroupNormFinishWalk.cs:162, GroupNormFinishWalk.cs:171]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:125, GroupNormFinishWalk.cs:149, GroupNormFinishWalk.cs:155, GroupNormFinishWalk.cs:166, GroupNormFinishWalk.cs:175]
     if (Start)
       unit <= 2'd0;
     else
@@ -254,7 +254,7 @@ module GroupNormFinishWalk16x512 (
       endcase
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:130, GroupNormFinishWalk.cs:134]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:134, GroupNormFinishWalk.cs:138]
     if (!Start)
       case (finish_state)
         FinishStep_Summing:
@@ -267,21 +267,21 @@ module GroupNormFinishWalk16x512 (
       endcase
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:68]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:69]
     if (rst)
       arrived <= 1'b0;
     else
       arrived <= finish_state == FinishStep_Summing;
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:69]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:70]
     if (rst)
       summed <= 1'b0;
     else
       summed <= arrived;
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:86, GroupNormFinishWalk.cs:123, GroupNormFinishWalk.cs:137]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:90, GroupNormFinishWalk.cs:127, GroupNormFinishWalk.cs:141]
     if (Start)
       group_sum <= 32'd0;
     else
@@ -300,7 +300,7 @@ module GroupNormFinishWalk16x512 (
       endcase
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:87, GroupNormFinishWalk.cs:124, GroupNormFinishWalk.cs:138]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:91, GroupNormFinishWalk.cs:128, GroupNormFinishWalk.cs:142]
     if (Start)
       group_squares <= 43'd0;
     else
@@ -319,45 +319,45 @@ module GroupNormFinishWalk16x512 (
       endcase
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:104]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:108]
     if (reciprocal_sqrt0_Start)
       batch_sum0 <= group_sum;
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:104]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:108]
     if (reciprocal_sqrt1_Start)
       batch_sum1 <= group_sum;
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:104]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:108]
     if (reciprocal_sqrt2_Start)
       batch_sum2 <= group_sum;
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:104]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:108]
     if (reciprocal_sqrt3_Start)
       batch_sum3 <= group_sum;
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:82]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:86]
     shifted_sum <= ReadSum_shiftleft[31:0];
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:83]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:87]
     shifted_squares <= ReadSquares_shiftleft[42:0];
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:80]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:84]
     if (ExponentWrite)
       exponents[ExponentChannel] <= ExponentValue;
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:81]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:85]
     if (1'b1)
       exponent <= exponents[$unsigned(channel[8:0])];
   end
 
-  ReciprocalSqrtUnit reciprocal_sqrt0 ( // @[GroupNormFinishWalk.cs:55]
+  ReciprocalSqrtUnit reciprocal_sqrt0 ( // @[GroupNormFinishWalk.cs:56]
     .clk(clk),
     .rst(rst),
     .Start(reciprocal_sqrt0_Start),
@@ -370,7 +370,7 @@ module GroupNormFinishWalk16x512 (
     .HalfShift(reciprocal_sqrt0_HalfShift)
   );
 
-  ReciprocalSqrtUnit reciprocal_sqrt1 ( // @[GroupNormFinishWalk.cs:55]
+  ReciprocalSqrtUnit reciprocal_sqrt1 ( // @[GroupNormFinishWalk.cs:56]
     .clk(clk),
     .rst(rst),
     .Start(reciprocal_sqrt1_Start),
@@ -383,7 +383,7 @@ module GroupNormFinishWalk16x512 (
     .HalfShift(reciprocal_sqrt1_HalfShift)
   );
 
-  ReciprocalSqrtUnit reciprocal_sqrt2 ( // @[GroupNormFinishWalk.cs:55]
+  ReciprocalSqrtUnit reciprocal_sqrt2 ( // @[GroupNormFinishWalk.cs:56]
     .clk(clk),
     .rst(rst),
     .Start(reciprocal_sqrt2_Start),
@@ -396,7 +396,7 @@ module GroupNormFinishWalk16x512 (
     .HalfShift(reciprocal_sqrt2_HalfShift)
   );
 
-  ReciprocalSqrtUnit reciprocal_sqrt3 ( // @[GroupNormFinishWalk.cs:55]
+  ReciprocalSqrtUnit reciprocal_sqrt3 ( // @[GroupNormFinishWalk.cs:56]
     .clk(clk),
     .rst(rst),
     .Start(reciprocal_sqrt3_Start),

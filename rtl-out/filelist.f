@@ -29,7 +29,7 @@ VectorReader4x32.v
 VectorSplitter16.v
 ActivationTableUnit16x2.v
 ScaleAddUnit16.v
-GroupNormStatisticsUnit16x512.v
+GroupNormStatisticsUnit32x512.v
 GroupNormApplyUnit16x512.v
 VectorCollector16x32.v
 ReciprocalSqrtUnit.v

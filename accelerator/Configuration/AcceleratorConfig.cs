@@ -111,12 +111,13 @@ public sealed record AcceleratorConfig
     public int RequantizerDsps => Groups * Tm * 2;
 
     /// <summary>
-    /// DSP48E2 of the vector unit, as Yosys 0.23 maps it (measured at 1 and 4 lanes): per lane 11 —
-    /// GroupNorm 8 (x², n·x, c·Root 31 x 33 bits four, z·Gain 40 x 16 two), softmax 3 ((max − a)·M
+    /// DSP48E2 of the vector unit, as Yosys 0.23 maps it (measured at 1 and 4 lanes): per lane 10 —
+    /// GroupNorm 7 (n·x, c·Root 31 x 33 bits four, z·Gain 40 x 16 two), softmax 3 ((max − a)·M
     /// 33 x 16 two, e·R 16 x 17 one); plus 8 for the GroupNorm variance (n·Σx² and (Σx)²). The residual
-    /// add's two 8 x 17 products per lane are fabric logic (<see cref="Datapath.BoothProduct"/>).
+    /// add's two 8 x 17 products per lane and the statistics' x² (Tn of them, a buffer row a cycle) are
+    /// fabric logic (<see cref="Datapath.BoothProduct"/>).
     /// </summary>
-    public int VectorDsps => (VectorLanes * 11) + 8;
+    public int VectorDsps => (VectorLanes * 10) + 8;
 
     /// <summary>
     /// DSP48E2 of the machine around the datapath, as Yosys 0.23 maps it: the compute engine's address

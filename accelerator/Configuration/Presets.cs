@@ -6,7 +6,7 @@ public static class Presets
     /// <summary>
     /// XCZU9EG: 4 groups of 32 x 32 int8 MACs with DSP packing = 4,096 MACs on 2,048 DSP48E2 (81 % of
     /// 2,520), plus 256 DSP48E2 for 128 requantizer lanes: 1.23 TMAC/s at 300 MHz; a 16-lane vector
-    /// unit takes 184 more and the controller 11 (2,499 in all, 99.2 %).
+    /// unit takes 168 more and the controller 11 (2,483 in all, 98.5 %).
     /// </summary>
     public static AcceleratorConfig Xczu9eg { get; } = new()
     {

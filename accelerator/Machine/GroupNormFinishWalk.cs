@@ -45,8 +45,9 @@ public sealed class GroupNormFinishWalk : Module
         ExponentWrite = Input(Bool());
         ExponentChannel = Input(UInt(Hw.BitsFor(config.MaxChannels)));
         ExponentValue = Input(UInt(SplitConcat.ExponentBits));
-        ReadIndex = Output(UInt(channelRowBits));
-        ReadLane = Output(UInt(Hw.BitsFor(lanes)));
+        int tn = config.Tn, statisticsLaneBits = Math.Max(1, System.Numerics.BitOperations.Log2((uint)tn));
+        StatisticsIndex = Output(UInt(Hw.BitsFor(config.MaxChannels / tn)));
+        StatisticsLane = Output(UInt(Hw.BitsFor(tn)));
         ReadSum = Input(SInt(ReciprocalSqrtUnit.ChannelSumBits));
         ReadSquares = Input(UInt(ReciprocalSqrtUnit.ChannelSquaresBits));
         Result = Output(GroupNormResultWrite.Of(lanes, channelRowBits));
@@ -73,8 +74,11 @@ public sealed class GroupNormFinishWalk : Module
         var atGroupEnd = channel == groupLast;
         var lastGroup = groupLast == channelsLast;
         var lastUnit = unit == (RootUnits - 1);
-        ReadIndex.Assign((channel >> System.Numerics.BitOperations.Log2((uint)lanes)).ZeroExtend(16).Resize(channelRowBits));
-        ReadLane.Assign(lanes == 1 ? Lit(0, 1) : channel.Resize(laneBits));
+        // The channel as the apply unit's tables hold it (VectorLanes lanes), where its result is stored.
+        var resultIndex = (channel >> System.Numerics.BitOperations.Log2((uint)lanes)).ZeroExtend(16).Resize(channelRowBits);
+        var resultLane = lanes == 1 ? Lit(0, 1) : channel.Resize(laneBits);
+        StatisticsIndex.Assign((channel >> statisticsLaneBits).ZeroExtend(16).Resize(StatisticsIndex.Width));
+        StatisticsLane.Assign(channel.Resize(statisticsLaneBits).ZeroExtend(StatisticsLane.Width));
         // Each channel's exponent e (its values are q x 2^e) as LOAD_TABLE wrote it, read beside its sums.
         var exponents = Mem(UInt(SplitConcat.ExponentBits), config.MaxChannels, RamStyle.Distributed, name: "exponents");
         When(ExponentWrite, () => exponents.Write(ExponentChannel, ExponentValue));
@@ -106,8 +110,8 @@ public sealed class GroupNormFinishWalk : Module
         }
         var anyBusy = roots.Skip(1).Aggregate(roots[0].Busy, (busy, r) => busy | r.Busy);
         Result.Write.Assign(finishState == FinishStep.Storing);
-        Result.Lane.Assign(ReadLane);
-        Result.Index.Assign(ReadIndex);
+        Result.Lane.Assign(resultLane);
+        Result.Index.Assign(resultIndex);
         Result.Sum.Assign(ByUnit(u => sums[u], (c, a, b) => Mux(c, a, b)));
         Result.Root.Assign(ByUnit(u => roots[u].Root, (c, a, b) => Mux(c, a, b)));
         Result.HalfShift.Assign(ByUnit(u => roots[u].HalfShift, (c, a, b) => Mux(c, a, b)));
@@ -201,10 +205,10 @@ public sealed class GroupNormFinishWalk : Module
 
     public UInt ExponentValue { get; }
 
-    /// <summary>The statistics unit's second read port: its row and lane; the sums arrive a cycle later.</summary>
-    public UInt ReadIndex { get; }
+    /// <summary>The statistics unit's second read port (Tn lanes): the channel's row and lane; its sums arrive a cycle later.</summary>
+    public UInt StatisticsIndex { get; }
 
-    public UInt ReadLane { get; }
+    public UInt StatisticsLane { get; }
 
     public SInt ReadSum { get; }
 

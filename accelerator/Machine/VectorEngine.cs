@@ -123,6 +123,7 @@ public sealed class VectorEngine : Module
         Connect(splitter.Rows, reader.Rows);
         splitter.Running.Assign(running);
         splitter.Scores.Assign(isSoftmax);
+        splitter.WholeRow.Assign(isStatistics);
         splitter.Restart.Assign(Control.Abort | Control.Start);
         var head = reader.Rows.Payload;
         var (headPassStart, headPass, headFirst, headBlock) = (head.PassStart, head.Pass, head.First, head.Block);
@@ -139,7 +140,8 @@ public sealed class VectorEngine : Module
         // ---- the units ----
         var table = Instance(new ActivationTableUnit(lanes, config.ActivationTableSlots, config.ClockDomain), "table");
         var scaleAdd = Instance(new ScaleAddUnit(lanes, config.ClockDomain), "add");
-        var gnStatistics = Instance(new GroupNormStatisticsUnit(lanes, config.MaxChannels, config.ClockDomain), "statistics");
+        // GN_STATS takes a whole buffer row a cycle: its lanes are Tn, and it reads the group's port on every cycle.
+        var gnStatistics = Instance(new GroupNormStatisticsUnit(tn, config.MaxChannels, config.ClockDomain), "statistics");
         var gnApply = Instance(new GroupNormApplyUnit(lanes, config.MaxChannels, config.ClockDomain), "normalize");
         var collectorReady = Wire(Bool(), name: "collector_ready");
 
@@ -161,9 +163,10 @@ public sealed class VectorEngine : Module
         scaleAdd.OutReady.Assign(collectorReady);
 
         gnStatistics.InValid.Assign(beatValid & isStatistics);
-        gnStatistics.Index.Assign(channelRow);
+        var statisticsRowBits = Hw.BitsFor(config.MaxChannels / tn);
+        gnStatistics.Index.Assign((channelBase.Resize(statisticsRowBits) + headBlock.Resize(statisticsRowBits)).Resize(statisticsRowBits));
         gnStatistics.First.Assign(statistics.Flag(f => f.Clear) & headFirst);
-        gnStatistics.X.ConnectFrom(bytesA);
+        gnStatistics.X.ConnectFrom(splitter.Row);
 
         gnApply.InValid.Assign(beatValid & isApply);
         gnApply.Index.Assign(channelRow);
@@ -242,8 +245,8 @@ public sealed class VectorEngine : Module
         finishWalk.ExponentWrite.Assign(Tables.Channel);
         finishWalk.ExponentChannel.Assign(Tables.ChannelNumber);
         finishWalk.ExponentValue.Assign(Tables.ChannelExponent);
-        gnStatistics.ReadIndex.Assign(finishWalk.ReadIndex);
-        gnStatistics.ReadLane.Assign(finishWalk.ReadLane);
+        gnStatistics.ReadIndex.Assign(finishWalk.StatisticsIndex);
+        gnStatistics.ReadLane.Assign(finishWalk.StatisticsLane);
         finishWalk.ReadSum.Assign(gnStatistics.ReadSum);
         finishWalk.ReadSquares.Assign(gnStatistics.ReadSquares);
         gnApply.Result.ConnectFrom(finishWalk.Result);

@@ -97,8 +97,11 @@ public sealed class VectorReader : Module
         var lastBlock = readBlock == BlocksLast;
         var lastPixel = readPixel == PixelsLast;
         var lastAccRow = readBlock == AccRowsLast;
-        // Two compares with constants picked by the read in flight, not an addition before a compare.
-        var room = Mux(inFlight, rows.Count < QueueDepth - 2, rows.Count < QueueDepth - 1);
+        // Room for this read and the one in flight, whose row is pushed this cycle (a pop this cycle is not
+        // counted on): two compares with constants picked by the read in flight, not an addition before a
+        // compare. A row a cycle for GN_STATS, which takes each row whole (with one slot more held back, a
+        // queue that reached two rows issued three reads in four cycles).
+        var room = Mux(inFlight, rows.Count < QueueDepth - 1, rows.Count < QueueDepth);
 
         var actRead = reading & !FromAccumulators & room;
         Read.Valid.Assign(actRead);

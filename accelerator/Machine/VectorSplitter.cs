@@ -6,8 +6,8 @@ namespace DiffAcc.Accelerator.Machine;
 /// <summary>
 /// The vector engine's splitter: the head row of <see cref="Rows"/> goes to the units
 /// <see cref="AcceleratorConfig.VectorLanes"/> values a beat — Tn / lanes beats of bytes (both ADD
-/// operands side by side), or Tm / lanes beats of int32 scores for SOFTMAX — one beat each cycle the
-/// unit takes it; the row leaves the queue with its last beat.
+/// operands side by side), or Tm / lanes beats of int32 scores for SOFTMAX, or for GN_STATS the whole
+/// row in one beat — one beat each cycle the unit takes it; the row leaves the queue with its last beat.
 /// </summary>
 public sealed class VectorSplitter : Module
 {
@@ -21,6 +21,7 @@ public sealed class VectorSplitter : Module
         Rows = Input(Stream(VectorRow.Of(config)));
         Running = Input(Bool());
         Scores = Input(Bool());
+        WholeRow = Input(Bool());
         Restart = Input(Bool());
         UnitReady = Input(Bool());
         Valid = Output(Bool());
@@ -30,10 +31,11 @@ public sealed class VectorSplitter : Module
         A = Output(Vec(lanes, SInt(8)));
         B = Output(Vec(lanes, SInt(8)));
         Score = Output(Vec(lanes, SInt(32)));
+        Row = Output(Vec(tn, SInt(8)));
 
         var beat = Reg(UInt(beatBits), reset: 0, name: "beat");
         var data = Rows.Payload.Data;
-        var beatsPerRow = Mux(Scores, Lit(accBeats, beatBits), Lit(rowBeats, beatBits));
+        var beatsPerRow = Mux(Scores, Lit(accBeats, beatBits), Mux(WholeRow, Lit(1, beatBits), Lit(rowBeats, beatBits)));
         var lastBeat = beat == (beatsPerRow - 1).Resize(beatBits);
         for (var l = 0; l < lanes; l++)
         {
@@ -41,6 +43,8 @@ public sealed class VectorSplitter : Module
             B[l].Assign(SelectLane(data, beat, lanes, l, 8, tn * 8, rowBeats).AsSInt());
             Score[l].Assign(SelectLane(data, beat, lanes, l, 32, 0, accBeats).AsSInt());
         }
+        for (var n = 0; n < tn; n++)
+            Row[n].Assign(data[(n * 8) + 7, n * 8].AsSInt());
         var valid = Rows.Valid & Running;
         var taken = valid & UnitReady;
         When(taken, () => beat.Assign(Mux(lastBeat, Lit(0, beatBits), (beat + 1).Resize(beatBits))));
@@ -68,6 +72,9 @@ public sealed class VectorSplitter : Module
     /// <summary>SOFTMAX: the rows hold int32 scores.</summary>
     public Bool Scores { get; }
 
+    /// <summary>GN_STATS: the unit takes the whole row (<see cref="Row"/>) in one beat.</summary>
+    public Bool WholeRow { get; }
+
     /// <summary>Pulse: an instruction starts or is aborted; the next row starts at beat 0.</summary>
     public Bool Restart { get; }
 
@@ -91,6 +98,9 @@ public sealed class VectorSplitter : Module
 
     /// <summary>The second ADD operand's bytes at the same place.</summary>
     public Vec<SInt> B { get; }
+
+    /// <summary>The head row's Tn bytes, for a unit that takes it whole.</summary>
+    public Vec<SInt> Row { get; }
 
     /// <summary>SOFTMAX: scores beat x lanes .. of the accumulator row.</summary>
     public Vec<SInt> Score { get; }

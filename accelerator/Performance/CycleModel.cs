@@ -109,8 +109,14 @@ public sealed record CycleModel
             // A STORE that starts while a CONV walks takes the CONV's groups' read ports first; timed after the
             // CONV (the store engine still busy with the STORE before it at the CONV's launch) it would take
             // nothing from it, so the STORE is timed first.
-            if (HeadOf(engine) is Conv conv && candidates.FirstOrDefault(c => c.Engine == (int)Engine.Store) is { Engine: (int)Engine.Store } store
-                && HeadOf(store.Engine) is Store { Group: var group } && ((conv.GroupMask >> group) & 1) != 0 && store.Launch < launchAt + ConvTiming.Terms(conv))
+            // So is a STORE that starts while a GN_STATS, which reads its group's port on every cycle, streams.
+            if (candidates.FirstOrDefault(c => c.Engine == (int)Engine.Store) is { Engine: (int)Engine.Store } store && HeadOf(store.Engine) is Store { Group: var group }
+                && HeadOf(engine) switch
+                {
+                    Conv conv => ((conv.GroupMask >> group) & 1) != 0 && store.Launch < launchAt + ConvTiming.Terms(conv),
+                    GroupNormStatistics statistics => statistics.Group == group && store.Launch < launchAt + ((long)statistics.Pixels * statistics.Blocks),
+                    _ => false,
+                })
                 (engine, launchAt) = store;
 
             var started = dispatch.Start((Engine)engine);

@@ -1,3 +1,4 @@
+using DiffAcc.Accelerator.Datapath;
 using DiffAcc.Hdl;
 using DiffAcc.Hdl.Ir;
 
@@ -5,7 +6,7 @@ namespace DiffAcc.Accelerator.Vector;
 
 /// <summary>
 /// GroupNorm's first pass, per channel: Σx and Σx² of every value streamed in, <see cref="Lanes"/>
-/// values per cycle. Lane l of a beat with <c>Index</c> i is channel i·Lanes + l; each lane keeps its
+/// values per cycle (the vector engine gives it a whole buffer row, Tn values, a cycle). Lane l of a beat with <c>Index</c> i is channel i·Lanes + l; each lane keeps its
 /// channels' sums in a small table (read, add, write back, with the row written last cycle forwarded),
 /// so any order of pixels and channels works and a group's sums are its channels' sums. A beat with
 /// <c>First</c> stores instead of adding (the first pixel of a new tensor). Σx wraps at
@@ -50,7 +51,9 @@ public sealed class GroupNormStatisticsUnit : Module
             var table = Mem(UInt(sumBits + squaresBits), depth, RamStyle.Distributed, name: $"sums_{l}");
             var old = table.Read(index0, name: $"old_{l}");
             var x1 = RegNext(x0[l], name: $"x1_{l}");
-            var square = (x1 * x1).AsUInt().Truncate(15);
+            // x² in fabric logic (radix-4 Booth picks of ±x, ±2x), beside the table's read: a lane per byte of a
+            // buffer row would otherwise take a DSP48E2 each.
+            var square = RegNext(Square(x0[l]), name: $"square1_{l}");
             var writtenRow = Reg(UInt(sumBits + squaresBits), name: $"written_row_{l}");
             // The row this lane wrote last cycle has not reached the table's read port yet.
             var current = Mux(written & (writtenIndex == index1), writtenRow, old);
@@ -67,6 +70,13 @@ public sealed class GroupNormStatisticsUnit : Module
             selected = Mux(lane == l, reads[l], selected);
         ReadSum.Assign(selected[sumBits + squaresBits - 1, squaresBits].AsSInt());
         ReadSquares.Assign(selected[squaresBits - 1, 0]);
+    }
+
+    /// <summary>x² of an int8 (at most 2^14, so 15 bits), as the sum of its radix-4 Booth partial products.</summary>
+    private static UInt Square(SInt x)
+    {
+        var products = BoothProduct.PartialProducts(x, BoothProduct.Of(x));
+        return products.Skip(1).Aggregate(products[0], (sum, p) => sum.AddWrap(p)).AsUInt().Truncate(15);
     }
 
     public int Lanes { get; }

@@ -70,7 +70,7 @@ public sealed class GroupNormFinishWalkTests
                 sim.Poke(dut.ReadSum, (ulong)answer.Sum & ((1UL << ReciprocalSqrtUnit.ChannelSumBits) - 1));
                 sim.Poke(dut.ReadSquares, (ulong)answer.SumOfSquares);
                 sim.Eval();
-                var read = ((int)sim.Peek(dut.ReadIndex) * lanes) + (int)sim.Peek(dut.ReadLane);
+                var read = ((int)sim.Peek(dut.StatisticsIndex) * Config.Tn) + (int)sim.Peek(dut.StatisticsLane);
                 pending = read < channels ? statistics[read] : default;
                 if (sim.Peek(dut.Result.Write))
                 {
