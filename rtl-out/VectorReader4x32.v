@@ -55,62 +55,62 @@ module VectorReader4x32 (
   reg in_flight; // @[VectorReader.cs:94]
   reg [255:0] held_a; // @[VectorReader.cs:95]
   reg [8:0] acc_base; // @[VectorReader.cs:96]
-  reg arrived; // @[VectorReader.cs:114]
-  reg arrived_first_operand; // @[VectorReader.cs:115]
-  reg [15:0] arrived_block; // @[VectorReader.cs:116]
-  reg arrived_first_pixel; // @[VectorReader.cs:117]
-  reg [1:0] arrived_pass; // @[VectorReader.cs:118]
-  reg arrived_pass_start; // @[VectorReader.cs:119]
-  reg [1:0] read_group; // @[VectorReader.cs:120]
+  reg arrived; // @[VectorReader.cs:117]
+  reg arrived_first_operand; // @[VectorReader.cs:118]
+  reg [15:0] arrived_block; // @[VectorReader.cs:119]
+  reg arrived_first_pixel; // @[VectorReader.cs:120]
+  reg [1:0] arrived_pass; // @[VectorReader.cs:121]
+  reg arrived_pass_start; // @[VectorReader.cs:122]
+  reg [1:0] read_group; // @[VectorReader.cs:123]
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire queue_ready; // @[VectorReader.cs:179]
+  wire queue_ready; // @[VectorReader.cs:182]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire in_flight_mux; // @[VectorReader.cs:104]
-  wire reading_and; // @[VectorReader.cs:111]
-  wire read_block_eq; // @[VectorReader.cs:111]
-  wire [255:0] read_group_cat; // @[VectorReader.cs:126]
-  wire reading_and_1; // @[VectorReader.cs:133, VectorReader.cs:150, VectorReader.cs:163]
-  wire read_block_not; // @[VectorReader.cs:134, VectorReader.cs:145, VectorReader.cs:147, VectorReader.cs:156, VectorReader.cs:158]
-  wire read_block_not_1; // @[VectorReader.cs:134, VectorReader.cs:145, VectorReader.cs:147, VectorReader.cs:156, VectorReader.cs:158]
-  wire read_pass_eq; // @[VectorReader.cs:135, VectorReader.cs:161, VectorReader.cs:165]
-  wire TwoOperands_and; // @[VectorReader.cs:136, VectorReader.cs:142, VectorReader.cs:144]
-  wire reading_and_2; // @[VectorReader.cs:128]
+  wire in_flight_mux; // @[VectorReader.cs:107]
+  wire reading_and; // @[VectorReader.cs:114]
+  wire read_block_eq; // @[VectorReader.cs:114]
+  wire [255:0] read_group_cat; // @[VectorReader.cs:129]
+  wire reading_and_1; // @[VectorReader.cs:136, VectorReader.cs:153, VectorReader.cs:166]
+  wire read_block_not; // @[VectorReader.cs:137, VectorReader.cs:148, VectorReader.cs:150, VectorReader.cs:159, VectorReader.cs:161]
+  wire read_block_not_1; // @[VectorReader.cs:137, VectorReader.cs:148, VectorReader.cs:150, VectorReader.cs:159, VectorReader.cs:161]
+  wire read_pass_eq; // @[VectorReader.cs:138, VectorReader.cs:164, VectorReader.cs:168]
+  wire TwoOperands_and; // @[VectorReader.cs:139, VectorReader.cs:145, VectorReader.cs:147]
+  wire reading_and_2; // @[VectorReader.cs:131]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign in_flight_mux = in_flight ? (rows_Count < $unsigned(3'd2)) : (rows_Count < $unsigned(3'd3)); // @[VectorReader.cs:104]
-  assign reading_and = ((reading & FromAccumulators) & in_flight_mux) & AccReadAllowed; // @[VectorReader.cs:111]
-  assign read_block_eq = read_block == AccRowsLast; // @[VectorReader.cs:111]
-  assign read_group_cat = {((read_group == 2'd3) ? ReadData[1023:1016] : ((read_group == 2'd2) ? ReadData[767:760] : ((read_group == 2'd1) ? ReadData[511:504] : ReadData[255:248]))), ((read_group == 2'd3) ? ReadData[1015:1008] : ((read_group == 2'd2) ? ReadData[759:752] : ((read_group == 2'd1) ? ReadData[503:496] : ReadData[247:240]))), ((read_group == 2'd3) ? ReadData[1007:1000] : ((read_group == 2'd2) ? ReadData[751:744] : ((read_group == 2'd1) ? ReadData[495:488] : ReadData[239:232]))), ((read_group == 2'd3) ? ReadData[999:992] : ((read_group == 2'd2) ? ReadData[743:736] : ((read_group == 2'd1) ? ReadData[487:480] : ReadData[231:224]))), ((read_group == 2'd3) ? ReadData[991:984] : ((read_group == 2'd2) ? ReadData[735:728] : ((read_group == 2'd1) ? ReadData[479:472] : ReadData[223:216]))), ((read_group == 2'd3) ? ReadData[983:976] : ((read_group == 2'd2) ? ReadData[727:720] : ((read_group == 2'd1) ? ReadData[471:464] : ReadData[215:208]))), ((read_group == 2'd3) ? ReadData[975:968] : ((read_group == 2'd2) ? ReadData[719:712] : ((read_group == 2'd1) ? ReadData[463:456] : ReadData[207:200]))), ((read_group == 2'd3) ? ReadData[967:960] : ((read_group == 2'd2) ? ReadData[711:704] : ((read_group == 2'd1) ? ReadData[455:448] : ReadData[199:192]))), ((read_group == 2'd3) ? ReadData[959:952] : ((read_group == 2'd2) ? ReadData[703:696] : ((read_group == 2'd1) ? ReadData[447:440] : ReadData[191:184]))), ((read_group == 2'd3) ? ReadData[951:944] : ((read_group == 2'd2) ? ReadData[695:688] : ((read_group == 2'd1) ? ReadData[439:432] : ReadData[183:176]))), ((read_group == 2'd3) ? ReadData[943:936] : ((read_group == 2'd2) ? ReadData[687:680] : ((read_group == 2'd1) ? ReadData[431:424] : ReadData[175:168]))), ((read_group == 2'd3) ? ReadData[935:928] : ((read_group == 2'd2) ? ReadData[679:672] : ((read_group == 2'd1) ? ReadData[423:416] : ReadData[167:160]))), ((read_group == 2'd3) ? ReadData[927:920] : ((read_group == 2'd2) ? ReadData[671:664] : ((read_group == 2'd1) ? ReadData[415:408] : ReadData[159:152]))), ((read_group == 2'd3) ? ReadData[919:912] : ((read_group == 2'd2) ? ReadData[663:656] : ((read_group == 2'd1) ? ReadData[407:400] : ReadData[151:144]))), ((read_group == 2'd3) ? ReadData[911:904] : ((read_group == 2'd2) ? ReadData[655:648] : ((read_group == 2'd1) ? ReadData[399:392] : ReadData[143:136]))), ((read_group == 2'd3) ? ReadData[903:896] : ((read_group == 2'd2) ? ReadData[647:640] : ((read_group == 2'd1) ? ReadData[391:384] : ReadData[135:128]))), ((read_group == 2'd3) ? ReadData[895:888] : ((read_group == 2'd2) ? ReadData[639:632] : ((read_group == 2'd1) ? ReadData[383:376] : ReadData[127:120]))), ((read_group == 2'd3) ? ReadData[887:880] : ((read_group == 2'd2) ? ReadData[631:624] : ((read_group == 2'd1) ? ReadData[375:368] : ReadData[119:112]))), ((read_group == 2'd3) ? ReadData[879:872] : ((read_group == 2'd2) ? ReadData[623:616] : ((read_group == 2'd1) ? ReadData[367:360] : ReadData[111:104]))), ((read_group == 2'd3) ? ReadData[871:864] : ((read_group == 2'd2) ? ReadData[615:608] : ((read_group == 2'd1) ? ReadData[359:352] : ReadData[103:96]))), ((read_group == 2'd3) ? ReadData[863:856] : ((read_group == 2'd2) ? ReadData[607:600] : ((read_group == 2'd1) ? ReadData[351:344] : ReadData[95:88]))), ((read_group == 2'd3) ? ReadData[855:848] : ((read_group == 2'd2) ? ReadData[599:592] : ((read_group == 2'd1) ? ReadData[343:336] : ReadData[87:80]))), ((read_group == 2'd3) ? ReadData[847:840] : ((read_group == 2'd2) ? ReadData[591:584] : ((read_group == 2'd1) ? ReadData[335:328] : ReadData[79:72]))), ((read_group == 2'd3) ? ReadData[839:832] : ((read_group == 2'd2) ? ReadData[583:576] : ((read_group == 2'd1) ? ReadData[327:320] : ReadData[71:64]))), ((read_group == 2'd3) ? ReadData[831:824] : ((read_group == 2'd2) ? ReadData[575:568] : ((read_group == 2'd1) ? ReadData[319:312] : ReadData[63:56]))), ((read_group == 2'd3) ? ReadData[823:816] : ((read_group == 2'd2) ? ReadData[567:560] : ((read_group == 2'd1) ? ReadData[311:304] : ReadData[55:48]))), ((read_group == 2'd3) ? ReadData[815:808] : ((read_group == 2'd2) ? ReadData[559:552] : ((read_group == 2'd1) ? ReadData[303:296] : ReadData[47:40]))), ((read_group == 2'd3) ? ReadData[807:800] : ((read_group == 2'd2) ? ReadData[551:544] : ((read_group == 2'd1) ? ReadData[295:288] : ReadData[39:32]))), ((read_group == 2'd3) ? ReadData[799:792] : ((read_group == 2'd2) ? ReadData[543:536] : ((read_group == 2'd1) ? ReadData[287:280] : ReadData[31:24]))), ((read_group == 2'd3) ? ReadData[791:784] : ((read_group == 2'd2) ? ReadData[535:528] : ((read_group == 2'd1) ? ReadData[279:272] : ReadData[23:16]))), ((read_group == 2'd3) ? ReadData[783:776] : ((read_group == 2'd2) ? ReadData[527:520] : ((read_group == 2'd1) ? ReadData[271:264] : ReadData[15:8]))), ((read_group == 2'd3) ? ReadData[775:768] : ((read_group == 2'd2) ? ReadData[519:512] : ((read_group == 2'd1) ? ReadData[263:256] : ReadData[7:0])))}; // @[VectorReader.cs:126]
-  assign reading_and_1 = (reading & (~FromAccumulators)) & in_flight_mux; // @[VectorReader.cs:133, VectorReader.cs:150, VectorReader.cs:163]
-  assign read_block_not = ~(read_block == BlocksLast); // @[VectorReader.cs:134, VectorReader.cs:145, VectorReader.cs:147, VectorReader.cs:156, VectorReader.cs:158]
-  assign read_block_not_1 = ~read_block_eq; // @[VectorReader.cs:134, VectorReader.cs:145, VectorReader.cs:147, VectorReader.cs:156, VectorReader.cs:158]
-  assign read_pass_eq = read_pass == 2'd2; // @[VectorReader.cs:135, VectorReader.cs:161, VectorReader.cs:165]
-  assign TwoOperands_and = TwoOperands & (~read_second); // @[VectorReader.cs:136, VectorReader.cs:142, VectorReader.cs:144]
-  assign reading_and_2 = reading_and_1 & Read_Granted; // @[VectorReader.cs:128]
-  assign Read_Valid = (reading & (~FromAccumulators)) & in_flight_mux; // @[VectorReader.cs:104]
-  assign Read_Group = Group; // @[VectorReader.cs:105]
-  assign Read_Address = (read_second ? read_base_b : read_base) + read_block[12:0]; // @[VectorReader.cs:106]
-  assign AccReadAddress = acc_base + read_block[8:0]; // @[VectorReader.cs:109]
-  assign Rows_Payload_Data = rows_Out_Payload[1043:20]; // @[VectorReader.cs:177]
-  assign Rows_Payload_Block = rows_Out_Payload[19:4]; // @[VectorReader.cs:176]
-  assign Rows_Payload_First = rows_Out_Payload[3]; // @[VectorReader.cs:175]
-  assign Rows_Payload_Pass = rows_Out_Payload[2:1]; // @[VectorReader.cs:174]
-  assign Rows_Payload_PassStart = rows_Out_Payload[0]; // @[VectorReader.cs:173]
-  assign Rows_Valid = rows_Out_Valid; // @[VectorReader.cs:171]
-  assign LastRow = ((~reading) & (~in_flight)) & (rows_Count == 3'd1); // @[VectorReader.cs:178]
-  assign SumPassRead = (((~Start) & reading_and) & read_block_eq) & (read_pass == 2'd1); // @[VectorReader.cs:111]
-  assign rows_In_Payload = {(FromAccumulators ? {((read_group == 2'd3) ? AccReadData[4095:4064] : ((read_group == 2'd2) ? AccReadData[3071:3040] : ((read_group == 2'd1) ? AccReadData[2047:2016] : AccReadData[1023:992]))), ((read_group == 2'd3) ? AccReadData[4063:4032] : ((read_group == 2'd2) ? AccReadData[3039:3008] : ((read_group == 2'd1) ? AccReadData[2015:1984] : AccReadData[991:960]))), ((read_group == 2'd3) ? AccReadData[4031:4000] : ((read_group == 2'd2) ? AccReadData[3007:2976] : ((read_group == 2'd1) ? AccReadData[1983:1952] : AccReadData[959:928]))), ((read_group == 2'd3) ? AccReadData[3999:3968] : ((read_group == 2'd2) ? AccReadData[2975:2944] : ((read_group == 2'd1) ? AccReadData[1951:1920] : AccReadData[927:896]))), ((read_group == 2'd3) ? AccReadData[3967:3936] : ((read_group == 2'd2) ? AccReadData[2943:2912] : ((read_group == 2'd1) ? AccReadData[1919:1888] : AccReadData[895:864]))), ((read_group == 2'd3) ? AccReadData[3935:3904] : ((read_group == 2'd2) ? AccReadData[2911:2880] : ((read_group == 2'd1) ? AccReadData[1887:1856] : AccReadData[863:832]))), ((read_group == 2'd3) ? AccReadData[3903:3872] : ((read_group == 2'd2) ? AccReadData[2879:2848] : ((read_group == 2'd1) ? AccReadData[1855:1824] : AccReadData[831:800]))), ((read_group == 2'd3) ? AccReadData[3871:3840] : ((read_group == 2'd2) ? AccReadData[2847:2816] : ((read_group == 2'd1) ? AccReadData[1823:1792] : AccReadData[799:768]))), ((read_group == 2'd3) ? AccReadData[3839:3808] : ((read_group == 2'd2) ? AccReadData[2815:2784] : ((read_group == 2'd1) ? AccReadData[1791:1760] : AccReadData[767:736]))), ((read_group == 2'd3) ? AccReadData[3807:3776] : ((read_group == 2'd2) ? AccReadData[2783:2752] : ((read_group == 2'd1) ? AccReadData[1759:1728] : AccReadData[735:704]))), ((read_group == 2'd3) ? AccReadData[3775:3744] : ((read_group == 2'd2) ? AccReadData[2751:2720] : ((read_group == 2'd1) ? AccReadData[1727:1696] : AccReadData[703:672]))), ((read_group == 2'd3) ? AccReadData[3743:3712] : ((read_group == 2'd2) ? AccReadData[2719:2688] : ((read_group == 2'd1) ? AccReadData[1695:1664] : AccReadData[671:640]))), ((read_group == 2'd3) ? AccReadData[3711:3680] : ((read_group == 2'd2) ? AccReadData[2687:2656] : ((read_group == 2'd1) ? AccReadData[1663:1632] : AccReadData[639:608]))), ((read_group == 2'd3) ? AccReadData[3679:3648] : ((read_group == 2'd2) ? AccReadData[2655:2624] : ((read_group == 2'd1) ? AccReadData[1631:1600] : AccReadData[607:576]))), ((read_group == 2'd3) ? AccReadData[3647:3616] : ((read_group == 2'd2) ? AccReadData[2623:2592] : ((read_group == 2'd1) ? AccReadData[1599:1568] : AccReadData[575:544]))), ((read_group == 2'd3) ? AccReadData[3615:3584] : ((read_group == 2'd2) ? AccReadData[2591:2560] : ((read_group == 2'd1) ? AccReadData[1567:1536] : AccReadData[543:512]))), ((read_group == 2'd3) ? AccReadData[3583:3552] : ((read_group == 2'd2) ? AccReadData[2559:2528] : ((read_group == 2'd1) ? AccReadData[1535:1504] : AccReadData[511:480]))), ((read_group == 2'd3) ? AccReadData[3551:3520] : ((read_group == 2'd2) ? AccReadData[2527:2496] : ((read_group == 2'd1) ? AccReadData[1503:1472] : AccReadData[479:448]))), ((read_group == 2'd3) ? AccReadData[3519:3488] : ((read_group == 2'd2) ? AccReadData[2495:2464] : ((read_group == 2'd1) ? AccReadData[1471:1440] : AccReadData[447:416]))), ((read_group == 2'd3) ? AccReadData[3487:3456] : ((read_group == 2'd2) ? AccReadData[2463:2432] : ((read_group == 2'd1) ? AccReadData[1439:1408] : AccReadData[415:384]))), ((read_group == 2'd3) ? AccReadData[3455:3424] : ((read_group == 2'd2) ? AccReadData[2431:2400] : ((read_group == 2'd1) ? AccReadData[1407:1376] : AccReadData[383:352]))), ((read_group == 2'd3) ? AccReadData[3423:3392] : ((read_group == 2'd2) ? AccReadData[2399:2368] : ((read_group == 2'd1) ? AccReadData[1375:1344] : AccReadData[351:320]))), ((read_group == 2'd3) ? AccReadData[3391:3360] : ((read_group == 2'd2) ? AccReadData[2367:2336] : ((read_group == 2'd1) ? AccReadData[1343:1312] : AccReadData[319:288]))), ((read_group == 2'd3) ? AccReadData[3359:3328] : ((read_group == 2'd2) ? AccReadData[2335:2304] : ((read_group == 2'd1) ? AccReadData[1311:1280] : AccReadData[287:256]))), ((read_group == 2'd3) ? AccReadData[3327:3296] : ((read_group == 2'd2) ? AccReadData[2303:2272] : ((read_group == 2'd1) ? AccReadData[1279:1248] : AccReadData[255:224]))), ((read_group == 2'd3) ? AccReadData[3295:3264] : ((read_group == 2'd2) ? AccReadData[2271:2240] : ((read_group == 2'd1) ? AccReadData[1247:1216] : AccReadData[223:192]))), ((read_group == 2'd3) ? AccReadData[3263:3232] : ((read_group == 2'd2) ? AccReadData[2239:2208] : ((read_group == 2'd1) ? AccReadData[1215:1184] : AccReadData[191:160]))), ((read_group == 2'd3) ? AccReadData[3231:3200] : ((read_group == 2'd2) ? AccReadData[2207:2176] : ((read_group == 2'd1) ? AccReadData[1183:1152] : AccReadData[159:128]))), ((read_group == 2'd3) ? AccReadData[3199:3168] : ((read_group == 2'd2) ? AccReadData[2175:2144] : ((read_group == 2'd1) ? AccReadData[1151:1120] : AccReadData[127:96]))), ((read_group == 2'd3) ? AccReadData[3167:3136] : ((read_group == 2'd2) ? AccReadData[2143:2112] : ((read_group == 2'd1) ? AccReadData[1119:1088] : AccReadData[95:64]))), ((read_group == 2'd3) ? AccReadData[3135:3104] : ((read_group == 2'd2) ? AccReadData[2111:2080] : ((read_group == 2'd1) ? AccReadData[1087:1056] : AccReadData[63:32]))), ((read_group == 2'd3) ? AccReadData[3103:3072] : ((read_group == 2'd2) ? AccReadData[2079:2048] : ((read_group == 2'd1) ? AccReadData[1055:1024] : AccReadData[31:0])))} : {512'd0, (TwoOperands ? {read_group_cat, held_a} : {256'd0, read_group_cat})}), arrived_block, arrived_first_pixel, arrived_pass, arrived_pass_start}; // @[VectorReader.cs:126]
-  assign rows_In_Valid = arrived; // @[VectorReader.cs:125]
-  assign rows_Out_Ready = Rows_Ready; // @[VectorReader.cs:172]
-  assign rows_Clear = Abort; // @[VectorReader.cs:127]
-  assign queue_ready = rows_In_Ready; // @[VectorReader.cs:179]
+  assign in_flight_mux = in_flight ? (rows_Count < $unsigned(3'd3)) : (rows_Count < 3'd4); // @[VectorReader.cs:107]
+  assign reading_and = ((reading & FromAccumulators) & in_flight_mux) & AccReadAllowed; // @[VectorReader.cs:114]
+  assign read_block_eq = read_block == AccRowsLast; // @[VectorReader.cs:114]
+  assign read_group_cat = {((read_group == 2'd3) ? ReadData[1023:1016] : ((read_group == 2'd2) ? ReadData[767:760] : ((read_group == 2'd1) ? ReadData[511:504] : ReadData[255:248]))), ((read_group == 2'd3) ? ReadData[1015:1008] : ((read_group == 2'd2) ? ReadData[759:752] : ((read_group == 2'd1) ? ReadData[503:496] : ReadData[247:240]))), ((read_group == 2'd3) ? ReadData[1007:1000] : ((read_group == 2'd2) ? ReadData[751:744] : ((read_group == 2'd1) ? ReadData[495:488] : ReadData[239:232]))), ((read_group == 2'd3) ? ReadData[999:992] : ((read_group == 2'd2) ? ReadData[743:736] : ((read_group == 2'd1) ? ReadData[487:480] : ReadData[231:224]))), ((read_group == 2'd3) ? ReadData[991:984] : ((read_group == 2'd2) ? ReadData[735:728] : ((read_group == 2'd1) ? ReadData[479:472] : ReadData[223:216]))), ((read_group == 2'd3) ? ReadData[983:976] : ((read_group == 2'd2) ? ReadData[727:720] : ((read_group == 2'd1) ? ReadData[471:464] : ReadData[215:208]))), ((read_group == 2'd3) ? ReadData[975:968] : ((read_group == 2'd2) ? ReadData[719:712] : ((read_group == 2'd1) ? ReadData[463:456] : ReadData[207:200]))), ((read_group == 2'd3) ? ReadData[967:960] : ((read_group == 2'd2) ? ReadData[711:704] : ((read_group == 2'd1) ? ReadData[455:448] : ReadData[199:192]))), ((read_group == 2'd3) ? ReadData[959:952] : ((read_group == 2'd2) ? ReadData[703:696] : ((read_group == 2'd1) ? ReadData[447:440] : ReadData[191:184]))), ((read_group == 2'd3) ? ReadData[951:944] : ((read_group == 2'd2) ? ReadData[695:688] : ((read_group == 2'd1) ? ReadData[439:432] : ReadData[183:176]))), ((read_group == 2'd3) ? ReadData[943:936] : ((read_group == 2'd2) ? ReadData[687:680] : ((read_group == 2'd1) ? ReadData[431:424] : ReadData[175:168]))), ((read_group == 2'd3) ? ReadData[935:928] : ((read_group == 2'd2) ? ReadData[679:672] : ((read_group == 2'd1) ? ReadData[423:416] : ReadData[167:160]))), ((read_group == 2'd3) ? ReadData[927:920] : ((read_group == 2'd2) ? ReadData[671:664] : ((read_group == 2'd1) ? ReadData[415:408] : ReadData[159:152]))), ((read_group == 2'd3) ? ReadData[919:912] : ((read_group == 2'd2) ? ReadData[663:656] : ((read_group == 2'd1) ? ReadData[407:400] : ReadData[151:144]))), ((read_group == 2'd3) ? ReadData[911:904] : ((read_group == 2'd2) ? ReadData[655:648] : ((read_group == 2'd1) ? ReadData[399:392] : ReadData[143:136]))), ((read_group == 2'd3) ? ReadData[903:896] : ((read_group == 2'd2) ? ReadData[647:640] : ((read_group == 2'd1) ? ReadData[391:384] : ReadData[135:128]))), ((read_group == 2'd3) ? ReadData[895:888] : ((read_group == 2'd2) ? ReadData[639:632] : ((read_group == 2'd1) ? ReadData[383:376] : ReadData[127:120]))), ((read_group == 2'd3) ? ReadData[887:880] : ((read_group == 2'd2) ? ReadData[631:624] : ((read_group == 2'd1) ? ReadData[375:368] : ReadData[119:112]))), ((read_group == 2'd3) ? ReadData[879:872] : ((read_group == 2'd2) ? ReadData[623:616] : ((read_group == 2'd1) ? ReadData[367:360] : ReadData[111:104]))), ((read_group == 2'd3) ? ReadData[871:864] : ((read_group == 2'd2) ? ReadData[615:608] : ((read_group == 2'd1) ? ReadData[359:352] : ReadData[103:96]))), ((read_group == 2'd3) ? ReadData[863:856] : ((read_group == 2'd2) ? ReadData[607:600] : ((read_group == 2'd1) ? ReadData[351:344] : ReadData[95:88]))), ((read_group == 2'd3) ? ReadData[855:848] : ((read_group == 2'd2) ? ReadData[599:592] : ((read_group == 2'd1) ? ReadData[343:336] : ReadData[87:80]))), ((read_group == 2'd3) ? ReadData[847:840] : ((read_group == 2'd2) ? ReadData[591:584] : ((read_group == 2'd1) ? ReadData[335:328] : ReadData[79:72]))), ((read_group == 2'd3) ? ReadData[839:832] : ((read_group == 2'd2) ? ReadData[583:576] : ((read_group == 2'd1) ? ReadData[327:320] : ReadData[71:64]))), ((read_group == 2'd3) ? ReadData[831:824] : ((read_group == 2'd2) ? ReadData[575:568] : ((read_group == 2'd1) ? ReadData[319:312] : ReadData[63:56]))), ((read_group == 2'd3) ? ReadData[823:816] : ((read_group == 2'd2) ? ReadData[567:560] : ((read_group == 2'd1) ? ReadData[311:304] : ReadData[55:48]))), ((read_group == 2'd3) ? ReadData[815:808] : ((read_group == 2'd2) ? ReadData[559:552] : ((read_group == 2'd1) ? ReadData[303:296] : ReadData[47:40]))), ((read_group == 2'd3) ? ReadData[807:800] : ((read_group == 2'd2) ? ReadData[551:544] : ((read_group == 2'd1) ? ReadData[295:288] : ReadData[39:32]))), ((read_group == 2'd3) ? ReadData[799:792] : ((read_group == 2'd2) ? ReadData[543:536] : ((read_group == 2'd1) ? ReadData[287:280] : ReadData[31:24]))), ((read_group == 2'd3) ? ReadData[791:784] : ((read_group == 2'd2) ? ReadData[535:528] : ((read_group == 2'd1) ? ReadData[279:272] : ReadData[23:16]))), ((read_group == 2'd3) ? ReadData[783:776] : ((read_group == 2'd2) ? ReadData[527:520] : ((read_group == 2'd1) ? ReadData[271:264] : ReadData[15:8]))), ((read_group == 2'd3) ? ReadData[775:768] : ((read_group == 2'd2) ? ReadData[519:512] : ((read_group == 2'd1) ? ReadData[263:256] : ReadData[7:0])))}; // @[VectorReader.cs:129]
+  assign reading_and_1 = (reading & (~FromAccumulators)) & in_flight_mux; // @[VectorReader.cs:136, VectorReader.cs:153, VectorReader.cs:166]
+  assign read_block_not = ~(read_block == BlocksLast); // @[VectorReader.cs:137, VectorReader.cs:148, VectorReader.cs:150, VectorReader.cs:159, VectorReader.cs:161]
+  assign read_block_not_1 = ~read_block_eq; // @[VectorReader.cs:137, VectorReader.cs:148, VectorReader.cs:150, VectorReader.cs:159, VectorReader.cs:161]
+  assign read_pass_eq = read_pass == 2'd2; // @[VectorReader.cs:138, VectorReader.cs:164, VectorReader.cs:168]
+  assign TwoOperands_and = TwoOperands & (~read_second); // @[VectorReader.cs:139, VectorReader.cs:145, VectorReader.cs:147]
+  assign reading_and_2 = reading_and_1 & Read_Granted; // @[VectorReader.cs:131]
+  assign Read_Valid = (reading & (~FromAccumulators)) & in_flight_mux; // @[VectorReader.cs:107]
+  assign Read_Group = Group; // @[VectorReader.cs:108]
+  assign Read_Address = (read_second ? read_base_b : read_base) + read_block[12:0]; // @[VectorReader.cs:109]
+  assign AccReadAddress = acc_base + read_block[8:0]; // @[VectorReader.cs:112]
+  assign Rows_Payload_Data = rows_Out_Payload[1043:20]; // @[VectorReader.cs:180]
+  assign Rows_Payload_Block = rows_Out_Payload[19:4]; // @[VectorReader.cs:179]
+  assign Rows_Payload_First = rows_Out_Payload[3]; // @[VectorReader.cs:178]
+  assign Rows_Payload_Pass = rows_Out_Payload[2:1]; // @[VectorReader.cs:177]
+  assign Rows_Payload_PassStart = rows_Out_Payload[0]; // @[VectorReader.cs:176]
+  assign Rows_Valid = rows_Out_Valid; // @[VectorReader.cs:174]
+  assign LastRow = ((~reading) & (~in_flight)) & (rows_Count == 3'd1); // @[VectorReader.cs:181]
+  assign SumPassRead = (((~Start) & reading_and) & read_block_eq) & (read_pass == 2'd1); // @[VectorReader.cs:114]
+  assign rows_In_Payload = {(FromAccumulators ? {((read_group == 2'd3) ? AccReadData[4095:4064] : ((read_group == 2'd2) ? AccReadData[3071:3040] : ((read_group == 2'd1) ? AccReadData[2047:2016] : AccReadData[1023:992]))), ((read_group == 2'd3) ? AccReadData[4063:4032] : ((read_group == 2'd2) ? AccReadData[3039:3008] : ((read_group == 2'd1) ? AccReadData[2015:1984] : AccReadData[991:960]))), ((read_group == 2'd3) ? AccReadData[4031:4000] : ((read_group == 2'd2) ? AccReadData[3007:2976] : ((read_group == 2'd1) ? AccReadData[1983:1952] : AccReadData[959:928]))), ((read_group == 2'd3) ? AccReadData[3999:3968] : ((read_group == 2'd2) ? AccReadData[2975:2944] : ((read_group == 2'd1) ? AccReadData[1951:1920] : AccReadData[927:896]))), ((read_group == 2'd3) ? AccReadData[3967:3936] : ((read_group == 2'd2) ? AccReadData[2943:2912] : ((read_group == 2'd1) ? AccReadData[1919:1888] : AccReadData[895:864]))), ((read_group == 2'd3) ? AccReadData[3935:3904] : ((read_group == 2'd2) ? AccReadData[2911:2880] : ((read_group == 2'd1) ? AccReadData[1887:1856] : AccReadData[863:832]))), ((read_group == 2'd3) ? AccReadData[3903:3872] : ((read_group == 2'd2) ? AccReadData[2879:2848] : ((read_group == 2'd1) ? AccReadData[1855:1824] : AccReadData[831:800]))), ((read_group == 2'd3) ? AccReadData[3871:3840] : ((read_group == 2'd2) ? AccReadData[2847:2816] : ((read_group == 2'd1) ? AccReadData[1823:1792] : AccReadData[799:768]))), ((read_group == 2'd3) ? AccReadData[3839:3808] : ((read_group == 2'd2) ? AccReadData[2815:2784] : ((read_group == 2'd1) ? AccReadData[1791:1760] : AccReadData[767:736]))), ((read_group == 2'd3) ? AccReadData[3807:3776] : ((read_group == 2'd2) ? AccReadData[2783:2752] : ((read_group == 2'd1) ? AccReadData[1759:1728] : AccReadData[735:704]))), ((read_group == 2'd3) ? AccReadData[3775:3744] : ((read_group == 2'd2) ? AccReadData[2751:2720] : ((read_group == 2'd1) ? AccReadData[1727:1696] : AccReadData[703:672]))), ((read_group == 2'd3) ? AccReadData[3743:3712] : ((read_group == 2'd2) ? AccReadData[2719:2688] : ((read_group == 2'd1) ? AccReadData[1695:1664] : AccReadData[671:640]))), ((read_group == 2'd3) ? AccReadData[3711:3680] : ((read_group == 2'd2) ? AccReadData[2687:2656] : ((read_group == 2'd1) ? AccReadData[1663:1632] : AccReadData[639:608]))), ((read_group == 2'd3) ? AccReadData[3679:3648] : ((read_group == 2'd2) ? AccReadData[2655:2624] : ((read_group == 2'd1) ? AccReadData[1631:1600] : AccReadData[607:576]))), ((read_group == 2'd3) ? AccReadData[3647:3616] : ((read_group == 2'd2) ? AccReadData[2623:2592] : ((read_group == 2'd1) ? AccReadData[1599:1568] : AccReadData[575:544]))), ((read_group == 2'd3) ? AccReadData[3615:3584] : ((read_group == 2'd2) ? AccReadData[2591:2560] : ((read_group == 2'd1) ? AccReadData[1567:1536] : AccReadData[543:512]))), ((read_group == 2'd3) ? AccReadData[3583:3552] : ((read_group == 2'd2) ? AccReadData[2559:2528] : ((read_group == 2'd1) ? AccReadData[1535:1504] : AccReadData[511:480]))), ((read_group == 2'd3) ? AccReadData[3551:3520] : ((read_group == 2'd2) ? AccReadData[2527:2496] : ((read_group == 2'd1) ? AccReadData[1503:1472] : AccReadData[479:448]))), ((read_group == 2'd3) ? AccReadData[3519:3488] : ((read_group == 2'd2) ? AccReadData[2495:2464] : ((read_group == 2'd1) ? AccReadData[1471:1440] : AccReadData[447:416]))), ((read_group == 2'd3) ? AccReadData[3487:3456] : ((read_group == 2'd2) ? AccReadData[2463:2432] : ((read_group == 2'd1) ? AccReadData[1439:1408] : AccReadData[415:384]))), ((read_group == 2'd3) ? AccReadData[3455:3424] : ((read_group == 2'd2) ? AccReadData[2431:2400] : ((read_group == 2'd1) ? AccReadData[1407:1376] : AccReadData[383:352]))), ((read_group == 2'd3) ? AccReadData[3423:3392] : ((read_group == 2'd2) ? AccReadData[2399:2368] : ((read_group == 2'd1) ? AccReadData[1375:1344] : AccReadData[351:320]))), ((read_group == 2'd3) ? AccReadData[3391:3360] : ((read_group == 2'd2) ? AccReadData[2367:2336] : ((read_group == 2'd1) ? AccReadData[1343:1312] : AccReadData[319:288]))), ((read_group == 2'd3) ? AccReadData[3359:3328] : ((read_group == 2'd2) ? AccReadData[2335:2304] : ((read_group == 2'd1) ? AccReadData[1311:1280] : AccReadData[287:256]))), ((read_group == 2'd3) ? AccReadData[3327:3296] : ((read_group == 2'd2) ? AccReadData[2303:2272] : ((read_group == 2'd1) ? AccReadData[1279:1248] : AccReadData[255:224]))), ((read_group == 2'd3) ? AccReadData[3295:3264] : ((read_group == 2'd2) ? AccReadData[2271:2240] : ((read_group == 2'd1) ? AccReadData[1247:1216] : AccReadData[223:192]))), ((read_group == 2'd3) ? AccReadData[3263:3232] : ((read_group == 2'd2) ? AccReadData[2239:2208] : ((read_group == 2'd1) ? AccReadData[1215:1184] : AccReadData[191:160]))), ((read_group == 2'd3) ? AccReadData[3231:3200] : ((read_group == 2'd2) ? AccReadData[2207:2176] : ((read_group == 2'd1) ? AccReadData[1183:1152] : AccReadData[159:128]))), ((read_group == 2'd3) ? AccReadData[3199:3168] : ((read_group == 2'd2) ? AccReadData[2175:2144] : ((read_group == 2'd1) ? AccReadData[1151:1120] : AccReadData[127:96]))), ((read_group == 2'd3) ? AccReadData[3167:3136] : ((read_group == 2'd2) ? AccReadData[2143:2112] : ((read_group == 2'd1) ? AccReadData[1119:1088] : AccReadData[95:64]))), ((read_group == 2'd3) ? AccReadData[3135:3104] : ((read_group == 2'd2) ? AccReadData[2111:2080] : ((read_group == 2'd1) ? AccReadData[1087:1056] : AccReadData[63:32]))), ((read_group == 2'd3) ? AccReadData[3103:3072] : ((read_group == 2'd2) ? AccReadData[2079:2048] : ((read_group == 2'd1) ? AccReadData[1055:1024] : AccReadData[31:0])))} : {512'd0, (TwoOperands ? {read_group_cat, held_a} : {256'd0, read_group_cat})}), arrived_block, arrived_first_pixel, arrived_pass, arrived_pass_start}; // @[VectorReader.cs:129]
+  assign rows_In_Valid = arrived; // @[VectorReader.cs:128]
+  assign rows_Out_Ready = Rows_Ready; // @[VectorReader.cs:175]
+  assign rows_Clear = Abort; // @[VectorReader.cs:130]
+  assign queue_ready = rows_In_Ready; // @[VectorReader.cs:182]
 
-  always @(posedge clk) begin // @[VectorReader.cs:133, VectorReader.cs:150, VectorReader.cs:163]
+  always @(posedge clk) begin // @[VectorReader.cs:136, VectorReader.cs:153, VectorReader.cs:166]
     if (Start)
       read_pixel <= 16'd0;
     else if (reading_and_1 & Read_Granted) begin
@@ -124,7 +124,7 @@ module VectorReader4x32 (
           read_pixel <= read_pixel + 16'd1;
   end
 
-  always @(posedge clk) begin // @[VectorReader.cs:134, VectorReader.cs:145, VectorReader.cs:147, VectorReader.cs:156, VectorReader.cs:158]
+  always @(posedge clk) begin // @[VectorReader.cs:137, VectorReader.cs:148, VectorReader.cs:150, VectorReader.cs:159, VectorReader.cs:161]
     if (Start)
       read_block <= 16'd0;
     else if (reading_and_1 & Read_Granted) begin
@@ -135,7 +135,7 @@ module VectorReader4x32 (
       read_block <= read_block_not_1 ? (read_block + 16'd1) : 16'd0;
   end
 
-  always @(posedge clk) begin // @[VectorReader.cs:135, VectorReader.cs:161, VectorReader.cs:165]
+  always @(posedge clk) begin // @[VectorReader.cs:138, VectorReader.cs:164, VectorReader.cs:168]
     if (Start)
       read_pass <= 2'd0;
     else if (!(reading_and_1 & Read_Granted))
@@ -144,7 +144,7 @@ module VectorReader4x32 (
           read_pass <= read_pass_eq ? 2'd0 : (read_pass + 2'd1);
   end
 
-  always @(posedge clk) begin // @[VectorReader.cs:137, VectorReader.cs:148]
+  always @(posedge clk) begin // @[VectorReader.cs:140, VectorReader.cs:151]
     if (Start)
       read_base <= FromAccumulators ? 13'd0 : Source;
     else if (reading_and_1 & Read_Granted)
@@ -153,7 +153,7 @@ module VectorReader4x32 (
           read_base <= read_base + SourceStride;
   end
 
-  always @(posedge clk) begin // @[VectorReader.cs:138, VectorReader.cs:149]
+  always @(posedge clk) begin // @[VectorReader.cs:141, VectorReader.cs:152]
     if (Start)
       read_base_b <= SourceB;
     else if (reading_and_1 & Read_Granted)
@@ -162,14 +162,14 @@ module VectorReader4x32 (
           read_base_b <= read_base_b + SourceStride;
   end
 
-  always @(posedge clk) begin // @[VectorReader.cs:136, VectorReader.cs:142, VectorReader.cs:144]
+  always @(posedge clk) begin // @[VectorReader.cs:139, VectorReader.cs:145, VectorReader.cs:147]
     if (Start)
       read_second <= 1'b0;
     else if (reading_and_1 & Read_Granted)
       read_second <= TwoOperands_and ? 1'b1 : 1'b0;
   end
 
-  always @(posedge clk) begin // @[VectorReader.cs:132, VectorReader.cs:151, VectorReader.cs:164, VectorReader.cs:168]
+  always @(posedge clk) begin // @[VectorReader.cs:135, VectorReader.cs:154, VectorReader.cs:167, VectorReader.cs:171]
     if (rst)
       reading <= 1'b0;
     else
@@ -190,19 +190,19 @@ module VectorReader4x32 (
               reading <= 1'b0;
   end
 
-  always @(posedge clk) begin // @[VectorReader.cs:128]
+  always @(posedge clk) begin // @[VectorReader.cs:131]
     if (rst)
       in_flight <= 1'b0;
     else
       in_flight <= (reading_and_2 & (read_second | (~TwoOperands))) | reading_and;
   end
 
-  always @(posedge clk) begin // @[VectorReader.cs:123]
+  always @(posedge clk) begin // @[VectorReader.cs:126]
     if (arrived_first_operand)
       held_a <= read_group_cat;
   end
 
-  always @(posedge clk) begin // @[VectorReader.cs:139, VectorReader.cs:162]
+  always @(posedge clk) begin // @[VectorReader.cs:142, VectorReader.cs:165]
     if (Start)
       acc_base <= AccSource;
     else if (!reading_and_2)
@@ -212,37 +212,37 @@ module VectorReader4x32 (
             acc_base <= acc_base + AccRowsPerRow;
   end
 
-  always @(posedge clk) begin // @[VectorReader.cs:114]
+  always @(posedge clk) begin // @[VectorReader.cs:117]
     if (rst)
       arrived <= 1'b0;
     else
       arrived <= (reading_and_2 & (read_second | (~TwoOperands))) | reading_and;
   end
 
-  always @(posedge clk) begin // @[VectorReader.cs:115]
+  always @(posedge clk) begin // @[VectorReader.cs:118]
     if (rst)
       arrived_first_operand <= 1'b0;
     else
       arrived_first_operand <= (reading_and_2 & TwoOperands) & (~read_second);
   end
 
-  always @(posedge clk) begin // @[VectorReader.cs:116]
+  always @(posedge clk) begin // @[VectorReader.cs:119]
     arrived_block <= read_block;
   end
 
-  always @(posedge clk) begin // @[VectorReader.cs:117]
+  always @(posedge clk) begin // @[VectorReader.cs:120]
     arrived_first_pixel <= read_pixel == 16'd0;
   end
 
-  always @(posedge clk) begin // @[VectorReader.cs:118]
+  always @(posedge clk) begin // @[VectorReader.cs:121]
     arrived_pass <= read_pass;
   end
 
-  always @(posedge clk) begin // @[VectorReader.cs:119]
+  always @(posedge clk) begin // @[VectorReader.cs:122]
     arrived_pass_start <= read_block == 16'd0;
   end
 
-  always @(posedge clk) begin // @[VectorReader.cs:120]
+  always @(posedge clk) begin // @[VectorReader.cs:123]
     read_group <= Group;
   end
 
