@@ -74,7 +74,7 @@ public sealed record CycleModel
     {
         var dispatch = new DispatchModel<double>(program, registers.StepGroup);
         var engines = dispatch.Engines;
-        var state = new MachineTimingState(Config, Ddr, registers);
+        var state = new MachineTimingState(Config, Ddr, registers, new DdrController(Ddr.TotalBeatsPerCycle));
         var launches = Enumerable.Range(0, engines).Select(_ => new List<double>()).ToArray();
         var dispatched = new int[engines];
         var free = new double[engines];

@@ -4,13 +4,10 @@ using DiffAcc.Accelerator.Machine;
 
 namespace DiffAcc.Accelerator.Performance;
 
-/// <summary>What the engine timings share while the cycle model runs a program: the configuration, the DDR ports and the step's registers.</summary>
-internal sealed class MachineTimingState(AcceleratorConfig config, DdrTiming ddr, MachineRegisters registers)
+/// <summary>What the engine timings share while the cycle model runs a program: the configuration, the DDR ports (all behind one DDR controller) and the step's registers.</summary>
+internal sealed class MachineTimingState(AcceleratorConfig config, DdrTiming ddr, MachineRegisters registers, DdrController controller)
 {
     private int? peLatency;
-    private DdrPort? dataRead;
-    private DdrPort? dataWrite;
-    private DdrPort? weights;
 
     public AcceleratorConfig Config { get; } = config;
 
@@ -21,17 +18,14 @@ internal sealed class MachineTimingState(AcceleratorConfig config, DdrTiming ddr
     /// <summary>Cycles from a term entering a PE group to its sum (the generator's pipeline, built once).</summary>
     public int PeLatency => peLatency ??= new Datapath.PeGroup(Config).Latency;
 
-    /// <summary>The DDR controller every port's transfers share.</summary>
-    private readonly DdrController controller = new(ddr.TotalBeatsPerCycle);
-
     /// <summary>The data port's read side: LOAD, LOAD_TABLE and the instruction fetch.</summary>
-    public DdrPort DataRead => dataRead ??= new(Ddr, Math.Min(Ddr.Outstanding, AxiReadPort.Outstanding - 1), controller);
+    public DdrPort DataRead { get; } = new(ddr, Math.Min(ddr.Outstanding, AxiReadPort.Outstanding - 1), controller);
 
     /// <summary>The data port's write side: STORE.</summary>
-    public DdrPort DataWrite => dataWrite ??= new(Ddr, Ddr.Outstanding, controller);
+    public DdrPort DataWrite { get; } = new(ddr, ddr.Outstanding, controller);
 
     /// <summary>The weights ports, in step: LOAD_WEIGHTS alone, each port its share of every row.</summary>
-    public DdrPort Weights => weights ??= new(Ddr, Math.Min(Ddr.Outstanding, AxiReadPort.Outstanding - 1), controller, Config.WeightPorts);
+    public DdrPort Weights { get; } = new(ddr, Math.Min(ddr.Outstanding, AxiReadPort.Outstanding - 1), controller, config.WeightPorts);
 
     /// <summary>The step group stamped on the instruction being timed (SET_STEP changes it within a program).</summary>
     public int StepGroup { get; set; } = registers.StepGroup;
