@@ -10,10 +10,10 @@ namespace DiffAcc.Accelerator.Compiler;
 /// time, SOFTMAX turns each tile's scores into int8 probabilities in the buffer, V takes K's place and
 /// becomes the weights transposed, and P x V is requantized into the head's channels and stored.
 /// Unsigned probabilities (steps of 1/255) take P x V in <see cref="UnsignedProbabilityPasses"/>, a tile of
-/// queries at a time through the accumulator banks. A sample with several groups (batch smaller than
-/// the groups) splits its queries over them: K and V sit in its first group, whose rows become the
-/// weights every group's array reads, each group loads its own queries, both products are one CONV for
-/// all of them, and the vector unit takes each group's softmax in turn.
+/// queries at a time through the accumulator banks. Each sample in turn splits its queries over all the
+/// groups, whatever the batch: K and V sit in the first group, whose rows become the weights every
+/// group's array reads, each group loads its own queries, both products are one CONV for all of them,
+/// and the vector unit takes each group's softmax in turn.
 /// </summary>
 internal static class AttentionLowering
 {
@@ -39,8 +39,10 @@ internal static class AttentionLowering
         int heads = channels / hd, headBlocks = hd / tn, keyTm = keysPadded / tm, keyTn = keysPadded / tn;
         if (keyTm * headBlocks > c.WeightRows || hd / tm * keyTn > c.WeightRows)
             throw new CompileException(point, $"K ({keyTm * headBlocks} rows) or V transposed ({hd / tm * keyTn} rows) exceeds the {c.WeightRows} rows of a weight bank of preset {c.Name}");
-        // The sample's queries split over its groups when they divide evenly; else one group takes them all.
-        var parts = pixels % ctx.GroupsPerSample == 0 ? ctx.GroupsPerSample : 1;
+        // Each sample's queries split over all the groups when they divide evenly, one sample after another:
+        // its K and V are the weights every group's array reads, so a sample on its own group (batch as large
+        // as the groups) would leave the other arrays idle through its products. Else one group takes them all.
+        var parts = pixels % c.Groups == 0 ? c.Groups : 1;
         var part = pixels / parts;
         var tile = Math.Min(part, c.AccumulatorRows / keyTm);
         if (tile < 1)
@@ -69,8 +71,8 @@ internal static class AttentionLowering
         {
             if (sample > 0)
                 ctx.Emit(new Sync());
-            // K and V in the sample's first group; its queries, probabilities and outputs in each of its groups.
-            var home = sample * ctx.GroupsPerSample;
+            // K and V in the first group; the sample's queries, probabilities and outputs in each group.
+            const int home = 0;
             var mask = ((1 << parts) - 1) << home;
             if (keysPadded > pixels)
                 ctx.Emit(new Load { Base = BaseRegister.Constants, Group = home, Offset = ctx.Zeros((keysPadded - pixels) * hd), ActRow = kvRegion + (pixels * headBlocks), Rows = (keysPadded - pixels) * headBlocks, Chunks = 1 });
