@@ -44,7 +44,10 @@ internal static class AttentionLowering
         // as the groups) would leave the other arrays idle through its products. Else one group takes them all.
         var parts = pixels % c.Groups == 0 ? c.Groups : 1;
         var part = pixels / parts;
-        var tile = Math.Min(part, c.AccumulatorRows / keyTm);
+        // The accumulator banks hold the scores of AccumulatorRows / keyTm queries; in two halves, alternate
+        // tiles' Q x Kᵀ runs while the vector unit turns the tile before into probabilities.
+        var capacity = c.AccumulatorRows / keyTm;
+        var tile = Math.Min(part, capacity >= 2 ? capacity / 2 : capacity);
         if (tile < 1)
             throw new CompileException(point, $"one query's {keysPadded} scores take {keyTm} accumulator rows; preset {c.Name} has {c.AccumulatorRows}");
         var format = ctx.Model.Quantization.Probabilities;
@@ -119,13 +122,13 @@ internal static class AttentionLowering
                         OutCols = queries,
                         CoutBlocks = keyTm,
                         Output = ConvOutput.AccumulatorStore,
-                        AccRow = 0,
+                        AccRow = t % 2 * tile * keyTm,
                         Release = t == tiles - 1,
                         Wait = t == 0 ? Engines.Load : Engines.Vector,
                         Signal = Engines.Vector,
                     });
                     for (var j = 0; j < parts; j++)
-                        ctx.Emit(new Softmax { Group = home + j, Src = 0, Dst = pRegion + (first * keyTn), Rows = queries, RowLength = keysPadded, Keys = pixels, DstStride = keyTn, Param = ParameterSlot, Unsigned = unsigned, Wait = j == 0 ? Engines.Compute : Engines.None, Signal = j == parts - 1 ? Engines.Compute : Engines.None });
+                        ctx.Emit(new Softmax { Group = home + j, Src = t % 2 * tile * keyTm, Dst = pRegion + (first * keyTn), Rows = queries, RowLength = keysPadded, Keys = pixels, DstStride = keyTn, Param = ParameterSlot, Unsigned = unsigned, Wait = j == 0 ? Engines.Compute : Engines.None, Signal = j == parts - 1 ? Engines.Compute : Engines.None });
                 }
                 if (!requantizationLoaded)
                 {

@@ -67,8 +67,9 @@ public class CompilerTests
         var softmaxes = compiled.Program.Instructions.OfType<Softmax>().ToList();
         Assert.True(softmaxes.Count > 0 && softmaxes.All(s => s.Unsigned), $"{softmaxes.Count} SOFTMAX, {softmaxes.Count(s => s.Unsigned)} unsigned");
         Assert.Contains(compiled.Program.Instructions.OfType<Conv>(), c => c.InPixelStride == 0 && c.Output == ConvOutput.AccumulatorAddRequantize);
-        // At batch 1 the queries split over the groups: small's two groups take 32 each, xczu9eg's four 16.
-        var tiles = preset == "small" ? "2 groups x 2 query tile(s) of 16; unsigned probabilities: P x V in 3 passes, 1 tile(s) of 32" : "4 groups x 1 query tile(s) of 16; unsigned probabilities: P x V in 3 passes, 1 tile(s) of 16";
+        // At batch 1 the queries split over the groups: small's two groups take 32 each (in tiles of 8, half
+        // the accumulator banks each), xczu9eg's four 16.
+        var tiles = preset == "small" ? "2 groups x 4 query tile(s) of 8; unsigned probabilities: P x V in 3 passes, 1 tile(s) of 32" : "4 groups x 1 query tile(s) of 16; unsigned probabilities: P x V in 3 passes, 1 tile(s) of 16";
         Assert.All(compiled.Layers.Where(l => l.Operation == "attention"), l => Assert.Contains(tiles, l.Tiling));
     }
 
