@@ -51,7 +51,7 @@ public sealed class ConfigurationTests
         var error = Assert.Throws<ConfigException>(() => (Presets.Xczu9eg with { Groups = 5 }).Validated("test"));
         var problem = Assert.Single(error.Problems);
         Assert.Equal("Groups", problem.Field);
-        Assert.Contains("need 3075 DSP48E2 (2560 for MACs at 2 per DSP, 320 for requantizers, 184 for 16 vector lanes, 11 for the controller) but xczu9eg-ffvb1156-2-e has 2520", problem.Problem);
+        Assert.Contains("need 3059 DSP48E2 (2560 for MACs at 2 per DSP, 320 for requantizers, 168 for 16 vector lanes, 11 for the controller) but xczu9eg-ffvb1156-2-e has 2520", problem.Problem);
         Assert.StartsWith("test: 1 problem(s)", error.Message);
     }
 
