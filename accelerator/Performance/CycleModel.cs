@@ -114,7 +114,7 @@ public sealed record CycleModel
                 && HeadOf(engine) switch
                 {
                     Conv conv => ((conv.GroupMask >> group) & 1) != 0 && store.Launch < launchAt + ConvTiming.Terms(conv),
-                    GroupNormStatistics statistics => statistics.Group == group && store.Launch < launchAt + ((long)statistics.Pixels * statistics.Blocks),
+                    GroupNormStatistics statistics => statistics.Group == group && store.Launch < launchAt + VectorTiming.ReadCycles(statistics, Config),
                     _ => false,
                 })
                 (engine, launchAt) = store;

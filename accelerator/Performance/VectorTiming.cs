@@ -35,12 +35,19 @@ internal sealed class VectorTiming : IInstructionTiming
     /// <summary>A group's sums besides one cycle a channel: the last channel's read, shift and add, and the machine's start.</summary>
     public const int GroupCloseCycles = 3;
 
+    /// <summary>Cycles a vector stream takes a source row: GN_STATS takes a whole row a cycle, the other units a beat of VectorLanes values (and an ADD's two operands two reads).</summary>
+    public static int CyclesPerRow(VectorStream stream, Configuration.AcceleratorConfig config)
+        => stream is GroupNormStatistics ? 1 : Math.Max(Math.Max(1, config.Tn / config.VectorLanes), stream is Add { SingleOperand: false } ? 2 : 1);
+
+    /// <summary>The cycles a vector stream's reads take when its group's read port is its own.</summary>
+    public static double ReadCycles(VectorStream stream, Configuration.AcceleratorConfig config)
+        => (double)stream.Pixels * stream.Blocks * CyclesPerRow(stream, config);
+
     public bool Times(Instruction instruction) => instruction is VectorStream or Softmax or GroupNormFinish;
 
     public double Run(Instruction instruction, double start, MachineTimingState state)
     {
-        int tn = state.Config.Tn, tm = state.Config.Tm, lanes = state.Config.VectorLanes;
-        var rowBeats = Math.Max(1, tn / lanes);
+        int tm = state.Config.Tm, lanes = state.Config.VectorLanes;
         switch (instruction)
         {
             case GroupNormFinish finish:
@@ -52,12 +59,10 @@ internal sealed class VectorTiming : IInstructionTiming
                 return start + SetupCycles + (softmax.Rows * ((3.0 * beats) + SoftmaxTurnCycles)) + SoftmaxUnit.Latency + TailCycles;
             case VectorStream stream:
                 var reads = stream is Add { SingleOperand: false } ? 2 : 1;
-                var rows = (double)stream.Pixels * stream.Blocks;
-                // GN_STATS takes a whole row a cycle; the other units a beat of VectorLanes values.
-                var perRow = stream is GroupNormStatistics ? 1 : Math.Max(rowBeats, reads);
+                var perRow = CyclesPerRow(stream, state.Config);
                 var first = start + SetupCycles;
                 // The reader yields the group's read port to stores and weight gathers; CONVs yield to it.
-                var streamed = state.ReadPorts.Finish(1 << stream.Group, Engine.Vector, first, rows * perRow, (double)reads / perRow);
+                var streamed = state.ReadPorts.Finish(1 << stream.Group, Engine.Vector, first, ReadCycles(stream, state.Config), (double)reads / perRow);
                 state.ReadPorts.Occupy(1 << stream.Group, Engine.Vector, first, streamed, (double)reads / perRow);
                 var latency = stream switch
                 {

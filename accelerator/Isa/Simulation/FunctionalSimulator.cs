@@ -229,10 +229,13 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
             var address = Address(i, step.StepGroup);
             var bytes = (long)i.Rows * RowBytes;
             var index = Ddr.Index(address, bytes, step.Name);
+            var share = RowBytes / c.WeightPorts;
+            var bank = System.Runtime.InteropServices.MemoryMarshal.AsBytes(filling.AsSpan());
             for (var r = 0; r < i.Rows; r++)
             {
-                for (var b = 0; b < RowBytes; b++)
-                    filling[((long)(i.FirstRow + r) * RowBytes) + b] = (sbyte)Ddr.Bytes[index + WeightPortShares.OffsetOf(c, i.Rows, r, b)];
+                // A port's share of the row at a time: its bytes lie together in DDR.
+                for (var start = 0; start < RowBytes; start += share)
+                    Ddr.Bytes.AsSpan((int)(index + WeightPortShares.OffsetOf(c, i.Rows, r, start)), share).CopyTo(bank[(((i.FirstRow + r) * RowBytes) + start)..]);
             }
             AddRead(bytes);
             if (i.Complete)
