@@ -20,9 +20,10 @@ internal static class CompileCommand
         var batch = new Option<int>("--batch") { Description = "Samples per run, sharing every weight fetch; a convolution gives each sample groups / batch PE groups", DefaultValueFactory = _ => 1 };
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for program.bin, image.bin, manifest.json and diffacc_model.h", Required = true };
         var verbose = new Option<bool>("--verbose") { Description = "Print every layer: shape, tiling, instructions, MACs and DDR bytes" };
+        var everyTensor = new Option<bool>("--every-tensor") { Description = "Store every layer's output to DDR, for comparing a run layer by layer (by default a tensor no later layer loads stays in the buffers)" };
         var command = new Command("compile", "Compile a UNet2DModel and its quantization file for an accelerator configuration: one program per forward pass, parameterised by the step")
         {
-            model.Model, model.Quant, model.Steps, sampler, batch, output, verbose,
+            model.Model, model.Quant, model.Steps, sampler, batch, output, verbose, everyTensor,
         };
         accelerator.AddTo(command);
         command.SetAction(result =>
@@ -49,7 +50,7 @@ internal static class CompileCommand
                     return 1;
                 }
                 var watch = System.Diagnostics.Stopwatch.StartNew();
-                var compiled = UNetCompiler.Compile(quantized, config, scheduler.Timesteps, result.GetValue(batch), sampling);
+                var compiled = UNetCompiler.Compile(quantized, config, scheduler.Timesteps, result.GetValue(batch), sampling, result.GetValue(everyTensor));
                 if (result.GetValue(verbose))
                     AnsiConsole.Write(LayerTable(compiled));
                 var folder = result.GetValue(output)!.FullName;

@@ -36,19 +36,20 @@ internal static class SampleCommand
         compare.AcceptOnlyFromAmong("int8");
         var batch = new Option<int?>("--batch") { Description = "isa, rtl: samples per run; a convolution gives each groups / batch PE groups (default: as many as the preset has groups)" };
         var output = new Option<FileInfo>("--out") { Description = "PNG grid to write", Required = true };
+        var everyTensor = new Option<bool>("--every-tensor") { Description = "isa, rtl: store every layer's output to DDR, so --compare int8 checks each one (by default a tensor no later layer loads stays in the buffers)" };
         var command = new Command("sample", "Sample images (DDIM or DDPM) with the FP32 UNet, the int8 model, or the compiled program on the functional simulator or the RTL, and write a PNG grid")
         {
-            options.Model, options.Quant, sampler, steps, eta, count, options.Seed, backend, compare, batch, output,
+            options.Model, options.Quant, sampler, steps, eta, count, options.Seed, backend, compare, batch, everyTensor, output,
         };
         accelerator.AddTo(command);
-        command.SetAction(result => Run(options, accelerator, result, new Settings(result.GetValue(sampler)!, result.GetValue(steps), result.GetValue(eta), result.GetValue(count), result.GetValue(backend), result.GetValue(compare) is not null, result.GetValue(batch), result.GetValue(output)!)));
+        command.SetAction(result => Run(options, accelerator, result, new Settings(result.GetValue(sampler)!, result.GetValue(steps), result.GetValue(eta), result.GetValue(count), result.GetValue(backend), result.GetValue(compare) is not null, result.GetValue(batch), result.GetValue(everyTensor), result.GetValue(output)!)));
         return command;
     }
 
     /// <summary>The most images one grid holds: a 10,000-image grid of 32 x 32 images is already 34 MB of pixels.</summary>
     private const int MaxCount = 10_000;
 
-    private sealed record Settings(string Sampler, int? Steps, double Eta, int Count, string? Backend, bool Compare, int? Batch, FileInfo Output);
+    private sealed record Settings(string Sampler, int? Steps, double Eta, int Count, string? Backend, bool Compare, int? Batch, bool EveryTensor, FileInfo Output);
 
     private static int Run(ModelOptions options, AcceleratorOptions accelerator, ParseResult result, Settings s)
     {
@@ -123,7 +124,7 @@ internal static class SampleCommand
     private static CompiledNoisePredictor Compiled(QuantizedUNet quantized, AcceleratorConfig config, IScheduler scheduler, SchedulerConfig sampling, Settings s, string backend)
     {
         var batch = s.Batch ?? Math.Min(s.Count, config.Groups);
-        var compiled = UNetCompiler.Compile(quantized, config, scheduler.Timesteps, batch, sampling);
+        var compiled = UNetCompiler.Compile(quantized, config, scheduler.Timesteps, batch, sampling, s.EveryTensor);
         Console.WriteLine($"compiled for {config.Name}: {compiled.Program.Count:#,0} instructions, image {compiled.Image.Length:#,0} bytes, work {compiled.WorkBytes:#,0} bytes, batch {batch}");
         IProgramRunner runner = new FunctionalRunner();
         if (backend == "rtl")
@@ -183,7 +184,7 @@ internal static class SampleCommand
         }
         ImageGrid.Save(images, s.Output.FullName);
         if (s.Compare)
-            Console.WriteLine($"bit-exact: {scheduler.Timesteps.Count} step(s) x {s.Count} sample(s) against the int8 model{(compiled is null ? "" : ", every activation of every layer")}");
+            Console.WriteLine($"bit-exact: {scheduler.Timesteps.Count} step(s) x {s.Count} sample(s) against the int8 model{(compiled is null ? "" : $", every activation the program stores ({compiled.Compiled.Tensors.Count} tensors{(s.EveryTensor ? ", every layer's output" : "")})")}");
         Console.WriteLine($"wrote {s.Output.FullName} ({watch.Elapsed.TotalSeconds:0.0} s)");
         return 0;
     }

@@ -7,23 +7,24 @@ module GroupNormFinishWalk16x512 (
   input wire Start, // @[GroupNormFinishWalk.cs:39]
   input wire Abort, // @[GroupNormFinishWalk.cs:40]
   input wire [15:0] Channels, // @[GroupNormFinishWalk.cs:41]
-  input wire [15:0] ChannelsPerGroup, // @[GroupNormFinishWalk.cs:42]
-  input wire [20:0] Count, // @[GroupNormFinishWalk.cs:43]
-  input wire [62:0] EpsilonTerm, // @[GroupNormFinishWalk.cs:44]
-  input wire ExponentWrite, // @[GroupNormFinishWalk.cs:45]
-  input wire [8:0] ExponentChannel, // @[GroupNormFinishWalk.cs:46]
-  input wire [2:0] ExponentValue, // @[GroupNormFinishWalk.cs:47]
-  output wire [3:0] StatisticsIndex, // @[GroupNormFinishWalk.cs:49]
-  output wire [4:0] StatisticsLane, // @[GroupNormFinishWalk.cs:50]
-  input wire signed [27:0] ReadSum, // @[GroupNormFinishWalk.cs:51]
-  input wire [34:0] ReadSquares, // @[GroupNormFinishWalk.cs:52]
-  output wire Result_Write, // @[GroupNormFinishWalk.cs:53]
-  output wire [3:0] Result_Lane, // @[GroupNormFinishWalk.cs:53]
-  output wire [4:0] Result_Index, // @[GroupNormFinishWalk.cs:53]
-  output wire signed [31:0] Result_Sum, // @[GroupNormFinishWalk.cs:53]
-  output wire [31:0] Result_Root, // @[GroupNormFinishWalk.cs:53]
-  output wire [4:0] Result_HalfShift, // @[GroupNormFinishWalk.cs:53]
-  output wire Done // @[GroupNormFinishWalk.cs:54]
+  input wire [15:0] FirstChannel, // @[GroupNormFinishWalk.cs:42]
+  input wire [15:0] ChannelsPerGroup, // @[GroupNormFinishWalk.cs:43]
+  input wire [20:0] Count, // @[GroupNormFinishWalk.cs:44]
+  input wire [62:0] EpsilonTerm, // @[GroupNormFinishWalk.cs:45]
+  input wire ExponentWrite, // @[GroupNormFinishWalk.cs:46]
+  input wire [8:0] ExponentChannel, // @[GroupNormFinishWalk.cs:47]
+  input wire [2:0] ExponentValue, // @[GroupNormFinishWalk.cs:48]
+  output wire [3:0] StatisticsIndex, // @[GroupNormFinishWalk.cs:50]
+  output wire [4:0] StatisticsLane, // @[GroupNormFinishWalk.cs:51]
+  input wire signed [27:0] ReadSum, // @[GroupNormFinishWalk.cs:52]
+  input wire [34:0] ReadSquares, // @[GroupNormFinishWalk.cs:53]
+  output wire Result_Write, // @[GroupNormFinishWalk.cs:54]
+  output wire [3:0] Result_Lane, // @[GroupNormFinishWalk.cs:54]
+  output wire [4:0] Result_Index, // @[GroupNormFinishWalk.cs:54]
+  output wire signed [31:0] Result_Sum, // @[GroupNormFinishWalk.cs:54]
+  output wire [31:0] Result_Root, // @[GroupNormFinishWalk.cs:54]
+  output wire [4:0] Result_HalfShift, // @[GroupNormFinishWalk.cs:54]
+  output wire Done // @[GroupNormFinishWalk.cs:55]
 );
 
   localparam [2:0] FinishStep_Idle = 3'd0;
@@ -32,128 +33,128 @@ module GroupNormFinishWalk16x512 (
   localparam [2:0] FinishStep_Waiting = 3'd3;
   localparam [2:0] FinishStep_Storing = 3'd4;
 
-  wire reciprocal_sqrt0_Start; // @[GroupNormFinishWalk.cs:56]
-  wire [63:0] reciprocal_sqrt0_CountTimesSquares; // @[GroupNormFinishWalk.cs:56]
-  wire signed [63:0] reciprocal_sqrt0_SumSquared; // @[GroupNormFinishWalk.cs:56]
-  wire [62:0] reciprocal_sqrt0_EpsilonTerm; // @[GroupNormFinishWalk.cs:56]
-  wire reciprocal_sqrt0_Busy; // @[GroupNormFinishWalk.cs:56]
-  wire reciprocal_sqrt0_Done; // @[GroupNormFinishWalk.cs:56]
-  wire [31:0] reciprocal_sqrt0_Root; // @[GroupNormFinishWalk.cs:56]
-  wire [4:0] reciprocal_sqrt0_HalfShift; // @[GroupNormFinishWalk.cs:56]
-  wire reciprocal_sqrt1_Start; // @[GroupNormFinishWalk.cs:56]
-  wire [63:0] reciprocal_sqrt1_CountTimesSquares; // @[GroupNormFinishWalk.cs:56]
-  wire signed [63:0] reciprocal_sqrt1_SumSquared; // @[GroupNormFinishWalk.cs:56]
-  wire [62:0] reciprocal_sqrt1_EpsilonTerm; // @[GroupNormFinishWalk.cs:56]
-  wire reciprocal_sqrt1_Busy; // @[GroupNormFinishWalk.cs:56]
-  wire reciprocal_sqrt1_Done; // @[GroupNormFinishWalk.cs:56]
-  wire [31:0] reciprocal_sqrt1_Root; // @[GroupNormFinishWalk.cs:56]
-  wire [4:0] reciprocal_sqrt1_HalfShift; // @[GroupNormFinishWalk.cs:56]
-  wire reciprocal_sqrt2_Start; // @[GroupNormFinishWalk.cs:56]
-  wire [63:0] reciprocal_sqrt2_CountTimesSquares; // @[GroupNormFinishWalk.cs:56]
-  wire signed [63:0] reciprocal_sqrt2_SumSquared; // @[GroupNormFinishWalk.cs:56]
-  wire [62:0] reciprocal_sqrt2_EpsilonTerm; // @[GroupNormFinishWalk.cs:56]
-  wire reciprocal_sqrt2_Busy; // @[GroupNormFinishWalk.cs:56]
-  wire reciprocal_sqrt2_Done; // @[GroupNormFinishWalk.cs:56]
-  wire [31:0] reciprocal_sqrt2_Root; // @[GroupNormFinishWalk.cs:56]
-  wire [4:0] reciprocal_sqrt2_HalfShift; // @[GroupNormFinishWalk.cs:56]
-  wire reciprocal_sqrt3_Start; // @[GroupNormFinishWalk.cs:56]
-  wire [63:0] reciprocal_sqrt3_CountTimesSquares; // @[GroupNormFinishWalk.cs:56]
-  wire signed [63:0] reciprocal_sqrt3_SumSquared; // @[GroupNormFinishWalk.cs:56]
-  wire [62:0] reciprocal_sqrt3_EpsilonTerm; // @[GroupNormFinishWalk.cs:56]
-  wire reciprocal_sqrt3_Busy; // @[GroupNormFinishWalk.cs:56]
-  wire reciprocal_sqrt3_Done; // @[GroupNormFinishWalk.cs:56]
-  wire [31:0] reciprocal_sqrt3_Root; // @[GroupNormFinishWalk.cs:56]
-  wire [4:0] reciprocal_sqrt3_HalfShift; // @[GroupNormFinishWalk.cs:56]
-  reg [2:0] finish_state; // @[GroupNormFinishWalk.cs:57]
-  reg [15:0] channel; // @[GroupNormFinishWalk.cs:58]
-  reg [15:0] group_last; // @[GroupNormFinishWalk.cs:61]
-  reg [15:0] batch_first; // @[GroupNormFinishWalk.cs:62]
-  reg [15:0] channels_last; // @[GroupNormFinishWalk.cs:63]
-  reg [1:0] unit; // @[GroupNormFinishWalk.cs:65]
-  reg [1:0] closing; // @[GroupNormFinishWalk.cs:66]
-  reg arrived; // @[GroupNormFinishWalk.cs:69]
-  reg summed; // @[GroupNormFinishWalk.cs:70]
-  reg signed [31:0] group_sum; // @[GroupNormFinishWalk.cs:71]
-  reg [42:0] group_squares; // @[GroupNormFinishWalk.cs:72]
-  reg signed [31:0] batch_sum0; // @[GroupNormFinishWalk.cs:73]
-  reg signed [31:0] batch_sum1; // @[GroupNormFinishWalk.cs:73]
-  reg signed [31:0] batch_sum2; // @[GroupNormFinishWalk.cs:73]
-  reg signed [31:0] batch_sum3; // @[GroupNormFinishWalk.cs:73]
-  reg [2:0] exponent; // @[GroupNormFinishWalk.cs:85]
-  reg signed [31:0] shifted_sum; // @[GroupNormFinishWalk.cs:86]
-  reg [42:0] shifted_squares; // @[GroupNormFinishWalk.cs:87]
+  wire reciprocal_sqrt0_Start; // @[GroupNormFinishWalk.cs:57]
+  wire [63:0] reciprocal_sqrt0_CountTimesSquares; // @[GroupNormFinishWalk.cs:57]
+  wire signed [63:0] reciprocal_sqrt0_SumSquared; // @[GroupNormFinishWalk.cs:57]
+  wire [62:0] reciprocal_sqrt0_EpsilonTerm; // @[GroupNormFinishWalk.cs:57]
+  wire reciprocal_sqrt0_Busy; // @[GroupNormFinishWalk.cs:57]
+  wire reciprocal_sqrt0_Done; // @[GroupNormFinishWalk.cs:57]
+  wire [31:0] reciprocal_sqrt0_Root; // @[GroupNormFinishWalk.cs:57]
+  wire [4:0] reciprocal_sqrt0_HalfShift; // @[GroupNormFinishWalk.cs:57]
+  wire reciprocal_sqrt1_Start; // @[GroupNormFinishWalk.cs:57]
+  wire [63:0] reciprocal_sqrt1_CountTimesSquares; // @[GroupNormFinishWalk.cs:57]
+  wire signed [63:0] reciprocal_sqrt1_SumSquared; // @[GroupNormFinishWalk.cs:57]
+  wire [62:0] reciprocal_sqrt1_EpsilonTerm; // @[GroupNormFinishWalk.cs:57]
+  wire reciprocal_sqrt1_Busy; // @[GroupNormFinishWalk.cs:57]
+  wire reciprocal_sqrt1_Done; // @[GroupNormFinishWalk.cs:57]
+  wire [31:0] reciprocal_sqrt1_Root; // @[GroupNormFinishWalk.cs:57]
+  wire [4:0] reciprocal_sqrt1_HalfShift; // @[GroupNormFinishWalk.cs:57]
+  wire reciprocal_sqrt2_Start; // @[GroupNormFinishWalk.cs:57]
+  wire [63:0] reciprocal_sqrt2_CountTimesSquares; // @[GroupNormFinishWalk.cs:57]
+  wire signed [63:0] reciprocal_sqrt2_SumSquared; // @[GroupNormFinishWalk.cs:57]
+  wire [62:0] reciprocal_sqrt2_EpsilonTerm; // @[GroupNormFinishWalk.cs:57]
+  wire reciprocal_sqrt2_Busy; // @[GroupNormFinishWalk.cs:57]
+  wire reciprocal_sqrt2_Done; // @[GroupNormFinishWalk.cs:57]
+  wire [31:0] reciprocal_sqrt2_Root; // @[GroupNormFinishWalk.cs:57]
+  wire [4:0] reciprocal_sqrt2_HalfShift; // @[GroupNormFinishWalk.cs:57]
+  wire reciprocal_sqrt3_Start; // @[GroupNormFinishWalk.cs:57]
+  wire [63:0] reciprocal_sqrt3_CountTimesSquares; // @[GroupNormFinishWalk.cs:57]
+  wire signed [63:0] reciprocal_sqrt3_SumSquared; // @[GroupNormFinishWalk.cs:57]
+  wire [62:0] reciprocal_sqrt3_EpsilonTerm; // @[GroupNormFinishWalk.cs:57]
+  wire reciprocal_sqrt3_Busy; // @[GroupNormFinishWalk.cs:57]
+  wire reciprocal_sqrt3_Done; // @[GroupNormFinishWalk.cs:57]
+  wire [31:0] reciprocal_sqrt3_Root; // @[GroupNormFinishWalk.cs:57]
+  wire [4:0] reciprocal_sqrt3_HalfShift; // @[GroupNormFinishWalk.cs:57]
+  reg [2:0] finish_state; // @[GroupNormFinishWalk.cs:58]
+  reg [15:0] channel; // @[GroupNormFinishWalk.cs:59]
+  reg [15:0] group_last; // @[GroupNormFinishWalk.cs:62]
+  reg [15:0] batch_first; // @[GroupNormFinishWalk.cs:63]
+  reg [15:0] channels_last; // @[GroupNormFinishWalk.cs:64]
+  reg [1:0] unit; // @[GroupNormFinishWalk.cs:66]
+  reg [1:0] closing; // @[GroupNormFinishWalk.cs:67]
+  reg arrived; // @[GroupNormFinishWalk.cs:70]
+  reg summed; // @[GroupNormFinishWalk.cs:71]
+  reg signed [31:0] group_sum; // @[GroupNormFinishWalk.cs:72]
+  reg [42:0] group_squares; // @[GroupNormFinishWalk.cs:73]
+  reg signed [31:0] batch_sum0; // @[GroupNormFinishWalk.cs:74]
+  reg signed [31:0] batch_sum1; // @[GroupNormFinishWalk.cs:74]
+  reg signed [31:0] batch_sum2; // @[GroupNormFinishWalk.cs:74]
+  reg signed [31:0] batch_sum3; // @[GroupNormFinishWalk.cs:74]
+  reg [2:0] exponent; // @[GroupNormFinishWalk.cs:86]
+  reg signed [31:0] shifted_sum; // @[GroupNormFinishWalk.cs:87]
+  reg [42:0] shifted_squares; // @[GroupNormFinishWalk.cs:88]
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire root_done0; // @[GroupNormFinishWalk.cs:109]
-  wire root_done1; // @[GroupNormFinishWalk.cs:109]
-  wire root_done2; // @[GroupNormFinishWalk.cs:109]
-  wire root_done3; // @[GroupNormFinishWalk.cs:109]
+  wire root_done0; // @[GroupNormFinishWalk.cs:110]
+  wire root_done1; // @[GroupNormFinishWalk.cs:110]
+  wire root_done2; // @[GroupNormFinishWalk.cs:110]
+  wire root_done3; // @[GroupNormFinishWalk.cs:110]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire finish_state_eq; // @[GroupNormFinishWalk.cs:118, GroupNormFinishWalk.cs:170]
-  wire finish_state_eq_1; // @[GroupNormFinishWalk.cs:118, GroupNormFinishWalk.cs:170]
-  wire finish_state_eq_2; // @[GroupNormFinishWalk.cs:118, GroupNormFinishWalk.cs:170]
-  wire finish_state_eq_3; // @[GroupNormFinishWalk.cs:118, GroupNormFinishWalk.cs:170]
-  wire channel_eq; // @[GroupNormFinishWalk.cs:118, GroupNormFinishWalk.cs:170]
-  wire group_last_eq; // @[GroupNormFinishWalk.cs:118, GroupNormFinishWalk.cs:170]
-  wire finish_state_and; // @[GroupNormFinishWalk.cs:103]
-  wire unit_eq; // @[GroupNormFinishWalk.cs:122, GroupNormFinishWalk.cs:133, GroupNormFinishWalk.cs:146, GroupNormFinishWalk.cs:152, GroupNormFinishWalk.cs:158, GroupNormFinishWalk.cs:169, GroupNormFinishWalk.cs:173, GroupNormFinishWalk.cs:179]
-  wire unit_or; // @[GroupNormFinishWalk.cs:122, GroupNormFinishWalk.cs:133, GroupNormFinishWalk.cs:146, GroupNormFinishWalk.cs:152, GroupNormFinishWalk.cs:158, GroupNormFinishWalk.cs:169, GroupNormFinishWalk.cs:173, GroupNormFinishWalk.cs:179]
-  wire [15:0] group_last_add; // @[GroupNormFinishWalk.cs:123, GroupNormFinishWalk.cs:135, GroupNormFinishWalk.cs:147, GroupNormFinishWalk.cs:153, GroupNormFinishWalk.cs:164, GroupNormFinishWalk.cs:177]
-  wire [1:0] unit_add; // @[GroupNormFinishWalk.cs:125, GroupNormFinishWalk.cs:149, GroupNormFinishWalk.cs:155, GroupNormFinishWalk.cs:166, GroupNormFinishWalk.cs:175]
-  wire signed [34:0] ReadSum_shiftleft; // @[GroupNormFinishWalk.cs:86]
-  wire [49:0] ReadSquares_shiftleft; // @[GroupNormFinishWalk.cs:87]
+  wire finish_state_eq; // @[GroupNormFinishWalk.cs:119, GroupNormFinishWalk.cs:171]
+  wire finish_state_eq_1; // @[GroupNormFinishWalk.cs:119, GroupNormFinishWalk.cs:171]
+  wire finish_state_eq_2; // @[GroupNormFinishWalk.cs:119, GroupNormFinishWalk.cs:171]
+  wire finish_state_eq_3; // @[GroupNormFinishWalk.cs:119, GroupNormFinishWalk.cs:171]
+  wire channel_eq; // @[GroupNormFinishWalk.cs:119, GroupNormFinishWalk.cs:171]
+  wire group_last_eq; // @[GroupNormFinishWalk.cs:119, GroupNormFinishWalk.cs:171]
+  wire finish_state_and; // @[GroupNormFinishWalk.cs:104]
+  wire unit_eq; // @[GroupNormFinishWalk.cs:123, GroupNormFinishWalk.cs:134, GroupNormFinishWalk.cs:147, GroupNormFinishWalk.cs:153, GroupNormFinishWalk.cs:159, GroupNormFinishWalk.cs:170, GroupNormFinishWalk.cs:174, GroupNormFinishWalk.cs:180]
+  wire unit_or; // @[GroupNormFinishWalk.cs:123, GroupNormFinishWalk.cs:134, GroupNormFinishWalk.cs:147, GroupNormFinishWalk.cs:153, GroupNormFinishWalk.cs:159, GroupNormFinishWalk.cs:170, GroupNormFinishWalk.cs:174, GroupNormFinishWalk.cs:180]
+  wire [15:0] group_last_add; // @[GroupNormFinishWalk.cs:124, GroupNormFinishWalk.cs:136, GroupNormFinishWalk.cs:148, GroupNormFinishWalk.cs:154, GroupNormFinishWalk.cs:165, GroupNormFinishWalk.cs:178]
+  wire [1:0] unit_add; // @[GroupNormFinishWalk.cs:126, GroupNormFinishWalk.cs:150, GroupNormFinishWalk.cs:156, GroupNormFinishWalk.cs:167, GroupNormFinishWalk.cs:176]
+  wire signed [34:0] ReadSum_shiftleft; // @[GroupNormFinishWalk.cs:87]
+  wire [49:0] ReadSquares_shiftleft; // @[GroupNormFinishWalk.cs:88]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  (* ram_style = "distributed" *) reg [2:0] exponents [0:511]; // @[GroupNormFinishWalk.cs:83]
+  (* ram_style = "distributed" *) reg [2:0] exponents [0:511]; // @[GroupNormFinishWalk.cs:84]
 
-  assign finish_state_eq = finish_state == FinishStep_Summing; // @[GroupNormFinishWalk.cs:118, GroupNormFinishWalk.cs:170]
-  assign finish_state_eq_1 = finish_state == FinishStep_Closing; // @[GroupNormFinishWalk.cs:118, GroupNormFinishWalk.cs:170]
-  assign finish_state_eq_2 = finish_state == FinishStep_Waiting; // @[GroupNormFinishWalk.cs:118, GroupNormFinishWalk.cs:170]
-  assign finish_state_eq_3 = finish_state == FinishStep_Storing; // @[GroupNormFinishWalk.cs:118, GroupNormFinishWalk.cs:170]
-  assign channel_eq = channel == group_last; // @[GroupNormFinishWalk.cs:118, GroupNormFinishWalk.cs:170]
-  assign group_last_eq = group_last == channels_last; // @[GroupNormFinishWalk.cs:118, GroupNormFinishWalk.cs:170]
-  assign finish_state_and = ((finish_state == FinishStep_Closing) & (closing == 2'd0)) & (~((unit == 2'd3) ? reciprocal_sqrt3_Busy : ((unit == 2'd2) ? reciprocal_sqrt2_Busy : ((unit == 2'd1) ? reciprocal_sqrt1_Busy : reciprocal_sqrt0_Busy)))); // @[GroupNormFinishWalk.cs:103]
-  assign unit_eq = unit == 2'd3; // @[GroupNormFinishWalk.cs:122, GroupNormFinishWalk.cs:133, GroupNormFinishWalk.cs:146, GroupNormFinishWalk.cs:152, GroupNormFinishWalk.cs:158, GroupNormFinishWalk.cs:169, GroupNormFinishWalk.cs:173, GroupNormFinishWalk.cs:179]
-  assign unit_or = unit_eq | group_last_eq; // @[GroupNormFinishWalk.cs:122, GroupNormFinishWalk.cs:133, GroupNormFinishWalk.cs:146, GroupNormFinishWalk.cs:152, GroupNormFinishWalk.cs:158, GroupNormFinishWalk.cs:169, GroupNormFinishWalk.cs:173, GroupNormFinishWalk.cs:179]
-  assign group_last_add = group_last + 16'd1; // @[GroupNormFinishWalk.cs:123, GroupNormFinishWalk.cs:135, GroupNormFinishWalk.cs:147, GroupNormFinishWalk.cs:153, GroupNormFinishWalk.cs:164, GroupNormFinishWalk.cs:177]
-  assign unit_add = unit + 2'd1; // @[GroupNormFinishWalk.cs:125, GroupNormFinishWalk.cs:149, GroupNormFinishWalk.cs:155, GroupNormFinishWalk.cs:166, GroupNormFinishWalk.cs:175]
-  assign ReadSum_shiftleft = {{7{ReadSum[27]}}, ReadSum} << exponent; // @[GroupNormFinishWalk.cs:86]
-  assign ReadSquares_shiftleft = {15'd0, ReadSquares} << {exponent, 1'b0}; // @[GroupNormFinishWalk.cs:87]
-  assign StatisticsIndex = channel[8:5]; // @[GroupNormFinishWalk.cs:80]
-  assign StatisticsLane = channel[4:0]; // @[GroupNormFinishWalk.cs:81]
-  assign Result_Write = finish_state == FinishStep_Storing; // @[GroupNormFinishWalk.cs:112]
-  assign Result_Lane = channel[3:0]; // @[GroupNormFinishWalk.cs:113]
-  assign Result_Index = channel[8:4]; // @[GroupNormFinishWalk.cs:114]
-  assign Result_Sum = (unit == 2'd3) ? batch_sum3 : ((unit == 2'd2) ? batch_sum2 : ((unit == 2'd1) ? batch_sum1 : batch_sum0)); // @[GroupNormFinishWalk.cs:115]
-  assign Result_Root = (unit == 2'd3) ? reciprocal_sqrt3_Root : ((unit == 2'd2) ? reciprocal_sqrt2_Root : ((unit == 2'd1) ? reciprocal_sqrt1_Root : reciprocal_sqrt0_Root)); // @[GroupNormFinishWalk.cs:116]
-  assign Result_HalfShift = (unit == 2'd3) ? reciprocal_sqrt3_HalfShift : ((unit == 2'd2) ? reciprocal_sqrt2_HalfShift : ((unit == 2'd1) ? reciprocal_sqrt1_HalfShift : reciprocal_sqrt0_HalfShift)); // @[GroupNormFinishWalk.cs:117]
-  assign Done = Start ? 1'b0 : (finish_state_eq ? 1'b0 : (finish_state_eq_1 ? 1'b0 : (finish_state_eq_2 ? 1'b0 : (finish_state_eq_3 ? (channel_eq ? (group_last_eq ? 1'b1 : 1'b0) : 1'b0) : 1'b0)))); // @[GroupNormFinishWalk.cs:118, GroupNormFinishWalk.cs:170]
-  assign reciprocal_sqrt0_Start = finish_state_and & (unit == 2'd0); // @[GroupNormFinishWalk.cs:103]
-  assign reciprocal_sqrt0_CountTimesSquares = Count * group_squares; // @[GroupNormFinishWalk.cs:104]
-  assign reciprocal_sqrt0_SumSquared = $signed(group_sum) * $signed(group_sum); // @[GroupNormFinishWalk.cs:105]
-  assign reciprocal_sqrt0_EpsilonTerm = EpsilonTerm; // @[GroupNormFinishWalk.cs:106]
-  assign reciprocal_sqrt1_Start = finish_state_and & (unit == 2'd1); // @[GroupNormFinishWalk.cs:103]
-  assign reciprocal_sqrt1_CountTimesSquares = Count * group_squares; // @[GroupNormFinishWalk.cs:104]
-  assign reciprocal_sqrt1_SumSquared = $signed(group_sum) * $signed(group_sum); // @[GroupNormFinishWalk.cs:105]
-  assign reciprocal_sqrt1_EpsilonTerm = EpsilonTerm; // @[GroupNormFinishWalk.cs:106]
-  assign reciprocal_sqrt2_Start = finish_state_and & (unit == 2'd2); // @[GroupNormFinishWalk.cs:103]
-  assign reciprocal_sqrt2_CountTimesSquares = Count * group_squares; // @[GroupNormFinishWalk.cs:104]
-  assign reciprocal_sqrt2_SumSquared = $signed(group_sum) * $signed(group_sum); // @[GroupNormFinishWalk.cs:105]
-  assign reciprocal_sqrt2_EpsilonTerm = EpsilonTerm; // @[GroupNormFinishWalk.cs:106]
-  assign reciprocal_sqrt3_Start = finish_state_and & (unit == 2'd3); // @[GroupNormFinishWalk.cs:103]
-  assign reciprocal_sqrt3_CountTimesSquares = Count * group_squares; // @[GroupNormFinishWalk.cs:104]
-  assign reciprocal_sqrt3_SumSquared = $signed(group_sum) * $signed(group_sum); // @[GroupNormFinishWalk.cs:105]
-  assign reciprocal_sqrt3_EpsilonTerm = EpsilonTerm; // @[GroupNormFinishWalk.cs:106]
-  assign root_done0 = reciprocal_sqrt0_Done; // @[GroupNormFinishWalk.cs:109]
-  assign root_done1 = reciprocal_sqrt1_Done; // @[GroupNormFinishWalk.cs:109]
-  assign root_done2 = reciprocal_sqrt2_Done; // @[GroupNormFinishWalk.cs:109]
-  assign root_done3 = reciprocal_sqrt3_Done; // @[GroupNormFinishWalk.cs:109]
+  assign finish_state_eq = finish_state == FinishStep_Summing; // @[GroupNormFinishWalk.cs:119, GroupNormFinishWalk.cs:171]
+  assign finish_state_eq_1 = finish_state == FinishStep_Closing; // @[GroupNormFinishWalk.cs:119, GroupNormFinishWalk.cs:171]
+  assign finish_state_eq_2 = finish_state == FinishStep_Waiting; // @[GroupNormFinishWalk.cs:119, GroupNormFinishWalk.cs:171]
+  assign finish_state_eq_3 = finish_state == FinishStep_Storing; // @[GroupNormFinishWalk.cs:119, GroupNormFinishWalk.cs:171]
+  assign channel_eq = channel == group_last; // @[GroupNormFinishWalk.cs:119, GroupNormFinishWalk.cs:171]
+  assign group_last_eq = group_last == channels_last; // @[GroupNormFinishWalk.cs:119, GroupNormFinishWalk.cs:171]
+  assign finish_state_and = ((finish_state == FinishStep_Closing) & (closing == 2'd0)) & (~((unit == 2'd3) ? reciprocal_sqrt3_Busy : ((unit == 2'd2) ? reciprocal_sqrt2_Busy : ((unit == 2'd1) ? reciprocal_sqrt1_Busy : reciprocal_sqrt0_Busy)))); // @[GroupNormFinishWalk.cs:104]
+  assign unit_eq = unit == 2'd3; // @[GroupNormFinishWalk.cs:123, GroupNormFinishWalk.cs:134, GroupNormFinishWalk.cs:147, GroupNormFinishWalk.cs:153, GroupNormFinishWalk.cs:159, GroupNormFinishWalk.cs:170, GroupNormFinishWalk.cs:174, GroupNormFinishWalk.cs:180]
+  assign unit_or = unit_eq | group_last_eq; // @[GroupNormFinishWalk.cs:123, GroupNormFinishWalk.cs:134, GroupNormFinishWalk.cs:147, GroupNormFinishWalk.cs:153, GroupNormFinishWalk.cs:159, GroupNormFinishWalk.cs:170, GroupNormFinishWalk.cs:174, GroupNormFinishWalk.cs:180]
+  assign group_last_add = group_last + 16'd1; // @[GroupNormFinishWalk.cs:124, GroupNormFinishWalk.cs:136, GroupNormFinishWalk.cs:148, GroupNormFinishWalk.cs:154, GroupNormFinishWalk.cs:165, GroupNormFinishWalk.cs:178]
+  assign unit_add = unit + 2'd1; // @[GroupNormFinishWalk.cs:126, GroupNormFinishWalk.cs:150, GroupNormFinishWalk.cs:156, GroupNormFinishWalk.cs:167, GroupNormFinishWalk.cs:176]
+  assign ReadSum_shiftleft = {{7{ReadSum[27]}}, ReadSum} << exponent; // @[GroupNormFinishWalk.cs:87]
+  assign ReadSquares_shiftleft = {15'd0, ReadSquares} << {exponent, 1'b0}; // @[GroupNormFinishWalk.cs:88]
+  assign StatisticsIndex = channel[8:5]; // @[GroupNormFinishWalk.cs:81]
+  assign StatisticsLane = channel[4:0]; // @[GroupNormFinishWalk.cs:82]
+  assign Result_Write = finish_state == FinishStep_Storing; // @[GroupNormFinishWalk.cs:113]
+  assign Result_Lane = channel[3:0]; // @[GroupNormFinishWalk.cs:114]
+  assign Result_Index = channel[8:4]; // @[GroupNormFinishWalk.cs:115]
+  assign Result_Sum = (unit == 2'd3) ? batch_sum3 : ((unit == 2'd2) ? batch_sum2 : ((unit == 2'd1) ? batch_sum1 : batch_sum0)); // @[GroupNormFinishWalk.cs:116]
+  assign Result_Root = (unit == 2'd3) ? reciprocal_sqrt3_Root : ((unit == 2'd2) ? reciprocal_sqrt2_Root : ((unit == 2'd1) ? reciprocal_sqrt1_Root : reciprocal_sqrt0_Root)); // @[GroupNormFinishWalk.cs:117]
+  assign Result_HalfShift = (unit == 2'd3) ? reciprocal_sqrt3_HalfShift : ((unit == 2'd2) ? reciprocal_sqrt2_HalfShift : ((unit == 2'd1) ? reciprocal_sqrt1_HalfShift : reciprocal_sqrt0_HalfShift)); // @[GroupNormFinishWalk.cs:118]
+  assign Done = Start ? 1'b0 : (finish_state_eq ? 1'b0 : (finish_state_eq_1 ? 1'b0 : (finish_state_eq_2 ? 1'b0 : (finish_state_eq_3 ? (channel_eq ? (group_last_eq ? 1'b1 : 1'b0) : 1'b0) : 1'b0)))); // @[GroupNormFinishWalk.cs:119, GroupNormFinishWalk.cs:171]
+  assign reciprocal_sqrt0_Start = finish_state_and & (unit == 2'd0); // @[GroupNormFinishWalk.cs:104]
+  assign reciprocal_sqrt0_CountTimesSquares = Count * group_squares; // @[GroupNormFinishWalk.cs:105]
+  assign reciprocal_sqrt0_SumSquared = $signed(group_sum) * $signed(group_sum); // @[GroupNormFinishWalk.cs:106]
+  assign reciprocal_sqrt0_EpsilonTerm = EpsilonTerm; // @[GroupNormFinishWalk.cs:107]
+  assign reciprocal_sqrt1_Start = finish_state_and & (unit == 2'd1); // @[GroupNormFinishWalk.cs:104]
+  assign reciprocal_sqrt1_CountTimesSquares = Count * group_squares; // @[GroupNormFinishWalk.cs:105]
+  assign reciprocal_sqrt1_SumSquared = $signed(group_sum) * $signed(group_sum); // @[GroupNormFinishWalk.cs:106]
+  assign reciprocal_sqrt1_EpsilonTerm = EpsilonTerm; // @[GroupNormFinishWalk.cs:107]
+  assign reciprocal_sqrt2_Start = finish_state_and & (unit == 2'd2); // @[GroupNormFinishWalk.cs:104]
+  assign reciprocal_sqrt2_CountTimesSquares = Count * group_squares; // @[GroupNormFinishWalk.cs:105]
+  assign reciprocal_sqrt2_SumSquared = $signed(group_sum) * $signed(group_sum); // @[GroupNormFinishWalk.cs:106]
+  assign reciprocal_sqrt2_EpsilonTerm = EpsilonTerm; // @[GroupNormFinishWalk.cs:107]
+  assign reciprocal_sqrt3_Start = finish_state_and & (unit == 2'd3); // @[GroupNormFinishWalk.cs:104]
+  assign reciprocal_sqrt3_CountTimesSquares = Count * group_squares; // @[GroupNormFinishWalk.cs:105]
+  assign reciprocal_sqrt3_SumSquared = $signed(group_sum) * $signed(group_sum); // @[GroupNormFinishWalk.cs:106]
+  assign reciprocal_sqrt3_EpsilonTerm = EpsilonTerm; // @[GroupNormFinishWalk.cs:107]
+  assign root_done0 = reciprocal_sqrt0_Done; // @[GroupNormFinishWalk.cs:110]
+  assign root_done1 = reciprocal_sqrt1_Done; // @[GroupNormFinishWalk.cs:110]
+  assign root_done2 = reciprocal_sqrt2_Done; // @[GroupNormFinishWalk.cs:110]
+  assign root_done3 = reciprocal_sqrt3_Done; // @[GroupNormFinishWalk.cs:110]
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:122, GroupNormFinishWalk.cs:133, GroupNormFinishWalk.cs:146, GroupNormFinishWalk.cs:152, GroupNormFinishWalk.cs:158, GroupNormFinishWalk.cs:169, GroupNormFinishWalk.cs:173, GroupNormFinishWalk.cs:179]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:123, GroupNormFinishWalk.cs:134, GroupNormFinishWalk.cs:147, GroupNormFinishWalk.cs:153, GroupNormFinishWalk.cs:159, GroupNormFinishWalk.cs:170, GroupNormFinishWalk.cs:174, GroupNormFinishWalk.cs:180]
     if (rst)
       finish_state <= FinishStep_Idle;
     else
@@ -182,9 +183,9 @@ module GroupNormFinishWalk16x512 (
         endcase
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:123, GroupNormFinishWalk.cs:135, GroupNormFinishWalk.cs:147, GroupNormFinishWalk.cs:153, GroupNormFinishWalk.cs:164, GroupNormFinishWalk.cs:177]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:124, GroupNormFinishWalk.cs:136, GroupNormFinishWalk.cs:148, GroupNormFinishWalk.cs:154, GroupNormFinishWalk.cs:165, GroupNormFinishWalk.cs:178]
     if (Start)
-      channel <= 16'd0;
+      channel <= FirstChannel;
     else
       case (finish_state)
         FinishStep_Summing:
@@ -199,9 +200,9 @@ module GroupNormFinishWalk16x512 (
       endcase
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:126, GroupNormFinishWalk.cs:148, GroupNormFinishWalk.cs:119]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:127, GroupNormFinishWalk.cs:149, GroupNormFinishWalk.cs:120]
     if (Start)
-      group_last <= ChannelsPerGroup - 16'd1;
+      group_last <= (FirstChannel + ChannelsPerGroup) - 16'd1;
     else
       case (finish_state)
         FinishStep_Summing: ;
@@ -216,9 +217,9 @@ module GroupNormFinishWalk16x512 (
       endcase
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:124, GroupNormFinishWalk.cs:174]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:125, GroupNormFinishWalk.cs:175]
     if (Start)
-      batch_first <= 16'd0;
+      batch_first <= FirstChannel;
     else
       case (finish_state)
         FinishStep_Summing: ;
@@ -233,11 +234,11 @@ module GroupNormFinishWalk16x512 (
       endcase
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:63]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:64]
     channels_last <= Channels - 16'd1;
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:125, GroupNormFinishWalk.cs:149, GroupNormFinishWalk.cs:155, GroupNormFinishWalk.cs:166, GroupNormFinishWalk.cs:175]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:126, GroupNormFinishWalk.cs:150, GroupNormFinishWalk.cs:156, GroupNormFinishWalk.cs:167, GroupNormFinishWalk.cs:176]
     if (Start)
       unit <= 2'd0;
     else
@@ -254,7 +255,7 @@ module GroupNormFinishWalk16x512 (
       endcase
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:134, GroupNormFinishWalk.cs:138]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:135, GroupNormFinishWalk.cs:139]
     if (!Start)
       case (finish_state)
         FinishStep_Summing:
@@ -267,21 +268,21 @@ module GroupNormFinishWalk16x512 (
       endcase
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:69]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:70]
     if (rst)
       arrived <= 1'b0;
     else
       arrived <= finish_state == FinishStep_Summing;
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:70]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:71]
     if (rst)
       summed <= 1'b0;
     else
       summed <= arrived;
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:90, GroupNormFinishWalk.cs:127, GroupNormFinishWalk.cs:141]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:91, GroupNormFinishWalk.cs:128, GroupNormFinishWalk.cs:142]
     if (Start)
       group_sum <= 32'd0;
     else
@@ -300,7 +301,7 @@ module GroupNormFinishWalk16x512 (
       endcase
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:91, GroupNormFinishWalk.cs:128, GroupNormFinishWalk.cs:142]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:92, GroupNormFinishWalk.cs:129, GroupNormFinishWalk.cs:143]
     if (Start)
       group_squares <= 43'd0;
     else
@@ -319,45 +320,45 @@ module GroupNormFinishWalk16x512 (
       endcase
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:108]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:109]
     if (reciprocal_sqrt0_Start)
       batch_sum0 <= group_sum;
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:108]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:109]
     if (reciprocal_sqrt1_Start)
       batch_sum1 <= group_sum;
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:108]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:109]
     if (reciprocal_sqrt2_Start)
       batch_sum2 <= group_sum;
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:108]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:109]
     if (reciprocal_sqrt3_Start)
       batch_sum3 <= group_sum;
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:86]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:87]
     shifted_sum <= ReadSum_shiftleft[31:0];
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:87]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:88]
     shifted_squares <= ReadSquares_shiftleft[42:0];
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:84]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:85]
     if (ExponentWrite)
       exponents[ExponentChannel] <= ExponentValue;
   end
 
-  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:85]
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:86]
     if (1'b1)
       exponent <= exponents[$unsigned(channel[8:0])];
   end
 
-  ReciprocalSqrtUnit reciprocal_sqrt0 ( // @[GroupNormFinishWalk.cs:56]
+  ReciprocalSqrtUnit reciprocal_sqrt0 ( // @[GroupNormFinishWalk.cs:57]
     .clk(clk),
     .rst(rst),
     .Start(reciprocal_sqrt0_Start),
@@ -370,7 +371,7 @@ module GroupNormFinishWalk16x512 (
     .HalfShift(reciprocal_sqrt0_HalfShift)
   );
 
-  ReciprocalSqrtUnit reciprocal_sqrt1 ( // @[GroupNormFinishWalk.cs:56]
+  ReciprocalSqrtUnit reciprocal_sqrt1 ( // @[GroupNormFinishWalk.cs:57]
     .clk(clk),
     .rst(rst),
     .Start(reciprocal_sqrt1_Start),
@@ -383,7 +384,7 @@ module GroupNormFinishWalk16x512 (
     .HalfShift(reciprocal_sqrt1_HalfShift)
   );
 
-  ReciprocalSqrtUnit reciprocal_sqrt2 ( // @[GroupNormFinishWalk.cs:56]
+  ReciprocalSqrtUnit reciprocal_sqrt2 ( // @[GroupNormFinishWalk.cs:57]
     .clk(clk),
     .rst(rst),
     .Start(reciprocal_sqrt2_Start),
@@ -396,7 +397,7 @@ module GroupNormFinishWalk16x512 (
     .HalfShift(reciprocal_sqrt2_HalfShift)
   );
 
-  ReciprocalSqrtUnit reciprocal_sqrt3 ( // @[GroupNormFinishWalk.cs:56]
+  ReciprocalSqrtUnit reciprocal_sqrt3 ( // @[GroupNormFinishWalk.cs:57]
     .clk(clk),
     .rst(rst),
     .Start(reciprocal_sqrt3_Start),

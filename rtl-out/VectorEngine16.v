@@ -186,6 +186,7 @@ module VectorEngine16 (
   wire finish_Start; // @[VectorEngine.cs:238]
   wire finish_Abort; // @[VectorEngine.cs:238]
   wire [15:0] finish_Channels; // @[VectorEngine.cs:238]
+  wire [15:0] finish_FirstChannel; // @[VectorEngine.cs:238]
   wire [15:0] finish_ChannelsPerGroup; // @[VectorEngine.cs:238]
   wire [20:0] finish_Count; // @[VectorEngine.cs:238]
   wire [62:0] finish_EpsilonTerm; // @[VectorEngine.cs:238]
@@ -203,20 +204,20 @@ module VectorEngine16 (
   wire [31:0] finish_Result_Root; // @[VectorEngine.cs:238]
   wire [4:0] finish_Result_HalfShift; // @[VectorEngine.cs:238]
   wire finish_Done; // @[VectorEngine.cs:238]
-  reg statistics_end_0; // @[VectorEngine.cs:257]
-  reg statistics_end_1; // @[VectorEngine.cs:257]
+  reg statistics_end_0; // @[VectorEngine.cs:258]
+  reg statistics_end_1; // @[VectorEngine.cs:258]
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [399:0] other_fields; // @[VectorEngine.cs:260]
+  wire [399:0] other_fields; // @[VectorEngine.cs:261]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
   wire Control_Instruction_eq; // @[VectorEngine.cs:232]
-  wire busy_and; // @[VectorEngine.cs:258]
-  wire Control_Instruction_eq_1; // @[VectorEngine.cs:258]
-  wire Control_Instruction_eq_2; // @[VectorEngine.cs:258]
+  wire busy_and; // @[VectorEngine.cs:259]
+  wire Control_Instruction_eq_1; // @[VectorEngine.cs:259]
+  wire Control_Instruction_eq_2; // @[VectorEngine.cs:259]
   wire [20:0] reader_Rows_Payload_Block_cat; // @[VectorEngine.cs:197]
   wire [20:0] reader_Rows_Payload_Block_cat_1; // @[VectorEngine.cs:197]
   wire [20:0] reader_Rows_Payload_Block_cat_2; // @[VectorEngine.cs:197]
@@ -243,9 +244,9 @@ module VectorEngine16 (
   (* ram_style = "distributed" *) reg [127:0] parameters [0:15]; // @[VectorEngine.cs:72]
 
   assign Control_Instruction_eq = Control_Instruction[4:0] == 5'd12; // @[VectorEngine.cs:232]
-  assign busy_and = (busy & (~setup)) & (~Control_Start); // @[VectorEngine.cs:258]
-  assign Control_Instruction_eq_1 = Control_Instruction[4:0] == 5'd9; // @[VectorEngine.cs:258]
-  assign Control_Instruction_eq_2 = Control_Instruction[4:0] == 5'd10; // @[VectorEngine.cs:258]
+  assign busy_and = (busy & (~setup)) & (~Control_Start); // @[VectorEngine.cs:259]
+  assign Control_Instruction_eq_1 = Control_Instruction[4:0] == 5'd9; // @[VectorEngine.cs:259]
+  assign Control_Instruction_eq_2 = Control_Instruction[4:0] == 5'd10; // @[VectorEngine.cs:259]
   assign reader_Rows_Payload_Block_cat = {reader_Rows_Payload_Block, splitter_Beat[0], 4'd0}; // @[VectorEngine.cs:197]
   assign reader_Rows_Payload_Block_cat_1 = {reader_Rows_Payload_Block, splitter_Beat[0], 4'd1}; // @[VectorEngine.cs:197]
   assign reader_Rows_Payload_Block_cat_2 = {reader_Rows_Payload_Block, splitter_Beat[0], 4'd2}; // @[VectorEngine.cs:197]
@@ -267,9 +268,9 @@ module VectorEngine16 (
   assign Control_Instruction_eq_4 = Control_Instruction[4:0] == 5'd7; // @[VectorEngine.cs:215]
   assign Control_Instruction_eq_5 = Control_Instruction[4:0] == 5'd11; // @[VectorEngine.cs:215]
   assign Control_Instruction_and_1 = Control_Instruction_eq_5 & Control_Instruction[135]; // @[VectorEngine.cs:153]
-  assign Control_Busy = busy; // @[VectorEngine.cs:261]
-  assign Control_Done = done; // @[VectorEngine.cs:262]
-  assign Control_Stalled = 1'b0; // @[VectorEngine.cs:263]
+  assign Control_Busy = busy; // @[VectorEngine.cs:262]
+  assign Control_Done = done; // @[VectorEngine.cs:263]
+  assign Control_Stalled = 1'b0; // @[VectorEngine.cs:264]
   assign Read_Valid = reader_Read_Valid; // @[VectorEngine.cs:111]
   assign Read_Group = reader_Read_Group; // @[VectorEngine.cs:111]
   assign Read_Address = reader_Read_Address; // @[VectorEngine.cs:111]
@@ -278,7 +279,7 @@ module VectorEngine16 (
   assign Write_Address = collector_WriteAddress; // @[VectorEngine.cs:233]
   assign Write_Data = collector_WriteData; // @[VectorEngine.cs:234]
   assign AccReadAddress = reader_AccReadAddress; // @[VectorEngine.cs:113]
-  assign done = busy_and & ((collector_LastWritten | (Control_Instruction_eq_1 & statistics_end_1)) | (Control_Instruction_eq_2 & finish_Done)); // @[VectorEngine.cs:258]
+  assign done = busy_and & ((collector_LastWritten | (Control_Instruction_eq_1 & statistics_end_1)) | (Control_Instruction_eq_2 & finish_Done)); // @[VectorEngine.cs:259]
   assign softmax_InValid = splitter_Valid & Control_Instruction_eq; // @[VectorEngine.cs:184]
   assign softmax_OutReady = collector_ready; // @[VectorEngine.cs:204]
   assign softmax_Scores = splitter_Score; // @[VectorEngine.cs:187]
@@ -384,19 +385,19 @@ module VectorEngine16 (
   assign statistics_X = splitter_Row; // @[VectorEngine.cs:169]
   assign statistics_Index = (Control_Instruction_eq_1 ? Control_Instruction[86:83] : Control_Instruction[118:115]) + reader_Rows_Payload_Block[3:0]; // @[VectorEngine.cs:167]
   assign statistics_First = Control_Instruction[99] & reader_Rows_Payload_First; // @[VectorEngine.cs:168]
-  assign statistics_ReadIndex = finish_StatisticsIndex; // @[VectorEngine.cs:248]
-  assign statistics_ReadLane = finish_StatisticsLane; // @[VectorEngine.cs:249]
+  assign statistics_ReadIndex = finish_StatisticsIndex; // @[VectorEngine.cs:249]
+  assign statistics_ReadLane = finish_StatisticsLane; // @[VectorEngine.cs:250]
   assign normalize_InValid = splitter_Valid & Control_Instruction_eq_5; // @[VectorEngine.cs:171]
   assign normalize_OutReady = Control_Instruction_and_1 ? table__InReady : collector_ready; // @[VectorEngine.cs:175]
   assign normalize_X = splitter_A; // @[VectorEngine.cs:174]
   assign normalize_Index = {((Control_Instruction_eq_1 ? Control_Instruction[86:83] : Control_Instruction[118:115]) + reader_Rows_Payload_Block[3:0]), 1'b0} | {4'd0, splitter_Beat[0]}; // @[VectorEngine.cs:172]
   assign normalize_Count = parameter_[20:0]; // @[VectorEngine.cs:173]
-  assign normalize_Result_Write = finish_Result_Write; // @[VectorEngine.cs:252]
-  assign normalize_Result_Lane = finish_Result_Lane; // @[VectorEngine.cs:252]
-  assign normalize_Result_Index = finish_Result_Index; // @[VectorEngine.cs:252]
-  assign normalize_Result_Sum = finish_Result_Sum; // @[VectorEngine.cs:252]
-  assign normalize_Result_Root = finish_Result_Root; // @[VectorEngine.cs:252]
-  assign normalize_Result_HalfShift = finish_Result_HalfShift; // @[VectorEngine.cs:252]
+  assign normalize_Result_Write = finish_Result_Write; // @[VectorEngine.cs:253]
+  assign normalize_Result_Lane = finish_Result_Lane; // @[VectorEngine.cs:253]
+  assign normalize_Result_Index = finish_Result_Index; // @[VectorEngine.cs:253]
+  assign normalize_Result_Sum = finish_Result_Sum; // @[VectorEngine.cs:253]
+  assign normalize_Result_Root = finish_Result_Root; // @[VectorEngine.cs:253]
+  assign normalize_Result_HalfShift = finish_Result_HalfShift; // @[VectorEngine.cs:253]
   assign normalize_ChannelWrite = Tables_Channel; // @[VectorEngine.cs:176]
   assign normalize_ChannelLane = Tables_ChannelNumber[3:0]; // @[VectorEngine.cs:177]
   assign normalize_ChannelIndex = Tables_ChannelNumber[8:4]; // @[VectorEngine.cs:178]
@@ -433,17 +434,18 @@ module VectorEngine16 (
   assign finish_Start = Control_Start & Control_Instruction_eq_2; // @[VectorEngine.cs:239]
   assign finish_Abort = Control_Abort; // @[VectorEngine.cs:240]
   assign finish_Channels = Control_Instruction[31:16]; // @[VectorEngine.cs:241]
-  assign finish_ChannelsPerGroup = Control_Instruction[47:32]; // @[VectorEngine.cs:242]
-  assign finish_Count = parameter_[20:0]; // @[VectorEngine.cs:243]
-  assign finish_EpsilonTerm = parameter_[83:21]; // @[VectorEngine.cs:244]
-  assign finish_ExponentWrite = Tables_Channel; // @[VectorEngine.cs:245]
-  assign finish_ExponentChannel = Tables_ChannelNumber; // @[VectorEngine.cs:246]
-  assign finish_ExponentValue = Tables_ChannelExponent; // @[VectorEngine.cs:247]
-  assign finish_ReadSum = statistics_ReadSum; // @[VectorEngine.cs:250]
-  assign finish_ReadSquares = statistics_ReadSquares; // @[VectorEngine.cs:251]
-  assign other_fields = {Control_StepGroup, parameter_, Control_Instruction}; // @[VectorEngine.cs:260]
+  assign finish_FirstChannel = Control_Instruction[67:52]; // @[VectorEngine.cs:242]
+  assign finish_ChannelsPerGroup = Control_Instruction[47:32]; // @[VectorEngine.cs:243]
+  assign finish_Count = parameter_[20:0]; // @[VectorEngine.cs:244]
+  assign finish_EpsilonTerm = parameter_[83:21]; // @[VectorEngine.cs:245]
+  assign finish_ExponentWrite = Tables_Channel; // @[VectorEngine.cs:246]
+  assign finish_ExponentChannel = Tables_ChannelNumber; // @[VectorEngine.cs:247]
+  assign finish_ExponentValue = Tables_ChannelExponent; // @[VectorEngine.cs:248]
+  assign finish_ReadSum = statistics_ReadSum; // @[VectorEngine.cs:251]
+  assign finish_ReadSquares = statistics_ReadSquares; // @[VectorEngine.cs:252]
+  assign other_fields = {Control_StepGroup, parameter_, Control_Instruction}; // @[VectorEngine.cs:261]
 
-  always @(posedge clk) begin // @[VectorEngine.cs:259]
+  always @(posedge clk) begin // @[VectorEngine.cs:260]
     if (rst)
       busy <= 1'b0;
     else
@@ -520,14 +522,14 @@ module VectorEngine16 (
         drained <= 4'd0;
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:257]
+  always @(posedge clk) begin // @[VectorEngine.cs:258]
     if (rst)
       statistics_end_0 <= 1'b0;
     else
       statistics_end_0 <= ((splitter_Taken & Control_Instruction_eq_1) & splitter_LastBeat) & reader_LastRow;
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:257]
+  always @(posedge clk) begin // @[VectorEngine.cs:258]
     if (rst)
       statistics_end_1 <= 1'b0;
     else
@@ -720,6 +722,7 @@ module VectorEngine16 (
     .Start(finish_Start),
     .Abort(finish_Abort),
     .Channels(finish_Channels),
+    .FirstChannel(finish_FirstChannel),
     .ChannelsPerGroup(finish_ChannelsPerGroup),
     .Count(finish_Count),
     .EpsilonTerm(finish_EpsilonTerm),

@@ -327,6 +327,8 @@
 #define DIFFACC_GN_FINISH_CHANNELS_PER_GROUP_BITS 16
 #define DIFFACC_GN_FINISH_PARAM_OFFSET 48
 #define DIFFACC_GN_FINISH_PARAM_BITS 4
+#define DIFFACC_GN_FINISH_FIRST_CHANNEL_OFFSET 52
+#define DIFFACC_GN_FINISH_FIRST_CHANNEL_BITS 16
 
 /* GN_APPLY (VECTOR): GroupNorm: normalize, per-channel gain and offset, saturate; optionally an activation table after */
 #define DIFFACC_OP_GN_APPLY 11

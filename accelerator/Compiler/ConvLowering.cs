@@ -255,7 +255,13 @@ internal static class ConvLowering
                 for (var j = 0; j < parts && j * band < outRows; j++)
                     held.Add(new ResidentPart(sample, (sample * parts) + j, j * band, Math.Min(band, outRows - (j * band)), OutBuffer(0)));
             }
-            ctx.KeepResident(output, held);
+            // The output-channel chunks (Tm blocks) in the order the CONVs finish them, as Tn blocks of the output
+            // rows when every chunk starts on a buffer row.
+            var chunkRanges = sets.Where(s => s.Pass == passes - 1).Select(s => (First: s.FirstBlock * tm, End: Math.Min(cout, (s.FirstBlock + s.Blocks) * tm))).ToList();
+            IReadOnlyList<BlockRange>? written = chunkRanges.All(r => r.First % tn == 0)
+                ? [.. chunkRanges.Select((r, k) => new BlockRange(r.First / tn, (k == chunkRanges.Count - 1 ? outBlocks : chunkRanges[k + 1].First / tn) - (r.First / tn)))]
+                : null;
+            ctx.KeepResident(output, held, written);
         }
         return output;
     }

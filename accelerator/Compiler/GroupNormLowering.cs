@@ -40,7 +40,7 @@ internal static class GroupNormLowering
             throw new CompileException(name, $"{count} values per group exceed the 2^20 the GroupNorm unit counts");
         var output = ctx.NewTensor(activationPoint ?? name, x.Channels, x.Height, x.Width, x.Blocks, x.ChannelMap);
         var onChip = ctx.ResidentCopy(x);
-        var place = onChip is null ? null : onChip.PlaceBeside(onChip.RowBuffer, ctx.Config.ActivationRows);
+        var place = onChip is null ? null : onChip.PlaceBeside(onChip.RowBuffer, ctx.Config.ActivationRows, ctx.LastLayerRows());
         // Else one band of whole rows per group, as the convolution after it splits its rows, so it can stay.
         var bands = onChip is null || place is null ? StreamBands.For(name, x.Pixels, x.Blocks, c.ActivationRows, c.Name, ctx.GroupsPerSample, ctx.GroupsPerSample, x.Width) : null;
         var stays = bands is null ? null : Staying(ctx, x, bands);
@@ -171,32 +171,71 @@ internal static class GroupNormLowering
     /// <summary>
     /// The tensor the layer before left in the buffers: statistics over its parts where they lie, then each
     /// part applied to row <paramref name="place"/> of its group (where the next convolution's window wants
-    /// it) and stored from there. Nothing is loaded; the tokens come from the footprints.
+    /// it) and stored from there. Nothing is loaded; the tokens come from the footprints. A tensor whose
+    /// writer finished its channel blocks in chunks (a convolution's output-channel chunks) is normalized
+    /// chunk by chunk, GroupNorm's groups never spanning two: the first chunk's statistics, finish and apply
+    /// run on the vector unit while the array still computes the next.
     /// </summary>
     private static void InPlace(LoweringContext ctx, DdrTensor x, DdrTensor output, ResidentTensor onChip, int place, IReadOnlyList<LoadTable> tables, int finishChannels, int perGroup, bool applyTable)
     {
-        for (var sample = 0; sample < ctx.Batch; sample++)
+        var chunks = Chunks(x, onChip.WrittenBlocks, perGroup, ctx.Tn);
+        var middles = new List<Store>();
+        // Chunk by chunk, each sample in turn: a chunk's groups share no statistics with the next chunk's.
+        for (var k = 0; k < chunks.Count; k++)
         {
-            var parts = onChip.Parts.Where(p => p.Sample == sample).OrderBy(p => p.FirstRow).ToList();
-            for (var i = 0; i < parts.Count; i++)
-                ctx.Emit(new GroupNormStatistics { Group = parts[i].Group, Src = parts[i].ActRow, Pixels = parts[i].Rows * x.Width, Blocks = x.Blocks, SrcStride = x.Blocks, ChannelBase = 0, Clear = i == 0 });
-            if (sample == 0)
+            var chunk = chunks[k];
+            for (var sample = 0; sample < ctx.Batch; sample++)
             {
-                foreach (var table in tables)
-                    ctx.Emit(table);
+                var parts = onChip.Parts.Where(p => p.Sample == sample).OrderBy(p => p.FirstRow).ToList();
+                for (var i = 0; i < parts.Count; i++)
+                    ctx.Emit(new GroupNormStatistics { Group = parts[i].Group, Src = parts[i].ActRow + chunk.First, Pixels = parts[i].Rows * x.Width, Blocks = chunk.Count, SrcStride = x.Blocks, ChannelBase = chunk.First, Clear = i == 0 });
+                if (sample == 0 && k == 0)
+                {
+                    foreach (var table in tables)
+                        ctx.Emit(table);
+                }
+                // A chunk of padding only has gain and offset 0: it needs no statistics.
+                if (chunk.First * ctx.Tn < finishChannels)
+                    ctx.Emit(new GroupNormFinish { FirstChannel = chunk.First * ctx.Tn, Channels = Math.Min(finishChannels, chunk.End * ctx.Tn), ChannelsPerGroup = perGroup, Param = ParameterSlot });
+                foreach (var part in parts)
+                {
+                    ctx.Emit(new GroupNormApply { Group = part.Group, Src = part.ActRow + chunk.First, Pixels = part.Rows * x.Width, Blocks = chunk.Count, SrcStride = x.Blocks, Dst = place + chunk.First, DstStride = x.Blocks, ChannelBase = chunk.First, Param = ParameterSlot, ApplyTable = applyTable, Slot = TableSlot });
+                    if (k < chunks.Count - 1)
+                        continue;
+                    var (edges, middle) = PartStores(output, sample, part.Group, part.FirstRow, part.Rows, place);
+                    edges.ToList().ForEach(ctx.Emit);
+                    if (middle is not null)
+                        middles.Add(middle);
+                }
             }
-            ctx.Emit(new GroupNormFinish { Channels = finishChannels, ChannelsPerGroup = perGroup, Param = ParameterSlot });
-            var middles = new List<Store>();
-            foreach (var part in parts)
-            {
-                ctx.Emit(new GroupNormApply { Group = part.Group, Src = part.ActRow, Pixels = part.Rows * x.Width, Blocks = x.Blocks, SrcStride = x.Blocks, Dst = place, DstStride = x.Blocks, ChannelBase = 0, Param = ParameterSlot, ApplyTable = applyTable, Slot = TableSlot });
-                var (edges, middle) = PartStores(output, sample, part.Group, part.FirstRow, part.Rows, place);
-                edges.ToList().ForEach(ctx.Emit);
-                if (middle is not null)
-                    middles.Add(middle);
-            }
-            middles.ForEach(ctx.Emit);
         }
+        middles.ForEach(ctx.EmitLater);
+    }
+
+    /// <summary>
+    /// The chunks of channel blocks to normalize one after another: the blocks the writer finished before its
+    /// last chunk, then that one, when its chunks run from block 0 upwards and no GroupNorm group spans the
+    /// two; else one chunk of every block.
+    /// </summary>
+    private static IReadOnlyList<BlockRange> Chunks(DdrTensor x, IReadOnlyList<BlockRange> written, int perGroup, int tn)
+    {
+        IReadOnlyList<BlockRange> whole = [new BlockRange(0, x.Blocks)];
+        for (var k = 0; k < written.Count; k++)
+        {
+            if (written[k].First != (k == 0 ? 0 : written[k - 1].End))
+                return whole;
+        }
+        if (written.Count < 2 || written[^1].End != x.Blocks)
+            return whole;
+        var boundaries = written.Skip(1).Select(r => r.First * tn).ToList();
+        for (var first = 0; first < x.Channels; first += perGroup)
+        {
+            var physical = x.ChannelMap[first];
+            if (boundaries.Any(b => physical < b && physical + perGroup > b))
+                return whole;
+        }
+        // The writer's last chunk is the one its last CONV finishes; the ones before are done by then together.
+        return written.Count == 2 ? written : [new BlockRange(0, written[^1].First), written[^1]];
     }
 
     /// <summary>

@@ -24,6 +24,8 @@ internal sealed class LoweringContext
     private readonly Dictionary<string, (string A, string B, int ChannelsA, int BlocksA)> splitConcats = new(StringComparer.Ordinal);
     // Tensors left in the buffers, each with the first instruction not yet checked for writing over it.
     private readonly List<(ResidentTensor Tensor, int Checked)> residents = [];
+    // STOREs put off to the end of the next layer, each with the layer that emitted it.
+    private readonly List<(Store Store, int Layer)> deferred = [];
 
     public LoweringContext(AcceleratorConfig config, QuantizedUNet model, IReadOnlyList<int> timesteps, int batch)
     {
@@ -138,7 +140,57 @@ internal sealed class LoweringContext
         return region.Offset;
     }
 
-    public void Emit(Instruction instruction) => instructions.Add(instruction);
+    public void Emit(Instruction instruction)
+    {
+        if (deferred.Count > 0 && deferred.Any(d => Conflicts(d.Store, instruction)))
+            FlushDeferred();
+        instructions.Add(instruction);
+    }
+
+    /// <summary>
+    /// A STORE nothing waits for soon (the DDR copy of a tensor that stays in the buffers, read again layers
+    /// later): it goes at the end of the next layer, so the one data port's write channel first moves that
+    /// layer's own stores (the halo rows the convolution after it loads). It goes earlier, just before, when an
+    /// instruction would read its DDR lines or write its buffer rows.
+    /// </summary>
+    public void EmitLater(Store store) => deferred.Add((store, layers.Count));
+
+    /// <summary>Every STORE still deferred, in the order it was deferred, before the last layer's SYNC (the end of the program).</summary>
+    public void FlushDeferredBeforeLastSync()
+    {
+        if (deferred.Count == 0)
+            return;
+        if (instructions.Count == 0 || instructions[^1] is not Sync || layers.Count == 0)
+            throw new InvalidOperationException("deferred stores are flushed before the last layer's SYNC");
+        var stores = deferred.Select(d => (Instruction)d.Store).ToList();
+        deferred.Clear();
+        instructions.InsertRange(instructions.Count - 1, stores);
+        layers[^1] = layers[^1] with { InstructionCount = layers[^1].InstructionCount + stores.Count };
+    }
+
+    private void FlushDeferred(int beforeLayer = int.MaxValue)
+    {
+        var due = deferred.Where(d => d.Layer < beforeLayer).ToList();
+        deferred.RemoveAll(d => d.Layer < beforeLayer);
+        foreach (var (store, _) in due)
+            instructions.Add(store);
+    }
+
+    /// <summary>Whether <paramref name="instruction"/> must follow <paramref name="store"/>: it reads or writes the store's DDR lines or writes its buffer rows.</summary>
+    private bool Conflicts(Store store, Instruction instruction)
+    {
+        var rows = InstructionFootprint.ActivationRows(store.Group);
+        var ddr = InstructionFootprint.Of(Config, new ScheduledInstruction(0, store, Engine.Store, 0, []), DdrSpaces.PerBase).Where(a => a.Ddr).ToList();
+        var (first, end) = (store.ActRow, store.ActRow + ((long)(store.Chunks - 1) * store.ActStride) + store.Rows);
+        foreach (var access in InstructionFootprint.Of(Config, new ScheduledInstruction(0, instruction, InstructionSet.Format(instruction).Engine, 0, []), DdrSpaces.PerBase))
+        {
+            if (access.Ddr && ddr.Any(d => d.Space == access.Space && d.First < access.First + access.Count && access.First < d.First + d.Count))
+                return true;
+            if (!access.Ddr && access.Write && access.Space == rows && access.First < end && first < access.First + access.Count)
+                return true;
+        }
+        return false;
+    }
 
     public void Begin(string name, string operation)
     {
@@ -151,16 +203,17 @@ internal sealed class LoweringContext
     public void End(string shape, string tiling, long macs)
     {
         var (name, operation, first) = open ?? throw new InvalidOperationException("no layer is open");
+        FlushDeferred(beforeLayer: layers.Count);
         Emit(new Sync());
         layers.Add(new CompiledLayer(name, operation, shape, tiling, first, instructions.Count - first, macs));
         open = null;
     }
 
     /// <summary>Records that the layer just ended left <paramref name="tensor"/> in the buffers as <paramref name="parts"/>.</summary>
-    public void KeepResident(DdrTensor tensor, IReadOnlyList<ResidentPart> parts)
+    public void KeepResident(DdrTensor tensor, IReadOnlyList<ResidentPart> parts, IReadOnlyList<BlockRange>? written = null)
     {
         residents.RemoveAll(r => ReferenceEquals(r.Tensor.Tensor, tensor));
-        residents.Add((new ResidentTensor(tensor, parts), instructions.Count));
+        residents.Add((new ResidentTensor(tensor, parts, written), instructions.Count));
     }
 
     /// <summary>The copy of <paramref name="tensor"/> in the buffers, if a layer left it there and no instruction since wrote over any of its rows.</summary>
@@ -197,6 +250,22 @@ internal sealed class LoweringContext
         foreach (var resident in Residents())
             end = Math.Max(end, resident.Parts.Max(p => resident.Rows(p).End));
         return end;
+    }
+
+    /// <summary>The activation buffer rows, in any group, that the last layer's instructions read or write, as runs.</summary>
+    public IReadOnlyList<(int First, int End)> LastLayerRows()
+    {
+        var activationRows = Enumerable.Range(0, Config.Groups).Select(InstructionFootprint.ActivationRows).ToHashSet(StringComparer.Ordinal);
+        var runs = new List<(int First, int End)>();
+        foreach (var a in BufferAccesses(layers.Count == 0 ? 0 : layers[^1].FirstInstruction).Where(a => activationRows.Contains(a.Space)).OrderBy(a => a.First))
+        {
+            var (first, end) = ((int)a.First, (int)(a.First + a.Count));
+            if (runs.Count > 0 && first <= runs[^1].End)
+                runs[^1] = (runs[^1].First, Math.Max(runs[^1].End, end));
+            else
+                runs.Add((first, end));
+        }
+        return runs;
     }
 
     /// <summary>What the instructions from <paramref name="from"/> on read and write on chip (their footprints but DDR).</summary>

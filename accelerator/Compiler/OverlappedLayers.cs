@@ -14,16 +14,7 @@ public static class OverlappedLayers
 {
     public static (IReadOnlyList<Instruction> Program, IReadOnlyList<CompiledLayer> Layers) Apply(AcceleratorConfig config, IReadOnlyList<Instruction> program, IReadOnlyList<CompiledLayer> layers)
     {
-        // Where each instruction lands once the SYNCs are gone (one past the end included).
-        var landing = new int[program.Count + 1];
-        for (var i = 0; i < program.Count; i++)
-            landing[i + 1] = landing[i] + (program[i] is Sync ? 0 : 1);
-        var moved = layers.Select(l =>
-        {
-            var first = landing[Math.Min(l.FirstInstruction, program.Count)];
-            var end = landing[Math.Min(l.FirstInstruction + l.InstructionCount, program.Count)];
-            return l with { FirstInstruction = first, InstructionCount = end - first };
-        }).ToList();
+        var moved = LayerRanges.AfterRemoving(program, layers, i => i is Sync);
         return (TokenPlacement.Place(config, [.. program.Where(i => i is not Sync)]), moved);
     }
 }

@@ -7,8 +7,15 @@ namespace DiffAcc.Accelerator.Compiler;
 /// there instead of loading it, as long as no instruction since wrote over those rows
 /// (<see cref="LoweringContext.ResidentCopy"/> checks by the instructions' footprints).
 /// </summary>
-internal sealed record ResidentTensor(DdrTensor Tensor, IReadOnlyList<ResidentPart> Parts)
+internal sealed record ResidentTensor(DdrTensor Tensor, IReadOnlyList<ResidentPart> Parts, IReadOnlyList<BlockRange>? Written = null)
 {
+    /// <summary>
+    /// The channel blocks in the order the layer that wrote the tensor finished them (a convolution's output-channel
+    /// chunks, one CONV each); one range of every block when it wrote them together. A layer that reads the
+    /// tensor by these ranges can start on the first while the writer still computes the rest.
+    /// </summary>
+    public IReadOnlyList<BlockRange> WrittenBlocks => Written ?? [new BlockRange(0, Tensor.Blocks)];
+
     /// <summary>
     /// Image rows a layer that places a resident output leaves free above and below each part, so a 3x3
     /// convolution reading it finds its window there and loads only the halo rows from DDR.
@@ -29,18 +36,32 @@ internal sealed record ResidentTensor(DdrTensor Tensor, IReadOnlyList<ResidentPa
     /// image row with the same parts: the first row of each part's rows, the same in every group, with
     /// <see cref="HaloRows"/> free above and below and no row of the parts it reads; null when the buffer has no such place.
     /// </summary>
-    public int? PlaceBeside(int rowBuffer, int bufferRows)
+    /// <remarks>
+    /// Rows in <paramref name="busy"/> (what the layer before still reads or writes) are avoided where the buffer
+    /// has room elsewhere, so the output can be written while that layer runs; else only the parts are.
+    /// </remarks>
+    public int? PlaceBeside(int rowBuffer, int bufferRows, IReadOnlyList<(int First, int End)>? busy = null)
     {
         var halo = HaloRows * rowBuffer;
         var span = (Parts.Max(p => p.Rows) * rowBuffer) + (2 * halo);
         var taken = Parts.Select(Rows).ToList();
-        foreach (var start in (IEnumerable<int>)[0, .. taken.Select(t => t.End)])
+        int? Free(IReadOnlyList<(int First, int End)> avoid)
         {
-            if (start + span <= bufferRows && taken.All(t => start + span <= t.First || start >= t.End))
-                return start + halo;
+            foreach (var start in (IEnumerable<int>)[0, .. avoid.Select(t => t.End)])
+            {
+                if (start + span <= bufferRows && avoid.All(t => start + span <= t.First || start >= t.End))
+                    return start + halo;
+            }
+            return null;
         }
-        return null;
+        return (busy is null ? null : Free([.. taken, .. busy])) ?? Free(taken);
     }
+}
+
+/// <summary>Channel blocks <see cref="First"/> .. + <see cref="Count"/> − 1 of a tensor.</summary>
+internal readonly record struct BlockRange(int First, int Count)
+{
+    public int End => First + Count;
 }
 
 /// <summary>Image rows <see cref="FirstRow"/> .. + <see cref="Rows"/> − 1 of sample <see cref="Sample"/>, in group <see cref="Group"/> from buffer row <see cref="ActRow"/>.</summary>

@@ -11,18 +11,21 @@ namespace DiffAcc.Accelerator.Compiler;
 /// Lowers a quantized diffusers UNet2DModel onto a configuration: one program per forward pass,
 /// parameterised by the step (the host sets STEP and STEP_GROUP; the tables of every step group and
 /// the folded time-embedding biases of every step are in the image), the DDR image, and where every
-/// activation lies. All activations live in DDR between layers; each layer tiles itself into the
-/// buffers (<see cref="CompiledLayer.Tiling"/>). Sample b of a batch runs on PE group b and every
-/// weight fetch serves the whole batch.
+/// stored activation lies. Each layer tiles itself into the buffers (<see cref="CompiledLayer.Tiling"/>);
+/// a tensor stays there for the next layer where it fits (<see cref="ResidentTensor"/>), and only what a
+/// later layer loads or the host reads goes to DDR. A sample's rows are split over its G / B PE groups
+/// and every weight fetch serves the whole batch.
 /// </summary>
 public static class UNetCompiler
 {
     /// <summary>
     /// One program for every forward of the sampler's <paramref name="timesteps"/>, for <paramref name="batch"/> samples;
     /// <paramref name="sampling"/> (the model's schedule and prediction type, default DDPM and epsilon) goes into
-    /// diffacc_model.h for the host's DDIM update.
+    /// diffacc_model.h for the host's DDIM update. A tensor no later layer loads stays in the buffers only
+    /// (<see cref="UnreadTensors"/>) unless <paramref name="everyTensor"/> asks for every layer's output in DDR,
+    /// for comparing a run layer by layer.
     /// </summary>
-    public static CompiledUNet Compile(QuantizedUNet model, AcceleratorConfig config, IReadOnlyList<int> timesteps, int batch = 1, SchedulerConfig? sampling = null)
+    public static CompiledUNet Compile(QuantizedUNet model, AcceleratorConfig config, IReadOnlyList<int> timesteps, int batch = 1, SchedulerConfig? sampling = null, bool everyTensor = false)
     {
         config = config.Validated(config.Name);
         var stepGroups = model.Quantization.StepGroups.Count;
@@ -37,6 +40,7 @@ public static class UNetCompiler
         var lowering = new UNetLowering(ctx);
         var m = model.Config;
         UNetGraph.Forward(m, lowering, new Tensor([batch, m.InChannels, m.SampleSize, m.SampleSize]), model.HasParameter);
+        ctx.FlushDeferredBeforeLastSync();
 
         foreach (var (region, what) in new[] { (ctx.StepGroupTables, "step group"), (ctx.StepTables, "step") })
         {
@@ -49,8 +53,12 @@ public static class UNetCompiler
             DmaInstruction { StepMode: StepMode.StepGroup } t => t with { StepStride = ctx.StepGroupTables.Stride },
             DmaInstruction { StepMode: StepMode.Step } t => t with { StepStride = ctx.StepTables.Stride },
             _ => i,
-        }).Append(new Finish()).ToList();
-        var (overlapped, layers) = OverlappedLayers.Apply(config, instructions, ctx.Layers);
+        }).Append(new Finish()).ToList() as IReadOnlyList<Instruction>;
+        IReadOnlyList<CompiledLayer> compiledLayers = ctx.Layers;
+        IReadOnlyDictionary<string, DdrTensor> tensors = lowering.Tensors;
+        if (!everyTensor)
+            (instructions, compiledLayers, tensors) = UnreadTensors.Apply(config.Tn, batch, instructions, compiledLayers, tensors, lowering.OutputTensor!);
+        var (overlapped, layers) = OverlappedLayers.Apply(config, instructions, compiledLayers);
         AcceleratorProgram program;
         try
         {
@@ -80,7 +88,7 @@ public static class UNetCompiler
             WorkBytes = (ctx.Work.Length + ByteRegion.Alignment - 1) / ByteRegion.Alignment * ByteRegion.Alignment,
             Sample = lowering.SampleTensor!,
             Output = lowering.OutputTensor!,
-            Tensors = lowering.Tensors,
+            Tensors = tensors,
             Timesteps = [.. timesteps],
             StepGroupOfStep = [.. Enumerable.Range(0, timesteps.Count).Select(ctx.StepGroupOf)],
             SampleScales = [.. Enumerable.Range(0, stepGroups).Select(g => model.Quantization.Scale("sample", g))],

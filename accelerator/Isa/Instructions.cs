@@ -262,7 +262,7 @@ public sealed record GroupNormStatistics : VectorStream
 [Instruction(10, "GN_FINISH", Engine.Vector, "GroupNorm: from each group's sums, its mean term and reciprocal square root")]
 public sealed record GroupNormFinish : Instruction
 {
-    [Field(16, "channels of the tensor (from channel 0)")]
+    [Field(16, "one past the last channel finished")]
     public int Channels { get; init; }
 
     [Field(16, "channels per group")]
@@ -270,6 +270,9 @@ public sealed record GroupNormFinish : Instruction
 
     [Field(4, "parameter slot holding {count, eps term}")]
     public int Param { get; init; }
+
+    [Field(16, "first channel finished, on a group boundary: a tensor's channels can be finished in parts")]
+    public int FirstChannel { get; init; }
 }
 
 [Instruction(11, "GN_APPLY", Engine.Vector, "GroupNorm: normalize, per-channel gain and offset, saturate; optionally an activation table after")]

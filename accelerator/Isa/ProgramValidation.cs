@@ -199,6 +199,10 @@ public static class ProgramValidation
                     problems.Add($"Channels {f.Channels} exceed the GroupNorm tables' {c.MaxChannels} channels (MaxChannels)");
                 if (f.ChannelsPerGroup >= 1 && f.Channels % f.ChannelsPerGroup != 0)
                     problems.Add($"Channels {f.Channels} is not a multiple of ChannelsPerGroup {f.ChannelsPerGroup}");
+                if (f.ChannelsPerGroup >= 1 && f.FirstChannel % f.ChannelsPerGroup != 0)
+                    problems.Add($"FirstChannel {f.FirstChannel} is not a multiple of ChannelsPerGroup {f.ChannelsPerGroup}");
+                if (f.FirstChannel >= f.Channels)
+                    problems.Add($"FirstChannel {f.FirstChannel} is not below Channels {f.Channels}");
                 break;
             case Softmax s:
                 problems.Add(Group(s.Group));

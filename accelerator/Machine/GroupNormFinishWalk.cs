@@ -39,6 +39,7 @@ public sealed class GroupNormFinishWalk : Module
         Start = Input(Bool());
         Abort = Input(Bool());
         Channels = Input(UInt(FieldOf<GroupNormFinish>.Bits(f => f.Channels)));
+        FirstChannel = Input(UInt(FieldOf<GroupNormFinish>.Bits(f => f.FirstChannel)));
         ChannelsPerGroup = Input(UInt(FieldOf<GroupNormFinish>.Bits(f => f.ChannelsPerGroup)));
         Count = Input(UInt(ReciprocalSqrtUnit.CountBits));
         EpsilonTerm = Input(UInt(FieldOf<GroupNormParameters>.Bits(p => p.EpsilonTerm)));
@@ -120,10 +121,10 @@ public sealed class GroupNormFinishWalk : Module
         When(Start, () =>
         {
             finishState.Assign(FinishStep.Summing);
-            channel.Assign(0);
-            batchFirst.Assign(0);
+            channel.Assign(FirstChannel.Resize(16));
+            batchFirst.Assign(FirstChannel.Resize(16));
             unit.Assign(0);
-            groupLast.Assign((ChannelsPerGroup - 1).Resize(16));
+            groupLast.Assign((FirstChannel + ChannelsPerGroup - 1).Resize(16));
             groupSum.Assign(0);
             groupSquares.Assign(0);
         }).ElseWhen(finishState == FinishStep.Summing, () =>
@@ -188,8 +189,11 @@ public sealed class GroupNormFinishWalk : Module
 
     public Bool Abort { get; }
 
-    /// <summary>Channels of the tensor (GN_FINISH Channels).</summary>
+    /// <summary>One past the last channel finished (GN_FINISH Channels).</summary>
     public UInt Channels { get; }
+
+    /// <summary>The first channel finished (GN_FINISH FirstChannel).</summary>
+    public UInt FirstChannel { get; }
 
     public UInt ChannelsPerGroup { get; }
 

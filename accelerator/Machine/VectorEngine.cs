@@ -239,6 +239,7 @@ public sealed class VectorEngine : Module
         finishWalk.Start.Assign(Control.Start & isFinish);
         finishWalk.Abort.Assign(Control.Abort);
         finishWalk.Channels.Assign(finish[f => f.Channels]);
+        finishWalk.FirstChannel.Assign(finish[f => f.FirstChannel]);
         finishWalk.ChannelsPerGroup.Assign(finish[f => f.ChannelsPerGroup]);
         finishWalk.Count.Assign(groupNormParameters[p => p.Count]);
         finishWalk.EpsilonTerm.Assign(groupNormParameters[p => p.EpsilonTerm]);

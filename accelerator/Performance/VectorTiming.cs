@@ -51,7 +51,7 @@ internal sealed class VectorTiming : IInstructionTiming
         switch (instruction)
         {
             case GroupNormFinish finish:
-                var groups = finish.Channels / Math.Max(1, finish.ChannelsPerGroup);
+                var groups = (finish.Channels - finish.FirstChannel) / Math.Max(1, finish.ChannelsPerGroup);
                 var batches = (groups + GroupNormFinishWalk.RootUnits - 1) / GroupNormFinishWalk.RootUnits;
                 return start + 1 + (groups * ((2.0 * finish.ChannelsPerGroup) + GroupCloseCycles)) + (batches * RootCycles);
             case Softmax softmax:

@@ -259,7 +259,9 @@ public static class SystemScenarios
     }
 
     /// <summary>
-    /// GroupNorm (4 channels per group, statistics in two bands) fused with SiLU, a constant group and a saturated
+    /// GroupNorm (Tn / 2 channels per group) in two halves of channels, as the compiler splits one under a convolution's
+    /// last output chunk: the first half's statistics in two bands, each half finished (GN_FINISH from FirstChannel)
+    /// and applied on its own, fused with SiLU, a constant group and a saturated
     /// group among them, every third channel's values standing for q x 2^e (e = 1 .. 4, as in a concatenation with
     /// split scales; the exponent comes with the channel's entry); and a lone activation table.
     /// </summary>
@@ -297,22 +299,28 @@ public static class SystemScenarios
         var outAt = image.Reserve(pixels * channels);
         var tableOutAt = image.Reserve(pixels * channels);
         var blocks = channels / tn;
+        var half = blocks / 2;
         var program = new ProgramBuilder(config)
             .Add(new LoadTable { Kind = TableKind.Parameters, Offset = paramsAt, First = 5, Count = 1 })
             .Add(new LoadTable { Kind = TableKind.GroupNorm, Offset = channelsAt, Count = channels })
             .Add(new LoadTable { Kind = TableKind.Activation, Offset = tablesAt, First = 0, Count = 2 })
             .Add(new Load { Group = 0, Offset = inAt, Rows = pixels * blocks, Chunks = 1 })
             .Add(new Load { Group = 1, Offset = inAt, Rows = pixels * blocks, Chunks = 1, ActRow = 64, Signal = Engines.Vector })
-            .Add(new GroupNormStatistics { Group = 0, Src = 0, Pixels = pixels / 2, Blocks = blocks, SrcStride = blocks, Clear = true, Wait = Engines.Load })
-            .Add(new GroupNormStatistics { Group = 0, Src = pixels / 2 * blocks, Pixels = pixels / 2, Blocks = blocks, SrcStride = blocks })
-            .Add(new GroupNormFinish { Channels = channels, ChannelsPerGroup = channels / groups, Param = 5 })
-            .Add(new GroupNormApply { Group = 0, Src = 0, Pixels = pixels, Blocks = blocks, SrcStride = blocks, Dst = 300, DstStride = blocks, Param = 5, ApplyTable = true, Slot = 1 })
+            .Add(new GroupNormStatistics { Group = 0, Src = 0, Pixels = pixels / 2, Blocks = half, SrcStride = blocks, Clear = true, Wait = Engines.Load })
+            .Add(new GroupNormStatistics { Group = 0, Src = pixels / 2 * blocks, Pixels = pixels / 2, Blocks = half, SrcStride = blocks })
+            .Add(new GroupNormFinish { Channels = half * tn, ChannelsPerGroup = channels / groups, Param = 5 })
+            .Add(new GroupNormStatistics { Group = 0, Src = half, Pixels = pixels, Blocks = half, SrcStride = blocks, ChannelBase = half, Clear = true })
+            // The first half's sums change after its finish: the second half's finish must leave the first's results alone.
+            .Add(new GroupNormStatistics { Group = 0, Src = 0, Pixels = pixels / 2, Blocks = half, SrcStride = blocks, Clear = true })
+            .Add(new GroupNormFinish { FirstChannel = half * tn, Channels = channels, ChannelsPerGroup = channels / groups, Param = 5 })
+            .Add(new GroupNormApply { Group = 0, Src = 0, Pixels = pixels, Blocks = half, SrcStride = blocks, Dst = 300, DstStride = blocks, Param = 5, ApplyTable = true, Slot = 1 })
+            .Add(new GroupNormApply { Group = 0, Src = half, Pixels = pixels, Blocks = half, SrcStride = blocks, Dst = 300 + half, DstStride = blocks, ChannelBase = half, Param = 5, ApplyTable = true, Slot = 1 })
             .Add(new Activate { Group = 1, Src = 64, Pixels = pixels, Blocks = blocks, SrcStride = blocks, Dst = 700, DstStride = blocks, Slot = 0, Signal = Engines.Store })
             .Add(new Store { Group = 0, Offset = outAt, ActRow = 300, Rows = pixels * blocks, Chunks = 1, Wait = Engines.Vector })
             .Add(new Store { Group = 1, Offset = tableOutAt, ActRow = 700, Rows = pixels * blocks, Chunks = 1 })
             .Add(new Finish())
             .Build();
-        return new Scenario("groupnorm-silu", $"GroupNorm of {channels} channels in 8 groups on 8x8 (statistics in two bands, every third channel at an exponent 1 .. 4) with SiLU in the same pass; an activation table alone on group 1", image.Build(), image.Registers(), program,
+        return new Scenario("groupnorm-silu", $"GroupNorm of {channels} channels in 8 groups on 8x8 in two halves of channels, each finished and applied on its own (the first half's statistics in two bands; its sums overwritten before the second half's finish), every third channel at an exponent 1 .. 4, with SiLU in the same pass; an activation table alone on group 1", image.Build(), image.Registers(), program,
             ddr =>
             {
                 var x = new Int8Tensor([1, channels, h, w], inScale, input, channelExponents: exponents);

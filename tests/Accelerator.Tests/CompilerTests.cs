@@ -3,6 +3,7 @@ using DiffAcc.Accelerator.Configuration;
 using DiffAcc.Accelerator.Host;
 using DiffAcc.Accelerator.Isa;
 using DiffAcc.Accelerator.Isa.Simulation;
+using DiffAcc.Accelerator.Performance;
 using DiffAcc.Model.Int8;
 using DiffAcc.Model.Numerics;
 using DiffAcc.Model.Quantization;
@@ -162,6 +163,56 @@ public class CompilerTests
     }
 
     /// <summary>
+    /// A tensor no later LOAD reads (a convolution's output its GroupNorm normalizes in place) stays in the
+    /// buffers: the program stores none such but the output, and lists only what it stores for the comparisons.
+    /// Compiled for every tensor, it stores each layer's output, and every one of them equals the int8 model's.
+    /// </summary>
+    [Fact]
+    public void Tensors_no_layer_loads_stay_in_the_buffers_unless_every_tensor_is_asked_for()
+    {
+        var scheduler = new DdimScheduler(NoiseSchedule.Ddpm, 50);
+        var model = ShippedModel.Quantized.Value;
+        var lean = UNetCompiler.Compile(model, Presets.Small, scheduler.Timesteps);
+        var problems = EveryTensorAgainstTheInt8Model(model, Presets.Small, scheduler.Timesteps, 20, out var every, everyTensor: true);
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+        Assert.All(lean.Tensors.Keys, point => Assert.Contains(point, every.Tensors.Keys));
+        var unread = every.Tensors.Keys.Except(lean.Tensors.Keys).ToList();
+        Assert.True(unread.Count >= 10, $"{unread.Count} tensors stay in the buffers");
+        var loads = lean.Program.Instructions.OfType<Load>().Where(l => l.Base == BaseRegister.Work).SelectMany(l => l.Runs(l.Offset, Presets.Small.Tn)).ToList();
+        foreach (var tensor in lean.Tensors.Values.Where(t => t.Point != lean.Output.Point))
+            Assert.True(loads.Any(r => r.Address < tensor.At(0) + tensor.Bytes && r.Address + r.Bytes > tensor.At(0)), $"{tensor.Point} is stored but no LOAD reads it");
+        long Stored(CompiledUNet c) => c.Program.Instructions.OfType<Store>().Where(t => t.Base == BaseRegister.Work).Sum(t => (long)t.Rows * t.Chunks * Presets.Small.Tn);
+        Assert.True(Stored(lean) < Stored(every), $"{Stored(lean)} bytes stored against {Stored(every)}");
+    }
+
+    /// <summary>
+    /// A GroupNorm of a convolution's output that the convolution finished in output-channel chunks runs in two
+    /// parts (the groups of the chunks before the last, then the last's): the first part's statistics start
+    /// while the convolution's last CONV still computes (the cycle model's timeline), each part's GN_FINISH
+    /// from its own first channel. The comparisons above check it bit for bit.
+    /// </summary>
+    [Fact]
+    public void A_GroupNorm_starts_on_the_channels_a_convolution_has_finished_while_it_computes_the_rest()
+    {
+        var scheduler = new DdimScheduler(NoiseSchedule.Ddpm, 50);
+        var compiled = UNetCompiler.Compile(ShippedModel.Quantized.Value, Presets.Small, scheduler.Timesteps);
+        var program = compiled.Program.Instructions;
+        var parted = compiled.Layers.Where(l => program.Skip(l.FirstInstruction).Take(l.InstructionCount).OfType<GroupNormFinish>().Any(f => f.FirstChannel > 0)).ToList();
+        Assert.True(parted.Count >= 4, $"{parted.Count} GroupNorms in parts");
+        var layout = compiled.Layout();
+        var estimate = CycleModel.For(compiled.Config).Run(program, compiled.Registers(layout, 0));
+        var overlapped = 0;
+        foreach (var layer in parted)
+        {
+            var before = compiled.Layers[compiled.Layers.ToList().IndexOf(layer) - 1];
+            var lastConv = estimate.Instructions.Skip(before.FirstInstruction).Take(before.InstructionCount).Last(t => t.Instruction is Conv);
+            var firstStatistics = estimate.Instructions.Skip(layer.FirstInstruction).Take(layer.InstructionCount).First(t => t.Instruction is GroupNormStatistics);
+            overlapped += firstStatistics.Launch < lastConv.Done ? 1 : 0;
+        }
+        Assert.True(overlapped == parted.Count, $"{overlapped} of {parted.Count} GroupNorms start under the convolution before");
+    }
+
+    /// <summary>
     /// The bit-exact checks (this file's, and <c>Int8Comparison</c> of every <c>sample --compare int8</c>) compare the
     /// program's named tensors; so every byte a STORE writes to the work region must lie in one of them, or a
     /// tensor the program writes would go unchecked. The int8 model's other activation points (a GroupNorm's
@@ -191,9 +242,9 @@ public class CompilerTests
     }
 
     /// <summary>One forward of <paramref name="step"/> on the functional simulator: every tensor the program writes against the int8 model's.</summary>
-    private static List<string> EveryTensorAgainstTheInt8Model(QuantizedUNet model, AcceleratorConfig config, IReadOnlyList<int> timesteps, int step, out CompiledUNet compiled)
+    private static List<string> EveryTensorAgainstTheInt8Model(QuantizedUNet model, AcceleratorConfig config, IReadOnlyList<int> timesteps, int step, out CompiledUNet compiled, bool everyTensor = false)
     {
-        compiled = UNetCompiler.Compile(model, config, timesteps);
+        compiled = UNetCompiler.Compile(model, config, timesteps, everyTensor: everyTensor);
         var sample = Noise(1, model.Config);
         var expected = new Dictionary<string, Int8Tensor>(StringComparer.Ordinal);
         model.PredictNoise(sample, timesteps[step], null, (point, t) => expected[point] = t);

@@ -443,7 +443,7 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
         private void Finish(ScheduledInstruction step, GroupNormFinish f)
         {
             var p = Parameter<GroupNormParameters>(step, f.Param);
-            for (var first = 0; first < f.Channels; first += f.ChannelsPerGroup)
+            for (var first = f.FirstChannel; first < f.Channels; first += f.ChannelsPerGroup)
             {
                 long sum = 0, squares = 0;
                 for (var ch = first; ch < first + f.ChannelsPerGroup; ch++)

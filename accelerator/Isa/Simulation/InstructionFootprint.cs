@@ -207,7 +207,7 @@ public static class InstructionFootprint
     {
         yield return new(Parameters, f.Param, 1, false);
         // The exponent of every channel of every group the instruction covers is read at finish.
-        for (var first = 0; first < f.Channels; first += f.ChannelsPerGroup)
+        for (var first = f.FirstChannel; first < f.Channels; first += f.ChannelsPerGroup)
             yield return new(GroupNormChannels, first, f.ChannelsPerGroup, false);
     }
 
