@@ -27,13 +27,14 @@ internal static class PerfCommand
         ddr.AcceptOnlyFromAmong("board", "testbench");
         var json = new Option<FileInfo?>("--json") { Description = "Also write the figures and the per-layer table as JSON" };
         var plot = new Option<FileInfo?>("--plot") { Description = "Also write a PNG of where the cycles go, by kind of layer, for each batch size" };
-        var validate = new Option<bool>("--validate") { Description = "Run the compiled shipped model and each of its layers on the Verilator model of DiffAccTop and print estimated against measured cycles" };
-        var layer = new Option<string?>("--layer") { Description = "--validate: only the layers whose name contains this; with --timeline alone, the layers to print" };
+        var validate = new Option<bool>("--validate") { Description = "Run the compiled model (the shipped one unless --model or --cifar10) and each of its layers on the Verilator model of DiffAccTop and print estimated against measured cycles" };
+        var layer = new Option<string[]>("--layer") { Description = "--validate: only the layers whose name contains this (repeat it for several); with --timeline alone, the layers to print" };
+        var cifar = new Option<bool>("--cifar10") { Description = "--validate: the UNet shaped like google/ddpm-cifar10-32 (random weights, uniform scales) that perf times without --model, instead of the shipped model" };
         var timeline = new Option<bool>("--timeline") { Description = "Print the cycle model's dispatch, launch and done cycle of every instruction (of the --layer layers)" };
         var trace = new Option<FileInfo?>("--trace") { Description = "--validate with --layer: write the RTL run's waveform (VCD)" };
         var command = new Command("perf", "Cycle model of a compiled UNet forward: per-layer cycles, PE utilisation, DDR bytes and bound, per-step latency and images/s")
         {
-            model, quant, steps, batch, ddr, json, plot, validate, layer, timeline, trace,
+            model, quant, steps, batch, ddr, json, plot, validate, layer, cifar, timeline, trace,
         };
         accelerator.AddTo(command);
         command.SetAction(result =>
@@ -45,18 +46,25 @@ internal static class PerfCommand
                     result.GetValue(trace) is { } t ? OutputPath.FileProblem("--trace", t.FullName) : null))
                     return 1;
                 var timing = result.GetValue(ddr) == "testbench" ? DdrTiming.Testbench : DdrTiming.Board;
+                var layers = result.GetValue(layer) is { Length: > 0 } named ? named : null;
                 if (result.GetValue(validate))
                 {
-                    if (result.GetValue(trace) is not null && result.GetValue(layer) is null)
+                    if (result.GetValue(trace) is not null && layers is null)
                     {
                         Console.Error.WriteLine("error: --trace needs --layer (a whole forward's waveform would take gigabytes)");
                         return 1;
                     }
-                    return PerfValidation.Run(config, result.GetValue(model)?.FullName, result.GetValue(quant)?.FullName, result.GetValue(layer), result.GetValue(timeline), result.GetValue(trace)?.FullName);
+                    if (result.GetValue(cifar) && result.GetValue(model) is not null)
+                    {
+                        Console.Error.WriteLine("error: --cifar10 and --model both name the UNet to validate: give one");
+                        return 1;
+                    }
+                    var validated = result.GetValue(cifar) ? Load(null, null) : Load(result.GetValue(model)?.FullName ?? ModelOptions.ShippedUNet, result.GetValue(quant)?.FullName ?? (result.GetValue(model) is null ? ModelOptions.ShippedQuantization : null));
+                    return PerfValidation.Run(config, validated, layers, result.GetValue(timeline), result.GetValue(trace)?.FullName);
                 }
                 var unet = Load(result.GetValue(model)?.FullName, result.GetValue(quant)?.FullName);
                 var batches = result.GetValue(batch) is { } b ? [b] : config.Groups > 1 ? new[] { 1, config.Groups } : [1];
-                return Report(unet, config, timing, result.GetValue(steps), batches, result.GetValue(json)?.FullName, result.GetValue(plot)?.FullName, result.GetValue(timeline) ? result.GetValue(layer) ?? "" : null);
+                return Report(unet, config, timing, result.GetValue(steps), batches, result.GetValue(json)?.FullName, result.GetValue(plot)?.FullName, result.GetValue(timeline) ? layers ?? [""] : null);
             }
             catch (Exception e) when (e is CompileException or ConfigException or ModelFileException or IOException or UnauthorizedAccessException or Sim.SimulationException or Accelerator.Isa.Simulation.MachineFault)
             {
@@ -82,7 +90,7 @@ internal static class PerfCommand
 
     private static string P(double share) => (100 * share).ToString("0.0", CultureInfo.InvariantCulture) + " %";
 
-    private static int Report(QuantizedUNet unet, AcceleratorConfig config, DdrTiming ddr, int steps, IReadOnlyList<int> batches, string? json, string? plot, string? timelineOf)
+    private static int Report(QuantizedUNet unet, AcceleratorConfig config, DdrTiming ddr, int steps, IReadOnlyList<int> batches, string? json, string? plot, IReadOnlyList<string>? timelineOf)
     {
         var timesteps = ModelOptions.DdimTimesteps(steps);
         var runs = new List<object>();
@@ -104,7 +112,7 @@ internal static class PerfCommand
             timings.Add((batch, layers));
             if (timelineOf is not null)
             {
-                foreach (var l in compiled.Layers.Where(l => l.Name.Contains(timelineOf, StringComparison.Ordinal)))
+                foreach (var l in compiled.Layers.Where(l => timelineOf.Any(n => l.Name.Contains(n, StringComparison.Ordinal))))
                     PerfValidation.PrintTimeline($"batch {batch}, {l.Name}", estimate, l.FirstInstruction, l.InstructionCount);
             }
             var macs = compiled.Layers.Sum(l => l.Macs);

@@ -27,17 +27,17 @@ internal static class PerfValidation
     /// <summary>The most the whole forward's estimate may differ.</summary>
     public const double ForwardTolerance = 0.03;
 
-    public static int Run(AcceleratorConfig config, string? folder, string? quantization, string? layer, bool timeline, string? vcd)
+    public static int Run(AcceleratorConfig config, Model.Int8.QuantizedUNet unet, IReadOnlyList<string>? layerNames, bool timeline, string? vcd)
     {
-        var unet = PerfCommand.Load(folder ?? ModelOptions.ShippedUNet, quantization ?? (folder is null ? ModelOptions.ShippedQuantization : null));
         var compiled = UNetCompiler.Compile(unet, config, ModelOptions.DdimTimesteps(2), 1);
         Console.WriteLine($"compiled for {config.Name}: {compiled.Program.Count:#,0} instructions in {compiled.Layers.Count} layers");
-        var only = layer is null ? null : compiled.Layers.Where(l => l.Name.Contains(layer, StringComparison.Ordinal)).ToList();
-        if (only is { Count: 0 })
+        var missing = layerNames?.FirstOrDefault(n => !compiled.Layers.Any(l => l.Name.Contains(n, StringComparison.Ordinal)));
+        if (missing is not null)
         {
-            Console.Error.WriteLine($"error: no layer of the compiled model has \"{layer}\" in its name");
+            Console.Error.WriteLine($"error: no layer of the compiled model has \"{missing}\" in its name");
             return 1;
         }
+        var only = layerNames is null ? null : compiled.Layers.Where(l => layerNames.Any(n => l.Name.Contains(n, StringComparison.Ordinal))).ToList();
         Console.WriteLine($"building the Verilator model of DiffAccTop ({config.Name}) ...");
         var verilated = RtlRunner.Build(config, vcd is not null);
         var runner = new RtlRunner(verilated) { Ddr = DdrTiming.Testbench, VcdPath = vcd };

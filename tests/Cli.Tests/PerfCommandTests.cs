@@ -31,6 +31,22 @@ public sealed class PerfCommandTests
         }
     }
 
+    /// <summary>
+    /// The xczu9eg benchmark (docs/performance.md) validates layers of the CIFAR-shaped UNet, named with repeated
+    /// --layer; a name no layer has, or a second model beside --cifar10, is refused before anything is built.
+    /// </summary>
+    [Fact]
+    public void Validate_takes_the_cifar10_shaped_unet_and_several_layer_names_and_refuses_a_name_no_layer_has()
+    {
+        var (code, output, error) = CommandLine.Run("perf", "--validate", "--preset", "xczu9eg", "--cifar10", "--layer", "down_blocks.0.resnets.0.conv1", "--layer", "no_such_layer");
+        Assert.Equal(1, code);
+        Assert.Contains("compiled for xczu9eg: ", output, StringComparison.Ordinal);
+        Assert.Contains("error: no layer of the compiled model has \"no_such_layer\" in its name", error, StringComparison.Ordinal);
+        (code, _, error) = CommandLine.Run("perf", "--validate", "--cifar10", "--model", AppContext.BaseDirectory);
+        Assert.Equal(1, code);
+        Assert.Contains("--cifar10 and --model both name the UNet", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Perf_prints_the_per_layer_table_and_the_step_latency_of_a_compiled_unet()
     {
