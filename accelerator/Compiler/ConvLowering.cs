@@ -102,7 +102,8 @@ internal static class ConvLowering
             onChip = null;
         var (band, copies, inputRegion, outputRegion) = (layout.GroupRows, layout.Copies, layout.InputRegion, layout.OutputRegion);
         int InBuffer(int b) => inputBase + (b % copies * (inputRegion + outputRegion));
-        int OutBuffer(int b) => InBuffer(b) + inputRegion;
+        var outputGap = onChip is not null && ctx.LastLayerRead(onChip) ? OutputGap(ctx, inputBase + inputRegion, outputRegion) : 0;
+        int OutBuffer(int b) => InBuffer(b) + inputRegion + outputGap;
         var pad = parts == 1 ? default : ctx.PadRows(x.Point, x.Width * cinBlocks * tn);
 
         ctx.Begin(name, upsample ? "upsample + conv" : kernel == 1 ? "conv 1x1" : stride == 2 ? "conv 3x3 / 2" : "conv 3x3");
@@ -264,6 +265,24 @@ internal static class ConvLowering
             ctx.KeepResident(output, held, written);
         }
         return output;
+    }
+
+    /// <summary>
+    /// Rows to leave between a resident input's window and the output when the layer before read the same
+    /// input (attention's three projections), so the output lands where that layer neither reads nor writes
+    /// (its STOREs still read its own output) and no tensor still in the buffers lies: the projections then
+    /// compute back to back instead of each waiting for the stores of the one before. 0 when the buffer has
+    /// no such place.
+    /// </summary>
+    private static int OutputGap(LoweringContext ctx, int start, int rows)
+    {
+        var taken = ctx.LastLayerRows().Concat(ctx.Residents().SelectMany(r => r.Parts.Select(r.Rows))).ToList();
+        foreach (var candidate in (IEnumerable<int>)[start, .. taken.Select(t => t.End).Where(e => e > start).Order()])
+        {
+            if (candidate + rows <= ctx.Config.ActivationRows && taken.All(t => candidate + rows <= t.First || candidate >= t.End))
+                return candidate - start;
+        }
+        return 0;
     }
 
     /// <summary>

@@ -252,6 +252,16 @@ internal sealed class LoweringContext
         return end;
     }
 
+    /// <summary>Whether the last layer's instructions read <paramref name="tensor"/> where it lies, in every part, and wrote none of it (the layer being lowered is its sibling).</summary>
+    public bool LastLayerRead(ResidentTensor tensor)
+    {
+        if (layers.Count == 0)
+            return false;
+        var accesses = BufferAccesses(layers[^1].FirstInstruction).ToList();
+        bool Touches(MemoryAccess a, ResidentPart p) => a.Space == InstructionFootprint.ActivationRows(p.Group) && a.First < tensor.Rows(p).End && a.First + a.Count > tensor.Rows(p).First;
+        return tensor.Parts.All(p => accesses.Any(a => !a.Write && Touches(a, p)) && !accesses.Any(a => a.Write && Touches(a, p)));
+    }
+
     /// <summary>The activation buffer rows, in any group, that the last layer's instructions read or write, as runs.</summary>
     public IReadOnlyList<(int First, int End)> LastLayerRows()
     {
