@@ -93,7 +93,11 @@ internal static class ElementwiseLowering
             new Isa.Add { Group = group, Src = region, Pixels = pixels, Blocks = a.Blocks, SrcStride = blocks, Dst = region, DstStride = blocks, Param = 0, SingleOperand = true },
             new Isa.Add { Group = group, Src = region + a.Blocks, Pixels = pixels, Blocks = b.Blocks, SrcStride = blocks, Dst = region + a.Blocks, DstStride = blocks, Param = 1, SingleOperand = true },
         ]);
-        ctx.End($"{a.Channels} + {b.Channels} -> {output.Channels}x{a.Height}x{a.Width}", bands.ToString(), 0);
+        // Each band rescaled where it was loaded, a pixel's blocks together: the concatenation stays there.
+        var stays = ResidentTensor.OfBands(output, bands, ctx.Batch, ctx.GroupsPerSample);
+        ctx.End($"{a.Channels} + {b.Channels} -> {output.Channels}x{a.Height}x{a.Width}", bands.ToString() + (stays is null ? "" : ", stays in the buffers"), 0);
+        if (stays is not null)
+            ctx.KeepResident(output, stays.Parts);
         return output;
     }
 

@@ -43,7 +43,7 @@ internal static class GroupNormLowering
         var place = onChip is null ? null : onChip.PlaceBeside(onChip.RowBuffer, ctx.Config.ActivationRows, ctx.LastLayerRows());
         // Else one band of whole rows per group, as the convolution after it splits its rows, so it can stay.
         var bands = onChip is null || place is null ? StreamBands.For(name, x.Pixels, x.Blocks, c.ActivationRows, c.Name, ctx.GroupsPerSample, ctx.GroupsPerSample, x.Width) : null;
-        var stays = bands is null ? null : Staying(ctx, x, bands);
+        var stays = bands is null ? null : ResidentTensor.OfBands(x, bands, ctx.Batch, ctx.GroupsPerSample);
         var stayAt = stays is null ? null : stays.PlaceBeside(stays.RowBuffer, ctx.Config.ActivationRows);
 
         ctx.Begin(activationPoint is null ? name : $"{name} + {activationPoint}", activationPoint is null ? "GroupNorm" : "GroupNorm + SiLU");
@@ -148,24 +148,6 @@ internal static class GroupNormLowering
         if (stays is not null && stayAt is { } at)
             ctx.KeepResident(output, [.. stays.Parts.Select(p => p with { ActRow = at })]);
         return output;
-    }
-
-    /// <summary>
-    /// The loaded bands as parts of the tensor in the buffers, when every band has rows of its own, is whole
-    /// image rows and is the only one of its sample in its group (null otherwise): the output can then stay
-    /// there, applied beside them.
-    /// </summary>
-    private static ResidentTensor? Staying(LoweringContext ctx, DdrTensor x, StreamBands bands)
-    {
-        if (!bands.Resident || bands.Count > ctx.GroupsPerSample || bands.BandPixels % x.Width != 0)
-            return null;
-        var parts = new List<ResidentPart>();
-        for (var sample = 0; sample < ctx.Batch; sample++)
-        {
-            for (var b = 0; b < bands.Count; b++)
-                parts.Add(new ResidentPart(sample, (sample * ctx.GroupsPerSample) + bands.Part(b), bands[b].First / x.Width, bands[b].Pixels / x.Width, bands.Region(b)));
-        }
-        return new ResidentTensor(x, parts);
     }
 
     /// <summary>

@@ -25,6 +25,24 @@ internal sealed record ResidentTensor(DdrTensor Tensor, IReadOnlyList<ResidentPa
     /// <summary>Buffer rows of one image row.</summary>
     public int RowBuffer => Tensor.Width * Tensor.Blocks;
 
+    /// <summary>
+    /// The bands a streaming pass loaded, as parts of <paramref name="tensor"/> in the buffers, when every band has
+    /// rows of its own, is whole image rows and is the only one of its sample in its group (null otherwise): a
+    /// pass that writes its output over them, a pixel's blocks together, can leave that output there.
+    /// </summary>
+    public static ResidentTensor? OfBands(DdrTensor tensor, StreamBands bands, int batch, int groupsPerSample)
+    {
+        if (!bands.Resident || bands.Count > groupsPerSample || bands.BandPixels % tensor.Width != 0)
+            return null;
+        var parts = new List<ResidentPart>();
+        for (var sample = 0; sample < batch; sample++)
+        {
+            for (var b = 0; b < bands.Count; b++)
+                parts.Add(new ResidentPart(sample, (sample * groupsPerSample) + bands.Part(b), bands[b].First / tensor.Width, bands[b].Pixels / tensor.Width, bands.Region(b)));
+        }
+        return new ResidentTensor(tensor, parts);
+    }
+
     /// <summary>The part of sample <paramref name="sample"/> in group <paramref name="group"/>, if one lies there.</summary>
     public ResidentPart? Find(int sample, int group) => Parts.FirstOrDefault(p => p.Sample == sample && p.Group == group);
 
