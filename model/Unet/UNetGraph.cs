@@ -53,11 +53,11 @@ public static class UNetGraph
 
     private static T Resnet<T>(IUNetOperators<T> ops, string name, T x, Func<string, bool> hasParameter)
     {
+        var shortcut = hasParameter($"{name}.conv_shortcut.weight") ? ops.Conv($"{name}.conv_shortcut", x, 1, (0, 0, 0, 0)) : x;
         var h = ops.Silu($"{name}.norm1.silu", ops.GroupNorm($"{name}.norm1", x));
         h = ops.ConvWithTimeEmbedding($"{name}.conv1", $"{name}.time_emb_proj", h);
         h = ops.Silu($"{name}.norm2.silu", ops.GroupNorm($"{name}.norm2", h));
         h = ops.Conv($"{name}.conv2", h, 1, Same3x3);
-        var shortcut = hasParameter($"{name}.conv_shortcut.weight") ? ops.Conv($"{name}.conv_shortcut", x, 1, (0, 0, 0, 0)) : x;
         return ops.Add($"{name}.add", shortcut, h);
     }
 
