@@ -118,6 +118,33 @@ public sealed class CompiledUNet
         }
     }
 
+    /// <summary>
+    /// Which pixels of sample <paramref name="b"/>'s copy of <paramref name="tensor"/> the program's STOREs write: a
+    /// comparison reads those (a GroupNorm's output keeps only the halo rows the next convolution loads); all
+    /// of a tensor no STORE writes, which the host writes (the sample).
+    /// </summary>
+    public bool[] StoredPixels(DdrTensor tensor, int b)
+    {
+        var stored = new bool[tensor.Pixels];
+        var start = tensor.At(b);
+        var written = false;
+        foreach (var store in Program.Instructions.OfType<Store>().Where(s => s.Base == BaseRegister.Work))
+        {
+            foreach (var (address, bytes) in store.Runs(store.Offset, Config.Tn))
+            {
+                var (from, to) = (Math.Max(address, start), Math.Min(address + bytes, start + tensor.Bytes));
+                if (from >= to)
+                    continue;
+                written = true;
+                for (var p = (from - start) / tensor.PixelBytes; p < (to - start + tensor.PixelBytes - 1) / tensor.PixelBytes; p++)
+                    stored[p] = true;
+            }
+        }
+        if (!written)
+            Array.Fill(stored, true);
+        return stored;
+    }
+
     /// <summary>The int8 values of a tensor's copy for sample <paramref name="b"/>, as [C, H, W].</summary>
     public sbyte[] Read(DdrImage ddr, DdrLayout layout, DdrTensor tensor, int b)
     {

@@ -22,7 +22,7 @@ public static class UNetCompiler
     /// One program for every forward of the sampler's <paramref name="timesteps"/>, for <paramref name="batch"/> samples;
     /// <paramref name="sampling"/> (the model's schedule and prediction type, default DDPM and epsilon) goes into
     /// diffacc_model.h for the host's DDIM update. A tensor no later layer loads stays in the buffers only
-    /// (<see cref="UnreadTensors"/>) unless <paramref name="everyTensor"/> asks for every layer's output in DDR,
+    /// (<see cref="UnreadStores"/>) unless <paramref name="everyTensor"/> asks for every layer's output in DDR,
     /// for comparing a run layer by layer.
     /// </summary>
     public static CompiledUNet Compile(QuantizedUNet model, AcceleratorConfig config, IReadOnlyList<int> timesteps, int batch = 1, SchedulerConfig? sampling = null, bool everyTensor = false)
@@ -57,7 +57,7 @@ public static class UNetCompiler
         IReadOnlyList<CompiledLayer> compiledLayers = ctx.Layers;
         IReadOnlyDictionary<string, DdrTensor> tensors = lowering.Tensors;
         if (!everyTensor)
-            (instructions, compiledLayers, tensors) = UnreadTensors.Apply(config.Tn, batch, instructions, compiledLayers, tensors, lowering.OutputTensor!);
+            (instructions, compiledLayers, tensors) = UnreadStores.Apply(config.Tn, batch, instructions, compiledLayers, tensors, lowering.OutputTensor!);
         var (overlapped, layers) = OverlappedLayers.Apply(config, instructions, compiledLayers);
         AcceleratorProgram program;
         try

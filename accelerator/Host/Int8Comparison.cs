@@ -7,13 +7,13 @@ namespace DiffAcc.Accelerator.Host;
 public sealed record Int8Mismatch(string Tensor, int Sample, int Channel, int Y, int X, int Actual, int Expected, int Differing, int Total)
 {
     public override string ToString()
-        => $"{Tensor}, sample {Sample}: {Differing} of {Total} values differ; first at channel {Channel}, row {Y}, column {X}: {Actual}, the int8 model {Expected}";
+        => $"{Tensor}, sample {Sample}: {Differing} of {Total} stored values differ; first at channel {Channel}, row {Y}, column {X}: {Actual}, the int8 model {Expected}";
 }
 
 /// <summary>
 /// Checks a step of a compiled program against <see cref="QuantizedUNet"/>: the int8 model runs on the
-/// same input, and every activation the program left in DDR is compared with the model's, in the
-/// order the program writes them, so the first difference names the layer that made it.
+/// same input, and every activation the program left in DDR (each pixel a STORE wrote) is compared with
+/// the model's, in the order the program writes them, so the first difference names the layer that made it.
 /// </summary>
 public static class Int8Comparison
 {
@@ -33,10 +33,13 @@ public static class Int8Comparison
                 {
                     var actual = compiled.Read(run.Ddr, predictor.Layout, tensor, b);
                     var reference = expected[tensor.Point].Data;
-                    var differing = 0;
-                    var at = -1;
+                    var stored = compiled.StoredPixels(tensor, b);
+                    var (differing, compared, at) = (0, 0, -1);
                     for (var i = 0; i < reference.Length; i++)
                     {
+                        if (!stored[i % tensor.Pixels])
+                            continue;
+                        compared++;
                         if (actual[i] == reference[i])
                             continue;
                         differing++;
@@ -44,7 +47,7 @@ public static class Int8Comparison
                             at = i;
                     }
                     if (differing > 0)
-                        return new Int8Mismatch(tensor.Point, first + b, at / tensor.Pixels, at % tensor.Pixels / tensor.Width, at % tensor.Width, actual[at], reference[at], differing, reference.Length);
+                        return new Int8Mismatch(tensor.Point, first + b, at / tensor.Pixels, at % tensor.Pixels / tensor.Width, at % tensor.Width, actual[at], reference[at], differing, compared);
                 }
             }
         }
