@@ -120,7 +120,7 @@ module Dispatcher (
   wire [303:0] queue_load_Out_Payload; // @[Dispatcher.cs:113]
   wire queue_load_Out_Valid; // @[Dispatcher.cs:113]
   wire queue_load_Out_Ready; // @[Dispatcher.cs:113]
-  wire [3:0] queue_load_Count; // @[Dispatcher.cs:113]
+  wire [4:0] queue_load_Count; // @[Dispatcher.cs:113]
   wire queue_load_Clear; // @[Dispatcher.cs:113]
   reg start_load; // @[Dispatcher.cs:125]
   reg [255:0] current_load; // @[Dispatcher.cs:126]
@@ -132,7 +132,7 @@ module Dispatcher (
   wire [303:0] queue_weight_Out_Payload; // @[Dispatcher.cs:113]
   wire queue_weight_Out_Valid; // @[Dispatcher.cs:113]
   wire queue_weight_Out_Ready; // @[Dispatcher.cs:113]
-  wire [3:0] queue_weight_Count; // @[Dispatcher.cs:113]
+  wire [4:0] queue_weight_Count; // @[Dispatcher.cs:113]
   wire queue_weight_Clear; // @[Dispatcher.cs:113]
   reg start_weight; // @[Dispatcher.cs:125]
   reg [255:0] current_weight; // @[Dispatcher.cs:126]
@@ -144,7 +144,7 @@ module Dispatcher (
   wire [303:0] queue_compute_Out_Payload; // @[Dispatcher.cs:113]
   wire queue_compute_Out_Valid; // @[Dispatcher.cs:113]
   wire queue_compute_Out_Ready; // @[Dispatcher.cs:113]
-  wire [3:0] queue_compute_Count; // @[Dispatcher.cs:113]
+  wire [4:0] queue_compute_Count; // @[Dispatcher.cs:113]
   wire queue_compute_Clear; // @[Dispatcher.cs:113]
   reg start_compute; // @[Dispatcher.cs:125]
   reg [255:0] current_compute; // @[Dispatcher.cs:126]
@@ -156,7 +156,7 @@ module Dispatcher (
   wire [303:0] queue_vector_Out_Payload; // @[Dispatcher.cs:113]
   wire queue_vector_Out_Valid; // @[Dispatcher.cs:113]
   wire queue_vector_Out_Ready; // @[Dispatcher.cs:113]
-  wire [3:0] queue_vector_Count; // @[Dispatcher.cs:113]
+  wire [4:0] queue_vector_Count; // @[Dispatcher.cs:113]
   wire queue_vector_Clear; // @[Dispatcher.cs:113]
   reg start_vector; // @[Dispatcher.cs:125]
   reg [255:0] current_vector; // @[Dispatcher.cs:126]
@@ -168,7 +168,7 @@ module Dispatcher (
   wire [303:0] queue_store_Out_Payload; // @[Dispatcher.cs:113]
   wire queue_store_Out_Valid; // @[Dispatcher.cs:113]
   wire queue_store_Out_Ready; // @[Dispatcher.cs:113]
-  wire [3:0] queue_store_Count; // @[Dispatcher.cs:113]
+  wire [4:0] queue_store_Count; // @[Dispatcher.cs:113]
   wire queue_store_Clear; // @[Dispatcher.cs:113]
   reg start_store; // @[Dispatcher.cs:125]
   reg [255:0] current_store; // @[Dispatcher.cs:126]
@@ -273,15 +273,15 @@ module Dispatcher (
   assign halted_and = ((~halted) & (~ended)) & (~stopping); // @[Dispatcher.cs:197]
   assign FetchValid_and = FetchValid & halted_and; // @[Dispatcher.cs:197]
   assign engine_0_Busy_and = (~engine_0_Busy) & (~start_load); // @[Dispatcher.cs:197]
-  assign queue_load_Count_eq = queue_load_Count == 4'd0; // @[Dispatcher.cs:197]
+  assign queue_load_Count_eq = queue_load_Count == 5'd0; // @[Dispatcher.cs:197]
   assign engine_1_Busy_and = (~engine_1_Busy) & (~start_weight); // @[Dispatcher.cs:197]
-  assign queue_weight_Count_eq = queue_weight_Count == 4'd0; // @[Dispatcher.cs:197]
+  assign queue_weight_Count_eq = queue_weight_Count == 5'd0; // @[Dispatcher.cs:197]
   assign engine_2_Busy_and = (~engine_2_Busy) & (~start_compute); // @[Dispatcher.cs:197]
-  assign queue_compute_Count_eq = queue_compute_Count == 4'd0; // @[Dispatcher.cs:197]
+  assign queue_compute_Count_eq = queue_compute_Count == 5'd0; // @[Dispatcher.cs:197]
   assign engine_3_Busy_and = (~engine_3_Busy) & (~start_vector); // @[Dispatcher.cs:197]
-  assign queue_vector_Count_eq = queue_vector_Count == 4'd0; // @[Dispatcher.cs:197]
+  assign queue_vector_Count_eq = queue_vector_Count == 5'd0; // @[Dispatcher.cs:197]
   assign engine_4_Busy_and = (~engine_4_Busy) & (~start_store); // @[Dispatcher.cs:197]
-  assign queue_store_Count_eq = queue_store_Count == 4'd0; // @[Dispatcher.cs:197]
+  assign queue_store_Count_eq = queue_store_Count == 5'd0; // @[Dispatcher.cs:197]
   assign engine_0_Busy_and_1 = (((((((((1'b1 & engine_0_Busy_and) & queue_load_Count_eq) & engine_1_Busy_and) & queue_weight_Count_eq) & engine_2_Busy_and) & queue_compute_Count_eq) & engine_3_Busy_and) & queue_vector_Count_eq) & engine_4_Busy_and) & queue_store_Count_eq; // @[Dispatcher.cs:197]
   assign engine_0_Busy_and_2 = ((((1'b1 & engine_0_Busy_and) & engine_1_Busy_and) & engine_2_Busy_and) & engine_3_Busy_and) & engine_4_Busy_and; // @[Dispatcher.cs:257]
   assign FetchValid_and_1 = FetchValid_and & ((((FetchClass[8] & (~FetchClass[6])) & (~FetchClass[7])) & ((((((1'b0 | (FetchClass[0] & queue_load_In_Ready)) | (FetchClass[1] & queue_weight_In_Ready)) | (FetchClass[2] & queue_compute_In_Ready)) | (FetchClass[3] & queue_vector_In_Ready)) | (FetchClass[4] & queue_store_In_Ready)) | FetchClass[5])) | ((FetchClass[6] | FetchClass[7]) & engine_0_Busy_and_1)); // @[Dispatcher.cs:257]
@@ -1295,7 +1295,7 @@ module Dispatcher (
       overflowed <= (overflowing != 20'd0) & (~Start);
   end
 
-  Queue304x8Distributed queue_load ( // @[Dispatcher.cs:113]
+  Queue304x16Distributed queue_load ( // @[Dispatcher.cs:113]
     .clk(clk),
     .rst(rst),
     .In_Payload(queue_load_In_Payload),
@@ -1308,7 +1308,7 @@ module Dispatcher (
     .Clear(queue_load_Clear)
   );
 
-  Queue304x8Distributed queue_weight ( // @[Dispatcher.cs:113]
+  Queue304x16Distributed queue_weight ( // @[Dispatcher.cs:113]
     .clk(clk),
     .rst(rst),
     .In_Payload(queue_weight_In_Payload),
@@ -1321,7 +1321,7 @@ module Dispatcher (
     .Clear(queue_weight_Clear)
   );
 
-  Queue304x8Distributed queue_compute ( // @[Dispatcher.cs:113]
+  Queue304x16Distributed queue_compute ( // @[Dispatcher.cs:113]
     .clk(clk),
     .rst(rst),
     .In_Payload(queue_compute_In_Payload),
@@ -1334,7 +1334,7 @@ module Dispatcher (
     .Clear(queue_compute_Clear)
   );
 
-  Queue304x8Distributed queue_vector ( // @[Dispatcher.cs:113]
+  Queue304x16Distributed queue_vector ( // @[Dispatcher.cs:113]
     .clk(clk),
     .rst(rst),
     .In_Payload(queue_vector_In_Payload),
@@ -1347,7 +1347,7 @@ module Dispatcher (
     .Clear(queue_vector_Clear)
   );
 
-  Queue304x8Distributed queue_store ( // @[Dispatcher.cs:113]
+  Queue304x16Distributed queue_store ( // @[Dispatcher.cs:113]
     .clk(clk),
     .rst(rst),
     .In_Payload(queue_store_In_Payload),

@@ -3,9 +3,10 @@ UpDownCounter6.v
 Queue128x32Distributed.v
 DmaBursts32x32r34.v
 InstructionFetch.v
-UpDownCounter4.v
-Queue304x8Distributed.v
+UpDownCounter5.v
+Queue304x16Distributed.v
 Dispatcher.v
+UpDownCounter4.v
 RegisterQueue1x8.v
 AxiReadPort2.v
 AxiReadPort1.v
@@ -37,7 +38,6 @@ GroupNormFinishWalk16x512.v
 VectorEngine16.v
 DmaBursts256x0w.v
 RegisterQueue9x8.v
-UpDownCounter5.v
 Queue144x16Distributed.v
 StoreEngine.v
 ActivationBuffer32x8192.v

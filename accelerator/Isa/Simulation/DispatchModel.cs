@@ -4,7 +4,7 @@ namespace DiffAcc.Accelerator.Isa.Simulation;
 public static class DispatchRules
 {
     /// <summary>Instructions an engine's queue holds that have not started; the one in progress has left it.</summary>
-    public const int QueueDepth = 8;
+    public const int QueueDepth = 16;
 
     /// <summary>The weight buffer's banks: sets that may be complete or in use at once.</summary>
     public const int WeightBanks = 2;
