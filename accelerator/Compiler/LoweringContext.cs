@@ -24,8 +24,8 @@ internal sealed class LoweringContext
     private readonly Dictionary<string, (string A, string B, int ChannelsA, int BlocksA)> splitConcats = new(StringComparer.Ordinal);
     // Tensors left in the buffers, each with the first instruction not yet checked for writing over it.
     private readonly List<(ResidentTensor Tensor, int Checked)> residents = [];
-    // STOREs put off to the end of the next layer, each with the layer that emitted it.
-    private readonly List<(Store Store, int Layer)> deferred = [];
+    // STOREs put off to the end of the next layer, each with the layer that emitted it, its DDR lines and its buffer rows.
+    private readonly List<(Store Store, int Layer, IReadOnlyList<MemoryAccess> Ddr, long First, long End)> deferred = [];
 
     public LoweringContext(AcceleratorConfig config, QuantizedUNet model, IReadOnlyList<int> timesteps, int batch)
     {
@@ -142,7 +142,7 @@ internal sealed class LoweringContext
 
     public void Emit(Instruction instruction)
     {
-        if (deferred.Count > 0 && deferred.Any(d => Conflicts(d.Store, instruction)))
+        if (deferred.Count > 0 && Conflicts(instruction))
             FlushDeferred();
         instructions.Add(instruction);
     }
@@ -153,7 +153,11 @@ internal sealed class LoweringContext
     /// layer's own stores (the halo rows the convolution after it loads). It goes earlier, just before, when an
     /// instruction would read its DDR lines or write its buffer rows.
     /// </summary>
-    public void EmitLater(Store store) => deferred.Add((store, layers.Count));
+    public void EmitLater(Store store)
+    {
+        var ddr = InstructionFootprint.Of(Config, new ScheduledInstruction(0, store, Engine.Store, 0, []), DdrSpaces.PerBase).Where(a => a.Ddr).ToList();
+        deferred.Add((store, layers.Count, ddr, store.ActRow, store.ActRow + ((long)(store.Chunks - 1) * store.ActStride) + store.Rows));
+    }
 
     /// <summary>Every STORE still deferred, in the order it was deferred, before the last layer's SYNC (the end of the program).</summary>
     public void FlushDeferredBeforeLastSync()
@@ -172,22 +176,22 @@ internal sealed class LoweringContext
     {
         var due = deferred.Where(d => d.Layer < beforeLayer).ToList();
         deferred.RemoveAll(d => d.Layer < beforeLayer);
-        foreach (var (store, _) in due)
-            instructions.Add(store);
+        foreach (var d in due)
+            instructions.Add(d.Store);
     }
 
-    /// <summary>Whether <paramref name="instruction"/> must follow <paramref name="store"/>: it reads or writes the store's DDR lines or writes its buffer rows.</summary>
-    private bool Conflicts(Store store, Instruction instruction)
+    /// <summary>Whether <paramref name="instruction"/> must follow a deferred STORE: it reads or writes the store's DDR lines or writes its buffer rows.</summary>
+    private bool Conflicts(Instruction instruction)
     {
-        var rows = InstructionFootprint.ActivationRows(store.Group);
-        var ddr = InstructionFootprint.Of(Config, new ScheduledInstruction(0, store, Engine.Store, 0, []), DdrSpaces.PerBase).Where(a => a.Ddr).ToList();
-        var (first, end) = (store.ActRow, store.ActRow + ((long)(store.Chunks - 1) * store.ActStride) + store.Rows);
         foreach (var access in InstructionFootprint.Of(Config, new ScheduledInstruction(0, instruction, InstructionSet.Format(instruction).Engine, 0, []), DdrSpaces.PerBase))
         {
-            if (access.Ddr && ddr.Any(d => d.Space == access.Space && d.First < access.First + access.Count && access.First < d.First + d.Count))
-                return true;
-            if (!access.Ddr && access.Write && access.Space == rows && access.First < end && first < access.First + access.Count)
-                return true;
+            foreach (var d in deferred)
+            {
+                if (access.Ddr && d.Ddr.Any(line => line.Space == access.Space && line.First < access.First + access.Count && access.First < line.First + line.Count))
+                    return true;
+                if (!access.Ddr && access.Write && access.Space == InstructionFootprint.ActivationRows(d.Store.Group) && access.First < d.End && d.First < access.First + access.Count)
+                    return true;
+            }
         }
         return false;
     }
