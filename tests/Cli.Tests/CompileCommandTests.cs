@@ -48,7 +48,7 @@ public sealed class CompileCommandTests
         var output = Path.Combine(folder, "out");
         var (code, _, error) = CommandLine.Run("compile", "--config", config, "--out", output);
         Assert.Equal(1, code);
-        Assert.Contains("down_blocks.2.resnets.0.conv1: 64 output channels (64 with padding) exceed MaxChannels 32", error);
+        Assert.Contains("down_blocks.2.resnets.0.conv_shortcut: 64 output channels (64 with padding) exceed MaxChannels 32", error);
         Assert.DoesNotContain("   at ", error);
         Assert.False(Directory.Exists(output));
     }

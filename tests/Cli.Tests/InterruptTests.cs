@@ -40,7 +40,12 @@ public sealed class InterruptTests
         if (code == 0)
             Assert.Equal(["config.json", "diffusion_pytorch_model.safetensors"], files);
         else
-            Assert.True(code == 130 && files.Length == 0 && error == "", $"exit {code}, files {string.Join(", ", files)}: {output}{error}");
+        {
+            // A signal that lands after the move (a slow machine) still ends the command with 130: then both are there.
+            Assert.True(code == 130 && files.Length is 0 or 2 && error == "", $"exit {code}, files {string.Join(", ", files)}: {output}{error}");
+            if (files.Length == 2)
+                Assert.Equal(["config.json", "diffusion_pytorch_model.safetensors"], files);
+        }
     }
 
     /// <summary>Runs the command line, sends the signal after <paramref name="after"/> and waits for it to end (a quick command may end first where <paramref name="mayEndFirst"/>).</summary>
