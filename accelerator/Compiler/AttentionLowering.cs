@@ -180,6 +180,10 @@ internal static class AttentionLowering
             }
         }
         ctx.End($"{heads} head(s) of {hd} channels, {pixels} pixels", $"{(parts > 1 ? $"{parts} groups x " : "")}{tiles} query tile(s) of {tile}" + (unsigned ? $"; unsigned probabilities: P x V in {UnsignedProbabilityPasses.Passes} passes, {valueTiles} tile(s) of {valueTile}" : ""), 2L * ctx.Batch * pixels * pixels * channels);
+        // One sample's one head over the groups, each group's queries whole image rows: the output stays where
+        // P x V wrote it, for the projection after it.
+        if (ctx.Batch == 1 && heads == 1 && parts > 1 && part % q.Width == 0)
+            ctx.KeepResident(output, [.. Enumerable.Range(0, parts).Select(j => new ResidentPart(0, j, j * part / q.Width, part / q.Width, oRegion))]);
         return output;
     }
 }

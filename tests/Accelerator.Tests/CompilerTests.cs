@@ -380,6 +380,8 @@ public class CifarCompilerTests
         Assert.Equal(52, compiled.Layers.Count(l => l.Operation is "conv 3x3" or "conv 3x3 / 2" or "upsample + conv"));
         Assert.Equal(13 + 24, compiled.Layers.Count(l => l.Operation == "conv 1x1"));
         Assert.Equal(6, compiled.Layers.Count(l => l.Operation == "attention"));
+        // One head over the four groups: each attention's output stays where P x V wrote it for its out projection.
+        Assert.All(compiled.Layers.Where(l => l.Name.EndsWith(".to_out.0", StringComparison.Ordinal)), l => Assert.Contains("input in the buffers", l.Tiling, StringComparison.Ordinal));
         var x = new Tensor([1, 3, 32, 32]);
         new GaussianNoise(5).Fill(x.Data);
         var predictor = new CompiledNoisePredictor(compiled, new FunctionalRunner());
