@@ -24,6 +24,8 @@ public sealed record ImageRegions(long ConstantsOffset, long ConstantsBytes, lon
 /// </summary>
 public sealed class CompiledUNet
 {
+    private List<(long Address, long Bytes)>? storeRuns;
+
     public required AcceleratorConfig Config { get; init; }
 
     public required UNetConfig Model { get; init; }
@@ -128,17 +130,16 @@ public sealed class CompiledUNet
         var stored = new bool[tensor.Pixels];
         var start = tensor.At(b);
         var written = false;
-        foreach (var store in Program.Instructions.OfType<Store>().Where(s => s.Base == BaseRegister.Work))
+        // The comparisons ask for every tensor of every step: the program's STORE runs are gathered once.
+        storeRuns ??= [.. Program.Instructions.OfType<Store>().Where(s => s.Base == BaseRegister.Work).SelectMany(s => s.Runs(s.Offset, Config.Tn))];
+        foreach (var (address, bytes) in storeRuns)
         {
-            foreach (var (address, bytes) in store.Runs(store.Offset, Config.Tn))
-            {
-                var (from, to) = (Math.Max(address, start), Math.Min(address + bytes, start + tensor.Bytes));
-                if (from >= to)
-                    continue;
-                written = true;
-                for (var p = (from - start) / tensor.PixelBytes; p < (to - start + tensor.PixelBytes - 1) / tensor.PixelBytes; p++)
-                    stored[p] = true;
-            }
+            var (from, to) = (Math.Max(address, start), Math.Min(address + bytes, start + tensor.Bytes));
+            if (from >= to)
+                continue;
+            written = true;
+            for (var p = (from - start) / tensor.PixelBytes; p < (to - start + tensor.PixelBytes - 1) / tensor.PixelBytes; p++)
+                stored[p] = true;
         }
         if (!written)
             Array.Fill(stored, true);

@@ -277,12 +277,7 @@ internal static class ConvLowering
     private static int OutputGap(LoweringContext ctx, int start, int rows)
     {
         var taken = ctx.LastLayerRows().Concat(ctx.Residents().SelectMany(r => r.Parts.Select(r.Rows))).ToList();
-        foreach (var candidate in (IEnumerable<int>)[start, .. taken.Select(t => t.End).Where(e => e > start).Order()])
-        {
-            if (candidate + rows <= ctx.Config.ActivationRows && taken.All(t => candidate + rows <= t.First || candidate >= t.End))
-                return candidate - start;
-        }
-        return 0;
+        return ResidentTensor.FirstFree([start, .. taken.Select(t => t.End).Where(e => e > start).Order()], rows, ctx.Config.ActivationRows, taken) - start ?? 0;
     }
 
     /// <summary>

@@ -63,16 +63,22 @@ internal sealed record ResidentTensor(DdrTensor Tensor, IReadOnlyList<ResidentPa
         var halo = HaloRows * rowBuffer;
         var span = (Parts.Max(p => p.Rows) * rowBuffer) + (2 * halo);
         var taken = Parts.Select(Rows).ToList();
-        int? Free(IReadOnlyList<(int First, int End)> avoid)
-        {
-            foreach (var start in (IEnumerable<int>)[0, .. avoid.Select(t => t.End)])
-            {
-                if (start + span <= bufferRows && avoid.All(t => start + span <= t.First || start >= t.End))
-                    return start + halo;
-            }
-            return null;
-        }
+        int? Free(IReadOnlyList<(int First, int End)> avoid) => FirstFree([0, .. avoid.Select(t => t.End)], span, bufferRows, avoid) + halo;
         return (busy is null ? null : Free([.. taken, .. busy])) ?? Free(taken);
+    }
+
+    /// <summary>
+    /// The first of <paramref name="candidates"/> (in their order) from which <paramref name="span"/> rows fit the
+    /// <paramref name="bufferRows"/> and meet none of <paramref name="taken"/>; null when none does.
+    /// </summary>
+    public static int? FirstFree(IEnumerable<int> candidates, int span, int bufferRows, IReadOnlyList<(int First, int End)> taken)
+    {
+        foreach (var start in candidates)
+        {
+            if (start + span <= bufferRows && taken.All(t => start + span <= t.First || start >= t.End))
+                return start;
+        }
+        return null;
     }
 }
 

@@ -20,11 +20,12 @@ internal static class UnreadStores
         static bool Overlaps(IEnumerable<(long Address, long Bytes)> runs, long start, long end) => runs.Any(r => r.Address < end && r.Address + r.Bytes > start);
         var loads = program.OfType<Load>().Where(l => l.Base == BaseRegister.Work).SelectMany(l => l.Runs(l.Offset, tn)).ToList();
         var (outputStart, outputEnd) = (output.At(0), output.At(batch - 1) + output.Bytes);
-        // A pure function of the instruction, so equal STOREs go or stay together.
-        bool Dropped(Instruction i) => i is Store { Base: BaseRegister.Work } store
+        // Decided by the instruction alone, so equal STOREs go or stay together.
+        var dropped = program.OfType<Store>().Where(store => store.Base == BaseRegister.Work
             && store.Runs(store.Offset, tn).ToList() is var runs
             && !Overlaps(runs, outputStart, outputEnd)
-            && !runs.Any(r => Overlaps(loads, r.Address, r.Address + r.Bytes));
+            && !runs.Any(r => Overlaps(loads, r.Address, r.Address + r.Bytes))).ToHashSet();
+        bool Dropped(Instruction i) => i is Store store && dropped.Contains(store);
         IEnumerable<List<(long Address, long Bytes)>> Stores(IEnumerable<Instruction> instructions) => instructions.OfType<Store>().Where(s => s.Base == BaseRegister.Work).Select(s => s.Runs(s.Offset, tn).ToList());
         bool StoredBy(DdrTensor t, IEnumerable<List<(long Address, long Bytes)>> stores) => stores.Any(runs => Overlaps(runs, t.At(0), t.At(batch - 1) + t.Bytes));
 
