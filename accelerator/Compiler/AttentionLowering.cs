@@ -58,10 +58,15 @@ internal static class AttentionLowering
         if (valueTile < 1)
             throw new CompileException(point, $"one query's P x V takes {hd / tm} accumulator rows; preset {c.Name} has {c.AccumulatorRows}");
         var valueTiles = (part + valueTile - 1) / valueTile;
-        int qRegion = 0, kvRegion = pixels * headBlocks, pRegion = kvRegion + (keysPadded * headBlocks), oRegion = pRegion + (pixels * keyTn), halfRegion = oRegion + (pixels * headBlocks);
-        var rows = halfRegion + (unsigned ? keyTn : 0);
+        // Each group holds its part's queries, probabilities and outputs; K and V lie in the first group only, at
+        // the same rows as the others' regions so that one CONV's addresses serve every group.
+        var rows = (part * headBlocks) + (keysPadded * headBlocks) + (part * keyTn) + (part * headBlocks) + (unsigned ? keyTn : 0);
         if (rows > c.ActivationRows)
             throw new CompileException(point, $"Q, K or V, the probabilities and the output of one head take {rows} buffer rows; preset {c.Name} has {c.ActivationRows}");
+        // Around the tensors later layers read (the block's input, for its residual add) where the buffer has room.
+        var held = ctx.HeldRows(q, k, v);
+        var at = ResidentTensor.FirstFree([0, .. held.Select(h => h.End).Order()], rows, c.ActivationRows, held) ?? 0;
+        int qRegion = at, kvRegion = qRegion + (part * headBlocks), pRegion = kvRegion + (keysPadded * headBlocks), oRegion = pRegion + (part * keyTn), halfRegion = oRegion + (part * headBlocks);
         var output = ctx.NewTensor(point, channels, q.Height, q.Width);
 
         ctx.Begin(point, "attention");

@@ -96,14 +96,15 @@ internal static class ConvLowering
         // An input the layer before left in the buffers is read there: one band, every group's window placed
         // around its rows, and only the rows it does not hold (halo, padding) loaded.
         var onChip = upsample ? null : ctx.ResidentCopy(x);
-        if (onChip is not null && ResidentWindow(c, x, onChip, ctx.Batch, parts, outRows, outCols, outBlocks, stride, kernel, padding.Top, gridRows, passes, chunkBlocks) is { } around)
-            (layout, inputBase) = around;
+        int? outputBase = null;
+        if (onChip is not null && ResidentWindow(c, x, onChip, ctx.Batch, parts, outRows, outCols, outBlocks, stride, kernel, padding.Top, gridRows, passes, chunkBlocks) is { } around
+            && OutputPlace(ctx, onChip, around.InputBase, around.Layout.InputRegion, around.Layout.OutputRegion) is { } placed)
+            (layout, inputBase, outputBase) = (around.Layout, around.InputBase, placed);
         else
             onChip = null;
         var (band, copies, inputRegion, outputRegion) = (layout.GroupRows, layout.Copies, layout.InputRegion, layout.OutputRegion);
         int InBuffer(int b) => inputBase + (b % copies * (inputRegion + outputRegion));
-        var outputGap = onChip is not null && ctx.LastLayerRead(onChip) ? OutputGap(ctx, inputBase + inputRegion, outputRegion) : 0;
-        int OutBuffer(int b) => InBuffer(b) + inputRegion + outputGap;
+        int OutBuffer(int b) => outputBase ?? (InBuffer(b) + inputRegion);
         var pad = parts == 1 ? default : ctx.PadRows(x.Point, x.Width * cinBlocks * tn);
 
         ctx.Begin(name, upsample ? "upsample + conv" : kernel == 1 ? "conv 1x1" : stride == 2 ? "conv 3x3 / 2" : "conv 3x3");
@@ -268,22 +269,27 @@ internal static class ConvLowering
     }
 
     /// <summary>
-    /// Rows to leave between a resident input's window and the output when the layer before read the same
-    /// input (attention's three projections), so the output lands where that layer neither reads nor writes
-    /// (its STOREs still read its own output) and no tensor still in the buffers lies: the projections then
-    /// compute back to back instead of each waiting for the stores of the one before. 0 when the buffer has
-    /// no such place.
+    /// Where the output of a layer that reads its input in place goes: the first run of the buffer, from right after
+    /// the input's window on, that meets neither the window nor a tensor a later layer still reads there; right after
+    /// the window (over such a tensor, which then leaves the buffers) when there is none, and null when that does not
+    /// fit either. When the layer before read the same input (attention's three projections), the output avoids what
+    /// that layer reads and writes too (its STOREs still read its own output), where the buffer has room: the
+    /// projections then compute back to back instead of each waiting for the stores of the one before.
     /// </summary>
-    private static int OutputGap(LoweringContext ctx, int start, int rows)
+    private static int? OutputPlace(LoweringContext ctx, ResidentTensor onChip, int inputBase, int inputRegion, int outputRegion)
     {
-        var taken = ctx.LastLayerRows().Concat(ctx.Residents().SelectMany(r => r.Parts.Select(r.Rows))).ToList();
-        return ResidentTensor.FirstFree([start, .. taken.Select(t => t.End).Where(e => e > start).Order()], rows, ctx.Config.ActivationRows, taken) - start ?? 0;
+        var after = inputBase + inputRegion;
+        var rows = ctx.Config.ActivationRows;
+        List<(int First, int End)> held = [(inputBase, after), .. ctx.Residents().SelectMany(r => r.Parts.Select(r.Rows))];
+        int? Free(IReadOnlyList<(int First, int End)> taken) => ResidentTensor.FirstFree([after, .. taken.Select(t => t.End).Where(e => e > after).Order(), 0, .. taken.Select(t => t.End).Where(e => e < after).Order()], outputRegion, rows, taken);
+        var apart = ctx.LastLayerRead(onChip) ? Free([.. held, .. ctx.LastLayerRows()]) : null;
+        return apart ?? Free(held) ?? (after + outputRegion <= rows ? after : null);
     }
 
     /// <summary>
     /// The layout of one band for an input resident in the buffers, and the buffer row its windows start at:
     /// every group's window holds its resident rows where they lie (the same offset in every group, since one
-    /// CONV reads them all), and the window and the output fit the buffer; null when any of it fails.
+    /// CONV reads them all) and fits the buffer; null when any of it fails (<see cref="OutputPlace"/> places the output).
     /// </summary>
     private static (BandLayout Layout, int InputBase)? ResidentWindow(Configuration.AcceleratorConfig c, DdrTensor x, ResidentTensor onChip, int batch, int parts, int outRows, int outCols, int outBlocks, int stride, int kernel, int padTop, int gridRows, int passes, int chunkBlocks)
     {
@@ -313,7 +319,7 @@ internal static class ConvLowering
         if (bases.Count != 1 || bases[0] < 0)
             return null;
         int inputRegion = inRows * x.Width * x.Blocks, outputRegion = band * outCols * outBlocks;
-        if (bases[0] + inputRegion + outputRegion > c.ActivationRows)
+        if (bases[0] + inputRegion > c.ActivationRows)
             return null;
         return (new BandLayout(band, 1, inputRegion, outputRegion, parts == 1 ? 0 : inRows, parts == 1 ? 0 : rowOffset), bases[0]);
     }

@@ -20,7 +20,7 @@ internal static class ElementwiseLowering
         var output = ctx.NewTensor(point, a.Channels, a.Height, a.Width, a.Blocks, a.ChannelMap);
         var (heldA, heldB) = (ctx.ResidentCopy(a), ctx.ResidentCopy(b));
         var onChip = heldA ?? heldB;
-        var place = onChip is null ? null : onChip.PlaceBeside(onChip.RowBuffer, ctx.Config.ActivationRows);
+        var place = onChip is null ? null : onChip.PlaceBeside(onChip.RowBuffer, ctx.Config.ActivationRows, held: ctx.HeldRows(onChip.Tensor));
         ctx.Begin(point, "residual add");
         ctx.Emit(ctx.StepGroupTable(TableKind.Parameters, 0, g => [AddParameters.Of(ResidualAdd.FromScales(ctx.Scale(a.Point, g), ctx.Scale(b.Point, g), ctx.Scale(point, g)))]));
         if (heldA is not null && heldB is not null && heldA.Parts.Select(p => p with { ActRow = 0 }).SequenceEqual(heldB.Parts.Select(p => p with { ActRow = 0 })))
@@ -88,6 +88,28 @@ internal static class ElementwiseLowering
             return [AddParameters.Of(ResidualAdd.Rescale(ctx.Scale(a.Point, g), split.ScaleA)), AddParameters.Of(ResidualAdd.Rescale(ctx.Scale(b.Point, g), split.ScaleB))];
         }));
         var blocks = output.Blocks;
+        if (InPlaceParts(ctx, a, b) is { } parts && parts.Held.PlaceBeside(a.Width * blocks, ctx.Config.ActivationRows, ctx.LastLayerRows(), ctx.HeldRows()) is { } place)
+        {
+            // A part in the buffers is rescaled from where it lies into its blocks of the output's rows; the other
+            // is loaded there first and rescaled in place. The concatenation stays in the buffers.
+            foreach (var part in parts.Held.Parts)
+            {
+                var pixels = part.Rows * a.Width;
+                var first = 0;
+                foreach (var (t, param) in new[] { (a, 0), (b, 1) })
+                {
+                    var src = ctx.ResidentCopy(t)?.Find(part.Sample, part.Group) is { } held && held.FirstRow == part.FirstRow && held.Rows == part.Rows ? held : null;
+                    if (src is null)
+                        ctx.Emit(new Load { Base = BaseRegister.Work, Group = part.Group, Offset = t.At(part.Sample) + ((long)part.FirstRow * t.Width * t.PixelBytes), ActRow = place + first, Rows = t.Blocks, Chunks = pixels, DdrStride = t.PixelBytes, ActStride = blocks });
+                    ctx.Emit(new Isa.Add { Group = part.Group, Src = src?.ActRow ?? place + first, Pixels = pixels, Blocks = t.Blocks, SrcStride = src is null ? blocks : t.Blocks, Dst = place + first, DstStride = blocks, Param = param, SingleOperand = true });
+                    first += t.Blocks;
+                }
+                ctx.Emit(new Store { Base = BaseRegister.Work, Group = part.Group, Offset = output.At(part.Sample) + ((long)part.FirstRow * output.Width * output.PixelBytes), ActRow = place, Rows = pixels * blocks, Chunks = 1 });
+            }
+            ctx.End($"{a.Channels} + {b.Channels} -> {output.Channels}x{a.Height}x{a.Width}", $"{parts.Count} of 2 parts in the buffers, {parts.Held.Parts.Count} parts, stays in the buffers", 0);
+            ctx.KeepResident(output, [.. parts.Held.Parts.Select(p => p with { ActRow = place })]);
+            return output;
+        }
         var bands = Stream(ctx, point, [a, b], output, (group, region, pixels) =>
         [
             new Isa.Add { Group = group, Src = region, Pixels = pixels, Blocks = a.Blocks, SrcStride = blocks, Dst = region, DstStride = blocks, Param = 0, SingleOperand = true },
@@ -99,6 +121,20 @@ internal static class ElementwiseLowering
         if (stays is not null)
             ctx.KeepResident(output, stays.Parts);
         return output;
+    }
+
+    /// <summary>
+    /// The parts of whichever of <paramref name="a"/> and <paramref name="b"/> lie in the buffers, when every part is
+    /// whole image rows and the other tensor, if it lies there too, has the same parts; and how many of the two do.
+    /// </summary>
+    private static (ResidentTensor Held, int Count)? InPlaceParts(LoweringContext ctx, DdrTensor a, DdrTensor b)
+    {
+        var (heldA, heldB) = (ctx.ResidentCopy(a), ctx.ResidentCopy(b));
+        static IEnumerable<ResidentPart> Layout(ResidentTensor t) => t.Parts.Select(p => p with { ActRow = 0 });
+        if (heldA is not null && heldB is not null)
+            return Layout(heldA).SequenceEqual(Layout(heldB)) ? (heldA, 2) : null;
+        var held = heldA ?? heldB;
+        return held is null ? null : (held, 1);
     }
 
     /// <summary>

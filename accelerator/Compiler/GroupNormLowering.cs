@@ -40,11 +40,11 @@ internal static class GroupNormLowering
             throw new CompileException(name, $"{count} values per group exceed the 2^20 the GroupNorm unit counts");
         var output = ctx.NewTensor(activationPoint ?? name, x.Channels, x.Height, x.Width, x.Blocks, x.ChannelMap);
         var onChip = ctx.ResidentCopy(x);
-        var place = onChip is null ? null : onChip.PlaceBeside(onChip.RowBuffer, ctx.Config.ActivationRows, ctx.LastLayerRows());
+        var place = onChip is null ? null : onChip.PlaceBeside(onChip.RowBuffer, ctx.Config.ActivationRows, ctx.LastLayerRows(), ctx.HeldRows(x));
         // Else one band of whole rows per group, as the convolution after it splits its rows, so it can stay.
         var bands = onChip is null || place is null ? StreamBands.For(name, x.Pixels, x.Blocks, c.ActivationRows, c.Name, ctx.GroupsPerSample, ctx.GroupsPerSample, x.Width) : null;
         var stays = bands is null ? null : ResidentTensor.OfBands(x, bands, ctx.Batch, ctx.GroupsPerSample);
-        var stayAt = stays is null ? null : stays.PlaceBeside(stays.RowBuffer, ctx.Config.ActivationRows);
+        var stayAt = stays is null ? null : stays.PlaceBeside(stays.RowBuffer, ctx.Config.ActivationRows, held: ctx.HeldRows(x));
 
         ctx.Begin(activationPoint is null ? name : $"{name} + {activationPoint}", activationPoint is null ? "GroupNorm" : "GroupNorm + SiLU");
         var zero = GroupNormEntry.Of(new GroupNormChannel(0, 0, GroupNormChannel.MinShift));

@@ -220,6 +220,9 @@ internal sealed class LoweringContext
         residents.Add((new ResidentTensor(tensor, parts, written), instructions.Count));
     }
 
+    /// <summary>No later layer reads <paramref name="tensor"/>: its rows in the buffers are free for others.</summary>
+    public void Forget(DdrTensor tensor) => residents.RemoveAll(r => ReferenceEquals(r.Tensor.Tensor, tensor));
+
     /// <summary>The copy of <paramref name="tensor"/> in the buffers, if a layer left it there and no instruction since wrote over any of its rows.</summary>
     public ResidentTensor? ResidentCopy(DdrTensor tensor)
     {
@@ -242,6 +245,10 @@ internal sealed class LoweringContext
     /// <summary>Every tensor still in the buffers: what a layer that places new rows would rather keep.</summary>
     public IEnumerable<ResidentTensor> Residents()
         => [.. residents.Select(r => r.Tensor.Tensor).ToList().Select(ResidentCopy).OfType<ResidentTensor>()];
+
+    /// <summary>The buffer rows, in any group, of the tensors still in the buffers but <paramref name="except"/>.</summary>
+    public IReadOnlyList<(int First, int End)> HeldRows(params DdrTensor[] except)
+        => [.. Residents().Where(r => !except.Any(e => ReferenceEquals(r.Tensor, e))).SelectMany(r => r.Parts.Select(r.Rows)).Distinct()];
 
     /// <summary>
     /// One past the last activation buffer row, in any group, that the last layer's instructions touch or a tensor

@@ -55,16 +55,18 @@ internal sealed record ResidentTensor(DdrTensor Tensor, IReadOnlyList<ResidentPa
     /// <see cref="HaloRows"/> free above and below and no row of the parts it reads; null when the buffer has no such place.
     /// </summary>
     /// <remarks>
-    /// Rows in <paramref name="busy"/> (what the layer before still reads or writes) are avoided where the buffer
-    /// has room elsewhere, so the output can be written while that layer runs; else only the parts are.
+    /// Rows in <paramref name="held"/> (tensors a later layer still reads there) and in <paramref name="busy"/> (what
+    /// the layer before still reads or writes) are avoided where the buffer has room elsewhere, so those tensors stay
+    /// and the output can be written while that layer runs; else the held rows alone, else only the parts are.
     /// </remarks>
-    public int? PlaceBeside(int rowBuffer, int bufferRows, IReadOnlyList<(int First, int End)>? busy = null)
+    public int? PlaceBeside(int rowBuffer, int bufferRows, IReadOnlyList<(int First, int End)>? busy = null, IReadOnlyList<(int First, int End)>? held = null)
     {
         var halo = HaloRows * rowBuffer;
         var span = (Parts.Max(p => p.Rows) * rowBuffer) + (2 * halo);
         var taken = Parts.Select(Rows).ToList();
         int? Free(IReadOnlyList<(int First, int End)> avoid) => FirstFree([0, .. avoid.Select(t => t.End)], span, bufferRows, avoid) + halo;
-        return (busy is null ? null : Free([.. taken, .. busy])) ?? Free(taken);
+        held ??= [];
+        return (busy is null ? null : Free([.. taken, .. held, .. busy])) ?? Free([.. taken, .. held]) ?? Free(taken);
     }
 
     /// <summary>

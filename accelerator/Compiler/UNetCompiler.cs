@@ -37,8 +37,8 @@ public static class UNetCompiler
             throw new CompileException("steps", "the sampler has no steps");
 
         var ctx = new LoweringContext(config, model, timesteps, batch);
-        var lowering = new UNetLowering(ctx);
         var m = model.Config;
+        var lowering = new UNetLowering(ctx, TensorReads.Of(m, batch, model.HasParameter));
         UNetGraph.Forward(m, lowering, new Tensor([batch, m.InChannels, m.SampleSize, m.SampleSize]), model.HasParameter);
         ctx.FlushDeferredBeforeLastSync();
 

@@ -382,6 +382,15 @@ public class CifarCompilerTests
         Assert.Equal(6, compiled.Layers.Count(l => l.Operation == "attention"));
         // One head over the four groups: each attention's output stays where P x V wrote it for its out projection.
         Assert.All(compiled.Layers.Where(l => l.Name.EndsWith(".to_out.0", StringComparison.Ordinal)), l => Assert.Contains("input in the buffers", l.Tiling, StringComparison.Ordinal));
+        // A tensor no later layer reads leaves the buffers: the concatenation up_blocks.3's first GroupNorm read frees
+        // the rows its first convolution writes, since its own window ends too close to the buffer's end.
+        Assert.Contains("input in the buffers", compiled.Layers.Single(l => l.Name == "up_blocks.3.resnets.0.conv1").Tiling, StringComparison.Ordinal);
+        // A convolution's output goes around the tensors later layers read: every residual add but the first (its
+        // shortcut is conv_in's output, written in bands) finds both operands in the buffers.
+        Assert.All(compiled.Layers.Where(l => l.Operation == "residual add").Skip(1), l => Assert.Contains("both operands in the buffers", l.Tiling, StringComparison.Ordinal));
+        // A concatenation reads its skip tensor or the up path's tensor, or both, where they lie: all of them but the
+        // 32 x 32 level's first, whose up-path tensor the upsampling convolution writes in bands over the skip tensor.
+        Assert.All(compiled.Layers.Where(l => l.Operation == "concat + rescale").Where(l => l.Name != "up_blocks.3.resnets.0.concat"), l => Assert.Contains("parts in the buffers", l.Tiling, StringComparison.Ordinal));
         var x = new Tensor([1, 3, 32, 32]);
         new GaussianNoise(5).Fill(x.Data);
         var predictor = new CompiledNoisePredictor(compiled, new FunctionalRunner());
