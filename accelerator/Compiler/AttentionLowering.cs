@@ -63,10 +63,17 @@ internal static class AttentionLowering
         var rows = (part * headBlocks) + (keysPadded * headBlocks) + (part * keyTn) + (part * headBlocks) + (unsigned ? keyTn : 0);
         if (rows > c.ActivationRows)
             throw new CompileException(point, $"Q, K or V, the probabilities and the output of one head take {rows} buffer rows; preset {c.Name} has {c.ActivationRows}");
-        // Around the tensors later layers read (the block's input, for its residual add) where the buffer has room.
-        var held = ctx.HeldRows(q, k, v);
-        var at = ResidentTensor.FirstFree([0, .. held.Select(h => h.End).Order()], rows, c.ActivationRows, held) ?? 0;
-        int qRegion = at, kvRegion = qRegion + (part * headBlocks), pRegion = kvRegion + (keysPadded * headBlocks), oRegion = pRegion + (part * keyTn), halfRegion = oRegion + (part * headBlocks);
+        // Q and K where their projections left them (one head, one sample, each group holding its part's pixels
+        // at one buffer row): the queries are read there, K's rows moved into the bank from each group in turn.
+        var inPlace = ctx.Batch == 1 && heads == 1 && parts > 1 && part % tm == 0 && keysPadded == pixels;
+        var qRow = inPlace ? InPlaceRow(ctx.ResidentCopy(q), parts, part, headBlocks) : null;
+        var kRow = inPlace ? InPlaceRow(ctx.ResidentCopy(k), parts, part, headBlocks) : null;
+        // Around the tensors later layers read (the block's input, for its residual add) and Q and K read in place,
+        // where the buffer has room.
+        var held = ctx.HeldRows([v, .. qRow is null ? [q] : Array.Empty<DdrTensor>(), .. kRow is null ? [k] : Array.Empty<DdrTensor>()]);
+        var qRows = qRow is null ? part * headBlocks : 0;
+        var at = ResidentTensor.FirstFree([0, .. held.Select(h => h.End).Order()], rows - (part * headBlocks) + qRows, c.ActivationRows, held) ?? 0;
+        int qRegion = at, kvRegion = qRegion + qRows, pRegion = kvRegion + (keysPadded * headBlocks), oRegion = pRegion + (part * keyTn), halfRegion = oRegion + (part * headBlocks);
         var output = ctx.NewTensor(point, channels, q.Height, q.Width);
 
         ctx.Begin(point, "attention");
@@ -107,10 +114,22 @@ internal static class AttentionLowering
                     Wait = wait,
                     Signal = signal,
                 };
-                ctx.Emit(Head(k, home, 0, pixels, kvRegion, Engines.None, Engines.Weight));
-                for (var j = 0; j < parts; j++)
-                    ctx.Emit(Head(q, home + j, j * part, part, qRegion, Engines.None, j == parts - 1 ? Engines.Compute : Engines.None));
-                ctx.Emit(new MoveWeights { Group = home, ActRow = kvRegion, PixelStride = headBlocks, OutBlocks = keyTm, InBlocks = headBlocks, Complete = true, Wait = Engines.Load, Signal = Engines.Load });
+                if (kRow is { } kAt)
+                {
+                    for (var j = 0; j < parts; j++)
+                        ctx.Emit(new MoveWeights { Group = home + j, ActRow = kAt, PixelStride = headBlocks, OutBlocks = part / tm, InBlocks = headBlocks, FirstRow = j * (part / tm) * headBlocks, Complete = j == parts - 1 });
+                }
+                else
+                {
+                    ctx.Emit(Head(k, home, 0, pixels, kvRegion, Engines.None, Engines.Weight));
+                }
+                if (qRow is null)
+                {
+                    for (var j = 0; j < parts; j++)
+                        ctx.Emit(Head(q, home + j, j * part, part, qRegion, Engines.None, j == parts - 1 ? Engines.Compute : Engines.None));
+                }
+                if (kRow is null)
+                    ctx.Emit(new MoveWeights { Group = home, ActRow = kvRegion, PixelStride = headBlocks, OutBlocks = keyTm, InBlocks = headBlocks, Complete = true, Wait = Engines.Load, Signal = Engines.Load });
                 for (var t = 0; t < tiles; t++)
                 {
                     var first = t * tile;
@@ -118,7 +137,7 @@ internal static class AttentionLowering
                     ctx.Emit(new Conv
                     {
                         GroupMask = mask,
-                        InRow = qRegion + (first * headBlocks),
+                        InRow = (qRow ?? qRegion) + (first * headBlocks),
                         InPixelStride = headBlocks,
                         CinBlocks = headBlocks,
                         InRows = 1,
@@ -184,11 +203,35 @@ internal static class AttentionLowering
                 }
             }
         }
-        ctx.End($"{heads} head(s) of {hd} channels, {pixels} pixels", $"{(parts > 1 ? $"{parts} groups x " : "")}{tiles} query tile(s) of {tile}" + (unsigned ? $"; unsigned probabilities: P x V in {UnsignedProbabilityPasses.Passes} passes, {valueTiles} tile(s) of {valueTile}" : ""), 2L * ctx.Batch * pixels * pixels * channels);
+        ctx.End($"{heads} head(s) of {hd} channels, {pixels} pixels", $"{(parts > 1 ? $"{parts} groups x " : "")}{tiles} query tile(s) of {tile}{InPlaceText(qRow, kRow)}" + (unsigned ? $"; unsigned probabilities: P x V in {UnsignedProbabilityPasses.Passes} passes, {valueTiles} tile(s) of {valueTile}" : ""), 2L * ctx.Batch * pixels * pixels * channels);
         // One sample's one head over the groups, each group's queries whole image rows: the output stays where
         // P x V wrote it, for the projection after it.
         if (ctx.Batch == 1 && heads == 1 && parts > 1 && part % q.Width == 0)
             ctx.KeepResident(output, [.. Enumerable.Range(0, parts).Select(j => new ResidentPart(0, j, j * part / q.Width, part / q.Width, oRegion))]);
         return output;
+    }
+
+    private static string InPlaceText(int? qRow, int? kRow) => (qRow, kRow) switch
+    {
+        (null, null) => "",
+        (not null, not null) => ", Q and K where their projections left them",
+        (not null, null) => ", Q where its projection left it",
+        _ => ", K where its projection left it",
+    };
+
+    /// <summary>
+    /// The buffer row where <paramref name="held"/> has group j's part j of <paramref name="part"/> pixels (sample 0),
+    /// a pixel's <paramref name="blocks"/> blocks together, the same row in every group; null when it does not lie so.
+    /// </summary>
+    private static int? InPlaceRow(ResidentTensor? held, int parts, int part, int blocks)
+    {
+        if (held is null || held.Tensor.Blocks != blocks)
+            return null;
+        var found = Enumerable.Range(0, parts).Select(j => held.Find(0, j)).ToList();
+        var width = held.Tensor.Width;
+        if (found.Any(p => p is null) || found.Select((p, j) => p!.FirstRow * width == j * part && p.Rows * width == part).Any(ok => !ok))
+            return null;
+        var rows = found.Select(p => p!.ActRow).Distinct().ToList();
+        return rows.Count == 1 ? rows[0] : null;
     }
 }

@@ -577,8 +577,13 @@ public static class SystemScenarios
                     Wait = Engines.Vector,
                     Signal = last ? Engines.Store : Engines.None,
                 };
+                // K in two halves of its keys, the second from its FirstRow on, as the compiler gathers K from the
+                // groups that each hold a part of it.
+                var halves = pixels / tm % 2 == 0 ? 2 : 1;
+                var halfBlocks = pixels / tm / halves;
+                for (var h = 0; h < halves; h++)
+                    program = program.Add(new MoveWeights { Group = g, ActRow = k + (head * headDim / tn) + (h * halfBlocks * tm * blocks), PixelStride = blocks, OutBlocks = halfBlocks, InBlocks = headDim / tn, FirstRow = h * halfBlocks * (headDim / tn), Complete = h == halves - 1, Wait = first && h == 0 ? Engines.Load : Engines.None });
                 program = program
-                    .Add(new MoveWeights { Group = g, ActRow = k + (head * headDim / tn), PixelStride = blocks, OutBlocks = pixels / tm, InBlocks = headDim / tn, Complete = true, Wait = first ? Engines.Load : Engines.None })
                     .Add(new Conv
                     {
                         GroupMask = 1 << g,

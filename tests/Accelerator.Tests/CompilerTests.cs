@@ -382,6 +382,8 @@ public class CifarCompilerTests
         Assert.Equal(6, compiled.Layers.Count(l => l.Operation == "attention"));
         // One head over the four groups: each attention's output stays where P x V wrote it for its out projection.
         Assert.All(compiled.Layers.Where(l => l.Name.EndsWith(".to_out.0", StringComparison.Ordinal)), l => Assert.Contains("input in the buffers", l.Tiling, StringComparison.Ordinal));
+        // The 16 x 16 attentions (one head, 64 queries a group) read Q and K where their projections left them.
+        Assert.All(compiled.Layers.Where(l => l.Operation == "attention" && l.Name.StartsWith("down_blocks.1", StringComparison.Ordinal)), l => Assert.Contains("Q and K where their projections left them", l.Tiling, StringComparison.Ordinal));
         // A tensor no later layer reads leaves the buffers: the concatenation up_blocks.3's first GroupNorm read frees
         // the rows its first convolution writes, since its own window ends too close to the buffer's end.
         Assert.Contains("input in the buffers", compiled.Layers.Single(l => l.Name == "up_blocks.3.resnets.0.conv1").Tiling, StringComparison.Ordinal);
