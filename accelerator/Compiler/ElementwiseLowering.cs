@@ -23,7 +23,7 @@ internal static class ElementwiseLowering
         var place = onChip is null ? null : onChip.PlaceBeside(onChip.RowBuffer, ctx.Config.ActivationRows, held: ctx.HeldRows(onChip.Tensor));
         ctx.Begin(point, "residual add");
         ctx.Emit(ctx.StepGroupTable(TableKind.Parameters, 0, g => [AddParameters.Of(ResidualAdd.FromScales(ctx.Scale(a.Point, g), ctx.Scale(b.Point, g), ctx.Scale(point, g)))]));
-        if (heldA is not null && heldB is not null && heldA.Parts.Select(p => p with { ActRow = 0 }).SequenceEqual(heldB.Parts.Select(p => p with { ActRow = 0 })))
+        if (heldA is not null && heldB is not null && heldA.SameParts(heldB))
         {
             // Both operands are where the layers before left them, part for part: the sum replaces the first.
             foreach (var (pa, pb) in heldA.Parts.Zip(heldB.Parts))
@@ -130,9 +130,8 @@ internal static class ElementwiseLowering
     private static (ResidentTensor Held, int Count)? InPlaceParts(LoweringContext ctx, DdrTensor a, DdrTensor b)
     {
         var (heldA, heldB) = (ctx.ResidentCopy(a), ctx.ResidentCopy(b));
-        static IEnumerable<ResidentPart> Layout(ResidentTensor t) => t.Parts.Select(p => p with { ActRow = 0 });
         if (heldA is not null && heldB is not null)
-            return Layout(heldA).SequenceEqual(Layout(heldB)) ? (heldA, 2) : null;
+            return heldA.SameParts(heldB) ? (heldA, 2) : null;
         var held = heldA ?? heldB;
         return held is null ? null : (held, 1);
     }

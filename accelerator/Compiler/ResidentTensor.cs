@@ -43,6 +43,9 @@ internal sealed record ResidentTensor(DdrTensor Tensor, IReadOnlyList<ResidentPa
         return new ResidentTensor(tensor, parts);
     }
 
+    /// <summary>Whether <paramref name="other"/> lies in the same samples, groups and image rows, wherever in the buffers.</summary>
+    public bool SameParts(ResidentTensor other) => Parts.Select(p => p with { ActRow = 0 }).SequenceEqual(other.Parts.Select(p => p with { ActRow = 0 }));
+
     /// <summary>The part of sample <paramref name="sample"/> in group <paramref name="group"/>, if one lies there.</summary>
     public ResidentPart? Find(int sample, int group) => Parts.FirstOrDefault(p => p.Sample == sample && p.Group == group);
 
