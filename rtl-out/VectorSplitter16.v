@@ -9,6 +9,7 @@ module VectorSplitter16 (
   input wire Rows_Payload_First, // @[VectorSplitter.cs:21]
   input wire [1:0] Rows_Payload_Pass, // @[VectorSplitter.cs:21]
   input wire Rows_Payload_PassStart, // @[VectorSplitter.cs:21]
+  input wire Rows_Payload_RowOdd, // @[VectorSplitter.cs:21]
   input wire Rows_Valid, // @[VectorSplitter.cs:21]
   output wire Rows_Ready, // @[VectorSplitter.cs:21]
   input wire Running, // @[VectorSplitter.cs:22]
@@ -30,7 +31,7 @@ module VectorSplitter16 (
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [19:0] tags; // @[VectorSplitter.cs:57]
+  wire [20:0] tags; // @[VectorSplitter.cs:57]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
@@ -128,7 +129,7 @@ module VectorSplitter16 (
   assign Row[239:232] = Rows_Payload_Data[239:232]; // @[VectorSplitter.cs:47]
   assign Row[247:240] = Rows_Payload_Data[247:240]; // @[VectorSplitter.cs:47]
   assign Row[255:248] = Rows_Payload_Data[255:248]; // @[VectorSplitter.cs:47]
-  assign tags = {Rows_Payload_Block, Rows_Payload_First, Rows_Payload_Pass, Rows_Payload_PassStart}; // @[VectorSplitter.cs:57]
+  assign tags = {Rows_Payload_Block, Rows_Payload_First, Rows_Payload_Pass, Rows_Payload_PassStart, Rows_Payload_RowOdd}; // @[VectorSplitter.cs:57]
 
   always @(posedge clk) begin // @[VectorSplitter.cs:50, VectorSplitter.cs:51]
     if (rst)

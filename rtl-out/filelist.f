@@ -25,7 +25,7 @@ ConvWriteBack32x32.v
 ComputeEngine4x32x32.v
 SoftmaxUnit16.v
 UpDownCounter3.v
-Queue1044x4Distributed.v
+Queue1045x4Distributed.v
 VectorReader4x32.v
 VectorSplitter16.v
 ActivationTableUnit16x2.v

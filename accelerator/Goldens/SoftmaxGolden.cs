@@ -15,6 +15,7 @@ public sealed class SoftmaxGolden(int lanes)
     {
         public int Pass;
         public bool RowStart;
+        public bool RowOdd;
         public ProbabilityFormat Format;
         public bool[] LaneValid = [];
         public int[] Scores = [];
@@ -24,12 +25,14 @@ public sealed class SoftmaxGolden(int lanes)
     }
 
     private readonly StallPipeline<Beat> pipeline = new(Stages, new Beat());
-    private int max;
+    private readonly int[] maxima = new int[2];
+    private readonly uint[] held = new uint[2];
     private uint sum;
     private int count;
     private uint divisor;
     private ulong remainder;
     private uint reciprocal;
+    private bool dividingOdd;
 
     public bool OutValid => pipeline.OutValid && pipeline.Out.Pass == 2;
 
@@ -37,9 +40,13 @@ public sealed class SoftmaxGolden(int lanes)
 
     public bool Busy => count != 0;
 
-    public void Tick(bool inValid, ReadOnlySpan<int> scores, ReadOnlySpan<bool> laneValid, int pass, bool rowStart, int multiplier, int shift, bool divide, bool outReady, bool reset, ProbabilityFormat format = ProbabilityFormat.Signed)
+    /// <summary>The reciprocal of the row divided last is held (a pulse, the cycle after the division's last step).</summary>
+    public bool Divided { get; private set; }
+
+    public void Tick(bool inValid, ReadOnlySpan<int> scores, ReadOnlySpan<bool> laneValid, int pass, bool rowStart, int multiplier, int shift, bool divide, bool outReady, bool reset, ProbabilityFormat format = ProbabilityFormat.Signed, bool rowOdd = false, bool divideOdd = false)
     {
         // The divider steps whether or not the pipeline moves; it reads the sum before this edge.
+        var finishing = count == 1;
         if (count != 0)
         {
             var trial = (remainder << 1) | (count == Vector.SoftmaxUnit.DivideCycles ? 1UL : 0UL);
@@ -47,11 +54,14 @@ public sealed class SoftmaxGolden(int lanes)
             remainder = (fits ? trial - divisor : trial) & ((1UL << 33) - 1);
             reciprocal = (reciprocal << 1) | (fits ? 1U : 0U);
             count--;
+            if (finishing)
+                held[dividingOdd ? 1 : 0] = reciprocal & 0x1FFFF;
         }
         else if (divide)
         {
-            (count, divisor, remainder, reciprocal) = (Vector.SoftmaxUnit.DivideCycles, sum, 0, 0);
+            (count, divisor, remainder, reciprocal, dividingOdd) = (Vector.SoftmaxUnit.DivideCycles, sum, 0, 0, divideOdd);
         }
+        Divided = finishing && !reset;
         if (reset)
             count = 0;
 
@@ -66,7 +76,8 @@ public sealed class SoftmaxGolden(int lanes)
                     if (first.LaneValid[l])
                         beatMax = Math.Max(beatMax, first.Scores[l]);
                 }
-                max = first.RowStart || beatMax > max ? beatMax : max;
+                var row = first.RowOdd ? 1 : 0;
+                maxima[row] = first.RowStart || beatMax > maxima[row] ? beatMax : maxima[row];
             }
             var seventh = pipeline.At(7);
             if (pipeline.ValidAt(7) && seventh.Pass == 1)
@@ -75,15 +86,19 @@ public sealed class SoftmaxGolden(int lanes)
                 sum = seventh.RowStart ? beatSum : sum + beatSum;
             }
             var fifth = pipeline.At(6);
-            // Stage 2 takes the maximum before this edge; stage 7 the reciprocal.
+            // Stage 2 takes its row's maximum before this edge; stage 7 its row's reciprocal.
             if (pipeline.ValidAt(1) && first.Pass != 0)
-                first.Exponents = [.. Enumerable.Range(0, lanes).Select(l => first.LaneValid[l] ? IntegerSoftmax.Exponent((long)max - first.Scores[l], first.Scale) : 0)];
+            {
+                var rowMax = maxima[first.RowOdd ? 1 : 0];
+                first.Exponents = [.. Enumerable.Range(0, lanes).Select(l => first.LaneValid[l] ? IntegerSoftmax.Exponent((long)rowMax - first.Scores[l], first.Scale) : 0)];
+            }
             if (pipeline.ValidAt(6) && fifth.Pass == 2)
-                fifth.Probabilities = [.. fifth.Exponents.Select(e => IntegerSoftmax.Probability(e, reciprocal & 0x1FFFF, fifth.Format))];
+                fifth.Probabilities = [.. fifth.Exponents.Select(e => IntegerSoftmax.Probability(e, held[fifth.RowOdd ? 1 : 0], fifth.Format))];
             pipeline.Tick(inValid, new Beat
             {
                 Pass = pass,
                 RowStart = rowStart,
+                RowOdd = rowOdd,
                 Format = format,
                 LaneValid = laneValid.ToArray(),
                 Scores = scores.ToArray(),

@@ -16,13 +16,6 @@ namespace DiffAcc.Accelerator.Machine;
 /// </summary>
 public sealed class VectorEngine : Module
 {
-    private enum SoftmaxPhase
-    {
-        Flowing,
-        Draining,
-        Dividing,
-    }
-
     public VectorEngine(AcceleratorConfig config)
     {
         Config = config;
@@ -87,10 +80,14 @@ public sealed class VectorEngine : Module
         var blocksLast = RegNext((blocks - 1).Resize(16), name: "blocks_last");
         var pixelsLast = RegNext((pixels - 1).Resize(16), name: "pixels_last");
         var accRowsLast = RegNext((accRowsPerRow - 1).Resize(16), name: "acc_rows_last");
-        // Softmax: between the sum pass and the probability pass, the sum leaves the pipeline and is divided.
+        // Softmax: between a row's sum pass and its probability pass, its sum leaves the pipeline and is divided
+        // while the next row's maximum and sum pass through; a row's sum pass waits until the unit has taken the
+        // sum before it (sumPending), its probability pass for its reciprocal (reciprocalsHeld: at most two rows').
         var softmaxUnit = Instance(new SoftmaxUnit(lanes, config.ClockDomain), "softmax");
-        var softmaxPhase = Reg(Enum<SoftmaxPhase>(), SoftmaxPhase.Flowing, name: "softmax_phase");
-        var drained = Reg(UInt(4), name: "drained");
+        var drained = Reg(UInt(4), reset: 0, name: "drained");
+        var sumPending = Reg(Bool(), reset: 0, name: "sum_pending");
+        var divideOdd = Reg(Bool(), reset: 0, name: "divide_odd");
+        var reciprocalsHeld = Reg(UInt(2), reset: 0, name: "reciprocals_held");
 
         var reader = Instance(new VectorReader(config), "reader");
         reader.Start.Assign(Control.Start);
@@ -107,16 +104,12 @@ public sealed class VectorEngine : Module
         reader.BlocksLast.Assign(blocksLast);
         reader.PixelsLast.Assign(pixelsLast);
         reader.AccRowsLast.Assign(accRowsLast);
-        reader.AccReadAllowed.Assign(softmaxPhase == SoftmaxPhase.Flowing);
+        reader.SumAllowed.Assign(!sumPending);
+        reader.ProbabilitiesAllowed.Assign(reciprocalsHeld != 0);
         Connect(Read, reader.Read);
         reader.ReadData.ConnectFrom(ReadData);
         AccReadAddress.Assign(reader.AccReadAddress);
         reader.AccReadData.ConnectFrom(AccReadData);
-        When(Control.Start, () => softmaxPhase.Assign(SoftmaxPhase.Flowing)).ElseWhen(reader.SumPassRead, () =>
-        {
-            softmaxPhase.Assign(SoftmaxPhase.Draining);
-            drained.Assign(0);
-        });
 
         // ---- splitter: the head row, VectorLanes values per beat ----
         var splitter = Instance(new VectorSplitter(config), "splitter");
@@ -197,6 +190,7 @@ public sealed class VectorEngine : Module
             softmaxUnit.LaneValid[l].Assign(key < softmax[f => f.Keys].ZeroExtend(17));
         }
         softmaxUnit.Pass.Assign(headPass);
+        softmaxUnit.RowOdd.Assign(head.RowOdd);
         softmaxUnit.RowStart.Assign(headPassStart & (beat == 0));
         softmaxUnit.Unsigned.Assign(softmax.Flag(f => f.Unsigned));
         softmaxUnit.ExponentMultiplier.Assign(softmaxParameters[p => p.Multiplier]);
@@ -204,13 +198,27 @@ public sealed class VectorEngine : Module
         softmaxUnit.OutReady.Assign(collectorReady);
         // Passes 0 and 1 of a row leave nothing in the collector, so the pipeline advances while they drain.
         var lastSumBeat = taken & isSoftmax & (headPass == 1) & lastBeat & (headBlock == accRowsLast);
-        softmaxUnit.Divide.Assign((softmaxPhase == SoftmaxPhase.Draining) & (drained == SoftmaxUnit.SumDrainAdvances));
-        When(softmaxPhase == SoftmaxPhase.Draining, () =>
+        var divide = (drained == SoftmaxUnit.SumDrainAdvances) & !softmaxUnit.Busy;
+        softmaxUnit.Divide.Assign(divide);
+        softmaxUnit.DivideOdd.Assign(divideOdd);
+        When(Control.Start | Control.Abort, () =>
         {
-            When(lastSumBeat | (drained != 0), () => When(softmaxUnit.InReady & (drained != SoftmaxUnit.SumDrainAdvances), () => drained.Assign((drained + 1).Resize(4))));
-            When(drained == SoftmaxUnit.SumDrainAdvances, () => softmaxPhase.Assign(SoftmaxPhase.Dividing));
-        }).ElseWhen(softmaxPhase == SoftmaxPhase.Dividing, () => When(!softmaxUnit.Busy, () => softmaxPhase.Assign(SoftmaxPhase.Flowing)));
-        When(Control.Abort, () => softmaxPhase.Assign(SoftmaxPhase.Flowing));
+            drained.Assign(0);
+            sumPending.Assign(false);
+            divideOdd.Assign(false);
+            reciprocalsHeld.Assign(0);
+        }).Otherwise(() =>
+        {
+            When(divide, () =>
+            {
+                drained.Assign(0);
+                sumPending.Assign(false);
+                divideOdd.Assign(!divideOdd);
+            }).ElseWhen(lastSumBeat | (drained != 0), () => When(softmaxUnit.InReady & (drained != SoftmaxUnit.SumDrainAdvances), () => drained.Assign((drained + 1).Resize(4))));
+            When(reader.SumPassRead, () => sumPending.Assign(true));
+            When(softmaxUnit.Divided & !reader.ProbabilityRowRead, () => reciprocalsHeld.Assign((reciprocalsHeld + 1).Resize(2)))
+                .ElseWhen(!softmaxUnit.Divided & reader.ProbabilityRowRead, () => reciprocalsHeld.Assign((reciprocalsHeld - 1).Resize(2)));
+        });
 
         splitterReady.Assign(Mux(isActivate, table.InReady, Mux(isAdd, scaleAdd.InReady, Mux(isApply, gnApply.InReady, Mux(isSoftmax, softmaxUnit.InReady, isStatistics)))));
 

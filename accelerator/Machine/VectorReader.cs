@@ -15,6 +15,7 @@ public sealed class VectorRow : Bundle
         First = f.Field(Hw.Bool());
         Pass = f.Field(Hw.UInt(2));
         PassStart = f.Field(Hw.Bool());
+        RowOdd = f.Field(Hw.Bool());
     }
 
     /// <summary>
@@ -35,6 +36,9 @@ public sealed class VectorRow : Bundle
     /// <summary>The first row of a pass (of a pixel, outside SOFTMAX).</summary>
     public Bool PassStart { get; }
 
+    /// <summary>SOFTMAX: the score row is odd (two rows' passes interleave).</summary>
+    public Bool RowOdd { get; }
+
     public static BundleType<VectorRow> Of(AcceleratorConfig config) => new(f => new VectorRow(f, config));
 }
 
@@ -42,7 +46,9 @@ public sealed class VectorRow : Bundle
 /// The vector engine's reader: from START it walks the instruction's source rows — pixels x blocks of
 /// activation rows at <c>Src + pixel x SrcStride + block</c> (an ADD of two operands reads the second
 /// at <c>SrcB</c> right after the first), or for SOFTMAX each score row's accumulator rows three times
-/// (maximum, sum, probabilities; the third waits while <see cref="AccReadAllowed"/> is low) — and
+/// (maximum, sum, probabilities; a row's sum pass after the row before's maximum and sum, its probability
+/// pass after the next row's: the sum waits for <see cref="SumAllowed"/>, the probabilities for
+/// <see cref="ProbabilitiesAllowed"/>) — and
 /// queues them on <see cref="Rows"/>. A read issues only when the queue has room for it and the read
 /// still in flight.
 /// </summary>
@@ -73,7 +79,8 @@ public sealed class VectorReader : Module
         BlocksLast = Input(UInt(16));
         PixelsLast = Input(UInt(16));
         AccRowsLast = Input(UInt(16));
-        AccReadAllowed = Input(Bool());
+        SumAllowed = Input(Bool());
+        ProbabilitiesAllowed = Input(Bool());
         Read = Output(BufferRead.Of(config));
         ReadData = Input(Vec(groups * tn, SInt(8)));
         AccReadAddress = Output(UInt(accBits));
@@ -81,8 +88,9 @@ public sealed class VectorReader : Module
         Rows = Output(Stream(VectorRow.Of(config)));
         LastRow = Output(Bool());
         SumPassRead = Output(Bool());
+        ProbabilityRowRead = Output(Bool());
 
-        var tagBits = 16 + 1 + 2 + 1;
+        var tagBits = 1 + 16 + 1 + 2 + 1;
         var rows = Instance(new StreamQueue<UInt>(UInt(dataBits + tagBits), QueueDepth, RamStyle.Distributed, config.ClockDomain), "rows");
         var readPixel = Reg(UInt(16), name: "read_pixel");
         var readBlock = Reg(UInt(16), name: "read_block");
@@ -94,6 +102,10 @@ public sealed class VectorReader : Module
         var inFlight = Reg(Bool(), reset: 0, name: "in_flight");
         var heldA = Reg(UInt(tn * 8), name: "held_a");
         var accBase = Reg(UInt(accBits), name: "acc_base");
+        // SOFTMAX reads score row k's maximum and sum passes, then row k - 1's probabilities (group k, from 0 to
+        // the rows' count: group 0 has no probability pass, the last group only that one), so the unit finds a
+        // row's maximum and sum while the row before it is divided.
+        var tail = Reg(Bool(), name: "tail");
         var lastBlock = readBlock == BlocksLast;
         var lastPixel = readPixel == PixelsLast;
         var lastAccRow = readBlock == AccRowsLast;
@@ -108,25 +120,29 @@ public sealed class VectorReader : Module
         Read.Group.Assign(Group);
         Read.Address.Assign((Mux(readSecond, readBaseB, readBase) + readBlock.Resize(actBits)).Resize(actBits));
         var actIssued = actRead & Read.Granted;
-        var accIssued = reading & FromAccumulators & room & AccReadAllowed;
-        AccReadAddress.Assign((accBase + readBlock.Resize(accBits)).Resize(accBits));
+        var allowed = (readPass == 0) | ((readPass == 1) & SumAllowed) | ((readPass == 2) & ProbabilitiesAllowed);
+        var accIssued = reading & FromAccumulators & room & allowed;
+        var probabilities = readPass == 2;
+        AccReadAddress.Assign((Mux(probabilities, (accBase - AccRowsPerRow).Resize(accBits), accBase) + readBlock.Resize(accBits)).Resize(accBits));
         var rowDone = (actIssued & (readSecond | !TwoOperands)) | accIssued;
         SumPassRead.Assign(!Start & accIssued & lastAccRow & (readPass == 1));
+        ProbabilityRowRead.Assign(!Start & accIssued & lastAccRow & probabilities);
 
         // The data of a read issued last cycle; its tags were registered with it.
         var arrived = RegNext(rowDone, reset: 0, name: "arrived");
         var arrivedSecond = RegNext(actIssued & TwoOperands & !readSecond, reset: 0, name: "arrived_first_operand");
         var arrivedBlock = RegNext(readBlock, name: "arrived_block");
-        var arrivedFirst = RegNext(readPixel == 0, name: "arrived_first_pixel");
+        var arrivedFirst = RegNext(Mux(probabilities, readPixel == 1, readPixel == 0), name: "arrived_first_pixel");
         var arrivedPass = RegNext(readPass, name: "arrived_pass");
         var arrivedPassStart = RegNext(readBlock == 0, name: "arrived_pass_start");
+        var arrivedRowOdd = RegNext(readPixel[0] ^ probabilities, name: "arrived_row_odd");
         var readGroup = RegNext(Group, name: "read_group");
         var actRow = Cat([.. Enumerable.Range(0, tn).Reverse().Select(n => SelectGroup(ReadData, readGroup, groups, tn, n).AsUInt())]);
         var accRow = Cat([.. Enumerable.Range(0, tm).Reverse().Select(m => SelectGroup(AccReadData, readGroup, groups, tm, m).AsUInt())]);
         When(arrivedSecond, () => heldA.Assign(actRow));
         var payload = Mux(FromAccumulators, accRow.ZeroExtend(dataBits), Mux(TwoOperands, Cat(actRow, heldA), Cat(Lit(0, tn * 8), actRow)).ZeroExtend(dataBits));
         rows.In.Valid.Assign(arrived);
-        rows.In.Payload.Assign(Cat(payload, arrivedBlock, arrivedFirst, arrivedPass, arrivedPassStart));
+        rows.In.Payload.Assign(Cat(payload, arrivedRowOdd, arrivedBlock, arrivedFirst, arrivedPass, arrivedPassStart));
         rows.Clear.Assign(Abort);
         inFlight.Assign(rowDone);
 
@@ -136,6 +152,7 @@ public sealed class VectorReader : Module
             readPixel.Assign(0);
             readBlock.Assign(0);
             readPass.Assign(0);
+            tail.Assign(false);
             readSecond.Assign(false);
             readBase.Assign(Mux(FromAccumulators, Lit(0, actBits), Source));
             readBaseB.Assign(SourceB);
@@ -159,12 +176,14 @@ public sealed class VectorReader : Module
             When(!lastAccRow, () => readBlock.Assign((readBlock + 1).Resize(16))).Otherwise(() =>
             {
                 readBlock.Assign(0);
-                When(readPass == 2, () =>
+                // The group's last pass: row k's sum in group 0, else row k - 1's probabilities.
+                var groupEnds = probabilities | ((readPass == 1) & (readPixel == 0));
+                When(groupEnds & tail, () => reading.Assign(false)).ElseWhen(groupEnds, () =>
                 {
-                    readPass.Assign(0);
                     accBase.Assign((accBase + AccRowsPerRow).Resize(accBits));
                     readPixel.Assign((readPixel + 1).Resize(16));
-                    When(lastPixel, () => reading.Assign(false));
+                    readPass.Assign(Mux(lastPixel, Lit(2, 2), Lit(0, 2)));
+                    tail.Assign(lastPixel);
                 }).Otherwise(() => readPass.Assign((readPass + 1).Resize(2)));
             });
         });
@@ -177,6 +196,7 @@ public sealed class VectorReader : Module
         Rows.Payload.Pass.Assign(head[2, 1]);
         Rows.Payload.First.Assign(head[3]);
         Rows.Payload.Block.Assign(head[19, 4]);
+        Rows.Payload.RowOdd.Assign(head[20]);
         Rows.Payload.Data.Assign(head[tagBits + dataBits - 1, tagBits]);
         LastRow.Assign(!reading & !inFlight & (rows.Count == 1));
         Unused(rows.In.Ready, "queue_ready");
@@ -222,8 +242,11 @@ public sealed class VectorReader : Module
 
     public UInt AccRowsLast { get; }
 
-    /// <summary>Accumulator reads may issue (low while SOFTMAX divides a row's sum).</summary>
-    public Bool AccReadAllowed { get; }
+    /// <summary>SOFTMAX's sum pass may read: the unit has taken the row before's sum to divide.</summary>
+    public Bool SumAllowed { get; }
+
+    /// <summary>SOFTMAX's probability pass may read: the row's reciprocal is held.</summary>
+    public Bool ProbabilitiesAllowed { get; }
 
     public BufferRead Read { get; }
 
@@ -241,6 +264,9 @@ public sealed class VectorReader : Module
 
     /// <summary>Pulse: a SOFTMAX row's last accumulator read of its sum pass issued.</summary>
     public Bool SumPassRead { get; }
+
+    /// <summary>Pulse: a SOFTMAX row's last accumulator read of its probability pass issued.</summary>
+    public Bool ProbabilityRowRead { get; }
 
     /// <summary>Element <paramref name="index"/> of the group selected by <paramref name="group"/> in a vector of <paramref name="perGroup"/> elements per group.</summary>
     private static SInt SelectGroup(Vec<SInt> values, UInt group, int groups, int perGroup, int index)

@@ -54,7 +54,7 @@ public sealed class VectorSplitter : Module
         Taken.Assign(taken);
         Beat.Assign(beat);
         LastBeat.Assign(lastBeat);
-        Unused(Cat(Rows.Payload.Block, Rows.Payload.First, Rows.Payload.Pass, Rows.Payload.PassStart), "tags");
+        Unused(Cat(Rows.Payload.Block, Rows.Payload.First, Rows.Payload.Pass, Rows.Payload.PassStart, Rows.Payload.RowOdd), "tags");
     }
 
     /// <summary>The beat counter's width: enough for the longer of a row's byte beats and its score beats.</summary>

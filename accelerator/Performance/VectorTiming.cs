@@ -9,7 +9,7 @@ namespace DiffAcc.Accelerator.Performance;
 /// and its unit takes VectorLanes values a cycle, so a row costs the larger of its reads and its
 /// Tn / VectorLanes beats, and the last row leaves through the unit's pipeline and the collector.
 /// SOFTMAX reads each query's scores three times (maximum, sum, probabilities) with the division
-/// between the second and third pass; GN_FINISH sums a batch of groups, roots them side by side and stores them.
+/// between the second and third pass, the next query's first two passes under it; GN_FINISH sums a batch of groups, roots them side by side and stores them.
 /// </summary>
 internal sealed class VectorTiming : IInstructionTiming
 {
@@ -20,11 +20,16 @@ internal sealed class VectorTiming : IInstructionTiming
     public const int TailCycles = 4;
 
     /// <summary>
-    /// A SOFTMAX row besides its three passes: the maximum and the sum drain from the unit and the sum is
-    /// divided, while the reader has the next pass's first rows queued (measured on `small`: 16 rows of
-    /// 64 keys in 1,551 cycles, 96 a row).
+    /// A SOFTMAX row's last sum beat taken to its Divide pulse: the beat's advance to the sum's stage and the
+    /// engine's count of the advances after it.
     /// </summary>
-    public const int SoftmaxTurnCycles = (2 * SoftmaxUnit.Latency) + SoftmaxUnit.DivideCycles - 6;
+    public const int SoftmaxDrainCycles = SoftmaxUnit.SumDrainAdvances - 1;
+
+    /// <summary>A gate the reader waits on (the sum taken, a reciprocal held) opening to the first beat it lets through reaching the unit.</summary>
+    public const int SoftmaxGateCycles = 3;
+
+    /// <summary>A Divide pulse to the row's reciprocal held for its probability pass: the division and the hold.</summary>
+    public const int SoftmaxDivideCycles = SoftmaxUnit.DivideCycles + 1;
 
     /// <summary>
     /// A batch of GroupNorm groups' reciprocal square roots, side by side: the machine's fixed cycles, an
@@ -43,6 +48,32 @@ internal sealed class VectorTiming : IInstructionTiming
     public static double ReadCycles(VectorStream stream, Configuration.AcceleratorConfig config)
         => (double)stream.Pixels * stream.Blocks * CyclesPerRow(stream, config);
 
+    /// <summary>
+    /// SOFTMAX, pass by pass in the reader's order (row k's maximum and sum, then row k - 1's probabilities), a beat
+    /// a cycle: a row's sum pass waits until the unit has taken the sum before it to divide, its probability pass
+    /// for its reciprocal, and the one divider takes the rows' sums one after another.
+    /// </summary>
+    private static double SoftmaxEnd(Softmax softmax, double start, int beats)
+    {
+        var unit = start + SetupCycles;
+        double dividerFree = double.MinValue, lastPulse = double.MinValue;
+        var held = new double[softmax.Rows];
+        for (var k = 0; k <= softmax.Rows; k++)
+        {
+            if (k < softmax.Rows)
+            {
+                unit += beats;
+                unit = Math.Max(unit, lastPulse + SoftmaxGateCycles) + beats;
+                lastPulse = Math.Max(unit + SoftmaxDrainCycles, dividerFree);
+                dividerFree = lastPulse + SoftmaxUnit.DivideCycles + 1;
+                held[k] = lastPulse + SoftmaxDivideCycles;
+            }
+            if (k > 0)
+                unit = Math.Max(unit, held[k - 1] + SoftmaxGateCycles) + beats;
+        }
+        return unit + SoftmaxUnit.Latency + TailCycles;
+    }
+
     public bool Times(Instruction instruction) => instruction is VectorStream or Softmax or GroupNormFinish;
 
     public double Run(Instruction instruction, double start, MachineTimingState state)
@@ -55,8 +86,7 @@ internal sealed class VectorTiming : IInstructionTiming
                 var batches = (groups + GroupNormFinishWalk.RootUnits - 1) / GroupNormFinishWalk.RootUnits;
                 return start + 1 + (groups * ((2.0 * finish.ChannelsPerGroup) + GroupCloseCycles)) + (batches * RootCycles);
             case Softmax softmax:
-                var beats = softmax.RowLength / tm * Math.Max(1, tm / lanes);
-                return start + SetupCycles + (softmax.Rows * ((3.0 * beats) + SoftmaxTurnCycles)) + SoftmaxUnit.Latency + TailCycles;
+                return SoftmaxEnd(softmax, start, softmax.RowLength / tm * Math.Max(1, tm / lanes));
             case VectorStream stream:
                 var reads = stream is Add { SingleOperand: false } ? 2 : 1;
                 var perRow = CyclesPerRow(stream, state.Config);

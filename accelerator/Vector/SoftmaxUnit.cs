@@ -19,6 +19,9 @@ namespace DiffAcc.Accelerator.Vector;
 /// <item><c>Pass = 2</c>: the int8 probabilities (scale 1/127, or with <c>Unsigned</c> 1/255 and zero point
 /// -128), the only beats that leave with <c>OutValid</c>.</item>
 /// </list>
+/// Each beat names its row's parity (<c>RowOdd</c>), and the unit keeps two maxima and two reciprocals: the
+/// producer can stream the next row's maximum and sum passes while this row's sum is divided (the quotient
+/// is held for its row, <c>DivideOdd</c>, from the <c>Divided</c> pulse on) and its probabilities leave.
 /// The reciprocal's low 17 bits enter the products: a row's maximum contributes 2^15 to the sum, so
 /// <c>R ≤ 2^16</c>. <c>LaneValid</c> marks the lanes of a beat that hold scores (a row need not fill the last beat);
 /// other lanes give probability 0 (code 0, or -128 unsigned) and add nothing. Latency <see cref="Latency"/> cycles of advance.
@@ -50,17 +53,23 @@ public sealed class SoftmaxUnit : StreamPipeline
         Unsigned = Input(Bool());
         ExponentMultiplier = Input(UInt(RequantParameters.MultiplierBits));
         ExponentShift = Input(UInt(RequantParameters.ShiftBits));
+        RowOdd = Input(Bool());
         Divide = Input(Bool());
+        DivideOdd = Input(Bool());
         InReady = Output(Bool());
         OutValid = Output(Bool());
         Probabilities = Output(Vec(lanes, SInt(8)));
         Busy = Output(Bool());
+        Divided = Output(Bool());
 
         InReady.Assign(StartPipeline(OutReady));
         var valid = ValidChain(InValid, Latency);
         // The valid bit of each stage, for the registers that only valid beats may change.
         Bool ValidAt(int stage) => valid[stage];
         var pass = StageChain(Pass, Latency, "pass");
+        // The row's parity picks its maximum (stage 2) and its reciprocal (stage 8): the next row's maximum and
+        // division run while this row's probabilities are still in the pipeline.
+        var rowOdd = StageChain(RowOdd, 9, "row_odd");
         // The row start is read by the maximum (stage 2) and the sum (stage 10).
         var rowStart = StageChain(RowStart, 11, "row_start");
         // The format is read by the probability's stage (10) from the product's (9).
@@ -80,7 +89,8 @@ public sealed class SoftmaxUnit : StreamPipeline
         // compares deep, not lanes) and then the compare with the row's maximum so far, at most two compares
         // between registers: two tree levels in stage 0, two in stage 1, the rest and the row's in stage 2
         // (16 lanes: 2 + 2 + 1; 4 lanes: the whole tree in stage 0).
-        var max = Reg(SInt(32), name: "row_max");
+        var maxima = new[] { Reg(SInt(32), name: "row_max_even"), Reg(SInt(32), name: "row_max_odd") };
+        var max = Mux(rowOdd[2], maxima[1], maxima[0]);
         static List<SInt> Halve(List<SInt> level)
             => [.. Enumerable.Range(0, (level.Count + 1) / 2).Select(i => 2 * i + 1 < level.Count ? Mux(level[2 * i + 1] > level[2 * i], level[2 * i + 1], level[2 * i]) : level[2 * i])];
         var level = scores.ToList();
@@ -93,7 +103,11 @@ public sealed class SoftmaxUnit : StreamPipeline
         while (level.Count > 1)
             level = Halve(level);
         var beatMax = level[0];
-        When(Advance & ValidAt(2) & (pass[2] == 0), () => max.Assign(Mux(rowStart[2] | (beatMax > max), beatMax, max)));
+        for (var parity = 0; parity < 2; parity++)
+        {
+            var m = maxima[parity];
+            When(Advance & ValidAt(2) & (pass[2] == 0) & (parity == 1 ? rowOdd[2] : !rowOdd[2]), () => m.Assign(Mux(rowStart[2] | (beatMax > m), beatMax, m)));
+        }
 
         // Pass 1 and 2: exponent 2^-(d / 2^16) of d = round_shift((max - a) * M, r), then a 257-entry table.
         var table = IntegerSoftmax.Exponent2Table.Select(v => (long)v).ToList();
@@ -124,9 +138,14 @@ public sealed class SoftmaxUnit : StreamPipeline
         var count = Reg(UInt(6), reset: 0, name: "divide_count");
         var divisor = Reg(UInt(32), name: "divisor");
         var remainder = Reg(UInt(33), name: "remainder");
-        // 17 bits: R <= 2^16, so the quotient bits above them are 0 and leave the register unread.
-        var reciprocal = Reg(UInt(17), name: "reciprocal");
+        // The quotient's bits so far; its last bit joins them in the held copy. 17 bits in all: R <= 2^16, so the
+        // quotient bits above them are 0 and leave the register unread.
+        var reciprocal = Reg(UInt(16), name: "reciprocal");
         var busy = count != 0;
+        // The quotient of the row being divided, held by the row's parity from the cycle after its last bit.
+        var dividingOdd = Reg(Bool(), name: "dividing_odd");
+        var held = new[] { Reg(UInt(17), name: "reciprocal_even"), Reg(UInt(17), name: "reciprocal_odd") };
+        var finishing = busy & (count == 1);
         var numeratorBit = Mux(count == DivideCycles, Hw.Lit(1, 1), Hw.Lit(0, 1));
         var trial = Cat(remainder, numeratorBit);
         var fits = trial >= divisor;
@@ -134,15 +153,21 @@ public sealed class SoftmaxUnit : StreamPipeline
         {
             count.Assign((count - 1).Truncate(6));
             remainder.Assign(Mux(fits, (trial - divisor).Truncate(33), trial.Truncate(33)));
-            reciprocal.Assign(Cat(reciprocal[15, 0], fits));
+            reciprocal.Assign(Cat(reciprocal[14, 0], fits));
         }).ElseWhen(Divide, () =>
         {
             count.Assign(Hw.Lit(DivideCycles, 6));
+            dividingOdd.Assign(DivideOdd);
             divisor.Assign(sum);
             remainder.Assign(Hw.Lit(0, 33));
-            reciprocal.Assign(Hw.Lit(0, 17));
+            reciprocal.Assign(Hw.Lit(0, 16));
         });
         Busy.Assign(busy);
+        var quotient = Cat(reciprocal[15, 0], fits);
+        When(finishing & !dividingOdd, () => held[0].Assign(quotient));
+        When(finishing & dividingOdd, () => held[1].Assign(quotient));
+        Divided.Assign(RegNext(finishing, reset: 0, name: "divided"));
+        var rowReciprocal = Mux(rowOdd[8], held[1], held[0]);
 
         // Pass 2: p = min(one, round_shift(e * R * one, 31)) + zero point, one = 127 (zero point 0) or 255 (-128):
         // as the rounded value is never negative, min(255, r) - 128 is sat8(r - 128).
@@ -150,7 +175,7 @@ public sealed class SoftmaxUnit : StreamPipeline
         for (var l = 0; l < lanes; l++)
         {
             // R < 2^17 for any row (its maximum contributes 2^15 to the sum): one 16 x 17 product; x 127 and x 255 are a shift and a subtraction.
-            var scaled = Stage(exponents[l] * reciprocal, $"scaled_{l}");
+            var scaled = Stage(exponents[l] * rowReciprocal, $"scaled_{l}");
             var times127 = ((scaled << 7) - scaled).Truncate(scaled.Width + 7).ZeroExtend(scaled.Width + 8);
             var times255 = ((scaled << 8) - scaled).Truncate(scaled.Width + 8);
             var rounded = FixedPointLogic.RoundingShift(Mux(unsignedFormat, times255, times127).ToSInt(), 31);
@@ -183,7 +208,13 @@ public sealed class SoftmaxUnit : StreamPipeline
 
     public UInt ExponentShift { get; }
 
+    /// <summary>The beat's row is odd: rows alternate between two maxima and two reciprocals.</summary>
+    public Bool RowOdd { get; }
+
+    /// <summary>Pulse: divide the sum of the row whose last pass-1 beats have left the pipeline; <see cref="DivideOdd"/> is its parity.</summary>
     public Bool Divide { get; }
+
+    public Bool DivideOdd { get; }
 
     public Bool InReady { get; }
 
@@ -192,4 +223,7 @@ public sealed class SoftmaxUnit : StreamPipeline
     public Vec<SInt> Probabilities { get; }
 
     public Bool Busy { get; }
+
+    /// <summary>Pulse: the reciprocal of the row divided last is held for its probability pass.</summary>
+    public Bool Divided { get; }
 }

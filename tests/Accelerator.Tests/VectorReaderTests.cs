@@ -9,7 +9,7 @@ namespace DiffAcc.Accelerator.Tests;
 /// <summary>
 /// The vector engine's reader and splitter, each alone on the IR simulator: the reader walks random
 /// single-operand, two-operand and SOFTMAX instructions under random read grants, a random consumer
-/// and random pauses of the accumulator reads, and every row it queues is compared with the row the
+/// and random pauses of SOFTMAX's sum and probability reads, and every row it queues is compared with the row the
 /// walk's definition names; the splitter cuts random rows into beats under random back-pressure.
 /// </summary>
 public sealed class VectorReaderTests
@@ -29,7 +29,7 @@ public sealed class VectorReaderTests
 
     private static BigInteger Bytes(int group, long address) => Enumerable.Range(0, Config.Tn).Aggregate(BigInteger.Zero, (row, n) => row | ((BigInteger)Byte(group, address, n) << (8 * n)));
 
-    private sealed record Row(BigInteger Data, long Block, bool First, long Pass, bool PassStart);
+    private sealed record Row(BigInteger Data, long Block, bool First, long Pass, bool PassStart, bool RowOdd);
 
     [Fact]
     public void The_reader_queues_every_source_row_of_random_walks_in_order()
@@ -52,27 +52,37 @@ public sealed class VectorReaderTests
             var (source, sourceB, stride) = (random.Next(Config.ActivationRows), random.Next(Config.ActivationRows), random.Next(0, 6));
             var (accSource, accRows) = (random.Next(Config.AccumulatorRows), random.Next(1, 4));
             var expected = new List<Row>();
-            for (var p = 0; p < pixels; p++)
+            void Pass(int p, int pass)
             {
-                if (walk == Walk.Softmax)
+                for (var k = 0; k < accRows; k++)
                 {
-                    for (var pass = 0; pass < 3; pass++)
-                    {
-                        for (var k = 0; k < accRows; k++)
-                        {
-                            var address = (accSource + ((long)p * accRows) + k) & ((1L << accBits) - 1);
-                            var data = Enumerable.Range(0, tm).Aggregate(BigInteger.Zero, (row, m) => row | ((BigInteger)Word(group, address, m) << (32 * m)));
-                            expected.Add(new Row(data, k, p == 0, pass, k == 0));
-                        }
-                    }
-                    continue;
+                    var address = (accSource + ((long)p * accRows) + k) & ((1L << accBits) - 1);
+                    var data = Enumerable.Range(0, tm).Aggregate(BigInteger.Zero, (row, m) => row | ((BigInteger)Word(group, address, m) << (32 * m)));
+                    expected.Add(new Row(data, k, p == 0, pass, k == 0, p % 2 == 1));
                 }
+            }
+            if (walk == Walk.Softmax)
+            {
+                // Row p's maximum and sum, then row p - 1's probabilities; the last row's probabilities at the end.
+                for (var p = 0; p <= pixels; p++)
+                {
+                    if (p < pixels)
+                    {
+                        Pass(p, 0);
+                        Pass(p, 1);
+                    }
+                    if (p > 0)
+                        Pass(p - 1, 2);
+                }
+            }
+            for (var p = 0; p < pixels && walk != Walk.Softmax; p++)
+            {
                 for (var b = 0; b < blocks; b++)
                 {
                     var a = (source + ((long)p * stride) + b) & ((1L << actBits) - 1);
                     var second = (sourceB + ((long)p * stride) + b) & ((1L << actBits) - 1);
                     var data = walk == Walk.TwoOperands ? (Bytes(group, second) << (8 * tn)) | Bytes(group, a) : Bytes(group, a);
-                    expected.Add(new Row(data, b, p == 0, 0, b == 0));
+                    expected.Add(new Row(data, b, p == 0, 0, b == 0, false));
                 }
             }
 
@@ -93,7 +103,7 @@ public sealed class VectorReaderTests
             sim.Poke(dut.Start, false);
 
             var taken = new List<(Row Row, bool Last)>();
-            var sumPasses = 0;
+            var (sumPasses, probabilityPasses) = (0, 0);
             var (readAddress, accAddress) = (0L, 0L);
             for (var cycle = 0; cycle < 40 * expected.Count && taken.Count < expected.Count; cycle++)
             {
@@ -108,7 +118,8 @@ public sealed class VectorReaderTests
                 var granted = random.Next(4) > 0;
                 var ready = random.Next(3) > 0;
                 sim.Poke(dut.Read.Granted, granted);
-                sim.Poke(dut.AccReadAllowed, random.Next(5) > 0);
+                sim.Poke(dut.SumAllowed, random.Next(5) > 0);
+                sim.Poke(dut.ProbabilitiesAllowed, random.Next(5) > 0);
                 sim.Poke(dut.Rows.Ready, ready);
                 sim.Eval();
                 if (sim.Peek(dut.Read.Valid))
@@ -116,10 +127,13 @@ public sealed class VectorReaderTests
                 if (sim.Peek(dut.Rows.Valid) && ready)
                 {
                     var head = dut.Rows.Payload;
-                    taken.Add((new Row(sim.PeekWide(head.Data), (long)sim.Peek(head.Block), sim.Peek(head.First), (long)sim.Peek(head.Pass), sim.Peek(head.PassStart)), sim.Peek(dut.LastRow)));
+                    var pass = (long)sim.Peek(head.Pass);
+                    taken.Add((new Row(sim.PeekWide(head.Data), (long)sim.Peek(head.Block), sim.Peek(head.First), pass, sim.Peek(head.PassStart), walk == Walk.Softmax && sim.Peek(head.RowOdd)), sim.Peek(dut.LastRow)));
                 }
                 if (sim.Peek(dut.SumPassRead))
                     sumPasses++;
+                if (sim.Peek(dut.ProbabilityRowRead))
+                    probabilityPasses++;
                 (readAddress, accAddress) = ((long)sim.Peek(dut.Read.Address), (long)sim.Peek(dut.AccReadAddress));
                 sim.Tick();
             }
@@ -130,6 +144,7 @@ public sealed class VectorReaderTests
                 Assert.True(taken[r].Last == (r == expected.Count - 1), $"run {run} ({walk}), row {r}: the last-row flag is {taken[r].Last}");
             }
             Assert.Equal(walk == Walk.Softmax ? pixels : 0, sumPasses);
+            Assert.Equal(walk == Walk.Softmax ? pixels : 0, probabilityPasses);
             for (var cycle = 0; cycle < 5; cycle++)
             {
                 sim.Eval();

@@ -265,6 +265,7 @@ public sealed class VectorUnitTests
             ports.Out(outputs, "OutValid", golden.OutValid ? 1 : 0);
             ports.Out(outputs, "InReady", ports.In(inputs, "OutReady"));
             ports.Out(outputs, "Busy", golden.Busy ? 1 : 0);
+            ports.Out(outputs, "Divided", golden.Divided ? 1 : 0);
             if (golden.OutValid && ports.InBit(inputs, "OutReady"))
                 Emitted.AddRange(golden.Probabilities);
             var scores = new int[Lanes];
@@ -276,13 +277,14 @@ public sealed class VectorUnitTests
             }
             golden.Tick(ports.InBit(inputs, "InValid"), scores, laneValid, (int)ports.In(inputs, "Pass"), ports.InBit(inputs, "RowStart"),
                 (int)ports.In(inputs, "ExponentMultiplier"), (int)ports.In(inputs, "ExponentShift"), ports.InBit(inputs, "Divide"), ports.InBit(inputs, "OutReady"), ports.InBit(inputs, "rst"),
-                ports.InBit(inputs, "Unsigned") ? ProbabilityFormat.Unsigned : ProbabilityFormat.Signed);
+                ports.InBit(inputs, "Unsigned") ? ProbabilityFormat.Unsigned : ProbabilityFormat.Signed, ports.InBit(inputs, "RowOdd"), ports.InBit(inputs, "DivideOdd"));
         }
     }
 
     /// <summary>
     /// A controller that follows the unit's protocol: per row, the max pass, the sum pass, a drain, a
-    /// Divide pulse and its wait, the output pass; with bubbles, stalls and resets between rows. Rows:
+    /// Divide pulse and its wait, the output pass, the rows alternating between the unit's two maxima and
+    /// reciprocals (the interleaved rows of the vector engine are the system scenarios'); with bubbles, stalls and resets between rows. Rows:
     /// length 1, lengths that leave the last beat partly empty, one of 1,024, all-equal scores, int32 extremes
     /// (the most negative scores), and random scores at score units from 1e-5 to 0.5, in both probability formats.
     /// </summary>
@@ -333,7 +335,7 @@ public sealed class VectorUnitTests
                 {
                     // Drain the sum pass (the last beat's own advance and the rest), divide, wait for the reciprocal.
                     script.Idle(Vector.SoftmaxUnit.SumDrainAdvances - 1);
-                    script.Pulse("Divide");
+                    script.Pulse("Divide", pulse => ports.Set(pulse, "DivideOdd", index % 2));
                     script.Idle(Vector.SoftmaxUnit.DivideCycles);
                 }
                 for (var start = 0; start < length; start += Lanes)
@@ -341,6 +343,7 @@ public sealed class VectorUnitTests
                     script.Beat(random, beat =>
                     {
                         ports.Set(beat, "Pass", pass);
+                        ports.Set(beat, "RowOdd", index % 2);
                         ports.Set(beat, "RowStart", start == 0 ? 1 : 0);
                         ports.Set(beat, "ExponentMultiplier", scale.Multiplier);
                         ports.Set(beat, "ExponentShift", scale.Shift);
@@ -370,7 +373,7 @@ public sealed class VectorUnitTests
         var golden = new SoftmaxModel(model.Layout);
         var result = await Cosimulation.Of(model).WithStimulus(stimulus).WithModel(golden).WithCycles(cycles).RunAsync();
         Assert.True(result.Passed, string.Join("\n", result.Mismatches.Take(3)));
-        Assert.Equal(cycles * (Lanes + 3L), result.ComparedWords);
+        Assert.Equal(cycles * (Lanes + 4L), result.ComparedWords);
 
         // Every completed row, as the unit emitted it, is IntegerSoftmax.Apply of its scores.
         var offset = 0;
