@@ -271,8 +271,8 @@ internal static class ConvLowering
     /// <summary>
     /// Where the output of a layer that reads its input in place goes: the first run of the buffer, from right after
     /// the input's window on, that meets neither the window nor a tensor a later layer still reads there; right after
-    /// the window (over such a tensor, which then leaves the buffers) when there is none, and null when that does not
-    /// fit either. When the layer before read the same input (attention's three projections), the output avoids what
+    /// the window (over such a tensor, which then leaves the buffers and is loaded again by the layer that reads it)
+    /// when there is none, else the first run anywhere that meets the window alone; null when none does. When the layer before read the same input (attention's three projections), the output avoids what
     /// that layer reads and writes too (its STOREs still read its own output), where the buffer has room: the
     /// projections then compute back to back instead of each waiting for the stores of the one before.
     /// </summary>
@@ -283,7 +283,7 @@ internal static class ConvLowering
         List<(int First, int End)> held = [(inputBase, after), .. ctx.Residents().SelectMany(r => r.Parts.Select(r.Rows))];
         int? Free(IReadOnlyList<(int First, int End)> taken) => ResidentTensor.FirstFree([after, .. taken.Select(t => t.End).Where(e => e > after).Order(), 0, .. taken.Select(t => t.End).Where(e => e < after).Order()], outputRegion, rows, taken);
         var apart = ctx.LastLayerRead(onChip) ? Free([.. held, .. ctx.LastLayerRows()]) : null;
-        return apart ?? Free(held) ?? (after + outputRegion <= rows ? after : null);
+        return apart ?? Free(held) ?? (after + outputRegion <= rows ? after : Free([(inputBase, after)]));
     }
 
     /// <summary>
