@@ -118,6 +118,12 @@ public sealed record CycleModel
                     _ => false,
                 })
                 (engine, launchAt) = store;
+            // So is a weight gather on one of a CONV's groups that starts before the CONV's walk over its complete bank
+            // ends: the CONV reads all its groups in step, and the gather takes a read a chunk (attention's V under Q x Kᵀ).
+            else if (HeadOf(engine) is Conv walking && candidates.FirstOrDefault(c => c.Engine == (int)Engine.Weight) is { Engine: (int)Engine.Weight } gather
+                && HeadOf(gather.Engine) is MoveWeights { Group: var gathered } && ((walking.GroupMask >> gathered) & 1) != 0
+                && gather.Launch < Math.Max(launchAt + Machine.ConvWalker.SetupCycles, dispatch.NextCompleteBank + 1) + ConvTiming.Terms(walking))
+                (engine, launchAt) = gather;
 
             var started = dispatch.Start((Engine)engine);
             var current = started.Instruction;

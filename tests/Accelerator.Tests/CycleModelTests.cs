@@ -132,6 +132,24 @@ public sealed class CycleModelTests
         Assert.True(beside > alone + 1000, $"{beside} vs {alone}");
     }
 
+    /// <summary>
+    /// A CONV launches before its bank is complete, and a weight gather into the other bank starts when it is: on
+    /// the CONV's group the gather takes a read every few cycles while the CONV walks, so the CONV takes longer;
+    /// on another group it does not (the model times such a gather before the CONV it overlaps).
+    /// </summary>
+    [Fact]
+    public void A_weight_gather_on_a_convolutions_group_takes_reads_from_the_convolution_that_launched_first()
+    {
+        var weights = new LoadWeights { Rows = 18, Complete = true };
+        MoveWeights Gather(int group) => new() { Group = group, ActRow = 2000, PixelStride = 1, OutBlocks = 16, InBlocks = 8, Complete = true };
+        double ConvBusy(params Instruction[] program) => Run(program).Instructions.Single(t => t.Instruction is Conv).Busy;
+        var alone = ConvBusy(weights, Conv3x3(8));
+        var beside = ConvBusy(weights, Conv3x3(8), Gather(0));
+        var elsewhere = ConvBusy(weights, Conv3x3(8), Gather(1));
+        Assert.Equal(alone, elsewhere, 6);
+        Assert.True(beside > alone + 100, $"{beside} vs {alone}");
+    }
+
     [Fact]
     public void Tokens_order_the_engines_and_sync_waits_for_all()
     {

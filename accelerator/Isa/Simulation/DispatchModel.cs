@@ -144,6 +144,9 @@ public sealed class DispatchModel<T>
         _ => null,
     };
 
+    /// <summary>The event that completed the bank the next CONV reads (it must have one: <see cref="CanStart"/>).</summary>
+    public T NextCompleteBank => completed[released.Count];
+
     /// <summary>The tokens <paramref name="instruction"/> would take on <paramref name="engine"/>: the oldest of each engine in its wait mask (it must have them).</summary>
     public IEnumerable<T> Tokens(Instruction instruction, Engine engine) => instruction.Wait.Members().Select(from => tokens[(int)from, (int)engine].Peek());
 
